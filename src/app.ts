@@ -1,0 +1,101 @@
+import { Elysia } from "elysia";
+import { html } from "@elysiajs/html";
+import { openapi } from "@elysiajs/openapi";
+import { z } from "zod";
+import { csrfPlugin } from "@/auth/csrf";
+import { RedirectError } from "@/auth/plugin";
+import { config } from "@/config";
+import { AppError, errorBody, fromDatabaseError, zodDetails } from "@/lib/errors";
+import { hxRedirect, isHtmx } from "@/lib/htmx";
+import { log } from "@/lib/logger";
+import { ErrorPage } from "@views/errors";
+import { platformRoutes } from "@/features/platform/platform.routes";
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+/** Machine-facing paths answer with the JSON envelope; everything else is an admin page. */
+function wantsJson(path: string, request: Request): boolean {
+  return (
+    path.startsWith("/v1") ||
+    path.startsWith("/hooks/") ||
+    (request.headers.get("accept")?.includes("application/json") === true && !isHtmx(request))
+  );
+}
+
+/** Turns anything thrown into an AppError; unknown errors become a logged, opaque 500. */
+function normalizeError(code: string | number, error: unknown, requestId: string): AppError {
+  if (error instanceof AppError) return error;
+  if (code === "VALIDATION") {
+    const issues = (error as { all?: unknown }).all;
+    const details = Array.isArray(issues)
+      ? issues.map((i: { path?: unknown; message?: string; summary?: string }) => ({
+          path: Array.isArray(i.path)
+            ? i.path.map(String).join(".")
+            : typeof i.path === "string"
+              ? i.path.replace(/^\//, "").replaceAll("/", ".")
+              : "(body)",
+          message: i.message ?? i.summary ?? "Invalid value",
+        }))
+      : [{ path: "(body)", message: "Invalid value" }];
+    return new AppError("validation_failed", "Request validation failed", details);
+  }
+  if (code === "NOT_FOUND") return new AppError("not_found", "Route not found");
+  if (code === "PARSE") return new AppError("bad_request", "Malformed request body");
+  if (code === "INVALID_COOKIE_SIGNATURE") return new AppError("bad_request", "Invalid cookie");
+  if (error instanceof z.ZodError) return new AppError("validation_failed", "Request validation failed", zodDetails(error.issues));
+  const fromDb = fromDatabaseError(error);
+  if (fromDb) return fromDb;
+  log.error("unhandled error", { requestId, err: error instanceof Error ? `${error.name}: ${error.message}` : String(error), stack: error instanceof Error ? error.stack : undefined });
+  return new AppError("internal", "Something went wrong; the error was logged");
+}
+
+/** The whole HTTP application; tests call `createApp().handle(request)`. */
+export function createApp() {
+  return new Elysia({ name: "livchat" })
+    .onRequest(({ request, set }) => {
+      const incoming = request.headers.get("x-request-id");
+      set.headers["x-request-id"] = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+      const length = Number(request.headers.get("content-length") ?? 0);
+      if (length > config.maxBodyBytes) throw new AppError("payload_too_large", `Request body exceeds ${config.maxBodyBytes} bytes`);
+    })
+    .onError({ as: "global" }, ({ code, error, request, path, set }) => {
+      const requestId = String(set.headers["x-request-id"] ?? crypto.randomUUID());
+      if (error instanceof RedirectError) return hxRedirect(request, error.location);
+      const appError = normalizeError(code, error, requestId);
+      const headers: Record<string, string> = { "x-request-id": requestId, ...(appError.headers ?? {}) };
+      for (const [name, value] of Object.entries(set.headers)) {
+        if (name.toLowerCase().startsWith("x-ratelimit") || name.toLowerCase() === "retry-after") headers[name] = String(value);
+      }
+      if (wantsJson(path, request)) {
+        return Response.json(errorBody(appError, requestId), { status: appError.status, headers });
+      }
+      if (appError.code === "unauthorized") {
+        const next = request.method === "GET" ? `?next=${encodeURIComponent(path)}` : "";
+        return hxRedirect(request, `/login${next}`);
+      }
+      return new Response(ErrorPage({ error: appError, requestId, fragment: isHtmx(request) }) as string, {
+        status: appError.status,
+        headers: { ...headers, "content-type": "text/html; charset=utf-8" },
+      });
+    })
+    .use(html({ autoDoctype: false }))
+    .use(
+      openapi({
+        path: "/docs",
+        specPath: "/openapi.json",
+        mapJsonSchema: { zod: z.toJSONSchema },
+        exclude: { paths: [/^\/(?!v1\/)/] },
+        documentation: {
+          info: { title: "LivChat API", version: "1.0.0", description: "WhatsApp automation: instances, messages, contacts, webhooks, workflows." },
+          components: {
+            securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "lc_live_… API key" } },
+          },
+          security: [{ apiKey: [] }],
+        },
+      }),
+    )
+    .use(csrfPlugin)
+    .use(platformRoutes);
+}
+
+export type App = ReturnType<typeof createApp>;

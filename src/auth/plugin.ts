@@ -1,0 +1,107 @@
+import { Elysia } from "elysia";
+import { asc, eq, sql } from "drizzle-orm";
+import { db } from "@/db/client";
+import { memberships, organizations, type Role } from "@/db/schema";
+import { AppError, forbidden, unauthorized } from "@/lib/errors";
+import { roleAtLeast } from "./roles";
+import { SESSION_COOKIE, validateSessionToken, type Session, type SessionUser } from "./session";
+import { hasScope, verifyApiKey, type VerifiedApiKey } from "@/features/api-keys/api-key.verify";
+
+/** Thrown to send the browser elsewhere (plain 303 or HX-Redirect); handled in app.ts onError. */
+export class RedirectError extends Error {
+  constructor(public readonly location: string) {
+    super(`redirect to ${location}`);
+  }
+}
+
+export type OrganizationSummary = { id: string; name: string; slug: string; role: Role };
+
+/** Everything an admin page knows about who is asking. */
+export type AdminContext = {
+  user: SessionUser;
+  session: Session;
+  organization: typeof organizations.$inferSelect;
+  role: Role;
+  organizations: OrganizationSummary[];
+};
+
+const listMemberships = db
+  .select({ organization: organizations, role: memberships.role })
+  .from(memberships)
+  .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
+  .where(eq(memberships.userId, sql.placeholder("userId")))
+  .orderBy(asc(organizations.name))
+  .prepare("list_user_memberships");
+
+export async function loadSignedInUser(cookieValue: string | undefined) {
+  if (!cookieValue) return null;
+  return validateSessionToken(cookieValue);
+}
+
+/** Resolves the session, the active organization and the member's role, or throws. */
+export async function resolveAdmin(cookieValue: string | undefined, minimum: Role | "user", path: string) {
+  const signedIn = await loadSignedInUser(cookieValue);
+  if (!signedIn) throw unauthorized();
+  const rows = await listMemberships.execute({ userId: signedIn.user.id });
+  const active = rows.find((r) => r.organization.id === signedIn.session.activeOrganizationId) ?? rows[0];
+  if (minimum === "user") {
+    return { ...signedIn, organization: active?.organization, role: active?.role, organizations: summaries(rows) };
+  }
+  if (!active) throw new RedirectError(`/organizations/new?next=${encodeURIComponent(path)}`);
+  if (!roleAtLeast(active.role, minimum)) throw forbidden();
+  return {
+    ...signedIn,
+    organization: active.organization,
+    role: active.role,
+    organizations: summaries(rows),
+  } satisfies AdminContext;
+}
+
+function summaries(rows: { organization: typeof organizations.$inferSelect; role: Role }[]): OrganizationSummary[] {
+  return rows.map((r) => ({ id: r.organization.id, name: r.organization.name, slug: r.organization.slug, role: r.role }));
+}
+
+/** The presented key from `Authorization: Bearer …` or `X-Api-Key`. */
+export function presentedApiKey(headers: Headers): string | null {
+  const auth = headers.get("authorization");
+  if (auth?.toLowerCase().startsWith("bearer ")) return auth.slice(7).trim();
+  return headers.get("x-api-key")?.trim() || null;
+}
+
+export async function resolveApiKey(headers: Headers, scope: string): Promise<VerifiedApiKey> {
+  const presented = presentedApiKey(headers);
+  if (!presented) throw unauthorized("Missing API key: send Authorization: Bearer lc_live_…");
+  const key = await verifyApiKey(presented);
+  if (!key) throw unauthorized("Invalid, expired or revoked API key");
+  if (scope !== "" && !hasScope(key, scope)) throw new AppError("forbidden", `This API key lacks the ${scope} scope`);
+  return key;
+}
+
+/**
+ * Route guards as macros:
+ *  - `{ member: "agent" | "supervisor" | "admin" | "owner" }` — signed-in admin with at least that role
+ *    in the active organization → `admin`.
+ *  - `{ signedIn: true }` — any signed-in user, organization optional → `me`.
+ *  - `{ apiKey: "messages:write" }` — `/v1` key with that scope ("" = any valid key) → `apiKey`.
+ */
+export const authPlugin = new Elysia({ name: "livchat-auth" }).macro({
+  member: (minimum: Role) => ({
+    async resolve({ cookie, path }) {
+      const admin = (await resolveAdmin(cookie[SESSION_COOKIE]?.value as string | undefined, minimum, path)) as AdminContext;
+      return { admin };
+    },
+  }),
+  signedIn: (enabled: boolean) => ({
+    async resolve({ cookie, path }) {
+      if (!enabled) return {};
+      const me = await resolveAdmin(cookie[SESSION_COOKIE]?.value as string | undefined, "user", path);
+      return { me };
+    },
+  }),
+  apiKey: (scope: string) => ({
+    async resolve({ request }) {
+      const apiKey = await resolveApiKey(request.headers, scope);
+      return { apiKey };
+    },
+  }),
+});

@@ -1,0 +1,20 @@
+import type { Role } from "@/db/schema";
+
+const RANK: Record<Role, number> = { agent: 1, supervisor: 2, admin: 3, owner: 4 };
+
+/** True when `role` is at least `minimum` (owner > admin > supervisor > agent). */
+export function roleAtLeast(role: Role, minimum: Role): boolean {
+  return RANK[role] >= RANK[minimum];
+}
+
+/** What each role may do; pages and actions check these rather than comparing roles inline. */
+export const can = {
+  manageKeys: (role: Role) => roleAtLeast(role, "admin"),
+  manageWebhooks: (role: Role) => roleAtLeast(role, "admin"),
+  manageMembers: (role: Role) => roleAtLeast(role, "admin"),
+  manageDevices: (role: Role) => roleAtLeast(role, "admin"),
+  manageOrganization: (role: Role) => roleAtLeast(role, "admin"),
+  manageInstances: (role: Role) => roleAtLeast(role, "supervisor"),
+  manageAutomation: (role: Role) => roleAtLeast(role, "supervisor"),
+  viewAudit: (role: Role) => roleAtLeast(role, "admin"),
+};

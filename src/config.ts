@@ -1,0 +1,104 @@
+import { z } from "zod";
+
+const bool = z
+  .enum(["true", "false", "1", "0", ""])
+  .optional()
+  .transform((v) => v === "true" || v === "1");
+const optionalUrl = z
+  .string()
+  .url()
+  .optional()
+  .or(z.literal("").transform(() => undefined));
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v ? v : undefined));
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  APP_URL: optionalUrl,
+  DATABASE_URL: optionalUrl,
+  DATA_DIR: z.string().min(1).default("./data"),
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
+  APP_SECRET: optionalText,
+  REDIS_URL: optionalUrl,
+  SIGNUP: z.enum(["open", "invite", "closed"]).default("open"),
+  ALLOW_PRIVATE_WEBHOOK_TARGETS: bool,
+  WORKERS: z
+    .enum(["true", "false", "1", "0"])
+    .optional()
+    .transform((v) => v !== "false" && v !== "0"),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  WUZAPI_URL: optionalUrl,
+  WUZAPI_ADMIN_TOKEN: optionalText,
+  WUZAPI_HMAC_KEY: optionalText,
+  CLOUD_API_BASE: z.string().url().default("https://graph.facebook.com/v21.0"),
+  AST_URL: optionalUrl,
+  AST_SECRET: optionalText,
+  OPENAI_BASE_URL: z.string().url().default("https://api.openai.com/v1"),
+  OPENAI_API_KEY: optionalText,
+  GITHUB_CLIENT_ID: optionalText,
+  GITHUB_CLIENT_SECRET: optionalText,
+  GOOGLE_CLIENT_ID: optionalText,
+  GOOGLE_CLIENT_SECRET: optionalText,
+  OIDC_NAME: z.string().default("Single sign-on"),
+  OIDC_CLIENT_ID: optionalText,
+  OIDC_CLIENT_SECRET: optionalText,
+  OIDC_AUTHORIZATION_URL: optionalUrl,
+  OIDC_TOKEN_URL: optionalUrl,
+  OIDC_USERINFO_URL: optionalUrl,
+});
+
+function parseEnv(env: Record<string, string | undefined>) {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const appUrl = (e.APP_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, "");
+  return {
+    port: e.PORT,
+    appUrl,
+    secureCookies: appUrl.startsWith("https://"),
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    dbPoolMax: e.DB_POOL_MAX,
+    appSecret: e.APP_SECRET,
+    redisUrl: e.REDIS_URL,
+    signup: e.SIGNUP,
+    allowPrivateWebhookTargets: e.ALLOW_PRIVATE_WEBHOOK_TARGETS,
+    workers: e.WORKERS,
+    logLevel: e.LOG_LEVEL,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    wuzapi: { url: e.WUZAPI_URL, adminToken: e.WUZAPI_ADMIN_TOKEN, hmacKey: e.WUZAPI_HMAC_KEY },
+    cloudApiBase: e.CLOUD_API_BASE.replace(/\/$/, ""),
+    ast: { url: e.AST_URL?.replace(/\/$/, ""), secret: e.AST_SECRET },
+    openai: { baseUrl: e.OPENAI_BASE_URL.replace(/\/$/, ""), apiKey: e.OPENAI_API_KEY },
+    oauth: {
+      github: e.GITHUB_CLIENT_ID && e.GITHUB_CLIENT_SECRET ? { clientId: e.GITHUB_CLIENT_ID, clientSecret: e.GITHUB_CLIENT_SECRET } : undefined,
+      google: e.GOOGLE_CLIENT_ID && e.GOOGLE_CLIENT_SECRET ? { clientId: e.GOOGLE_CLIENT_ID, clientSecret: e.GOOGLE_CLIENT_SECRET } : undefined,
+      oidc:
+        e.OIDC_CLIENT_ID && e.OIDC_AUTHORIZATION_URL && e.OIDC_TOKEN_URL && e.OIDC_USERINFO_URL
+          ? {
+              name: e.OIDC_NAME,
+              clientId: e.OIDC_CLIENT_ID,
+              clientSecret: e.OIDC_CLIENT_SECRET ?? null,
+              authorizationUrl: e.OIDC_AUTHORIZATION_URL,
+              tokenUrl: e.OIDC_TOKEN_URL,
+              userinfoUrl: e.OIDC_USERINFO_URL,
+            }
+          : undefined,
+    },
+  };
+}
+
+export type Config = ReturnType<typeof parseEnv>;
+
+/**
+ * Parsed once at import. Tests may mutate fields (e.g. `config.signup = "closed"`) because each
+ * test file runs in its own module registry.
+ */
+export const config: Config = parseEnv(process.env);
+export { parseEnv };

@@ -1,0 +1,92 @@
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { sql } from "drizzle-orm";
+import { drizzle as drizzlePostgres, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import { config } from "@/config";
+import * as schema from "./schema";
+
+export type Db = PostgresJsDatabase<typeof schema>;
+/** A transaction handle; services accept `tx?: Tx` so callers can group writes. */
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+/** Either the database or an open transaction. */
+export type DbOrTx = Db | Tx;
+
+type Driver =
+  | { kind: "postgres"; client: postgres.Sql }
+  | { kind: "pglite"; client: import("@electric-sql/pglite").PGlite };
+
+const MIGRATIONS_FOLDER = resolve(import.meta.dir, "../../drizzle");
+
+function openDriver(): { db: Db; driver: Driver } {
+  if (config.databaseUrl) {
+    const client = postgres(config.databaseUrl, {
+      max: config.dbPoolMax,
+      onnotice: () => {},
+      // Our timestamps are timestamptz; let the driver hand back Date objects.
+      connection: { application_name: "livchat" },
+    });
+    return { db: drizzlePostgres(client, { schema, casing: "snake_case" }), driver: { kind: "postgres", client } };
+  }
+  // Embedded default: PGlite persisted in the data dir, loaded lazily so Postgres deployments never pay for it.
+  const { PGlite } = require("@electric-sql/pglite") as typeof import("@electric-sql/pglite");
+  const { drizzle } = require("drizzle-orm/pglite") as typeof import("drizzle-orm/pglite");
+  const dir = join(config.dataDir, "pglite");
+  mkdirSync(dir, { recursive: true });
+  const client = new PGlite(dir);
+  // Same query-builder API at runtime; the type differs only in the result HKT.
+  const db = drizzle(client, { schema, casing: "snake_case" }) as unknown as Db;
+  return { db, driver: { kind: "pglite", client } };
+}
+
+const opened = openDriver();
+export const db: Db = opened.db;
+export const driver: Driver = opened.driver;
+
+/** Rows of a `db.execute(sql)` result, whichever driver produced it. */
+export function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result)) return result as T[];
+  return ((result as { rows?: T[] }).rows ?? []) as T[];
+}
+
+/** Applies drizzle/ migrations once, under an advisory lock so concurrent boots do not race. */
+export async function migrateDatabase(): Promise<void> {
+  if (driver.kind === "pglite") {
+    await driver.client.waitReady;
+    const { migrate } = await import("drizzle-orm/pglite/migrator");
+    await migrate(db as never, { migrationsFolder: MIGRATIONS_FOLDER });
+    return;
+  }
+  const { migrate } = await import("drizzle-orm/postgres-js/migrator");
+  const reserved = await driver.client.reserve();
+  try {
+    await reserved`select pg_advisory_lock(727274)`;
+    await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  } finally {
+    await reserved`select pg_advisory_unlock(727274)`.catch(() => {});
+    reserved.release();
+  }
+}
+
+/** Subscribes to a Postgres NOTIFY channel; returns the unsubscribe function. */
+export async function listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+  if (driver.kind === "pglite") {
+    return driver.client.listen(channel, onPayload);
+  }
+  const sub = await driver.client.listen(channel, onPayload);
+  return () => sub.unlisten();
+}
+
+/** Sends a NOTIFY; inside a transaction it is delivered only if the transaction commits. */
+export async function notify(channel: string, payload: string, tx: DbOrTx = db): Promise<void> {
+  await tx.execute(sql`select pg_notify(${channel}, ${payload})`);
+}
+
+export async function pingDatabase(): Promise<void> {
+  await db.execute(sql`select 1`);
+}
+
+export async function closeDatabase(): Promise<void> {
+  if (driver.kind === "pglite") await driver.client.close();
+  else await driver.client.end({ timeout: 5 });
+}

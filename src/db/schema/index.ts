@@ -1,0 +1,4 @@
+export * from "./tenancy";
+export * from "./messaging";
+export * from "./webhooks";
+export * from "./automation";

@@ -1,0 +1,138 @@
+import { sql } from "drizzle-orm";
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { createdAt, id, tstz, updatedAt } from "./columns";
+import { apiKeys, devices, instances, organizations, users } from "./tenancy";
+import { workflows } from "./automation";
+
+export const MESSAGE_TYPES = [
+  "text",
+  "image",
+  "audio",
+  "video",
+  "document",
+  "sticker",
+  "location",
+  "contact",
+  "reaction",
+  "template",
+] as const;
+export const MESSAGE_STATUSES = ["queued", "sent", "delivered", "read", "failed"] as const;
+export const CONVERSATION_STATUSES = ["open", "pending", "resolved"] as const;
+export const SENT_BY = ["api", "user", "bot", "workflow", "campaign"] as const;
+
+export const contacts = pgTable(
+  "contacts",
+  {
+    id: id(),
+    /** Null while the contact belongs to an unclaimed device's sandbox (try before sign-up). */
+    organizationId: uuid().references(() => organizations.id, { onDelete: "cascade" }),
+    /** Set only for unclaimed contacts: the visitor's device that owns them until sign-up claims them. */
+    deviceId: uuid().references(() => devices.id, { onDelete: "cascade" }),
+    /** E.164, unique per organization. */
+    phone: text().notNull(),
+    name: text(),
+    tags: text().array().notNull().default(sql`'{}'::text[]`),
+    blocked: boolean().notNull().default(false),
+    optedOut: boolean().notNull().default(false),
+    metadata: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    lastInteractionAt: tstz(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("contacts_org_phone_unique").on(t.organizationId, t.phone),
+    uniqueIndex("contacts_unclaimed_device_phone_unique")
+      .on(t.deviceId, t.phone)
+      .where(sql`organization_id is null`),
+    index("contacts_org_last_idx").on(t.organizationId, t.lastInteractionAt.desc()),
+  ],
+);
+
+export const conversations = pgTable(
+  "conversations",
+  {
+    id: id(),
+    /** Null while the instance is unclaimed (try before sign-up); claiming sets it. */
+    organizationId: uuid().references(() => organizations.id, { onDelete: "cascade" }),
+    instanceId: uuid()
+      .notNull()
+      .references(() => instances.id, { onDelete: "cascade" }),
+    contactId: uuid()
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    status: text({ enum: CONVERSATION_STATUSES }).notNull().default("open"),
+    /** "human" stops every automation until the conversation is resolved. */
+    handledBy: text({ enum: ["bot", "human"] }).notNull().default("bot"),
+    assignedUserId: uuid().references(() => users.id, { onDelete: "set null" }),
+    department: text(),
+    workflowId: uuid().references(() => workflows.id, { onDelete: "set null" }),
+    lastMessageAt: tstz(),
+    lastMessagePreview: text(),
+    unreadCount: integer().notNull().default(0),
+    resolvedAt: tstz(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("conversations_instance_contact_unique").on(t.instanceId, t.contactId),
+    index("conversations_org_last_idx").on(t.organizationId, t.lastMessageAt.desc()),
+  ],
+);
+
+export const messages = pgTable(
+  "messages",
+  {
+    id: id(),
+    /** Null while the instance is unclaimed (try before sign-up); claiming sets it. */
+    organizationId: uuid().references(() => organizations.id, { onDelete: "cascade" }),
+    instanceId: uuid()
+      .notNull()
+      .references(() => instances.id, { onDelete: "cascade" }),
+    conversationId: uuid()
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    contactId: uuid()
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    direction: text({ enum: ["inbound", "outbound"] }).notNull(),
+    /** Unique per instance: the same inbound payload delivered twice stores one message. */
+    providerMessageId: text(),
+    type: text({ enum: MESSAGE_TYPES }).notNull(),
+    body: text(),
+    /** {url, caption, mimeType, fileName} for media; {latitude, longitude, name} for location, etc. */
+    media: jsonb().$type<Record<string, unknown>>(),
+    status: text({ enum: MESSAGE_STATUSES }).notNull().default("queued"),
+    error: text(),
+    attempts: integer().notNull().default(0),
+    nextAttemptAt: tstz(),
+    leaseUntil: tstz(),
+    sentBy: text({ enum: SENT_BY }),
+    apiKeyId: uuid().references(() => apiKeys.id, { onDelete: "set null" }),
+    userId: uuid().references(() => users.id, { onDelete: "set null" }),
+    isPrivateNote: boolean().notNull().default(false),
+    idempotencyKey: text(),
+    sentAt: tstz(),
+    deliveredAt: tstz(),
+    readAt: tstz(),
+    failedAt: tstz(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("messages_instance_provider_id_unique").on(t.instanceId, t.providerMessageId),
+    uniqueIndex("messages_api_key_idempotency_unique").on(t.apiKeyId, t.idempotencyKey),
+    index("messages_conversation_created_idx").on(t.conversationId, t.createdAt.desc()),
+    index("messages_outbox_due_idx")
+      .on(t.nextAttemptAt)
+      .where(sql`status = 'queued' and direction = 'outbound'`),
+  ],
+);

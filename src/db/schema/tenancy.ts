@@ -1,0 +1,234 @@
+import { sql } from "drizzle-orm";
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { createdAt, id, tstz, updatedAt } from "./columns";
+
+export const ROLES = ["owner", "admin", "supervisor", "agent"] as const;
+export type Role = (typeof ROLES)[number];
+export const DEVICE_KINDS = ["browser", "server", "mobile", "pos"] as const;
+export const PROVIDERS = ["sandbox", "wuzapi", "cloud"] as const;
+export const INSTANCE_STATUSES = ["disconnected", "connecting", "qr", "connected", "logged_out"] as const;
+
+export const users = pgTable(
+  "users",
+  {
+    id: id(),
+    email: text().notNull(),
+    /** argon2id hash; null for OAuth-only accounts. */
+    passwordHash: text(),
+    name: text().notNull().default(""),
+    avatarUrl: text(),
+    /** The first account of an empty install becomes platform admin. */
+    isPlatformAdmin: boolean().notNull().default(false),
+    lastLoginAt: tstz(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("users_email_unique").on(sql`lower(${t.email})`)],
+);
+
+export const oauthAccounts = pgTable(
+  "oauth_accounts",
+  {
+    id: id(),
+    provider: text().notNull(),
+    providerUserId: text().notNull(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("oauth_accounts_provider_user_unique").on(t.provider, t.providerUserId),
+    index("oauth_accounts_user_idx").on(t.userId),
+  ],
+);
+
+export const organizations = pgTable("organizations", {
+  id: id(),
+  name: text().notNull(),
+  slug: text().notNull().unique(),
+  ownerId: uuid().references(() => users.id, { onDelete: "set null" }),
+  plan: text().notNull().default("free"),
+  maxInstances: integer().notNull().default(5),
+  maxMessagesPerDay: integer().notNull().default(1000),
+  apiRequestsPerMinute: integer().notNull().default(600),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const sessions = pgTable(
+  "sessions",
+  {
+    /** sha256 (hex) of the cookie token; the token itself is never stored. */
+    id: text().primaryKey(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    expiresAt: tstz().notNull(),
+    activeOrganizationId: uuid().references(() => organizations.id, { onDelete: "set null" }),
+    /** Per-session CSRF token, sent back by htmx in the X-CSRF-Token header. */
+    csrfToken: text().notNull(),
+    ip: text(),
+    userAgent: text(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId)],
+);
+
+export const memberships = pgTable(
+  "memberships",
+  {
+    id: id(),
+    organizationId: uuid()
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    role: text({ enum: ROLES }).notNull(),
+    departments: text().array().notNull().default(sql`'{}'::text[]`),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("memberships_org_user_unique").on(t.organizationId, t.userId),
+    index("memberships_user_idx").on(t.userId),
+  ],
+);
+
+export const invitations = pgTable(
+  "invitations",
+  {
+    id: id(),
+    organizationId: uuid()
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    email: text().notNull(),
+    role: text({ enum: ROLES }).notNull(),
+    /** sha256 of the token in the invitation link. */
+    tokenHash: text().notNull().unique(),
+    invitedBy: uuid().references(() => users.id, { onDelete: "set null" }),
+    expiresAt: tstz().notNull(),
+    acceptedAt: tstz(),
+    acceptedBy: uuid().references(() => users.id, { onDelete: "set null" }),
+    revokedAt: tstz(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("invitations_org_idx").on(t.organizationId)],
+);
+
+export const devices = pgTable(
+  "devices",
+  {
+    id: id(),
+    /** Null until a visitor's device is claimed by signing up. */
+    organizationId: uuid().references(() => organizations.id, { onDelete: "cascade" }),
+    name: text().notNull(),
+    kind: text({ enum: DEVICE_KINDS }).notNull().default("browser"),
+    ip: text(),
+    userAgent: text(),
+    lastSeenAt: tstz(),
+    revokedAt: tstz(),
+    claimedAt: tstz(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("devices_org_idx").on(t.organizationId)],
+);
+
+export const instances = pgTable(
+  "instances",
+  {
+    id: id(),
+    /** Null until the creating device is claimed. */
+    organizationId: uuid().references(() => organizations.id, { onDelete: "cascade" }),
+    createdByDeviceId: uuid().references(() => devices.id, { onDelete: "set null" }),
+    name: text().notNull(),
+    provider: text({ enum: PROVIDERS }).notNull().default("sandbox"),
+    providerInstanceId: text(),
+    /** AES-256-GCM ciphertext (lib/crypto) of the provider token. */
+    providerTokenEnc: text(),
+    /** Provider configuration; secret fields are stored encrypted. */
+    providerConfig: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    waJid: text(),
+    waName: text(),
+    waPictureUrl: text(),
+    status: text({ enum: INSTANCE_STATUSES }).notNull().default("disconnected"),
+    lastConnectedAt: tstz(),
+    lastActivityAt: tstz(),
+    claimedAt: tstz(),
+    /** Overrides the organization's daily message limit for this instance. */
+    maxMessagesPerDay: integer(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("instances_org_idx").on(t.organizationId),
+    index("instances_device_idx").on(t.createdByDeviceId),
+    index("instances_provider_id_idx").on(t.provider, t.providerInstanceId),
+  ],
+);
+
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: id(),
+    organizationId: uuid().references(() => organizations.id, { onDelete: "cascade" }),
+    deviceId: uuid().references(() => devices.id, { onDelete: "cascade" }),
+    /** Null = every instance of the organization. */
+    instanceId: uuid().references(() => instances.id, { onDelete: "cascade" }),
+    name: text().notNull(),
+    /** First characters of the key, shown in lists ("lc_live_AbCd…"). */
+    displayPrefix: text().notNull(),
+    /** sha256 (hex) of the full key. */
+    keyHash: text().notNull().unique(),
+    scopes: text().array().notNull().default(sql`'{}'::text[]`),
+    requestsPerMinute: integer(),
+    maxMessagesPerDay: integer(),
+    expiresAt: tstz(),
+    revokedAt: tstz(),
+    lastUsedAt: tstz(),
+    createdByUserId: uuid().references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("api_keys_org_idx").on(t.organizationId),
+    index("api_keys_device_idx").on(t.deviceId),
+  ],
+);
+
+export const auditLogs = pgTable(
+  "audit_logs",
+  {
+    id: id(),
+    organizationId: uuid().references(() => organizations.id, { onDelete: "cascade" }),
+    actorType: text({ enum: ["user", "api_key", "device", "system"] }).notNull(),
+    actorId: text(),
+    action: text().notNull(),
+    targetType: text(),
+    targetId: text(),
+    ip: text(),
+    userAgent: text(),
+    details: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    at: createdAt(),
+  },
+  (t) => [index("audit_logs_org_at_idx").on(t.organizationId, t.at.desc())],
+);
+
+export const loginAttempts = pgTable(
+  "login_attempts",
+  {
+    id: id(),
+    /** "ip:1.2.3.4" or "email:a@b.c" — login throttling survives restarts and spans processes. */
+    bucket: text().notNull(),
+    at: createdAt(),
+  },
+  (t) => [index("login_attempts_bucket_at_idx").on(t.bucket, t.at)],
+);

@@ -1,0 +1,138 @@
+import { sql } from "drizzle-orm";
+import { bigint, date, index, integer, jsonb, pgTable, text, uniqueIndex, uuid, boolean } from "drizzle-orm/pg-core";
+import { createdAt, id, tstz, updatedAt } from "./columns";
+import { apiKeys, devices, instances, organizations } from "./tenancy";
+
+export const DELIVERY_STATUSES = ["pending", "succeeded", "failed", "exhausted", "cancelled"] as const;
+
+/** Append-only log of every state change; also the source of usage metering. */
+export const events = pgTable(
+  "events",
+  {
+    id: id(),
+    organizationId: uuid().references(() => organizations.id, { onDelete: "cascade" }),
+    instanceId: uuid().references(() => instances.id, { onDelete: "set null" }),
+    apiKeyId: uuid().references(() => apiKeys.id, { onDelete: "set null" }),
+    deviceId: uuid().references(() => devices.id, { onDelete: "set null" }),
+    type: text().notNull(),
+    data: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    at: createdAt(),
+  },
+  (t) => [
+    index("events_org_type_at_idx").on(t.organizationId, t.type, t.at.desc()),
+    index("events_org_at_idx").on(t.organizationId, t.at.desc()),
+  ],
+);
+
+export const webhooks = pgTable(
+  "webhooks",
+  {
+    id: id(),
+    organizationId: uuid()
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    name: text().notNull().default(""),
+    url: text().notNull(),
+    /** whsec_… encrypted with lib/crypto. */
+    secretEnc: text().notNull(),
+    /** The previous secret keeps signing until previousSecretExpiresAt (rotation grace of 24 h). */
+    previousSecretEnc: text(),
+    previousSecretExpiresAt: tstz(),
+    headers: jsonb().$type<Record<string, string>>().notNull().default({}),
+    /** Null = every event type. */
+    eventTypes: text().array(),
+    /** Null = every instance. */
+    instanceIds: uuid().array(),
+    active: boolean().notNull().default(true),
+    disabledAt: tstz(),
+    disabledReason: text(),
+    failingSince: tstz(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("webhooks_org_idx").on(t.organizationId)],
+);
+
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: id(),
+    organizationId: uuid()
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    webhookId: uuid()
+      .notNull()
+      .references(() => webhooks.id, { onDelete: "cascade" }),
+    eventId: uuid()
+      .notNull()
+      .references(() => events.id, { onDelete: "cascade" }),
+    eventType: text().notNull(),
+    status: text({ enum: DELIVERY_STATUSES }).notNull().default("pending"),
+    attempts: integer().notNull().default(0),
+    nextAttemptAt: tstz().defaultNow(),
+    /** A worker owns the row until then; a crashed worker's rows become due again. */
+    leaseUntil: tstz(),
+    lastStatusCode: integer(),
+    lastError: text(),
+    lastDurationMs: integer(),
+    lastResponseExcerpt: text(),
+    deliveredAt: tstz(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("webhook_deliveries_due_idx")
+      .on(t.nextAttemptAt)
+      .where(sql`status in ('pending', 'failed')`),
+    index("webhook_deliveries_webhook_created_idx").on(t.webhookId, t.createdAt.desc()),
+    uniqueIndex("webhook_deliveries_webhook_event_unique").on(t.webhookId, t.eventId),
+  ],
+);
+
+export const webhookAttempts = pgTable(
+  "webhook_attempts",
+  {
+    id: id(),
+    deliveryId: uuid()
+      .notNull()
+      .references(() => webhookDeliveries.id, { onDelete: "cascade" }),
+    attempt: integer().notNull(),
+    requestHeaders: jsonb().$type<Record<string, string>>().notNull().default({}),
+    requestBody: text(),
+    statusCode: integer(),
+    error: text(),
+    durationMs: integer(),
+    responseExcerpt: text(),
+    at: createdAt(),
+  },
+  (t) => [index("webhook_attempts_delivery_idx").on(t.deliveryId, t.at.desc())],
+);
+
+export const USAGE_METRICS = [
+  "api_calls",
+  "messages_sent",
+  "messages_received",
+  "deliveries_succeeded",
+  "deliveries_failed",
+] as const;
+
+/** One counter row per (org, instance, key, day, metric); incremented with an atomic upsert. */
+export const usageDaily = pgTable(
+  "usage_daily",
+  {
+    id: id(),
+    organizationId: uuid()
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    /** The nil uuid stands for "no instance" so the unique key stays usable for upserts. */
+    instanceId: uuid().notNull().default(sql`'00000000-0000-0000-0000-000000000000'`),
+    apiKeyId: uuid().notNull().default(sql`'00000000-0000-0000-0000-000000000000'`),
+    day: date().notNull(),
+    metric: text().notNull(),
+    count: bigint({ mode: "number" }).notNull().default(0),
+  },
+  (t) => [
+    uniqueIndex("usage_daily_unique").on(t.organizationId, t.instanceId, t.apiKeyId, t.day, t.metric),
+    index("usage_daily_org_day_idx").on(t.organizationId, t.day),
+  ],
+);

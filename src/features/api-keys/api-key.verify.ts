@@ -1,0 +1,139 @@
+import { eq, inArray, sql } from "drizzle-orm";
+import { db, listen } from "@/db/client";
+import { apiKeys, devices, organizations } from "@/db/schema";
+import { sha256Hex } from "@/lib/crypto";
+import { log } from "@/lib/logger";
+
+export const API_KEY_PREFIX = "lc_live_";
+export const API_KEY_PATTERN = /^lc_live_[0-9A-Za-z]{32}$/;
+/** Channel on which every process hears of revoked keys (payload: the key hash). */
+export const API_KEY_REVOKED_CHANNEL = "livchat_api_key_revoked";
+
+/** What a request authenticated by an API key may act as; cached in process. */
+export type VerifiedApiKey = {
+  id: string;
+  organizationId: string | null;
+  deviceId: string | null;
+  instanceId: string | null;
+  scopes: string[];
+  expiresAt: Date | null;
+  /** Effective requests per minute: key override ?? organization plan (instance overrides apply to messages). */
+  requestsPerMinute: number;
+  maxMessagesPerDay: number | null;
+};
+
+const POSITIVE_TTL_MS = 60_000;
+const NEGATIVE_TTL_MS = 5_000;
+const MAX_ENTRIES = 50_000;
+const DEFAULT_ANONYMOUS_RPM = 60;
+
+type Entry = { key: VerifiedApiKey | null; until: number };
+const cache = new Map<string, Entry>();
+const lastUsed = new Map<string, Date>();
+
+const findKeyByHash = db
+  .select({
+    id: apiKeys.id,
+    organizationId: apiKeys.organizationId,
+    deviceId: apiKeys.deviceId,
+    instanceId: apiKeys.instanceId,
+    scopes: apiKeys.scopes,
+    expiresAt: apiKeys.expiresAt,
+    revokedAt: apiKeys.revokedAt,
+    requestsPerMinute: apiKeys.requestsPerMinute,
+    maxMessagesPerDay: apiKeys.maxMessagesPerDay,
+    orgRequestsPerMinute: organizations.apiRequestsPerMinute,
+    deviceRevokedAt: devices.revokedAt,
+  })
+  .from(apiKeys)
+  .leftJoin(organizations, eq(organizations.id, apiKeys.organizationId))
+  .leftJoin(devices, eq(devices.id, apiKeys.deviceId))
+  .where(eq(apiKeys.keyHash, sql.placeholder("hash")))
+  .limit(1)
+  .prepare("find_api_key_by_hash");
+
+function remember(hash: string, key: VerifiedApiKey | null) {
+  if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value!);
+  cache.set(hash, { key, until: Date.now() + (key ? POSITIVE_TTL_MS : NEGATIVE_TTL_MS) });
+}
+
+/**
+ * Verifies a presented key. Served from the in-process cache when warm, so the hot path does not
+ * touch the database; revocations evict entries on every process through LISTEN/NOTIFY.
+ */
+export async function verifyApiKey(presented: string): Promise<VerifiedApiKey | null> {
+  if (!API_KEY_PATTERN.test(presented)) return null;
+  const hash = sha256Hex(presented);
+  const now = Date.now();
+  let entry = cache.get(hash);
+  if (!entry || entry.until < now) {
+    const [row] = await findKeyByHash.execute({ hash });
+    const valid = row && !row.revokedAt && !row.deviceRevokedAt;
+    const key: VerifiedApiKey | null = valid
+      ? {
+          id: row.id,
+          organizationId: row.organizationId,
+          deviceId: row.deviceId,
+          instanceId: row.instanceId,
+          scopes: row.scopes,
+          expiresAt: row.expiresAt,
+          requestsPerMinute: row.requestsPerMinute ?? row.orgRequestsPerMinute ?? DEFAULT_ANONYMOUS_RPM,
+          maxMessagesPerDay: row.maxMessagesPerDay,
+        }
+      : null;
+    remember(hash, key);
+    entry = cache.get(hash)!;
+  }
+  const key = entry.key;
+  if (!key) return null;
+  if (key.expiresAt && key.expiresAt.getTime() <= now) return null;
+  lastUsed.set(key.id, new Date(now));
+  return key;
+}
+
+/** True when the key grants `scope` ("*" grants all; "contacts:*" grants every contacts scope). */
+export function hasScope(key: Pick<VerifiedApiKey, "scopes">, scope: string): boolean {
+  const [resource] = scope.split(":");
+  return key.scopes.includes("*") || key.scopes.includes(scope) || key.scopes.includes(`${resource}:*`);
+}
+
+/** Drops cached entries; called on NOTIFY from any process (payload = key hash, or "*" for all). */
+export function evictApiKey(hashOrAll: string): void {
+  if (hashOrAll === "*") cache.clear();
+  else cache.delete(hashOrAll);
+}
+
+/** Writes the batched lastUsedAt values in one statement instead of one write per request. */
+export async function flushApiKeyLastUsed(): Promise<void> {
+  if (lastUsed.size === 0) return;
+  const batch = [...lastUsed.entries()];
+  lastUsed.clear();
+  // One timestamp per flush is precise enough for "last used" and keeps it to a single UPDATE.
+  const at = new Date(Math.max(...batch.map(([, d]) => d.getTime())));
+  await db
+    .update(apiKeys)
+    .set({ lastUsedAt: at })
+    .where(inArray(apiKeys.id, batch.map(([id]) => id)));
+}
+
+let unlisten: (() => Promise<void>) | undefined;
+let flushTimer: ReturnType<typeof setInterval> | undefined;
+
+/** Subscribes this process to revocations and starts the lastUsedAt flusher. */
+export async function startApiKeyCacheSync(): Promise<void> {
+  if (unlisten) return;
+  unlisten = await listen(API_KEY_REVOKED_CHANNEL, evictApiKey);
+  flushTimer = setInterval(() => {
+    flushApiKeyLastUsed().catch((err) => log.warn("api key lastUsedAt flush failed", { err: String(err) }));
+  }, 10_000);
+  flushTimer.unref?.();
+}
+
+export async function stopApiKeyCacheSync(): Promise<void> {
+  clearInterval(flushTimer);
+  flushTimer = undefined;
+  await unlisten?.().catch(() => {});
+  unlisten = undefined;
+  await flushApiKeyLastUsed().catch(() => {});
+}
+

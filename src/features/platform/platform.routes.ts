@@ -1,0 +1,35 @@
+import { Elysia } from "elysia";
+import { join, normalize } from "node:path";
+import { pingDatabase } from "@/db/client";
+import { AppError } from "@/lib/errors";
+
+const STATIC_DIR = join(import.meta.dir, "../../../static");
+const HTMX_FILE = join(import.meta.dir, "../../../node_modules/htmx.org/dist/htmx.min.js");
+
+/** Liveness, readiness and static assets (htmx is served straight from node_modules). */
+export const platformRoutes = new Elysia({ name: "platform" })
+  .get("/health", () => ({ status: "ok" }), { detail: { hide: true } })
+  .get(
+    "/ready",
+    async ({ set }) => {
+      try {
+        await pingDatabase();
+        return { status: "ready", database: "ok" };
+      } catch {
+        set.status = 503;
+        return { status: "unavailable", database: "unreachable" };
+      }
+    },
+    { detail: { hide: true } },
+  )
+  .get("/static/htmx.min.js", ({ set }) => {
+    set.headers["cache-control"] = "public, max-age=86400";
+    return Bun.file(HTMX_FILE);
+  })
+  .get("/static/*", async ({ params, set }) => {
+    const relative = normalize(params["*"]).replace(/^(\.\.[/\\])+/, "");
+    const file = Bun.file(join(STATIC_DIR, relative));
+    if (relative.includes("..") || !(await file.exists())) throw new AppError("not_found", "File not found");
+    set.headers["cache-control"] = "public, max-age=3600";
+    return file;
+  });

@@ -1,0 +1,79 @@
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { config } from "@/config";
+
+const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/** URL-safe random token (base64url) of `bytes` random bytes. */
+export function randomToken(bytes = 32): string {
+  return randomBytes(bytes).toString("base64url");
+}
+
+/** Random base62 string without modulo bias (rejection sampling). */
+export function randomBase62(length: number): string {
+  let out = "";
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 248) out += BASE62[byte % 62];
+      if (out.length === length) break;
+    }
+  }
+  return out;
+}
+
+export function sha256Hex(value: string): string {
+  return createHash("sha256").update(value).digest("hex");
+}
+
+export function safeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && timingSafeEqual(ab, bb);
+}
+
+/** APP_SECRET, or one generated once into the data dir so the embedded default keeps its secrets readable. */
+function loadAppSecret(): string {
+  if (config.appSecret) return config.appSecret;
+  const file = join(config.dataDir, "app-secret");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(config.dataDir, { recursive: true });
+  const secret = randomBytes(32).toString("base64url");
+  writeFileSync(file, secret, { mode: 0o600, flag: "wx" });
+  return secret;
+}
+
+let encryptionKey: Buffer | undefined;
+function key(): Buffer {
+  encryptionKey ??= createHash("sha256").update(`livchat:aes:${loadAppSecret()}`).digest();
+  return encryptionKey;
+}
+
+/** AES-256-GCM: "v1." + base64url(iv ‖ tag ‖ ciphertext). */
+export function encryptSecret(plain: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", key(), iv);
+  const ciphertext = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
+  return `v1.${Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString("base64url")}`;
+}
+
+export function decryptSecret(encrypted: string): string {
+  if (!encrypted.startsWith("v1.")) throw new Error("unknown secret format");
+  const raw = Buffer.from(encrypted.slice(3), "base64url");
+  const decipher = createDecipheriv("aes-256-gcm", key(), raw.subarray(0, 12));
+  decipher.setAuthTag(raw.subarray(12, 28));
+  return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8");
+}
+
+/** Signs a small value (the device cookie) with an HMAC under the app secret. */
+export function signValue(value: string): string {
+  const mac = createHmac("sha256", `livchat:sign:${loadAppSecret()}`).update(value).digest("base64url");
+  return `${value}.${mac}`;
+}
+
+export function unsignValue(signed: string): string | null {
+  const dot = signed.lastIndexOf(".");
+  if (dot <= 0) return null;
+  const value = signed.slice(0, dot);
+  return safeEqual(signValue(value), signed) ? value : null;
+}

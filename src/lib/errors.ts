@@ -1,0 +1,82 @@
+export const ERROR_STATUS = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  validation_failed: 422,
+  rate_limited: 429,
+  quota_exceeded: 429,
+  internal: 500,
+  provider_error: 502,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+export type FieldError = { path: string; message: string };
+
+/** An expected failure with a public message; onError turns it into the JSON envelope or an error page. */
+export class AppError extends Error {
+  constructor(
+    public readonly code: ErrorCode,
+    message: string,
+    public readonly details?: FieldError[],
+    public readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = "AppError";
+  }
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export const notFound = (what = "Resource") => new AppError("not_found", `${what} not found`);
+export const forbidden = (message = "You do not have permission to do this") => new AppError("forbidden", message);
+export const unauthorized = (message = "Authentication required") => new AppError("unauthorized", message);
+export const conflict = (message: string) => new AppError("conflict", message);
+export const validationFailed = (details: FieldError[], message = "Some fields are invalid") =>
+  new AppError("validation_failed", message, details);
+
+/** The Postgres SQLSTATE of a driver or Drizzle error (Drizzle wraps it in `cause`). */
+export function pgCode(err: unknown): string | undefined {
+  let current: unknown = err;
+  for (let depth = 0; current && depth < 4; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** Maps database constraint errors to public errors that never carry SQL. */
+export function fromDatabaseError(err: unknown): AppError | undefined {
+  switch (pgCode(err)) {
+    case "23505":
+      return conflict("A record with these values already exists");
+    case "23503":
+      return new AppError("validation_failed", "A referenced record does not exist");
+    case "22P02":
+    case "22007":
+    case "22008":
+      return new AppError("bad_request", "A value has an invalid format");
+    case "22001":
+      return new AppError("validation_failed", "A value is too long");
+    default:
+      return undefined;
+  }
+}
+
+/** zod issues → `[{path, message}]`. */
+export function zodDetails(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): FieldError[] {
+  return issues.map((i) => ({ path: i.path.map(String).join(".") || "(body)", message: i.message }));
+}
+
+export type ErrorBody = { error: { code: string; message: string; details?: FieldError[]; requestId: string } };
+
+export function errorBody(err: AppError, requestId: string): ErrorBody {
+  return {
+    error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}), requestId },
+  };
+}

@@ -1,0 +1,2 @@
+// Each worker module registers itself with registerWorker() on import; list them here.
+export {};

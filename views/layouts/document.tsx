@@ -1,0 +1,22 @@
+import type { PropsWithChildren } from "@kitajs/html";
+
+/** The bare HTML document: assets, htmx with the CSRF header on every request. */
+export function Document({ title, csrfToken, children }: PropsWithChildren<{ title: string; csrfToken: string }>) {
+  const hxHeaders = JSON.stringify({ "X-CSRF-Token": csrfToken });
+  return (
+    <>
+      {"<!doctype html>"}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <title safe>{`${title} · LivChat`}</title>
+          <link rel="stylesheet" href="/static/app.css" />
+          <script src="/static/htmx.min.js" defer></script>
+          <script src="/static/app.js" defer></script>
+        </head>
+        <body hx-headers={hxHeaders}>{children}</body>
+      </html>
+    </>
+  );
+}
