@@ -1,0 +1,88 @@
+import { listen, notify, type DbOrTx } from "@/db/client";
+import { log } from "@/lib/logger";
+
+/**
+ * Cross-process live updates for SSE pages: publishers NOTIFY on one Postgres channel, every process
+ * LISTENs once and fans out to its local subscribers by topic (e.g. `org:<id>:inbox`, `instance:<id>`).
+ */
+const CHANNEL = "livchat_live";
+type Handler = (data: Record<string, unknown>) => void;
+const subscribers = new Map<string, Set<Handler>>();
+let listening: Promise<unknown> | undefined;
+
+function ensureListening() {
+  listening ??= listen(CHANNEL, (payload) => {
+    try {
+      const { topic, data } = JSON.parse(payload) as { topic: string; data: Record<string, unknown> };
+      for (const handler of subscribers.get(topic) ?? []) handler(data);
+    } catch (err) {
+      log.warn("bad live payload", { err: String(err) });
+    }
+  }).catch((err) => {
+    listening = undefined;
+    log.error("live listen failed", { err: String(err) });
+  });
+  return listening;
+}
+
+/** Publishes to every process; inside a transaction it is sent only on commit. Payloads stay small (< 8 KB). */
+export async function publishLive(topic: string, data: Record<string, unknown>, tx?: DbOrTx): Promise<void> {
+  await notify(CHANNEL, JSON.stringify({ topic, data }), tx);
+}
+
+/** Subscribes to a topic; returns the unsubscribe function. */
+export async function subscribeLive(topic: string, handler: Handler): Promise<() => void> {
+  await ensureListening();
+  let set = subscribers.get(topic);
+  if (!set) subscribers.set(topic, (set = new Set()));
+  set.add(handler);
+  return () => {
+    set!.delete(handler);
+    if (set!.size === 0) subscribers.delete(topic);
+  };
+}
+
+/**
+ * An SSE Response that forwards a topic's updates as `event: <name>` frames (htmx sse extension or
+ * EventSource). `render` turns an update into the frame's data (HTML fragment or JSON).
+ */
+export function sseResponse(
+  request: Request,
+  topic: string,
+  render: (data: Record<string, unknown>) => { event: string; data: string } | null | Promise<{ event: string; data: string } | null>,
+): Response {
+  let unsubscribe: (() => void) | undefined;
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
+  const stream = new ReadableStream<string>({
+    async start(controller) {
+      const send = (event: string, data: string) => {
+        const lines = data.split("\n").map((l) => `data: ${l}`).join("\n");
+        controller.enqueue(`event: ${event}\n${lines}\n\n`);
+      };
+      send("ready", "{}");
+      unsubscribe = await subscribeLive(topic, async (data) => {
+        try {
+          const frame = await render(data);
+          if (frame) send(frame.event, frame.data);
+        } catch (err) {
+          log.warn("sse render failed", { err: String(err) });
+        }
+      });
+      heartbeat = setInterval(() => controller.enqueue(": keep-alive\n\n"), 15_000);
+      request.signal.addEventListener("abort", () => {
+        clearInterval(heartbeat);
+        unsubscribe?.();
+        try {
+          controller.close();
+        } catch {}
+      });
+    },
+    cancel() {
+      clearInterval(heartbeat);
+      unsubscribe?.();
+    },
+  });
+  return new Response(stream, {
+    headers: { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" },
+  });
+}

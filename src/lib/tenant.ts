@@ -1,0 +1,23 @@
+import { and, eq, isNull, type SQL } from "drizzle-orm";
+import type { PgColumn } from "drizzle-orm/pg-core";
+
+/**
+ * Who owns the rows a request may see: an organization, or — for try-before-sign-up — an unclaimed
+ * visitor device (organization still null). Every service query filters by one of these.
+ */
+export type Tenant = { organizationId: string; deviceId?: string | null } | { organizationId: null; deviceId: string };
+
+export function tenantOf(key: { organizationId: string | null; deviceId: string | null }): Tenant {
+  if (key.organizationId) return { organizationId: key.organizationId, deviceId: key.deviceId };
+  if (!key.deviceId) throw new Error("an unclaimed credential must belong to a device");
+  return { organizationId: null, deviceId: key.deviceId };
+}
+
+/**
+ * The WHERE clause restricting a table to the tenant: `organization_id = $org`, or for an unclaimed
+ * device `organization_id is null and <deviceColumn> = $device`.
+ */
+export function tenantFilter(tenant: Tenant, organizationColumn: PgColumn, deviceColumn: PgColumn): SQL {
+  if (tenant.organizationId) return eq(organizationColumn, tenant.organizationId);
+  return and(isNull(organizationColumn), eq(deviceColumn, tenant.deviceId))!;
+}
