@@ -1,0 +1,48 @@
+import { and, eq, inArray, isNull } from "drizzle-orm";
+import type { DbOrTx } from "@/db/client";
+import { apiKeys, contacts, conversations, devices, events, instances, messages } from "@/db/schema";
+
+/**
+ * Moves a visitor device and everything it created before signing up (instances, keys, and the
+ * contacts, conversations, messages and events of those instances) into `organizationId`.
+ * Run it inside the sign-up transaction so the account and the claim commit together.
+ */
+export async function claimDevice(tx: DbOrTx, deviceId: string, organizationId: string) {
+  const now = new Date();
+  const [device] = await tx
+    .update(devices)
+    .set({ organizationId, claimedAt: now })
+    .where(and(eq(devices.id, deviceId), isNull(devices.organizationId), isNull(devices.revokedAt)))
+    .returning({ id: devices.id });
+  if (!device) return { instances: 0, apiKeys: 0 };
+  const claimed = await tx
+    .update(instances)
+    .set({ organizationId, claimedAt: now })
+    .where(and(eq(instances.createdByDeviceId, deviceId), isNull(instances.organizationId)))
+    .returning({ id: instances.id });
+  const keys = await tx
+    .update(apiKeys)
+    .set({ organizationId })
+    .where(and(eq(apiKeys.deviceId, deviceId), isNull(apiKeys.organizationId)))
+    .returning({ id: apiKeys.id });
+  await tx
+    .update(contacts)
+    .set({ organizationId, deviceId: null })
+    .where(and(eq(contacts.deviceId, deviceId), isNull(contacts.organizationId)));
+  const instanceIds = claimed.map((i) => i.id);
+  if (instanceIds.length > 0) {
+    await tx
+      .update(conversations)
+      .set({ organizationId })
+      .where(and(inArray(conversations.instanceId, instanceIds), isNull(conversations.organizationId)));
+    await tx
+      .update(messages)
+      .set({ organizationId })
+      .where(and(inArray(messages.instanceId, instanceIds), isNull(messages.organizationId)));
+    await tx
+      .update(events)
+      .set({ organizationId })
+      .where(and(inArray(events.instanceId, instanceIds), isNull(events.organizationId)));
+  }
+  return { instances: claimed.length, apiKeys: keys.length };
+}
