@@ -1,7 +1,10 @@
 import { sql } from "drizzle-orm";
-import { bigint, date, index, integer, jsonb, pgTable, text, uniqueIndex, uuid, boolean } from "drizzle-orm/pg-core";
+import { bigint, boolean, customType, date, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, tstz, updatedAt } from "./columns";
 import { apiKeys, devices, instances, organizations } from "./tenancy";
+
+/** Postgres `xid8` (64-bit transaction id), read as a decimal string. */
+const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => "xid8" });
 
 export const DELIVERY_STATUSES = ["pending", "succeeded", "failed", "exhausted", "cancelled"] as const;
 
@@ -17,10 +20,17 @@ export const events = pgTable(
     type: text().notNull(),
     data: jsonb().$type<Record<string, unknown>>().notNull().default({}),
     at: createdAt(),
+    /**
+     * The inserting transaction's id. `at` is the transaction's start time, so events can commit out
+     * of `at` order; polling (`GET /v1/events?after=`) orders by this and only returns events older than
+     * every running transaction, so a poller never skips an event that commits late.
+     */
+    txId: xid8().notNull().default(sql`pg_current_xact_id()`),
   },
   (t) => [
     index("events_org_type_at_idx").on(t.organizationId, t.type, t.at.desc()),
     index("events_org_at_idx").on(t.organizationId, t.at.desc()),
+    index("events_org_tx_idx").on(t.organizationId, t.txId, t.id),
   ],
 );
 
