@@ -94,6 +94,10 @@ export const webhookDeliveries = pgTable(
     index("webhook_deliveries_due_idx")
       .on(t.nextAttemptAt)
       .where(sql`status in ('pending', 'failed')`),
+    /** Per-endpoint due lookups: the fair claim takes the oldest due rows of each endpoint in turn. */
+    index("webhook_deliveries_webhook_due_idx")
+      .on(t.webhookId, t.nextAttemptAt)
+      .where(sql`status in ('pending', 'failed')`),
     index("webhook_deliveries_webhook_created_idx").on(t.webhookId, t.createdAt.desc()),
     uniqueIndex("webhook_deliveries_webhook_event_unique").on(t.webhookId, t.eventId),
   ],

@@ -1,0 +1,1 @@
+CREATE INDEX "webhook_deliveries_webhook_due_idx" ON "webhook_deliveries" USING btree ("webhook_id","next_attempt_at") WHERE status in ('pending', 'failed');
