@@ -10,6 +10,7 @@ import { hxRedirect, isHtmx } from "@/lib/htmx";
 import { log } from "@/lib/logger";
 import { ErrorPage } from "@views/errors";
 import { platformRoutes } from "@/features/platform/platform.routes";
+import { workflowsApi } from "@/features/workflows/workflow.api";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
@@ -95,7 +96,8 @@ export function createApp() {
       }),
     )
     .use(csrfPlugin)
-    .use(platformRoutes);
+    .use(platformRoutes)
+    .use(workflowsApi);
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,64 @@
+import { readSseData } from "./sse";
+import { EngineError, engineFetch, type AiEngine, type EngineReply, type EngineRequest } from "./engine";
+
+export type AstSettings = { url: string; secret?: string; workflowId: string; timeoutMs: number };
+
+/** A workflow listed by `GET {AST_URL}/workflows`. */
+export type AstWorkflow = { id: string; name: string; description?: string | null };
+
+function headers(secret?: string, stream = false): Record<string, string> {
+  return {
+    "content-type": "application/json",
+    ...(secret ? { authorization: `Bearer ${secret}` } : {}),
+    ...(stream ? { accept: "text/event-stream" } : {}),
+  };
+}
+
+/** Lists the AST service's workflows; accepts a bare array or `{workflows|data: [...]}`. */
+export async function listAstWorkflows(url: string, secret: string | undefined, timeoutMs = 15_000): Promise<AstWorkflow[]> {
+  const res = await engineFetch(`${url}/workflows`, { headers: headers(secret) }, timeoutMs);
+  const json = (await res.json().catch(() => null)) as unknown;
+  const list = Array.isArray(json) ? json : ((json as { workflows?: unknown; data?: unknown })?.workflows ?? (json as { data?: unknown })?.data);
+  if (!Array.isArray(list)) throw new EngineError("AST /workflows returned an unexpected shape");
+  return list
+    .filter((w): w is { id: string; name?: string; description?: string } => typeof (w as { id?: unknown })?.id === "string")
+    .map((w) => ({ id: w.id, name: String(w.name ?? w.id), description: w.description ?? null }));
+}
+
+/** The AST agent service keeps history itself: we pass `threadId` and only the new message. */
+export function astEngine(settings: AstSettings): AiEngine {
+  const base = `${settings.url}/workflows/${encodeURIComponent(settings.workflowId)}`;
+  const payload = (request: EngineRequest) => JSON.stringify({ message: request.text, threadId: request.providerThreadId });
+  return {
+    async complete(request) {
+      const res = await engineFetch(`${base}/invoke`, { method: "POST", headers: headers(settings.secret), body: payload(request) }, settings.timeoutMs, request.signal);
+      const json = (await res.json().catch(() => null)) as { message?: { content?: string }; threadId?: string } | null;
+      const content = json?.message?.content;
+      if (typeof content !== "string") throw new EngineError("AST returned no message content");
+      return { content, providerThreadId: json?.threadId };
+    },
+    async *stream(request): AsyncGenerator<string, EngineReply> {
+      const res = await engineFetch(`${base}/stream`, { method: "POST", headers: headers(settings.secret, true), body: payload(request) }, settings.timeoutMs, request.signal);
+      if (!res.body) throw new EngineError("AST returned an empty stream");
+      let content = "";
+      let completed: string | undefined;
+      for await (const data of readSseData(res.body)) {
+        let event: { type?: string; content?: string };
+        try {
+          event = JSON.parse(data);
+        } catch {
+          continue;
+        }
+        if (event.type === "error") throw new EngineError(`AST error: ${event.content ?? "unknown"}`);
+        if (event.type === "token" && event.content) {
+          content += event.content;
+          yield event.content;
+        }
+        if (event.type === "complete") completed = event.content ?? content;
+      }
+      const final = completed ?? content;
+      if (!final) throw new EngineError("AST streamed no content");
+      return { content: final };
+    },
+  };
+}

@@ -1,0 +1,236 @@
+import { and, desc, eq, lt, or, sql } from "drizzle-orm";
+import { db, type DbOrTx } from "@/db/client";
+import { contacts, threadMessages, threads } from "@/db/schema";
+import { AppError, conflict, notFound, validationFailed } from "@/lib/errors";
+import { decodeCursor, page } from "@/lib/pagination";
+import { EngineError, type ChatTurn, type EngineReply } from "./engines/engine";
+import { engineFor, getWorkflow, type Workflow } from "./workflow.service";
+
+export type Thread = typeof threads.$inferSelect;
+export type ThreadMessage = typeof threadMessages.$inferSelect;
+
+/** How many earlier turns an OpenAI-compatible model sees (the rest stays in thread_messages). */
+const HISTORY_TURNS = 40;
+/** A turn holds the thread at most this long; a crashed process's lock expires by itself. */
+const LOCK_MS = 120_000;
+
+export function toPublicThread(t: Thread) {
+  return {
+    id: t.id,
+    workflowId: t.workflowId,
+    organizationId: t.organizationId,
+    contactId: t.contactId,
+    conversationId: t.conversationId,
+    providerThreadId: t.providerThreadId,
+    title: t.title,
+    messageCount: t.messageCount,
+    status: t.status,
+    lastMessageAt: t.lastMessageAt,
+    createdAt: t.createdAt,
+  };
+}
+
+export function toPublicThreadMessage(m: ThreadMessage) {
+  return { id: m.id, role: m.role, content: m.content, tokens: m.tokens, at: m.at };
+}
+
+export async function createThread(
+  organizationId: string,
+  workflowId: string,
+  input: { title?: string; contactId?: string; userId?: string | null; deviceId?: string | null; conversationId?: string | null },
+  tx: DbOrTx = db,
+): Promise<Thread> {
+  const workflow = await getWorkflow(organizationId, workflowId, tx);
+  if (!workflow.isActive) throw conflict("This workflow is inactive");
+  if (input.contactId) {
+    const [contact] = await tx
+      .select({ id: contacts.id })
+      .from(contacts)
+      .where(and(eq(contacts.id, input.contactId), eq(contacts.organizationId, organizationId)))
+      .limit(1);
+    if (!contact) throw validationFailed([{ path: "contactId", message: "Contact not found" }]);
+  }
+  const [thread] = await tx
+    .insert(threads)
+    .values({
+      workflowId: workflow.id,
+      organizationId,
+      userId: input.userId ?? null,
+      deviceId: input.deviceId ?? null,
+      contactId: input.contactId ?? null,
+      conversationId: input.conversationId ?? null,
+      providerThreadId: crypto.randomUUID(),
+      title: input.title ?? null,
+    })
+    .returning();
+  return thread!;
+}
+
+export async function getThread(organizationId: string, id: string, tx: DbOrTx = db): Promise<Thread> {
+  const [t] = await tx
+    .select()
+    .from(threads)
+    .where(and(eq(threads.id, id), eq(threads.organizationId, organizationId)))
+    .limit(1);
+  if (!t) throw notFound("Thread");
+  return t;
+}
+
+export async function listThreads(
+  organizationId: string,
+  workflowId: string,
+  opts: { status?: "active" | "archived"; limit: number; cursor?: string },
+) {
+  const cursor = decodeCursor(opts.cursor);
+  const rows = await db
+    .select()
+    .from(threads)
+    .where(
+      and(
+        eq(threads.organizationId, organizationId),
+        eq(threads.workflowId, workflowId),
+        opts.status ? eq(threads.status, opts.status) : undefined,
+        cursor ? or(lt(threads.createdAt, cursor.at), and(eq(threads.createdAt, cursor.at), lt(threads.id, cursor.id))) : undefined,
+      ),
+    )
+    .orderBy(desc(threads.createdAt), desc(threads.id))
+    .limit(opts.limit + 1);
+  return page(rows, opts.limit, (t) => ({ at: t.createdAt, id: t.id }));
+}
+
+export async function listThreadMessages(organizationId: string, threadId: string, limit = 200): Promise<ThreadMessage[]> {
+  await getThread(organizationId, threadId);
+  const rows = await db
+    .select()
+    .from(threadMessages)
+    .where(eq(threadMessages.threadId, threadId))
+    .orderBy(desc(threadMessages.at), desc(threadMessages.id))
+    .limit(limit);
+  return rows.reverse();
+}
+
+export async function setThreadStatus(organizationId: string, id: string, status: "active" | "archived"): Promise<Thread> {
+  await getThread(organizationId, id);
+  const [t] = await db
+    .update(threads)
+    .set({ status })
+    .where(and(eq(threads.id, id), eq(threads.organizationId, organizationId)))
+    .returning();
+  return t!;
+}
+
+const localTails = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `fn` while holding the thread: turns of one thread never overlap, in this process (a promise
+ * chain) or across processes (a `locked_until` lease claimed with a conditional UPDATE).
+ */
+export async function withThreadLock<T>(threadId: string, fn: () => Promise<T>, waitMs = LOCK_MS): Promise<T> {
+  const previous = localTails.get(threadId) ?? Promise.resolve();
+  const run = previous.catch(() => {}).then(async () => {
+    const deadline = Date.now() + waitMs;
+    let delay = 25;
+    while (true) {
+      const [claimed] = await db
+        .update(threads)
+        .set({ lockedUntil: sql`now() + ${`${LOCK_MS} milliseconds`}::interval` })
+        .where(and(eq(threads.id, threadId), sql`(${threads.lockedUntil} is null or ${threads.lockedUntil} < now())`))
+        .returning({ id: threads.id });
+      if (claimed) break;
+      if (Date.now() > deadline) throw new AppError("conflict", "The thread is busy with another turn; try again");
+      await Bun.sleep(delay);
+      delay = Math.min(delay * 2, 500);
+    }
+    try {
+      return await fn();
+    } finally {
+      await db.update(threads).set({ lockedUntil: null }).where(eq(threads.id, threadId));
+    }
+  });
+  localTails.set(threadId, run);
+  try {
+    return await run;
+  } finally {
+    if (localTails.get(threadId) === run) localTails.delete(threadId);
+  }
+}
+
+async function historyOf(threadId: string): Promise<ChatTurn[]> {
+  const rows = await db
+    .select({ role: threadMessages.role, content: threadMessages.content })
+    .from(threadMessages)
+    .where(eq(threadMessages.threadId, threadId))
+    .orderBy(desc(threadMessages.at), desc(threadMessages.id))
+    .limit(HISTORY_TURNS);
+  return rows.reverse();
+}
+
+/** Stores a user turn and the assistant's reply together and bumps the counters atomically. */
+export async function recordTurn(threadId: string, userText: string, reply: EngineReply, tx?: DbOrTx): Promise<{ thread: Thread; reply: ThreadMessage }> {
+  const run = async (t: DbOrTx) => {
+    const now = Date.now();
+    await t.insert(threadMessages).values({ threadId, role: "user", content: userText, at: new Date(now) });
+    const [assistant] = await t
+      .insert(threadMessages)
+      .values({ threadId, role: "assistant", content: reply.content, tokens: reply.tokens ?? null, at: new Date(now + 1) })
+      .returning();
+    const [thread] = await t
+      .update(threads)
+      .set({ messageCount: sql`${threads.messageCount} + 2`, lastMessageAt: new Date(now + 1) })
+      .where(eq(threads.id, threadId))
+      .returning();
+    return { thread: thread!, reply: assistant! };
+  };
+  return tx ? run(tx) : db.transaction(run);
+}
+
+/**
+ * One turn: the user's text goes to the workflow's engine (with history for `openai`, with the
+ * thread id for `ast`), the reply is stored and returned. `onToken` receives streamed deltas.
+ * Engine failures become 502 provider_error; nothing is stored for a failed turn.
+ */
+export async function sendThreadMessage(
+  organizationId: string,
+  threadId: string,
+  text: string,
+  opts: { onToken?: (delta: string) => void | Promise<void>; signal?: AbortSignal; timeoutMs?: number } = {},
+): Promise<{ thread: Thread; reply: ThreadMessage; workflow: Workflow }> {
+  const thread = await getThread(organizationId, threadId);
+  if (thread.status === "archived") throw conflict("This thread is archived; reopen it first");
+  const workflow = await getWorkflow(organizationId, thread.workflowId);
+  if (!workflow.isActive) throw conflict("This workflow is inactive");
+  if (workflow.provider === "flow") {
+    throw new AppError("validation_failed", "Flow workflows answer contacts through conversations; use the flow's try-it panel", [
+      { path: "workflowId", message: "flow workflows have no chat threads" },
+    ]);
+  }
+  return withThreadLock(threadId, async () => {
+    let reply: EngineReply;
+    try {
+      const engine = engineFor(workflow, opts.timeoutMs);
+      const request = {
+        text,
+        history: workflow.provider === "openai" ? await historyOf(threadId) : [],
+        providerThreadId: thread.providerThreadId,
+        signal: opts.signal,
+      };
+      if (opts.onToken) {
+        const stream = engine.stream(request);
+        let step = await stream.next();
+        while (!step.done) {
+          await opts.onToken(step.value);
+          step = await stream.next();
+        }
+        reply = step.value;
+      } else {
+        reply = await engine.complete(request);
+      }
+    } catch (err) {
+      if (err instanceof EngineError) throw new AppError("provider_error", err.message);
+      throw err;
+    }
+    const stored = await recordTurn(threadId, text, reply);
+    return { ...stored, workflow };
+  });
+}
+

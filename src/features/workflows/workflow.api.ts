@@ -1,0 +1,146 @@
+import { Elysia } from "elysia";
+import { z } from "zod";
+import { authPlugin } from "@/auth/plugin";
+import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
+import { AppError, errorBody } from "@/lib/errors";
+import {
+  createThreadSchema,
+  createWorkflowSchema,
+  listQuerySchema,
+  threadMessageSchema,
+  updateWorkflowSchema,
+} from "./workflow.schema";
+import {
+  createThread,
+  getThread,
+  listThreadMessages,
+  listThreads,
+  sendThreadMessage,
+  toPublicThread,
+  toPublicThreadMessage,
+} from "./thread.service";
+import {
+  createWorkflow,
+  deleteWorkflow,
+  getWorkflow,
+  importAstWorkflows,
+  listWorkflows,
+  toPublicWorkflow,
+  updateWorkflow,
+} from "./workflow.service";
+
+const idParams = z.object({ id: z.string().uuid() });
+
+/** Workflows need an organization: keys of an unclaimed visitor device are refused. */
+function orgOf(key: VerifiedApiKey): string {
+  if (!key.organizationId) throw new AppError("forbidden", "Workflows need an organization: sign up to claim this key");
+  return key.organizationId;
+}
+
+/** SSE frames for a streamed thread reply: `token` deltas, then `done` (or `error`). */
+function streamReply(request: Request, organizationId: string, threadId: string, text: string, requestId: string): Response {
+  const encoder = new TextEncoder();
+  const stream = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      const send = (event: string, data: unknown) => controller.enqueue(encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
+      try {
+        const { thread, reply } = await sendThreadMessage(organizationId, threadId, text, {
+          signal: request.signal,
+          onToken: (delta) => send("token", { content: delta }),
+        });
+        send("done", { message: toPublicThreadMessage(reply), thread: toPublicThread(thread) });
+      } catch (err) {
+        const appError = err instanceof AppError ? err : new AppError("internal", "Something went wrong; the error was logged");
+        send("error", errorBody(appError, requestId).error);
+      } finally {
+        controller.close();
+      }
+    },
+  });
+  return new Response(stream, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } });
+}
+
+/** `/v1/workflows` and `/v1/threads` (SPEC §3). */
+export const workflowsApi = new Elysia({ name: "workflows-api" })
+  .use(authPlugin)
+  .get("/v1/workflows", async ({ apiKey }) => ({ data: (await listWorkflows(orgOf(apiKey))).map(toPublicWorkflow), nextCursor: null }), {
+    apiKey: "workflows:read",
+    detail: { tags: ["workflows"], summary: "List the organization's and the system workflows" },
+  })
+  .post(
+    "/v1/workflows",
+    async ({ apiKey, body, set }) => {
+      set.status = 201;
+      return toPublicWorkflow(await createWorkflow(orgOf(apiKey), body));
+    },
+    { apiKey: "workflows:write", body: createWorkflowSchema, detail: { tags: ["workflows"], summary: "Create a workflow" } },
+  )
+  .post("/v1/workflows/import", async ({ apiKey }) => importAstWorkflows(orgOf(apiKey)), {
+    apiKey: "workflows:write",
+    detail: { tags: ["workflows"], summary: "Import the AST service's workflows (GET {AST_URL}/workflows)" },
+  })
+  .get("/v1/workflows/:id", async ({ apiKey, params }) => toPublicWorkflow(await getWorkflow(orgOf(apiKey), params.id)), {
+    apiKey: "workflows:read",
+    params: idParams,
+    detail: { tags: ["workflows"] },
+  })
+  .patch(
+    "/v1/workflows/:id",
+    async ({ apiKey, params, body }) => toPublicWorkflow(await updateWorkflow(orgOf(apiKey), params.id, body)),
+    { apiKey: "workflows:write", params: idParams, body: updateWorkflowSchema, detail: { tags: ["workflows"] } },
+  )
+  .delete(
+    "/v1/workflows/:id",
+    async ({ apiKey, params, set }) => {
+      await deleteWorkflow(orgOf(apiKey), params.id);
+      set.status = 204;
+    },
+    { apiKey: "workflows:write", params: idParams, detail: { tags: ["workflows"] } },
+  )
+  .get(
+    "/v1/workflows/:id/threads",
+    async ({ apiKey, params, query }) => {
+      const organizationId = orgOf(apiKey);
+      await getWorkflow(organizationId, params.id);
+      const result = await listThreads(organizationId, params.id, query);
+      return { data: result.data.map(toPublicThread), nextCursor: result.nextCursor };
+    },
+    { apiKey: "workflows:read", params: idParams, query: listQuerySchema.extend({ status: z.enum(["active", "archived"]).optional() }), detail: { tags: ["threads"] } },
+  )
+  .post(
+    "/v1/workflows/:id/threads",
+    async ({ apiKey, params, body, set }) => {
+      set.status = 201;
+      const thread = await createThread(orgOf(apiKey), params.id, { ...(body ?? {}), deviceId: apiKey.deviceId });
+      return toPublicThread(thread);
+    },
+    { apiKey: "workflows:write", params: idParams, body: createThreadSchema.optional(), detail: { tags: ["threads"], summary: "Start a thread" } },
+  )
+  .get(
+    "/v1/threads/:id",
+    async ({ apiKey, params }) => {
+      const organizationId = orgOf(apiKey);
+      const thread = await getThread(organizationId, params.id);
+      const messages = await listThreadMessages(organizationId, params.id);
+      return { ...toPublicThread(thread), messages: messages.map(toPublicThreadMessage) };
+    },
+    { apiKey: "workflows:read", params: idParams, detail: { tags: ["threads"] } },
+  )
+  .post(
+    "/v1/threads/:id/messages",
+    async ({ apiKey, params, body, request, set }) => {
+      const organizationId = orgOf(apiKey);
+      if (request.headers.get("accept")?.includes("text/event-stream")) {
+        await getThread(organizationId, params.id);
+        return streamReply(request, organizationId, params.id, body.text, String(set.headers["x-request-id"] ?? ""));
+      }
+      const { thread, reply } = await sendThreadMessage(organizationId, params.id, body.text, { signal: request.signal });
+      return { message: toPublicThreadMessage(reply), thread: toPublicThread(thread) };
+    },
+    {
+      apiKey: "workflows:write",
+      params: idParams,
+      body: threadMessageSchema,
+      detail: { tags: ["threads"], summary: "Send a message; the reply is returned, or streamed as SSE with Accept: text/event-stream" },
+    },
+  );

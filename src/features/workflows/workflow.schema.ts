@@ -1,0 +1,69 @@
+import { z } from "zod";
+
+export const WORKFLOW_LIMITS = { name: 120, description: 2000, systemPrompt: 20_000, model: 200, apiKey: 500, text: 10_000 } as const;
+
+export const followUpStageSchema = z.object({
+  delaySeconds: z.number().int().min(1).max(30 * 24 * 3600),
+  templateKey: z.string().min(1).max(100),
+});
+
+/** Automation settings every provider shares (conversations bound to the workflow). */
+const automationFields = {
+  /** Template sent when the AI fails or times out; without one the conversation is handed to a human. */
+  fallbackTemplateKey: z.string().min(1).max(100).optional(),
+  /** Seconds to wait for more inbound messages before answering them as one turn (default 3). */
+  debounceSeconds: z.number().int().min(0).max(120).optional(),
+  followUps: z.array(followUpStageSchema).max(10).optional(),
+};
+
+export const openAiConfigSchema = z.object({
+  baseUrl: z.string().url().max(500).optional(),
+  apiKey: z.string().min(1).max(WORKFLOW_LIMITS.apiKey).optional(),
+  model: z.string().min(1).max(WORKFLOW_LIMITS.model),
+  temperature: z.number().min(0).max(2).optional(),
+  maxTokens: z.number().int().min(1).max(200_000).optional(),
+  systemPrompt: z.string().max(WORKFLOW_LIMITS.systemPrompt).optional(),
+  tools: z.array(z.record(z.string(), z.unknown())).max(50).optional(),
+  ...automationFields,
+});
+
+export const astConfigSchema = z.object({
+  providerId: z.string().regex(/^wf_[A-Za-z0-9_-]{1,100}$/, "must be an AST workflow id (wf_…)"),
+  ...automationFields,
+});
+
+export const flowConfigSchema = z.object({ flowId: z.string().uuid(), ...automationFields });
+
+const base = {
+  name: z.string().trim().min(1).max(WORKFLOW_LIMITS.name),
+  description: z.string().max(WORKFLOW_LIMITS.description).optional(),
+  isActive: z.boolean().optional(),
+};
+
+export const createWorkflowSchema = z.discriminatedUnion("provider", [
+  z.object({ ...base, provider: z.literal("openai"), config: openAiConfigSchema }),
+  z.object({ ...base, provider: z.literal("ast"), config: astConfigSchema }),
+  z.object({ ...base, provider: z.literal("flow"), config: flowConfigSchema }),
+]);
+export type CreateWorkflowInput = z.infer<typeof createWorkflowSchema>;
+
+/** PATCH: any subset; `config` is merged into the stored one and re-validated for the provider. */
+export const updateWorkflowSchema = z.object({
+  name: base.name.optional(),
+  description: base.description.nullable(),
+  isActive: z.boolean().optional(),
+  config: z.record(z.string(), z.unknown()).optional(),
+}).partial();
+export type UpdateWorkflowInput = z.infer<typeof updateWorkflowSchema>;
+
+export const createThreadSchema = z.object({
+  title: z.string().trim().min(1).max(200).optional(),
+  contactId: z.string().uuid().optional(),
+});
+
+export const threadMessageSchema = z.object({ text: z.string().trim().min(1).max(WORKFLOW_LIMITS.text) });
+
+export const listQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(200).optional(),
+});

@@ -1,0 +1,198 @@
+import { and, asc, eq, isNull, or, sql } from "drizzle-orm";
+import { config } from "@/config";
+import { db, type DbOrTx } from "@/db/client";
+import { flows, workflows } from "@/db/schema";
+import { decryptSecret, encryptSecret } from "@/lib/crypto";
+import { AppError, forbidden, notFound, validationFailed, zodDetails } from "@/lib/errors";
+import { astEngine, listAstWorkflows } from "./engines/ast";
+import { ENGINE_TIMEOUT_MS, EngineError, type AiEngine } from "./engines/engine";
+import { openAiEngine } from "./engines/openai";
+import {
+  astConfigSchema,
+  flowConfigSchema,
+  openAiConfigSchema,
+  type CreateWorkflowInput,
+  type UpdateWorkflowInput,
+} from "./workflow.schema";
+
+export type Workflow = typeof workflows.$inferSelect;
+
+/** Stored config: like the input, but the OpenAI key is kept encrypted as `apiKeyEnc`. */
+type StoredConfig = Record<string, unknown> & { apiKeyEnc?: string };
+
+/** What the API and pages show: secrets never leave, `hasApiKey` says whether one is set. */
+export function toPublicWorkflow(w: Workflow) {
+  const { apiKeyEnc, ...rest } = w.config as StoredConfig;
+  return {
+    id: w.id,
+    organizationId: w.organizationId,
+    system: w.organizationId === null,
+    provider: w.provider,
+    providerId: w.providerId || null,
+    name: w.name,
+    description: w.description,
+    config: { ...rest, ...(w.provider === "openai" ? { hasApiKey: !!apiKeyEnc } : {}) },
+    isActive: w.isActive,
+    createdAt: w.createdAt,
+    updatedAt: w.updatedAt,
+  };
+}
+
+const configSchemaFor = { openai: openAiConfigSchema, ast: astConfigSchema, flow: flowConfigSchema } as const;
+
+/** Validates a provider config and moves a plain `apiKey` into `apiKeyEnc`. */
+function storeConfig(provider: Workflow["provider"], input: Record<string, unknown>, previous?: StoredConfig): StoredConfig {
+  const parsed = configSchemaFor[provider].safeParse(input);
+  if (!parsed.success) {
+    throw validationFailed(zodDetails(parsed.error.issues).map((d) => ({ ...d, path: `config.${d.path}` })));
+  }
+  const { apiKey, ...rest } = parsed.data as Record<string, unknown> & { apiKey?: string };
+  const stored: StoredConfig = { ...rest };
+  if (typeof apiKey === "string") stored.apiKeyEnc = encryptSecret(apiKey);
+  else if (previous?.apiKeyEnc && input.apiKey !== null) stored.apiKeyEnc = previous.apiKeyEnc;
+  return stored;
+}
+
+async function assertFlowInOrganization(organizationId: string, flowId: unknown, tx: DbOrTx) {
+  const [flow] = await tx
+    .select({ id: flows.id })
+    .from(flows)
+    .where(and(eq(flows.id, String(flowId)), eq(flows.organizationId, organizationId)))
+    .limit(1);
+  if (!flow) throw validationFailed([{ path: "config.flowId", message: "Flow not found in this organization" }]);
+}
+
+/** The organization's workflows followed by the system workflows every organization can use. */
+export async function listWorkflows(organizationId: string, tx: DbOrTx = db): Promise<Workflow[]> {
+  return tx
+    .select()
+    .from(workflows)
+    .where(or(eq(workflows.organizationId, organizationId), isNull(workflows.organizationId)))
+    .orderBy(sql`${workflows.organizationId} is null`, asc(workflows.name), asc(workflows.id));
+}
+
+/** A workflow the organization may use (its own or a system one); anything else is 404. */
+export async function getWorkflow(organizationId: string, id: string, tx: DbOrTx = db): Promise<Workflow> {
+  const [w] = await tx
+    .select()
+    .from(workflows)
+    .where(and(eq(workflows.id, id), or(eq(workflows.organizationId, organizationId), isNull(workflows.organizationId))))
+    .limit(1);
+  if (!w) throw notFound("Workflow");
+  return w;
+}
+
+/** Like getWorkflow, but system workflows are read-only (403). */
+async function getEditableWorkflow(organizationId: string, id: string, tx: DbOrTx): Promise<Workflow> {
+  const w = await getWorkflow(organizationId, id, tx);
+  if (w.organizationId === null) throw forbidden("System workflows are read-only");
+  return w;
+}
+
+export async function createWorkflow(organizationId: string, input: CreateWorkflowInput, tx: DbOrTx = db): Promise<Workflow> {
+  if (input.provider === "flow") await assertFlowInOrganization(organizationId, input.config.flowId, tx);
+  const stored = storeConfig(input.provider, input.config as Record<string, unknown>);
+  const [w] = await tx
+    .insert(workflows)
+    .values({
+      organizationId,
+      provider: input.provider,
+      providerId: input.provider === "ast" ? input.config.providerId : "",
+      name: input.name,
+      description: input.description ?? null,
+      config: stored,
+      isActive: input.isActive ?? true,
+    })
+    .returning();
+  return w!;
+}
+
+export async function updateWorkflow(organizationId: string, id: string, patch: UpdateWorkflowInput, tx: DbOrTx = db): Promise<Workflow> {
+  const current = await getEditableWorkflow(organizationId, id, tx);
+  const previous = current.config as StoredConfig;
+  let config = previous;
+  if (patch.config) {
+    const { apiKeyEnc: _, ...visible } = previous;
+    const merged = { ...visible, ...patch.config };
+    if (current.provider === "flow" && patch.config.flowId !== undefined) await assertFlowInOrganization(organizationId, patch.config.flowId, tx);
+    config = storeConfig(current.provider, merged, previous);
+  }
+  const [w] = await tx
+    .update(workflows)
+    .set({
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.description !== undefined ? { description: patch.description } : {}),
+      ...(patch.isActive !== undefined ? { isActive: patch.isActive } : {}),
+      ...(current.provider === "ast" && typeof config.providerId === "string" ? { providerId: config.providerId } : {}),
+      config,
+    })
+    .where(and(eq(workflows.id, id), eq(workflows.organizationId, organizationId)))
+    .returning();
+  return w!;
+}
+
+export async function deleteWorkflow(organizationId: string, id: string, tx: DbOrTx = db): Promise<void> {
+  await getEditableWorkflow(organizationId, id, tx);
+  await tx.delete(workflows).where(and(eq(workflows.id, id), eq(workflows.organizationId, organizationId)));
+}
+
+/**
+ * Imports the AST service's workflows into the organization: new ones are created, known ones
+ * (same `wf_…` id) get their cached name and description refreshed.
+ */
+export async function importAstWorkflows(organizationId: string): Promise<{ created: number; updated: number }> {
+  if (!config.ast.url) throw new AppError("validation_failed", "AST_URL is not configured", [{ path: "AST_URL", message: "not configured" }]);
+  let listed;
+  try {
+    listed = await listAstWorkflows(config.ast.url, config.ast.secret);
+  } catch (err) {
+    throw new AppError("provider_error", err instanceof EngineError ? err.message : "AST service unreachable");
+  }
+  return db.transaction(async (tx) => {
+    let created = 0;
+    let updated = 0;
+    for (const item of listed) {
+      const [existing] = await tx
+        .select()
+        .from(workflows)
+        .where(and(eq(workflows.organizationId, organizationId), eq(workflows.provider, "ast"), eq(workflows.providerId, item.id)))
+        .limit(1);
+      if (existing) {
+        await tx.update(workflows).set({ name: item.name, description: item.description ?? null }).where(eq(workflows.id, existing.id));
+        updated++;
+      } else {
+        await tx.insert(workflows).values({
+          organizationId,
+          provider: "ast",
+          providerId: item.id,
+          name: item.name,
+          description: item.description ?? null,
+          config: { providerId: item.id },
+        });
+        created++;
+      }
+    }
+    return { created, updated };
+  });
+}
+
+/** The AI engine that answers for an `openai` or `ast` workflow. */
+export function engineFor(w: Workflow, timeoutMs = ENGINE_TIMEOUT_MS): AiEngine {
+  const c = w.config as StoredConfig;
+  if (w.provider === "openai") {
+    return openAiEngine({
+      baseUrl: typeof c.baseUrl === "string" ? c.baseUrl : config.openai.baseUrl,
+      apiKey: c.apiKeyEnc ? decryptSecret(c.apiKeyEnc) : config.openai.apiKey,
+      model: String(c.model ?? ""),
+      temperature: typeof c.temperature === "number" ? c.temperature : undefined,
+      maxTokens: typeof c.maxTokens === "number" ? c.maxTokens : undefined,
+      systemPrompt: typeof c.systemPrompt === "string" ? c.systemPrompt : undefined,
+      timeoutMs,
+    });
+  }
+  if (w.provider === "ast") {
+    if (!config.ast.url) throw new EngineError("AST_URL is not configured");
+    return astEngine({ url: config.ast.url, secret: config.ast.secret, workflowId: w.providerId, timeoutMs });
+  }
+  throw new EngineError("Flow workflows are answered by the flow engine, not an AI model");
+}
