@@ -10,6 +10,9 @@ import { hxRedirect, isHtmx } from "@/lib/htmx";
 import { log } from "@/lib/logger";
 import { ErrorPage } from "@views/errors";
 import { platformRoutes } from "@/features/platform/platform.routes";
+import { apiKeyPages } from "@/features/api-keys/api-key.pages";
+import { deviceApi } from "@/features/devices/device.api";
+import { devicePages } from "@/features/devices/device.pages";
 import { workflowsApi } from "@/features/workflows/workflow.api";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
@@ -97,7 +100,10 @@ export function createApp() {
     )
     .use(csrfPlugin)
     .use(platformRoutes)
-    .use(workflowsApi);
+    .use(workflowsApi)
+    .use(apiKeyPages)
+    .use(deviceApi)
+    .use(devicePages);
 }
 
 export type App = ReturnType<typeof createApp>;

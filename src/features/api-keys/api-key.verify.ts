@@ -110,10 +110,16 @@ export async function flushApiKeyLastUsed(): Promise<void> {
   lastUsed.clear();
   // One timestamp per flush is precise enough for "last used" and keeps it to a single UPDATE.
   const at = new Date(Math.max(...batch.map(([, d]) => d.getTime())));
-  await db
+  const touched = await db
     .update(apiKeys)
     .set({ lastUsedAt: at })
-    .where(inArray(apiKeys.id, batch.map(([id]) => id)));
+    .where(inArray(apiKeys.id, batch.map(([id]) => id)))
+    .returning({ deviceId: apiKeys.deviceId });
+  // A device is "seen" whenever one of its keys is used; same batch, one more statement at most.
+  const deviceIds = [...new Set(touched.map((k) => k.deviceId).filter((d): d is string => d !== null))];
+  if (deviceIds.length > 0) {
+    await db.update(devices).set({ lastSeenAt: at }).where(inArray(devices.id, deviceIds));
+  }
 }
 
 let unlisten: (() => Promise<void>) | undefined;

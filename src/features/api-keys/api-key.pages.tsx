@@ -1,0 +1,84 @@
+import { Elysia } from "elysia";
+import { z } from "zod";
+import { csrfPlugin } from "@/auth/csrf";
+import { authPlugin, type AdminContext } from "@/auth/plugin";
+import { can } from "@/auth/roles";
+import { AppError, forbidden, notFound, zodDetails, type FieldError } from "@/lib/errors";
+import { setFlash, takeFlash } from "@/lib/flash";
+import { hxRedirect, isHtmx } from "@/lib/htmx";
+import { ApiKeysContent, ApiKeysPage, type CreatedSecret } from "@views/api-keys/index";
+import { ApiKeyRow } from "@views/api-keys/_row";
+import { createApiKeySchema, type ApiKeyFormValues } from "./api-key.schema";
+import {
+  apiKeyStatus,
+  createOrganizationApiKey,
+  listApiKeysWithBindings,
+  listKeyBindingOptions,
+  revokeOrganizationApiKey,
+} from "./api-key.service";
+
+function requireKeyManager(admin: AdminContext) {
+  if (!can.manageKeys(admin.role)) throw forbidden("Only admins and owners manage API keys");
+}
+
+const idParams = z.object({ id: z.string() });
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Admin pages for API keys: list, create (full key shown once), revoke. */
+export const apiKeyPages = new Elysia({ name: "api-key-pages" })
+  .use(csrfPlugin) // named plugin: deduplicated, here for the csrfToken type
+  .use(authPlugin)
+  .get(
+    "/api-keys",
+    async ({ admin, csrfToken, cookie }) => {
+      requireKeyManager(admin);
+      const [keys, options] = await Promise.all([listApiKeysWithBindings(admin.organization.id), listKeyBindingOptions(admin.organization.id)]);
+      return <ApiKeysPage admin={admin} csrfToken={csrfToken} flash={takeFlash(cookie)} keys={keys} options={options} />;
+    },
+    { member: "agent", detail: { hide: true } },
+  )
+  .post(
+    "/api-keys",
+    async ({ admin, csrfToken, body, request, set }) => {
+      requireKeyManager(admin);
+      const organizationId = admin.organization.id;
+      const values = (body && typeof body === "object" ? body : {}) as ApiKeyFormValues;
+      let errors: FieldError[] | undefined;
+      let created: CreatedSecret | undefined;
+      const parsed = createApiKeySchema.safeParse(values);
+      if (!parsed.success) {
+        errors = zodDetails(parsed.error.issues);
+      } else {
+        try {
+          const result = await createOrganizationApiKey(organizationId, parsed.data, { type: "user", id: admin.user.id }, request);
+          created = { name: result.key.name, secret: result.secret };
+        } catch (err) {
+          if (!(err instanceof AppError) || err.code !== "validation_failed" || !err.details) throw err;
+          errors = err.details;
+        }
+      }
+      const [keys, options] = await Promise.all([listApiKeysWithBindings(organizationId), listKeyBindingOptions(organizationId)]);
+      if (errors) set.status = 422;
+      // The response holds the only copy of the secret: never let a cache or the back button keep it.
+      set.headers["cache-control"] = "no-store";
+      const props = { csrfToken, keys, options, errors, created, values: errors ? values : undefined };
+      if (isHtmx(request)) return <ApiKeysContent {...props} />;
+      return <ApiKeysPage admin={admin} {...props} />;
+    },
+    { member: "agent", detail: { hide: true } },
+  )
+  .post(
+    "/api-keys/:id/revoke",
+    async ({ admin, params, request, cookie }) => {
+      requireKeyManager(admin);
+      if (!UUID.test(params.id)) throw notFound("API key");
+      const key = await revokeOrganizationApiKey(admin.organization.id, params.id, { type: "user", id: admin.user.id }, request);
+      if (!isHtmx(request)) {
+        setFlash(cookie, "success", `Revoked ${key.name}`);
+        return hxRedirect(request, "/api-keys");
+      }
+      const [item] = await listApiKeysWithBindings(admin.organization.id, key.id);
+      return <ApiKeyRow apiKey={item ?? { ...key, instanceName: null, deviceName: null, status: apiKeyStatus(key) }} />;
+    },
+    { member: "agent", params: idParams, detail: { hide: true } },
+  );

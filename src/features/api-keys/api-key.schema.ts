@@ -1,0 +1,83 @@
+import { z } from "zod";
+
+/** Every scope a key may carry (SPEC §3); `*` grants all of them. */
+export const API_KEY_SCOPES = [
+  "instances:read",
+  "instances:write",
+  "messages:read",
+  "messages:write",
+  "contacts:read",
+  "contacts:write",
+  "webhooks:read",
+  "webhooks:write",
+  "workflows:read",
+  "workflows:write",
+  "devices:read",
+  "devices:write",
+  "*",
+] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+/** What a visitor's key (try before sign-up) may do: drive its own instance, nothing org-wide. */
+export const VISITOR_KEY_SCOPES: ApiKeyScope[] = ["instances:read", "instances:write", "messages:read", "messages:write", "contacts:read"];
+
+export const API_KEY_LIMITS = {
+  nameMax: 100,
+  requestsPerMinuteMax: 100_000,
+  messagesPerDayMax: 10_000_000,
+} as const;
+
+/** Form fields arrive as strings ("" = not set); JSON may send null. Both become null. */
+const blankToNull = (v: unknown) => (v === "" || v === undefined ? null : v);
+
+const optionalUuid = (label: string) =>
+  z.preprocess(blankToNull, z.uuid({ message: `Choose a valid ${label}` }).nullable()).optional();
+
+const optionalPositiveInt = (max: number) =>
+  z.preprocess(
+    blankToNull,
+    z.coerce
+      .number({ message: "Enter a whole number" })
+      .int("Enter a whole number")
+      .min(1, "Must be at least 1")
+      .max(max, `Must be at most ${max}`)
+      .nullable(),
+  ).optional();
+
+/**
+ * Expiry: a date ("2030-01-31", the form's date input — the key then expires at the end of that UTC
+ * day) or a full ISO timestamp from the API; blank/null = never. Must lie in the future.
+ */
+const expiresAt = z
+  .preprocess(
+    blankToNull,
+    z
+      .union([
+        z.iso.date().transform((d) => new Date(`${d}T23:59:59.999Z`)),
+        z.iso.datetime({ offset: true }).transform((d) => new Date(d)),
+      ], { message: "Enter a date (YYYY-MM-DD)" })
+      .nullable(),
+  )
+  .optional()
+  .refine((d) => d == null || d.getTime() > Date.now(), "The expiry must be in the future");
+
+/** The create-key input, shared by the admin form and any API caller. */
+export const createApiKeySchema = z.object({
+  name: z.string().trim().min(1, "Give the key a name").max(API_KEY_LIMITS.nameMax, `At most ${API_KEY_LIMITS.nameMax} characters`),
+  // A single checked checkbox arrives as a string, several as an array.
+  scopes: z.preprocess(
+    (v) => (v === undefined || v === "" ? [] : typeof v === "string" ? [v] : v),
+    z
+      .array(z.enum(API_KEY_SCOPES, { message: "Unknown scope" }))
+      .min(1, "Choose at least one scope")
+      .transform((s) => (s.includes("*") ? ["*"] : [...new Set(s)])),
+  ),
+  instanceId: optionalUuid("instance"),
+  deviceId: optionalUuid("device"),
+  expiresAt,
+  requestsPerMinute: optionalPositiveInt(API_KEY_LIMITS.requestsPerMinuteMax),
+  maxMessagesPerDay: optionalPositiveInt(API_KEY_LIMITS.messagesPerDayMax),
+});
+export type CreateApiKeyInput = z.output<typeof createApiKeySchema>;
+/** What the form echoes back when it re-renders with errors. */
+export type ApiKeyFormValues = Partial<Record<keyof z.input<typeof createApiKeySchema>, unknown>>;

@@ -1,0 +1,93 @@
+import { Elysia } from "elysia";
+import { authPlugin } from "@/auth/plugin";
+import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
+import { forbidden } from "@/lib/errors";
+import {
+  createDeviceSchema,
+  deviceCreatedResponse,
+  deviceIdParams,
+  deviceListQuery,
+  deviceListResponse,
+  deviceResponse,
+} from "./device.schema";
+import { createDevice, getDevice, listDevices, revokeDevice, serializeDevice, type DeviceViewer } from "./device.service";
+
+/** Devices belong to organizations; a visitor (org-less) key must sign up before managing any. */
+function viewerOf(key: VerifiedApiKey): DeviceViewer {
+  if (!key.organizationId) throw forbidden("Sign up to manage devices: this visitor key is not part of an organization yet");
+  return { organizationId: key.organizationId, deviceId: key.deviceId };
+}
+
+const actorOf = (key: VerifiedApiKey) => ({ type: "api_key" as const, id: key.id });
+
+/** `/v1/devices`: register, list, show and revoke the organization's devices. */
+export const deviceApi = new Elysia({ name: "device-api", prefix: "/v1/devices" })
+  .use(authPlugin)
+  .get(
+    "/",
+    async ({ apiKey, query }) => {
+      const page = await listDevices(viewerOf(apiKey), query);
+      return { data: page.data.map(serializeDevice), nextCursor: page.nextCursor };
+    },
+    {
+      apiKey: "devices:read",
+      query: deviceListQuery,
+      response: { 200: deviceListResponse },
+      detail: { tags: ["Devices"], summary: "List devices", description: "Newest first. A key bound to a device sees only that device." },
+    },
+  )
+  .post(
+    "/",
+    async ({ apiKey, body, request, set }) => {
+      const viewer = viewerOf(apiKey);
+      if (viewer.deviceId) throw forbidden("A key bound to a device cannot register other devices");
+      const { device, apiKey: created } = await createDevice(viewer.organizationId, body, actorOf(apiKey), { request, grantingKey: apiKey });
+      set.status = 201;
+      return {
+        ...serializeDevice(device),
+        ...(created
+          ? {
+              apiKey: {
+                id: created.key.id,
+                name: created.key.name,
+                displayPrefix: created.key.displayPrefix,
+                scopes: created.key.scopes,
+                instanceId: created.key.instanceId,
+                deviceId: device.id,
+                secret: created.secret,
+              },
+            }
+          : {}),
+      };
+    },
+    {
+      apiKey: "devices:write",
+      body: createDeviceSchema,
+      response: { 201: deviceCreatedResponse },
+      detail: {
+        tags: ["Devices"],
+        summary: "Register a device",
+        description:
+          "With `createKey: true` the response carries `apiKey.secret`, a key bound to the device, shown only this once. Its scopes (`keyScopes`) cannot exceed the calling key's.",
+      },
+    },
+  )
+  .get("/:id", async ({ apiKey, params }) => serializeDevice(await getDevice(viewerOf(apiKey), params.id)), {
+    apiKey: "devices:read",
+    params: deviceIdParams,
+    response: { 200: deviceResponse },
+    detail: { tags: ["Devices"], summary: "Get a device" },
+  })
+  .delete(
+    "/:id",
+    async ({ apiKey, params, request }) => {
+      const { device } = await revokeDevice(viewerOf(apiKey), params.id, actorOf(apiKey), request);
+      return serializeDevice(device);
+    },
+    {
+      apiKey: "devices:write",
+      params: deviceIdParams,
+      response: { 200: deviceResponse },
+      detail: { tags: ["Devices"], summary: "Revoke a device", description: "Revokes the device and every API key bound to it; idempotent." },
+    },
+  );

@@ -1,0 +1,63 @@
+import { z } from "zod";
+import { DEVICE_KINDS } from "@/db/schema";
+import { API_KEY_SCOPES } from "@/features/api-keys/api-key.schema";
+
+export const DEVICE_LIMITS = { nameMax: 100 } as const;
+
+/** Scopes of a key created together with a device when the caller names none. */
+export const DEFAULT_DEVICE_KEY_SCOPES = ["instances:read", "instances:write", "messages:read", "messages:write", "contacts:read"] as const;
+
+/** Checkbox "on"/"true" from a form, or a JSON boolean. */
+const checkbox = z.preprocess((v) => (typeof v === "string" ? v === "on" || v === "true" || v === "1" : v), z.boolean()).optional();
+
+/** Registering a device, shared by `POST /v1/devices` and the admin form. */
+export const createDeviceSchema = z.object({
+  name: z.string().trim().min(1, "Give the device a name").max(DEVICE_LIMITS.nameMax, `At most ${DEVICE_LIMITS.nameMax} characters`),
+  kind: z.enum(DEVICE_KINDS, { message: `One of ${DEVICE_KINDS.join(", ")}` }).default("server"),
+  /** Also create an API key bound to the new device; its secret is returned once. */
+  createKey: checkbox.default(false),
+  /** Scopes of that key (default: DEFAULT_DEVICE_KEY_SCOPES); ignored without createKey. */
+  keyScopes: z
+    .preprocess(
+      (v) => (v === "" ? undefined : typeof v === "string" ? [v] : v),
+      z.array(z.enum(API_KEY_SCOPES, { message: "Unknown scope" })).min(1, "Choose at least one scope"),
+    )
+    .optional(),
+});
+export type CreateDeviceInput = z.output<typeof createDeviceSchema>;
+
+export const deviceIdParams = z.object({ id: z.uuid({ message: "Not a device id" }) });
+
+export const deviceListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  /** Opaque cursor from the previous page's `nextCursor`. */
+  cursor: z.string().max(200).optional(),
+});
+
+/** A device as the API returns it. */
+export const deviceResponse = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  kind: z.enum(DEVICE_KINDS),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  lastSeenAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+  claimedAt: z.string().nullable(),
+  createdAt: z.string(),
+  status: z.enum(["active", "revoked"]),
+});
+
+/** The key created with a device: `secret` is shown this once and never again. */
+export const deviceKeyResponse = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  displayPrefix: z.string(),
+  scopes: z.array(z.string()),
+  instanceId: z.uuid().nullable(),
+  deviceId: z.uuid(),
+  secret: z.string(),
+});
+
+export const deviceListResponse = z.object({ data: z.array(deviceResponse), nextCursor: z.string().nullable() });
+export const deviceCreatedResponse = deviceResponse.extend({ apiKey: deviceKeyResponse.optional() });

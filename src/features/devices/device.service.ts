@@ -1,0 +1,261 @@
+import { and, desc, eq, isNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { db, type DbOrTx } from "@/db/client";
+import { apiKeys, devices } from "@/db/schema";
+import { AppError, forbidden, notFound } from "@/lib/errors";
+import { clientIp, recordAudit } from "@/features/audit/audit.service";
+import { VISITOR_KEY_SCOPES } from "@/features/api-keys/api-key.schema";
+import { createApiKey, revokeOrganizationApiKey, type ApiKey, type KeyActor } from "@/features/api-keys/api-key.service";
+import { evictApiKey, hasScope, type VerifiedApiKey } from "@/features/api-keys/api-key.verify";
+import { DEFAULT_DEVICE_KEY_SCOPES, type CreateDeviceInput } from "./device.schema";
+
+export type Device = typeof devices.$inferSelect;
+export type DeviceStatus = "active" | "revoked";
+
+/**
+ * Who is looking at devices. An organization admin (or an org key not bound to a device) sees all of
+ * the organization's devices; a key bound to a device sees only that device.
+ */
+export type DeviceViewer = { organizationId: string; deviceId?: string | null };
+
+function viewerFilter(viewer: DeviceViewer): SQL {
+  const org = eq(devices.organizationId, viewer.organizationId);
+  return viewer.deviceId ? and(org, eq(devices.id, viewer.deviceId))! : org;
+}
+
+const USER_AGENT_MAX = 500;
+
+export function deviceStatus(device: Pick<Device, "revokedAt">): DeviceStatus {
+  return device.revokedAt ? "revoked" : "active";
+}
+
+/** Cursor = base64url("<createdAt ISO>|<id>") of the last row; stable under inserts. */
+function encodeCursor(device: Device): string {
+  return Buffer.from(`${device.createdAt.toISOString()}|${device.id}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string): { at: Date; id: string } {
+  const [iso, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
+  const at = new Date(iso ?? "");
+  if (!id || !/^[0-9a-f-]{36}$/i.test(id) || Number.isNaN(at.getTime())) throw new AppError("bad_request", "Invalid cursor");
+  return { at, id };
+}
+
+export async function listDevices(
+  viewer: DeviceViewer,
+  page: { limit?: number; cursor?: string } = {},
+  tx: DbOrTx = db,
+): Promise<{ data: Device[]; nextCursor: string | null }> {
+  const limit = page.limit ?? 50;
+  const conditions: SQL[] = [viewerFilter(viewer)];
+  if (page.cursor) {
+    const { at, id } = decodeCursor(page.cursor);
+    conditions.push(or(lt(devices.createdAt, at), and(eq(devices.createdAt, at), lt(devices.id, id)))!);
+  }
+  const rows = await tx
+    .select()
+    .from(devices)
+    .where(and(...conditions))
+    .orderBy(desc(devices.createdAt), desc(devices.id))
+    .limit(limit + 1);
+  const data = rows.slice(0, limit);
+  return { data, nextCursor: rows.length > limit ? encodeCursor(data[data.length - 1]!) : null };
+}
+
+export type DeviceListItem = Device & { activeKeys: number };
+
+/** The admin list: the organization's devices with how many live keys each has, newest first. */
+export async function listDevicesWithKeyCounts(organizationId: string, onlyDeviceId?: string, tx: DbOrTx = db): Promise<DeviceListItem[]> {
+  const rows = await tx
+    .select({
+      device: devices,
+      activeKeys: sql<number>`(count(${apiKeys.id}) filter (where ${apiKeys.revokedAt} is null))::int`,
+    })
+    .from(devices)
+    .leftJoin(apiKeys, and(eq(apiKeys.deviceId, devices.id), eq(apiKeys.organizationId, organizationId)))
+    .where(and(eq(devices.organizationId, organizationId), onlyDeviceId ? eq(devices.id, onlyDeviceId) : undefined))
+    .groupBy(devices.id)
+    .orderBy(desc(devices.createdAt), desc(devices.id))
+    // An organization's devices are few; a generous cap keeps one bad actor from making the page huge.
+    .limit(500);
+  return rows.map((r) => ({ ...r.device, activeKeys: r.activeKeys }));
+}
+
+/** One device of the viewer; another organization's id (or another device, for a device key) → 404. */
+export async function getDevice(viewer: DeviceViewer, deviceId: string, tx: DbOrTx = db): Promise<Device> {
+  const [device] = await tx
+    .select()
+    .from(devices)
+    .where(and(viewerFilter(viewer), eq(devices.id, deviceId)))
+    .limit(1);
+  if (!device) throw notFound("Device");
+  return device;
+}
+
+export type CreatedDevice = { device: Device; apiKey?: { key: ApiKey; secret: string } };
+
+/**
+ * Registers a device of the organization and, when asked, a key bound to it in the same transaction.
+ * When an API key does this (`grantingKey`), the new key can never exceed it: every scope must be one
+ * the granting key holds, and it inherits the granting key's instance binding.
+ */
+export async function createDevice(
+  organizationId: string,
+  input: CreateDeviceInput,
+  actor: KeyActor,
+  opts: { request?: Request; grantingKey?: VerifiedApiKey } = {},
+): Promise<CreatedDevice> {
+  const scopes = [...(input.keyScopes ?? DEFAULT_DEVICE_KEY_SCOPES)];
+  const granting = opts.grantingKey;
+  if (granting && input.createKey) {
+    if (granting.deviceId) throw forbidden("A key bound to a device cannot create keys for other devices");
+    const exceeding = scopes.filter((s) => (s === "*" ? !granting.scopes.includes("*") : !hasScope(granting, s)));
+    if (exceeding.length > 0) throw forbidden(`This API key cannot grant scopes it does not hold: ${exceeding.join(", ")}`);
+  }
+  return db.transaction(async (tx) => {
+    const [device] = await tx
+      .insert(devices)
+      .values({ organizationId, name: input.name, kind: input.kind, claimedAt: null })
+      .returning();
+    await recordAudit(
+      { organizationId, actor, action: "device.created", target: { type: "device", id: device!.id }, request: opts.request, details: { name: device!.name, kind: device!.kind } },
+      tx,
+    );
+    if (!input.createKey) return { device: device! };
+    const created = await createApiKey(
+      {
+        organizationId,
+        name: `${input.name} key`.slice(0, 100),
+        scopes: scopes.includes("*") ? ["*"] : [...new Set(scopes)],
+        deviceId: device!.id,
+        instanceId: granting?.instanceId ?? null,
+        createdByUserId: actor.type === "user" ? actor.id : null,
+      },
+      tx,
+    );
+    await recordAudit(
+      {
+        organizationId,
+        actor,
+        action: "api_key.created",
+        target: { type: "api_key", id: created.key.id },
+        request: opts.request,
+        details: { name: created.key.name, displayPrefix: created.key.displayPrefix, scopes: created.key.scopes, deviceId: device!.id, instanceId: created.key.instanceId },
+      },
+      tx,
+    );
+    return { device: device!, apiKey: created };
+  });
+}
+
+/**
+ * Revokes a device and every key bound to it. Each key goes through the key revocation (NOTIFY), so
+ * every process drops it from its cache within a second; verification also refuses keys of a revoked
+ * device once the cache entry expires. Revoking an already revoked device changes nothing.
+ */
+export async function revokeDevice(
+  viewer: DeviceViewer,
+  deviceId: string,
+  actor: KeyActor,
+  request?: Request,
+): Promise<{ device: Device; revokedKeys: number }> {
+  const result = await db.transaction(async (tx) => {
+    const current = await getDevice(viewer, deviceId, tx);
+    if (current.revokedAt) return { device: current, keys: [] as ApiKey[] };
+    const [device] = await tx.update(devices).set({ revokedAt: new Date() }).where(eq(devices.id, current.id)).returning();
+    const live = await tx
+      .select({ id: apiKeys.id })
+      .from(apiKeys)
+      .where(and(eq(apiKeys.deviceId, current.id), eq(apiKeys.organizationId, viewer.organizationId), isNull(apiKeys.revokedAt)));
+    const keys: ApiKey[] = [];
+    for (const { id } of live) {
+      keys.push(await revokeOrganizationApiKey(viewer.organizationId, id, actor, request, tx));
+    }
+    await recordAudit(
+      {
+        organizationId: viewer.organizationId,
+        actor,
+        action: "device.revoked",
+        target: { type: "device", id: current.id },
+        request,
+        details: { name: current.name, revokedKeys: keys.map((k) => k.id) },
+      },
+      tx,
+    );
+    return { device: device!, keys };
+  });
+  // Evicted inside the transaction already; once more after commit in case a request re-cached a key.
+  for (const key of result.keys) evictApiKey(key.keyHash);
+  return { device: result.device, revokedKeys: result.keys.length };
+}
+
+// ——— Visitor devices (try before sign-up) ———
+
+/** An org-less browser device for a visitor, remembering where it came from. */
+export async function createVisitorDevice(request?: Request, tx: DbOrTx = db): Promise<Device> {
+  const [device] = await tx
+    .insert(devices)
+    .values({
+      organizationId: null,
+      name: "Visitor browser",
+      kind: "browser",
+      ip: clientIp(request),
+      userAgent: request?.headers.get("user-agent")?.slice(0, USER_AGENT_MAX) ?? null,
+      lastSeenAt: new Date(),
+    })
+    .returning();
+  return device!;
+}
+
+/**
+ * The visitor device behind a cookie, only while it is still an unclaimed, unrevoked visitor device:
+ * once claimed it belongs to an organization, and a signed-out browser must not act as that org.
+ */
+export async function findVisitorDevice(deviceId: string, tx: DbOrTx = db): Promise<Device | null> {
+  const [device] = await tx
+    .select()
+    .from(devices)
+    .where(and(eq(devices.id, deviceId), isNull(devices.organizationId), isNull(devices.revokedAt)))
+    .limit(1);
+  return device ?? null;
+}
+
+const TOUCH_INTERVAL_MS = 5 * 60_000;
+
+/** Records last seen / ip / user agent, at most every few minutes so page views do not each write. */
+export async function touchDevice(device: Device, request?: Request, tx: DbOrTx = db): Promise<Device> {
+  if (device.lastSeenAt && Date.now() - device.lastSeenAt.getTime() < TOUCH_INTERVAL_MS) return device;
+  const [updated] = await tx
+    .update(devices)
+    .set({
+      lastSeenAt: new Date(),
+      ip: clientIp(request) ?? device.ip,
+      userAgent: request?.headers.get("user-agent")?.slice(0, USER_AGENT_MAX) ?? device.userAgent,
+    })
+    .where(eq(devices.id, device.id))
+    .returning();
+  return updated ?? device;
+}
+
+/**
+ * An org-less key for a visitor's instance, bound to both the device and the instance, with only the
+ * scopes needed to drive that instance (VISITOR_KEY_SCOPES). Claimed with the device on sign-up.
+ */
+export async function createVisitorKey(deviceId: string, instanceId: string, tx: DbOrTx = db): Promise<{ key: ApiKey; secret: string }> {
+  return createApiKey({ organizationId: null, name: "Visitor key", scopes: [...VISITOR_KEY_SCOPES], deviceId, instanceId }, tx);
+}
+
+/** JSON shape of a device (dates as ISO strings). */
+export function serializeDevice(device: Device) {
+  return {
+    id: device.id,
+    name: device.name,
+    kind: device.kind,
+    ip: device.ip,
+    userAgent: device.userAgent,
+    lastSeenAt: device.lastSeenAt?.toISOString() ?? null,
+    revokedAt: device.revokedAt?.toISOString() ?? null,
+    claimedAt: device.claimedAt?.toISOString() ?? null,
+    createdAt: device.createdAt.toISOString(),
+    status: deviceStatus(device),
+  };
+}
