@@ -14,6 +14,8 @@ import { apiKeyPages } from "@/features/api-keys/api-key.pages";
 import { deviceApi } from "@/features/devices/device.api";
 import { devicePages } from "@/features/devices/device.pages";
 import { workflowsApi } from "@/features/workflows/workflow.api";
+import { workflowsPages } from "@/features/workflows/workflow.pages";
+import { authPages } from "@/features/auth/auth.pages";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
@@ -101,6 +103,8 @@ export function createApp() {
     .use(csrfPlugin)
     .use(platformRoutes)
     .use(workflowsApi)
+    .use(workflowsPages)
+    .use(authPages)
     .use(apiKeyPages)
     .use(deviceApi)
     .use(devicePages);

@@ -1,7 +1,15 @@
-import { count, eq, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, isNull, sql } from "drizzle-orm";
+import { createSession, invalidateSession, validateSessionToken, type Session } from "@/auth/session";
+import { config } from "@/config";
 import { db, type DbOrTx } from "@/db/client";
-import { users } from "@/db/schema";
-import { conflict } from "@/lib/errors";
+import { invitations, memberships, oauthAccounts, organizations, users } from "@/db/schema";
+import { clientIp, recordAudit } from "@/features/audit/audit.service";
+import { claimDevice } from "@/features/devices/device.claim";
+import { addMember, createOrganization, getOrganization, type Organization } from "@/features/organizations/organization.service";
+import { randomToken, sha256Hex } from "@/lib/crypto";
+import { AppError, conflict, type FieldError } from "@/lib/errors";
+import type { LoginInput, SignUpInput } from "./auth.schema";
+import { clearEmailFailures, loginRetryAfter, recordLoginFailure } from "./login-throttle";
 
 export type User = typeof users.$inferSelect;
 
@@ -50,4 +58,347 @@ export async function createUser(
 export async function verifyPassword(user: User, password: string): Promise<boolean> {
   if (!user.passwordHash) return false;
   return Bun.password.verify(password, user.passwordHash);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign-up, sign-in and OAuth: the rules behind /signup, /login and /login/:provider.
+// ---------------------------------------------------------------------------------------------
+
+export type FieldErrors = FieldError[];
+export type Invitation = typeof invitations.$inferSelect & { organizationName: string };
+export type SignUpPolicy =
+  | { allowed: true; firstAccount: boolean; invitation?: Invitation }
+  | { allowed: false; reason: "closed" | "invite_required" | "invite_invalid" };
+
+export const SIGNUP_REFUSED: Record<"closed" | "invite_required" | "invite_invalid", string> = {
+  closed: "Sign-up is closed on this server. Ask an administrator for an account.",
+  invite_required: "Sign-up on this server is by invitation only. Open the link from your invitation email.",
+  invite_invalid: "This invitation link is invalid, expired, revoked or already used.",
+};
+
+/** True before the very first account exists (the first sign-up is always allowed and becomes platform admin). */
+export async function isInstallEmpty(tx: DbOrTx = db): Promise<boolean> {
+  const [row] = await tx.select({ id: users.id }).from(users).limit(1);
+  return !row;
+}
+
+/** The pending invitation behind a link token, or undefined when unknown, expired, revoked or accepted. */
+export async function findValidInvitation(token: string, tx: DbOrTx = db, lock = false): Promise<Invitation | undefined> {
+  if (!token || token.length > 200) return undefined;
+  const query = tx
+    .select({ invitation: invitations, organizationName: organizations.name })
+    .from(invitations)
+    .innerJoin(organizations, eq(organizations.id, invitations.organizationId))
+    .where(
+      and(
+        eq(invitations.tokenHash, sha256Hex(token)),
+        isNull(invitations.acceptedAt),
+        isNull(invitations.revokedAt),
+        gt(invitations.expiresAt, sql`now()`),
+      ),
+    )
+    .limit(1);
+  const [row] = await (lock ? query.for("update", { of: invitations }) : query);
+  return row ? { ...row.invitation, organizationName: row.organizationName } : undefined;
+}
+
+/**
+ * Whether a sign-up may proceed under `SIGNUP`: the first account of an empty install always may;
+ * otherwise `open` allows anyone, `invite` needs a valid invitation and `closed` refuses. A valid
+ * invitation is honoured in every mode except `closed` (the member joins instead of founding an org).
+ */
+export async function signUpPolicy(inviteToken: string | undefined, tx: DbOrTx = db, lock = false): Promise<SignUpPolicy> {
+  if (await isInstallEmpty(tx)) return { allowed: true, firstAccount: true };
+  if (config.signup === "closed") return { allowed: false, reason: "closed" };
+  if (inviteToken) {
+    const invitation = await findValidInvitation(inviteToken, tx, lock);
+    if (!invitation) return { allowed: false, reason: "invite_invalid" };
+    return { allowed: true, firstAccount: false, invitation };
+  }
+  if (config.signup === "invite") return { allowed: false, reason: "invite_required" };
+  return { allowed: true, firstAccount: false };
+}
+
+export type Claimed = { instances: number; apiKeys: number };
+export type SignUpResult =
+  | { ok: true; user: User; organization: Organization; invited: boolean; claimed: Claimed }
+  | { ok: false; status: 403 | 409 | 422; message: string; errors: FieldErrors };
+
+/**
+ * Creates the account and, in the same transaction, either a new organization it owns (claiming the
+ * visitor device's instances and keys into it) or the membership an invitation offers. The policy
+ * is re-checked under the user-creation lock so "first account" cannot be won twice.
+ */
+export async function signUp(input: SignUpInput, ctx: { request?: Request; deviceId?: string | null }): Promise<SignUpResult> {
+  if (await findUserByEmail(input.email)) return duplicateEmail();
+  try {
+    return await db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(727275)`);
+      const policy = await signUpPolicy(input.invite, tx, true);
+      if (!policy.allowed) return { ok: false, status: 403, message: SIGNUP_REFUSED[policy.reason], errors: [] } as const;
+      const invitation = policy.invitation;
+      if (invitation && normalizeEmail(invitation.email) !== normalizeEmail(input.email)) {
+        // The link proves access to the invited mailbox only; another address must not ride on it.
+        return {
+          ok: false,
+          status: 422,
+          message: "Some fields are invalid",
+          errors: [{ path: "email", message: `This invitation is for ${invitation.email}; sign up with that address` }],
+        } as const;
+      }
+      if (!invitation && !input.organizationName) {
+        return { ok: false, status: 422, message: "Some fields are invalid", errors: [{ path: "organizationName", message: "Name your organization" }] } as const;
+      }
+      const user = await createUser({ email: input.email, password: input.password, name: input.name }, tx);
+      let organization: Organization;
+      let claimed: Claimed = { instances: 0, apiKeys: 0 };
+      if (invitation) {
+        await acceptInvitation(invitation, user.id, tx);
+        organization = await getOrganization(invitation.organizationId, tx);
+      } else {
+        organization = await createOrganization(user.id, input.organizationName!, tx);
+        // Try-before-sign-up: what this browser built anonymously moves into the new organization.
+        if (ctx.deviceId) claimed = await claimDevice(tx, ctx.deviceId, organization.id);
+      }
+      await recordAudit(
+        {
+          organizationId: organization.id,
+          actor: { type: "user", id: user.id },
+          action: "auth.sign_up",
+          target: { type: "user", id: user.id },
+          request: ctx.request,
+          details: {
+            method: "password",
+            platformAdmin: user.isPlatformAdmin,
+            ...(invitation ? { invitationId: invitation.id, role: invitation.role } : {}),
+            ...(claimed.instances || claimed.apiKeys ? { claimedDeviceId: ctx.deviceId, claimed } : {}),
+          },
+        },
+        tx,
+      );
+      return { ok: true, user, organization, invited: !!invitation, claimed } as const;
+    });
+  } catch (err) {
+    // A simultaneous sign-up with the same email lost the race at the unique index.
+    if (err instanceof AppError && err.code === "conflict") return duplicateEmail();
+    throw err;
+  }
+}
+
+function duplicateEmail(): SignUpResult {
+  return {
+    ok: false,
+    status: 409,
+    message: "An account with this email already exists",
+    errors: [{ path: "email", message: "An account with this email already exists. Sign in instead." }],
+  };
+}
+
+/** Adds the invited membership and marks the invitation used; the row was locked by signUpPolicy. */
+async function acceptInvitation(invitation: Invitation, userId: string, tx: DbOrTx): Promise<void> {
+  await addMember(invitation.organizationId, userId, invitation.role, tx);
+  await tx
+    .update(invitations)
+    .set({ acceptedAt: new Date(), acceptedBy: userId })
+    .where(and(eq(invitations.id, invitation.id), isNull(invitations.acceptedAt)));
+}
+
+/** The organization a fresh session starts in: the user's earliest membership. */
+export async function defaultOrganizationId(userId: string, tx: DbOrTx = db): Promise<string | null> {
+  const [row] = await tx
+    .select({ organizationId: memberships.organizationId })
+    .from(memberships)
+    .where(eq(memberships.userId, userId))
+    .orderBy(asc(memberships.createdAt))
+    .limit(1);
+  return row?.organizationId ?? null;
+}
+
+/** Opens a session (cookie token returned once) and stamps the user's last sign-in. */
+export async function openSession(user: User, organizationId: string | null, request?: Request) {
+  const { token, session } = await createSession(user.id, {
+    activeOrganizationId: organizationId,
+    ip: clientIp(request),
+    userAgent: request?.headers.get("user-agent"),
+  });
+  await db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, user.id));
+  return { token, session };
+}
+
+// Verified when the email is unknown (or has no password) so a miss costs as much as a wrong password.
+let dummyHash: Promise<string> | undefined;
+function dummyPasswordHash(): Promise<string> {
+  dummyHash ??= Bun.password.hash(randomToken(16), { algorithm: "argon2id" });
+  return dummyHash;
+}
+
+export type SignInResult =
+  | { ok: true; user: User; token: string; session: Session }
+  | { ok: false; reason: "invalid" }
+  | { ok: false; reason: "throttled"; retryAfter: number };
+
+/**
+ * Email + password sign-in with throttling per email and per IP. Failures never say whether the
+ * email exists; a success forgives the email's earlier failures.
+ */
+export async function signInWithPassword(input: LoginInput, ctx: { ip: string; request?: Request }): Promise<SignInResult> {
+  const retryAfter = await loginRetryAfter(ctx.ip, input.email);
+  if (retryAfter !== null) return { ok: false, reason: "throttled", retryAfter };
+  const user = await findUserByEmail(input.email);
+  const valid = user?.passwordHash
+    ? await Bun.password.verify(input.password, user.passwordHash)
+    : (await Bun.password.verify(input.password, await dummyPasswordHash()), false);
+  if (!user || !valid) {
+    const organizationId = user ? await defaultOrganizationId(user.id) : null;
+    await db.transaction(async (tx) => {
+      await recordLoginFailure(ctx.ip, input.email, tx);
+      await recordAudit(
+        {
+          organizationId,
+          actor: user ? { type: "user", id: user.id } : { type: "system" },
+          action: "auth.sign_in_failed",
+          target: user ? { type: "user", id: user.id } : undefined,
+          request: ctx.request,
+          details: { method: "password", email: normalizeEmail(input.email).slice(0, 254) },
+        },
+        tx,
+      );
+    });
+    return { ok: false, reason: "invalid" };
+  }
+  await clearEmailFailures(input.email);
+  const organizationId = await defaultOrganizationId(user.id);
+  const { token, session } = await openSession(user, organizationId, ctx.request);
+  await recordAudit({
+    organizationId,
+    actor: { type: "user", id: user.id },
+    action: "auth.sign_in",
+    target: { type: "user", id: user.id },
+    request: ctx.request,
+    details: { method: "password" },
+  });
+  return { ok: true, user, token, session };
+}
+
+/** Ends a session (sign out) and records it; a missing or stale cookie is simply ignored. */
+export async function signOut(cookieToken: string | undefined, request?: Request): Promise<void> {
+  if (!cookieToken) return;
+  const current = await validateSessionToken(cookieToken);
+  if (!current) return;
+  await invalidateSession(current.session.id);
+  await recordAudit({
+    organizationId: current.session.activeOrganizationId,
+    actor: { type: "user", id: current.user.id },
+    action: "auth.sign_out",
+    target: { type: "user", id: current.user.id },
+    request,
+  });
+}
+
+/** What an OAuth/OIDC provider told us about the person signing in. */
+export type OAuthProfile = {
+  provider: string;
+  providerUserId: string;
+  email: string | null;
+  /** true only when the provider vouches for the address; null when it does not say. */
+  emailVerified: boolean | null;
+  name: string;
+  avatarUrl: string | null;
+};
+
+export type OAuthSignInResult =
+  | { ok: true; user: User; token: string; session: Session; created: boolean; claimed: Claimed }
+  | { ok: false; message: string };
+
+/**
+ * Signs in through a provider: an already-linked account wins; otherwise an account with the same
+ * email is linked only when the provider verified that email; otherwise a new user and an
+ * organization named after them are created, subject to `SIGNUP` like the password sign-up.
+ */
+export async function signInWithOAuth(
+  profile: OAuthProfile,
+  ctx: { request?: Request; deviceId?: string | null; inviteToken?: string | null },
+): Promise<OAuthSignInResult> {
+  const outcome = await db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(727275)`);
+    const [linked] = await tx
+      .select({ user: users })
+      .from(oauthAccounts)
+      .innerJoin(users, eq(users.id, oauthAccounts.userId))
+      .where(and(eq(oauthAccounts.provider, profile.provider), eq(oauthAccounts.providerUserId, profile.providerUserId)))
+      .limit(1);
+    if (linked) return { ok: true, user: linked.user, created: false, claimed: { instances: 0, apiKeys: 0 } } as const;
+    if (!profile.email) {
+      return { ok: false, message: "Your account at the provider has no email address we can use." } as const;
+    }
+    const existing = await findUserByEmail(profile.email, tx);
+    if (existing) {
+      if (profile.emailVerified !== true) {
+        return {
+          ok: false,
+          message: "An account with this email already exists. Sign in with your password; the provider did not verify this email, so it cannot be linked.",
+        } as const;
+      }
+      await tx.insert(oauthAccounts).values({ provider: profile.provider, providerUserId: profile.providerUserId, userId: existing.id });
+      await recordAudit(
+        { organizationId: null, actor: { type: "user", id: existing.id }, action: "auth.oauth_linked", target: { type: "user", id: existing.id }, request: ctx.request, details: { provider: profile.provider } },
+        tx,
+      );
+      return { ok: true, user: existing, created: false, claimed: { instances: 0, apiKeys: 0 } } as const;
+    }
+    if (profile.emailVerified === false) {
+      // Creating an account for an unverified address would let anyone squat someone else's email.
+      return { ok: false, message: "Your provider has not verified your email address; verify it there and try again." } as const;
+    }
+    const policy = await signUpPolicy(ctx.inviteToken ?? undefined, tx, true);
+    if (!policy.allowed) return { ok: false, message: SIGNUP_REFUSED[policy.reason] } as const;
+    const invitation = policy.invitation;
+    if (invitation && normalizeEmail(invitation.email) !== normalizeEmail(profile.email)) {
+      return { ok: false, message: `This invitation is for ${invitation.email}, not ${profile.email}.` } as const;
+    }
+    const name = profile.name.trim().slice(0, 100) || profile.email.split("@")[0]!;
+    const user = await createUser({ email: profile.email, password: null, name, avatarUrl: profile.avatarUrl }, tx);
+    await tx.insert(oauthAccounts).values({ provider: profile.provider, providerUserId: profile.providerUserId, userId: user.id });
+    let organizationId: string;
+    let claimed: Claimed = { instances: 0, apiKeys: 0 };
+    if (invitation) {
+      await acceptInvitation(invitation, user.id, tx);
+      organizationId = invitation.organizationId;
+    } else {
+      const organization = await createOrganization(user.id, `${name}'s organization`.slice(0, 100), tx);
+      organizationId = organization.id;
+      if (ctx.deviceId) claimed = await claimDevice(tx, ctx.deviceId, organizationId);
+    }
+    await recordAudit(
+      {
+        organizationId,
+        actor: { type: "user", id: user.id },
+        action: "auth.sign_up",
+        target: { type: "user", id: user.id },
+        request: ctx.request,
+        details: {
+          method: profile.provider,
+          platformAdmin: user.isPlatformAdmin,
+          ...(invitation ? { invitationId: invitation.id, role: invitation.role } : {}),
+          ...(claimed.instances || claimed.apiKeys ? { claimedDeviceId: ctx.deviceId, claimed } : {}),
+        },
+      },
+      tx,
+    );
+    return { ok: true, user, created: true, claimed } as const;
+  });
+  if (!outcome.ok) return outcome;
+  const organizationId = await defaultOrganizationId(outcome.user.id);
+  const { token, session } = await openSession(outcome.user, organizationId, ctx.request);
+  if (!outcome.created) {
+    await recordAudit({
+      organizationId,
+      actor: { type: "user", id: outcome.user.id },
+      action: "auth.sign_in",
+      target: { type: "user", id: outcome.user.id },
+      request: ctx.request,
+      details: { method: profile.provider },
+    });
+  }
+  return { ok: true, user: outcome.user, token, session, created: outcome.created, claimed: outcome.claimed };
 }

@@ -1,0 +1,195 @@
+import { Elysia, type Cookie } from "elysia";
+import { csrfPlugin } from "@/auth/csrf";
+import { loadSignedInUser } from "@/auth/plugin";
+import { blankSessionCookie, SESSION_COOKIE, sessionCookie } from "@/auth/session";
+import { config } from "@/config";
+import { readDeviceId } from "@/features/devices/device.cookie";
+import { safeEqual } from "@/lib/crypto";
+import { notFound, zodDetails } from "@/lib/errors";
+import { setFlash, takeFlash } from "@/lib/flash";
+import { hxRedirect } from "@/lib/htmx";
+import { LoginPage } from "@views/auth/login";
+import { SignUpPage } from "@views/auth/signup";
+import { keptValues, loginSchema, safeNextPath, signUpSchema } from "./auth.schema";
+import {
+  findUserByEmail,
+  openSession,
+  SIGNUP_REFUSED,
+  signInWithOAuth,
+  signInWithPassword,
+  signOut,
+  signUp,
+  signUpPolicy,
+  type Claimed,
+} from "./auth.service";
+import { throttleIp } from "./login-throttle";
+import { configuredProviders, createAuthorization, fetchProfile, isConfigured, OAuthError } from "./oauth";
+
+type Jar = Record<string, Cookie<unknown>>;
+
+// The OAuth round trip keeps its state, PKCE verifier, destination and invitation in short-lived
+// cookies scoped to /login, so nothing is stored server-side for abandoned sign-ins.
+const OAUTH_COOKIES = { state: "lc_oauth_state", verifier: "lc_oauth_verifier", next: "lc_oauth_next", invite: "lc_oauth_invite" } as const;
+const OAUTH_COOKIE_SECONDS = 10 * 60;
+
+function setOAuthCookie(cookie: Jar, name: string, value: string | null | undefined) {
+  cookie[name]!.set({
+    value: value ?? "",
+    httpOnly: true,
+    sameSite: "lax",
+    secure: config.secureCookies,
+    path: "/login",
+    maxAge: value ? OAUTH_COOKIE_SECONDS : 0,
+  });
+}
+
+const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+
+/** Sign-up is offered (link on the login page) unless it is closed for good. */
+async function signUpLinkShown(): Promise<boolean> {
+  const policy = await signUpPolicy(undefined);
+  return policy.allowed || policy.reason === "invite_required";
+}
+
+function welcome(cookie: Jar, organizationName: string | null, claimed: Claimed) {
+  const parts: string[] = [];
+  if (claimed.instances) parts.push(`${claimed.instances} instance${claimed.instances === 1 ? "" : "s"}`);
+  if (claimed.apiKeys) parts.push(`${claimed.apiKeys} API key${claimed.apiKeys === 1 ? "" : "s"}`);
+  const moved = parts.length ? ` ${parts.join(" and ")} you created before signing up ${claimed.instances + claimed.apiKeys === 1 ? "was" : "were"} moved into it.` : "";
+  setFlash(cookie, "success", `Welcome to LivChat${organizationName ? `, ${organizationName} is ready` : ""}.${moved}`);
+}
+
+/** /login, /signup, /logout and the OAuth/OIDC round trip (`/login/:provider` → provider → `/callback`). */
+export const authPages = new Elysia({ name: "auth-pages" })
+  .use(csrfPlugin) // named plugin: deduplicated, here for the csrfToken type
+  .get("/login", async ({ cookie, query, request, csrfToken }) => {
+    if (await loadSignedInUser(str(cookie[SESSION_COOKIE]?.value))) return hxRedirect(request, "/");
+    return (
+      <LoginPage
+        csrfToken={csrfToken}
+        next={safeNextPath(query.next)}
+        providers={configuredProviders()}
+        signUpLink={await signUpLinkShown()}
+        flash={takeFlash(cookie)}
+      />
+    );
+  })
+  .post("/login", async ({ body, cookie, request, server, set, csrfToken }) => {
+    const values = keptValues(body);
+    const next = safeNextPath(values.next);
+    const page = async (status: number, extra: { message?: string; errors?: ReturnType<typeof zodDetails> }) => {
+      set.status = status;
+      return <LoginPage csrfToken={csrfToken} values={values} next={next} providers={configuredProviders()} signUpLink={await signUpLinkShown()} {...extra} />;
+    };
+    const parsed = loginSchema.safeParse(body);
+    if (!parsed.success) return page(422, { errors: zodDetails(parsed.error.issues) });
+    const ip = throttleIp(request, server?.requestIP(request)?.address);
+    const result = await signInWithPassword(parsed.data, { ip, request });
+    if (!result.ok && result.reason === "throttled") {
+      set.headers["retry-after"] = String(result.retryAfter);
+      const minutes = Math.ceil(result.retryAfter / 60);
+      return page(429, { message: `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.` });
+    }
+    if (!result.ok) return page(422, { message: "Incorrect email or password." });
+    cookie[SESSION_COOKIE]!.set(sessionCookie(result.token, result.session.expiresAt));
+    return hxRedirect(request, next);
+  })
+  .get("/signup", async ({ cookie, query, request, csrfToken }) => {
+    if (await loadSignedInUser(str(cookie[SESSION_COOKIE]?.value))) return hxRedirect(request, "/");
+    const invite = str(query.invite);
+    const policy = await signUpPolicy(invite);
+    return (
+      <SignUpPage
+        csrfToken={csrfToken}
+        next={safeNextPath(query.next)}
+        refused={policy.allowed ? undefined : SIGNUP_REFUSED[policy.reason]}
+        firstAccount={policy.allowed && policy.firstAccount}
+        invitation={policy.allowed && policy.invitation && invite ? { token: invite, organizationName: policy.invitation.organizationName, email: policy.invitation.email, role: policy.invitation.role } : undefined}
+        providers={configuredProviders()}
+        flash={takeFlash(cookie)}
+      />
+    );
+  })
+  .post("/signup", async ({ body, cookie, query, request, set, csrfToken }) => {
+    const values = keptValues(body);
+    const next = safeNextPath(query.next ?? values.next);
+    const policy = await signUpPolicy(values.invite);
+    const invitation =
+      policy.allowed && policy.invitation && values.invite
+        ? { token: values.invite, organizationName: policy.invitation.organizationName, email: policy.invitation.email, role: policy.invitation.role }
+        : undefined;
+    const page = (status: number, extra: { message?: string; errors?: ReturnType<typeof zodDetails>; refused?: string }) => {
+      set.status = status;
+      return <SignUpPage csrfToken={csrfToken} values={values} next={next} invitation={invitation} firstAccount={policy.allowed && policy.firstAccount} providers={configuredProviders()} {...extra} />;
+    };
+    if (!policy.allowed) return page(403, { refused: SIGNUP_REFUSED[policy.reason] });
+    const parsed = signUpSchema.safeParse(body);
+    if (!parsed.success) {
+      const errors = zodDetails(parsed.error.issues);
+      // Report every problem at once, including the duplicate email, instead of one per round trip.
+      if (values.email && !errors.some((e) => e.path === "email") && (await findUserByEmail(values.email))) {
+        errors.push({ path: "email", message: "An account with this email already exists. Sign in instead." });
+      }
+      return page(422, { errors });
+    }
+    const result = await signUp(parsed.data, { request, deviceId: readDeviceId(cookie) });
+    if (!result.ok) {
+      if (result.status === 403) return page(403, { refused: result.message });
+      return page(result.status, { errors: result.errors, message: result.status === 409 ? result.message : undefined });
+    }
+    const { token, session } = await openSession(result.user, result.organization.id, request);
+    cookie[SESSION_COOKIE]!.set(sessionCookie(token, session.expiresAt));
+    welcome(cookie, result.organization.name, result.claimed);
+    return hxRedirect(request, next);
+  })
+  .post("/logout", async ({ cookie, request }) => {
+    await signOut(str(cookie[SESSION_COOKIE]?.value), request);
+    cookie[SESSION_COOKIE]!.set(blankSessionCookie());
+    setFlash(cookie, "info", "You are signed out.");
+    return hxRedirect(request, "/login");
+  })
+  .get("/login/:provider", async ({ params, query, cookie, request }) => {
+    if (!isConfigured(params.provider)) throw notFound("Sign-in provider");
+    if (await loadSignedInUser(str(cookie[SESSION_COOKIE]?.value))) return hxRedirect(request, "/");
+    const { url, state, codeVerifier } = createAuthorization(params.provider);
+    setOAuthCookie(cookie, OAUTH_COOKIES.state, state);
+    setOAuthCookie(cookie, OAUTH_COOKIES.verifier, codeVerifier);
+    const next = safeNextPath(query.next);
+    setOAuthCookie(cookie, OAUTH_COOKIES.next, next === "/" ? null : next);
+    const invite = str(query.invite);
+    setOAuthCookie(cookie, OAUTH_COOKIES.invite, invite && invite.length <= 200 ? invite : null);
+    return new Response(null, { status: 302, headers: { location: url.toString(), "cache-control": "no-store" } });
+  })
+  .get("/login/:provider/callback", async ({ params, query, cookie, request, set, csrfToken }) => {
+    const provider = params.provider;
+    if (!isConfigured(provider)) throw notFound("Sign-in provider");
+    const expectedState = str(cookie[OAUTH_COOKIES.state]?.value);
+    const codeVerifier = str(cookie[OAUTH_COOKIES.verifier]?.value) || null;
+    const next = safeNextPath(cookie[OAUTH_COOKIES.next]?.value);
+    const inviteToken = str(cookie[OAUTH_COOKIES.invite]?.value) || null;
+    // One use only: whatever happens next, this round trip's cookies are spent.
+    for (const name of Object.values(OAUTH_COOKIES)) setOAuthCookie(cookie, name, null);
+    const label = configuredProviders().find((p) => p.id === provider)!.label;
+    const fail = async (status: number, message: string) => {
+      set.status = status;
+      return <LoginPage csrfToken={csrfToken} next={next} message={message} providers={configuredProviders()} signUpLink={await signUpLinkShown()} />;
+    };
+    if (str(query.error)) return fail(400, `Sign-in with ${label} was cancelled or refused.`);
+    const code = str(query.code);
+    const state = str(query.state);
+    if (!code || !state || !expectedState || !safeEqual(state, expectedState)) {
+      return fail(400, `Sign-in with ${label} expired or did not come from this browser. Start again.`);
+    }
+    let profile;
+    try {
+      profile = await fetchProfile(provider, code, codeVerifier);
+    } catch (err) {
+      if (err instanceof OAuthError) return fail(502, `Sign-in with ${label} failed: ${err.message}`);
+      throw err;
+    }
+    const result = await signInWithOAuth(profile, { request, deviceId: readDeviceId(cookie), inviteToken });
+    if (!result.ok) return fail(403, result.message);
+    cookie[SESSION_COOKIE]!.set(sessionCookie(result.token, result.session.expiresAt));
+    if (result.created) welcome(cookie, null, result.claimed);
+    return hxRedirect(request, next);
+  });

@@ -1,0 +1,55 @@
+import type { OAuthProviderId } from "@/features/auth/oauth";
+import { AUTH_LIMITS } from "@/features/auth/auth.schema";
+import type { FieldError } from "@/lib/errors";
+import type { Flash } from "@/lib/flash";
+import { CsrfField, Field } from "../components/ui";
+import { PublicLayout } from "../layouts/public";
+import { carryQuery, ProviderButtons } from "./_shared";
+
+export type LoginPageProps = {
+  csrfToken: string;
+  values?: { email?: string };
+  /** Safe local path to return to after signing in. */
+  next?: string;
+  errors?: FieldError[];
+  /** Form-level message (wrong credentials, throttled, provider failure). */
+  message?: string;
+  providers: { id: OAuthProviderId; label: string }[];
+  signUpLink: boolean;
+  flash?: Flash;
+};
+
+export function LoginPage(p: LoginPageProps) {
+  const next = p.next && p.next !== "/" ? p.next : undefined;
+  return (
+    <PublicLayout title="Sign in" csrfToken={p.csrfToken} flash={p.flash}>
+      <div class="card">
+        <h1>Sign in</h1>
+        {p.message ? (
+          <p class="flash flash-error" role="alert" safe>
+            {p.message}
+          </p>
+        ) : (
+          ""
+        )}
+        <form method="post" action="/login" novalidate>
+          <CsrfField token={p.csrfToken} />
+          {next ? <input type="hidden" name="next" value={next} /> : ""}
+          <Field label="Email" name="email" type="email" value={p.values?.email} errors={p.errors} required maxlength={AUTH_LIMITS.email} autocomplete="email" />
+          <Field label="Password" name="password" type="password" errors={p.errors} required maxlength={AUTH_LIMITS.passwordMax} autocomplete="current-password" />
+          <button type="submit" style="width:100%">
+            Sign in
+          </button>
+        </form>
+        <ProviderButtons providers={p.providers} query={carryQuery({ next })} />
+      </div>
+      {p.signUpLink ? (
+        <p class="muted small">
+          No account yet? <a href={`/signup${carryQuery({ next })}`}>Create one</a>
+        </p>
+      ) : (
+        ""
+      )}
+    </PublicLayout>
+  );
+}
