@@ -1,0 +1,268 @@
+import { Elysia } from "elysia";
+import { and, desc, eq } from "drizzle-orm";
+import { z } from "zod";
+import { csrfPlugin } from "@/auth/csrf";
+import { authPlugin, type AdminContext } from "@/auth/plugin";
+import { can } from "@/auth/roles";
+import { config } from "@/config";
+import { db } from "@/db/client";
+import { flows } from "@/db/schema";
+import { AppError, zodDetails, type FieldError } from "@/lib/errors";
+import { setFlash, takeFlash } from "@/lib/flash";
+import { hxRedirect } from "@/lib/htmx";
+import { WorkflowsIndex } from "@views/workflows/index";
+import { WorkflowShow } from "@views/workflows/show";
+import { WorkflowForm, type WorkflowFormValues } from "@views/workflows/_form";
+import { ThreadRow } from "@views/workflows/_thread-row";
+import { createWorkflowSchema } from "./workflow.schema";
+import { createThread, listThreads, sendThreadMessage, setThreadStatus, toPublicThread, toPublicThreadMessage, getThread } from "./thread.service";
+import {
+  createWorkflow,
+  deleteWorkflow,
+  getWorkflow,
+  importAstWorkflows,
+  listWorkflows,
+  toPublicWorkflow,
+  updateWorkflow,
+  type Workflow,
+} from "./workflow.service";
+
+const idParams = z.object({ id: z.string().uuid() });
+type FormBody = Record<string, unknown>;
+
+/** Form fields ("config.model", "followUps" lines…) → the API's input shape, so one zod schema guards both. */
+function formToInput(body: FormBody, editing: boolean): { input: Record<string, unknown>; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const text = (k: string) => {
+    const v = body[k];
+    return typeof v === "string" && v.trim() !== "" ? v.trim() : undefined;
+  };
+  const num = (k: string) => {
+    const v = text(k);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n)) errors.push({ path: k, message: "Must be a number" });
+    return n;
+  };
+  const provider = text("provider") ?? "openai";
+  const cfg: Record<string, unknown> = {
+    fallbackTemplateKey: text("config.fallbackTemplateKey"),
+    debounceSeconds: num("config.debounceSeconds"),
+  };
+  const followUpLines = (text("followUps") ?? "").split(/[\n;]+/).map((l) => l.trim()).filter(Boolean);
+  if (followUpLines.length) {
+    cfg.followUps = followUpLines.map((line) => {
+      const [seconds, templateKey] = line.split(/\s+/);
+      if (!seconds || !templateKey || !Number.isInteger(Number(seconds))) errors.push({ path: "followUps", message: `"${line}" must be "<seconds> <template_key>"` });
+      return { delaySeconds: Number(seconds), templateKey: templateKey ?? "" };
+    });
+  }
+  if (provider === "openai") {
+    Object.assign(cfg, {
+      model: text("config.model"),
+      baseUrl: text("config.baseUrl"),
+      apiKey: text("config.apiKey"),
+      temperature: num("config.temperature"),
+      maxTokens: num("config.maxTokens"),
+      systemPrompt: text("config.systemPrompt"),
+    });
+  } else if (provider === "ast") cfg.providerId = text("config.providerId");
+  else if (provider === "flow") cfg.flowId = text("config.flowId");
+  for (const k of Object.keys(cfg)) if (cfg[k] === undefined) delete cfg[k];
+  const input: Record<string, unknown> = { name: text("name") ?? "", provider, config: cfg };
+  const description = text("description");
+  if (description !== undefined || editing) input.description = description ?? null;
+  return { input, errors };
+}
+
+function valuesOf(w: ReturnType<typeof toPublicWorkflow>): WorkflowFormValues {
+  const c = w.config as Record<string, unknown>;
+  const str = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
+  return {
+    name: w.name,
+    description: w.description ?? undefined,
+    provider: w.provider,
+    "config.model": str(c.model),
+    "config.baseUrl": str(c.baseUrl),
+    "config.temperature": str(c.temperature),
+    "config.maxTokens": str(c.maxTokens),
+    "config.systemPrompt": str(c.systemPrompt),
+    "config.providerId": str(c.providerId),
+    "config.flowId": str(c.flowId),
+    "config.fallbackTemplateKey": str(c.fallbackTemplateKey),
+    "config.debounceSeconds": str(c.debounceSeconds),
+    followUps: Array.isArray(c.followUps) ? (c.followUps as { delaySeconds: number; templateKey: string }[]).map((f) => `${f.delaySeconds} ${f.templateKey}`).join("; ") : undefined,
+  };
+}
+
+function formValues(body: FormBody): WorkflowFormValues {
+  const out: WorkflowFormValues = {};
+  for (const [k, v] of Object.entries(body)) if (typeof v === "string" && k !== "config.apiKey" && k !== "_csrf") out[k] = v;
+  return out;
+}
+
+async function flowOptions(organizationId: string) {
+  return db
+    .select({ id: flows.id, name: flows.name, version: flows.version })
+    .from(flows)
+    .where(and(eq(flows.organizationId, organizationId), eq(flows.status, "published")))
+    .orderBy(flows.name, desc(flows.version));
+}
+
+async function renderIndex(admin: AdminContext, csrfToken: string, extra: { values?: WorkflowFormValues; errors?: FieldError[]; flash?: ReturnType<typeof takeFlash> } = {}) {
+  return WorkflowsIndex({
+    admin,
+    csrfToken,
+    flash: extra.flash,
+    workflows: (await listWorkflows(admin.organization.id)).map(toPublicWorkflow),
+    canManage: can.manageAutomation(admin.role),
+    astConfigured: !!config.ast.url,
+    flows: await flowOptions(admin.organization.id),
+    values: extra.values,
+    errors: extra.errors,
+  });
+}
+
+function requireManage(admin: AdminContext) {
+  if (!can.manageAutomation(admin.role)) throw new AppError("forbidden", "Only supervisors and above can change workflows");
+}
+
+/** SSE reply for the admin test panel: `thread` (id), `token`… then `done` or `error`. */
+function chatStream(request: Request, admin: AdminContext, workflow: Workflow, text: string, threadId: string | undefined): Response {
+  const encoder = new TextEncoder();
+  const stream = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      const send = (event: string, data: unknown) => controller.enqueue(encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
+      try {
+        const thread = threadId
+          ? await getThread(admin.organization.id, threadId)
+          : await createThread(admin.organization.id, workflow.id, { title: `Test chat by ${admin.user.email}`, userId: admin.user.id });
+        if (thread.workflowId !== workflow.id) throw new AppError("not_found", "Thread not found");
+        send("thread", { id: thread.id });
+        const { reply } = await sendThreadMessage(admin.organization.id, thread.id, text, {
+          signal: request.signal,
+          onToken: (delta) => send("token", { content: delta }),
+        });
+        send("done", { message: toPublicThreadMessage(reply) });
+      } catch (err) {
+        send("error", { message: err instanceof AppError ? err.message : "Something went wrong; the error was logged" });
+      } finally {
+        controller.close();
+      }
+    },
+  });
+  return new Response(stream, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } });
+}
+
+/** Admin pages for workflows: list, create, edit, AST import, threads and the streaming test chat. */
+export const workflowsPages = new Elysia({ name: "workflows-pages" })
+  .use(csrfPlugin) // named plugin: deduplicated, here for the csrfToken type
+  .use(authPlugin)
+  .get("/workflows", async ({ admin, csrfToken, cookie }) => renderIndex(admin, csrfToken, { flash: takeFlash(cookie) }), { member: "agent" })
+  .post(
+    "/workflows",
+    async ({ admin, csrfToken, body, request, set, cookie }) => {
+      requireManage(admin);
+      const { input, errors } = formToInput(body as FormBody, false);
+      const parsed = createWorkflowSchema.safeParse(input);
+      const allErrors = [...errors, ...(parsed.success ? [] : zodDetails(parsed.error.issues))];
+      if (!parsed.success || errors.length) {
+        set.status = 422;
+        return WorkflowForm({ action: "/workflows", values: formValues(body as FormBody), errors: allErrors, flows: await flowOptions(admin.organization.id), submitLabel: "Create workflow" });
+      }
+      try {
+        const w = await createWorkflow(admin.organization.id, parsed.data);
+        setFlash(cookie, "success", "Workflow created");
+        return hxRedirect(request, `/workflows/${w.id}`);
+      } catch (err) {
+        if (err instanceof AppError && err.code === "validation_failed") {
+          set.status = 422;
+          return WorkflowForm({ action: "/workflows", values: formValues(body as FormBody), errors: err.details, flows: await flowOptions(admin.organization.id), submitLabel: "Create workflow" });
+        }
+        throw err;
+      }
+    },
+    { member: "agent" },
+  )
+  .post(
+    "/workflows/import",
+    async ({ admin, request, cookie }) => {
+      requireManage(admin);
+      const { created, updated } = await importAstWorkflows(admin.organization.id);
+      setFlash(cookie, "success", `Imported from AST: ${created} new, ${updated} refreshed`);
+      return hxRedirect(request, "/workflows");
+    },
+    { member: "agent" },
+  )
+  .get(
+    "/workflows/:id",
+    async ({ admin, csrfToken, params, cookie }) => {
+      const w = toPublicWorkflow(await getWorkflow(admin.organization.id, params.id));
+      const threads = await listThreads(admin.organization.id, w.id, { limit: 50 });
+      return WorkflowShow({
+        admin,
+        csrfToken,
+        flash: takeFlash(cookie),
+        workflow: w,
+        threads: threads.data.map(toPublicThread),
+        canManage: can.manageAutomation(admin.role),
+        flows: await flowOptions(admin.organization.id),
+        values: valuesOf(w),
+      });
+    },
+    { member: "agent", params: idParams },
+  )
+  .post(
+    "/workflows/:id",
+    async ({ admin, params, body, request, set, cookie }) => {
+      requireManage(admin);
+      const current = await getWorkflow(admin.organization.id, params.id);
+      const { input, errors } = formToInput({ ...(body as FormBody), provider: current.provider }, true);
+      const rerender = async (errs: FieldError[]) => {
+        set.status = 422;
+        return WorkflowForm({ action: `/workflows/${params.id}`, values: formValues(body as FormBody), errors: errs, flows: await flowOptions(admin.organization.id), editing: true, submitLabel: "Save" });
+      };
+      if (errors.length) return rerender(errors);
+      try {
+        await updateWorkflow(admin.organization.id, params.id, {
+          name: input.name as string,
+          description: (input.description as string | null) ?? null,
+          config: input.config as Record<string, unknown>,
+        });
+      } catch (err) {
+        if (err instanceof AppError && err.code === "validation_failed") return rerender(err.details ?? []);
+        throw err;
+      }
+      setFlash(cookie, "success", "Workflow saved");
+      return hxRedirect(request, `/workflows/${params.id}`);
+    },
+    { member: "agent", params: idParams },
+  )
+  .post(
+    "/workflows/:id/delete",
+    async ({ admin, params, request, cookie }) => {
+      requireManage(admin);
+      await deleteWorkflow(admin.organization.id, params.id);
+      setFlash(cookie, "success", "Workflow deleted");
+      return hxRedirect(request, "/workflows");
+    },
+    { member: "agent", params: idParams },
+  )
+  .post(
+    "/workflows/:id/chat",
+    async ({ admin, params, body, request }) => {
+      const workflow = await getWorkflow(admin.organization.id, params.id);
+      return chatStream(request, admin, workflow, body.text, body.threadId ?? undefined);
+    },
+    { member: "agent", params: idParams, body: z.object({ text: z.string().trim().min(1).max(10_000), threadId: z.string().uuid().nullish(), _csrf: z.string().optional() }) },
+  )
+  .post(
+    "/threads/:id/:action",
+    async ({ admin, params }) => {
+      requireManage(admin);
+      const status = params.action === "archive" ? "archived" : "active";
+      const thread = await setThreadStatus(admin.organization.id, params.id, status);
+      return ThreadRow({ thread: toPublicThread(thread), canManage: true });
+    },
+    { member: "agent", params: z.object({ id: z.string().uuid(), action: z.enum(["archive", "reopen"]) }) },
+  );

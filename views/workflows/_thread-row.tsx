@@ -1,0 +1,32 @@
+import type { toPublicThread } from "@/features/workflows/thread.service";
+import { Badge, Time } from "../components/ui";
+
+/** One row of a workflow's threads list; archive/reopen swap the row in place. */
+export function ThreadRow({ thread, canManage }: { thread: ReturnType<typeof toPublicThread>; canManage: boolean }) {
+  const next = thread.status === "active" ? "archive" : "reopen";
+  return (
+    <tr id={`thread-${thread.id}`}>
+      <td safe>{thread.title ?? thread.id.slice(0, 8)}</td>
+      <td>{String(thread.messageCount)}</td>
+      <td>
+        <Time at={thread.lastMessageAt} />
+      </td>
+      <td>{thread.status === "active" ? <Badge tone="ok">active</Badge> : <Badge>archived</Badge>}</td>
+      <td>
+        {canManage ? (
+          <button
+            type="button"
+            class="secondary"
+            hx-post={`/threads/${thread.id}/${next}`}
+            hx-target={`#thread-${thread.id}`}
+            hx-swap="outerHTML"
+          >
+            {next === "archive" ? "Archive" : "Reopen"}
+          </button>
+        ) : (
+          ""
+        )}
+      </td>
+    </tr>
+  );
+}
