@@ -7,7 +7,7 @@ export function ThreadRow({ thread, canManage }: { thread: ReturnType<typeof toP
   return (
     <tr id={`thread-${thread.id}`}>
       <td safe>{thread.title ?? thread.id.slice(0, 8)}</td>
-      <td>{String(thread.messageCount)}</td>
+      <td safe>{String(thread.messageCount)}</td>
       <td>
         <Time at={thread.lastMessageAt} />
       </td>
