@@ -1,6 +1,6 @@
 import type { FieldError } from "@/lib/errors";
 import { API_KEY_LIMITS, API_KEY_SCOPES, type ApiKeyFormValues } from "@/features/api-keys/api-key.schema";
-import { CsrfField, Field, SelectField, fieldError } from "../components/ui";
+import { CsrfField, Field, SelectField } from "../components/ui";
 
 export type BindingOptions = { instances: { id: string; name: string }[]; devices: { id: string; name: string }[] };
 
@@ -30,7 +30,8 @@ export function ApiKeyForm({
   errors?: FieldError[];
 }) {
   const scopes = checkedScopes(values.scopes);
-  const scopeError = fieldError(errors, "scopes");
+  // A bad checkbox value is reported per element ("scopes.0"); show it on the group.
+  const scopeError = errors?.find((e) => e.path === "scopes" || e.path.startsWith("scopes."))?.message;
   return (
     <form method="post" action="/api-keys" hx-post="/api-keys" hx-target="#api-keys" hx-swap="outerHTML" class="card" id="api-key-form">
       <h2>Create an API key</h2>

@@ -2,7 +2,7 @@ import { DEVICE_KINDS } from "@/db/schema";
 import type { FieldError } from "@/lib/errors";
 import { API_KEY_SCOPES } from "@/features/api-keys/api-key.schema";
 import { DEFAULT_DEVICE_KEY_SCOPES, DEVICE_LIMITS } from "@/features/devices/device.schema";
-import { CsrfField, Field, SelectField, fieldError } from "../components/ui";
+import { CsrfField, Field, SelectField } from "../components/ui";
 
 export type DeviceFormValues = { name?: unknown; kind?: unknown; createKey?: unknown; keyScopes?: unknown };
 
@@ -21,7 +21,8 @@ export function DeviceForm({ csrfToken, values, errors }: { csrfToken: string; v
         : []
     : [...DEFAULT_DEVICE_KEY_SCOPES];
   const createKey = values ? values.createKey === "on" || values.createKey === "true" : true;
-  const scopeError = fieldError(errors, "keyScopes");
+  // A bad checkbox value is reported per element ("keyScopes.0"); show it on the group.
+  const scopeError = errors?.find((e) => e.path === "keyScopes" || e.path.startsWith("keyScopes."))?.message;
   return (
     <form method="post" action="/devices" hx-post="/devices" hx-target="#devices" hx-swap="outerHTML" class="card" id="device-form">
       <h2>Register a device</h2>
