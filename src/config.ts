@@ -48,6 +48,8 @@ const envSchema = z.object({
   OIDC_AUTHORIZATION_URL: optionalUrl,
   OIDC_TOKEN_URL: optionalUrl,
   OIDC_USERINFO_URL: optionalUrl,
+  /** Bearer token for GET /metrics; unset = only loopback clients that are not proxied may scrape. */
+  METRICS_TOKEN: optionalText,
 });
 
 function parseEnv(env: Record<string, string | undefined>) {
@@ -72,6 +74,7 @@ function parseEnv(env: Record<string, string | undefined>) {
     workers: e.WORKERS,
     logLevel: e.LOG_LEVEL,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    metricsToken: e.METRICS_TOKEN,
     wuzapi: { url: e.WUZAPI_URL, adminToken: e.WUZAPI_ADMIN_TOKEN, hmacKey: e.WUZAPI_HMAC_KEY },
     cloudApiBase: e.CLOUD_API_BASE.replace(/\/$/, ""),
     ast: { url: e.AST_URL?.replace(/\/$/, ""), secret: e.AST_SECRET },
