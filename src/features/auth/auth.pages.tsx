@@ -177,14 +177,16 @@ export const authPages = new Elysia({ name: "auth-pages" })
     if (str(query.error)) return fail(400, `Sign-in with ${label} was cancelled or refused.`);
     const code = str(query.code);
     const state = str(query.state);
-    if (!code || !state || !expectedState || !safeEqual(state, expectedState)) {
+    // Every provider but GitHub uses PKCE, so its verifier must have survived the round trip too.
+    const verifierMissing = provider !== "github" && !codeVerifier;
+    if (!code || !state || !expectedState || !safeEqual(state, expectedState) || verifierMissing) {
       return fail(400, `Sign-in with ${label} expired or did not come from this browser. Start again.`);
     }
     let profile;
     try {
       profile = await fetchProfile(provider, code, codeVerifier);
     } catch (err) {
-      if (err instanceof OAuthError) return fail(502, `Sign-in with ${label} failed: ${err.message}`);
+      if (err instanceof OAuthError) return fail(err.status, `Sign-in with ${label} failed: ${err.message}`);
       throw err;
     }
     const result = await signInWithOAuth(profile, { request, deviceId: readDeviceId(cookie), inviteToken });

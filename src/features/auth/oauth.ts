@@ -22,8 +22,18 @@ export type OAuthProviderId = (typeof OAUTH_PROVIDERS)[number];
 /** Provider calls that hang must not hold the sign-in request forever. */
 const FETCH_TIMEOUT_MS = 10_000;
 
-/** A sign-in through the provider failed in a way the visitor should hear about (never a 500). */
-export class OAuthError extends Error {}
+/**
+ * A sign-in through the provider failed in a way the visitor should hear about (never a 500):
+ * 400 when the provider refused or answered nonsense, 502 when it could not be reached.
+ */
+export class OAuthError extends Error {
+  constructor(
+    message: string,
+    public readonly status: 400 | 502 = 400,
+  ) {
+    super(message);
+  }
+}
 
 export const callbackUrl = (provider: OAuthProviderId) => `${config.appUrl}/login/${provider}/callback`;
 
@@ -84,10 +94,13 @@ export async function fetchProfile(provider: OAuthProviderId, code: string, code
     if (err instanceof OAuth2RequestError) throw new OAuthError(`The provider refused the sign-in (${err.code}).`);
     if (err instanceof ArcticFetchError || err instanceof UnexpectedResponseError || err instanceof UnexpectedErrorResponseBodyError) {
       log.warn("oauth token exchange failed", { provider, err: err.message });
-      throw new OAuthError("Could not reach the sign-in provider. Try again in a moment.");
+      throw new OAuthError("Could not reach the sign-in provider. Try again in a moment.", 502);
     }
     log.warn("oauth profile fetch failed", { provider, err: err instanceof Error ? err.message : String(err) });
-    throw new OAuthError("The sign-in provider answered with something we could not use.");
+    const unreachable = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError" || err instanceof TypeError);
+    throw unreachable
+      ? new OAuthError("Could not reach the sign-in provider. Try again in a moment.", 502)
+      : new OAuthError("The sign-in provider answered with something we could not use.");
   }
 }
 
@@ -96,7 +109,7 @@ async function getJson(url: string, accessToken: string, extraHeaders: Record<st
     headers: { authorization: `Bearer ${accessToken}`, accept: "application/json", "user-agent": "LivChat", ...extraHeaders },
     signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
   });
-  if (!res.ok) throw new OAuthError(`The sign-in provider answered ${res.status} when asked who you are.`);
+  if (!res.ok) throw new OAuthError(`The sign-in provider answered ${res.status} when asked who you are.`, res.status >= 500 ? 502 : 400);
   return res.json();
 }
 
