@@ -1,0 +1,58 @@
+import { Elysia } from "elysia";
+import { z } from "zod";
+import { authPlugin } from "@/auth/plugin";
+import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
+import { AppError } from "@/lib/errors";
+import { createTemplateSchema, previewTemplateSchema, updateTemplateSchema } from "./template.schema";
+import { createTemplate, deleteTemplate, getTemplate, listTemplates, renderTemplateByKey, toPublicTemplate, updateTemplate } from "./template.service";
+
+const idParams = z.object({ id: z.string().uuid() });
+
+function orgOf(key: VerifiedApiKey): string {
+  if (!key.organizationId) throw new AppError("forbidden", "Templates need an organization: sign up to claim this key");
+  return key.organizationId;
+}
+
+/** `/v1/templates`: message templates with {{variables}} and random variants (scopes workflows:*). */
+export const templatesApi = new Elysia({ name: "templates-api" })
+  .use(authPlugin)
+  .get("/v1/templates", async ({ apiKey }) => ({ data: (await listTemplates(orgOf(apiKey))).map(toPublicTemplate), nextCursor: null }), {
+    apiKey: "workflows:read",
+    detail: { tags: ["templates"] },
+  })
+  .post(
+    "/v1/templates",
+    async ({ apiKey, body, set }) => {
+      set.status = 201;
+      return toPublicTemplate(await createTemplate(orgOf(apiKey), body));
+    },
+    { apiKey: "workflows:write", body: createTemplateSchema, detail: { tags: ["templates"] } },
+  )
+  .get("/v1/templates/:id", async ({ apiKey, params }) => toPublicTemplate(await getTemplate(orgOf(apiKey), params.id)), {
+    apiKey: "workflows:read",
+    params: idParams,
+    detail: { tags: ["templates"] },
+  })
+  .patch(
+    "/v1/templates/:id",
+    async ({ apiKey, params, body }) => toPublicTemplate(await updateTemplate(orgOf(apiKey), params.id, body)),
+    { apiKey: "workflows:write", params: idParams, body: updateTemplateSchema, detail: { tags: ["templates"] } },
+  )
+  .delete(
+    "/v1/templates/:id",
+    async ({ apiKey, params, set }) => {
+      await deleteTemplate(orgOf(apiKey), params.id);
+      set.status = 204;
+    },
+    { apiKey: "workflows:write", params: idParams, detail: { tags: ["templates"] } },
+  )
+  .post(
+    "/v1/templates/:id/preview",
+    async ({ apiKey, params, body }) => {
+      const organizationId = orgOf(apiKey);
+      const template = await getTemplate(organizationId, params.id);
+      const { body: text } = await renderTemplateByKey(organizationId, template.key, body.variables);
+      return { text };
+    },
+    { apiKey: "workflows:read", params: idParams, body: previewTemplateSchema, detail: { tags: ["templates"], summary: "Render one random variant with the given variables" } },
+  );

@@ -1,0 +1,28 @@
+import { z } from "zod";
+
+export const TEMPLATE_LIMITS = { key: 100, body: 4096, variants: 10, locale: 20, category: 50 } as const;
+
+const body = z.string().trim().min(1).max(TEMPLATE_LIMITS.body);
+
+export const createTemplateSchema = z.object({
+  key: z
+    .string()
+    .trim()
+    .min(1)
+    .max(TEMPLATE_LIMITS.key)
+    .regex(/^[a-z0-9][a-z0-9_.-]*$/, "lowercase letters, digits, _ . - only"),
+  body,
+  /** Extra variants; one of body + variants is chosen at random each send. */
+  variants: z.array(body).max(TEMPLATE_LIMITS.variants).default([]),
+  /** Declared variables (the placeholders found in the texts are always required too). */
+  variables: z.array(z.string().regex(/^[\w.-]+$/)).max(50).default([]),
+  locale: z.string().trim().max(TEMPLATE_LIMITS.locale).nullish(),
+  category: z.string().trim().max(TEMPLATE_LIMITS.category).nullish(),
+  active: z.boolean().default(true),
+});
+export type CreateTemplateInput = z.infer<typeof createTemplateSchema>;
+
+export const updateTemplateSchema = createTemplateSchema.partial();
+export type UpdateTemplateInput = z.infer<typeof updateTemplateSchema>;
+
+export const previewTemplateSchema = z.object({ variables: z.record(z.string(), z.string().max(1000)).default({}) });

@@ -1,0 +1,92 @@
+import { and, asc, eq } from "drizzle-orm";
+import { db, type DbOrTx } from "@/db/client";
+import { templates } from "@/db/schema";
+import { notFound } from "@/lib/errors";
+import { renderTemplate, templatePlaceholders } from "@/features/messages/message.service";
+import type { CreateTemplateInput, UpdateTemplateInput } from "./template.schema";
+
+export type Template = typeof templates.$inferSelect;
+
+export function toPublicTemplate(t: Template) {
+  return {
+    id: t.id,
+    key: t.key,
+    body: t.body,
+    variants: t.variants,
+    variables: requiredVariables(t),
+    locale: t.locale,
+    category: t.category,
+    active: t.active,
+    createdAt: t.createdAt,
+    updatedAt: t.updatedAt,
+  };
+}
+
+/** Every variable a send must provide: the declared ones plus the placeholders of body and variants. */
+export function requiredVariables(t: Pick<Template, "body" | "variants" | "variables">): string[] {
+  return [...new Set([...t.variables, ...[t.body, ...t.variants].flatMap(templatePlaceholders)])];
+}
+
+export async function listTemplates(organizationId: string, tx: DbOrTx = db): Promise<Template[]> {
+  return tx.select().from(templates).where(eq(templates.organizationId, organizationId)).orderBy(asc(templates.key));
+}
+
+export async function getTemplate(organizationId: string, id: string, tx: DbOrTx = db): Promise<Template> {
+  const [t] = await tx
+    .select()
+    .from(templates)
+    .where(and(eq(templates.id, id), eq(templates.organizationId, organizationId)))
+    .limit(1);
+  if (!t) throw notFound("Template");
+  return t;
+}
+
+/** Creates a template; a duplicate key surfaces as 409 through the unique index. */
+export async function createTemplate(organizationId: string, input: CreateTemplateInput, tx: DbOrTx = db): Promise<Template> {
+  const [t] = await tx
+    .insert(templates)
+    .values({ organizationId, ...input, locale: input.locale ?? null, category: input.category ?? null })
+    .returning();
+  return t!;
+}
+
+export async function updateTemplate(organizationId: string, id: string, patch: UpdateTemplateInput, tx: DbOrTx = db): Promise<Template> {
+  await getTemplate(organizationId, id, tx);
+  const [t] = await tx
+    .update(templates)
+    .set(patch)
+    .where(and(eq(templates.id, id), eq(templates.organizationId, organizationId)))
+    .returning();
+  return t!;
+}
+
+export async function deleteTemplate(organizationId: string, id: string, tx: DbOrTx = db): Promise<void> {
+  await getTemplate(organizationId, id, tx);
+  await tx.delete(templates).where(and(eq(templates.id, id), eq(templates.organizationId, organizationId)));
+}
+
+/**
+ * The variables automation offers a template: the contact's fields (`name`, `first_name`, `phone`, and
+ * every string in its metadata) overlaid with the thread's collected state.
+ */
+export function templateContext(
+  contact: { name: string | null; phone: string; metadata?: Record<string, unknown> | null } | null,
+  state: Record<string, unknown> = {},
+): Record<string, string> {
+  const vars: Record<string, string> = {};
+  if (contact) {
+    for (const [k, v] of Object.entries(contact.metadata ?? {})) if (typeof v === "string" || typeof v === "number") vars[k] = String(v);
+    if (contact.name) {
+      vars.name = contact.name;
+      vars.first_name = contact.name.split(/\s+/)[0]!;
+    }
+    vars.phone = contact.phone;
+  }
+  for (const [k, v] of Object.entries(state)) if (typeof v === "string" || typeof v === "number") vars[k] = String(v);
+  return vars;
+}
+
+/** Renders a template by key (random variant, 422 naming a missing variable). */
+export async function renderTemplateByKey(organizationId: string, key: string, variables: Record<string, string>, tx: DbOrTx = db) {
+  return renderTemplate(organizationId, { key, variables }, tx);
+}
