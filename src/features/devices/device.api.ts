@@ -24,7 +24,7 @@ const actorOf = (key: VerifiedApiKey) => ({ type: "api_key" as const, id: key.id
 export const deviceApi = new Elysia({ name: "device-api", prefix: "/v1/devices" })
   .use(authPlugin)
   .get(
-    "/",
+    "",
     async ({ apiKey, query }) => {
       const page = await listDevices(viewerOf(apiKey), query);
       return { data: page.data.map(serializeDevice), nextCursor: page.nextCursor };
@@ -37,7 +37,7 @@ export const deviceApi = new Elysia({ name: "device-api", prefix: "/v1/devices" 
     },
   )
   .post(
-    "/",
+    "",
     async ({ apiKey, body, request, set }) => {
       const viewer = viewerOf(apiKey);
       if (viewer.deviceId) throw forbidden("A key bound to a device cannot register other devices");

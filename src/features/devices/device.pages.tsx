@@ -39,8 +39,8 @@ export const devicePages = new Elysia({ name: "device-pages" })
       requireDeviceManager(admin);
       const organizationId = admin.organization.id;
       const values = (body && typeof body === "object" ? body : {}) as DeviceFormValues;
-      // An unchecked box is simply absent from a form post, so "no createKey" means false here.
-      const parsed = createDeviceSchema.safeParse({ ...values, createKey: values.createKey ?? false });
+      // An unchecked box is simply absent from the post: createKey is then undefined, i.e. false.
+      const parsed = createDeviceSchema.safeParse(values);
       let errors: FieldError[] | undefined;
       let created: CreatedSecret | undefined;
       if (!parsed.success) {

@@ -7,15 +7,20 @@ export const DEVICE_LIMITS = { nameMax: 100 } as const;
 /** Scopes of a key created together with a device when the caller names none. */
 export const DEFAULT_DEVICE_KEY_SCOPES = ["instances:read", "instances:write", "messages:read", "messages:write", "contacts:read"] as const;
 
-/** Checkbox "on"/"true" from a form, or a JSON boolean. */
-const checkbox = z.preprocess((v) => (typeof v === "string" ? v === "on" || v === "true" || v === "1" : v), z.boolean()).optional();
+const TRUE_STRINGS = new Set(["on", "true", "1"]);
+const FALSE_STRINGS = new Set(["off", "false", "0", ""]);
+/** Checkbox "on" from a form, or a JSON boolean; any other string is rejected rather than guessed. */
+const checkbox = z
+  .preprocess((v) => (typeof v === "string" && TRUE_STRINGS.has(v) ? true : typeof v === "string" && FALSE_STRINGS.has(v) ? false : v), z.boolean())
+  .optional();
 
 /** Registering a device, shared by `POST /v1/devices` and the admin form. */
 export const createDeviceSchema = z.object({
   name: z.string().trim().min(1, "Give the device a name").max(DEVICE_LIMITS.nameMax, `At most ${DEVICE_LIMITS.nameMax} characters`),
-  kind: z.enum(DEVICE_KINDS, { message: `One of ${DEVICE_KINDS.join(", ")}` }).default("server"),
-  /** Also create an API key bound to the new device; its secret is returned once. */
-  createKey: checkbox.default(false),
+  /** Default "server". (Defaults live in the service so the OpenAPI document shows these as optional.) */
+  kind: z.enum(DEVICE_KINDS, { message: `One of ${DEVICE_KINDS.join(", ")}` }).optional(),
+  /** Also create an API key bound to the new device; its secret is returned once. Default false. */
+  createKey: checkbox,
   /** Scopes of that key (default: DEFAULT_DEVICE_KEY_SCOPES); ignored without createKey. */
   keyScopes: z
     .preprocess(

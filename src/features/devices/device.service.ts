@@ -114,7 +114,7 @@ export async function createDevice(
   return db.transaction(async (tx) => {
     const [device] = await tx
       .insert(devices)
-      .values({ organizationId, name: input.name, kind: input.kind, claimedAt: null })
+      .values({ organizationId, name: input.name, kind: input.kind ?? "server" })
       .returning();
     await recordAudit(
       { organizationId, actor, action: "device.created", target: { type: "device", id: device!.id }, request: opts.request, details: { name: device!.name, kind: device!.kind } },
