@@ -60,6 +60,8 @@ export const threads = pgTable(
     lastMessageAt: tstz(),
     /** Flow runs: {flowId, flowVersion, stepKey, variables}; bot conversations: last role, etc. */
     state: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    /** Debounced turn of a bound conversation: answer the pending inbound messages at this time. */
+    replyDueAt: tstz(),
     followUpStage: integer().notNull().default(0),
     nextFollowUpAt: tstz(),
     paused: boolean().notNull().default(false),
@@ -76,6 +78,8 @@ export const threads = pgTable(
     index("idx_threads_provider").on(t.providerThreadId),
     index("idx_threads_contact_active").on(t.contactId, t.paused).where(sql`status = 'active'`),
     index("idx_threads_followup_due").on(t.nextFollowUpAt).where(sql`next_follow_up_at is not null`),
+    index("idx_threads_reply_due").on(t.replyDueAt).where(sql`reply_due_at is not null`),
+    index("idx_threads_conversation_active").on(t.conversationId).where(sql`status = 'active'`),
   ],
 );
 
