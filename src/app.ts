@@ -9,6 +9,10 @@ import { AppError, errorBody, fromDatabaseError, zodDetails } from "@/lib/errors
 import { hxRedirect, isHtmx } from "@/lib/htmx";
 import { log } from "@/lib/logger";
 import { ErrorPage } from "@views/errors";
+import { inboundHooks } from "@/features/inbound/inbound.hooks";
+import { sandboxApi } from "@/features/inbound/sandbox.api";
+import { sandboxPages } from "@/features/inbound/sandbox.pages";
+import { ProviderError } from "@/providers/provider";
 import { platformRoutes } from "@/features/platform/platform.routes";
 import { apiKeyPages } from "@/features/api-keys/api-key.pages";
 import { deviceApi } from "@/features/devices/device.api";
@@ -49,6 +53,8 @@ function normalizeError(code: string | number, error: unknown, requestId: string
   if (code === "PARSE") return new AppError("bad_request", "Malformed request body");
   if (code === "INVALID_COOKIE_SIGNATURE") return new AppError("bad_request", "Invalid cookie");
   if (error instanceof z.ZodError) return new AppError("validation_failed", "Request validation failed", zodDetails(error.issues));
+  // A provider call that failed (WuzAPI/Meta down, rejected request): a 502 with the provider's reason.
+  if (error instanceof ProviderError) return new AppError("provider_error", error.message);
   const fromDb = fromDatabaseError(error);
   if (fromDb) return fromDb;
   log.error("unhandled error", { requestId, err: error instanceof Error ? `${error.name}: ${error.message}` : String(error), stack: error instanceof Error ? error.stack : undefined });
@@ -107,7 +113,10 @@ export function createApp() {
     .use(authPages)
     .use(apiKeyPages)
     .use(deviceApi)
-    .use(devicePages);
+    .use(devicePages)
+    .use(inboundHooks)
+    .use(sandboxApi)
+    .use(sandboxPages);
 }
 
 export type App = ReturnType<typeof createApp>;
