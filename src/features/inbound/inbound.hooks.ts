@@ -1,0 +1,87 @@
+import { Elysia } from "elysia";
+import { z } from "zod";
+import { AppError } from "@/lib/errors";
+import { log } from "@/lib/logger";
+import { ingestWebhookEvents, verifyCloudSignature, verifyWuzapiSignature, findWuzapiInstance, findCloudInstance } from "./inbound.webhooks";
+import { mapWuzapiPayload, parseWuzapiBody } from "@/providers/wuzapi";
+import { mapCloudPayload, readCloudConfig } from "@/providers/cloud";
+import { safeEqual } from "@/lib/crypto";
+
+const unauthorized = () => new AppError("unauthorized", "Invalid or missing webhook signature");
+
+/**
+ * Provider webhooks (`/hooks/*`): authenticated by the provider's signature over the RAW body (hence
+ * `parse: "none"`), never by cookies or API keys. A bad signature is a 401 and nothing is stored.
+ */
+export const inboundHooks = new Elysia({ name: "inbound-hooks", prefix: "/hooks" })
+  .post(
+    "/wuzapi",
+    async ({ request }) => {
+      const raw = await request.text();
+      if (!verifyWuzapiSignature(raw, request.headers.get("x-hmac-signature"))) {
+        log.warn("wuzapi webhook refused: bad signature", { ip: request.headers.get("x-forwarded-for") ?? undefined });
+        throw unauthorized();
+      }
+      const parsed = parseWuzapiBody(raw, request.headers.get("content-type"));
+      if (!parsed) throw new AppError("bad_request", "Unreadable WuzAPI payload");
+      if (!parsed.userID) throw new AppError("bad_request", "The WuzAPI payload has no userID");
+      const instance = await findWuzapiInstance(parsed.userID);
+      if (!instance) {
+        // A deleted instance: acknowledge so WuzAPI does not retry forever.
+        log.warn("wuzapi webhook for an unknown user ignored", { userID: parsed.userID });
+        return { ok: true, ignored: true };
+      }
+      const events = mapWuzapiPayload(parsed.payload);
+      const processed = await ingestWebhookEvents(instance, events);
+      return { ok: true, ...processed };
+    },
+    { parse: "none", detail: { hide: true } },
+  )
+  .get(
+    "/cloud/:instanceId",
+    async ({ params, query, set }) => {
+      const instance = await findCloudInstance(params.instanceId);
+      let verifyToken: string | undefined;
+      try {
+        verifyToken = instance ? readCloudConfig(instance).verifyToken : undefined;
+      } catch {
+        verifyToken = undefined; // incomplete credentials cannot verify anything
+      }
+      const presented = query["hub.verify_token"] ?? "";
+      if (!instance || query["hub.mode"] !== "subscribe" || !verifyToken || !safeEqual(presented, verifyToken)) {
+        throw new AppError("forbidden", "Verification failed");
+      }
+      set.headers["content-type"] = "text/plain; charset=utf-8";
+      return query["hub.challenge"] ?? "";
+    },
+    {
+      query: z.object({
+        "hub.mode": z.string().max(50).optional(),
+        "hub.verify_token": z.string().max(500).optional(),
+        "hub.challenge": z.string().max(500).optional(),
+      }),
+      detail: { hide: true },
+    },
+  )
+  .post(
+    "/cloud/:instanceId",
+    async ({ params, request }) => {
+      const instance = await findCloudInstance(params.instanceId);
+      if (!instance) throw new AppError("not_found", "Instance not found");
+      const raw = await request.text();
+      const cloud = readCloudConfig(instance);
+      if (!verifyCloudSignature(raw, request.headers.get("x-hub-signature-256"), cloud.appSecret)) {
+        log.warn("cloud webhook refused: bad signature", { instanceId: instance.id });
+        throw unauthorized();
+      }
+      let payload: unknown;
+      try {
+        payload = JSON.parse(raw);
+      } catch {
+        throw new AppError("bad_request", "Malformed JSON");
+      }
+      const processed = await ingestWebhookEvents(instance, mapCloudPayload(payload, cloud.phoneNumberId));
+      return { ok: true, ...processed };
+    },
+    { parse: "none", detail: { hide: true } },
+  );

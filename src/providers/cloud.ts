@@ -1,0 +1,329 @@
+import { config } from "@/config";
+import { ingestInbound } from "@/features/inbound/inbound.service";
+import { decryptSecret, encryptSecret } from "@/lib/crypto";
+import { AppError } from "@/lib/errors";
+import { log } from "@/lib/logger";
+import { toDigits, toE164 } from "@/lib/phone";
+import { arr, num, obj, providerFetch, str } from "./http";
+import { ProviderError, type InboundEvent, type Instance, type OutboundMessage, type WhatsAppProvider } from "./provider";
+
+/**
+ * Meta WhatsApp Cloud API adapter. Numbers are connected by configuration (phone number id + a system
+ * user access token), so there is no QR or pairing code; webhooks are signed with the app secret.
+ */
+
+export type CloudConfig = { phoneNumberId: string; accessToken: string; appSecret: string; verifyToken: string };
+const SECRET_FIELDS = ["accessToken", "appSecret", "verifyToken"] as const;
+
+/** `providerConfig` for a cloud instance: the phone number id in clear, each secret as `<name>Enc`. */
+export function encryptCloudConfig(input: Partial<CloudConfig>, previous: Record<string, unknown> = {}): Record<string, unknown> {
+  const next: Record<string, unknown> = { ...previous };
+  if (input.phoneNumberId) next.phoneNumberId = input.phoneNumberId;
+  for (const field of SECRET_FIELDS) {
+    if (input[field]) next[`${field}Enc`] = encryptSecret(input[field]!);
+  }
+  return next;
+}
+
+/** The decrypted credentials of a cloud instance; a missing field is a 422 naming it. */
+export function readCloudConfig(instance: Pick<Instance, "providerConfig">): CloudConfig {
+  const c = instance.providerConfig ?? {};
+  const phoneNumberId = typeof c.phoneNumberId === "string" ? c.phoneNumberId : "";
+  const secrets = Object.fromEntries(
+    SECRET_FIELDS.map((field) => {
+      const enc = c[`${field}Enc`];
+      return [field, typeof enc === "string" ? decryptSecret(enc) : ""];
+    }),
+  ) as Pick<CloudConfig, (typeof SECRET_FIELDS)[number]>;
+  const missing = [["phoneNumberId", phoneNumberId] as const, ...SECRET_FIELDS.map((f) => [f, secrets[f]] as const)].filter(([, v]) => !v);
+  if (missing.length) {
+    throw new AppError(
+      "validation_failed",
+      "This Cloud API instance is missing credentials",
+      missing.map(([field]) => ({ path: `config.${field}`, message: "Required for the Cloud API" })),
+    );
+  }
+  return { phoneNumberId, ...secrets };
+}
+
+/** Graph errors: `{error: {message, type, code, error_subcode, error_data: {details}}}`. */
+function describe(body: unknown): string | undefined {
+  const error = obj(obj(body)?.error);
+  if (!error) return undefined;
+  const details = str(obj(error.error_data)?.details);
+  const code = num(error.code);
+  return [str(error.message), details, code !== undefined ? `code ${code}` : undefined].filter(Boolean).join(" — ");
+}
+
+/** Graph throttling codes that succeed later even though they come back as 400. */
+const RETRYABLE_GRAPH_CODES = new Set([4, 80007, 130429, 131016, 131048, 131056, 133004]);
+
+async function graph<T = Record<string, unknown>>(instance: Instance, path: string, body?: unknown): Promise<T> {
+  const { accessToken } = readCloudConfig(instance);
+  const url = `${config.cloudApiBase}/${path}`;
+  try {
+    return await providerFetch<T>("cloud", url, { headers: { Authorization: `Bearer ${accessToken}` }, ...(body !== undefined ? { body } : {}) }, describe);
+  } catch (err) {
+    const code = err instanceof ProviderError ? Number(/code (\d+)/.exec(err.message)?.[1]) : NaN;
+    if (err instanceof ProviderError && !err.retryable && RETRYABLE_GRAPH_CODES.has(code)) {
+      throw new ProviderError(err.message, true, err.httpStatus);
+    }
+    throw err;
+  }
+}
+
+const noQr = () =>
+  new AppError("validation_failed", "Cloud API numbers are connected by their configuration (phone number id and access token); they have no QR code or pairing code");
+
+/** Template components from our variables: numbered keys ("1", "2") in order become body parameters. */
+function templateComponents(variables: Record<string, string> | undefined) {
+  const entries = Object.entries(variables ?? {});
+  if (entries.length === 0) return undefined;
+  entries.sort(([a], [b]) => (Number(a) || 0) - (Number(b) || 0) || a.localeCompare(b));
+  const named = entries.some(([key]) => !/^\d+$/.test(key));
+  return [
+    {
+      type: "body",
+      parameters: entries.map(([key, text]) => ({ type: "text", text, ...(named ? { parameter_name: key } : {}) })),
+    },
+  ];
+}
+
+function need<T>(value: T | undefined, what: string): T {
+  if (value === undefined || value === null) throw new ProviderError(`cloud: missing ${what} for this message type`, false, 400);
+  return value;
+}
+
+/** The `/messages` body for one outbound message (Cloud API "Send messages" reference). */
+export function cloudMessageBody(message: OutboundMessage): Record<string, unknown> {
+  const base = { messaging_product: "whatsapp", recipient_type: "individual", to: toDigits(message.to) };
+  switch (message.type) {
+    case "text":
+      return { ...base, type: "text", text: { body: need(message.text, "text"), preview_url: /https?:\/\//.test(message.text ?? "") } };
+    case "image":
+    case "video":
+    case "document":
+    case "audio":
+    case "sticker": {
+      const media = need(message.media, "media");
+      const object: Record<string, unknown> = { link: media.url };
+      if (media.caption && message.type !== "audio" && message.type !== "sticker") object.caption = media.caption;
+      if (media.fileName && message.type === "document") object.filename = media.fileName;
+      return { ...base, type: message.type, [message.type]: object };
+    }
+    case "location": {
+      const loc = need(message.location, "location");
+      return { ...base, type: "location", location: { latitude: loc.latitude, longitude: loc.longitude, ...(loc.name ? { name: loc.name } : {}), ...(loc.address ? { address: loc.address } : {}) } };
+    }
+    case "contact": {
+      const card = need(message.contact, "contact");
+      const e164 = toE164(card.phone) ?? card.phone;
+      const [first, ...rest] = card.name.trim().split(/\s+/);
+      return {
+        ...base,
+        type: "contacts",
+        contacts: [
+          {
+            name: { formatted_name: card.name, first_name: first || card.name, ...(rest.length ? { last_name: rest.join(" ") } : {}) },
+            phones: [{ phone: e164, type: "CELL", wa_id: toDigits(e164) }],
+          },
+        ],
+      };
+    }
+    case "reaction": {
+      const reaction = need(message.reaction, "reaction");
+      return { ...base, type: "reaction", reaction: { message_id: reaction.messageId, emoji: reaction.emoji } };
+    }
+    case "template": {
+      const template = need(message.template, "template");
+      // Free-form rendered text when no approved Meta template is named (inside the 24 h window).
+      if (!template.name && template.body) return { ...base, type: "text", text: { body: template.body } };
+      const components = templateComponents(template.variables);
+      return {
+        ...base,
+        type: "template",
+        template: { name: template.name, language: { code: template.language ?? "en_US" }, ...(components ? { components } : {}) },
+      };
+    }
+  }
+}
+
+export const cloudProvider: WhatsAppProvider = {
+  name: "cloud",
+
+  async connect(instance) {
+    const { phoneNumberId } = readCloudConfig(instance);
+    const phone = await graph(instance, `${encodeURIComponent(phoneNumberId)}?fields=display_phone_number,verified_name`);
+    const display = toE164(str(phone.display_phone_number) ?? "");
+    await ingestInbound(instance, {
+      kind: "connection",
+      status: "connected",
+      jid: display ? `${toDigits(display)}@s.whatsapp.net` : undefined,
+      name: str(phone.verified_name),
+    });
+    return { status: "connected" };
+  },
+
+  async getQr() {
+    throw noQr();
+  },
+
+  async pairingCode() {
+    throw noQr();
+  },
+
+  async status(instance) {
+    const { phoneNumberId } = readCloudConfig(instance);
+    try {
+      const phone = await graph(instance, `${encodeURIComponent(phoneNumberId)}?fields=display_phone_number,verified_name`);
+      const display = toE164(str(phone.display_phone_number) ?? "");
+      return { status: "connected", jid: display ? `${toDigits(display)}@s.whatsapp.net` : undefined, name: str(phone.verified_name) };
+    } catch (err) {
+      if (err instanceof ProviderError && !err.retryable) return { status: "disconnected" };
+      throw err;
+    }
+  },
+
+  async logout(instance) {
+    // Nothing to unlink at Meta: the number simply stops being used by this instance.
+    await ingestInbound(instance, { kind: "connection", status: "logged_out" });
+  },
+
+  async send(instance, message) {
+    const { phoneNumberId } = readCloudConfig(instance);
+    const res = await graph(instance, `${encodeURIComponent(phoneNumberId)}/messages`, cloudMessageBody(message));
+    const id = str(obj(arr(res.messages)[0])?.id);
+    if (!id) throw new ProviderError("cloud: the send was answered without a message id", false);
+    return { providerMessageId: id };
+  },
+
+  async markRead(instance, _chatPhone, providerMessageIds) {
+    const { phoneNumberId } = readCloudConfig(instance);
+    for (const messageId of providerMessageIds) {
+      await graph(instance, `${encodeURIComponent(phoneNumberId)}/messages`, { messaging_product: "whatsapp", status: "read", message_id: messageId });
+    }
+  },
+
+  async checkNumbers(_instance, phones) {
+    // The Cloud API has no contact lookup; a well-formed number is assumed reachable and a send to a
+    // number without WhatsApp fails later with a `message.failed` event.
+    return phones.map((phone) => {
+      const e164 = toE164(phone);
+      return { phone: e164 ?? phone, exists: !!e164, ...(e164 ? { jid: `${toDigits(e164)}@s.whatsapp.net` } : {}) };
+    });
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Inbound: Cloud API webhook notifications → normalized events
+// ---------------------------------------------------------------------------------------------
+
+function unixTime(value: unknown): Date {
+  const n = num(value);
+  return n ? new Date(n * 1000) : new Date();
+}
+
+const MEDIA_TYPES = new Set(["image", "video", "audio", "document", "sticker"]);
+
+function mapCloudMessage(m: Record<string, unknown>, names: Map<string, string>): InboundEvent | null {
+  const id = str(m.id);
+  const from = toE164(str(m.from) ?? "");
+  const type = str(m.type);
+  if (!id || !from || !type) return null;
+  const base = { kind: "message" as const, providerMessageId: id, from, fromName: names.get(toDigits(from)), timestamp: unixTime(m.timestamp) };
+  if (type === "text") return { ...base, type: "text", body: str(obj(m.text)?.body) };
+  if (MEDIA_TYPES.has(type)) {
+    const media = obj(m[type]) ?? {};
+    const caption = str(media.caption);
+    return {
+      ...base,
+      type: type as "image",
+      body: caption,
+      // Cloud media is referenced by id; fetching it needs GET /{media-id} with the access token.
+      media: {
+        mediaId: str(media.id),
+        ...(str(media.mime_type) ? { mimeType: str(media.mime_type) } : {}),
+        ...(str(media.sha256) ? { sha256: str(media.sha256) } : {}),
+        ...(caption ? { caption } : {}),
+        ...(str(media.filename) ? { fileName: str(media.filename) } : {}),
+      },
+    };
+  }
+  if (type === "location") {
+    const loc = obj(m.location) ?? {};
+    return {
+      ...base,
+      type: "location",
+      body: str(loc.name) ?? str(loc.address),
+      media: { latitude: num(loc.latitude), longitude: num(loc.longitude), ...(str(loc.name) ? { name: str(loc.name) } : {}), ...(str(loc.address) ? { address: str(loc.address) } : {}) },
+    };
+  }
+  if (type === "contacts") {
+    const cards = arr(m.contacts).map((c) => {
+      const card = obj(c) ?? {};
+      return { name: str(obj(card.name)?.formatted_name), phones: arr(card.phones).map((p) => str(obj(p)?.phone) ?? str(obj(p)?.wa_id)).filter(Boolean) };
+    });
+    return { ...base, type: "contact", body: cards.map((c) => c.name).filter(Boolean).join(", ") || undefined, media: { contacts: cards } };
+  }
+  if (type === "reaction") {
+    const reaction = obj(m.reaction) ?? {};
+    const emoji = str(reaction.emoji);
+    const target = str(reaction.message_id);
+    if (!emoji || !target) return null; // reaction removed
+    return { ...base, type: "reaction", body: emoji, media: { messageId: target, emoji } };
+  }
+  if (type === "button") return { ...base, type: "text", body: str(obj(m.button)?.text) ?? str(obj(m.button)?.payload) };
+  if (type === "interactive") {
+    const interactive = obj(m.interactive) ?? {};
+    const reply = obj(interactive.button_reply) ?? obj(interactive.list_reply);
+    return { ...base, type: "text", body: str(reply?.title), media: { reply: { id: str(reply?.id), title: str(reply?.title) } } };
+  }
+  log.debug("cloud message type ignored", { type });
+  return null;
+}
+
+function mapCloudStatus(s: Record<string, unknown>): InboundEvent | null {
+  const id = str(s.id);
+  const status = str(s.status);
+  if (!id || (status !== "sent" && status !== "delivered" && status !== "read" && status !== "failed")) return null;
+  const firstError = obj(arr(s.errors)[0]);
+  const error = firstError
+    ? [str(firstError.title) ?? str(firstError.message), str(obj(firstError.error_data)?.details), num(firstError.code) ? `code ${num(firstError.code)}` : undefined].filter(Boolean).join(" — ")
+    : undefined;
+  return { kind: "receipt", providerMessageId: id, status, timestamp: unixTime(s.timestamp), ...(error ? { error } : {}) };
+}
+
+/**
+ * Maps a Cloud API webhook notification (`{object, entry[].changes[].value}`) to normalized events.
+ * Changes for another phone number id than `phoneNumberId` are skipped: one Meta app may serve several.
+ */
+export function mapCloudPayload(payload: unknown, phoneNumberId: string): InboundEvent[] {
+  const out: InboundEvent[] = [];
+  for (const entry of arr(obj(payload)?.entry)) {
+    for (const change of arr(obj(entry)?.changes)) {
+      const c = obj(change);
+      if (str(c?.field) !== "messages") continue;
+      const value = obj(c?.value) ?? {};
+      const target = str(obj(value.metadata)?.phone_number_id);
+      if (target && target !== phoneNumberId) {
+        log.warn("cloud webhook for another phone number id skipped", { expected: phoneNumberId, got: target });
+        continue;
+      }
+      const names = new Map<string, string>();
+      for (const contact of arr(value.contacts)) {
+        const waId = str(obj(contact)?.wa_id);
+        const name = str(obj(obj(contact)?.profile)?.name);
+        if (waId && name) names.set(waId, name);
+      }
+      for (const m of arr(value.messages)) {
+        const mapped = obj(m) && mapCloudMessage(obj(m)!, names);
+        if (mapped) out.push(mapped);
+      }
+      for (const s of arr(value.statuses)) {
+        const mapped = obj(s) && mapCloudStatus(obj(s)!);
+        if (mapped) out.push(mapped);
+      }
+    }
+  }
+  return out;
+}

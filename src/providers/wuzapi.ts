@@ -1,0 +1,433 @@
+import { and, eq } from "drizzle-orm";
+import { config } from "@/config";
+import { db } from "@/db/client";
+import { messages } from "@/db/schema";
+import { ingestInbound } from "@/features/inbound/inbound.service";
+import { decryptSecret, encryptSecret, randomToken } from "@/lib/crypto";
+import { AppError, validationFailed } from "@/lib/errors";
+import { log } from "@/lib/logger";
+import { toDigits, toE164 } from "@/lib/phone";
+import { arr, num, obj, providerFetch, str, type ProviderRequest } from "./http";
+import { ProviderError, type InboundEvent, type Instance, type InstanceStatus, type MessageType, type OutboundMessage, type WhatsAppProvider } from "./provider";
+
+/**
+ * WuzAPI adapter (github.com/asternic/wuzapi, API.md): one WuzAPI user per instance, created with the
+ * admin token; every per-instance call carries that user's `Token` header.
+ */
+
+/** How long `connect` waits for WuzAPI to produce the first QR code before answering "connecting". */
+export const wuzapiTiming = { qrPollMs: 500, qrPollAttempts: 8 };
+
+function baseUrl(): string {
+  if (!config.wuzapi.url) throw new AppError("validation_failed", "WuzAPI is not configured on this server (WUZAPI_URL)");
+  return config.wuzapi.url.replace(/\/$/, "");
+}
+
+function adminToken(): string {
+  if (!config.wuzapi.adminToken) throw new AppError("validation_failed", "WuzAPI is not configured on this server (WUZAPI_ADMIN_TOKEN)");
+  return config.wuzapi.adminToken;
+}
+
+function userToken(instance: Instance): string {
+  if (!instance.providerTokenEnc) throw new ProviderError("wuzapi: this instance has no WuzAPI user; delete and recreate it", false);
+  return decryptSecret(instance.providerTokenEnc);
+}
+
+/** WuzAPI answers `{code, data, success}` or `{code, error, success:false}`. */
+function describe(body: unknown): string | undefined {
+  const b = obj(body);
+  return str(b?.error) ?? str(obj(b?.data)?.Details) ?? str(b?.message);
+}
+
+async function call(path: string, headers: Record<string, string>, init: ProviderRequest = {}): Promise<Record<string, unknown>> {
+  const body = await providerFetch<unknown>("wuzapi", `${baseUrl()}${path}`, { ...init, headers: { ...headers, ...(init.headers ?? {}) } }, describe);
+  const b = obj(body) ?? {};
+  if (b.success === false) throw new ProviderError(`wuzapi: ${describe(b) ?? "request failed"}`, false);
+  return obj(b.data) ?? b;
+}
+
+const asUser = (instance: Instance, path: string, init: ProviderRequest = {}) => call(path, { Token: userToken(instance) }, init);
+const asAdmin = (path: string, init: ProviderRequest = {}) => call(path, { Authorization: adminToken() }, init);
+
+/** The phone part of a JID: "5491155554444.0:52@s.whatsapp.net" → "5491155554444". */
+export function jidUser(jid: string): string {
+  return jid.split("@")[0]!.split(":")[0]!.split(".")[0]!;
+}
+
+/** A JID as stored on the instance (device suffix dropped). */
+export function normalizeJid(jid: string | undefined): string | undefined {
+  if (!jid) return undefined;
+  const user = jidUser(jid);
+  return /^\d{6,15}$/.test(user) ? `${user}@s.whatsapp.net` : undefined;
+}
+
+function sessionStatus(data: Record<string, unknown>): { status: InstanceStatus; jid?: string; name?: string } {
+  const connected = data.Connected ?? data.connected;
+  const loggedIn = data.LoggedIn ?? data.loggedIn;
+  const jid = normalizeJid(str(data.jid) ?? str(data.Jid) ?? str(data.JID));
+  const name = str(data.name) ?? str(data.Name) ?? str(data.PushName);
+  if (loggedIn === true) return { status: "connected", jid, name };
+  if (connected === true) return { status: "qr", jid, name };
+  return { status: "disconnected", jid, name };
+}
+
+async function fetchQr(instance: Instance): Promise<string | undefined> {
+  try {
+    const data = await asUser(instance, "/session/qr");
+    return str(data.QRCode) ?? str(data.qrcode) ?? str(data.QrCode);
+  } catch (err) {
+    // Before the websocket is up WuzAPI answers an error instead of an empty code: "not yet".
+    if (err instanceof ProviderError && err.httpStatus !== undefined && err.httpStatus !== 401) return undefined;
+    throw err;
+  }
+}
+
+function vcard(name: string, phone: string): string {
+  const digits = toDigits(toE164(phone) ?? phone);
+  const safeName = name.replace(/[\r\n;]/g, " ");
+  return ["BEGIN:VCARD", "VERSION:3.0", `N:;${safeName};;;`, `FN:${safeName}`, `TEL;type=CELL;type=VOICE;waid=${digits}:+${digits}`, "END:VCARD"].join("\n");
+}
+
+/** The text sent for a template on providers without template support: its rendered body. */
+export function renderTemplateText(template: NonNullable<OutboundMessage["template"]>): string {
+  if (template.body) return template.body;
+  const values = Object.values(template.variables ?? {});
+  return values.length ? `${template.name}: ${values.join(", ")}` : template.name;
+}
+
+async function isOwnMessage(instanceId: string, providerMessageId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(and(eq(messages.instanceId, instanceId), eq(messages.providerMessageId, providerMessageId), eq(messages.direction, "outbound")))
+    .limit(1);
+  return !!row;
+}
+
+function requireField<T>(value: T | undefined, path: string): T {
+  if (value === undefined || value === null) throw new ProviderError(`wuzapi: missing ${path} for this message type`, false, 400);
+  return value;
+}
+
+/** Body and endpoint of one `/chat/send/*` call (API.md "Chat"). */
+async function sendRequest(instance: Instance, message: OutboundMessage): Promise<{ path: string; body: Record<string, unknown> }> {
+  const Phone = toDigits(message.to);
+  switch (message.type) {
+    case "text":
+      return { path: "/chat/send/text", body: { Phone, Body: requireField(message.text, "text") } };
+    case "template":
+      return { path: "/chat/send/text", body: { Phone, Body: renderTemplateText(requireField(message.template, "template")) } };
+    case "image": {
+      const media = requireField(message.media, "media");
+      return { path: "/chat/send/image", body: { Phone, Image: media.url, ...(media.caption ? { Caption: media.caption } : {}) } };
+    }
+    case "video": {
+      const media = requireField(message.media, "media");
+      return { path: "/chat/send/video", body: { Phone, Video: media.url, ...(media.caption ? { Caption: media.caption } : {}) } };
+    }
+    case "audio":
+      return { path: "/chat/send/audio", body: { Phone, Audio: requireField(message.media, "media").url } };
+    case "sticker":
+      return { path: "/chat/send/sticker", body: { Phone, Sticker: requireField(message.media, "media").url } };
+    case "document": {
+      const media = requireField(message.media, "media");
+      const fileName = media.fileName ?? (decodeURIComponent(new URL(media.url, "http://x").pathname.split("/").pop() || "") || "document");
+      return {
+        path: "/chat/send/document",
+        body: { Phone, Document: media.url, FileName: fileName, ...(media.mimeType ? { MimeType: media.mimeType } : {}), ...(media.caption ? { Caption: media.caption } : {}) },
+      };
+    }
+    case "location": {
+      const loc = requireField(message.location, "location");
+      return { path: "/chat/send/location", body: { Phone, Latitude: loc.latitude, Longitude: loc.longitude, ...(loc.name ? { Name: loc.name } : {}) } };
+    }
+    case "contact": {
+      const card = requireField(message.contact, "contact");
+      return { path: "/chat/send/contact", body: { Phone, Name: card.name, Vcard: vcard(card.name, card.phone) } };
+    }
+    case "reaction": {
+      const reaction = requireField(message.reaction, "reaction");
+      // WuzAPI wants "me:" in front of the id when reacting to one of our own messages.
+      const own = await isOwnMessage(instance.id, reaction.messageId);
+      return { path: "/chat/react", body: { Phone, Body: reaction.emoji, Id: own ? `me:${reaction.messageId}` : reaction.messageId } };
+    }
+  }
+}
+
+export const wuzapiProvider: WhatsAppProvider = {
+  name: "wuzapi",
+
+  async provision(instance) {
+    const token = randomToken(24);
+    const created = await asAdmin("/admin/users", {
+      body: { name: `livchat-${instance.id}`, token, webhook: `${config.appUrl}/hooks/wuzapi`, events: "All" },
+    });
+    const id = str(created.id) ?? str(created.ID);
+    if (!id) throw new ProviderError("wuzapi: user creation answered without an id", true);
+    const provisioned = { providerInstanceId: id, providerTokenEnc: encryptSecret(token) };
+    if (config.wuzapi.hmacKey) {
+      // Webhooks are signed per user; without the key WuzAPI would send them unsigned and we would refuse them.
+      await asUser({ ...instance, ...provisioned }, "/session/hmac/config", { body: { hmac_key: config.wuzapi.hmacKey } });
+    }
+    return provisioned;
+  },
+
+  async deprovision(instance) {
+    if (!instance.providerInstanceId) return;
+    try {
+      await asAdmin(`/admin/users/${encodeURIComponent(instance.providerInstanceId)}`, { method: "DELETE" });
+    } catch (err) {
+      if (err instanceof ProviderError && err.httpStatus === 404) return;
+      throw err;
+    }
+  },
+
+  async connect(instance) {
+    try {
+      await asUser(instance, "/session/connect", { body: { Subscribe: ["All"], Immediate: true } });
+    } catch (err) {
+      if (!(err instanceof ProviderError && /already connected/i.test(err.message))) throw err;
+    }
+    const state = sessionStatus(await asUser(instance, "/session/status"));
+    if (state.status === "connected") {
+      await ingestInbound(instance, { kind: "connection", status: "connected", jid: state.jid, name: state.name });
+      return { status: "connected" };
+    }
+    for (let attempt = 0; attempt < wuzapiTiming.qrPollAttempts; attempt++) {
+      const qrCode = await fetchQr(instance);
+      if (qrCode) {
+        await ingestInbound(instance, { kind: "connection", status: "qr", qrCode });
+        return { status: "qr", qrCode };
+      }
+      await Bun.sleep(wuzapiTiming.qrPollMs);
+    }
+    await ingestInbound(instance, { kind: "connection", status: "connecting" });
+    return { status: "connecting" };
+  },
+
+  async getQr(instance) {
+    const state = sessionStatus(await asUser(instance, "/session/status"));
+    if (state.status === "connected") return { status: "connected" };
+    if (state.status === "disconnected") return { status: "disconnected" };
+    const qrCode = await fetchQr(instance);
+    return qrCode ? { status: "qr", qrCode } : { status: "connecting" };
+  },
+
+  async pairingCode(instance, phone) {
+    const e164 = toE164(phone);
+    if (!e164) throw validationFailed([{ path: "phone", message: "Enter the phone number in international format" }]);
+    const data = await asUser(instance, "/session/pairphone", { body: { Phone: toDigits(e164) } });
+    const code = str(data.LinkingCode) ?? str(data.linkingCode) ?? str(data.linking_code);
+    if (!code) throw new ProviderError("wuzapi: no pairing code was returned; connect the instance first", true);
+    return { code };
+  },
+
+  async status(instance) {
+    return sessionStatus(await asUser(instance, "/session/status"));
+  },
+
+  async logout(instance) {
+    await asUser(instance, "/session/logout", { method: "POST" });
+    await ingestInbound(instance, { kind: "connection", status: "logged_out" });
+  },
+
+  async send(instance, message) {
+    const { path, body } = await sendRequest(instance, message);
+    const data = await asUser(instance, path, { body });
+    const id = str(data.Id) ?? str(data.id) ?? str(data.ID);
+    if (!id) throw new ProviderError("wuzapi: the send was answered without a message id", false);
+    return { providerMessageId: id };
+  },
+
+  async markRead(instance, chatPhone, providerMessageIds) {
+    if (providerMessageIds.length === 0) return;
+    const phone = toDigits(toE164(chatPhone) ?? chatPhone);
+    await asUser(instance, "/chat/markread", { body: { Id: providerMessageIds, ChatPhone: phone, SenderPhone: phone } });
+  },
+
+  async checkNumbers(instance, phones) {
+    const valid = phones.map((phone) => ({ phone, e164: toE164(phone) }));
+    const queried = valid.filter((p) => p.e164).map((p) => toDigits(p.e164!));
+    const found = new Map<string, { exists: boolean; jid?: string }>();
+    if (queried.length) {
+      const data = await asUser(instance, "/user/check", { body: { Phone: queried } });
+      for (const user of arr(data.Users)) {
+        const u = obj(user);
+        const query = str(u?.Query);
+        if (query) found.set(toDigits(toE164(query) ?? query), { exists: u?.IsInWhatsapp === true, jid: normalizeJid(str(u?.JID)) });
+      }
+    }
+    return valid.map(({ phone, e164 }) => {
+      if (!e164) return { phone, exists: false };
+      const hit = found.get(toDigits(e164));
+      return { phone: e164, exists: hit?.exists ?? false, ...(hit?.jid ? { jid: hit.jid } : {}) };
+    });
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Inbound: WuzAPI webhook payloads → normalized events
+// ---------------------------------------------------------------------------------------------
+
+/** Inline media (base64) is kept as a data URL only up to this size; bigger files need S3 delivery. */
+const INLINE_MEDIA_MAX = 512 * 1024;
+
+const MEDIA_KEYS: [string, MessageType][] = [
+  ["imageMessage", "image"],
+  ["videoMessage", "video"],
+  ["audioMessage", "audio"],
+  ["documentMessage", "document"],
+  ["documentWithCaptionMessage", "document"],
+  ["stickerMessage", "sticker"],
+];
+
+function parseTime(value: unknown): Date {
+  const n = num(value);
+  const date = typeof value === "string" && !/^\d+$/.test(value) ? new Date(value) : n !== undefined ? new Date(n < 1e12 ? n * 1000 : n) : new Date(NaN);
+  return Number.isNaN(date.getTime()) ? new Date() : date;
+}
+
+/** The contact's phone JID; newer WhatsApp may put a LID in Sender and the phone JID in SenderAlt. */
+function senderPhone(info: Record<string, unknown>): string | undefined {
+  for (const key of ["Sender", "SenderAlt", "Chat", "RecipientAlt"]) {
+    const jid = str(info[key]);
+    if (jid?.endsWith("@s.whatsapp.net")) return toE164(jidUser(jid)) ?? undefined;
+  }
+  return undefined;
+}
+
+function rootMedia(payload: Record<string, unknown>, mimeType?: string): Record<string, unknown> {
+  const s3Url = str(obj(payload.s3)?.url);
+  const base64 = str(payload.base64);
+  const mime = str(payload.mimeType) ?? mimeType;
+  const fileName = str(payload.fileName);
+  let url = s3Url;
+  if (!url && base64 && base64.length <= (INLINE_MEDIA_MAX * 4) / 3) url = base64.startsWith("data:") ? base64 : `data:${mime ?? "application/octet-stream"};base64,${base64}`;
+  return { ...(url ? { url } : {}), ...(mime ? { mimeType: mime } : {}), ...(fileName ? { fileName } : {}) };
+}
+
+function mapMessage(payload: Record<string, unknown>, event: Record<string, unknown>): InboundEvent | null {
+  const info = obj(event.Info) ?? {};
+  const id = str(info.ID) ?? str(info.Id);
+  if (!id) return null;
+  // Our own messages (sent from the phone) and groups are outside LivChat's 1:1 contact model.
+  if (info.IsFromMe === true || info.IsGroup === true || str(info.Chat) === "status@broadcast") return null;
+  const from = senderPhone(info);
+  if (!from) return null;
+  const m = obj(event.Message) ?? {};
+  const base = { kind: "message" as const, providerMessageId: id, from, fromName: str(info.PushName), timestamp: parseTime(info.Timestamp) };
+
+  const text = str(m.conversation) ?? str(obj(m.extendedTextMessage)?.text);
+  if (text) return { ...base, type: "text", body: text };
+  for (const [key, type] of MEDIA_KEYS) {
+    let media = obj(m[key]);
+    if (key === "documentWithCaptionMessage") media = obj(obj(obj(media?.message)?.documentMessage));
+    if (!media) continue;
+    const caption = str(media.caption);
+    const mimeType = str(media.mimetype);
+    const fileName = str(media.fileName) ?? str(media.title);
+    return {
+      ...base,
+      type,
+      body: caption,
+      media: { ...rootMedia(payload, mimeType), ...(caption ? { caption } : {}), ...(fileName ? { fileName } : {}), ...(num(media.seconds) ? { seconds: num(media.seconds) } : {}) },
+    };
+  }
+  const location = obj(m.locationMessage) ?? obj(m.liveLocationMessage);
+  if (location) {
+    const name = str(location.name);
+    const address = str(location.address);
+    return {
+      ...base,
+      type: "location",
+      body: name ?? address,
+      media: { latitude: num(location.degreesLatitude), longitude: num(location.degreesLongitude), ...(name ? { name } : {}), ...(address ? { address } : {}) },
+    };
+  }
+  const contact = obj(m.contactMessage);
+  if (contact) {
+    const name = str(contact.displayName);
+    return { ...base, type: "contact", body: name, media: { name, vcard: str(contact.vcard) } };
+  }
+  const reaction = obj(m.reactionMessage);
+  if (reaction) {
+    const emoji = str(reaction.text);
+    const target = str(obj(reaction.key)?.ID) ?? str(obj(reaction.key)?.id);
+    if (!emoji || !target) return null; // an empty reaction removes one; nothing to store
+    return { ...base, providerMessageId: id, type: "reaction", body: emoji, media: { messageId: target, emoji } };
+  }
+  const buttons = obj(m.buttonsResponseMessage);
+  const list = obj(m.listResponseMessage);
+  const choice = str(buttons?.selectedDisplayText) ?? str(list?.title) ?? str(obj(list?.singleSelectReply)?.selectedRowID);
+  if (choice) return { ...base, type: "text", body: choice };
+  return null;
+}
+
+function mapReceipt(payload: Record<string, unknown>, event: Record<string, unknown>): InboundEvent[] {
+  const state = str(payload.state);
+  const status = state === "Read" ? "read" : state === "Delivered" ? "delivered" : undefined;
+  if (!status) return []; // ReadSelf: we read on another device; nothing to advance
+  const timestamp = parseTime(event.Timestamp);
+  return arr(event.MessageIDs)
+    .map((id) => str(id))
+    .filter((id): id is string => !!id)
+    .map((providerMessageId) => ({ kind: "receipt", providerMessageId, status, timestamp }));
+}
+
+/**
+ * Maps one WuzAPI webhook payload (`{type, event, …}`) to normalized events; unknown types map to none.
+ * Types and fields follow wuzapi's wmiau.go event handler.
+ */
+export function mapWuzapiPayload(payload: Record<string, unknown>): InboundEvent[] {
+  const type = str(payload.type);
+  const event = obj(payload.event) ?? {};
+  switch (type) {
+    case "Message": {
+      const mapped = mapMessage(payload, event);
+      return mapped ? [mapped] : [];
+    }
+    case "ReadReceipt":
+      return mapReceipt(payload, event);
+    case "Connected":
+      return [{ kind: "connection", status: "connected" }];
+    case "PairSuccess":
+      return [{ kind: "connection", status: "connected", jid: normalizeJid(str(event.ID)), name: str(event.BusinessName) }];
+    case "QR": {
+      const qrCode = str(payload.qrCodeBase64);
+      return [{ kind: "connection", status: "qr", ...(qrCode ? { qrCode } : {}) }];
+    }
+    case "QRTimeout":
+    case "Disconnected":
+    case "ConnectFailure":
+      return [{ kind: "connection", status: "disconnected" }];
+    case "LoggedOut":
+      return [{ kind: "connection", status: "logged_out" }];
+    default:
+      log.debug("wuzapi event ignored", { type });
+      return [];
+  }
+}
+
+/**
+ * The payload of a WuzAPI webhook body: JSON (`WEBHOOK_FORMAT=json`, `userID` at the root) or the
+ * default form (`jsonData` = the event JSON, `userID` and `instanceName` as sibling fields).
+ */
+export function parseWuzapiBody(raw: string, contentType: string | null): { payload: Record<string, unknown>; userID?: string } | null {
+  try {
+    if (contentType?.includes("application/x-www-form-urlencoded")) {
+      const form = new URLSearchParams(raw);
+      const payload = obj(JSON.parse(form.get("jsonData") ?? ""));
+      if (!payload) return null;
+      return { payload, userID: form.get("userID") ?? str(payload.userID) };
+    }
+    const payload = obj(JSON.parse(raw));
+    if (!payload) return null;
+    if (typeof payload.jsonData === "string") {
+      const inner = obj(JSON.parse(payload.jsonData));
+      if (inner) return { payload: inner, userID: str(payload.userID) ?? str(inner.userID) };
+    }
+    return { payload, userID: str(payload.userID) };
+  } catch {
+    return null;
+  }
+}
