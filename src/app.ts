@@ -14,6 +14,9 @@ import { sandboxApi } from "@/features/inbound/sandbox.api";
 import { sandboxPages } from "@/features/inbound/sandbox.pages";
 import { ProviderError } from "@/providers/provider";
 import { platformRoutes } from "@/features/platform/platform.routes";
+import { instanceApi } from "@/features/instances/instance.api";
+import { instancePages } from "@/features/instances/instance.pages";
+import { messageApi } from "@/features/messages/message.api";
 import { apiKeyPages } from "@/features/api-keys/api-key.pages";
 import { deviceApi } from "@/features/devices/device.api";
 import { devicePages } from "@/features/devices/device.pages";
@@ -116,7 +119,10 @@ export function createApp() {
     .use(devicePages)
     .use(inboundHooks)
     .use(sandboxApi)
-    .use(sandboxPages);
+    .use(sandboxPages)
+    .use(instanceApi)
+    .use(instancePages)
+    .use(messageApi);
 }
 
 export type App = ReturnType<typeof createApp>;

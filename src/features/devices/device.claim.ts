@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
-import type { DbOrTx } from "@/db/client";
+import { notify, type DbOrTx } from "@/db/client";
+import { API_KEY_REVOKED_CHANNEL } from "@/features/api-keys/api-key.verify";
 import { apiKeys, contacts, conversations, devices, events, instances, messages } from "@/db/schema";
 
 /**
@@ -24,7 +25,10 @@ export async function claimDevice(tx: DbOrTx, deviceId: string, organizationId: 
     .update(apiKeys)
     .set({ organizationId })
     .where(and(eq(apiKeys.deviceId, deviceId), isNull(apiKeys.organizationId)))
-    .returning({ id: apiKeys.id });
+    .returning({ id: apiKeys.id, keyHash: apiKeys.keyHash });
+  // Every process may hold these keys cached as org-less: have them re-read once the claim commits
+  // (NOTIFY inside the transaction is delivered only on commit).
+  for (const key of keys) await notify(API_KEY_REVOKED_CHANNEL, key.keyHash, tx);
   await tx
     .update(contacts)
     .set({ organizationId, deviceId: null })
