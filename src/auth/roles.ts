@@ -12,6 +12,8 @@ export const can = {
   manageKeys: (role: Role) => roleAtLeast(role, "admin"),
   manageWebhooks: (role: Role) => roleAtLeast(role, "admin"),
   manageMembers: (role: Role) => roleAtLeast(role, "admin"),
+  /** Granting owner, or changing/removing an existing owner, is reserved to owners. */
+  manageOwners: (role: Role) => role === "owner",
   manageDevices: (role: Role) => roleAtLeast(role, "admin"),
   manageOrganization: (role: Role) => roleAtLeast(role, "admin"),
   manageInstances: (role: Role) => roleAtLeast(role, "supervisor"),

@@ -1,5 +1,9 @@
+import { and, asc, desc, eq, gte, inArray, like, lt, sql, type SQL } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
-import { auditLogs } from "@/db/schema";
+import { auditLogs, users } from "@/db/schema";
+import { AUDIT_PAGE_SIZE, type AuditFilter } from "./audit.schema";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type AuditActor = { type: "user" | "api_key" | "device" | "system"; id?: string | null };
 export type AuditInput = {
@@ -31,4 +35,70 @@ export async function recordAudit(input: AuditInput, tx: DbOrTx = db): Promise<v
     userAgent: input.request?.headers.get("user-agent")?.slice(0, 500) ?? null,
     details: input.details ?? {},
   });
+}
+
+export type AuditEntry = typeof auditLogs.$inferSelect & { actorLabel: string | null };
+
+/**
+ * One page of the organization's audit log, newest first, filtered. Keyset pagination on (at, id):
+ * the cursor is the last row's id, resolved inside the query so timestamps keep full precision.
+ */
+export async function listAuditLogs(
+  organizationId: string,
+  filter: AuditFilter,
+  limit = AUDIT_PAGE_SIZE,
+): Promise<{ entries: AuditEntry[]; nextCursor: string | null }> {
+  const conditions: SQL[] = [eq(auditLogs.organizationId, organizationId)];
+  if (filter.action) {
+    if (filter.action.endsWith("*")) {
+      const prefix = filter.action.slice(0, -1).replaceAll("_", "\\_");
+      conditions.push(like(auditLogs.action, `${prefix}%`));
+    } else {
+      conditions.push(eq(auditLogs.action, filter.action));
+    }
+  }
+  if (filter.actor) {
+    if (filter.actor.startsWith("type:")) {
+      conditions.push(eq(auditLogs.actorType, filter.actor.slice(5) as AuditActor["type"]));
+    } else {
+      conditions.push(and(eq(auditLogs.actorType, "user"), eq(auditLogs.actorId, filter.actor))!);
+    }
+  }
+  // Dates are whole UTC days; `to` is inclusive.
+  if (filter.from) conditions.push(gte(auditLogs.at, new Date(`${filter.from}T00:00:00.000Z`)));
+  if (filter.to) conditions.push(lt(auditLogs.at, new Date(new Date(`${filter.to}T00:00:00.000Z`).getTime() + 86_400_000)));
+  if (filter.cursor) {
+    conditions.push(
+      sql`(${auditLogs.at}, ${auditLogs.id}) < (select c.at, c.id from ${auditLogs} c where c.id = ${filter.cursor} and c.organization_id = ${organizationId})`,
+    );
+  }
+  const rows = await db
+    .select()
+    .from(auditLogs)
+    .where(and(...conditions))
+    .orderBy(desc(auditLogs.at), desc(auditLogs.id))
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
+  const userIds = [...new Set(page.filter((r) => r.actorType === "user" && r.actorId && UUID.test(r.actorId)).map((r) => r.actorId!))];
+  const labels = new Map<string, string>();
+  if (userIds.length) {
+    for (const u of await db.select({ id: users.id, email: users.email, name: users.name }).from(users).where(inArray(users.id, userIds))) {
+      labels.set(u.id, u.name ? `${u.name} <${u.email}>` : u.email);
+    }
+  }
+  return {
+    entries: page.map((r) => ({ ...r, actorLabel: r.actorId ? (labels.get(r.actorId) ?? null) : null })),
+    nextCursor: rows.length > limit ? page[page.length - 1]!.id : null,
+  };
+}
+
+/** Distinct actions recorded for the organization (filter suggestions). */
+export async function listAuditActions(organizationId: string): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ action: auditLogs.action })
+    .from(auditLogs)
+    .where(eq(auditLogs.organizationId, organizationId))
+    .orderBy(asc(auditLogs.action))
+    .limit(200);
+  return rows.map((r) => r.action);
 }

@@ -1,8 +1,10 @@
 import { and, eq } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
-import { memberships, organizations, type Role } from "@/db/schema";
+import { memberships, organizations, sessions, type Role } from "@/db/schema";
+import { can } from "@/auth/roles";
+import { recordAudit } from "@/features/audit/audit.service";
 import { randomBase62 } from "@/lib/crypto";
-import { notFound } from "@/lib/errors";
+import { forbidden, notFound } from "@/lib/errors";
 
 export type Organization = typeof organizations.$inferSelect;
 
@@ -56,4 +58,68 @@ export async function addMember(organizationId: string, userId: string, role: Ro
     .onConflictDoUpdate({ target: [memberships.organizationId, memberships.userId], set: { role } })
     .returning();
   return m!;
+}
+
+/** The signed-in user acting on an organization, with their role in it. */
+export type MemberActor = { userId: string; role: Role };
+
+/**
+ * Creates an organization for a signed-in user (who becomes its owner) and records it in the audit log.
+ * The session switch is the caller's business (see switchActiveOrganization).
+ */
+export async function createOrganizationForUser(userId: string, name: string, request?: Request): Promise<Organization> {
+  return db.transaction(async (tx) => {
+    const org = await createOrganization(userId, name, tx);
+    await recordAudit(
+      { organizationId: org.id, actor: { type: "user", id: userId }, action: "organization.created", target: { type: "organization", id: org.id }, request, details: { name: org.name, slug: org.slug } },
+      tx,
+    );
+    return org;
+  });
+}
+
+/** Renames the organization (admin+). The slug stays: it may already be used in integrations. */
+export async function renameOrganization(organizationId: string, actor: MemberActor, name: string, request?: Request): Promise<Organization> {
+  if (!can.manageOrganization(actor.role)) throw forbidden();
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select().from(organizations).where(eq(organizations.id, organizationId)).for("update").limit(1);
+    if (!before) throw notFound("Organization");
+    if (before.name === name) return before;
+    const [after] = await tx.update(organizations).set({ name }).where(eq(organizations.id, organizationId)).returning();
+    await recordAudit(
+      { organizationId, actor: { type: "user", id: actor.userId }, action: "organization.renamed", target: { type: "organization", id: organizationId }, request, details: { from: before.name, to: name } },
+      tx,
+    );
+    return after!;
+  });
+}
+
+/**
+ * Makes `organizationId` the session's active organization. Only organizations the user belongs to;
+ * anything else is a 404 so ids of other tenants are not confirmed to exist.
+ */
+export async function switchActiveOrganization(sessionId: string, userId: string, organizationId: string): Promise<Organization> {
+  const [row] = await db
+    .select({ organization: organizations })
+    .from(memberships)
+    .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
+    .where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, userId)))
+    .limit(1);
+  if (!row) throw notFound("Organization");
+  await db.update(sessions).set({ activeOrganizationId: organizationId }).where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)));
+  return row.organization;
+}
+
+/** Same-site path to land on after a switch: the section of the current page (`/instances/123` → `/instances`), so no other tenant's id is reopened. */
+export function sectionPath(currentUrl: string | null | undefined): string {
+  if (!currentUrl) return "/";
+  let path: string;
+  try {
+    path = new URL(currentUrl, "http://localhost").pathname;
+  } catch {
+    return "/";
+  }
+  const first = path.split("/")[1] ?? "";
+  if (!/^[a-z][a-z0-9-]{0,40}$/.test(first) || first === "organizations" || first === "invitations") return "/";
+  return `/${first}`;
 }

@@ -1,0 +1,38 @@
+import { Elysia } from "elysia";
+import { csrfPlugin } from "@/auth/csrf";
+import { authPlugin } from "@/auth/plugin";
+import { can } from "@/auth/roles";
+import { forbidden, zodDetails } from "@/lib/errors";
+import { listMembers } from "@/features/members/member.service";
+import { AuditPage, type AuditFilterValues } from "@views/audit/index";
+import { auditFilterSchema } from "./audit.schema";
+import { listAuditActions, listAuditLogs } from "./audit.service";
+
+const str = (v: unknown) => (typeof v === "string" ? v.slice(0, 200) : undefined);
+
+/** `/audit`: who did what in the organization (`can.viewAudit`, admin+). Filters are GET parameters so pages are linkable. */
+export const auditPages = new Elysia({ name: "audit-pages" })
+  .use(csrfPlugin)
+  .use(authPlugin)
+  .get(
+    "/audit",
+    async ({ admin, csrfToken, query, set }) => {
+      if (!can.viewAudit(admin.role)) throw forbidden();
+      const values: AuditFilterValues = { action: str(query.action), actor: str(query.actor), from: str(query.from), to: str(query.to), cursor: str(query.cursor) };
+      const [actions, members] = await Promise.all([listAuditActions(admin.organization.id), listMembers(admin.organization.id)]);
+      const actors = [
+        ...members.map((m) => ({ value: m.userId, label: m.name ? `${m.name} <${m.email}>` : m.email })),
+        { value: "type:api_key", label: "Any API key" },
+        { value: "type:device", label: "Any device" },
+        { value: "type:system", label: "System" },
+      ];
+      const parsed = auditFilterSchema.safeParse(values);
+      if (!parsed.success) {
+        set.status = 422;
+        return AuditPage({ admin, csrfToken, entries: [], nextCursor: null, values, errors: zodDetails(parsed.error.issues), actions, actors });
+      }
+      const { entries, nextCursor } = await listAuditLogs(admin.organization.id, parsed.data);
+      return AuditPage({ admin, csrfToken, entries, nextCursor, values, actions, actors });
+    },
+    { member: "agent" },
+  );

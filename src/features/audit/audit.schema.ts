@@ -1,0 +1,49 @@
+import { z } from "zod";
+
+export const AUDIT_PAGE_SIZE = 50;
+
+/** Form inputs send "" for untouched fields; treat that as absent. */
+const blank = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+
+/** Actions this codebase records; offered as suggestions in the filter (others still match). */
+export const KNOWN_AUDIT_ACTIONS = [
+  "organization.created",
+  "organization.renamed",
+  "member.role_changed",
+  "member.removed",
+  "invitation.created",
+  "invitation.revoked",
+  "invitation.accepted",
+  "api_key.created",
+  "api_key.revoked",
+  "device.revoked",
+  "auth.sign_in",
+] as const;
+
+export const ACTOR_TYPES = ["user", "api_key", "device", "system"] as const;
+
+export const auditFilterSchema = z
+  .object({
+    /** Exact action, or a prefix ending in `*` ("member.*"). */
+    action: z.preprocess(
+      blank,
+      z
+        .string()
+        .trim()
+        .max(100, "Use at most 100 characters")
+        .regex(/^[a-z0-9_.]+\*?$/, "Letters, digits, dots and underscores, optionally ending in *")
+        .optional(),
+    ),
+    /** A user id, or `type:api_key` / `type:device` / `type:system` for non-user actors. */
+    actor: z.preprocess(
+      blank,
+      z.union([z.uuid(), z.enum(ACTOR_TYPES.map((t) => `type:${t}`) as [string, ...string[]])], { error: "Choose an actor" }).optional(),
+    ),
+    from: z.preprocess(blank, z.iso.date("Use a date (YYYY-MM-DD)").optional()),
+    to: z.preprocess(blank, z.iso.date("Use a date (YYYY-MM-DD)").optional()),
+    /** Id of the last row of the previous page. */
+    cursor: z.preprocess(blank, z.uuid("Invalid page cursor").optional()),
+  })
+  .refine((f) => !f.from || !f.to || f.from <= f.to, { path: ["to"], message: "Must be on or after the start date" });
+
+export type AuditFilter = z.infer<typeof auditFilterSchema>;

@@ -1,0 +1,227 @@
+import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
+import { config } from "@/config";
+import { db } from "@/db/client";
+import { invitations, memberships, organizations, sessions, users, type Role } from "@/db/schema";
+import { can, roleAtLeast } from "@/auth/roles";
+import { recordAudit } from "@/features/audit/audit.service";
+import type { MemberActor, Organization } from "@/features/organizations/organization.service";
+import { randomToken, sha256Hex } from "@/lib/crypto";
+import { forbidden, notFound, validationFailed } from "@/lib/errors";
+import { log } from "@/lib/logger";
+import { INVITATION_TTL_MS, type CreateInvitationInput } from "./member.schema";
+import { isUuid } from "./member.service";
+
+export type Invitation = typeof invitations.$inferSelect;
+export type InvitationState = "pending" | "expired" | "accepted" | "revoked";
+
+export function invitationState(invitation: Invitation, now = new Date()): InvitationState {
+  if (invitation.acceptedAt) return "accepted";
+  if (invitation.revokedAt) return "revoked";
+  if (invitation.expiresAt.getTime() <= now.getTime()) return "expired";
+  return "pending";
+}
+
+/** The public link; only its sha256 is stored, so it is shown once (and logged for installs without email). */
+export function invitationUrl(token: string): string {
+  return `${config.appUrl.replace(/\/+$/, "")}/invitations/${token}`;
+}
+
+/** Tokens are 32 random bytes in base64url; anything else cannot match and skips the lookup. */
+const TOKEN = /^[A-Za-z0-9_-]{20,100}$/;
+
+/**
+ * Creates an invitation (admin+; only owners may invite owners). A previous pending invitation to the
+ * same address is revoked so exactly one link works. Returns the token, which is not stored.
+ */
+export async function createInvitation(input: {
+  organizationId: string;
+  actor: MemberActor;
+  data: CreateInvitationInput;
+  request?: Request;
+}): Promise<{ invitation: Invitation; token: string; url: string }> {
+  const { organizationId, actor, data } = input;
+  if (!can.manageMembers(actor.role)) throw forbidden();
+  if (data.role === "owner" && !can.manageOwners(actor.role)) {
+    throw validationFailed([{ path: "role", message: "Only owners can invite owners" }]);
+  }
+  const token = randomToken(32);
+  const invitation = await db.transaction(async (tx) => {
+    const [existing] = await tx
+      .select({ id: memberships.id })
+      .from(memberships)
+      .innerJoin(users, eq(users.id, memberships.userId))
+      .where(and(eq(memberships.organizationId, organizationId), eq(sql`lower(${users.email})`, data.email)))
+      .limit(1);
+    if (existing) throw validationFailed([{ path: "email", message: "This person is already a member" }]);
+    const replaced = await tx
+      .update(invitations)
+      .set({ revokedAt: new Date() })
+      .where(
+        and(
+          eq(invitations.organizationId, organizationId),
+          eq(invitations.email, data.email),
+          isNull(invitations.acceptedAt),
+          isNull(invitations.revokedAt),
+        ),
+      )
+      .returning({ id: invitations.id });
+    const [created] = await tx
+      .insert(invitations)
+      .values({
+        organizationId,
+        email: data.email,
+        role: data.role,
+        tokenHash: sha256Hex(token),
+        invitedBy: actor.userId,
+        expiresAt: new Date(Date.now() + INVITATION_TTL_MS),
+      })
+      .returning();
+    await recordAudit(
+      {
+        organizationId,
+        actor: { type: "user", id: actor.userId },
+        action: "invitation.created",
+        target: { type: "invitation", id: created!.id },
+        request: input.request,
+        details: { email: data.email, role: data.role, replaced: replaced.map((r) => r.id) },
+      },
+      tx,
+    );
+    return created!;
+  });
+  const url = invitationUrl(token);
+  // No mailer yet: the link is shown to the admin and logged so an operator can forward it.
+  log.info("invitation created", { organizationId, invitationId: invitation.id, email: invitation.email, role: invitation.role, url });
+  return { invitation, token, url };
+}
+
+export type PendingInvitation = Invitation & { invitedByEmail: string | null };
+
+/** Invitations that can still be accepted, newest first. */
+export async function listPendingInvitations(organizationId: string): Promise<PendingInvitation[]> {
+  const rows = await db
+    .select({ invitation: invitations, invitedByEmail: users.email })
+    .from(invitations)
+    .leftJoin(users, eq(users.id, invitations.invitedBy))
+    .where(
+      and(
+        eq(invitations.organizationId, organizationId),
+        isNull(invitations.acceptedAt),
+        isNull(invitations.revokedAt),
+        gt(invitations.expiresAt, sql`now()`),
+      ),
+    )
+    .orderBy(desc(invitations.createdAt));
+  return rows.map((r) => ({ ...r.invitation, invitedByEmail: r.invitedByEmail }));
+}
+
+/** Revokes a pending invitation of this organization; another organization's id (or a used one) → 404. */
+export async function revokeInvitation(input: { organizationId: string; actor: MemberActor; invitationId: string; request?: Request }): Promise<Invitation> {
+  if (!can.manageMembers(input.actor.role)) throw forbidden();
+  if (!isUuid(input.invitationId)) throw notFound("Invitation");
+  return db.transaction(async (tx) => {
+    const [revoked] = await tx
+      .update(invitations)
+      .set({ revokedAt: new Date() })
+      .where(
+        and(
+          eq(invitations.id, input.invitationId),
+          eq(invitations.organizationId, input.organizationId),
+          isNull(invitations.acceptedAt),
+          isNull(invitations.revokedAt),
+        ),
+      )
+      .returning();
+    if (!revoked) throw notFound("Invitation");
+    if (revoked.role === "owner" && !can.manageOwners(input.actor.role)) throw forbidden("Only owners can revoke an owner invitation");
+    await recordAudit(
+      {
+        organizationId: input.organizationId,
+        actor: { type: "user", id: input.actor.userId },
+        action: "invitation.revoked",
+        target: { type: "invitation", id: revoked.id },
+        request: input.request,
+        details: { email: revoked.email, role: revoked.role },
+      },
+      tx,
+    );
+    return revoked;
+  });
+}
+
+export type InvitationLookup = { invitation: Invitation; organization: Organization; state: InvitationState };
+
+/** The invitation behind a link, whatever its state, or null for an unknown token. */
+export async function findInvitationByToken(token: string): Promise<InvitationLookup | null> {
+  if (!TOKEN.test(token)) return null;
+  const [row] = await db
+    .select({ invitation: invitations, organization: organizations })
+    .from(invitations)
+    .innerJoin(organizations, eq(organizations.id, invitations.organizationId))
+    .where(eq(invitations.tokenHash, sha256Hex(token)))
+    .limit(1);
+  if (!row) return null;
+  return { ...row, state: invitationState(row.invitation) };
+}
+
+export type AcceptResult =
+  | { ok: true; organization: Organization; role: Role }
+  | { ok: false; state: Exclude<InvitationState, "pending"> | "unknown"; organization?: Organization };
+
+/**
+ * Accepts an invitation for a signed-in user: adds the membership (never lowering a role the user
+ * already has), marks the invitation used and makes the organization active in `sessionId`.
+ * The row is locked so a link accepted twice at once yields one membership change.
+ */
+export async function acceptInvitation(input: { token: string; userId: string; sessionId: string; request?: Request }): Promise<AcceptResult> {
+  if (!TOKEN.test(input.token)) return { ok: false, state: "unknown" };
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .select({ invitation: invitations, organization: organizations })
+      .from(invitations)
+      .innerJoin(organizations, eq(organizations.id, invitations.organizationId))
+      .where(eq(invitations.tokenHash, sha256Hex(input.token)))
+      .for("update", { of: invitations })
+      .limit(1);
+    if (!row) return { ok: false, state: "unknown" } as const;
+    const state = invitationState(row.invitation);
+    if (state !== "pending") return { ok: false, state, organization: row.organization } as const;
+    const { invitation, organization } = row;
+
+    const [user] = await tx.select({ email: users.email }).from(users).where(eq(users.id, input.userId));
+    const [current] = await tx
+      .select({ id: memberships.id, role: memberships.role })
+      .from(memberships)
+      .where(and(eq(memberships.organizationId, organization.id), eq(memberships.userId, input.userId)))
+      .for("update");
+    let role: Role = invitation.role;
+    if (!current) {
+      await tx.insert(memberships).values({ organizationId: organization.id, userId: input.userId, role });
+    } else if (roleAtLeast(current.role, invitation.role)) {
+      role = current.role;
+    } else {
+      await tx.update(memberships).set({ role }).where(eq(memberships.id, current.id));
+    }
+    await tx.update(invitations).set({ acceptedAt: new Date(), acceptedBy: input.userId }).where(eq(invitations.id, invitation.id));
+    await tx.update(sessions).set({ activeOrganizationId: organization.id }).where(and(eq(sessions.id, input.sessionId), eq(sessions.userId, input.userId)));
+    await recordAudit(
+      {
+        organizationId: organization.id,
+        actor: { type: "user", id: input.userId },
+        action: "invitation.accepted",
+        target: { type: "invitation", id: invitation.id },
+        request: input.request,
+        details: {
+          invitedEmail: invitation.email,
+          acceptedByEmail: user?.email ?? null,
+          // Links are bearer credentials; a different address is allowed but worth seeing in the log.
+          emailMatched: user?.email?.toLowerCase() === invitation.email.toLowerCase(),
+          role,
+          previousRole: current?.role ?? null,
+        },
+      },
+      tx,
+    );
+    return { ok: true, organization, role } as const;
+  });
+}

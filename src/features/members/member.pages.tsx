@@ -1,0 +1,114 @@
+import { Elysia } from "elysia";
+import { csrfPlugin } from "@/auth/csrf";
+import { authPlugin, type AdminContext } from "@/auth/plugin";
+import { can } from "@/auth/roles";
+import { AppError, forbidden, zodDetails } from "@/lib/errors";
+import { setFlash, takeFlash } from "@/lib/flash";
+import { hxRedirect, isHtmx } from "@/lib/htmx";
+import { formFields } from "@/features/organizations/organization.pages";
+import { MembersContent, MembersPage, type MembersProps } from "@views/members/index";
+import { changeRoleSchema, createInvitationSchema } from "./member.schema";
+import { changeMemberRole, listMembers, removeMember } from "./member.service";
+import { createInvitation, listPendingInvitations, revokeInvitation } from "./invitation.service";
+
+type Extra = Omit<MembersProps, "admin" | "csrfToken" | "members" | "invitations">;
+
+/** The members page (full) or its swappable content (htmx), with fresh data. */
+async function render(request: Request, admin: AdminContext, csrfToken: string, extra: Extra = {}) {
+  const [members, invitations] = await Promise.all([
+    listMembers(admin.organization.id),
+    can.manageMembers(admin.role) ? listPendingInvitations(admin.organization.id) : Promise.resolve([]),
+  ]);
+  const props: MembersProps = { admin, csrfToken, members, invitations, ...extra };
+  return isHtmx(request) ? MembersContent({ ...props, notice: props.notice ?? props.flash }) : MembersPage(props);
+}
+
+const actorOf = (admin: AdminContext) => ({ userId: admin.user.id, role: admin.role });
+
+/** A rule violation the user can act on (last owner): shown on the member's row with 422. */
+function ruleError(err: unknown): string | undefined {
+  if (err instanceof AppError && err.code === "validation_failed") return err.details?.[0]?.message ?? err.message;
+  return undefined;
+}
+
+/**
+ * Members and invitations of the active organization. Every role may read the list; changes need
+ * `can.manageMembers` (admin+) and owner-related changes `can.manageOwners` (checked by the services).
+ */
+export const memberPages = new Elysia({ name: "member-pages" })
+  .use(csrfPlugin)
+  .use(authPlugin)
+  .get("/members", async ({ admin, csrfToken, cookie, request }) => render(request, admin, csrfToken, { flash: takeFlash(cookie) }), { member: "agent" })
+  .post(
+    "/members/:id/role",
+    async ({ admin, csrfToken, params, body, request, set, cookie }) => {
+      if (!can.manageMembers(admin.role)) throw forbidden();
+      const parsed = changeRoleSchema.safeParse(formFields(body));
+      if (!parsed.success) {
+        set.status = 422;
+        return render(request, admin, csrfToken, { rowError: { membershipId: params.id, message: zodDetails(parsed.error.issues)[0]!.message } });
+      }
+      try {
+        const member = await changeMemberRole({ organizationId: admin.organization.id, actor: actorOf(admin), membershipId: params.id, role: parsed.data.role, request });
+        setFlash(cookie, "success", `${member.email} is now ${member.role}`);
+        return hxRedirect(request, "/members");
+      } catch (err) {
+        const message = ruleError(err);
+        if (!message) throw err;
+        set.status = 422;
+        return render(request, admin, csrfToken, { rowError: { membershipId: params.id, message } });
+      }
+    },
+    { member: "agent" },
+  )
+  .post(
+    "/members/:id/remove",
+    async ({ admin, csrfToken, params, request, set, cookie }) => {
+      if (!can.manageMembers(admin.role)) throw forbidden();
+      try {
+        await removeMember({ organizationId: admin.organization.id, actor: actorOf(admin), membershipId: params.id, request });
+      } catch (err) {
+        const message = ruleError(err);
+        if (!message) throw err;
+        set.status = 422;
+        return render(request, admin, csrfToken, { rowError: { membershipId: params.id, message } });
+      }
+      setFlash(cookie, "success", "Member removed");
+      return hxRedirect(request, "/members");
+    },
+    { member: "agent" },
+  )
+  .post(
+    "/members/invitations",
+    async ({ admin, csrfToken, body, request, set }) => {
+      if (!can.manageMembers(admin.role)) throw forbidden();
+      const fields = formFields(body);
+      const values = { email: String(fields.email ?? ""), role: String(fields.role ?? "") };
+      const parsed = createInvitationSchema.safeParse(fields);
+      if (!parsed.success) {
+        set.status = 422;
+        return render(request, admin, csrfToken, { inviteValues: values, inviteErrors: zodDetails(parsed.error.issues) });
+      }
+      try {
+        const { invitation, url } = await createInvitation({ organizationId: admin.organization.id, actor: actorOf(admin), data: parsed.data, request });
+        // Rendered, not redirected: the link holds the token and is shown this once.
+        set.status = 201;
+        return render(request, admin, csrfToken, { created: { url, email: invitation.email, role: invitation.role } });
+      } catch (err) {
+        if (!(err instanceof AppError && err.code === "validation_failed" && err.details)) throw err;
+        set.status = 422;
+        return render(request, admin, csrfToken, { inviteValues: values, inviteErrors: err.details });
+      }
+    },
+    { member: "agent" },
+  )
+  .post(
+    "/members/invitations/:id/revoke",
+    async ({ admin, params, request, cookie }) => {
+      if (!can.manageMembers(admin.role)) throw forbidden();
+      const invitation = await revokeInvitation({ organizationId: admin.organization.id, actor: actorOf(admin), invitationId: params.id, request });
+      setFlash(cookie, "success", `Invitation for ${invitation.email} revoked`);
+      return hxRedirect(request, "/members");
+    },
+    { member: "agent" },
+  );

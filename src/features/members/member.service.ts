@@ -1,0 +1,169 @@
+import { and, asc, count, eq, sql } from "drizzle-orm";
+import { db, type Tx } from "@/db/client";
+import { memberships, organizations, users, type Role } from "@/db/schema";
+import { can } from "@/auth/roles";
+import { recordAudit } from "@/features/audit/audit.service";
+import type { MemberActor } from "@/features/organizations/organization.service";
+import { forbidden, notFound, validationFailed } from "@/lib/errors";
+
+export type MemberRow = {
+  id: string;
+  userId: string;
+  email: string;
+  name: string;
+  role: Role;
+  createdAt: Date;
+};
+
+const ROLE_ORDER = sql`case ${memberships.role} when 'owner' then 0 when 'admin' then 1 when 'supervisor' then 2 else 3 end`;
+
+/** Members of the organization, owners first, then by name/email. */
+export async function listMembers(organizationId: string): Promise<MemberRow[]> {
+  return db
+    .select({
+      id: memberships.id,
+      userId: memberships.userId,
+      email: users.email,
+      name: users.name,
+      role: memberships.role,
+      createdAt: memberships.createdAt,
+    })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(eq(memberships.organizationId, organizationId))
+    .orderBy(ROLE_ORDER, asc(sql`lower(coalesce(nullif(${users.name}, ''), ${users.email}))`), asc(memberships.id));
+}
+
+export async function countMembers(organizationId: string): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(memberships).where(eq(memberships.organizationId, organizationId));
+  return Number(row?.n ?? 0);
+}
+
+/**
+ * Locks the organization row so concurrent role changes and removals in one organization run one at
+ * a time: two admins demoting the last two owners at once cannot both pass the last-owner check.
+ */
+async function lockOrganization(tx: Tx, organizationId: string) {
+  const [org] = await tx.select({ id: organizations.id, ownerId: organizations.ownerId }).from(organizations).where(eq(organizations.id, organizationId)).for("update");
+  if (!org) throw notFound("Organization");
+  return org;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Malformed ids are "not found" too, rather than a database format error. */
+export const isUuid = (value: string) => UUID.test(value);
+
+async function loadTarget(tx: Tx, organizationId: string, membershipId: string) {
+  if (!isUuid(membershipId)) throw notFound("Member");
+  const [target] = await tx
+    .select({ id: memberships.id, userId: memberships.userId, role: memberships.role, email: users.email })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.id, membershipId), eq(memberships.organizationId, organizationId)))
+    .limit(1);
+  if (!target) throw notFound("Member");
+  return target;
+}
+
+async function ownerCount(tx: Tx, organizationId: string): Promise<number> {
+  const [row] = await tx
+    .select({ n: count() })
+    .from(memberships)
+    .where(and(eq(memberships.organizationId, organizationId), eq(memberships.role, "owner")));
+  return Number(row?.n ?? 0);
+}
+
+/** organizations.owner_id names "the" owner; keep it pointing at a current owner when that user steps down. */
+async function reassignOwnerIfNeeded(tx: Tx, org: { id: string; ownerId: string | null }, leavingUserId: string) {
+  if (org.ownerId !== leavingUserId) return;
+  const [next] = await tx
+    .select({ userId: memberships.userId })
+    .from(memberships)
+    .where(and(eq(memberships.organizationId, org.id), eq(memberships.role, "owner")))
+    .orderBy(asc(memberships.createdAt))
+    .limit(1);
+  await tx.update(organizations).set({ ownerId: next?.userId ?? null }).where(eq(organizations.id, org.id));
+}
+
+function assertMayTouch(actor: MemberActor, targetRole: Role, newRole?: Role) {
+  if (!can.manageMembers(actor.role)) throw forbidden();
+  if ((targetRole === "owner" || newRole === "owner") && !can.manageOwners(actor.role)) {
+    throw forbidden("Only owners can grant the owner role or change an owner");
+  }
+}
+
+/**
+ * Changes a member's role. Rules: admin+ only; only owners grant owner or change an owner; the
+ * last owner cannot be demoted (422 on `role`). Another organization's membership id → 404.
+ */
+export async function changeMemberRole(input: {
+  organizationId: string;
+  actor: MemberActor;
+  membershipId: string;
+  role: Role;
+  request?: Request;
+}): Promise<MemberRow> {
+  if (!can.manageMembers(input.actor.role)) throw forbidden();
+  return db.transaction(async (tx) => {
+    const org = await lockOrganization(tx, input.organizationId);
+    const target = await loadTarget(tx, input.organizationId, input.membershipId);
+    assertMayTouch(input.actor, target.role, input.role);
+    if (target.role === "owner" && input.role !== "owner" && (await ownerCount(tx, input.organizationId)) <= 1) {
+      throw validationFailed([{ path: "role", message: "This is the last owner; make someone else owner first" }], "An organization needs at least one owner");
+    }
+    const [updated] = await tx
+      .update(memberships)
+      .set({ role: input.role })
+      .where(and(eq(memberships.id, target.id), eq(memberships.organizationId, input.organizationId)))
+      .returning();
+    if (target.role !== input.role) {
+      if (target.role === "owner") await reassignOwnerIfNeeded(tx, org, target.userId);
+      await recordAudit(
+        {
+          organizationId: input.organizationId,
+          actor: { type: "user", id: input.actor.userId },
+          action: "member.role_changed",
+          target: { type: "membership", id: target.id },
+          request: input.request,
+          details: { userId: target.userId, email: target.email, from: target.role, to: input.role },
+        },
+        tx,
+      );
+    }
+    const [row] = await tx
+      .select({ id: memberships.id, userId: memberships.userId, email: users.email, name: users.name, role: memberships.role, createdAt: memberships.createdAt })
+      .from(memberships)
+      .innerJoin(users, eq(users.id, memberships.userId))
+      .where(eq(memberships.id, updated!.id));
+    return row!;
+  });
+}
+
+/**
+ * Removes a member from the organization (their account stays). Same rules as role changes: admin+,
+ * owners only by owners, never the last owner.
+ */
+export async function removeMember(input: { organizationId: string; actor: MemberActor; membershipId: string; request?: Request }): Promise<void> {
+  if (!can.manageMembers(input.actor.role)) throw forbidden();
+  await db.transaction(async (tx) => {
+    const org = await lockOrganization(tx, input.organizationId);
+    const target = await loadTarget(tx, input.organizationId, input.membershipId);
+    assertMayTouch(input.actor, target.role);
+    if (target.role === "owner" && (await ownerCount(tx, input.organizationId)) <= 1) {
+      throw validationFailed([{ path: "member", message: "The last owner cannot be removed" }], "An organization needs at least one owner");
+    }
+    await tx.delete(memberships).where(and(eq(memberships.id, target.id), eq(memberships.organizationId, input.organizationId)));
+    if (target.role === "owner") await reassignOwnerIfNeeded(tx, org, target.userId);
+    await recordAudit(
+      {
+        organizationId: input.organizationId,
+        actor: { type: "user", id: input.actor.userId },
+        action: "member.removed",
+        target: { type: "membership", id: target.id },
+        request: input.request,
+        details: { userId: target.userId, email: target.email, role: target.role },
+      },
+      tx,
+    );
+  });
+}

@@ -1,0 +1,37 @@
+import { Elysia } from "elysia";
+import { csrfPlugin } from "@/auth/csrf";
+import { authPlugin } from "@/auth/plugin";
+import { can } from "@/auth/roles";
+import { zodDetails } from "@/lib/errors";
+import { setFlash, takeFlash } from "@/lib/flash";
+import { hxRedirect } from "@/lib/htmx";
+import { formFields } from "@/features/organizations/organization.pages";
+import { renameOrganizationSchema } from "@/features/organizations/organization.schema";
+import { renameOrganization } from "@/features/organizations/organization.service";
+import { SettingsPage } from "@views/settings/index";
+
+/**
+ * Organization settings. Everyone in the organization can read them (the nav links here for all
+ * roles); renaming needs `can.manageOrganization` (admin+), enforced by the service.
+ */
+export const settingsPages = new Elysia({ name: "settings-pages" })
+  .use(csrfPlugin)
+  .use(authPlugin)
+  .get("/settings", ({ admin, csrfToken, cookie }) => SettingsPage({ admin, csrfToken, flash: takeFlash(cookie), canEdit: can.manageOrganization(admin.role) }), {
+    member: "agent",
+  })
+  .post(
+    "/settings",
+    async ({ admin, csrfToken, body, request, set, cookie }) => {
+      const fields = formFields(body);
+      const parsed = renameOrganizationSchema.safeParse(fields);
+      if (!parsed.success) {
+        set.status = 422;
+        return SettingsPage({ admin, csrfToken, canEdit: true, values: { name: String(fields.name ?? "") }, errors: zodDetails(parsed.error.issues) });
+      }
+      const org = await renameOrganization(admin.organization.id, { userId: admin.user.id, role: admin.role }, parsed.data.name, request);
+      setFlash(cookie, "success", `Organization renamed to ${org.name}`);
+      return hxRedirect(request, "/settings");
+    },
+    { member: "admin" },
+  );

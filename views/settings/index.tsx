@@ -1,0 +1,69 @@
+import type { AdminContext } from "@/auth/plugin";
+import type { FieldError } from "@/lib/errors";
+import type { Flash } from "@/lib/flash";
+import { ORGANIZATION_NAME_MAX } from "@/features/organizations/organization.schema";
+import { AdminLayout } from "../layouts/admin";
+import { Badge, CsrfField, Field, Time } from "../components/ui";
+
+type Props = {
+  admin: AdminContext;
+  csrfToken: string;
+  flash?: Flash;
+  canEdit: boolean;
+  values?: { name?: string };
+  errors?: FieldError[];
+};
+
+export function SettingsPage({ admin, csrfToken, flash, canEdit, values, errors }: Props) {
+  const org = admin.organization;
+  return (
+    <AdminLayout title="Settings" admin={admin} csrfToken={csrfToken} active="settings" flash={flash}>
+      <h1>Settings</h1>
+      <section class="card">
+        <h2>Organization</h2>
+        {canEdit ? (
+          <form method="post" action="/settings" id="settings-form">
+            <CsrfField token={csrfToken} />
+            <Field label="Name" name="name" value={values?.name ?? org.name} errors={errors} required maxlength={ORGANIZATION_NAME_MAX} autocomplete="organization" />
+            <button type="submit">Save</button>
+          </form>
+        ) : (
+          <p>
+            <strong>Name: </strong>
+            <span safe>{org.name}</span>
+            <br />
+            <span class="muted small">Only admins and owners can rename the organization.</span>
+          </p>
+        )}
+      </section>
+      <section class="card">
+        <h2>Plan and limits</h2>
+        <dl class="kv">
+          <dt>Slug</dt>
+          <dd>
+            <code safe>{org.slug}</code>
+          </dd>
+          <dt>Plan</dt>
+          <dd>
+            <Badge tone="ok">
+              <span safe>{org.plan}</span>
+            </Badge>
+          </dd>
+          <dt>Max instances</dt>
+          <dd safe>{String(org.maxInstances)}</dd>
+          <dt>Messages per day</dt>
+          <dd safe>{String(org.maxMessagesPerDay)}</dd>
+          <dt>API requests per minute</dt>
+          <dd safe>{String(org.apiRequestsPerMinute)}</dd>
+          <dt>Created</dt>
+          <dd>
+            <Time at={org.createdAt} />
+          </dd>
+          <dt>Your role</dt>
+          <dd safe>{admin.role}</dd>
+        </dl>
+        <p class="muted small">Limits come from the plan; API keys and instances can lower them individually.</p>
+      </section>
+    </AdminLayout>
+  );
+}
