@@ -5,8 +5,8 @@ import { createApp } from "@/app";
 import { validateSessionToken } from "@/auth/session";
 import { config } from "@/config";
 import { db } from "@/db/client";
-import { auditLogs, devices, instances, memberships, oauthAccounts, organizations, users } from "@/db/schema";
-import { signValue } from "@/lib/crypto";
+import { auditLogs, devices, instances, invitations, memberships, oauthAccounts, organizations, users } from "@/db/schema";
+import { randomToken, sha256Hex, signValue } from "@/lib/crypto";
 import { TestClient } from "../helpers/client";
 import { createOwner, uniqueEmail } from "../helpers/factories";
 
@@ -255,6 +255,37 @@ describe("generic OpenID Connect provider", () => {
     expect((await oidcSignIn(new TestClient(app), linked)).status).toBe(303);
   });
 
+  test("SIGNUP=invite: the invitation link carries through the provider round trip", async () => {
+    config.signup = "invite";
+    const { organization, user } = await createOwner({ orgName: "SSO Inviters" });
+    const token = randomToken(24);
+    const email = uniqueEmail("sso-invitee");
+    await db.insert(invitations).values({
+      organizationId: organization.id,
+      email,
+      role: "admin",
+      tokenHash: sha256Hex(token),
+      invitedBy: user.id,
+      expiresAt: new Date(Date.now() + 3_600_000),
+    });
+    const signupPage = await (await new TestClient(app).get(`/signup?invite=${token}`)).text();
+    expect(signupPage).toContain(`href="/login/oidc?invite=${token}"`);
+
+    // Without the invitation the IdP account cannot create a user…
+    const uninvited = await oidcSignIn(new TestClient(app), { sub: "idp-inv", email, email_verified: true, name: "Invitee" });
+    expect(uninvited.status).toBe(403);
+    // …with it, the user joins the inviting organization with the invited role.
+    const client = new TestClient(app);
+    const res = await oidcSignIn(client, { sub: "idp-inv", email, email_verified: true, name: "Invitee" }, `/login/oidc?invite=${token}`);
+    expect(res.status).toBe(303);
+    const session = await validateSessionToken(client.cookies.get("lc_session")!);
+    const rows = await db.select().from(memberships).where(eq(memberships.userId, session!.user.id));
+    expect(rows.map((r) => [r.organizationId, r.role])).toEqual([[organization.id, "admin"]]);
+    expect(session!.session.activeOrganizationId).toBe(organization.id);
+    const [inv] = await db.select().from(invitations).where(eq(invitations.tokenHash, sha256Hex(token)));
+    expect(inv!.acceptedBy).toBe(session!.user.id);
+  });
+
   test("an OIDC sign-up claims the visitor device too", async () => {
     const [device] = await db.insert(devices).values({ name: "Visitor", kind: "browser" }).returning();
     await db.insert(instances).values({ name: "Trial", createdByDeviceId: device!.id });
@@ -266,5 +297,38 @@ describe("generic OpenID Connect provider", () => {
     const [m] = await db.select().from(memberships).where(eq(memberships.userId, session!.user.id));
     const [inst] = await db.select().from(instances).where(eq(instances.createdByDeviceId, device!.id));
     expect(inst!.organizationId).toBe(m!.organizationId);
+  });
+});
+
+describe("GitHub and Google", () => {
+  test("buttons and authorization redirects appear only when their credentials are configured", async () => {
+    config.oauth.github = { clientId: "gh-client", clientSecret: "gh-secret" };
+    config.oauth.google = { clientId: "g-client.apps.googleusercontent.com", clientSecret: "g-secret" };
+    try {
+      const html = await (await new TestClient(app).get("/login?next=%2Fusage")).text();
+      expect(html).toContain("Continue with GitHub");
+      expect(html).toContain("Continue with Google");
+      expect(html).toContain('href="/login/github?next=%2Fusage"');
+
+      const client = new TestClient(app);
+      const gh = new URL((await client.get("/login/github")).headers.get("location")!);
+      expect(`${gh.origin}${gh.pathname}`).toBe("https://github.com/login/oauth/authorize");
+      expect(gh.searchParams.get("client_id")).toBe("gh-client");
+      expect(gh.searchParams.get("redirect_uri")).toBe(`${config.appUrl}/login/github/callback`);
+      expect(gh.searchParams.get("scope")).toBe("read:user user:email");
+      expect(gh.searchParams.get("state")).toBe(client.cookies.get("lc_oauth_state")!);
+
+      const go = new URL((await client.get("/login/google")).headers.get("location")!);
+      expect(go.hostname).toBe("accounts.google.com");
+      expect(go.searchParams.get("redirect_uri")).toBe(`${config.appUrl}/login/google/callback`);
+      expect(go.searchParams.get("code_challenge_method")).toBe("S256");
+      const verifier = client.cookies.get("lc_oauth_verifier")!;
+      expect(go.searchParams.get("code_challenge")).toBe(createHash("sha256").update(verifier).digest("base64url"));
+      expect(go.searchParams.get("scope")).toBe("openid profile email");
+    } finally {
+      config.oauth.github = undefined;
+      config.oauth.google = undefined;
+    }
+    expect((await new TestClient(app).get("/login/google")).status).toBe(404);
   });
 });

@@ -256,6 +256,15 @@ describe("SIGNUP=invite", () => {
     expect(res.status).toBe(403);
   });
 
+  test("a signed-in user opening an invitation sign-up link is sent to the invitation page", async () => {
+    const { token } = await invite();
+    const client = new TestClient(app);
+    await client.postForm("/signup", form());
+    const res = await client.get(`/signup?invite=${token}`);
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe(`/invitations/${token}`);
+  });
+
   test("SIGNUP=open still honours an invitation link", async () => {
     const { token, invitation, organization } = await invite({ role: "agent" });
     const client = new TestClient(app);

@@ -95,8 +95,11 @@ export const authPages = new Elysia({ name: "auth-pages" })
     return hxRedirect(request, next);
   })
   .get("/signup", async ({ cookie, query, request, csrfToken }) => {
-    if (await loadSignedInUser(str(cookie[SESSION_COOKIE]?.value))) return hxRedirect(request, "/");
     const invite = str(query.invite);
+    if (await loadSignedInUser(str(cookie[SESSION_COOKIE]?.value))) {
+      // Already have an account: an invitation is accepted on its own page instead.
+      return hxRedirect(request, invite ? `/invitations/${encodeURIComponent(invite.slice(0, 200))}` : "/");
+    }
     const policy = await signUpPolicy(invite);
     return (
       <SignUpPage
