@@ -32,6 +32,10 @@ function actorText(e: AuditEntry): string {
   return e.actorId ? `${e.actorType.replace("_", " ")} ${e.actorId}` : e.actorType.replace("_", " ");
 }
 
+function targetText(e: AuditEntry): string {
+  return e.targetType ? `${e.targetType} ${e.targetId ?? ""}`.trim() : "—";
+}
+
 function FilterField({ label, name, type, value, errors, list }: { label: string; name: string; type: string; value?: string; errors?: FieldError[]; list?: string }) {
   const error = fieldError(errors, name);
   return (
@@ -115,7 +119,7 @@ export function AuditPage({ admin, csrfToken, entries, nextCursor, values, error
                     <code safe>{e.action}</code>
                   </td>
                   <td class="small" safe>
-                    {e.targetType ? `${e.targetType} ${e.targetId ?? ""}` : "—"}
+                    {targetText(e)}
                   </td>
                   <td>
                     <pre class="audit-details" safe>

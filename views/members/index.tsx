@@ -60,7 +60,7 @@ function MemberRowView({ m, props }: { m: MemberRow; props: MembersProps }) {
             </label>
             <select id={`role-${m.id}`} name="role" aria-invalid={error ? "true" : undefined}>
               {assignableRoles(admin.role).map((r) => (
-                <option value={r} selected={r === m.role} safe>
+                <option value={r} selected={r === m.role}>
                   {r}
                 </option>
               ))}
@@ -71,7 +71,7 @@ function MemberRowView({ m, props }: { m: MemberRow; props: MembersProps }) {
           </form>
         ) : (
           <Badge tone={roleTone(m.role)}>
-            <span safe>{m.role}</span>
+            <span>{m.role}</span>
           </Badge>
         )}
         {error ? (
@@ -117,7 +117,7 @@ function InvitationsSection(props: MembersProps) {
       {created ? (
         <div class="card invite-created" role="status">
           <p>
-            Invitation for <strong safe>{created.email}</strong> as <strong safe>{created.role}</strong> created. Send them this link (valid for 7 days, shown only now):
+            Invitation for <strong safe>{created.email}</strong> as <strong>{created.role}</strong> created. Send them this link (valid for 7 days, shown only now):
           </p>
           <div class="secret" id="invite-link" safe>
             {created.url}
@@ -159,7 +159,7 @@ function InvitationsSection(props: MembersProps) {
                   <td safe>{inv.email}</td>
                   <td>
                     <Badge tone={roleTone(inv.role)}>
-                      <span safe>{inv.role}</span>
+                      <span>{inv.role}</span>
                     </Badge>
                   </td>
                   <td class="hide-narrow muted small" safe>

@@ -57,7 +57,7 @@ export function InvitationPage({ csrfToken, token, lookup, signedInAs, flash }: 
       <div class="card">
         <h1>You are invited</h1>
         <p>
-          Join <strong safe>{lookup.organization.name}</strong> on LivChat as <strong safe>{lookup.invitation.role}</strong>.
+          Join <strong safe>{lookup.organization.name}</strong> on LivChat as <strong>{lookup.invitation.role}</strong>.
         </p>
         <p class="muted small">
           Sent to <span safe>{lookup.invitation.email}</span> · expires <Time at={lookup.invitation.expiresAt} />

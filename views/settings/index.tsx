@@ -60,7 +60,7 @@ export function SettingsPage({ admin, csrfToken, flash, canEdit, values, errors 
             <Time at={org.createdAt} />
           </dd>
           <dt>Your role</dt>
-          <dd safe>{admin.role}</dd>
+          <dd>{admin.role}</dd>
         </dl>
         <p class="muted small">Limits come from the plan; API keys and instances can lower them individually.</p>
       </section>
