@@ -14,6 +14,8 @@ import { sandboxApi } from "@/features/inbound/sandbox.api";
 import { sandboxPages } from "@/features/inbound/sandbox.pages";
 import { ProviderError } from "@/providers/provider";
 import { platformRoutes } from "@/features/platform/platform.routes";
+import { webhookApi } from "@/features/webhooks/webhook.api";
+import { webhookPages } from "@/features/webhooks/webhook.pages";
 import { instanceApi } from "@/features/instances/instance.api";
 import { instancePages } from "@/features/instances/instance.pages";
 import { messageApi } from "@/features/messages/message.api";
@@ -122,7 +124,9 @@ export function createApp() {
     .use(sandboxPages)
     .use(instanceApi)
     .use(instancePages)
-    .use(messageApi);
+    .use(messageApi)
+    .use(webhookApi)
+    .use(webhookPages);
 }
 
 export type App = ReturnType<typeof createApp>;
