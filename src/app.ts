@@ -25,6 +25,10 @@ import { devicePages } from "@/features/devices/device.pages";
 import { workflowsApi } from "@/features/workflows/workflow.api";
 import { workflowsPages } from "@/features/workflows/workflow.pages";
 import { authPages } from "@/features/auth/auth.pages";
+import { contactApi } from "@/features/contacts/contact.api";
+import { contactPages } from "@/features/contacts/contact.pages";
+import { conversationApi } from "@/features/conversations/conversation.api";
+import { inboxPages } from "@/features/conversations/inbox.pages";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
@@ -126,7 +130,11 @@ export function createApp() {
     .use(instancePages)
     .use(messageApi)
     .use(webhookApi)
-    .use(webhookPages);
+    .use(webhookPages)
+    .use(contactApi)
+    .use(contactPages)
+    .use(conversationApi)
+    .use(inboxPages);
 }
 
 export type App = ReturnType<typeof createApp>;

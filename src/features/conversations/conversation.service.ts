@@ -1,8 +1,14 @@
-import { and, eq, sql } from "drizzle-orm";
-import { type DbOrTx } from "@/db/client";
-import { contacts, conversations } from "@/db/schema";
+import { and, asc as asc_, desc, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
+import { db, type DbOrTx } from "@/db/client";
+import { contacts, conversations, instances, memberships, messages, users } from "@/db/schema";
+import { recordAudit } from "@/features/audit/audit.service";
 import { recordEvent } from "@/features/events/event.service";
+import { notFound, validationFailed } from "@/lib/errors";
+import { publishLive } from "@/lib/live";
+import type { Tenant } from "@/lib/tenant";
 import type { Instance } from "@/providers/provider";
+import { decodeCursor, encodeCursor, isUuid } from "./conversation.cursor";
+import type { AssignInput, ConversationListQuery, MessageListQuery } from "./conversation.schema";
 
 export type Contact = typeof contacts.$inferSelect;
 export type Conversation = typeof conversations.$inferSelect;
@@ -51,7 +57,8 @@ export async function ensureContactAndConversation(
 
   const [newConversation] = await tx
     .insert(conversations)
-    .values({ organizationId, instanceId: instance.id, contactId: contact.id })
+    // lastMessageAt starts at creation so keyset paging by it never meets a null.
+    .values({ organizationId, instanceId: instance.id, contactId: contact.id, lastMessageAt: sql`now()` })
     .onConflictDoNothing()
     .returning();
   const conversation =
@@ -76,4 +83,386 @@ export async function ensureContactAndConversation(
     );
   }
   return { contact, conversation, contactCreated: !!inserted, conversationCreated: !!newConversation };
+}
+
+// ───────────────────────── Inbox and /v1/conversations ─────────────────────────
+
+export type Message = typeof messages.$inferSelect;
+/** Who acts on a conversation; `request` feeds the audit row. */
+export type ConversationActor = { type: "user" | "api_key"; id: string; request?: Request };
+
+/** Read options: a key bound to one instance only sees that instance's conversations. */
+export type ConversationAccess = { boundInstanceId?: string | null };
+
+/**
+ * Conversations have no device column: an unclaimed tenant owns the conversations of the instances
+ * its device created (both still without an organization).
+ */
+export function conversationScope(tenant: Tenant, access: ConversationAccess = {}): SQL {
+  const owned = tenant.organizationId
+    ? eq(conversations.organizationId, tenant.organizationId)
+    : and(
+        isNull(conversations.organizationId),
+        inArray(
+          conversations.instanceId,
+          db.select({ id: instances.id }).from(instances).where(and(isNull(instances.organizationId), eq(instances.createdByDeviceId, tenant.deviceId!))),
+        ),
+      )!;
+  return access.boundInstanceId ? and(owned, eq(conversations.instanceId, access.boundInstanceId))! : owned;
+}
+
+const listColumns = {
+  conversation: conversations,
+  contact: { id: contacts.id, phone: contacts.phone, name: contacts.name, blocked: contacts.blocked, optedOut: contacts.optedOut, tags: contacts.tags },
+  instance: { id: instances.id, name: instances.name, status: instances.status, provider: instances.provider },
+  assignee: { id: users.id, name: users.name, email: users.email },
+  sortKey: sql<string>`${conversations.lastMessageAt}::text`,
+};
+
+export type ConversationRow = {
+  conversation: Conversation;
+  contact: { id: string; phone: string; name: string | null; blocked: boolean; optedOut: boolean; tags: string[] };
+  instance: { id: string; name: string; status: Instance["status"]; provider: Instance["provider"] };
+  assignee: { id: string; name: string | null; email: string } | null;
+};
+
+/** The public JSON shape of a conversation with its contact summary. */
+export function conversationJson(row: ConversationRow) {
+  const c = row.conversation;
+  return {
+    id: c.id,
+    instanceId: c.instanceId,
+    contact: { id: row.contact.id, phone: row.contact.phone, name: row.contact.name },
+    status: c.status,
+    handledBy: c.handledBy,
+    assignedUserId: c.assignedUserId,
+    department: c.department,
+    workflowId: c.workflowId,
+    lastMessageAt: c.lastMessageAt,
+    lastMessagePreview: c.lastMessagePreview,
+    unreadCount: c.unreadCount,
+    resolvedAt: c.resolvedAt,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+  };
+}
+
+/** The public JSON shape of a message. */
+export function messageJson(m: Message) {
+  return {
+    id: m.id,
+    conversationId: m.conversationId,
+    instanceId: m.instanceId,
+    contactId: m.contactId,
+    direction: m.direction,
+    type: m.type,
+    body: m.body,
+    media: m.media,
+    status: m.status,
+    error: m.error,
+    sentBy: m.sentBy,
+    userId: m.userId,
+    isPrivateNote: m.isPrivateNote,
+    providerMessageId: m.providerMessageId,
+    createdAt: m.createdAt,
+    sentAt: m.sentAt,
+    deliveredAt: m.deliveredAt,
+    readAt: m.readAt,
+    failedAt: m.failedAt,
+  };
+}
+
+/**
+ * Conversations ordered by last message (newest first, keyset cursor). Matches the
+ * `(organization_id, last_message_at desc)` index; `lastMessageAt` is set from creation on.
+ */
+export async function listConversations(
+  tenant: Tenant,
+  query: ConversationListQuery,
+  access: ConversationAccess = {},
+  tx: DbOrTx = db,
+): Promise<{ data: ConversationRow[]; nextCursor: string | null }> {
+  const where: SQL[] = [conversationScope(tenant, access)];
+  if (query.status && query.status !== "all") where.push(eq(conversations.status, query.status));
+  if (query.instanceId) where.push(eq(conversations.instanceId, query.instanceId));
+  if (query.contactId) where.push(eq(conversations.contactId, query.contactId));
+  if (query.handledBy) where.push(eq(conversations.handledBy, query.handledBy));
+  if (query.assigned === "none") where.push(isNull(conversations.assignedUserId));
+  else if (query.assigned && query.assigned !== "any") where.push(eq(conversations.assignedUserId, query.assigned));
+  if (query.cursor) {
+    const c = decodeCursor(query.cursor);
+    where.push(sql`(${conversations.lastMessageAt}, ${conversations.id}) < (${c.sortKey}::timestamptz, ${c.id}::uuid)`);
+  }
+  const rows = await tx
+    .select(listColumns)
+    .from(conversations)
+    .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+    .innerJoin(instances, eq(instances.id, conversations.instanceId))
+    .leftJoin(users, eq(users.id, conversations.assignedUserId))
+    .where(and(...where))
+    .orderBy(desc(conversations.lastMessageAt), desc(conversations.id))
+    .limit(query.limit + 1);
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    data: page.map(({ sortKey: _, ...r }) => r as ConversationRow),
+    nextCursor: rows.length > query.limit && last?.sortKey ? encodeCursor(last.sortKey, last.conversation.id) : null,
+  };
+}
+
+/** One conversation with contact, instance and assignee, or 404 (another tenant's id included). */
+export async function getConversation(tenant: Tenant, id: string, access: ConversationAccess = {}, tx: DbOrTx = db): Promise<ConversationRow> {
+  if (!isUuid(id)) throw notFound("Conversation");
+  const [row] = await tx
+    .select(listColumns)
+    .from(conversations)
+    .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+    .innerJoin(instances, eq(instances.id, conversations.instanceId))
+    .leftJoin(users, eq(users.id, conversations.assignedUserId))
+    .where(and(conversationScope(tenant, access), eq(conversations.id, id)))
+    .limit(1);
+  if (!row) throw notFound("Conversation");
+  const { sortKey: _, ...rest } = row;
+  return rest as ConversationRow;
+}
+
+/** Messages of a conversation, newest first by default, keyset-paginated on `(created_at, id)`. */
+export async function listConversationMessages(
+  tenant: Tenant,
+  conversationId: string,
+  query: MessageListQuery,
+  access: ConversationAccess = {},
+  tx: DbOrTx = db,
+): Promise<{ data: Message[]; nextCursor: string | null }> {
+  const { conversation } = await getConversation(tenant, conversationId, access, tx);
+  const asc = query.order === "asc";
+  const where: SQL[] = [eq(messages.conversationId, conversation.id)];
+  if (query.cursor) {
+    const c = decodeCursor(query.cursor);
+    where.push(
+      asc
+        ? sql`(${messages.createdAt}, ${messages.id}) > (${c.sortKey}::timestamptz, ${c.id}::uuid)`
+        : sql`(${messages.createdAt}, ${messages.id}) < (${c.sortKey}::timestamptz, ${c.id}::uuid)`,
+    );
+  }
+  const rows = await tx
+    .select({ message: messages, sortKey: sql<string>`${messages.createdAt}::text` })
+    .from(messages)
+    .where(and(...where))
+    .orderBy(...(asc ? [asc_(messages.createdAt), asc_(messages.id)] : [desc(messages.createdAt), desc(messages.id)]))
+    .limit(query.limit + 1);
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    data: page.map((r) => r.message),
+    nextCursor: rows.length > query.limit && last ? encodeCursor(last.sortKey, last.message.id) : null,
+  };
+}
+
+/** One message of the tenant (for live fragments), or null. */
+export async function findConversationMessage(tenant: Tenant, messageId: string, tx: DbOrTx = db): Promise<Message | null> {
+  if (!isUuid(messageId)) return null;
+  const [row] = await tx
+    .select({ message: messages })
+    .from(messages)
+    .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+    .where(and(conversationScope(tenant), eq(messages.id, messageId)))
+    .limit(1);
+  return row?.message ?? null;
+}
+
+/** Members of the organization who can be assigned conversations. */
+export async function listAssignableMembers(organizationId: string, tx: DbOrTx = db) {
+  return tx
+    .select({ id: users.id, name: users.name, email: users.email, role: memberships.role, departments: memberships.departments })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(eq(memberships.organizationId, organizationId))
+    .orderBy(asc_(users.name), asc_(users.email));
+}
+
+/**
+ * Assigns (or with `userId: null` unassigns) the conversation and/or sets its department; the user
+ * must be a member of the organization (422 otherwise). Emits `conversation.assigned`.
+ */
+export async function assignConversation(
+  tenant: Tenant,
+  id: string,
+  input: AssignInput,
+  actor: ConversationActor,
+  access: ConversationAccess = {},
+): Promise<ConversationRow> {
+  return db.transaction(async (tx) => {
+    const { conversation } = await getConversation(tenant, id, access, tx);
+    const patch: Partial<typeof conversations.$inferInsert> = {};
+    if (input.userId !== undefined) {
+      if (input.userId !== null) {
+        const member = tenant.organizationId
+          ? (
+              await tx
+                .select({ id: memberships.id })
+                .from(memberships)
+                .where(and(eq(memberships.organizationId, tenant.organizationId), eq(memberships.userId, input.userId)))
+                .limit(1)
+            )[0]
+          : undefined;
+        if (!member) throw validationFailed([{ path: "userId", message: "Not a member of this organization" }]);
+      }
+      patch.assignedUserId = input.userId;
+    }
+    if (input.department !== undefined) patch.department = input.department;
+    if (Object.keys(patch).length === 0) {
+      throw validationFailed([{ path: "userId", message: "Send userId (or null to unassign) and/or department" }]);
+    }
+    await tx.update(conversations).set(patch).where(eq(conversations.id, conversation.id));
+    const updated = await getConversation(tenant, id, access, tx);
+    await recordEvent(
+      {
+        organizationId: tenant.organizationId,
+        instanceId: conversation.instanceId,
+        apiKeyId: actor.type === "api_key" ? actor.id : null,
+        type: "conversation.assigned",
+        data: {
+          conversation: { id: conversation.id, contactId: conversation.contactId, instanceId: conversation.instanceId },
+          assignedUserId: updated.conversation.assignedUserId,
+          previousAssignedUserId: conversation.assignedUserId,
+          department: updated.conversation.department,
+          by: { type: actor.type, id: actor.id },
+        },
+      },
+      tx,
+    );
+    await auditConversation(tenant, actor, "conversation.assigned", conversation.id, { assignedUserId: updated.conversation.assignedUserId, department: updated.conversation.department }, tx);
+    await publishInbox(tenant, conversation.id, tx);
+    return updated;
+  });
+}
+
+/**
+ * Resolves: status `resolved`, `resolvedAt`, and the conversation goes back to the bot (a hand-off
+ * lasts until resolution). Emits `conversation.resolved`. Resolving twice is a no-op.
+ */
+export async function resolveConversation(tenant: Tenant, id: string, actor: ConversationActor, access: ConversationAccess = {}): Promise<ConversationRow> {
+  return db.transaction(async (tx) => {
+    const { conversation } = await getConversation(tenant, id, access, tx);
+    if (conversation.status === "resolved") return getConversation(tenant, id, access, tx);
+    await tx
+      .update(conversations)
+      .set({ status: "resolved", resolvedAt: sql`now()`, handledBy: "bot", unreadCount: 0 })
+      .where(eq(conversations.id, conversation.id));
+    const updated = await getConversation(tenant, id, access, tx);
+    await recordEvent(
+      {
+        organizationId: tenant.organizationId,
+        instanceId: conversation.instanceId,
+        apiKeyId: actor.type === "api_key" ? actor.id : null,
+        type: "conversation.resolved",
+        data: {
+          conversation: { id: conversation.id, contactId: conversation.contactId, instanceId: conversation.instanceId },
+          resolvedAt: updated.conversation.resolvedAt,
+          assignedUserId: conversation.assignedUserId,
+          by: { type: actor.type, id: actor.id },
+        },
+      },
+      tx,
+    );
+    await auditConversation(tenant, actor, "conversation.resolved", conversation.id, {}, tx);
+    await publishInbox(tenant, conversation.id, tx);
+    return updated;
+  });
+}
+
+/**
+ * Hand-off: `human` stops every automation (triggers, flows, workflows, follow-ups) on this
+ * conversation until it is resolved or handed back to `bot`. Handing to a human also reopens a
+ * resolved conversation, since someone is now expected to answer it.
+ */
+export async function handoffConversation(
+  tenant: Tenant,
+  id: string,
+  to: "human" | "bot",
+  actor: ConversationActor,
+  access: ConversationAccess = {},
+): Promise<ConversationRow> {
+  return db.transaction(async (tx) => {
+    const { conversation } = await getConversation(tenant, id, access, tx);
+    const patch: Partial<typeof conversations.$inferInsert> = { handledBy: to };
+    if (to === "human" && conversation.status === "resolved") Object.assign(patch, { status: "open", resolvedAt: null });
+    await tx.update(conversations).set(patch).where(eq(conversations.id, conversation.id));
+    await auditConversation(tenant, actor, to === "human" ? "conversation.handed_off" : "conversation.returned_to_bot", conversation.id, { from: conversation.handledBy, to }, tx);
+    await publishInbox(tenant, conversation.id, tx);
+    return getConversation(tenant, id, access, tx);
+  });
+}
+
+/** Admin status switch (open / pending / resolved); resolving goes through `resolveConversation`. */
+export async function setConversationStatus(
+  tenant: Tenant,
+  id: string,
+  status: Conversation["status"],
+  actor: ConversationActor,
+): Promise<ConversationRow> {
+  if (status === "resolved") return resolveConversation(tenant, id, actor);
+  return db.transaction(async (tx) => {
+    const { conversation } = await getConversation(tenant, id, {}, tx);
+    await tx.update(conversations).set({ status, resolvedAt: null }).where(eq(conversations.id, conversation.id));
+    await auditConversation(tenant, actor, `conversation.${status === "open" ? "reopened" : "pending"}`, conversation.id, { from: conversation.status }, tx);
+    await publishInbox(tenant, conversation.id, tx);
+    return getConversation(tenant, id, {}, tx);
+  });
+}
+
+/** Opening a conversation in the inbox clears its unread counter. */
+export async function markConversationRead(tenant: Tenant, id: string, tx: DbOrTx = db): Promise<void> {
+  if (!isUuid(id)) return;
+  await tx
+    .update(conversations)
+    .set({ unreadCount: 0 })
+    .where(and(conversationScope(tenant), eq(conversations.id, id), sql`${conversations.unreadCount} <> 0`));
+}
+
+/**
+ * A private note: an internal message for the team, stored in the conversation but never sent to
+ * WhatsApp — it is created with status `sent` and no due time so the outbound worker never claims
+ * it, and it does not move the conversation's last message.
+ */
+export async function addPrivateNote(tenant: Tenant, conversationId: string, userId: string, body: string): Promise<Message> {
+  return db.transaction(async (tx) => {
+    const { conversation } = await getConversation(tenant, conversationId, {}, tx);
+    const [note] = await tx
+      .insert(messages)
+      .values({
+        organizationId: conversation.organizationId,
+        instanceId: conversation.instanceId,
+        conversationId: conversation.id,
+        contactId: conversation.contactId,
+        direction: "outbound",
+        type: "text",
+        body,
+        status: "sent",
+        sentBy: "user",
+        userId,
+        isPrivateNote: true,
+      })
+      .returning();
+    await publishInbox(tenant, conversation.id, tx, note!.id);
+    return note!;
+  });
+}
+
+/** Tells open inbox pages (every process) that a conversation changed. */
+export async function publishInbox(tenant: Tenant, conversationId: string, tx?: DbOrTx, messageId?: string): Promise<void> {
+  if (!tenant.organizationId) return;
+  await publishLive(orgInboxTopic(tenant.organizationId), messageId ? { conversationId, messageId } : { conversationId }, tx);
+}
+
+/** The live topic of an organization's inbox (the inbound feature publishes on it too): `{conversationId, messageId?}`. */
+export const orgInboxTopic = (organizationId: string) => `org:${organizationId}:inbox`;
+
+async function auditConversation(tenant: Tenant, actor: ConversationActor, action: string, conversationId: string, details: Record<string, unknown>, tx: DbOrTx) {
+  if (!tenant.organizationId) return;
+  await recordAudit(
+    { organizationId: tenant.organizationId, actor: { type: actor.type, id: actor.id }, action, target: { type: "conversation", id: conversationId }, request: actor.request, details },
+    tx,
+  );
 }

@@ -1,0 +1,86 @@
+import { Elysia } from "elysia";
+import { authPlugin } from "@/auth/plugin";
+import { tenantOf } from "@/lib/tenant";
+import {
+  contactCheckSchema,
+  contactCreateSchema,
+  contactIdParams,
+  contactListQuerySchema,
+  contactUpdateSchema,
+} from "./contact.schema";
+import { checkPhonesForKey, contactJson, createContact, deleteContact, getContact, listContacts, updateContact, type Actor } from "./contact.service";
+
+const actorOf = (apiKey: { id: string }, request: Request): Actor => ({ type: "api_key", id: apiKey.id, request });
+
+/** `/v1/contacts`: the address book of the key's organization (or of its unclaimed device). */
+export const contactApi = new Elysia({ name: "contact-api", prefix: "/v1/contacts" })
+  .use(authPlugin)
+  .get(
+    "/",
+    async ({ apiKey, query }) => {
+      const page = await listContacts(tenantOf(apiKey), query);
+      return { data: page.data.map(contactJson), nextCursor: page.nextCursor };
+    },
+    {
+      apiKey: "contacts:read",
+      query: contactListQuerySchema,
+      detail: { tags: ["contacts"], summary: "List contacts", description: "`q` searches name and phone; `tag=a,b` keeps contacts with all tags; cursor pagination." },
+    },
+  )
+  .post(
+    "/",
+    async ({ apiKey, body, request, set }) => {
+      const contact = await createContact(tenantOf(apiKey), body, actorOf(apiKey, request));
+      set.status = 201;
+      return contactJson(contact);
+    },
+    {
+      apiKey: "contacts:write",
+      body: contactCreateSchema,
+      detail: { tags: ["contacts"], summary: "Create a contact", description: "The phone is normalized to E.164; 422 if invalid, 409 if the contact exists." },
+    },
+  )
+  .post(
+    "/check",
+    async ({ apiKey, body }) => {
+      const result = await checkPhonesForKey(tenantOf(apiKey), body.phones, { instanceId: body.instanceId, boundInstanceId: apiKey.instanceId });
+      return { data: result.data, source: result.source, instanceId: result.instanceId };
+    },
+    {
+      apiKey: "contacts:read",
+      body: contactCheckSchema,
+      detail: {
+        tags: ["contacts"],
+        summary: "Check phone numbers",
+        description:
+          "Per phone `{phone, input, valid, exists, contactId}`. When a connected instance is available (the body's `instanceId`, the key's instance, or the organization's only connected instance) `exists` means the number has WhatsApp (`source: \"whatsapp\"`); otherwise it means the number is already a contact (`source: \"contacts\"`).",
+      },
+    },
+  )
+  .get("/:id", async ({ apiKey, params }) => contactJson(await getContact(tenantOf(apiKey), params.id)), {
+    apiKey: "contacts:read",
+    params: contactIdParams,
+    detail: { tags: ["contacts"], summary: "Get a contact" },
+  })
+  .patch(
+    "/:id",
+    async ({ apiKey, params, body, request }) => contactJson(await updateContact(tenantOf(apiKey), params.id, body, actorOf(apiKey, request))),
+    {
+      apiKey: "contacts:write",
+      params: contactIdParams,
+      body: contactUpdateSchema,
+      detail: { tags: ["contacts"], summary: "Update a contact", description: "name, tags, blocked, optedOut, metadata; the phone cannot change." },
+    },
+  )
+  .delete(
+    "/:id",
+    async ({ apiKey, params, request, set }) => {
+      await deleteContact(tenantOf(apiKey), params.id, actorOf(apiKey, request));
+      set.status = 204;
+    },
+    {
+      apiKey: "contacts:write",
+      params: contactIdParams,
+      detail: { tags: ["contacts"], summary: "Delete a contact", description: "Also deletes its conversations and messages." },
+    },
+  );

@@ -1,0 +1,149 @@
+import { Elysia } from "elysia";
+import { z } from "zod";
+import { csrfPlugin } from "@/auth/csrf";
+import { authPlugin, type AdminContext } from "@/auth/plugin";
+import { roleAtLeast } from "@/auth/roles";
+import { listConversations } from "@/features/conversations/conversation.service";
+import { AppError, forbidden, zodDetails, type FieldError } from "@/lib/errors";
+import { setFlash, takeFlash } from "@/lib/flash";
+import { hxRedirect, isHtmx } from "@/lib/htmx";
+import type { Tenant } from "@/lib/tenant";
+import { ContactsPage, ContactResults, NewContactFormView, type ContactFilters } from "@views/contacts/index";
+import { ContactRow } from "@views/contacts/_row";
+import { ContactEditForm, ContactPage, contactFormValues, type ContactForm } from "@views/contacts/show";
+import { contactCreateSchema, contactListQuerySchema, contactUpdateSchema, CONTACT_LIMITS } from "./contact.schema";
+import { createContact, getContact, listContacts, listTags, updateContact, deleteContact, type Actor, type Contact } from "./contact.service";
+
+const tenantOfAdmin = (admin: AdminContext): Tenant => ({ organizationId: admin.organization.id });
+const actorOf = (admin: AdminContext, request: Request): Actor => ({ type: "user", id: admin.user.id, request });
+const idParams = z.object({ id: z.string().max(64) });
+const formBody = (body: unknown) => (body && typeof body === "object" ? (body as Record<string, unknown>) : {});
+const text = (v: unknown) => (typeof v === "string" ? v : "");
+
+/** Deleting a contact deletes its history: supervisors and above only. */
+const canDeleteContacts = (admin: AdminContext) => roleAtLeast(admin.role, "supervisor");
+
+/** Filters from the query string; an invalid value is dropped rather than failing the page. */
+function filtersOf(query: Record<string, unknown>): ContactFilters & { cursor?: string } {
+  const parsed = contactListQuerySchema.safeParse({ q: query.q || undefined, tag: query.tag || undefined, blocked: query.blocked || undefined, cursor: query.cursor || undefined });
+  if (!parsed.success) return {};
+  return { q: parsed.data.q || undefined, tag: parsed.data.tag || undefined, blocked: parsed.data.blocked, cursor: parsed.data.cursor };
+}
+
+/** The edit form's values as posted; an unchecked checkbox is absent, which means false. */
+function editValues(body: Record<string, unknown>): ContactForm["values"] {
+  const on = (v: unknown) => v === "on" || v === "true" || v === "1";
+  return { name: text(body.name), tags: text(body.tags), blocked: on(body.blocked), optedOut: on(body.optedOut) };
+}
+
+async function renderList(admin: AdminContext, csrfToken: string, request: Request, query: Record<string, unknown>, extra: { flash?: ReturnType<typeof takeFlash>; form?: { values: Record<string, string>; errors: FieldError[] } } = {}) {
+  const tenant = tenantOfAdmin(admin);
+  const filters = filtersOf(query);
+  const [page, tags] = await Promise.all([listContacts(tenant, { ...filters, limit: CONTACT_LIMITS.pageDefault }), listTags(tenant)]);
+  if (isHtmx(request) && !extra.form) return <ContactResults contacts={page.data} nextCursor={page.nextCursor} filters={filters} />;
+  return <ContactsPage admin={admin} csrfToken={csrfToken} flash={extra.flash} contacts={page.data} nextCursor={page.nextCursor} filters={filters} tags={tags} form={extra.form} />;
+}
+
+async function renderContactPage(admin: AdminContext, csrfToken: string, contact: Contact, form: ContactForm, flash?: ReturnType<typeof takeFlash>) {
+  const rows = await conversationsOf(admin, contact.id);
+  return <ContactPage admin={admin} csrfToken={csrfToken} flash={flash} contact={contact} form={form} conversations={rows} canDelete={canDeleteContacts(admin)} />;
+}
+
+async function conversationsOf(admin: AdminContext, contactId: string) {
+  return (await listConversations(tenantOfAdmin(admin), { status: "all", contactId, limit: 20 })).data;
+}
+
+/** Flags toggled from the list: block/unblock and opt-out/opt-in. */
+const TOGGLES = {
+  block: { blocked: true },
+  unblock: { blocked: false },
+  "opt-out": { optedOut: true },
+  "opt-in": { optedOut: false },
+} as const;
+
+/** Admin contacts pages: list with search and tag filter, add, edit, block list, opt-out, delete. */
+export const contactPages = new Elysia({ name: "contact-pages" })
+  .use(csrfPlugin)
+  .use(authPlugin)
+  .get("/contacts", async ({ admin, csrfToken, cookie, request, query }) => renderList(admin, csrfToken, request, query, { flash: takeFlash(cookie) }), {
+    member: "agent",
+    detail: { hide: true },
+  })
+  .post(
+    "/contacts",
+    async ({ admin, csrfToken, body, request, set, cookie }) => {
+      const values = formBody(body);
+      const raw = { phone: text(values.phone), name: text(values.name), tags: text(values.tags) };
+      const parsed = contactCreateSchema.safeParse(raw);
+      let errors: FieldError[] | undefined;
+      let created: Contact | undefined;
+      if (!parsed.success) errors = zodDetails(parsed.error.issues);
+      else {
+        try {
+          created = await createContact(tenantOfAdmin(admin), parsed.data, actorOf(admin, request));
+        } catch (err) {
+          if (!(err instanceof AppError) || err.code !== "conflict") throw err;
+          errors = [{ path: "phone", message: err.message }];
+        }
+      }
+      if (errors || !created) {
+        set.status = 422;
+        const form = { values: raw, errors: errors ?? [] };
+        if (isHtmx(request)) return <NewContactFormView csrfToken={csrfToken} form={form} />;
+        return renderList(admin, csrfToken, request, {}, { form });
+      }
+      setFlash(cookie, "success", `Added ${created.name ?? created.phone}`);
+      return hxRedirect(request, `/contacts/${created.id}`);
+    },
+    { member: "agent", detail: { hide: true } },
+  )
+  .get(
+    "/contacts/:id",
+    async ({ admin, csrfToken, cookie, params }) => {
+      const contact = await getContact(tenantOfAdmin(admin), params.id);
+      return renderContactPage(admin, csrfToken, contact, { values: contactFormValues(contact) }, takeFlash(cookie));
+    },
+    { member: "agent", params: idParams, detail: { hide: true } },
+  )
+  .post(
+    "/contacts/:id",
+    async ({ admin, csrfToken, params, body, request, set, cookie }) => {
+      const tenant = tenantOfAdmin(admin);
+      const contact = await getContact(tenant, params.id);
+      const values = editValues(formBody(body));
+      const parsed = contactUpdateSchema.safeParse(values);
+      if (!parsed.success) {
+        set.status = 422;
+        const form = { values, errors: zodDetails(parsed.error.issues) };
+        if (isHtmx(request)) return <ContactEditForm contact={contact} csrfToken={csrfToken} form={form} />;
+        return renderContactPage(admin, csrfToken, contact, form);
+      }
+      const updated = await updateContact(tenant, contact.id, parsed.data, actorOf(admin, request));
+      setFlash(cookie, "success", "Contact saved");
+      return hxRedirect(request, `/contacts/${updated.id}`);
+    },
+    { member: "agent", params: idParams, detail: { hide: true } },
+  )
+  .post(
+    "/contacts/:id/:toggle",
+    async ({ admin, params, request, cookie }) => {
+      const toggle = TOGGLES[params.toggle as keyof typeof TOGGLES];
+      if (!toggle) throw new AppError("not_found", "Route not found");
+      const updated = await updateContact(tenantOfAdmin(admin), params.id, toggle, actorOf(admin, request));
+      if (isHtmx(request)) return <ContactRow contact={updated} />;
+      setFlash(cookie, "success", `${updated.name ?? updated.phone}: ${params.toggle.replace("-", " ")}`);
+      return hxRedirect(request, request.headers.get("referer")?.includes("/contacts/") ? `/contacts/${updated.id}` : "/contacts");
+    },
+    { member: "agent", params: z.object({ id: z.string().max(64), toggle: z.string().max(20) }), detail: { hide: true } },
+  )
+  .post(
+    "/contacts/:id/delete",
+    async ({ admin, params, request, cookie }) => {
+      if (!canDeleteContacts(admin)) throw forbidden("Only supervisors and above delete contacts");
+      const contact = await getContact(tenantOfAdmin(admin), params.id);
+      await deleteContact(tenantOfAdmin(admin), contact.id, actorOf(admin, request));
+      setFlash(cookie, "success", `Deleted ${contact.name ?? contact.phone}`);
+      return hxRedirect(request, "/contacts");
+    },
+    { member: "agent", params: idParams, detail: { hide: true } },
+  );

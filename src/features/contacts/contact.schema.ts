@@ -1,0 +1,114 @@
+import { z } from "zod";
+import { toE164 } from "@/lib/phone";
+
+/** Limits shared by the API, the admin forms (maxlength) and the service. */
+export const CONTACT_LIMITS = {
+  nameMax: 120,
+  tagMax: 40,
+  tagsMax: 20,
+  searchMax: 100,
+  checkMax: 100,
+  metadataBytesMax: 16_384,
+  pageDefault: 50,
+  pageMax: 200,
+} as const;
+
+/**
+ * Tags are trimmed, lower-cased and de-duplicated so `VIP`, ` vip` and `vip` are one tag and the tag
+ * filter matches what people typed. Forms send one comma-separated string; the API sends an array.
+ */
+export const tagsSchema = z
+  .union([z.array(z.string()), z.string()])
+  .transform((value) => {
+    const list = Array.isArray(value) ? value : value.split(",");
+    return [...new Set(list.map((t) => t.trim().toLowerCase()).filter(Boolean))];
+  })
+  .pipe(
+    z
+      .array(
+        z
+          .string()
+          .max(CONTACT_LIMITS.tagMax, `A tag has at most ${CONTACT_LIMITS.tagMax} characters`)
+          .regex(/^[\p{L}\p{N}_\-:. ]+$/u, "Tags may contain letters, digits, spaces and - _ : ."),
+      )
+      .max(CONTACT_LIMITS.tagsMax, `At most ${CONTACT_LIMITS.tagsMax} tags`),
+  );
+
+/** A phone in any common notation (or a WhatsApp JID) normalized to E.164. */
+export const phoneSchema = z
+  .string()
+  .trim()
+  .min(1, "Phone is required")
+  .max(40)
+  .transform((value, ctx) => {
+    const e164 = toE164(value);
+    if (!e164) {
+      ctx.addIssue({ code: "custom", message: "Not a valid phone number (use international format, e.g. +5511999990001)" });
+      return z.NEVER;
+    }
+    return e164;
+  });
+
+const nameSchema = z
+  .string()
+  .trim()
+  .max(CONTACT_LIMITS.nameMax, `Name has at most ${CONTACT_LIMITS.nameMax} characters`)
+  .transform((v) => (v === "" ? null : v))
+  .nullable();
+
+const metadataSchema = z
+  .record(z.string(), z.unknown())
+  .refine((m) => JSON.stringify(m).length <= CONTACT_LIMITS.metadataBytesMax, `Metadata is limited to ${CONTACT_LIMITS.metadataBytesMax} bytes of JSON`);
+
+/** Form checkboxes arrive as "on"/"true"/absent; the API sends booleans. */
+export const checkboxSchema = z.union([z.boolean(), z.enum(["on", "true", "false", "1", "0", ""])]).transform((v) => v === true || v === "on" || v === "true" || v === "1");
+
+export const contactCreateSchema = z.object({
+  phone: phoneSchema,
+  name: nameSchema.optional(),
+  tags: tagsSchema.optional(),
+  blocked: checkboxSchema.optional(),
+  optedOut: checkboxSchema.optional(),
+  metadata: metadataSchema.optional(),
+});
+export type ContactCreateInput = z.output<typeof contactCreateSchema>;
+
+/** The phone is the contact's identity on WhatsApp and cannot change; create another contact instead. */
+export const contactUpdateSchema = z.object({
+  name: nameSchema.optional(),
+  tags: tagsSchema.optional(),
+  blocked: checkboxSchema.optional(),
+  optedOut: checkboxSchema.optional(),
+  metadata: metadataSchema.optional(),
+});
+export type ContactUpdateInput = z.output<typeof contactUpdateSchema>;
+
+export const contactListQuerySchema = z.object({
+  q: z.string().trim().max(CONTACT_LIMITS.searchMax).optional(),
+  /** One tag, or several comma-separated: a contact must carry all of them. */
+  tag: z
+    .union([z.string(), z.array(z.string())])
+    // Elysia hands `?tag=a,b` (or a repeated `tag`) over as an array; keep one comma-joined form.
+    .transform((v) => (Array.isArray(v) ? v.join(",") : v).trim())
+    .pipe(z.string().max(CONTACT_LIMITS.tagMax * 5))
+    .optional(),
+  blocked: z.enum(["true", "false"]).optional(),
+  limit: z.coerce.number().int().min(1).max(CONTACT_LIMITS.pageMax).default(CONTACT_LIMITS.pageDefault),
+  cursor: z.string().max(200).optional(),
+});
+export type ContactListQuery = z.output<typeof contactListQuerySchema>;
+
+export const contactCheckSchema = z.object({
+  phones: z.array(z.string().max(40)).min(1, "Send at least one phone").max(CONTACT_LIMITS.checkMax, `At most ${CONTACT_LIMITS.checkMax} phones per call`),
+  /** Which instance asks WhatsApp; defaults to the key's instance or the organization's only connected one. */
+  instanceId: z.uuid().optional(),
+});
+
+export const contactIdParams = z.object({ id: z.string().max(64) });
+
+/** Parses a tag filter string (`vip, lead`) into normalized tags, dropping anything a tag can't be. */
+export function parseTagFilter(tag: string | undefined): string[] {
+  if (!tag) return [];
+  const parsed = tagsSchema.safeParse(tag);
+  return parsed.success ? parsed.data : [];
+}

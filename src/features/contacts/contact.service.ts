@@ -1,0 +1,229 @@
+import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { db, rowsOf, type DbOrTx } from "@/db/client";
+import { contacts, instances } from "@/db/schema";
+import { callProvider } from "@/features/instances/instance.service";
+import { providerFor } from "@/providers";
+import type { Instance } from "@/providers/provider";
+import { recordAudit, type AuditActor } from "@/features/audit/audit.service";
+import { recordEvent } from "@/features/events/event.service";
+import { conflict, notFound } from "@/lib/errors";
+import { toE164 } from "@/lib/phone";
+import { tenantFilter, type Tenant } from "@/lib/tenant";
+import { decodeCursor, encodeCursor, isUuid } from "@/features/conversations/conversation.cursor";
+import { parseTagFilter, type ContactCreateInput, type ContactListQuery, type ContactUpdateInput } from "./contact.schema";
+
+export type Contact = typeof contacts.$inferSelect;
+
+/** Who acts: an admin user or an API key; `request` feeds the audit row's ip and user agent. */
+export type Actor = { type: "user" | "api_key"; id: string; request?: Request };
+
+/** The public JSON shape of a contact (no internal device ownership column). */
+export function contactJson(c: Contact) {
+  return {
+    id: c.id,
+    phone: c.phone,
+    name: c.name,
+    tags: c.tags,
+    blocked: c.blocked,
+    optedOut: c.optedOut,
+    metadata: c.metadata,
+    lastInteractionAt: c.lastInteractionAt,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+  };
+}
+
+const scope = (tenant: Tenant): SQL => tenantFilter(tenant, contacts.organizationId, contacts.deviceId);
+
+/** `%`/`_`/`\` are LIKE wildcards; search text is matched literally. */
+function likeEscape(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * Contacts of the tenant, newest first, keyset-paginated. `q` matches the name (case-insensitive) or,
+ * when it contains digits, the phone; `tag` keeps contacts carrying every listed tag.
+ */
+export async function listContacts(tenant: Tenant, query: ContactListQuery, tx: DbOrTx = db) {
+  const where: SQL[] = [scope(tenant)];
+  const q = query.q?.trim();
+  if (q) {
+    const digits = q.replace(/\D/g, "");
+    const byName = sql`${contacts.name} ilike ${`%${likeEscape(q)}%`}`;
+    where.push(digits.length >= 3 ? sql`(${byName} or ${contacts.phone} like ${`%${digits}%`})` : byName);
+  }
+  const tags = parseTagFilter(query.tag);
+  if (tags.length) where.push(sql`${contacts.tags} @> ${sql`array[${sql.join(tags.map((t) => sql`${t}`), sql`, `)}]::text[]`}`);
+  if (query.blocked) where.push(eq(contacts.blocked, query.blocked === "true"));
+  if (query.cursor) {
+    const c = decodeCursor(query.cursor);
+    where.push(sql`(${contacts.createdAt}, ${contacts.id}) < (${c.sortKey}::timestamptz, ${c.id}::uuid)`);
+  }
+  const rows = await tx
+    .select({ contact: contacts, sortKey: sql<string>`${contacts.createdAt}::text` })
+    .from(contacts)
+    .where(and(...where))
+    .orderBy(desc(contacts.createdAt), desc(contacts.id))
+    .limit(query.limit + 1);
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    data: page.map((r) => r.contact),
+    nextCursor: rows.length > query.limit && last ? encodeCursor(last.sortKey, last.contact.id) : null,
+  };
+}
+
+/** The tenant's contact, or 404 (also for another tenant's id or a malformed id). */
+export async function getContact(tenant: Tenant, id: string, tx: DbOrTx = db): Promise<Contact> {
+  if (!isUuid(id)) throw notFound("Contact");
+  const [row] = await tx.select().from(contacts).where(and(scope(tenant), eq(contacts.id, id))).limit(1);
+  if (!row) throw notFound("Contact");
+  return row;
+}
+
+/** Creates a contact (409 when the phone is already a contact of the tenant) and emits `contact.created`. */
+export async function createContact(tenant: Tenant, input: ContactCreateInput, actor: Actor): Promise<Contact> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(contacts)
+      .values({
+        organizationId: tenant.organizationId,
+        deviceId: tenant.organizationId ? null : tenant.deviceId,
+        phone: input.phone,
+        name: input.name ?? null,
+        tags: input.tags ?? [],
+        blocked: input.blocked ?? false,
+        optedOut: input.optedOut ?? false,
+        metadata: input.metadata ?? {},
+      })
+      .onConflictDoNothing()
+      .returning();
+    if (!row) throw conflict(`A contact with phone ${input.phone} already exists`);
+    await recordEvent(
+      {
+        organizationId: tenant.organizationId,
+        apiKeyId: actor.type === "api_key" ? actor.id : null,
+        deviceId: tenant.organizationId ? null : tenant.deviceId,
+        type: "contact.created",
+        data: { contact: { id: row.id, phone: row.phone, name: row.name } },
+      },
+      tx,
+    );
+    await audit(tenant, actor, "contact.created", row.id, { phone: row.phone }, tx);
+    return row;
+  });
+}
+
+/** Changes name, tags, block list and opt-out flags or metadata; the phone is immutable. */
+export async function updateContact(tenant: Tenant, id: string, input: ContactUpdateInput, actor: Actor): Promise<Contact> {
+  return db.transaction(async (tx) => {
+    const before = await getContact(tenant, id, tx);
+    const patch: Partial<typeof contacts.$inferInsert> = {};
+    if (input.name !== undefined) patch.name = input.name;
+    if (input.tags !== undefined) patch.tags = input.tags;
+    if (input.blocked !== undefined) patch.blocked = input.blocked;
+    if (input.optedOut !== undefined) patch.optedOut = input.optedOut;
+    if (input.metadata !== undefined) patch.metadata = input.metadata;
+    if (Object.keys(patch).length === 0) return before;
+    const [row] = await tx.update(contacts).set(patch).where(and(scope(tenant), eq(contacts.id, before.id))).returning();
+    // Blocking is worth its own audit verb: it changes whether the contact reaches anyone.
+    const action =
+      input.blocked !== undefined && input.blocked !== before.blocked ? (input.blocked ? "contact.blocked" : "contact.unblocked") : "contact.updated";
+    await audit(tenant, actor, action, before.id, { fields: Object.keys(patch) }, tx);
+    return row!;
+  });
+}
+
+/** Deletes the contact with its conversations and messages (cascade). */
+export async function deleteContact(tenant: Tenant, id: string, actor: Actor): Promise<void> {
+  await db.transaction(async (tx) => {
+    const contact = await getContact(tenant, id, tx);
+    await tx.delete(contacts).where(and(scope(tenant), eq(contacts.id, contact.id)));
+    await audit(tenant, actor, "contact.deleted", contact.id, { phone: contact.phone }, tx);
+  });
+}
+
+/** The distinct tags in use (for the admin tag filter), most used first. */
+export async function listTags(tenant: Tenant, limit = 50, tx: DbOrTx = db): Promise<string[]> {
+  const result = await tx.execute(
+    sql`select tag, count(*) as n from ${contacts}, unnest(${contacts.tags}) as tag where ${scope(tenant)} group by tag order by n desc, tag limit ${limit}`,
+  );
+  return rowsOf<{ tag: string }>(result).map((r) => r.tag);
+}
+
+/** Contacts of the tenant with these E.164 phones, keyed by phone. */
+export async function findContactsByPhone(tenant: Tenant, phones: string[], tx: DbOrTx = db): Promise<Map<string, Contact>> {
+  if (phones.length === 0) return new Map();
+  const rows = await tx.select().from(contacts).where(and(scope(tenant), inArray(contacts.phone, phones)));
+  return new Map(rows.map((c) => [c.phone, c]));
+}
+
+export type CheckedPhone = { phone: string; input: string; valid: boolean; exists: boolean; contactId: string | null };
+
+/**
+ * Validates each phone and says whether it `exists`. With `askWhatsApp` (a connected instance's
+ * provider lookup) `exists` means "has WhatsApp"; without one it means "is already a contact".
+ */
+export async function checkPhones(
+  tenant: Tenant,
+  inputs: string[],
+  askWhatsApp?: (phones: string[]) => Promise<Map<string, boolean>>,
+): Promise<CheckedPhone[]> {
+  const normalized = inputs.map((input) => ({ input, phone: toE164(input) }));
+  const valid = [...new Set(normalized.flatMap((n) => (n.phone ? [n.phone] : [])))];
+  const known = await findContactsByPhone(tenant, valid);
+  const onWhatsApp = askWhatsApp && valid.length ? await askWhatsApp(valid) : null;
+  return normalized.map(({ input, phone }) => ({
+    phone: phone ?? input,
+    input,
+    valid: !!phone,
+    exists: !!phone && (onWhatsApp ? onWhatsApp.get(phone) === true : known.has(phone)),
+    contactId: phone ? (known.get(phone)?.id ?? null) : null,
+  }));
+}
+
+async function audit(tenant: Tenant, actor: Actor, action: string, contactId: string, details: Record<string, unknown>, tx: DbOrTx) {
+  // Unclaimed (try-before-sign-up) tenants have no organization to hold an audit trail.
+  if (!tenant.organizationId) return;
+  const auditActor: AuditActor = { type: actor.type, id: actor.id };
+  await recordAudit({ organizationId: tenant.organizationId, actor: auditActor, action, target: { type: "contact", id: contactId }, request: actor.request, details }, tx);
+}
+
+/**
+ * `POST /v1/contacts/check`: picks the instance that asks WhatsApp — the requested one (404 if not
+ * the tenant's), else the key's bound instance, else the tenant's only connected instance — and
+ * falls back to "is a known contact" when none is connected.
+ */
+export async function checkPhonesForKey(
+  tenant: Tenant,
+  phones: string[],
+  opts: { instanceId?: string; boundInstanceId?: string | null },
+): Promise<{ data: CheckedPhone[]; source: "whatsapp" | "contacts"; instanceId: string | null }> {
+  const instance = await pickCheckInstance(tenant, opts);
+  if (!instance) return { data: await checkPhones(tenant, phones), source: "contacts", instanceId: null };
+  const provider = providerFor(instance);
+  const data = await checkPhones(tenant, phones, async (valid) => {
+    const answers = await callProvider("Checking numbers", () => provider.checkNumbers(instance, valid));
+    return new Map(answers.flatMap((a) => {
+      const phone = toE164(a.phone);
+      return phone ? [[phone, a.exists] as const] : [];
+    }));
+  });
+  return { data, source: "whatsapp", instanceId: instance.id };
+}
+
+async function pickCheckInstance(tenant: Tenant, opts: { instanceId?: string; boundInstanceId?: string | null }): Promise<Instance | null> {
+  const owned = tenantFilter(tenant, instances.organizationId, instances.createdByDeviceId);
+  const wanted = opts.instanceId ?? opts.boundInstanceId ?? null;
+  if (wanted) {
+    // A key bound to one instance may not ask through another.
+    if (opts.boundInstanceId && opts.instanceId && opts.instanceId !== opts.boundInstanceId) throw notFound("Instance");
+    const [row] = await db.select().from(instances).where(and(owned, eq(instances.id, wanted))).limit(1);
+    if (!row) throw notFound("Instance");
+    // Asked for explicitly: say it cannot answer rather than silently answering something else.
+    if (opts.instanceId && row.status !== "connected") throw conflict("That instance is not connected; connect it or omit instanceId");
+    return row.status === "connected" ? row : null;
+  }
+  const connected = await db.select().from(instances).where(and(owned, eq(instances.status, "connected"))).limit(2);
+  return connected.length === 1 ? connected[0]! : null;
+}

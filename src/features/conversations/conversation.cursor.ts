@@ -1,0 +1,36 @@
+import { validationFailed } from "@/lib/errors";
+
+/**
+ * Opaque keyset cursors `(sort key, id)`. The sort key is Postgres' own text form of a timestamptz so
+ * microseconds survive the round trip (a JS Date would truncate them and skip or repeat rows).
+ */
+export function encodeCursor(sortKey: string, id: string): string {
+  return Buffer.from(JSON.stringify([sortKey, id])).toString("base64url");
+}
+
+/** Postgres' ISO output for timestamptz, e.g. `2026-01-02 03:04:05.123456+00`. */
+const TIMESTAMPTZ_TEXT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Decodes a cursor from `encodeCursor`; anything else is a 422 on `cursor`, never a SQL error. */
+export function decodeCursor(cursor: string): { sortKey: string; id: string } {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === 2 &&
+      typeof parsed[0] === "string" &&
+      TIMESTAMPTZ_TEXT.test(parsed[0]) &&
+      typeof parsed[1] === "string" &&
+      UUID.test(parsed[1])
+    ) {
+      return { sortKey: parsed[0], id: parsed[1] };
+    }
+  } catch {}
+  throw validationFailed([{ path: "cursor", message: "Invalid cursor" }]);
+}
+
+/** True for a syntactically valid uuid; services answer 404 for anything else instead of a cast error. */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}

@@ -1,0 +1,72 @@
+import { z } from "zod";
+import { CONVERSATION_STATUSES } from "@/db/schema";
+
+export const CONVERSATION_LIMITS = {
+  pageDefault: 30,
+  pageMax: 100,
+  messagesDefault: 50,
+  messagesMax: 200,
+  departmentMax: 60,
+  noteMax: 4096,
+  replyMax: 4096,
+} as const;
+
+const uuidOrEmpty = z.union([z.uuid(), z.literal("")]);
+
+export const conversationListQuerySchema = z.object({
+  status: z.enum([...CONVERSATION_STATUSES, "all"]).optional(),
+  instanceId: z.uuid().optional(),
+  contactId: z.uuid().optional(),
+  /** A user id, `none` (unassigned) or `any` (default: no filter). */
+  assigned: z.union([z.uuid(), z.enum(["none", "any"])]).optional(),
+  handledBy: z.enum(["bot", "human"]).optional(),
+  limit: z.coerce.number().int().min(1).max(CONVERSATION_LIMITS.pageMax).default(CONVERSATION_LIMITS.pageDefault),
+  cursor: z.string().max(200).optional(),
+});
+export type ConversationListQuery = z.output<typeof conversationListQuerySchema>;
+
+export const messageListQuerySchema = z.object({
+  /** `desc` (default) is newest first; `asc` oldest first. */
+  order: z.enum(["asc", "desc"]).default("desc"),
+  limit: z.coerce.number().int().min(1).max(CONVERSATION_LIMITS.messagesMax).default(CONVERSATION_LIMITS.messagesDefault),
+  cursor: z.string().max(200).optional(),
+});
+export type MessageListQuery = z.output<typeof messageListQuerySchema>;
+
+/** `userId: null` unassigns; the user must be a member of the organization (else 422). */
+export const assignSchema = z.object({
+  userId: z.union([z.uuid(), z.null()]).optional(),
+  department: z
+    .string()
+    .trim()
+    .max(CONVERSATION_LIMITS.departmentMax)
+    .transform((v) => (v === "" ? null : v))
+    .nullable()
+    .optional(),
+});
+export type AssignInput = z.output<typeof assignSchema>;
+
+/** The admin form posts `userId=""` for "unassigned". */
+export const assignFormSchema = z.object({
+  userId: uuidOrEmpty.transform((v) => (v === "" ? null : v)),
+  department: assignSchema.shape.department,
+});
+
+export const handoffSchema = z.object({
+  /** `human` (default) stops every automation until resolved; `bot` gives the conversation back. */
+  to: z.enum(["human", "bot"]).default("human"),
+});
+
+export const statusFormSchema = z.object({ status: z.enum(CONVERSATION_STATUSES) });
+
+export const noteSchema = z.object({
+  body: z.string().trim().min(1, "Write something").max(CONVERSATION_LIMITS.noteMax, `At most ${CONVERSATION_LIMITS.noteMax} characters`),
+});
+
+/** The inbox reply box: `kind=note` stores a private note, anything else sends to WhatsApp. */
+export const replyFormSchema = z.object({
+  body: z.string().trim().min(1, "Write a message").max(CONVERSATION_LIMITS.replyMax, `At most ${CONVERSATION_LIMITS.replyMax} characters`),
+  kind: z.enum(["reply", "note"]).default("reply"),
+});
+
+export const conversationIdParams = z.object({ id: z.string().max(64) });

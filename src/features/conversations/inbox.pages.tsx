@@ -1,0 +1,286 @@
+import { Elysia } from "elysia";
+import { z } from "zod";
+import { csrfPlugin } from "@/auth/csrf";
+import { authPlugin, type AdminContext } from "@/auth/plugin";
+import { queueOutboundMessage } from "@/features/messages/message.service";
+import { AppError, zodDetails, type FieldError } from "@/lib/errors";
+import { takeFlash } from "@/lib/flash";
+import { hxRedirect, hxTrigger, isHtmx } from "@/lib/htmx";
+import { sseResponse } from "@/lib/live";
+import type { Tenant } from "@/lib/tenant";
+import { ConversationHeader, MessageList, OlderMessages, ReplyForm } from "@views/inbox/_conversation";
+import { ConversationList, type InboxFilters } from "@views/inbox/_list";
+import { MessageBubble } from "@views/inbox/_message";
+import { InboxPage } from "@views/inbox/index";
+import { CONVERSATION_LIMITS, assignFormSchema, handoffSchema, replyFormSchema, statusFormSchema } from "./conversation.schema";
+import {
+  addPrivateNote,
+  assignConversation,
+  findConversationMessage,
+  getConversation,
+  handoffConversation,
+  listAssignableMembers,
+  listConversationMessages,
+  listConversations,
+  markConversationRead,
+  orgInboxTopic,
+  resolveConversation,
+  setConversationStatus,
+  type ConversationActor,
+  type ConversationRow,
+} from "./conversation.service";
+
+const filtersSchema = z.object({
+  status: z.enum(["open", "pending", "resolved", "all"]).catch("open").default("open"),
+  mine: z
+    .string()
+    .optional()
+    .transform((v) => v === "1" || v === "true" || v === "on"),
+  cursor: z.string().max(200).optional().catch(undefined),
+  open: z.string().max(64).optional().catch(undefined),
+});
+
+/** Filters from the query string; a bad value falls back to the default instead of failing the page. */
+function filtersOf(query: Record<string, unknown>): InboxFilters & { cursor?: string; open?: string } {
+  const parsed = filtersSchema.safeParse(query);
+  return parsed.success ? parsed.data : { status: "open", mine: false };
+}
+
+const tenantOfAdmin = (admin: AdminContext): Tenant => ({ organizationId: admin.organization.id });
+const actorOf = (admin: AdminContext, request: Request): ConversationActor => ({ type: "user", id: admin.user.id, request });
+const idParams = z.object({ id: z.string().max(64) });
+const formBody = (body: unknown) => (body && typeof body === "object" ? (body as Record<string, unknown>) : {});
+
+async function listFor(admin: AdminContext, filters: InboxFilters, cursor?: string) {
+  return listConversations(tenantOfAdmin(admin), {
+    status: filters.status,
+    assigned: filters.mine ? admin.user.id : undefined,
+    limit: CONVERSATION_LIMITS.pageDefault,
+    cursor,
+  });
+}
+
+/** The latest page of messages, oldest first for reading, with the cursor to load older ones. */
+async function recentMessages(admin: AdminContext, conversationId: string) {
+  const page = await listConversationMessages(tenantOfAdmin(admin), conversationId, { order: "desc", limit: CONVERSATION_LIMITS.messagesDefault });
+  return { messages: page.data.reverse(), olderCursor: page.nextCursor };
+}
+
+/**
+ * Live frames share one database read per message across every open inbox of this process (a burst
+ * of receipts would otherwise cost one query per tab).
+ */
+const bubbleCache = new Map<string, Promise<string | null>>();
+function renderBubble(tenant: Tenant, messageId: string, status: string): Promise<string | null> {
+  const key = `${tenant.organizationId}:${messageId}:${status}`;
+  let cached = bubbleCache.get(key);
+  if (!cached) {
+    cached = findConversationMessage(tenant, messageId).then(async (m) => (m ? String(await (<MessageBubble message={m} />)) : null));
+    bubbleCache.set(key, cached);
+    setTimeout(() => bubbleCache.delete(key), 2_000).unref?.();
+  }
+  return cached;
+}
+
+/** Header actions answer with the refreshed header (htmx) or go back to the conversation. */
+async function headerResponse(request: Request, admin: AdminContext, row: ConversationRow, query: Record<string, unknown>) {
+  if (!isHtmx(request)) return hxRedirect(request, `/inbox/${row.conversation.id}`);
+  const members = await listAssignableMembers(admin.organization.id);
+  return <ConversationHeader row={row} members={members} meId={admin.user.id} filters={filtersOf(query)} />;
+}
+
+function actionError(err: unknown): FieldError[] | null {
+  if (!(err instanceof AppError)) return null;
+  // Expected refusals of the send path become a message under the reply box, not an error page.
+  if (err.code === "validation_failed") return err.details?.length ? err.details.map((d) => ({ path: "body", message: d.message })) : [{ path: "body", message: err.message }];
+  if (err.code === "conflict" || err.code === "quota_exceeded" || err.code === "rate_limited" || err.code === "provider_error") return [{ path: "body", message: err.message }];
+  return null;
+}
+
+/** Admin inbox: conversation list, conversation view, reply/notes, assignment, resolution, live updates. */
+export const inboxPages = new Elysia({ name: "inbox-pages" })
+  .use(csrfPlugin)
+  .use(authPlugin)
+  .get(
+    "/inbox",
+    async ({ admin, csrfToken, cookie, query }) => {
+      const filters = filtersOf(query);
+      const page = await listFor(admin, filters, filters.cursor);
+      return <InboxPage admin={admin} csrfToken={csrfToken} flash={takeFlash(cookie)} filters={filters} rows={page.data} nextCursor={page.nextCursor} cursor={filters.cursor} />;
+    },
+    { member: "agent", detail: { hide: true } },
+  )
+  .get(
+    "/inbox/list",
+    async ({ admin, query }) => {
+      const filters = filtersOf(query);
+      // The open conversation is being read right now: keep its unread counter at zero.
+      if (filters.open) await markConversationRead(tenantOfAdmin(admin), filters.open);
+      const page = await listFor(admin, filters, filters.cursor);
+      return <ConversationList rows={page.data} filters={filters} nextCursor={page.nextCursor} openId={filters.open} cursor={filters.cursor} />;
+    },
+    { member: "agent", detail: { hide: true } },
+  )
+  .get(
+    "/inbox/stream",
+    ({ admin, request }) => {
+      const tenant = tenantOfAdmin(admin);
+      return sseResponse(request, orgInboxTopic(admin.organization.id), async (data) => {
+        const conversationId = typeof data.conversationId === "string" ? data.conversationId : null;
+        if (!conversationId) return null;
+        if (typeof data.messageId === "string") {
+          const html = await renderBubble(tenant, data.messageId, typeof data.status === "string" ? data.status : "");
+          if (html) return { event: "msg", data: html };
+        }
+        return { event: "conversation", data: JSON.stringify({ conversationId }) };
+      });
+    },
+    { member: "agent", detail: { hide: true } },
+  )
+  .get(
+    "/inbox/:id",
+    async ({ admin, csrfToken, cookie, params, query }) => {
+      const tenant = tenantOfAdmin(admin);
+      const filters = filtersOf(query);
+      const row = await getConversation(tenant, params.id);
+      // Opening a conversation reads it.
+      await markConversationRead(tenant, row.conversation.id);
+      row.conversation.unreadCount = 0;
+      const [page, recent, members] = await Promise.all([listFor(admin, filters), recentMessages(admin, row.conversation.id), listAssignableMembers(admin.organization.id)]);
+      return (
+        <InboxPage
+          admin={admin}
+          csrfToken={csrfToken}
+          flash={takeFlash(cookie)}
+          filters={filters}
+          rows={page.data}
+          nextCursor={page.nextCursor}
+          open={{ row, messages: recent.messages, olderCursor: recent.olderCursor, members }}
+        />
+      );
+    },
+    { member: "agent", params: idParams, detail: { hide: true } },
+  )
+  .get(
+    "/inbox/:id/header",
+    async ({ admin, params, query }) => {
+      const row = await getConversation(tenantOfAdmin(admin), params.id);
+      const members = await listAssignableMembers(admin.organization.id);
+      return <ConversationHeader row={row} members={members} meId={admin.user.id} filters={filtersOf(query)} />;
+    },
+    { member: "agent", params: idParams, detail: { hide: true } },
+  )
+  .get(
+    "/inbox/:id/messages",
+    async ({ admin, params }) => {
+      const row = await getConversation(tenantOfAdmin(admin), params.id);
+      const recent = await recentMessages(admin, row.conversation.id);
+      return <MessageList conversationId={row.conversation.id} messages={recent.messages} olderCursor={recent.olderCursor} />;
+    },
+    { member: "agent", params: idParams, detail: { hide: true } },
+  )
+  .get(
+    "/inbox/:id/older",
+    async ({ admin, params, query }) => {
+      const cursor = typeof query.cursor === "string" ? query.cursor : undefined;
+      const page = await listConversationMessages(tenantOfAdmin(admin), params.id, { order: "desc", limit: CONVERSATION_LIMITS.messagesDefault, cursor });
+      return (
+        <>
+          <OlderMessages conversationId={params.id} cursor={page.nextCursor} />
+          {page.data.reverse().map((m) => (
+            <MessageBubble message={m} />
+          ))}
+        </>
+      );
+    },
+    { member: "agent", params: idParams, detail: { hide: true } },
+  )
+  .post(
+    "/inbox/:id/reply",
+    async ({ admin, csrfToken, params, body, request, set }) => {
+      const tenant = tenantOfAdmin(admin);
+      const row = await getConversation(tenant, params.id);
+      const values = formBody(body);
+      const parsed = replyFormSchema.safeParse(values);
+      let errors: FieldError[] | undefined;
+      if (!parsed.success) {
+        errors = zodDetails(parsed.error.issues);
+      } else if (parsed.data.kind === "note") {
+        await addPrivateNote(tenant, row.conversation.id, admin.user.id, parsed.data.body);
+      } else {
+        try {
+          // A reply is an outbound message sent by a user through the conversation's instance.
+          await queueOutboundMessage(
+            { tenant, sentBy: "user", userId: admin.user.id, actor: { type: "user", id: admin.user.id }, request },
+            { instanceId: row.conversation.instanceId, to: row.contact.phone, type: "text", text: parsed.data.body },
+          );
+        } catch (err) {
+          errors = actionError(err) ?? undefined;
+          if (!errors) throw err;
+        }
+      }
+      if (!isHtmx(request)) {
+        if (!errors) return hxRedirect(request, `/inbox/${row.conversation.id}`);
+        // A plain form post gets the whole page back, the reply box keeping the text and the error.
+        set.status = 422;
+        const [page, recent, members] = await Promise.all([listFor(admin, { status: "open", mine: false }), recentMessages(admin, row.conversation.id), listAssignableMembers(admin.organization.id)]);
+        const reply = { values: { body: String(values.body ?? "") }, errors };
+        return (
+          <InboxPage
+            admin={admin}
+            csrfToken={csrfToken}
+            filters={{ status: "open", mine: false }}
+            rows={page.data}
+            nextCursor={page.nextCursor}
+            open={{ row, messages: recent.messages, olderCursor: recent.olderCursor, members, reply }}
+          />
+        );
+      }
+      if (errors) {
+        set.status = 422;
+        return <ReplyForm row={row} values={{ body: String(values.body ?? "") }} errors={errors} />;
+      }
+      // Fresh, empty form; the message list reloads so the new message shows even without the live stream.
+      Object.assign(set.headers, hxTrigger({ "inbox:sent": { conversationId: row.conversation.id } }));
+      return <ReplyForm row={row} />;
+    },
+    { member: "agent", params: idParams, detail: { hide: true } },
+  )
+  .post(
+    "/inbox/:id/assign",
+    async ({ admin, params, body, request, query }) => {
+      const parsed = assignFormSchema.safeParse(formBody(body));
+      if (!parsed.success) throw new AppError("validation_failed", "Choose a member", zodDetails(parsed.error.issues));
+      const row = await assignConversation(tenantOfAdmin(admin), params.id, { userId: parsed.data.userId, department: parsed.data.department }, actorOf(admin, request));
+      return headerResponse(request, admin, row, query);
+    },
+    { member: "agent", params: idParams, detail: { hide: true } },
+  )
+  .post(
+    "/inbox/:id/resolve",
+    async ({ admin, params, request, query }) => {
+      const row = await resolveConversation(tenantOfAdmin(admin), params.id, actorOf(admin, request));
+      return headerResponse(request, admin, row, query);
+    },
+    { member: "agent", params: idParams, detail: { hide: true } },
+  )
+  .post(
+    "/inbox/:id/handoff",
+    async ({ admin, params, body, request, query }) => {
+      const parsed = handoffSchema.safeParse(formBody(body));
+      if (!parsed.success) throw new AppError("validation_failed", "Invalid hand-off", zodDetails(parsed.error.issues));
+      const row = await handoffConversation(tenantOfAdmin(admin), params.id, parsed.data.to, actorOf(admin, request));
+      return headerResponse(request, admin, row, query);
+    },
+    { member: "agent", params: idParams, detail: { hide: true } },
+  )
+  .post(
+    "/inbox/:id/status",
+    async ({ admin, params, body, request, query }) => {
+      const parsed = statusFormSchema.safeParse(formBody(body));
+      if (!parsed.success) throw new AppError("validation_failed", "Invalid status", zodDetails(parsed.error.issues));
+      const row = await setConversationStatus(tenantOfAdmin(admin), params.id, parsed.data.status, actorOf(admin, request));
+      return headerResponse(request, admin, row, query);
+    },
+    { member: "agent", params: idParams, detail: { hide: true } },
+  );

@@ -1,0 +1,73 @@
+// Live inbox: one EventSource on /inbox/stream (Server-Sent Events). The server pushes rendered
+// message bubbles ("msg", upserted by id so receipts move the ticks in place) and bare conversation
+// changes ("conversation"); the conversation list and header are re-fetched through htmx.
+(function () {
+  var root = document.getElementById("inbox");
+  if (!root || !window.EventSource) return;
+  var source = new EventSource(root.getAttribute("data-stream"));
+  var listTimer = null;
+
+  function refresh(id) {
+    var el = document.getElementById(id);
+    if (el && window.htmx) window.htmx.trigger(el, "inbox:refresh");
+  }
+  // Bursts (a message and its receipts) collapse into one list refresh.
+  function refreshListSoon() {
+    clearTimeout(listTimer);
+    listTimer = setTimeout(function () { refresh("conversation-list"); }, 250);
+  }
+  function openConversationId() {
+    var list = document.getElementById("messages");
+    return list ? list.getAttribute("data-conversation-id") : null;
+  }
+
+  source.addEventListener("msg", function (e) {
+    var tpl = document.createElement("template");
+    tpl.innerHTML = e.data.trim();
+    var bubble = tpl.content.firstElementChild;
+    var list = document.getElementById("messages");
+    if (bubble && list && bubble.getAttribute("data-conversation-id") === openConversationId()) {
+      var nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+      var existing = document.getElementById(bubble.id);
+      if (existing) existing.replaceWith(bubble);
+      else {
+        var empty = list.querySelector(".empty");
+        if (empty) empty.remove();
+        list.appendChild(bubble);
+        refresh("conv-header");
+      }
+      if (window.htmx) window.htmx.process(bubble);
+      if (nearBottom || !existing) list.scrollTop = list.scrollHeight;
+    }
+    refreshListSoon();
+  });
+
+  source.addEventListener("conversation", function (e) {
+    try {
+      var data = JSON.parse(e.data);
+      if (data.conversationId === openConversationId()) refresh("conv-header");
+    } catch (_) {}
+    refreshListSoon();
+  });
+
+  // After a reconnect the stream has no backlog: catch up once.
+  source.addEventListener("ready", function () {
+    if (root.getAttribute("data-connected") === "1") {
+      refreshListSoon();
+      refresh("messages");
+    }
+    root.setAttribute("data-connected", "1");
+  });
+
+  // Start at the newest message; keep there after the list is reloaded (e.g. after sending).
+  function scrollDown() {
+    var list = document.getElementById("messages");
+    if (list) list.scrollTop = list.scrollHeight;
+  }
+  scrollDown();
+  document.body.addEventListener("htmx:afterSwap", function (e) {
+    var el = (e.detail && e.detail.elt) || e.target;
+    if (el && el.id === "messages") scrollDown();
+  });
+  window.addEventListener("pagehide", function () { source.close(); });
+})();

@@ -1,0 +1,148 @@
+import type { AdminContext } from "@/auth/plugin";
+import { CONTACT_LIMITS } from "@/features/contacts/contact.schema";
+import type { Contact } from "@/features/contacts/contact.service";
+import type { FieldError } from "@/lib/errors";
+import type { Flash } from "@/lib/flash";
+import { AdminLayout } from "../layouts/admin";
+import { CsrfField, EmptyState, Field } from "../components/ui";
+import { ContactRow } from "./_row";
+
+export type ContactFilters = { q?: string; tag?: string; blocked?: "true" | "false" };
+
+function queryString(filters: ContactFilters, cursor?: string | null): string {
+  const params = new URLSearchParams();
+  if (filters.q) params.set("q", filters.q);
+  if (filters.tag) params.set("tag", filters.tag);
+  if (filters.blocked) params.set("blocked", filters.blocked);
+  if (cursor) params.set("cursor", cursor);
+  const s = params.toString();
+  return s ? `?${s}` : "";
+}
+
+/** The table and its pager; also the htmx fragment answering search/filter changes. */
+export function ContactResults({ contacts, nextCursor, filters }: { contacts: Contact[]; nextCursor: string | null; filters: ContactFilters }) {
+  return (
+    <div id="contact-results">
+      {contacts.length === 0 ? (
+        <EmptyState>{filters.q || filters.tag || filters.blocked ? "No contact matches these filters." : "No contacts yet. They appear when someone writes to one of your instances, or add one above."}</EmptyState>
+      ) : (
+        <div class="table-wrap">
+          <table class="stack-table">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Phone</th>
+                <th>Tags</th>
+                <th>Status</th>
+                <th>Last interaction</th>
+                <th>
+                  <span class="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {contacts.map((c) => (
+                <ContactRow contact={c} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {nextCursor ? (
+        <p>
+          <a class="button secondary" href={`/contacts${queryString(filters, nextCursor)}`}>
+            Next page →
+          </a>
+        </p>
+      ) : (
+        ""
+      )}
+    </div>
+  );
+}
+
+export type NewContactForm = { values?: Record<string, string>; errors?: FieldError[] };
+
+/** "Add contact" form; re-rendered with field errors (422). */
+export function NewContactFormView({ csrfToken, form }: { csrfToken: string; form?: NewContactForm }) {
+  const v = form?.values ?? {};
+  return (
+    <details id="new-contact" class="card" open={!!form?.errors}>
+      <summary>Add a contact</summary>
+      <form method="post" action="/contacts" hx-post="/contacts" hx-target="#new-contact" hx-swap="outerHTML" class="form-grid">
+        <CsrfField token={csrfToken} />
+        <Field label="Phone" name="phone" value={v.phone} errors={form?.errors} required maxlength={40} placeholder="+5511999990001" autocomplete="off" />
+        <Field label="Name" name="name" value={v.name} errors={form?.errors} maxlength={CONTACT_LIMITS.nameMax} />
+        <Field label="Tags" name="tags" value={v.tags} errors={form?.errors} hint="Comma-separated, e.g. vip, lead" maxlength={CONTACT_LIMITS.tagMax * CONTACT_LIMITS.tagsMax} />
+        <div class="row">
+          <button type="submit">Add contact</button>
+        </div>
+      </form>
+    </details>
+  );
+}
+
+type Props = {
+  admin: AdminContext;
+  csrfToken: string;
+  flash?: Flash;
+  contacts: Contact[];
+  nextCursor: string | null;
+  filters: ContactFilters;
+  tags: string[];
+  form?: NewContactForm;
+};
+
+export function ContactsPage(props: Props) {
+  const { filters } = props;
+  return (
+    <AdminLayout title="Contacts" admin={props.admin} csrfToken={props.csrfToken} active="contacts" flash={props.flash}>
+      <link rel="stylesheet" href="/static/inbox.css" />
+      <h1>Contacts</h1>
+      <NewContactFormView csrfToken={props.csrfToken} form={props.form} />
+      <form
+        method="get"
+        action="/contacts"
+        class="filters row"
+        role="search"
+        hx-get="/contacts"
+        hx-target="#contact-results"
+        hx-swap="outerHTML"
+        hx-push-url="true"
+        hx-trigger="submit, input changed delay:300ms from:#contact-q, change from:#contact-tag, change from:#contact-blocked"
+      >
+        <label for="contact-q" class="sr-only">
+          Search
+        </label>
+        <input id="contact-q" type="search" name="q" value={filters.q ?? ""} placeholder="Search name or phone" maxlength={CONTACT_LIMITS.searchMax} />
+        <label for="contact-tag" class="sr-only">
+          Tag
+        </label>
+        <select id="contact-tag" name="tag">
+          <option value="">All tags</option>
+          {props.tags.map((t) => (
+            <option value={t} selected={filters.tag === t} safe>
+              {t}
+            </option>
+          ))}
+        </select>
+        <label for="contact-blocked" class="sr-only">
+          Block list
+        </label>
+        <select id="contact-blocked" name="blocked">
+          <option value="">Everyone</option>
+          <option value="true" selected={filters.blocked === "true"}>
+            Blocked only
+          </option>
+          <option value="false" selected={filters.blocked === "false"}>
+            Not blocked
+          </option>
+        </select>
+        <button type="submit" class="secondary">
+          Filter
+        </button>
+      </form>
+      <ContactResults contacts={props.contacts} nextCursor={props.nextCursor} filters={filters} />
+    </AdminLayout>
+  );
+}

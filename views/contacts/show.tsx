@@ -1,0 +1,101 @@
+import type { AdminContext } from "@/auth/plugin";
+import { CONTACT_LIMITS } from "@/features/contacts/contact.schema";
+import type { Contact } from "@/features/contacts/contact.service";
+import type { ConversationRow } from "@/features/conversations/conversation.service";
+import type { FieldError } from "@/lib/errors";
+import type { Flash } from "@/lib/flash";
+import { AdminLayout } from "../layouts/admin";
+import { Badge, CsrfField, EmptyState, Field, Time, fieldError } from "../components/ui";
+import { ContactFlags } from "./_row";
+
+export type ContactForm = { values: { name: string; tags: string; blocked: boolean; optedOut: boolean }; errors?: FieldError[] };
+
+export function contactFormValues(c: Contact): ContactForm["values"] {
+  return { name: c.name ?? "", tags: c.tags.join(", "), blocked: c.blocked, optedOut: c.optedOut };
+}
+
+/** The edit form; posted plainly or by htmx, re-rendered with field errors (422). */
+export function ContactEditForm({ contact, csrfToken, form }: { contact: Contact; csrfToken: string; form: ContactForm }) {
+  const v = form.values;
+  const flagError = fieldError(form.errors, "blocked") ?? fieldError(form.errors, "optedOut");
+  return (
+    <form id="contact-form" method="post" action={`/contacts/${contact.id}`} hx-post={`/contacts/${contact.id}`} hx-target="#contact-form" hx-swap="outerHTML" class="card">
+      <CsrfField token={csrfToken} />
+      <Field label="Name" name="name" value={v.name} errors={form.errors} maxlength={CONTACT_LIMITS.nameMax} />
+      <Field label="Tags" name="tags" value={v.tags} errors={form.errors} hint="Comma-separated, e.g. vip, lead" maxlength={CONTACT_LIMITS.tagMax * CONTACT_LIMITS.tagsMax} />
+      <div class="field">
+        <label class="check">
+          <input type="checkbox" name="blocked" value="on" checked={v.blocked} /> Blocked — messages from this contact are ignored and nothing is sent to it
+        </label>
+        <label class="check">
+          <input type="checkbox" name="optedOut" value="on" checked={v.optedOut} /> Opted out — the contact asked not to receive messages
+        </label>
+        {flagError ? <small class="error" safe>{flagError}</small> : ""}
+      </div>
+      <div class="row">
+        <button type="submit">Save</button>
+      </div>
+    </form>
+  );
+}
+
+type Props = {
+  admin: AdminContext;
+  csrfToken: string;
+  flash?: Flash;
+  contact: Contact;
+  form: ContactForm;
+  conversations: ConversationRow[];
+  canDelete: boolean;
+};
+
+export function ContactPage({ admin, csrfToken, flash, contact, form, conversations, canDelete }: Props) {
+  return (
+    <AdminLayout title={contact.name || contact.phone} admin={admin} csrfToken={csrfToken} active="contacts" flash={flash}>
+      <link rel="stylesheet" href="/static/inbox.css" />
+      <p>
+        <a href="/contacts">← Contacts</a>
+      </p>
+      <h1 safe>{contact.name || contact.phone}</h1>
+      <p class="row">
+        <span class="nowrap" safe>
+          {contact.phone}
+        </span>
+        <ContactFlags contact={contact} />
+        <span class="muted small">
+          Added <Time at={contact.createdAt} />
+        </span>
+      </p>
+      <ContactEditForm contact={contact} csrfToken={csrfToken} form={form} />
+      <h2>Conversations</h2>
+      {conversations.length === 0 ? (
+        <EmptyState>No conversation with this contact yet.</EmptyState>
+      ) : (
+        <ul class="plain-list">
+          {conversations.map((row) => (
+            <li>
+              <a href={`/inbox/${row.conversation.id}`} safe>
+                {row.instance.name}
+              </a>{" "}
+              <Badge tone={row.conversation.status === "resolved" ? "muted" : "ok"}>{row.conversation.status}</Badge>{" "}
+              <span class="muted small" safe>
+                {row.conversation.lastMessagePreview ?? ""}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {canDelete ? (
+        <form method="post" action={`/contacts/${contact.id}/delete`} class="danger-zone card">
+          <CsrfField token={csrfToken} />
+          <p class="small">Deleting a contact also deletes its conversations and messages.</p>
+          <button type="submit" class="danger" onclick="return confirm('Delete this contact and its conversations?')">
+            Delete contact
+          </button>
+        </form>
+      ) : (
+        ""
+      )}
+    </AdminLayout>
+  );
+}

@@ -1,0 +1,195 @@
+import Html from "@kitajs/html";
+import { CONVERSATION_LIMITS } from "@/features/conversations/conversation.schema";
+import type { ConversationRow, Message } from "@/features/conversations/conversation.service";
+import type { FieldError } from "@/lib/errors";
+import { Badge, fieldError } from "../components/ui";
+import { MessageBubble } from "./_message";
+import { inboxQuery, type InboxFilters } from "./_list";
+
+export type Member = { id: string; name: string | null; email: string };
+
+/**
+ * Header with the conversation's state and its actions (assign, resolve, hand-off, status). Every
+ * action answers with this fragment; it refreshes itself when the live stream reports a change.
+ */
+export function ConversationHeader({ row, members, meId, filters }: { row: ConversationRow; members: Member[]; meId: string; filters: InboxFilters }) {
+  const c = row.conversation;
+  const base = `/inbox/${c.id}`;
+  const post = (path: string) => ({ method: "post", action: `${base}/${path}`, "hx-post": `${base}/${path}`, "hx-target": "#conv-header", "hx-swap": "outerHTML" });
+  return (
+    <header id="conv-header" class="conv-header" data-conversation-id={c.id} hx-get={`${base}/header${inboxQuery(filters)}`} hx-trigger="inbox:refresh" hx-swap="outerHTML">
+      <div class="conv-title">
+        <a href={`/inbox${inboxQuery(filters)}`} class="back-link" aria-label="Back to the conversation list">
+          ←
+        </a>
+        <div>
+          <h1 class="conv-name" safe>
+            {row.contact.name || row.contact.phone}
+          </h1>
+          <p class="small muted">
+            <a href={`/contacts/${row.contact.id}`} safe>
+              {row.contact.phone}
+            </a>
+            <span safe>{` · ${row.instance.name}`}</span>
+            {row.instance.status !== "connected" ? <Badge tone="bad">{Html.escapeHtml(`instance ${row.instance.status}`)}</Badge> : ""}
+          </p>
+        </div>
+      </div>
+      <div class="conv-state row small">
+        <Badge tone={c.status === "open" ? "ok" : c.status === "pending" ? "warn" : "muted"}>{c.status}</Badge>
+        <Badge tone={c.handledBy === "human" ? "warn" : "muted"}>{c.handledBy === "human" ? "handled by a human" : "handled by the bot"}</Badge>
+        {row.assignee ? <span safe>{`Assigned to ${row.assignee.name || row.assignee.email}`}</span> : <span class="muted">Unassigned</span>}
+        {c.department ? <span class="muted" safe>{`· ${c.department}`}</span> : ""}
+      </div>
+      <div class="conv-actions row">
+        {row.assignee?.id !== meId ? (
+          <form {...post("assign")}>
+            <input type="hidden" name="userId" value={meId} />
+            <button type="submit" class="secondary small-button">
+              Assign to me
+            </button>
+          </form>
+        ) : (
+          ""
+        )}
+        <form {...post("assign")} class="row assign-form">
+          <label for="assign-user" class="sr-only">
+            Assign to
+          </label>
+          <select id="assign-user" name="userId">
+            <option value="">Unassigned</option>
+            {members.map((m) => (
+              <option value={m.id} selected={m.id === c.assignedUserId} safe>
+                {m.name || m.email}
+              </option>
+            ))}
+          </select>
+          <button type="submit" class="secondary small-button">
+            Assign
+          </button>
+        </form>
+        {c.handledBy === "bot" ? (
+          <form {...post("handoff")}>
+            <input type="hidden" name="to" value="human" />
+            <button type="submit" class="secondary small-button" title="Stops every automation until resolved">
+              Hand off to human
+            </button>
+          </form>
+        ) : (
+          <form {...post("handoff")}>
+            <input type="hidden" name="to" value="bot" />
+            <button type="submit" class="secondary small-button">
+              Back to bot
+            </button>
+          </form>
+        )}
+        {c.status !== "pending" && c.status !== "resolved" ? (
+          <form {...post("status")}>
+            <input type="hidden" name="status" value="pending" />
+            <button type="submit" class="secondary small-button">
+              Mark pending
+            </button>
+          </form>
+        ) : (
+          ""
+        )}
+        {c.status === "resolved" ? (
+          <form {...post("status")}>
+            <input type="hidden" name="status" value="open" />
+            <button type="submit" class="secondary small-button">
+              Reopen
+            </button>
+          </form>
+        ) : (
+          <form {...post("resolve")}>
+            <button type="submit" class="small-button">
+              Resolve
+            </button>
+          </form>
+        )}
+      </div>
+    </header>
+  );
+}
+
+/**
+ * Messages oldest → newest. `olderCursor` renders a "load older" control that replaces itself with
+ * the previous page. The live script appends or replaces bubbles by id.
+ */
+export function MessageList({ conversationId, messages, olderCursor }: { conversationId: string; messages: Message[]; olderCursor: string | null }) {
+  return (
+    <div
+      id="messages"
+      class="messages"
+      data-conversation-id={conversationId}
+      hx-get={`/inbox/${conversationId}/messages`}
+      hx-trigger="inbox:refresh, inbox:sent from:body"
+      hx-swap="outerHTML"
+      aria-live="polite"
+    >
+      <OlderMessages conversationId={conversationId} cursor={olderCursor} />
+      {messages.length === 0 ? <p class="empty">No messages yet.</p> : ""}
+      {messages.map((m) => (
+        <MessageBubble message={m} />
+      ))}
+    </div>
+  );
+}
+
+export function OlderMessages({ conversationId, cursor }: { conversationId: string; cursor: string | null }) {
+  if (!cursor) return "";
+  const url = `/inbox/${conversationId}/older?cursor=${encodeURIComponent(cursor)}`;
+  return (
+    <div class="older">
+      <a href={url} hx-get={url} hx-target="closest .older" hx-swap="outerHTML">
+        Load older messages
+      </a>
+    </div>
+  );
+}
+
+/** The reply box: "Send" goes to WhatsApp through the instance, "Add private note" stays internal. */
+export function ReplyForm({ row, values, errors }: { row: ConversationRow; values?: { body?: string }; errors?: FieldError[] }) {
+  const c = row.conversation;
+  const error = fieldError(errors, "body");
+  const cannotSend = row.contact.blocked ? "This contact is blocked: replies are not sent (notes still work)." : row.contact.optedOut ? "This contact opted out: replies are not sent (notes still work)." : null;
+  return (
+    <form id="reply-form" class="reply-form" method="post" action={`/inbox/${c.id}/reply`} hx-post={`/inbox/${c.id}/reply`} hx-target="#reply-form" hx-swap="outerHTML">
+      <label for="reply-body" class="sr-only">
+        Message
+      </label>
+      <textarea id="reply-body" name="body" rows="3" maxlength={CONVERSATION_LIMITS.replyMax} placeholder="Type a reply…" required aria-invalid={error ? "true" : undefined} safe>
+        {values?.body ?? ""}
+      </textarea>
+      {error ? <small class="error" safe>{error}</small> : ""}
+      {cannotSend ? <small class="hint">{cannotSend}</small> : ""}
+      <div class="row reply-actions">
+        <button type="submit" name="kind" value="reply" disabled={!!cannotSend}>
+          Send
+        </button>
+        <button type="submit" name="kind" value="note" class="secondary">
+          Add private note
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** The whole right-hand pane for one conversation. */
+export function ConversationPane(props: {
+  row: ConversationRow;
+  messages: Message[];
+  olderCursor: string | null;
+  members: Member[];
+  meId: string;
+  filters: InboxFilters;
+  reply?: { values?: { body?: string }; errors?: FieldError[] };
+}) {
+  return (
+    <section class="conversation" aria-label="Conversation">
+      <ConversationHeader row={props.row} members={props.members} meId={props.meId} filters={props.filters} />
+      <MessageList conversationId={props.row.conversation.id} messages={props.messages} olderCursor={props.olderCursor} />
+      <ReplyForm row={props.row} values={props.reply?.values} errors={props.reply?.errors} />
+    </section>
+  );
+}

@@ -1,0 +1,128 @@
+import type { Message } from "@/features/conversations/conversation.service";
+import { Time } from "../components/ui";
+
+/** Only http(s) URLs become links or images: a `javascript:` URL from a payload must never be clickable. */
+export function safeUrl(value: unknown): string | null {
+  if (typeof value !== "string" || value.length > 4096) return null;
+  try {
+    const url = new URL(value);
+    return url.protocol === "http:" || url.protocol === "https:" ? url.toString() : null;
+  } catch {
+    return null;
+  }
+}
+
+function num(value: unknown): number | null {
+  const n = typeof value === "string" ? Number(value) : value;
+  return typeof n === "number" && Number.isFinite(n) ? n : null;
+}
+
+function str(value: unknown): string {
+  return typeof value === "string" ? value : "";
+}
+
+const TICKS: Record<Message["status"], { mark: string; label: string }> = {
+  queued: { mark: "🕓", label: "Queued" },
+  sent: { mark: "✓", label: "Sent" },
+  delivered: { mark: "✓✓", label: "Delivered" },
+  read: { mark: "✓✓", label: "Read" },
+  failed: { mark: "⚠", label: "Failed" },
+};
+
+/** WhatsApp-style status ticks for outbound messages (the error is shown for failures). */
+export function StatusTicks({ message }: { message: Message }) {
+  const tick = TICKS[message.status];
+  return (
+    <span class={`ticks ticks-${message.status}`} title={tick.label} data-status={message.status}>
+      <span aria-hidden="true" safe>
+        {tick.mark}
+      </span>
+      <span class="tick-label" safe>
+        {message.status === "failed" && message.error ? `${tick.label}: ${message.error}` : tick.label}
+      </span>
+    </span>
+  );
+}
+
+/** Media, location, contact cards and reactions rendered as links/thumbnails; text as text. */
+function MessageContent({ message }: { message: Message }) {
+  const media = (message.media ?? {}) as Record<string, unknown>;
+  const body = message.body ?? "";
+  const caption = str(media.caption);
+  switch (message.type) {
+    case "image":
+    case "sticker": {
+      const url = safeUrl(media.url);
+      return (
+        <>
+          {url ? (
+            <a href={url} target="_blank" rel="noopener noreferrer nofollow" class="media-link">
+              <img src={url} alt={caption || (message.type === "sticker" ? "Sticker" : "Image")} loading="lazy" class="thumb" />
+            </a>
+          ) : (
+            <span class="muted">{message.type === "sticker" ? "Sticker" : "Image"} (no preview)</span>
+          )}
+          {caption || body ? <p class="body" safe>{caption || body}</p> : ""}
+        </>
+      );
+    }
+    case "audio":
+    case "video":
+    case "document": {
+      const url = safeUrl(media.url);
+      const label = str(media.fileName) || { audio: "Audio", video: "Video", document: "Document" }[message.type];
+      return (
+        <>
+          {url ? (
+            <a href={url} target="_blank" rel="noopener noreferrer nofollow" class="media-link" safe>
+              {`${message.type === "document" ? "📄" : message.type === "audio" ? "🎤" : "🎬"} ${label}`}
+            </a>
+          ) : (
+            <span class="muted" safe>{label}</span>
+          )}
+          {caption || body ? <p class="body" safe>{caption || body}</p> : ""}
+        </>
+      );
+    }
+    case "location": {
+      const lat = num(media.latitude);
+      const lon = num(media.longitude);
+      const name = str(media.name) || str(media.address) || "Location";
+      if (lat === null || lon === null) return <p class="body" safe>{body || name}</p>;
+      const href = `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=16/${lat}/${lon}`;
+      return (
+        <p class="body">
+          <a href={href} target="_blank" rel="noopener noreferrer nofollow" safe>
+            {`📍 ${name}`}
+          </a>{" "}
+          <span class="muted small" safe>{`${lat.toFixed(5)}, ${lon.toFixed(5)}`}</span>
+        </p>
+      );
+    }
+    case "contact":
+      return <p class="body" safe>{`👤 ${str(media.name) || body} ${str(media.phone)}`.trim()}</p>;
+    case "reaction":
+      return <p class="body reaction" safe>{body || str(media.emoji) || "Reaction"}</p>;
+    default:
+      return <p class="body" safe>{body}</p>;
+  }
+}
+
+/**
+ * One message bubble. Its id is stable (`msg-<id>`) so a live update (new message or a receipt moving
+ * the ticks) replaces it in place; `data-conversation-id` lets the page ignore other conversations.
+ */
+export function MessageBubble({ message }: { message: Message }) {
+  const kind = message.isPrivateNote ? "note" : message.direction;
+  return (
+    <div id={`msg-${message.id}`} class={`bubble bubble-${kind}`} data-conversation-id={message.conversationId} data-status={message.status}>
+      {message.isPrivateNote ? <span class="note-label">Private note</span> : ""}
+      <MessageContent message={message} />
+      <span class="meta">
+        <Time at={message.createdAt} />
+        {message.sentBy && message.direction === "outbound" && !message.isPrivateNote ? <span class="muted" safe>{` · ${message.sentBy}`}</span> : ""}
+        {message.direction === "outbound" && !message.isPrivateNote ? <StatusTicks message={message} /> : ""}
+      </span>
+    </div>
+  );
+}

@@ -1,0 +1,47 @@
+import type { AdminContext } from "@/auth/plugin";
+import type { ConversationRow, Message } from "@/features/conversations/conversation.service";
+import type { FieldError } from "@/lib/errors";
+import type { Flash } from "@/lib/flash";
+import { AdminLayout } from "../layouts/admin";
+import { ConversationPane, type Member } from "./_conversation";
+import { ConversationList, InboxFilterBar, type InboxFilters } from "./_list";
+
+type Props = {
+  admin: AdminContext;
+  csrfToken: string;
+  flash?: Flash;
+  filters: InboxFilters;
+  rows: ConversationRow[];
+  nextCursor: string | null;
+  cursor?: string;
+  open?: { row: ConversationRow; messages: Message[]; olderCursor: string | null; members: Member[]; reply?: { values?: { body?: string }; errors?: FieldError[] } };
+};
+
+/**
+ * Two panes on wide screens (list | conversation); on narrow screens one at a time — the list at
+ * /inbox, the conversation (with a back link) at /inbox/:id. `static/inbox.js` keeps both live.
+ */
+export function InboxPage(props: Props) {
+  const open = props.open;
+  const title = open ? open.row.contact.name || open.row.contact.phone : "Inbox";
+  return (
+    <AdminLayout title={title} admin={props.admin} csrfToken={props.csrfToken} active="inbox" flash={props.flash}>
+      <link rel="stylesheet" href="/static/inbox.css" />
+      <div id="inbox" class={open ? "inbox has-conversation" : "inbox"} data-stream="/inbox/stream">
+        <section class="inbox-list" aria-label="Conversations">
+          <h1 class="inbox-title">Inbox</h1>
+          <InboxFilterBar filters={props.filters} />
+          <ConversationList rows={props.rows} filters={props.filters} nextCursor={props.nextCursor} openId={open?.row.conversation.id} cursor={props.cursor} />
+        </section>
+        <div class="inbox-pane">
+          {open ? (
+            <ConversationPane row={open.row} messages={open.messages} olderCursor={open.olderCursor} members={open.members} reply={open.reply} meId={props.admin.user.id} filters={props.filters} />
+          ) : (
+            <p class="empty inbox-placeholder">Select a conversation to read and reply.</p>
+          )}
+        </div>
+      </div>
+      <script src="/static/inbox.js" defer></script>
+    </AdminLayout>
+  );
+}
