@@ -1,3 +1,3 @@
 // Each worker module registers itself with registerWorker() on import; list them here.
-export {};
+import "./outbound.worker";
 import "./delivery.worker";

@@ -1,0 +1,131 @@
+import { Elysia } from "elysia";
+import { z } from "zod";
+import { authPlugin, resolveApiKey } from "@/auth/plugin";
+import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
+import { tenantOf } from "@/lib/tenant";
+import {
+  connectResultSchema,
+  createInstanceSchema,
+  instanceIdParams,
+  instanceJson,
+  instanceJsonSchema,
+  listInstancesQuery,
+  pairingCodeSchema,
+  updateInstanceSchema,
+} from "./instance.schema";
+import {
+  connectInstance,
+  createInstance,
+  deleteInstance,
+  getInstance,
+  getInstanceQr,
+  listInstances,
+  logoutInstance,
+  requestPairingCode,
+  updateInstance,
+  type InstanceScope,
+} from "./instance.service";
+
+/** What an API key may see: its tenant, and only its own instance when it is bound to one. */
+export function keyScope(apiKey: VerifiedApiKey, request?: Request): InstanceScope {
+  return { tenant: tenantOf(apiKey), instanceId: apiKey.instanceId, actor: { type: "api_key", id: apiKey.id }, request };
+}
+
+/** Rejects requests without a valid key (any scope; routes check theirs). Verification is cached. */
+export async function requireAnyApiKey(request: Request): Promise<void> {
+  await resolveApiKey(request.headers, "");
+}
+
+const tags = ["Instances"];
+const one = z.object({ data: instanceJsonSchema });
+
+/** `/v1/instances`: WhatsApp numbers — create, pair (QR or pairing code), log out, delete. */
+export const instanceApi = new Elysia({ name: "instance-api", prefix: "/v1/instances" })
+  .use(authPlugin)
+  // Authenticate before body validation, so a caller without a valid key gets 401, not a 422 about its body.
+  .onTransform(({ request }) => requireAnyApiKey(request))
+  .get(
+    "/",
+    async ({ apiKey, query }) => {
+      const page = await listInstances(keyScope(apiKey), query);
+      return { data: page.data.map(instanceJson), nextCursor: page.nextCursor };
+    },
+    {
+      apiKey: "instances:read",
+      query: listInstancesQuery,
+      response: { 200: z.object({ data: z.array(instanceJsonSchema), nextCursor: z.string().nullable() }) },
+      detail: { tags, summary: "List instances" },
+    },
+  )
+  .post(
+    "/",
+    async ({ apiKey, body, request, set }) => {
+      const instance = await createInstance(keyScope(apiKey, request), body);
+      set.status = 201;
+      return { data: instanceJson(instance) };
+    },
+    {
+      apiKey: "instances:write",
+      body: createInstanceSchema,
+      detail: { tags, summary: "Create an instance", description: "`provider`: sandbox (default), wuzapi or cloud (needs `config`: phoneNumberId, accessToken, appSecret, verifyToken — stored encrypted, never returned)." },
+    },
+  )
+  .get("/:id", async ({ apiKey, params }) => ({ data: instanceJson(await getInstance(keyScope(apiKey), params.id)) }), {
+    apiKey: "instances:read",
+    params: instanceIdParams,
+    response: { 200: one },
+    detail: { tags, summary: "Get an instance" },
+  })
+  .patch(
+    "/:id",
+    async ({ apiKey, params, body, request }) => ({ data: instanceJson(await updateInstance(keyScope(apiKey, request), params.id, body)) }),
+    {
+      apiKey: "instances:write",
+      params: instanceIdParams,
+      body: updateInstanceSchema,
+      response: { 200: one },
+      detail: { tags, summary: "Rename, change the daily limit or rotate cloud credentials" },
+    },
+  )
+  .delete(
+    "/:id",
+    async ({ apiKey, params, query, request }) => {
+      const deleted = await deleteInstance(keyScope(apiKey, request), params.id, { force: query.force === "true" });
+      return { data: { id: deleted.id, deleted: true } };
+    },
+    {
+      apiKey: "instances:write",
+      params: instanceIdParams,
+      query: z.object({ force: z.enum(["true", "false"]).optional() }),
+      detail: { tags, summary: "Delete an instance", description: "`?force=true` deletes even when the provider cannot be reached." },
+    },
+  )
+  .post("/:id/connect", async ({ apiKey, params }) => connectInstance(keyScope(apiKey), params.id), {
+    apiKey: "instances:write",
+    params: instanceIdParams,
+    response: { 200: connectResultSchema },
+    detail: { tags, summary: "Connect: start the session and get a QR code (`image` is a PNG data URL)" },
+  })
+  .get("/:id/qr", async ({ apiKey, params }) => getInstanceQr(keyScope(apiKey), params.id), {
+    apiKey: "instances:read",
+    params: instanceIdParams,
+    response: { 200: connectResultSchema },
+    detail: { tags, summary: "Current QR code and status" },
+  })
+  .post("/:id/pairing-code", async ({ apiKey, params, body }) => requestPairingCode(keyScope(apiKey), params.id, body.phone), {
+    apiKey: "instances:write",
+    params: instanceIdParams,
+    body: pairingCodeSchema,
+    response: { 200: z.object({ code: z.string() }) },
+    detail: { tags, summary: "Pair by phone number: returns the code to type on the phone" },
+  })
+  .post(
+    "/:id/logout",
+    async ({ apiKey, params, request }) => ({ data: instanceJson(await logoutInstance(keyScope(apiKey, request), params.id)) }),
+    {
+      apiKey: "instances:write",
+      params: instanceIdParams,
+      response: { 200: one },
+      detail: { tags, summary: "Log the WhatsApp session out" },
+    },
+  );

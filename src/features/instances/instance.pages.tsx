@@ -1,0 +1,278 @@
+import { Elysia } from "elysia";
+import { z } from "zod";
+import { csrfPlugin } from "@/auth/csrf";
+import { authPlugin, type AdminContext } from "@/auth/plugin";
+import { can } from "@/auth/roles";
+import { queueOutboundMessage } from "@/features/messages/message.service";
+import { testMessageSchema } from "@/features/messages/message.schema";
+import { AppError, zodDetails, type FieldError } from "@/lib/errors";
+import { setFlash, takeFlash } from "@/lib/flash";
+import { hxRedirect, isHtmx } from "@/lib/htmx";
+import { sandboxInbound, sandboxPair } from "@/providers/sandbox";
+import { ConnectionPanel } from "@views/instances/_connection";
+import { CreateInstanceForm, PairingForm, RenameForm, SimulatorForm, TestMessageForm, type FormState } from "@views/instances/_forms";
+import { InstancesPage } from "@views/instances/index";
+import { InstancePage, type InstancePageState } from "@views/instances/show";
+import { createInputFromForm, createInstanceSchema, pairingCodeSchema, simulateInboundSchema } from "./instance.schema";
+import {
+  connectInstance,
+  createInstance,
+  deleteInstance,
+  getInstance,
+  getInstanceQr,
+  listAllInstances,
+  logoutInstance,
+  requestPairingCode,
+  updateInstance,
+  type InstanceScope,
+} from "./instance.service";
+import { isPairing } from "@views/instances/_status";
+
+/** Expected failures a form shows inline (422) instead of an error page. */
+const INLINE_CODES = new Set(["validation_failed", "conflict", "provider_error", "quota_exceeded", "rate_limited"]);
+
+/** Runs a form action; expected failures come back as field errors, everything else propagates. */
+export async function attempt<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; errors: FieldError[] }> {
+  try {
+    return { ok: true, value: await fn() };
+  } catch (err) {
+    if (err instanceof AppError && INLINE_CODES.has(err.code)) {
+      const details = err.code === "validation_failed" && err.details?.length ? err.details : [];
+      // Keep the summary message too when details are only general ("(body)").
+      const general = details.length === 0 || details.every((d) => d.path === "(body)") ? [{ path: "(body)", message: err.message }] : [];
+      return { ok: false, errors: [...details.filter((d) => d.path !== "(body)"), ...general] };
+    }
+    throw err;
+  }
+}
+
+/** Form posts are urlencoded objects of strings. */
+function formValues(body: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (body && typeof body === "object") {
+    for (const [k, v] of Object.entries(body as Record<string, unknown>)) if (typeof v === "string" && k !== "_csrf") out[k] = v;
+  }
+  return out;
+}
+
+function adminScope(admin: AdminContext, request: Request): InstanceScope {
+  return { tenant: { organizationId: admin.organization.id }, actor: { type: "user", id: admin.user.id }, request };
+}
+
+function requireManager(admin: AdminContext) {
+  if (!can.manageInstances(admin.role)) throw new AppError("forbidden", "Only supervisors and admins manage instances");
+}
+
+/**
+ * The connection panel's data: the instance and, while pairing, a fresh QR code. Shared with /try.
+ * A provider failure shows inside the panel rather than breaking the page.
+ */
+export async function connectionState(scope: InstanceScope, id: string) {
+  let instance = await getInstance(scope, id);
+  let qr: { code: string; image: string } | undefined;
+  let error: string | undefined;
+  if (isPairing(instance.status)) {
+    const result = await attempt(() => getInstanceQr(scope, id));
+    if (result.ok) {
+      qr = result.value.qr;
+      if (result.value.status !== instance.status) instance = await getInstance(scope, id);
+    } else error = result.errors.map((e) => e.message).join(" ");
+  }
+  return { instance, qr, error };
+}
+
+/** Runs a connection action (connect, scan, log out) and answers with the refreshed panel. */
+export async function connectionAction(scope: InstanceScope, id: string, action: () => Promise<unknown>) {
+  const result = await attempt(action);
+  const state = await connectionState(scope, id);
+  return { ...state, error: result.ok ? state.error : result.errors.map((e) => e.message).join(" ") };
+}
+
+const idParams = z.object({ id: z.string().max(64) });
+
+type PanelContext = { admin: AdminContext; csrfToken: string; params: { id: string }; request: Request; cookie: Parameters<typeof setFlash>[0] };
+
+/** Connect / simulate scan / log out from the instance page: answers with the refreshed panel. */
+async function panelAction({ admin, csrfToken, params, request, cookie }: PanelContext, run: (scope: InstanceScope, id: string) => Promise<unknown>) {
+  requireManager(admin);
+  const scope = adminScope(admin, request);
+  const { instance, qr, error } = await connectionAction(scope, params.id, () => run(scope, params.id));
+  if (!isHtmx(request)) {
+    if (error) setFlash(cookie, "error", error);
+    return hxRedirect(request, `/instances/${instance.id}`);
+  }
+  return <ConnectionPanel instance={instance} csrfToken={csrfToken} qr={qr} error={error} base={`/instances/${instance.id}`} canManage />;
+}
+const hide = { hide: true };
+
+/** Admin pages for instances: list + create, and one page per instance with live connection status. */
+export const instancePages = new Elysia({ name: "instance-pages" })
+  .use(csrfPlugin)
+  .use(authPlugin)
+  .get(
+    "/instances",
+    async ({ admin, csrfToken, cookie }) => {
+      const instances = await listAllInstances({ tenant: { organizationId: admin.organization.id } });
+      return (
+        <InstancesPage
+          admin={admin}
+          csrfToken={csrfToken}
+          flash={takeFlash(cookie)}
+          instances={instances}
+          canManage={can.manageInstances(admin.role)}
+          maxInstances={admin.organization.maxInstances}
+        />
+      );
+    },
+    { member: "agent", detail: hide },
+  )
+  .post(
+    "/instances",
+    async ({ admin, csrfToken, body, request, set, cookie }) => {
+      requireManager(admin);
+      const values = formValues(body);
+      const parsed = createInstanceSchema.safeParse(createInputFromForm(values));
+      const result = parsed.success
+        ? await attempt(() => createInstance(adminScope(admin, request), parsed.data))
+        : ({ ok: false, errors: zodDetails(parsed.error.issues) } as const);
+      if (result.ok) {
+        setFlash(cookie, "success", `Created ${result.value.name}. Connect it to pair a phone.`);
+        return hxRedirect(request, `/instances/${result.value.id}`);
+      }
+      set.status = 422;
+      // Secrets typed into the form are never echoed back.
+      const form: FormState = { values: { name: values.name ?? "", provider: values.provider ?? "sandbox", phoneNumberId: values.phoneNumberId ?? "" }, errors: result.errors };
+      if (isHtmx(request)) return <CreateInstanceForm csrfToken={csrfToken} state={form} />;
+      const instances = await listAllInstances({ tenant: { organizationId: admin.organization.id } });
+      return <InstancesPage admin={admin} csrfToken={csrfToken} instances={instances} canManage form={form} maxInstances={admin.organization.maxInstances} />;
+    },
+    { member: "supervisor", detail: hide },
+  )
+  .get(
+    "/instances/:id",
+    async ({ admin, csrfToken, cookie, params, request }) => {
+      const scope = adminScope(admin, request);
+      const { instance, qr, error } = await connectionState(scope, params.id);
+      return (
+        <InstancePage
+          admin={admin}
+          csrfToken={csrfToken}
+          flash={takeFlash(cookie)}
+          instance={instance}
+          canManage={can.manageInstances(admin.role)}
+          state={{ qr, connectionError: error }}
+        />
+      );
+    },
+    { member: "agent", params: idParams, detail: hide },
+  )
+  .get(
+    "/instances/:id/connection",
+    async ({ admin, csrfToken, params, request }) => {
+      const { instance, qr, error } = await connectionState(adminScope(admin, request), params.id);
+      return (
+        <ConnectionPanel instance={instance} csrfToken={csrfToken} qr={qr} error={error} base={`/instances/${instance.id}`} canManage={can.manageInstances(admin.role)} />
+      );
+    },
+    { member: "agent", params: idParams, detail: hide },
+  )
+  .post("/instances/:id/connect", (ctx) => panelAction(ctx, (scope, id) => connectInstance(scope, id)), { member: "supervisor", params: idParams, detail: hide })
+  .post("/instances/:id/scan", (ctx) => panelAction(ctx, async (scope, id) => sandboxPair(await getInstance(scope, id))), {
+    member: "supervisor",
+    params: idParams,
+    detail: hide,
+  })
+  .post("/instances/:id/logout", (ctx) => panelAction(ctx, (scope, id) => logoutInstance(scope, id)), { member: "supervisor", params: idParams, detail: hide })
+  .post(
+    "/instances/:id/pairing-code",
+    async ({ admin, csrfToken, params, request, body, set }) => {
+      requireManager(admin);
+      const scope = adminScope(admin, request);
+      const instance = await getInstance(scope, params.id);
+      const values = formValues(body);
+      const parsed = pairingCodeSchema.safeParse(values);
+      const result = parsed.success ? await attempt(() => requestPairingCode(scope, instance.id, parsed.data.phone)) : ({ ok: false, errors: zodDetails(parsed.error.issues) } as const);
+      const state: FormState & { code?: string } = result.ok ? { values, code: result.value.code } : { values, errors: result.errors };
+      if (!result.ok) set.status = 422;
+      if (isHtmx(request)) return <PairingForm base={`/instances/${instance.id}`} csrfToken={csrfToken} state={state} code={state.code} />;
+      return <InstancePage admin={admin} csrfToken={csrfToken} instance={instance} canManage state={{ pairing: state }} />;
+    },
+    { member: "supervisor", params: idParams, detail: hide },
+  )
+  .post(
+    "/instances/:id/rename",
+    async ({ admin, csrfToken, params, request, body, set, cookie }) => {
+      requireManager(admin);
+      const scope = adminScope(admin, request);
+      const values = formValues(body);
+      const parsed = z.object({ name: createInstanceSchema.shape.name }).safeParse(values);
+      const result = parsed.success ? await attempt(() => updateInstance(scope, params.id, { name: parsed.data.name })) : ({ ok: false, errors: zodDetails(parsed.error.issues) } as const);
+      if (result.ok && !isHtmx(request)) {
+        setFlash(cookie, "success", "Name saved");
+        return hxRedirect(request, `/instances/${result.value.id}`);
+      }
+      const instance = result.ok ? result.value : await getInstance(scope, params.id);
+      const state: FormState = result.ok ? { notice: "Name saved" } : { values, errors: result.errors };
+      if (!result.ok) set.status = 422;
+      if (isHtmx(request)) return <RenameForm instance={instance} csrfToken={csrfToken} state={state} />;
+      return <InstancePage admin={admin} csrfToken={csrfToken} instance={instance} canManage state={{ rename: state }} />;
+    },
+    { member: "supervisor", params: idParams, detail: hide },
+  )
+  .post(
+    "/instances/:id/test-message",
+    async ({ admin, csrfToken, params, request, body, set, cookie }) => {
+      requireManager(admin);
+      const scope = adminScope(admin, request);
+      const instance = await getInstance(scope, params.id);
+      const values = formValues(body);
+      const parsed = testMessageSchema.safeParse(values);
+      const result = parsed.success
+        ? await attempt(() =>
+            queueOutboundMessage({ ...scope, sentBy: "user", userId: admin.user.id }, { type: "text", instanceId: instance.id, to: parsed.data.to, text: parsed.data.text }),
+          )
+        : ({ ok: false, errors: zodDetails(parsed.error.issues) } as const);
+      const notice = parsed.success ? `Queued for ${parsed.data.to}; it goes out in a moment.` : undefined;
+      if (result.ok && !isHtmx(request)) {
+        setFlash(cookie, "success", notice!);
+        return hxRedirect(request, `/instances/${instance.id}`);
+      }
+      const state: FormState = result.ok ? { values: { to: values.to ?? "" }, notice } : { values, errors: result.errors };
+      if (!result.ok) set.status = 422;
+      if (isHtmx(request)) return <TestMessageForm base={`/instances/${instance.id}`} csrfToken={csrfToken} state={state} />;
+      return <InstancePage admin={admin} csrfToken={csrfToken} instance={instance} canManage state={{ test: state }} />;
+    },
+    { member: "supervisor", params: idParams, detail: hide },
+  )
+  .post(
+    "/instances/:id/simulate-inbound",
+    async ({ admin, csrfToken, params, request, body, set, cookie }) => {
+      requireManager(admin);
+      const scope = adminScope(admin, request);
+      const instance = await getInstance(scope, params.id);
+      const values = formValues(body);
+      const parsed = simulateInboundSchema.safeParse(values);
+      const result = parsed.success ? await attempt(() => sandboxInbound(instance, parsed.data)) : ({ ok: false, errors: zodDetails(parsed.error.issues) } as const);
+      const notice = parsed.success ? `Received “${parsed.data.text.slice(0, 60)}” from ${parsed.data.from}.` : undefined;
+      if (result.ok && !isHtmx(request)) {
+        setFlash(cookie, "success", notice!);
+        return hxRedirect(request, `/instances/${instance.id}`);
+      }
+      const state: FormState = result.ok ? { values: { from: values.from ?? "", name: values.name ?? "" }, notice } : { values, errors: result.errors };
+      if (!result.ok) set.status = 422;
+      if (isHtmx(request)) return <SimulatorForm base={`/instances/${instance.id}`} csrfToken={csrfToken} state={state} />;
+      return <InstancePage admin={admin} csrfToken={csrfToken} instance={instance} canManage state={{ simulate: state }} />;
+    },
+    { member: "supervisor", params: idParams, detail: hide },
+  )
+  .post(
+    "/instances/:id/delete",
+    async ({ admin, params, request, cookie }) => {
+      requireManager(admin);
+      // The admin confirmed; a provider that cannot be reached must not keep the instance alive.
+      const deleted = await deleteInstance(adminScope(admin, request), params.id, { force: true });
+      setFlash(cookie, "success", `Deleted ${deleted.name}`);
+      return hxRedirect(request, "/instances");
+    },
+    { member: "supervisor", params: idParams, detail: hide },
+  );

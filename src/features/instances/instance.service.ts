@@ -1,0 +1,316 @@
+import { and, count, desc, eq, isNull, sql } from "drizzle-orm";
+import { db, type DbOrTx } from "@/db/client";
+import { instances, organizations } from "@/db/schema";
+import { recordAudit, type AuditActor } from "@/features/audit/audit.service";
+import { decodeCursor, encodeCursor, isUuid } from "./instance.cursor";
+import { ingestInbound } from "@/features/inbound/inbound.service";
+import { AppError, notFound, validationFailed } from "@/lib/errors";
+import { publishLive } from "@/lib/live";
+import { log } from "@/lib/logger";
+import { toE164 } from "@/lib/phone";
+import { tenantFilter, type Tenant } from "@/lib/tenant";
+import { encryptCloudConfig, providerFor } from "@/providers";
+import { ProviderError, type Instance, type InstanceStatus } from "@/providers/provider";
+import { qrDataUrl } from "@/providers/qr";
+import {
+  VISITOR_MAX_INSTANCES,
+  type CreateInstanceInput,
+  type UpdateInstanceInput,
+} from "./instance.schema";
+
+export type { Instance };
+
+/**
+ * Who is acting on instances: the tenant (organization or unclaimed visitor device) and, for API keys
+ * bound to one instance, that instance — such a key sees no other.
+ */
+export type InstanceScope = { tenant: Tenant; instanceId?: string | null; actor?: AuditActor; request?: Request };
+
+export type ConnectResult = { status: InstanceStatus; qr?: { code: string; image: string } };
+
+/** Live topic of one instance: status changes and fresh QR codes, for the admin and /try pages. */
+export const instanceTopic = (instanceId: string) => `instance:${instanceId}`;
+
+function scopeFilter(scope: InstanceScope) {
+  const filters = [tenantFilter(scope.tenant, instances.organizationId, instances.createdByDeviceId)];
+  if (scope.instanceId) filters.push(eq(instances.id, scope.instanceId));
+  return and(...filters)!;
+}
+
+/** Runs a provider call; its failures become 502 `provider_error` with the provider's reason. */
+export async function callProvider<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ProviderError) throw new AppError("provider_error", `${what} failed: ${err.message}`);
+    if (err instanceof AppError) throw err;
+    log.error("provider call crashed", { what, err: err instanceof Error ? err.message : String(err) });
+    throw new AppError("provider_error", `${what} failed: the WhatsApp provider did not answer as expected`);
+  }
+}
+
+// ——— Reads ———
+
+export async function listInstances(
+  scope: InstanceScope,
+  page: { limit: number; cursor?: string },
+  tx: DbOrTx = db,
+): Promise<{ data: Instance[]; nextCursor: string | null }> {
+  const filters = [scopeFilter(scope)];
+  if (page.cursor) {
+    const c = decodeCursor(page.cursor);
+    filters.push(sql`(${instances.createdAt}, ${instances.id}) < (${c.sortKey}::timestamptz, ${c.id}::uuid)`);
+  }
+  const rows = await tx
+    .select({ instance: instances, sortKey: sql<string>`${instances.createdAt}::text` })
+    .from(instances)
+    .where(and(...filters))
+    .orderBy(desc(instances.createdAt), desc(instances.id))
+    .limit(page.limit + 1);
+  const more = rows.length > page.limit;
+  const data = rows.slice(0, page.limit);
+  const last = data.at(-1);
+  return { data: data.map((r) => r.instance), nextCursor: more && last ? encodeCursor(last.sortKey, last.instance.id) : null };
+}
+
+/** Every instance of the scope (admin list, pickers), newest first. */
+export async function listAllInstances(scope: InstanceScope, tx: DbOrTx = db): Promise<Instance[]> {
+  return tx.select().from(instances).where(scopeFilter(scope)).orderBy(desc(instances.createdAt), desc(instances.id));
+}
+
+/** One instance the scope may see, or 404 (also for another tenant's id and malformed ids). */
+export async function getInstance(scope: InstanceScope, id: string, tx: DbOrTx = db): Promise<Instance> {
+  if (!isUuid(id)) throw notFound("Instance");
+  const [row] = await tx
+    .select()
+    .from(instances)
+    .where(and(eq(instances.id, id), scopeFilter(scope)))
+    .limit(1);
+  if (!row) throw notFound("Instance");
+  return row;
+}
+
+// ——— Writes ———
+
+/** Counts and locks what the limit check needs, so two concurrent creates cannot both pass it. */
+async function assertInstanceQuota(tx: DbOrTx, tenant: Tenant, provider: string) {
+  if (tenant.organizationId !== null) {
+    const [org] = await tx
+      .select({ maxInstances: organizations.maxInstances, plan: organizations.plan })
+      .from(organizations)
+      .where(eq(organizations.id, tenant.organizationId))
+      .for("update");
+    if (!org) throw notFound("Organization");
+    const [used] = await tx.select({ n: count() }).from(instances).where(eq(instances.organizationId, tenant.organizationId));
+    if ((used?.n ?? 0) >= org.maxInstances) {
+      throw validationFailed(
+        [{ path: "(body)", message: `Instance limit reached: your plan allows ${org.maxInstances}` }],
+        `This organization already has ${used?.n} of ${org.maxInstances} instances allowed by its plan; delete one or raise the limit`,
+      );
+    }
+    return;
+  }
+  if (provider !== "sandbox") {
+    throw validationFailed([{ path: "provider", message: "Sign up to connect a real number; before that only sandbox instances are available" }]);
+  }
+  // Serialize creates of one visitor device on its row (there is no organization row to lock yet).
+  await tx.execute(sql`select 1 from devices where id = ${tenant.deviceId} for update`);
+  const [used] = await tx
+    .select({ n: count() })
+    .from(instances)
+    .where(and(isNull(instances.organizationId), eq(instances.createdByDeviceId, tenant.deviceId)));
+  if ((used?.n ?? 0) >= VISITOR_MAX_INSTANCES) {
+    throw validationFailed(
+      [{ path: "(body)", message: "Visitors can try one sandbox instance; sign up to create more" }],
+      "Visitors can try one sandbox instance; sign up to create more",
+    );
+  }
+}
+
+/**
+ * Creates an instance after checking the plan's instance limit, then lets the provider prepare its
+ * side (e.g. a WuzAPI user). A provider failure removes the half-created row and answers 502.
+ */
+export async function createInstance(scope: InstanceScope, input: CreateInstanceInput): Promise<Instance> {
+  if (scope.instanceId) throw new AppError("forbidden", "This API key is bound to one instance and cannot create others");
+  const { tenant } = scope;
+  const created = await db.transaction(async (tx) => {
+    await assertInstanceQuota(tx, tenant, input.provider);
+    const [row] = await tx
+      .insert(instances)
+      .values({
+        organizationId: tenant.organizationId,
+        createdByDeviceId: tenant.deviceId ?? null,
+        name: input.name,
+        provider: input.provider,
+        providerConfig: input.provider === "cloud" && input.config ? encryptCloudConfig(input.config) : {},
+        maxMessagesPerDay: input.maxMessagesPerDay ?? null,
+      })
+      .returning();
+    await recordAudit(
+      {
+        organizationId: tenant.organizationId,
+        actor: scope.actor ?? { type: "system" },
+        action: "instance.created",
+        target: { type: "instance", id: row!.id },
+        request: scope.request,
+        details: { name: row!.name, provider: row!.provider },
+      },
+      tx,
+    );
+    return row!;
+  });
+  const provider = providerFor(created);
+  if (!provider.provision) return created;
+  try {
+    const fields = await callProvider("Preparing the instance at the provider", () => provider.provision!(created));
+    if (Object.keys(fields).length === 0) return created;
+    const [updated] = await db.update(instances).set(fields).where(eq(instances.id, created.id)).returning();
+    return updated ?? created;
+  } catch (err) {
+    await db.delete(instances).where(eq(instances.id, created.id));
+    throw err;
+  }
+}
+
+export async function updateInstance(scope: InstanceScope, id: string, input: UpdateInstanceInput): Promise<Instance> {
+  return db.transaction(async (tx) => {
+    const instance = await getInstance(scope, id, tx);
+    const set: Partial<typeof instances.$inferInsert> = {};
+    if (input.name !== undefined) set.name = input.name;
+    if (input.maxMessagesPerDay !== undefined) {
+      // A visitor's sandbox cannot lift its own limit before signing up.
+      if (!instance.organizationId && input.maxMessagesPerDay !== null && input.maxMessagesPerDay > 0) {
+        throw validationFailed([{ path: "maxMessagesPerDay", message: "Sign up to change the daily limit" }]);
+      }
+      set.maxMessagesPerDay = input.maxMessagesPerDay;
+    }
+    if (input.config !== undefined) {
+      if (instance.provider !== "cloud") throw validationFailed([{ path: "config", message: "Only cloud instances have a configuration" }]);
+      set.providerConfig = encryptCloudConfig(input.config, instance.providerConfig ?? {});
+    }
+    if (Object.keys(set).length === 0) return instance;
+    const [updated] = await tx.update(instances).set(set).where(eq(instances.id, instance.id)).returning();
+    await recordAudit(
+      {
+        organizationId: instance.organizationId,
+        actor: scope.actor ?? { type: "system" },
+        action: "instance.updated",
+        target: { type: "instance", id: instance.id },
+        request: scope.request,
+        details: { fields: Object.keys(set).map((k) => (k === "providerConfig" ? "config" : k)) },
+      },
+      tx,
+    );
+    return updated!;
+  });
+}
+
+/**
+ * Deletes an instance and everything under it (conversations, messages). The provider side is removed
+ * first; when it fails the instance stays and the caller gets 502, unless `force` is set (the local
+ * instance then goes anyway and the failure is logged).
+ */
+export async function deleteInstance(scope: InstanceScope, id: string, opts: { force?: boolean } = {}): Promise<Instance> {
+  const instance = await getInstance(scope, id);
+  const provider = providerFor(instance);
+  if (provider.deprovision) {
+    try {
+      await callProvider("Removing the instance at the provider", () => provider.deprovision!(instance));
+    } catch (err) {
+      if (!opts.force) throw err;
+      log.warn("deprovision failed; deleting anyway", { instanceId: instance.id, err: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  await db.transaction(async (tx) => {
+    await tx.delete(instances).where(and(eq(instances.id, instance.id), scopeFilter(scope)));
+    await recordAudit(
+      {
+        organizationId: instance.organizationId,
+        actor: scope.actor ?? { type: "system" },
+        action: "instance.deleted",
+        target: { type: "instance", id: instance.id },
+        request: scope.request,
+        details: { name: instance.name, provider: instance.provider },
+      },
+      tx,
+    );
+    await publishLive(instanceTopic(instance.id), { status: "deleted" }, tx);
+  });
+  return instance;
+}
+
+/**
+ * Stores a status the provider reported, through the same path as provider webhooks (ingestInbound):
+ * transitions emit `instance.*` events and reach live pages, in one transaction.
+ */
+export async function applyInstanceStatus(
+  instance: Instance,
+  next: { status: InstanceStatus; qrCode?: string; jid?: string; name?: string },
+): Promise<Instance> {
+  if (next.status === instance.status && !next.qrCode && !next.jid && !next.name) return instance;
+  const result = await ingestInbound(instance, { kind: "connection", ...next });
+  return (result.kind === "connection" && result.instance) || instance;
+}
+
+/**
+ * Makes the stored state match what the provider answered. Adapters that report through ingestInbound
+ * themselves (the sandbox) already did; re-reading first keeps their events from being doubled.
+ */
+async function settle(instance: Instance, result: { status: InstanceStatus; qrCode?: string; jid?: string; name?: string }): Promise<Instance> {
+  const [current] = await db.select().from(instances).where(eq(instances.id, instance.id)).limit(1);
+  if (!current) throw notFound("Instance");
+  const differs = current.status !== result.status || (!!result.jid && current.waJid !== result.jid);
+  return differs ? applyInstanceStatus(current, result) : current;
+}
+
+async function withQrImage(status: InstanceStatus, qrCode?: string): Promise<ConnectResult> {
+  if (!qrCode || status === "connected") return { status };
+  return { status, qr: { code: qrCode, image: await qrDataUrl(qrCode) } };
+}
+
+/** Starts (or resumes) the WhatsApp session; answers with a QR code to scan unless already paired. */
+export async function connectInstance(scope: InstanceScope, id: string): Promise<ConnectResult> {
+  const instance = await getInstance(scope, id);
+  const result = await callProvider("Connecting", () => providerFor(instance).connect(instance));
+  const updated = await settle(instance, result);
+  return withQrImage(updated.status, result.qrCode);
+}
+
+/** The current QR code (they rotate every ~20 s at real providers) and status. */
+export async function getInstanceQr(scope: InstanceScope, id: string): Promise<ConnectResult> {
+  const instance = await getInstance(scope, id);
+  const result = await callProvider("Reading the QR code", () => providerFor(instance).getQr(instance));
+  const updated = await settle(instance, { status: result.status });
+  return withQrImage(updated.status, result.qrCode);
+}
+
+/** Pairing by phone number instead of QR: the provider answers an 8-character code typed on the phone. */
+export async function requestPairingCode(scope: InstanceScope, id: string, phone: string): Promise<{ code: string }> {
+  const e164 = toE164(phone);
+  if (!e164) throw validationFailed([{ path: "phone", message: "Enter the phone number in international format, e.g. +5511999990001" }]);
+  const instance = await getInstance(scope, id);
+  if (instance.status === "connected") throw new AppError("conflict", "This instance is already connected; log out first to pair another phone");
+  return callProvider("Requesting a pairing code", () => providerFor(instance).pairingCode(instance, e164));
+}
+
+export async function logoutInstance(scope: InstanceScope, id: string): Promise<Instance> {
+  const instance = await getInstance(scope, id);
+  await callProvider("Logging out", () => providerFor(instance).logout(instance));
+  const updated = await settle(instance, { status: "logged_out" });
+  await recordAudit({
+    organizationId: instance.organizationId,
+    actor: scope.actor ?? { type: "system" },
+    action: "instance.logged_out",
+    target: { type: "instance", id: instance.id },
+    request: scope.request,
+  });
+  return updated;
+}
+
+/** Refreshes the stored status from the provider (the live status fragment and `GET` after pairing). */
+export async function refreshInstanceStatus(scope: InstanceScope, id: string): Promise<Instance> {
+  const instance = await getInstance(scope, id);
+  const result = await callProvider("Reading the status", () => providerFor(instance).status(instance));
+  return settle(instance, result);
+}

@@ -1,0 +1,68 @@
+import { Elysia } from "elysia";
+import { z } from "zod";
+import { authPlugin } from "@/auth/plugin";
+import { keyScope, requireAnyApiKey } from "@/features/instances/instance.api";
+import { validationFailed } from "@/lib/errors";
+import { idempotencyKeySchema, messageJsonSchema, sendMessageSchema } from "./message.schema";
+import { getMessage, markMessageRead, messageJson, queueOutboundMessage } from "./message.service";
+
+const tags = ["Messages"];
+const idParams = z.object({ id: z.string() });
+
+/** `/v1/messages`: queue outbound messages of every type, read their status, mark inbound ones read. */
+export const messageApi = new Elysia({ name: "message-api", prefix: "/v1/messages" })
+  .use(authPlugin)
+  // Authenticate before body validation, so a caller without a valid key gets 401, not a 422 about its body.
+  .onTransform(({ request }) => requireAnyApiKey(request))
+  .post(
+    "/",
+    async ({ apiKey, body, request, set }) => {
+      const header = request.headers.get("idempotency-key");
+      let idempotencyKey: string | null = null;
+      if (header !== null) {
+        const parsed = idempotencyKeySchema.safeParse(header);
+        if (!parsed.success) throw validationFailed([{ path: "Idempotency-Key", message: parsed.error.issues[0]?.message ?? "Invalid Idempotency-Key" }]);
+        idempotencyKey = parsed.data;
+      }
+      const { message, replayed } = await queueOutboundMessage(
+        {
+          ...keyScope(apiKey, request),
+          sentBy: "api",
+          apiKeyId: apiKey.id,
+          keyMaxMessagesPerDay: apiKey.maxMessagesPerDay,
+          idempotencyKey,
+        },
+        body,
+      );
+      set.status = 202;
+      if (replayed) set.headers["idempotent-replayed"] = "true";
+      // A replay answers exactly as the first request did: the message was accepted as queued.
+      return { id: message.id, status: "queued" as const };
+    },
+    {
+      apiKey: "messages:write",
+      body: sendMessageSchema,
+      detail: {
+        tags,
+        summary: "Send a message (queued)",
+        description:
+          'One of `text`, `media` (image/audio/video/document/sticker by URL), `location`, `contact`, `reaction`, `template` ({key, variables}). `instanceId` may be omitted when the key is bound to one instance or exactly one is connected. Send `Idempotency-Key` to make retries safe: the same key replays the first response.',
+      },
+    },
+  )
+  .get(
+    "/:id",
+    async ({ apiKey, params }) => {
+      const { message, phone } = await getMessage(keyScope(apiKey), params.id);
+      return { data: messageJson(message, phone) };
+    },
+    { apiKey: "messages:read", params: idParams, response: { 200: z.object({ data: messageJsonSchema }) }, detail: { tags, summary: "Get a message and its status" } },
+  )
+  .post(
+    "/:id/read",
+    async ({ apiKey, params }) => {
+      const message = await markMessageRead(keyScope(apiKey), params.id);
+      return { id: message.id, status: message.status };
+    },
+    { apiKey: "messages:write", params: idParams, detail: { tags, summary: "Mark a received message (and earlier ones) read" } },
+  );

@@ -1,0 +1,448 @@
+import { and, eq, inArray, isNull, lte, sql } from "drizzle-orm";
+import { db, notify, type DbOrTx } from "@/db/client";
+import { contacts, conversations, instances, messages, organizations, templates, usageDaily } from "@/db/schema";
+import { ensureContactAndConversation } from "@/features/conversations/conversation.service";
+import { isUuid } from "@/features/instances/instance.cursor";
+import { inboxTopic, messagePreview } from "@/features/inbound/inbound.service";
+import { VISITOR_MAX_MESSAGES_PER_DAY } from "@/features/instances/instance.schema";
+import { callProvider, type InstanceScope } from "@/features/instances/instance.service";
+import { AppError, notFound, pgCode, validationFailed } from "@/lib/errors";
+import { publishLive } from "@/lib/live";
+import { tenantFilter } from "@/lib/tenant";
+import { providerFor } from "@/providers";
+import type { Instance, OutboundMessage } from "@/providers/provider";
+import type { MessageJson, SendMessageInput } from "./message.schema";
+
+export type Message = typeof messages.$inferSelect;
+type Template = typeof templates.$inferSelect;
+
+/** Channel the outbound workers LISTEN on, so a queued message is sent at once instead of on the next poll. */
+export const OUTBOUND_QUEUED_CHANNEL = "livchat_outbound_queued";
+
+/** Who sends: the scope (tenant + key-bound instance), the sender kind, and the limits of the key. */
+export type SendContext = InstanceScope & {
+  sentBy: NonNullable<Message["sentBy"]>;
+  apiKeyId?: string | null;
+  userId?: string | null;
+  /** The key's own daily message limit, which overrides the instance's and the plan's. */
+  keyMaxMessagesPerDay?: number | null;
+  idempotencyKey?: string | null;
+};
+
+export type SendResult = { message: Message; replayed: boolean };
+
+// ——— Message JSON ———
+
+export function messageJson(message: Message, contactPhone: string | null): MessageJson {
+  const outbound = message.direction === "outbound";
+  return {
+    id: message.id,
+    organizationId: message.organizationId,
+    instanceId: message.instanceId,
+    conversationId: message.conversationId,
+    contactId: message.contactId,
+    direction: message.direction,
+    type: message.type,
+    to: outbound ? contactPhone : null,
+    from: outbound ? null : contactPhone,
+    body: message.body,
+    media: message.media,
+    status: message.status,
+    error: message.error,
+    attempts: message.attempts,
+    providerMessageId: message.providerMessageId,
+    sentBy: message.sentBy,
+    idempotencyKey: message.idempotencyKey,
+    createdAt: message.createdAt.toISOString(),
+    sentAt: message.sentAt?.toISOString() ?? null,
+    deliveredAt: message.deliveredAt?.toISOString() ?? null,
+    readAt: message.readAt?.toISOString() ?? null,
+    failedAt: message.failedAt?.toISOString() ?? null,
+  };
+}
+
+// ——— Templates ———
+
+const PLACEHOLDER = /\{\{\s*([\w.-]+)\s*\}\}/g;
+
+/** The `{{names}}` a template text uses, in order of first appearance. */
+export function templatePlaceholders(text: string): string[] {
+  return [...new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1]!))];
+}
+
+/** Replaces `{{name}}` with its value; the caller made sure every name has one. */
+export function fillTemplate(text: string, variables: Record<string, string>): string {
+  return text.replace(PLACEHOLDER, (_, name: string) => variables[name] ?? "");
+}
+
+/**
+ * Renders an organization's template: checks every variable any variant needs is present (a missing
+ * one is a 422 naming it), then fills one variant chosen at random among body + variants.
+ */
+export async function renderTemplate(
+  organizationId: string | null,
+  ref: { key: string; variables: Record<string, string> },
+  tx: DbOrTx = db,
+): Promise<{ template: Template; body: string }> {
+  const [template] = organizationId
+    ? await tx
+        .select()
+        .from(templates)
+        .where(and(eq(templates.organizationId, organizationId), eq(templates.key, ref.key)))
+        .limit(1)
+    : [];
+  if (!template) throw validationFailed([{ path: "template.key", message: `No template with key "${ref.key}"` }]);
+  if (!template.active) throw validationFailed([{ path: "template.key", message: `Template "${ref.key}" is inactive` }]);
+  const texts = [template.body, ...template.variants.filter((v) => v.trim())];
+  const needed = new Set([...template.variables, ...texts.flatMap(templatePlaceholders)]);
+  const missing = [...needed].filter((name) => ref.variables[name] === undefined);
+  if (missing.length > 0) {
+    throw validationFailed(
+      missing.map((name) => ({ path: `template.variables.${name}`, message: `Missing variable "${name}"` })),
+      `Template "${ref.key}" needs ${missing.map((n) => `"${n}"`).join(", ")}`,
+    );
+  }
+  const chosen = texts[Math.floor(Math.random() * texts.length)]!;
+  return { template, body: fillTemplate(chosen, ref.variables) };
+}
+
+// ——— Choosing the instance ———
+
+/**
+ * The instance a message goes out through: the one named, else the key's own instance, else the
+ * tenant's only connected instance. Locks its row so the daily quota is counted without races.
+ */
+async function lockSendingInstance(tx: DbOrTx, scope: InstanceScope, instanceId: string | undefined): Promise<Instance> {
+  const filters = [tenantFilter(scope.tenant, instances.organizationId, instances.createdByDeviceId)];
+  if (scope.instanceId) filters.push(eq(instances.id, scope.instanceId));
+  const id = instanceId ?? scope.instanceId ?? undefined;
+  if (id) {
+    const [row] = await tx
+      .select()
+      .from(instances)
+      .where(and(eq(instances.id, id), ...filters))
+      .for("update");
+    if (!row) throw notFound("Instance");
+    return row;
+  }
+  const connected = await tx
+    .select({ id: instances.id })
+    .from(instances)
+    .where(and(eq(instances.status, "connected"), ...filters))
+    .limit(2);
+  if (connected.length !== 1) {
+    throw validationFailed([
+      {
+        path: "instanceId",
+        message:
+          connected.length === 0
+            ? "No connected instance to send from: connect one, or name it with instanceId"
+            : "Several instances are connected: say which one with instanceId",
+      },
+    ]);
+  }
+  const [row] = await tx.select().from(instances).where(eq(instances.id, connected[0]!.id)).for("update");
+  return row!;
+}
+
+// ——— Daily quota ———
+
+/** Seconds until the next UTC midnight, when daily counters start again (at least 1). */
+export function secondsUntilUtcMidnight(now = new Date()): number {
+  const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
+  return Math.max(1, Math.ceil((midnight - now.getTime()) / 1000));
+}
+
+/**
+ * Outbound messages of the instance that count against today's limit: those sent today (usage_daily)
+ * plus those still waiting in the queue — otherwise a burst could queue far past the limit. Visitors'
+ * sandboxes are not metered in usage_daily, so theirs are counted on the messages table directly.
+ */
+async function messagesUsedToday(tx: DbOrTx, instance: Instance, now: Date): Promise<number> {
+  const day = now.toISOString().slice(0, 10);
+  if (!instance.organizationId) {
+    const [row] = await tx
+      .select({ n: sql<number>`count(*)::int` })
+      .from(messages)
+      .where(
+        and(
+          eq(messages.instanceId, instance.id),
+          eq(messages.direction, "outbound"),
+          sql`${messages.status} <> 'failed'`,
+          sql`${messages.createdAt} >= ${`${day}T00:00:00Z`}::timestamptz`,
+        ),
+      );
+    return row?.n ?? 0;
+  }
+  const [sent] = await tx
+    .select({ n: sql<number>`coalesce(sum(${usageDaily.count}), 0)::int` })
+    .from(usageDaily)
+    .where(
+      and(
+        eq(usageDaily.organizationId, instance.organizationId),
+        eq(usageDaily.instanceId, instance.id),
+        eq(usageDaily.day, day),
+        eq(usageDaily.metric, "messages_sent"),
+      ),
+    );
+  const [queued] = await tx
+    .select({ n: sql<number>`count(*)::int` })
+    .from(messages)
+    .where(and(eq(messages.instanceId, instance.id), eq(messages.status, "queued"), eq(messages.direction, "outbound")));
+  return (sent?.n ?? 0) + (queued?.n ?? 0);
+}
+
+/** Effective limit = key override ?? instance override ?? organization plan (SPEC §6). */
+async function assertDailyQuota(tx: DbOrTx, instance: Instance, keyLimit: number | null | undefined, now: Date) {
+  let limit = keyLimit ?? instance.maxMessagesPerDay ?? null;
+  if (limit === null) {
+    if (instance.organizationId) {
+      const [org] = await tx
+        .select({ max: organizations.maxMessagesPerDay })
+        .from(organizations)
+        .where(eq(organizations.id, instance.organizationId));
+      limit = org?.max ?? 0;
+    } else {
+      limit = VISITOR_MAX_MESSAGES_PER_DAY;
+    }
+  }
+  const used = await messagesUsedToday(tx, instance, now);
+  if (used >= limit) {
+    throw new AppError(
+      "quota_exceeded",
+      `Daily message limit of ${limit} reached for instance "${instance.name}"; it resets at 00:00 UTC`,
+      undefined,
+      { "Retry-After": String(secondsUntilUtcMidnight(now)) },
+    );
+  }
+}
+
+// ——— Building the stored message ———
+
+type StoredContent = { type: Message["type"]; body: string | null; media: Record<string, unknown> | null };
+
+async function resolveReactionTarget(tx: DbOrTx, instance: Instance, messageId: string) {
+  if (isUuid(messageId)) {
+    const [target] = await tx
+      .select({ id: messages.id, providerMessageId: messages.providerMessageId })
+      .from(messages)
+      .where(and(eq(messages.id, messageId), eq(messages.instanceId, instance.id)))
+      .limit(1);
+    if (!target) throw validationFailed([{ path: "reaction.messageId", message: "No message with this id on this instance" }]);
+    if (!target.providerMessageId) {
+      throw validationFailed([{ path: "reaction.messageId", message: "That message has not reached WhatsApp yet; react once it is sent" }]);
+    }
+    return { messageId: target.id, providerMessageId: target.providerMessageId };
+  }
+  // A provider message id (e.g. from a webhook payload): ours when we know it, passed through otherwise.
+  const [known] = await tx
+    .select({ id: messages.id })
+    .from(messages)
+    .where(and(eq(messages.instanceId, instance.id), eq(messages.providerMessageId, messageId)))
+    .limit(1);
+  return { messageId: known?.id ?? null, providerMessageId: messageId };
+}
+
+async function storedContent(tx: DbOrTx, instance: Instance, input: SendMessageInput): Promise<StoredContent> {
+  switch (input.type) {
+    case "text":
+      return { type: "text", body: input.text, media: null };
+    case "image":
+    case "video":
+    case "audio":
+    case "document":
+    case "sticker": {
+      const media = { ...input.media };
+      return { type: input.type, body: "caption" in media && media.caption ? media.caption : null, media };
+    }
+    case "location": {
+      const l = input.location;
+      return { type: "location", body: l.name ?? l.address ?? `${l.latitude},${l.longitude}`, media: { ...l } };
+    }
+    case "contact":
+      return { type: "contact", body: input.contact.name, media: { ...input.contact } };
+    case "reaction": {
+      const target = await resolveReactionTarget(tx, instance, input.reaction.messageId);
+      return { type: "reaction", body: input.reaction.emoji, media: { ...target, emoji: input.reaction.emoji } };
+    }
+    case "template": {
+      const { template, body } = await renderTemplate(instance.organizationId, input.template, tx);
+      return {
+        type: "template",
+        body,
+        media: {
+          template: { key: template.key, language: input.template.language ?? template.locale ?? null, variables: input.template.variables },
+        },
+      };
+    }
+  }
+}
+
+/** The provider-facing form of a stored outbound message (the worker sends this). */
+export function outboundMessageOf(message: Pick<Message, "type" | "body" | "media">, to: string): OutboundMessage {
+  const m = (message.media ?? {}) as Record<string, any>;
+  switch (message.type) {
+    case "text":
+      return { to, type: "text", text: message.body ?? "" };
+    case "image":
+    case "video":
+    case "audio":
+    case "document":
+    case "sticker":
+      return { to, type: message.type, media: { url: m.url, caption: m.caption, mimeType: m.mimeType, fileName: m.fileName } };
+    case "location":
+      return { to, type: "location", location: { latitude: m.latitude, longitude: m.longitude, name: m.name, address: m.address } };
+    case "contact":
+      return { to, type: "contact", contact: { name: m.name, phone: m.phone } };
+    case "reaction":
+      return { to, type: "reaction", reaction: { messageId: m.providerMessageId, emoji: m.emoji ?? "" } };
+    case "template": {
+      const t = (m.template ?? {}) as { key?: string; language?: string | null; variables?: Record<string, string> };
+      return {
+        to,
+        type: "template",
+        // Providers without native templates send the rendered body as text; Cloud sends the template by name.
+        text: message.body ?? "",
+        template: { name: t.key ?? "", language: t.language ?? undefined, variables: t.variables ?? {}, body: message.body ?? "" },
+      };
+    }
+  }
+}
+
+// ——— Sending ———
+
+async function findByIdempotencyKey(apiKeyId: string, key: string): Promise<Message | undefined> {
+  const [row] = await db
+    .select()
+    .from(messages)
+    .where(and(eq(messages.apiKeyId, apiKeyId), eq(messages.idempotencyKey, key)))
+    .limit(1);
+  return row;
+}
+
+/**
+ * Queues an outbound message: resolves the instance, checks it is connected, the contact is neither
+ * blocked nor opted out and the daily quota allows it, then stores contact, conversation (preview) and
+ * the queued message in one transaction and wakes the outbound workers. With an `Idempotency-Key`
+ * the first message stored for that key is returned again (`replayed`) instead of sending twice.
+ * Used by the API, the admin's test message, and automation.
+ */
+export async function queueOutboundMessage(ctx: SendContext, input: SendMessageInput): Promise<SendResult> {
+  const idempotent = ctx.apiKeyId && ctx.idempotencyKey ? { apiKeyId: ctx.apiKeyId, key: ctx.idempotencyKey } : null;
+  if (idempotent) {
+    const previous = await findByIdempotencyKey(idempotent.apiKeyId, idempotent.key);
+    if (previous) return { message: previous, replayed: true };
+  }
+  const now = new Date();
+  try {
+    const message = await db.transaction(async (tx) => {
+      const instance = await lockSendingInstance(tx, ctx, input.instanceId);
+      if (instance.status !== "connected") {
+        throw new AppError("conflict", `Instance "${instance.name}" is not connected (status: ${instance.status}); connect it before sending`);
+      }
+      await assertDailyQuota(tx, instance, ctx.keyMaxMessagesPerDay, now);
+      const content = await storedContent(tx, instance, input);
+      const { contact, conversation } = await ensureContactAndConversation(tx, instance, input.to);
+      if (contact.blocked) throw validationFailed([{ path: "to", message: "This contact is blocked; unblock it to send messages" }]);
+      if (contact.optedOut) throw validationFailed([{ path: "to", message: "This contact opted out of receiving messages" }]);
+      const [row] = await tx
+        .insert(messages)
+        .values({
+          organizationId: instance.organizationId,
+          instanceId: instance.id,
+          conversationId: conversation.id,
+          contactId: contact.id,
+          direction: "outbound",
+          type: content.type,
+          body: content.body,
+          media: content.media,
+          status: "queued",
+          attempts: 0,
+          nextAttemptAt: now,
+          sentBy: ctx.sentBy,
+          apiKeyId: ctx.apiKeyId ?? null,
+          userId: ctx.userId ?? null,
+          idempotencyKey: idempotent ? idempotent.key : null,
+        })
+        .returning();
+      await tx
+        .update(conversations)
+        .set({ lastMessageAt: now, lastMessagePreview: messagePreview(content.type, content.body), updatedAt: now })
+        .where(eq(conversations.id, conversation.id));
+      await tx.update(contacts).set({ lastInteractionAt: now, updatedAt: now }).where(eq(contacts.id, contact.id));
+      await notify(OUTBOUND_QUEUED_CHANNEL, "", tx);
+      const topic = inboxTopic(instance);
+      if (topic) await publishLive(topic, { conversationId: conversation.id, messageId: row!.id, status: "queued" }, tx);
+      return row!;
+    });
+    return { message, replayed: false };
+  } catch (err) {
+    // Two requests with the same key raced: the loser answers with the winner's message.
+    if (idempotent && pgCode(err) === "23505") {
+      const winner = await findByIdempotencyKey(idempotent.apiKeyId, idempotent.key);
+      if (winner) return { message: winner, replayed: true };
+    }
+    throw err;
+  }
+}
+
+// ——— Reading and marking read ———
+
+function messageScopeFilter(scope: InstanceScope) {
+  const filters = [tenantFilter(scope.tenant, instances.organizationId, instances.createdByDeviceId)];
+  if (scope.instanceId) filters.push(eq(messages.instanceId, scope.instanceId));
+  return and(...filters)!;
+}
+
+/** A message the scope may see (through its instance's tenant), with the contact's phone; 404 otherwise. */
+export async function getMessage(scope: InstanceScope, id: string, tx: DbOrTx = db): Promise<{ message: Message; phone: string; instance: Instance }> {
+  if (!isUuid(id)) throw notFound("Message");
+  const [row] = await tx
+    .select({ message: messages, phone: contacts.phone, instance: instances })
+    .from(messages)
+    .innerJoin(instances, eq(instances.id, messages.instanceId))
+    .innerJoin(contacts, eq(contacts.id, messages.contactId))
+    .where(and(eq(messages.id, id), messageScopeFilter(scope)))
+    .limit(1);
+  if (!row) throw notFound("Message");
+  return row;
+}
+
+/**
+ * Marks an inbound message — and the earlier unread ones of its conversation — read at the provider
+ * (blue ticks for the contact) and locally, and resets the conversation's unread count.
+ */
+export async function markMessageRead(scope: InstanceScope, id: string): Promise<Message> {
+  const { message, phone, instance } = await getMessage(scope, id);
+  if (message.direction !== "inbound") {
+    throw validationFailed([{ path: "id", message: "Only received messages can be marked read" }], "Only received messages can be marked read");
+  }
+  const unread = await db
+    .select({ id: messages.id, providerMessageId: messages.providerMessageId })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.conversationId, message.conversationId),
+        eq(messages.direction, "inbound"),
+        isNull(messages.readAt),
+        lte(messages.createdAt, message.createdAt),
+      ),
+    );
+  const providerIds = [...new Set([message.providerMessageId, ...unread.map((u) => u.providerMessageId)])].filter((p): p is string => !!p);
+  if (providerIds.length > 0) {
+    await callProvider("Marking the message read", () => providerFor(instance).markRead(instance, phone, providerIds));
+  }
+  const now = new Date();
+  return db.transaction(async (tx) => {
+    const ids = [...new Set([message.id, ...unread.map((u) => u.id)])];
+    await tx
+      .update(messages)
+      .set({ status: "read", readAt: sql`coalesce(${messages.readAt}, ${now.toISOString()}::timestamptz)`, updatedAt: now })
+      .where(and(inArray(messages.id, ids), eq(messages.direction, "inbound")));
+    await tx.update(conversations).set({ unreadCount: 0, updatedAt: now }).where(eq(conversations.id, message.conversationId));
+    const topic = inboxTopic(instance);
+    if (topic) await publishLive(topic, { conversationId: message.conversationId, messageId: message.id, status: "read" }, tx);
+    const [updated] = await tx.select().from(messages).where(eq(messages.id, message.id));
+    return updated!;
+  });
+}

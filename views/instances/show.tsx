@@ -1,0 +1,64 @@
+import type { AdminContext } from "@/auth/plugin";
+import type { Flash } from "@/lib/flash";
+import type { Instance } from "@/providers/provider";
+import { AdminLayout } from "../layouts/admin";
+import { CsrfField, Time } from "../components/ui";
+import { ConnectionPanel, type QrView } from "./_connection";
+import { PairingForm, RenameForm, SimulatorForm, TestMessageForm, type FormState } from "./_forms";
+import { StatusBadge } from "./_status";
+
+export type InstancePageState = {
+  qr?: QrView;
+  connectionError?: string;
+  rename?: FormState;
+  pairing?: FormState & { code?: string };
+  test?: FormState;
+  simulate?: FormState;
+};
+
+type Props = { admin: AdminContext; csrfToken: string; flash?: Flash; instance: Instance; canManage: boolean; state?: InstancePageState };
+
+export function InstancePage({ admin, csrfToken, flash, instance, canManage, state = {} }: Props) {
+  const base = `/instances/${instance.id}`;
+  return (
+    <AdminLayout title={instance.name} admin={admin} csrfToken={csrfToken} active="instances" flash={flash}>
+      <p class="small">
+        <a href="/instances">← Instances</a>
+      </p>
+      <div class="row">
+        <h1 style="margin:0" safe>
+          {instance.name}
+        </h1>
+        <StatusBadge status={instance.status} />
+      </div>
+      <p class="muted small">
+        <span safe>{`Provider: ${instance.provider} · id `}</span>
+        <code safe>{instance.id}</code> · created <Time at={instance.createdAt} />
+      </p>
+      <ConnectionPanel instance={instance} csrfToken={csrfToken} qr={state.qr} base={base} canManage={canManage} error={state.connectionError} />
+      {canManage ? (
+        <div class="grid">
+          {instance.status !== "connected" ? <PairingForm base={base} csrfToken={csrfToken} state={state.pairing} code={state.pairing?.code} /> : ""}
+          <TestMessageForm base={base} csrfToken={csrfToken} state={state.test} />
+          {instance.provider === "sandbox" ? <SimulatorForm base={base} csrfToken={csrfToken} state={state.simulate} /> : ""}
+          <RenameForm instance={instance} csrfToken={csrfToken} state={state.rename} />
+        </div>
+      ) : (
+        <p class="muted">Supervisors and admins manage this instance; you can view its status.</p>
+      )}
+      {canManage ? (
+        <section class="card">
+          <h2>Danger zone</h2>
+          <form method="post" action={`${base}/delete`} hx-post={`${base}/delete`} hx-confirm={`Delete “${instance.name}” with all its conversations and messages? This cannot be undone.`}>
+            <CsrfField token={csrfToken} />
+            <button type="submit" class="danger">
+              Delete instance
+            </button>
+          </form>
+        </section>
+      ) : (
+        ""
+      )}
+    </AdminLayout>
+  );
+}
