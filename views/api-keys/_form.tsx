@@ -4,10 +4,6 @@ import { CsrfField, Field, SelectField } from "../components/ui";
 
 export type BindingOptions = { instances: { id: string; name: string }[]; devices: { id: string; name: string }[] };
 
-const SCOPE_HELP: Record<string, string> = {
-  "*": "Everything, including future scopes",
-};
-
 function text(v: unknown): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
@@ -38,13 +34,12 @@ export function ApiKeyForm({
       <CsrfField token={csrfToken} />
       <Field label="Name" name="name" value={text(values.name)} errors={errors} required maxlength={API_KEY_LIMITS.nameMax} placeholder="CRM integration" />
       <fieldset class={scopeError ? "field has-error" : "field"}>
-        <legend>Scopes</legend>
+        <legend>Scopes (* = everything, including scopes added later)</legend>
         <div class="grid scope-grid">
           {API_KEY_SCOPES.map((scope) => (
             <label class="row">
               <input type="checkbox" name="scopes" value={scope} checked={scopes.includes(scope)} />
               <code>{scope}</code>
-              {SCOPE_HELP[scope] ? <small class="muted" safe>{SCOPE_HELP[scope]}</small> : ""}
             </label>
           ))}
         </div>

@@ -7,25 +7,25 @@ const STATUS_TONE = { active: "ok", expired: "warn", revoked: "bad" } as const;
 export function ApiKeyRow({ apiKey: k }: { apiKey: ApiKeyListItem }) {
   return (
     <tr id={`api-key-${k.id}`}>
-      <td>
+      <td data-label="Name">
         <strong safe>{k.name}</strong>
         <br />
         <code class="small" safe>{`${k.displayPrefix}…`}</code>
       </td>
-      <td>
+      <td data-label="Scopes" class="scope-list">
         {k.scopes.map((s) => (
           <code class="small scope" safe>
             {s}
           </code>
         ))}
       </td>
-      <td class="small">
+      <td class="small" data-label="Bindings">
         {k.instanceId ? <div safe>{`Instance: ${k.instanceName ?? "(deleted)"}`}</div> : <div class="muted">All instances</div>}
         {k.deviceId ? <div safe>{`Device: ${k.deviceName ?? "(unknown)"}`}</div> : ""}
         {k.requestsPerMinute ? <div class="muted" safe>{`${k.requestsPerMinute} req/min`}</div> : ""}
         {k.maxMessagesPerDay ? <div class="muted" safe>{`${k.maxMessagesPerDay} msgs/day`}</div> : ""}
       </td>
-      <td class="small">
+      <td class="small" data-label="Activity">
         <div>
           <span class="muted">Last used </span>
           <Time at={k.lastUsedAt} />
@@ -35,7 +35,7 @@ export function ApiKeyRow({ apiKey: k }: { apiKey: ApiKeyListItem }) {
           {k.expiresAt ? <Time at={k.expiresAt} /> : <span class="muted">never</span>}
         </div>
       </td>
-      <td>
+      <td data-label="Status">
         <Badge tone={STATUS_TONE[k.status]}>{k.status}</Badge>
       </td>
       <td>

@@ -40,7 +40,7 @@ export function ApiKeyTable({ keys }: { keys: ApiKeyListItem[] }) {
   if (keys.length === 0) return <EmptyState>No API keys yet. Create one above to call the /v1 API.</EmptyState>;
   return (
     <div class="table-wrap">
-      <table id="api-key-table">
+      <table id="api-key-table" class="stack-table">
         <thead>
           <tr>
             <th>Name</th>

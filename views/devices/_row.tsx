@@ -7,26 +7,26 @@ export function DeviceRow({ device: d }: { device: DeviceListItem }) {
   const shortUa = ua.length > 80 ? `${ua.slice(0, 80)}…` : ua;
   return (
     <tr id={`device-${d.id}`}>
-      <td>
+      <td data-label="Device">
         <strong safe>{d.name}</strong>
         <br />
         <span class="muted small">
           {d.kind}
         </span>
       </td>
-      <td class="small">
+      <td class="small" data-label="Last seen">
         <Time at={d.lastSeenAt} />
       </td>
-      <td class="small">
+      <td class="small" data-label="IP / user agent">
         <div safe>{d.ip ?? "—"}</div>
         <div class="muted ua" title={ua || undefined} safe>
           {shortUa}
         </div>
       </td>
-      <td class="small" safe>
+      <td class="small" data-label="Active keys" safe>
         {String(d.activeKeys)}
       </td>
-      <td>{d.revokedAt ? <Badge tone="bad">revoked</Badge> : <Badge tone="ok">active</Badge>}</td>
+      <td data-label="Status">{d.revokedAt ? <Badge tone="bad">revoked</Badge> : <Badge tone="ok">active</Badge>}</td>
       <td>
         {d.revokedAt ? (
           ""

@@ -12,7 +12,7 @@ export function DeviceTable({ devices }: { devices: DeviceListItem[] }) {
   if (devices.length === 0) return <EmptyState>No devices yet. Register servers, phones or POS terminals that call the API.</EmptyState>;
   return (
     <div class="table-wrap">
-      <table id="device-table">
+      <table id="device-table" class="stack-table">
         <thead>
           <tr>
             <th>Device</th>
