@@ -1,3 +1,4 @@
+import Html from "@kitajs/html";
 import type { AdminContext } from "@/auth/plugin";
 import type { FieldError } from "@/lib/errors";
 import type { AuditEntry } from "@/features/audit/audit.service";
@@ -43,7 +44,7 @@ function FilterField({ label, name, type, value, errors, list }: { label: string
       <label for={`f-${name}`} safe>
         {label}
       </label>
-      <input id={`f-${name}`} name={name} type={type} value={value} list={list} aria-invalid={error ? "true" : undefined} />
+      <input id={`f-${name}`} name={name} type={type} value={value === undefined ? undefined : Html.escapeHtml(value)} list={list} aria-invalid={error ? "true" : undefined} />
       {error ? <small class="error" safe>{error}</small> : ""}
     </div>
   );
@@ -59,7 +60,7 @@ export function AuditPage({ admin, csrfToken, entries, nextCursor, values, error
         <FilterField label="Action" name="action" type="text" value={values.action} errors={errors} list="audit-actions" />
         <datalist id="audit-actions">
           {actions.map((a) => (
-            <option value={a} />
+            <option value={Html.escapeHtml(a)} />
           ))}
         </datalist>
         <div class={actorError ? "field has-error" : "field"}>

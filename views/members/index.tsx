@@ -1,3 +1,4 @@
+import Html from "@kitajs/html";
 import type { AdminContext } from "@/auth/plugin";
 import { can } from "@/auth/roles";
 import { ROLES, type Role } from "@/db/schema";
@@ -133,7 +134,7 @@ function InvitationsSection(props: MembersProps) {
       )}
       <form method="post" action="/members/invitations" hx-post="/members/invitations" hx-target={HX.target} hx-swap={HX.swap} class="card invite-form">
         <CsrfField token={csrfToken} />
-        <Field label="Email" name="email" type="email" value={props.inviteValues?.email} errors={props.inviteErrors} required maxlength={EMAIL_MAX} autocomplete="off" placeholder="teammate@example.com" />
+        <Field label="Email" name="email" type="email" value={props.inviteValues?.email === undefined ? undefined : Html.escapeHtml(props.inviteValues.email)} errors={props.inviteErrors} required maxlength={EMAIL_MAX} autocomplete="off" placeholder="teammate@example.com" />
         <SelectField label="Role" name="role" options={roles} value={props.inviteValues?.role ?? "agent"} errors={props.inviteErrors} />
         <button type="submit">Create invitation link</button>
       </form>

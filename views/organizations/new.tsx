@@ -1,3 +1,4 @@
+import Html from "@kitajs/html";
 import type { AdminContext } from "@/auth/plugin";
 import type { FieldError } from "@/lib/errors";
 import { ORGANIZATION_NAME_MAX } from "@/features/organizations/organization.schema";
@@ -19,7 +20,7 @@ export function NewOrganizationForm({ csrfToken, next, values, errors }: Props) 
     <form method="post" action="/organizations/new" class="card" id="org-new-form">
       <CsrfField token={csrfToken} />
       <input type="hidden" name="next" value={next} />
-      <Field label="Organization name" name="name" value={values?.name} errors={errors} required maxlength={ORGANIZATION_NAME_MAX} placeholder="Acme Support" autocomplete="organization" hint="You can rename it later in Settings." />
+      <Field label="Organization name" name="name" value={values?.name === undefined ? undefined : Html.escapeHtml(values.name)} errors={errors} required maxlength={ORGANIZATION_NAME_MAX} placeholder="Acme Support" autocomplete="organization" hint="You can rename it later in Settings." />
       <button type="submit">Create organization</button>
     </form>
   );

@@ -1,9 +1,16 @@
+import Html from "@kitajs/html";
 import type { AdminContext } from "@/auth/plugin";
 import type { FieldError } from "@/lib/errors";
 import type { Flash } from "@/lib/flash";
 import { ORGANIZATION_NAME_MAX } from "@/features/organizations/organization.schema";
 import { AdminLayout } from "../layouts/admin";
 import { Badge, CsrfField, Field, Time } from "../components/ui";
+
+/**
+ * @kitajs/html only escapes `"` in attribute values; escaping fully keeps raw markup out of the page
+ * and round-trips values such as `&lt;` exactly.
+ */
+const attr = (value: string) => Html.escapeHtml(value);
 
 type Props = {
   admin: AdminContext;
@@ -24,7 +31,7 @@ export function SettingsPage({ admin, csrfToken, flash, canEdit, values, errors 
         {canEdit ? (
           <form method="post" action="/settings" id="settings-form">
             <CsrfField token={csrfToken} />
-            <Field label="Name" name="name" value={values?.name ?? org.name} errors={errors} required maxlength={ORGANIZATION_NAME_MAX} autocomplete="organization" />
+            <Field label="Name" name="name" value={attr(values?.name ?? org.name)} errors={errors} required maxlength={ORGANIZATION_NAME_MAX} autocomplete="organization" />
             <button type="submit">Save</button>
           </form>
         ) : (
