@@ -108,7 +108,7 @@ describe("sign-up form validation", () => {
     const html = await res.text();
     expect(html).toContain("Enter your name");
     expect(html).toContain("Enter a valid email address");
-    expect(html).toContain("At least 8 characters</small>");
+    expect(html).toContain("Too short: use at least 8 characters</small>");
     expect(html).toContain("Name your organization");
     expect(html).toContain('value="not-an-email"');
     expect(html).not.toContain('value="short"');
@@ -147,7 +147,7 @@ describe("sign-up form validation", () => {
     expect(res.status).toBe(422);
     const html = await res.text();
     expect(html).toContain("An account with this email already exists");
-    expect(html).toContain("At least 8 characters</small>");
+    expect(html).toContain("Too short: use at least 8 characters</small>");
   });
 
   test("signed-in users visiting /signup or /login go to the dashboard", async () => {

@@ -29,7 +29,7 @@ export const signUpSchema = z
     email,
     password: z
       .string({ error: "Choose a password" })
-      .min(AUTH_LIMITS.passwordMin, `At least ${AUTH_LIMITS.passwordMin} characters`)
+      .min(AUTH_LIMITS.passwordMin, `Too short: use at least ${AUTH_LIMITS.passwordMin} characters`)
       .max(AUTH_LIMITS.passwordMax, `At most ${AUTH_LIMITS.passwordMax} characters`),
     organizationName: z
       .string()
