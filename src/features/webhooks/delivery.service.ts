@@ -1,0 +1,579 @@
+import { and, desc, eq, inArray, lt, or, sql, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import { config } from "@/config";
+import { db, rowsOf, notify, type DbOrTx } from "@/db/client";
+import { DELIVERY_STATUSES, events, webhookAttempts, webhookDeliveries, webhooks } from "@/db/schema";
+import { recordAudit } from "@/features/audit/audit.service";
+import { DELIVERIES_QUEUED_CHANNEL, eventPayload, recordEvent } from "@/features/events/event.service";
+import { incrementUsage } from "@/features/usage/usage.service";
+import { conflict, notFound } from "@/lib/errors";
+import { log } from "@/lib/logger";
+import { signatureHeaders, signingSecrets } from "./signing";
+import { pinnedRequest, resolveTarget, TargetRefused } from "./ssrf";
+
+// ---------------------------------------------------------------------------------------------
+// Settings, schedule and clock
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Worker tuning from the environment (parsed once, malformed values stop the boot like config.ts).
+ * Kept here rather than in config.ts because only the delivery worker reads them. Tests mutate the
+ * exported object.
+ */
+const deliveryEnv = z
+  .object({
+    /** How long a claimed delivery belongs to one worker; must exceed the 15 s request timeout. */
+    WEBHOOK_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(60),
+    /** How long a stopping worker waits for in-flight requests before releasing their leases. */
+    WEBHOOK_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+    /** Requests in flight per process. */
+    WEBHOOK_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(1000).default(32),
+    /** Requests in flight per endpoint across all processes, so one slow subscriber cannot starve the rest. */
+    WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: z.coerce.number().int().min(1).max(100).default(4),
+    WEBHOOK_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  })
+  .safeParse(process.env);
+if (!deliveryEnv.success) {
+  throw new Error(`Invalid configuration:\n${deliveryEnv.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`);
+}
+export const deliverySettings = {
+  leaseSeconds: deliveryEnv.data.WEBHOOK_LEASE_SECONDS,
+  drainTimeoutMs: deliveryEnv.data.WEBHOOK_DRAIN_TIMEOUT_MS,
+  maxInFlight: deliveryEnv.data.WEBHOOK_MAX_IN_FLIGHT,
+  maxInFlightPerEndpoint: deliveryEnv.data.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT,
+  pollMs: deliveryEnv.data.WEBHOOK_POLL_MS,
+  /** A 2xx answer within this time is a success (SPEC §5). */
+  timeoutMs: 15_000,
+};
+if (deliverySettings.leaseSeconds * 1000 < deliverySettings.timeoutMs + 5000) {
+  log.warn("WEBHOOK_LEASE_SECONDS is shorter than the request timeout; slow subscribers may receive duplicates", {
+    leaseSeconds: deliverySettings.leaseSeconds,
+  });
+}
+
+const S = 1000;
+const M = 60 * S;
+const H = 60 * M;
+/** Delay before attempt n+1 (index n = attempts made so far): immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
+export const RETRY_SCHEDULE_MS = [0, 5 * S, 5 * M, 30 * M, 2 * H, 5 * H, 10 * H, 10 * H] as const;
+export const MAX_ATTEMPTS = RETRY_SCHEDULE_MS.length;
+/** An endpoint that has failed without a single success for this long is disabled. */
+export const AUTO_DISABLE_AFTER_MS = 5 * 24 * H;
+/** A subscriber's Retry-After is honoured up to the longest gap of the schedule. */
+export const RETRY_AFTER_CAP_MS = 10 * H;
+export const RESPONSE_EXCERPT_BYTES = 1024;
+
+/**
+ * The delivery clock: database `now()` shifted by an offset. Production keeps the offset at 0, so
+ * every process schedules on the database's clock (no skew between app servers); tests advance it to
+ * skip the retry schedule's waits instead of sleeping.
+ */
+let clockOffsetMs = 0;
+export const deliveryClock = {
+  now: () => new Date(Date.now() + clockOffsetMs),
+  advance(ms: number) {
+    clockOffsetMs += ms;
+  },
+  reset() {
+    clockOffsetMs = 0;
+  },
+  get offsetMs() {
+    return clockOffsetMs;
+  },
+};
+/** `now()` on the delivery clock, as SQL. */
+export function clockSql(): SQL {
+  return sql`(now() + make_interval(secs => ${clockOffsetMs / 1000}::float8))`;
+}
+function msInterval(ms: number): SQL {
+  return sql`make_interval(secs => ${Math.round(ms) / 1000}::float8)`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Claiming
+// ---------------------------------------------------------------------------------------------
+
+export type ClaimedDelivery = {
+  id: string;
+  webhookId: string;
+  eventId: string;
+  organizationId: string;
+  attempts: number;
+  /** Our lease, also the fencing token: every later write requires the row to still carry it. */
+  leaseUntil: Date;
+};
+
+const CLAIM_LOCK_KEY = 727_275;
+
+/**
+ * Claims up to `budget` due deliveries for this process, fairly across endpoints: endpoints are
+ * served oldest-waiting first, each gets at most `maxInFlightPerEndpoint` leased rows cluster-wide,
+ * and the first delivery of every endpoint ranks before the second of any. Rows are locked with
+ * FOR UPDATE SKIP LOCKED and leased in the same UPDATE … RETURNING. `next_attempt_at` moves to the
+ * lease end, so a crashed worker's rows fall due again exactly when the lease runs out.
+ *
+ * A transaction-scoped advisory lock serialises claims across processes (a claim takes a few ms) so
+ * the per-endpoint in-flight count cannot be overshot by two processes counting at once.
+ */
+export async function claimDueDeliveries(budget = deliverySettings.maxInFlight): Promise<ClaimedDelivery[]> {
+  if (budget <= 0) return [];
+  const now = clockSql();
+  const perEndpoint = deliverySettings.maxInFlightPerEndpoint;
+  const lease = msInterval(deliverySettings.leaseSeconds * 1000);
+  const due = (alias: string) => {
+    const d = sql.raw(alias);
+    return sql`${d}.status in ('pending', 'failed') and ${d}.next_attempt_at <= ${now} and (${d}.lease_until is null or ${d}.lease_until < ${now})`;
+  };
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${CLAIM_LOCK_KEY})`);
+    const result = await tx.execute(sql`
+      with hooks as (
+        select w.id,
+          (select min(d.next_attempt_at) from webhook_deliveries d
+            where d.webhook_id = w.id and d.status in ('pending', 'failed')) as oldest
+        from webhooks w
+        where w.active
+      ),
+      due_hooks as (
+        select h.id, h.oldest,
+          ${perEndpoint}::int - (select count(*) from webhook_deliveries x
+            where x.webhook_id = h.id and x.status in ('pending', 'failed')
+              and x.next_attempt_at > ${now} and x.next_attempt_at <= ${now} + ${lease}
+              and x.lease_until > ${now})::int as free
+        from hooks h
+        where h.oldest <= ${now}
+        order by h.oldest
+        limit 200
+      ),
+      candidates as (
+        select c.id, c.rn, h.oldest from due_hooks h
+        cross join lateral (
+          select d.id, row_number() over (order by d.next_attempt_at) as rn
+          from webhook_deliveries d
+          where d.webhook_id = h.id and ${due("d")}
+          order by d.next_attempt_at
+          limit greatest(h.free, 0)
+        ) c
+      ),
+      locked as (
+        select d.id from webhook_deliveries d
+        join candidates c on c.id = d.id
+        where ${due("d")}
+        order by c.rn, c.oldest
+        limit ${budget}
+        for update of d skip locked
+      )
+      update webhook_deliveries u
+      set lease_until = date_trunc('milliseconds', ${now} + ${lease}),
+          next_attempt_at = date_trunc('milliseconds', ${now} + ${lease}),
+          updated_at = now()
+      from locked
+      where u.id = locked.id
+      returning u.id, u.webhook_id, u.event_id, u.organization_id, u.attempts, u.lease_until
+    `);
+    return rowsOf<{ id: string; webhook_id: string; event_id: string; organization_id: string; attempts: number; lease_until: Date | string }>(result).map(
+      (r) => ({
+        id: r.id,
+        webhookId: r.webhook_id,
+        eventId: r.event_id,
+        organizationId: r.organization_id,
+        attempts: r.attempts,
+        leaseUntil: new Date(r.lease_until),
+      }),
+    );
+  });
+}
+
+/** Gives a claimed row back (shutdown, endpoint paused): due again now, lease cleared, no attempt counted. */
+export async function releaseLease(claim: ClaimedDelivery): Promise<void> {
+  await db
+    .update(webhookDeliveries)
+    .set({ leaseUntil: null, nextAttemptAt: sql`${clockSql()}` })
+    .where(and(eq(webhookDeliveries.id, claim.id), eq(webhookDeliveries.leaseUntil, claim.leaseUntil)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// One attempt
+// ---------------------------------------------------------------------------------------------
+
+export type AttemptOutcome = "succeeded" | "failed" | "exhausted" | "cancelled" | "released" | "aborted" | "lease_lost" | "gone";
+
+type AttemptResult = {
+  statusCode: number | null;
+  error: string | null;
+  excerpt: string | null;
+  durationMs: number;
+  retryAfterMs: number | null;
+  requestHeaders: Record<string, string>;
+  requestBody: string;
+};
+
+/** Reads at most `limit` bytes of a response body, then drops the rest of the stream. */
+async function readExcerpt(res: Response, limit = RESPONSE_EXCERPT_BYTES): Promise<string | null> {
+  if (!res.body) return null;
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  if (size === 0) return null;
+  const all = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    all.set(c, offset);
+    offset += c.byteLength;
+  }
+  return new TextDecoder("utf-8", { fatal: false }).decode(all.subarray(0, limit));
+}
+
+/** `Retry-After` as milliseconds from now (delta-seconds or an HTTP date), capped; null when absent or invalid. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
+  if (!value) return null;
+  const trimmed = value.trim();
+  let ms: number;
+  if (/^\d+$/.test(trimmed)) ms = Number(trimmed) * 1000;
+  else {
+    const at = Date.parse(trimmed);
+    if (Number.isNaN(at)) return null;
+    ms = at - now;
+  }
+  return Math.min(Math.max(ms, 0), RETRY_AFTER_CAP_MS);
+}
+
+function describeError(err: unknown, timedOut: boolean): string {
+  if (timedOut) return `Timed out after ${deliverySettings.timeoutMs / 1000} s`;
+  if (err instanceof TargetRefused) return `Refused: ${err.message}`;
+  const message = err instanceof Error ? err.message : String(err);
+  return `Request failed: ${message}`.slice(0, 500);
+}
+
+const loadForDelivery = db
+  .select({ webhook: webhooks, event: events })
+  .from(webhookDeliveries)
+  .innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
+  .innerJoin(events, eq(events.id, webhookDeliveries.eventId))
+  .where(eq(webhookDeliveries.id, sql.placeholder("id")))
+  .prepare("webhook_load_for_delivery");
+
+/**
+ * Sends one claimed delivery and records the attempt. `stop` aborts an in-flight request when the
+ * worker shuts down; such an attempt is not recorded and the caller releases the lease.
+ */
+export async function processClaim(claim: ClaimedDelivery, stop?: AbortSignal): Promise<AttemptOutcome> {
+  const [row] = await loadForDelivery.execute({ id: claim.id });
+  if (!row) return "gone";
+  const { webhook, event } = row;
+  if (!webhook.active) {
+    await releaseLease(claim);
+    return "released";
+  }
+  const body = JSON.stringify(eventPayload(event));
+  const signed = signatureHeaders({ msgId: event.id, body, secrets: signingSecrets(webhook, deliveryClock.now()) });
+  const requestHeaders: Record<string, string> = {
+    ...webhook.headers,
+    "content-type": "application/json",
+    "user-agent": "LivChat-Webhooks/1.0 (+https://www.standardwebhooks.com)",
+    ...signed,
+  };
+  const timeout = AbortSignal.timeout(deliverySettings.timeoutMs);
+  const signal = stop ? AbortSignal.any([timeout, stop]) : timeout;
+  const started = performance.now();
+  const result: AttemptResult = { statusCode: null, error: null, excerpt: null, durationMs: 0, retryAfterMs: null, requestHeaders, requestBody: body };
+  try {
+    // With the guard on, resolve + check every address now and connect to the checked one (no rebinding).
+    const target = config.allowPrivateWebhookTargets ? { url: webhook.url } : pinnedRequest(await resolveTarget(webhook.url));
+    const headers = "host" in target && target.host ? { ...requestHeaders, host: target.host } : requestHeaders;
+    const res = await fetch(target.url, {
+      method: "POST",
+      headers,
+      body,
+      // Redirects are not followed: the new location would bypass the SSRF check, and Standard Webhooks treats 3xx as failure.
+      redirect: "manual",
+      signal,
+      ...("tls" in target && target.tls ? { tls: target.tls } : {}),
+    } as RequestInit);
+    result.statusCode = res.status;
+    result.retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
+    try {
+      result.excerpt = await readExcerpt(res);
+    } catch (err) {
+      // The status arrived; a body cut short only matters when it is the 15 s deadline that cut it.
+      if (timeout.aborted || stop?.aborted) throw err;
+    }
+  } catch (err) {
+    if (stop?.aborted) return "aborted";
+    result.error = describeError(err, timeout.aborted);
+  }
+  result.durationMs = Math.round(performance.now() - started);
+  return finishAttempt(claim, webhook, event, result);
+}
+
+type WebhookRow = typeof webhooks.$inferSelect;
+type EventRow = typeof events.$inferSelect;
+
+async function finishAttempt(claim: ClaimedDelivery, webhook: WebhookRow, event: EventRow, r: AttemptResult): Promise<AttemptOutcome> {
+  const attempt = claim.attempts + 1;
+  const ok = r.statusCode !== null && r.statusCode >= 200 && r.statusCode < 300 && r.error === null;
+  const gone = r.statusCode === 410;
+  const outcome: AttemptOutcome = ok ? "succeeded" : gone ? "cancelled" : attempt >= MAX_ATTEMPTS ? "exhausted" : "failed";
+  const lastError = ok ? null : (r.error ?? (r.statusCode !== null ? `HTTP ${r.statusCode}` : "No response"));
+  const now = clockSql();
+  const delayMs = outcome === "failed" ? Math.max(RETRY_SCHEDULE_MS[attempt]!, r.retryAfterMs ?? 0) : 0;
+  return db.transaction(async (tx) => {
+    await tx.insert(webhookAttempts).values({
+      deliveryId: claim.id,
+      attempt,
+      requestHeaders: r.requestHeaders,
+      requestBody: r.requestBody,
+      statusCode: r.statusCode,
+      error: lastError,
+      durationMs: r.durationMs,
+      responseExcerpt: r.excerpt,
+      at: sql`${now}`,
+    });
+    const [updated] = await tx
+      .update(webhookDeliveries)
+      .set({
+        status: outcome as (typeof DELIVERY_STATUSES)[number],
+        attempts: attempt,
+        leaseUntil: null,
+        nextAttemptAt: outcome === "failed" ? sql`${now} + ${msInterval(delayMs)}` : null,
+        lastStatusCode: r.statusCode,
+        lastError: gone ? "The endpoint answered 410 Gone and was disabled" : lastError,
+        lastDurationMs: r.durationMs,
+        lastResponseExcerpt: r.excerpt,
+        ...(ok ? { deliveredAt: sql`${now}` } : {}),
+      })
+      .where(and(eq(webhookDeliveries.id, claim.id), eq(webhookDeliveries.leaseUntil, claim.leaseUntil)))
+      .returning({ id: webhookDeliveries.id });
+    // Our lease expired and another worker owns the row now: the attempt happened and stays on record, the row is theirs.
+    if (!updated) return "lease_lost" as const;
+    await incrementUsage(
+      { organizationId: claim.organizationId, instanceId: event.instanceId, metric: ok ? "deliveries_succeeded" : "deliveries_failed" },
+      tx,
+    );
+    if (ok) {
+      if (webhook.failingSince) await tx.update(webhooks).set({ failingSince: null }).where(eq(webhooks.id, webhook.id));
+    } else if (gone) {
+      await disableWebhook(tx, webhook.id, "The endpoint answered 410 Gone");
+    } else {
+      const [state] = await tx
+        .update(webhooks)
+        .set({ failingSince: sql`coalesce(${webhooks.failingSince}, ${now})` })
+        .where(eq(webhooks.id, webhook.id))
+        .returning({ failingSince: webhooks.failingSince, stale: sql<boolean>`${webhooks.failingSince} <= ${now} - ${msInterval(AUTO_DISABLE_AFTER_MS)}` });
+      if (state?.stale) {
+        await disableWebhook(tx, webhook.id, `Failing continuously since ${state.failingSince!.toISOString()}`);
+        return "cancelled" as const;
+      }
+    }
+    return outcome;
+  });
+}
+
+/**
+ * Disables an endpoint automatically (410 Gone, or failing for 5 days): cancels its pending and
+ * retrying deliveries (a worker still holding one loses its lease and cannot resurrect it) and emits
+ * `webhook.disabled` to the organization's other endpoints, all in the caller's transaction.
+ */
+export async function disableWebhook(tx: DbOrTx, webhookId: string, reason: string): Promise<boolean> {
+  const [hook] = await tx
+    .update(webhooks)
+    .set({ active: false, disabledAt: sql`${clockSql()}`, disabledReason: reason })
+    .where(and(eq(webhooks.id, webhookId), eq(webhooks.active, true)))
+    .returning();
+  if (!hook) return false;
+  await tx
+    .update(webhookDeliveries)
+    .set({ status: "cancelled", leaseUntil: null, nextAttemptAt: null, lastError: sql`coalesce(${webhookDeliveries.lastError}, ${"Endpoint disabled"})` })
+    .where(and(eq(webhookDeliveries.webhookId, webhookId), inArray(webhookDeliveries.status, ["pending", "failed"])));
+  await recordEvent(
+    {
+      organizationId: hook.organizationId,
+      type: "webhook.disabled",
+      data: { webhookId: hook.id, name: hook.name, reason, failingSince: hook.failingSince?.toISOString() ?? null },
+    },
+    tx,
+  );
+  await recordAudit(
+    { organizationId: hook.organizationId, actor: { type: "system" }, action: "webhook.disabled", target: { type: "webhook", id: hook.id }, details: { reason } },
+    tx,
+  );
+  log.warn("webhook disabled", { webhookId: hook.id, reason });
+  return true;
+}
+
+/**
+ * Claims one batch of due deliveries, sends them all and waits for the results. The worker loop
+ * does the same continuously; tests call this to drive deliveries deterministically.
+ */
+export async function runDeliveriesOnce(budget = deliverySettings.maxInFlight): Promise<{ claimed: number; outcomes: AttemptOutcome[] }> {
+  const claims = await claimDueDeliveries(budget);
+  const outcomes = await Promise.all(
+    claims.map((c) =>
+      processClaim(c).catch((err) => {
+        log.error("delivery failed unexpectedly", { deliveryId: c.id, err: String(err) });
+        return "released" as const;
+      }),
+    ),
+  );
+  return { claimed: claims.length, outcomes };
+}
+
+/** Runs batches until nothing is due (retries scheduled later are left for later). */
+export async function drainDueDeliveries(maxRounds = 100): Promise<AttemptOutcome[]> {
+  const all: AttemptOutcome[] = [];
+  for (let i = 0; i < maxRounds; i++) {
+    const { claimed, outcomes } = await runDeliveriesOnce();
+    all.push(...outcomes);
+    if (claimed === 0) break;
+  }
+  return all;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Delivery log, retry, recover (organization-scoped)
+// ---------------------------------------------------------------------------------------------
+
+export type Delivery = typeof webhookDeliveries.$inferSelect;
+export type Attempt = typeof webhookAttempts.$inferSelect;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (value: string) => UUID.test(value);
+
+export function publicDelivery(d: Delivery) {
+  return {
+    id: d.id,
+    webhookId: d.webhookId,
+    eventId: d.eventId,
+    eventType: d.eventType,
+    status: d.status,
+    attempts: d.attempts,
+    nextAttemptAt: d.status === "pending" || d.status === "failed" ? d.nextAttemptAt : null,
+    lastStatusCode: d.lastStatusCode,
+    lastError: d.lastError,
+    lastDurationMs: d.lastDurationMs,
+    lastResponseExcerpt: d.lastResponseExcerpt,
+    deliveredAt: d.deliveredAt,
+    createdAt: d.createdAt,
+    updatedAt: d.updatedAt,
+  };
+}
+
+export function publicAttempt(a: Attempt) {
+  return {
+    id: a.id,
+    attempt: a.attempt,
+    at: a.at,
+    statusCode: a.statusCode,
+    error: a.error,
+    durationMs: a.durationMs,
+    requestHeaders: a.requestHeaders,
+    requestBody: a.requestBody,
+    responseExcerpt: a.responseExcerpt,
+  };
+}
+
+/** Newest first, keyset-paginated on (created_at, id); the cursor is the last row's id. */
+export async function listDeliveriesForWebhook(
+  organizationId: string,
+  webhookId: string,
+  query: { status?: Delivery["status"]; eventType?: string; limit: number; cursor?: string },
+  tx: DbOrTx = db,
+): Promise<{ data: Delivery[]; nextCursor: string | null }> {
+  const conditions: SQL[] = [eq(webhookDeliveries.organizationId, organizationId), eq(webhookDeliveries.webhookId, webhookId)];
+  if (query.status) conditions.push(eq(webhookDeliveries.status, query.status));
+  if (query.eventType) conditions.push(eq(webhookDeliveries.eventType, query.eventType));
+  if (query.cursor) {
+    if (!isUuid(query.cursor)) return { data: [], nextCursor: null };
+    conditions.push(
+      sql`(${webhookDeliveries.createdAt}, ${webhookDeliveries.id}) < (select c.created_at, c.id from webhook_deliveries c where c.id = ${query.cursor} and c.organization_id = ${organizationId})`,
+    );
+  }
+  const rows = await tx
+    .select()
+    .from(webhookDeliveries)
+    .where(and(...conditions))
+    .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
+    .limit(query.limit + 1);
+  const data = rows.slice(0, query.limit);
+  return { data, nextCursor: rows.length > query.limit ? data[data.length - 1]!.id : null };
+}
+
+/** A delivery of the organization with its attempts (newest first), or 404. */
+export async function getDelivery(organizationId: string, deliveryId: string, tx: DbOrTx = db): Promise<{ delivery: Delivery; attempts: Attempt[] }> {
+  if (!isUuid(deliveryId)) throw notFound("Delivery");
+  const [delivery] = await tx
+    .select()
+    .from(webhookDeliveries)
+    .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.organizationId, organizationId)));
+  if (!delivery) throw notFound("Delivery");
+  const attempts = await tx.select().from(webhookAttempts).where(eq(webhookAttempts.deliveryId, deliveryId)).orderBy(desc(webhookAttempts.attempt), desc(webhookAttempts.at));
+  return { delivery, attempts };
+}
+
+async function activeWebhookOf(tx: DbOrTx, organizationId: string, webhookId: string): Promise<WebhookRow> {
+  const [hook] = await tx.select().from(webhooks).where(and(eq(webhooks.id, webhookId), eq(webhooks.organizationId, organizationId)));
+  if (!hook) throw notFound("Webhook");
+  if (!hook.active) throw conflict("The endpoint is disabled; enable it before retrying deliveries");
+  return hook;
+}
+
+/**
+ * Manual retry: one more attempt right away, whatever the delivery's state (a redelivery of a
+ * succeeded one keeps the same webhook-id, so idempotent subscribers ignore it). If it fails, the
+ * delivery continues on the schedule where it was, or ends exhausted.
+ */
+export async function retryDelivery(organizationId: string, deliveryId: string): Promise<Delivery> {
+  const updated = await db.transaction(async (tx) => {
+    const { delivery } = await getDelivery(organizationId, deliveryId, tx);
+    await activeWebhookOf(tx, organizationId, delivery.webhookId);
+    const [row] = await tx
+      .update(webhookDeliveries)
+      .set({ status: "pending", nextAttemptAt: sql`${clockSql()}`, leaseUntil: null })
+      .where(
+        and(
+          eq(webhookDeliveries.id, deliveryId),
+          or(sql`${webhookDeliveries.leaseUntil} is null`, lt(webhookDeliveries.leaseUntil, sql`${clockSql()}`)),
+        ),
+      )
+      .returning();
+    if (!row) throw conflict("The delivery is being attempted right now");
+    await notify(DELIVERIES_QUEUED_CHANNEL, "", tx);
+    return row;
+  });
+  return updated;
+}
+
+/**
+ * "Recover everything failed since T": every failed, exhausted or cancelled delivery of the endpoint
+ * created at or after `since` is due again now (one more attempt each, as for a manual retry).
+ */
+export async function recoverDeliveries(organizationId: string, webhookId: string, since: Date): Promise<number> {
+  return db.transaction(async (tx) => {
+    await activeWebhookOf(tx, organizationId, webhookId);
+    const rows = await tx
+      .update(webhookDeliveries)
+      .set({ status: "pending", nextAttemptAt: sql`${clockSql()}`, leaseUntil: null })
+      .where(
+        and(
+          eq(webhookDeliveries.organizationId, organizationId),
+          eq(webhookDeliveries.webhookId, webhookId),
+          inArray(webhookDeliveries.status, ["failed", "exhausted", "cancelled"]),
+          sql`${webhookDeliveries.createdAt} >= ${since.toISOString()}`,
+          or(sql`${webhookDeliveries.leaseUntil} is null`, lt(webhookDeliveries.leaseUntil, sql`${clockSql()}`)),
+        ),
+      )
+      .returning({ id: webhookDeliveries.id });
+    if (rows.length > 0) await notify(DELIVERIES_QUEUED_CHANNEL, "", tx);
+    return rows.length;
+  });
+}

@@ -1,0 +1,184 @@
+import { lookup } from "node:dns/promises";
+import { BlockList, isIP } from "node:net";
+import { checkServerIdentity, type PeerCertificate } from "node:tls";
+import { config } from "@/config";
+
+/**
+ * SSRF guard for webhook targets. A URL is refused when its host (an IP literal, or EVERY address
+ * its name resolves to) falls in a non-public range. The check runs when an endpoint is saved and
+ * again at each delivery, after DNS resolution; the delivery then connects to the address that was
+ * checked (see `pinnedRequest`) so a DNS answer that changes between check and connect (rebinding)
+ * cannot redirect it. `config.allowPrivateWebhookTargets` turns the guard off (local development, tests).
+ */
+
+/** Thrown when a target is not allowed; `message` is safe to show to the endpoint's owner. */
+export class TargetRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TargetRefused";
+  }
+}
+
+// node:net's BlockList does the CIDR arithmetic; one list per family because a v4 list also
+// matches IPv4-mapped IPv6 addresses, which we want, while a v6 rule must never match a v4 address.
+const V4_BLOCKED: [string, number, string][] = [
+  ["0.0.0.0", 8, "unspecified / this network"],
+  ["10.0.0.0", 8, "private"],
+  ["100.64.0.0", 10, "carrier-grade NAT"],
+  ["127.0.0.0", 8, "loopback"],
+  ["169.254.0.0", 16, "link-local"],
+  ["172.16.0.0", 12, "private"],
+  ["192.0.0.0", 24, "IETF protocol assignments"],
+  ["192.0.2.0", 24, "documentation"],
+  ["192.88.99.0", 24, "6to4 relay anycast"],
+  ["192.168.0.0", 16, "private"],
+  ["198.18.0.0", 15, "benchmarking"],
+  ["198.51.100.0", 24, "documentation"],
+  ["203.0.113.0", 24, "documentation"],
+  ["224.0.0.0", 4, "multicast"],
+  ["240.0.0.0", 4, "reserved / broadcast"],
+];
+const V6_BLOCKED: [string, number, string][] = [
+  ["::", 128, "unspecified"],
+  ["::1", 128, "loopback"],
+  ["100::", 64, "discard-only"],
+  ["2001:db8::", 32, "documentation"],
+  ["fc00::", 7, "unique-local"],
+  ["fe80::", 10, "link-local"],
+  ["fec0::", 10, "site-local"],
+  ["ff00::", 8, "multicast"],
+];
+
+function buildList(rules: [string, number, string][], family: "ipv4" | "ipv6") {
+  return rules.map(([network, prefix, label]) => {
+    const list = new BlockList();
+    list.addSubnet(network, prefix, family);
+    return { list, label };
+  });
+}
+const v4Rules = buildList(V4_BLOCKED, "ipv4");
+const v6Rules = buildList(V6_BLOCKED, "ipv6");
+
+/** The 16 bytes of an IPv6 address (`isIP(addr) === 6` already checked), zone id stripped. */
+function ipv6Bytes(address: string): number[] {
+  let text = address.split("%")[0]!.toLowerCase();
+  const bytes: number[] = [];
+  // A dotted IPv4 tail (::ffff:1.2.3.4) becomes two hextets.
+  const tail = text.match(/(\d+\.\d+\.\d+\.\d+)$/);
+  if (tail) {
+    const parts = tail[1]!.split(".").map(Number);
+    text = `${text.slice(0, -tail[1]!.length)}${((parts[0]! << 8) | parts[1]!).toString(16)}:${((parts[2]! << 8) | parts[3]!).toString(16)}`;
+  }
+  const [head, rest] = text.split("::") as [string, string | undefined];
+  const headParts = head ? head.split(":") : [];
+  const restParts = rest ? rest.split(":") : [];
+  const missing = 8 - headParts.length - restParts.length;
+  const hextets = [...headParts, ...(rest !== undefined ? Array(missing).fill("0") : []), ...restParts];
+  for (const h of hextets) {
+    const n = parseInt(h || "0", 16);
+    bytes.push(n >> 8, n & 0xff);
+  }
+  return bytes;
+}
+
+/** An IPv4 address carried inside an IPv6 one (mapped, compatible, NAT64, 6to4), if any. */
+function embeddedIPv4(address: string): string | null {
+  const b = ipv6Bytes(address);
+  const zero = (from: number, to: number) => b.slice(from, to).every((x) => x === 0);
+  const v4 = (at: number) => b.slice(at, at + 4).join(".");
+  if (zero(0, 10) && b[10] === 0xff && b[11] === 0xff) return v4(12); // ::ffff:a.b.c.d
+  if (zero(0, 12) && !(b[12] === 0 && b[13] === 0 && b[14] === 0 && (b[15] ?? 0) <= 1)) return v4(12); // ::a.b.c.d (deprecated)
+  if (b[0] === 0x00 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && zero(4, 12)) return v4(12); // 64:ff9b::/96 NAT64
+  if (b[0] === 0x20 && b[1] === 0x02) return v4(2); // 2002::/16 6to4
+  return null;
+}
+
+/** Why `address` is not a public unicast address, or null when it is. */
+export function nonPublicReason(address: string): string | null {
+  const family = isIP(address.split("%")[0]!);
+  if (family === 4) return v4Rules.find((r) => r.list.check(address, "ipv4"))?.label ?? null;
+  if (family === 6) {
+    const bare = address.split("%")[0]!;
+    const v6 = v6Rules.find((r) => r.list.check(bare, "ipv6"));
+    if (v6) return v6.label;
+    const inner = embeddedIPv4(bare);
+    if (inner) {
+      const reason = nonPublicReason(inner);
+      return reason ? `${reason} (IPv4 inside IPv6)` : null;
+    }
+    return null;
+  }
+  return "not an IP address";
+}
+
+export type ResolvedTarget = { url: URL; hostname: string; addresses: { address: string; family: 4 | 6 }[] };
+
+/** Hostname as written in the URL, without the brackets of an IPv6 literal. */
+function bareHostname(url: URL): string {
+  return url.hostname.replace(/^\[(.*)\]$/, "$1");
+}
+
+/**
+ * Resolves the URL's host (all addresses) and refuses it when any address is not public, unless
+ * private targets are allowed. Throws `TargetRefused`.
+ */
+export async function resolveTarget(rawUrl: string): Promise<ResolvedTarget> {
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    throw new TargetRefused("The URL is not valid");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new TargetRefused("Only http and https URLs are allowed");
+  const hostname = bareHostname(url);
+  let addresses: { address: string; family: 4 | 6 }[];
+  const literal = isIP(hostname);
+  if (literal) {
+    addresses = [{ address: hostname, family: literal as 4 | 6 }];
+  } else {
+    try {
+      const found = await lookup(hostname, { all: true, verbatim: true });
+      addresses = found.map((a) => ({ address: a.address, family: a.family as 4 | 6 }));
+    } catch {
+      throw new TargetRefused(`The host ${hostname} could not be resolved`);
+    }
+    if (addresses.length === 0) throw new TargetRefused(`The host ${hostname} could not be resolved`);
+  }
+  if (!config.allowPrivateWebhookTargets) {
+    for (const { address } of addresses) {
+      const reason = nonPublicReason(address);
+      if (reason) {
+        throw new TargetRefused(
+          literal
+            ? `Webhook targets may not be ${reason} addresses (${address})`
+            : `The host ${hostname} resolves to a ${reason} address (${address}); webhook targets must be public`,
+        );
+      }
+    }
+  }
+  return { url, hostname, addresses };
+}
+
+/**
+ * The URL and fetch options that connect to the checked address rather than resolving the name
+ * again: the host part is replaced by the IP, `Host` carries the original name, and for https the
+ * TLS server name (SNI) and certificate check use the original name. Bun opens a fresh connection
+ * for requests with custom TLS options, so a pinned https connection is never shared across hosts.
+ */
+export function pinnedRequest(target: ResolvedTarget): { url: string; host?: string; tls?: Record<string, unknown> } {
+  const { url, hostname } = target;
+  if (isIP(hostname) || config.allowPrivateWebhookTargets) return { url: url.toString() };
+  const first = target.addresses[0]!;
+  const pinned = new URL(url.toString());
+  pinned.hostname = first.family === 6 ? `[${first.address}]` : first.address;
+  const host = url.port ? `${hostname}:${url.port}` : hostname;
+  if (url.protocol === "http:") return { url: pinned.toString(), host };
+  return {
+    url: pinned.toString(),
+    host,
+    tls: {
+      serverName: hostname,
+      checkServerIdentity: (_name: string, cert: PeerCertificate) => checkServerIdentity(hostname, cert),
+    },
+  };
+}

@@ -1,0 +1,151 @@
+import { Elysia } from "elysia";
+import { z } from "zod";
+import { authPlugin } from "@/auth/plugin";
+import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
+import { forbidden } from "@/lib/errors";
+import { getDelivery, listDeliveriesForWebhook, publicAttempt, publicDelivery, recoverDeliveries, retryDelivery } from "./delivery.service";
+import { createWebhookSchema, listDeliveriesQuery, listWebhooksQuery, recoverSchema, updateWebhookSchema } from "./webhook.schema";
+import {
+  createWebhook,
+  deleteWebhook,
+  getWebhook,
+  listWebhooks,
+  publicWebhook,
+  rotateWebhookSecret,
+  sendTestEvent,
+  updateWebhook,
+  type WebhookActor,
+} from "./webhook.service";
+
+/** Webhooks belong to an organization; a visitor key must sign up first. */
+function orgOf(key: VerifiedApiKey): string {
+  if (!key.organizationId) throw forbidden("Sign up to use webhooks: this visitor key is not part of an organization yet");
+  return key.organizationId;
+}
+const actorOf = (key: VerifiedApiKey, request: Request): WebhookActor => ({ actor: { type: "api_key", id: key.id }, request });
+const idParams = z.object({ id: z.string().max(64) });
+const tags = ["Webhooks"];
+
+/** `/v1/webhooks` endpoints and `/v1/deliveries` (Standard Webhooks signed, durable delivery). */
+export const webhookApi = new Elysia({ name: "webhook-api" })
+  .use(authPlugin)
+  .group("/v1/webhooks", (app) =>
+    app
+      .get(
+        "/",
+        async ({ apiKey, query }) => {
+          const page = await listWebhooks(orgOf(apiKey), query);
+          return { data: page.data.map(publicWebhook), nextCursor: page.nextCursor };
+        },
+        { apiKey: "webhooks:read", query: listWebhooksQuery, detail: { tags, summary: "List webhook endpoints" } },
+      )
+      .post(
+        "/",
+        async ({ apiKey, body, request, set }) => {
+          const { webhook, secret } = await createWebhook(orgOf(apiKey), body, actorOf(apiKey, request));
+          set.status = 201;
+          return { ...publicWebhook(webhook), secret };
+        },
+        {
+          apiKey: "webhooks:write",
+          body: createWebhookSchema,
+          detail: {
+            tags,
+            summary: "Create a webhook endpoint",
+            description:
+              "Returns the signing `secret` (whsec_…) once. Deliveries follow Standard Webhooks: verify `webhook-signature` with any official library.",
+          },
+        },
+      )
+      .get("/:id", async ({ apiKey, params }) => publicWebhook(await getWebhook(orgOf(apiKey), params.id)), {
+        apiKey: "webhooks:read",
+        params: idParams,
+        detail: { tags, summary: "Show a webhook endpoint" },
+      })
+      .patch(
+        "/:id",
+        async ({ apiKey, params, body, request }) => publicWebhook(await updateWebhook(orgOf(apiKey), params.id, body, actorOf(apiKey, request))),
+        {
+          apiKey: "webhooks:write",
+          params: idParams,
+          body: updateWebhookSchema,
+          detail: { tags, summary: "Update a webhook endpoint", description: "`active: true` re-enables a disabled endpoint; `false` pauses it." },
+        },
+      )
+      .delete(
+        "/:id",
+        async ({ apiKey, params, request, set }) => {
+          await deleteWebhook(orgOf(apiKey), params.id, actorOf(apiKey, request));
+          set.status = 204;
+          return null;
+        },
+        { apiKey: "webhooks:write", params: idParams, detail: { tags, summary: "Delete a webhook endpoint and its delivery log" } },
+      )
+      .post(
+        "/:id/test",
+        async ({ apiKey, params, request, set }) => {
+          const sent = await sendTestEvent(orgOf(apiKey), params.id, actorOf(apiKey, request));
+          set.status = 202;
+          return sent;
+        },
+        { apiKey: "webhooks:write", params: idParams, detail: { tags, summary: "Send a webhook.test event to this endpoint only" } },
+      )
+      .post(
+        "/:id/rotate-secret",
+        async ({ apiKey, params, request }) => {
+          const { webhook, secret, previousSecretExpiresAt } = await rotateWebhookSecret(orgOf(apiKey), params.id, actorOf(apiKey, request));
+          return { ...publicWebhook(webhook), secret, previousSecretExpiresAt };
+        },
+        {
+          apiKey: "webhooks:write",
+          params: idParams,
+          detail: { tags, summary: "Rotate the signing secret", description: "The previous secret keeps signing (a second `v1,` signature) for 24 hours." },
+        },
+      )
+      .get(
+        "/:id/deliveries",
+        async ({ apiKey, params, query }) => {
+          const organizationId = orgOf(apiKey);
+          await getWebhook(organizationId, params.id);
+          const page = await listDeliveriesForWebhook(organizationId, params.id, query);
+          return { data: page.data.map(publicDelivery), nextCursor: page.nextCursor };
+        },
+        { apiKey: "webhooks:read", params: idParams, query: listDeliveriesQuery, detail: { tags, summary: "Delivery log of an endpoint, newest first" } },
+      )
+      .post(
+        "/:id/recover",
+        async ({ apiKey, params, body, set }) => {
+          const organizationId = orgOf(apiKey);
+          await getWebhook(organizationId, params.id);
+          const requeued = await recoverDeliveries(organizationId, params.id, body.since);
+          set.status = 202;
+          return { requeued };
+        },
+        {
+          apiKey: "webhooks:write",
+          params: idParams,
+          body: recoverSchema,
+          detail: { tags, summary: "Re-queue every failed, exhausted or cancelled delivery created since `since`" },
+        },
+      ),
+  )
+  .group("/v1/deliveries", (app) =>
+    app
+      .get(
+        "/:id",
+        async ({ apiKey, params }) => {
+          const { delivery, attempts } = await getDelivery(orgOf(apiKey), params.id);
+          return { ...publicDelivery(delivery), attempts: attempts.map(publicAttempt) };
+        },
+        { apiKey: "webhooks:read", params: idParams, detail: { tags, summary: "A delivery with every attempt (request headers and body, response excerpt)" } },
+      )
+      .post(
+        "/:id/retry",
+        async ({ apiKey, params, set }) => {
+          const delivery = await retryDelivery(orgOf(apiKey), params.id);
+          set.status = 202;
+          return publicDelivery(delivery);
+        },
+        { apiKey: "webhooks:write", params: idParams, detail: { tags, summary: "Attempt a delivery again now" } },
+      ),
+  );

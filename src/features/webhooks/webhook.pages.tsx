@@ -1,0 +1,306 @@
+import { Elysia } from "elysia";
+import { z } from "zod";
+import { csrfPlugin } from "@/auth/csrf";
+import { authPlugin, type AdminContext } from "@/auth/plugin";
+import { AppError, notFound, zodDetails, type FieldError } from "@/lib/errors";
+import { setFlash, takeFlash } from "@/lib/flash";
+import { hxRedirect } from "@/lib/htmx";
+import { DeliveryPage } from "@views/webhooks/delivery";
+import { WebhookFormPage, type WebhookFormValues } from "@views/webhooks/_form";
+import { SecretPage, WebhooksPage } from "@views/webhooks/index";
+import { WebhookShowPage, type DeliveryFilters } from "@views/webhooks/show";
+import { getDelivery, listDeliveriesForWebhook, recoverDeliveries, retryDelivery } from "./delivery.service";
+import { createWebhookSchema, headerLines, listDeliveriesQuery, parseHeaderLines, recoverSchema, updateWebhookSchema } from "./webhook.schema";
+import {
+  createWebhook,
+  deleteWebhook,
+  getWebhook,
+  listInstanceChoices,
+  listWebhooks,
+  rotateWebhookSecret,
+  sendTestEvent,
+  updateWebhook,
+  webhookStats,
+  type Webhook,
+  type WebhookActor,
+} from "./webhook.service";
+
+const idParams = z.object({ id: z.string().max(64) });
+const deliveryParams = z.object({ id: z.string().max(64), deliveryId: z.string().max(64) });
+
+const actorOf = (admin: AdminContext, request: Request): WebhookActor => ({ actor: { type: "user", id: admin.user.id }, request });
+
+function list(v: unknown): string[] {
+  if (typeof v === "string") return v ? [v] : [];
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string" && x !== "") : [];
+}
+function str(v: unknown): string | undefined {
+  return typeof v === "string" ? v : undefined;
+}
+
+/** The posted form as the view re-renders it. */
+function formValues(body: unknown): WebhookFormValues {
+  const b = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
+  return { url: str(b.url), name: str(b.name), eventTypes: list(b.eventTypes), instanceIds: list(b.instanceIds), headers: str(b.headers) };
+}
+
+/** Form values → the API's input shape (unchecked groups mean "all"), validated by the same zod schema. */
+function parseForm<T extends typeof createWebhookSchema | typeof updateWebhookSchema>(
+  schema: T,
+  values: WebhookFormValues,
+): { data?: z.infer<T>; errors?: FieldError[] } {
+  const headers = parseHeaderLines(values.headers ?? "");
+  const input = {
+    url: values.url ?? "",
+    name: values.name ?? "",
+    eventTypes: values.eventTypes?.length ? values.eventTypes : null,
+    instanceIds: values.instanceIds?.length ? values.instanceIds : null,
+    headers: headers.headers,
+  };
+  const parsed = schema.safeParse(input);
+  const errors = [...(parsed.success ? [] : zodDetails(parsed.error.issues)), ...headers.errors.map((message) => ({ path: "headers", message }))];
+  if (errors.length > 0) return { errors };
+  return { data: parsed.data as z.infer<T> };
+}
+
+function toFormValues(w: Webhook): WebhookFormValues {
+  return { url: w.url, name: w.name, eventTypes: w.eventTypes ?? [], instanceIds: w.instanceIds ?? [], headers: headerLines(w.headers) };
+}
+
+/** Expected failures of a form action come back as field errors; anything else propagates. */
+async function asFieldErrors<T>(run: () => Promise<T>): Promise<{ value?: T; errors?: FieldError[] }> {
+  try {
+    return { value: await run() };
+  } catch (err) {
+    if (err instanceof AppError && err.code === "validation_failed") return { errors: err.details ?? [{ path: "(body)", message: err.message }] };
+    throw err;
+  }
+}
+
+/** A `datetime-local` value has no zone; the form labels it UTC. */
+function utcInput(value: unknown): string {
+  const s = str(value)?.trim() ?? "";
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(s) ? `${s}Z` : s;
+}
+
+async function showPage(admin: AdminContext, webhook: Webhook, query: Record<string, unknown>) {
+  const parsed = listDeliveriesQuery.safeParse({ ...query, status: str(query.status) || undefined, eventType: str(query.eventType) || undefined, limit: 50 });
+  const filters: DeliveryFilters = parsed.success ? { status: parsed.data.status, eventType: parsed.data.eventType } : {};
+  const [page, stats] = await Promise.all([
+    listDeliveriesForWebhook(admin.organization.id, webhook.id, parsed.success ? parsed.data : { limit: 50 }),
+    webhookStats(admin.organization.id, [webhook.id]),
+  ]);
+  return { deliveries: page.data, nextCursor: page.nextCursor, filters, stats: stats.get(webhook.id) };
+}
+
+/** Admin pages for webhook endpoints (admins and owners): list, create, edit, log, retry, recover. */
+export const webhookPages = new Elysia({ name: "webhook-pages" })
+  .use(csrfPlugin)
+  .use(authPlugin)
+  .get(
+    "/webhooks",
+    async ({ admin, csrfToken, cookie }) => {
+      const { data: hooks } = await listWebhooks(admin.organization.id, { limit: 100 });
+      const stats = await webhookStats(
+        admin.organization.id,
+        hooks.map((h) => h.id),
+      );
+      return <WebhooksPage admin={admin} csrfToken={csrfToken} flash={takeFlash(cookie)} hooks={hooks} stats={stats} />;
+    },
+    { member: "admin", detail: { hide: true } },
+  )
+  .get(
+    "/webhooks/new",
+    async ({ admin, csrfToken }) => (
+      <WebhookFormPage
+        admin={admin}
+        csrfToken={csrfToken}
+        title="New webhook endpoint"
+        action="/webhooks"
+        values={{}}
+        instances={await listInstanceChoices(admin.organization.id)}
+        submitLabel="Create endpoint"
+        backHref="/webhooks"
+      />
+    ),
+    { member: "admin", detail: { hide: true } },
+  )
+  .post(
+    "/webhooks",
+    async ({ admin, csrfToken, body, request, set }) => {
+      const values = formValues(body);
+      const parsed = parseForm(createWebhookSchema, values);
+      const result = parsed.data ? await asFieldErrors(() => createWebhook(admin.organization.id, parsed.data!, actorOf(admin, request))) : { errors: parsed.errors };
+      if (!result.value) {
+        set.status = 422;
+        return (
+          <WebhookFormPage
+            admin={admin}
+            csrfToken={csrfToken}
+            title="New webhook endpoint"
+            action="/webhooks"
+            values={values}
+            errors={result.errors}
+            instances={await listInstanceChoices(admin.organization.id)}
+            submitLabel="Create endpoint"
+            backHref="/webhooks"
+          />
+        );
+      }
+      // The only copy of the secret: never cached, never in a redirect.
+      set.headers["cache-control"] = "no-store";
+      return <SecretPage admin={admin} csrfToken={csrfToken} webhook={result.value.webhook} secret={result.value.secret} title="Endpoint created" />;
+    },
+    { member: "admin", detail: { hide: true } },
+  )
+  .get(
+    "/webhooks/:id",
+    async ({ admin, csrfToken, cookie, params, query }) => {
+      const webhook = await getWebhook(admin.organization.id, params.id);
+      const data = await showPage(admin, webhook, query as Record<string, unknown>);
+      return <WebhookShowPage admin={admin} csrfToken={csrfToken} flash={takeFlash(cookie)} webhook={webhook} {...data} />;
+    },
+    { member: "admin", params: idParams, detail: { hide: true } },
+  )
+  .get(
+    "/webhooks/:id/edit",
+    async ({ admin, csrfToken, params }) => {
+      const webhook = await getWebhook(admin.organization.id, params.id);
+      return (
+        <WebhookFormPage
+          admin={admin}
+          csrfToken={csrfToken}
+          title={`Edit ${webhook.name || "endpoint"}`}
+          action={`/webhooks/${webhook.id}`}
+          values={toFormValues(webhook)}
+          instances={await listInstanceChoices(admin.organization.id)}
+          submitLabel="Save"
+          backHref={`/webhooks/${webhook.id}`}
+        />
+      );
+    },
+    { member: "admin", params: idParams, detail: { hide: true } },
+  )
+  .post(
+    "/webhooks/:id",
+    async ({ admin, csrfToken, body, params, request, set, cookie }) => {
+      const webhook = await getWebhook(admin.organization.id, params.id);
+      const values = formValues(body);
+      const parsed = parseForm(updateWebhookSchema, values);
+      const result = parsed.data ? await asFieldErrors(() => updateWebhook(admin.organization.id, webhook.id, parsed.data!, actorOf(admin, request))) : { errors: parsed.errors };
+      if (!result.value) {
+        set.status = 422;
+        return (
+          <WebhookFormPage
+            admin={admin}
+            csrfToken={csrfToken}
+            title={`Edit ${webhook.name || "endpoint"}`}
+            action={`/webhooks/${webhook.id}`}
+            values={values}
+            errors={result.errors}
+            instances={await listInstanceChoices(admin.organization.id)}
+            submitLabel="Save"
+            backHref={`/webhooks/${webhook.id}`}
+          />
+        );
+      }
+      setFlash(cookie, "success", "Endpoint saved");
+      return hxRedirect(request, `/webhooks/${webhook.id}`);
+    },
+    { member: "admin", params: idParams, detail: { hide: true } },
+  )
+  .post(
+    "/webhooks/:id/enable",
+    async ({ admin, params, request, cookie }) => {
+      const webhook = await updateWebhook(admin.organization.id, params.id, { active: true }, actorOf(admin, request));
+      setFlash(cookie, "success", "Endpoint enabled; waiting deliveries resume");
+      return hxRedirect(request, `/webhooks/${webhook.id}`);
+    },
+    { member: "admin", params: idParams, detail: { hide: true } },
+  )
+  .post(
+    "/webhooks/:id/disable",
+    async ({ admin, params, request, cookie }) => {
+      const webhook = await updateWebhook(admin.organization.id, params.id, { active: false }, actorOf(admin, request));
+      setFlash(cookie, "info", "Endpoint disabled; new events are not queued for it until you enable it again");
+      return hxRedirect(request, `/webhooks/${webhook.id}`);
+    },
+    { member: "admin", params: idParams, detail: { hide: true } },
+  )
+  .post(
+    "/webhooks/:id/delete",
+    async ({ admin, params, request, cookie }) => {
+      await deleteWebhook(admin.organization.id, params.id, actorOf(admin, request));
+      setFlash(cookie, "success", "Endpoint deleted");
+      return hxRedirect(request, "/webhooks");
+    },
+    { member: "admin", params: idParams, detail: { hide: true } },
+  )
+  .post(
+    "/webhooks/:id/rotate",
+    async ({ admin, csrfToken, params, request, set }) => {
+      const { webhook, secret, previousSecretExpiresAt } = await rotateWebhookSecret(admin.organization.id, params.id, actorOf(admin, request));
+      set.headers["cache-control"] = "no-store";
+      return (
+        <SecretPage
+          admin={admin}
+          csrfToken={csrfToken}
+          webhook={webhook}
+          secret={secret}
+          title="Secret rotated"
+          note={`The previous secret keeps signing every request until ${previousSecretExpiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC.`}
+        />
+      );
+    },
+    { member: "admin", params: idParams, detail: { hide: true } },
+  )
+  .post(
+    "/webhooks/:id/test",
+    async ({ admin, params, request, cookie }) => {
+      await sendTestEvent(admin.organization.id, params.id, actorOf(admin, request));
+      setFlash(cookie, "success", "Test event queued; it appears in the delivery log in a moment");
+      return hxRedirect(request, `/webhooks/${params.id}`);
+    },
+    { member: "admin", params: idParams, detail: { hide: true } },
+  )
+  .post(
+    "/webhooks/:id/recover",
+    async ({ admin, csrfToken, params, body, request, set, cookie }) => {
+      const webhook = await getWebhook(admin.organization.id, params.id);
+      const raw = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
+      const parsed = recoverSchema.safeParse({ since: utcInput(raw.since) || undefined });
+      if (!parsed.success) {
+        set.status = 422;
+        const data = await showPage(admin, webhook, {});
+        return (
+          <WebhookShowPage admin={admin} csrfToken={csrfToken} webhook={webhook} {...data} recoverErrors={zodDetails(parsed.error.issues)} recoverSince={str(raw.since)} />
+        );
+      }
+      const count = await recoverDeliveries(admin.organization.id, webhook.id, parsed.data.since);
+      setFlash(cookie, "success", count === 1 ? "1 delivery re-queued" : `${count} deliveries re-queued`);
+      return hxRedirect(request, `/webhooks/${webhook.id}`);
+    },
+    { member: "admin", params: idParams, detail: { hide: true } },
+  )
+  .get(
+    "/webhooks/:id/deliveries/:deliveryId",
+    async ({ admin, csrfToken, cookie, params }) => {
+      const webhook = await getWebhook(admin.organization.id, params.id);
+      const { delivery, attempts } = await getDelivery(admin.organization.id, params.deliveryId);
+      if (delivery.webhookId !== webhook.id) throw notFound("Delivery");
+      return <DeliveryPage admin={admin} csrfToken={csrfToken} flash={takeFlash(cookie)} webhook={webhook} delivery={delivery} attempts={attempts} />;
+    },
+    { member: "admin", params: deliveryParams, detail: { hide: true } },
+  )
+  .post(
+    "/webhooks/:id/deliveries/:deliveryId/retry",
+    async ({ admin, params, request, cookie }) => {
+      const webhook = await getWebhook(admin.organization.id, params.id);
+      const { delivery } = await getDelivery(admin.organization.id, params.deliveryId);
+      if (delivery.webhookId !== webhook.id) throw notFound("Delivery");
+      await retryDelivery(admin.organization.id, delivery.id);
+      setFlash(cookie, "success", "Retry queued");
+      return hxRedirect(request, `/webhooks/${webhook.id}/deliveries/${delivery.id}`);
+    },
+    { member: "admin", params: deliveryParams, detail: { hide: true } },
+  );

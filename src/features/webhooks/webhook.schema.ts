@@ -1,0 +1,149 @@
+import { z } from "zod";
+import { DELIVERY_STATUSES } from "@/db/schema";
+import { EVENT_TYPES } from "@/features/events/event.service";
+
+/** Limits shared by the API, the form and the views (maxlength). */
+export const WEBHOOK_LIMITS = {
+  nameMax: 100,
+  urlMax: 2048,
+  headersMax: 20,
+  headerNameMax: 100,
+  headerValueMax: 2000,
+  instanceIdsMax: 100,
+} as const;
+
+/**
+ * Header names the subscriber must not be able to override: hop-by-hop headers (RFC 9110 §7.6.1),
+ * framing/host headers we compute, and the Standard Webhooks `webhook-*` headers we sign.
+ */
+const RESERVED_HEADERS = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "trailers",
+  "transfer-encoding",
+  "upgrade",
+  "host",
+  "content-length",
+  "content-type",
+  "content-encoding",
+  "expect",
+]);
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+export function reservedHeaderReason(name: string): string | null {
+  const lower = name.toLowerCase();
+  if (lower.startsWith("webhook-")) return `${name} is set by LivChat (Standard Webhooks signature headers)`;
+  if (RESERVED_HEADERS.has(lower)) return `${name} cannot be set (hop-by-hop or computed by LivChat)`;
+  return null;
+}
+
+export const webhookUrlSchema = z
+  .string({ error: "URL is required" })
+  .trim()
+  .min(1, "URL is required")
+  .max(WEBHOOK_LIMITS.urlMax, `At most ${WEBHOOK_LIMITS.urlMax} characters`)
+  .superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({ code: "custom", message: "Enter a full URL such as https://example.com/hooks/livchat" });
+      return;
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") ctx.addIssue({ code: "custom", message: "Only http and https URLs are allowed" });
+    else if (url.username || url.password) ctx.addIssue({ code: "custom", message: "Credentials in the URL are not allowed; use a custom header instead" });
+    else if (!url.hostname) ctx.addIssue({ code: "custom", message: "The URL needs a host" });
+  });
+
+export const webhookHeadersSchema = z
+  .record(z.string(), z.string().max(WEBHOOK_LIMITS.headerValueMax, `Header values are limited to ${WEBHOOK_LIMITS.headerValueMax} characters`))
+  .superRefine((headers, ctx) => {
+    const names = Object.keys(headers);
+    if (names.length > WEBHOOK_LIMITS.headersMax) ctx.addIssue({ code: "custom", message: `At most ${WEBHOOK_LIMITS.headersMax} headers` });
+    const seen = new Set<string>();
+    for (const name of names) {
+      const value = headers[name]!;
+      if (!HEADER_NAME.test(name) || name.length > WEBHOOK_LIMITS.headerNameMax) {
+        ctx.addIssue({ code: "custom", path: [name], message: `"${name.slice(0, 40)}" is not a valid header name` });
+        continue;
+      }
+      const reserved = reservedHeaderReason(name);
+      if (reserved) ctx.addIssue({ code: "custom", path: [name], message: reserved });
+      if (seen.has(name.toLowerCase())) ctx.addIssue({ code: "custom", path: [name], message: `${name} is given twice` });
+      seen.add(name.toLowerCase());
+      if (/[\r\n\0]/.test(value)) ctx.addIssue({ code: "custom", path: [name], message: "Header values cannot contain line breaks" });
+    }
+  });
+
+const eventTypesSchema = z
+  .array(z.enum(EVENT_TYPES, { error: (i) => `Unknown event type ${JSON.stringify(i.input)}; see EVENT_TYPES` }))
+  .min(1, "Pick at least one event type, or send null for every type")
+  .max(EVENT_TYPES.length)
+  .transform((types) => [...new Set(types)]);
+
+const instanceIdsSchema = z
+  .array(z.uuid("Instance ids are UUIDs"))
+  .min(1, "Pick at least one instance, or send null for every instance")
+  .max(WEBHOOK_LIMITS.instanceIdsMax)
+  .transform((ids) => [...new Set(ids)]);
+
+/** Body of `POST /v1/webhooks` and the create form (after `formToWebhookInput`). */
+export const createWebhookSchema = z.object({
+  url: webhookUrlSchema,
+  name: z.string().trim().max(WEBHOOK_LIMITS.nameMax, `At most ${WEBHOOK_LIMITS.nameMax} characters`).optional(),
+  /** Omitted or null = every event type. */
+  eventTypes: eventTypesSchema.nullable().optional(),
+  /** Omitted or null = every instance of the organization. */
+  instanceIds: instanceIdsSchema.nullable().optional(),
+  headers: webhookHeadersSchema.optional(),
+});
+export type CreateWebhookInput = z.infer<typeof createWebhookSchema>;
+
+/** Body of `PATCH /v1/webhooks/:id` and the edit form; `active` enables or disables the endpoint. */
+export const updateWebhookSchema = createWebhookSchema.partial().extend({ active: z.boolean().optional() });
+export type UpdateWebhookInput = z.infer<typeof updateWebhookSchema>;
+
+export const listDeliveriesQuery = z.object({
+  status: z.enum(DELIVERY_STATUSES).optional(),
+  eventType: z.enum(EVENT_TYPES).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(100).optional(),
+});
+export type ListDeliveriesQuery = z.infer<typeof listDeliveriesQuery>;
+
+export const listWebhooksQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(100).optional(),
+});
+
+export const recoverSchema = z.object({
+  since: z.coerce.date({ error: "Give a date and time, e.g. 2026-01-31T12:00:00Z" }).refine((d) => d.getTime() <= Date.now() + 60_000, "The date is in the future"),
+});
+
+/** The form sends headers as a textarea of `Name: value` lines; this parses it for the shared schema. */
+export function parseHeaderLines(text: string): { headers: Record<string, string>; errors: string[] } {
+  const headers: Record<string, string> = {};
+  const errors: string[] = [];
+  for (const [i, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.trim();
+    if (!line) continue;
+    const colon = line.indexOf(":");
+    if (colon <= 0) {
+      errors.push(`Line ${i + 1}: write headers as "Name: value"`);
+      continue;
+    }
+    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  }
+  return { headers, errors };
+}
+
+export function headerLines(headers: Record<string, string> | null | undefined): string {
+  return Object.entries(headers ?? {})
+    .map(([k, v]) => `${k}: ${v}`)
+    .join("\n");
+}

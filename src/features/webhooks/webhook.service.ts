@@ -1,0 +1,257 @@
+import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { config } from "@/config";
+import { db, notify, rowsOf, type DbOrTx } from "@/db/client";
+import { events, instances, webhookDeliveries, webhooks } from "@/db/schema";
+import { recordAudit, type AuditActor } from "@/features/audit/audit.service";
+import { DELIVERIES_QUEUED_CHANNEL } from "@/features/events/event.service";
+import { encryptSecret } from "@/lib/crypto";
+import { conflict, notFound, validationFailed } from "@/lib/errors";
+import { publishLive } from "@/lib/live";
+import { clockSql, deliveryClock, isUuid } from "./delivery.service";
+import { generateWebhookSecret, SECRET_GRACE_MS } from "./signing";
+import { resolveTarget, TargetRefused } from "./ssrf";
+import type { CreateWebhookInput, UpdateWebhookInput } from "./webhook.schema";
+
+export type Webhook = typeof webhooks.$inferSelect;
+
+/** Who is acting, for the audit log. */
+export type WebhookActor = { actor: AuditActor; request?: Request };
+
+/** The JSON shape of an endpoint: never the secret (it is returned once, on create and rotate). */
+export function publicWebhook(w: Webhook) {
+  return {
+    id: w.id,
+    name: w.name,
+    url: w.url,
+    eventTypes: w.eventTypes,
+    instanceIds: w.instanceIds,
+    headers: w.headers,
+    active: w.active,
+    disabledAt: w.disabledAt,
+    disabledReason: w.disabledReason,
+    failingSince: w.failingSince,
+    previousSecretExpiresAt: w.previousSecretExpiresAt && w.previousSecretExpiresAt > deliveryClock.now() ? w.previousSecretExpiresAt : null,
+    createdAt: w.createdAt,
+    updatedAt: w.updatedAt,
+  };
+}
+
+/** The endpoint of the organization, or 404 (also for another organization's id). */
+export async function getWebhook(organizationId: string, webhookId: string, tx: DbOrTx = db): Promise<Webhook> {
+  if (!isUuid(webhookId)) throw notFound("Webhook");
+  const [hook] = await tx.select().from(webhooks).where(and(eq(webhooks.id, webhookId), eq(webhooks.organizationId, organizationId)));
+  if (!hook) throw notFound("Webhook");
+  return hook;
+}
+
+export async function listWebhooks(
+  organizationId: string,
+  query: { limit: number; cursor?: string } = { limit: 100 },
+  tx: DbOrTx = db,
+): Promise<{ data: Webhook[]; nextCursor: string | null }> {
+  const conditions: SQL[] = [eq(webhooks.organizationId, organizationId)];
+  if (query.cursor) {
+    if (!isUuid(query.cursor)) return { data: [], nextCursor: null };
+    conditions.push(
+      sql`(${webhooks.createdAt}, ${webhooks.id}) > (select c.created_at, c.id from webhooks c where c.id = ${query.cursor} and c.organization_id = ${organizationId})`,
+    );
+  }
+  const rows = await tx
+    .select()
+    .from(webhooks)
+    .where(and(...conditions))
+    .orderBy(asc(webhooks.createdAt), asc(webhooks.id))
+    .limit(query.limit + 1);
+  const data = rows.slice(0, query.limit);
+  return { data, nextCursor: rows.length > query.limit ? data[data.length - 1]!.id : null };
+}
+
+/**
+ * SSRF guard at save time: the URL must resolve to public addresses only (unless private targets
+ * are allowed). The worker checks again before every request, since DNS can change later.
+ */
+export async function assertAllowedTarget(url: string): Promise<void> {
+  if (config.allowPrivateWebhookTargets) return;
+  try {
+    await resolveTarget(url);
+  } catch (err) {
+    if (err instanceof TargetRefused) throw validationFailed([{ path: "url", message: err.message }], "The webhook URL is not allowed");
+    throw err;
+  }
+}
+
+/** Every id must be an instance of the organization; unknown ids are a 422 on `instanceIds`. */
+async function assertInstancesOf(organizationId: string, instanceIds: string[] | null | undefined, tx: DbOrTx): Promise<void> {
+  if (!instanceIds?.length) return;
+  const found = await tx
+    .select({ id: instances.id })
+    .from(instances)
+    .where(and(eq(instances.organizationId, organizationId), inArray(instances.id, instanceIds)));
+  if (found.length !== instanceIds.length) {
+    const known = new Set(found.map((f) => f.id));
+    const missing = instanceIds.filter((id) => !known.has(id));
+    throw validationFailed([{ path: "instanceIds", message: `Unknown instance ${missing[0]}` }]);
+  }
+}
+
+/** Creates an endpoint; `secret` is returned only here (and on rotation). */
+export async function createWebhook(organizationId: string, input: CreateWebhookInput, who: WebhookActor): Promise<{ webhook: Webhook; secret: string }> {
+  await assertAllowedTarget(input.url);
+  const secret = generateWebhookSecret();
+  const webhook = await db.transaction(async (tx) => {
+    await assertInstancesOf(organizationId, input.instanceIds, tx);
+    const [hook] = await tx
+      .insert(webhooks)
+      .values({
+        organizationId,
+        name: input.name ?? "",
+        url: input.url,
+        secretEnc: encryptSecret(secret),
+        headers: input.headers ?? {},
+        eventTypes: input.eventTypes ?? null,
+        instanceIds: input.instanceIds ?? null,
+      })
+      .returning();
+    await recordAudit(
+      { organizationId, ...who, action: "webhook.created", target: { type: "webhook", id: hook!.id }, details: { url: input.url } },
+      tx,
+    );
+    return hook!;
+  });
+  return { webhook, secret };
+}
+
+/** Partial update; enabling clears the disabled state and the failure streak, disabling pauses deliveries. */
+export async function updateWebhook(organizationId: string, webhookId: string, input: UpdateWebhookInput, who: WebhookActor): Promise<Webhook> {
+  const current = await getWebhook(organizationId, webhookId);
+  if (input.url !== undefined && input.url !== current.url) await assertAllowedTarget(input.url);
+  return db.transaction(async (tx) => {
+    if (input.instanceIds !== undefined) await assertInstancesOf(organizationId, input.instanceIds, tx);
+    const set: Partial<typeof webhooks.$inferInsert> = {};
+    if (input.url !== undefined) set.url = input.url;
+    if (input.name !== undefined) set.name = input.name;
+    if (input.eventTypes !== undefined) set.eventTypes = input.eventTypes;
+    if (input.instanceIds !== undefined) set.instanceIds = input.instanceIds;
+    if (input.headers !== undefined) set.headers = input.headers;
+    if (input.active === true && !current.active) Object.assign(set, { active: true, disabledAt: null, disabledReason: null, failingSince: null });
+    if (input.active === false && current.active) Object.assign(set, { active: false, disabledAt: deliveryClock.now(), disabledReason: "Disabled by a user" });
+    if (Object.keys(set).length === 0) return current;
+    const [hook] = await tx
+      .update(webhooks)
+      .set(set)
+      .where(and(eq(webhooks.id, webhookId), eq(webhooks.organizationId, organizationId)))
+      .returning();
+    if (!hook) throw notFound("Webhook");
+    const action = input.active === true && !current.active ? "webhook.enabled" : input.active === false && current.active ? "webhook.disabled" : "webhook.updated";
+    await recordAudit({ organizationId, ...who, action, target: { type: "webhook", id: hook.id }, details: { fields: Object.keys(set) } }, tx);
+    // Re-enabled endpoints may have deliveries that waited while paused.
+    if (set.active === true) await notify(DELIVERIES_QUEUED_CHANNEL, "", tx);
+    return hook;
+  });
+}
+
+export async function deleteWebhook(organizationId: string, webhookId: string, who: WebhookActor): Promise<void> {
+  await db.transaction(async (tx) => {
+    const [hook] = await tx
+      .delete(webhooks)
+      .where(and(eq(webhooks.id, webhookId), eq(webhooks.organizationId, organizationId)))
+      .returning({ id: webhooks.id, url: webhooks.url });
+    if (!hook) throw notFound("Webhook");
+    await recordAudit({ organizationId, ...who, action: "webhook.deleted", target: { type: "webhook", id: hook.id }, details: { url: hook.url } }, tx);
+  });
+}
+
+/**
+ * New signing secret, returned once. The old one keeps signing for 24 h (two `v1,` entries in
+ * `webhook-signature`) so subscribers can switch without dropping messages; rotating again within
+ * the window drops the oldest.
+ */
+export async function rotateWebhookSecret(
+  organizationId: string,
+  webhookId: string,
+  who: WebhookActor,
+): Promise<{ webhook: Webhook; secret: string; previousSecretExpiresAt: Date }> {
+  const secret = generateWebhookSecret();
+  const previousSecretExpiresAt = new Date(deliveryClock.now().getTime() + SECRET_GRACE_MS);
+  return db.transaction(async (tx) => {
+    const [hook] = await tx
+      .update(webhooks)
+      .set({ previousSecretEnc: sql`${webhooks.secretEnc}`, previousSecretExpiresAt, secretEnc: encryptSecret(secret) })
+      .where(and(eq(webhooks.id, webhookId), eq(webhooks.organizationId, organizationId)))
+      .returning();
+    if (!hook) throw notFound("Webhook");
+    await recordAudit({ organizationId, ...who, action: "webhook.secret_rotated", target: { type: "webhook", id: hook.id } }, tx);
+    return { webhook: hook, secret, previousSecretExpiresAt };
+  });
+}
+
+/**
+ * Sends a `webhook.test` event to this endpoint only (not through recordEvent, which would fan it
+ * out to every endpoint subscribed to all types). The event is logged like any other.
+ */
+export async function sendTestEvent(organizationId: string, webhookId: string, who: WebhookActor): Promise<{ eventId: string; deliveryId: string }> {
+  return db.transaction(async (tx) => {
+    const hook = await getWebhook(organizationId, webhookId, tx);
+    if (!hook.active) throw conflict("The endpoint is disabled; enable it to send a test event");
+    const [event] = await tx
+      .insert(events)
+      .values({
+        organizationId,
+        apiKeyId: who.actor.type === "api_key" ? (who.actor.id ?? null) : null,
+        type: "webhook.test",
+        data: { webhookId: hook.id, message: "Test event from LivChat: your endpoint is reachable." },
+      })
+      .returning();
+    const [delivery] = await tx
+      .insert(webhookDeliveries)
+      .values({ organizationId, webhookId: hook.id, eventId: event!.id, eventType: "webhook.test", nextAttemptAt: sql`${clockSql()}` })
+      .returning({ id: webhookDeliveries.id });
+    await notify(DELIVERIES_QUEUED_CHANNEL, "", tx);
+    await publishLive(`org:${organizationId}:events`, { id: event!.id, type: "webhook.test" }, tx);
+    return { eventId: event!.id, deliveryId: delivery!.id };
+  });
+}
+
+export type WebhookStats = { total: number; succeeded: number; failing: number; pending: number; successRate: number | null };
+
+/**
+ * Success rate per endpoint over deliveries created in the last 24 h that have been attempted:
+ * succeeded / (succeeded + failed + exhausted). Uses the (webhook_id, created_at) index.
+ */
+export async function webhookStats(organizationId: string, webhookIds: string[], tx: DbOrTx = db): Promise<Map<string, WebhookStats>> {
+  const stats = new Map<string, WebhookStats>();
+  if (webhookIds.length === 0) return stats;
+  const result = await tx.execute(sql`
+    select d.webhook_id,
+      count(*)::int as total,
+      count(*) filter (where d.status = 'succeeded')::int as succeeded,
+      count(*) filter (where d.status in ('failed', 'exhausted'))::int as failing,
+      count(*) filter (where d.status = 'pending')::int as pending
+    from webhook_deliveries d
+    where d.organization_id = ${organizationId}
+      and d.webhook_id in (${sql.join(webhookIds.map((id) => sql`${id}::uuid`), sql`, `)})
+      and d.created_at > ${clockSql()} - interval '24 hours'
+    group by d.webhook_id
+  `);
+  for (const r of rowsOf<{ webhook_id: string; total: number; succeeded: number; failing: number; pending: number }>(result)) {
+    const attempted = r.succeeded + r.failing;
+    stats.set(r.webhook_id, {
+      total: r.total,
+      succeeded: r.succeeded,
+      failing: r.failing,
+      pending: r.pending,
+      successRate: attempted > 0 ? r.succeeded / attempted : null,
+    });
+  }
+  return stats;
+}
+
+/** Instances the form offers as filters. */
+export async function listInstanceChoices(organizationId: string, tx: DbOrTx = db): Promise<{ id: string; name: string }[]> {
+  return tx
+    .select({ id: instances.id, name: instances.name })
+    .from(instances)
+    .where(eq(instances.organizationId, organizationId))
+    .orderBy(asc(instances.name))
+    .limit(500);
+}
