@@ -5,7 +5,11 @@ import { apiKeys, contacts, conversations, devices, events, instances, messages 
 import { startApiKeyCacheSync, stopApiKeyCacheSync, verifyApiKey } from "@/features/api-keys/api-key.verify";
 import { claimDevice } from "@/features/devices/device.claim";
 import { createVisitorDevice, createVisitorKey } from "@/features/devices/device.service";
-import { createOwner } from "../helpers/factories";
+import { createApp } from "@/app";
+import { DEVICE_COOKIE } from "@/features/devices/device.cookie";
+import { signValue } from "@/lib/crypto";
+import { api, TestClient } from "../helpers/client";
+import { createOwner, uniqueEmail } from "../helpers/factories";
 
 beforeAll(() => startApiKeyCacheSync());
 afterAll(() => stopApiKeyCacheSync());
@@ -140,5 +144,29 @@ describe("claimDevice", () => {
       await Bun.sleep(20);
     }
     expect(organizationId).toBe(organization.id);
+  });
+});
+
+describe("sign-up through the form claims the visitor's device", () => {
+  test("the lc_device cookie's instances and keys move into the new organization", async () => {
+    const app = createApp();
+    const world = await visitorWorld();
+    const client = new TestClient(app);
+    client.cookies.set(DEVICE_COOKIE, encodeURIComponent(signValue(world.device.id)));
+    const res = await client.postForm("/signup", {
+      name: "Visitor",
+      email: uniqueEmail("visitor"),
+      password: "correct horse battery staple",
+      organizationName: "Claimed Org",
+    });
+    expect(res.status).toBe(303);
+    const owners = await ownerOf(world);
+    expect(owners.device).toBeString();
+    expect(owners.instances).toEqual([owners.device, owners.device]);
+    expect(owners.keys).toEqual([owners.device, owners.device]);
+    expect(owners.message).toBe(owners.device);
+    // The claimed visitor key now acts for the organization.
+    expect((await verifyApiKey(world.keys[0]!.secret))?.organizationId).toBe(owners.device!);
+    expect((await api(app, "GET", "/v1/devices", world.keys[0]!.secret)).status).toBe(403); // visitor scopes only
   });
 });

@@ -12,8 +12,14 @@ export const API_KEY_REVOKED_CHANNEL = "livchat_api_key_revoked";
 /** What a request authenticated by an API key may act as; cached in process. */
 export type VerifiedApiKey = {
   id: string;
+  /** Null for a visitor's key before sign-up: scope its queries by `deviceId` (lib/tenant `tenantOf`). */
   organizationId: string | null;
+  /** Set when the key belongs to a device: revoking the device revokes the key. */
   deviceId: string | null;
+  /**
+   * Set when the key is bound to one instance: routes must act on that instance only (a different
+   * instance id → 404) and may default `instanceId` to it. Null = every instance of the organization.
+   */
   instanceId: string | null;
   scopes: string[];
   expiresAt: Date | null;
