@@ -143,7 +143,7 @@ describe("Cloud API adapter", () => {
   });
 
   test("5xx and throttling are retryable; other 4xx are not, with Graph's message", async () => {
-    const fail = (to: string) => cloudProvider.send(instance, { to, type: "text", text: "x" }).catch((e) => e as ProviderError);
+    const fail = (to: string) => cloudProvider.send(instance, { to, type: "text", text: "x" }).then(() => { throw new Error("expected a failure"); }, (e) => e as ProviderError);
     expect(await fail("+5511999990500")).toMatchObject({ retryable: true, httpStatus: 500 });
     expect(await fail("+5511999990429")).toMatchObject({ retryable: true, httpStatus: 400 });
     const invalid = await fail("+5511999990400");
