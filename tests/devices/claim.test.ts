@@ -125,6 +125,18 @@ describe("claimDevice", () => {
     expect(owners.message).toBe(first.organization.id);
   });
 
+  test("a phone the organization already has is merged into its contact instead of failing the claim", async () => {
+    const world = await visitorWorld();
+    const { organization } = await createOwner();
+    const [known] = await db.insert(contacts).values({ organizationId: organization.id, phone: world.contact.phone, name: "Ana (CRM)" }).returning();
+    await db.transaction((tx) => claimDevice(tx, world.device.id, organization.id));
+    expect(await db.$count(contacts, eq(contacts.id, world.contact.id))).toBe(0);
+    const [conv] = await db.select().from(conversations).where(eq(conversations.id, world.conversation.id));
+    const [m] = await db.select().from(messages).where(eq(messages.id, world.message.id));
+    expect(conv).toMatchObject({ organizationId: organization.id, contactId: known!.id });
+    expect(m).toMatchObject({ organizationId: organization.id, contactId: known!.id });
+  });
+
   test("an unknown device claims nothing", async () => {
     const { organization } = await createOwner();
     expect(await db.transaction((tx) => claimDevice(tx, crypto.randomUUID(), organization.id))).toEqual({ instances: 0, apiKeys: 0 });

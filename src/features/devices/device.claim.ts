@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import { notify, type DbOrTx } from "@/db/client";
 import { API_KEY_REVOKED_CHANNEL } from "@/features/api-keys/api-key.verify";
-import { apiKeys, contacts, conversations, devices, events, instances, messages } from "@/db/schema";
+import { apiKeys, contacts, conversations, devices, events, instances, messages, threads, triggerFirings } from "@/db/schema";
 
 /**
  * Moves a visitor device and everything it created before signing up (instances, keys, and the
@@ -29,10 +29,15 @@ export async function claimDevice(tx: DbOrTx, deviceId: string, organizationId: 
   // Every process may hold these keys cached as org-less: have them re-read once the claim commits
   // (NOTIFY inside the transaction is delivered only on commit).
   for (const key of keys) await notify(API_KEY_REVOKED_CHANNEL, key.keyHash, tx);
+  await mergeDuplicateContacts(tx, deviceId, organizationId);
   await tx
     .update(contacts)
     .set({ organizationId, deviceId: null })
     .where(and(eq(contacts.deviceId, deviceId), isNull(contacts.organizationId)));
+  await tx
+    .update(threads)
+    .set({ organizationId })
+    .where(and(eq(threads.deviceId, deviceId), isNull(threads.organizationId)));
   const instanceIds = claimed.map((i) => i.id);
   if (instanceIds.length > 0) {
     await tx
@@ -49,4 +54,33 @@ export async function claimDevice(tx: DbOrTx, deviceId: string, organizationId: 
       .where(and(inArray(events.instanceId, instanceIds), isNull(events.organizationId)));
   }
   return { instances: claimed.length, apiKeys: keys.length };
+}
+
+/**
+ * A phone is unique per organization. When the organization already has a contact for a phone the
+ * visitor also talked to (possible when an existing account claims a device, e.g. OAuth sign-in),
+ * the visitor's rows are re-pointed to the organization's contact and the duplicate is dropped,
+ * instead of the unique index failing the whole sign-in.
+ */
+async function mergeDuplicateContacts(tx: DbOrTx, deviceId: string, organizationId: string) {
+  const visitorContacts = await tx
+    .select({ id: contacts.id, phone: contacts.phone })
+    .from(contacts)
+    .where(and(eq(contacts.deviceId, deviceId), isNull(contacts.organizationId)));
+  if (visitorContacts.length === 0) return;
+  const existing = await tx
+    .select({ id: contacts.id, phone: contacts.phone })
+    .from(contacts)
+    .where(and(eq(contacts.organizationId, organizationId), inArray(contacts.phone, visitorContacts.map((c) => c.phone))));
+  const byPhone = new Map(existing.map((c) => [c.phone, c.id]));
+  for (const visitor of visitorContacts) {
+    const target = byPhone.get(visitor.phone);
+    if (!target) continue;
+    // The visitor's conversations are on its own (just claimed) instances, so (instance, contact) stays unique.
+    await tx.update(conversations).set({ contactId: target }).where(eq(conversations.contactId, visitor.id));
+    await tx.update(messages).set({ contactId: target }).where(eq(messages.contactId, visitor.id));
+    await tx.update(threads).set({ contactId: target }).where(eq(threads.contactId, visitor.id));
+    await tx.update(triggerFirings).set({ contactId: target }).where(eq(triggerFirings.contactId, visitor.id));
+    await tx.delete(contacts).where(eq(contacts.id, visitor.id));
+  }
 }
