@@ -37,7 +37,12 @@ export const auditFilterSchema = z
     /** A user id, or `type:api_key` / `type:device` / `type:system` for non-user actors. */
     actor: z.preprocess(
       blank,
-      z.union([z.uuid(), z.enum(ACTOR_TYPES.map((t) => `type:${t}`) as [string, ...string[]])], { error: "Choose an actor" }).optional(),
+      z
+        .string()
+        .trim()
+        .toLowerCase()
+        .regex(new RegExp(`^(type:(${ACTOR_TYPES.join("|")})|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`), "Choose an actor")
+        .optional(),
     ),
     from: z.preprocess(blank, z.iso.date("Use a date (YYYY-MM-DD)").optional()),
     to: z.preprocess(blank, z.iso.date("Use a date (YYYY-MM-DD)").optional()),
