@@ -1,3 +1,5 @@
 // Each worker module registers itself with registerWorker() on import; list them here.
 import "./outbound.worker";
 import "./delivery.worker";
+import "./automation.worker";
+import "@/features/usage/usage.worker";

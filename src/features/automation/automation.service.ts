@@ -1,0 +1,362 @@
+import { and, asc, eq, gt, inArray, lte, sql } from "drizzle-orm";
+import { db } from "@/db/client";
+import { contacts, conversations, flows, messages, threadMessages, threads, workflows, type FollowUpStage } from "@/db/schema";
+import { publishInbox, type Contact, type Conversation } from "@/features/conversations/conversation.service";
+import { recordEvent } from "@/features/events/event.service";
+import { initialFlowState, runFlowTurn, type FlowEffects, type FlowState } from "@/features/flows/flow.engine";
+import { getSteps, publishedVersion, workflowForFlow } from "@/features/flows/flow.service";
+import { onInboundMessage, type InboundMessageContext } from "@/features/inbound/inbound.service";
+import { queueOutboundMessage, renderTemplate } from "@/features/messages/message.service";
+import { templateContext } from "@/features/templates/template.service";
+import { fireTrigger } from "@/features/triggers/trigger.service";
+import { EngineError, type ChatTurn } from "@/features/workflows/engines/engine";
+import { recordTurn, withThreadLock, type Thread } from "@/features/workflows/thread.service";
+import { engineFor, type Workflow } from "@/features/workflows/workflow.service";
+import { log } from "@/lib/logger";
+
+/** Default wait for more inbound messages before a bound workflow answers them as one turn. */
+export const DEFAULT_DEBOUNCE_SECONDS = 3;
+/** How long a worker holds a thread it claimed (a crashed worker's claim expires by itself). */
+const CLAIM_MS = 120_000;
+const AI_TIMEOUT_MS = 30_000;
+
+type Ctx = { organizationId: string; conversation: Conversation; contact: Contact };
+
+/** Sends a bot/workflow text through the conversation's instance (queued like any outbound message). */
+async function sendToContact(ctx: Ctx, text: string, sentBy: "bot" | "workflow") {
+  const { message } = await queueOutboundMessage(
+    { tenant: { organizationId: ctx.organizationId }, sentBy },
+    { instanceId: ctx.conversation.instanceId, to: ctx.contact.phone, type: "text", text },
+  );
+  return message;
+}
+
+/** Hands a conversation to a human: every automation stops until it is resolved. */
+async function handToHuman(ctx: Ctx, reason: string) {
+  await db.update(conversations).set({ handledBy: "human" }).where(eq(conversations.id, ctx.conversation.id));
+  await db.update(threads).set({ replyDueAt: null, nextFollowUpAt: null }).where(eq(threads.conversationId, ctx.conversation.id));
+  await publishInbox({ organizationId: ctx.organizationId }, ctx.conversation.id);
+  log.info("conversation handed to a human", { conversationId: ctx.conversation.id, reason });
+}
+
+function flowEffects(ctx: Ctx): FlowEffects & { spoke: boolean } {
+  const effects = {
+    spoke: false,
+    async send(text: string) {
+      await sendToContact(ctx, text, "bot");
+      effects.spoke = true;
+    },
+    handoff: () => handToHuman(ctx, "flow hand-off step"),
+    async callWorkflow(workflowId: string) {
+      await db.update(conversations).set({ workflowId }).where(eq(conversations.id, ctx.conversation.id));
+    },
+  };
+  return effects;
+}
+
+async function activeThreadOf(conversationId: string): Promise<(Thread & { provider: Workflow["provider"] }) | undefined> {
+  const [row] = await db
+    .select({ thread: threads, provider: workflows.provider })
+    .from(threads)
+    .innerJoin(workflows, eq(workflows.id, threads.workflowId))
+    .where(and(eq(threads.conversationId, conversationId), eq(threads.status, "active")))
+    .orderBy(sql`${threads.createdAt} desc`)
+    .limit(1);
+  return row ? { ...row.thread, provider: row.provider } : undefined;
+}
+
+/** Arms the first follow-up stage after the bot spoke (or disarms when there are none). */
+async function armFollowUps(threadId: string, stages: FollowUpStage[], now: Date) {
+  await db
+    .update(threads)
+    .set({ followUpStage: 0, nextFollowUpAt: stages[0] ? new Date(now.getTime() + stages[0].delaySeconds * 1000) : null })
+    .where(eq(threads.id, threadId));
+}
+
+/**
+ * Starts the live version of a flow for the conversation as a thread and runs its first turn. Any
+ * other active thread of the conversation is archived: one automation speaks at a time.
+ */
+export async function startFlow(ctx: Ctx, flowId: string, now = new Date()): Promise<Thread | undefined> {
+  const [chosen] = await db.select().from(flows).where(and(eq(flows.id, flowId), eq(flows.organizationId, ctx.organizationId))).limit(1);
+  if (!chosen) return undefined;
+  const live = chosen.status === "published" ? chosen : await publishedVersion(ctx.organizationId, chosen.lineageId);
+  if (!live) {
+    log.warn("trigger names a flow with no published version", { flowId });
+    return undefined;
+  }
+  const workflow = await workflowForFlow(ctx.organizationId, live);
+  const first = (await getSteps(live.id))[0];
+  await db.update(threads).set({ status: "archived", replyDueAt: null, nextFollowUpAt: null }).where(and(eq(threads.conversationId, ctx.conversation.id), eq(threads.status, "active")));
+  const [thread] = await db
+    .insert(threads)
+    .values({
+      workflowId: workflow.id,
+      organizationId: ctx.organizationId,
+      contactId: ctx.contact.id,
+      conversationId: ctx.conversation.id,
+      providerThreadId: crypto.randomUUID(),
+      title: live.name,
+      state: initialFlowState(live.id, first?.key ?? null),
+    })
+    .returning();
+  await runFlowThread(ctx, thread!, null, now);
+  return thread;
+}
+
+async function runFlowThread(ctx: Ctx, thread: Thread, input: string | null, now: Date) {
+  await withThreadLock(thread.id, async () => {
+    const [fresh] = await db.select().from(threads).where(eq(threads.id, thread.id));
+    if (!fresh || fresh.status !== "active") return;
+    const effects = flowEffects(ctx);
+    try {
+      const state = await runFlowTurn(ctx.organizationId, fresh, input, effects, ctx.contact);
+      if (effects.spoke && !state.ended) {
+        const [flow] = await db.select({ followUps: flows.followUps }).from(flows).where(eq(flows.id, (state as FlowState).flowId));
+        await armFollowUps(thread.id, flow?.followUps ?? [], now);
+      }
+    } catch (err) {
+      log.error("flow turn failed", { threadId: thread.id, err: String(err) });
+      await handToHuman(ctx, "flow failed");
+    }
+  });
+}
+
+/** Binds the conversation to a workflow thread and schedules the debounced answer. */
+async function scheduleWorkflowTurn(ctx: Ctx, workflow: Workflow, now: Date) {
+  if (workflow.provider === "flow") {
+    const flowId = (workflow.config as { flowId?: string }).flowId;
+    if (flowId) await startFlow(ctx, flowId, now);
+    return;
+  }
+  const debounce = Number((workflow.config as { debounceSeconds?: number }).debounceSeconds ?? DEFAULT_DEBOUNCE_SECONDS);
+  const dueAt = new Date(now.getTime() + debounce * 1000);
+  let thread = await activeThreadOf(ctx.conversation.id);
+  if (!thread || thread.workflowId !== workflow.id) {
+    if (thread) await db.update(threads).set({ status: "archived", replyDueAt: null, nextFollowUpAt: null }).where(eq(threads.id, thread.id));
+    const [created] = await db
+      .insert(threads)
+      .values({
+        workflowId: workflow.id,
+        organizationId: ctx.organizationId,
+        contactId: ctx.contact.id,
+        conversationId: ctx.conversation.id,
+        providerThreadId: crypto.randomUUID(),
+        title: ctx.contact.name ?? ctx.contact.phone,
+        state: { answeredUntil: null },
+      })
+      .returning();
+    thread = { ...created!, provider: workflow.provider };
+  }
+  // Each new message pushes the turn back: a burst of messages is answered once.
+  await db.update(threads).set({ replyDueAt: dueAt }).where(eq(threads.id, thread.id));
+}
+
+/**
+ * What automation does with a new inbound message: nothing while a human handles the conversation;
+ * otherwise the running flow consumes it, or a trigger fires, or the bound workflow answers it.
+ */
+export async function handleInboundMessage({ instance, contact, conversation, message }: InboundMessageContext, now = new Date()): Promise<void> {
+  if (!instance.organizationId || message.isPrivateNote) return;
+  const [current] = await db.select().from(conversations).where(eq(conversations.id, conversation.id));
+  if (!current || current.handledBy === "human") return;
+  const ctx: Ctx = { organizationId: instance.organizationId, conversation: current, contact };
+  // The contact spoke: pending follow-ups start over after the bot's next message.
+  await db.update(threads).set({ followUpStage: 0, nextFollowUpAt: null }).where(and(eq(threads.conversationId, conversation.id), eq(threads.status, "active")));
+
+  const text = message.body ?? "";
+  const active = await activeThreadOf(conversation.id);
+  if (active?.provider === "flow") {
+    await runFlowThread(ctx, active, text, now);
+    return;
+  }
+
+  const [{ inbound }] = (await db
+    .select({ inbound: sql<number>`count(*)::int` })
+    .from(messages)
+    .where(and(eq(messages.conversationId, conversation.id), eq(messages.direction, "inbound")))) as [{ inbound: number }];
+  const trigger = await fireTrigger(ctx.organizationId, instance.id, contact.id, text, inbound <= 1, now);
+  if (trigger?.action === "reply_template" && trigger.templateKey) {
+    try {
+      const { body } = await renderTemplate(ctx.organizationId, { key: trigger.templateKey, variables: templateContext(contact) });
+      await sendToContact(ctx, body, "bot");
+    } catch (err) {
+      log.warn("trigger reply failed", { triggerId: trigger.id, err: String(err) });
+    }
+    return;
+  }
+  if (trigger?.action === "start_flow" && trigger.flowId) {
+    await startFlow(ctx, trigger.flowId, now);
+    return;
+  }
+  let workflowId = current.workflowId;
+  if (trigger?.action === "hand_to_workflow" && trigger.workflowId) {
+    workflowId = trigger.workflowId;
+    await db.update(conversations).set({ workflowId }).where(eq(conversations.id, conversation.id));
+  }
+  if (!workflowId) return;
+  const [workflow] = await db.select().from(workflows).where(eq(workflows.id, workflowId));
+  if (!workflow || !workflow.isActive) return;
+  await scheduleWorkflowTurn(ctx, workflow, now);
+}
+
+/** Claims threads whose `column` is due, marking them held (SKIP LOCKED: each goes to one worker). */
+async function claimDue(column: "reply_due_at" | "next_follow_up_at", now: Date, limit: number): Promise<Thread[]> {
+  const due = sql.raw(column);
+  const held = new Date(now.getTime() + CLAIM_MS);
+  const clear = column === "reply_due_at" ? sql`reply_due_at = null,` : sql``;
+  const result = await db.execute(sql`
+    update threads set ${clear} locked_until = ${held}
+    where id in (
+      select id from threads
+      where ${due} <= ${now} and status = 'active' and paused = false
+        and (locked_until is null or locked_until < ${now})
+      order by ${due}
+      limit ${limit}
+      for update skip locked
+    )
+    returning id`);
+  const ids = (Array.isArray(result) ? result : (result as { rows: { id: string }[] }).rows).map((r) => (r as { id: string }).id);
+  if (ids.length === 0) return [];
+  return db.select().from(threads).where(inArray(threads.id, ids));
+}
+
+async function release(threadId: string) {
+  await db.update(threads).set({ lockedUntil: null }).where(eq(threads.id, threadId));
+}
+
+async function loadCtx(thread: Thread): Promise<(Ctx & { workflow: Workflow }) | undefined> {
+  if (!thread.conversationId || !thread.organizationId) return undefined;
+  const [row] = await db
+    .select({ conversation: conversations, contact: contacts, workflow: workflows })
+    .from(conversations)
+    .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+    .innerJoin(workflows, eq(workflows.id, thread.workflowId))
+    .where(eq(conversations.id, thread.conversationId));
+  if (!row) return undefined;
+  return { organizationId: thread.organizationId, conversation: row.conversation, contact: row.contact, workflow: row.workflow };
+}
+
+/**
+ * Answers one debounced turn: the contact's messages since the last answer go to the workflow as
+ * one message; the reply is sent through the instance and evented as `thread.reply`. A failing or
+ * slow provider is never silence: the fallback template is sent, or the conversation goes to a human.
+ */
+async function answerTurn(thread: Thread, now: Date) {
+  const ctx = await loadCtx(thread);
+  if (!ctx || ctx.conversation.handledBy === "human" || !ctx.workflow.isActive) return;
+  const state = thread.state as { answeredUntil?: string | null };
+  const pending = await db
+    .select({ body: messages.body, createdAt: messages.createdAt })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.conversationId, ctx.conversation.id),
+        eq(messages.direction, "inbound"),
+        state.answeredUntil ? gt(messages.createdAt, new Date(state.answeredUntil)) : undefined,
+        lte(messages.createdAt, now),
+      ),
+    )
+    .orderBy(asc(messages.createdAt));
+  const text = pending.map((m) => m.body ?? "").filter(Boolean).join("\n");
+  if (!text) return;
+  const answeredUntil = pending.at(-1)!.createdAt.toISOString();
+  const config = ctx.workflow.config as { fallbackTemplateKey?: string; followUps?: FollowUpStage[] };
+  try {
+    const engine = engineFor(ctx.workflow, AI_TIMEOUT_MS);
+    let history: ChatTurn[] = [];
+    if (ctx.workflow.provider === "openai") {
+      const rows = await db
+        .select({ role: threadMessages.role, content: threadMessages.content })
+        .from(threadMessages)
+        .where(eq(threadMessages.threadId, thread.id))
+        .orderBy(sql`${threadMessages.at} desc`)
+        .limit(40);
+      history = rows.reverse();
+    }
+    const reply = await engine.complete({ text, history, providerThreadId: thread.providerThreadId });
+    await recordTurn(thread.id, text, reply);
+    const message = await sendToContact(ctx, reply.content, "workflow");
+    await recordEvent({
+      organizationId: ctx.organizationId,
+      instanceId: ctx.conversation.instanceId,
+      type: "thread.reply",
+      data: { threadId: thread.id, workflowId: ctx.workflow.id, conversationId: ctx.conversation.id, contactId: ctx.contact.id, messageId: message.id, text: reply.content },
+    });
+    await db.update(threads).set({ state: { ...state, answeredUntil } }).where(eq(threads.id, thread.id));
+    await armFollowUps(thread.id, config.followUps ?? [], now);
+  } catch (err) {
+    log.warn("workflow turn failed", { threadId: thread.id, err: err instanceof Error ? err.message : String(err) });
+    await db.update(threads).set({ state: { ...state, answeredUntil } }).where(eq(threads.id, thread.id));
+    if (config.fallbackTemplateKey) {
+      try {
+        const { body } = await renderTemplate(ctx.organizationId, { key: config.fallbackTemplateKey, variables: templateContext(ctx.contact) });
+        await sendToContact(ctx, body, "bot");
+        return;
+      } catch (fallbackErr) {
+        log.warn("fallback template failed", { err: String(fallbackErr) });
+      }
+    }
+    await handToHuman(ctx, err instanceof EngineError ? err.message : "workflow failed");
+  }
+}
+
+/** Worker step: answers every debounced turn that is due. Returns how many were processed. */
+export async function processDueReplies(now = new Date(), limit = 20): Promise<number> {
+  const claimed = await claimDue("reply_due_at", now, limit);
+  for (const thread of claimed) {
+    try {
+      await answerTurn(thread, now);
+    } catch (err) {
+      log.error("answering a turn failed", { threadId: thread.id, err: String(err) });
+    } finally {
+      await release(thread.id);
+    }
+  }
+  return claimed.length;
+}
+
+/**
+ * Worker step: sends the next follow-up stage of threads whose contact stayed silent after the bot
+ * spoke (an inbound message disarms them), up to the last stage.
+ */
+export async function processDueFollowUps(now = new Date(), limit = 20): Promise<number> {
+  const claimed = await claimDue("next_follow_up_at", now, limit);
+  for (const thread of claimed) {
+    try {
+      const ctx = await loadCtx(thread);
+      if (!ctx || ctx.conversation.handledBy === "human" || ctx.conversation.status === "resolved") {
+        await db.update(threads).set({ nextFollowUpAt: null }).where(eq(threads.id, thread.id));
+        continue;
+      }
+      let stages: FollowUpStage[] = (ctx.workflow.config as { followUps?: FollowUpStage[] }).followUps ?? [];
+      if (ctx.workflow.provider === "flow") {
+        const [flow] = await db.select({ followUps: flows.followUps }).from(flows).where(eq(flows.id, (thread.state as FlowState).flowId));
+        stages = flow?.followUps ?? [];
+      }
+      const stage = stages[thread.followUpStage];
+      if (stage) {
+        try {
+          const { body } = await renderTemplate(ctx.organizationId, { key: stage.templateKey, variables: templateContext(ctx.contact, (thread.state as FlowState).variables ?? {}) });
+          await sendToContact(ctx, body, "bot");
+        } catch (err) {
+          log.warn("follow-up not sent", { threadId: thread.id, stage: thread.followUpStage, err: String(err) });
+        }
+      }
+      const nextStage = thread.followUpStage + 1;
+      const next = stages[nextStage];
+      await db
+        .update(threads)
+        .set({ followUpStage: nextStage, nextFollowUpAt: next ? new Date(now.getTime() + next.delaySeconds * 1000) : null })
+        .where(eq(threads.id, thread.id));
+    } catch (err) {
+      log.error("follow-up failed", { threadId: thread.id, err: String(err) });
+    } finally {
+      await release(thread.id);
+    }
+  }
+  return claimed.length;
+}
+
+// Automation listens to every stored inbound message (after its transaction committed).
+onInboundMessage.push((ctx) => handleInboundMessage(ctx));

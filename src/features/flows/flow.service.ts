@@ -1,0 +1,228 @@
+import { and, asc, desc, eq, inArray } from "drizzle-orm";
+import { db, type DbOrTx } from "@/db/client";
+import { flowSteps, flows, templates, workflows, type FollowUpStage } from "@/db/schema";
+import { conflict, notFound, validationFailed, type FieldError } from "@/lib/errors";
+import type { FlowStepInput } from "./flow.schema";
+
+export type Flow = typeof flows.$inferSelect;
+export type FlowStep = typeof flowSteps.$inferSelect;
+
+/** Steps in execution order: the first one is where a run starts. */
+export function orderSteps<T extends { order: number; key: string }>(steps: T[]): T[] {
+  return [...steps].sort((a, b) => a.order - b.order || a.key.localeCompare(b.key));
+}
+
+/** The step a step falls through to when no transition applies: `*`, else the next by order. */
+export function defaultNext(steps: FlowStep[], step: FlowStep): string | undefined {
+  if (step.transitions["*"]) return step.transitions["*"];
+  const ordered = orderSteps(steps);
+  return ordered[ordered.findIndex((s) => s.key === step.key) + 1]?.key;
+}
+
+/** Whether a run ends at this step (nothing after it is reachable by falling through). */
+const TERMINAL = new Set(["handoff", "call_workflow", "end"]);
+
+/**
+ * Problems that stop a flow from being published: no steps, transitions to missing steps, steps no
+ * path reaches, and steps missing what their type needs.
+ */
+export async function validateFlow(organizationId: string, steps: FlowStep[], tx: DbOrTx = db): Promise<FieldError[]> {
+  const errors: FieldError[] = [];
+  if (steps.length === 0) return [{ path: "steps", message: "A flow needs at least one step" }];
+  const keys = new Set(steps.map((s) => s.key));
+  for (const step of steps) {
+    for (const [answer, target] of Object.entries(step.transitions)) {
+      if (!keys.has(target)) errors.push({ path: `steps.${step.key}.transitions.${answer}`, message: `Step "${step.key}" goes to missing step "${target}"` });
+    }
+    if (step.type === "send_template" && !step.templateKey) errors.push({ path: `steps.${step.key}.templateKey`, message: `Step "${step.key}" needs a template` });
+    if (step.type === "send_text" && !step.text) errors.push({ path: `steps.${step.key}.text`, message: `Step "${step.key}" needs a text` });
+    if (step.type === "collect_input" && typeof step.config.variable !== "string") errors.push({ path: `steps.${step.key}.config.variable`, message: `Step "${step.key}" needs a variable name to store the answer` });
+    if (step.type === "choice" && Object.keys(step.transitions).length === 0) errors.push({ path: `steps.${step.key}.transitions`, message: `Choice step "${step.key}" needs at least one option` });
+    if (step.type === "call_workflow" && typeof step.config.workflowId !== "string") errors.push({ path: `steps.${step.key}.config.workflowId`, message: `Step "${step.key}" needs a workflow` });
+  }
+  const templateKeys = [...new Set(steps.map((s) => s.templateKey).filter((k): k is string => !!k))];
+  if (templateKeys.length) {
+    const found = await tx
+      .select({ key: templates.key })
+      .from(templates)
+      .where(and(eq(templates.organizationId, organizationId), inArray(templates.key, templateKeys)));
+    const have = new Set(found.map((f) => f.key));
+    for (const step of steps) if (step.templateKey && !have.has(step.templateKey)) errors.push({ path: `steps.${step.key}.templateKey`, message: `Template "${step.templateKey}" does not exist` });
+  }
+  const workflowIds = steps.map((s) => s.config.workflowId).filter((w): w is string => typeof w === "string");
+  if (workflowIds.length) {
+    const valid = workflowIds.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+    const found = valid.length ? await tx.select({ id: workflows.id }).from(workflows).where(and(inArray(workflows.id, valid), eq(workflows.organizationId, organizationId))) : [];
+    const have = new Set(found.map((f) => f.id));
+    for (const step of steps) {
+      const id = step.config.workflowId;
+      if (typeof id === "string" && !have.has(id)) errors.push({ path: `steps.${step.key}.config.workflowId`, message: `Step "${step.key}" calls a workflow that does not exist` });
+    }
+  }
+  // Reachability from the first step through transitions and fall-through.
+  const byKey = new Map(steps.map((s) => [s.key, s]));
+  const seen = new Set<string>();
+  const queue = [orderSteps(steps)[0]!.key];
+  while (queue.length) {
+    const key = queue.pop()!;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const step = byKey.get(key);
+    if (!step) continue;
+    for (const target of Object.values(step.transitions)) queue.push(target);
+    if (!TERMINAL.has(step.type)) {
+      const next = defaultNext(steps, step);
+      if (next) queue.push(next);
+    }
+  }
+  for (const step of steps) if (!seen.has(step.key)) errors.push({ path: `steps.${step.key}`, message: `Step "${step.key}" is unreachable` });
+  return errors;
+}
+
+export async function listFlows(organizationId: string, tx: DbOrTx = db) {
+  const rows = await tx.select().from(flows).where(eq(flows.organizationId, organizationId)).orderBy(asc(flows.name), desc(flows.version));
+  // One line per lineage: its newest version, plus which version is live.
+  const byLineage = new Map<string, { latest: Flow; published?: Flow }>();
+  for (const f of rows) {
+    const entry = byLineage.get(f.lineageId) ?? { latest: f };
+    if (f.version > entry.latest.version) entry.latest = f;
+    if (f.status === "published") entry.published = f;
+    byLineage.set(f.lineageId, entry);
+  }
+  return [...byLineage.values()];
+}
+
+export async function getFlow(organizationId: string, id: string, tx: DbOrTx = db): Promise<Flow> {
+  const [f] = await tx
+    .select()
+    .from(flows)
+    .where(and(eq(flows.id, id), eq(flows.organizationId, organizationId)))
+    .limit(1);
+  if (!f) throw notFound("Flow");
+  return f;
+}
+
+export async function getSteps(flowId: string, tx: DbOrTx = db): Promise<FlowStep[]> {
+  return orderSteps(await tx.select().from(flowSteps).where(eq(flowSteps.flowId, flowId)));
+}
+
+export async function versionsOf(organizationId: string, lineageId: string, tx: DbOrTx = db): Promise<Flow[]> {
+  return tx
+    .select()
+    .from(flows)
+    .where(and(eq(flows.organizationId, organizationId), eq(flows.lineageId, lineageId)))
+    .orderBy(desc(flows.version));
+}
+
+/** The live version of a lineage, or undefined when none is published. */
+export async function publishedVersion(organizationId: string, lineageId: string, tx: DbOrTx = db): Promise<Flow | undefined> {
+  const [f] = await tx
+    .select()
+    .from(flows)
+    .where(and(eq(flows.organizationId, organizationId), eq(flows.lineageId, lineageId), eq(flows.status, "published")))
+    .orderBy(desc(flows.version))
+    .limit(1);
+  return f;
+}
+
+export async function createFlow(organizationId: string, input: { name: string; followUps?: FollowUpStage[] }, tx: DbOrTx = db): Promise<Flow> {
+  const [f] = await tx
+    .insert(flows)
+    .values({ organizationId, lineageId: crypto.randomUUID(), name: input.name, status: "draft", version: 1, followUps: input.followUps ?? [] })
+    .returning();
+  return f!;
+}
+
+/**
+ * The editable draft of a flow's lineage. Published and archived versions are immutable: editing one
+ * starts a new draft (next version) with a copy of its steps.
+ */
+export async function draftFor(organizationId: string, flowId: string): Promise<Flow> {
+  const flow = await getFlow(organizationId, flowId);
+  if (flow.status === "draft") return flow;
+  return db.transaction(async (tx) => {
+    const versions = await versionsOf(organizationId, flow.lineageId, tx);
+    const existingDraft = versions.find((v) => v.status === "draft");
+    if (existingDraft) return existingDraft;
+    const [draft] = await tx
+      .insert(flows)
+      .values({ organizationId, lineageId: flow.lineageId, name: flow.name, status: "draft", version: versions[0]!.version + 1, followUps: flow.followUps })
+      .returning();
+    const steps = await getSteps(flow.id, tx);
+    if (steps.length) {
+      await tx.insert(flowSteps).values(steps.map(({ id: _, flowId: __, ...s }) => ({ ...s, flowId: draft!.id })));
+    }
+    return draft!;
+  });
+}
+
+async function editableDraft(organizationId: string, flowId: string, tx: DbOrTx): Promise<Flow> {
+  const flow = await getFlow(organizationId, flowId, tx);
+  if (flow.status !== "draft") throw conflict("Only a draft can be edited; open the flow's draft to change it");
+  return flow;
+}
+
+export async function updateFlowSettings(organizationId: string, flowId: string, input: { name: string; followUps: FollowUpStage[] }): Promise<Flow> {
+  const flow = await editableDraft(organizationId, flowId, db);
+  const [f] = await db.update(flows).set({ name: input.name, followUps: input.followUps }).where(eq(flows.id, flow.id)).returning();
+  return f!;
+}
+
+/** Adds or replaces (same key) a step of a draft. */
+export async function saveStep(organizationId: string, flowId: string, step: FlowStepInput, replacingKey?: string): Promise<FlowStep> {
+  return db.transaction(async (tx) => {
+    const flow = await editableDraft(organizationId, flowId, tx);
+    const steps = await getSteps(flow.id, tx);
+    if (steps.length >= 100 && !replacingKey) throw validationFailed([{ path: "key", message: "A flow has at most 100 steps" }]);
+    const clash = steps.find((s) => s.key === step.key && s.key !== replacingKey);
+    if (clash) throw validationFailed([{ path: "key", message: `A step "${step.key}" already exists` }]);
+    if (replacingKey) await tx.delete(flowSteps).where(and(eq(flowSteps.flowId, flow.id), eq(flowSteps.key, replacingKey)));
+    const [saved] = await tx
+      .insert(flowSteps)
+      .values({ flowId: flow.id, ...step, templateKey: step.templateKey ?? null, text: step.text ?? null })
+      .returning();
+    return saved!;
+  });
+}
+
+export async function deleteStep(organizationId: string, flowId: string, key: string): Promise<void> {
+  const flow = await editableDraft(organizationId, flowId, db);
+  const deleted = await db.delete(flowSteps).where(and(eq(flowSteps.flowId, flow.id), eq(flowSteps.key, key))).returning({ id: flowSteps.id });
+  if (deleted.length === 0) throw notFound("Step");
+}
+
+/**
+ * Publishes a draft after validation: it becomes the live version and the previous live version is
+ * archived. Threads already running keep the version they started with.
+ */
+export async function publishFlow(organizationId: string, flowId: string): Promise<Flow> {
+  return db.transaction(async (tx) => {
+    const flow = await editableDraft(organizationId, flowId, tx);
+    const errors = await validateFlow(organizationId, await getSteps(flow.id, tx), tx);
+    if (errors.length) throw validationFailed(errors, "The flow has problems to fix before publishing");
+    await tx
+      .update(flows)
+      .set({ status: "archived" })
+      .where(and(eq(flows.lineageId, flow.lineageId), eq(flows.organizationId, organizationId), eq(flows.status, "published")));
+    const [published] = await tx.update(flows).set({ status: "published" }).where(eq(flows.id, flow.id)).returning();
+    return published!;
+  });
+}
+
+/**
+ * The `flow` workflow that runs a lineage (threads need a workflow): found by providerId = lineage id,
+ * created on first use.
+ */
+export async function workflowForFlow(organizationId: string, flow: Flow, tx: DbOrTx = db) {
+  const [existing] = await tx
+    .select()
+    .from(workflows)
+    .where(and(eq(workflows.organizationId, organizationId), eq(workflows.provider, "flow"), eq(workflows.providerId, flow.lineageId)))
+    .limit(1);
+  if (existing) return existing;
+  const [created] = await tx
+    .insert(workflows)
+    .values({ organizationId, provider: "flow", providerId: flow.lineageId, name: `Flow: ${flow.name}`, config: { flowId: flow.id } })
+    .returning();
+  return created!;
+}

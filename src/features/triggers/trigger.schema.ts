@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { TRIGGER_MATCHES } from "@/db/schema";
+
+export const TRIGGER_ACTIONS = ["reply_template", "start_flow", "hand_to_workflow"] as const;
+
+/** Compiles a trigger's regex the way matching does; null when it is not a valid pattern. */
+export function compileTriggerRegex(pattern: string): RegExp | null {
+  try {
+    return new RegExp(pattern, "i");
+  } catch {
+    return null;
+  }
+}
+
+export const triggerSchema = z
+  .object({
+    name: z.string().trim().max(120).default(""),
+    match: z.enum(TRIGGER_MATCHES),
+    pattern: z.string().trim().max(200).default(""),
+    priority: z.number().int().min(-1000).max(1000).default(0),
+    cooldownSeconds: z.number().int().min(0).max(30 * 24 * 3600).default(0),
+    /** Empty/null = every instance of the organization. */
+    instanceIds: z.array(z.string().uuid()).max(100).nullish(),
+    active: z.boolean().default(true),
+    action: z.enum(TRIGGER_ACTIONS),
+    templateKey: z.string().trim().max(100).nullish(),
+    flowId: z.string().uuid().nullish(),
+    workflowId: z.string().uuid().nullish(),
+  })
+  .superRefine((t, ctx) => {
+    if ((t.match === "equals" || t.match === "contains" || t.match === "regex") && !t.pattern) {
+      ctx.addIssue({ code: "custom", path: ["pattern"], message: `A ${t.match} trigger needs a pattern` });
+    }
+    if (t.match === "regex" && t.pattern && !compileTriggerRegex(t.pattern)) {
+      ctx.addIssue({ code: "custom", path: ["pattern"], message: "Not a valid regular expression" });
+    }
+    if (t.match === "number" && t.pattern && !/^\d+$/.test(t.pattern)) {
+      ctx.addIssue({ code: "custom", path: ["pattern"], message: "A number trigger's pattern is a number (or empty for any number)" });
+    }
+    if (t.action === "reply_template" && !t.templateKey) ctx.addIssue({ code: "custom", path: ["templateKey"], message: "Choose the template to reply with" });
+    if (t.action === "start_flow" && !t.flowId) ctx.addIssue({ code: "custom", path: ["flowId"], message: "Choose the flow to start" });
+    if (t.action === "hand_to_workflow" && !t.workflowId) ctx.addIssue({ code: "custom", path: ["workflowId"], message: "Choose the workflow" });
+  });
+export type TriggerInput = z.infer<typeof triggerSchema>;

@@ -1,0 +1,129 @@
+import { and, desc, eq, gt, isNull, or, sql } from "drizzle-orm";
+import { db, type DbOrTx } from "@/db/client";
+import { flows, templates, triggerFirings, triggers, workflows } from "@/db/schema";
+import { notFound, validationFailed, type FieldError } from "@/lib/errors";
+import { compileTriggerRegex, type TriggerInput } from "./trigger.schema";
+
+export type Trigger = typeof triggers.$inferSelect;
+
+/** References must exist in the organization (template key, flow, workflow, instances). */
+async function checkReferences(organizationId: string, input: TriggerInput, tx: DbOrTx) {
+  const errors: FieldError[] = [];
+  if (input.action === "reply_template" && input.templateKey) {
+    const [t] = await tx.select({ id: templates.id }).from(templates).where(and(eq(templates.organizationId, organizationId), eq(templates.key, input.templateKey))).limit(1);
+    if (!t) errors.push({ path: "templateKey", message: `No template with key "${input.templateKey}"` });
+  }
+  if (input.action === "start_flow" && input.flowId) {
+    const [f] = await tx.select({ id: flows.id }).from(flows).where(and(eq(flows.organizationId, organizationId), eq(flows.id, input.flowId))).limit(1);
+    if (!f) errors.push({ path: "flowId", message: "Flow not found" });
+  }
+  if (input.action === "hand_to_workflow" && input.workflowId) {
+    const [w] = await tx
+      .select({ id: workflows.id })
+      .from(workflows)
+      .where(and(eq(workflows.id, input.workflowId), or(eq(workflows.organizationId, organizationId), isNull(workflows.organizationId))))
+      .limit(1);
+    if (!w) errors.push({ path: "workflowId", message: "Workflow not found" });
+  }
+  if (errors.length) throw validationFailed(errors);
+}
+
+function values(input: TriggerInput) {
+  return {
+    ...input,
+    instanceIds: input.instanceIds?.length ? input.instanceIds : null,
+    templateKey: input.action === "reply_template" ? input.templateKey ?? null : null,
+    flowId: input.action === "start_flow" ? input.flowId ?? null : null,
+    workflowId: input.action === "hand_to_workflow" ? input.workflowId ?? null : null,
+  };
+}
+
+export async function listTriggers(organizationId: string, tx: DbOrTx = db): Promise<Trigger[]> {
+  return tx.select().from(triggers).where(eq(triggers.organizationId, organizationId)).orderBy(desc(triggers.priority), desc(triggers.updatedAt));
+}
+
+export async function getTrigger(organizationId: string, id: string, tx: DbOrTx = db): Promise<Trigger> {
+  const [t] = await tx.select().from(triggers).where(and(eq(triggers.id, id), eq(triggers.organizationId, organizationId))).limit(1);
+  if (!t) throw notFound("Trigger");
+  return t;
+}
+
+export async function createTrigger(organizationId: string, input: TriggerInput, tx: DbOrTx = db): Promise<Trigger> {
+  await checkReferences(organizationId, input, tx);
+  const [t] = await tx.insert(triggers).values({ organizationId, ...values(input) }).returning();
+  return t!;
+}
+
+export async function updateTrigger(organizationId: string, id: string, input: TriggerInput, tx: DbOrTx = db): Promise<Trigger> {
+  await getTrigger(organizationId, id, tx);
+  await checkReferences(organizationId, input, tx);
+  const [t] = await tx.update(triggers).set(values(input)).where(and(eq(triggers.id, id), eq(triggers.organizationId, organizationId))).returning();
+  return t!;
+}
+
+export async function deleteTrigger(organizationId: string, id: string, tx: DbOrTx = db): Promise<void> {
+  await getTrigger(organizationId, id, tx);
+  await tx.delete(triggers).where(and(eq(triggers.id, id), eq(triggers.organizationId, organizationId)));
+}
+
+/** Whether a trigger's match rule accepts this inbound text. */
+export function triggerMatches(trigger: Pick<Trigger, "match" | "pattern">, text: string, isFirstMessage: boolean): boolean {
+  const normalized = text.trim().toLowerCase();
+  const pattern = trigger.pattern.trim().toLowerCase();
+  switch (trigger.match) {
+    case "equals":
+      return normalized === pattern;
+    case "contains":
+      return pattern !== "" && normalized.includes(pattern);
+    case "regex":
+      // Bounded input keeps a pathological pattern from stalling the inbound path.
+      return compileTriggerRegex(trigger.pattern)?.test(text.slice(0, 2000)) ?? false;
+    case "number":
+      return /^\d+$/.test(normalized) && (pattern === "" || Number(normalized) === Number(pattern));
+    case "any":
+      return true;
+    case "first_message":
+      return isFirstMessage;
+  }
+}
+
+/**
+ * The trigger that fires for an inbound message: active triggers of the organization scoped to the
+ * instance, by priority (then most recently updated), skipping those still cooling down for this
+ * contact. The firing is recorded so the cooldown starts now.
+ */
+export async function fireTrigger(
+  organizationId: string,
+  instanceId: string,
+  contactId: string,
+  text: string,
+  isFirstMessage: boolean,
+  now = new Date(),
+): Promise<Trigger | undefined> {
+  const candidates = await db
+    .select()
+    .from(triggers)
+    .where(
+      and(
+        eq(triggers.organizationId, organizationId),
+        eq(triggers.active, true),
+        sql`(${triggers.instanceIds} is null or ${instanceId}::uuid = any(${triggers.instanceIds}))`,
+      ),
+    )
+    .orderBy(desc(triggers.priority), desc(triggers.updatedAt));
+  for (const trigger of candidates) {
+    if (!triggerMatches(trigger, text, isFirstMessage)) continue;
+    if (trigger.cooldownSeconds > 0) {
+      const since = new Date(now.getTime() - trigger.cooldownSeconds * 1000);
+      const [recent] = await db
+        .select({ id: triggerFirings.id })
+        .from(triggerFirings)
+        .where(and(eq(triggerFirings.contactId, contactId), eq(triggerFirings.triggerId, trigger.id), gt(triggerFirings.at, since)))
+        .limit(1);
+      if (recent) continue;
+    }
+    await db.insert(triggerFirings).values({ triggerId: trigger.id, contactId, at: now });
+    return trigger;
+  }
+  return undefined;
+}
