@@ -210,30 +210,35 @@ describe("live stream", () => {
     expect(res.headers.get("content-type")).toContain("text/event-stream");
     const otherController = new AbortController();
     const otherRes = await other.client.get("/inbox/stream", { signal: otherController.signal });
-    const reader = res.body!.getReader();
-    const otherReader = otherRes.body!.getReader();
     const decoder = new TextDecoder();
-    let text = "";
-    const readUntil = async (needle: string) => {
-      while (!text.includes(needle)) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        text += typeof value === "string" ? value : decoder.decode(value);
-      }
-      return text;
+    const chunk = (v: unknown) => (typeof v === "string" ? v : decoder.decode(v as Uint8Array));
+    const streamOf = (body: ReadableStream) => {
+      const reader = body.getReader();
+      const s = { text: "", async until(needle: string) {
+        while (!s.text.includes(needle)) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          s.text += chunk(value);
+        }
+        return s.text;
+      } };
+      return s;
     };
-    await readUntil("event: ready");
+    const mine = streamOf(res.body!);
+    const theirs = streamOf(otherRes.body!);
+    await mine.until("event: ready");
+    await theirs.until("event: ready");
     const written = await inbound(app, org.key, instanceId, { from: "+5511966665555", text: "live <u>hello</u>" });
-    await readUntil(`msg-${written.messageId}`);
-    expect(text).toContain("event: msg");
-    expect(text).toContain("live &lt;u&gt;hello&lt;/u&gt;");
-    expect(text).toContain(`data-conversation-id="${conv.conversationId}"`);
+    await mine.until(`msg-${written.messageId}`);
+    expect(mine.text).toContain("event: msg");
+    expect(mine.text).toContain("live &lt;u&gt;hello&lt;/u&gt;");
+    expect(mine.text).toContain(`data-conversation-id="${conv.conversationId}"`);
 
-    // The other organization's stream only ever said "ready".
-    const first = await otherReader.read();
-    const otherText = typeof first.value === "string" ? first.value : decoder.decode(first.value);
-    expect(otherText).toContain("event: ready");
-    expect(otherText).not.toContain(written.messageId);
+    // The other organization's stream gets its own message, and never saw ours (notifications keep their order).
+    const otherInstance = await connectedSandbox(app, other.key, "Other");
+    const theirMessage = await inbound(app, other.key, otherInstance, { from: "+5511966660000", text: "theirs" });
+    await theirs.until(`msg-${theirMessage.messageId}`);
+    expect(theirs.text).not.toContain(written.messageId);
     controller.abort();
     otherController.abort();
   });
