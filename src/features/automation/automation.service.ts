@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, lte, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { contacts, conversations, flows, messages, threadMessages, threads, workflows, type FollowUpStage } from "@/db/schema";
 import { publishInbox, type Contact, type Conversation } from "@/features/conversations/conversation.service";
@@ -203,14 +203,16 @@ export async function handleInboundMessage({ instance, contact, conversation, me
 /** Claims threads whose `column` is due, marking them held (SKIP LOCKED: each goes to one worker). */
 async function claimDue(column: "reply_due_at" | "next_follow_up_at", now: Date, limit: number): Promise<Thread[]> {
   const due = sql.raw(column);
-  const held = new Date(now.getTime() + CLAIM_MS);
+  // Raw SQL parameters go to the driver as-is: pass timestamps as ISO text.
+  const at = now.toISOString();
+  const held = new Date(now.getTime() + CLAIM_MS).toISOString();
   const clear = column === "reply_due_at" ? sql`reply_due_at = null,` : sql``;
   const result = await db.execute(sql`
-    update threads set ${clear} locked_until = ${held}
+    update threads set ${clear} locked_until = ${held}::timestamptz
     where id in (
       select id from threads
-      where ${due} <= ${now} and status = 'active' and paused = false
-        and (locked_until is null or locked_until < ${now})
+      where ${due} <= ${at}::timestamptz and status = 'active' and paused = false
+        and (locked_until is null or locked_until < ${at}::timestamptz)
       order by ${due}
       limit ${limit}
       for update skip locked
@@ -247,20 +249,21 @@ async function answerTurn(thread: Thread, now: Date) {
   if (!ctx || ctx.conversation.handledBy === "human" || !ctx.workflow.isActive) return;
   const state = thread.state as { answeredUntil?: string | null };
   const pending = await db
-    .select({ body: messages.body, createdAt: messages.createdAt })
+    // created_at as text keeps its microseconds (a JS Date would round them and re-answer a message).
+    .select({ body: messages.body, createdAt: sql<string>`${messages.createdAt}::text` })
     .from(messages)
     .where(
       and(
         eq(messages.conversationId, ctx.conversation.id),
         eq(messages.direction, "inbound"),
-        state.answeredUntil ? gt(messages.createdAt, new Date(state.answeredUntil)) : undefined,
-        lte(messages.createdAt, now),
+        state.answeredUntil ? sql`${messages.createdAt} > ${state.answeredUntil}::timestamptz` : undefined,
+        sql`${messages.createdAt} <= ${now.toISOString()}::timestamptz`,
       ),
     )
     .orderBy(asc(messages.createdAt));
   const text = pending.map((m) => m.body ?? "").filter(Boolean).join("\n");
   if (!text) return;
-  const answeredUntil = pending.at(-1)!.createdAt.toISOString();
+  const answeredUntil = pending.at(-1)!.createdAt;
   const config = ctx.workflow.config as { fallbackTemplateKey?: string; followUps?: FollowUpStage[] };
   try {
     const engine = engineFor(ctx.workflow, AI_TIMEOUT_MS);
