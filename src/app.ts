@@ -16,9 +16,7 @@ import { ProviderError } from "@/providers/provider";
 import { platformRoutes } from "@/features/platform/platform.routes";
 import { webhookApi } from "@/features/webhooks/webhook.api";
 import { webhookPages } from "@/features/webhooks/webhook.pages";
-import { instanceApi } from "@/features/instances/instance.api";
-import { instancePages } from "@/features/instances/instance.pages";
-import { messageApi } from "@/features/messages/message.api";
+import { messagingFeature } from "@/features/instances/instance.plugin";
 import { apiKeyPages } from "@/features/api-keys/api-key.pages";
 import { deviceApi } from "@/features/devices/device.api";
 import { devicePages } from "@/features/devices/device.pages";
@@ -126,9 +124,7 @@ export function createApp() {
     .use(inboundHooks)
     .use(sandboxApi)
     .use(sandboxPages)
-    .use(instanceApi)
-    .use(instancePages)
-    .use(messageApi)
+    .use(messagingFeature)
     .use(webhookApi)
     .use(webhookPages)
     .use(contactApi)

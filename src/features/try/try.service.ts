@@ -1,0 +1,86 @@
+import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
+import { db, notify } from "@/db/client";
+import { apiKeys, devices, instances } from "@/db/schema";
+import { API_KEY_REVOKED_CHANNEL, evictApiKey } from "@/features/api-keys/api-key.verify";
+import { clientIp } from "@/features/audit/audit.service";
+import { createVisitorKey, type Device } from "@/features/devices/device.service";
+import { connectInstance, createInstance, type Instance, type InstanceScope } from "@/features/instances/instance.service";
+import { AppError } from "@/lib/errors";
+import { log } from "@/lib/logger";
+
+/** Sandbox numbers one IP may start per hour: enough for an office, not for a script. */
+export const TRY_INSTANCES_PER_IP_PER_HOUR = 10;
+
+export function visitorScope(deviceId: string, request?: Request): InstanceScope {
+  return { tenant: { organizationId: null, deviceId }, actor: { type: "device", id: deviceId }, request };
+}
+
+/** The visitor device's sandbox instance, while it is still unclaimed (sign-up moves it to the org). */
+export async function findTryInstance(deviceId: string): Promise<Instance | null> {
+  const [row] = await db
+    .select()
+    .from(instances)
+    .where(and(isNull(instances.organizationId), eq(instances.createdByDeviceId, deviceId)))
+    .orderBy(desc(instances.createdAt))
+    .limit(1);
+  return row ?? null;
+}
+
+async function assertIpAllowance(request: Request) {
+  const ip = clientIp(request);
+  if (!ip) return;
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(instances)
+    .innerJoin(devices, eq(devices.id, instances.createdByDeviceId))
+    .where(and(eq(devices.ip, ip), isNull(instances.organizationId), gt(instances.createdAt, sql`now() - interval '1 hour'`)));
+  if ((row?.n ?? 0) >= TRY_INSTANCES_PER_IP_PER_HOUR) {
+    throw new AppError("rate_limited", "Too many trial numbers from this network; try again in an hour or sign up", undefined, { "Retry-After": "3600" });
+  }
+}
+
+export type TryStart = { instance: Instance; secret?: string; created: boolean };
+
+/**
+ * Try before sign-up: the visitor's one sandbox instance, created and put in QR mode on first call,
+ * with an API key bound to it (returned once). Later calls return the same instance and no key.
+ */
+export async function startTry(device: Device, request: Request): Promise<TryStart> {
+  const existing = await findTryInstance(device.id);
+  if (existing) return { instance: existing, created: false };
+  await assertIpAllowance(request);
+  const scope = visitorScope(device.id, request);
+  let instance: Instance;
+  try {
+    instance = await createInstance(scope, { name: "My sandbox number", provider: "sandbox" });
+  } catch (err) {
+    // A double submit lost the race to its twin: show what the winner created.
+    const raced = await findTryInstance(device.id);
+    if (raced && err instanceof AppError && err.code === "validation_failed") return { instance: raced, created: false };
+    throw err;
+  }
+  const { secret } = await createVisitorKey(device.id, instance.id);
+  try {
+    await connectInstance(scope, instance.id);
+  } catch (err) {
+    // The page shows the connection panel with its own retry; the instance and key are already usable.
+    log.warn("try: first connect failed", { instanceId: instance.id, err: err instanceof Error ? err.message : String(err) });
+  }
+  return { instance: (await findTryInstance(device.id)) ?? instance, secret, created: true };
+}
+
+/** Replaces the visitor's key (the old one is revoked everywhere within a second) and returns the new one once. */
+export async function rotateTryKey(deviceId: string, instanceId: string): Promise<string> {
+  const { revoked, secret } = await db.transaction(async (tx) => {
+    const revoked = await tx
+      .update(apiKeys)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(apiKeys.deviceId, deviceId), eq(apiKeys.instanceId, instanceId), isNull(apiKeys.organizationId), isNull(apiKeys.revokedAt)))
+      .returning({ keyHash: apiKeys.keyHash });
+    for (const key of revoked) await notify(API_KEY_REVOKED_CHANNEL, key.keyHash, tx);
+    const { secret } = await createVisitorKey(deviceId, instanceId, tx);
+    return { revoked, secret };
+  });
+  for (const key of revoked) evictApiKey(key.keyHash);
+  return secret;
+}
