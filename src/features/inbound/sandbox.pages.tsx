@@ -14,7 +14,8 @@ export const sandboxPages = new Elysia({ name: "sandbox-pages" })
     async ({ params, csrfToken, set }) => {
       const instance = await pairingLinkInstance(params.token);
       set.headers["content-type"] = "text/html; charset=utf-8";
-      set.headers["referrer-policy"] = "no-referrer";
+      // The token is in the URL: never leak it to other sites (same-origin keeps the Origin header CSRF needs).
+      set.headers["referrer-policy"] = "same-origin";
       return SandboxPairPage({ csrfToken, token: params.token, instanceName: instance.name, status: instance.status });
     },
     { params: tokenParams, detail: { hide: true } },
