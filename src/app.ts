@@ -14,6 +14,8 @@ import { sandboxApi } from "@/features/inbound/sandbox.api";
 import { sandboxPages } from "@/features/inbound/sandbox.pages";
 import { ProviderError } from "@/providers/provider";
 import { platformRoutes } from "@/features/platform/platform.routes";
+import { metricsPlugin } from "@/features/metrics/metrics.plugin";
+import { observabilityRoutes } from "@/features/metrics/observability.routes";
 import { webhookApi } from "@/features/webhooks/webhook.api";
 import { webhookPages } from "@/features/webhooks/webhook.pages";
 import { messagingFeature } from "@/features/instances/instance.plugin";
@@ -97,6 +99,8 @@ export function createApp() {
         headers: { ...headers, "content-type": "text/html; charset=utf-8" },
       });
     })
+    // Request timing: Elysia applies a global onAfterResponse only to routes registered after it.
+    .use(metricsPlugin)
     .use(html({ autoDoctype: false }))
     .use(
       openapi({
@@ -130,7 +134,8 @@ export function createApp() {
     .use(contactApi)
     .use(contactPages)
     .use(conversationApi)
-    .use(inboxPages);
+    .use(inboxPages)
+    .use(observabilityRoutes);
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -6,6 +6,8 @@ import { AppError, forbidden, unauthorized } from "@/lib/errors";
 import { roleAtLeast } from "./roles";
 import { SESSION_COOKIE, validateSessionToken, type Session, type SessionUser } from "./session";
 import { hasScope, verifyApiKey, type VerifiedApiKey } from "@/features/api-keys/api-key.verify";
+import { enforceApiRateLimit } from "@/features/limits/limits.service";
+import { meterApiCall } from "@/features/usage/usage.service";
 
 /** Thrown to send the browser elsewhere (plain 303 or HX-Redirect); handled in app.ts onError. */
 export class RedirectError extends Error {
@@ -99,8 +101,11 @@ export const authPlugin = new Elysia({ name: "livchat-auth" }).macro({
     },
   }),
   apiKey: (scope: string) => ({
-    async resolve({ request }) {
+    async resolve({ request, set }) {
       const apiKey = await resolveApiKey(request.headers, scope);
+      // Per-key sliding-window budget (X-RateLimit-* headers, 429 + Retry-After), then batched api_calls metering.
+      await enforceApiRateLimit(apiKey, set);
+      meterApiCall({ organizationId: apiKey.organizationId, instanceId: apiKey.instanceId, apiKeyId: apiKey.id });
       return { apiKey };
     },
   }),

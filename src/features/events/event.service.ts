@@ -1,27 +1,13 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
-import { events, webhookDeliveries, webhooks } from "@/db/schema";
+import { events, instances, webhookDeliveries, webhooks } from "@/db/schema";
+import { notFound } from "@/lib/errors";
 import { publishLive } from "@/lib/live";
+import type { Tenant } from "@/lib/tenant";
+import { eventsRecorded } from "@/features/metrics/metrics";
+import { EVENT_TYPES, type EventType } from "./event.schema";
 
-export const EVENT_TYPES = [
-  "message.received",
-  "message.sent",
-  "message.delivered",
-  "message.read",
-  "message.failed",
-  "instance.qr",
-  "instance.connected",
-  "instance.disconnected",
-  "instance.logged_out",
-  "contact.created",
-  "conversation.created",
-  "conversation.assigned",
-  "conversation.resolved",
-  "thread.reply",
-  "webhook.test",
-  "webhook.disabled",
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+export { EVENT_TYPES, type EventType };
 export type Event = typeof events.$inferSelect;
 
 export type NewEvent = {
@@ -54,7 +40,10 @@ export async function recordEvent(input: NewEvent, tx: DbOrTx = db): Promise<Eve
       data: input.data,
     })
     .returning();
-  if (!input.organizationId) return event!;
+  if (!input.organizationId) {
+    eventsRecorded.inc({ type: input.type });
+    return event!;
+  }
   const queued = await tx
     .insert(webhookDeliveries)
     .select(
@@ -92,6 +81,7 @@ export async function recordEvent(input: NewEvent, tx: DbOrTx = db): Promise<Eve
     .returning({ id: webhookDeliveries.id });
   if (queued.length > 0) await tx.execute(sql`select pg_notify(${DELIVERIES_QUEUED_CHANNEL}, '')`);
   await publishLive(`org:${input.organizationId}:events`, { id: event!.id, type: input.type }, tx);
+  eventsRecorded.inc({ type: input.type });
   return event!;
 }
 
@@ -105,4 +95,188 @@ export function eventPayload(event: Event) {
     instanceId: event.instanceId,
     data: event.data,
   };
+}
+
+// ——— Reading the log: the polling API, the admin page, live tail ———
+
+export type EventFilter = {
+  types?: string[];
+  instanceId?: string;
+  /** Inclusive lower bound on `at`. */
+  from?: Date;
+  /** Exclusive upper bound on `at`. */
+  until?: Date;
+};
+
+/**
+ * Rows a tenant may read. An unclaimed visitor device sees the events of the instances it created
+ * (recorded before sign-up, organization still null); claiming moves them into the organization.
+ */
+function eventTenantFilter(tenant: Tenant): SQL {
+  if (tenant.organizationId !== null) return eq(events.organizationId, tenant.organizationId);
+  const deviceId = tenant.deviceId;
+  return and(
+    isNull(events.organizationId),
+    or(
+      eq(events.deviceId, deviceId),
+      inArray(
+        events.instanceId,
+        db
+          .select({ id: instances.id })
+          .from(instances)
+          .where(and(eq(instances.createdByDeviceId, deviceId), isNull(instances.organizationId))),
+      ),
+    ),
+  )!;
+}
+
+function filterClauses(filter: EventFilter): (SQL | undefined)[] {
+  return [
+    filter.types && filter.types.length > 0 ? inArray(events.type, filter.types) : undefined,
+    filter.instanceId ? eq(events.instanceId, filter.instanceId) : undefined,
+    filter.from ? gte(events.at, filter.from) : undefined,
+    filter.until ? lt(events.at, filter.until) : undefined,
+  ];
+}
+
+/** True when an event passes the filter (live tail applies the page's filters to pushed events). */
+export function eventMatches(event: Pick<Event, "type" | "instanceId" | "at">, filter: EventFilter): boolean {
+  if (filter.types && filter.types.length > 0 && !filter.types.includes(event.type)) return false;
+  if (filter.instanceId && event.instanceId !== filter.instanceId) return false;
+  if (filter.from && event.at < filter.from) return false;
+  if (filter.until && event.at >= filter.until) return false;
+  return true;
+}
+
+/** 404 unless the instance belongs to the tenant (filters never probe other organizations' ids). */
+async function assertInstanceVisible(tenant: Tenant, instanceId: string): Promise<void> {
+  const [row] = await db
+    .select({ id: instances.id })
+    .from(instances)
+    .where(
+      and(
+        eq(instances.id, instanceId),
+        tenant.organizationId !== null
+          ? eq(instances.organizationId, tenant.organizationId)
+          : and(isNull(instances.organizationId), eq(instances.createdByDeviceId, tenant.deviceId)),
+      ),
+    );
+  if (!row) throw notFound("Instance");
+}
+
+/** One event of the tenant, or 404. */
+export async function getEvent(tenant: Tenant, id: string): Promise<Event> {
+  const [event] = await db
+    .select()
+    .from(events)
+    .where(and(eq(events.id, id), eventTenantFilter(tenant)));
+  if (!event) throw notFound("Event");
+  return event;
+}
+
+export type EventPage = { data: Event[]; nextCursor: string | null };
+
+/**
+ * Newest first, for browsing. `before` is the id of the last event of the previous page; the
+ * comparison runs in SQL on (at, id) so microsecond timestamps never get rounded through JS Dates.
+ */
+export async function listEvents(tenant: Tenant, opts: { filter?: EventFilter; before?: string; limit: number }): Promise<EventPage> {
+  const filter = opts.filter ?? {};
+  if (filter.instanceId) await assertInstanceVisible(tenant, filter.instanceId);
+  if (opts.before) await getEvent(tenant, opts.before);
+  const rows = await db
+    .select()
+    .from(events)
+    .where(
+      and(
+        eventTenantFilter(tenant),
+        ...filterClauses(filter),
+        opts.before ? sql`(${events.at}, ${events.id}) < (select e.at, e.id from events e where e.id = ${opts.before})` : undefined,
+      ),
+    )
+    .orderBy(desc(events.at), desc(events.id))
+    .limit(opts.limit + 1);
+  const data = rows.slice(0, opts.limit);
+  return { data, nextCursor: rows.length > opts.limit ? data[data.length - 1]!.id : null };
+}
+
+export type EventPoll = { data: Event[]; nextCursor: string; hasMore: boolean };
+
+/**
+ * Oldest first, strictly after `after` (an event id, or a timestamp): the polling alternative to
+ * webhooks. Ordered by the inserting transaction id and limited to transactions older than every
+ * transaction still running (`pg_snapshot_xmin`), so an event whose transaction started earlier but
+ * commits later than the ones already returned is never skipped: it cannot be returned before it is
+ * visible, and once visible it still sorts after the cursor. `nextCursor` is the last event's id, or
+ * `after` itself when nothing new arrived, so a client just keeps polling with `after=nextCursor`.
+ */
+export async function pollEvents(tenant: Tenant, opts: { filter?: EventFilter; after: string; limit: number }): Promise<EventPoll> {
+  const filter = opts.filter ?? {};
+  if (filter.instanceId) await assertInstanceVisible(tenant, filter.instanceId);
+  const isId = /^[0-9a-f]{8}-/i.test(opts.after);
+  let position: SQL;
+  if (isId) {
+    const [cursor] = await db
+      .select({ txId: events.txId, id: events.id })
+      .from(events)
+      .where(and(eq(events.id, opts.after), eventTenantFilter(tenant)));
+    if (!cursor) throw notFound("Cursor event");
+    position = sql`(${events.txId}, ${events.id}) > (${cursor.txId}::xid8, ${cursor.id}::uuid)`;
+  } else {
+    position = sql`${events.at} > ${new Date(opts.after)}`;
+  }
+  const rows = await db
+    .select()
+    .from(events)
+    .where(
+      and(
+        eventTenantFilter(tenant),
+        ...filterClauses(filter),
+        position,
+        sql`${events.txId} < pg_snapshot_xmin(pg_current_snapshot())`,
+      ),
+    )
+    .orderBy(asc(events.txId), asc(events.id))
+    .limit(opts.limit + 1);
+  const data = rows.slice(0, opts.limit);
+  return { data, nextCursor: data.length > 0 ? data[data.length - 1]!.id : opts.after, hasMore: rows.length > opts.limit };
+}
+
+/** Instances of the tenant, for filters and to show names next to events. */
+export async function eventInstanceOptions(organizationId: string): Promise<{ id: string; name: string }[]> {
+  return db
+    .select({ id: instances.id, name: instances.name })
+    .from(instances)
+    .where(eq(instances.organizationId, organizationId))
+    .orderBy(asc(instances.name));
+}
+
+export type EventDelivery = {
+  id: string;
+  webhookId: string;
+  webhookName: string;
+  webhookUrl: string;
+  status: string;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+};
+
+/** The webhook deliveries an event fanned out to (organization-checked). */
+export async function listEventDeliveries(organizationId: string, eventId: string): Promise<EventDelivery[]> {
+  return db
+    .select({
+      id: webhookDeliveries.id,
+      webhookId: webhooks.id,
+      webhookName: webhooks.name,
+      webhookUrl: webhooks.url,
+      status: webhookDeliveries.status,
+      attempts: webhookDeliveries.attempts,
+      lastStatusCode: webhookDeliveries.lastStatusCode,
+      lastError: webhookDeliveries.lastError,
+    })
+    .from(webhookDeliveries)
+    .innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
+    .where(and(eq(webhookDeliveries.eventId, eventId), eq(webhookDeliveries.organizationId, organizationId)))
+    .orderBy(asc(webhooks.name));
 }

@@ -1,6 +1,9 @@
-import { sql } from "drizzle-orm";
+import { and, asc, eq, gte, lte, sql } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
-import { usageDaily, type USAGE_METRICS } from "@/db/schema";
+import { instances, usageDaily, USAGE_METRICS } from "@/db/schema";
+import { notFound, pgCode, validationFailed } from "@/lib/errors";
+import { log } from "@/lib/logger";
+import { USAGE_LIMITS, type UsageQuery } from "./usage.schema";
 
 export type UsageMetric = (typeof USAGE_METRICS)[number];
 const NONE = "00000000-0000-0000-0000-000000000000";
@@ -27,4 +30,192 @@ export async function incrementUsage(
       target: [usageDaily.organizationId, usageDaily.instanceId, usageDaily.apiKeyId, usageDaily.day, usageDaily.metric],
       set: { count: sql`${usageDaily.count} + ${by}` },
     });
+}
+
+// ——— API-call metering: counted in memory, flushed in batches ———
+
+type Pending = { organizationId: string; instanceId: string; apiKeyId: string; day: string; metric: UsageMetric; count: number };
+const pending = new Map<string, Pending>();
+const FLUSH_INTERVAL_MS = 5_000;
+let flushTimer: ReturnType<typeof setInterval> | undefined;
+let flushing: Promise<number> | undefined;
+
+/**
+ * Counts one `/v1` call without touching the database on the request path: calls are summed in
+ * memory per (organization, instance, key, day) and written every few seconds by flushUsage().
+ * A crash loses at most the last few seconds of call counts — acceptable for metering, and it keeps
+ * a hot key from turning every request into a contended row update.
+ */
+export function meterApiCall(input: { organizationId: string | null; instanceId?: string | null; apiKeyId?: string | null }, at = new Date()): void {
+  if (!input.organizationId) return;
+  addPending({
+    organizationId: input.organizationId,
+    instanceId: input.instanceId ?? NONE,
+    apiKeyId: input.apiKeyId ?? NONE,
+    day: at.toISOString().slice(0, 10),
+    metric: "api_calls",
+    count: 1,
+  });
+  startUsageFlusher();
+}
+
+function addPending(p: Pending) {
+  const key = `${p.organizationId}|${p.instanceId}|${p.apiKeyId}|${p.day}|${p.metric}`;
+  const existing = pending.get(key);
+  if (existing) existing.count += p.count;
+  else pending.set(key, { ...p });
+}
+
+/** Counts buffered in this process and not yet written (for tests and the metrics endpoint). */
+export function pendingUsageCount(): number {
+  let n = 0;
+  for (const p of pending.values()) n += p.count;
+  return n;
+}
+
+/**
+ * Writes buffered counters: one multi-row upsert, one row per (org, instance, key, day, metric),
+ * each adding its batch atomically (`count = count + excluded.count`) so concurrent flushes of many
+ * processes never lose an increment. A failed write puts the batch back for the next flush.
+ */
+export async function flushUsage(): Promise<number> {
+  // Wait for a flush in flight, so "after await flushUsage() everything is written" holds for every caller.
+  while (flushing) await flushing.catch(() => {});
+  if (pending.size === 0) return 0;
+  const batch = [...pending.values()];
+  pending.clear();
+  flushing = (async () => {
+    try {
+      await db
+        .insert(usageDaily)
+        .values(batch)
+        .onConflictDoUpdate({
+          target: [usageDaily.organizationId, usageDaily.instanceId, usageDaily.apiKeyId, usageDaily.day, usageDaily.metric],
+          set: { count: sql`${usageDaily.count} + excluded.count` },
+        });
+      return batch.length;
+    } catch (err) {
+      // 23503: the organization, instance or key was deleted meanwhile; those counts have nowhere to go.
+      if (pgCode(err) === "23503") return flushOneByOne(batch);
+      for (const p of batch) addPending(p);
+      throw err;
+    }
+  })();
+  try {
+    return await flushing;
+  } finally {
+    flushing = undefined;
+  }
+}
+
+async function flushOneByOne(batch: Pending[]): Promise<number> {
+  let written = 0;
+  for (const p of batch) {
+    try {
+      await incrementUsage({ ...p, by: p.count, at: new Date(`${p.day}T12:00:00Z`) });
+      written++;
+    } catch (err) {
+      if (pgCode(err) !== "23503") addPending(p);
+    }
+  }
+  return written;
+}
+
+/** Starts the periodic flush (idempotent; the timer does not keep the process alive). */
+export function startUsageFlusher(): void {
+  if (flushTimer) return;
+  flushTimer = setInterval(() => {
+    flushUsage().catch((err) => log.warn("usage flush failed; will retry", { err: String(err) }));
+  }, FLUSH_INTERVAL_MS);
+  flushTimer.unref?.();
+}
+
+/** Stops the timer and writes what is buffered (graceful shutdown). */
+export async function stopUsageFlusher(): Promise<void> {
+  clearInterval(flushTimer);
+  flushTimer = undefined;
+  await flushUsage().catch((err) => log.warn("final usage flush failed", { err: String(err) }));
+}
+
+// ——— Reports ———
+
+export type UsageDay = { day: string } & Record<UsageMetric, number>;
+export type UsageReport = {
+  from: string;
+  to: string;
+  instanceId: string | null;
+  totals: Record<UsageMetric, number>;
+  /** One entry per day of the range, oldest first, zeros included (charts need the gaps). */
+  days: UsageDay[];
+};
+
+const DAY_MS = 86_400_000;
+const dayString = (d: Date) => d.toISOString().slice(0, 10);
+const zeroMetrics = () => Object.fromEntries(USAGE_METRICS.map((m) => [m, 0])) as Record<UsageMetric, number>;
+
+/**
+ * Resolves `from`/`to` (inclusive UTC days; default: the last 30 days) and rejects reversed or
+ * over-long ranges with field errors.
+ */
+export function resolveUsageRange(query: UsageQuery, now = new Date()): { from: string; to: string } {
+  const to = query.to ?? (query.from ? dayString(new Date(Math.min(now.getTime(), Date.parse(`${query.from}T00:00:00Z`) + (USAGE_LIMITS.defaultRangeDays - 1) * DAY_MS))) : dayString(now));
+  const from = query.from ?? dayString(new Date(Date.parse(`${to}T00:00:00Z`) - (USAGE_LIMITS.defaultRangeDays - 1) * DAY_MS));
+  const span = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS + 1;
+  if (span < 1) throw validationFailed([{ path: "to", message: "must be on or after from" }], "Invalid date range");
+  if (span > USAGE_LIMITS.maxRangeDays) {
+    throw validationFailed([{ path: "to", message: `The range may cover at most ${USAGE_LIMITS.maxRangeDays} days` }], "Invalid date range");
+  }
+  return { from, to };
+}
+
+/**
+ * Per-day and total counts of every metric for the organization (optionally one instance of it).
+ * An instance of another organization is a 404, like any foreign id.
+ */
+export async function usageReport(organizationId: string, query: UsageQuery, now = new Date()): Promise<UsageReport> {
+  const { from, to } = resolveUsageRange(query, now);
+  const instanceId = query.instanceId ?? null;
+  if (instanceId) {
+    const [owned] = await db
+      .select({ id: instances.id })
+      .from(instances)
+      .where(and(eq(instances.id, instanceId), eq(instances.organizationId, organizationId)));
+    if (!owned) throw notFound("Instance");
+  }
+  const rows = await db
+    .select({ day: usageDaily.day, metric: usageDaily.metric, count: sql<string>`sum(${usageDaily.count})` })
+    .from(usageDaily)
+    .where(
+      and(
+        eq(usageDaily.organizationId, organizationId),
+        gte(usageDaily.day, from),
+        lte(usageDaily.day, to),
+        instanceId ? eq(usageDaily.instanceId, instanceId) : undefined,
+      ),
+    )
+    .groupBy(usageDaily.day, usageDaily.metric);
+
+  const byDay = new Map<string, UsageDay>();
+  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += DAY_MS) {
+    const day = dayString(new Date(t));
+    byDay.set(day, { day, ...zeroMetrics() });
+  }
+  const totals = zeroMetrics();
+  for (const r of rows) {
+    const metric = r.metric as UsageMetric;
+    if (!(metric in totals)) continue;
+    const n = Number(r.count);
+    byDay.get(String(r.day))![metric] += n;
+    totals[metric] += n;
+  }
+  return { from, to, instanceId, totals, days: [...byDay.values()] };
+}
+
+/** Instances of the organization for the page's filter. */
+export async function usageInstanceOptions(organizationId: string) {
+  return db
+    .select({ id: instances.id, name: instances.name })
+    .from(instances)
+    .where(eq(instances.organizationId, organizationId))
+    .orderBy(asc(instances.name));
 }

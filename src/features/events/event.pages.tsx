@@ -1,0 +1,91 @@
+import { Elysia } from "elysia";
+import { z } from "zod";
+import { csrfPlugin } from "@/auth/csrf";
+import { authPlugin } from "@/auth/plugin";
+import { can } from "@/auth/roles";
+import { notFound, zodDetails, type FieldError } from "@/lib/errors";
+import { sseResponse } from "@/lib/live";
+import { EventsPage, type EventFilterValues } from "@views/events/index";
+import { EventRow } from "@views/events/_row";
+import { EventShowPage } from "@views/events/show";
+import { EVENT_LIMITS, eventPageQuerySchema, type EventPageQuery } from "./event.schema";
+import { eventInstanceOptions, eventMatches, getEvent, listEventDeliveries, listEvents, type EventFilter } from "./event.service";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DAY_MS = 86_400_000;
+const looseQuery = z.record(z.string(), z.unknown());
+
+/** The page's inclusive UTC days → [from, until) on `at`. */
+function filterOf(q: EventPageQuery): EventFilter {
+  return {
+    types: q.type ? [q.type] : undefined,
+    instanceId: q.instanceId,
+    from: q.from ? new Date(`${q.from}T00:00:00Z`) : undefined,
+    until: q.to ? new Date(Date.parse(`${q.to}T00:00:00Z`) + DAY_MS) : undefined,
+  };
+}
+
+function valuesOf(raw: Record<string, unknown>): EventFilterValues {
+  const pick = (k: string) => (typeof raw[k] === "string" && raw[k] ? (raw[k] as string) : undefined);
+  return { type: pick("type"), instanceId: pick("instanceId"), from: pick("from"), to: pick("to"), before: pick("before") };
+}
+
+/** Admin event log: filters, cursor pages, detail, live tail (SSE). Any member may read it. */
+export const eventPages = new Elysia({ name: "event-pages" })
+  .use(csrfPlugin) // named plugin: deduplicated, here for the csrfToken type
+  .use(authPlugin)
+  .get(
+    "/events",
+    async ({ admin, csrfToken, query, set }) => {
+      const organizationId = admin.organization.id;
+      const instances = await eventInstanceOptions(organizationId);
+      const values = valuesOf(query);
+      const parsed = eventPageQuerySchema.safeParse(query);
+      let errors: FieldError[] | undefined;
+      if (parsed.success && parsed.data.from && parsed.data.to && parsed.data.from > parsed.data.to) {
+        errors = [{ path: "to", message: "must be on or after From" }];
+      }
+      if (!parsed.success) errors = zodDetails(parsed.error.issues);
+      if (errors || !parsed.success) {
+        set.status = 422;
+        return <EventsPage admin={admin} csrfToken={csrfToken} events={[]} nextCursor={null} values={values} errors={errors} instances={instances} />;
+      }
+      const page = await listEvents({ organizationId }, { filter: filterOf(parsed.data), before: parsed.data.before, limit: EVENT_LIMITS.pageSize });
+      return <EventsPage admin={admin} csrfToken={csrfToken} events={page.data} nextCursor={page.nextCursor} values={values} instances={instances} />;
+    },
+    { member: "agent", query: looseQuery, detail: { hide: true } },
+  )
+  .get(
+    "/events/stream",
+    async ({ admin, query, request }) => {
+      const organizationId = admin.organization.id;
+      const parsed = eventPageQuerySchema.safeParse(query);
+      const filter = parsed.success ? filterOf(parsed.data) : {};
+      let names = new Map((await eventInstanceOptions(organizationId)).map((i) => [i.id, i.name]));
+      // recordEvent publishes {id, type} on this topic at commit; load the row here, org-checked.
+      return sseResponse(request, `org:${organizationId}:events`, async (data) => {
+        if (typeof data.id !== "string") return null;
+        const event = await getEvent({ organizationId }, data.id).catch(() => null);
+        if (!event || !eventMatches(event, filter)) return null;
+        if (event.instanceId && !names.has(event.instanceId)) {
+          names = new Map((await eventInstanceOptions(organizationId)).map((i) => [i.id, i.name]));
+        }
+        const html = await (<EventRow event={event} instanceName={event.instanceId ? names.get(event.instanceId) : null} />);
+        return { event: "event", data: html };
+      });
+    },
+    { member: "agent", query: looseQuery, detail: { hide: true } },
+  )
+  .get(
+    "/events/:id",
+    async ({ admin, csrfToken, params }) => {
+      if (!UUID.test(params.id)) throw notFound("Event");
+      const organizationId = admin.organization.id;
+      const event = await getEvent({ organizationId }, params.id);
+      const instances = await eventInstanceOptions(organizationId);
+      const instanceName = instances.find((i) => i.id === event.instanceId)?.name ?? null;
+      const deliveries = can.manageWebhooks(admin.role) ? await listEventDeliveries(organizationId, event.id) : null;
+      return <EventShowPage admin={admin} csrfToken={csrfToken} event={event} instanceName={instanceName} deliveries={deliveries} />;
+    },
+    { member: "agent", params: z.object({ id: z.string() }), detail: { hide: true } },
+  );

@@ -1,0 +1,80 @@
+import { z } from "zod";
+
+/** Every event type of SPEC §5 (dotted). */
+export const EVENT_TYPES = [
+  "message.received",
+  "message.sent",
+  "message.delivered",
+  "message.read",
+  "message.failed",
+  "instance.qr",
+  "instance.connected",
+  "instance.disconnected",
+  "instance.logged_out",
+  "contact.created",
+  "conversation.created",
+  "conversation.assigned",
+  "conversation.resolved",
+  "thread.reply",
+  "webhook.test",
+  "webhook.disabled",
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Page sizes shared by the API, the admin page and the service. */
+export const EVENT_LIMITS = {
+  apiDefault: 100,
+  apiMax: 500,
+  pageSize: 50,
+} as const;
+
+const emptyToUndefined = (v: unknown) => (v === "" ? undefined : v);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `type=message.sent` or `type=message.sent,message.read`; each must be a known event type. */
+export const eventTypesSchema = z
+  .string()
+  .max(1000)
+  .transform((v) => [...new Set(v.split(",").map((t) => t.trim()).filter(Boolean))])
+  .refine((types) => types.every((t) => (EVENT_TYPES as readonly string[]).includes(t)), {
+    message: `Unknown event type; known types: ${EVENT_TYPES.join(", ")}`,
+  });
+
+/** An event id, or an ISO 8601 timestamp with a time zone (events strictly after that instant). */
+export const eventAfterSchema = z
+  .string()
+  .trim()
+  .max(64)
+  .refine((v) => UUID.test(v) || (/^\d{4}-\d{2}-\d{2}T.+(Z|[+-]\d{2}:?\d{2})$/.test(v) && !Number.isNaN(Date.parse(v))), {
+    message: "Use an event id or an ISO 8601 timestamp such as 2025-01-31T12:00:00Z",
+  });
+
+/** `GET /v1/events`. */
+export const eventListQuerySchema = z
+  .object({
+    type: z.preprocess(emptyToUndefined, eventTypesSchema.optional()),
+    instanceId: z.preprocess(emptyToUndefined, z.uuid("instanceId must be a uuid").optional()),
+    after: z.preprocess(emptyToUndefined, eventAfterSchema.optional()),
+    before: z.preprocess(emptyToUndefined, z.uuid("before must be an event id").optional()),
+    cursor: z.preprocess(emptyToUndefined, z.uuid("cursor must be a nextCursor value").optional()),
+    limit: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(EVENT_LIMITS.apiMax).default(EVENT_LIMITS.apiDefault)),
+  })
+  .refine((q) => !(q.after && (q.before || q.cursor)), { path: ["after"], message: "after cannot be combined with before/cursor" });
+export type EventListQuery = z.infer<typeof eventListQuerySchema>;
+
+const day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "Use a date like 2025-01-31")
+  .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)), "Not a valid date");
+
+/** The admin event log's filter form (GET query); dates are inclusive UTC days. */
+export const eventPageQuerySchema = z.object({
+  type: z.preprocess(emptyToUndefined, z.enum(EVENT_TYPES, "Unknown event type").optional()),
+  instanceId: z.preprocess(emptyToUndefined, z.uuid("Choose an instance from the list").optional()),
+  from: z.preprocess(emptyToUndefined, day.optional()),
+  to: z.preprocess(emptyToUndefined, day.optional()),
+  before: z.preprocess(emptyToUndefined, z.uuid().optional()),
+});
+export type EventPageQuery = z.infer<typeof eventPageQuerySchema>;
+
+export const eventIdParams = z.object({ id: z.uuid("Not an event id") });

@@ -1,0 +1,86 @@
+import { sql } from "drizzle-orm";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { db, rowsOf } from "@/db/client";
+import { log } from "@/lib/logger";
+
+/**
+ * The process's Prometheus registry. Its own Registry (not prom-client's global one) so nothing a
+ * dependency registers leaks into `/metrics`. Features import the metric objects from here; this
+ * module has no HTTP code so services can use it.
+ */
+export const registry = new Registry();
+
+collectDefaultMetrics({ register: registry, prefix: "livchat_" });
+// Bun's perf_hooks event-loop histogram reports NaN and sentinel values; those series would mislead.
+for (const name of registry.getMetricsAsArray().map((m) => m.name)) {
+  if (name.includes("eventloop_lag")) registry.removeSingleMetric(name);
+}
+
+export const httpRequestDuration = new Histogram({
+  name: "livchat_http_request_duration_seconds",
+  help: "HTTP request duration by method, route pattern and status code",
+  labelNames: ["method", "route", "status"] as const,
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [registry],
+});
+
+export const eventsRecorded = new Counter({
+  name: "livchat_events_recorded_total",
+  help: "Events written to the event log by this process, by type (counted when written, before the transaction commits)",
+  labelNames: ["type"] as const,
+  registers: [registry],
+});
+
+export const rateLimitedRequests = new Counter({
+  name: "livchat_rate_limited_total",
+  help: "API requests refused with 429 rate_limited",
+  labelNames: ["backend"] as const,
+  registers: [registry],
+});
+
+/** Gauges read from Postgres at scrape time; a failed query keeps the previous value rather than failing the scrape. */
+async function scrapeCount<T extends Record<string, unknown>>(what: string, query: ReturnType<typeof sql>): Promise<T[] | undefined> {
+  try {
+    return rowsOf<T>(await db.execute(query));
+  } catch (err) {
+    log.warn("metrics query failed", { what, err: String(err) });
+    return undefined;
+  }
+}
+
+new Gauge({
+  name: "livchat_outbound_queue_depth",
+  help: "Outbound messages queued and not yet sent (all processes)",
+  registers: [registry],
+  async collect() {
+    // Served by the partial index messages_outbox_due_idx.
+    const rows = await scrapeCount<{ n: string }>(
+      "outbound queue",
+      sql`select count(*)::bigint as n from messages where status = 'queued' and direction = 'outbound'`,
+    );
+    if (rows) this.set(Number(rows[0]?.n ?? 0));
+  },
+});
+
+new Gauge({
+  name: "livchat_webhook_deliveries_pending",
+  help: "Webhook deliveries waiting for a (re)try, by status (all processes)",
+  labelNames: ["status"] as const,
+  registers: [registry],
+  async collect() {
+    const rows = await scrapeCount<{ status: string; n: string }>(
+      "pending deliveries",
+      sql`select status, count(*)::bigint as n from webhook_deliveries where status in ('pending', 'failed') group by status`,
+    );
+    if (!rows) return;
+    this.reset();
+    this.set({ status: "pending" }, 0);
+    this.set({ status: "failed" }, 0);
+    for (const r of rows) this.set({ status: r.status }, Number(r.n));
+  },
+});
+
+/** The Prometheus text exposition of every metric. */
+export async function renderMetrics(): Promise<{ body: string; contentType: string }> {
+  return { body: await registry.metrics(), contentType: registry.contentType };
+}

@@ -1,0 +1,59 @@
+// Live tail of the event log: an EventSource on /events/stream prepends server-rendered rows.
+// The stream already applies the page's filters and escapes every value, so rows are inserted as-is.
+(function () {
+  var MAX_ROWS = 500;
+  var source = null;
+
+  function status(text, tone) {
+    var el = document.getElementById("live-status");
+    if (!el) return;
+    el.textContent = text;
+    el.className = "badge badge-" + tone;
+  }
+
+  function start(url) {
+    stop();
+    source = new EventSource(url);
+    status("connecting", "muted");
+    source.addEventListener("ready", function () {
+      status("live", "ok");
+    });
+    source.addEventListener("event", function (e) {
+      var rows = document.getElementById("event-rows");
+      if (!rows) return;
+      var holder = document.createElement("tbody");
+      holder.innerHTML = e.data;
+      var row = holder.firstElementChild;
+      if (!row || (row.id && document.getElementById(row.id))) return;
+      row.classList.add("event-new");
+      rows.insertBefore(row, rows.firstChild);
+      var empty = document.getElementById("events-empty");
+      if (empty && empty.parentElement) empty.parentElement.remove();
+      while (rows.children.length > MAX_ROWS) rows.removeChild(rows.lastElementChild);
+    });
+    source.onerror = function () {
+      // EventSource reconnects by itself; say so instead of failing silently.
+      status("reconnecting", "warn");
+    };
+  }
+
+  function stop() {
+    if (source) source.close();
+    source = null;
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var toggle = document.getElementById("live-tail");
+    if (!toggle || toggle.disabled) return;
+    var url = toggle.getAttribute("data-stream");
+    if (toggle.checked) start(url);
+    toggle.addEventListener("change", function () {
+      if (toggle.checked) start(url);
+      else {
+        stop();
+        status("paused", "muted");
+      }
+    });
+    window.addEventListener("pagehide", stop);
+  });
+})();

@@ -1,0 +1,127 @@
+import type { AdminContext } from "@/auth/plugin";
+import type { FieldError } from "@/lib/errors";
+import type { Event } from "@/features/events/event.service";
+import { EVENT_TYPES } from "@/features/events/event.schema";
+import { EmptyState, fieldError } from "../components/ui";
+import { AdminLayout } from "../layouts/admin";
+import { EventRow } from "./_row";
+
+export type EventFilterValues = { type?: string; instanceId?: string; from?: string; to?: string; before?: string };
+
+type Props = {
+  admin: AdminContext;
+  csrfToken: string;
+  events: Event[];
+  nextCursor: string | null;
+  values: EventFilterValues;
+  errors?: FieldError[];
+  instances: { id: string; name: string }[];
+};
+
+function query(values: EventFilterValues, extra: Record<string, string> = {}): string {
+  const q = new URLSearchParams();
+  for (const key of ["type", "instanceId", "from", "to"] as const) if (values[key]) q.set(key, values[key]!);
+  for (const [k, v] of Object.entries(extra)) q.set(k, v);
+  return q.toString();
+}
+
+function Select({ label, name, value, options, errors, any }: { label: string; name: string; value?: string; options: { value: string; label: string }[]; errors?: FieldError[]; any: string }) {
+  const error = fieldError(errors, name);
+  return (
+    <div class={error ? "field has-error" : "field"}>
+      <label for={`f-${name}`} safe>
+        {label}
+      </label>
+      <select id={`f-${name}`} name={name}>
+        <option value="" safe>
+          {any}
+        </option>
+        {options.map((o) => (
+          <option value={o.value} selected={o.value === value} safe>
+            {o.label}
+          </option>
+        ))}
+      </select>
+      {error ? <small class="error" safe>{error}</small> : ""}
+    </div>
+  );
+}
+
+function DateField({ label, name, value, errors }: { label: string; name: string; value?: string; errors?: FieldError[] }) {
+  const error = fieldError(errors, name);
+  return (
+    <div class={error ? "field has-error" : "field"}>
+      <label for={`f-${name}`} safe>
+        {label}
+      </label>
+      <input id={`f-${name}`} name={name} type="date" value={value} aria-invalid={error ? "true" : undefined} />
+      {error ? <small class="error" safe>{error}</small> : ""}
+    </div>
+  );
+}
+
+/** The event log: filters, newest-first table with cursor pages, and a live tail over SSE. */
+export function EventsPage({ admin, csrfToken, events, nextCursor, values, errors, instances }: Props) {
+  const names = new Map(instances.map((i) => [i.id, i.name]));
+  const streamUrl = `/events/stream?${query(values)}`;
+  const browsingOlder = Boolean(values.before);
+  return (
+    <AdminLayout title="Events" admin={admin} csrfToken={csrfToken} active="events">
+      <link rel="stylesheet" href="/static/events.css" />
+      <script src="/static/events.js" defer></script>
+      <div class="row page-head">
+        <h1>Events</h1>
+        <span class="spacer" />
+        <label class="live-toggle" title="Show new events as they happen">
+          <input type="checkbox" id="live-tail" data-stream={streamUrl} checked={!browsingOlder} disabled={browsingOlder} />
+          <span>Live tail</span>
+          <span id="live-status" class="badge badge-muted" aria-live="polite">
+            {browsingOlder ? "paused" : "connecting"}
+          </span>
+        </label>
+      </div>
+      <form method="get" action="/events" class="card event-filters">
+        <Select label="Type" name="type" value={values.type} options={EVENT_TYPES.map((t) => ({ value: t, label: t }))} errors={errors} any="All types" />
+        <Select label="Instance" name="instanceId" value={values.instanceId} options={instances.map((i) => ({ value: i.id, label: i.name }))} errors={errors} any="All instances" />
+        <DateField label="From" name="from" value={values.from} errors={errors} />
+        <DateField label="To" name="to" value={values.to} errors={errors} />
+        <div class="row filter-actions">
+          <button type="submit">Filter</button>
+          <a href="/events">Clear</a>
+        </div>
+      </form>
+      {errors?.length ? <EmptyState>Fix the filters above to see events.</EmptyState> : ""}
+      <div class="table-wrap">
+        <table class="event-table">
+          <thead>
+            <tr>
+              <th>When (UTC)</th>
+              <th>Type</th>
+              <th>Instance</th>
+              <th>Data</th>
+              <th>
+                <span class="sr-only">Detail</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody id="event-rows">
+            {events.map((e) => (
+              <EventRow event={e} instanceName={e.instanceId ? names.get(e.instanceId) : null} />
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {events.length === 0 && !errors?.length ? (
+        <EmptyState>
+          <span id="events-empty">{browsingOlder ? "No older events." : "No events yet. Messages, instance status changes, contacts and conversations show up here as they happen."}</span>
+        </EmptyState>
+      ) : (
+        ""
+      )}
+      <nav class="row pager" aria-label="Pages">
+        {browsingOlder ? <a href={`/events?${query(values)}`}>← Newest</a> : ""}
+        {nextCursor ? <a href={`/events?${query(values, { before: nextCursor })}`}>Older →</a> : ""}
+      </nav>
+    </AdminLayout>
+  );
+}

@@ -1,0 +1,159 @@
+import type { AdminContext } from "@/auth/plugin";
+import type { FieldError } from "@/lib/errors";
+import type { UsageReport } from "@/features/usage/usage.service";
+import { USAGE_LIMITS, USAGE_METRIC_LABELS } from "@/features/usage/usage.schema";
+import { USAGE_METRICS } from "@/db/schema";
+import { EmptyState, fieldError } from "../components/ui";
+import { AdminLayout } from "../layouts/admin";
+import { UsageChart, compact } from "./_chart";
+
+export type UsageFilterValues = { from?: string; to?: string; instanceId?: string };
+
+type Props = {
+  admin: AdminContext;
+  csrfToken: string;
+  report: UsageReport | null;
+  values: UsageFilterValues;
+  errors?: FieldError[];
+  instances: { id: string; name: string }[];
+  today: string;
+};
+
+const PRESETS = [7, 30, 90, 365] as const;
+
+function presetHref(days: number, today: string, instanceId?: string): string {
+  const from = new Date(Date.parse(`${today}T00:00:00Z`) - (days - 1) * 86_400_000).toISOString().slice(0, 10);
+  const q = new URLSearchParams({ from, to: today });
+  if (instanceId) q.set("instanceId", instanceId);
+  return `/usage?${q}`;
+}
+
+function DateField({ label, name, value, errors }: { label: string; name: string; value?: string; errors?: FieldError[] }) {
+  const error = fieldError(errors, name);
+  return (
+    <div class={error ? "field has-error" : "field"}>
+      <label for={`f-${name}`} safe>
+        {label}
+      </label>
+      <input id={`f-${name}`} name={name} type="date" value={value} aria-invalid={error ? "true" : undefined} />
+      {error ? <small class="error" safe>{error}</small> : ""}
+    </div>
+  );
+}
+
+/** Usage: range selector, one chart per metric group, and the per-day table. */
+export function UsagePage({ admin, csrfToken, report, values, errors, instances, today }: Props) {
+  const instanceError = fieldError(errors, "instanceId");
+  const from = report?.from ?? values.from;
+  const to = report?.to ?? values.to;
+  return (
+    <AdminLayout title="Usage" admin={admin} csrfToken={csrfToken} active="usage">
+      <link rel="stylesheet" href="/static/usage.css" />
+      <h1>Usage</h1>
+      <form method="get" action="/usage" class="card usage-filters">
+        <DateField label="From" name="from" value={from} errors={errors} />
+        <DateField label="To" name="to" value={to} errors={errors} />
+        <div class={instanceError ? "field has-error" : "field"}>
+          <label for="f-instanceId">Instance</label>
+          <select id="f-instanceId" name="instanceId">
+            <option value="">All instances</option>
+            {instances.map((i) => (
+              <option value={i.id} selected={i.id === values.instanceId} safe>
+                {i.name}
+              </option>
+            ))}
+          </select>
+          {instanceError ? <small class="error" safe>{instanceError}</small> : ""}
+        </div>
+        <div class="row filter-actions">
+          <button type="submit">Show</button>
+        </div>
+        <div class="row presets">
+          <span class="muted small">Last</span>
+          {PRESETS.map((d) => (
+            <a href={presetHref(d, today, values.instanceId)} class="small">
+              {`${d} days`}
+            </a>
+          ))}
+        </div>
+      </form>
+      {!report ? (
+        <EmptyState>{`Fix the range above (at most ${USAGE_LIMITS.maxRangeDays} days).`}</EmptyState>
+      ) : (
+        <>
+          <div class="grid usage-totals">
+            {USAGE_METRICS.map((m) => (
+              <div class="card">
+                <div class="muted small" safe>
+                  {USAGE_METRIC_LABELS[m]}
+                </div>
+                <div class="stat" title={String(report.totals[m])} safe>
+                  {compact(report.totals[m])}
+                </div>
+              </div>
+            ))}
+          </div>
+          <div class="usage-charts">
+            <UsageChart title="API calls" days={report.days} series={[{ metric: "api_calls", label: "API calls", color: "#128c7e" }]} />
+            <UsageChart
+              title="Messages"
+              days={report.days}
+              series={[
+                { metric: "messages_sent", label: "Sent", color: "#2f6fde" },
+                { metric: "messages_received", label: "Received", color: "#8fb3f0" },
+              ]}
+            />
+            <UsageChart
+              title="Webhook deliveries"
+              days={report.days}
+              series={[
+                { metric: "deliveries_succeeded", label: "Ok", color: "#1a7f37" },
+                { metric: "deliveries_failed", label: "Failed", color: "#cf222e" },
+              ]}
+            />
+          </div>
+          <p class="muted small">Days are UTC. API calls are counted in batches written every few seconds.</p>
+          <h2>Per day</h2>
+          <div class="table-wrap">
+            <table class="usage-table">
+              <thead>
+                <tr>
+                  <th>Day</th>
+                  {USAGE_METRICS.map((m) => (
+                    <th class="num" safe>
+                      {USAGE_METRIC_LABELS[m]}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {[...report.days].reverse().map((d) => (
+                  <tr>
+                    <td class="nowrap" safe>
+                      {d.day}
+                    </td>
+                    {USAGE_METRICS.map((m) => (
+                      <td class="num" safe>
+                        {String(d[m])}
+                      </td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+              <tfoot>
+                <tr>
+                  <th>Total</th>
+                  {USAGE_METRICS.map((m) => (
+                    <th class="num" safe>
+                      {String(report.totals[m])}
+                    </th>
+                  ))}
+                </tr>
+              </tfoot>
+            </table>
+          </div>
+        </>
+      )}
+    </AdminLayout>
+  );
+}
