@@ -123,7 +123,11 @@ async function ingestMessage(instance: Instance, event: Extract<InboundEvent, { 
       .set({ lastInteractionAt: now, updatedAt: now })
       .where(eq(contacts.id, contact.id))
       .returning();
-    await tx.update(instances).set({ lastActivityAt: now }).where(eq(instances.id, instance.id));
+    // Throttled: every inbound message of a busy instance would otherwise queue on this one row lock.
+    await tx
+      .update(instances)
+      .set({ lastActivityAt: now })
+      .where(and(eq(instances.id, instance.id), sql`(${instances.lastActivityAt} is null or ${instances.lastActivityAt} < now() - interval '15 seconds')`));
 
     await recordEvent(
       {
