@@ -38,7 +38,12 @@ export function WebhookForm({
   const chosenInstances = new Set(values.instanceIds ?? []);
   const typesError = groupError(errors, "eventTypes");
   const instancesError = groupError(errors, "instanceIds");
-  const headersError = groupError(errors, "headers");
+  // Several header lines can be wrong at once; show every message.
+  const headersError =
+    errors
+      ?.filter((e) => e.path === "headers" || e.path.startsWith("headers."))
+      .map((e) => e.message)
+      .join("; ") || undefined;
   return (
     <form method="post" action={action} class="card" id="webhook-form">
       <CsrfField token={csrfToken} />
