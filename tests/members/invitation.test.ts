@@ -51,7 +51,7 @@ describe("invitation flow", () => {
     const anonymous = new TestClient(app);
     const landing = await anonymous.get(`/invitations/${token}`);
     expect(landing.status).toBe(200);
-    expect(landing.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(landing.headers.get("referrer-policy")).toBe("same-origin");
     const landingHtml = await landing.text();
     expect(landingHtml).toContain("Acme &lt;Support&gt;");
     expect(landingHtml).toContain("<strong>supervisor</strong>");

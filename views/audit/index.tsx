@@ -102,7 +102,7 @@ export function AuditPage({ admin, csrfToken, entries, nextCursor, values, error
             <tbody>
               {entries.map((e) => (
                 <tr>
-                  <td>
+                  <td data-label="When">
                     <Time at={e.at} />
                     {e.ip ? (
                       <>
@@ -115,14 +115,16 @@ export function AuditPage({ admin, csrfToken, entries, nextCursor, values, error
                       ""
                     )}
                   </td>
-                  <td safe>{actorText(e)}</td>
-                  <td>
+                  <td data-label="Actor" safe>
+                    {actorText(e)}
+                  </td>
+                  <td data-label="Action">
                     <code safe>{e.action}</code>
                   </td>
-                  <td class="small" safe>
+                  <td data-label="Target" class="small" safe>
                     {targetText(e)}
                   </td>
-                  <td>
+                  <td data-label="Details">
                     <pre class="audit-details" safe>
                       {JSON.stringify(e.details, null, 2)}
                     </pre>

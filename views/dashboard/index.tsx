@@ -88,7 +88,7 @@ export function DashboardPage({ admin, csrfToken, flash, stats }: Props) {
     <AdminLayout title="Dashboard" admin={admin} csrfToken={csrfToken} active="dashboard" flash={flash}>
       <h1 safe>{admin.organization.name}</h1>
       <GettingStarted admin={admin} stats={stats} />
-      <div class="grid">
+      <div class="grid dash-stats">
         <Stat label="Instances connected" value={`${fmt(stats.instances.connected)} / ${fmt(stats.instances.total)}`} sub="connected / total" href="/instances" />
         <Stat label="Messages today" value={fmt(stats.today.messagesSent + stats.today.messagesReceived)} sub={`${fmt(stats.today.messagesSent)} sent · ${fmt(stats.today.messagesReceived)} received`} href="/usage" />
         <Stat label="API calls today" value={fmt(stats.today.apiCalls)} sub={`UTC day ${stats.today.day}`} href="/usage" />

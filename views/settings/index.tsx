@@ -26,7 +26,7 @@ export function SettingsPage({ admin, csrfToken, flash, canEdit, values, errors 
   return (
     <AdminLayout title="Settings" admin={admin} csrfToken={csrfToken} active="settings" flash={flash}>
       <h1>Settings</h1>
-      <section class="card">
+      <section class="card settings-card">
         <h2>Organization</h2>
         {canEdit ? (
           <form method="post" action="/settings" id="settings-form">
@@ -43,7 +43,7 @@ export function SettingsPage({ admin, csrfToken, flash, canEdit, values, errors 
           </p>
         )}
       </section>
-      <section class="card">
+      <section class="card settings-card">
         <h2>Plan and limits</h2>
         <dl class="kv">
           <dt>Slug</dt>

@@ -19,8 +19,9 @@ export const invitationPages = new Elysia({ name: "invitation-pages" })
   .get("/invitations/:token", async ({ params, cookie, csrfToken, set }) => {
     const [lookup, signedIn] = await Promise.all([findInvitationByToken(params.token), loadSignedInUser(cookie[SESSION_COOKIE]?.value as string | undefined)]);
     set.status = statusOf(lookup);
-    // The token is in the URL: keep it out of Referer headers sent to other sites.
-    set.headers["referrer-policy"] = "no-referrer";
+    // The token is in the URL: keep it out of Referer headers sent to other sites. ("no-referrer"
+    // would also make the browser send `Origin: null` on the accept form, which the CSRF check refuses.)
+    set.headers["referrer-policy"] = "same-origin";
     set.headers["cache-control"] = "no-store";
     return InvitationPage({ csrfToken, token: params.token, lookup, signedInAs: signedIn?.user.email ?? null, flash: takeFlash(cookie) });
   })
@@ -31,7 +32,7 @@ export const invitationPages = new Elysia({ name: "invitation-pages" })
     if (!result.ok) {
       const lookup = await findInvitationByToken(params.token);
       set.status = statusOf(lookup) === 200 ? 410 : statusOf(lookup);
-      set.headers["referrer-policy"] = "no-referrer";
+      set.headers["referrer-policy"] = "same-origin";
       return InvitationPage({ csrfToken, token: params.token, lookup, signedInAs: signedIn.user.email });
     }
     setFlash(cookie, "success", `You joined ${result.organization.name} as ${result.role}`);
