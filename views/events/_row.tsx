@@ -17,6 +17,7 @@ export function dataPreview(data: Record<string, unknown>, max = 140): string {
 
 /** One row of the event log; also the fragment the live tail pushes. */
 export function EventRow({ event, instanceName }: { event: Event; instanceName?: string | null }) {
+  const instanceLabel: string = event.instanceId ? (instanceName ?? event.instanceId.slice(0, 8)) : "—";
   return (
     <tr id={`event-${event.id}`} class="event-row">
       <td class="nowrap">
@@ -28,7 +29,7 @@ export function EventRow({ event, instanceName }: { event: Event; instanceName?:
         </Badge>
       </td>
       <td class="muted" safe>
-        {event.instanceId ? (instanceName ?? event.instanceId.slice(0, 8)) : "—"}
+        {instanceLabel}
       </td>
       <td class="event-data">
         <code safe>{dataPreview(event.data)}</code>

@@ -18,6 +18,7 @@ const deliveryTone = (status: string) => (status === "succeeded" ? "ok" : status
 
 /** One event: its metadata, the exact payload subscribers receive, and where it was delivered. */
 export function EventShowPage({ admin, csrfToken, event, instanceName, deliveries }: Props) {
+  const instanceLabel: string = event.instanceId ? `${instanceName ?? "(deleted)"} · ${event.instanceId}` : "—";
   return (
     <AdminLayout title={`Event ${event.type}`} admin={admin} csrfToken={csrfToken} active="events">
       <link rel="stylesheet" href="/static/events.css" />
@@ -39,7 +40,7 @@ export function EventShowPage({ admin, csrfToken, event, instanceName, deliverie
           <Time at={event.at} /> <span class="muted small" safe>{event.at.toISOString()}</span>
         </dd>
         <dt>Instance</dt>
-        <dd safe>{event.instanceId ? `${instanceName ?? "(deleted)"} · ${event.instanceId}` : "—"}</dd>
+        <dd safe>{instanceLabel}</dd>
         <dt>API key</dt>
         <dd safe>{event.apiKeyId ?? "—"}</dd>
         <dt>Device</dt>

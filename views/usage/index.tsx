@@ -71,14 +71,16 @@ export function UsagePage({ admin, csrfToken, report, values, errors, instances,
         <div class="row presets">
           <span class="muted small">Last</span>
           {PRESETS.map((d) => (
-            <a href={presetHref(d, today, values.instanceId)} class="small">
+            <a href={presetHref(d, today, values.instanceId)} class="small" safe>
               {`${d} days`}
             </a>
           ))}
         </div>
       </form>
       {!report ? (
-        <EmptyState>{`Fix the range above (at most ${USAGE_LIMITS.maxRangeDays} days).`}</EmptyState>
+        <EmptyState>
+          <span safe>{`Fix the range above (at most ${USAGE_LIMITS.maxRangeDays} days).`}</span>
+        </EmptyState>
       ) : (
         <>
           <div class="grid usage-totals">
