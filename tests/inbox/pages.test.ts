@@ -3,7 +3,7 @@ import { and, eq } from "drizzle-orm";
 import { createApp } from "@/app";
 import { db } from "@/db/client";
 import { conversations, messages } from "@/db/schema";
-import { TestClient } from "../helpers/client";
+import { api, TestClient } from "../helpers/client";
 import { createMember, setupOrg, signIn } from "../helpers/factories";
 import { connectedSandbox, inbound } from "../conversations/helpers";
 
@@ -159,6 +159,19 @@ describe("reply box, notes and actions", () => {
     res = await org.client.postForm(`${base}/handoff`, { to: "human" });
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe(base);
+  });
+
+  test("a reply through a disconnected instance re-renders the box with the reason (422)", async () => {
+    const second = await connectedSandbox(app, org.key, "Soon offline");
+    const written = await inbound(app, org.key, second, { from: "+5511966661111", text: "hello?" });
+    expect((await api(app, "POST", `/v1/instances/${second}/logout`, org.key)).status).toBeLessThan(300);
+    const res = await org.client.postForm(`/inbox/${written.conversationId}/reply`, { body: "are you there?", kind: "reply" }, { htmx: true });
+    expect(res.status).toBe(422);
+    const text = await res.text();
+    expect(text).toContain("not connected");
+    expect(text).toContain("are you there?");
+    const outbound = await db.select().from(messages).where(and(eq(messages.conversationId, written.conversationId), eq(messages.direction, "outbound")));
+    expect(outbound).toEqual([]);
   });
 
   test("agents can use the inbox", async () => {
