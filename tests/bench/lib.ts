@@ -1,0 +1,167 @@
+import { readFileSync } from "node:fs";
+import type { Subprocess } from "bun";
+
+/** Wall-clock milliseconds with sub-millisecond precision, comparable across processes on one machine. */
+export const wallMs = () => performance.timeOrigin + performance.now();
+
+/** The p-th percentile (0..1) of `values` (nearest-rank); NaN when empty. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = Float64Array.from(values).sort();
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+export const round = (n: number, digits = 2) => (Number.isFinite(n) ? Number(n.toFixed(digits)) : n);
+
+/** A free TCP port on 127.0.0.1 (bind port 0, read it, release it). */
+export function freePort(): number {
+  const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
+  const port = probe.port!;
+  probe.stop(true);
+  return port;
+}
+
+/** Resident set size of a process in MB, from /proc (Linux); null when the process is gone. */
+export function rssMb(pid: number): number | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = /VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1];
+    return kb ? Number(kb) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Polls `url` until it answers 2xx or `timeoutMs` passes. */
+export async function waitForHttp(url: string, timeoutMs: number, child?: Subprocess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`process for ${url} exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    await Bun.sleep(50);
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+/** Reads the first JSON line a child prints on stdout (how helper processes announce their ports). */
+export async function firstJsonLine<T>(child: Subprocess<"ignore", "pipe", "inherit" | "pipe">, timeoutMs: number): Promise<T> {
+  const reader = child.stdout.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (Date.now() < deadline) {
+      const chunk = await Promise.race([reader.read(), Bun.sleep(deadline - Date.now()).then(() => null)]);
+      if (!chunk || chunk.done) break;
+      buffer += decoder.decode(chunk.value, { stream: true });
+      const newline = buffer.indexOf("\n");
+      if (newline >= 0) return JSON.parse(buffer.slice(0, newline)) as T;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  throw new Error(`child ${child.pid} printed no JSON line within ${timeoutMs} ms`);
+}
+
+export type LoopResult = { sent: number; ok: number; failed: number; statuses: Record<number, number>; elapsedMs: number; latencies: number[] };
+
+/**
+ * Closed-loop load: `concurrency` workers each send the next request as soon as the previous one is
+ * answered, for `durationMs`. `request(i)` builds request number i; `accept` decides success.
+ */
+export async function closedLoop(opts: {
+  concurrency: number;
+  durationMs: number;
+  request: (i: number) => { url: string; init?: RequestInit };
+  accept?: (res: Response) => boolean | Promise<boolean>;
+}): Promise<LoopResult> {
+  const result: LoopResult = { sent: 0, ok: 0, failed: 0, statuses: {}, elapsedMs: 0, latencies: [] };
+  const started = performance.now();
+  const end = started + opts.durationMs;
+  let next = 0;
+  const worker = async () => {
+    while (performance.now() < end) {
+      const i = next++;
+      const { url, init } = opts.request(i);
+      const t0 = performance.now();
+      result.sent++;
+      try {
+        const res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+        result.statuses[res.status] = (result.statuses[res.status] ?? 0) + 1;
+        const good = opts.accept ? await opts.accept(res) : (await res.arrayBuffer(), res.ok);
+        if (good) result.ok++;
+        else result.failed++;
+      } catch {
+        result.failed++;
+      }
+      result.latencies.push(performance.now() - t0);
+    }
+  };
+  await Promise.all(Array.from({ length: opts.concurrency }, worker));
+  result.elapsedMs = performance.now() - started;
+  return result;
+}
+
+/**
+ * Open-loop load at a fixed rate: request i is sent at start + i/rate whether or not earlier ones
+ * were answered (a closed loop would hide queueing delay). `onSent(i, wallMs)` records send times.
+ */
+export async function openLoop(opts: {
+  rate: number;
+  count: number;
+  request: (i: number) => { url: string; init?: RequestInit };
+  onSent?: (i: number, at: number) => void;
+}): Promise<LoopResult> {
+  const result: LoopResult = { sent: 0, ok: 0, failed: 0, statuses: {}, elapsedMs: 0, latencies: [] };
+  const pending: Promise<void>[] = [];
+  const started = performance.now();
+  let i = 0;
+  while (i < opts.count) {
+    const due = Math.min(opts.count, Math.floor(((performance.now() - started) * opts.rate) / 1000) + 1);
+    for (; i < due; i++) {
+      const n = i;
+      const { url, init } = opts.request(n);
+      opts.onSent?.(n, wallMs());
+      const t0 = performance.now();
+      result.sent++;
+      pending.push(
+        fetch(url, { ...init, signal: AbortSignal.timeout(10_000) })
+          .then(async (res) => {
+            await res.arrayBuffer();
+            result.statuses[res.status] = (result.statuses[res.status] ?? 0) + 1;
+            if (res.ok) result.ok++;
+            else result.failed++;
+            result.latencies.push(performance.now() - t0);
+          })
+          .catch(() => {
+            result.failed++;
+          }),
+      );
+    }
+    await Bun.sleep(1);
+  }
+  await Promise.all(pending);
+  result.elapsedMs = performance.now() - started;
+  return result;
+}
+
+/** Runs `fn` and rejects with a clear message when it takes longer than `ms`. */
+export async function withTimeout<T>(label: string, ms: number, fn: () => Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      fn(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${label} took longer than ${Math.round(ms / 1000)} s`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,616 @@
+/**
+ * `bun run bench [--quick] [--strict]` — SPEC §10 measured on this machine, every figure next to a
+ * baseline taken in the same run. Starts its own processes (app ×2, hello server, subscribers)
+ * against a fresh Postgres database `lc_bench_<random>` on 127.0.0.1:5432 (dropped at the end),
+ * prints one table and writes it to data/bench/latest.json.
+ *
+ *   --quick   smoke mode (< 60 s; small seeds, short runs) used by tests/bench/bench-smoke.test.ts
+ *   --strict  exit 1 when a target is missed (default: exit 0 once the table is written)
+ *   --out=…   where to write the JSON (default data/bench/latest.json)
+ */
+import { createHmac, randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { dirname, resolve } from "node:path";
+import postgres from "postgres";
+import type { Subprocess } from "bun";
+import { BENCH_ROWS, type BenchReport, type BenchRow, type BenchRowId } from "./rows";
+import { closedLoop, firstJsonLine, freePort, openLoop, percentile, round, rssMb, wallMs, waitForHttp, withTimeout } from "./lib";
+import { ensureWrk, measureThroughput } from "./wrk";
+
+const argv = process.argv.slice(2);
+const quick = argv.includes("--quick");
+const strict = argv.includes("--strict");
+const ROOT = resolve(import.meta.dir, "../..");
+const OUT = resolve(ROOT, argv.find((a) => a.startsWith("--out="))?.slice(6) ?? "data/bench/latest.json");
+
+const S = quick
+  ? { wrkSeconds: 2, wrkConnections: 50, verifyWarm: 20_000, verifyCold: 100, revocations: 3, pgbenchSeconds: 3, ingestSeconds: 3, ingestConcurrency: 16, drainMs: 20_000, e2eSeconds: 3, echoSeconds: 1, seedMessages: 20_000, seedDeliveries: 20_000, pageRequests: 30, deadlineMs: 55_000 }
+  : { wrkSeconds: 10, wrkConnections: 50, verifyWarm: 200_000, verifyCold: 500, revocations: 10, pgbenchSeconds: 10, ingestSeconds: 15, ingestConcurrency: 16, drainMs: 180_000, e2eSeconds: 20, echoSeconds: 3, seedMessages: 1_000_000, seedDeliveries: 1_000_000, pageRequests: 200, deadlineMs: 40 * 60_000 };
+const E2E_RATE = 500;
+const CONTACT_POOL = 1000;
+const WUZAPI_USER = "bench-wuzapi";
+
+const started = performance.now();
+const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const dbName = `lc_bench_${process.pid}_${randomBytes(4).toString("hex")}`;
+const dbUrl = new URL(ADMIN_URL);
+dbUrl.pathname = `/${dbName}`;
+const DATABASE_URL = dbUrl.toString();
+const APP_SECRET = randomBytes(24).toString("hex");
+const HMAC_KEY = randomBytes(16).toString("hex");
+
+// The runner seeds through the product's own services, so it reads the same configuration.
+Object.assign(process.env, {
+  DATABASE_URL,
+  APP_SECRET,
+  WUZAPI_HMAC_KEY: HMAC_KEY,
+  WORKERS: "false",
+  LOG_LEVEL: "error",
+  ALLOW_PRIVATE_WEBHOOK_TARGETS: "true",
+  DB_POOL_MAX: "4",
+  APP_URL: "http://127.0.0.1:3000",
+});
+
+// ——— Rows ———
+
+const rows = new Map<BenchRowId, BenchRow>();
+function put(row: Omit<BenchRow, "ratio" | "pass"> & { ratio?: number | null; pass?: boolean; lowerIsBetter?: boolean; limit?: number }) {
+  const { lowerIsBetter, limit, ...rest } = row;
+  const ratio = row.ratio !== undefined ? row.ratio : row.figure !== null && row.baseline ? row.figure / row.baseline : null;
+  let pass = row.pass;
+  if (pass === undefined && limit !== undefined && row.figure !== null && Number.isFinite(row.figure)) {
+    pass = lowerIsBetter ? row.figure < limit : row.figure >= limit;
+  }
+  rows.set(row.scenario, { ...rest, figure: row.figure === null ? null : round(row.figure, 3), baseline: row.baseline === null ? null : round(row.baseline, 3), ratio: ratio === null ? null : round(ratio, 3), pass: pass ?? false });
+}
+function failRows(ids: BenchRowId[], err: unknown) {
+  const message = err instanceof Error ? err.message : String(err);
+  for (const id of ids) {
+    if (rows.has(id)) continue;
+    rows.set(id, { scenario: id, figure: null, baseline: null, ratio: null, target: "", pass: false, unit: "", baselineLabel: "", error: message.slice(0, 300) });
+  }
+}
+async function scenario(ids: BenchRowId[], label: string, budgetMs: number, fn: () => Promise<void>) {
+  if (performance.now() - started > S.deadlineMs) return failRows(ids, new Error("skipped: the bench's time budget is spent"));
+  const t0 = performance.now();
+  process.stderr.write(`bench: ${label}…`);
+  try {
+    await withTimeout(label, budgetMs, fn);
+  } catch (err) {
+    failRows(ids, err);
+  }
+  process.stderr.write(` ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+}
+
+// ——— Processes ———
+
+const children: Subprocess[] = [];
+const tails = new Map<number, string>();
+
+/** Keeps the last few KB a child printed (shown if it dies) without letting its pipe fill up. */
+async function collect(pid: number, stream: ReadableStream<Uint8Array> | null | undefined) {
+  if (!stream) return;
+  const decoder = new TextDecoder();
+  for await (const chunk of stream) tails.set(pid, ((tails.get(pid) ?? "") + decoder.decode(chunk)).slice(-4000));
+}
+
+function childEnv(extra: Record<string, string>): Record<string, string> {
+  return { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", ...extra };
+}
+
+async function startApp(port: number) {
+  const child = Bun.spawn([process.execPath, "src/index.ts"], {
+    cwd: ROOT,
+    env: childEnv({
+      PORT: String(port),
+      DATABASE_URL,
+      WORKERS: "true",
+      LOG_LEVEL: "error",
+      ALLOW_PRIVATE_WEBHOOK_TARGETS: "true",
+      APP_SECRET,
+      APP_URL: `http://127.0.0.1:${port}`,
+      WUZAPI_HMAC_KEY: HMAC_KEY,
+    }),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  children.push(child);
+  void collect(child.pid, child.stdout);
+  void collect(child.pid, child.stderr);
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/health`, 30_000, child);
+  } catch (err) {
+    throw new Error(`${err instanceof Error ? err.message : err}\n${tails.get(child.pid) ?? ""}`);
+  }
+  return { child, port, base: `http://127.0.0.1:${port}` };
+}
+
+async function startHelper<T>(file: string): Promise<{ child: Subprocess; info: T }> {
+  const child = Bun.spawn([process.execPath, resolve(import.meta.dir, file)], { cwd: ROOT, env: childEnv({}), stdout: "pipe", stderr: "inherit" });
+  children.push(child);
+  const info = await firstJsonLine<T>(child as Subprocess<"ignore", "pipe", "inherit">, 15_000);
+  void collect(child.pid, child.stdout);
+  return { child, info };
+}
+
+async function stopChild(child: Subprocess) {
+  if (child.exitCode !== null || child.signalCode) return;
+  child.kill("SIGTERM");
+  const exited = await Promise.race([child.exited.then(() => true), Bun.sleep(5000).then(() => false)]);
+  if (!exited) child.kill("SIGKILL");
+}
+
+// ——— Database ———
+
+const admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {} });
+let cleanedUp = false;
+async function cleanup() {
+  if (cleanedUp) return;
+  cleanedUp = true;
+  await Promise.all(children.map(stopChild));
+  try {
+    const { closeDatabase } = await import("../../src/db/client");
+    await closeDatabase();
+  } catch {
+    // never opened
+  }
+  await admin.unsafe(`drop database if exists "${dbName}" with (force)`).catch((err) => console.error(`bench: could not drop ${dbName}: ${err}`));
+  await admin.end({ timeout: 2 }).catch(() => {});
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+// ——— WuzAPI webhook payloads (what WuzAPI posts with WEBHOOK_FORMAT=json, signed like WuzAPI signs) ———
+
+const phoneOf = (i: number) => `55119${String(10_000_000 + (i % CONTACT_POOL)).padStart(8, "0")}`;
+function wuzapiRequest(base: string, id: string, contact: number, text: string) {
+  const phone = phoneOf(contact);
+  const body = JSON.stringify({
+    type: "Message",
+    userID: WUZAPI_USER,
+    instanceName: "bench",
+    event: {
+      Info: { ID: id, Chat: `${phone}@s.whatsapp.net`, Sender: `${phone}@s.whatsapp.net`, IsFromMe: false, IsGroup: false, PushName: `Contact ${contact % CONTACT_POOL}`, Timestamp: new Date().toISOString(), Type: "text" },
+      Message: { conversation: text },
+    },
+  });
+  const signature = createHmac("sha256", HMAC_KEY).update(body).digest("hex");
+  return { url: `${base}/hooks/wuzapi`, init: { method: "POST", body, headers: { "content-type": "application/json", "x-hmac-signature": signature } } };
+}
+
+async function pendingDeliveries(sqlc: postgres.Sql): Promise<number> {
+  const [row] = await sqlc`select count(*)::int as n from webhook_deliveries where status in ('pending', 'failed')`;
+  return row!.n as number;
+}
+
+// ——— Main ———
+
+let loadTool = "bun-fetch";
+let postgresVersion: string | undefined;
+let exitCode = 0;
+
+try {
+  await admin.unsafe(`create database "${dbName}"`);
+  const bench = postgres(DATABASE_URL, { max: 2, onnotice: () => {} });
+  postgresVersion = ((await bench`show server_version`)[0] as { server_version: string }).server_version;
+
+  const { migrateDatabase, db, listen, notify } = await import("../../src/db/client");
+  await migrateDatabase();
+  const schema = await import("../../src/db/schema");
+  const { createUser } = await import("../../src/features/auth/auth.service");
+  const { createOrganization } = await import("../../src/features/organizations/organization.service");
+  const { createApiKey, revokeApiKey } = await import("../../src/features/api-keys/api-key.service");
+  const { verifyApiKey, evictApiKey } = await import("../../src/features/api-keys/api-key.verify");
+  const { createWebhook } = await import("../../src/features/webhooks/webhook.service");
+  const { createSession, SESSION_COOKIE } = await import("../../src/auth/session");
+  const { sha256Hex } = await import("../../src/lib/crypto");
+
+  // Seed: owner, organization, unlimited-rate key, a WuzAPI instance, 3 endpoints on the subscribers.
+  const user = await createUser({ email: "bench@example.test", password: null, name: "Bench Owner" });
+  const org = await createOrganization(user.id, "Bench");
+  // The bench measures the limiter's cost, not its limit: the key's budget is effectively unlimited.
+  const { key: apiKey, secret: apiSecret } = await createApiKey({ organizationId: org.id, name: "bench", scopes: ["*"], requestsPerMinute: 2_000_000_000 });
+  const [instance] = await db
+    .insert(schema.instances)
+    .values({ organizationId: org.id, name: "Bench WuzAPI", provider: "wuzapi", providerInstanceId: WUZAPI_USER, status: "connected" })
+    .returning();
+  const subscribers = await startHelper<{ control: number; hooks: number[] }>("subscriber.ts");
+  const control = `http://127.0.0.1:${subscribers.info.control}`;
+  const hooks = [];
+  for (const [i, port] of subscribers.info.hooks.entries()) {
+    hooks.push(
+      await createWebhook(org.id, { url: `http://127.0.0.1:${port}/hook`, name: `bench-${i + 1}`, eventTypes: ["message.received"] }, { actor: { type: "user", id: user.id } }),
+    );
+  }
+  await fetch(`${control}/secrets`, { method: "POST", body: JSON.stringify(hooks.map((h) => h.secret)) });
+  const { token: sessionToken } = await createSession(user.id, { activeOrganizationId: org.id });
+
+  const [wrk, appA, appB, hello] = await Promise.all([
+    ensureWrk(),
+    startApp(freePort()),
+    startApp(freePort()),
+    startHelper<{ port: number }>("hello.ts"),
+  ]);
+  loadTool = wrk ? "wrk" : "bun-fetch";
+
+  // RSS of app A from boot to the end; the idle figure is the baseline.
+  await Bun.sleep(500);
+  const idleRss = rssMb(appA.child.pid) ?? Number.NaN;
+  let peakRss = idleRss;
+  let peakDuring = "boot";
+  let phase = "boot";
+  const rssTimer = setInterval(() => {
+    const now = rssMb(appA.child.pid);
+    if (now !== null && now > peakRss) {
+      peakRss = now;
+      peakDuring = phase;
+    }
+  }, 100);
+
+  // 1. Authenticated /v1 route without database work vs bare Bun.serve.
+  await scenario(["api.auth_route_vs_bare_hello"], "authenticated route vs bare hello", 120_000, async () => {
+    phase = "api throughput";
+    // No /v1 route answers without the database, so this one stops right after authentication:
+    // key verification (cache), scope check, rate limit, metering, then a 404 for a malformed id
+    // (contacts check the id before any query).
+    const path = "/v1/contacts/bench-no-db";
+    const headers = { authorization: `Bearer ${apiSecret}` };
+    const probe = await fetch(`${appA.base}${path}`, { headers });
+    if (probe.status !== 404) throw new Error(`expected 404 from ${path}, got ${probe.status}: ${await probe.text()}`);
+    const bare = await measureThroughput(wrk, `http://127.0.0.1:${hello.info.port}/`, { seconds: S.wrkSeconds, connections: S.wrkConnections });
+    const auth = await measureThroughput(wrk, `${appA.base}${path}`, { seconds: S.wrkSeconds, connections: S.wrkConnections, headers });
+    const after = await fetch(`${appA.base}${path}`, { headers });
+    if (after.status !== 404) throw new Error(`the route answered ${after.status} after the run (rate limited?)`);
+    put({
+      scenario: "api.auth_route_vs_bare_hello",
+      figure: auth.rps,
+      baseline: bare.rps,
+      unit: "req/s",
+      baselineLabel: "bare Bun.serve hello req/s",
+      target: "ratio ≥ 0.60",
+      pass: bare.rps > 0 && auth.rps / bare.rps >= 0.6,
+      detail: `GET ${path} (404 after key verify + rate limit + metering), ${auth.tool} ${S.wrkConnections} connections × ${S.wrkSeconds} s`,
+    });
+  });
+
+  // 2. API key verification from cache: in-process timing of verifyApiKey, warm vs cold (database).
+  await scenario(["api_key.verify_cached_p99"], "api key verification latency", 60_000, async () => {
+    phase = "verify";
+    const hash = sha256Hex(apiSecret);
+    const cold: number[] = [];
+    for (let i = 0; i < S.verifyCold; i++) {
+      evictApiKey(hash);
+      const t0 = performance.now();
+      const key = await verifyApiKey(apiSecret);
+      cold.push(performance.now() - t0);
+      if (!key) throw new Error("the bench key did not verify");
+    }
+    const warm: number[] = [];
+    for (let i = 0; i < S.verifyWarm; i++) {
+      const t0 = performance.now();
+      await verifyApiKey(apiSecret);
+      warm.push(performance.now() - t0);
+    }
+    const p99 = percentile(warm, 0.99);
+    put({
+      scenario: "api_key.verify_cached_p99",
+      figure: p99,
+      baseline: percentile(cold, 0.99),
+      unit: "ms",
+      baselineLabel: "uncached (database) verification p99 ms",
+      target: "< 1 ms",
+      limit: 1,
+      lowerIsBetter: true,
+      detail: `cached p50 ${round(percentile(warm, 0.5), 4)} ms over ${S.verifyWarm} calls; uncached p50 ${round(percentile(cold, 0.5), 3)} ms over ${S.verifyCold}`,
+    });
+  });
+
+  // 3. Revocation seen by both app processes: revoke from this (third) process, poll A and B until 401.
+  await scenario(["api_key.revocation_propagation"], "revocation propagation", 60_000, async () => {
+    phase = "revocation";
+    const samples: number[] = [];
+    for (let r = 0; r < S.revocations; r++) {
+      const { key, secret } = await createApiKey({ organizationId: org.id, name: `revoke-${r}`, scopes: ["*"], requestsPerMinute: 2_000_000_000 });
+      const headers = { authorization: `Bearer ${secret}` };
+      for (const app of [appA, appB]) {
+        const res = await fetch(`${app.base}/v1/contacts/bench-no-db`, { headers });
+        if (res.status !== 404) throw new Error(`fresh key answered ${res.status} on port ${app.port}`);
+      }
+      const t0 = wallMs();
+      await revokeApiKey(org.id, key.id);
+      const until401 = async (base: string) => {
+        const deadline = t0 + 5000;
+        while (wallMs() < deadline) {
+          const res = await fetch(`${base}/v1/contacts/bench-no-db`, { headers });
+          await res.arrayBuffer();
+          if (res.status === 401) return wallMs() - t0;
+        }
+        return Number.POSITIVE_INFINITY;
+      };
+      const [a, b] = await Promise.all([until401(appA.base), until401(appB.base)]);
+      samples.push(Math.max(a, b));
+    }
+    // Baseline: one bare LISTEN/NOTIFY round trip through Postgres.
+    const notifyRtt: number[] = [];
+    let resolveHeard: (() => void) | undefined;
+    const unlisten = await listen("livchat_bench_ping", () => resolveHeard?.());
+    for (let r = 0; r < Math.max(5, S.revocations); r++) {
+      const heard = new Promise<void>((res) => (resolveHeard = res));
+      const t0 = wallMs();
+      await notify("livchat_bench_ping", "x");
+      await withTimeout("notify round trip", 5000, () => heard);
+      notifyRtt.push(wallMs() - t0);
+    }
+    await unlisten();
+    const worst = Math.max(...samples);
+    put({
+      scenario: "api_key.revocation_propagation",
+      figure: worst,
+      baseline: percentile(notifyRtt, 0.5),
+      unit: "ms",
+      baselineLabel: "bare LISTEN/NOTIFY round trip ms (p50)",
+      target: "< 1000 ms",
+      limit: 1000,
+      lowerIsBetter: true,
+      detail: `worst of ${S.revocations} revocations until both app processes answer 401; median ${round(percentile(samples, 0.5), 1)} ms`,
+    });
+  });
+  await stopChild(appB.child);
+
+  // 4. Inbound ingestion rate through POST /hooks/wuzapi, 3 endpoints subscribed, workers running.
+  let drainNote = "";
+  await scenario(["inbound.ingest_rate"], "inbound ingestion rate", 300_000, async () => {
+    phase = "inbound ingestion";
+    await bench.unsafe(`create table pgbench_single (id bigserial primary key, v integer not null, at timestamptz not null default now())`);
+    const script = resolve(ROOT, `data/bench/.pgbench-${process.pid}.sql`);
+    mkdirSync(dirname(script), { recursive: true });
+    writeFileSync(script, "\\set v random(1, 1000000)\nINSERT INTO pgbench_single (v) VALUES (:v);\n");
+    const pgbench = Bun.spawn(
+      ["pgbench", "-n", "-M", "prepared", "-f", script, "-c", String(S.ingestConcurrency), "-j", "1", "-T", String(S.pgbenchSeconds), "-h", dbUrl.hostname, "-p", dbUrl.port || "5432", "-U", decodeURIComponent(dbUrl.username || "postgres"), dbName],
+      { stdout: "pipe", stderr: "pipe", env: childEnv(dbUrl.password ? { PGPASSWORD: decodeURIComponent(dbUrl.password) } : {}) },
+    );
+    const [pgOut, pgErr] = await Promise.all([new Response(pgbench.stdout).text(), new Response(pgbench.stderr).text()]);
+    await pgbench.exited;
+    await Bun.file(script).delete().catch(() => {});
+    const tps = Number(/tps = ([\d.]+)/.exec(pgOut)?.[1]);
+    if (!Number.isFinite(tps)) throw new Error(`pgbench failed: ${(pgErr || pgOut).slice(0, 300)}`);
+
+    let stored = 0;
+    const result = await closedLoop({
+      concurrency: S.ingestConcurrency,
+      durationMs: S.ingestSeconds * 1000,
+      request: (i) => wuzapiRequest(appA.base, `BENCH-I-${i}`, i, `bench ingest ${i}`),
+      accept: async (res) => {
+        const body = (await res.json().catch(() => ({}))) as { stored?: number };
+        if (res.ok && body.stored === 1) stored++;
+        return res.ok && body.stored === 1;
+      },
+    });
+    const rate = (stored * 1000) / result.elapsedMs;
+    const [row] = await bench`select count(*)::int as n from webhook_deliveries`;
+    // Let the delivery workers finish the backlog before the latency run (bounded).
+    const drainStart = performance.now();
+    let left = await pendingDeliveries(bench);
+    const backlog = left;
+    while (left > 0 && performance.now() - drainStart < S.drainMs) {
+      await Bun.sleep(250);
+      left = await pendingDeliveries(bench);
+    }
+    const drainS = (performance.now() - drainStart) / 1000;
+    drainNote = `ingestion left ${backlog} deliveries due; ${left} still due after ${drainS.toFixed(1)} s`;
+    put({
+      scenario: "inbound.ingest_rate",
+      figure: rate,
+      baseline: tps,
+      unit: "events/s",
+      baselineLabel: `pgbench single-row INSERT tps (${S.ingestConcurrency} clients)`,
+      target: "≥ 2000 events/s",
+      limit: 2000,
+      detail: `${stored} stored of ${result.sent} sent (${result.failed} failed, statuses ${JSON.stringify(result.statuses)}), ${S.ingestConcurrency} concurrent, p99 ${round(percentile(result.latencies, 0.99), 1)} ms; ${row!.n} deliveries queued; ${drainNote}`,
+    });
+  });
+
+  // 5. Inbound → subscriber latency at a fixed 500 events/s, loss and duplicates.
+  await scenario(["inbound.e2e_p50", "inbound.e2e_p99", "inbound.e2e_lost", "inbound.e2e_duplicated"], "inbound → subscriber latency", 300_000, async () => {
+    phase = "inbound e2e";
+    const left = await pendingDeliveries(bench);
+    if (left > 0) throw new Error(`${left} deliveries from the ingestion run are still due (${drainNote}); latency would measure the backlog`);
+    // Baseline: the same open loop straight to a subscriber (HTTP on this machine, no LivChat).
+    const echo = await openLoop({ rate: E2E_RATE, count: E2E_RATE * S.echoSeconds, request: () => ({ url: `${control}/echo`, init: { method: "POST", body: "{}" } }) });
+    await fetch(`${control}/reset`, { method: "POST" });
+    const count = E2E_RATE * S.e2eSeconds;
+    const sentAt = new Float64Array(count);
+    const load = await openLoop({
+      rate: E2E_RATE,
+      count,
+      request: (i) => wuzapiRequest(appA.base, `BENCH-E-${i}`, i, `bench e2e ${i}`),
+      onSent: (i, at) => (sentAt[i] = at),
+    });
+    const expected = count * 3;
+    const waitStart = performance.now();
+    type Stat = { received: number; invalid: number; duplicates: number; unique: number; e2e?: [number, number][] };
+    let stats: Stat[] = [];
+    while (performance.now() - waitStart < 15_000) {
+      stats = (await (await fetch(`${control}/stats`)).json()) as Stat[];
+      if (stats.reduce((n, s) => n + s.unique, 0) >= expected) break;
+      await Bun.sleep(200);
+    }
+    await Bun.sleep(500); // late duplicates would arrive now
+    stats = (await (await fetch(`${control}/stats?e2e`)).json()) as Stat[];
+    const latencies: number[] = [];
+    let lost = 0;
+    let duplicated = 0;
+    let invalid = 0;
+    for (const s of stats) {
+      const seen = new Uint8Array(count);
+      for (const [seq, at] of s.e2e ?? []) {
+        if (seq >= count) continue;
+        if (seen[seq]) duplicated++;
+        else latencies.push(at - sentAt[seq]!);
+        seen[seq] = 1;
+      }
+      lost += count - seen.reduce((n, v) => n + v, 0);
+      duplicated += s.duplicates;
+      invalid += s.invalid;
+    }
+    const common = `${count} events at ${E2E_RATE}/s × 3 endpoints; inbound HTTP ${load.ok}/${load.sent} ok (p99 ${round(percentile(load.latencies, 0.99), 1)} ms)${invalid ? `; ${invalid} bad signatures` : ""}`;
+    put({ scenario: "inbound.e2e_p50", figure: percentile(latencies, 0.5), baseline: percentile(echo.latencies, 0.5), unit: "ms", baselineLabel: "direct HTTP to a subscriber p50 ms", target: "< 20 ms", limit: 20, lowerIsBetter: true, detail: common });
+    put({ scenario: "inbound.e2e_p99", figure: percentile(latencies, 0.99), baseline: percentile(echo.latencies, 0.99), unit: "ms", baselineLabel: "direct HTTP to a subscriber p99 ms", target: "< 100 ms", limit: 100, lowerIsBetter: true, detail: `max ${round(Math.max(...latencies), 1)} ms` });
+    put({ scenario: "inbound.e2e_lost", figure: lost, baseline: expected, unit: "deliveries", baselineLabel: "deliveries expected", target: "0", pass: lost === 0 });
+    put({ scenario: "inbound.e2e_duplicated", figure: duplicated, baseline: expected, unit: "deliveries", baselineLabel: "deliveries expected", target: "0", pass: duplicated === 0 });
+  });
+
+  // 6. Admin pages with many messages and deliveries (1 M each in full mode), seeded in SQL.
+  const pageRows: BenchRowId[] = ["pages.inbox_p95", "pages.inbox_conversation_p95", "pages.delivery_log_p95"];
+  await scenario(pageRows, "seed + page latency", quick ? 60_000 : 1_800_000, async () => {
+    phase = "seeding";
+    const seedStart = performance.now();
+    const busy = await seedVolume(bench, { organizationId: org.id, instanceId: instance!.id, webhookIds: hooks.map((h) => h.webhook.id), messages: S.seedMessages, deliveries: S.seedDeliveries });
+    const seedSeconds = (performance.now() - seedStart) / 1000;
+    phase = "pages";
+    const cookie = `${SESSION_COOKIE}=${sessionToken}`;
+    const timed = async (path: string) => {
+      const samples: number[] = [];
+      for (let i = 0; i < S.pageRequests + 3; i++) {
+        const t0 = performance.now();
+        const res = await fetch(`${appA.base}${path}`, { headers: { cookie } });
+        const text = await res.text();
+        if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}: ${text.slice(0, 200)}`);
+        if (i >= 3) samples.push(performance.now() - t0); // the first requests warm caches and plans
+      }
+      return samples;
+    };
+    const ready = await timed("/ready");
+    const readyP95 = percentile(ready, 0.95);
+    const note = `${S.seedMessages.toLocaleString("en")} messages, ${S.seedDeliveries.toLocaleString("en")} deliveries seeded in ${seedSeconds.toFixed(0)} s; ${S.pageRequests} sequential requests`;
+    const pages: [BenchRowId, string][] = [
+      ["pages.inbox_p95", "/inbox"],
+      ["pages.inbox_conversation_p95", `/inbox/${busy.conversationId}`],
+      ["pages.delivery_log_p95", `/webhooks/${hooks[0]!.webhook.id}`],
+    ];
+    for (const [id, path] of pages) {
+      const samples = await timed(path);
+      put({ scenario: id, figure: percentile(samples, 0.95), baseline: readyP95, unit: "ms", baselineLabel: "GET /ready (database ping) p95 ms", target: "< 50 ms", limit: 50, lowerIsBetter: true, detail: `GET ${path.replace(/[0-9a-f-]{36}/, ":id")} p50 ${round(percentile(samples, 0.5), 1)} ms; ${note}` });
+    }
+  });
+
+  clearInterval(rssTimer);
+  const finalRss = rssMb(appA.child.pid);
+  if (finalRss !== null && finalRss > peakRss) peakRss = finalRss;
+  put({
+    scenario: "app.rss_peak",
+    figure: peakRss,
+    baseline: idleRss,
+    unit: "MB",
+    baselineLabel: "app RSS idle after boot MB",
+    target: "< 250 MB",
+    limit: 250,
+    lowerIsBetter: true,
+    detail: `peak sampled every 100 ms over the whole run (during ${peakDuring}); ${finalRss === null ? "process gone" : `${round(finalRss, 1)} MB at the end`}`,
+  });
+  if (appA.child.exitCode !== null) failRows([...BENCH_ROWS], new Error(`app exited with ${appA.child.exitCode}: ${tails.get(appA.child.pid) ?? ""}`));
+  await bench.end({ timeout: 2 });
+} catch (err) {
+  console.error("bench: harness failed:", err);
+  failRows([...BENCH_ROWS], err);
+  exitCode = 1;
+} finally {
+  await cleanup();
+}
+
+// ——— Report ———
+
+failRows([...BENCH_ROWS], new Error("not measured"));
+const report: BenchReport = {
+  generatedAt: new Date().toISOString(),
+  mode: quick ? "quick" : "full",
+  machine: { cpus: cpus().length, loadAverage: loadavg().map((n) => round(n, 2)), bun: Bun.version, postgres: postgresVersion, loadTool },
+  durationSeconds: round((performance.now() - started) / 1000, 1),
+  rows: BENCH_ROWS.map((id) => rows.get(id)!),
+};
+mkdirSync(dirname(OUT), { recursive: true });
+writeFileSync(OUT, `${JSON.stringify(report, null, 2)}\n`);
+printTable(report);
+if (strict && report.rows.some((r) => !r.pass)) exitCode = 1;
+process.exit(exitCode);
+
+function printTable(r: BenchReport) {
+  const fmt = (n: number | null) => (n === null ? "—" : Math.abs(n) >= 100 ? Math.round(n).toLocaleString("en") : String(round(n, Math.abs(n) < 1 ? 4 : 2)));
+  const lines = r.rows.map((row) => [row.scenario, `${fmt(row.figure)} ${row.unit}`, fmt(row.baseline), row.ratio === null ? "—" : String(row.ratio), row.target, row.pass ? "PASS" : "FAIL"]);
+  const header = ["scenario", "figure", "baseline", "ratio", "target", "pass"];
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ");
+  console.log(`\nLivChat bench (${r.mode}) — ${r.machine.cpus} cores, load ${r.machine.loadAverage.join(" ")}, Postgres ${r.machine.postgres ?? "?"}, Bun ${r.machine.bun}, ${r.machine.loadTool}, ${r.durationSeconds} s`);
+  console.log(line(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const l of lines) console.log(line(l));
+  console.log("");
+  for (const row of r.rows) {
+    console.log(`  ${row.scenario}: baseline = ${row.baselineLabel || "—"}${row.detail ? `; ${row.detail}` : ""}${row.error ? `; ERROR: ${row.error}` : ""}`);
+  }
+  console.log(`\nwritten to ${OUT}`);
+}
+
+/**
+ * Bulk volume for the page scenarios, in SQL (generate_series): contacts with one conversation each,
+ * `messages` spread over them with one busy conversation holding a tenth, and `deliveries` split over
+ * the three endpoints (one event per three deliveries, as the product fans out). Timestamps are spread
+ * over the last 30 days. Deliveries are already succeeded, so the workers leave them alone.
+ */
+async function seedVolume(
+  sqlc: postgres.Sql,
+  opts: { organizationId: string; instanceId: string; webhookIds: string[]; messages: number; deliveries: number },
+): Promise<{ conversationId: string }> {
+  const contactsN = Math.max(100, Math.min(50_000, Math.floor(opts.messages / 20)));
+  const org = opts.organizationId;
+  const inst = opts.instanceId;
+  await sqlc`
+    insert into contacts (organization_id, phone, name, last_interaction_at)
+    select ${org}, '+5521' || lpad(g::text, 9, '0'), 'Seed contact ' || g, now() - (g || ' seconds')::interval
+    from generate_series(1, ${contactsN}) g`;
+  await sqlc`
+    insert into conversations (organization_id, instance_id, contact_id, status, last_message_at, last_message_preview, unread_count)
+    select ${org}, ${inst}, c.id, case when random() < 0.3 then 'resolved' else 'open' end, c.last_interaction_at, 'Seed message preview', (random() * 3)::int
+    from contacts c where c.organization_id = ${org} and c.phone like '+5521%'`;
+  const [busy] = await sqlc`
+    select v.id, v.contact_id from conversations v join contacts c on c.id = v.contact_id
+    where c.phone = '+5521000000001' and v.organization_id = ${org}`;
+  await sqlc`
+    with convs as (
+      select array_agg(v.id order by v.id) as ids, array_agg(v.contact_id order by v.id) as contact_ids, count(*)::int as n
+      from conversations v join contacts c on c.id = v.contact_id
+      where v.organization_id = ${org} and c.phone like '+5521%'
+    ), picked as (
+      select g, case when g % 10 = 0 then -1 else 1 + (g % convs.n) end as k, convs.ids, convs.contact_ids
+      from generate_series(1, ${opts.messages}) g, convs
+    )
+    insert into messages (organization_id, instance_id, conversation_id, contact_id, direction, provider_message_id, type, body, status, sent_by, sent_at, delivered_at, created_at, updated_at)
+    select ${org}, ${inst},
+      case when k = -1 then ${busy!.id}::uuid else ids[k] end,
+      case when k = -1 then ${busy!.contact_id}::uuid else contact_ids[k] end,
+      case when g % 2 = 0 then 'inbound' else 'outbound' end,
+      'SEED-' || g, 'text', 'Seed message number ' || g || ' with a little text to look like a chat line',
+      case when g % 2 = 0 then 'delivered' else 'read' end,
+      case when g % 2 = 0 then null else 'api' end,
+      ts, ts, ts, ts
+    from picked, lateral (select now() - ((${opts.messages}::int - g) * (interval '30 days' / ${opts.messages}::float8)) as ts) t`;
+  const eventsN = Math.ceil(opts.deliveries / opts.webhookIds.length);
+  await sqlc`
+    insert into events (organization_id, instance_id, type, data, at)
+    select ${org}, ${inst}, 'message.received', jsonb_build_object('seed', g, 'message', jsonb_build_object('body', 'Seed message number ' || g)),
+      now() - ((${eventsN}::int - g) * (interval '30 days' / ${eventsN}::float8))
+    from generate_series(1, ${eventsN}) g`;
+  const hookIds = `{${opts.webhookIds.join(",")}}`;
+  await sqlc`
+    insert into webhook_deliveries (organization_id, webhook_id, event_id, event_type, status, attempts, next_attempt_at, last_status_code, last_duration_ms, delivered_at, created_at, updated_at)
+    select ${org}, w.id, e.id, e.type, 'succeeded', 1, null, 204, 3, e.at, e.at, e.at
+    from (select id, type, at from events where organization_id = ${org} and data ? 'seed' order by at limit ${eventsN}) e
+    cross join unnest(${hookIds}::uuid[]) as w(id)
+    limit ${opts.deliveries}`;
+  await sqlc`analyze`;
+  return { conversationId: busy!.id as string };
+}
