@@ -73,7 +73,7 @@ type Buckets = { window: number; current: number; previous: number };
 export class MemoryRateLimiter implements RateLimiter {
   readonly kind = "memory" as const;
   private readonly buckets = new Map<string, Buckets>();
-  private lastSweep = Date.now();
+  private lastSweep = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly now: () => number = Date.now) {}
 
