@@ -14,6 +14,12 @@ import { sandboxApi } from "@/features/inbound/sandbox.api";
 import { sandboxPages } from "@/features/inbound/sandbox.pages";
 import { ProviderError } from "@/providers/provider";
 import { platformRoutes } from "@/features/platform/platform.routes";
+import { organizationPages } from "@/features/organizations/organization.pages";
+import { memberPages } from "@/features/members/member.pages";
+import { invitationPages } from "@/features/members/invitation.pages";
+import { auditPages } from "@/features/audit/audit.pages";
+import { dashboardPages } from "@/features/dashboard/dashboard.pages";
+import { settingsPages } from "@/features/settings/settings.pages";
 import { metricsPlugin } from "@/features/metrics/metrics.plugin";
 import { observabilityRoutes } from "@/features/metrics/observability.routes";
 import { webhookApi } from "@/features/webhooks/webhook.api";
@@ -135,7 +141,13 @@ export function createApp() {
     .use(contactPages)
     .use(conversationApi)
     .use(inboxPages)
-    .use(observabilityRoutes);
+    .use(observabilityRoutes)
+    .use(organizationPages)
+    .use(memberPages)
+    .use(invitationPages)
+    .use(auditPages)
+    .use(dashboardPages)
+    .use(settingsPages);
 }
 
 export type App = ReturnType<typeof createApp>;
