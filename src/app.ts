@@ -112,7 +112,8 @@ export function createApp() {
       openapi({
         path: "/docs",
         specPath: "/openapi.json",
-        mapJsonSchema: { zod: z.toJSONSchema },
+        // Request schemas are documented as clients send them (before transforms); Dates as strings.
+        mapJsonSchema: { zod: (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) },
         exclude: { paths: [/^\/(?!v1\/)/] },
         documentation: {
           info: { title: "LivChat API", version: "1.0.0", description: "WhatsApp automation: instances, messages, contacts, webhooks, workflows." },
