@@ -161,21 +161,25 @@ export async function handleInboundMessage({ instance, contact, conversation, me
   const [current] = await db.select().from(conversations).where(eq(conversations.id, conversation.id));
   if (!current || current.handledBy === "human") return;
   const ctx: Ctx = { organizationId: instance.organizationId, conversation: current, contact };
-  // The contact spoke: pending follow-ups start over after the bot's next message.
-  await db.update(threads).set({ followUpStage: 0, nextFollowUpAt: null }).where(and(eq(threads.conversationId, conversation.id), eq(threads.status, "active")));
-
   const text = message.body ?? "";
   const active = await activeThreadOf(conversation.id);
+  if (active && (active.nextFollowUpAt || active.followUpStage > 0)) {
+    // The contact spoke: pending follow-ups start over after the bot's next message.
+    await db.update(threads).set({ followUpStage: 0, nextFollowUpAt: null }).where(eq(threads.id, active.id));
+  }
   if (active?.provider === "flow") {
     await runFlowThread(ctx, active, text, now);
     return;
   }
 
-  const [{ inbound }] = (await db
-    .select({ inbound: sql<number>`count(*)::int` })
-    .from(messages)
-    .where(and(eq(messages.conversationId, conversation.id), eq(messages.direction, "inbound")))) as [{ inbound: number }];
-  const trigger = await fireTrigger(ctx.organizationId, instance.id, contact.id, text, inbound <= 1, now);
+  const isFirstMessage = async () => {
+    const [{ inbound }] = (await db
+      .select({ inbound: sql<number>`count(*)::int` })
+      .from(messages)
+      .where(and(eq(messages.conversationId, conversation.id), eq(messages.direction, "inbound")))) as [{ inbound: number }];
+    return inbound <= 1;
+  };
+  const trigger = await fireTrigger(ctx.organizationId, instance.id, contact.id, text, isFirstMessage, now);
   if (trigger?.action === "reply_template" && trigger.templateKey) {
     try {
       const { body } = await renderTemplate(ctx.organizationId, { key: trigger.templateKey, variables: templateContext(contact) });

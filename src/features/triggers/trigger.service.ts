@@ -1,6 +1,6 @@
-import { and, desc, eq, gt, isNull, or, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
-import { flows, templates, triggerFirings, triggers, workflows } from "@/db/schema";
+import { flows, instances, templates, triggerFirings, triggers, workflows } from "@/db/schema";
 import { notFound, validationFailed, type FieldError } from "@/lib/errors";
 import { compileTriggerRegex, type TriggerInput } from "./trigger.schema";
 
@@ -9,6 +9,13 @@ export type Trigger = typeof triggers.$inferSelect;
 /** References must exist in the organization (template key, flow, workflow, instances). */
 async function checkReferences(organizationId: string, input: TriggerInput, tx: DbOrTx) {
   const errors: FieldError[] = [];
+  if (input.instanceIds?.length) {
+    const own = await tx
+      .select({ id: instances.id })
+      .from(instances)
+      .where(and(eq(instances.organizationId, organizationId), inArray(instances.id, input.instanceIds)));
+    if (own.length !== new Set(input.instanceIds).size) errors.push({ path: "instanceIds", message: "Choose instances of this organization" });
+  }
   if (input.action === "reply_template" && input.templateKey) {
     const [t] = await tx.select({ id: templates.id }).from(templates).where(and(eq(templates.organizationId, organizationId), eq(templates.key, input.templateKey))).limit(1);
     if (!t) errors.push({ path: "templateKey", message: `No template with key "${input.templateKey}"` });
@@ -66,6 +73,38 @@ export async function deleteTrigger(organizationId: string, id: string, tx: DbOr
   await tx.delete(triggers).where(and(eq(triggers.id, id), eq(triggers.organizationId, organizationId)));
 }
 
+/** Enables or disables a trigger without touching the rest of it (the list's toggle). */
+export async function setTriggerActive(organizationId: string, id: string, active: boolean, tx: DbOrTx = db): Promise<Trigger> {
+  const [t] = await tx.update(triggers).set({ active }).where(and(eq(triggers.id, id), eq(triggers.organizationId, organizationId))).returning();
+  if (!t) throw notFound("Trigger");
+  return t;
+}
+
+export type TriggerCheck = { trigger: Trigger; outcome: "fires" | "shadowed" | "no_match" | "inactive" | "other_instance" };
+
+/**
+ * Which trigger would fire for a text, evaluated exactly like fireTrigger (same order and match
+ * rules) but without recording a firing; cooldowns are per contact, so they are not considered.
+ * Every trigger is listed with why it would or would not fire, for the admin's "test a message" box.
+ */
+export async function previewTriggers(
+  organizationId: string,
+  text: string,
+  opts: { instanceId?: string | null; isFirstMessage: boolean },
+  tx: DbOrTx = db,
+): Promise<{ fired?: Trigger; checks: TriggerCheck[] }> {
+  let fired: Trigger | undefined;
+  const checks = (await listTriggers(organizationId, tx)).map((trigger): TriggerCheck => {
+    if (!trigger.active) return { trigger, outcome: "inactive" };
+    if (opts.instanceId && trigger.instanceIds?.length && !trigger.instanceIds.includes(opts.instanceId)) return { trigger, outcome: "other_instance" };
+    if (!triggerMatches(trigger, text, opts.isFirstMessage)) return { trigger, outcome: "no_match" };
+    if (fired) return { trigger, outcome: "shadowed" };
+    fired = trigger;
+    return { trigger, outcome: "fires" };
+  });
+  return { fired, checks };
+}
+
 /** Whether a trigger's match rule accepts this inbound text. */
 export function triggerMatches(trigger: Pick<Trigger, "match" | "pattern">, text: string, isFirstMessage: boolean): boolean {
   const normalized = text.trim().toLowerCase();
@@ -97,7 +136,8 @@ export async function fireTrigger(
   instanceId: string,
   contactId: string,
   text: string,
-  isFirstMessage: boolean,
+  /** Asked only when a first_message trigger is a candidate (it costs a count query). */
+  isFirstMessage: () => Promise<boolean>,
   now = new Date(),
 ): Promise<Trigger | undefined> {
   const candidates = await db
@@ -111,8 +151,10 @@ export async function fireTrigger(
       ),
     )
     .orderBy(desc(triggers.priority), desc(triggers.updatedAt));
+  let first: boolean | undefined;
   for (const trigger of candidates) {
-    if (!triggerMatches(trigger, text, isFirstMessage)) continue;
+    if (trigger.match === "first_message") first ??= await isFirstMessage();
+    if (!triggerMatches(trigger, text, first ?? false)) continue;
     if (trigger.cooldownSeconds > 0) {
       const since = new Date(now.getTime() - trigger.cooldownSeconds * 1000);
       const [recent] = await db
