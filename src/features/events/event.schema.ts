@@ -33,9 +33,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `type=message.sent` or `type=message.sent,message.read`; each must be a known event type. */
 export const eventTypesSchema = z
-  .string()
-  .max(1000)
-  .transform((v) => [...new Set(v.split(",").map((t) => t.trim()).filter(Boolean))])
+  // `type=a,b` or `type=a&type=b` (Elysia may already have split either into an array).
+  .union([z.string().max(1000), z.array(z.string().max(100)).max(EVENT_TYPES.length)])
+  .transform((v) => [...new Set((Array.isArray(v) ? v : [v]).flatMap((s) => s.split(",")).map((t) => t.trim()).filter(Boolean))])
   .refine((types) => types.every((t) => (EVENT_TYPES as readonly string[]).includes(t)), {
     message: `Unknown event type; known types: ${EVENT_TYPES.join(", ")}`,
   });

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { events, instances, webhookDeliveries, webhooks } from "@/db/schema";
 import { notFound } from "@/lib/errors";
@@ -200,12 +200,24 @@ export async function listEvents(tenant: Tenant, opts: { filter?: EventFilter; b
   return { data, nextCursor: rows.length > opts.limit ? data[data.length - 1]!.id : null };
 }
 
+/**
+ * The oldest transaction id that may still commit events we cannot see yet: the lowest in-progress
+ * xid of this statement's snapshot, or its xmax when none is running. Transaction ids are
+ * cluster-wide, so in-progress transactions of *other databases* (confirmed through pg_stat_activity)
+ * are ignored — a long job elsewhere on the server must not stall polling here. An xid we cannot
+ * attribute (it ended meanwhile, or its session is hidden from us) counts as ours: that only delays.
+ */
+const VISIBLE_HORIZON = sql`(select coalesce(
+  (select min(x) from pg_snapshot_xip(pg_current_snapshot()) as x
+    where not exists (select 1 from pg_stat_activity a where a.backend_xid = xid(x) and a.datname is distinct from current_database())),
+  pg_snapshot_xmax(pg_current_snapshot())))`;
+
 export type EventPoll = { data: Event[]; nextCursor: string; hasMore: boolean };
 
 /**
  * Oldest first, strictly after `after` (an event id, or a timestamp): the polling alternative to
  * webhooks. Ordered by the inserting transaction id and limited to transactions older than every
- * transaction still running (`pg_snapshot_xmin`), so an event whose transaction started earlier but
+ * transaction still running (VISIBLE_HORIZON), so an event whose transaction started earlier but
  * commits later than the ones already returned is never skipped: it cannot be returned before it is
  * visible, and once visible it still sorts after the cursor. `nextCursor` is the last event's id, or
  * `after` itself when nothing new arrived, so a client just keeps polling with `after=nextCursor`.
@@ -223,7 +235,7 @@ export async function pollEvents(tenant: Tenant, opts: { filter?: EventFilter; a
     if (!cursor) throw notFound("Cursor event");
     position = sql`(${events.txId}, ${events.id}) > (${cursor.txId}::xid8, ${cursor.id}::uuid)`;
   } else {
-    position = sql`${events.at} > ${new Date(opts.after)}`;
+    position = gt(events.at, new Date(opts.after));
   }
   const rows = await db
     .select()
@@ -233,7 +245,7 @@ export async function pollEvents(tenant: Tenant, opts: { filter?: EventFilter; a
         eventTenantFilter(tenant),
         ...filterClauses(filter),
         position,
-        sql`${events.txId} < pg_snapshot_xmin(pg_current_snapshot())`,
+        sql`${events.txId} < ${VISIBLE_HORIZON}`,
       ),
     )
     .orderBy(asc(events.txId), asc(events.id))
