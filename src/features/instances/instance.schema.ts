@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { INSTANCE_STATUSES, PROVIDERS } from "@/db/schema";
+import { UNCLAIMED_LIMITS } from "@/features/limits/limits.service";
 import type { Instance } from "@/providers/provider";
 
 export const INSTANCE_LIMITS = {
@@ -12,8 +13,8 @@ export const INSTANCE_LIMITS = {
 
 /** Instances an unclaimed visitor device may create (try before sign-up): one sandbox number. */
 export const VISITOR_MAX_INSTANCES = 1;
-/** Daily message limit of an unclaimed visitor's sandbox instance (no plan yet). */
-export const VISITOR_MAX_MESSAGES_PER_DAY = 200;
+/** Daily message limit of an unclaimed visitor's sandbox instance (no plan yet): the platform's unclaimed default. */
+export const VISITOR_MAX_MESSAGES_PER_DAY = UNCLAIMED_LIMITS.maxMessagesPerDay;
 
 const blankToUndefined = (v: unknown) => (v === "" ? undefined : v);
 
