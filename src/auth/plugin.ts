@@ -93,13 +93,12 @@ export const authPlugin = new Elysia({ name: "livchat-auth" }).macro({
       return { admin };
     },
   }),
-  signedIn: (enabled: boolean) => ({
+  signedIn: {
     async resolve({ cookie, path }) {
-      if (!enabled) return {};
       const me = await resolveAdmin(cookie[SESSION_COOKIE]?.value as string | undefined, "user", path);
       return { me };
     },
-  }),
+  },
   apiKey: (scope: string) => ({
     async resolve({ request, set }) {
       const apiKey = await resolveApiKey(request.headers, scope);

@@ -1,8 +1,6 @@
 import { Elysia } from "elysia";
-import type { Cookie } from "elysia";
 import { csrfPlugin } from "@/auth/csrf";
-import { resolveAdmin, type AdminContext } from "@/auth/plugin";
-import { SESSION_COOKIE } from "@/auth/session";
+import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { zodDetails } from "@/lib/errors";
 import { setFlash } from "@/lib/flash";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
@@ -16,14 +14,6 @@ export const formFields = (body: unknown): Record<string, unknown> => (body && t
 
 export type Me = Omit<AdminContext, "organization" | "role"> & { organization?: AdminContext["organization"]; role?: AdminContext["role"] };
 
-/**
- * Any signed-in user, with or without an organization (logged out → /login via onError).
- * Used instead of the `signedIn` macro, whose optional resolve types the whole handler context as never.
- */
-export async function requireSignedIn(cookie: Record<string, Cookie<unknown>>, path: string): Promise<Me> {
-  return (await resolveAdmin(cookie[SESSION_COOKIE]?.value as string | undefined, "user", path)) as Me;
-}
-
 /** The admin shell needs an active organization; a user without one gets the public shell. */
 function adminOf(me: Me): AdminContext | undefined {
   return me.organization && me.role ? (me as AdminContext) : undefined;
@@ -32,12 +22,13 @@ function adminOf(me: Me): AdminContext | undefined {
 /** Creating an organization and switching the active one; both only need a signed-in user. */
 export const organizationPages = new Elysia({ name: "organization-pages" })
   .use(csrfPlugin)
-  .get("/organizations/new", async ({ cookie, path, csrfToken, query }) => {
-    const me = await requireSignedIn(cookie, path);
+  .use(authPlugin)
+  .get("/organizations/new", async ({ me: signedInUser, csrfToken, query }) => {
+    const me = signedInUser as Me;
     return NewOrganizationPage({ csrfToken, admin: adminOf(me), next: safeNext(query.next) });
-  })
-  .post("/organizations/new", async ({ cookie, path, csrfToken, body, request, set }) => {
-      const me = await requireSignedIn(cookie, path);
+  }, { signedIn: true })
+  .post("/organizations/new", async ({ me: signedInUser, cookie, csrfToken, body, request, set }) => {
+      const me = signedInUser as Me;
       const fields = formFields(body);
       const next = safeNext(fields.next);
       const parsed = createOrganizationSchema.safeParse(fields);
@@ -49,9 +40,9 @@ export const organizationPages = new Elysia({ name: "organization-pages" })
       await switchActiveOrganization(me.session.id, me.user.id, org.id);
       setFlash(cookie, "success", `Organization ${org.name} created`);
       return hxRedirect(request, next);
-  })
-  .post("/organizations/switch", async ({ cookie, path, body, request }) => {
-      const me = await requireSignedIn(cookie, path);
+  }, { signedIn: true })
+  .post("/organizations/switch", async ({ me: signedInUser, cookie, body, request }) => {
+      const me = signedInUser as Me;
       const parsed = switchOrganizationSchema.safeParse(formFields(body));
       // A malformed id cannot be one of the user's organizations: same answer as someone else's.
       const org = await switchActiveOrganization(me.session.id, me.user.id, parsed.success ? parsed.data.organizationId : "00000000-0000-0000-0000-000000000000");
@@ -59,4 +50,4 @@ export const organizationPages = new Elysia({ name: "organization-pages" })
       // Stay in the same section of the admin, without reopening an id of the previous organization.
       const from = isHtmx(request) ? request.headers.get("hx-current-url") : request.headers.get("referer");
       return hxRedirect(request, sectionPath(from));
-  });
+  }, { signedIn: true });
