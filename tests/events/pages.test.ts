@@ -1,0 +1,162 @@
+import { describe, expect, test } from "bun:test";
+import { createApp } from "@/app";
+import { db } from "@/db/client";
+import { instances, webhooks } from "@/db/schema";
+import { recordEvent } from "@/features/events/event.service";
+import { encryptSecret } from "@/lib/crypto";
+import { TestClient } from "../helpers/client";
+import { createMember, setupOrg, signIn } from "../helpers/factories";
+
+const app = createApp();
+
+async function instanceOf(organizationId: string, name: string) {
+  const [row] = await db.insert(instances).values({ organizationId, name }).returning();
+  return row!;
+}
+
+/** Reads SSE frames from a streaming response until `until` matches one, or the deadline passes. */
+async function readFrames(res: Response, until: (frame: { event: string; data: string }) => boolean, timeoutMs = 8_000) {
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  const frames: { event: string; data: string }[] = [];
+  let buffer = "";
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (Date.now() < deadline) {
+      const chunk = await Promise.race([reader.read(), Bun.sleep(deadline - Date.now()).then(() => null)]);
+      if (!chunk || chunk.done) break;
+      buffer += typeof chunk.value === "string" ? chunk.value : decoder.decode(chunk.value);
+      let end: number;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        const raw = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        if (raw.startsWith(":")) continue;
+        const event = /^event: (.*)$/m.exec(raw)?.[1] ?? "message";
+        const data = raw
+          .split("\n")
+          .filter((l) => l.startsWith("data: "))
+          .map((l) => l.slice(6))
+          .join("\n");
+        const frame = { event, data };
+        frames.push(frame);
+        if (until(frame)) return frames;
+      }
+    }
+    return frames;
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+}
+
+describe("/events admin page", () => {
+  test("logged out → sign-in redirect for the list, the detail and the stream", async () => {
+    const anonymous = new TestClient(app);
+    for (const path of ["/events", `/events/${crypto.randomUUID()}`, "/events/stream"]) {
+      const res = await anonymous.get(path);
+      expect(res.status).toBe(303);
+      expect(res.headers.get("location")).toStartWith("/login");
+    }
+  });
+
+  test("an agent sees the list with filters, cursor pages and escaped payloads", async () => {
+    const { organization } = await setupOrg(app);
+    const agent = await signIn(app, (await createMember(organization.id, "agent")).id, organization.id);
+    const inst = await instanceOf(organization.id, "Loja <Centro>");
+    const evil = await recordEvent({ organizationId: organization.id, instanceId: inst.id, type: "message.received", data: { text: "<script>alert(1)</script>" } });
+    for (let i = 0; i < 55; i++) await recordEvent({ organizationId: organization.id, type: "contact.created", data: { i } });
+
+    const page = await agent.get("/events");
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('id="event-rows"');
+    expect(html).toContain('data-stream="/events/stream?"');
+    expect(html).not.toContain("<script>alert(1)</script>");
+    expect((html.match(/class="event-row"/g) ?? []).length).toBe(50);
+    const older = /href="\/events\?before=([0-9a-f-]{36})"/.exec(html);
+    expect(older).not.toBeNull();
+    const page2 = await (await agent.get(`/events?before=${older![1]}`)).text();
+    expect((page2.match(/class="event-row"/g) ?? []).length).toBe(6);
+    expect(page2).toContain("&lt;script&gt;");
+    expect(page2).toContain("Loja &lt;Centro&gt;");
+
+    const filtered = await (await agent.get(`/events?type=message.received&instanceId=${inst.id}`)).text();
+    expect((filtered.match(/class="event-row"/g) ?? []).length).toBe(1);
+    const today = new Date().toISOString().slice(0, 10);
+    const byDate = await (await agent.get(`/events?from=${today}&to=${today}&type=message.received`)).text();
+    expect((byDate.match(/class="event-row"/g) ?? []).length).toBe(1);
+    const past = await (await agent.get(`/events?from=2020-01-01&to=2020-01-02`)).text();
+    expect(past).not.toContain('class="event-row"');
+
+    const detail = await agent.get(`/events/${evil.id}`);
+    expect(detail.status).toBe(200);
+    const detailHtml = await detail.text();
+    expect(detailHtml).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+    expect(detailHtml).not.toContain("<script>alert(1)</script>");
+    expect(detailHtml).toContain(evil.id);
+    // Agents do not manage webhooks, so the delivery section is not shown to them.
+    expect(detailHtml).not.toContain("Webhook deliveries");
+  });
+
+  test("bad filters re-render with field errors and 422", async () => {
+    const { client } = await setupOrg(app);
+    for (const q of ["type=nope", "from=2025-13-45", "from=2025-02-10&to=2025-02-01", "instanceId=abc"]) {
+      const res = await client.get(`/events?${q}`);
+      expect(res.status).toBe(422);
+      expect(await res.text()).toContain('class="field has-error"');
+    }
+  });
+
+  test("another organization's event or instance is a 404", async () => {
+    const mine = await setupOrg(app);
+    const theirs = await setupOrg(app);
+    const inst = await instanceOf(theirs.organization.id, "Theirs");
+    const event = await recordEvent({ organizationId: theirs.organization.id, instanceId: inst.id, type: "message.sent", data: {} });
+    expect((await mine.client.get(`/events/${event.id}`)).status).toBe(404);
+    expect((await mine.client.get(`/events/not-a-uuid`)).status).toBe(404);
+    expect((await mine.client.get(`/events?instanceId=${inst.id}`)).status).toBe(404);
+    expect((await mine.client.get(`/events?before=${event.id}`)).status).toBe(404);
+  });
+
+  test("the owner sees where an event was delivered", async () => {
+    const { organization, client } = await setupOrg(app);
+    await db.insert(webhooks).values({ organizationId: organization.id, name: "CRM <sync>", url: "https://example.test/hook", secretEnc: encryptSecret("whsec_x") });
+    const event = await recordEvent({ organizationId: organization.id, type: "message.sent", data: {} });
+    const html = await (await client.get(`/events/${event.id}`)).text();
+    expect(html).toContain("Webhook deliveries");
+    expect(html).toContain("CRM &lt;sync&gt;");
+    expect(html).toContain("pending");
+  });
+
+  test("live tail: the SSE stream pushes new events of the organization as rows, honouring filters", async () => {
+    const { organization, client } = await setupOrg(app);
+    const other = await setupOrg(app);
+    const res = await client.get("/events/stream?type=message.sent");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+
+    // The subscription becomes active right after the `ready` frame; keep recording until a row arrives.
+    let stop = false;
+    const recorded: string[] = [];
+    const producer = (async () => {
+      for (let i = 0; i < 80 && !stop; i++) {
+        await recordEvent({ organizationId: other.organization.id, type: "message.sent", data: { text: "other org" } });
+        await recordEvent({ organizationId: organization.id, type: "message.received", data: { text: "filtered out" } });
+        const e = await recordEvent({ organizationId: organization.id, type: "message.sent", data: { text: "hello <b>live</b>" } });
+        recorded.push(e.id);
+        await Bun.sleep(100);
+      }
+    })();
+    const frames = await readFrames(res, (f) => f.event === "event");
+    stop = true;
+    await producer;
+    expect(frames[0]!.event).toBe("ready");
+    const row = frames.find((f) => f.event === "event");
+    expect(row).toBeDefined();
+    expect(row!.data).toContain('class="event-row"');
+    expect(recorded.some((id) => row!.data.includes(`id="event-${id}"`))).toBe(true);
+    expect(row!.data).toContain("message.sent");
+    expect(row!.data).toContain("&lt;b&gt;live&lt;/b&gt;");
+    expect(row!.data).not.toContain("other org");
+    for (const f of frames) expect(f.data).not.toContain("filtered out");
+  }, 20_000);
+});
