@@ -1,0 +1,88 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { createApp } from "@/app";
+import { config } from "@/config";
+import { db } from "@/db/client";
+import { webhooks } from "@/db/schema";
+import { recordEvent } from "@/features/events/event.service";
+import { encryptSecret } from "@/lib/crypto";
+import { api } from "../helpers/client";
+import { startServer } from "../helpers/browser";
+import { setupOrg } from "../helpers/factories";
+
+const app = createApp();
+const server = startServer();
+
+afterAll(() => {
+  config.metricsToken = undefined;
+  server.stop();
+});
+
+const scrape = (headers: Record<string, string> = {}) => app.handle(new Request("http://localhost/metrics", { headers }));
+
+/** The value of one sample line, e.g. `livchat_outbound_queue_depth 0`. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    const ok = Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`));
+    if (ok) return Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return undefined;
+}
+
+describe("GET /metrics", () => {
+  test("Prometheus text: request histogram by route pattern and status, queue depth, pending deliveries, events", async () => {
+    const { organization, key } = await setupOrg(app);
+    await db.insert(webhooks).values({ organizationId: organization.id, url: "https://example.test/hook", secretEnc: encryptSecret("whsec_x") });
+    await recordEvent({ organizationId: organization.id, type: "message.sent", data: {} });
+    await recordEvent({ organizationId: organization.id, type: "message.sent", data: {} });
+    await api(app, "GET", "/v1/events", key);
+    await api(app, "GET", `/v1/events/${crypto.randomUUID()}`, key);
+    await api(app, "GET", "/v1/nothing-here", key);
+
+    // Timings are observed in onAfterResponse, which Elysia runs after the response has been handed over.
+    await Bun.sleep(100);
+    const res = await scrape();
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/plain");
+    expect(res.headers.get("content-type")).toContain("version=0.0.4");
+    const text = await res.text();
+    expect(text).toContain("# TYPE livchat_http_request_duration_seconds histogram");
+    expect(sample(text, "livchat_http_request_duration_seconds_count", { method: "GET", route: "/v1/events/", status: "200" })).toBe(1);
+    // Ids never become label values: the route label is the pattern.
+    expect(sample(text, "livchat_http_request_duration_seconds_count", { route: "/v1/events/:id", status: "404" })).toBe(1);
+    expect(sample(text, "livchat_http_request_duration_seconds_count", { route: "unmatched", status: "404" })).toBe(1);
+    expect(text).toMatch(/livchat_http_request_duration_seconds_bucket\{le="0\.005",method="GET",route="\/v1\/events\/",status="200"\} \d/);
+    expect(sample(text, "livchat_outbound_queue_depth")).toBe(0);
+    expect(sample(text, "livchat_webhook_deliveries_pending", { status: "pending" })).toBe(2);
+    expect(sample(text, "livchat_webhook_deliveries_pending", { status: "failed" })).toBe(0);
+    expect(sample(text, "livchat_events_recorded_total", { type: "message.sent" })).toBe(2);
+    expect(text).toContain("livchat_process_resident_memory_bytes");
+    expect(text).not.toContain("NaN");
+    expect(text).not.toMatch(/\bNan\b/);
+    for (const line of text.split("\n")) {
+      if (line === "" || line.startsWith("#")) continue;
+      expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? -?[0-9.e+-]+$|^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? (\+Inf|-Inf)$/);
+    }
+  });
+
+  test("without METRICS_TOKEN only direct loopback clients may scrape", async () => {
+    config.metricsToken = undefined;
+    const direct = await fetch(`${server.url}/metrics`);
+    expect(direct.status).toBe(200);
+    await direct.text();
+    const proxied = await fetch(`${server.url}/metrics`, { headers: { "x-forwarded-for": "203.0.113.9" } });
+    expect(proxied.status).toBe(403);
+  });
+
+  test("with METRICS_TOKEN the bearer token is required, from anywhere", async () => {
+    config.metricsToken = "s3cret-metrics-token";
+    const none = await scrape();
+    expect(none.status).toBe(401);
+    expect(none.headers.get("www-authenticate")).toContain("Bearer");
+    expect((await scrape({ authorization: "Bearer wrong" })).status).toBe(401);
+    const ok = await fetch(`${server.url}/metrics`, { headers: { authorization: "Bearer s3cret-metrics-token", "x-forwarded-for": "203.0.113.9" } });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain("livchat_http_request_duration_seconds");
+    config.metricsToken = undefined;
+  });
+});
