@@ -97,6 +97,8 @@ export function createApp() {
         return Response.json(errorBody(appError, requestId), { status: appError.status, headers });
       }
       if (appError.code === "unauthorized") {
+        // A visitor landing on the home page gets the try-before-sign-up page (it links to sign in).
+        if (path === "/" && request.method === "GET") return hxRedirect(request, "/try");
         const next = request.method === "GET" ? `?next=${encodeURIComponent(path)}` : "";
         return hxRedirect(request, `/login${next}`);
       }

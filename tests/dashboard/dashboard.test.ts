@@ -43,10 +43,12 @@ async function seedOrganization(organizationId: string, scale = 1) {
 }
 
 describe("dashboard", () => {
-  test("logged out → /login", async () => {
+  test("logged out: the home page leads to try-before-sign-up, other pages to /login", async () => {
     const res = await new TestClient(app).get("/");
     expect(res.status).toBe(303);
-    expect(res.headers.get("location")).toBe("/login?next=%2F");
+    expect(res.headers.get("location")).toBe("/try");
+    const audit = await new TestClient(app).get("/audit");
+    expect(audit.headers.get("location")).toBe("/login?next=%2Faudit");
   });
 
   test("counts come from the database, for the active organization only", async () => {
