@@ -9,19 +9,15 @@ import { AppError, errorBody, fromDatabaseError, zodDetails } from "@/lib/errors
 import { hxRedirect, isHtmx } from "@/lib/htmx";
 import { log } from "@/lib/logger";
 import { ErrorPage } from "@views/errors";
-import { inboundHooks } from "@/features/inbound/inbound.hooks";
-import { sandboxApi } from "@/features/inbound/sandbox.api";
-import { sandboxPages } from "@/features/inbound/sandbox.pages";
-import { ProviderError } from "@/providers/provider";
 import { platformRoutes } from "@/features/platform/platform.routes";
+import { metricsPlugin } from "@/features/metrics/metrics.plugin";
+import { observabilityRoutes } from "@/features/metrics/observability.routes";
 import { organizationPages } from "@/features/organizations/organization.pages";
 import { memberPages } from "@/features/members/member.pages";
 import { invitationPages } from "@/features/members/invitation.pages";
 import { auditPages } from "@/features/audit/audit.pages";
 import { dashboardPages } from "@/features/dashboard/dashboard.pages";
 import { settingsPages } from "@/features/settings/settings.pages";
-import { metricsPlugin } from "@/features/metrics/metrics.plugin";
-import { observabilityRoutes } from "@/features/metrics/observability.routes";
 import { webhookApi } from "@/features/webhooks/webhook.api";
 import { webhookPages } from "@/features/webhooks/webhook.pages";
 import { messagingFeature } from "@/features/instances/instance.plugin";
@@ -30,7 +26,15 @@ import { deviceApi } from "@/features/devices/device.api";
 import { devicePages } from "@/features/devices/device.pages";
 import { workflowsApi } from "@/features/workflows/workflow.api";
 import { workflowsPages } from "@/features/workflows/workflow.pages";
+import { templatesApi } from "@/features/templates/template.api";
+import { templatesPages } from "@/features/templates/template.pages";
+// Side effect: subscribes triggers, flows and bound workflows to every stored inbound message.
+import "@/features/automation/automation.service";
 import { authPages } from "@/features/auth/auth.pages";
+import { inboundHooks } from "@/features/inbound/inbound.hooks";
+import { sandboxApi } from "@/features/inbound/sandbox.api";
+import { sandboxPages } from "@/features/inbound/sandbox.pages";
+import { ProviderError } from "@/providers/provider";
 import { contactApi } from "@/features/contacts/contact.api";
 import { contactPages } from "@/features/contacts/contact.pages";
 import { conversationApi } from "@/features/conversations/conversation.api";
@@ -130,6 +134,8 @@ export function createApp() {
     .use(platformRoutes)
     .use(workflowsApi)
     .use(workflowsPages)
+    .use(templatesApi)
+    .use(templatesPages)
     .use(authPages)
     .use(apiKeyPages)
     .use(deviceApi)
@@ -140,17 +146,17 @@ export function createApp() {
     .use(messagingFeature)
     .use(webhookApi)
     .use(webhookPages)
-    .use(contactApi)
-    .use(contactPages)
-    .use(conversationApi)
-    .use(inboxPages)
-    .use(observabilityRoutes)
     .use(organizationPages)
     .use(memberPages)
     .use(invitationPages)
     .use(auditPages)
     .use(dashboardPages)
-    .use(settingsPages);
+    .use(settingsPages)
+    .use(contactApi)
+    .use(contactPages)
+    .use(conversationApi)
+    .use(inboxPages)
+    .use(observabilityRoutes);
 }
 
 export type App = ReturnType<typeof createApp>;
