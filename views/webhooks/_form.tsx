@@ -69,7 +69,7 @@ export function WebhookForm({
       <fieldset class={typesError ? "field has-error" : "field"}>
         <legend>Event types</legend>
         <small class="hint">Leave all unchecked to receive every event type, including ones added later.</small>
-        <div class="grid checkbox-grid">
+        <div class="grid scope-grid">
           {EVENT_TYPES.map((type) => (
             <label class="row">
               <input type="checkbox" name="eventTypes" value={type} checked={types.has(type)} />
@@ -85,7 +85,7 @@ export function WebhookForm({
         {instances.length === 0 ? (
           <small class="muted">No instances yet.</small>
         ) : (
-          <div class="grid checkbox-grid">
+          <div class="grid scope-grid">
             {instances.map((i) => (
               <label class="row">
                 <input type="checkbox" name="instanceIds" value={i.id} checked={chosenInstances.has(i.id)} />

@@ -77,13 +77,11 @@ export function DeliveryPage({
         <a href={base} safe>{`← ${webhook.name || webhook.url}`}</a>
       </p>
       <div class="row">
-        <h1>
-          <code safe>{delivery.eventType}</code>
-        </h1>
+        <h1 safe>{delivery.eventType}</h1>
         <DeliveryStatus status={delivery.status} />
       </div>
       <div class="card">
-        <dl class="details">
+        <dl class="kv">
           <dt>webhook-id (event)</dt>
           <dd>
             <code safe>{delivery.eventId}</code>

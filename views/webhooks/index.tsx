@@ -80,7 +80,7 @@ export function WebhooksPage({
         <EmptyState>No endpoints yet. Add one to receive events as they happen.</EmptyState>
       ) : (
         <div class="table-wrap">
-          <table id="webhook-table">
+          <table id="webhook-table" class="stack-table">
             <thead>
               <tr>
                 <th>Endpoint</th>
@@ -104,13 +104,13 @@ export function WebhooksPage({
                       ""
                     )}
                   </td>
-                  <td class="small" safe>
+                  <td class="small" data-label="Events" safe>
                     {eventTypesLabel(w.eventTypes)}
                   </td>
-                  <td>
+                  <td data-label="Success (24 h)">
                     <SuccessRate stats={stats.get(w.id)} />
                   </td>
-                  <td>
+                  <td data-label="Status">
                     <WebhookStatus webhook={w} />
                     {!w.active && w.disabledAt ? (
                       <div class="small muted">

@@ -39,7 +39,7 @@ export function DeliveryLog({
   return (
     <section id="delivery-log">
       <h2>Delivery log</h2>
-      <form method="get" action={`/webhooks/${webhook.id}`} class="row filters">
+      <form method="get" action={`/webhooks/${webhook.id}`} class="filters">
         <label class="sr-only" for="filter-status">
           Status
         </label>
@@ -62,16 +62,18 @@ export function DeliveryLog({
             </option>
           ))}
         </select>
-        <button type="submit" class="secondary">
-          Filter
-        </button>
-        {filters.status || filters.eventType ? <a href={`/webhooks/${webhook.id}`}>Clear</a> : ""}
+        <div class="row filter-actions">
+          <button type="submit" class="secondary">
+            Filter
+          </button>
+          {filters.status || filters.eventType ? <a href={`/webhooks/${webhook.id}`}>Clear</a> : ""}
+        </div>
       </form>
       {deliveries.length === 0 ? (
         <EmptyState>No deliveries match.</EmptyState>
       ) : (
         <div class="table-wrap">
-          <table id="delivery-table">
+          <table id="delivery-table" class="stack-table">
             <thead>
               <tr>
                 <th>Event</th>
@@ -89,7 +91,7 @@ export function DeliveryLog({
                       <code safe>{d.eventType}</code>
                     </a>
                   </td>
-                  <td>
+                  <td data-label="Status">
                     <DeliveryStatus status={d.status} />
                     {d.status === "failed" || d.status === "pending" ? (
                       <div class="small muted">
@@ -99,11 +101,11 @@ export function DeliveryLog({
                       ""
                     )}
                   </td>
-                  <td safe>{String(d.attempts)}</td>
-                  <td class="small" safe>
+                  <td data-label="Attempts">{d.attempts}</td>
+                  <td class="small" data-label="Last answer" safe>
                     {d.lastStatusCode ? `HTTP ${d.lastStatusCode}` : (d.lastError ?? "—")}
                   </td>
-                  <td class="small">
+                  <td class="small" data-label="Created">
                     <Time at={d.createdAt} />
                   </td>
                 </tr>
@@ -159,7 +161,7 @@ export function WebhookShowPage({
         <WebhookStatus webhook={webhook} />
       </div>
       <div class="card">
-        <dl class="details">
+        <dl class="kv">
           <dt>URL</dt>
           <dd>
             <code safe>{webhook.url}</code>
@@ -233,7 +235,7 @@ export function WebhookShowPage({
           </form>
         </div>
       </div>
-      <form method="post" action={`${base}/recover`} class="card" id="recover-form">
+      <form method="post" action={`${base}/recover`} class="card settings-card" id="recover-form">
         <h2>Recover failed deliveries</h2>
         <CsrfField token={csrfToken} />
         <div class={recoverError ? "field has-error" : "field"}>

@@ -277,12 +277,11 @@ export async function processClaim(claim: ClaimedDelivery, stop?: AbortSignal): 
   }
   const body = JSON.stringify(eventPayload(event));
   const signed = signatureHeaders({ msgId: event.id, body, secrets: signingSecrets(webhook, deliveryClock.now()) });
-  const requestHeaders: Record<string, string> = {
-    ...webhook.headers,
-    "content-type": "application/json",
-    "user-agent": "LivChat-Webhooks/1.0 (+https://www.standardwebhooks.com)",
-    ...signed,
-  };
+  // Lower-cased names so a custom header replaces a default of any spelling (User-Agent) but can
+  // never replace content-type or the signature headers (the schema refuses those names anyway).
+  const requestHeaders: Record<string, string> = { "user-agent": "LivChat-Webhooks/1.0" };
+  for (const [name, value] of Object.entries(webhook.headers)) requestHeaders[name.toLowerCase()] = value;
+  Object.assign(requestHeaders, { "content-type": "application/json" }, signed);
   const timeout = AbortSignal.timeout(deliverySettings.timeoutMs);
   const signal = stop ? AbortSignal.any([timeout, stop]) : timeout;
   const started = performance.now();
@@ -327,18 +326,19 @@ async function finishAttempt(claim: ClaimedDelivery, webhook: WebhookRow, event:
   const lastError = ok ? null : (r.error ?? (r.statusCode !== null ? `HTTP ${r.statusCode}` : "No response"));
   const now = clockSql();
   const delayMs = outcome === "failed" ? Math.max(RETRY_SCHEDULE_MS[attempt]!, r.retryAfterMs ?? 0) : 0;
+  const attemptRow = {
+    deliveryId: claim.id,
+    attempt,
+    requestHeaders: r.requestHeaders,
+    requestBody: r.requestBody,
+    statusCode: r.statusCode,
+    // Only transport problems (timeout, refused, connection); an HTTP status speaks for itself.
+    error: r.error,
+    durationMs: r.durationMs,
+    responseExcerpt: r.excerpt,
+    at: sql`${now}`,
+  };
   return db.transaction(async (tx) => {
-    await tx.insert(webhookAttempts).values({
-      deliveryId: claim.id,
-      attempt,
-      requestHeaders: r.requestHeaders,
-      requestBody: r.requestBody,
-      statusCode: r.statusCode,
-      error: lastError,
-      durationMs: r.durationMs,
-      responseExcerpt: r.excerpt,
-      at: sql`${now}`,
-    });
     const [updated] = await tx
       .update(webhookDeliveries)
       .set({
@@ -354,14 +354,25 @@ async function finishAttempt(claim: ClaimedDelivery, webhook: WebhookRow, event:
       })
       .where(and(eq(webhookDeliveries.id, claim.id), eq(webhookDeliveries.leaseUntil, claim.leaseUntil)))
       .returning({ id: webhookDeliveries.id });
-    // Our lease expired and another worker owns the row now: the attempt happened and stays on record, the row is theirs.
-    if (!updated) return "lease_lost" as const;
+    if (!updated) {
+      // Our lease expired and another worker owns the row now (the attempt happened and stays on
+      // record, the row is theirs), or the endpoint was deleted meanwhile (nothing left to record).
+      const [still] = await tx.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(eq(webhookDeliveries.id, claim.id));
+      if (!still) return "gone" as const;
+      await tx.insert(webhookAttempts).values(attemptRow);
+      return "lease_lost" as const;
+    }
+    await tx.insert(webhookAttempts).values(attemptRow);
     await incrementUsage(
       { organizationId: claim.organizationId, instanceId: event.instanceId, metric: ok ? "deliveries_succeeded" : "deliveries_failed" },
       tx,
     );
     if (ok) {
-      if (webhook.failingSince) await tx.update(webhooks).set({ failingSince: null }).where(eq(webhooks.id, webhook.id));
+      // Not guarded by the failingSince we loaded: a concurrent failure may have set it since.
+      await tx
+        .update(webhooks)
+        .set({ failingSince: null })
+        .where(and(eq(webhooks.id, webhook.id), sql`${webhooks.failingSince} is not null`));
     } else if (gone) {
       await disableWebhook(tx, webhook.id, "The endpoint answered 410 Gone");
     } else {
