@@ -39,6 +39,8 @@ import { contactApi } from "@/features/contacts/contact.api";
 import { contactPages } from "@/features/contacts/contact.pages";
 import { conversationApi } from "@/features/conversations/conversation.api";
 import { inboxPages } from "@/features/conversations/inbox.pages";
+import { triggerPages } from "@/features/triggers/trigger.pages";
+import { flowPages } from "@/features/flows/flow.pages";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
@@ -156,7 +158,9 @@ export function createApp() {
     .use(contactPages)
     .use(conversationApi)
     .use(inboxPages)
-    .use(observabilityRoutes);
+    .use(observabilityRoutes)
+    .use(triggerPages)
+    .use(flowPages);
 }
 
 export type App = ReturnType<typeof createApp>;

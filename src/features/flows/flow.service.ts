@@ -92,6 +92,11 @@ export async function listFlows(organizationId: string, tx: DbOrTx = db) {
   return [...byLineage.values()];
 }
 
+/** Every version of every flow of the organization (to name the flow a trigger points at). */
+export async function listFlowVersions(organizationId: string, tx: DbOrTx = db): Promise<Flow[]> {
+  return tx.select().from(flows).where(eq(flows.organizationId, organizationId)).orderBy(asc(flows.name), desc(flows.version));
+}
+
 export async function getFlow(organizationId: string, id: string, tx: DbOrTx = db): Promise<Flow> {
   const [f] = await tx
     .select()

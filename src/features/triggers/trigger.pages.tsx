@@ -1,0 +1,267 @@
+import { Elysia } from "elysia";
+import { z } from "zod";
+import { csrfPlugin } from "@/auth/csrf";
+import { authPlugin, type AdminContext } from "@/auth/plugin";
+import { can } from "@/auth/roles";
+import { listFlows, listFlowVersions } from "@/features/flows/flow.service";
+import { listAllInstances } from "@/features/instances/instance.service";
+import { listTemplates } from "@/features/templates/template.service";
+import { listWorkflows } from "@/features/workflows/workflow.service";
+import { AppError, zodDetails, type FieldError } from "@/lib/errors";
+import { setFlash, takeFlash, type Flash } from "@/lib/flash";
+import { hxRedirect, isHtmx } from "@/lib/htmx";
+import { TriggerForm, type TriggerChoices, type TriggerFormValues } from "@views/triggers/_form";
+import { TriggerEdit, TriggersIndex, TriggerTestResult, type TargetLabel, type TriggerListItem, type TriggerTestResultProps } from "@views/triggers/index";
+import { triggerSchema } from "./trigger.schema";
+import { createTrigger, deleteTrigger, getTrigger, listTriggers, previewTriggers, setTriggerActive, updateTrigger, type Trigger } from "./trigger.service";
+
+const idParams = z.object({ id: z.string().uuid() });
+type FormBody = Record<string, unknown>;
+
+const str = (v: unknown) => (typeof v === "string" ? v.trim() : "");
+const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(str).filter(Boolean);
+
+/** Form fields → the API's input shape, so triggerSchema guards both. */
+function formToInput(body: FormBody): { input: Record<string, unknown>; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const int = (k: string) => {
+    const v = str(body[k]);
+    if (v === "") return undefined;
+    if (!/^-?\d+$/.test(v)) {
+      errors.push({ path: k, message: "Must be a whole number" });
+      return undefined;
+    }
+    return Number(v);
+  };
+  const input = {
+    name: str(body.name),
+    match: str(body.match),
+    pattern: str(body.pattern),
+    priority: int("priority"),
+    cooldownSeconds: int("cooldownSeconds"),
+    instanceIds: list(body.instanceIds),
+    active: body.active === "true",
+    action: str(body.action),
+    templateKey: str(body.templateKey) || null,
+    flowId: str(body.flowId) || null,
+    workflowId: str(body.workflowId) || null,
+  };
+  return { input, errors };
+}
+
+function formValues(body: FormBody): TriggerFormValues {
+  return {
+    name: str(body.name),
+    match: str(body.match),
+    pattern: str(body.pattern),
+    priority: str(body.priority),
+    cooldownSeconds: str(body.cooldownSeconds),
+    instanceIds: list(body.instanceIds),
+    active: body.active === "true" ? "true" : "false",
+    action: str(body.action),
+    templateKey: str(body.templateKey),
+    flowId: str(body.flowId),
+    workflowId: str(body.workflowId),
+  };
+}
+
+/** Everything the list, the form and the test box need to name things, loaded once per request. */
+async function loadContext(organizationId: string) {
+  const [instances, templates, lineages, versions, workflows] = await Promise.all([
+    listAllInstances({ tenant: { organizationId } }),
+    listTemplates(organizationId),
+    listFlows(organizationId),
+    listFlowVersions(organizationId),
+    listWorkflows(organizationId),
+  ]);
+  const liveByLineage = new Map(lineages.filter((l) => l.published).map((l) => [l.latest.lineageId, l.published!]));
+  const choices: TriggerChoices = {
+    instances: instances.map((i) => ({ id: i.id, name: i.name })),
+    templateKeys: templates.map((t) => t.key),
+    flows: [...liveByLineage.values()].map((f) => ({ id: f.id, name: f.name, version: f.version })),
+    workflows: workflows.filter((w) => w.provider !== "flow").map((w) => ({ id: w.id, name: w.name, system: w.organizationId === null })),
+  };
+  const versionById = new Map(versions.map((f) => [f.id, f]));
+  const templateByKey = new Map(templates.map((t) => [t.key, t]));
+  const workflowById = new Map(workflows.map((w) => [w.id, w]));
+  const instanceName = new Map(instances.map((i) => [i.id, i.name]));
+
+  /** A trigger follows its flow's lineage: it starts whichever version is live (see startFlow). */
+  const liveFlowOf = (flowId: string | null) => {
+    const version = flowId ? versionById.get(flowId) : undefined;
+    return { version, live: version ? liveByLineage.get(version.lineageId) : undefined };
+  };
+
+  const target = (t: Trigger): TargetLabel => {
+    if (t.action === "reply_template") {
+      const tpl = t.templateKey ? templateByKey.get(t.templateKey) : undefined;
+      return { text: t.templateKey ?? "—", href: tpl ? `/templates/${tpl.id}` : undefined, warning: tpl ? (tpl.active ? undefined : "template inactive") : "template missing" };
+    }
+    if (t.action === "start_flow") {
+      const { version, live } = liveFlowOf(t.flowId);
+      if (!version) return { text: "—", warning: "flow deleted" };
+      return live ? { text: `${live.name} (live v${live.version})`, href: `/flows/${live.id}` } : { text: version.name, href: `/flows/${version.id}`, warning: "no live version" };
+    }
+    const w = t.workflowId ? workflowById.get(t.workflowId) : undefined;
+    return w ? { text: w.name, href: `/workflows/${w.id}`, warning: w.isActive ? undefined : "workflow inactive" } : { text: "—", warning: "workflow deleted" };
+  };
+
+  const item = (t: Trigger): TriggerListItem => ({ trigger: t, target: target(t), instanceNames: (t.instanceIds ?? []).map((id) => instanceName.get(id) ?? "(deleted instance)") });
+
+  const valuesOf = (t: Trigger): TriggerFormValues => ({
+    name: t.name,
+    match: t.match,
+    pattern: t.pattern,
+    priority: String(t.priority),
+    cooldownSeconds: String(t.cooldownSeconds),
+    instanceIds: t.instanceIds ?? [],
+    active: String(t.active),
+    action: t.action,
+    templateKey: t.templateKey ?? "",
+    flowId: liveFlowOf(t.flowId).live?.id ?? t.flowId ?? "",
+    workflowId: t.workflowId ?? "",
+  });
+
+  return { choices, item, valuesOf };
+}
+
+function requireManage(admin: AdminContext) {
+  if (!can.manageAutomation(admin.role)) throw new AppError("forbidden", "Only supervisors and above can change triggers");
+}
+
+async function renderIndex(
+  admin: AdminContext,
+  csrfToken: string,
+  extra: { flash?: Flash; values?: TriggerFormValues; errors?: FieldError[]; testResult?: TriggerTestResultProps } = {},
+) {
+  const ctx = await loadContext(admin.organization.id);
+  return TriggersIndex({
+    admin,
+    csrfToken,
+    flash: extra.flash,
+    items: (await listTriggers(admin.organization.id)).map(ctx.item),
+    canManage: can.manageAutomation(admin.role),
+    choices: ctx.choices,
+    values: extra.values,
+    errors: extra.errors,
+    testResult: extra.testResult,
+  });
+}
+
+/**
+ * Validates a trigger form and hands it to `save`; returns the field errors to re-render with (422),
+ * or undefined when saved. Reference errors (unknown template, another org's instance) come from the service.
+ */
+async function saveForm(body: FormBody, save: (input: ReturnType<typeof triggerSchema.parse>) => Promise<unknown>): Promise<FieldError[] | undefined> {
+  const { input, errors } = formToInput(body);
+  const parsed = triggerSchema.safeParse(input);
+  const all = [...errors, ...(parsed.success ? [] : zodDetails(parsed.error.issues))];
+  if (!parsed.success || errors.length) return all;
+  try {
+    await save(parsed.data);
+    return undefined;
+  } catch (err) {
+    if (err instanceof AppError && err.code === "validation_failed") return err.details ?? [{ path: "(body)", message: err.message }];
+    throw err;
+  }
+}
+
+/** Admin pages for triggers: list by priority, create/edit, enable/disable, delete and a "test a message" box. */
+export const triggerPages = new Elysia({ name: "triggers-pages" })
+  .use(csrfPlugin)
+  .use(authPlugin)
+  .get("/triggers", async ({ admin, csrfToken, cookie }) => renderIndex(admin, csrfToken, { flash: takeFlash(cookie) }), { member: "agent" })
+  .post(
+    "/triggers",
+    async ({ admin, csrfToken, body, request, set, cookie }) => {
+      requireManage(admin);
+      const errors = await saveForm(body as FormBody, (input) => createTrigger(admin.organization.id, input));
+      if (errors) {
+        set.status = 422;
+        const ctx = await loadContext(admin.organization.id);
+        return TriggerForm({ action: "/triggers", values: formValues(body as FormBody), errors, choices: ctx.choices, csrfToken, submitLabel: "Create trigger" });
+      }
+      setFlash(cookie, "success", "Trigger created");
+      return hxRedirect(request, "/triggers");
+    },
+    { member: "agent" },
+  )
+  .post(
+    "/triggers/test",
+    async ({ admin, csrfToken, body, request, set }) => {
+      const b = body as FormBody;
+      const text = typeof b.text === "string" ? b.text : "";
+      const instanceId = str(b.instanceId) || null;
+      const ctx = await loadContext(admin.organization.id);
+      const errors: FieldError[] = [];
+      if (!text.trim()) errors.push({ path: "text", message: "Type the message a contact would send" });
+      if (text.length > 2000) errors.push({ path: "text", message: "At most 2000 characters" });
+      if (instanceId && !ctx.choices.instances.some((i) => i.id === instanceId)) errors.push({ path: "instanceId", message: "Choose an instance of this organization" });
+      let result: TriggerTestResultProps;
+      if (errors.length) {
+        set.status = 422;
+        result = { text, checks: [], errors };
+      } else {
+        const { fired, checks } = await previewTriggers(admin.organization.id, text, { instanceId, isFirstMessage: b.firstMessage === "true" });
+        result = { text, fired: fired ? ctx.item(fired) : undefined, checks: checks.map((c) => ({ ...c, item: ctx.item(c.trigger) })) };
+      }
+      if (isHtmx(request)) return TriggerTestResult(result);
+      // Without JavaScript the box posts as a plain form: answer with the whole page and the result in place.
+      return renderIndex(admin, csrfToken, { testResult: result });
+    },
+    { member: "agent" },
+  )
+  .get(
+    "/triggers/:id",
+    async ({ admin, csrfToken, params, cookie }) => {
+      const trigger = await getTrigger(admin.organization.id, params.id);
+      const ctx = await loadContext(admin.organization.id);
+      return TriggerEdit({
+        admin,
+        csrfToken,
+        flash: takeFlash(cookie),
+        item: ctx.item(trigger),
+        canManage: can.manageAutomation(admin.role),
+        choices: ctx.choices,
+        values: ctx.valuesOf(trigger),
+      });
+    },
+    { member: "agent", params: idParams },
+  )
+  .post(
+    "/triggers/:id",
+    async ({ admin, csrfToken, params, body, request, set, cookie }) => {
+      requireManage(admin);
+      await getTrigger(admin.organization.id, params.id);
+      const errors = await saveForm(body as FormBody, (input) => updateTrigger(admin.organization.id, params.id, input));
+      if (errors) {
+        set.status = 422;
+        const ctx = await loadContext(admin.organization.id);
+        return TriggerForm({ action: `/triggers/${params.id}`, values: formValues(body as FormBody), errors, choices: ctx.choices, csrfToken, submitLabel: "Save" });
+      }
+      setFlash(cookie, "success", "Trigger saved");
+      return hxRedirect(request, "/triggers");
+    },
+    { member: "agent", params: idParams },
+  )
+  .post(
+    "/triggers/:id/toggle",
+    async ({ admin, params, body, request, cookie }) => {
+      requireManage(admin);
+      const active = (body as FormBody)?.active === "true";
+      await setTriggerActive(admin.organization.id, params.id, active);
+      setFlash(cookie, "success", active ? "Trigger enabled" : "Trigger disabled");
+      return hxRedirect(request, "/triggers");
+    },
+    { member: "agent", params: idParams },
+  )
+  .post(
+    "/triggers/:id/delete",
+    async ({ admin, params, request, cookie }) => {
+      requireManage(admin);
+      await deleteTrigger(admin.organization.id, params.id);
+      setFlash(cookie, "success", "Trigger deleted");
+      return hxRedirect(request, "/triggers");
+    },
+    { member: "agent", params: idParams },
+  );

@@ -1,0 +1,36 @@
+import type { FieldError } from "@/lib/errors";
+import { problemStepKey } from "./_steps";
+
+/**
+ * validateFlow's problems for the version shown (missing targets, unreachable steps, missing
+ * templates…), each linking to the offending step. Re-rendered on every change and by a refused publish.
+ */
+export function ProblemsPanel(props: { problems: FieldError[]; status: "draft" | "published" | "archived"; refused?: boolean }) {
+  const ok = props.problems.length === 0;
+  return (
+    <section id="flow-problems" class={ok ? "card problems problems-ok" : "card problems problems-bad"} aria-live="polite">
+      <h2>Validation</h2>
+      {props.refused ? <p class="error">Not published: fix these problems first.</p> : ""}
+      {ok ? (
+        <p>{props.status === "draft" ? "No problems: this version can be published." : "No problems."}</p>
+      ) : (
+        <ul>
+          {props.problems.map((p) => {
+            const key = problemStepKey(p.path);
+            return (
+              <li>
+                {key ? (
+                  <a href={`#step-${key}`} safe>
+                    {p.message}
+                  </a>
+                ) : (
+                  <span safe>{p.message}</span>
+                )}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}

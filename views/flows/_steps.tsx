@@ -1,0 +1,239 @@
+import Html from "@kitajs/html";
+import type { FieldError } from "@/lib/errors";
+import type { FlowStep } from "@/features/flows/flow.service";
+import { FLOW_LIMITS } from "@/features/flows/flow.schema";
+import { FLOW_STEP_TYPES } from "@/db/schema";
+import { Badge, CsrfField, Field, SelectField, fieldError } from "../components/ui";
+
+export const STEP_TYPE_LABELS: Record<(typeof FLOW_STEP_TYPES)[number], string> = {
+  send_template: "send a template",
+  send_text: "send a text",
+  collect_input: "ask and store the answer",
+  choice: "offer choices (branch on the answer)",
+  handoff: "hand to a human",
+  call_workflow: "hand to a workflow",
+  end: "end the flow",
+};
+
+export type StepFormValues = {
+  key?: string;
+  type?: string;
+  templateKey?: string;
+  text?: string;
+  variable?: string;
+  workflowId?: string;
+  waitForInput?: string;
+  transitions?: string;
+  order?: string;
+};
+
+export type StepChoices = { templateKeys: string[]; workflows: { id: string; name: string }[] };
+
+/** Whether the run stops at this step until the contact answers (mirrors the engine). */
+export function waitsForInput(step: Pick<FlowStep, "type" | "waitForInput">): boolean {
+  return step.type === "collect_input" || step.type === "choice" || step.waitForInput;
+}
+
+/** The step key a validation problem is about (`steps.<key>…`), if any. */
+export function problemStepKey(path: string): string | undefined {
+  const [head, key] = path.split(".");
+  return head === "steps" && key ? key : undefined;
+}
+
+function Transitions({ step }: { step: FlowStep }) {
+  const entries = Object.entries(step.transitions).sort(([a], [b]) => (a === "*" ? 1 : b === "*" ? -1 : 0));
+  if (entries.length === 0) return <span class="muted small">next by order</span>;
+  return (
+    <ul class="transitions">
+      {entries.map(([answer, target]) => (
+        <li>
+          {answer === "*" ? <em>anything else</em> : <code safe>{answer}</code>} →{" "}
+          <a href={`#step-${target}`} safe>
+            {target}
+          </a>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** The steps of a version in run order; steps with validation problems are highlighted with their problems. */
+export function StepsTable(props: {
+  flowId: string;
+  steps: FlowStep[];
+  problems: FieldError[];
+  editable: boolean;
+  workflowNames: Map<string, string>;
+  csrfToken: string;
+}) {
+  const problemsOf = (key: string) => props.problems.filter((p) => problemStepKey(p.path) === key);
+  return (
+    <div class="table-wrap">
+      <table class="stack-table steps-table" id="steps-table">
+        <thead>
+          <tr>
+            <th>#</th>
+            <th>Key</th>
+            <th>Type</th>
+            <th>Sends</th>
+            <th>Waits</th>
+            <th>Transitions</th>
+            {props.editable ? <th></th> : ""}
+          </tr>
+        </thead>
+        <tbody>
+          {props.steps.map((s, index) => {
+            const problems = problemsOf(s.key);
+            const workflowId = typeof s.config.workflowId === "string" ? s.config.workflowId : undefined;
+            return (
+              <tr id={`step-${s.key}`} class={problems.length ? "step-row has-problem" : "step-row"}>
+                <td data-label="Order" safe>
+                  {index === 0 ? `${s.order} (start)` : String(s.order)}
+                </td>
+                <td data-label="Key">
+                  <code safe>{s.key}</code>
+                  {problems.map((p) => (
+                    <div class="error small" safe>
+                      {p.message}
+                    </div>
+                  ))}
+                </td>
+                <td data-label="Type" safe>
+                  {STEP_TYPE_LABELS[s.type]}
+                </td>
+                <td data-label="Sends">
+                  {s.templateKey ? (
+                    <div>
+                      template <code safe>{s.templateKey}</code>
+                    </div>
+                  ) : (
+                    ""
+                  )}
+                  {s.text ? (
+                    <div class="step-text" safe>
+                      {s.text}
+                    </div>
+                  ) : (
+                    ""
+                  )}
+                  {s.type === "collect_input" && typeof s.config.variable === "string" ? (
+                    <div class="muted small">
+                      stores the answer in <code safe>{`{{${s.config.variable}}}`}</code>
+                    </div>
+                  ) : (
+                    ""
+                  )}
+                  {workflowId ? (
+                    <div class="muted small" safe>
+                      {`workflow: ${props.workflowNames.get(workflowId) ?? workflowId}`}
+                    </div>
+                  ) : (
+                    ""
+                  )}
+                  {!s.templateKey && !s.text && s.type !== "collect_input" && !workflowId ? <span class="muted">—</span> : ""}
+                </td>
+                <td data-label="Waits for input">{waitsForInput(s) ? <Badge>waits</Badge> : <span class="muted">—</span>}</td>
+                <td data-label="Transitions">
+                  <Transitions step={s} />
+                </td>
+                {props.editable ? (
+                  <td>
+                    <div class="row row-actions">
+                      <a class="button secondary small-button" href={`/flows/${props.flowId}?step=${encodeURIComponent(s.key)}#step-form`}>
+                        Edit
+                      </a>
+                      <form
+                        method="post"
+                        action={`/flows/${props.flowId}/steps/${encodeURIComponent(s.key)}/delete`}
+                        hx-post={`/flows/${props.flowId}/steps/${encodeURIComponent(s.key)}/delete`}
+                        hx-target="body"
+                        hx-swap="none"
+                        hx-confirm="Delete this step?"
+                      >
+                        <CsrfField token={props.csrfToken} />
+                        <button type="submit" class="danger small-button">
+                          Delete
+                        </button>
+                      </form>
+                    </div>
+                  </td>
+                ) : (
+                  ""
+                )}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** Add/edit form for a step; `editingKey` set = replaces that step (its key may change). */
+export function StepForm(props: { flowId: string; values: StepFormValues; errors?: FieldError[]; choices: StepChoices; editingKey?: string; csrfToken: string }) {
+  const v = props.values;
+  const action = props.editingKey ? `/flows/${props.flowId}/steps/${encodeURIComponent(props.editingKey)}` : `/flows/${props.flowId}/steps`;
+  const transitionErrors = props.errors?.filter((e) => e.path === "transitions" || e.path.startsWith("transitions.")) ?? [];
+  const textError = fieldError(props.errors, "text");
+  return (
+    <form id="step-form" class="card" method="post" action={action} hx-post={action} hx-target="#step-form" hx-swap="outerHTML">
+      <CsrfField token={props.csrfToken} />
+      <h3>{props.editingKey ? Html.escapeHtml(`Edit step "${props.editingKey}"`) : "Add a step"}</h3>
+      <div class="form-grid">
+        <Field label="Key" name="key" value={v.key} errors={props.errors} required maxlength={FLOW_LIMITS.stepKey} placeholder="ask_name" hint="lowercase letters, digits, _ and -" />
+        <SelectField label="Type" name="type" value={v.type ?? "send_text"} errors={props.errors} options={FLOW_STEP_TYPES.map((t) => ({ value: t, label: STEP_TYPE_LABELS[t] }))} />
+        <Field label="Order (the lowest runs first)" name="order" type="number" value={v.order ?? "0"} errors={props.errors} />
+      </div>
+      <SelectField
+        label="Template (instead of a text)"
+        name="templateKey"
+        value={v.templateKey}
+        errors={props.errors}
+        options={[{ value: "", label: "—" }, ...props.choices.templateKeys.map((k) => ({ value: k, label: k }))]}
+      />
+      <div class={textError ? "field has-error" : "field"}>
+        <label for="step-text">Text (may use {"{{variables}}"})</label>
+        <textarea id="step-text" name="text" rows="3" maxlength={FLOW_LIMITS.text} safe>
+          {v.text ?? ""}
+        </textarea>
+        {textError ? <small class="error" safe>{textError}</small> : ""}
+      </div>
+      <div class="form-grid">
+        <Field label="Variable name (ask and store)" name="variable" value={v.variable} errors={props.errors} maxlength={60} placeholder="customer_name" />
+        <SelectField
+          label="Workflow (hand to a workflow)"
+          name="workflowId"
+          value={v.workflowId}
+          errors={props.errors}
+          options={[{ value: "", label: "—" }, ...props.choices.workflows.map((w) => ({ value: w.id, label: w.name }))]}
+        />
+      </div>
+      <div class={transitionErrors.length ? "field has-error" : "field"}>
+        <label for="step-transitions">Transitions, one per line: answer=step_key (*=step_key for anything else)</label>
+        <textarea id="step-transitions" name="transitions" rows="3" placeholder={"1=sales\n2=support\n*=menu"} safe>
+          {v.transitions ?? ""}
+        </textarea>
+        <small class="hint">Without a matching line the run goes to the next step by order. Answers are matched ignoring case.</small>
+        {transitionErrors.map((e) => (
+          <small class="error" safe>
+            {e.message}
+          </small>
+        ))}
+      </div>
+      <label class="row">
+        <input type="checkbox" name="waitForInput" value="true" checked={v.waitForInput === "true"} /> Wait for the contact's answer after this step (always for ask/choices)
+      </label>
+      {fieldError(props.errors, "(body)") ? <p class="error" safe>{fieldError(props.errors, "(body)")}</p> : ""}
+      <div class="row form-actions">
+        <button type="submit">{props.editingKey ? "Save step" : "Add step"}</button>
+        {props.editingKey ? (
+          <a href={`/flows/${props.flowId}#steps-table`} class="button secondary">
+            Cancel
+          </a>
+        ) : (
+          ""
+        )}
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,187 @@
+import Html from "@kitajs/html";
+import type { AdminContext } from "@/auth/plugin";
+import type { FieldError } from "@/lib/errors";
+import type { Flash } from "@/lib/flash";
+import type { Flow, FlowStep } from "@/features/flows/flow.service";
+import type { TryRun } from "@/features/flows/flow.try";
+import { FLOW_LIMITS } from "@/features/flows/flow.schema";
+import { AdminLayout } from "../layouts/admin";
+import { Badge, CsrfField, EmptyState, Field, Time, fieldError } from "../components/ui";
+import { ProblemsPanel } from "./_problems";
+import { StepForm, StepsTable, type StepChoices, type StepFormValues } from "./_steps";
+import { TryPanel } from "./_try";
+
+export type SettingsValues = { name?: string; followUps?: string };
+
+const STATUS_TONE = { draft: "warn", published: "ok", archived: "muted" } as const;
+
+export function StatusBadge({ flow }: { flow: Pick<Flow, "status" | "version"> }) {
+  const label = flow.status === "published" ? "live" : flow.status;
+  return <Badge tone={STATUS_TONE[flow.status]}>{Html.escapeHtml(`v${flow.version} ${label}`)}</Badge>;
+}
+
+/** Name and follow-up stages ("seconds template_key" per line) of a draft. */
+export function SettingsForm(props: { flowId: string; values: SettingsValues; errors?: FieldError[]; csrfToken: string }) {
+  const action = `/flows/${props.flowId}/settings`;
+  const followUpErrors = props.errors?.filter((e) => e.path.startsWith("followUps")) ?? [];
+  return (
+    <form id="settings-form" class="card" method="post" action={action} hx-post={action} hx-target="#settings-form" hx-swap="outerHTML">
+      <CsrfField token={props.csrfToken} />
+      <Field label="Name" name="name" value={props.values.name} errors={props.errors} required maxlength={FLOW_LIMITS.name} />
+      <div class={followUpErrors.length ? "field has-error" : "field"}>
+        <label for="flow-followups">Follow-ups, one per line: delay_seconds template_key</label>
+        <textarea id="flow-followups" name="followUps" rows="3" placeholder={"3600 reminder_1\n86400 reminder_2"} safe>
+          {props.values.followUps ?? ""}
+        </textarea>
+        <small class="hint">When the contact stays silent after the flow spoke, the next stage is sent, up to the last.</small>
+        {followUpErrors.map((e) => (
+          <small class="error" safe>
+            {e.message}
+          </small>
+        ))}
+      </div>
+      {fieldError(props.errors, "(body)") ? <p class="error" safe>{fieldError(props.errors, "(body)")}</p> : ""}
+      <div class="row">
+        <button type="submit">Save settings</button>
+      </div>
+    </form>
+  );
+}
+
+function VersionHistory({ flow, versions }: { flow: Flow; versions: Flow[] }) {
+  return (
+    <section class="card" aria-labelledby="history-title">
+      <h2 id="history-title">Versions</h2>
+      <ul class="versions">
+        {versions.map((v) => (
+          <li class={v.id === flow.id ? "current" : undefined}>
+            {v.id === flow.id ? (
+              <strong>
+                <StatusBadge flow={v} /> (shown)
+              </strong>
+            ) : (
+              <a href={`/flows/${v.id}`}>
+                <StatusBadge flow={v} />
+              </a>
+            )}{" "}
+            <span class="muted small">
+              <Time at={v.updatedAt} />
+            </span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+export function FlowEditor(props: {
+  admin: AdminContext;
+  csrfToken: string;
+  flash?: Flash;
+  flow: Flow;
+  steps: FlowStep[];
+  problems: FieldError[];
+  versions: Flow[];
+  canManage: boolean;
+  choices: StepChoices;
+  workflowNames: Map<string, string>;
+  stepForm: { values: StepFormValues; errors?: FieldError[]; editingKey?: string };
+  settings: { values: SettingsValues; errors?: FieldError[] };
+  tryRun?: TryRun;
+  tryError?: string;
+  publishRefused?: boolean;
+}) {
+  const f = props.flow;
+  const isDraft = f.status === "draft";
+  const editable = isDraft && props.canManage;
+  const draft = props.versions.find((v) => v.status === "draft");
+  return (
+    <AdminLayout title={`${f.name} v${f.version}`} admin={props.admin} csrfToken={props.csrfToken} active="flows" flash={props.flash}>
+      <link rel="stylesheet" href="/static/flows.css" />
+      <p>
+        <a href="/flows">← Flows</a>
+      </p>
+      <div class="row flow-head">
+        <h1 safe>{f.name}</h1>
+        <StatusBadge flow={f} />
+        <span class="spacer" />
+        {editable ? (
+          <form method="post" action={`/flows/${f.id}/publish`} hx-post={`/flows/${f.id}/publish`} hx-target="#flow-problems" hx-swap="outerHTML">
+            <CsrfField token={props.csrfToken} />
+            <button type="submit">Publish</button>
+          </form>
+        ) : (
+          ""
+        )}
+        {!isDraft && props.canManage ? (
+          draft ? (
+            <a class="button" href={`/flows/${draft.id}`} safe>
+              {`Edit (open draft v${draft.version})`}
+            </a>
+          ) : (
+            <form method="post" action={`/flows/${f.id}/draft`} hx-post={`/flows/${f.id}/draft`} hx-target="body" hx-swap="none">
+              <CsrfField token={props.csrfToken} />
+              <button type="submit">Edit (new draft)</button>
+            </form>
+          )
+        ) : (
+          ""
+        )}
+      </div>
+      {isDraft ? (
+        <p class="muted small">This draft is not live: contacts get the published version. Publishing archives the current live version.</p>
+      ) : (
+        <p class="muted small">
+          {f.status === "published"
+            ? "This is the live version; it is read-only. Editing opens a new draft with a copy of its steps."
+            : "This version is archived and read-only. Editing opens a new draft with a copy of its steps."}
+        </p>
+      )}
+
+      <div class="flow-layout">
+        <div class="flow-main">
+          <h2>Steps</h2>
+          {props.steps.length === 0 ? (
+            <EmptyState>No steps yet. The first step by order is where a run starts.</EmptyState>
+          ) : (
+            <StepsTable flowId={f.id} steps={props.steps} problems={props.problems} editable={editable} workflowNames={props.workflowNames} csrfToken={props.csrfToken} />
+          )}
+          {editable ? (
+            <StepForm
+              flowId={f.id}
+              values={props.stepForm.values}
+              errors={props.stepForm.errors}
+              choices={props.choices}
+              editingKey={props.stepForm.editingKey}
+              csrfToken={props.csrfToken}
+            />
+          ) : (
+            ""
+          )}
+          {editable ? (
+            <>
+              <h2>Settings</h2>
+              <SettingsForm flowId={f.id} values={props.settings.values} errors={props.settings.errors} csrfToken={props.csrfToken} />
+            </>
+          ) : f.followUps.length ? (
+            <>
+              <h2>Follow-ups</h2>
+              <ul class="card">
+                {f.followUps.map((s) => (
+                  <li safe>{`after ${s.delaySeconds} s: template ${s.templateKey}`}</li>
+                ))}
+              </ul>
+            </>
+          ) : (
+            ""
+          )}
+        </div>
+        <aside class="flow-side">
+          <ProblemsPanel problems={props.problems} status={f.status} refused={props.publishRefused} />
+          <TryPanel flowId={f.id} version={f.version} run={props.tryRun} error={props.tryError} csrfToken={props.csrfToken} />
+          <VersionHistory flow={f} versions={props.versions} />
+        </aside>
+      </div>
+    </AdminLayout>
+  );
+}
