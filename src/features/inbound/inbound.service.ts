@@ -152,9 +152,11 @@ async function ingestMessage(instance: Instance, event: Extract<InboundEvent, { 
       },
       tx,
     );
-    await incrementUsage({ organizationId: instance.organizationId, instanceId: instance.id, metric: "messages_received" }, tx);
     const topic = inboxTopic(instance);
     if (topic) await publishLive(topic, { conversationId: conversation.id, messageId: message.id }, tx);
+    // Last before commit: every inbound message of the instance updates this one counter row, so its
+    // lock is held only for the commit instead of queueing the next messages behind the statements above.
+    await incrementUsage({ organizationId: instance.organizationId, instanceId: instance.id, metric: "messages_received" }, tx);
     return { message, conversation: updatedConversation ?? conversation, contact: updatedContact ?? contact };
   });
 
