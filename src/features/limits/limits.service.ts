@@ -1,4 +1,4 @@
-import { and, eq, gte, sql } from "drizzle-orm";
+import { and, eq, gte, isNull, sql } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { instances, messages, organizations, usageDaily } from "@/db/schema";
 import { AppError, notFound } from "@/lib/errors";
@@ -13,7 +13,8 @@ import { MINUTE_MS, rateLimiter, type RateLimitResult } from "./rate-limit";
 export const UNCLAIMED_LIMITS = {
   requestsPerMinute: 60,
   maxMessagesPerDay: 100,
-  maxInstances: 2,
+  /** Enforced by the instances feature (VISITOR_MAX_INSTANCES mirrors it). */
+  maxInstances: 1,
 } as const;
 
 type Override = number | null | undefined;
@@ -88,22 +89,67 @@ export function secondsUntilUtcMidnight(now = new Date()): number {
 
 export type DailyQuota = { limit: number; used: number; remaining: number; resetAt: number };
 
+type QuotaInstance = Pick<typeof instances.$inferSelect, "id" | "name" | "organizationId" | "maxMessagesPerDay">;
+
+/**
+ * Outbound messages of an instance that count against today's limit: those sent today (usage_daily
+ * `messages_sent`, incremented by the outbound worker when the provider accepts a message) plus those
+ * still waiting in the queue — otherwise a burst could queue far past the limit before any is sent.
+ * Unclaimed sandboxes are not metered in usage_daily, so theirs are counted on the messages table.
+ */
+async function messagesUsedToday(tx: DbOrTx, instance: QuotaInstance, now: Date): Promise<number> {
+  const day = now.toISOString().slice(0, 10);
+  if (!instance.organizationId) {
+    const [row] = await tx
+      .select({ n: sql<number>`count(*)::int` })
+      .from(messages)
+      .where(
+        and(
+          eq(messages.instanceId, instance.id),
+          eq(messages.direction, "outbound"),
+          sql`${messages.status} <> 'failed'`,
+          gte(messages.createdAt, new Date(`${day}T00:00:00.000Z`)),
+        ),
+      );
+    return row?.n ?? 0;
+  }
+  const [sent] = await tx
+    .select({ n: sql<number>`coalesce(sum(${usageDaily.count}), 0)::int` })
+    .from(usageDaily)
+    .where(
+      and(
+        eq(usageDaily.organizationId, instance.organizationId),
+        eq(usageDaily.instanceId, instance.id),
+        eq(usageDaily.day, day),
+        eq(usageDaily.metric, "messages_sent"),
+      ),
+    );
+  // Served by the partial index messages_outbox_due_idx (queued outbound only).
+  const [queued] = await tx
+    .select({ n: sql<number>`count(*)::int` })
+    .from(messages)
+    .where(and(eq(messages.status, "queued"), eq(messages.direction, "outbound"), eq(messages.instanceId, instance.id)));
+  return (sent?.n ?? 0) + (queued?.n ?? 0);
+}
+
 /**
  * Checks the instance's daily outbound-message quota before `count` more messages are queued, and
  * throws 429 `quota_exceeded` (Retry-After: until UTC midnight) when they would not fit.
+ * Effective limit = the key's override ?? the instance's override ?? the organization's plan
+ * (unclaimed instances: UNCLAIMED_LIMITS.maxMessagesPerDay).
  *
- * Call it inside the transaction that queues the message(s): it takes a per-instance advisory lock
- * held until commit, so concurrent senders on any process queue one after another and cannot both
- * take the last slot. The count is today's `messages_sent` in usage_daily, which the caller
- * increments in that same transaction (incrementUsage); unclaimed instances are not metered, so for
- * them today's outbound messages are counted directly.
+ * Call it inside the transaction that queues the message(s). It takes a per-instance advisory lock
+ * held until commit, so concurrent senders on any process go one after another and cannot both take
+ * the last slot (callers that already hold the instance row FOR UPDATE lose nothing by it).
+ * Pass the instance row when you have it (no extra read), or just its id.
  */
 export async function checkDailyMessageQuota(
   input: {
-    organizationId: string | null;
-    instanceId: string;
+    organizationId?: string | null;
+    instanceId?: string;
+    instance?: QuotaInstance;
     /** The calling key's override (VerifiedApiKey.maxMessagesPerDay), when sent through the API. */
-    apiKey?: { maxMessagesPerDay: number | null } | null;
+    apiKey?: { maxMessagesPerDay: number | null | undefined } | null;
     count?: number;
     now?: Date;
   },
@@ -111,51 +157,35 @@ export async function checkDailyMessageQuota(
 ): Promise<DailyQuota> {
   const count = input.count ?? 1;
   const now = input.now ?? new Date();
-  const day = now.toISOString().slice(0, 10);
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`livchat:quota:${input.instanceId}`}, 0))`);
-
-  const [row] = await tx
-    .select({ instanceLimit: instances.maxMessagesPerDay, organizationLimit: organizations.maxMessagesPerDay })
-    .from(instances)
-    .leftJoin(organizations, eq(organizations.id, instances.organizationId))
-    .where(
-      and(
-        eq(instances.id, input.instanceId),
-        input.organizationId ? eq(instances.organizationId, input.organizationId) : sql`${instances.organizationId} is null`,
-      ),
-    );
-  if (!row) throw notFound("Instance");
-  const limit = resolveLimit(input.apiKey?.maxMessagesPerDay, row.instanceLimit, row.organizationLimit, UNCLAIMED_LIMITS.maxMessagesPerDay);
-
-  let used: number;
-  if (input.organizationId) {
-    const [sum] = await tx
-      .select({ used: sql<string>`coalesce(sum(${usageDaily.count}), 0)` })
-      .from(usageDaily)
-      .where(
-        and(
-          eq(usageDaily.organizationId, input.organizationId),
-          eq(usageDaily.day, day),
-          eq(usageDaily.instanceId, input.instanceId),
-          eq(usageDaily.metric, "messages_sent"),
-        ),
-      );
-    used = Number(sum?.used ?? 0);
-  } else {
-    const since = new Date(`${day}T00:00:00.000Z`);
-    const [sum] = await tx
-      .select({ used: sql<string>`count(*)` })
-      .from(messages)
-      .where(and(eq(messages.instanceId, input.instanceId), eq(messages.direction, "outbound"), gte(messages.createdAt, since)));
-    used = Number(sum?.used ?? 0);
+  let instance = input.instance;
+  const instanceId = instance?.id ?? input.instanceId;
+  if (!instanceId) throw new Error("checkDailyMessageQuota needs an instance or an instanceId");
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`livchat:quota:${instanceId}`}, 0))`);
+  if (!instance) {
+    const organizationId = input.organizationId ?? null;
+    const [row] = await tx
+      .select({ id: instances.id, name: instances.name, organizationId: instances.organizationId, maxMessagesPerDay: instances.maxMessagesPerDay })
+      .from(instances)
+      .where(and(eq(instances.id, instanceId), organizationId ? eq(instances.organizationId, organizationId) : isNull(instances.organizationId)));
+    if (!row) throw notFound("Instance");
+    instance = row;
   }
-
+  let organizationLimit: number | null = null;
+  if (instance.organizationId && input.apiKey?.maxMessagesPerDay == null && instance.maxMessagesPerDay == null) {
+    const [org] = await tx.select({ max: organizations.maxMessagesPerDay }).from(organizations).where(eq(organizations.id, instance.organizationId));
+    organizationLimit = org?.max ?? 0;
+  }
+  const limit = resolveLimit(input.apiKey?.maxMessagesPerDay, instance.maxMessagesPerDay, organizationLimit, UNCLAIMED_LIMITS.maxMessagesPerDay);
+  const used = await messagesUsedToday(tx, instance, now);
   const retryAfter = secondsUntilUtcMidnight(now);
   const quota = { limit, used, remaining: Math.max(0, limit - used), resetAt: Math.ceil(now.getTime() / 1000) + retryAfter };
   if (used + count > limit) {
-    throw new AppError("quota_exceeded", `Daily message limit of ${limit} for this instance reached; it resets at 00:00 UTC`, undefined, {
-      "retry-after": String(retryAfter),
-    });
+    throw new AppError(
+      "quota_exceeded",
+      `Daily message limit of ${limit} reached for instance "${instance.name}"; it resets at 00:00 UTC`,
+      undefined,
+      { "retry-after": String(retryAfter) },
+    );
   }
   return quota;
 }

@@ -1,10 +1,10 @@
 import { and, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import { db, notify, type DbOrTx } from "@/db/client";
-import { contacts, conversations, instances, messages, organizations, templates, usageDaily } from "@/db/schema";
+import { contacts, conversations, instances, messages, templates } from "@/db/schema";
 import { ensureContactAndConversation } from "@/features/conversations/conversation.service";
 import { isUuid } from "@/features/instances/instance.cursor";
 import { inboxTopic, messagePreview } from "@/features/inbound/inbound.service";
-import { VISITOR_MAX_MESSAGES_PER_DAY } from "@/features/instances/instance.schema";
+import { checkDailyMessageQuota } from "@/features/limits/limits.service";
 import { callProvider, type InstanceScope } from "@/features/instances/instance.service";
 import { AppError, notFound, pgCode, validationFailed } from "@/lib/errors";
 import { publishLive } from "@/lib/live";
@@ -145,76 +145,13 @@ async function lockSendingInstance(tx: DbOrTx, scope: InstanceScope, instanceId:
   return row!;
 }
 
-// ——— Daily quota ———
+// ——— Daily quota: one implementation, shared with every sender, in limits.service ———
 
-/** Seconds until the next UTC midnight, when daily counters start again (at least 1). */
-export function secondsUntilUtcMidnight(now = new Date()): number {
-  const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
-  return Math.max(1, Math.ceil((midnight - now.getTime()) / 1000));
-}
-
-/**
- * Outbound messages of the instance that count against today's limit: those sent today (usage_daily)
- * plus those still waiting in the queue — otherwise a burst could queue far past the limit. Visitors'
- * sandboxes are not metered in usage_daily, so theirs are counted on the messages table directly.
- */
-async function messagesUsedToday(tx: DbOrTx, instance: Instance, now: Date): Promise<number> {
-  const day = now.toISOString().slice(0, 10);
-  if (!instance.organizationId) {
-    const [row] = await tx
-      .select({ n: sql<number>`count(*)::int` })
-      .from(messages)
-      .where(
-        and(
-          eq(messages.instanceId, instance.id),
-          eq(messages.direction, "outbound"),
-          sql`${messages.status} <> 'failed'`,
-          sql`${messages.createdAt} >= ${`${day}T00:00:00Z`}::timestamptz`,
-        ),
-      );
-    return row?.n ?? 0;
-  }
-  const [sent] = await tx
-    .select({ n: sql<number>`coalesce(sum(${usageDaily.count}), 0)::int` })
-    .from(usageDaily)
-    .where(
-      and(
-        eq(usageDaily.organizationId, instance.organizationId),
-        eq(usageDaily.instanceId, instance.id),
-        eq(usageDaily.day, day),
-        eq(usageDaily.metric, "messages_sent"),
-      ),
-    );
-  const [queued] = await tx
-    .select({ n: sql<number>`count(*)::int` })
-    .from(messages)
-    .where(and(eq(messages.instanceId, instance.id), eq(messages.status, "queued"), eq(messages.direction, "outbound")));
-  return (sent?.n ?? 0) + (queued?.n ?? 0);
-}
+export { secondsUntilUtcMidnight } from "@/features/limits/limits.service";
 
 /** Effective limit = key override ?? instance override ?? organization plan (SPEC §6). */
 async function assertDailyQuota(tx: DbOrTx, instance: Instance, keyLimit: number | null | undefined, now: Date) {
-  let limit = keyLimit ?? instance.maxMessagesPerDay ?? null;
-  if (limit === null) {
-    if (instance.organizationId) {
-      const [org] = await tx
-        .select({ max: organizations.maxMessagesPerDay })
-        .from(organizations)
-        .where(eq(organizations.id, instance.organizationId));
-      limit = org?.max ?? 0;
-    } else {
-      limit = VISITOR_MAX_MESSAGES_PER_DAY;
-    }
-  }
-  const used = await messagesUsedToday(tx, instance, now);
-  if (used >= limit) {
-    throw new AppError(
-      "quota_exceeded",
-      `Daily message limit of ${limit} reached for instance "${instance.name}"; it resets at 00:00 UTC`,
-      undefined,
-      { "Retry-After": String(secondsUntilUtcMidnight(now)) },
-    );
-  }
+  await checkDailyMessageQuota({ instance, apiKey: { maxMessagesPerDay: keyLimit }, now }, tx);
 }
 
 // ——— Building the stored message ———
