@@ -103,3 +103,37 @@ describe("workflow pages", () => {
     expect(html).toContain("<h1>&lt;img src=x onerror=alert(1)&gt;</h1>");
   });
 });
+
+describe("binding a number to a workflow", () => {
+  test("bind from the workflow page → the number's conversations are answered; unbind stops it", async () => {
+    const { processDueReplies } = await import("@/features/automation/automation.service");
+    const { connectedInstance, contactWrites, botTexts } = await import("../automation/helpers");
+    openai.state.mode = "ok";
+    openai.state.reply = () => "Bound reply";
+    const { client, organization } = await setupOrg(app);
+    const instance = await connectedInstance(organization.id);
+    const created = await client.postForm("/workflows", form({ "config.debounceSeconds": "0" }), { htmx: true });
+    const location = created.headers.get("hx-redirect")!;
+    expect(await (await client.get(location)).text()).toContain("No number is bound yet");
+
+    const other = await setupOrg(app);
+    const foreign = await connectedInstance(other.organization.id);
+    expect((await client.postForm(`${location}/bindings`, { instanceId: foreign.id })).status).toBe(404);
+    expect((await other.client.postForm(`${location}/bindings`, { instanceId: instance.id })).status).toBe(404);
+
+    expect((await client.postForm(`${location}/bindings`, { instanceId: instance.id })).status).toBe(303);
+    const page = await (await client.get(location)).text();
+    expect(page).toContain(instance.name);
+
+    await contactWrites(instance, "+5511999990200", "hello");
+    await processDueReplies(new Date(Date.now() + 2_000));
+    expect(await botTexts(instance.id)).toEqual(["Bound reply"]);
+
+    const triggerId = page.match(/bindings\/([0-9a-f-]{36})\/delete/)![1]!;
+    expect((await client.postForm(`${location}/bindings/${triggerId}/delete`, {})).status).toBe(303);
+    await contactWrites(instance, "+5511999990201", "anyone?");
+    await contactWrites(instance, "+5511999990200", "still there?"); // a conversation bound before
+    await processDueReplies(new Date(Date.now() + 2_000));
+    expect(await botTexts(instance.id)).toEqual(["Bound reply"]);
+  });
+});

@@ -18,6 +18,8 @@ export function WorkflowShow(props: {
   flows: { id: string; name: string; version: number }[];
   values: WorkflowFormValues;
   errors?: FieldError[];
+  bindings: { triggerId: string; instances: { id: string; name: string }[]; everyInstance: boolean; active: boolean }[];
+  instances: { id: string; name: string }[];
 }) {
   const w = props.workflow;
   const editable = props.canManage && !w.system;
@@ -50,6 +52,54 @@ export function WorkflowShow(props: {
           <p class="muted small">Replies stream in as the model writes them. Each page visit starts a new test thread.</p>
           <script src="/static/chat.js" defer></script>
         </section>
+      )}
+
+      {w.isActive ? (
+        <section class="card" id="bindings">
+          <h2>Numbers answered by this workflow</h2>
+          {props.bindings.length === 0 ? (
+            <p class="muted">No number is bound yet: contacts reach this workflow only through triggers or flows.</p>
+          ) : (
+            <ul>
+              {props.bindings.map((b) => (
+                <li class="row">
+                  <span safe>{b.everyInstance ? "Every instance" : b.instances.map((i) => i.name).join(", ")}</span>
+                  {props.canManage ? (
+                    <form method="post" action={`/workflows/${w.id}/bindings/${b.triggerId}/delete`}>
+                      <input type="hidden" name="_csrf" value={props.csrfToken} />
+                      <button type="submit" class="link">
+                        Unbind
+                      </button>
+                    </form>
+                  ) : (
+                    ""
+                  )}
+                </li>
+              ))}
+            </ul>
+          )}
+          {props.canManage && props.instances.length > 0 ? (
+            <form method="post" action={`/workflows/${w.id}/bindings`} class="row">
+              <input type="hidden" name="_csrf" value={props.csrfToken} />
+              <label for="bind-instance">Answer every conversation of</label>
+              <select id="bind-instance" name="instanceId">
+                {props.instances.map((i) => (
+                  <option value={i.id} safe>
+                    {i.name}
+                  </option>
+                ))}
+              </select>
+              <button type="submit" class="secondary">
+                Bind number
+              </button>
+            </form>
+          ) : (
+            ""
+          )}
+          <p class="muted small">A binding is a catch-all trigger of the lowest priority: keyword triggers and flows still win.</p>
+        </section>
+      ) : (
+        ""
       )}
 
       <h2>Threads</h2>

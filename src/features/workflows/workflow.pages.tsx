@@ -15,6 +15,8 @@ import { WorkflowShow } from "@views/workflows/show";
 import { WorkflowForm, type WorkflowFormValues } from "@views/workflows/_form";
 import { ThreadRow } from "@views/workflows/_thread-row";
 import { createWorkflowSchema } from "./workflow.schema";
+import { bindInstanceToWorkflow, listWorkflowBindings, unbindWorkflow } from "./workflow-binding.service";
+import { listAllInstances } from "@/features/instances/instance.service";
 import { createThread, listThreads, sendThreadMessage, setThreadStatus, toPublicThread, toPublicThreadMessage, getThread } from "./thread.service";
 import {
   createWorkflow,
@@ -208,6 +210,8 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
         canManage: can.manageAutomation(admin.role),
         flows: await flowOptions(admin.organization.id),
         values: valuesOf(w),
+        bindings: w.system ? [] : await listWorkflowBindings(admin.organization.id, w.id),
+        instances: (await listAllInstances({ tenant: { organizationId: admin.organization.id } })).map((i) => ({ id: i.id, name: i.name })),
       });
     },
     { member: "agent", params: idParams },
@@ -255,6 +259,26 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
       return chatStream(request, admin, workflow, body.text, body.threadId ?? undefined);
     },
     { member: "agent", params: idParams, body: z.object({ text: z.string().trim().min(1).max(10_000), threadId: z.string().uuid().nullish(), _csrf: z.string().optional() }) },
+  )
+  .post(
+    "/workflows/:id/bindings",
+    async ({ admin, params, body, request, cookie }) => {
+      requireManage(admin);
+      await bindInstanceToWorkflow(admin.organization.id, params.id, body.instanceId);
+      setFlash(cookie, "success", "The number is now answered by this workflow");
+      return hxRedirect(request, `/workflows/${params.id}`);
+    },
+    { member: "agent", params: idParams, body: z.object({ instanceId: z.string().uuid(), _csrf: z.string().optional() }) },
+  )
+  .post(
+    "/workflows/:id/bindings/:triggerId/delete",
+    async ({ admin, params, request, cookie }) => {
+      requireManage(admin);
+      await unbindWorkflow(admin.organization.id, params.id, params.triggerId);
+      setFlash(cookie, "success", "Binding removed");
+      return hxRedirect(request, `/workflows/${params.id}`);
+    },
+    { member: "agent", params: z.object({ id: z.string().uuid(), triggerId: z.string().uuid() }) },
   )
   .post(
     "/threads/:id/:action",

@@ -1,0 +1,68 @@
+import { and, eq, inArray } from "drizzle-orm";
+import { db } from "@/db/client";
+import { conversations, instances, threads, triggers } from "@/db/schema";
+import { getInstance } from "@/features/instances/instance.service";
+import { createTrigger, deleteTrigger } from "@/features/triggers/trigger.service";
+import { triggerSchema } from "@/features/triggers/trigger.schema";
+import { notFound } from "@/lib/errors";
+import { getWorkflow } from "./workflow.service";
+
+/** Below every ordinary trigger: keywords and flows still win, the workflow answers the rest. */
+const BINDING_PRIORITY = -1000;
+
+/**
+ * "This number is answered by this workflow" is a catch-all trigger (match any → hand to workflow)
+ * scoped to the instance, so bindings follow the same priority rules as every other trigger.
+ */
+export async function listWorkflowBindings(organizationId: string, workflowId: string) {
+  const rows = await db
+    .select({ trigger: triggers })
+    .from(triggers)
+    .where(and(eq(triggers.organizationId, organizationId), eq(triggers.action, "hand_to_workflow"), eq(triggers.workflowId, workflowId), eq(triggers.match, "any")))
+    .orderBy(triggers.createdAt);
+  const all = await db.select({ id: instances.id, name: instances.name }).from(instances).where(eq(instances.organizationId, organizationId));
+  const names = new Map(all.map((i) => [i.id, i.name]));
+  return rows.map(({ trigger }) => ({
+    triggerId: trigger.id,
+    instances: (trigger.instanceIds ?? []).map((id) => ({ id, name: names.get(id) ?? id })),
+    everyInstance: trigger.instanceIds === null,
+    active: trigger.active,
+  }));
+}
+
+export async function bindInstanceToWorkflow(organizationId: string, workflowId: string, instanceId: string) {
+  const workflow = await getWorkflow(organizationId, workflowId);
+  const instance = await getInstance({ tenant: { organizationId } }, instanceId);
+  return createTrigger(
+    organizationId,
+    triggerSchema.parse({
+      name: `${instance.name} → ${workflow.name}`.slice(0, 120),
+      match: "any",
+      priority: BINDING_PRIORITY,
+      instanceIds: [instance.id],
+      action: "hand_to_workflow",
+      workflowId: workflow.id,
+    }),
+  );
+}
+
+/** Removes a binding; the number's conversations that it handed to the workflow stop being answered. */
+export async function unbindWorkflow(organizationId: string, workflowId: string, triggerId: string) {
+  const binding = (await listWorkflowBindings(organizationId, workflowId)).find((b) => b.triggerId === triggerId);
+  if (!binding) throw notFound("Binding");
+  await db.transaction(async (tx) => {
+    await deleteTrigger(organizationId, triggerId, tx);
+    const scope = and(
+      eq(conversations.organizationId, organizationId),
+      eq(conversations.workflowId, workflowId),
+      binding.everyInstance ? undefined : inArray(conversations.instanceId, binding.instances.map((i) => i.id)),
+    );
+    const released = await tx.update(conversations).set({ workflowId: null }).where(scope).returning({ id: conversations.id });
+    if (released.length) {
+      await tx
+        .update(threads)
+        .set({ status: "archived", replyDueAt: null, nextFollowUpAt: null })
+        .where(and(eq(threads.workflowId, workflowId), inArray(threads.conversationId, released.map((c) => c.id))));
+    }
+  });
+}
