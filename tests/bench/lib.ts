@@ -117,6 +117,8 @@ export async function openLoop(opts: {
   count: number;
   request: (i: number) => { url: string; init?: RequestInit };
   onSent?: (i: number, at: number) => void;
+  /** Called once per request with whether it was answered 2xx. */
+  onResult?: (i: number, ok: boolean) => void;
 }): Promise<LoopResult> {
   const result: LoopResult = { sent: 0, ok: 0, failed: 0, statuses: {}, elapsedMs: 0, latencies: [] };
   const pending: Promise<void>[] = [];
@@ -138,9 +140,11 @@ export async function openLoop(opts: {
             if (res.ok) result.ok++;
             else result.failed++;
             result.latencies.push(performance.now() - t0);
+            opts.onResult?.(n, res.ok);
           })
           .catch(() => {
             result.failed++;
+            opts.onResult?.(n, false);
           }),
       );
     }

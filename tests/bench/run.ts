@@ -7,6 +7,9 @@
  *   --quick   smoke mode (< 60 s; small seeds, short runs) used by tests/bench/bench-smoke.test.ts
  *   --strict  exit 1 when a target is missed (default: exit 0 once the table is written)
  *   --out=…   where to write the JSON (default data/bench/latest.json)
+ *   --only=a,b  run only the scenarios whose label starts with one of these words (for profiling)
+ *   --profile   print what Postgres sessions of the bench database wait on during each scenario
+ *   --cpu-prof  write a CPU profile (markdown) of the main app process to data/bench/profiles/
  */
 import { createHmac, randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -22,11 +25,15 @@ const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
 const strict = argv.includes("--strict");
 const ROOT = resolve(import.meta.dir, "../..");
+const only = argv.find((a) => a.startsWith("--only="))?.slice(7).split(",").filter(Boolean);
+const profile = argv.includes("--profile");
 const OUT = resolve(ROOT, argv.find((a) => a.startsWith("--out="))?.slice(6) ?? "data/bench/latest.json");
 
 const S = quick
-  ? { wrkSeconds: 2, wrkConnections: 50, verifyWarm: 20_000, verifyCold: 100, revocations: 3, pgbenchSeconds: 3, ingestSeconds: 3, ingestConcurrency: 16, drainMs: 20_000, e2eSeconds: 3, echoSeconds: 1, seedMessages: 20_000, seedDeliveries: 20_000, pageRequests: 30, deadlineMs: 55_000 }
-  : { wrkSeconds: 10, wrkConnections: 50, verifyWarm: 200_000, verifyCold: 500, revocations: 10, pgbenchSeconds: 10, ingestSeconds: 15, ingestConcurrency: 16, drainMs: 180_000, e2eSeconds: 20, echoSeconds: 3, seedMessages: 1_000_000, seedDeliveries: 1_000_000, pageRequests: 200, deadlineMs: 40 * 60_000 };
+  ? { wrkSeconds: 1, wrkRounds: 2, wrkConnections: 50, verifyWarm: 20_000, verifyCold: 100, revocations: 3, pgbenchSeconds: 3, ingestSeconds: 3, ingestConcurrency: 16, drainMs: 20_000, e2eSeconds: 2, e2eWaitMs: 10_000, echoSeconds: 1, seedMessages: 20_000, seedDeliveries: 20_000, pageRequests: 30, deadlineMs: 55_000 }
+  : { wrkSeconds: 5, wrkRounds: 3, wrkConnections: 50, verifyWarm: 200_000, verifyCold: 500, revocations: 10, pgbenchSeconds: 10, ingestSeconds: 15, ingestConcurrency: 16, drainMs: 180_000, e2eSeconds: 20, e2eWaitMs: 120_000, echoSeconds: 3, seedMessages: 1_000_000, seedDeliveries: 1_000_000, pageRequests: 200, deadlineMs: 40 * 60_000 };
+const concurrencyArg = Number(argv.find((a) => a.startsWith("--ingest-concurrency="))?.slice(21));
+if (concurrencyArg > 0) S.ingestConcurrency = concurrencyArg;
 const E2E_RATE = 500;
 const CONTACT_POOL = 1000;
 const WUZAPI_USER = "bench-wuzapi";
@@ -71,16 +78,48 @@ function failRows(ids: BenchRowId[], err: unknown) {
     rows.set(id, { scenario: id, figure: null, baseline: null, ratio: null, target: "", pass: false, unit: "", baselineLabel: "", error: message.slice(0, 300) });
   }
 }
+let waitSampler: ((label: string) => () => Promise<string>) | undefined;
 async function scenario(ids: BenchRowId[], label: string, budgetMs: number, fn: () => Promise<void>) {
+  if (only && !only.some((o) => label.startsWith(o))) return failRows(ids, new Error("not measured (--only)"));
   if (performance.now() - started > S.deadlineMs) return failRows(ids, new Error("skipped: the bench's time budget is spent"));
   const t0 = performance.now();
   process.stderr.write(`bench: ${label}…`);
+  const stopSampling = profile ? waitSampler?.(label) : undefined;
   try {
     await withTimeout(label, budgetMs, fn);
   } catch (err) {
     failRows(ids, err);
   }
   process.stderr.write(` ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  if (stopSampling) process.stderr.write(`${await stopSampling()}\n`);
+}
+
+/** Samples pg_stat_activity of the bench database every 20 ms: what its sessions wait on, and the busiest statements. */
+function makeWaitSampler(sqlc: postgres.Sql) {
+  return (label: string) => {
+    const waits = new Map<string, number>();
+    const queries = new Map<string, number>();
+    let samples = 0;
+    let running = true;
+    const loop = (async () => {
+      while (running) {
+        const rows = await sqlc`select coalesce(wait_event_type || ':' || wait_event, 'CPU') as w, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) as q
+          from pg_stat_activity where datname = current_database() and state = 'active' and pid <> pg_backend_pid()`;
+        samples++;
+        for (const r of rows) {
+          waits.set(r.w, (waits.get(r.w) ?? 0) + 1);
+          queries.set(r.q, (queries.get(r.q) ?? 0) + 1);
+        }
+        await Bun.sleep(20);
+      }
+    })();
+    return async () => {
+      running = false;
+      await loop;
+      const top = (m: Map<string, number>, n: number) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `    ${(v / samples).toFixed(2)}  ${k}`).join("\n");
+      return `  profile of ${label} (${samples} samples; average active sessions):\n  waits:\n${top(waits, 8)}\n  statements:\n${top(queries, 10)}`;
+    };
+  };
 }
 
 // ——— Processes ———
@@ -92,15 +131,21 @@ const tails = new Map<number, string>();
 async function collect(pid: number, stream: ReadableStream<Uint8Array> | null | undefined) {
   if (!stream) return;
   const decoder = new TextDecoder();
-  for await (const chunk of stream) tails.set(pid, ((tails.get(pid) ?? "") + decoder.decode(chunk)).slice(-4000));
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    tails.set(pid, ((tails.get(pid) ?? "") + decoder.decode(value)).slice(-4000));
+  }
 }
 
 function childEnv(extra: Record<string, string>): Record<string, string> {
   return { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", ...extra };
 }
 
-async function startApp(port: number) {
-  const child = Bun.spawn([process.execPath, "src/index.ts"], {
+async function startApp(port: number, cpuProfile = false) {
+  const flags = cpuProfile ? ["--cpu-prof-md", `--cpu-prof-dir=${resolve(ROOT, "data/bench/profiles")}`] : [];
+  const child = Bun.spawn([process.execPath, ...flags, "src/index.ts"], {
     cwd: ROOT,
     env: childEnv({
       PORT: String(port),
@@ -197,6 +242,8 @@ try {
   await admin.unsafe(`create database "${dbName}"`);
   const bench = postgres(DATABASE_URL, { max: 2, onnotice: () => {} });
   postgresVersion = ((await bench`show server_version`)[0] as { server_version: string }).server_version;
+  const sampler = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });
+  waitSampler = makeWaitSampler(sampler);
 
   const { migrateDatabase, db, listen, notify } = await import("../../src/db/client");
   await migrateDatabase();
@@ -220,7 +267,7 @@ try {
     .returning();
   const subscribers = await startHelper<{ control: number; hooks: number[] }>("subscriber.ts");
   const control = `http://127.0.0.1:${subscribers.info.control}`;
-  const hooks = [];
+  const hooks: Awaited<ReturnType<typeof createWebhook>>[] = [];
   for (const [i, port] of subscribers.info.hooks.entries()) {
     hooks.push(
       await createWebhook(org.id, { url: `http://127.0.0.1:${port}/hook`, name: `bench-${i + 1}`, eventTypes: ["message.received"] }, { actor: { type: "user", id: user.id } }),
@@ -229,11 +276,12 @@ try {
   await fetch(`${control}/secrets`, { method: "POST", body: JSON.stringify(hooks.map((h) => h.secret)) });
   const { token: sessionToken } = await createSession(user.id, { activeOrganizationId: org.id });
 
-  const [wrk, appA, appB, hello] = await Promise.all([
+  const [wrk, appA, appB, hello, elysiaHello] = await Promise.all([
     ensureWrk(),
-    startApp(freePort()),
+    startApp(freePort(), argv.includes("--cpu-prof")),
     startApp(freePort()),
     startHelper<{ port: number }>("hello.ts"),
+    startHelper<{ port: number }>("elysia-hello.ts"),
   ]);
   loadTool = wrk ? "wrk" : "bun-fetch";
 
@@ -252,7 +300,7 @@ try {
   }, 100);
 
   // 1. Authenticated /v1 route without database work vs bare Bun.serve.
-  await scenario(["api.auth_route_vs_bare_hello"], "authenticated route vs bare hello", 120_000, async () => {
+  await scenario(["api.auth_route_vs_bare_hello"], "authenticated route vs bare hello", 180_000, async () => {
     phase = "api throughput";
     // No /v1 route answers without the database, so this one stops right after authentication:
     // key verification (cache), scope check, rate limit, metering, then a 404 for a malformed id
@@ -261,19 +309,36 @@ try {
     const headers = { authorization: `Bearer ${apiSecret}` };
     const probe = await fetch(`${appA.base}${path}`, { headers });
     if (probe.status !== 404) throw new Error(`expected 404 from ${path}, got ${probe.status}: ${await probe.text()}`);
-    const bare = await measureThroughput(wrk, `http://127.0.0.1:${hello.info.port}/`, { seconds: S.wrkSeconds, connections: S.wrkConnections });
-    const auth = await measureThroughput(wrk, `${appA.base}${path}`, { seconds: S.wrkSeconds, connections: S.wrkConnections, headers });
+    // The machine is shared, so targets are measured in alternating rounds and each keeps its best
+    // round (the one least disturbed by other work). Elysia alone and the app's unauthenticated
+    // /health split the gap into framework cost, app-wide plugin cost and the auth path's own cost.
+    const targets = {
+      bare: { url: `http://127.0.0.1:${hello.info.port}/`, headers: undefined as Record<string, string> | undefined },
+      elysia: { url: `http://127.0.0.1:${elysiaHello.info.port}/`, headers: undefined },
+      health: { url: `${appA.base}/health`, headers: undefined },
+      auth: { url: `${appA.base}${path}`, headers },
+    };
+    const best: Record<keyof typeof targets, number> = { bare: 0, elysia: 0, health: 0, auth: 0 };
+    let tool = "";
+    for (let round = 0; round < S.wrkRounds; round++) {
+      for (const [name, t] of Object.entries(targets) as [keyof typeof targets, (typeof targets)["bare"]][]) {
+        const r = await measureThroughput(wrk, t.url, { seconds: S.wrkSeconds, connections: S.wrkConnections, headers: t.headers });
+        best[name] = Math.max(best[name], r.rps);
+        tool = r.tool;
+      }
+    }
     const after = await fetch(`${appA.base}${path}`, { headers });
     if (after.status !== 404) throw new Error(`the route answered ${after.status} after the run (rate limited?)`);
+    const share = (n: number) => `${Math.round(n).toLocaleString("en")} req/s (${round(n / best.bare, 2)})`;
     put({
       scenario: "api.auth_route_vs_bare_hello",
-      figure: auth.rps,
-      baseline: bare.rps,
+      figure: best.auth,
+      baseline: best.bare,
       unit: "req/s",
       baselineLabel: "bare Bun.serve hello req/s",
       target: "ratio ≥ 0.60",
-      pass: bare.rps > 0 && auth.rps / bare.rps >= 0.6,
-      detail: `GET ${path} (404 after key verify + rate limit + metering), ${auth.tool} ${S.wrkConnections} connections × ${S.wrkSeconds} s`,
+      pass: best.bare > 0 && best.auth / best.bare >= 0.6,
+      detail: `GET ${path} (404 after key verify + rate limit + metering); Elysia-only hello ${share(best.elysia)}; app GET /health ${share(best.health)}; ${tool}, ${S.wrkConnections} connections, best of ${S.wrkRounds} × ${S.wrkSeconds} s rounds`,
     });
   });
 
@@ -366,18 +431,7 @@ try {
   await scenario(["inbound.ingest_rate"], "inbound ingestion rate", 300_000, async () => {
     phase = "inbound ingestion";
     await bench.unsafe(`create table pgbench_single (id bigserial primary key, v integer not null, at timestamptz not null default now())`);
-    const script = resolve(ROOT, `data/bench/.pgbench-${process.pid}.sql`);
-    mkdirSync(dirname(script), { recursive: true });
-    writeFileSync(script, "\\set v random(1, 1000000)\nINSERT INTO pgbench_single (v) VALUES (:v);\n");
-    const pgbench = Bun.spawn(
-      ["pgbench", "-n", "-M", "prepared", "-f", script, "-c", String(S.ingestConcurrency), "-j", "1", "-T", String(S.pgbenchSeconds), "-h", dbUrl.hostname, "-p", dbUrl.port || "5432", "-U", decodeURIComponent(dbUrl.username || "postgres"), dbName],
-      { stdout: "pipe", stderr: "pipe", env: childEnv(dbUrl.password ? { PGPASSWORD: decodeURIComponent(dbUrl.password) } : {}) },
-    );
-    const [pgOut, pgErr] = await Promise.all([new Response(pgbench.stdout).text(), new Response(pgbench.stderr).text()]);
-    await pgbench.exited;
-    await Bun.file(script).delete().catch(() => {});
-    const tps = Number(/tps = ([\d.]+)/.exec(pgOut)?.[1]);
-    if (!Number.isFinite(tps)) throw new Error(`pgbench failed: ${(pgErr || pgOut).slice(0, 300)}`);
+    const tps = await runPgbench("\\set v random(1, 1000000)\nINSERT INTO pgbench_single (v) VALUES (:v);\n", {});
 
     let stored = 0;
     const result = await closedLoop({
@@ -402,6 +456,13 @@ try {
     }
     const drainS = (performance.now() - drainStart) / 1000;
     drainNote = `ingestion left ${backlog} deliveries due; ${left} still due after ${drainS.toFixed(1)} s`;
+    // The ceiling: the inbound transaction's own SQL replayed by pgbench at the same concurrency, with
+    // no HTTP, no JavaScript and no delivery work at all. Ingestion cannot beat this on this machine.
+    await bench`create table bench_convs as select (row_number() over ())::int as n, v.id as conv_id, v.contact_id, c.phone
+      from conversations v join contacts c on c.id = v.contact_id where v.instance_id = ${instance!.id}`;
+    const [{ convs }] = (await bench`select count(*)::int as convs from bench_convs`) as unknown as [{ convs: number }];
+    await bench.unsafe("alter table bench_convs add primary key (n)");
+    const replayTps = convs > 0 ? await runPgbench(inboundReplay(), { org: org.id, inst: instance!.id, convs: String(convs) }) : Number.NaN;
     put({
       scenario: "inbound.ingest_rate",
       figure: rate,
@@ -410,31 +471,42 @@ try {
       baselineLabel: `pgbench single-row INSERT tps (${S.ingestConcurrency} clients)`,
       target: "≥ 2000 events/s",
       limit: 2000,
-      detail: `${stored} stored of ${result.sent} sent (${result.failed} failed, statuses ${JSON.stringify(result.statuses)}), ${S.ingestConcurrency} concurrent, p99 ${round(percentile(result.latencies, 0.99), 1)} ms; ${row!.n} deliveries queued; ${drainNote}`,
+      detail: `ceiling: pgbench replay of one inbound transaction's SQL (no app, no deliveries) ${Math.round(replayTps)} tps; ${stored} stored of ${result.sent} sent (${result.failed} failed, statuses ${JSON.stringify(result.statuses)}), ${S.ingestConcurrency} concurrent, p99 ${round(percentile(result.latencies, 0.99), 1)} ms; ${row!.n} deliveries queued; ${drainNote}`,
     });
   });
 
   // 5. Inbound → subscriber latency at a fixed 500 events/s, loss and duplicates.
   await scenario(["inbound.e2e_p50", "inbound.e2e_p99", "inbound.e2e_lost", "inbound.e2e_duplicated"], "inbound → subscriber latency", 300_000, async () => {
     phase = "inbound e2e";
-    const left = await pendingDeliveries(bench);
-    if (left > 0) throw new Error(`${left} deliveries from the ingestion run are still due (${drainNote}); latency would measure the backlog`);
+    // A backlog left by the ingestion run would be measured as latency: give it more time, and say so.
+    const backlogStart = performance.now();
+    let left = await pendingDeliveries(bench);
+    while (left > 0 && performance.now() - backlogStart < S.drainMs) {
+      await Bun.sleep(250);
+      left = await pendingDeliveries(bench);
+    }
+    const backlogNote = left > 0 ? `; started with ${left} deliveries of the ingestion run still due` : "";
     // Baseline: the same open loop straight to a subscriber (HTTP on this machine, no LivChat).
     const echo = await openLoop({ rate: E2E_RATE, count: E2E_RATE * S.echoSeconds, request: () => ({ url: `${control}/echo`, init: { method: "POST", body: "{}" } }) });
     await fetch(`${control}/reset`, { method: "POST" });
     const count = E2E_RATE * S.e2eSeconds;
     const sentAt = new Float64Array(count);
+    const accepted = new Uint8Array(count);
     const load = await openLoop({
       rate: E2E_RATE,
       count,
       request: (i) => wuzapiRequest(appA.base, `BENCH-E-${i}`, i, `bench e2e ${i}`),
       onSent: (i, at) => (sentAt[i] = at),
+      onResult: (i, ok) => (accepted[i] = ok ? 1 : 0),
     });
-    const expected = count * 3;
+    // Loss counts events LivChat accepted (2xx to the provider) whose delivery never arrived; a
+    // request that timed out or failed is the provider's to retry and is reported separately.
+    const acceptedN = accepted.reduce((n, v) => n + v, 0);
+    const expected = acceptedN * 3;
     const waitStart = performance.now();
     type Stat = { received: number; invalid: number; duplicates: number; unique: number; e2e?: [number, number][] };
     let stats: Stat[] = [];
-    while (performance.now() - waitStart < 15_000) {
+    while (performance.now() - waitStart < S.e2eWaitMs) {
       stats = (await (await fetch(`${control}/stats`)).json()) as Stat[];
       if (stats.reduce((n, s) => n + s.unique, 0) >= expected) break;
       await Bun.sleep(200);
@@ -453,15 +525,16 @@ try {
         else latencies.push(at - sentAt[seq]!);
         seen[seq] = 1;
       }
-      lost += count - seen.reduce((n, v) => n + v, 0);
+      for (let i = 0; i < count; i++) if (accepted[i] && !seen[i]) lost++;
       duplicated += s.duplicates;
       invalid += s.invalid;
     }
-    const common = `${count} events at ${E2E_RATE}/s × 3 endpoints; inbound HTTP ${load.ok}/${load.sent} ok (p99 ${round(percentile(load.latencies, 0.99), 1)} ms)${invalid ? `; ${invalid} bad signatures` : ""}`;
+    const common = `${count} events at ${E2E_RATE}/s × 3 endpoints; inbound HTTP ${load.ok}/${load.sent} accepted (p99 ${round(percentile(load.latencies, 0.99), 1)} ms, ${load.sent - load.ok} failed or timed out after 10 s)${invalid ? `; ${invalid} bad signatures` : ""}${backlogNote}`;
     put({ scenario: "inbound.e2e_p50", figure: percentile(latencies, 0.5), baseline: percentile(echo.latencies, 0.5), unit: "ms", baselineLabel: "direct HTTP to a subscriber p50 ms", target: "< 20 ms", limit: 20, lowerIsBetter: true, detail: common });
     put({ scenario: "inbound.e2e_p99", figure: percentile(latencies, 0.99), baseline: percentile(echo.latencies, 0.99), unit: "ms", baselineLabel: "direct HTTP to a subscriber p99 ms", target: "< 100 ms", limit: 100, lowerIsBetter: true, detail: `max ${round(Math.max(...latencies), 1)} ms` });
-    put({ scenario: "inbound.e2e_lost", figure: lost, baseline: expected, unit: "deliveries", baselineLabel: "deliveries expected", target: "0", pass: lost === 0 });
-    put({ scenario: "inbound.e2e_duplicated", figure: duplicated, baseline: expected, unit: "deliveries", baselineLabel: "deliveries expected", target: "0", pass: duplicated === 0 });
+    const waited = `waited ${((performance.now() - waitStart) / 1000).toFixed(1)} s after the last send`;
+    put({ scenario: "inbound.e2e_lost", figure: lost, baseline: expected, unit: "deliveries", baselineLabel: "deliveries expected (accepted events × 3)", target: "0", pass: lost === 0 && acceptedN > 0, detail: `${acceptedN} of ${count} events accepted; ${waited}` });
+    put({ scenario: "inbound.e2e_duplicated", figure: duplicated, baseline: expected, unit: "deliveries", baselineLabel: "deliveries expected (accepted events × 3)", target: "0", pass: duplicated === 0 && acceptedN > 0 });
   });
 
   // 6. Admin pages with many messages and deliveries (1 M each in full mode), seeded in SQL.
@@ -514,6 +587,7 @@ try {
   });
   if (appA.child.exitCode !== null) failRows([...BENCH_ROWS], new Error(`app exited with ${appA.child.exitCode}: ${tails.get(appA.child.pid) ?? ""}`));
   await bench.end({ timeout: 2 });
+  await sampler.end({ timeout: 2 });
 } catch (err) {
   console.error("bench: harness failed:", err);
   failRows([...BENCH_ROWS], err);
@@ -553,6 +627,54 @@ function printTable(r: BenchReport) {
     console.log(`  ${row.scenario}: baseline = ${row.baselineLabel || "—"}${row.detail ? `; ${row.detail}` : ""}${row.error ? `; ERROR: ${row.error}` : ""}`);
   }
   console.log(`\nwritten to ${OUT}`);
+}
+
+/** Runs a custom pgbench script against the bench database (no -i: our own tables) and returns its tps. */
+async function runPgbench(script: string, defines: Record<string, string>): Promise<number> {
+  const file = resolve(ROOT, `data/bench/.pgbench-${process.pid}-${randomBytes(3).toString("hex")}.sql`);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, script);
+  const args = ["pgbench", "-n", "-M", "prepared", "-f", file, "-c", String(S.ingestConcurrency), "-j", "1", "-T", String(S.pgbenchSeconds)];
+  for (const [k, v] of Object.entries(defines)) args.push("-D", `${k}=${v}`);
+  args.push("-h", dbUrl.hostname, "-p", dbUrl.port || "5432", "-U", decodeURIComponent(dbUrl.username || "postgres"), dbName);
+  const proc = Bun.spawn(args, { stdout: "pipe", stderr: "pipe", env: childEnv(dbUrl.password ? { PGPASSWORD: decodeURIComponent(dbUrl.password) } : {}) });
+  const timer = setTimeout(() => proc.kill(), (S.pgbenchSeconds + 30) * 1000);
+  const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  await proc.exited;
+  clearTimeout(timer);
+  await Bun.file(file).delete().catch(() => {});
+  const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1]);
+  if (!Number.isFinite(tps)) throw new Error(`pgbench failed: ${(err || out).slice(0, 400)}`);
+  return tps;
+}
+
+/**
+ * The statements ingestInbound runs for one message from a known contact (inbound.service.ts and
+ * conversation.service.ts), in the same order: dedupe check, contact and conversation upserts, the
+ * message, conversation/contact/instance updates, the event with its 3 deliveries, 3 NOTIFYs, the usage
+ * counter. Event and deliveries share one statement and the deliveries are written as already sent
+ * (so the app's workers ignore them): both make the replay cheaper than the real path, never dearer.
+ */
+function inboundReplay(): string {
+  return `\\set k random(1, :convs)
+\\set n random(1, 2000000000)
+SELECT id FROM messages WHERE instance_id = :inst AND provider_message_id = :n LIMIT 1;
+BEGIN;
+INSERT INTO contacts (organization_id, phone) SELECT :org, phone FROM bench_convs WHERE n = :k ON CONFLICT DO NOTHING RETURNING id;
+SELECT * FROM contacts WHERE organization_id = :org AND phone = (SELECT phone FROM bench_convs WHERE n = :k) LIMIT 1;
+INSERT INTO conversations (organization_id, instance_id, contact_id, last_message_at) SELECT :org, :inst, contact_id, now() FROM bench_convs WHERE n = :k ON CONFLICT DO NOTHING RETURNING id;
+SELECT * FROM conversations WHERE instance_id = :inst AND contact_id = (SELECT contact_id FROM bench_convs WHERE n = :k) LIMIT 1;
+INSERT INTO messages (organization_id, instance_id, conversation_id, contact_id, direction, provider_message_id, type, body, status, sent_at, delivered_at) SELECT :org, :inst, conv_id, contact_id, 'inbound', :n, 'text', 'pgbench replay', 'delivered', now(), now() FROM bench_convs WHERE n = :k ON CONFLICT DO NOTHING RETURNING *;
+UPDATE conversations SET last_message_at = now(), last_message_preview = 'pgbench replay', unread_count = unread_count + 1, updated_at = now() WHERE id = (SELECT conv_id FROM bench_convs WHERE n = :k) RETURNING *;
+UPDATE contacts SET last_interaction_at = now(), updated_at = now() WHERE id = (SELECT contact_id FROM bench_convs WHERE n = :k) RETURNING *;
+UPDATE instances SET last_activity_at = now() WHERE id = :inst AND last_activity_at < now() - interval '15 seconds';
+WITH e AS (INSERT INTO events (organization_id, instance_id, type, data) VALUES (:org, :inst, 'message.received', '{"message":{"body":"pgbench replay"}}') RETURNING id) INSERT INTO webhook_deliveries (organization_id, webhook_id, event_id, event_type, status, next_attempt_at) SELECT :org, w.id, e.id, 'message.received', 'succeeded', null FROM webhooks w, e WHERE w.organization_id = :org AND w.active RETURNING id;
+SELECT pg_notify('livchat_deliveries_queued', '');
+SELECT pg_notify('livchat_live', 'pgbench replay');
+SELECT pg_notify('livchat_live', 'pgbench replay');
+INSERT INTO usage_daily (organization_id, instance_id, day, metric, count) VALUES (:org, :inst, current_date, 'messages_received', 1) ON CONFLICT (organization_id, instance_id, api_key_id, day, metric) DO UPDATE SET count = usage_daily.count + 1;
+COMMIT;
+`;
 }
 
 /**
