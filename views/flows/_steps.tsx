@@ -15,6 +15,9 @@ export const STEP_TYPE_LABELS: Record<(typeof FLOW_STEP_TYPES)[number], string> 
   end: "end the flow",
 };
 
+/** Typed text going into an attribute: the renderer only escapes quotes there, we escape all markup. */
+export const attr = (v: string | undefined) => (v === undefined ? undefined : Html.escapeHtml(v));
+
 export type StepFormValues = {
   key?: string;
   type?: string;
@@ -180,9 +183,9 @@ export function StepForm(props: { flowId: string; values: StepFormValues; errors
       <CsrfField token={props.csrfToken} />
       <h3>{props.editingKey ? Html.escapeHtml(`Edit step "${props.editingKey}"`) : "Add a step"}</h3>
       <div class="form-grid">
-        <Field label="Key" name="key" value={v.key} errors={props.errors} required maxlength={FLOW_LIMITS.stepKey} placeholder="ask_name" hint="lowercase letters, digits, _ and -" />
+        <Field label="Key" name="key" value={attr(v.key)} errors={props.errors} required maxlength={FLOW_LIMITS.stepKey} placeholder="ask_name" hint="lowercase letters, digits, _ and -" />
         <SelectField label="Type" name="type" value={v.type ?? "send_text"} errors={props.errors} options={FLOW_STEP_TYPES.map((t) => ({ value: t, label: STEP_TYPE_LABELS[t] }))} />
-        <Field label="Order (the lowest runs first)" name="order" type="number" value={v.order ?? "0"} errors={props.errors} />
+        <Field label="Order (the lowest runs first)" name="order" type="number" value={attr(v.order ?? "0")} errors={props.errors} />
       </div>
       <SelectField
         label="Template (instead of a text)"
@@ -199,7 +202,7 @@ export function StepForm(props: { flowId: string; values: StepFormValues; errors
         {textError ? <small class="error" safe>{textError}</small> : ""}
       </div>
       <div class="form-grid">
-        <Field label="Variable name (ask and store)" name="variable" value={v.variable} errors={props.errors} maxlength={60} placeholder="customer_name" />
+        <Field label="Variable name (ask and store)" name="variable" value={attr(v.variable)} errors={props.errors} maxlength={60} placeholder="customer_name" />
         <SelectField
           label="Workflow (hand to a workflow)"
           name="workflowId"

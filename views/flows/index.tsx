@@ -11,7 +11,7 @@ export function FlowCreateForm(props: { values: { name?: string }; errors?: Fiel
   return (
     <form id="flow-create-form" class="card" method="post" action="/flows" hx-post="/flows" hx-target="#flow-create-form" hx-swap="outerHTML">
       <CsrfField token={props.csrfToken} />
-      <Field label="Name" name="name" value={props.values.name} errors={props.errors} required maxlength={FLOW_LIMITS.name} placeholder="Main menu" />
+      <Field label="Name" name="name" value={props.values.name === undefined ? undefined : Html.escapeHtml(props.values.name)} errors={props.errors} required maxlength={FLOW_LIMITS.name} placeholder="Main menu" />
       <div class="row">
         <button type="submit">Create flow</button>
       </div>

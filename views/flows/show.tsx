@@ -8,7 +8,7 @@ import { FLOW_LIMITS } from "@/features/flows/flow.schema";
 import { AdminLayout } from "../layouts/admin";
 import { Badge, CsrfField, EmptyState, Field, Time, fieldError } from "../components/ui";
 import { ProblemsPanel } from "./_problems";
-import { StepForm, StepsTable, type StepChoices, type StepFormValues } from "./_steps";
+import { StepForm, StepsTable, attr, type StepChoices, type StepFormValues } from "./_steps";
 import { TryPanel } from "./_try";
 
 export type SettingsValues = { name?: string; followUps?: string };
@@ -27,7 +27,7 @@ export function SettingsForm(props: { flowId: string; values: SettingsValues; er
   return (
     <form id="settings-form" class="card" method="post" action={action} hx-post={action} hx-target="#settings-form" hx-swap="outerHTML">
       <CsrfField token={props.csrfToken} />
-      <Field label="Name" name="name" value={props.values.name} errors={props.errors} required maxlength={FLOW_LIMITS.name} />
+      <Field label="Name" name="name" value={attr(props.values.name)} errors={props.errors} required maxlength={FLOW_LIMITS.name} />
       <div class={followUpErrors.length ? "field has-error" : "field"}>
         <label for="flow-followups">Follow-ups, one per line: delay_seconds template_key</label>
         <textarea id="flow-followups" name="followUps" rows="3" placeholder={"3600 reminder_1\n86400 reminder_2"} safe>

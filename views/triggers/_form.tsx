@@ -1,6 +1,10 @@
+import Html from "@kitajs/html";
 import type { FieldError } from "@/lib/errors";
 import { TRIGGER_MATCHES } from "@/db/schema";
 import { CsrfField, Field, SelectField, fieldError } from "../components/ui";
+
+/** Typed text going into an attribute: the renderer only escapes quotes there, we escape all markup. */
+const attr = (v: string | undefined) => (v === undefined ? undefined : Html.escapeHtml(v));
 
 export type TriggerFormValues = {
   name?: string;
@@ -49,20 +53,20 @@ export function TriggerForm(props: { action: string; values: TriggerFormValues; 
   return (
     <form id="trigger-form" class="card" method="post" action={props.action} hx-post={props.action} hx-target="#trigger-form" hx-swap="outerHTML">
       <CsrfField token={props.csrfToken} />
-      <Field label="Name (optional)" name="name" value={v.name} errors={props.errors} maxlength={120} placeholder="Menu keyword" />
+      <Field label="Name (optional)" name="name" value={attr(v.name)} errors={props.errors} maxlength={120} placeholder="Menu keyword" />
       <div class="form-grid">
         <SelectField label="Match" name="match" value={v.match ?? "equals"} errors={props.errors} options={TRIGGER_MATCHES.map((m) => ({ value: m, label: MATCH_LABELS[m] }))} />
         <Field
           label="Pattern"
           name="pattern"
-          value={v.pattern}
+          value={attr(v.pattern)}
           errors={props.errors}
           maxlength={200}
           placeholder="menu"
           hint="Text for equals/contains, a regex, a number (empty = any number); ignored for any/first message. Case-insensitive."
         />
-        <Field label="Priority (higher runs first)" name="priority" type="number" value={v.priority ?? "0"} errors={props.errors} />
-        <Field label="Cooldown seconds (per contact)" name="cooldownSeconds" type="number" value={v.cooldownSeconds ?? "0"} errors={props.errors} />
+        <Field label="Priority (higher runs first)" name="priority" type="number" value={attr(v.priority ?? "0")} errors={props.errors} />
+        <Field label="Cooldown seconds (per contact)" name="cooldownSeconds" type="number" value={attr(v.cooldownSeconds ?? "0")} errors={props.errors} />
       </div>
       <fieldset class={instancesError ? "has-error" : undefined}>
         <legend>Instances (none checked = every instance)</legend>
