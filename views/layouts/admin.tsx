@@ -58,7 +58,10 @@ export function AdminLayout({ title, admin, csrfToken, active, flash, children }
             <button type="submit">Switch</button>
           </noscript>
         </form>
-        <a href="/organizations/new" class="muted small">
+        <label for="nav-open" class="nav-button">
+          Menu
+        </label>
+        <a href="/organizations/new" class="muted small new-org">
           + New organization
         </a>
         <span class="spacer" />
@@ -73,19 +76,18 @@ export function AdminLayout({ title, admin, csrfToken, active, flash, children }
         </form>
       </header>
       <div class="shell">
-        <nav class="sidenav" aria-label="Main">
-          <details open>
-            <summary>Menu</summary>
-            <ul>
-              {NAV.filter((n) => !n.visible || n.visible(admin)).map((n) => (
-                <li>
-                  <a href={n.href} class={n.key === active ? "active" : undefined} aria-current={n.key === active ? "page" : undefined} safe>
-                    {n.label}
-                  </a>
-                </li>
-              ))}
-            </ul>
-          </details>
+        {/* Phones hide the navigation behind the top bar's Menu label; the checkbox keeps it CSS-only (no script, no flash of an open menu). */}
+        <input type="checkbox" id="nav-open" class="nav-toggle" aria-controls="main-nav" />
+        <nav class="sidenav" id="main-nav" aria-label="Main">
+          <ul>
+            {NAV.filter((n) => !n.visible || n.visible(admin)).map((n) => (
+              <li>
+                <a href={n.href} class={n.key === active ? "active" : undefined} aria-current={n.key === active ? "page" : undefined} safe>
+                  {n.label}
+                </a>
+              </li>
+            ))}
+          </ul>
         </nav>
         <main id="main">
           <FlashMessage flash={flash} />

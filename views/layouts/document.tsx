@@ -11,6 +11,7 @@ export function Document({ title, csrfToken, children }: PropsWithChildren<{ tit
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <title safe>{`${title} · LivChat`}</title>
+          <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
           <link rel="stylesheet" href="/static/app.css" />
           <script src="/static/htmx.min.js" defer></script>
           <script src="/static/app.js" defer></script>
