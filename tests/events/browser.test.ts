@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { Browser, Page } from "playwright-core";
+import { SESSION_COOKIE, createSession } from "@/auth/session";
+import { db } from "@/db/client";
+import { instances } from "@/db/schema";
+import { recordEvent } from "@/features/events/event.service";
+import { incrementUsage } from "@/features/usage/usage.service";
+import { launchBrowser, startServer } from "../helpers/browser";
+import { createOwner } from "../helpers/factories";
+
+const server = startServer();
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  server.stop();
+});
+
+async function signedInPage(width: number): Promise<{ page: Page; organizationId: string; close: () => Promise<void> }> {
+  const { user, organization } = await createOwner();
+  const { token } = await createSession(user.id, { activeOrganizationId: organization.id });
+  const context = await browser.newContext({ viewport: { width, height: 900 } });
+  await context.addCookies([{ name: SESSION_COOKIE, value: token, url: server.url }]);
+  return { page: await context.newPage(), organizationId: organization.id, close: () => context.close() };
+}
+
+/** No horizontal scrolling of the page itself (wide tables scroll inside their .table-wrap). */
+async function expectNoPageOverflow(page: Page) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(1);
+}
+
+test("live tail: an event recorded on the server appears at the top of the open log", async () => {
+  const { page, organizationId, close } = await signedInPage(1440);
+  const [inst] = await db.insert(instances).values({ organizationId, name: "Front desk" }).returning();
+  await recordEvent({ organizationId, instanceId: inst!.id, type: "message.received", data: { text: "older" } });
+  await page.goto(`${server.url}/events`);
+  await page.locator("#live-status", { hasText: "live" }).waitFor({ timeout: 10_000 });
+  expect(await page.locator("#event-rows tr").count()).toBe(1);
+
+  const fresh = await recordEvent({ organizationId, instanceId: inst!.id, type: "message.sent", data: { text: "<i>fresh</i>" } });
+  const row = page.locator(`#event-${fresh.id}`);
+  await row.waitFor({ timeout: 10_000 });
+  expect(await page.locator("#event-rows tr").first().getAttribute("id")).toBe(`event-${fresh.id}`);
+  expect(await row.textContent()).toContain("<i>fresh</i>"); // shown as text, not markup
+  expect(await row.textContent()).toContain("Front desk");
+  await expectNoPageOverflow(page);
+
+  // Pausing stops new rows.
+  await page.uncheck("#live-tail");
+  await recordEvent({ organizationId, type: "contact.created", data: {} });
+  await page.waitForTimeout(500);
+  expect(await page.locator("#event-rows tr").count()).toBe(2);
+  await close();
+}, 30_000);
+
+test("events and usage pages read well at 375 px and 1440 px", async () => {
+  for (const width of [375, 1440]) {
+    const { page, organizationId, close } = await signedInPage(width);
+    for (let i = 0; i < 3; i++) {
+      await recordEvent({ organizationId, type: "message.received", data: { text: "a long message body ".repeat(20) } });
+    }
+    await incrementUsage({ organizationId, metric: "api_calls", by: 120 });
+    await incrementUsage({ organizationId, metric: "messages_sent", by: 7 });
+
+    await page.goto(`${server.url}/events`);
+    await expectNoPageOverflow(page);
+    expect(await page.locator("#event-rows tr").count()).toBe(3);
+
+    await page.goto(`${server.url}/usage`);
+    await expectNoPageOverflow(page);
+    const charts = page.locator("figure.usage-chart svg");
+    expect(await charts.count()).toBe(3);
+    const box = await charts.first().boundingBox();
+    expect(box!.width).toBeLessThanOrEqual(width);
+    expect(box!.width).toBeGreaterThan(200);
+    await page.click("text=7 days");
+    await page.waitForURL(/from=/);
+    expect(await page.locator(".usage-table tbody tr").count()).toBe(7);
+    await close();
+  }
+}, 60_000);
