@@ -20,7 +20,8 @@ async function activeOrgOf(client: TestClient) {
 describe("signed-out access", () => {
   test("pages redirect to /login with next, posts to /login", async () => {
     const client = new TestClient(app);
-    for (const path of ["/", "/settings", "/members", "/audit", "/organizations/new"]) {
+    expect((await client.get("/")).headers.get("location")).toBe("/try"); // visitors land on try-before-sign-up
+    for (const path of ["/settings", "/members", "/audit", "/organizations/new"]) {
       const res = await client.get(path);
       expect(res.status).toBe(303);
       expect(res.headers.get("location")).toBe(`/login?next=${encodeURIComponent(path)}`);
