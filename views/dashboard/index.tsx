@@ -101,7 +101,7 @@ export function DashboardPage({ admin, csrfToken, flash, stats }: Props) {
           <EmptyState>No events yet. They appear here when instances connect and messages come and go.</EmptyState>
         ) : (
           <div class="table-wrap">
-            <table>
+            <table class="stack-table">
               <thead>
                 <tr>
                   <th>Event</th>
@@ -112,11 +112,11 @@ export function DashboardPage({ admin, csrfToken, flash, stats }: Props) {
               <tbody>
                 {stats.recentEvents.map((e) => (
                   <tr>
-                    <td>
+                    <td data-label="">
                       <code safe>{e.type}</code>
                     </td>
-                    <td>{e.instanceId ? <a href={`/instances/${e.instanceId}`} safe>{e.instanceName ?? "instance"}</a> : <span class="muted">—</span>}</td>
-                    <td>
+                    <td data-label="Instance">{e.instanceId ? <a href={`/instances/${e.instanceId}`} safe>{e.instanceName ?? "instance"}</a> : <span class="muted">—</span>}</td>
+                    <td data-label="When">
                       <Time at={e.at} />
                     </td>
                   </tr>

@@ -44,7 +44,7 @@ function MemberRowView({ m, props }: { m: MemberRow; props: MembersProps }) {
   const isMe = m.userId === admin.user.id;
   return (
     <tr id={`member-${m.id}`}>
-      <td>
+      <td data-label="">
         <strong safe>{m.name || m.email}</strong>
         {isMe ? <span class="muted small"> (you)</span> : ""}
         <br />
@@ -52,7 +52,7 @@ function MemberRowView({ m, props }: { m: MemberRow; props: MembersProps }) {
           {m.email}
         </span>
       </td>
-      <td>
+      <td data-label="Role">
         {canManage ? (
           <form method="post" action={`/members/${m.id}/role`} hx-post={`/members/${m.id}/role`} hx-target={HX.target} hx-swap={HX.swap} class="row">
             <CsrfField token={csrfToken} />
@@ -86,7 +86,7 @@ function MemberRowView({ m, props }: { m: MemberRow; props: MembersProps }) {
       <td class="hide-narrow">
         <Time at={m.createdAt} />
       </td>
-      <td>
+      <td class="actions">
         {canManage ? (
           <form
             method="post"
@@ -142,7 +142,7 @@ function InvitationsSection(props: MembersProps) {
         <EmptyState>No pending invitations.</EmptyState>
       ) : (
         <div class="table-wrap">
-          <table>
+          <table class="stack-table">
             <thead>
               <tr>
                 <th>Email</th>
@@ -157,8 +157,10 @@ function InvitationsSection(props: MembersProps) {
             <tbody>
               {invitations.map((inv) => (
                 <tr id={`invitation-${inv.id}`}>
-                  <td safe>{inv.email}</td>
-                  <td>
+                  <td data-label="" safe>
+                    {inv.email}
+                  </td>
+                  <td data-label="Role">
                     <Badge tone={roleTone(inv.role)}>
                       <span>{inv.role}</span>
                     </Badge>
@@ -166,10 +168,10 @@ function InvitationsSection(props: MembersProps) {
                   <td class="hide-narrow muted small" safe>
                     {inv.invitedByEmail ?? "—"}
                   </td>
-                  <td>
+                  <td data-label="Expires">
                     <Time at={inv.expiresAt} />
                   </td>
-                  <td>
+                  <td class="actions">
                     {inv.role !== "owner" || can.manageOwners(admin.role) ? (
                       <form
                         method="post"
@@ -213,7 +215,7 @@ export function MembersContent(props: MembersProps) {
       <h1>Members</h1>
       {manage ? "" : <p class="muted small">Only admins and owners can change roles, remove members or invite people.</p>}
       <div class="table-wrap">
-        <table>
+        <table class="stack-table">
           <thead>
             <tr>
               <th>Member</th>

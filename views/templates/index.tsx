@@ -54,7 +54,7 @@ export function TemplatesIndex(props: { admin: AdminContext; csrfToken: string; 
         <EmptyState>No templates yet. Templates are the messages triggers, flows and follow-ups send.</EmptyState>
       ) : (
         <div class="table-wrap">
-          <table>
+          <table class="stack-table">
             <thead>
               <tr>
                 <th>Key</th>
@@ -67,15 +67,21 @@ export function TemplatesIndex(props: { admin: AdminContext; csrfToken: string; 
             <tbody>
               {props.templates.map((t) => (
                 <tr>
-                  <td>
+                  <td data-label="">
                     <a href={`/templates/${t.id}`} safe>
                       {t.key}
                     </a>
                   </td>
-                  <td safe>{t.body.length > 120 ? `${t.body.slice(0, 120)}…` : t.body}</td>
-                  <td safe>{t.variables.join(", ")}</td>
-                  <td safe>{String(t.variants.length)}</td>
-                  <td>{t.active ? <Badge tone="ok">active</Badge> : <Badge>inactive</Badge>}</td>
+                  <td data-label="Body" safe>
+                    {t.body.length > 120 ? `${t.body.slice(0, 120)}…` : t.body}
+                  </td>
+                  <td data-label="Variables" safe>
+                    {t.variables.join(", ") || "—"}
+                  </td>
+                  <td data-label="Variants" safe>
+                    {String(t.variants.length)}
+                  </td>
+                  <td data-label="Status">{t.active ? <Badge tone="ok">active</Badge> : <Badge>inactive</Badge>}</td>
                 </tr>
               ))}
             </tbody>
