@@ -16,7 +16,8 @@ async function instanceOf(organizationId: string, name: string) {
 
 /** Reads SSE frames from a streaming response until `until` matches one, or the deadline passes. */
 async function readFrames(res: Response, until: (frame: { event: string; data: string }) => boolean, timeoutMs = 8_000) {
-  const reader = res.body!.getReader();
+  // The body may yield strings (Bun's ReadableStream<string> behind sseResponse) or bytes.
+  const reader = (res.body as ReadableStream<Uint8Array | string>).getReader();
   const decoder = new TextDecoder();
   const frames: { event: string; data: string }[] = [];
   let buffer = "";
