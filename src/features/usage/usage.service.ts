@@ -47,14 +47,25 @@ let flushing: Promise<number> | undefined;
  * a hot key from turning every request into a contended row update.
  */
 export function meterApiCall(input: { organizationId: string | null; instanceId?: string | null; apiKeyId?: string | null }, at = new Date()): void {
+  meterUsage({ ...input, metric: "api_calls" }, at);
+}
+
+/**
+ * The batched form of incrementUsage for any metric, for hot paths where a counter that may lag a
+ * few seconds (and lose those seconds on a crash) beats a contended row lock inside the transaction.
+ */
+export function meterUsage(
+  input: { organizationId: string | null; instanceId?: string | null; apiKeyId?: string | null; metric: UsageMetric; by?: number },
+  at = new Date(),
+): void {
   if (!input.organizationId) return;
   addPending({
     organizationId: input.organizationId,
     instanceId: input.instanceId ?? NONE,
     apiKeyId: input.apiKeyId ?? NONE,
     day: at.toISOString().slice(0, 10),
-    metric: "api_calls",
-    count: 1,
+    metric: input.metric,
+    count: input.by ?? 1,
   });
   startUsageFlusher();
 }
