@@ -289,6 +289,13 @@ describe("every page at 375 px and 1440 px", () => {
       await probe.close();
       if (!href) problems.push("webhook page lists no delivery");
       else problems.push(...(await visit(context, "webhook-delivery", href, size.width)));
+      // Same for one event's detail page.
+      const events = await context.newPage();
+      await events.goto(`${server.url}/events`);
+      const eventHref = await events.locator('a[href^="/events/"]').first().getAttribute("href");
+      await events.close();
+      if (!eventHref) problems.push("events page lists no event");
+      else problems.push(...(await visit(context, "event", eventHref, size.width)));
       await context.close();
       expect(problems).toEqual([]);
     }, 120_000);

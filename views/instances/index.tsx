@@ -14,7 +14,7 @@ export function InstanceTable({ instances }: { instances: Instance[] }) {
   if (instances.length === 0) return <EmptyState>No instances yet. Create one to connect a WhatsApp number.</EmptyState>;
   return (
     <div class="table-wrap">
-      <table id="instance-table">
+      <table id="instance-table" class="stack-table">
         <thead>
           <tr>
             <th>Name</th>
@@ -27,17 +27,21 @@ export function InstanceTable({ instances }: { instances: Instance[] }) {
         <tbody>
           {instances.map((i) => (
             <tr id={`instance-${i.id}`}>
-              <td>
+              <td data-label="">
                 <a href={`/instances/${i.id}`} safe>
                   {i.name}
                 </a>
               </td>
-              <td>
+              <td data-label="Status">
                 <StatusBadge status={i.status} />
               </td>
-              <td safe>{phoneOf(i.waJid)}</td>
-              <td safe>{PROVIDER_LABEL[i.provider]}</td>
-              <td>
+              <td data-label="Number" safe>
+                {phoneOf(i.waJid)}
+              </td>
+              <td data-label="Provider" safe>
+                {PROVIDER_LABEL[i.provider]}
+              </td>
+              <td data-label="Last activity">
                 <Time at={i.lastActivityAt} />
               </td>
             </tr>

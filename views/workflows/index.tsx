@@ -39,7 +39,7 @@ export function WorkflowsIndex(props: {
         <EmptyState>No workflows yet. Create one below to answer contacts with an AI model, an AST agent or a flow.</EmptyState>
       ) : (
         <div class="table-wrap">
-          <table>
+          <table class="stack-table">
             <thead>
               <tr>
                 <th>Name</th>
@@ -51,15 +51,17 @@ export function WorkflowsIndex(props: {
             <tbody>
               {props.workflows.map((w) => (
                 <tr>
-                  <td>
+                  <td data-label="">
                     <a href={`/workflows/${w.id}`} safe>
                       {w.name}
                     </a>{" "}
                     {w.system ? <Badge>system</Badge> : ""}
                   </td>
-                  <td safe>{w.provider + (w.providerId ? ` · ${w.providerId}` : "")}</td>
-                  <td>{w.isActive ? <Badge tone="ok">active</Badge> : <Badge>inactive</Badge>}</td>
-                  <td class="muted" safe>
+                  <td data-label="Provider" safe>
+                    {w.provider + (w.providerId ? ` · ${w.providerId}` : "")}
+                  </td>
+                  <td data-label="Status">{w.isActive ? <Badge tone="ok">active</Badge> : <Badge>inactive</Badge>}</td>
+                  <td data-label="Description" class="muted" safe>
                     {w.description ?? ""}
                   </td>
                 </tr>
