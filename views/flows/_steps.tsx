@@ -90,8 +90,9 @@ export function StepsTable(props: {
             const workflowId = typeof s.config.workflowId === "string" ? s.config.workflowId : undefined;
             return (
               <tr id={`step-${s.key}`} class={problems.length ? "step-row has-problem" : "step-row"}>
-                <td data-label="Order" safe>
-                  {index === 0 ? `${s.order} (start)` : String(s.order)}
+                <td data-label="Order">
+                  {s.order}
+                  {index === 0 ? <div class="muted small">start</div> : ""}
                 </td>
                 <td data-label="Key">
                   <code safe>{s.key}</code>

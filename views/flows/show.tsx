@@ -128,6 +128,16 @@ export function FlowEditor(props: {
           ""
         )}
       </div>
+      {props.problems.length ? (
+        <p>
+          <a href="#flow-problems" class="error">
+            {props.problems.length}
+            {props.problems.length === 1 ? " problem to fix before publishing" : " problems to fix before publishing"}
+          </a>
+        </p>
+      ) : (
+        ""
+      )}
       {isDraft ? (
         <p class="muted small">This draft is not live: contacts get the published version. Publishing archives the current live version.</p>
       ) : (

@@ -193,9 +193,11 @@ export function TriggerTestBox(props: { instances: { id: string; name: string }[
             ))}
           </select>
         </div>
-        <label class="row field">
-          <input type="checkbox" name="firstMessage" value="true" /> First message of the contact
-        </label>
+        <div class="field">
+          <label class="row check-label">
+            <input type="checkbox" name="firstMessage" value="true" /> First message of the contact
+          </label>
+        </div>
         <div class="field">
           <button type="submit">Test</button>
         </div>
