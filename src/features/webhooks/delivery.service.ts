@@ -101,9 +101,10 @@ export type ClaimedDelivery = {
   attempts: number;
   /** Our lease, also the fencing token: every later write requires the row to still carry it. */
   leaseUntil: Date;
+  /** What the request needs, fetched by the claim itself (no second query per delivery). */
+  webhook: Pick<WebhookRow, "id" | "url" | "headers" | "secretEnc" | "previousSecretEnc" | "previousSecretExpiresAt">;
+  event: EventRow;
 };
-
-const CLAIM_LOCK_KEY = 727_275;
 
 /**
  * Claims up to `budget` due deliveries for this process, fairly across endpoints: endpoints are
@@ -112,8 +113,10 @@ const CLAIM_LOCK_KEY = 727_275;
  * FOR UPDATE SKIP LOCKED and leased in the same UPDATE … RETURNING. `next_attempt_at` moves to the
  * lease end, so a crashed worker's rows fall due again exactly when the lease runs out.
  *
- * A transaction-scoped advisory lock serialises claims across processes (a claim takes a few ms) so
- * the per-endpoint in-flight count cannot be overshot by two processes counting at once.
+ * One statement, one round trip: claims run after every finished request, so they are the hot path.
+ * The per-endpoint cap is counted in the statement's snapshot; two processes claiming at the same
+ * instant can briefly exceed it (bounded by processes × cap), which keeps fairness and avoids
+ * serialising every claim in the cluster behind a lock.
  */
 export async function claimDueDeliveries(budget = deliverySettings.maxInFlight): Promise<ClaimedDelivery[]> {
   if (budget <= 0) return [];
@@ -124,9 +127,7 @@ export async function claimDueDeliveries(budget = deliverySettings.maxInFlight):
     const d = sql.raw(alias);
     return sql`${d}.status in ('pending', 'failed') and ${d}.next_attempt_at <= ${now} and (${d}.lease_until is null or ${d}.lease_until < ${now})`;
   };
-  return db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(${CLAIM_LOCK_KEY})`);
-    const result = await tx.execute(sql`
+  const result = await db.execute(sql`
       with hooks as (
         select w.id,
           (select min(d.next_attempt_at) from webhook_deliveries d
@@ -145,43 +146,96 @@ export async function claimDueDeliveries(budget = deliverySettings.maxInFlight):
         order by h.oldest
         limit 200
       ),
-      candidates as (
-        select c.id, c.rn, h.oldest from due_hooks h
+      -- Lock each endpoint's oldest due rows through its (webhook_id, next_attempt_at) index...
+      locked as (
+        select c.id, c.webhook_id, c.next_attempt_at, h.oldest from due_hooks h
         cross join lateral (
-          select d.id, row_number() over (order by d.next_attempt_at) as rn
+          select d.id, d.webhook_id, d.next_attempt_at
           from webhook_deliveries d
           where d.webhook_id = h.id and ${due("d")}
           order by d.next_attempt_at
           limit greatest(h.free, 0)
+          for update skip locked
         ) c
       ),
-      locked as (
-        select d.id from webhook_deliveries d
-        join candidates c on c.id = d.id
-        where ${due("d")}
-        order by c.rn, c.oldest
+      -- ...then take them round-robin (every endpoint's first before anyone's second) up to the budget.
+      -- Rows locked beyond the budget are simply not updated; their locks end with the statement.
+      picked as (
+        select id from (
+          select l.id, l.oldest, row_number() over (partition by l.webhook_id order by l.next_attempt_at) as rn
+          from locked l
+        ) ranked
+        order by rn, oldest
         limit ${budget}
-        for update of d skip locked
       )
       update webhook_deliveries u
       set lease_until = date_trunc('milliseconds', ${now} + ${lease}),
           next_attempt_at = date_trunc('milliseconds', ${now} + ${lease}),
           updated_at = now()
-      from locked
-      where u.id = locked.id
-      returning u.id, u.webhook_id, u.event_id, u.organization_id, u.attempts, u.lease_until
+      from picked, webhooks w, events e
+      where u.id = picked.id and w.id = u.webhook_id and e.id = u.event_id
+      returning u.id, u.webhook_id, u.event_id, u.organization_id, u.attempts, u.lease_until,
+        w.url, w.headers, w.secret_enc, w.previous_secret_enc, w.previous_secret_expires_at,
+        e.type as event_type, e.data as event_data, e.at as event_at, e.organization_id as event_organization_id,
+        e.instance_id as event_instance_id, e.api_key_id as event_api_key_id, e.device_id as event_device_id,
+        e.tx_id::text as event_tx_id
     `);
-    return rowsOf<{ id: string; webhook_id: string; event_id: string; organization_id: string; attempts: number; lease_until: Date | string }>(result).map(
-      (r) => ({
-        id: r.id,
-        webhookId: r.webhook_id,
-        eventId: r.event_id,
-        organizationId: r.organization_id,
-        attempts: r.attempts,
-        leaseUntil: new Date(r.lease_until),
-      }),
-    );
-  });
+  return rowsOf<ClaimRow>(result).map(toClaim);
+}
+
+type ClaimRow = {
+  id: string;
+  webhook_id: string;
+  event_id: string;
+  organization_id: string;
+  attempts: number;
+  lease_until: Date | string;
+  url: string;
+  headers: Record<string, string> | null;
+  secret_enc: string;
+  previous_secret_enc: string | null;
+  previous_secret_expires_at: Date | string | null;
+  event_type: string;
+  event_data: Record<string, unknown>;
+  event_at: Date | string;
+  event_organization_id: string | null;
+  event_instance_id: string | null;
+  event_api_key_id: string | null;
+  event_device_id: string | null;
+  event_tx_id: string;
+};
+
+/** Raw rows carry timestamps as text (postgres.js) or Date (PGlite). */
+const asDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));
+
+function toClaim(r: ClaimRow): ClaimedDelivery {
+  return {
+    id: r.id,
+    webhookId: r.webhook_id,
+    eventId: r.event_id,
+    organizationId: r.organization_id,
+    attempts: r.attempts,
+    leaseUntil: asDate(r.lease_until),
+    webhook: {
+      id: r.webhook_id,
+      url: r.url,
+      headers: r.headers ?? {},
+      secretEnc: r.secret_enc,
+      previousSecretEnc: r.previous_secret_enc,
+      previousSecretExpiresAt: r.previous_secret_expires_at ? asDate(r.previous_secret_expires_at) : null,
+    },
+    event: {
+      id: r.event_id,
+      type: r.event_type,
+      data: r.event_data,
+      at: asDate(r.event_at),
+      organizationId: r.event_organization_id,
+      instanceId: r.event_instance_id,
+      apiKeyId: r.event_api_key_id,
+      deviceId: r.event_device_id,
+      txId: r.event_tx_id,
+    },
+  };
 }
 
 /** Gives a claimed row back (shutdown, endpoint paused): due again now, lease cleared, no attempt counted. */
@@ -255,26 +309,12 @@ function describeError(err: unknown, timedOut: boolean): string {
   return `Request failed: ${message}`.slice(0, 500);
 }
 
-const loadForDelivery = db
-  .select({ webhook: webhooks, event: events })
-  .from(webhookDeliveries)
-  .innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
-  .innerJoin(events, eq(events.id, webhookDeliveries.eventId))
-  .where(eq(webhookDeliveries.id, sql.placeholder("id")))
-  .prepare("webhook_load_for_delivery");
-
 /**
  * Sends one claimed delivery and records the attempt. `stop` aborts an in-flight request when the
  * worker shuts down; such an attempt is not recorded and the caller releases the lease.
  */
 export async function processClaim(claim: ClaimedDelivery, stop?: AbortSignal): Promise<AttemptOutcome> {
-  const [row] = await loadForDelivery.execute({ id: claim.id });
-  if (!row) return "gone";
-  const { webhook, event } = row;
-  if (!webhook.active) {
-    await releaseLease(claim);
-    return "released";
-  }
+  const { webhook, event } = claim;
   const body = JSON.stringify(eventPayload(event));
   const signed = signatureHeaders({ msgId: event.id, body, secrets: signingSecrets(webhook, deliveryClock.now()) });
   // Lower-cased names so a custom header replaces a default of any spelling (User-Agent) but can
@@ -312,82 +352,80 @@ export async function processClaim(claim: ClaimedDelivery, stop?: AbortSignal): 
     result.error = describeError(err, timeout.aborted);
   }
   result.durationMs = Math.round(performance.now() - started);
-  return finishAttempt(claim, webhook, event, result);
+  return finishAttempt(claim, result);
 }
 
 type WebhookRow = typeof webhooks.$inferSelect;
 type EventRow = typeof events.$inferSelect;
 
-async function finishAttempt(claim: ClaimedDelivery, webhook: WebhookRow, event: EventRow, r: AttemptResult): Promise<AttemptOutcome> {
+const NO_ID = "00000000-0000-0000-0000-000000000000";
+
+/**
+ * Records an attempt in ONE statement (no explicit transaction, so row locks, notably on the
+ * organization's hot usage counter, are held for a single round trip): summarises it on the
+ * delivery row if our lease still holds, appends the attempt, counts it in usage_daily (the same
+ * upsert as usage.service's incrementUsage: UTC day, nil uuid for "none") and moves the endpoint's
+ * failure streak. Disabling an endpoint (410, or failing for 5 days) follows in its own transaction.
+ */
+async function finishAttempt(claim: ClaimedDelivery, r: AttemptResult): Promise<AttemptOutcome> {
   const attempt = claim.attempts + 1;
   const ok = r.statusCode !== null && r.statusCode >= 200 && r.statusCode < 300 && r.error === null;
   const gone = r.statusCode === 410;
   const outcome: AttemptOutcome = ok ? "succeeded" : gone ? "cancelled" : attempt >= MAX_ATTEMPTS ? "exhausted" : "failed";
-  const lastError = ok ? null : (r.error ?? (r.statusCode !== null ? `HTTP ${r.statusCode}` : "No response"));
+  const lastError = ok ? null : gone ? "The endpoint answered 410 Gone and was disabled" : (r.error ?? (r.statusCode !== null ? `HTTP ${r.statusCode}` : "No response"));
   const now = clockSql();
   const delayMs = outcome === "failed" ? Math.max(RETRY_SCHEDULE_MS[attempt]!, r.retryAfterMs ?? 0) : 0;
-  const attemptRow = {
-    deliveryId: claim.id,
-    attempt,
-    requestHeaders: r.requestHeaders,
-    requestBody: r.requestBody,
-    statusCode: r.statusCode,
-    // Only transport problems (timeout, refused, connection); an HTTP status speaks for itself.
-    error: r.error,
-    durationMs: r.durationMs,
-    responseExcerpt: r.excerpt,
-    at: sql`${now}`,
-  };
-  return db.transaction(async (tx) => {
-    const [updated] = await tx
-      .update(webhookDeliveries)
-      .set({
-        status: outcome as (typeof DELIVERY_STATUSES)[number],
-        attempts: attempt,
-        leaseUntil: null,
-        nextAttemptAt: outcome === "failed" ? sql`${now} + ${msInterval(delayMs)}` : null,
-        lastStatusCode: r.statusCode,
-        lastError: gone ? "The endpoint answered 410 Gone and was disabled" : lastError,
-        lastDurationMs: r.durationMs,
-        lastResponseExcerpt: r.excerpt,
-        ...(ok ? { deliveredAt: sql`${now}` } : {}),
-      })
-      .where(and(eq(webhookDeliveries.id, claim.id), eq(webhookDeliveries.leaseUntil, claim.leaseUntil)))
-      .returning({ id: webhookDeliveries.id });
-    if (!updated) {
-      // Our lease expired and another worker owns the row now (the attempt happened and stays on
-      // record, the row is theirs), or the endpoint was deleted meanwhile (nothing left to record).
-      const [still] = await tx.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(eq(webhookDeliveries.id, claim.id));
-      if (!still) return "gone" as const;
-      await tx.insert(webhookAttempts).values(attemptRow);
-      return "lease_lost" as const;
-    }
-    await tx.insert(webhookAttempts).values(attemptRow);
-    await incrementUsage(
-      { organizationId: claim.organizationId, instanceId: event.instanceId, metric: ok ? "deliveries_succeeded" : "deliveries_failed" },
-      tx,
-    );
-    if (ok) {
-      // Not guarded by the failingSince we loaded: a concurrent failure may have set it since.
-      await tx
-        .update(webhooks)
-        .set({ failingSince: null })
-        .where(and(eq(webhooks.id, webhook.id), sql`${webhooks.failingSince} is not null`));
-    } else if (gone) {
-      await disableWebhook(tx, webhook.id, "The endpoint answered 410 Gone");
-    } else {
-      const [state] = await tx
-        .update(webhooks)
-        .set({ failingSince: sql`coalesce(${webhooks.failingSince}, ${now})` })
-        .where(eq(webhooks.id, webhook.id))
-        .returning({ failingSince: webhooks.failingSince, stale: sql<boolean>`${webhooks.failingSince} <= ${now} - ${msInterval(AUTO_DISABLE_AFTER_MS)}` });
-      if (state?.stale) {
-        await disableWebhook(tx, webhook.id, `Failing continuously since ${state.failingSince!.toISOString()}`);
-        return "cancelled" as const;
-      }
-    }
-    return outcome;
-  });
+  const day = deliveryClock.now().toISOString().slice(0, 10);
+  const metric = ok ? "deliveries_succeeded" : "deliveries_failed";
+  const result = await db.execute(sql`
+    with d as (
+      update webhook_deliveries set
+        status = ${outcome},
+        attempts = ${attempt}::int,
+        lease_until = null,
+        next_attempt_at = ${outcome === "failed" ? sql`${now} + ${msInterval(delayMs)}` : sql`null`},
+        last_status_code = ${r.statusCode}::int,
+        last_error = ${lastError}::text,
+        last_duration_ms = ${r.durationMs}::int,
+        last_response_excerpt = ${r.excerpt}::text,
+        delivered_at = ${ok ? now : sql`delivered_at`},
+        updated_at = now()
+      where id = ${claim.id} and lease_until = ${claim.leaseUntil.toISOString()}::timestamptz
+      returning id
+    ),
+    a as (
+      -- Kept even when our lease was lost: the request was sent, so it belongs in the log.
+      insert into webhook_attempts (delivery_id, attempt, request_headers, request_body, status_code, error, duration_ms, response_excerpt, at)
+      select x.id, ${attempt}::int, ${JSON.stringify(r.requestHeaders)}::jsonb, ${r.requestBody}::text, ${r.statusCode}::int,
+        ${r.error}::text, ${r.durationMs}::int, ${r.excerpt}::text, ${now}
+      from webhook_deliveries x where x.id = ${claim.id}
+      returning id
+    ),
+    u as (
+      insert into usage_daily (organization_id, instance_id, api_key_id, day, metric, count)
+      select ${claim.organizationId}::uuid, ${claim.event.instanceId ?? NO_ID}::uuid, ${NO_ID}::uuid, ${day}::date, ${metric}, 1
+      from d
+      on conflict (organization_id, instance_id, api_key_id, day, metric) do update set count = usage_daily.count + 1
+      returning 1
+    ),
+    w as (
+      update webhooks set failing_since = ${ok ? sql`null` : sql`coalesce(failing_since, ${now})`}
+      where id = ${claim.webhookId} and exists (select 1 from d) ${ok ? sql`and failing_since is not null` : sql``}
+      returning failing_since, failing_since <= ${now} - ${msInterval(AUTO_DISABLE_AFTER_MS)} as stale
+    )
+    select (select count(*) from d)::int as updated, (select count(*) from a)::int as recorded,
+      (select count(*) from u)::int as counted, (select stale from w) as stale, (select failing_since from w) as failing_since
+  `);
+  const [row] = rowsOf<{ updated: number; recorded: number; stale: boolean | null; failing_since: Date | string | null }>(result);
+  if (!row || row.updated === 0) return row && row.recorded > 0 ? "lease_lost" : "gone";
+  if (gone) {
+    await db.transaction((tx) => disableWebhook(tx, claim.webhookId, "The endpoint answered 410 Gone"));
+  } else if (!ok && row.stale) {
+    const since = row.failing_since ? asDate(row.failing_since).toISOString() : "5 days ago";
+    await db.transaction((tx) => disableWebhook(tx, claim.webhookId, `Failing continuously since ${since}`));
+    return "cancelled";
+  }
+  return outcome;
 }
 
 /**
