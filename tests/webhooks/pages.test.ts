@@ -42,9 +42,23 @@ describe("webhook admin pages", () => {
       expect([path, res.status]).toEqual([path, 303]);
       expect(res.headers.get("location")).toStartWith("/login");
     }
-    const post = await anon.postForm("/webhooks", { url: sub.url });
-    expect(post.status).toBe(303);
-    expect(post.headers.get("location")).toStartWith("/login");
+    const { id } = await createViaForm(a.client, { url: sub.url, name: "Anon target" });
+    await recordEvent({ organizationId: a.organization.id, type: "message.received", data: {} });
+    const [delivery] = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, id));
+    for (const path of [`/webhooks/${id}`, `/webhooks/${id}/edit`, `/webhooks/${id}/deliveries/${delivery!.id}`]) {
+      const res = await anon.get(path);
+      expect([path, res.status]).toEqual([path, 303]);
+      expect(res.headers.get("location")).toStartWith("/login");
+    }
+    const posts = ["/webhooks", `/webhooks/${id}`, `/webhooks/${id}/test`, `/webhooks/${id}/rotate`, `/webhooks/${id}/disable`, `/webhooks/${id}/enable`, `/webhooks/${id}/recover`, `/webhooks/${id}/deliveries/${delivery!.id}/retry`, `/webhooks/${id}/delete`];
+    for (const path of posts) {
+      const res = await anon.postForm(path, { url: sub.url, since: "2020-01-01T00:00" });
+      expect([path, res.status]).toEqual([path, 303]);
+      expect(res.headers.get("location")).toStartWith("/login");
+    }
+    const [untouched] = await db.select().from(webhooks).where(eq(webhooks.id, id));
+    expect(untouched).toMatchObject({ name: "Anon target", active: true, previousSecretEnc: null });
+    await db.update(webhooks).set({ active: false }).where(eq(webhooks.id, id));
 
     for (const role of ["agent", "supervisor"] as const) {
       const member = await createMember(a.organization.id, role);
