@@ -8,6 +8,7 @@ import { config } from "@/config";
 import { AppError, errorBody, fromDatabaseError, zodDetails } from "@/lib/errors";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
 import { log } from "@/lib/logger";
+import { guardRequest } from "@/lib/request-guard";
 import { ErrorPage } from "@views/errors";
 import { platformRoutes } from "@/features/platform/platform.routes";
 import { metricsPlugin } from "@/features/metrics/metrics.plugin";
@@ -113,6 +114,8 @@ export function createApp() {
         headers: { ...headers, "content-type": "text/html; charset=utf-8" },
       });
     })
+    // Ids that cannot exist → 404; JSON bodies are bounded objects without NUL bytes (before any validation).
+    .onTransform({ as: "global" }, guardRequest)
     // Request timing: Elysia applies a global onAfterResponse only to routes registered after it.
     .use(metricsPlugin)
     .use(html({ autoDoctype: false }))

@@ -63,6 +63,10 @@ export function fromDatabaseError(err: unknown): AppError | undefined {
       return new AppError("bad_request", "A value has an invalid format");
     case "22001":
       return new AppError("validation_failed", "A value is too long");
+    // NUL bytes and other characters Postgres text/jsonb cannot hold.
+    case "22021":
+    case "22P05":
+      return new AppError("validation_failed", "A value contains characters that cannot be stored");
     default:
       return undefined;
   }

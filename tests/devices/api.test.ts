@@ -145,9 +145,9 @@ describe("GET/DELETE /v1/devices/:id", () => {
     expect(d!.revokedAt).toBeNull();
   });
 
-  test("unknown or malformed id → 404/422", async () => {
+  test("unknown or malformed id → 404 (ids that cannot exist name nothing)", async () => {
     expect((await api(app, "GET", `/v1/devices/${crypto.randomUUID()}`, org.key)).status).toBe(404);
-    expect((await api(app, "GET", "/v1/devices/not-a-uuid", org.key)).status).toBe(422);
+    expect((await api(app, "GET", "/v1/devices/not-a-uuid", org.key)).status).toBe(404);
   });
 
   test("a device-bound key cannot see or revoke its organization's other devices", async () => {

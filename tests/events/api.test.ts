@@ -161,6 +161,6 @@ describe("GET /v1/events", () => {
       expect(res.body.error.code).toBe("validation_failed");
       expect(res.body.error.details.length).toBeGreaterThan(0);
     }
-    expect((await api(app, "GET", "/v1/events/not-a-uuid", key)).status).toBe(422);
+    expect((await api(app, "GET", "/v1/events/not-a-uuid", key)).status).toBe(404);
   });
 });

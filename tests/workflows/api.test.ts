@@ -98,7 +98,7 @@ describe("workflows CRUD", () => {
     expect((await api(app, "GET", `/v1/threads/${thread.id}`, otherKey)).status).toBe(404);
     expect((await api(app, "POST", `/v1/threads/${thread.id}/messages`, otherKey, { text: "hi" })).status).toBe(404);
     expect((await api(app, "GET", `/v1/workflows/${wf.id}`)).status).toBe(401);
-    expect((await api(app, "GET", `/v1/workflows/not-a-uuid`, key)).status).toBe(422);
+    expect((await api(app, "GET", `/v1/workflows/not-a-uuid`, key)).status).toBe(404);
   });
 });
 

@@ -6,6 +6,15 @@ import { AppError } from "@/lib/errors";
 const STATIC_DIR = join(import.meta.dir, "../../../static");
 const HTMX_FILE = join(import.meta.dir, "../../../node_modules/htmx.org/dist/htmx.min.js");
 
+/** A file under static/, or null for names the filesystem refuses (Bun.file throws ENAMETOOLONG synchronously). */
+function staticFile(relative: string) {
+  try {
+    return Bun.file(join(STATIC_DIR, relative));
+  } catch {
+    return null;
+  }
+}
+
 /** Liveness, readiness and static assets (htmx is served straight from node_modules). */
 export const platformRoutes = new Elysia({ name: "platform" })
   .get("/health", () => ({ status: "ok" }), { detail: { hide: true } })
@@ -28,8 +37,8 @@ export const platformRoutes = new Elysia({ name: "platform" })
   })
   .get("/static/*", async ({ params, set }) => {
     const relative = normalize(params["*"]).replace(/^(\.\.[/\\])+/, "");
-    const file = Bun.file(join(STATIC_DIR, relative));
-    if (relative.includes("..") || !(await file.exists())) throw new AppError("not_found", "File not found");
+    const file = relative.includes("..") ? null : staticFile(relative);
+    if (!file || !(await file.exists().catch(() => false))) throw new AppError("not_found", "File not found");
     set.headers["cache-control"] = "public, max-age=3600";
     return file;
   });

@@ -1,0 +1,60 @@
+import { AppError, notFound, validationFailed, type FieldError } from "@/lib/errors";
+
+/** Deeper JSON than any LivChat body needs; Elysia's validation error stringifies the body, which takes seconds (then overflows) at 50k levels. */
+export const MAX_BODY_DEPTH = 32;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Every `:id` / `:…Id` route param in LivChat is a uuid; anything else names nothing. */
+const isIdParam = (name: string) => name === "id" || name.endsWith("Id");
+
+/**
+ * Walks a parsed body once: fails when it nests deeper than MAX_BODY_DEPTH, and collects the paths of
+ * strings holding a NUL character (Postgres text and jsonb refuse them).
+ */
+function inspectBody(body: unknown): { tooDeep: boolean; nul: FieldError[] } {
+  const nul: FieldError[] = [];
+  const stack: [unknown, string, number][] = [[body, "", 0]];
+  while (stack.length) {
+    const [value, path, depth] = stack.pop()!;
+    if (typeof value === "string") {
+      if (value.includes("\u0000") && nul.length < 20) nul.push({ path: path || "(body)", message: "Must not contain NUL characters" });
+      continue;
+    }
+    if (!value || typeof value !== "object") continue;
+    if (depth >= MAX_BODY_DEPTH) return { tooDeep: true, nul };
+    for (const [key, child] of Object.entries(value)) stack.push([child, path ? `${path}.${key}` : key, depth + 1]);
+  }
+  return { tooDeep: false, nul };
+}
+
+/**
+ * Shape rules every request meets before route validation and handlers see it, so no feature has to
+ * repeat them (and none can forget): ids that cannot exist are 404 (not a uuid cast error), a JSON
+ * body is an object, bounded in depth, and no string anywhere carries a NUL byte.
+ * Provider webhooks (/hooks/*) read their raw bodies themselves and answer with their own statuses.
+ */
+/** The parts of Elysia's context the guard reads (a global onTransform in app.ts, so it runs before validation). */
+type GuardContext = { params?: unknown; query?: unknown; body: unknown; path: string; request: Request };
+
+export function guardRequest({ params, query, body, path, request }: GuardContext): void {
+  if (path.startsWith("/hooks/")) return;
+  for (const [name, value] of Object.entries((params ?? {}) as Record<string, string | undefined>)) {
+    if (value === undefined) continue;
+    if (isIdParam(name) ? !UUID.test(value) : value.includes("\u0000")) throw notFound();
+  }
+  const badQuery: FieldError[] = [];
+  for (const [name, value] of Object.entries((query ?? {}) as Record<string, unknown>)) {
+    const values = Array.isArray(value) ? value : [value];
+    if (values.some((v) => typeof v === "string" && v.includes("\u0000"))) badQuery.push({ path: name, message: "Must not contain NUL characters" });
+  }
+  if (badQuery.length) throw validationFailed(badQuery);
+  if (body === undefined) return;
+  const json = request.headers.get("content-type")?.toLowerCase().includes("json") === true;
+  if (json && (body === null || typeof body !== "object" || Array.isArray(body))) {
+    throw new AppError("bad_request", "The request body must be a JSON object");
+  }
+  const { tooDeep, nul } = inspectBody(body);
+  if (tooDeep) throw new AppError("bad_request", `The request body nests more than ${MAX_BODY_DEPTH} levels deep`);
+  if (nul.length) throw validationFailed(nul);
+}

@@ -1,0 +1,98 @@
+// An organization with one of everything, made through the public API where one exists and through
+// the services otherwise, so the sweeps have real ids (own and foreign) for every `:id` route.
+import { eq } from "drizzle-orm";
+import { expect } from "bun:test";
+import type { App } from "@/app";
+import { db } from "@/db/client";
+import { flowSteps, memberships, webhookDeliveries } from "@/db/schema";
+import { createApiKey } from "@/features/api-keys/api-key.service";
+import { createFlow, saveStep } from "@/features/flows/flow.service";
+import { createInvitation } from "@/features/members/invitation.service";
+import { createTrigger } from "@/features/triggers/trigger.service";
+import { api } from "../helpers/client";
+import { createMember, setupOrg, uniqueEmail } from "../helpers/factories";
+
+/** Where webhooks point: a closed loopback port, so nothing in a sweep can reach the outside. */
+export const DEAD_TARGET = "http://127.0.0.1:9/hook";
+
+export type Seeded = Awaited<ReturnType<typeof seedOrganization>>;
+
+async function ok(res: Promise<{ status: number; body: any }>, what: string) {
+  const r = await res;
+  expect(r.status, `${what}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
+  // Single resources come as `{data: {...}}` on most routes, bare on a few.
+  return r.body?.data && !Array.isArray(r.body.data) ? r.body.data : r.body;
+}
+
+export async function seedOrganization(app: App, orgName: string) {
+  const org = await setupOrg(app, { orgName });
+  const orgId = org.organization.id;
+  // A generous budget: the sweeps make hundreds of calls a minute with one key.
+  const { key: bigKey, secret } = await createApiKey({ organizationId: orgId, name: "sweep", scopes: ["*"], requestsPerMinute: 1_000_000 });
+  const key = secret;
+
+  const instance = await ok(api(app, "POST", "/v1/instances", key, { name: `${orgName} phone`, provider: "sandbox" }), "instance");
+  await ok(api(app, "POST", `/v1/instances/${instance.id}/connect`, key, {}), "connect");
+  await ok(api(app, "POST", `/v1/sandbox/instances/${instance.id}/scan`, key, {}), "scan");
+  const webhook = await ok(api(app, "POST", "/v1/webhooks", key, { url: DEAD_TARGET, name: `${orgName} hook` }), "webhook");
+  const contact = await ok(api(app, "POST", "/v1/contacts", key, { phone: "+5511988887777", name: `${orgName} contact` }), "contact");
+  await ok(api(app, "POST", `/v1/sandbox/instances/${instance.id}/inbound`, key, { from: "+5511977776666", text: "oi" }), "inbound");
+  const message = await ok(api(app, "POST", "/v1/messages", key, { instanceId: instance.id, to: "+5511977776666", type: "text", text: "Olá" }), "message");
+  const conversations = await ok(api(app, "GET", "/v1/conversations", key), "conversations");
+  const conversation = conversations.data[0];
+  const events = await ok(api(app, "GET", "/v1/events?limit=5", key), "events");
+  const event = events.data[0];
+  const template = await ok(api(app, "POST", "/v1/templates", key, { key: "welcome", body: "Hi {{name}}" }), "template");
+  const device = await ok(api(app, "POST", "/v1/devices", key, { name: `${orgName} device` }), "device");
+
+  const flow = await createFlow(orgId, { name: `${orgName} flow` });
+  await saveStep(orgId, flow.id, { key: "start", type: "send_text", text: "hello", config: {}, waitForInput: false, transitions: {}, order: 0 });
+  const workflow = await ok(api(app, "POST", "/v1/workflows", key, { name: `${orgName} bot`, provider: "flow", config: { flowId: flow.id } }), "workflow");
+  const thread = await ok(api(app, "POST", `/v1/workflows/${workflow.id}/threads`, key, {}), "thread");
+  const trigger = await createTrigger(orgId, {
+    name: "hello",
+    match: "contains",
+    pattern: "zzz-never",
+    priority: 0,
+    cooldownSeconds: 0,
+    active: true,
+    action: "reply_template",
+    templateKey: "welcome",
+  });
+
+  const [delivery] = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, webhook.id)).limit(1);
+  const agent = await createMember(orgId, "agent");
+  const [membership] = await db.select().from(memberships).where(eq(memberships.userId, agent.id));
+  const { invitation, token: invitationToken } = await createInvitation({
+    organizationId: orgId,
+    actor: { userId: org.user.id, role: "owner" },
+    data: { email: uniqueEmail("invitee"), role: "agent" },
+  });
+  const [step] = await db.select().from(flowSteps).where(eq(flowSteps.flowId, flow.id));
+
+  return {
+    ...org,
+    key,
+    sweepKey: bigKey,
+    ids: {
+      instance: instance.id as string,
+      webhook: webhook.id as string,
+      contact: contact.id as string,
+      message: message.id as string,
+      conversation: conversation.id as string,
+      event: event.id as string,
+      template: template.id as string,
+      device: device.id as string,
+      flow: flow.id,
+      workflow: workflow.id as string,
+      thread: thread.id as string,
+      trigger: trigger.id,
+      delivery: delivery!.id,
+      apiKey: bigKey.id,
+      membership: membership!.id,
+      invitation: invitation.id,
+    },
+    stepKey: step!.key,
+    invitationToken,
+  };
+}
