@@ -59,7 +59,6 @@ export function sseResponse(
         const lines = data.split("\n").map((l) => `data: ${l}`).join("\n");
         controller.enqueue(`event: ${event}\n${lines}\n\n`);
       };
-      send("ready", "{}");
       unsubscribe = await subscribeLive(topic, async (data) => {
         try {
           const frame = await render(data);
@@ -68,6 +67,8 @@ export function sseResponse(
           log.warn("sse render failed", { err: String(err) });
         }
       });
+      // "ready" only once subscribed, so a client that acts on it cannot miss an update.
+      send("ready", "{}");
       heartbeat = setInterval(() => controller.enqueue(": keep-alive\n\n"), 15_000);
       request.signal.addEventListener("abort", () => {
         clearInterval(heartbeat);

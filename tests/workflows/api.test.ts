@@ -119,6 +119,8 @@ describe("threads", () => {
     const got = await api(app, "GET", `/v1/threads/${thread.id}`, key);
     expect(got.body.messages.map((m: any) => m.content)).toEqual(["first", "echo: first", "second", "echo: second"]);
     expect(got.body.lastMessageAt).toBeTruthy();
+    const replies = (await api(app, "GET", "/v1/events?type=thread.reply&limit=50", key)).body.data.filter((e: any) => e.data.threadId === thread.id);
+    expect(replies.map((e: any) => e.data.text).sort()).toEqual(["echo: first", "echo: second"]);
   });
 
   test("openai: streaming with Accept: text/event-stream", async () => {

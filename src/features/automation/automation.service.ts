@@ -2,7 +2,6 @@ import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { contacts, conversations, flows, messages, threadMessages, threads, workflows, type FollowUpStage } from "@/db/schema";
 import { publishInbox, type Contact, type Conversation } from "@/features/conversations/conversation.service";
-import { recordEvent } from "@/features/events/event.service";
 import { initialFlowState, runFlowTurn, type FlowEffects, type FlowState } from "@/features/flows/flow.engine";
 import { getSteps, publishedVersion, workflowForFlow } from "@/features/flows/flow.service";
 import { onInboundMessage, type InboundMessageContext } from "@/features/inbound/inbound.service";
@@ -282,15 +281,13 @@ async function answerTurn(thread: Thread, now: Date) {
       history = rows.reverse();
     }
     const reply = await engine.complete({ text, history, providerThreadId: thread.providerThreadId });
-    await recordTurn(thread.id, text, reply);
+    // The reply is queued first (its own transaction, with the quota and block checks); the turn,
+    // the `thread.reply` event and the answered-until mark then commit together.
     const message = await sendToContact(ctx, reply.content, "workflow");
-    await recordEvent({
-      organizationId: ctx.organizationId,
-      instanceId: ctx.conversation.instanceId,
-      type: "thread.reply",
-      data: { threadId: thread.id, workflowId: ctx.workflow.id, conversationId: ctx.conversation.id, contactId: ctx.contact.id, messageId: message.id, text: reply.content },
+    await db.transaction(async (tx) => {
+      await recordTurn(thread, text, reply, { instanceId: ctx.conversation.instanceId, data: { messageId: message.id } }, tx);
+      await tx.update(threads).set({ state: { ...state, answeredUntil } }).where(eq(threads.id, thread.id));
     });
-    await db.update(threads).set({ state: { ...state, answeredUntil } }).where(eq(threads.id, thread.id));
     await armFollowUps(thread.id, config.followUps ?? [], now);
   } catch (err) {
     log.warn("workflow turn failed", { threadId: thread.id, err: err instanceof Error ? err.message : String(err) });

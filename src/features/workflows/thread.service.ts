@@ -1,6 +1,7 @@
 import { and, desc, eq, lt, or, sql } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { contacts, threadMessages, threads } from "@/db/schema";
+import { recordEvent } from "@/features/events/event.service";
 import { AppError, conflict, notFound, validationFailed } from "@/lib/errors";
 import { decodeCursor, page } from "@/lib/pagination";
 import { EngineError, type ChatTurn, type EngineReply } from "./engines/engine";
@@ -165,21 +166,47 @@ async function historyOf(threadId: string): Promise<ChatTurn[]> {
   return rows.reverse();
 }
 
-/** Stores a user turn and the assistant's reply together and bumps the counters atomically. */
-export async function recordTurn(threadId: string, userText: string, reply: EngineReply, tx?: DbOrTx): Promise<{ thread: Thread; reply: ThreadMessage }> {
+/**
+ * Stores a user turn and the assistant's reply together, bumps the counters atomically and, in the
+ * same transaction, records the `thread.reply` event.
+ */
+export async function recordTurn(
+  thread: Pick<Thread, "id" | "organizationId" | "workflowId" | "conversationId" | "contactId">,
+  userText: string,
+  reply: EngineReply,
+  event: { instanceId?: string | null; data?: Record<string, unknown> } = {},
+  tx?: DbOrTx,
+): Promise<{ thread: Thread; reply: ThreadMessage }> {
   const run = async (t: DbOrTx) => {
     const now = Date.now();
-    await t.insert(threadMessages).values({ threadId, role: "user", content: userText, at: new Date(now) });
+    await t.insert(threadMessages).values({ threadId: thread.id, role: "user", content: userText, at: new Date(now) });
     const [assistant] = await t
       .insert(threadMessages)
-      .values({ threadId, role: "assistant", content: reply.content, tokens: reply.tokens ?? null, at: new Date(now + 1) })
+      .values({ threadId: thread.id, role: "assistant", content: reply.content, tokens: reply.tokens ?? null, at: new Date(now + 1) })
       .returning();
-    const [thread] = await t
+    const [updated] = await t
       .update(threads)
       .set({ messageCount: sql`${threads.messageCount} + 2`, lastMessageAt: new Date(now + 1) })
-      .where(eq(threads.id, threadId))
+      .where(eq(threads.id, thread.id))
       .returning();
-    return { thread: thread!, reply: assistant! };
+    await recordEvent(
+      {
+        organizationId: thread.organizationId,
+        instanceId: event.instanceId ?? null,
+        type: "thread.reply",
+        data: {
+          threadId: thread.id,
+          workflowId: thread.workflowId,
+          conversationId: thread.conversationId,
+          contactId: thread.contactId,
+          threadMessageId: assistant!.id,
+          text: reply.content,
+          ...event.data,
+        },
+      },
+      t,
+    );
+    return { thread: updated!, reply: assistant! };
   };
   return tx ? run(tx) : db.transaction(run);
 }
@@ -229,7 +256,7 @@ export async function sendThreadMessage(
       if (err instanceof EngineError) throw new AppError("provider_error", err.message);
       throw err;
     }
-    const stored = await recordTurn(threadId, text, reply);
+    const stored = await recordTurn(thread, text, reply);
     return { ...stored, workflow };
   });
 }
