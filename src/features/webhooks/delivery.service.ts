@@ -327,18 +327,34 @@ export async function processClaim(claim: ClaimedDelivery, stop?: AbortSignal): 
   const started = performance.now();
   const result: AttemptResult = { statusCode: null, error: null, excerpt: null, durationMs: 0, retryAfterMs: null, requestHeaders, requestBody: body };
   try {
-    // With the guard on, resolve + check every address now and connect to the checked one (no rebinding).
-    const target = config.allowPrivateWebhookTargets ? { url: webhook.url } : pinnedRequest(await resolveTarget(webhook.url));
-    const headers = "host" in target && target.host ? { ...requestHeaders, host: target.host } : requestHeaders;
-    const res = await fetch(target.url, {
-      method: "POST",
-      headers,
-      body,
-      // Redirects are not followed: the new location would bypass the SSRF check, and Standard Webhooks treats 3xx as failure.
-      redirect: "manual",
-      signal,
-      ...("tls" in target && target.tls ? { tls: target.tls } : {}),
-    } as RequestInit);
+    const send = (target: { url: string; host?: string; tls?: Record<string, unknown> }) =>
+      fetch(target.url, {
+        method: "POST",
+        headers: target.host ? { ...requestHeaders, host: target.host } : requestHeaders,
+        body,
+        // Redirects are not followed: the new location would bypass the SSRF check, and Standard Webhooks treats 3xx as failure.
+        redirect: "manual",
+        signal,
+        ...(target.tls ? { tls: target.tls } : {}),
+      } as RequestInit);
+    let res: Response | undefined;
+    if (config.allowPrivateWebhookTargets) {
+      res = await send({ url: webhook.url });
+    } else {
+      // Resolve and check every address now, then connect to a checked one (no DNS rebinding); when an
+      // address cannot be reached (say IPv6 without a route), try the next, IPv4 first.
+      const resolved = await resolveTarget(webhook.url);
+      let lastError: unknown;
+      for (let i = 0; i < Math.min(resolved.addresses.length, 3) && !res; i++) {
+        try {
+          res = await send(pinnedRequest(resolved, i));
+        } catch (err) {
+          if (signal.aborted) throw err;
+          lastError = err;
+        }
+      }
+      if (!res) throw lastError;
+    }
     result.statusCode = res.status;
     result.retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
     try {

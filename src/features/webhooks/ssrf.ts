@@ -143,6 +143,8 @@ export async function resolveTarget(rawUrl: string): Promise<ResolvedTarget> {
       throw new TargetRefused(`The host ${hostname} could not be resolved`);
     }
     if (addresses.length === 0) throw new TargetRefused(`The host ${hostname} could not be resolved`);
+    // IPv4 first: many servers resolve AAAA records but have no IPv6 route.
+    addresses.sort((a, b) => a.family - b.family);
   }
   if (!config.allowPrivateWebhookTargets) {
     for (const { address } of addresses) {
@@ -160,15 +162,15 @@ export async function resolveTarget(rawUrl: string): Promise<ResolvedTarget> {
 }
 
 /**
- * The URL and fetch options that connect to the checked address rather than resolving the name
+ * The URL and fetch options that connect to checked address `index` rather than resolving the name
  * again: the host part is replaced by the IP, `Host` carries the original name, and for https the
  * TLS server name (SNI) and certificate check use the original name. Bun opens a fresh connection
  * for requests with custom TLS options, so a pinned https connection is never shared across hosts.
  */
-export function pinnedRequest(target: ResolvedTarget): { url: string; host?: string; tls?: Record<string, unknown> } {
+export function pinnedRequest(target: ResolvedTarget, index = 0): { url: string; host?: string; tls?: Record<string, unknown> } {
   const { url, hostname } = target;
   if (isIP(hostname) || config.allowPrivateWebhookTargets) return { url: url.toString() };
-  const first = target.addresses[0]!;
+  const first = target.addresses[index] ?? target.addresses[0]!;
   const pinned = new URL(url.toString());
   pinned.hostname = first.family === 6 ? `[${first.address}]` : first.address;
   const host = url.port ? `${hostname}:${url.port}` : hostname;
