@@ -309,6 +309,30 @@ describe("every page at 375 px and 1440 px", () => {
     }, 60_000);
   }
 
+  test("phone navigation: the menu opens from the top bar and its links work", async () => {
+    const context = await contextAt(WIDTHS[0], true);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/contacts`);
+    const nav = page.locator("#main-nav");
+    // Closed by default on a phone so the page starts with its own content.
+    expect(await nav.isVisible()).toBe(false);
+    await page.click("label.nav-button");
+    expect(await nav.isVisible()).toBe(true);
+    expect(await nav.locator("a[aria-current=page]").textContent()).toBe("Contacts");
+    await page.screenshot({ path: `${SHOTS}/menu-open-375.png` });
+    await Promise.all([page.waitForURL(`${server.url}/webhooks`), nav.locator("a", { hasText: "Webhooks" }).click()]);
+    expect(await page.locator("h1").first().textContent()).toBe("Webhooks");
+    expect(await page.locator("#main-nav").isVisible()).toBe(false);
+    // On a desktop the navigation is always there and the Menu button is not.
+    const wide = await contextAt(WIDTHS[1], true);
+    const desk = await wide.newPage();
+    await desk.goto(`${server.url}/contacts`);
+    expect(await desk.locator("#main-nav").isVisible()).toBe(true);
+    expect(await desk.locator("label.nav-button").isVisible()).toBe(false);
+    await wide.close();
+    await context.close();
+  }, 30_000);
+
   test("a form with field errors (422) re-renders in place and still fits a phone", async () => {
     const context = await contextAt(WIDTHS[0], true);
     const page = await context.newPage();
