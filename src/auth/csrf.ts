@@ -34,7 +34,8 @@ export const csrfPlugin = new Elysia({ name: "livchat-csrf" })
     }
     return { csrfToken: token };
   })
-  .onBeforeHandle({ as: "global" }, ({ request, path, body, csrfToken }) => {
+  // In transform (after parsing, before validation) so a forged post is refused before its body is judged.
+  .onTransform({ as: "global" }, ({ request, path, body, csrfToken }) => {
     const method = request.method;
     if (method === "GET" || method === "HEAD" || method === "OPTIONS" || isExempt(path)) return;
     const origin = request.headers.get("origin");

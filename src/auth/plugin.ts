@@ -86,26 +86,40 @@ export async function resolveApiKey(headers: Headers, scope: string): Promise<Ve
  *  - `{ signedIn: true }` — any signed-in user, organization optional → `me`.
  *  - `{ apiKey: "messages:write" }` — `/v1` key with that scope ("" = any valid key) → `apiKey`.
  */
+// Who is asking is settled in `transform`, before params/query/body validation: a caller without a
+// session or key gets 401/redirect (not the schema's 422), and refused bodies still count against the
+// key's rate limit. `resolve` then hands the result to the handler.
+const admins = new WeakMap<Request, AdminContext>();
+const signedInUsers = new WeakMap<Request, Awaited<ReturnType<typeof resolveAdmin>>>();
+const apiKeys = new WeakMap<Request, VerifiedApiKey>();
+
 export const authPlugin = new Elysia({ name: "livchat-auth" }).macro({
   member: (minimum: Role) => ({
-    async resolve({ cookie, path }) {
-      const admin = (await resolveAdmin(cookie[SESSION_COOKIE]?.value as string | undefined, minimum, path)) as AdminContext;
-      return { admin };
+    async transform({ cookie, path, request }) {
+      admins.set(request, (await resolveAdmin(cookie[SESSION_COOKIE]?.value as string | undefined, minimum, path)) as AdminContext);
+    },
+    resolve({ request }) {
+      return { admin: admins.get(request)! };
     },
   }),
   signedIn: {
-    async resolve({ cookie, path }) {
-      const me = await resolveAdmin(cookie[SESSION_COOKIE]?.value as string | undefined, "user", path);
-      return { me };
+    async transform({ cookie, path, request }) {
+      signedInUsers.set(request, await resolveAdmin(cookie[SESSION_COOKIE]?.value as string | undefined, "user", path));
+    },
+    resolve({ request }) {
+      return { me: signedInUsers.get(request)! };
     },
   },
   apiKey: (scope: string) => ({
-    async resolve({ request, set }) {
+    async transform({ request, set }) {
       const apiKey = await resolveApiKey(request.headers, scope);
       // Per-key sliding-window budget (X-RateLimit-* headers, 429 + Retry-After), then batched api_calls metering.
       await enforceApiRateLimit(apiKey, set);
       meterApiCall({ organizationId: apiKey.organizationId, instanceId: apiKey.instanceId, apiKeyId: apiKey.id });
-      return { apiKey };
+      apiKeys.set(request, apiKey);
+    },
+    resolve({ request }) {
+      return { apiKey: apiKeys.get(request)! };
     },
   }),
 });
