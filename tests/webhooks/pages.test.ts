@@ -216,3 +216,20 @@ describe("webhook admin pages", () => {
     expect(await (await b.client.get("/webhooks")).text()).not.toContain("Private to A");
   });
 });
+
+describe("delivery log refresh", () => {
+  test("the newest page polls a fragment of its rows; other organizations get 404", async () => {
+    const { id } = await createViaForm(a.client, { url: sub.url, name: "Polling", eventTypes: ["instance.qr"] });
+    const page = await (await a.client.get(`/webhooks/${id}?status=pending`)).text();
+    expect(page).toContain(`hx-get="/webhooks/${id}/log?status=pending"`);
+    await recordEvent({ organizationId: a.organization.id, type: "instance.qr", data: {} });
+    const fragment = await a.client.get(`/webhooks/${id}/log?status=pending`, { htmx: true });
+    expect(fragment.status).toBe(200);
+    const html = await fragment.text();
+    expect(html).toStartWith('<div id="delivery-rows"');
+    expect(html).toContain("instance.qr");
+    expect(html).not.toContain("<html");
+    expect((await b.client.get(`/webhooks/${id}/log`, { htmx: true })).status).toBe(404);
+    expect((await new TestClient(app).get(`/webhooks/${id}/log`)).status).toBe(303);
+  });
+});

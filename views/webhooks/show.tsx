@@ -25,50 +25,26 @@ function filterQuery(filters: DeliveryFilters, cursor?: string): string {
   return s ? `?${s}` : "";
 }
 
-export function DeliveryLog({
+/**
+ * The rows and the pager. On the newest page it refreshes itself every 5 s (htmx polling of a
+ * cheap indexed query) so retries and new deliveries show up without a reload.
+ */
+export function DeliveryRows({
   webhook,
   deliveries,
   nextCursor,
   filters,
+  cursor,
 }: {
   webhook: Webhook;
   deliveries: Delivery[];
   nextCursor: string | null;
   filters: DeliveryFilters;
+  cursor?: string;
 }) {
+  const poll = cursor ? {} : { "hx-get": `/webhooks/${webhook.id}/log${filterQuery(filters)}`, "hx-trigger": "every 5s", "hx-swap": "outerHTML", "hx-target": "this" };
   return (
-    <section id="delivery-log">
-      <h2>Delivery log</h2>
-      <form method="get" action={`/webhooks/${webhook.id}`} class="filters">
-        <label class="sr-only" for="filter-status">
-          Status
-        </label>
-        <select id="filter-status" name="status">
-          <option value="">Any status</option>
-          {DELIVERY_STATUSES.map((s) => (
-            <option value={s} selected={filters.status === s}>
-              {s}
-            </option>
-          ))}
-        </select>
-        <label class="sr-only" for="filter-type">
-          Event type
-        </label>
-        <select id="filter-type" name="eventType">
-          <option value="">Any event type</option>
-          {EVENT_TYPES.map((t) => (
-            <option value={t} selected={filters.eventType === t}>
-              {t}
-            </option>
-          ))}
-        </select>
-        <div class="row filter-actions">
-          <button type="submit" class="secondary">
-            Filter
-          </button>
-          {filters.status || filters.eventType ? <a href={`/webhooks/${webhook.id}`}>Clear</a> : ""}
-        </div>
-      </form>
+    <div id="delivery-rows" {...poll}>
       {deliveries.length === 0 ? (
         <EmptyState>No deliveries match.</EmptyState>
       ) : (
@@ -121,6 +97,57 @@ export function DeliveryLog({
       ) : (
         ""
       )}
+    </div>
+  );
+}
+
+export function DeliveryLog({
+  webhook,
+  deliveries,
+  nextCursor,
+  filters,
+  cursor,
+}: {
+  webhook: Webhook;
+  deliveries: Delivery[];
+  nextCursor: string | null;
+  filters: DeliveryFilters;
+  cursor?: string;
+}) {
+  return (
+    <section id="delivery-log">
+      <h2>Delivery log</h2>
+      <form method="get" action={`/webhooks/${webhook.id}`} class="filters">
+        <label class="sr-only" for="filter-status">
+          Status
+        </label>
+        <select id="filter-status" name="status">
+          <option value="">Any status</option>
+          {DELIVERY_STATUSES.map((s) => (
+            <option value={s} selected={filters.status === s}>
+              {s}
+            </option>
+          ))}
+        </select>
+        <label class="sr-only" for="filter-type">
+          Event type
+        </label>
+        <select id="filter-type" name="eventType">
+          <option value="">Any event type</option>
+          {EVENT_TYPES.map((t) => (
+            <option value={t} selected={filters.eventType === t}>
+              {t}
+            </option>
+          ))}
+        </select>
+        <div class="row filter-actions">
+          <button type="submit" class="secondary">
+            Filter
+          </button>
+          {filters.status || filters.eventType ? <a href={`/webhooks/${webhook.id}`}>Clear</a> : ""}
+        </div>
+      </form>
+      <DeliveryRows webhook={webhook} deliveries={deliveries} nextCursor={nextCursor} filters={filters} cursor={cursor} />
     </section>
   );
 }
@@ -136,6 +163,7 @@ export function WebhookShowPage({
   filters,
   recoverErrors,
   recoverSince,
+  cursor,
 }: {
   admin: AdminContext;
   csrfToken: string;
@@ -147,6 +175,7 @@ export function WebhookShowPage({
   filters: DeliveryFilters;
   recoverErrors?: FieldError[];
   recoverSince?: string;
+  cursor?: string;
 }) {
   const recoverError = recoverErrors?.find((e) => e.path === "since" || e.path === "(body)")?.message;
   const base = `/webhooks/${webhook.id}`;
@@ -247,7 +276,7 @@ export function WebhookShowPage({
           Recover
         </button>
       </form>
-      <DeliveryLog webhook={webhook} deliveries={deliveries} nextCursor={nextCursor} filters={filters} />
+      <DeliveryLog webhook={webhook} deliveries={deliveries} nextCursor={nextCursor} filters={filters} cursor={cursor} />
     </AdminLayout>
   );
 }

@@ -8,7 +8,7 @@ import { hxRedirect } from "@/lib/htmx";
 import { DeliveryPage } from "@views/webhooks/delivery";
 import { WebhookFormPage, type WebhookFormValues } from "@views/webhooks/_form";
 import { SecretPage, WebhooksPage } from "@views/webhooks/index";
-import { WebhookShowPage, type DeliveryFilters } from "@views/webhooks/show";
+import { DeliveryRows, WebhookShowPage, type DeliveryFilters } from "@views/webhooks/show";
 import { getDelivery, listDeliveriesForWebhook, recoverDeliveries, retryDelivery } from "./delivery.service";
 import { createWebhookSchema, headerLines, listDeliveriesQuery, parseHeaderLines, recoverSchema, updateWebhookSchema } from "./webhook.schema";
 import {
@@ -90,7 +90,7 @@ async function showPage(admin: AdminContext, webhook: Webhook, query: Record<str
     listDeliveriesForWebhook(admin.organization.id, webhook.id, parsed.success ? parsed.data : { limit: 50 }),
     webhookStats(admin.organization.id, [webhook.id]),
   ]);
-  return { deliveries: page.data, nextCursor: page.nextCursor, filters, stats: stats.get(webhook.id) };
+  return { deliveries: page.data, nextCursor: page.nextCursor, filters, stats: stats.get(webhook.id), cursor: parsed.success ? parsed.data.cursor : undefined };
 }
 
 /** Admin pages for webhook endpoints (admins and owners): list, create, edit, log, retry, recover. */
@@ -159,6 +159,17 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
       const webhook = await getWebhook(admin.organization.id, params.id);
       const data = await showPage(admin, webhook, query as Record<string, unknown>);
       return <WebhookShowPage admin={admin} csrfToken={csrfToken} flash={takeFlash(cookie)} webhook={webhook} {...data} />;
+    },
+    { member: "admin", params: idParams, detail: { hide: true } },
+  )
+  .get(
+    "/webhooks/:id/log",
+    async ({ admin, params, query }) => {
+      const webhook = await getWebhook(admin.organization.id, params.id);
+      const parsed = listDeliveriesQuery.safeParse({ status: str(query.status) || undefined, eventType: str(query.eventType) || undefined, limit: 50 });
+      const filters: DeliveryFilters = parsed.success ? { status: parsed.data.status, eventType: parsed.data.eventType } : {};
+      const page = await listDeliveriesForWebhook(admin.organization.id, webhook.id, parsed.success ? parsed.data : { limit: 50 });
+      return <DeliveryRows webhook={webhook} deliveries={page.data} nextCursor={page.nextCursor} filters={filters} />;
     },
     { member: "admin", params: idParams, detail: { hide: true } },
   )
