@@ -40,8 +40,7 @@ import { contactApi } from "@/features/contacts/contact.api";
 import { contactPages } from "@/features/contacts/contact.pages";
 import { conversationApi } from "@/features/conversations/conversation.api";
 import { inboxPages } from "@/features/conversations/inbox.pages";
-import { triggerPages } from "@/features/triggers/trigger.pages";
-import { flowPages } from "@/features/flows/flow.pages";
+import { automationFeature } from "@/features/flows/automation.plugin";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
@@ -162,8 +161,7 @@ export function createApp() {
     .use(conversationApi)
     .use(inboxPages)
     .use(observabilityRoutes)
-    .use(triggerPages)
-    .use(flowPages);
+    .use(automationFeature);
 }
 
 export type App = ReturnType<typeof createApp>;

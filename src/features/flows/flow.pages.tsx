@@ -154,7 +154,7 @@ async function loadChoices(organizationId: string) {
     // validateFlow only accepts the organization's own workflows for call_workflow steps.
     workflows: workflows.filter((w) => w.organizationId === organizationId).map((w) => ({ id: w.id, name: w.name })),
   };
-  return { choices, workflowNames: new Map(workflows.map((w) => [w.id, w.name])), templateKeys: new Set(choices.templateKeys) };
+  return { choices, workflowNames: new Map(workflows.map((w) => [w.id, w.name])) };
 }
 
 type EditorState = {
@@ -249,17 +249,18 @@ export const flowPages = new Elysia({ name: "flows-pages" })
       const b = body as FormBody;
       const { input, errors } = settingsToInput(b);
       const parsed = createFlowSchema.safeParse(input);
-      const all = [...errors, ...(parsed.success ? [] : zodDetails(parsed.error.issues))];
-      if (parsed.success) {
-        const { templateKeys } = await loadChoices(admin.organization.id);
-        for (const stage of parsed.data.followUps) if (!templateKeys.has(stage.templateKey)) all.push({ path: "followUps", message: `No template with key "${stage.templateKey}"` });
-      }
-      if (all.length) {
+      const rerender = (all: FieldError[]) => {
         set.status = 422;
         const settings = { values: settingsValues(b), errors: all };
         return isHtmx(request) ? SettingsForm({ flowId: flow.id, ...settings, csrfToken }) : renderEditor(admin, csrfToken, flow, { settings });
+      };
+      if (!parsed.success || errors.length) return rerender([...errors, ...(parsed.success ? [] : zodDetails(parsed.error.issues))]);
+      try {
+        await updateFlowSettings(admin.organization.id, flow.id, parsed.data);
+      } catch (err) {
+        if (err instanceof AppError && err.code === "validation_failed") return rerender(err.details ?? []);
+        throw err;
       }
-      await updateFlowSettings(admin.organization.id, flow.id, parsed.data!);
       setFlash(cookie, "success", "Settings saved");
       return hxRedirect(request, `/flows/${flow.id}`);
     },

@@ -130,7 +130,18 @@ export async function publishedVersion(organizationId: string, lineageId: string
   return f;
 }
 
+/** Follow-up stages send templates by key: each must exist in the organization. */
+async function assertFollowUpTemplates(organizationId: string, followUps: FollowUpStage[], tx: DbOrTx): Promise<void> {
+  const keys = [...new Set(followUps.map((s) => s.templateKey))];
+  if (keys.length === 0) return;
+  const found = await tx.select({ key: templates.key }).from(templates).where(and(eq(templates.organizationId, organizationId), inArray(templates.key, keys)));
+  const have = new Set(found.map((f) => f.key));
+  const missing = keys.filter((k) => !have.has(k));
+  if (missing.length) throw validationFailed(missing.map((k) => ({ path: "followUps", message: `No template with key "${k}"` })));
+}
+
 export async function createFlow(organizationId: string, input: { name: string; followUps?: FollowUpStage[] }, tx: DbOrTx = db): Promise<Flow> {
+  await assertFollowUpTemplates(organizationId, input.followUps ?? [], tx);
   const [f] = await tx
     .insert(flows)
     .values({ organizationId, lineageId: crypto.randomUUID(), name: input.name, status: "draft", version: 1, followUps: input.followUps ?? [] })
@@ -169,6 +180,7 @@ async function editableDraft(organizationId: string, flowId: string, tx: DbOrTx)
 
 export async function updateFlowSettings(organizationId: string, flowId: string, input: { name: string; followUps: FollowUpStage[] }): Promise<Flow> {
   const flow = await editableDraft(organizationId, flowId, db);
+  await assertFollowUpTemplates(organizationId, input.followUps, db);
   const [f] = await db.update(flows).set({ name: input.name, followUps: input.followUps }).where(eq(flows.id, flow.id)).returning();
   return f!;
 }

@@ -12,7 +12,7 @@ import { setFlash, takeFlash, type Flash } from "@/lib/flash";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
 import { TriggerForm, type TriggerChoices, type TriggerFormValues } from "@views/triggers/_form";
 import { TriggerEdit, TriggersIndex, TriggerTestResult, type TargetLabel, type TriggerListItem, type TriggerTestResultProps } from "@views/triggers/index";
-import { triggerSchema } from "./trigger.schema";
+import { triggerSchema, triggerTestSchema } from "./trigger.schema";
 import { createTrigger, deleteTrigger, getTrigger, listTriggers, previewTriggers, setTriggerActive, updateTrigger, type Trigger } from "./trigger.service";
 
 const idParams = z.object({ id: z.string().uuid() });
@@ -191,18 +191,17 @@ export const triggerPages = new Elysia({ name: "triggers-pages" })
     async ({ admin, csrfToken, body, request, set }) => {
       const b = body as FormBody;
       const text = typeof b.text === "string" ? b.text : "";
-      const instanceId = str(b.instanceId) || null;
+      const parsed = triggerTestSchema.safeParse({ text, instanceId: str(b.instanceId) || null, firstMessage: b.firstMessage === "true" });
       const ctx = await loadContext(admin.organization.id);
-      const errors: FieldError[] = [];
-      if (!text.trim()) errors.push({ path: "text", message: "Type the message a contact would send" });
-      if (text.length > 2000) errors.push({ path: "text", message: "At most 2000 characters" });
+      const errors = parsed.success ? [] : zodDetails(parsed.error.issues);
+      const instanceId = parsed.data?.instanceId ?? null;
       if (instanceId && !ctx.choices.instances.some((i) => i.id === instanceId)) errors.push({ path: "instanceId", message: "Choose an instance of this organization" });
       let result: TriggerTestResultProps;
-      if (errors.length) {
+      if (!parsed.success || errors.length) {
         set.status = 422;
         result = { text, checks: [], errors };
       } else {
-        const { fired, checks } = await previewTriggers(admin.organization.id, text, { instanceId, isFirstMessage: b.firstMessage === "true" });
+        const { fired, checks } = await previewTriggers(admin.organization.id, text, { instanceId, isFirstMessage: parsed.data.firstMessage });
         result = { text, fired: fired ? ctx.item(fired) : undefined, checks: checks.map((c) => ({ ...c, item: ctx.item(c.trigger) })) };
       }
       if (isHtmx(request)) return TriggerTestResult(result);

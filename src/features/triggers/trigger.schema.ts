@@ -42,3 +42,13 @@ export const triggerSchema = z
     if (t.action === "hand_to_workflow" && !t.workflowId) ctx.addIssue({ code: "custom", path: ["workflowId"], message: "Choose the workflow" });
   });
 export type TriggerInput = z.infer<typeof triggerSchema>;
+
+/** "Which trigger would fire for this text?" — the admin test box and `POST /v1/triggers/test`. */
+export const triggerTestSchema = z.object({
+  text: z
+    .string()
+    .max(2000, "At most 2000 characters")
+    .refine((t) => t.trim() !== "", "Type the message a contact would send"),
+  instanceId: z.string().uuid().nullish(),
+  firstMessage: z.boolean().default(false),
+});

@@ -1,0 +1,137 @@
+import { Elysia } from "elysia";
+import { z } from "zod";
+import { authPlugin } from "@/auth/plugin";
+import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
+import { AppError, notFound } from "@/lib/errors";
+import { createFlowSchema, flowStepSchema } from "./flow.schema";
+import {
+  createFlow,
+  deleteStep,
+  draftFor,
+  getFlow,
+  getSteps,
+  listFlows,
+  publishFlow,
+  saveStep,
+  updateFlowSettings,
+  validateFlow,
+  versionsOf,
+  type Flow,
+  type FlowStep,
+} from "./flow.service";
+
+const idParams = z.object({ id: z.string().uuid() });
+const stepParams = z.object({ id: z.string().uuid(), key: z.string().min(1).max(200) });
+
+/** Flows belong to an organization: keys of an unclaimed visitor device are refused. */
+function orgOf(key: VerifiedApiKey): string {
+  if (!key.organizationId) throw new AppError("forbidden", "Flows need an organization: sign up to claim this key");
+  return key.organizationId;
+}
+
+export function toPublicFlow(f: Flow) {
+  return { id: f.id, lineageId: f.lineageId, name: f.name, status: f.status, version: f.version, followUps: f.followUps, createdAt: f.createdAt, updatedAt: f.updatedAt };
+}
+
+export function toPublicStep(s: FlowStep) {
+  return { key: s.key, type: s.type, templateKey: s.templateKey, text: s.text, config: s.config, waitForInput: s.waitForInput, transitions: s.transitions, order: s.order };
+}
+
+/** A version with its steps, validation problems and sibling versions. */
+async function flowDetail(organizationId: string, flow: Flow) {
+  const steps = await getSteps(flow.id);
+  const versions = await versionsOf(organizationId, flow.lineageId);
+  return {
+    ...toPublicFlow(flow),
+    steps: steps.map(toPublicStep),
+    problems: await validateFlow(organizationId, steps),
+    versions: versions.map((v) => ({ id: v.id, version: v.version, status: v.status })),
+  };
+}
+
+/**
+ * `/v1/flows`: versioned flows under the `workflows:*` scopes. Only a draft can be changed; `POST
+ * /v1/flows/:id/draft` opens (or returns) the draft of a published or archived version.
+ */
+export const flowApi = new Elysia({ name: "flows-api" })
+  .use(authPlugin)
+  .get(
+    "/v1/flows",
+    async ({ apiKey }) => ({
+      data: (await listFlows(orgOf(apiKey))).map(({ latest, published }) => ({
+        lineageId: latest.lineageId,
+        name: published?.name ?? latest.name,
+        live: published ? { id: published.id, version: published.version } : null,
+        draft: latest.status === "draft" ? { id: latest.id, version: latest.version } : null,
+      })),
+      nextCursor: null,
+    }),
+    { apiKey: "workflows:read", detail: { tags: ["flows"], summary: "List flows: one entry per flow with its live and draft versions" } },
+  )
+  .post(
+    "/v1/flows",
+    async ({ apiKey, body, set }) => {
+      set.status = 201;
+      const organizationId = orgOf(apiKey);
+      return flowDetail(organizationId, await createFlow(organizationId, body));
+    },
+    { apiKey: "workflows:write", body: createFlowSchema, detail: { tags: ["flows"], summary: "Create a flow (draft version 1)" } },
+  )
+  .get(
+    "/v1/flows/:id",
+    async ({ apiKey, params }) => {
+      const organizationId = orgOf(apiKey);
+      return flowDetail(organizationId, await getFlow(organizationId, params.id));
+    },
+    { apiKey: "workflows:read", params: idParams, detail: { tags: ["flows"], summary: "A version with its steps, validation problems and versions" } },
+  )
+  .put(
+    "/v1/flows/:id",
+    async ({ apiKey, params, body }) => {
+      const organizationId = orgOf(apiKey);
+      return flowDetail(organizationId, await updateFlowSettings(organizationId, params.id, body));
+    },
+    { apiKey: "workflows:write", params: idParams, body: createFlowSchema, detail: { tags: ["flows"], summary: "Set a draft's name and follow-up stages" } },
+  )
+  .post(
+    "/v1/flows/:id/steps",
+    async ({ apiKey, params, body, set }) => {
+      set.status = 201;
+      return toPublicStep(await saveStep(orgOf(apiKey), params.id, body));
+    },
+    { apiKey: "workflows:write", params: idParams, body: flowStepSchema, detail: { tags: ["flows"], summary: "Add a step to a draft" } },
+  )
+  .put(
+    "/v1/flows/:id/steps/:key",
+    async ({ apiKey, params, body }) => {
+      const organizationId = orgOf(apiKey);
+      const flow = await getFlow(organizationId, params.id);
+      if (!(await getSteps(flow.id)).some((s) => s.key === params.key)) throw notFound("Step");
+      return toPublicStep(await saveStep(organizationId, flow.id, body, params.key));
+    },
+    { apiKey: "workflows:write", params: stepParams, body: flowStepSchema, detail: { tags: ["flows"], summary: "Replace a step of a draft (its key may change)" } },
+  )
+  .delete(
+    "/v1/flows/:id/steps/:key",
+    async ({ apiKey, params, set }) => {
+      await deleteStep(orgOf(apiKey), params.id, params.key);
+      set.status = 204;
+    },
+    { apiKey: "workflows:write", params: stepParams, detail: { tags: ["flows"] } },
+  )
+  .post(
+    "/v1/flows/:id/publish",
+    async ({ apiKey, params }) => {
+      const organizationId = orgOf(apiKey);
+      return flowDetail(organizationId, await publishFlow(organizationId, params.id));
+    },
+    { apiKey: "workflows:write", params: idParams, detail: { tags: ["flows"], summary: "Publish a draft (422 with the problems when invalid); the previous live version is archived" } },
+  )
+  .post(
+    "/v1/flows/:id/draft",
+    async ({ apiKey, params }) => {
+      const organizationId = orgOf(apiKey);
+      return flowDetail(organizationId, await draftFor(organizationId, params.id));
+    },
+    { apiKey: "workflows:write", params: idParams, detail: { tags: ["flows"], summary: "The draft of this flow: existing, or a new version copying this one's steps" } },
+  );

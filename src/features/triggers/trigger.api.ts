@@ -1,0 +1,81 @@
+import { Elysia } from "elysia";
+import { z } from "zod";
+import { authPlugin } from "@/auth/plugin";
+import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
+import { AppError } from "@/lib/errors";
+import { triggerSchema, triggerTestSchema } from "./trigger.schema";
+import { createTrigger, deleteTrigger, getTrigger, listTriggers, previewTriggers, updateTrigger, type Trigger } from "./trigger.service";
+
+const idParams = z.object({ id: z.string().uuid() });
+
+/** Triggers belong to an organization: keys of an unclaimed visitor device are refused. */
+function orgOf(key: VerifiedApiKey): string {
+  if (!key.organizationId) throw new AppError("forbidden", "Triggers need an organization: sign up to claim this key");
+  return key.organizationId;
+}
+
+export function toPublicTrigger(t: Trigger) {
+  return {
+    id: t.id,
+    name: t.name,
+    match: t.match,
+    pattern: t.pattern,
+    priority: t.priority,
+    cooldownSeconds: t.cooldownSeconds,
+    instanceIds: t.instanceIds,
+    active: t.active,
+    action: t.action,
+    templateKey: t.templateKey,
+    flowId: t.flowId,
+    workflowId: t.workflowId,
+    createdAt: t.createdAt,
+    updatedAt: t.updatedAt,
+  };
+}
+
+/** `/v1/triggers`: automation rules, under the `workflows:*` scopes like the rest of automation. */
+export const triggerApi = new Elysia({ name: "triggers-api" })
+  .use(authPlugin)
+  .get("/v1/triggers", async ({ apiKey }) => ({ data: (await listTriggers(orgOf(apiKey))).map(toPublicTrigger), nextCursor: null }), {
+    apiKey: "workflows:read",
+    detail: { tags: ["triggers"], summary: "List triggers in the order they are evaluated (priority, then most recently updated)" },
+  })
+  .post(
+    "/v1/triggers",
+    async ({ apiKey, body, set }) => {
+      set.status = 201;
+      return toPublicTrigger(await createTrigger(orgOf(apiKey), body));
+    },
+    { apiKey: "workflows:write", body: triggerSchema, detail: { tags: ["triggers"], summary: "Create a trigger" } },
+  )
+  .post(
+    "/v1/triggers/test",
+    async ({ apiKey, body }) => {
+      const { fired, checks } = await previewTriggers(orgOf(apiKey), body.text, { instanceId: body.instanceId ?? null, isFirstMessage: body.firstMessage });
+      return { fired: fired ? toPublicTrigger(fired) : null, checks: checks.map((c) => ({ triggerId: c.trigger.id, outcome: c.outcome })) };
+    },
+    {
+      apiKey: "workflows:read",
+      body: triggerTestSchema,
+      detail: { tags: ["triggers"], summary: "Which trigger would fire for a text (nothing is sent or recorded; cooldowns are not considered)" },
+    },
+  )
+  .get("/v1/triggers/:id", async ({ apiKey, params }) => toPublicTrigger(await getTrigger(orgOf(apiKey), params.id)), {
+    apiKey: "workflows:read",
+    params: idParams,
+    detail: { tags: ["triggers"] },
+  })
+  .put("/v1/triggers/:id", async ({ apiKey, params, body }) => toPublicTrigger(await updateTrigger(orgOf(apiKey), params.id, body)), {
+    apiKey: "workflows:write",
+    params: idParams,
+    body: triggerSchema,
+    detail: { tags: ["triggers"], summary: "Replace a trigger" },
+  })
+  .delete(
+    "/v1/triggers/:id",
+    async ({ apiKey, params, set }) => {
+      await deleteTrigger(orgOf(apiKey), params.id);
+      set.status = 204;
+    },
+    { apiKey: "workflows:write", params: idParams, detail: { tags: ["triggers"] } },
+  );
