@@ -2,7 +2,7 @@
 // signed-in owner (pages) or an all-scopes key (/v1), each route gets hostile path params, bodies and
 // query strings. Whatever arrives, the answer is a clear 4xx — never a 5xx, a stack, SQL or driver
 // text — /v1 errors carry the JSON envelope, and ids that cannot exist read as 404.
-import { beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createApp } from "@/app";
 import { createSession, SESSION_COOKIE } from "@/auth/session";
 import { config } from "@/config";
@@ -147,6 +147,12 @@ async function whoFor(route: Route): Promise<Who> {
   return { kind: "member", session };
 }
 
+// SWEEP_STATS=1 prints how the hostile requests were answered (a sanity check that they reach the handlers).
+const statuses = new Map<number, number>();
+afterAll(() => {
+  if (process.env.SWEEP_STATS) console.log("hostile sweep statuses:", Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])));
+});
+
 const keyOf = (r: Route) => `${r.method} ${r.path}`;
 
 describe("logged out: every protected route answers 401 or sends to /login; none fails", () => {
@@ -173,6 +179,7 @@ describe("hostile input: never a 5xx, a stack or SQL; /v1 errors in the envelope
       const found: string[] = [];
       const check = (label: string, url: string, res: Awaited<ReturnType<typeof send>>) => {
         for (const p of problems(route.path, url, res)) found.push(`${label} ${url.slice(0, 120)} → ${p}`);
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         if (process.env.SWEEP_SLOW && res.ms > 500) console.log(`slow ${Math.round(res.ms)} ms: ${route.method} ${label} ${url.slice(0, 80)} → ${res.status}`);
       };
       const names = paramNames(route.path);

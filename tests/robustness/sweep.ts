@@ -57,6 +57,7 @@ export type IdKind = keyof Seeded["ids"];
 export function kindOf(path: string, param: string): IdKind | "stepKey" | "invitationToken" | "pairToken" | "provider" | "action" | "toggle" | "static" | null {
   if (param === "deliveryId") return "delivery";
   if (param === "instanceId") return "instance";
+  if (param === "triggerId") return "trigger";
   if (param === "key") return "stepKey";
   if (param === "action") return "action";
   if (param === "toggle") return "toggle";
