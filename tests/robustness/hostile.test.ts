@@ -92,6 +92,11 @@ function jsonBodies(route: Route): { label: string; body: Body }[] {
     raw("huge strings", everyField(few, "y".repeat(15_000))),
     raw("deep values", everyField(few, nested(400))),
     raw("deep document", "[".repeat(50_000) + "]".repeat(50_000)),
+    { label: "empty json", body: { type: "raw", contentType: "application/json", raw: "" } },
+    { label: "text/plain", body: { type: "raw", contentType: "text/plain", raw: "hello" } },
+    { label: "broken multipart", body: { type: "raw", contentType: "multipart/form-data; boundary=zzz", raw: "--zzz\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nb" } },
+    { label: "form on json", body: { type: "raw", contentType: "application/x-www-form-urlencoded", raw: "name=%00&url=%ZZ&a[b][c]=1" } },
+    { label: "odd content-type", body: { type: "raw", contentType: "application/json; charset=utf-16", raw: "{}" } },
     raw("proto pollution", '{"__proto__":{"isAdmin":true},"constructor":{"prototype":{"x":1}}}'),
   ];
 }
@@ -167,6 +172,20 @@ describe("logged out: every protected route answers 401 or sends to /login; none
         const toLogin = [302, 303].includes(res.status) && location.startsWith("/login");
         if (!(res.status === 401 || toLogin)) found.push(`expected 401 or a redirect to /login, got ${res.status} ${location}`);
         if (isApi(route.path) && res.json?.error?.code !== "unauthorized") found.push(`expected unauthorized, got ${res.text.slice(0, 120)}`);
+        if (isApi(route.path)) {
+          // Keys that are not keys: wrong secret, injection, over-long, revoked-looking — all plain 401s.
+          for (const bogus of ["lc_live_" + "A".repeat(32), SQLI, "lc_live_" + LONG, "Bearer Bearer"]) {
+            const r = await send(app, route.method, url, { kind: "key", key: bogus }, body);
+            for (const p of problems(route.path, url, r)) found.push(`bogus key → ${p}`);
+            if (r.status !== 401) found.push(`bogus key ${bogus.slice(0, 20)} → expected 401, got ${r.status}`);
+          }
+        } else {
+          // htmx asks for a redirect header instead of a 303.
+          const r = await send(app, route.method, url, { kind: "nobody" }, body, { "hx-request": "true" });
+          for (const p of problems(route.path, url, r)) found.push(`htmx → ${p}`);
+          const target = r.headers.get("hx-redirect") ?? r.headers.get("location") ?? "";
+          if (!(r.status === 401 || target.startsWith("/login"))) found.push(`htmx logged out → expected HX-Redirect to /login, got ${r.status} ${target}`);
+        }
       }
       expect(found).toEqual([]);
     });

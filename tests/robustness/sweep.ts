@@ -120,6 +120,7 @@ export type Sent = { status: number; headers: Headers; text: string; json: any; 
 export type Body =
   | { type: "json"; raw: string }
   | { type: "form"; data: Record<string, string | string[]> }
+  | { type: "raw"; contentType: string; raw: string }
   | { type: "none" };
 
 const HANG_MS = 8_000;
@@ -141,6 +142,9 @@ export async function send(app: App, method: string, url: string, who: Who, body
     const form = new URLSearchParams();
     for (const [k, v] of Object.entries(body.data)) for (const item of Array.isArray(v) ? v : [v]) form.append(k, item);
     payload = form;
+  } else if (body.type === "raw") {
+    headers.set("content-type", body.contentType);
+    payload = body.raw;
   }
   const started = performance.now();
   const request = new Request(`http://localhost${url}`, { method, headers, body: method === "GET" ? undefined : payload, redirect: "manual" });
