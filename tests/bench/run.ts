@@ -12,7 +12,7 @@
  *   --cpu-prof  write a CPU profile (markdown) of the main app process to data/bench/profiles/
  */
 import { createHmac, randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, resolve } from "node:path";
 import postgres from "postgres";
@@ -31,7 +31,7 @@ const OUT = resolve(ROOT, argv.find((a) => a.startsWith("--out="))?.slice(6) ?? 
 
 const S = quick
   ? { wrkSeconds: 1, wrkRounds: 2, wrkConnections: 50, verifyWarm: 20_000, verifyCold: 100, revocations: 3, pgbenchSeconds: 3, ingestSeconds: 3, ingestConcurrency: 16, drainMs: 20_000, e2eSeconds: 2, e2eWaitMs: 10_000, echoSeconds: 1, seedMessages: 20_000, seedDeliveries: 20_000, pageRequests: 30, deadlineMs: 55_000 }
-  : { wrkSeconds: 5, wrkRounds: 3, wrkConnections: 50, verifyWarm: 200_000, verifyCold: 500, revocations: 10, pgbenchSeconds: 10, ingestSeconds: 15, ingestConcurrency: 16, drainMs: 180_000, e2eSeconds: 20, e2eWaitMs: 120_000, echoSeconds: 3, seedMessages: 1_000_000, seedDeliveries: 1_000_000, pageRequests: 200, deadlineMs: 40 * 60_000 };
+  : { wrkSeconds: 5, wrkRounds: 3, wrkConnections: 50, verifyWarm: 200_000, verifyCold: 500, revocations: 10, pgbenchSeconds: 10, ingestSeconds: 15, ingestConcurrency: 16, drainMs: 180_000, e2eSeconds: 10, e2eWaitMs: 120_000, echoSeconds: 3, seedMessages: 1_000_000, seedDeliveries: 1_000_000, pageRequests: 200, deadlineMs: 40 * 60_000 };
 const concurrencyArg = Number(argv.find((a) => a.startsWith("--ingest-concurrency="))?.slice(21));
 if (concurrencyArg > 0) S.ingestConcurrency = concurrencyArg;
 const E2E_RATE = 500;
@@ -239,6 +239,11 @@ let postgresVersion: string | undefined;
 let exitCode = 0;
 
 try {
+  // Databases of earlier runs that were killed before their cleanup (the name carries the runner's pid).
+  for (const { datname } of await admin<{ datname: string }[]>`select datname from pg_database where datname like 'lc_bench_%'`) {
+    const pid = Number(/^lc_bench_(\d+)_/.exec(datname)?.[1]);
+    if (pid && pid !== process.pid && !existsSync(`/proc/${pid}`)) await admin.unsafe(`drop database if exists "${datname}" with (force)`).catch(() => {});
+  }
   await admin.unsafe(`create database "${dbName}"`);
   const bench = postgres(DATABASE_URL, { max: 2, onnotice: () => {} });
   postgresVersion = ((await bench`show server_version`)[0] as { server_version: string }).server_version;
@@ -265,6 +270,16 @@ try {
     .insert(schema.instances)
     .values({ organizationId: org.id, name: "Bench WuzAPI", provider: "wuzapi", providerInstanceId: WUZAPI_USER, status: "connected" })
     .returning();
+  // The probe route for "authenticated, no database work": a key bound to this instance asking the
+  // sandbox API about another instance is refused (404) after verification, scope, rate limit,
+  // metering and body validation, before any query (sandbox.service findTenantInstance).
+  const boundKey = async (name: string) =>
+    createApiKey({ organizationId: org.id, name, scopes: ["*"], instanceId: instance!.id, requestsPerMinute: 2_000_000_000 });
+  const { secret: probeSecret } = await boundKey("bench-probe");
+  const probe = {
+    path: `/v1/sandbox/instances/${crypto.randomUUID()}/inbound`,
+    init: (secret: string) => ({ method: "POST", body: JSON.stringify({ from: "+5511999990001", text: "bench" }), headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" } }),
+  };
   const subscribers = await startHelper<{ control: number; hooks: number[] }>("subscriber.ts");
   const control = `http://127.0.0.1:${subscribers.info.control}`;
   const hooks: Awaited<ReturnType<typeof createWebhook>>[] = [];
@@ -289,45 +304,41 @@ try {
   await Bun.sleep(500);
   const idleRss = rssMb(appA.child.pid) ?? Number.NaN;
   let peakRss = idleRss;
-  let peakDuring = "boot";
   let phase = "boot";
+  const phasePeaks = new Map<string, number>();
   const rssTimer = setInterval(() => {
     const now = rssMb(appA.child.pid);
-    if (now !== null && now > peakRss) {
-      peakRss = now;
-      peakDuring = phase;
-    }
+    if (now === null) return;
+    peakRss = Math.max(peakRss, now);
+    phasePeaks.set(phase, Math.max(phasePeaks.get(phase) ?? 0, now));
   }, 100);
 
   // 1. Authenticated /v1 route without database work vs bare Bun.serve.
   await scenario(["api.auth_route_vs_bare_hello"], "authenticated route vs bare hello", 180_000, async () => {
     phase = "api throughput";
-    // No /v1 route answers without the database, so this one stops right after authentication:
-    // key verification (cache), scope check, rate limit, metering, then a 404 for a malformed id
-    // (contacts check the id before any query).
-    const path = "/v1/contacts/bench-no-db";
-    const headers = { authorization: `Bearer ${apiSecret}` };
-    const probe = await fetch(`${appA.base}${path}`, { headers });
-    if (probe.status !== 404) throw new Error(`expected 404 from ${path}, got ${probe.status}: ${await probe.text()}`);
+    const path = probe.path;
+    const { headers, body, method } = probe.init(probeSecret);
+    const first = await fetch(`${appA.base}${path}`, { headers, body, method });
+    if (first.status !== 404) throw new Error(`expected 404 from ${path}, got ${first.status}: ${await first.text()}`);
     // The machine is shared, so targets are measured in alternating rounds and each keeps its best
     // round (the one least disturbed by other work). Elysia alone and the app's unauthenticated
     // /health split the gap into framework cost, app-wide plugin cost and the auth path's own cost.
     const targets = {
-      bare: { url: `http://127.0.0.1:${hello.info.port}/`, headers: undefined as Record<string, string> | undefined },
-      elysia: { url: `http://127.0.0.1:${elysiaHello.info.port}/`, headers: undefined },
-      health: { url: `${appA.base}/health`, headers: undefined },
-      auth: { url: `${appA.base}${path}`, headers },
+      bare: { url: `http://127.0.0.1:${hello.info.port}/`, headers: undefined as Record<string, string> | undefined, body: undefined as string | undefined, method: undefined as string | undefined },
+      elysia: { url: `http://127.0.0.1:${elysiaHello.info.port}/`, headers: undefined, body: undefined, method: undefined },
+      health: { url: `${appA.base}/health`, headers: undefined, body: undefined, method: undefined },
+      auth: { url: `${appA.base}${path}`, headers, body, method },
     };
     const best: Record<keyof typeof targets, number> = { bare: 0, elysia: 0, health: 0, auth: 0 };
     let tool = "";
     for (let round = 0; round < S.wrkRounds; round++) {
       for (const [name, t] of Object.entries(targets) as [keyof typeof targets, (typeof targets)["bare"]][]) {
-        const r = await measureThroughput(wrk, t.url, { seconds: S.wrkSeconds, connections: S.wrkConnections, headers: t.headers });
+        const r = await measureThroughput(wrk, t.url, { seconds: S.wrkSeconds, connections: S.wrkConnections, headers: t.headers, body: t.body, method: t.method });
         best[name] = Math.max(best[name], r.rps);
         tool = r.tool;
       }
     }
-    const after = await fetch(`${appA.base}${path}`, { headers });
+    const after = await fetch(`${appA.base}${path}`, { headers, body, method });
     if (after.status !== 404) throw new Error(`the route answered ${after.status} after the run (rate limited?)`);
     const share = (n: number) => `${Math.round(n).toLocaleString("en")} req/s (${round(n / best.bare, 2)})`;
     put({
@@ -338,7 +349,7 @@ try {
       baselineLabel: "bare Bun.serve hello req/s",
       target: "ratio ≥ 0.60",
       pass: best.bare > 0 && best.auth / best.bare >= 0.6,
-      detail: `GET ${path} (404 after key verify + rate limit + metering); Elysia-only hello ${share(best.elysia)}; app GET /health ${share(best.health)}; ${tool}, ${S.wrkConnections} connections, best of ${S.wrkRounds} × ${S.wrkSeconds} s rounds`,
+      detail: `POST /v1/sandbox/instances/:other/inbound with an instance-bound key (404 after key verify, scope, rate limit, metering, body validation; no query); Elysia-only hello ${share(best.elysia)}; app GET /health ${share(best.health)}; ${tool}, ${S.wrkConnections} connections, best of ${S.wrkRounds} × ${S.wrkSeconds} s rounds`,
     });
   });
 
@@ -378,11 +389,11 @@ try {
   await scenario(["api_key.revocation_propagation"], "revocation propagation", 60_000, async () => {
     phase = "revocation";
     const samples: number[] = [];
+    const perApp: string[] = [];
     for (let r = 0; r < S.revocations; r++) {
-      const { key, secret } = await createApiKey({ organizationId: org.id, name: `revoke-${r}`, scopes: ["*"], requestsPerMinute: 2_000_000_000 });
-      const headers = { authorization: `Bearer ${secret}` };
+      const { key, secret } = await boundKey(`revoke-${r}`);
       for (const app of [appA, appB]) {
-        const res = await fetch(`${app.base}/v1/contacts/bench-no-db`, { headers });
+        const res = await fetch(`${app.base}${probe.path}`, probe.init(secret));
         if (res.status !== 404) throw new Error(`fresh key answered ${res.status} on port ${app.port}`);
       }
       const t0 = wallMs();
@@ -390,7 +401,7 @@ try {
       const until401 = async (base: string) => {
         const deadline = t0 + 5000;
         while (wallMs() < deadline) {
-          const res = await fetch(`${base}/v1/contacts/bench-no-db`, { headers });
+          const res = await fetch(`${base}${probe.path}`, probe.init(secret));
           await res.arrayBuffer();
           if (res.status === 401) return wallMs() - t0;
         }
@@ -398,6 +409,7 @@ try {
       };
       const [a, b] = await Promise.all([until401(appA.base), until401(appB.base)]);
       samples.push(Math.max(a, b));
+      perApp.push(`${round(a, 1)}/${round(b, 1)}`);
     }
     // Baseline: one bare LISTEN/NOTIFY round trip through Postgres.
     const notifyRtt: number[] = [];
@@ -421,12 +433,47 @@ try {
       target: "< 1000 ms",
       limit: 1000,
       lowerIsBetter: true,
-      detail: `worst of ${S.revocations} revocations until both app processes answer 401; median ${round(percentile(samples, 0.5), 1)} ms`,
+      detail: `worst of ${S.revocations} revocations until both app processes answer 401 (5 s cap; ms for A/B: ${perApp.join(", ")}); median ${round(percentile(samples, 0.5), 1)} ms`,
     });
   });
   await stopChild(appB.child);
 
-  // 4. Inbound ingestion rate through POST /hooks/wuzapi, 3 endpoints subscribed, workers running.
+  // 4. Admin pages with many messages and deliveries (1 M each in full mode), seeded in SQL. Before the
+  // inbound runs: their overload would still be draining, and ingestion then meets a full database.
+  const pageRows: BenchRowId[] = ["pages.inbox_p95", "pages.inbox_conversation_p95", "pages.delivery_log_p95"];
+  await scenario(pageRows, "seed + page latency", quick ? 60_000 : 1_800_000, async () => {
+    phase = "seeding";
+    const seedStart = performance.now();
+    const busy = await seedVolume(bench, { organizationId: org.id, instanceId: instance!.id, webhookIds: hooks.map((h) => h.webhook.id), messages: S.seedMessages, deliveries: S.seedDeliveries });
+    const seedSeconds = (performance.now() - seedStart) / 1000;
+    phase = "pages";
+    const cookie = `${SESSION_COOKIE}=${sessionToken}`;
+    const timed = async (path: string) => {
+      const samples: number[] = [];
+      for (let i = 0; i < S.pageRequests + 3; i++) {
+        const t0 = performance.now();
+        const res = await fetch(`${appA.base}${path}`, { headers: { cookie } });
+        const text = await res.text();
+        if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}: ${text.slice(0, 200)}`);
+        if (i >= 3) samples.push(performance.now() - t0); // the first requests warm caches and plans
+      }
+      return samples;
+    };
+    const ready = await timed("/ready");
+    const readyP95 = percentile(ready, 0.95);
+    const note = `${S.seedMessages.toLocaleString("en")} messages, ${S.seedDeliveries.toLocaleString("en")} deliveries seeded in ${seedSeconds.toFixed(0)} s; ${S.pageRequests} sequential requests`;
+    const pages: [BenchRowId, string][] = [
+      ["pages.inbox_p95", "/inbox"],
+      ["pages.inbox_conversation_p95", `/inbox/${busy.conversationId}`],
+      ["pages.delivery_log_p95", `/webhooks/${hooks[0]!.webhook.id}`],
+    ];
+    for (const [id, path] of pages) {
+      const samples = await timed(path);
+      put({ scenario: id, figure: percentile(samples, 0.95), baseline: readyP95, unit: "ms", baselineLabel: "GET /ready (database ping) p95 ms", target: "< 50 ms", limit: 50, lowerIsBetter: true, detail: `GET ${path.replace(/[0-9a-f-]{36}/, ":id")} p50 ${round(percentile(samples, 0.5), 1)} ms; ${note}` });
+    }
+  });
+
+  // 5. Inbound ingestion rate through POST /hooks/wuzapi, 3 endpoints subscribed, workers running.
   let drainNote = "";
   await scenario(["inbound.ingest_rate"], "inbound ingestion rate", 300_000, async () => {
     phase = "inbound ingestion";
@@ -475,7 +522,7 @@ try {
     });
   });
 
-  // 5. Inbound → subscriber latency at a fixed 500 events/s, loss and duplicates.
+  // 6. Inbound → subscriber latency at a fixed 500 events/s, loss and duplicates.
   await scenario(["inbound.e2e_p50", "inbound.e2e_p99", "inbound.e2e_lost", "inbound.e2e_duplicated"], "inbound → subscriber latency", 300_000, async () => {
     phase = "inbound e2e";
     // A backlog left by the ingestion run would be measured as latency: give it more time, and say so.
@@ -537,40 +584,6 @@ try {
     put({ scenario: "inbound.e2e_duplicated", figure: duplicated, baseline: expected, unit: "deliveries", baselineLabel: "deliveries expected (accepted events × 3)", target: "0", pass: duplicated === 0 && acceptedN > 0 });
   });
 
-  // 6. Admin pages with many messages and deliveries (1 M each in full mode), seeded in SQL.
-  const pageRows: BenchRowId[] = ["pages.inbox_p95", "pages.inbox_conversation_p95", "pages.delivery_log_p95"];
-  await scenario(pageRows, "seed + page latency", quick ? 60_000 : 1_800_000, async () => {
-    phase = "seeding";
-    const seedStart = performance.now();
-    const busy = await seedVolume(bench, { organizationId: org.id, instanceId: instance!.id, webhookIds: hooks.map((h) => h.webhook.id), messages: S.seedMessages, deliveries: S.seedDeliveries });
-    const seedSeconds = (performance.now() - seedStart) / 1000;
-    phase = "pages";
-    const cookie = `${SESSION_COOKIE}=${sessionToken}`;
-    const timed = async (path: string) => {
-      const samples: number[] = [];
-      for (let i = 0; i < S.pageRequests + 3; i++) {
-        const t0 = performance.now();
-        const res = await fetch(`${appA.base}${path}`, { headers: { cookie } });
-        const text = await res.text();
-        if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}: ${text.slice(0, 200)}`);
-        if (i >= 3) samples.push(performance.now() - t0); // the first requests warm caches and plans
-      }
-      return samples;
-    };
-    const ready = await timed("/ready");
-    const readyP95 = percentile(ready, 0.95);
-    const note = `${S.seedMessages.toLocaleString("en")} messages, ${S.seedDeliveries.toLocaleString("en")} deliveries seeded in ${seedSeconds.toFixed(0)} s; ${S.pageRequests} sequential requests`;
-    const pages: [BenchRowId, string][] = [
-      ["pages.inbox_p95", "/inbox"],
-      ["pages.inbox_conversation_p95", `/inbox/${busy.conversationId}`],
-      ["pages.delivery_log_p95", `/webhooks/${hooks[0]!.webhook.id}`],
-    ];
-    for (const [id, path] of pages) {
-      const samples = await timed(path);
-      put({ scenario: id, figure: percentile(samples, 0.95), baseline: readyP95, unit: "ms", baselineLabel: "GET /ready (database ping) p95 ms", target: "< 50 ms", limit: 50, lowerIsBetter: true, detail: `GET ${path.replace(/[0-9a-f-]{36}/, ":id")} p50 ${round(percentile(samples, 0.5), 1)} ms; ${note}` });
-    }
-  });
-
   clearInterval(rssTimer);
   const finalRss = rssMb(appA.child.pid);
   if (finalRss !== null && finalRss > peakRss) peakRss = finalRss;
@@ -583,7 +596,7 @@ try {
     target: "< 250 MB",
     limit: 250,
     lowerIsBetter: true,
-    detail: `peak sampled every 100 ms over the whole run (during ${peakDuring}); ${finalRss === null ? "process gone" : `${round(finalRss, 1)} MB at the end`}`,
+    detail: `peak of app A sampled every 100 ms over the whole run; peak per phase: ${[...phasePeaks.entries()].map(([p, mb]) => `${p} ${Math.round(mb)} MB`).join(", ")}; ${finalRss === null ? "process gone" : `${round(finalRss, 1)} MB at the end`}`,
   });
   if (appA.child.exitCode !== null) failRows([...BENCH_ROWS], new Error(`app exited with ${appA.child.exitCode}: ${tails.get(appA.child.pid) ?? ""}`));
   await bench.end({ timeout: 2 });

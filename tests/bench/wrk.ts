@@ -1,3 +1,6 @@
+import { rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { closedLoop } from "./lib";
 
 /**
@@ -33,13 +36,13 @@ export type Throughput = { rps: number; requests: number; non2xx: number; tool: 
 export async function measureThroughput(
   wrk: string | null,
   url: string,
-  opts: { seconds: number; connections: number; headers?: Record<string, string> },
+  opts: { seconds: number; connections: number; headers?: Record<string, string>; method?: string; body?: string },
 ): Promise<Throughput> {
   if (!wrk) {
     const r = await closedLoop({
       concurrency: opts.connections,
       durationMs: opts.seconds * 1000,
-      request: () => ({ url, init: { headers: opts.headers } }),
+      request: () => ({ url, init: { headers: opts.headers, method: opts.method, body: opts.body } }),
       accept: async (res) => (await res.arrayBuffer(), true),
     });
     const non2xx = Object.entries(r.statuses).reduce((n, [s, c]) => (Number(s) >= 300 ? n + c : n), 0);
@@ -48,12 +51,19 @@ export async function measureThroughput(
   // One wrk thread: the server under test keeps the other core.
   const args = [wrk, "-t1", `-c${opts.connections}`, `-d${opts.seconds}s`, "--timeout", "5s"];
   for (const [k, v] of Object.entries(opts.headers ?? {})) args.push("-H", `${k}: ${v}`);
+  let script: string | undefined;
+  if (opts.method || opts.body !== undefined) {
+    script = join(tmpdir(), `lc-bench-wrk-${process.pid}-${Math.random().toString(36).slice(2)}.lua`);
+    writeFileSync(script, `wrk.method = ${JSON.stringify(opts.method ?? "GET")}\nwrk.body = ${JSON.stringify(opts.body ?? "")}\n`);
+    args.push("-s", script);
+  }
   args.push(url);
   const proc = Bun.spawn(args, { stdout: "pipe", stderr: "pipe" });
   const timer = setTimeout(() => proc.kill(), (opts.seconds + 20) * 1000);
   const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   await proc.exited;
   clearTimeout(timer);
+  if (script) rmSync(script, { force: true });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   if (!Number.isFinite(rps)) throw new Error(`wrk failed: ${(err || out).slice(0, 300)}`);
   const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
