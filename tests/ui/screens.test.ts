@@ -16,7 +16,7 @@ import { incrementUsage } from "@/features/usage/usage.service";
 import { drainDueDeliveries } from "@/features/webhooks/delivery.service";
 import { launchBrowser, startServer } from "../helpers/browser";
 import { api } from "../helpers/client";
-import { createMember, setupOrg } from "../helpers/factories";
+import { createMember, createOwner, setupOrg } from "../helpers/factories";
 
 /**
  * Every admin and public page, seeded with realistic (long, hostile) data, at a phone width and a
@@ -308,6 +308,28 @@ describe("every page at 375 px and 1440 px", () => {
       expect(problems).toEqual([]);
     }, 60_000);
   }
+
+  test("a new, empty organization: every list explains itself instead of showing a bare table", async () => {
+    const { user, organization } = await createOwner({ orgName: "Fresh start" });
+    const context = await browser.newContext({ viewport: WIDTHS[0] });
+    const { token } = await createSession(user.id, { activeOrganizationId: organization.id });
+    await context.addCookies([{ name: SESSION_COOKIE, value: token, url: server.url, httpOnly: true, sameSite: "Lax" }]);
+    const problems: string[] = [];
+    // /usage is visited for its layout only: an empty range still draws zero charts and a table of zeros.
+    const lists = ["/", "/inbox", "/instances", "/contacts", "/templates", "/triggers", "/flows", "/workflows", "/webhooks", "/events", "/api-keys", "/devices"];
+    problems.push(...(await visit(context, "empty-usage", "/usage", WIDTHS[0].width)));
+    for (const path of lists) {
+      const name = `empty-${path === "/" ? "dashboard" : path.slice(1)}`;
+      problems.push(...(await visit(context, name, path, WIDTHS[0].width)));
+      const page = await context.newPage();
+      await page.goto(`${server.url}${path}`);
+      const explained = await page.locator(".empty:visible, .getting-started:visible").count();
+      if (explained === 0) problems.push(`${path}: no empty state`);
+      await page.close();
+    }
+    await context.close();
+    expect(problems).toEqual([]);
+  }, 60_000);
 
   test("phone navigation: the menu opens from the top bar and its links work", async () => {
     const context = await contextAt(WIDTHS[0], true);
