@@ -69,6 +69,9 @@ describe("flow pages", () => {
     const path = await newFlow(client);
     const empty = await text(client.get(path));
     expect(empty).toContain("A flow needs at least one step");
+    const tryEmpty = await client.postForm(`${path}/try`, {}, { htmx: true });
+    expect(tryEmpty.status).toBe(422);
+    expect(await text(tryEmpty)).toContain("Add a step first");
     expect(empty).toContain("v1 draft");
 
     // Field errors re-render the step form with what was typed.

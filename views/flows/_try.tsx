@@ -78,10 +78,13 @@ export function TryPanel(props: { flowId: string; version: number; run?: TryRun;
           </form>
         </>
       ) : (
-        <form method="post" action={action} hx-post={action} hx-target="#try-panel" hx-swap="outerHTML">
-          <CsrfField token={props.csrfToken} />
-          <button type="submit">Start</button>
-        </form>
+        <>
+          {props.error ? <p class="error" safe>{props.error}</p> : ""}
+          <form method="post" action={action} hx-post={action} hx-target="#try-panel" hx-swap="outerHTML">
+            <CsrfField token={props.csrfToken} />
+            <button type="submit">Start</button>
+          </form>
+        </>
       )}
     </section>
   );

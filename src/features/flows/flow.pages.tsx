@@ -350,9 +350,12 @@ export const flowPages = new Elysia({ name: "flows-pages" })
       const threadId = str(b.threadId);
       if (threadId && !z.string().uuid().safeParse(threadId).success) throw new AppError("not_found", "Try-it run not found");
       const text = typeof b.text === "string" ? b.text.trim() : "";
-      let run: TryRun;
+      let run: TryRun | undefined;
       let error: string | undefined;
-      if (!threadId || b.reset === "true") {
+      if (!threadId && (await getSteps(flow.id)).length === 0) {
+        set.status = 422;
+        error = "Add a step first: a run starts at the first step";
+      } else if (!threadId || b.reset === "true") {
         if (threadId) await setThreadStatus(organizationId, (await getTryRun(organizationId, flow, threadId)).threadId, "archived");
         run = await startTryRun(organizationId, flow, { id: admin.user.id, name: admin.user.name });
       } else if (!text || text.length > 2000) {
