@@ -37,19 +37,27 @@ function inspectBody(body: unknown): { tooDeep: boolean; nul: FieldError[] } {
 /** The parts of Elysia's context the guard reads (a global onTransform in app.ts, so it runs before validation). */
 type GuardContext = { params?: unknown; query?: unknown; body: unknown; path: string; request: Request };
 
-export function guardRequest({ params, query, body, path, request }: GuardContext): void {
+// Reads the context through `c.x` (not `c` handed on whole) so Elysia's sucrose still infers which parts to parse.
+export function guardRequest(c: GuardContext): void {
+  const path = c.path;
+  const request = c.request;
   if (path.startsWith("/hooks/")) return;
-  for (const [name, value] of Object.entries((params ?? {}) as Record<string, string | undefined>)) {
+  for (const [name, value] of Object.entries((c.params ?? {}) as Record<string, string | undefined>)) {
     if (value === undefined) continue;
     if (isIdParam(name) ? !UUID.test(value) : value.includes("\u0000")) throw notFound();
   }
   const badQuery: FieldError[] = [];
-  for (const [name, value] of Object.entries((query ?? {}) as Record<string, unknown>)) {
+  for (const [name, value] of Object.entries((c.query ?? {}) as Record<string, unknown>)) {
     const values = Array.isArray(value) ? value : [value];
     if (values.some((v) => typeof v === "string" && v.includes("\u0000"))) badQuery.push({ path: name, message: "Must not contain NUL characters" });
   }
   if (badQuery.length) throw validationFailed(badQuery);
-  if (body === undefined) return;
+  if (c.body === undefined) {
+    // An admin form posted with no body at all is an empty form: page handlers read fields off an object.
+    if (request.method !== "GET" && request.method !== "HEAD" && !path.startsWith("/v1")) c.body = {};
+    return;
+  }
+  const body = c.body;
   const json = request.headers.get("content-type")?.toLowerCase().includes("json") === true;
   if (json && (body === null || typeof body !== "object" || Array.isArray(body))) {
     throw new AppError("bad_request", "The request body must be a JSON object");

@@ -229,7 +229,9 @@ describe("hostile input: never a 5xx, a stack or SQL; /v1 errors in the envelope
         const params = destructive(route) ? Object.fromEntries(names.map((n) => [n, idParams.includes(n) ? RANDOM_UUID : real[n]!])) : real;
         const url = fill(route.path, params);
         const bodies = isApi(route.path) || isHook(route.path) ? jsonBodies(route) : [...formBodies(), ...jsonBodies(route).slice(0, 6)];
-        for (const { label, body } of bodies) check(`body ${label}`, url, await send(app, route.method, url, await whoFor(route), body));
+        for (const { label, body } of [{ label: "no body", body: { type: "none" } as Body }, ...bodies]) {
+          check(`body ${label}`, url, await send(app, route.method, url, await whoFor(route), body));
+        }
         // A page form without the CSRF token is refused, not processed or crashed.
         if (!isApi(route.path) && !isHook(route.path)) {
           const res = await send(app, route.method, url, await whoFor(route), { type: "form", data: {} }, { "x-csrf-token": "wrong" });
