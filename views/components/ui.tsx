@@ -37,6 +37,8 @@ type FieldProps = {
 export function Field(props: FieldProps) {
   const error = fieldError(props.errors, props.name);
   const id = `f-${props.name}`;
+  // Screen readers read the hint and the error with the input, not only when the user wanders onto them.
+  const describedBy = [props.hint ? `${id}-hint` : "", error ? `${id}-error` : ""].filter(Boolean).join(" ") || undefined;
   return (
     <div class={error ? "field has-error" : "field"}>
       <label for={id} safe>
@@ -52,9 +54,22 @@ export function Field(props: FieldProps) {
         placeholder={props.placeholder}
         autocomplete={props.autocomplete}
         aria-invalid={error ? "true" : undefined}
+        aria-describedby={describedBy}
       />
-      {props.hint ? <small class="hint" safe>{props.hint}</small> : ""}
-      {error ? <small class="error" safe>{error}</small> : ""}
+      {props.hint ? (
+        <small class="hint" id={`${id}-hint`} safe>
+          {props.hint}
+        </small>
+      ) : (
+        ""
+      )}
+      {error ? (
+        <small class="error" id={`${id}-error`} safe>
+          {error}
+        </small>
+      ) : (
+        ""
+      )}
     </div>
   );
 }
@@ -72,7 +87,7 @@ export function SelectField(props: {
       <label for={`f-${props.name}`} safe>
         {props.label}
       </label>
-      <select id={`f-${props.name}`} name={props.name}>
+      <select id={`f-${props.name}`} name={props.name} aria-invalid={error ? "true" : undefined} aria-describedby={error ? `f-${props.name}-error` : undefined}>
         {props.options.map((o) => {
           const { value, label } = typeof o === "string" ? { value: o, label: o } : o;
           return (
@@ -82,7 +97,13 @@ export function SelectField(props: {
           );
         })}
       </select>
-      {error ? <small class="error" safe>{error}</small> : ""}
+      {error ? (
+        <small class="error" id={`f-${props.name}-error`} safe>
+          {error}
+        </small>
+      ) : (
+        ""
+      )}
     </div>
   );
 }
