@@ -6,13 +6,17 @@ export function ThreadRow({ thread, canManage }: { thread: ReturnType<typeof toP
   const next = thread.status === "active" ? "archive" : "reopen";
   return (
     <tr id={`thread-${thread.id}`}>
-      <td safe>{thread.title ?? thread.id.slice(0, 8)}</td>
-      <td safe>{String(thread.messageCount)}</td>
-      <td>
+      <td data-label="" safe>
+        {thread.title ?? thread.id.slice(0, 8)}
+      </td>
+      <td data-label="Messages" safe>
+        {String(thread.messageCount)}
+      </td>
+      <td data-label="Last message">
         <Time at={thread.lastMessageAt} />
       </td>
-      <td>{thread.status === "active" ? <Badge tone="ok">active</Badge> : <Badge>archived</Badge>}</td>
-      <td>
+      <td data-label="Status">{thread.status === "active" ? <Badge tone="ok">active</Badge> : <Badge>archived</Badge>}</td>
+      <td class="actions">
         {canManage ? (
           <button
             type="button"

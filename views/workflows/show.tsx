@@ -107,14 +107,16 @@ export function WorkflowShow(props: {
         <EmptyState>No threads yet.</EmptyState>
       ) : (
         <div class="table-wrap">
-          <table>
+          <table class="stack-table">
             <thead>
               <tr>
                 <th>Title</th>
                 <th>Messages</th>
                 <th>Last message</th>
                 <th>Status</th>
-                <th></th>
+                <th>
+                  <span class="sr-only">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
