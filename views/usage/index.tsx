@@ -95,6 +95,13 @@ export function UsagePage({ admin, csrfToken, report, values, errors, instances,
               </div>
             ))}
           </div>
+          {USAGE_METRICS.every((m) => !report.totals[m]) ? (
+            <EmptyState>
+              Nothing metered in this range yet: API calls, messages and webhook deliveries show up here as they happen.
+            </EmptyState>
+          ) : (
+            ""
+          )}
           <div class="usage-charts">
             <UsageChart title="API calls" days={report.days} series={[{ metric: "api_calls", label: "API calls", color: "#128c7e" }]} />
             <UsageChart
