@@ -221,6 +221,19 @@ describe("threads", () => {
     expect(roles).toEqual(Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? "user" : "assistant")));
   });
 
+  test("threads list pages with a cursor and filters by status", async () => {
+    const wf = await createOpenAiWorkflow();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await api(app, "POST", `/v1/workflows/${wf.id}/threads`, key, { title: `t${i}` })).body.id);
+    const first = await api(app, "GET", `/v1/workflows/${wf.id}/threads?limit=2`, key);
+    expect(first.body.data.map((t: any) => t.id)).toEqual([ids[2], ids[1]]);
+    const second = await api(app, "GET", `/v1/workflows/${wf.id}/threads?limit=2&cursor=${first.body.nextCursor}`, key);
+    expect(second.body.data.map((t: any) => t.id)).toEqual([ids[0]]);
+    expect(second.body.nextCursor).toBeNull();
+    expect((await api(app, "GET", `/v1/workflows/${wf.id}/threads?status=archived`, key)).body.data).toEqual([]);
+    expect((await api(app, "GET", `/v1/workflows/${wf.id}/threads?cursor=garbage`, key)).status).toBe(422);
+  });
+
   test("archived threads refuse new messages until reopened", async () => {
     const wf = await createOpenAiWorkflow();
     const thread = (await api(app, "POST", `/v1/workflows/${wf.id}/threads`, key, {})).body;

@@ -9,7 +9,7 @@ import { recordEvent } from "@/features/events/event.service";
 import { conflict, notFound } from "@/lib/errors";
 import { toE164 } from "@/lib/phone";
 import { tenantFilter, type Tenant } from "@/lib/tenant";
-import { decodeCursor, encodeCursor, isUuid } from "@/features/conversations/conversation.cursor";
+import { decodeCursor, encodeCursor, isUuid } from "@/lib/cursor";
 import { parseTagFilter, type ContactCreateInput, type ContactListQuery, type ContactUpdateInput } from "./contact.schema";
 
 export type Contact = typeof contacts.$inferSelect;

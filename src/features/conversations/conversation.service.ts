@@ -7,7 +7,7 @@ import { notFound, validationFailed } from "@/lib/errors";
 import { publishLive } from "@/lib/live";
 import type { Tenant } from "@/lib/tenant";
 import type { Instance } from "@/providers/provider";
-import { decodeCursor, encodeCursor, isUuid } from "./conversation.cursor";
+import { decodeCursor, encodeCursor, isUuid } from "@/lib/cursor";
 import type { AssignInput, ConversationListQuery, MessageListQuery } from "./conversation.schema";
 
 export type Contact = typeof contacts.$inferSelect;

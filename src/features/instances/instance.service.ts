@@ -2,7 +2,7 @@ import { and, count, desc, eq, isNull, sql } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { instances, organizations } from "@/db/schema";
 import { recordAudit, type AuditActor } from "@/features/audit/audit.service";
-import { decodeCursor, encodeCursor, isUuid } from "./instance.cursor";
+import { decodeCursor, encodeCursor, isUuid } from "@/lib/cursor";
 import { ingestInbound } from "@/features/inbound/inbound.service";
 import { AppError, notFound, validationFailed } from "@/lib/errors";
 import { publishLive } from "@/lib/live";

@@ -2,7 +2,7 @@ import { and, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import { db, notify, type DbOrTx } from "@/db/client";
 import { contacts, conversations, instances, messages, templates } from "@/db/schema";
 import { ensureContactAndConversation } from "@/features/conversations/conversation.service";
-import { isUuid } from "@/features/instances/instance.cursor";
+import { isUuid } from "@/lib/cursor";
 import { inboxTopic, messagePreview } from "@/features/inbound/inbound.service";
 import { checkDailyMessageQuota } from "@/features/limits/limits.service";
 import { callProvider, type InstanceScope } from "@/features/instances/instance.service";

@@ -1,9 +1,9 @@
-import { and, desc, eq, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { contacts, threadMessages, threads } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
 import { AppError, conflict, notFound, validationFailed } from "@/lib/errors";
-import { decodeCursor, page } from "@/lib/pagination";
+import { decodeCursor, encodeCursor } from "@/lib/cursor";
 import { EngineError, type ChatTurn, type EngineReply } from "./engines/engine";
 import { engineFor, getWorkflow, type Workflow } from "./workflow.service";
 
@@ -82,21 +82,23 @@ export async function listThreads(
   workflowId: string,
   opts: { status?: "active" | "archived"; limit: number; cursor?: string },
 ) {
-  const cursor = decodeCursor(opts.cursor);
+  const cursor = opts.cursor ? decodeCursor(opts.cursor) : undefined;
   const rows = await db
-    .select()
+    .select({ thread: threads, sortKey: sql<string>`${threads.createdAt}::text` })
     .from(threads)
     .where(
       and(
         eq(threads.organizationId, organizationId),
         eq(threads.workflowId, workflowId),
         opts.status ? eq(threads.status, opts.status) : undefined,
-        cursor ? or(lt(threads.createdAt, cursor.at), and(eq(threads.createdAt, cursor.at), lt(threads.id, cursor.id))) : undefined,
+        cursor ? sql`(${threads.createdAt}, ${threads.id}) < (${cursor.sortKey}::timestamptz, ${cursor.id}::uuid)` : undefined,
       ),
     )
     .orderBy(desc(threads.createdAt), desc(threads.id))
     .limit(opts.limit + 1);
-  return page(rows, opts.limit, (t) => ({ at: t.createdAt, id: t.id }));
+  const data = rows.slice(0, opts.limit);
+  const last = data.at(-1);
+  return { data: data.map((r) => r.thread), nextCursor: rows.length > opts.limit && last ? encodeCursor(last.sortKey, last.thread.id) : null };
 }
 
 export async function listThreadMessages(organizationId: string, threadId: string, limit = 200): Promise<ThreadMessage[]> {

@@ -1,8 +1,8 @@
 import { validationFailed } from "@/lib/errors";
 
 /**
- * Opaque keyset cursors `(sort key, id)`. The sort key is Postgres' own text form of a timestamptz so
- * microseconds survive the round trip (a JS Date would truncate them and skip or repeat rows).
+ * Opaque keyset cursors `(sort key, id)` shared by every list. The sort key is Postgres' own text
+ * form of a timestamptz so microseconds survive the round trip (a JS Date would truncate them and skip or repeat rows).
  */
 export function encodeCursor(sortKey: string, id: string): string {
   return Buffer.from(JSON.stringify([sortKey, id])).toString("base64url");
