@@ -84,7 +84,8 @@ export const conversations = pgTable(
   },
   (t) => [
     uniqueIndex("conversations_instance_contact_unique").on(t.instanceId, t.contactId),
-    index("conversations_org_last_idx").on(t.organizationId, t.lastMessageAt.desc()),
+    /** The inbox orders by (last_message_at desc, id desc): ascending so a backward scan serves it (see messages below). */
+    index("conversations_org_last_idx").on(t.organizationId, t.lastMessageAt, t.id),
   ],
 );
 
@@ -130,7 +131,12 @@ export const messages = pgTable(
   (t) => [
     uniqueIndex("messages_instance_provider_id_unique").on(t.instanceId, t.providerMessageId),
     uniqueIndex("messages_api_key_idempotency_unique").on(t.apiKeyId, t.idempotencyKey),
-    index("messages_conversation_created_idx").on(t.conversationId, t.createdAt.desc()),
+    /**
+     * Pages order by (created_at desc, id desc). Ascending on purpose: a backward scan gives exactly that
+     * order, while drizzle's `.desc()` means DESC NULLS LAST, which such an ORDER BY cannot use, so
+     * Postgres sorted the whole conversation (bench: 233 ms p95 with 100k messages in it).
+     */
+    index("messages_conversation_created_idx").on(t.conversationId, t.createdAt, t.id),
     index("messages_outbox_due_idx")
       .on(t.nextAttemptAt)
       .where(sql`status = 'queued' and direction = 'outbound'`),

@@ -98,7 +98,11 @@ export const webhookDeliveries = pgTable(
     index("webhook_deliveries_webhook_due_idx")
       .on(t.webhookId, t.nextAttemptAt)
       .where(sql`status in ('pending', 'failed')`),
-    index("webhook_deliveries_webhook_created_idx").on(t.webhookId, t.createdAt.desc()),
+    /**
+     * The delivery log orders by (created_at desc, id desc): ascending so a backward scan serves it
+     * (drizzle's `.desc()` is DESC NULLS LAST, which that ORDER BY cannot use: every delivery got sorted).
+     */
+    index("webhook_deliveries_webhook_created_idx").on(t.webhookId, t.createdAt, t.id),
     uniqueIndex("webhook_deliveries_webhook_event_unique").on(t.webhookId, t.eventId),
   ],
 );
