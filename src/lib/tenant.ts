@@ -1,4 +1,5 @@
 import { and, eq, isNull, type SQL } from "drizzle-orm";
+import { AppError } from "@/lib/errors";
 import type { PgColumn } from "drizzle-orm/pg-core";
 
 /**
@@ -20,4 +21,13 @@ export function tenantOf(key: { organizationId: string | null; deviceId: string 
 export function tenantFilter(tenant: Tenant, organizationColumn: PgColumn, deviceColumn: PgColumn): SQL {
   if (tenant.organizationId) return eq(organizationColumn, tenant.organizationId);
   return and(isNull(organizationColumn), eq(deviceColumn, tenant.deviceId))!;
+}
+
+/**
+ * The organization a `/v1` key acts for. Keys of an unclaimed visitor device (try before sign-up)
+ * have none and are refused from organization-only features with a 403 that says how to get one.
+ */
+export function organizationOf(key: { organizationId: string | null }, feature: string): string {
+  if (!key.organizationId) throw new AppError("forbidden", `${feature} need an organization: sign up to claim this visitor key`);
+  return key.organizationId;
 }

@@ -1,4 +1,5 @@
 import { Elysia } from "elysia";
+import { organizationOf } from "@/lib/tenant";
 import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
 import { forbidden } from "@/lib/errors";
@@ -14,8 +15,7 @@ import { createDevice, getDevice, listDevices, revokeDevice, serializeDevice, ty
 
 /** Devices belong to organizations; a visitor (org-less) key must sign up before managing any. */
 function viewerOf(key: VerifiedApiKey): DeviceViewer {
-  if (!key.organizationId) throw forbidden("Sign up to manage devices: this visitor key is not part of an organization yet");
-  return { organizationId: key.organizationId, deviceId: key.deviceId };
+  return { organizationId: organizationOf(key, "Devices"), deviceId: key.deviceId };
 }
 
 const actorOf = (key: VerifiedApiKey) => ({ type: "api_key" as const, id: key.id });

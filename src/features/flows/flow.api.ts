@@ -1,8 +1,9 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
+import { organizationOf } from "@/lib/tenant";
 import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
-import { AppError, notFound } from "@/lib/errors";
+import { notFound } from "@/lib/errors";
 import { createFlowSchema, flowStepSchema } from "./flow.schema";
 import {
   createFlow,
@@ -23,11 +24,7 @@ import {
 const idParams = z.object({ id: z.string().uuid() });
 const stepParams = z.object({ id: z.string().uuid(), key: z.string().min(1).max(200) });
 
-/** Flows belong to an organization: keys of an unclaimed visitor device are refused. */
-function orgOf(key: VerifiedApiKey): string {
-  if (!key.organizationId) throw new AppError("forbidden", "Flows need an organization: sign up to claim this key");
-  return key.organizationId;
-}
+const orgOf = (key: VerifiedApiKey) => organizationOf(key, "Flows");
 
 export function toPublicFlow(f: Flow) {
   return { id: f.id, lineageId: f.lineageId, name: f.name, status: f.status, version: f.version, followUps: f.followUps, createdAt: f.createdAt, updatedAt: f.updatedAt };

@@ -1,17 +1,14 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
+import { organizationOf } from "@/lib/tenant";
 import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
-import { AppError } from "@/lib/errors";
 import { createTemplateSchema, previewTemplateSchema, updateTemplateSchema } from "./template.schema";
 import { createTemplate, deleteTemplate, getTemplate, listTemplates, renderTemplateByKey, toPublicTemplate, updateTemplate } from "./template.service";
 
 const idParams = z.object({ id: z.string().uuid() });
 
-function orgOf(key: VerifiedApiKey): string {
-  if (!key.organizationId) throw new AppError("forbidden", "Templates need an organization: sign up to claim this key");
-  return key.organizationId;
-}
+const orgOf = (key: VerifiedApiKey) => organizationOf(key, "Templates");
 
 /** `/v1/templates`: message templates with {{variables}} and random variants (scopes workflows:*). */
 export const templatesApi = new Elysia({ name: "templates-api" })

@@ -1,18 +1,14 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
+import { organizationOf } from "@/lib/tenant";
 import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
-import { AppError } from "@/lib/errors";
 import { triggerSchema, triggerTestSchema } from "./trigger.schema";
 import { createTrigger, deleteTrigger, getTrigger, listTriggers, previewTriggers, updateTrigger, type Trigger } from "./trigger.service";
 
 const idParams = z.object({ id: z.string().uuid() });
 
-/** Triggers belong to an organization: keys of an unclaimed visitor device are refused. */
-function orgOf(key: VerifiedApiKey): string {
-  if (!key.organizationId) throw new AppError("forbidden", "Triggers need an organization: sign up to claim this key");
-  return key.organizationId;
-}
+const orgOf = (key: VerifiedApiKey) => organizationOf(key, "Triggers");
 
 export function toPublicTrigger(t: Trigger) {
   return {

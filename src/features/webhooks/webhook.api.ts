@@ -1,8 +1,8 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
+import { organizationOf } from "@/lib/tenant";
 import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
-import { forbidden } from "@/lib/errors";
 import { getDelivery, listDeliveriesForWebhook, publicAttempt, publicDelivery, recoverDeliveries, retryDelivery } from "./delivery.service";
 import { createWebhookSchema, listDeliveriesQuery, listWebhooksQuery, recoverSchema, updateWebhookSchema } from "./webhook.schema";
 import {
@@ -17,11 +17,7 @@ import {
   type WebhookActor,
 } from "./webhook.service";
 
-/** Webhooks belong to an organization; a visitor key must sign up first. */
-function orgOf(key: VerifiedApiKey): string {
-  if (!key.organizationId) throw forbidden("Sign up to use webhooks: this visitor key is not part of an organization yet");
-  return key.organizationId;
-}
+const orgOf = (key: VerifiedApiKey) => organizationOf(key, "Webhooks");
 const actorOf = (key: VerifiedApiKey, request: Request): WebhookActor => ({ actor: { type: "api_key", id: key.id }, request });
 const idParams = z.object({ id: z.string().max(64) });
 const tags = ["Webhooks"];

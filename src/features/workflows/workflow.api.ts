@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
+import { organizationOf } from "@/lib/tenant";
 import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
 import { AppError, errorBody } from "@/lib/errors";
@@ -31,11 +32,7 @@ import {
 
 const idParams = z.object({ id: z.string().uuid() });
 
-/** Workflows need an organization: keys of an unclaimed visitor device are refused. */
-function orgOf(key: VerifiedApiKey): string {
-  if (!key.organizationId) throw new AppError("forbidden", "Workflows need an organization: sign up to claim this key");
-  return key.organizationId;
-}
+const orgOf = (key: VerifiedApiKey) => organizationOf(key, "Workflows");
 
 /** SSE frames for a streamed thread reply: `token` deltas, then `done` (or `error`). */
 function streamReply(request: Request, organizationId: string, threadId: string, text: string, requestId: string): Response {
