@@ -23,6 +23,7 @@ import { webhookApi } from "@/features/webhooks/webhook.api";
 import { webhookPages } from "@/features/webhooks/webhook.pages";
 import { messagingFeature } from "@/features/instances/instance.plugin";
 import { apiKeyPages } from "@/features/api-keys/api-key.pages";
+import { apiKeyApi } from "@/features/api-keys/api-key.api";
 import { deviceApi } from "@/features/devices/device.api";
 import { devicePages } from "@/features/devices/device.pages";
 import { workflowsApi } from "@/features/workflows/workflow.api";
@@ -142,6 +143,7 @@ export function createApp() {
     .use(templatesPages)
     .use(authPages)
     .use(apiKeyPages)
+    .use(apiKeyApi)
     .use(deviceApi)
     .use(devicePages)
     .use(inboundHooks)

@@ -12,6 +12,13 @@ function isExempt(path: string): boolean {
   return path.startsWith("/v1/") || path === "/v1" || path.startsWith("/hooks/");
 }
 
+const CSRF_COOKIE_VALUE = new RegExp(`(?:^|;\\s*)${CSRF_COOKIE}=([A-Za-z0-9_-]{32})(?:;|$)`);
+
+/** The lc_csrf token from a Cookie header, when it is one we could have issued. */
+function readCsrfCookie(header: string | null): string | undefined {
+  return header ? CSRF_COOKIE_VALUE.exec(header)?.[1] : undefined;
+}
+
 function sameOrigin(origin: string, request: Request): boolean {
   if (origin === new URL(config.appUrl).origin) return true;
   const host = request.headers.get("host");
@@ -24,13 +31,14 @@ function sameOrigin(origin: string, request: Request): boolean {
  * the `lc_csrf` cookie. Views get the token as `csrfToken`.
  */
 export const csrfPlugin = new Elysia({ name: "livchat-csrf" })
-  .derive({ as: "global" }, ({ cookie, path }) => {
+  // Reads the raw Cookie header instead of Elysia's cookie jar: a global hook that names `cookie`
+  // makes every route (the whole /v1 API included) parse all cookies on every request.
+  .derive({ as: "global" }, ({ request, path, set }) => {
     if (isExempt(path)) return { csrfToken: "" };
-    const jar = cookie[CSRF_COOKIE]!;
-    let token = typeof jar.value === "string" ? jar.value : "";
-    if (!/^[A-Za-z0-9_-]{32}$/.test(token)) {
+    let token = readCsrfCookie(request.headers.get("cookie"));
+    if (!token) {
       token = randomToken(24);
-      jar.set({ value: token, httpOnly: true, sameSite: "lax", secure: config.secureCookies, path: "/" });
+      (set.cookie ??= {})[CSRF_COOKIE] = { value: token, httpOnly: true, sameSite: "lax", secure: config.secureCookies, path: "/" };
     }
     return { csrfToken: token };
   })

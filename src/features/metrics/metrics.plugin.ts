@@ -56,10 +56,7 @@ export const metricsPlugin = new Elysia({ name: "metrics" })
     const start = startedAt.get(ctx.request);
     if (start === undefined) return;
     const c = ctx as unknown as { route?: string; responseValue?: unknown; code?: unknown; set: { status?: number | string } };
-    httpRequestDuration.observe(
-      { method: ctx.request.method, route: c.route || "unmatched", status: String(statusOf(c)) },
-      (performance.now() - start) / 1000,
-    );
+    httpRequestDuration.observe(ctx.request.method, c.route || "unmatched", String(statusOf(c)), (performance.now() - start) / 1000);
   })
   .get(
     "/metrics",

@@ -36,6 +36,7 @@ export async function incrementUsage(
 
 type Pending = { organizationId: string; instanceId: string; apiKeyId: string; day: string; metric: UsageMetric; count: number };
 const pending = new Map<string, Pending>();
+const pendingApiCalls = new Map<string, Pending>();
 const FLUSH_INTERVAL_MS = 5_000;
 let flushTimer: ReturnType<typeof setInterval> | undefined;
 let flushing: Promise<number> | undefined;
@@ -47,7 +48,28 @@ let flushing: Promise<number> | undefined;
  * a hot key from turning every request into a contended row update.
  */
 export function meterApiCall(input: { organizationId: string | null; instanceId?: string | null; apiKeyId?: string | null }, at = new Date()): void {
-  meterUsage({ ...input, metric: "api_calls" }, at);
+  if (!input.organizationId) return;
+  // Hot path of every /v1 request: one Map lookup on the key id (a key's organization and instance
+  // never change), instead of building and hashing the full five-part counter key.
+  const day = utcDay(at);
+  const apiKeyId = input.apiKeyId ?? NONE;
+  let p = pendingApiCalls.get(apiKeyId);
+  if (p && p.day !== day) {
+    addPending(p);
+    p = undefined;
+  }
+  if (!p) {
+    p = { organizationId: input.organizationId, instanceId: input.instanceId ?? NONE, apiKeyId, day, metric: "api_calls", count: 0 };
+    pendingApiCalls.set(apiKeyId, p);
+  }
+  p.count += 1;
+  startUsageFlusher();
+}
+
+/** Moves the per-key api_calls counters into the general batch (before a flush or a count). */
+function foldApiCalls() {
+  for (const p of pendingApiCalls.values()) if (p.count > 0) addPending(p);
+  pendingApiCalls.clear();
 }
 
 /**
@@ -63,11 +85,23 @@ export function meterUsage(
     organizationId: input.organizationId,
     instanceId: input.instanceId ?? NONE,
     apiKeyId: input.apiKeyId ?? NONE,
-    day: at.toISOString().slice(0, 10),
+    day: utcDay(at),
     metric: input.metric,
     count: input.by ?? 1,
   });
   startUsageFlusher();
+}
+
+let dayCache = { from: 0, until: 0, day: "" };
+
+/** "YYYY-MM-DD" (UTC) of `at`; cached for the current day because it runs on every /v1 request. */
+function utcDay(at: Date): string {
+  const t = at.getTime();
+  if (t < dayCache.from || t >= dayCache.until) {
+    const from = Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate());
+    dayCache = { from, until: from + 86_400_000, day: at.toISOString().slice(0, 10) };
+  }
+  return dayCache.day;
 }
 
 function addPending(p: Pending) {
@@ -79,6 +113,7 @@ function addPending(p: Pending) {
 
 /** Counts buffered in this process and not yet written (for tests and the metrics endpoint). */
 export function pendingUsageCount(): number {
+  foldApiCalls();
   let n = 0;
   for (const p of pending.values()) n += p.count;
   return n;
@@ -92,6 +127,7 @@ export function pendingUsageCount(): number {
 export async function flushUsage(): Promise<number> {
   // Wait for a flush in flight, so "after await flushUsage() everything is written" holds for every caller.
   while (flushing) await flushing.catch(() => {});
+  foldApiCalls();
   if (pending.size === 0) return 0;
   const batch = [...pending.values()];
   pending.clear();
