@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
+import { flushUsage } from "@/features/usage/usage.service";
 import { and, eq } from "drizzle-orm";
 import { createApp } from "@/app";
 import { config } from "@/config";
@@ -167,6 +168,7 @@ describe("sandbox inbound simulator", () => {
     expect(received.length).toBe(1);
     expect(received[0]!.data).toMatchObject({ message: { id: messageId, from: "+5511988887777", fromName: "Maria", body: "Olá, tudo bem?", type: "text" } });
     expect(await eventTypes(instance.id)).toEqual(["instance.qr", "instance.connected", "contact.created", "conversation.created", "message.received"]);
+    await flushUsage(); // received messages are metered in batches
     const [usage] = await db.select().from(usageDaily).where(and(eq(usageDaily.organizationId, org.organization.id), eq(usageDaily.metric, "messages_received"), eq(usageDaily.instanceId, instance.id)));
     expect(usage!.count).toBe(1);
 

@@ -157,11 +157,20 @@ async function scheduleWorkflowTurn(ctx: Ctx, workflow: Workflow, now: Date) {
  */
 export async function handleInboundMessage({ instance, contact, conversation, message }: InboundMessageContext, now = new Date()): Promise<void> {
   if (!instance.organizationId || message.isPrivateNote) return;
-  const [current] = await db.select().from(conversations).where(eq(conversations.id, conversation.id));
+  // One round trip for the conversation's current state and its running thread, if any.
+  const [row] = await db
+    .select({ conversation: conversations, thread: threads, provider: workflows.provider })
+    .from(conversations)
+    .leftJoin(threads, and(eq(threads.conversationId, conversations.id), eq(threads.status, "active")))
+    .leftJoin(workflows, eq(workflows.id, threads.workflowId))
+    .where(eq(conversations.id, conversation.id))
+    .orderBy(sql`${threads.createdAt} desc nulls last`)
+    .limit(1);
+  const current = row?.conversation;
   if (!current || current.handledBy === "human") return;
   const ctx: Ctx = { organizationId: instance.organizationId, conversation: current, contact };
   const text = message.body ?? "";
-  const active = await activeThreadOf(conversation.id);
+  const active = row.thread && row.provider ? { ...row.thread, provider: row.provider } : undefined;
   if (active && (active.nextFollowUpAt || active.followUpStage > 0)) {
     // The contact spoke: pending follow-ups start over after the bot's next message.
     await db.update(threads).set({ followUpStage: 0, nextFollowUpAt: null }).where(eq(threads.id, active.id));

@@ -3,7 +3,7 @@ import { db, type DbOrTx } from "@/db/client";
 import { contacts, conversations, instances, messages } from "@/db/schema";
 import { ensureContactAndConversation, type Contact, type Conversation } from "@/features/conversations/conversation.service";
 import { recordEvent, type EventType } from "@/features/events/event.service";
-import { incrementUsage } from "@/features/usage/usage.service";
+import { meterUsage } from "@/features/usage/usage.service";
 import { publishLive } from "@/lib/live";
 import { log } from "@/lib/logger";
 import { toE164 } from "@/lib/phone";
@@ -154,13 +154,14 @@ async function ingestMessage(instance: Instance, event: Extract<InboundEvent, { 
     );
     const topic = inboxTopic(instance);
     if (topic) await publishLive(topic, { conversationId: conversation.id, messageId: message.id }, tx);
-    // Last before commit: every inbound message of the instance updates this one counter row, so its
-    // lock is held only for the commit instead of queueing the next messages behind the statements above.
-    await incrementUsage({ organizationId: instance.organizationId, instanceId: instance.id, metric: "messages_received" }, tx);
     return { message, conversation: updatedConversation ?? conversation, contact: updatedContact ?? contact };
   });
 
   if (!stored) return { ...skipped, duplicate: true };
+  // Counted in the batched meter, not in the transaction: every inbound message of an instance would
+  // otherwise lock the same counter row until commit and serialize ingestion (the bench showed it).
+  // Nothing reads this counter for enforcement; the event log keeps the exact record.
+  meterUsage({ organizationId: instance.organizationId, instanceId: instance.id, metric: "messages_received" });
   const hooks = runInboundHooks({ instance, ...stored });
   return { kind: "message", stored: true, duplicate: false, ...stored, hooks };
 }

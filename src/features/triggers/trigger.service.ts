@@ -55,9 +55,34 @@ export async function getTrigger(organizationId: string, id: string, tx: DbOrTx 
   return t;
 }
 
+/**
+ * Active triggers per organization, by priority, cached briefly because every inbound message asks.
+ * Writes in this process evict the entry at once; other processes see a change within the TTL.
+ */
+const TRIGGER_CACHE_MS = 2_000;
+const activeCache = new Map<string, { until: number; rows: Trigger[] }>();
+
+async function activeTriggersOf(organizationId: string): Promise<Trigger[]> {
+  const cached = activeCache.get(organizationId);
+  if (cached && cached.until > Date.now()) return cached.rows;
+  const rows = await db
+    .select()
+    .from(triggers)
+    .where(and(eq(triggers.organizationId, organizationId), eq(triggers.active, true)))
+    .orderBy(desc(triggers.priority), desc(triggers.updatedAt));
+  if (activeCache.size > 10_000) activeCache.clear();
+  activeCache.set(organizationId, { until: Date.now() + TRIGGER_CACHE_MS, rows });
+  return rows;
+}
+
+function forgetTriggers(organizationId: string) {
+  activeCache.delete(organizationId);
+}
+
 export async function createTrigger(organizationId: string, input: TriggerInput, tx: DbOrTx = db): Promise<Trigger> {
   await checkReferences(organizationId, input, tx);
   const [t] = await tx.insert(triggers).values({ organizationId, ...values(input) }).returning();
+  forgetTriggers(organizationId);
   return t!;
 }
 
@@ -65,18 +90,21 @@ export async function updateTrigger(organizationId: string, id: string, input: T
   await getTrigger(organizationId, id, tx);
   await checkReferences(organizationId, input, tx);
   const [t] = await tx.update(triggers).set(values(input)).where(and(eq(triggers.id, id), eq(triggers.organizationId, organizationId))).returning();
+  forgetTriggers(organizationId);
   return t!;
 }
 
 export async function deleteTrigger(organizationId: string, id: string, tx: DbOrTx = db): Promise<void> {
   await getTrigger(organizationId, id, tx);
   await tx.delete(triggers).where(and(eq(triggers.id, id), eq(triggers.organizationId, organizationId)));
+  forgetTriggers(organizationId);
 }
 
 /** Enables or disables a trigger without touching the rest of it (the list's toggle). */
 export async function setTriggerActive(organizationId: string, id: string, active: boolean, tx: DbOrTx = db): Promise<Trigger> {
   const [t] = await tx.update(triggers).set({ active }).where(and(eq(triggers.id, id), eq(triggers.organizationId, organizationId))).returning();
   if (!t) throw notFound("Trigger");
+  forgetTriggers(organizationId);
   return t;
 }
 
@@ -140,17 +168,7 @@ export async function fireTrigger(
   isFirstMessage: () => Promise<boolean>,
   now = new Date(),
 ): Promise<Trigger | undefined> {
-  const candidates = await db
-    .select()
-    .from(triggers)
-    .where(
-      and(
-        eq(triggers.organizationId, organizationId),
-        eq(triggers.active, true),
-        sql`(${triggers.instanceIds} is null or ${instanceId}::uuid = any(${triggers.instanceIds}))`,
-      ),
-    )
-    .orderBy(desc(triggers.priority), desc(triggers.updatedAt));
+  const candidates = (await activeTriggersOf(organizationId)).filter((t) => t.instanceIds === null || t.instanceIds.includes(instanceId));
   let first: boolean | undefined;
   for (const trigger of candidates) {
     if (trigger.match === "first_message") first ??= await isFirstMessage();
