@@ -1,46 +1,21 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { join } from "node:path";
 import { createApp } from "@/app";
 import { revokeApiKey } from "@/features/api-keys/api-key.service";
 import { setupOrg } from "../helpers/factories";
+import { startAppProcess } from "../helpers/processes";
 
 // Revocation must reach every process within 1 s (SPEC §3). The other process here is a real
 // `bun` running the app against the same database, with its own warm cache.
-let child: ReturnType<typeof Bun.spawn> | undefined;
+let second: Awaited<ReturnType<typeof startAppProcess>> | undefined;
 let baseUrl = "";
 
-async function startSecondProcess(): Promise<string> {
-  child = Bun.spawn(["bun", join(import.meta.dir, "fixtures/second-process.ts")], {
-    cwd: join(import.meta.dir, "../.."),
-    env: { ...process.env, WORKERS: "false", LOG_LEVEL: "error" },
-    stdout: "pipe",
-    stderr: "inherit",
-  });
-  const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
-  let buffered = "";
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffered += new TextDecoder().decode(value);
-    const match = buffered.match(/READY (\d+)/);
-    if (match) {
-      reader.releaseLock();
-      return `http://127.0.0.1:${match[1]}`;
-    }
-  }
-  throw new Error(`second process did not start: ${buffered}`);
-}
-
 beforeAll(async () => {
-  baseUrl = await startSecondProcess();
+  second = await startAppProcess();
+  baseUrl = second.url;
 }, 30_000);
 
 afterAll(async () => {
-  if (child) {
-    child.kill("SIGTERM");
-    await child.exited;
-  }
+  await second?.stop();
 });
 
 const call = (secret: string) => fetch(`${baseUrl}/v1/devices`, { headers: { authorization: `Bearer ${secret}` } });

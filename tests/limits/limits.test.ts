@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { join } from "node:path";
+import { startAppProcess } from "../helpers/processes";
 import { eq } from "drizzle-orm";
 import { createApp } from "@/app";
 import { config } from "@/config";
@@ -154,40 +154,15 @@ describe("effective limits: key → instance → organization", () => {
 });
 
 describe("shared budget across processes", () => {
-  let child: ReturnType<typeof Bun.spawn> | undefined;
+  let second: Awaited<ReturnType<typeof startAppProcess>> | undefined;
   afterAll(async () => {
-    if (child) {
-      child.kill("SIGTERM");
-      await child.exited;
-    }
+    await second?.stop();
   });
-
-  async function startSecondProcess(env: Record<string, string | undefined>): Promise<string> {
-    child = Bun.spawn(["bun", join(import.meta.dir, "fixtures/second-process.ts")], {
-      cwd: join(import.meta.dir, "../.."),
-      env: { ...process.env, WORKERS: "false", LOG_LEVEL: "error", ...env },
-      stdout: "pipe",
-      stderr: "inherit",
-    });
-    const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
-    let buffered = "";
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffered += new TextDecoder().decode(value);
-      const match = buffered.match(/READY (\d+)/);
-      if (match) {
-        reader.releaseLock();
-        return `http://127.0.0.1:${match[1]}`;
-      }
-    }
-    throw new Error(`second process did not start: ${buffered}`);
-  }
 
   test("with REDIS_URL, this process and a second app process spend one key's budget together", async () => {
     config.redisUrl = REDIS_URL;
-    const base = await startSecondProcess({ REDIS_URL });
+    second = await startAppProcess({ REDIS_URL });
+    const base = second.url;
     const { organization } = await createOwner();
     const key = await keyWith(organization.id, 10);
     const here: number[] = [];
