@@ -161,7 +161,7 @@ describe("POST /v1/contacts/check", () => {
   test("with a connected sandbox instance: exists comes from the provider", async () => {
     const created = await api(app, "POST", "/v1/instances", org.key, { name: "Check", provider: "sandbox" });
     expect(created.status).toBe(201);
-    const instanceId = created.body.data?.id ?? created.body.id;
+    const instanceId = created.body.id;
     expect((await api(app, "POST", `/v1/instances/${instanceId}/connect`, org.key)).status).toBeLessThan(300);
     expect((await api(app, "POST", `/v1/sandbox/instances/${instanceId}/scan`, org.key, {})).status).toBe(200);
     const res = await api(app, "POST", "/v1/contacts/check", org.key, { phones: ["+5511000000000", "12"] });

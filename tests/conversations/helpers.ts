@@ -6,7 +6,7 @@ import { api } from "../helpers/client";
 export async function connectedSandbox(app: App, key: string, name = "Sandbox"): Promise<string> {
   const created = await api(app, "POST", "/v1/instances", key, { name, provider: "sandbox" });
   expect(created.status).toBe(201);
-  const id: string = created.body.data?.id ?? created.body.id;
+  const id: string = created.body.id;
   expect((await api(app, "POST", `/v1/instances/${id}/connect`, key)).status).toBeLessThan(300);
   const scanned = await api(app, "POST", `/v1/sandbox/instances/${id}/scan`, key, {});
   expect(scanned.status).toBe(200);

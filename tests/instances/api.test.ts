@@ -15,7 +15,7 @@ const app = createApp();
 async function createSandbox(key: string, name = "Sandbox") {
   const res = await api(app, "POST", "/v1/instances", key, { name });
   expect(res.status).toBe(201);
-  return res.body.data as { id: string; name: string; status: string };
+  return res.body as { id: string; name: string; status: string };
 }
 
 describe("instances API", () => {
@@ -48,7 +48,7 @@ describe("instances API", () => {
 
     const got = await api(app, "GET", `/v1/instances/${a.id}`, key);
     expect(got.status).toBe(200);
-    expect(got.body.data.id).toBe(a.id);
+    expect(got.body.id).toBe(a.id);
 
     const page1 = await api(app, "GET", "/v1/instances?limit=2", key);
     expect(page1.status).toBe(200);
@@ -62,7 +62,7 @@ describe("instances API", () => {
 
     const renamed = await api(app, "PATCH", `/v1/instances/${a.id}`, key, { name: "Renamed", maxMessagesPerDay: 50 });
     expect(renamed.status).toBe(200);
-    expect(renamed.body.data).toMatchObject({ name: "Renamed", maxMessagesPerDay: 50 });
+    expect(renamed.body).toMatchObject({ name: "Renamed", maxMessagesPerDay: 50 });
 
     const deleted = await api(app, "DELETE", `/v1/instances/${a.id}`, key);
     expect(deleted.status).toBe(200);
@@ -95,16 +95,16 @@ describe("instances API", () => {
     expect(res.status).toBe(201);
     const text = JSON.stringify(res.body);
     for (const secret of [secrets.accessToken, secrets.appSecret, secrets.verifyToken]) expect(text).not.toContain(secret);
-    expect(res.body.data.config).toMatchObject({ phoneNumberId: "1098765", accessTokenSet: true, appSecretSet: true, verifyTokenSet: true });
-    const [row] = await db.select().from(instances).where(eq(instances.id, res.body.data.id));
+    expect(res.body.config).toMatchObject({ phoneNumberId: "1098765", accessTokenSet: true, appSecretSet: true, verifyTokenSet: true });
+    const [row] = await db.select().from(instances).where(eq(instances.id, res.body.id));
     expect(JSON.stringify(row!.providerConfig)).not.toContain(secrets.accessToken);
     expect(decryptSecret(row!.providerConfig.accessTokenEnc as string)).toBe(secrets.accessToken);
     const listed = await api(app, "GET", "/v1/instances", key);
     expect(JSON.stringify(listed.body)).not.toContain(secrets.appSecret);
     // Rotating one secret keeps the others.
-    const patched = await api(app, "PATCH", `/v1/instances/${res.body.data.id}`, key, { config: { accessToken: "EAAG-new" } });
+    const patched = await api(app, "PATCH", `/v1/instances/${res.body.id}`, key, { config: { accessToken: "EAAG-new" } });
     expect(patched.status).toBe(200);
-    const [after] = await db.select().from(instances).where(eq(instances.id, res.body.data.id));
+    const [after] = await db.select().from(instances).where(eq(instances.id, res.body.id));
     expect(decryptSecret(after!.providerConfig.accessTokenEnc as string)).toBe("EAAG-new");
     expect(decryptSecret(after!.providerConfig.appSecretEnc as string)).toBe(secrets.appSecret);
   });
@@ -132,8 +132,8 @@ describe("instances API", () => {
     const scan = await api(app, "POST", `/v1/sandbox/instances/${inst.id}/scan`, key, {});
     expect(scan.status).toBe(200);
     const got = await api(app, "GET", `/v1/instances/${inst.id}`, key);
-    expect(got.body.data.status).toBe("connected");
-    expect(got.body.data.waJid).toBeTruthy();
+    expect(got.body.status).toBe("connected");
+    expect(got.body.waJid).toBeTruthy();
     const again = await api(app, "POST", `/v1/instances/${inst.id}/connect`, key);
     expect(again.body).toEqual({ status: "connected" });
     const pairingWhileConnected = await api(app, "POST", `/v1/instances/${inst.id}/pairing-code`, key, { phone: "+5511999990001" });
@@ -141,7 +141,7 @@ describe("instances API", () => {
 
     const logout = await api(app, "POST", `/v1/instances/${inst.id}/logout`, key);
     expect(logout.status).toBe(200);
-    expect(logout.body.data.status).toBe("logged_out");
+    expect(logout.body.status).toBe("logged_out");
 
     const types = (await db.select().from(events).where(and(eq(events.organizationId, organization.id), eq(events.instanceId, inst.id)))).map((e) => e.type);
     expect(types).toContain("instance.qr");

@@ -68,7 +68,7 @@ describe("POST /v1/messages", () => {
 
     const got = await api(app, "GET", `/v1/messages/${ids[0]}`, key);
     expect(got.status).toBe(200);
-    expect(got.body.data).toMatchObject({ id: ids[0], to: TO, from: null, direction: "outbound", type: "text", body: "Olá", status: "queued", sentBy: "api" });
+    expect(got.body).toMatchObject({ id: ids[0], to: TO, from: null, direction: "outbound", type: "text", body: "Olá", status: "queued", sentBy: "api" });
   });
 
   test("bad bodies → 422 with the failing fields", async () => {
@@ -158,7 +158,7 @@ describe("POST /v1/messages", () => {
   test("an instance that is not connected → 409 with a clear message", async () => {
     const { key } = await setupOrg(app);
     const created = await api(app, "POST", "/v1/instances", key, { name: "Offline" });
-    const res = await api(app, "POST", "/v1/messages", key, { to: TO, type: "text", text: "hi", instanceId: created.body.data.id });
+    const res = await api(app, "POST", "/v1/messages", key, { to: TO, type: "text", text: "hi", instanceId: created.body.id });
     expect(res.status).toBe(409);
     expect(res.body.error.message).toContain("not connected");
   });
@@ -272,7 +272,7 @@ describe("POST /v1/messages", () => {
     expect(rows.map((r) => r.status)).toEqual(["read", "read"]);
     expect(rows.every((r) => r.readAt)).toBe(true);
     const got = await api(app, "GET", `/v1/messages/${a.body.messageId}`, key);
-    expect(got.body.data).toMatchObject({ direction: "inbound", from: TO, to: null, status: "read" });
+    expect(got.body).toMatchObject({ direction: "inbound", from: TO, to: null, status: "read" });
 
     const out = await api(app, "POST", "/v1/messages", key, { to: TO, type: "text", text: "reply" });
     const readOutbound = await api(app, "POST", `/v1/messages/${out.body.id}/read`, key);
@@ -291,7 +291,7 @@ describe("POST /v1/messages", () => {
     expect(row!.organizationId).toBeNull();
     const [contact] = await db.select().from(contacts).where(eq(contacts.id, row!.contactId));
     expect(contact).toMatchObject({ organizationId: null, deviceId: device.id });
-    expect((await api(app, "GET", `/v1/messages/${sent.body.id}`, secret)).body.data.status).toBe("queued");
+    expect((await api(app, "GET", `/v1/messages/${sent.body.id}`, secret)).body.status).toBe("queued");
     // Someone else's message stays invisible to the visitor.
     const org = await setupOrg(app);
     await connectedSandbox(app, org.key);

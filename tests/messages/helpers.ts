@@ -6,7 +6,7 @@ import { api } from "../helpers/client";
 export async function connectedSandbox(app: App, key: string, name = "Sandbox"): Promise<string> {
   const created = await api(app, "POST", "/v1/instances", key, { name });
   expect(created.status).toBe(201);
-  const id = created.body.data.id as string;
+  const id = created.body.id as string;
   expect((await api(app, "POST", `/v1/instances/${id}/connect`, key)).status).toBe(200);
   expect((await api(app, "POST", `/v1/sandbox/instances/${id}/scan`, key, {})).status).toBe(200);
   return id;

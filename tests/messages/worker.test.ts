@@ -116,7 +116,7 @@ describe("outbound worker", () => {
     expect(after.status).toBe("read");
     expect(await eventTypes(row.id)).toEqual(expect.arrayContaining(["message.sent", "message.delivered", "message.read"]));
     const got = await api(app, "GET", `/v1/messages/${res.body.id}`, key);
-    expect(got.body.data).toMatchObject({ status: "read", providerMessageId: row.providerMessageId });
+    expect(got.body).toMatchObject({ status: "read", providerMessageId: row.providerMessageId });
   });
 
   test("WuzAPI failing with 500 then succeeding: retried with backoff, then sent", async () => {

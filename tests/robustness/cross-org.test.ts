@@ -186,7 +186,7 @@ describe("after all of that, organization B's data is exactly as it was", () => 
     const get = async (path: string) => {
       const res = await send(app, "GET", path, { kind: "key", key: B.key });
       expect(res.status, path).toBe(200);
-      return res.json?.data ?? res.json;
+      return res.json;
     };
     expect((await get(`/v1/instances/${B.ids.instance}`)).name).toBe("Beta phone");
     expect((await get(`/v1/instances/${B.ids.instance}`)).status).toBe("connected");

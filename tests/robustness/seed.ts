@@ -20,8 +20,7 @@ export type Seeded = Awaited<ReturnType<typeof seedOrganization>>;
 async function ok(res: Promise<{ status: number; body: any }>, what: string) {
   const r = await res;
   expect(r.status, `${what}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
-  // Single resources come as `{data: {...}}` on most routes, bare on a few.
-  return r.body?.data && !Array.isArray(r.body.data) ? r.body.data : r.body;
+  return r.body;
 }
 
 export async function seedOrganization(app: App, orgName: string) {

@@ -57,7 +57,7 @@ test("admin at 1440 px: the QR panel flips to Connected by itself when the phone
     headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
     body: JSON.stringify({ name: "Front desk" }),
   });
-  const { data } = (await created.json()) as { data: { id: string } };
+  const data = (await created.json()) as { id: string };
   await page.goto(`${server.url}/instances/${data.id}`);
   await page.click("#connection button:has-text('Connect')");
   await page.locator("#connection img[alt^='QR code']").waitFor({ timeout: 10_000 });

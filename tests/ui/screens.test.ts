@@ -63,7 +63,7 @@ async function seed() {
   const instanceIds: string[] = [];
   for (const name of [LONG.slice(0, 60), XSS, "Suporte"]) {
     const created = ok(await api(app, "POST", "/v1/instances", key, { name, provider: "sandbox" }), "instance");
-    instanceIds.push(created.data?.id ?? created.id);
+    instanceIds.push(created.id);
   }
   const [main] = instanceIds as [string];
   ok(await api(app, "POST", `/v1/instances/${main}/connect`, key), "connect");
@@ -92,7 +92,7 @@ async function seed() {
   // Templates, a flow, a workflow, triggers.
   ok(await api(app, "POST", "/v1/templates", key, { key: "boas-vindas", body: `Olá {{name}}, bem-vindo à ${LONG}! ${XSS}`, variants: ["Oi {{name}}!"], category: "onboarding", locale: "pt_BR" }), "template");
   const tpl = ok(await api(app, "POST", "/v1/templates", key, { key: "menu.principal.com.uma.chave.bem.comprida.para.testar", body: "1) Vendas\n2) Suporte\n3) Financeiro" }), "template");
-  const templateId = tpl.data?.id ?? tpl.id;
+  const templateId = tpl.id;
   const flow = await createFlow(orgId, { name: `Menu principal ${XSS}` });
   await saveStep(orgId, flow.id, step({ key: "menu", type: "send_template", templateKey: "menu.principal.com.uma.chave.bem.comprida.para.testar", waitForInput: true, transitions: { "1": "vendas", "2": "nome", "uma resposta bem comprida com muitas palavras": "fim" }, order: 0 }));
   await saveStep(orgId, flow.id, step({ key: "vendas", type: "send_text", text: `Vendas: ${"https://example.com/catalogo/".padEnd(120, "x")}`, order: 1, transitions: { "*": "fim" } }));
@@ -108,7 +108,7 @@ async function seed() {
     }),
     "workflow",
   );
-  const workflowId = wf.data?.id ?? wf.id;
+  const workflowId = wf.id;
   ok(await api(app, "POST", `/v1/workflows/${workflowId}/threads`, key, { title: `Conversa de teste ${XSS}` }), "thread");
   await createTrigger(orgId, triggerSchema.parse({ name: `Palavra-chave ${XSS}`, match: "contains", pattern: "pedido", action: "reply_template", templateKey: "boas-vindas", priority: 10, cooldownSeconds: 3600, instanceIds: [main] }));
   await createTrigger(orgId, triggerSchema.parse({ name: "", match: "regex", pattern: "^(menu|inicio|começar|voltar ao menu principal)$", action: "start_flow", flowId: flow.id }));
@@ -123,7 +123,7 @@ async function seed() {
     }),
     "webhook",
   );
-  webhookId = hook.data?.id ?? hook.id;
+  webhookId = hook.id;
   ok(await api(app, "POST", "/v1/webhooks", key, { url: `http://127.0.0.1:${subscriber.port}/fail`, name: LONG.slice(0, 90) }), "webhook");
   await recordEvent({ organizationId: orgId, instanceId: main, type: "message.received", data: { from: people[0]!.from, text: `${XSS} ${"x".repeat(300)}` } });
   await recordEvent({ organizationId: orgId, instanceId: main, apiKeyId: apiKey.id, type: "message.sent", data: { to: people[1]!.from, url: `https://example.com/${"y".repeat(200)}` } });

@@ -37,7 +37,7 @@ export async function requireAnyApiKey(request: Request): Promise<void> {
 }
 
 const tags = ["Instances"];
-const one = z.object({ data: instanceJsonSchema });
+const one = instanceJsonSchema;
 
 /** `/v1/instances`: WhatsApp numbers — create, pair (QR or pairing code), log out, delete. */
 export const instanceApi = new Elysia({ name: "instance-api", prefix: "/v1/instances" })
@@ -62,7 +62,7 @@ export const instanceApi = new Elysia({ name: "instance-api", prefix: "/v1/insta
     async ({ apiKey, body, request, set }) => {
       const instance = await createInstance(keyScope(apiKey, request), body);
       set.status = 201;
-      return { data: instanceJson(instance) };
+      return instanceJson(instance);
     },
     {
       apiKey: "instances:write",
@@ -70,7 +70,7 @@ export const instanceApi = new Elysia({ name: "instance-api", prefix: "/v1/insta
       detail: { tags, summary: "Create an instance", description: "`provider`: sandbox (default), wuzapi or cloud (needs `config`: phoneNumberId, accessToken, appSecret, verifyToken — stored encrypted, never returned)." },
     },
   )
-  .get("/:id", async ({ apiKey, params }) => ({ data: instanceJson(await getInstance(keyScope(apiKey), params.id)) }), {
+  .get("/:id", async ({ apiKey, params }) => instanceJson(await getInstance(keyScope(apiKey), params.id)), {
     apiKey: "instances:read",
     params: instanceIdParams,
     response: { 200: one },
@@ -78,7 +78,7 @@ export const instanceApi = new Elysia({ name: "instance-api", prefix: "/v1/insta
   })
   .patch(
     "/:id",
-    async ({ apiKey, params, body, request }) => ({ data: instanceJson(await updateInstance(keyScope(apiKey, request), params.id, body)) }),
+    async ({ apiKey, params, body, request }) => instanceJson(await updateInstance(keyScope(apiKey, request), params.id, body)),
     {
       apiKey: "instances:write",
       params: instanceIdParams,
@@ -91,7 +91,7 @@ export const instanceApi = new Elysia({ name: "instance-api", prefix: "/v1/insta
     "/:id",
     async ({ apiKey, params, query, request }) => {
       const deleted = await deleteInstance(keyScope(apiKey, request), params.id, { force: query.force === "true" });
-      return { data: { id: deleted.id, deleted: true } };
+      return { id: deleted.id, deleted: true };
     },
     {
       apiKey: "instances:write",
@@ -121,7 +121,7 @@ export const instanceApi = new Elysia({ name: "instance-api", prefix: "/v1/insta
   })
   .post(
     "/:id/logout",
-    async ({ apiKey, params, request }) => ({ data: instanceJson(await logoutInstance(keyScope(apiKey, request), params.id)) }),
+    async ({ apiKey, params, request }) => instanceJson(await logoutInstance(keyScope(apiKey, request), params.id)),
     {
       apiKey: "instances:write",
       params: instanceIdParams,

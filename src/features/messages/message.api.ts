@@ -54,9 +54,9 @@ export const messageApi = new Elysia({ name: "message-api", prefix: "/v1/message
     "/:id",
     async ({ apiKey, params }) => {
       const { message, phone } = await getMessage(keyScope(apiKey), params.id);
-      return { data: messageJson(message, phone) };
+      return messageJson(message, phone);
     },
-    { apiKey: "messages:read", params: idParams, response: { 200: z.object({ data: messageJsonSchema }) }, detail: { tags, summary: "Get a message and its status" } },
+    { apiKey: "messages:read", params: idParams, response: { 200: messageJsonSchema }, detail: { tags, summary: "Get a message and its status" } },
   )
   .post(
     "/:id/read",
