@@ -97,6 +97,15 @@ export async function listFlowVersions(organizationId: string, tx: DbOrTx = db):
   return tx.select().from(flows).where(eq(flows.organizationId, organizationId)).orderBy(asc(flows.name), desc(flows.version));
 }
 
+/** Live flow versions of the organization, for pickers (workflow config, triggers). */
+export async function publishedFlowOptions(organizationId: string, tx: DbOrTx = db): Promise<{ id: string; name: string; version: number }[]> {
+  return tx
+    .select({ id: flows.id, name: flows.name, version: flows.version })
+    .from(flows)
+    .where(and(eq(flows.organizationId, organizationId), eq(flows.status, "published")))
+    .orderBy(asc(flows.name), desc(flows.version));
+}
+
 export async function getFlow(organizationId: string, id: string, tx: DbOrTx = db): Promise<Flow> {
   const [f] = await tx
     .select()

@@ -1,12 +1,9 @@
 import { Elysia } from "elysia";
-import { and, desc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { can } from "@/auth/roles";
 import { config } from "@/config";
-import { db } from "@/db/client";
-import { flows } from "@/db/schema";
 import { AppError, zodDetails, type FieldError } from "@/lib/errors";
 import { setFlash, takeFlash } from "@/lib/flash";
 import { hxRedirect } from "@/lib/htmx";
@@ -15,6 +12,7 @@ import { WorkflowShow } from "@views/workflows/show";
 import { WorkflowForm, type WorkflowFormValues } from "@views/workflows/_form";
 import { ThreadRow } from "@views/workflows/_thread-row";
 import { createWorkflowSchema } from "./workflow.schema";
+import { publishedFlowOptions } from "@/features/flows/flow.service";
 import { bindInstanceToWorkflow, listWorkflowBindings, unbindWorkflow } from "./workflow-binding.service";
 import { listAllInstances } from "@/features/instances/instance.service";
 import { createThread, listThreads, sendThreadMessage, setThreadStatus, toPublicThread, toPublicThreadMessage, getThread } from "./thread.service";
@@ -103,14 +101,6 @@ function formValues(body: FormBody): WorkflowFormValues {
   return out;
 }
 
-async function flowOptions(organizationId: string) {
-  return db
-    .select({ id: flows.id, name: flows.name, version: flows.version })
-    .from(flows)
-    .where(and(eq(flows.organizationId, organizationId), eq(flows.status, "published")))
-    .orderBy(flows.name, desc(flows.version));
-}
-
 async function renderIndex(admin: AdminContext, csrfToken: string, extra: { values?: WorkflowFormValues; errors?: FieldError[]; flash?: ReturnType<typeof takeFlash> } = {}) {
   return WorkflowsIndex({
     admin,
@@ -119,7 +109,7 @@ async function renderIndex(admin: AdminContext, csrfToken: string, extra: { valu
     workflows: (await listWorkflows(admin.organization.id)).map(toPublicWorkflow),
     canManage: can.manageAutomation(admin.role),
     astConfigured: !!config.ast.url,
-    flows: await flowOptions(admin.organization.id),
+    flows: await publishedFlowOptions(admin.organization.id),
     values: extra.values,
     errors: extra.errors,
   });
@@ -170,7 +160,7 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
       const allErrors = [...errors, ...(parsed.success ? [] : zodDetails(parsed.error.issues))];
       if (!parsed.success || errors.length) {
         set.status = 422;
-        return WorkflowForm({ action: "/workflows", values: formValues(body as FormBody), errors: allErrors, flows: await flowOptions(admin.organization.id), submitLabel: "Create workflow" });
+        return WorkflowForm({ action: "/workflows", values: formValues(body as FormBody), errors: allErrors, flows: await publishedFlowOptions(admin.organization.id), submitLabel: "Create workflow" });
       }
       try {
         const w = await createWorkflow(admin.organization.id, parsed.data);
@@ -179,7 +169,7 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
       } catch (err) {
         if (err instanceof AppError && err.code === "validation_failed") {
           set.status = 422;
-          return WorkflowForm({ action: "/workflows", values: formValues(body as FormBody), errors: err.details, flows: await flowOptions(admin.organization.id), submitLabel: "Create workflow" });
+          return WorkflowForm({ action: "/workflows", values: formValues(body as FormBody), errors: err.details, flows: await publishedFlowOptions(admin.organization.id), submitLabel: "Create workflow" });
         }
         throw err;
       }
@@ -208,7 +198,7 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
         workflow: w,
         threads: threads.data.map(toPublicThread),
         canManage: can.manageAutomation(admin.role),
-        flows: await flowOptions(admin.organization.id),
+        flows: await publishedFlowOptions(admin.organization.id),
         values: valuesOf(w),
         bindings: w.system ? [] : await listWorkflowBindings(admin.organization.id, w.id),
         instances: (await listAllInstances({ tenant: { organizationId: admin.organization.id } })).map((i) => ({ id: i.id, name: i.name })),
@@ -224,7 +214,7 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
       const { input, errors } = formToInput({ ...(body as FormBody), provider: current.provider }, true);
       const rerender = async (errs: FieldError[]) => {
         set.status = 422;
-        return WorkflowForm({ action: `/workflows/${params.id}`, values: formValues(body as FormBody), errors: errs, flows: await flowOptions(admin.organization.id), editing: true, submitLabel: "Save" });
+        return WorkflowForm({ action: `/workflows/${params.id}`, values: formValues(body as FormBody), errors: errs, flows: await publishedFlowOptions(admin.organization.id), editing: true, submitLabel: "Save" });
       };
       if (errors.length) return rerender(errors);
       try {
