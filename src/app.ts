@@ -90,7 +90,8 @@ export function createApp() {
       const incoming = request.headers.get("x-request-id");
       set.headers["x-request-id"] = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
       const length = Number(request.headers.get("content-length") ?? 0);
-      if (length > config.maxBodyBytes) throw new AppError("payload_too_large", `Request body exceeds ${config.maxBodyBytes} bytes`);
+      const limit = request.url.includes("/hooks/") ? config.hooksMaxBodyBytes : config.maxBodyBytes;
+      if (length > limit) throw new AppError("payload_too_large", `Request body exceeds ${limit} bytes`);
     })
     .onError({ as: "global" }, ({ code, error, request, path, set }) => {
       const requestId = String(set.headers["x-request-id"] ?? crypto.randomUUID());

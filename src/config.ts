@@ -30,6 +30,8 @@ const envSchema = z.object({
     .transform((v) => v !== "false" && v !== "0"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  /** Provider webhooks carry inline (base64) media, so /hooks/* accepts larger bodies. */
+  HOOKS_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(16_777_216),
   WUZAPI_URL: optionalUrl,
   WUZAPI_ADMIN_TOKEN: optionalText,
   WUZAPI_HMAC_KEY: optionalText,
@@ -74,6 +76,7 @@ function parseEnv(env: Record<string, string | undefined>) {
     workers: e.WORKERS,
     logLevel: e.LOG_LEVEL,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    hooksMaxBodyBytes: e.HOOKS_MAX_BODY_BYTES,
     metricsToken: e.METRICS_TOKEN,
     wuzapi: { url: e.WUZAPI_URL, adminToken: e.WUZAPI_ADMIN_TOKEN, hmacKey: e.WUZAPI_HMAC_KEY },
     cloudApiBase: e.CLOUD_API_BASE.replace(/\/$/, ""),

@@ -8,7 +8,8 @@ import "@/workers";
 
 await migrateDatabase();
 await startApiKeyCacheSync();
-const app = createApp().listen({ port: config.port, maxRequestBodySize: config.maxBodyBytes });
+// The server accepts the larger of the two limits; app.ts enforces the per-path one.
+const app = createApp().listen({ port: config.port, maxRequestBodySize: Math.max(config.maxBodyBytes, config.hooksMaxBodyBytes) });
 if (config.workers) await startWorkers();
 log.info("LivChat listening", { url: config.appUrl, port: app.server?.port, database: config.databaseUrl ? "postgres" : "pglite" });
 

@@ -35,3 +35,15 @@ describe("platform", () => {
     expect((await req("/static/../package.json")).status).toBe(404);
   });
 });
+
+describe("body size limits", () => {
+  test("API bodies over MAX_BODY_BYTES get 413; provider webhooks accept larger ones (inline media)", async () => {
+    const big = JSON.stringify({ text: "x".repeat(2 * 1024 * 1024) });
+    const api = await req("/v1/messages", { method: "POST", body: big, headers: { "content-type": "application/json", "content-length": String(big.length) } });
+    expect(api.status).toBe(413);
+    expect((await api.json()).error.code).toBe("payload_too_large");
+    const hook = await req("/hooks/wuzapi", { method: "POST", body: big, headers: { "content-type": "application/json", "content-length": String(big.length) } });
+    expect(hook.status).not.toBe(413); // refused for its missing signature instead, like any unsigned payload
+    expect(hook.status).toBe(401);
+  });
+});
