@@ -62,13 +62,7 @@ export async function invalidateSession(sessionId: string): Promise<void> {
   await db.delete(sessions).where(eq(sessions.id, sessionId));
 }
 
-export async function invalidateUserSessions(userId: string): Promise<void> {
-  await db.delete(sessions).where(eq(sessions.userId, userId));
-}
 
-export async function setActiveOrganization(sessionId: string, organizationId: string): Promise<void> {
-  await db.update(sessions).set({ activeOrganizationId: organizationId }).where(eq(sessions.id, sessionId));
-}
 
 export function sessionCookie(token: string, expiresAt: Date) {
   return {

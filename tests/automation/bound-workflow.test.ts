@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { and, eq } from "drizzle-orm";
 import { db } from "@/db/client";
-import { conversations, events, threads } from "@/db/schema";
+import { auditLogs, conversations, events, threads } from "@/db/schema";
 import { processDueFollowUps, processDueReplies } from "@/features/automation/automation.service";
 import { createTemplate } from "@/features/templates/template.service";
 import { createTrigger } from "@/features/triggers/trigger.service";
@@ -66,6 +66,8 @@ describe("conversations bound to a workflow", () => {
     await processDueReplies(at(5_000));
     const [conv] = await db.select().from(conversations).where(eq(conversations.instanceId, noFallback.instance.id));
     expect(conv!.handledBy).toBe("human");
+    const [audit] = await db.select().from(auditLogs).where(and(eq(auditLogs.action, "conversation.handed_off"), eq(auditLogs.targetId, conv!.id)));
+    expect(audit!.actorType).toBe("system");
     openai.state.mode = "ok";
     // Human hand-off stops automation: new messages are not answered.
     await contactWrites(noFallback.instance, "+5511999990111", "hello?");

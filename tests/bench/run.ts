@@ -265,7 +265,7 @@ try {
   const user = await createUser({ email: "bench@example.test", password: null, name: "Bench Owner" });
   const org = await createOrganization(user.id, "Bench");
   // The bench measures the limiter's cost, not its limit: the key's budget is effectively unlimited.
-  const { key: apiKey, secret: apiSecret } = await createApiKey({ organizationId: org.id, name: "bench", scopes: ["*"], requestsPerMinute: 2_000_000_000 });
+  const { secret: apiSecret } = await createApiKey({ organizationId: org.id, name: "bench", scopes: ["*"], requestsPerMinute: 2_000_000_000 });
   const [instance] = await db
     .insert(schema.instances)
     .values({ organizationId: org.id, name: "Bench WuzAPI", provider: "wuzapi", providerInstanceId: WUZAPI_USER, status: "connected" })

@@ -43,9 +43,6 @@ export async function createApiKey(input: NewApiKey, tx: DbOrTx = db): Promise<{
   return { key: key!, secret };
 }
 
-export async function listApiKeys(organizationId: string, tx: DbOrTx = db): Promise<ApiKey[]> {
-  return tx.select().from(apiKeys).where(eq(apiKeys.organizationId, organizationId)).orderBy(desc(apiKeys.createdAt));
-}
 
 /** Revokes a key of the organization and tells every process to drop it from its cache. */
 export async function revokeApiKey(organizationId: string, keyId: string, tx?: DbOrTx): Promise<ApiKey> {

@@ -55,10 +55,6 @@ export async function createUser(
   return tx ? run(tx) : db.transaction(run);
 }
 
-export async function verifyPassword(user: User, password: string): Promise<boolean> {
-  if (!user.passwordHash) return false;
-  return Bun.password.verify(password, user.passwordHash);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Sign-up, sign-in and OAuth: the rules behind /signup, /login and /login/:provider.

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { contacts, conversations, flows, messages, threadMessages, threads, workflows, type FollowUpStage } from "@/db/schema";
-import { publishInbox, type Contact, type Conversation } from "@/features/conversations/conversation.service";
+import { handoffConversation, type Contact, type Conversation } from "@/features/conversations/conversation.service";
 import { initialFlowState, runFlowTurn, type FlowEffects, type FlowState } from "@/features/flows/flow.engine";
 import { getSteps, publishedVersion, workflowForFlow } from "@/features/flows/flow.service";
 import { onInboundMessage, type InboundMessageContext } from "@/features/inbound/inbound.service";
@@ -30,11 +30,10 @@ async function sendToContact(ctx: Ctx, text: string, sentBy: "bot" | "workflow")
   return message;
 }
 
-/** Hands a conversation to a human: every automation stops until it is resolved. */
+/** Hands a conversation to a human (audited as automation): every automation stops until it is resolved. */
 async function handToHuman(ctx: Ctx, reason: string) {
-  await db.update(conversations).set({ handledBy: "human" }).where(eq(conversations.id, ctx.conversation.id));
+  await handoffConversation({ organizationId: ctx.organizationId }, ctx.conversation.id, "human", { type: "system", id: `automation: ${reason}` });
   await db.update(threads).set({ replyDueAt: null, nextFollowUpAt: null }).where(eq(threads.conversationId, ctx.conversation.id));
-  await publishInbox({ organizationId: ctx.organizationId }, ctx.conversation.id);
   log.info("conversation handed to a human", { conversationId: ctx.conversation.id, reason });
 }
 

@@ -89,7 +89,8 @@ export async function ensureContactAndConversation(
 
 export type Message = typeof messages.$inferSelect;
 /** Who acts on a conversation; `request` feeds the audit row. */
-export type ConversationActor = { type: "user" | "api_key"; id: string; request?: Request };
+/** Who acts: an admin, an API key, or automation itself (`system`, e.g. a flow's hand-off step). */
+export type ConversationActor = { type: "user" | "api_key" | "system"; id: string; request?: Request };
 
 /** Read options: a key bound to one instance only sees that instance's conversations. */
 export type ConversationAccess = { boundInstanceId?: string | null };

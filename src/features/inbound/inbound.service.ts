@@ -1,5 +1,5 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { db, type DbOrTx } from "@/db/client";
+import { db } from "@/db/client";
 import { contacts, conversations, instances, messages } from "@/db/schema";
 import { ensureContactAndConversation, type Contact, type Conversation } from "@/features/conversations/conversation.service";
 import { recordEvent, type EventType } from "@/features/events/event.service";
@@ -287,8 +287,3 @@ async function ingestConnection(instance: Instance, event: Extract<InboundEvent,
   });
 }
 
-/** Loads an instance by id without tenant filter — for provider webhooks, which authenticate by signature. */
-export async function loadInstance(id: string, tx: DbOrTx = db): Promise<Instance | undefined> {
-  const [row] = await tx.select().from(instances).where(eq(instances.id, id)).limit(1);
-  return row;
-}

@@ -12,7 +12,7 @@ import { sandboxInbound, sandboxPair } from "@/providers/sandbox";
 import { ConnectionPanel } from "@views/instances/_connection";
 import { CreateInstanceForm, PairingForm, RenameForm, SimulatorForm, TestMessageForm, type FormState } from "@views/instances/_forms";
 import { InstancesPage } from "@views/instances/index";
-import { InstancePage, type InstancePageState } from "@views/instances/show";
+import { InstancePage } from "@views/instances/show";
 import { createInputFromForm, createInstanceSchema, pairingCodeSchema, simulateInboundSchema } from "./instance.schema";
 import {
   connectInstance,

@@ -308,9 +308,3 @@ export async function logoutInstance(scope: InstanceScope, id: string): Promise<
   return updated;
 }
 
-/** Refreshes the stored status from the provider (the live status fragment and `GET` after pairing). */
-export async function refreshInstanceStatus(scope: InstanceScope, id: string): Promise<Instance> {
-  const instance = await getInstance(scope, id);
-  const result = await callProvider("Reading the status", () => providerFor(instance).status(instance));
-  return settle(instance, result);
-}

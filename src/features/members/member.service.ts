@@ -34,10 +34,6 @@ export async function listMembers(organizationId: string): Promise<MemberRow[]> 
     .orderBy(ROLE_ORDER, asc(sql`lower(coalesce(nullif(${users.name}, ''), ${users.email}))`), asc(memberships.id));
 }
 
-export async function countMembers(organizationId: string): Promise<number> {
-  const [row] = await db.select({ n: count() }).from(memberships).where(eq(memberships.organizationId, organizationId));
-  return Number(row?.n ?? 0);
-}
 
 /**
  * Locks the organization row so concurrent role changes and removals in one organization run one at

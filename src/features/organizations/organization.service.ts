@@ -42,14 +42,6 @@ export async function getOrganization(organizationId: string, tx: DbOrTx = db): 
   return org;
 }
 
-export async function findMembership(organizationId: string, userId: string, tx: DbOrTx = db) {
-  const [m] = await tx
-    .select()
-    .from(memberships)
-    .where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, userId)))
-    .limit(1);
-  return m;
-}
 
 export async function addMember(organizationId: string, userId: string, role: Role, tx: DbOrTx = db) {
   const [m] = await tx

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, or } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { flows, instances, templates, triggerFirings, triggers, workflows } from "@/db/schema";
 import { notFound, validationFailed, type FieldError } from "@/lib/errors";
