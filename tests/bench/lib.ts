@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { cpus } from "node:os";
 import type { Subprocess } from "bun";
 
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across processes on one machine. */
@@ -168,4 +169,53 @@ export async function withTimeout<T>(label: string, ms: number, fn: () => Promis
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * CPU seconds (user + system) every process on the machine used since `start`, grouped by a label
+ * the caller derives from the pid and command name: who the 2 cores went to during a scenario.
+ */
+export function cpuByProcess(label: (pid: number, comm: string) => string) {
+  const ticks = 100; // USER_HZ on Linux
+  const read = () => {
+    const out = new Map<number, { comm: string; user: number; system: number }>();
+    for (const entry of readdirSync("/proc")) {
+      const pid = Number(entry);
+      if (!pid) continue;
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        const close = stat.lastIndexOf(")");
+        const comm = stat.slice(stat.indexOf("(") + 1, close);
+        const fields = stat.slice(close + 2).split(" ");
+        out.set(pid, { comm, user: Number(fields[11]) / ticks, system: Number(fields[12]) / ticks });
+      } catch {
+        // the process exited between readdir and read
+      }
+    }
+    return out;
+  };
+  const before = read();
+  const t0 = performance.now();
+  return () => {
+    const seconds = (performance.now() - t0) / 1000;
+    const groups = new Map<string, { user: number; system: number }>();
+    for (const [pid, now] of read()) {
+      const was = before.get(pid);
+      const user = now.user - (was?.user ?? 0);
+      const system = now.system - (was?.system ?? 0);
+      if (user + system <= 0) continue;
+      const key = label(pid, now.comm);
+      const group = groups.get(key) ?? { user: 0, system: 0 };
+      group.user += user;
+      group.system += system;
+      groups.set(key, group);
+    }
+    const busy = (g: { user: number; system: number }) => g.user + g.system;
+    const total = [...groups.values()].reduce((a, g) => a + busy(g), 0);
+    const lines = [...groups.entries()]
+      .sort((a, b) => busy(b[1]) - busy(a[1]))
+      .slice(0, 8)
+      .map(([k, g]) => `    ${(busy(g) / seconds).toFixed(2)} cores (${Math.round((100 * g.system) / busy(g))} % system)  ${k}`);
+    return `  cpu over ${seconds.toFixed(1)} s (${(total / seconds).toFixed(2)} cores busy of ${cpus().length}):\n${lines.join("\n")}`;
+  };
 }

@@ -18,7 +18,7 @@ import { dirname, resolve } from "node:path";
 import postgres from "postgres";
 import type { Subprocess } from "bun";
 import { BENCH_ROWS, type BenchReport, type BenchRow, type BenchRowId } from "./rows";
-import { closedLoop, firstJsonLine, freePort, openLoop, percentile, round, rssMb, wallMs, waitForHttp, withTimeout } from "./lib";
+import { closedLoop, cpuByProcess, firstJsonLine, freePort, openLoop, percentile, round, rssMb, wallMs, waitForHttp, withTimeout } from "./lib";
 import { ensureWrk, measureThroughput } from "./wrk";
 
 const argv = process.argv.slice(2);
@@ -85,13 +85,22 @@ async function scenario(ids: BenchRowId[], label: string, budgetMs: number, fn: 
   const t0 = performance.now();
   process.stderr.write(`bench: ${label}…`);
   const stopSampling = profile ? waitSampler?.(label) : undefined;
+  const stopCpu = profile ? cpuByProcess(processLabel) : undefined;
   try {
     await withTimeout(label, budgetMs, fn);
   } catch (err) {
     failRows(ids, err);
   }
   process.stderr.write(` ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  if (stopCpu) process.stderr.write(`${stopCpu()}\n`);
   if (stopSampling) process.stderr.write(`${await stopSampling()}\n`);
+}
+
+/** Names the processes of a CPU breakdown: the bench's own children by role, Postgres as one group. */
+const roles = new Map<number, string>();
+function processLabel(pid: number, comm: string): string {
+  if (pid === process.pid) return "bench runner (load generator)";
+  return roles.get(pid) ?? (comm.startsWith("postgres") ? "postgres" : comm);
 }
 
 /** Samples pg_stat_activity of the bench database every 20 ms: what its sessions wait on, and the busiest statements. */
@@ -119,6 +128,24 @@ function makeWaitSampler(sqlc: postgres.Sql) {
       const top = (m: Map<string, number>, n: number) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `    ${(v / samples).toFixed(2)}  ${k}`).join("\n");
       return `  profile of ${label} (${samples} samples; average active sessions):\n  waits:\n${top(waits, 8)}\n  statements:\n${top(queries, 10)}`;
     };
+  };
+}
+
+/**
+ * Where Postgres spent its time, statement by statement, when the server preloads pg_stat_statements
+ * (`shared_preload_libraries`); otherwise says how to get it. Returns the stopper of the window.
+ */
+async function statementTimes(sqlc: postgres.Sql): Promise<() => Promise<string>> {
+  try {
+    await sqlc`create extension if not exists pg_stat_statements`;
+    await sqlc`select pg_stat_statements_reset()`;
+  } catch {
+    return async () => "  statements: add pg_stat_statements to shared_preload_libraries to see them";
+  }
+  return async () => {
+    const top = await sqlc`select calls, round(total_exec_time)::int as ms, round((total_exec_time / greatest(calls, 1))::numeric, 3) as per_call, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) as q
+      from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database()) order by total_exec_time desc limit 15`;
+    return `  statements by total time (calls, ms, ms per call):\n${top.map((r) => `    ${String(r.calls).padStart(7)} ${String(r.ms).padStart(6)} ${String(r.per_call).padStart(8)}  ${r.q}`).join("\n")}`;
   };
 }
 
@@ -280,6 +307,7 @@ try {
     init: (secret: string) => ({ method: "GET", body: undefined as string | undefined, headers: { authorization: `Bearer ${secret}` } }),
   };
   const subscribers = await startHelper<{ control: number; hooks: number[] }>("subscriber.ts");
+  roles.set(subscribers.child.pid, "subscribers");
   const control = `http://127.0.0.1:${subscribers.info.control}`;
   const hooks: Awaited<ReturnType<typeof createWebhook>>[] = [];
   for (const [i, port] of subscribers.info.hooks.entries()) {
@@ -292,8 +320,8 @@ try {
 
   const [wrk, appA, appB, hello, elysiaHello] = await Promise.all([
     ensureWrk(),
-    startApp(freePort(), argv.includes("--cpu-prof")),
-    startApp(freePort()),
+    startApp(freePort(), argv.includes("--cpu-prof")).then((app) => (roles.set(app.child.pid, "app A"), app)),
+    startApp(freePort()).then((app) => (roles.set(app.child.pid, "app B"), app)),
     startHelper<{ port: number }>("hello.ts"),
     startHelper<{ port: number }>("elysia-hello.ts"),
   ]);
@@ -480,6 +508,8 @@ try {
     const tps = await runPgbench("\\set v random(1, 1000000)\nINSERT INTO pgbench_single (v) VALUES (:v);\n", {});
 
     let stored = 0;
+    const stopCpu = profile ? cpuByProcess(processLabel) : undefined;
+    const stopStatements = profile ? await statementTimes(bench) : undefined;
     const result = await closedLoop({
       concurrency: S.ingestConcurrency,
       durationMs: S.ingestSeconds * 1000,
@@ -490,6 +520,8 @@ try {
         return res.ok && body.stored === 1;
       },
     });
+    if (stopCpu) process.stderr.write(`\n  ingestion load only —${stopCpu().slice(1)}\n`);
+    if (stopStatements) process.stderr.write(`${await stopStatements()}\n`);
     const rate = (stored * 1000) / result.elapsedMs;
     const [row] = await bench`select count(*)::int as n from webhook_deliveries`;
     // Let the delivery workers finish the backlog before the latency run (bounded).

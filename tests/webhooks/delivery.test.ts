@@ -6,6 +6,7 @@ import { config } from "@/config";
 import { db } from "@/db/client";
 import { events, usageDaily, webhookAttempts, webhookDeliveries, webhooks } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
+import { flushUsage } from "@/features/usage/usage.service";
 import {
   AUTO_DISABLE_AFTER_MS,
   deliveryClock,
@@ -96,6 +97,7 @@ describe("webhook delivery", () => {
     expect(attempts.length).toBe(1);
     expect(attempts[0]!.requestHeaders["webhook-id"]).toBe(event.id);
     expect(attempts[0]!.requestBody).toBe(got.body);
+    await flushUsage(); // delivery counts go through the batched meter
     const usage = await db
       .select()
       .from(usageDaily)

@@ -4,6 +4,7 @@ import { config } from "@/config";
 import { db, rowsOf, notify, type DbOrTx } from "@/db/client";
 import { events, webhookAttempts, webhookDeliveries, webhooks } from "@/db/schema";
 import { recordAudit } from "@/features/audit/audit.service";
+import { meterUsage } from "@/features/usage/usage.service";
 import { DELIVERIES_QUEUED_CHANNEL, eventPayload, recordEvent } from "@/features/events/event.service";
 import { conflict, notFound } from "@/lib/errors";
 import { log } from "@/lib/logger";
@@ -373,14 +374,10 @@ export async function processClaim(claim: ClaimedDelivery, stop?: AbortSignal): 
 type WebhookRow = typeof webhooks.$inferSelect;
 type EventRow = typeof events.$inferSelect;
 
-const NO_ID = "00000000-0000-0000-0000-000000000000";
-
 /**
- * Records an attempt in ONE statement (no explicit transaction, so row locks, notably on the
- * organization's hot usage counter, are held for a single round trip): summarises it on the
- * delivery row if our lease still holds, appends the attempt, counts it in usage_daily (the same
- * upsert as usage.service's incrementUsage: UTC day, nil uuid for "none") and moves the endpoint's
- * failure streak. Disabling an endpoint (410, or failing for 5 days) follows in its own transaction.
+ * Records an attempt in ONE statement (no explicit transaction, so row locks are held for a single
+ * round trip): summarises it on the delivery row if our lease still holds, appends the attempt and
+ * moves the endpoint's failure streak; the usage counter goes through the batched meter. Disabling an endpoint (410, or failing for 5 days) follows in its own transaction.
  */
 async function finishAttempt(claim: ClaimedDelivery, r: AttemptResult): Promise<AttemptOutcome> {
   const attempt = claim.attempts + 1;
@@ -390,8 +387,6 @@ async function finishAttempt(claim: ClaimedDelivery, r: AttemptResult): Promise<
   const lastError = ok ? null : gone ? "The endpoint answered 410 Gone and was disabled" : (r.error ?? (r.statusCode !== null ? `HTTP ${r.statusCode}` : "No response"));
   const now = clockSql();
   const delayMs = outcome === "failed" ? Math.max(RETRY_SCHEDULE_MS[attempt]!, r.retryAfterMs ?? 0) : 0;
-  const day = deliveryClock.now().toISOString().slice(0, 10);
-  const metric = ok ? "deliveries_succeeded" : "deliveries_failed";
   const result = await db.execute(sql`
     with d as (
       update webhook_deliveries set
@@ -416,23 +411,19 @@ async function finishAttempt(claim: ClaimedDelivery, r: AttemptResult): Promise<
       from webhook_deliveries x where x.id = ${claim.id}
       returning id
     ),
-    u as (
-      insert into usage_daily (organization_id, instance_id, api_key_id, day, metric, count)
-      select ${claim.organizationId}::uuid, ${claim.event.instanceId ?? NO_ID}::uuid, ${NO_ID}::uuid, ${day}::date, ${metric}, 1
-      from d
-      on conflict (organization_id, instance_id, api_key_id, day, metric) do update set count = usage_daily.count + 1
-      returning 1
-    ),
     w as (
       update webhooks set failing_since = ${ok ? sql`null` : sql`coalesce(failing_since, ${now})`}
       where id = ${claim.webhookId} and exists (select 1 from d) ${ok ? sql`and failing_since is not null` : sql``}
       returning failing_since, failing_since <= ${now} - ${msInterval(AUTO_DISABLE_AFTER_MS)} as stale
     )
     select (select count(*) from d)::int as updated, (select count(*) from a)::int as recorded,
-      (select count(*) from u)::int as counted, (select stale from w) as stale, (select failing_since from w) as failing_since
+      (select stale from w) as stale, (select failing_since from w) as failing_since
   `);
   const [row] = rowsOf<{ updated: number; recorded: number; stale: boolean | null; failing_since: Date | string | null }>(result);
   if (!row || row.updated === 0) return row && row.recorded > 0 ? "lease_lost" : "gone";
+  // Counted in the batched meter: every finished attempt of an organization would otherwise queue on
+  // one usage_daily row lock until its commit, which serialised deliveries in the bench.
+  meterUsage({ organizationId: claim.organizationId, instanceId: claim.event.instanceId, metric: ok ? "deliveries_succeeded" : "deliveries_failed" }, deliveryClock.now());
   if (gone) {
     await db.transaction((tx) => disableWebhook(tx, claim.webhookId, "The endpoint answered 410 Gone"));
   } else if (!ok && row.stale) {
