@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { listen, notify, type DbOrTx } from "@/db/client";
 import { log } from "@/lib/logger";
 
@@ -28,6 +29,14 @@ function ensureListening() {
 /** Publishes to every process; inside a transaction it is sent only on commit. Payloads stay small (< 8 KB). */
 export async function publishLive(topic: string, data: Record<string, unknown>, tx?: DbOrTx): Promise<void> {
   await notify(CHANNEL, JSON.stringify({ topic, data }), tx);
+}
+
+/** Many publications in one statement (one round trip whatever their number); same delivery rules. */
+export async function publishLiveMany(items: { topic: string; data: Record<string, unknown> }[], tx: DbOrTx): Promise<void> {
+  if (items.length === 0) return;
+  if (items.length === 1) return publishLive(items[0]!.topic, items[0]!.data, tx);
+  const payloads = JSON.stringify(items.map(({ topic, data }) => JSON.stringify({ topic, data })));
+  await tx.execute(sql`select pg_notify(${CHANNEL}, p) from jsonb_array_elements_text(${payloads}::jsonb) with ordinality as t(p, n) order by n`);
 }
 
 /** Subscribes to a topic; returns the unsubscribe function. */

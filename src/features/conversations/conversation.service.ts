@@ -1,8 +1,8 @@
-import { and, asc as asc_, desc, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
-import { db, type DbOrTx } from "@/db/client";
+import { and, asc as asc_, desc, eq, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
+import { db, type DbOrTx, type Tx } from "@/db/client";
 import { contacts, conversations, instances, memberships, messages, users } from "@/db/schema";
 import { recordAudit } from "@/features/audit/audit.service";
-import { recordEvent } from "@/features/events/event.service";
+import { recordEvent, recordEvents, type NewEvent } from "@/features/events/event.service";
 import { notFound, validationFailed } from "@/lib/errors";
 import { publishLive } from "@/lib/live";
 import type { Tenant } from "@/lib/tenant";
@@ -19,70 +19,122 @@ export type Conversation = typeof conversations.$inferSelect;
  * `conversation.created` for new rows. Call inside the transaction that stores the message.
  */
 export async function ensureContactAndConversation(
-  tx: DbOrTx,
+  tx: Tx,
   instance: Instance,
   phone: string,
   name?: string | null,
 ): Promise<{ contact: Contact; conversation: Conversation; contactCreated: boolean; conversationCreated: boolean }> {
-  const organizationId = instance.organizationId;
-  const deviceId = organizationId ? null : instance.createdByDeviceId;
-  const [inserted] = await tx
+  const { rows, events } = await ensureContactsAndConversations(tx, [{ instance, phone, name }]);
+  await recordEvents(events, tx);
+  return rows[0]!;
+}
+
+export type ContactRequest = { instance: Instance; phone: string; name?: string | null };
+type EnsuredContact = { contact: Contact; conversation: Conversation; contactCreated: boolean; conversationCreated: boolean };
+
+/** Contacts belong to the organization, or to the visitor device while its instance is unclaimed. */
+const ownerOf = (instance: Instance) => ({ organizationId: instance.organizationId, deviceId: instance.organizationId ? null : instance.createdByDeviceId });
+const contactKey = (organizationId: string | null, deviceId: string | null, phone: string) => `${organizationId ?? `device:${deviceId}`}|${phone}`;
+const byKey = <T>(a: [string, T], b: [string, T]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+/**
+ * `ensureContactAndConversation` for many senders in a fixed number of statements (the batched
+ * inbound path): new contacts and conversations are inserted, the others read, a missing contact
+ * name backfilled. Rows are written in key order so concurrent batches lock in the same order.
+ * Returns one row per request, in order, and the creation events for the caller to record.
+ */
+export async function ensureContactsAndConversations(tx: Tx, requests: ContactRequest[]): Promise<{ rows: EnsuredContact[]; events: NewEvent[] }> {
+  const now = new Date();
+  const events: NewEvent[] = [];
+  const eventBase = (instance: Instance) => ({ organizationId: instance.organizationId, instanceId: instance.id });
+  // Contacts: insert the new ones, read the others, backfill a missing name.
+  const wanted = new Map<string, { organizationId: string | null; deviceId: string | null; phone: string; name: string | null; instance: Instance }>();
+  for (const it of requests) {
+    const owner = ownerOf(it.instance);
+    const key = contactKey(owner.organizationId, owner.deviceId, it.phone);
+    const name = it.name?.trim() || null;
+    const known = wanted.get(key);
+    if (!known) wanted.set(key, { ...owner, phone: it.phone, name, instance: it.instance });
+    else if (!known.name && name) known.name = name;
+  }
+  const sortedContacts = [...wanted.entries()].sort(byKey);
+  const insertedContacts: Contact[] = await tx
     .insert(contacts)
-    .values({ organizationId, deviceId, phone, name: name ?? null })
+    .values(sortedContacts.map(([, c]) => ({ organizationId: c.organizationId, deviceId: c.deviceId, phone: c.phone, name: c.name })))
     .onConflictDoNothing()
     .returning();
-  let contact = inserted;
-  if (!contact) {
-    [contact] = await tx
+  const contactByKey = new Map(insertedContacts.map((c) => [contactKey(c.organizationId, c.deviceId, c.phone), c] as const));
+  const missing = sortedContacts.filter(([key]) => !contactByKey.has(key));
+  if (missing.length > 0) {
+    const orgs = [...new Set(missing.map(([, c]) => c.organizationId).filter((o): o is string => !!o))];
+    const devices = [...new Set(missing.map(([, c]) => c.deviceId).filter((d): d is string => !!d))];
+    const owners: SQL[] = [];
+    if (orgs.length > 0) owners.push(inArray(contacts.organizationId, orgs));
+    if (devices.length > 0) owners.push(and(isNull(contacts.organizationId), inArray(contacts.deviceId, devices))!);
+    const found = await tx
       .select()
       .from(contacts)
-      .where(
-        and(
-          organizationId ? eq(contacts.organizationId, organizationId) : sql`${contacts.organizationId} is null and ${contacts.deviceId} = ${deviceId}`,
-          eq(contacts.phone, phone),
-        ),
-      )
-      .limit(1);
-    if (contact && name && !contact.name) {
-      [contact] = await tx.update(contacts).set({ name }).where(eq(contacts.id, contact.id)).returning();
+      .where(and(inArray(contacts.phone, [...new Set(missing.map(([, c]) => c.phone))]), or(...owners)));
+    for (const c of found) contactByKey.set(contactKey(c.organizationId, c.organizationId ? null : c.deviceId, c.phone), c);
+    for (const [key, want] of missing) {
+      const contact = contactByKey.get(key);
+      if (!contact) throw new Error("contact upsert found no row");
+      if (want.name && !contact.name) {
+        const [named] = await tx.update(contacts).set({ name: want.name }).where(eq(contacts.id, contact.id)).returning();
+        if (named) contactByKey.set(key, named);
+      }
     }
   }
-  if (!contact) throw new Error("contact upsert found no row");
-  if (inserted) {
-    await recordEvent(
-      { organizationId, instanceId: instance.id, type: "contact.created", data: { contact: { id: contact.id, phone, name: contact.name } } },
-      tx,
-    );
+  for (const c of insertedContacts) {
+    const want = wanted.get(contactKey(c.organizationId, c.deviceId, c.phone))!;
+    events.push({ ...eventBase(want.instance), type: "contact.created", data: { contact: { id: c.id, phone: c.phone, name: c.name } } });
   }
+  const contactOf = (it: ContactRequest) => {
+    const owner = ownerOf(it.instance);
+    return contactByKey.get(contactKey(owner.organizationId, owner.deviceId, it.phone))!;
+  };
 
-  const [newConversation] = await tx
+  // Conversations, one per (instance, contact); lastMessageAt starts at creation so keyset paging never meets a null.
+  const pairs = new Map<string, { instance: Instance; contact: Contact }>();
+  for (const it of requests) pairs.set(`${it.instance.id}|${contactOf(it).id}`, { instance: it.instance, contact: contactOf(it) });
+  const sortedPairs = [...pairs.entries()].sort(byKey);
+  const insertedConversations = await tx
     .insert(conversations)
-    // lastMessageAt starts at creation so keyset paging by it never meets a null.
-    .values({ organizationId, instanceId: instance.id, contactId: contact.id, lastMessageAt: sql`now()` })
+    .values(sortedPairs.map(([, p]) => ({ organizationId: p.instance.organizationId, instanceId: p.instance.id, contactId: p.contact.id, lastMessageAt: now })))
     .onConflictDoNothing()
     .returning();
-  const conversation =
-    newConversation ??
-    (
-      await tx
-        .select()
-        .from(conversations)
-        .where(and(eq(conversations.instanceId, instance.id), eq(conversations.contactId, contact.id)))
-        .limit(1)
-    )[0];
-  if (!conversation) throw new Error("conversation upsert found no row");
-  if (newConversation) {
-    await recordEvent(
-      {
-        organizationId,
-        instanceId: instance.id,
-        type: "conversation.created",
-        data: { conversation: { id: conversation.id, contactId: contact.id, instanceId: instance.id } },
-      },
-      tx,
-    );
+  const conversationByPair = new Map<string, Conversation>(insertedConversations.map((v) => [`${v.instanceId}|${v.contactId}`, v]));
+  const missingPairs = sortedPairs.filter(([key]) => !conversationByPair.has(key));
+  if (missingPairs.length > 0) {
+    const found = await tx
+      .select()
+      .from(conversations)
+      .where(
+        and(
+          inArray(conversations.contactId, [...new Set(missingPairs.map(([, p]) => p.contact.id))]),
+          inArray(conversations.instanceId, [...new Set(missingPairs.map(([, p]) => p.instance.id))]),
+        ),
+      );
+    for (const v of found) conversationByPair.set(`${v.instanceId}|${v.contactId}`, v);
   }
-  return { contact, conversation, contactCreated: !!inserted, conversationCreated: !!newConversation };
+  for (const v of insertedConversations) {
+    const { instance } = pairs.get(`${v.instanceId}|${v.contactId}`)!;
+    events.push({ ...eventBase(instance), type: "conversation.created", data: { conversation: { id: v.id, contactId: v.contactId, instanceId: v.instanceId } } });
+  }
+  const conversationOf = (it: ContactRequest) => {
+    const conversation = conversationByPair.get(`${it.instance.id}|${contactOf(it).id}`);
+    if (!conversation) throw new Error("conversation upsert found no row");
+    return conversation;
+  };
+
+  const createdContacts = new Set(insertedContacts.map((c) => c.id));
+  const createdConversations = new Set(insertedConversations.map((v) => v.id));
+  const rows = requests.map((it) => {
+    const contact = contactOf(it);
+    const conversation = conversationOf(it);
+    return { contact, conversation, contactCreated: createdContacts.has(contact.id), conversationCreated: createdConversations.has(conversation.id) };
+  });
+  return { rows, events };
 }
 
 // ───────────────────────── Inbox and /v1/conversations ─────────────────────────

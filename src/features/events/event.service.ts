@@ -1,8 +1,9 @@
+import { randomUUID } from "node:crypto";
 import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
-import { db, type DbOrTx } from "@/db/client";
+import { db, rowsOf, type DbOrTx } from "@/db/client";
 import { events, instances, webhookDeliveries, webhooks } from "@/db/schema";
 import { notFound } from "@/lib/errors";
-import { publishLive } from "@/lib/live";
+import { publishLiveMany } from "@/lib/live";
 import type { Tenant } from "@/lib/tenant";
 import { eventsRecorded } from "@/features/metrics/metrics";
 import { EVENT_TYPES, type EventType } from "./event.schema";
@@ -29,60 +30,59 @@ export const DELIVERIES_QUEUED_CHANNEL = "livchat_deliveries_queued";
  * caused the event, so the change, the event and its deliveries commit or roll back together.
  */
 export async function recordEvent(input: NewEvent, tx: DbOrTx = db): Promise<Event> {
-  const [event] = await tx
-    .insert(events)
-    .values({
-      organizationId: input.organizationId,
-      instanceId: input.instanceId ?? null,
-      apiKeyId: input.apiKeyId ?? null,
-      deviceId: input.deviceId ?? null,
-      type: input.type,
-      data: input.data,
-    })
-    .returning();
-  if (!input.organizationId) {
-    eventsRecorded.inc({ type: input.type });
-    return event!;
-  }
-  const queued = await tx
-    .insert(webhookDeliveries)
-    .select(
-      tx
-        .select({
-          id: sql<string>`gen_random_uuid()`.as("id"),
-          organizationId: webhooks.organizationId,
-          webhookId: webhooks.id,
-          eventId: sql<string>`${event!.id}::uuid`.as("event_id"),
-          eventType: sql<string>`${input.type}`.as("event_type"),
-          status: sql<"pending">`'pending'`.as("status"),
-          attempts: sql<number>`0`.as("attempts"),
-          nextAttemptAt: sql<Date>`now()`.as("next_attempt_at"),
-          leaseUntil: sql<Date | null>`null::timestamptz`.as("lease_until"),
-          lastStatusCode: sql<number | null>`null::integer`.as("last_status_code"),
-          lastError: sql<string | null>`null::text`.as("last_error"),
-          lastDurationMs: sql<number | null>`null::integer`.as("last_duration_ms"),
-          lastResponseExcerpt: sql<string | null>`null::text`.as("last_response_excerpt"),
-          deliveredAt: sql<Date | null>`null::timestamptz`.as("delivered_at"),
-          createdAt: sql<Date>`now()`.as("created_at"),
-          updatedAt: sql<Date>`now()`.as("updated_at"),
-        })
-        .from(webhooks)
-        .where(
-          and(
-            eq(webhooks.organizationId, input.organizationId),
-            eq(webhooks.active, true),
-            sql`(${webhooks.eventTypes} is null or ${input.type} = any(${webhooks.eventTypes}))`,
-            input.instanceId
-              ? sql`(${webhooks.instanceIds} is null or ${input.instanceId}::uuid = any(${webhooks.instanceIds}))`
-              : sql`true`,
-          ),
-        ),
-    )
-    .returning({ id: webhookDeliveries.id });
-  if (queued.length > 0) await tx.execute(sql`select pg_notify(${DELIVERIES_QUEUED_CHANNEL}, '')`);
-  await publishLive(`org:${input.organizationId}:events`, { id: event!.id, type: input.type }, tx);
-  eventsRecorded.inc({ type: input.type });
+  const [event] = await recordEvents([input], tx);
   return event!;
+}
+
+/**
+ * `recordEvent` for many events at once (the batched inbound path): one INSERT for the events, one
+ * INSERT … SELECT for all their deliveries, one wake-up for the delivery workers and one statement
+ * for the live-tail notifications, whatever the number of events. Returns the events in input order.
+ */
+export async function recordEvents(inputs: NewEvent[], tx: DbOrTx = db): Promise<Event[]> {
+  if (inputs.length === 0) return [];
+  // Ids are chosen here so the rows can be matched back to the inputs (RETURNING promises no order).
+  const ids = inputs.map(() => randomUUID());
+  const inserted = await tx
+    .insert(events)
+    .values(
+      inputs.map((input, i) => ({
+        id: ids[i],
+        organizationId: input.organizationId,
+        instanceId: input.instanceId ?? null,
+        apiKeyId: input.apiKeyId ?? null,
+        deviceId: input.deviceId ?? null,
+        type: input.type,
+        data: input.data,
+      })),
+    )
+    .returning();
+  const byId = new Map(inserted.map((e) => [e.id, e] as const));
+  const ordered = ids.map((id) => byId.get(id)!);
+  const owned = ordered.filter((e) => e.organizationId !== null);
+  if (owned.length > 0) {
+    const queued = rowsOf<{ n: number }>(
+      await tx.execute(sql`
+        with queued as (
+          insert into webhook_deliveries (organization_id, webhook_id, event_id, event_type, status, attempts, next_attempt_at)
+          select w.organization_id, w.id, e.id, e.type, 'pending', 0, now()
+          from events e
+          join webhooks w on w.organization_id = e.organization_id and w.active
+            and (w.event_types is null or e.type = any(w.event_types))
+            and (e.instance_id is null or w.instance_ids is null or e.instance_id = any(w.instance_ids))
+          where e.id in (${sql.join(owned.map((e) => sql`${e.id}::uuid`), sql`, `)})
+          returning 1
+        )
+        select count(*)::int as n from queued`),
+    );
+    if ((queued[0]?.n ?? 0) > 0) await tx.execute(sql`select pg_notify(${DELIVERIES_QUEUED_CHANNEL}, '')`);
+    await publishLiveMany(
+      owned.map((e) => ({ topic: `org:${e.organizationId}:events`, data: { id: e.id, type: e.type } })),
+      tx,
+    );
+  }
+  for (const e of ordered) eventsRecorded.inc({ type: e.type });
+  return ordered;
 }
 
 /** The payload sent to subscribers: `{id, type, timestamp, organizationId, instanceId, data}`. */

@@ -1,15 +1,16 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { db } from "@/db/client";
-import { contacts, conversations, instances, messages } from "@/db/schema";
-import { ensureContactAndConversation, type Contact, type Conversation } from "@/features/conversations/conversation.service";
+import { instances, messages } from "@/db/schema";
+import type { Contact, Conversation } from "@/features/conversations/conversation.service";
 import { recordEvent, type EventType } from "@/features/events/event.service";
 import { meterUsage } from "@/features/usage/usage.service";
 import { publishLive } from "@/lib/live";
 import { log } from "@/lib/logger";
+import { inboxTopic, storeInboundMessage, type Message } from "./message-store";
 import { toE164 } from "@/lib/phone";
 import type { InboundEvent, Instance, InstanceStatus } from "@/providers/provider";
 
-export type Message = typeof messages.$inferSelect;
+export { inboxTopic, messagePreview, type Message } from "./message-store";
 
 /** What the automation feature receives for every newly stored inbound message (after commit). */
 export type InboundMessageContext = { instance: Instance; contact: Contact; conversation: Conversation; message: Message };
@@ -26,30 +27,6 @@ export type IngestResult =
   | { kind: "message"; stored: boolean; duplicate: boolean; message?: Message; conversation?: Conversation; contact?: Contact; hooks: Promise<void> }
   | { kind: "receipt"; updated: boolean; found: boolean; message?: Message }
   | { kind: "connection"; changed: boolean; instance?: Instance };
-
-/** The live topic of an instance's inbox: the organization's, or the visitor device's while unclaimed. */
-export function inboxTopic(instance: Pick<Instance, "organizationId" | "createdByDeviceId">): string | null {
-  if (instance.organizationId) return `org:${instance.organizationId}:inbox`;
-  if (instance.createdByDeviceId) return `device:${instance.createdByDeviceId}:inbox`;
-  return null;
-}
-
-const PREVIEW_MAX = 140;
-
-/** One line for the inbox list: the text, or the caption/label of non-text messages. */
-export function messagePreview(type: Message["type"], body: string | null | undefined): string {
-  const text = (body ?? "").replace(/\s+/g, " ").trim();
-  if (type === "text" || type === "template") return text.slice(0, PREVIEW_MAX);
-  const label = `[${type}]`;
-  return (text ? `${label} ${text}` : label).slice(0, PREVIEW_MAX);
-}
-
-const findByProviderId = db
-  .select({ id: messages.id })
-  .from(messages)
-  .where(and(eq(messages.instanceId, sql.placeholder("instanceId")), eq(messages.providerMessageId, sql.placeholder("providerMessageId"))))
-  .limit(1)
-  .prepare("inbound_find_by_provider_id");
 
 /**
  * The single entry point of every provider's inbound traffic (webhooks, sandbox simulator): stores
@@ -75,83 +52,7 @@ async function ingestMessage(instance: Instance, event: Extract<InboundEvent, { 
     return skipped;
   }
   if (!event.providerMessageId) return skipped;
-  // Cheap pre-check: providers redeliver often, and a redelivery should not touch contacts at all.
-  const [existing] = await findByProviderId.execute({ instanceId: instance.id, providerMessageId: event.providerMessageId });
-  if (existing) return { ...skipped, duplicate: true };
-
-  const body = event.body?.trim() ? event.body : null;
-  const stored = await db.transaction(async (tx) => {
-    const { contact, conversation } = await ensureContactAndConversation(tx, instance, phone, event.fromName?.trim() || null);
-    const now = new Date();
-    const [message] = await tx
-      .insert(messages)
-      .values({
-        organizationId: instance.organizationId,
-        instanceId: instance.id,
-        conversationId: conversation.id,
-        contactId: contact.id,
-        direction: "inbound",
-        providerMessageId: event.providerMessageId,
-        type: event.type,
-        body,
-        media: event.media ?? null,
-        // Inbound messages are delivered to us by definition; marking them read moves them to "read".
-        status: "delivered",
-        sentAt: event.timestamp,
-        deliveredAt: now,
-      })
-      .onConflictDoNothing({ target: [messages.instanceId, messages.providerMessageId] })
-      .returning();
-    if (!message) return null; // a concurrent delivery of the same payload won the race
-
-    // A new message reopens a resolved conversation; resolution also ended any human hand-off.
-    const [updatedConversation] = await tx
-      .update(conversations)
-      .set({
-        lastMessageAt: now,
-        lastMessagePreview: messagePreview(event.type, body),
-        unreadCount: sql`${conversations.unreadCount} + 1`,
-        status: sql`case when ${conversations.status} = 'resolved' then 'open' else ${conversations.status} end`,
-        handledBy: sql`case when ${conversations.status} = 'resolved' then 'bot' else ${conversations.handledBy} end`,
-        resolvedAt: sql`case when ${conversations.status} = 'resolved' then null else ${conversations.resolvedAt} end`,
-        updatedAt: now,
-      })
-      .where(eq(conversations.id, conversation.id))
-      .returning();
-    const [updatedContact] = await tx
-      .update(contacts)
-      .set({ lastInteractionAt: now, updatedAt: now })
-      .where(eq(contacts.id, contact.id))
-      .returning();
-
-    await recordEvent(
-      {
-        organizationId: instance.organizationId,
-        instanceId: instance.id,
-        deviceId: instance.organizationId ? null : instance.createdByDeviceId,
-        type: "message.received",
-        data: {
-          message: {
-            id: message.id,
-            providerMessageId: message.providerMessageId,
-            conversationId: conversation.id,
-            contactId: contact.id,
-            from: phone,
-            fromName: updatedContact?.name ?? contact.name,
-            type: message.type,
-            body: message.body,
-            media: message.media,
-            timestamp: event.timestamp.toISOString(),
-          },
-        },
-      },
-      tx,
-    );
-    const topic = inboxTopic(instance);
-    if (topic) await publishLive(topic, { conversationId: conversation.id, messageId: message.id }, tx);
-    return { message, conversation: updatedConversation ?? conversation, contact: updatedContact ?? contact };
-  });
-
+  const stored = await storeInboundMessage({ instance, phone, event });
   if (!stored) return { ...skipped, duplicate: true };
   await touchInstanceActivity(instance.id);
   // Counted in the batched meter, not in the transaction: every inbound message of an instance would

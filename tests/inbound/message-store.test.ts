@@ -1,0 +1,93 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { db } from "@/db/client";
+import { contacts, conversations, events, instances, messages, webhookDeliveries, webhooks } from "@/db/schema";
+import { storeInboundMessages, type InboundMessage } from "@/features/inbound/message-store";
+import { ingestInbound } from "@/features/inbound/inbound.service";
+import { encryptSecret } from "@/lib/crypto";
+import type { Instance } from "@/providers/provider";
+import { createOwner } from "../helpers/factories";
+
+let organizationId: string;
+let instance: Instance;
+let hookId: string;
+
+beforeAll(async () => {
+  organizationId = (await createOwner()).organization.id;
+  [instance] = (await db.insert(instances).values({ organizationId, name: "batch", provider: "wuzapi", status: "connected" }).returning()) as [Instance];
+  const [hook] = await db
+    .insert(webhooks)
+    .values({ organizationId, name: "received", url: "https://example.test/hook", secretEnc: encryptSecret("whsec_x"), eventTypes: ["message.received"] })
+    .returning();
+  hookId = hook!.id;
+});
+
+const item = (id: string, phone: string, extra: Partial<InboundMessage["event"]> = {}): InboundMessage => ({
+  instance,
+  phone,
+  event: { kind: "message", providerMessageId: id, from: phone, fromName: "Ana", type: "text", body: `text ${id}`, timestamp: new Date(), ...extra },
+});
+
+describe("storeInboundMessages: one transaction for many messages", () => {
+  test("mixed new and known senders, a repeat inside the batch and one already stored", async () => {
+    await storeInboundMessages([item("B-0", "+5511911110001")]); // a known contact with an earlier message
+    const batch = [
+      item("B-1", "+5511911110001"),
+      item("B-2", "+5511911110002", { fromName: "Bia" }),
+      item("B-3", "+5511911110002", { type: "image", body: undefined, media: { mediaId: "9" } }),
+      item("B-2", "+5511911110002"), // the provider repeated itself within the batch
+      item("B-0", "+5511911110001"), // already stored
+    ];
+    const results = await storeInboundMessages(batch);
+    expect(results.map((r) => r?.message.providerMessageId ?? null)).toEqual(["B-1", "B-2", "B-3", null, null]);
+    // Both messages of one sender share the contact and conversation; the conversation saw both.
+    expect(results[1]!.conversation.id).toBe(results[2]!.conversation.id);
+    expect(results[2]!.conversation).toMatchObject({ unreadCount: 2, lastMessagePreview: "[image]" });
+    expect(results[0]!.conversation.unreadCount).toBe(2);
+    expect(results[1]!.contact).toMatchObject({ phone: "+5511911110002", name: "Bia" });
+    expect(results[1]!.contact.lastInteractionAt).toBeInstanceOf(Date);
+
+    const stored = await db.select().from(messages).where(and(eq(messages.instanceId, instance.id), inArray(messages.providerMessageId, ["B-0", "B-1", "B-2", "B-3"])));
+    expect(stored.length).toBe(4);
+    const created = await db.select().from(contacts).where(and(eq(contacts.organizationId, organizationId), eq(contacts.phone, "+5511911110002")));
+    expect(created.length).toBe(1);
+
+    // One message.received per stored message, each with its webhook delivery; creation events once.
+    const received = await db.select().from(events).where(and(eq(events.instanceId, instance.id), eq(events.type, "message.received")));
+    const ids = received.map((e) => (e.data as { message: { providerMessageId: string } }).message.providerMessageId).sort();
+    expect(ids).toEqual(["B-0", "B-1", "B-2", "B-3"]);
+    const deliveries = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, hookId));
+    expect(deliveries.length).toBe(4);
+    expect(new Set(deliveries.map((d) => d.eventId))).toEqual(new Set(received.map((e) => e.id)));
+    const contactCreated = await db.select().from(events).where(and(eq(events.instanceId, instance.id), eq(events.type, "contact.created")));
+    expect(contactCreated.length).toBe(2);
+    const conversationCreated = await db.select().from(events).where(and(eq(events.instanceId, instance.id), eq(events.type, "conversation.created")));
+    expect(conversationCreated.length).toBe(2);
+  });
+
+  test("a resolved conversation reopens for the bot when a batch brings a new message", async () => {
+    const [first] = await storeInboundMessages([item("R-1", "+5511911110003")]);
+    await db.update(conversations).set({ status: "resolved", handledBy: "human", resolvedAt: new Date() }).where(eq(conversations.id, first!.conversation.id));
+    const [second] = await storeInboundMessages([item("R-2", "+5511911110003")]);
+    expect(second!.conversation).toMatchObject({ status: "open", handledBy: "bot", resolvedAt: null });
+  });
+
+  test("concurrent webhooks share transactions and each gets its own result", async () => {
+    const phones = Array.from({ length: 40 }, (_, i) => `+55119222${String(i % 10).padStart(5, "0")}`);
+    const results = await Promise.all(phones.map((from, i) => ingestInbound(instance, { kind: "message", providerMessageId: `C-${i}`, from, type: "text", body: `hi ${i}`, timestamp: new Date() })));
+    results.forEach((r, i) => {
+      expect(r).toMatchObject({ kind: "message", stored: true });
+      if (r.kind === "message") expect(r.message!.providerMessageId).toBe(`C-${i}`);
+    });
+    const rows = await db
+      .select({ txId: events.txId })
+      .from(events)
+      .where(and(eq(events.instanceId, instance.id), eq(events.type, "message.received"), sql`${events.data}->'message'->>'providerMessageId' like 'C-%'`));
+    // 40 messages in fewer transactions than messages: group commit batched them.
+    expect(rows.length).toBe(40);
+    expect(new Set(rows.map((r) => String(r.txId))).size).toBeLessThan(40);
+    const convs = await db.select().from(conversations).where(eq(conversations.instanceId, instance.id));
+    const perPhone = convs.filter((v) => v.unreadCount === 4);
+    expect(perPhone.length).toBe(10); // ten senders, four messages each
+  });
+});
