@@ -143,9 +143,10 @@ async function statementTimes(sqlc: postgres.Sql): Promise<() => Promise<string>
     return async () => "  statements: add pg_stat_statements to shared_preload_libraries to see them";
   }
   return async () => {
-    const top = await sqlc`select calls, round(total_exec_time)::int as ms, round((total_exec_time / greatest(calls, 1))::numeric, 3) as per_call, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) as q
-      from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database()) order by total_exec_time desc limit 15`;
-    return `  statements by total time (calls, ms, ms per call):\n${top.map((r) => `    ${String(r.calls).padStart(7)} ${String(r.ms).padStart(6)} ${String(r.per_call).padStart(8)}  ${r.q}`).join("\n")}`;
+    const top = await sqlc`select calls, round(total_exec_time + total_plan_time)::int as ms, round(total_plan_time)::int as plan_ms, round(((total_exec_time + total_plan_time) / greatest(calls, 1))::numeric, 3) as per_call, left(regexp_replace(query, '\\s+', ' ', 'g'), 100) as q
+      from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database()) order by total_exec_time + total_plan_time desc limit 15`;
+    const [sum] = await sqlc`select sum(calls)::int as calls, round(sum(total_exec_time))::int as exec_ms, round(sum(total_plan_time))::int as plan_ms from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())`;
+    return `  statements: ${sum!.calls} calls, ${sum!.exec_ms} ms executing, ${sum!.plan_ms} ms planning (planning counted with pg_stat_statements.track_planning)\n  top by total time (calls, ms, of which planning, ms per call):\n${top.map((r) => `    ${String(r.calls).padStart(7)} ${String(r.ms).padStart(6)} ${String(r.plan_ms).padStart(5)} ${String(r.per_call).padStart(8)}  ${r.q}`).join("\n")}`;
   };
 }
 

@@ -356,3 +356,30 @@ describe("webhook delivery", () => {
     expect(slow.received.length).toBe(10);
   });
 });
+
+describe("attempts finishing together", () => {
+  test("are recorded in shared statements, each with its own outcome, attempt row and the endpoint's streak", async () => {
+    const ok = subscriber(() => new Response(null, { status: 204 }));
+    const failing = subscriber(() => new Response("nope", { status: 503 }));
+    const good = await endpoint(ok);
+    const bad = await endpoint(failing);
+    for (let i = 0; i < 25; i++) await recordEvent({ organizationId: org.organization.id, type: "message.sent", data: { n: i } });
+    const outcomes = await drainDueDeliveries();
+    expect(outcomes.filter((o) => o === "succeeded").length).toBe(25);
+    expect(outcomes.filter((o) => o === "failed").length).toBe(25);
+    const goodRows = await deliveriesOf(good.id);
+    const badRows = await deliveriesOf(bad.id);
+    expect(goodRows.every((d) => d.status === "succeeded" && d.attempts === 1 && d.deliveredAt !== null && d.leaseUntil === null)).toBe(true);
+    expect(badRows.every((d) => d.status === "failed" && d.attempts === 1 && d.lastStatusCode === 503 && d.lastError === "HTTP 503" && d.nextAttemptAt !== null)).toBe(true);
+    const attempts = await db
+      .select({ deliveryId: webhookAttempts.deliveryId })
+      .from(webhookAttempts)
+      .where(sql`${webhookAttempts.deliveryId} in (select id from webhook_deliveries where webhook_id in (${good.id}::uuid, ${bad.id}::uuid))`);
+    expect(attempts.length).toBe(50);
+    expect(new Set(attempts.map((a) => a.deliveryId)).size).toBe(50);
+    const [goodHook] = await db.select().from(webhooks).where(eq(webhooks.id, good.id));
+    const [badHook] = await db.select().from(webhooks).where(eq(webhooks.id, bad.id));
+    expect(goodHook!.failingSince).toBeNull();
+    expect(badHook!.failingSince).toBeInstanceOf(Date);
+  });
+});

@@ -7,7 +7,7 @@ import { getSteps, publishedVersion, workflowForFlow } from "@/features/flows/fl
 import { onInboundMessage, type InboundMessageContext } from "@/features/inbound/inbound.service";
 import { queueOutboundMessage, renderTemplate } from "@/features/messages/message.service";
 import { templateContext } from "@/features/templates/template.service";
-import { fireTrigger } from "@/features/triggers/trigger.service";
+import { fireTrigger, organizationAutomates } from "@/features/triggers/trigger.service";
 import { EngineError, type ChatTurn } from "@/features/workflows/engines/engine";
 import { recordTurn, withThreadLock, type Thread } from "@/features/workflows/thread.service";
 import { engineFor, type Workflow } from "@/features/workflows/workflow.service";
@@ -156,6 +156,8 @@ async function scheduleWorkflowTurn(ctx: Ctx, workflow: Workflow, now: Date) {
  */
 export async function handleInboundMessage({ instance, contact, conversation, message }: InboundMessageContext, now = new Date()): Promise<void> {
   if (!instance.organizationId || message.isPrivateNote) return;
+  if (conversation.handledBy === "human") return;
+  if (!conversation.workflowId && !(await organizationAutomates(instance.organizationId))) return;
   // One round trip for the conversation's current state and its running thread, if any.
   const [row] = await db
     .select({ conversation: conversations, thread: threads, provider: workflows.provider })

@@ -30,10 +30,10 @@ export function inboxTopic(instance: Pick<Instance, "organizationId" | "createdB
 
 /**
  * Stores inbound messages through group commit: concurrent webhooks share transactions (up to 200
- * messages each, 3 transactions at a time). Resolves to the stored rows, or null for a message whose
+ * messages each, 2 transactions at a time). Resolves to the stored rows, or null for a message whose
  * provider id this instance already has. The bench's ingestion scenario is what sized these numbers.
  */
-export const storeInboundMessage = groupCommit<InboundMessage, StoredMessage | null>(storeInboundMessages, { maxBatch: 200, maxConcurrent: 3 });
+export const storeInboundMessage = groupCommit<InboundMessage, StoredMessage | null>(storeInboundMessages, { maxBatch: 200, maxConcurrent: 2 });
 
 const byKey = <T>(a: [string, T], b: [string, T]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 

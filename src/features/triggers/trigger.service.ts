@@ -1,5 +1,5 @@
-import { and, desc, eq, gt, inArray, isNull, or } from "drizzle-orm";
-import { db, type DbOrTx } from "@/db/client";
+import { and, desc, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
+import { db, rowsOf, type DbOrTx } from "@/db/client";
 import { flows, instances, templates, triggerFirings, triggers, workflows } from "@/db/schema";
 import { notFound, validationFailed, type FieldError } from "@/lib/errors";
 import { compileTriggerRegex, type TriggerInput } from "./trigger.schema";
@@ -75,8 +75,30 @@ async function activeTriggersOf(organizationId: string): Promise<Trigger[]> {
   return rows;
 }
 
+const automatesCache = new Map<string, { until: number; automates: boolean }>();
+
+/**
+ * Whether an inbound message of this organization can start or continue anything: an active trigger
+ * (workflow bindings are triggers too) or a running conversation thread. Cached like the triggers:
+ * most organizations automate nothing, and their messages should not pay a query each.
+ */
+export async function organizationAutomates(organizationId: string): Promise<boolean> {
+  const cached = automatesCache.get(organizationId);
+  if (cached && cached.until > Date.now()) return cached.automates;
+  const [row] = rowsOf<{ automates: boolean }>(
+    await db.execute(sql`
+    select exists (select 1 from triggers where organization_id = ${organizationId} and active)
+      or exists (select 1 from threads where organization_id = ${organizationId} and status = 'active' and conversation_id is not null) as automates`),
+  );
+  const automates = row?.automates === true;
+  if (automatesCache.size > 10_000) automatesCache.clear();
+  automatesCache.set(organizationId, { until: Date.now() + TRIGGER_CACHE_MS, automates });
+  return automates;
+}
+
 function forgetTriggers(organizationId: string) {
   activeCache.delete(organizationId);
+  automatesCache.delete(organizationId);
 }
 
 export async function createTrigger(organizationId: string, input: TriggerInput, tx: DbOrTx = db): Promise<Trigger> {

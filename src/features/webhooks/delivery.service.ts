@@ -7,6 +7,7 @@ import { recordAudit } from "@/features/audit/audit.service";
 import { meterUsage } from "@/features/usage/usage.service";
 import { DELIVERIES_QUEUED_CHANNEL, eventPayload, recordEvent } from "@/features/events/event.service";
 import { conflict, notFound } from "@/lib/errors";
+import { groupCommit } from "@/lib/group-commit";
 import { log } from "@/lib/logger";
 import { signatureHeaders, signingSecrets } from "./signing";
 import { pinnedRequest, resolveTarget, TargetRefused } from "./ssrf";
@@ -375,63 +376,119 @@ type WebhookRow = typeof webhooks.$inferSelect;
 type EventRow = typeof events.$inferSelect;
 
 /**
- * Records an attempt in ONE statement (no explicit transaction, so row locks are held for a single
- * round trip): summarises it on the delivery row if our lease still holds, appends the attempt and
- * moves the endpoint's failure streak; the usage counter goes through the batched meter. Disabling an endpoint (410, or failing for 5 days) follows in its own transaction.
+ * Records attempts through group commit: the attempts that finish while one batch is written are
+ * written together by the next (up to 200 per statement, one statement at a time).
  */
-async function finishAttempt(claim: ClaimedDelivery, r: AttemptResult): Promise<AttemptOutcome> {
-  const attempt = claim.attempts + 1;
-  const ok = r.statusCode !== null && r.statusCode >= 200 && r.statusCode < 300 && r.error === null;
-  const gone = r.statusCode === 410;
-  const outcome: AttemptOutcome = ok ? "succeeded" : gone ? "cancelled" : attempt >= MAX_ATTEMPTS ? "exhausted" : "failed";
-  const lastError = ok ? null : gone ? "The endpoint answered 410 Gone and was disabled" : (r.error ?? (r.statusCode !== null ? `HTTP ${r.statusCode}` : "No response"));
+const recordAttempt = groupCommit<{ claim: ClaimedDelivery; result: AttemptResult }, AttemptOutcome>((batch) => recordAttempts(batch), {
+  maxBatch: 200,
+  maxConcurrent: 1,
+});
+
+async function finishAttempt(claim: ClaimedDelivery, result: AttemptResult): Promise<AttemptOutcome> {
+  return recordAttempt({ claim, result });
+}
+
+const isOk = (r: AttemptResult) => r.statusCode !== null && r.statusCode >= 200 && r.statusCode < 300 && r.error === null;
+
+/**
+ * Records finished attempts in ONE statement (no explicit transaction, so row locks are held for a
+ * single round trip): summarises each on its delivery row if our lease still holds, appends every
+ * attempt (even with a lost lease: the request was sent, so it belongs in the log) and moves each
+ * endpoint's failure streak by its latest attempt; the usage counters go through the batched meter.
+ * Disabling an endpoint (410, or failing for 5 days) follows in its own transaction.
+ */
+async function recordAttempts(batch: { claim: ClaimedDelivery; result: AttemptResult }[]): Promise<AttemptOutcome[]> {
   const now = clockSql();
-  const delayMs = outcome === "failed" ? Math.max(RETRY_SCHEDULE_MS[attempt]!, r.retryAfterMs ?? 0) : 0;
+  const rows = batch.map(({ claim, result: r }) => {
+    const attempt = claim.attempts + 1;
+    const ok = isOk(r);
+    const gone = r.statusCode === 410;
+    const outcome: AttemptOutcome = ok ? "succeeded" : gone ? "cancelled" : attempt >= MAX_ATTEMPTS ? "exhausted" : "failed";
+    const lastError = ok ? null : gone ? "The endpoint answered 410 Gone and was disabled" : (r.error ?? (r.statusCode !== null ? `HTTP ${r.statusCode}` : "No response"));
+    return {
+      id: claim.id,
+      lease: claim.leaseUntil.toISOString(),
+      webhook_id: claim.webhookId,
+      status: outcome,
+      attempt,
+      retry_in_ms: outcome === "failed" ? Math.max(RETRY_SCHEDULE_MS[attempt]!, r.retryAfterMs ?? 0) : null,
+      ok,
+      status_code: r.statusCode,
+      error: r.error,
+      last_error: lastError,
+      duration_ms: r.durationMs,
+      excerpt: r.excerpt,
+      request_headers: r.requestHeaders,
+      request_body: r.requestBody,
+    };
+  });
+  // The streak follows each endpoint's latest attempt in the batch.
+  const latest = new Map(rows.map((r) => [r.webhook_id, r.ok] as const));
+  const endpoints = [...latest.entries()].map(([id, ok]) => ({ id, ok }));
   const result = await db.execute(sql`
-    with d as (
-      update webhook_deliveries set
-        status = ${outcome},
-        attempts = ${attempt}::int,
+    with v as (
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(id uuid, lease timestamptz, webhook_id uuid, status text,
+        attempt int, retry_in_ms bigint, ok boolean, status_code int, error text, last_error text, duration_ms int, excerpt text,
+        request_headers jsonb, request_body text)
+    ),
+    d as (
+      update webhook_deliveries u set
+        status = v.status,
+        attempts = v.attempt,
         lease_until = null,
-        next_attempt_at = ${outcome === "failed" ? sql`${now} + ${msInterval(delayMs)}` : sql`null`},
-        last_status_code = ${r.statusCode}::int,
-        last_error = ${lastError}::text,
-        last_duration_ms = ${r.durationMs}::int,
-        last_response_excerpt = ${r.excerpt}::text,
-        delivered_at = ${ok ? now : sql`delivered_at`},
+        next_attempt_at = case when v.status = 'failed' then ${now} + make_interval(secs => v.retry_in_ms / 1000.0) end,
+        last_status_code = v.status_code,
+        last_error = v.last_error,
+        last_duration_ms = v.duration_ms,
+        last_response_excerpt = v.excerpt,
+        delivered_at = case when v.ok then ${now} else u.delivered_at end,
         updated_at = now()
-      where id = ${claim.id} and lease_until = ${claim.leaseUntil.toISOString()}::timestamptz
-      returning id
+      from v
+      where u.id = v.id and u.lease_until = v.lease
+      returning u.id, u.webhook_id
     ),
     a as (
-      -- Kept even when our lease was lost: the request was sent, so it belongs in the log.
       insert into webhook_attempts (delivery_id, attempt, request_headers, request_body, status_code, error, duration_ms, response_excerpt, at)
-      select x.id, ${attempt}::int, ${JSON.stringify(r.requestHeaders)}::jsonb, ${r.requestBody}::text, ${r.statusCode}::int,
-        ${r.error}::text, ${r.durationMs}::int, ${r.excerpt}::text, ${now}
-      from webhook_deliveries x where x.id = ${claim.id}
-      returning id
+      select v.id, v.attempt, v.request_headers, v.request_body, v.status_code, v.error, v.duration_ms, v.excerpt, ${now}
+      from v join webhook_deliveries x on x.id = v.id
+      returning delivery_id
     ),
     w as (
-      update webhooks set failing_since = ${ok ? sql`null` : sql`coalesce(failing_since, ${now})`}
-      where id = ${claim.webhookId} and exists (select 1 from d) ${ok ? sql`and failing_since is not null` : sql``}
-      returning failing_since, failing_since <= ${now} - ${msInterval(AUTO_DISABLE_AFTER_MS)} as stale
+      update webhooks set failing_since = case when e.ok then null else coalesce(failing_since, ${now}) end
+      from jsonb_to_recordset(${JSON.stringify(endpoints)}::jsonb) as e(id uuid, ok boolean)
+      where webhooks.id = e.id and exists (select 1 from d where d.webhook_id = e.id) and (not e.ok or failing_since is not null)
+      returning webhooks.id, failing_since, failing_since <= ${now} - ${msInterval(AUTO_DISABLE_AFTER_MS)} as stale
     )
-    select (select count(*) from d)::int as updated, (select count(*) from a)::int as recorded,
-      (select stale from w) as stale, (select failing_since from w) as failing_since
+    select v.id, (select count(*) from d where d.id = v.id)::int as updated, (select count(*) from a where a.delivery_id = v.id)::int as recorded,
+      w.stale, w.failing_since
+    from v left join w on w.id = v.webhook_id
   `);
-  const [row] = rowsOf<{ updated: number; recorded: number; stale: boolean | null; failing_since: Date | string | null }>(result);
-  if (!row || row.updated === 0) return row && row.recorded > 0 ? "lease_lost" : "gone";
-  // Counted in the batched meter: every finished attempt of an organization would otherwise queue on
-  // one usage_daily row lock until its commit, which serialised deliveries in the bench.
-  meterUsage({ organizationId: claim.organizationId, instanceId: claim.event.instanceId, metric: ok ? "deliveries_succeeded" : "deliveries_failed" }, deliveryClock.now());
-  if (gone) {
-    await db.transaction((tx) => disableWebhook(tx, claim.webhookId, "The endpoint answered 410 Gone"));
-  } else if (!ok && row.stale) {
-    const since = row.failing_since ? asDate(row.failing_since).toISOString() : "5 days ago";
-    await db.transaction((tx) => disableWebhook(tx, claim.webhookId, `Failing continuously since ${since}`));
-    return "cancelled";
+  const byId = new Map(rowsOf<{ id: string; updated: number; recorded: number; stale: boolean | null; failing_since: Date | string | null }>(result).map((r) => [r.id, r] as const));
+  const outcomes: AttemptOutcome[] = [];
+  const disabled = new Set<string>();
+  for (const [i, { claim, result: r }] of batch.entries()) {
+    const row = byId.get(claim.id);
+    const ok = rows[i]!.ok;
+    if (!row || row.updated === 0) {
+      outcomes.push(row && row.recorded > 0 ? "lease_lost" : "gone");
+      continue;
+    }
+    // Counted in the batched meter: every finished attempt of an organization would otherwise queue on
+    // one usage_daily row lock until its commit, which serialised deliveries in the bench.
+    meterUsage({ organizationId: claim.organizationId, instanceId: claim.event.instanceId, metric: ok ? "deliveries_succeeded" : "deliveries_failed" }, deliveryClock.now());
+    if (r.statusCode === 410) {
+      if (!disabled.has(claim.webhookId)) await db.transaction((tx) => disableWebhook(tx, claim.webhookId, "The endpoint answered 410 Gone"));
+      disabled.add(claim.webhookId);
+    } else if (!ok && row.stale && latest.get(claim.webhookId) === false) {
+      const since = row.failing_since ? asDate(row.failing_since).toISOString() : "5 days ago";
+      if (!disabled.has(claim.webhookId)) await db.transaction((tx) => disableWebhook(tx, claim.webhookId, `Failing continuously since ${since}`));
+      disabled.add(claim.webhookId);
+      outcomes.push("cancelled");
+      continue;
+    }
+    outcomes.push(rows[i]!.status);
   }
-  return outcome;
+  return outcomes;
 }
 
 /**
