@@ -113,25 +113,30 @@ async function ingestReceipt(instance: Instance, event: Extract<InboundEvent, { 
   }
 
   return db.transaction(async (tx) => {
-    const [message] = await tx
-      .update(messages)
-      .set(set as Partial<typeof messages.$inferInsert>)
-      .where(
-        and(
-          eq(messages.instanceId, instance.id),
-          eq(messages.providerMessageId, event.providerMessageId),
-          eq(messages.direction, "outbound"),
-          inArray(messages.status, RECEIPT_FROM[event.status]),
-        ),
-      )
-      .returning();
+    const advance = () =>
+      tx
+        .update(messages)
+        .set(set as Partial<typeof messages.$inferInsert>)
+        .where(
+          and(
+            eq(messages.instanceId, instance.id),
+            eq(messages.providerMessageId, event.providerMessageId),
+            eq(messages.direction, "outbound"),
+            inArray(messages.status, RECEIPT_FROM[event.status]),
+          ),
+        )
+        .returning();
+    let [message] = await advance();
     if (!message) {
       const [known] = await tx
-        .select({ id: messages.id })
+        .select({ status: messages.status })
         .from(messages)
         .where(and(eq(messages.instanceId, instance.id), eq(messages.providerMessageId, event.providerMessageId)))
         .limit(1);
-      return { kind: "receipt", updated: false, found: !!known } as const;
+      // Each statement sees its own snapshot: the outbound worker may have committed the provider id
+      // between the two. A message that can still take this receipt gets it now, not never.
+      if (known && RECEIPT_FROM[event.status].includes(known.status)) [message] = await advance();
+      if (!message) return { kind: "receipt", updated: false, found: !!known } as const;
     }
     await recordEvent(
       {
