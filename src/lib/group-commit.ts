@@ -8,21 +8,14 @@
  * Hand-written rather than a library: the few queue libraries on npm batch by timer (adding latency
  * to every item) and none retries a failed batch item by item.
  */
-export type GroupCommit<I, O> = {
-  (item: I): Promise<O>;
-  /** Items waiting or being written (for tests and metrics). */
-  readonly pending: () => number;
-};
-
 export function groupCommit<I, O>(
   /** Writes the items; returns one result per item, in order. */
   write: (items: I[]) => Promise<O[]>,
   opts: { maxBatch: number; maxConcurrent: number },
-): GroupCommit<I, O> {
+): (item: I) => Promise<O> {
   type Waiting = { item: I; resolve: (o: O) => void; reject: (err: unknown) => void };
   const queue: Waiting[] = [];
   let writing = 0;
-  let inFlight = 0;
 
   async function flush(batch: Waiting[]) {
     try {
@@ -41,17 +34,14 @@ export function groupCommit<I, O>(
       writing++;
       void flush(batch).finally(() => {
         writing--;
-        inFlight -= batch.length;
         drain();
       });
     }
   }
 
-  const submit = (item: I) =>
+  return (item: I) =>
     new Promise<O>((resolve, reject) => {
       queue.push({ item, resolve, reject });
-      inFlight++;
       drain();
     });
-  return Object.assign(submit, { pending: () => inFlight });
 }

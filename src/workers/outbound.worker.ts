@@ -2,7 +2,7 @@ import { and, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import { db, listen } from "@/db/client";
 import { contacts, instances, messages } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
-import { inboxTopic } from "@/features/inbound/inbound.service";
+import { inboxTopic } from "@/features/inbound/message-store";
 import { OUTBOUND_QUEUED_CHANNEL, outboundMessageOf, type Message } from "@/features/messages/message.service";
 import { incrementUsage } from "@/features/usage/usage.service";
 import { publishLive } from "@/lib/live";

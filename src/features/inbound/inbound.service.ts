@@ -10,7 +10,6 @@ import { inboxTopic, storeInboundMessage, type Message } from "./message-store";
 import { toE164 } from "@/lib/phone";
 import type { InboundEvent, Instance, InstanceStatus } from "@/providers/provider";
 
-export { inboxTopic, messagePreview, type Message } from "./message-store";
 
 /** What the automation feature receives for every newly stored inbound message (after commit). */
 export type InboundMessageContext = { instance: Instance; contact: Contact; conversation: Conversation; message: Message };

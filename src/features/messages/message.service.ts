@@ -3,7 +3,7 @@ import { db, notify, type DbOrTx } from "@/db/client";
 import { contacts, conversations, instances, messages, templates } from "@/db/schema";
 import { ensureContactAndConversation } from "@/features/conversations/conversation.service";
 import { isUuid } from "@/lib/cursor";
-import { inboxTopic, messagePreview } from "@/features/inbound/inbound.service";
+import { inboxTopic, messagePreview } from "@/features/inbound/message-store";
 import { checkDailyMessageQuota } from "@/features/limits/limits.service";
 import { callProvider, type InstanceScope } from "@/features/instances/instance.service";
 import { AppError, notFound, pgCode, validationFailed } from "@/lib/errors";

@@ -369,7 +369,7 @@ export async function processClaim(claim: ClaimedDelivery, stop?: AbortSignal): 
     result.error = describeError(err, timeout.aborted);
   }
   result.durationMs = Math.round(performance.now() - started);
-  return finishAttempt(claim, result);
+  return recordAttempt({ claim, result });
 }
 
 type WebhookRow = typeof webhooks.$inferSelect;
@@ -379,14 +379,10 @@ type EventRow = typeof events.$inferSelect;
  * Records attempts through group commit: the attempts that finish while one batch is written are
  * written together by the next (up to 200 per statement, one statement at a time).
  */
-const recordAttempt = groupCommit<{ claim: ClaimedDelivery; result: AttemptResult }, AttemptOutcome>((batch) => recordAttempts(batch), {
+const recordAttempt = groupCommit<{ claim: ClaimedDelivery; result: AttemptResult }, AttemptOutcome>(recordAttempts, {
   maxBatch: 200,
   maxConcurrent: 1,
 });
-
-async function finishAttempt(claim: ClaimedDelivery, result: AttemptResult): Promise<AttemptOutcome> {
-  return recordAttempt({ claim, result });
-}
 
 const isOk = (r: AttemptResult) => r.statusCode !== null && r.statusCode >= 200 && r.statusCode < 300 && r.error === null;
 
