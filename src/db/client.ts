@@ -101,6 +101,16 @@ export async function notify(channel: string, payload: string, tx: DbOrTx = db):
   await tx.execute(sql`select pg_notify(${channel}, ${payload})`);
 }
 
+export type Notification = { channel: string; payload: string };
+
+/** Many NOTIFYs in one statement (one round trip whatever their number), sent in order; same rules. */
+export async function notifyMany(notifications: Notification[], tx: DbOrTx = db): Promise<void> {
+  if (notifications.length === 0) return;
+  if (notifications.length === 1) return notify(notifications[0]!.channel, notifications[0]!.payload, tx);
+  const pairs = JSON.stringify(notifications.map((n) => [n.channel, n.payload]));
+  await tx.execute(sql`select pg_notify(x->>0, x->>1) from jsonb_array_elements(${pairs}::jsonb) with ordinality as t(x, n) order by n`);
+}
+
 export async function pingDatabase(): Promise<void> {
   await db.execute(sql`select 1`);
 }

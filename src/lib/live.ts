@@ -1,5 +1,4 @@
-import { sql } from "drizzle-orm";
-import { listen, notify, type DbOrTx } from "@/db/client";
+import { listen, notifyMany, type DbOrTx, type Notification } from "@/db/client";
 import { log } from "@/lib/logger";
 
 /**
@@ -26,17 +25,14 @@ function ensureListening() {
   return listening;
 }
 
+export type LiveUpdate = { topic: string; data: Record<string, unknown> };
+
+/** The NOTIFY that carries a live update, for callers that batch it with their own notifications. */
+export const liveNotification = ({ topic, data }: LiveUpdate): Notification => ({ channel: CHANNEL, payload: JSON.stringify({ topic, data }) });
+
 /** Publishes to every process; inside a transaction it is sent only on commit. Payloads stay small (< 8 KB). */
 export async function publishLive(topic: string, data: Record<string, unknown>, tx?: DbOrTx): Promise<void> {
-  await notify(CHANNEL, JSON.stringify({ topic, data }), tx);
-}
-
-/** Many publications in one statement (one round trip whatever their number); same delivery rules. */
-export async function publishLiveMany(items: { topic: string; data: Record<string, unknown> }[], tx: DbOrTx): Promise<void> {
-  if (items.length === 0) return;
-  if (items.length === 1) return publishLive(items[0]!.topic, items[0]!.data, tx);
-  const payloads = JSON.stringify(items.map(({ topic, data }) => JSON.stringify({ topic, data })));
-  await tx.execute(sql`select pg_notify(${CHANNEL}, p) from jsonb_array_elements_text(${payloads}::jsonb) with ordinality as t(p, n) order by n`);
+  await notifyMany([liveNotification({ topic, data })], tx);
 }
 
 /** Subscribes to a topic; returns the unsubscribe function. */

@@ -1,5 +1,6 @@
 import { and, asc as asc_, desc, eq, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
-import { db, type DbOrTx, type Tx } from "@/db/client";
+import { db, rowsOf, type DbOrTx, type Tx } from "@/db/client";
+import { rowReader } from "@/db/rows";
 import { contacts, conversations, instances, memberships, messages, users } from "@/db/schema";
 import { recordAudit } from "@/features/audit/audit.service";
 import { recordEvent, recordEvents, type NewEvent } from "@/features/events/event.service";
@@ -35,106 +36,114 @@ type EnsuredContact = { contact: Contact; conversation: Conversation; contactCre
 /** Contacts belong to the organization, or to the visitor device while its instance is unclaimed. */
 const ownerOf = (instance: Instance) => ({ organizationId: instance.organizationId, deviceId: instance.organizationId ? null : instance.createdByDeviceId });
 const contactKey = (organizationId: string | null, deviceId: string | null, phone: string) => `${organizationId ?? `device:${deviceId}`}|${phone}`;
-const byKey = <T>(a: [string, T], b: [string, T]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+const readContact = rowReader(contacts);
+const readConversation = rowReader(conversations);
+type Created = { created: boolean };
 
 /**
  * `ensureContactAndConversation` for many senders in a fixed number of statements (the batched
- * inbound path): new contacts and conversations are inserted, the others read, a missing contact
- * name backfilled. Rows are written in key order so concurrent batches lock in the same order.
+ * inbound path): contacts and conversations are upserted, so one statement returns every row, new or
+ * not (a plain insert-or-ignore followed by a read would miss a row a concurrent batch commits in
+ * between), and locks them in key order so concurrent batches never deadlock. A missing contact name
+ * is backfilled; `interactionAt` moves the contacts' last interaction (an inbound message).
  * Returns one row per request, in order, and the creation events for the caller to record.
  */
-export async function ensureContactsAndConversations(tx: Tx, requests: ContactRequest[]): Promise<{ rows: EnsuredContact[]; events: NewEvent[] }> {
+export async function ensureContactsAndConversations(
+  tx: Tx,
+  requests: ContactRequest[],
+  options: { interactionAt?: Date } = {},
+): Promise<{ rows: EnsuredContact[]; events: NewEvent[] }> {
   const now = new Date();
   const events: NewEvent[] = [];
   const eventBase = (instance: Instance) => ({ organizationId: instance.organizationId, instanceId: instance.id });
-  // Contacts: insert the new ones, read the others, backfill a missing name.
-  const wanted = new Map<string, { organizationId: string | null; deviceId: string | null; phone: string; name: string | null; instance: Instance }>();
+  const wanted = new Map<string, { organization_id: string | null; device_id: string | null; phone: string; name: string | null; instance: Instance }>();
   for (const it of requests) {
     const owner = ownerOf(it.instance);
     const key = contactKey(owner.organizationId, owner.deviceId, it.phone);
     const name = it.name?.trim() || null;
     const known = wanted.get(key);
-    if (!known) wanted.set(key, { ...owner, phone: it.phone, name, instance: it.instance });
+    if (!known) wanted.set(key, { organization_id: owner.organizationId, device_id: owner.deviceId, phone: it.phone, name, instance: it.instance });
     else if (!known.name && name) known.name = name;
   }
-  const sortedContacts = [...wanted.entries()].sort(byKey);
-  const insertedContacts: Contact[] = await tx
-    .insert(contacts)
-    .values(sortedContacts.map(([, c]) => ({ organizationId: c.organizationId, deviceId: c.deviceId, phone: c.phone, name: c.name })))
-    .onConflictDoNothing()
-    .returning();
-  const contactByKey = new Map(insertedContacts.map((c) => [contactKey(c.organizationId, c.deviceId, c.phone), c] as const));
-  const missing = sortedContacts.filter(([key]) => !contactByKey.has(key));
-  if (missing.length > 0) {
-    const orgs = [...new Set(missing.map(([, c]) => c.organizationId).filter((o): o is string => !!o))];
-    const devices = [...new Set(missing.map(([, c]) => c.deviceId).filter((d): d is string => !!d))];
-    const owners: SQL[] = [];
-    if (orgs.length > 0) owners.push(inArray(contacts.organizationId, orgs));
-    if (devices.length > 0) owners.push(and(isNull(contacts.organizationId), inArray(contacts.deviceId, devices))!);
-    const found = await tx
-      .select()
-      .from(contacts)
-      .where(and(inArray(contacts.phone, [...new Set(missing.map(([, c]) => c.phone))]), or(...owners)));
-    for (const c of found) contactByKey.set(contactKey(c.organizationId, c.organizationId ? null : c.deviceId, c.phone), c);
-    for (const [key, want] of missing) {
-      const contact = contactByKey.get(key);
-      if (!contact) throw new Error("contact upsert found no row");
-      if (want.name && !contact.name) {
-        const [named] = await tx.update(contacts).set({ name: want.name }).where(eq(contacts.id, contact.id)).returning();
-        if (named) contactByKey.set(key, named);
-      }
-    }
-  }
-  for (const c of insertedContacts) {
-    const want = wanted.get(contactKey(c.organizationId, c.deviceId, c.phone))!;
-    events.push({ ...eventBase(want.instance), type: "contact.created", data: { contact: { id: c.id, phone: c.phone, name: c.name } } });
+  const contactRows = [...wanted.values()].map(({ instance: _, ...c }) => ({ ...c, at: options.interactionAt?.toISOString() ?? null }));
+  const upserted = [
+    ...(await upsertContacts(tx, contactRows.filter((c) => c.organization_id !== null), sql`(organization_id, phone)`)),
+    ...(await upsertContacts(tx, contactRows.filter((c) => c.organization_id === null), sql`(device_id, phone) where organization_id is null`)),
+  ];
+  const contactByKey = new Map<string, Contact>();
+  for (const { row: c, created } of upserted) {
+    const key = contactKey(c.organizationId, c.organizationId ? null : c.deviceId, c.phone);
+    contactByKey.set(key, c);
+    if (created) events.push({ ...eventBase(wanted.get(key)!.instance), type: "contact.created", data: { contact: { id: c.id, phone: c.phone, name: c.name } } });
   }
   const contactOf = (it: ContactRequest) => {
     const owner = ownerOf(it.instance);
-    return contactByKey.get(contactKey(owner.organizationId, owner.deviceId, it.phone))!;
+    const contact = contactByKey.get(contactKey(owner.organizationId, owner.deviceId, it.phone));
+    if (!contact) throw new Error("contact upsert returned no row");
+    return contact;
   };
 
   // Conversations, one per (instance, contact); lastMessageAt starts at creation so keyset paging never meets a null.
-  const pairs = new Map<string, { instance: Instance; contact: Contact }>();
-  for (const it of requests) pairs.set(`${it.instance.id}|${contactOf(it).id}`, { instance: it.instance, contact: contactOf(it) });
-  const sortedPairs = [...pairs.entries()].sort(byKey);
-  const insertedConversations = await tx
-    .insert(conversations)
-    .values(sortedPairs.map(([, p]) => ({ organizationId: p.instance.organizationId, instanceId: p.instance.id, contactId: p.contact.id, lastMessageAt: now })))
-    .onConflictDoNothing()
-    .returning();
-  const conversationByPair = new Map<string, Conversation>(insertedConversations.map((v) => [`${v.instanceId}|${v.contactId}`, v]));
-  const missingPairs = sortedPairs.filter(([key]) => !conversationByPair.has(key));
-  if (missingPairs.length > 0) {
-    const found = await tx
-      .select()
-      .from(conversations)
-      .where(
-        and(
-          inArray(conversations.contactId, [...new Set(missingPairs.map(([, p]) => p.contact.id))]),
-          inArray(conversations.instanceId, [...new Set(missingPairs.map(([, p]) => p.instance.id))]),
-        ),
-      );
-    for (const v of found) conversationByPair.set(`${v.instanceId}|${v.contactId}`, v);
+  const pairs = new Map<string, { organization_id: string | null; instance_id: string; contact_id: string; at: string }>();
+  for (const it of requests) {
+    const contact = contactOf(it);
+    pairs.set(`${it.instance.id}|${contact.id}`, { organization_id: it.instance.organizationId, instance_id: it.instance.id, contact_id: contact.id, at: now.toISOString() });
   }
-  for (const v of insertedConversations) {
-    const { instance } = pairs.get(`${v.instanceId}|${v.contactId}`)!;
-    events.push({ ...eventBase(instance), type: "conversation.created", data: { conversation: { id: v.id, contactId: v.contactId, instanceId: v.instanceId } } });
+  const upsertedConversations = rowsOf<Record<string, unknown> & Created>(
+    await tx.execute(sql`
+      insert into conversations (organization_id, instance_id, contact_id, last_message_at)
+      select v.organization_id, v.instance_id, v.contact_id, v.at
+      from jsonb_to_recordset(${JSON.stringify([...pairs.values()])}::jsonb) as v(organization_id uuid, instance_id uuid, contact_id uuid, at timestamptz)
+      order by v.instance_id, v.contact_id
+      on conflict (instance_id, contact_id) do update set updated_at = conversations.updated_at
+      returning *, (xmax = 0) as created`),
+  );
+  const instanceById = new Map(requests.map((it) => [it.instance.id, it.instance] as const));
+  const conversationByPair = new Map<string, Conversation>();
+  const createdConversations = new Set<string>();
+  for (const raw of upsertedConversations) {
+    const v = readConversation(raw);
+    conversationByPair.set(`${v.instanceId}|${v.contactId}`, v);
+    if (!raw.created) continue;
+    createdConversations.add(v.id);
+    events.push({ ...eventBase(instanceById.get(v.instanceId)!), type: "conversation.created", data: { conversation: { id: v.id, contactId: v.contactId, instanceId: v.instanceId } } });
   }
-  const conversationOf = (it: ContactRequest) => {
-    const conversation = conversationByPair.get(`${it.instance.id}|${contactOf(it).id}`);
-    if (!conversation) throw new Error("conversation upsert found no row");
-    return conversation;
-  };
 
-  const createdContacts = new Set(insertedContacts.map((c) => c.id));
-  const createdConversations = new Set(insertedConversations.map((v) => v.id));
+  const createdContacts = new Set(upserted.filter((u) => u.created).map((u) => u.row.id));
   const rows = requests.map((it) => {
     const contact = contactOf(it);
-    const conversation = conversationOf(it);
+    const conversation = conversationByPair.get(`${it.instance.id}|${contact.id}`);
+    if (!conversation) throw new Error("conversation upsert returned no row");
     return { contact, conversation, contactCreated: createdContacts.has(contact.id), conversationCreated: createdConversations.has(conversation.id) };
   });
   return { rows, events };
+}
+
+/**
+ * One upsert for contacts sharing a uniqueness rule (organization-owned, or an unclaimed device's):
+ * inserts the new, returns and locks the known in (owner, phone) order, backfills a missing name,
+ * and moves `last_interaction_at` when the caller gave one.
+ */
+async function upsertContacts(
+  tx: Tx,
+  rows: { organization_id: string | null; device_id: string | null; phone: string; name: string | null; at: string | null }[],
+  conflictTarget: SQL,
+): Promise<{ row: Contact; created: boolean }[]> {
+  if (rows.length === 0) return [];
+  const result = rowsOf<Record<string, unknown> & Created>(
+    await tx.execute(sql`
+      insert into contacts (organization_id, device_id, phone, name, last_interaction_at)
+      select v.organization_id, v.device_id, v.phone, v.name, v.at
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(organization_id uuid, device_id uuid, phone text, name text, at timestamptz)
+      order by v.organization_id, v.device_id, v.phone
+      on conflict ${conflictTarget} do update set
+        name = coalesce(contacts.name, excluded.name),
+        last_interaction_at = coalesce(excluded.last_interaction_at, contacts.last_interaction_at),
+        updated_at = case when excluded.last_interaction_at is not null or (contacts.name is null and excluded.name is not null)
+          then now() else contacts.updated_at end
+      returning *, (xmax = 0) as created`),
+  );
+  return result.map((raw) => ({ row: readContact(raw), created: raw.created }));
 }
 
 // ───────────────────────── Inbox and /v1/conversations ─────────────────────────

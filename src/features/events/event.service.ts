@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
-import { db, rowsOf, type DbOrTx } from "@/db/client";
+import { db, notifyMany, rowsOf, type DbOrTx, type Notification } from "@/db/client";
+import { rowReader } from "@/db/rows";
 import { events, instances, webhookDeliveries, webhooks } from "@/db/schema";
 import { notFound } from "@/lib/errors";
-import { publishLiveMany } from "@/lib/live";
+import { liveNotification, type LiveUpdate } from "@/lib/live";
 import type { Tenant } from "@/lib/tenant";
 import { eventsRecorded } from "@/features/metrics/metrics";
 import { EVENT_TYPES, type EventType } from "./event.schema";
@@ -35,55 +36,61 @@ export async function recordEvent(input: NewEvent, tx: DbOrTx = db): Promise<Eve
 }
 
 /**
- * `recordEvent` for many events at once (the batched inbound path): one INSERT for the events, one
- * INSERT … SELECT for all their deliveries, one wake-up for the delivery workers and one statement
- * for the live-tail notifications, whatever the number of events. Returns the events in input order.
+ * `recordEvent` for many events at once (the batched inbound path): ONE statement inserts the events
+ * and all their deliveries, and one more sends the delivery workers' wake-up, the live-tail
+ * notifications and the caller's own `live` updates, whatever the number of events. Fixed SQL over a
+ * jsonb parameter: prepared once per connection, no query building per call. Returns the events in
+ * input order.
  */
-export async function recordEvents(inputs: NewEvent[], tx: DbOrTx = db): Promise<Event[]> {
-  if (inputs.length === 0) return [];
-  // Ids are chosen here so the rows can be matched back to the inputs (RETURNING promises no order).
-  const ids = inputs.map(() => randomUUID());
-  const inserted = await tx
-    .insert(events)
-    .values(
-      inputs.map((input, i) => ({
-        id: ids[i],
-        organizationId: input.organizationId,
-        instanceId: input.instanceId ?? null,
-        apiKeyId: input.apiKeyId ?? null,
-        deviceId: input.deviceId ?? null,
-        type: input.type,
-        data: input.data,
-      })),
-    )
-    .returning();
-  const byId = new Map(inserted.map((e) => [e.id, e] as const));
-  const ordered = ids.map((id) => byId.get(id)!);
-  const owned = ordered.filter((e) => e.organizationId !== null);
-  if (owned.length > 0) {
-    const queued = rowsOf<{ n: number }>(
-      await tx.execute(sql`
-        with queued as (
-          insert into webhook_deliveries (organization_id, webhook_id, event_id, event_type, status, attempts, next_attempt_at)
-          select w.organization_id, w.id, e.id, e.type, 'pending', 0, now()
-          from events e
-          join webhooks w on w.organization_id = e.organization_id and w.active
-            and (w.event_types is null or e.type = any(w.event_types))
-            and (e.instance_id is null or w.instance_ids is null or e.instance_id = any(w.instance_ids))
-          where e.id in (${sql.join(owned.map((e) => sql`${e.id}::uuid`), sql`, `)})
-          returning 1
-        )
-        select count(*)::int as n from queued`),
-    );
-    if ((queued[0]?.n ?? 0) > 0) await tx.execute(sql`select pg_notify(${DELIVERIES_QUEUED_CHANNEL}, '')`);
-    await publishLiveMany(
-      owned.map((e) => ({ topic: `org:${e.organizationId}:events`, data: { id: e.id, type: e.type } })),
-      tx,
-    );
+export async function recordEvents(inputs: NewEvent[], tx: DbOrTx = db, options: { live?: LiveUpdate[] } = {}): Promise<Event[]> {
+  if (inputs.length === 0) {
+    await notifyMany((options.live ?? []).map(liveNotification), tx);
+    return [];
   }
+  // Ids are chosen here so the rows can be matched back to the inputs (RETURNING promises no order).
+  const rows = inputs.map((input) => ({
+    id: randomUUID(),
+    organization_id: input.organizationId,
+    instance_id: input.instanceId ?? null,
+    api_key_id: input.apiKeyId ?? null,
+    device_id: input.deviceId ?? null,
+    type: input.type,
+    data: input.data,
+  }));
+  const inserted = rowsOf<Record<string, unknown> & { queued: number }>(
+    await tx.execute(sql`
+      with e as (
+        insert into events (id, organization_id, instance_id, api_key_id, device_id, type, data)
+        select v.id, v.organization_id, v.instance_id, v.api_key_id, v.device_id, v.type, v.data
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+          as v(id uuid, organization_id uuid, instance_id uuid, api_key_id uuid, device_id uuid, type text, data jsonb)
+        returning *
+      ),
+      queued as (
+        insert into webhook_deliveries (organization_id, webhook_id, event_id, event_type, status, attempts, next_attempt_at)
+        select w.organization_id, w.id, e.id, e.type, 'pending', 0, now()
+        from e
+        join webhooks w on w.organization_id = e.organization_id and w.active
+          and (w.event_types is null or e.type = any(w.event_types))
+          and (e.instance_id is null or w.instance_ids is null or e.instance_id = any(w.instance_ids))
+        returning 1
+      )
+      select e.*, (select count(*) from queued)::int as queued from e`),
+  );
+  const byId = new Map(inserted.map((raw) => [raw.id as string, readEvent(raw)] as const));
+  const ordered = rows.map((r) => byId.get(r.id)!);
+  const notifications: Notification[] = [];
+  if ((inserted[0]?.queued ?? 0) > 0) notifications.push({ channel: DELIVERIES_QUEUED_CHANNEL, payload: "" });
+  for (const e of ordered) {
+    if (e.organizationId !== null) notifications.push(liveNotification({ topic: `org:${e.organizationId}:events`, data: { id: e.id, type: e.type } }));
+  }
+  for (const update of options.live ?? []) notifications.push(liveNotification(update));
+  await notifyMany(notifications, tx);
   for (const e of ordered) eventsRecorded.inc({ type: e.type });
   return ordered;
 }
+
+const readEvent = rowReader(events);
 
 /** The payload sent to subscribers: `{id, type, timestamp, organizationId, instanceId, data}`. */
 export function eventPayload(event: Event) {

@@ -1,10 +1,11 @@
-import { and, eq, inArray, or, sql, type SQL } from "drizzle-orm";
-import { db, type Tx } from "@/db/client";
-import { contacts, conversations, messages } from "@/db/schema";
+import { sql } from "drizzle-orm";
+import { db, rowsOf, type Tx } from "@/db/client";
+import { rowReader } from "@/db/rows";
+import { conversations, messages } from "@/db/schema";
 import { ensureContactsAndConversations, type Contact, type Conversation } from "@/features/conversations/conversation.service";
 import { recordEvents, type NewEvent } from "@/features/events/event.service";
 import { groupCommit } from "@/lib/group-commit";
-import { publishLiveMany } from "@/lib/live";
+import type { LiveUpdate } from "@/lib/live";
 import type { InboundEvent, Instance } from "@/providers/provider";
 
 export type Message = typeof messages.$inferSelect;
@@ -35,30 +36,32 @@ export function inboxTopic(instance: Pick<Instance, "organizationId" | "createdB
  */
 export const storeInboundMessage = groupCommit<InboundMessage, StoredMessage | null>(storeInboundMessages, { maxBatch: 200, maxConcurrent: 2 });
 
-const byKey = <T>(a: [string, T], b: [string, T]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+const readMessage = rowReader(messages);
+const readConversation = rowReader(conversations);
+const messageKey = (instanceId: string, providerMessageId: string | null) => `${instanceId}|${providerMessageId}`;
 
 /**
  * Stores a batch in ONE transaction with set-based statements, whatever its size: contacts and
  * conversations upserted (with their `contact.created` / `conversation.created` events), messages
- * inserted (deduplicated on the provider id), conversations and contacts moved forward, the
- * `message.received` events with all their webhook deliveries, and the inbox live updates. Rows are
- * written in key order so two concurrent batches always lock in the same order (no deadlock).
+ * inserted (deduplicated on the provider id), conversations moved forward, the `message.received`
+ * events with all their webhook deliveries, and the inbox live updates. Every statement is fixed SQL
+ * over one jsonb parameter (prepared once, nothing built per call) and touches rows in key order, so
+ * two concurrent batches always lock in the same order (no deadlock).
  */
 export async function storeInboundMessages(items: InboundMessage[]): Promise<(StoredMessage | null)[]> {
   // Redeliveries are common and must not touch contacts: drop provider ids already stored (cheap
   // indexed read before any lock) and repeats within the batch.
-  const existing = await db
-    .select({ instanceId: messages.instanceId, providerMessageId: messages.providerMessageId })
-    .from(messages)
-    .where(
-      or(
-        ...items.map((it) => and(eq(messages.instanceId, it.instance.id), eq(messages.providerMessageId, it.event.providerMessageId))),
-      ),
-    );
-  const seen = new Set(existing.map((m) => `${m.instanceId}|${m.providerMessageId}`));
+  const keys = items.map((it) => ({ instance_id: it.instance.id, provider_message_id: it.event.providerMessageId }));
+  const existing = rowsOf<{ instance_id: string; provider_message_id: string }>(
+    await db.execute(sql`
+      select m.instance_id, m.provider_message_id
+      from jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as v(instance_id uuid, provider_message_id text)
+      join messages m on m.instance_id = v.instance_id and m.provider_message_id = v.provider_message_id`),
+  );
+  const seen = new Set(existing.map((m) => messageKey(m.instance_id, m.provider_message_id)));
   const fresh: number[] = [];
   items.forEach((it, i) => {
-    const key = `${it.instance.id}|${it.event.providerMessageId}`;
+    const key = messageKey(it.instance.id, it.event.providerMessageId);
     if (seen.has(key)) return;
     seen.add(key);
     fresh.push(i);
@@ -74,89 +77,79 @@ async function writeBatch(tx: Tx, items: InboundMessage[]): Promise<(StoredMessa
   const now = new Date();
   const newEvents: NewEvent[] = [];
 
-  // 1–2. Contacts and conversations, with their creation events (recorded below with the others).
+  // 1–2. Contacts (their last interaction moved to now) and conversations, with their creation events.
   const ensured = await ensureContactsAndConversations(
     tx,
     items.map((it) => ({ instance: it.instance, phone: it.phone, name: it.event.fromName })),
+    { interactionAt: now },
   );
   newEvents.push(...ensured.events);
-  const ensuredOf = new Map(items.map((it, i) => [it, ensured.rows[i]!] as const));
-  const contactOf = (it: InboundMessage) => ensuredOf.get(it)!.contact;
-  const conversationOf = (it: InboundMessage) => ensuredOf.get(it)!.conversation;
+  const contactOf = (i: number) => ensured.rows[i]!.contact;
+  const conversationOf = (i: number) => ensured.rows[i]!.conversation;
 
   // 3. Messages. Inbound messages are delivered to us by definition; marking them read moves them to "read".
-  const order = items.map((it, i) => [`${it.instance.id}|${it.event.providerMessageId}`, i] as [string, number]).sort(byKey);
-  const insertedMessages = await tx
-    .insert(messages)
-    .values(
-      order.map(([, i]) => {
-        const it = items[i]!;
-        return {
-          organizationId: it.instance.organizationId,
-          instanceId: it.instance.id,
-          conversationId: conversationOf(it).id,
-          contactId: contactOf(it).id,
-          direction: "inbound" as const,
-          providerMessageId: it.event.providerMessageId,
-          type: it.event.type,
-          body: it.event.body?.trim() ? it.event.body : null,
-          media: it.event.media ?? null,
-          status: "delivered" as const,
-          sentAt: it.event.timestamp,
-          deliveredAt: now,
-        };
-      }),
-    )
-    // A concurrent delivery of the same payload that won the race leaves its item without a row.
-    .onConflictDoNothing({ target: [messages.instanceId, messages.providerMessageId] })
-    .returning();
-  const messageByKey = new Map(insertedMessages.map((m) => [`${m.instanceId}|${m.providerMessageId}`, m] as const));
-  const storedItems = items.map((it) => messageByKey.get(`${it.instance.id}|${it.event.providerMessageId}`));
-  if (insertedMessages.length === 0) {
+  const messageRows = items.map((it, i) => ({
+    organization_id: it.instance.organizationId,
+    instance_id: it.instance.id,
+    conversation_id: conversationOf(i).id,
+    contact_id: contactOf(i).id,
+    provider_message_id: it.event.providerMessageId,
+    type: it.event.type,
+    body: it.event.body?.trim() ? it.event.body : null,
+    media: it.event.media ?? null,
+    sent_at: it.event.timestamp.toISOString(),
+    delivered_at: now.toISOString(),
+  }));
+  const inserted = rowsOf<Record<string, unknown>>(
+    await tx.execute(sql`
+      insert into messages (organization_id, instance_id, conversation_id, contact_id, direction, provider_message_id, type, body, media, status, sent_at, delivered_at)
+      select v.organization_id, v.instance_id, v.conversation_id, v.contact_id, 'inbound', v.provider_message_id, v.type, v.body, v.media, 'delivered', v.sent_at, v.delivered_at
+      from jsonb_to_recordset(${JSON.stringify(messageRows)}::jsonb) as v(organization_id uuid, instance_id uuid, conversation_id uuid,
+        contact_id uuid, provider_message_id text, type text, body text, media jsonb, sent_at timestamptz, delivered_at timestamptz)
+      order by v.instance_id, v.provider_message_id
+      -- A concurrent delivery of the same payload that won the race leaves its item without a row.
+      on conflict (instance_id, provider_message_id) do nothing
+      returning *`),
+  ).map(readMessage);
+  const messageByKey = new Map(inserted.map((m) => [messageKey(m.instanceId, m.providerMessageId), m] as const));
+  const storedItems = items.map((it) => messageByKey.get(messageKey(it.instance.id, it.event.providerMessageId)));
+  if (inserted.length === 0) {
     await recordEvents(newEvents, tx);
     return items.map(() => null);
   }
 
   // 4. Conversations move forward: unread count, preview of the batch's last message. A new message
   // reopens a resolved conversation; resolution also ended any human hand-off.
-  const perConversation = new Map<string, { n: number; preview: string }>();
-  items.forEach((it, i) => {
+  const perConversation = new Map<string, { id: string; n: number; preview: string; at: string }>();
+  items.forEach((_, i) => {
     const message = storedItems[i];
     if (!message) return;
-    const id = conversationOf(it).id;
-    perConversation.set(id, { n: (perConversation.get(id)?.n ?? 0) + 1, preview: messagePreview(message.type, message.body) });
+    const id = conversationOf(i).id;
+    perConversation.set(id, { id, n: (perConversation.get(id)?.n ?? 0) + 1, preview: messagePreview(message.type, message.body), at: now.toISOString() });
   });
-  const conversationIds = [...perConversation.keys()].sort();
-  const caseOf = (values: (id: string) => SQL) =>
-    sql`case ${conversations.id} ${sql.join(conversationIds.map((id) => sql`when ${id}::uuid then ${values(id)}`), sql` `)} end`;
-  const updatedConversations = await tx
-    .update(conversations)
-    .set({
-      lastMessageAt: now,
-      lastMessagePreview: caseOf((id) => sql`${perConversation.get(id)!.preview}::text`),
-      unreadCount: sql`${conversations.unreadCount} + ${caseOf((id) => sql`${perConversation.get(id)!.n}::int`)}`,
-      status: sql`case when ${conversations.status} = 'resolved' then 'open' else ${conversations.status} end`,
-      handledBy: sql`case when ${conversations.status} = 'resolved' then 'bot' else ${conversations.handledBy} end`,
-      resolvedAt: sql`case when ${conversations.status} = 'resolved' then null else ${conversations.resolvedAt} end`,
-      updatedAt: now,
-    })
-    .where(inArray(conversations.id, conversationIds))
-    .returning();
+  const updatedConversations = rowsOf<Record<string, unknown>>(
+    await tx.execute(sql`
+      update conversations c set
+        last_message_at = v.at,
+        last_message_preview = v.preview,
+        unread_count = c.unread_count + v.n,
+        status = case when c.status = 'resolved' then 'open' else c.status end,
+        handled_by = case when c.status = 'resolved' then 'bot' else c.handled_by end,
+        resolved_at = case when c.status = 'resolved' then null else c.resolved_at end,
+        updated_at = v.at
+      from jsonb_to_recordset(${JSON.stringify([...perConversation.values()])}::jsonb) as v(id uuid, n int, preview text, at timestamptz)
+      where c.id = v.id
+      returning c.*`),
+  ).map(readConversation);
   const updatedConversation = new Map(updatedConversations.map((v) => [v.id, v] as const));
-  const contactIds = [...new Set(items.filter((_, i) => storedItems[i]).map((it) => contactOf(it).id))].sort();
-  const updatedContacts = await tx
-    .update(contacts)
-    .set({ lastInteractionAt: now, updatedAt: now })
-    .where(inArray(contacts.id, contactIds))
-    .returning();
-  const updatedContact = new Map(updatedContacts.map((c) => [c.id, c] as const));
 
   // 5. Events with their deliveries, and the inbox live updates, all committed with the messages.
+  const live: LiveUpdate[] = [];
   const results = items.map((it, i): StoredMessage | null => {
     const message = storedItems[i];
     if (!message) return null;
-    const contact = updatedContact.get(contactOf(it).id) ?? contactOf(it);
-    const conversation = updatedConversation.get(conversationOf(it).id) ?? conversationOf(it);
+    const contact = contactOf(i);
+    const conversation = updatedConversation.get(conversationOf(i).id) ?? conversationOf(i);
     newEvents.push({
       organizationId: it.instance.organizationId,
       instanceId: it.instance.id,
@@ -177,14 +170,10 @@ async function writeBatch(tx: Tx, items: InboundMessage[]): Promise<(StoredMessa
         },
       },
     });
+    const topic = inboxTopic(it.instance);
+    if (topic) live.push({ topic, data: { conversationId: conversation.id, messageId: message.id } });
     return { message, conversation, contact };
   });
-  await recordEvents(newEvents, tx);
-  const live = items.flatMap((it, i) => {
-    const topic = inboxTopic(it.instance);
-    const stored = results[i];
-    return topic && stored ? [{ topic, data: { conversationId: stored.conversation.id, messageId: stored.message.id } }] : [];
-  });
-  await publishLiveMany(live, tx);
+  await recordEvents(newEvents, tx, { live });
   return results;
 }
