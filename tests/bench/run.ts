@@ -180,7 +180,7 @@ async function startApp(port: number, cpuProfile = false) {
     env: childEnv({
       PORT: String(port),
       DATABASE_URL,
-      WORKERS: "true",
+      WORKERS: process.env.BENCH_APP_WORKERS ?? "true",
       LOG_LEVEL: "error",
       ALLOW_PRIVATE_WEBHOOK_TARGETS: "true",
       APP_SECRET,

@@ -323,39 +323,50 @@ describe("webhook delivery", () => {
   });
 
   test("one slow endpoint cannot take more than its share: per-endpoint in-flight cap, others still served", async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const slow = subscriber(async () => {
-      await gate;
-      return new Response("ok");
-    });
-    const fast = subscriber();
-    const slowHook = await endpoint(slow, { eventTypes: ["instance.qr"] });
-    const fastHook = await endpoint(fast, { eventTypes: ["instance.connected"] });
-    for (let i = 0; i < 10; i++) await recordEvent({ organizationId: org.organization.id, type: "instance.qr", data: { i } });
-    const first = runDeliveriesOnce();
-    await waitFor(() => slow.received.length === deliverySettings.maxInFlightPerEndpoint, 5000, "slow requests in flight");
-
-    // While the slow endpoint's requests hang, another claim gets none of its rows but serves the fast endpoint.
-    for (let i = 0; i < 3; i++) await recordEvent({ organizationId: org.organization.id, type: "instance.connected", data: { i } });
-    const second = await runDeliveriesOnce();
-    expect(second.outcomes).toEqual(["succeeded", "succeeded", "succeeded"]);
-    const leased = await db
-      .select()
-      .from(webhookDeliveries)
-      .where(and(eq(webhookDeliveries.webhookId, slowHook.id), sql`${webhookDeliveries.leaseUntil} is not null`));
-    expect(leased.length).toBe(deliverySettings.maxInFlightPerEndpoint);
-    expect((await deliveriesOf(fastHook.id)).every((r) => r.status === "succeeded")).toBe(true);
-    expect(fast.received.length).toBe(3);
-    release();
-    await first;
-    await drainDueDeliveries();
-    const slowRows = await deliveriesOf(slowHook.id);
-    expect(slowRows.every((r) => r.status === "succeeded")).toBe(true);
-    expect(new Set(slow.received.map((r) => r.id)).size).toBe(10);
-    expect(slow.received.length).toBe(10);
+    const defaultCap = deliverySettings.maxInFlightPerEndpoint;
+    deliverySettings.maxInFlightPerEndpoint = 4;
+    try {
+      await slowEndpointKeepsItsShare();
+    } finally {
+      deliverySettings.maxInFlightPerEndpoint = defaultCap;
+    }
   });
 });
+
+/** The cap is set to 4 by the caller: small enough to see, below the 10 queued events. */
+async function slowEndpointKeepsItsShare() {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const slow = subscriber(async () => {
+    await gate;
+    return new Response("ok");
+  });
+  const fast = subscriber();
+  const slowHook = await endpoint(slow, { eventTypes: ["instance.qr"] });
+  const fastHook = await endpoint(fast, { eventTypes: ["instance.connected"] });
+  for (let i = 0; i < 10; i++) await recordEvent({ organizationId: org.organization.id, type: "instance.qr", data: { i } });
+  const first = runDeliveriesOnce();
+  await waitFor(() => slow.received.length === deliverySettings.maxInFlightPerEndpoint, 5000, "slow requests in flight");
+
+  // While the slow endpoint's requests hang, another claim gets none of its rows but serves the fast endpoint.
+  for (let i = 0; i < 3; i++) await recordEvent({ organizationId: org.organization.id, type: "instance.connected", data: { i } });
+  const second = await runDeliveriesOnce();
+  expect(second.outcomes).toEqual(["succeeded", "succeeded", "succeeded"]);
+  const leased = await db
+    .select()
+    .from(webhookDeliveries)
+    .where(and(eq(webhookDeliveries.webhookId, slowHook.id), sql`${webhookDeliveries.leaseUntil} is not null`));
+  expect(leased.length).toBe(deliverySettings.maxInFlightPerEndpoint);
+  expect((await deliveriesOf(fastHook.id)).every((r) => r.status === "succeeded")).toBe(true);
+  expect(fast.received.length).toBe(3);
+  release();
+  await first;
+  await drainDueDeliveries();
+  const slowRows = await deliveriesOf(slowHook.id);
+  expect(slowRows.every((r) => r.status === "succeeded")).toBe(true);
+  expect(new Set(slow.received.map((r) => r.id)).size).toBe(10);
+  expect(slow.received.length).toBe(10);
+}
 
 describe("attempts finishing together", () => {
   test("are recorded in shared statements, each with its own outcome, attempt row and the endpoint's streak", async () => {
