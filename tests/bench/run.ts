@@ -10,6 +10,7 @@
  *   --only=a,b  run only the scenarios whose label starts with one of these words (for profiling)
  *   --profile   print what Postgres sessions of the bench database wait on during each scenario
  *   --cpu-prof  write a CPU profile (markdown) of the main app process to data/bench/profiles/
+ *   BENCH_APP_WORKERS=false  start app A without its workers: ingestion measured alone (deliveries stay queued)
  */
 import { createHmac, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
