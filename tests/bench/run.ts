@@ -699,9 +699,9 @@ async function runPgbench(script: string, defines: Record<string, string>): Prom
 /**
  * The SQL of the batched inbound path (message-store.ts, conversation.service.ts, event.service.ts
  * and delivery.service.ts) for REPLAY_BATCH messages from known contacts, with no JavaScript and no
- * HTTP: the dedupe read; one transaction with the contact and conversation upserts and reads, the
- * messages, the conversation and contact updates, the events with their 3 deliveries each, the
- * NOTIFYs; then the deliveries' lifecycle, leased and recorded as answered (attempt rows with a
+ * HTTP: the dedupe read; one transaction with the contact and conversation upserts, the messages,
+ * the conversation update, the events with their 3 deliveries each in one statement, the NOTIFYs in
+ * one more; then the deliveries' lifecycle, leased and recorded as answered (attempt rows with a
  * request body) one statement each, as the workers batch them. The replay's deliveries are due an
  * hour ahead so the app's own workers leave them alone. Its tps × REPLAY_BATCH is what Postgres alone
  * can ingest on this machine: the ceiling of the real path, which also runs HTTP and JavaScript.
@@ -714,17 +714,12 @@ function inboundReplay(): string {
 \\set n random(1, 2000000000)
 SELECT instance_id, provider_message_id FROM messages WHERE instance_id = :inst AND provider_message_id IN (${ids});
 BEGIN;
-INSERT INTO contacts (organization_id, phone) SELECT :org, phone FROM bench_convs WHERE ${window} ORDER BY phone ON CONFLICT DO NOTHING RETURNING *;
-SELECT * FROM contacts WHERE organization_id = :org AND phone IN (SELECT phone FROM bench_convs WHERE ${window});
-INSERT INTO conversations (organization_id, instance_id, contact_id, last_message_at) SELECT :org, :inst, contact_id, now() FROM bench_convs WHERE ${window} ORDER BY 3 ON CONFLICT DO NOTHING RETURNING *;
-SELECT * FROM conversations WHERE instance_id = :inst AND contact_id IN (SELECT contact_id FROM bench_convs WHERE ${window});
-INSERT INTO messages (organization_id, instance_id, conversation_id, contact_id, direction, provider_message_id, type, body, status, sent_at, delivered_at) SELECT :org, :inst, conv_id, contact_id, 'inbound', (:n + n - :k)::text, 'text', 'pgbench replay', 'delivered', now(), now() FROM bench_convs WHERE ${window} ON CONFLICT DO NOTHING RETURNING *;
+INSERT INTO contacts (organization_id, phone, last_interaction_at) SELECT :org, phone, now() FROM bench_convs WHERE ${window} ORDER BY phone ON CONFLICT (organization_id, phone) DO UPDATE SET last_interaction_at = excluded.last_interaction_at, updated_at = now() RETURNING *, (xmax = 0) AS created;
+INSERT INTO conversations (organization_id, instance_id, contact_id, last_message_at) SELECT :org, :inst, contact_id, now() FROM bench_convs WHERE ${window} ORDER BY 3 ON CONFLICT (instance_id, contact_id) DO UPDATE SET updated_at = conversations.updated_at RETURNING *, (xmax = 0) AS created;
+INSERT INTO messages (organization_id, instance_id, conversation_id, contact_id, direction, provider_message_id, type, body, status, sent_at, delivered_at) SELECT :org, :inst, conv_id, contact_id, 'inbound', (:n + n - :k)::text, 'text', 'pgbench replay', 'delivered', now(), now() FROM bench_convs WHERE ${window} ORDER BY 6 ON CONFLICT (instance_id, provider_message_id) DO NOTHING RETURNING *;
 UPDATE conversations SET last_message_at = now(), last_message_preview = 'pgbench replay', unread_count = unread_count + 1, updated_at = now() WHERE id IN (SELECT conv_id FROM bench_convs WHERE ${window}) RETURNING *;
-UPDATE contacts SET last_interaction_at = now(), updated_at = now() WHERE id IN (SELECT contact_id FROM bench_convs WHERE ${window}) RETURNING *;
-INSERT INTO events (organization_id, instance_id, type, data) SELECT :org, :inst, 'message.received', jsonb_build_object('message', jsonb_build_object('body', 'pgbench replay', 'conversationId', conv_id, 'contactId', contact_id, 'from', phone)) FROM bench_convs WHERE ${window} RETURNING *;
-INSERT INTO webhook_deliveries (organization_id, webhook_id, event_id, event_type, status, attempts, next_attempt_at) SELECT :org, w.id, e.id, e.type, 'pending', 0, now() + interval '1 hour' FROM events e JOIN webhooks w ON w.organization_id = e.organization_id AND w.active WHERE e.organization_id = :org AND e.tx_id = pg_current_xact_id();
-SELECT pg_notify('livchat_deliveries_queued', '');
-SELECT pg_notify('livchat_live', 'pgbench replay ' || i) FROM generate_series(1, ${2 * REPLAY_BATCH}) i;
+WITH e AS (INSERT INTO events (id, organization_id, instance_id, type, data) SELECT gen_random_uuid(), :org, :inst, 'message.received', jsonb_build_object('message', jsonb_build_object('body', 'pgbench replay', 'conversationId', conv_id, 'contactId', contact_id, 'from', phone)) FROM bench_convs WHERE ${window} RETURNING *), q AS (INSERT INTO webhook_deliveries (organization_id, webhook_id, event_id, event_type, status, attempts, next_attempt_at) SELECT :org, w.id, e.id, e.type, 'pending', 0, now() + interval '1 hour' FROM e JOIN webhooks w ON w.organization_id = e.organization_id AND w.active RETURNING 1) SELECT e.*, (SELECT count(*) FROM q) AS queued FROM e;
+SELECT pg_notify(CASE WHEN i = 1 THEN 'livchat_deliveries_queued' ELSE 'livchat_live' END, 'pgbench replay ' || i) FROM generate_series(1, ${2 * REPLAY_BATCH + 1}) i;
 COMMIT;
 UPDATE webhook_deliveries SET lease_until = now() + interval '2 hours', next_attempt_at = now() + interval '2 hours', updated_at = now() WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at BETWEEN now() + interval '50 minutes' AND now() + interval '70 minutes' ORDER BY next_attempt_at LIMIT ${3 * REPLAY_BATCH} FOR UPDATE SKIP LOCKED) RETURNING id;
 WITH d AS (UPDATE webhook_deliveries SET status = 'succeeded', attempts = 1, lease_until = null, next_attempt_at = null, last_status_code = 204, last_duration_ms = 2, delivered_at = now(), updated_at = now() WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at > now() + interval '100 minutes' LIMIT ${3 * REPLAY_BATCH} FOR UPDATE SKIP LOCKED) RETURNING id) INSERT INTO webhook_attempts (delivery_id, attempt, request_headers, request_body, status_code, duration_ms, at) SELECT id, 1, '{"content-type": "application/json", "webhook-id": "replay"}'::jsonb, repeat('x', 600), 204, 2, now() FROM d;
