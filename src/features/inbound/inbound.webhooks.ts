@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { config } from "@/config";
 import { db } from "@/db/client";
 import { instances } from "@/db/schema";
@@ -31,22 +31,29 @@ export function verifyCloudSignature(raw: string, header: string | null, appSecr
   return hmacMatches(raw, appSecret, value.slice(7));
 }
 
+// Every provider webhook starts with one of these lookups: built once as prepared queries, so a
+// request pays neither drizzle's query building nor a parse.
+const wuzapiInstanceByUser = db
+  .select()
+  .from(instances)
+  .where(and(eq(instances.provider, "wuzapi"), eq(instances.providerInstanceId, sql.placeholder("userID"))))
+  .limit(1)
+  .prepare("wuzapi_instance_by_user");
+const cloudInstanceById = db
+  .select()
+  .from(instances)
+  .where(and(eq(instances.id, sql.placeholder("instanceId")), eq(instances.provider, "cloud")))
+  .limit(1)
+  .prepare("cloud_instance_by_id");
+
 export async function findWuzapiInstance(userID: string): Promise<Instance | undefined> {
-  const [row] = await db
-    .select()
-    .from(instances)
-    .where(and(eq(instances.provider, "wuzapi"), eq(instances.providerInstanceId, userID)))
-    .limit(1);
+  const [row] = await wuzapiInstanceByUser.execute({ userID });
   return row;
 }
 
 export async function findCloudInstance(instanceId: string): Promise<Instance | undefined> {
   if (!UUID.test(instanceId)) return undefined;
-  const [row] = await db
-    .select()
-    .from(instances)
-    .where(and(eq(instances.id, instanceId), eq(instances.provider, "cloud")))
-    .limit(1);
+  const [row] = await cloudInstanceById.execute({ instanceId });
   return row;
 }
 
