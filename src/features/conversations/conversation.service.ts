@@ -1,4 +1,4 @@
-import { and, asc as asc_, desc, eq, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
+import { and, asc as asc_, desc, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import { db, rowsOf, type DbOrTx, type Tx } from "@/db/client";
 import { rowReader } from "@/db/rows";
 import { contacts, conversations, instances, memberships, messages, users } from "@/db/schema";

@@ -11,6 +11,7 @@ import { EVENT_TYPES, type EventType } from "./event.schema";
 
 export { EVENT_TYPES, type EventType };
 export type Event = typeof events.$inferSelect;
+const readEvent = rowReader(events);
 
 export type NewEvent = {
   organizationId: string | null;
@@ -89,8 +90,6 @@ export async function recordEvents(inputs: NewEvent[], tx: DbOrTx = db, options:
   for (const e of ordered) eventsRecorded.inc({ type: e.type });
   return ordered;
 }
-
-const readEvent = rowReader(events);
 
 /** The payload sent to subscribers: `{id, type, timestamp, organizationId, instanceId, data}`. */
 export function eventPayload(event: Event) {

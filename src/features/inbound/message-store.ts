@@ -45,8 +45,9 @@ const messageKey = (instanceId: string, providerMessageId: string | null) => `${
  * conversations upserted (with their `contact.created` / `conversation.created` events), messages
  * inserted (deduplicated on the provider id), conversations moved forward, the `message.received`
  * events with all their webhook deliveries, and the inbox live updates. Every statement is fixed SQL
- * over one jsonb parameter (prepared once, nothing built per call) and touches rows in key order, so
- * two concurrent batches always lock in the same order (no deadlock).
+ * over one jsonb parameter (prepared once, nothing built per call). The upserts lock contacts, then
+ * conversations, in key order, and later statements only touch rows already locked or new, so two
+ * concurrent batches always lock in the same order (no deadlock).
  */
 export async function storeInboundMessages(items: InboundMessage[]): Promise<(StoredMessage | null)[]> {
   // Redeliveries are common and must not touch contacts: drop provider ids already stored (cheap
