@@ -1,11 +1,11 @@
 import { Elysia } from "elysia";
-import { html } from "@elysiajs/html";
 import { openapi } from "@elysiajs/openapi";
 import { z } from "zod";
 import { csrfPlugin } from "@/auth/csrf";
 import { RedirectError } from "@/auth/plugin";
 import { config } from "@/config";
 import { AppError, errorBody, fromDatabaseError, zodDetails } from "@/lib/errors";
+import { htmlResponses } from "@/lib/html-responses";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
 import { log } from "@/lib/logger";
 import { guardRequest } from "@/lib/request-guard";
@@ -119,7 +119,7 @@ export function createApp() {
     .onTransform({ as: "global" }, guardRequest)
     // Request timing: Elysia applies a global onAfterResponse only to routes registered after it.
     .use(metricsPlugin)
-    .use(html({ autoDoctype: false }))
+    .use(htmlResponses)
     .use(
       openapi({
         path: "/docs",

@@ -5,7 +5,7 @@ import { memberships, organizations, type Role } from "@/db/schema";
 import { AppError, forbidden, unauthorized } from "@/lib/errors";
 import { roleAtLeast } from "./roles";
 import { SESSION_COOKIE, validateSessionToken, type Session, type SessionUser } from "./session";
-import { hasScope, verifyApiKey, type VerifiedApiKey } from "@/features/api-keys/api-key.verify";
+import { hasScope, verifyApiKey, verifyApiKeyFromCache, type VerifiedApiKey } from "@/features/api-keys/api-key.verify";
 import { enforceApiRateLimit } from "@/features/limits/limits.service";
 import { meterApiCall } from "@/features/usage/usage.service";
 
@@ -71,12 +71,32 @@ export function presentedApiKey(headers: Headers): string | null {
 }
 
 export async function resolveApiKey(headers: Headers, scope: string): Promise<VerifiedApiKey> {
+  const presented = requirePresentedKey(headers);
+  return checkApiKey(verifyApiKeyFromCache(presented) ?? (await verifyApiKey(presented)), scope);
+}
+
+function requirePresentedKey(headers: Headers): string {
   const presented = presentedApiKey(headers);
   if (!presented) throw unauthorized("Missing API key: send Authorization: Bearer lc_live_…");
-  const key = await verifyApiKey(presented);
+  return presented;
+}
+
+function checkApiKey(key: VerifiedApiKey | null, scope: string): VerifiedApiKey {
   if (!key) throw unauthorized("Invalid, expired or revoked API key");
   if (scope !== "" && !hasScope(key, scope)) throw new AppError("forbidden", `This API key lacks the ${scope} scope`);
   return key;
+}
+
+/** Rate limit and metering of an authenticated /v1 call, then the key is handed to `resolve`. */
+function admitApiCall(apiKey: VerifiedApiKey, request: Request, set: { headers: Record<string, string | number> }): void | Promise<void> {
+  const admitted = () => {
+    meterApiCall({ organizationId: apiKey.organizationId, instanceId: apiKey.instanceId, apiKeyId: apiKey.id });
+    apiKeys.set(request, apiKey);
+  };
+  // Per-key sliding-window budget (X-RateLimit-* headers, 429 + Retry-After); refused calls are not metered.
+  const limited = enforceApiRateLimit(apiKey, set);
+  if (limited instanceof Promise) return limited.then(admitted);
+  admitted();
 }
 
 /**
@@ -111,12 +131,14 @@ export const authPlugin = new Elysia({ name: "livchat-auth" }).macro({
     },
   },
   apiKey: (scope: string) => ({
-    async transform({ request, set }) {
-      const apiKey = await resolveApiKey(request.headers, scope);
-      // Per-key sliding-window budget (X-RateLimit-* headers, 429 + Retry-After), then batched api_calls metering.
-      await enforceApiRateLimit(apiKey, set);
-      meterApiCall({ organizationId: apiKey.organizationId, instanceId: apiKey.instanceId, apiKeyId: apiKey.id });
-      apiKeys.set(request, apiKey);
+    // Synchronous when the key's verdict is cached and the limiter is in process, which is nearly every
+    // call: on a route without database work, a chain of awaits here cost more than all of their work.
+    // Elysia awaits what it returns, so the cache-miss and Redis paths hand back a promise instead.
+    transform({ request, set }) {
+      const presented = requirePresentedKey(request.headers);
+      const cached = verifyApiKeyFromCache(presented);
+      if (cached !== undefined) return admitApiCall(checkApiKey(cached, scope), request, set);
+      return verifyApiKey(presented).then((key) => admitApiCall(checkApiKey(key, scope), request, set));
     },
     resolve({ request }) {
       return { apiKey: apiKeys.get(request)! };

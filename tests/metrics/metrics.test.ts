@@ -38,9 +38,14 @@ describe("GET /metrics", () => {
     await api(app, "GET", "/v1/events", key);
     await api(app, "GET", `/v1/events/${crypto.randomUUID()}`, key);
     await api(app, "GET", "/v1/nothing-here", key);
+    // Refused by the route's key check (transform), and an admin page rendered as HTML.
+    await app.handle(new Request("http://localhost/v1/events"));
+    const page = await app.handle(new Request("http://localhost/login"));
+    expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
 
     // Timings are observed in onAfterResponse, which Elysia runs after the response has been handed over.
     await Bun.sleep(100);
+
     const res = await scrape();
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/plain");
@@ -51,6 +56,8 @@ describe("GET /metrics", () => {
     // Ids never become label values: the route label is the pattern.
     expect(sample(text, "livchat_http_request_duration_seconds_count", { route: "/v1/events/:id", status: "404" })).toBe(1);
     expect(sample(text, "livchat_http_request_duration_seconds_count", { route: "unmatched", status: "404" })).toBe(1);
+    expect(sample(text, "livchat_http_request_duration_seconds_count", { route: "/v1/events/", status: "401" })).toBe(1);
+    expect(sample(text, "livchat_http_request_duration_seconds_count", { method: "GET", route: "/login", status: "200" })).toBe(1);
     expect(text).toMatch(/livchat_http_request_duration_seconds_bucket\{le="0\.005",method="GET",route="\/v1\/events\/",status="200"\} \d/);
     expect(sample(text, "livchat_outbound_queue_depth")).toBe(0);
     expect(sample(text, "livchat_webhook_deliveries_pending", { status: "pending" })).toBe(2);

@@ -35,7 +35,8 @@ const DEFAULT_ANONYMOUS_RPM = 60;
 
 type Entry = { key: VerifiedApiKey | null; until: number };
 const cache = new Map<string, Entry>();
-const lastUsed = new Map<string, Date>();
+/** Key id → when it was last used (ms); flushed to api_keys.last_used_at every 10 s. */
+const lastUsed = new Map<string, number>();
 
 const findKeyByHash = db
   .select({
@@ -64,36 +65,49 @@ function remember(hash: string, key: VerifiedApiKey | null) {
 }
 
 /**
+ * The cached verdict on a presented key: the key, null when it is malformed, unknown, revoked or
+ * expired, or undefined when the cache cannot tell (verifyApiKey then reads the database). Synchronous
+ * because it runs on every /v1 request, where the verdict is nearly always cached.
+ */
+export function verifyApiKeyFromCache(presented: string): VerifiedApiKey | null | undefined {
+  if (!API_KEY_PATTERN.test(presented)) return null;
+  const entry = cache.get(sha256Hex(presented));
+  if (!entry || entry.until < Date.now()) return undefined;
+  return admit(entry.key);
+}
+
+/**
  * Verifies a presented key. Served from the in-process cache when warm, so the hot path does not
  * touch the database; revocations evict entries on every process through LISTEN/NOTIFY.
  */
 export async function verifyApiKey(presented: string): Promise<VerifiedApiKey | null> {
-  if (!API_KEY_PATTERN.test(presented)) return null;
+  const cached = verifyApiKeyFromCache(presented);
+  if (cached !== undefined) return cached;
   const hash = sha256Hex(presented);
-  const now = Date.now();
-  let entry = cache.get(hash);
-  if (!entry || entry.until < now) {
-    const [row] = await findKeyByHash.execute({ hash });
-    const valid = row && !row.revokedAt && !row.deviceRevokedAt;
-    const key: VerifiedApiKey | null = valid
-      ? {
-          id: row.id,
-          organizationId: row.organizationId,
-          deviceId: row.deviceId,
-          instanceId: row.instanceId,
-          scopes: row.scopes,
-          expiresAt: row.expiresAt,
-          requestsPerMinute: row.requestsPerMinute ?? row.orgRequestsPerMinute ?? DEFAULT_ANONYMOUS_RPM,
-          maxMessagesPerDay: row.maxMessagesPerDay,
-        }
-      : null;
-    remember(hash, key);
-    entry = cache.get(hash)!;
-  }
-  const key = entry.key;
+  const [row] = await findKeyByHash.execute({ hash });
+  const valid = row && !row.revokedAt && !row.deviceRevokedAt;
+  const key: VerifiedApiKey | null = valid
+    ? {
+        id: row.id,
+        organizationId: row.organizationId,
+        deviceId: row.deviceId,
+        instanceId: row.instanceId,
+        scopes: row.scopes,
+        expiresAt: row.expiresAt,
+        requestsPerMinute: row.requestsPerMinute ?? row.orgRequestsPerMinute ?? DEFAULT_ANONYMOUS_RPM,
+        maxMessagesPerDay: row.maxMessagesPerDay,
+      }
+    : null;
+  remember(hash, key);
+  return admit(key);
+}
+
+/** A known key is usable until it expires; its use is noted for the batched lastUsedAt write. */
+function admit(key: VerifiedApiKey | null): VerifiedApiKey | null {
   if (!key) return null;
+  const now = Date.now();
   if (key.expiresAt && key.expiresAt.getTime() <= now) return null;
-  lastUsed.set(key.id, new Date(now));
+  lastUsed.set(key.id, now);
   return key;
 }
 
@@ -115,7 +129,7 @@ export async function flushApiKeyLastUsed(): Promise<void> {
   const batch = [...lastUsed.entries()];
   lastUsed.clear();
   // One timestamp per flush is precise enough for "last used" and keeps it to a single UPDATE.
-  const at = new Date(Math.max(...batch.map(([, d]) => d.getTime())));
+  const at = new Date(Math.max(...batch.map(([, usedAt]) => usedAt)));
   const touched = await db
     .update(apiKeys)
     .set({ lastUsedAt: at })

@@ -66,13 +66,18 @@ export function rateLimitHeaders(r: RateLimitResult): Record<string, string> {
 /**
  * Counts one request against the key's sliding-window budget, puts the X-RateLimit-* headers on the
  * response (`set.headers`, which onError also copies onto error responses) and throws 429
- * `rate_limited` with Retry-After when the budget is spent.
+ * `rate_limited` with Retry-After when the budget is spent. Synchronous with the in-process limiter
+ * (a promise only with Redis), because it runs on every /v1 request.
  */
-export async function enforceApiRateLimit(
+export function enforceApiRateLimit(
   key: Pick<VerifiedApiKey, "id" | "organizationId" | "requestsPerMinute">,
   set: { headers: Record<string, string | number> },
-): Promise<RateLimitResult> {
-  const result = await rateLimiter().hit(`key:${key.id}`, requestsPerMinuteFor(key), MINUTE_MS);
+): RateLimitResult | Promise<RateLimitResult> {
+  const outcome = rateLimiter().hit(`key:${key.id}`, requestsPerMinuteFor(key), MINUTE_MS);
+  return outcome instanceof Promise ? outcome.then((result) => applyRateLimit(result, set)) : applyRateLimit(outcome, set);
+}
+
+function applyRateLimit(result: RateLimitResult, set: { headers: Record<string, string | number> }): RateLimitResult {
   const headers = rateLimitHeaders(result);
   Object.assign(set.headers, headers);
   if (!result.allowed) {

@@ -27,8 +27,11 @@ export type RateLimitResult = {
 
 export interface RateLimiter {
   readonly kind: "memory" | "redis";
-  /** Counts one request for `key` against `limit` per `windowMs` unless that would exceed it. */
-  hit(key: string, limit: number, windowMs?: number): Promise<RateLimitResult>;
+  /**
+   * Counts one request for `key` against `limit` per `windowMs` unless that would exceed it. The
+   * in-process limiter answers synchronously, so the cached /v1 path does not pay for a promise.
+   */
+  hit(key: string, limit: number, windowMs?: number): RateLimitResult | Promise<RateLimitResult>;
   close(): Promise<void>;
 }
 
@@ -77,11 +80,7 @@ export class MemoryRateLimiter implements RateLimiter {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  async hit(key: string, limit: number, windowMs = MINUTE_MS): Promise<RateLimitResult> {
-    return this.hitSync(key, limit, windowMs);
-  }
-
-  hitSync(key: string, limit: number, windowMs = MINUTE_MS): RateLimitResult {
+  hit(key: string, limit: number, windowMs = MINUTE_MS): RateLimitResult {
     const now = this.now();
     const index = Math.floor(now / windowMs);
     this.sweep(now, windowMs);

@@ -3,7 +3,8 @@ import { Elysia } from "elysia";
 import { config } from "@/config";
 import { httpRequestDuration, renderMetrics } from "./metrics";
 
-const startedAt = new WeakMap<Request, number>();
+/** The request context carries its own start time (cheaper than a WeakMap keyed by the request). */
+type Timed = { requestStartedAt?: number };
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
 function statusOf(ctx: { responseValue?: unknown; code?: unknown; set: { status?: number | string } }): number {
@@ -49,11 +50,11 @@ function scrapeRefusal(request: Request, ip: string | undefined): Response | nul
  * requests that match no route are labelled "unmatched".
  */
 export const metricsPlugin = new Elysia({ name: "metrics" })
-  .onRequest(({ request }) => {
-    startedAt.set(request, performance.now());
+  .onRequest((ctx) => {
+    (ctx as Timed).requestStartedAt = performance.now();
   })
   .onAfterResponse({ as: "global" }, (ctx) => {
-    const start = startedAt.get(ctx.request);
+    const start = (ctx as Timed).requestStartedAt;
     if (start === undefined) return;
     const c = ctx as unknown as { route?: string; responseValue?: unknown; code?: unknown; set: { status?: number | string } };
     httpRequestDuration.observe(ctx.request.method, c.route || "unmatched", String(statusOf(c)), (performance.now() - start) / 1000);
