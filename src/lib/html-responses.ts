@@ -14,6 +14,7 @@ function isMarkup(value: string): boolean {
  */
 export const htmlResponses = new Elysia({ name: "livchat-html-responses" }).mapResponse({ as: "global" }, ({ responseValue, set }) => {
   if (typeof responseValue !== "string" || !isMarkup(responseValue)) return;
-  if ("content-type" in set.headers) return new Response(responseValue);
-  return new Response(responseValue, { headers: { "content-type": "text/html; charset=utf-8" } });
+  // Elysia puts `set.headers` onto the returned Response, so a handler's own content type still wins.
+  set.headers["content-type"] ??= "text/html; charset=utf-8";
+  return new Response(responseValue);
 });

@@ -45,7 +45,6 @@ describe("GET /metrics", () => {
 
     // Timings are observed in onAfterResponse, which Elysia runs after the response has been handed over.
     await Bun.sleep(100);
-
     const res = await scrape();
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/plain");

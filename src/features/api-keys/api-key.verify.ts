@@ -71,7 +71,11 @@ function remember(hash: string, key: VerifiedApiKey | null) {
  */
 export function verifyApiKeyFromCache(presented: string): VerifiedApiKey | null | undefined {
   if (!API_KEY_PATTERN.test(presented)) return null;
-  const entry = cache.get(sha256Hex(presented));
+  return cachedVerdict(sha256Hex(presented));
+}
+
+function cachedVerdict(hash: string): VerifiedApiKey | null | undefined {
+  const entry = cache.get(hash);
   if (!entry || entry.until < Date.now()) return undefined;
   return admit(entry.key);
 }
@@ -81,9 +85,10 @@ export function verifyApiKeyFromCache(presented: string): VerifiedApiKey | null 
  * touch the database; revocations evict entries on every process through LISTEN/NOTIFY.
  */
 export async function verifyApiKey(presented: string): Promise<VerifiedApiKey | null> {
-  const cached = verifyApiKeyFromCache(presented);
-  if (cached !== undefined) return cached;
+  if (!API_KEY_PATTERN.test(presented)) return null;
   const hash = sha256Hex(presented);
+  const cached = cachedVerdict(hash);
+  if (cached !== undefined) return cached;
   const [row] = await findKeyByHash.execute({ hash });
   const valid = row && !row.revokedAt && !row.deviceRevokedAt;
   const key: VerifiedApiKey | null = valid
