@@ -5,13 +5,13 @@ import { log } from "@/lib/logger";
  * Cross-process live updates for SSE pages: publishers NOTIFY on one Postgres channel, every process
  * LISTENs once and fans out to its local subscribers by topic (e.g. `org:<id>:inbox`, `instance:<id>`).
  */
-const CHANNEL = "livchat_live";
+export const LIVE_CHANNEL = "livchat_live";
 type Handler = (data: Record<string, unknown>) => void;
 const subscribers = new Map<string, Set<Handler>>();
 let listening: Promise<unknown> | undefined;
 
 function ensureListening() {
-  listening ??= listen(CHANNEL, (payload) => {
+  listening ??= listen(LIVE_CHANNEL, (payload) => {
     try {
       const { topic, data } = JSON.parse(payload) as { topic: string; data: Record<string, unknown> };
       for (const handler of subscribers.get(topic) ?? []) handler(data);
@@ -28,7 +28,7 @@ function ensureListening() {
 export type LiveUpdate = { topic: string; data: Record<string, unknown> };
 
 /** The NOTIFY that carries a live update, for callers that batch it with their own notifications. */
-export const liveNotification = ({ topic, data }: LiveUpdate): Notification => ({ channel: CHANNEL, payload: JSON.stringify({ topic, data }) });
+export const liveNotification = ({ topic, data }: LiveUpdate): Notification => ({ channel: LIVE_CHANNEL, payload: JSON.stringify({ topic, data }) });
 
 /** Publishes to every process; inside a transaction it is sent only on commit. Payloads stay small (< 8 KB). */
 export async function publishLive(topic: string, data: Record<string, unknown>, tx?: DbOrTx): Promise<void> {

@@ -120,6 +120,16 @@ export async function ensureContactsAndConversations(
 }
 
 /**
+ * What an upsert does to a contact it already knows: backfills a missing name and moves its last
+ * interaction when the new row brings one. Shared with the inbound batch statement (message-store).
+ */
+export const knownContactUpdate = sql`
+  name = coalesce(contacts.name, excluded.name),
+  last_interaction_at = coalesce(excluded.last_interaction_at, contacts.last_interaction_at),
+  updated_at = case when excluded.last_interaction_at is not null or (contacts.name is null and excluded.name is not null)
+    then now() else contacts.updated_at end`;
+
+/**
  * One upsert for contacts sharing a uniqueness rule (organization-owned, or an unclaimed device's):
  * inserts the new, returns and locks the known in (owner, phone) order, backfills a missing name,
  * and moves `last_interaction_at` when the caller gave one.
@@ -136,11 +146,7 @@ async function upsertContacts(
       select v.organization_id, v.device_id, v.phone, v.name, v.at
       from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(organization_id uuid, device_id uuid, phone text, name text, at timestamptz)
       order by v.organization_id, v.device_id, v.phone
-      on conflict ${conflictTarget} do update set
-        name = coalesce(contacts.name, excluded.name),
-        last_interaction_at = coalesce(excluded.last_interaction_at, contacts.last_interaction_at),
-        updated_at = case when excluded.last_interaction_at is not null or (contacts.name is null and excluded.name is not null)
-          then now() else contacts.updated_at end
+      on conflict ${conflictTarget} do update set ${knownContactUpdate}
       returning *, (xmax = 0) as created`),
   );
   return result.map((raw) => ({ row: readContact(raw), created: raw.created }));

@@ -27,6 +27,20 @@ export type NewEvent = {
 export const DELIVERIES_QUEUED_CHANNEL = "livchat_deliveries_queued";
 
 /**
+ * The statement that queues deliveries for events just inserted (`recorded`: the CTE returning them),
+ * one pending delivery per active webhook of the organization whose event-type and instance filters
+ * match, due at once. Shared by every statement that records events, so fan-out has one definition.
+ */
+export const queueDeliveries = (recorded: SQL) => sql`
+  insert into webhook_deliveries (organization_id, webhook_id, event_id, event_type, status, attempts, next_attempt_at)
+  select w.organization_id, w.id, e.id, e.type, 'pending', 0, now()
+  from ${recorded} e
+  join webhooks w on w.organization_id = e.organization_id and w.active
+    and (w.event_types is null or e.type = any(w.event_types))
+    and (e.instance_id is null or w.instance_ids is null or e.instance_id = any(w.instance_ids))
+  returning 1`;
+
+/**
  * Appends an event and, in the same transaction, one pending delivery per active webhook of the
  * organization whose event-type and instance filters match. Call it with the `tx` of the change that
  * caused the event, so the change, the event and its deliveries commit or roll back together.
@@ -67,15 +81,7 @@ export async function recordEvents(inputs: NewEvent[], tx: DbOrTx = db, options:
           as v(id uuid, organization_id uuid, instance_id uuid, api_key_id uuid, device_id uuid, type text, data jsonb)
         returning *
       ),
-      queued as (
-        insert into webhook_deliveries (organization_id, webhook_id, event_id, event_type, status, attempts, next_attempt_at)
-        select w.organization_id, w.id, e.id, e.type, 'pending', 0, now()
-        from e
-        join webhooks w on w.organization_id = e.organization_id and w.active
-          and (w.event_types is null or e.type = any(w.event_types))
-          and (e.instance_id is null or w.instance_ids is null or e.instance_id = any(w.instance_ids))
-        returning 1
-      )
+      queued as (${queueDeliveries(sql`e`)})
       select e.*, (select count(*) from queued)::int as queued from e`),
   );
   const byId = new Map(inserted.map((raw) => [raw.id as string, readEvent(raw)] as const));
