@@ -17,6 +17,8 @@ import { createHmac, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, resolve } from "node:path";
+import { sql, type SQL } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
 import postgres from "postgres";
 import type { Subprocess } from "bun";
 import { BENCH_ROWS, type BenchReport, type BenchRow, type BenchRowId } from "./rows";
@@ -294,6 +296,7 @@ try {
   const { createWebhook } = await import("../../src/features/webhooks/webhook.service");
   const { createSession, SESSION_COOKIE } = await import("../../src/auth/session");
   const { sha256Hex } = await import("../../src/lib/crypto");
+  const { inboundBatchSql } = await import("../../src/features/inbound/message-store");
 
   // Seed: owner, organization, unlimited-rate key, a WuzAPI instance, 3 endpoints on the subscribers.
   const user = await createUser({ email: "bench@example.test", password: null, name: "Bench Owner" });
@@ -547,7 +550,7 @@ try {
       from conversations v join contacts c on c.id = v.contact_id where v.instance_id = ${instance!.id}`;
     const [{ convs }] = (await bench`select count(*)::int as convs from bench_convs`) as unknown as [{ convs: number }];
     await bench.unsafe("alter table bench_convs add primary key (n)");
-    const replayTps = convs > REPLAY_BATCH ? await runPgbench(inboundReplay(), { org: org.id, inst: instance!.id, convs: String(convs) }) : Number.NaN;
+    const replayTps = convs > REPLAY_BATCH ? await runPgbench(inboundReplay(inboundBatchSql), { org: org.id, inst: instance!.id, convs: String(convs) }) : Number.NaN;
     // The replay's unfinished deliveries (due an hour ahead) would otherwise read as a backlog and hold up the next scenario.
     await bench`delete from webhook_deliveries where status = 'pending' and next_attempt_at > now() + interval '30 minutes'`;
     put({
@@ -699,37 +702,38 @@ async function runPgbench(script: string, defines: Record<string, string>): Prom
   const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   await proc.exited;
   clearTimeout(timer);
-  await Bun.file(file).delete().catch(() => {});
+  if (!process.env.BENCH_KEEP_PGBENCH) await Bun.file(file).delete().catch(() => {});
   const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1]);
   if (!Number.isFinite(tps)) throw new Error(`pgbench failed: ${(err || out).slice(0, 400)}`);
   return tps;
 }
 
 /**
- * The SQL of the batched inbound path (message-store.ts, conversation.service.ts, event.service.ts
- * and delivery.service.ts) for REPLAY_BATCH messages from known contacts, with no JavaScript and no
- * HTTP: the dedupe read; one transaction with the contact and conversation upserts, the messages,
- * the conversation update, the events with their 3 deliveries each in one statement, the NOTIFYs in
- * one more; then the deliveries' lifecycle, leased and recorded as answered (attempt rows with a
- * request body) one statement each, as the workers batch them. The replay's deliveries are due an
- * hour ahead so the app's own workers leave them alone. Its tps × REPLAY_BATCH is what Postgres alone
- * can ingest on this machine: the ceiling of the real path, which also runs HTTP and JavaScript.
+ * The SQL of the batched inbound path for REPLAY_BATCH messages from known contacts, with no
+ * JavaScript and no HTTP: the product's own batch statement (message-store.ts), its jsonb input built
+ * in SQL from `bench_convs`, then the deliveries' lifecycle, leased and recorded as answered (attempt
+ * rows with a request body) one statement each, as the workers batch them. The only edit to the
+ * product statement: its deliveries fall due an hour ahead, so the app's own workers leave them to the
+ * replay. Its tps × REPLAY_BATCH is what Postgres alone can ingest on this machine: the ceiling of
+ * the real path, which also runs HTTP and JavaScript.
  */
-function inboundReplay(): string {
+function inboundReplay(inboundBatchSql: (input: SQL) => SQL): string {
   const last = REPLAY_BATCH - 1;
-  const window = `n BETWEEN :k AND :k + ${last}`;
-  const ids = Array.from({ length: REPLAY_BATCH }, (_, i) => `(:n + ${i})::text`).join(", ");
+  // pgbench sends each :variable as an untyped parameter (every use is cast) and takes ":word" for a
+  // variable even inside a string literal, so topics are joined with concat_ws here as in the product.
+  const k = "(:k)::int";
+  const input = sql.raw(`(select jsonb_agg(jsonb_build_object('ord', n - ${k}, 'organization_id', (:org)::text, 'device_id', null,
+    'instance_id', (:inst)::text, 'phone', phone, 'name', null, 'provider_message_id', ((:n)::int + n - ${k})::text, 'type', 'text',
+    'body', 'pgbench replay', 'media', null, 'sent_at', now()::text, 'at', now(), 'preview', 'pgbench replay',
+    'live_topic', concat_ws(':', 'org', (:org)::text, 'inbox'))) from bench_convs where n between ${k} and ${k} + ${last})`);
+  const dueNow = "'pending', 0, now()";
+  const product = new PgDialect().sqlToQuery(inboundBatchSql(input)).sql;
+  // Collapsed to one line for pgbench's script format: a line comment would swallow the rest.
+  if (!product.includes(dueNow) || product.includes("--")) throw new Error("inbound replay: the batch statement no longer queues deliveries as expected; update the replay");
+  const batch = product.replace(dueNow, "'pending', 0, now() + interval '1 hour'").replace(/\s+/g, " ").trim();
   return `\\set k random(1, :convs - ${last})
 \\set n random(1, 2000000000)
-SELECT instance_id, provider_message_id FROM messages WHERE instance_id = :inst AND provider_message_id IN (${ids});
-BEGIN;
-INSERT INTO contacts (organization_id, phone, last_interaction_at) SELECT :org, phone, now() FROM bench_convs WHERE ${window} ORDER BY phone ON CONFLICT (organization_id, phone) DO UPDATE SET last_interaction_at = excluded.last_interaction_at, updated_at = now() RETURNING *, (xmax = 0) AS created;
-INSERT INTO conversations (organization_id, instance_id, contact_id, last_message_at) SELECT :org, :inst, contact_id, now() FROM bench_convs WHERE ${window} ORDER BY 3 ON CONFLICT (instance_id, contact_id) DO UPDATE SET updated_at = conversations.updated_at RETURNING *, (xmax = 0) AS created;
-INSERT INTO messages (organization_id, instance_id, conversation_id, contact_id, direction, provider_message_id, type, body, status, sent_at, delivered_at) SELECT :org, :inst, conv_id, contact_id, 'inbound', (:n + n - :k)::text, 'text', 'pgbench replay', 'delivered', now(), now() FROM bench_convs WHERE ${window} ORDER BY 6 ON CONFLICT (instance_id, provider_message_id) DO NOTHING RETURNING *;
-UPDATE conversations SET last_message_at = now(), last_message_preview = 'pgbench replay', unread_count = unread_count + 1, updated_at = now() WHERE id IN (SELECT conv_id FROM bench_convs WHERE ${window}) RETURNING *;
-WITH e AS (INSERT INTO events (id, organization_id, instance_id, type, data) SELECT gen_random_uuid(), :org, :inst, 'message.received', jsonb_build_object('message', jsonb_build_object('body', 'pgbench replay', 'conversationId', conv_id, 'contactId', contact_id, 'from', phone)) FROM bench_convs WHERE ${window} RETURNING *), q AS (INSERT INTO webhook_deliveries (organization_id, webhook_id, event_id, event_type, status, attempts, next_attempt_at) SELECT :org, w.id, e.id, e.type, 'pending', 0, now() + interval '1 hour' FROM e JOIN webhooks w ON w.organization_id = e.organization_id AND w.active RETURNING 1) SELECT e.*, (SELECT count(*) FROM q) AS queued FROM e;
-SELECT pg_notify(CASE WHEN i = 1 THEN 'livchat_deliveries_queued' ELSE 'livchat_live' END, 'pgbench replay ' || i) FROM generate_series(1, ${2 * REPLAY_BATCH + 1}) i;
-COMMIT;
+${batch};
 UPDATE webhook_deliveries SET lease_until = now() + interval '2 hours', next_attempt_at = now() + interval '2 hours', updated_at = now() WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at BETWEEN now() + interval '50 minutes' AND now() + interval '70 minutes' ORDER BY next_attempt_at LIMIT ${3 * REPLAY_BATCH} FOR UPDATE SKIP LOCKED) RETURNING id;
 WITH d AS (UPDATE webhook_deliveries SET status = 'succeeded', attempts = 1, lease_until = null, next_attempt_at = null, last_status_code = 204, last_duration_ms = 2, delivered_at = now(), updated_at = now() WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at > now() + interval '100 minutes' LIMIT ${3 * REPLAY_BATCH} FOR UPDATE SKIP LOCKED) RETURNING id) INSERT INTO webhook_attempts (delivery_id, attempt, request_headers, request_body, status_code, duration_ms, at) SELECT id, 1, '{"content-type": "application/json", "webhook-id": "replay"}'::jsonb, repeat('x', 600), 204, 2, now() FROM d;
 `;

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { db } from "@/db/client";
+import { db, driver } from "@/db/client";
 import { contacts, conversations, events, instances, messages, webhookDeliveries, webhooks } from "@/db/schema";
 import { storeInboundMessages, type InboundMessage } from "@/features/inbound/message-store";
 import { ingestInbound } from "@/features/inbound/inbound.service";
@@ -70,6 +70,40 @@ describe("storeInboundMessages: one transaction for many messages", () => {
     await db.update(conversations).set({ status: "resolved", handledBy: "human", resolvedAt: new Date() }).where(eq(conversations.id, first!.conversation.id));
     const [second] = await storeInboundMessages([item("R-2", "+5511911110003")]);
     expect(second!.conversation).toMatchObject({ status: "open", handledBy: "bot", resolvedAt: null });
+  });
+
+  test("a copy a concurrent writer commits first is stored once and not counted as unread twice", async () => {
+    const [first] = await storeInboundMessages([item("Q-0", "+5511911110004")]);
+    const conversationId = first!.conversation.id;
+    if (driver.kind !== "postgres") throw new Error("needs Postgres");
+    // Another writer holds an uncommitted copy of Q-1: the batch statement cannot see it, then waits on its key.
+    const writer = await driver.client.reserve();
+    try {
+      await writer`begin`;
+      await writer`insert into messages (organization_id, instance_id, conversation_id, contact_id, direction, provider_message_id, type, status)
+        values (${organizationId}, ${instance.id}, ${conversationId}, ${first!.contact.id}, 'inbound', 'Q-1', 'text', 'delivered')`;
+      const racing = storeInboundMessages([item("Q-1", "+5511911110004"), item("Q-2", "+5511911110004")]);
+      let waiting = false;
+      for (let i = 0; i < 100 && !waiting; i++) {
+        const [{ n }] = (await db.execute(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)) as unknown as [{ n: number }];
+        waiting = n > 0;
+        if (!waiting) await Bun.sleep(20);
+      }
+      expect(waiting).toBe(true);
+      await writer`commit`;
+      const results = await racing;
+      expect(results[0]).toBeNull();
+      expect(results[1]!.message.providerMessageId).toBe("Q-2");
+      // Q-0 and Q-2 are this path's; the writer that won Q-1 counts its own.
+      expect(results[1]!.conversation.unreadCount).toBe(2);
+      const [conversation] = await db.select().from(conversations).where(eq(conversations.id, conversationId));
+      expect(conversation!.unreadCount).toBe(2);
+      const q1 = await db.select().from(messages).where(and(eq(messages.instanceId, instance.id), eq(messages.providerMessageId, "Q-1")));
+      expect(q1.length).toBe(1);
+    } finally {
+      await writer`rollback`.catch(() => {});
+      writer.release();
+    }
   });
 
   test("concurrent webhooks share transactions and each gets its own result", async () => {

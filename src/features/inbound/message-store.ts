@@ -110,7 +110,13 @@ export async function storeInboundMessages(items: InboundMessage[]): Promise<(St
   if (stored > 0) eventsRecorded.inc({ type: "message.received" }, stored);
   if (created.contacts.size > 0) eventsRecorded.inc({ type: "contact.created" }, created.contacts.size);
   if (created.conversations.size > 0) eventsRecorded.inc({ type: "conversation.created" }, created.conversations.size);
-  if (beaten.size > 0) await uncountBeatenMessages(beaten);
+  if (beaten.size > 0) {
+    await uncountBeatenMessages(beaten);
+    for (const r of results) {
+      const n = r && beaten.get(r.conversation.id);
+      if (n) r.conversation.unreadCount = Math.max(r.conversation.unreadCount - n, 0);
+    }
+  }
   return results;
 }
 
@@ -234,7 +240,7 @@ export function inboundBatchSql(input: SQL): SQL {
       from (
         select 1 as k, ${sql.raw(`'${DELIVERIES_QUEUED_CHANNEL}'`)} as channel, '' as payload where exists (select 1 from queued)
         union all
-        select 2, ${sql.raw(`'${LIVE_CHANNEL}'`)}, json_build_object('topic', 'org:' || e.organization_id || ':events', 'data', json_build_object('id', e.id, 'type', e.type))::text
+        select 2, ${sql.raw(`'${LIVE_CHANNEL}'`)}, json_build_object('topic', concat_ws(':', 'org', e.organization_id, 'events'), 'data', json_build_object('id', e.id, 'type', e.type))::text
         from recorded e where e.organization_id is not null
         union all
         select 3, ${sql.raw(`'${LIVE_CHANNEL}'`)}, json_build_object('topic', r.live_topic, 'data', json_build_object('conversationId', r.conversation_id, 'messageId', r.message_id))::text
