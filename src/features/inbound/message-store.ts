@@ -159,7 +159,10 @@ export function inboundBatchSql(input: SQL): SQL {
     fresh as (
       select distinct on (i.instance_id, i.provider_message_id) i.*
       from input i
-      where not exists (select 1 from messages m where m.instance_id = i.instance_id and m.provider_message_id = i.provider_message_id)
+      left join lateral (
+        select true as known from messages m where m.instance_id = i.instance_id and m.provider_message_id = i.provider_message_id limit 1
+      ) stored_before on true
+      where stored_before.known is null
       order by i.instance_id, i.provider_message_id, i.ord
     ),
     org_contacts as (
