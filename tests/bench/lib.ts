@@ -171,11 +171,13 @@ export async function withTimeout<T>(label: string, ms: number, fn: () => Promis
   }
 }
 
+export type CpuUsage = { seconds: number; groups: Map<string, { user: number; system: number }> };
+
 /**
  * CPU seconds (user + system) every process on the machine used since `start`, grouped by a label
  * the caller derives from the pid and command name: who the 2 cores went to during a scenario.
  */
-export function cpuByProcess(label: (pid: number, comm: string) => string) {
+export function cpuUsage(label: (pid: number, comm: string) => string): () => CpuUsage {
   const ticks = 100; // USER_HZ on Linux
   const read = () => {
     const out = new Map<number, { comm: string; user: number; system: number }>();
@@ -210,12 +212,22 @@ export function cpuByProcess(label: (pid: number, comm: string) => string) {
       group.system += system;
       groups.set(key, group);
     }
-    const busy = (g: { user: number; system: number }) => g.user + g.system;
-    const total = [...groups.values()].reduce((a, g) => a + busy(g), 0);
-    const lines = [...groups.entries()]
-      .sort((a, b) => busy(b[1]) - busy(a[1]))
-      .slice(0, 8)
-      .map(([k, g]) => `    ${(busy(g) / seconds).toFixed(2)} cores (${Math.round((100 * g.system) / busy(g))} % system)  ${k}`);
-    return `  cpu over ${seconds.toFixed(1)} s (${(total / seconds).toFixed(2)} cores busy of ${cpus().length}):\n${lines.join("\n")}`;
+    return { seconds, groups };
   };
+}
+
+/** The busiest groups first, as "0.92 cores (16 % system)  postgres" lines under a total. */
+export function formatCpuUsage({ seconds, groups }: CpuUsage): string {
+  const busy = (g: { user: number; system: number }) => g.user + g.system;
+  const total = [...groups.values()].reduce((a, g) => a + busy(g), 0);
+  const lines = [...groups.entries()]
+    .sort((a, b) => busy(b[1]) - busy(a[1]))
+    .slice(0, 8)
+    .map(([k, g]) => `    ${(busy(g) / seconds).toFixed(2)} cores (${Math.round((100 * g.system) / busy(g))} % system)  ${k}`);
+  return `  cpu over ${seconds.toFixed(1)} s (${(total / seconds).toFixed(2)} cores busy of ${cpus().length}):\n${lines.join("\n")}`;
+}
+
+export function cpuByProcess(label: (pid: number, comm: string) => string): () => string {
+  const stop = cpuUsage(label);
+  return () => formatCpuUsage(stop());
 }

@@ -22,7 +22,7 @@ import { PgDialect } from "drizzle-orm/pg-core";
 import postgres from "postgres";
 import type { Subprocess } from "bun";
 import { BENCH_ROWS, type BenchReport, type BenchRow, type BenchRowId } from "./rows";
-import { closedLoop, cpuByProcess, firstJsonLine, freePort, openLoop, percentile, round, rssMb, wallMs, waitForHttp, withTimeout } from "./lib";
+import { closedLoop, cpuByProcess, cpuUsage, formatCpuUsage, type CpuUsage, firstJsonLine, freePort, openLoop, percentile, round, rssMb, wallMs, waitForHttp, withTimeout } from "./lib";
 import { ensureWrk, measureThroughput } from "./wrk";
 
 const argv = process.argv.slice(2);
@@ -518,7 +518,7 @@ try {
     const tps = await runPgbench("\\set v random(1, 1000000)\nINSERT INTO pgbench_single (v) VALUES (:v);\n", {});
 
     let stored = 0;
-    const stopCpu = profile ? cpuByProcess(processLabel) : undefined;
+    const stopCpu = cpuUsage(processLabel);
     const stopStatements = profile ? await statementTimes(bench) : undefined;
     const result = await closedLoop({
       concurrency: S.ingestConcurrency,
@@ -530,7 +530,8 @@ try {
         return res.ok && body.stored === 1;
       },
     });
-    if (stopCpu) process.stderr.write(`\n  ingestion load only —${stopCpu().slice(1)}\n`);
+    const usage = stopCpu();
+    if (profile) process.stderr.write(`\n  ingestion load only —${formatCpuUsage(usage).slice(1)}\n`);
     if (stopStatements) process.stderr.write(`${await stopStatements()}\n`);
     const rate = (stored * 1000) / result.elapsedMs;
     const [row] = await bench`select count(*)::int as n from webhook_deliveries`;
@@ -561,7 +562,7 @@ try {
       baselineLabel: `pgbench single-row INSERT tps (${S.ingestConcurrency} clients)`,
       target: "≥ 2000 events/s",
       limit: 2000,
-      detail: `ceiling: pgbench replay of the batched inbound SQL with its delivery lifecycle (no app, no HTTP) ${Math.round(replayTps * REPLAY_BATCH)} events/s (${Math.round(replayTps)} tps × ${REPLAY_BATCH}), with Postgres alone on the cores; ${stored} stored of ${result.sent} sent (${result.failed} failed, statuses ${JSON.stringify(result.statuses)}), ${S.ingestConcurrency} concurrent, p99 ${round(percentile(result.latencies, 0.99), 1)} ms; ${row!.n} deliveries queued; ${drainNote}`,
+      detail: `${cpuPerEvent(usage, stored)}; ceiling: pgbench replay of the batched inbound SQL with its delivery lifecycle (no app, no HTTP) ${Math.round(replayTps * REPLAY_BATCH)} events/s (${Math.round(replayTps)} tps × ${REPLAY_BATCH}), with Postgres alone on the cores; ${stored} stored of ${result.sent} sent (${result.failed} failed, statuses ${JSON.stringify(result.statuses)}), ${S.ingestConcurrency} concurrent, p99 ${round(percentile(result.latencies, 0.99), 1)} ms; ${row!.n} deliveries queued; ${drainNote}`,
     });
   });
 
@@ -687,6 +688,25 @@ function printTable(r: BenchReport) {
     console.log(`  ${row.scenario}: baseline = ${row.baselineLabel || "—"}${row.detail ? `; ${row.detail}` : ""}${row.error ? `; ERROR: ${row.error}` : ""}`);
   }
   console.log(`\nwritten to ${OUT}`);
+}
+
+/**
+ * Where the cores went per stored event during the ingestion run (its deliveries included, since the
+ * workers send them meanwhile), and the rate the machine's cores allow at that cost.
+ */
+function cpuPerEvent({ groups }: CpuUsage, stored: number): string {
+  if (stored === 0) return "no event stored";
+  const named = ["postgres", "app A", "subscribers", "bench runner (load generator)"];
+  const perEvent = new Map(named.map((name) => [name, 0]));
+  let other = 0;
+  for (const [name, g] of groups) {
+    const ms = ((g.user + g.system) * 1000) / stored;
+    if (perEvent.has(name)) perEvent.set(name, ms);
+    else other += ms;
+  }
+  const total = [...perEvent.values()].reduce((a, b) => a + b, other);
+  const parts = [...perEvent].map(([name, ms]) => `${name} ${ms.toFixed(2)}`).concat(`other ${other.toFixed(2)}`);
+  return `CPU per stored event: ${parts.join(", ")} = ${total.toFixed(2)} ms, so ${cpus().length} cores allow at most ${Math.round((cpus().length * 1000) / total)} events/s at this cost`;
 }
 
 /** Runs a custom pgbench script against the bench database (no -i: our own tables) and returns its tps. */
