@@ -11,6 +11,10 @@ describe("platform", () => {
     expect(h.headers.get("x-request-id")).toBeTruthy();
     const r = await req("/ready");
     expect(await r.json()).toEqual({ status: "ready", database: "ok" });
+    // Probes render no form: no CSRF cookie on every health check (pages still get one).
+    expect(h.headers.get("set-cookie")).toBeNull();
+    expect(r.headers.get("set-cookie")).toBeNull();
+    expect((await req("/login")).headers.get("set-cookie")).toContain("lc_csrf=");
   });
 
   test("unknown /v1 route is a JSON 404 envelope with request id", async () => {

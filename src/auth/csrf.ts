@@ -12,6 +12,12 @@ function isExempt(path: string): boolean {
   return path.startsWith("/v1/") || path === "/v1" || path.startsWith("/hooks/");
 }
 
+/**
+ * Probes and scrapers that never render a form: they get no token, so a load balancer's health check
+ * neither draws random bytes nor carries a Set-Cookie on every call.
+ */
+const MACHINE_PATHS = new Set(["/health", "/ready", "/metrics"]);
+
 const CSRF_COOKIE_VALUE = new RegExp(`(?:^|;\\s*)${CSRF_COOKIE}=([A-Za-z0-9_-]{32})(?:;|$)`);
 
 /** The lc_csrf token from a Cookie header, when it is one we could have issued. */
@@ -34,7 +40,7 @@ export const csrfPlugin = new Elysia({ name: "livchat-csrf" })
   // Reads the raw Cookie header instead of Elysia's cookie jar: a global hook that names `cookie`
   // makes every route (the whole /v1 API included) parse all cookies on every request.
   .derive({ as: "global" }, ({ request, path, set }) => {
-    if (isExempt(path)) return { csrfToken: "" };
+    if (isExempt(path) || MACHINE_PATHS.has(path)) return { csrfToken: "" };
     let token = readCsrfCookie(request.headers.get("cookie"));
     if (!token) {
       token = randomToken(24);
