@@ -66,9 +66,10 @@ type BatchResult = { ord: number | null; conversation_id: string; message: Recor
 
 /**
  * Stores a batch in ONE statement, whatever its size, so a batch costs one round trip and no
- * BEGIN/COMMIT: under load every round trip waits its turn for the CPU (1–2 ms each in the bench),
- * and the nine of the multi-statement transaction this replaced were most of the inbound latency.
- * A single statement is atomic on its own. Returns one result per item, in order.
+ * BEGIN/COMMIT: under load every round trip waits its turn for the CPU (1–2 ms each in the bench), and
+ * the same work as a multi-statement transaction took nine of them, most of the inbound latency. A
+ * single statement is atomic on its own (the bench's e2e p50 went from 25 ms to 8 ms). Returns one
+ * result per item, in order.
  */
 export async function storeInboundMessages(items: InboundMessage[]): Promise<(StoredMessage | null)[]> {
   const at = new Date().toISOString();
