@@ -722,7 +722,7 @@ async function runPgbench(script: string, defines: Record<string, string>): Prom
   const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   await proc.exited;
   clearTimeout(timer);
-  if (!process.env.BENCH_KEEP_PGBENCH) await Bun.file(file).delete().catch(() => {});
+  await Bun.file(file).delete().catch(() => {});
   const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1]);
   if (!Number.isFinite(tps)) throw new Error(`pgbench failed: ${(err || out).slice(0, 400)}`);
   return tps;

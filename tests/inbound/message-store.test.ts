@@ -28,7 +28,7 @@ const item = (id: string, phone: string, extra: Partial<InboundMessage["event"]>
   event: { kind: "message", providerMessageId: id, from: phone, fromName: "Ana", type: "text", body: `text ${id}`, timestamp: new Date(), ...extra },
 });
 
-describe("storeInboundMessages: one transaction for many messages", () => {
+describe("storeInboundMessages: one statement for many messages", () => {
   test("mixed new and known senders, a repeat inside the batch and one already stored", async () => {
     await storeInboundMessages([item("B-0", "+5511911110001")]); // a known contact with an earlier message
     const batch = [

@@ -14,10 +14,20 @@ import type { AssignInput, ConversationListQuery, MessageListQuery } from "./con
 export type Contact = typeof contacts.$inferSelect;
 export type Conversation = typeof conversations.$inferSelect;
 
+/** Contacts belong to the organization, or to the visitor device while its instance is unclaimed. */
+const ownerOf = (instance: Instance) => ({ organizationId: instance.organizationId, deviceId: instance.organizationId ? null : instance.createdByDeviceId });
+/** Rows that hand-written SQL returned, read as the schema's objects (shared with message-store). */
+export const readContact = rowReader(contacts);
+export const readConversation = rowReader(conversations);
+type Created = { created: boolean };
+
 /**
  * Finds or creates the contact (by E.164 phone, per organization — or per visitor device while the
  * instance is unclaimed) and its conversation on this instance. Emits `contact.created` and
- * `conversation.created` for new rows. Call inside the transaction that stores the message.
+ * `conversation.created` for new rows. Call inside the transaction that stores the message. Both are
+ * upserts, so each returns its row whether new or not, even one a concurrent writer commits meanwhile
+ * (an insert-or-ignore followed by a read could miss it). Inbound messages take the batch statement
+ * in message-store instead.
  */
 export async function ensureContactAndConversation(
   tx: Tx,
@@ -25,98 +35,36 @@ export async function ensureContactAndConversation(
   phone: string,
   name?: string | null,
 ): Promise<{ contact: Contact; conversation: Conversation; contactCreated: boolean; conversationCreated: boolean }> {
-  const { rows, events } = await ensureContactsAndConversations(tx, [{ instance, phone, name }]);
-  await recordEvents(events, tx);
-  return rows[0]!;
-}
-
-export type ContactRequest = { instance: Instance; phone: string; name?: string | null };
-type EnsuredContact = { contact: Contact; conversation: Conversation; contactCreated: boolean; conversationCreated: boolean };
-
-/** Contacts belong to the organization, or to the visitor device while its instance is unclaimed. */
-const ownerOf = (instance: Instance) => ({ organizationId: instance.organizationId, deviceId: instance.organizationId ? null : instance.createdByDeviceId });
-const contactKey = (organizationId: string | null, deviceId: string | null, phone: string) => `${organizationId ?? `device:${deviceId}`}|${phone}`;
-const readContact = rowReader(contacts);
-const readConversation = rowReader(conversations);
-type Created = { created: boolean };
-
-/**
- * `ensureContactAndConversation` for many senders in a fixed number of statements (the batched
- * inbound path): contacts and conversations are upserted, so one statement returns every row, new or
- * not (a plain insert-or-ignore followed by a read would miss a row a concurrent batch commits in
- * between), and locks them in key order so concurrent batches never deadlock. A missing contact name
- * is backfilled; `interactionAt` moves the contacts' last interaction (an inbound message).
- * Returns one row per request, in order, and the creation events for the caller to record.
- */
-export async function ensureContactsAndConversations(
-  tx: Tx,
-  requests: ContactRequest[],
-  options: { interactionAt?: Date } = {},
-): Promise<{ rows: EnsuredContact[]; events: NewEvent[] }> {
-  const now = new Date();
-  const events: NewEvent[] = [];
-  const eventBase = (instance: Instance) => ({ organizationId: instance.organizationId, instanceId: instance.id });
-  const wanted = new Map<string, { organization_id: string | null; device_id: string | null; phone: string; name: string | null; instance: Instance }>();
-  for (const it of requests) {
-    const owner = ownerOf(it.instance);
-    const key = contactKey(owner.organizationId, owner.deviceId, it.phone);
-    const name = it.name?.trim() || null;
-    const known = wanted.get(key);
-    if (!known) wanted.set(key, { organization_id: owner.organizationId, device_id: owner.deviceId, phone: it.phone, name, instance: it.instance });
-    else if (!known.name && name) known.name = name;
-  }
-  const contactRows = [...wanted.values()].map(({ instance: _, ...c }) => ({ ...c, at: options.interactionAt?.toISOString() ?? null }));
-  const upserted = [
-    ...(await upsertContacts(tx, contactRows.filter((c) => c.organization_id !== null), sql`(organization_id, phone)`)),
-    ...(await upsertContacts(tx, contactRows.filter((c) => c.organization_id === null), sql`(device_id, phone) where organization_id is null`)),
-  ];
-  const contactByKey = new Map<string, Contact>();
-  for (const { row: c, created } of upserted) {
-    const key = contactKey(c.organizationId, c.organizationId ? null : c.deviceId, c.phone);
-    contactByKey.set(key, c);
-    if (created) events.push({ ...eventBase(wanted.get(key)!.instance), type: "contact.created", data: { contact: { id: c.id, phone: c.phone, name: c.name } } });
-  }
-  const contactOf = (it: ContactRequest) => {
-    const owner = ownerOf(it.instance);
-    const contact = contactByKey.get(contactKey(owner.organizationId, owner.deviceId, it.phone));
-    if (!contact) throw new Error("contact upsert returned no row");
-    return contact;
-  };
-
-  // Conversations, one per (instance, contact); lastMessageAt starts at creation so keyset paging never meets a null.
-  const pairs = new Map<string, { organization_id: string | null; instance_id: string; contact_id: string; at: string }>();
-  for (const it of requests) {
-    const contact = contactOf(it);
-    pairs.set(`${it.instance.id}|${contact.id}`, { organization_id: it.instance.organizationId, instance_id: it.instance.id, contact_id: contact.id, at: now.toISOString() });
-  }
-  const upsertedConversations = rowsOf<Record<string, unknown> & Created>(
+  const owner = ownerOf(instance);
+  const conflictTarget = owner.organizationId ? sql`(organization_id, phone)` : sql`(device_id, phone) where organization_id is null`;
+  const [contactRow] = rowsOf<Record<string, unknown> & Created>(
+    await tx.execute(sql`
+      insert into contacts (organization_id, device_id, phone, name)
+      values (${owner.organizationId}::uuid, ${owner.deviceId}::uuid, ${phone}, ${name?.trim() || null})
+      on conflict ${conflictTarget} do update set ${knownContactUpdate}
+      returning *, (xmax = 0) as created`),
+  );
+  if (!contactRow) throw new Error("contact upsert returned no row");
+  const contact = readContact(contactRow);
+  // lastMessageAt starts at creation so keyset paging never meets a null.
+  const [conversationRow] = rowsOf<Record<string, unknown> & Created>(
     await tx.execute(sql`
       insert into conversations (organization_id, instance_id, contact_id, last_message_at)
-      select v.organization_id, v.instance_id, v.contact_id, v.at
-      from jsonb_to_recordset(${JSON.stringify([...pairs.values()])}::jsonb) as v(organization_id uuid, instance_id uuid, contact_id uuid, at timestamptz)
-      order by v.instance_id, v.contact_id
+      values (${instance.organizationId}::uuid, ${instance.id}::uuid, ${contact.id}::uuid, now())
       on conflict (instance_id, contact_id) do update set updated_at = conversations.updated_at
       returning *, (xmax = 0) as created`),
   );
-  const instanceById = new Map(requests.map((it) => [it.instance.id, it.instance] as const));
-  const conversationByPair = new Map<string, Conversation>();
-  const createdConversations = new Set<string>();
-  for (const raw of upsertedConversations) {
-    const v = readConversation(raw);
-    conversationByPair.set(`${v.instanceId}|${v.contactId}`, v);
-    if (!raw.created) continue;
-    createdConversations.add(v.id);
-    events.push({ ...eventBase(instanceById.get(v.instanceId)!), type: "conversation.created", data: { conversation: { id: v.id, contactId: v.contactId, instanceId: v.instanceId } } });
-  }
+  if (!conversationRow) throw new Error("conversation upsert returned no row");
+  const conversation = readConversation(conversationRow);
 
-  const createdContacts = new Set(upserted.filter((u) => u.created).map((u) => u.row.id));
-  const rows = requests.map((it) => {
-    const contact = contactOf(it);
-    const conversation = conversationByPair.get(`${it.instance.id}|${contact.id}`);
-    if (!conversation) throw new Error("conversation upsert returned no row");
-    return { contact, conversation, contactCreated: createdContacts.has(contact.id), conversationCreated: createdConversations.has(conversation.id) };
-  });
-  return { rows, events };
+  const events: NewEvent[] = [];
+  const base = { organizationId: instance.organizationId, instanceId: instance.id };
+  if (contactRow.created) events.push({ ...base, type: "contact.created", data: { contact: { id: contact.id, phone: contact.phone, name: contact.name } } });
+  if (conversationRow.created) {
+    events.push({ ...base, type: "conversation.created", data: { conversation: { id: conversation.id, contactId: contact.id, instanceId: instance.id } } });
+  }
+  await recordEvents(events, tx);
+  return { contact, conversation, contactCreated: contactRow.created, conversationCreated: conversationRow.created };
 }
 
 /**
@@ -128,29 +76,6 @@ export const knownContactUpdate = sql`
   last_interaction_at = coalesce(excluded.last_interaction_at, contacts.last_interaction_at),
   updated_at = case when excluded.last_interaction_at is not null or (contacts.name is null and excluded.name is not null)
     then now() else contacts.updated_at end`;
-
-/**
- * One upsert for contacts sharing a uniqueness rule (organization-owned, or an unclaimed device's):
- * inserts the new, returns and locks the known in (owner, phone) order, backfills a missing name,
- * and moves `last_interaction_at` when the caller gave one.
- */
-async function upsertContacts(
-  tx: Tx,
-  rows: { organization_id: string | null; device_id: string | null; phone: string; name: string | null; at: string | null }[],
-  conflictTarget: SQL,
-): Promise<{ row: Contact; created: boolean }[]> {
-  if (rows.length === 0) return [];
-  const result = rowsOf<Record<string, unknown> & Created>(
-    await tx.execute(sql`
-      insert into contacts (organization_id, device_id, phone, name, last_interaction_at)
-      select v.organization_id, v.device_id, v.phone, v.name, v.at
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(organization_id uuid, device_id uuid, phone text, name text, at timestamptz)
-      order by v.organization_id, v.device_id, v.phone
-      on conflict ${conflictTarget} do update set ${knownContactUpdate}
-      returning *, (xmax = 0) as created`),
-  );
-  return result.map((raw) => ({ row: readContact(raw), created: raw.created }));
-}
 
 // ───────────────────────── Inbox and /v1/conversations ─────────────────────────
 

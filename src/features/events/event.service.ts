@@ -4,7 +4,7 @@ import { db, notifyMany, rowsOf, type DbOrTx, type Notification } from "@/db/cli
 import { rowReader } from "@/db/rows";
 import { events, instances, webhookDeliveries, webhooks } from "@/db/schema";
 import { notFound } from "@/lib/errors";
-import { liveNotification, type LiveUpdate } from "@/lib/live";
+import { liveNotification } from "@/lib/live";
 import type { Tenant } from "@/lib/tenant";
 import { eventsRecorded } from "@/features/metrics/metrics";
 import { EVENT_TYPES, type EventType } from "./event.schema";
@@ -51,17 +51,14 @@ export async function recordEvent(input: NewEvent, tx: DbOrTx = db): Promise<Eve
 }
 
 /**
- * `recordEvent` for many events at once (the batched inbound path): ONE statement inserts the events
- * and all their deliveries, and one more sends the delivery workers' wake-up, the live-tail
- * notifications and the caller's own `live` updates, whatever the number of events. Fixed SQL over a
- * jsonb parameter: prepared once per connection, no query building per call. Returns the events in
- * input order.
+ * `recordEvent` for several events at once (a new contact and its conversation): ONE statement
+ * inserts the events and all their deliveries, and one more sends the delivery workers' wake-up and
+ * the live-tail notifications, whatever the number of events. Fixed SQL over a jsonb parameter:
+ * prepared once per connection. Returns the events in input order. (Inbound messages record theirs
+ * inside message-store's batch statement, with the same `queueDeliveries`.)
  */
-export async function recordEvents(inputs: NewEvent[], tx: DbOrTx = db, options: { live?: LiveUpdate[] } = {}): Promise<Event[]> {
-  if (inputs.length === 0) {
-    await notifyMany((options.live ?? []).map(liveNotification), tx);
-    return [];
-  }
+export async function recordEvents(inputs: NewEvent[], tx: DbOrTx = db): Promise<Event[]> {
+  if (inputs.length === 0) return [];
   // Ids are chosen here so the rows can be matched back to the inputs (RETURNING promises no order).
   const rows = inputs.map((input) => ({
     id: randomUUID(),
@@ -91,7 +88,6 @@ export async function recordEvents(inputs: NewEvent[], tx: DbOrTx = db, options:
   for (const e of ordered) {
     if (e.organizationId !== null) notifications.push(liveNotification({ topic: `org:${e.organizationId}:events`, data: { id: e.id, type: e.type } }));
   }
-  for (const update of options.live ?? []) notifications.push(liveNotification(update));
   await notifyMany(notifications, tx);
   for (const e of ordered) eventsRecorded.inc({ type: e.type });
   return ordered;

@@ -1,8 +1,8 @@
 import { sql, type SQL } from "drizzle-orm";
 import { db, rowsOf } from "@/db/client";
 import { rowReader } from "@/db/rows";
-import { contacts, conversations, messages } from "@/db/schema";
-import { knownContactUpdate, type Contact, type Conversation } from "@/features/conversations/conversation.service";
+import { messages } from "@/db/schema";
+import { knownContactUpdate, readContact, readConversation, type Contact, type Conversation } from "@/features/conversations/conversation.service";
 import { DELIVERIES_QUEUED_CHANNEL, queueDeliveries } from "@/features/events/event.service";
 import { eventsRecorded } from "@/features/metrics/metrics";
 import { groupCommit } from "@/lib/group-commit";
@@ -38,8 +38,6 @@ export function inboxTopic(instance: Pick<Instance, "organizationId" | "createdB
 export const storeInboundMessage = groupCommit<InboundMessage, StoredMessage | null>(storeInboundMessages, { maxBatch: 200, maxConcurrent: 2 });
 
 const readMessage = rowReader(messages);
-const readConversation = rowReader(conversations);
-const readContact = rowReader(contacts);
 
 /** One input row of the batch statement; `ord` is the item's index, to match rows back to callers. */
 type BatchRow = {
