@@ -10,7 +10,6 @@ import { inboxTopic, storeInboundMessage, type Message } from "./message-store";
 import { toE164 } from "@/lib/phone";
 import type { InboundEvent, Instance, InstanceStatus } from "@/providers/provider";
 
-
 /** What the automation feature receives for every newly stored inbound message (after commit). */
 export type InboundMessageContext = { instance: Instance; contact: Contact; conversation: Conversation; message: Message };
 export type InboundMessageHook = (ctx: InboundMessageContext) => Promise<void> | void;
@@ -54,7 +53,7 @@ async function ingestMessage(instance: Instance, event: Extract<InboundEvent, { 
   const stored = await storeInboundMessage({ instance, phone, event });
   if (!stored) return { ...skipped, duplicate: true };
   await touchInstanceActivity(instance.id);
-  // Counted in the batched meter, not in the transaction: every inbound message of an instance would
+  // Counted in the batched meter, not in the inbound write: every inbound message of an instance would
   // otherwise lock the same counter row until commit and serialize ingestion (the bench showed it).
   // Nothing reads this counter for enforcement; the event log keeps the exact record.
   meterUsage({ organizationId: instance.organizationId, instanceId: instance.id, metric: "messages_received" });
@@ -67,8 +66,8 @@ const activityWrittenAt = new Map<string, number>();
 
 /**
  * Moves the instance's `lastActivityAt` at most every 15 s per process, after the message committed:
- * inside the inbound transaction every message of a busy instance queued on this one row lock until
- * the writer's commit (the bench showed the convoy).
+ * inside the inbound write every message of a busy instance queued on this one row lock until the
+ * writer's commit (the bench showed the convoy).
  */
 async function touchInstanceActivity(instanceId: string): Promise<void> {
   const now = Date.now();
