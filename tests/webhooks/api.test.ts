@@ -269,4 +269,64 @@ describe("/v1/webhooks access control", () => {
     const list = await api(app, "GET", "/v1/webhooks", b.key);
     expect(list.body.data.map((w: { id: string }) => w.id)).not.toContain(hook.id);
   });
+
+  test("a key bound to one instance manages only endpoints of exactly that instance; the rest read as 404", async () => {
+    const [phone, other] = await db
+      .insert(instances)
+      .values([
+        { organizationId: a.organization.id, name: "Bound phone" },
+        { organizationId: a.organization.id, name: "Other phone" },
+      ])
+      .returning();
+    const { secret: bound } = await createApiKey({ organizationId: a.organization.id, name: "bound", scopes: ["*"], instanceId: phone!.id });
+
+    // Its endpoints subscribe to its instance, by default or when named; never to every instance or another one.
+    const own = await create(bound, { name: "mine" });
+    expect(own.instanceIds).toEqual([phone!.id]);
+    expect((await create(bound, { instanceIds: [phone!.id] })).instanceIds).toEqual([phone!.id]);
+    const widened = await api(app, "POST", "/v1/webhooks", bound, { url: sub.url, instanceIds: null });
+    expect([widened.status, widened.body.error.code]).toEqual([403, "forbidden"]);
+    const elsewhere = await api(app, "POST", "/v1/webhooks", bound, { url: sub.url, instanceIds: [phone!.id, other!.id] });
+    expect([elsewhere.status, elsewhere.body.error.code]).toEqual([404, "not_found"]);
+    expect((await api(app, "PATCH", `/v1/webhooks/${own.id}`, bound, { instanceIds: null })).status).toBe(403);
+    expect((await api(app, "PATCH", `/v1/webhooks/${own.id}`, bound, { instanceIds: [other!.id] })).status).toBe(404);
+    const renamed = await api(app, "PATCH", `/v1/webhooks/${own.id}`, bound, { name: "still mine", instanceIds: [phone!.id] });
+    expect(renamed.body).toMatchObject({ name: "still mine", instanceIds: [phone!.id] });
+
+    // The organization's endpoints of every instance, or of this one and another, are not its to see or change.
+    const orgWide = await create(a.key, { name: "org-wide" });
+    const shared = await create(a.key, { name: "shared", instanceIds: [phone!.id, other!.id] });
+    const event = await recordEvent({ organizationId: a.organization.id, instanceId: phone!.id, type: "message.received", data: {} });
+    const deliveries = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.eventId, event.id));
+    const deliveryOf = (hookId: string) => deliveries.find((d) => d.webhookId === hookId)!.id;
+    for (const hook of [orgWide, shared]) {
+      const routes: [string, string, unknown?][] = [
+        ["GET", `/v1/webhooks/${hook.id}`],
+        ["PATCH", `/v1/webhooks/${hook.id}`, { name: "hijacked" }],
+        ["POST", `/v1/webhooks/${hook.id}/test`],
+        ["POST", `/v1/webhooks/${hook.id}/rotate-secret`],
+        ["GET", `/v1/webhooks/${hook.id}/deliveries`],
+        ["POST", `/v1/webhooks/${hook.id}/recover`, { since: new Date(0).toISOString() }],
+        ["GET", `/v1/deliveries/${deliveryOf(hook.id)}`],
+        ["POST", `/v1/deliveries/${deliveryOf(hook.id)}/retry`],
+        ["DELETE", `/v1/webhooks/${hook.id}`],
+      ];
+      for (const [method, path, body] of routes) {
+        const res = await api(app, method, path, bound, body);
+        expect([method, path, res.status, res.body.error?.code]).toEqual([method, path, 404, "not_found"]);
+      }
+      const [after] = await db.select().from(webhooks).where(eq(webhooks.id, hook.id));
+      expect([after!.name, after!.previousSecretEnc]).toEqual([hook.name, null]);
+    }
+    const listed = await api(app, "GET", "/v1/webhooks?limit=100", bound);
+    expect(listed.body.data.map((w: { instanceIds: string[] }) => w.instanceIds)).toEqual(listed.body.data.map(() => [phone!.id]));
+    expect(listed.body.data.map((w: { id: string }) => w.id)).toContain(own.id);
+
+    // Its own endpoint's delivery log and deliveries are open to it; the organization's key still sees everything.
+    const ownDeliveries = await api(app, "GET", `/v1/webhooks/${own.id}/deliveries`, bound);
+    expect(ownDeliveries.body.data.map((d: { id: string }) => d.id)).toEqual([deliveryOf(own.id)]);
+    expect((await api(app, "GET", `/v1/deliveries/${deliveryOf(own.id)}`, bound)).status).toBe(200);
+    expect((await api(app, "GET", `/v1/webhooks/${shared.id}`, a.key)).status).toBe(200);
+    expect((await api(app, "DELETE", `/v1/webhooks/${own.id}`, bound)).status).toBe(204);
+  });
 });

@@ -1,25 +1,47 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
+import { notFound } from "@/lib/errors";
 import { organizationOf } from "@/lib/tenant";
 import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
 import { getDelivery, listDeliveriesForWebhook, publicAttempt, publicDelivery, recoverDeliveries, retryDelivery } from "./delivery.service";
 import { createWebhookSchema, listDeliveriesQuery, listWebhooksQuery, recoverSchema, updateWebhookSchema } from "./webhook.schema";
 import {
+  boundInstanceIds,
   createWebhook,
   deleteWebhook,
   getWebhook,
   listWebhooks,
+  managesWebhook,
   publicWebhook,
   rotateWebhookSecret,
   sendTestEvent,
   updateWebhook,
+  withinBoundInstance,
   type WebhookActor,
 } from "./webhook.service";
 
 const orgOf = (key: VerifiedApiKey) => organizationOf(key, "Webhooks");
 const actorOf = (key: VerifiedApiKey, request: Request): WebhookActor => ({ actor: { type: "api_key", id: key.id }, request });
 const idParams = z.object({ id: z.string().max(64) });
+
+/** The endpoint if this key may manage it (see withinBoundInstance), else 404. */
+async function managedWebhook(key: VerifiedApiKey, webhookId: string) {
+  return withinBoundInstance(await getWebhook(orgOf(key), webhookId), key.instanceId);
+}
+
+/** `instanceIds` as sent, or for a key bound to one instance, that instance (see boundInstanceIds). */
+function instanceIdsFor<T extends { instanceIds?: string[] | null }>(key: VerifiedApiKey, body: T): T {
+  return key.instanceId ? { ...body, instanceIds: boundInstanceIds(body.instanceIds, key.instanceId) } : body;
+}
+
+/** A delivery reads as 404 to a key that may not manage its endpoint. */
+async function managedDelivery(key: VerifiedApiKey, webhookId: string) {
+  if (key.instanceId && !managesWebhook(await getWebhook(orgOf(key), webhookId), key.instanceId)) throw notFound("Delivery");
+}
+
+const BOUND_KEYS =
+  " A key bound to one instance manages only endpoints subscribed to exactly that instance; its new endpoints get that instance by default.";
 const tags = ["Webhooks"];
 
 /** `/v1/webhooks` endpoints and `/v1/deliveries` (Standard Webhooks signed, durable delivery). */
@@ -30,15 +52,15 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
       .get(
         "/",
         async ({ apiKey, query }) => {
-          const page = await listWebhooks(orgOf(apiKey), query);
+          const page = await listWebhooks(orgOf(apiKey), { ...query, boundInstanceId: apiKey.instanceId });
           return { data: page.data.map(publicWebhook), nextCursor: page.nextCursor };
         },
-        { apiKey: "webhooks:read", query: listWebhooksQuery, detail: { tags, summary: "List webhook endpoints" } },
+        { apiKey: "webhooks:read", query: listWebhooksQuery, detail: { tags, summary: "List webhook endpoints", description: BOUND_KEYS.trim() } },
       )
       .post(
         "/",
         async ({ apiKey, body, request, set }) => {
-          const { webhook, secret } = await createWebhook(orgOf(apiKey), body, actorOf(apiKey, request));
+          const { webhook, secret } = await createWebhook(orgOf(apiKey), instanceIdsFor(apiKey, body), actorOf(apiKey, request));
           set.status = 201;
           return { ...publicWebhook(webhook), secret };
         },
@@ -49,18 +71,22 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
             tags,
             summary: "Create a webhook endpoint",
             description:
-              "Returns the signing `secret` (whsec_…) once. Deliveries follow Standard Webhooks: verify `webhook-signature` with any official library.",
+              "Returns the signing `secret` (whsec_…) once. Deliveries follow Standard Webhooks: verify `webhook-signature` with any official library." + BOUND_KEYS,
           },
         },
       )
-      .get("/:id", async ({ apiKey, params }) => publicWebhook(await getWebhook(orgOf(apiKey), params.id)), {
+      .get("/:id", async ({ apiKey, params }) => publicWebhook(await managedWebhook(apiKey, params.id)), {
         apiKey: "webhooks:read",
         params: idParams,
         detail: { tags, summary: "Show a webhook endpoint" },
       })
       .patch(
         "/:id",
-        async ({ apiKey, params, body, request }) => publicWebhook(await updateWebhook(orgOf(apiKey), params.id, body, actorOf(apiKey, request))),
+        async ({ apiKey, params, body, request }) => {
+          await managedWebhook(apiKey, params.id);
+          const input = body.instanceIds === undefined ? body : instanceIdsFor(apiKey, body);
+          return publicWebhook(await updateWebhook(orgOf(apiKey), params.id, input, actorOf(apiKey, request)));
+        },
         {
           apiKey: "webhooks:write",
           params: idParams,
@@ -71,6 +97,7 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
       .delete(
         "/:id",
         async ({ apiKey, params, request, set }) => {
+          await managedWebhook(apiKey, params.id);
           await deleteWebhook(orgOf(apiKey), params.id, actorOf(apiKey, request));
           set.status = 204;
           return null;
@@ -80,6 +107,7 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
       .post(
         "/:id/test",
         async ({ apiKey, params, request, set }) => {
+          await managedWebhook(apiKey, params.id);
           const sent = await sendTestEvent(orgOf(apiKey), params.id, actorOf(apiKey, request));
           set.status = 202;
           return sent;
@@ -89,6 +117,7 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
       .post(
         "/:id/rotate-secret",
         async ({ apiKey, params, request }) => {
+          await managedWebhook(apiKey, params.id);
           const { webhook, secret, previousSecretExpiresAt } = await rotateWebhookSecret(orgOf(apiKey), params.id, actorOf(apiKey, request));
           return { ...publicWebhook(webhook), secret, previousSecretExpiresAt };
         },
@@ -101,9 +130,8 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
       .get(
         "/:id/deliveries",
         async ({ apiKey, params, query }) => {
-          const organizationId = orgOf(apiKey);
-          await getWebhook(organizationId, params.id);
-          const page = await listDeliveriesForWebhook(organizationId, params.id, query);
+          await managedWebhook(apiKey, params.id);
+          const page = await listDeliveriesForWebhook(orgOf(apiKey), params.id, query);
           return { data: page.data.map(publicDelivery), nextCursor: page.nextCursor };
         },
         { apiKey: "webhooks:read", params: idParams, query: listDeliveriesQuery, detail: { tags, summary: "Delivery log of an endpoint, newest first" } },
@@ -111,9 +139,8 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
       .post(
         "/:id/recover",
         async ({ apiKey, params, body, set }) => {
-          const organizationId = orgOf(apiKey);
-          await getWebhook(organizationId, params.id);
-          const requeued = await recoverDeliveries(organizationId, params.id, body.since);
+          await managedWebhook(apiKey, params.id);
+          const requeued = await recoverDeliveries(orgOf(apiKey), params.id, body.since);
           set.status = 202;
           return { requeued };
         },
@@ -131,6 +158,7 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
         "/:id",
         async ({ apiKey, params }) => {
           const { delivery, attempts } = await getDelivery(orgOf(apiKey), params.id);
+          await managedDelivery(apiKey, delivery.webhookId);
           return { ...publicDelivery(delivery), attempts: attempts.map(publicAttempt) };
         },
         { apiKey: "webhooks:read", params: idParams, detail: { tags, summary: "A delivery with every attempt (request headers and body, response excerpt)" } },
@@ -138,6 +166,7 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
       .post(
         "/:id/retry",
         async ({ apiKey, params, set }) => {
+          await managedDelivery(apiKey, (await getDelivery(orgOf(apiKey), params.id)).delivery.webhookId);
           const delivery = await retryDelivery(orgOf(apiKey), params.id);
           set.status = 202;
           return publicDelivery(delivery);

@@ -5,7 +5,7 @@ import { events, instances, webhookDeliveries, webhooks } from "@/db/schema";
 import { recordAudit, type AuditActor } from "@/features/audit/audit.service";
 import { DELIVERIES_QUEUED_CHANNEL } from "@/features/events/event.service";
 import { encryptSecret } from "@/lib/crypto";
-import { conflict, notFound, validationFailed } from "@/lib/errors";
+import { conflict, forbidden, notFound, validationFailed } from "@/lib/errors";
 import { publishLive } from "@/lib/live";
 import { clockSql, deliveryClock, isUuid } from "./delivery.service";
 import { generateWebhookSecret, SECRET_GRACE_MS } from "./signing";
@@ -44,12 +44,39 @@ export async function getWebhook(organizationId: string, webhookId: string, tx: 
   return hook;
 }
 
+/**
+ * A key bound to one instance manages only the endpoints subscribed to exactly that instance: an
+ * endpoint of every instance, or of others too, would hand it events of instances it cannot read.
+ * Every other endpoint reads as 404, like another organization's.
+ */
+export function managesWebhook(hook: Pick<Webhook, "instanceIds">, boundInstanceId: string | null | undefined): boolean {
+  return !boundInstanceId || (hook.instanceIds?.length === 1 && hook.instanceIds[0] === boundInstanceId);
+}
+
+/** The endpoint when the caller manages it (see managesWebhook), else 404. */
+export function withinBoundInstance(hook: Webhook, boundInstanceId: string | null | undefined): Webhook {
+  if (!managesWebhook(hook, boundInstanceId)) throw notFound("Webhook");
+  return hook;
+}
+
+/**
+ * The `instanceIds` of an endpoint created or edited with a key bound to one instance: that instance
+ * (also when omitted). Another instance's id reads as 404; every instance (null) is refused.
+ */
+export function boundInstanceIds(requested: string[] | null | undefined, boundInstanceId: string): string[] {
+  if (requested === null) throw forbidden("This API key is bound to one instance: its endpoints can only receive that instance's events");
+  if (requested?.some((id) => id !== boundInstanceId)) throw notFound("Instance");
+  return [boundInstanceId];
+}
+
+/** Oldest first; `boundInstanceId` (a key bound to one instance) lists only the endpoints it manages. */
 export async function listWebhooks(
   organizationId: string,
-  query: { limit: number; cursor?: string } = { limit: 100 },
+  query: { limit: number; cursor?: string; boundInstanceId?: string | null } = { limit: 100 },
   tx: DbOrTx = db,
 ): Promise<{ data: Webhook[]; nextCursor: string | null }> {
   const conditions: SQL[] = [eq(webhooks.organizationId, organizationId)];
+  if (query.boundInstanceId) conditions.push(sql`${webhooks.instanceIds} = array[${query.boundInstanceId}]::uuid[]`);
   if (query.cursor) {
     if (!isUuid(query.cursor)) return { data: [], nextCursor: null };
     conditions.push(
