@@ -195,6 +195,21 @@ describe("/v1/webhooks CRUD", () => {
   });
 });
 
+/** Every route that reads or changes one endpoint or one of its deliveries (DELETE last: it removes both). */
+function routesOf(hookId: string, deliveryId: string): [string, string, unknown?][] {
+  return [
+    ["GET", `/v1/webhooks/${hookId}`],
+    ["PATCH", `/v1/webhooks/${hookId}`, { name: "hijacked" }],
+    ["POST", `/v1/webhooks/${hookId}/test`],
+    ["POST", `/v1/webhooks/${hookId}/rotate-secret`],
+    ["GET", `/v1/webhooks/${hookId}/deliveries`],
+    ["POST", `/v1/webhooks/${hookId}/recover`, { since: new Date(0).toISOString() }],
+    ["GET", `/v1/deliveries/${deliveryId}`],
+    ["POST", `/v1/deliveries/${deliveryId}/retry`],
+    ["DELETE", `/v1/webhooks/${hookId}`],
+  ];
+}
+
 describe("/v1/webhooks access control", () => {
   test("logged out → 401, missing scope → 403, read-only scope cannot write, visitor keys are refused", async () => {
     const hook = await create(a.key);
@@ -246,15 +261,7 @@ describe("/v1/webhooks access control", () => {
     const [delivery] = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, hook.id));
     expect(delivery!.eventId).toBe(event.id);
     const routes: [string, string, unknown?][] = [
-      ["GET", `/v1/webhooks/${hook.id}`],
-      ["PATCH", `/v1/webhooks/${hook.id}`, { name: "hijacked" }],
-      ["POST", `/v1/webhooks/${hook.id}/test`],
-      ["POST", `/v1/webhooks/${hook.id}/rotate-secret`],
-      ["GET", `/v1/webhooks/${hook.id}/deliveries`],
-      ["POST", `/v1/webhooks/${hook.id}/recover`, { since: new Date(0).toISOString() }],
-      ["GET", `/v1/deliveries/${delivery!.id}`],
-      ["POST", `/v1/deliveries/${delivery!.id}/retry`],
-      ["DELETE", `/v1/webhooks/${hook.id}`],
+      ...routesOf(hook.id, delivery!.id),
       ["GET", "/v1/webhooks/not-a-uuid"],
       ["GET", "/v1/deliveries/00000000-0000-0000-0000-000000000000"],
     ];
@@ -300,18 +307,7 @@ describe("/v1/webhooks access control", () => {
     const deliveries = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.eventId, event.id));
     const deliveryOf = (hookId: string) => deliveries.find((d) => d.webhookId === hookId)!.id;
     for (const hook of [orgWide, shared]) {
-      const routes: [string, string, unknown?][] = [
-        ["GET", `/v1/webhooks/${hook.id}`],
-        ["PATCH", `/v1/webhooks/${hook.id}`, { name: "hijacked" }],
-        ["POST", `/v1/webhooks/${hook.id}/test`],
-        ["POST", `/v1/webhooks/${hook.id}/rotate-secret`],
-        ["GET", `/v1/webhooks/${hook.id}/deliveries`],
-        ["POST", `/v1/webhooks/${hook.id}/recover`, { since: new Date(0).toISOString() }],
-        ["GET", `/v1/deliveries/${deliveryOf(hook.id)}`],
-        ["POST", `/v1/deliveries/${deliveryOf(hook.id)}/retry`],
-        ["DELETE", `/v1/webhooks/${hook.id}`],
-      ];
-      for (const [method, path, body] of routes) {
+      for (const [method, path, body] of routesOf(hook.id, deliveryOf(hook.id))) {
         const res = await api(app, method, path, bound, body);
         expect([method, path, res.status, res.body.error?.code]).toEqual([method, path, 404, "not_found"]);
       }

@@ -17,7 +17,6 @@ import {
   rotateWebhookSecret,
   sendTestEvent,
   updateWebhook,
-  withinBoundInstance,
   type WebhookActor,
 } from "./webhook.service";
 
@@ -25,9 +24,19 @@ const orgOf = (key: VerifiedApiKey) => organizationOf(key, "Webhooks");
 const actorOf = (key: VerifiedApiKey, request: Request): WebhookActor => ({ actor: { type: "api_key", id: key.id }, request });
 const idParams = z.object({ id: z.string().max(64) });
 
-/** The endpoint if this key may manage it (see withinBoundInstance), else 404. */
+/** The endpoint, when this key manages it (see managesWebhook); else 404. */
 async function managedWebhook(key: VerifiedApiKey, webhookId: string) {
-  return withinBoundInstance(await getWebhook(orgOf(key), webhookId), key.instanceId);
+  const hook = await getWebhook(orgOf(key), webhookId);
+  if (!managesWebhook(hook, key.instanceId)) throw notFound("Webhook");
+  return hook;
+}
+
+/**
+ * 404 (as `what`) unless this key manages the endpoint. Only a key bound to one instance pays the
+ * extra read; for others the service call that follows finds the endpoint (or its 404) itself.
+ */
+async function assertManages(key: VerifiedApiKey, webhookId: string, what: "Webhook" | "Delivery" = "Webhook") {
+  if (key.instanceId && !managesWebhook(await getWebhook(orgOf(key), webhookId), key.instanceId)) throw notFound(what);
 }
 
 /** `instanceIds` as sent, or for a key bound to one instance, that instance (see boundInstanceIds). */
@@ -35,13 +44,7 @@ function instanceIdsFor<T extends { instanceIds?: string[] | null }>(key: Verifi
   return key.instanceId ? { ...body, instanceIds: boundInstanceIds(body.instanceIds, key.instanceId) } : body;
 }
 
-/** A delivery reads as 404 to a key that may not manage its endpoint. */
-async function managedDelivery(key: VerifiedApiKey, webhookId: string) {
-  if (key.instanceId && !managesWebhook(await getWebhook(orgOf(key), webhookId), key.instanceId)) throw notFound("Delivery");
-}
-
-const BOUND_KEYS =
-  " A key bound to one instance manages only endpoints subscribed to exactly that instance; its new endpoints get that instance by default.";
+const BOUND_KEYS = "A key bound to one instance manages only endpoints subscribed to exactly that instance; its new endpoints get that instance by default.";
 const tags = ["Webhooks"];
 
 /** `/v1/webhooks` endpoints and `/v1/deliveries` (Standard Webhooks signed, durable delivery). */
@@ -55,7 +58,7 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
           const page = await listWebhooks(orgOf(apiKey), { ...query, boundInstanceId: apiKey.instanceId });
           return { data: page.data.map(publicWebhook), nextCursor: page.nextCursor };
         },
-        { apiKey: "webhooks:read", query: listWebhooksQuery, detail: { tags, summary: "List webhook endpoints", description: BOUND_KEYS.trim() } },
+        { apiKey: "webhooks:read", query: listWebhooksQuery, detail: { tags, summary: "List webhook endpoints", description: BOUND_KEYS } },
       )
       .post(
         "/",
@@ -71,7 +74,7 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
             tags,
             summary: "Create a webhook endpoint",
             description:
-              "Returns the signing `secret` (whsec_…) once. Deliveries follow Standard Webhooks: verify `webhook-signature` with any official library." + BOUND_KEYS,
+              "Returns the signing `secret` (whsec_…) once. Deliveries follow Standard Webhooks: verify `webhook-signature` with any official library. " + BOUND_KEYS,
           },
         },
       )
@@ -83,7 +86,7 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
       .patch(
         "/:id",
         async ({ apiKey, params, body, request }) => {
-          await managedWebhook(apiKey, params.id);
+          await assertManages(apiKey, params.id);
           const input = body.instanceIds === undefined ? body : instanceIdsFor(apiKey, body);
           return publicWebhook(await updateWebhook(orgOf(apiKey), params.id, input, actorOf(apiKey, request)));
         },
@@ -97,7 +100,7 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
       .delete(
         "/:id",
         async ({ apiKey, params, request, set }) => {
-          await managedWebhook(apiKey, params.id);
+          await assertManages(apiKey, params.id);
           await deleteWebhook(orgOf(apiKey), params.id, actorOf(apiKey, request));
           set.status = 204;
           return null;
@@ -107,7 +110,7 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
       .post(
         "/:id/test",
         async ({ apiKey, params, request, set }) => {
-          await managedWebhook(apiKey, params.id);
+          await assertManages(apiKey, params.id);
           const sent = await sendTestEvent(orgOf(apiKey), params.id, actorOf(apiKey, request));
           set.status = 202;
           return sent;
@@ -117,7 +120,7 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
       .post(
         "/:id/rotate-secret",
         async ({ apiKey, params, request }) => {
-          await managedWebhook(apiKey, params.id);
+          await assertManages(apiKey, params.id);
           const { webhook, secret, previousSecretExpiresAt } = await rotateWebhookSecret(orgOf(apiKey), params.id, actorOf(apiKey, request));
           return { ...publicWebhook(webhook), secret, previousSecretExpiresAt };
         },
@@ -139,7 +142,7 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
       .post(
         "/:id/recover",
         async ({ apiKey, params, body, set }) => {
-          await managedWebhook(apiKey, params.id);
+          await assertManages(apiKey, params.id);
           const requeued = await recoverDeliveries(orgOf(apiKey), params.id, body.since);
           set.status = 202;
           return { requeued };
@@ -158,7 +161,7 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
         "/:id",
         async ({ apiKey, params }) => {
           const { delivery, attempts } = await getDelivery(orgOf(apiKey), params.id);
-          await managedDelivery(apiKey, delivery.webhookId);
+          await assertManages(apiKey, delivery.webhookId, "Delivery");
           return { ...publicDelivery(delivery), attempts: attempts.map(publicAttempt) };
         },
         { apiKey: "webhooks:read", params: idParams, detail: { tags, summary: "A delivery with every attempt (request headers and body, response excerpt)" } },
@@ -166,7 +169,7 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
       .post(
         "/:id/retry",
         async ({ apiKey, params, set }) => {
-          await managedDelivery(apiKey, (await getDelivery(orgOf(apiKey), params.id)).delivery.webhookId);
+          if (apiKey.instanceId) await assertManages(apiKey, (await getDelivery(orgOf(apiKey), params.id)).delivery.webhookId, "Delivery");
           const delivery = await retryDelivery(orgOf(apiKey), params.id);
           set.status = 202;
           return publicDelivery(delivery);

@@ -53,12 +53,6 @@ export function managesWebhook(hook: Pick<Webhook, "instanceIds">, boundInstance
   return !boundInstanceId || (hook.instanceIds?.length === 1 && hook.instanceIds[0] === boundInstanceId);
 }
 
-/** The endpoint when the caller manages it (see managesWebhook), else 404. */
-export function withinBoundInstance(hook: Webhook, boundInstanceId: string | null | undefined): Webhook {
-  if (!managesWebhook(hook, boundInstanceId)) throw notFound("Webhook");
-  return hook;
-}
-
 /**
  * The `instanceIds` of an endpoint created or edited with a key bound to one instance: that instance
  * (also when omitted). Another instance's id reads as 404; every instance (null) is refused.
