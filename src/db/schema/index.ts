@@ -2,3 +2,4 @@ export * from "./tenancy";
 export * from "./messaging";
 export * from "./webhooks";
 export * from "./automation";
+export * from "./system";

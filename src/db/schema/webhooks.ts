@@ -48,7 +48,13 @@ export const webhooks = pgTable(
     /** The previous secret keeps signing until previousSecretExpiresAt (rotation grace of 24 h). */
     previousSecretEnc: text(),
     previousSecretExpiresAt: tstz(),
+    /**
+     * Legacy plaintext custom headers: boot moves them into headersEnc (sealPlaintextWebhookHeaders),
+     * so this is `{}` on every row once a release with headersEnc has started.
+     */
     headers: jsonb().$type<Record<string, string>>().notNull().default({}),
+    /** Custom headers sent with every request: name → value encrypted with lib/crypto (values can be credentials). */
+    headersEnc: jsonb().$type<Record<string, string>>().notNull().default({}),
     /** Null = every event type. */
     eventTypes: text().array(),
     /** Null = every instance. */
