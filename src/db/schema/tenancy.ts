@@ -12,6 +12,7 @@ import {
 import { createdAt, id, tstz, updatedAt } from "./columns";
 
 export const ROLES = ["owner", "admin", "supervisor", "agent"] as const;
+export const LANGUAGES = ["en", "pt-BR"] as const;
 export type Role = (typeof ROLES)[number];
 export const DEVICE_KINDS = ["browser", "server", "mobile", "pos"] as const;
 export const PROVIDERS = ["sandbox", "wuzapi", "cloud"] as const;
@@ -26,6 +27,20 @@ export const users = pgTable(
     passwordHash: text(),
     name: text().notNull().default(""),
     avatarUrl: text(),
+    /** Interface language for the coming i18n (account page). */
+    language: text({ enum: LANGUAGES }).notNull().default("en"),
+    /** IANA time zone, validated with Intl before it is stored. */
+    timeZone: text().notNull().default("UTC"),
+    /** TOTP seed encrypted with encryptSecret; set only once a code confirmed the enrolment. */
+    totpSecretEnc: text(),
+    /** Seed shown as a QR code while enrolling, encrypted; promoted to totpSecretEnc on confirmation. */
+    totpPendingSecretEnc: text(),
+    totpEnabledAt: tstz(),
+    /** Last accepted TOTP time step: a code is accepted once, never replayed within its window. */
+    totpLastStep: integer(),
+    /** Step-up checks (second-factor codes, current password) counted per user within a window. */
+    verifyAttempts: integer().notNull().default(0),
+    verifyWindowStartedAt: tstz(),
     /** The first account of an empty install becomes platform admin. */
     isPlatformAdmin: boolean().notNull().default(false),
     lastLoginAt: tstz(),
@@ -61,6 +76,8 @@ export const organizations = pgTable("organizations", {
   maxInstances: integer().notNull().default(5),
   maxMessagesPerDay: integer().notNull().default(1000),
   apiRequestsPerMinute: integer().notNull().default(600),
+  /** Admins and owners must have two-factor on before they may use this organization's admin. */
+  requireTwoFactor: boolean().notNull().default(false),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -79,9 +96,47 @@ export const sessions = pgTable(
     csrfToken: text().notNull(),
     ip: text(),
     userAgent: text(),
+    /** Names the session on the account page (its id is derived from the cookie and stays private). */
+    publicId: uuid().notNull().defaultRandom(),
+    /** Refreshed at most every few minutes by validateSessionToken. */
+    lastSeenAt: tstz(),
     createdAt: createdAt(),
   },
   (t) => [index("sessions_user_idx").on(t.userId)],
+);
+
+/** Password (or OAuth) accepted, second factor still owed: not a session, short-lived, few attempts. */
+export const signInChallenges = pgTable(
+  "sign_in_challenges",
+  {
+    /** sha256 (hex) of the token in the lc_2fa cookie. */
+    id: text().primaryKey(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** How the first factor was passed ("password", "github", "oidc", …), for the audit. */
+    method: text().notNull(),
+    next: text().notNull().default("/"),
+    attempts: integer().notNull().default(0),
+    expiresAt: tstz().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("sign_in_challenges_user_idx").on(t.userId)],
+);
+
+export const recoveryCodes = pgTable(
+  "recovery_codes",
+  {
+    id: id(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** sha256 of the normalized code (50 random bits each); the code is shown once. */
+    codeHash: text().notNull(),
+    usedAt: tstz(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("recovery_codes_user_idx").on(t.userId)],
 );
 
 export const memberships = pgTable(
