@@ -43,6 +43,11 @@ export const users = pgTable(
     verifyWindowStartedAt: tstz(),
     /** The first account of an empty install becomes platform admin. */
     isPlatformAdmin: boolean().notNull().default(false),
+    /**
+     * Null while a sign-up waits for its confirmation link (only with SMTP); such an account cannot sign
+     * in. The default marks accounts made before verification existed, and every non-email path, verified.
+     */
+    emailVerifiedAt: tstz().default(sql`now()`),
     lastLoginAt: tstz(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -178,6 +183,56 @@ export const invitations = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index("invitations_org_idx").on(t.organizationId)],
+);
+
+export const USER_TOKEN_PURPOSES = ["password_reset", "email_verification"] as const;
+export type UserTokenPurpose = (typeof USER_TOKEN_PURPOSES)[number];
+
+/** Single-use links sent by email (password reset, address confirmation). */
+export const userTokens = pgTable(
+  "user_tokens",
+  {
+    id: id(),
+    userId: uuid()
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    purpose: text({ enum: USER_TOKEN_PURPOSES }).notNull(),
+    /** sha256 of the token in the link; the token itself is never stored. */
+    tokenHash: text().notNull().unique(),
+    expiresAt: tstz().notNull(),
+    /** Set when the link is used (or superseded by a newer one): a link works once. */
+    usedAt: tstz(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("user_tokens_user_purpose_idx").on(t.userId, t.purpose)],
+);
+
+export const REGISTRATION_STATUSES = ["pending", "approved", "rejected"] as const;
+export type RegistrationStatus = (typeof REGISTRATION_STATUSES)[number];
+
+/** Sign-ups waiting for a platform admin under `SIGNUP=approval`; the account is created on approval. */
+export const registrationRequests = pgTable(
+  "registration_requests",
+  {
+    id: id(),
+    email: text().notNull(),
+    name: text().notNull(),
+    /** argon2id hash of the password chosen at sign-up, moved to the account on approval. */
+    passwordHash: text().notNull(),
+    organizationName: text().notNull(),
+    status: text({ enum: REGISTRATION_STATUSES }).notNull().default("pending"),
+    reviewedBy: uuid().references(() => users.id, { onDelete: "set null" }),
+    reviewedAt: tstz(),
+    rejectionReason: text(),
+    /** The account created on approval. */
+    userId: uuid().references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    // One open request per address: a second sign-up while one waits replaces its details.
+    uniqueIndex("registration_requests_pending_email_unique").on(sql`lower(${t.email})`).where(sql`${t.status} = 'pending'`),
+    index("registration_requests_status_created_idx").on(t.status, t.createdAt),
+  ],
 );
 
 export const devices = pgTable(
