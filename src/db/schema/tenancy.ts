@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  type AnyPgColumn,
   boolean,
   index,
   integer,
@@ -306,11 +307,14 @@ export const apiKeys = pgTable(
     revokedAt: tstz(),
     lastUsedAt: tstz(),
     createdByUserId: uuid().references(() => users.id, { onDelete: "set null" }),
+    /** The key that minted this one (devices API): never outlives or out-limits it, revoked with it. */
+    parentKeyId: uuid().references((): AnyPgColumn => apiKeys.id, { onDelete: "cascade" }),
     createdAt: createdAt(),
   },
   (t) => [
     index("api_keys_org_idx").on(t.organizationId),
     index("api_keys_device_idx").on(t.deviceId),
+    index("api_keys_parent_idx").on(t.parentKeyId),
   ],
 );
 
