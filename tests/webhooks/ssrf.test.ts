@@ -6,7 +6,7 @@ import { db } from "@/db/client";
 import { webhookAttempts, webhookDeliveries } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
 import { runDeliveriesOnce } from "@/features/webhooks/delivery.service";
-import { nonPublicReason, pinnedRequest, resolveTarget, TargetRefused } from "@/features/webhooks/ssrf";
+import { nonPublicReason, pinnedRequest, resolveTarget, TargetRefused } from "@/lib/outbound";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
 import { startSubscriber } from "./subscriber";

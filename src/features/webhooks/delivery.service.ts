@@ -10,7 +10,7 @@ import { conflict, notFound } from "@/lib/errors";
 import { groupCommit } from "@/lib/group-commit";
 import { log } from "@/lib/logger";
 import { signatureHeaders, signingSecrets } from "./signing";
-import { pinnedRequest, resolveTarget, TargetRefused } from "./ssrf";
+import { pinnedRequest, resolveTarget, TargetRefused } from "@/lib/outbound";
 
 // ---------------------------------------------------------------------------------------------
 // Settings, schedule and clock

@@ -9,7 +9,7 @@ import { conflict, forbidden, notFound, validationFailed } from "@/lib/errors";
 import { publishLive } from "@/lib/live";
 import { clockSql, deliveryClock, isUuid } from "./delivery.service";
 import { generateWebhookSecret, SECRET_GRACE_MS } from "./signing";
-import { resolveTarget, TargetRefused } from "./ssrf";
+import { resolveTarget, TargetRefused } from "@/lib/outbound";
 import type { CreateWebhookInput, UpdateWebhookInput } from "./webhook.schema";
 
 export type Webhook = typeof webhooks.$inferSelect;

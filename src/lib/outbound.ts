@@ -4,18 +4,36 @@ import { checkServerIdentity, type PeerCertificate } from "node:tls";
 import { config } from "@/config";
 
 /**
- * SSRF guard for webhook targets. A URL is refused when its host (an IP literal, or EVERY address
- * its name resolves to) falls in a non-public range. The check runs when an endpoint is saved and
- * again at each delivery, after DNS resolution; the delivery then connects to the address that was
- * checked (see `pinnedRequest`) so a DNS answer that changes between check and connect (rebinding)
- * cannot redirect it. `config.allowPrivateWebhookTargets` turns the guard off (local development, tests).
+ * The one guard for server-side requests to an address a tenant chooses: webhook targets, workflow
+ * endpoints (OpenAI-compatible `baseUrl`), media URLs handed to a provider, and any future
+ * per-organization URL. A URL is refused when its host (an IP literal, or EVERY address its name
+ * resolves to) falls in a non-public range. Requests connect to the address that was checked (see
+ * `pinnedRequest`), so a DNS answer that changes between check and connect (rebinding) cannot move
+ * them; redirects are never followed; an upstream error body never reaches the caller (see
+ * `guardedFetch`). `config.allowPrivateWebhookTargets` turns the address check off (local
+ * development, tests) but not the rest.
  */
 
-/** Thrown when a target is not allowed; `message` is safe to show to the endpoint's owner. */
+/** Thrown when a target is not allowed; `message` is safe to show to the tenant who chose the URL. */
 export class TargetRefused extends Error {
   constructor(message: string) {
     super(message);
     this.name = "TargetRefused";
+  }
+}
+
+/**
+ * A guarded request failed. `message` is a short reason we wrote ourselves (never the upstream body,
+ * which may carry anything); `status` is the upstream HTTP status when one arrived.
+ */
+export class OutboundError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | null = null,
+    readonly timedOut = false,
+  ) {
+    super(message);
+    this.name = "OutboundError";
   }
 }
 
@@ -111,6 +129,13 @@ export function nonPublicReason(address: string): string | null {
   return "not an IP address";
 }
 
+/** The name did not resolve here; a refusal for targets we connect to ourselves, not for media (below). */
+class UnresolvedHost extends TargetRefused {
+  constructor(hostname: string) {
+    super(`The host ${hostname} could not be resolved`);
+  }
+}
+
 export type ResolvedTarget = { url: URL; hostname: string; addresses: { address: string; family: 4 | 6 }[] };
 
 /** Hostname as written in the URL, without the brackets of an IPv6 literal. */
@@ -140,9 +165,9 @@ export async function resolveTarget(rawUrl: string): Promise<ResolvedTarget> {
       const found = await lookup(hostname, { all: true, verbatim: true });
       addresses = found.map((a) => ({ address: a.address, family: a.family as 4 | 6 }));
     } catch {
-      throw new TargetRefused(`The host ${hostname} could not be resolved`);
+      throw new UnresolvedHost(hostname);
     }
-    if (addresses.length === 0) throw new TargetRefused(`The host ${hostname} could not be resolved`);
+    if (addresses.length === 0) throw new UnresolvedHost(hostname);
     // IPv4 first: many servers resolve AAAA records but have no IPv6 route.
     addresses.sort((a, b) => a.family - b.family);
   }
@@ -152,8 +177,8 @@ export async function resolveTarget(rawUrl: string): Promise<ResolvedTarget> {
       if (reason) {
         throw new TargetRefused(
           literal
-            ? `Webhook targets may not be ${reason} addresses (${address})`
-            : `The host ${hostname} resolves to a ${reason} address (${address}); webhook targets must be public`,
+            ? `URLs may not point to ${reason} addresses (${address})`
+            : `The host ${hostname} resolves to a ${reason} address (${address}); only public addresses are allowed`,
         );
       }
     }
@@ -183,4 +208,111 @@ export function pinnedRequest(target: ResolvedTarget, index = 0): { url: string;
       checkServerIdentity: (_name: string, cert: PeerCertificate) => checkServerIdentity(hostname, cert),
     },
   };
+}
+
+/** Save-time check of a URL the tenant chooses; throws `TargetRefused` (callers make it a 422 on their field). */
+export async function assertPublicTarget(rawUrl: string): Promise<void> {
+  if (config.allowPrivateWebhookTargets) return;
+  await resolveTarget(rawUrl);
+}
+
+// Names that only mean something inside a private network (a provider on the same network as
+// LivChat, e.g. WuzAPI in Docker, would fetch them there); single-label names like `minio` included.
+const INTERNAL_NAME = /(^[^.]+$)|(\.(localhost|local|internal|intranet|lan|home\.arpa)$)/i;
+
+/**
+ * Why a media URL may not be handed to a provider, or null when it may. The provider fetches it,
+ * not us, so the connection cannot be pinned: we refuse private address literals, internal-looking
+ * names, and names that resolve here to a private address. A name that does not resolve here is
+ * left to the provider (it fails there, or it is public DNS we cannot reach).
+ */
+export async function mediaUrlRefusal(rawUrl: string): Promise<string | null> {
+  if (config.allowPrivateWebhookTargets) return null;
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    return "The URL is not valid";
+  }
+  const hostname = bareHostname(url);
+  if (!isIP(hostname) && INTERNAL_NAME.test(hostname.replace(/\.$/, ""))) return `${hostname} is an internal host name; media URLs must be public`;
+  try {
+    await resolveTarget(rawUrl);
+    return null;
+  } catch (err) {
+    if (err instanceof UnresolvedHost) return null;
+    if (err instanceof TargetRefused) return err.message;
+    throw err;
+  }
+}
+
+export type GuardedFetchOptions = {
+  timeoutMs: number;
+  /** The caller's cancellation (a client that went away); combined with the timeout. */
+  signal?: AbortSignal;
+  /**
+   * The URL comes from the operator's environment (OPENAI_BASE_URL, AST_URL), not from a tenant, so
+   * a private address is legitimate (a model server on localhost). Redirects and error bodies are
+   * still handled as for any other target.
+   */
+  operatorConfigured?: boolean;
+};
+
+const STATUS_REASONS: Record<number, string> = {
+  400: "the request was rejected",
+  401: "the credentials were refused",
+  403: "the credentials were refused",
+  404: "not found",
+  408: "timed out",
+  413: "the request was too large",
+  429: "rate limited",
+};
+
+function statusReason(status: number): string {
+  return STATUS_REASONS[status] ?? (status >= 500 ? "server error" : "request failed");
+}
+
+/**
+ * `fetch` for targets a tenant chose: the address is checked and the connection pinned to it (the
+ * first of up to three checked addresses that accepts a connection, IPv4 first), redirects are not
+ * followed, and failures become `TargetRefused` or `OutboundError` with reasons we write ourselves.
+ * Resolves only with a 2xx response; any other status is an `OutboundError` carrying it, the body
+ * discarded unread.
+ */
+export async function guardedFetch(rawUrl: string, init: RequestInit, opts: GuardedFetchOptions): Promise<Response> {
+  const timeout = AbortSignal.timeout(opts.timeoutMs);
+  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+  const send = (target: { url: string; host?: string; tls?: Record<string, unknown> }) => {
+    const headers = new Headers(init.headers);
+    if (target.host) headers.set("host", target.host);
+    // A followed redirect would reach an address nobody checked.
+    return fetch(target.url, { ...init, headers, redirect: "manual", signal, ...(target.tls ? { tls: target.tls } : {}) } as RequestInit);
+  };
+  let res: Response | undefined;
+  try {
+    if (opts.operatorConfigured || config.allowPrivateWebhookTargets) {
+      res = await send({ url: rawUrl });
+    } else {
+      const resolved = await resolveTarget(rawUrl);
+      let lastError: unknown;
+      for (let i = 0; i < Math.min(resolved.addresses.length, 3) && !res; i++) {
+        try {
+          res = await send(pinnedRequest(resolved, i));
+        } catch (err) {
+          if (signal.aborted) throw err;
+          lastError = err;
+        }
+      }
+      if (!res) throw lastError;
+    }
+  } catch (err) {
+    if (err instanceof TargetRefused) throw err;
+    if (timeout.aborted) throw new OutboundError(`timed out after ${opts.timeoutMs / 1000} s`, null, true);
+    if (opts.signal?.aborted) throw new OutboundError("the request was cancelled");
+    throw new OutboundError("could not be reached");
+  }
+  if (res.status >= 200 && res.status < 300) return res;
+  await res.body?.cancel().catch(() => {});
+  if (res.status >= 300 && res.status < 400) throw new OutboundError(`answered ${res.status} with a redirect, which is not followed`, res.status);
+  throw new OutboundError(`answered HTTP ${res.status} (${statusReason(res.status)})`, res.status);
 }
