@@ -1,16 +1,8 @@
 import { z } from "zod";
 import { TRIGGER_MATCHES } from "@/db/schema";
+import { compileTriggerRegex } from "./trigger.regex";
 
 export const TRIGGER_ACTIONS = ["reply_template", "start_flow", "hand_to_workflow"] as const;
-
-/** Compiles a trigger's regex the way matching does; null when it is not a valid pattern. */
-export function compileTriggerRegex(pattern: string): RegExp | null {
-  try {
-    return new RegExp(pattern, "i");
-  } catch {
-    return null;
-  }
-}
 
 export const triggerSchema = z
   .object({
@@ -31,8 +23,9 @@ export const triggerSchema = z
     if ((t.match === "equals" || t.match === "contains" || t.match === "regex") && !t.pattern) {
       ctx.addIssue({ code: "custom", path: ["pattern"], message: `A ${t.match} trigger needs a pattern` });
     }
-    if (t.match === "regex" && t.pattern && !compileTriggerRegex(t.pattern)) {
-      ctx.addIssue({ code: "custom", path: ["pattern"], message: "Not a valid regular expression" });
+    if (t.match === "regex" && t.pattern) {
+      const compiled = compileTriggerRegex(t.pattern);
+      if (!compiled.ok) ctx.addIssue({ code: "custom", path: ["pattern"], message: compiled.message });
     }
     if (t.match === "number" && t.pattern && !/^\d+$/.test(t.pattern)) {
       ctx.addIssue({ code: "custom", path: ["pattern"], message: "A number trigger's pattern is a number (or empty for any number)" });

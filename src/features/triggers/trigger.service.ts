@@ -2,7 +2,8 @@ import { and, desc, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
 import { db, rowsOf, type DbOrTx } from "@/db/client";
 import { flows, instances, templates, triggerFirings, triggers, workflows } from "@/db/schema";
 import { notFound, validationFailed, type FieldError } from "@/lib/errors";
-import { compileTriggerRegex, type TriggerInput } from "./trigger.schema";
+import { regexMatches } from "./trigger.regex";
+import type { TriggerInput } from "./trigger.schema";
 
 export type Trigger = typeof triggers.$inferSelect;
 
@@ -165,8 +166,8 @@ export function triggerMatches(trigger: Pick<Trigger, "match" | "pattern">, text
     case "contains":
       return pattern !== "" && normalized.includes(pattern);
     case "regex":
-      // Bounded input keeps a pathological pattern from stalling the inbound path.
-      return compileTriggerRegex(trigger.pattern)?.test(text.slice(0, 2000)) ?? false;
+      // RE2: linear in the text, so no pattern can stall the inbound path.
+      return regexMatches(trigger.pattern, text);
     case "number":
       return /^\d+$/.test(normalized) && (pattern === "" || Number(normalized) === Number(pattern));
     case "any":

@@ -1,0 +1,91 @@
+import { RE2JS, RE2JSException } from "re2js";
+
+/**
+ * Regex triggers run on every inbound message of an organization, on the one event loop every tenant
+ * shares, so they go through RE2 (re2js, a pure-JS port): matching time is linear in the input, and
+ * `(a+)+$` cannot backtrack for seconds the way it does in V8's engine. RE2 has no backreferences
+ * or lookaround; such patterns are refused when a trigger is saved.
+ */
+
+/** Longest text a regex trigger looks at; the inbound path never scans more. */
+export const REGEX_INPUT_MAX = 2000;
+
+/**
+ * RE2's "program size" (compiled instructions). Matching is linear in input × program size, so a
+ * bounded program keeps one match of REGEX_INPUT_MAX characters at a few milliseconds
+ * (`\w{500}` ≈ 20 ms worst case); ordinary keyword patterns stay far below (~10–200).
+ */
+export const REGEX_PROGRAM_MAX = 500;
+
+export const REGEX_MESSAGES = {
+  invalid: (reason: string) => `Not a valid regular expression: ${reason}`,
+  backreference: "Backreferences (\\1, \\k<name>) are not supported: regex triggers must match in linear time",
+  lookaround: "Lookahead and lookbehind ((?=, (?!, (?<=, (?<!) are not supported: regex triggers must match in linear time",
+  tooComplex: "This pattern is too complex to match quickly; shorten its repetitions (e.g. {500})",
+} as const;
+
+export type CompiledRegex = { ok: true; regex: RE2JS } | { ok: false; message: string };
+
+function reasonOf(err: unknown): string {
+  const raw = err instanceof Error ? err.message : String(err);
+  return raw.replace(/^error parsing regexp:\s*/, "");
+}
+
+/**
+ * Names the JavaScript features RE2 lacks, reading escapes as escapes (`\\1` is a backslash and a 1).
+ * Needed before compiling: RE2 reports lookbehind as a malformed named group, and translateRegExp
+ * would quietly turn `\k<name>` into the letters "k<name>".
+ */
+function unsupportedFeature(pattern: string): string | null {
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i];
+    if (ch === "\\") {
+      const next = pattern[i + 1] ?? "";
+      if (!inClass && (/[1-9]/.test(next) || (next === "k" && pattern[i + 2] === "<"))) return REGEX_MESSAGES.backreference;
+      i++;
+    } else if (inClass) {
+      if (ch === "]") inClass = false;
+    } else if (ch === "[") {
+      inClass = true;
+    } else if (ch === "(" && /^\(\?<?[=!]/.test(pattern.slice(i, i + 4))) {
+      return REGEX_MESSAGES.lookaround;
+    }
+  }
+  return null;
+}
+
+function compileUncached(pattern: string): CompiledRegex {
+  const unsupported = unsupportedFeature(pattern);
+  if (unsupported) return { ok: false, message: unsupported };
+  try {
+    // translateRegExp accepts JavaScript spellings RE2 lacks (`\u00e9`, `(?<name>…)`, an unescaped `/`).
+    const regex = RE2JS.compile(RE2JS.translateRegExp(pattern), RE2JS.CASE_INSENSITIVE);
+    if (regex.programSize() > REGEX_PROGRAM_MAX) return { ok: false, message: REGEX_MESSAGES.tooComplex };
+    return { ok: true, regex };
+  } catch (err) {
+    if (err instanceof RE2JSException) return { ok: false, message: REGEX_MESSAGES.invalid(reasonOf(err)) };
+    throw err;
+  }
+}
+
+// Inbound messages match the same few patterns over and over; compiling is the expensive part.
+const compiled = new Map<string, CompiledRegex>();
+const COMPILED_MAX = 5_000;
+
+/** Compiles a trigger's pattern (case-insensitive) or says, in words for the admin, why it cannot. */
+export function compileTriggerRegex(pattern: string): CompiledRegex {
+  let entry = compiled.get(pattern);
+  if (!entry) {
+    entry = compileUncached(pattern);
+    if (compiled.size >= COMPILED_MAX) compiled.clear();
+    compiled.set(pattern, entry);
+  }
+  return entry;
+}
+
+/** Whether the pattern occurs in the text (its first REGEX_INPUT_MAX characters); an unusable pattern matches nothing. */
+export function regexMatches(pattern: string, text: string): boolean {
+  const entry = compileTriggerRegex(pattern);
+  return entry.ok && entry.regex.test(text.slice(0, REGEX_INPUT_MAX));
+}
