@@ -70,9 +70,17 @@ export function templatePlaceholders(text: string): string[] {
   return [...new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1]!))];
 }
 
+/**
+ * A variable's value, read from the object's own properties only: `{{constructor}}` or
+ * `{{__proto__}}` must be missing variables, not Object's function source or "[object Object]".
+ */
+function variableValue(variables: Record<string, string>, name: string): string | undefined {
+  return Object.hasOwn(variables, name) ? variables[name] : undefined;
+}
+
 /** Replaces `{{name}}` with its value; the caller made sure every name has one. */
 export function fillTemplate(text: string, variables: Record<string, string>): string {
-  return text.replace(PLACEHOLDER, (_, name: string) => variables[name] ?? "");
+  return text.replace(PLACEHOLDER, (_, name: string) => variableValue(variables, name) ?? "");
 }
 
 /**
@@ -95,7 +103,7 @@ export async function renderTemplate(
   if (!template.active) throw validationFailed([{ path: "template.key", message: `Template "${ref.key}" is inactive` }]);
   const texts = [template.body, ...template.variants.filter((v) => v.trim())];
   const needed = new Set([...template.variables, ...texts.flatMap(templatePlaceholders)]);
-  const missing = [...needed].filter((name) => ref.variables[name] === undefined);
+  const missing = [...needed].filter((name) => variableValue(ref.variables, name) === undefined);
   if (missing.length > 0) {
     throw validationFailed(
       missing.map((name) => ({ path: `template.variables.${name}`, message: `Missing variable "${name}"` })),
