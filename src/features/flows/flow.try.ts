@@ -1,7 +1,8 @@
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, or, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { threadMessages, threads, workflows } from "@/db/schema";
 import { getThread, withThreadLock, type Thread } from "@/features/workflows/thread.service";
+import { isUuid } from "@/lib/cursor";
 import { AppError, notFound } from "@/lib/errors";
 import { initialFlowState, runFlowTurn, type FlowContact, type FlowEffects, type FlowState } from "./flow.engine";
 import { getSteps, workflowForFlow, type Flow } from "./flow.service";
@@ -39,8 +40,16 @@ async function tryTurn(organizationId: string, threadId: string, input: string |
         lines.push({ role: "note", text: "[handed to a human]" });
       },
       async callWorkflow(workflowId) {
-        const [w] = await db.select({ name: workflows.name }).from(workflows).where(eq(workflows.id, workflowId)).limit(1);
-        lines.push({ role: "note", text: `[handed to workflow ${w?.name ?? workflowId}]` });
+        // A draft step may hold any id: only this organization's (or a system) workflow is read, else 404.
+        const [w] = isUuid(workflowId)
+          ? await db
+              .select({ name: workflows.name })
+              .from(workflows)
+              .where(and(eq(workflows.id, workflowId), or(eq(workflows.organizationId, organizationId), isNull(workflows.organizationId))))
+              .limit(1)
+          : [];
+        if (!w) throw notFound("Workflow");
+        lines.push({ role: "note", text: `[handed to workflow ${w.name}]` });
       },
     };
     if ((thread.state as FlowState).ended) {
@@ -49,7 +58,8 @@ async function tryTurn(organizationId: string, threadId: string, input: string |
       try {
         await runFlowTurn(organizationId, thread, input, effects, contact);
       } catch (err) {
-        if (!(err instanceof AppError)) throw err;
+        // Another organization's id answers 404 as everywhere else, never a note about it.
+        if (!(err instanceof AppError) || err.code === "not_found") throw err;
         const details = err.details?.map((d) => d.message).join("; ");
         lines.push({ role: "note", text: `[error: ${err.message}${details ? ` — ${details}` : ""}]` });
       }
