@@ -150,6 +150,43 @@ describe("GET /v1/events", () => {
     expect((await api(app, "GET", "/v1/events", key)).body.data.length).toBe(2);
   });
 
+  test("read scopes: events:read (or *) reads every type; other read scopes only the types they cover; none is a 403", async () => {
+    const { organization } = await setupOrg(app);
+    const message = await record(organization.id, "message.received", { n: 1 });
+    const contact = await record(organization.id, "contact.created", { n: 2 });
+    const webhook = await record(organization.id, "webhook.test", { n: 3 });
+    const keyWith = async (scopes: string[]) => (await createApiKey({ organizationId: organization.id, name: scopes.join(" "), scopes })).secret;
+    const idsOf = (res: { body: { data: { id: string }[] } }) => res.body.data.map((e) => e.id).sort();
+
+    for (const scopes of [["events:read"], ["*"]]) {
+      const res = await api(app, "GET", "/v1/events", await keyWith(scopes));
+      expect(res.status).toBe(200);
+      expect(idsOf(res)).toEqual([message.id, contact.id, webhook.id].sort());
+    }
+
+    const messagesOnly = await keyWith(["messages:read"]);
+    const list = await api(app, "GET", "/v1/events", messagesOnly);
+    expect(list.status).toBe(200);
+    expect(idsOf(list)).toEqual([message.id]);
+    const polled = await pollUntil(`/v1/events?after=${new Date(Date.now() - 60_000).toISOString()}`, messagesOnly, 1);
+    expect(idsOf(polled)).toEqual([message.id]);
+    expect((await api(app, "GET", `/v1/events/${message.id}`, messagesOnly)).status).toBe(200);
+    expect((await api(app, "GET", `/v1/events/${contact.id}`, messagesOnly)).status).toBe(404);
+    const askedForHidden = await api(app, "GET", "/v1/events?type=contact.created", messagesOnly);
+    expect(askedForHidden.status).toBe(403);
+    expect(askedForHidden.body.error.message).toContain("contacts:read");
+
+    const two = await keyWith(["messages:read", "contacts:read"]);
+    expect(idsOf(await api(app, "GET", "/v1/events", two))).toEqual([message.id, contact.id].sort());
+
+    for (const scopes of [["messages:write"], ["devices:read", "usage:read"]]) {
+      const refused = await api(app, "GET", "/v1/events", await keyWith(scopes));
+      expect(refused.status).toBe(403);
+      expect(refused.body.error.message).toContain("events:read");
+      expect((await api(app, "GET", `/v1/events/${message.id}`, await keyWith(scopes))).status).toBe(403);
+    }
+  });
+
   test("401 without a key; 422 for bad filters", async () => {
     const { key } = await setupOrg(app);
     const anonymous = await api(app, "GET", "/v1/events");

@@ -122,6 +122,19 @@ describe("GET /v1/usage", () => {
   });
 });
 
+describe("GET /v1/usage scope", () => {
+  test("needs usage:read (or *): any other key is a 403", async () => {
+    const { organization } = await createOwner();
+    const keyWith = async (scopes: string[]) => (await createApiKey({ organizationId: organization.id, name: scopes.join(" "), scopes })).secret;
+    for (const scopes of [["usage:read"], ["*"]]) expect((await api(app, "GET", "/v1/usage", await keyWith(scopes))).status).toBe(200);
+    for (const scopes of [["messages:read"], ["events:read", "instances:read"]]) {
+      const refused = await api(app, "GET", "/v1/usage", await keyWith(scopes));
+      expect(refused.status).toBe(403);
+      expect(refused.body.error.message).toContain("usage:read");
+    }
+  });
+});
+
 describe("/usage page", () => {
   test("renders server-side SVG charts and the per-day table for an agent", async () => {
     const { organization } = await setupOrg(app);

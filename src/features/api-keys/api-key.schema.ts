@@ -14,6 +14,9 @@ export const API_KEY_SCOPES = [
   "workflows:write",
   "devices:read",
   "devices:write",
+  /** Every event type on /v1/events; without it a key reads only the types its other read scopes cover. */
+  "events:read",
+  "usage:read",
   "*",
 ] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];

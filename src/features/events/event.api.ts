@@ -1,9 +1,28 @@
 import { Elysia } from "elysia";
 import { authPlugin } from "@/auth/plugin";
-import { notFound } from "@/lib/errors";
+import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
+import { forbidden, notFound } from "@/lib/errors";
 import { tenantOf } from "@/lib/tenant";
-import { eventIdParams, eventListQuerySchema } from "./event.schema";
-import { eventPayload, getEvent, listEvents, pollEvents } from "./event.service";
+import { EVENT_TYPES, eventIdParams, eventListQuerySchema } from "./event.schema";
+import { EVENT_READ_SCOPE, eventPayload, getEvent, listEvents, pollEvents, readableEventTypes } from "./event.service";
+
+/**
+ * The event types a read returns: those asked for, each of which the key must be able to read (403
+ * naming the scope otherwise), or every type it can read; undefined = all types, no filter.
+ */
+function typesFor(apiKey: VerifiedApiKey, asked: string[] | undefined): string[] | undefined {
+  const readable: string[] = readableEventTypes(apiKey);
+  if (readable.length === 0) throw forbidden("This API key lacks the events:read scope");
+  if (asked && asked.length > 0) {
+    const hidden = asked.filter((type) => !readable.includes(type));
+    if (hidden.length > 0) {
+      const needed = [...new Set(hidden.map((type) => EVENT_READ_SCOPE[type as keyof typeof EVENT_READ_SCOPE]))];
+      throw forbidden(`This API key cannot read ${hidden.join(", ")} events; that needs events:read or ${needed.join(", ")}`);
+    }
+    return asked;
+  }
+  return readable.length === EVENT_TYPES.length ? undefined : readable;
+}
 
 /** `/v1/events`: the organization's event log, the polling alternative to webhooks. */
 export const eventApi = new Elysia({ name: "event-api", prefix: "/v1/events" })
@@ -14,7 +33,7 @@ export const eventApi = new Elysia({ name: "event-api", prefix: "/v1/events" })
       const tenant = tenantOf(apiKey);
       // A key bound to one instance reads that instance's events only; other instances do not exist for it.
       if (apiKey.instanceId && query.instanceId && query.instanceId !== apiKey.instanceId) throw notFound("Instance");
-      const filter = { types: query.type, instanceId: apiKey.instanceId ?? query.instanceId };
+      const filter = { types: typesFor(apiKey, query.type), instanceId: apiKey.instanceId ?? query.instanceId };
       if (query.after) {
         const page = await pollEvents(tenant, { filter, after: query.after, limit: query.limit });
         return { data: page.data.map(eventPayload), nextCursor: page.nextCursor, hasMore: page.hasMore };
@@ -32,7 +51,10 @@ export const eventApi = new Elysia({ name: "event-api", prefix: "/v1/events" })
           "Without `after`: newest first; pass `nextCursor` back as `cursor` (or `before`) for older pages. " +
           "With `after` (an event id, or an ISO 8601 timestamp): events strictly after it, oldest first — poll with " +
           "`after=nextCursor` as an alternative to webhooks; `nextCursor` is never null in this mode and `hasMore` says whether " +
-          "to fetch again right away. Filters: `type` (one type or a comma-separated list), `instanceId`. Payload: " +
+          "to fetch again right away. Filters: `type` (one type or a comma-separated list), `instanceId`. A key with " +
+          "`events:read` reads every type; otherwise only the types its read scopes cover (`messages:read`: message.* and " +
+          "conversation.*, `instances:read`: instance.*, `contacts:read`: contact.*, `workflows:read`: thread.*, " +
+          "`webhooks:read`: webhook.*). Payload: " +
           "`{id, type, timestamp, organizationId, instanceId, data}`, the same as webhook bodies.",
       },
     },
@@ -40,8 +62,12 @@ export const eventApi = new Elysia({ name: "event-api", prefix: "/v1/events" })
   .get(
     "/:id",
     async ({ apiKey, params }) => {
+      const readable: string[] = readableEventTypes(apiKey);
+      if (readable.length === 0) throw forbidden("This API key lacks the events:read scope");
       const event = await getEvent(tenantOf(apiKey), params.id);
+      // Another instance's event, or a type the key's scopes do not cover, does not exist for this key.
       if (apiKey.instanceId && event.instanceId !== apiKey.instanceId) throw notFound("Event");
+      if (!readable.includes(event.type)) throw notFound("Event");
       return eventPayload(event);
     },
     { apiKey: "", params: eventIdParams, detail: { tags: ["events"], summary: "Get an event" } },

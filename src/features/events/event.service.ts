@@ -7,6 +7,8 @@ import { notFound } from "@/lib/errors";
 import { liveNotification } from "@/lib/live";
 import type { Tenant } from "@/lib/tenant";
 import { eventsRecorded } from "@/features/metrics/metrics";
+import type { ApiKeyScope } from "@/features/api-keys/api-key.schema";
+import { hasScope, type VerifiedApiKey } from "@/features/api-keys/api-key.verify";
 import { EVENT_TYPES, type EventType } from "./event.schema";
 
 export { EVENT_TYPES, type EventType };
@@ -260,6 +262,38 @@ export async function pollEvents(tenant: Tenant, opts: { filter?: EventFilter; a
     .limit(opts.limit + 1);
   const data = rows.slice(0, opts.limit);
   return { data, nextCursor: data.length > 0 ? data[data.length - 1]!.id : opts.after, hasMore: rows.length > opts.limit };
+}
+
+// ——— Which event types an API key may read ———
+
+/**
+ * The read scope that covers each event type: an event shows what its resource's API would show, so a
+ * key reads it only with that scope (conversations are read with `messages:read`, threads with
+ * `workflows:read`, as their routes require). `events:read` covers every type.
+ */
+export const EVENT_READ_SCOPE: Record<EventType, ApiKeyScope> = {
+  "message.received": "messages:read",
+  "message.sent": "messages:read",
+  "message.delivered": "messages:read",
+  "message.read": "messages:read",
+  "message.failed": "messages:read",
+  "instance.qr": "instances:read",
+  "instance.connected": "instances:read",
+  "instance.disconnected": "instances:read",
+  "instance.logged_out": "instances:read",
+  "contact.created": "contacts:read",
+  "conversation.created": "messages:read",
+  "conversation.assigned": "messages:read",
+  "conversation.resolved": "messages:read",
+  "thread.reply": "workflows:read",
+  "webhook.test": "webhooks:read",
+  "webhook.disabled": "webhooks:read",
+};
+
+/** The event types a key may read: every type with `events:read` (or `*`), else those its read scopes cover. */
+export function readableEventTypes(key: Pick<VerifiedApiKey, "scopes">): EventType[] {
+  if (hasScope(key, "events:read")) return [...EVENT_TYPES];
+  return EVENT_TYPES.filter((type) => hasScope(key, EVENT_READ_SCOPE[type]));
 }
 
 /** Instances of the tenant, for filters and to show names next to events. */

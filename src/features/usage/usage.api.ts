@@ -21,7 +21,7 @@ export const usageApi = new Elysia({ name: "usage-api", prefix: "/v1/usage" }).u
     return { from: report.from, to: report.to, instanceId: report.instanceId, metrics: USAGE_METRICS, totals: report.totals, data: report.days };
   },
   {
-    apiKey: "",
+    apiKey: "usage:read",
     query: usageQuerySchema,
     detail: {
       tags: ["usage"],
