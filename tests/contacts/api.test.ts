@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { and, eq } from "drizzle-orm";
 import { createApp } from "@/app";
 import { db } from "@/db/client";
-import { auditLogs, events } from "@/db/schema";
+import { auditLogs, conversations, events, instances } from "@/db/schema";
 import { createApiKey } from "@/features/api-keys/api-key.service";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
@@ -179,5 +179,38 @@ describe("POST /v1/contacts/check", () => {
   test("validates the body", async () => {
     expect((await api(app, "POST", "/v1/contacts/check", org.key, { phones: [] })).status).toBe(422);
     expect((await api(app, "POST", "/v1/contacts/check", org.key, { phones: Array(101).fill("+5511999990001") })).status).toBe(422);
+  });
+});
+
+describe("a key bound to one instance", () => {
+  test("reads only contacts with a conversation on its instance (list, get, check); others are 404 on every route", async () => {
+    const organizationId = org.organization.id;
+    const [a] = await db.insert(instances).values({ organizationId, name: "Bound A" }).returning();
+    const [b] = await db.insert(instances).values({ organizationId, name: "Bound B" }).returning();
+    const onA = await newContact(org.key, { phone: "+5511977770001", name: "On A", tags: ["bound-test"] });
+    const onB = await newContact(org.key, { phone: "+5511977770002", name: "On B", tags: ["bound-test"] });
+    const nowhere = await newContact(org.key, { phone: "+5511977770003", name: "Nowhere", tags: ["bound-test"] });
+    await db.insert(conversations).values([
+      { organizationId, instanceId: a!.id, contactId: onA.id },
+      { organizationId, instanceId: b!.id, contactId: onB.id },
+    ]);
+    const { secret: bound } = await createApiKey({ organizationId, name: "bound", scopes: ["contacts:read", "contacts:write"], instanceId: a!.id });
+
+    const list = await api(app, "GET", "/v1/contacts?limit=100", bound);
+    expect(list.status).toBe(200);
+    expect(list.body.data.map((c: { id: string }) => c.id)).toEqual([onA.id]);
+    expect((await api(app, "GET", `/v1/contacts/${onA.id}`, bound)).status).toBe(200);
+    for (const hidden of [onB, nowhere]) {
+      expect((await api(app, "GET", `/v1/contacts/${hidden.id}`, bound)).status).toBe(404);
+      expect((await api(app, "PATCH", `/v1/contacts/${hidden.id}`, bound, { name: "x" })).status).toBe(404);
+      expect((await api(app, "DELETE", `/v1/contacts/${hidden.id}`, bound)).status).toBe(404);
+    }
+    const check = await api(app, "POST", "/v1/contacts/check", bound, { phones: [onA.phone, onB.phone] });
+    expect(check.status).toBe(200);
+    expect(check.body.data.map((c: { contactId: string | null }) => c.contactId)).toEqual([onA.id, null]);
+
+    // The organization-wide key still sees all three.
+    const all = await api(app, "GET", "/v1/contacts?limit=100&tag=bound-test", org.key);
+    expect(all.body.data.map((c: { id: string }) => c.id).sort()).toEqual([onA.id, onB.id, nowhere.id].sort());
   });
 });

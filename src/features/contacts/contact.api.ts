@@ -18,13 +18,18 @@ export const contactApi = new Elysia({ name: "contact-api", prefix: "/v1/contact
   .get(
     "/",
     async ({ apiKey, query }) => {
-      const page = await listContacts(tenantOf(apiKey), query);
+      const page = await listContacts(tenantOf(apiKey), query, undefined, apiKey.instanceId);
       return { data: page.data.map(contactJson), nextCursor: page.nextCursor };
     },
     {
       apiKey: "contacts:read",
       query: contactListQuerySchema,
-      detail: { tags: ["contacts"], summary: "List contacts", description: "`q` searches name and phone; `tag=a,b` keeps contacts with all tags; cursor pagination." },
+      detail: {
+        tags: ["contacts"],
+        summary: "List contacts",
+        description:
+          "`q` searches name and phone; `tag=a,b` keeps contacts with all tags; cursor pagination. A key bound to one instance sees only contacts with a conversation on that instance.",
+      },
     },
   )
   .post(
@@ -57,14 +62,15 @@ export const contactApi = new Elysia({ name: "contact-api", prefix: "/v1/contact
       },
     },
   )
-  .get("/:id", async ({ apiKey, params }) => contactJson(await getContact(tenantOf(apiKey), params.id)), {
+  .get("/:id", async ({ apiKey, params }) => contactJson(await getContact(tenantOf(apiKey), params.id, undefined, apiKey.instanceId)), {
     apiKey: "contacts:read",
     params: contactIdParams,
     detail: { tags: ["contacts"], summary: "Get a contact" },
   })
   .patch(
     "/:id",
-    async ({ apiKey, params, body, request }) => contactJson(await updateContact(tenantOf(apiKey), params.id, body, actorOf(apiKey, request))),
+    async ({ apiKey, params, body, request }) =>
+      contactJson(await updateContact(tenantOf(apiKey), params.id, body, actorOf(apiKey, request), apiKey.instanceId)),
     {
       apiKey: "contacts:write",
       params: contactIdParams,
@@ -75,7 +81,7 @@ export const contactApi = new Elysia({ name: "contact-api", prefix: "/v1/contact
   .delete(
     "/:id",
     async ({ apiKey, params, request, set }) => {
-      await deleteContact(tenantOf(apiKey), params.id, actorOf(apiKey, request));
+      await deleteContact(tenantOf(apiKey), params.id, actorOf(apiKey, request), apiKey.instanceId);
       set.status = 204;
     },
     {

@@ -1,6 +1,6 @@
-import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, exists, inArray, sql, type SQL } from "drizzle-orm";
 import { db, rowsOf, type DbOrTx } from "@/db/client";
-import { contacts, instances } from "@/db/schema";
+import { contacts, conversations, instances } from "@/db/schema";
 import { callProvider } from "@/features/instances/instance.service";
 import { providerFor } from "@/providers";
 import type { Instance } from "@/providers/provider";
@@ -33,7 +33,19 @@ export function contactJson(c: Contact) {
   };
 }
 
-const scope = (tenant: Tenant): SQL => tenantFilter(tenant, contacts.organizationId, contacts.deviceId);
+/**
+ * The tenant's contacts; for a key bound to one instance (`boundInstanceId`) only those with a
+ * conversation on that instance — the others do not exist for it (404), as other instances do not.
+ */
+function scope(tenant: Tenant, boundInstanceId?: string | null): SQL {
+  const owned = tenantFilter(tenant, contacts.organizationId, contacts.deviceId);
+  if (!boundInstanceId) return owned;
+  const onInstance = db
+    .select({ one: sql`1` })
+    .from(conversations)
+    .where(and(eq(conversations.contactId, contacts.id), eq(conversations.instanceId, boundInstanceId)));
+  return and(owned, exists(onInstance))!;
+}
 
 /** `%`/`_`/`\` are LIKE wildcards; search text is matched literally. */
 function likeEscape(value: string): string {
@@ -44,8 +56,8 @@ function likeEscape(value: string): string {
  * Contacts of the tenant, newest first, keyset-paginated. `q` matches the name (case-insensitive) or,
  * when it contains digits, the phone; `tag` keeps contacts carrying every listed tag.
  */
-export async function listContacts(tenant: Tenant, query: ContactListQuery, tx: DbOrTx = db) {
-  const where: SQL[] = [scope(tenant)];
+export async function listContacts(tenant: Tenant, query: ContactListQuery, tx: DbOrTx = db, boundInstanceId?: string | null) {
+  const where: SQL[] = [scope(tenant, boundInstanceId)];
   const q = query.q?.trim();
   if (q) {
     const digits = q.replace(/\D/g, "");
@@ -74,9 +86,9 @@ export async function listContacts(tenant: Tenant, query: ContactListQuery, tx: 
 }
 
 /** The tenant's contact, or 404 (also for another tenant's id or a malformed id). */
-export async function getContact(tenant: Tenant, id: string, tx: DbOrTx = db): Promise<Contact> {
+export async function getContact(tenant: Tenant, id: string, tx: DbOrTx = db, boundInstanceId?: string | null): Promise<Contact> {
   if (!isUuid(id)) throw notFound("Contact");
-  const [row] = await tx.select().from(contacts).where(and(scope(tenant), eq(contacts.id, id))).limit(1);
+  const [row] = await tx.select().from(contacts).where(and(scope(tenant, boundInstanceId), eq(contacts.id, id))).limit(1);
   if (!row) throw notFound("Contact");
   return row;
 }
@@ -115,9 +127,15 @@ export async function createContact(tenant: Tenant, input: ContactCreateInput, a
 }
 
 /** Changes name, tags, block list and opt-out flags or metadata; the phone is immutable. */
-export async function updateContact(tenant: Tenant, id: string, input: ContactUpdateInput, actor: Actor): Promise<Contact> {
+export async function updateContact(
+  tenant: Tenant,
+  id: string,
+  input: ContactUpdateInput,
+  actor: Actor,
+  boundInstanceId?: string | null,
+): Promise<Contact> {
   return db.transaction(async (tx) => {
-    const before = await getContact(tenant, id, tx);
+    const before = await getContact(tenant, id, tx, boundInstanceId);
     const patch: Partial<typeof contacts.$inferInsert> = {};
     if (input.name !== undefined) patch.name = input.name;
     if (input.tags !== undefined) patch.tags = input.tags;
@@ -135,9 +153,9 @@ export async function updateContact(tenant: Tenant, id: string, input: ContactUp
 }
 
 /** Deletes the contact with its conversations and messages (cascade). */
-export async function deleteContact(tenant: Tenant, id: string, actor: Actor): Promise<void> {
+export async function deleteContact(tenant: Tenant, id: string, actor: Actor, boundInstanceId?: string | null): Promise<void> {
   await db.transaction(async (tx) => {
-    const contact = await getContact(tenant, id, tx);
+    const contact = await getContact(tenant, id, tx, boundInstanceId);
     await tx.delete(contacts).where(and(scope(tenant), eq(contacts.id, contact.id)));
     await audit(tenant, actor, "contact.deleted", contact.id, { phone: contact.phone }, tx);
   });
@@ -152,9 +170,14 @@ export async function listTags(tenant: Tenant, limit = 50, tx: DbOrTx = db): Pro
 }
 
 /** Contacts of the tenant with these E.164 phones, keyed by phone. */
-export async function findContactsByPhone(tenant: Tenant, phones: string[], tx: DbOrTx = db): Promise<Map<string, Contact>> {
+export async function findContactsByPhone(
+  tenant: Tenant,
+  phones: string[],
+  tx: DbOrTx = db,
+  boundInstanceId?: string | null,
+): Promise<Map<string, Contact>> {
   if (phones.length === 0) return new Map();
-  const rows = await tx.select().from(contacts).where(and(scope(tenant), inArray(contacts.phone, phones)));
+  const rows = await tx.select().from(contacts).where(and(scope(tenant, boundInstanceId), inArray(contacts.phone, phones)));
   return new Map(rows.map((c) => [c.phone, c]));
 }
 
@@ -168,10 +191,11 @@ export async function checkPhones(
   tenant: Tenant,
   inputs: string[],
   askWhatsApp?: (phones: string[]) => Promise<Map<string, boolean>>,
+  boundInstanceId?: string | null,
 ): Promise<CheckedPhone[]> {
   const normalized = inputs.map((input) => ({ input, phone: toE164(input) }));
   const valid = [...new Set(normalized.flatMap((n) => (n.phone ? [n.phone] : [])))];
-  const known = await findContactsByPhone(tenant, valid);
+  const known = await findContactsByPhone(tenant, valid, db, boundInstanceId);
   const onWhatsApp = askWhatsApp && valid.length ? await askWhatsApp(valid) : null;
   return normalized.map(({ input, phone }) => ({
     phone: phone ?? input,
@@ -200,7 +224,9 @@ export async function checkPhonesForKey(
   opts: { instanceId?: string; boundInstanceId?: string | null },
 ): Promise<{ data: CheckedPhone[]; source: "whatsapp" | "contacts"; instanceId: string | null }> {
   const instance = await pickCheckInstance(tenant, opts);
-  if (!instance) return { data: await checkPhones(tenant, phones), source: "contacts", instanceId: null };
+  // A bound key learns of known contacts only among those it can read.
+  const bound = opts.boundInstanceId;
+  if (!instance) return { data: await checkPhones(tenant, phones, undefined, bound), source: "contacts", instanceId: null };
   const provider = providerFor(instance);
   const data = await checkPhones(tenant, phones, async (valid) => {
     const answers = await callProvider("Checking numbers", () => provider.checkNumbers(instance, valid));
@@ -208,7 +234,7 @@ export async function checkPhonesForKey(
       const phone = toE164(a.phone);
       return phone ? [[phone, a.exists] as const] : [];
     }));
-  });
+  }, bound);
   return { data, source: "whatsapp", instanceId: instance.id };
 }
 
