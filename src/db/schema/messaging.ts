@@ -121,6 +121,8 @@ export const messages = pgTable(
     userId: uuid().references(() => users.id, { onDelete: "set null" }),
     isPrivateNote: boolean().notNull().default(false),
     idempotencyKey: text(),
+    /** SHA-256 of the validated request sent with idempotencyKey: the same key with another body is refused (422). */
+    idempotencyFingerprint: text(),
     sentAt: tstz(),
     deliveredAt: tstz(),
     readAt: tstz(),
