@@ -7,6 +7,7 @@ import { OUTBOUND_QUEUED_CHANNEL, outboundMessageOf, type Message } from "@/feat
 import { incrementUsage } from "@/features/usage/usage.service";
 import { publishLive } from "@/lib/live";
 import { log } from "@/lib/logger";
+import { mediaUrlRefusal } from "@/lib/outbound";
 import { providerFor } from "@/providers";
 import { ProviderError, type Instance } from "@/providers/provider";
 import { registerWorker } from "./registry";
@@ -158,6 +159,10 @@ async function sendOne(c: Claimed): Promise<void> {
     if (c.instance.status !== "connected") {
       return await markAttemptFailed(c, `The instance is not connected (status: ${c.instance.status})`, true);
     }
+    // Checked again before the provider gets it: DNS may have changed since the message was queued.
+    const mediaUrl = (c.message.media as { url?: unknown } | null)?.url;
+    const mediaRefused = typeof mediaUrl === "string" ? await mediaUrlRefusal(mediaUrl) : null;
+    if (mediaRefused) return await markAttemptFailed(c, `Media URL refused: ${mediaRefused}`, false);
     const { providerMessageId } = await providerFor(c.instance).send(c.instance, outboundMessageOf(c.message, c.phone));
     await markSent(c, providerMessageId);
   } catch (err) {

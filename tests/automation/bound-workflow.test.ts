@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { and, eq } from "drizzle-orm";
+import { config } from "@/config";
 import { db } from "@/db/client";
 import { auditLogs, conversations, events, threads } from "@/db/schema";
 import { processDueFollowUps, processDueReplies } from "@/features/automation/automation.service";
@@ -12,6 +13,8 @@ import { startOpenAiServer } from "../workflows/ai-servers";
 import { botTexts, connectedInstance, contactWrites } from "./helpers";
 
 const openai = startOpenAiServer();
+// The test model server plays the operator's OPENAI_BASE_URL (the only endpoint a workflow may use without its own key).
+config.openai.baseUrl = openai.baseUrl;
 afterAll(() => openai.stop());
 
 const at = (ms: number) => new Date(Date.now() + ms);

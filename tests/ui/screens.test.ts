@@ -104,7 +104,7 @@ async function seed() {
       name: `Assistente de vendas ${XSS}`,
       description: LONG,
       provider: "openai",
-      config: { baseUrl: `http://127.0.0.1:9/v1/${"deep/".repeat(20)}`, model: "gpt-4o-mini-2024-07-18-with-a-long-suffix", systemPrompt: "Você é um atendente.".repeat(20) },
+      config: { baseUrl: `http://127.0.0.1:9/v1/${"deep/".repeat(20)}`, apiKey: "sk-screens", model: "gpt-4o-mini-2024-07-18-with-a-long-suffix", systemPrompt: "Você é um atendente.".repeat(20) },
     }),
     "workflow",
   );

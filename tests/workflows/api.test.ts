@@ -15,6 +15,8 @@ let key: string;
 let otherKey: string;
 
 beforeAll(async () => {
+  // The model servers run on 127.0.0.1; the outbound guard's refusals are tested in endpoint.test.ts.
+  config.allowPrivateWebhookTargets = true;
   config.ast.url = ast.url;
   config.ast.secret = "ast-secret";
   ({ key } = await setupOrg(app));

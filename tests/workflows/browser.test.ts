@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Browser } from "playwright-core";
 import { SESSION_COOKIE, createSession } from "@/auth/session";
+import { config } from "@/config";
 import { launchBrowser, startServer } from "../helpers/browser";
 import { createOwner } from "../helpers/factories";
 import { startOpenAiServer } from "./ai-servers";
 
 const openai = startOpenAiServer();
+// The test model server plays the operator's OPENAI_BASE_URL (the only endpoint a workflow may use without its own key).
+config.openai.baseUrl = openai.baseUrl;
 const server = startServer();
 let browser: Browser;
 

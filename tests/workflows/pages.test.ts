@@ -1,11 +1,14 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { createApp } from "@/app";
+import { config } from "@/config";
 import { createMember, setupOrg, signIn } from "../helpers/factories";
 import { TestClient } from "../helpers/client";
 import { readSse, startOpenAiServer } from "./ai-servers";
 
 const app = createApp();
 const openai = startOpenAiServer();
+// The test model server plays the operator's OPENAI_BASE_URL (the only endpoint a workflow may use without its own key).
+config.openai.baseUrl = openai.baseUrl;
 afterAll(() => openai.stop());
 
 const form = (extra: Record<string, string> = {}) => ({

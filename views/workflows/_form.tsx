@@ -38,7 +38,7 @@ export function WorkflowForm(props: {
         <legend>OpenAI-compatible (provider openai)</legend>
         <Field label="Model" name="config.model" value={v["config.model"]} errors={props.errors} maxlength={WORKFLOW_LIMITS.model} placeholder="gpt-4o-mini" />
         <Field label="Base URL (empty = OPENAI_BASE_URL)" name="config.baseUrl" value={v["config.baseUrl"]} errors={props.errors} placeholder="https://api.openai.com/v1" />
-        <Field label={props.editing ? "API key (empty = keep the current one)" : "API key (empty = OPENAI_API_KEY)"} name="config.apiKey" type="password" errors={props.errors} autocomplete="off" />
+        <Field label={props.editing ? "API key (empty = keep the current one; a new base URL needs a new key)" : "API key (required with your own base URL; empty = OPENAI_API_KEY)"} name="config.apiKey" type="password" errors={props.errors} autocomplete="off" />
         <Field label="Temperature (0–2)" name="config.temperature" value={v["config.temperature"]} errors={props.errors} />
         <Field label="Max tokens" name="config.maxTokens" value={v["config.maxTokens"]} errors={props.errors} />
         <div class={fieldError(props.errors, "config.systemPrompt") ? "field has-error" : "field"}>

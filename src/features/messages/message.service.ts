@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import { db, notify, type DbOrTx } from "@/db/client";
+import { withDeadlockRetry } from "@/db/lock-order";
 import { contacts, conversations, instances, messages, templates } from "@/db/schema";
 import { ensureContactAndConversation } from "@/features/conversations/conversation.service";
 import { isUuid } from "@/lib/cursor";
@@ -8,9 +9,11 @@ import { checkDailyMessageQuota } from "@/features/limits/limits.service";
 import { callProvider, type InstanceScope } from "@/features/instances/instance.service";
 import { AppError, notFound, pgCode, validationFailed } from "@/lib/errors";
 import { publishLive } from "@/lib/live";
+import { mediaUrlRefusal } from "@/lib/outbound";
 import { tenantFilter } from "@/lib/tenant";
 import { providerFor } from "@/providers";
 import type { Instance, OutboundMessage } from "@/providers/provider";
+import { holdIdempotencyKey, idempotencyClaim, previousSendFor } from "./message.idempotency";
 import type { MessageJson, SendMessageInput } from "./message.schema";
 
 export type Message = typeof messages.$inferSelect;
@@ -118,9 +121,11 @@ export async function renderTemplate(
 
 /**
  * The instance a message goes out through: the one named, else the key's own instance, else the
- * tenant's only connected instance. Locks its row so the daily quota is counted without races.
+ * tenant's only connected instance. Read without a row lock: the daily quota serializes senders on
+ * its own advisory lock, and a FOR UPDATE here blocked the foreign-key checks of inbound messages
+ * while they held the contact (a deadlock; see the lock order in src/db/lock-order.ts).
  */
-async function lockSendingInstance(tx: DbOrTx, scope: InstanceScope, instanceId: string | undefined): Promise<Instance> {
+async function sendingInstance(tx: DbOrTx, scope: InstanceScope, instanceId: string | undefined): Promise<Instance> {
   const filters = [tenantFilter(scope.tenant, instances.organizationId, instances.createdByDeviceId)];
   if (scope.instanceId) filters.push(eq(instances.id, scope.instanceId));
   const id = instanceId ?? scope.instanceId ?? undefined;
@@ -128,8 +133,7 @@ async function lockSendingInstance(tx: DbOrTx, scope: InstanceScope, instanceId:
     const [row] = await tx
       .select()
       .from(instances)
-      .where(and(eq(instances.id, id), ...filters))
-      .for("update");
+      .where(and(eq(instances.id, id), ...filters));
     if (!row) throw notFound("Instance");
     return row;
   }
@@ -149,7 +153,7 @@ async function lockSendingInstance(tx: DbOrTx, scope: InstanceScope, instanceId:
       },
     ]);
   }
-  const [row] = await tx.select().from(instances).where(eq(instances.id, connected[0]!.id)).for("update");
+  const [row] = await tx.select().from(instances).where(eq(instances.id, connected[0]!.id));
   return row!;
 }
 
@@ -256,32 +260,33 @@ export function outboundMessageOf(message: Pick<Message, "type" | "body" | "medi
 
 // ——— Sending ———
 
-async function findByIdempotencyKey(apiKeyId: string, key: string): Promise<Message | undefined> {
-  const [row] = await db
-    .select()
-    .from(messages)
-    .where(and(eq(messages.apiKeyId, apiKeyId), eq(messages.idempotencyKey, key)))
-    .limit(1);
-  return row;
-}
-
 /**
  * Queues an outbound message: resolves the instance, checks it is connected, the contact is neither
  * blocked nor opted out and the daily quota allows it, then stores contact, conversation (preview) and
  * the queued message in one transaction and wakes the outbound workers. With an `Idempotency-Key`
- * the first message stored for that key is returned again (`replayed`) instead of sending twice.
+ * the first message stored for that key is returned again (`replayed`) instead of sending twice
+ * (the rules, Stripe's, are in message.idempotency.ts).
  * Used by the API, the admin's test message, and automation.
  */
 export async function queueOutboundMessage(ctx: SendContext, input: SendMessageInput): Promise<SendResult> {
-  const idempotent = ctx.apiKeyId && ctx.idempotencyKey ? { apiKeyId: ctx.apiKeyId, key: ctx.idempotencyKey } : null;
+  const idempotent = idempotencyClaim(ctx.apiKeyId, ctx.idempotencyKey, input);
   if (idempotent) {
-    const previous = await findByIdempotencyKey(idempotent.apiKeyId, idempotent.key);
+    const previous = await previousSendFor(idempotent);
     if (previous) return { message: previous, replayed: true };
   }
+  // The provider fetches media URLs from its own network: private targets are refused (outbound guard).
+  const mediaRefused = "media" in input ? await mediaUrlRefusal(input.media.url) : null;
+  if (mediaRefused) throw validationFailed([{ path: "media.url", message: mediaRefused }]);
   const now = new Date();
   try {
-    const message = await db.transaction(async (tx) => {
-      const instance = await lockSendingInstance(tx, ctx, input.instanceId);
+    return await withDeadlockRetry("queue outbound message", () => db.transaction(async (tx): Promise<SendResult> => {
+      if (idempotent) {
+        // First, before any row lock: 409 while another request holds the key, else replay what it stored.
+        await holdIdempotencyKey(tx, idempotent);
+        const previous = await previousSendFor(idempotent, tx);
+        if (previous) return { message: previous, replayed: true };
+      }
+      const instance = await sendingInstance(tx, ctx, input.instanceId);
       if (instance.status !== "connected") {
         throw new AppError("conflict", `Instance "${instance.name}" is not connected (status: ${instance.status}); connect it before sending`);
       }
@@ -308,6 +313,7 @@ export async function queueOutboundMessage(ctx: SendContext, input: SendMessageI
           apiKeyId: ctx.apiKeyId ?? null,
           userId: ctx.userId ?? null,
           idempotencyKey: idempotent ? idempotent.key : null,
+          idempotencyFingerprint: idempotent ? idempotent.fingerprint : null,
         })
         .returning();
       await tx
@@ -318,13 +324,12 @@ export async function queueOutboundMessage(ctx: SendContext, input: SendMessageI
       await notify(OUTBOUND_QUEUED_CHANNEL, "", tx);
       const topic = inboxTopic(instance);
       if (topic) await publishLive(topic, { conversationId: conversation.id, messageId: row!.id, status: "queued" }, tx);
-      return row!;
-    });
-    return { message, replayed: false };
+      return { message: row!, replayed: false };
+    }));
   } catch (err) {
-    // Two requests with the same key raced: the loser answers with the winner's message.
+    // The key's unique index is the last line of defence should two requests ever pass the lock.
     if (idempotent && pgCode(err) === "23505") {
-      const winner = await findByIdempotencyKey(idempotent.apiKeyId, idempotent.key);
+      const winner = await previousSendFor(idempotent);
       if (winner) return { message: winner, replayed: true };
     }
     throw err;
@@ -378,16 +383,17 @@ export async function markMessageRead(scope: InstanceScope, id: string): Promise
     await callProvider("Marking the message read", () => providerFor(instance).markRead(instance, phone, providerIds));
   }
   const now = new Date();
-  return db.transaction(async (tx) => {
+  return withDeadlockRetry("mark message read", () => db.transaction(async (tx) => {
     const ids = [...new Set([message.id, ...unread.map((u) => u.id)])];
+    // The conversation before its messages: the lock order of src/db/lock-order.ts.
+    await tx.update(conversations).set({ unreadCount: 0, updatedAt: now }).where(eq(conversations.id, message.conversationId));
     await tx
       .update(messages)
       .set({ status: "read", readAt: sql`coalesce(${messages.readAt}, ${now.toISOString()}::timestamptz)`, updatedAt: now })
       .where(and(inArray(messages.id, ids), eq(messages.direction, "inbound")));
-    await tx.update(conversations).set({ unreadCount: 0, updatedAt: now }).where(eq(conversations.id, message.conversationId));
     const topic = inboxTopic(instance);
     if (topic) await publishLive(topic, { conversationId: message.conversationId, messageId: message.id, status: "read" }, tx);
     const [updated] = await tx.select().from(messages).where(eq(messages.id, message.id));
     return updated!;
-  });
+  }));
 }

@@ -60,7 +60,8 @@ function formToInput(body: FormBody, editing: boolean): { input: Record<string, 
   if (provider === "openai") {
     Object.assign(cfg, {
       model: text("config.model"),
-      baseUrl: text("config.baseUrl"),
+      // Emptied on the edit form = back to OPENAI_BASE_URL.
+      baseUrl: text("config.baseUrl") ?? (editing ? null : undefined),
       apiKey: text("config.apiKey"),
       temperature: num("config.temperature"),
       maxTokens: num("config.maxTokens"),

@@ -17,7 +17,13 @@ const automationFields = {
 };
 
 export const openAiConfigSchema = z.object({
-  baseUrl: z.string().url().max(500).optional(),
+  /** Empty = OPENAI_BASE_URL. Any other endpoint needs its own `apiKey` and passes the outbound guard. */
+  baseUrl: z
+    .string()
+    .url()
+    .max(500)
+    .refine((u) => /^https?:\/\//i.test(u), "Enter an http(s) URL")
+    .optional(),
   apiKey: z.string().min(1).max(WORKFLOW_LIMITS.apiKey).optional(),
   model: z.string().min(1).max(WORKFLOW_LIMITS.model),
   temperature: z.number().min(0).max(2).optional(),

@@ -4,6 +4,7 @@ import { db, type DbOrTx } from "@/db/client";
 import { flows, workflows } from "@/db/schema";
 import { decryptSecret, encryptSecret } from "@/lib/crypto";
 import { AppError, forbidden, notFound, validationFailed, zodDetails } from "@/lib/errors";
+import { assertPublicTarget, TargetRefused } from "@/lib/outbound";
 import { astEngine, listAstWorkflows } from "./engines/ast";
 import { ENGINE_TIMEOUT_MS, EngineError, type AiEngine } from "./engines/engine";
 import { openAiEngine } from "./engines/openai";
@@ -40,8 +41,36 @@ export function toPublicWorkflow(w: Workflow) {
 
 const configSchemaFor = { openai: openAiConfigSchema, ast: astConfigSchema, flow: flowConfigSchema } as const;
 
-/** Validates a provider config and moves a plain `apiKey` into `apiKeyEnc`. */
-function storeConfig(provider: Workflow["provider"], input: Record<string, unknown>, previous?: StoredConfig): StoredConfig {
+/** Field errors of the endpoint rules, in one place. */
+const ENDPOINT_MESSAGES = {
+  keyRequired: "A workflow with its own base URL needs its own API key: the platform's key is only sent to OPENAI_BASE_URL",
+  keyDroppedWithBaseUrl: "Changing the base URL removes the stored API key; enter the key for the new endpoint",
+} as const;
+
+/** One spelling per endpoint, so `https://x/v1/` and `https://x/v1` are the same. */
+function normalizedEndpoint(url: string): string {
+  try {
+    return new URL(url).href.replace(/\/+$/, "");
+  } catch {
+    return url;
+  }
+}
+
+/** No base URL, or OPENAI_BASE_URL itself: the operator's endpoint, the only one the platform key goes to. */
+function usesOperatorEndpoint(baseUrl: unknown): boolean {
+  return typeof baseUrl !== "string" || normalizedEndpoint(baseUrl) === normalizedEndpoint(config.openai.baseUrl);
+}
+
+/**
+ * Validates a provider config and moves a plain `apiKey` into `apiKeyEnc` (else `keptKeyEnc` stays).
+ * An `openai` workflow aimed at its own endpoint must carry its own key, and that endpoint must pass
+ * the outbound guard.
+ */
+async function storeConfig(
+  provider: Workflow["provider"],
+  input: Record<string, unknown>,
+  previous: { keptKeyEnc?: string; keyDroppedByMove?: boolean; endpointUnchanged?: boolean } = {},
+): Promise<StoredConfig> {
   const parsed = configSchemaFor[provider].safeParse(input);
   if (!parsed.success) {
     throw validationFailed(zodDetails(parsed.error.issues).map((d) => ({ ...d, path: `config.${d.path}` })));
@@ -49,7 +78,22 @@ function storeConfig(provider: Workflow["provider"], input: Record<string, unkno
   const { apiKey, ...rest } = parsed.data as Record<string, unknown> & { apiKey?: string };
   const stored: StoredConfig = { ...rest };
   if (typeof apiKey === "string") stored.apiKeyEnc = encryptSecret(apiKey);
-  else if (previous?.apiKeyEnc && input.apiKey !== null) stored.apiKeyEnc = previous.apiKeyEnc;
+  else if (previous.keptKeyEnc) stored.apiKeyEnc = previous.keptKeyEnc;
+  if (provider === "openai" && !usesOperatorEndpoint(stored.baseUrl)) {
+    if (!stored.apiKeyEnc) {
+      const message = previous.keyDroppedByMove ? ENDPOINT_MESSAGES.keyDroppedWithBaseUrl : ENDPOINT_MESSAGES.keyRequired;
+      throw validationFailed([{ path: "config.apiKey", message }]);
+    }
+    // Checked when chosen; every request checks again (guardedFetch), since DNS can change later.
+    if (!previous.endpointUnchanged) {
+      try {
+        await assertPublicTarget(String(stored.baseUrl));
+      } catch (err) {
+        if (err instanceof TargetRefused) throw validationFailed([{ path: "config.baseUrl", message: err.message }]);
+        throw err;
+      }
+    }
+  }
   return stored;
 }
 
@@ -91,7 +135,7 @@ async function getEditableWorkflow(organizationId: string, id: string, tx: DbOrT
 
 export async function createWorkflow(organizationId: string, input: CreateWorkflowInput, tx: DbOrTx = db): Promise<Workflow> {
   if (input.provider === "flow") await assertFlowInOrganization(organizationId, input.config.flowId, tx);
-  const stored = storeConfig(input.provider, input.config as Record<string, unknown>);
+  const stored = await storeConfig(input.provider, input.config as Record<string, unknown>);
   const [w] = await tx
     .insert(workflows)
     .values({
@@ -113,9 +157,22 @@ export async function updateWorkflow(organizationId: string, id: string, patch: 
   let config = previous;
   if (patch.config) {
     const { apiKeyEnc: _, ...visible } = previous;
-    const merged = { ...visible, ...patch.config };
+    const merged: Record<string, unknown> = { ...visible, ...patch.config };
+    // `baseUrl: null` goes back to OPENAI_BASE_URL; `apiKey: null` removes the stored key.
+    if (merged.baseUrl === null) delete merged.baseUrl;
+    if (merged.apiKey === null) delete merged.apiKey;
     if (current.provider === "flow" && patch.config.flowId !== undefined) await assertFlowInOrganization(organizationId, patch.config.flowId, tx);
-    config = storeConfig(current.provider, merged, previous);
+    // A stored key belongs to the endpoint it was given for: moving the endpoint drops it, or
+    // whoever can edit the workflow could send it to a server of their own.
+    const sameEndpoint = usesOperatorEndpoint(merged.baseUrl)
+      ? usesOperatorEndpoint(previous.baseUrl)
+      : typeof previous.baseUrl === "string" && normalizedEndpoint(previous.baseUrl) === normalizedEndpoint(String(merged.baseUrl));
+    const cleared = patch.config.apiKey === null;
+    config = await storeConfig(current.provider, merged, {
+      keptKeyEnc: sameEndpoint && !cleared ? previous.apiKeyEnc : undefined,
+      keyDroppedByMove: !sameEndpoint && !cleared && !!previous.apiKeyEnc,
+      endpointUnchanged: sameEndpoint,
+    });
   }
   const [w] = await tx
     .update(workflows)
@@ -180,9 +237,14 @@ export async function importAstWorkflows(organizationId: string): Promise<{ crea
 export function engineFor(w: Workflow, timeoutMs = ENGINE_TIMEOUT_MS): AiEngine {
   const c = w.config as StoredConfig;
   if (w.provider === "openai") {
+    // The platform key only ever goes to the platform endpoint, whatever was stored before these rules.
+    const operatorEndpoint = usesOperatorEndpoint(c.baseUrl);
+    const apiKey = c.apiKeyEnc ? decryptSecret(c.apiKeyEnc) : operatorEndpoint ? config.openai.apiKey : undefined;
+    if (!apiKey && !operatorEndpoint) throw new EngineError("This workflow's endpoint needs its own API key");
     return openAiEngine({
-      baseUrl: typeof c.baseUrl === "string" ? c.baseUrl : config.openai.baseUrl,
-      apiKey: c.apiKeyEnc ? decryptSecret(c.apiKeyEnc) : config.openai.apiKey,
+      baseUrl: operatorEndpoint ? config.openai.baseUrl : String(c.baseUrl),
+      operatorConfigured: operatorEndpoint,
+      apiKey,
       model: String(c.model ?? ""),
       temperature: typeof c.temperature === "number" ? c.temperature : undefined,
       maxTokens: typeof c.maxTokens === "number" ? c.maxTokens : undefined,

@@ -1,6 +1,8 @@
+import { log } from "@/lib/logger";
 import { readSseData } from "./sse";
 import { EngineError, engineFetch, type AiEngine, type EngineReply, type EngineRequest } from "./engine";
 
+/** `url` and `secret` are the operator's (AST_URL, AST_SECRET), never a tenant's. */
 export type AstSettings = { url: string; secret?: string; workflowId: string; timeoutMs: number };
 
 /** A workflow listed by `GET {AST_URL}/workflows`. */
@@ -16,7 +18,7 @@ function headers(secret?: string, stream = false): Record<string, string> {
 
 /** Lists the AST service's workflows; accepts a bare array or `{workflows|data: [...]}`. */
 export async function listAstWorkflows(url: string, secret: string | undefined, timeoutMs = 15_000): Promise<AstWorkflow[]> {
-  const res = await engineFetch(`${url}/workflows`, { headers: headers(secret) }, timeoutMs);
+  const res = await engineFetch(`${url}/workflows`, { headers: headers(secret) }, { timeoutMs, operatorConfigured: true });
   const json = (await res.json().catch(() => null)) as unknown;
   const list = Array.isArray(json) ? json : ((json as { workflows?: unknown; data?: unknown })?.workflows ?? (json as { data?: unknown })?.data);
   if (!Array.isArray(list)) throw new EngineError("AST /workflows returned an unexpected shape");
@@ -29,16 +31,17 @@ export async function listAstWorkflows(url: string, secret: string | undefined, 
 export function astEngine(settings: AstSettings): AiEngine {
   const base = `${settings.url}/workflows/${encodeURIComponent(settings.workflowId)}`;
   const payload = (request: EngineRequest) => JSON.stringify({ message: request.text, threadId: request.providerThreadId });
+  const fetchOptions = (request: EngineRequest) => ({ timeoutMs: settings.timeoutMs, signal: request.signal, operatorConfigured: true });
   return {
     async complete(request) {
-      const res = await engineFetch(`${base}/invoke`, { method: "POST", headers: headers(settings.secret), body: payload(request) }, settings.timeoutMs, request.signal);
+      const res = await engineFetch(`${base}/invoke`, { method: "POST", headers: headers(settings.secret), body: payload(request) }, fetchOptions(request));
       const json = (await res.json().catch(() => null)) as { message?: { content?: string }; threadId?: string } | null;
       const content = json?.message?.content;
       if (typeof content !== "string") throw new EngineError("AST returned no message content");
       return { content, providerThreadId: json?.threadId };
     },
     async *stream(request): AsyncGenerator<string, EngineReply> {
-      const res = await engineFetch(`${base}/stream`, { method: "POST", headers: headers(settings.secret, true), body: payload(request) }, settings.timeoutMs, request.signal);
+      const res = await engineFetch(`${base}/stream`, { method: "POST", headers: headers(settings.secret, true), body: payload(request) }, fetchOptions(request));
       if (!res.body) throw new EngineError("AST returned an empty stream");
       let content = "";
       let completed: string | undefined;
@@ -49,7 +52,11 @@ export function astEngine(settings: AstSettings): AiEngine {
         } catch {
           continue;
         }
-        if (event.type === "error") throw new EngineError(`AST error: ${event.content ?? "unknown"}`);
+        // The upstream's own words stay in our logs: they may carry anything and this message reaches users.
+        if (event.type === "error") {
+          log.warn("AST streamed an error", { workflowId: settings.workflowId, error: String(event.content ?? "").slice(0, 200) });
+          throw new EngineError("AST reported an error while answering");
+        }
         if (event.type === "token" && event.content) {
           content += event.content;
           yield event.content;

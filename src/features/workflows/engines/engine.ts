@@ -1,3 +1,5 @@
+import { guardedFetch, OutboundError, TargetRefused } from "@/lib/outbound";
+
 /** One turn of conversation history sent to a model. */
 export type ChatTurn = { role: "user" | "assistant" | "system" | "tool"; content: string };
 
@@ -29,20 +31,22 @@ export class EngineError extends Error {
 
 export const ENGINE_TIMEOUT_MS = 60_000;
 
-/** fetch with a timeout that also honours the caller's signal; maps failures to EngineError. */
-export async function engineFetch(url: string, init: RequestInit, timeoutMs: number, signal?: AbortSignal): Promise<Response> {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
-  let res: Response;
+/**
+ * A request to an AI backend through the outbound guard: a tenant's own endpoint is checked and
+ * pinned like a webhook target, the operator's (OPENAI_BASE_URL, AST_URL) may be private. Failures
+ * become EngineError with our own short reason — these reach users and threads, so the upstream
+ * body never does.
+ */
+export async function engineFetch(
+  url: string,
+  init: RequestInit,
+  opts: { timeoutMs: number; signal?: AbortSignal; operatorConfigured: boolean },
+): Promise<Response> {
   try {
-    res = await fetch(url, { ...init, signal: combined });
+    return await guardedFetch(url, init, opts);
   } catch (err) {
-    if (timeout.aborted) throw new EngineError(`AI provider timed out after ${timeoutMs} ms`, true);
-    throw new EngineError(`AI provider unreachable: ${(err as Error).message}`);
+    if (err instanceof TargetRefused) throw new EngineError(`AI provider URL refused: ${err.message}`);
+    if (err instanceof OutboundError) throw new EngineError(`AI provider ${err.message}`, err.timedOut);
+    throw err;
   }
-  if (!res.ok) {
-    const excerpt = (await res.text().catch(() => "")).slice(0, 200);
-    throw new EngineError(`AI provider answered ${res.status}${excerpt ? `: ${excerpt}` : ""}`);
-  }
-  return res;
 }

@@ -1,8 +1,11 @@
+import { log } from "@/lib/logger";
 import { readSseData } from "./sse";
 import { EngineError, engineFetch, type AiEngine, type EngineReply, type EngineRequest } from "./engine";
 
 export type OpenAiSettings = {
   baseUrl: string;
+  /** The base URL is the operator's OPENAI_BASE_URL (may be private), not one a tenant chose. */
+  operatorConfigured: boolean;
   apiKey?: string;
   model: string;
   temperature?: number;
@@ -36,8 +39,7 @@ export function openAiEngine(settings: OpenAiSettings): AiEngine {
         },
         body: JSON.stringify(body(request, stream)),
       },
-      settings.timeoutMs,
-      request.signal,
+      { timeoutMs: settings.timeoutMs, signal: request.signal, operatorConfigured: settings.operatorConfigured },
     );
 
   return {
@@ -62,7 +64,11 @@ export function openAiEngine(settings: OpenAiSettings): AiEngine {
         } catch {
           continue;
         }
-        if (chunk.error) throw new EngineError(`AI provider error: ${chunk.error.message ?? "unknown"}`);
+        // The upstream's own words stay in our logs: they may carry anything and this message reaches users.
+        if (chunk.error) {
+          log.warn("AI provider streamed an error", { error: String(chunk.error.message ?? "").slice(0, 200) });
+          throw new EngineError("AI provider reported an error while answering");
+        }
         const delta = chunk.choices?.[0]?.delta?.content;
         if (delta) {
           content += delta;

@@ -1,37 +1,41 @@
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { EngineError } from "./engine";
+
+/** A hostile or broken upstream cannot make us buffer an endless event. */
+const MAX_EVENT_CHARS = 1_000_000;
+
 /**
- * Minimal Server-Sent Events reader for upstream AI streams (OpenAI-compatible and AST both answer
- * with `data: …` lines). Yields each event's data string; stops at `[DONE]` or end of stream.
+ * Server-Sent Events reader for upstream AI streams (OpenAI-compatible and AST both answer with
+ * `data: …` events). `eventsource-parser` follows the spec: lines end in `\r\n`, `\n` or `\r`
+ * alike. Yields each event's data; stops at `[DONE]` or the end of the stream, where an event the
+ * upstream did not close with a blank line still counts.
  */
 export async function* readSseData(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const ready: EventSourceMessage[] = [];
+  let tooLarge = false;
+  const parser = createParser({
+    maxBufferSize: MAX_EVENT_CHARS,
+    onEvent: (event) => ready.push(event),
+    onError: (err) => {
+      if (err.type === "max-buffer-size-exceeded") tooLarge = true;
+    },
+  });
   const decoder = new TextDecoder();
-  let buffer = "";
   const reader = body.getReader();
   try {
-    while (true) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      let boundary: number;
-      while ((boundary = buffer.search(/\r?\n\r?\n/)) !== -1) {
-        const rawEvent = buffer.slice(0, boundary);
-        buffer = buffer.slice(boundary).replace(/^\r?\n\r?\n/, "");
-        const data = rawEvent
-          .split(/\r?\n/)
-          .filter((line) => line.startsWith("data:"))
-          .map((line) => line.slice(5).replace(/^ /, ""))
-          .join("\n");
-        if (!data) continue;
-        if (data === "[DONE]") return;
-        yield data;
+    let done = false;
+    while (!done) {
+      const chunk = await reader.read();
+      done = chunk.done;
+      parser.feed(done ? `${decoder.decode()}\n\n` : decoder.decode(chunk.value, { stream: true }));
+      if (tooLarge) throw new EngineError("AI provider streamed an event larger than 1 MB");
+      for (const event of ready.splice(0)) {
+        if (!event.data) continue;
+        if (event.data === "[DONE]") return;
+        yield event.data;
       }
     }
-    const tail = buffer
-      .split(/\r?\n/)
-      .filter((l) => l.startsWith("data:"))
-      .map((l) => l.slice(5).trim())
-      .join("\n");
-    if (tail && tail !== "[DONE]") yield tail;
   } finally {
-    reader.releaseLock();
+    await reader.cancel().catch(() => {});
   }
 }
