@@ -36,7 +36,7 @@ describe("/v1/webhooks CRUD", () => {
     const created = await create(a.key, { name: "CRM", eventTypes: ["message.received", "message.received", "message.sent"], headers: { "X-Api-Token": "t0k" } });
     expect(created.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(Buffer.from(created.secret.slice(6), "base64").length).toBeGreaterThanOrEqual(24);
-    expect(created).toMatchObject({ name: "CRM", url: sub.url, eventTypes: ["message.received", "message.sent"], instanceIds: null, active: true, headers: { "X-Api-Token": "t0k" } });
+    expect(created).toMatchObject({ name: "CRM", url: sub.url, eventTypes: ["message.received", "message.sent"], instanceIds: null, active: true, headers: { "X-Api-Token": "••••" } });
 
     const [row] = await db.select().from(webhooks).where(eq(webhooks.id, created.id));
     expect(row!.secretEnc).not.toContain(created.secret.slice(6));
@@ -83,7 +83,7 @@ describe("/v1/webhooks CRUD", () => {
     const hook = await create(a.key, { eventTypes: ["contact.created"] });
     const patched = await api(app, "PATCH", `/v1/webhooks/${hook.id}`, a.key, { name: "Renamed", eventTypes: null, headers: { "X-A": "1" } });
     expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ name: "Renamed", eventTypes: null, headers: { "X-A": "1" } });
+    expect(patched.body).toMatchObject({ name: "Renamed", eventTypes: null, headers: { "X-A": "••••" } });
     const invalid = await api(app, "PATCH", `/v1/webhooks/${hook.id}`, a.key, { url: "gopher://x" });
     expect(invalid.status).toBe(422);
 

@@ -1,6 +1,6 @@
 import type { AdminContext } from "@/auth/plugin";
 import { EVENT_TYPES } from "@/features/events/event.service";
-import { WEBHOOK_LIMITS } from "@/features/webhooks/webhook.schema";
+import { MASKED_HEADER_VALUE, WEBHOOK_LIMITS } from "@/features/webhooks/webhook.schema";
 import type { FieldError } from "@/lib/errors";
 import { AdminLayout } from "../layouts/admin";
 import { CsrfField, Field } from "../components/ui";
@@ -101,7 +101,7 @@ export function WebhookForm({
         <textarea id="f-headers" name="headers" rows="3" placeholder="Authorization: Bearer …" aria-invalid={headersError ? "true" : undefined} safe>
           {values.headers ?? ""}
         </textarea>
-        <small class="hint" safe>{`One "Name: value" per line, at most ${WEBHOOK_LIMITS.headersMax}. Hop-by-hop and webhook-* headers are not allowed.`}</small>
+        <small class="hint" safe>{`One "Name: value" per line, at most ${WEBHOOK_LIMITS.headersMax}. Hop-by-hop and webhook-* headers are not allowed. Saved values are stored encrypted and shown as ${MASKED_HEADER_VALUE}; leave ${MASKED_HEADER_VALUE} to keep a value.`}</small>
         {headersError ? <small class="error" safe>{headersError}</small> : ""}
       </div>
       <button type="submit" safe>

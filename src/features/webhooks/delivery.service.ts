@@ -6,10 +6,12 @@ import { events, webhookAttempts, webhookDeliveries, webhooks } from "@/db/schem
 import { recordAudit } from "@/features/audit/audit.service";
 import { meterUsage } from "@/features/usage/usage.service";
 import { DELIVERIES_QUEUED_CHANNEL, eventPayload, recordEvent } from "@/features/events/event.service";
+import { decryptSecret } from "@/lib/crypto";
 import { conflict, notFound } from "@/lib/errors";
 import { groupCommit } from "@/lib/group-commit";
 import { log } from "@/lib/logger";
 import { signatureHeaders, signingSecrets } from "./signing";
+import { MASKED_HEADER_VALUE } from "./webhook.schema";
 import { pinnedRequest, resolveTarget, TargetRefused } from "@/lib/outbound";
 
 // ---------------------------------------------------------------------------------------------
@@ -108,7 +110,7 @@ export type ClaimedDelivery = {
   /** Our lease, also the fencing token: every later write requires the row to still carry it. */
   leaseUntil: Date;
   /** What the request needs, fetched by the claim itself (no second query per delivery). */
-  webhook: Pick<WebhookRow, "id" | "url" | "headers" | "secretEnc" | "previousSecretEnc" | "previousSecretExpiresAt">;
+  webhook: Pick<WebhookRow, "id" | "url" | "headersEnc" | "secretEnc" | "previousSecretEnc" | "previousSecretExpiresAt">;
   event: EventRow;
 };
 
@@ -181,7 +183,7 @@ export async function claimDueDeliveries(budget = deliverySettings.maxInFlight):
       from picked, webhooks w, events e
       where u.id = picked.id and w.id = u.webhook_id and e.id = u.event_id
       returning u.id, u.webhook_id, u.event_id, u.organization_id, u.attempts, u.lease_until,
-        w.url, w.headers, w.secret_enc, w.previous_secret_enc, w.previous_secret_expires_at,
+        w.url, w.headers_enc, w.secret_enc, w.previous_secret_enc, w.previous_secret_expires_at,
         e.type as event_type, e.data as event_data, e.at as event_at, e.organization_id as event_organization_id,
         e.instance_id as event_instance_id, e.api_key_id as event_api_key_id, e.device_id as event_device_id,
         e.tx_id::text as event_tx_id
@@ -197,7 +199,7 @@ type ClaimRow = {
   attempts: number;
   lease_until: Date | string;
   url: string;
-  headers: Record<string, string> | null;
+  headers_enc: Record<string, string> | null;
   secret_enc: string;
   previous_secret_enc: string | null;
   previous_secret_expires_at: Date | string | null;
@@ -225,7 +227,7 @@ function toClaim(r: ClaimRow): ClaimedDelivery {
     webhook: {
       id: r.webhook_id,
       url: r.url,
-      headers: r.headers ?? {},
+      headersEnc: r.headers_enc ?? {},
       secretEnc: r.secret_enc,
       previousSecretEnc: r.previous_secret_enc,
       previousSecretExpiresAt: r.previous_secret_expires_at ? asDate(r.previous_secret_expires_at) : null,
@@ -308,7 +310,34 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Math.min(Math.max(ms, 0), RETRY_AFTER_CAP_MS);
 }
 
+/** The request could not be built (an undecryptable secret or header); the message is ours, not the cipher's. */
+class RequestNotPrepared extends Error {
+  constructor(cause: unknown) {
+    super("The endpoint's signing secret or custom headers cannot be decrypted (was APP_SECRET changed?)", { cause });
+  }
+}
+
+/**
+ * The request's headers, and (into `result`) the same headers as the attempt log keeps them. Custom
+ * names are lower-cased so one replaces a default of any spelling (User-Agent) but can never replace
+ * content-type or the signature headers (the schema refuses those names anyway).
+ */
+function buildRequestHeaders(claim: ClaimedDelivery, body: string, result: AttemptResult): Record<string, string> {
+  const { webhook, event } = claim;
+  const signed = signatureHeaders({ msgId: event.id, body, secrets: signingSecrets(webhook, deliveryClock.now()) });
+  const headers: Record<string, string> = { "user-agent": "LivChat-Webhooks/1.0" };
+  const logged: Record<string, string> = { ...headers };
+  for (const [name, value] of Object.entries(webhook.headersEnc)) {
+    headers[name.toLowerCase()] = decryptSecret(value);
+    logged[name.toLowerCase()] = MASKED_HEADER_VALUE;
+  }
+  const fixed = { "content-type": "application/json", ...signed };
+  result.requestHeaders = Object.assign(logged, fixed);
+  return Object.assign(headers, fixed);
+}
+
 function describeError(err: unknown, timedOut: boolean): string {
+  if (err instanceof RequestNotPrepared) return err.message;
   if (timedOut) return `Timed out after ${deliverySettings.timeoutMs / 1000} s`;
   if (err instanceof TargetRefused) return `Refused: ${err.message}`;
   const message = err instanceof Error ? err.message : String(err);
@@ -322,17 +351,21 @@ function describeError(err: unknown, timedOut: boolean): string {
 export async function processClaim(claim: ClaimedDelivery, stop?: AbortSignal): Promise<AttemptOutcome> {
   const { webhook, event } = claim;
   const body = JSON.stringify(eventPayload(event));
-  const signed = signatureHeaders({ msgId: event.id, body, secrets: signingSecrets(webhook, deliveryClock.now()) });
-  // Lower-cased names so a custom header replaces a default of any spelling (User-Agent) but can
-  // never replace content-type or the signature headers (the schema refuses those names anyway).
-  const requestHeaders: Record<string, string> = { "user-agent": "LivChat-Webhooks/1.0" };
-  for (const [name, value] of Object.entries(webhook.headers)) requestHeaders[name.toLowerCase()] = value;
-  Object.assign(requestHeaders, { "content-type": "application/json" }, signed);
   const timeout = AbortSignal.timeout(deliverySettings.timeoutMs);
   const signal = stop ? AbortSignal.any([timeout, stop]) : timeout;
   const started = performance.now();
-  const result: AttemptResult = { statusCode: null, error: null, excerpt: null, durationMs: 0, retryAfterMs: null, requestHeaders, requestBody: body };
+  // The log keeps header names but never custom values (they can be credentials); filled in below.
+  const result: AttemptResult = { statusCode: null, error: null, excerpt: null, durationMs: 0, retryAfterMs: null, requestHeaders: {}, requestBody: body };
   try {
+    // Inside the try: a secret that cannot be decrypted (APP_SECRET changed) is a failed attempt that
+    // follows the schedule and auto-disable, not an error that leaves the lease to expire forever.
+    let requestHeaders: Record<string, string>;
+    try {
+      requestHeaders = buildRequestHeaders(claim, body, result);
+    } catch (err) {
+      log.warn("webhook request not prepared", { webhookId: webhook.id, deliveryId: claim.id, err: err instanceof Error ? err.message : String(err) });
+      throw new RequestNotPrepared(err);
+    }
     const send = (target: { url: string; host?: string; tls?: Record<string, unknown> }) =>
       fetch(target.url, {
         method: "POST",

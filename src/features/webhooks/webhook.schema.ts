@@ -125,6 +125,12 @@ export const recoverSchema = z.object({
   since: z.coerce.date({ error: "Give a date and time, e.g. 2026-01-31T12:00:00Z" }).refine((d) => d.getTime() <= Date.now() + 60_000, "The date is in the future"),
 });
 
+/**
+ * What API responses, admin pages and the attempt log show instead of a custom header's value. Sent
+ * back unchanged (a PATCH of what GET returned, or an edit form saved as shown), it keeps the stored value.
+ */
+export const MASKED_HEADER_VALUE = "••••";
+
 /** The form sends headers as a textarea of `Name: value` lines; this parses it for the shared schema. */
 export function parseHeaderLines(text: string): { headers: Record<string, string>; errors: string[] } {
   const headers: Record<string, string> = {};

@@ -4,20 +4,82 @@ import { db, notify, rowsOf, type DbOrTx } from "@/db/client";
 import { events, instances, webhookDeliveries, webhooks } from "@/db/schema";
 import { recordAudit, type AuditActor } from "@/features/audit/audit.service";
 import { DELIVERIES_QUEUED_CHANNEL } from "@/features/events/event.service";
-import { encryptSecret } from "@/lib/crypto";
+import { decryptSecret, encryptSecret } from "@/lib/crypto";
 import { conflict, forbidden, notFound, validationFailed } from "@/lib/errors";
 import { publishLive } from "@/lib/live";
 import { clockSql, deliveryClock, isUuid } from "./delivery.service";
 import { generateWebhookSecret, SECRET_GRACE_MS } from "./signing";
 import { resolveTarget, TargetRefused } from "@/lib/outbound";
-import type { CreateWebhookInput, UpdateWebhookInput } from "./webhook.schema";
+import { MASKED_HEADER_VALUE, type CreateWebhookInput, type UpdateWebhookInput } from "./webhook.schema";
 
 export type Webhook = typeof webhooks.$inferSelect;
 
 /** Who is acting, for the audit log. */
 export type WebhookActor = { actor: AuditActor; request?: Request };
 
-/** The JSON shape of an endpoint: never the secret (it is returned once, on create and rotate). */
+/** Custom header names with their values masked, for responses and pages (values can be credentials). */
+export function maskedHeaders(headersEnc: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.keys(headersEnc).map((name) => [name, MASKED_HEADER_VALUE]));
+}
+
+/** The real header values, for the request only. */
+export function openHeaders(headersEnc: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headersEnc).map(([name, value]) => [name, decryptSecret(value)]));
+}
+
+/**
+ * Headers as stored: every value encrypted. A masked value keeps the value stored under that name
+ * (names compare case-insensitively); one with nothing stored to keep is a 422.
+ */
+function sealHeaders(headers: Record<string, string>, stored: Record<string, string> = {}): Record<string, string> {
+  const storedByName = new Map(Object.entries(stored).map(([name, value]) => [name.toLowerCase(), value]));
+  const sealed: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== MASKED_HEADER_VALUE) sealed[name] = encryptSecret(value);
+    else if (storedByName.has(name.toLowerCase())) sealed[name] = storedByName.get(name.toLowerCase())!;
+    else throw validationFailed([{ path: `headers.${name}`, message: `Enter the value of ${name}: ${MASKED_HEADER_VALUE} only stands for a value already saved` }]);
+  }
+  return sealed;
+}
+
+/**
+ * Boot step for databases from before headers were encrypted: moves plaintext custom headers into
+ * `headersEnc` and masks their values in the attempt log already recorded. Idempotent and a no-op
+ * once done (the partial scan finds nothing).
+ */
+export async function sealPlaintextWebhookHeaders(): Promise<number> {
+  return db.transaction(async (tx) => {
+    const legacy = await tx
+      .select({ id: webhooks.id, headers: webhooks.headers, headersEnc: webhooks.headersEnc })
+      .from(webhooks)
+      .where(sql`${webhooks.headers} <> '{}'::jsonb`)
+      .for("update");
+    for (const hook of legacy) {
+      const sealed = Object.fromEntries(Object.entries(hook.headers).map(([name, value]) => [name, encryptSecret(value)]));
+      await tx
+        .update(webhooks)
+        .set({ headers: {}, headersEnc: { ...sealed, ...hook.headersEnc } })
+        .where(eq(webhooks.id, hook.id));
+      // The attempt log stored the names lower-cased, as sent.
+      const names = sql`array[${sql.join(
+        Object.keys(hook.headers).map((name) => sql`${name.toLowerCase()}`),
+        sql`, `,
+      )}]::text[]`;
+      await tx.execute(sql`
+        update webhook_attempts a
+        set request_headers = (
+          select jsonb_object_agg(h.key, case when h.key = any(${names}) then to_jsonb(${MASKED_HEADER_VALUE}::text) else h.value end)
+          from jsonb_each(a.request_headers) h
+        )
+        from webhook_deliveries d
+        where d.id = a.delivery_id and d.webhook_id = ${hook.id} and a.request_headers ?| ${names}
+      `);
+    }
+    return legacy.length;
+  });
+}
+
+/** The JSON shape of an endpoint: never the secret (it is returned once, on create and rotate), header values masked. */
 export function publicWebhook(w: Webhook) {
   return {
     id: w.id,
@@ -25,7 +87,7 @@ export function publicWebhook(w: Webhook) {
     url: w.url,
     eventTypes: w.eventTypes,
     instanceIds: w.instanceIds,
-    headers: w.headers,
+    headers: maskedHeaders(w.headersEnc),
     active: w.active,
     disabledAt: w.disabledAt,
     disabledReason: w.disabledReason,
@@ -128,7 +190,7 @@ export async function createWebhook(organizationId: string, input: CreateWebhook
         name: input.name ?? "",
         url: input.url,
         secretEnc: encryptSecret(secret),
-        headers: input.headers ?? {},
+        headersEnc: sealHeaders(input.headers ?? {}),
         eventTypes: input.eventTypes ?? null,
         instanceIds: input.instanceIds ?? null,
       })
@@ -153,7 +215,7 @@ export async function updateWebhook(organizationId: string, webhookId: string, i
     if (input.name !== undefined) set.name = input.name;
     if (input.eventTypes !== undefined) set.eventTypes = input.eventTypes;
     if (input.instanceIds !== undefined) set.instanceIds = input.instanceIds;
-    if (input.headers !== undefined) set.headers = input.headers;
+    if (input.headers !== undefined) set.headersEnc = sealHeaders(input.headers, current.headersEnc);
     if (input.active === true && !current.active) Object.assign(set, { active: true, disabledAt: null, disabledReason: null, failingSince: null });
     if (input.active === false && current.active) Object.assign(set, { active: false, disabledAt: deliveryClock.now(), disabledReason: "Disabled by a user" });
     if (Object.keys(set).length === 0) return current;
