@@ -4,8 +4,12 @@ export const ERROR_STATUS = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  /** Another request with this Idempotency-Key is still being processed (Stripe's idempotency_key_in_use). */
+  idempotency_key_in_use: 409,
   payload_too_large: 413,
   validation_failed: 422,
+  /** An Idempotency-Key reused with a different request body. */
+  idempotency_mismatch: 422,
   rate_limited: 429,
   quota_exceeded: 429,
   internal: 500,

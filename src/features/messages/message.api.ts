@@ -46,7 +46,7 @@ export const messageApi = new Elysia({ name: "message-api", prefix: "/v1/message
         tags,
         summary: "Send a message (queued)",
         description:
-          'One of `text`, `media` (image/audio/video/document/sticker by URL), `location`, `contact`, `reaction`, `template` ({key, variables}). `instanceId` may be omitted when the key is bound to one instance or exactly one is connected. Send `Idempotency-Key` to make retries safe: the same key replays the first response.',
+          'One of `text`, `media` (image/audio/video/document/sticker by URL), `location`, `contact`, `reaction`, `template` ({key, variables}). `instanceId` may be omitted when the key is bound to one instance or exactly one is connected. Send `Idempotency-Key` to make retries safe (Stripe\'s rules): the same key with the same body replays the first response (`Idempotent-Replayed: true`); with a different body it is refused with 422 `idempotency_mismatch`; while the first request with the key is still in flight, others get 409 `idempotency_key_in_use` with `Retry-After`. A request that failed stored nothing and may be retried with its key.',
       },
     },
   )
