@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { createApp } from "@/app";
-import { revokeApiKey } from "@/features/api-keys/api-key.service";
+import { createApiKey, revokeApiKey } from "@/features/api-keys/api-key.service";
+import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
 import { startAppProcess } from "../helpers/processes";
 
@@ -39,4 +40,25 @@ test("a key revoked in this process is refused by the other process within 1 s",
   expect(elapsed).toBeLessThan(1000);
   const body = (await (await call(key)).json()) as { error: { code: string } };
   expect(body.error.code).toBe("unauthorized");
+}, 30_000);
+
+test("revoking a parent key in this process makes the other process refuse the keys it minted within 1 s", async () => {
+  const app = createApp();
+  const { organization } = await setupOrg(app);
+  const { key: parent, secret } = await createApiKey({ organizationId: organization.id, name: "parent", scopes: ["devices:write", "devices:read"] });
+  const minted = await api(app, "POST", "/v1/devices", secret, { name: "child", createKey: true, keyScopes: ["devices:read"] });
+  expect(minted.status).toBe(201);
+  const child = minted.body.apiKey.secret as string;
+  for (let i = 0; i < 3; i++) expect((await call(child)).status).toBe(200);
+
+  const revokedAt = performance.now();
+  await revokeApiKey(organization.id, parent.id);
+  let status = 200;
+  while (performance.now() - revokedAt < 3000) {
+    status = (await call(child)).status;
+    if (status === 401) break;
+    await Bun.sleep(10);
+  }
+  expect(status).toBe(401);
+  expect(performance.now() - revokedAt).toBeLessThan(1000);
 }, 30_000);

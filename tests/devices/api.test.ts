@@ -3,7 +3,7 @@ import { and, eq } from "drizzle-orm";
 import { createApp } from "@/app";
 import { db } from "@/db/client";
 import { apiKeys, auditLogs, devices, instances } from "@/db/schema";
-import { createApiKey } from "@/features/api-keys/api-key.service";
+import { createApiKey, revokeOrganizationApiKey } from "@/features/api-keys/api-key.service";
 import { createVisitorDevice, createVisitorKey } from "@/features/devices/device.service";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
@@ -61,6 +61,68 @@ describe("POST /v1/devices", () => {
     expect(ok.status).toBe(201);
     expect(ok.body.apiKey.instanceId).toBe(instance!.id);
     expect(await db.$count(devices, eq(devices.name, "x"))).toBe(0);
+  });
+
+  test("a key-created key never outlives the caller nor gets higher limits (the stricter wins), and records its parent", async () => {
+    const parentExpiry = new Date(Date.now() + 2 * 86_400_000);
+    const { key: parent, secret } = await createApiKey({
+      organizationId: org.organization.id,
+      name: "minting parent",
+      scopes: ["devices:write", "messages:read"],
+      expiresAt: parentExpiry,
+      requestsPerMinute: 100,
+      maxMessagesPerDay: 50,
+    });
+    const mint = async (extra: Record<string, unknown> = {}) => {
+      const res = await api(app, "POST", "/v1/devices", secret, { name: "minted", createKey: true, keyScopes: ["messages:read"], ...extra });
+      expect(res.status).toBe(201);
+      const [stored] = await db.select().from(apiKeys).where(eq(apiKeys.id, res.body.apiKey.id));
+      return { body: res.body.apiKey, stored: stored! };
+    };
+
+    // Nothing asked: the parent's expiry and limits.
+    const inherited = await mint();
+    expect(inherited.stored).toMatchObject({ parentKeyId: parent.id, requestsPerMinute: 100, maxMessagesPerDay: 50 });
+    expect(inherited.stored.expiresAt!.getTime()).toBe(parentExpiry.getTime());
+    expect(inherited.body).toMatchObject({ parentKeyId: parent.id, expiresAt: parentExpiry.toISOString(), requestsPerMinute: 100, maxMessagesPerDay: 50 });
+
+    // More asked than the parent has: clamped to the parent.
+    const greedy = await mint({ keyExpiresAt: "2099-01-01T00:00:00Z", keyRequestsPerMinute: 5000, keyMaxMessagesPerDay: 1000 });
+    expect(greedy.stored.expiresAt!.getTime()).toBe(parentExpiry.getTime());
+    expect(greedy.stored).toMatchObject({ requestsPerMinute: 100, maxMessagesPerDay: 50 });
+
+    // Less asked: kept.
+    const soon = new Date(Date.now() + 3_600_000);
+    const modest = await mint({ keyExpiresAt: soon.toISOString(), keyRequestsPerMinute: 10, keyMaxMessagesPerDay: 5 });
+    expect(modest.stored.expiresAt!.getTime()).toBe(soon.getTime());
+    expect(modest.stored).toMatchObject({ requestsPerMinute: 10, maxMessagesPerDay: 5 });
+
+    // A parent on the organization's plan (no override) caps a requested rate at that plan.
+    const { secret: planKey } = await createApiKey({ organizationId: org.organization.id, name: "plan parent", scopes: ["devices:write", "messages:read"] });
+    const planned = await api(app, "POST", "/v1/devices", planKey, { name: "minted", createKey: true, keyScopes: ["messages:read"], keyRequestsPerMinute: 100_000 });
+    expect(planned.body.apiKey).toMatchObject({ requestsPerMinute: 600, expiresAt: null, maxMessagesPerDay: null });
+    const unasked = await api(app, "POST", "/v1/devices", planKey, { name: "minted", createKey: true, keyScopes: ["messages:read"] });
+    expect(unasked.body.apiKey).toMatchObject({ requestsPerMinute: null, expiresAt: null });
+  });
+
+  test("revoking the parent key revokes every key it minted (refused at once, even when cached), audited", async () => {
+    const { key: parent, secret } = await createApiKey({ organizationId: org.organization.id, name: "parent", scopes: ["devices:write", "devices:read"] });
+    const children: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const res = await api(app, "POST", "/v1/devices", secret, { name: `child ${i}`, createKey: true, keyScopes: ["devices:read"] });
+      children.push(res.body.apiKey.secret);
+    }
+    const { secret: unrelated } = await createApiKey({ organizationId: org.organization.id, name: "unrelated", scopes: ["devices:read"] });
+    for (const child of [...children, unrelated]) expect((await api(app, "GET", "/v1/devices", child)).status).toBe(200);
+
+    const revoked = await revokeOrganizationApiKey(org.organization.id, parent.id, { type: "user", id: org.user.id });
+    expect(revoked.revokedDescendants).toHaveLength(2);
+    for (const child of children) expect((await api(app, "GET", "/v1/devices", child)).status).toBe(401);
+    expect((await api(app, "GET", "/v1/devices", unrelated)).status).toBe(200);
+    const minted = await db.select().from(apiKeys).where(eq(apiKeys.parentKeyId, parent.id));
+    expect(minted.every((k) => k.revokedAt !== null)).toBe(true);
+    const [audit] = await db.select().from(auditLogs).where(and(eq(auditLogs.action, "api_key.revoked"), eq(auditLogs.targetId, parent.id)));
+    expect((audit!.details as { revokedMintedKeys: string[] }).revokedMintedKeys.sort()).toEqual(minted.map((k) => k.id).sort());
   });
 
   test("invalid bodies → 422 with details, never 500", async () => {

@@ -36,7 +36,7 @@ const blankToNull = (v: unknown) => (v === "" || v === undefined ? null : v);
 const optionalUuid = (label: string) =>
   z.preprocess(blankToNull, z.uuid({ message: `Choose a valid ${label}` }).nullable()).optional();
 
-const optionalPositiveInt = (max: number) =>
+export const optionalPositiveInt = (max: number) =>
   z.preprocess(
     blankToNull,
     z.coerce
@@ -51,7 +51,7 @@ const optionalPositiveInt = (max: number) =>
  * Expiry: a date ("2030-01-31", the form's date input — the key then expires at the end of that UTC
  * day) or a full ISO timestamp from the API; blank/null = never. Must lie in the future.
  */
-const expiresAt = z
+export const keyExpiresAtSchema = z
   .preprocess(
     blankToNull,
     z
@@ -77,7 +77,7 @@ export const createApiKeySchema = z.object({
   ),
   instanceId: optionalUuid("instance"),
   deviceId: optionalUuid("device"),
-  expiresAt,
+  expiresAt: keyExpiresAtSchema,
   requestsPerMinute: optionalPositiveInt(API_KEY_LIMITS.requestsPerMinuteMax),
   maxMessagesPerDay: optionalPositiveInt(API_KEY_LIMITS.messagesPerDayMax),
 });

@@ -1,8 +1,8 @@
-import { and, asc, desc, eq, isNull } from "drizzle-orm";
-import { db, notify, type DbOrTx } from "@/db/client";
-import { apiKeys, devices, instances } from "@/db/schema";
+import { and, asc, desc, eq, isNull, sql } from "drizzle-orm";
+import { db, notifyMany, rowsOf, type DbOrTx } from "@/db/client";
+import { apiKeys, devices, instances, organizations } from "@/db/schema";
 import { randomBase62, sha256Hex } from "@/lib/crypto";
-import { notFound, validationFailed, type FieldError } from "@/lib/errors";
+import { notFound, unauthorized, validationFailed, type FieldError } from "@/lib/errors";
 import { recordAudit } from "@/features/audit/audit.service";
 import type { CreateApiKeyInput } from "./api-key.schema";
 import { API_KEY_PREFIX, API_KEY_REVOKED_CHANNEL, evictApiKey } from "./api-key.verify";
@@ -19,6 +19,8 @@ export type NewApiKey = {
   requestsPerMinute?: number | null;
   maxMessagesPerDay?: number | null;
   createdByUserId?: string | null;
+  /** The key that minted this one; set it through `inheritFromParent`. */
+  parentKeyId?: string | null;
 };
 
 /** Creates a key; the returned `secret` is the only time the full key exists outside the caller. */
@@ -36,6 +38,7 @@ export async function createApiKey(input: NewApiKey, tx: DbOrTx = db): Promise<{
       requestsPerMinute: input.requestsPerMinute ?? null,
       maxMessagesPerDay: input.maxMessagesPerDay ?? null,
       createdByUserId: input.createdByUserId ?? null,
+      parentKeyId: input.parentKeyId ?? null,
       displayPrefix: secret.slice(0, API_KEY_PREFIX.length + 6),
       keyHash: sha256Hex(secret),
     })
@@ -44,9 +47,53 @@ export async function createApiKey(input: NewApiKey, tx: DbOrTx = db): Promise<{
 }
 
 
-/** Revokes a key of the organization and tells every process to drop it from its cache. */
-export async function revokeApiKey(organizationId: string, keyId: string, tx?: DbOrTx): Promise<ApiKey> {
-  const run = async (t: DbOrTx) => {
+export type MintLimits = { expiresAt?: Date | null; requestsPerMinute?: number | null; maxMessagesPerDay?: number | null };
+
+/** The stricter of two optional bounds (null/undefined = unbounded). */
+function tighter<T extends number | Date>(requested: T | null | undefined, parent: T | null): T | null {
+  if (requested == null) return parent;
+  if (parent == null) return requested;
+  return requested <= parent ? requested : parent;
+}
+
+/**
+ * What a key minted by another key may be: it expires no later than its parent and its limits never
+ * exceed the parent's (the parent's effective rate, its organization's plan when it has no override).
+ * The parent row is share-locked in `tx`, so a concurrent revocation of the parent either waits until
+ * the new key exists (and then revokes it with the parent) or commits first and the mint is refused.
+ */
+export async function inheritFromParent(parentKeyId: string, requested: MintLimits, tx: DbOrTx): Promise<Required<MintLimits> & { parentKeyId: string }> {
+  const [parent] = await tx
+    .select({ key: apiKeys, planRequestsPerMinute: organizations.apiRequestsPerMinute })
+    .from(apiKeys)
+    .leftJoin(organizations, eq(organizations.id, apiKeys.organizationId))
+    .where(eq(apiKeys.id, parentKeyId))
+    .for("share", { of: apiKeys });
+  const key = parent?.key;
+  if (!key || key.revokedAt || (key.expiresAt && key.expiresAt.getTime() <= Date.now())) {
+    throw unauthorized("Invalid, expired or revoked API key");
+  }
+  const parentRate = key.requestsPerMinute ?? parent.planRequestsPerMinute ?? null;
+  return {
+    parentKeyId: key.id,
+    expiresAt: tighter(requested.expiresAt, key.expiresAt),
+    // No override on either side: the child follows the same organization plan as its parent.
+    requestsPerMinute: requested.requestsPerMinute == null && key.requestsPerMinute == null ? null : tighter(requested.requestsPerMinute, parentRate),
+    maxMessagesPerDay: tighter(requested.maxMessagesPerDay, key.maxMessagesPerDay),
+  };
+}
+
+export type RevokedApiKey = ApiKey & {
+  /** Keys minted by this one (and by those, recursively) that this revocation revoked too. */
+  revokedDescendants: { id: string; keyHash: string }[];
+};
+
+/**
+ * Revokes a key of the organization together with every key it minted (recursively), and tells every
+ * process to drop all of them from its cache.
+ */
+export async function revokeApiKey(organizationId: string, keyId: string, tx?: DbOrTx): Promise<RevokedApiKey> {
+  const run = async (t: DbOrTx): Promise<RevokedApiKey> => {
     const [key] = await t
       .update(apiKeys)
       .set({ revokedAt: new Date() })
@@ -58,15 +105,33 @@ export async function revokeApiKey(organizationId: string, keyId: string, tx?: D
         .from(apiKeys)
         .where(and(eq(apiKeys.id, keyId), eq(apiKeys.organizationId, organizationId)));
       if (!existing) throw notFound("API key");
-      return existing;
+      return { ...existing, revokedDescendants: [] };
     }
-    await notify(API_KEY_REVOKED_CHANNEL, key.keyHash, t);
-    return key;
+    // A statement of its own after the parent's: its snapshot sees every child minted before the parent's row lock was ours.
+    const revokedDescendants = rowsOf<{ id: string; keyHash: string }>(
+      await t.execute(sql`
+        with recursive minted as (
+          select id from api_keys where parent_key_id = ${key.id}
+          union
+          select k.id from api_keys k join minted m on k.parent_key_id = m.id
+        )
+        update api_keys set revoked_at = now()
+        where id in (select id from minted) and revoked_at is null
+        returning id, key_hash as "keyHash"`),
+    );
+    await notifyMany([key, ...revokedDescendants].map((k) => ({ channel: API_KEY_REVOKED_CHANNEL, payload: k.keyHash })), t);
+    return { ...key, revokedDescendants };
   };
   const key = await (tx ? run(tx) : db.transaction(run));
   // This process need not wait for its own NOTIFY; other processes evict when it arrives.
-  evictApiKey(key.keyHash);
+  evictRevokedApiKey(key);
   return key;
+}
+
+/** Drops a revoked key and the keys revoked with it from this process's cache. */
+export function evictRevokedApiKey(key: RevokedApiKey): void {
+  evictApiKey(key.keyHash);
+  for (const child of key.revokedDescendants) evictApiKey(child.keyHash);
 }
 
 // ——— Organization-facing operations (admin page, devices API): validation, bindings, audit ———
@@ -200,13 +265,21 @@ export async function revokeOrganizationApiKey(
   actor: KeyActor | { type: "system" | "device"; id?: string | null },
   request?: Request,
   tx?: DbOrTx,
-): Promise<ApiKey> {
-  const run = async (t: DbOrTx) => {
+): Promise<RevokedApiKey> {
+  const run = async (t: DbOrTx): Promise<RevokedApiKey> => {
     const existing = await getApiKey(organizationId, keyId, t);
-    if (existing.revokedAt) return existing;
+    if (existing.revokedAt) return { ...existing, revokedDescendants: [] };
     const key = await revokeApiKey(organizationId, keyId, t);
+    const minted = key.revokedDescendants.map((k) => k.id);
     await recordAudit(
-      { organizationId, actor, action: "api_key.revoked", target: { type: "api_key", id: key.id }, request, details: { name: key.name, displayPrefix: key.displayPrefix } },
+      {
+        organizationId,
+        actor,
+        action: "api_key.revoked",
+        target: { type: "api_key", id: key.id },
+        request,
+        details: { name: key.name, displayPrefix: key.displayPrefix, ...(minted.length > 0 ? { revokedMintedKeys: minted } : {}) },
+      },
       t,
     );
     return key;
@@ -214,7 +287,7 @@ export async function revokeOrganizationApiKey(
   if (tx) return run(tx);
   const key = await db.transaction(run);
   // revokeApiKey evicted inside the transaction; a request in between could have re-cached the
-  // still-uncommitted row, so evict once more now that the revocation is visible.
-  evictApiKey(key.keyHash);
+  // still-uncommitted rows, so evict once more now that the revocation is visible.
+  evictRevokedApiKey(key);
   return key;
 }

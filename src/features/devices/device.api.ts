@@ -54,6 +54,10 @@ export const deviceApi = new Elysia({ name: "device-api", prefix: "/v1/devices" 
                 scopes: created.key.scopes,
                 instanceId: created.key.instanceId,
                 deviceId: device.id,
+                expiresAt: created.key.expiresAt?.toISOString() ?? null,
+                requestsPerMinute: created.key.requestsPerMinute,
+                maxMessagesPerDay: created.key.maxMessagesPerDay,
+                parentKeyId: created.key.parentKeyId,
                 secret: created.secret,
               },
             }
@@ -68,7 +72,9 @@ export const deviceApi = new Elysia({ name: "device-api", prefix: "/v1/devices" 
         tags: ["Devices"],
         summary: "Register a device",
         description:
-          "With `createKey: true` the response carries `apiKey.secret`, a key bound to the device, shown only this once. Its scopes (`keyScopes`) cannot exceed the calling key's.",
+          "With `createKey: true` the response carries `apiKey.secret`, a key bound to the device, shown only this once. Its scopes (`keyScopes`) cannot exceed the calling key's; " +
+          "it expires no later than the calling key (`keyExpiresAt`, the earlier wins), its limits (`keyRequestsPerMinute`, `keyMaxMessagesPerDay`) never exceed the calling key's (the lower wins), " +
+          "and revoking the calling key revokes it too.",
       },
     },
   )

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { DEVICE_KINDS } from "@/db/schema";
-import { API_KEY_SCOPES } from "@/features/api-keys/api-key.schema";
+import { API_KEY_LIMITS, API_KEY_SCOPES, keyExpiresAtSchema, optionalPositiveInt } from "@/features/api-keys/api-key.schema";
 
 export const DEVICE_LIMITS = { nameMax: 100 } as const;
 
@@ -28,6 +28,11 @@ export const createDeviceSchema = z.object({
       z.array(z.enum(API_KEY_SCOPES, { message: "Unknown scope" })).min(1, "Choose at least one scope"),
     )
     .optional(),
+  /** Expiry of that key; a key created by an API key never outlives the calling key (the earlier wins). */
+  keyExpiresAt: keyExpiresAtSchema,
+  /** Limits of that key; a key created by an API key never gets more than the calling key has (the lower wins). */
+  keyRequestsPerMinute: optionalPositiveInt(API_KEY_LIMITS.requestsPerMinuteMax),
+  keyMaxMessagesPerDay: optionalPositiveInt(API_KEY_LIMITS.messagesPerDayMax),
 });
 export type CreateDeviceInput = z.output<typeof createDeviceSchema>;
 
@@ -61,6 +66,11 @@ export const deviceKeyResponse = z.object({
   scopes: z.array(z.string()),
   instanceId: z.uuid().nullable(),
   deviceId: z.uuid(),
+  expiresAt: z.string().nullable(),
+  requestsPerMinute: z.number().int().nullable(),
+  maxMessagesPerDay: z.number().int().nullable(),
+  /** The API key that created this one, which it never outlives; revoking that key revokes this one. */
+  parentKeyId: z.uuid().nullable(),
   secret: z.string(),
 });
 

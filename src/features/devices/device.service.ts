@@ -4,8 +4,17 @@ import { apiKeys, devices } from "@/db/schema";
 import { AppError, forbidden, notFound } from "@/lib/errors";
 import { clientIp, recordAudit } from "@/features/audit/audit.service";
 import { VISITOR_KEY_SCOPES } from "@/features/api-keys/api-key.schema";
-import { createApiKey, revokeOrganizationApiKey, type ApiKey, type KeyActor } from "@/features/api-keys/api-key.service";
-import { evictApiKey, hasScope, type VerifiedApiKey } from "@/features/api-keys/api-key.verify";
+import {
+  createApiKey,
+  evictRevokedApiKey,
+  inheritFromParent,
+  revokeOrganizationApiKey,
+  type ApiKey,
+  type KeyActor,
+  type MintLimits,
+  type RevokedApiKey,
+} from "@/features/api-keys/api-key.service";
+import { hasScope, type VerifiedApiKey } from "@/features/api-keys/api-key.verify";
 import { DEFAULT_DEVICE_KEY_SCOPES, type CreateDeviceInput } from "./device.schema";
 
 export type Device = typeof devices.$inferSelect;
@@ -96,7 +105,8 @@ export type CreatedDevice = { device: Device; apiKey?: { key: ApiKey; secret: st
 /**
  * Registers a device of the organization and, when asked, a key bound to it in the same transaction.
  * When an API key does this (`grantingKey`), the new key can never exceed it: every scope must be one
- * the granting key holds, and it inherits the granting key's instance binding.
+ * the granting key holds; it inherits the granting key's instance binding, expires no later and has
+ * no higher limits than it, and is revoked with it (`parentKeyId`).
  */
 export async function createDevice(
   organizationId: string,
@@ -112,6 +122,13 @@ export async function createDevice(
     if (exceeding.length > 0) throw forbidden(`This API key cannot grant scopes it does not hold: ${exceeding.join(", ")}`);
   }
   return db.transaction(async (tx) => {
+    const requested: MintLimits = {
+      expiresAt: input.keyExpiresAt ?? null,
+      requestsPerMinute: input.keyRequestsPerMinute ?? null,
+      maxMessagesPerDay: input.keyMaxMessagesPerDay ?? null,
+    };
+    // Before anything is written: a granting key revoked meanwhile creates nothing.
+    const limits = granting && input.createKey ? await inheritFromParent(granting.id, requested, tx) : { ...requested, parentKeyId: null };
     const [device] = await tx
       .insert(devices)
       .values({ organizationId, name: input.name, kind: input.kind ?? "server" })
@@ -129,6 +146,7 @@ export async function createDevice(
         deviceId: device!.id,
         instanceId: granting?.instanceId ?? null,
         createdByUserId: actor.type === "user" ? actor.id : null,
+        ...limits,
       },
       tx,
     );
@@ -139,7 +157,15 @@ export async function createDevice(
         action: "api_key.created",
         target: { type: "api_key", id: created.key.id },
         request: opts.request,
-        details: { name: created.key.name, displayPrefix: created.key.displayPrefix, scopes: created.key.scopes, deviceId: device!.id, instanceId: created.key.instanceId },
+        details: {
+          name: created.key.name,
+          displayPrefix: created.key.displayPrefix,
+          scopes: created.key.scopes,
+          deviceId: device!.id,
+          instanceId: created.key.instanceId,
+          expiresAt: created.key.expiresAt?.toISOString() ?? null,
+          parentKeyId: created.key.parentKeyId,
+        },
       },
       tx,
     );
@@ -160,13 +186,13 @@ export async function revokeDevice(
 ): Promise<{ device: Device; revokedKeys: number }> {
   const result = await db.transaction(async (tx) => {
     const current = await getDevice(viewer, deviceId, tx);
-    if (current.revokedAt) return { device: current, keys: [] as ApiKey[] };
+    if (current.revokedAt) return { device: current, keys: [] as RevokedApiKey[] };
     const [device] = await tx.update(devices).set({ revokedAt: new Date() }).where(eq(devices.id, current.id)).returning();
     const live = await tx
       .select({ id: apiKeys.id })
       .from(apiKeys)
       .where(and(eq(apiKeys.deviceId, current.id), eq(apiKeys.organizationId, viewer.organizationId), isNull(apiKeys.revokedAt)));
-    const keys: ApiKey[] = [];
+    const keys: RevokedApiKey[] = [];
     for (const { id } of live) {
       keys.push(await revokeOrganizationApiKey(viewer.organizationId, id, actor, request, tx));
     }
@@ -184,7 +210,7 @@ export async function revokeDevice(
     return { device: device!, keys };
   });
   // Evicted inside the transaction already; once more after commit in case a request re-cached a key.
-  for (const key of result.keys) evictApiKey(key.keyHash);
+  for (const key of result.keys) evictRevokedApiKey(key);
   return { device: result.device, revokedKeys: result.keys.length };
 }
 
