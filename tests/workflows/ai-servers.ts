@@ -6,13 +6,20 @@
 type Mode = "ok" | "error" | "hang";
 
 export function startOpenAiServer(opts: { apiKey?: string } = {}) {
-  const state = { mode: "ok" as Mode, requests: [] as any[], reply: (messages: any[]) => `echo: ${messages.at(-1)?.content}` };
+  const state = {
+    mode: "ok" as Mode,
+    requests: [] as any[],
+    /** The Authorization header of every chat request received (null when absent). */
+    authorizations: [] as (string | null)[],
+    reply: (messages: any[]) => `echo: ${messages.at(-1)?.content}`,
+  };
   const server = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
     async fetch(req) {
       const url = new URL(req.url);
       if (req.method !== "POST" || url.pathname !== "/v1/chat/completions") return new Response("not found", { status: 404 });
+      state.authorizations.push(req.headers.get("authorization"));
       if (opts.apiKey && req.headers.get("authorization") !== `Bearer ${opts.apiKey}`) {
         return Response.json({ error: { message: "Incorrect API key", type: "invalid_request_error" } }, { status: 401 });
       }
