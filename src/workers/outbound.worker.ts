@@ -1,7 +1,9 @@
 import { and, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import { db, listen } from "@/db/client";
+import { withDeadlockRetry } from "@/db/lock-order";
 import { contacts, instances, messages } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
+import { touchInstanceActivity } from "@/features/instances/instance.service";
 import { inboxTopic } from "@/features/inbound/message-store";
 import { OUTBOUND_QUEUED_CHANNEL, outboundMessageOf, type Message } from "@/features/messages/message.service";
 import { incrementUsage } from "@/features/usage/usage.service";
@@ -44,7 +46,7 @@ async function claimDue(limit: number): Promise<Claimed[]> {
     )
     .orderBy(messages.nextAttemptAt, messages.createdAt)
     .limit(limit)
-    .for("update", { skipLocked: true });
+    .for("no key update", { skipLocked: true });
   const leased = await db
     .update(messages)
     .set({ leaseUntil: sql`now() + make_interval(secs => ${LEASE_SECONDS})` })
@@ -77,7 +79,7 @@ function summary(message: Message, phone: string) {
 
 async function markSent(c: Claimed, providerMessageId: string): Promise<void> {
   const now = new Date();
-  await db.transaction(async (tx) => {
+  const marked = await withDeadlockRetry("outbound sent", () => db.transaction(async (tx) => {
     const [sent] = await tx
       .update(messages)
       .set({
@@ -92,8 +94,7 @@ async function markSent(c: Claimed, providerMessageId: string): Promise<void> {
       })
       .where(and(eq(messages.id, c.message.id), eq(messages.status, "queued")))
       .returning();
-    if (!sent) return;
-    await tx.update(instances).set({ lastActivityAt: now }).where(eq(instances.id, c.instance.id));
+    if (!sent) return false;
     await recordEvent(
       {
         organizationId: sent.organizationId,
@@ -108,7 +109,9 @@ async function markSent(c: Claimed, providerMessageId: string): Promise<void> {
     await incrementUsage({ organizationId: sent.organizationId, instanceId: sent.instanceId, apiKeyId: sent.apiKeyId, metric: "messages_sent", at: now }, tx);
     const topic = inboxTopic(c.instance);
     if (topic) await publishLive(topic, { conversationId: sent.conversationId, messageId: sent.id, status: "sent" }, tx);
-  });
+    return true;
+  }));
+  if (marked) await touchInstanceActivity(c.instance.id);
 }
 
 /** Records a failed attempt: retried later with backoff, or failed for good with the reason stored. */
@@ -126,7 +129,7 @@ async function markAttemptFailed(c: Claimed, reason: string, retryable: boolean)
     return;
   }
   const finalError = retryable ? `${error} (gave up after ${attempts} attempts)` : error;
-  await db.transaction(async (tx) => {
+  await withDeadlockRetry("outbound failed", () => db.transaction(async (tx) => {
     const [failed] = await tx
       .update(messages)
       .set({ status: "failed", attempts, error: finalError, failedAt: now, leaseUntil: null, nextAttemptAt: null, updatedAt: now })
@@ -146,7 +149,7 @@ async function markAttemptFailed(c: Claimed, reason: string, retryable: boolean)
     );
     const topic = inboxTopic(c.instance);
     if (topic) await publishLive(topic, { conversationId: failed.conversationId, messageId: failed.id, status: "failed" }, tx);
-  });
+  }));
   log.warn("outbound message failed", { messageId: c.message.id, attempts, error: finalError });
 }
 

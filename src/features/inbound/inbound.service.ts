@@ -1,8 +1,10 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { db } from "@/db/client";
+import { withDeadlockRetry } from "@/db/lock-order";
 import { instances, messages } from "@/db/schema";
 import type { Contact, Conversation } from "@/features/conversations/conversation.service";
 import { recordEvent, type EventType } from "@/features/events/event.service";
+import { touchInstanceActivity } from "@/features/instances/instance.service";
 import { meterUsage } from "@/features/usage/usage.service";
 import { publishLive } from "@/lib/live";
 import { log } from "@/lib/logger";
@@ -61,24 +63,6 @@ async function ingestMessage(instance: Instance, event: Extract<InboundEvent, { 
   return { kind: "message", stored: true, duplicate: false, ...stored, hooks };
 }
 
-const ACTIVITY_RESOLUTION_MS = 15_000;
-const activityWrittenAt = new Map<string, number>();
-
-/**
- * Moves the instance's `lastActivityAt` at most every 15 s per process, after the message committed:
- * inside the inbound write every message of a busy instance queued on this one row lock until the
- * writer's commit (the bench showed the convoy).
- */
-async function touchInstanceActivity(instanceId: string): Promise<void> {
-  const now = Date.now();
-  if (now - (activityWrittenAt.get(instanceId) ?? 0) < ACTIVITY_RESOLUTION_MS) return;
-  activityWrittenAt.set(instanceId, now);
-  await db
-    .update(instances)
-    .set({ lastActivityAt: new Date(now) })
-    .where(and(eq(instances.id, instanceId), sql`(${instances.lastActivityAt} is null or ${instances.lastActivityAt} < now() - interval '15 seconds')`));
-}
-
 async function runInboundHooks(ctx: InboundMessageContext): Promise<void> {
   for (const hook of [...onInboundMessage]) {
     try {
@@ -110,7 +94,7 @@ async function ingestReceipt(instance: Instance, event: Extract<InboundEvent, { 
     set.nextAttemptAt = null;
   }
 
-  return db.transaction(async (tx) => {
+  return withDeadlockRetry("inbound receipt", () => db.transaction(async (tx) => {
     const advance = () =>
       tx
         .update(messages)
@@ -160,7 +144,7 @@ async function ingestReceipt(instance: Instance, event: Extract<InboundEvent, { 
     const topic = inboxTopic(instance);
     if (topic) await publishLive(topic, { conversationId: message.conversationId, messageId: message.id, status: message.status }, tx);
     return { kind: "receipt", updated: true, found: true, message } as const;
-  });
+  }));
 }
 
 const CONNECTION_EVENTS: Partial<Record<InstanceStatus, EventType>> = {
@@ -171,8 +155,9 @@ const CONNECTION_EVENTS: Partial<Record<InstanceStatus, EventType>> = {
 };
 
 async function ingestConnection(instance: Instance, event: Extract<InboundEvent, { kind: "connection" }>): Promise<IngestResult> {
-  return db.transaction(async (tx) => {
-    const [current] = await tx.select().from(instances).where(eq(instances.id, instance.id)).for("update");
+  return withDeadlockRetry("inbound connection", () => db.transaction(async (tx) => {
+    // NO KEY UPDATE, not UPDATE: inbound messages of this instance pass their foreign-key checks meanwhile.
+    const [current] = await tx.select().from(instances).where(eq(instances.id, instance.id)).for("no key update");
     if (!current) return { kind: "connection", changed: false } as const;
     const now = new Date();
     const patch: Partial<typeof instances.$inferInsert> = { status: event.status, updatedAt: now };
@@ -202,6 +187,6 @@ async function ingestConnection(instance: Instance, event: Extract<InboundEvent,
     if (current.status !== event.status) await publishLive(`instance:${instance.id}`, { status: event.status }, tx);
     else if (event.status === "qr" && event.qrCode) await publishLive(`instance:${instance.id}`, { status: event.status, qr: true }, tx);
     return { kind: "connection", changed, instance: updated } as const;
-  });
+  }));
 }
 

@@ -1,5 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import { db, rowsOf } from "@/db/client";
+import { withDeadlockRetry } from "@/db/lock-order";
 import { rowReader } from "@/db/rows";
 import { messages } from "@/db/schema";
 import { knownContactUpdate, readContact, readConversation, type Contact, type Conversation } from "@/features/conversations/conversation.service";
@@ -90,7 +91,9 @@ export async function storeInboundMessages(items: InboundMessage[]): Promise<(St
       live_topic: inboxTopic(it.instance),
     };
   });
-  const rows = rowsOf<BatchResult>(await db.execute(inboundBatchSql(sql`${JSON.stringify(input)}::jsonb`)));
+  const statement = inboundBatchSql(sql`${JSON.stringify(input)}::jsonb`);
+  // One statement is atomic: a deadlock victim stored nothing, so running it again is safe.
+  const rows = rowsOf<BatchResult>(await withDeadlockRetry("inbound batch", () => db.execute(statement)));
 
   const results: (StoredMessage | null)[] = items.map(() => null);
   const beaten = new Map<string, number>();
@@ -100,7 +103,8 @@ export async function storeInboundMessages(items: InboundMessage[]): Promise<(St
     if (row.contact.created) created.contacts.add(row.contact.id);
     if (row.conversation.created) created.conversations.add(row.conversation.id);
     if (!row.message) {
-      beaten.set(row.conversation_id, (beaten.get(row.conversation_id) ?? 0) + 1);
+      // A blocked contact's copies were never counted (see the statement), so there is nothing to take back.
+      if (!row.contact.blocked) beaten.set(row.conversation_id, (beaten.get(row.conversation_id) ?? 0) + 1);
       continue;
     }
     results[row.ord] = { message: readMessage(row.message), conversation: readConversation(row.conversation), contact: readContact(row.contact) };
@@ -127,10 +131,11 @@ export async function storeInboundMessages(items: InboundMessage[]): Promise<(St
  */
 async function uncountBeatenMessages(beaten: Map<string, number>): Promise<void> {
   const rows = [...beaten].map(([id, n]) => ({ id, n }));
-  await db.execute(sql`
+  const statement = sql`
     update conversations c set unread_count = greatest(c.unread_count - v.n, 0)
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(id uuid, n int)
-    where c.id = v.id`);
+    where c.id = v.id`;
+  await withDeadlockRetry("inbound unread correction", () => db.execute(statement));
 }
 
 /**
@@ -140,11 +145,13 @@ async function uncountBeatenMessages(beaten: Map<string, number>): Promise<void>
  * In order: drop provider ids the instance already has and repeats within the batch (redeliveries
  * must not touch contacts); upsert contacts, then conversations moved forward by their new messages
  * (unread count, the last message's preview; a new message reopens a resolved conversation, for the
- * bot: resolution ended any human hand-off); insert the messages; record `contact.created`,
+ * bot: resolution ended any human hand-off — except a blocked contact's, which is stored but neither
+ * counted nor reopens anything); insert the messages; record `contact.created`,
  * `conversation.created` and `message.received` with every matching webhook delivery; NOTIFY the
- * delivery workers, the live event tail and the inbox. The statement locks contacts in (owner, phone)
- * order, then conversations in (instance, contact) order, then messages (each step consumes the whole
- * previous one: aggregates and sorts), so two concurrent batches always lock in the same order.
+ * delivery workers, the live event tail and the inbox. The statement follows the lock order of
+ * src/db/lock-order.ts: the instances FOR KEY SHARE first, then contacts in (owner, phone) order,
+ * conversations in (instance, contact) order, then messages (each step consumes the whole previous
+ * one: aggregates and sorts), so it never waits for a row above one it holds.
  *
  * Returns one row per placed message (null `message` when a concurrent copy won), or a single row
  * with a null `ord` when nothing was fresh; the count subquery makes the NOTIFYs run either way.
@@ -155,9 +162,13 @@ export function inboundBatchSql(input: SQL): SQL {
       select * from jsonb_to_recordset(${input}) as v(ord int, organization_id uuid, device_id uuid, instance_id uuid, phone text,
         name text, provider_message_id text, type text, body text, media jsonb, sent_at text, at timestamptz, preview text, live_topic text)
     ),
+    locked_instances as materialized (
+      select id from instances where id in (select distinct instance_id from input) order by id for key share
+    ),
     fresh as (
       select distinct on (i.instance_id, i.provider_message_id) i.*
       from input i
+      join locked_instances li on li.id = i.instance_id
       left join lateral (
         select true as known from messages m where m.instance_id = i.instance_id and m.provider_message_id = i.provider_message_id limit 1
       ) stored_before on true
@@ -189,7 +200,8 @@ export function inboundBatchSql(input: SQL): SQL {
     ),
     conversation_rows as (
       insert into conversations (organization_id, instance_id, contact_id, last_message_at, last_message_preview, unread_count, updated_at)
-      select s.organization_id, s.instance_id, s.contact_id, max(s.at), (array_agg(s.preview order by s.ord desc))[1], count(*), max(s.at)
+      select s.organization_id, s.instance_id, s.contact_id, max(s.at), (array_agg(s.preview order by s.ord desc))[1],
+        count(*) filter (where not (s.contact->>'blocked')::boolean), max(s.at)
       from senders s
       group by s.organization_id, s.instance_id, s.contact_id
       order by s.instance_id, s.contact_id
@@ -197,9 +209,10 @@ export function inboundBatchSql(input: SQL): SQL {
         last_message_at = excluded.last_message_at,
         last_message_preview = excluded.last_message_preview,
         unread_count = conversations.unread_count + excluded.unread_count,
-        status = case when conversations.status = 'resolved' then 'open' else conversations.status end,
-        handled_by = case when conversations.status = 'resolved' then 'bot' else conversations.handled_by end,
-        resolved_at = case when conversations.status = 'resolved' then null else conversations.resolved_at end,
+        -- excluded.unread_count > 0: the contact is not blocked (its messages are the ones counted).
+        status = case when conversations.status = 'resolved' and excluded.unread_count > 0 then 'open' else conversations.status end,
+        handled_by = case when conversations.status = 'resolved' and excluded.unread_count > 0 then 'bot' else conversations.handled_by end,
+        resolved_at = case when conversations.status = 'resolved' and excluded.unread_count > 0 then null else conversations.resolved_at end,
         updated_at = excluded.updated_at
       returning *, (xmax = 0) as created
     ),
