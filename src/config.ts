@@ -16,6 +16,8 @@ const optionalText = z
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Bind address: 0.0.0.0 (every IPv4 interface), 127.0.0.1 behind a local proxy, :: for IPv6. */
+  HOST: z.string().trim().min(1).default("0.0.0.0"),
   APP_URL: optionalUrl,
   DATABASE_URL: optionalUrl,
   DATA_DIR: z.string().min(1).default("./data"),
@@ -54,8 +56,21 @@ const envSchema = z.object({
   METRICS_TOKEN: optionalText,
 });
 
+/** WuzAPI refuses HMAC keys shorter than this (its own minimum), so a shorter one fails only at pairing time. */
+export const WUZAPI_HMAC_KEY_MIN = 32;
+
+/** Rules across variables, reported like single-variable ones (naming the variable). */
+const checkedEnvSchema = envSchema.superRefine((e, ctx) => {
+  if (!e.WUZAPI_URL) return;
+  if (!e.WUZAPI_HMAC_KEY) {
+    ctx.addIssue({ code: "custom", path: ["WUZAPI_HMAC_KEY"], message: "required when WUZAPI_URL is set (WuzAPI webhooks are refused unsigned)" });
+  } else if (e.WUZAPI_HMAC_KEY.length < WUZAPI_HMAC_KEY_MIN) {
+    ctx.addIssue({ code: "custom", path: ["WUZAPI_HMAC_KEY"], message: `must be at least ${WUZAPI_HMAC_KEY_MIN} characters (WuzAPI's minimum)` });
+  }
+});
+
 function parseEnv(env: Record<string, string | undefined>) {
-  const parsed = envSchema.safeParse(env);
+  const parsed = checkedEnvSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
@@ -64,6 +79,7 @@ function parseEnv(env: Record<string, string | undefined>) {
   const appUrl = (e.APP_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, "");
   return {
     port: e.PORT,
+    host: e.HOST,
     appUrl,
     secureCookies: appUrl.startsWith("https://"),
     databaseUrl: e.DATABASE_URL,

@@ -2,28 +2,48 @@ import { createApp } from "@/app";
 import { config } from "@/config";
 import { closeDatabase, migrateDatabase } from "@/db/client";
 import { startApiKeyCacheSync, stopApiKeyCacheSync } from "@/features/api-keys/api-key.verify";
+import { sealPlaintextWebhookHeaders } from "@/features/webhooks/webhook.service";
+import { verifyAppSecret } from "@/lib/app-secret";
+import { BootFailure, listenExclusively } from "@/lib/boot";
 import { log } from "@/lib/logger";
 import { startWorkers, stopWorkers } from "@/workers/registry";
 import "@/workers";
 
-await migrateDatabase();
-await startApiKeyCacheSync();
-// The server accepts the larger of the two limits; app.ts enforces the per-path one.
-const app = createApp().listen({ port: config.port, maxRequestBodySize: Math.max(config.maxBodyBytes, config.hooksMaxBodyBytes) });
-if (config.workers) await startWorkers();
-log.info("LivChat listening", { url: config.appUrl, port: app.server?.port, database: config.databaseUrl ? "postgres" : "pglite" });
+async function boot() {
+  await migrateDatabase();
+  // Before anything reads or writes a secret: a wrong or lost key stops here.
+  await verifyAppSecret();
+  await sealPlaintextWebhookHeaders();
+  await startApiKeyCacheSync();
+  // The server accepts the larger of the two limits; app.ts enforces the per-path one.
+  const maxRequestBodySize = Math.max(config.maxBodyBytes, config.hooksMaxBodyBytes);
+  return listenExclusively((options) => createApp().listen({ ...options, maxRequestBodySize }), config.host, config.port);
+}
 
 let stopping = false;
+let app: Awaited<ReturnType<typeof boot>> | undefined;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   log.info("shutting down", { signal });
   // Stop accepting first, then let workers finish or release their leases, then close the pool.
-  await app.server?.stop(false);
+  await app?.server?.stop(false);
   await stopWorkers();
   await stopApiKeyCacheSync();
   await closeDatabase();
   process.exit(0);
 }
+// Registered before booting: a SIGTERM during boot, or right after the listening line, must still shut
+// down cleanly (registered after it, a signal sent at once still met the default handler, exit 143).
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
+
+app = await boot().catch(async (err) => {
+  if (!(err instanceof BootFailure)) throw err;
+  // Always printed, whatever LOG_LEVEL: the operator must see why the process exits.
+  console.error(`LivChat cannot start: ${err.message}`);
+  await closeDatabase().catch(() => {});
+  process.exit(1);
+});
+if (config.workers && !stopping) await startWorkers();
+log.info("LivChat listening", { url: config.appUrl, host: config.host, port: app.server?.port, database: config.databaseUrl ? "postgres" : "pglite" });

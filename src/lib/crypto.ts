@@ -36,20 +36,52 @@ export function safeEqual(a: string, b: string): boolean {
   return ab.length === bb.length && timingSafeEqual(ab, bb);
 }
 
-/** APP_SECRET, or one generated once into the data dir so the embedded default keeps its secrets readable. */
-function loadAppSecret(): string {
-  if (config.appSecret) return config.appSecret;
-  const file = join(config.dataDir, "app-secret");
-  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+export type AppSecret = { secret: string; source: "APP_SECRET" | "file" };
+
+export const appSecretFile = () => join(config.dataDir, "app-secret");
+
+/** APP_SECRET, else the key generated earlier into the data dir; null when there is neither. */
+export function configuredAppSecret(): AppSecret | null {
+  if (config.appSecret) return { secret: config.appSecret, source: "APP_SECRET" };
+  const file = appSecretFile();
+  if (existsSync(file)) return { secret: readFileSync(file, "utf8").trim(), source: "file" };
+  return null;
+}
+
+/**
+ * Writes a new random key into the data dir (the embedded default needs no configuration). Only the
+ * boot check calls this, after making sure the database holds nothing encrypted under another key.
+ */
+export function generateAppSecretFile(): AppSecret {
   mkdirSync(config.dataDir, { recursive: true });
   const secret = randomBytes(32).toString("base64url");
-  writeFileSync(file, secret, { mode: 0o600, flag: "wx" });
-  return secret;
+  writeFileSync(appSecretFile(), secret, { mode: 0o600, flag: "wx" });
+  return { secret, source: "file" };
 }
+
+let appSecret: string | undefined;
+function loadAppSecret(): string {
+  if (appSecret) return appSecret;
+  const configured = configuredAppSecret();
+  // Generating one here would silently orphan every secret already stored: boot (lib/app-secret) decides.
+  if (!configured) throw new Error("No APP_SECRET: set it, or start LivChat once (src/index.ts) to generate one into DATA_DIR");
+  appSecret = configured.secret;
+  return appSecret;
+}
+
+/**
+ * A value that identifies the key without revealing it (HMAC of a constant under it). The database
+ * keeps it so boot can tell a changed or lost APP_SECRET from the right one.
+ */
+export function appSecretCheckValue(secret: string): string {
+  return createHmac("sha256", `livchat:check:${secret}`).update("livchat app-secret check v1").digest("base64url");
+}
+
+const encryptionKeyOf = (secret: string) => createHash("sha256").update(`livchat:aes:${secret}`).digest();
 
 let encryptionKey: Buffer | undefined;
 function key(): Buffer {
-  encryptionKey ??= createHash("sha256").update(`livchat:aes:${loadAppSecret()}`).digest();
+  encryptionKey ??= encryptionKeyOf(loadAppSecret());
   return encryptionKey;
 }
 
@@ -62,11 +94,25 @@ export function encryptSecret(plain: string): string {
 }
 
 export function decryptSecret(encrypted: string): string {
+  return decryptWith(key(), encrypted);
+}
+
+function decryptWith(aesKey: Buffer, encrypted: string): string {
   if (!encrypted.startsWith("v1.")) throw new Error("unknown secret format");
   const raw = Buffer.from(encrypted.slice(3), "base64url");
-  const decipher = createDecipheriv("aes-256-gcm", key(), raw.subarray(0, 12));
+  const decipher = createDecipheriv("aes-256-gcm", aesKey, raw.subarray(0, 12));
   decipher.setAuthTag(raw.subarray(12, 28));
   return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8");
+}
+
+/** Whether `encrypted` was encrypted under `secret` (GCM authenticates, so a wrong key always fails). */
+export function decryptsWith(secret: string, encrypted: string): boolean {
+  try {
+    decryptWith(encryptionKeyOf(secret), encrypted);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Signs a small value (the device cookie) with an HMAC under the app secret. */

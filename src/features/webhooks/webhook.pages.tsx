@@ -17,6 +17,7 @@ import {
   getWebhook,
   listInstanceChoices,
   listWebhooks,
+  maskedHeaders,
   rotateWebhookSecret,
   sendTestEvent,
   updateWebhook,
@@ -64,7 +65,7 @@ function parseForm<T extends typeof createWebhookSchema | typeof updateWebhookSc
 }
 
 function toFormValues(w: Webhook): WebhookFormValues {
-  return { url: w.url, name: w.name, eventTypes: w.eventTypes ?? [], instanceIds: w.instanceIds ?? [], headers: headerLines(w.headers) };
+  return { url: w.url, name: w.name, eventTypes: w.eventTypes ?? [], instanceIds: w.instanceIds ?? [], headers: headerLines(maskedHeaders(w.headersEnc)) };
 }
 
 /** Expected failures of a form action come back as field errors; anything else propagates. */
