@@ -8,7 +8,7 @@ import { AppError, errorBody, fromDatabaseError, zodDetails } from "@/lib/errors
 import { htmlResponses } from "@/lib/html-responses";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
 import { log } from "@/lib/logger";
-import { guardRequest } from "@/lib/request-guard";
+import { capStreamingBody, guardRequest, payloadTooLarge } from "@/lib/request-guard";
 import { ErrorPage } from "@views/errors";
 import { platformRoutes } from "@/features/platform/platform.routes";
 import { metricsPlugin } from "@/features/metrics/metrics.plugin";
@@ -72,7 +72,11 @@ function normalizeError(code: string | number, error: unknown, requestId: string
     return new AppError("validation_failed", "Request validation failed", details);
   }
   if (code === "NOT_FOUND") return new AppError("not_found", "Route not found");
-  if (code === "PARSE") return new AppError("bad_request", "Malformed request body");
+  if (code === "PARSE") {
+    // A body reader that refused (413 past the size limit) arrives wrapped in Elysia's ParseError.
+    const cause = (error as { cause?: unknown }).cause;
+    return cause instanceof AppError ? cause : new AppError("bad_request", "Malformed request body");
+  }
   if (code === "INVALID_COOKIE_SIGNATURE") return new AppError("bad_request", "Invalid cookie");
   if (error instanceof z.ZodError) return new AppError("validation_failed", "Request validation failed", zodDetails(error.issues));
   // A provider call that failed (WuzAPI/Meta down, rejected request): a 502 with the provider's reason.
@@ -89,9 +93,14 @@ export function createApp() {
     .onRequest(({ request, set }) => {
       const incoming = request.headers.get("x-request-id");
       set.headers["x-request-id"] = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
-      const length = Number(request.headers.get("content-length") ?? 0);
+      const declared = request.headers.get("content-length");
       const limit = request.url.includes("/hooks/") ? config.hooksMaxBodyBytes : config.maxBodyBytes;
-      if (length > limit) throw new AppError("payload_too_large", `Request body exceeds ${limit} bytes`);
+      if (declared !== null) {
+        if (Number(declared) > limit) throw payloadTooLarge(limit);
+      } else if (request.method !== "GET" && request.method !== "HEAD") {
+        // Chunked: no length to check up front, so the body is counted while it streams.
+        capStreamingBody(request, limit);
+      }
     })
     .onError({ as: "global" }, ({ code, error, request, path, set }) => {
       const requestId = String(set.headers["x-request-id"] ?? crypto.randomUUID());

@@ -66,3 +66,52 @@ export function guardRequest(c: GuardContext): void {
   if (tooDeep) throw new AppError("bad_request", `The request body nests more than ${MAX_BODY_DEPTH} levels deep`);
   if (nul.length) throw validationFailed(nul);
 }
+
+export const payloadTooLarge = (limit: number) => new AppError("payload_too_large", `Request body exceeds ${limit} bytes`);
+
+/** Reads a body stream into memory, refusing with 413 (and reading no further) once it passes `limit` bytes. */
+async function readAtMost(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array<ArrayBuffer>> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => {});
+      throw payloadTooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/**
+ * Caps a body sent without Content-Length (chunked), which the length check cannot see: its readers
+ * count bytes as they arrive and stop with 413 past `limit`, so no one buffers more than that.
+ * The readers are replaced on this request object rather than on a copy, because Bun's
+ * `server.requestIP()` (client addresses for throttling) knows only the original.
+ */
+export function capStreamingBody(request: Request, limit: number): void {
+  const stream = request.body;
+  if (!stream) return;
+  let read: Promise<Uint8Array<ArrayBuffer>> | undefined;
+  const bytes = () => (read ??= readAtMost(stream, limit));
+  const text = async () => new TextDecoder().decode(await bytes());
+  const contentType = () => request.headers.get("content-type") ?? "";
+  Object.defineProperties(request, {
+    bytes: { value: bytes },
+    arrayBuffer: { value: async () => (await bytes()).buffer },
+    text: { value: text },
+    json: { value: async () => JSON.parse(await text()) },
+    blob: { value: async () => new Blob([await bytes()], { type: contentType() }) },
+    formData: { value: async () => new Response(await bytes(), { headers: { "content-type": contentType() } }).formData() },
+  });
+}
