@@ -71,6 +71,11 @@ export function fromDatabaseError(err: unknown): AppError | undefined {
     case "22021":
     case "22P05":
       return new AppError("validation_failed", "A value contains characters that cannot be stored");
+    // A deadlock victim or serialization failure stored nothing: the client may simply retry
+    // (hot paths retry themselves first, through withDeadlockRetry in src/db/lock-order.ts).
+    case "40P01":
+    case "40001":
+      return new AppError("unavailable", "The database is busy; try again shortly", undefined, { "retry-after": "1" });
     default:
       return undefined;
   }

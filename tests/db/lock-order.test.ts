@@ -2,7 +2,7 @@ import { beforeAll, expect, test } from "bun:test";
 import { sql } from "drizzle-orm";
 import { db, type Tx } from "@/db/client";
 import { withDeadlockRetry } from "@/db/lock-order";
-import { AppError, pgCode } from "@/lib/errors";
+import { AppError, fromDatabaseError, pgCode } from "@/lib/errors";
 
 // Real deadlocks between two transactions that lock two rows in opposite orders; the detector runs
 // after 50 ms instead of 1 s (SET LOCAL, allowed to the test superuser) to keep the test short.
@@ -23,7 +23,7 @@ async function crossing(tx: Tx, first: number, second: number, barrier: { arrive
 
 const hits = async () => (await db.execute(sql`select coalesce(sum(hits), 0)::int as n from lock_pair`)) as unknown as [{ n: number }];
 
-test("without the retry one side of a crossing pair is killed as a deadlock", async () => {
+test("without the retry one side of a crossing pair is killed as a deadlock (503 if it escaped)", async () => {
   const barrier = { arrived: 0 };
   const outcomes = await Promise.allSettled([
     db.transaction((tx) => crossing(tx, 1, 2, barrier)),
@@ -31,7 +31,10 @@ test("without the retry one side of a crossing pair is killed as a deadlock", as
   ]);
   const failed = outcomes.filter((o) => o.status === "rejected");
   expect(failed.length).toBe(1);
-  expect(pgCode((failed[0] as PromiseRejectedResult).reason)).toBe("40P01");
+  const reason = (failed[0] as PromiseRejectedResult).reason;
+  expect(pgCode(reason)).toBe("40P01");
+  // Should one ever escape unretried, it answers 503 with Retry-After, not a 500 carrying SQL.
+  expect(fromDatabaseError(reason)).toMatchObject({ status: 503, headers: { "retry-after": "1" } });
 });
 
 test("withDeadlockRetry runs the victim again, so both transactions commit", async () => {
