@@ -5,7 +5,7 @@ import { organizationOf } from "@/lib/tenant";
 import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
 import { getDelivery, listDeliveriesForWebhook, publicAttempt, publicDelivery, recoverDeliveries, retryDelivery } from "./delivery.service";
-import { createWebhookSchema, listDeliveriesQuery, listWebhooksQuery, recoverSchema, updateWebhookSchema } from "./webhook.schema";
+import { createWebhookSchema, listDeliveriesQuery, listWebhooksQuery, MASKED_HEADER_VALUE, recoverSchema, updateWebhookSchema } from "./webhook.schema";
 import {
   boundInstanceIds,
   createWebhook,
@@ -44,6 +44,7 @@ function instanceIdsFor<T extends { instanceIds?: string[] | null }>(key: Verifi
   return key.instanceId ? { ...body, instanceIds: boundInstanceIds(body.instanceIds, key.instanceId) } : body;
 }
 
+const MASKED = `Custom header values are stored encrypted and returned as \`${MASKED_HEADER_VALUE}\`; sending \`${MASKED_HEADER_VALUE}\` back for a header keeps its stored value.`;
 const BOUND_KEYS = "A key bound to one instance manages only endpoints subscribed to exactly that instance; its new endpoints get that instance by default.";
 const tags = ["Webhooks"];
 
@@ -74,7 +75,7 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
             tags,
             summary: "Create a webhook endpoint",
             description:
-              "Returns the signing `secret` (whsec_…) once. Deliveries follow Standard Webhooks: verify `webhook-signature` with any official library. " + BOUND_KEYS,
+              `Returns the signing \`secret\` (whsec_…) once. Deliveries follow Standard Webhooks: verify \`webhook-signature\` with any official library. ${MASKED} ${BOUND_KEYS}`,
           },
         },
       )
@@ -94,7 +95,7 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
           apiKey: "webhooks:write",
           params: idParams,
           body: updateWebhookSchema,
-          detail: { tags, summary: "Update a webhook endpoint", description: "`active: true` re-enables a disabled endpoint; `false` pauses it." },
+          detail: { tags, summary: "Update a webhook endpoint", description: `\`active: true\` re-enables a disabled endpoint; \`false\` pauses it. ${MASKED}` },
         },
       )
       .delete(

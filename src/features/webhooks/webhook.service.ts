@@ -4,7 +4,7 @@ import { db, notify, rowsOf, type DbOrTx } from "@/db/client";
 import { events, instances, webhookDeliveries, webhooks } from "@/db/schema";
 import { recordAudit, type AuditActor } from "@/features/audit/audit.service";
 import { DELIVERIES_QUEUED_CHANNEL } from "@/features/events/event.service";
-import { decryptSecret, encryptSecret } from "@/lib/crypto";
+import { encryptSecret } from "@/lib/crypto";
 import { conflict, forbidden, notFound, validationFailed } from "@/lib/errors";
 import { publishLive } from "@/lib/live";
 import { clockSql, deliveryClock, isUuid } from "./delivery.service";
@@ -20,11 +20,6 @@ export type WebhookActor = { actor: AuditActor; request?: Request };
 /** Custom header names with their values masked, for responses and pages (values can be credentials). */
 export function maskedHeaders(headersEnc: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.keys(headersEnc).map((name) => [name, MASKED_HEADER_VALUE]));
-}
-
-/** The real header values, for the request only. */
-export function openHeaders(headersEnc: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headersEnc).map(([name, value]) => [name, decryptSecret(value)]));
 }
 
 /**
@@ -226,7 +221,7 @@ export async function updateWebhook(organizationId: string, webhookId: string, i
       .returning();
     if (!hook) throw notFound("Webhook");
     const action = input.active === true && !current.active ? "webhook.enabled" : input.active === false && current.active ? "webhook.disabled" : "webhook.updated";
-    await recordAudit({ organizationId, ...who, action, target: { type: "webhook", id: hook.id }, details: { fields: Object.keys(set) } }, tx);
+    await recordAudit({ organizationId, ...who, action, target: { type: "webhook", id: hook.id }, details: { fields: Object.keys(set).map((field) => (field === "headersEnc" ? "headers" : field)) } }, tx);
     // Re-enabled endpoints may have deliveries that waited while paused.
     if (set.active === true) await notify(DELIVERIES_QUEUED_CHANNEL, "", tx);
     return hook;
