@@ -6,6 +6,7 @@ import { db } from "@/db/client";
 import { webhookDeliveries, webhooks } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
 import { drainDueDeliveries } from "@/features/webhooks/delivery.service";
+import { decryptSecret } from "@/lib/crypto";
 import { TestClient } from "../helpers/client";
 import { createMember, setupOrg, signIn } from "../helpers/factories";
 import { startSubscriber } from "./subscriber";
@@ -91,7 +92,8 @@ describe("webhook admin pages", () => {
     });
     sub.secrets.push(secret);
     const [row] = await db.select().from(webhooks).where(eq(webhooks.id, id));
-    expect(row).toMatchObject({ eventTypes: ["message.received", "message.sent"], headers: { "X-Token": "abc" }, instanceIds: null });
+    expect(row).toMatchObject({ eventTypes: ["message.received", "message.sent"], instanceIds: null });
+    expect(decryptSecret(row!.headersEnc["X-Token"]!)).toBe("abc");
 
     await recordEvent({ organizationId: a.organization.id, type: "message.received", data: {} });
     fail = false;
