@@ -53,7 +53,7 @@ export async function verifyAppSecret(): Promise<void> {
 /**
  * One encrypted value stored anywhere, or null. By convention ciphertexts live in text columns named
  * `*_enc`, as the values of jsonb columns named `*_enc`, or under `…Enc` keys of jsonb `*config`
- * columns, so tables added later are covered too. Runs only until the check value is recorded.
+ * columns, so tables added later are covered too. Runs only when no recorded check value matches the key.
  */
 async function sampleEncryptedValue(): Promise<string | null> {
   const columns = rowsOf<{ table_name: string; column_name: string; data_type: string }>(
