@@ -7,6 +7,7 @@ import { config } from "@/config";
 import { AppError, errorBody, fromDatabaseError, zodDetails } from "@/lib/errors";
 import { htmlResponses } from "@/lib/html-responses";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
+import { rememberServer } from "@/lib/client-ip";
 import { log } from "@/lib/logger";
 import { capStreamingBody, guardRequest, payloadTooLarge } from "@/lib/request-guard";
 import { ErrorPage } from "@views/errors";
@@ -90,6 +91,8 @@ function normalizeError(code: string | number, error: unknown, requestId: string
 /** The whole HTTP application; tests call `createApp().handle(request)`. */
 export function createApp() {
   return new Elysia({ name: "livchat" })
+    // clientIp() reads socket addresses through the server this process listens with.
+    .onStart((app) => rememberServer(app.server))
     .onRequest(({ request, set }) => {
       const incoming = request.headers.get("x-request-id");
       set.headers["x-request-id"] = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();

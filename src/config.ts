@@ -1,3 +1,4 @@
+import proxyaddr from "proxy-addr";
 import { z } from "zod";
 
 const bool = z
@@ -13,6 +14,22 @@ const optionalText = z
   .string()
   .optional()
   .transform((v) => (v ? v : undefined));
+
+/** Trusted reverse proxies: their addresses/CIDRs, or how many hops in front of us are proxies (0/[] = none). */
+export type TrustedProxies = string[] | number;
+
+function parseTrustedProxies(value: string): TrustedProxies | null {
+  const text = value.trim();
+  if (text === "") return [];
+  if (/^\d+$/.test(text)) return Number(text);
+  const entries = text.split(",").map((entry) => entry.trim()).filter(Boolean);
+  try {
+    proxyaddr.compile(entries);
+    return entries;
+  } catch {
+    return null;
+  }
+}
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -54,6 +71,15 @@ const envSchema = z.object({
   OIDC_USERINFO_URL: optionalUrl,
   /** Bearer token for GET /metrics; unset = only loopback clients that are not proxied may scrape. */
   METRICS_TOKEN: optionalText,
+  /**
+   * Who may set X-Forwarded-For: comma-separated CIDRs/addresses of our reverse proxies (or
+   * proxy-addr's names loopback, linklocal, uniquelocal), or a number of proxy hops; unset = nobody.
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || parseTrustedProxies(v) !== null, "comma-separated CIDRs or addresses (e.g. 10.0.0.0/8,127.0.0.1), or a hop count (e.g. 1)")
+    .transform((v): TrustedProxies => (v === undefined ? [] : parseTrustedProxies(v)!)),
 });
 
 /** WuzAPI refuses HMAC keys shorter than this (its own minimum), so a shorter one fails only at pairing time. */
@@ -94,6 +120,7 @@ function parseEnv(env: Record<string, string | undefined>) {
     maxBodyBytes: e.MAX_BODY_BYTES,
     hooksMaxBodyBytes: e.HOOKS_MAX_BODY_BYTES,
     metricsToken: e.METRICS_TOKEN,
+    trustedProxies: e.TRUSTED_PROXIES,
     wuzapi: { url: e.WUZAPI_URL, adminToken: e.WUZAPI_ADMIN_TOKEN, hmacKey: e.WUZAPI_HMAC_KEY },
     cloudApiBase: e.CLOUD_API_BASE.replace(/\/$/, ""),
     ast: { url: e.AST_URL?.replace(/\/$/, ""), secret: e.AST_SECRET },

@@ -5,15 +5,21 @@ import { createApp, type App } from "@/app";
 import { authPlugin } from "@/auth/plugin";
 import { validateSessionToken } from "@/auth/session";
 import { db } from "@/db/client";
+import { config } from "@/config";
 import { auditLogs, loginAttempts, sessions, users } from "@/db/schema";
 import { safeNextPath } from "@/features/auth/auth.schema";
-import { LOGIN_THROTTLE } from "@/features/auth/login-throttle";
+import { LOGIN_THROTTLE, pairBucket } from "@/features/auth/login-throttle";
 import { TestClient } from "../helpers/client";
 import { createOwner, uniqueEmail } from "../helpers/factories";
+import { served } from "../helpers/served";
 
-const app = createApp().use(
-  new Elysia().use(authPlugin).get("/__whoami", ({ admin }) => ({ user: admin.user.email, org: admin.organization.id }), { member: "agent" }),
-) as unknown as App;
+// Over a real socket with loopback as the trusted proxy, so each test's X-Forwarded-For is its client address.
+config.trustedProxies = ["loopback"];
+const app = served(
+  createApp().use(
+    new Elysia().use(authPlugin).get("/__whoami", ({ admin }) => ({ user: admin.user.email, org: admin.organization.id }), { member: "agent" }),
+  ) as unknown as App,
+);
 
 const PASSWORD = "correct horse battery";
 let ipSeq = 0;
@@ -95,22 +101,41 @@ describe("password sign-in", () => {
 });
 
 describe("throttling", () => {
-  test(`after ${LOGIN_THROTTLE.maxPerEmail} failures for one email: 429 with Retry-After, even with the right password`, async () => {
+  test(`after ${LOGIN_THROTTLE.maxPerPair} failures for one email from one IP: 429 with Retry-After there, even with the right password; the owner still signs in from a clean IP`, async () => {
     const { user } = await createOwner();
-    for (let i = 0; i < LOGIN_THROTTLE.maxPerEmail; i++) {
-      // Spread over many IPs: the email bucket alone must trip.
-      expect((await login(new TestClient(app), user.email, `wrong ${i}`, freshIp())).status).toBe(422);
+    const attacker = freshIp();
+    for (let i = 0; i < LOGIN_THROTTLE.maxPerPair; i++) {
+      expect((await login(new TestClient(app), user.email, `wrong ${i}`, attacker)).status).toBe(422);
     }
-    const blocked = await login(new TestClient(app), user.email, PASSWORD, freshIp());
+    const blocked = await login(new TestClient(app), user.email, PASSWORD, attacker);
     expect(blocked.status).toBe(429);
     const retryAfter = Number(blocked.headers.get("retry-after"));
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(LOGIN_THROTTLE.windowMs / 1000);
     expect(await blocked.text()).toContain("Too many failed sign-in attempts");
     expect(blocked.headers.getSetCookie().some((c) => c.startsWith("lc_session="))).toBe(false);
-    // Other accounts are unaffected.
+    // The real owner, elsewhere, is not locked out; other accounts from the attacker's address neither.
+    expect((await login(new TestClient(app), user.email, PASSWORD, freshIp())).status).toBe(303);
     const other = await createOwner();
-    expect((await login(new TestClient(app), other.user.email, PASSWORD, freshIp())).status).toBe(303);
+    expect((await login(new TestClient(app), other.user.email, PASSWORD, attacker)).status).toBe(303);
+  }, 60_000);
+
+  test("a flood of wrong passwords from many addresses cannot lock the owner out", async () => {
+    const { user } = await createOwner();
+    for (let i = 0; i < 3 * LOGIN_THROTTLE.maxPerPair; i++) await login(new TestClient(app), user.email, `wrong ${i}`, freshIp());
+    expect((await login(new TestClient(app), user.email, PASSWORD, freshIp())).status).toBe(303);
+  }, 60_000);
+
+  test(`40 parallel wrong passwords are counted atomically: only ${LOGIN_THROTTLE.maxPerPair} are checked, the rest get 429`, async () => {
+    const { user } = await createOwner();
+    const ip = freshIp();
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => login(new TestClient(app), user.email, `parallel ${i}`, ip)));
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 422)).toHaveLength(LOGIN_THROTTLE.maxPerPair);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(40 - LOGIN_THROTTLE.maxPerPair);
+    const checked = await db.select().from(auditLogs).where(and(eq(auditLogs.action, "auth.sign_in_failed"), eq(auditLogs.actorId, user.id)));
+    expect(checked).toHaveLength(LOGIN_THROTTLE.maxPerPair);
+    expect((await login(new TestClient(app), user.email, PASSWORD, freshIp())).status).toBe(303);
   }, 60_000);
 
   test(`after ${LOGIN_THROTTLE.maxPerIp} failures from one IP: 429 for any email from that IP`, async () => {
@@ -125,16 +150,31 @@ describe("throttling", () => {
     expect((await login(new TestClient(app), user.email, PASSWORD, freshIp())).status).toBe(303);
   }, 60_000);
 
-  test("a successful sign-in clears the email's failures", async () => {
+  test("a successful sign-in forgives the pair's failures and is not itself counted", async () => {
     const { user } = await createOwner();
-    for (let i = 0; i < 3; i++) await login(new TestClient(app), user.email, "wrong", freshIp());
-    const bucket = `email:${user.email}`;
+    const ip = freshIp();
+    for (let i = 0; i < 3; i++) await login(new TestClient(app), user.email, "wrong", ip);
+    const bucket = pairBucket(user.email, ip);
     expect(await db.select().from(loginAttempts).where(eq(loginAttempts.bucket, bucket))).toHaveLength(3);
-    expect((await login(new TestClient(app), user.email, PASSWORD, freshIp())).status).toBe(303);
+    expect((await login(new TestClient(app), user.email, PASSWORD, ip)).status).toBe(303);
     expect(await db.select().from(loginAttempts).where(eq(loginAttempts.bucket, bucket))).toHaveLength(0);
-    // The IP buckets keep counting (they cover other accounts too).
-    expect((await db.select().from(loginAttempts).where(like(loginAttempts.bucket, "ip:%"))).length).toBeGreaterThan(0);
+    // The IP bucket keeps the 3 failures (it covers other accounts too), not the success.
+    expect(await db.select().from(loginAttempts).where(eq(loginAttempts.bucket, `ip:${ip}`))).toHaveLength(3);
   });
+
+  test("without trusted proxies X-Forwarded-For is ignored: a forged header cannot buy fresh attempts", async () => {
+    const { user } = await createOwner();
+    config.trustedProxies = [];
+    try {
+      for (let i = 0; i < LOGIN_THROTTLE.maxPerPair; i++) await login(new TestClient(app), user.email, "wrong", freshIp());
+      const blocked = await login(new TestClient(app), user.email, PASSWORD, freshIp());
+      expect(blocked.status).toBe(429);
+      expect(await db.select().from(loginAttempts).where(eq(loginAttempts.bucket, pairBucket(user.email, "127.0.0.1")))).toHaveLength(LOGIN_THROTTLE.maxPerPair);
+    } finally {
+      config.trustedProxies = ["loopback"];
+      await db.delete(loginAttempts).where(like(loginAttempts.bucket, "%127.0.0.1%"));
+    }
+  }, 60_000);
 });
 
 describe("sign-out", () => {

@@ -7,21 +7,24 @@ import { devices, instances, organizations } from "@/db/schema";
 import { verifyApiKey } from "@/features/api-keys/api-key.verify";
 import { DEVICE_COOKIE, ensureVisitorDevice, readDeviceId } from "@/features/devices/device.cookie";
 import { createVisitorKey } from "@/features/devices/device.service";
+import { rememberServer } from "@/lib/client-ip";
 import { signValue } from "@/lib/crypto";
 import { createOwner } from "../helpers/factories";
 
-// A minimal page that does what the landing page does with the cookie, served over app.handle.
+// A minimal page that does what the landing page does with the cookie, on a real socket so the
+// device records the client's address (trusted proxies: loopback and 10.0.0.0/8).
 const app = new Elysia()
   .get("/visit", async ({ cookie, request }) => {
     const device = await ensureVisitorDevice(cookie, request);
     return { id: device.id, ip: device.ip, userAgent: device.userAgent, kind: device.kind, organizationId: device.organizationId };
   })
-  .get("/whoami", ({ cookie }) => ({ deviceId: readDeviceId(cookie) }));
+  .get("/whoami", ({ cookie }) => ({ deviceId: readDeviceId(cookie) }))
+  .listen({ port: 0, hostname: "127.0.0.1" });
+rememberServer(app.server);
+config.trustedProxies = ["loopback", "10.0.0.0/8"];
 
 async function visit(cookie?: string, headers: Record<string, string> = {}) {
-  const res = await app.handle(
-    new Request("http://localhost/visit", { headers: { ...(cookie ? { cookie: `${DEVICE_COOKIE}=${cookie}` } : {}), ...headers } }),
-  );
+  const res = await fetch(`http://127.0.0.1:${app.server!.port}/visit`, { headers: { ...(cookie ? { cookie: `${DEVICE_COOKIE}=${cookie}` } : {}), ...headers } });
   const setCookie = res.headers.getSetCookie().find((c) => c.startsWith(`${DEVICE_COOKIE}=`));
   return { body: (await res.json()) as { id: string; ip: string | null; userAgent: string | null; kind: string; organizationId: string | null }, setCookie };
 }
@@ -45,6 +48,17 @@ describe("ensureVisitorDevice", () => {
     expect(cookieValue(setCookie!)).toBe(signValue(body.id));
     const [row] = await db.select().from(devices).where(eq(devices.id, body.id));
     expect(row!.lastSeenAt).toBeInstanceOf(Date);
+  });
+
+  test("without trusted proxies a forged X-Forwarded-For is ignored: the device records the socket address", async () => {
+    const trusted = config.trustedProxies;
+    config.trustedProxies = [];
+    try {
+      const { body } = await visit(undefined, { "x-forwarded-for": "198.51.100.7" });
+      expect(body.ip).toBe("127.0.0.1");
+    } finally {
+      config.trustedProxies = trusted;
+    }
   });
 
   test("the cookie is Secure when the app is served over https", async () => {

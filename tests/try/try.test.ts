@@ -1,14 +1,18 @@
 import { describe, expect, test } from "bun:test";
 import { and, eq, isNull } from "drizzle-orm";
 import { createApp } from "@/app";
+import { config } from "@/config";
 import { db } from "@/db/client";
 import { apiKeys, devices, instances, messages } from "@/db/schema";
 import { claimDevice } from "@/features/devices/device.claim";
 import { TRY_INSTANCES_PER_IP_PER_HOUR } from "@/features/try/try.service";
 import { api, TestClient } from "../helpers/client";
+import { served } from "../helpers/served";
 import { createOwner } from "../helpers/factories";
 
-const app = createApp();
+// Over a real socket, loopback trusted as the proxy: each visitor's X-Forwarded-For is its address.
+config.trustedProxies = ["loopback"];
+const app = served(createApp());
 
 function keyFrom(html: string): string {
   const match = html.match(/lc_live_[0-9A-Za-z]{32}/);

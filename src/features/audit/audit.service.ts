@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gte, inArray, like, lt, sql, type SQL } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { auditLogs, users } from "@/db/schema";
+import { clientIp } from "@/lib/client-ip";
 import { AUDIT_PAGE_SIZE, type AuditFilter } from "./audit.schema";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -15,12 +16,6 @@ export type AuditInput = {
   request?: Request;
   details?: Record<string, unknown>;
 };
-
-/** The client IP as seen by the app (first X-Forwarded-For hop when behind a proxy). */
-export function clientIp(request?: Request): string | null {
-  if (!request) return null;
-  return request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || request.headers.get("x-real-ip") || null;
-}
 
 /** Appends one audit row; pass the `tx` of the action so both commit together. */
 export async function recordAudit(input: AuditInput, tx: DbOrTx = db): Promise<void> {

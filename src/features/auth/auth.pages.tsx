@@ -1,4 +1,5 @@
 import { Elysia, type Cookie } from "elysia";
+import { clientIp } from "@/lib/client-ip";
 import { csrfPlugin } from "@/auth/csrf";
 import { loadSignedInUser } from "@/auth/plugin";
 import { blankSessionCookie, SESSION_COOKIE, sessionCookie } from "@/auth/session";
@@ -22,7 +23,6 @@ import {
   signUpPolicy,
   type Claimed,
 } from "./auth.service";
-import { throttleIp } from "./login-throttle";
 import { configuredProviders, createAuthorization, fetchProfile, isConfigured, OAuthError } from "./oauth";
 
 type Jar = Record<string, Cookie<unknown>>;
@@ -83,7 +83,7 @@ export const authPages = new Elysia({ name: "auth-pages" })
     };
     const parsed = loginSchema.safeParse(body);
     if (!parsed.success) return page(422, { errors: zodDetails(parsed.error.issues) });
-    const ip = throttleIp(request, server?.requestIP(request)?.address);
+    const ip = clientIp(request, server) ?? "unknown";
     const result = await signInWithPassword(parsed.data, { ip, request });
     if (!result.ok && result.reason === "throttled") {
       set.headers["retry-after"] = String(result.retryAfter);

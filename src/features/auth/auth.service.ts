@@ -3,13 +3,14 @@ import { createSession, invalidateSession, validateSessionToken, type Session } 
 import { config } from "@/config";
 import { db, type DbOrTx } from "@/db/client";
 import { invitations, memberships, oauthAccounts, organizations, users } from "@/db/schema";
-import { clientIp, recordAudit } from "@/features/audit/audit.service";
+import { recordAudit } from "@/features/audit/audit.service";
+import { clientIp } from "@/lib/client-ip";
 import { claimDevice } from "@/features/devices/device.claim";
 import { addMember, createOrganization, getOrganization, type Organization } from "@/features/organizations/organization.service";
 import { randomToken, sha256Hex } from "@/lib/crypto";
 import { AppError, conflict, type FieldError } from "@/lib/errors";
 import type { LoginInput, SignUpInput } from "./auth.schema";
-import { clearEmailFailures, loginRetryAfter, recordLoginFailure } from "./login-throttle";
+import { beginLoginAttempt, loginAttemptFailed, loginAttemptSucceeded } from "./login-throttle";
 
 export type User = typeof users.$inferSelect;
 
@@ -238,8 +239,9 @@ export type SignInResult =
  * email exists; a success forgives the email's earlier failures.
  */
 export async function signInWithPassword(input: LoginInput, ctx: { ip: string; request?: Request }): Promise<SignInResult> {
-  const retryAfter = await loginRetryAfter(ctx.ip, input.email);
-  if (retryAfter !== null) return { ok: false, reason: "throttled", retryAfter };
+  // Counted before the password is checked, atomically, so parallel guesses cannot all slip under the limit.
+  const attempt = await beginLoginAttempt(ctx.ip, input.email);
+  if (!attempt.ok) return { ok: false, reason: "throttled", retryAfter: attempt.retryAfter };
   const user = await findUserByEmail(input.email);
   const valid = user?.passwordHash
     ? await Bun.password.verify(input.password, user.passwordHash)
@@ -247,7 +249,7 @@ export async function signInWithPassword(input: LoginInput, ctx: { ip: string; r
   if (!user || !valid) {
     const organizationId = user ? await defaultOrganizationId(user.id) : null;
     await db.transaction(async (tx) => {
-      await recordLoginFailure(ctx.ip, input.email, tx);
+      await loginAttemptFailed(tx);
       await recordAudit(
         {
           organizationId,
@@ -262,7 +264,7 @@ export async function signInWithPassword(input: LoginInput, ctx: { ip: string; r
     });
     return { ok: false, reason: "invalid" };
   }
-  await clearEmailFailures(input.email);
+  await loginAttemptSucceeded(attempt);
   const organizationId = await defaultOrganizationId(user.id);
   const { token, session } = await openSession(user, organizationId, ctx.request);
   await recordAudit({

@@ -1,31 +1,23 @@
-import { and, asc, count, eq, gt, lt, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray, lt, or, sql } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { loginAttempts } from "@/db/schema";
 
 /**
- * Failed sign-ins are counted in Postgres (`login_attempts`) rather than in memory so the limit holds
- * across restarts and across every process behind the load balancer.
+ * Sign-in attempts are counted in Postgres (`login_attempts`) rather than in memory so the limit holds
+ * across restarts and across every process behind the load balancer. Buckets are per email+IP pair
+ * (guessing one account's password from one address) and, looser, per IP (one address trying many
+ * accounts). There is deliberately no bucket per email alone: a flood of wrong passwords from
+ * elsewhere must not lock the real owner out of their own account.
  */
 export const LOGIN_THROTTLE = {
   windowMs: 15 * 60 * 1000,
-  maxPerEmail: 10,
+  maxPerPair: 10,
   maxPerIp: 30,
 };
 
 // Same normalisation as auth.service's normalizeEmail (not imported: the service imports this module).
-export const emailBucket = (email: string) => `email:${email.trim().toLowerCase()}`;
+export const pairBucket = (email: string, ip: string) => `pair:${ip}|${email.trim().toLowerCase()}`;
 export const ipBucket = (ip: string) => `ip:${ip}`;
-
-/**
- * The address the throttle keys on. Behind a reverse proxy the socket address is the proxy's, so the
- * right-most X-Forwarded-For hop (the one our own proxy appended, which a client cannot forge) wins;
- * without the header the socket address is used.
- */
-export function throttleIp(request: Request, socketIp?: string | null): string {
-  const forwarded = request.headers.get("x-forwarded-for");
-  const hops = forwarded?.split(",").map((h) => h.trim()).filter(Boolean) ?? [];
-  return (hops.at(-1) ?? request.headers.get("x-real-ip") ?? socketIp ?? "unknown").slice(0, 100);
-}
 
 // Compared in database time so processes with drifting clocks agree on the window.
 const windowStart = () => sql`now() - make_interval(secs => ${LOGIN_THROTTLE.windowMs / 1000})`;
@@ -38,7 +30,7 @@ async function retryAfterFor(bucket: string, max: number, tx: DbOrTx): Promise<n
     .where(and(eq(loginAttempts.bucket, bucket), gt(loginAttempts.at, since)));
   const n = Number(row?.n ?? 0);
   if (n < max) return null;
-  // The bucket drops below the limit once its (n - max + 1) oldest failures leave the window.
+  // The bucket drops below the limit once its (n - max + 1) oldest attempts leave the window.
   const [pivot] = await tx
     .select({
       seconds: sql<number>`ceil(extract(epoch from (${loginAttempts.at} + make_interval(secs => ${LOGIN_THROTTLE.windowMs / 1000}) - now())))::int`,
@@ -51,26 +43,50 @@ async function retryAfterFor(bucket: string, max: number, tx: DbOrTx): Promise<n
   return Math.max(1, Number(pivot?.seconds ?? 1));
 }
 
-/** Seconds until this IP and email may try again, or null when neither bucket is full. */
-export async function loginRetryAfter(ip: string, email: string, tx: DbOrTx = db): Promise<number | null> {
-  const [byEmail, byIp] = await Promise.all([
-    retryAfterFor(emailBucket(email), LOGIN_THROTTLE.maxPerEmail, tx),
-    retryAfterFor(ipBucket(ip), LOGIN_THROTTLE.maxPerIp, tx),
-  ]);
-  if (byEmail === null && byIp === null) return null;
-  return Math.max(byEmail ?? 0, byIp ?? 0);
+/** A reserved attempt (its rows count as failures until a success forgives them), or how long to wait. */
+export type LoginAttempt = { ok: true; email: string; ip: string; rowIds: string[] } | { ok: false; retryAfter: number };
+
+/**
+ * Reserves one sign-in attempt against both buckets before the password is checked. Count and insert
+ * run under transaction-level advisory locks on the buckets (taken in one order), so parallel
+ * attempts are counted one after another: of 40 simultaneous wrong passwords at most the limit get
+ * to check a password, the rest are refused with Retry-After.
+ */
+export async function beginLoginAttempt(ip: string, email: string): Promise<LoginAttempt> {
+  const limits = [
+    { bucket: pairBucket(email, ip), max: LOGIN_THROTTLE.maxPerPair },
+    { bucket: ipBucket(ip), max: LOGIN_THROTTLE.maxPerIp },
+  ].sort((a, b) => (a.bucket < b.bucket ? -1 : 1));
+  return db.transaction(async (tx) => {
+    for (const { bucket } of limits) await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${bucket}, 0))`);
+    const waits: number[] = [];
+    for (const { bucket, max } of limits) {
+      const wait = await retryAfterFor(bucket, max, tx);
+      if (wait !== null) waits.push(wait);
+    }
+    if (waits.length > 0) return { ok: false, retryAfter: Math.max(...waits) } as const;
+    const rows = await tx
+      .insert(loginAttempts)
+      .values(limits.map(({ bucket }) => ({ bucket })))
+      .returning({ id: loginAttempts.id });
+    return { ok: true, email, ip, rowIds: rows.map((r) => r.id) } as const;
+  });
 }
 
-/** Counts one failed sign-in against both buckets, and prunes rows that have left every window. */
-export async function recordLoginFailure(ip: string, email: string, tx: DbOrTx = db): Promise<void> {
-  await tx.insert(loginAttempts).values([{ bucket: emailBucket(email) }, { bucket: ipBucket(ip) }]);
+/** The password was wrong: the reservation stays as the failure. Now and then, expired rows are swept. */
+export async function loginAttemptFailed(tx: DbOrTx = db): Promise<void> {
   // Cheap housekeeping: roughly one failure in fifty sweeps expired rows so the table stays small.
   if (Math.random() < 0.02) {
     await tx.delete(loginAttempts).where(lt(loginAttempts.at, windowStart()));
   }
 }
 
-/** A successful sign-in forgives the email's failures (the IP bucket keeps counting other accounts). */
-export async function clearEmailFailures(email: string, tx: DbOrTx = db): Promise<void> {
-  await tx.delete(loginAttempts).where(eq(loginAttempts.bucket, emailBucket(email)));
+/**
+ * The right password: this attempt does not count, and the pair's earlier failures are forgiven. The
+ * IP bucket keeps the failures of other accounts from that address.
+ */
+export async function loginAttemptSucceeded(attempt: Extract<LoginAttempt, { ok: true }>, tx: DbOrTx = db): Promise<void> {
+  await tx
+    .delete(loginAttempts)
+    .where(or(inArray(loginAttempts.id, attempt.rowIds), eq(loginAttempts.bucket, pairBucket(attempt.email, attempt.ip))));
 }

@@ -2,7 +2,8 @@ import { and, desc, eq, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { apiKeys, devices } from "@/db/schema";
 import { AppError, forbidden, notFound } from "@/lib/errors";
-import { clientIp, recordAudit } from "@/features/audit/audit.service";
+import { recordAudit } from "@/features/audit/audit.service";
+import { clientIp } from "@/lib/client-ip";
 import { VISITOR_KEY_SCOPES } from "@/features/api-keys/api-key.schema";
 import {
   createApiKey,

@@ -2,7 +2,7 @@ import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
 import { db, notify } from "@/db/client";
 import { apiKeys, devices, instances } from "@/db/schema";
 import { API_KEY_REVOKED_CHANNEL, evictApiKey } from "@/features/api-keys/api-key.verify";
-import { clientIp } from "@/features/audit/audit.service";
+import { clientIp } from "@/lib/client-ip";
 import { createVisitorKey, type Device } from "@/features/devices/device.service";
 import { connectInstance, createInstance, type Instance, type InstanceScope } from "@/features/instances/instance.service";
 import { AppError } from "@/lib/errors";
@@ -64,7 +64,7 @@ export async function startTry(device: Device, request: Request): Promise<TrySta
     await connectInstance(scope, instance.id);
   } catch (err) {
     // The page shows the connection panel with its own retry; the instance and key are already usable.
-    log.warn("try: first connect failed", { instanceId: instance.id, err: err instanceof Error ? err.message : String(err) });
+    log.warn("try: first connect failed", { instanceId: instance.id, err });
   }
   return { instance: (await findTryInstance(device.id)) ?? instance, secret, created: true };
 }
