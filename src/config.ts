@@ -41,7 +41,7 @@ const envSchema = z.object({
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
   APP_SECRET: optionalText,
   REDIS_URL: optionalUrl,
-  SIGNUP: z.enum(["open", "invite", "closed"]).default("open"),
+  SIGNUP: z.enum(["open", "invite", "approval", "closed"]).default("open"),
   ALLOW_PRIVATE_WEBHOOK_TARGETS: bool,
   WORKERS: z
     .enum(["true", "false", "1", "0"])
@@ -80,6 +80,13 @@ const envSchema = z.object({
     .optional()
     .refine((v) => v === undefined || parseTrustedProxies(v) !== null, "comma-separated CIDRs or addresses (e.g. 10.0.0.0/8,127.0.0.1), or a hop count (e.g. 1)")
     .transform((v): TrustedProxies => (v === undefined ? [] : parseTrustedProxies(v)!)),
+  /** smtp:// or smtps:// URL (credentials inside); unset = no email, the admin shows links instead. */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, "must be an smtp:// or smtps:// URL")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  MAIL_FROM: optionalText,
 });
 
 /** WuzAPI refuses HMAC keys shorter than this (its own minimum), so a shorter one fails only at pairing time. */
@@ -121,6 +128,8 @@ function parseEnv(env: Record<string, string | undefined>) {
     hooksMaxBodyBytes: e.HOOKS_MAX_BODY_BYTES,
     metricsToken: e.METRICS_TOKEN,
     trustedProxies: e.TRUSTED_PROXIES,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM ?? `LivChat <no-reply@${new URL(appUrl).hostname}>`,
     wuzapi: { url: e.WUZAPI_URL, adminToken: e.WUZAPI_ADMIN_TOKEN, hmacKey: e.WUZAPI_HMAC_KEY },
     cloudApiBase: e.CLOUD_API_BASE.replace(/\/$/, ""),
     ast: { url: e.AST_URL?.replace(/\/$/, ""), secret: e.AST_SECRET },
