@@ -8,7 +8,7 @@ import { AppError, errorBody, fromDatabaseError, zodDetails } from "@/lib/errors
 import { htmlResponses } from "@/lib/html-responses";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
 import { rememberServer } from "@/lib/client-ip";
-import { log } from "@/lib/logger";
+import { log, stackOf } from "@/lib/logger";
 import { capStreamingBody, guardRequest, payloadTooLarge } from "@/lib/request-guard";
 import { ErrorPage } from "@views/errors";
 import { platformRoutes } from "@/features/platform/platform.routes";
@@ -84,7 +84,8 @@ function normalizeError(code: string | number, error: unknown, requestId: string
   if (error instanceof ProviderError) return new AppError("provider_error", error.message);
   const fromDb = fromDatabaseError(error);
   if (fromDb) return fromDb;
-  log.error("unhandled error", { requestId, err: error instanceof Error ? `${error.name}: ${error.message}` : String(error), stack: error instanceof Error ? error.stack : undefined });
+  // The logger reduces a database error to its code and constraint: its message holds SQL parameters.
+  log.error("unhandled error", { requestId, err: error, stack: stackOf(error) });
   return new AppError("internal", "Something went wrong; the error was logged");
 }
 

@@ -16,11 +16,11 @@ function ensureListening() {
       const { topic, data } = JSON.parse(payload) as { topic: string; data: Record<string, unknown> };
       for (const handler of subscribers.get(topic) ?? []) handler(data);
     } catch (err) {
-      log.warn("bad live payload", { err: String(err) });
+      log.warn("bad live payload", { err });
     }
   }).catch((err) => {
     listening = undefined;
-    log.error("live listen failed", { err: String(err) });
+    log.error("live listen failed", { err });
   });
   return listening;
 }
@@ -69,7 +69,7 @@ export function sseResponse(
           const frame = await render(data);
           if (frame) send(frame.event, frame.data);
         } catch (err) {
-          log.warn("sse render failed", { err: String(err) });
+          log.warn("sse render failed", { err });
         }
       });
       // "ready" only once subscribed, so a client that acts on it cannot miss an update.

@@ -134,7 +134,7 @@ function scheduleReceipts(instance: Instance, providerMessageId: string) {
         elapsed += sandboxTiming.retryMs;
       }
     }
-  })().catch((err) => log.warn("sandbox receipt failed", { instanceId: instance.id, providerMessageId, err: String(err) }));
+  })().catch((err) => log.warn("sandbox receipt failed", { instanceId: instance.id, providerMessageId, err }));
   pending.add(chain);
   void chain.finally(() => pending.delete(chain));
 }

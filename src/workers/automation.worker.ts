@@ -12,7 +12,7 @@ async function tick() {
     await processDueReplies();
     await processDueFollowUps();
   } catch (err) {
-    log.error("automation worker tick failed", { err: String(err) });
+    log.error("automation worker tick failed", { err });
   }
 }
 

@@ -67,7 +67,7 @@ export class DeliveryWorker {
       // A full batch suggests more is due; claim again right away instead of waiting for the poll.
       if (claims.length === budget) this.wakeAgain = true;
     } catch (err) {
-      log.error("delivery claim failed", { err: err instanceof Error ? err.message : String(err) });
+      log.error("delivery claim failed", { err });
     }
   }
 
@@ -78,7 +78,7 @@ export class DeliveryWorker {
         if (outcome === "aborted") await releaseLease(claim);
       })
       .catch((err) => {
-        log.error("delivery failed unexpectedly", { deliveryId: claim.id, err: err instanceof Error ? err.message : String(err) });
+        log.error("delivery failed unexpectedly", { deliveryId: claim.id, err });
       })
       .finally(() => {
         this.jobs.delete(claim.id);

@@ -8,7 +8,7 @@ import { inboxTopic } from "@/features/inbound/message-store";
 import { OUTBOUND_QUEUED_CHANNEL, outboundMessageOf, type Message } from "@/features/messages/message.service";
 import { incrementUsage } from "@/features/usage/usage.service";
 import { publishLive } from "@/lib/live";
-import { log } from "@/lib/logger";
+import { log, stackOf } from "@/lib/logger";
 import { mediaUrlRefusal } from "@/lib/outbound";
 import { providerFor } from "@/providers";
 import { ProviderError, type Instance } from "@/providers/provider";
@@ -173,9 +173,9 @@ async function sendOne(c: Claimed): Promise<void> {
       await markAttemptFailed(c, err.message, err.retryable);
     } else {
       // An unexpected crash is treated as transient; the attempt limit still bounds it.
-      log.error("outbound send crashed", { messageId: c.message.id, err: err instanceof Error ? err.stack : String(err) });
+      log.error("outbound send crashed", { messageId: c.message.id, err, stack: stackOf(err) });
       await markAttemptFailed(c, `Unexpected error: ${err instanceof Error ? err.message : String(err)}`, true).catch((e) =>
-        log.error("could not record the failed attempt", { messageId: c.message.id, err: String(e) }),
+        log.error("could not record the failed attempt", { messageId: c.message.id, err: e }),
       );
     }
   } finally {
@@ -233,7 +233,7 @@ function wake(): void {
       try {
         while (!stopping && (await runOutboundOnce()) === BATCH) {}
       } catch (err) {
-        log.error("outbound pass failed", { err: err instanceof Error ? err.message : String(err) });
+        log.error("outbound pass failed", { err });
       }
     } while (again && !stopping);
   })().finally(() => {
@@ -256,6 +256,6 @@ registerWorker({
     await unlisten?.().catch(() => {});
     unlisten = undefined;
     if (running) await Promise.race([running, Bun.sleep(STOP_GRACE_MS)]);
-    await releaseLeases().catch((err) => log.error("releasing outbound leases failed", { err: String(err) }));
+    await releaseLeases().catch((err) => log.error("releasing outbound leases failed", { err }));
   },
 });

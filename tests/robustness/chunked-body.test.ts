@@ -78,7 +78,7 @@ describe("request bodies without Content-Length are capped while they stream", (
     afterAll(() => server.stop(true));
 
     test("raw Transfer-Encoding: chunked past the limit answers 413 while the client is still sending", async () => {
-      const port = server.server!.port;
+      const port = server.server!.port!;
       const socket = connect(port, "127.0.0.1");
       await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
       let response = "";

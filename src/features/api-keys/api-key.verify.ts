@@ -155,7 +155,7 @@ export async function startApiKeyCacheSync(): Promise<void> {
   if (unlisten) return;
   unlisten = await listen(API_KEY_REVOKED_CHANNEL, evictApiKey);
   flushTimer = setInterval(() => {
-    flushApiKeyLastUsed().catch((err) => log.warn("api key lastUsedAt flush failed", { err: String(err) }));
+    flushApiKeyLastUsed().catch((err) => log.warn("api key lastUsedAt flush failed", { err }));
   }, 10_000);
   flushTimer.unref?.();
 }

@@ -114,7 +114,7 @@ async function runFlowThread(ctx: Ctx, thread: Thread, input: string | null, now
         await armFollowUps(thread.id, flow?.followUps ?? [], now);
       }
     } catch (err) {
-      log.error("flow turn failed", { threadId: thread.id, err: String(err) });
+      log.error("flow turn failed", { threadId: thread.id, err });
       await handToHuman(ctx, "flow failed");
     }
   });
@@ -194,7 +194,7 @@ export async function handleInboundMessage({ instance, contact, conversation, me
       const { body } = await renderTemplate(ctx.organizationId, { key: trigger.templateKey, variables: templateContext(contact) });
       await sendToContact(ctx, body, "bot");
     } catch (err) {
-      log.warn("trigger reply failed", { triggerId: trigger.id, err: String(err) });
+      log.warn("trigger reply failed", { triggerId: trigger.id, err });
     }
     return;
   }
@@ -300,7 +300,7 @@ async function answerTurn(thread: Thread, now: Date) {
     });
     await armFollowUps(thread.id, config.followUps ?? [], now);
   } catch (err) {
-    log.warn("workflow turn failed", { threadId: thread.id, err: err instanceof Error ? err.message : String(err) });
+    log.warn("workflow turn failed", { threadId: thread.id, err });
     await db.update(threads).set({ state: { ...state, answeredUntil } }).where(eq(threads.id, thread.id));
     if (config.fallbackTemplateKey) {
       try {
@@ -308,7 +308,7 @@ async function answerTurn(thread: Thread, now: Date) {
         await sendToContact(ctx, body, "bot");
         return;
       } catch (fallbackErr) {
-        log.warn("fallback template failed", { err: String(fallbackErr) });
+        log.warn("fallback template failed", { err: fallbackErr });
       }
     }
     await handToHuman(ctx, err instanceof EngineError ? err.message : "workflow failed");
@@ -322,7 +322,7 @@ export async function processDueReplies(now = new Date(), limit = 20): Promise<n
     try {
       await answerTurn(thread, now);
     } catch (err) {
-      log.error("answering a turn failed", { threadId: thread.id, err: String(err) });
+      log.error("answering a turn failed", { threadId: thread.id, err });
     } finally {
       await release(thread.id);
     }
@@ -354,7 +354,7 @@ export async function processDueFollowUps(now = new Date(), limit = 20): Promise
           const { body } = await renderTemplate(ctx.organizationId, { key: stage.templateKey, variables: templateContext(ctx.contact, (thread.state as FlowState).variables ?? {}) });
           await sendToContact(ctx, body, "bot");
         } catch (err) {
-          log.warn("follow-up not sent", { threadId: thread.id, stage: thread.followUpStage, err: String(err) });
+          log.warn("follow-up not sent", { threadId: thread.id, stage: thread.followUpStage, err });
         }
       }
       const nextStage = thread.followUpStage + 1;
@@ -364,7 +364,7 @@ export async function processDueFollowUps(now = new Date(), limit = 20): Promise
         .set({ followUpStage: nextStage, nextFollowUpAt: next ? new Date(now.getTime() + next.delaySeconds * 1000) : null })
         .where(eq(threads.id, thread.id));
     } catch (err) {
-      log.error("follow-up failed", { threadId: thread.id, err: String(err) });
+      log.error("follow-up failed", { threadId: thread.id, err });
     } finally {
       await release(thread.id);
     }

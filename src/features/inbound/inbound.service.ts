@@ -68,7 +68,7 @@ async function runInboundHooks(ctx: InboundMessageContext): Promise<void> {
     try {
       await hook(ctx);
     } catch (err) {
-      log.error("inbound message hook failed", { messageId: ctx.message.id, err: err instanceof Error ? err.message : String(err) });
+      log.error("inbound message hook failed", { messageId: ctx.message.id, err });
     }
   }
 }

@@ -60,7 +60,7 @@ export async function touchInstanceActivity(instanceId: string): Promise<void> {
         .where(and(eq(instances.id, instanceId), sql`(${instances.lastActivityAt} is null or ${instances.lastActivityAt} < now() - interval '15 seconds')`)),
     );
   } catch (err) {
-    log.warn("instance activity not recorded", { instanceId, err: err instanceof Error ? err.message : String(err) });
+    log.warn("instance activity not recorded", { instanceId, err });
   }
 }
 
@@ -71,7 +71,7 @@ export async function callProvider<T>(what: string, fn: () => Promise<T>): Promi
   } catch (err) {
     if (err instanceof ProviderError) throw new AppError("provider_error", `${what} failed: ${err.message}`);
     if (err instanceof AppError) throw err;
-    log.error("provider call crashed", { what, err: err instanceof Error ? err.message : String(err) });
+    log.error("provider call crashed", { what, err });
     throw new AppError("provider_error", `${what} failed: the WhatsApp provider did not answer as expected`);
   }
 }
@@ -248,7 +248,7 @@ export async function deleteInstance(scope: InstanceScope, id: string, opts: { f
       await callProvider("Removing the instance at the provider", () => provider.deprovision!(instance));
     } catch (err) {
       if (!opts.force) throw err;
-      log.warn("deprovision failed; deleting anyway", { instanceId: instance.id, err: err instanceof Error ? err.message : String(err) });
+      log.warn("deprovision failed; deleting anyway", { instanceId: instance.id, err });
     }
   }
   await db.transaction(async (tx) => {

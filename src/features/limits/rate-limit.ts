@@ -175,7 +175,7 @@ export class RedisRateLimiter implements RateLimiter {
     } catch (err) {
       if (Date.now() - this.lastWarning > 60_000) {
         this.lastWarning = Date.now();
-        log.warn("redis rate limiter unavailable; using the per-process limiter", { err: String(err) });
+        log.warn("redis rate limiter unavailable; using the per-process limiter", { err });
       }
       return this.fallback.hit(key, limit, windowMs);
     }

@@ -84,7 +84,7 @@ async function scrapeCount<T extends Record<string, unknown>>(what: string, quer
   try {
     return rowsOf<T>(await db.execute(query));
   } catch (err) {
-    log.warn("metrics query failed", { what, err: String(err) });
+    log.warn("metrics query failed", { what, err });
     return undefined;
   }
 }

@@ -172,7 +172,7 @@ async function flushOneByOne(batch: Pending[]): Promise<number> {
 export function startUsageFlusher(): void {
   if (flushTimer) return;
   flushTimer = setInterval(() => {
-    flushUsage().catch((err) => log.warn("usage flush failed; will retry", { err: String(err) }));
+    flushUsage().catch((err) => log.warn("usage flush failed; will retry", { err }));
   }, FLUSH_INTERVAL_MS);
   flushTimer.unref?.();
 }
@@ -181,7 +181,7 @@ export function startUsageFlusher(): void {
 export async function stopUsageFlusher(): Promise<void> {
   clearInterval(flushTimer);
   flushTimer = undefined;
-  await flushUsage().catch((err) => log.warn("final usage flush failed", { err: String(err) }));
+  await flushUsage().catch((err) => log.warn("final usage flush failed", { err }));
 }
 
 // ——— Reports ———

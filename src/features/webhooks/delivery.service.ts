@@ -363,7 +363,7 @@ export async function processClaim(claim: ClaimedDelivery, stop?: AbortSignal): 
     try {
       requestHeaders = buildRequestHeaders(claim, body, result);
     } catch (err) {
-      log.warn("webhook request not prepared", { webhookId: webhook.id, deliveryId: claim.id, err: err instanceof Error ? err.message : String(err) });
+      log.warn("webhook request not prepared", { webhookId: webhook.id, deliveryId: claim.id, err });
       throw new RequestNotPrepared(err);
     }
     const send = (target: { url: string; host?: string; tls?: Record<string, unknown> }) =>
@@ -566,7 +566,7 @@ export async function runDeliveriesOnce(budget = deliverySettings.maxInFlight): 
   const outcomes = await Promise.all(
     claims.map((c) =>
       processClaim(c).catch((err) => {
-        log.error("delivery failed unexpectedly", { deliveryId: c.id, err: String(err) });
+        log.error("delivery failed unexpectedly", { deliveryId: c.id, err });
         return "released" as const;
       }),
     ),
