@@ -142,7 +142,7 @@ describe("custom header values", () => {
   });
 });
 
-describe("a delivery that cannot be built", () => {
+describe("deliveries are never re-leased forever", () => {
   test("an undecryptable secret is a failed attempt on the retry schedule, ends exhausted, and the endpoint is auto-disabled", async () => {
     const hook = await endpoint({ eventTypes: ["message.sent"] });
     // What a changed APP_SECRET leaves behind: a ciphertext no key we hold can open.
@@ -175,5 +175,19 @@ describe("a delivery that cannot be built", () => {
     const row = await rowOf(hook.id);
     expect(row.active).toBe(false);
     expect(row.disabledReason).toContain("Failing continuously");
+  });
+
+  test("a subscriber answering with a NUL byte in its body is recorded like any answer (Postgres text cannot hold NUL)", async () => {
+    const nul = startSubscriber(() => new Response("bad\0body", { status: 500 }));
+    try {
+      const res = await api(app, "POST", "/v1/webhooks", org.key, { url: nul.url, eventTypes: ["conversation.created"] });
+      expect(res.status).toBe(201);
+      await recordEvent({ organizationId: org.organization.id, type: "conversation.created", data: {} });
+      expect((await runDeliveriesOnce()).outcomes).toEqual(["failed"]);
+      const [delivery] = await deliveriesOf(res.body.id);
+      expect(delivery).toMatchObject({ status: "failed", attempts: 1, lastStatusCode: 500, lastResponseExcerpt: "bad\uFFFDbody" });
+    } finally {
+      nul.stop();
+    }
   });
 });

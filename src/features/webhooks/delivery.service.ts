@@ -293,7 +293,9 @@ async function readExcerpt(res: Response, limit = RESPONSE_EXCERPT_BYTES): Promi
     all.set(c, offset);
     offset += c.byteLength;
   }
-  return new TextDecoder("utf-8", { fatal: false }).decode(all.subarray(0, limit));
+  // Postgres text cannot hold NUL: one in a subscriber's body failed the whole batch of attempts
+  // (22P05), and every delivery in it was sent again when its lease ran out, forever.
+  return new TextDecoder("utf-8", { fatal: false }).decode(all.subarray(0, limit)).replaceAll("\0", "\uFFFD");
 }
 
 /** `Retry-After` as milliseconds from now (delta-seconds or an HTTP date), capped; null when absent or invalid. */
