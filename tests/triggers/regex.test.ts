@@ -109,15 +109,22 @@ describe("a pathological pattern on a real inbound message", () => {
     expect((await call("POST", "/v1/triggers", { ...regexTrigger("(a+)+$"), priority: 10 })).status).toBe(201);
     expect((await call("POST", "/v1/triggers", { match: "any", action: "reply_template", templateKey: "after" })).status).toBe(201);
 
-    // 26 characters: V8's backtracking engine spent ~1.7 s on this with the event loop blocked.
-    const inbound = call("POST", `/v1/sandbox/instances/${instance!.id}/inbound`, { from: "+5511999990001", text: `${"a".repeat(26)}!` });
-    const replied = async () =>
+    const inbound = (text: string) => call("POST", `/v1/sandbox/instances/${instance!.id}/inbound`, { from: "+5511999990001", text });
+    const replies = async () =>
       (
         await db
           .select({ id: messages.id })
           .from(messages)
           .where(and(eq(messages.instanceId, instance!.id), eq(messages.direction, "outbound")))
-      ).length > 0;
+      ).length;
+    // Warm-up: the same path with a harmless text, so what is measured next is the pattern, not first-call compilation.
+    expect((await inbound("hello")).status).toBe(201);
+    while ((await replies()) < 1) await Bun.sleep(10);
+    for (let i = 0; i < 5; i++) await fetch(`${server.url}/health`);
+
+    // 26 characters: V8's backtracking engine spent ~1.7 s on this with the event loop blocked.
+    const pathological = inbound(`${"a".repeat(26)}!`);
+    const replied = async () => (await replies()) >= 2;
 
     const latencies: number[] = [];
     const deadline = Date.now() + 20_000;
@@ -131,7 +138,7 @@ describe("a pathological pattern on a real inbound message", () => {
       }
     };
     await Promise.all([poll(), poll()]);
-    expect((await inbound).status).toBe(201);
+    expect((await pathological).status).toBe(201);
     expect(await replied()).toBe(true);
     expect(latencies.length).toBeGreaterThan(0);
     expect(Math.max(...latencies)).toBeLessThan(50);
