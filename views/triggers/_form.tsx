@@ -63,7 +63,7 @@ export function TriggerForm(props: { action: string; values: TriggerFormValues; 
           errors={props.errors}
           maxlength={200}
           placeholder="menu"
-          hint="Text for equals/contains, a regex, a number (empty = any number); ignored for any/first message. Case-insensitive."
+          hint="Text for equals/contains, a regex (RE2 syntax: no backreferences or lookaround), a number (empty = any number); ignored for any/first message. Case-insensitive."
         />
         <Field label="Priority (higher runs first)" name="priority" type="number" value={attr(v.priority ?? "0")} errors={props.errors} />
         <Field label="Cooldown seconds (per contact)" name="cooldownSeconds" type="number" value={attr(v.cooldownSeconds ?? "0")} errors={props.errors} />
