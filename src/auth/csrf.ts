@@ -1,7 +1,8 @@
 import { Elysia } from "elysia";
 import { config } from "@/config";
-import { randomToken, safeEqual } from "@/lib/crypto";
+import { macOf, randomToken, safeEqual, sha256Hex } from "@/lib/crypto";
 import { AppError } from "@/lib/errors";
+import { SESSION_COOKIE } from "./session";
 
 export const CSRF_COOKIE = "lc_csrf";
 export const CSRF_HEADER = "x-csrf-token";
@@ -19,10 +20,20 @@ function isExempt(path: string): boolean {
 const MACHINE_PATHS = new Set(["/health", "/ready", "/metrics"]);
 
 const CSRF_COOKIE_VALUE = new RegExp(`(?:^|;\\s*)${CSRF_COOKIE}=([A-Za-z0-9_-]{32})(?:;|$)`);
+const SESSION_COOKIE_VALUE = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([A-Za-z0-9_-]{1,100})(?:;|$)`);
 
 /** The lc_csrf token from a Cookie header, when it is one we could have issued. */
 function readCsrfCookie(header: string | null): string | undefined {
   return header ? CSRF_COOKIE_VALUE.exec(header)?.[1] : undefined;
+}
+
+/**
+ * The CSRF token of a signed-in browser: an HMAC, under the app secret, of its session id (the
+ * sha256 of the cookie token, as sessions are stored). It cannot be forged without the secret, is
+ * worthless for any other session, and dies with the session.
+ */
+export function sessionCsrfToken(sessionCookieToken: string): string {
+  return macOf("csrf", sha256Hex(sessionCookieToken));
 }
 
 function sameOrigin(origin: string, request: Request): boolean {
@@ -33,15 +44,21 @@ function sameOrigin(origin: string, request: Request): boolean {
 
 /**
  * CSRF for the admin: every non-GET must come from our Origin (when the browser sends one) and carry
- * the double-submit token (X-CSRF-Token from htmx's hx-headers, or the `_csrf` form field) equal to
- * the `lc_csrf` cookie. Views get the token as `csrfToken`.
+ * the token (X-CSRF-Token from htmx's hx-headers, or the `_csrf` form field). With a session cookie
+ * the expected token is bound to that session (sessionCsrfToken); before sign-in (login, sign-up) it
+ * is the double-submit `lc_csrf` cookie. Views get the expected token as `csrfToken`.
  */
 export const csrfPlugin = new Elysia({ name: "livchat-csrf" })
   // Reads the raw Cookie header instead of Elysia's cookie jar: a global hook that names `cookie`
   // makes every route (the whole /v1 API included) parse all cookies on every request.
   .derive({ as: "global" }, ({ request, path, set }) => {
     if (isExempt(path) || MACHINE_PATHS.has(path)) return { csrfToken: "" };
-    let token = readCsrfCookie(request.headers.get("cookie"));
+    const cookies = request.headers.get("cookie");
+    // A stale or forged session cookie still yields a token only its holder can use; the route's
+    // own session check refuses the request anyway.
+    const session = cookies ? SESSION_COOKIE_VALUE.exec(cookies)?.[1] : undefined;
+    if (session) return { csrfToken: sessionCsrfToken(session) };
+    let token = readCsrfCookie(cookies);
     if (!token) {
       token = randomToken(24);
       (set.cookie ??= {})[CSRF_COOKIE] = { value: token, httpOnly: true, sameSite: "lax", secure: config.secureCookies, path: "/" };

@@ -127,3 +127,8 @@ export function unsignValue(signed: string): string | null {
   const value = signed.slice(0, dot);
   return safeEqual(signValue(value), signed) ? value : null;
 }
+
+/** HMAC-SHA256 (base64url) of `value` under the app secret, keyed per `purpose` so macs never cross uses. */
+export function macOf(purpose: string, value: string): string {
+  return createHmac("sha256", `livchat:${purpose}:${loadAppSecret()}`).update(value).digest("base64url");
+}

@@ -1,4 +1,6 @@
 import { createApp, type App } from "@/app";
+import { sessionCsrfToken } from "@/auth/csrf";
+import { SESSION_COOKIE } from "@/auth/session";
 
 const CSRF = "test-csrf-token-0123456789abcdef"; // 32 chars: a valid double-submit token
 
@@ -11,7 +13,7 @@ export class TestClient {
     const headers = new Headers(init.headers);
     headers.set("cookie", [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
     const method = (init.method ?? "GET").toUpperCase();
-    if (method !== "GET" && init.csrf !== false && !headers.has("x-csrf-token")) headers.set("x-csrf-token", CSRF);
+    if (method !== "GET" && init.csrf !== false && !headers.has("x-csrf-token")) headers.set("x-csrf-token", this.csrfToken());
     if (init.htmx) headers.set("hx-request", "true");
     const res = await this.app.handle(new Request(`http://localhost${path}`, { ...init, headers, redirect: "manual" }));
     for (const line of res.headers.getSetCookie()) {
@@ -23,6 +25,12 @@ export class TestClient {
       else this.cookies.set(name, value);
     }
     return res;
+  }
+
+  /** The token the pages would carry: bound to the session once signed in, the lc_csrf cookie before. */
+  csrfToken(): string {
+    const session = this.cookies.get(SESSION_COOKIE);
+    return session ? sessionCsrfToken(session) : (this.cookies.get("lc_csrf") ?? CSRF);
   }
 
   get(path: string, init: RequestInit & { htmx?: boolean } = {}) {

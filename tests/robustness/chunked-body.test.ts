@@ -56,7 +56,7 @@ describe("request bodies without Content-Length are capped while they stream", (
     });
     const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
     const form = await app.handle(
-      chunkedRequest("/flows", big, { cookie, "x-csrf-token": client.cookies.get("lc_csrf")!, "content-type": "application/x-www-form-urlencoded" }),
+      chunkedRequest("/flows", big, { cookie, "x-csrf-token": client.csrfToken(), "content-type": "application/x-www-form-urlencoded" }),
     );
     expect(form.status).toBe(413);
 

@@ -2,6 +2,7 @@
 // params, how to send a request as a signed-in member / API key / nobody, and what a response must
 // never look like (5xx, stack, SQL, driver internals, a missing /v1 error envelope).
 import type { App } from "@/app";
+import { sessionCsrfToken } from "@/auth/csrf";
 import { SESSION_COOKIE } from "@/auth/session";
 import type { Seeded } from "./seed";
 
@@ -58,6 +59,7 @@ export function kindOf(path: string, param: string): IdKind | "stepKey" | "invit
   if (param === "deliveryId") return "delivery";
   if (param === "instanceId") return "instance";
   if (param === "triggerId") return "trigger";
+  if (param === "sessionId") return "session";
   if (param === "key") return "stepKey";
   if (param === "action") return "action";
   if (param === "toggle") return "toggle";
@@ -131,7 +133,8 @@ export async function send(app: App, method: string, url: string, who: Who, body
   const cookies = [`lc_csrf=${CSRF}`];
   if (who.kind === "member") cookies.push(`${SESSION_COOKIE}=${who.session}`);
   headers.set("cookie", cookies.join("; "));
-  if (method !== "GET" && !headers.has("x-csrf-token")) headers.set("x-csrf-token", CSRF);
+  // A signed-in browser's pages carry the token bound to its session.
+  if (method !== "GET" && !headers.has("x-csrf-token")) headers.set("x-csrf-token", who.kind === "member" ? sessionCsrfToken(who.session) : CSRF);
   if (who.kind === "key") headers.set("authorization", `Bearer ${who.key}`);
   let payload: string | URLSearchParams | undefined;
   if (body.type === "json") {
