@@ -12,8 +12,8 @@ export const REGEX_INPUT_MAX = 2000;
 
 /**
  * RE2's "program size" (compiled instructions). Matching is linear in input × program size, so a
- * bounded program keeps one match of REGEX_INPUT_MAX characters at a few milliseconds
- * (`\w{500}` ≈ 20 ms worst case); ordinary keyword patterns stay far below (~10–200).
+ * bounded program bounds one match of REGEX_INPUT_MAX characters (`\w{500}`, the worst, ≈ 20 ms);
+ * ordinary keyword patterns (size ~10–200) match in well under a millisecond.
  */
 export const REGEX_PROGRAM_MAX = 500;
 
