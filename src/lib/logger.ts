@@ -45,6 +45,13 @@ export function describeError(err: unknown): string | Record<string, unknown> {
   return String(err);
 }
 
+/** describeError as one line, for a reason stored where users read it (a message's `error`). */
+export function errorText(err: unknown): string {
+  const described = describeError(err);
+  if (typeof described === "string") return described;
+  return `database error ${described.code}${described.constraint ? ` (${described.constraint})` : ""}`;
+}
+
 /** An error's stack for a log line, or nothing for database errors (their first line is the SQL and its parameters). */
 export function stackOf(err: unknown): string | undefined {
   if (!(err instanceof Error) || postgresErrorOf(err) || isQueryError(err)) return undefined;

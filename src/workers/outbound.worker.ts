@@ -8,7 +8,7 @@ import { inboxTopic } from "@/features/inbound/message-store";
 import { OUTBOUND_QUEUED_CHANNEL, outboundMessageOf, type Message } from "@/features/messages/message.service";
 import { incrementUsage } from "@/features/usage/usage.service";
 import { publishLive } from "@/lib/live";
-import { log, stackOf } from "@/lib/logger";
+import { errorText, log, stackOf } from "@/lib/logger";
 import { mediaUrlRefusal } from "@/lib/outbound";
 import { providerFor } from "@/providers";
 import { ProviderError, type Instance } from "@/providers/provider";
@@ -174,7 +174,8 @@ async function sendOne(c: Claimed): Promise<void> {
     } else {
       // An unexpected crash is treated as transient; the attempt limit still bounds it.
       log.error("outbound send crashed", { messageId: c.message.id, err, stack: stackOf(err) });
-      await markAttemptFailed(c, `Unexpected error: ${err instanceof Error ? err.message : String(err)}`, true).catch((e) =>
+      // Stored and shown to the organization: a database error's message is its SQL and parameters.
+      await markAttemptFailed(c, `Unexpected error: ${errorText(err)}`, true).catch((e) =>
         log.error("could not record the failed attempt", { messageId: c.message.id, err: e }),
       );
     }
