@@ -15,7 +15,7 @@ import { createOwner, uniqueEmail } from "../helpers/factories";
  * redirects back with code + state, token endpoint that checks client credentials (HTTP Basic) and
  * the PKCE S256 verifier, and a userinfo endpoint behind the issued bearer token.
  */
-type Person = { sub: string; email?: string; email_verified?: boolean; name?: string };
+type Person = { sub: string; email?: string; email_verified?: unknown; name?: string };
 const CLIENT_ID = "livchat-test";
 const CLIENT_SECRET = "s3cret-value";
 const codes = new Map<string, { person: Person; challenge: string; redirectUri: string }>();
@@ -164,14 +164,41 @@ describe("generic OpenID Connect provider", () => {
     expect(links.map((l) => l.providerUserId)).toEqual(["idp-link"]);
   });
 
-  test("an unverified email is never linked to an existing account", async () => {
+  test("an unverified email is never linked to an existing account (and the refusal does not say the account exists)", async () => {
     const { user } = await createOwner();
     const client = new TestClient(app);
     const res = await oidcSignIn(client, { sub: "idp-squatter", email: user.email, email_verified: false, name: "Squatter" });
     expect(res.status).toBe(403);
-    expect(await res.text()).toContain("already exists");
+    const html = await res.text();
+    expect(html).toContain("no verified email address");
+    expect(html).not.toContain("already exists");
     expect(client.cookies.has("lc_session")).toBe(false);
     expect(await db.select().from(oauthAccounts).where(eq(oauthAccounts.userId, user.id))).toHaveLength(0);
+  });
+
+  test("email_verified must be exactly true: absent, false or the string \"true\" create no account", async () => {
+    for (const [i, claim] of [undefined, false, "true", 1].entries()) {
+      const email = uniqueEmail(`unverified-${i}`);
+      const person: Person = { sub: `idp-unverified-${i}`, email, name: "Nobody Verified" };
+      if (claim !== undefined) person.email_verified = claim;
+      const client = new TestClient(app);
+      const res = await oidcSignIn(client, person);
+      expect(res.status).toBe(403);
+      expect(await res.text()).toContain("Verify your email there, then sign in again.");
+      expect(client.cookies.has("lc_session")).toBe(false);
+      expect(await db.select().from(users).where(eq(users.email, email))).toHaveLength(0);
+      expect(await db.select().from(oauthAccounts).where(eq(oauthAccounts.providerUserId, person.sub))).toHaveLength(0);
+    }
+  });
+
+  test("an already linked account no longer signs in once the provider stops vouching for its email", async () => {
+    const person = { sub: "idp-linked-then-unverified", email: uniqueEmail("was-verified"), email_verified: true, name: "Linked" };
+    expect((await oidcSignIn(new TestClient(app), person)).status).toBe(303);
+    const client = new TestClient(app);
+    const { email_verified: _dropped, ...withoutClaim } = person;
+    const res = await oidcSignIn(client, withoutClaim);
+    expect(res.status).toBe(403);
+    expect(client.cookies.has("lc_session")).toBe(false);
   });
 
   test("a tampered or replayed state is refused before any token exchange", async () => {

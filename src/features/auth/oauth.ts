@@ -24,12 +24,13 @@ const FETCH_TIMEOUT_MS = 10_000;
 
 /**
  * A sign-in through the provider failed in a way the visitor should hear about (never a 500):
- * 400 when the provider refused or answered nonsense, 502 when it could not be reached.
+ * 400 when the provider refused or answered nonsense, 403 when its answer does not allow a sign-in,
+ * 502 when it could not be reached.
  */
 export class OAuthError extends Error {
   constructor(
     message: string,
-    public readonly status: 400 | 502 = 400,
+    public readonly status: 400 | 403 | 502 = 400,
   ) {
     super(message);
   }
@@ -114,8 +115,8 @@ async function getJson(url: string, accessToken: string, extraHeaders: Record<st
 }
 
 const str = (v: unknown): string | null => (typeof v === "string" && v.trim() ? v.trim() : typeof v === "number" ? String(v) : null);
-/** OIDC allows email_verified as a boolean or (some providers) the string "true". */
-const verifiedFlag = (v: unknown): boolean | null => (v === true || v === "true" ? true : v === false || v === "false" ? false : null);
+export const UNVERIFIED_EMAIL_MESSAGE =
+  "Your account at the provider has no verified email address. Verify your email there, then sign in again.";
 
 async function githubProfile(code: string): Promise<OAuthProfile> {
   const c = config.oauth.github!;
@@ -164,17 +165,22 @@ function idTokenClaims(tokens: OAuth2Tokens): Record<string, unknown> {
   }
 }
 
-/** Standard OIDC claims (sub, email, email_verified, name, picture) → profile. */
+/**
+ * Standard OIDC claims (sub, email, email_verified, name, picture) → profile. Only `email_verified:
+ * true` signs anyone in: an absent claim, `false` or a string is not the provider vouching for the
+ * address, and an unvouched address could be someone else's.
+ */
 function claimsProfile(provider: OAuthProviderId, claims: Record<string, unknown>): OAuthProfile {
   const sub = str(claims.sub);
   if (!sub) throw new OAuthError("The provider did not say who you are (no subject).");
+  if (claims.email_verified !== true) throw new OAuthError(UNVERIFIED_EMAIL_MESSAGE, 403);
   const email = str(claims.email);
   const name = str(claims.name) ?? ([str(claims.given_name), str(claims.family_name)].filter(Boolean).join(" ") || str(claims.preferred_username) || "");
   return {
     provider,
     providerUserId: sub.slice(0, 255),
     email: email && email.length <= 254 && /^[^\s@]+@[^\s@]+$/.test(email) ? email : null,
-    emailVerified: email ? verifiedFlag(claims.email_verified) : null,
+    emailVerified: email ? true : null,
     name: name.slice(0, 100),
     avatarUrl: str(claims.picture)?.startsWith("https://") ? str(claims.picture) : null,
   };
