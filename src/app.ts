@@ -1,5 +1,4 @@
 import { Elysia } from "elysia";
-import { openapi } from "@elysiajs/openapi";
 import { z } from "zod";
 import { csrfPlugin } from "@/auth/csrf";
 import { RedirectError } from "@/auth/plugin";
@@ -10,6 +9,8 @@ import { hxRedirect, isHtmx } from "@/lib/htmx";
 import { rememberServer } from "@/lib/client-ip";
 import { log, stackOf } from "@/lib/logger";
 import { capStreamingBody, guardRequest, payloadTooLarge } from "@/lib/request-guard";
+import { securityHeaders } from "@/lib/security-headers";
+import { apiReference } from "@/lib/api-reference";
 import { ErrorPage } from "@views/errors";
 import { platformRoutes } from "@/features/platform/platform.routes";
 import { metricsPlugin } from "@/features/metrics/metrics.plugin";
@@ -94,6 +95,8 @@ export function createApp() {
   return new Elysia({ name: "livchat" })
     // clientIp() reads socket addresses through the server this process listens with.
     .onStart((app) => rememberServer(app.server))
+    // First, so that every response (errors and static files included) carries them.
+    .use(securityHeaders)
     .onRequest(({ request, set }) => {
       const incoming = request.headers.get("x-request-id");
       set.headers["x-request-id"] = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
@@ -133,22 +136,8 @@ export function createApp() {
     // Request timing: Elysia applies a global onAfterResponse only to routes registered after it.
     .use(metricsPlugin)
     .use(htmlResponses)
-    .use(
-      openapi({
-        path: "/docs",
-        specPath: "/openapi.json",
-        // Request schemas are documented as clients send them (before transforms); Dates as strings.
-        mapJsonSchema: { zod: (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) },
-        exclude: { paths: [/^\/(?!v1\/)/] },
-        documentation: {
-          info: { title: "LivChat API", version: "1.0.0", description: "WhatsApp automation: instances, messages, contacts, webhooks, workflows." },
-          components: {
-            securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "lc_live_… API key" } },
-          },
-          security: [{ apiKey: [] }],
-        },
-      }),
-    )
+    // /docs and /openapi.json (the /v1 reference), served offline.
+    .use(apiReference)
     .use(csrfPlugin)
     .use(platformRoutes)
     .use(workflowsApi)

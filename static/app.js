@@ -1,3 +1,61 @@
+// Confirmations and double-submit protection work on every form, with or without htmx. They run in
+// the capture phase so they come before htmx's own submit handler on the form.
+(function () {
+  // <form data-confirm="…"> or <button data-confirm="…">: the CSP forbids inline onsubmit/onclick.
+  document.addEventListener(
+    "submit",
+    function (e) {
+      var form = e.target;
+      var question = (e.submitter && e.submitter.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
+      if (question && !window.confirm(question)) {
+        e.preventDefault();
+        e.stopImmediatePropagation();
+        return;
+      }
+      // A form already on its way is not sent again (double click, Enter pressed twice).
+      if (form.hasAttribute("data-in-flight")) {
+        e.preventDefault();
+        e.stopImmediatePropagation();
+        return;
+      }
+      if (!form.hasAttribute("hx-post") && (form.getAttribute("method") || "get").toLowerCase() !== "post") return;
+      form.setAttribute("data-in-flight", "");
+      // Disabled only after the browser (or htmx) has read the fields: a disabled submitter would drop its name=value.
+      setTimeout(function () {
+        form.querySelectorAll("button:not([type=button]), input[type=submit]").forEach(function (b) {
+          b.disabled = true;
+          b.setAttribute("data-was-enabled", "");
+        });
+      }, 0);
+      // Released if nothing answers (a download, a dropped connection): the page must never stay stuck.
+      setTimeout(function () { release(form); }, 15000);
+    },
+    true,
+  );
+
+  function release(form) {
+    form.removeAttribute("data-in-flight");
+    form.querySelectorAll("[data-was-enabled]").forEach(function (b) {
+      b.disabled = false;
+      b.removeAttribute("data-was-enabled");
+    });
+  }
+
+  // htmx forms stay on the page: release them when their answer is in, unless it sends the browser
+  // elsewhere (HX-Redirect), where a second click would post again during the navigation.
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var form = e.detail.elt && e.detail.elt.closest && e.detail.elt.closest("form");
+    if (!form || !form.hasAttribute("data-in-flight")) return;
+    var xhr = e.detail.xhr;
+    if (e.detail.successful && xhr && xhr.getResponseHeader("HX-Redirect")) return;
+    release(form);
+  });
+  // Back/forward cache restores the page as it was left: with its buttons disabled.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-in-flight]").forEach(release);
+  });
+})();
+
 // htmx 2 does not swap 4xx responses by default; forms re-render with field errors on 422.
 document.addEventListener("DOMContentLoaded", function () {
   if (!window.htmx) return;

@@ -78,9 +78,12 @@ describe("POST /api-keys", () => {
       },
       { htmx: true },
     );
-    expect(res.status).toBe(200);
-    expect(res.headers.get("cache-control")).toBe("no-store");
-    const html = await res.text();
+    // Post → redirect → get: the page the redirect leads to shows the key this once.
+    expect(res.status).toBe(204);
+    expect(res.headers.get("hx-redirect")).toBe("/api-keys");
+    const shown = await org.client.get("/api-keys");
+    expect(shown.headers.get("cache-control")).toBe("no-store");
+    const html = await shown.text();
     expect(html).not.toContain("<strong>Zapier <script>");
     expect(html).toContain("<strong>Zapier &lt;script&gt;</strong>");
     const [secret] = secretsIn(html);
@@ -113,10 +116,11 @@ describe("POST /api-keys", () => {
     expect(JSON.stringify(audit!.details)).not.toContain(secret!);
   });
 
-  test("a plain (no-JS) form post renders the full page with the key", async () => {
+  test("a plain (no-JS) form post redirects to the full page with the key", async () => {
     const res = await org.client.postForm("/api-keys", { name: "No JS", scopes: "*" });
-    expect(res.status).toBe(200);
-    const html = await res.text();
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/api-keys");
+    const html = await (await org.client.get("/api-keys")).text();
     expect(html).toContain("<h1>API keys</h1>");
     expect(secretsIn(html)).toHaveLength(1);
     const [row] = await db.select().from(apiKeys).where(eq(apiKeys.name, "No JS"));

@@ -36,9 +36,12 @@ describe("/devices", () => {
 
   test("registers a device with a bound key shown once; the list shows last seen, ip, user agent, status", async () => {
     const res = await org.client.postForm("/devices", { name: "Front <desk>", kind: "pos", createKey: "on", keyScopes: ["devices:read", "messages:write"] }, { htmx: true });
-    expect(res.status).toBe(200);
-    expect(res.headers.get("cache-control")).toBe("no-store");
-    const html = await res.text();
+    // Post → redirect → get: the page the redirect leads to shows the key this once.
+    expect(res.status).toBe(204);
+    expect(res.headers.get("hx-redirect")).toBe("/devices");
+    const shown = await org.client.get("/devices");
+    expect(shown.headers.get("cache-control")).toBe("no-store");
+    const html = await shown.text();
     const [secret] = secretsIn(html);
     expect(secret).toBeDefined();
     expect(html).toContain("Front &lt;desk&gt;");
@@ -59,8 +62,8 @@ describe("/devices", () => {
 
   test("without the checkbox no key is created", async () => {
     const res = await org.client.postForm("/devices", { name: "Keyless", kind: "server" }, { htmx: true });
-    expect(res.status).toBe(200);
-    expect(secretsIn(await res.text())).toEqual([]);
+    expect(res.status).toBe(204);
+    expect(secretsIn(await (await org.client.get("/devices")).text())).toEqual([]);
     const [device] = await db.select().from(devices).where(eq(devices.name, "Keyless"));
     expect(await db.$count(apiKeys, eq(apiKeys.deviceId, device!.id))).toBe(0);
   });

@@ -30,8 +30,8 @@ describe("invitation flow", () => {
     let html: string;
     try {
       const res = await adminClient.postForm("/members/invitations", { email: "Joiner@Example.test", role: "supervisor" });
-      expect(res.status).toBe(201);
-      html = await res.text();
+      expect(res.status).toBe(303);
+      html = await (await adminClient.get(res.headers.get("location")!)).text();
     } finally {
       config.logLevel = previousLevel;
     }

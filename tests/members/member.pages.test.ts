@@ -139,8 +139,10 @@ describe("members page", () => {
     expect(await asOwner.text()).toContain("Only owners can invite owners");
 
     const created = await client.postForm("/members/invitations", { email: "new@example.test", role: "supervisor" }, { htmx: true });
-    expect(created.status).toBe(201);
-    const html = await created.text();
+    // Post → redirect → get: the members page shows the link this once.
+    expect(created.status).toBe(204);
+    expect(created.headers.get("hx-redirect")).toBe("/members");
+    const html = await (await client.get("/members")).text();
     expect(html).toMatch(/http:\/\/localhost:3000\/invitations\/[A-Za-z0-9_-]{43}/);
     const [inv] = await db.select().from(invitations).where(eq(invitations.organizationId, organization.id));
     expect(inv!.email).toBe("new@example.test");

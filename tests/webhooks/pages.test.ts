@@ -24,14 +24,15 @@ beforeAll(async () => {
 });
 afterAll(() => sub.stop());
 
-/** Creates an endpoint through the form and returns its id and the secret shown once. */
+/** Creates an endpoint through the form (post → redirect → get) and returns its id and the secret shown once. */
 async function createViaForm(client: TestClient, data: Record<string, string | string[]>) {
   const res = await client.postForm("/webhooks", data);
-  expect(res.status).toBe(200);
-  expect(res.headers.get("cache-control")).toBe("no-store");
-  const html = await res.text();
+  expect(res.status).toBe(303);
+  const id = res.headers.get("location")!.match(/^\/webhooks\/([0-9a-f-]{36})$/)![1]!;
+  const page = await client.get(`/webhooks/${id}`);
+  expect(page.headers.get("cache-control")).toBe("no-store");
+  const html = await page.text();
   const secret = html.match(/whsec_[A-Za-z0-9+/=]+/)![0];
-  const id = html.match(/href="\/webhooks\/([0-9a-f-]{36})"/)![1]!;
   return { id, secret, html };
 }
 
@@ -176,9 +177,11 @@ describe("webhook admin pages", () => {
     expect(queued.map((d) => d.eventType)).toEqual(["webhook.test"]);
 
     const rotate = await a.client.postForm(`/webhooks/${id}/rotate`, {});
-    expect(rotate.status).toBe(200);
-    expect(rotate.headers.get("cache-control")).toBe("no-store");
-    const rotated = await rotate.text();
+    expect(rotate.status).toBe(303);
+    expect(rotate.headers.get("location")).toBe(`/webhooks/${id}`);
+    const reveal = await a.client.get(`/webhooks/${id}`);
+    expect(reveal.headers.get("cache-control")).toBe("no-store");
+    const rotated = await reveal.text();
     expect(rotated).toMatch(/whsec_[A-Za-z0-9+/=]{44}/);
     expect(rotated).toContain("previous secret keeps signing");
     expect(await (await a.client.get(`/webhooks/${id}`)).text()).toContain("still signs until");

@@ -89,7 +89,7 @@ export function ContactPage({ admin, csrfToken, flash, contact, form, conversati
         <form method="post" action={`/contacts/${contact.id}/delete`} class="danger-zone card">
           <CsrfField token={csrfToken} />
           <p class="small">Deleting a contact also deletes its conversations and messages.</p>
-          <button type="submit" class="danger" onclick="return confirm('Delete this contact and its conversations?')">
+          <button type="submit" class="danger" data-confirm="Delete this contact and its conversations?">
             Delete contact
           </button>
         </form>

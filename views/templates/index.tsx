@@ -132,7 +132,7 @@ export function TemplateShow(props: { admin: AdminContext; csrfToken: string; fl
         <>
           <h2>Edit</h2>
           <TemplateForm action={`/templates/${t.id}`} values={props.values} errors={props.errors} submitLabel="Save" />
-          <form method="post" action={`/templates/${t.id}/delete`} onsubmit="return confirm('Delete this template?')">
+          <form method="post" action={`/templates/${t.id}/delete`} data-confirm="Delete this template?">
             <input type="hidden" name="_csrf" value={props.csrfToken} />
             <button type="submit" class="danger">
               Delete template

@@ -244,7 +244,7 @@ export function WebhookShowPage({
               Send test event
             </button>
           </form>
-          <form method="post" action={`${base}/rotate`} onsubmit="return confirm('Rotate the signing secret? The old one keeps signing for 24 hours.')">
+          <form method="post" action={`${base}/rotate`} data-confirm="Rotate the signing secret? The old one keeps signing for 24 hours.">
             <CsrfField token={csrfToken} />
             <button type="submit" class="secondary">
               Rotate secret
@@ -256,7 +256,7 @@ export function WebhookShowPage({
               {webhook.active ? "Disable" : "Enable"}
             </button>
           </form>
-          <form method="post" action={`${base}/delete`} onsubmit="return confirm('Delete this endpoint and its delivery log?')">
+          <form method="post" action={`${base}/delete`} data-confirm="Delete this endpoint and its delivery log?">
             <CsrfField token={csrfToken} />
             <button type="submit" class="danger">
               Delete

@@ -132,7 +132,7 @@ export function WorkflowShow(props: {
         <>
           <h2>Settings</h2>
           <WorkflowForm action={`/workflows/${w.id}`} values={props.values} errors={props.errors} flows={props.flows} editing submitLabel="Save" />
-          <form method="post" action={`/workflows/${w.id}/delete`} onsubmit="return confirm('Delete this workflow and its threads?')">
+          <form method="post" action={`/workflows/${w.id}/delete`} data-confirm="Delete this workflow and its threads?">
             <input type="hidden" name="_csrf" value={props.csrfToken} />
             <button type="submit" class="danger">
               Delete workflow

@@ -4,7 +4,7 @@ import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { can } from "@/auth/roles";
 import { AppError, forbidden, notFound, zodDetails, type FieldError } from "@/lib/errors";
-import { setFlash, takeFlash } from "@/lib/flash";
+import { setFlash, setReveal, takeFlash, takeReveal } from "@/lib/flash";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
 import { ApiKeysContent, ApiKeysPage, type CreatedSecret } from "@views/api-keys/index";
 import { ApiKeyRow } from "@views/api-keys/_row";
@@ -33,35 +33,37 @@ export const apiKeyPages = new Elysia({ name: "api-key-pages" })
     async ({ admin, csrfToken, cookie }) => {
       requireKeyManager(admin);
       const [keys, options] = await Promise.all([listApiKeysWithBindings(admin.organization.id), listKeyBindingOptions(admin.organization.id)]);
-      return <ApiKeysPage admin={admin} csrfToken={csrfToken} flash={takeFlash(cookie)} keys={keys} options={options} />;
+      // The key created by the post that redirected here, shown this once (pages are no-store).
+      const reveal = takeReveal(cookie, `api-key:${admin.organization.id}`);
+      const created: CreatedSecret | undefined = reveal?.secret ? { name: reveal.name ?? "", secret: reveal.secret } : undefined;
+      return <ApiKeysPage admin={admin} csrfToken={csrfToken} flash={takeFlash(cookie)} keys={keys} options={options} created={created} />;
     },
     { member: "agent", detail: { hide: true } },
   )
   .post(
     "/api-keys",
-    async ({ admin, csrfToken, body, request, set }) => {
+    async ({ admin, csrfToken, body, request, set, cookie }) => {
       requireKeyManager(admin);
       const organizationId = admin.organization.id;
       const values = (body && typeof body === "object" ? body : {}) as ApiKeyFormValues;
       let errors: FieldError[] | undefined;
-      let created: CreatedSecret | undefined;
       const parsed = createApiKeySchema.safeParse(values);
       if (!parsed.success) {
         errors = zodDetails(parsed.error.issues);
       } else {
         try {
           const result = await createOrganizationApiKey(organizationId, parsed.data, { type: "user", id: admin.user.id }, request);
-          created = { name: result.key.name, secret: result.secret };
+          // Post → redirect → get: a refresh or a second click cannot mint another key; the secret rides along once.
+          setReveal(cookie, `api-key:${organizationId}`, { name: result.key.name, secret: result.secret });
+          return hxRedirect(request, "/api-keys");
         } catch (err) {
           if (!(err instanceof AppError) || err.code !== "validation_failed" || !err.details) throw err;
           errors = err.details;
         }
       }
       const [keys, options] = await Promise.all([listApiKeysWithBindings(organizationId), listKeyBindingOptions(organizationId)]);
-      if (errors) set.status = 422;
-      // The response holds the only copy of the secret: never let a cache or the back button keep it.
-      set.headers["cache-control"] = "no-store";
-      const props = { csrfToken, keys, options, errors, created, values: errors ? values : undefined };
+      set.status = 422;
+      const props = { csrfToken, keys, options, errors, values };
       if (isHtmx(request)) return <ApiKeysContent {...props} />;
       return <ApiKeysPage admin={admin} {...props} />;
     },

@@ -4,7 +4,7 @@ import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { can } from "@/auth/roles";
 import { forbidden, notFound, zodDetails, type FieldError } from "@/lib/errors";
-import { setFlash, takeFlash } from "@/lib/flash";
+import { setFlash, setReveal, takeFlash, takeReveal } from "@/lib/flash";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
 import type { CreatedSecret } from "@views/api-keys/index";
 import { DevicesContent, DevicesPage } from "@views/devices/index";
@@ -29,30 +29,32 @@ export const devicePages = new Elysia({ name: "device-pages" })
     async ({ admin, csrfToken, cookie }) => {
       requireDeviceManager(admin);
       const devices = await listDevicesWithKeyCounts(admin.organization.id);
-      return <DevicesPage admin={admin} csrfToken={csrfToken} flash={takeFlash(cookie)} devices={devices} />;
+      // The key of the device registered by the post that redirected here, shown this once (pages are no-store).
+      const reveal = takeReveal(cookie, `device-key:${admin.organization.id}`);
+      const created: CreatedSecret | undefined = reveal?.secret ? { name: reveal.name ?? "", secret: reveal.secret } : undefined;
+      return <DevicesPage admin={admin} csrfToken={csrfToken} flash={takeFlash(cookie)} devices={devices} created={created} />;
     },
     { member: "agent", detail: { hide: true } },
   )
   .post(
     "/devices",
-    async ({ admin, csrfToken, body, request, set }) => {
+    async ({ admin, csrfToken, body, request, set, cookie }) => {
       requireDeviceManager(admin);
       const organizationId = admin.organization.id;
       const values = (body && typeof body === "object" ? body : {}) as DeviceFormValues;
       // An unchecked box is simply absent from the post: createKey is then undefined, i.e. false.
       const parsed = createDeviceSchema.safeParse(values);
-      let errors: FieldError[] | undefined;
-      let created: CreatedSecret | undefined;
-      if (!parsed.success) {
-        errors = zodDetails(parsed.error.issues);
-        set.status = 422;
-      } else {
+      if (parsed.success) {
         const result = await createDevice(organizationId, parsed.data, { type: "user", id: admin.user.id }, { request });
-        if (result.apiKey) created = { name: result.apiKey.key.name, secret: result.apiKey.secret };
+        // Post → redirect → get: a refresh or a second click cannot register another device; its key rides along once.
+        if (result.apiKey) setReveal(cookie, `device-key:${organizationId}`, { name: result.apiKey.key.name, secret: result.apiKey.secret });
+        else setFlash(cookie, "success", "Device registered");
+        return hxRedirect(request, "/devices");
       }
-      set.headers["cache-control"] = "no-store";
+      const errors: FieldError[] = zodDetails(parsed.error.issues);
+      set.status = 422;
       const devices = await listDevicesWithKeyCounts(organizationId);
-      const props = { csrfToken, devices, errors, created, values: errors ? values : undefined };
+      const props = { csrfToken, devices, errors, values };
       if (isHtmx(request)) return <DevicesContent {...props} />;
       return <DevicesPage admin={admin} {...props} />;
     },

@@ -3,7 +3,7 @@ import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { can } from "@/auth/roles";
 import { AppError, forbidden, zodDetails } from "@/lib/errors";
-import { setFlash, takeFlash } from "@/lib/flash";
+import { setFlash, setReveal, takeFlash, takeReveal } from "@/lib/flash";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
 import { formFields } from "@/features/organizations/organization.pages";
 import { MembersContent, MembersPage, type MembersProps } from "@views/members/index";
@@ -38,7 +38,16 @@ function ruleError(err: unknown): string | undefined {
 export const memberPages = new Elysia({ name: "member-pages" })
   .use(csrfPlugin)
   .use(authPlugin)
-  .get("/members", async ({ admin, csrfToken, cookie, request }) => render(request, admin, csrfToken, { flash: takeFlash(cookie) }), { member: "agent" })
+  .get(
+    "/members",
+    async ({ admin, csrfToken, cookie, request }) => {
+      // The invitation link created by the post that redirected here, shown this once (pages are no-store).
+      const reveal = takeReveal(cookie, `invitation:${admin.organization.id}`);
+      const created = reveal?.url ? ({ url: reveal.url, email: reveal.email ?? "", role: reveal.role } as MembersProps["created"]) : undefined;
+      return render(request, admin, csrfToken, { flash: takeFlash(cookie), created });
+    },
+    { member: "agent" },
+  )
   .post(
     "/members/:id/role",
     async ({ admin, csrfToken, params, body, request, set, cookie }) => {
@@ -80,7 +89,7 @@ export const memberPages = new Elysia({ name: "member-pages" })
   )
   .post(
     "/members/invitations",
-    async ({ admin, csrfToken, body, request, set }) => {
+    async ({ admin, csrfToken, body, request, set, cookie }) => {
       if (!can.manageMembers(admin.role)) throw forbidden();
       const fields = formFields(body);
       const values = { email: String(fields.email ?? ""), role: String(fields.role ?? "") };
@@ -91,9 +100,9 @@ export const memberPages = new Elysia({ name: "member-pages" })
       }
       try {
         const { invitation, url } = await createInvitation({ organizationId: admin.organization.id, actor: actorOf(admin), data: parsed.data, request });
-        // Rendered, not redirected: the link holds the token and is shown this once.
-        set.status = 201;
-        return render(request, admin, csrfToken, { created: { url, email: invitation.email, role: invitation.role } });
+        // Post → redirect → get: a refresh cannot invite twice; the link holds the token and rides along once.
+        setReveal(cookie, `invitation:${admin.organization.id}`, { url, email: invitation.email, role: invitation.role });
+        return hxRedirect(request, "/members");
       } catch (err) {
         if (!(err instanceof AppError && err.code === "validation_failed" && err.details)) throw err;
         set.status = 422;

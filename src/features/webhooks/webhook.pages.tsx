@@ -3,7 +3,7 @@ import { z } from "zod";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { AppError, notFound, zodDetails, type FieldError } from "@/lib/errors";
-import { setFlash, takeFlash } from "@/lib/flash";
+import { setFlash, setReveal, takeFlash, takeReveal } from "@/lib/flash";
 import { hxRedirect } from "@/lib/htmx";
 import { DeliveryPage } from "@views/webhooks/delivery";
 import { WebhookFormPage, type WebhookFormValues } from "@views/webhooks/_form";
@@ -128,7 +128,7 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
   )
   .post(
     "/webhooks",
-    async ({ admin, csrfToken, body, request, set }) => {
+    async ({ admin, csrfToken, body, request, set, cookie }) => {
       const values = formValues(body);
       const parsed = parseForm(createWebhookSchema, values);
       const result = parsed.data ? await asFieldErrors(() => createWebhook(admin.organization.id, parsed.data!, actorOf(admin, request))) : { errors: parsed.errors };
@@ -148,9 +148,9 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
           />
         );
       }
-      // The only copy of the secret: never cached, never in a redirect.
-      set.headers["cache-control"] = "no-store";
-      return <SecretPage admin={admin} csrfToken={csrfToken} webhook={result.value.webhook} secret={result.value.secret} title="Endpoint created" />;
+      // Post → redirect → get: a refresh or a second click cannot create another endpoint; the secret rides along once.
+      setReveal(cookie, `webhook:${result.value.webhook.id}`, { secret: result.value.secret, title: "Endpoint created" });
+      return hxRedirect(request, `/webhooks/${result.value.webhook.id}`);
     },
     { member: "admin", detail: { hide: true } },
   )
@@ -158,6 +158,9 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
     "/webhooks/:id",
     async ({ admin, csrfToken, cookie, params, query }) => {
       const webhook = await getWebhook(admin.organization.id, params.id);
+      // Right after create or rotate, the new secret is shown this once (the response is no-store like every page).
+      const reveal = takeReveal(cookie, `webhook:${webhook.id}`);
+      if (reveal?.secret) return <SecretPage admin={admin} csrfToken={csrfToken} webhook={webhook} secret={reveal.secret} title={reveal.title ?? "Signing secret"} note={reveal.note} />;
       const data = await showPage(admin, webhook, query as Record<string, unknown>);
       return <WebhookShowPage admin={admin} csrfToken={csrfToken} flash={takeFlash(cookie)} webhook={webhook} {...data} />;
     },
@@ -250,19 +253,14 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
   )
   .post(
     "/webhooks/:id/rotate",
-    async ({ admin, csrfToken, params, request, set }) => {
+    async ({ admin, params, request, cookie }) => {
       const { webhook, secret, previousSecretExpiresAt } = await rotateWebhookSecret(admin.organization.id, params.id, actorOf(admin, request));
-      set.headers["cache-control"] = "no-store";
-      return (
-        <SecretPage
-          admin={admin}
-          csrfToken={csrfToken}
-          webhook={webhook}
-          secret={secret}
-          title="Secret rotated"
-          note={`The previous secret keeps signing every request until ${previousSecretExpiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC.`}
-        />
-      );
+      setReveal(cookie, `webhook:${webhook.id}`, {
+        secret,
+        title: "Secret rotated",
+        note: `The previous secret keeps signing every request until ${previousSecretExpiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC.`,
+      });
+      return hxRedirect(request, `/webhooks/${webhook.id}`);
     },
     { member: "admin", params: idParams, detail: { hide: true } },
   )

@@ -1,0 +1,42 @@
+import { Elysia } from "elysia";
+import { join } from "node:path";
+import { openapi } from "@elysiajs/openapi";
+import { z } from "zod";
+
+/** Scalar's self-contained browser bundle, served from the installed package: /docs needs no CDN and works offline. */
+const SCALAR_BUNDLE = join(import.meta.dir, "../../node_modules/@scalar/api-reference/dist/browser/standalone.js");
+export const SCALAR_SCRIPT_PATH = "/docs/assets/scalar.js";
+
+// The plugin types Scalar's configuration as its parsed form, every option required; Scalar fills the rest in.
+type ScalarOptions = NonNullable<NonNullable<Parameters<typeof openapi>[0]>["scalar"]>;
+
+/**
+ * `/docs` (Scalar) and `/openapi.json`, generated from the `/v1` route schemas. The page loads our
+ * copy of the Scalar bundle instead of jsDelivr's, and no web fonts (they would come from fonts.scalar.com).
+ */
+export const apiReference = new Elysia({ name: "livchat-api-reference" })
+  .use(
+    openapi({
+      path: "/docs",
+      specPath: "/openapi.json",
+      // Request schemas are documented as clients send them (before transforms); Dates as strings.
+      mapJsonSchema: { zod: (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) },
+      exclude: { paths: [/^\/(?!v1\/)/] },
+      scalar: { cdn: SCALAR_SCRIPT_PATH, withDefaultFonts: false } as unknown as ScalarOptions,
+      documentation: {
+        info: { title: "LivChat API", version: "1.0.0", description: "WhatsApp automation: instances, messages, contacts, webhooks, workflows." },
+        components: {
+          securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "lc_live_… API key" } },
+        },
+        security: [{ apiKey: [] }],
+      },
+    }),
+  )
+  .get(
+    SCALAR_SCRIPT_PATH,
+    ({ set }) => {
+      set.headers["cache-control"] = "public, max-age=86400";
+      return Bun.file(SCALAR_BUNDLE);
+    },
+    { detail: { hide: true } },
+  );

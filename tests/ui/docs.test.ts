@@ -1,0 +1,36 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { Browser } from "playwright-core";
+import { launchBrowser, startServer } from "../helpers/browser";
+
+const server = startServer();
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+}, 30_000);
+afterAll(async () => {
+  await browser?.close();
+  server.stop();
+});
+
+test("/docs renders the API reference offline, under its CSP, from our own origin only", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const foreign: string[] = [];
+  const problems: string[] = [];
+  // Anything the page asks of another origin is refused here, as it would be on a machine without internet.
+  await context.route("**/*", (route) => {
+    if (new URL(route.request().url()).origin === server.url) return route.continue();
+    foreign.push(route.request().url());
+    return route.abort();
+  });
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push(m.text());
+  });
+  page.on("pageerror", (e) => problems.push(e.message));
+  await page.goto(`${server.url}/docs`);
+  // Scalar has rendered the spec it fetched from /openapi.json: the title and an operation's summary.
+  await page.waitForFunction(() => document.body.innerText.includes("LivChat API") && document.body.innerText.includes("Create a workflow"), undefined, { timeout: 30_000 });
+  expect(foreign).toEqual([]);
+  expect(problems).toEqual([]);
+  await context.close();
+}, 60_000);

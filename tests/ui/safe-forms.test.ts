@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { and, eq } from "drizzle-orm";
+import type { Browser, Page } from "playwright-core";
+import { config } from "@/config";
+import { db } from "@/db/client";
+import { auditLogs, webhooks } from "@/db/schema";
+import { launchBrowser, startServer } from "../helpers/browser";
+import { createOwner } from "../helpers/factories";
+
+/**
+ * Real Chromium against the real app: the browser's cache, history and form submission are what
+ * these behaviours are about, so nothing short of a browser shows them.
+ */
+
+const server = startServer();
+let browser: Browser;
+let subscriber: ReturnType<typeof Bun.serve>;
+let slow: ReturnType<typeof startSlowLink>;
+const PASSWORD = "correct horse battery";
+const ORG_NAME = "Acme Confidential Holdings";
+
+beforeAll(async () => {
+  config.allowPrivateWebhookTargets = true;
+  subscriber = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("ok") });
+  browser = await launchBrowser();
+  slow = startSlowLink(server.url, 700);
+}, 30_000);
+afterAll(async () => {
+  await browser?.close();
+  subscriber?.stop(true);
+  slow?.stop();
+  server.stop();
+});
+
+/**
+ * The app behind a slow link: a real HTTP hop that hands each POST to the app at once but answers the
+ * browser only after `delayMs`, the window in which a person's second click lands.
+ */
+function startSlowLink(target: string, delayMs: number) {
+  const proxy = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    async fetch(req) {
+      const url = new URL(req.url);
+      const headers = new Headers(req.headers);
+      // The app's same-origin check compares Origin with the Host it sees, which is this hop's.
+      headers.delete("origin");
+      const body = req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer();
+      const res = await fetch(target + url.pathname + url.search, { method: req.method, headers, body, redirect: "manual" });
+      const payload = await res.arrayBuffer();
+      if (req.method === "POST") await Bun.sleep(delayMs);
+      return new Response(payload, { status: res.status, headers: res.headers });
+    },
+  });
+  return { url: `http://127.0.0.1:${proxy.port}`, stop: () => proxy.stop(true) };
+}
+
+/** Signs in through the login form, as a person would. */
+async function signInThroughForm(page: Page, email: string, base = server.url) {
+  await page.goto(`${base}/login`);
+  await page.fill("input[name=email]", email);
+  await page.fill("input[name=password]", PASSWORD);
+  await Promise.all([page.waitForURL((url) => !url.pathname.startsWith("/login")), page.click("button[type=submit]")]);
+}
+
+/** CSP violations and script errors show up as console errors or page errors. */
+function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(m.text());
+  });
+  page.on("pageerror", (e) => errors.push(e.message));
+  return errors;
+}
+
+describe("in a browser", () => {
+  test("Back after signing out shows the login page, not the admin page from cache", async () => {
+    const { user } = await createOwner({ orgName: ORG_NAME });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    await signInThroughForm(page, user.email);
+    await page.goto(`${server.url}/settings`);
+    expect(await page.content()).toContain(ORG_NAME);
+
+    await Promise.all([page.waitForURL((url) => url.pathname === "/login"), page.click("form[action='/logout'] button")]);
+    await page.goBack();
+    await page.waitForLoadState("load");
+    expect(new URL(page.url()).pathname).toBe("/login");
+    const html = await page.content();
+    expect(html).not.toContain(ORG_NAME);
+    expect(html).toContain('name="password"');
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 30_000);
+
+  test("double-clicking Create and refreshing the result makes exactly one webhook endpoint; its secret is shown once", async () => {
+    const { user, organization } = await createOwner();
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    await signInThroughForm(page, user.email, slow.url);
+    await page.goto(`${slow.url}/webhooks/new`);
+    await page.fill("input[name=url]", `http://127.0.0.1:${subscriber.port}/hook`);
+    await page.fill("input[name=name]", "Double click");
+    // Two real clicks 150 ms apart while the first answer is still on its way.
+    const submit = page.locator("#webhook-form button[type=submit]");
+    await submit.scrollIntoViewIfNeeded();
+    const box = (await submit.boundingBox())!;
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await page.waitForTimeout(150);
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await page.waitForURL(/\/webhooks\/[0-9a-f-]{36}$/);
+    await page.waitForLoadState("load");
+    const firstView = await page.content();
+    expect(firstView).toContain("whsec_");
+
+    await page.reload();
+    await page.waitForLoadState("load");
+    const afterRefresh = await page.content();
+    // Refresh is a GET of the endpoint page: no second endpoint, and the secret is not shown again.
+    expect(afterRefresh).not.toContain("whsec_");
+    expect(afterRefresh).toContain("Double click");
+
+    const rows = await db.select().from(webhooks).where(eq(webhooks.organizationId, organization.id));
+    expect(rows).toHaveLength(1);
+    const audited = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.organizationId, organization.id), eq(auditLogs.action, "webhook.created")));
+    expect(audited).toHaveLength(1);
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 30_000);
+
+  test("a confirmation replaces the inline onsubmit: dismissing it sends nothing, accepting it rotates once", async () => {
+    const { user, organization } = await createOwner();
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    await signInThroughForm(page, user.email);
+    await page.goto(`${server.url}/webhooks/new`);
+    await page.fill("input[name=url]", `http://127.0.0.1:${subscriber.port}/hook`);
+    await Promise.all([page.waitForURL(/\/webhooks\/[0-9a-f-]{36}$/), page.click("#webhook-form button[type=submit]")]);
+    const [hook] = await db.select().from(webhooks).where(eq(webhooks.organizationId, organization.id));
+    await page.goto(`${server.url}/webhooks/${hook!.id}`);
+
+    page.once("dialog", (d) => d.dismiss());
+    await page.click(`form[action$='/rotate'] button`);
+    await page.waitForTimeout(300);
+    expect(new URL(page.url()).pathname).toBe(`/webhooks/${hook!.id}`);
+    const [unchanged] = await db.select().from(webhooks).where(eq(webhooks.id, hook!.id));
+    expect(unchanged!.secretEnc).toBe(hook!.secretEnc);
+
+    page.once("dialog", (d) => d.accept());
+    await Promise.all([page.waitForURL(`${server.url}/webhooks/${hook!.id}`), page.click(`form[action$='/rotate'] button`)]);
+    await page.waitForLoadState("load");
+    expect(await page.content()).toContain("Secret rotated");
+    await page.reload();
+    expect(await page.content()).not.toContain("Secret rotated");
+    const rotations = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.organizationId, organization.id), eq(auditLogs.action, "webhook.secret_rotated")));
+    expect(rotations).toHaveLength(1);
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 30_000);
+});
