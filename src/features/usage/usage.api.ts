@@ -29,7 +29,7 @@ export const usageApi = new Elysia({ name: "usage-api", prefix: "/v1/usage" }).u
       description:
         "Counts per UTC day of `api_calls`, `messages_sent`, `messages_received`, `deliveries_succeeded`, `deliveries_failed`. " +
         "`from`/`to` are inclusive `YYYY-MM-DD` days (default: the last 30 days; at most 366 days); `instanceId` narrows to one instance. " +
-        "API calls are written in batches every few seconds, so the current minute may not show yet.",
+        "API calls are written in batches every few seconds, so the current minute may not show yet. Needs the `usage:read` scope.",
     },
   },
 );
