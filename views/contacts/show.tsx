@@ -1,11 +1,12 @@
 import type { AdminContext } from "@/auth/plugin";
 import { CONTACT_LIMITS } from "@/features/contacts/contact.schema";
 import type { Contact } from "@/features/contacts/contact.service";
-import type { ConversationRow } from "@/features/conversations/conversation.service";
+import type { ConversationRow, Message } from "@/features/conversations/conversation.service";
 import type { FieldError } from "@/lib/errors";
 import type { Flash } from "@/lib/flash";
 import { AdminLayout } from "../layouts/admin";
 import { Badge, CsrfField, EmptyState, Field, Time, fieldError } from "../components/ui";
+import { MessageBubble } from "../inbox/_message";
 import { ContactFlags } from "./_row";
 
 export type ContactForm = { values: { name: string; tags: string; blocked: boolean; optedOut: boolean }; errors?: FieldError[] };
@@ -25,7 +26,7 @@ export function ContactEditForm({ contact, csrfToken, form }: { contact: Contact
       <Field label="Tags" name="tags" value={v.tags} errors={form.errors} hint="Comma-separated, e.g. vip, lead" maxlength={CONTACT_LIMITS.tagMax * CONTACT_LIMITS.tagsMax} />
       <div class="field">
         <label class="check">
-          <input type="checkbox" name="blocked" value="on" checked={v.blocked} /> Blocked — messages from this contact are ignored and nothing is sent to it
+          <input type="checkbox" name="blocked" value="on" checked={v.blocked} /> Blocked — nothing is sent to this contact; what it sends is kept here, out of the inbox and away from automation
         </label>
         <label class="check">
           <input type="checkbox" name="optedOut" value="on" checked={v.optedOut} /> Opted out — the contact asked not to receive messages
@@ -46,10 +47,12 @@ type Props = {
   contact: Contact;
   form: ContactForm;
   conversations: ConversationRow[];
+  /** The latest messages, oldest first. */
+  messages: Message[];
   canDelete: boolean;
 };
 
-export function ContactPage({ admin, csrfToken, flash, contact, form, conversations, canDelete }: Props) {
+export function ContactPage({ admin, csrfToken, flash, contact, form, conversations, messages, canDelete }: Props) {
   return (
     <AdminLayout title={contact.name || contact.phone} admin={admin} csrfToken={csrfToken} active="contacts" flash={flash}>
       <link rel="stylesheet" href="/static/inbox.css" />
@@ -84,6 +87,17 @@ export function ContactPage({ admin, csrfToken, flash, contact, form, conversati
             </li>
           ))}
         </ul>
+      )}
+      <h2>Recent messages</h2>
+      {contact.blocked ? <p class="muted small">Messages from a blocked contact are kept here; they stay out of the inbox, unread counts and automation.</p> : ""}
+      {messages.length === 0 ? (
+        <EmptyState>No messages with this contact yet.</EmptyState>
+      ) : (
+        <div id="contact-messages" class="messages card">
+          {messages.map((m) => (
+            <MessageBubble message={m} />
+          ))}
+        </div>
       )}
       {canDelete ? (
         <form method="post" action={`/contacts/${contact.id}/delete`} class="danger-zone card">

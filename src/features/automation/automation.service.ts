@@ -156,6 +156,8 @@ async function scheduleWorkflowTurn(ctx: Ctx, workflow: Workflow, now: Date) {
  */
 export async function handleInboundMessage({ instance, contact, conversation, message }: InboundMessageContext, now = new Date()): Promise<void> {
   if (!instance.organizationId || message.isPrivateNote) return;
+  // A blocked contact's messages are stored for the record; no trigger, flow or workflow hears them.
+  if (contact.blocked) return;
   if (conversation.handledBy === "human") return;
   if (!conversation.workflowId && !(await organizationAutomates(instance.organizationId))) return;
   // One round trip for the conversation's current state and its running thread, if any.
@@ -259,7 +261,8 @@ async function loadCtx(thread: Thread): Promise<(Ctx & { workflow: Workflow }) |
  */
 async function answerTurn(thread: Thread, now: Date) {
   const ctx = await loadCtx(thread);
-  if (!ctx || ctx.conversation.handledBy === "human" || !ctx.workflow.isActive) return;
+  // Blocked after the turn was scheduled: the workflow does not get what it sent.
+  if (!ctx || ctx.conversation.handledBy === "human" || !ctx.workflow.isActive || ctx.contact.blocked) return;
   const state = thread.state as { answeredUntil?: string | null };
   const pending = await db
     // created_at as text keeps its microseconds (a JS Date would round them and re-answer a message).

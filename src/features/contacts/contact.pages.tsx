@@ -3,7 +3,7 @@ import { z } from "zod";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { roleAtLeast } from "@/auth/roles";
-import { listConversations } from "@/features/conversations/conversation.service";
+import { listContactMessages, listConversations } from "@/features/conversations/conversation.service";
 import { AppError, forbidden, zodDetails, type FieldError } from "@/lib/errors";
 import { setFlash, takeFlash } from "@/lib/flash";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
@@ -19,6 +19,9 @@ const actorOf = (admin: AdminContext, request: Request): Actor => ({ type: "user
 const idParams = z.object({ id: z.string().max(64) });
 const formBody = (body: unknown) => (body && typeof body === "object" ? (body as Record<string, unknown>) : {});
 const text = (v: unknown) => (typeof v === "string" ? v : "");
+
+/** How many of the latest messages the contact page shows (older ones are in the conversations). */
+const RECENT_MESSAGES = 20;
 
 /** Deleting a contact deletes its history: supervisors and above only. */
 const canDeleteContacts = (admin: AdminContext) => roleAtLeast(admin.role, "supervisor");
@@ -45,12 +48,15 @@ async function renderList(admin: AdminContext, csrfToken: string, request: Reque
 }
 
 async function renderContactPage(admin: AdminContext, csrfToken: string, contact: Contact, form: ContactForm, flash?: ReturnType<typeof takeFlash>) {
-  const rows = await conversationsOf(admin, contact.id);
-  return <ContactPage admin={admin} csrfToken={csrfToken} flash={flash} contact={contact} form={form} conversations={rows} canDelete={canDeleteContacts(admin)} />;
-}
-
-async function conversationsOf(admin: AdminContext, contactId: string) {
-  return (await listConversations(tenantOfAdmin(admin), { status: "all", contactId, limit: 20 })).data;
+  const tenant = tenantOfAdmin(admin);
+  // Blocked or not: this page is where a blocked contact's conversations and messages stay visible.
+  const [rows, recent] = await Promise.all([
+    listConversations(tenant, { status: "all", contactId: contact.id, blocked: "any", limit: 20 }),
+    listContactMessages(tenant, contact.id, RECENT_MESSAGES),
+  ]);
+  return (
+    <ContactPage admin={admin} csrfToken={csrfToken} flash={flash} contact={contact} form={form} conversations={rows.data} messages={recent.reverse()} canDelete={canDeleteContacts(admin)} />
+  );
 }
 
 /** Flags toggled from the list: block/unblock and opt-out/opt-in. */

@@ -34,7 +34,7 @@ export const conversationApi = new Elysia({ name: "conversation-api", prefix: "/
       detail: {
         tags: ["conversations"],
         summary: "List conversations",
-        description: "Newest activity first. Filters: `status` (open|pending|resolved|all), `instanceId`, `contactId`, `assigned` (user id|none|any), `handledBy` (bot|human).",
+        description: "Newest activity first. Filters: `status` (open|pending|resolved|all), `instanceId`, `contactId`, `assigned` (user id|none|any), `handledBy` (bot|human), `blocked` (false|true|any; blocked contacts are left out by default).",
       },
     },
   )

@@ -20,6 +20,8 @@ export const conversationListQuerySchema = z.object({
   /** A user id, `none` (unassigned) or `any` (default: no filter). */
   assigned: z.union([z.uuid(), z.enum(["none", "any"])]).optional(),
   handledBy: z.enum(["bot", "human"]).optional(),
+  /** Conversations of blocked contacts: `false` (default) leaves them out, `true` lists only them, `any` both. */
+  blocked: z.enum(["true", "false", "any"]).optional(),
   limit: z.coerce.number().int().min(1).max(CONVERSATION_LIMITS.pageMax).default(CONVERSATION_LIMITS.pageDefault),
   cursor: z.string().max(200).optional(),
 });

@@ -168,6 +168,8 @@ export function messageJson(m: Message) {
 /**
  * Conversations ordered by last message (newest first, keyset cursor). Matches the
  * `(organization_id, last_message_at desc)` index; `lastMessageAt` is set from creation on.
+ * Blocked contacts' conversations are left out unless asked for (`blocked`): their messages are
+ * kept, but nobody should have to answer them.
  */
 export async function listConversations(
   tenant: Tenant,
@@ -180,6 +182,7 @@ export async function listConversations(
   if (query.instanceId) where.push(eq(conversations.instanceId, query.instanceId));
   if (query.contactId) where.push(eq(conversations.contactId, query.contactId));
   if (query.handledBy) where.push(eq(conversations.handledBy, query.handledBy));
+  if (query.blocked !== "any") where.push(eq(contacts.blocked, query.blocked === "true"));
   if (query.assigned === "none") where.push(isNull(conversations.assignedUserId));
   else if (query.assigned && query.assigned !== "any") where.push(eq(conversations.assignedUserId, query.assigned));
   if (query.cursor) {
@@ -250,6 +253,31 @@ export async function listConversationMessages(
     data: page.map((r) => r.message),
     nextCursor: rows.length > query.limit && last ? encodeCursor(last.sortKey, last.message.id) : null,
   };
+}
+
+/**
+ * The latest messages exchanged with a contact over every instance, newest first: the contact page
+ * shows them, including what a blocked contact sent while the inbox left it out.
+ */
+export async function listContactMessages(tenant: Tenant, contactId: string, limit: number, tx: DbOrTx = db): Promise<Message[]> {
+  if (!isUuid(contactId)) return [];
+  // The latest few of each conversation through its (conversation, created_at) index, then the latest
+  // of those: messages have no contact index, and a contact has few conversations.
+  const recent = tx
+    .select()
+    .from(messages)
+    .where(eq(messages.conversationId, conversations.id))
+    .orderBy(desc(messages.createdAt), desc(messages.id))
+    .limit(limit)
+    .as("recent");
+  const rows = await tx
+    .select()
+    .from(conversations)
+    .innerJoinLateral(recent, sql`true`)
+    .where(and(conversationScope(tenant), eq(conversations.contactId, contactId)))
+    .orderBy(desc(recent.createdAt), desc(recent.id))
+    .limit(limit);
+  return rows.map((r) => r.recent);
 }
 
 /** One message of the tenant (for live fragments), or null. */
