@@ -6,9 +6,9 @@ import { log } from "@/lib/logger";
  * this order, and never goes back up the list:
  *
  *   0. a send's Idempotency-Key advisory lock (message.idempotency.ts), a try-lock that never waits;
- *   1. the per-instance send-quota advisory lock (`livchat:quota:<instance id>`, senders only);
- *   2. instances — FOR KEY SHARE (the inbound batch, first thing) or FOR NO KEY UPDATE (status,
- *      activity); activity timestamps are written after the commit of the work that caused them;
+ *   1. instances — FOR KEY SHARE (sends and the inbound batch, first thing) or FOR NO KEY UPDATE
+ *      (status changes); activity timestamps are written after the commit of the work that caused them;
+ *   2. the per-instance send-quota advisory lock (`livchat:quota:<instance id>`, senders only);
  *   3. contacts, in (owner, phone) order;
  *   4. conversations, in (instance, contact) order;
  *   5. messages, in (instance, provider message id) order;
@@ -17,9 +17,9 @@ import { log } from "@/lib/logger";
  * Foreign-key checks take FOR KEY SHARE on the parent row (organization, device, instance, contact,
  * conversation) whenever a child row is written, i.e. late and out of this order. That stays
  * deadlock-free only because no code path holds those parents FOR UPDATE: lock them FOR NO KEY UPDATE,
- * which serializes writers just as well and does not conflict with FOR KEY SHARE. (Deletes still take
- * the strong lock; cascades then go down the list, and a rare collision with one is what the retry
- * below is for.)
+ * which serializes writers just as well and does not conflict with FOR KEY SHARE. Deletes take the
+ * strong lock and cascade down the list, so they keep the order too. Whatever still collides
+ * (orders Postgres chooses inside a statement, paths added later) goes through withDeadlockRetry.
  *
  * Before this order, sends held `instances … FOR UPDATE` while the inbound batch held the contact
  * and waited on that instance row for its foreign-key check: Postgres broke the cycle by killing one

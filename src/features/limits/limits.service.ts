@@ -145,7 +145,7 @@ async function messagesUsedToday(tx: DbOrTx, instance: QuotaInstance, now: Date)
  *
  * Call it inside the transaction that queues the message(s). It takes a per-instance advisory lock
  * held until commit, so concurrent senders on any process go one after another and cannot both take
- * the last slot (callers that already hold the instance row FOR UPDATE lose nothing by it).
+ * the last slot (its place in the lock order: src/db/lock-order.ts).
  * Pass the instance row when you have it (no extra read), or just its id.
  */
 export async function checkDailyMessageQuota(

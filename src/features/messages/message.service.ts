@@ -121,9 +121,10 @@ export async function renderTemplate(
 
 /**
  * The instance a message goes out through: the one named, else the key's own instance, else the
- * tenant's only connected instance. Read without a row lock: the daily quota serializes senders on
- * its own advisory lock, and a FOR UPDATE here blocked the foreign-key checks of inbound messages
- * while they held the contact (a deadlock; see the lock order in src/db/lock-order.ts).
+ * tenant's only connected instance. FOR KEY SHARE, first, as the lock order (src/db/lock-order.ts)
+ * wants: it keeps the row from being deleted under the send and blocks nobody else; the daily quota
+ * serializes senders on its own advisory lock. (FOR UPDATE here blocked the foreign-key checks of
+ * inbound messages while they held the contact: a deadlock.)
  */
 async function sendingInstance(tx: DbOrTx, scope: InstanceScope, instanceId: string | undefined): Promise<Instance> {
   const filters = [tenantFilter(scope.tenant, instances.organizationId, instances.createdByDeviceId)];
@@ -133,7 +134,8 @@ async function sendingInstance(tx: DbOrTx, scope: InstanceScope, instanceId: str
     const [row] = await tx
       .select()
       .from(instances)
-      .where(and(eq(instances.id, id), ...filters));
+      .where(and(eq(instances.id, id), ...filters))
+      .for("key share");
     if (!row) throw notFound("Instance");
     return row;
   }
@@ -153,7 +155,7 @@ async function sendingInstance(tx: DbOrTx, scope: InstanceScope, instanceId: str
       },
     ]);
   }
-  const [row] = await tx.select().from(instances).where(eq(instances.id, connected[0]!.id));
+  const [row] = await tx.select().from(instances).where(eq(instances.id, connected[0]!.id)).for("key share");
   return row!;
 }
 
