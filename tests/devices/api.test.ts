@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from "bun:test";
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { createApp } from "@/app";
 import { db } from "@/db/client";
 import { apiKeys, auditLogs, devices, instances } from "@/db/schema";
@@ -123,6 +123,18 @@ describe("POST /v1/devices", () => {
     expect(minted.every((k) => k.revokedAt !== null)).toBe(true);
     const [audit] = await db.select().from(auditLogs).where(and(eq(auditLogs.action, "api_key.revoked"), eq(auditLogs.targetId, parent.id)));
     expect((audit!.details as { revokedMintedKeys: string[] }).revokedMintedKeys.sort()).toEqual(minted.map((k) => k.id).sort());
+  });
+
+  test("keys minted while their parent is being revoked are never left alive", async () => {
+    const { key: parent, secret } = await createApiKey({ organizationId: org.organization.id, name: "racing parent", scopes: ["devices:write", "devices:read"] });
+    expect((await api(app, "GET", "/v1/devices", secret)).status).toBe(200); // cached: the mints below skip the key lookup
+    const mints = Array.from({ length: 10 }, (_, i) => api(app, "POST", "/v1/devices", secret, { name: `race ${i}`, createKey: true, keyScopes: ["devices:read"] }));
+    const revocation = revokeOrganizationApiKey(org.organization.id, parent.id, { type: "user", id: org.user.id });
+    const results = await Promise.all(mints);
+    await revocation;
+    for (const res of results) expect([201, 401]).toContain(res.status);
+    const alive = await db.select().from(apiKeys).where(and(eq(apiKeys.parentKeyId, parent.id), isNull(apiKeys.revokedAt)));
+    expect(alive).toHaveLength(0);
   });
 
   test("invalid bodies → 422 with details, never 500", async () => {
