@@ -3,20 +3,26 @@ import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
 import { forbidden, notFound } from "@/lib/errors";
 import { tenantOf } from "@/lib/tenant";
-import { EVENT_TYPES, eventIdParams, eventListQuerySchema } from "./event.schema";
+import { EVENT_TYPES, eventIdParams, eventListQuerySchema, type EventType } from "./event.schema";
 import { EVENT_READ_SCOPE, eventPayload, getEvent, listEvents, pollEvents, readableEventTypes } from "./event.service";
+
+/** The event types the key may read; a key that can read none lacks events:read (403). */
+function readableOrRefuse(apiKey: VerifiedApiKey): string[] {
+  const readable = readableEventTypes(apiKey);
+  if (readable.length === 0) throw forbidden("This API key lacks the events:read scope");
+  return readable;
+}
 
 /**
  * The event types a read returns: those asked for, each of which the key must be able to read (403
  * naming the scope otherwise), or every type it can read; undefined = all types, no filter.
  */
 function typesFor(apiKey: VerifiedApiKey, asked: string[] | undefined): string[] | undefined {
-  const readable: string[] = readableEventTypes(apiKey);
-  if (readable.length === 0) throw forbidden("This API key lacks the events:read scope");
+  const readable = readableOrRefuse(apiKey);
   if (asked && asked.length > 0) {
     const hidden = asked.filter((type) => !readable.includes(type));
     if (hidden.length > 0) {
-      const needed = [...new Set(hidden.map((type) => EVENT_READ_SCOPE[type as keyof typeof EVENT_READ_SCOPE]))];
+      const needed = [...new Set(hidden.map((type) => EVENT_READ_SCOPE[type as EventType]))];
       throw forbidden(`This API key cannot read ${hidden.join(", ")} events; that needs events:read or ${needed.join(", ")}`);
     }
     return asked;
@@ -62,8 +68,7 @@ export const eventApi = new Elysia({ name: "event-api", prefix: "/v1/events" })
   .get(
     "/:id",
     async ({ apiKey, params }) => {
-      const readable: string[] = readableEventTypes(apiKey);
-      if (readable.length === 0) throw forbidden("This API key lacks the events:read scope");
+      const readable = readableOrRefuse(apiKey);
       const event = await getEvent(tenantOf(apiKey), params.id);
       // Another instance's event, or a type the key's scopes do not cover, does not exist for this key.
       if (apiKey.instanceId && event.instanceId !== apiKey.instanceId) throw notFound("Event");
