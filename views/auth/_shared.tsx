@@ -24,3 +24,21 @@ export function carryQuery(params: Record<string, string | undefined>): string {
   const s = q.toString();
   return s ? `?${s}` : "";
 }
+
+/** "Send the confirmation link again" for an address (the answer never says whether it has an account). */
+export function ResendConfirmationForm({ csrfToken, email }: { csrfToken: string; email?: string }) {
+  return (
+    <form method="post" action="/verify-email/resend" class="resend-confirmation" style="margin-top:1rem">
+      <input type="hidden" name="_csrf" value={csrfToken} />
+      <label for="resend-email" class="small">
+        Did not get the confirmation email?
+      </label>
+      <div style="display:flex;gap:.5rem">
+        <input id="resend-email" name="email" type="email" required maxlength={254} autocomplete="email" value={email ?? ""} style="flex:1" />
+        <button type="submit" class="secondary">
+          Send the link again
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -4,7 +4,7 @@ import type { FieldError } from "@/lib/errors";
 import type { Flash } from "@/lib/flash";
 import { CsrfField, Field } from "../components/ui";
 import { PublicLayout } from "../layouts/public";
-import { carryQuery, ProviderButtons } from "./_shared";
+import { carryQuery, ProviderButtons, ResendConfirmationForm } from "./_shared";
 
 export type LoginPageProps = {
   csrfToken: string;
@@ -17,6 +17,8 @@ export type LoginPageProps = {
   providers: { id: OAuthProviderId; label: string }[];
   signUpLink: boolean;
   flash?: Flash;
+  /** The account waits for its confirmation link: offer to send it again to the typed address. */
+  resendConfirmation?: boolean;
 };
 
 export function LoginPage(p: LoginPageProps) {
@@ -41,6 +43,10 @@ export function LoginPage(p: LoginPageProps) {
             Sign in
           </button>
         </form>
+        <p class="muted small" style="text-align:center">
+          <a href="/password/forgot">Forgot your password?</a>
+        </p>
+        {p.resendConfirmation ? <ResendConfirmationForm csrfToken={p.csrfToken} email={p.values?.email} /> : ""}
         <ProviderButtons providers={p.providers} query={carryQuery({ next })} />
       </div>
       {p.signUpLink ? (

@@ -24,6 +24,7 @@ const NAV: NavItem[] = [
   { href: "/members", label: "Members", key: "members" },
   { href: "/audit", label: "Audit log", key: "audit", visible: (a) => can.viewAudit(a.role) },
   { href: "/settings", label: "Settings", key: "settings" },
+  { href: "/platform/users", label: "Platform", key: "platform", visible: (a) => a.user.isPlatformAdmin },
 ];
 
 type Props = PropsWithChildren<{

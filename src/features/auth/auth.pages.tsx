@@ -11,9 +11,11 @@ import { setFlash, takeFlash } from "@/lib/flash";
 import { hxRedirect } from "@/lib/htmx";
 import { LoginPage } from "@views/auth/login";
 import { SignUpPage } from "@views/auth/signup";
+import { registrationStateForSignIn } from "@/features/registrations/registration.service";
+import { accountEmailFeature } from "./account-email.plugin";
+import { ACCOUNT_EMAIL_TEXT } from "./account-email.text";
 import { keptValues, loginSchema, safeNextPath, signUpSchema } from "./auth.schema";
 import {
-  findUserByEmail,
   openSession,
   SIGNUP_REFUSED,
   signInWithOAuth,
@@ -62,6 +64,8 @@ function welcome(cookie: Jar, organizationName: string | null, claimed: Claimed)
 /** /login, /signup, /logout and the OAuth/OIDC round trip (`/login/:provider` → provider → `/callback`). */
 export const authPages = new Elysia({ name: "auth-pages" })
   .use(csrfPlugin) // named plugin: deduplicated, here for the csrfToken type
+  // Mounted here rather than in app.ts, whose .use() chain is at TypeScript's instantiation depth.
+  .use(accountEmailFeature)
   .get("/login", async ({ cookie, query, request, csrfToken }) => {
     if (await loadSignedInUser(str(cookie[SESSION_COOKIE]?.value))) return hxRedirect(request, "/");
     return (
@@ -77,7 +81,7 @@ export const authPages = new Elysia({ name: "auth-pages" })
   .post("/login", async ({ body, cookie, request, server, set, csrfToken }) => {
     const values = keptValues(body);
     const next = safeNextPath(values.next);
-    const page = async (status: number, extra: { message?: string; errors?: ReturnType<typeof zodDetails> }) => {
+    const page = async (status: number, extra: { message?: string; errors?: ReturnType<typeof zodDetails>; resendConfirmation?: boolean }) => {
       set.status = status;
       return <LoginPage csrfToken={csrfToken} values={values} next={next} providers={configuredProviders()} signUpLink={await signUpLinkShown()} {...extra} />;
     };
@@ -90,7 +94,15 @@ export const authPages = new Elysia({ name: "auth-pages" })
       const minutes = Math.ceil(result.retryAfter / 60);
       return page(429, { message: `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.` });
     }
-    if (!result.ok) return page(422, { message: "Incorrect email or password." });
+    if (!result.ok && result.reason === "unverified") {
+      return page(403, { message: ACCOUNT_EMAIL_TEXT.unverifiedSignIn, resendConfirmation: true });
+    }
+    if (!result.ok) {
+      // Only someone who knows the password chosen at sign-up learns that a request waits or was declined.
+      const registration = await registrationStateForSignIn(parsed.data.email, parsed.data.password);
+      if (registration) return page(403, { message: registration === "pending" ? ACCOUNT_EMAIL_TEXT.pendingSignIn : ACCOUNT_EMAIL_TEXT.rejectedSignIn });
+      return page(422, { message: "Incorrect email or password." });
+    }
     cookie[SESSION_COOKIE]!.set(sessionCookie(result.token, result.session.expiresAt));
     return hxRedirect(request, next);
   })
@@ -127,18 +139,18 @@ export const authPages = new Elysia({ name: "auth-pages" })
     };
     if (!policy.allowed) return page(403, { refused: SIGNUP_REFUSED[policy.reason] });
     const parsed = signUpSchema.safeParse(body);
-    if (!parsed.success) {
-      const errors = zodDetails(parsed.error.issues);
-      // Report every problem at once, including the duplicate email, instead of one per round trip.
-      if (values.email && !errors.some((e) => e.path === "email") && (await findUserByEmail(values.email))) {
-        errors.push({ path: "email", message: "An account with this email already exists. Sign in instead." });
-      }
-      return page(422, { errors });
-    }
+    // Field errors never include "this email is taken": that would tell anyone which addresses have accounts.
+    if (!parsed.success) return page(422, { errors: zodDetails(parsed.error.issues) });
     const result = await signUp(parsed.data, { request, deviceId: readDeviceId(cookie) });
     if (!result.ok) {
       if (result.status === 403) return page(403, { refused: result.message });
       return page(result.status, { errors: result.errors, message: result.status === 409 ? result.message : undefined });
+    }
+    if (result.next !== "signed_in") {
+      if (result.next === "confirm_email") return hxRedirect(request, "/signup/confirm-email");
+      if (result.next === "awaiting_approval") return hxRedirect(request, "/signup/requested");
+      setFlash(cookie, "success", ACCOUNT_EMAIL_TEXT.signUpReadyFlash);
+      return hxRedirect(request, `/login${next === "/" ? "" : `?next=${encodeURIComponent(next)}`}`);
     }
     const { token, session } = await openSession(result.user, result.organization.id, request);
     cookie[SESSION_COOKIE]!.set(sessionCookie(token, session.expiresAt));

@@ -85,3 +85,23 @@ export function safeNextPath(raw: unknown): string {
     return "/";
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Password reset and email confirmation.
+// ---------------------------------------------------------------------------------------------
+
+/** "Forgot your password?" and "Send the confirmation link again": just an address. */
+export const emailOnlySchema = z.object({ email });
+
+/** Choosing a new password from a reset link; typed twice because nobody can see it. */
+export const resetPasswordSchema = z
+  .object({
+    password: z
+      .string({ error: "Choose a password" })
+      .min(AUTH_LIMITS.passwordMin, `Too short: use at least ${AUTH_LIMITS.passwordMin} characters`)
+      .max(AUTH_LIMITS.passwordMax, `At most ${AUTH_LIMITS.passwordMax} characters`),
+    confirm: z.string({ error: "Type the password again" }).max(AUTH_LIMITS.passwordMax),
+  })
+  .superRefine((v, ctx) => {
+    if (v.password !== v.confirm) ctx.addIssue({ code: "custom", path: ["confirm"], message: "The two passwords differ" });
+  });

@@ -9,7 +9,11 @@ import { claimDevice } from "@/features/devices/device.claim";
 import { addMember, createOrganization, getOrganization, type Organization } from "@/features/organizations/organization.service";
 import { randomToken, sha256Hex } from "@/lib/crypto";
 import { AppError, conflict, type FieldError } from "@/lib/errors";
+import { requestRegistration } from "@/features/registrations/registration.service";
+import { mailTemplates } from "@/lib/mail-templates";
+import { mailEnabled, sendMailInBackground } from "@/lib/mailer";
 import type { LoginInput, SignUpInput } from "./auth.schema";
+import { isEmailVerified, issueVerificationLink, sendVerificationEmail, verificationRequired } from "./email-verification.service";
 import { beginLoginAttempt, loginAttemptFailed, loginAttemptSucceeded } from "./login-throttle";
 
 export type User = typeof users.$inferSelect;
@@ -32,13 +36,22 @@ export async function findUserByEmail(email: string, tx: DbOrTx = db): Promise<U
  * insert share a transaction-level advisory lock so two simultaneous first sign-ups cannot both win.
  */
 export async function createUser(
-  input: { email: string; password?: string | null; name?: string; avatarUrl?: string | null },
+  input: {
+    email: string;
+    password?: string | null;
+    /** An argon2id hash chosen earlier (an approved registration request). */
+    passwordHash?: string | null;
+    name?: string;
+    avatarUrl?: string | null;
+    /** false: the address awaits its confirmation link (the first account is always confirmed). */
+    emailVerified?: boolean;
+  },
   tx?: DbOrTx,
 ): Promise<User> {
   const run = async (t: DbOrTx) => {
     await t.execute(sql`select pg_advisory_xact_lock(727275)`);
     const [{ value: existing }] = (await t.select({ value: count() }).from(users)) as [{ value: number }];
-    const passwordHash = input.password ? await Bun.password.hash(input.password, { algorithm: "argon2id" }) : null;
+    const passwordHash = input.password ? await Bun.password.hash(input.password, { algorithm: "argon2id" }) : (input.passwordHash ?? null);
     const [user] = await t
       .insert(users)
       .values({
@@ -47,6 +60,7 @@ export async function createUser(
         name: input.name?.trim() ?? "",
         avatarUrl: input.avatarUrl ?? null,
         isPlatformAdmin: existing === 0,
+        emailVerifiedAt: input.emailVerified === false && existing !== 0 ? null : new Date(),
       })
       .onConflictDoNothing()
       .returning();
@@ -64,7 +78,7 @@ export async function createUser(
 export type FieldErrors = FieldError[];
 export type Invitation = typeof invitations.$inferSelect & { organizationName: string };
 export type SignUpPolicy =
-  | { allowed: true; firstAccount: boolean; invitation?: Invitation }
+  | { allowed: true; firstAccount: boolean; invitation?: Invitation; /** SIGNUP=approval: the sign-up waits for a platform admin. */ approval?: boolean }
   | { allowed: false; reason: "closed" | "invite_required" | "invite_invalid" };
 
 export const SIGNUP_REFUSED: Record<"closed" | "invite_required" | "invite_invalid", string> = {
@@ -72,6 +86,9 @@ export const SIGNUP_REFUSED: Record<"closed" | "invite_required" | "invite_inval
   invite_required: "Sign-up on this server is by invitation only. Open the link from your invitation email.",
   invite_invalid: "This invitation link is invalid, expired, revoked or already used.",
 };
+
+/** SIGNUP=approval reviews a sign-up's details and password; a provider sign-in has neither to review. */
+export const SIGNUP_APPROVAL_NEEDS_PASSWORD = "New accounts on this server are approved by an administrator: sign up with your email and a password.";
 
 /** True before the very first account exists (the first sign-up is always allowed and becomes platform admin). */
 export async function isInstallEmpty(tx: DbOrTx = db): Promise<boolean> {
@@ -113,12 +130,23 @@ export async function signUpPolicy(inviteToken: string | undefined, tx: DbOrTx =
     return { allowed: true, firstAccount: false, invitation };
   }
   if (config.signup === "invite") return { allowed: false, reason: "invite_required" };
+  if (config.signup === "approval") return { allowed: true, firstAccount: false, approval: true };
   return { allowed: true, firstAccount: false };
 }
 
 export type Claimed = { instances: number; apiKeys: number };
+/**
+ * What a sign-up leads to. Only the first account and invited sign-ups are signed in at once; every
+ * other sign-up ends on the same next step whether or not the address already had an account, so the
+ * form never tells a visitor which addresses are registered:
+ *  - `confirm_email`: with SMTP, a confirmation link went to the address;
+ *  - `sign_in`: without SMTP, the account is ready and the visitor signs in;
+ *  - `awaiting_approval`: under SIGNUP=approval, a platform admin reviews the request.
+ */
+export type SignUpNextStep = "confirm_email" | "sign_in" | "awaiting_approval";
 export type SignUpResult =
-  | { ok: true; user: User; organization: Organization; invited: boolean; claimed: Claimed }
+  | { ok: true; next: "signed_in"; user: User; organization: Organization; invited: boolean; claimed: Claimed }
+  | { ok: true; next: SignUpNextStep }
   | { ok: false; status: 403 | 409 | 422; message: string; errors: FieldErrors };
 
 /**
@@ -127,12 +155,27 @@ export type SignUpResult =
  * is re-checked under the user-creation lock so "first account" cannot be won twice.
  */
 export async function signUp(input: SignUpInput, ctx: { request?: Request; deviceId?: string | null }): Promise<SignUpResult> {
-  if (await findUserByEmail(input.email)) return duplicateEmail();
+  const policy = await signUpPolicy(input.invite);
+  const anonymousStep: SignUpNextStep = policy.allowed && policy.approval && !policy.invitation ? "awaiting_approval" : verificationRequired() ? "confirm_email" : "sign_in";
+  const existing = await findUserByEmail(input.email);
+  if (existing) {
+    // The invitation link's holder already knows the invited address: telling them to sign in leaks nothing.
+    if (input.invite) return duplicateEmail();
+    await alreadyRegistered(existing, input.password);
+    return { ok: true, next: anonymousStep };
+  }
+  if (policy.allowed && policy.approval && !policy.invitation && !policy.firstAccount) {
+    if (!input.organizationName) return missingOrganizationName();
+    await requestRegistration({ name: input.name, email: input.email, password: input.password, organizationName: input.organizationName }, ctx.request);
+    return { ok: true, next: "awaiting_approval" };
+  }
+  let verificationLink: string | undefined;
   try {
-    return await db.transaction(async (tx) => {
+    type Created = SignUpResult | { ok: true; next: "confirm_email" | "sign_in"; user: User };
+    const result = await db.transaction(async (tx): Promise<Created> => {
       await tx.execute(sql`select pg_advisory_xact_lock(727275)`);
       const policy = await signUpPolicy(input.invite, tx, true);
-      if (!policy.allowed) return { ok: false, status: 403, message: SIGNUP_REFUSED[policy.reason], errors: [] } as const;
+      if (!policy.allowed) return { ok: false, status: 403, message: SIGNUP_REFUSED[policy.reason], errors: [] };
       const invitation = policy.invitation;
       if (invitation && normalizeEmail(invitation.email) !== normalizeEmail(input.email)) {
         // The link proves access to the invited mailbox only; another address must not ride on it.
@@ -141,12 +184,13 @@ export async function signUp(input: SignUpInput, ctx: { request?: Request; devic
           status: 422,
           message: "Some fields are invalid",
           errors: [{ path: "email", message: `This invitation is for ${invitation.email}; sign up with that address` }],
-        } as const;
+        };
       }
-      if (!invitation && !input.organizationName) {
-        return { ok: false, status: 422, message: "Some fields are invalid", errors: [{ path: "organizationName", message: "Name your organization" }] } as const;
-      }
-      const user = await createUser({ email: input.email, password: input.password, name: input.name }, tx);
+      if (!invitation && !input.organizationName) return missingOrganizationName();
+      // An invitation reached this mailbox and the first account is the operator's own install: both
+      // are confirmed. Anyone else confirms the address by email when the server can send one.
+      const confirmByEmail = !invitation && !policy.firstAccount && verificationRequired();
+      const user = await createUser({ email: input.email, password: input.password, name: input.name, emailVerified: !confirmByEmail }, tx);
       let organization: Organization;
       let claimed: Claimed = { instances: 0, apiKeys: 0 };
       if (invitation) {
@@ -157,6 +201,7 @@ export async function signUp(input: SignUpInput, ctx: { request?: Request; devic
         // Try-before-sign-up: what this browser built anonymously moves into the new organization.
         if (ctx.deviceId) claimed = await claimDevice(tx, ctx.deviceId, organization.id);
       }
+      if (confirmByEmail) verificationLink = await issueVerificationLink(user.id, tx);
       await recordAudit(
         {
           organizationId: organization.id,
@@ -169,17 +214,41 @@ export async function signUp(input: SignUpInput, ctx: { request?: Request; devic
             platformAdmin: user.isPlatformAdmin,
             ...(invitation ? { invitationId: invitation.id, role: invitation.role } : {}),
             ...(claimed.instances || claimed.apiKeys ? { claimedDeviceId: ctx.deviceId, claimed } : {}),
+            ...(confirmByEmail ? { emailConfirmation: "pending" } : {}),
           },
         },
         tx,
       );
-      return { ok: true, user, organization, invited: !!invitation, claimed } as const;
+      if (invitation || policy.firstAccount) return { ok: true, next: "signed_in", user, organization, invited: !!invitation, claimed };
+      return { ok: true, next: confirmByEmail ? "confirm_email" : "sign_in", user };
     });
+    if (!result.ok || result.next === "signed_in") return result;
+    if (verificationLink && "user" in result) sendVerificationEmail(result.user, verificationLink);
+    return { ok: true, next: result.next };
   } catch (err) {
     // A simultaneous sign-up with the same email lost the race at the unique index.
-    if (err instanceof AppError && err.code === "conflict") return duplicateEmail();
+    if (err instanceof AppError && err.code === "conflict") return input.invite ? duplicateEmail() : { ok: true, next: anonymousStep };
     throw err;
   }
+}
+
+// A sign-up for a registered address (outside invitations): as slow as creating an account, and the
+// owner hears about it by email (at most every ten minutes per account, in this process).
+const attemptMailedAt = new Map<string, number>();
+const ATTEMPT_MAIL_EVERY_MS = 10 * 60 * 1000;
+
+async function alreadyRegistered(user: User, password: string): Promise<void> {
+  await Bun.password.hash(password, { algorithm: "argon2id" });
+  if (!mailEnabled()) return;
+  const last = attemptMailedAt.get(user.id);
+  if (last !== undefined && Date.now() - last < ATTEMPT_MAIL_EVERY_MS) return;
+  attemptMailedAt.set(user.id, Date.now());
+  if (attemptMailedAt.size > 10_000) attemptMailedAt.delete(attemptMailedAt.keys().next().value!);
+  sendMailInBackground(user.email, mailTemplates.signUpAttempt({ loginUrl: `${config.appUrl}/login`, resetUrl: `${config.appUrl}/password/forgot` }), "sign_up_attempt");
+}
+
+function missingOrganizationName(): SignUpResult & { ok: false } {
+  return { ok: false, status: 422, message: "Some fields are invalid", errors: [{ path: "organizationName", message: "Name your organization" }] };
 }
 
 function duplicateEmail(): SignUpResult {
@@ -232,11 +301,13 @@ function dummyPasswordHash(): Promise<string> {
 export type SignInResult =
   | { ok: true; user: User; token: string; session: Session }
   | { ok: false; reason: "invalid" }
+  /** Right password, but the address still waits for its confirmation link. */
+  | { ok: false; reason: "unverified" }
   | { ok: false; reason: "throttled"; retryAfter: number };
 
 /**
- * Email + password sign-in, throttled per email+IP pair and per IP (login-throttle). Failures never
- * say whether the email exists; a success forgives that pair's earlier failures.
+ * Email + password sign-in with throttling per email and per IP. Failures never say whether the
+ * email exists; a success forgives the email's earlier failures.
  */
 export async function signInWithPassword(input: LoginInput, ctx: { ip: string; request?: Request }): Promise<SignInResult> {
   // Counted before the password is checked, atomically, so parallel guesses cannot all slip under the limit.
@@ -265,6 +336,7 @@ export async function signInWithPassword(input: LoginInput, ctx: { ip: string; r
     return { ok: false, reason: "invalid" };
   }
   await loginAttemptSucceeded(attempt);
+  if (!isEmailVerified(user)) return { ok: false, reason: "unverified" };
   const organizationId = await defaultOrganizationId(user.id);
   const { token, session } = await openSession(user, organizationId, ctx.request);
   await recordAudit({
@@ -350,6 +422,7 @@ export async function signInWithOAuth(
     }
     const policy = await signUpPolicy(ctx.inviteToken ?? undefined, tx, true);
     if (!policy.allowed) return { ok: false, message: SIGNUP_REFUSED[policy.reason] } as const;
+    if (policy.approval && !policy.invitation) return { ok: false, message: SIGNUP_APPROVAL_NEEDS_PASSWORD } as const;
     const invitation = policy.invitation;
     if (invitation && normalizeEmail(invitation.email) !== normalizeEmail(profile.email)) {
       return { ok: false, message: `This invitation is for ${invitation.email}, not ${profile.email}.` } as const;

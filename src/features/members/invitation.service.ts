@@ -8,6 +8,8 @@ import type { MemberActor, Organization } from "@/features/organizations/organiz
 import { randomToken, sha256Hex } from "@/lib/crypto";
 import { forbidden, notFound, validationFailed } from "@/lib/errors";
 import { log } from "@/lib/logger";
+import { mailTemplates } from "@/lib/mail-templates";
+import { mailEnabled, sendMail } from "@/lib/mailer";
 import { INVITATION_TTL_MS, type CreateInvitationInput } from "./member.schema";
 import { isUuid } from "./member.service";
 
@@ -21,7 +23,7 @@ export function invitationState(invitation: Invitation, now = new Date()): Invit
   return "pending";
 }
 
-/** The public link; only its sha256 is stored, so it is shown once (and logged for installs without email). */
+/** The public link; only its sha256 is stored, so it is emailed (with SMTP) and shown once to the inviter. */
 export function invitationUrl(token: string): string {
   return `${config.appUrl.replace(/\/+$/, "")}/invitations/${token}`;
 }
@@ -31,14 +33,16 @@ const TOKEN = /^[A-Za-z0-9_-]{20,100}$/;
 
 /**
  * Creates an invitation (admin+; only owners may invite owners). A previous pending invitation to the
- * same address is revoked so exactly one link works. Returns the token, which is not stored.
+ * same address is revoked so exactly one link works. With SMTP the link is emailed to the invitee;
+ * `emailed` says whether that worked, so the inviter knows to pass the link on otherwise. Returns the
+ * token, which is not stored.
  */
 export async function createInvitation(input: {
   organizationId: string;
   actor: MemberActor;
   data: CreateInvitationInput;
   request?: Request;
-}): Promise<{ invitation: Invitation; token: string; url: string }> {
+}): Promise<{ invitation: Invitation; token: string; url: string; emailed: boolean }> {
   const { organizationId, actor, data } = input;
   if (!can.manageMembers(actor.role)) throw forbidden();
   if (data.role === "owner" && !can.manageOwners(actor.role)) {
@@ -90,9 +94,34 @@ export async function createInvitation(input: {
     return created!;
   });
   const url = invitationUrl(token);
-  // No mailer yet: the link is shown to the admin and logged so an operator can forward it.
-  log.info("invitation created", { organizationId, invitationId: invitation.id, email: invitation.email, role: invitation.role, url });
-  return { invitation, token, url };
+  const emailed = await emailInvitation(invitation, url, actor.userId);
+  // Without email the link is also logged, so an operator can forward it.
+  if (!emailed) log.info("invitation created", { organizationId, invitationId: invitation.id, email: invitation.email, role: invitation.role, url });
+  return { invitation, token, url, emailed };
+}
+
+/** Sends the invitation email; false when there is no SMTP or the server refused it (logged). */
+async function emailInvitation(invitation: Invitation, url: string, inviterId: string): Promise<boolean> {
+  if (!mailEnabled()) return false;
+  const [row] = await db
+    .select({ organizationName: organizations.name, inviterName: users.name, inviterEmail: users.email })
+    .from(organizations)
+    .leftJoin(users, eq(users.id, inviterId))
+    .where(eq(organizations.id, invitation.organizationId))
+    .limit(1);
+  const content = mailTemplates.invitation({
+    organizationName: row?.organizationName ?? "",
+    inviterName: row?.inviterName || row?.inviterEmail || "Someone",
+    role: invitation.role,
+    url,
+    expiresAt: invitation.expiresAt,
+  });
+  try {
+    return await sendMail(invitation.email, content);
+  } catch (err) {
+    log.warn("email not sent", { kind: "invitation", invitationId: invitation.id, err: err instanceof Error ? err.message : String(err) });
+    return false;
+  }
 }
 
 export type PendingInvitation = Invitation & { invitedByEmail: string | null };

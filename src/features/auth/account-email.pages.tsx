@@ -1,0 +1,96 @@
+import { Elysia } from "elysia";
+import { csrfPlugin } from "@/auth/csrf";
+import { zodDetails } from "@/lib/errors";
+import { setFlash, takeFlash } from "@/lib/flash";
+import { hxRedirect } from "@/lib/htmx";
+import { mailEnabled } from "@/lib/mailer";
+import { ForgotPasswordPage, NoticePage, ResetPasswordPage } from "@views/auth/email-steps";
+import { ACCOUNT_EMAIL_TEXT as TEXT } from "./account-email.text";
+import { emailOnlySchema, resetPasswordSchema } from "./auth.schema";
+import { resendVerification, verifyEmail } from "./email-verification.service";
+import { findResetLink, requestPasswordReset, resetPassword } from "./password-reset.service";
+
+/** Pages whose URL carries a token: kept out of caches and of Referer headers sent elsewhere. */
+function tokenPageHeaders(set: { headers: Record<string, string | number> }) {
+  set.headers["cache-control"] = "no-store";
+  set.headers["referrer-policy"] = "same-origin";
+}
+
+/**
+ * The signed-out email steps: what comes after a sign-up that is not signed in at once, confirming
+ * an address, and resetting a forgotten password. Answers never depend on whether an address has
+ * an account.
+ */
+export const accountEmailPages = new Elysia({ name: "account-email-pages" })
+  .use(csrfPlugin)
+  .get("/signup/confirm-email", ({ csrfToken, cookie }) => (
+    <NoticePage csrfToken={csrfToken} title={TEXT.checkInboxTitle} message={TEXT.checkInbox} resendConfirmation flash={takeFlash(cookie)} />
+  ))
+  .get("/signup/requested", ({ csrfToken }) => (
+    <NoticePage csrfToken={csrfToken} title={TEXT.requestedTitle} message={TEXT.requested} extra={mailEnabled() ? TEXT.requestedByEmail : undefined} />
+  ))
+  .post("/verify-email/resend", ({ body, cookie, csrfToken, request, set }) => {
+    const parsed = emailOnlySchema.safeParse(body);
+    if (!parsed.success) {
+      set.status = 422;
+      return <NoticePage csrfToken={csrfToken} title={TEXT.checkInboxTitle} message={zodDetails(parsed.error.issues)[0]!.message} resendConfirmation />;
+    }
+    resendVerification(parsed.data.email);
+    setFlash(cookie, "info", TEXT.resendSent);
+    return hxRedirect(request, "/signup/confirm-email");
+  })
+  .get("/verify-email/:token", async ({ params, cookie, csrfToken, request, set }) => {
+    tokenPageHeaders(set);
+    const user = await verifyEmail(params.token, request);
+    if (!user) {
+      set.status = 410;
+      return <NoticePage csrfToken={csrfToken} title="Link not valid" message={TEXT.verifyLinkDead} resendConfirmation />;
+    }
+    setFlash(cookie, "success", TEXT.verified);
+    return hxRedirect(request, "/login");
+  })
+  .get("/password/forgot", ({ csrfToken, cookie }) => (
+    <ForgotPasswordPage csrfToken={csrfToken} canEmail={mailEnabled()} message={TEXT.forgotNoEmail} flash={takeFlash(cookie)} />
+  ))
+  .post("/password/forgot", ({ body, cookie, csrfToken, request, set }) => {
+    const parsed = emailOnlySchema.safeParse(body);
+    if (!parsed.success) {
+      set.status = 422;
+      const email = typeof (body as Record<string, unknown> | null)?.email === "string" ? String((body as Record<string, unknown>).email).slice(0, 300) : undefined;
+      return <ForgotPasswordPage csrfToken={csrfToken} canEmail={mailEnabled()} message={TEXT.forgotNoEmail} email={email} errors={zodDetails(parsed.error.issues)} />;
+    }
+    if (!mailEnabled()) {
+      set.status = 409;
+      return <ForgotPasswordPage csrfToken={csrfToken} canEmail={false} message={TEXT.forgotNoEmail} />;
+    }
+    requestPasswordReset(parsed.data.email, request);
+    setFlash(cookie, "info", TEXT.forgotSent);
+    return hxRedirect(request, "/login");
+  })
+  .get("/password/reset/:token", async ({ params, csrfToken, set }) => {
+    tokenPageHeaders(set);
+    const link = await findResetLink(params.token);
+    if (!link) {
+      set.status = 410;
+      return <NoticePage csrfToken={csrfToken} title="Link not valid" message={TEXT.resetLinkDead} resetAgain />;
+    }
+    return <ResetPasswordPage csrfToken={csrfToken} token={params.token} email={link.email} />;
+  })
+  .post("/password/reset/:token", async ({ params, body, cookie, csrfToken, request, set }) => {
+    tokenPageHeaders(set);
+    const parsed = resetPasswordSchema.safeParse(body);
+    if (!parsed.success) {
+      const link = await findResetLink(params.token);
+      if (link) {
+        set.status = 422;
+        return <ResetPasswordPage csrfToken={csrfToken} token={params.token} email={link.email} errors={zodDetails(parsed.error.issues)} />;
+      }
+    }
+    const result = parsed.success ? await resetPassword({ token: params.token, password: parsed.data.password, request }) : { ok: false as const };
+    if (!result.ok) {
+      set.status = 410;
+      return <NoticePage csrfToken={csrfToken} title="Link not valid" message={TEXT.resetLinkDead} resetAgain />;
+    }
+    setFlash(cookie, "success", TEXT.resetDone);
+    return hxRedirect(request, "/login");
+  });

@@ -1,0 +1,62 @@
+import { Elysia } from "elysia";
+import { csrfPlugin } from "@/auth/csrf";
+import { authPlugin, type AdminContext } from "@/auth/plugin";
+import { config } from "@/config";
+import type { RegistrationStatus } from "@/db/schema";
+import { formFields } from "@/features/organizations/organization.pages";
+import type { Flash } from "@/lib/flash";
+import { setFlash, takeFlash } from "@/lib/flash";
+import { hxRedirect } from "@/lib/htmx";
+import { RegistrationsPage } from "@views/registrations/index";
+import { registrationListSchema, rejectRegistrationSchema } from "./registration.schema";
+import { approveRegistration, assertPlatformAdmin, listRegistrations, rejectRegistration } from "./registration.service";
+
+async function render(admin: AdminContext, csrfToken: string, status: RegistrationStatus, extra: { flash?: Flash; rowError?: { id: string; message: string } } = {}) {
+  return RegistrationsPage({ admin, csrfToken, status, requests: await listRegistrations(status), signupMode: config.signup, ...extra });
+}
+
+/** Platform admins review sign-ups under SIGNUP=approval: approve (account created) or reject with a reason. */
+export const registrationPages = new Elysia({ name: "registration-pages" })
+  .use(csrfPlugin)
+  .use(authPlugin)
+  .get(
+    "/platform/registrations",
+    async ({ admin, csrfToken, cookie, query, set }) => {
+      assertPlatformAdmin(admin.user);
+      set.headers["cache-control"] = "no-store";
+      return render(admin, csrfToken, registrationListSchema.parse(query).status, { flash: takeFlash(cookie) });
+    },
+    { member: "agent" },
+  )
+  .post(
+    "/platform/registrations/:id/approve",
+    async ({ admin, csrfToken, params, request, cookie, set }) => {
+      const result = await approveRegistration({ actor: admin.user, requestId: params.id, request });
+      if (!result.ok) {
+        set.status = 409;
+        return render(admin, csrfToken, "pending", { flash: { type: "error", message: result.message } });
+      }
+      setFlash(cookie, "success", `${result.request.email} approved: the account and ${result.request.organizationName} were created.`);
+      return hxRedirect(request, "/platform/registrations");
+    },
+    { member: "agent" },
+  )
+  .post(
+    "/platform/registrations/:id/reject",
+    async ({ admin, csrfToken, params, body, request, cookie, set }) => {
+      assertPlatformAdmin(admin.user);
+      const parsed = rejectRegistrationSchema.safeParse(formFields(body));
+      if (!parsed.success) {
+        set.status = 422;
+        return render(admin, csrfToken, "pending", { rowError: { id: params.id, message: parsed.error.issues[0]!.message } });
+      }
+      const result = await rejectRegistration({ actor: admin.user, requestId: params.id, reason: parsed.data.reason, request });
+      if (!result.ok) {
+        set.status = 409;
+        return render(admin, csrfToken, "pending", { flash: { type: "error", message: result.message } });
+      }
+      setFlash(cookie, "success", `${result.request.email} was declined.`);
+      return hxRedirect(request, "/platform/registrations");
+    },
+    { member: "agent" },
+  );

@@ -1,0 +1,152 @@
+import { and, desc, eq, sql } from "drizzle-orm";
+import { config } from "@/config";
+import { db } from "@/db/client";
+import { registrationRequests, type RegistrationStatus } from "@/db/schema";
+import { recordAudit } from "@/features/audit/audit.service";
+import { createUser, findUserByEmail, normalizeEmail, type User } from "@/features/auth/auth.service";
+import { issueVerificationLink, verificationRequired } from "@/features/auth/email-verification.service";
+import { isUuid } from "@/features/members/member.service";
+import { createOrganization } from "@/features/organizations/organization.service";
+import { forbidden, notFound } from "@/lib/errors";
+import { mailTemplates } from "@/lib/mail-templates";
+import { sendMailInBackground } from "@/lib/mailer";
+import { REGISTRATIONS_PAGE_SIZE } from "./registration.schema";
+
+export type RegistrationRequest = typeof registrationRequests.$inferSelect;
+
+/** Platform pages are for platform admins only (the first account of the install, and whom it names). */
+export function assertPlatformAdmin(user: Pick<User, "isPlatformAdmin">): void {
+  if (!user.isPlatformAdmin) throw forbidden("Only platform administrators can do this");
+}
+
+/**
+ * Stores a sign-up for review under `SIGNUP=approval`. While an address already waits, another
+ * sign-up with it changes nothing (the answer is the same): otherwise anyone who knows an applicant's
+ * address could swap in their own password before the approval.
+ */
+export async function requestRegistration(input: { name: string; email: string; password: string; organizationName: string }, request?: Request): Promise<void> {
+  const passwordHash = await Bun.password.hash(input.password, { algorithm: "argon2id" });
+  const email = normalizeEmail(input.email);
+  await db.transaction(async (tx) => {
+    const [created] = await tx
+      .insert(registrationRequests)
+      .values({ email, name: input.name.trim(), passwordHash, organizationName: input.organizationName.trim() })
+      .onConflictDoNothing()
+      .returning({ id: registrationRequests.id });
+    if (!created) return;
+    await recordAudit(
+      { organizationId: null, actor: { type: "system" }, action: "registration.requested", target: { type: "registration_request", id: created.id }, request, details: { email } },
+      tx,
+    );
+  });
+}
+
+export async function listRegistrations(status: RegistrationStatus): Promise<RegistrationRequest[]> {
+  return db
+    .select()
+    .from(registrationRequests)
+    .where(eq(registrationRequests.status, status))
+    .orderBy(status === "pending" ? registrationRequests.createdAt : desc(registrationRequests.reviewedAt))
+    .limit(REGISTRATIONS_PAGE_SIZE);
+}
+
+export async function countPendingRegistrations(): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(registrationRequests).where(eq(registrationRequests.status, "pending"));
+  return row?.n ?? 0;
+}
+
+export type ReviewResult = { ok: true; request: RegistrationRequest } | { ok: false; message: string };
+
+/**
+ * Approves a waiting request: the account and its organization are created with the password chosen
+ * at sign-up, and the applicant is told by email. With SMTP the account still confirms its address
+ * through the link in that email (an admin's approval does not prove who reads the mailbox).
+ */
+export async function approveRegistration(input: { actor: User; requestId: string; request?: Request }): Promise<ReviewResult> {
+  assertPlatformAdmin(input.actor);
+  if (!isUuid(input.requestId)) throw notFound("Registration request");
+  const confirm = verificationRequired();
+  const outcome = await db.transaction(async (tx) => {
+    const [pending] = await tx
+      .select()
+      .from(registrationRequests)
+      .where(eq(registrationRequests.id, input.requestId))
+      .for("update")
+      .limit(1);
+    if (!pending) throw notFound("Registration request");
+    if (pending.status !== "pending") return { ok: false, message: `This request was already ${pending.status}.` } as const;
+    if (await findUserByEmail(pending.email, tx)) return { ok: false, message: `An account with ${pending.email} exists now (invited or created meanwhile); reject this request.` } as const;
+    const user = await createUser({ email: pending.email, passwordHash: pending.passwordHash, name: pending.name, emailVerified: !confirm }, tx);
+    const organization = await createOrganization(user.id, pending.organizationName, tx);
+    const [reviewed] = await tx
+      .update(registrationRequests)
+      .set({ status: "approved", reviewedBy: input.actor.id, reviewedAt: new Date(), userId: user.id })
+      .where(eq(registrationRequests.id, pending.id))
+      .returning();
+    const link = confirm ? await issueVerificationLink(user.id, tx) : `${config.appUrl}/login`;
+    await recordAudit(
+      {
+        organizationId: organization.id,
+        actor: { type: "user", id: input.actor.id },
+        action: "registration.approved",
+        target: { type: "registration_request", id: pending.id },
+        request: input.request,
+        details: { email: pending.email, userId: user.id },
+      },
+      tx,
+    );
+    return { ok: true, request: reviewed!, link, organizationName: organization.name } as const;
+  });
+  if (!outcome.ok) return outcome;
+  const { request: reviewed, link, organizationName } = outcome;
+  sendMailInBackground(reviewed.email, mailTemplates.registrationApproved({ name: reviewed.name, organizationName, url: link, confirm }), "registration_approved");
+  return { ok: true, request: reviewed };
+}
+
+/** Declines a waiting request with a reason the applicant receives by email. */
+export async function rejectRegistration(input: { actor: User; requestId: string; reason: string; request?: Request }): Promise<ReviewResult> {
+  assertPlatformAdmin(input.actor);
+  if (!isUuid(input.requestId)) throw notFound("Registration request");
+  const outcome = await db.transaction(async (tx) => {
+    const [current] = await tx.select().from(registrationRequests).where(eq(registrationRequests.id, input.requestId)).for("update").limit(1);
+    if (!current) throw notFound("Registration request");
+    if (current.status !== "pending") return { ok: false, message: `This request was already ${current.status}.` } as const;
+    const [reviewed] = await tx
+      .update(registrationRequests)
+      .set({ status: "rejected", reviewedBy: input.actor.id, reviewedAt: new Date(), rejectionReason: input.reason })
+      .where(eq(registrationRequests.id, current.id))
+      .returning();
+    await recordAudit(
+      {
+        organizationId: null,
+        actor: { type: "user", id: input.actor.id },
+        action: "registration.rejected",
+        target: { type: "registration_request", id: current.id },
+        request: input.request,
+        details: { email: current.email, reason: input.reason },
+      },
+      tx,
+    );
+    return { ok: true, request: reviewed! } as const;
+  });
+  if (outcome.ok) {
+    sendMailInBackground(outcome.request.email, mailTemplates.registrationRejected({ name: outcome.request.name, reason: input.reason }), "registration_rejected");
+  }
+  return outcome;
+}
+
+/**
+ * For a failed sign-in: whether these credentials belong to a request still waiting or declined, so
+ * the applicant (and only someone who knows the password) learns why they cannot sign in yet.
+ */
+export async function registrationStateForSignIn(email: string, password: string): Promise<"pending" | "rejected" | null> {
+  const [latest] = await db
+    .select()
+    .from(registrationRequests)
+    .where(and(eq(sql`lower(${registrationRequests.email})`, normalizeEmail(email)), sql`${registrationRequests.status} <> 'approved'`))
+    .orderBy(desc(registrationRequests.createdAt))
+    .limit(1);
+  if (!latest || !(await Bun.password.verify(password, latest.passwordHash))) return null;
+  return latest.status === "approved" ? null : latest.status;
+}
+
