@@ -20,7 +20,7 @@ import { memberPages } from "@/features/members/member.pages";
 import { invitationPages } from "@/features/members/invitation.pages";
 import { auditPages } from "@/features/audit/audit.pages";
 import { dashboardPages } from "@/features/dashboard/dashboard.pages";
-import { settingsPages } from "@/features/settings/settings.pages";
+import { settingsFeature } from "@/features/settings/settings.plugin";
 import { webhookApi } from "@/features/webhooks/webhook.api";
 import { webhookPages } from "@/features/webhooks/webhook.pages";
 import { messagingFeature } from "@/features/instances/instance.plugin";
@@ -160,7 +160,7 @@ export function createApp() {
     .use(invitationPages)
     .use(auditPages)
     .use(dashboardPages)
-    .use(settingsPages)
+    .use(settingsFeature)
     .use(contactApi)
     .use(contactPages)
     .use(conversationApi)

@@ -7,6 +7,7 @@ import { roleAtLeast } from "./roles";
 import { SESSION_COOKIE, validateSessionToken, type Session, type SessionUser } from "./session";
 import { hasScope, verifyApiKey, verifyApiKeyFromCache, type VerifiedApiKey } from "@/features/api-keys/api-key.verify";
 import { enforceApiRateLimit } from "@/features/limits/limits.service";
+import { mustEnrolTwoFactor } from "@/features/account/two-factor.service";
 import { meterApiCall } from "@/features/usage/usage.service";
 
 /** Thrown to send the browser elsewhere (plain 303 or HX-Redirect); handled in app.ts onError. */
@@ -51,6 +52,8 @@ export async function resolveAdmin(cookieValue: string | undefined, minimum: Rol
   }
   if (!active) throw new RedirectError(`/organizations/new?next=${encodeURIComponent(path)}`);
   if (!roleAtLeast(active.role, minimum)) throw forbidden();
+  // The organization requires two-factor of its admins: enrol before any admin page (account pages ask only "user").
+  if (mustEnrolTwoFactor(active.organization, active.role, signedIn.user)) throw new RedirectError("/account/two-factor");
   return {
     ...signedIn,
     organization: active.organization,

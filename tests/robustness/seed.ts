@@ -3,6 +3,7 @@
 import { eq } from "drizzle-orm";
 import { expect } from "bun:test";
 import type { App } from "@/app";
+import { createSession } from "@/auth/session";
 import { db } from "@/db/client";
 import { flowSteps, memberships, webhookDeliveries } from "@/db/schema";
 import { createApiKey } from "@/features/api-keys/api-key.service";
@@ -68,6 +69,8 @@ export async function seedOrganization(app: App, orgName: string) {
     data: { email: uniqueEmail("invitee"), role: "agent" },
   });
   const [step] = await db.select().from(flowSteps).where(eq(flowSteps.flowId, flow.id));
+  // The owner signed in on a second browser: the account page can sign that session out.
+  const { session: otherSession } = await createSession(org.user.id, { activeOrganizationId: orgId });
 
   return {
     ...org,
@@ -90,6 +93,7 @@ export async function seedOrganization(app: App, orgName: string) {
       apiKey: bigKey.id,
       membership: membership!.id,
       invitation: invitation.id,
+      session: otherSession.publicId,
     },
     stepKey: step!.key,
     invitationToken,

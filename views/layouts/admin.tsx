@@ -66,9 +66,9 @@ export function AdminLayout({ title, admin, csrfToken, active, flash, children }
           + New organization
         </a>
         <span class="spacer" />
-        <span class="user small" title={admin.user.email} safe>
+        <a href="/account" class="user small" title={`${admin.user.email}: your account`} aria-current={active === "account" ? "page" : undefined} safe>
           {admin.user.name || admin.user.email}
-        </span>
+        </a>
         <form method="post" action="/logout">
           <input type="hidden" name="_csrf" value={csrfToken} />
           <button type="submit" class="link">

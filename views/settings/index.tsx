@@ -19,9 +19,11 @@ type Props = {
   canEdit: boolean;
   values?: { name?: string };
   errors?: FieldError[];
+  /** Why the two-factor requirement could not be changed (422 re-render). */
+  securityError?: string;
 };
 
-export function SettingsPage({ admin, csrfToken, flash, canEdit, values, errors }: Props) {
+export function SettingsPage({ admin, csrfToken, flash, canEdit, values, errors, securityError }: Props) {
   const org = admin.organization;
   return (
     <AdminLayout title="Settings" admin={admin} csrfToken={csrfToken} active="settings" flash={flash}>
@@ -43,6 +45,7 @@ export function SettingsPage({ admin, csrfToken, flash, canEdit, values, errors 
           </p>
         )}
       </section>
+      <SecuritySettings admin={admin} csrfToken={csrfToken} canEdit={canEdit} error={securityError} />
       <section class="card settings-card">
         <h2>Plan and limits</h2>
         <dl class="kv">
@@ -72,5 +75,38 @@ export function SettingsPage({ admin, csrfToken, flash, canEdit, values, errors 
         <p class="muted small">Limits come from the plan; API keys and instances can lower them individually.</p>
       </section>
     </AdminLayout>
+  );
+}
+
+/** Organization-wide sign-in rules: two-factor for admins and owners. */
+function SecuritySettings({ admin, csrfToken, canEdit, error }: { admin: AdminContext; csrfToken: string; canEdit: boolean; error?: string }) {
+  const required = admin.organization.requireTwoFactor;
+  return (
+    <section class="card settings-card" id="security">
+      <h2>Security</h2>
+      {error ? (
+        <p class="flash flash-error" role="alert" safe>
+          {error}
+        </p>
+      ) : (
+        ""
+      )}
+      {canEdit ? (
+        <form method="post" action="/settings/security" id="security-form">
+          <CsrfField token={csrfToken} />
+          <label class="check">
+            <input type="checkbox" name="requireTwoFactor" value="on" checked={required} />
+            <span>Require two-factor authentication for admins and owners</span>
+          </label>
+          <p class="muted small">
+            Admins and owners without it are sent to set it up before they can use this organization.
+            {admin.user.totpEnabledAt ? "" : " Turn it on for your own account first, on your account page."}
+          </p>
+          <button type="submit">Save</button>
+        </form>
+      ) : (
+        <p>{required ? "Admins and owners must use two-factor authentication." : "Two-factor authentication is optional for everyone."}</p>
+      )}
+    </section>
   );
 }

@@ -5,6 +5,7 @@ import { loadSignedInUser } from "@/auth/plugin";
 import { blankSessionCookie, SESSION_COOKIE, sessionCookie } from "@/auth/session";
 import { config } from "@/config";
 import { readDeviceId } from "@/features/devices/device.cookie";
+import { SECOND_FACTOR_PATH, setChallengeCookie } from "@/features/account/challenge.cookie";
 import { safeEqual } from "@/lib/crypto";
 import { notFound, zodDetails } from "@/lib/errors";
 import { setFlash, takeFlash } from "@/lib/flash";
@@ -88,7 +89,7 @@ export const authPages = new Elysia({ name: "auth-pages" })
     const parsed = loginSchema.safeParse(body);
     if (!parsed.success) return page(422, { errors: zodDetails(parsed.error.issues) });
     const ip = clientIp(request, server) ?? "unknown";
-    const result = await signInWithPassword(parsed.data, { ip, request });
+    const result = await signInWithPassword(parsed.data, { ip, request, next });
     if (!result.ok && result.reason === "throttled") {
       set.headers["retry-after"] = String(result.retryAfter);
       const minutes = Math.ceil(result.retryAfter / 60);
@@ -102,6 +103,10 @@ export const authPages = new Elysia({ name: "auth-pages" })
       const registration = await registrationStateForSignIn(parsed.data.email, parsed.data.password);
       if (registration) return page(403, { message: registration === "pending" ? ACCOUNT_EMAIL_TEXT.pendingSignIn : ACCOUNT_EMAIL_TEXT.rejectedSignIn });
       return page(422, { message: "Incorrect email or password." });
+    }
+    if ("challenge" in result) {
+      setChallengeCookie(cookie, result.challenge.token);
+      return hxRedirect(request, SECOND_FACTOR_PATH);
     }
     cookie[SESSION_COOKIE]!.set(sessionCookie(result.token, result.session.expiresAt));
     return hxRedirect(request, next);
@@ -204,8 +209,12 @@ export const authPages = new Elysia({ name: "auth-pages" })
       if (err instanceof OAuthError) return fail(err.status, `Sign-in with ${label} failed: ${err.message}`);
       throw err;
     }
-    const result = await signInWithOAuth(profile, { request, deviceId: readDeviceId(cookie), inviteToken });
+    const result = await signInWithOAuth(profile, { request, deviceId: readDeviceId(cookie), inviteToken, next });
     if (!result.ok) return fail(403, result.message);
+    if ("challenge" in result) {
+      setChallengeCookie(cookie, result.challenge.token);
+      return hxRedirect(request, SECOND_FACTOR_PATH);
+    }
     cookie[SESSION_COOKIE]!.set(sessionCookie(result.token, result.session.expiresAt));
     if (result.created) welcome(cookie, null, result.claimed);
     return hxRedirect(request, next);

@@ -5,6 +5,7 @@ import { db, type DbOrTx } from "@/db/client";
 import { invitations, memberships, oauthAccounts, organizations, users } from "@/db/schema";
 import { recordAudit } from "@/features/audit/audit.service";
 import { clientIp } from "@/lib/client-ip";
+import { answerSignInChallenge, createSignInChallenge, hasTwoFactor, type ChallengeAnswer } from "@/features/account/two-factor.service";
 import { claimDevice } from "@/features/devices/device.claim";
 import { addMember, createOrganization, getOrganization, type Organization } from "@/features/organizations/organization.service";
 import { randomToken, sha256Hex } from "@/lib/crypto";
@@ -298,8 +299,12 @@ function dummyPasswordHash(): Promise<string> {
   return dummyHash;
 }
 
+/** A pending second factor: the browser holds `token` in a cookie until /two-factor answers it. */
+export type SecondFactorChallenge = { token: string; expiresAt: Date };
+
 export type SignInResult =
   | { ok: true; user: User; token: string; session: Session }
+  | { ok: true; user: User; challenge: SecondFactorChallenge }
   | { ok: false; reason: "invalid" }
   /** Right password, but the address still waits for its confirmation link. */
   | { ok: false; reason: "unverified" }
@@ -309,7 +314,7 @@ export type SignInResult =
  * Email + password sign-in with throttling per email and per IP. Failures never say whether the
  * email exists; a success forgives the email's earlier failures.
  */
-export async function signInWithPassword(input: LoginInput, ctx: { ip: string; request?: Request }): Promise<SignInResult> {
+export async function signInWithPassword(input: LoginInput, ctx: { ip: string; request?: Request; next?: string }): Promise<SignInResult> {
   // Counted before the password is checked, atomically, so parallel guesses cannot all slip under the limit.
   const attempt = await beginLoginAttempt(ctx.ip, input.email);
   if (!attempt.ok) return { ok: false, reason: "throttled", retryAfter: attempt.retryAfter };
@@ -337,17 +342,56 @@ export async function signInWithPassword(input: LoginInput, ctx: { ip: string; r
   }
   await loginAttemptSucceeded(attempt);
   if (!isEmailVerified(user)) return { ok: false, reason: "unverified" };
+  return { ok: true, user, ...(await passFirstFactor(user, "password", ctx.next ?? "/", ctx.request)) };
+}
+
+/**
+ * After the first factor (password or provider): a session, or — when the user turned two-factor
+ * on — only a short-lived challenge, which the /two-factor step alone turns into a session.
+ */
+async function passFirstFactor(
+  user: User,
+  method: string,
+  next: string,
+  request: Request | undefined,
+  auditSignIn = true,
+): Promise<{ token: string; session: Session } | { challenge: SecondFactorChallenge }> {
+  if (hasTwoFactor(user)) return { challenge: await createSignInChallenge(user.id, method, next) };
+  return startSignedInSession(user, { method }, request, auditSignIn);
+}
+
+async function startSignedInSession(user: User, details: Record<string, unknown>, request: Request | undefined, auditSignIn = true) {
   const organizationId = await defaultOrganizationId(user.id);
-  const { token, session } = await openSession(user, organizationId, ctx.request);
-  await recordAudit({
-    organizationId,
-    actor: { type: "user", id: user.id },
-    action: "auth.sign_in",
-    target: { type: "user", id: user.id },
-    request: ctx.request,
-    details: { method: "password" },
-  });
-  return { ok: true, user, token, session };
+  const { token, session } = await openSession(user, organizationId, request);
+  if (auditSignIn) {
+    await recordAudit({ organizationId, actor: { type: "user", id: user.id }, action: "auth.sign_in", target: { type: "user", id: user.id }, request, details });
+  }
+  return { token, session };
+}
+
+export type SecondFactorResult =
+  | { ok: true; user: User; token: string; session: Session; next: string }
+  | Exclude<ChallengeAnswer, { ok: true }>;
+
+/** The /two-factor step: a right code opens the session the first factor was waiting for. */
+export async function completeSecondFactor(challengeToken: string | undefined, code: string, request?: Request): Promise<SecondFactorResult> {
+  const answer = await answerSignInChallenge(challengeToken, code);
+  if (!answer.ok) {
+    if (answer.reason === "invalid") {
+      const organizationId = await defaultOrganizationId(answer.user.id);
+      await recordAudit({
+        organizationId,
+        actor: { type: "user", id: answer.user.id },
+        action: "auth.second_factor_failed",
+        target: { type: "user", id: answer.user.id },
+        request,
+        details: { attemptsLeft: answer.attemptsLeft },
+      });
+    }
+    return answer;
+  }
+  const { token, session } = await startSignedInSession(answer.user, { method: answer.method, secondFactor: answer.via }, request);
+  return { ok: true, user: answer.user, token, session, next: answer.next };
 }
 
 /** Ends a session (sign out) and records it; a missing or stale cookie is simply ignored. */
@@ -378,6 +422,7 @@ export type OAuthProfile = {
 
 export type OAuthSignInResult =
   | { ok: true; user: User; token: string; session: Session; created: boolean; claimed: Claimed }
+  | { ok: true; user: User; challenge: SecondFactorChallenge; created: false; claimed: Claimed }
   | { ok: false; message: string };
 
 /**
@@ -387,7 +432,7 @@ export type OAuthSignInResult =
  */
 export async function signInWithOAuth(
   profile: OAuthProfile,
-  ctx: { request?: Request; deviceId?: string | null; inviteToken?: string | null },
+  ctx: { request?: Request; deviceId?: string | null; inviteToken?: string | null; next?: string },
 ): Promise<OAuthSignInResult> {
   const outcome = await db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(727275)`);
@@ -459,17 +504,9 @@ export async function signInWithOAuth(
     return { ok: true, user, created: true, claimed } as const;
   });
   if (!outcome.ok) return outcome;
-  const organizationId = await defaultOrganizationId(outcome.user.id);
-  const { token, session } = await openSession(outcome.user, organizationId, ctx.request);
-  if (!outcome.created) {
-    await recordAudit({
-      organizationId,
-      actor: { type: "user", id: outcome.user.id },
-      action: "auth.sign_in",
-      target: { type: "user", id: outcome.user.id },
-      request: ctx.request,
-      details: { method: profile.provider },
-    });
-  }
-  return { ok: true, user: outcome.user, token, session, created: outcome.created, claimed: outcome.claimed };
+  // A provider's sign-in is a first factor like a password: two-factor still applies. A new account
+  // has none, and its sign-up was audited instead of a sign-in.
+  const passed = await passFirstFactor(outcome.user, profile.provider, ctx.next ?? "/", ctx.request, !outcome.created);
+  if ("challenge" in passed) return { ok: true, user: outcome.user, challenge: passed.challenge, created: false, claimed: outcome.claimed };
+  return { ok: true, user: outcome.user, ...passed, created: outcome.created, claimed: outcome.claimed };
 }

@@ -8,6 +8,8 @@ import { hxRedirect } from "@/lib/htmx";
 import { formFields } from "@/features/organizations/organization.pages";
 import { renameOrganizationSchema } from "@/features/organizations/organization.schema";
 import { renameOrganization } from "@/features/organizations/organization.service";
+import { twoFactorRequirementSchema } from "@/features/account/account.schema";
+import { setTwoFactorRequirement } from "@/features/account/two-factor.service";
 import { SettingsPage } from "@views/settings/index";
 
 /**
@@ -31,6 +33,21 @@ export const settingsPages = new Elysia({ name: "settings-pages" })
       }
       const org = await renameOrganization(admin.organization.id, { userId: admin.user.id, role: admin.role }, parsed.data.name, request);
       setFlash(cookie, "success", `Organization renamed to ${org.name}`);
+      return hxRedirect(request, "/settings");
+    },
+    { member: "admin" },
+  )
+  .post(
+    "/settings/security",
+    async ({ admin, csrfToken, body, request, set, cookie }) => {
+      const parsed = twoFactorRequirementSchema.safeParse(formFields(body));
+      const required = parsed.success && parsed.data.requireTwoFactor;
+      const result = await setTwoFactorRequirement({ user: admin.user, organizationId: admin.organization.id, request }, required);
+      if (!result.ok) {
+        set.status = 422;
+        return SettingsPage({ admin, csrfToken, canEdit: true, securityError: result.message });
+      }
+      setFlash(cookie, "success", required ? "Two-factor authentication is now required for admins and owners." : "Two-factor authentication is no longer required.");
       return hxRedirect(request, "/settings");
     },
     { member: "admin" },

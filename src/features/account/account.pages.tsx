@@ -1,0 +1,259 @@
+import { Elysia, type Cookie } from "elysia";
+import { csrfPlugin } from "@/auth/csrf";
+import { authPlugin, type AdminContext } from "@/auth/plugin";
+import { SESSION_COOKIE, sessionCookie } from "@/auth/session";
+import { completeSecondFactor } from "@/features/auth/auth.service";
+import { formFields, type Me } from "@/features/organizations/organization.pages";
+import { notFound, zodDetails, type FieldError } from "@/lib/errors";
+import { setFlash, setReveal, takeFlash, takeReveal } from "@/lib/flash";
+import { hxRedirect } from "@/lib/htmx";
+import { AccountPage, type ProfileValues } from "@views/account/index";
+import { SessionsPage } from "@views/account/sessions";
+import { TwoFactorPage } from "@views/account/two-factor";
+import { SecondFactorPage } from "@views/auth/two-factor";
+import { changePasswordSchema, codeSchema, disableTwoFactorSchema, profileSchema } from "./account.schema";
+import { changePassword, listSessionsFor, signOutOtherSessions, signOutSession, updateProfile, type AccountActor } from "./account.service";
+import { readChallengeCookie, setChallengeCookie } from "./challenge.cookie";
+import {
+  cancelTotpEnrolment,
+  confirmTotpEnrolment,
+  disableTwoFactor,
+  findSignInChallenge,
+  mustEnrolTwoFactor,
+  pendingEnrolment,
+  regenerateRecoveryCodes,
+  startTotpEnrolment,
+  unusedRecoveryCodeCount,
+  type TwoFactorOutcome,
+} from "./two-factor.service";
+
+/** The account's user-facing messages, in one place for the coming i18n. */
+const MESSAGES = {
+  profileSaved: "Profile saved.",
+  passwordChanged: (ended: number) => `Password changed.${ended ? ` ${ended} other session${ended === 1 ? " was" : "s were"} signed out.` : ""}`,
+  sessionEnded: "That session was signed out.",
+  otherSessionsEnded: (ended: number) => (ended ? `Signed out ${ended} other session${ended === 1 ? "" : "s"}.` : "No other sessions were open."),
+  twoFactorOn: "Two-factor authentication is on. Save your recovery codes now.",
+  twoFactorOff: "Two-factor authentication is off.",
+  setupCancelled: "Two-factor set-up cancelled.",
+  codesRegenerated: "New recovery codes generated; the old ones no longer work.",
+  throttled: (seconds: number) => {
+    const minutes = Math.ceil(seconds / 60);
+    return `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`;
+  },
+  required: (organization: string) => `${organization} requires two-factor authentication for admins and owners. Turn it on to continue.`,
+  challengeExpired: "Your sign-in expired or had too many wrong codes. Sign in again.",
+  wrongCode: (left: number) => `That code is not valid.${left > 0 ? ` ${left} attempt${left === 1 ? "" : "s"} left.` : ""}`,
+} as const;
+
+/** The admin shell needs an active organization; without one the account pages use the public shell. */
+function adminOf(me: Me): AdminContext | undefined {
+  return me.organization && me.role ? (me as AdminContext) : undefined;
+}
+
+const actorOf = (me: Me, request: Request): AccountActor => ({ user: me.user, session: me.session, request });
+const twoFactorActor = (me: Me, request: Request) => ({ user: me.user, organizationId: me.session.activeOrganizationId, request });
+
+/** Recovery codes cross the redirect after they are minted, encrypted, for this user's page only. */
+const revealPurpose = (userId: string) => `recovery-codes:${userId}`;
+
+type SetStatus = { status?: number | string; headers: Record<string, string | number> };
+
+/** 422 for a wrong code or password, 429 + Retry-After when the user's attempts are spent. */
+function refusal(set: SetStatus, outcome: Exclude<TwoFactorOutcome<unknown>, { ok: true }>): { errors: FieldError[]; message?: string } {
+  if (outcome.reason === "throttled") {
+    set.status = 429;
+    set.headers["retry-after"] = String(outcome.retryAfter);
+    return { errors: [], message: MESSAGES.throttled(outcome.retryAfter) };
+  }
+  set.status = 422;
+  return { errors: [{ path: outcome.field, message: outcome.message }] };
+}
+
+/** `/account…`: profile, password, sessions and two-factor of the signed-in user; `/two-factor`: the sign-in's second step. */
+export const accountPages = new Elysia({ name: "account-pages" })
+  .use(csrfPlugin)
+  .use(authPlugin)
+  .get("/account", ({ me, csrfToken, cookie }) => AccountPage({ user: me.user, admin: adminOf(me as Me), csrfToken, flash: takeFlash(cookie) }), { signedIn: true })
+  .post(
+    "/account/profile",
+    async ({ me, csrfToken, body, request, set, cookie }) => {
+      const fields = formFields(body);
+      const parsed = profileSchema.safeParse(fields);
+      if (!parsed.success) {
+        set.status = 422;
+        const values: ProfileValues = {};
+        for (const key of ["name", "avatarUrl", "language", "timeZone"] as const) if (typeof fields[key] === "string") values[key] = (fields[key] as string).slice(0, 600);
+        return AccountPage({ user: me.user, admin: adminOf(me as Me), csrfToken, profile: { values, errors: zodDetails(parsed.error.issues) } });
+      }
+      await updateProfile(actorOf(me as Me, request), parsed.data);
+      setFlash(cookie, "success", MESSAGES.profileSaved);
+      return hxRedirect(request, "/account");
+    },
+    { signedIn: true },
+  )
+  .post(
+    "/account/password",
+    async ({ me, csrfToken, body, request, set, cookie }) => {
+      const page = (errors: FieldError[], message?: string) => AccountPage({ user: me.user, admin: adminOf(me as Me), csrfToken, password: { errors, message } });
+      const parsed = changePasswordSchema.safeParse(formFields(body));
+      if (!parsed.success) {
+        set.status = 422;
+        return page(zodDetails(parsed.error.issues));
+      }
+      const result = await changePassword(actorOf(me as Me, request), parsed.data);
+      if (!result.ok) {
+        const refused = refusal(set, result);
+        return page(refused.errors, refused.message);
+      }
+      setFlash(cookie, "success", MESSAGES.passwordChanged(result.endedSessions));
+      return hxRedirect(request, "/account");
+    },
+    { signedIn: true },
+  )
+  .get(
+    "/account/sessions",
+    async ({ me, csrfToken, cookie, request }) =>
+      SessionsPage({ admin: adminOf(me as Me), csrfToken, flash: takeFlash(cookie), sessions: await listSessionsFor(actorOf(me as Me, request)) }),
+    { signedIn: true },
+  )
+  .post(
+    "/account/sessions/revoke-others",
+    async ({ me, request, cookie }) => {
+      const ended = await signOutOtherSessions(actorOf(me as Me, request));
+      setFlash(cookie, "success", MESSAGES.otherSessionsEnded(ended));
+      return hxRedirect(request, "/account/sessions");
+    },
+    { signedIn: true },
+  )
+  .post(
+    "/account/sessions/:sessionId/revoke",
+    async ({ me, params, request, cookie }) => {
+      // Someone else's session, or this one, is not a session this page can end: 404 either way.
+      if (!(await signOutSession(actorOf(me as Me, request), params.sessionId))) throw notFound("Session");
+      setFlash(cookie, "success", MESSAGES.sessionEnded);
+      return hxRedirect(request, "/account/sessions");
+    },
+    { signedIn: true },
+  )
+  .get(
+    "/account/two-factor",
+    async ({ me: signedIn, csrfToken, cookie }) => {
+      const me = signedIn as Me;
+      const admin = adminOf(me);
+      const codes = takeReveal(cookie, revealPurpose(me.user.id))?.codes;
+      return TwoFactorPage({
+        user: me.user,
+        admin,
+        csrfToken,
+        flash: takeFlash(cookie),
+        required: admin && mustEnrolTwoFactor(admin.organization, admin.role, me.user) ? MESSAGES.required(admin.organization.name) : undefined,
+        pending: await pendingEnrolment(me.user),
+        unusedRecoveryCodes: await unusedRecoveryCodeCount(me.user.id),
+        recoveryCodes: codes ? codes.split(" ") : undefined,
+      });
+    },
+    { signedIn: true },
+  )
+  .post(
+    "/account/two-factor/setup",
+    async ({ me, request }) => {
+      await startTotpEnrolment(me.user);
+      return hxRedirect(request, "/account/two-factor");
+    },
+    { signedIn: true },
+  )
+  .post(
+    "/account/two-factor/cancel",
+    async ({ me, request, cookie }) => {
+      await cancelTotpEnrolment(me.user);
+      setFlash(cookie, "info", MESSAGES.setupCancelled);
+      return hxRedirect(request, "/account/two-factor");
+    },
+    { signedIn: true },
+  )
+  .post(
+    "/account/two-factor/confirm",
+    async ({ me: signedIn, csrfToken, body, request, set, cookie }) => {
+      const me = signedIn as Me;
+      const parsed = codeSchema.safeParse(formFields(body));
+      const result = parsed.success ? await confirmTotpEnrolment(twoFactorActor(me, request), parsed.data.code) : null;
+      if (!result?.ok) {
+        const refused = result ? refusal(set, result) : ((set.status = 422), { errors: zodDetails(parsed.error!.issues) });
+        const admin = adminOf(me);
+        return TwoFactorPage({ user: me.user, admin, csrfToken, pending: await pendingEnrolment(me.user), refused: { form: "confirm", ...refused } });
+      }
+      setReveal(cookie, revealPurpose(me.user.id), { codes: result.value.join(" ") });
+      setFlash(cookie, "success", MESSAGES.twoFactorOn);
+      return hxRedirect(request, "/account/two-factor");
+    },
+    { signedIn: true },
+  )
+  .post(
+    "/account/two-factor/recovery-codes",
+    async ({ me: signedIn, csrfToken, body, request, set, cookie }) => {
+      const me = signedIn as Me;
+      const parsed = codeSchema.safeParse(formFields(body));
+      const result = parsed.success ? await regenerateRecoveryCodes(twoFactorActor(me, request), parsed.data.code) : null;
+      if (!result?.ok) {
+        const refused = result ? refusal(set, result) : ((set.status = 422), { errors: zodDetails(parsed.error!.issues) });
+        return TwoFactorPage({ user: me.user, admin: adminOf(me), csrfToken, unusedRecoveryCodes: await unusedRecoveryCodeCount(me.user.id), refused: { form: "regenerate", ...refused } });
+      }
+      setReveal(cookie, revealPurpose(me.user.id), { codes: result.value.join(" ") });
+      setFlash(cookie, "success", MESSAGES.codesRegenerated);
+      return hxRedirect(request, "/account/two-factor");
+    },
+    { signedIn: true },
+  )
+  .post(
+    "/account/two-factor/disable",
+    async ({ me: signedIn, csrfToken, body, request, set, cookie }) => {
+      const me = signedIn as Me;
+      const parsed = disableTwoFactorSchema.safeParse(formFields(body));
+      const result = parsed.success ? await disableTwoFactor(twoFactorActor(me, request), parsed.data) : null;
+      if (!result?.ok) {
+        const refused = result ? refusal(set, result) : ((set.status = 422), { errors: zodDetails(parsed.error!.issues) });
+        return TwoFactorPage({ user: me.user, admin: adminOf(me), csrfToken, unusedRecoveryCodes: await unusedRecoveryCodeCount(me.user.id), refused: { form: "disable", ...refused } });
+      }
+      setFlash(cookie, "success", MESSAGES.twoFactorOff);
+      return hxRedirect(request, "/account/two-factor");
+    },
+    { signedIn: true },
+  )
+  // The sign-in's second step. Reachable only with the challenge cookie the first step set.
+  .get("/two-factor", async ({ cookie, csrfToken, request }) => {
+    if (!(await findSignInChallenge(readChallengeCookie(cookie)))) return backToSignIn(cookie, request);
+    return SecondFactorPage({ csrfToken });
+  })
+  .post("/two-factor", async ({ cookie, csrfToken, body, request, set }) => {
+    if (!readChallengeCookie(cookie)) return backToSignIn(cookie, request);
+    const parsed = codeSchema.safeParse(formFields(body));
+    if (!parsed.success) {
+      set.status = 422;
+      return SecondFactorPage({ csrfToken, errors: zodDetails(parsed.error.issues) });
+    }
+    const result = await completeSecondFactor(readChallengeCookie(cookie), parsed.data.code, request);
+    if (result.ok) {
+      setChallengeCookie(cookie, null);
+      cookie[SESSION_COOKIE]!.set(sessionCookie(result.token, result.session.expiresAt));
+      return hxRedirect(request, result.next);
+    }
+    if (result.reason === "throttled") {
+      set.status = 429;
+      set.headers["retry-after"] = String(result.retryAfter);
+      return SecondFactorPage({ csrfToken, message: MESSAGES.throttled(result.retryAfter) });
+    }
+    if (result.reason === "invalid" && result.attemptsLeft > 0) {
+      set.status = 422;
+      return SecondFactorPage({ csrfToken, errors: [{ path: "code", message: MESSAGES.wrongCode(result.attemptsLeft) }] });
+    }
+    // Expired, raced or out of tries: the password step starts over.
+    return backToSignIn(cookie, request);
+  });
+
+/** No live challenge behind the cookie: the sign-in starts over at the password step. */
+function backToSignIn(cookie: Record<string, Cookie<unknown>>, request: Request): Response {
+  setChallengeCookie(cookie, null);
+  setFlash(cookie, "error", MESSAGES.challengeExpired);
+  return hxRedirect(request, "/login");
+}

@@ -1,0 +1,87 @@
+import { eq } from "drizzle-orm";
+import { listUserSessions, revokeOtherSessions, revokeUserSession, type Session, type SessionUser } from "@/auth/session";
+import { db, type DbOrTx } from "@/db/client";
+import { users } from "@/db/schema";
+import { recordAudit } from "@/features/audit/audit.service";
+import type { ChangePasswordInput, ProfileInput } from "./account.schema";
+import { discardUserChallenges, forgiveStepUpAttempts, reserveStepUpAttempt } from "./two-factor.service";
+
+/** Who is acting on their own account: the signed-in user, their current session and request. */
+export type AccountActor = { user: SessionUser; session: Session; request?: Request };
+
+function audit(actor: AccountActor, action: string, details: Record<string, unknown> = {}, tx: DbOrTx = db) {
+  return recordAudit(
+    {
+      organizationId: actor.session.activeOrganizationId,
+      actor: { type: "user", id: actor.user.id },
+      action,
+      target: { type: "user", id: actor.user.id },
+      request: actor.request,
+      details,
+    },
+    tx,
+  );
+}
+
+/** Name, avatar, language and time zone; the audit names the fields that changed. */
+export async function updateProfile(actor: AccountActor, input: ProfileInput): Promise<SessionUser> {
+  const changed = (Object.keys(input) as (keyof ProfileInput)[]).filter((k) => actor.user[k] !== input[k]);
+  if (changed.length === 0) return actor.user;
+  return db.transaction(async (tx) => {
+    const [user] = await tx.update(users).set(input).where(eq(users.id, actor.user.id)).returning();
+    await audit(actor, "account.profile_updated", { fields: changed }, tx);
+    return user!;
+  });
+}
+
+export type PasswordChange =
+  | { ok: true; endedSessions: number }
+  | { ok: false; reason: "invalid"; field: string; message: string }
+  | { ok: false; reason: "throttled"; retryAfter: number };
+
+/**
+ * Changes the password after checking the current one (accounts created through a provider have
+ * none and set their first). Every other session and pending sign-in of the user ends: whoever
+ * knew the old password or held a stolen cookie is out.
+ */
+export async function changePassword(actor: AccountActor, input: ChangePasswordInput): Promise<PasswordChange> {
+  const { user } = actor;
+  if (user.passwordHash) {
+    const reserved = await reserveStepUpAttempt(user.id);
+    if (!reserved.ok) return { ok: false, reason: "throttled", retryAfter: reserved.retryAfter };
+    const matches = input.currentPassword.length > 0 && (await Bun.password.verify(input.currentPassword, user.passwordHash));
+    if (!matches) return { ok: false, reason: "invalid", field: "currentPassword", message: "Incorrect password." };
+  }
+  const passwordHash = await Bun.password.hash(input.newPassword, { algorithm: "argon2id" });
+  return db.transaction(async (tx) => {
+    await tx.update(users).set({ passwordHash }).where(eq(users.id, user.id));
+    await forgiveStepUpAttempts(user.id, tx);
+    await discardUserChallenges(user.id, tx);
+    const endedSessions = await revokeOtherSessions(user.id, actor.session.id, tx);
+    await audit(actor, user.passwordHash ? "account.password_changed" : "account.password_set", { endedSessions }, tx);
+    return { ok: true, endedSessions } as const;
+  });
+}
+
+export type SessionRow = Session & { current: boolean };
+
+/** The user's active sessions for the account page, the current one marked. */
+export async function listSessionsFor(actor: AccountActor): Promise<SessionRow[]> {
+  const rows = await listUserSessions(actor.user.id);
+  return rows.map((s) => ({ ...s, current: s.id === actor.session.id }));
+}
+
+/** Signs out one session of the user's (not the current one: that is "Sign out"); false = not theirs. */
+export async function signOutSession(actor: AccountActor, publicId: string): Promise<boolean> {
+  if (publicId === actor.session.publicId) return false;
+  const ended = await revokeUserSession(actor.user.id, publicId);
+  if (ended) await audit(actor, "account.session_revoked", { sessionPublicId: publicId });
+  return ended;
+}
+
+/** "Sign out everywhere else". */
+export async function signOutOtherSessions(actor: AccountActor): Promise<number> {
+  const ended = await revokeOtherSessions(actor.user.id, actor.session.id);
+  if (ended > 0) await audit(actor, "account.other_sessions_revoked", { endedSessions: ended });
+  return ended;
+}
