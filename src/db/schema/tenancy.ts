@@ -98,8 +98,6 @@ export const sessions = pgTable(
       .references(() => users.id, { onDelete: "cascade" }),
     expiresAt: tstz().notNull(),
     activeOrganizationId: uuid().references(() => organizations.id, { onDelete: "set null" }),
-    /** Per-session CSRF token, sent back by htmx in the X-CSRF-Token header. */
-    csrfToken: text().notNull(),
     ip: text(),
     userAgent: text(),
     /** Names the session on the account page (its id is derived from the cookie and stays private). */
