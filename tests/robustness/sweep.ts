@@ -60,7 +60,6 @@ export function kindOf(path: string, param: string): IdKind | "stepKey" | "invit
   if (param === "instanceId") return "instance";
   if (param === "triggerId") return "trigger";
   if (param === "sessionId") return "session";
-  if (param === "sessionId") return "session";
   if (param === "key") return "stepKey";
   if (param === "action") return "action";
   if (param === "toggle") return "toggle";
