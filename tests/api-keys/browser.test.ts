@@ -4,12 +4,14 @@ import { eq } from "drizzle-orm";
 import { db } from "@/db/client";
 import { users } from "@/db/schema";
 import { launchBrowser, startServer } from "../helpers/browser";
-import { uniqueEmail } from "../helpers/factories";
+import { createOwner, uniqueEmail } from "../helpers/factories";
 
 const server = startServer();
 let browser: Browser;
 
 beforeAll(async () => {
+  // Someone already runs this install: the sign-ups below are ordinary ones, not the platform admin's.
+  await createOwner({ orgName: "Operator" });
   browser = await launchBrowser();
 });
 afterAll(async () => {
@@ -31,6 +33,10 @@ test("sign up → create a key (shown once) → it works → revoke in the UI �
   await page.fill("input[name=organizationName]", "Browser Org");
   await Promise.all([page.waitForURL((url) => !url.pathname.startsWith("/signup")), page.click("form[action^='/signup'] button[type=submit]")]);
   expect(await db.$count(users, eq(users.email, email))).toBe(1);
+  // Without SMTP a sign-up lands on the sign-in page (the same answer whether or not the address was taken).
+  await page.fill("input[name=email]", email);
+  await page.fill("input[name=password]", "correct horse battery staple");
+  await Promise.all([page.waitForURL((url) => url.pathname !== "/login"), page.click("form[action='/login'] button[type=submit]")]);
 
   await page.goto(`${server.url}/api-keys`);
   expect(await page.locator("h1").textContent()).toBe("API keys");
