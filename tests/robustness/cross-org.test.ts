@@ -25,8 +25,12 @@ beforeAll(async () => {
 const NON_ID = ["stepKey", "invitationToken", "pairToken", "provider", "action", "toggle", "static"];
 const idParamsOf = (r: Route) => paramNames(r.path).filter((n) => !NON_ID.includes(String(kindOf(r.path, n))));
 
-/** Routes outside the session/key model: provider webhooks (signed by the provider), links that are their own credential. */
-const SKIP = (r: Route) => isHook(r.path) || r.path.startsWith("/sandbox/pair") || r.path.startsWith("/invitations/") || r.path.startsWith("/login/");
+/**
+ * Routes outside the session/key model: provider webhooks (signed by the provider), links that are
+ * their own credential, and the install-wide platform pages (platform admins see every organization).
+ */
+const SKIP = (r: Route) =>
+  isHook(r.path) || r.path.startsWith("/sandbox/pair") || r.path.startsWith("/invitations/") || r.path.startsWith("/login/") || r.path.startsWith("/platform/");
 
 /** A body each route would accept for its own ids, so the answer is about the id and not the body. */
 function validBody(r: Route): Body {

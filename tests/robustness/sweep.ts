@@ -48,6 +48,14 @@ export const PUBLIC_ROUTES = new Set([
   "POST /try/scan",
   "GET /invitations/:token",
   "POST /invitations/:token/accept",
+  "GET /signup/confirm-email",
+  "GET /signup/requested",
+  "POST /verify-email/resend",
+  "GET /verify-email/:token",
+  "GET /password/forgot",
+  "POST /password/forgot",
+  "GET /password/reset/:token",
+  "POST /password/reset/:token",
 ]);
 
 export const paramNames = (path: string) => [...path.matchAll(/:(\w+)|\*/g)].map((m) => m[1] ?? "*");
@@ -55,7 +63,7 @@ export const paramNames = (path: string) => [...path.matchAll(/:(\w+)|\*/g)].map
 export type IdKind = keyof Seeded["ids"];
 
 /** Which seeded resource a route's `:param` names, from the route's first segment (the same on /v1 and pages). */
-export function kindOf(path: string, param: string): IdKind | "stepKey" | "invitationToken" | "pairToken" | "provider" | "action" | "toggle" | "static" | null {
+export function kindOf(path: string, param: string): IdKind | "stepKey" | "invitationToken" | "pairToken" | "provider" | "action" | "toggle" | "static" | "platformId" | null {
   if (param === "deliveryId") return "delivery";
   if (param === "instanceId") return "instance";
   if (param === "triggerId") return "trigger";
@@ -65,6 +73,8 @@ export function kindOf(path: string, param: string): IdKind | "stepKey" | "invit
   if (param === "toggle") return "toggle";
   if (param === "provider") return "provider";
   if (param === "*") return "static";
+  // Install-wide pages (users, sign-up requests) for platform admins: ids of no organization.
+  if (path.startsWith("/platform/")) return "platformId";
   if (param === "token") return path.startsWith("/invitations") ? "invitationToken" : "pairToken";
   const segments = path.replace(/^\/v1/, "").split("/").filter(Boolean);
   const table: Record<string, IdKind> = {
@@ -101,6 +111,7 @@ export function realParams(route: Route, org: Seeded): Record<string, string> {
     else if (kind === "action") out[name] = "archive";
     else if (kind === "toggle") out[name] = "block";
     else if (kind === "static") out[name] = "app.css";
+    else if (kind === "platformId") out[name] = "00000000-0000-4000-8000-000000000000";
     else if (kind) out[name] = org.ids[kind];
     else throw new Error(`no value for ${route.method} ${route.path} :${name}`);
   }
