@@ -165,7 +165,7 @@ export async function confirmTotpEnrolment(actor: Actor, input: string): Promise
   });
 }
 
-/** Checks the current password (when the account has one); counts against the step-up budget. */
+/** Checks the current password when the account has one (callers reserve a step-up attempt first). */
 async function passwordMatches(user: User, password: string): Promise<boolean> {
   if (!user.passwordHash) return true;
   return password.length > 0 && (await Bun.password.verify(password, user.passwordHash));
@@ -225,8 +225,8 @@ export type SignInChallenge = typeof signInChallenges.$inferSelect;
 export async function createSignInChallenge(userId: string, method: string, next: string): Promise<{ token: string; expiresAt: Date }> {
   const token = randomToken(32);
   const expiresAt = new Date(Date.now() + CHALLENGE_LIMIT.ttlMs);
-  // Housekeeping: the user's abandoned challenges go when a new one starts.
-  await db.delete(signInChallenges).where(and(eq(signInChallenges.userId, userId), lt(signInChallenges.expiresAt, sql`now()`)));
+  // Housekeeping: abandoned challenges (anyone's) go when a new one starts; the table stays tiny.
+  await db.delete(signInChallenges).where(lt(signInChallenges.expiresAt, sql`now()`));
   await db.insert(signInChallenges).values({ id: sha256Hex(token), userId, method, next, expiresAt });
   return { token, expiresAt };
 }
