@@ -5,21 +5,6 @@ export const AUDIT_PAGE_SIZE = 50;
 /** Form inputs send "" for untouched fields; treat that as absent. */
 const blank = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 
-/** Actions this codebase records; offered as suggestions in the filter (others still match). */
-export const KNOWN_AUDIT_ACTIONS = [
-  "organization.created",
-  "organization.renamed",
-  "member.role_changed",
-  "member.removed",
-  "invitation.created",
-  "invitation.revoked",
-  "invitation.accepted",
-  "api_key.created",
-  "api_key.revoked",
-  "device.revoked",
-  "auth.sign_in",
-] as const;
-
 export const ACTOR_TYPES = ["user", "api_key", "device", "system"] as const;
 
 export const auditFilterSchema = z

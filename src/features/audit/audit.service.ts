@@ -32,6 +32,33 @@ export async function recordAudit(input: AuditInput, tx: DbOrTx = db): Promise<v
   });
 }
 
+/** Who made a change, and the request it came with (the audit row's ip and user agent). */
+export type AuditBy = { actor: AuditActor; request?: Request };
+/** Changes the platform makes itself: imports, seeds, maintenance. */
+export const bySystem: AuditBy = { actor: { type: "system" } };
+export const byUser = (userId: string, request?: Request): AuditBy => ({ actor: { type: "user", id: userId }, request });
+export const byApiKey = (keyId: string, request?: Request): AuditBy => ({ actor: { type: "api_key", id: keyId }, request });
+
+/** One audit row for a change to one of the organization's objects; `tx` is the change's own transaction. */
+export async function auditChange(
+  tx: DbOrTx,
+  organizationId: string,
+  who: AuditBy,
+  action: string,
+  target: { type: string; id: string },
+  details?: Record<string, unknown>,
+): Promise<void> {
+  await recordAudit({ organizationId, actor: who.actor, request: who.request, action, target, details }, tx);
+}
+
+/**
+ * Runs a change in the caller's transaction, or in a new one: the change and its audit row commit
+ * together, so a failed change leaves no row claiming it happened.
+ */
+export function inTransaction<T>(tx: DbOrTx | undefined, change: (tx: DbOrTx) => Promise<T>): Promise<T> {
+  return tx ? change(tx) : db.transaction(change);
+}
+
 export type AuditEntry = typeof auditLogs.$inferSelect & { actorLabel: string | null };
 
 /**

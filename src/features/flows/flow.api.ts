@@ -3,6 +3,7 @@ import { z } from "zod";
 import { organizationOf } from "@/lib/tenant";
 import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
+import { byApiKey } from "@/features/audit/audit.service";
 import { notFound } from "@/lib/errors";
 import { createFlowSchema, flowStepSchema } from "./flow.schema";
 import {
@@ -67,10 +68,10 @@ export const flowApi = new Elysia({ name: "flows-api" })
   )
   .post(
     "/v1/flows",
-    async ({ apiKey, body, set }) => {
+    async ({ apiKey, body, request, set }) => {
       set.status = 201;
       const organizationId = orgOf(apiKey);
-      return flowDetail(organizationId, await createFlow(organizationId, body));
+      return flowDetail(organizationId, await createFlow(organizationId, body, byApiKey(apiKey.id, request)));
     },
     { apiKey: "workflows:write", body: createFlowSchema, detail: { tags: ["flows"], summary: "Create a flow (draft version 1)" } },
   )
@@ -84,51 +85,51 @@ export const flowApi = new Elysia({ name: "flows-api" })
   )
   .put(
     "/v1/flows/:id",
-    async ({ apiKey, params, body }) => {
+    async ({ apiKey, params, body, request }) => {
       const organizationId = orgOf(apiKey);
-      return flowDetail(organizationId, await updateFlowSettings(organizationId, params.id, body));
+      return flowDetail(organizationId, await updateFlowSettings(organizationId, params.id, body, byApiKey(apiKey.id, request)));
     },
     { apiKey: "workflows:write", params: idParams, body: createFlowSchema, detail: { tags: ["flows"], summary: "Set a draft's name and follow-up stages" } },
   )
   .post(
     "/v1/flows/:id/steps",
-    async ({ apiKey, params, body, set }) => {
+    async ({ apiKey, params, body, request, set }) => {
       set.status = 201;
-      return toPublicStep(await saveStep(orgOf(apiKey), params.id, body));
+      return toPublicStep(await saveStep(orgOf(apiKey), params.id, body, undefined, byApiKey(apiKey.id, request)));
     },
     { apiKey: "workflows:write", params: idParams, body: flowStepSchema, detail: { tags: ["flows"], summary: "Add a step to a draft" } },
   )
   .put(
     "/v1/flows/:id/steps/:key",
-    async ({ apiKey, params, body }) => {
+    async ({ apiKey, params, body, request }) => {
       const organizationId = orgOf(apiKey);
       const flow = await getFlow(organizationId, params.id);
       if (!(await getSteps(flow.id)).some((s) => s.key === params.key)) throw notFound("Step");
-      return toPublicStep(await saveStep(organizationId, flow.id, body, params.key));
+      return toPublicStep(await saveStep(organizationId, flow.id, body, params.key, byApiKey(apiKey.id, request)));
     },
     { apiKey: "workflows:write", params: stepParams, body: flowStepSchema, detail: { tags: ["flows"], summary: "Replace a step of a draft (its key may change)" } },
   )
   .delete(
     "/v1/flows/:id/steps/:key",
-    async ({ apiKey, params, set }) => {
-      await deleteStep(orgOf(apiKey), params.id, params.key);
+    async ({ apiKey, params, request, set }) => {
+      await deleteStep(orgOf(apiKey), params.id, params.key, byApiKey(apiKey.id, request));
       set.status = 204;
     },
     { apiKey: "workflows:write", params: stepParams, detail: { tags: ["flows"] } },
   )
   .post(
     "/v1/flows/:id/publish",
-    async ({ apiKey, params }) => {
+    async ({ apiKey, params, request }) => {
       const organizationId = orgOf(apiKey);
-      return flowDetail(organizationId, await publishFlow(organizationId, params.id));
+      return flowDetail(organizationId, await publishFlow(organizationId, params.id, byApiKey(apiKey.id, request)));
     },
     { apiKey: "workflows:write", params: idParams, detail: { tags: ["flows"], summary: "Publish a draft (422 with the problems when invalid); the previous live version is archived" } },
   )
   .post(
     "/v1/flows/:id/draft",
-    async ({ apiKey, params }) => {
+    async ({ apiKey, params, request }) => {
       const organizationId = orgOf(apiKey);
-      return flowDetail(organizationId, await draftFor(organizationId, params.id));
+      return flowDetail(organizationId, await draftFor(organizationId, params.id, byApiKey(apiKey.id, request)));
     },
     { apiKey: "workflows:write", params: idParams, detail: { tags: ["flows"], summary: "The draft of this flow: existing, or a new version copying this one's steps" } },
   );

@@ -14,6 +14,7 @@ import { FlowEditor, SettingsForm, type SettingsValues } from "@views/flows/show
 import { ProblemsPanel } from "@views/flows/_problems";
 import { StepForm, type StepChoices, type StepFormValues } from "@views/flows/_steps";
 import { TryPanel } from "@views/flows/_try";
+import { byUser, type AuditBy } from "@/features/audit/audit.service";
 import { createFlowSchema, flowStepSchema, type FlowStepInput } from "./flow.schema";
 import {
   createFlow,
@@ -192,14 +193,14 @@ async function renderEditor(admin: AdminContext, csrfToken: string, flow: Flow, 
 }
 
 /** Saves a step form (new, or replacing `replacingKey`): undefined when saved, else the field errors. */
-async function saveStepForm(organizationId: string, flowId: string, body: FormBody, replacingKey?: string): Promise<FieldError[] | undefined> {
+async function saveStepForm(organizationId: string, flowId: string, body: FormBody, who: AuditBy, replacingKey?: string): Promise<FieldError[] | undefined> {
   const { choices } = await loadChoices(organizationId);
   const { input, errors } = stepFormToInput(body, choices);
   const parsed = flowStepSchema.safeParse(input);
   const all = [...errors, ...(parsed.success ? [] : stepZodErrors(parsed.error.issues))];
   if (!parsed.success || errors.length) return all;
   try {
-    await saveStep(organizationId, flowId, parsed.data as FlowStepInput, replacingKey);
+    await saveStep(organizationId, flowId, parsed.data as FlowStepInput, replacingKey, who);
     return undefined;
   } catch (err) {
     if (err instanceof AppError && err.code === "validation_failed") return err.details ?? [{ path: "(body)", message: err.message }];
@@ -227,7 +228,7 @@ export const flowPages = new Elysia({ name: "flows-pages" })
         set.status = 422;
         return FlowCreateForm({ values: { name: typeof b.name === "string" ? b.name : "" }, errors: zodDetails(parsed.error.issues), csrfToken });
       }
-      const flow = await createFlow(admin.organization.id, parsed.data);
+      const flow = await createFlow(admin.organization.id, parsed.data, byUser(admin.user.id, request));
       setFlash(cookie, "success", "Flow created: add its steps, try it, then publish");
       return hxRedirect(request, `/flows/${flow.id}`);
     },
@@ -256,7 +257,7 @@ export const flowPages = new Elysia({ name: "flows-pages" })
       };
       if (!parsed.success || errors.length) return rerender([...errors, ...(parsed.success ? [] : zodDetails(parsed.error.issues))]);
       try {
-        await updateFlowSettings(admin.organization.id, flow.id, parsed.data);
+        await updateFlowSettings(admin.organization.id, flow.id, parsed.data, byUser(admin.user.id, request));
       } catch (err) {
         if (err instanceof AppError && err.code === "validation_failed") return rerender(err.details ?? []);
         throw err;
@@ -271,7 +272,7 @@ export const flowPages = new Elysia({ name: "flows-pages" })
     async ({ admin, csrfToken, params, body, request, set, cookie }) => {
       requireManage(admin);
       const flow = await getFlow(admin.organization.id, params.id);
-      const errors = await saveStepForm(admin.organization.id, flow.id, body as FormBody);
+      const errors = await saveStepForm(admin.organization.id, flow.id, body as FormBody, byUser(admin.user.id, request));
       if (errors) {
         set.status = 422;
         const stepForm = { values: stepFormValues(body as FormBody), errors };
@@ -289,7 +290,7 @@ export const flowPages = new Elysia({ name: "flows-pages" })
       requireManage(admin);
       const flow = await getFlow(admin.organization.id, params.id);
       if (!(await getSteps(flow.id)).some((s) => s.key === params.key)) throw new AppError("not_found", "Step not found");
-      const errors = await saveStepForm(admin.organization.id, flow.id, body as FormBody, params.key);
+      const errors = await saveStepForm(admin.organization.id, flow.id, body as FormBody, byUser(admin.user.id, request), params.key);
       if (errors) {
         set.status = 422;
         const stepForm = { values: stepFormValues(body as FormBody), errors, editingKey: params.key };
@@ -306,7 +307,7 @@ export const flowPages = new Elysia({ name: "flows-pages" })
     async ({ admin, params, request, cookie }) => {
       requireManage(admin);
       const flow = await getFlow(admin.organization.id, params.id);
-      await deleteStep(admin.organization.id, flow.id, params.key);
+      await deleteStep(admin.organization.id, flow.id, params.key, byUser(admin.user.id, request));
       setFlash(cookie, "success", "Step deleted");
       return hxRedirect(request, `/flows/${flow.id}#steps-table`);
     },
@@ -318,7 +319,7 @@ export const flowPages = new Elysia({ name: "flows-pages" })
       requireManage(admin);
       const flow = await getFlow(admin.organization.id, params.id);
       try {
-        const published = await publishFlow(admin.organization.id, flow.id);
+        const published = await publishFlow(admin.organization.id, flow.id, byUser(admin.user.id, request));
         setFlash(cookie, "success", `Version ${published.version} is live`);
         return hxRedirect(request, `/flows/${published.id}`);
       } catch (err) {
@@ -334,7 +335,7 @@ export const flowPages = new Elysia({ name: "flows-pages" })
     "/flows/:id/draft",
     async ({ admin, params, request, cookie }) => {
       requireManage(admin);
-      const draft = await draftFor(admin.organization.id, params.id);
+      const draft = await draftFor(admin.organization.id, params.id, byUser(admin.user.id, request));
       setFlash(cookie, "info", `Editing draft v${draft.version}; the live version stays live until you publish`);
       return hxRedirect(request, `/flows/${draft.id}`);
     },

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, inArray } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { flowSteps, flows, templates, workflows, type FollowUpStage } from "@/db/schema";
 import { conflict, notFound, validationFailed, type FieldError } from "@/lib/errors";
+import { auditChange, bySystem, inTransaction, type AuditBy } from "@/features/audit/audit.service";
 import type { FlowStepInput } from "./flow.schema";
 
 export type Flow = typeof flows.$inferSelect;
@@ -149,20 +150,32 @@ async function assertFollowUpTemplates(organizationId: string, followUps: Follow
   if (missing.length) throw validationFailed(missing.map((k) => ({ path: "followUps", message: `No template with key "${k}"` })));
 }
 
-export async function createFlow(organizationId: string, input: { name: string; followUps?: FollowUpStage[] }, tx: DbOrTx = db): Promise<Flow> {
-  await assertFollowUpTemplates(organizationId, input.followUps ?? [], tx);
-  const [f] = await tx
-    .insert(flows)
-    .values({ organizationId, lineageId: crypto.randomUUID(), name: input.name, status: "draft", version: 1, followUps: input.followUps ?? [] })
-    .returning();
-  return f!;
+/** Where a flow's audit rows point: the version changed, with the lineage and version to read it by. */
+const flowTarget = (f: Flow) => ({ type: "flow", id: f.id });
+const flowDetails = (f: Flow, extra: Record<string, unknown> = {}) => ({ name: f.name, lineageId: f.lineageId, version: f.version, ...extra });
+
+export async function createFlow(
+  organizationId: string,
+  input: { name: string; followUps?: FollowUpStage[] },
+  who: AuditBy = bySystem,
+  tx?: DbOrTx,
+): Promise<Flow> {
+  return inTransaction(tx, async (tx) => {
+    await assertFollowUpTemplates(organizationId, input.followUps ?? [], tx);
+    const [f] = await tx
+      .insert(flows)
+      .values({ organizationId, lineageId: crypto.randomUUID(), name: input.name, status: "draft", version: 1, followUps: input.followUps ?? [] })
+      .returning();
+    await auditChange(tx, organizationId, who, "flow.created", flowTarget(f!), flowDetails(f!));
+    return f!;
+  });
 }
 
 /**
  * The editable draft of a flow's lineage. Published and archived versions are immutable: editing one
  * starts a new draft (next version) with a copy of its steps.
  */
-export async function draftFor(organizationId: string, flowId: string): Promise<Flow> {
+export async function draftFor(organizationId: string, flowId: string, who: AuditBy = bySystem): Promise<Flow> {
   const flow = await getFlow(organizationId, flowId);
   if (flow.status === "draft") return flow;
   return db.transaction(async (tx) => {
@@ -177,6 +190,7 @@ export async function draftFor(organizationId: string, flowId: string): Promise<
     if (steps.length) {
       await tx.insert(flowSteps).values(steps.map(({ id: _, flowId: __, ...s }) => ({ ...s, flowId: draft!.id })));
     }
+    await auditChange(tx, organizationId, who, "flow.draft_created", flowTarget(draft!), flowDetails(draft!, { fromVersion: flow.version }));
     return draft!;
   });
 }
@@ -187,15 +201,18 @@ async function editableDraft(organizationId: string, flowId: string, tx: DbOrTx)
   return flow;
 }
 
-export async function updateFlowSettings(organizationId: string, flowId: string, input: { name: string; followUps: FollowUpStage[] }): Promise<Flow> {
-  const flow = await editableDraft(organizationId, flowId, db);
-  await assertFollowUpTemplates(organizationId, input.followUps, db);
-  const [f] = await db.update(flows).set({ name: input.name, followUps: input.followUps }).where(eq(flows.id, flow.id)).returning();
-  return f!;
+export async function updateFlowSettings(organizationId: string, flowId: string, input: { name: string; followUps: FollowUpStage[] }, who: AuditBy = bySystem): Promise<Flow> {
+  return db.transaction(async (tx) => {
+    const flow = await editableDraft(organizationId, flowId, tx);
+    await assertFollowUpTemplates(organizationId, input.followUps, tx);
+    const [f] = await tx.update(flows).set({ name: input.name, followUps: input.followUps }).where(eq(flows.id, flow.id)).returning();
+    await auditChange(tx, organizationId, who, "flow.updated", flowTarget(f!), flowDetails(f!, { followUps: input.followUps.length }));
+    return f!;
+  });
 }
 
 /** Adds or replaces (same key) a step of a draft. */
-export async function saveStep(organizationId: string, flowId: string, step: FlowStepInput, replacingKey?: string): Promise<FlowStep> {
+export async function saveStep(organizationId: string, flowId: string, step: FlowStepInput, replacingKey?: string, who: AuditBy = bySystem): Promise<FlowStep> {
   return db.transaction(async (tx) => {
     const flow = await editableDraft(organizationId, flowId, tx);
     const steps = await getSteps(flow.id, tx);
@@ -207,21 +224,25 @@ export async function saveStep(organizationId: string, flowId: string, step: Flo
       .insert(flowSteps)
       .values({ flowId: flow.id, ...step, templateKey: step.templateKey ?? null, text: step.text ?? null })
       .returning();
+    await auditChange(tx, organizationId, who, "flow.step_saved", flowTarget(flow), flowDetails(flow, { step: step.key, ...(replacingKey ? { replacing: replacingKey } : {}) }));
     return saved!;
   });
 }
 
-export async function deleteStep(organizationId: string, flowId: string, key: string): Promise<void> {
-  const flow = await editableDraft(organizationId, flowId, db);
-  const deleted = await db.delete(flowSteps).where(and(eq(flowSteps.flowId, flow.id), eq(flowSteps.key, key))).returning({ id: flowSteps.id });
-  if (deleted.length === 0) throw notFound("Step");
+export async function deleteStep(organizationId: string, flowId: string, key: string, who: AuditBy = bySystem): Promise<void> {
+  await db.transaction(async (tx) => {
+    const flow = await editableDraft(organizationId, flowId, tx);
+    const deleted = await tx.delete(flowSteps).where(and(eq(flowSteps.flowId, flow.id), eq(flowSteps.key, key))).returning({ id: flowSteps.id });
+    if (deleted.length === 0) throw notFound("Step");
+    await auditChange(tx, organizationId, who, "flow.step_deleted", flowTarget(flow), flowDetails(flow, { step: key }));
+  });
 }
 
 /**
  * Publishes a draft after validation: it becomes the live version and the previous live version is
  * archived. Threads already running keep the version they started with.
  */
-export async function publishFlow(organizationId: string, flowId: string): Promise<Flow> {
+export async function publishFlow(organizationId: string, flowId: string, who: AuditBy = bySystem): Promise<Flow> {
   return db.transaction(async (tx) => {
     const flow = await editableDraft(organizationId, flowId, tx);
     const errors = await validateFlow(organizationId, await getSteps(flow.id, tx), tx);
@@ -231,6 +252,7 @@ export async function publishFlow(organizationId: string, flowId: string): Promi
       .set({ status: "archived" })
       .where(and(eq(flows.lineageId, flow.lineageId), eq(flows.organizationId, organizationId), eq(flows.status, "published")));
     const [published] = await tx.update(flows).set({ status: "published" }).where(eq(flows.id, flow.id)).returning();
+    await auditChange(tx, organizationId, who, "flow.published", flowTarget(published!), flowDetails(published!));
     return published!;
   });
 }

@@ -163,6 +163,20 @@ async function assertInstanceQuota(tx: DbOrTx, tenant: Tenant, provider: string)
 export async function createInstance(scope: InstanceScope, input: CreateInstanceInput): Promise<Instance> {
   if (scope.instanceId) throw new AppError("forbidden", "This API key is bound to one instance and cannot create others");
   const { tenant } = scope;
+  // "Created" is written once the instance exists for good: with the row when nothing is left to
+  // prepare, else with the provider's answer, so a provider failure leaves no row claiming it.
+  const audited = (row: Instance, tx: DbOrTx) =>
+    recordAudit(
+      {
+        organizationId: tenant.organizationId,
+        actor: scope.actor ?? { type: "system" },
+        action: "instance.created",
+        target: { type: "instance", id: row.id },
+        request: scope.request,
+        details: { name: row.name, provider: row.provider },
+      },
+      tx,
+    );
   const created = await db.transaction(async (tx) => {
     await assertInstanceQuota(tx, tenant, input.provider);
     const [row] = await tx
@@ -176,30 +190,23 @@ export async function createInstance(scope: InstanceScope, input: CreateInstance
         maxMessagesPerDay: input.maxMessagesPerDay ?? null,
       })
       .returning();
-    await recordAudit(
-      {
-        organizationId: tenant.organizationId,
-        actor: scope.actor ?? { type: "system" },
-        action: "instance.created",
-        target: { type: "instance", id: row!.id },
-        request: scope.request,
-        details: { name: row!.name, provider: row!.provider },
-      },
-      tx,
-    );
+    if (!providerFor(row!).provision) await audited(row!, tx);
     return row!;
   });
   const provider = providerFor(created);
   if (!provider.provision) return created;
+  let fields: Partial<typeof instances.$inferInsert>;
   try {
-    const fields = await callProvider("Preparing the instance at the provider", () => provider.provision!(created));
-    if (Object.keys(fields).length === 0) return created;
-    const [updated] = await db.update(instances).set(fields).where(eq(instances.id, created.id)).returning();
-    return updated ?? created;
+    fields = await callProvider("Preparing the instance at the provider", () => provider.provision!(created));
   } catch (err) {
     await db.delete(instances).where(eq(instances.id, created.id));
     throw err;
   }
+  return db.transaction(async (tx) => {
+    const [updated] = Object.keys(fields).length ? await tx.update(instances).set(fields).where(eq(instances.id, created.id)).returning() : [created];
+    await audited(updated ?? created, tx);
+    return updated ?? created;
+  });
 }
 
 export async function updateInstance(scope: InstanceScope, id: string, input: UpdateInstanceInput): Promise<Instance> {

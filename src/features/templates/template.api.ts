@@ -3,6 +3,7 @@ import { z } from "zod";
 import { organizationOf } from "@/lib/tenant";
 import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
+import { byApiKey } from "@/features/audit/audit.service";
 import { createTemplateSchema, previewTemplateSchema, updateTemplateSchema } from "./template.schema";
 import { createTemplate, deleteTemplate, getTemplate, listTemplates, renderTemplateByKey, toPublicTemplate, updateTemplate } from "./template.service";
 
@@ -19,9 +20,9 @@ export const templatesApi = new Elysia({ name: "templates-api" })
   })
   .post(
     "/v1/templates",
-    async ({ apiKey, body, set }) => {
+    async ({ apiKey, body, request, set }) => {
       set.status = 201;
-      return toPublicTemplate(await createTemplate(orgOf(apiKey), body));
+      return toPublicTemplate(await createTemplate(orgOf(apiKey), body, byApiKey(apiKey.id, request)));
     },
     { apiKey: "workflows:write", body: createTemplateSchema, detail: { tags: ["templates"] } },
   )
@@ -32,13 +33,13 @@ export const templatesApi = new Elysia({ name: "templates-api" })
   })
   .patch(
     "/v1/templates/:id",
-    async ({ apiKey, params, body }) => toPublicTemplate(await updateTemplate(orgOf(apiKey), params.id, body)),
+    async ({ apiKey, params, body, request }) => toPublicTemplate(await updateTemplate(orgOf(apiKey), params.id, body, byApiKey(apiKey.id, request))),
     { apiKey: "workflows:write", params: idParams, body: updateTemplateSchema, detail: { tags: ["templates"] } },
   )
   .delete(
     "/v1/templates/:id",
-    async ({ apiKey, params, set }) => {
-      await deleteTemplate(orgOf(apiKey), params.id);
+    async ({ apiKey, params, request, set }) => {
+      await deleteTemplate(orgOf(apiKey), params.id, byApiKey(apiKey.id, request));
       set.status = 204;
     },
     { apiKey: "workflows:write", params: idParams, detail: { tags: ["templates"] } },

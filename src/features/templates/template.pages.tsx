@@ -5,6 +5,7 @@ import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { can } from "@/auth/roles";
 import { AppError, pgCode, zodDetails, type FieldError } from "@/lib/errors";
 import { setFlash, takeFlash } from "@/lib/flash";
+import { byUser } from "@/features/audit/audit.service";
 import { hxRedirect } from "@/lib/htmx";
 import { TemplateForm, TemplatePreview, TemplateShow, TemplatesIndex, type TemplateFormValues } from "@views/templates/index";
 import { createTemplateSchema } from "./template.schema";
@@ -66,7 +67,7 @@ export const templatesPages = new Elysia({ name: "templates-pages" })
       };
       if (!parsed.success) return rerender(zodDetails(parsed.error.issues));
       try {
-        const t = await createTemplate(admin.organization.id, parsed.data);
+        const t = await createTemplate(admin.organization.id, parsed.data, byUser(admin.user.id, request));
         setFlash(cookie, "success", "Template created");
         return hxRedirect(request, `/templates/${t.id}`);
       } catch (err) {
@@ -97,7 +98,7 @@ export const templatesPages = new Elysia({ name: "templates-pages" })
       };
       if (!parsed.success) return rerender(zodDetails(parsed.error.issues));
       try {
-        await updateTemplate(admin.organization.id, params.id, parsed.data);
+        await updateTemplate(admin.organization.id, params.id, parsed.data, byUser(admin.user.id, request));
       } catch (err) {
         const errors = keyConflict(err);
         if (errors) return rerender(errors);
@@ -112,7 +113,7 @@ export const templatesPages = new Elysia({ name: "templates-pages" })
     "/templates/:id/delete",
     async ({ admin, params, request, cookie }) => {
       requireManage(admin);
-      await deleteTemplate(admin.organization.id, params.id);
+      await deleteTemplate(admin.organization.id, params.id, byUser(admin.user.id, request));
       setFlash(cookie, "success", "Template deleted");
       return hxRedirect(request, "/templates");
     },

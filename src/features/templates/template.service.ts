@@ -2,6 +2,7 @@ import { and, asc, eq } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { templates } from "@/db/schema";
 import { notFound } from "@/lib/errors";
+import { auditChange, bySystem, inTransaction, type AuditBy } from "@/features/audit/audit.service";
 import { renderTemplate, templatePlaceholders } from "@/features/messages/message.service";
 import type { CreateTemplateInput, UpdateTemplateInput } from "./template.schema";
 
@@ -42,27 +43,36 @@ export async function getTemplate(organizationId: string, id: string, tx: DbOrTx
 }
 
 /** Creates a template; a duplicate key surfaces as 409 through the unique index. */
-export async function createTemplate(organizationId: string, input: CreateTemplateInput, tx: DbOrTx = db): Promise<Template> {
-  const [t] = await tx
-    .insert(templates)
-    .values({ organizationId, ...input, locale: input.locale ?? null, category: input.category ?? null })
-    .returning();
-  return t!;
+export async function createTemplate(organizationId: string, input: CreateTemplateInput, who: AuditBy = bySystem, tx?: DbOrTx): Promise<Template> {
+  return inTransaction(tx, async (tx) => {
+    const [t] = await tx
+      .insert(templates)
+      .values({ organizationId, ...input, locale: input.locale ?? null, category: input.category ?? null })
+      .returning();
+    await auditChange(tx, organizationId, who, "template.created", { type: "template", id: t!.id }, { key: t!.key });
+    return t!;
+  });
 }
 
-export async function updateTemplate(organizationId: string, id: string, patch: UpdateTemplateInput, tx: DbOrTx = db): Promise<Template> {
-  await getTemplate(organizationId, id, tx);
-  const [t] = await tx
-    .update(templates)
-    .set(patch)
-    .where(and(eq(templates.id, id), eq(templates.organizationId, organizationId)))
-    .returning();
-  return t!;
+export async function updateTemplate(organizationId: string, id: string, patch: UpdateTemplateInput, who: AuditBy = bySystem, tx?: DbOrTx): Promise<Template> {
+  return inTransaction(tx, async (tx) => {
+    await getTemplate(organizationId, id, tx);
+    const [t] = await tx
+      .update(templates)
+      .set(patch)
+      .where(and(eq(templates.id, id), eq(templates.organizationId, organizationId)))
+      .returning();
+    await auditChange(tx, organizationId, who, "template.updated", { type: "template", id }, { key: t!.key, fields: Object.keys(patch) });
+    return t!;
+  });
 }
 
-export async function deleteTemplate(organizationId: string, id: string, tx: DbOrTx = db): Promise<void> {
-  await getTemplate(organizationId, id, tx);
-  await tx.delete(templates).where(and(eq(templates.id, id), eq(templates.organizationId, organizationId)));
+export async function deleteTemplate(organizationId: string, id: string, who: AuditBy = bySystem, tx?: DbOrTx): Promise<void> {
+  await inTransaction(tx, async (tx) => {
+    const t = await getTemplate(organizationId, id, tx);
+    await tx.delete(templates).where(and(eq(templates.id, id), eq(templates.organizationId, organizationId)));
+    await auditChange(tx, organizationId, who, "template.deleted", { type: "template", id }, { key: t.key });
+  });
 }
 
 /**

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { organizationOf } from "@/lib/tenant";
 import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
+import { byApiKey } from "@/features/audit/audit.service";
 import { triggerSchema, triggerTestSchema } from "./trigger.schema";
 import { createTrigger, deleteTrigger, getTrigger, listTriggers, previewTriggers, updateTrigger, type Trigger } from "./trigger.service";
 
@@ -38,9 +39,9 @@ export const triggerApi = new Elysia({ name: "triggers-api" })
   })
   .post(
     "/v1/triggers",
-    async ({ apiKey, body, set }) => {
+    async ({ apiKey, body, request, set }) => {
       set.status = 201;
-      return toPublicTrigger(await createTrigger(orgOf(apiKey), body));
+      return toPublicTrigger(await createTrigger(orgOf(apiKey), body, byApiKey(apiKey.id, request)));
     },
     { apiKey: "workflows:write", body: triggerSchema, detail: { tags: ["triggers"], summary: "Create a trigger" } },
   )
@@ -61,7 +62,7 @@ export const triggerApi = new Elysia({ name: "triggers-api" })
     params: idParams,
     detail: { tags: ["triggers"] },
   })
-  .put("/v1/triggers/:id", async ({ apiKey, params, body }) => toPublicTrigger(await updateTrigger(orgOf(apiKey), params.id, body)), {
+  .put("/v1/triggers/:id", async ({ apiKey, params, body, request }) => toPublicTrigger(await updateTrigger(orgOf(apiKey), params.id, body, byApiKey(apiKey.id, request))), {
     apiKey: "workflows:write",
     params: idParams,
     body: triggerSchema,
@@ -69,8 +70,8 @@ export const triggerApi = new Elysia({ name: "triggers-api" })
   })
   .delete(
     "/v1/triggers/:id",
-    async ({ apiKey, params, set }) => {
-      await deleteTrigger(orgOf(apiKey), params.id);
+    async ({ apiKey, params, request, set }) => {
+      await deleteTrigger(orgOf(apiKey), params.id, byApiKey(apiKey.id, request));
       set.status = 204;
     },
     { apiKey: "workflows:write", params: idParams, detail: { tags: ["triggers"] } },

@@ -13,6 +13,7 @@ import { hxRedirect, isHtmx } from "@/lib/htmx";
 import { TriggerForm, type TriggerChoices, type TriggerFormValues } from "@views/triggers/_form";
 import { TriggerEdit, TriggersIndex, TriggerTestResult, type TargetLabel, type TriggerListItem, type TriggerTestResultProps } from "@views/triggers/index";
 import { triggerSchema, triggerTestSchema } from "./trigger.schema";
+import { byUser } from "@/features/audit/audit.service";
 import { createTrigger, deleteTrigger, getTrigger, listTriggers, previewTriggers, setTriggerActive, updateTrigger, type Trigger } from "./trigger.service";
 
 const idParams = z.object({ id: z.string().uuid() });
@@ -175,7 +176,7 @@ export const triggerPages = new Elysia({ name: "triggers-pages" })
     "/triggers",
     async ({ admin, csrfToken, body, request, set, cookie }) => {
       requireManage(admin);
-      const errors = await saveForm(body as FormBody, (input) => createTrigger(admin.organization.id, input));
+      const errors = await saveForm(body as FormBody, (input) => createTrigger(admin.organization.id, input, byUser(admin.user.id, request)));
       if (errors) {
         set.status = 422;
         const ctx = await loadContext(admin.organization.id);
@@ -232,7 +233,7 @@ export const triggerPages = new Elysia({ name: "triggers-pages" })
     async ({ admin, csrfToken, params, body, request, set, cookie }) => {
       requireManage(admin);
       await getTrigger(admin.organization.id, params.id);
-      const errors = await saveForm(body as FormBody, (input) => updateTrigger(admin.organization.id, params.id, input));
+      const errors = await saveForm(body as FormBody, (input) => updateTrigger(admin.organization.id, params.id, input, byUser(admin.user.id, request)));
       if (errors) {
         set.status = 422;
         const ctx = await loadContext(admin.organization.id);
@@ -248,7 +249,7 @@ export const triggerPages = new Elysia({ name: "triggers-pages" })
     async ({ admin, params, body, request, cookie }) => {
       requireManage(admin);
       const active = (body as FormBody)?.active === "true";
-      await setTriggerActive(admin.organization.id, params.id, active);
+      await setTriggerActive(admin.organization.id, params.id, active, byUser(admin.user.id, request));
       setFlash(cookie, "success", active ? "Trigger enabled" : "Trigger disabled");
       return hxRedirect(request, "/triggers");
     },
@@ -258,7 +259,7 @@ export const triggerPages = new Elysia({ name: "triggers-pages" })
     "/triggers/:id/delete",
     async ({ admin, params, request, cookie }) => {
       requireManage(admin);
-      await deleteTrigger(admin.organization.id, params.id);
+      await deleteTrigger(admin.organization.id, params.id, byUser(admin.user.id, request));
       setFlash(cookie, "success", "Trigger deleted");
       return hxRedirect(request, "/triggers");
     },

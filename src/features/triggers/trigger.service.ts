@@ -2,6 +2,7 @@ import { and, desc, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
 import { db, rowsOf, type DbOrTx } from "@/db/client";
 import { flows, instances, templates, triggerFirings, triggers, workflows } from "@/db/schema";
 import { notFound, validationFailed, type FieldError } from "@/lib/errors";
+import { auditChange, bySystem, inTransaction, type AuditBy } from "@/features/audit/audit.service";
 import { regexMatches } from "./trigger.regex";
 import type { TriggerInput } from "./trigger.schema";
 
@@ -102,31 +103,49 @@ function forgetTriggers(organizationId: string) {
   automatesCache.delete(organizationId);
 }
 
-export async function createTrigger(organizationId: string, input: TriggerInput, tx: DbOrTx = db): Promise<Trigger> {
-  await checkReferences(organizationId, input, tx);
-  const [t] = await tx.insert(triggers).values({ organizationId, ...values(input) }).returning();
+/** What the audit log keeps of a trigger: enough to tell which one it was without the full pattern list. */
+const auditDetails = (t: Trigger) => ({ name: t.name, match: t.match, action: t.action });
+
+export async function createTrigger(organizationId: string, input: TriggerInput, who: AuditBy = bySystem, tx?: DbOrTx): Promise<Trigger> {
+  const t = await inTransaction(tx, async (tx) => {
+    await checkReferences(organizationId, input, tx);
+    const [t] = await tx.insert(triggers).values({ organizationId, ...values(input) }).returning();
+    await auditChange(tx, organizationId, who, "trigger.created", { type: "trigger", id: t!.id }, auditDetails(t!));
+    return t!;
+  });
   forgetTriggers(organizationId);
-  return t!;
+  return t;
 }
 
-export async function updateTrigger(organizationId: string, id: string, input: TriggerInput, tx: DbOrTx = db): Promise<Trigger> {
-  await getTrigger(organizationId, id, tx);
-  await checkReferences(organizationId, input, tx);
-  const [t] = await tx.update(triggers).set(values(input)).where(and(eq(triggers.id, id), eq(triggers.organizationId, organizationId))).returning();
+export async function updateTrigger(organizationId: string, id: string, input: TriggerInput, who: AuditBy = bySystem, tx?: DbOrTx): Promise<Trigger> {
+  const t = await inTransaction(tx, async (tx) => {
+    await getTrigger(organizationId, id, tx);
+    await checkReferences(organizationId, input, tx);
+    const [t] = await tx.update(triggers).set(values(input)).where(and(eq(triggers.id, id), eq(triggers.organizationId, organizationId))).returning();
+    await auditChange(tx, organizationId, who, "trigger.updated", { type: "trigger", id }, auditDetails(t!));
+    return t!;
+  });
   forgetTriggers(organizationId);
-  return t!;
+  return t;
 }
 
-export async function deleteTrigger(organizationId: string, id: string, tx: DbOrTx = db): Promise<void> {
-  await getTrigger(organizationId, id, tx);
-  await tx.delete(triggers).where(and(eq(triggers.id, id), eq(triggers.organizationId, organizationId)));
+export async function deleteTrigger(organizationId: string, id: string, who: AuditBy = bySystem, tx?: DbOrTx): Promise<void> {
+  await inTransaction(tx, async (tx) => {
+    const t = await getTrigger(organizationId, id, tx);
+    await tx.delete(triggers).where(and(eq(triggers.id, id), eq(triggers.organizationId, organizationId)));
+    await auditChange(tx, organizationId, who, "trigger.deleted", { type: "trigger", id }, auditDetails(t));
+  });
   forgetTriggers(organizationId);
 }
 
 /** Enables or disables a trigger without touching the rest of it (the list's toggle). */
-export async function setTriggerActive(organizationId: string, id: string, active: boolean, tx: DbOrTx = db): Promise<Trigger> {
-  const [t] = await tx.update(triggers).set({ active }).where(and(eq(triggers.id, id), eq(triggers.organizationId, organizationId))).returning();
-  if (!t) throw notFound("Trigger");
+export async function setTriggerActive(organizationId: string, id: string, active: boolean, who: AuditBy = bySystem, tx?: DbOrTx): Promise<Trigger> {
+  const t = await inTransaction(tx, async (tx) => {
+    const [t] = await tx.update(triggers).set({ active }).where(and(eq(triggers.id, id), eq(triggers.organizationId, organizationId))).returning();
+    if (!t) throw notFound("Trigger");
+    await auditChange(tx, organizationId, who, active ? "trigger.enabled" : "trigger.disabled", { type: "trigger", id }, auditDetails(t));
+    return t;
+  });
   forgetTriggers(organizationId);
   return t;
 }

@@ -5,6 +5,7 @@ import { getInstance } from "@/features/instances/instance.service";
 import { createTrigger, deleteTrigger } from "@/features/triggers/trigger.service";
 import { triggerSchema } from "@/features/triggers/trigger.schema";
 import { notFound } from "@/lib/errors";
+import { auditChange, bySystem, type AuditBy } from "@/features/audit/audit.service";
 import { getWorkflow } from "./workflow.service";
 
 /** Below every ordinary trigger: keywords and flows still win, the workflow answers the rest. */
@@ -30,28 +31,40 @@ export async function listWorkflowBindings(organizationId: string, workflowId: s
   }));
 }
 
-export async function bindInstanceToWorkflow(organizationId: string, workflowId: string, instanceId: string) {
+export async function bindInstanceToWorkflow(organizationId: string, workflowId: string, instanceId: string, who: AuditBy = bySystem) {
   const workflow = await getWorkflow(organizationId, workflowId);
   const instance = await getInstance({ tenant: { organizationId } }, instanceId);
-  return createTrigger(
-    organizationId,
-    triggerSchema.parse({
-      name: `${instance.name} → ${workflow.name}`.slice(0, 120),
-      match: "any",
-      priority: BINDING_PRIORITY,
-      instanceIds: [instance.id],
-      action: "hand_to_workflow",
-      workflowId: workflow.id,
-    }),
-  );
+  // The trigger's own row says a trigger was created; this one says what it means.
+  return db.transaction(async (tx) => {
+    const trigger = await createTrigger(
+      organizationId,
+      triggerSchema.parse({
+        name: `${instance.name} → ${workflow.name}`.slice(0, 120),
+        match: "any",
+        priority: BINDING_PRIORITY,
+        instanceIds: [instance.id],
+        action: "hand_to_workflow",
+        workflowId: workflow.id,
+      }),
+      who,
+      tx,
+    );
+    await auditChange(tx, organizationId, who, "workflow.instance_bound", { type: "workflow", id: workflow.id }, { instanceId: instance.id, instanceName: instance.name, triggerId: trigger.id });
+    return trigger;
+  });
 }
 
 /** Removes a binding; the number's conversations that it handed to the workflow stop being answered. */
-export async function unbindWorkflow(organizationId: string, workflowId: string, triggerId: string) {
+export async function unbindWorkflow(organizationId: string, workflowId: string, triggerId: string, who: AuditBy = bySystem) {
   const binding = (await listWorkflowBindings(organizationId, workflowId)).find((b) => b.triggerId === triggerId);
   if (!binding) throw notFound("Binding");
   await db.transaction(async (tx) => {
-    await deleteTrigger(organizationId, triggerId, tx);
+    await deleteTrigger(organizationId, triggerId, who, tx);
+    await auditChange(tx, organizationId, who, "workflow.instance_unbound", { type: "workflow", id: workflowId }, {
+      instanceIds: binding.instances.map((i) => i.id),
+      everyInstance: binding.everyInstance,
+      triggerId,
+    });
     const scope = and(
       eq(conversations.organizationId, organizationId),
       eq(conversations.workflowId, workflowId),

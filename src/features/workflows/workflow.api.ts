@@ -3,6 +3,7 @@ import { z } from "zod";
 import { organizationOf } from "@/lib/tenant";
 import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
+import { byApiKey } from "@/features/audit/audit.service";
 import { AppError, errorBody } from "@/lib/errors";
 import {
   createThreadSchema,
@@ -66,13 +67,13 @@ export const workflowsApi = new Elysia({ name: "workflows-api" })
   })
   .post(
     "/v1/workflows",
-    async ({ apiKey, body, set }) => {
+    async ({ apiKey, body, request, set }) => {
       set.status = 201;
-      return toPublicWorkflow(await createWorkflow(orgOf(apiKey), body));
+      return toPublicWorkflow(await createWorkflow(orgOf(apiKey), body, byApiKey(apiKey.id, request)));
     },
     { apiKey: "workflows:write", body: createWorkflowSchema, detail: { tags: ["workflows"], summary: "Create a workflow" } },
   )
-  .post("/v1/workflows/import", async ({ apiKey }) => importAstWorkflows(orgOf(apiKey)), {
+  .post("/v1/workflows/import", async ({ apiKey, request }) => importAstWorkflows(orgOf(apiKey), byApiKey(apiKey.id, request)), {
     apiKey: "workflows:write",
     detail: { tags: ["workflows"], summary: "Import the AST service's workflows (GET {AST_URL}/workflows)" },
   })
@@ -83,13 +84,13 @@ export const workflowsApi = new Elysia({ name: "workflows-api" })
   })
   .patch(
     "/v1/workflows/:id",
-    async ({ apiKey, params, body }) => toPublicWorkflow(await updateWorkflow(orgOf(apiKey), params.id, body)),
+    async ({ apiKey, params, body, request }) => toPublicWorkflow(await updateWorkflow(orgOf(apiKey), params.id, body, byApiKey(apiKey.id, request))),
     { apiKey: "workflows:write", params: idParams, body: updateWorkflowSchema, detail: { tags: ["workflows"] } },
   )
   .delete(
     "/v1/workflows/:id",
-    async ({ apiKey, params, set }) => {
-      await deleteWorkflow(orgOf(apiKey), params.id);
+    async ({ apiKey, params, request, set }) => {
+      await deleteWorkflow(orgOf(apiKey), params.id, byApiKey(apiKey.id, request));
       set.status = 204;
     },
     { apiKey: "workflows:write", params: idParams, detail: { tags: ["workflows"] } },

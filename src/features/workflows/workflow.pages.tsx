@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
+import { byUser } from "@/features/audit/audit.service";
 import { can } from "@/auth/roles";
 import { config } from "@/config";
 import { AppError, zodDetails, type FieldError } from "@/lib/errors";
@@ -164,7 +165,7 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
         return WorkflowForm({ action: "/workflows", values: formValues(body as FormBody), errors: allErrors, flows: await publishedFlowOptions(admin.organization.id), submitLabel: "Create workflow" });
       }
       try {
-        const w = await createWorkflow(admin.organization.id, parsed.data);
+        const w = await createWorkflow(admin.organization.id, parsed.data, byUser(admin.user.id, request));
         setFlash(cookie, "success", "Workflow created");
         return hxRedirect(request, `/workflows/${w.id}`);
       } catch (err) {
@@ -181,7 +182,7 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
     "/workflows/import",
     async ({ admin, request, cookie }) => {
       requireManage(admin);
-      const { created, updated } = await importAstWorkflows(admin.organization.id);
+      const { created, updated } = await importAstWorkflows(admin.organization.id, byUser(admin.user.id, request));
       setFlash(cookie, "success", `Imported from AST: ${created} new, ${updated} refreshed`);
       return hxRedirect(request, "/workflows");
     },
@@ -223,7 +224,7 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
           name: input.name as string,
           description: (input.description as string | null) ?? null,
           config: input.config as Record<string, unknown>,
-        });
+        }, byUser(admin.user.id, request));
       } catch (err) {
         if (err instanceof AppError && err.code === "validation_failed") return rerender(err.details ?? []);
         throw err;
@@ -237,7 +238,7 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
     "/workflows/:id/delete",
     async ({ admin, params, request, cookie }) => {
       requireManage(admin);
-      await deleteWorkflow(admin.organization.id, params.id);
+      await deleteWorkflow(admin.organization.id, params.id, byUser(admin.user.id, request));
       setFlash(cookie, "success", "Workflow deleted");
       return hxRedirect(request, "/workflows");
     },
@@ -255,7 +256,7 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
     "/workflows/:id/bindings",
     async ({ admin, params, body, request, cookie }) => {
       requireManage(admin);
-      await bindInstanceToWorkflow(admin.organization.id, params.id, body.instanceId);
+      await bindInstanceToWorkflow(admin.organization.id, params.id, body.instanceId, byUser(admin.user.id, request));
       setFlash(cookie, "success", "The number is now answered by this workflow");
       return hxRedirect(request, `/workflows/${params.id}`);
     },
@@ -265,7 +266,7 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
     "/workflows/:id/bindings/:triggerId/delete",
     async ({ admin, params, request, cookie }) => {
       requireManage(admin);
-      await unbindWorkflow(admin.organization.id, params.id, params.triggerId);
+      await unbindWorkflow(admin.organization.id, params.id, params.triggerId, byUser(admin.user.id, request));
       setFlash(cookie, "success", "Binding removed");
       return hxRedirect(request, `/workflows/${params.id}`);
     },

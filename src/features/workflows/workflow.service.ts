@@ -5,6 +5,7 @@ import { flows, workflows } from "@/db/schema";
 import { decryptSecret, encryptSecret } from "@/lib/crypto";
 import { AppError, forbidden, notFound, validationFailed, zodDetails } from "@/lib/errors";
 import { assertPublicTarget, TargetRefused } from "@/lib/outbound";
+import { auditChange, bySystem, inTransaction, type AuditBy } from "@/features/audit/audit.service";
 import { astEngine, listAstWorkflows } from "./engines/ast";
 import { ENGINE_TIMEOUT_MS, EngineError, type AiEngine } from "./engines/engine";
 import { openAiEngine } from "./engines/openai";
@@ -133,26 +134,30 @@ async function getEditableWorkflow(organizationId: string, id: string, tx: DbOrT
   return w;
 }
 
-export async function createWorkflow(organizationId: string, input: CreateWorkflowInput, tx: DbOrTx = db): Promise<Workflow> {
-  if (input.provider === "flow") await assertFlowInOrganization(organizationId, input.config.flowId, tx);
+export async function createWorkflow(organizationId: string, input: CreateWorkflowInput, who: AuditBy = bySystem, tx?: DbOrTx): Promise<Workflow> {
+  if (input.provider === "flow") await assertFlowInOrganization(organizationId, input.config.flowId, tx ?? db);
+  // Checked (and the endpoint resolved) before the transaction opens: no connection waits on DNS.
   const stored = await storeConfig(input.provider, input.config as Record<string, unknown>);
-  const [w] = await tx
-    .insert(workflows)
-    .values({
-      organizationId,
-      provider: input.provider,
-      providerId: input.provider === "ast" ? input.config.providerId : "",
-      name: input.name,
-      description: input.description ?? null,
-      config: stored,
-      isActive: input.isActive ?? true,
-    })
-    .returning();
-  return w!;
+  return inTransaction(tx, async (tx) => {
+    const [w] = await tx
+      .insert(workflows)
+      .values({
+        organizationId,
+        provider: input.provider,
+        providerId: input.provider === "ast" ? input.config.providerId : "",
+        name: input.name,
+        description: input.description ?? null,
+        config: stored,
+        isActive: input.isActive ?? true,
+      })
+      .returning();
+    await auditChange(tx, organizationId, who, "workflow.created", { type: "workflow", id: w!.id }, { name: w!.name, provider: w!.provider });
+    return w!;
+  });
 }
 
-export async function updateWorkflow(organizationId: string, id: string, patch: UpdateWorkflowInput, tx: DbOrTx = db): Promise<Workflow> {
-  const current = await getEditableWorkflow(organizationId, id, tx);
+export async function updateWorkflow(organizationId: string, id: string, patch: UpdateWorkflowInput, who: AuditBy = bySystem, tx?: DbOrTx): Promise<Workflow> {
+  const current = await getEditableWorkflow(organizationId, id, tx ?? db);
   const previous = current.config as StoredConfig;
   let config = previous;
   if (patch.config) {
@@ -161,7 +166,7 @@ export async function updateWorkflow(organizationId: string, id: string, patch: 
     // `baseUrl: null` goes back to OPENAI_BASE_URL; `apiKey: null` removes the stored key.
     if (merged.baseUrl === null) delete merged.baseUrl;
     if (merged.apiKey === null) delete merged.apiKey;
-    if (current.provider === "flow" && patch.config.flowId !== undefined) await assertFlowInOrganization(organizationId, patch.config.flowId, tx);
+    if (current.provider === "flow" && patch.config.flowId !== undefined) await assertFlowInOrganization(organizationId, patch.config.flowId, tx ?? db);
     // A stored key belongs to the endpoint it was given for: moving the endpoint drops it, or
     // whoever can edit the workflow could send it to a server of their own.
     const sameEndpoint = usesOperatorEndpoint(merged.baseUrl)
@@ -174,30 +179,38 @@ export async function updateWorkflow(organizationId: string, id: string, patch: 
       endpointUnchanged: sameEndpoint,
     });
   }
-  const [w] = await tx
-    .update(workflows)
-    .set({
-      ...(patch.name !== undefined ? { name: patch.name } : {}),
-      ...(patch.description !== undefined ? { description: patch.description } : {}),
-      ...(patch.isActive !== undefined ? { isActive: patch.isActive } : {}),
-      ...(current.provider === "ast" && typeof config.providerId === "string" ? { providerId: config.providerId } : {}),
-      config,
-    })
-    .where(and(eq(workflows.id, id), eq(workflows.organizationId, organizationId)))
-    .returning();
-  return w!;
+  return inTransaction(tx, async (tx) => {
+    const [w] = await tx
+      .update(workflows)
+      .set({
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.description !== undefined ? { description: patch.description } : {}),
+        ...(patch.isActive !== undefined ? { isActive: patch.isActive } : {}),
+        ...(current.provider === "ast" && typeof config.providerId === "string" ? { providerId: config.providerId } : {}),
+        config,
+      })
+      .where(and(eq(workflows.id, id), eq(workflows.organizationId, organizationId)))
+      .returning();
+    // Names of what changed, never values: a config may carry an API key.
+    const fields = Object.keys(patch).filter((k) => k !== "config");
+    await auditChange(tx, organizationId, who, "workflow.updated", { type: "workflow", id }, { name: w!.name, fields, config: patch.config ? Object.keys(patch.config) : [] });
+    return w!;
+  });
 }
 
-export async function deleteWorkflow(organizationId: string, id: string, tx: DbOrTx = db): Promise<void> {
-  await getEditableWorkflow(organizationId, id, tx);
-  await tx.delete(workflows).where(and(eq(workflows.id, id), eq(workflows.organizationId, organizationId)));
+export async function deleteWorkflow(organizationId: string, id: string, who: AuditBy = bySystem, tx?: DbOrTx): Promise<void> {
+  await inTransaction(tx, async (tx) => {
+    const w = await getEditableWorkflow(organizationId, id, tx);
+    await tx.delete(workflows).where(and(eq(workflows.id, id), eq(workflows.organizationId, organizationId)));
+    await auditChange(tx, organizationId, who, "workflow.deleted", { type: "workflow", id }, { name: w.name, provider: w.provider });
+  });
 }
 
 /**
  * Imports the AST service's workflows into the organization: new ones are created, known ones
  * (same `wf_…` id) get their cached name and description refreshed.
  */
-export async function importAstWorkflows(organizationId: string): Promise<{ created: number; updated: number }> {
+export async function importAstWorkflows(organizationId: string, who: AuditBy = bySystem): Promise<{ created: number; updated: number }> {
   if (!config.ast.url) throw new AppError("validation_failed", "AST_URL is not configured", [{ path: "AST_URL", message: "not configured" }]);
   let listed;
   try {
@@ -229,6 +242,7 @@ export async function importAstWorkflows(organizationId: string): Promise<{ crea
         created++;
       }
     }
+    await auditChange(tx, organizationId, who, "workflow.imported", { type: "organization", id: organizationId }, { source: "ast", created, updated, providerIds: listed.map((i) => i.id) });
     return { created, updated };
   });
 }
