@@ -9,6 +9,7 @@ import { createInvitation } from "@/features/members/invitation.service";
 import { sha256Hex } from "@/lib/crypto";
 import { TestClient } from "../helpers/client";
 import { createMember, createOwner, signIn, uniqueEmail } from "../helpers/factories";
+import { linkIn, startSmtpServer } from "../helpers/smtp";
 
 const app = createApp();
 
@@ -158,5 +159,60 @@ describe("invitation flow", () => {
     expect((await db.select().from(memberships).where(eq(memberships.userId, user.id))).length).toBe(0);
     // The replacement still works.
     expect((await client.postForm(`/invitations/${replacement.token}/accept`, {})).status).toBe(303);
+  });
+});
+
+describe("invitations by email (SMTP)", () => {
+  test("the invitee gets the link by email (organization name escaped); the inviter is told, and the link works", async () => {
+    const smtp = await startSmtpServer();
+    config.smtpUrl = smtp.url;
+    try {
+      const { organization } = await createOwner({ orgName: "Acme <b>Support</b>" });
+      const admin = await createMember(organization.id, "admin");
+      const adminClient = await signIn(app, admin.id, organization.id);
+      const email = uniqueEmail("mailed");
+      const res = await adminClient.postForm("/members/invitations", { email, role: "agent" });
+      expect(res.status).toBe(303);
+      const page = await (await adminClient.get(res.headers.get("location")!)).text();
+      expect(page).toContain("We emailed them the link");
+
+      const mail = await smtp.waitFor(email, "You are invited to join");
+      expect(mail.subject).toContain("Acme <b>Support</b>");
+      expect(mail.html).toContain("Acme &lt;b&gt;Support&lt;/b&gt;");
+      expect(mail.html).not.toContain("<b>Support</b>");
+      expect(mail.text).toContain("as agent");
+      const link = linkIn(mail, "/invitations/");
+      expect(page).toContain(link);
+      const token = link.split("/").pop()!;
+      const [stored] = await db.select().from(invitations).where(eq(invitations.tokenHash, sha256Hex(token)));
+      expect(stored!.email).toBe(email);
+
+      const user = await createUser({ email, password: "correct horse battery" });
+      const client = await signIn(app, user.id);
+      expect((await client.postForm(new URL(link).pathname + "/accept", {})).status).toBe(303);
+      const [m] = await db.select().from(memberships).where(and(eq(memberships.organizationId, organization.id), eq(memberships.userId, user.id)));
+      expect(m!.role).toBe("agent");
+    } finally {
+      config.smtpUrl = undefined;
+      await smtp.stop();
+    }
+  });
+
+  test("when the SMTP server cannot be reached the invitation still exists and the inviter is told to send the link", async () => {
+    const closed = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    const port = closed.port;
+    closed.stop(true);
+    config.smtpUrl = `smtp://127.0.0.1:${port}`;
+    try {
+      const { organization, user } = await createOwner();
+      const client = await signIn(app, user.id, organization.id);
+      const res = await client.postForm("/members/invitations", { email: uniqueEmail("unreachable"), role: "agent" });
+      expect(res.status).toBe(303);
+      const page = await (await client.get(res.headers.get("location")!)).text();
+      expect(page).toContain("The email could not be sent");
+      expect(page).toMatch(/http:\/\/localhost:3000\/invitations\/[A-Za-z0-9_-]{43}/);
+    } finally {
+      config.smtpUrl = undefined;
+    }
   });
 });

@@ -6,7 +6,7 @@ import type { FieldError } from "@/lib/errors";
 import type { Flash } from "@/lib/flash";
 import { EMAIL_MAX, ROLE_HELP } from "@/features/members/member.schema";
 import type { MemberRow } from "@/features/members/member.service";
-import type { PendingInvitation } from "@/features/members/invitation.service";
+import type { InvitationDelivery, PendingInvitation } from "@/features/members/invitation.service";
 import { AdminLayout } from "../layouts/admin";
 import { Badge, CsrfField, EmptyState, Field, SelectField, Time } from "../components/ui";
 
@@ -19,7 +19,7 @@ export type MembersProps = {
   /** Error of a role change / removal, shown on that member's row. */
   rowError?: { membershipId: string; message: string };
   /** The link of an invitation just created: shown once, the token is not stored. */
-  created?: { url: string; email: string; role: Role };
+  created?: { url: string; email: string; role: Role; delivery?: InvitationDelivery };
   inviteValues?: { email?: string; role?: string };
   inviteErrors?: FieldError[];
   /** A one-off message inside the swapped fragment (htmx responses do not re-render the layout's flash). */
@@ -27,6 +27,12 @@ export type MembersProps = {
 };
 
 const HX = { target: "#members-page", swap: "outerHTML" };
+
+const INVITE_DELIVERY_TEXT: Record<InvitationDelivery, string> = {
+  emailed: "We emailed them the link; you can also pass it on yourself (valid for 7 days, shown only now):",
+  email_failed: "The email could not be sent, so send them this link yourself (valid for 7 days, shown only now):",
+  link_only: "Send them this link (valid for 7 days, shown only now):",
+};
 
 function roleTone(role: Role) {
   return role === "owner" ? "ok" : role === "admin" ? "warn" : "muted";
@@ -118,7 +124,8 @@ function InvitationsSection(props: MembersProps) {
       {created ? (
         <div class="card invite-created" role="status">
           <p>
-            Invitation for <strong safe>{created.email}</strong> as <strong>{created.role}</strong> created. Send them this link (valid for 7 days, shown only now):
+            Invitation for <strong safe>{created.email}</strong> as <strong>{created.role}</strong> created.{" "}
+            {INVITE_DELIVERY_TEXT[created.delivery ?? "link_only"]}
           </p>
           <div class="secret" id="invite-link" safe>
             {created.url}

@@ -34,15 +34,15 @@ const TOKEN = /^[A-Za-z0-9_-]{20,100}$/;
 /**
  * Creates an invitation (admin+; only owners may invite owners). A previous pending invitation to the
  * same address is revoked so exactly one link works. With SMTP the link is emailed to the invitee;
- * `emailed` says whether that worked, so the inviter knows to pass the link on otherwise. Returns the
- * token, which is not stored.
+ * `delivery` says whether that worked, so the inviter knows to pass the link on otherwise. Returns
+ * the token, which is not stored.
  */
 export async function createInvitation(input: {
   organizationId: string;
   actor: MemberActor;
   data: CreateInvitationInput;
   request?: Request;
-}): Promise<{ invitation: Invitation; token: string; url: string; emailed: boolean }> {
+}): Promise<{ invitation: Invitation; token: string; url: string; delivery: InvitationDelivery }> {
   const { organizationId, actor, data } = input;
   if (!can.manageMembers(actor.role)) throw forbidden();
   if (data.role === "owner" && !can.manageOwners(actor.role)) {
@@ -94,15 +94,17 @@ export async function createInvitation(input: {
     return created!;
   });
   const url = invitationUrl(token);
-  const emailed = await emailInvitation(invitation, url, actor.userId);
+  const delivery = await emailInvitation(invitation, url, actor.userId);
   // Without email the link is also logged, so an operator can forward it.
-  if (!emailed) log.info("invitation created", { organizationId, invitationId: invitation.id, email: invitation.email, role: invitation.role, url });
-  return { invitation, token, url, emailed };
+  if (delivery !== "emailed") log.info("invitation created", { organizationId, invitationId: invitation.id, email: invitation.email, role: invitation.role, url });
+  return { invitation, token, url, delivery };
 }
 
-/** Sends the invitation email; false when there is no SMTP or the server refused it (logged). */
-async function emailInvitation(invitation: Invitation, url: string, inviterId: string): Promise<boolean> {
-  if (!mailEnabled()) return false;
+/** "emailed"; "email_failed" when the SMTP server refused or could not be reached (logged); "link_only" without SMTP. */
+export type InvitationDelivery = "emailed" | "email_failed" | "link_only";
+
+async function emailInvitation(invitation: Invitation, url: string, inviterId: string): Promise<InvitationDelivery> {
+  if (!mailEnabled()) return "link_only";
   const [row] = await db
     .select({ organizationName: organizations.name, inviterName: users.name, inviterEmail: users.email })
     .from(organizations)
@@ -117,10 +119,11 @@ async function emailInvitation(invitation: Invitation, url: string, inviterId: s
     expiresAt: invitation.expiresAt,
   });
   try {
-    return await sendMail(invitation.email, content);
+    await sendMail(invitation.email, content);
+    return "emailed";
   } catch (err) {
     log.warn("email not sent", { kind: "invitation", invitationId: invitation.id, err: err instanceof Error ? err.message : String(err) });
-    return false;
+    return "email_failed";
   }
 }
 

@@ -43,7 +43,7 @@ export const memberPages = new Elysia({ name: "member-pages" })
     async ({ admin, csrfToken, cookie, request }) => {
       // The invitation link created by the post that redirected here, shown this once (pages are no-store).
       const reveal = takeReveal(cookie, `invitation:${admin.organization.id}`);
-      const created = reveal?.url ? ({ url: reveal.url, email: reveal.email ?? "", role: reveal.role } as MembersProps["created"]) : undefined;
+      const created = reveal?.url ? ({ url: reveal.url, email: reveal.email ?? "", role: reveal.role, delivery: reveal.delivery } as MembersProps["created"]) : undefined;
       return render(request, admin, csrfToken, { flash: takeFlash(cookie), created });
     },
     { member: "agent" },
@@ -99,9 +99,9 @@ export const memberPages = new Elysia({ name: "member-pages" })
         return render(request, admin, csrfToken, { inviteValues: values, inviteErrors: zodDetails(parsed.error.issues) });
       }
       try {
-        const { invitation, url } = await createInvitation({ organizationId: admin.organization.id, actor: actorOf(admin), data: parsed.data, request });
+        const { invitation, url, delivery } = await createInvitation({ organizationId: admin.organization.id, actor: actorOf(admin), data: parsed.data, request });
         // Post → redirect → get: a refresh cannot invite twice; the link holds the token and rides along once.
-        setReveal(cookie, `invitation:${admin.organization.id}`, { url, email: invitation.email, role: invitation.role });
+        setReveal(cookie, `invitation:${admin.organization.id}`, { url, email: invitation.email, role: invitation.role, delivery });
         return hxRedirect(request, "/members");
       } catch (err) {
         if (!(err instanceof AppError && err.code === "validation_failed" && err.details)) throw err;
