@@ -3,7 +3,7 @@ import { and, eq } from "drizzle-orm";
 import type { Browser, Page } from "playwright-core";
 import { config } from "@/config";
 import { db } from "@/db/client";
-import { auditLogs, webhooks } from "@/db/schema";
+import { apiKeys, auditLogs, webhooks } from "@/db/schema";
 import { launchBrowser, startServer } from "../helpers/browser";
 import { createOwner } from "../helpers/factories";
 
@@ -129,6 +129,32 @@ describe("in a browser", () => {
       .from(auditLogs)
       .where(and(eq(auditLogs.organizationId, organization.id), eq(auditLogs.action, "webhook.created")));
     expect(audited).toHaveLength(1);
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 30_000);
+
+  test("an htmx form (API keys) double-clicked makes one key, shown once after the redirect", async () => {
+    const { user, organization } = await createOwner();
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    await signInThroughForm(page, user.email, slow.url);
+    await page.goto(`${slow.url}/api-keys`);
+    await page.fill("#api-key-form input[name=name]", "Double key");
+    await page.check("#api-key-form input[name=scopes][value='*']");
+    const submit = page.locator("#api-key-form button[type=submit]");
+    await submit.scrollIntoViewIfNeeded();
+    const box = (await submit.boundingBox())!;
+    const shown = page.waitForEvent("load");
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await page.waitForTimeout(150);
+    await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    await shown;
+    expect(await page.content()).toMatch(/lc_live_[A-Za-z0-9]{20,}/);
+    await page.reload();
+    expect(await page.content()).not.toMatch(/lc_live_[A-Za-z0-9]{20,}/);
+    const keys = await db.select().from(apiKeys).where(and(eq(apiKeys.organizationId, organization.id), eq(apiKeys.name, "Double key")));
+    expect(keys).toHaveLength(1);
     expect(errors).toEqual([]);
     await context.close();
   }, 30_000);
