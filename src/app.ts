@@ -6,8 +6,11 @@ import { config } from "@/config";
 import { AppError, errorBody, fromDatabaseError, zodDetails } from "@/lib/errors";
 import { htmlResponses } from "@/lib/html-responses";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
-import { rememberServer } from "@/lib/client-ip";
+import { enterRequestLocale } from "@/lib/i18n";
+// Installs the zod error map: validation messages for people, in the request's language.
+import "@/lib/validation-messages";
 import { log, stackOf } from "@/lib/logger";
+import { rememberServer } from "@/lib/client-ip";
 import { capStreamingBody, guardRequest, payloadTooLarge } from "@/lib/request-guard";
 import { securityHeaders } from "@/lib/security-headers";
 import { apiReference } from "@/lib/api-reference";
@@ -98,6 +101,8 @@ export function createApp() {
     // First, so that every response (errors and static files included) carries them.
     .use(securityHeaders)
     .onRequest(({ request, set }) => {
+      // Visitors get their Accept-Language; the auth plugin switches to the user's language and zone.
+      enterRequestLocale(request.headers.get("accept-language"));
       const incoming = request.headers.get("x-request-id");
       set.headers["x-request-id"] = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
       const declared = request.headers.get("content-length");

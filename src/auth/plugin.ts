@@ -3,6 +3,7 @@ import { asc, eq, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { memberships, organizations, type Role } from "@/db/schema";
 import { AppError, forbidden, unauthorized } from "@/lib/errors";
+import { setRequestLocale } from "@/lib/i18n";
 import { roleAtLeast } from "./roles";
 import { SESSION_COOKIE, validateSessionToken, type Session, type SessionUser } from "./session";
 import { hasScope, verifyApiKey, verifyApiKeyFromCache, type VerifiedApiKey } from "@/features/api-keys/api-key.verify";
@@ -47,6 +48,8 @@ export async function resolveAdmin(cookieValue: string | undefined, minimum: Rol
   if (!signedIn) throw unauthorized();
   const rows = await listMemberships.execute({ userId: signedIn.user.id });
   const active = rows.find((r) => r.organization.id === signedIn.session.activeOrganizationId) ?? rows[0];
+  // Pages speak the member's language and show times in their zone, else their organization's.
+  setRequestLocale({ locale: signedIn.user.language ?? active?.organization.language, timeZone: signedIn.user.timeZone ?? active?.organization.timeZone });
   if (minimum === "user") {
     return { ...signedIn, organization: active?.organization, role: active?.role, organizations: summaries(rows) };
   }

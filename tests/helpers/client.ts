@@ -11,6 +11,8 @@ export class TestClient {
 
   async request(path: string, init: RequestInit & { htmx?: boolean; csrf?: boolean } = {}): Promise<Response> {
     const headers = new Headers(init.headers);
+    // Tests read English unless they ask for another language (pt-BR is the product's default).
+    if (!headers.has("accept-language")) headers.set("accept-language", "en");
     headers.set("cookie", [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
     const method = (init.method ?? "GET").toUpperCase();
     if (method !== "GET" && init.csrf !== false && !headers.has("x-csrf-token")) headers.set("x-csrf-token", this.csrfToken());
@@ -61,6 +63,7 @@ export async function api(
   headers: Record<string, string> = {},
 ): Promise<{ status: number; body: any; headers: Headers }> {
   const h = new Headers(headers);
+  if (!h.has("accept-language")) h.set("accept-language", "en");
   if (key) h.set("authorization", `Bearer ${key}`);
   if (body !== undefined) h.set("content-type", "application/json");
   const res = await app.handle(

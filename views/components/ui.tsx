@@ -1,6 +1,7 @@
 import type { PropsWithChildren } from "@kitajs/html";
 import type { Flash } from "@/lib/flash";
 import type { FieldError } from "@/lib/errors";
+import { formatDateTime } from "@/lib/i18n";
 
 /** Hidden CSRF field for plain (non-htmx) forms; htmx requests send the header from <body hx-headers>. */
 export function CsrfField({ token }: { token: string }) {
@@ -116,9 +117,12 @@ export function EmptyState({ children }: PropsWithChildren) {
   return <p class="empty">{children}</p>;
 }
 
-/** Relative-free, locale-neutral timestamp for tables. */
+/** A timestamp in the reader's language and the organization's (or user's) time zone, zone shown. */
 export function Time({ at }: { at: Date | null | undefined }) {
   if (!at) return <span class="muted">—</span>;
-  const iso = at.toISOString();
-  return <time datetime={iso} safe>{iso.slice(0, 16).replace("T", " ")}</time>;
+  return (
+    <time datetime={at.toISOString()} safe>
+      {formatDateTime(at)}
+    </time>
+  );
 }

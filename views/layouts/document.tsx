@@ -1,4 +1,5 @@
 import type { PropsWithChildren } from "@kitajs/html";
+import { currentLocale } from "@/lib/i18n";
 
 /** The bare HTML document: assets, htmx with the CSRF header on every request. */
 export function Document({ title, csrfToken, children }: PropsWithChildren<{ title: string; csrfToken: string }>) {
@@ -6,7 +7,7 @@ export function Document({ title, csrfToken, children }: PropsWithChildren<{ tit
   return (
     <>
       {"<!doctype html>"}
-      <html lang="en">
+      <html lang={currentLocale()}>
         <head>
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />

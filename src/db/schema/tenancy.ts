@@ -84,6 +84,10 @@ export const organizations = pgTable("organizations", {
   apiRequestsPerMinute: integer().notNull().default(600),
   /** Admins and owners must have two-factor on before they may use this organization's admin. */
   requireTwoFactor: boolean().notNull().default(false),
+  /** Default interface language of its members and of text sent to its contacts. */
+  language: text({ enum: LANGUAGES }).notNull().default("pt-BR"),
+  /** IANA zone every time is shown in (members may choose their own). */
+  timeZone: text().notNull().default("America/Sao_Paulo"),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });

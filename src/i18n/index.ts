@@ -1,0 +1,15 @@
+import common from "./common";
+import validation from "./validation";
+
+/**
+ * Every namespace of text, registered here explicitly. A namespace file holds one feature's strings
+ * with both languages side by side (`{ "pt-BR": {...}, en: {...} }`); tests/i18n checks that both
+ * have the same keys and that every key the code passes to t() exists.
+ */
+export const catalogs = {
+  common,
+  validation,
+} satisfies Record<string, Catalog>;
+
+export type Messages = { [key: string]: string | Messages };
+export type Catalog = { "pt-BR": Messages; en: Messages };
