@@ -166,9 +166,13 @@ describe("password reset without SMTP: a platform admin hands out the link", () 
     expect(html).toContain("cannot send email");
 
     const created = await admin.postForm(`/platform/users/${user.id}/reset-link`, {});
-    expect(created.status).toBe(201);
-    expect(created.headers.get("cache-control")).toBe("no-store");
-    const match = (await created.text()).match(/http:\/\/localhost:3000(\/password\/reset\/[A-Za-z0-9_-]{43})/);
+    expect([created.status, created.headers.get("location")]).toEqual([303, `/platform/users?q=${encodeURIComponent(user.email)}`]);
+    const shown = await admin.get(created.headers.get("location")!);
+    expect(shown.headers.get("cache-control")).toBe("no-store");
+    const shownHtml = await shown.text();
+    // Shown once: a refresh does not show it again.
+    expect(await (await admin.get(created.headers.get("location")!)).text()).not.toContain("/password/reset/");
+    const match = shownHtml.match(/http:\/\/localhost:3000(\/password\/reset\/[A-Za-z0-9_-]{43})/);
     expect(match).not.toBeNull();
     const [audit] = await db.select().from(auditLogs).where(and(eq(auditLogs.action, "auth.password_reset_link_created"), eq(auditLogs.targetId, user.id)));
     expect(audit!.actorId).toBe(platformAdmin.user.id);

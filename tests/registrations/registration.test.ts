@@ -49,6 +49,7 @@ describe("SIGNUP=approval", () => {
     config.signup = "approval";
     const data = form();
     const client = new TestClient(app);
+    expect(await (await client.get("/signup")).text()).toContain("reviewed by an administrator");
     const res = await client.postForm("/signup", data);
     expect([res.status, res.headers.get("location")]).toEqual([303, "/signup/requested"]);
     expect(await (await client.get("/signup/requested")).text()).toContain("An administrator reviews new accounts");

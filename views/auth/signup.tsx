@@ -16,6 +16,8 @@ export type SignUpPageProps = {
   /** `refused`: the form is not offered (closed, invitation required or invalid). */
   refused?: string;
   firstAccount?: boolean;
+  /** SIGNUP=approval: the account exists only once a platform admin approves it. */
+  approval?: boolean;
   invitation?: { token: string; organizationName: string; email: string; role: string };
   providers: { id: OAuthProviderId; label: string }[];
   flash?: Flash;
@@ -35,6 +37,13 @@ export function SignUpPage(p: SignUpPageProps) {
           <>
             {p.firstAccount ? (
               <p class="muted small">This is the first account on this server: it becomes the platform administrator.</p>
+            ) : (
+              ""
+            )}
+            {p.approval ? (
+              <p class="muted small" data-signup="approval">
+                New accounts on this server are reviewed by an administrator: you can sign in once yours is approved.
+              </p>
             ) : (
               ""
             )}

@@ -125,7 +125,7 @@ function InvitationsSection(props: MembersProps) {
         <div class="card invite-created" role="status">
           <p>
             Invitation for <strong safe>{created.email}</strong> as <strong>{created.role}</strong> created.{" "}
-            {INVITE_DELIVERY_TEXT[created.delivery ?? "link_only"]}
+            <span safe>{INVITE_DELIVERY_TEXT[created.delivery ?? "link_only"]}</span>
           </p>
           <div class="secret" id="invite-link" safe>
             {created.url}

@@ -1,7 +1,7 @@
 /** Sub-navigation of the platform administration pages. */
 export function PlatformTabs({ active }: { active: "users" | "registrations" }) {
   const tab = (key: "users" | "registrations", href: string, label: string) => (
-    <a href={href} class={active === key ? "button" : "button secondary"} aria-current={active === key ? "page" : undefined}>
+    <a href={href} class={active === key ? "button" : "button secondary"} aria-current={active === key ? "page" : undefined} safe>
       {label}
     </a>
   );

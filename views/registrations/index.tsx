@@ -90,7 +90,7 @@ export function RegistrationsPage(props: RegistrationsProps) {
         </p>
         <p>
           {statuses.map((s) => (
-            <a href={`/platform/registrations?status=${s}`} class={s === props.status ? "button" : "button secondary"} style="margin-right:.5rem">
+            <a href={`/platform/registrations?status=${s}`} class={s === props.status ? "button" : "button secondary"} style="margin-right:.5rem" safe>
               {STATUS_LABEL[s]}
             </a>
           ))}

@@ -124,6 +124,7 @@ export const authPages = new Elysia({ name: "auth-pages" })
         next={safeNextPath(query.next)}
         refused={policy.allowed ? undefined : SIGNUP_REFUSED[policy.reason]}
         firstAccount={policy.allowed && policy.firstAccount}
+        approval={policy.allowed && !!policy.approval && !policy.invitation}
         invitation={policy.allowed && policy.invitation && invite ? { token: invite, organizationName: policy.invitation.organizationName, email: policy.invitation.email, role: policy.invitation.role } : undefined}
         providers={configuredProviders()}
         flash={takeFlash(cookie)}
@@ -140,7 +141,7 @@ export const authPages = new Elysia({ name: "auth-pages" })
         : undefined;
     const page = (status: number, extra: { message?: string; errors?: ReturnType<typeof zodDetails>; refused?: string }) => {
       set.status = status;
-      return <SignUpPage csrfToken={csrfToken} values={values} next={next} invitation={invitation} firstAccount={policy.allowed && policy.firstAccount} providers={configuredProviders()} {...extra} />;
+      return <SignUpPage csrfToken={csrfToken} values={values} next={next} invitation={invitation} firstAccount={policy.allowed && policy.firstAccount} approval={policy.allowed && !!policy.approval && !policy.invitation} providers={configuredProviders()} {...extra} />;
     };
     if (!policy.allowed) return page(403, { refused: SIGNUP_REFUSED[policy.reason] });
     const parsed = signUpSchema.safeParse(body);

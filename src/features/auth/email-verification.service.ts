@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { config } from "@/config";
 import { db, type DbOrTx } from "@/db/client";
 import { users } from "@/db/schema";
@@ -77,7 +77,3 @@ export async function verifyEmail(token: string, request?: Request): Promise<Use
   });
 }
 
-/** Marks an address confirmed without a link (e.g. an approved registration on an install without SMTP). */
-export async function markEmailVerified(userId: string, tx: DbOrTx = db): Promise<void> {
-  await tx.update(users).set({ emailVerifiedAt: new Date() }).where(and(eq(users.id, userId), isNull(users.emailVerifiedAt)));
-}

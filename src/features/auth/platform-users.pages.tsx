@@ -2,7 +2,8 @@ import { Elysia } from "elysia";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin } from "@/auth/plugin";
 import { assertPlatformAdmin } from "@/features/registrations/registration.service";
-import { takeFlash } from "@/lib/flash";
+import { setReveal, takeFlash, takeReveal } from "@/lib/flash";
+import { hxRedirect } from "@/lib/htmx";
 import { mailEnabled } from "@/lib/mailer";
 import { PlatformUsersPage } from "@views/auth/platform-users";
 import { createResetLinkForUser } from "./password-reset.service";
@@ -22,20 +23,21 @@ export const platformUserPages = new Elysia({ name: "platform-user-pages" })
     async ({ admin, csrfToken, cookie, query, set }) => {
       assertPlatformAdmin(admin.user);
       set.headers["cache-control"] = "no-store";
+      // A reset link created by the post that redirected here, shown this once.
+      const reveal = takeReveal(cookie, `reset-link:${admin.user.id}`);
+      const resetLink = reveal?.url && reveal.email ? { url: reveal.url, email: reveal.email } : undefined;
       const q = str(query.q).slice(0, 254);
-      return PlatformUsersPage({ admin, csrfToken, q, users: await searchUsers(q), canEmail: mailEnabled(), flash: takeFlash(cookie) });
+      return PlatformUsersPage({ admin, csrfToken, q, users: await searchUsers(q), canEmail: mailEnabled(), resetLink, flash: takeFlash(cookie) });
     },
     { member: "agent" },
   )
   .post(
     "/platform/users/:id/reset-link",
-    async ({ admin, csrfToken, params, request, set }) => {
-      assertPlatformAdmin(admin.user);
+    async ({ admin, params, request, cookie }) => {
       const { user, url } = await createResetLinkForUser({ actor: admin.user, userId: params.id, request });
-      // Rendered, not redirected: the link holds the token and is shown this once.
-      set.status = 201;
-      set.headers["cache-control"] = "no-store";
-      return PlatformUsersPage({ admin, csrfToken, q: user.email, users: await searchUsers(user.email), canEmail: mailEnabled(), resetLink: { email: user.email, url } });
+      // Post → redirect → get: a refresh cannot mint another link; the link rides along once, encrypted.
+      setReveal(cookie, `reset-link:${admin.user.id}`, { url, email: user.email });
+      return hxRedirect(request, `/platform/users?q=${encodeURIComponent(user.email)}`);
     },
     { member: "agent" },
   );
