@@ -1,5 +1,11 @@
 import common from "./common";
+import contacts from "./contacts";
+import inbox from "./inbox";
+import instances from "./instances";
+import messages from "./messages";
+import templates from "./templates";
 import validation from "./validation";
+import workflows from "./workflows";
 
 /**
  * Every namespace of text, registered here explicitly. A namespace file holds one feature's strings
@@ -8,7 +14,13 @@ import validation from "./validation";
  */
 export const catalogs = {
   common,
+  contacts,
+  inbox,
+  instances,
+  messages,
+  templates,
   validation,
+  workflows,
 } satisfies Record<string, Catalog>;
 
 export type Messages = { [key: string]: string | Messages };

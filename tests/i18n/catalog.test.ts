@@ -104,7 +104,6 @@ const PENDING = new Set<string>([
   "views/registrations/index.tsx",
   "views/sandbox/pair.tsx",
   "views/settings/index.tsx",
-  "views/templates/index.tsx",
   "views/triggers/_form.tsx",
   "views/triggers/index.tsx",
   "views/try/index.tsx",

@@ -4,38 +4,45 @@ import type { Flash } from "@/lib/flash";
 import type { toPublicTemplate } from "@/features/templates/template.service";
 import { TEMPLATE_LIMITS } from "@/features/templates/template.schema";
 import { AdminLayout } from "../layouts/admin";
-import { Badge, EmptyState, Field, fieldError } from "../components/ui";
+import { t, tText } from "@/lib/i18n";
+import { Badge, EmptyState, Field, Time, fieldError } from "../components/ui";
 
 type PublicTemplate = ReturnType<typeof toPublicTemplate>;
 export type TemplateFormValues = { key?: string; body?: string; variants?: string; variables?: string; locale?: string; category?: string; active?: string };
+
+/** `variants.2` → "Variant 3: …": people count from one. */
+function variantError(e: FieldError): string {
+  const index = Number(e.path.split(".")[1]);
+  return Number.isInteger(index) ? tText("templates:form.variantError", { number: index + 1, message: e.message }) : e.message;
+}
 
 export function TemplateForm(props: { action: string; values: TemplateFormValues; errors?: FieldError[]; submitLabel: string; id?: string }) {
   const v = props.values;
   const formId = props.id ?? "template-form";
   return (
     <form id={formId} class="card" method="post" action={props.action} hx-post={props.action} hx-target={`#${formId}`} hx-swap="outerHTML">
-      <Field label="Key" name="key" value={v.key} errors={props.errors} required maxlength={TEMPLATE_LIMITS.key} placeholder="welcome" />
+      <Field label={tText("templates:form.key")} name="key" value={v.key} errors={props.errors} required maxlength={TEMPLATE_LIMITS.key} placeholder={tText("templates:form.keyPlaceholder")} />
       <div class={fieldError(props.errors, "body") ? "field has-error" : "field"}>
-        <label for={`${formId}-body`}>Body — use {"{{name}}"} for variables</label>
+        <label for={`${formId}-body`}>{t("templates:form.body", { example: "{{name}}" })}</label>
         <textarea id={`${formId}-body`} name="body" rows="3" maxlength={TEMPLATE_LIMITS.body} required safe>
           {v.body ?? ""}
         </textarea>
         {fieldError(props.errors, "body") ? <small class="error" safe>{fieldError(props.errors, "body")}</small> : ""}
       </div>
       <div class={props.errors?.some((e) => e.path.startsWith("variants")) ? "field has-error" : "field"}>
-        <label for={`${formId}-variants`}>Variants (one per line; one of body + variants is picked at random)</label>
+        <label for={`${formId}-variants`}>{t("templates:form.variants")}</label>
         <textarea id={`${formId}-variants`} name="variants" rows="3" safe>
           {v.variants ?? ""}
         </textarea>
-        {props.errors?.filter((e) => e.path.startsWith("variants")).map((e) => <small class="error" safe>{`${e.path}: ${e.message}`}</small>)}
+        {props.errors?.filter((e) => e.path.startsWith("variants")).map((e) => <small class="error" safe>{variantError(e)}</small>)}
       </div>
-      <Field label="Declared variables (comma separated)" name="variables" value={v.variables} errors={props.errors} />
+      <Field label={tText("templates:form.variables")} name="variables" value={v.variables} errors={props.errors} />
       <div class="row">
-        <Field label="Locale" name="locale" value={v.locale} errors={props.errors} maxlength={TEMPLATE_LIMITS.locale} placeholder="pt-BR" />
-        <Field label="Category" name="category" value={v.category} errors={props.errors} maxlength={TEMPLATE_LIMITS.category} />
+        <Field label={tText("templates:form.locale")} name="locale" value={v.locale} errors={props.errors} maxlength={TEMPLATE_LIMITS.locale} placeholder={tText("templates:form.localePlaceholder")} />
+        <Field label={tText("templates:form.category")} name="category" value={v.category} errors={props.errors} maxlength={TEMPLATE_LIMITS.category} />
       </div>
       <label class="row">
-        <input type="checkbox" name="active" value="true" checked={v.active !== "false"} /> Active
+        <input type="checkbox" name="active" value="true" checked={v.active !== "false"} /> {t("templates:form.active")}
       </label>
       <div class="row">
         <button type="submit" safe>
@@ -48,40 +55,44 @@ export function TemplateForm(props: { action: string; values: TemplateFormValues
 
 export function TemplatesIndex(props: { admin: AdminContext; csrfToken: string; flash?: Flash; templates: PublicTemplate[]; canManage: boolean; values?: TemplateFormValues; errors?: FieldError[] }) {
   return (
-    <AdminLayout title="Templates" admin={props.admin} csrfToken={props.csrfToken} active="templates" flash={props.flash}>
-      <h1>Templates</h1>
+    <AdminLayout title={tText("templates:title")} admin={props.admin} csrfToken={props.csrfToken} active="templates" flash={props.flash}>
+      <h1>{t("templates:title")}</h1>
       {props.templates.length === 0 ? (
-        <EmptyState>No templates yet. Templates are the messages triggers, flows and follow-ups send.</EmptyState>
+        <EmptyState>{t("templates:empty")}</EmptyState>
       ) : (
         <div class="table-wrap">
           <table class="stack-table">
             <thead>
               <tr>
-                <th>Key</th>
-                <th>Body</th>
-                <th>Variables</th>
-                <th>Variants</th>
-                <th>Status</th>
+                <th>{t("templates:columns.key")}</th>
+                <th>{t("templates:columns.body")}</th>
+                <th>{t("templates:columns.variables")}</th>
+                <th>{t("templates:columns.variants")}</th>
+                <th>{t("templates:columns.status")}</th>
+                <th>{t("templates:columns.updated")}</th>
               </tr>
             </thead>
             <tbody>
-              {props.templates.map((t) => (
+              {props.templates.map((tpl) => (
                 <tr>
                   <td data-label="">
-                    <a href={`/templates/${t.id}`} safe>
-                      {t.key}
+                    <a href={`/templates/${tpl.id}`} safe>
+                      {tpl.key}
                     </a>
                   </td>
-                  <td data-label="Body" safe>
-                    {t.body.length > 120 ? `${t.body.slice(0, 120)}…` : t.body}
+                  <td data-label={tText("templates:columns.body")} safe>
+                    {tpl.body.length > 120 ? `${tpl.body.slice(0, 120)}…` : tpl.body}
                   </td>
-                  <td data-label="Variables" safe>
-                    {t.variables.join(", ") || "—"}
+                  <td data-label={tText("templates:columns.variables")} safe>
+                    {tpl.variables.join(", ") || "—"}
                   </td>
-                  <td data-label="Variants" safe>
-                    {String(t.variants.length)}
+                  <td data-label={tText("templates:columns.variants")} safe>
+                    {String(tpl.variants.length)}
                   </td>
-                  <td data-label="Status">{t.active ? <Badge tone="ok">active</Badge> : <Badge>inactive</Badge>}</td>
+                  <td data-label={tText("templates:columns.status")}>{tpl.active ? <Badge tone="ok">{t("templates:status.active")}</Badge> : <Badge>{t("templates:status.inactive")}</Badge>}</td>
+                  <td data-label={tText("templates:columns.updated")}>
+                    <Time at={tpl.updatedAt} />
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -90,8 +101,8 @@ export function TemplatesIndex(props: { admin: AdminContext; csrfToken: string; 
       )}
       {props.canManage ? (
         <>
-          <h2>New template</h2>
-          <TemplateForm action="/templates" values={props.values ?? {}} errors={props.errors} submitLabel="Create template" />
+          <h2>{t("templates:newTemplate")}</h2>
+          <TemplateForm action="/templates" values={props.values ?? {}} errors={props.errors} submitLabel={tText("templates:form.create")} />
         </>
       ) : (
         ""
@@ -110,32 +121,32 @@ export function TemplatePreview({ text, errors }: { text?: string; errors?: Fiel
 }
 
 export function TemplateShow(props: { admin: AdminContext; csrfToken: string; flash?: Flash; template: PublicTemplate; canManage: boolean; values: TemplateFormValues; errors?: FieldError[] }) {
-  const t = props.template;
+  const tpl = props.template;
   return (
-    <AdminLayout title={t.key} admin={props.admin} csrfToken={props.csrfToken} active="templates" flash={props.flash}>
+    <AdminLayout title={tpl.key} admin={props.admin} csrfToken={props.csrfToken} active="templates" flash={props.flash}>
       <p>
-        <a href="/templates">← Templates</a>
+        <a href="/templates">{t("templates:back")}</a>
       </p>
-      <h1 safe>{t.key}</h1>
-      <h2>Preview</h2>
-      <form class="card" hx-post={`/templates/${t.id}/preview`} hx-target="#template-preview" hx-swap="outerHTML">
-        {t.variables.map((name) => (
+      <h1 safe>{tpl.key}</h1>
+      <h2>{t("templates:preview.title")}</h2>
+      <form class="card" hx-post={`/templates/${tpl.id}/preview`} hx-target="#template-preview" hx-swap="outerHTML">
+        {tpl.variables.map((name) => (
           <Field label={name} name={`var.${name}`} />
         ))}
-        {t.variables.length === 0 ? <p class="muted">This template has no variables.</p> : ""}
+        {tpl.variables.length === 0 ? <p class="muted">{t("templates:preview.noVariables")}</p> : ""}
         <button type="submit" class="secondary">
-          Preview a variant
+          {t("templates:preview.submit")}
         </button>
       </form>
       <TemplatePreview />
       {props.canManage ? (
         <>
-          <h2>Edit</h2>
-          <TemplateForm action={`/templates/${t.id}`} values={props.values} errors={props.errors} submitLabel="Save" />
-          <form method="post" action={`/templates/${t.id}/delete`} data-confirm="Delete this template?">
+          <h2>{t("templates:edit")}</h2>
+          <TemplateForm action={`/templates/${tpl.id}`} values={props.values} errors={props.errors} submitLabel={tText("common:actions.save")} />
+          <form method="post" action={`/templates/${tpl.id}/delete`} data-confirm={tText("templates:deleteConfirm")}>
             <input type="hidden" name="_csrf" value={props.csrfToken} />
             <button type="submit" class="danger">
-              Delete template
+              {t("templates:deleteButton")}
             </button>
           </form>
         </>

@@ -7,6 +7,7 @@ import { AppError, pgCode, zodDetails, type FieldError } from "@/lib/errors";
 import { setFlash, takeFlash } from "@/lib/flash";
 import { byUser } from "@/features/audit/audit.service";
 import { hxRedirect } from "@/lib/htmx";
+import { tText } from "@/lib/i18n";
 import { TemplateForm, TemplatePreview, TemplateShow, TemplatesIndex, type TemplateFormValues } from "@views/templates/index";
 import { createTemplateSchema } from "./template.schema";
 import { createTemplate, deleteTemplate, getTemplate, listTemplates, renderTemplateByKey, toPublicTemplate, updateTemplate, type Template } from "./template.service";
@@ -38,12 +39,12 @@ function valuesOf(t: Template): TemplateFormValues {
 }
 
 function requireManage(admin: AdminContext) {
-  if (!can.manageAutomation(admin.role)) throw new AppError("forbidden", "Only supervisors and above can change templates");
+  if (!can.manageAutomation(admin.role)) throw new AppError("forbidden", tText("templates:errors.forbidden"));
 }
 
 /** Turns a duplicate key (409) into a field error so the form can say it. */
 function keyConflict(err: unknown): FieldError[] | undefined {
-  if (pgCode(err) === "23505") return [{ path: "key", message: "A template with this key already exists" }];
+  if (pgCode(err) === "23505") return [{ path: "key", message: tText("templates:errors.keyTaken") }];
   return undefined;
 }
 
@@ -63,12 +64,12 @@ export const templatesPages = new Elysia({ name: "templates-pages" })
       const parsed = createTemplateSchema.safeParse(formToInput(body as FormBody));
       const rerender = (errors: FieldError[]) => {
         set.status = 422;
-        return TemplateForm({ action: "/templates", values: formValues(body as FormBody), errors, submitLabel: "Create template" });
+        return TemplateForm({ action: "/templates", values: formValues(body as FormBody), errors, submitLabel: tText("templates:form.create") });
       };
       if (!parsed.success) return rerender(zodDetails(parsed.error.issues));
       try {
         const t = await createTemplate(admin.organization.id, parsed.data, byUser(admin.user.id, request));
-        setFlash(cookie, "success", "Template created");
+        setFlash(cookie, "success", tText("templates:flash.created"));
         return hxRedirect(request, `/templates/${t.id}`);
       } catch (err) {
         const errors = keyConflict(err);
@@ -94,7 +95,7 @@ export const templatesPages = new Elysia({ name: "templates-pages" })
       const parsed = createTemplateSchema.safeParse(formToInput(body as FormBody));
       const rerender = (errors: FieldError[]) => {
         set.status = 422;
-        return TemplateForm({ action: `/templates/${params.id}`, values: formValues(body as FormBody), errors, submitLabel: "Save" });
+        return TemplateForm({ action: `/templates/${params.id}`, values: formValues(body as FormBody), errors, submitLabel: tText("common:actions.save") });
       };
       if (!parsed.success) return rerender(zodDetails(parsed.error.issues));
       try {
@@ -104,7 +105,7 @@ export const templatesPages = new Elysia({ name: "templates-pages" })
         if (errors) return rerender(errors);
         throw err;
       }
-      setFlash(cookie, "success", "Template saved");
+      setFlash(cookie, "success", tText("templates:flash.saved"));
       return hxRedirect(request, `/templates/${params.id}`);
     },
     { member: "agent", params: idParams },
@@ -114,7 +115,7 @@ export const templatesPages = new Elysia({ name: "templates-pages" })
     async ({ admin, params, request, cookie }) => {
       requireManage(admin);
       await deleteTemplate(admin.organization.id, params.id, byUser(admin.user.id, request));
-      setFlash(cookie, "success", "Template deleted");
+      setFlash(cookie, "success", tText("templates:flash.deleted"));
       return hxRedirect(request, "/templates");
     },
     { member: "agent", params: idParams },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { tText } from "@/lib/i18n";
 
 export const TEMPLATE_LIMITS = { key: 100, body: 4096, variants: 10, locale: 20, category: 50 } as const;
 
@@ -10,12 +11,12 @@ export const createTemplateSchema = z.object({
     .trim()
     .min(1)
     .max(TEMPLATE_LIMITS.key)
-    .regex(/^[a-z0-9][a-z0-9_.-]*$/, "lowercase letters, digits, _ . - only"),
+    .regex(/^[a-z0-9][a-z0-9_.-]*$/, { error: () => tText("templates:errors.keyFormat") }),
   body,
   /** Extra variants; one of body + variants is chosen at random each send. */
   variants: z.array(body).max(TEMPLATE_LIMITS.variants).default([]),
   /** Declared variables (the placeholders found in the texts are always required too). */
-  variables: z.array(z.string().regex(/^[\w.-]+$/)).max(50).default([]),
+  variables: z.array(z.string().regex(/^[\w.-]+$/, { error: () => tText("templates:errors.variableFormat") })).max(50).default([]),
   locale: z.string().trim().max(TEMPLATE_LIMITS.locale).nullish(),
   category: z.string().trim().max(TEMPLATE_LIMITS.category).nullish(),
   active: z.boolean().default(true),

@@ -1,7 +1,8 @@
 import { and, asc, eq } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { templates } from "@/db/schema";
-import { notFound } from "@/lib/errors";
+import { AppError } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import { auditChange, bySystem, inTransaction, type AuditBy } from "@/features/audit/audit.service";
 import { renderTemplate, templatePlaceholders } from "@/features/messages/message.service";
 import type { CreateTemplateInput, UpdateTemplateInput } from "./template.schema";
@@ -38,7 +39,7 @@ export async function getTemplate(organizationId: string, id: string, tx: DbOrTx
     .from(templates)
     .where(and(eq(templates.id, id), eq(templates.organizationId, organizationId)))
     .limit(1);
-  if (!t) throw notFound("Template");
+  if (!t) throw new AppError("not_found", tText("templates:errors.notFound"));
   return t;
 }
 
