@@ -8,6 +8,7 @@ import { config } from "@/config";
 import { db } from "@/db/client";
 import { apiKeys, auditLogs, devices, instances, invitations, memberships, organizations, users, userTokens } from "@/db/schema";
 import { randomToken, sha256Hex, signValue } from "@/lib/crypto";
+import { signInWithOAuth } from "@/features/auth/auth.service";
 import { TestClient } from "../helpers/client";
 import { createOwner, signIn, uniqueEmail } from "../helpers/factories";
 import { linkIn, startSmtpServer, type SmtpServer } from "../helpers/smtp";
@@ -453,6 +454,19 @@ describe("sign-up with SMTP: the address is confirmed by email before the first 
     expect(res.status).toBe(410);
     expect(await res.text()).toContain("Send the link again");
     expect((await userByEmail(data.email))!.emailVerifiedAt).toBeNull();
+  });
+
+  test("a squatted unconfirmed account: the mailbox owner's verified provider sign-in confirms it and drops the squatter's password", async () => {
+    config.smtpUrl = smtp.url;
+    const victim = uniqueEmail("victim");
+    await new TestClient(app).postForm("/signup", form({ email: victim, password: "squatter password" }));
+    expect((await userByEmail(victim))!.emailVerifiedAt).toBeNull();
+    const result = await signInWithOAuth({ provider: "google", providerUserId: randomToken(8), email: victim, emailVerified: true, name: "Victim", avatarUrl: null }, {});
+    expect(result.ok).toBe(true);
+    const after = await userByEmail(victim);
+    expect(after!.emailVerifiedAt).toBeInstanceOf(Date);
+    expect(after!.passwordHash).toBeNull();
+    expect((await new TestClient(app).postForm("/login", { email: victim, password: "squatter password" })).status).toBe(422);
   });
 
   test("an invited sign-up is signed in at once: the invitation link already proved the mailbox", async () => {

@@ -455,11 +455,24 @@ export async function signInWithOAuth(
         } as const;
       }
       await tx.insert(oauthAccounts).values({ provider: profile.provider, providerUserId: profile.providerUserId, userId: existing.id });
+      let user = existing;
+      if (!isEmailVerified(existing)) {
+        // The provider proves the mailbox; the password of an unconfirmed sign-up was never proven and may
+        // be a squatter's, so it goes (the owner can choose one through "Forgot your password?").
+        [user] = (await tx.update(users).set({ emailVerifiedAt: new Date(), passwordHash: null }).where(eq(users.id, existing.id)).returning()) as [User];
+      }
       await recordAudit(
-        { organizationId: null, actor: { type: "user", id: existing.id }, action: "auth.oauth_linked", target: { type: "user", id: existing.id }, request: ctx.request, details: { provider: profile.provider } },
+        {
+          organizationId: null,
+          actor: { type: "user", id: existing.id },
+          action: "auth.oauth_linked",
+          target: { type: "user", id: existing.id },
+          request: ctx.request,
+          details: { provider: profile.provider, ...(user !== existing ? { confirmedByProvider: true } : {}) },
+        },
         tx,
       );
-      return { ok: true, user: existing, created: false, claimed: { instances: 0, apiKeys: 0 } } as const;
+      return { ok: true, user, created: false, claimed: { instances: 0, apiKeys: 0 } } as const;
     }
     if (profile.emailVerified === false) {
       // Creating an account for an unverified address would let anyone squat someone else's email.
