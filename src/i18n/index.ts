@@ -3,6 +3,10 @@ import contacts from "./contacts";
 import inbox from "./inbox";
 import instances from "./instances";
 import messages from "./messages";
+import contacts from "./contacts";
+import inbox from "./inbox";
+import instances from "./instances";
+import messages from "./messages";
 import templates from "./templates";
 import validation from "./validation";
 import workflows from "./workflows";
@@ -14,6 +18,10 @@ import workflows from "./workflows";
  */
 export const catalogs = {
   common,
+  contacts,
+  inbox,
+  instances,
+  messages,
   contacts,
   inbox,
   instances,

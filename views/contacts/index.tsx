@@ -3,6 +3,7 @@ import { CONTACT_LIMITS } from "@/features/contacts/contact.schema";
 import type { Contact } from "@/features/contacts/contact.service";
 import type { FieldError } from "@/lib/errors";
 import type { Flash } from "@/lib/flash";
+import { t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
 import { CsrfField, EmptyState, Field } from "../components/ui";
 import { ContactRow } from "./_row";
@@ -24,19 +25,19 @@ export function ContactResults({ contacts, nextCursor, filters }: { contacts: Co
   return (
     <div id="contact-results">
       {contacts.length === 0 ? (
-        <EmptyState>{filters.q || filters.tag || filters.blocked ? "No contact matches these filters." : "No contacts yet. They appear when someone writes to one of your instances, or add one above."}</EmptyState>
+        <EmptyState>{t(filters.q || filters.tag || filters.blocked ? "contacts:empty.filtered" : "contacts:empty.none")}</EmptyState>
       ) : (
         <div class="table-wrap">
           <table class="stack-table">
             <thead>
               <tr>
-                <th>Name</th>
-                <th>Phone</th>
-                <th>Tags</th>
-                <th>Status</th>
-                <th>Last interaction</th>
+                <th>{t("contacts:fields.name")}</th>
+                <th>{t("contacts:fields.phone")}</th>
+                <th>{t("contacts:fields.tags")}</th>
+                <th>{t("contacts:fields.status")}</th>
+                <th>{t("contacts:fields.lastInteraction")}</th>
                 <th>
-                  <span class="sr-only">Actions</span>
+                  <span class="sr-only">{t("contacts:fields.actions")}</span>
                 </th>
               </tr>
             </thead>
@@ -51,7 +52,7 @@ export function ContactResults({ contacts, nextCursor, filters }: { contacts: Co
       {nextCursor ? (
         <p>
           <a class="button secondary" href={`/contacts${queryString(filters, nextCursor)}`}>
-            Next page →
+            {t("contacts:nextPage")}
           </a>
         </p>
       ) : (
@@ -68,14 +69,14 @@ export function NewContactFormView({ csrfToken, form }: { csrfToken: string; for
   const v = form?.values ?? {};
   return (
     <details id="new-contact" class="card" open={!!form?.errors}>
-      <summary>Add a contact</summary>
+      <summary>{t("contacts:add.summary")}</summary>
       <form method="post" action="/contacts" hx-post="/contacts" hx-target="#new-contact" hx-swap="outerHTML" class="form-grid">
         <CsrfField token={csrfToken} />
-        <Field label="Phone" name="phone" value={v.phone} errors={form?.errors} required maxlength={40} placeholder="+5511999990001" autocomplete="off" />
-        <Field label="Name" name="name" value={v.name} errors={form?.errors} maxlength={CONTACT_LIMITS.nameMax} />
-        <Field label="Tags" name="tags" value={v.tags} errors={form?.errors} hint="Comma-separated, e.g. vip, lead" maxlength={CONTACT_LIMITS.tagMax * CONTACT_LIMITS.tagsMax} />
+        <Field label={tText("contacts:fields.phone")} name="phone" value={v.phone} errors={form?.errors} required maxlength={40} placeholder="+5511999990001" autocomplete="off" />
+        <Field label={tText("contacts:fields.name")} name="name" value={v.name} errors={form?.errors} maxlength={CONTACT_LIMITS.nameMax} />
+        <Field label={tText("contacts:fields.tags")} name="tags" value={v.tags} errors={form?.errors} hint={tText("contacts:fields.tagsHint")} maxlength={CONTACT_LIMITS.tagMax * CONTACT_LIMITS.tagsMax} />
         <div class="row">
-          <button type="submit">Add contact</button>
+          <button type="submit">{t("contacts:add.submit")}</button>
         </div>
       </form>
     </details>
@@ -96,9 +97,9 @@ type Props = {
 export function ContactsPage(props: Props) {
   const { filters } = props;
   return (
-    <AdminLayout title="Contacts" admin={props.admin} csrfToken={props.csrfToken} active="contacts" flash={props.flash}>
+    <AdminLayout title={tText("contacts:title")} admin={props.admin} csrfToken={props.csrfToken} active="contacts" flash={props.flash}>
       <link rel="stylesheet" href="/static/inbox.css" />
-      <h1>Contacts</h1>
+      <h1>{t("contacts:title")}</h1>
       <NewContactFormView csrfToken={props.csrfToken} form={props.form} />
       <form
         method="get"
@@ -112,34 +113,34 @@ export function ContactsPage(props: Props) {
         hx-trigger="submit, input changed delay:300ms from:#contact-q, change from:#contact-tag, change from:#contact-blocked"
       >
         <label for="contact-q" class="sr-only">
-          Search
+          {t("contacts:filters.search")}
         </label>
-        <input id="contact-q" type="search" name="q" value={filters.q ?? ""} placeholder="Search name or phone" maxlength={CONTACT_LIMITS.searchMax} />
+        <input id="contact-q" type="search" name="q" value={filters.q ?? ""} placeholder={tText("contacts:filters.searchPlaceholder")} maxlength={CONTACT_LIMITS.searchMax} />
         <label for="contact-tag" class="sr-only">
-          Tag
+          {t("contacts:filters.tag")}
         </label>
         <select id="contact-tag" name="tag">
-          <option value="">All tags</option>
-          {props.tags.map((t) => (
-            <option value={t} selected={filters.tag === t} safe>
-              {t}
+          <option value="">{t("contacts:filters.allTags")}</option>
+          {props.tags.map((tag) => (
+            <option value={tag} selected={filters.tag === tag} safe>
+              {tag}
             </option>
           ))}
         </select>
         <label for="contact-blocked" class="sr-only">
-          Block list
+          {t("contacts:filters.blockList")}
         </label>
         <select id="contact-blocked" name="blocked">
-          <option value="">Everyone</option>
+          <option value="">{t("contacts:filters.everyone")}</option>
           <option value="true" selected={filters.blocked === "true"}>
-            Blocked only
+            {t("contacts:filters.blockedOnly")}
           </option>
           <option value="false" selected={filters.blocked === "false"}>
-            Not blocked
+            {t("contacts:filters.notBlocked")}
           </option>
         </select>
         <button type="submit" class="secondary">
-          Filter
+          {t("contacts:filters.submit")}
         </button>
       </form>
       <ContactResults contacts={props.contacts} nextCursor={props.nextCursor} filters={filters} />

@@ -4,6 +4,7 @@ import type { Contact } from "@/features/contacts/contact.service";
 import type { ConversationRow, Message } from "@/features/conversations/conversation.service";
 import type { FieldError } from "@/lib/errors";
 import type { Flash } from "@/lib/flash";
+import { t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
 import { Badge, CsrfField, EmptyState, Field, Time, fieldError } from "../components/ui";
 import { MessageBubble } from "../inbox/_message";
@@ -22,19 +23,19 @@ export function ContactEditForm({ contact, csrfToken, form }: { contact: Contact
   return (
     <form id="contact-form" method="post" action={`/contacts/${contact.id}`} hx-post={`/contacts/${contact.id}`} hx-target="#contact-form" hx-swap="outerHTML" class="card">
       <CsrfField token={csrfToken} />
-      <Field label="Name" name="name" value={v.name} errors={form.errors} maxlength={CONTACT_LIMITS.nameMax} />
-      <Field label="Tags" name="tags" value={v.tags} errors={form.errors} hint="Comma-separated, e.g. vip, lead" maxlength={CONTACT_LIMITS.tagMax * CONTACT_LIMITS.tagsMax} />
+      <Field label={tText("contacts:fields.name")} name="name" value={v.name} errors={form.errors} maxlength={CONTACT_LIMITS.nameMax} />
+      <Field label={tText("contacts:fields.tags")} name="tags" value={v.tags} errors={form.errors} hint={tText("contacts:fields.tagsHint")} maxlength={CONTACT_LIMITS.tagMax * CONTACT_LIMITS.tagsMax} />
       <div class="field">
         <label class="check">
-          <input type="checkbox" name="blocked" value="on" checked={v.blocked} /> Blocked — nothing is sent to this contact; what it sends is kept here, out of the inbox and away from automation
+          <input type="checkbox" name="blocked" value="on" checked={v.blocked} /> {t("contacts:show.blockedLabel")}
         </label>
         <label class="check">
-          <input type="checkbox" name="optedOut" value="on" checked={v.optedOut} /> Opted out — the contact asked not to receive messages
+          <input type="checkbox" name="optedOut" value="on" checked={v.optedOut} /> {t("contacts:show.optedOutLabel")}
         </label>
         {flagError ? <small class="error" safe>{flagError}</small> : ""}
       </div>
       <div class="row">
-        <button type="submit">Save</button>
+        <button type="submit">{t("common:actions.save")}</button>
       </div>
     </form>
   );
@@ -57,7 +58,7 @@ export function ContactPage({ admin, csrfToken, flash, contact, form, conversati
     <AdminLayout title={contact.name || contact.phone} admin={admin} csrfToken={csrfToken} active="contacts" flash={flash}>
       <link rel="stylesheet" href="/static/inbox.css" />
       <p>
-        <a href="/contacts">← Contacts</a>
+        <a href="/contacts">{t("contacts:show.back")}</a>
       </p>
       <h1 safe>{contact.name || contact.phone}</h1>
       <p class="row">
@@ -66,13 +67,13 @@ export function ContactPage({ admin, csrfToken, flash, contact, form, conversati
         </span>
         <ContactFlags contact={contact} />
         <span class="muted small">
-          Added <Time at={contact.createdAt} />
+          {t("contacts:show.added")} <Time at={contact.createdAt} />
         </span>
       </p>
       <ContactEditForm contact={contact} csrfToken={csrfToken} form={form} />
-      <h2>Conversations</h2>
+      <h2>{t("contacts:show.conversations")}</h2>
       {conversations.length === 0 ? (
-        <EmptyState>No conversation with this contact yet.</EmptyState>
+        <EmptyState>{t("contacts:show.noConversations")}</EmptyState>
       ) : (
         <ul class="plain-list">
           {conversations.map((row) => (
@@ -80,7 +81,7 @@ export function ContactPage({ admin, csrfToken, flash, contact, form, conversati
               <a href={`/inbox/${row.conversation.id}`} safe>
                 {row.instance.name}
               </a>{" "}
-              <Badge tone={row.conversation.status === "resolved" ? "muted" : "ok"}>{row.conversation.status}</Badge>{" "}
+              <Badge tone={row.conversation.status === "resolved" ? "muted" : "ok"}>{t(`inbox:status.${row.conversation.status}`)}</Badge>{" "}
               <span class="muted small" safe>
                 {row.conversation.lastMessagePreview ?? ""}
               </span>
@@ -88,10 +89,10 @@ export function ContactPage({ admin, csrfToken, flash, contact, form, conversati
           ))}
         </ul>
       )}
-      <h2>Recent messages</h2>
-      {contact.blocked ? <p class="muted small">Messages from a blocked contact are kept here; they stay out of the inbox, unread counts and automation.</p> : ""}
+      <h2>{t("contacts:show.recentMessages")}</h2>
+      {contact.blocked ? <p class="muted small">{t("contacts:show.blockedMessages")}</p> : ""}
       {messages.length === 0 ? (
-        <EmptyState>No messages with this contact yet.</EmptyState>
+        <EmptyState>{t("contacts:show.noMessages")}</EmptyState>
       ) : (
         <div id="contact-messages" class="messages card">
           {messages.map((m) => (
@@ -102,9 +103,9 @@ export function ContactPage({ admin, csrfToken, flash, contact, form, conversati
       {canDelete ? (
         <form method="post" action={`/contacts/${contact.id}/delete`} class="danger-zone card">
           <CsrfField token={csrfToken} />
-          <p class="small">Deleting a contact also deletes its conversations and messages.</p>
-          <button type="submit" class="danger" data-confirm="Delete this contact and its conversations?">
-            Delete contact
+          <p class="small">{t("contacts:show.deleteWarning")}</p>
+          <button type="submit" class="danger" data-confirm={tText("contacts:show.deleteConfirm")}>
+            {t("contacts:show.delete")}
           </button>
         </form>
       ) : (

@@ -1,7 +1,7 @@
-import Html from "@kitajs/html";
 import { CONVERSATION_LIMITS } from "@/features/conversations/conversation.schema";
 import type { ConversationRow, Message } from "@/features/conversations/conversation.service";
 import type { FieldError } from "@/lib/errors";
+import { t, tText } from "@/lib/i18n";
 import { Badge, fieldError } from "../components/ui";
 import { MessageBubble } from "./_message";
 import { inboxQuery, type InboxFilters } from "./_list";
@@ -19,7 +19,7 @@ export function ConversationHeader({ row, members, meId, filters }: { row: Conve
   return (
     <header id="conv-header" class="conv-header" data-conversation-id={c.id} hx-get={`${base}/header${inboxQuery(filters)}`} hx-trigger="inbox:refresh" hx-swap="outerHTML">
       <div class="conv-title">
-        <a href={`/inbox${inboxQuery(filters)}`} class="back-link" aria-label="Back to the conversation list">
+        <a href={`/inbox${inboxQuery(filters)}`} class="back-link" aria-label={tText("inbox:conversation.back")}>
           ←
         </a>
         <div>
@@ -31,14 +31,14 @@ export function ConversationHeader({ row, members, meId, filters }: { row: Conve
               {row.contact.phone}
             </a>
             <span safe>{` · ${row.instance.name}`}</span>
-            {row.instance.status !== "connected" ? <Badge tone="bad">{Html.escapeHtml(`instance ${row.instance.status}`)}</Badge> : ""}
+            {row.instance.status !== "connected" ? <Badge tone="bad">{t(`inbox:conversation.instanceState.${row.instance.status}`)}</Badge> : ""}
           </p>
         </div>
       </div>
       <div class="conv-state row small">
-        <Badge tone={c.status === "open" ? "ok" : c.status === "pending" ? "warn" : "muted"}>{c.status}</Badge>
-        <Badge tone={c.handledBy === "human" ? "warn" : "muted"}>{c.handledBy === "human" ? "handled by a human" : "handled by the bot"}</Badge>
-        {row.assignee ? <span safe>{`Assigned to ${row.assignee.name || row.assignee.email}`}</span> : <span class="muted">Unassigned</span>}
+        <Badge tone={c.status === "open" ? "ok" : c.status === "pending" ? "warn" : "muted"}>{t(`inbox:status.${c.status}`)}</Badge>
+        <Badge tone={c.handledBy === "human" ? "warn" : "muted"}>{t(c.handledBy === "human" ? "inbox:conversation.handledByHuman" : "inbox:conversation.handledByBot")}</Badge>
+        {row.assignee ? <span>{t("inbox:conversation.assignedTo", { name: row.assignee.name || row.assignee.email })}</span> : <span class="muted">{t("inbox:conversation.unassigned")}</span>}
         {c.department ? <span class="muted" safe>{`· ${c.department}`}</span> : ""}
       </div>
       <div class="conv-actions row">
@@ -46,7 +46,7 @@ export function ConversationHeader({ row, members, meId, filters }: { row: Conve
           <form {...post("assign")}>
             <input type="hidden" name="userId" value={meId} />
             <button type="submit" class="secondary small-button">
-              Assign to me
+              {t("inbox:conversation.assignToMe")}
             </button>
           </form>
         ) : (
@@ -54,10 +54,10 @@ export function ConversationHeader({ row, members, meId, filters }: { row: Conve
         )}
         <form {...post("assign")} class="row assign-form">
           <label for="assign-user" class="sr-only">
-            Assign to
+            {t("inbox:conversation.assignTo")}
           </label>
           <select id="assign-user" name="userId">
-            <option value="">Unassigned</option>
+            <option value="">{t("inbox:conversation.unassigned")}</option>
             {members.map((m) => (
               <option value={m.id} selected={m.id === c.assignedUserId} safe>
                 {m.name || m.email}
@@ -65,21 +65,21 @@ export function ConversationHeader({ row, members, meId, filters }: { row: Conve
             ))}
           </select>
           <button type="submit" class="secondary small-button">
-            Assign
+            {t("inbox:conversation.assign")}
           </button>
         </form>
         {c.handledBy === "bot" ? (
           <form {...post("handoff")}>
             <input type="hidden" name="to" value="human" />
-            <button type="submit" class="secondary small-button" title="Stops every automation until resolved">
-              Hand off to human
+            <button type="submit" class="secondary small-button" title={tText("inbox:conversation.handoffHint")}>
+              {t("inbox:conversation.handoff")}
             </button>
           </form>
         ) : (
           <form {...post("handoff")}>
             <input type="hidden" name="to" value="bot" />
             <button type="submit" class="secondary small-button">
-              Back to bot
+              {t("inbox:conversation.backToBot")}
             </button>
           </form>
         )}
@@ -87,7 +87,7 @@ export function ConversationHeader({ row, members, meId, filters }: { row: Conve
           <form {...post("status")}>
             <input type="hidden" name="status" value="pending" />
             <button type="submit" class="secondary small-button">
-              Mark pending
+              {t("inbox:conversation.markPending")}
             </button>
           </form>
         ) : (
@@ -97,13 +97,13 @@ export function ConversationHeader({ row, members, meId, filters }: { row: Conve
           <form {...post("status")}>
             <input type="hidden" name="status" value="open" />
             <button type="submit" class="secondary small-button">
-              Reopen
+              {t("inbox:conversation.reopen")}
             </button>
           </form>
         ) : (
           <form {...post("resolve")}>
             <button type="submit" class="small-button">
-              Resolve
+              {t("inbox:conversation.resolve")}
             </button>
           </form>
         )}
@@ -128,7 +128,7 @@ export function MessageList({ conversationId, messages, olderCursor }: { convers
       aria-live="polite"
     >
       <OlderMessages conversationId={conversationId} cursor={olderCursor} />
-      {messages.length === 0 ? <p class="empty">No messages yet.</p> : ""}
+      {messages.length === 0 ? <p class="empty">{t("inbox:messages.empty")}</p> : ""}
       {messages.map((m) => (
         <MessageBubble message={m} />
       ))}
@@ -142,7 +142,7 @@ export function OlderMessages({ conversationId, cursor }: { conversationId: stri
   return (
     <div class="older">
       <a href={url} hx-get={url} hx-target="closest .older" hx-swap="outerHTML">
-        Load older messages
+        {t("inbox:messages.older")}
       </a>
     </div>
   );
@@ -152,23 +152,23 @@ export function OlderMessages({ conversationId, cursor }: { conversationId: stri
 export function ReplyForm({ row, values, errors }: { row: ConversationRow; values?: { body?: string }; errors?: FieldError[] }) {
   const c = row.conversation;
   const error = fieldError(errors, "body");
-  const cannotSend = row.contact.blocked ? "This contact is blocked: replies are not sent (notes still work)." : row.contact.optedOut ? "This contact opted out: replies are not sent (notes still work)." : null;
+  const cannotSend = row.contact.blocked ? "inbox:reply.blocked" : row.contact.optedOut ? "inbox:reply.optedOut" : null;
   return (
     <form id="reply-form" class="reply-form" method="post" action={`/inbox/${c.id}/reply`} hx-post={`/inbox/${c.id}/reply`} hx-target="#reply-form" hx-swap="outerHTML">
       <label for="reply-body" class="sr-only">
-        Message
+        {t("inbox:reply.label")}
       </label>
-      <textarea id="reply-body" name="body" rows="3" maxlength={CONVERSATION_LIMITS.replyMax} placeholder="Type a reply…" required aria-invalid={error ? "true" : undefined} safe>
+      <textarea id="reply-body" name="body" rows="3" maxlength={CONVERSATION_LIMITS.replyMax} placeholder={tText("inbox:reply.placeholder")} required aria-invalid={error ? "true" : undefined} safe>
         {values?.body ?? ""}
       </textarea>
       {error ? <small class="error" safe>{error}</small> : ""}
-      {cannotSend ? <small class="hint">{cannotSend}</small> : ""}
+      {cannotSend ? <small class="hint">{t(cannotSend)}</small> : ""}
       <div class="row reply-actions">
         <button type="submit" name="kind" value="reply" disabled={!!cannotSend}>
-          Send
+          {t("inbox:reply.send")}
         </button>
         <button type="submit" name="kind" value="note" class="secondary">
-          Add private note
+          {t("inbox:reply.note")}
         </button>
       </div>
     </form>
@@ -186,7 +186,7 @@ export function ConversationPane(props: {
   reply?: { values?: { body?: string }; errors?: FieldError[] };
 }) {
   return (
-    <section class="conversation" aria-label="Conversation">
+    <section class="conversation" aria-label={tText("inbox:conversation.label")}>
       <ConversationHeader row={props.row} members={props.members} meId={props.meId} filters={props.filters} />
       <MessageList conversationId={props.row.conversation.id} messages={props.messages} olderCursor={props.olderCursor} />
       <ReplyForm row={props.row} values={props.reply?.values} errors={props.reply?.errors} />

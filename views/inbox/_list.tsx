@@ -1,4 +1,5 @@
 import type { ConversationRow } from "@/features/conversations/conversation.service";
+import { t, tText } from "@/lib/i18n";
 import { Badge, EmptyState, Time } from "../components/ui";
 
 export type InboxFilters = { status: "open" | "pending" | "resolved" | "all"; mine: boolean };
@@ -11,24 +12,19 @@ export function inboxQuery(filters: InboxFilters, extra: Record<string, string |
   return `?${params.toString()}`;
 }
 
-const STATUS_TABS: { value: InboxFilters["status"]; label: string }[] = [
-  { value: "open", label: "Open" },
-  { value: "pending", label: "Pending" },
-  { value: "resolved", label: "Resolved" },
-  { value: "all", label: "All" },
-];
+const STATUS_TABS: InboxFilters["status"][] = ["open", "pending", "resolved", "all"];
 
 /** Status tabs and the "mine" switch; plain links so they work without JavaScript. */
 export function InboxFilterBar({ filters }: { filters: InboxFilters }) {
   return (
-    <nav class="inbox-filters" aria-label="Conversation filters">
-      {STATUS_TABS.map((t) => (
-        <a href={`/inbox${inboxQuery({ ...filters, status: t.value })}`} class={filters.status === t.value ? "tab active" : "tab"} aria-current={filters.status === t.value ? "true" : undefined}>
-          <span safe>{t.label}</span>
+    <nav class="inbox-filters" aria-label={tText("inbox:list.filters")}>
+      {STATUS_TABS.map((status) => (
+        <a href={`/inbox${inboxQuery({ ...filters, status })}`} class={filters.status === status ? "tab active" : "tab"} aria-current={filters.status === status ? "true" : undefined}>
+          <span>{t(`inbox:list.tabs.${status}`)}</span>
         </a>
       ))}
       <a href={`/inbox${inboxQuery({ ...filters, mine: !filters.mine })}`} class={filters.mine ? "tab active" : "tab"} aria-pressed={filters.mine ? "true" : "false"}>
-        Mine
+        {t("inbox:list.mine")}
       </a>
     </nav>
   );
@@ -53,7 +49,7 @@ function ConversationItem({ row, filters, active }: { row: ConversationRow; filt
             {c.lastMessagePreview ?? ""}
           </span>
           {c.unreadCount > 0 ? (
-            <span class="unread" title="Unread messages" safe>
+            <span class="unread" title={tText("inbox:list.unread")} safe>
               {String(c.unreadCount)}
             </span>
           ) : (
@@ -61,9 +57,9 @@ function ConversationItem({ row, filters, active }: { row: ConversationRow; filt
           )}
         </span>
         <span class="conv-tags small">
-          {c.status !== "open" ? <Badge tone={c.status === "resolved" ? "muted" : "warn"}>{c.status}</Badge> : ""}
-          {c.handledBy === "human" ? <Badge tone="warn">human</Badge> : ""}
-          {row.contact.blocked ? <Badge tone="bad">blocked</Badge> : ""}
+          {c.status !== "open" ? <Badge tone={c.status === "resolved" ? "muted" : "warn"}>{t(`inbox:status.${c.status}`)}</Badge> : ""}
+          {c.handledBy === "human" ? <Badge tone="warn">{t("inbox:list.human")}</Badge> : ""}
+          {row.contact.blocked ? <Badge tone="bad">{t("inbox:list.blocked")}</Badge> : ""}
           {row.assignee ? <span class="muted" safe>{`→ ${row.assignee.name || row.assignee.email}`}</span> : ""}
           <span class="muted" safe>{row.instance.name}</span>
         </span>
@@ -82,7 +78,7 @@ export function ConversationList(props: { rows: ConversationRow[]; filters: Inbo
   return (
     <div id="conversation-list" hx-get={refreshUrl} hx-trigger="inbox:refresh" hx-swap="outerHTML">
       {rows.length === 0 ? (
-        <EmptyState>{filters.status === "open" && !filters.mine ? "No open conversations. New messages appear here live." : "No conversations match this filter."}</EmptyState>
+        <EmptyState>{t(filters.status === "open" && !filters.mine ? "inbox:list.emptyOpen" : "inbox:list.emptyFilter")}</EmptyState>
       ) : (
         <ul class="conv-list">
           {rows.map((row) => (
@@ -92,7 +88,7 @@ export function ConversationList(props: { rows: ConversationRow[]; filters: Inbo
       )}
       {nextCursor ? (
         <p class="pager">
-          <a href={`/inbox${inboxQuery(filters, { cursor: nextCursor })}`}>Older conversations →</a>
+          <a href={`/inbox${inboxQuery(filters, { cursor: nextCursor })}`}>{t("inbox:list.older")}</a>
         </p>
       ) : (
         ""

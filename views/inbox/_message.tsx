@@ -1,4 +1,5 @@
 import type { Message } from "@/features/conversations/conversation.service";
+import { t, tText } from "@/lib/i18n";
 import { Time } from "../components/ui";
 
 /** Only http(s) URLs become links or images: a `javascript:` URL from a payload must never be clickable. */
@@ -21,34 +22,40 @@ function str(value: unknown): string {
   return typeof value === "string" ? value : "";
 }
 
-const TICKS: Record<Message["status"], { mark: string; label: string }> = {
-  queued: { mark: "🕓", label: "Queued" },
-  sent: { mark: "✓", label: "Sent" },
-  delivered: { mark: "✓✓", label: "Delivered" },
-  read: { mark: "✓✓", label: "Read" },
-  failed: { mark: "⚠", label: "Failed" },
-};
+const TICK_MARKS: Record<Message["status"], string> = { queued: "🕓", sent: "✓", delivered: "✓✓", read: "✓✓", failed: "⚠" };
 
 /** WhatsApp-style status ticks for outbound messages (the error is shown for failures). */
 export function StatusTicks({ message }: { message: Message }) {
-  const tick = TICKS[message.status];
+  const label = tText(`inbox:message.ticks.${message.status}`);
   return (
-    <span class={`ticks ticks-${message.status}`} title={tick.label} data-status={message.status}>
+    <span class={`ticks ticks-${message.status}`} title={label} data-status={message.status}>
       <span aria-hidden="true" safe>
-        {tick.mark}
+        {TICK_MARKS[message.status]}
       </span>
       <span class="tick-label" safe>
-        {message.status === "failed" && message.error ? `${tick.label}: ${message.error}` : tick.label}
+        {message.status === "failed" && message.error ? tText("inbox:message.failedWith", { label, error: message.error }) : label}
       </span>
     </span>
   );
 }
+
+/** Catalog keys naming a message kind where no caption or file name does. */
+const KIND_KEYS = {
+  image: "inbox:message.kinds.image",
+  sticker: "inbox:message.kinds.sticker",
+  audio: "inbox:message.kinds.audio",
+  video: "inbox:message.kinds.video",
+  document: "inbox:message.kinds.document",
+  location: "inbox:message.kinds.location",
+  reaction: "inbox:message.kinds.reaction",
+} as const;
 
 /** Media, location, contact cards and reactions rendered as links/thumbnails; text as text. */
 function MessageContent({ message }: { message: Message }) {
   const media = (message.media ?? {}) as Record<string, unknown>;
   const body = message.body ?? "";
   const caption = str(media.caption);
+  const kind = (type: keyof typeof KIND_KEYS) => tText(KIND_KEYS[type]);
   switch (message.type) {
     case "image":
     case "sticker": {
@@ -57,10 +64,10 @@ function MessageContent({ message }: { message: Message }) {
         <>
           {url ? (
             <a href={url} target="_blank" rel="noopener noreferrer nofollow" class="media-link">
-              <img src={url} alt={caption || (message.type === "sticker" ? "Sticker" : "Image")} loading="lazy" class="thumb" />
+              <img src={url} alt={caption || kind(message.type)} loading="lazy" class="thumb" />
             </a>
           ) : (
-            <span class="muted">{message.type === "sticker" ? "Sticker" : "Image"} (no preview)</span>
+            <span class="muted">{t("inbox:message.noPreview", { kind: kind(message.type) })}</span>
           )}
           {caption || body ? <p class="body" safe>{caption || body}</p> : ""}
         </>
@@ -70,7 +77,7 @@ function MessageContent({ message }: { message: Message }) {
     case "video":
     case "document": {
       const url = safeUrl(media.url);
-      const label = str(media.fileName) || { audio: "Audio", video: "Video", document: "Document" }[message.type];
+      const label = str(media.fileName) || kind(message.type);
       return (
         <>
           {url ? (
@@ -87,7 +94,7 @@ function MessageContent({ message }: { message: Message }) {
     case "location": {
       const lat = num(media.latitude);
       const lon = num(media.longitude);
-      const name = str(media.name) || str(media.address) || "Location";
+      const name = str(media.name) || str(media.address) || kind("location");
       if (lat === null || lon === null) return <p class="body" safe>{body || name}</p>;
       const href = `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=16/${lat}/${lon}`;
       return (
@@ -102,7 +109,7 @@ function MessageContent({ message }: { message: Message }) {
     case "contact":
       return <p class="body" safe>{`👤 ${str(media.name) || body} ${str(media.phone)}`.trim()}</p>;
     case "reaction":
-      return <p class="body reaction" safe>{body || str(media.emoji) || "Reaction"}</p>;
+      return <p class="body reaction" safe>{body || str(media.emoji) || kind("reaction")}</p>;
     default:
       return <p class="body" safe>{body}</p>;
   }
@@ -116,7 +123,7 @@ export function MessageBubble({ message }: { message: Message }) {
   const kind = message.isPrivateNote ? "note" : message.direction;
   return (
     <div id={`msg-${message.id}`} class={`bubble bubble-${kind}`} data-conversation-id={message.conversationId} data-status={message.status}>
-      {message.isPrivateNote ? <span class="note-label">Private note</span> : ""}
+      {message.isPrivateNote ? <span class="note-label">{t("inbox:message.privateNote")}</span> : ""}
       <MessageContent message={message} />
       <span class="meta">
         <Time at={message.createdAt} />

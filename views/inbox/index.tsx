@@ -2,6 +2,7 @@ import type { AdminContext } from "@/auth/plugin";
 import type { ConversationRow, Message } from "@/features/conversations/conversation.service";
 import type { FieldError } from "@/lib/errors";
 import type { Flash } from "@/lib/flash";
+import { t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
 import { ConversationPane, type Member } from "./_conversation";
 import { ConversationList, InboxFilterBar, type InboxFilters } from "./_list";
@@ -23,13 +24,13 @@ type Props = {
  */
 export function InboxPage(props: Props) {
   const open = props.open;
-  const title = open ? open.row.contact.name || open.row.contact.phone : "Inbox";
+  const title = open ? open.row.contact.name || open.row.contact.phone : tText("inbox:title");
   return (
     <AdminLayout title={title} admin={props.admin} csrfToken={props.csrfToken} active="inbox" flash={props.flash}>
       <link rel="stylesheet" href="/static/inbox.css" />
       <div id="inbox" class={open ? "inbox has-conversation" : "inbox"} data-stream="/inbox/stream">
-        <section class="inbox-list" aria-label="Conversations">
-          <h1 class="inbox-title">Inbox</h1>
+        <section class="inbox-list" aria-label={tText("inbox:list.label")}>
+          <h1 class="inbox-title">{t("inbox:title")}</h1>
           <InboxFilterBar filters={props.filters} />
           <ConversationList rows={props.rows} filters={props.filters} nextCursor={props.nextCursor} openId={open?.row.conversation.id} cursor={props.cursor} />
         </section>
@@ -37,7 +38,7 @@ export function InboxPage(props: Props) {
           {open ? (
             <ConversationPane row={open.row} messages={open.messages} olderCursor={open.olderCursor} members={open.members} reply={open.reply} meId={props.admin.user.id} filters={props.filters} />
           ) : (
-            <p class="empty inbox-placeholder">Select a conversation to read and reply.</p>
+            <p class="empty inbox-placeholder">{t("inbox:placeholder")}</p>
           )}
         </div>
       </div>

@@ -1,5 +1,6 @@
 import type { Instance } from "@/providers/provider";
 import type { PropsWithChildren } from "@kitajs/html";
+import { t, tText } from "@/lib/i18n";
 import { CsrfField, Time } from "../components/ui";
 import { StatusBadge, isPairing } from "./_status";
 
@@ -47,7 +48,7 @@ export function ConnectionPanel({ instance, csrfToken, qr, base, canManage, erro
       hx-swap={pairing ? "outerHTML" : undefined}
     >
       <div class="row">
-        <h2 style="margin:0">Connection</h2>
+        <h2 style="margin:0">{t("instances:connection.title")}</h2>
         <StatusBadge status={instance.status} />
       </div>
       {error ? (
@@ -59,11 +60,11 @@ export function ConnectionPanel({ instance, csrfToken, qr, base, canManage, erro
       )}
       {instance.status === "connected" ? (
         <p>
-          Paired with <strong safe>{instance.waName ?? "WhatsApp"}</strong>{" "}
+          {t("instances:connection.pairedWith")} <strong safe>{instance.waName ?? "WhatsApp"}</strong>{" "}
           <span class="muted" safe>
             {jidLabel(instance.waJid)}
           </span>
-          . Connected since <Time at={instance.lastConnectedAt} />.
+          . {t("instances:connection.connectedSince")} <Time at={instance.lastConnectedAt} />.
         </p>
       ) : (
         ""
@@ -71,27 +72,27 @@ export function ConnectionPanel({ instance, csrfToken, qr, base, canManage, erro
       {pairing && qr ? (
         <div class="qr">
           <p>
-            Scan this code with WhatsApp (<em>Settings → Linked devices → Link a device</em>)
-            {instance.provider === "sandbox" ? " — or open its link, or press “Simulate scan”" : ""}.
+            {t("instances:connection.scan")}
+            {instance.provider === "sandbox" ? t("instances:connection.scanSandbox") : ""}.
           </p>
-          <img src={qr.image} alt="QR code to pair WhatsApp" width="264" height="264" style="image-rendering:pixelated;max-width:100%;height:auto;background:#fff" />
+          <img src={qr.image} alt={tText("instances:connection.qrAlt")} width="264" height="264" style="image-rendering:pixelated;max-width:100%;height:auto;background:#fff" />
           {instance.provider === "sandbox" ? (
             <p class="small">
               <a href={qr.code} target="_blank" rel="noopener">
-                Open the pairing link
+                {t("instances:connection.openLink")}
               </a>
             </p>
           ) : (
             ""
           )}
-          <p class="small muted">Waiting for the phone… this updates by itself.</p>
+          <p class="small muted">{t("instances:connection.waitingPhone")}</p>
         </div>
       ) : (
         ""
       )}
-      {pairing && !qr && !error ? <p class="muted">Waiting for the provider… this updates by itself.</p> : ""}
+      {pairing && !qr && !error ? <p class="muted">{t("instances:connection.waitingProvider")}</p> : ""}
       {instance.status === "disconnected" || instance.status === "logged_out" ? (
-        <p class="muted">Not paired. Connect to show a QR code, or request a pairing code for a phone number.</p>
+        <p class="muted">{t("instances:connection.notPaired")}</p>
       ) : (
         ""
       )}
@@ -99,7 +100,7 @@ export function ConnectionPanel({ instance, csrfToken, qr, base, canManage, erro
         <div class="row">
           {instance.status !== "connected" ? (
             <Action action={`${base}/connect`} csrfToken={csrfToken}>
-              <button type="submit">{pairing ? "New QR code" : "Connect"}</button>
+              <button type="submit">{t(pairing ? "instances:connection.newQr" : "instances:connection.connect")}</button>
             </Action>
           ) : (
             ""
@@ -107,16 +108,16 @@ export function ConnectionPanel({ instance, csrfToken, qr, base, canManage, erro
           {instance.provider === "sandbox" && instance.status === "qr" ? (
             <Action action={`${base}/scan`} csrfToken={csrfToken}>
               <button type="submit" class="secondary">
-                Simulate scan
+                {t("instances:connection.simulateScan")}
               </button>
             </Action>
           ) : (
             ""
           )}
           {showLogout && instance.status !== "logged_out" && instance.status !== "disconnected" ? (
-            <Action action={`${base}/logout`} csrfToken={csrfToken} confirm="Log this number out of WhatsApp?">
+            <Action action={`${base}/logout`} csrfToken={csrfToken} confirm={tText("instances:connection.logoutConfirm")}>
               <button type="submit" class="secondary">
-                Log out
+                {t("instances:connection.logout")}
               </button>
             </Action>
           ) : (

@@ -2,6 +2,7 @@ import type { PropsWithChildren } from "@kitajs/html";
 import { INSTANCE_LIMITS } from "@/features/instances/instance.schema";
 import { MESSAGE_LIMITS } from "@/features/messages/message.schema";
 import type { FieldError } from "@/lib/errors";
+import { t, tText } from "@/lib/i18n";
 import type { Instance } from "@/providers/provider";
 import { CsrfField, Field, SelectField, fieldError } from "../components/ui";
 
@@ -40,30 +41,26 @@ function FormCard({ id, title, action, csrfToken, children }: PropsWithChildren<
   );
 }
 
-const PROVIDER_OPTIONS = [
-  { value: "sandbox", label: "Sandbox (simulated number, for testing)" },
-  { value: "wuzapi", label: "WuzAPI (your WhatsApp number via QR)" },
-  { value: "cloud", label: "WhatsApp Cloud API (Meta)" },
-];
+const providerOptions = () => (["sandbox", "wuzapi", "cloud"] as const).map((value) => ({ value, label: tText(`instances:providers.${value}`) }));
 
 export function CreateInstanceForm({ csrfToken, state }: { csrfToken: string; state?: FormState }) {
   const v = state?.values ?? {};
   const e = state?.errors;
   const fields = ["name", "provider", "config.phoneNumberId", "config.accessToken", "config.appSecret", "config.verifyToken"];
   return (
-    <FormCard id="create-instance" title="New instance" action="/instances" csrfToken={csrfToken}>
+    <FormCard id="create-instance" title={tText("instances:create.title")} action="/instances" csrfToken={csrfToken}>
       <FormError errors={e} fields={fields} />
-      <Field label="Name" name="name" value={v.name} errors={e} required maxlength={INSTANCE_LIMITS.nameMax} placeholder="Sales number" />
-      <SelectField label="Provider" name="provider" options={PROVIDER_OPTIONS} value={v.provider ?? "sandbox"} errors={e} />
+      <Field label={tText("instances:create.name")} name="name" value={v.name} errors={e} required maxlength={INSTANCE_LIMITS.nameMax} placeholder={tText("instances:create.namePlaceholder")} />
+      <SelectField label={tText("instances:create.provider")} name="provider" options={providerOptions()} value={v.provider ?? "sandbox"} errors={e} />
       <fieldset>
-        <legend>Cloud API credentials (only for the Cloud API provider)</legend>
-        <CloudField label="Phone number id" name="phoneNumberId" value={v.phoneNumberId} error={fieldError(e, "config.phoneNumberId")} />
-        <CloudField label="Access token" name="accessToken" type="password" error={fieldError(e, "config.accessToken")} />
-        <CloudField label="App secret" name="appSecret" type="password" error={fieldError(e, "config.appSecret")} />
-        <CloudField label="Verify token" name="verifyToken" type="password" error={fieldError(e, "config.verifyToken")} />
-        <small class="hint">Secrets are stored encrypted and never shown again.</small>
+        <legend>{t("instances:create.cloudLegend")}</legend>
+        <CloudField label={tText("instances:create.phoneNumberId")} name="phoneNumberId" value={v.phoneNumberId} error={fieldError(e, "config.phoneNumberId")} />
+        <CloudField label={tText("instances:create.accessToken")} name="accessToken" type="password" error={fieldError(e, "config.accessToken")} />
+        <CloudField label={tText("instances:create.appSecret")} name="appSecret" type="password" error={fieldError(e, "config.appSecret")} />
+        <CloudField label={tText("instances:create.verifyToken")} name="verifyToken" type="password" error={fieldError(e, "config.verifyToken")} />
+        <small class="hint">{t("instances:create.secretsHint")}</small>
       </fieldset>
-      <button type="submit">Create instance</button>
+      <button type="submit">{t("instances:create.submit")}</button>
     </FormCard>
   );
 }
@@ -83,55 +80,55 @@ function CloudField({ label, name, value, type, error }: { label: string; name: 
 
 export function RenameForm({ instance, csrfToken, state }: { instance: Instance; csrfToken: string; state?: FormState }) {
   return (
-    <FormCard id="rename-instance" title="Rename" action={`/instances/${instance.id}/rename`} csrfToken={csrfToken}>
+    <FormCard id="rename-instance" title={tText("instances:rename.title")} action={`/instances/${instance.id}/rename`} csrfToken={csrfToken}>
       <Notice text={state?.notice} />
       <FormError errors={state?.errors} fields={["name"]} />
-      <Field label="Name" name="name" value={state?.values?.name ?? instance.name} errors={state?.errors} required maxlength={INSTANCE_LIMITS.nameMax} />
-      <button type="submit">Save name</button>
+      <Field label={tText("instances:rename.name")} name="name" value={state?.values?.name ?? instance.name} errors={state?.errors} required maxlength={INSTANCE_LIMITS.nameMax} />
+      <button type="submit">{t("instances:rename.submit")}</button>
     </FormCard>
   );
 }
 
 export function PairingForm({ base, csrfToken, state, code }: { base: string; csrfToken: string; state?: FormState; code?: string }) {
   return (
-    <FormCard id="pairing-code" title="Pair with a phone number" action={`${base}/pairing-code`} csrfToken={csrfToken}>
-      <p class="small muted">Instead of scanning, type a code on the phone: WhatsApp → Linked devices → Link with phone number.</p>
+    <FormCard id="pairing-code" title={tText("instances:pairing.title")} action={`${base}/pairing-code`} csrfToken={csrfToken}>
+      <p class="small muted">{t("instances:pairing.intro")}</p>
       <FormError errors={state?.errors} fields={["phone"]} />
       {code ? (
         <p>
-          Enter this code on the phone: <code class="secret" data-pairing-code safe>{code}</code>
+          {t("instances:pairing.enterCode")} <code class="secret" data-pairing-code safe>{code}</code>
         </p>
       ) : (
         ""
       )}
-      <Field label="Phone number" name="phone" type="tel" value={state?.values?.phone} errors={state?.errors} required placeholder="+5511999990001" />
-      <button type="submit">Get pairing code</button>
+      <Field label={tText("instances:pairing.phone")} name="phone" type="tel" value={state?.values?.phone} errors={state?.errors} required placeholder="+5511999990001" />
+      <button type="submit">{t("instances:pairing.submit")}</button>
     </FormCard>
   );
 }
 
 export function TestMessageForm({ base, csrfToken, state }: { base: string; csrfToken: string; state?: FormState }) {
   return (
-    <FormCard id="test-message" title="Send a test message" action={`${base}/test-message`} csrfToken={csrfToken}>
+    <FormCard id="test-message" title={tText("instances:test.title")} action={`${base}/test-message`} csrfToken={csrfToken}>
       <Notice text={state?.notice} />
       <FormError errors={state?.errors} fields={["to", "text"]} />
-      <Field label="To" name="to" type="tel" value={state?.values?.to} errors={state?.errors} required placeholder="+5511999990001" />
-      <TextArea name="text" label="Text" value={state?.values?.text ?? "Hello from LivChat 👋"} error={fieldError(state?.errors, "text")} />
-      <button type="submit">Send</button>
+      <Field label={tText("instances:test.to")} name="to" type="tel" value={state?.values?.to} errors={state?.errors} required placeholder="+5511999990001" />
+      <TextArea name="text" label={tText("instances:test.text")} value={state?.values?.text ?? tText("instances:test.defaultText")} error={fieldError(state?.errors, "text")} />
+      <button type="submit">{t("instances:test.submit")}</button>
     </FormCard>
   );
 }
 
 export function SimulatorForm({ base, csrfToken, state }: { base: string; csrfToken: string; state?: FormState }) {
   return (
-    <FormCard id="simulate-inbound" title="Simulate an incoming message" action={`${base}/simulate-inbound`} csrfToken={csrfToken}>
-      <p class="small muted">Plays a contact writing to this sandbox number: it arrives like a real message (inbox, events, webhooks, automation).</p>
+    <FormCard id="simulate-inbound" title={tText("instances:simulate.title")} action={`${base}/simulate-inbound`} csrfToken={csrfToken}>
+      <p class="small muted">{t("instances:simulate.intro")}</p>
       <Notice text={state?.notice} />
       <FormError errors={state?.errors} fields={["from", "name", "text"]} />
-      <Field label="From" name="from" type="tel" value={state?.values?.from} errors={state?.errors} required placeholder="+5511999990001" />
-      <Field label="Contact name (optional)" name="name" value={state?.values?.name} errors={state?.errors} maxlength={100} />
-      <TextArea name="text" label="Text" idPrefix="sim" value={state?.values?.text ?? ""} error={fieldError(state?.errors, "text")} />
-      <button type="submit">Receive</button>
+      <Field label={tText("instances:simulate.from")} name="from" type="tel" value={state?.values?.from} errors={state?.errors} required placeholder="+5511999990001" />
+      <Field label={tText("instances:simulate.name")} name="name" value={state?.values?.name} errors={state?.errors} maxlength={100} />
+      <TextArea name="text" label={tText("instances:simulate.text")} idPrefix="sim" value={state?.values?.text ?? ""} error={fieldError(state?.errors, "text")} />
+      <button type="submit">{t("instances:simulate.submit")}</button>
     </FormCard>
   );
 }

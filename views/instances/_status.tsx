@@ -1,4 +1,5 @@
 import type { InstanceStatus } from "@/providers/provider";
+import { t } from "@/lib/i18n";
 import { Badge } from "../components/ui";
 
 const TONE: Record<InstanceStatus, "ok" | "warn" | "bad" | "muted"> = {
@@ -9,21 +10,11 @@ const TONE: Record<InstanceStatus, "ok" | "warn" | "bad" | "muted"> = {
   logged_out: "bad",
 };
 
-const LABEL: Record<InstanceStatus, string> = {
-  connected: "Connected",
-  qr: "Waiting for scan",
-  connecting: "Connecting",
-  disconnected: "Disconnected",
-  logged_out: "Logged out",
-};
-
 /** The status badge used in lists and on the instance page. */
 export function StatusBadge({ status }: { status: InstanceStatus }) {
   return (
     <Badge tone={TONE[status]}>
-      <span data-status={status} safe>
-        {LABEL[status]}
-      </span>
+      <span data-status={status}>{t(`instances:status.${status}`)}</span>
     </Badge>
   );
 }

@@ -1,5 +1,6 @@
 import type { AdminContext } from "@/auth/plugin";
 import type { Flash } from "@/lib/flash";
+import { formatNumber, t, tText } from "@/lib/i18n";
 import type { Instance } from "@/providers/provider";
 import { AdminLayout } from "../layouts/admin";
 import { EmptyState, Time } from "../components/ui";
@@ -11,17 +12,17 @@ const PROVIDER_LABEL: Record<Instance["provider"], string> = { sandbox: "Sandbox
 const phoneOf = (jid: string | null): string => (jid ? `+${jid.split("@")[0]}` : "—");
 
 export function InstanceTable({ instances }: { instances: Instance[] }) {
-  if (instances.length === 0) return <EmptyState>No instances yet. Create one to connect a WhatsApp number.</EmptyState>;
+  if (instances.length === 0) return <EmptyState>{t("instances:empty")}</EmptyState>;
   return (
     <div class="table-wrap">
       <table id="instance-table" class="stack-table">
         <thead>
           <tr>
-            <th>Name</th>
-            <th>Status</th>
-            <th>Number</th>
-            <th>Provider</th>
-            <th>Last activity</th>
+            <th>{t("instances:table.name")}</th>
+            <th>{t("instances:table.status")}</th>
+            <th>{t("instances:table.number")}</th>
+            <th>{t("instances:table.provider")}</th>
+            <th>{t("instances:table.lastActivity")}</th>
           </tr>
         </thead>
         <tbody>
@@ -32,16 +33,16 @@ export function InstanceTable({ instances }: { instances: Instance[] }) {
                   {i.name}
                 </a>
               </td>
-              <td data-label="Status">
+              <td data-label={tText("instances:table.status")}>
                 <StatusBadge status={i.status} />
               </td>
-              <td data-label="Number" safe>
+              <td data-label={tText("instances:table.number")} safe>
                 {phoneOf(i.waJid)}
               </td>
-              <td data-label="Provider" safe>
+              <td data-label={tText("instances:table.provider")} safe>
                 {PROVIDER_LABEL[i.provider]}
               </td>
-              <td data-label="Last activity">
+              <td data-label={tText("instances:table.lastActivity")}>
                 <Time at={i.lastActivityAt} />
               </td>
             </tr>
@@ -56,11 +57,9 @@ type Props = { admin: AdminContext; csrfToken: string; flash?: Flash; instances:
 
 export function InstancesPage({ admin, csrfToken, flash, instances, canManage, form, maxInstances }: Props) {
   return (
-    <AdminLayout title="Instances" admin={admin} csrfToken={csrfToken} active="instances" flash={flash}>
-      <h1>Instances</h1>
-      <p class="muted small" safe>
-        {`${instances.length} of ${maxInstances} instances allowed by your plan.`}
-      </p>
+    <AdminLayout title={tText("instances:title")} admin={admin} csrfToken={csrfToken} active="instances" flash={flash}>
+      <h1>{t("instances:title")}</h1>
+      <p class="muted small">{t("instances:allowed", { count: formatNumber(instances.length), max: formatNumber(maxInstances) })}</p>
       <InstanceTable instances={instances} />
       {canManage ? <CreateInstanceForm csrfToken={csrfToken} state={form} /> : ""}
     </AdminLayout>

@@ -1,5 +1,6 @@
 import type { AdminContext } from "@/auth/plugin";
 import type { Flash } from "@/lib/flash";
+import { t, tText } from "@/lib/i18n";
 import type { Instance } from "@/providers/provider";
 import { AdminLayout } from "../layouts/admin";
 import { CsrfField, Time } from "../components/ui";
@@ -23,7 +24,7 @@ export function InstancePage({ admin, csrfToken, flash, instance, canManage, sta
   return (
     <AdminLayout title={instance.name} admin={admin} csrfToken={csrfToken} active="instances" flash={flash}>
       <p class="small">
-        <a href="/instances">← Instances</a>
+        <a href="/instances">{t("instances:show.back")}</a>
       </p>
       <div class="row">
         <h1 style="margin:0" safe>
@@ -32,8 +33,7 @@ export function InstancePage({ admin, csrfToken, flash, instance, canManage, sta
         <StatusBadge status={instance.status} />
       </div>
       <p class="muted small">
-        <span safe>{`Provider: ${instance.provider} · id `}</span>
-        <code safe>{instance.id}</code> · created <Time at={instance.createdAt} />
+        {t("instances:show.provider", { provider: instance.provider })} <code safe>{instance.id}</code> · {t("instances:show.created")} <Time at={instance.createdAt} />
       </p>
       <ConnectionPanel instance={instance} csrfToken={csrfToken} qr={state.qr} base={base} canManage={canManage} error={state.connectionError} />
       {canManage ? (
@@ -44,15 +44,15 @@ export function InstancePage({ admin, csrfToken, flash, instance, canManage, sta
           <RenameForm instance={instance} csrfToken={csrfToken} state={state.rename} />
         </div>
       ) : (
-        <p class="muted">Supervisors and admins manage this instance; you can view its status.</p>
+        <p class="muted">{t("instances:show.viewOnly")}</p>
       )}
       {canManage ? (
         <section class="card">
-          <h2>Danger zone</h2>
-          <form method="post" action={`${base}/delete`} hx-post={`${base}/delete`} hx-confirm={`Delete “${instance.name}” with all its conversations and messages? This cannot be undone.`}>
+          <h2>{t("instances:show.dangerZone")}</h2>
+          <form method="post" action={`${base}/delete`} hx-post={`${base}/delete`} hx-confirm={tText("instances:show.deleteConfirm", { name: instance.name })}>
             <CsrfField token={csrfToken} />
             <button type="submit" class="danger">
-              Delete instance
+              {t("instances:show.delete")}
             </button>
           </form>
         </section>

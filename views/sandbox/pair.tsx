@@ -1,3 +1,4 @@
+import { t, tText } from "@/lib/i18n";
 import { PublicLayout } from "../layouts/public";
 import { CsrfField } from "../components/ui";
 
@@ -7,23 +8,19 @@ type Props = { csrfToken: string; token: string; instanceName: string; status: s
 export function SandboxPairPage({ csrfToken, token, instanceName, status, paired }: Props) {
   const connected = paired || status === "connected";
   return (
-    <PublicLayout title="Pair sandbox number" csrfToken={csrfToken}>
-      <h1>Sandbox phone</h1>
+    <PublicLayout title={tText("instances:sandbox.title")} csrfToken={csrfToken}>
+      <h1>{t("instances:sandbox.heading")}</h1>
       {connected ? (
         <div>
-          <p>
-            <strong safe>{instanceName}</strong> is paired with this simulated phone.
-          </p>
-          <p class="muted">You can close this tab; the instance page updates by itself.</p>
+          <p>{t("instances:sandbox.paired", { name: instanceName })}</p>
+          <p class="muted">{t("instances:sandbox.closeTab")}</p>
         </div>
       ) : (
         <form method="post" action={`/sandbox/pair/${encodeURIComponent(token)}`}>
-          <p>
-            Pair the sandbox instance <strong safe>{instanceName}</strong> as if this phone had scanned its QR code.
-          </p>
+          <p>{t("instances:sandbox.intro", { name: instanceName })}</p>
           <CsrfField token={csrfToken} />
           <button type="submit" style="width:100%">
-            Pair
+            {t("instances:sandbox.pair")}
           </button>
         </form>
       )}
