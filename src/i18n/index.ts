@@ -3,13 +3,9 @@ import contacts from "./contacts";
 import inbox from "./inbox";
 import instances from "./instances";
 import messages from "./messages";
-import contacts from "./contacts";
-import inbox from "./inbox";
-import instances from "./instances";
-import messages from "./messages";
 import templates from "./templates";
+import triggers from "./triggers";
 import validation from "./validation";
-import workflows from "./workflows";
 
 /**
  * Every namespace of text, registered here explicitly. A namespace file holds one feature's strings
@@ -22,13 +18,9 @@ export const catalogs = {
   inbox,
   instances,
   messages,
-  contacts,
-  inbox,
-  instances,
-  messages,
   templates,
+  triggers,
   validation,
-  workflows,
 } satisfies Record<string, Catalog>;
 
 export type Messages = { [key: string]: string | Messages };

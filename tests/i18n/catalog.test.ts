@@ -92,8 +92,6 @@ const PENDING = new Set<string>([
   "views/registrations/_tabs.tsx",
   "views/registrations/index.tsx",
   "views/settings/index.tsx",
-  "views/triggers/_form.tsx",
-  "views/triggers/index.tsx",
   "views/try/index.tsx",
   "views/usage/index.tsx",
   "views/webhooks/_form.tsx",

@@ -4,13 +4,21 @@ import { createApp } from "@/app";
 import { db } from "@/db/client";
 import { instances, messages } from "@/db/schema";
 import { createTemplate } from "@/features/templates/template.service";
-import { compileTriggerRegex, REGEX_MESSAGES } from "@/features/triggers/trigger.regex";
+import { compileTriggerRegex, regexProblemMessage } from "@/features/triggers/trigger.regex";
+import { withLocale } from "@/lib/i18n";
 import { triggerMatches } from "@/features/triggers/trigger.service";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
 import { startAppProcess } from "../helpers/processes";
 
 const app = createApp();
+
+/** The refusals in English, as the test client (Accept-Language: en) reads them. */
+const REGEX_MESSAGES = withLocale({ locale: "en" }, () => ({
+  backreference: regexProblemMessage({ problem: "backreference" }),
+  lookaround: regexProblemMessage({ problem: "lookaround" }),
+  tooComplex: regexProblemMessage({ problem: "tooComplex" }),
+}));
 
 const regexTrigger = (pattern: string) => ({ match: "regex", pattern, action: "reply_template", templateKey: "welcome" });
 
@@ -30,7 +38,7 @@ describe("regex triggers match in linear time (RE2)", () => {
 
     const refusal = (pattern: string) => {
       const compiled = compileTriggerRegex(pattern);
-      return compiled.ok ? null : compiled.message;
+      return compiled.ok ? null : withLocale({ locale: "en" }, () => regexProblemMessage(compiled));
     };
     expect(refusal("(a)\\1")).toBe(REGEX_MESSAGES.backreference);
     expect(refusal("(?<n>a)\\k<n>")).toBe(REGEX_MESSAGES.backreference);

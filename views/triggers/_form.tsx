@@ -1,6 +1,8 @@
 import Html from "@kitajs/html";
 import type { FieldError } from "@/lib/errors";
 import { TRIGGER_MATCHES } from "@/db/schema";
+import { TRIGGER_ACTIONS } from "@/features/triggers/trigger.schema";
+import { t, tText } from "@/lib/i18n";
 import { CsrfField, Field, SelectField, fieldError } from "../components/ui";
 
 /** Typed text going into an attribute: the renderer only escapes quotes there, we escape all markup. */
@@ -29,20 +31,11 @@ export type TriggerChoices = {
   workflows: { id: string; name: string; system: boolean }[];
 };
 
-export const MATCH_LABELS: Record<(typeof TRIGGER_MATCHES)[number], string> = {
-  equals: "equals (whole message)",
-  contains: "contains",
-  regex: "regular expression",
-  number: "a number",
-  any: "any message",
-  first_message: "first message of a contact",
-};
+/** How a match rule reads ("equals (whole message)"), in the request's language. */
+export const matchLabel = (match: (typeof TRIGGER_MATCHES)[number]) => tText(`triggers:match.${match}`);
 
-export const ACTION_LABELS = {
-  reply_template: "reply with a template",
-  start_flow: "start a flow",
-  hand_to_workflow: "hand to a workflow",
-} as const;
+/** How an action reads ("reply with a template"), in the request's language. */
+export const actionLabel = (action: (typeof TRIGGER_ACTIONS)[number]) => tText(`triggers:action.${action}`);
 
 /** Create/edit form for a trigger; every action's target picker is present, labelled by action. */
 export function TriggerForm(props: { action: string; values: TriggerFormValues; errors?: FieldError[]; choices: TriggerChoices; csrfToken: string; submitLabel: string }) {
@@ -53,24 +46,30 @@ export function TriggerForm(props: { action: string; values: TriggerFormValues; 
   return (
     <form id="trigger-form" class="card" method="post" action={props.action} hx-post={props.action} hx-target="#trigger-form" hx-swap="outerHTML">
       <CsrfField token={props.csrfToken} />
-      <Field label="Name (optional)" name="name" value={attr(v.name)} errors={props.errors} maxlength={120} placeholder="Menu keyword" />
+      <Field label={tText("triggers:form.name")} name="name" value={attr(v.name)} errors={props.errors} maxlength={120} placeholder={tText("triggers:form.namePlaceholder")} />
       <div class="form-grid">
-        <SelectField label="Match" name="match" value={v.match ?? "equals"} errors={props.errors} options={TRIGGER_MATCHES.map((m) => ({ value: m, label: MATCH_LABELS[m] }))} />
+        <SelectField
+          label={tText("triggers:form.match")}
+          name="match"
+          value={v.match ?? "equals"}
+          errors={props.errors}
+          options={TRIGGER_MATCHES.map((m) => ({ value: m, label: matchLabel(m) }))}
+        />
         <Field
-          label="Pattern"
+          label={tText("triggers:form.pattern")}
           name="pattern"
           value={attr(v.pattern)}
           errors={props.errors}
           maxlength={200}
-          placeholder="menu"
-          hint="Text for equals/contains, a regex (RE2 syntax: no backreferences or lookaround), a number (empty = any number); ignored for any/first message. Case-insensitive."
+          placeholder={tText("triggers:form.patternPlaceholder")}
+          hint={tText("triggers:form.patternHint")}
         />
-        <Field label="Priority (higher runs first)" name="priority" type="number" value={attr(v.priority ?? "0")} errors={props.errors} />
-        <Field label="Cooldown seconds (per contact)" name="cooldownSeconds" type="number" value={attr(v.cooldownSeconds ?? "0")} errors={props.errors} />
+        <Field label={tText("triggers:form.priority")} name="priority" type="number" value={attr(v.priority ?? "0")} errors={props.errors} />
+        <Field label={tText("triggers:form.cooldown")} name="cooldownSeconds" type="number" value={attr(v.cooldownSeconds ?? "0")} errors={props.errors} />
       </div>
       <fieldset class={instancesError ? "has-error" : undefined}>
-        <legend>Instances (none checked = every instance)</legend>
-        {c.instances.length === 0 ? <p class="muted small">No instances yet: the trigger applies to every instance you add.</p> : ""}
+        <legend>{t("triggers:form.instances")}</legend>
+        {c.instances.length === 0 ? <p class="muted small">{t("triggers:form.noInstances")}</p> : ""}
         <div class="check-grid">
           {c.instances.map((i) => (
             <label class="row">
@@ -80,32 +79,38 @@ export function TriggerForm(props: { action: string; values: TriggerFormValues; 
         </div>
         {instancesError ? <small class="error" safe>{instancesError}</small> : ""}
       </fieldset>
-      <SelectField label="Action" name="action" value={v.action ?? "reply_template"} errors={props.errors} options={Object.entries(ACTION_LABELS).map(([value, label]) => ({ value, label }))} />
+      <SelectField
+        label={tText("triggers:form.action")}
+        name="action"
+        value={v.action ?? "reply_template"}
+        errors={props.errors}
+        options={TRIGGER_ACTIONS.map((a) => ({ value: a, label: actionLabel(a) }))}
+      />
       <div class="form-grid">
         <SelectField
-          label="Template (reply with a template)"
+          label={tText("triggers:form.template")}
           name="templateKey"
           value={v.templateKey}
           errors={props.errors}
           options={[{ value: "", label: "—" }, ...c.templateKeys.map((k) => ({ value: k, label: k }))]}
         />
         <SelectField
-          label="Flow (start a flow; live versions)"
+          label={tText("triggers:form.flow")}
           name="flowId"
           value={v.flowId}
           errors={props.errors}
-          options={[{ value: "", label: "—" }, ...c.flows.map((f) => ({ value: f.id, label: `${f.name} (v${f.version})` }))]}
+          options={[{ value: "", label: "—" }, ...c.flows.map((f) => ({ value: f.id, label: tText("triggers:form.flowOption", { name: f.name, version: f.version }) }))]}
         />
         <SelectField
-          label="Workflow (hand to a workflow)"
+          label={tText("triggers:form.workflow")}
           name="workflowId"
           value={v.workflowId}
           errors={props.errors}
-          options={[{ value: "", label: "—" }, ...c.workflows.map((w) => ({ value: w.id, label: w.system ? `${w.name} (system)` : w.name }))]}
+          options={[{ value: "", label: "—" }, ...c.workflows.map((w) => ({ value: w.id, label: w.system ? tText("triggers:form.systemWorkflow", { name: w.name }) : w.name }))]}
         />
       </div>
       <label class="row">
-        <input type="checkbox" name="active" value="true" checked={v.active !== "false"} /> Active
+        <input type="checkbox" name="active" value="true" checked={v.active !== "false"} /> {t("triggers:form.active")}
       </label>
       <div class="row form-actions">
         <button type="submit" safe>

@@ -1,16 +1,21 @@
-import Html from "@kitajs/html";
 import type { AdminContext } from "@/auth/plugin";
 import type { FieldError } from "@/lib/errors";
 import type { Flash } from "@/lib/flash";
 import type { Trigger, TriggerCheck } from "@/features/triggers/trigger.service";
+import { t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
-import { Badge, CsrfField, EmptyState } from "../components/ui";
-import { ACTION_LABELS, MATCH_LABELS, TriggerForm, type TriggerChoices, type TriggerFormValues } from "./_form";
+import { Badge, CsrfField, EmptyState, Time } from "../components/ui";
+import { actionLabel, matchLabel, TriggerForm, type TriggerChoices, type TriggerFormValues } from "./_form";
 
 /** How a trigger's target reads in tables: the template key, the flow (and whether it is live), the workflow. */
 export type TargetLabel = { text: string; href?: string; warning?: string };
 
 export type TriggerListItem = { trigger: Trigger; target: TargetLabel; instanceNames: string[] };
+
+/** A trigger's name, or its match rule when it has none. */
+const titleOf = (trigger: Trigger) => trigger.name || matchLabel(trigger.match);
+
+const seconds = (count: number) => tText("triggers:seconds", { count });
 
 function Target({ target }: { target: TargetLabel }) {
   return (
@@ -38,7 +43,7 @@ function Target({ target }: { target: TargetLabel }) {
 
 /** Instance names (user data, each escaped), or "all" for a trigger scoped to every instance. */
 function InstanceNames({ names }: { names: string[] }) {
-  if (names.length === 0) return <>all</>;
+  if (names.length === 0) return <>{t("triggers:allInstances")}</>;
   return (
     <>
       {names.map((n, i) => (
@@ -51,68 +56,72 @@ function InstanceNames({ names }: { names: string[] }) {
   );
 }
 
+function StatusBadge({ active }: { active: boolean }) {
+  return active ? <Badge tone="ok">{t("triggers:status.active")}</Badge> : <Badge>{t("triggers:status.disabled")}</Badge>;
+}
+
 function TriggerRow({ item, canManage, csrfToken }: { item: TriggerListItem; canManage: boolean; csrfToken: string }) {
-  const t = item.trigger;
+  const trigger = item.trigger;
   return (
-    <tr id={`trigger-${t.id}`} class={t.active ? undefined : "inactive-row"}>
-      <td data-label="Trigger">
-        <a href={`/triggers/${t.id}`} safe>
-          {t.name || MATCH_LABELS[t.match]}
+    <tr id={`trigger-${trigger.id}`} class={trigger.active ? undefined : "inactive-row"}>
+      <td data-label={tText("triggers:columns.trigger")}>
+        <a href={`/triggers/${trigger.id}`} safe>
+          {titleOf(trigger)}
         </a>
-        {t.name ? (
+        {trigger.name ? (
           <div class="muted small" safe>
-            {MATCH_LABELS[t.match]}
+            {matchLabel(trigger.match)}
           </div>
         ) : (
           ""
         )}
       </td>
-      <td data-label="Pattern">
-        {t.pattern ? (
-          <code safe>{t.pattern}</code>
+      <td data-label={tText("triggers:columns.pattern")}>
+        {trigger.pattern ? (
+          <code safe>{trigger.pattern}</code>
         ) : (
           <span class="muted">—</span>
         )}
       </td>
-      <td data-label="Priority">
-        {t.priority}
+      <td data-label={tText("triggers:columns.priority")}>
+        {trigger.priority}
       </td>
-      <td data-label="Cooldown">
-        {t.cooldownSeconds ? `${t.cooldownSeconds} s` : "—"}
+      <td data-label={tText("triggers:columns.cooldown")}>
+        {trigger.cooldownSeconds ? seconds(trigger.cooldownSeconds) : "—"}
       </td>
-      <td data-label="Instances">
+      <td data-label={tText("triggers:columns.instances")}>
         <InstanceNames names={item.instanceNames} />
       </td>
-      <td data-label="Action">
-        <span class="muted small">
-          {ACTION_LABELS[t.action]}
+      <td data-label={tText("triggers:columns.action")}>
+        <span class="muted small" safe>
+          {actionLabel(trigger.action)}
         </span>
         <div>
           <Target target={item.target} />
         </div>
       </td>
-      <td data-label="Status">
-        {t.active ? <Badge tone="ok">active</Badge> : <Badge>disabled</Badge>}
+      <td data-label={tText("triggers:columns.status")}>
+        <StatusBadge active={trigger.active} />
         {canManage ? (
           <div class="row row-actions">
-            <form method="post" action={`/triggers/${t.id}/toggle`} hx-post={`/triggers/${t.id}/toggle`} hx-target="body" hx-swap="none">
+            <form method="post" action={`/triggers/${trigger.id}/toggle`} hx-post={`/triggers/${trigger.id}/toggle`} hx-target="body" hx-swap="none">
               <CsrfField token={csrfToken} />
-              <input type="hidden" name="active" value={t.active ? "false" : "true"} />
+              <input type="hidden" name="active" value={trigger.active ? "false" : "true"} />
               <button type="submit" class="secondary small-button">
-                {t.active ? "Disable" : "Enable"}
+                {trigger.active ? t("triggers:disable") : t("triggers:enable")}
               </button>
             </form>
             <form
               method="post"
-              action={`/triggers/${t.id}/delete`}
-              hx-post={`/triggers/${t.id}/delete`}
+              action={`/triggers/${trigger.id}/delete`}
+              hx-post={`/triggers/${trigger.id}/delete`}
               hx-target="body"
               hx-swap="none"
-              hx-confirm="Delete this trigger?"
+              hx-confirm={tText("triggers:deleteConfirm")}
             >
               <CsrfField token={csrfToken} />
               <button type="submit" class="danger small-button">
-                Delete
+                {t("common:actions.delete")}
               </button>
             </form>
           </div>
@@ -122,6 +131,20 @@ function TriggerRow({ item, canManage, csrfToken }: { item: TriggerListItem; can
       </td>
     </tr>
   );
+}
+
+const OUTCOME_TONE: Record<TriggerCheck["outcome"], "ok" | "warn" | "bad" | "muted"> = {
+  fires: "ok",
+  shadowed: "warn",
+  no_match: "muted",
+  inactive: "muted",
+  other_instance: "muted",
+};
+
+/** One line of the test result: the trigger, its pattern and priority. */
+function checkLine(trigger: Trigger): string {
+  const vars = { name: titleOf(trigger), pattern: trigger.pattern, priority: trigger.priority };
+  return tText(trigger.pattern ? "triggers:test.checkLineWithPattern" : "triggers:test.checkLine", vars);
 }
 
 /** Result of the "test a message" box: which trigger fires, and why the others do not. */
@@ -137,29 +160,20 @@ export function TriggerTestResult(props: { text: string; fired?: TriggerListItem
       </div>
     );
   }
-  const OUTCOME: Record<TriggerCheck["outcome"], { label: string; tone: "ok" | "warn" | "bad" | "muted" }> = {
-    fires: { label: "fires", tone: "ok" },
-    shadowed: { label: "matches, but a higher one fires", tone: "warn" },
-    no_match: { label: "no match", tone: "muted" },
-    inactive: { label: "disabled", tone: "muted" },
-    other_instance: { label: "other instances", tone: "muted" },
-  };
   return (
     <div id="trigger-test-result" role="status">
       {props.fired ? (
         <p class="test-verdict ok">
-          <strong safe>{props.fired.trigger.name || MATCH_LABELS[props.fired.trigger.match]}</strong> would fire and{" "}
-          <span>{ACTION_LABELS[props.fired.trigger.action]}</span>: <Target target={props.fired.target} />
+          {t("triggers:test.fires", { name: titleOf(props.fired.trigger), action: actionLabel(props.fired.trigger.action) })} <Target target={props.fired.target} />
         </p>
       ) : (
-        <p class="test-verdict">No trigger would fire for this message: a conversation bound to a workflow would still get its answer.</p>
+        <p class="test-verdict">{t("triggers:test.noneFires")}</p>
       )}
       {props.checks.length ? (
         <ol class="test-checks small">
           {props.checks.map((c) => (
             <li>
-              <Badge tone={OUTCOME[c.outcome].tone}>{Html.escapeHtml(OUTCOME[c.outcome].label)}</Badge>{" "}
-              <span safe>{`${c.trigger.name || MATCH_LABELS[c.trigger.match]}${c.trigger.pattern ? ` "${c.trigger.pattern}"` : ""} · priority ${c.trigger.priority}`}</span>
+              <Badge tone={OUTCOME_TONE[c.outcome]}>{t(`triggers:test.outcome.${c.outcome}`)}</Badge> <span safe>{checkLine(c.trigger)}</span>
             </li>
           ))}
         </ol>
@@ -175,17 +189,17 @@ export type TriggerTestResultProps = Parameters<typeof TriggerTestResult>[0];
 export function TriggerTestBox(props: { instances: { id: string; name: string }[]; csrfToken: string; result?: TriggerTestResultProps }) {
   return (
     <section class="card" aria-labelledby="trigger-test-title">
-      <h2 id="trigger-test-title">Test a message</h2>
+      <h2 id="trigger-test-title">{t("triggers:test.title")}</h2>
       <form method="post" action="/triggers/test" hx-post="/triggers/test" hx-target="#trigger-test-result" hx-swap="outerHTML" class="test-form">
         <CsrfField token={props.csrfToken} />
         <div class="field grow">
-          <label for="test-text">Message a contact sends</label>
-          <input id="test-text" name="text" maxlength={2000} required placeholder="menu" autocomplete="off" />
+          <label for="test-text">{t("triggers:test.text")}</label>
+          <input id="test-text" name="text" maxlength={2000} required placeholder={tText("triggers:test.textPlaceholder")} autocomplete="off" />
         </div>
         <div class="field">
-          <label for="test-instance">Instance</label>
+          <label for="test-instance">{t("triggers:test.instance")}</label>
           <select id="test-instance" name="instanceId">
-            <option value="">any instance</option>
+            <option value="">{t("triggers:test.anyInstance")}</option>
             {props.instances.map((i) => (
               <option value={i.id} safe>
                 {i.name}
@@ -195,14 +209,14 @@ export function TriggerTestBox(props: { instances: { id: string; name: string }[
         </div>
         <div class="field">
           <label class="row check-label">
-            <input type="checkbox" name="firstMessage" value="true" /> First message of the contact
+            <input type="checkbox" name="firstMessage" value="true" /> {t("triggers:test.firstMessage")}
           </label>
         </div>
         <div class="field">
-          <button type="submit">Test</button>
+          <button type="submit">{t("triggers:test.submit")}</button>
         </div>
       </form>
-      <p class="muted small">Nothing is sent or recorded; cooldowns are per contact and not considered here.</p>
+      <p class="muted small">{t("triggers:test.note")}</p>
       {props.result ? <TriggerTestResult {...props.result} /> : <div id="trigger-test-result" role="status"></div>}
     </section>
   );
@@ -220,30 +234,25 @@ export function TriggersIndex(props: {
   testResult?: TriggerTestResultProps;
 }) {
   return (
-    <AdminLayout title="Triggers" admin={props.admin} csrfToken={props.csrfToken} active="triggers" flash={props.flash}>
+    <AdminLayout title={tText("triggers:title")} admin={props.admin} csrfToken={props.csrfToken} active="triggers" flash={props.flash}>
       <link rel="stylesheet" href="/static/flows.css" />
-      <h1>Triggers</h1>
-      <p class="muted">
-        Inbound messages are checked against active triggers from the highest priority down; the first that matches (and is not cooling down for that contact) replies
-        with a template, starts a flow or hands the conversation to a workflow.
-      </p>
-      <p class="tip">
-        <strong>Tip:</strong> to bind a WhatsApp number to a workflow, create a trigger <em>any message</em> → <em>hand to a workflow</em> with only that instance checked.
-      </p>
+      <h1>{t("triggers:title")}</h1>
+      <p class="muted">{t("triggers:intro")}</p>
+      <p class="tip">{t("triggers:tip")}</p>
       {props.items.length === 0 ? (
-        <EmptyState>No triggers yet.</EmptyState>
+        <EmptyState>{t("triggers:empty")}</EmptyState>
       ) : (
         <div class="table-wrap">
           <table class="stack-table" id="triggers-table">
             <thead>
               <tr>
-                <th>Trigger</th>
-                <th>Pattern</th>
-                <th>Priority</th>
-                <th>Cooldown</th>
-                <th>Instances</th>
-                <th>Action</th>
-                <th>Status</th>
+                <th>{t("triggers:columns.trigger")}</th>
+                <th>{t("triggers:columns.pattern")}</th>
+                <th>{t("triggers:columns.priority")}</th>
+                <th>{t("triggers:columns.cooldown")}</th>
+                <th>{t("triggers:columns.instances")}</th>
+                <th>{t("triggers:columns.action")}</th>
+                <th>{t("triggers:columns.status")}</th>
               </tr>
             </thead>
             <tbody>
@@ -257,8 +266,8 @@ export function TriggersIndex(props: {
       <TriggerTestBox instances={props.choices.instances} csrfToken={props.csrfToken} result={props.testResult} />
       {props.canManage ? (
         <>
-          <h2>New trigger</h2>
-          <TriggerForm action="/triggers" values={props.values ?? {}} errors={props.errors} choices={props.choices} csrfToken={props.csrfToken} submitLabel="Create trigger" />
+          <h2>{t("triggers:newTrigger")}</h2>
+          <TriggerForm action="/triggers" values={props.values ?? {}} errors={props.errors} choices={props.choices} csrfToken={props.csrfToken} submitLabel={tText("triggers:form.create")} />
         </>
       ) : (
         ""
@@ -276,43 +285,53 @@ export function TriggerEdit(props: {
   choices: TriggerChoices;
   values: TriggerFormValues;
 }) {
-  const t = props.item.trigger;
-  const title = t.name || `${MATCH_LABELS[t.match]}${t.pattern ? ` "${t.pattern}"` : ""}`;
+  const trigger = props.item.trigger;
+  const title = trigger.name || (trigger.pattern ? `${matchLabel(trigger.match)} "${trigger.pattern}"` : matchLabel(trigger.match));
   return (
     <AdminLayout title={title} admin={props.admin} csrfToken={props.csrfToken} active="triggers" flash={props.flash}>
       <link rel="stylesheet" href="/static/flows.css" />
       <p>
-        <a href="/triggers">← Triggers</a>
+        <a href="/triggers">{t("triggers:back")}</a>
       </p>
       <h1 safe>{title}</h1>
       <p class="row">
-        {t.active ? <Badge tone="ok">active</Badge> : <Badge>disabled</Badge>}
-        <span class="muted small">
-          {ACTION_LABELS[t.action]}
+        <StatusBadge active={trigger.active} />
+        <span class="muted small" safe>
+          {actionLabel(trigger.action)}
         </span>
         <Target target={props.item.target} />
       </p>
+      <p class="muted small">
+        {t("triggers:lastChanged")} <Time at={trigger.updatedAt} />
+      </p>
       {props.canManage ? (
         <>
-          <TriggerForm action={`/triggers/${t.id}`} values={props.values} choices={props.choices} csrfToken={props.csrfToken} submitLabel="Save" />
-          <form method="post" action={`/triggers/${t.id}/delete`} hx-post={`/triggers/${t.id}/delete`} hx-target="body" hx-swap="none" hx-confirm="Delete this trigger?">
+          <TriggerForm action={`/triggers/${trigger.id}`} values={props.values} choices={props.choices} csrfToken={props.csrfToken} submitLabel={tText("common:actions.save")} />
+          <form
+            method="post"
+            action={`/triggers/${trigger.id}/delete`}
+            hx-post={`/triggers/${trigger.id}/delete`}
+            hx-target="body"
+            hx-swap="none"
+            hx-confirm={tText("triggers:deleteConfirm")}
+          >
             <CsrfField token={props.csrfToken} />
             <button type="submit" class="danger">
-              Delete trigger
+              {t("triggers:deleteButton")}
             </button>
           </form>
         </>
       ) : (
         <dl class="kv card">
-          <dt>Match</dt>
-          <dd safe>{MATCH_LABELS[t.match]}</dd>
-          <dt>Pattern</dt>
-          <dd safe>{t.pattern || "—"}</dd>
-          <dt>Priority</dt>
-          <dd safe>{String(t.priority)}</dd>
-          <dt>Cooldown</dt>
-          <dd safe>{`${t.cooldownSeconds} s`}</dd>
-          <dt>Instances</dt>
+          <dt>{t("triggers:columns.match")}</dt>
+          <dd safe>{matchLabel(trigger.match)}</dd>
+          <dt>{t("triggers:columns.pattern")}</dt>
+          <dd safe>{trigger.pattern || "—"}</dd>
+          <dt>{t("triggers:columns.priority")}</dt>
+          <dd safe>{String(trigger.priority)}</dd>
+          <dt>{t("triggers:columns.cooldown")}</dt>
+          <dd safe>{seconds(trigger.cooldownSeconds)}</dd>
+          <dt>{t("triggers:columns.instances")}</dt>
           <dd>
             <InstanceNames names={props.item.instanceNames} />
           </dd>

@@ -10,6 +10,7 @@ import { listWorkflows } from "@/features/workflows/workflow.service";
 import { AppError, zodDetails, type FieldError } from "@/lib/errors";
 import { setFlash, takeFlash, type Flash } from "@/lib/flash";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
+import { tText } from "@/lib/i18n";
 import { TriggerForm, type TriggerChoices, type TriggerFormValues } from "@views/triggers/_form";
 import { TriggerEdit, TriggersIndex, TriggerTestResult, type TargetLabel, type TriggerListItem, type TriggerTestResultProps } from "@views/triggers/index";
 import { triggerSchema, triggerTestSchema } from "./trigger.schema";
@@ -29,7 +30,7 @@ function formToInput(body: FormBody): { input: Record<string, unknown>; errors: 
     const v = str(body[k]);
     if (v === "") return undefined;
     if (!/^-?\d+$/.test(v)) {
-      errors.push({ path: k, message: "Must be a whole number" });
+      errors.push({ path: k, message: tText("triggers:errors.wholeNumber") });
       return undefined;
     }
     return Number(v);
@@ -96,18 +97,26 @@ async function loadContext(organizationId: string) {
   const target = (t: Trigger): TargetLabel => {
     if (t.action === "reply_template") {
       const tpl = t.templateKey ? templateByKey.get(t.templateKey) : undefined;
-      return { text: t.templateKey ?? "—", href: tpl ? `/templates/${tpl.id}` : undefined, warning: tpl ? (tpl.active ? undefined : "template inactive") : "template missing" };
+      return {
+        text: t.templateKey ?? "—",
+        href: tpl ? `/templates/${tpl.id}` : undefined,
+        warning: tpl ? (tpl.active ? undefined : tText("triggers:target.templateInactive")) : tText("triggers:target.templateMissing"),
+      };
     }
     if (t.action === "start_flow") {
       const { version, live } = liveFlowOf(t.flowId);
-      if (!version) return { text: "—", warning: "flow deleted" };
-      return live ? { text: `${live.name} (live v${live.version})`, href: `/flows/${live.id}` } : { text: version.name, href: `/flows/${version.id}`, warning: "no live version" };
+      if (!version) return { text: "—", warning: tText("triggers:target.flowDeleted") };
+      return live
+        ? { text: tText("triggers:target.flowLive", { name: live.name, version: live.version }), href: `/flows/${live.id}` }
+        : { text: version.name, href: `/flows/${version.id}`, warning: tText("triggers:target.noLiveVersion") };
     }
     const w = t.workflowId ? workflowById.get(t.workflowId) : undefined;
-    return w ? { text: w.name, href: `/workflows/${w.id}`, warning: w.isActive ? undefined : "workflow inactive" } : { text: "—", warning: "workflow deleted" };
+    return w
+      ? { text: w.name, href: `/workflows/${w.id}`, warning: w.isActive ? undefined : tText("triggers:target.workflowInactive") }
+      : { text: "—", warning: tText("triggers:target.workflowDeleted") };
   };
 
-  const item = (t: Trigger): TriggerListItem => ({ trigger: t, target: target(t), instanceNames: (t.instanceIds ?? []).map((id) => instanceName.get(id) ?? "(deleted instance)") });
+  const item = (t: Trigger): TriggerListItem => ({ trigger: t, target: target(t), instanceNames: (t.instanceIds ?? []).map((id) => instanceName.get(id) ?? tText("triggers:deletedInstance")) });
 
   const valuesOf = (t: Trigger): TriggerFormValues => ({
     name: t.name,
@@ -127,7 +136,7 @@ async function loadContext(organizationId: string) {
 }
 
 function requireManage(admin: AdminContext) {
-  if (!can.manageAutomation(admin.role)) throw new AppError("forbidden", "Only supervisors and above can change triggers");
+  if (!can.manageAutomation(admin.role)) throw new AppError("forbidden", tText("triggers:errors.forbidden"));
 }
 
 async function renderIndex(
@@ -180,9 +189,9 @@ export const triggerPages = new Elysia({ name: "triggers-pages" })
       if (errors) {
         set.status = 422;
         const ctx = await loadContext(admin.organization.id);
-        return TriggerForm({ action: "/triggers", values: formValues(body as FormBody), errors, choices: ctx.choices, csrfToken, submitLabel: "Create trigger" });
+        return TriggerForm({ action: "/triggers", values: formValues(body as FormBody), errors, choices: ctx.choices, csrfToken, submitLabel: tText("triggers:form.create") });
       }
-      setFlash(cookie, "success", "Trigger created");
+      setFlash(cookie, "success", tText("triggers:flash.created"));
       return hxRedirect(request, "/triggers");
     },
     { member: "agent" },
@@ -196,7 +205,7 @@ export const triggerPages = new Elysia({ name: "triggers-pages" })
       const ctx = await loadContext(admin.organization.id);
       const errors = parsed.success ? [] : zodDetails(parsed.error.issues);
       const instanceId = parsed.data?.instanceId ?? null;
-      if (instanceId && !ctx.choices.instances.some((i) => i.id === instanceId)) errors.push({ path: "instanceId", message: "Choose an instance of this organization" });
+      if (instanceId && !ctx.choices.instances.some((i) => i.id === instanceId)) errors.push({ path: "instanceId", message: tText("triggers:errors.instanceOfOrganization") });
       let result: TriggerTestResultProps;
       if (!parsed.success || errors.length) {
         set.status = 422;
@@ -237,9 +246,9 @@ export const triggerPages = new Elysia({ name: "triggers-pages" })
       if (errors) {
         set.status = 422;
         const ctx = await loadContext(admin.organization.id);
-        return TriggerForm({ action: `/triggers/${params.id}`, values: formValues(body as FormBody), errors, choices: ctx.choices, csrfToken, submitLabel: "Save" });
+        return TriggerForm({ action: `/triggers/${params.id}`, values: formValues(body as FormBody), errors, choices: ctx.choices, csrfToken, submitLabel: tText("common:actions.save") });
       }
-      setFlash(cookie, "success", "Trigger saved");
+      setFlash(cookie, "success", tText("triggers:flash.saved"));
       return hxRedirect(request, "/triggers");
     },
     { member: "agent", params: idParams },
@@ -250,7 +259,7 @@ export const triggerPages = new Elysia({ name: "triggers-pages" })
       requireManage(admin);
       const active = (body as FormBody)?.active === "true";
       await setTriggerActive(admin.organization.id, params.id, active, byUser(admin.user.id, request));
-      setFlash(cookie, "success", active ? "Trigger enabled" : "Trigger disabled");
+      setFlash(cookie, "success", tText(active ? "triggers:flash.enabled" : "triggers:flash.disabled"));
       return hxRedirect(request, "/triggers");
     },
     { member: "agent", params: idParams },
@@ -260,7 +269,7 @@ export const triggerPages = new Elysia({ name: "triggers-pages" })
     async ({ admin, params, request, cookie }) => {
       requireManage(admin);
       await deleteTrigger(admin.organization.id, params.id, byUser(admin.user.id, request));
-      setFlash(cookie, "success", "Trigger deleted");
+      setFlash(cookie, "success", tText("triggers:flash.deleted"));
       return hxRedirect(request, "/triggers");
     },
     { member: "agent", params: idParams },

@@ -1,4 +1,5 @@
 import { RE2JS, RE2JSException } from "re2js";
+import { tText } from "@/lib/i18n";
 
 /**
  * Regex triggers run on every inbound message of an organization, on the one event loop every tenant
@@ -17,14 +18,18 @@ export const REGEX_INPUT_MAX = 2000;
  */
 export const REGEX_PROGRAM_MAX = 500;
 
-export const REGEX_MESSAGES = {
-  invalid: (reason: string) => `Not a valid regular expression: ${reason}`,
-  backreference: "Backreferences (\\1, \\k<name>) are not supported: regex triggers must match in linear time",
-  lookaround: "Lookahead and lookbehind ((?=, (?!, (?<=, (?<!) are not supported: regex triggers must match in linear time",
-  tooComplex: "This pattern is too complex to match quickly; shorten its repetitions (e.g. {500})",
-} as const;
+/** Why a pattern cannot be used; compiled results are cached across requests, so words come later. */
+export type RegexProblem = { problem: "invalid"; reason: string } | { problem: "backreference" | "lookaround" | "tooComplex" };
 
-export type CompiledRegex = { ok: true; regex: RE2JS } | { ok: false; message: string };
+export type CompiledRegex = { ok: true; regex: RE2JS } | ({ ok: false } & RegexProblem);
+
+/** The problem in words for the admin, in the request's language (RE2's own reason stays as RE2 wrote it). */
+export function regexProblemMessage(p: RegexProblem): string {
+  if (p.problem === "invalid") return tText("triggers:errors.regex.invalid", { reason: p.reason });
+  if (p.problem === "backreference") return tText("triggers:errors.regex.backreference");
+  if (p.problem === "lookaround") return tText("triggers:errors.regex.lookaround");
+  return tText("triggers:errors.regex.tooComplex");
+}
 
 function reasonOf(err: unknown): string {
   const raw = err instanceof Error ? err.message : String(err);
@@ -36,20 +41,20 @@ function reasonOf(err: unknown): string {
  * Needed before compiling: RE2 reports lookbehind as a malformed named group, and translateRegExp
  * would quietly turn `\k<name>` into the letters "k<name>".
  */
-function unsupportedFeature(pattern: string): string | null {
+function unsupportedFeature(pattern: string): "backreference" | "lookaround" | null {
   let inClass = false;
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i];
     if (ch === "\\") {
       const next = pattern[i + 1] ?? "";
-      if (!inClass && (/[1-9]/.test(next) || (next === "k" && pattern[i + 2] === "<"))) return REGEX_MESSAGES.backreference;
+      if (!inClass && (/[1-9]/.test(next) || (next === "k" && pattern[i + 2] === "<"))) return "backreference";
       i++;
     } else if (inClass) {
       if (ch === "]") inClass = false;
     } else if (ch === "[") {
       inClass = true;
     } else if (ch === "(" && /^\(\?<?[=!]/.test(pattern.slice(i, i + 4))) {
-      return REGEX_MESSAGES.lookaround;
+      return "lookaround";
     }
   }
   return null;
@@ -57,14 +62,14 @@ function unsupportedFeature(pattern: string): string | null {
 
 function compileUncached(pattern: string): CompiledRegex {
   const unsupported = unsupportedFeature(pattern);
-  if (unsupported) return { ok: false, message: unsupported };
+  if (unsupported) return { ok: false, problem: unsupported };
   try {
     // translateRegExp accepts JavaScript spellings RE2 lacks (`\u00e9`, `(?<name>…)`, an unescaped `/`).
     const regex = RE2JS.compile(RE2JS.translateRegExp(pattern), RE2JS.CASE_INSENSITIVE);
-    if (regex.programSize() > REGEX_PROGRAM_MAX) return { ok: false, message: REGEX_MESSAGES.tooComplex };
+    if (regex.programSize() > REGEX_PROGRAM_MAX) return { ok: false, problem: "tooComplex" };
     return { ok: true, regex };
   } catch (err) {
-    if (err instanceof RE2JSException) return { ok: false, message: REGEX_MESSAGES.invalid(reasonOf(err)) };
+    if (err instanceof RE2JSException) return { ok: false, problem: "invalid", reason: reasonOf(err) };
     throw err;
   }
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { TRIGGER_MATCHES } from "@/db/schema";
-import { compileTriggerRegex } from "./trigger.regex";
+import { tText } from "@/lib/i18n";
+import { compileTriggerRegex, regexProblemMessage } from "./trigger.regex";
 
 export const TRIGGER_ACTIONS = ["reply_template", "start_flow", "hand_to_workflow"] as const;
 
@@ -21,18 +22,18 @@ export const triggerSchema = z
   })
   .superRefine((t, ctx) => {
     if ((t.match === "equals" || t.match === "contains" || t.match === "regex") && !t.pattern) {
-      ctx.addIssue({ code: "custom", path: ["pattern"], message: `A ${t.match} trigger needs a pattern` });
+      ctx.addIssue({ code: "custom", path: ["pattern"], message: tText(`triggers:errors.patternNeeded.${t.match}`) });
     }
     if (t.match === "regex" && t.pattern) {
       const compiled = compileTriggerRegex(t.pattern);
-      if (!compiled.ok) ctx.addIssue({ code: "custom", path: ["pattern"], message: compiled.message });
+      if (!compiled.ok) ctx.addIssue({ code: "custom", path: ["pattern"], message: regexProblemMessage(compiled) });
     }
     if (t.match === "number" && t.pattern && !/^\d+$/.test(t.pattern)) {
-      ctx.addIssue({ code: "custom", path: ["pattern"], message: "A number trigger's pattern is a number (or empty for any number)" });
+      ctx.addIssue({ code: "custom", path: ["pattern"], message: tText("triggers:errors.numberPattern") });
     }
-    if (t.action === "reply_template" && !t.templateKey) ctx.addIssue({ code: "custom", path: ["templateKey"], message: "Choose the template to reply with" });
-    if (t.action === "start_flow" && !t.flowId) ctx.addIssue({ code: "custom", path: ["flowId"], message: "Choose the flow to start" });
-    if (t.action === "hand_to_workflow" && !t.workflowId) ctx.addIssue({ code: "custom", path: ["workflowId"], message: "Choose the workflow" });
+    if (t.action === "reply_template" && !t.templateKey) ctx.addIssue({ code: "custom", path: ["templateKey"], message: tText("triggers:errors.chooseTemplate") });
+    if (t.action === "start_flow" && !t.flowId) ctx.addIssue({ code: "custom", path: ["flowId"], message: tText("triggers:errors.chooseFlow") });
+    if (t.action === "hand_to_workflow" && !t.workflowId) ctx.addIssue({ code: "custom", path: ["workflowId"], message: tText("triggers:errors.chooseWorkflow") });
   });
 export type TriggerInput = z.infer<typeof triggerSchema>;
 
@@ -40,8 +41,8 @@ export type TriggerInput = z.infer<typeof triggerSchema>;
 export const triggerTestSchema = z.object({
   text: z
     .string()
-    .max(2000, "At most 2000 characters")
-    .refine((t) => t.trim() !== "", "Type the message a contact would send"),
+    .max(2000, { error: () => tText("triggers:errors.testTextMax", { count: 2000 }) })
+    .refine((t) => t.trim() !== "", { error: () => tText("triggers:errors.testTextRequired") }),
   instanceId: z.string().uuid().nullish(),
   firstMessage: z.boolean().default(false),
 });

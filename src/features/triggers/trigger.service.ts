@@ -1,12 +1,15 @@
 import { and, desc, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
 import { db, rowsOf, type DbOrTx } from "@/db/client";
 import { flows, instances, templates, triggerFirings, triggers, workflows } from "@/db/schema";
-import { notFound, validationFailed, type FieldError } from "@/lib/errors";
+import { AppError, validationFailed, type FieldError } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import { auditChange, bySystem, inTransaction, type AuditBy } from "@/features/audit/audit.service";
 import { regexMatches } from "./trigger.regex";
 import type { TriggerInput } from "./trigger.schema";
 
 export type Trigger = typeof triggers.$inferSelect;
+
+const triggerNotFound = () => new AppError("not_found", tText("triggers:errors.notFound"));
 
 /** References must exist in the organization (template key, flow, workflow, instances). */
 async function checkReferences(organizationId: string, input: TriggerInput, tx: DbOrTx) {
@@ -16,15 +19,15 @@ async function checkReferences(organizationId: string, input: TriggerInput, tx: 
       .select({ id: instances.id })
       .from(instances)
       .where(and(eq(instances.organizationId, organizationId), inArray(instances.id, input.instanceIds)));
-    if (own.length !== new Set(input.instanceIds).size) errors.push({ path: "instanceIds", message: "Choose instances of this organization" });
+    if (own.length !== new Set(input.instanceIds).size) errors.push({ path: "instanceIds", message: tText("triggers:errors.instancesOfOrganization") });
   }
   if (input.action === "reply_template" && input.templateKey) {
     const [t] = await tx.select({ id: templates.id }).from(templates).where(and(eq(templates.organizationId, organizationId), eq(templates.key, input.templateKey))).limit(1);
-    if (!t) errors.push({ path: "templateKey", message: `No template with key "${input.templateKey}"` });
+    if (!t) errors.push({ path: "templateKey", message: tText("triggers:errors.noTemplate", { key: input.templateKey }) });
   }
   if (input.action === "start_flow" && input.flowId) {
     const [f] = await tx.select({ id: flows.id }).from(flows).where(and(eq(flows.organizationId, organizationId), eq(flows.id, input.flowId))).limit(1);
-    if (!f) errors.push({ path: "flowId", message: "Flow not found" });
+    if (!f) errors.push({ path: "flowId", message: tText("triggers:errors.flowNotFound") });
   }
   if (input.action === "hand_to_workflow" && input.workflowId) {
     const [w] = await tx
@@ -32,7 +35,7 @@ async function checkReferences(organizationId: string, input: TriggerInput, tx: 
       .from(workflows)
       .where(and(eq(workflows.id, input.workflowId), or(eq(workflows.organizationId, organizationId), isNull(workflows.organizationId))))
       .limit(1);
-    if (!w) errors.push({ path: "workflowId", message: "Workflow not found" });
+    if (!w) errors.push({ path: "workflowId", message: tText("triggers:errors.workflowNotFound") });
   }
   if (errors.length) throw validationFailed(errors);
 }
@@ -53,7 +56,7 @@ export async function listTriggers(organizationId: string, tx: DbOrTx = db): Pro
 
 export async function getTrigger(organizationId: string, id: string, tx: DbOrTx = db): Promise<Trigger> {
   const [t] = await tx.select().from(triggers).where(and(eq(triggers.id, id), eq(triggers.organizationId, organizationId))).limit(1);
-  if (!t) throw notFound("Trigger");
+  if (!t) throw triggerNotFound();
   return t;
 }
 
@@ -142,7 +145,7 @@ export async function deleteTrigger(organizationId: string, id: string, who: Aud
 export async function setTriggerActive(organizationId: string, id: string, active: boolean, who: AuditBy = bySystem, tx?: DbOrTx): Promise<Trigger> {
   const t = await inTransaction(tx, async (tx) => {
     const [t] = await tx.update(triggers).set({ active }).where(and(eq(triggers.id, id), eq(triggers.organizationId, organizationId))).returning();
-    if (!t) throw notFound("Trigger");
+    if (!t) throw triggerNotFound();
     await auditChange(tx, organizationId, who, active ? "trigger.enabled" : "trigger.disabled", { type: "trigger", id }, auditDetails(t));
     return t;
   });
