@@ -32,7 +32,8 @@
         headers: Object.assign({ "content-type": "application/json", accept: "text/event-stream" }, headers),
         body: JSON.stringify({ text: text, threadId: threadId }),
       });
-      if (!res.ok || !res.body) throw new Error("Request failed (" + res.status + ")");
+      // The page renders this text in the reader's language.
+      if (!res.ok || !res.body) throw new Error(form.getAttribute("data-error-text").replace("{status}", res.status));
       var reader = res.body.getReader();
       var decoder = new TextDecoder();
       var buffer = "";

@@ -6,6 +6,7 @@ import messages from "./messages";
 import templates from "./templates";
 import triggers from "./triggers";
 import validation from "./validation";
+import workflows from "./workflows";
 
 /**
  * Every namespace of text, registered here explicitly. A namespace file holds one feature's strings
@@ -21,6 +22,7 @@ export const catalogs = {
   templates,
   triggers,
   validation,
+  workflows,
 } satisfies Record<string, Catalog>;
 
 export type Messages = { [key: string]: string | Messages };

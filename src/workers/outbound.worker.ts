@@ -1,12 +1,13 @@
 import { and, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import { db, listen } from "@/db/client";
 import { withDeadlockRetry } from "@/db/lock-order";
-import { contacts, instances, messages } from "@/db/schema";
+import { contacts, instances, messages, organizations } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
 import { touchInstanceActivity } from "@/features/instances/instance.service";
 import { inboxTopic } from "@/features/inbound/message-store";
 import { OUTBOUND_QUEUED_CHANNEL, outboundMessageOf, type Message } from "@/features/messages/message.service";
 import { incrementUsage } from "@/features/usage/usage.service";
+import { tText, withLocale, type Locale } from "@/lib/i18n";
 import { publishLive } from "@/lib/live";
 import { errorText, log, stackOf } from "@/lib/logger";
 import { mediaUrlRefusal } from "@/lib/outbound";
@@ -26,7 +27,8 @@ const STOP_GRACE_MS = 10_000;
 /** Ids this process holds a lease on, released on stop() so another process can send them at once. */
 const inFlight = new Set<string>();
 
-type Claimed = { message: Message; instance: Instance; phone: string; blocked: boolean; optedOut: boolean };
+/** `locale`/`timeZone`: the organization's, in which a failure reason is stored and shown (null: no organization). */
+type Claimed = { message: Message; instance: Instance; phone: string; blocked: boolean; optedOut: boolean; locale: Locale | null; timeZone: string | null };
 
 /**
  * Leases up to `limit` due queued outbound messages. `FOR UPDATE SKIP LOCKED` lets every process claim
@@ -55,10 +57,19 @@ async function claimDue(limit: number): Promise<Claimed[]> {
   if (leased.length === 0) return [];
   for (const { id } of leased) inFlight.add(id);
   const rows = await db
-    .select({ message: messages, instance: instances, phone: contacts.phone, blocked: contacts.blocked, optedOut: contacts.optedOut })
+    .select({
+      message: messages,
+      instance: instances,
+      phone: contacts.phone,
+      blocked: contacts.blocked,
+      optedOut: contacts.optedOut,
+      locale: organizations.language,
+      timeZone: organizations.timeZone,
+    })
     .from(messages)
     .innerJoin(instances, eq(instances.id, messages.instanceId))
     .innerJoin(contacts, eq(contacts.id, messages.contactId))
+    .leftJoin(organizations, eq(organizations.id, instances.organizationId))
     .where(inArray(messages.id, leased.map((l) => l.id)));
   // Oldest first, so one conversation's messages go out in the order they were queued.
   return rows.sort((a, b) => a.message.createdAt.getTime() - b.message.createdAt.getTime());
@@ -128,7 +139,7 @@ async function markAttemptFailed(c: Claimed, reason: string, retryable: boolean)
     log.info("outbound send will be retried", { messageId: c.message.id, attempts, inSeconds: delay, error });
     return;
   }
-  const finalError = retryable ? `${error} (gave up after ${attempts} attempts)` : error;
+  const finalError = retryable ? tText("workflows:outbound.gaveUp", { error, count: attempts }) : error;
   await withDeadlockRetry("outbound failed", () => db.transaction(async (tx) => {
     const [failed] = await tx
       .update(messages)
@@ -156,16 +167,16 @@ async function markAttemptFailed(c: Claimed, reason: string, retryable: boolean)
 async function sendOne(c: Claimed): Promise<void> {
   try {
     // Rules that may have changed since the message was queued are checked again at send time.
-    if (c.blocked) return await markAttemptFailed(c, "The contact was blocked before the message was sent", false);
-    if (c.optedOut) return await markAttemptFailed(c, "The contact opted out before the message was sent", false);
-    if (c.instance.status === "logged_out") return await markAttemptFailed(c, "The instance was logged out of WhatsApp", false);
+    if (c.blocked) return await markAttemptFailed(c, tText("workflows:outbound.contactBlocked"), false);
+    if (c.optedOut) return await markAttemptFailed(c, tText("workflows:outbound.contactOptedOut"), false);
+    if (c.instance.status === "logged_out") return await markAttemptFailed(c, tText("workflows:outbound.loggedOut"), false);
     if (c.instance.status !== "connected") {
-      return await markAttemptFailed(c, `The instance is not connected (status: ${c.instance.status})`, true);
+      return await markAttemptFailed(c, tText("workflows:outbound.notConnected", { status: c.instance.status }), true);
     }
     // Checked again before the provider gets it: DNS may have changed since the message was queued.
     const mediaUrl = (c.message.media as { url?: unknown } | null)?.url;
     const mediaRefused = typeof mediaUrl === "string" ? await mediaUrlRefusal(mediaUrl) : null;
-    if (mediaRefused) return await markAttemptFailed(c, `Media URL refused: ${mediaRefused}`, false);
+    if (mediaRefused) return await markAttemptFailed(c, tText("workflows:outbound.mediaRefused", { reason: mediaRefused }), false);
     const { providerMessageId } = await providerFor(c.instance).send(c.instance, outboundMessageOf(c.message, c.phone));
     await markSent(c, providerMessageId);
   } catch (err) {
@@ -175,7 +186,7 @@ async function sendOne(c: Claimed): Promise<void> {
       // An unexpected crash is treated as transient; the attempt limit still bounds it.
       log.error("outbound send crashed", { messageId: c.message.id, err, stack: stackOf(err) });
       // Stored and shown to the organization: a database error's message is its SQL and parameters.
-      await markAttemptFailed(c, `Unexpected error: ${errorText(err)}`, true).catch((e) =>
+      await markAttemptFailed(c, tText("workflows:outbound.unexpected", { error: errorText(err) }), true).catch((e) =>
         log.error("could not record the failed attempt", { messageId: c.message.id, err: e }),
       );
     }
@@ -198,7 +209,8 @@ export async function runOutboundOnce(opts: { limit?: number } = {}): Promise<nu
   }
   await Promise.all(
     [...byConversation.values()].map(async (list) => {
-      for (const c of list) await sendOne(c);
+      // The failure reason is stored and shown to the organization: written in its language.
+      for (const c of list) await withLocale({ locale: c.locale ?? undefined, timeZone: c.timeZone ?? undefined }, () => sendOne(c));
     }),
   );
   return claimed.length;

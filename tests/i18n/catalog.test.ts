@@ -98,10 +98,6 @@ const PENDING = new Set<string>([
   "views/webhooks/delivery.tsx",
   "views/webhooks/index.tsx",
   "views/webhooks/show.tsx",
-  "views/workflows/_form.tsx",
-  "views/workflows/_thread-row.tsx",
-  "views/workflows/index.tsx",
-  "views/workflows/show.tsx",
 ]);
 
 /** Attributes a person reads (or a screen reader speaks). */

@@ -5,7 +5,7 @@ import { eq } from "drizzle-orm";
 import { createApp } from "@/app";
 import { config } from "@/config";
 import { db } from "@/db/client";
-import { messages } from "@/db/schema";
+import { messages, organizations } from "@/db/schema";
 import { runOutboundOnce } from "@/workers/outbound.worker";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
@@ -42,7 +42,9 @@ describe("media URLs of outbound messages", () => {
   });
 
   test("a message queued while allowed is refused at send: failed, never handed to the provider", async () => {
-    const { key } = await setupOrg(app);
+    const { key, organization } = await setupOrg(app);
+    // The stored reason is written in the organization's language; this test reads the English one.
+    await db.update(organizations).set({ language: "en" }).where(eq(organizations.id, organization.id));
     await connectedSandbox(app, key);
     config.allowPrivateWebhookTargets = true;
     const queued = await api(app, "POST", "/v1/messages", key, { to: TO, type: "image", media: { url: "http://10.0.0.8/internal.png" } });

@@ -3,7 +3,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { createApp } from "@/app";
 import { config } from "@/config";
 import { db } from "@/db/client";
-import { contacts, events, instances, messages, templates, usageDaily } from "@/db/schema";
+import { contacts, events, instances, messages, organizations, templates, usageDaily } from "@/db/schema";
 import { encryptCloudConfig } from "@/providers/cloud";
 import { sandboxIdle, sandboxTiming } from "@/providers/sandbox";
 import { encryptSecret } from "@/lib/crypto";
@@ -71,9 +71,11 @@ beforeEach(() => {
   wuz.sends = [];
 });
 
-/** An org with a connected WuzAPI instance (its WuzAPI user already provisioned). */
-async function wuzapiSetup() {
+/** An org with a connected WuzAPI instance (its WuzAPI user already provisioned), in `language`. */
+async function wuzapiSetup(language: "en" | "pt-BR" = "en") {
   const org = await setupOrg(app);
+  // Failure reasons are stored in the organization's language (pt-BR by default); most tests read English.
+  await db.update(organizations).set({ language }).where(eq(organizations.id, org.organization.id));
   const [instance] = await db
     .insert(instances)
     .values({
@@ -208,6 +210,27 @@ describe("outbound worker", () => {
     expect(after.status).toBe("failed");
     expect(after.error).toContain("blocked");
     expect(wuz.sends).toHaveLength(0);
+  });
+
+  test("failure reasons are written in the organization's language, whoever reads them later", async () => {
+    const { send, instance } = await wuzapiSetup("pt-BR");
+    const blocked = await send();
+    await db.update(contacts).set({ blocked: true }).where(eq(contacts.id, (await messageRow(blocked)).contactId));
+    await runOutboundOnce();
+    expect((await messageRow(blocked)).error).toBe("O contato foi bloqueado antes de a mensagem ser enviada");
+
+    await db.update(contacts).set({ blocked: false }).where(eq(contacts.id, (await messageRow(blocked)).contactId));
+    const retried = await send();
+    await db.update(instances).set({ status: "disconnected" }).where(eq(instances.id, instance.id));
+    for (let attempt = 1; attempt <= OUTBOUND_MAX_ATTEMPTS; attempt++) {
+      await makeDue();
+      await runOutboundOnce();
+    }
+    const row = await messageRow(retried);
+    expect(row.status).toBe("failed");
+    expect(row.error).toBe("A instância não está conectada (status: disconnected) (desistimos após 5 tentativas)");
+    const [event] = await db.select().from(events).where(and(eq(events.type, "message.failed"), sql`${events.data}->'message'->>'id' = ${retried}`));
+    expect((event!.data.message as { error: string }).error).toContain("desistimos após 5 tentativas");
   });
 
   test("an instance that went offline is retried; a logged-out one fails", async () => {

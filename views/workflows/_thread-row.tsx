@@ -1,4 +1,5 @@
 import type { toPublicThread } from "@/features/workflows/thread.service";
+import { formatNumber, t, tText } from "@/lib/i18n";
 import { Badge, Time } from "../components/ui";
 
 /** One row of a workflow's threads list; archive/reopen swap the row in place. */
@@ -9,13 +10,15 @@ export function ThreadRow({ thread, canManage }: { thread: ReturnType<typeof toP
       <td data-label="" safe>
         {thread.title ?? thread.id.slice(0, 8)}
       </td>
-      <td data-label="Messages" safe>
-        {String(thread.messageCount)}
+      <td data-label={tText("workflows:columns.messages")} safe>
+        {formatNumber(thread.messageCount)}
       </td>
-      <td data-label="Last message">
+      <td data-label={tText("workflows:columns.lastMessage")}>
         <Time at={thread.lastMessageAt} />
       </td>
-      <td data-label="Status">{thread.status === "active" ? <Badge tone="ok">active</Badge> : <Badge>archived</Badge>}</td>
+      <td data-label={tText("workflows:columns.status")}>
+        {thread.status === "active" ? <Badge tone="ok">{t("workflows:badges.active")}</Badge> : <Badge>{t("workflows:badges.archived")}</Badge>}
+      </td>
       <td class="actions">
         {canManage ? (
           <button
@@ -25,7 +28,7 @@ export function ThreadRow({ thread, canManage }: { thread: ReturnType<typeof toP
             hx-target={`#thread-${thread.id}`}
             hx-swap="outerHTML"
           >
-            {next === "archive" ? "Archive" : "Reopen"}
+            {t(next === "archive" ? "workflows:thread.archive" : "workflows:thread.reopen")}
           </button>
         ) : (
           ""

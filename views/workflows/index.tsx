@@ -2,6 +2,7 @@ import type { AdminContext } from "@/auth/plugin";
 import type { Flash } from "@/lib/flash";
 import type { FieldError } from "@/lib/errors";
 import type { toPublicWorkflow } from "@/features/workflows/workflow.service";
+import { t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
 import { Badge, EmptyState } from "../components/ui";
 import { WorkflowForm, type WorkflowFormValues } from "./_form";
@@ -20,15 +21,15 @@ export function WorkflowsIndex(props: {
   errors?: FieldError[];
 }) {
   return (
-    <AdminLayout title="Workflows" admin={props.admin} csrfToken={props.csrfToken} active="workflows" flash={props.flash}>
+    <AdminLayout title={tText("workflows:title")} admin={props.admin} csrfToken={props.csrfToken} active="workflows" flash={props.flash}>
       <div class="row">
-        <h1>Workflows</h1>
+        <h1>{t("workflows:title")}</h1>
         <span class="spacer" />
         {props.canManage && props.astConfigured ? (
           <form method="post" action="/workflows/import" hx-post="/workflows/import" hx-target="body" hx-swap="none">
             <input type="hidden" name="_csrf" value={props.csrfToken} />
             <button type="submit" class="secondary">
-              Import from AST
+              {t("workflows:importFromAst")}
             </button>
           </form>
         ) : (
@@ -36,16 +37,16 @@ export function WorkflowsIndex(props: {
         )}
       </div>
       {props.workflows.length === 0 ? (
-        <EmptyState>No workflows yet. Create one below to answer contacts with an AI model, an AST agent or a flow.</EmptyState>
+        <EmptyState>{t("workflows:empty")}</EmptyState>
       ) : (
         <div class="table-wrap">
           <table class="stack-table">
             <thead>
               <tr>
-                <th>Name</th>
-                <th>Provider</th>
-                <th>Status</th>
-                <th>Description</th>
+                <th>{t("workflows:columns.name")}</th>
+                <th>{t("workflows:columns.provider")}</th>
+                <th>{t("workflows:columns.status")}</th>
+                <th>{t("workflows:columns.description")}</th>
               </tr>
             </thead>
             <tbody>
@@ -55,13 +56,15 @@ export function WorkflowsIndex(props: {
                     <a href={`/workflows/${w.id}`} safe>
                       {w.name}
                     </a>{" "}
-                    {w.system ? <Badge>system</Badge> : ""}
+                    {w.system ? <Badge>{t("workflows:badges.system")}</Badge> : ""}
                   </td>
-                  <td data-label="Provider" safe>
+                  <td data-label={tText("workflows:columns.provider")} safe>
                     {w.provider + (w.providerId ? ` · ${w.providerId}` : "")}
                   </td>
-                  <td data-label="Status">{w.isActive ? <Badge tone="ok">active</Badge> : <Badge>inactive</Badge>}</td>
-                  <td data-label="Description" class="muted" safe>
+                  <td data-label={tText("workflows:columns.status")}>
+                    {w.isActive ? <Badge tone="ok">{t("workflows:badges.active")}</Badge> : <Badge>{t("workflows:badges.inactive")}</Badge>}
+                  </td>
+                  <td data-label={tText("workflows:columns.description")} class="muted" safe>
                     {w.description ?? ""}
                   </td>
                 </tr>
@@ -72,8 +75,8 @@ export function WorkflowsIndex(props: {
       )}
       {props.canManage ? (
         <>
-          <h2>New workflow</h2>
-          <WorkflowForm action="/workflows" values={props.values ?? { provider: "openai" }} errors={props.errors} flows={props.flows} submitLabel="Create workflow" />
+          <h2>{t("workflows:newTitle")}</h2>
+          <WorkflowForm action="/workflows" values={props.values ?? { provider: "openai" }} errors={props.errors} flows={props.flows} submitLabel={tText("workflows:createButton")} />
         </>
       ) : (
         ""

@@ -3,6 +3,7 @@ import type { Flash } from "@/lib/flash";
 import type { FieldError } from "@/lib/errors";
 import type { toPublicThread } from "@/features/workflows/thread.service";
 import type { toPublicWorkflow } from "@/features/workflows/workflow.service";
+import { t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
 import { Badge, EmptyState } from "../components/ui";
 import { WorkflowForm, type WorkflowFormValues } from "./_form";
@@ -26,49 +27,49 @@ export function WorkflowShow(props: {
   return (
     <AdminLayout title={w.name} admin={props.admin} csrfToken={props.csrfToken} active="workflows" flash={props.flash}>
       <p>
-        <a href="/workflows">← Workflows</a>
+        <a href="/workflows">{t("workflows:show.back")}</a>
       </p>
       <h1 safe>{w.name}</h1>
       <p class="row">
         <Badge>{w.provider}</Badge>
-        {w.system ? <Badge>system · read-only</Badge> : ""}
-        {w.isActive ? <Badge tone="ok">active</Badge> : <Badge>inactive</Badge>}
+        {w.system ? <Badge>{t("workflows:badges.systemReadOnly")}</Badge> : ""}
+        {w.isActive ? <Badge tone="ok">{t("workflows:badges.active")}</Badge> : <Badge>{t("workflows:badges.inactive")}</Badge>}
       </p>
       {w.description ? <p class="muted" safe>{w.description}</p> : ""}
 
       {w.provider === "flow" ? (
-        <p class="card">Flow workflows answer contacts through conversations; try them from the flow's page.</p>
+        <p class="card">{t("workflows:show.flowNote")}</p>
       ) : (
         <section class="card" id="chat-panel">
-          <h2>Test chat</h2>
+          <h2>{t("workflows:show.testChat")}</h2>
           <div id="chat-log" class="chat-log" aria-live="polite"></div>
-          <form id="chat-form" data-chat-url={`/workflows/${w.id}/chat`} class="row">
+          <form id="chat-form" data-chat-url={`/workflows/${w.id}/chat`} data-error-text={tText("workflows:show.chatRequestFailed", { status: "{status}" })} class="row">
             <label for="chat-text" class="sr-only">
-              Message
+              {t("workflows:show.messageLabel")}
             </label>
-            <input id="chat-text" name="text" maxlength={10000} required placeholder="Say something…" autocomplete="off" style="flex:1" />
-            <button type="submit">Send</button>
+            <input id="chat-text" name="text" maxlength={10000} required placeholder={tText("workflows:show.messagePlaceholder")} autocomplete="off" style="flex:1" />
+            <button type="submit">{t("workflows:show.send")}</button>
           </form>
-          <p class="muted small">Replies stream in as the model writes them. Each page visit starts a new test thread.</p>
+          <p class="muted small">{t("workflows:show.chatHint")}</p>
           <script src="/static/chat.js" defer></script>
         </section>
       )}
 
       {w.isActive ? (
         <section class="card" id="bindings">
-          <h2>Numbers answered by this workflow</h2>
+          <h2>{t("workflows:show.bindingsTitle")}</h2>
           {props.bindings.length === 0 ? (
-            <p class="muted">No number is bound yet: contacts reach this workflow only through triggers or flows.</p>
+            <p class="muted">{t("workflows:show.noBindings")}</p>
           ) : (
             <ul>
               {props.bindings.map((b) => (
                 <li class="row">
-                  <span safe>{b.everyInstance ? "Every instance" : b.instances.map((i) => i.name).join(", ")}</span>
+                  <span safe>{b.everyInstance ? tText("workflows:show.everyInstance") : b.instances.map((i) => i.name).join(", ")}</span>
                   {props.canManage ? (
                     <form method="post" action={`/workflows/${w.id}/bindings/${b.triggerId}/delete`}>
                       <input type="hidden" name="_csrf" value={props.csrfToken} />
                       <button type="submit" class="link">
-                        Unbind
+                        {t("workflows:show.unbind")}
                       </button>
                     </form>
                   ) : (
@@ -81,7 +82,7 @@ export function WorkflowShow(props: {
           {props.canManage && props.instances.length > 0 ? (
             <form method="post" action={`/workflows/${w.id}/bindings`} class="row">
               <input type="hidden" name="_csrf" value={props.csrfToken} />
-              <label for="bind-instance">Answer every conversation of</label>
+              <label for="bind-instance">{t("workflows:show.bindLabel")}</label>
               <select id="bind-instance" name="instanceId">
                 {props.instances.map((i) => (
                   <option value={i.id} safe>
@@ -90,38 +91,38 @@ export function WorkflowShow(props: {
                 ))}
               </select>
               <button type="submit" class="secondary">
-                Bind number
+                {t("workflows:show.bindButton")}
               </button>
             </form>
           ) : (
             ""
           )}
-          <p class="muted small">A binding is a catch-all trigger of the lowest priority: keyword triggers and flows still win.</p>
+          <p class="muted small">{t("workflows:show.bindingHint")}</p>
         </section>
       ) : (
         ""
       )}
 
-      <h2>Threads</h2>
+      <h2>{t("workflows:show.threadsTitle")}</h2>
       {props.threads.length === 0 ? (
-        <EmptyState>No threads yet.</EmptyState>
+        <EmptyState>{t("workflows:show.noThreads")}</EmptyState>
       ) : (
         <div class="table-wrap">
           <table class="stack-table">
             <thead>
               <tr>
-                <th>Title</th>
-                <th>Messages</th>
-                <th>Last message</th>
-                <th>Status</th>
+                <th>{t("workflows:columns.title")}</th>
+                <th>{t("workflows:columns.messages")}</th>
+                <th>{t("workflows:columns.lastMessage")}</th>
+                <th>{t("workflows:columns.status")}</th>
                 <th>
-                  <span class="sr-only">Actions</span>
+                  <span class="sr-only">{t("workflows:columns.actions")}</span>
                 </th>
               </tr>
             </thead>
             <tbody>
-              {props.threads.map((t) => (
-                <ThreadRow thread={t} canManage={props.canManage} />
+              {props.threads.map((thread) => (
+                <ThreadRow thread={thread} canManage={props.canManage} />
               ))}
             </tbody>
           </table>
@@ -130,12 +131,12 @@ export function WorkflowShow(props: {
 
       {editable ? (
         <>
-          <h2>Settings</h2>
-          <WorkflowForm action={`/workflows/${w.id}`} values={props.values} errors={props.errors} flows={props.flows} editing submitLabel="Save" />
-          <form method="post" action={`/workflows/${w.id}/delete`} data-confirm="Delete this workflow and its threads?">
+          <h2>{t("workflows:show.settings")}</h2>
+          <WorkflowForm action={`/workflows/${w.id}`} values={props.values} errors={props.errors} flows={props.flows} editing submitLabel={tText("common:actions.save")} />
+          <form method="post" action={`/workflows/${w.id}/delete`} data-confirm={tText("workflows:show.deleteConfirm")}>
             <input type="hidden" name="_csrf" value={props.csrfToken} />
             <button type="submit" class="danger">
-              Delete workflow
+              {t("workflows:show.deleteButton")}
             </button>
           </form>
         </>

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { db } from "@/db/client";
-import { contacts, conversations, flows, messages, threadMessages, threads, workflows, type FollowUpStage } from "@/db/schema";
+import { contacts, conversations, flows, messages, organizations, threadMessages, threads, workflows, type FollowUpStage } from "@/db/schema";
 import { handoffConversation, type Contact, type Conversation } from "@/features/conversations/conversation.service";
 import { initialFlowState, runFlowTurn, type FlowEffects, type FlowState } from "@/features/flows/flow.engine";
 import { getSteps, publishedVersion, workflowForFlow } from "@/features/flows/flow.service";
@@ -11,6 +11,7 @@ import { fireTrigger, organizationAutomates } from "@/features/triggers/trigger.
 import { EngineError, type ChatTurn } from "@/features/workflows/engines/engine";
 import { recordTurn, withThreadLock, type Thread } from "@/features/workflows/thread.service";
 import { engineFor, type Workflow } from "@/features/workflows/workflow.service";
+import { withLocale, type RequestLocale } from "@/lib/i18n";
 import { log } from "@/lib/logger";
 
 /** Default wait for more inbound messages before a bound workflow answers them as one turn. */
@@ -242,16 +243,18 @@ async function release(threadId: string) {
   await db.update(threads).set({ lockedUntil: null }).where(eq(threads.id, threadId));
 }
 
-async function loadCtx(thread: Thread): Promise<(Ctx & { workflow: Workflow }) | undefined> {
+/** The thread's conversation, contact and workflow, and its organization's language and zone (workers have no request to set them). */
+async function loadCtx(thread: Thread): Promise<(Ctx & { workflow: Workflow; locale: RequestLocale }) | undefined> {
   if (!thread.conversationId || !thread.organizationId) return undefined;
   const [row] = await db
-    .select({ conversation: conversations, contact: contacts, workflow: workflows })
+    .select({ conversation: conversations, contact: contacts, workflow: workflows, locale: { locale: organizations.language, timeZone: organizations.timeZone } })
     .from(conversations)
     .innerJoin(contacts, eq(contacts.id, conversations.contactId))
     .innerJoin(workflows, eq(workflows.id, thread.workflowId))
+    .innerJoin(organizations, eq(organizations.id, conversations.organizationId))
     .where(eq(conversations.id, thread.conversationId));
   if (!row) return undefined;
-  return { organizationId: thread.organizationId, conversation: row.conversation, contact: row.contact, workflow: row.workflow };
+  return { organizationId: thread.organizationId, conversation: row.conversation, contact: row.contact, workflow: row.workflow, locale: row.locale };
 }
 
 /**
@@ -263,6 +266,11 @@ async function answerTurn(thread: Thread, now: Date) {
   const ctx = await loadCtx(thread);
   // Blocked after the turn was scheduled: the workflow does not get what it sent.
   if (!ctx || ctx.conversation.handledBy === "human" || !ctx.workflow.isActive || ctx.contact.blocked) return;
+  // Whatever this turn writes for people (hand-off reasons, provider errors) is in the organization's language.
+  await withLocale(ctx.locale, () => answerLoadedTurn(thread, ctx, now));
+}
+
+async function answerLoadedTurn(thread: Thread, ctx: Ctx & { workflow: Workflow }, now: Date) {
   const state = thread.state as { answeredUntil?: string | null };
   const pending = await db
     // created_at as text keeps its microseconds (a JS Date would round them and re-answer a message).
@@ -354,7 +362,10 @@ export async function processDueFollowUps(now = new Date(), limit = 20): Promise
       const stage = stages[thread.followUpStage];
       if (stage) {
         try {
-          const { body } = await renderTemplate(ctx.organizationId, { key: stage.templateKey, variables: templateContext(ctx.contact, (thread.state as FlowState).variables ?? {}) });
+          // A follow-up is written to the contact: rendered in the organization's language and zone.
+          const { body } = await withLocale(ctx.locale, () =>
+            renderTemplate(ctx.organizationId, { key: stage.templateKey, variables: templateContext(ctx.contact, (thread.state as FlowState).variables ?? {}) }),
+          );
           await sendToContact(ctx, body, "bot");
         } catch (err) {
           log.warn("follow-up not sent", { threadId: thread.id, stage: thread.followUpStage, err });

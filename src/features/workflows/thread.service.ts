@@ -2,8 +2,9 @@ import { and, desc, eq, sql } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { contacts, threadMessages, threads } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
-import { AppError, conflict, notFound, validationFailed } from "@/lib/errors";
+import { AppError, conflict, validationFailed } from "@/lib/errors";
 import { decodeCursor, encodeCursor } from "@/lib/cursor";
+import { tText } from "@/lib/i18n";
 import { EngineError, type ChatTurn, type EngineReply } from "./engines/engine";
 import { engineFor, getWorkflow, type Workflow } from "./workflow.service";
 
@@ -42,14 +43,14 @@ export async function createThread(
   tx: DbOrTx = db,
 ): Promise<Thread> {
   const workflow = await getWorkflow(organizationId, workflowId, tx);
-  if (!workflow.isActive) throw conflict("This workflow is inactive");
+  if (!workflow.isActive) throw conflict(tText("workflows:errors.inactive"));
   if (input.contactId) {
     const [contact] = await tx
       .select({ id: contacts.id })
       .from(contacts)
       .where(and(eq(contacts.id, input.contactId), eq(contacts.organizationId, organizationId)))
       .limit(1);
-    if (!contact) throw validationFailed([{ path: "contactId", message: "Contact not found" }]);
+    if (!contact) throw validationFailed([{ path: "contactId", message: tText("workflows:errors.contactNotFound") }]);
   }
   const [thread] = await tx
     .insert(threads)
@@ -73,7 +74,7 @@ export async function getThread(organizationId: string, id: string, tx: DbOrTx =
     .from(threads)
     .where(and(eq(threads.id, id), eq(threads.organizationId, organizationId)))
     .limit(1);
-  if (!t) throw notFound("Thread");
+  if (!t) throw new AppError("not_found", tText("workflows:errors.threadNotFound"));
   return t;
 }
 
@@ -140,7 +141,7 @@ export async function withThreadLock<T>(threadId: string, fn: () => Promise<T>, 
         .where(and(eq(threads.id, threadId), sql`(${threads.lockedUntil} is null or ${threads.lockedUntil} < now())`))
         .returning({ id: threads.id });
       if (claimed) break;
-      if (Date.now() > deadline) throw new AppError("conflict", "The thread is busy with another turn; try again");
+      if (Date.now() > deadline) throw new AppError("conflict", tText("workflows:errors.threadBusy"));
       await Bun.sleep(delay);
       delay = Math.min(delay * 2, 500);
     }
@@ -225,12 +226,12 @@ export async function sendThreadMessage(
   opts: { onToken?: (delta: string) => void | Promise<void>; signal?: AbortSignal; timeoutMs?: number } = {},
 ): Promise<{ thread: Thread; reply: ThreadMessage; workflow: Workflow }> {
   const thread = await getThread(organizationId, threadId);
-  if (thread.status === "archived") throw conflict("This thread is archived; reopen it first");
+  if (thread.status === "archived") throw conflict(tText("workflows:errors.threadArchived"));
   const workflow = await getWorkflow(organizationId, thread.workflowId);
-  if (!workflow.isActive) throw conflict("This workflow is inactive");
+  if (!workflow.isActive) throw conflict(tText("workflows:errors.inactive"));
   if (workflow.provider === "flow") {
-    throw new AppError("validation_failed", "Flow workflows answer contacts through conversations; use the flow's try-it panel", [
-      { path: "workflowId", message: "flow workflows have no chat threads" },
+    throw new AppError("validation_failed", tText("workflows:errors.flowNoChat"), [
+      { path: "workflowId", message: tText("workflows:errors.flowNoChatField") },
     ]);
   }
   return withThreadLock(threadId, async () => {

@@ -4,7 +4,8 @@ import { conversations, instances, threads, triggers } from "@/db/schema";
 import { getInstance } from "@/features/instances/instance.service";
 import { createTrigger, deleteTrigger } from "@/features/triggers/trigger.service";
 import { triggerSchema } from "@/features/triggers/trigger.schema";
-import { notFound } from "@/lib/errors";
+import { AppError } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import { auditChange, bySystem, type AuditBy } from "@/features/audit/audit.service";
 import { getWorkflow } from "./workflow.service";
 
@@ -57,7 +58,7 @@ export async function bindInstanceToWorkflow(organizationId: string, workflowId:
 /** Removes a binding; the number's conversations that it handed to the workflow stop being answered. */
 export async function unbindWorkflow(organizationId: string, workflowId: string, triggerId: string, who: AuditBy = bySystem) {
   const binding = (await listWorkflowBindings(organizationId, workflowId)).find((b) => b.triggerId === triggerId);
-  if (!binding) throw notFound("Binding");
+  if (!binding) throw new AppError("not_found", tText("workflows:errors.bindingNotFound"));
   await db.transaction(async (tx) => {
     await deleteTrigger(organizationId, triggerId, who, tx);
     await auditChange(tx, organizationId, who, "workflow.instance_unbound", { type: "workflow", id: workflowId }, {

@@ -5,6 +5,7 @@ import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
 import { byApiKey } from "@/features/audit/audit.service";
 import { AppError, errorBody } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import {
   createThreadSchema,
   createWorkflowSchema,
@@ -48,7 +49,7 @@ function streamReply(request: Request, organizationId: string, threadId: string,
         });
         send("done", { message: toPublicThreadMessage(reply), thread: toPublicThread(thread) });
       } catch (err) {
-        const appError = err instanceof AppError ? err : new AppError("internal", "Something went wrong; the error was logged");
+        const appError = err instanceof AppError ? err : new AppError("internal", tText("common:errors.internal"));
         send("error", errorBody(appError, requestId).error);
       } finally {
         controller.close();

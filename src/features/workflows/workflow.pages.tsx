@@ -8,6 +8,7 @@ import { config } from "@/config";
 import { AppError, zodDetails, type FieldError } from "@/lib/errors";
 import { setFlash, takeFlash } from "@/lib/flash";
 import { hxRedirect } from "@/lib/htmx";
+import { tText } from "@/lib/i18n";
 import { WorkflowsIndex } from "@views/workflows/index";
 import { WorkflowShow } from "@views/workflows/show";
 import { WorkflowForm, type WorkflowFormValues } from "@views/workflows/_form";
@@ -42,7 +43,7 @@ function formToInput(body: FormBody, editing: boolean): { input: Record<string, 
     const v = text(k);
     if (v === undefined) return undefined;
     const n = Number(v);
-    if (!Number.isFinite(n)) errors.push({ path: k, message: "Must be a number" });
+    if (!Number.isFinite(n)) errors.push({ path: k, message: tText("validation:expectedNumber") });
     return n;
   };
   const provider = text("provider") ?? "openai";
@@ -54,7 +55,7 @@ function formToInput(body: FormBody, editing: boolean): { input: Record<string, 
   if (followUpLines.length) {
     cfg.followUps = followUpLines.map((line) => {
       const [seconds, templateKey] = line.split(/\s+/);
-      if (!seconds || !templateKey || !Number.isInteger(Number(seconds))) errors.push({ path: "followUps", message: `"${line}" must be "<seconds> <template_key>"` });
+      if (!seconds || !templateKey || !Number.isInteger(Number(seconds))) errors.push({ path: "followUps", message: tText("workflows:errors.followUpLine", { line }) });
       return { delaySeconds: Number(seconds), templateKey: templateKey ?? "" };
     });
   }
@@ -118,7 +119,7 @@ async function renderIndex(admin: AdminContext, csrfToken: string, extra: { valu
 }
 
 function requireManage(admin: AdminContext) {
-  if (!can.manageAutomation(admin.role)) throw new AppError("forbidden", "Only supervisors and above can change workflows");
+  if (!can.manageAutomation(admin.role)) throw new AppError("forbidden", tText("workflows:errors.manageOnly"));
 }
 
 /** SSE reply for the admin test panel: `thread` (id), `token`… then `done` or `error`. */
@@ -130,8 +131,8 @@ function chatStream(request: Request, admin: AdminContext, workflow: Workflow, t
       try {
         const thread = threadId
           ? await getThread(admin.organization.id, threadId)
-          : await createThread(admin.organization.id, workflow.id, { title: `Test chat by ${admin.user.email}`, userId: admin.user.id });
-        if (thread.workflowId !== workflow.id) throw new AppError("not_found", "Thread not found");
+          : await createThread(admin.organization.id, workflow.id, { title: tText("workflows:thread.testChatTitle", { email: admin.user.email }), userId: admin.user.id });
+        if (thread.workflowId !== workflow.id) throw new AppError("not_found", tText("workflows:errors.threadNotFound"));
         send("thread", { id: thread.id });
         const { reply } = await sendThreadMessage(admin.organization.id, thread.id, text, {
           signal: request.signal,
@@ -139,7 +140,7 @@ function chatStream(request: Request, admin: AdminContext, workflow: Workflow, t
         });
         send("done", { message: toPublicThreadMessage(reply) });
       } catch (err) {
-        send("error", { message: err instanceof AppError ? err.message : "Something went wrong; the error was logged" });
+        send("error", { message: err instanceof AppError ? err.message : tText("common:errors.internal") });
       } finally {
         controller.close();
       }
@@ -162,16 +163,16 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
       const allErrors = [...errors, ...(parsed.success ? [] : zodDetails(parsed.error.issues))];
       if (!parsed.success || errors.length) {
         set.status = 422;
-        return WorkflowForm({ action: "/workflows", values: formValues(body as FormBody), errors: allErrors, flows: await publishedFlowOptions(admin.organization.id), submitLabel: "Create workflow" });
+        return WorkflowForm({ action: "/workflows", values: formValues(body as FormBody), errors: allErrors, flows: await publishedFlowOptions(admin.organization.id), submitLabel: tText("workflows:createButton") });
       }
       try {
         const w = await createWorkflow(admin.organization.id, parsed.data, byUser(admin.user.id, request));
-        setFlash(cookie, "success", "Workflow created");
+        setFlash(cookie, "success", tText("workflows:flash.created"));
         return hxRedirect(request, `/workflows/${w.id}`);
       } catch (err) {
         if (err instanceof AppError && err.code === "validation_failed") {
           set.status = 422;
-          return WorkflowForm({ action: "/workflows", values: formValues(body as FormBody), errors: err.details, flows: await publishedFlowOptions(admin.organization.id), submitLabel: "Create workflow" });
+          return WorkflowForm({ action: "/workflows", values: formValues(body as FormBody), errors: err.details, flows: await publishedFlowOptions(admin.organization.id), submitLabel: tText("workflows:createButton") });
         }
         throw err;
       }
@@ -183,7 +184,7 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
     async ({ admin, request, cookie }) => {
       requireManage(admin);
       const { created, updated } = await importAstWorkflows(admin.organization.id, byUser(admin.user.id, request));
-      setFlash(cookie, "success", `Imported from AST: ${created} new, ${updated} refreshed`);
+      setFlash(cookie, "success", tText("workflows:flash.imported", { created, updated }));
       return hxRedirect(request, "/workflows");
     },
     { member: "agent" },
@@ -216,7 +217,7 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
       const { input, errors } = formToInput({ ...(body as FormBody), provider: current.provider }, true);
       const rerender = async (errs: FieldError[]) => {
         set.status = 422;
-        return WorkflowForm({ action: `/workflows/${params.id}`, values: formValues(body as FormBody), errors: errs, flows: await publishedFlowOptions(admin.organization.id), editing: true, submitLabel: "Save" });
+        return WorkflowForm({ action: `/workflows/${params.id}`, values: formValues(body as FormBody), errors: errs, flows: await publishedFlowOptions(admin.organization.id), editing: true, submitLabel: tText("common:actions.save") });
       };
       if (errors.length) return rerender(errors);
       try {
@@ -229,7 +230,7 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
         if (err instanceof AppError && err.code === "validation_failed") return rerender(err.details ?? []);
         throw err;
       }
-      setFlash(cookie, "success", "Workflow saved");
+      setFlash(cookie, "success", tText("workflows:flash.saved"));
       return hxRedirect(request, `/workflows/${params.id}`);
     },
     { member: "agent", params: idParams },
@@ -239,7 +240,7 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
     async ({ admin, params, request, cookie }) => {
       requireManage(admin);
       await deleteWorkflow(admin.organization.id, params.id, byUser(admin.user.id, request));
-      setFlash(cookie, "success", "Workflow deleted");
+      setFlash(cookie, "success", tText("workflows:flash.deleted"));
       return hxRedirect(request, "/workflows");
     },
     { member: "agent", params: idParams },
@@ -257,7 +258,7 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
     async ({ admin, params, body, request, cookie }) => {
       requireManage(admin);
       await bindInstanceToWorkflow(admin.organization.id, params.id, body.instanceId, byUser(admin.user.id, request));
-      setFlash(cookie, "success", "The number is now answered by this workflow");
+      setFlash(cookie, "success", tText("workflows:flash.bound"));
       return hxRedirect(request, `/workflows/${params.id}`);
     },
     { member: "agent", params: idParams, body: z.object({ instanceId: z.string().uuid(), _csrf: z.string().optional() }) },
@@ -267,7 +268,7 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
     async ({ admin, params, request, cookie }) => {
       requireManage(admin);
       await unbindWorkflow(admin.organization.id, params.id, params.triggerId, byUser(admin.user.id, request));
-      setFlash(cookie, "success", "Binding removed");
+      setFlash(cookie, "success", tText("workflows:flash.unbound"));
       return hxRedirect(request, `/workflows/${params.id}`);
     },
     { member: "agent", params: z.object({ id: z.string().uuid(), triggerId: z.string().uuid() }) },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { tText } from "@/lib/i18n";
 
 export const WORKFLOW_LIMITS = { name: 120, description: 2000, systemPrompt: 20_000, model: 200, apiKey: 500, text: 10_000 } as const;
 
@@ -22,7 +23,7 @@ export const openAiConfigSchema = z.object({
     .string()
     .url()
     .max(500)
-    .refine((u) => /^https?:\/\//i.test(u), "Enter an http(s) URL")
+    .refine((u) => /^https?:\/\//i.test(u), { error: () => tText("workflows:errors.httpUrl") })
     .optional(),
   apiKey: z.string().min(1).max(WORKFLOW_LIMITS.apiKey).optional(),
   model: z.string().min(1).max(WORKFLOW_LIMITS.model),
@@ -34,7 +35,7 @@ export const openAiConfigSchema = z.object({
 });
 
 export const astConfigSchema = z.object({
-  providerId: z.string().regex(/^wf_[A-Za-z0-9_-]{1,100}$/, "must be an AST workflow id (wf_…)"),
+  providerId: z.string().regex(/^wf_[A-Za-z0-9_-]{1,100}$/, { error: () => tText("workflows:errors.astWorkflowId") }),
   ...automationFields,
 });
 

@@ -3,7 +3,8 @@ import { config } from "@/config";
 import { db, type DbOrTx } from "@/db/client";
 import { flows, workflows } from "@/db/schema";
 import { decryptSecret, encryptSecret } from "@/lib/crypto";
-import { AppError, forbidden, notFound, validationFailed, zodDetails } from "@/lib/errors";
+import { AppError, forbidden, validationFailed, zodDetails } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import { assertPublicTarget, TargetRefused } from "@/lib/outbound";
 import { auditChange, bySystem, inTransaction, type AuditBy } from "@/features/audit/audit.service";
 import { astEngine, listAstWorkflows } from "./engines/ast";
@@ -42,12 +43,6 @@ export function toPublicWorkflow(w: Workflow) {
 
 const configSchemaFor = { openai: openAiConfigSchema, ast: astConfigSchema, flow: flowConfigSchema } as const;
 
-/** Field errors of the endpoint rules, in one place. */
-const ENDPOINT_MESSAGES = {
-  keyRequired: "A workflow with its own base URL needs its own API key: the platform's key is only sent to OPENAI_BASE_URL",
-  keyDroppedWithBaseUrl: "Changing the base URL removes the stored API key; enter the key for the new endpoint",
-} as const;
-
 /** One spelling per endpoint, so `https://x/v1/` and `https://x/v1` are the same. */
 function normalizedEndpoint(url: string): string {
   try {
@@ -82,7 +77,7 @@ async function storeConfig(
   else if (previous.keptKeyEnc) stored.apiKeyEnc = previous.keptKeyEnc;
   if (provider === "openai" && !usesOperatorEndpoint(stored.baseUrl)) {
     if (!stored.apiKeyEnc) {
-      const message = previous.keyDroppedByMove ? ENDPOINT_MESSAGES.keyDroppedWithBaseUrl : ENDPOINT_MESSAGES.keyRequired;
+      const message = tText(previous.keyDroppedByMove ? "workflows:errors.keyDroppedWithBaseUrl" : "workflows:errors.keyRequired");
       throw validationFailed([{ path: "config.apiKey", message }]);
     }
     // Checked when chosen; every request checks again (guardedFetch), since DNS can change later.
@@ -104,7 +99,7 @@ async function assertFlowInOrganization(organizationId: string, flowId: unknown,
     .from(flows)
     .where(and(eq(flows.id, String(flowId)), eq(flows.organizationId, organizationId)))
     .limit(1);
-  if (!flow) throw validationFailed([{ path: "config.flowId", message: "Flow not found in this organization" }]);
+  if (!flow) throw validationFailed([{ path: "config.flowId", message: tText("workflows:errors.flowNotFound") }]);
 }
 
 /** The organization's workflows followed by the system workflows every organization can use. */
@@ -123,14 +118,14 @@ export async function getWorkflow(organizationId: string, id: string, tx: DbOrTx
     .from(workflows)
     .where(and(eq(workflows.id, id), or(eq(workflows.organizationId, organizationId), isNull(workflows.organizationId))))
     .limit(1);
-  if (!w) throw notFound("Workflow");
+  if (!w) throw new AppError("not_found", tText("workflows:errors.workflowNotFound"));
   return w;
 }
 
 /** Like getWorkflow, but system workflows are read-only (403). */
 async function getEditableWorkflow(organizationId: string, id: string, tx: DbOrTx): Promise<Workflow> {
   const w = await getWorkflow(organizationId, id, tx);
-  if (w.organizationId === null) throw forbidden("System workflows are read-only");
+  if (w.organizationId === null) throw forbidden(tText("workflows:errors.systemReadOnly"));
   return w;
 }
 
@@ -211,12 +206,12 @@ export async function deleteWorkflow(organizationId: string, id: string, who: Au
  * (same `wf_…` id) get their cached name and description refreshed.
  */
 export async function importAstWorkflows(organizationId: string, who: AuditBy = bySystem): Promise<{ created: number; updated: number }> {
-  if (!config.ast.url) throw new AppError("validation_failed", "AST_URL is not configured", [{ path: "AST_URL", message: "not configured" }]);
+  if (!config.ast.url) throw new AppError("validation_failed", tText("workflows:errors.astNotConfigured"), [{ path: "AST_URL", message: tText("workflows:errors.notConfigured") }]);
   let listed;
   try {
     listed = await listAstWorkflows(config.ast.url, config.ast.secret);
   } catch (err) {
-    throw new AppError("provider_error", err instanceof EngineError ? err.message : "AST service unreachable");
+    throw new AppError("provider_error", err instanceof EngineError ? err.message : tText("workflows:errors.astUnreachable"));
   }
   return db.transaction(async (tx) => {
     let created = 0;
@@ -254,7 +249,7 @@ export function engineFor(w: Workflow, timeoutMs = ENGINE_TIMEOUT_MS): AiEngine 
     // The platform key only ever goes to the platform endpoint, whatever was stored before these rules.
     const operatorEndpoint = usesOperatorEndpoint(c.baseUrl);
     const apiKey = c.apiKeyEnc ? decryptSecret(c.apiKeyEnc) : operatorEndpoint ? config.openai.apiKey : undefined;
-    if (!apiKey && !operatorEndpoint) throw new EngineError("This workflow's endpoint needs its own API key");
+    if (!apiKey && !operatorEndpoint) throw new EngineError(tText("workflows:engine.needsOwnKey"));
     return openAiEngine({
       baseUrl: operatorEndpoint ? config.openai.baseUrl : String(c.baseUrl),
       operatorConfigured: operatorEndpoint,
@@ -267,8 +262,8 @@ export function engineFor(w: Workflow, timeoutMs = ENGINE_TIMEOUT_MS): AiEngine 
     });
   }
   if (w.provider === "ast") {
-    if (!config.ast.url) throw new EngineError("AST_URL is not configured");
+    if (!config.ast.url) throw new EngineError(tText("workflows:errors.astNotConfigured"));
     return astEngine({ url: config.ast.url, secret: config.ast.secret, workflowId: w.providerId, timeoutMs });
   }
-  throw new EngineError("Flow workflows are answered by the flow engine, not an AI model");
+  throw new EngineError(tText("workflows:engine.flowNotAi"));
 }

@@ -1,4 +1,5 @@
 import { log } from "@/lib/logger";
+import { tText } from "@/lib/i18n";
 import { readSseData } from "./sse";
 import { EngineError, engineFetch, type AiEngine, type EngineReply, type EngineRequest } from "./engine";
 
@@ -21,7 +22,7 @@ export async function listAstWorkflows(url: string, secret: string | undefined, 
   const res = await engineFetch(`${url}/workflows`, { headers: headers(secret) }, { timeoutMs, operatorConfigured: true });
   const json = (await res.json().catch(() => null)) as unknown;
   const list = Array.isArray(json) ? json : ((json as { workflows?: unknown; data?: unknown })?.workflows ?? (json as { data?: unknown })?.data);
-  if (!Array.isArray(list)) throw new EngineError("AST /workflows returned an unexpected shape");
+  if (!Array.isArray(list)) throw new EngineError(tText("workflows:engine.astShape"));
   return list
     .filter((w): w is { id: string; name?: string; description?: string } => typeof (w as { id?: unknown })?.id === "string")
     .map((w) => ({ id: w.id, name: String(w.name ?? w.id), description: w.description ?? null }));
@@ -37,12 +38,12 @@ export function astEngine(settings: AstSettings): AiEngine {
       const res = await engineFetch(`${base}/invoke`, { method: "POST", headers: headers(settings.secret), body: payload(request) }, fetchOptions(request));
       const json = (await res.json().catch(() => null)) as { message?: { content?: string }; threadId?: string } | null;
       const content = json?.message?.content;
-      if (typeof content !== "string") throw new EngineError("AST returned no message content");
+      if (typeof content !== "string") throw new EngineError(tText("workflows:engine.astNoContent"));
       return { content, providerThreadId: json?.threadId };
     },
     async *stream(request): AsyncGenerator<string, EngineReply> {
       const res = await engineFetch(`${base}/stream`, { method: "POST", headers: headers(settings.secret, true), body: payload(request) }, fetchOptions(request));
-      if (!res.body) throw new EngineError("AST returned an empty stream");
+      if (!res.body) throw new EngineError(tText("workflows:engine.astEmptyStream"));
       let content = "";
       let completed: string | undefined;
       for await (const data of readSseData(res.body)) {
@@ -55,7 +56,7 @@ export function astEngine(settings: AstSettings): AiEngine {
         // The upstream's own words stay in our logs: they may carry anything and this message reaches users.
         if (event.type === "error") {
           log.warn("AST streamed an error", { workflowId: settings.workflowId, error: String(event.content ?? "").slice(0, 200) });
-          throw new EngineError("AST reported an error while answering");
+          throw new EngineError(tText("workflows:engine.astError"));
         }
         if (event.type === "token" && event.content) {
           content += event.content;
@@ -64,7 +65,7 @@ export function astEngine(settings: AstSettings): AiEngine {
         if (event.type === "complete") completed = event.content ?? content;
       }
       const final = completed ?? content;
-      if (!final) throw new EngineError("AST streamed no content");
+      if (!final) throw new EngineError(tText("workflows:engine.astStreamedNothing"));
       return { content: final };
     },
   };

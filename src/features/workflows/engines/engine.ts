@@ -1,3 +1,4 @@
+import { tText } from "@/lib/i18n";
 import { guardedFetch, OutboundError, TargetRefused } from "@/lib/outbound";
 
 /** One turn of conversation history sent to a model. */
@@ -45,8 +46,8 @@ export async function engineFetch(
   try {
     return await guardedFetch(url, init, opts);
   } catch (err) {
-    if (err instanceof TargetRefused) throw new EngineError(`AI provider URL refused: ${err.message}`);
-    if (err instanceof OutboundError) throw new EngineError(`AI provider ${err.message}`, err.timedOut);
+    if (err instanceof TargetRefused) throw new EngineError(tText("workflows:engine.urlRefused", { reason: err.message }));
+    if (err instanceof OutboundError) throw new EngineError(tText("workflows:engine.failed", { reason: err.message }), err.timedOut);
     throw err;
   }
 }

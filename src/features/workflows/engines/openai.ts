@@ -1,4 +1,5 @@
 import { log } from "@/lib/logger";
+import { tText } from "@/lib/i18n";
 import { readSseData } from "./sse";
 import { EngineError, engineFetch, type AiEngine, type EngineReply, type EngineRequest } from "./engine";
 
@@ -50,12 +51,12 @@ export function openAiEngine(settings: OpenAiSettings): AiEngine {
         usage?: { total_tokens?: number };
       } | null;
       const content = json?.choices?.[0]?.message?.content;
-      if (typeof content !== "string") throw new EngineError("AI provider returned no message content");
+      if (typeof content !== "string") throw new EngineError(tText("workflows:engine.noContent"));
       return { content, tokens: json?.usage?.total_tokens };
     },
     async *stream(request): AsyncGenerator<string, EngineReply> {
       const res = await call(request, true);
-      if (!res.body) throw new EngineError("AI provider returned an empty stream");
+      if (!res.body) throw new EngineError(tText("workflows:engine.emptyStream"));
       let content = "";
       for await (const data of readSseData(res.body)) {
         let chunk: { choices?: { delta?: { content?: string } }[]; error?: { message?: string } };
@@ -67,7 +68,7 @@ export function openAiEngine(settings: OpenAiSettings): AiEngine {
         // The upstream's own words stay in our logs: they may carry anything and this message reaches users.
         if (chunk.error) {
           log.warn("AI provider streamed an error", { error: String(chunk.error.message ?? "").slice(0, 200) });
-          throw new EngineError("AI provider reported an error while answering");
+          throw new EngineError(tText("workflows:engine.upstreamError"));
         }
         const delta = chunk.choices?.[0]?.delta?.content;
         if (delta) {
@@ -75,7 +76,7 @@ export function openAiEngine(settings: OpenAiSettings): AiEngine {
           yield delta;
         }
       }
-      if (!content) throw new EngineError("AI provider streamed no content");
+      if (!content) throw new EngineError(tText("workflows:engine.streamedNothing"));
       return { content };
     },
   };

@@ -1,4 +1,5 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { tText } from "@/lib/i18n";
 import { EngineError } from "./engine";
 
 /** A hostile or broken upstream cannot make us buffer an endless event. */
@@ -28,7 +29,7 @@ export async function* readSseData(body: ReadableStream<Uint8Array>): AsyncGener
       const chunk = await reader.read();
       done = chunk.done;
       parser.feed(done ? `${decoder.decode()}\n\n` : decoder.decode(chunk.value, { stream: true }));
-      if (tooLarge) throw new EngineError("AI provider streamed an event larger than 1 MB");
+      if (tooLarge) throw new EngineError(tText("workflows:engine.eventTooLarge"));
       for (const event of ready.splice(0)) {
         if (!event.data) continue;
         if (event.data === "[DONE]") return;
