@@ -74,7 +74,7 @@ export default {
       deleteForbidden: "Somente supervisores e acima excluem contatos",
       routeNotFound: "Página não encontrada",
       instanceNotConnected: "Essa instância não está conectada; conecte-a ou omita instanceId",
-      checkingNumbers: "Verificação dos números",
+      checkingNumbers: "A verificação dos números",
     },
     schema: {
       tagMax: "Uma etiqueta tem no máximo {{count}} caracteres",

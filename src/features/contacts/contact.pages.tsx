@@ -6,6 +6,7 @@ import { roleAtLeast } from "@/auth/roles";
 import { listContactMessages, listConversations } from "@/features/conversations/conversation.service";
 import { AppError, forbidden, zodDetails, type FieldError } from "@/lib/errors";
 import { setFlash, takeFlash } from "@/lib/flash";
+import { tText } from "@/lib/i18n";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
 import type { Tenant } from "@/lib/tenant";
 import { ContactsPage, ContactResults, NewContactFormView, type ContactFilters } from "@views/contacts/index";
@@ -98,7 +99,7 @@ export const contactPages = new Elysia({ name: "contact-pages" })
         if (isHtmx(request)) return <NewContactFormView csrfToken={csrfToken} form={form} />;
         return renderList(admin, csrfToken, request, {}, { form });
       }
-      setFlash(cookie, "success", `Added ${created.name ?? created.phone}`);
+      setFlash(cookie, "success", tText("contacts:flash.added", { name: created.name ?? created.phone }));
       return hxRedirect(request, `/contacts/${created.id}`);
     },
     { member: "agent", detail: { hide: true } },
@@ -125,7 +126,7 @@ export const contactPages = new Elysia({ name: "contact-pages" })
         return renderContactPage(admin, csrfToken, contact, form);
       }
       const updated = await updateContact(tenant, contact.id, parsed.data, actorOf(admin, request));
-      setFlash(cookie, "success", "Contact saved");
+      setFlash(cookie, "success", tText("contacts:flash.saved"));
       return hxRedirect(request, `/contacts/${updated.id}`);
     },
     { member: "agent", params: idParams, detail: { hide: true } },
@@ -134,10 +135,10 @@ export const contactPages = new Elysia({ name: "contact-pages" })
     "/contacts/:id/:toggle",
     async ({ admin, params, request, cookie }) => {
       const toggle = TOGGLES[params.toggle as keyof typeof TOGGLES];
-      if (!toggle) throw new AppError("not_found", "Route not found");
+      if (!toggle) throw new AppError("not_found", tText("contacts:errors.routeNotFound"));
       const updated = await updateContact(tenantOfAdmin(admin), params.id, toggle, actorOf(admin, request));
       if (isHtmx(request)) return <ContactRow contact={updated} />;
-      setFlash(cookie, "success", `${updated.name ?? updated.phone}: ${params.toggle.replace("-", " ")}`);
+      setFlash(cookie, "success", tText(`contacts:flash.toggled.${params.toggle}`, { name: updated.name ?? updated.phone }));
       return hxRedirect(request, request.headers.get("referer")?.includes("/contacts/") ? `/contacts/${updated.id}` : "/contacts");
     },
     { member: "agent", params: z.object({ id: z.string().max(64), toggle: z.string().max(20) }), detail: { hide: true } },
@@ -145,10 +146,10 @@ export const contactPages = new Elysia({ name: "contact-pages" })
   .post(
     "/contacts/:id/delete",
     async ({ admin, params, request, cookie }) => {
-      if (!canDeleteContacts(admin)) throw forbidden("Only supervisors and above delete contacts");
+      if (!canDeleteContacts(admin)) throw forbidden(tText("contacts:errors.deleteForbidden"));
       const contact = await getContact(tenantOfAdmin(admin), params.id);
       await deleteContact(tenantOfAdmin(admin), contact.id, actorOf(admin, request));
-      setFlash(cookie, "success", `Deleted ${contact.name ?? contact.phone}`);
+      setFlash(cookie, "success", tText("contacts:flash.deleted", { name: contact.name ?? contact.phone }));
       return hxRedirect(request, "/contacts");
     },
     { member: "agent", params: idParams, detail: { hide: true } },

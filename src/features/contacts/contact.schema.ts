@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { tText } from "@/lib/i18n";
 import { toE164 } from "@/lib/phone";
 
 /** Limits shared by the API, the admin forms (maxlength) and the service. */
@@ -28,22 +29,22 @@ export const tagsSchema = z
       .array(
         z
           .string()
-          .max(CONTACT_LIMITS.tagMax, `A tag has at most ${CONTACT_LIMITS.tagMax} characters`)
-          .regex(/^[\p{L}\p{N}_\-:. ]+$/u, "Tags may contain letters, digits, spaces and - _ : ."),
+          .max(CONTACT_LIMITS.tagMax, { error: () => tText("contacts:schema.tagMax", { count: CONTACT_LIMITS.tagMax }) })
+          .regex(/^[\p{L}\p{N}_\-:. ]+$/u, { error: () => tText("contacts:schema.tagChars") }),
       )
-      .max(CONTACT_LIMITS.tagsMax, `At most ${CONTACT_LIMITS.tagsMax} tags`),
+      .max(CONTACT_LIMITS.tagsMax, { error: () => tText("contacts:schema.tagsMax", { count: CONTACT_LIMITS.tagsMax }) }),
   );
 
 /** A phone in any common notation (or a WhatsApp JID) normalized to E.164. */
 export const phoneSchema = z
   .string()
   .trim()
-  .min(1, "Phone is required")
+  .min(1, { error: () => tText("contacts:schema.phoneRequired") })
   .max(40)
   .transform((value, ctx) => {
     const e164 = toE164(value);
     if (!e164) {
-      ctx.addIssue({ code: "custom", message: "Not a valid phone number (use international format, e.g. +5511999990001)" });
+      ctx.addIssue({ code: "custom", message: tText("contacts:schema.phoneInvalid") });
       return z.NEVER;
     }
     return e164;
@@ -52,13 +53,13 @@ export const phoneSchema = z
 const nameSchema = z
   .string()
   .trim()
-  .max(CONTACT_LIMITS.nameMax, `Name has at most ${CONTACT_LIMITS.nameMax} characters`)
+  .max(CONTACT_LIMITS.nameMax, { error: () => tText("contacts:schema.nameMax", { count: CONTACT_LIMITS.nameMax }) })
   .transform((v) => (v === "" ? null : v))
   .nullable();
 
 const metadataSchema = z
   .record(z.string(), z.unknown())
-  .refine((m) => JSON.stringify(m).length <= CONTACT_LIMITS.metadataBytesMax, `Metadata is limited to ${CONTACT_LIMITS.metadataBytesMax} bytes of JSON`);
+  .refine((m) => JSON.stringify(m).length <= CONTACT_LIMITS.metadataBytesMax, { error: () => tText("contacts:schema.metadataMax", { count: CONTACT_LIMITS.metadataBytesMax }) });
 
 /** Form checkboxes arrive as "on"/"true"/absent; the API sends booleans. */
 export const checkboxSchema = z.union([z.boolean(), z.enum(["on", "true", "false", "1", "0", ""])]).transform((v) => v === true || v === "on" || v === "true" || v === "1");
@@ -99,7 +100,10 @@ export const contactListQuerySchema = z.object({
 export type ContactListQuery = z.output<typeof contactListQuerySchema>;
 
 export const contactCheckSchema = z.object({
-  phones: z.array(z.string().max(40)).min(1, "Send at least one phone").max(CONTACT_LIMITS.checkMax, `At most ${CONTACT_LIMITS.checkMax} phones per call`),
+  phones: z
+    .array(z.string().max(40))
+    .min(1, { error: () => tText("contacts:schema.checkMin") })
+    .max(CONTACT_LIMITS.checkMax, { error: () => tText("contacts:schema.checkMax", { count: CONTACT_LIMITS.checkMax }) }),
   /** Which instance asks WhatsApp; defaults to the key's instance or the organization's only connected one. */
   instanceId: z.uuid().optional(),
 });

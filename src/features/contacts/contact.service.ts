@@ -6,7 +6,8 @@ import { providerFor } from "@/providers";
 import type { Instance } from "@/providers/provider";
 import { recordAudit, type AuditActor } from "@/features/audit/audit.service";
 import { recordEvent } from "@/features/events/event.service";
-import { conflict, notFound } from "@/lib/errors";
+import { AppError, conflict } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import { toE164 } from "@/lib/phone";
 import { tenantFilter, type Tenant } from "@/lib/tenant";
 import { decodeCursor, encodeCursor, isUuid } from "@/lib/cursor";
@@ -87,9 +88,9 @@ export async function listContacts(tenant: Tenant, query: ContactListQuery, tx: 
 
 /** The tenant's contact, or 404 (also for another tenant's id or a malformed id). */
 export async function getContact(tenant: Tenant, id: string, tx: DbOrTx = db, boundInstanceId?: string | null): Promise<Contact> {
-  if (!isUuid(id)) throw notFound("Contact");
+  if (!isUuid(id)) throw new AppError("not_found", tText("contacts:errors.notFound"));
   const [row] = await tx.select().from(contacts).where(and(scope(tenant, boundInstanceId), eq(contacts.id, id))).limit(1);
-  if (!row) throw notFound("Contact");
+  if (!row) throw new AppError("not_found", tText("contacts:errors.notFound"));
   return row;
 }
 
@@ -110,7 +111,7 @@ export async function createContact(tenant: Tenant, input: ContactCreateInput, a
       })
       .onConflictDoNothing()
       .returning();
-    if (!row) throw conflict(`A contact with phone ${input.phone} already exists`);
+    if (!row) throw conflict(tText("contacts:errors.exists", { phone: input.phone }));
     await recordEvent(
       {
         organizationId: tenant.organizationId,
@@ -229,7 +230,7 @@ export async function checkPhonesForKey(
   if (!instance) return { data: await checkPhones(tenant, phones, undefined, bound), source: "contacts", instanceId: null };
   const provider = providerFor(instance);
   const data = await checkPhones(tenant, phones, async (valid) => {
-    const answers = await callProvider("Checking numbers", () => provider.checkNumbers(instance, valid));
+    const answers = await callProvider(tText("contacts:errors.checkingNumbers"), () => provider.checkNumbers(instance, valid));
     return new Map(answers.flatMap((a) => {
       const phone = toE164(a.phone);
       return phone ? [[phone, a.exists] as const] : [];
@@ -243,11 +244,11 @@ async function pickCheckInstance(tenant: Tenant, opts: { instanceId?: string; bo
   const wanted = opts.instanceId ?? opts.boundInstanceId ?? null;
   if (wanted) {
     // A key bound to one instance may not ask through another.
-    if (opts.boundInstanceId && opts.instanceId && opts.instanceId !== opts.boundInstanceId) throw notFound("Instance");
+    if (opts.boundInstanceId && opts.instanceId && opts.instanceId !== opts.boundInstanceId) throw new AppError("not_found", tText("instances:errors.notFound"));
     const [row] = await db.select().from(instances).where(and(owned, eq(instances.id, wanted))).limit(1);
-    if (!row) throw notFound("Instance");
+    if (!row) throw new AppError("not_found", tText("instances:errors.notFound"));
     // Asked for explicitly: say it cannot answer rather than silently answering something else.
-    if (opts.instanceId && row.status !== "connected") throw conflict("That instance is not connected; connect it or omit instanceId");
+    if (opts.instanceId && row.status !== "connected") throw conflict(tText("contacts:errors.instanceNotConnected"));
     return row.status === "connected" ? row : null;
   }
   const connected = await db.select().from(instances).where(and(owned, eq(instances.status, "connected"))).limit(2);

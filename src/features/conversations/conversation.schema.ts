@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CONVERSATION_STATUSES } from "@/db/schema";
+import { tText } from "@/lib/i18n";
 
 export const CONVERSATION_LIMITS = {
   pageDefault: 30,
@@ -62,12 +63,20 @@ export const handoffSchema = z.object({
 export const statusFormSchema = z.object({ status: z.enum(CONVERSATION_STATUSES) });
 
 export const noteSchema = z.object({
-  body: z.string().trim().min(1, "Write something").max(CONVERSATION_LIMITS.noteMax, `At most ${CONVERSATION_LIMITS.noteMax} characters`),
+  body: z
+    .string()
+    .trim()
+    .min(1, { error: () => tText("inbox:errors.writeSomething") })
+    .max(CONVERSATION_LIMITS.noteMax, { error: () => tText("inbox:errors.atMost", { count: CONVERSATION_LIMITS.noteMax }) }),
 });
 
 /** The inbox reply box: `kind=note` stores a private note, anything else sends to WhatsApp. */
 export const replyFormSchema = z.object({
-  body: z.string().trim().min(1, "Write a message").max(CONVERSATION_LIMITS.replyMax, `At most ${CONVERSATION_LIMITS.replyMax} characters`),
+  body: z
+    .string()
+    .trim()
+    .min(1, { error: () => tText("inbox:errors.writeMessage") })
+    .max(CONVERSATION_LIMITS.replyMax, { error: () => tText("inbox:errors.atMost", { count: CONVERSATION_LIMITS.replyMax }) }),
   kind: z.enum(["reply", "note"]).default("reply"),
 });
 

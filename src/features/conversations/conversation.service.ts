@@ -4,7 +4,8 @@ import { rowReader } from "@/db/rows";
 import { contacts, conversations, instances, memberships, messages, users } from "@/db/schema";
 import { recordAudit } from "@/features/audit/audit.service";
 import { recordEvent, recordEvents, type NewEvent } from "@/features/events/event.service";
-import { notFound, validationFailed } from "@/lib/errors";
+import { AppError, validationFailed } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import { publishLive } from "@/lib/live";
 import type { Tenant } from "@/lib/tenant";
 import type { Instance } from "@/providers/provider";
@@ -206,9 +207,12 @@ export async function listConversations(
   };
 }
 
+/** The 404 for a conversation that is not this tenant's, in the reader's language. */
+const conversationNotFound = () => new AppError("not_found", tText("inbox:errors.notFound"));
+
 /** One conversation with contact, instance and assignee, or 404 (another tenant's id included). */
 export async function getConversation(tenant: Tenant, id: string, access: ConversationAccess = {}, tx: DbOrTx = db): Promise<ConversationRow> {
-  if (!isUuid(id)) throw notFound("Conversation");
+  if (!isUuid(id)) throw conversationNotFound();
   const [row] = await tx
     .select(listColumns)
     .from(conversations)
@@ -217,7 +221,7 @@ export async function getConversation(tenant: Tenant, id: string, access: Conver
     .leftJoin(users, eq(users.id, conversations.assignedUserId))
     .where(and(conversationScope(tenant, access), eq(conversations.id, id)))
     .limit(1);
-  if (!row) throw notFound("Conversation");
+  if (!row) throw conversationNotFound();
   const { sortKey: _, ...rest } = row;
   return rest as ConversationRow;
 }
@@ -327,13 +331,13 @@ export async function assignConversation(
                 .limit(1)
             )[0]
           : undefined;
-        if (!member) throw validationFailed([{ path: "userId", message: "Not a member of this organization" }]);
+        if (!member) throw validationFailed([{ path: "userId", message: tText("inbox:errors.notMember") }]);
       }
       patch.assignedUserId = input.userId;
     }
     if (input.department !== undefined) patch.department = input.department;
     if (Object.keys(patch).length === 0) {
-      throw validationFailed([{ path: "userId", message: "Send userId (or null to unassign) and/or department" }]);
+      throw validationFailed([{ path: "userId", message: tText("inbox:errors.assignNothing") }]);
     }
     await tx.update(conversations).set(patch).where(eq(conversations.id, conversation.id));
     const updated = await getConversation(tenant, id, access, tx);

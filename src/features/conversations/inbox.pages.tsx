@@ -5,6 +5,7 @@ import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { queueOutboundMessage } from "@/features/messages/message.service";
 import { AppError, zodDetails, type FieldError } from "@/lib/errors";
 import { takeFlash } from "@/lib/flash";
+import { tText } from "@/lib/i18n";
 import { hxRedirect, hxTrigger, isHtmx } from "@/lib/htmx";
 import { sseResponse } from "@/lib/live";
 import type { Tenant } from "@/lib/tenant";
@@ -250,7 +251,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
     "/inbox/:id/assign",
     async ({ admin, params, body, request, query }) => {
       const parsed = assignFormSchema.safeParse(formBody(body));
-      if (!parsed.success) throw new AppError("validation_failed", "Choose a member", zodDetails(parsed.error.issues));
+      if (!parsed.success) throw new AppError("validation_failed", tText("inbox:errors.chooseMember"), zodDetails(parsed.error.issues));
       const row = await assignConversation(tenantOfAdmin(admin), params.id, { userId: parsed.data.userId, department: parsed.data.department }, actorOf(admin, request));
       return headerResponse(request, admin, row, query);
     },
@@ -268,7 +269,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
     "/inbox/:id/handoff",
     async ({ admin, params, body, request, query }) => {
       const parsed = handoffSchema.safeParse(formBody(body));
-      if (!parsed.success) throw new AppError("validation_failed", "Invalid hand-off", zodDetails(parsed.error.issues));
+      if (!parsed.success) throw new AppError("validation_failed", tText("inbox:errors.invalidHandoff"), zodDetails(parsed.error.issues));
       const row = await handoffConversation(tenantOfAdmin(admin), params.id, parsed.data.to, actorOf(admin, request));
       return headerResponse(request, admin, row, query);
     },
@@ -278,7 +279,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
     "/inbox/:id/status",
     async ({ admin, params, body, request, query }) => {
       const parsed = statusFormSchema.safeParse(formBody(body));
-      if (!parsed.success) throw new AppError("validation_failed", "Invalid status", zodDetails(parsed.error.issues));
+      if (!parsed.success) throw new AppError("validation_failed", tText("inbox:errors.invalidStatus"), zodDetails(parsed.error.issues));
       const row = await setConversationStatus(tenantOfAdmin(admin), params.id, parsed.data.status, actorOf(admin, request));
       return headerResponse(request, admin, row, query);
     },

@@ -1,25 +1,37 @@
 import { z } from "zod";
+import { tText } from "@/lib/i18n";
 
 export const SANDBOX_LIMITS = { textMax: 4096, captionMax: 1024, nameMax: 100, urlMax: 2048 } as const;
+
+const atMost = (count: number) => ({ error: () => tText("instances:schema.atMost", { count }) });
 
 export const sandboxIdParams = z.object({ id: z.string().max(64) });
 
 /** `POST /v1/sandbox/instances/:id/scan`: no body scans the QR; `{code}` enters the pairing code instead. */
 export const sandboxScanSchema = z
   .object({
-    code: z.string().trim().min(4, "Enter the pairing code").max(16, "At most 16 characters").optional(),
+    code: z
+      .string()
+      .trim()
+      .min(4, { error: () => tText("instances:sandbox.pairingCode") })
+      .max(16, atMost(16))
+      .optional(),
   })
   .optional();
 
 /** `POST /v1/sandbox/instances/:id/inbound`: a contact writing a text or sending a media. */
 export const sandboxInboundSchema = z
   .object({
-    from: z.string({ message: "Enter the sender's phone number" }).trim().min(1, "Enter the sender's phone number").max(32, "At most 32 characters"),
-    name: z.string().trim().max(SANDBOX_LIMITS.nameMax, `At most ${SANDBOX_LIMITS.nameMax} characters`).optional(),
-    text: z.string().max(SANDBOX_LIMITS.textMax, `At most ${SANDBOX_LIMITS.textMax} characters`).optional(),
+    from: z
+      .string({ error: () => tText("instances:sandbox.senderPhone") })
+      .trim()
+      .min(1, { error: () => tText("instances:sandbox.senderPhone") })
+      .max(32, atMost(32)),
+    name: z.string().trim().max(SANDBOX_LIMITS.nameMax, atMost(SANDBOX_LIMITS.nameMax)).optional(),
+    text: z.string().max(SANDBOX_LIMITS.textMax, atMost(SANDBOX_LIMITS.textMax)).optional(),
     media: z
       .object({
-        url: z.string().url("Enter a valid URL").max(SANDBOX_LIMITS.urlMax),
+        url: z.string().url({ error: () => tText("instances:sandbox.validUrl") }).max(SANDBOX_LIMITS.urlMax),
         caption: z.string().max(SANDBOX_LIMITS.captionMax).optional(),
         mimeType: z.string().max(100).optional(),
         fileName: z.string().max(255).optional(),
@@ -27,5 +39,5 @@ export const sandboxInboundSchema = z
       })
       .optional(),
   })
-  .refine((v) => (v.text !== undefined && v.text.trim() !== "") || v.media !== undefined, { message: "Send a text or a media", path: ["text"] });
+  .refine((v) => (v.text !== undefined && v.text.trim() !== "") || v.media !== undefined, { error: () => tText("instances:sandbox.textOrMedia"), path: ["text"] });
 export type SandboxInboundBody = z.infer<typeof sandboxInboundSchema>;

@@ -1,7 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import { db } from "@/db/client";
 import { instances } from "@/db/schema";
-import { notFound } from "@/lib/errors";
+import { AppError } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import { tenantFilter, type Tenant } from "@/lib/tenant";
 import type { Instance } from "@/providers/provider";
 import { findInstanceByPairToken, sandboxInbound, sandboxPair } from "@/providers/sandbox";
@@ -14,13 +15,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * actions on a non-sandbox instance are refused later with a 409 that says so.
  */
 export async function findTenantInstance(tenant: Tenant, id: string, boundInstanceId?: string | null): Promise<Instance> {
-  if (!UUID.test(id) || (boundInstanceId && boundInstanceId !== id)) throw notFound("Instance");
+  if (!UUID.test(id) || (boundInstanceId && boundInstanceId !== id)) throw new AppError("not_found", tText("instances:errors.notFound"));
   const [row] = await db
     .select()
     .from(instances)
     .where(and(eq(instances.id, id), tenantFilter(tenant, instances.organizationId, instances.createdByDeviceId)))
     .limit(1);
-  if (!row) throw notFound("Instance");
+  if (!row) throw new AppError("not_found", tText("instances:errors.notFound"));
   return row;
 }
 

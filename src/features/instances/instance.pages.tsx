@@ -7,6 +7,7 @@ import { queueOutboundMessage } from "@/features/messages/message.service";
 import { testMessageSchema } from "@/features/messages/message.schema";
 import { AppError, zodDetails, type FieldError } from "@/lib/errors";
 import { setFlash, takeFlash } from "@/lib/flash";
+import { tText } from "@/lib/i18n";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
 import { sandboxInbound, sandboxPair } from "@/providers/sandbox";
 import { ConnectionPanel } from "@views/instances/_connection";
@@ -60,7 +61,7 @@ function adminScope(admin: AdminContext, request: Request): InstanceScope {
 }
 
 function requireManager(admin: AdminContext) {
-  if (!can.manageInstances(admin.role)) throw new AppError("forbidden", "Only supervisors and admins manage instances");
+  if (!can.manageInstances(admin.role)) throw new AppError("forbidden", tText("instances:errors.manageForbidden"));
 }
 
 /**
@@ -136,7 +137,7 @@ export const instancePages = new Elysia({ name: "instance-pages" })
         ? await attempt(() => createInstance(adminScope(admin, request), parsed.data))
         : ({ ok: false, errors: zodDetails(parsed.error.issues) } as const);
       if (result.ok) {
-        setFlash(cookie, "success", `Created ${result.value.name}. Connect it to pair a phone.`);
+        setFlash(cookie, "success", tText("instances:flash.created", { name: result.value.name }));
         return hxRedirect(request, `/instances/${result.value.id}`);
       }
       set.status = 422;
@@ -208,11 +209,11 @@ export const instancePages = new Elysia({ name: "instance-pages" })
       const parsed = z.object({ name: createInstanceSchema.shape.name }).safeParse(values);
       const result = parsed.success ? await attempt(() => updateInstance(scope, params.id, { name: parsed.data.name })) : ({ ok: false, errors: zodDetails(parsed.error.issues) } as const);
       if (result.ok && !isHtmx(request)) {
-        setFlash(cookie, "success", "Name saved");
+        setFlash(cookie, "success", tText("instances:rename.saved"));
         return hxRedirect(request, `/instances/${result.value.id}`);
       }
       const instance = result.ok ? result.value : await getInstance(scope, params.id);
-      const state: FormState = result.ok ? { notice: "Name saved" } : { values, errors: result.errors };
+      const state: FormState = result.ok ? { notice: tText("instances:rename.saved") } : { values, errors: result.errors };
       if (!result.ok) set.status = 422;
       if (isHtmx(request)) return <RenameForm instance={instance} csrfToken={csrfToken} state={state} />;
       return <InstancePage admin={admin} csrfToken={csrfToken} instance={instance} canManage state={{ rename: state }} />;
@@ -232,7 +233,7 @@ export const instancePages = new Elysia({ name: "instance-pages" })
             queueOutboundMessage({ ...scope, sentBy: "user", userId: admin.user.id }, { type: "text", instanceId: instance.id, to: parsed.data.to, text: parsed.data.text }),
           )
         : ({ ok: false, errors: zodDetails(parsed.error.issues) } as const);
-      const notice = parsed.success ? `Queued for ${parsed.data.to}; it goes out in a moment.` : undefined;
+      const notice = parsed.success ? tText("instances:test.queued", { to: parsed.data.to }) : undefined;
       if (result.ok && !isHtmx(request)) {
         setFlash(cookie, "success", notice!);
         return hxRedirect(request, `/instances/${instance.id}`);
@@ -253,7 +254,7 @@ export const instancePages = new Elysia({ name: "instance-pages" })
       const values = formValues(body);
       const parsed = simulateInboundSchema.safeParse(values);
       const result = parsed.success ? await attempt(() => sandboxInbound(instance, parsed.data)) : ({ ok: false, errors: zodDetails(parsed.error.issues) } as const);
-      const notice = parsed.success ? `Received “${parsed.data.text.slice(0, 60)}” from ${parsed.data.from}.` : undefined;
+      const notice = parsed.success ? tText("instances:simulate.received", { text: parsed.data.text.slice(0, 60), from: parsed.data.from }) : undefined;
       if (result.ok && !isHtmx(request)) {
         setFlash(cookie, "success", notice!);
         return hxRedirect(request, `/instances/${instance.id}`);
@@ -271,7 +272,7 @@ export const instancePages = new Elysia({ name: "instance-pages" })
       requireManager(admin);
       // The admin confirmed; a provider that cannot be reached must not keep the instance alive.
       const deleted = await deleteInstance(adminScope(admin, request), params.id, { force: true });
-      setFlash(cookie, "success", `Deleted ${deleted.name}`);
+      setFlash(cookie, "success", tText("instances:flash.deleted", { name: deleted.name }));
       return hxRedirect(request, "/instances");
     },
     { member: "supervisor", params: idParams, detail: hide },

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { INSTANCE_STATUSES, PROVIDERS } from "@/db/schema";
 import { UNCLAIMED_LIMITS } from "@/features/limits/limits.service";
+import { tText } from "@/lib/i18n";
 import type { Instance } from "@/providers/provider";
 
 export const INSTANCE_LIMITS = {
@@ -18,35 +19,39 @@ export const VISITOR_MAX_MESSAGES_PER_DAY = UNCLAIMED_LIMITS.maxMessagesPerDay;
 
 const blankToUndefined = (v: unknown) => (v === "" ? undefined : v);
 
+const enterName = () => tText("instances:schema.name");
 const instanceName = z
-  .string({ message: "Enter a name" })
+  .string({ error: enterName })
   .trim()
-  .min(1, "Enter a name")
-  .max(INSTANCE_LIMITS.nameMax, `At most ${INSTANCE_LIMITS.nameMax} characters`);
+  .min(1, { error: enterName })
+  .max(INSTANCE_LIMITS.nameMax, { error: () => tText("instances:schema.atMost", { count: INSTANCE_LIMITS.nameMax }) });
 
-const cloudField = (label: string) =>
-  z
-    .string({ message: `Enter the ${label}` })
+/** A required Cloud API credential; its "enter the …" message is looked up when a parse fails. */
+const cloudField = (field: "phoneNumberId" | "accessToken" | "appSecret" | "verifyToken") => {
+  const enter = () => tText(`instances:schema.cloudField.${field}`);
+  return z
+    .string({ error: enter })
     .trim()
-    .min(1, `Enter the ${label}`)
-    .max(INSTANCE_LIMITS.cloudFieldMax, `At most ${INSTANCE_LIMITS.cloudFieldMax} characters`);
+    .min(1, { error: enter })
+    .max(INSTANCE_LIMITS.cloudFieldMax, { error: () => tText("instances:schema.atMost", { count: INSTANCE_LIMITS.cloudFieldMax }) });
+};
 
 /** Meta WhatsApp Cloud API credentials of one number; accessToken, appSecret and verifyToken are secrets. */
 export const cloudConfigSchema = z.object({
-  phoneNumberId: cloudField("phone number id").regex(/^\d+$/, "The phone number id is numeric"),
-  accessToken: cloudField("access token"),
-  appSecret: cloudField("app secret"),
-  verifyToken: cloudField("verify token"),
+  phoneNumberId: cloudField("phoneNumberId").regex(/^\d+$/, { error: () => tText("instances:schema.phoneNumberIdNumeric") }),
+  accessToken: cloudField("accessToken"),
+  appSecret: cloudField("appSecret"),
+  verifyToken: cloudField("verifyToken"),
 });
 export type CloudConfigInput = z.infer<typeof cloudConfigSchema>;
 
 const dailyLimit = z.preprocess(
   (v) => (v === "" ? null : v),
   z.coerce
-    .number({ message: "Enter a whole number" })
-    .int("Enter a whole number")
-    .min(1, "Must be at least 1")
-    .max(INSTANCE_LIMITS.messagesPerDayMax, `Must be at most ${INSTANCE_LIMITS.messagesPerDayMax}`)
+    .number({ error: () => tText("instances:schema.wholeNumber") })
+    .int({ error: () => tText("instances:schema.wholeNumber") })
+    .min(1, { error: () => tText("instances:schema.atLeastOne") })
+    .max(INSTANCE_LIMITS.messagesPerDayMax, { error: () => tText("instances:schema.dailyMax", { count: INSTANCE_LIMITS.messagesPerDayMax }) })
     .nullable(),
 );
 
@@ -57,7 +62,7 @@ const dailyLimit = z.preprocess(
 export const createInstanceSchema = z
   .object({
     name: instanceName,
-    provider: z.preprocess(blankToUndefined, z.enum(PROVIDERS, { message: "Choose sandbox, wuzapi or cloud" }).default("sandbox")),
+    provider: z.preprocess(blankToUndefined, z.enum(PROVIDERS, { error: () => tText("instances:schema.provider") }).default("sandbox")),
     config: cloudConfigSchema.partial().optional(),
     maxMessagesPerDay: dailyLimit.optional(),
   })
@@ -81,10 +86,10 @@ export type UpdateInstanceInput = z.infer<typeof updateInstanceSchema>;
 
 export const pairingCodeSchema = z.object({
   phone: z
-    .string({ message: "Enter the phone number in international format" })
+    .string({ error: () => tText("instances:schema.pairingPhone") })
     .trim()
-    .min(1, "Enter the phone number in international format")
-    .max(32, "At most 32 characters"),
+    .min(1, { error: () => tText("instances:schema.pairingPhone") })
+    .max(32, { error: () => tText("instances:schema.atMost", { count: 32 }) }),
 });
 
 export const listInstancesQuery = z.object({
@@ -151,9 +156,17 @@ export function instanceJson(instance: Instance): InstanceJson {
 
 /** The admin's sandbox simulator: a contact writing a text to the instance. */
 export const simulateInboundSchema = z.object({
-  from: z.string({ message: "Enter the sender's phone number" }).trim().min(1, "Enter the sender's phone number").max(40),
-  name: z.preprocess(blankToUndefined, z.string().trim().max(100, "At most 100 characters").optional()),
-  text: z.string({ message: "Enter the text" }).trim().min(1, "Enter the text").max(4096, "At most 4096 characters"),
+  from: z
+    .string({ error: () => tText("instances:schema.senderPhone") })
+    .trim()
+    .min(1, { error: () => tText("instances:schema.senderPhone") })
+    .max(40),
+  name: z.preprocess(blankToUndefined, z.string().trim().max(100, { error: () => tText("instances:schema.atMost", { count: 100 }) }).optional()),
+  text: z
+    .string({ error: () => tText("instances:schema.text") })
+    .trim()
+    .min(1, { error: () => tText("instances:schema.text") })
+    .max(4096, { error: () => tText("instances:schema.atMost", { count: 4096 }) }),
 });
 
 /** The create form posts flat fields; the API nests cloud credentials under `config`. */

@@ -5,7 +5,8 @@ import { instances, organizations } from "@/db/schema";
 import { recordAudit, type AuditActor } from "@/features/audit/audit.service";
 import { decodeCursor, encodeCursor, isUuid } from "@/lib/cursor";
 import { ingestInbound } from "@/features/inbound/inbound.service";
-import { AppError, notFound, validationFailed } from "@/lib/errors";
+import { AppError, validationFailed } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import { publishLive } from "@/lib/live";
 import { log } from "@/lib/logger";
 import { toE164 } from "@/lib/phone";
@@ -69,10 +70,10 @@ export async function callProvider<T>(what: string, fn: () => Promise<T>): Promi
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof ProviderError) throw new AppError("provider_error", `${what} failed: ${err.message}`);
+    if (err instanceof ProviderError) throw new AppError("provider_error", tText("instances:provider.failed", { what, error: err.message }));
     if (err instanceof AppError) throw err;
     log.error("provider call crashed", { what, err });
-    throw new AppError("provider_error", `${what} failed: the WhatsApp provider did not answer as expected`);
+    throw new AppError("provider_error", tText("instances:provider.unexpected", { what }));
   }
 }
 
@@ -105,15 +106,17 @@ export async function listAllInstances(scope: InstanceScope, tx: DbOrTx = db): P
   return tx.select().from(instances).where(scopeFilter(scope)).orderBy(desc(instances.createdAt), desc(instances.id));
 }
 
+const instanceNotFound = () => new AppError("not_found", tText("instances:errors.notFound"));
+
 /** One instance the scope may see, or 404 (also for another tenant's id and malformed ids). */
 export async function getInstance(scope: InstanceScope, id: string, tx: DbOrTx = db): Promise<Instance> {
-  if (!isUuid(id)) throw notFound("Instance");
+  if (!isUuid(id)) throw instanceNotFound();
   const [row] = await tx
     .select()
     .from(instances)
     .where(and(eq(instances.id, id), scopeFilter(scope)))
     .limit(1);
-  if (!row) throw notFound("Instance");
+  if (!row) throw instanceNotFound();
   return row;
 }
 
@@ -129,18 +132,18 @@ async function assertInstanceQuota(tx: DbOrTx, tenant: Tenant, provider: string)
       // NO KEY UPDATE serializes creates as well and, unlike UPDATE, lets the organization's
       // inbound messages pass their foreign-key checks meanwhile (src/db/lock-order.ts).
       .for("no key update");
-    if (!org) throw notFound("Organization");
+    if (!org) throw new AppError("not_found", tText("instances:errors.orgNotFound"));
     const [used] = await tx.select({ n: count() }).from(instances).where(eq(instances.organizationId, tenant.organizationId));
     if ((used?.n ?? 0) >= org.maxInstances) {
       throw validationFailed(
-        [{ path: "(body)", message: `Instance limit reached: your plan allows ${org.maxInstances}` }],
-        `This organization already has ${used?.n} of ${org.maxInstances} instances allowed by its plan; delete one or raise the limit`,
+        [{ path: "(body)", message: tText("instances:errors.limit", { count: org.maxInstances }) }],
+        tText("instances:errors.limitSummary", { used: used?.n ?? 0, max: org.maxInstances }),
       );
     }
     return;
   }
   if (provider !== "sandbox") {
-    throw validationFailed([{ path: "provider", message: "Sign up to connect a real number; before that only sandbox instances are available" }]);
+    throw validationFailed([{ path: "provider", message: tText("instances:errors.visitorProvider") }]);
   }
   // Serialize creates of one visitor device on its row (there is no organization row to lock yet).
   await tx.execute(sql`select 1 from devices where id = ${tenant.deviceId} for no key update`);
@@ -150,8 +153,8 @@ async function assertInstanceQuota(tx: DbOrTx, tenant: Tenant, provider: string)
     .where(and(isNull(instances.organizationId), eq(instances.createdByDeviceId, tenant.deviceId)));
   if ((used?.n ?? 0) >= VISITOR_MAX_INSTANCES) {
     throw validationFailed(
-      [{ path: "(body)", message: "Visitors can try one sandbox instance; sign up to create more" }],
-      "Visitors can try one sandbox instance; sign up to create more",
+      [{ path: "(body)", message: tText("instances:errors.visitorLimit") }],
+      tText("instances:errors.visitorLimit"),
     );
   }
 }
@@ -161,7 +164,7 @@ async function assertInstanceQuota(tx: DbOrTx, tenant: Tenant, provider: string)
  * side (e.g. a WuzAPI user). A provider failure removes the half-created row and answers 502.
  */
 export async function createInstance(scope: InstanceScope, input: CreateInstanceInput): Promise<Instance> {
-  if (scope.instanceId) throw new AppError("forbidden", "This API key is bound to one instance and cannot create others");
+  if (scope.instanceId) throw new AppError("forbidden", tText("instances:errors.keyBound"));
   const { tenant } = scope;
   // "Created" is written once the instance exists for good: with the row when nothing is left to
   // prepare, else with the provider's answer, so a provider failure leaves no row claiming it.
@@ -197,7 +200,7 @@ export async function createInstance(scope: InstanceScope, input: CreateInstance
   if (!provider.provision) return created;
   let fields: Partial<typeof instances.$inferInsert>;
   try {
-    fields = await callProvider("Preparing the instance at the provider", () => provider.provision!(created));
+    fields = await callProvider(tText("instances:provider.preparing"), () => provider.provision!(created));
   } catch (err) {
     await db.delete(instances).where(eq(instances.id, created.id));
     throw err;
@@ -217,12 +220,12 @@ export async function updateInstance(scope: InstanceScope, id: string, input: Up
     if (input.maxMessagesPerDay !== undefined) {
       // A visitor's sandbox cannot lift its own limit before signing up.
       if (!instance.organizationId && input.maxMessagesPerDay !== null && input.maxMessagesPerDay > 0) {
-        throw validationFailed([{ path: "maxMessagesPerDay", message: "Sign up to change the daily limit" }]);
+        throw validationFailed([{ path: "maxMessagesPerDay", message: tText("instances:errors.dailyLimitSignUp") }]);
       }
       set.maxMessagesPerDay = input.maxMessagesPerDay;
     }
     if (input.config !== undefined) {
-      if (instance.provider !== "cloud") throw validationFailed([{ path: "config", message: "Only cloud instances have a configuration" }]);
+      if (instance.provider !== "cloud") throw validationFailed([{ path: "config", message: tText("instances:errors.onlyCloudConfig") }]);
       set.providerConfig = encryptCloudConfig(input.config, instance.providerConfig ?? {});
     }
     if (Object.keys(set).length === 0) return instance;
@@ -252,7 +255,7 @@ export async function deleteInstance(scope: InstanceScope, id: string, opts: { f
   const provider = providerFor(instance);
   if (provider.deprovision) {
     try {
-      await callProvider("Removing the instance at the provider", () => provider.deprovision!(instance));
+      await callProvider(tText("instances:provider.removing"), () => provider.deprovision!(instance));
     } catch (err) {
       if (!opts.force) throw err;
       log.warn("deprovision failed; deleting anyway", { instanceId: instance.id, err });
@@ -295,7 +298,7 @@ export async function applyInstanceStatus(
  */
 async function settle(instance: Instance, result: { status: InstanceStatus; qrCode?: string; jid?: string; name?: string }): Promise<Instance> {
   const [current] = await db.select().from(instances).where(eq(instances.id, instance.id)).limit(1);
-  if (!current) throw notFound("Instance");
+  if (!current) throw instanceNotFound();
   const differs = current.status !== result.status || (!!result.jid && current.waJid !== result.jid);
   return differs ? applyInstanceStatus(current, result) : current;
 }
@@ -308,7 +311,7 @@ async function withQrImage(status: InstanceStatus, qrCode?: string): Promise<Con
 /** Starts (or resumes) the WhatsApp session; answers with a QR code to scan unless already paired. */
 export async function connectInstance(scope: InstanceScope, id: string): Promise<ConnectResult> {
   const instance = await getInstance(scope, id);
-  const result = await callProvider("Connecting", () => providerFor(instance).connect(instance));
+  const result = await callProvider(tText("instances:provider.connecting"), () => providerFor(instance).connect(instance));
   const updated = await settle(instance, result);
   return withQrImage(updated.status, result.qrCode);
 }
@@ -316,7 +319,7 @@ export async function connectInstance(scope: InstanceScope, id: string): Promise
 /** The current QR code (they rotate every ~20 s at real providers) and status. */
 export async function getInstanceQr(scope: InstanceScope, id: string): Promise<ConnectResult> {
   const instance = await getInstance(scope, id);
-  const result = await callProvider("Reading the QR code", () => providerFor(instance).getQr(instance));
+  const result = await callProvider(tText("instances:provider.readingQr"), () => providerFor(instance).getQr(instance));
   const updated = await settle(instance, { status: result.status });
   return withQrImage(updated.status, result.qrCode);
 }
@@ -324,15 +327,15 @@ export async function getInstanceQr(scope: InstanceScope, id: string): Promise<C
 /** Pairing by phone number instead of QR: the provider answers an 8-character code typed on the phone. */
 export async function requestPairingCode(scope: InstanceScope, id: string, phone: string): Promise<{ code: string }> {
   const e164 = toE164(phone);
-  if (!e164) throw validationFailed([{ path: "phone", message: "Enter the phone number in international format, e.g. +5511999990001" }]);
+  if (!e164) throw validationFailed([{ path: "phone", message: tText("instances:errors.pairingPhone") }]);
   const instance = await getInstance(scope, id);
-  if (instance.status === "connected") throw new AppError("conflict", "This instance is already connected; log out first to pair another phone");
-  return callProvider("Requesting a pairing code", () => providerFor(instance).pairingCode(instance, e164));
+  if (instance.status === "connected") throw new AppError("conflict", tText("instances:errors.alreadyConnected"));
+  return callProvider(tText("instances:provider.requestingCode"), () => providerFor(instance).pairingCode(instance, e164));
 }
 
 export async function logoutInstance(scope: InstanceScope, id: string): Promise<Instance> {
   const instance = await getInstance(scope, id);
-  await callProvider("Logging out", () => providerFor(instance).logout(instance));
+  await callProvider(tText("instances:provider.loggingOut"), () => providerFor(instance).logout(instance));
   const updated = await settle(instance, { status: "logged_out" });
   await recordAudit({
     organizationId: instance.organizationId,

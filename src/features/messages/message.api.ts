@@ -3,6 +3,7 @@ import { z } from "zod";
 import { authPlugin } from "@/auth/plugin";
 import { keyScope, requireAnyApiKey } from "@/features/instances/instance.api";
 import { validationFailed } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import { idempotencyKeySchema, messageJsonSchema, sendMessageSchema } from "./message.schema";
 import { getMessage, markMessageRead, messageJson, queueOutboundMessage } from "./message.service";
 
@@ -21,7 +22,7 @@ export const messageApi = new Elysia({ name: "message-api", prefix: "/v1/message
       let idempotencyKey: string | null = null;
       if (header !== null) {
         const parsed = idempotencyKeySchema.safeParse(header);
-        if (!parsed.success) throw validationFailed([{ path: "Idempotency-Key", message: parsed.error.issues[0]?.message ?? "Invalid Idempotency-Key" }]);
+        if (!parsed.success) throw validationFailed([{ path: "Idempotency-Key", message: parsed.error.issues[0]?.message ?? tText("messages:schema.idempotencyKeyInvalid") }]);
         idempotencyKey = parsed.data;
       }
       const { message, replayed } = await queueOutboundMessage(

@@ -3,6 +3,7 @@ import { db, rowsOf, type DbOrTx } from "@/db/client";
 import { messages } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { sha256Hex } from "@/lib/crypto";
+import { tText } from "@/lib/i18n";
 import type { SendMessageInput } from "./message.schema";
 
 /**
@@ -14,11 +15,6 @@ import type { SendMessageInput } from "./message.schema";
  *   `idempotency_key_in_use` with `Retry-After: 1`, and a retry then replays the result;
  * - a request that failed stored nothing, so it may be retried with the same key.
  */
-
-export const IDEMPOTENCY_MESSAGES = {
-  mismatch: "This Idempotency-Key was already used with a different request body; use a new key for a new message",
-  inUse: "A request with this Idempotency-Key is still being processed; retry in a moment",
-} as const;
 
 export type IdempotencyClaim = { apiKeyId: string; key: string; fingerprint: string };
 
@@ -51,7 +47,8 @@ export async function previousSendFor(claim: IdempotencyClaim, tx: DbOrTx = db) 
     .where(and(eq(messages.apiKeyId, claim.apiKeyId), eq(messages.idempotencyKey, claim.key)))
     .limit(1);
   if (row && row.idempotencyFingerprint !== null && row.idempotencyFingerprint !== claim.fingerprint) {
-    throw new AppError("idempotency_mismatch", IDEMPOTENCY_MESSAGES.mismatch, [{ path: "Idempotency-Key", message: IDEMPOTENCY_MESSAGES.mismatch }]);
+    const message = tText("messages:errors.idempotencyMismatch");
+    throw new AppError("idempotency_mismatch", message, [{ path: "Idempotency-Key", message }]);
   }
   return row;
 }
@@ -65,5 +62,5 @@ export async function holdIdempotencyKey(tx: DbOrTx, claim: IdempotencyClaim): P
   const [row] = rowsOf<{ held: boolean }>(
     await tx.execute(sql`select pg_try_advisory_xact_lock(hashtextextended(${`idempotency:${claim.apiKeyId}:${claim.key}`}, 0)) as held`),
   );
-  if (!row?.held) throw new AppError("idempotency_key_in_use", IDEMPOTENCY_MESSAGES.inUse, undefined, { "retry-after": "1" });
+  if (!row?.held) throw new AppError("idempotency_key_in_use", tText("messages:errors.idempotencyInUse"), undefined, { "retry-after": "1" });
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MESSAGE_STATUSES, MESSAGE_TYPES } from "@/db/schema";
+import { tText } from "@/lib/i18n";
 import { toE164 } from "@/lib/phone";
 
 export const MESSAGE_LIMITS = {
@@ -15,71 +16,86 @@ export const MESSAGE_LIMITS = {
   variableValueMax: 1024,
 } as const;
 
-const phone = (label: string) =>
+const atMost = (count: number) => ({ error: () => tText("messages:schema.atMost", { count }) });
+
+/** A phone normalized to E.164; `key` names whose phone it is in the "enter … in international format" message. */
+const phone = (key: "messages:schema.recipient" | "messages:schema.contactPhone") =>
   z
-    .string({ message: `Enter ${label} in international format, e.g. +5511999990001` })
+    .string({ error: () => tText(key) })
     .trim()
-    .max(40, "At most 40 characters")
+    .max(40, atMost(40))
     .transform((value, ctx) => {
       const e164 = toE164(value);
       if (!e164) {
-        ctx.addIssue({ code: "custom", message: `Enter ${label} in international format, e.g. +5511999990001` });
+        ctx.addIssue({ code: "custom", message: tText(key) });
         return z.NEVER;
       }
       return e164;
     });
 
 const httpUrl = z
-  .string({ message: "Enter the media URL" })
+  .string({ error: () => tText("messages:schema.mediaUrl") })
   .trim()
-  .max(MESSAGE_LIMITS.urlMax, `At most ${MESSAGE_LIMITS.urlMax} characters`)
-  .url("Enter an http(s) URL")
-  .refine((u) => /^https?:\/\//i.test(u), "Enter an http(s) URL");
+  .max(MESSAGE_LIMITS.urlMax, atMost(MESSAGE_LIMITS.urlMax))
+  .url({ error: () => tText("messages:schema.httpUrl") })
+  .refine((u) => /^https?:\/\//i.test(u), { error: () => tText("messages:schema.httpUrl") });
 
 export const mediaSchema = z.object({
   url: httpUrl,
-  caption: z.string().max(MESSAGE_LIMITS.captionMax, `At most ${MESSAGE_LIMITS.captionMax} characters`).optional(),
-  mimeType: z.string().trim().max(100).regex(/^[\w.+-]+\/[\w.+-]+$/, "Enter a MIME type like image/jpeg").optional(),
+  caption: z.string().max(MESSAGE_LIMITS.captionMax, atMost(MESSAGE_LIMITS.captionMax)).optional(),
+  mimeType: z.string().trim().max(100).regex(/^[\w.+-]+\/[\w.+-]+$/, { error: () => tText("messages:schema.mimeType") }).optional(),
   fileName: z.string().trim().max(MESSAGE_LIMITS.nameMax).optional(),
 });
 
 export const locationSchema = z.object({
-  latitude: z.number({ message: "Enter the latitude as a number" }).min(-90).max(90),
-  longitude: z.number({ message: "Enter the longitude as a number" }).min(-180).max(180),
+  latitude: z.number({ error: () => tText("messages:schema.latitude") }).min(-90).max(90),
+  longitude: z.number({ error: () => tText("messages:schema.longitude") }).min(-180).max(180),
   name: z.string().trim().max(MESSAGE_LIMITS.nameMax).optional(),
   address: z.string().trim().max(MESSAGE_LIMITS.nameMax * 2).optional(),
 });
 
 export const contactCardSchema = z.object({
-  name: z.string({ message: "Enter the contact's name" }).trim().min(1, "Enter the contact's name").max(MESSAGE_LIMITS.nameMax),
-  phone: phone("the contact's phone"),
+  name: z
+    .string({ error: () => tText("messages:schema.contactName") })
+    .trim()
+    .min(1, { error: () => tText("messages:schema.contactName") })
+    .max(MESSAGE_LIMITS.nameMax),
+  phone: phone("messages:schema.contactPhone"),
 });
 
 export const reactionSchema = z.object({
   /** Our message id (uuid) or the provider's id of the message reacted to. */
-  messageId: z.string({ message: "Enter the id of the message to react to" }).trim().min(1, "Enter the id of the message to react to").max(200),
+  messageId: z
+    .string({ error: () => tText("messages:schema.reactionMessageId") })
+    .trim()
+    .min(1, { error: () => tText("messages:schema.reactionMessageId") })
+    .max(200),
   /** One emoji; an empty string removes an earlier reaction. */
-  emoji: z.string({ message: "Enter an emoji" }).max(MESSAGE_LIMITS.emojiMax, "Send one emoji"),
+  emoji: z.string({ error: () => tText("messages:schema.emoji") }).max(MESSAGE_LIMITS.emojiMax, { error: () => tText("messages:schema.oneEmoji") }),
 });
 
 export const templateRefSchema = z.object({
-  key: z.string({ message: "Enter the template key" }).trim().min(1, "Enter the template key").max(MESSAGE_LIMITS.templateKeyMax),
+  key: z
+    .string({ error: () => tText("messages:schema.templateKey") })
+    .trim()
+    .min(1, { error: () => tText("messages:schema.templateKey") })
+    .max(MESSAGE_LIMITS.templateKeyMax),
   variables: z
     .record(z.string().max(100), z.union([z.string(), z.number(), z.boolean()]).transform(String).pipe(z.string().max(MESSAGE_LIMITS.variableValueMax)))
-    .refine((v) => Object.keys(v).length <= MESSAGE_LIMITS.templateVariables, `At most ${MESSAGE_LIMITS.templateVariables} variables`)
+    .refine((v) => Object.keys(v).length <= MESSAGE_LIMITS.templateVariables, { error: () => tText("messages:schema.variablesMax", { count: MESSAGE_LIMITS.templateVariables }) })
     .default({}),
   language: z.string().trim().max(20).optional(),
 });
 
 const base = {
-  instanceId: z.uuid({ message: "Enter a valid instance id" }).optional(),
-  to: phone("the recipient"),
+  instanceId: z.uuid({ error: () => tText("messages:schema.instanceId") }).optional(),
+  to: phone("messages:schema.recipient"),
 };
 const text = z
-  .string({ message: "Enter the text" })
-  .min(1, "Enter the text")
-  .max(MESSAGE_LIMITS.textMax, `At most ${MESSAGE_LIMITS.textMax} characters`)
-  .refine((t) => t.trim().length > 0, "Enter the text");
+  .string({ error: () => tText("messages:schema.text") })
+  .min(1, { error: () => tText("messages:schema.text") })
+  .max(MESSAGE_LIMITS.textMax, atMost(MESSAGE_LIMITS.textMax))
+  .refine((t) => t.trim().length > 0, { error: () => tText("messages:schema.text") });
 
 /** `POST /v1/messages`: one variant per message type, each requiring its own payload. */
 export const sendMessageSchema = z.discriminatedUnion(
@@ -96,13 +112,13 @@ export const sendMessageSchema = z.discriminatedUnion(
     z.object({ ...base, type: z.literal("reaction"), reaction: reactionSchema }),
     z.object({ ...base, type: z.literal("template"), template: templateRefSchema }),
   ],
-  { message: `type must be one of ${MESSAGE_TYPES.join(", ")}` },
+  { error: () => tText("messages:schema.type", { types: MESSAGE_TYPES.join(", ") }) },
 );
 export type SendMessageInput = z.infer<typeof sendMessageSchema>;
 
 /** The admin's "send test message" form: a text to one number. */
 export const testMessageSchema = z.object({
-  to: phone("the recipient"),
+  to: phone("messages:schema.recipient"),
   text,
 });
 
@@ -110,7 +126,7 @@ export const idempotencyKeySchema = z
   .string()
   .trim()
   .min(1)
-  .max(MESSAGE_LIMITS.idempotencyKeyMax, `Idempotency-Key: at most ${MESSAGE_LIMITS.idempotencyKeyMax} characters`);
+  .max(MESSAGE_LIMITS.idempotencyKeyMax, { error: () => tText("messages:schema.idempotencyKeyMax", { count: MESSAGE_LIMITS.idempotencyKeyMax }) });
 
 export const messageJsonSchema = z.object({
   id: z.string(),

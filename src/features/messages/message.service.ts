@@ -7,7 +7,8 @@ import { isUuid } from "@/lib/cursor";
 import { inboxTopic, messagePreview } from "@/features/inbound/message-store";
 import { checkDailyMessageQuota } from "@/features/limits/limits.service";
 import { callProvider, type InstanceScope } from "@/features/instances/instance.service";
-import { AppError, notFound, pgCode, validationFailed } from "@/lib/errors";
+import { AppError, pgCode, validationFailed } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import { publishLive } from "@/lib/live";
 import { mediaUrlRefusal } from "@/lib/outbound";
 import { tenantFilter } from "@/lib/tenant";
@@ -102,15 +103,15 @@ export async function renderTemplate(
         .where(and(eq(templates.organizationId, organizationId), eq(templates.key, ref.key)))
         .limit(1)
     : [];
-  if (!template) throw validationFailed([{ path: "template.key", message: `No template with key "${ref.key}"` }]);
-  if (!template.active) throw validationFailed([{ path: "template.key", message: `Template "${ref.key}" is inactive` }]);
+  if (!template) throw validationFailed([{ path: "template.key", message: tText("messages:errors.templateMissing", { key: ref.key }) }]);
+  if (!template.active) throw validationFailed([{ path: "template.key", message: tText("messages:errors.templateInactive", { key: ref.key }) }]);
   const texts = [template.body, ...template.variants.filter((v) => v.trim())];
   const needed = new Set([...template.variables, ...texts.flatMap(templatePlaceholders)]);
   const missing = [...needed].filter((name) => variableValue(ref.variables, name) === undefined);
   if (missing.length > 0) {
     throw validationFailed(
-      missing.map((name) => ({ path: `template.variables.${name}`, message: `Missing variable "${name}"` })),
-      `Template "${ref.key}" needs ${missing.map((n) => `"${n}"`).join(", ")}`,
+      missing.map((name) => ({ path: `template.variables.${name}`, message: tText("messages:errors.missingVariable", { name }) })),
+      tText("messages:errors.templateNeeds", { key: ref.key, names: missing.map((n) => `"${n}"`).join(", ") }),
     );
   }
   const chosen = texts[Math.floor(Math.random() * texts.length)]!;
@@ -136,7 +137,7 @@ async function sendingInstance(tx: DbOrTx, scope: InstanceScope, instanceId: str
       .from(instances)
       .where(and(eq(instances.id, id), ...filters))
       .for("key share");
-    if (!row) throw notFound("Instance");
+    if (!row) throw new AppError("not_found", tText("instances:errors.notFound"));
     return row;
   }
   const connected = await tx
@@ -150,8 +151,8 @@ async function sendingInstance(tx: DbOrTx, scope: InstanceScope, instanceId: str
         path: "instanceId",
         message:
           connected.length === 0
-            ? "No connected instance to send from: connect one, or name it with instanceId"
-            : "Several instances are connected: say which one with instanceId",
+            ? tText("messages:errors.noConnectedInstance")
+            : tText("messages:errors.severalConnected"),
       },
     ]);
   }
@@ -179,9 +180,9 @@ async function resolveReactionTarget(tx: DbOrTx, instance: Instance, messageId: 
       .from(messages)
       .where(and(eq(messages.id, messageId), eq(messages.instanceId, instance.id)))
       .limit(1);
-    if (!target) throw validationFailed([{ path: "reaction.messageId", message: "No message with this id on this instance" }]);
+    if (!target) throw validationFailed([{ path: "reaction.messageId", message: tText("messages:errors.reactionUnknown") }]);
     if (!target.providerMessageId) {
-      throw validationFailed([{ path: "reaction.messageId", message: "That message has not reached WhatsApp yet; react once it is sent" }]);
+      throw validationFailed([{ path: "reaction.messageId", message: tText("messages:errors.reactionNotSent") }]);
     }
     return { messageId: target.id, providerMessageId: target.providerMessageId };
   }
@@ -290,13 +291,13 @@ export async function queueOutboundMessage(ctx: SendContext, input: SendMessageI
       }
       const instance = await sendingInstance(tx, ctx, input.instanceId);
       if (instance.status !== "connected") {
-        throw new AppError("conflict", `Instance "${instance.name}" is not connected (status: ${instance.status}); connect it before sending`);
+        throw new AppError("conflict", tText("messages:errors.instanceNotConnected", { name: instance.name, status: instance.status }));
       }
       await assertDailyQuota(tx, instance, ctx.keyMaxMessagesPerDay, now);
       const content = await storedContent(tx, instance, input);
       const { contact, conversation } = await ensureContactAndConversation(tx, instance, input.to);
-      if (contact.blocked) throw validationFailed([{ path: "to", message: "This contact is blocked; unblock it to send messages" }]);
-      if (contact.optedOut) throw validationFailed([{ path: "to", message: "This contact opted out of receiving messages" }]);
+      if (contact.blocked) throw validationFailed([{ path: "to", message: tText("messages:errors.blocked") }]);
+      if (contact.optedOut) throw validationFailed([{ path: "to", message: tText("messages:errors.optedOut") }]);
       const [row] = await tx
         .insert(messages)
         .values({
@@ -348,7 +349,7 @@ function messageScopeFilter(scope: InstanceScope) {
 
 /** A message the scope may see (through its instance's tenant), with the contact's phone; 404 otherwise. */
 export async function getMessage(scope: InstanceScope, id: string, tx: DbOrTx = db): Promise<{ message: Message; phone: string; instance: Instance }> {
-  if (!isUuid(id)) throw notFound("Message");
+  if (!isUuid(id)) throw new AppError("not_found", tText("messages:errors.notFound"));
   const [row] = await tx
     .select({ message: messages, phone: contacts.phone, instance: instances })
     .from(messages)
@@ -356,7 +357,7 @@ export async function getMessage(scope: InstanceScope, id: string, tx: DbOrTx = 
     .innerJoin(contacts, eq(contacts.id, messages.contactId))
     .where(and(eq(messages.id, id), messageScopeFilter(scope)))
     .limit(1);
-  if (!row) throw notFound("Message");
+  if (!row) throw new AppError("not_found", tText("messages:errors.notFound"));
   return row;
 }
 
@@ -367,7 +368,7 @@ export async function getMessage(scope: InstanceScope, id: string, tx: DbOrTx = 
 export async function markMessageRead(scope: InstanceScope, id: string): Promise<Message> {
   const { message, phone, instance } = await getMessage(scope, id);
   if (message.direction !== "inbound") {
-    throw validationFailed([{ path: "id", message: "Only received messages can be marked read" }], "Only received messages can be marked read");
+    throw validationFailed([{ path: "id", message: tText("messages:errors.onlyInboundRead") }], tText("messages:errors.onlyInboundRead"));
   }
   const unread = await db
     .select({ id: messages.id, providerMessageId: messages.providerMessageId })
@@ -382,7 +383,7 @@ export async function markMessageRead(scope: InstanceScope, id: string): Promise
     );
   const providerIds = [...new Set([message.providerMessageId, ...unread.map((u) => u.providerMessageId)])].filter((p): p is string => !!p);
   if (providerIds.length > 0) {
-    await callProvider("Marking the message read", () => providerFor(instance).markRead(instance, phone, providerIds));
+    await callProvider(tText("messages:errors.markingRead"), () => providerFor(instance).markRead(instance, phone, providerIds));
   }
   const now = new Date();
   return withDeadlockRetry("mark message read", () => db.transaction(async (tx) => {
