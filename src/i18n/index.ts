@@ -1,4 +1,7 @@
+import apiKeys from "./api-keys";
 import common from "./common";
+import devices from "./devices";
+import events from "./events";
 import contacts from "./contacts";
 import inbox from "./inbox";
 import instances from "./instances";
@@ -6,6 +9,7 @@ import messages from "./messages";
 import templates from "./templates";
 import triggers from "./triggers";
 import validation from "./validation";
+import webhooks from "./webhooks";
 import workflows from "./workflows";
 
 /**
@@ -14,7 +18,10 @@ import workflows from "./workflows";
  * have the same keys and that every key the code passes to t() exists.
  */
 export const catalogs = {
+  "api-keys": apiKeys,
   common,
+  devices,
+  events,
   contacts,
   inbox,
   instances,
@@ -22,6 +29,7 @@ export const catalogs = {
   templates,
   triggers,
   validation,
+  webhooks,
   workflows,
 } satisfies Record<string, Catalog>;
 

@@ -155,6 +155,29 @@ export function isoDateInZone(at: Date, timeZone = currentTimeZone()): string {
   return cached(`iso|${timeZone}`, () => new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", timeZone })).format(at);
 }
 
+/** How far `timeZone`'s wall clock is ahead of UTC at `at`, in ms. */
+function zoneOffsetMs(at: Date, timeZone: string): number {
+  const parts = cached(`off|${timeZone}`, () => new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" })).formatToParts(at);
+  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const wall = Date.UTC(part("year"), part("month") - 1, part("day"), part("hour"), part("minute"), part("second"));
+  return wall - (at.getTime() - at.getMilliseconds());
+}
+
+/** `YYYY-MM-DDTHH:mm` of `at` on the wall clock of the request's zone (value of a datetime-local input). */
+export function localDateTimeInZone(at: Date, timeZone = currentTimeZone()): string {
+  return new Date(at.getTime() + zoneOffsetMs(at, timeZone)).toISOString().slice(0, 16);
+}
+
+/**
+ * The instant a wall-clock time (`YYYY-MM-DDTHH:mm[:ss[.sss]]`, as date and datetime-local inputs send
+ * it) happens in the request's zone; twice over a DST change so the offset is the one in force then.
+ */
+export function zonedWallTimeToDate(local: string, timeZone = currentTimeZone()): Date {
+  const asUtc = new Date(`${local}Z`);
+  const first = new Date(asUtc.getTime() - zoneOffsetMs(asUtc, timeZone));
+  return new Date(asUtc.getTime() - zoneOffsetMs(first, timeZone));
+}
+
 export function formatNumber(n: number): string {
   const locale = currentLocale();
   return cached(`n|${locale}`, () => new Intl.NumberFormat(locale)).format(n);

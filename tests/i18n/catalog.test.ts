@@ -45,7 +45,8 @@ describe("catalogs", () => {
       const text = readFileSync(file, "utf8");
       for (const match of text.matchAll(call)) {
         for (const locale of LOCALES) {
-          if (!hasKey(match[1]!, locale)) missing.push(`${relative(ROOT, file)}: ${match[1]} (${locale})`);
+          // A plural key exists as its `_one`/`_other` forms; `_other` is there in every language.
+          if (!hasKey(match[1]!, locale) && !hasKey(`${match[1]}_other`, locale)) missing.push(`${relative(ROOT, file)}: ${match[1]} (${locale})`);
         }
       }
     }
@@ -62,9 +63,6 @@ const PENDING = new Set<string>([
   "views/account/index.tsx",
   "views/account/sessions.tsx",
   "views/account/two-factor.tsx",
-  "views/api-keys/_form.tsx",
-  "views/api-keys/_row.tsx",
-  "views/api-keys/index.tsx",
   "views/audit/index.tsx",
   "views/auth/_shared.tsx",
   "views/auth/email-steps.tsx",
@@ -73,13 +71,7 @@ const PENDING = new Set<string>([
   "views/auth/signup.tsx",
   "views/auth/two-factor.tsx",
   "views/dashboard/index.tsx",
-  "views/devices/_form.tsx",
-  "views/devices/_row.tsx",
-  "views/devices/index.tsx",
   "views/errors.tsx",
-  "views/events/_row.tsx",
-  "views/events/index.tsx",
-  "views/events/show.tsx",
   "views/flows/_problems.tsx",
   "views/flows/_steps.tsx",
   "views/flows/_try.tsx",
@@ -94,10 +86,6 @@ const PENDING = new Set<string>([
   "views/settings/index.tsx",
   "views/try/index.tsx",
   "views/usage/index.tsx",
-  "views/webhooks/_form.tsx",
-  "views/webhooks/delivery.tsx",
-  "views/webhooks/index.tsx",
-  "views/webhooks/show.tsx",
 ]);
 
 /** Attributes a person reads (or a screen reader speaks). */

@@ -1,5 +1,6 @@
 import type { FieldError } from "@/lib/errors";
 import { API_KEY_LIMITS, API_KEY_SCOPES, type ApiKeyFormValues } from "@/features/api-keys/api-key.schema";
+import { currentTimeZone, t, tText } from "@/lib/i18n";
 import { CsrfField, Field, SelectField } from "../components/ui";
 
 export type BindingOptions = { instances: { id: string; name: string }[]; devices: { id: string; name: string }[] };
@@ -30,11 +31,19 @@ export function ApiKeyForm({
   const scopeError = errors?.find((e) => e.path === "scopes" || e.path.startsWith("scopes."))?.message;
   return (
     <form method="post" action="/api-keys" hx-post="/api-keys" hx-target="#api-keys" hx-swap="outerHTML" class="card" id="api-key-form">
-      <h2>Create an API key</h2>
+      <h2>{t("api-keys:form.title")}</h2>
       <CsrfField token={csrfToken} />
-      <Field label="Name" name="name" value={text(values.name)} errors={errors} required maxlength={API_KEY_LIMITS.nameMax} placeholder="CRM integration" />
+      <Field
+        label={tText("api-keys:form.name")}
+        name="name"
+        value={text(values.name)}
+        errors={errors}
+        required
+        maxlength={API_KEY_LIMITS.nameMax}
+        placeholder={tText("api-keys:form.namePlaceholder")}
+      />
       <fieldset class={scopeError ? "field has-error" : "field"}>
-        <legend>Scopes (* = everything, including scopes added later)</legend>
+        <legend>{t("api-keys:form.scopes")}</legend>
         <div class="grid scope-grid">
           {API_KEY_SCOPES.map((scope) => (
             <label class="row">
@@ -47,38 +56,45 @@ export function ApiKeyForm({
       </fieldset>
       <div class="grid">
         <SelectField
-          label="Instance"
+          label={tText("api-keys:form.instance")}
           name="instanceId"
           value={text(values.instanceId) ?? ""}
           errors={errors}
-          options={[{ value: "", label: "All instances" }, ...options.instances.map((i) => ({ value: i.id, label: i.name }))]}
+          options={[{ value: "", label: tText("api-keys:form.allInstances") }, ...options.instances.map((i) => ({ value: i.id, label: i.name }))]}
         />
         <SelectField
-          label="Device"
+          label={tText("api-keys:form.device")}
           name="deviceId"
           value={text(values.deviceId) ?? ""}
           errors={errors}
-          options={[{ value: "", label: "No device" }, ...options.devices.map((d) => ({ value: d.id, label: d.name }))]}
+          options={[{ value: "", label: tText("api-keys:form.noDevice") }, ...options.devices.map((d) => ({ value: d.id, label: d.name }))]}
         />
-        <Field label="Expires (UTC, end of day)" name="expiresAt" type="date" value={text(values.expiresAt)} errors={errors} hint="Leave empty for a key that never expires" />
         <Field
-          label="Requests per minute"
+          label={tText("api-keys:form.expires", { zone: currentTimeZone() })}
+          name="expiresAt"
+          type="date"
+          value={text(values.expiresAt)}
+          errors={errors}
+          hint={tText("api-keys:form.expiresHint")}
+        />
+        <Field
+          label={tText("api-keys:form.requestsPerMinute")}
           name="requestsPerMinute"
           type="number"
           value={text(values.requestsPerMinute)}
           errors={errors}
-          hint="Empty = the organization's plan"
+          hint={tText("api-keys:form.requestsPerMinuteHint")}
         />
         <Field
-          label="Messages per day"
+          label={tText("api-keys:form.messagesPerDay")}
           name="maxMessagesPerDay"
           type="number"
           value={text(values.maxMessagesPerDay)}
           errors={errors}
-          hint="Empty = instance or plan limit"
+          hint={tText("api-keys:form.messagesPerDayHint")}
         />
       </div>
-      <button type="submit">Create key</button>
+      <button type="submit">{t("api-keys:form.submit")}</button>
     </form>
   );
 }

@@ -1,42 +1,48 @@
 import type { ApiKeyListItem } from "@/features/api-keys/api-key.service";
+import { formatNumber, t, tText } from "@/lib/i18n";
 import { Badge, Time } from "../components/ui";
 
 const STATUS_TONE = { active: "ok", expired: "warn", revoked: "bad" } as const;
+const STATUS_LABEL = { active: "api-keys:status.active", expired: "api-keys:status.expired", revoked: "api-keys:status.revoked" } as const;
 
 /** One key in the list; revoking swaps this row for its revoked version. */
 export function ApiKeyRow({ apiKey: k }: { apiKey: ApiKeyListItem }) {
   return (
     <tr id={`api-key-${k.id}`}>
-      <td data-label="Name">
+      <td data-label={tText("api-keys:table.name")}>
         <strong safe>{k.name}</strong>
         <br />
         <code class="small" safe>{`${k.displayPrefix}…`}</code>
       </td>
-      <td data-label="Scopes" class="scope-list">
+      <td data-label={tText("api-keys:table.scopes")} class="scope-list">
         {k.scopes.map((s) => (
           <code class="small scope" safe>
             {s}
           </code>
         ))}
       </td>
-      <td class="small" data-label="Bindings">
-        {k.instanceId ? <div safe>{`Instance: ${k.instanceName ?? "(deleted)"}`}</div> : <div class="muted">All instances</div>}
-        {k.deviceId ? <div safe>{`Device: ${k.deviceName ?? "(unknown)"}`}</div> : ""}
-        {k.requestsPerMinute ? <div class="muted" safe>{`${k.requestsPerMinute} req/min`}</div> : ""}
-        {k.maxMessagesPerDay ? <div class="muted" safe>{`${k.maxMessagesPerDay} msgs/day`}</div> : ""}
+      <td class="small" data-label={tText("api-keys:table.bindings")}>
+        {k.instanceId ? (
+          <div>{t("api-keys:row.instance", { name: k.instanceName ?? tText("api-keys:row.deletedInstance") })}</div>
+        ) : (
+          <div class="muted">{t("api-keys:row.allInstances")}</div>
+        )}
+        {k.deviceId ? <div>{t("api-keys:row.device", { name: k.deviceName ?? tText("api-keys:row.unknownDevice") })}</div> : ""}
+        {k.requestsPerMinute ? <div class="muted">{t("api-keys:row.requestsPerMinute", { count: formatNumber(k.requestsPerMinute) })}</div> : ""}
+        {k.maxMessagesPerDay ? <div class="muted">{t("api-keys:row.messagesPerDay", { count: formatNumber(k.maxMessagesPerDay) })}</div> : ""}
       </td>
-      <td class="small" data-label="Activity">
+      <td class="small" data-label={tText("api-keys:table.activity")}>
         <div>
-          <span class="muted">Last used </span>
+          <span class="muted">{t("api-keys:row.lastUsed")}</span>{" "}
           <Time at={k.lastUsedAt} />
         </div>
         <div>
-          <span class="muted">Expires </span>
-          {k.expiresAt ? <Time at={k.expiresAt} /> : <span class="muted">never</span>}
+          <span class="muted">{t("api-keys:row.expires")}</span>{" "}
+          {k.expiresAt ? <Time at={k.expiresAt} /> : <span class="muted">{t("api-keys:row.never")}</span>}
         </div>
       </td>
-      <td data-label="Status">
-        <Badge tone={STATUS_TONE[k.status]}>{k.status}</Badge>
+      <td data-label={tText("api-keys:table.status")}>
+        <Badge tone={STATUS_TONE[k.status]}>{t(STATUS_LABEL[k.status])}</Badge>
       </td>
       <td>
         {k.status === "revoked" ? (
@@ -48,10 +54,10 @@ export function ApiKeyRow({ apiKey: k }: { apiKey: ApiKeyListItem }) {
             hx-post={`/api-keys/${k.id}/revoke`}
             hx-target={`#api-key-${k.id}`}
             hx-swap="outerHTML"
-            hx-confirm={`Revoke "${k.name}"? Anything using it stops working within a second.`}
+            hx-confirm={tText("api-keys:row.revokeConfirm", { name: k.name })}
           >
             <button type="submit" class="danger">
-              Revoke
+              {t("api-keys:row.revoke")}
             </button>
           </form>
         )}

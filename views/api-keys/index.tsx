@@ -4,6 +4,7 @@ import type { ApiKeyListItem } from "@/features/api-keys/api-key.service";
 import type { ApiKeyFormValues } from "@/features/api-keys/api-key.schema";
 import type { FieldError } from "@/lib/errors";
 import type { Flash } from "@/lib/flash";
+import { t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
 import { EmptyState } from "../components/ui";
 import { ApiKeyForm, type BindingOptions } from "./_form";
@@ -12,24 +13,22 @@ import { ApiKeyRow } from "./_row";
 export type CreatedSecret = { name: string; secret: string };
 
 /** The one and only time a full key is rendered; the page is served with Cache-Control: no-store. */
-export function CreatedKey({ created, title = "API key created" }: { created: CreatedSecret; title?: string }) {
+export function CreatedKey({ created, title = tText("api-keys:created.title") }: { created: CreatedSecret; title?: string }) {
   const curl = `curl ${config.appUrl}/v1/instances \\\n  -H "Authorization: Bearer ${created.secret}"`;
   return (
     <div class="card created-secret" role="status">
       <h2 safe>{title}</h2>
-      <p>
-        Copy <strong safe>{created.name}</strong> now. It is stored only as a hash and <strong>will not be shown again</strong>.
-      </p>
+      <p>{t("api-keys:created.copyNow", { name: created.name })}</p>
       <div class="row">
         <code id="new-key-secret" class="secret" safe>
           {created.secret}
         </code>
         <button type="button" class="secondary" data-copy="#new-key-secret">
-          Copy
+          {t("api-keys:created.copy")}
         </button>
       </div>
       <details>
-        <summary class="small">Example request</summary>
+        <summary class="small">{t("api-keys:created.example")}</summary>
         <pre safe>{curl}</pre>
       </details>
     </div>
@@ -37,19 +36,19 @@ export function CreatedKey({ created, title = "API key created" }: { created: Cr
 }
 
 export function ApiKeyTable({ keys }: { keys: ApiKeyListItem[] }) {
-  if (keys.length === 0) return <EmptyState>No API keys yet. Create one above to call the /v1 API.</EmptyState>;
+  if (keys.length === 0) return <EmptyState>{t("api-keys:page.empty")}</EmptyState>;
   return (
     <div class="table-wrap">
       <table id="api-key-table" class="stack-table">
         <thead>
           <tr>
-            <th>Name</th>
-            <th>Scopes</th>
-            <th>Bindings</th>
-            <th>Activity</th>
-            <th>Status</th>
+            <th>{t("api-keys:table.name")}</th>
+            <th>{t("api-keys:table.scopes")}</th>
+            <th>{t("api-keys:table.bindings")}</th>
+            <th>{t("api-keys:table.activity")}</th>
+            <th>{t("api-keys:table.status")}</th>
             <th>
-              <span class="sr-only">Actions</span>
+              <span class="sr-only">{t("api-keys:table.actions")}</span>
             </th>
           </tr>
         </thead>
@@ -78,7 +77,7 @@ export function ApiKeysContent({ csrfToken, keys, options, values, errors, creat
     <div id="api-keys">
       {created ? <CreatedKey created={created} /> : ""}
       <ApiKeyForm csrfToken={csrfToken} options={options} values={values} errors={errors} />
-      <h2>Keys</h2>
+      <h2>{t("api-keys:page.keysHeading")}</h2>
       <ApiKeyTable keys={keys} />
     </div>
   );
@@ -86,12 +85,9 @@ export function ApiKeysContent({ csrfToken, keys, options, values, errors, creat
 
 export function ApiKeysPage(props: ContentProps & { admin: AdminContext; flash?: Flash }) {
   return (
-    <AdminLayout title="API keys" admin={props.admin} csrfToken={props.csrfToken} active="api-keys" flash={props.flash}>
-      <h1>API keys</h1>
-      <p class="muted">
-        Keys authenticate calls to the <a href="/docs">/v1 API</a> with <code>Authorization: Bearer lc_live_…</code>. Revocation takes effect on every
-        server within a second.
-      </p>
+    <AdminLayout title={tText("api-keys:page.title")} admin={props.admin} csrfToken={props.csrfToken} active="api-keys" flash={props.flash}>
+      <h1>{t("api-keys:page.title")}</h1>
+      <p class="muted">{t("api-keys:page.intro")}</p>
       <ApiKeysContent {...props} />
     </AdminLayout>
   );

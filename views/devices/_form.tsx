@@ -2,7 +2,9 @@ import { DEVICE_KINDS } from "@/db/schema";
 import type { FieldError } from "@/lib/errors";
 import { API_KEY_SCOPES } from "@/features/api-keys/api-key.schema";
 import { DEFAULT_DEVICE_KEY_SCOPES, DEVICE_LIMITS } from "@/features/devices/device.schema";
+import { t, tText } from "@/lib/i18n";
 import { CsrfField, Field, SelectField } from "../components/ui";
+import { deviceKindLabel } from "./_row";
 
 export type DeviceFormValues = { name?: unknown; kind?: unknown; createKey?: unknown; keyScopes?: unknown };
 
@@ -25,18 +27,32 @@ export function DeviceForm({ csrfToken, values, errors }: { csrfToken: string; v
   const scopeError = errors?.find((e) => e.path === "keyScopes" || e.path.startsWith("keyScopes."))?.message;
   return (
     <form method="post" action="/devices" hx-post="/devices" hx-target="#devices" hx-swap="outerHTML" class="card" id="device-form">
-      <h2>Register a device</h2>
+      <h2>{t("devices:form.title")}</h2>
       <CsrfField token={csrfToken} />
       <div class="grid">
-        <Field label="Name" name="name" value={text(values?.name)} errors={errors} required maxlength={DEVICE_LIMITS.nameMax} placeholder="Front desk POS" />
-        <SelectField label="Kind" name="kind" value={text(values?.kind) ?? "server"} errors={errors} options={DEVICE_KINDS} />
+        <Field
+          label={tText("devices:form.name")}
+          name="name"
+          value={text(values?.name)}
+          errors={errors}
+          required
+          maxlength={DEVICE_LIMITS.nameMax}
+          placeholder={tText("devices:form.namePlaceholder")}
+        />
+        <SelectField
+          label={tText("devices:form.kind")}
+          name="kind"
+          value={text(values?.kind) ?? "server"}
+          errors={errors}
+          options={DEVICE_KINDS.map((kind) => ({ value: kind, label: deviceKindLabel(kind) }))}
+        />
       </div>
       <label class="row">
         <input type="checkbox" name="createKey" value="on" checked={createKey} />
-        Also create an API key bound to this device (shown once)
+        {t("devices:form.createKey")}
       </label>
       <details class={scopeError ? "field has-error" : "field"} open={!!scopeError}>
-        <summary class="small">Key scopes</summary>
+        <summary class="small">{t("devices:form.keyScopes")}</summary>
         <div class="grid scope-grid">
           {API_KEY_SCOPES.map((scope) => (
             <label class="row">
@@ -47,7 +63,7 @@ export function DeviceForm({ csrfToken, values, errors }: { csrfToken: string; v
         </div>
         {scopeError ? <small class="error" safe>{scopeError}</small> : ""}
       </details>
-      <button type="submit">Register device</button>
+      <button type="submit">{t("devices:form.submit")}</button>
     </form>
   );
 }

@@ -1,5 +1,13 @@
 import type { DeviceListItem } from "@/features/devices/device.service";
+import type { DEVICE_KINDS } from "@/db/schema";
+import { formatNumber, t, tText } from "@/lib/i18n";
 import { Badge, Time } from "../components/ui";
+
+const KIND_LABEL = { browser: "devices:kinds.browser", server: "devices:kinds.server", mobile: "devices:kinds.mobile", pos: "devices:kinds.pos" } as const;
+
+export function deviceKindLabel(kind: (typeof DEVICE_KINDS)[number]): string {
+  return tText(KIND_LABEL[kind]);
+}
 
 /** One device in the list; revoking swaps this row for its revoked version. */
 export function DeviceRow({ device: d }: { device: DeviceListItem }) {
@@ -7,26 +15,28 @@ export function DeviceRow({ device: d }: { device: DeviceListItem }) {
   const shortUa = ua.length > 80 ? `${ua.slice(0, 80)}…` : ua;
   return (
     <tr id={`device-${d.id}`}>
-      <td data-label="Device">
+      <td data-label={tText("devices:table.device")}>
         <strong safe>{d.name}</strong>
         <br />
-        <span class="muted small">
-          {d.kind}
+        <span class="muted small" safe>
+          {deviceKindLabel(d.kind)}
         </span>
       </td>
-      <td class="small" data-label="Last seen">
+      <td class="small" data-label={tText("devices:table.lastSeen")}>
         <Time at={d.lastSeenAt} />
       </td>
-      <td class="small" data-label="IP / user agent">
+      <td class="small" data-label={tText("devices:table.ipUserAgent")}>
         <div safe>{d.ip ?? "—"}</div>
         <div class="muted ua" title={ua || undefined} safe>
           {shortUa}
         </div>
       </td>
-      <td class="small" data-label="Active keys" safe>
-        {String(d.activeKeys)}
+      <td class="small" data-label={tText("devices:table.activeKeys")} safe>
+        {formatNumber(d.activeKeys)}
       </td>
-      <td data-label="Status">{d.revokedAt ? <Badge tone="bad">revoked</Badge> : <Badge tone="ok">active</Badge>}</td>
+      <td data-label={tText("devices:table.status")}>
+        {d.revokedAt ? <Badge tone="bad">{t("devices:status.revoked")}</Badge> : <Badge tone="ok">{t("devices:status.active")}</Badge>}
+      </td>
       <td>
         {d.revokedAt ? (
           ""
@@ -37,10 +47,10 @@ export function DeviceRow({ device: d }: { device: DeviceListItem }) {
             hx-post={`/devices/${d.id}/revoke`}
             hx-target={`#device-${d.id}`}
             hx-swap="outerHTML"
-            hx-confirm={`Revoke "${d.name}" and its ${d.activeKeys} API key(s)?`}
+            hx-confirm={tText("devices:row.revokeConfirm", { name: d.name, count: d.activeKeys })}
           >
             <button type="submit" class="danger">
-              Revoke
+              {t("devices:row.revoke")}
             </button>
           </form>
         )}

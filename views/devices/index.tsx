@@ -2,6 +2,7 @@ import type { AdminContext } from "@/auth/plugin";
 import type { DeviceListItem } from "@/features/devices/device.service";
 import type { FieldError } from "@/lib/errors";
 import type { Flash } from "@/lib/flash";
+import { t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
 import { EmptyState } from "../components/ui";
 import { CreatedKey, type CreatedSecret } from "../api-keys/index";
@@ -9,19 +10,19 @@ import { DeviceForm, type DeviceFormValues } from "./_form";
 import { DeviceRow } from "./_row";
 
 export function DeviceTable({ devices }: { devices: DeviceListItem[] }) {
-  if (devices.length === 0) return <EmptyState>No devices yet. Register servers, phones or POS terminals that call the API.</EmptyState>;
+  if (devices.length === 0) return <EmptyState>{t("devices:page.empty")}</EmptyState>;
   return (
     <div class="table-wrap">
       <table id="device-table" class="stack-table">
         <thead>
           <tr>
-            <th>Device</th>
-            <th>Last seen</th>
-            <th>IP / user agent</th>
-            <th>Keys</th>
-            <th>Status</th>
+            <th>{t("devices:table.device")}</th>
+            <th>{t("devices:table.lastSeen")}</th>
+            <th>{t("devices:table.ipUserAgent")}</th>
+            <th>{t("devices:table.keys")}</th>
+            <th>{t("devices:table.status")}</th>
             <th>
-              <span class="sr-only">Actions</span>
+              <span class="sr-only">{t("devices:table.actions")}</span>
             </th>
           </tr>
         </thead>
@@ -47,9 +48,9 @@ type ContentProps = {
 export function DevicesContent({ csrfToken, devices, values, errors, created }: ContentProps) {
   return (
     <div id="devices">
-      {created ? <CreatedKey created={created} title="Device registered" /> : ""}
+      {created ? <CreatedKey created={created} title={tText("devices:page.registered")} /> : ""}
       <DeviceForm csrfToken={csrfToken} values={values} errors={errors} />
-      <h2>Devices</h2>
+      <h2>{t("devices:page.title")}</h2>
       <DeviceTable devices={devices} />
     </div>
   );
@@ -57,9 +58,9 @@ export function DevicesContent({ csrfToken, devices, values, errors, created }: 
 
 export function DevicesPage(props: ContentProps & { admin: AdminContext; flash?: Flash }) {
   return (
-    <AdminLayout title="Devices" admin={props.admin} csrfToken={props.csrfToken} active="devices" flash={props.flash}>
-      <h1>Devices</h1>
-      <p class="muted">Revoking a device revokes every API key bound to it, on every server within a second.</p>
+    <AdminLayout title={tText("devices:page.title")} admin={props.admin} csrfToken={props.csrfToken} active="devices" flash={props.flash}>
+      <h1>{t("devices:page.title")}</h1>
+      <p class="muted">{t("devices:page.intro")}</p>
       <DevicesContent {...props} />
     </AdminLayout>
   );

@@ -1,4 +1,5 @@
 import type { Event } from "@/features/events/event.service";
+import { t } from "@/lib/i18n";
 import { Badge, Time } from "../components/ui";
 
 /** Tone of an event type's badge: failures red, connection changes amber, the rest neutral/green. */
@@ -35,7 +36,7 @@ export function EventRow({ event, instanceName }: { event: Event; instanceName?:
         <code safe>{dataPreview(event.data)}</code>
       </td>
       <td>
-        <a href={`/events/${event.id}`}>View</a>
+        <a href={`/events/${event.id}`}>{t("events:list.view")}</a>
       </td>
     </tr>
   );

@@ -3,6 +3,7 @@ import type { FieldError } from "@/lib/errors";
 import type { Event } from "@/features/events/event.service";
 import { EVENT_TYPES } from "@/features/events/event.schema";
 import { EmptyState, fieldError } from "../components/ui";
+import { t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
 import { EventRow } from "./_row";
 
@@ -66,41 +67,55 @@ export function EventsPage({ admin, csrfToken, events, nextCursor, values, error
   const streamUrl = `/events/stream?${query(values)}`;
   const browsingOlder = Boolean(values.before);
   return (
-    <AdminLayout title="Events" admin={admin} csrfToken={csrfToken} active="events">
+    <AdminLayout title={tText("events:list.title")} admin={admin} csrfToken={csrfToken} active="events">
       <link rel="stylesheet" href="/static/events.css" />
       <script src="/static/events.js" defer></script>
       <div class="row page-head">
-        <h1>Events</h1>
+        <h1>{t("events:list.title")}</h1>
         <span class="spacer" />
-        <label class="live-toggle" title="Show new events as they happen">
+        <label class="live-toggle" title={tText("events:list.liveTailTitle")}>
           <input type="checkbox" id="live-tail" data-stream={streamUrl} checked={!browsingOlder} disabled={browsingOlder} />
-          <span>Live tail</span>
+          <span>{t("events:list.liveTail")}</span>
           <span id="live-status" class="badge badge-muted" aria-live="polite">
-            {browsingOlder ? "paused" : "connecting"}
+            {browsingOlder ? t("events:list.paused") : t("events:list.connecting")}
           </span>
         </label>
       </div>
       <form method="get" action="/events" class="card event-filters">
-        <Select label="Type" name="type" value={values.type} options={EVENT_TYPES.map((t) => ({ value: t, label: t }))} errors={errors} any="All types" />
-        <Select label="Instance" name="instanceId" value={values.instanceId} options={instances.map((i) => ({ value: i.id, label: i.name }))} errors={errors} any="All instances" />
-        <DateField label="From" name="from" value={values.from} errors={errors} />
-        <DateField label="To" name="to" value={values.to} errors={errors} />
+        <Select
+          label={tText("events:list.type")}
+          name="type"
+          value={values.type}
+          options={EVENT_TYPES.map((type) => ({ value: type, label: type }))}
+          errors={errors}
+          any={tText("events:list.allTypes")}
+        />
+        <Select
+          label={tText("events:list.instance")}
+          name="instanceId"
+          value={values.instanceId}
+          options={instances.map((i) => ({ value: i.id, label: i.name }))}
+          errors={errors}
+          any={tText("events:list.allInstances")}
+        />
+        <DateField label={tText("events:list.from")} name="from" value={values.from} errors={errors} />
+        <DateField label={tText("events:list.to")} name="to" value={values.to} errors={errors} />
         <div class="row filter-actions">
-          <button type="submit">Filter</button>
-          <a href="/events">Clear</a>
+          <button type="submit">{t("events:list.filter")}</button>
+          <a href="/events">{t("events:list.clear")}</a>
         </div>
       </form>
-      {errors?.length ? <EmptyState>Fix the filters above to see events.</EmptyState> : ""}
+      {errors?.length ? <EmptyState>{t("events:list.fixFilters")}</EmptyState> : ""}
       <div class="table-wrap">
         <table class="event-table">
           <thead>
             <tr>
-              <th>When (UTC)</th>
-              <th>Type</th>
-              <th>Instance</th>
-              <th>Data</th>
+              <th>{t("events:list.when")}</th>
+              <th>{t("events:list.type")}</th>
+              <th>{t("events:list.instance")}</th>
+              <th>{t("events:list.data")}</th>
               <th>
-                <span class="sr-only">Detail</span>
+                <span class="sr-only">{t("events:list.detail")}</span>
               </th>
             </tr>
           </thead>
@@ -113,14 +128,14 @@ export function EventsPage({ admin, csrfToken, events, nextCursor, values, error
       </div>
       {events.length === 0 && !errors?.length ? (
         <EmptyState>
-          <span id="events-empty">{browsingOlder ? "No older events." : "No events yet. Messages, instance status changes, contacts and conversations show up here as they happen."}</span>
+          <span id="events-empty">{browsingOlder ? t("events:list.noOlder") : t("events:list.empty")}</span>
         </EmptyState>
       ) : (
         ""
       )}
-      <nav class="row pager" aria-label="Pages">
-        {browsingOlder ? <a href={`/events?${query(values)}`}>← Newest</a> : ""}
-        {nextCursor ? <a href={`/events?${query(values, { before: nextCursor })}`}>Older →</a> : ""}
+      <nav class="row pager" aria-label={tText("events:list.pages")}>
+        {browsingOlder ? <a href={`/events?${query(values)}`}>{t("events:list.newest")}</a> : ""}
+        {nextCursor ? <a href={`/events?${query(values, { before: nextCursor })}`}>{t("events:list.older")}</a> : ""}
       </nav>
     </AdminLayout>
   );

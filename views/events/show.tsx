@@ -2,6 +2,7 @@ import type { AdminContext } from "@/auth/plugin";
 import type { Event, EventDelivery } from "@/features/events/event.service";
 import { eventPayload } from "@/features/events/event.service";
 import { Badge, EmptyState, Time } from "../components/ui";
+import { formatNumber, t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
 import { eventTone } from "./_row";
 
@@ -15,15 +16,22 @@ type Props = {
 };
 
 const deliveryTone = (status: string) => (status === "succeeded" ? "ok" : status === "pending" ? "muted" : status === "failed" ? "warn" : "bad");
+const DELIVERY_STATUS_LABEL: Record<string, string> = {
+  pending: "events:deliveryStatus.pending",
+  succeeded: "events:deliveryStatus.succeeded",
+  failed: "events:deliveryStatus.failed",
+  exhausted: "events:deliveryStatus.exhausted",
+  cancelled: "events:deliveryStatus.cancelled",
+};
 
 /** One event: its metadata, the exact payload subscribers receive, and where it was delivered. */
 export function EventShowPage({ admin, csrfToken, event, instanceName, deliveries }: Props) {
-  const instanceLabel: string = event.instanceId ? `${instanceName ?? "(deleted)"} · ${event.instanceId}` : "—";
+  const instanceLabel: string = event.instanceId ? `${instanceName ?? tText("events:show.deletedInstance")} · ${event.instanceId}` : "—";
   return (
-    <AdminLayout title={`Event ${event.type}`} admin={admin} csrfToken={csrfToken} active="events">
+    <AdminLayout title={tText("events:show.title", { type: event.type })} admin={admin} csrfToken={csrfToken} active="events">
       <link rel="stylesheet" href="/static/events.css" />
       <p>
-        <a href="/events">← Events</a>
+        <a href="/events">{t("events:show.back")}</a>
       </p>
       <h1>
         <Badge tone={eventTone(event.type)}>
@@ -31,22 +39,22 @@ export function EventShowPage({ admin, csrfToken, event, instanceName, deliverie
         </Badge>
       </h1>
       <dl class="card event-meta">
-        <dt>Id</dt>
+        <dt>{t("events:show.id")}</dt>
         <dd>
           <code safe>{event.id}</code>
         </dd>
-        <dt>At</dt>
+        <dt>{t("events:show.at")}</dt>
         <dd>
-          <Time at={event.at} /> <span class="muted small" safe>{event.at.toISOString()}</span>
+          <Time at={event.at} />
         </dd>
-        <dt>Instance</dt>
+        <dt>{t("events:show.instance")}</dt>
         <dd safe>{instanceLabel}</dd>
-        <dt>API key</dt>
+        <dt>{t("events:show.apiKey")}</dt>
         <dd safe>{event.apiKeyId ?? "—"}</dd>
-        <dt>Device</dt>
+        <dt>{t("events:show.device")}</dt>
         <dd safe>{event.deviceId ?? "—"}</dd>
       </dl>
-      <h2>Payload</h2>
+      <h2>{t("events:show.payload")}</h2>
       <pre class="event-json" safe>
         {JSON.stringify(eventPayload(event), null, 2)}
       </pre>
@@ -54,18 +62,18 @@ export function EventShowPage({ admin, csrfToken, event, instanceName, deliverie
         ""
       ) : (
         <>
-          <h2>Webhook deliveries</h2>
+          <h2>{t("events:show.deliveries")}</h2>
           {deliveries.length === 0 ? (
-            <EmptyState>No webhook subscribed to this event when it happened.</EmptyState>
+            <EmptyState>{t("events:show.noDeliveries")}</EmptyState>
           ) : (
             <div class="table-wrap">
               <table>
                 <thead>
                   <tr>
-                    <th>Webhook</th>
-                    <th>Status</th>
-                    <th>Attempts</th>
-                    <th>Last response</th>
+                    <th>{t("events:show.webhook")}</th>
+                    <th>{t("events:show.status")}</th>
+                    <th>{t("events:show.attempts")}</th>
+                    <th>{t("events:show.lastResponse")}</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -78,10 +86,10 @@ export function EventShowPage({ admin, csrfToken, event, instanceName, deliverie
                       </td>
                       <td>
                         <Badge tone={deliveryTone(d.status)}>
-                          <span safe>{d.status}</span>
+                          <span safe>{DELIVERY_STATUS_LABEL[d.status] ? tText(DELIVERY_STATUS_LABEL[d.status]!) : d.status}</span>
                         </Badge>
                       </td>
-                      <td safe>{String(d.attempts)}</td>
+                      <td safe>{formatNumber(d.attempts)}</td>
                       <td class="small" safe>
                         {d.lastStatusCode ? `HTTP ${d.lastStatusCode}` : (d.lastError ?? "—")}
                       </td>

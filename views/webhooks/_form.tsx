@@ -2,6 +2,7 @@ import type { AdminContext } from "@/auth/plugin";
 import { EVENT_TYPES } from "@/features/events/event.service";
 import { MASKED_HEADER_VALUE, WEBHOOK_LIMITS } from "@/features/webhooks/webhook.schema";
 import type { FieldError } from "@/lib/errors";
+import { t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
 import { CsrfField, Field } from "../components/ui";
 
@@ -55,20 +56,27 @@ export function WebhookForm({
         ""
       )}
       <Field
-        label="Endpoint URL"
+        label={tText("webhooks:form.url")}
         name="url"
         type="url"
         value={values.url}
         errors={errors}
         required
         maxlength={WEBHOOK_LIMITS.urlMax}
-        placeholder="https://example.com/hooks/livchat"
-        hint="http or https; must resolve to a public address."
+        placeholder={tText("webhooks:form.urlPlaceholder")}
+        hint={tText("webhooks:form.urlHint")}
       />
-      <Field label="Name" name="name" value={values.name} errors={errors} maxlength={WEBHOOK_LIMITS.nameMax} placeholder="CRM sync" />
+      <Field
+        label={tText("webhooks:form.name")}
+        name="name"
+        value={values.name}
+        errors={errors}
+        maxlength={WEBHOOK_LIMITS.nameMax}
+        placeholder={tText("webhooks:form.namePlaceholder")}
+      />
       <fieldset class={typesError ? "field has-error" : "field"}>
-        <legend>Event types</legend>
-        <small class="hint">Leave all unchecked to receive every event type, including ones added later.</small>
+        <legend>{t("webhooks:form.eventTypes")}</legend>
+        <small class="hint">{t("webhooks:form.eventTypesHint")}</small>
         <div class="grid scope-grid">
           {EVENT_TYPES.map((type) => (
             <label class="row">
@@ -80,10 +88,10 @@ export function WebhookForm({
         {typesError ? <small class="error" safe>{typesError}</small> : ""}
       </fieldset>
       <fieldset class={instancesError ? "field has-error" : "field"}>
-        <legend>Instances</legend>
-        <small class="hint">Leave all unchecked for every instance of the organization.</small>
+        <legend>{t("webhooks:form.instances")}</legend>
+        <small class="hint">{t("webhooks:form.instancesHint")}</small>
         {instances.length === 0 ? (
-          <small class="muted">No instances yet.</small>
+          <small class="muted">{t("webhooks:form.noInstances")}</small>
         ) : (
           <div class="grid scope-grid">
             {instances.map((i) => (
@@ -97,11 +105,11 @@ export function WebhookForm({
         {instancesError ? <small class="error" safe>{instancesError}</small> : ""}
       </fieldset>
       <div class={headersError ? "field has-error" : "field"}>
-        <label for="f-headers">Custom headers</label>
-        <textarea id="f-headers" name="headers" rows="3" placeholder="Authorization: Bearer …" aria-invalid={headersError ? "true" : undefined} safe>
+        <label for="f-headers">{t("webhooks:form.headers")}</label>
+        <textarea id="f-headers" name="headers" rows="3" placeholder={tText("webhooks:form.headersPlaceholder")} aria-invalid={headersError ? "true" : undefined} safe>
           {values.headers ?? ""}
         </textarea>
-        <small class="hint" safe>{`One "Name: value" per line, at most ${WEBHOOK_LIMITS.headersMax}. Hop-by-hop and webhook-* headers are not allowed. Saved values are stored encrypted and shown as ${MASKED_HEADER_VALUE}; leave ${MASKED_HEADER_VALUE} to keep a value.`}</small>
+        <small class="hint">{t("webhooks:form.headersHint", { max: WEBHOOK_LIMITS.headersMax, mask: MASKED_HEADER_VALUE })}</small>
         {headersError ? <small class="error" safe>{headersError}</small> : ""}
       </div>
       <button type="submit" safe>
@@ -125,7 +133,7 @@ export function WebhookFormPage(props: {
   return (
     <AdminLayout title={props.title} admin={props.admin} csrfToken={props.csrfToken} active="webhooks">
       <p class="small">
-        <a href={props.backHref}>← Back</a>
+        <a href={props.backHref}>{t("webhooks:form.back")}</a>
       </p>
       <h1 safe>{props.title}</h1>
       <WebhookForm

@@ -2,6 +2,7 @@ import type { AdminContext } from "@/auth/plugin";
 import type { Attempt, Delivery } from "@/features/webhooks/delivery.service";
 import type { Webhook } from "@/features/webhooks/webhook.service";
 import type { Flash } from "@/lib/flash";
+import { formatNumber, t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
 import { Badge, CsrfField, EmptyState, Time } from "../components/ui";
 import { DeliveryStatus } from "./show";
@@ -26,9 +27,9 @@ function AttemptCard({ attempt }: { attempt: Attempt }) {
   return (
     <article class="card attempt" id={`attempt-${attempt.id}`}>
       <div class="row">
-        <strong safe>{`Attempt ${attempt.attempt}`}</strong>
-        <Badge tone={ok ? "ok" : "bad"}>{attempt.statusCode ? `HTTP ${attempt.statusCode}` : "no response"}</Badge>
-        <span class="small muted">{attempt.durationMs !== null ? `${attempt.durationMs} ms` : ""}</span>
+        <strong>{t("webhooks:delivery.attempt", { number: attempt.attempt })}</strong>
+        <Badge tone={ok ? "ok" : "bad"}>{attempt.statusCode ? `HTTP ${attempt.statusCode}` : t("webhooks:delivery.noResponse")}</Badge>
+        <span class="small muted">{attempt.durationMs !== null ? t("webhooks:delivery.duration", { ms: formatNumber(attempt.durationMs) }) : ""}</span>
         <span class="spacer" />
         <Time at={attempt.at} />
       </div>
@@ -40,16 +41,16 @@ function AttemptCard({ attempt }: { attempt: Attempt }) {
         ""
       )}
       <details>
-        <summary>Request headers</summary>
+        <summary>{t("webhooks:delivery.requestHeaders")}</summary>
         <pre safe>{headerText(attempt.requestHeaders)}</pre>
       </details>
       <details>
-        <summary>Request body</summary>
+        <summary>{t("webhooks:delivery.requestBody")}</summary>
         <pre safe>{prettyBody(attempt.requestBody)}</pre>
       </details>
       <details open={!ok}>
-        <summary>Response (first 1 KB)</summary>
-        <pre safe>{attempt.responseExcerpt ?? "(empty)"}</pre>
+        <summary>{t("webhooks:delivery.response")}</summary>
+        <pre safe>{attempt.responseExcerpt ?? tText("webhooks:delivery.empty")}</pre>
       </details>
     </article>
   );
@@ -72,7 +73,7 @@ export function DeliveryPage({
 }) {
   const base = `/webhooks/${webhook.id}`;
   return (
-    <AdminLayout title={`Delivery ${delivery.eventType}`} admin={admin} csrfToken={csrfToken} active="webhooks" flash={flash}>
+    <AdminLayout title={tText("webhooks:delivery.title", { type: delivery.eventType })} admin={admin} csrfToken={csrfToken} active="webhooks" flash={flash}>
       <p class="small">
         <a href={base} safe>{`← ${webhook.name || webhook.url}`}</a>
       </p>
@@ -82,19 +83,19 @@ export function DeliveryPage({
       </div>
       <div class="card">
         <dl class="kv">
-          <dt>webhook-id (event)</dt>
+          <dt>{t("webhooks:delivery.webhookId")}</dt>
           <dd>
             <code safe>{delivery.eventId}</code>
           </dd>
-          <dt>Attempts</dt>
-          <dd safe>{String(delivery.attempts)}</dd>
-          <dt>Created</dt>
+          <dt>{t("webhooks:delivery.attempts")}</dt>
+          <dd safe>{formatNumber(delivery.attempts)}</dd>
+          <dt>{t("webhooks:delivery.created")}</dt>
           <dd>
             <Time at={delivery.createdAt} />
           </dd>
           {delivery.deliveredAt ? (
             <>
-              <dt>Delivered</dt>
+              <dt>{t("webhooks:delivery.delivered")}</dt>
               <dd>
                 <Time at={delivery.deliveredAt} />
               </dd>
@@ -104,7 +105,7 @@ export function DeliveryPage({
           )}
           {delivery.status === "failed" || delivery.status === "pending" ? (
             <>
-              <dt>Next attempt</dt>
+              <dt>{t("webhooks:delivery.nextAttempt")}</dt>
               <dd>
                 <Time at={delivery.nextAttemptAt} />
               </dd>
@@ -116,13 +117,13 @@ export function DeliveryPage({
         <form method="post" action={`${base}/deliveries/${delivery.id}/retry`}>
           <CsrfField token={csrfToken} />
           <button type="submit" disabled={!webhook.active}>
-            Retry now
+            {t("webhooks:delivery.retryNow")}
           </button>
-          {!webhook.active ? <small class="muted"> Enable the endpoint to retry.</small> : ""}
+          {!webhook.active ? <small class="muted"> {t("webhooks:delivery.enableToRetry")}</small> : ""}
         </form>
       </div>
-      <h2>Attempts</h2>
-      {attempts.length === 0 ? <EmptyState>Not attempted yet.</EmptyState> : attempts.map((a) => <AttemptCard attempt={a} />)}
+      <h2>{t("webhooks:delivery.attemptsHeading")}</h2>
+      {attempts.length === 0 ? <EmptyState>{t("webhooks:delivery.notAttempted")}</EmptyState> : attempts.map((a) => <AttemptCard attempt={a} />)}
     </AdminLayout>
   );
 }

@@ -1,30 +1,30 @@
-import Html from "@kitajs/html";
 import type { AdminContext } from "@/auth/plugin";
 import type { Webhook, WebhookStats } from "@/features/webhooks/webhook.service";
 import type { Flash } from "@/lib/flash";
+import { formatNumber, t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
 import { Badge, EmptyState, Time } from "../components/ui";
 
 export function WebhookStatus({ webhook }: { webhook: Webhook }) {
-  if (!webhook.active) return <Badge tone="bad">disabled</Badge>;
-  if (webhook.failingSince) return <Badge tone="warn">failing</Badge>;
-  return <Badge tone="ok">active</Badge>;
+  if (!webhook.active) return <Badge tone="bad">{t("webhooks:status.disabled")}</Badge>;
+  if (webhook.failingSince) return <Badge tone="warn">{t("webhooks:status.failing")}</Badge>;
+  return <Badge tone="ok">{t("webhooks:status.active")}</Badge>;
 }
 
 export function SuccessRate({ stats }: { stats: WebhookStats | undefined }) {
-  if (!stats || stats.successRate === null) return <span class="muted">no deliveries</span>;
+  if (!stats || stats.successRate === null) return <span class="muted">{t("webhooks:stats.none")}</span>;
   const pct = Math.round(stats.successRate * 1000) / 10;
   const tone = pct >= 99 ? "ok" : pct >= 90 ? "warn" : "bad";
   return (
     <span class="success-rate">
-      <Badge tone={tone}>{Html.escapeHtml(`${pct} %`)}</Badge>{" "}
-      <small class="muted" safe>{`${stats.succeeded}/${stats.succeeded + stats.failing}`}</small>
+      <Badge tone={tone}>{t("webhooks:stats.percent", { value: formatNumber(pct) })}</Badge>{" "}
+      <small class="muted" safe>{`${formatNumber(stats.succeeded)}/${formatNumber(stats.succeeded + stats.failing)}`}</small>
     </span>
   );
 }
 
 export function eventTypesLabel(types: string[] | null): string {
-  if (!types) return "all events";
+  if (!types) return tText("webhooks:allEvents");
   return types.length <= 3 ? types.join(", ") : `${types.slice(0, 3).join(", ")} +${types.length - 3}`;
 }
 
@@ -33,17 +33,14 @@ export function SecretCard({ secret, title, note }: { secret: string; title: str
   return (
     <div class="card created-secret" role="status">
       <h2 safe>{title}</h2>
-      <p>
-        Copy the signing secret now: it <strong>will not be shown again</strong>. Verify each request with any Standard Webhooks library, e.g.{" "}
-        <code>new Webhook(secret).verify(body, headers)</code>.
-      </p>
+      <p>{t("webhooks:secret.copyNow")}</p>
       {note ? <p class="small muted" safe>{note}</p> : ""}
       <div class="row">
         <code id="webhook-secret" class="secret" safe>
           {secret}
         </code>
         <button type="button" class="secondary" data-copy="#webhook-secret">
-          Copy
+          {t("webhooks:secret.copy")}
         </button>
       </div>
     </div>
@@ -64,29 +61,26 @@ export function WebhooksPage({
   stats: Map<string, WebhookStats>;
 }) {
   return (
-    <AdminLayout title="Webhooks" admin={admin} csrfToken={csrfToken} active="webhooks" flash={flash}>
+    <AdminLayout title={tText("webhooks:list.title")} admin={admin} csrfToken={csrfToken} active="webhooks" flash={flash}>
       <div class="row">
-        <h1>Webhooks</h1>
+        <h1>{t("webhooks:list.title")}</h1>
         <span class="spacer" />
         <a class="button" href="/webhooks/new">
-          New endpoint
+          {t("webhooks:list.newEndpoint")}
         </a>
       </div>
-      <p class="muted small">
-        Every event is POSTed to your endpoints, signed per Standard Webhooks (<code>webhook-id</code>, <code>webhook-timestamp</code>,{" "}
-        <code>webhook-signature</code>), and retried for about a day and a half until a 2xx answer.
-      </p>
+      <p class="muted small">{t("webhooks:list.intro")}</p>
       {hooks.length === 0 ? (
-        <EmptyState>No endpoints yet. Add one to receive events as they happen.</EmptyState>
+        <EmptyState>{t("webhooks:list.empty")}</EmptyState>
       ) : (
         <div class="table-wrap">
           <table id="webhook-table" class="stack-table">
             <thead>
               <tr>
-                <th>Endpoint</th>
-                <th>Events</th>
-                <th>Success (24 h)</th>
-                <th>Status</th>
+                <th>{t("webhooks:list.endpoint")}</th>
+                <th>{t("webhooks:list.events")}</th>
+                <th>{t("webhooks:list.success")}</th>
+                <th>{t("webhooks:list.status")}</th>
               </tr>
             </thead>
             <tbody>
@@ -104,13 +98,13 @@ export function WebhooksPage({
                       ""
                     )}
                   </td>
-                  <td class="small" data-label="Events" safe>
+                  <td class="small" data-label={tText("webhooks:list.events")} safe>
                     {eventTypesLabel(w.eventTypes)}
                   </td>
-                  <td data-label="Success (24 h)">
+                  <td data-label={tText("webhooks:list.success")}>
                     <SuccessRate stats={stats.get(w.id)} />
                   </td>
-                  <td data-label="Status">
+                  <td data-label={tText("webhooks:list.status")}>
                     <WebhookStatus webhook={w} />
                     {!w.active && w.disabledAt ? (
                       <div class="small muted">
@@ -151,7 +145,7 @@ export function SecretPage({
       <h1 safe>{webhook.name || webhook.url}</h1>
       <SecretCard secret={secret} title={title} note={note} />
       <a class="button" href={`/webhooks/${webhook.id}`}>
-        Continue to the endpoint
+        {t("webhooks:secret.continue")}
       </a>
     </AdminLayout>
   );

@@ -5,14 +5,23 @@ import type { Delivery } from "@/features/webhooks/delivery.service";
 import type { Webhook, WebhookStats } from "@/features/webhooks/webhook.service";
 import type { FieldError } from "@/lib/errors";
 import type { Flash } from "@/lib/flash";
+import { currentTimeZone, formatNumber, localDateTimeInZone, t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
 import { Badge, CsrfField, EmptyState, Time } from "../components/ui";
 import { eventTypesLabel, SuccessRate, WebhookStatus } from "./index";
 
 export function DeliveryStatus({ status }: { status: Delivery["status"] }) {
   const tone = status === "succeeded" ? "ok" : status === "pending" || status === "failed" ? "warn" : status === "exhausted" ? "bad" : "muted";
-  return <Badge tone={tone}>{status}</Badge>;
+  return <Badge tone={tone}>{t(DELIVERY_STATUS_LABEL[status])}</Badge>;
 }
+
+const DELIVERY_STATUS_LABEL = {
+  pending: "webhooks:deliveryStatus.pending",
+  succeeded: "webhooks:deliveryStatus.succeeded",
+  failed: "webhooks:deliveryStatus.failed",
+  exhausted: "webhooks:deliveryStatus.exhausted",
+  cancelled: "webhooks:deliveryStatus.cancelled",
+} as const satisfies Record<Delivery["status"], string>;
 
 export type DeliveryFilters = { status?: string; eventType?: string };
 
@@ -46,17 +55,17 @@ export function DeliveryRows({
   return (
     <div id="delivery-rows" {...poll}>
       {deliveries.length === 0 ? (
-        <EmptyState>No deliveries match.</EmptyState>
+        <EmptyState>{t("webhooks:log.noMatch")}</EmptyState>
       ) : (
         <div class="table-wrap">
           <table id="delivery-table" class="stack-table">
             <thead>
               <tr>
-                <th>Event</th>
-                <th>Status</th>
-                <th>Attempts</th>
-                <th>Last answer</th>
-                <th>Created</th>
+                <th>{t("webhooks:log.event")}</th>
+                <th>{t("webhooks:log.status")}</th>
+                <th>{t("webhooks:log.attempts")}</th>
+                <th>{t("webhooks:log.lastAnswer")}</th>
+                <th>{t("webhooks:log.created")}</th>
               </tr>
             </thead>
             <tbody>
@@ -67,21 +76,23 @@ export function DeliveryRows({
                       <code safe>{d.eventType}</code>
                     </a>
                   </td>
-                  <td data-label="Status">
+                  <td data-label={tText("webhooks:log.status")}>
                     <DeliveryStatus status={d.status} />
                     {d.status === "failed" || d.status === "pending" ? (
                       <div class="small muted">
-                        next <Time at={d.nextAttemptAt} />
+                        {t("webhooks:log.next")} <Time at={d.nextAttemptAt} />
                       </div>
                     ) : (
                       ""
                     )}
                   </td>
-                  <td data-label="Attempts">{d.attempts}</td>
-                  <td class="small" data-label="Last answer" safe>
+                  <td data-label={tText("webhooks:log.attempts")} safe>
+                    {formatNumber(d.attempts)}
+                  </td>
+                  <td class="small" data-label={tText("webhooks:log.lastAnswer")} safe>
                     {d.lastStatusCode ? `HTTP ${d.lastStatusCode}` : (d.lastError ?? "—")}
                   </td>
-                  <td class="small" data-label="Created">
+                  <td class="small" data-label={tText("webhooks:log.created")}>
                     <Time at={d.createdAt} />
                   </td>
                 </tr>
@@ -92,7 +103,7 @@ export function DeliveryRows({
       )}
       {nextCursor ? (
         <p>
-          <a href={`/webhooks/${webhook.id}${filterQuery(filters, nextCursor)}`}>Older deliveries →</a>
+          <a href={`/webhooks/${webhook.id}${filterQuery(filters, nextCursor)}`}>{t("webhooks:log.older")}</a>
         </p>
       ) : (
         ""
@@ -116,24 +127,24 @@ export function DeliveryLog({
 }) {
   return (
     <section id="delivery-log">
-      <h2>Delivery log</h2>
+      <h2>{t("webhooks:log.title")}</h2>
       <form method="get" action={`/webhooks/${webhook.id}`} class="filters">
         <label class="sr-only" for="filter-status">
-          Status
+          {t("webhooks:log.status")}
         </label>
         <select id="filter-status" name="status">
-          <option value="">Any status</option>
+          <option value="">{t("webhooks:log.anyStatus")}</option>
           {DELIVERY_STATUSES.map((s) => (
             <option value={s} selected={filters.status === s}>
-              {s}
+              {t(DELIVERY_STATUS_LABEL[s])}
             </option>
           ))}
         </select>
         <label class="sr-only" for="filter-type">
-          Event type
+          {t("webhooks:log.eventType")}
         </label>
         <select id="filter-type" name="eventType">
-          <option value="">Any event type</option>
+          <option value="">{t("webhooks:log.anyEventType")}</option>
           {EVENT_TYPES.map((t) => (
             <option value={t} selected={filters.eventType === t}>
               {t}
@@ -142,9 +153,9 @@ export function DeliveryLog({
         </select>
         <div class="row filter-actions">
           <button type="submit" class="secondary">
-            Filter
+            {t("webhooks:log.filter")}
           </button>
-          {filters.status || filters.eventType ? <a href={`/webhooks/${webhook.id}`}>Clear</a> : ""}
+          {filters.status || filters.eventType ? <a href={`/webhooks/${webhook.id}`}>{t("webhooks:log.clear")}</a> : ""}
         </div>
       </form>
       <DeliveryRows webhook={webhook} deliveries={deliveries} nextCursor={nextCursor} filters={filters} cursor={cursor} />
@@ -179,11 +190,11 @@ export function WebhookShowPage({
 }) {
   const recoverError = recoverErrors?.find((e) => e.path === "since" || e.path === "(body)")?.message;
   const base = `/webhooks/${webhook.id}`;
-  const defaultSince = new Date(Date.now() - 24 * 3600_000).toISOString().slice(0, 16);
+  const defaultSince = localDateTimeInZone(new Date(Date.now() - 24 * 3600_000));
   return (
-    <AdminLayout title={webhook.name || "Webhook"} admin={admin} csrfToken={csrfToken} active="webhooks" flash={flash}>
+    <AdminLayout title={webhook.name || tText("webhooks:show.fallbackTitle")} admin={admin} csrfToken={csrfToken} active="webhooks" flash={flash}>
       <p class="small">
-        <a href="/webhooks">← Webhooks</a>
+        <a href="/webhooks">{t("webhooks:show.back")}</a>
       </p>
       <div class="row">
         <h1 safe>{webhook.name || webhook.url}</h1>
@@ -191,21 +202,21 @@ export function WebhookShowPage({
       </div>
       <div class="card">
         <dl class="kv">
-          <dt>URL</dt>
+          <dt>{t("webhooks:show.url")}</dt>
           <dd>
             <code safe>{webhook.url}</code>
           </dd>
-          <dt>Events</dt>
+          <dt>{t("webhooks:show.events")}</dt>
           <dd safe>{eventTypesLabel(webhook.eventTypes)}</dd>
-          <dt>Instances</dt>
-          <dd>{webhook.instanceIds ? `${webhook.instanceIds.length} selected` : "all instances"}</dd>
-          <dt>Success (24 h)</dt>
+          <dt>{t("webhooks:show.instances")}</dt>
+          <dd>{webhook.instanceIds ? t("webhooks:show.instancesSelected", { count: webhook.instanceIds.length }) : t("webhooks:show.allInstances")}</dd>
+          <dt>{t("webhooks:show.success")}</dt>
           <dd>
             <SuccessRate stats={stats} />
           </dd>
           {webhook.failingSince ? (
             <>
-              <dt>Failing since</dt>
+              <dt>{t("webhooks:show.failingSince")}</dt>
               <dd>
                 <Time at={webhook.failingSince} />
               </dd>
@@ -215,7 +226,7 @@ export function WebhookShowPage({
           )}
           {!webhook.active ? (
             <>
-              <dt>Disabled</dt>
+              <dt>{t("webhooks:show.disabled")}</dt>
               <dd>
                 <Time at={webhook.disabledAt} /> <span safe>{webhook.disabledReason ?? ""}</span>
               </dd>
@@ -225,9 +236,9 @@ export function WebhookShowPage({
           )}
           {webhook.previousSecretExpiresAt && webhook.previousSecretExpiresAt > new Date() ? (
             <>
-              <dt>Previous secret</dt>
+              <dt>{t("webhooks:show.previousSecret")}</dt>
               <dd>
-                still signs until <Time at={webhook.previousSecretExpiresAt} />
+                {t("webhooks:show.stillSigns")} <Time at={webhook.previousSecretExpiresAt} />
               </dd>
             </>
           ) : (
@@ -236,44 +247,44 @@ export function WebhookShowPage({
         </dl>
         <div class="row actions">
           <a class="button secondary" href={`${base}/edit`}>
-            Edit
+            {t("common:actions.edit")}
           </a>
           <form method="post" action={`${base}/test`}>
             <CsrfField token={csrfToken} />
             <button type="submit" class="secondary" disabled={!webhook.active}>
-              Send test event
+              {t("webhooks:show.sendTest")}
             </button>
           </form>
-          <form method="post" action={`${base}/rotate`} data-confirm="Rotate the signing secret? The old one keeps signing for 24 hours.">
+          <form method="post" action={`${base}/rotate`} data-confirm={tText("webhooks:show.rotateConfirm")}>
             <CsrfField token={csrfToken} />
             <button type="submit" class="secondary">
-              Rotate secret
+              {t("webhooks:show.rotate")}
             </button>
           </form>
           <form method="post" action={`${base}/${webhook.active ? "disable" : "enable"}`}>
             <CsrfField token={csrfToken} />
             <button type="submit" class="secondary">
-              {webhook.active ? "Disable" : "Enable"}
+              {webhook.active ? t("webhooks:show.disable") : t("webhooks:show.enable")}
             </button>
           </form>
-          <form method="post" action={`${base}/delete`} data-confirm="Delete this endpoint and its delivery log?">
+          <form method="post" action={`${base}/delete`} data-confirm={tText("webhooks:show.deleteConfirm")}>
             <CsrfField token={csrfToken} />
             <button type="submit" class="danger">
-              Delete
+              {t("common:actions.delete")}
             </button>
           </form>
         </div>
       </div>
       <form method="post" action={`${base}/recover`} class="card settings-card" id="recover-form">
-        <h2>Recover failed deliveries</h2>
+        <h2>{t("webhooks:show.recoverTitle")}</h2>
         <CsrfField token={csrfToken} />
         <div class={recoverError ? "field has-error" : "field"}>
-          <label for="f-since">Re-send everything that failed since (UTC)</label>
+          <label for="f-since">{t("webhooks:show.recoverSince", { zone: currentTimeZone() })}</label>
           <input id="f-since" name="since" type="datetime-local" value={recoverSince ?? defaultSince} required aria-invalid={recoverError ? "true" : undefined} />
           {recoverError ? <small class="error" safe>{recoverError}</small> : ""}
         </div>
         <button type="submit" class="secondary" disabled={!webhook.active}>
-          Recover
+          {t("webhooks:show.recover")}
         </button>
       </form>
       <DeliveryLog webhook={webhook} deliveries={deliveries} nextCursor={nextCursor} filters={filters} cursor={cursor} />

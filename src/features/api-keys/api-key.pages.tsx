@@ -3,9 +3,10 @@ import { z } from "zod";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { can } from "@/auth/roles";
-import { AppError, forbidden, notFound, zodDetails, type FieldError } from "@/lib/errors";
+import { AppError, zodDetails, type FieldError } from "@/lib/errors";
 import { setFlash, setReveal, takeFlash, takeReveal } from "@/lib/flash";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
+import { tText, zonedWallTimeToDate } from "@/lib/i18n";
 import { ApiKeysContent, ApiKeysPage, type CreatedSecret } from "@views/api-keys/index";
 import { ApiKeyRow } from "@views/api-keys/_row";
 import { createApiKeySchema, type ApiKeyFormValues } from "./api-key.schema";
@@ -18,10 +19,15 @@ import {
 } from "./api-key.service";
 
 function requireKeyManager(admin: AdminContext) {
-  if (!can.manageKeys(admin.role)) throw forbidden("Only admins and owners manage API keys");
+  if (!can.manageKeys(admin.role)) throw new AppError("forbidden", tText("api-keys:errors.manageForbidden"));
 }
 
 const idParams = z.object({ id: z.string() });
+
+/** The form's date input means the end of that day where the person is (the API takes full timestamps, or UTC days). */
+function endOfDayInZone(value: unknown): unknown {
+  return typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value) ? zonedWallTimeToDate(`${value}T23:59:59.999`).toISOString() : value;
+}
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Admin pages for API keys: list, create (full key shown once), revoke. */
@@ -47,7 +53,7 @@ export const apiKeyPages = new Elysia({ name: "api-key-pages" })
       const organizationId = admin.organization.id;
       const values = (body && typeof body === "object" ? body : {}) as ApiKeyFormValues;
       let errors: FieldError[] | undefined;
-      const parsed = createApiKeySchema.safeParse(values);
+      const parsed = createApiKeySchema.safeParse({ ...values, expiresAt: endOfDayInZone(values.expiresAt) });
       if (!parsed.success) {
         errors = zodDetails(parsed.error.issues);
       } else {
@@ -73,10 +79,10 @@ export const apiKeyPages = new Elysia({ name: "api-key-pages" })
     "/api-keys/:id/revoke",
     async ({ admin, params, request, cookie }) => {
       requireKeyManager(admin);
-      if (!UUID.test(params.id)) throw notFound("API key");
+      if (!UUID.test(params.id)) throw new AppError("not_found", tText("api-keys:errors.notFound"));
       const key = await revokeOrganizationApiKey(admin.organization.id, params.id, { type: "user", id: admin.user.id }, request);
       if (!isHtmx(request)) {
-        setFlash(cookie, "success", `Revoked ${key.name}`);
+        setFlash(cookie, "success", tText("api-keys:flash.revoked", { name: key.name }));
         return hxRedirect(request, "/api-keys");
       }
       const [item] = await listApiKeysWithBindings(admin.organization.id, key.id);

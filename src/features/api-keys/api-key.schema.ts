@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { tText } from "@/lib/i18n";
 
 /** Every scope a key may carry (SPEC §3); `*` grants all of them. */
 export const API_KEY_SCOPES = [
@@ -33,17 +34,16 @@ export const API_KEY_LIMITS = {
 /** Form fields arrive as strings ("" = not set); JSON may send null. Both become null. */
 const blankToNull = (v: unknown) => (v === "" || v === undefined ? null : v);
 
-const optionalUuid = (label: string) =>
-  z.preprocess(blankToNull, z.uuid({ message: `Choose a valid ${label}` }).nullable()).optional();
+const optionalUuid = (messageKey: string) => z.preprocess(blankToNull, z.uuid({ error: () => tText(messageKey) }).nullable()).optional();
 
 export const optionalPositiveInt = (max: number) =>
   z.preprocess(
     blankToNull,
     z.coerce
-      .number({ message: "Enter a whole number" })
-      .int("Enter a whole number")
-      .min(1, "Must be at least 1")
-      .max(max, `Must be at most ${max}`)
+      .number({ error: () => tText("api-keys:validation.wholeNumber") })
+      .int({ error: () => tText("api-keys:validation.wholeNumber") })
+      .min(1, { error: () => tText("api-keys:validation.atLeastOne") })
+      .max(max, { error: () => tText("api-keys:validation.atMost", { max }) })
       .nullable(),
   ).optional();
 
@@ -58,25 +58,29 @@ export const keyExpiresAtSchema = z
       .union([
         z.iso.date().transform((d) => new Date(`${d}T23:59:59.999Z`)),
         z.iso.datetime({ offset: true }).transform((d) => new Date(d)),
-      ], { message: "Enter a date (YYYY-MM-DD)" })
+      ], { error: () => tText("api-keys:validation.dateFormat") })
       .nullable(),
   )
   .optional()
-  .refine((d) => d == null || d.getTime() > Date.now(), "The expiry must be in the future");
+  .refine((d) => d == null || d.getTime() > Date.now(), { error: () => tText("api-keys:validation.expiryFuture") });
 
 /** The create-key input, shared by the admin form and any API caller. */
 export const createApiKeySchema = z.object({
-  name: z.string().trim().min(1, "Give the key a name").max(API_KEY_LIMITS.nameMax, `At most ${API_KEY_LIMITS.nameMax} characters`),
+  name: z
+    .string()
+    .trim()
+    .min(1, { error: () => tText("api-keys:validation.nameRequired") })
+    .max(API_KEY_LIMITS.nameMax, { error: () => tText("api-keys:validation.nameMax", { count: API_KEY_LIMITS.nameMax }) }),
   // A single checked checkbox arrives as a string, several as an array.
   scopes: z.preprocess(
     (v) => (v === undefined || v === "" ? [] : typeof v === "string" ? [v] : v),
     z
-      .array(z.enum(API_KEY_SCOPES, { message: "Unknown scope" }))
-      .min(1, "Choose at least one scope")
+      .array(z.enum(API_KEY_SCOPES, { error: () => tText("api-keys:validation.unknownScope") }))
+      .min(1, { error: () => tText("api-keys:validation.scopesMin") })
       .transform((s) => (s.includes("*") ? ["*"] : [...new Set(s)])),
   ),
-  instanceId: optionalUuid("instance"),
-  deviceId: optionalUuid("device"),
+  instanceId: optionalUuid("api-keys:validation.chooseInstance"),
+  deviceId: optionalUuid("api-keys:validation.chooseDevice"),
   expiresAt: keyExpiresAtSchema,
   requestsPerMinute: optionalPositiveInt(API_KEY_LIMITS.requestsPerMinuteMax),
   maxMessagesPerDay: optionalPositiveInt(API_KEY_LIMITS.messagesPerDayMax),

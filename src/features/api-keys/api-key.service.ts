@@ -2,7 +2,8 @@ import { and, asc, desc, eq, isNull, sql } from "drizzle-orm";
 import { db, notifyMany, rowsOf, type DbOrTx } from "@/db/client";
 import { apiKeys, devices, instances, organizations } from "@/db/schema";
 import { randomBase62, sha256Hex } from "@/lib/crypto";
-import { notFound, unauthorized, validationFailed, type FieldError } from "@/lib/errors";
+import { AppError, validationFailed, type FieldError } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import { recordAudit } from "@/features/audit/audit.service";
 import type { CreateApiKeyInput } from "./api-key.schema";
 import { API_KEY_PREFIX, API_KEY_REVOKED_CHANNEL, evictApiKey } from "./api-key.verify";
@@ -71,7 +72,7 @@ export async function inheritFromParent(parentKeyId: string, requested: MintLimi
     .for("share", { of: apiKeys });
   const key = parent?.key;
   if (!key || key.revokedAt || (key.expiresAt && key.expiresAt.getTime() <= Date.now())) {
-    throw unauthorized("Invalid, expired or revoked API key");
+    throw new AppError("unauthorized", tText("api-keys:errors.invalidKey"));
   }
   const parentRate = key.requestsPerMinute ?? parent.planRequestsPerMinute ?? null;
   return {
@@ -104,7 +105,7 @@ export async function revokeApiKey(organizationId: string, keyId: string, tx?: D
         .select()
         .from(apiKeys)
         .where(and(eq(apiKeys.id, keyId), eq(apiKeys.organizationId, organizationId)));
-      if (!existing) throw notFound("API key");
+      if (!existing) throw new AppError("not_found", tText("api-keys:errors.notFound"));
       return { ...existing, revokedDescendants: [] };
     }
     // A statement of its own after the parent's: its snapshot sees every child minted before the parent's row lock was ours.
@@ -165,7 +166,7 @@ export async function getApiKey(organizationId: string, keyId: string, tx: DbOrT
     .from(apiKeys)
     .where(and(eq(apiKeys.id, keyId), eq(apiKeys.organizationId, organizationId)))
     .limit(1);
-  if (!key) throw notFound("API key");
+  if (!key) throw new AppError("not_found", tText("api-keys:errors.notFound"));
   return key;
 }
 
@@ -207,7 +208,7 @@ export async function createOrganizationApiKey(
         .from(instances)
         .where(and(eq(instances.id, input.instanceId), eq(instances.organizationId, organizationId)))
         .limit(1);
-      if (!instance) errors.push({ path: "instanceId", message: "Choose one of this organization's instances" });
+      if (!instance) errors.push({ path: "instanceId", message: tText("api-keys:validation.instanceNotInOrganization") });
     }
     if (input.deviceId) {
       const [device] = await t
@@ -215,7 +216,7 @@ export async function createOrganizationApiKey(
         .from(devices)
         .where(and(eq(devices.id, input.deviceId), eq(devices.organizationId, organizationId), isNull(devices.revokedAt)))
         .limit(1);
-      if (!device) errors.push({ path: "deviceId", message: "Choose one of this organization's active devices" });
+      if (!device) errors.push({ path: "deviceId", message: tText("api-keys:validation.deviceNotInOrganization") });
     }
     if (errors.length > 0) throw validationFailed(errors);
     const created = await createApiKey(

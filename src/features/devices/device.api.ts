@@ -2,7 +2,8 @@ import { Elysia } from "elysia";
 import { organizationOf } from "@/lib/tenant";
 import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
-import { forbidden } from "@/lib/errors";
+import { AppError } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import {
   createDeviceSchema,
   deviceCreatedResponse,
@@ -40,7 +41,7 @@ export const deviceApi = new Elysia({ name: "device-api", prefix: "/v1/devices" 
     "",
     async ({ apiKey, body, request, set }) => {
       const viewer = viewerOf(apiKey);
-      if (viewer.deviceId) throw forbidden("A key bound to a device cannot register other devices");
+      if (viewer.deviceId) throw new AppError("forbidden", tText("devices:errors.boundKeyCannotRegister"));
       const { device, apiKey: created } = await createDevice(viewer.organizationId, body, actorOf(apiKey), { request, grantingKey: apiKey });
       set.status = 201;
       return {

@@ -3,9 +3,10 @@ import { z } from "zod";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { can } from "@/auth/roles";
-import { forbidden, notFound, zodDetails, type FieldError } from "@/lib/errors";
+import { AppError, zodDetails, type FieldError } from "@/lib/errors";
 import { setFlash, setReveal, takeFlash, takeReveal } from "@/lib/flash";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
+import { tText } from "@/lib/i18n";
 import type { CreatedSecret } from "@views/api-keys/index";
 import { DevicesContent, DevicesPage } from "@views/devices/index";
 import type { DeviceFormValues } from "@views/devices/_form";
@@ -14,7 +15,7 @@ import { createDeviceSchema } from "./device.schema";
 import { createDevice, listDevicesWithKeyCounts, revokeDevice } from "./device.service";
 
 function requireDeviceManager(admin: AdminContext) {
-  if (!can.manageDevices(admin.role)) throw forbidden("Only admins and owners manage devices");
+  if (!can.manageDevices(admin.role)) throw new AppError("forbidden", tText("devices:errors.manageForbidden"));
 }
 
 const idParams = z.object({ id: z.string() });
@@ -48,7 +49,7 @@ export const devicePages = new Elysia({ name: "device-pages" })
         const result = await createDevice(organizationId, parsed.data, { type: "user", id: admin.user.id }, { request });
         // Post → redirect → get: a refresh or a second click cannot register another device; its key rides along once.
         if (result.apiKey) setReveal(cookie, `device-key:${organizationId}`, { name: result.apiKey.key.name, secret: result.apiKey.secret });
-        else setFlash(cookie, "success", "Device registered");
+        else setFlash(cookie, "success", tText("devices:flash.registered"));
         return hxRedirect(request, "/devices");
       }
       const errors: FieldError[] = zodDetails(parsed.error.issues);
@@ -64,10 +65,10 @@ export const devicePages = new Elysia({ name: "device-pages" })
     "/devices/:id/revoke",
     async ({ admin, params, request, cookie }) => {
       requireDeviceManager(admin);
-      if (!UUID.test(params.id)) throw notFound("Device");
+      if (!UUID.test(params.id)) throw new AppError("not_found", tText("devices:errors.notFound"));
       const { device, revokedKeys } = await revokeDevice({ organizationId: admin.organization.id }, params.id, { type: "user", id: admin.user.id }, request);
       if (!isHtmx(request)) {
-        setFlash(cookie, "success", `Revoked ${device.name} and ${revokedKeys} key(s)`);
+        setFlash(cookie, "success", tText("devices:flash.revoked", { name: device.name, count: revokedKeys }));
         return hxRedirect(request, "/devices");
       }
       const [item] = await listDevicesWithKeyCounts(admin.organization.id, device.id);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { tText } from "@/lib/i18n";
 import { DEVICE_KINDS } from "@/db/schema";
 import { API_KEY_LIMITS, API_KEY_SCOPES, keyExpiresAtSchema, optionalPositiveInt } from "@/features/api-keys/api-key.schema";
 
@@ -16,16 +17,20 @@ const checkbox = z
 
 /** Registering a device, shared by `POST /v1/devices` and the admin form. */
 export const createDeviceSchema = z.object({
-  name: z.string().trim().min(1, "Give the device a name").max(DEVICE_LIMITS.nameMax, `At most ${DEVICE_LIMITS.nameMax} characters`),
+  name: z
+    .string()
+    .trim()
+    .min(1, { error: () => tText("devices:validation.nameRequired") })
+    .max(DEVICE_LIMITS.nameMax, { error: () => tText("devices:validation.nameMax", { count: DEVICE_LIMITS.nameMax }) }),
   /** Default "server". (Defaults live in the service so the OpenAPI document shows these as optional.) */
-  kind: z.enum(DEVICE_KINDS, { message: `One of ${DEVICE_KINDS.join(", ")}` }).optional(),
+  kind: z.enum(DEVICE_KINDS, { error: () => tText("devices:validation.kind", { kinds: DEVICE_KINDS.join(", ") }) }).optional(),
   /** Also create an API key bound to the new device; its secret is returned once. Default false. */
   createKey: checkbox,
   /** Scopes of that key (default: DEFAULT_DEVICE_KEY_SCOPES); ignored without createKey. */
   keyScopes: z
     .preprocess(
       (v) => (v === "" ? undefined : typeof v === "string" ? [v] : v),
-      z.array(z.enum(API_KEY_SCOPES, { message: "Unknown scope" })).min(1, "Choose at least one scope"),
+      z.array(z.enum(API_KEY_SCOPES, { error: () => tText("devices:validation.unknownScope") })).min(1, { error: () => tText("devices:validation.scopesMin") }),
     )
     .optional(),
   /** Expiry of that key; a key created by an API key never outlives the calling key (the earlier wins). */
@@ -36,7 +41,7 @@ export const createDeviceSchema = z.object({
 });
 export type CreateDeviceInput = z.output<typeof createDeviceSchema>;
 
-export const deviceIdParams = z.object({ id: z.uuid({ message: "Not a device id" }) });
+export const deviceIdParams = z.object({ id: z.uuid({ error: () => tText("devices:validation.deviceId") }) });
 
 export const deviceListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),

@@ -1,7 +1,8 @@
 import { and, desc, eq, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { apiKeys, devices } from "@/db/schema";
-import { AppError, forbidden, notFound } from "@/lib/errors";
+import { AppError } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import { recordAudit } from "@/features/audit/audit.service";
 import { clientIp } from "@/lib/client-ip";
 import { VISITOR_KEY_SCOPES } from "@/features/api-keys/api-key.schema";
@@ -46,7 +47,7 @@ function encodeCursor(device: Device): string {
 function decodeCursor(cursor: string): { at: Date; id: string } {
   const [iso, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
   const at = new Date(iso ?? "");
-  if (!id || !/^[0-9a-f-]{36}$/i.test(id) || Number.isNaN(at.getTime())) throw new AppError("bad_request", "Invalid cursor");
+  if (!id || !/^[0-9a-f-]{36}$/i.test(id) || Number.isNaN(at.getTime())) throw new AppError("bad_request", tText("devices:errors.invalidCursor"));
   return { at, id };
 }
 
@@ -97,7 +98,7 @@ export async function getDevice(viewer: DeviceViewer, deviceId: string, tx: DbOr
     .from(devices)
     .where(and(viewerFilter(viewer), eq(devices.id, deviceId)))
     .limit(1);
-  if (!device) throw notFound("Device");
+  if (!device) throw new AppError("not_found", tText("devices:errors.notFound"));
   return device;
 }
 
@@ -118,9 +119,9 @@ export async function createDevice(
   const scopes = [...(input.keyScopes ?? DEFAULT_DEVICE_KEY_SCOPES)];
   const granting = opts.grantingKey;
   if (granting && input.createKey) {
-    if (granting.deviceId) throw forbidden("A key bound to a device cannot create keys for other devices");
+    if (granting.deviceId) throw new AppError("forbidden", tText("devices:errors.boundKeyCannotMint"));
     const exceeding = scopes.filter((s) => (s === "*" ? !granting.scopes.includes("*") : !hasScope(granting, s)));
-    if (exceeding.length > 0) throw forbidden(`This API key cannot grant scopes it does not hold: ${exceeding.join(", ")}`);
+    if (exceeding.length > 0) throw new AppError("forbidden", tText("devices:errors.scopesExceed", { scopes: exceeding.join(", ") }));
   }
   return db.transaction(async (tx) => {
     const requested: MintLimits = {

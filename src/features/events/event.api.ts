@@ -1,7 +1,8 @@
 import { Elysia } from "elysia";
 import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
-import { forbidden, notFound } from "@/lib/errors";
+import { AppError } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import { tenantOf } from "@/lib/tenant";
 import { EVENT_TYPES, eventIdParams, eventListQuerySchema, type EventType } from "./event.schema";
 import { EVENT_READ_SCOPE, eventPayload, getEvent, listEvents, pollEvents, readableEventTypes } from "./event.service";
@@ -9,7 +10,7 @@ import { EVENT_READ_SCOPE, eventPayload, getEvent, listEvents, pollEvents, reada
 /** The event types the key may read; a key that can read none lacks events:read (403). */
 function readableOrRefuse(apiKey: VerifiedApiKey): string[] {
   const readable = readableEventTypes(apiKey);
-  if (readable.length === 0) throw forbidden("This API key lacks the events:read scope");
+  if (readable.length === 0) throw new AppError("forbidden", tText("events:errors.noReadScope"));
   return readable;
 }
 
@@ -23,7 +24,7 @@ function typesFor(apiKey: VerifiedApiKey, asked: string[] | undefined): string[]
     const hidden = asked.filter((type) => !readable.includes(type));
     if (hidden.length > 0) {
       const needed = [...new Set(hidden.map((type) => EVENT_READ_SCOPE[type as EventType]))];
-      throw forbidden(`This API key cannot read ${hidden.join(", ")} events; that needs events:read or ${needed.join(", ")}`);
+      throw new AppError("forbidden", tText("events:errors.typesHidden", { types: hidden.join(", "), scopes: needed.join(", ") }));
     }
     return asked;
   }
@@ -38,7 +39,7 @@ export const eventApi = new Elysia({ name: "event-api", prefix: "/v1/events" })
     async ({ apiKey, query }) => {
       const tenant = tenantOf(apiKey);
       // A key bound to one instance reads that instance's events only; other instances do not exist for it.
-      if (apiKey.instanceId && query.instanceId && query.instanceId !== apiKey.instanceId) throw notFound("Instance");
+      if (apiKey.instanceId && query.instanceId && query.instanceId !== apiKey.instanceId) throw new AppError("not_found", tText("events:errors.instanceNotFound"));
       const filter = { types: typesFor(apiKey, query.type), instanceId: apiKey.instanceId ?? query.instanceId };
       if (query.after) {
         const page = await pollEvents(tenant, { filter, after: query.after, limit: query.limit });
@@ -71,8 +72,8 @@ export const eventApi = new Elysia({ name: "event-api", prefix: "/v1/events" })
       const readable = readableOrRefuse(apiKey);
       const event = await getEvent(tenantOf(apiKey), params.id);
       // Another instance's event, or a type the key's scopes do not cover, does not exist for this key.
-      if (apiKey.instanceId && event.instanceId !== apiKey.instanceId) throw notFound("Event");
-      if (!readable.includes(event.type)) throw notFound("Event");
+      if (apiKey.instanceId && event.instanceId !== apiKey.instanceId) throw new AppError("not_found", tText("events:errors.notFound"));
+      if (!readable.includes(event.type)) throw new AppError("not_found", tText("events:errors.notFound"));
       return eventPayload(event);
     },
     { apiKey: "", params: eventIdParams, detail: { tags: ["events"], summary: "Get an event" } },

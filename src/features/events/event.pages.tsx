@@ -3,7 +3,8 @@ import { z } from "zod";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin } from "@/auth/plugin";
 import { can } from "@/auth/roles";
-import { notFound, zodDetails, type FieldError } from "@/lib/errors";
+import { AppError, zodDetails, type FieldError } from "@/lib/errors";
+import { tText, zonedWallTimeToDate } from "@/lib/i18n";
 import { sseResponse } from "@/lib/live";
 import { EventsPage, type EventFilterValues } from "@views/events/index";
 import { EventRow } from "@views/events/_row";
@@ -12,17 +13,21 @@ import { EVENT_LIMITS, eventPageQuerySchema, type EventPageQuery } from "./event
 import { eventInstanceOptions, eventMatches, getEvent, listEventDeliveries, listEvents, type EventFilter } from "./event.service";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const DAY_MS = 86_400_000;
 const looseQuery = z.record(z.string(), z.unknown());
 
-/** The page's inclusive UTC days → [from, until) on `at`. */
+/** The page's inclusive days, on the reader's calendar (their time zone) → [from, until) on `at`. */
 function filterOf(q: EventPageQuery): EventFilter {
   return {
     types: q.type ? [q.type] : undefined,
     instanceId: q.instanceId,
-    from: q.from ? new Date(`${q.from}T00:00:00Z`) : undefined,
-    until: q.to ? new Date(Date.parse(`${q.to}T00:00:00Z`) + DAY_MS) : undefined,
+    from: q.from ? zonedWallTimeToDate(`${q.from}T00:00:00`) : undefined,
+    until: q.to ? zonedWallTimeToDate(`${nextDay(q.to)}T00:00:00`) : undefined,
   };
+}
+
+/** `YYYY-MM-DD` of the day after `day` (calendar arithmetic, no zone involved). */
+function nextDay(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 }
 
 function valuesOf(raw: Record<string, unknown>): EventFilterValues {
@@ -43,7 +48,7 @@ export const eventPages = new Elysia({ name: "event-pages" })
       const parsed = eventPageQuerySchema.safeParse(query);
       let errors: FieldError[] | undefined;
       if (parsed.success && parsed.data.from && parsed.data.to && parsed.data.from > parsed.data.to) {
-        errors = [{ path: "to", message: "must be on or after From" }];
+        errors = [{ path: "to", message: tText("events:validation.toBeforeFrom") }];
       }
       if (!parsed.success) errors = zodDetails(parsed.error.issues);
       if (errors || !parsed.success) {
@@ -79,7 +84,7 @@ export const eventPages = new Elysia({ name: "event-pages" })
   .get(
     "/events/:id",
     async ({ admin, csrfToken, params }) => {
-      if (!UUID.test(params.id)) throw notFound("Event");
+      if (!UUID.test(params.id)) throw new AppError("not_found", tText("events:errors.notFound"));
       const organizationId = admin.organization.id;
       const event = await getEvent({ organizationId }, params.id);
       const instances = await eventInstanceOptions(organizationId);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { tText } from "@/lib/i18n";
 
 /** Every event type of SPEC §5 (dotted). */
 export const EVENT_TYPES = [
@@ -37,7 +38,7 @@ export const eventTypesSchema = z
   .union([z.string().max(1000), z.array(z.string().max(100)).max(EVENT_TYPES.length)])
   .transform((v) => [...new Set((Array.isArray(v) ? v : [v]).flatMap((s) => s.split(",")).map((t) => t.trim()).filter(Boolean))])
   .refine((types) => types.every((t) => (EVENT_TYPES as readonly string[]).includes(t)), {
-    message: `Unknown event type; known types: ${EVENT_TYPES.join(", ")}`,
+    error: () => tText("events:validation.unknownTypes", { types: EVENT_TYPES.join(", ") }),
   });
 
 /** An event id, or an ISO 8601 timestamp with a time zone (events strictly after that instant). */
@@ -46,35 +47,35 @@ export const eventAfterSchema = z
   .trim()
   .max(64)
   .refine((v) => UUID.test(v) || (/^\d{4}-\d{2}-\d{2}T.+(Z|[+-]\d{2}:?\d{2})$/.test(v) && !Number.isNaN(Date.parse(v))), {
-    message: "Use an event id or an ISO 8601 timestamp such as 2025-01-31T12:00:00Z",
+    error: () => tText("events:validation.after"),
   });
 
 /** `GET /v1/events`. */
 export const eventListQuerySchema = z
   .object({
     type: z.preprocess(emptyToUndefined, eventTypesSchema.optional()),
-    instanceId: z.preprocess(emptyToUndefined, z.uuid("instanceId must be a uuid").optional()),
+    instanceId: z.preprocess(emptyToUndefined, z.uuid({ error: () => tText("events:validation.instanceId") }).optional()),
     after: z.preprocess(emptyToUndefined, eventAfterSchema.optional()),
-    before: z.preprocess(emptyToUndefined, z.uuid("before must be an event id").optional()),
-    cursor: z.preprocess(emptyToUndefined, z.uuid("cursor must be a nextCursor value").optional()),
+    before: z.preprocess(emptyToUndefined, z.uuid({ error: () => tText("events:validation.before") }).optional()),
+    cursor: z.preprocess(emptyToUndefined, z.uuid({ error: () => tText("events:validation.cursor") }).optional()),
     limit: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(EVENT_LIMITS.apiMax).default(EVENT_LIMITS.apiDefault)),
   })
-  .refine((q) => !(q.after && (q.before || q.cursor)), { path: ["after"], message: "after cannot be combined with before/cursor" });
+  .refine((q) => !(q.after && (q.before || q.cursor)), { path: ["after"], error: () => tText("events:validation.afterWithBefore") });
 export type EventListQuery = z.infer<typeof eventListQuerySchema>;
 
 const day = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, "Use a date like 2025-01-31")
-  .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)), "Not a valid date");
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: () => tText("events:validation.day") })
+  .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)), { error: () => tText("events:validation.invalidDay") });
 
-/** The admin event log's filter form (GET query); dates are inclusive UTC days. */
+/** The admin event log's filter form (GET query); dates are inclusive days in the reader's time zone. */
 export const eventPageQuerySchema = z.object({
-  type: z.preprocess(emptyToUndefined, z.enum(EVENT_TYPES, "Unknown event type").optional()),
-  instanceId: z.preprocess(emptyToUndefined, z.uuid("Choose an instance from the list").optional()),
+  type: z.preprocess(emptyToUndefined, z.enum(EVENT_TYPES, { error: () => tText("events:validation.unknownType") }).optional()),
+  instanceId: z.preprocess(emptyToUndefined, z.uuid({ error: () => tText("events:validation.chooseInstance") }).optional()),
   from: z.preprocess(emptyToUndefined, day.optional()),
   to: z.preprocess(emptyToUndefined, day.optional()),
   before: z.preprocess(emptyToUndefined, z.uuid().optional()),
 });
 export type EventPageQuery = z.infer<typeof eventPageQuerySchema>;
 
-export const eventIdParams = z.object({ id: z.uuid("Not an event id") });
+export const eventIdParams = z.object({ id: z.uuid({ error: () => tText("events:validation.eventId") }) });

@@ -3,7 +3,8 @@ import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, or, sql, type SQL } f
 import { db, notifyMany, rowsOf, type DbOrTx, type Notification } from "@/db/client";
 import { rowReader } from "@/db/rows";
 import { events, instances, webhookDeliveries, webhooks } from "@/db/schema";
-import { notFound } from "@/lib/errors";
+import { AppError } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import { liveNotification } from "@/lib/live";
 import type { Tenant } from "@/lib/tenant";
 import { eventsRecorded } from "@/features/metrics/metrics";
@@ -171,7 +172,7 @@ async function assertInstanceVisible(tenant: Tenant, instanceId: string): Promis
           : and(isNull(instances.organizationId), eq(instances.createdByDeviceId, tenant.deviceId)),
       ),
     );
-  if (!row) throw notFound("Instance");
+  if (!row) throw new AppError("not_found", tText("events:errors.instanceNotFound"));
 }
 
 /** One event of the tenant, or 404. */
@@ -180,7 +181,7 @@ export async function getEvent(tenant: Tenant, id: string): Promise<Event> {
     .select()
     .from(events)
     .where(and(eq(events.id, id), eventTenantFilter(tenant)));
-  if (!event) throw notFound("Event");
+  if (!event) throw new AppError("not_found", tText("events:errors.notFound"));
   return event;
 }
 
@@ -242,7 +243,7 @@ export async function pollEvents(tenant: Tenant, opts: { filter?: EventFilter; a
       .select({ txId: events.txId, id: events.id })
       .from(events)
       .where(and(eq(events.id, opts.after), eventTenantFilter(tenant)));
-    if (!cursor) throw notFound("Cursor event");
+    if (!cursor) throw new AppError("not_found", tText("events:errors.cursorNotFound"));
     position = sql`(${events.txId}, ${events.id}) > (${cursor.txId}::xid8, ${cursor.id}::uuid)`;
   } else {
     position = gt(events.at, new Date(opts.after));

@@ -7,7 +7,8 @@ import { recordAudit } from "@/features/audit/audit.service";
 import { meterUsage } from "@/features/usage/usage.service";
 import { DELIVERIES_QUEUED_CHANNEL, eventPayload, recordEvent } from "@/features/events/event.service";
 import { decryptSecret } from "@/lib/crypto";
-import { conflict, notFound } from "@/lib/errors";
+import { AppError } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import { groupCommit } from "@/lib/group-commit";
 import { log } from "@/lib/logger";
 import { signatureHeaders, signingSecrets } from "./signing";
@@ -658,20 +659,20 @@ export async function listDeliveriesForWebhook(
 
 /** A delivery of the organization with its attempts (newest first), or 404. */
 export async function getDelivery(organizationId: string, deliveryId: string, tx: DbOrTx = db): Promise<{ delivery: Delivery; attempts: Attempt[] }> {
-  if (!isUuid(deliveryId)) throw notFound("Delivery");
+  if (!isUuid(deliveryId)) throw new AppError("not_found", tText("webhooks:errors.deliveryNotFound"));
   const [delivery] = await tx
     .select()
     .from(webhookDeliveries)
     .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.organizationId, organizationId)));
-  if (!delivery) throw notFound("Delivery");
+  if (!delivery) throw new AppError("not_found", tText("webhooks:errors.deliveryNotFound"));
   const attempts = await tx.select().from(webhookAttempts).where(eq(webhookAttempts.deliveryId, deliveryId)).orderBy(desc(webhookAttempts.attempt), desc(webhookAttempts.at));
   return { delivery, attempts };
 }
 
 async function activeWebhookOf(tx: DbOrTx, organizationId: string, webhookId: string): Promise<WebhookRow> {
   const [hook] = await tx.select().from(webhooks).where(and(eq(webhooks.id, webhookId), eq(webhooks.organizationId, organizationId)));
-  if (!hook) throw notFound("Webhook");
-  if (!hook.active) throw conflict("The endpoint is disabled; enable it before retrying deliveries");
+  if (!hook) throw new AppError("not_found", tText("webhooks:errors.notFound"));
+  if (!hook.active) throw new AppError("conflict", tText("webhooks:errors.disabledRetry"));
   return hook;
 }
 
@@ -694,7 +695,7 @@ export async function retryDelivery(organizationId: string, deliveryId: string):
         ),
       )
       .returning();
-    if (!row) throw conflict("The delivery is being attempted right now");
+    if (!row) throw new AppError("conflict", tText("webhooks:errors.attemptInProgress"));
     await notify(DELIVERIES_QUEUED_CHANNEL, "", tx);
     return row;
   });

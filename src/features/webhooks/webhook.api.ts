@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
-import { notFound } from "@/lib/errors";
+import { AppError } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import { organizationOf } from "@/lib/tenant";
 import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
@@ -17,6 +18,7 @@ import {
   rotateWebhookSecret,
   sendTestEvent,
   updateWebhook,
+  webhookNotFound,
   type WebhookActor,
 } from "./webhook.service";
 
@@ -27,7 +29,7 @@ const idParams = z.object({ id: z.string().max(64) });
 /** The endpoint, when this key manages it (see managesWebhook); else 404. */
 async function managedWebhook(key: VerifiedApiKey, webhookId: string) {
   const hook = await getWebhook(orgOf(key), webhookId);
-  if (!managesWebhook(hook, key.instanceId)) throw notFound("Webhook");
+  if (!managesWebhook(hook, key.instanceId)) throw webhookNotFound();
   return hook;
 }
 
@@ -36,7 +38,9 @@ async function managedWebhook(key: VerifiedApiKey, webhookId: string) {
  * extra read; for others the service call that follows finds the endpoint (or its 404) itself.
  */
 async function assertManages(key: VerifiedApiKey, webhookId: string, what: "Webhook" | "Delivery" = "Webhook") {
-  if (key.instanceId && !managesWebhook(await getWebhook(orgOf(key), webhookId), key.instanceId)) throw notFound(what);
+  if (key.instanceId && !managesWebhook(await getWebhook(orgOf(key), webhookId), key.instanceId)) {
+    throw what === "Delivery" ? new AppError("not_found", tText("webhooks:errors.deliveryNotFound")) : webhookNotFound();
+  }
 }
 
 /** `instanceIds` as sent, or for a key bound to one instance, that instance (see boundInstanceIds). */

@@ -2,9 +2,10 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
-import { AppError, notFound, zodDetails, type FieldError } from "@/lib/errors";
+import { AppError, zodDetails, type FieldError } from "@/lib/errors";
 import { setFlash, setReveal, takeFlash, takeReveal } from "@/lib/flash";
 import { hxRedirect } from "@/lib/htmx";
+import { formatDateTime, tText, zonedWallTimeToDate } from "@/lib/i18n";
 import { DeliveryPage } from "@views/webhooks/delivery";
 import { WebhookFormPage, type WebhookFormValues } from "@views/webhooks/_form";
 import { SecretPage, WebhooksPage } from "@views/webhooks/index";
@@ -78,11 +79,14 @@ async function asFieldErrors<T>(run: () => Promise<T>): Promise<{ value?: T; err
   }
 }
 
-/** A `datetime-local` value has no zone; the form labels it UTC. */
-function utcInput(value: unknown): string {
+/** A `datetime-local` value has no zone; the form names the reader's, so it is read on their clock. */
+function zonedInput(value: unknown): string {
   const s = str(value)?.trim() ?? "";
-  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(s) ? `${s}Z` : s;
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(s) ? zonedWallTimeToDate(s).toISOString() : s;
 }
+
+const deliveryNotFound = () => new AppError("not_found", tText("webhooks:errors.deliveryNotFound"));
+const editTitle = (webhook: Webhook) => tText("webhooks:form.editTitle", { name: webhook.name || tText("webhooks:form.endpointFallback") });
 
 async function showPage(admin: AdminContext, webhook: Webhook, query: Record<string, unknown>) {
   const parsed = listDeliveriesQuery.safeParse({ ...query, status: str(query.status) || undefined, eventType: str(query.eventType) || undefined, limit: 50 });
@@ -116,11 +120,11 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
       <WebhookFormPage
         admin={admin}
         csrfToken={csrfToken}
-        title="New webhook endpoint"
+        title={tText("webhooks:form.newTitle")}
         action="/webhooks"
         values={{}}
         instances={await listInstanceChoices(admin.organization.id)}
-        submitLabel="Create endpoint"
+        submitLabel={tText("webhooks:form.create")}
         backHref="/webhooks"
       />
     ),
@@ -138,18 +142,18 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
           <WebhookFormPage
             admin={admin}
             csrfToken={csrfToken}
-            title="New webhook endpoint"
+            title={tText("webhooks:form.newTitle")}
             action="/webhooks"
             values={values}
             errors={result.errors}
             instances={await listInstanceChoices(admin.organization.id)}
-            submitLabel="Create endpoint"
+            submitLabel={tText("webhooks:form.create")}
             backHref="/webhooks"
           />
         );
       }
       // Post → redirect → get: a refresh or a second click cannot create another endpoint; the secret rides along once.
-      setReveal(cookie, `webhook:${result.value.webhook.id}`, { secret: result.value.secret, title: "Endpoint created" });
+      setReveal(cookie, `webhook:${result.value.webhook.id}`, { secret: result.value.secret, title: tText("webhooks:secret.created") });
       return hxRedirect(request, `/webhooks/${result.value.webhook.id}`);
     },
     { member: "admin", detail: { hide: true } },
@@ -160,7 +164,7 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
       const webhook = await getWebhook(admin.organization.id, params.id);
       // Right after create or rotate, the new secret is shown this once (the response is no-store like every page).
       const reveal = takeReveal(cookie, `webhook:${webhook.id}`);
-      if (reveal?.secret) return <SecretPage admin={admin} csrfToken={csrfToken} webhook={webhook} secret={reveal.secret} title={reveal.title ?? "Signing secret"} note={reveal.note} />;
+      if (reveal?.secret) return <SecretPage admin={admin} csrfToken={csrfToken} webhook={webhook} secret={reveal.secret} title={reveal.title ?? tText("webhooks:secret.title")} note={reveal.note} />;
       const data = await showPage(admin, webhook, query as Record<string, unknown>);
       return <WebhookShowPage admin={admin} csrfToken={csrfToken} flash={takeFlash(cookie)} webhook={webhook} {...data} />;
     },
@@ -185,11 +189,11 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
         <WebhookFormPage
           admin={admin}
           csrfToken={csrfToken}
-          title={`Edit ${webhook.name || "endpoint"}`}
+          title={editTitle(webhook)}
           action={`/webhooks/${webhook.id}`}
           values={toFormValues(webhook)}
           instances={await listInstanceChoices(admin.organization.id)}
-          submitLabel="Save"
+          submitLabel={tText("common:actions.save")}
           backHref={`/webhooks/${webhook.id}`}
         />
       );
@@ -209,17 +213,17 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
           <WebhookFormPage
             admin={admin}
             csrfToken={csrfToken}
-            title={`Edit ${webhook.name || "endpoint"}`}
+            title={editTitle(webhook)}
             action={`/webhooks/${webhook.id}`}
             values={values}
             errors={result.errors}
             instances={await listInstanceChoices(admin.organization.id)}
-            submitLabel="Save"
+            submitLabel={tText("common:actions.save")}
             backHref={`/webhooks/${webhook.id}`}
           />
         );
       }
-      setFlash(cookie, "success", "Endpoint saved");
+      setFlash(cookie, "success", tText("webhooks:flash.saved"));
       return hxRedirect(request, `/webhooks/${webhook.id}`);
     },
     { member: "admin", params: idParams, detail: { hide: true } },
@@ -228,7 +232,7 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
     "/webhooks/:id/enable",
     async ({ admin, params, request, cookie }) => {
       const webhook = await updateWebhook(admin.organization.id, params.id, { active: true }, actorOf(admin, request));
-      setFlash(cookie, "success", "Endpoint enabled; waiting deliveries resume");
+      setFlash(cookie, "success", tText("webhooks:flash.enabled"));
       return hxRedirect(request, `/webhooks/${webhook.id}`);
     },
     { member: "admin", params: idParams, detail: { hide: true } },
@@ -237,7 +241,7 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
     "/webhooks/:id/disable",
     async ({ admin, params, request, cookie }) => {
       const webhook = await updateWebhook(admin.organization.id, params.id, { active: false }, actorOf(admin, request));
-      setFlash(cookie, "info", "Endpoint disabled; new events are not queued for it until you enable it again");
+      setFlash(cookie, "info", tText("webhooks:flash.disabled"));
       return hxRedirect(request, `/webhooks/${webhook.id}`);
     },
     { member: "admin", params: idParams, detail: { hide: true } },
@@ -246,7 +250,7 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
     "/webhooks/:id/delete",
     async ({ admin, params, request, cookie }) => {
       await deleteWebhook(admin.organization.id, params.id, actorOf(admin, request));
-      setFlash(cookie, "success", "Endpoint deleted");
+      setFlash(cookie, "success", tText("webhooks:flash.deleted"));
       return hxRedirect(request, "/webhooks");
     },
     { member: "admin", params: idParams, detail: { hide: true } },
@@ -257,8 +261,8 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
       const { webhook, secret, previousSecretExpiresAt } = await rotateWebhookSecret(admin.organization.id, params.id, actorOf(admin, request));
       setReveal(cookie, `webhook:${webhook.id}`, {
         secret,
-        title: "Secret rotated",
-        note: `The previous secret keeps signing every request until ${previousSecretExpiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC.`,
+        title: tText("webhooks:secret.rotated"),
+        note: tText("webhooks:secret.rotatedNote", { at: formatDateTime(previousSecretExpiresAt) }),
       });
       return hxRedirect(request, `/webhooks/${webhook.id}`);
     },
@@ -268,7 +272,7 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
     "/webhooks/:id/test",
     async ({ admin, params, request, cookie }) => {
       await sendTestEvent(admin.organization.id, params.id, actorOf(admin, request));
-      setFlash(cookie, "success", "Test event queued; it appears in the delivery log in a moment");
+      setFlash(cookie, "success", tText("webhooks:flash.testQueued"));
       return hxRedirect(request, `/webhooks/${params.id}`);
     },
     { member: "admin", params: idParams, detail: { hide: true } },
@@ -278,7 +282,7 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
     async ({ admin, csrfToken, params, body, request, set, cookie }) => {
       const webhook = await getWebhook(admin.organization.id, params.id);
       const raw = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
-      const parsed = recoverSchema.safeParse({ since: utcInput(raw.since) || undefined });
+      const parsed = recoverSchema.safeParse({ since: zonedInput(raw.since) || undefined });
       if (!parsed.success) {
         set.status = 422;
         const data = await showPage(admin, webhook, {});
@@ -287,7 +291,7 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
         );
       }
       const count = await recoverDeliveries(admin.organization.id, webhook.id, parsed.data.since);
-      setFlash(cookie, "success", count === 1 ? "1 delivery re-queued" : `${count} deliveries re-queued`);
+      setFlash(cookie, "success", tText("webhooks:flash.recovered", { count }));
       return hxRedirect(request, `/webhooks/${webhook.id}`);
     },
     { member: "admin", params: idParams, detail: { hide: true } },
@@ -297,7 +301,7 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
     async ({ admin, csrfToken, cookie, params }) => {
       const webhook = await getWebhook(admin.organization.id, params.id);
       const { delivery, attempts } = await getDelivery(admin.organization.id, params.deliveryId);
-      if (delivery.webhookId !== webhook.id) throw notFound("Delivery");
+      if (delivery.webhookId !== webhook.id) throw deliveryNotFound();
       return <DeliveryPage admin={admin} csrfToken={csrfToken} flash={takeFlash(cookie)} webhook={webhook} delivery={delivery} attempts={attempts} />;
     },
     { member: "admin", params: deliveryParams, detail: { hide: true } },
@@ -307,9 +311,9 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
     async ({ admin, params, request, cookie }) => {
       const webhook = await getWebhook(admin.organization.id, params.id);
       const { delivery } = await getDelivery(admin.organization.id, params.deliveryId);
-      if (delivery.webhookId !== webhook.id) throw notFound("Delivery");
+      if (delivery.webhookId !== webhook.id) throw deliveryNotFound();
       await retryDelivery(admin.organization.id, delivery.id);
-      setFlash(cookie, "success", "Retry queued");
+      setFlash(cookie, "success", tText("webhooks:flash.retryQueued"));
       return hxRedirect(request, `/webhooks/${webhook.id}/deliveries/${delivery.id}`);
     },
     { member: "admin", params: deliveryParams, detail: { hide: true } },

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DELIVERY_STATUSES } from "@/db/schema";
 import { EVENT_TYPES } from "@/features/events/event.service";
+import { tText } from "@/lib/i18n";
 
 /** Limits shared by the API, the form and the views (maxlength). */
 export const WEBHOOK_LIMITS = {
@@ -37,65 +38,65 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 export function reservedHeaderReason(name: string): string | null {
   const lower = name.toLowerCase();
-  if (lower.startsWith("webhook-")) return `${name} is set by LivChat (Standard Webhooks signature headers)`;
-  if (RESERVED_HEADERS.has(lower)) return `${name} cannot be set (hop-by-hop or computed by LivChat)`;
+  if (lower.startsWith("webhook-")) return tText("webhooks:validation.headerSignature", { name });
+  if (RESERVED_HEADERS.has(lower)) return tText("webhooks:validation.headerReserved", { name });
   return null;
 }
 
 export const webhookUrlSchema = z
-  .string({ error: "URL is required" })
+  .string({ error: () => tText("webhooks:validation.urlRequired") })
   .trim()
-  .min(1, "URL is required")
-  .max(WEBHOOK_LIMITS.urlMax, `At most ${WEBHOOK_LIMITS.urlMax} characters`)
+  .min(1, { error: () => tText("webhooks:validation.urlRequired") })
+  .max(WEBHOOK_LIMITS.urlMax, { error: () => tText("webhooks:validation.urlMax", { count: WEBHOOK_LIMITS.urlMax }) })
   .superRefine((value, ctx) => {
     let url: URL;
     try {
       url = new URL(value);
     } catch {
-      ctx.addIssue({ code: "custom", message: "Enter a full URL such as https://example.com/hooks/livchat" });
+      ctx.addIssue({ code: "custom", message: tText("webhooks:validation.fullUrl") });
       return;
     }
-    if (url.protocol !== "http:" && url.protocol !== "https:") ctx.addIssue({ code: "custom", message: "Only http and https URLs are allowed" });
-    else if (url.username || url.password) ctx.addIssue({ code: "custom", message: "Credentials in the URL are not allowed; use a custom header instead" });
-    else if (!url.hostname) ctx.addIssue({ code: "custom", message: "The URL needs a host" });
+    if (url.protocol !== "http:" && url.protocol !== "https:") ctx.addIssue({ code: "custom", message: tText("webhooks:validation.httpOnly") });
+    else if (url.username || url.password) ctx.addIssue({ code: "custom", message: tText("webhooks:validation.noCredentials") });
+    else if (!url.hostname) ctx.addIssue({ code: "custom", message: tText("webhooks:validation.needsHost") });
   });
 
 export const webhookHeadersSchema = z
-  .record(z.string(), z.string().max(WEBHOOK_LIMITS.headerValueMax, `Header values are limited to ${WEBHOOK_LIMITS.headerValueMax} characters`))
+  .record(z.string(), z.string().max(WEBHOOK_LIMITS.headerValueMax, { error: () => tText("webhooks:validation.headerValueMax", { count: WEBHOOK_LIMITS.headerValueMax }) }))
   .superRefine((headers, ctx) => {
     const names = Object.keys(headers);
-    if (names.length > WEBHOOK_LIMITS.headersMax) ctx.addIssue({ code: "custom", message: `At most ${WEBHOOK_LIMITS.headersMax} headers` });
+    if (names.length > WEBHOOK_LIMITS.headersMax) ctx.addIssue({ code: "custom", message: tText("webhooks:validation.headersMax", { count: WEBHOOK_LIMITS.headersMax }) });
     const seen = new Set<string>();
     for (const name of names) {
       const value = headers[name]!;
       if (!HEADER_NAME.test(name) || name.length > WEBHOOK_LIMITS.headerNameMax) {
-        ctx.addIssue({ code: "custom", path: [name], message: `"${name.slice(0, 40)}" is not a valid header name` });
+        ctx.addIssue({ code: "custom", path: [name], message: tText("webhooks:validation.headerName", { name: name.slice(0, 40) }) });
         continue;
       }
       const reserved = reservedHeaderReason(name);
       if (reserved) ctx.addIssue({ code: "custom", path: [name], message: reserved });
-      if (seen.has(name.toLowerCase())) ctx.addIssue({ code: "custom", path: [name], message: `${name} is given twice` });
+      if (seen.has(name.toLowerCase())) ctx.addIssue({ code: "custom", path: [name], message: tText("webhooks:validation.headerTwice", { name }) });
       seen.add(name.toLowerCase());
-      if (/[\r\n\0]/.test(value)) ctx.addIssue({ code: "custom", path: [name], message: "Header values cannot contain line breaks" });
+      if (/[\r\n\0]/.test(value)) ctx.addIssue({ code: "custom", path: [name], message: tText("webhooks:validation.headerLineBreak") });
     }
   });
 
 const eventTypesSchema = z
-  .array(z.enum(EVENT_TYPES, { error: (i) => `Unknown event type ${JSON.stringify(i.input)}; see EVENT_TYPES` }))
-  .min(1, "Pick at least one event type, or send null for every type")
+  .array(z.enum(EVENT_TYPES, { error: (i) => tText("webhooks:validation.unknownEventType", { type: JSON.stringify(i.input) }) }))
+  .min(1, { error: () => tText("webhooks:validation.eventTypesMin") })
   .max(EVENT_TYPES.length)
   .transform((types) => [...new Set(types)]);
 
 const instanceIdsSchema = z
-  .array(z.uuid("Instance ids are UUIDs"))
-  .min(1, "Pick at least one instance, or send null for every instance")
+  .array(z.uuid({ error: () => tText("webhooks:validation.instanceIdUuid") }))
+  .min(1, { error: () => tText("webhooks:validation.instanceIdsMin") })
   .max(WEBHOOK_LIMITS.instanceIdsMax)
   .transform((ids) => [...new Set(ids)]);
 
 /** Body of `POST /v1/webhooks` and the create form (after `formToWebhookInput`). */
 export const createWebhookSchema = z.object({
   url: webhookUrlSchema,
-  name: z.string().trim().max(WEBHOOK_LIMITS.nameMax, `At most ${WEBHOOK_LIMITS.nameMax} characters`).optional(),
+  name: z.string().trim().max(WEBHOOK_LIMITS.nameMax, { error: () => tText("webhooks:validation.nameMax", { count: WEBHOOK_LIMITS.nameMax }) }).optional(),
   /** Omitted or null = every event type. */
   eventTypes: eventTypesSchema.nullable().optional(),
   /** Omitted or null = every instance of the organization. */
@@ -122,7 +123,9 @@ export const listWebhooksQuery = z.object({
 });
 
 export const recoverSchema = z.object({
-  since: z.coerce.date({ error: "Give a date and time, e.g. 2026-01-31T12:00:00Z" }).refine((d) => d.getTime() <= Date.now() + 60_000, "The date is in the future"),
+  since: z.coerce
+    .date({ error: () => tText("webhooks:validation.recoverDate") })
+    .refine((d) => d.getTime() <= Date.now() + 60_000, { error: () => tText("webhooks:validation.recoverFuture") }),
 });
 
 /**
@@ -140,7 +143,7 @@ export function parseHeaderLines(text: string): { headers: Record<string, string
     if (!line) continue;
     const colon = line.indexOf(":");
     if (colon <= 0) {
-      errors.push(`Line ${i + 1}: write headers as "Name: value"`);
+      errors.push(tText("webhooks:validation.headerLine", { line: i + 1 }));
       continue;
     }
     headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();

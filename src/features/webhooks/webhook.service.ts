@@ -5,7 +5,8 @@ import { events, instances, webhookDeliveries, webhooks } from "@/db/schema";
 import { recordAudit, type AuditActor } from "@/features/audit/audit.service";
 import { DELIVERIES_QUEUED_CHANNEL } from "@/features/events/event.service";
 import { encryptSecret } from "@/lib/crypto";
-import { conflict, forbidden, notFound, validationFailed } from "@/lib/errors";
+import { AppError, validationFailed } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import { publishLive } from "@/lib/live";
 import { clockSql, deliveryClock, isUuid } from "./delivery.service";
 import { generateWebhookSecret, SECRET_GRACE_MS } from "./signing";
@@ -13,6 +14,9 @@ import { resolveTarget, TargetRefused } from "@/lib/outbound";
 import { MASKED_HEADER_VALUE, type CreateWebhookInput, type UpdateWebhookInput } from "./webhook.schema";
 
 export type Webhook = typeof webhooks.$inferSelect;
+
+/** The 404 of an endpoint that is not this organization's (or does not exist). */
+export const webhookNotFound = () => new AppError("not_found", tText("webhooks:errors.notFound"));
 
 /** Who is acting, for the audit log. */
 export type WebhookActor = { actor: AuditActor; request?: Request };
@@ -32,7 +36,7 @@ function sealHeaders(headers: Record<string, string>, stored: Record<string, str
   for (const [name, value] of Object.entries(headers)) {
     if (value !== MASKED_HEADER_VALUE) sealed[name] = encryptSecret(value);
     else if (storedByName.has(name.toLowerCase())) sealed[name] = storedByName.get(name.toLowerCase())!;
-    else throw validationFailed([{ path: `headers.${name}`, message: `Enter the value of ${name}: ${MASKED_HEADER_VALUE} only stands for a value already saved` }]);
+    else throw validationFailed([{ path: `headers.${name}`, message: tText("webhooks:validation.maskedNeedsValue", { name, mask: MASKED_HEADER_VALUE }) }]);
   }
   return sealed;
 }
@@ -95,9 +99,9 @@ export function publicWebhook(w: Webhook) {
 
 /** The endpoint of the organization, or 404 (also for another organization's id). */
 export async function getWebhook(organizationId: string, webhookId: string, tx: DbOrTx = db): Promise<Webhook> {
-  if (!isUuid(webhookId)) throw notFound("Webhook");
+  if (!isUuid(webhookId)) throw webhookNotFound();
   const [hook] = await tx.select().from(webhooks).where(and(eq(webhooks.id, webhookId), eq(webhooks.organizationId, organizationId)));
-  if (!hook) throw notFound("Webhook");
+  if (!hook) throw webhookNotFound();
   return hook;
 }
 
@@ -115,8 +119,8 @@ export function managesWebhook(hook: Pick<Webhook, "instanceIds">, boundInstance
  * (also when omitted). Another instance's id reads as 404; every instance (null) is refused.
  */
 export function boundInstanceIds(requested: string[] | null | undefined, boundInstanceId: string): string[] {
-  if (requested === null) throw forbidden("This API key is bound to one instance: its endpoints can only receive that instance's events");
-  if (requested?.some((id) => id !== boundInstanceId)) throw notFound("Instance");
+  if (requested === null) throw new AppError("forbidden", tText("webhooks:errors.boundKey"));
+  if (requested?.some((id) => id !== boundInstanceId)) throw new AppError("not_found", tText("webhooks:errors.instanceNotFound"));
   return [boundInstanceId];
 }
 
@@ -153,7 +157,7 @@ export async function assertAllowedTarget(url: string): Promise<void> {
   try {
     await resolveTarget(url);
   } catch (err) {
-    if (err instanceof TargetRefused) throw validationFailed([{ path: "url", message: err.message }], "The webhook URL is not allowed");
+    if (err instanceof TargetRefused) throw validationFailed([{ path: "url", message: err.message }], tText("webhooks:errors.urlNotAllowed"));
     throw err;
   }
 }
@@ -168,7 +172,7 @@ async function assertInstancesOf(organizationId: string, instanceIds: string[] |
   if (found.length !== instanceIds.length) {
     const known = new Set(found.map((f) => f.id));
     const missing = instanceIds.filter((id) => !known.has(id));
-    throw validationFailed([{ path: "instanceIds", message: `Unknown instance ${missing[0]}` }]);
+    throw validationFailed([{ path: "instanceIds", message: tText("webhooks:validation.unknownInstance", { id: missing[0] }) }]);
   }
 }
 
@@ -219,7 +223,7 @@ export async function updateWebhook(organizationId: string, webhookId: string, i
       .set(set)
       .where(and(eq(webhooks.id, webhookId), eq(webhooks.organizationId, organizationId)))
       .returning();
-    if (!hook) throw notFound("Webhook");
+    if (!hook) throw webhookNotFound();
     const action = input.active === true && !current.active ? "webhook.enabled" : input.active === false && current.active ? "webhook.disabled" : "webhook.updated";
     await recordAudit({ organizationId, ...who, action, target: { type: "webhook", id: hook.id }, details: { fields: Object.keys(set).map((field) => (field === "headersEnc" ? "headers" : field)) } }, tx);
     // Re-enabled endpoints may have deliveries that waited while paused.
@@ -234,7 +238,7 @@ export async function deleteWebhook(organizationId: string, webhookId: string, w
       .delete(webhooks)
       .where(and(eq(webhooks.id, webhookId), eq(webhooks.organizationId, organizationId)))
       .returning({ id: webhooks.id, url: webhooks.url });
-    if (!hook) throw notFound("Webhook");
+    if (!hook) throw webhookNotFound();
     await recordAudit({ organizationId, ...who, action: "webhook.deleted", target: { type: "webhook", id: hook.id }, details: { url: hook.url } }, tx);
   });
 }
@@ -257,7 +261,7 @@ export async function rotateWebhookSecret(
       .set({ previousSecretEnc: sql`${webhooks.secretEnc}`, previousSecretExpiresAt, secretEnc: encryptSecret(secret) })
       .where(and(eq(webhooks.id, webhookId), eq(webhooks.organizationId, organizationId)))
       .returning();
-    if (!hook) throw notFound("Webhook");
+    if (!hook) throw webhookNotFound();
     await recordAudit({ organizationId, ...who, action: "webhook.secret_rotated", target: { type: "webhook", id: hook.id } }, tx);
     return { webhook: hook, secret, previousSecretExpiresAt };
   });
@@ -270,7 +274,7 @@ export async function rotateWebhookSecret(
 export async function sendTestEvent(organizationId: string, webhookId: string, who: WebhookActor): Promise<{ eventId: string; deliveryId: string }> {
   return db.transaction(async (tx) => {
     const hook = await getWebhook(organizationId, webhookId, tx);
-    if (!hook.active) throw conflict("The endpoint is disabled; enable it to send a test event");
+    if (!hook.active) throw new AppError("conflict", tText("webhooks:errors.disabledTest"));
     const [event] = await tx
       .insert(events)
       .values({
