@@ -12,6 +12,8 @@ export async function startSmtpServer(opts: { auth?: { user: string; pass: strin
   const mails: ReceivedMail[] = [];
   const server = new SMTPServer({
     logger: false,
+    // The app's pooled connection stays open between messages; do not wait for it when stopping.
+    closeTimeout: 50,
     disabledCommands: opts.auth ? ["STARTTLS"] : ["STARTTLS", "AUTH"],
     authOptional: !opts.auth,
     allowInsecureAuth: true,
