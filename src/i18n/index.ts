@@ -1,5 +1,6 @@
 import apiKeys from "./api-keys";
 import common from "./common";
+import flows from "./flows";
 import devices from "./devices";
 import events from "./events";
 import contacts from "./contacts";
@@ -20,6 +21,7 @@ import workflows from "./workflows";
 export const catalogs = {
   "api-keys": apiKeys,
   common,
+  flows,
   devices,
   events,
   contacts,

@@ -1,4 +1,5 @@
 import type { FieldError } from "@/lib/errors";
+import { t } from "@/lib/i18n";
 import { problemStepKey } from "./_steps";
 
 /**
@@ -9,10 +10,10 @@ export function ProblemsPanel(props: { problems: FieldError[]; status: "draft" |
   const ok = props.problems.length === 0;
   return (
     <section id="flow-problems" class={ok ? "card problems problems-ok" : "card problems problems-bad"} aria-live="polite">
-      <h2>Validation</h2>
-      {props.refused ? <p class="error">Not published: fix these problems first.</p> : ""}
+      <h2>{t("flows:problems.title")}</h2>
+      {props.refused ? <p class="error">{t("flows:problems.refused")}</p> : ""}
       {ok ? (
-        <p>{props.status === "draft" ? "No problems: this version can be published." : "No problems."}</p>
+        <p>{props.status === "draft" ? t("flows:problems.noneDraft") : t("flows:problems.none")}</p>
       ) : (
         <ul>
           {props.problems.map((p) => {

@@ -3,17 +3,11 @@ import type { FieldError } from "@/lib/errors";
 import type { FlowStep } from "@/features/flows/flow.service";
 import { FLOW_LIMITS } from "@/features/flows/flow.schema";
 import { FLOW_STEP_TYPES } from "@/db/schema";
+import { t, tText } from "@/lib/i18n";
 import { Badge, CsrfField, Field, SelectField, fieldError } from "../components/ui";
 
-export const STEP_TYPE_LABELS: Record<(typeof FLOW_STEP_TYPES)[number], string> = {
-  send_template: "send a template",
-  send_text: "send a text",
-  collect_input: "ask and store the answer",
-  choice: "offer choices (branch on the answer)",
-  handoff: "hand to a human",
-  call_workflow: "hand to a workflow",
-  end: "end the flow",
-};
+/** How a step type reads ("send a text"), in the request's language. */
+export const stepTypeLabel = (type: (typeof FLOW_STEP_TYPES)[number]) => tText(`flows:stepTypes.${type}`);
 
 /** Typed text going into an attribute: the renderer only escapes quotes there, we escape all markup. */
 export const attr = (v: string | undefined) => (v === undefined ? undefined : Html.escapeHtml(v));
@@ -45,12 +39,12 @@ export function problemStepKey(path: string): string | undefined {
 
 function Transitions({ step }: { step: FlowStep }) {
   const entries = Object.entries(step.transitions).sort(([a], [b]) => (a === "*" ? 1 : b === "*" ? -1 : 0));
-  if (entries.length === 0) return <span class="muted small">next by order</span>;
+  if (entries.length === 0) return <span class="muted small">{t("flows:steps.nextByOrder")}</span>;
   return (
     <ul class="transitions">
       {entries.map(([answer, target]) => (
         <li>
-          {answer === "*" ? <em>anything else</em> : <code safe>{answer}</code>} →{" "}
+          {answer === "*" ? <em>{t("flows:steps.anythingElse")}</em> : <code safe>{answer}</code>} →{" "}
           <a href={`#step-${target}`} safe>
             {target}
           </a>
@@ -76,11 +70,11 @@ export function StepsTable(props: {
         <thead>
           <tr>
             <th>#</th>
-            <th>Key</th>
-            <th>Type</th>
-            <th>Sends</th>
-            <th>Waits</th>
-            <th>Transitions</th>
+            <th>{t("flows:steps.key")}</th>
+            <th>{t("flows:steps.type")}</th>
+            <th>{t("flows:steps.sends")}</th>
+            <th>{t("flows:steps.waits")}</th>
+            <th>{t("flows:steps.transitions")}</th>
             {props.editable ? <th></th> : ""}
           </tr>
         </thead>
@@ -90,11 +84,11 @@ export function StepsTable(props: {
             const workflowId = typeof s.config.workflowId === "string" ? s.config.workflowId : undefined;
             return (
               <tr id={`step-${s.key}`} class={problems.length ? "step-row has-problem" : "step-row"}>
-                <td data-label="Order">
+                <td data-label={tText("flows:steps.order")}>
                   {s.order}
-                  {index === 0 ? <div class="muted small">start</div> : ""}
+                  {index === 0 ? <div class="muted small">{t("flows:steps.start")}</div> : ""}
                 </td>
-                <td data-label="Key">
+                <td data-label={tText("flows:steps.key")}>
                   <code safe>{s.key}</code>
                   {problems.map((p) => (
                     <div class="error small" safe>
@@ -102,14 +96,12 @@ export function StepsTable(props: {
                     </div>
                   ))}
                 </td>
-                <td data-label="Type" safe>
-                  {STEP_TYPE_LABELS[s.type]}
+                <td data-label={tText("flows:steps.type")} safe>
+                  {stepTypeLabel(s.type)}
                 </td>
-                <td data-label="Sends">
+                <td data-label={tText("flows:steps.sends")}>
                   {s.templateKey ? (
-                    <div>
-                      template <code safe>{s.templateKey}</code>
-                    </div>
+                    <div>{t("flows:steps.template", { key: s.templateKey })}</div>
                   ) : (
                     ""
                   )}
@@ -121,30 +113,26 @@ export function StepsTable(props: {
                     ""
                   )}
                   {s.type === "collect_input" && typeof s.config.variable === "string" ? (
-                    <div class="muted small">
-                      stores the answer in <code safe>{`{{${s.config.variable}}}`}</code>
-                    </div>
+                    <div class="muted small">{t("flows:steps.storesAnswer", { variable: `{{${s.config.variable}}}` })}</div>
                   ) : (
                     ""
                   )}
                   {workflowId ? (
-                    <div class="muted small" safe>
-                      {`workflow: ${props.workflowNames.get(workflowId) ?? workflowId}`}
-                    </div>
+                    <div class="muted small">{t("flows:steps.workflow", { name: props.workflowNames.get(workflowId) ?? workflowId })}</div>
                   ) : (
                     ""
                   )}
                   {!s.templateKey && !s.text && s.type !== "collect_input" && !workflowId ? <span class="muted">—</span> : ""}
                 </td>
-                <td data-label="Waits for input">{waitsForInput(s) ? <Badge>waits</Badge> : <span class="muted">—</span>}</td>
-                <td data-label="Transitions">
+                <td data-label={tText("flows:steps.waitsForInput")}>{waitsForInput(s) ? <Badge>{t("flows:steps.waitsBadge")}</Badge> : <span class="muted">—</span>}</td>
+                <td data-label={tText("flows:steps.transitions")}>
                   <Transitions step={s} />
                 </td>
                 {props.editable ? (
                   <td>
                     <div class="row row-actions">
                       <a class="button secondary small-button" href={`/flows/${props.flowId}?step=${encodeURIComponent(s.key)}#step-form`}>
-                        Edit
+                        {t("common:actions.edit")}
                       </a>
                       <form
                         method="post"
@@ -152,11 +140,11 @@ export function StepsTable(props: {
                         hx-post={`/flows/${props.flowId}/steps/${encodeURIComponent(s.key)}/delete`}
                         hx-target="body"
                         hx-swap="none"
-                        hx-confirm="Delete this step?"
+                        hx-confirm={tText("flows:steps.deleteConfirm")}
                       >
                         <CsrfField token={props.csrfToken} />
                         <button type="submit" class="danger small-button">
-                          Delete
+                          {t("common:actions.delete")}
                         </button>
                       </form>
                     </div>
@@ -182,30 +170,52 @@ export function StepForm(props: { flowId: string; values: StepFormValues; errors
   return (
     <form id="step-form" class="card" method="post" action={action} hx-post={action} hx-target="#step-form" hx-swap="outerHTML">
       <CsrfField token={props.csrfToken} />
-      <h3>{props.editingKey ? Html.escapeHtml(`Edit step "${props.editingKey}"`) : "Add a step"}</h3>
+      <h3>{props.editingKey ? t("flows:stepForm.edit", { key: props.editingKey }) : t("flows:stepForm.add")}</h3>
       <div class="form-grid">
-        <Field label="Key" name="key" value={attr(v.key)} errors={props.errors} required maxlength={FLOW_LIMITS.stepKey} placeholder="ask_name" hint="lowercase letters, digits, _ and -" />
-        <SelectField label="Type" name="type" value={v.type ?? "send_text"} errors={props.errors} options={FLOW_STEP_TYPES.map((t) => ({ value: t, label: STEP_TYPE_LABELS[t] }))} />
-        <Field label="Order (the lowest runs first)" name="order" type="number" value={attr(v.order ?? "0")} errors={props.errors} />
+        <Field
+          label={tText("flows:stepForm.key")}
+          name="key"
+          value={attr(v.key)}
+          errors={props.errors}
+          required
+          maxlength={FLOW_LIMITS.stepKey}
+          placeholder={tText("flows:stepForm.keyPlaceholder")}
+          hint={tText("flows:stepForm.keyHint")}
+        />
+        <SelectField
+          label={tText("flows:stepForm.type")}
+          name="type"
+          value={v.type ?? "send_text"}
+          errors={props.errors}
+          options={FLOW_STEP_TYPES.map((type) => ({ value: type, label: stepTypeLabel(type) }))}
+        />
+        <Field label={tText("flows:stepForm.order")} name="order" type="number" value={attr(v.order ?? "0")} errors={props.errors} />
       </div>
       <SelectField
-        label="Template (instead of a text)"
+        label={tText("flows:stepForm.template")}
         name="templateKey"
         value={v.templateKey}
         errors={props.errors}
         options={[{ value: "", label: "—" }, ...props.choices.templateKeys.map((k) => ({ value: k, label: k }))]}
       />
       <div class={textError ? "field has-error" : "field"}>
-        <label for="step-text">Text (may use {"{{variables}}"})</label>
+        <label for="step-text">{t("flows:stepForm.text", { example: "{{variables}}" })}</label>
         <textarea id="step-text" name="text" rows="3" maxlength={FLOW_LIMITS.text} safe>
           {v.text ?? ""}
         </textarea>
         {textError ? <small class="error" safe>{textError}</small> : ""}
       </div>
       <div class="form-grid">
-        <Field label="Variable name (ask and store)" name="variable" value={attr(v.variable)} errors={props.errors} maxlength={60} placeholder="customer_name" />
+        <Field
+          label={tText("flows:stepForm.variable")}
+          name="variable"
+          value={attr(v.variable)}
+          errors={props.errors}
+          maxlength={60}
+          placeholder={tText("flows:stepForm.variablePlaceholder")}
+        />
         <SelectField
-          label="Workflow (hand to a workflow)"
+          label={tText("flows:stepForm.workflow")}
           name="workflowId"
           value={v.workflowId}
           errors={props.errors}
@@ -213,11 +223,11 @@ export function StepForm(props: { flowId: string; values: StepFormValues; errors
         />
       </div>
       <div class={transitionErrors.length ? "field has-error" : "field"}>
-        <label for="step-transitions">Transitions, one per line: answer=step_key (*=step_key for anything else)</label>
-        <textarea id="step-transitions" name="transitions" rows="3" placeholder={"1=sales\n2=support\n*=menu"} safe>
+        <label for="step-transitions">{t("flows:stepForm.transitions")}</label>
+        <textarea id="step-transitions" name="transitions" rows="3" placeholder={tText("flows:stepForm.transitionsPlaceholder")} safe>
           {v.transitions ?? ""}
         </textarea>
-        <small class="hint">Without a matching line the run goes to the next step by order. Answers are matched ignoring case.</small>
+        <small class="hint">{t("flows:stepForm.transitionsHint")}</small>
         {transitionErrors.map((e) => (
           <small class="error" safe>
             {e.message}
@@ -225,14 +235,14 @@ export function StepForm(props: { flowId: string; values: StepFormValues; errors
         ))}
       </div>
       <label class="row">
-        <input type="checkbox" name="waitForInput" value="true" checked={v.waitForInput === "true"} /> Wait for the contact's answer after this step (always for ask/choices)
+        <input type="checkbox" name="waitForInput" value="true" checked={v.waitForInput === "true"} /> {t("flows:stepForm.waitForInput")}
       </label>
       {fieldError(props.errors, "(body)") ? <p class="error" safe>{fieldError(props.errors, "(body)")}</p> : ""}
       <div class="row form-actions">
-        <button type="submit">{props.editingKey ? "Save step" : "Add step"}</button>
+        <button type="submit">{props.editingKey ? t("flows:stepForm.save") : t("flows:stepForm.submitAdd")}</button>
         {props.editingKey ? (
           <a href={`/flows/${props.flowId}#steps-table`} class="button secondary">
-            Cancel
+            {t("common:actions.cancel")}
           </a>
         ) : (
           ""

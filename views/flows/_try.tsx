@@ -1,4 +1,5 @@
 import type { TryRun } from "@/features/flows/flow.try";
+import { t, tText } from "@/lib/i18n";
 import { CsrfField } from "../components/ui";
 
 /**
@@ -12,14 +13,12 @@ export function TryPanel(props: { flowId: string; version: number; run?: TryRun;
   const vars = Object.entries(state?.variables ?? {});
   return (
     <section id="try-panel" class="card try-panel" aria-labelledby="try-title">
-      <h2 id="try-title">Try it</h2>
-      <p class="muted small" safe>
-        {`Simulates a conversation with version ${props.version} without WhatsApp. {{name}} is your name, {{phone}} a sample number.`}
-      </p>
+      <h2 id="try-title">{t("flows:try.title")}</h2>
+      <p class="muted small">{t("flows:try.intro", { version: props.version, name: "{{name}}", phone: "{{phone}}" })}</p>
       {run ? (
         <>
           <div class="chat-log" id="try-log" aria-live="polite">
-            {run.transcript.length === 0 ? <p class="muted small">The flow sent nothing.</p> : ""}
+            {run.transcript.length === 0 ? <p class="muted small">{t("flows:try.sentNothing")}</p> : ""}
             {run.transcript.map((line) => (
               <div class={line.role === "user" ? "bubble bubble-user" : line.role === "bot" ? "bubble bubble-assistant" : "bubble bubble-note"} safe>
                 {line.text}
@@ -27,23 +26,23 @@ export function TryPanel(props: { flowId: string; version: number; run?: TryRun;
             ))}
           </div>
           <dl class="kv try-state">
-            <dt>Current step</dt>
+            <dt>{t("flows:try.currentStep")}</dt>
             <dd>
               {state?.ended ? (
-                <span>flow ended</span>
+                <span>{t("flows:try.ended")}</span>
               ) : state?.stepKey ? (
                 <>
                   <code safe>{state.stepKey}</code>
-                  {state.awaitingInput ? <span class="muted"> (waiting for an answer)</span> : ""}
+                  {state.awaitingInput ? <span class="muted">{t("flows:try.waiting")}</span> : ""}
                 </>
               ) : (
                 <span class="muted">—</span>
               )}
             </dd>
-            <dt>Variables</dt>
+            <dt>{t("flows:try.variables")}</dt>
             <dd>
               {vars.length === 0 ? (
-                <span class="muted">none yet</span>
+                <span class="muted">{t("flows:try.noVariables")}</span>
               ) : (
                 <ul class="try-vars">
                   {vars.map(([k, v]) => (
@@ -62,10 +61,10 @@ export function TryPanel(props: { flowId: string; version: number; run?: TryRun;
               <CsrfField token={props.csrfToken} />
               <input type="hidden" name="threadId" value={run.threadId} />
               <label for="try-text" class="sr-only">
-                Answer
+                {t("flows:try.answer")}
               </label>
-              <input id="try-text" name="text" maxlength={2000} required placeholder="Type an answer…" autocomplete="off" autofocus />
-              <button type="submit">Send</button>
+              <input id="try-text" name="text" maxlength={2000} required placeholder={tText("flows:try.answerPlaceholder")} autocomplete="off" autofocus />
+              <button type="submit">{t("flows:try.send")}</button>
             </form>
           )}
           {props.error ? <p class="error" safe>{props.error}</p> : ""}
@@ -73,7 +72,7 @@ export function TryPanel(props: { flowId: string; version: number; run?: TryRun;
             <CsrfField token={props.csrfToken} />
             <input type="hidden" name="reset" value="true" />
             <button type="submit" class="secondary">
-              Reset
+              {t("flows:try.reset")}
             </button>
           </form>
         </>
@@ -82,7 +81,7 @@ export function TryPanel(props: { flowId: string; version: number; run?: TryRun;
           {props.error ? <p class="error" safe>{props.error}</p> : ""}
           <form method="post" action={action} hx-post={action} hx-target="#try-panel" hx-swap="outerHTML">
             <CsrfField token={props.csrfToken} />
-            <button type="submit">Start</button>
+            <button type="submit">{t("flows:try.start")}</button>
           </form>
         </>
       )}

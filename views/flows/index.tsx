@@ -4,6 +4,7 @@ import type { FieldError } from "@/lib/errors";
 import type { Flash } from "@/lib/flash";
 import type { Flow } from "@/features/flows/flow.service";
 import { FLOW_LIMITS } from "@/features/flows/flow.schema";
+import { t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
 import { Badge, CsrfField, EmptyState, Field, Time } from "../components/ui";
 
@@ -11,9 +12,17 @@ export function FlowCreateForm(props: { values: { name?: string }; errors?: Fiel
   return (
     <form id="flow-create-form" class="card" method="post" action="/flows" hx-post="/flows" hx-target="#flow-create-form" hx-swap="outerHTML">
       <CsrfField token={props.csrfToken} />
-      <Field label="Name" name="name" value={props.values.name === undefined ? undefined : Html.escapeHtml(props.values.name)} errors={props.errors} required maxlength={FLOW_LIMITS.name} placeholder="Main menu" />
+      <Field
+        label={tText("flows:create.name")}
+        name="name"
+        value={props.values.name === undefined ? undefined : Html.escapeHtml(props.values.name)}
+        errors={props.errors}
+        required
+        maxlength={FLOW_LIMITS.name}
+        placeholder={tText("flows:create.namePlaceholder")}
+      />
       <div class="row">
-        <button type="submit">Create flow</button>
+        <button type="submit">{t("flows:create.submit")}</button>
       </div>
     </form>
   );
@@ -30,53 +39,50 @@ export function FlowsIndex(props: {
   errors?: FieldError[];
 }) {
   return (
-    <AdminLayout title="Flows" admin={props.admin} csrfToken={props.csrfToken} active="flows" flash={props.flash}>
+    <AdminLayout title={tText("flows:title")} admin={props.admin} csrfToken={props.csrfToken} active="flows" flash={props.flash}>
       <link rel="stylesheet" href="/static/flows.css" />
-      <h1>Flows</h1>
-      <p class="muted">
-        A flow is a scripted conversation: steps send texts or templates, ask questions, branch on the answer, hand off to a human or a workflow. Edit a draft, try it
-        here, publish it, then start it from a trigger.
-      </p>
+      <h1>{t("flows:title")}</h1>
+      <p class="muted">{t("flows:intro")}</p>
       {props.flows.length === 0 ? (
-        <EmptyState>No flows yet.</EmptyState>
+        <EmptyState>{t("flows:empty")}</EmptyState>
       ) : (
         <div class="table-wrap">
           <table class="stack-table" id="flows-table">
             <thead>
               <tr>
-                <th>Name</th>
-                <th>Live version</th>
-                <th>Draft</th>
-                <th>Updated</th>
+                <th>{t("flows:columns.name")}</th>
+                <th>{t("flows:columns.live")}</th>
+                <th>{t("flows:columns.draft")}</th>
+                <th>{t("flows:columns.updated")}</th>
               </tr>
             </thead>
             <tbody>
               {props.flows.map(({ latest, published }) => (
                 <tr>
-                  <td data-label="Name">
+                  <td data-label={tText("flows:columns.name")}>
                     <a href={`/flows/${latest.id}`} safe>
                       {published?.name ?? latest.name}
                     </a>
                   </td>
-                  <td data-label="Live version">
+                  <td data-label={tText("flows:columns.live")}>
                     {published ? (
                       <a href={`/flows/${published.id}`}>
-                        <Badge tone="ok">{Html.escapeHtml(`v${published.version} live`)}</Badge>
+                        <Badge tone="ok">{t("flows:version.published", { version: published.version })}</Badge>
                       </a>
                     ) : (
-                      <span class="muted">not published</span>
+                      <span class="muted">{t("flows:notPublished")}</span>
                     )}
                   </td>
-                  <td data-label="Draft">
+                  <td data-label={tText("flows:columns.draft")}>
                     {latest.status === "draft" ? (
                       <a href={`/flows/${latest.id}`}>
-                        <Badge tone="warn">{Html.escapeHtml(`v${latest.version} draft`)}</Badge>
+                        <Badge tone="warn">{t("flows:version.draft", { version: latest.version })}</Badge>
                       </a>
                     ) : (
                       <span class="muted">—</span>
                     )}
                   </td>
-                  <td data-label="Updated">
+                  <td data-label={tText("flows:columns.updated")}>
                     <Time at={latest.updatedAt} />
                   </td>
                 </tr>
@@ -87,7 +93,7 @@ export function FlowsIndex(props: {
       )}
       {props.canManage ? (
         <>
-          <h2>New flow</h2>
+          <h2>{t("flows:newFlow")}</h2>
           <FlowCreateForm values={props.values ?? {}} errors={props.errors} csrfToken={props.csrfToken} />
         </>
       ) : (

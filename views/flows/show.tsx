@@ -1,10 +1,10 @@
-import Html from "@kitajs/html";
 import type { AdminContext } from "@/auth/plugin";
 import type { FieldError } from "@/lib/errors";
 import type { Flash } from "@/lib/flash";
 import type { Flow, FlowStep } from "@/features/flows/flow.service";
 import type { TryRun } from "@/features/flows/flow.try";
 import { FLOW_LIMITS } from "@/features/flows/flow.schema";
+import { t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
 import { Badge, CsrfField, EmptyState, Field, Time, fieldError } from "../components/ui";
 import { ProblemsPanel } from "./_problems";
@@ -16,8 +16,7 @@ export type SettingsValues = { name?: string; followUps?: string };
 const STATUS_TONE = { draft: "warn", published: "ok", archived: "muted" } as const;
 
 export function StatusBadge({ flow }: { flow: Pick<Flow, "status" | "version"> }) {
-  const label = flow.status === "published" ? "live" : flow.status;
-  return <Badge tone={STATUS_TONE[flow.status]}>{Html.escapeHtml(`v${flow.version} ${label}`)}</Badge>;
+  return <Badge tone={STATUS_TONE[flow.status]}>{t(`flows:version.${flow.status}`, { version: flow.version })}</Badge>;
 }
 
 /** Name and follow-up stages ("seconds template_key" per line) of a draft. */
@@ -27,13 +26,13 @@ export function SettingsForm(props: { flowId: string; values: SettingsValues; er
   return (
     <form id="settings-form" class="card" method="post" action={action} hx-post={action} hx-target="#settings-form" hx-swap="outerHTML">
       <CsrfField token={props.csrfToken} />
-      <Field label="Name" name="name" value={attr(props.values.name)} errors={props.errors} required maxlength={FLOW_LIMITS.name} />
+      <Field label={tText("flows:settings.name")} name="name" value={attr(props.values.name)} errors={props.errors} required maxlength={FLOW_LIMITS.name} />
       <div class={followUpErrors.length ? "field has-error" : "field"}>
-        <label for="flow-followups">Follow-ups, one per line: delay_seconds template_key</label>
-        <textarea id="flow-followups" name="followUps" rows="3" placeholder={"3600 reminder_1\n86400 reminder_2"} safe>
+        <label for="flow-followups">{t("flows:settings.followUps")}</label>
+        <textarea id="flow-followups" name="followUps" rows="3" placeholder={tText("flows:settings.followUpsPlaceholder")} safe>
           {props.values.followUps ?? ""}
         </textarea>
-        <small class="hint">When the contact stays silent after the flow spoke, the next stage is sent, up to the last.</small>
+        <small class="hint">{t("flows:settings.followUpsHint")}</small>
         {followUpErrors.map((e) => (
           <small class="error" safe>
             {e.message}
@@ -42,7 +41,7 @@ export function SettingsForm(props: { flowId: string; values: SettingsValues; er
       </div>
       {fieldError(props.errors, "(body)") ? <p class="error" safe>{fieldError(props.errors, "(body)")}</p> : ""}
       <div class="row">
-        <button type="submit">Save settings</button>
+        <button type="submit">{t("flows:settings.submit")}</button>
       </div>
     </form>
   );
@@ -51,13 +50,13 @@ export function SettingsForm(props: { flowId: string; values: SettingsValues; er
 function VersionHistory({ flow, versions }: { flow: Flow; versions: Flow[] }) {
   return (
     <section class="card" aria-labelledby="history-title">
-      <h2 id="history-title">Versions</h2>
+      <h2 id="history-title">{t("flows:versions.title")}</h2>
       <ul class="versions">
         {versions.map((v) => (
           <li class={v.id === flow.id ? "current" : undefined}>
             {v.id === flow.id ? (
               <strong>
-                <StatusBadge flow={v} /> (shown)
+                <StatusBadge flow={v} /> {t("flows:versions.shown")}
               </strong>
             ) : (
               <a href={`/flows/${v.id}`}>
@@ -96,10 +95,10 @@ export function FlowEditor(props: {
   const editable = isDraft && props.canManage;
   const draft = props.versions.find((v) => v.status === "draft");
   return (
-    <AdminLayout title={`${f.name} v${f.version}`} admin={props.admin} csrfToken={props.csrfToken} active="flows" flash={props.flash}>
+    <AdminLayout title={tText("flows:editor.title", { name: f.name, version: f.version })} admin={props.admin} csrfToken={props.csrfToken} active="flows" flash={props.flash}>
       <link rel="stylesheet" href="/static/flows.css" />
       <p>
-        <a href="/flows">← Flows</a>
+        <a href="/flows">{t("flows:back")}</a>
       </p>
       <div class="row flow-head">
         <h1 safe>{f.name}</h1>
@@ -108,20 +107,20 @@ export function FlowEditor(props: {
         {editable ? (
           <form method="post" action={`/flows/${f.id}/publish`} hx-post={`/flows/${f.id}/publish`} hx-target="#flow-problems" hx-swap="outerHTML">
             <CsrfField token={props.csrfToken} />
-            <button type="submit">Publish</button>
+            <button type="submit">{t("flows:editor.publish")}</button>
           </form>
         ) : (
           ""
         )}
         {!isDraft && props.canManage ? (
           draft ? (
-            <a class="button" href={`/flows/${draft.id}`} safe>
-              {`Edit (open draft v${draft.version})`}
+            <a class="button" href={`/flows/${draft.id}`}>
+              {t("flows:editor.openDraft", { version: draft.version })}
             </a>
           ) : (
             <form method="post" action={`/flows/${f.id}/draft`} hx-post={`/flows/${f.id}/draft`} hx-target="body" hx-swap="none">
               <CsrfField token={props.csrfToken} />
-              <button type="submit">Edit (new draft)</button>
+              <button type="submit">{t("flows:editor.newDraft")}</button>
             </form>
           )
         ) : (
@@ -131,28 +130,23 @@ export function FlowEditor(props: {
       {props.problems.length ? (
         <p>
           <a href="#flow-problems" class="error">
-            {props.problems.length}
-            {props.problems.length === 1 ? " problem to fix before publishing" : " problems to fix before publishing"}
+            {t("flows:editor.problemsToFix", { count: props.problems.length })}
           </a>
         </p>
       ) : (
         ""
       )}
       {isDraft ? (
-        <p class="muted small">This draft is not live: contacts get the published version. Publishing archives the current live version.</p>
+        <p class="muted small">{t("flows:editor.draftNote")}</p>
       ) : (
-        <p class="muted small">
-          {f.status === "published"
-            ? "This is the live version; it is read-only. Editing opens a new draft with a copy of its steps."
-            : "This version is archived and read-only. Editing opens a new draft with a copy of its steps."}
-        </p>
+        <p class="muted small">{f.status === "published" ? t("flows:editor.publishedNote") : t("flows:editor.archivedNote")}</p>
       )}
 
       <div class="flow-layout">
         <div class="flow-main">
-          <h2>Steps</h2>
+          <h2>{t("flows:editor.steps")}</h2>
           {props.steps.length === 0 ? (
-            <EmptyState>No steps yet. The first step by order is where a run starts.</EmptyState>
+            <EmptyState>{t("flows:editor.noSteps")}</EmptyState>
           ) : (
             <StepsTable flowId={f.id} steps={props.steps} problems={props.problems} editable={editable} workflowNames={props.workflowNames} csrfToken={props.csrfToken} />
           )}
@@ -170,15 +164,15 @@ export function FlowEditor(props: {
           )}
           {editable ? (
             <>
-              <h2>Settings</h2>
+              <h2>{t("flows:editor.settings")}</h2>
               <SettingsForm flowId={f.id} values={props.settings.values} errors={props.settings.errors} csrfToken={props.csrfToken} />
             </>
           ) : f.followUps.length ? (
             <>
-              <h2>Follow-ups</h2>
+              <h2>{t("flows:editor.followUps")}</h2>
               <ul class="card">
                 {f.followUps.map((s) => (
-                  <li safe>{`after ${s.delaySeconds} s: template ${s.templateKey}`}</li>
+                  <li>{t("flows:editor.followUpLine", { seconds: s.delaySeconds, template: s.templateKey })}</li>
                 ))}
               </ul>
             </>

@@ -4,7 +4,6 @@ import { organizationOf } from "@/lib/tenant";
 import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
 import { byApiKey } from "@/features/audit/audit.service";
-import { notFound } from "@/lib/errors";
 import { createFlowSchema, flowStepSchema } from "./flow.schema";
 import {
   createFlow,
@@ -15,6 +14,7 @@ import {
   listFlows,
   publishFlow,
   saveStep,
+  stepNotFound,
   updateFlowSettings,
   validateFlow,
   versionsOf,
@@ -104,7 +104,7 @@ export const flowApi = new Elysia({ name: "flows-api" })
     async ({ apiKey, params, body, request }) => {
       const organizationId = orgOf(apiKey);
       const flow = await getFlow(organizationId, params.id);
-      if (!(await getSteps(flow.id)).some((s) => s.key === params.key)) throw notFound("Step");
+      if (!(await getSteps(flow.id)).some((s) => s.key === params.key)) throw stepNotFound();
       return toPublicStep(await saveStep(organizationId, flow.id, body, params.key, byApiKey(apiKey.id, request)));
     },
     { apiKey: "workflows:write", params: stepParams, body: flowStepSchema, detail: { tags: ["flows"], summary: "Replace a step of a draft (its key may change)" } },

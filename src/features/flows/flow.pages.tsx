@@ -9,6 +9,7 @@ import { listWorkflows } from "@/features/workflows/workflow.service";
 import { AppError, zodDetails, type FieldError } from "@/lib/errors";
 import { setFlash, takeFlash, type Flash } from "@/lib/flash";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
+import { tText } from "@/lib/i18n";
 import { FlowCreateForm, FlowsIndex } from "@views/flows/index";
 import { FlowEditor, SettingsForm, type SettingsValues } from "@views/flows/show";
 import { ProblemsPanel } from "@views/flows/_problems";
@@ -25,13 +26,14 @@ import {
   listFlows,
   publishFlow,
   saveStep,
+  stepNotFound,
   updateFlowSettings,
   validateFlow,
   versionsOf,
   type Flow,
   type FlowStep,
 } from "./flow.service";
-import { answerTryRun, getTryRun, startTryRun, type TryRun } from "./flow.try";
+import { answerTryRun, getTryRun, startTryRun, tryRunNotFound, type TryRun } from "./flow.try";
 
 const idParams = z.object({ id: z.string().uuid() });
 const stepParams = z.object({ id: z.string().uuid(), key: z.string().min(1).max(200) });
@@ -43,7 +45,7 @@ const lines = (v: unknown) => (typeof v === "string" ? v.replace(/\r\n?/g, "\n")
 const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]{0,59}$/;
 
 function requireManage(admin: AdminContext) {
-  if (!can.manageAutomation(admin.role)) throw new AppError("forbidden", "Only supervisors and above can change flows");
+  if (!can.manageAutomation(admin.role)) throw new AppError("forbidden", tText("flows:errors.forbidden"));
 }
 
 // ——— Step form ———
@@ -63,8 +65,8 @@ function stepFormToInput(body: FormBody, choices: StepChoices): { input: Record<
     const eq = line.indexOf("=");
     const answer = eq > 0 ? line.slice(0, eq).trim() : "";
     const target = eq > 0 ? line.slice(eq + 1).trim() : "";
-    if (!answer || !target) errors.push({ path: "transitions", message: `"${line}" must read answer=step_key` });
-    else if (seen.has(answer.toLowerCase())) errors.push({ path: "transitions", message: `"${answer}" appears twice` });
+    if (!answer || !target) errors.push({ path: "transitions", message: tText("flows:errors.transitionLine", { line }) });
+    else if (seen.has(answer.toLowerCase())) errors.push({ path: "transitions", message: tText("flows:errors.transitionTwice", { answer }) });
     else {
       seen.add(answer.toLowerCase());
       transitions[answer] = target;
@@ -79,21 +81,21 @@ function stepFormToInput(body: FormBody, choices: StepChoices): { input: Record<
   const orderText = str(body.order);
   if (orderText !== "") {
     if (/^\d+$/.test(orderText)) order = Number(orderText);
-    else errors.push({ path: "order", message: "Must be a whole number, 0 or more" });
+    else errors.push({ path: "order", message: tText("flows:errors.orderNumber") });
   }
   const config: Record<string, unknown> = {};
   if (type === "collect_input") {
-    if (!VARIABLE.test(variable)) errors.push({ path: "variable", message: "Name the variable that stores the answer (letters, digits and _)" });
+    if (!VARIABLE.test(variable)) errors.push({ path: "variable", message: tText("flows:errors.variableName") });
     config.variable = variable;
   }
   if (type === "call_workflow") {
-    if (!choices.workflows.some((w) => w.id === workflowId)) errors.push({ path: "workflowId", message: "Choose the workflow to hand the conversation to" });
+    if (!choices.workflows.some((w) => w.id === workflowId)) errors.push({ path: "workflowId", message: tText("flows:errors.chooseWorkflow") });
     config.workflowId = workflowId;
   }
-  if (type === "send_text" && !text) errors.push({ path: "text", message: "Write the text to send" });
-  if (type === "send_template" && !templateKey) errors.push({ path: "templateKey", message: "Choose the template to send" });
-  if (type === "choice" && Object.keys(transitions).length === 0) errors.push({ path: "transitions", message: "A choice needs at least one option line, e.g. 1=sales" });
-  if ((type === "send_text" || type === "collect_input" || type === "choice") && templateKey && text) errors.push({ path: "text", message: "Send either a template or a text, not both" });
+  if (type === "send_text" && !text) errors.push({ path: "text", message: tText("flows:errors.writeText") });
+  if (type === "send_template" && !templateKey) errors.push({ path: "templateKey", message: tText("flows:errors.chooseTemplate") });
+  if (type === "choice" && Object.keys(transitions).length === 0) errors.push({ path: "transitions", message: tText("flows:errors.choiceNeedsOption") });
+  if ((type === "send_text" || type === "collect_input" || type === "choice") && templateKey && text) errors.push({ path: "text", message: tText("flows:errors.templateOrText") });
   const input = { key: str(body.key), type, templateKey, text, config, waitForInput: body.waitForInput === "true", transitions, order };
   return { input, errors };
 }
@@ -102,7 +104,7 @@ function stepFormToInput(body: FormBody, choices: StepChoices): { input: Record<
 function stepZodErrors(issues: z.core.$ZodIssue[]): FieldError[] {
   return zodDetails(issues).map((e) => {
     const m = /^transitions\.(.+)$/.exec(e.path);
-    return m ? { path: "transitions", message: `Line "${m[1]}=…": ${e.message}` } : e;
+    return m ? { path: "transitions", message: tText("flows:errors.transitionError", { answer: m[1], message: e.message }) } : e;
   });
 }
 
@@ -137,7 +139,7 @@ function settingsToInput(body: FormBody): { input: Record<string, unknown>; erro
   const errors: FieldError[] = [];
   const followUps = lines(body.followUps).map((line) => {
     const [seconds, templateKey, ...rest] = line.split(/\s+/);
-    if (!seconds || !templateKey || rest.length || !/^\d+$/.test(seconds)) errors.push({ path: "followUps", message: `"${line}" must read: delay_seconds template_key` });
+    if (!seconds || !templateKey || rest.length || !/^\d+$/.test(seconds)) errors.push({ path: "followUps", message: tText("flows:errors.followUpLine", { line }) });
     return { delaySeconds: Number(seconds), templateKey: templateKey ?? "" };
   });
   return { input: { name: str(body.name), followUps }, errors };
@@ -229,7 +231,7 @@ export const flowPages = new Elysia({ name: "flows-pages" })
         return FlowCreateForm({ values: { name: typeof b.name === "string" ? b.name : "" }, errors: zodDetails(parsed.error.issues), csrfToken });
       }
       const flow = await createFlow(admin.organization.id, parsed.data, byUser(admin.user.id, request));
-      setFlash(cookie, "success", "Flow created: add its steps, try it, then publish");
+      setFlash(cookie, "success", tText("flows:flash.created"));
       return hxRedirect(request, `/flows/${flow.id}`);
     },
     { member: "agent" },
@@ -262,7 +264,7 @@ export const flowPages = new Elysia({ name: "flows-pages" })
         if (err instanceof AppError && err.code === "validation_failed") return rerender(err.details ?? []);
         throw err;
       }
-      setFlash(cookie, "success", "Settings saved");
+      setFlash(cookie, "success", tText("flows:flash.settingsSaved"));
       return hxRedirect(request, `/flows/${flow.id}`);
     },
     { member: "agent", params: idParams },
@@ -279,7 +281,7 @@ export const flowPages = new Elysia({ name: "flows-pages" })
         if (!isHtmx(request)) return renderEditor(admin, csrfToken, flow, { stepForm });
         return StepForm({ flowId: flow.id, ...stepForm, choices: (await loadChoices(admin.organization.id)).choices, csrfToken });
       }
-      setFlash(cookie, "success", "Step added");
+      setFlash(cookie, "success", tText("flows:flash.stepAdded"));
       return hxRedirect(request, `/flows/${flow.id}#steps-table`);
     },
     { member: "agent", params: idParams },
@@ -289,7 +291,7 @@ export const flowPages = new Elysia({ name: "flows-pages" })
     async ({ admin, csrfToken, params, body, request, set, cookie }) => {
       requireManage(admin);
       const flow = await getFlow(admin.organization.id, params.id);
-      if (!(await getSteps(flow.id)).some((s) => s.key === params.key)) throw new AppError("not_found", "Step not found");
+      if (!(await getSteps(flow.id)).some((s) => s.key === params.key)) throw stepNotFound();
       const errors = await saveStepForm(admin.organization.id, flow.id, body as FormBody, byUser(admin.user.id, request), params.key);
       if (errors) {
         set.status = 422;
@@ -297,7 +299,7 @@ export const flowPages = new Elysia({ name: "flows-pages" })
         if (!isHtmx(request)) return renderEditor(admin, csrfToken, flow, { stepForm });
         return StepForm({ flowId: flow.id, ...stepForm, choices: (await loadChoices(admin.organization.id)).choices, csrfToken });
       }
-      setFlash(cookie, "success", "Step saved");
+      setFlash(cookie, "success", tText("flows:flash.stepSaved"));
       return hxRedirect(request, `/flows/${flow.id}#steps-table`);
     },
     { member: "agent", params: stepParams },
@@ -308,7 +310,7 @@ export const flowPages = new Elysia({ name: "flows-pages" })
       requireManage(admin);
       const flow = await getFlow(admin.organization.id, params.id);
       await deleteStep(admin.organization.id, flow.id, params.key, byUser(admin.user.id, request));
-      setFlash(cookie, "success", "Step deleted");
+      setFlash(cookie, "success", tText("flows:flash.stepDeleted"));
       return hxRedirect(request, `/flows/${flow.id}#steps-table`);
     },
     { member: "agent", params: stepParams },
@@ -320,7 +322,7 @@ export const flowPages = new Elysia({ name: "flows-pages" })
       const flow = await getFlow(admin.organization.id, params.id);
       try {
         const published = await publishFlow(admin.organization.id, flow.id, byUser(admin.user.id, request));
-        setFlash(cookie, "success", `Version ${published.version} is live`);
+        setFlash(cookie, "success", tText("flows:flash.published", { version: published.version }));
         return hxRedirect(request, `/flows/${published.id}`);
       } catch (err) {
         if (!(err instanceof AppError && err.code === "validation_failed")) throw err;
@@ -336,7 +338,7 @@ export const flowPages = new Elysia({ name: "flows-pages" })
     async ({ admin, params, request, cookie }) => {
       requireManage(admin);
       const draft = await draftFor(admin.organization.id, params.id, byUser(admin.user.id, request));
-      setFlash(cookie, "info", `Editing draft v${draft.version}; the live version stays live until you publish`);
+      setFlash(cookie, "info", tText("flows:flash.editingDraft", { version: draft.version }));
       return hxRedirect(request, `/flows/${draft.id}`);
     },
     { member: "agent", params: idParams },
@@ -349,19 +351,19 @@ export const flowPages = new Elysia({ name: "flows-pages" })
       const flow = await getFlow(organizationId, params.id);
       const b = (body ?? {}) as FormBody;
       const threadId = str(b.threadId);
-      if (threadId && !z.string().uuid().safeParse(threadId).success) throw new AppError("not_found", "Try-it run not found");
+      if (threadId && !z.string().uuid().safeParse(threadId).success) throw tryRunNotFound();
       const text = typeof b.text === "string" ? b.text.trim() : "";
       let run: TryRun | undefined;
       let error: string | undefined;
       if (!threadId && (await getSteps(flow.id)).length === 0) {
         set.status = 422;
-        error = "Add a step first: a run starts at the first step";
+        error = tText("flows:try.addStepFirst");
       } else if (!threadId || b.reset === "true") {
         if (threadId) await setThreadStatus(organizationId, (await getTryRun(organizationId, flow, threadId)).threadId, "archived");
         run = await startTryRun(organizationId, flow, { id: admin.user.id, name: admin.user.name });
       } else if (!text || text.length > 2000) {
         set.status = 422;
-        error = text ? "At most 2000 characters" : "Type an answer";
+        error = text ? tText("flows:try.answerMax", { count: 2000 }) : tText("flows:try.typeAnswer");
         run = await getTryRun(organizationId, flow, threadId);
       } else {
         run = await answerTryRun(organizationId, flow, threadId, text, admin.user.name);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { FLOW_STEP_TYPES } from "@/db/schema";
 import { followUpStageSchema } from "@/features/workflows/workflow.schema";
+import { tText } from "@/lib/i18n";
 
 export const FLOW_LIMITS = { name: 120, stepKey: 60, text: 4096, steps: 100 } as const;
 
@@ -9,7 +10,7 @@ export const stepKeySchema = z
   .trim()
   .min(1)
   .max(FLOW_LIMITS.stepKey)
-  .regex(/^[a-z0-9][a-z0-9_-]*$/, "lowercase letters, digits, _ and - only");
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, { error: () => tText("flows:errors.stepKeyFormat") });
 
 /** One step of a flow. `transitions` maps an answer (case-insensitive) or "*" (anything) to the next step key. */
 export const flowStepSchema = z.object({

@@ -1,12 +1,15 @@
 import { and, asc, desc, eq, inArray } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { flowSteps, flows, templates, workflows, type FollowUpStage } from "@/db/schema";
-import { conflict, notFound, validationFailed, type FieldError } from "@/lib/errors";
+import { AppError, conflict, validationFailed, type FieldError } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import { auditChange, bySystem, inTransaction, type AuditBy } from "@/features/audit/audit.service";
-import type { FlowStepInput } from "./flow.schema";
+import { FLOW_LIMITS, type FlowStepInput } from "./flow.schema";
 
 export type Flow = typeof flows.$inferSelect;
 export type FlowStep = typeof flowSteps.$inferSelect;
+
+export const stepNotFound = () => new AppError("not_found", tText("flows:errors.stepNotFound"));
 
 /** Steps in execution order: the first one is where a run starts. */
 export function orderSteps<T extends { order: number; key: string }>(steps: T[]): T[] {
@@ -29,17 +32,17 @@ const TERMINAL = new Set(["handoff", "call_workflow", "end"]);
  */
 export async function validateFlow(organizationId: string, steps: FlowStep[], tx: DbOrTx = db): Promise<FieldError[]> {
   const errors: FieldError[] = [];
-  if (steps.length === 0) return [{ path: "steps", message: "A flow needs at least one step" }];
+  if (steps.length === 0) return [{ path: "steps", message: tText("flows:problems.noSteps") }];
   const keys = new Set(steps.map((s) => s.key));
   for (const step of steps) {
     for (const [answer, target] of Object.entries(step.transitions)) {
-      if (!keys.has(target)) errors.push({ path: `steps.${step.key}.transitions.${answer}`, message: `Step "${step.key}" goes to missing step "${target}"` });
+      if (!keys.has(target)) errors.push({ path: `steps.${step.key}.transitions.${answer}`, message: tText("flows:problems.missingTarget", { step: step.key, target }) });
     }
-    if (step.type === "send_template" && !step.templateKey) errors.push({ path: `steps.${step.key}.templateKey`, message: `Step "${step.key}" needs a template` });
-    if (step.type === "send_text" && !step.text) errors.push({ path: `steps.${step.key}.text`, message: `Step "${step.key}" needs a text` });
-    if (step.type === "collect_input" && typeof step.config.variable !== "string") errors.push({ path: `steps.${step.key}.config.variable`, message: `Step "${step.key}" needs a variable name to store the answer` });
-    if (step.type === "choice" && Object.keys(step.transitions).length === 0) errors.push({ path: `steps.${step.key}.transitions`, message: `Choice step "${step.key}" needs at least one option` });
-    if (step.type === "call_workflow" && typeof step.config.workflowId !== "string") errors.push({ path: `steps.${step.key}.config.workflowId`, message: `Step "${step.key}" needs a workflow` });
+    if (step.type === "send_template" && !step.templateKey) errors.push({ path: `steps.${step.key}.templateKey`, message: tText("flows:problems.needsTemplate", { step: step.key }) });
+    if (step.type === "send_text" && !step.text) errors.push({ path: `steps.${step.key}.text`, message: tText("flows:problems.needsText", { step: step.key }) });
+    if (step.type === "collect_input" && typeof step.config.variable !== "string") errors.push({ path: `steps.${step.key}.config.variable`, message: tText("flows:problems.needsVariable", { step: step.key }) });
+    if (step.type === "choice" && Object.keys(step.transitions).length === 0) errors.push({ path: `steps.${step.key}.transitions`, message: tText("flows:problems.needsOption", { step: step.key }) });
+    if (step.type === "call_workflow" && typeof step.config.workflowId !== "string") errors.push({ path: `steps.${step.key}.config.workflowId`, message: tText("flows:problems.needsWorkflow", { step: step.key }) });
   }
   const templateKeys = [...new Set(steps.map((s) => s.templateKey).filter((k): k is string => !!k))];
   if (templateKeys.length) {
@@ -48,7 +51,7 @@ export async function validateFlow(organizationId: string, steps: FlowStep[], tx
       .from(templates)
       .where(and(eq(templates.organizationId, organizationId), inArray(templates.key, templateKeys)));
     const have = new Set(found.map((f) => f.key));
-    for (const step of steps) if (step.templateKey && !have.has(step.templateKey)) errors.push({ path: `steps.${step.key}.templateKey`, message: `Template "${step.templateKey}" does not exist` });
+    for (const step of steps) if (step.templateKey && !have.has(step.templateKey)) errors.push({ path: `steps.${step.key}.templateKey`, message: tText("flows:problems.missingTemplate", { key: step.templateKey }) });
   }
   const workflowIds = steps.map((s) => s.config.workflowId).filter((w): w is string => typeof w === "string");
   if (workflowIds.length) {
@@ -57,7 +60,7 @@ export async function validateFlow(organizationId: string, steps: FlowStep[], tx
     const have = new Set(found.map((f) => f.id));
     for (const step of steps) {
       const id = step.config.workflowId;
-      if (typeof id === "string" && !have.has(id)) errors.push({ path: `steps.${step.key}.config.workflowId`, message: `Step "${step.key}" calls a workflow that does not exist` });
+      if (typeof id === "string" && !have.has(id)) errors.push({ path: `steps.${step.key}.config.workflowId`, message: tText("flows:problems.missingWorkflow", { step: step.key }) });
     }
   }
   // Reachability from the first step through transitions and fall-through.
@@ -76,7 +79,7 @@ export async function validateFlow(organizationId: string, steps: FlowStep[], tx
       if (next) queue.push(next);
     }
   }
-  for (const step of steps) if (!seen.has(step.key)) errors.push({ path: `steps.${step.key}`, message: `Step "${step.key}" is unreachable` });
+  for (const step of steps) if (!seen.has(step.key)) errors.push({ path: `steps.${step.key}`, message: tText("flows:problems.unreachable", { step: step.key }) });
   return errors;
 }
 
@@ -113,7 +116,7 @@ export async function getFlow(organizationId: string, id: string, tx: DbOrTx = d
     .from(flows)
     .where(and(eq(flows.id, id), eq(flows.organizationId, organizationId)))
     .limit(1);
-  if (!f) throw notFound("Flow");
+  if (!f) throw new AppError("not_found", tText("flows:errors.notFound"));
   return f;
 }
 
@@ -147,7 +150,7 @@ async function assertFollowUpTemplates(organizationId: string, followUps: Follow
   const found = await tx.select({ key: templates.key }).from(templates).where(and(eq(templates.organizationId, organizationId), inArray(templates.key, keys)));
   const have = new Set(found.map((f) => f.key));
   const missing = keys.filter((k) => !have.has(k));
-  if (missing.length) throw validationFailed(missing.map((k) => ({ path: "followUps", message: `No template with key "${k}"` })));
+  if (missing.length) throw validationFailed(missing.map((k) => ({ path: "followUps", message: tText("flows:errors.noTemplate", { key: k }) })));
 }
 
 /** Where a flow's audit rows point: the version changed, with the lineage and version to read it by. */
@@ -197,7 +200,7 @@ export async function draftFor(organizationId: string, flowId: string, who: Audi
 
 async function editableDraft(organizationId: string, flowId: string, tx: DbOrTx): Promise<Flow> {
   const flow = await getFlow(organizationId, flowId, tx);
-  if (flow.status !== "draft") throw conflict("Only a draft can be edited; open the flow's draft to change it");
+  if (flow.status !== "draft") throw conflict(tText("flows:errors.draftOnly"));
   return flow;
 }
 
@@ -216,9 +219,9 @@ export async function saveStep(organizationId: string, flowId: string, step: Flo
   return db.transaction(async (tx) => {
     const flow = await editableDraft(organizationId, flowId, tx);
     const steps = await getSteps(flow.id, tx);
-    if (steps.length >= 100 && !replacingKey) throw validationFailed([{ path: "key", message: "A flow has at most 100 steps" }]);
+    if (steps.length >= FLOW_LIMITS.steps && !replacingKey) throw validationFailed([{ path: "key", message: tText("flows:errors.tooManySteps", { count: FLOW_LIMITS.steps }) }]);
     const clash = steps.find((s) => s.key === step.key && s.key !== replacingKey);
-    if (clash) throw validationFailed([{ path: "key", message: `A step "${step.key}" already exists` }]);
+    if (clash) throw validationFailed([{ path: "key", message: tText("flows:errors.stepExists", { key: step.key }) }]);
     if (replacingKey) await tx.delete(flowSteps).where(and(eq(flowSteps.flowId, flow.id), eq(flowSteps.key, replacingKey)));
     const [saved] = await tx
       .insert(flowSteps)
@@ -233,7 +236,7 @@ export async function deleteStep(organizationId: string, flowId: string, key: st
   await db.transaction(async (tx) => {
     const flow = await editableDraft(organizationId, flowId, tx);
     const deleted = await tx.delete(flowSteps).where(and(eq(flowSteps.flowId, flow.id), eq(flowSteps.key, key))).returning({ id: flowSteps.id });
-    if (deleted.length === 0) throw notFound("Step");
+    if (deleted.length === 0) throw stepNotFound();
     await auditChange(tx, organizationId, who, "flow.step_deleted", flowTarget(flow), flowDetails(flow, { step: key }));
   });
 }
@@ -246,7 +249,7 @@ export async function publishFlow(organizationId: string, flowId: string, who: A
   return db.transaction(async (tx) => {
     const flow = await editableDraft(organizationId, flowId, tx);
     const errors = await validateFlow(organizationId, await getSteps(flow.id, tx), tx);
-    if (errors.length) throw validationFailed(errors, "The flow has problems to fix before publishing");
+    if (errors.length) throw validationFailed(errors, tText("flows:problems.publishRefused"));
     await tx
       .update(flows)
       .set({ status: "archived" })
@@ -270,7 +273,7 @@ export async function workflowForFlow(organizationId: string, flow: Flow, tx: Db
   if (existing) return existing;
   const [created] = await tx
     .insert(workflows)
-    .values({ organizationId, provider: "flow", providerId: flow.lineageId, name: `Flow: ${flow.name}`, config: { flowId: flow.id } })
+    .values({ organizationId, provider: "flow", providerId: flow.lineageId, name: tText("flows:workflowName", { name: flow.name }), config: { flowId: flow.id } })
     .returning();
   return created!;
 }

@@ -3,7 +3,8 @@ import { db } from "@/db/client";
 import { threadMessages, threads, workflows } from "@/db/schema";
 import { getThread, withThreadLock, type Thread } from "@/features/workflows/thread.service";
 import { isUuid } from "@/lib/cursor";
-import { AppError, notFound } from "@/lib/errors";
+import { AppError } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import { initialFlowState, runFlowTurn, type FlowContact, type FlowEffects, type FlowState } from "./flow.engine";
 import { getSteps, workflowForFlow, type Flow } from "./flow.service";
 
@@ -16,8 +17,10 @@ export type TryRun = { threadId: string; transcript: TryLine[]; state: FlowState
  * a real contact. 555-0100 is a number range reserved for fiction.
  */
 export function tryContact(testerName: string | null): NonNullable<FlowContact> {
-  return { name: testerName || "Test contact", phone: "+15555550100", metadata: {} };
+  return { name: testerName || tText("flows:try.contactName"), phone: "+15555550100", metadata: {} };
 }
+
+export const tryRunNotFound = () => new AppError("not_found", tText("flows:errors.tryRunNotFound"));
 
 const ROLE_OF = { user: "user", bot: "assistant", note: "system" } as const;
 const LINE_OF = { user: "user", assistant: "bot", system: "note", tool: "note" } as const;
@@ -30,14 +33,14 @@ const LINE_OF = { user: "user", assistant: "bot", system: "note", tool: "note" }
 async function tryTurn(organizationId: string, threadId: string, input: string | null, contact: FlowContact): Promise<void> {
   await withThreadLock(threadId, async () => {
     const [thread] = await db.select().from(threads).where(eq(threads.id, threadId));
-    if (!thread) throw notFound("Try-it run");
+    if (!thread) throw tryRunNotFound();
     const lines: TryLine[] = input === null ? [] : [{ role: "user", text: input }];
     const effects: FlowEffects = {
       async send(text) {
         lines.push({ role: "bot", text });
       },
       async handoff() {
-        lines.push({ role: "note", text: "[handed to a human]" });
+        lines.push({ role: "note", text: tText("flows:try.handedToHuman") });
       },
       async callWorkflow(workflowId) {
         // A draft step may hold any id: only this organization's (or a system) workflow is read, else 404.
@@ -48,12 +51,12 @@ async function tryTurn(organizationId: string, threadId: string, input: string |
               .where(and(eq(workflows.id, workflowId), or(eq(workflows.organizationId, organizationId), isNull(workflows.organizationId))))
               .limit(1)
           : [];
-        if (!w) throw notFound("Workflow");
-        lines.push({ role: "note", text: `[handed to workflow ${w.name}]` });
+        if (!w) throw new AppError("not_found", tText("flows:errors.workflowNotFound"));
+        lines.push({ role: "note", text: tText("flows:try.handedToWorkflow", { name: w.name }) });
       },
     };
     if ((thread.state as FlowState).ended) {
-      if (input !== null) lines.push({ role: "note", text: "[the flow has ended; reset to start again]" });
+      if (input !== null) lines.push({ role: "note", text: tText("flows:try.flowEnded") });
     } else {
       try {
         await runFlowTurn(organizationId, thread, input, effects, contact);
@@ -61,7 +64,7 @@ async function tryTurn(organizationId: string, threadId: string, input: string |
         // Another organization's id answers 404 as everywhere else, never a note about it.
         if (!(err instanceof AppError) || err.code === "not_found") throw err;
         const details = err.details?.map((d) => d.message).join("; ");
-        lines.push({ role: "note", text: `[error: ${err.message}${details ? ` — ${details}` : ""}]` });
+        lines.push({ role: "note", text: details ? tText("flows:try.errorWithDetails", { message: err.message, details }) : tText("flows:try.error", { message: err.message }) });
       }
     }
     if (lines.length === 0) return;
@@ -91,7 +94,7 @@ export async function startTryRun(organizationId: string, flow: Flow, tester: { 
       contactId: null,
       conversationId: null,
       providerThreadId: crypto.randomUUID(),
-      title: `Try it: ${flow.name} v${flow.version}`,
+      title: tText("flows:try.threadTitle", { name: flow.name, version: flow.version }),
       state: initialFlowState(flow.id, first?.key ?? null),
     })
     .returning();
@@ -102,7 +105,7 @@ export async function startTryRun(organizationId: string, flow: Flow, tester: { 
 /** The try-it thread of this flow version, or 404 (another organization's or another version's thread). */
 async function tryThread(organizationId: string, flow: Flow, threadId: string): Promise<Thread> {
   const thread = await getThread(organizationId, threadId);
-  if ((thread.state as Partial<FlowState>).flowId !== flow.id || thread.contactId !== null) throw notFound("Try-it run");
+  if ((thread.state as Partial<FlowState>).flowId !== flow.id || thread.contactId !== null) throw tryRunNotFound();
   return thread;
 }
 
