@@ -161,20 +161,26 @@ export async function handleInboundMessage({ instance, contact, conversation, me
   if (contact.blocked) return;
   if (conversation.handledBy === "human") return;
   if (!conversation.workflowId && !(await organizationAutomates(instance.organizationId))) return;
-  // One round trip for the conversation's current state and its running thread, if any.
+  // One round trip for the conversation's current state, its running thread, if any, and its organization's locale.
   const [row] = await db
-    .select({ conversation: conversations, thread: threads, provider: workflows.provider })
+    .select({ conversation: conversations, thread: threads, provider: workflows.provider, locale: organizations.language, timeZone: organizations.timeZone })
     .from(conversations)
     .leftJoin(threads, and(eq(threads.conversationId, conversations.id), eq(threads.status, "active")))
     .leftJoin(workflows, eq(workflows.id, threads.workflowId))
+    .leftJoin(organizations, eq(organizations.id, conversations.organizationId))
     .where(eq(conversations.id, conversation.id))
     .orderBy(sql`${threads.createdAt} desc nulls last`)
     .limit(1);
   const current = row?.conversation;
   if (!current || current.handledBy === "human") return;
   const ctx: Ctx = { organizationId: instance.organizationId, conversation: current, contact };
-  const text = message.body ?? "";
   const active = row.thread && row.provider ? { ...row.thread, provider: row.provider } : undefined;
+  // What automation writes to the contact follows the organization's language, not the provider webhook's request.
+  await withLocale({ locale: row.locale ?? undefined, timeZone: row.timeZone ?? undefined }, () => automateInbound(ctx, active, instance.id, message.body ?? "", now));
+}
+
+/** The running flow consumes the message, or a trigger fires, or the bound workflow is scheduled to answer. */
+async function automateInbound(ctx: Ctx, active: (Thread & { provider: Workflow["provider"] }) | undefined, instanceId: string, text: string, now: Date) {
   if (active && (active.nextFollowUpAt || active.followUpStage > 0)) {
     // The contact spoke: pending follow-ups start over after the bot's next message.
     await db.update(threads).set({ followUpStage: 0, nextFollowUpAt: null }).where(eq(threads.id, active.id));
@@ -188,13 +194,13 @@ export async function handleInboundMessage({ instance, contact, conversation, me
     const [{ inbound }] = (await db
       .select({ inbound: sql<number>`count(*)::int` })
       .from(messages)
-      .where(and(eq(messages.conversationId, conversation.id), eq(messages.direction, "inbound")))) as [{ inbound: number }];
+      .where(and(eq(messages.conversationId, ctx.conversation.id), eq(messages.direction, "inbound")))) as [{ inbound: number }];
     return inbound <= 1;
   };
-  const trigger = await fireTrigger(ctx.organizationId, instance.id, contact.id, text, isFirstMessage, now);
+  const trigger = await fireTrigger(ctx.organizationId, instanceId, ctx.contact.id, text, isFirstMessage, now);
   if (trigger?.action === "reply_template" && trigger.templateKey) {
     try {
-      const { body } = await renderTemplate(ctx.organizationId, { key: trigger.templateKey, variables: templateContext(contact) });
+      const { body } = await renderTemplate(ctx.organizationId, { key: trigger.templateKey, variables: templateContext(ctx.contact) });
       await sendToContact(ctx, body, "bot");
     } catch (err) {
       log.warn("trigger reply failed", { triggerId: trigger.id, err });
@@ -205,10 +211,10 @@ export async function handleInboundMessage({ instance, contact, conversation, me
     await startFlow(ctx, trigger.flowId, now);
     return;
   }
-  let workflowId = current.workflowId;
+  let workflowId = ctx.conversation.workflowId;
   if (trigger?.action === "hand_to_workflow" && trigger.workflowId) {
     workflowId = trigger.workflowId;
-    await db.update(conversations).set({ workflowId }).where(eq(conversations.id, conversation.id));
+    await db.update(conversations).set({ workflowId }).where(eq(conversations.id, ctx.conversation.id));
   }
   if (!workflowId) return;
   const [workflow] = await db.select().from(workflows).where(eq(workflows.id, workflowId));
