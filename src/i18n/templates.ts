@@ -11,7 +11,7 @@ export default {
       body: "Texto",
       variables: "Variáveis",
       variants: "Variações",
-      status: "Situação",
+      status: "Status",
       updated: "Atualizado em",
     },
     status: {
