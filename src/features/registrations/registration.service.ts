@@ -14,7 +14,7 @@ import { REGISTRATIONS_PAGE_SIZE } from "./registration.schema";
 
 export type RegistrationRequest = typeof registrationRequests.$inferSelect;
 
-/** Platform pages are for platform admins only (the first account of the install, and whom it names). */
+/** Platform pages are for platform admins only (the install's first account). */
 export function assertPlatformAdmin(user: Pick<User, "isPlatformAdmin">): void {
   if (!user.isPlatformAdmin) throw forbidden("Only platform administrators can do this");
 }
@@ -48,11 +48,6 @@ export async function listRegistrations(status: RegistrationStatus): Promise<Reg
     .where(eq(registrationRequests.status, status))
     .orderBy(status === "pending" ? registrationRequests.createdAt : desc(registrationRequests.reviewedAt))
     .limit(REGISTRATIONS_PAGE_SIZE);
-}
-
-export async function countPendingRegistrations(): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(registrationRequests).where(eq(registrationRequests.status, "pending"));
-  return row?.n ?? 0;
 }
 
 export type ReviewResult = { ok: true; request: RegistrationRequest } | { ok: false; message: string };
