@@ -213,7 +213,11 @@ export const userTokens = pgTable(
 export const REGISTRATION_STATUSES = ["pending", "approved", "rejected"] as const;
 export type RegistrationStatus = (typeof REGISTRATION_STATUSES)[number];
 
-/** Sign-ups waiting for a platform admin under `SIGNUP=approval`; the account is created on approval. */
+/**
+ * Sign-ups waiting for a platform admin under `SIGNUP=approval`; the account is created on approval.
+ * Seed 002's `username` and `requestedRole` are left out: accounts are known by email, and a sign-up
+ * founds its own organization as owner (roles elsewhere come from invitations).
+ */
 export const registrationRequests = pgTable(
   "registration_requests",
   {
