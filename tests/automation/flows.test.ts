@@ -7,6 +7,7 @@ import { flowStepSchema } from "@/features/flows/flow.schema";
 import { createTemplate } from "@/features/templates/template.service";
 import { createTrigger } from "@/features/triggers/trigger.service";
 import { triggerSchema } from "@/features/triggers/trigger.schema";
+import { withLocale } from "@/lib/i18n";
 import { createOwner } from "../helpers/factories";
 import { botTexts, connectedInstance, contactWrites } from "./helpers";
 
@@ -29,12 +30,14 @@ describe("flows", () => {
     const flow = await createFlow(organization.id, { name: "Broken" });
     await saveStep(organization.id, flow.id, step({ key: "a", type: "send_template", templateKey: "nope", transitions: { "*": "ghost" }, order: 0 }));
     await saveStep(organization.id, flow.id, step({ key: "b", type: "end", order: 1 }));
-    const errors = await validateFlow(organization.id, await getSteps(flow.id));
+    // Called outside a request, so the language is chosen here (pt-BR by default).
+    const steps = await getSteps(flow.id);
+    const errors = await withLocale({ locale: "en" }, () => validateFlow(organization.id, steps));
     const messages = errors.map((e) => e.message).join(" | ");
     expect(messages).toContain('missing step "ghost"');
     expect(messages).toContain('"b" is unreachable');
     expect(messages).toContain('Template "nope" does not exist');
-    await expect(publishFlow(organization.id, flow.id)).rejects.toThrow("problems");
+    await expect(withLocale({ locale: "en" }, () => publishFlow(organization.id, flow.id))).rejects.toThrow("problems");
   });
 
   test("a trigger starts the published flow; input drives transitions and variables", async () => {
