@@ -45,6 +45,10 @@ describe("templates in Portuguese", () => {
     const messages = Object.fromEntries(res.body.error.details.map((d: { path: string; message: string }) => [d.path, d.message]));
     expect(messages.key).toBe("Use só letras minúsculas, números, _ . e -");
     expect(messages["variables.0"]).toBe("Nomes de variáveis usam letras, números, _ . e -");
+    await api(app, "POST", "/v1/templates", key, { key: "oi", body: "Oi" });
+    const duplicate = await api(app, "POST", "/v1/templates", key, { key: "oi", body: "Olá" }, { "accept-language": "pt-BR" });
+    expect(duplicate.status).toBe(409);
+    expect(duplicate.body.error).toMatchObject({ code: "conflict", message: "Já existe um modelo com esta chave" });
     const missing = await api(app, "GET", `/v1/templates/${crypto.randomUUID()}`, key, undefined, { "accept-language": "pt-BR" });
     expect(missing.status).toBe(404);
     expect(missing.body.error.message).toBe("Modelo não encontrado");

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { can } from "@/auth/roles";
-import { AppError, pgCode, zodDetails, type FieldError } from "@/lib/errors";
+import { AppError, zodDetails, type FieldError } from "@/lib/errors";
 import { setFlash, takeFlash } from "@/lib/flash";
 import { byUser } from "@/features/audit/audit.service";
 import { hxRedirect } from "@/lib/htmx";
@@ -42,9 +42,9 @@ function requireManage(admin: AdminContext) {
   if (!can.manageAutomation(admin.role)) throw new AppError("forbidden", tText("templates:errors.forbidden"));
 }
 
-/** Turns a duplicate key (409) into a field error so the form can say it. */
+/** Turns a duplicate key (the service's 409) into a field error so the form can say it. */
 function keyConflict(err: unknown): FieldError[] | undefined {
-  if (pgCode(err) === "23505") return [{ path: "key", message: tText("templates:errors.keyTaken") }];
+  if (err instanceof AppError && err.code === "conflict") return [{ path: "key", message: err.message }];
   return undefined;
 }
 

@@ -1,7 +1,7 @@
 import { and, asc, eq } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { templates } from "@/db/schema";
-import { AppError } from "@/lib/errors";
+import { AppError, conflict, pgCode } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { auditChange, bySystem, inTransaction, type AuditBy } from "@/features/audit/audit.service";
 import { renderTemplate, templatePlaceholders } from "@/features/messages/message.service";
@@ -43,13 +43,25 @@ export async function getTemplate(organizationId: string, id: string, tx: DbOrTx
   return t;
 }
 
-/** Creates a template; a duplicate key surfaces as 409 through the unique index. */
+/** A duplicate key (the unique index) is a 409 saying so in the reader's language, not the database's words. */
+async function uniqueKey<T>(write: PromiseLike<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (err) {
+    if (pgCode(err) === "23505") throw conflict(tText("templates:errors.keyTaken"));
+    throw err;
+  }
+}
+
+/** Creates a template; a duplicate key is a 409. */
 export async function createTemplate(organizationId: string, input: CreateTemplateInput, who: AuditBy = bySystem, tx?: DbOrTx): Promise<Template> {
   return inTransaction(tx, async (tx) => {
-    const [t] = await tx
-      .insert(templates)
-      .values({ organizationId, ...input, locale: input.locale ?? null, category: input.category ?? null })
-      .returning();
+    const [t] = await uniqueKey(
+      tx
+        .insert(templates)
+        .values({ organizationId, ...input, locale: input.locale ?? null, category: input.category ?? null })
+        .returning(),
+    );
     await auditChange(tx, organizationId, who, "template.created", { type: "template", id: t!.id }, { key: t!.key });
     return t!;
   });
@@ -58,11 +70,13 @@ export async function createTemplate(organizationId: string, input: CreateTempla
 export async function updateTemplate(organizationId: string, id: string, patch: UpdateTemplateInput, who: AuditBy = bySystem, tx?: DbOrTx): Promise<Template> {
   return inTransaction(tx, async (tx) => {
     await getTemplate(organizationId, id, tx);
-    const [t] = await tx
-      .update(templates)
-      .set(patch)
-      .where(and(eq(templates.id, id), eq(templates.organizationId, organizationId)))
-      .returning();
+    const [t] = await uniqueKey(
+      tx
+        .update(templates)
+        .set(patch)
+        .where(and(eq(templates.id, id), eq(templates.organizationId, organizationId)))
+        .returning(),
+    );
     await auditChange(tx, organizationId, who, "template.updated", { type: "template", id }, { key: t!.key, fields: Object.keys(patch) });
     return t!;
   });
