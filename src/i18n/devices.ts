@@ -30,6 +30,7 @@ export default {
     },
     row: {
       revoke: "Revogar",
+      revokeConfirm_zero: "Revogar \u201c{{name}}\u201d? Ele não tem chaves de API ativas.",
       revokeConfirm_one: "Revogar \u201c{{name}}\u201d e a sua {{count}} chave de API?",
       revokeConfirm_other: "Revogar \u201c{{name}}\u201d e as suas {{count}} chaves de API?",
     },
@@ -44,6 +45,7 @@ export default {
     },
     flash: {
       registered: "Dispositivo cadastrado",
+      revoked_zero: "{{name}} revogado; não tinha chaves ativas",
       revoked_one: "{{name}} revogado, com {{count}} chave",
       revoked_other: "{{name}} revogado, com {{count}} chaves",
     },

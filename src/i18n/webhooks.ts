@@ -127,6 +127,7 @@ export default {
       disabled: "Endpoint desativado; novos eventos não entram na fila dele até você ativá-lo de novo",
       deleted: "Endpoint excluído",
       testQueued: "Evento de teste na fila; ele aparece no registro de entregas em instantes",
+      recovered_zero: "Nenhuma entrega colocada de novo na fila",
       recovered_one: "{{count}} entrega colocada de novo na fila",
       recovered_other: "{{count}} entregas colocadas de novo na fila",
       retryQueued: "Nova tentativa na fila",

@@ -1,0 +1,90 @@
+// The event log speaks the reader's language: page, filters and their errors in Brazilian Portuguese for
+// a pt-BR member, times in the organization's zone with the zone named, filter days on that calendar.
+import { describe, expect, test } from "bun:test";
+import { eq } from "drizzle-orm";
+import { createApp } from "@/app";
+import { db } from "@/db/client";
+import { events, users } from "@/db/schema";
+import { recordEvent } from "@/features/events/event.service";
+import { api } from "../helpers/client";
+import { setupOrg } from "../helpers/factories";
+
+const app = createApp();
+const PT = { "accept-language": "pt-BR" };
+
+/** An organization whose owner reads Portuguese in the organization's zone (America/Sao_Paulo). */
+async function portugueseOrg() {
+  const org = await setupOrg(app);
+  expect(org.organization.timeZone).toBe("America/Sao_Paulo");
+  await db.update(users).set({ language: "pt-BR", timeZone: org.organization.timeZone }).where(eq(users.id, org.user.id));
+  return org;
+}
+
+async function eventAt(organizationId: string, at: string) {
+  const event = await recordEvent({ organizationId, type: "contact.created", data: { name: "Maria" } });
+  await db.update(events).set({ at: new Date(at) }).where(eq(events.id, event.id));
+  return event;
+}
+
+describe("events in Portuguese", () => {
+  test("the log and an event's page read in Portuguese, times in São Paulo time with the zone shown", async () => {
+    const { client, organization } = await portugueseOrg();
+    const event = await eventAt(organization.id, "2026-12-03T15:04:00Z");
+    const list = await (await client.get("/events")).text();
+    expect(list).toContain("<h1>Eventos</h1>");
+    expect(list).toContain("Ao vivo");
+    expect(list).toContain("Todos os tipos");
+    expect(list).toContain("<th>Quando</th>");
+    // 15:04 UTC is 12:04 in São Paulo.
+    expect(list).toMatch(/03\/12\/2026,? 12:04 (BRT|GMT-3)/);
+    expect(list).not.toContain("Live tail");
+
+    const show = await (await client.get(`/events/${event.id}`)).text();
+    expect(show).toContain("← Eventos");
+    expect(show).toContain("Conteúdo");
+    expect(show).toContain("Entregas de webhook");
+    expect(show).toMatch(/03\/12\/2026,? 12:04 (BRT|GMT-3)/);
+    expect(show).not.toContain("2026-12-03T15:04:00.000Z</span>");
+  });
+
+  test("filter days are the reader's calendar days: 22:30 in São Paulo on Dec 2 is Dec 3 in UTC", async () => {
+    const { client, organization } = await portugueseOrg();
+    const lateEvening = await eventAt(organization.id, "2026-12-03T01:30:00Z");
+    const nextMorning = await eventAt(organization.id, "2026-12-03T12:00:00Z");
+    const dec2 = await (await client.get("/events?from=2026-12-02&to=2026-12-02")).text();
+    expect(dec2).toContain(`event-${lateEvening.id}`);
+    expect(dec2).not.toContain(`event-${nextMorning.id}`);
+    const dec3 = await (await client.get("/events?from=2026-12-03&to=2026-12-03")).text();
+    expect(dec3).toContain(`event-${nextMorning.id}`);
+    expect(dec3).not.toContain(`event-${lateEvening.id}`);
+  });
+
+  test("filter errors come back in Portuguese (422)", async () => {
+    const { client } = await portugueseOrg();
+    const bad = await client.get("/events?from=ontem&type=nada");
+    expect(bad.status).toBe(422);
+    const html = await bad.text();
+    expect(html).toContain("Use uma data como 2025-01-31");
+    expect(html).toContain("Tipo de evento desconhecido");
+    expect(html).toContain("Corrija os filtros acima para ver os eventos.");
+
+    const reversed = await client.get("/events?from=2026-12-03&to=2026-12-01");
+    expect(reversed.status).toBe(422);
+    expect(await reversed.text()).toContain("Deve ser igual ou posterior a “De”");
+  });
+
+  test("the API answers in Accept-Language: validation and not-found messages in Portuguese, codes unchanged", async () => {
+    const { key } = await setupOrg(app);
+    const invalid = await api(app, "GET", "/v1/events?type=nada", key, undefined, PT);
+    expect(invalid.status).toBe(422);
+    expect(invalid.body.error.code).toBe("validation_failed");
+    expect(invalid.body.error.details[0].message).toStartWith("Tipo de evento desconhecido; tipos conhecidos: message.received");
+
+    const missing = await api(app, "GET", `/v1/events/${crypto.randomUUID()}`, key, undefined, PT);
+    expect(missing.status).toBe(404);
+    expect(missing.body.error).toMatchObject({ code: "not_found", message: "Evento não encontrado" });
+
+    const english = await api(app, "GET", `/v1/events/${crypto.randomUUID()}`, key);
+    expect(english.body.error.message).toBe("Event not found");
+  });
+});
