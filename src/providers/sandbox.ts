@@ -5,7 +5,8 @@ import { db } from "@/db/client";
 import { instances } from "@/db/schema";
 import { ingestInbound } from "@/features/inbound/inbound.service";
 import { randomToken, safeEqual } from "@/lib/crypto";
-import { AppError, conflict, notFound, validationFailed } from "@/lib/errors";
+import { AppError, conflict, validationFailed } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import { log } from "@/lib/logger";
 import { toDigits, toE164 } from "@/lib/phone";
 import { ProviderError, type Instance, type InstanceStatus, type OutboundMessage, type WhatsAppProvider } from "./provider";
@@ -39,7 +40,7 @@ async function saveState(instanceId: string, state: SandboxState): Promise<Insta
     .set({ providerConfig: sql`(${cleared}) || ${JSON.stringify(patch)}::jsonb`, updatedAt: new Date() })
     .where(eq(instances.id, instanceId))
     .returning();
-  if (!row) throw notFound("Instance");
+  if (!row) throw new AppError("not_found", tText("instances:errors.notFound"));
   return row;
 }
 
@@ -67,17 +68,17 @@ const normalizeCode = (code: string) => code.replace(/[\s-]/g, "").toUpperCase()
  * the pairing code handed out for a phone number. Idempotent once connected.
  */
 export async function sandboxPair(instance: Instance, opts: { code?: string } = {}): Promise<Instance> {
-  if (instance.provider !== "sandbox") throw conflict("Only sandbox instances can be paired by simulation");
+  if (instance.provider !== "sandbox") throw conflict(tText("instances:sandbox.onlySandboxPair"));
   if (instance.status === "connected") return instance;
   const state = stateOf(instance);
   let jid = sandboxJid(instance.id);
   if (opts.code !== undefined) {
     if (!state.pairCode || !safeEqual(normalizeCode(opts.code), state.pairCode)) {
-      throw validationFailed([{ path: "code", message: "This pairing code is not valid for the instance" }]);
+      throw validationFailed([{ path: "code", message: tText("instances:sandbox.invalidCode") }]);
     }
     if (state.pairPhone) jid = `${toDigits(state.pairPhone)}@s.whatsapp.net`;
   } else if (instance.status !== "qr" || !state.pairToken) {
-    throw conflict("Connect the instance first so it shows a QR code to scan");
+    throw conflict(tText("instances:sandbox.connectFirst"));
   }
   await saveState(instance.id, {});
   const result = await ingestInbound(instance, { kind: "connection", status: "connected", jid, name: "LivChat Sandbox" });
@@ -87,14 +88,14 @@ export async function sandboxPair(instance: Instance, opts: { code?: string } = 
 /** Resolves a pairing link token (`<instanceId>.<secret>`) to its instance, or 404. */
 export async function findInstanceByPairToken(token: string): Promise<Instance> {
   const instanceId = token.split(".")[0] ?? "";
-  if (!/^[0-9a-f-]{36}$/i.test(instanceId)) throw notFound("Pairing link");
+  if (!/^[0-9a-f-]{36}$/i.test(instanceId)) throw new AppError("not_found", tText("instances:sandbox.linkNotFound"));
   const [instance] = await db
     .select()
     .from(instances)
     .where(and(eq(instances.id, instanceId), eq(instances.provider, "sandbox")))
     .limit(1);
   const stored = instance ? stateOf(instance).pairToken : undefined;
-  if (!instance || !stored || !safeEqual(stored, token)) throw notFound("Pairing link");
+  if (!instance || !stored || !safeEqual(stored, token)) throw new AppError("not_found", tText("instances:sandbox.linkNotFound"));
   return instance;
 }
 
@@ -165,8 +166,8 @@ export const sandboxProvider: WhatsAppProvider = {
 
   async pairingCode(instance, phone) {
     const e164 = toE164(phone);
-    if (!e164) throw validationFailed([{ path: "phone", message: "Enter the phone number in international format" }]);
-    if (instance.status === "connected") throw conflict("The instance is already connected");
+    if (!e164) throw validationFailed([{ path: "phone", message: tText("instances:schema.pairingPhone") }]);
+    if (instance.status === "connected") throw conflict(tText("instances:sandbox.alreadyConnected"));
     const code = newPairCode();
     const saved = await saveState(instance.id, { ...stateOf(instance), pairCode: code, pairPhone: e164 });
     if (saved.status !== "qr") await ingestInbound(saved, { kind: "connection", status: "connecting" });
@@ -218,11 +219,11 @@ export type SandboxInboundInput = {
 
 /** A contact writing to a connected sandbox instance; goes through ingestInbound like any provider. */
 export async function sandboxInbound(instance: Instance, input: SandboxInboundInput) {
-  if (instance.provider !== "sandbox") throw conflict("Only sandbox instances can receive simulated messages");
-  if (instance.status !== "connected") throw conflict("The sandbox instance is not connected; pair it first");
+  if (instance.provider !== "sandbox") throw conflict(tText("instances:sandbox.onlySandboxInbound"));
+  if (instance.status !== "connected") throw conflict(tText("instances:sandbox.notConnected"));
   const from = toE164(input.from);
-  if (!from) throw validationFailed([{ path: "from", message: "Enter the sender's phone number in international format" }]);
-  if (!input.text && !input.media) throw validationFailed([{ path: "text", message: "Send a text or a media" }]);
+  if (!from) throw validationFailed([{ path: "from", message: tText("instances:sandbox.senderPhoneFormat") }]);
+  if (!input.text && !input.media) throw validationFailed([{ path: "text", message: tText("instances:sandbox.textOrMedia") }]);
   const media = input.media
     ? { url: input.media.url, ...(input.media.caption ? { caption: input.media.caption } : {}), ...(input.media.mimeType ? { mimeType: input.media.mimeType } : {}), ...(input.media.fileName ? { fileName: input.media.fileName } : {}) }
     : undefined;

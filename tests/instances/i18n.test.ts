@@ -87,5 +87,12 @@ describe("the sandbox pairing page for a Portuguese-speaking visitor", () => {
     const nothing = await api(app, "POST", `/v1/sandbox/instances/${instanceId}/inbound`, org.key, { from: "+5511933332222" }, pt);
     expect(nothing.status).toBe(422);
     expect(nothing.body.error.details).toContainEqual({ path: "text", message: "Envie um texto ou uma mídia" });
+    const idle = await api(app, "POST", "/v1/instances", org.key, { name: "Parada", provider: "sandbox" });
+    const notPaired = await api(app, "POST", `/v1/sandbox/instances/${idle.body.id}/inbound`, org.key, { from: "+5511933332222", text: "oi" }, pt);
+    expect(notPaired.status).toBe(409);
+    expect(notPaired.body.error).toMatchObject({ code: "conflict", message: "A instância sandbox não está conectada; pareie-a primeiro" });
+    const scan = await api(app, "POST", `/v1/sandbox/instances/${idle.body.id}/scan`, org.key, {}, pt);
+    expect(scan.status).toBe(409);
+    expect(scan.body.error.message).toBe("Conecte a instância primeiro para que ela mostre um QR code para ler");
   });
 });
