@@ -36,12 +36,21 @@ export async function sendMail(to: string, content: MailContent): Promise<boolea
 }
 
 /**
+ * What a failed send may log: nodemailer's code (EAUTH, ECONNECTION, EENVELOPE…) and the SMTP reply
+ * code, never its message, which can quote recipients.
+ */
+export function mailError(err: unknown): Record<string, unknown> {
+  const e = (err ?? {}) as { code?: unknown; responseCode?: unknown };
+  return { code: typeof e.code === "string" ? e.code : "unknown", responseCode: typeof e.responseCode === "number" ? e.responseCode : undefined };
+}
+
+/**
  * Sends without making the caller wait, for answers that must not depend on the mail (password reset
  * and sign-up look the same whether or not the address has an account). Failures are logged by kind,
  * never with the address.
  */
 export function sendMailInBackground(to: string, content: MailContent, kind: string): void {
   sendMail(to, content).catch((err) => {
-    log.warn("email not sent", { kind, err: err instanceof Error ? err.message : String(err) });
+    log.warn("email not sent", { kind, ...mailError(err) });
   });
 }

@@ -68,3 +68,25 @@ describe("mail templates", () => {
     expect(rejected.text).toContain("<a href=//evil>click</a>");
   });
 });
+
+describe("mailer logs", () => {
+  test("a failed send logs the kind and SMTP codes, never the recipient", async () => {
+    const { spyOn } = await import("bun:test");
+    const { sendMailInBackground } = await import("@/lib/mailer");
+    const previousLevel = config.logLevel;
+    config.logLevel = "warn";
+    config.smtpUrl = smtp.url.replace("s3cret%20pass", "wrong");
+    const errors = spyOn(console, "error").mockImplementation(() => {});
+    try {
+      sendMailInBackground("private.person@example.test", mailTemplates.passwordReset({ url: "http://x/y", expiresInMinutes: 60 }), "password_reset");
+      const deadline = Date.now() + 5000;
+      while (errors.mock.calls.length === 0 && Date.now() < deadline) await Bun.sleep(20);
+      const line = String(errors.mock.calls[0]?.[0] ?? "");
+      expect(JSON.parse(line)).toMatchObject({ msg: "email not sent", kind: "password_reset", code: "EAUTH", responseCode: 535 });
+      expect(line).not.toContain("private.person");
+    } finally {
+      errors.mockRestore();
+      config.logLevel = previousLevel;
+    }
+  });
+});

@@ -9,7 +9,7 @@ import { randomToken, sha256Hex } from "@/lib/crypto";
 import { forbidden, notFound, validationFailed } from "@/lib/errors";
 import { log } from "@/lib/logger";
 import { mailTemplates } from "@/lib/mail-templates";
-import { mailEnabled, sendMail } from "@/lib/mailer";
+import { mailEnabled, mailError, sendMail } from "@/lib/mailer";
 import { INVITATION_TTL_MS, type CreateInvitationInput } from "./member.schema";
 import { isUuid } from "./member.service";
 
@@ -122,7 +122,7 @@ async function emailInvitation(invitation: Invitation, url: string, inviterId: s
     await sendMail(invitation.email, content);
     return "emailed";
   } catch (err) {
-    log.warn("email not sent", { kind: "invitation", invitationId: invitation.id, err: err instanceof Error ? err.message : String(err) });
+    log.warn("email not sent", { kind: "invitation", invitationId: invitation.id, ...mailError(err) });
     return "email_failed";
   }
 }
