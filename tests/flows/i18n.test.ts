@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { createApp } from "@/app";
 import { db } from "@/db/client";
-import { users } from "@/db/schema";
+import { FLOW_STEP_TYPES, users } from "@/db/schema";
+import { hasKey, LOCALES } from "@/lib/i18n";
 import { api, type TestClient } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
 
@@ -80,5 +81,10 @@ describe("flows in Portuguese", () => {
     const missing = await api(app, "GET", `/v1/flows/${crypto.randomUUID()}`, key, undefined, pt);
     expect(missing.status).toBe(404);
     expect(missing.body.error.message).toBe("Fluxo não encontrado");
+  });
+
+  test("every label built from a stored value has its text in both languages", () => {
+    const keys = [...FLOW_STEP_TYPES.map((type) => `flows:stepTypes.${type}`), ...["draft", "published", "archived"].map((status) => `flows:version.${status}`)];
+    expect(keys.flatMap((key) => LOCALES.filter((locale) => !hasKey(key, locale)).map((locale) => `${key} (${locale})`))).toEqual([]);
   });
 });

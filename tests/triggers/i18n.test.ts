@@ -2,7 +2,9 @@ import { describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { createApp } from "@/app";
 import { db } from "@/db/client";
-import { triggers, users } from "@/db/schema";
+import { TRIGGER_MATCHES, triggers, users } from "@/db/schema";
+import { TRIGGER_ACTIONS } from "@/features/triggers/trigger.schema";
+import { hasKey, LOCALES } from "@/lib/i18n";
 import { createTemplate } from "@/features/templates/template.service";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
@@ -73,5 +75,15 @@ describe("triggers in Portuguese", () => {
     const missing = await api(app, "GET", `/v1/triggers/${crypto.randomUUID()}`, key, undefined, { "accept-language": "pt-BR" });
     expect(missing.status).toBe(404);
     expect(missing.body.error.message).toBe("Gatilho não encontrado");
+  });
+
+  test("every label built from a stored value has its text in both languages", () => {
+    const keys = [
+      ...TRIGGER_MATCHES.map((m) => `triggers:match.${m}`),
+      ...TRIGGER_ACTIONS.map((a) => `triggers:action.${a}`),
+      ...["fires", "shadowed", "no_match", "inactive", "other_instance"].map((o) => `triggers:test.outcome.${o}`),
+      ...["equals", "contains", "regex"].map((m) => `triggers:errors.patternNeeded.${m}`),
+    ];
+    expect(keys.flatMap((key) => LOCALES.filter((locale) => !hasKey(key, locale)).map((locale) => `${key} (${locale})`))).toEqual([]);
   });
 });
