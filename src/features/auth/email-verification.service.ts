@@ -50,7 +50,7 @@ export function resendVerification(email: string): void {
     const user = await findUserByEmail(email);
     if (!user || isEmailVerified(user) || (await issuedRecently(user.id, "email_verification", RESEND_AFTER_MS))) return;
     sendVerificationEmail(user, await issueVerificationLink(user.id));
-  })().catch((err) => log.warn("confirmation link not issued", { err: err instanceof Error ? err.message : String(err) }));
+  })().catch((err) => log.warn("confirmation link not issued", { err }));
 }
 
 /** Follows a confirmation link: the address is confirmed and the link spent. Null for a dead link. */

@@ -27,7 +27,7 @@ export function resetUrl(token: string): string {
  */
 export function requestPasswordReset(email: string, request?: Request): void {
   if (!mailEnabled()) return;
-  sendResetEmail(email, request).catch((err) => log.warn("password reset not issued", { err: err instanceof Error ? err.message : String(err) }));
+  sendResetEmail(email, request).catch((err) => log.warn("password reset not issued", { err }));
 }
 
 async function sendResetEmail(email: string, request?: Request): Promise<void> {
