@@ -11,13 +11,14 @@ import { connectedSandbox, inbound } from "../conversations/helpers";
 const app = createApp();
 let org: Awaited<ReturnType<typeof setupOrg>>;
 let conv: { messageId: string; conversationId: string; contactId: string };
+let instanceId: string;
 
 /** How the page must show `at` to a Brazilian member: their language, the organization's zone, zone named. */
 const brazilianTime = (at: Date) => withLocale({ locale: "pt-BR", timeZone: "America/Sao_Paulo" }, () => formatDateTime(at));
 
 beforeAll(async () => {
   org = await setupOrg(app, { orgName: "Caixa BR" });
-  const instanceId = await connectedSandbox(app, org.key);
+  instanceId = await connectedSandbox(app, org.key);
   conv = await inbound(app, org.key, instanceId, { from: "+5511955554444", name: "Maria", text: "Oi, tudo bem?" });
   // The member reads Portuguese in the organization's zone (the organization defaults to America/Sao_Paulo).
   await db.update(users).set({ language: "pt-BR", timeZone: "America/Sao_Paulo" }).where(eq(users.id, org.user.id));
@@ -36,6 +37,13 @@ describe("the inbox in Brazilian Portuguese", () => {
     const shown = brazilianTime(message!.createdAt);
     expect(shown).toMatch(/BRT|GMT-3/);
     expect(html).toContain(shown);
+  });
+
+  test("a media message's preview names its kind in Portuguese", async () => {
+    await inbound(app, org.key, instanceId, { from: "+5511955553333", media: { url: "https://example.com/foto.jpg", type: "image", caption: "foto" } });
+    const html = await (await org.client.get("/inbox")).text();
+    expect(html).toContain("[imagem] foto");
+    expect(html).not.toContain("[image]");
   });
 
   test("an empty reply is refused in Portuguese", async () => {

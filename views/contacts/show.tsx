@@ -7,7 +7,7 @@ import type { Flash } from "@/lib/flash";
 import { t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
 import { Badge, CsrfField, EmptyState, Field, Time, fieldError } from "../components/ui";
-import { MessageBubble } from "../inbox/_message";
+import { MessageBubble, previewText } from "../inbox/_message";
 import { ContactFlags } from "./_row";
 
 export type ContactForm = { values: { name: string; tags: string; blocked: boolean; optedOut: boolean }; errors?: FieldError[] };
@@ -83,7 +83,7 @@ export function ContactPage({ admin, csrfToken, flash, contact, form, conversati
               </a>{" "}
               <Badge tone={row.conversation.status === "resolved" ? "muted" : "ok"}>{t(`inbox:status.${row.conversation.status}`)}</Badge>{" "}
               <span class="muted small" safe>
-                {row.conversation.lastMessagePreview ?? ""}
+                {previewText(row.conversation.lastMessagePreview)}
               </span>
             </li>
           ))}

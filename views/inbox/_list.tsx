@@ -1,6 +1,7 @@
 import type { ConversationRow } from "@/features/conversations/conversation.service";
 import { t, tText } from "@/lib/i18n";
 import { Badge, EmptyState, Time } from "../components/ui";
+import { previewText } from "./_message";
 
 export type InboxFilters = { status: "open" | "pending" | "resolved" | "all"; mine: boolean };
 
@@ -46,7 +47,7 @@ function ConversationItem({ row, filters, active }: { row: ConversationRow; filt
         </span>
         <span class="conv-bottom">
           <span class="conv-preview small muted" safe>
-            {c.lastMessagePreview ?? ""}
+            {previewText(c.lastMessagePreview)}
           </span>
           {c.unreadCount > 0 ? (
             <span class="unread" title={tText("inbox:list.unread")} safe>

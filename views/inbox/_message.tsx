@@ -48,7 +48,14 @@ const KIND_KEYS = {
   document: "inbox:message.kinds.document",
   location: "inbox:message.kinds.location",
   reaction: "inbox:message.kinds.reaction",
+  contact: "inbox:message.kinds.contact",
 } as const;
+
+/** The stored preview of a non-text message starts with its type (`[image] caption`, see messagePreview); name it in the reader's language. */
+export function previewText(preview: string | null): string {
+  if (!preview) return "";
+  return preview.replace(/^\[([a-z]+)\]/, (label, type: string) => (Object.hasOwn(KIND_KEYS, type) ? `[${tText(`inbox:message.previewKinds.${type}`)}]` : label));
+}
 
 /** Media, location, contact cards and reactions rendered as links/thumbnails; text as text. */
 function MessageContent({ message }: { message: Message }) {
@@ -127,7 +134,7 @@ export function MessageBubble({ message }: { message: Message }) {
       <MessageContent message={message} />
       <span class="meta">
         <Time at={message.createdAt} />
-        {message.sentBy && message.direction === "outbound" && !message.isPrivateNote ? <span class="muted" safe>{` · ${message.sentBy}`}</span> : ""}
+        {message.sentBy && message.direction === "outbound" && !message.isPrivateNote ? <span class="muted" safe>{` · ${tText(`inbox:message.sentBy.${message.sentBy}`)}`}</span> : ""}
         {message.direction === "outbound" && !message.isPrivateNote ? <StatusTicks message={message} /> : ""}
       </span>
     </div>
