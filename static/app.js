@@ -79,12 +79,12 @@ document.addEventListener("DOMContentLoaded", function () {
     flash.className = "flash flash-error";
     flash.textContent = message;
   });
-  // Copy buttons: <button data-copy="#selector">
+  // Copy buttons: <button data-copy="#selector" data-copied="(the page's word for Copied)">
   document.body.addEventListener("click", function (e) {
     var btn = e.target.closest && e.target.closest("[data-copy]");
     if (!btn) return;
     var el = document.querySelector(btn.getAttribute("data-copy"));
     if (el && navigator.clipboard) navigator.clipboard.writeText(el.textContent.trim());
-    btn.textContent = "Copied";
+    btn.textContent = btn.getAttribute("data-copied") || "Copied";
   });
 });

@@ -4,10 +4,11 @@
   var MAX_ROWS = 500;
   var source = null;
 
-  function status(text, tone) {
+  // The words come from the page, in the reader's language (data-connecting, data-live, …).
+  function status(state, tone) {
     var el = document.getElementById("live-status");
     if (!el) return;
-    el.textContent = text;
+    el.textContent = el.getAttribute("data-" + state) || state;
     el.className = "badge badge-" + tone;
   }
 

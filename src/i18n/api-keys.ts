@@ -14,6 +14,7 @@ export default {
       title: "Chave de API criada",
       copyNow: "Copie <strong>{{name}}</strong> agora. Ela é guardada apenas como hash e <strong>não será mostrada de novo</strong>.",
       copy: "Copiar",
+      copied: "Copiado",
       example: "Exemplo de requisição",
     },
     table: {
@@ -96,6 +97,7 @@ export default {
       title: "API key created",
       copyNow: "Copy <strong>{{name}}</strong> now. It is stored only as a hash and <strong>will not be shown again</strong>.",
       copy: "Copy",
+      copied: "Copied",
       example: "Example request",
     },
     table: {

@@ -19,6 +19,12 @@ export default {
       failing: "falhando",
       disabled: "desativado",
     },
+    disabledReason: {
+      user: "Desativado por uma pessoa",
+      gone: "O endpoint respondeu 410 Gone",
+      failingSince: "Falhando sem parar desde {{since}}",
+      failingForDays: "Falhando sem parar há 5 dias",
+    },
     stats: {
       none: "nenhuma entrega",
       percent: "{{value}} %",
@@ -28,6 +34,7 @@ export default {
       copyNow:
         "Copie o segredo de assinatura agora: ele <strong>não será mostrado de novo</strong>. Verifique cada requisição com qualquer biblioteca do Standard Webhooks, por exemplo <code>new Webhook(secret).verify(body, headers)</code>.",
       copy: "Copiar",
+      copied: "Copiado",
       continue: "Continuar para o endpoint",
       created: "Endpoint criado",
       title: "Segredo de assinatura",
@@ -185,6 +192,12 @@ export default {
       failing: "failing",
       disabled: "disabled",
     },
+    disabledReason: {
+      user: "Disabled by a user",
+      gone: "The endpoint answered 410 Gone",
+      failingSince: "Failing continuously since {{since}}",
+      failingForDays: "Failing continuously for 5 days",
+    },
     stats: {
       none: "no deliveries",
       percent: "{{value}} %",
@@ -194,6 +207,7 @@ export default {
       copyNow:
         "Copy the signing secret now: it <strong>will not be shown again</strong>. Verify each request with any Standard Webhooks library, e.g. <code>new Webhook(secret).verify(body, headers)</code>.",
       copy: "Copy",
+      copied: "Copied",
       continue: "Continue to the endpoint",
       created: "Endpoint created",
       title: "Signing secret",

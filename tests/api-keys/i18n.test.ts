@@ -39,6 +39,7 @@ describe("API keys in Portuguese", () => {
     const shown = await (await client.get("/api-keys")).text();
     expect(shown).toContain("Chave de API criada");
     expect(shown).toContain("não será mostrada de novo");
+    expect(shown).toContain('data-copied="Copiado"');
     // The last moment of Dec 31 in São Paulo (UTC-3), not in UTC.
     const [row] = await db.select().from(apiKeys).where(eq(apiKeys.name, "Loja"));
     expect(row!.expiresAt!.toISOString()).toBe("2100-01-01T02:59:59.999Z");

@@ -33,6 +33,9 @@ describe("events in Portuguese", () => {
     const list = await (await client.get("/events")).text();
     expect(list).toContain("<h1>Eventos</h1>");
     expect(list).toContain("Ao vivo");
+    // The live tail's states, which events.js shows, come from the page in the reader's language.
+    expect(list).toContain('data-live="ao vivo"');
+    expect(list).toContain('data-reconnecting="reconectando"');
     expect(list).toContain("Todos os tipos");
     expect(list).toContain("<th>Quando</th>");
     // 15:04 UTC is 12:04 in São Paulo.

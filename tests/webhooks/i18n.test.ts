@@ -65,6 +65,14 @@ describe("webhooks in Portuguese", () => {
     expect(show).toContain("Reenviar tudo o que falhou desde (America/Sao_Paulo)");
     expect(show).toContain('data-confirm="Excluir este endpoint e o seu registro de entregas?"');
     expect(show).not.toContain("Delivery log");
+
+    // The stored reason stays stable English for the API; the page words it for the reader.
+    await client.postForm(`/webhooks/${id}/disable`, {});
+    const disabled = await (await client.get(`/webhooks/${id}`)).text();
+    expect(disabled).toContain("Endpoint desativado; novos eventos não entram na fila dele");
+    expect(disabled).toContain("Desativado por uma pessoa");
+    const [row] = await db.select().from(webhooks).where(eq(webhooks.id, id));
+    expect(row!.disabledReason).toBe("Disabled by a user");
   });
 
   test("the recover form's time is read on the reader's clock (São Paulo), not as UTC", async () => {

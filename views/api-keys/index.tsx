@@ -23,7 +23,7 @@ export function CreatedKey({ created, title = tText("api-keys:created.title") }:
         <code id="new-key-secret" class="secret" safe>
           {created.secret}
         </code>
-        <button type="button" class="secondary" data-copy="#new-key-secret">
+        <button type="button" class="secondary" data-copy="#new-key-secret" data-copied={tText("api-keys:created.copied")}>
           {t("api-keys:created.copy")}
         </button>
       </div>

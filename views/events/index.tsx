@@ -76,7 +76,15 @@ export function EventsPage({ admin, csrfToken, events, nextCursor, values, error
         <label class="live-toggle" title={tText("events:list.liveTailTitle")}>
           <input type="checkbox" id="live-tail" data-stream={streamUrl} checked={!browsingOlder} disabled={browsingOlder} />
           <span>{t("events:list.liveTail")}</span>
-          <span id="live-status" class="badge badge-muted" aria-live="polite">
+          <span
+            id="live-status"
+            class="badge badge-muted"
+            aria-live="polite"
+            data-connecting={tText("events:list.connecting")}
+            data-live={tText("events:list.live")}
+            data-reconnecting={tText("events:list.reconnecting")}
+            data-paused={tText("events:list.paused")}
+          >
             {browsingOlder ? t("events:list.paused") : t("events:list.connecting")}
           </span>
         </label>

@@ -39,7 +39,7 @@ export function SecretCard({ secret, title, note }: { secret: string; title: str
         <code id="webhook-secret" class="secret" safe>
           {secret}
         </code>
-        <button type="button" class="secondary" data-copy="#webhook-secret">
+        <button type="button" class="secondary" data-copy="#webhook-secret" data-copied={tText("webhooks:secret.copied")}>
           {t("webhooks:secret.copy")}
         </button>
       </div>

@@ -2,10 +2,11 @@ import type { AdminContext } from "@/auth/plugin";
 import { DELIVERY_STATUSES } from "@/db/schema";
 import { EVENT_TYPES } from "@/features/events/event.service";
 import type { Delivery } from "@/features/webhooks/delivery.service";
+import { DISABLED_REASON } from "@/features/webhooks/webhook.schema";
 import type { Webhook, WebhookStats } from "@/features/webhooks/webhook.service";
 import type { FieldError } from "@/lib/errors";
 import type { Flash } from "@/lib/flash";
-import { currentTimeZone, formatNumber, localDateTimeInZone, t, tText } from "@/lib/i18n";
+import { currentTimeZone, formatDateTime, formatNumber, localDateTimeInZone, t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
 import { Badge, CsrfField, EmptyState, Time } from "../components/ui";
 import { eventTypesLabel, SuccessRate, WebhookStatus } from "./index";
@@ -22,6 +23,18 @@ const DELIVERY_STATUS_LABEL = {
   exhausted: "webhooks:deliveryStatus.exhausted",
   cancelled: "webhooks:deliveryStatus.cancelled",
 } as const satisfies Record<Delivery["status"], string>;
+
+/** The stored reason (stable English, see DISABLED_REASON) in the reader's words; an unknown one as stored. */
+function disabledReasonText(reason: string | null): string {
+  if (!reason) return "";
+  if (reason === DISABLED_REASON.user) return tText("webhooks:disabledReason.user");
+  if (reason === DISABLED_REASON.gone) return tText("webhooks:disabledReason.gone");
+  if (reason.startsWith(DISABLED_REASON.failingSince)) {
+    const since = new Date(reason.slice(DISABLED_REASON.failingSince.length));
+    return Number.isNaN(since.getTime()) ? tText("webhooks:disabledReason.failingForDays") : tText("webhooks:disabledReason.failingSince", { since: formatDateTime(since) });
+  }
+  return reason;
+}
 
 export type DeliveryFilters = { status?: string; eventType?: string };
 
@@ -228,7 +241,7 @@ export function WebhookShowPage({
             <>
               <dt>{t("webhooks:show.disabled")}</dt>
               <dd>
-                <Time at={webhook.disabledAt} /> <span safe>{webhook.disabledReason ?? ""}</span>
+                <Time at={webhook.disabledAt} /> <span safe>{disabledReasonText(webhook.disabledReason)}</span>
               </dd>
             </>
           ) : (

@@ -12,7 +12,7 @@ import { tText } from "@/lib/i18n";
 import { groupCommit } from "@/lib/group-commit";
 import { log } from "@/lib/logger";
 import { signatureHeaders, signingSecrets } from "./signing";
-import { MASKED_HEADER_VALUE } from "./webhook.schema";
+import { DISABLED_REASON, MASKED_HEADER_VALUE } from "./webhook.schema";
 import { pinnedRequest, resolveTarget, TargetRefused } from "@/lib/outbound";
 
 // ---------------------------------------------------------------------------------------------
@@ -514,11 +514,11 @@ async function recordAttempts(batch: { claim: ClaimedDelivery; result: AttemptRe
     // one usage_daily row lock until its commit, which serialised deliveries in the bench.
     meterUsage({ organizationId: claim.organizationId, instanceId: claim.event.instanceId, metric: ok ? "deliveries_succeeded" : "deliveries_failed" }, deliveryClock.now());
     if (r.statusCode === 410) {
-      if (!disabled.has(claim.webhookId)) await db.transaction((tx) => disableWebhook(tx, claim.webhookId, "The endpoint answered 410 Gone"));
+      if (!disabled.has(claim.webhookId)) await db.transaction((tx) => disableWebhook(tx, claim.webhookId, DISABLED_REASON.gone));
       disabled.add(claim.webhookId);
     } else if (!ok && row.stale && latest.get(claim.webhookId) === false) {
       const since = row.failing_since ? asDate(row.failing_since).toISOString() : "5 days ago";
-      if (!disabled.has(claim.webhookId)) await db.transaction((tx) => disableWebhook(tx, claim.webhookId, `Failing continuously since ${since}`));
+      if (!disabled.has(claim.webhookId)) await db.transaction((tx) => disableWebhook(tx, claim.webhookId, `${DISABLED_REASON.failingSince}${since}`));
       disabled.add(claim.webhookId);
       outcomes.push("cancelled");
       continue;

@@ -129,6 +129,16 @@ export const recoverSchema = z.object({
 });
 
 /**
+ * Why an endpoint was disabled, as stored, evented and returned by the API: stable English, like the
+ * event types; pages word them in the reader's language.
+ */
+export const DISABLED_REASON = {
+  user: "Disabled by a user",
+  gone: "The endpoint answered 410 Gone",
+  failingSince: "Failing continuously since ",
+} as const;
+
+/**
  * What API responses, admin pages and the attempt log show instead of a custom header's value. Sent
  * back unchanged (a PATCH of what GET returned, or an edit form saved as shown), it keeps the stored value.
  */

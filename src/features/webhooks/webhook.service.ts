@@ -11,7 +11,7 @@ import { publishLive } from "@/lib/live";
 import { clockSql, deliveryClock, isUuid } from "./delivery.service";
 import { generateWebhookSecret, SECRET_GRACE_MS } from "./signing";
 import { resolveTarget, TargetRefused } from "@/lib/outbound";
-import { MASKED_HEADER_VALUE, type CreateWebhookInput, type UpdateWebhookInput } from "./webhook.schema";
+import { DISABLED_REASON, MASKED_HEADER_VALUE, type CreateWebhookInput, type UpdateWebhookInput } from "./webhook.schema";
 
 export type Webhook = typeof webhooks.$inferSelect;
 
@@ -216,7 +216,7 @@ export async function updateWebhook(organizationId: string, webhookId: string, i
     if (input.instanceIds !== undefined) set.instanceIds = input.instanceIds;
     if (input.headers !== undefined) set.headersEnc = sealHeaders(input.headers, current.headersEnc);
     if (input.active === true && !current.active) Object.assign(set, { active: true, disabledAt: null, disabledReason: null, failingSince: null });
-    if (input.active === false && current.active) Object.assign(set, { active: false, disabledAt: deliveryClock.now(), disabledReason: "Disabled by a user" });
+    if (input.active === false && current.active) Object.assign(set, { active: false, disabledAt: deliveryClock.now(), disabledReason: DISABLED_REASON.user });
     if (Object.keys(set).length === 0) return current;
     const [hook] = await tx
       .update(webhooks)
