@@ -1,11 +1,33 @@
-// Confirmations and double-submit protection work on every form, with or without htmx. They run in
-// the capture phase so they come before htmx's own submit handler on the form.
+// Confirmations and double-submit protection work on every form, with or without htmx. The submit
+// listener runs in the capture phase so it comes before htmx's own handler on the form.
 (function () {
-  // <form data-confirm="…"> or <button data-confirm="…">: the CSP forbids inline onsubmit/onclick.
+  var HTMX_FORM = "[hx-post],[hx-put],[hx-patch],[hx-delete],[data-hx-post]";
+  var SUBMITS = "button:not([type=button]), input[type=submit]";
+
+  function hold(form) {
+    form.setAttribute("data-in-flight", "");
+    form.querySelectorAll(SUBMITS).forEach(function (b) {
+      if (b.disabled) return;
+      b.disabled = true;
+      b.setAttribute("data-was-enabled", "");
+    });
+    // Released if nothing answers (a download, a dropped connection): the page must never stay stuck.
+    setTimeout(function () { release(form); }, 15000);
+  }
+
+  function release(form) {
+    form.removeAttribute("data-in-flight");
+    form.querySelectorAll("[data-was-enabled]").forEach(function (b) {
+      b.disabled = false;
+      b.removeAttribute("data-was-enabled");
+    });
+  }
+
   document.addEventListener(
     "submit",
     function (e) {
       var form = e.target;
+      // <form data-confirm="…"> or <button data-confirm="…">: the CSP forbids inline onsubmit/onclick.
       var question = (e.submitter && e.submitter.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
       if (question && !window.confirm(question)) {
         e.preventDefault();
@@ -18,29 +40,23 @@
         e.stopImmediatePropagation();
         return;
       }
-      if (!form.hasAttribute("hx-post") && (form.getAttribute("method") || "get").toLowerCase() !== "post") return;
+      // htmx forms are held when their request really leaves (htmx:beforeRequest): an hx-confirm
+      // answered "Cancel" sends nothing and must leave the buttons alone.
+      if (form.matches(HTMX_FORM) || (form.getAttribute("method") || "get").toLowerCase() !== "post") return;
+      // Disabled only after the browser has read the fields: a disabled submitter would drop its name=value.
       form.setAttribute("data-in-flight", "");
-      // Disabled only after the browser (or htmx) has read the fields: a disabled submitter would drop its name=value.
-      setTimeout(function () {
-        form.querySelectorAll("button:not([type=button]), input[type=submit]").forEach(function (b) {
-          b.disabled = true;
-          b.setAttribute("data-was-enabled", "");
-        });
-      }, 0);
-      // Released if nothing answers (a download, a dropped connection): the page must never stay stuck.
-      setTimeout(function () { release(form); }, 15000);
+      setTimeout(function () { hold(form); }, 0);
     },
     true,
   );
 
-  function release(form) {
-    form.removeAttribute("data-in-flight");
-    form.querySelectorAll("[data-was-enabled]").forEach(function (b) {
-      b.disabled = false;
-      b.removeAttribute("data-was-enabled");
-    });
-  }
-
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var form = e.detail.elt && e.detail.elt.closest && e.detail.elt.closest("form");
+    if (!form || !form.matches(HTMX_FORM)) return;
+    // htmx queues a second submit behind the first and sends it afterwards: refuse it instead.
+    if (form.hasAttribute("data-in-flight")) return e.preventDefault();
+    hold(form);
+  });
   // htmx forms stay on the page: release them when their answer is in, unless it sends the browser
   // elsewhere (HX-Redirect), where a second click would post again during the navigation.
   document.addEventListener("htmx:afterRequest", function (e) {

@@ -5,6 +5,7 @@ import { config } from "@/config";
 import { db } from "@/db/client";
 import { apiKeys, auditLogs, webhooks } from "@/db/schema";
 import { launchBrowser, startServer } from "../helpers/browser";
+import { createApiKey } from "@/features/api-keys/api-key.service";
 import { createOwner } from "../helpers/factories";
 
 /**
@@ -155,6 +156,28 @@ describe("in a browser", () => {
     expect(await page.content()).not.toMatch(/lc_live_[A-Za-z0-9]{20,}/);
     const keys = await db.select().from(apiKeys).where(and(eq(apiKeys.organizationId, organization.id), eq(apiKeys.name, "Double key")));
     expect(keys).toHaveLength(1);
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 30_000);
+
+  test("an htmx confirmation answered Cancel sends nothing and leaves the button usable", async () => {
+    const { user, organization } = await createOwner();
+    const { key } = await createApiKey({ organizationId: organization.id, name: "Keep me", scopes: ["*"] });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    await signInThroughForm(page, user.email);
+    await page.goto(`${server.url}/api-keys`);
+    const revoke = page.locator(`#api-key-${key.id} button[type=submit]`);
+    page.once("dialog", (d) => d.dismiss());
+    await revoke.click();
+    await page.waitForTimeout(300);
+    expect(await revoke.isEnabled()).toBe(true);
+    expect((await db.select().from(apiKeys).where(eq(apiKeys.id, key.id)))[0]!.revokedAt).toBeNull();
+    page.once("dialog", (d) => d.accept());
+    await revoke.click();
+    await page.locator(`#api-key-${key.id}`, { hasText: "revoked" }).waitFor();
+    expect((await db.select().from(apiKeys).where(eq(apiKeys.id, key.id)))[0]!.revokedAt).not.toBeNull();
     expect(errors).toEqual([]);
     await context.close();
   }, 30_000);
