@@ -5,7 +5,7 @@ import { db } from "@/db/client";
 import { messages, users } from "@/db/schema";
 import { formatDateTime, withLocale } from "@/lib/i18n";
 import { api } from "../helpers/client";
-import { setupOrg } from "../helpers/factories";
+import { createMember, setupOrg, signIn } from "../helpers/factories";
 import { connectedSandbox, inbound } from "../conversations/helpers";
 
 const app = createApp();
@@ -44,6 +44,45 @@ describe("the inbox in Brazilian Portuguese", () => {
     const html = await (await org.client.get("/inbox")).text();
     expect(html).toContain("[imagem] foto");
     expect(html).not.toContain("[image]");
+  });
+
+  test("the live stream renders each member's bubbles in their own language and zone", async () => {
+    const agent = await createMember(org.organization.id, "agent");
+    await db.update(users).set({ language: "en", timeZone: "UTC" }).where(eq(users.id, agent.id));
+    const english = await signIn(app, agent.id, org.organization.id);
+    const decoder = new TextDecoder();
+    const open = async (client: typeof english) => {
+      const controller = new AbortController();
+      const res = await client.get("/inbox/stream", { signal: controller.signal });
+      const reader = res.body!.getReader();
+      const s = {
+        text: "",
+        controller,
+        async until(needle: string) {
+          while (!s.text.includes(needle)) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            s.text += typeof value === "string" ? value : decoder.decode(value);
+          }
+          return s.text;
+        },
+      };
+      await s.until("event: ready");
+      return s;
+    };
+    const pt = await open(org.client);
+    const en = await open(english);
+    const sent = await api(app, "POST", "/v1/messages", org.key, { instanceId, type: "text", to: "+5511955554444", text: "Pedido enviado" });
+    expect(sent.status).toBe(202);
+    await pt.until(`msg-${sent.body.id}`);
+    await en.until(`msg-${sent.body.id}`);
+    const [row] = await db.select().from(messages).where(eq(messages.id, sent.body.id));
+    expect(pt.text).toContain(brazilianTime(row!.createdAt));
+    expect(pt.text).toMatch(/tick-label">(Na fila|Enviada|Entregue|Lida)</);
+    expect(en.text).toContain(withLocale({ locale: "en", timeZone: "UTC" }, () => formatDateTime(row!.createdAt)));
+    expect(en.text).toMatch(/tick-label">(Queued|Sent|Delivered|Read)</);
+    pt.controller.abort();
+    en.controller.abort();
   });
 
   test("an empty reply is refused in Portuguese", async () => {

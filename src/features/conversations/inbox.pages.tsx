@@ -5,7 +5,7 @@ import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { queueOutboundMessage } from "@/features/messages/message.service";
 import { AppError, zodDetails, type FieldError } from "@/lib/errors";
 import { takeFlash } from "@/lib/flash";
-import { tText } from "@/lib/i18n";
+import { currentLocale, currentTimeZone, tText, withLocale, type RequestLocale } from "@/lib/i18n";
 import { hxRedirect, hxTrigger, isHtmx } from "@/lib/htmx";
 import { sseResponse } from "@/lib/live";
 import type { Tenant } from "@/lib/tenant";
@@ -68,15 +68,16 @@ async function recentMessages(admin: AdminContext, conversationId: string) {
 }
 
 /**
- * Live frames share one database read per message across every open inbox of this process (a burst
- * of receipts would otherwise cost one query per tab).
+ * Live frames share one database read and render per message across every open inbox of this process
+ * that reads the same language and zone (a burst of receipts would otherwise cost one query per tab).
+ * Frames are rendered in the stream owner's locale: the notification that triggers them carries none.
  */
 const bubbleCache = new Map<string, Promise<string | null>>();
-function renderBubble(tenant: Tenant, messageId: string, status: string): Promise<string | null> {
-  const key = `${tenant.organizationId}:${messageId}:${status}`;
+function renderBubble(tenant: Tenant, messageId: string, status: string, reader: RequestLocale): Promise<string | null> {
+  const key = `${tenant.organizationId}:${messageId}:${status}:${reader.locale}:${reader.timeZone}`;
   let cached = bubbleCache.get(key);
   if (!cached) {
-    cached = findConversationMessage(tenant, messageId).then(async (m) => (m ? String(await (<MessageBubble message={m} />)) : null));
+    cached = withLocale(reader, () => findConversationMessage(tenant, messageId).then(async (m) => (m ? String(await (<MessageBubble message={m} />)) : null)));
     bubbleCache.set(key, cached);
     setTimeout(() => bubbleCache.delete(key), 2_000).unref?.();
   }
@@ -126,11 +127,12 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
     "/inbox/stream",
     ({ admin, request }) => {
       const tenant = tenantOfAdmin(admin);
+      const reader: RequestLocale = { locale: currentLocale(), timeZone: currentTimeZone() };
       return sseResponse(request, orgInboxTopic(admin.organization.id), async (data) => {
         const conversationId = typeof data.conversationId === "string" ? data.conversationId : null;
         if (!conversationId) return null;
         if (typeof data.messageId === "string") {
-          const html = await renderBubble(tenant, data.messageId, typeof data.status === "string" ? data.status : "");
+          const html = await renderBubble(tenant, data.messageId, typeof data.status === "string" ? data.status : "", reader);
           if (html) return { event: "msg", data: html };
         }
         return { event: "conversation", data: JSON.stringify({ conversationId }) };
