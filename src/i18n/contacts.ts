@@ -58,9 +58,9 @@ export default {
       delete: "Excluir contato",
     },
     flash: {
-      added: "{{name}} cadastrado",
+      added: "Contato {{name}} cadastrado",
       saved: "Contato salvo",
-      deleted: "{{name}} excluído",
+      deleted: "Contato {{name}} excluído",
       toggled: {
         block: "{{name}}: bloqueado",
         unblock: "{{name}}: desbloqueado",

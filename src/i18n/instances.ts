@@ -96,12 +96,12 @@ export default {
     },
     flash: {
       created: "Instância {{name}} criada. Conecte-a para parear um celular.",
-      deleted: "{{name}} excluída",
+      deleted: "Instância {{name}} excluída",
     },
     sandbox: {
       title: "Parear número sandbox",
       heading: "Celular sandbox",
-      paired: "<strong>{{name}}</strong> está pareada com este celular simulado.",
+      paired: "A instância <strong>{{name}}</strong> está pareada com este celular simulado.",
       closeTab: "Você pode fechar esta aba; a página da instância se atualiza sozinha.",
       intro: "Parear a instância sandbox <strong>{{name}}</strong> como se este celular tivesse lido o QR code dela.",
       pair: "Parear",
