@@ -19,6 +19,15 @@ export default {
       failing: "falhando",
       disabled: "desativado",
     },
+    deliveryError: {
+      notPrepared: "O segredo de assinatura ou os cabeçalhos personalizados do endpoint não podem ser descriptografados (o APP_SECRET foi trocado?)",
+      timedOut: "Sem resposta após {{seconds}} s",
+      refused: "Recusado: {{reason}}",
+      requestFailed: "A requisição falhou: {{reason}}",
+      noResponse: "Sem resposta",
+      gone: "O endpoint respondeu 410 Gone e foi desativado",
+      endpointDisabled: "Endpoint desativado",
+    },
     disabledReason: {
       user: "Desativado por uma pessoa",
       gone: "O endpoint respondeu 410 Gone",
@@ -191,6 +200,15 @@ export default {
       active: "active",
       failing: "failing",
       disabled: "disabled",
+    },
+    deliveryError: {
+      notPrepared: "The endpoint's signing secret or custom headers cannot be decrypted (was APP_SECRET changed?)",
+      timedOut: "Timed out after {{seconds}} s",
+      refused: "Refused: {{reason}}",
+      requestFailed: "Request failed: {{reason}}",
+      noResponse: "No response",
+      gone: "The endpoint answered 410 Gone and was disabled",
+      endpointDisabled: "Endpoint disabled",
     },
     disabledReason: {
       user: "Disabled by a user",

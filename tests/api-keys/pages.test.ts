@@ -99,7 +99,9 @@ describe("POST /api-keys", () => {
       maxMessagesPerDay: 500,
       createdByUserId: org.user.id,
     });
-    expect(row!.expiresAt!.toISOString()).toBe("2099-12-31T23:59:59.999Z");
+    // The end of that day in the organization's zone (America/Sao_Paulo, UTC-3), the member having none of their own.
+    expect(org.organization.timeZone).toBe("America/Sao_Paulo");
+    expect(row!.expiresAt!.toISOString()).toBe("2100-01-01T02:59:59.999Z");
     expect(secret!.startsWith(row!.displayPrefix)).toBe(true);
 
     // The key works, with its scopes.

@@ -4,6 +4,7 @@ import { db } from "@/db/client";
 import { instances, webhooks } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
 import { encryptSecret } from "@/lib/crypto";
+import { isoDateInZone } from "@/lib/i18n";
 import { TestClient } from "../helpers/client";
 import { createMember, setupOrg, signIn } from "../helpers/factories";
 
@@ -82,7 +83,8 @@ describe("/events admin page", () => {
 
     const filtered = await (await agent.get(`/events?type=message.received&instanceId=${inst.id}`)).text();
     expect((filtered.match(/class="event-row"/g) ?? []).length).toBe(1);
-    const today = new Date().toISOString().slice(0, 10);
+    // Filter days are the reader's calendar days (the organization's zone for a member without one).
+    const today = isoDateInZone(new Date(), organization.timeZone);
     const byDate = await (await agent.get(`/events?from=${today}&to=${today}&type=message.received`)).text();
     expect((byDate.match(/class="event-row"/g) ?? []).length).toBe(1);
     const past = await (await agent.get(`/events?from=2020-01-01&to=2020-01-02`)).text();

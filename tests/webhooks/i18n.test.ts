@@ -6,7 +6,9 @@ import { eq } from "drizzle-orm";
 import { createApp } from "@/app";
 import { config } from "@/config";
 import { db } from "@/db/client";
-import { users, webhooks } from "@/db/schema";
+import { users, webhookDeliveries, webhooks } from "@/db/schema";
+import { recordEvent } from "@/features/events/event.service";
+import { drainDueDeliveries } from "@/features/webhooks/delivery.service";
 import { localDateTimeInZone } from "@/lib/i18n";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
@@ -85,6 +87,31 @@ describe("webhooks in Portuguese", () => {
     const recover = await client.postForm(`/webhooks/${id}/recover`, { since });
     expect(recover.status).toBe(303);
     expect(await (await client.get(`/webhooks/${id}`)).text()).toContain("Nenhuma entrega colocada de novo na fila");
+  });
+
+  test("a failed attempt's stored reason (stable English) is worded in Portuguese in the log and on the attempt", async () => {
+    const { client, organization } = await portugueseOrg();
+    const created = await client.postForm("/webhooks", { url: sub.url, eventTypes: "contact.created" });
+    const id = created.headers.get("location")!.split("/").at(-1)!;
+    // Saved while private targets were allowed, delivered with the guard on: the attempt is refused.
+    config.allowPrivateWebhookTargets = false;
+    try {
+      await recordEvent({ organizationId: organization.id, type: "contact.created", data: {} });
+      await drainDueDeliveries();
+    } finally {
+      config.allowPrivateWebhookTargets = true;
+    }
+    const [delivery] = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, id));
+    expect(delivery!.lastError).toStartWith("Refused: ");
+    await client.get(`/webhooks/${id}`); // the secret, shown once
+    const log = await (await client.get(`/webhooks/${id}`)).text();
+    expect(log).toContain("Recusado: ");
+    expect(log).toContain(">falhou</span>");
+    const attempt = await (await client.get(`/webhooks/${id}/deliveries/${delivery!.id}`)).text();
+    expect(attempt).toContain("Tentativa 1");
+    expect(attempt).toContain("sem resposta");
+    expect(attempt).toContain("Recusado: ");
+    expect(attempt).not.toContain("Refused: ");
   });
 
   test("form errors come back in Portuguese (422)", async () => {

@@ -7,6 +7,7 @@ import { webhookDeliveries, webhooks } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
 import { drainDueDeliveries } from "@/features/webhooks/delivery.service";
 import { decryptSecret } from "@/lib/crypto";
+import { localDateTimeInZone } from "@/lib/i18n";
 import { TestClient } from "../helpers/client";
 import { createMember, setupOrg, signIn } from "../helpers/factories";
 import { startSubscriber } from "./subscriber";
@@ -151,7 +152,8 @@ describe("webhook admin pages", () => {
     const badRecover = await a.client.postForm(`/webhooks/${id}/recover`, { since: "" });
     expect(badRecover.status).toBe(422);
     expect(await badRecover.text()).toContain('id="recover-form"');
-    const since = new Date(Date.now() - 3_600_000).toISOString().slice(0, 16);
+    // The form reads the time on the reader's clock (the organization's zone for a member without one).
+    const since = localDateTimeInZone(new Date(Date.now() - 3_600_000), a.organization.timeZone);
     const recover = await a.client.postForm(`/webhooks/${id}/recover`, { since });
     expect(recover.status).toBe(303);
     expect(await (await a.client.get(`/webhooks/${id}`)).text()).toContain("1 delivery re-queued");

@@ -1,6 +1,7 @@
 import type { AdminContext } from "@/auth/plugin";
 import type { Event, EventDelivery } from "@/features/events/event.service";
 import { eventPayload } from "@/features/events/event.service";
+import { deliveryErrorText } from "@/features/webhooks/webhook.schema";
 import { Badge, EmptyState, Time } from "../components/ui";
 import { formatNumber, t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
@@ -91,7 +92,7 @@ export function EventShowPage({ admin, csrfToken, event, instanceName, deliverie
                       </td>
                       <td safe>{formatNumber(d.attempts)}</td>
                       <td class="small" safe>
-                        {d.lastStatusCode ? `HTTP ${d.lastStatusCode}` : (d.lastError ?? "—")}
+                        {d.lastStatusCode ? `HTTP ${d.lastStatusCode}` : d.lastError ? deliveryErrorText(d.lastError) : "—"}
                       </td>
                     </tr>
                   ))}

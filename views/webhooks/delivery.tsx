@@ -1,5 +1,6 @@
 import type { AdminContext } from "@/auth/plugin";
 import type { Attempt, Delivery } from "@/features/webhooks/delivery.service";
+import { deliveryErrorText } from "@/features/webhooks/webhook.schema";
 import type { Webhook } from "@/features/webhooks/webhook.service";
 import type { Flash } from "@/lib/flash";
 import { formatNumber, t, tText } from "@/lib/i18n";
@@ -35,7 +36,7 @@ function AttemptCard({ attempt }: { attempt: Attempt }) {
       </div>
       {attempt.error ? (
         <p class="error small" safe>
-          {attempt.error}
+          {deliveryErrorText(attempt.error)}
         </p>
       ) : (
         ""

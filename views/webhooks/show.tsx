@@ -2,7 +2,7 @@ import type { AdminContext } from "@/auth/plugin";
 import { DELIVERY_STATUSES } from "@/db/schema";
 import { EVENT_TYPES } from "@/features/events/event.service";
 import type { Delivery } from "@/features/webhooks/delivery.service";
-import { DISABLED_REASON } from "@/features/webhooks/webhook.schema";
+import { deliveryErrorText, DISABLED_REASON } from "@/features/webhooks/webhook.schema";
 import type { Webhook, WebhookStats } from "@/features/webhooks/webhook.service";
 import type { FieldError } from "@/lib/errors";
 import type { Flash } from "@/lib/flash";
@@ -103,7 +103,7 @@ export function DeliveryRows({
                     {formatNumber(d.attempts)}
                   </td>
                   <td class="small" data-label={tText("webhooks:log.lastAnswer")} safe>
-                    {d.lastStatusCode ? `HTTP ${d.lastStatusCode}` : (d.lastError ?? "—")}
+                    {d.lastStatusCode ? `HTTP ${d.lastStatusCode}` : d.lastError ? deliveryErrorText(d.lastError) : "—"}
                   </td>
                   <td class="small" data-label={tText("webhooks:log.created")}>
                     <Time at={d.createdAt} />

@@ -12,7 +12,7 @@ import { tText } from "@/lib/i18n";
 import { groupCommit } from "@/lib/group-commit";
 import { log } from "@/lib/logger";
 import { signatureHeaders, signingSecrets } from "./signing";
-import { DISABLED_REASON, MASKED_HEADER_VALUE } from "./webhook.schema";
+import { DELIVERY_ERROR, DISABLED_REASON, MASKED_HEADER_VALUE } from "./webhook.schema";
 import { pinnedRequest, resolveTarget, TargetRefused } from "@/lib/outbound";
 
 // ---------------------------------------------------------------------------------------------
@@ -316,7 +316,7 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 /** The request could not be built (an undecryptable secret or header); the message is ours, not the cipher's. */
 class RequestNotPrepared extends Error {
   constructor(cause: unknown) {
-    super("The endpoint's signing secret or custom headers cannot be decrypted (was APP_SECRET changed?)", { cause });
+    super(DELIVERY_ERROR.notPrepared, { cause });
   }
 }
 
@@ -341,10 +341,10 @@ function buildRequestHeaders(claim: ClaimedDelivery, body: string, result: Attem
 
 function describeError(err: unknown, timedOut: boolean): string {
   if (err instanceof RequestNotPrepared) return err.message;
-  if (timedOut) return `Timed out after ${deliverySettings.timeoutMs / 1000} s`;
-  if (err instanceof TargetRefused) return `Refused: ${err.message}`;
+  if (timedOut) return `${DELIVERY_ERROR.timedOut}${deliverySettings.timeoutMs / 1000} s`;
+  if (err instanceof TargetRefused) return `${DELIVERY_ERROR.refused}${err.message}`;
   const message = err instanceof Error ? err.message : String(err);
-  return `Request failed: ${message}`.slice(0, 500);
+  return `${DELIVERY_ERROR.requestFailed}${message}`.slice(0, 500);
 }
 
 /**
@@ -441,7 +441,7 @@ async function recordAttempts(batch: { claim: ClaimedDelivery; result: AttemptRe
     const ok = isOk(r);
     const gone = r.statusCode === 410;
     const outcome: AttemptOutcome = ok ? "succeeded" : gone ? "cancelled" : attempt >= MAX_ATTEMPTS ? "exhausted" : "failed";
-    const lastError = ok ? null : gone ? "The endpoint answered 410 Gone and was disabled" : (r.error ?? (r.statusCode !== null ? `HTTP ${r.statusCode}` : "No response"));
+    const lastError = ok ? null : gone ? DELIVERY_ERROR.gone : (r.error ?? (r.statusCode !== null ? `HTTP ${r.statusCode}` : DELIVERY_ERROR.noResponse));
     return {
       id: claim.id,
       lease: claim.leaseUntil.toISOString(),
@@ -542,7 +542,7 @@ export async function disableWebhook(tx: DbOrTx, webhookId: string, reason: stri
   if (!hook) return false;
   await tx
     .update(webhookDeliveries)
-    .set({ status: "cancelled", leaseUntil: null, nextAttemptAt: null, lastError: sql`coalesce(${webhookDeliveries.lastError}, ${"Endpoint disabled"})` })
+    .set({ status: "cancelled", leaseUntil: null, nextAttemptAt: null, lastError: sql`coalesce(${webhookDeliveries.lastError}, ${DELIVERY_ERROR.endpointDisabled})` })
     .where(and(eq(webhookDeliveries.webhookId, webhookId), inArray(webhookDeliveries.status, ["pending", "failed"])));
   await recordEvent(
     {

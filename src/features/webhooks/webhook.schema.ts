@@ -139,6 +139,33 @@ export const DISABLED_REASON = {
 } as const;
 
 /**
+ * Why an attempt or a delivery failed, as the delivery log stores it and the API returns it (stable
+ * English, written by the workers, which have no reader); `deliveryErrorText` words it for the reader.
+ */
+export const DELIVERY_ERROR = {
+  notPrepared: "The endpoint's signing secret or custom headers cannot be decrypted (was APP_SECRET changed?)",
+  timedOut: "Timed out after ",
+  refused: "Refused: ",
+  requestFailed: "Request failed: ",
+  noResponse: "No response",
+  gone: "The endpoint answered 410 Gone and was disabled",
+  endpointDisabled: "Endpoint disabled",
+} as const;
+
+/** A stored delivery error in the reader's language; the runtime's own detail (after the colon) stays as recorded. */
+export function deliveryErrorText(stored: string): string {
+  if (stored === DELIVERY_ERROR.notPrepared) return tText("webhooks:deliveryError.notPrepared");
+  if (stored === DELIVERY_ERROR.noResponse) return tText("webhooks:deliveryError.noResponse");
+  if (stored === DELIVERY_ERROR.gone) return tText("webhooks:deliveryError.gone");
+  if (stored === DELIVERY_ERROR.endpointDisabled) return tText("webhooks:deliveryError.endpointDisabled");
+  const timedOut = /^Timed out after (\d+(?:\.\d+)?) s$/.exec(stored);
+  if (timedOut) return tText("webhooks:deliveryError.timedOut", { seconds: timedOut[1] });
+  if (stored.startsWith(DELIVERY_ERROR.refused)) return tText("webhooks:deliveryError.refused", { reason: stored.slice(DELIVERY_ERROR.refused.length) });
+  if (stored.startsWith(DELIVERY_ERROR.requestFailed)) return tText("webhooks:deliveryError.requestFailed", { reason: stored.slice(DELIVERY_ERROR.requestFailed.length) });
+  return stored;
+}
+
+/**
  * What API responses, admin pages and the attempt log show instead of a custom header's value. Sent
  * back unchanged (a PATCH of what GET returned, or an edit form saved as shown), it keeps the stored value.
  */
