@@ -15,38 +15,9 @@ import { capStreamingBody, guardRequest, payloadTooLarge } from "@/lib/request-g
 import { securityHeaders } from "@/lib/security-headers";
 import { apiReference } from "@/lib/api-reference";
 import { ErrorPage } from "@views/errors";
-import { platformRoutes } from "@/features/platform/platform.routes";
 import { metricsPlugin } from "@/features/metrics/metrics.plugin";
-import { observabilityRoutes } from "@/features/metrics/observability.routes";
-import { organizationPages } from "@/features/organizations/organization.pages";
-import { memberPages } from "@/features/members/member.pages";
-import { invitationPages } from "@/features/members/invitation.pages";
-import { auditPages } from "@/features/audit/audit.pages";
-import { dashboardPages } from "@/features/dashboard/dashboard.pages";
-import { settingsFeature } from "@/features/settings/settings.plugin";
-import { webhookApi } from "@/features/webhooks/webhook.api";
-import { webhookPages } from "@/features/webhooks/webhook.pages";
-import { messagingFeature } from "@/features/instances/instance.plugin";
-import { apiKeyPages } from "@/features/api-keys/api-key.pages";
-import { apiKeyApi } from "@/features/api-keys/api-key.api";
-import { deviceApi } from "@/features/devices/device.api";
-import { devicePages } from "@/features/devices/device.pages";
-import { workflowsApi } from "@/features/workflows/workflow.api";
-import { workflowsPages } from "@/features/workflows/workflow.pages";
-import { templatesApi } from "@/features/templates/template.api";
-import { templatesPages } from "@/features/templates/template.pages";
-// Side effect: subscribes triggers, flows and bound workflows to every stored inbound message.
-import "@/features/automation/automation.service";
-import { authPages } from "@/features/auth/auth.pages";
-import { inboundHooks } from "@/features/inbound/inbound.hooks";
-import { sandboxApi } from "@/features/inbound/sandbox.api";
-import { sandboxPages } from "@/features/inbound/sandbox.pages";
 import { ProviderError } from "@/providers/provider";
-import { contactApi } from "@/features/contacts/contact.api";
-import { contactPages } from "@/features/contacts/contact.pages";
-import { conversationApi } from "@/features/conversations/conversation.api";
-import { inboxPages } from "@/features/conversations/inbox.pages";
-import { automationFeature } from "@/features/flows/automation.plugin";
+import { mountFeatures } from "@/routes";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
@@ -95,7 +66,7 @@ function normalizeError(code: string | number, error: unknown, requestId: string
 
 /** The whole HTTP application; tests call `createApp().handle(request)`. */
 export function createApp() {
-  return new Elysia({ name: "livchat" })
+  const app = new Elysia({ name: "livchat" })
     // clientIp() reads socket addresses through the server this process listens with.
     .onStart((app) => rememberServer(app.server))
     // First, so that every response (errors and static files included) carries them.
@@ -143,35 +114,8 @@ export function createApp() {
     .use(htmlResponses)
     // /docs and /openapi.json (the /v1 reference), served offline.
     .use(apiReference)
-    .use(csrfPlugin)
-    .use(platformRoutes)
-    .use(workflowsApi)
-    .use(workflowsPages)
-    .use(templatesApi)
-    .use(templatesPages)
-    .use(authPages)
-    .use(apiKeyPages)
-    .use(apiKeyApi)
-    .use(deviceApi)
-    .use(devicePages)
-    .use(inboundHooks)
-    .use(sandboxApi)
-    .use(sandboxPages)
-    .use(messagingFeature)
-    .use(webhookApi)
-    .use(webhookPages)
-    .use(organizationPages)
-    .use(memberPages)
-    .use(invitationPages)
-    .use(auditPages)
-    .use(dashboardPages)
-    .use(settingsFeature)
-    .use(contactApi)
-    .use(contactPages)
-    .use(conversationApi)
-    .use(inboxPages)
-    .use(observabilityRoutes)
-    .use(automationFeature);
+    .use(csrfPlugin);
+  return mountFeatures(app);
 }
 
 export type App = ReturnType<typeof createApp>;

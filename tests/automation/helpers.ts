@@ -2,6 +2,7 @@ import { and, asc, eq } from "drizzle-orm";
 import { db } from "@/db/client";
 import { instances, messages } from "@/db/schema";
 import { ingestInbound } from "@/features/inbound/inbound.service";
+import { wireFeatures } from "@/routes";
 import type { Instance } from "@/providers/provider";
 
 let seq = 0;
@@ -17,6 +18,8 @@ export async function connectedInstance(organizationId: string): Promise<Instanc
 
 /** A contact writes to the instance through the real inbound pipeline; waits for automation hooks. */
 export async function contactWrites(instance: Instance, from: string, text: string) {
+  // The composition root subscribes automation when an app is built; these tests ingest without one.
+  wireFeatures();
   const result = await ingestInbound(instance, {
     kind: "message",
     providerMessageId: `in-${Date.now()}-${++seq}`,

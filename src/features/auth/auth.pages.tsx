@@ -13,7 +13,6 @@ import { hxRedirect } from "@/lib/htmx";
 import { LoginPage } from "@views/auth/login";
 import { SignUpPage } from "@views/auth/signup";
 import { registrationStateForSignIn } from "@/features/registrations/registration.service";
-import { accountEmailFeature } from "./account-email.plugin";
 import { ACCOUNT_EMAIL_TEXT } from "./account-email.text";
 import { keptValues, loginSchema, safeNextPath, signUpSchema } from "./auth.schema";
 import {
@@ -65,8 +64,6 @@ function welcome(cookie: Jar, organizationName: string | null, claimed: Claimed)
 /** /login, /signup, /logout and the OAuth/OIDC round trip (`/login/:provider` → provider → `/callback`). */
 export const authPages = new Elysia({ name: "auth-pages" })
   .use(csrfPlugin) // named plugin: deduplicated, here for the csrfToken type
-  // Mounted here rather than in app.ts, whose .use() chain is at TypeScript's instantiation depth.
-  .use(accountEmailFeature)
   .get("/login", async ({ cookie, query, request, csrfToken }) => {
     if (await loadSignedInUser(str(cookie[SESSION_COOKIE]?.value))) return hxRedirect(request, "/");
     return (

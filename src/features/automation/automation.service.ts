@@ -392,5 +392,12 @@ export async function processDueFollowUps(now = new Date(), limit = 20): Promise
   return claimed.length;
 }
 
-// Automation listens to every stored inbound message (after its transaction committed).
-onInboundMessage.push((ctx) => handleInboundMessage(ctx));
+const automationHook = (ctx: InboundMessageContext) => handleInboundMessage(ctx);
+
+/**
+ * Subscribes automation to every stored inbound message (after its transaction committed). Called by
+ * the composition root (src/routes.ts); idempotent, since tests build many apps in one process.
+ */
+export function wireAutomation(): void {
+  if (!onInboundMessage.includes(automationHook)) onInboundMessage.push(automationHook);
+}

@@ -1,0 +1,107 @@
+import type { AnyElysia } from "elysia";
+import { wireAutomation } from "@/features/automation/automation.service";
+import { accountPages } from "@/features/account/account.pages";
+import { apiKeyApi } from "@/features/api-keys/api-key.api";
+import { apiKeyPages } from "@/features/api-keys/api-key.pages";
+import { auditPages } from "@/features/audit/audit.pages";
+import { accountEmailPages } from "@/features/auth/account-email.pages";
+import { authPages } from "@/features/auth/auth.pages";
+import { platformUserPages } from "@/features/auth/platform-users.pages";
+import { contactApi } from "@/features/contacts/contact.api";
+import { contactPages } from "@/features/contacts/contact.pages";
+import { conversationApi } from "@/features/conversations/conversation.api";
+import { inboxPages } from "@/features/conversations/inbox.pages";
+import { dashboardPages } from "@/features/dashboard/dashboard.pages";
+import { deviceApi } from "@/features/devices/device.api";
+import { devicePages } from "@/features/devices/device.pages";
+import { eventApi } from "@/features/events/event.api";
+import { eventPages } from "@/features/events/event.pages";
+import { flowApi } from "@/features/flows/flow.api";
+import { flowPages } from "@/features/flows/flow.pages";
+import { inboundHooks } from "@/features/inbound/inbound.hooks";
+import { sandboxApi } from "@/features/inbound/sandbox.api";
+import { sandboxPages } from "@/features/inbound/sandbox.pages";
+import { instanceApi } from "@/features/instances/instance.api";
+import { instancePages } from "@/features/instances/instance.pages";
+import { invitationPages } from "@/features/members/invitation.pages";
+import { memberPages } from "@/features/members/member.pages";
+import { messageApi } from "@/features/messages/message.api";
+import { organizationPages } from "@/features/organizations/organization.pages";
+import { platformRoutes } from "@/features/platform/platform.routes";
+import { registrationPages } from "@/features/registrations/registration.pages";
+import { settingsPages } from "@/features/settings/settings.pages";
+import { templatesApi } from "@/features/templates/template.api";
+import { templatesPages } from "@/features/templates/template.pages";
+import { triggerApi } from "@/features/triggers/trigger.api";
+import { triggerPages } from "@/features/triggers/trigger.pages";
+import { tryPages } from "@/features/try/try.pages";
+import { usageApi } from "@/features/usage/usage.api";
+import { usagePages } from "@/features/usage/usage.pages";
+import { webhookApi } from "@/features/webhooks/webhook.api";
+import { webhookPages } from "@/features/webhooks/webhook.pages";
+import { workflowsApi } from "@/features/workflows/workflow.api";
+import { workflowsPages } from "@/features/workflows/workflow.pages";
+
+/**
+ * The composition root: every feature's routes, and the wiring between features that must not import
+ * each other. Features are mounted from a plain array in a loop rather than one long `.use()` chain:
+ * the chain made TypeScript accumulate every route's type and stop with TS2589 ("type instantiation is
+ * excessively deep"), which once pushed features into mounting each other. Nothing reads the accumulated
+ * route types (no Eden client; tests call `app.handle`), and each route keeps its full typing inside
+ * its own plugin.
+ */
+const features: AnyElysia[] = [
+  platformRoutes,
+  workflowsApi,
+  workflowsPages,
+  templatesApi,
+  templatesPages,
+  authPages,
+  accountEmailPages,
+  platformUserPages,
+  registrationPages,
+  apiKeyPages,
+  apiKeyApi,
+  deviceApi,
+  devicePages,
+  inboundHooks,
+  sandboxApi,
+  sandboxPages,
+  instanceApi,
+  instancePages,
+  messageApi,
+  tryPages,
+  webhookApi,
+  webhookPages,
+  organizationPages,
+  memberPages,
+  invitationPages,
+  auditPages,
+  dashboardPages,
+  accountPages,
+  settingsPages,
+  contactApi,
+  contactPages,
+  conversationApi,
+  inboxPages,
+  eventApi,
+  eventPages,
+  usageApi,
+  usagePages,
+  triggerPages,
+  flowPages,
+  triggerApi,
+  flowApi,
+];
+
+/** Mounts every feature on `app` (in place: Elysia's `use` registers on the same instance). */
+export function mountFeatures<App extends AnyElysia>(app: App): App {
+  wireFeatures();
+  for (const feature of features) app.use(feature);
+  return app;
+}
+
+/** Cross-feature subscriptions, made explicitly here instead of by importing a module for its side effects. */
+export function wireFeatures(): void {
+  wireAutomation();
+}
