@@ -57,6 +57,10 @@ export default {
       scopesMin: "Escolha pelo menos um escopo",
       deviceId: "Não é um identificador de dispositivo",
     },
+    visitor: {
+      deviceName: "Navegador do visitante",
+      keyName: "Chave do visitante",
+    },
     errors: {
       manageForbidden: "Apenas administradores e proprietários gerenciam dispositivos",
       notFound: "Dispositivo não encontrado",
@@ -118,6 +122,10 @@ export default {
       unknownScope: "Unknown scope",
       scopesMin: "Choose at least one scope",
       deviceId: "Not a device id",
+    },
+    visitor: {
+      deviceName: "Visitor browser",
+      keyName: "Visitor key",
     },
     errors: {
       manageForbidden: "Only admins and owners manage devices",

@@ -2,11 +2,11 @@
 // errors in Brazilian Portuguese for a pt-BR member, last-seen times in the organization's zone with the
 // zone named; /v1/devices answers in Accept-Language.
 import { describe, expect, test } from "bun:test";
-import { eq } from "drizzle-orm";
+import { desc, eq, isNull } from "drizzle-orm";
 import { createApp } from "@/app";
 import { db } from "@/db/client";
-import { devices, users } from "@/db/schema";
-import { api } from "../helpers/client";
+import { apiKeys, devices, users } from "@/db/schema";
+import { api, TestClient } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
 
 const app = createApp();
@@ -48,6 +48,16 @@ describe("devices in Portuguese", () => {
     expect(after).toContain("Balcão revogado, com 1 chave");
     expect(after).toContain(">revogado</span>");
     expect(after).not.toContain("Register a device");
+  });
+
+  test("a visitor's browser and key are named in the visitor's language (the names stay after sign-up)", async () => {
+    const visitor = new TestClient(app);
+    const res = await visitor.postForm("/try", {}, { headers: PT });
+    expect(res.status).toBe(200);
+    const [device] = await db.select().from(devices).where(isNull(devices.organizationId)).orderBy(desc(devices.createdAt)).limit(1);
+    expect(device!.name).toBe("Navegador do visitante");
+    const [key] = await db.select().from(apiKeys).where(eq(apiKeys.deviceId, device!.id));
+    expect(key!.name).toBe("Chave do visitante");
   });
 
   test("form errors come back in Portuguese (422)", async () => {

@@ -224,7 +224,8 @@ export async function createVisitorDevice(request?: Request, tx: DbOrTx = db): P
     .insert(devices)
     .values({
       organizationId: null,
-      name: "Visitor browser",
+      // Named in the visitor's language: it keeps this name in the devices list once they sign up.
+      name: tText("devices:visitor.deviceName"),
       kind: "browser",
       ip: clientIp(request),
       userAgent: request?.headers.get("user-agent")?.slice(0, USER_AGENT_MAX) ?? null,
@@ -269,7 +270,7 @@ export async function touchDevice(device: Device, request?: Request, tx: DbOrTx 
  * scopes needed to drive that instance (VISITOR_KEY_SCOPES). Claimed with the device on sign-up.
  */
 export async function createVisitorKey(deviceId: string, instanceId: string, tx: DbOrTx = db): Promise<{ key: ApiKey; secret: string }> {
-  return createApiKey({ organizationId: null, name: "Visitor key", scopes: [...VISITOR_KEY_SCOPES], deviceId, instanceId }, tx);
+  return createApiKey({ organizationId: null, name: tText("devices:visitor.keyName"), scopes: [...VISITOR_KEY_SCOPES], deviceId, instanceId }, tx);
 }
 
 /** JSON shape of a device (dates as ISO strings). */
