@@ -23,7 +23,20 @@ export const createTemplateSchema = z.object({
 });
 export type CreateTemplateInput = z.infer<typeof createTemplateSchema>;
 
-export const updateTemplateSchema = createTemplateSchema.partial();
+/**
+ * PATCH: only what is sent changes. Not `createTemplateSchema.partial()`: zod 4 still applies the
+ * defaults inside it, so a PATCH of the body alone would clear the variants and re-activate the template.
+ */
+const { shape } = createTemplateSchema;
+export const updateTemplateSchema = z.object({
+  key: shape.key.optional(),
+  body: body.optional(),
+  variants: shape.variants.unwrap().optional(),
+  variables: shape.variables.unwrap().optional(),
+  locale: shape.locale,
+  category: shape.category,
+  active: shape.active.unwrap().optional(),
+});
 export type UpdateTemplateInput = z.infer<typeof updateTemplateSchema>;
 
 export const previewTemplateSchema = z.object({ variables: z.record(z.string(), z.string().max(1000)).default({}) });
