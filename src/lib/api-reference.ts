@@ -12,7 +12,8 @@ type ScalarOptions = NonNullable<NonNullable<Parameters<typeof openapi>[0]>["sca
 
 /**
  * `/docs` (Scalar) and `/openapi.json`, generated from the `/v1` route schemas. The page loads our
- * copy of the Scalar bundle instead of jsDelivr's, and no web fonts (they would come from fonts.scalar.com).
+ * copy of the Scalar bundle instead of jsDelivr's and nothing from scalar.com: no web fonts, no
+ * telemetry, no AI agent, no developer-tools bar (each would call Scalar's servers).
  */
 export const apiReference = new Elysia({ name: "livchat-api-reference" })
   .use(
@@ -22,7 +23,13 @@ export const apiReference = new Elysia({ name: "livchat-api-reference" })
       // Request schemas are documented as clients send them (before transforms); Dates as strings.
       mapJsonSchema: { zod: (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) },
       exclude: { paths: [/^\/(?!v1\/)/] },
-      scalar: { cdn: SCALAR_SCRIPT_PATH, withDefaultFonts: false } as unknown as ScalarOptions,
+      scalar: {
+        cdn: SCALAR_SCRIPT_PATH,
+        withDefaultFonts: false,
+        telemetry: false,
+        agent: { disabled: true },
+        showDeveloperTools: "never",
+      } as unknown as ScalarOptions,
       documentation: {
         info: { title: "LivChat API", version: "1.0.0", description: "WhatsApp automation: instances, messages, contacts, webhooks, workflows." },
         components: {

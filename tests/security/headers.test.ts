@@ -116,7 +116,8 @@ describe("/docs works offline", () => {
     expect(references.length).toBeGreaterThan(0);
     for (const ref of references) expect([ref, ref.startsWith("/") && !ref.startsWith("//")]).toEqual([ref, true]);
     expect(html).not.toMatch(/cdn\.jsdelivr|unpkg\.com|fonts\.scalar\.com/);
-    expect(html).toContain('"withDefaultFonts":false');
+    const configuration = JSON.parse(html.match(/data-configuration='([^']+)'/)![1]!);
+    expect(configuration).toMatchObject({ cdn: "/docs/assets/scalar.js", withDefaultFonts: false, telemetry: false, agent: { disabled: true }, showDeveloperTools: "never" });
     // Script-wise the page is only the external bundle; the configuration <script> holds whitespace, allowed by its hash.
     const csp = directives(res.headers.get("content-security-policy"));
     const body = html.match(/<script\s+id="api-reference"[^>]*>([^<]*)<\/script>/)![1]!;
