@@ -1,14 +1,22 @@
+import account from "./account";
 import apiKeys from "./api-keys";
+import audit from "./audit";
 import common from "./common";
 import flows from "./flows";
 import devices from "./devices";
 import events from "./events";
 import contacts from "./contacts";
+import dashboard from "./dashboard";
 import inbox from "./inbox";
 import instances from "./instances";
 import messages from "./messages";
+import organizations from "./organizations";
+import settings from "./settings";
+import shell from "./shell";
 import templates from "./templates";
+import tryIt from "./try";
 import triggers from "./triggers";
+import usage from "./usage";
 import validation from "./validation";
 import webhooks from "./webhooks";
 import workflows from "./workflows";
@@ -19,17 +27,25 @@ import workflows from "./workflows";
  * have the same keys and that every key the code passes to t() exists.
  */
 export const catalogs = {
+  account,
   "api-keys": apiKeys,
+  audit,
   common,
   flows,
   devices,
   events,
   contacts,
+  dashboard,
   inbox,
   instances,
   messages,
+  organizations,
+  settings,
+  shell,
   templates,
+  try: tryIt,
   triggers,
+  usage,
   validation,
   webhooks,
   workflows,

@@ -93,7 +93,7 @@ describe("profile", () => {
     }
     const [row] = await db.select().from(users).where(eq(users.id, user.id));
     expect(row!.name).toBe("Test Owner");
-    expect(row!.timeZone).toBe("UTC");
+    expect(row!.timeZone).toBeNull(); // still following the organization's zone
     expect(row!.language).toBe("en");
   });
 

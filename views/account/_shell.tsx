@@ -1,15 +1,16 @@
 import Html, { type PropsWithChildren } from "@kitajs/html";
 import type { AdminContext } from "@/auth/plugin";
 import type { Flash } from "@/lib/flash";
+import { t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
 import { PublicLayout } from "../layouts/public";
 
 export type AccountTab = "profile" | "sessions" | "two-factor";
 
 const TABS: { key: AccountTab; href: string; label: string }[] = [
-  { key: "profile", href: "/account", label: "Profile and password" },
-  { key: "sessions", href: "/account/sessions", label: "Sessions" },
-  { key: "two-factor", href: "/account/two-factor", label: "Two-factor authentication" },
+  { key: "profile", href: "/account", label: "account:tabs.profile" },
+  { key: "sessions", href: "/account/sessions", label: "account:tabs.sessions" },
+  { key: "two-factor", href: "/account/two-factor", label: "account:tabs.twoFactor" },
 ];
 
 /**
@@ -26,11 +27,11 @@ export function AccountShell({
 }: PropsWithChildren<{ title: string; tab: AccountTab; admin?: AdminContext; csrfToken: string; flash?: Flash }>) {
   const body = (
     <>
-      <h1>Your account</h1>
-      <nav class="row account-tabs" aria-label="Account">
-        {TABS.map((t) => (
-          <a href={t.href} class={t.key === tab ? "button" : "button secondary"} aria-current={t.key === tab ? "page" : undefined} safe>
-            {t.label}
+      <h1>{t("account:title")}</h1>
+      <nav class="row account-tabs" aria-label={tText("account:tabsLabel")}>
+        {TABS.map((item) => (
+          <a href={item.href} class={item.key === tab ? "button" : "button secondary"} aria-current={item.key === tab ? "page" : undefined}>
+            {t(item.label)}
           </a>
         ))}
       </nav>

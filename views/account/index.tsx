@@ -5,6 +5,7 @@ import { LANGUAGES } from "@/db/schema";
 import { ACCOUNT_LIMITS, LANGUAGE_LABELS, TIME_ZONES } from "@/features/account/account.schema";
 import type { FieldError } from "@/lib/errors";
 import type { Flash } from "@/lib/flash";
+import { t, tText } from "@/lib/i18n";
 import { CsrfField, Field, SelectField } from "../components/ui";
 import { AccountShell, Avatar } from "./_shell";
 
@@ -25,9 +26,9 @@ type Props = {
 };
 
 export function AccountPage({ user, admin, csrfToken, flash, profile, password }: Props) {
-  const values: ProfileValues = profile?.values ?? { name: user.name, avatarUrl: user.avatarUrl ?? "", language: user.language, timeZone: user.timeZone };
+  const values: ProfileValues = profile?.values ?? { name: user.name, avatarUrl: user.avatarUrl ?? "", language: user.language, timeZone: user.timeZone ?? "" };
   return (
-    <AccountShell title="Your account" tab="profile" admin={admin} csrfToken={csrfToken} flash={flash}>
+    <AccountShell title={tText("account:title")} tab="profile" admin={admin} csrfToken={csrfToken} flash={flash}>
       <section class="card" id="profile">
         <div class="row">
           <Avatar name={user.name} email={user.email} url={user.avatarUrl} size={48} />
@@ -42,24 +43,30 @@ export function AccountPage({ user, admin, csrfToken, flash, profile, password }
         </div>
         <form method="post" action="/account/profile" id="profile-form">
           <CsrfField token={csrfToken} />
-          <Field label="Name" name="name" value={attr(values.name)} errors={profile?.errors} required maxlength={ACCOUNT_LIMITS.name} autocomplete="name" />
+          <Field label={tText("account:profile.name")} name="name" value={attr(values.name)} errors={profile?.errors} required maxlength={ACCOUNT_LIMITS.name} autocomplete="name" />
           <Field
-            label="Avatar URL"
+            label={tText("account:profile.avatarUrl")}
             name="avatarUrl"
             type="url"
             value={attr(values.avatarUrl)}
             errors={profile?.errors}
             maxlength={ACCOUNT_LIMITS.avatarUrl}
-            placeholder="https://…"
-            hint="An https:// image address. Leave empty to show your initials."
+            placeholder={tText("account:profile.avatarPlaceholder")}
+            hint={tText("account:profile.avatarHint")}
           />
-          <SelectField label="Language" name="language" options={LANGUAGES.map((l) => ({ value: l, label: LANGUAGE_LABELS[l] }))} value={values.language} errors={profile?.errors} />
-          <SelectField label="Time zone" name="timeZone" options={TIME_ZONES} value={values.timeZone} errors={profile?.errors} />
-          <button type="submit">Save profile</button>
+          <SelectField label={tText("account:profile.language")} name="language" options={LANGUAGES.map((l) => ({ value: l, label: LANGUAGE_LABELS[l] }))} value={values.language} errors={profile?.errors} />
+          <SelectField
+            label={tText("account:profile.timeZone")}
+            name="timeZone"
+            options={[{ value: "", label: tText("account:profile.organizationZone") }, ...TIME_ZONES]}
+            value={values.timeZone}
+            errors={profile?.errors}
+          />
+          <button type="submit">{t("account:profile.save")}</button>
         </form>
       </section>
       <section class="card" id="password">
-        <h2>{user.passwordHash ? "Change password" : "Set a password"}</h2>
+        <h2>{user.passwordHash ? t("account:password.change") : t("account:password.set")}</h2>
         {password?.message ? (
           <p class="flash flash-error" role="alert" safe>
             {password.message}
@@ -67,26 +74,26 @@ export function AccountPage({ user, admin, csrfToken, flash, profile, password }
         ) : (
           ""
         )}
-        <p class="muted small">Every other session of your account is signed out when the password changes.</p>
+        <p class="muted small">{t("account:password.othersSignedOut")}</p>
         <form method="post" action="/account/password" id="password-form">
           <CsrfField token={csrfToken} />
           {user.passwordHash ? (
-            <Field label="Current password" name="currentPassword" type="password" errors={password?.errors} required maxlength={ACCOUNT_LIMITS.passwordMax} autocomplete="current-password" />
+            <Field label={tText("account:password.current")} name="currentPassword" type="password" errors={password?.errors} required maxlength={ACCOUNT_LIMITS.passwordMax} autocomplete="current-password" />
           ) : (
-            <p class="muted small">You sign in through a provider; a password lets you sign in with your email too.</p>
+            <p class="muted small">{t("account:password.providerOnly")}</p>
           )}
           <Field
-            label="New password"
+            label={tText("account:password.new")}
             name="newPassword"
             type="password"
             errors={password?.errors}
             required
             maxlength={ACCOUNT_LIMITS.passwordMax}
             autocomplete="new-password"
-            hint={`At least ${ACCOUNT_LIMITS.passwordMin} characters.`}
+            hint={tText("account:password.hint", { count: ACCOUNT_LIMITS.passwordMin })}
           />
-          <Field label="Repeat the new password" name="confirmPassword" type="password" errors={password?.errors} required maxlength={ACCOUNT_LIMITS.passwordMax} autocomplete="new-password" />
-          <button type="submit">{user.passwordHash ? "Change password" : "Set password"}</button>
+          <Field label={tText("account:password.repeat")} name="confirmPassword" type="password" errors={password?.errors} required maxlength={ACCOUNT_LIMITS.passwordMax} autocomplete="new-password" />
+          <button type="submit">{user.passwordHash ? t("account:password.change") : t("account:password.setButton")}</button>
         </form>
       </section>
     </AccountShell>

@@ -2,31 +2,32 @@ import Html from "@kitajs/html";
 import type { AdminContext } from "@/auth/plugin";
 import type { SessionRow } from "@/features/account/account.service";
 import type { Flash } from "@/lib/flash";
+import { t, tText } from "@/lib/i18n";
 import { Badge, CsrfField, Time } from "../components/ui";
 import { AccountShell } from "./_shell";
 
 /** The browser's own description, shortened; sessions made before user agents were kept have none. */
-const deviceLabel = (userAgent: string | null) => (userAgent ? userAgent.slice(0, 120) : "Unknown browser");
+const deviceLabel = (userAgent: string | null) => (userAgent ? userAgent.slice(0, 120) : tText("account:sessions.unknownBrowser"));
 
 type Props = { admin?: AdminContext; csrfToken: string; flash?: Flash; sessions: SessionRow[] };
 
 export function SessionsPage({ admin, csrfToken, flash, sessions }: Props) {
   const others = sessions.filter((s) => !s.current).length;
   return (
-    <AccountShell title="Sessions" tab="sessions" admin={admin} csrfToken={csrfToken} flash={flash}>
+    <AccountShell title={tText("account:sessions.title")} tab="sessions" admin={admin} csrfToken={csrfToken} flash={flash}>
       <section class="card">
-        <h2>Active sessions</h2>
-        <p class="muted small">Every browser signed in to your account. Sign out any you do not recognise, then change your password.</p>
+        <h2>{t("account:sessions.active")}</h2>
+        <p class="muted small">{t("account:sessions.intro")}</p>
         <div class="table-wrap">
           <table id="session-table" class="stack-table">
             <thead>
               <tr>
-                <th>Device</th>
-                <th>IP address</th>
-                <th>Signed in</th>
-                <th>Last seen</th>
+                <th>{t("account:sessions.device")}</th>
+                <th>{t("account:sessions.ip")}</th>
+                <th>{t("account:sessions.signedIn")}</th>
+                <th>{t("account:sessions.lastSeen")}</th>
                 <th>
-                  <span class="sr-only">Actions</span>
+                  <span class="sr-only">{t("account:sessions.actions")}</span>
                 </th>
               </tr>
             </thead>
@@ -37,7 +38,7 @@ export function SessionsPage({ admin, csrfToken, flash, sessions }: Props) {
                     <span class="small" title={s.userAgent ? Html.escapeHtml(s.userAgent) : undefined} safe>
                       {deviceLabel(s.userAgent)}
                     </span>{" "}
-                    {s.current ? <Badge tone="ok">This browser</Badge> : ""}
+                    {s.current ? <Badge tone="ok">{t("account:sessions.thisBrowser")}</Badge> : ""}
                   </td>
                   <td>
                     <code safe>{s.ip ?? "—"}</code>
@@ -55,7 +56,7 @@ export function SessionsPage({ admin, csrfToken, flash, sessions }: Props) {
                       <form method="post" action={`/account/sessions/${s.publicId}/revoke`}>
                         <CsrfField token={csrfToken} />
                         <button type="submit" class="secondary">
-                          Sign out
+                          {t("account:sessions.signOut")}
                         </button>
                       </form>
                     )}
@@ -69,11 +70,11 @@ export function SessionsPage({ admin, csrfToken, flash, sessions }: Props) {
           <form method="post" action="/account/sessions/revoke-others" id="revoke-others-form">
             <CsrfField token={csrfToken} />
             <button type="submit" class="danger">
-              Sign out everywhere else
+              {t("account:sessions.signOutOthers")}
             </button>
           </form>
         ) : (
-          <p class="muted small">This is your only session.</p>
+          <p class="muted small">{t("account:sessions.onlySession")}</p>
         )}
       </section>
     </AccountShell>

@@ -3,6 +3,7 @@ import type { SessionUser } from "@/auth/session";
 import { ACCOUNT_LIMITS } from "@/features/account/account.schema";
 import type { FieldError } from "@/lib/errors";
 import type { Flash } from "@/lib/flash";
+import { t, tText } from "@/lib/i18n";
 import { Badge, CsrfField, Field, Time } from "../components/ui";
 import { AccountShell } from "./_shell";
 
@@ -23,7 +24,7 @@ type Props = {
 };
 
 const codeField = (errors: FieldError[] | undefined, hint: string) => (
-  <Field label="Code" name="code" errors={errors} required maxlength={ACCOUNT_LIMITS.code} autocomplete="one-time-code" hint={hint} />
+  <Field label={tText("account:twoFactor.code")} name="code" errors={errors} required maxlength={ACCOUNT_LIMITS.code} autocomplete="one-time-code" hint={hint} />
 );
 
 function FormMessage({ message }: { message?: string }) {
@@ -38,15 +39,13 @@ function FormMessage({ message }: { message?: string }) {
 export function RecoveryCodes({ codes }: { codes: string[] }) {
   return (
     <section class="card created-secret" role="status" id="recovery-codes">
-      <h2>Your recovery codes</h2>
-      <p>
-        Each code signs you in once if you lose your authenticator. Store them somewhere safe now: they <strong>will not be shown again</strong>.
-      </p>
+      <h2>{t("account:twoFactor.recoveryTitle")}</h2>
+      <p>{t("account:twoFactor.recoveryExplain")}</p>
       <pre id="recovery-code-list" class="secret" safe>
         {codes.join("\n")}
       </pre>
       <button type="button" class="secondary" data-copy="#recovery-code-list">
-        Copy
+        {t("account:twoFactor.copy")}
       </button>
     </section>
   );
@@ -57,7 +56,7 @@ export function TwoFactorPage(p: Props) {
   const errorsFor = (form: "confirm" | "disable" | "regenerate") => (p.refused?.form === form ? p.refused.errors : undefined);
   const messageFor = (form: "confirm" | "disable" | "regenerate") => (p.refused?.form === form ? p.refused.message : undefined);
   return (
-    <AccountShell title="Two-factor authentication" tab="two-factor" admin={p.admin} csrfToken={p.csrfToken} flash={p.flash}>
+    <AccountShell title={tText("account:twoFactor.title")} tab="two-factor" admin={p.admin} csrfToken={p.csrfToken} flash={p.flash}>
       {p.required ? (
         <p class="flash flash-info" role="status" id="two-factor-required" safe>
           {p.required}
@@ -68,39 +67,39 @@ export function TwoFactorPage(p: Props) {
       {p.recoveryCodes ? <RecoveryCodes codes={p.recoveryCodes} /> : ""}
       <section class="card">
         <h2>
-          Two-factor authentication {enabled ? <Badge tone="ok">On</Badge> : <Badge tone="muted">Off</Badge>}
+          {t("account:twoFactor.title")} {enabled ? <Badge tone="ok">{t("account:twoFactor.on")}</Badge> : <Badge tone="muted">{t("account:twoFactor.off")}</Badge>}
         </h2>
         {enabled ? (
           <p>
-            On since <Time at={p.user.totpEnabledAt} />. Signing in asks for a code from your authenticator app after your password or provider.{" "}
-            <span safe>{`${p.unusedRecoveryCodes ?? 0} unused recovery code${p.unusedRecoveryCodes === 1 ? "" : "s"} left.`}</span>
+            {t("account:twoFactor.onSince")} <Time at={p.user.totpEnabledAt} />. {t("account:twoFactor.onExplain")}{" "}
+            <span>{t("account:twoFactor.unusedCodes", { count: p.unusedRecoveryCodes ?? 0 })}</span>
           </p>
         ) : p.pending ? (
           <>
-            <p>Scan this QR code with an authenticator app (1Password, Google Authenticator, Authy…), then enter the 6-digit code it shows.</p>
-            <img src={p.pending.qr} alt="QR code for your authenticator app" width="220" height="220" id="totp-qr" />
+            <p>{t("account:twoFactor.scan")}</p>
+            <img src={p.pending.qr} alt={tText("account:twoFactor.qrAlt")} width="220" height="220" id="totp-qr" />
             <p class="small">
-              Cannot scan? Enter this key by hand: <code id="totp-secret" safe>{p.pending.secret}</code>
+              {t("account:twoFactor.cannotScan")} <code id="totp-secret" safe>{p.pending.secret}</code>
             </p>
             <FormMessage message={messageFor("confirm")} />
             <form method="post" action="/account/two-factor/confirm" id="totp-confirm-form">
               <CsrfField token={p.csrfToken} />
-              {codeField(errorsFor("confirm"), "The 6 digits your app shows now.")}
-              <button type="submit">Turn on two-factor</button>
+              {codeField(errorsFor("confirm"), tText("account:twoFactor.codeNowHint"))}
+              <button type="submit">{t("account:twoFactor.turnOn")}</button>
             </form>
             <form method="post" action="/account/two-factor/cancel">
               <CsrfField token={p.csrfToken} />
               <button type="submit" class="link">
-                Cancel set-up
+                {t("account:twoFactor.cancelSetup")}
               </button>
             </form>
           </>
         ) : (
           <>
-            <p>Protect your account with a second step at sign-in: a code from an authenticator app on your phone.</p>
+            <p>{t("account:twoFactor.protect")}</p>
             <form method="post" action="/account/two-factor/setup" id="totp-setup-form">
               <CsrfField token={p.csrfToken} />
-              <button type="submit">Set up two-factor</button>
+              <button type="submit">{t("account:twoFactor.setUp")}</button>
             </form>
           </>
         )}
@@ -108,30 +107,30 @@ export function TwoFactorPage(p: Props) {
       {enabled ? (
         <>
           <section class="card">
-            <h2>New recovery codes</h2>
-            <p class="muted small">Replaces all your recovery codes with ten new ones.</p>
+            <h2>{t("account:twoFactor.newCodes")}</h2>
+            <p class="muted small">{t("account:twoFactor.newCodesExplain")}</p>
             <FormMessage message={messageFor("regenerate")} />
             <form method="post" action="/account/two-factor/recovery-codes" id="recovery-codes-form">
               <CsrfField token={p.csrfToken} />
-              {codeField(errorsFor("regenerate"), "A code from your authenticator app.")}
+              {codeField(errorsFor("regenerate"), tText("account:twoFactor.appCodeHint"))}
               <button type="submit" class="secondary">
-                Generate new codes
+                {t("account:twoFactor.generate")}
               </button>
             </form>
           </section>
           <section class="card danger-zone">
-            <h2>Turn off two-factor</h2>
+            <h2>{t("account:twoFactor.turnOffTitle")}</h2>
             <FormMessage message={messageFor("disable")} />
             <form method="post" action="/account/two-factor/disable" id="totp-disable-form">
               <CsrfField token={p.csrfToken} />
               {p.user.passwordHash ? (
-                <Field label="Password" name="password" type="password" errors={errorsFor("disable")} required maxlength={ACCOUNT_LIMITS.passwordMax} autocomplete="current-password" />
+                <Field label={tText("account:twoFactor.password")} name="password" type="password" errors={errorsFor("disable")} required maxlength={ACCOUNT_LIMITS.passwordMax} autocomplete="current-password" />
               ) : (
                 ""
               )}
-              {codeField(errorsFor("disable"), "A code from your authenticator app, or a recovery code.")}
+              {codeField(errorsFor("disable"), tText("account:twoFactor.appOrRecoveryHint"))}
               <button type="submit" class="danger">
-                Turn off
+                {t("account:twoFactor.turnOff")}
               </button>
             </form>
           </section>

@@ -28,10 +28,10 @@ export const users = pgTable(
     passwordHash: text(),
     name: text().notNull().default(""),
     avatarUrl: text(),
-    /** Interface language for the coming i18n (account page). */
+    /** Interface language and the language of emails to this user; set at sign-up from the visitor's. */
     language: text({ enum: LANGUAGES }).notNull().default("en"),
-    /** IANA time zone, validated with Intl before it is stored. */
-    timeZone: text().notNull().default("UTC"),
+    /** IANA time zone, validated with Intl before it is stored; null follows the organization's zone. */
+    timeZone: text(),
     /** TOTP seed encrypted with encryptSecret; set only once a code confirmed the enrolment. */
     totpSecretEnc: text(),
     /** Seed shown as a QR code while enrolling, encrypted; promoted to totpSecretEnc on confirmation. */
@@ -227,6 +227,8 @@ export const registrationRequests = pgTable(
     /** argon2id hash of the password chosen at sign-up, moved to the account on approval. */
     passwordHash: text().notNull(),
     organizationName: text().notNull(),
+    /** The visitor's language at sign-up: the decision email's and, on approval, the account's. */
+    language: text({ enum: LANGUAGES }).notNull().default("pt-BR"),
     status: text({ enum: REGISTRATION_STATUSES }).notNull().default("pending"),
     reviewedBy: uuid().references(() => users.id, { onDelete: "set null" }),
     reviewedAt: tstz(),

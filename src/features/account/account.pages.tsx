@@ -4,9 +4,10 @@ import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { SESSION_COOKIE, sessionCookie } from "@/auth/session";
 import { completeSecondFactor } from "@/features/auth/auth.service";
 import { formFields, type Me } from "@/features/organizations/organization.pages";
-import { notFound, zodDetails, type FieldError } from "@/lib/errors";
+import { AppError, zodDetails, type FieldError } from "@/lib/errors";
 import { setFlash, setReveal, takeFlash, takeReveal } from "@/lib/flash";
 import { hxRedirect } from "@/lib/htmx";
+import { tText } from "@/lib/i18n";
 import { AccountPage, type ProfileValues } from "@views/account/index";
 import { SessionsPage } from "@views/account/sessions";
 import { TwoFactorPage } from "@views/account/two-factor";
@@ -27,24 +28,13 @@ import {
   type TwoFactorOutcome,
 } from "./two-factor.service";
 
-/** The account's user-facing messages, in one place for the coming i18n. */
+/** Flash and form messages of the account pages (text in src/i18n/account.ts). */
 const MESSAGES = {
-  profileSaved: "Profile saved.",
-  passwordChanged: (ended: number) => `Password changed.${ended ? ` ${ended} other session${ended === 1 ? " was" : "s were"} signed out.` : ""}`,
-  sessionEnded: "That session was signed out.",
-  otherSessionsEnded: (ended: number) => (ended ? `Signed out ${ended} other session${ended === 1 ? "" : "s"}.` : "No other sessions were open."),
-  twoFactorOn: "Two-factor authentication is on. Save your recovery codes now.",
-  twoFactorOff: "Two-factor authentication is off.",
-  setupCancelled: "Two-factor set-up cancelled.",
-  codesRegenerated: "New recovery codes generated; the old ones no longer work.",
-  throttled: (seconds: number) => {
-    const minutes = Math.ceil(seconds / 60);
-    return `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`;
-  },
-  required: (organization: string) => `${organization} requires two-factor authentication for admins and owners. Turn it on to continue.`,
-  challengeExpired: "Your sign-in expired or had too many wrong codes. Sign in again.",
-  wrongCode: (left: number) => `That code is not valid.${left > 0 ? ` ${left} attempt${left === 1 ? "" : "s"} left.` : ""}`,
-} as const;
+  passwordChanged: (ended: number) => (ended ? tText("account:flash.passwordChangedEnded", { count: ended }) : tText("account:flash.passwordChanged")),
+  otherSessionsEnded: (ended: number) => (ended ? tText("account:flash.otherSessionsEnded", { count: ended }) : tText("account:flash.noOtherSessions")),
+  throttled: (seconds: number) => tText("account:errors.throttled", { count: Math.ceil(seconds / 60) }),
+  wrongCode: (left: number) => (left > 0 ? tText("account:errors.wrongCodeLeft", { count: left }) : tText("account:errors.wrongCode")),
+};
 
 /** The admin shell needs an active organization; without one the account pages use the public shell. */
 function adminOf(me: Me): AdminContext | undefined {
@@ -87,7 +77,7 @@ export const accountPages = new Elysia({ name: "account-pages" })
         return AccountPage({ user: me.user, admin: adminOf(me as Me), csrfToken, profile: { values, errors: zodDetails(parsed.error.issues) } });
       }
       await updateProfile(actorOf(me as Me, request), parsed.data);
-      setFlash(cookie, "success", MESSAGES.profileSaved);
+      setFlash(cookie, "success", tText("account:flash.profileSaved"));
       return hxRedirect(request, "/account");
     },
     { signedIn: true },
@@ -130,8 +120,8 @@ export const accountPages = new Elysia({ name: "account-pages" })
     "/account/sessions/:sessionId/revoke",
     async ({ me, params, request, cookie }) => {
       // Someone else's session, or this one, is not a session this page can end: 404 either way.
-      if (!(await signOutSession(actorOf(me as Me, request), params.sessionId))) throw notFound("Session");
-      setFlash(cookie, "success", MESSAGES.sessionEnded);
+      if (!(await signOutSession(actorOf(me as Me, request), params.sessionId))) throw new AppError("not_found", tText("account:errors.sessionNotFound"));
+      setFlash(cookie, "success", tText("account:flash.sessionEnded"));
       return hxRedirect(request, "/account/sessions");
     },
     { signedIn: true },
@@ -147,7 +137,7 @@ export const accountPages = new Elysia({ name: "account-pages" })
         admin,
         csrfToken,
         flash: takeFlash(cookie),
-        required: admin && mustEnrolTwoFactor(admin.organization, admin.role, me.user) ? MESSAGES.required(admin.organization.name) : undefined,
+        required: admin && mustEnrolTwoFactor(admin.organization, admin.role, me.user) ? tText("account:flash.required", { organization: admin.organization.name }) : undefined,
         pending: await pendingEnrolment(me.user),
         unusedRecoveryCodes: await unusedRecoveryCodeCount(me.user.id),
         recoveryCodes: codes ? codes.split(" ") : undefined,
@@ -167,7 +157,7 @@ export const accountPages = new Elysia({ name: "account-pages" })
     "/account/two-factor/cancel",
     async ({ me, request, cookie }) => {
       await cancelTotpEnrolment(me.user);
-      setFlash(cookie, "info", MESSAGES.setupCancelled);
+      setFlash(cookie, "info", tText("account:flash.setupCancelled"));
       return hxRedirect(request, "/account/two-factor");
     },
     { signedIn: true },
@@ -184,7 +174,7 @@ export const accountPages = new Elysia({ name: "account-pages" })
         return TwoFactorPage({ user: me.user, admin, csrfToken, pending: await pendingEnrolment(me.user), refused: { form: "confirm", ...refused } });
       }
       setReveal(cookie, revealPurpose(me.user.id), { codes: result.value.join(" ") });
-      setFlash(cookie, "success", MESSAGES.twoFactorOn);
+      setFlash(cookie, "success", tText("account:flash.twoFactorOn"));
       return hxRedirect(request, "/account/two-factor");
     },
     { signedIn: true },
@@ -200,7 +190,7 @@ export const accountPages = new Elysia({ name: "account-pages" })
         return TwoFactorPage({ user: me.user, admin: adminOf(me), csrfToken, unusedRecoveryCodes: await unusedRecoveryCodeCount(me.user.id), refused: { form: "regenerate", ...refused } });
       }
       setReveal(cookie, revealPurpose(me.user.id), { codes: result.value.join(" ") });
-      setFlash(cookie, "success", MESSAGES.codesRegenerated);
+      setFlash(cookie, "success", tText("account:flash.codesRegenerated"));
       return hxRedirect(request, "/account/two-factor");
     },
     { signedIn: true },
@@ -215,7 +205,7 @@ export const accountPages = new Elysia({ name: "account-pages" })
         const refused = result ? refusal(set, result) : ((set.status = 422), { errors: zodDetails(parsed.error!.issues) });
         return TwoFactorPage({ user: me.user, admin: adminOf(me), csrfToken, unusedRecoveryCodes: await unusedRecoveryCodeCount(me.user.id), refused: { form: "disable", ...refused } });
       }
-      setFlash(cookie, "success", MESSAGES.twoFactorOff);
+      setFlash(cookie, "success", tText("account:flash.twoFactorOff"));
       return hxRedirect(request, "/account/two-factor");
     },
     { signedIn: true },
@@ -254,6 +244,6 @@ export const accountPages = new Elysia({ name: "account-pages" })
 /** No live challenge behind the cookie: the sign-in starts over at the password step. */
 function backToSignIn(cookie: Record<string, Cookie<unknown>>, request: Request): Response {
   setChallengeCookie(cookie, null);
-  setFlash(cookie, "error", MESSAGES.challengeExpired);
+  setFlash(cookie, "error", tText("account:flash.challengeExpired"));
   return hxRedirect(request, "/login");
 }

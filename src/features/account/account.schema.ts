@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { LANGUAGES } from "@/db/schema";
 import { AUTH_LIMITS } from "@/features/auth/auth.schema";
+import { tText } from "@/lib/i18n";
 
 /** Limits shared by the account forms (maxlength) and the validation below. */
 export const ACCOUNT_LIMITS = {
@@ -13,6 +14,7 @@ export const ACCOUNT_LIMITS = {
   code: 20,
 } as const;
 
+/** Each language named in itself, as language pickers do: a reader finds their own whatever the page's language. */
 export const LANGUAGE_LABELS: Record<(typeof LANGUAGES)[number], string> = { en: "English", "pt-BR": "Português (Brasil)" };
 
 /** Every IANA zone this runtime knows (the profile form's list); UTC is listed by name too. */
@@ -36,26 +38,29 @@ export function canonicalTimeZone(input: string): string | null {
 
 export const profileSchema = z.object({
   name: z
-    .string({ error: "Enter your name" })
+    .string({ error: () => tText("account:errors.enterName") })
     .trim()
-    .min(1, "Enter your name")
-    .max(ACCOUNT_LIMITS.name, `At most ${ACCOUNT_LIMITS.name} characters`),
+    .min(1, { error: () => tText("account:errors.enterName") })
+    .max(ACCOUNT_LIMITS.name),
   avatarUrl: z
     .string()
     .trim()
-    .max(ACCOUNT_LIMITS.avatarUrl, `At most ${ACCOUNT_LIMITS.avatarUrl} characters`)
+    .max(ACCOUNT_LIMITS.avatarUrl)
     .optional()
     .transform((v) => v || null)
-    .refine((v) => v === null || isHttpsUrl(v), "Use an https:// address of an image, or leave it empty for your initials"),
-  language: z.enum(LANGUAGES, { error: "Choose English or Português (Brasil)" }),
+    .refine((v) => v === null || isHttpsUrl(v), { error: () => tText("account:errors.avatarHttps") }),
+  language: z.enum(LANGUAGES, { error: () => tText("account:errors.chooseLanguage") }),
+  /** Empty (or absent): follow the organization's zone (stored as null). */
   timeZone: z
-    .string({ error: "Choose a time zone" })
+    .string({ error: () => tText("account:errors.chooseTimeZone") })
     .trim()
-    .max(ACCOUNT_LIMITS.timeZone, "Choose a time zone from the list")
+    .max(ACCOUNT_LIMITS.timeZone, { error: () => tText("account:errors.chooseTimeZone") })
+    .optional()
     .transform((v, ctx) => {
+      if (!v) return null;
       const zone = canonicalTimeZone(v);
       if (!zone) {
-        ctx.addIssue({ code: "custom", message: "Choose a time zone from the list (IANA name, e.g. America/Sao_Paulo)" });
+        ctx.addIssue({ code: "custom", message: tText("account:errors.chooseTimeZone") });
         return z.NEVER;
       }
       return zone;
@@ -75,27 +80,35 @@ function isHttpsUrl(value: string): boolean {
 export const changePasswordSchema = z
   .object({
     /** Absent for accounts that only ever signed in through a provider. */
-    currentPassword: z.string().max(ACCOUNT_LIMITS.passwordMax, "Incorrect password").optional().default(""),
+    currentPassword: z
+      .string()
+      .max(ACCOUNT_LIMITS.passwordMax, { error: () => tText("account:errors.incorrectPassword") })
+      .optional()
+      .default(""),
     newPassword: z
-      .string({ error: "Choose a new password" })
-      .min(ACCOUNT_LIMITS.passwordMin, `Too short: use at least ${ACCOUNT_LIMITS.passwordMin} characters`)
-      .max(ACCOUNT_LIMITS.passwordMax, `At most ${ACCOUNT_LIMITS.passwordMax} characters`),
-    confirmPassword: z.string({ error: "Repeat the new password" }).max(ACCOUNT_LIMITS.passwordMax),
+      .string({ error: () => tText("account:errors.chooseNewPassword") })
+      .min(ACCOUNT_LIMITS.passwordMin, { error: () => tText("account:errors.passwordTooShort", { count: ACCOUNT_LIMITS.passwordMin }) })
+      .max(ACCOUNT_LIMITS.passwordMax),
+    confirmPassword: z.string({ error: () => tText("account:errors.repeatNewPassword") }).max(ACCOUNT_LIMITS.passwordMax),
   })
-  .refine((v) => v.newPassword === v.confirmPassword, { path: ["confirmPassword"], message: "The two new passwords differ" });
+  .refine((v) => v.newPassword === v.confirmPassword, { path: ["confirmPassword"], error: () => tText("account:errors.passwordsDiffer") });
 export type ChangePasswordInput = z.infer<typeof changePasswordSchema>;
 
 const code = z
-  .string({ error: "Enter the code" })
+  .string({ error: () => tText("account:errors.enterCode") })
   .trim()
-  .min(1, "Enter the code")
-  .max(ACCOUNT_LIMITS.code, "That code is not valid");
+  .min(1, { error: () => tText("account:errors.enterCode") })
+  .max(ACCOUNT_LIMITS.code, { error: () => tText("account:errors.wrongCode") });
 
 /** Enrolment confirmation, recovery-code regeneration and the sign-in step. */
 export const codeSchema = z.object({ code });
 
 export const disableTwoFactorSchema = z.object({
-  password: z.string().max(ACCOUNT_LIMITS.passwordMax, "Incorrect password").optional().default(""),
+  password: z
+    .string()
+    .max(ACCOUNT_LIMITS.passwordMax, { error: () => tText("account:errors.incorrectPassword") })
+    .optional()
+    .default(""),
   code,
 });
 

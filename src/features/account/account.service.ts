@@ -3,6 +3,7 @@ import { listUserSessions, revokeOtherSessions, revokeUserSession, type Session,
 import { db, type DbOrTx } from "@/db/client";
 import { users } from "@/db/schema";
 import { recordAudit } from "@/features/audit/audit.service";
+import { tText } from "@/lib/i18n";
 import type { ChangePasswordInput, ProfileInput } from "./account.schema";
 import { discardUserChallenges, forgiveStepUpAttempts, reserveStepUpAttempt } from "./two-factor.service";
 
@@ -50,7 +51,7 @@ export async function changePassword(actor: AccountActor, input: ChangePasswordI
     const reserved = await reserveStepUpAttempt(user.id);
     if (!reserved.ok) return { ok: false, reason: "throttled", retryAfter: reserved.retryAfter };
     const matches = input.currentPassword.length > 0 && (await Bun.password.verify(input.currentPassword, user.passwordHash));
-    if (!matches) return { ok: false, reason: "invalid", field: "currentPassword", message: "Incorrect password." };
+    if (!matches) return { ok: false, reason: "invalid", field: "currentPassword", message: tText("account:errors.incorrectPassword") };
   }
   const passwordHash = await Bun.password.hash(input.newPassword, { algorithm: "argon2id" });
   return db.transaction(async (tx) => {

@@ -5,6 +5,7 @@ import { organizations, recoveryCodes, signInChallenges, users, type Role } from
 import { recordAudit } from "@/features/audit/audit.service";
 import { decryptSecret, encryptSecret, randomToken, sha256Hex } from "@/lib/crypto";
 import { conflict } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import {
   generateRecoveryCodes,
   generateTotpSecret,
@@ -121,7 +122,7 @@ async function replaceRecoveryCodes(userId: string, tx: DbOrTx): Promise<string[
 
 /** Starts (or restarts) enrolment with a fresh seed, stored encrypted until a code confirms it. */
 export async function startTotpEnrolment(user: User): Promise<void> {
-  if (hasTwoFactor(user)) throw conflict("Two-factor authentication is already on");
+  if (hasTwoFactor(user)) throw conflict(tText("account:errors.alreadyOn"));
   await db.update(users).set({ totpPendingSecretEnc: encryptSecret(generateTotpSecret()) }).where(eq(users.id, user.id));
 }
 
@@ -139,18 +140,19 @@ export async function cancelTotpEnrolment(user: User): Promise<void> {
 
 export type TwoFactorOutcome<T> = { ok: true; value: T } | { ok: false; reason: "invalid"; message: string; field: string } | { ok: false; reason: "throttled"; retryAfter: number };
 
-const INVALID_CODE = "That code is not valid. Enter the current code from your authenticator app.";
+// Read when refused, inside the request: the message speaks its language.
+const invalidCode = () => tText("account:errors.invalidCode");
 
 /** Confirms enrolment with a code from the app: two-factor is on and ten recovery codes are returned once. */
 export async function confirmTotpEnrolment(actor: Actor, input: string): Promise<TwoFactorOutcome<string[]>> {
   const { user } = actor;
-  if (hasTwoFactor(user)) throw conflict("Two-factor authentication is already on");
-  if (!user.totpPendingSecretEnc) return { ok: false, reason: "invalid", field: "code", message: "Start the set-up again: no QR code is waiting for confirmation." };
+  if (hasTwoFactor(user)) throw conflict(tText("account:errors.alreadyOn"));
+  if (!user.totpPendingSecretEnc) return { ok: false, reason: "invalid", field: "code", message: tText("account:errors.noPendingSetup") };
   const reserved = await reserveStepUpAttempt(user.id);
   if (!reserved.ok) return { ok: false, reason: "throttled", retryAfter: reserved.retryAfter };
   const code = normalizeTotpCode(input);
   const step = code ? totpStepFor(decryptSecret(user.totpPendingSecretEnc), code) : null;
-  if (step === null) return { ok: false, reason: "invalid", field: "code", message: INVALID_CODE };
+  if (step === null) return { ok: false, reason: "invalid", field: "code", message: invalidCode() };
   return db.transaction(async (tx) => {
     // Conditional on the seed the user scanned: a concurrent restart or confirmation wins cleanly.
     const [enabled] = await tx
@@ -158,7 +160,7 @@ export async function confirmTotpEnrolment(actor: Actor, input: string): Promise
       .set({ totpSecretEnc: user.totpPendingSecretEnc, totpPendingSecretEnc: null, totpEnabledAt: new Date(), totpLastStep: step, verifyAttempts: 0 })
       .where(and(eq(users.id, user.id), isNull(users.totpEnabledAt), eq(users.totpPendingSecretEnc, user.totpPendingSecretEnc!)))
       .returning({ id: users.id });
-    if (!enabled) throw conflict("Two-factor set-up changed in another window; reload the page");
+    if (!enabled) throw conflict(tText("account:errors.setupChanged"));
     const codes = await replaceRecoveryCodes(user.id, tx);
     await audit(actor, "account.two_factor_enabled", {}, tx);
     return { ok: true, value: codes } as const;
@@ -177,10 +179,10 @@ export async function disableTwoFactor(actor: Actor, input: { password: string; 
   if (!hasTwoFactor(user)) return { ok: true, value: null };
   const reserved = await reserveStepUpAttempt(user.id);
   if (!reserved.ok) return { ok: false, reason: "throttled", retryAfter: reserved.retryAfter };
-  if (!(await passwordMatches(user, input.password))) return { ok: false, reason: "invalid", field: "password", message: "Incorrect password." };
+  if (!(await passwordMatches(user, input.password))) return { ok: false, reason: "invalid", field: "password", message: tText("account:errors.incorrectPassword") };
   return db.transaction(async (tx) => {
     const kind = await consumeSecondFactor(user, input.code, tx);
-    if (!kind) return { ok: false, reason: "invalid", field: "code", message: INVALID_CODE } as const;
+    if (!kind) return { ok: false, reason: "invalid", field: "code", message: invalidCode() } as const;
     await tx
       .update(users)
       .set({ totpSecretEnc: null, totpPendingSecretEnc: null, totpEnabledAt: null, totpLastStep: null, verifyAttempts: 0 })
@@ -194,12 +196,12 @@ export async function disableTwoFactor(actor: Actor, input: { password: string; 
 /** Ten new recovery codes (the old ones stop working), behind a current code. */
 export async function regenerateRecoveryCodes(actor: Actor, input: string): Promise<TwoFactorOutcome<string[]>> {
   const { user } = actor;
-  if (!hasTwoFactor(user)) throw conflict("Two-factor authentication is off");
+  if (!hasTwoFactor(user)) throw conflict(tText("account:errors.alreadyOff"));
   const reserved = await reserveStepUpAttempt(user.id);
   if (!reserved.ok) return { ok: false, reason: "throttled", retryAfter: reserved.retryAfter };
   return db.transaction(async (tx) => {
     const kind = await consumeSecondFactor(user, input, tx);
-    if (!kind) return { ok: false, reason: "invalid", field: "code", message: INVALID_CODE } as const;
+    if (!kind) return { ok: false, reason: "invalid", field: "code", message: invalidCode() } as const;
     await forgiveStepUpAttempts(user.id, tx);
     const codes = await replaceRecoveryCodes(user.id, tx);
     await audit(actor, "account.recovery_codes_regenerated", { with: kind }, tx);
@@ -301,7 +303,7 @@ export type RequirementOutcome = { ok: true; changed: boolean } | { ok: false; m
  */
 export async function setTwoFactorRequirement(actor: Actor & { organizationId: string }, required: boolean): Promise<RequirementOutcome> {
   if (required && !hasTwoFactor(actor.user)) {
-    return { ok: false, message: "Turn on two-factor authentication for your own account before requiring it." };
+    return { ok: false, message: tText("account:errors.enableOwnFirst") };
   }
   return db.transaction(async (tx) => {
     const [changed] = await tx
