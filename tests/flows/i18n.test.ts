@@ -16,7 +16,7 @@ async function portugueseOrg() {
   return org;
 }
 
-const step = (extra: Record<string, string>) => ({ key: "", type: "send_text", templateKey: "", text: "", variable: "", workflowId: "", transitions: "", order: "", ...extra });
+const step = (extra: Record<string, string>) => ({ key: "", type: "send_text", templateKey: "", text: "", "config.variable": "", "config.workflowId": "", transitions: "", order: "", ...extra });
 
 async function newFlow(client: TestClient, name: string) {
   const res = await client.postForm("/flows", { name }, { htmx: true });
@@ -68,7 +68,7 @@ describe("flows in Portuguese", () => {
     expect(html).toContain("“sem igual” deve ser escrita assim: resposta=chave_da_etapa");
     const settings = await client.postForm(`${path}/settings`, { name: "Cadastro", followUps: "uma hora lembrete" }, { htmx: true });
     expect(settings.status).toBe(422);
-    expect(await settings.text()).toContain("“uma hora lembrete” deve ser escrita assim: segundos_de_espera chave_do_modelo");
+    expect(await settings.text()).toContain("&quot;uma hora lembrete&quot; deve estar no formato &quot;&lt;segundos&gt; &lt;chave_do_modelo&gt;&quot;");
 
     const pt = { "accept-language": "pt-BR" };
     const created = await api(app, "POST", "/v1/flows", key, { name: "Menu" }, pt);

@@ -11,7 +11,7 @@ import { createMember, setupOrg, signIn } from "../helpers/factories";
 
 const app = createApp();
 
-const step = (extra: Record<string, string>) => ({ key: "", type: "send_text", templateKey: "", text: "", variable: "", workflowId: "", transitions: "", order: "", ...extra });
+const step = (extra: Record<string, string>) => ({ key: "", type: "send_text", templateKey: "", text: "", "config.variable": "", "config.workflowId": "", transitions: "", order: "", ...extra });
 
 /** Creates a flow through the page and returns its editor path. */
 async function newFlow(client: TestClient, name = "Support menu") {
@@ -32,7 +32,7 @@ async function menuFlow(client: TestClient, org: string) {
   };
   await add({ key: "menu", type: "choice", templateKey: "menu", transitions: "1=sales\n2=ask_name", order: "0" });
   await add({ key: "sales", type: "send_text", text: "Sales will call you.", transitions: "*=bye", order: "1" });
-  await add({ key: "ask_name", type: "collect_input", text: "Your name?", variable: "customer", order: "2" });
+  await add({ key: "ask_name", type: "collect_input", text: "Your name?", "config.variable": "customer", order: "2" });
   await add({ key: "thanks", type: "send_text", text: "Thanks {{customer}}!", order: "3" });
   await add({ key: "bye", type: "end", text: "Bye.", order: "4" });
   return path;
@@ -123,7 +123,7 @@ describe("flow pages", () => {
     const settingsBad = await client.postForm(`${path}/settings`, { name: "Support menu", followUps: "soon reminder\n60 nope" }, { htmx: true });
     expect(settingsBad.status).toBe(422);
     const settingsHtml = await text(settingsBad);
-    expect(settingsHtml).toContain("must read: delay_seconds template_key");
+    expect(settingsHtml).toContain("soon reminder\" must be \"&lt;seconds&gt; &lt;template_key&gt;\"");
     expect(await text(client.postForm(`${path}/settings`, { name: "Support menu", followUps: "60 nope" }, { htmx: true }))).toContain('No template with key "nope"');
     expect((await client.postForm(`${path}/settings`, { name: "Support menu", followUps: "3600 reminder" }, { htmx: true })).status).toBe(204);
     const fixed = await text(client.get(path));
@@ -219,7 +219,7 @@ describe("flow pages", () => {
   test("try it: hand-off and workflow steps are shown as notes; a run of another version is refused", async () => {
     const { client, organization } = await setupOrg(app);
     const path = await newFlow(client, "Handoff");
-    await client.postForm(`${path}/steps`, step({ key: "a", type: "collect_input", text: "Human or bot?", variable: "pick", transitions: "human=h", order: "0" }), { htmx: true });
+    await client.postForm(`${path}/steps`, step({ key: "a", type: "collect_input", text: "Human or bot?", "config.variable": "pick", transitions: "human=h", order: "0" }), { htmx: true });
     await client.postForm(`${path}/steps`, step({ key: "h", type: "handoff", text: "A person will answer.", order: "1" }), { htmx: true });
     const run = await (await client.postForm(`${path}/try`, {}, { htmx: true })).text();
     const threadId = /name="threadId" value="([0-9a-f-]{36})"/.exec(run)![1]!;

@@ -4,6 +4,7 @@ import type { FlowStep } from "@/features/flows/flow.service";
 import { FLOW_LIMITS } from "@/features/flows/flow.schema";
 import { FLOW_STEP_TYPES } from "@/db/schema";
 import { t, tText } from "@/lib/i18n";
+import { fieldErrors } from "@/lib/forms";
 import { Badge, CsrfField, Field, SelectField, fieldError } from "../components/ui";
 
 /** How a step type reads ("send a text"), in the request's language. */
@@ -17,8 +18,9 @@ export type StepFormValues = {
   type?: string;
   templateKey?: string;
   text?: string;
-  variable?: string;
-  workflowId?: string;
+  /** Named by their `/v1` path, so the API's field errors land on them. */
+  "config.variable"?: string;
+  "config.workflowId"?: string;
   waitForInput?: string;
   transitions?: string;
   order?: string;
@@ -165,7 +167,10 @@ export function StepsTable(props: {
 export function StepForm(props: { flowId: string; values: StepFormValues; errors?: FieldError[]; choices: StepChoices; editingKey?: string; csrfToken: string }) {
   const v = props.values;
   const action = props.editingKey ? `/flows/${props.flowId}/steps/${encodeURIComponent(props.editingKey)}` : `/flows/${props.flowId}/steps`;
-  const transitionErrors = props.errors?.filter((e) => e.path === "transitions" || e.path.startsWith("transitions.")) ?? [];
+  // A transition's own error (`transitions.<answer>`) names its line.
+  const transitionErrors = fieldErrors(props.errors, "transitions").map((e) =>
+    e.path === "transitions" ? e.message : tText("flows:errors.transitionError", { answer: e.path.slice("transitions.".length), message: e.message }),
+  );
   const textError = fieldError(props.errors, "text");
   return (
     <form id="step-form" class="card" method="post" action={action} hx-post={action} hx-target="#step-form" hx-swap="outerHTML">
@@ -208,16 +213,16 @@ export function StepForm(props: { flowId: string; values: StepFormValues; errors
       <div class="form-grid">
         <Field
           label={tText("flows:stepForm.variable")}
-          name="variable"
-          value={attr(v.variable)}
+          name="config.variable"
+          value={attr(v["config.variable"])}
           errors={props.errors}
-          maxlength={60}
+          maxlength={FLOW_LIMITS.variable}
           placeholder={tText("flows:stepForm.variablePlaceholder")}
         />
         <SelectField
           label={tText("flows:stepForm.workflow")}
-          name="workflowId"
-          value={v.workflowId}
+          name="config.workflowId"
+          value={v["config.workflowId"]}
           errors={props.errors}
           options={[{ value: "", label: "—" }, ...props.choices.workflows.map((w) => ({ value: w.id, label: w.name }))]}
         />
@@ -228,9 +233,9 @@ export function StepForm(props: { flowId: string; values: StepFormValues; errors
           {v.transitions ?? ""}
         </textarea>
         <small class="hint">{t("flows:stepForm.transitionsHint")}</small>
-        {transitionErrors.map((e) => (
+        {transitionErrors.map((message) => (
           <small class="error" safe>
-            {e.message}
+            {message}
           </small>
         ))}
       </div>

@@ -6,7 +6,8 @@ import { can } from "@/auth/roles";
 import { listTemplates } from "@/features/templates/template.service";
 import { setThreadStatus } from "@/features/workflows/thread.service";
 import { listWorkflows } from "@/features/workflows/workflow.service";
-import { AppError, zodDetails, type FieldError } from "@/lib/errors";
+import { AppError, type FieldError } from "@/lib/errors";
+import { attemptForm, checkbox, formFields, formLines, formText, optionalText, parseForm, unprocessable, type FormBody } from "@/lib/forms";
 import { setFlash, takeFlash, type Flash } from "@/lib/flash";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
 import { tText } from "@/lib/i18n";
@@ -16,7 +17,8 @@ import { ProblemsPanel } from "@views/flows/_problems";
 import { StepForm, type StepChoices, type StepFormValues } from "@views/flows/_steps";
 import { TryPanel } from "@views/flows/_try";
 import { byUser, type AuditBy } from "@/features/audit/audit.service";
-import { createFlowSchema, flowStepSchema, type FlowStepInput } from "./flow.schema";
+import { followUpLines, parseFollowUpLines } from "@/features/workflows/workflow.schema";
+import { createFlowSchema, flowStepSchema, parseTransitionLines } from "./flow.schema";
 import {
   createFlow,
   deleteStep,
@@ -37,12 +39,6 @@ import { answerTryRun, getTryRun, startTryRun, tryRunNotFound, type TryRun } fro
 
 const idParams = z.object({ id: z.string().uuid() });
 const stepParams = z.object({ id: z.string().uuid(), key: z.string().min(1).max(200) });
-type FormBody = Record<string, unknown>;
-
-const str = (v: unknown) => (typeof v === "string" ? v.trim() : "");
-/** Form text areas arrive with CRLF line breaks. */
-const lines = (v: unknown) => (typeof v === "string" ? v.replace(/\r\n?/g, "\n") : "").split("\n").map((l) => l.trim()).filter(Boolean);
-const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]{0,59}$/;
 
 function requireManage(admin: AdminContext) {
   if (!can.manageAutomation(admin.role)) throw new AppError("forbidden", tText("flows:errors.forbidden"));
@@ -51,67 +47,37 @@ function requireManage(admin: AdminContext) {
 // ——— Step form ———
 
 /**
- * Step form fields → flowStepSchema input. Graph problems (a transition to a step not written yet, an
- * unreachable step) are allowed in a draft and listed by the validation panel; what a step's own type
- * needs (a text to send, a variable to store into…) is a field error right away.
+ * Step form fields → the `/v1` step body, checked by the same flowStepSchema. Fields are named by
+ * their API path (`config.variable`); only the transitions textarea has a shape of its own.
  */
-function stepFormToInput(body: FormBody, choices: StepChoices): { input: Record<string, unknown>; errors: FieldError[] } {
-  const errors: FieldError[] = [];
-  const type = str(body.type);
-  const transitions: Record<string, string> = {};
-  // The engine matches answers ignoring case, so "Yes" and "yes" would be the same option.
-  const seen = new Set<string>();
-  for (const line of lines(body.transitions)) {
-    const eq = line.indexOf("=");
-    const answer = eq > 0 ? line.slice(0, eq).trim() : "";
-    const target = eq > 0 ? line.slice(eq + 1).trim() : "";
-    if (!answer || !target) errors.push({ path: "transitions", message: tText("flows:errors.transitionLine", { line }) });
-    else if (seen.has(answer.toLowerCase())) errors.push({ path: "transitions", message: tText("flows:errors.transitionTwice", { answer }) });
-    else {
-      seen.add(answer.toLowerCase());
-      transitions[answer] = target;
-    }
-  }
-  const rawText = typeof body.text === "string" ? body.text.replace(/\r\n?/g, "\n") : "";
-  const text = rawText.trim() ? rawText.trimEnd() : null;
-  const templateKey = str(body.templateKey) || null;
-  const variable = str(body.variable);
-  const workflowId = str(body.workflowId);
-  let order: number | undefined;
-  const orderText = str(body.order);
-  if (orderText !== "") {
-    if (/^\d+$/.test(orderText)) order = Number(orderText);
-    else errors.push({ path: "order", message: tText("flows:errors.orderNumber") });
-  }
+function stepFormToInput(body: FormBody): { input: Record<string, unknown>; errors: FieldError[] } {
+  const type = formText(body.type).trim();
+  const { transitions, errors } = parseTransitionLines(formLines(body.transitions));
+  const rawText = formText(body.text).replace(/\r\n?/g, "\n");
+  const orderText = formText(body.order).trim();
   const config: Record<string, unknown> = {};
-  if (type === "collect_input") {
-    if (!VARIABLE.test(variable)) errors.push({ path: "variable", message: tText("flows:errors.variableName") });
-    config.variable = variable;
-  }
-  if (type === "call_workflow") {
-    if (!choices.workflows.some((w) => w.id === workflowId)) errors.push({ path: "workflowId", message: tText("flows:errors.chooseWorkflow") });
-    config.workflowId = workflowId;
-  }
-  if (type === "send_text" && !text) errors.push({ path: "text", message: tText("flows:errors.writeText") });
-  if (type === "send_template" && !templateKey) errors.push({ path: "templateKey", message: tText("flows:errors.chooseTemplate") });
-  if (type === "choice" && Object.keys(transitions).length === 0) errors.push({ path: "transitions", message: tText("flows:errors.choiceNeedsOption") });
-  if ((type === "send_text" || type === "collect_input" || type === "choice") && templateKey && text) errors.push({ path: "text", message: tText("flows:errors.templateOrText") });
-  const input = { key: str(body.key), type, templateKey, text, config, waitForInput: body.waitForInput === "true", transitions, order };
+  if (type === "collect_input") config.variable = formText(body["config.variable"]);
+  if (type === "call_workflow") config.workflowId = formText(body["config.workflowId"]).trim();
+  const input = {
+    key: formText(body.key).trim(),
+    type,
+    templateKey: optionalText(body.templateKey) ?? null,
+    text: rawText.trim() ? rawText.trimEnd() : null,
+    config,
+    waitForInput: checkbox(body.waitForInput),
+    transitions,
+    // A number field left empty takes the schema's default; anything not a number is the schema's error.
+    order: orderText === "" ? undefined : /^\d+$/.test(orderText) ? Number(orderText) : orderText,
+  };
   return { input, errors };
 }
 
-/** zod's paths for transitions are `transitions.<answer>`: name the line in the message. */
-function stepZodErrors(issues: z.core.$ZodIssue[]): FieldError[] {
-  return zodDetails(issues).map((e) => {
-    const m = /^transitions\.(.+)$/.exec(e.path);
-    return m ? { path: "transitions", message: tText("flows:errors.transitionError", { answer: m[1], message: e.message }) } : e;
-  });
-}
+const STEP_FIELDS = ["key", "type", "templateKey", "text", "config.variable", "config.workflowId", "transitions", "order"] as const;
 
 function stepFormValues(body: FormBody): StepFormValues {
   const out: StepFormValues = {};
-  for (const k of ["key", "type", "templateKey", "text", "variable", "workflowId", "transitions", "order"] as const) out[k] = typeof body[k] === "string" ? (body[k] as string) : "";
-  out.waitForInput = body.waitForInput === "true" ? "true" : "false";
+  for (const k of STEP_FIELDS) out[k] = formText(body[k]);
+  out.waitForInput = checkbox(body.waitForInput) ? "true" : "false";
   return out;
 }
 
@@ -121,8 +87,8 @@ function stepValuesOf(s: FlowStep): StepFormValues {
     type: s.type,
     templateKey: s.templateKey ?? "",
     text: s.text ?? "",
-    variable: typeof s.config.variable === "string" ? s.config.variable : "",
-    workflowId: typeof s.config.workflowId === "string" ? s.config.workflowId : "",
+    "config.variable": typeof s.config.variable === "string" ? s.config.variable : "",
+    "config.workflowId": typeof s.config.workflowId === "string" ? s.config.workflowId : "",
     waitForInput: String(s.waitForInput),
     transitions: Object.entries(s.transitions)
       .map(([a, t]) => `${a}=${t}`)
@@ -136,17 +102,12 @@ const newStepValues = (steps: FlowStep[]): StepFormValues => ({ type: "send_text
 // ——— Settings form ———
 
 function settingsToInput(body: FormBody): { input: Record<string, unknown>; errors: FieldError[] } {
-  const errors: FieldError[] = [];
-  const followUps = lines(body.followUps).map((line) => {
-    const [seconds, templateKey, ...rest] = line.split(/\s+/);
-    if (!seconds || !templateKey || rest.length || !/^\d+$/.test(seconds)) errors.push({ path: "followUps", message: tText("flows:errors.followUpLine", { line }) });
-    return { delaySeconds: Number(seconds), templateKey: templateKey ?? "" };
-  });
-  return { input: { name: str(body.name), followUps }, errors };
+  const { stages, errors } = parseFollowUpLines(formText(body.followUps), "followUps");
+  return { input: { name: formText(body.name).trim(), followUps: stages }, errors };
 }
 
-const settingsValues = (body: FormBody): SettingsValues => ({ name: typeof body.name === "string" ? body.name : "", followUps: typeof body.followUps === "string" ? body.followUps : "" });
-const settingsOf = (f: Flow): SettingsValues => ({ name: f.name, followUps: f.followUps.map((s) => `${s.delaySeconds} ${s.templateKey}`).join("\n") });
+const settingsValues = (body: FormBody): SettingsValues => ({ name: formText(body.name), followUps: formText(body.followUps) });
+const settingsOf = (f: Flow): SettingsValues => ({ name: f.name, followUps: followUpLines(f.followUps) });
 
 // ——— Rendering ———
 
@@ -196,18 +157,11 @@ async function renderEditor(admin: AdminContext, csrfToken: string, flow: Flow, 
 
 /** Saves a step form (new, or replacing `replacingKey`): undefined when saved, else the field errors. */
 async function saveStepForm(organizationId: string, flowId: string, body: FormBody, who: AuditBy, replacingKey?: string): Promise<FieldError[] | undefined> {
-  const { choices } = await loadChoices(organizationId);
-  const { input, errors } = stepFormToInput(body, choices);
-  const parsed = flowStepSchema.safeParse(input);
-  const all = [...errors, ...(parsed.success ? [] : stepZodErrors(parsed.error.issues))];
-  if (!parsed.success || errors.length) return all;
-  try {
-    await saveStep(organizationId, flowId, parsed.data as FlowStepInput, replacingKey, who);
-    return undefined;
-  } catch (err) {
-    if (err instanceof AppError && err.code === "validation_failed") return err.details ?? [{ path: "(body)", message: err.message }];
-    throw err;
-  }
+  const { input, errors } = stepFormToInput(body);
+  const parsed = parseForm(flowStepSchema, input, errors);
+  if (!parsed.ok) return parsed.errors;
+  const saved = await attemptForm(() => saveStep(organizationId, flowId, parsed.value, replacingKey, who));
+  return saved.ok ? undefined : saved.errors;
 }
 
 /** Admin pages for flows: list, create, the version editor with validation, publishing, history and "try it". */
@@ -224,13 +178,10 @@ export const flowPages = new Elysia({ name: "flows-pages" })
     "/flows",
     async ({ admin, csrfToken, body, request, set, cookie }) => {
       requireManage(admin);
-      const b = body as FormBody;
-      const parsed = createFlowSchema.safeParse({ name: str(b.name) });
-      if (!parsed.success) {
-        set.status = 422;
-        return FlowCreateForm({ values: { name: typeof b.name === "string" ? b.name : "" }, errors: zodDetails(parsed.error.issues), csrfToken });
-      }
-      const flow = await createFlow(admin.organization.id, parsed.data, byUser(admin.user.id, request));
+      const b = formFields(body);
+      const parsed = parseForm(createFlowSchema, { name: formText(b.name).trim() });
+      if (!parsed.ok) return unprocessable(set, () => FlowCreateForm({ values: { name: formText(b.name) }, errors: parsed.errors, csrfToken }));
+      const flow = await createFlow(admin.organization.id, parsed.value, byUser(admin.user.id, request));
       setFlash(cookie, "success", tText("flows:flash.created"));
       return hxRedirect(request, `/flows/${flow.id}`);
     },
@@ -249,21 +200,17 @@ export const flowPages = new Elysia({ name: "flows-pages" })
     async ({ admin, csrfToken, params, body, request, set, cookie }) => {
       requireManage(admin);
       const flow = await getFlow(admin.organization.id, params.id);
-      const b = body as FormBody;
+      const b = formFields(body);
       const { input, errors } = settingsToInput(b);
-      const parsed = createFlowSchema.safeParse(input);
-      const rerender = (all: FieldError[]) => {
-        set.status = 422;
-        const settings = { values: settingsValues(b), errors: all };
-        return isHtmx(request) ? SettingsForm({ flowId: flow.id, ...settings, csrfToken }) : renderEditor(admin, csrfToken, flow, { settings });
-      };
-      if (!parsed.success || errors.length) return rerender([...errors, ...(parsed.success ? [] : zodDetails(parsed.error.issues))]);
-      try {
-        await updateFlowSettings(admin.organization.id, flow.id, parsed.data, byUser(admin.user.id, request));
-      } catch (err) {
-        if (err instanceof AppError && err.code === "validation_failed") return rerender(err.details ?? []);
-        throw err;
-      }
+      const rerender = (all: FieldError[]) =>
+        unprocessable(set, () => {
+          const settings = { values: settingsValues(b), errors: all };
+          return isHtmx(request) ? SettingsForm({ flowId: flow.id, ...settings, csrfToken }) : renderEditor(admin, csrfToken, flow, { settings });
+        });
+      const parsed = parseForm(createFlowSchema, input, errors);
+      if (!parsed.ok) return rerender(parsed.errors);
+      const saved = await attemptForm(() => updateFlowSettings(admin.organization.id, flow.id, parsed.value, byUser(admin.user.id, request)));
+      if (!saved.ok) return rerender(saved.errors);
       setFlash(cookie, "success", tText("flows:flash.settingsSaved"));
       return hxRedirect(request, `/flows/${flow.id}`);
     },
@@ -274,10 +221,10 @@ export const flowPages = new Elysia({ name: "flows-pages" })
     async ({ admin, csrfToken, params, body, request, set, cookie }) => {
       requireManage(admin);
       const flow = await getFlow(admin.organization.id, params.id);
-      const errors = await saveStepForm(admin.organization.id, flow.id, body as FormBody, byUser(admin.user.id, request));
+      const errors = await saveStepForm(admin.organization.id, flow.id, formFields(body), byUser(admin.user.id, request));
       if (errors) {
         set.status = 422;
-        const stepForm = { values: stepFormValues(body as FormBody), errors };
+        const stepForm = { values: stepFormValues(formFields(body)), errors };
         if (!isHtmx(request)) return renderEditor(admin, csrfToken, flow, { stepForm });
         return StepForm({ flowId: flow.id, ...stepForm, choices: (await loadChoices(admin.organization.id)).choices, csrfToken });
       }
@@ -292,10 +239,10 @@ export const flowPages = new Elysia({ name: "flows-pages" })
       requireManage(admin);
       const flow = await getFlow(admin.organization.id, params.id);
       if (!(await getSteps(flow.id)).some((s) => s.key === params.key)) throw stepNotFound();
-      const errors = await saveStepForm(admin.organization.id, flow.id, body as FormBody, byUser(admin.user.id, request), params.key);
+      const errors = await saveStepForm(admin.organization.id, flow.id, formFields(body), byUser(admin.user.id, request), params.key);
       if (errors) {
         set.status = 422;
-        const stepForm = { values: stepFormValues(body as FormBody), errors, editingKey: params.key };
+        const stepForm = { values: stepFormValues(formFields(body)), errors, editingKey: params.key };
         if (!isHtmx(request)) return renderEditor(admin, csrfToken, flow, { stepForm });
         return StepForm({ flowId: flow.id, ...stepForm, choices: (await loadChoices(admin.organization.id)).choices, csrfToken });
       }
@@ -349,10 +296,10 @@ export const flowPages = new Elysia({ name: "flows-pages" })
       // A simulation: nothing is sent and the flow is not changed, so agents may use it too.
       const organizationId = admin.organization.id;
       const flow = await getFlow(organizationId, params.id);
-      const b = (body ?? {}) as FormBody;
-      const threadId = str(b.threadId);
+      const b = formFields(body);
+      const threadId = formText(b.threadId).trim();
       if (threadId && !z.string().uuid().safeParse(threadId).success) throw tryRunNotFound();
-      const text = typeof b.text === "string" ? b.text.trim() : "";
+      const text = formText(b.text).trim();
       let run: TryRun | undefined;
       let error: string | undefined;
       if (!threadId && (await getSteps(flow.id)).length === 0) {

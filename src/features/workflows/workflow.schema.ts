@@ -7,6 +7,26 @@ export const followUpStageSchema = z.object({
   delaySeconds: z.number().int().min(1).max(30 * 24 * 3600),
   templateKey: z.string().min(1).max(100),
 });
+export type FollowUpStageInput = z.infer<typeof followUpStageSchema>;
+
+/**
+ * Follow-up stages as forms write them: "<seconds> <template_key>", one per line (or separated by ";"
+ * on a one-line input). The one parser for every form with follow-ups (workflows, flows); a malformed
+ * line is an error at `path`, the stages it did read are then checked by followUpStageSchema.
+ */
+export function parseFollowUpLines(text: string, path: string): { stages: FollowUpStageInput[]; errors: { path: string; message: string }[] } {
+  const errors: { path: string; message: string }[] = [];
+  const stages: FollowUpStageInput[] = [];
+  for (const line of text.split(/[\r\n;]+/).map((l) => l.trim()).filter(Boolean)) {
+    const [seconds, templateKey, ...rest] = line.split(/\s+/);
+    if (!seconds || !templateKey || rest.length > 0 || !/^\d+$/.test(seconds)) errors.push({ path, message: tText("workflows:errors.followUpLine", { line }) });
+    else stages.push({ delaySeconds: Number(seconds), templateKey });
+  }
+  return { stages, errors };
+}
+
+/** Stages back into the lines parseFollowUpLines reads (`separator` "; " for a one-line input). */
+export const followUpLines = (stages: readonly FollowUpStageInput[], separator = "\n") => stages.map((s) => `${s.delaySeconds} ${s.templateKey}`).join(separator);
 
 /** Automation settings every provider shares (conversations bound to the workflow). */
 const automationFields = {
