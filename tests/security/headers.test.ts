@@ -73,6 +73,23 @@ describe("security headers", () => {
     expect((await client.get("/static/htmx.min.js")).headers.get("cache-control")).toStartWith("public");
   });
 
+  test("/docs alone gets the docs policy; HSTS only when the app is served over https", async () => {
+    const anon = new TestClient(app);
+    const styleOf = async (path: string) => directives((await anon.get(path)).headers.get("content-security-policy")).get("style-src");
+    expect(await styleOf("/docs")).toContain("'unsafe-inline'");
+    expect(await styleOf("/docs/assets/scalar.js")).toContain("'unsafe-inline'");
+    for (const path of ["/docsx", "/login?next=/docs", "/static/docs"]) expect([path, await styleOf(path)]).toEqual([path, "'self'"]);
+
+    expect((await anon.get("/health")).headers.get("strict-transport-security")).toBeNull();
+    const secure = config.secureCookies;
+    config.secureCookies = true;
+    try {
+      expect((await anon.get("/health")).headers.get("strict-transport-security")).toStartWith("max-age=");
+    } finally {
+      config.secureCookies = secure;
+    }
+  });
+
   test("htmx runs without eval or injected styles; the indicator styles come from app.css", async () => {
     const html = await (await new TestClient(app).get("/login")).text();
     const meta = html.match(/<meta name="htmx-config" content="([^"]+)"/)?.[1]?.replaceAll("&quot;", '"').replaceAll("&#34;", '"');
