@@ -3,7 +3,7 @@ import { db, listen } from "@/db/client";
 import { withDeadlockRetry } from "@/db/lock-order";
 import { contacts, instances, messages, organizations } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
-import { touchInstanceActivity } from "@/features/instances/instance.service";
+import { touchInstanceActivity } from "@/features/instances/instance-activity";
 import { inboxTopic } from "@/features/inbound/message-store";
 import { OUTBOUND_QUEUED_CHANNEL, outboundMessageOf, type Message } from "@/features/messages/message.service";
 import { incrementUsage } from "@/features/usage/usage.service";

@@ -4,7 +4,7 @@ import { withDeadlockRetry } from "@/db/lock-order";
 import { instances, messages } from "@/db/schema";
 import type { Contact, Conversation } from "@/features/conversations/conversation.service";
 import { recordEvent, type EventType } from "@/features/events/event.service";
-import { touchInstanceActivity } from "@/features/instances/instance.service";
+import { touchInstanceActivity } from "@/features/instances/instance-activity";
 import { meterUsage } from "@/features/usage/usage.service";
 import { publishLive } from "@/lib/live";
 import { log } from "@/lib/logger";

@@ -1,6 +1,5 @@
 import { and, count, desc, eq, isNull, sql } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
-import { withDeadlockRetry } from "@/db/lock-order";
 import { instances, organizations } from "@/db/schema";
 import { recordAudit, type AuditActor } from "@/features/audit/audit.service";
 import { decodeCursor, encodeCursor, isUuid } from "@/lib/cursor";
@@ -37,32 +36,6 @@ function scopeFilter(scope: InstanceScope) {
   const filters = [tenantFilter(scope.tenant, instances.organizationId, instances.createdByDeviceId)];
   if (scope.instanceId) filters.push(eq(instances.id, scope.instanceId));
   return and(...filters)!;
-}
-
-const ACTIVITY_RESOLUTION_MS = 15_000;
-const activityWrittenAt = new Map<string, number>();
-
-/**
- * Moves the instance's `lastActivityAt` (a message received or sent) at most every 15 s per process,
- * after the message committed and outside its transaction: inside, every message of a busy instance
- * queued on this one row lock until the writer's commit (the bench showed the convoy), and the row
- * would be locked after contacts and messages, against the lock order (src/db/lock-order.ts).
- * Best effort: a failure is logged, never the message's.
- */
-export async function touchInstanceActivity(instanceId: string): Promise<void> {
-  const now = Date.now();
-  if (now - (activityWrittenAt.get(instanceId) ?? 0) < ACTIVITY_RESOLUTION_MS) return;
-  activityWrittenAt.set(instanceId, now);
-  try {
-    await withDeadlockRetry("instance activity", () =>
-      db
-        .update(instances)
-        .set({ lastActivityAt: new Date(now) })
-        .where(and(eq(instances.id, instanceId), sql`(${instances.lastActivityAt} is null or ${instances.lastActivityAt} < now() - interval '15 seconds')`)),
-    );
-  } catch (err) {
-    log.warn("instance activity not recorded", { instanceId, err });
-  }
 }
 
 /** Runs a provider call; its failures become 502 `provider_error` with the provider's reason. */
