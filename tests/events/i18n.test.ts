@@ -26,6 +26,29 @@ async function eventAt(organizationId: string, at: string) {
   return event;
 }
 
+/** Reads the stream until its first `event` frame, calling `produce` every 100 ms once it is subscribed. */
+async function nextEventFrame(res: Response, produce: () => Promise<unknown>): Promise<string> {
+  const reader = (res.body as ReadableStream<Uint8Array | string>).getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  let ready = false;
+  const deadline = Date.now() + 8_000;
+  try {
+    while (Date.now() < deadline) {
+      if (ready) await produce();
+      const chunk = await Promise.race([reader.read(), Bun.sleep(100).then(() => null)]);
+      if (chunk?.done) break;
+      if (chunk) buffer += typeof chunk.value === "string" ? chunk.value : decoder.decode(chunk.value);
+      if (buffer.includes("event: ready")) ready = true;
+      const match = /event: event\n((?:data: .*\n?)+)/.exec(buffer);
+      if (match) return match[1]!;
+    }
+    throw new Error("no event frame");
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+}
+
 describe("events in Portuguese", () => {
   test("the log and an event's page read in Portuguese, times in São Paulo time with the zone shown", async () => {
     const { client, organization } = await portugueseOrg();
@@ -48,6 +71,22 @@ describe("events in Portuguese", () => {
     expect(show).toContain("Entregas de webhook");
     expect(show).toMatch(/03\/12\/2026,? 12:04 (BRT|GMT-3)/);
     expect(show).not.toContain("2026-12-03T15:04:00.000Z</span>");
+  });
+
+  test("live rows are rendered in each reader's language and zone, whoever subscribed or notified first", async () => {
+    const portuguese = await portugueseOrg();
+    const english = await setupOrg(app);
+    await db.update(users).set({ language: "en", timeZone: "UTC" }).where(eq(users.id, english.user.id));
+    const ptStream = await portuguese.client.get("/events/stream");
+    const enStream = await english.client.get("/events/stream");
+    const [ptFrame, enFrame] = await Promise.all([
+      nextEventFrame(ptStream, () => recordEvent({ organizationId: portuguese.organization.id, type: "contact.created", data: {} })),
+      nextEventFrame(enStream, () => recordEvent({ organizationId: english.organization.id, type: "contact.created", data: {} })),
+    ]);
+    expect(ptFrame).toContain(">Ver</a>");
+    expect(ptFrame).toMatch(/ (BRT|GMT-3)<\/time>/);
+    expect(enFrame).toContain(">View</a>");
+    expect(enFrame).toContain(" UTC</time>");
   });
 
   test("filter days are the reader's calendar days: 22:30 in São Paulo on Dec 2 is Dec 3 in UTC", async () => {

@@ -4,7 +4,7 @@ import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin } from "@/auth/plugin";
 import { can } from "@/auth/roles";
 import { AppError, zodDetails, type FieldError } from "@/lib/errors";
-import { tText, zonedWallTimeToDate } from "@/lib/i18n";
+import { currentLocale, currentTimeZone, tText, withLocale, zonedWallTimeToDate, type RequestLocale } from "@/lib/i18n";
 import { sseResponse } from "@/lib/live";
 import { EventsPage, type EventFilterValues } from "@views/events/index";
 import { EventRow } from "@views/events/_row";
@@ -67,6 +67,8 @@ export const eventPages = new Elysia({ name: "event-pages" })
       const parsed = eventPageQuerySchema.safeParse(query);
       const filter = parsed.success ? filterOf(parsed.data) : {};
       let names = new Map((await eventInstanceOptions(organizationId)).map((i) => [i.id, i.name]));
+      // Rows are rendered when a notification arrives, outside this request: in the reader's language and zone.
+      const reader: RequestLocale = { locale: currentLocale(), timeZone: currentTimeZone() };
       // recordEvent publishes {id, type} on this topic at commit; load the row here, org-checked.
       return sseResponse(request, `org:${organizationId}:events`, async (data) => {
         if (typeof data.id !== "string") return null;
@@ -75,7 +77,8 @@ export const eventPages = new Elysia({ name: "event-pages" })
         if (event.instanceId && !names.has(event.instanceId)) {
           names = new Map((await eventInstanceOptions(organizationId)).map((i) => [i.id, i.name]));
         }
-        const html = await (<EventRow event={event} instanceName={event.instanceId ? names.get(event.instanceId) : null} />);
+        const instanceName = event.instanceId ? names.get(event.instanceId) : null;
+        const html = await withLocale(reader, () => <EventRow event={event} instanceName={instanceName} />);
         return { event: "event", data: html };
       });
     },
