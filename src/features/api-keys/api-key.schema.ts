@@ -48,8 +48,9 @@ export const optionalPositiveInt = (max: number) =>
   ).optional();
 
 /**
- * Expiry: a date ("2030-01-31", the form's date input — the key then expires at the end of that UTC
- * day) or a full ISO timestamp from the API; blank/null = never. Must lie in the future.
+ * Expiry: a full ISO timestamp, or a date ("2030-01-31": the key expires at the end of that UTC day;
+ * the admin form turns its date into the end of that day in the reader's zone first); blank/null =
+ * never. Must lie in the future.
  */
 export const keyExpiresAtSchema = z
   .preprocess(
