@@ -17,6 +17,7 @@ import { devicePages } from "@/features/devices/device.pages";
 import { eventApi } from "@/features/events/event.api";
 import { eventPages } from "@/features/events/event.pages";
 import { flowApi } from "@/features/flows/flow.api";
+import { listFlows, listFlowVersions } from "@/features/flows/flow.service";
 import { flowPages } from "@/features/flows/flow.pages";
 import { inboundHooks } from "@/features/inbound/inbound.hooks";
 import { sandboxApi } from "@/features/inbound/sandbox.api";
@@ -34,6 +35,7 @@ import { templatesApi } from "@/features/templates/template.api";
 import { templatesPages } from "@/features/templates/template.pages";
 import { triggerApi } from "@/features/triggers/trigger.api";
 import { triggerPages } from "@/features/triggers/trigger.pages";
+import { provideTriggerTargets } from "@/features/triggers/trigger.targets";
 import { tryPages } from "@/features/try/try.pages";
 import { usageApi } from "@/features/usage/usage.api";
 import { usagePages } from "@/features/usage/usage.pages";
@@ -41,6 +43,7 @@ import { webhookApi } from "@/features/webhooks/webhook.api";
 import { webhookPages } from "@/features/webhooks/webhook.pages";
 import { workflowsApi } from "@/features/workflows/workflow.api";
 import { workflowsPages } from "@/features/workflows/workflow.pages";
+import { listWorkflows } from "@/features/workflows/workflow.service";
 
 /**
  * The composition root: every feature's routes, and the wiring between features that must not import
@@ -104,4 +107,6 @@ export function mountFeatures<App extends AnyElysia>(app: App): App {
 /** Cross-feature subscriptions, made explicitly here instead of by importing a module for its side effects. */
 export function wireFeatures(): void {
   wireAutomation();
+  // Triggers sit below flows and workflows; their pages name the targets through these.
+  provideTriggerTargets({ flowLineages: listFlows, flowVersions: listFlowVersions, workflows: listWorkflows });
 }

@@ -3,14 +3,14 @@ import { db } from "@/db/client";
 import { contacts, conversations, flows, messages, organizations, threadMessages, threads, workflows, type FollowUpStage } from "@/db/schema";
 import { handoffConversation, type Contact, type Conversation } from "@/features/conversations/conversation.service";
 import { initialFlowState, runFlowTurn, type FlowEffects, type FlowState } from "@/features/flows/flow.engine";
-import { getSteps, publishedVersion, workflowForFlow } from "@/features/flows/flow.service";
+import { getSteps, publishedVersion } from "@/features/flows/flow.service";
 import { onInboundMessage, type InboundMessageContext } from "@/features/inbound/inbound.service";
 import { queueOutboundMessage, renderTemplate } from "@/features/messages/message.service";
 import { templateContext } from "@/features/templates/template.service";
 import { fireTrigger, organizationAutomates } from "@/features/triggers/trigger.service";
 import { EngineError, type ChatTurn } from "@/features/workflows/engines/engine";
 import { recordTurn, withThreadLock, type Thread } from "@/features/workflows/thread.service";
-import { engineFor, type Workflow } from "@/features/workflows/workflow.service";
+import { engineFor, workflowForFlow, type Workflow } from "@/features/workflows/workflow.service";
 import { withLocale, type RequestLocale } from "@/lib/i18n";
 import { log } from "@/lib/logger";
 

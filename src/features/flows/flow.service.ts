@@ -101,15 +101,6 @@ export async function listFlowVersions(organizationId: string, tx: DbOrTx = db):
   return tx.select().from(flows).where(eq(flows.organizationId, organizationId)).orderBy(asc(flows.name), desc(flows.version));
 }
 
-/** Live flow versions of the organization, for pickers (workflow config, triggers). */
-export async function publishedFlowOptions(organizationId: string, tx: DbOrTx = db): Promise<{ id: string; name: string; version: number }[]> {
-  return tx
-    .select({ id: flows.id, name: flows.name, version: flows.version })
-    .from(flows)
-    .where(and(eq(flows.organizationId, organizationId), eq(flows.status, "published")))
-    .orderBy(asc(flows.name), desc(flows.version));
-}
-
 export async function getFlow(organizationId: string, id: string, tx: DbOrTx = db): Promise<Flow> {
   const [f] = await tx
     .select()
@@ -260,20 +251,3 @@ export async function publishFlow(organizationId: string, flowId: string, who: A
   });
 }
 
-/**
- * The `flow` workflow that runs a lineage (threads need a workflow): found by providerId = lineage id,
- * created on first use.
- */
-export async function workflowForFlow(organizationId: string, flow: Flow, tx: DbOrTx = db) {
-  const [existing] = await tx
-    .select()
-    .from(workflows)
-    .where(and(eq(workflows.organizationId, organizationId), eq(workflows.provider, "flow"), eq(workflows.providerId, flow.lineageId)))
-    .limit(1);
-  if (existing) return existing;
-  const [created] = await tx
-    .insert(workflows)
-    .values({ organizationId, provider: "flow", providerId: flow.lineageId, name: tText("flows:workflowName", { name: flow.name }), config: { flowId: flow.id } })
-    .returning();
-  return created!;
-}

@@ -6,7 +6,8 @@ import { isUuid } from "@/lib/cursor";
 import { AppError } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { initialFlowState, runFlowTurn, type FlowContact, type FlowEffects, type FlowState } from "./flow.engine";
-import { getSteps, workflowForFlow, type Flow } from "./flow.service";
+import { workflowForFlow } from "@/features/workflows/workflow.service";
+import { getSteps, type Flow } from "./flow.service";
 
 /** One line of a try-it transcript: what the tester typed, what the flow sent, or what it did. */
 export type TryLine = { role: "user" | "bot" | "note"; text: string };

@@ -3,10 +3,8 @@ import { z } from "zod";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { can } from "@/auth/roles";
-import { listFlows, listFlowVersions } from "@/features/flows/flow.service";
 import { listAllInstances } from "@/features/instances/instance.service";
 import { listTemplates } from "@/features/templates/template.service";
-import { listWorkflows } from "@/features/workflows/workflow.service";
 import { AppError, zodDetails, type FieldError } from "@/lib/errors";
 import { setFlash, takeFlash, type Flash } from "@/lib/flash";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
@@ -15,6 +13,7 @@ import { TriggerForm, type TriggerChoices, type TriggerFormValues } from "@views
 import { TriggerEdit, TriggersIndex, TriggerTestResult, type TargetLabel, type TriggerListItem, type TriggerTestResultProps } from "@views/triggers/index";
 import { triggerSchema, triggerTestSchema } from "./trigger.schema";
 import { byUser } from "@/features/audit/audit.service";
+import { triggerTargets } from "./trigger.targets";
 import { createTrigger, deleteTrigger, getTrigger, listTriggers, previewTriggers, setTriggerActive, updateTrigger, type Trigger } from "./trigger.service";
 
 const idParams = z.object({ id: z.string().uuid() });
@@ -69,12 +68,13 @@ function formValues(body: FormBody): TriggerFormValues {
 
 /** Everything the list, the form and the test box need to name things, loaded once per request. */
 async function loadContext(organizationId: string) {
+  const targets = triggerTargets();
   const [instances, templates, lineages, versions, workflows] = await Promise.all([
     listAllInstances({ tenant: { organizationId } }),
     listTemplates(organizationId),
-    listFlows(organizationId),
-    listFlowVersions(organizationId),
-    listWorkflows(organizationId),
+    targets.flowLineages(organizationId),
+    targets.flowVersions(organizationId),
+    targets.workflows(organizationId),
   ]);
   const liveByLineage = new Map(lineages.filter((l) => l.published).map((l) => [l.latest.lineageId, l.published!]));
   const choices: TriggerChoices = {

@@ -14,7 +14,6 @@ import { WorkflowShow } from "@views/workflows/show";
 import { WorkflowForm, type WorkflowFormValues } from "@views/workflows/_form";
 import { ThreadRow } from "@views/workflows/_thread-row";
 import { createWorkflowSchema } from "./workflow.schema";
-import { publishedFlowOptions } from "@/features/flows/flow.service";
 import { bindInstanceToWorkflow, listWorkflowBindings, unbindWorkflow } from "./workflow-binding.service";
 import { listAllInstances } from "@/features/instances/instance.service";
 import { createThread, listThreads, sendThreadMessage, setThreadStatus, toPublicThread, toPublicThreadMessage, getThread } from "./thread.service";
@@ -24,6 +23,7 @@ import {
   getWorkflow,
   importAstWorkflows,
   listWorkflows,
+  publishedFlowOptions,
   toPublicWorkflow,
   updateWorkflow,
   type Workflow,

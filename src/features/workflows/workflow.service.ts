@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, isNull, or, sql } from "drizzle-orm";
 import { config } from "@/config";
 import { db, type DbOrTx } from "@/db/client";
 import { flows, workflows } from "@/db/schema";
@@ -100,6 +100,33 @@ async function assertFlowInOrganization(organizationId: string, flowId: unknown,
     .where(and(eq(flows.id, String(flowId)), eq(flows.organizationId, organizationId)))
     .limit(1);
   if (!flow) throw validationFailed([{ path: "config.flowId", message: tText("workflows:errors.flowNotFound") }]);
+}
+
+/** Live flow versions of the organization, for the `flow` workflow's picker (read here so workflows need not import flows). */
+export async function publishedFlowOptions(organizationId: string, tx: DbOrTx = db): Promise<{ id: string; name: string; version: number }[]> {
+  return tx
+    .select({ id: flows.id, name: flows.name, version: flows.version })
+    .from(flows)
+    .where(and(eq(flows.organizationId, organizationId), eq(flows.status, "published")))
+    .orderBy(asc(flows.name), desc(flows.version));
+}
+
+/**
+ * The `flow` workflow that runs a lineage (threads need a workflow): found by providerId = lineage id,
+ * created on first use.
+ */
+export async function workflowForFlow(organizationId: string, flow: { id: string; lineageId: string; name: string }, tx: DbOrTx = db) {
+  const [existing] = await tx
+    .select()
+    .from(workflows)
+    .where(and(eq(workflows.organizationId, organizationId), eq(workflows.provider, "flow"), eq(workflows.providerId, flow.lineageId)))
+    .limit(1);
+  if (existing) return existing;
+  const [created] = await tx
+    .insert(workflows)
+    .values({ organizationId, provider: "flow", providerId: flow.lineageId, name: tText("flows:workflowName", { name: flow.name }), config: { flowId: flow.id } })
+    .returning();
+  return created!;
 }
 
 /** The organization's workflows followed by the system workflows every organization can use. */
