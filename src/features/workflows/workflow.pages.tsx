@@ -5,7 +5,8 @@ import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { byUser } from "@/features/audit/audit.service";
 import { can } from "@/auth/roles";
 import { config } from "@/config";
-import { AppError, zodDetails, type FieldError } from "@/lib/errors";
+import { AppError, type FieldError } from "@/lib/errors";
+import { attemptForm, formFields, formText, formValues, parseForm, unprocessable, type FormBody } from "@/lib/forms";
 import { setFlash, takeFlash } from "@/lib/flash";
 import { hxRedirect } from "@/lib/htmx";
 import { tText } from "@/lib/i18n";
@@ -13,7 +14,7 @@ import { WorkflowsIndex } from "@views/workflows/index";
 import { WorkflowShow } from "@views/workflows/show";
 import { WorkflowForm, type WorkflowFormValues } from "@views/workflows/_form";
 import { ThreadRow } from "@views/workflows/_thread-row";
-import { createWorkflowSchema } from "./workflow.schema";
+import { createWorkflowSchema, followUpLines, parseFollowUpLines, type FollowUpStageInput } from "./workflow.schema";
 import { bindInstanceToWorkflow, listWorkflowBindings, unbindWorkflow } from "./workflow-binding.service";
 import { listAllInstances } from "@/features/instances/instance.service";
 import { createThread, listThreads, sendThreadMessage, setThreadStatus, toPublicThread, toPublicThreadMessage, getThread } from "./thread.service";
@@ -30,7 +31,6 @@ import {
 } from "./workflow.service";
 
 const idParams = z.object({ id: z.string().uuid() });
-type FormBody = Record<string, unknown>;
 
 /** Form fields ("config.model", "followUps" lines…) → the API's input shape, so one zod schema guards both. */
 function formToInput(body: FormBody, editing: boolean): { input: Record<string, unknown>; errors: FieldError[] } {
@@ -51,14 +51,9 @@ function formToInput(body: FormBody, editing: boolean): { input: Record<string, 
     fallbackTemplateKey: text("config.fallbackTemplateKey"),
     debounceSeconds: num("config.debounceSeconds"),
   };
-  const followUpLines = (text("followUps") ?? "").split(/[\n;]+/).map((l) => l.trim()).filter(Boolean);
-  if (followUpLines.length) {
-    cfg.followUps = followUpLines.map((line) => {
-      const [seconds, templateKey] = line.split(/\s+/);
-      if (!seconds || !templateKey || !Number.isInteger(Number(seconds))) errors.push({ path: "followUps", message: tText("workflows:errors.followUpLine", { line }) });
-      return { delaySeconds: Number(seconds), templateKey: templateKey ?? "" };
-    });
-  }
+  const followUps = parseFollowUpLines(formText(body.followUps), "followUps");
+  errors.push(...followUps.errors);
+  if (followUps.stages.length) cfg.followUps = followUps.stages;
   if (provider === "openai") {
     Object.assign(cfg, {
       model: text("config.model"),
@@ -94,14 +89,14 @@ function valuesOf(w: ReturnType<typeof toPublicWorkflow>): WorkflowFormValues {
     "config.flowId": str(c.flowId),
     "config.fallbackTemplateKey": str(c.fallbackTemplateKey),
     "config.debounceSeconds": str(c.debounceSeconds),
-    followUps: Array.isArray(c.followUps) ? (c.followUps as { delaySeconds: number; templateKey: string }[]).map((f) => `${f.delaySeconds} ${f.templateKey}`).join("; ") : undefined,
+    followUps: Array.isArray(c.followUps) ? followUpLines(c.followUps as FollowUpStageInput[], "; ") : undefined,
   };
 }
 
-function formValues(body: FormBody): WorkflowFormValues {
-  const out: WorkflowFormValues = {};
-  for (const [k, v] of Object.entries(body)) if (typeof v === "string" && k !== "config.apiKey" && k !== "_csrf") out[k] = v;
-  return out;
+/** What was typed, shown back on a 422, except the API key. */
+function formValuesOf(body: FormBody): WorkflowFormValues {
+  const { "config.apiKey": _apiKey, ...values } = formValues(body);
+  return values;
 }
 
 async function renderIndex(admin: AdminContext, csrfToken: string, extra: { values?: WorkflowFormValues; errors?: FieldError[]; flash?: ReturnType<typeof takeFlash> } = {}) {
@@ -158,24 +153,18 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
     "/workflows",
     async ({ admin, csrfToken, body, request, set, cookie }) => {
       requireManage(admin);
-      const { input, errors } = formToInput(body as FormBody, false);
-      const parsed = createWorkflowSchema.safeParse(input);
-      const allErrors = [...errors, ...(parsed.success ? [] : zodDetails(parsed.error.issues))];
-      if (!parsed.success || errors.length) {
-        set.status = 422;
-        return WorkflowForm({ action: "/workflows", values: formValues(body as FormBody), errors: allErrors, flows: await publishedFlowOptions(admin.organization.id), submitLabel: tText("workflows:createButton") });
-      }
-      try {
-        const w = await createWorkflow(admin.organization.id, parsed.data, byUser(admin.user.id, request));
-        setFlash(cookie, "success", tText("workflows:flash.created"));
-        return hxRedirect(request, `/workflows/${w.id}`);
-      } catch (err) {
-        if (err instanceof AppError && err.code === "validation_failed") {
-          set.status = 422;
-          return WorkflowForm({ action: "/workflows", values: formValues(body as FormBody), errors: err.details, flows: await publishedFlowOptions(admin.organization.id), submitLabel: tText("workflows:createButton") });
-        }
-        throw err;
-      }
+      const b = formFields(body);
+      const rerender = async (errors: FieldError[]) =>
+        unprocessable(set, async () =>
+          WorkflowForm({ action: "/workflows", values: formValuesOf(b), errors, flows: await publishedFlowOptions(admin.organization.id), submitLabel: tText("workflows:createButton") }),
+        );
+      const { input, errors } = formToInput(b, false);
+      const parsed = parseForm(createWorkflowSchema, input, errors);
+      if (!parsed.ok) return rerender(parsed.errors);
+      const created = await attemptForm(() => createWorkflow(admin.organization.id, parsed.value, byUser(admin.user.id, request)));
+      if (!created.ok) return rerender(created.errors);
+      setFlash(cookie, "success", tText("workflows:flash.created"));
+      return hxRedirect(request, `/workflows/${created.value.id}`);
     },
     { member: "agent" },
   )
@@ -214,22 +203,21 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
     async ({ admin, params, body, request, set, cookie }) => {
       requireManage(admin);
       const current = await getWorkflow(admin.organization.id, params.id);
-      const { input, errors } = formToInput({ ...(body as FormBody), provider: current.provider }, true);
-      const rerender = async (errs: FieldError[]) => {
-        set.status = 422;
-        return WorkflowForm({ action: `/workflows/${params.id}`, values: formValues(body as FormBody), errors: errs, flows: await publishedFlowOptions(admin.organization.id), editing: true, submitLabel: tText("common:actions.save") });
-      };
+      const b = formFields(body);
+      const { input, errors } = formToInput({ ...b, provider: current.provider }, true);
+      const rerender = async (errs: FieldError[]) =>
+        unprocessable(set, async () =>
+          WorkflowForm({ action: `/workflows/${params.id}`, values: formValuesOf(b), errors: errs, flows: await publishedFlowOptions(admin.organization.id), editing: true, submitLabel: tText("common:actions.save") }),
+        );
       if (errors.length) return rerender(errors);
-      try {
-        await updateWorkflow(admin.organization.id, params.id, {
+      const saved = await attemptForm(() =>
+        updateWorkflow(admin.organization.id, params.id, {
           name: input.name as string,
           description: (input.description as string | null) ?? null,
           config: input.config as Record<string, unknown>,
-        }, byUser(admin.user.id, request));
-      } catch (err) {
-        if (err instanceof AppError && err.code === "validation_failed") return rerender(err.details ?? []);
-        throw err;
-      }
+        }, byUser(admin.user.id, request)),
+      );
+      if (!saved.ok) return rerender(saved.errors);
       setFlash(cookie, "success", tText("workflows:flash.saved"));
       return hxRedirect(request, `/workflows/${params.id}`);
     },
