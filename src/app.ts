@@ -6,7 +6,7 @@ import { config } from "@/config";
 import { AppError, errorBody, fromDatabaseError, zodDetails } from "@/lib/errors";
 import { htmlResponses } from "@/lib/html-responses";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
-import { enterRequestLocale } from "@/lib/i18n";
+import { enterRequestLocale, tText } from "@/lib/i18n";
 // Installs the zod error map: validation messages for people, in the request's language.
 import "@/lib/validation-messages";
 import { log, stackOf } from "@/lib/logger";
@@ -42,26 +42,26 @@ function normalizeError(code: string | number, error: unknown, requestId: string
             : typeof i.path === "string"
               ? i.path.replace(/^\//, "").replaceAll("/", ".")
               : "(body)",
-          message: i.message ?? i.summary ?? "Invalid value",
+          message: i.message ?? i.summary ?? tText("common:errors.invalidValue"),
         }))
-      : [{ path: "(body)", message: "Invalid value" }];
-    return new AppError("validation_failed", "Request validation failed", details);
+      : [{ path: "(body)", message: tText("common:errors.invalidValue") }];
+    return new AppError("validation_failed", tText("common:errors.requestValidation"), details);
   }
-  if (code === "NOT_FOUND") return new AppError("not_found", "Route not found");
+  if (code === "NOT_FOUND") return new AppError("not_found", tText("common:errors.routeNotFound"));
   if (code === "PARSE") {
     // A body reader that refused (413 past the size limit) arrives wrapped in Elysia's ParseError.
     const cause = (error as { cause?: unknown }).cause;
-    return cause instanceof AppError ? cause : new AppError("bad_request", "Malformed request body");
+    return cause instanceof AppError ? cause : new AppError("bad_request", tText("common:errors.malformedBody"));
   }
-  if (code === "INVALID_COOKIE_SIGNATURE") return new AppError("bad_request", "Invalid cookie");
-  if (error instanceof z.ZodError) return new AppError("validation_failed", "Request validation failed", zodDetails(error.issues));
+  if (code === "INVALID_COOKIE_SIGNATURE") return new AppError("bad_request", tText("common:errors.invalidCookie"));
+  if (error instanceof z.ZodError) return new AppError("validation_failed", tText("common:errors.requestValidation"), zodDetails(error.issues));
   // A provider call that failed (WuzAPI/Meta down, rejected request): a 502 with the provider's reason.
   if (error instanceof ProviderError) return new AppError("provider_error", error.message);
   const fromDb = fromDatabaseError(error);
   if (fromDb) return fromDb;
   // The logger reduces a database error to its code and constraint: its message holds SQL parameters.
   log.error("unhandled error", { requestId, err: error, stack: stackOf(error) });
-  return new AppError("internal", "Something went wrong; the error was logged");
+  return new AppError("internal", tText("common:errors.internal"));
 }
 
 /** The whole HTTP application; tests call `createApp().handle(request)`. */

@@ -1,3 +1,5 @@
+import { tText } from "@/lib/i18n";
+
 export const ERROR_STATUS = {
   bad_request: 400,
   unauthorized: 401,
@@ -36,11 +38,13 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (what = "Resource") => new AppError("not_found", `${what} not found`);
-export const forbidden = (message = "You do not have permission to do this") => new AppError("forbidden", message);
-export const unauthorized = (message = "Authentication required") => new AppError("unauthorized", message);
+// Default messages are read when the error is made, inside the request: they speak its language.
+/** `what` is a legacy English noun ("Instance not found"); features pass their own translated message to AppError instead. */
+export const notFound = (what?: string) => new AppError("not_found", what ? `${what} not found` : tText("common:errors.resourceNotFound"));
+export const forbidden = (message = tText("common:errors.permission")) => new AppError("forbidden", message);
+export const unauthorized = (message = tText("common:errors.authenticationRequired")) => new AppError("unauthorized", message);
 export const conflict = (message: string) => new AppError("conflict", message);
-export const validationFailed = (details: FieldError[], message = "Some fields are invalid") =>
+export const validationFailed = (details: FieldError[], message = tText("common:errors.invalidFields")) =>
   new AppError("validation_failed", message, details);
 
 /** The Postgres SQLSTATE of a driver or Drizzle error (Drizzle wraps it in `cause`). */
@@ -58,24 +62,24 @@ export function pgCode(err: unknown): string | undefined {
 export function fromDatabaseError(err: unknown): AppError | undefined {
   switch (pgCode(err)) {
     case "23505":
-      return conflict("A record with these values already exists");
+      return conflict(tText("common:errors.duplicate"));
     case "23503":
-      return new AppError("validation_failed", "A referenced record does not exist");
+      return new AppError("validation_failed", tText("common:errors.referenceMissing"));
     case "22P02":
     case "22007":
     case "22008":
-      return new AppError("bad_request", "A value has an invalid format");
+      return new AppError("bad_request", tText("common:errors.invalidFormat"));
     case "22001":
-      return new AppError("validation_failed", "A value is too long");
+      return new AppError("validation_failed", tText("common:errors.tooLong"));
     // NUL bytes and other characters Postgres text/jsonb cannot hold.
     case "22021":
     case "22P05":
-      return new AppError("validation_failed", "A value contains characters that cannot be stored");
+      return new AppError("validation_failed", tText("common:errors.unstorableCharacters"));
     // A deadlock victim or serialization failure stored nothing: the client may simply retry
     // (hot paths retry themselves first, through withDeadlockRetry in src/db/lock-order.ts).
     case "40P01":
     case "40001":
-      return new AppError("unavailable", "The database is busy; try again shortly", undefined, { "retry-after": "1" });
+      return new AppError("unavailable", tText("common:errors.busy"), undefined, { "retry-after": "1" });
     default:
       return undefined;
   }

@@ -1,4 +1,5 @@
 import { AppError, notFound, validationFailed, type FieldError } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 
 /** Deeper JSON than any LivChat body needs; Elysia's validation error stringifies the body, which takes seconds (then overflows) at 50k levels. */
 export const MAX_BODY_DEPTH = 32;
@@ -60,14 +61,14 @@ export function guardRequest(c: GuardContext): void {
   const body = c.body;
   const json = request.headers.get("content-type")?.toLowerCase().includes("json") === true;
   if (json && (body === null || typeof body !== "object" || Array.isArray(body))) {
-    throw new AppError("bad_request", "The request body must be a JSON object");
+    throw new AppError("bad_request", tText("common:errors.bodyNotObject"));
   }
   const { tooDeep, nul } = inspectBody(body);
-  if (tooDeep) throw new AppError("bad_request", `The request body nests more than ${MAX_BODY_DEPTH} levels deep`);
+  if (tooDeep) throw new AppError("bad_request", tText("common:errors.bodyTooDeep", { count: MAX_BODY_DEPTH }));
   if (nul.length) throw validationFailed(nul);
 }
 
-export const payloadTooLarge = (limit: number) => new AppError("payload_too_large", `Request body exceeds ${limit} bytes`);
+export const payloadTooLarge = (limit: number) => new AppError("payload_too_large", tText("common:errors.payloadTooLarge", { count: limit }));
 
 /** Reads a body stream into memory, refusing with 413 (and reading no further) once it passes `limit` bytes. */
 async function readAtMost(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array<ArrayBuffer>> {

@@ -59,7 +59,7 @@ describe("audit log page", () => {
     const actionsIn = async (query: string) => {
       const res = await client.get(`/audit?${query}`);
       expect(res.status).toBe(200);
-      return [...(await res.text()).matchAll(/<td data-label="Action"><code>([a-z_.]+)<\/code><\/td>/g)].map((m) => m[1]);
+      return [...(await res.text()).matchAll(/<code class="audit-action[^"]*">([a-z_.]+)<\/code>/g)].map((m) => m[1]);
     };
     expect(await actionsIn("action=member.removed")).toEqual(["member.removed"]);
     expect(await actionsIn("action=member.*")).toEqual(["member.role_changed", "member.removed"]);
@@ -100,7 +100,7 @@ describe("audit log page", () => {
     while (url) {
       const html = await (await client.get(url)).text();
       pages++;
-      seen.push(...[...html.matchAll(/<td data-label="Action"><code>([a-z_.]+)<\/code><\/td>/g)].map((m) => m[1]!));
+      seen.push(...[...html.matchAll(/<code class="audit-action[^"]*">([a-z_.]+)<\/code>/g)].map((m) => m[1]!));
       const older = html.match(/<a href="([^"]+)" class="button secondary" rel="next">Older<\/a>/);
       url = older ? older[1]!.replaceAll("&amp;", "&") : null;
     }
@@ -116,7 +116,7 @@ describe("audit log page", () => {
     const older = filtered.match(/<a href="([^"]+)" class="button secondary" rel="next">Older<\/a>/)![1]!.replaceAll("&amp;", "&");
     expect(older).toContain("action=member.removed");
     const next = await (await client.get(older)).text();
-    const actions = [...next.matchAll(/<td data-label="Action"><code>([a-z_.]+)<\/code><\/td>/g)].map((m) => m[1]);
+    const actions = [...next.matchAll(/<code class="audit-action[^"]*">([a-z_.]+)<\/code>/g)].map((m) => m[1]);
     expect(actions.length).toBe(10);
     expect(new Set(actions)).toEqual(new Set(["member.removed"]));
 

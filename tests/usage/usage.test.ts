@@ -146,8 +146,9 @@ describe("/usage page", () => {
     const html = await res.text();
     expect((html.match(/<svg /g) ?? []).length).toBe(3);
     expect(html).toContain("API calls");
-    expect(html).toContain(">1234<");
-    expect(html).toContain(`${day(0)} · API calls: 1234`);
+    // Counts are formatted for the reader (en here).
+    expect(html).toContain(">1,234<");
+    expect(html).toContain(`${day(0)} · API calls: 1,234`);
     expect(html).not.toContain("cdn");
     expect(html).toContain('href="/usage?from=');
 

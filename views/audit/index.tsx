@@ -2,6 +2,7 @@ import Html from "@kitajs/html";
 import type { AdminContext } from "@/auth/plugin";
 import type { FieldError } from "@/lib/errors";
 import type { AuditEntry } from "@/features/audit/audit.service";
+import { currentLocale, currentTimeZone, hasKey, t, tText } from "@/lib/i18n";
 import { fieldError, EmptyState, Time } from "../components/ui";
 import { AdminLayout } from "../layouts/admin";
 
@@ -27,14 +28,27 @@ function pageHref(values: AuditFilterValues, cursor?: string): string {
   return s ? `/audit?${s}` : "/audit";
 }
 
+/** A stored code's label when the catalog has one (`audit:actorTypes.api_key`), else the code as stored. */
+function labelOr(prefix: string, code: string, fallback = code): string {
+  const key = `${prefix}.${code}`;
+  return hasKey(key, currentLocale()) ? tText(key) : fallback;
+}
+
+/** The action's label in the reader's language; the stored code stays next to it (and in filters). */
+export function actionLabel(action: string): string | undefined {
+  const key = `audit:actions.${action}`;
+  return hasKey(key, currentLocale()) ? tText(key) : undefined;
+}
+
 function actorText(e: AuditEntry): string {
-  if (e.actorType === "user") return e.actorLabel ?? (e.actorId ? `user ${e.actorId}` : "user");
-  if (e.actorType === "system") return "system";
-  return e.actorId ? `${e.actorType.replace("_", " ")} ${e.actorId}` : e.actorType.replace("_", " ");
+  const type = labelOr("audit:actorTypes", e.actorType, e.actorType.replace("_", " "));
+  if (e.actorType === "user") return e.actorLabel ?? (e.actorId ? `${type} ${e.actorId}` : type);
+  if (e.actorType === "system") return type;
+  return e.actorId ? `${type} ${e.actorId}` : type;
 }
 
 function targetText(e: AuditEntry): string {
-  return e.targetType ? `${e.targetType} ${e.targetId ?? ""}`.trim() : "—";
+  return e.targetType ? `${labelOr("audit:targetTypes", e.targetType)} ${e.targetId ?? ""}`.trim() : "—";
 }
 
 function FilterField({ label, name, type, value, errors, list }: { label: string; name: string; type: string; value?: string; errors?: FieldError[]; list?: string }) {
@@ -50,23 +64,39 @@ function FilterField({ label, name, type, value, errors, list }: { label: string
   );
 }
 
+function ActionCell({ action }: { action: string }) {
+  const label = actionLabel(action);
+  if (!label) return <code class="audit-action" safe>{action}</code>;
+  return (
+    <>
+      <span safe>{label}</span>
+      <br />
+      <code class="audit-action muted small" safe>
+        {action}
+      </code>
+    </>
+  );
+}
+
 export function AuditPage({ admin, csrfToken, entries, nextCursor, values, errors, actions, actors }: Props) {
   const actorError = fieldError(errors, "actor");
   const cursorError = fieldError(errors, "cursor");
+  // Dates are read as whole days on the reader's clock: say which.
+  const zone = currentTimeZone();
   return (
-    <AdminLayout title="Audit log" admin={admin} csrfToken={csrfToken} active="audit">
-      <h1>Audit log</h1>
+    <AdminLayout title={tText("audit:title")} admin={admin} csrfToken={csrfToken} active="audit">
+      <h1>{t("audit:title")}</h1>
       <form method="get" action="/audit" class="card filters">
-        <FilterField label="Action" name="action" type="text" value={values.action} errors={errors} list="audit-actions" />
+        <FilterField label={tText("audit:filters.action")} name="action" type="text" value={values.action} errors={errors} list="audit-actions" />
         <datalist id="audit-actions">
           {actions.map((a) => (
-            <option value={Html.escapeHtml(a)} />
+            <option value={Html.escapeHtml(a)} label={actionLabel(a)} />
           ))}
         </datalist>
         <div class={actorError ? "field has-error" : "field"}>
-          <label for="f-actor">Actor</label>
+          <label for="f-actor">{t("audit:filters.actor")}</label>
           <select id="f-actor" name="actor">
-            <option value="">Anyone</option>
+            <option value="">{t("audit:filters.anyone")}</option>
             {actors.map((a) => (
               <option value={a.value} selected={a.value === values.actor} safe>
                 {a.label}
@@ -75,34 +105,34 @@ export function AuditPage({ admin, csrfToken, entries, nextCursor, values, error
           </select>
           {actorError ? <small class="error" safe>{actorError}</small> : ""}
         </div>
-        <FilterField label="From" name="from" type="date" value={values.from} errors={errors} />
-        <FilterField label="To" name="to" type="date" value={values.to} errors={errors} />
+        <FilterField label={tText("audit:filters.from", { zone })} name="from" type="date" value={values.from} errors={errors} />
+        <FilterField label={tText("audit:filters.to", { zone })} name="to" type="date" value={values.to} errors={errors} />
         <div class="row filter-actions">
-          <button type="submit">Filter</button>
-          <a href="/audit">Clear</a>
+          <button type="submit">{t("audit:filters.filter")}</button>
+          <a href="/audit">{t("audit:filters.clear")}</a>
         </div>
         {cursorError ? <small class="error" safe>{cursorError}</small> : ""}
       </form>
       {errors?.length ? (
-        <EmptyState>Fix the filters above to see entries.</EmptyState>
+        <EmptyState>{t("audit:empty.fixFilters")}</EmptyState>
       ) : entries.length === 0 ? (
-        <EmptyState>{values.cursor ? "No older entries." : "No entries match. Member changes, invitations, API keys and settings changes are recorded here."}</EmptyState>
+        <EmptyState>{t(values.cursor ? "audit:empty.noOlder" : "audit:empty.none")}</EmptyState>
       ) : (
         <div class="table-wrap">
           <table class="audit-table">
             <thead>
               <tr>
-                <th>When</th>
-                <th>Actor</th>
-                <th>Action</th>
-                <th>Target</th>
-                <th>Details</th>
+                <th>{t("audit:columns.when")}</th>
+                <th>{t("audit:columns.actor")}</th>
+                <th>{t("audit:columns.action")}</th>
+                <th>{t("audit:columns.target")}</th>
+                <th>{t("audit:columns.details")}</th>
               </tr>
             </thead>
             <tbody>
               {entries.map((e) => (
                 <tr>
-                  <td data-label="When">
+                  <td data-label={tText("audit:columns.when")}>
                     <Time at={e.at} />
                     {e.ip ? (
                       <>
@@ -115,16 +145,16 @@ export function AuditPage({ admin, csrfToken, entries, nextCursor, values, error
                       ""
                     )}
                   </td>
-                  <td data-label="Actor" safe>
+                  <td data-label={tText("audit:columns.actor")} safe>
                     {actorText(e)}
                   </td>
-                  <td data-label="Action">
-                    <code safe>{e.action}</code>
+                  <td data-label={tText("audit:columns.action")}>
+                    <ActionCell action={e.action} />
                   </td>
-                  <td data-label="Target" class="small" safe>
+                  <td data-label={tText("audit:columns.target")} class="small" safe>
                     {targetText(e)}
                   </td>
-                  <td data-label="Details">
+                  <td data-label={tText("audit:columns.details")}>
                     <pre class="audit-details" safe>
                       {JSON.stringify(e.details, null, 2)}
                     </pre>
@@ -135,11 +165,11 @@ export function AuditPage({ admin, csrfToken, entries, nextCursor, values, error
           </table>
         </div>
       )}
-      <nav class="row pager" aria-label="Pages">
-        {values.cursor ? <a href={pageHref(values)}>Newest</a> : ""}
+      <nav class="row pager" aria-label={tText("audit:pager.label")}>
+        {values.cursor ? <a href={pageHref(values)}>{t("audit:pager.newest")}</a> : ""}
         {nextCursor ? (
           <a href={pageHref(values, nextCursor)} class="button secondary" rel="next">
-            Older
+            {t("audit:pager.older")}
           </a>
         ) : (
           ""

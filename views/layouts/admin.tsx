@@ -2,29 +2,31 @@ import type { PropsWithChildren } from "@kitajs/html";
 import type { AdminContext } from "@/auth/plugin";
 import { can } from "@/auth/roles";
 import type { Flash } from "@/lib/flash";
+import { t, tText } from "@/lib/i18n";
 import { FlashMessage } from "../components/ui";
 import { Document } from "./document";
 
+/** `label` is a shell:nav key: read per request, in the reader's language. */
 type NavItem = { href: string; label: string; key: string; visible?: (a: AdminContext) => boolean };
 
 const NAV: NavItem[] = [
-  { href: "/", label: "Dashboard", key: "dashboard" },
-  { href: "/inbox", label: "Inbox", key: "inbox" },
-  { href: "/instances", label: "Instances", key: "instances" },
-  { href: "/contacts", label: "Contacts", key: "contacts" },
-  { href: "/templates", label: "Templates", key: "templates" },
-  { href: "/triggers", label: "Triggers", key: "triggers" },
-  { href: "/flows", label: "Flows", key: "flows" },
-  { href: "/workflows", label: "Workflows", key: "workflows" },
-  { href: "/webhooks", label: "Webhooks", key: "webhooks", visible: (a) => can.manageWebhooks(a.role) },
-  { href: "/events", label: "Events", key: "events" },
-  { href: "/usage", label: "Usage", key: "usage" },
-  { href: "/api-keys", label: "API keys", key: "api-keys", visible: (a) => can.manageKeys(a.role) },
-  { href: "/devices", label: "Devices", key: "devices", visible: (a) => can.manageDevices(a.role) },
-  { href: "/members", label: "Members", key: "members" },
-  { href: "/audit", label: "Audit log", key: "audit", visible: (a) => can.viewAudit(a.role) },
-  { href: "/settings", label: "Settings", key: "settings" },
-  { href: "/platform/users", label: "Platform", key: "platform", visible: (a) => a.user.isPlatformAdmin },
+  { href: "/", label: "shell:nav.dashboard", key: "dashboard" },
+  { href: "/inbox", label: "shell:nav.inbox", key: "inbox" },
+  { href: "/instances", label: "shell:nav.instances", key: "instances" },
+  { href: "/contacts", label: "shell:nav.contacts", key: "contacts" },
+  { href: "/templates", label: "shell:nav.templates", key: "templates" },
+  { href: "/triggers", label: "shell:nav.triggers", key: "triggers" },
+  { href: "/flows", label: "shell:nav.flows", key: "flows" },
+  { href: "/workflows", label: "shell:nav.workflows", key: "workflows" },
+  { href: "/webhooks", label: "shell:nav.webhooks", key: "webhooks", visible: (a) => can.manageWebhooks(a.role) },
+  { href: "/events", label: "shell:nav.events", key: "events" },
+  { href: "/usage", label: "shell:nav.usage", key: "usage" },
+  { href: "/api-keys", label: "shell:nav.apiKeys", key: "api-keys", visible: (a) => can.manageKeys(a.role) },
+  { href: "/devices", label: "shell:nav.devices", key: "devices", visible: (a) => can.manageDevices(a.role) },
+  { href: "/members", label: "shell:nav.members", key: "members" },
+  { href: "/audit", label: "shell:nav.audit", key: "audit", visible: (a) => can.viewAudit(a.role) },
+  { href: "/settings", label: "shell:nav.settings", key: "settings" },
+  { href: "/platform/users", label: "shell:nav.platform", key: "platform", visible: (a) => a.user.isPlatformAdmin },
 ];
 
 type Props = PropsWithChildren<{
@@ -46,7 +48,7 @@ export function AdminLayout({ title, admin, csrfToken, active, flash, children }
         <form method="post" action="/organizations/switch" class="org-switcher" hx-post="/organizations/switch" hx-trigger="change" hx-target="body" hx-swap="none">
           <input type="hidden" name="_csrf" value={csrfToken} />
           <label for="org-switch" class="sr-only">
-            Organization
+            {t("shell:topbar.organization")}
           </label>
           <select id="org-switch" name="organizationId">
             {admin.organizations.map((o) => (
@@ -56,35 +58,35 @@ export function AdminLayout({ title, admin, csrfToken, active, flash, children }
             ))}
           </select>
           <noscript>
-            <button type="submit">Switch</button>
+            <button type="submit">{t("shell:topbar.switch")}</button>
           </noscript>
         </form>
         <label for="nav-open" class="nav-button">
-          Menu
+          {t("shell:topbar.menu")}
         </label>
         <a href="/organizations/new" class="muted small new-org">
-          + New organization
+          {t("shell:topbar.newOrganization")}
         </a>
         <span class="spacer" />
-        <a href="/account" class="user small" title={`${admin.user.email}: your account`} aria-current={active === "account" ? "page" : undefined} safe>
+        <a href="/account" class="user small" title={tText("shell:topbar.yourAccount", { email: admin.user.email })} aria-current={active === "account" ? "page" : undefined} safe>
           {admin.user.name || admin.user.email}
         </a>
         <form method="post" action="/logout">
           <input type="hidden" name="_csrf" value={csrfToken} />
           <button type="submit" class="link">
-            Sign out
+            {t("common:actions.signOut")}
           </button>
         </form>
       </header>
       <div class="shell">
         {/* Phones hide the navigation behind the top bar's Menu label; the checkbox keeps it CSS-only (no script, no flash of an open menu). */}
         <input type="checkbox" id="nav-open" class="nav-toggle" aria-controls="main-nav" />
-        <nav class="sidenav" id="main-nav" aria-label="Main">
+        <nav class="sidenav" id="main-nav" aria-label={tText("shell:nav.label")}>
           <ul>
             {NAV.filter((n) => !n.visible || n.visible(admin)).map((n) => (
               <li>
-                <a href={n.href} class={n.key === active ? "active" : undefined} aria-current={n.key === active ? "page" : undefined} safe>
-                  {n.label}
+                <a href={n.href} class={n.key === active ? "active" : undefined} aria-current={n.key === active ? "page" : undefined}>
+                  {t(n.label)}
                 </a>
               </li>
             ))}

@@ -2,9 +2,11 @@ import Html from "@kitajs/html";
 import type { AdminContext } from "@/auth/plugin";
 import type { FieldError } from "@/lib/errors";
 import type { Flash } from "@/lib/flash";
-import { ORGANIZATION_NAME_MAX } from "@/features/organizations/organization.schema";
+import { formatNumber, t, tText } from "@/lib/i18n";
+import { ORGANIZATION_NAME_MAX, TIME_ZONES } from "@/features/organizations/organization.schema";
 import { AdminLayout } from "../layouts/admin";
-import { Badge, CsrfField, Field, Time } from "../components/ui";
+import { languageOptions } from "../organizations/new";
+import { Badge, CsrfField, Field, SelectField, Time } from "../components/ui";
 
 /**
  * @kitajs/html only escapes `"` in attribute values; escaping fully keeps raw markup out of the page
@@ -19,62 +21,91 @@ type Props = {
   canEdit: boolean;
   values?: { name?: string };
   errors?: FieldError[];
+  /** The language and time zone form's values and errors (422 re-render). */
+  locale?: { language?: string; timeZone?: string };
+  localeErrors?: FieldError[];
   /** Why the two-factor requirement could not be changed (422 re-render). */
   securityError?: string;
 };
 
-export function SettingsPage({ admin, csrfToken, flash, canEdit, values, errors, securityError }: Props) {
+export function SettingsPage({ admin, csrfToken, flash, canEdit, values, errors, locale, localeErrors, securityError }: Props) {
   const org = admin.organization;
   return (
-    <AdminLayout title="Settings" admin={admin} csrfToken={csrfToken} active="settings" flash={flash}>
-      <h1>Settings</h1>
+    <AdminLayout title={tText("settings:title")} admin={admin} csrfToken={csrfToken} active="settings" flash={flash}>
+      <h1>{t("settings:title")}</h1>
       <section class="card settings-card">
-        <h2>Organization</h2>
+        <h2>{t("settings:organization.title")}</h2>
         {canEdit ? (
           <form method="post" action="/settings" id="settings-form">
             <CsrfField token={csrfToken} />
-            <Field label="Name" name="name" value={attr(values?.name ?? org.name)} errors={errors} required maxlength={ORGANIZATION_NAME_MAX} autocomplete="organization" />
-            <button type="submit">Save</button>
+            <Field label={tText("settings:organization.name")} name="name" value={attr(values?.name ?? org.name)} errors={errors} required maxlength={ORGANIZATION_NAME_MAX} autocomplete="organization" />
+            <button type="submit">{t("common:actions.save")}</button>
           </form>
         ) : (
           <p>
-            <strong>Name: </strong>
+            <strong>{t("settings:organization.nameLabel")}</strong>
             <span safe>{org.name}</span>
             <br />
-            <span class="muted small">Only admins and owners can rename the organization.</span>
+            <span class="muted small">{t("settings:organization.readOnly")}</span>
           </p>
         )}
       </section>
+      <LocaleSettings admin={admin} csrfToken={csrfToken} canEdit={canEdit} values={locale} errors={localeErrors} />
       <SecuritySettings admin={admin} csrfToken={csrfToken} canEdit={canEdit} error={securityError} />
       <section class="card settings-card">
-        <h2>Plan and limits</h2>
+        <h2>{t("settings:plan.title")}</h2>
         <dl class="kv">
-          <dt>Slug</dt>
+          <dt>{t("settings:plan.slug")}</dt>
           <dd>
             <code safe>{org.slug}</code>
           </dd>
-          <dt>Plan</dt>
+          <dt>{t("settings:plan.plan")}</dt>
           <dd>
             <Badge tone="ok">
               <span safe>{org.plan}</span>
             </Badge>
           </dd>
-          <dt>Max instances</dt>
-          <dd safe>{String(org.maxInstances)}</dd>
-          <dt>Messages per day</dt>
-          <dd safe>{String(org.maxMessagesPerDay)}</dd>
-          <dt>API requests per minute</dt>
-          <dd safe>{String(org.apiRequestsPerMinute)}</dd>
-          <dt>Created</dt>
+          <dt>{t("settings:plan.maxInstances")}</dt>
+          <dd safe>{formatNumber(org.maxInstances)}</dd>
+          <dt>{t("settings:plan.messagesPerDay")}</dt>
+          <dd safe>{formatNumber(org.maxMessagesPerDay)}</dd>
+          <dt>{t("settings:plan.apiPerMinute")}</dt>
+          <dd safe>{formatNumber(org.apiRequestsPerMinute)}</dd>
+          <dt>{t("settings:plan.created")}</dt>
           <dd>
             <Time at={org.createdAt} />
           </dd>
-          <dt>Your role</dt>
-          <dd>{admin.role}</dd>
+          <dt>{t("settings:plan.yourRole")}</dt>
+          <dd>{t(`common:roles.${admin.role}`)}</dd>
         </dl>
-        <p class="muted small">Limits come from the plan; API keys and instances can lower them individually.</p>
+        <p class="muted small">{t("settings:plan.note")}</p>
       </section>
     </AdminLayout>
+  );
+}
+
+/** The organization's default language and time zone (members without their own follow them). */
+function LocaleSettings({ admin, csrfToken, canEdit, values, errors }: { admin: AdminContext; csrfToken: string; canEdit: boolean; values?: { language?: string; timeZone?: string }; errors?: FieldError[] }) {
+  const org = admin.organization;
+  return (
+    <section class="card settings-card" id="locale">
+      <h2>{t("settings:regional.title")}</h2>
+      {canEdit ? (
+        <form method="post" action="/settings/locale" id="locale-form">
+          <CsrfField token={csrfToken} />
+          <SelectField label={tText("settings:regional.language")} name="language" options={languageOptions()} value={values?.language ?? org.language} errors={errors} />
+          <SelectField label={tText("settings:regional.timeZone")} name="timeZone" options={TIME_ZONES} value={values?.timeZone ?? org.timeZone} errors={errors} />
+          <p class="muted small">{t("settings:regional.hint")}</p>
+          <button type="submit">{t("common:actions.save")}</button>
+        </form>
+      ) : (
+        <p>
+          <span safe>{tText("settings:regional.current", { language: tText(`organizations:languages.${org.language}`), timeZone: org.timeZone })}</span>
+          <br />
+          <span class="muted small">{t("settings:regional.readOnly")}</span>
+        </p>
+      )}
+    </section>
   );
 }
 
@@ -83,7 +114,7 @@ function SecuritySettings({ admin, csrfToken, canEdit, error }: { admin: AdminCo
   const required = admin.organization.requireTwoFactor;
   return (
     <section class="card settings-card" id="security">
-      <h2>Security</h2>
+      <h2>{t("settings:security.title")}</h2>
       {error ? (
         <p class="flash flash-error" role="alert" safe>
           {error}
@@ -96,16 +127,16 @@ function SecuritySettings({ admin, csrfToken, canEdit, error }: { admin: AdminCo
           <CsrfField token={csrfToken} />
           <label class="check">
             <input type="checkbox" name="requireTwoFactor" value="on" checked={required} />
-            <span>Require two-factor authentication for admins and owners</span>
+            <span>{t("settings:security.require")}</span>
           </label>
           <p class="muted small">
-            Admins and owners without it are sent to set it up before they can use this organization.
-            {admin.user.totpEnabledAt ? "" : " Turn it on for your own account first, on your account page."}
+            {t("settings:security.explain")}
+            {admin.user.totpEnabledAt ? "" : t("settings:security.enableOwnFirst")}
           </p>
-          <button type="submit">Save</button>
+          <button type="submit">{t("common:actions.save")}</button>
         </form>
       ) : (
-        <p>{required ? "Admins and owners must use two-factor authentication." : "Two-factor authentication is optional for everyone."}</p>
+        <p>{t(required ? "settings:security.required" : "settings:security.optional")}</p>
       )}
     </section>
   );

@@ -1,4 +1,5 @@
 import type { Flash } from "@/lib/flash";
+import { t, tText } from "@/lib/i18n";
 import type { Instance } from "@/providers/provider";
 import { PublicLayout } from "../layouts/public";
 import { CsrfField } from "../components/ui";
@@ -20,12 +21,12 @@ export function TryKey({ csrfToken, secret, appUrl }: { csrfToken: string; secre
   if (!secret) {
     return (
       <section id="try-key" class="card">
-        <h2>Your API key</h2>
-        <p class="muted">It was shown once, when your number was created, and is stored only as a hash. Lost it?</p>
-        <form method="post" action="/try/key" hx-post="/try/key" hx-target="#try-key" hx-swap="outerHTML" hx-confirm="Replace your key? The old one stops working.">
+        <h2>{t("try:key.title")}</h2>
+        <p class="muted">{t("try:key.shownOnce")}</p>
+        <form method="post" action="/try/key" hx-post="/try/key" hx-target="#try-key" hx-swap="outerHTML" hx-confirm={tText("try:key.replaceConfirm")}>
           <CsrfField token={csrfToken} />
           <button type="submit" class="secondary">
-            Create a new key
+            {t("try:key.newKey")}
           </button>
         </form>
       </section>
@@ -33,24 +34,22 @@ export function TryKey({ csrfToken, secret, appUrl }: { csrfToken: string; secre
   }
   return (
     <section id="try-key" class="card created-secret" role="status">
-      <h2>Your API key</h2>
-      <p>
-        Copy it now: it is bound to this sandbox number and <strong>will not be shown again</strong>.
-      </p>
+      <h2>{t("try:key.title")}</h2>
+      <p>{t("try:key.copyNow")}</p>
       <div class="row">
         <code id="try-key-secret" class="secret" safe>
           {secret}
         </code>
-        <button type="button" class="secondary" data-copy="#try-key-secret">
-          Copy
+        <button type="button" class="secondary" data-copy="#try-key-secret" data-copied={tText("try:key.copied")}>
+          {t("try:key.copy")}
         </button>
       </div>
-      <p>Send your first message (pair the number first):</p>
+      <p>{t("try:key.firstMessage")}</p>
       <pre id="try-curl" safe>
         {tryCurl(appUrl, secret)}
       </pre>
-      <button type="button" class="secondary" data-copy="#try-curl">
-        Copy command
+      <button type="button" class="secondary" data-copy="#try-curl" data-copied={tText("try:key.copied")}>
+        {t("try:key.copyCommand")}
       </button>
     </section>
   );
@@ -71,12 +70,9 @@ type Props = {
 /** Try before sign-up: a sandbox WhatsApp number, its QR with live status, a key and a curl example. */
 export function TryPage({ csrfToken, flash, appUrl, instance, qr, connectionError, secret, simulate, error }: Props) {
   return (
-    <PublicLayout title="Try LivChat" csrfToken={csrfToken} flash={flash} wide>
-      <h1>Try LivChat — no account needed</h1>
-      <p>
-        Get a simulated WhatsApp number, pair it like a phone would, and send messages through the same API you would use in production. When you
-        sign up, the number, its key and its messages move into your new organization.
-      </p>
+    <PublicLayout title={tText("try:title")} csrfToken={csrfToken} flash={flash} wide>
+      <h1>{t("try:heading")}</h1>
+      <p>{t("try:intro")}</p>
       {error ? (
         <p class="flash flash-error" role="alert" safe>
           {error}
@@ -92,21 +88,23 @@ export function TryPage({ csrfToken, flash, appUrl, instance, qr, connectionErro
         </>
       ) : (
         <section class="card">
-          <h2>1 · Create your sandbox number</h2>
-          <p class="muted">It behaves like a real WhatsApp number: QR pairing, sent → delivered → read receipts, incoming messages you simulate.</p>
+          <h2>{t("try:create.title")}</h2>
+          <p class="muted">{t("try:create.explain")}</p>
           <form method="post" action="/try">
             <CsrfField token={csrfToken} />
-            <button type="submit">Create my sandbox number</button>
+            <button type="submit">{t("try:create.submit")}</button>
           </form>
         </section>
       )}
       <section class="card">
-        <h2>Keep it</h2>
+        <h2>{t("try:keep.title")}</h2>
         <p>
           <a href="/signup" class="button">
-            Sign up free
+            {t("try:keep.signUp")}
           </a>{" "}
-          <span class="muted">— your sandbox number and key come with you.</span> Already have an account? <a href="/login">Sign in</a>.
+          <span class="muted">{t("try:keep.comesWithYou")}</span>
+          {t("try:keep.haveAccount")}
+          <a href="/login">{t("try:keep.signIn")}</a>.
         </p>
       </section>
     </PublicLayout>

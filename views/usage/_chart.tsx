@@ -1,5 +1,6 @@
 import type { UsageDay } from "@/features/usage/usage.service";
 import type { UsageMetric } from "@/features/usage/usage.service";
+import { formatNumber, tText } from "@/lib/i18n";
 
 export type ChartSeries = { metric: UsageMetric; label: string; color: string };
 
@@ -49,7 +50,7 @@ export function UsageChart({ title, days, series }: { title: string; days: Usage
           ))}
         </span>
       </figcaption>
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${title}: ${grand} in total over ${days.length} days`} preserveAspectRatio="none">
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={tText("usage:charts.summary", { title, total: formatNumber(grand), days: days.length })} preserveAspectRatio="none">
         {[0, 0.25, 0.5, 0.75, 1].map((f) => (
           <g>
             <line x1={PAD.left} x2={W - PAD.right} y1={y(max * f)} y2={y(max * f)} class="grid" />
@@ -61,7 +62,7 @@ export function UsageChart({ title, days, series }: { title: string; days: Usage
         {days.map((d, i) => {
           let base = 0;
           const x = PAD.left + i * slot + (slot - barW) / 2;
-          const tip = `${d.day} · ${series.map((s) => `${s.label}: ${d[s.metric]}`).join(" · ")}`;
+          const tip = `${d.day} · ${series.map((s) => `${s.label}: ${formatNumber(d[s.metric])}`).join(" · ")}`;
           return (
             <g class="bar">
               <title safe>{tip}</title>

@@ -1,7 +1,8 @@
 import type { AdminContext } from "@/auth/plugin";
 import type { FieldError } from "@/lib/errors";
 import type { UsageReport } from "@/features/usage/usage.service";
-import { USAGE_LIMITS, USAGE_METRIC_LABELS } from "@/features/usage/usage.schema";
+import { USAGE_LIMITS, usageMetricLabel } from "@/features/usage/usage.schema";
+import { formatNumber, t, tText } from "@/lib/i18n";
 import { USAGE_METRICS } from "@/db/schema";
 import { EmptyState, fieldError } from "../components/ui";
 import { AdminLayout } from "../layouts/admin";
@@ -47,16 +48,16 @@ export function UsagePage({ admin, csrfToken, report, values, errors, instances,
   const from = report?.from ?? values.from;
   const to = report?.to ?? values.to;
   return (
-    <AdminLayout title="Usage" admin={admin} csrfToken={csrfToken} active="usage">
+    <AdminLayout title={tText("usage:title")} admin={admin} csrfToken={csrfToken} active="usage">
       <link rel="stylesheet" href="/static/usage.css" />
-      <h1>Usage</h1>
+      <h1>{t("usage:title")}</h1>
       <form method="get" action="/usage" class="card usage-filters">
-        <DateField label="From" name="from" value={from} errors={errors} />
-        <DateField label="To" name="to" value={to} errors={errors} />
+        <DateField label={tText("usage:filters.from")} name="from" value={from} errors={errors} />
+        <DateField label={tText("usage:filters.to")} name="to" value={to} errors={errors} />
         <div class={instanceError ? "field has-error" : "field"}>
-          <label for="f-instanceId">Instance</label>
+          <label for="f-instanceId">{t("usage:filters.instance")}</label>
           <select id="f-instanceId" name="instanceId">
-            <option value="">All instances</option>
+            <option value="">{t("usage:filters.allInstances")}</option>
             {instances.map((i) => (
               <option value={i.id} selected={i.id === values.instanceId} safe>
                 {i.name}
@@ -66,20 +67,20 @@ export function UsagePage({ admin, csrfToken, report, values, errors, instances,
           {instanceError ? <small class="error" safe>{instanceError}</small> : ""}
         </div>
         <div class="row filter-actions">
-          <button type="submit">Show</button>
+          <button type="submit">{t("usage:filters.show")}</button>
         </div>
         <div class="row presets">
-          <span class="muted small">Last</span>
+          <span class="muted small">{t("usage:filters.last")}</span>
           {PRESETS.map((d) => (
-            <a href={presetHref(d, today, values.instanceId)} class="small" safe>
-              {`${d} days`}
+            <a href={presetHref(d, today, values.instanceId)} class="small">
+              {t("usage:filters.days", { count: d })}
             </a>
           ))}
         </div>
       </form>
       {!report ? (
         <EmptyState>
-          <span safe>{`Fix the range above (at most ${USAGE_LIMITS.maxRangeDays} days).`}</span>
+          {t("usage:fixRange", { count: USAGE_LIMITS.maxRangeDays })}
         </EmptyState>
       ) : (
         <>
@@ -87,50 +88,48 @@ export function UsagePage({ admin, csrfToken, report, values, errors, instances,
             {USAGE_METRICS.map((m) => (
               <div class="card">
                 <div class="muted small" safe>
-                  {USAGE_METRIC_LABELS[m]}
+                  {usageMetricLabel(m)}
                 </div>
-                <div class="stat" title={String(report.totals[m])} safe>
+                <div class="stat" title={formatNumber(report.totals[m])} safe>
                   {compact(report.totals[m])}
                 </div>
               </div>
             ))}
           </div>
           {USAGE_METRICS.every((m) => !report.totals[m]) ? (
-            <EmptyState>
-              Nothing metered in this range yet: API calls, messages and webhook deliveries show up here as they happen.
-            </EmptyState>
+            <EmptyState>{t("usage:nothingYet")}</EmptyState>
           ) : (
             ""
           )}
           <div class="usage-charts">
-            <UsageChart title="API calls" days={report.days} series={[{ metric: "api_calls", label: "API calls", color: "#128c7e" }]} />
+            <UsageChart title={tText("usage:charts.apiCalls")} days={report.days} series={[{ metric: "api_calls", label: tText("usage:charts.apiCalls"), color: "#128c7e" }]} />
             <UsageChart
-              title="Messages"
+              title={tText("usage:charts.messages")}
               days={report.days}
               series={[
-                { metric: "messages_sent", label: "Sent", color: "#2f6fde" },
-                { metric: "messages_received", label: "Received", color: "#8fb3f0" },
+                { metric: "messages_sent", label: tText("usage:charts.sent"), color: "#2f6fde" },
+                { metric: "messages_received", label: tText("usage:charts.received"), color: "#8fb3f0" },
               ]}
             />
             <UsageChart
-              title="Webhook deliveries"
+              title={tText("usage:charts.deliveries")}
               days={report.days}
               series={[
-                { metric: "deliveries_succeeded", label: "Ok", color: "#1a7f37" },
-                { metric: "deliveries_failed", label: "Failed", color: "#cf222e" },
+                { metric: "deliveries_succeeded", label: tText("usage:charts.ok"), color: "#1a7f37" },
+                { metric: "deliveries_failed", label: tText("usage:charts.failed"), color: "#cf222e" },
               ]}
             />
           </div>
-          <p class="muted small">Days are UTC. API calls are counted in batches written every few seconds.</p>
-          <h2>Per day</h2>
+          <p class="muted small">{t("usage:note")}</p>
+          <h2>{t("usage:perDay")}</h2>
           <div class="table-wrap">
             <table class="usage-table">
               <thead>
                 <tr>
-                  <th>Day</th>
+                  <th>{t("usage:day")}</th>
                   {USAGE_METRICS.map((m) => (
                     <th class="num" safe>
-                      {USAGE_METRIC_LABELS[m]}
+                      {usageMetricLabel(m)}
                     </th>
                   ))}
                 </tr>
@@ -143,7 +142,7 @@ export function UsagePage({ admin, csrfToken, report, values, errors, instances,
                     </td>
                     {USAGE_METRICS.map((m) => (
                       <td class="num" safe>
-                        {String(d[m])}
+                        {formatNumber(d[m])}
                       </td>
                     ))}
                   </tr>
@@ -151,10 +150,10 @@ export function UsagePage({ admin, csrfToken, report, values, errors, instances,
               </tbody>
               <tfoot>
                 <tr>
-                  <th>Total</th>
+                  <th>{t("usage:total")}</th>
                   {USAGE_METRICS.map((m) => (
                     <th class="num" safe>
-                      {String(report.totals[m])}
+                      {formatNumber(report.totals[m])}
                     </th>
                   ))}
                 </tr>

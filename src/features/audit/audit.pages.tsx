@@ -3,6 +3,7 @@ import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin } from "@/auth/plugin";
 import { can } from "@/auth/roles";
 import { forbidden, zodDetails } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import { listMembers } from "@/features/members/member.service";
 import { AuditPage, type AuditFilterValues } from "@views/audit/index";
 import { auditFilterSchema } from "./audit.schema";
@@ -22,9 +23,9 @@ export const auditPages = new Elysia({ name: "audit-pages" })
       const [actions, members] = await Promise.all([listAuditActions(admin.organization.id), listMembers(admin.organization.id)]);
       const actors = [
         ...members.map((m) => ({ value: m.userId, label: m.name ? `${m.name} <${m.email}>` : m.email })),
-        { value: "type:api_key", label: "Any API key" },
-        { value: "type:device", label: "Any device" },
-        { value: "type:system", label: "System" },
+        { value: "type:api_key", label: tText("audit:filters.anyApiKey") },
+        { value: "type:device", label: tText("audit:filters.anyDevice") },
+        { value: "type:system", label: tText("audit:filters.system") },
       ];
       const parsed = auditFilterSchema.safeParse(values);
       if (!parsed.success) {

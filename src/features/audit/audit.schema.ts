@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { tText } from "@/lib/i18n";
 
 export const AUDIT_PAGE_SIZE = 50;
 
@@ -15,8 +16,8 @@ export const auditFilterSchema = z
       z
         .string()
         .trim()
-        .max(100, "Use at most 100 characters")
-        .regex(/^[a-z0-9_.]+\*?$/, "Letters, digits, dots and underscores, optionally ending in *")
+        .max(100, { error: () => tText("audit:errors.actionTooLong", { count: 100 }) })
+        .regex(/^[a-z0-9_.]+\*?$/, { error: () => tText("audit:errors.actionPattern") })
         .optional(),
     ),
     /** A user id, or `type:api_key` / `type:device` / `type:system` for non-user actors. */
@@ -26,14 +27,14 @@ export const auditFilterSchema = z
         .string()
         .trim()
         .toLowerCase()
-        .regex(new RegExp(`^(type:(${ACTOR_TYPES.join("|")})|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`), "Choose an actor")
+        .regex(new RegExp(`^(type:(${ACTOR_TYPES.join("|")})|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`), { error: () => tText("audit:errors.actor") })
         .optional(),
     ),
-    from: z.preprocess(blank, z.iso.date("Use a date (YYYY-MM-DD)").optional()),
-    to: z.preprocess(blank, z.iso.date("Use a date (YYYY-MM-DD)").optional()),
+    from: z.preprocess(blank, z.iso.date({ error: () => tText("audit:errors.date") }).optional()),
+    to: z.preprocess(blank, z.iso.date({ error: () => tText("audit:errors.date") }).optional()),
     /** Id of the last row of the previous page. */
-    cursor: z.preprocess(blank, z.uuid("Invalid page cursor").optional()),
+    cursor: z.preprocess(blank, z.uuid({ error: () => tText("audit:errors.cursor") }).optional()),
   })
-  .refine((f) => !f.from || !f.to || f.from <= f.to, { path: ["to"], message: "Must be on or after the start date" });
+  .refine((f) => !f.from || !f.to || f.from <= f.to, { path: ["to"], error: () => tText("audit:errors.range") });
 
 export type AuditFilter = z.infer<typeof auditFilterSchema>;

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gte, inArray, like, lt, sql, type SQL } from "drizz
 import { db, type DbOrTx } from "@/db/client";
 import { auditLogs, users } from "@/db/schema";
 import { clientIp } from "@/lib/client-ip";
+import { zonedWallTimeToDate } from "@/lib/i18n";
 import { AUDIT_PAGE_SIZE, type AuditFilter } from "./audit.schema";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -86,9 +87,9 @@ export async function listAuditLogs(
       conditions.push(and(eq(auditLogs.actorType, "user"), eq(auditLogs.actorId, filter.actor))!);
     }
   }
-  // Dates are whole UTC days; `to` is inclusive.
-  if (filter.from) conditions.push(gte(auditLogs.at, new Date(`${filter.from}T00:00:00.000Z`)));
-  if (filter.to) conditions.push(lt(auditLogs.at, new Date(new Date(`${filter.to}T00:00:00.000Z`).getTime() + 86_400_000)));
+  // Dates are whole days on the reader's clock (their or their organization's zone); `to` is inclusive.
+  if (filter.from) conditions.push(gte(auditLogs.at, zonedWallTimeToDate(`${filter.from}T00:00`)));
+  if (filter.to) conditions.push(lt(auditLogs.at, zonedWallTimeToDate(`${nextDay(filter.to)}T00:00`)));
   if (filter.cursor) {
     conditions.push(
       sql`(${auditLogs.at}, ${auditLogs.id}) < (select c.at, c.id from ${auditLogs} c where c.id = ${filter.cursor} and c.organization_id = ${organizationId})`,
@@ -113,6 +114,9 @@ export async function listAuditLogs(
     nextCursor: rows.length > limit ? page[page.length - 1]!.id : null,
   };
 }
+
+/** The calendar day after `YYYY-MM-DD`. */
+const nextDay = (day: string) => new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 
 /** Distinct actions recorded for the organization (filter suggestions). */
 export async function listAuditActions(organizationId: string): Promise<string[]> {

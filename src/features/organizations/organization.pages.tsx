@@ -4,6 +4,7 @@ import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { zodDetails } from "@/lib/errors";
 import { setFlash } from "@/lib/flash";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
+import { tText } from "@/lib/i18n";
 import { NewOrganizationPage } from "@views/organizations/new";
 import { createOrganizationSchema, switchOrganizationSchema } from "./organization.schema";
 import { safeNextPath as safeNext } from "@/features/auth/auth.schema";
@@ -25,7 +26,7 @@ export const organizationPages = new Elysia({ name: "organization-pages" })
   .use(authPlugin)
   .get("/organizations/new", async ({ me: signedInUser, csrfToken, query }) => {
     const me = signedInUser as Me;
-    return NewOrganizationPage({ csrfToken, admin: adminOf(me), next: safeNext(query.next) });
+    return NewOrganizationPage({ csrfToken, admin: adminOf(me), next: safeNext(query.next), values: { language: me.user.language } });
   }, { signedIn: true })
   .post("/organizations/new", async ({ me: signedInUser, cookie, csrfToken, body, request, set }) => {
       const me = signedInUser as Me;
@@ -34,11 +35,13 @@ export const organizationPages = new Elysia({ name: "organization-pages" })
       const parsed = createOrganizationSchema.safeParse(fields);
       if (!parsed.success) {
         set.status = 422;
-        return NewOrganizationPage({ csrfToken, admin: adminOf(me), next, values: { name: String(fields.name ?? "") }, errors: zodDetails(parsed.error.issues) });
+        const values = { name: String(fields.name ?? ""), language: typeof fields.language === "string" ? fields.language : me.user.language };
+        return NewOrganizationPage({ csrfToken, admin: adminOf(me), next, values, errors: zodDetails(parsed.error.issues) });
       }
-      const org = await createOrganizationForUser(me.user.id, parsed.data.name, request);
+      // The creator's own language is the organization's default unless the form chose another.
+      const org = await createOrganizationForUser(me.user.id, parsed.data.name, request, { language: parsed.data.language ?? me.user.language });
       await switchActiveOrganization(me.session.id, me.user.id, org.id);
-      setFlash(cookie, "success", `Organization ${org.name} created`);
+      setFlash(cookie, "success", tText("organizations:flash.created", { name: org.name }));
       return hxRedirect(request, next);
   }, { signedIn: true })
   .post("/organizations/switch", async ({ me: signedInUser, cookie, body, request }) => {
@@ -46,7 +49,7 @@ export const organizationPages = new Elysia({ name: "organization-pages" })
       const parsed = switchOrganizationSchema.safeParse(formFields(body));
       // A malformed id cannot be one of the user's organizations: same answer as someone else's.
       const org = await switchActiveOrganization(me.session.id, me.user.id, parsed.success ? parsed.data.organizationId : "00000000-0000-0000-0000-000000000000");
-      setFlash(cookie, "info", `Switched to ${org.name}`);
+      setFlash(cookie, "info", tText("organizations:flash.switched", { name: org.name }));
       // Stay in the same section of the admin, without reopening an id of the previous organization.
       const from = isHtmx(request) ? request.headers.get("hx-current-url") : request.headers.get("referer");
       return hxRedirect(request, sectionPath(from));

@@ -4,9 +4,14 @@ import { memberships, organizations, sessions, type Role } from "@/db/schema";
 import { can } from "@/auth/roles";
 import { recordAudit } from "@/features/audit/audit.service";
 import { randomBase62 } from "@/lib/crypto";
-import { forbidden, notFound } from "@/lib/errors";
+import { AppError, forbidden } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
+import type { OrganizationLocaleInput } from "./organization.schema";
 
 export type Organization = typeof organizations.$inferSelect;
+type Language = Organization["language"];
+
+const organizationNotFound = () => new AppError("not_found", tText("organizations:errors.notFound"));
 
 function slugify(name: string): string {
   const base = name
@@ -20,13 +25,13 @@ function slugify(name: string): string {
 }
 
 /** Creates an organization with `ownerId` as its owner member. Slugs get a random suffix on collision. */
-export async function createOrganization(ownerId: string, name: string, tx: DbOrTx = db): Promise<Organization> {
+export async function createOrganization(ownerId: string, name: string, tx: DbOrTx = db, settings: { language?: Language } = {}): Promise<Organization> {
   const base = slugify(name);
   for (let attempt = 0; ; attempt++) {
     const slug = attempt === 0 ? base : `${base}-${randomBase62(5).toLowerCase()}`;
     const [org] = await tx
       .insert(organizations)
-      .values({ name, slug, ownerId })
+      .values({ name, slug, ownerId, ...(settings.language ? { language: settings.language } : {}) })
       .onConflictDoNothing({ target: organizations.slug })
       .returning();
     if (org) {
@@ -38,7 +43,7 @@ export async function createOrganization(ownerId: string, name: string, tx: DbOr
 
 export async function getOrganization(organizationId: string, tx: DbOrTx = db): Promise<Organization> {
   const [org] = await tx.select().from(organizations).where(eq(organizations.id, organizationId)).limit(1);
-  if (!org) throw notFound("Organization");
+  if (!org) throw organizationNotFound();
   return org;
 }
 
@@ -59,11 +64,11 @@ export type MemberActor = { userId: string; role: Role };
  * Creates an organization for a signed-in user (who becomes its owner) and records it in the audit log.
  * The session switch is the caller's business (see switchActiveOrganization).
  */
-export async function createOrganizationForUser(userId: string, name: string, request?: Request): Promise<Organization> {
+export async function createOrganizationForUser(userId: string, name: string, request?: Request, settings: { language?: Language } = {}): Promise<Organization> {
   return db.transaction(async (tx) => {
-    const org = await createOrganization(userId, name, tx);
+    const org = await createOrganization(userId, name, tx, settings);
     await recordAudit(
-      { organizationId: org.id, actor: { type: "user", id: userId }, action: "organization.created", target: { type: "organization", id: org.id }, request, details: { name: org.name, slug: org.slug } },
+      { organizationId: org.id, actor: { type: "user", id: userId }, action: "organization.created", target: { type: "organization", id: org.id }, request, details: { name: org.name, slug: org.slug, language: org.language } },
       tx,
     );
     return org;
@@ -75,11 +80,33 @@ export async function renameOrganization(organizationId: string, actor: MemberAc
   if (!can.manageOrganization(actor.role)) throw forbidden();
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(organizations).where(eq(organizations.id, organizationId)).for("update").limit(1);
-    if (!before) throw notFound("Organization");
+    if (!before) throw organizationNotFound();
     if (before.name === name) return before;
     const [after] = await tx.update(organizations).set({ name }).where(eq(organizations.id, organizationId)).returning();
     await recordAudit(
       { organizationId, actor: { type: "user", id: actor.userId }, action: "organization.renamed", target: { type: "organization", id: organizationId }, request, details: { from: before.name, to: name } },
+      tx,
+    );
+    return after!;
+  });
+}
+
+/**
+ * Sets the organization's default language and time zone (admin+): members who have not chosen their
+ * own read pages in them, and automation writes to contacts in the language. Audited with what changed.
+ */
+export async function setOrganizationLocale(organizationId: string, actor: MemberActor, input: OrganizationLocaleInput, request?: Request): Promise<Organization> {
+  if (!can.manageOrganization(actor.role)) throw forbidden();
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select().from(organizations).where(eq(organizations.id, organizationId)).for("update").limit(1);
+    if (!before) throw organizationNotFound();
+    const changes: Record<string, { from: string; to: string }> = {};
+    if (before.language !== input.language) changes.language = { from: before.language, to: input.language };
+    if (before.timeZone !== input.timeZone) changes.timeZone = { from: before.timeZone, to: input.timeZone };
+    if (Object.keys(changes).length === 0) return before;
+    const [after] = await tx.update(organizations).set({ language: input.language, timeZone: input.timeZone }).where(eq(organizations.id, organizationId)).returning();
+    await recordAudit(
+      { organizationId, actor: { type: "user", id: actor.userId }, action: "organization.locale_changed", target: { type: "organization", id: organizationId }, request, details: changes },
       tx,
     );
     return after!;
@@ -97,7 +124,7 @@ export async function switchActiveOrganization(sessionId: string, userId: string
     .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
     .where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, userId)))
     .limit(1);
-  if (!row) throw notFound("Organization");
+  if (!row) throw organizationNotFound();
   await db.update(sessions).set({ activeOrganizationId: organizationId }).where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)));
   return row.organization;
 }

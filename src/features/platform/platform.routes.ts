@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import { join, normalize } from "node:path";
 import { pingDatabase } from "@/db/client";
 import { AppError } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 
 const STATIC_DIR = join(import.meta.dir, "../../../static");
 const HTMX_FILE = join(import.meta.dir, "../../../node_modules/htmx.org/dist/htmx.min.js");
@@ -38,7 +39,7 @@ export const platformRoutes = new Elysia({ name: "platform" })
   .get("/static/*", async ({ params, set }) => {
     const relative = normalize(params["*"]).replace(/^(\.\.[/\\])+/, "");
     const file = relative.includes("..") ? null : staticFile(relative);
-    if (!file || !(await file.exists().catch(() => false))) throw new AppError("not_found", "File not found");
+    if (!file || !(await file.exists().catch(() => false))) throw new AppError("not_found", tText("common:errors.fileNotFound"));
     set.headers["cache-control"] = "public, max-age=3600";
     return file;
   });

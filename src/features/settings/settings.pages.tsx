@@ -5,9 +5,10 @@ import { can } from "@/auth/roles";
 import { zodDetails } from "@/lib/errors";
 import { setFlash, takeFlash } from "@/lib/flash";
 import { hxRedirect } from "@/lib/htmx";
+import { tText } from "@/lib/i18n";
 import { formFields } from "@/features/organizations/organization.pages";
-import { renameOrganizationSchema } from "@/features/organizations/organization.schema";
-import { renameOrganization } from "@/features/organizations/organization.service";
+import { organizationLocaleSchema, renameOrganizationSchema } from "@/features/organizations/organization.schema";
+import { renameOrganization, setOrganizationLocale } from "@/features/organizations/organization.service";
 import { twoFactorRequirementSchema } from "@/features/account/account.schema";
 import { setTwoFactorRequirement } from "@/features/account/two-factor.service";
 import { SettingsPage } from "@views/settings/index";
@@ -32,7 +33,23 @@ export const settingsPages = new Elysia({ name: "settings-pages" })
         return SettingsPage({ admin, csrfToken, canEdit: true, values: { name: String(fields.name ?? "") }, errors: zodDetails(parsed.error.issues) });
       }
       const org = await renameOrganization(admin.organization.id, { userId: admin.user.id, role: admin.role }, parsed.data.name, request);
-      setFlash(cookie, "success", `Organization renamed to ${org.name}`);
+      setFlash(cookie, "success", tText("settings:flash.renamed", { name: org.name }));
+      return hxRedirect(request, "/settings");
+    },
+    { member: "admin" },
+  )
+  .post(
+    "/settings/locale",
+    async ({ admin, csrfToken, body, request, set, cookie }) => {
+      const fields = formFields(body);
+      const parsed = organizationLocaleSchema.safeParse(fields);
+      if (!parsed.success) {
+        set.status = 422;
+        const locale = { language: String(fields.language ?? ""), timeZone: String(fields.timeZone ?? "") };
+        return SettingsPage({ admin, csrfToken, canEdit: true, locale, localeErrors: zodDetails(parsed.error.issues) });
+      }
+      await setOrganizationLocale(admin.organization.id, { userId: admin.user.id, role: admin.role }, parsed.data, request);
+      setFlash(cookie, "success", tText("settings:flash.regionalSaved"));
       return hxRedirect(request, "/settings");
     },
     { member: "admin" },
@@ -47,7 +64,7 @@ export const settingsPages = new Elysia({ name: "settings-pages" })
         set.status = 422;
         return SettingsPage({ admin, csrfToken, canEdit: true, securityError: result.message });
       }
-      setFlash(cookie, "success", required ? "Two-factor authentication is now required for admins and owners." : "Two-factor authentication is no longer required.");
+      setFlash(cookie, "success", tText(required ? "settings:flash.twoFactorRequired" : "settings:flash.twoFactorOptional"));
       return hxRedirect(request, "/settings");
     },
     { member: "admin" },

@@ -9,6 +9,7 @@ import { connectInstance, getInstance, type InstanceScope } from "@/features/ins
 import { AppError, zodDetails } from "@/lib/errors";
 import { setFlash, takeFlash } from "@/lib/flash";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
+import { tText } from "@/lib/i18n";
 import { sandboxInbound, sandboxPair } from "@/providers/sandbox";
 import { ConnectionPanel } from "@views/instances/_connection";
 import { SimulatorForm, type FormState } from "@views/instances/_forms";
@@ -28,7 +29,7 @@ async function currentTry(cookie: Jar) {
 /** The visitor's instance, or 404 for a browser that has not started a trial (or already signed up). */
 async function requireTry(cookie: Jar) {
   const { device, instance } = await currentTry(cookie);
-  if (!device || !instance) throw new AppError("not_found", "Start a trial first at /try");
+  if (!device || !instance) throw new AppError("not_found", tText("try:errors.startFirst"));
   return { device, instance, scope: visitorScope(device.id) };
 }
 
@@ -99,7 +100,7 @@ export const tryPages = new Elysia({ name: "try-pages" })
       for (const [k, v] of Object.entries((body ?? {}) as Record<string, unknown>)) if (typeof v === "string" && k !== "_csrf") values[k] = v;
       const parsed = simulateInboundSchema.safeParse(values);
       const result = parsed.success ? await attempt(() => sandboxInbound(instance, parsed.data)) : ({ ok: false, errors: zodDetails(parsed.error.issues) } as const);
-      const notice = "Received. Your webhooks and GET /v1/events see it now.";
+      const notice = tText("try:received");
       const state: FormState = result.ok ? { values: { from: values.from ?? "" }, notice } : { values, errors: result.errors };
       if (result.ok && !isHtmx(request)) {
         setFlash(cookie, "success", notice);

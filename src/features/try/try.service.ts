@@ -6,6 +6,7 @@ import { clientIp } from "@/lib/client-ip";
 import { createVisitorKey, type Device } from "@/features/devices/device.service";
 import { connectInstance, createInstance, type Instance, type InstanceScope } from "@/features/instances/instance.service";
 import { AppError } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import { log } from "@/lib/logger";
 
 /** Sandbox numbers one IP may start per hour: enough for an office, not for a script. */
@@ -35,7 +36,7 @@ async function assertIpAllowance(request: Request) {
     .innerJoin(devices, eq(devices.id, instances.createdByDeviceId))
     .where(and(eq(devices.ip, ip), isNull(instances.organizationId), gt(instances.createdAt, sql`now() - interval '1 hour'`)));
   if ((row?.n ?? 0) >= TRY_INSTANCES_PER_IP_PER_HOUR) {
-    throw new AppError("rate_limited", "Too many trial numbers from this network; try again in an hour or sign up", undefined, { "Retry-After": "3600" });
+    throw new AppError("rate_limited", tText("try:errors.tooMany"), undefined, { "Retry-After": "3600" });
   }
 }
 
@@ -52,7 +53,7 @@ export async function startTry(device: Device, request: Request): Promise<TrySta
   const scope = visitorScope(device.id, request);
   let instance: Instance;
   try {
-    instance = await createInstance(scope, { name: "My sandbox number", provider: "sandbox" });
+    instance = await createInstance(scope, { name: tText("try:instanceName"), provider: "sandbox" });
   } catch (err) {
     // A double submit lost the race to its twin: show what the winner created.
     const raced = await findTryInstance(device.id);

@@ -1,7 +1,8 @@
 import { Elysia } from "elysia";
 import { authPlugin } from "@/auth/plugin";
 import { USAGE_METRICS } from "@/db/schema";
-import { notFound } from "@/lib/errors";
+import { AppError } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import { usageQuerySchema } from "./usage.schema";
 import { resolveUsageRange, usageReport } from "./usage.service";
 
@@ -10,7 +11,7 @@ export const usageApi = new Elysia({ name: "usage-api", prefix: "/v1/usage" }).u
   "/",
   async ({ apiKey, query }) => {
     // A key bound to one instance sees that instance's usage only.
-    if (apiKey.instanceId && query.instanceId && query.instanceId !== apiKey.instanceId) throw notFound("Instance");
+    if (apiKey.instanceId && query.instanceId && query.instanceId !== apiKey.instanceId) throw new AppError("not_found", tText("usage:errors.instanceNotFound"));
     const instanceId = apiKey.instanceId ?? query.instanceId;
     if (!apiKey.organizationId) {
       // Unclaimed (try-before-sign-up) keys are not metered: an all-zero report of the valid range.

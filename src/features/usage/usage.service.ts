@@ -1,7 +1,8 @@
 import { and, asc, eq, gte, lte, sql } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { instances, usageDaily, USAGE_METRICS } from "@/db/schema";
-import { notFound, pgCode, validationFailed } from "@/lib/errors";
+import { AppError, pgCode, validationFailed } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import { log } from "@/lib/logger";
 import { USAGE_LIMITS, type UsageQuery } from "./usage.schema";
 
@@ -208,9 +209,9 @@ export function resolveUsageRange(query: UsageQuery, now = new Date()): { from: 
   const to = query.to ?? (query.from ? dayString(new Date(Math.min(now.getTime(), Date.parse(`${query.from}T00:00:00Z`) + (USAGE_LIMITS.defaultRangeDays - 1) * DAY_MS))) : dayString(now));
   const from = query.from ?? dayString(new Date(Date.parse(`${to}T00:00:00Z`) - (USAGE_LIMITS.defaultRangeDays - 1) * DAY_MS));
   const span = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS + 1;
-  if (span < 1) throw validationFailed([{ path: "to", message: "must be on or after from" }], "Invalid date range");
+  if (span < 1) throw validationFailed([{ path: "to", message: tText("usage:errors.toBeforeFrom") }], tText("usage:errors.range"));
   if (span > USAGE_LIMITS.maxRangeDays) {
-    throw validationFailed([{ path: "to", message: `The range may cover at most ${USAGE_LIMITS.maxRangeDays} days` }], "Invalid date range");
+    throw validationFailed([{ path: "to", message: tText("usage:errors.tooLong", { count: USAGE_LIMITS.maxRangeDays }) }], tText("usage:errors.range"));
   }
   return { from, to };
 }
@@ -227,7 +228,7 @@ export async function usageReport(organizationId: string, query: UsageQuery, now
       .select({ id: instances.id })
       .from(instances)
       .where(and(eq(instances.id, instanceId), eq(instances.organizationId, organizationId)));
-    if (!owned) throw notFound("Instance");
+    if (!owned) throw new AppError("not_found", tText("usage:errors.instanceNotFound"));
   }
   const rows = await db
     .select({ day: usageDaily.day, metric: usageDaily.metric, count: sql<string>`sum(${usageDaily.count})` })
