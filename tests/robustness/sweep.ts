@@ -22,6 +22,7 @@ export const PUBLIC_ROUTES = new Set([
   "GET /", // visitors land on the try-before-sign-up page
   "GET /metrics",
   "GET /docs",
+  "GET /docs/assets/scalar.js", // the API reference's script, served from node_modules
   "GET /openapi.json",
   "GET /health",
   "GET /ready",
@@ -198,7 +199,7 @@ const LEAKS: [string, RegExp][] = [
 ];
 
 /** Static assets and the API docs legitimately mention SQL-ish words; they carry no request data. */
-const LEAK_EXEMPT = /^\/(static\/|docs$|openapi\.json$|metrics$)/;
+const LEAK_EXEMPT = /^\/(static\/|docs$|docs\/assets\/|openapi\.json$|metrics$)/;
 
 /** Problems with one response, as readable strings (empty = fine). */
 export function problems(routePath: string, url: string, res: Sent, opts: { allow502?: boolean } = {}): string[] {
