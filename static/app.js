@@ -84,7 +84,9 @@ document.addEventListener("DOMContentLoaded", function () {
   document.body.addEventListener("htmx:responseError", function (e) {
     var flash = document.getElementById("flash");
     if (!flash) return;
-    var message = "Request failed (" + e.detail.xhr.status + ")";
+    // The page says it in the reader's language (<body data-request-failed="… {status} …">).
+    var template = document.body.getAttribute("data-request-failed") || "Request failed ({status})";
+    var message = template.replace("{status}", String(e.detail.xhr.status));
     try {
       var body = JSON.parse(e.detail.xhr.responseText);
       if (body && body.error && body.error.message) message = body.error.message;

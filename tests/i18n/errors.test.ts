@@ -42,5 +42,7 @@ describe("generic errors in Portuguese", () => {
     expect(html).toContain("<title>Erro · LivChat</title>");
     expect(html).toContain("404 · não encontrado");
     expect(html).toContain("Rota não encontrada");
+    // app.js words a failed htmx request from the page, in the page's language.
+    expect(html).toContain('data-request-failed="A requisição falhou ({status})"');
   });
 });

@@ -1,5 +1,5 @@
 import type { PropsWithChildren } from "@kitajs/html";
-import { currentLocale } from "@/lib/i18n";
+import { currentLocale, tText } from "@/lib/i18n";
 
 /** The bare HTML document: assets, htmx with the CSRF header on every request. */
 export function Document({ title, csrfToken, children }: PropsWithChildren<{ title: string; csrfToken: string }>) {
@@ -19,7 +19,9 @@ export function Document({ title, csrfToken, children }: PropsWithChildren<{ tit
           <script src="/static/htmx.min.js" defer></script>
           <script src="/static/app.js" defer></script>
         </head>
-        <body hx-headers={hxHeaders}>{children}</body>
+        <body hx-headers={hxHeaders} data-request-failed={tText("common:errors.requestFailed", { status: "{status}" })}>
+          {children}
+        </body>
       </html>
     </>
   );
