@@ -10,7 +10,7 @@ export default {
       namePlaceholder: "Suporte Acme",
       nameHint: "Você pode renomeá-la depois em Configurações.",
       language: "Idioma padrão",
-      languageHint: "O idioma das telas de quem não escolheu outro e das mensagens aos contatos.",
+      languageHint: "O idioma das mensagens aos contatos e da automação; você pode mudá-lo depois em Configurações.",
       submit: "Criar organização",
     },
     languages: {
@@ -39,7 +39,7 @@ export default {
       namePlaceholder: "Acme Support",
       nameHint: "You can rename it later in Settings.",
       language: "Default language",
-      languageHint: "The language of the screens for members who have not chosen another, and of messages to contacts.",
+      languageHint: "The language of messages to contacts and of automation; you can change it later in Settings.",
       submit: "Create organization",
     },
     languages: {
