@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AppError, zodDetails, type FieldError } from "./errors";
+import { AppError, zodDetails, type ErrorCode, type FieldError } from "./errors";
 
 /**
  * Admin form posts. A form's field names are the paths of the zod schema it shares with `/v1`
@@ -63,24 +63,33 @@ export function fieldErrors(errors: readonly FieldError[] | undefined, path: str
 }
 
 /**
- * The validation failure of a form action as field errors: a ZodError's issues or the details of an
- * `AppError("validation_failed")` (its message when it has none). Undefined for anything else, which
- * the caller rethrows so onError answers it (404, 403, 409…).
+ * Which other expected failures a form shows next to its fields instead of an error page: `codes`
+ * (a key already taken is a `conflict`…), shown at `path` (the whole form, "(body)", by default).
  */
-export function formErrors(err: unknown): FieldError[] | undefined {
+export type FormErrorOptions = { codes?: readonly ErrorCode[]; path?: string };
+
+/**
+ * The validation failure of a form action as field errors: a ZodError's issues or the details of an
+ * `AppError("validation_failed")` (its message when it has none), or the message of an error whose
+ * code is in `options.codes`. Undefined for anything else, which the caller rethrows so onError
+ * answers it (404, 403…).
+ */
+export function formErrors(err: unknown, options: FormErrorOptions = {}): FieldError[] | undefined {
   if (err instanceof z.ZodError) return zodDetails(err.issues);
-  if (err instanceof AppError && err.code === "validation_failed") return err.details?.length ? err.details : [{ path: "(body)", message: err.message }];
+  if (!(err instanceof AppError)) return undefined;
+  if (err.code === "validation_failed") return err.details?.length ? err.details : [{ path: options.path ?? "(body)", message: err.message }];
+  if (options.codes?.includes(err.code)) return [{ path: options.path ?? "(body)", message: err.message }];
   return undefined;
 }
 
 export type FormResult<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
 
 /** Runs a form action: its validation failure comes back as field errors, any other error propagates. */
-export async function attemptForm<T>(run: () => Promise<T> | T): Promise<FormResult<T>> {
+export async function attemptForm<T>(run: () => Promise<T> | T, options?: FormErrorOptions): Promise<FormResult<T>> {
   try {
     return { ok: true, value: await run() };
   } catch (err) {
-    const errors = formErrors(err);
+    const errors = formErrors(err, options);
     if (!errors) throw err;
     return { ok: false, errors };
   }

@@ -3,7 +3,8 @@ import { z } from "zod";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { can } from "@/auth/roles";
-import { AppError, zodDetails, type FieldError } from "@/lib/errors";
+import { AppError, type FieldError } from "@/lib/errors";
+import { attemptForm, formFields, parseForm } from "@/lib/forms";
 import { setFlash, setReveal, takeFlash, takeReveal } from "@/lib/flash";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
 import { tText, zonedWallTimeToDate } from "@/lib/i18n";
@@ -17,6 +18,7 @@ import {
   listKeyBindingOptions,
   revokeOrganizationApiKey,
 } from "./api-key.service";
+import { isUuid } from "@/lib/ids";
 
 function requireKeyManager(admin: AdminContext) {
   if (!can.manageKeys(admin.role)) throw new AppError("forbidden", tText("api-keys:errors.manageForbidden"));
@@ -28,7 +30,6 @@ const idParams = z.object({ id: z.string() });
 function endOfDayInZone(value: unknown): unknown {
   return typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value) ? zonedWallTimeToDate(`${value}T23:59:59.999`).toISOString() : value;
 }
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Admin pages for API keys: list, create (full key shown once), revoke. */
 export const apiKeyPages = new Elysia({ name: "api-key-pages" })
@@ -51,21 +52,19 @@ export const apiKeyPages = new Elysia({ name: "api-key-pages" })
     async ({ admin, csrfToken, body, request, set, cookie }) => {
       requireKeyManager(admin);
       const organizationId = admin.organization.id;
-      const values = (body && typeof body === "object" ? body : {}) as ApiKeyFormValues;
+      const values = formFields(body) as ApiKeyFormValues;
       let errors: FieldError[] | undefined;
-      const parsed = createApiKeySchema.safeParse({ ...values, expiresAt: endOfDayInZone(values.expiresAt) });
-      if (!parsed.success) {
-        errors = zodDetails(parsed.error.issues);
+      const parsed = parseForm(createApiKeySchema, { ...values, expiresAt: endOfDayInZone(values.expiresAt) });
+      if (!parsed.ok) {
+        errors = parsed.errors;
       } else {
-        try {
-          const result = await createOrganizationApiKey(organizationId, parsed.data, { type: "user", id: admin.user.id }, request);
+        const result = await attemptForm(() => createOrganizationApiKey(organizationId, parsed.value, { type: "user", id: admin.user.id }, request));
+        if (result.ok) {
           // Post → redirect → get: a refresh or a second click cannot mint another key; the secret rides along once.
-          setReveal(cookie, `api-key:${organizationId}`, { name: result.key.name, secret: result.secret });
+          setReveal(cookie, `api-key:${organizationId}`, { name: result.value.key.name, secret: result.value.secret });
           return hxRedirect(request, "/api-keys");
-        } catch (err) {
-          if (!(err instanceof AppError) || err.code !== "validation_failed" || !err.details) throw err;
-          errors = err.details;
         }
+        errors = result.errors;
       }
       const [keys, options] = await Promise.all([listApiKeysWithBindings(organizationId), listKeyBindingOptions(organizationId)]);
       set.status = 422;
@@ -79,7 +78,7 @@ export const apiKeyPages = new Elysia({ name: "api-key-pages" })
     "/api-keys/:id/revoke",
     async ({ admin, params, request, cookie }) => {
       requireKeyManager(admin);
-      if (!UUID.test(params.id)) throw new AppError("not_found", tText("api-keys:errors.notFound"));
+      if (!isUuid(params.id)) throw new AppError("not_found", tText("api-keys:errors.notFound"));
       const key = await revokeOrganizationApiKey(admin.organization.id, params.id, { type: "user", id: admin.user.id }, request);
       if (!isHtmx(request)) {
         setFlash(cookie, "success", tText("api-keys:flash.revoked", { name: key.name }));

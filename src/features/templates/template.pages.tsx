@@ -3,7 +3,8 @@ import { z } from "zod";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { can } from "@/auth/roles";
-import { AppError, zodDetails, type FieldError } from "@/lib/errors";
+import { AppError, type FieldError } from "@/lib/errors";
+import { attemptForm, checkbox, formFields, formLines, formText, parseForm, unprocessable, type FormBody, type FormErrorOptions } from "@/lib/forms";
 import { setFlash, takeFlash } from "@/lib/flash";
 import { byUser } from "@/features/audit/audit.service";
 import { hxRedirect } from "@/lib/htmx";
@@ -13,25 +14,23 @@ import { createTemplateSchema } from "./template.schema";
 import { createTemplate, deleteTemplate, getTemplate, listTemplates, renderTemplateByKey, toPublicTemplate, updateTemplate, type Template } from "./template.service";
 
 const idParams = z.object({ id: z.string().uuid() });
-type FormBody = Record<string, unknown>;
-
-const str = (v: unknown) => (typeof v === "string" ? v : "");
+const str = formText;
 
 /** Form fields → API input (variants one per line, variables comma separated). */
 function formToInput(body: FormBody) {
   return {
     key: str(body.key).trim(),
     body: str(body.body),
-    variants: str(body.variants).split(/\r?\n/).map((l) => l.trim()).filter(Boolean),
+    variants: formLines(body.variants),
     variables: str(body.variables).split(",").map((v) => v.trim()).filter(Boolean),
     locale: str(body.locale).trim() || null,
     category: str(body.category).trim() || null,
-    active: body.active === "true",
+    active: checkbox(body.active),
   };
 }
 
 function formValues(body: FormBody): TemplateFormValues {
-  return { key: str(body.key), body: str(body.body), variants: str(body.variants), variables: str(body.variables), locale: str(body.locale), category: str(body.category), active: body.active === "true" ? "true" : "false" };
+  return { key: str(body.key), body: str(body.body), variants: str(body.variants), variables: str(body.variables), locale: str(body.locale), category: str(body.category), active: checkbox(body.active) ? "true" : "false" };
 }
 
 function valuesOf(t: Template): TemplateFormValues {
@@ -42,11 +41,8 @@ function requireManage(admin: AdminContext) {
   if (!can.manageAutomation(admin.role)) throw new AppError("forbidden", tText("templates:errors.forbidden"));
 }
 
-/** Turns a duplicate key (the service's 409) into a field error so the form can say it. */
-function keyConflict(err: unknown): FieldError[] | undefined {
-  if (err instanceof AppError && err.code === "conflict") return [{ path: "key", message: err.message }];
-  return undefined;
-}
+/** A duplicate key (the service's 409) is said next to the key field. */
+const KEY_CONFLICT: FormErrorOptions = { codes: ["conflict"], path: "key" };
 
 export const templatesPages = new Elysia({ name: "templates-pages" })
   .use(csrfPlugin)
@@ -61,21 +57,14 @@ export const templatesPages = new Elysia({ name: "templates-pages" })
     "/templates",
     async ({ admin, body, request, set, cookie }) => {
       requireManage(admin);
-      const parsed = createTemplateSchema.safeParse(formToInput(body as FormBody));
-      const rerender = (errors: FieldError[]) => {
-        set.status = 422;
-        return TemplateForm({ action: "/templates", values: formValues(body as FormBody), errors, submitLabel: tText("templates:form.create") });
-      };
-      if (!parsed.success) return rerender(zodDetails(parsed.error.issues));
-      try {
-        const t = await createTemplate(admin.organization.id, parsed.data, byUser(admin.user.id, request));
-        setFlash(cookie, "success", tText("templates:flash.created"));
-        return hxRedirect(request, `/templates/${t.id}`);
-      } catch (err) {
-        const errors = keyConflict(err);
-        if (errors) return rerender(errors);
-        throw err;
-      }
+      const b = formFields(body);
+      const rerender = (errors: FieldError[]) => unprocessable(set, () => TemplateForm({ action: "/templates", values: formValues(b), errors, submitLabel: tText("templates:form.create") }));
+      const parsed = parseForm(createTemplateSchema, formToInput(b));
+      if (!parsed.ok) return rerender(parsed.errors);
+      const created = await attemptForm(() => createTemplate(admin.organization.id, parsed.value, byUser(admin.user.id, request)), KEY_CONFLICT);
+      if (!created.ok) return rerender(created.errors);
+      setFlash(cookie, "success", tText("templates:flash.created"));
+      return hxRedirect(request, `/templates/${created.value.id}`);
     },
     { member: "agent" },
   )
@@ -92,19 +81,12 @@ export const templatesPages = new Elysia({ name: "templates-pages" })
     async ({ admin, params, body, request, set, cookie }) => {
       requireManage(admin);
       await getTemplate(admin.organization.id, params.id);
-      const parsed = createTemplateSchema.safeParse(formToInput(body as FormBody));
-      const rerender = (errors: FieldError[]) => {
-        set.status = 422;
-        return TemplateForm({ action: `/templates/${params.id}`, values: formValues(body as FormBody), errors, submitLabel: tText("common:actions.save") });
-      };
-      if (!parsed.success) return rerender(zodDetails(parsed.error.issues));
-      try {
-        await updateTemplate(admin.organization.id, params.id, parsed.data, byUser(admin.user.id, request));
-      } catch (err) {
-        const errors = keyConflict(err);
-        if (errors) return rerender(errors);
-        throw err;
-      }
+      const b = formFields(body);
+      const rerender = (errors: FieldError[]) => unprocessable(set, () => TemplateForm({ action: `/templates/${params.id}`, values: formValues(b), errors, submitLabel: tText("common:actions.save") }));
+      const parsed = parseForm(createTemplateSchema, formToInput(b));
+      if (!parsed.ok) return rerender(parsed.errors);
+      const saved = await attemptForm(() => updateTemplate(admin.organization.id, params.id, parsed.value, byUser(admin.user.id, request)), KEY_CONFLICT);
+      if (!saved.ok) return rerender(saved.errors);
       setFlash(cookie, "success", tText("templates:flash.saved"));
       return hxRedirect(request, `/templates/${params.id}`);
     },
@@ -125,17 +107,10 @@ export const templatesPages = new Elysia({ name: "templates-pages" })
     async ({ admin, params, body, set }) => {
       const t = await getTemplate(admin.organization.id, params.id);
       const variables: Record<string, string> = {};
-      for (const [k, v] of Object.entries((body ?? {}) as FormBody)) if (k.startsWith("var.") && typeof v === "string" && v !== "") variables[k.slice(4)] = v;
-      try {
-        const { body: text } = await renderTemplateByKey(admin.organization.id, t.key, variables);
-        return TemplatePreview({ text });
-      } catch (err) {
-        if (err instanceof AppError && err.code === "validation_failed") {
-          set.status = 422;
-          return TemplatePreview({ errors: err.details });
-        }
-        throw err;
-      }
+      for (const [k, v] of Object.entries(formFields(body))) if (k.startsWith("var.") && typeof v === "string" && v !== "") variables[k.slice(4)] = v;
+      const rendered = await attemptForm(() => renderTemplateByKey(admin.organization.id, t.key, variables));
+      if (!rendered.ok) return unprocessable(set, () => TemplatePreview({ errors: rendered.errors }));
+      return TemplatePreview({ text: rendered.value.body });
     },
     { member: "agent", params: idParams },
   );

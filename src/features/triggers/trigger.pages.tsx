@@ -5,7 +5,8 @@ import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { can } from "@/auth/roles";
 import { listAllInstances } from "@/features/instances/instance.service";
 import { listTemplates } from "@/features/templates/template.service";
-import { AppError, zodDetails, type FieldError } from "@/lib/errors";
+import { AppError, type FieldError } from "@/lib/errors";
+import { attemptForm, checkbox, formFields, parseForm, type FormBody } from "@/lib/forms";
 import { setFlash, takeFlash, type Flash } from "@/lib/flash";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
 import { tText } from "@/lib/i18n";
@@ -17,7 +18,6 @@ import { triggerTargets } from "./trigger.targets";
 import { createTrigger, deleteTrigger, getTrigger, listTriggers, previewTriggers, setTriggerActive, updateTrigger, type Trigger } from "./trigger.service";
 
 const idParams = z.object({ id: z.string().uuid() });
-type FormBody = Record<string, unknown>;
 
 const str = (v: unknown) => (typeof v === "string" ? v.trim() : "");
 const list = (v: unknown) => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(str).filter(Boolean);
@@ -164,16 +164,10 @@ async function renderIndex(
  */
 async function saveForm(body: FormBody, save: (input: ReturnType<typeof triggerSchema.parse>) => Promise<unknown>): Promise<FieldError[] | undefined> {
   const { input, errors } = formToInput(body);
-  const parsed = triggerSchema.safeParse(input);
-  const all = [...errors, ...(parsed.success ? [] : zodDetails(parsed.error.issues))];
-  if (!parsed.success || errors.length) return all;
-  try {
-    await save(parsed.data);
-    return undefined;
-  } catch (err) {
-    if (err instanceof AppError && err.code === "validation_failed") return err.details ?? [{ path: "(body)", message: err.message }];
-    throw err;
-  }
+  const parsed = parseForm(triggerSchema, input, errors);
+  if (!parsed.ok) return parsed.errors;
+  const saved = await attemptForm(() => save(parsed.value));
+  return saved.ok ? undefined : saved.errors;
 }
 
 /** Admin pages for triggers: list by priority, create/edit, enable/disable, delete and a "test a message" box. */
@@ -185,11 +179,11 @@ export const triggerPages = new Elysia({ name: "triggers-pages" })
     "/triggers",
     async ({ admin, csrfToken, body, request, set, cookie }) => {
       requireManage(admin);
-      const errors = await saveForm(body as FormBody, (input) => createTrigger(admin.organization.id, input, byUser(admin.user.id, request)));
+      const errors = await saveForm(formFields(body), (input) => createTrigger(admin.organization.id, input, byUser(admin.user.id, request)));
       if (errors) {
         set.status = 422;
         const ctx = await loadContext(admin.organization.id);
-        return TriggerForm({ action: "/triggers", values: formValues(body as FormBody), errors, choices: ctx.choices, csrfToken, submitLabel: tText("triggers:form.create") });
+        return TriggerForm({ action: "/triggers", values: formValues(formFields(body)), errors, choices: ctx.choices, csrfToken, submitLabel: tText("triggers:form.create") });
       }
       setFlash(cookie, "success", tText("triggers:flash.created"));
       return hxRedirect(request, "/triggers");
@@ -199,19 +193,19 @@ export const triggerPages = new Elysia({ name: "triggers-pages" })
   .post(
     "/triggers/test",
     async ({ admin, csrfToken, body, request, set }) => {
-      const b = body as FormBody;
+      const b = formFields(body);
       const text = typeof b.text === "string" ? b.text : "";
-      const parsed = triggerTestSchema.safeParse({ text, instanceId: str(b.instanceId) || null, firstMessage: b.firstMessage === "true" });
+      const parsed = parseForm(triggerTestSchema, { text, instanceId: str(b.instanceId) || null, firstMessage: checkbox(b.firstMessage) });
       const ctx = await loadContext(admin.organization.id);
-      const errors = parsed.success ? [] : zodDetails(parsed.error.issues);
-      const instanceId = parsed.data?.instanceId ?? null;
+      const errors = parsed.ok ? [] : [...parsed.errors];
+      const instanceId = parsed.ok ? parsed.value.instanceId ?? null : null;
       if (instanceId && !ctx.choices.instances.some((i) => i.id === instanceId)) errors.push({ path: "instanceId", message: tText("triggers:errors.instanceOfOrganization") });
       let result: TriggerTestResultProps;
-      if (!parsed.success || errors.length) {
+      if (!parsed.ok || errors.length) {
         set.status = 422;
         result = { text, checks: [], errors };
       } else {
-        const { fired, checks } = await previewTriggers(admin.organization.id, text, { instanceId, isFirstMessage: parsed.data.firstMessage });
+        const { fired, checks } = await previewTriggers(admin.organization.id, text, { instanceId, isFirstMessage: parsed.value.firstMessage });
         result = { text, fired: fired ? ctx.item(fired) : undefined, checks: checks.map((c) => ({ ...c, item: ctx.item(c.trigger) })) };
       }
       if (isHtmx(request)) return TriggerTestResult(result);
@@ -242,11 +236,11 @@ export const triggerPages = new Elysia({ name: "triggers-pages" })
     async ({ admin, csrfToken, params, body, request, set, cookie }) => {
       requireManage(admin);
       await getTrigger(admin.organization.id, params.id);
-      const errors = await saveForm(body as FormBody, (input) => updateTrigger(admin.organization.id, params.id, input, byUser(admin.user.id, request)));
+      const errors = await saveForm(formFields(body), (input) => updateTrigger(admin.organization.id, params.id, input, byUser(admin.user.id, request)));
       if (errors) {
         set.status = 422;
         const ctx = await loadContext(admin.organization.id);
-        return TriggerForm({ action: `/triggers/${params.id}`, values: formValues(body as FormBody), errors, choices: ctx.choices, csrfToken, submitLabel: tText("common:actions.save") });
+        return TriggerForm({ action: `/triggers/${params.id}`, values: formValues(formFields(body)), errors, choices: ctx.choices, csrfToken, submitLabel: tText("common:actions.save") });
       }
       setFlash(cookie, "success", tText("triggers:flash.saved"));
       return hxRedirect(request, "/triggers");
@@ -257,7 +251,7 @@ export const triggerPages = new Elysia({ name: "triggers-pages" })
     "/triggers/:id/toggle",
     async ({ admin, params, body, request, cookie }) => {
       requireManage(admin);
-      const active = (body as FormBody)?.active === "true";
+      const active = checkbox(formFields(body).active);
       await setTriggerActive(admin.organization.id, params.id, active, byUser(admin.user.id, request));
       setFlash(cookie, "success", tText(active ? "triggers:flash.enabled" : "triggers:flash.disabled"));
       return hxRedirect(request, "/triggers");

@@ -2,7 +2,8 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin } from "@/auth/plugin";
-import { AppError, zodDetails, type FieldError } from "@/lib/errors";
+import type { FieldError } from "@/lib/errors";
+import { attemptForm, parseForm } from "@/lib/forms";
 import { UsagePage, type UsageFilterValues } from "@views/usage/index";
 import { usageQuerySchema } from "./usage.schema";
 import { usageInstanceOptions, usageReport, type UsageReport } from "./usage.service";
@@ -23,16 +24,13 @@ export const usagePages = new Elysia({ name: "usage-pages" })
       const today = new Date().toISOString().slice(0, 10);
       let report: UsageReport | null = null;
       let errors: FieldError[] | undefined;
-      const parsed = usageQuerySchema.safeParse(query);
-      if (!parsed.success) errors = zodDetails(parsed.error.issues);
+      const parsed = parseForm(usageQuerySchema, query);
+      if (!parsed.ok) errors = parsed.errors;
       else {
-        try {
-          report = await usageReport(organizationId, parsed.data);
-        } catch (err) {
-          // Another organization's instance id stays a 404 (thrown on); a bad range re-renders with field errors.
-          if (!(err instanceof AppError) || err.code !== "validation_failed") throw err;
-          errors = err.details;
-        }
+        // Another organization's instance id stays a 404 (thrown on); a bad range re-renders with field errors.
+        const result = await attemptForm(() => usageReport(organizationId, parsed.value));
+        if (result.ok) report = result.value;
+        else errors = result.errors;
       }
       if (errors) set.status = 422;
       return <UsagePage admin={admin} csrfToken={csrfToken} report={report} values={values} errors={errors} instances={instances} today={today} />;

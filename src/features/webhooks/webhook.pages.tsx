@@ -2,7 +2,8 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
-import { AppError, zodDetails, type FieldError } from "@/lib/errors";
+import { AppError } from "@/lib/errors";
+import { attemptForm, formFields, formList, parseForm, type FormResult } from "@/lib/forms";
 import { setFlash, setReveal, takeFlash, takeReveal } from "@/lib/flash";
 import { hxRedirect } from "@/lib/htmx";
 import { formatDateTime, tText, zonedWallTimeToDate } from "@/lib/i18n";
@@ -32,25 +33,18 @@ const deliveryParams = z.object({ id: z.string().max(64), deliveryId: z.string()
 
 const actorOf = (admin: AdminContext, request: Request): WebhookActor => ({ actor: { type: "user", id: admin.user.id }, request });
 
-function list(v: unknown): string[] {
-  if (typeof v === "string") return v ? [v] : [];
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string" && x !== "") : [];
-}
 function str(v: unknown): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
 
 /** The posted form as the view re-renders it. */
 function formValues(body: unknown): WebhookFormValues {
-  const b = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
-  return { url: str(b.url), name: str(b.name), eventTypes: list(b.eventTypes), instanceIds: list(b.instanceIds), headers: str(b.headers) };
+  const b = formFields(body);
+  return { url: str(b.url), name: str(b.name), eventTypes: formList(b.eventTypes), instanceIds: formList(b.instanceIds), headers: str(b.headers) };
 }
 
 /** Form values → the API's input shape (unchecked groups mean "all"), validated by the same zod schema. */
-function parseForm<T extends typeof createWebhookSchema | typeof updateWebhookSchema>(
-  schema: T,
-  values: WebhookFormValues,
-): { data?: z.infer<T>; errors?: FieldError[] } {
+function parseWebhookForm<T extends typeof createWebhookSchema | typeof updateWebhookSchema>(schema: T, values: WebhookFormValues): FormResult<z.infer<T>> {
   const headers = parseHeaderLines(values.headers ?? "");
   const input = {
     url: values.url ?? "",
@@ -59,24 +53,11 @@ function parseForm<T extends typeof createWebhookSchema | typeof updateWebhookSc
     instanceIds: values.instanceIds?.length ? values.instanceIds : null,
     headers: headers.headers,
   };
-  const parsed = schema.safeParse(input);
-  const errors = [...(parsed.success ? [] : zodDetails(parsed.error.issues)), ...headers.errors.map((message) => ({ path: "headers", message }))];
-  if (errors.length > 0) return { errors };
-  return { data: parsed.data as z.infer<T> };
+  return parseForm(schema, input, headers.errors.map((message) => ({ path: "headers", message }))) as FormResult<z.infer<T>>;
 }
 
 function toFormValues(w: Webhook): WebhookFormValues {
   return { url: w.url, name: w.name, eventTypes: w.eventTypes ?? [], instanceIds: w.instanceIds ?? [], headers: headerLines(maskedHeaders(w.headersEnc)) };
-}
-
-/** Expected failures of a form action come back as field errors; anything else propagates. */
-async function asFieldErrors<T>(run: () => Promise<T>): Promise<{ value?: T; errors?: FieldError[] }> {
-  try {
-    return { value: await run() };
-  } catch (err) {
-    if (err instanceof AppError && err.code === "validation_failed") return { errors: err.details ?? [{ path: "(body)", message: err.message }] };
-    throw err;
-  }
 }
 
 /** A `datetime-local` value has no zone; the form names the reader's, so it is read on their clock. */
@@ -134,9 +115,9 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
     "/webhooks",
     async ({ admin, csrfToken, body, request, set, cookie }) => {
       const values = formValues(body);
-      const parsed = parseForm(createWebhookSchema, values);
-      const result = parsed.data ? await asFieldErrors(() => createWebhook(admin.organization.id, parsed.data!, actorOf(admin, request))) : { errors: parsed.errors };
-      if (!result.value) {
+      const parsed = parseWebhookForm(createWebhookSchema, values);
+      const result = parsed.ok ? await attemptForm(() => createWebhook(admin.organization.id, parsed.value, actorOf(admin, request))) : parsed;
+      if (!result.ok) {
         set.status = 422;
         return (
           <WebhookFormPage
@@ -205,9 +186,9 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
     async ({ admin, csrfToken, body, params, request, set, cookie }) => {
       const webhook = await getWebhook(admin.organization.id, params.id);
       const values = formValues(body);
-      const parsed = parseForm(updateWebhookSchema, values);
-      const result = parsed.data ? await asFieldErrors(() => updateWebhook(admin.organization.id, webhook.id, parsed.data!, actorOf(admin, request))) : { errors: parsed.errors };
-      if (!result.value) {
+      const parsed = parseWebhookForm(updateWebhookSchema, values);
+      const result = parsed.ok ? await attemptForm(() => updateWebhook(admin.organization.id, webhook.id, parsed.value, actorOf(admin, request))) : parsed;
+      if (!result.ok) {
         set.status = 422;
         return (
           <WebhookFormPage
@@ -281,16 +262,16 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
     "/webhooks/:id/recover",
     async ({ admin, csrfToken, params, body, request, set, cookie }) => {
       const webhook = await getWebhook(admin.organization.id, params.id);
-      const raw = (body && typeof body === "object" ? body : {}) as Record<string, unknown>;
-      const parsed = recoverSchema.safeParse({ since: zonedInput(raw.since) || undefined });
-      if (!parsed.success) {
+      const raw = formFields(body);
+      const parsed = parseForm(recoverSchema, { since: zonedInput(raw.since) || undefined });
+      if (!parsed.ok) {
         set.status = 422;
         const data = await showPage(admin, webhook, {});
         return (
-          <WebhookShowPage admin={admin} csrfToken={csrfToken} webhook={webhook} {...data} recoverErrors={zodDetails(parsed.error.issues)} recoverSince={str(raw.since)} />
+          <WebhookShowPage admin={admin} csrfToken={csrfToken} webhook={webhook} {...data} recoverErrors={parsed.errors} recoverSince={str(raw.since)} />
         );
       }
-      const count = await recoverDeliveries(admin.organization.id, webhook.id, parsed.data.since);
+      const count = await recoverDeliveries(admin.organization.id, webhook.id, parsed.value.since);
       setFlash(cookie, "success", tText("webhooks:flash.recovered", { count }));
       return hxRedirect(request, `/webhooks/${webhook.id}`);
     },
