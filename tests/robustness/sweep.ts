@@ -202,7 +202,7 @@ const LEAKS: [string, RegExp][] = [
 const LEAK_EXEMPT = /^\/(static\/|docs$|docs\/assets\/|openapi\.json$|metrics$)/;
 
 /** Problems with one response, as readable strings (empty = fine). */
-export function problems(routePath: string, url: string, res: Sent, opts: { allow502?: boolean } = {}): string[] {
+export function problems(routePath: string, _url: string, res: Sent, opts: { allow502?: boolean } = {}): string[] {
   const out: string[] = [];
   if (res.status >= 500 && !(opts.allow502 && res.status === 502)) out.push(`status ${res.status}`);
   if (!LEAK_EXEMPT.test(routePath)) {

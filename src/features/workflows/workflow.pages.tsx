@@ -151,7 +151,7 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
   .get("/workflows", async ({ admin, csrfToken, cookie }) => renderIndex(admin, csrfToken, { flash: takeFlash(cookie) }), { member: "agent" })
   .post(
     "/workflows",
-    async ({ admin, csrfToken, body, request, set, cookie }) => {
+    async ({ admin, body, request, set, cookie }) => {
       requireManage(admin);
       const b = formFields(body);
       const rerender = async (errors: FieldError[]) =>
