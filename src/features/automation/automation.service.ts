@@ -1,7 +1,7 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { contacts, conversations, flows, messages, organizations, threadMessages, threads, workflows, type FollowUpStage } from "@/db/schema";
-import { handoffConversation, type Contact, type Conversation } from "@/features/conversations/conversation.service";
+import { bindConversationToWorkflow, handoffConversation, type Contact, type Conversation } from "@/features/conversations/conversation.service";
 import { initialFlowState, runFlowTurn, type FlowEffects, type FlowState } from "@/features/flows/flow.engine";
 import { getSteps, publishedVersion } from "@/features/flows/flow.service";
 import { onInboundMessage, type InboundMessageContext } from "@/features/inbound/inbound.service";
@@ -9,7 +9,20 @@ import { queueOutboundMessage, renderTemplate } from "@/features/messages/messag
 import { templateContext } from "@/features/templates/template.service";
 import { fireTrigger, organizationAutomates } from "@/features/triggers/trigger.service";
 import { EngineError, type ChatTurn } from "@/features/workflows/engines/engine";
-import { recordTurn, withThreadLock, type Thread } from "@/features/workflows/thread.service";
+import {
+  advanceFollowUp,
+  armFollowUps,
+  claimDueThreads,
+  openAutomationThread,
+  recordTurn,
+  releaseThread,
+  resetFollowUps,
+  saveThreadState,
+  scheduleReply,
+  stopConversationTimers,
+  withThreadLock,
+  type Thread,
+} from "@/features/workflows/thread.service";
 import { engineFor, workflowForFlow, type Workflow } from "@/features/workflows/workflow.service";
 import { withLocale, type RequestLocale } from "@/lib/i18n";
 import { log } from "@/lib/logger";
@@ -34,7 +47,7 @@ async function sendToContact(ctx: Ctx, text: string, sentBy: "bot" | "workflow")
 /** Hands a conversation to a human (audited as automation): every automation stops until it is resolved. */
 async function handToHuman(ctx: Ctx, reason: string) {
   await handoffConversation({ organizationId: ctx.organizationId }, ctx.conversation.id, "human", { type: "system", id: `automation: ${reason}` });
-  await db.update(threads).set({ replyDueAt: null, nextFollowUpAt: null }).where(eq(threads.conversationId, ctx.conversation.id));
+  await stopConversationTimers(ctx.conversation.id);
   log.info("conversation handed to a human", { conversationId: ctx.conversation.id, reason });
 }
 
@@ -47,7 +60,7 @@ function flowEffects(ctx: Ctx): FlowEffects & { spoke: boolean } {
     },
     handoff: () => handToHuman(ctx, "flow hand-off step"),
     async callWorkflow(workflowId: string) {
-      await db.update(conversations).set({ workflowId }).where(eq(conversations.id, ctx.conversation.id));
+      await bindConversationToWorkflow(ctx.organizationId, ctx.conversation.id, workflowId);
     },
   };
   return effects;
@@ -64,14 +77,6 @@ async function activeThreadOf(conversationId: string): Promise<(Thread & { provi
   return row ? { ...row.thread, provider: row.provider } : undefined;
 }
 
-/** Arms the first follow-up stage after the bot spoke (or disarms when there are none). */
-async function armFollowUps(threadId: string, stages: FollowUpStage[], now: Date) {
-  await db
-    .update(threads)
-    .set({ followUpStage: 0, nextFollowUpAt: stages[0] ? new Date(now.getTime() + stages[0].delaySeconds * 1000) : null })
-    .where(eq(threads.id, threadId));
-}
-
 /**
  * Starts the live version of a flow for the conversation as a thread and runs its first turn. Any
  * other active thread of the conversation is archived: one automation speaks at a time.
@@ -86,20 +91,15 @@ export async function startFlow(ctx: Ctx, flowId: string, now = new Date()): Pro
   }
   const workflow = await workflowForFlow(ctx.organizationId, live);
   const first = (await getSteps(live.id))[0];
-  await db.update(threads).set({ status: "archived", replyDueAt: null, nextFollowUpAt: null }).where(and(eq(threads.conversationId, ctx.conversation.id), eq(threads.status, "active")));
-  const [thread] = await db
-    .insert(threads)
-    .values({
-      workflowId: workflow.id,
-      organizationId: ctx.organizationId,
-      contactId: ctx.contact.id,
-      conversationId: ctx.conversation.id,
-      providerThreadId: crypto.randomUUID(),
-      title: live.name,
-      state: initialFlowState(live.id, first?.key ?? null),
-    })
-    .returning();
-  await runFlowThread(ctx, thread!, null, now);
+  const thread = await openAutomationThread({
+    workflowId: workflow.id,
+    organizationId: ctx.organizationId,
+    contactId: ctx.contact.id,
+    conversationId: ctx.conversation.id,
+    title: live.name,
+    state: initialFlowState(live.id, first?.key ?? null),
+  });
+  await runFlowThread(ctx, thread, null, now);
   return thread;
 }
 
@@ -132,23 +132,18 @@ async function scheduleWorkflowTurn(ctx: Ctx, workflow: Workflow, now: Date) {
   const dueAt = new Date(now.getTime() + debounce * 1000);
   let thread = await activeThreadOf(ctx.conversation.id);
   if (!thread || thread.workflowId !== workflow.id) {
-    if (thread) await db.update(threads).set({ status: "archived", replyDueAt: null, nextFollowUpAt: null }).where(eq(threads.id, thread.id));
-    const [created] = await db
-      .insert(threads)
-      .values({
-        workflowId: workflow.id,
-        organizationId: ctx.organizationId,
-        contactId: ctx.contact.id,
-        conversationId: ctx.conversation.id,
-        providerThreadId: crypto.randomUUID(),
-        title: ctx.contact.name ?? ctx.contact.phone,
-        state: { answeredUntil: null },
-      })
-      .returning();
-    thread = { ...created!, provider: workflow.provider };
+    const created = await openAutomationThread({
+      workflowId: workflow.id,
+      organizationId: ctx.organizationId,
+      contactId: ctx.contact.id,
+      conversationId: ctx.conversation.id,
+      title: ctx.contact.name ?? ctx.contact.phone,
+      state: { answeredUntil: null },
+    });
+    thread = { ...created, provider: workflow.provider };
   }
   // Each new message pushes the turn back: a burst of messages is answered once.
-  await db.update(threads).set({ replyDueAt: dueAt }).where(eq(threads.id, thread.id));
+  await scheduleReply(thread.id, dueAt);
 }
 
 /**
@@ -182,8 +177,7 @@ export async function handleInboundMessage({ instance, contact, conversation, me
 /** The running flow consumes the message, or a trigger fires, or the bound workflow is scheduled to answer. */
 async function automateInbound(ctx: Ctx, active: (Thread & { provider: Workflow["provider"] }) | undefined, instanceId: string, text: string, now: Date) {
   if (active && (active.nextFollowUpAt || active.followUpStage > 0)) {
-    // The contact spoke: pending follow-ups start over after the bot's next message.
-    await db.update(threads).set({ followUpStage: 0, nextFollowUpAt: null }).where(eq(threads.id, active.id));
+    await resetFollowUps(active.id);
   }
   if (active?.provider === "flow") {
     await runFlowThread(ctx, active, text, now);
@@ -214,39 +208,12 @@ async function automateInbound(ctx: Ctx, active: (Thread & { provider: Workflow[
   let workflowId = ctx.conversation.workflowId;
   if (trigger?.action === "hand_to_workflow" && trigger.workflowId) {
     workflowId = trigger.workflowId;
-    await db.update(conversations).set({ workflowId }).where(eq(conversations.id, ctx.conversation.id));
+    await bindConversationToWorkflow(ctx.organizationId, ctx.conversation.id, workflowId);
   }
   if (!workflowId) return;
   const [workflow] = await db.select().from(workflows).where(eq(workflows.id, workflowId));
   if (!workflow || !workflow.isActive) return;
   await scheduleWorkflowTurn(ctx, workflow, now);
-}
-
-/** Claims threads whose `column` is due, marking them held (SKIP LOCKED: each goes to one worker). */
-async function claimDue(column: "reply_due_at" | "next_follow_up_at", now: Date, limit: number): Promise<Thread[]> {
-  const due = sql.raw(column);
-  // Raw SQL parameters go to the driver as-is: pass timestamps as ISO text.
-  const at = now.toISOString();
-  const held = new Date(now.getTime() + CLAIM_MS).toISOString();
-  const clear = column === "reply_due_at" ? sql`reply_due_at = null,` : sql``;
-  const result = await db.execute(sql`
-    update threads set ${clear} locked_until = ${held}::timestamptz
-    where id in (
-      select id from threads
-      where ${due} <= ${at}::timestamptz and status = 'active' and paused = false
-        and (locked_until is null or locked_until < ${at}::timestamptz)
-      order by ${due}
-      limit ${limit}
-      for update skip locked
-    )
-    returning id`);
-  const ids = (Array.isArray(result) ? result : (result as { rows: { id: string }[] }).rows).map((r) => (r as { id: string }).id);
-  if (ids.length === 0) return [];
-  return db.select().from(threads).where(inArray(threads.id, ids));
-}
-
-async function release(threadId: string) {
-  await db.update(threads).set({ lockedUntil: null }).where(eq(threads.id, threadId));
 }
 
 /** The thread's conversation, contact and workflow, and its organization's language and zone (workers have no request to set them). */
@@ -313,12 +280,12 @@ async function answerLoadedTurn(thread: Thread, ctx: Ctx & { workflow: Workflow 
     const message = await sendToContact(ctx, reply.content, "workflow");
     await db.transaction(async (tx) => {
       await recordTurn(thread, text, reply, { instanceId: ctx.conversation.instanceId, data: { messageId: message.id } }, tx);
-      await tx.update(threads).set({ state: { ...state, answeredUntil } }).where(eq(threads.id, thread.id));
+      await saveThreadState(thread.id, { ...state, answeredUntil }, {}, tx);
     });
     await armFollowUps(thread.id, config.followUps ?? [], now);
   } catch (err) {
     log.warn("workflow turn failed", { threadId: thread.id, err });
-    await db.update(threads).set({ state: { ...state, answeredUntil } }).where(eq(threads.id, thread.id));
+    await saveThreadState(thread.id, { ...state, answeredUntil });
     if (config.fallbackTemplateKey) {
       try {
         const { body } = await renderTemplate(ctx.organizationId, { key: config.fallbackTemplateKey, variables: templateContext(ctx.contact) });
@@ -334,14 +301,14 @@ async function answerLoadedTurn(thread: Thread, ctx: Ctx & { workflow: Workflow 
 
 /** Worker step: answers every debounced turn that is due. Returns how many were processed. */
 export async function processDueReplies(now = new Date(), limit = 20): Promise<number> {
-  const claimed = await claimDue("reply_due_at", now, limit);
+  const claimed = await claimDueThreads("reply_due_at", now, limit, CLAIM_MS);
   for (const thread of claimed) {
     try {
       await answerTurn(thread, now);
     } catch (err) {
       log.error("answering a turn failed", { threadId: thread.id, err });
     } finally {
-      await release(thread.id);
+      await releaseThread(thread.id);
     }
   }
   return claimed.length;
@@ -352,12 +319,12 @@ export async function processDueReplies(now = new Date(), limit = 20): Promise<n
  * spoke (an inbound message disarms them), up to the last stage.
  */
 export async function processDueFollowUps(now = new Date(), limit = 20): Promise<number> {
-  const claimed = await claimDue("next_follow_up_at", now, limit);
+  const claimed = await claimDueThreads("next_follow_up_at", now, limit, CLAIM_MS);
   for (const thread of claimed) {
     try {
       const ctx = await loadCtx(thread);
       if (!ctx || ctx.conversation.handledBy === "human" || ctx.conversation.status === "resolved") {
-        await db.update(threads).set({ nextFollowUpAt: null }).where(eq(threads.id, thread.id));
+        await advanceFollowUp(thread.id, thread.followUpStage, null);
         continue;
       }
       let stages: FollowUpStage[] = (ctx.workflow.config as { followUps?: FollowUpStage[] }).followUps ?? [];
@@ -379,14 +346,11 @@ export async function processDueFollowUps(now = new Date(), limit = 20): Promise
       }
       const nextStage = thread.followUpStage + 1;
       const next = stages[nextStage];
-      await db
-        .update(threads)
-        .set({ followUpStage: nextStage, nextFollowUpAt: next ? new Date(now.getTime() + next.delaySeconds * 1000) : null })
-        .where(eq(threads.id, thread.id));
+      await advanceFollowUp(thread.id, nextStage, next ? new Date(now.getTime() + next.delaySeconds * 1000) : null);
     } catch (err) {
       log.error("follow-up failed", { threadId: thread.id, err });
     } finally {
-      await release(thread.id);
+      await releaseThread(thread.id);
     }
   }
   return claimed.length;

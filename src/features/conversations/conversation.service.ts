@@ -420,6 +420,33 @@ export async function handoffConversation(
   });
 }
 
+/** Automation hands the conversation to a workflow: it answers the conversation's next messages. */
+export async function bindConversationToWorkflow(organizationId: string, conversationId: string, workflowId: string): Promise<void> {
+  await db
+    .update(conversations)
+    .set({ workflowId })
+    .where(and(eq(conversations.id, conversationId), eq(conversations.organizationId, organizationId)));
+}
+
+/**
+ * A workflow stops answering the organization's conversations it holds — on the given instances, or
+ * on all of them (null). Returns the conversations released.
+ */
+export async function releaseConversationsFromWorkflow(organizationId: string, workflowId: string, instanceIds: string[] | null, tx: DbOrTx = db): Promise<string[]> {
+  const released = await tx
+    .update(conversations)
+    .set({ workflowId: null })
+    .where(
+      and(
+        eq(conversations.organizationId, organizationId),
+        eq(conversations.workflowId, workflowId),
+        instanceIds === null ? undefined : inArray(conversations.instanceId, instanceIds),
+      ),
+    )
+    .returning({ id: conversations.id });
+  return released.map((c) => c.id);
+}
+
 /** Admin status switch (open / pending / resolved); resolving goes through `resolveConversation`. */
 export async function setConversationStatus(
   tenant: Tenant,

@@ -1,7 +1,8 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import { notify, type DbOrTx } from "@/db/client";
 import { API_KEY_REVOKED_CHANNEL } from "@/features/api-keys/api-key.verify";
-import { apiKeys, contacts, conversations, devices, events, instances, messages, threads, triggerFirings } from "@/db/schema";
+import { apiKeys, contacts, conversations, devices, events, instances, messages, triggerFirings } from "@/db/schema";
+import { claimDeviceThreads, moveContactThreads } from "@/features/workflows/thread.service";
 
 /**
  * Moves a visitor device and everything it created before signing up (instances, keys, and the
@@ -34,10 +35,7 @@ export async function claimDevice(tx: DbOrTx, deviceId: string, organizationId: 
     .update(contacts)
     .set({ organizationId, deviceId: null })
     .where(and(eq(contacts.deviceId, deviceId), isNull(contacts.organizationId)));
-  await tx
-    .update(threads)
-    .set({ organizationId })
-    .where(and(eq(threads.deviceId, deviceId), isNull(threads.organizationId)));
+  await claimDeviceThreads(deviceId, organizationId, tx);
   const instanceIds = claimed.map((i) => i.id);
   if (instanceIds.length > 0) {
     await tx
@@ -79,7 +77,7 @@ async function mergeDuplicateContacts(tx: DbOrTx, deviceId: string, organization
     // The visitor's conversations are on its own (just claimed) instances, so (instance, contact) stays unique.
     await tx.update(conversations).set({ contactId: target }).where(eq(conversations.contactId, visitor.id));
     await tx.update(messages).set({ contactId: target }).where(eq(messages.contactId, visitor.id));
-    await tx.update(threads).set({ contactId: target }).where(eq(threads.contactId, visitor.id));
+    await moveContactThreads(visitor.id, target, tx);
     await tx.update(triggerFirings).set({ contactId: target }).where(eq(triggerFirings.contactId, visitor.id));
     await tx.delete(contacts).where(eq(contacts.id, visitor.id));
   }

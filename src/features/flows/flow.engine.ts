@@ -1,9 +1,6 @@
-import { eq } from "drizzle-orm";
-import { db } from "@/db/client";
-import { threads } from "@/db/schema";
 import { renderTemplate, fillTemplate } from "@/features/messages/message.service";
 import { templateContext } from "@/features/templates/template.service";
-import type { Thread } from "@/features/workflows/thread.service";
+import { saveThreadState, type Thread } from "@/features/workflows/thread.service";
 import { defaultNext, getSteps, type FlowStep } from "./flow.service";
 
 /** A flow run's position, kept in `threads.state`. */
@@ -144,8 +141,5 @@ export async function runFlowTurn(
 }
 
 async function save(threadId: string, state: FlowState) {
-  await db
-    .update(threads)
-    .set({ state, ...(state.ended ? { status: "archived" as const } : {}), lastMessageAt: new Date() })
-    .where(eq(threads.id, threadId));
+  await saveThreadState(threadId, state, { ended: state.ended, touch: true });
 }

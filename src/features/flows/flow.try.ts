@@ -1,7 +1,7 @@
-import { and, asc, eq, isNull, or, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, or } from "drizzle-orm";
 import { db } from "@/db/client";
 import { threadMessages, threads, workflows } from "@/db/schema";
-import { getThread, withThreadLock, type Thread } from "@/features/workflows/thread.service";
+import { appendThreadLines, getThread, openAutomationThread, withThreadLock, type Thread } from "@/features/workflows/thread.service";
 import { isUuid } from "@/lib/cursor";
 import { AppError } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
@@ -71,11 +71,7 @@ async function tryTurn(organizationId: string, threadId: string, input: string |
     if (lines.length === 0) return;
     // Strictly after the previous turn's lines, so the transcript order never depends on clock ties.
     const base = Math.max(Date.now(), (thread.lastMessageAt?.getTime() ?? 0) + 1);
-    await db.insert(threadMessages).values(lines.map((l, i) => ({ threadId, role: ROLE_OF[l.role], content: l.text, at: new Date(base + i) })));
-    await db
-      .update(threads)
-      .set({ messageCount: sql`${threads.messageCount} + ${lines.length}`, lastMessageAt: new Date(base + lines.length) })
-      .where(eq(threads.id, threadId));
+    await appendThreadLines(threadId, lines.map((l) => ({ role: ROLE_OF[l.role], content: l.text })), base);
   });
 }
 
@@ -86,21 +82,15 @@ async function tryTurn(organizationId: string, threadId: string, input: string |
 export async function startTryRun(organizationId: string, flow: Flow, tester: { id: string; name: string | null }): Promise<TryRun> {
   const workflow = await workflowForFlow(organizationId, flow);
   const first = (await getSteps(flow.id))[0];
-  const [thread] = await db
-    .insert(threads)
-    .values({
-      workflowId: workflow.id,
-      organizationId,
-      userId: tester.id,
-      contactId: null,
-      conversationId: null,
-      providerThreadId: crypto.randomUUID(),
-      title: tText("flows:try.threadTitle", { name: flow.name, version: flow.version }),
-      state: initialFlowState(flow.id, first?.key ?? null),
-    })
-    .returning();
-  await tryTurn(organizationId, thread!.id, null, tryContact(tester.name));
-  return getTryRun(organizationId, flow, thread!.id);
+  const thread = await openAutomationThread({
+    workflowId: workflow.id,
+    organizationId,
+    userId: tester.id,
+    title: tText("flows:try.threadTitle", { name: flow.name, version: flow.version }),
+    state: initialFlowState(flow.id, first?.key ?? null),
+  });
+  await tryTurn(organizationId, thread.id, null, tryContact(tester.name));
+  return getTryRun(organizationId, flow, thread.id);
 }
 
 /** The try-it thread of this flow version, or 404 (another organization's or another version's thread). */

@@ -1,6 +1,6 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
-import { contacts, threadMessages, threads } from "@/db/schema";
+import { contacts, threadMessages, threads, type FollowUpStage } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
 import { AppError, conflict, validationFailed } from "@/lib/errors";
 import { decodeCursor, encodeCursor } from "@/lib/cursor";
@@ -264,3 +264,144 @@ export async function sendThreadMessage(
   });
 }
 
+
+/*
+ * Threads that automation runs (flows, bound workflows, try-it runs): every write of those threads'
+ * state, timers and leases goes through these, so the rules for a thread live in one file.
+ */
+
+type OpenThreadInput = {
+  workflowId: string;
+  organizationId: string;
+  title: string | null;
+  state: Record<string, unknown>;
+  contactId?: string | null;
+  conversationId?: string | null;
+  userId?: string | null;
+};
+
+/**
+ * Opens a thread the system chose the workflow for (no checks as in createThread). For a conversation,
+ * its other active threads are archived first: one automation speaks at a time.
+ */
+export async function openAutomationThread(input: OpenThreadInput, tx: DbOrTx = db): Promise<Thread> {
+  if (input.conversationId) await archiveConversationThreads(input.conversationId, tx);
+  const [thread] = await tx
+    .insert(threads)
+    .values({
+      workflowId: input.workflowId,
+      organizationId: input.organizationId,
+      userId: input.userId ?? null,
+      contactId: input.contactId ?? null,
+      conversationId: input.conversationId ?? null,
+      providerThreadId: crypto.randomUUID(),
+      title: input.title,
+      state: input.state,
+    })
+    .returning();
+  return thread!;
+}
+
+/** Archives the conversation's active threads and stops their timers. */
+export async function archiveConversationThreads(conversationId: string, tx: DbOrTx = db): Promise<void> {
+  await tx
+    .update(threads)
+    .set({ status: "archived", replyDueAt: null, nextFollowUpAt: null })
+    .where(and(eq(threads.conversationId, conversationId), eq(threads.status, "active")));
+}
+
+/** A workflow stopped answering these conversations (its binding was removed): their threads of it are archived. */
+export async function archiveWorkflowThreads(workflowId: string, conversationIds: string[], tx: DbOrTx = db): Promise<void> {
+  if (conversationIds.length === 0) return;
+  await tx
+    .update(threads)
+    .set({ status: "archived", replyDueAt: null, nextFollowUpAt: null })
+    .where(and(eq(threads.workflowId, workflowId), inArray(threads.conversationId, conversationIds)));
+}
+
+/** A human took the conversation: no pending answer or follow-up of any of its threads fires. */
+export async function stopConversationTimers(conversationId: string): Promise<void> {
+  await db.update(threads).set({ replyDueAt: null, nextFollowUpAt: null }).where(eq(threads.conversationId, conversationId));
+}
+
+/** The debounced answer is due at `dueAt` (each new inbound message pushes it back). */
+export async function scheduleReply(threadId: string, dueAt: Date): Promise<void> {
+  await db.update(threads).set({ replyDueAt: dueAt }).where(eq(threads.id, threadId));
+}
+
+/** Arms the first follow-up stage after the bot spoke (or disarms when there are none). */
+export async function armFollowUps(threadId: string, stages: FollowUpStage[], now: Date): Promise<void> {
+  await db
+    .update(threads)
+    .set({ followUpStage: 0, nextFollowUpAt: stages[0] ? new Date(now.getTime() + stages[0].delaySeconds * 1000) : null })
+    .where(eq(threads.id, threadId));
+}
+
+/** The contact spoke: pending follow-ups start over after the bot's next message. */
+export async function resetFollowUps(threadId: string): Promise<void> {
+  await db.update(threads).set({ followUpStage: 0, nextFollowUpAt: null }).where(eq(threads.id, threadId));
+}
+
+/** Moves to follow-up stage `stage`, due at `dueAt` (null: none left). */
+export async function advanceFollowUp(threadId: string, stage: number, dueAt: Date | null): Promise<void> {
+  await db.update(threads).set({ followUpStage: stage, nextFollowUpAt: dueAt }).where(eq(threads.id, threadId));
+}
+
+/** Stores the thread's automation state; an ended flow run archives its thread. */
+export async function saveThreadState(threadId: string, state: Record<string, unknown>, opts: { ended?: boolean; touch?: boolean } = {}, tx: DbOrTx = db): Promise<void> {
+  await tx
+    .update(threads)
+    .set({ state, ...(opts.ended ? { status: "archived" as const } : {}), ...(opts.touch ? { lastMessageAt: new Date() } : {}) })
+    .where(eq(threads.id, threadId));
+}
+
+/** Appends transcript lines (a try-it run's turn) strictly after `base`, in order, and bumps the counters. */
+export async function appendThreadLines(threadId: string, lines: { role: ThreadMessage["role"]; content: string }[], base: number): Promise<void> {
+  if (lines.length === 0) return;
+  await db.insert(threadMessages).values(lines.map((l, i) => ({ threadId, role: l.role, content: l.content, at: new Date(base + i) })));
+  await db
+    .update(threads)
+    .set({ messageCount: sql`${threads.messageCount} + ${lines.length}`, lastMessageAt: new Date(base + lines.length) })
+    .where(eq(threads.id, threadId));
+}
+
+/** Claims threads whose `column` is due, holding them for `holdMs` (SKIP LOCKED: each goes to one worker). */
+export async function claimDueThreads(column: "reply_due_at" | "next_follow_up_at", now: Date, limit: number, holdMs: number): Promise<Thread[]> {
+  const due = sql.raw(column);
+  // Raw SQL parameters go to the driver as-is: pass timestamps as ISO text.
+  const at = now.toISOString();
+  const held = new Date(now.getTime() + holdMs).toISOString();
+  const clear = column === "reply_due_at" ? sql`reply_due_at = null,` : sql``;
+  const result = await db.execute(sql`
+    update threads set ${clear} locked_until = ${held}::timestamptz
+    where id in (
+      select id from threads
+      where ${due} <= ${at}::timestamptz and status = 'active' and paused = false
+        and (locked_until is null or locked_until < ${at}::timestamptz)
+      order by ${due}
+      limit ${limit}
+      for update skip locked
+    )
+    returning id`);
+  const ids = (Array.isArray(result) ? result : (result as { rows: { id: string }[] }).rows).map((r) => (r as { id: string }).id);
+  if (ids.length === 0) return [];
+  return db.select().from(threads).where(inArray(threads.id, ids));
+}
+
+/** Lets go of a thread claimed by claimDueThreads. */
+export async function releaseThread(threadId: string): Promise<void> {
+  await db.update(threads).set({ lockedUntil: null }).where(eq(threads.id, threadId));
+}
+
+/** Sign-up claims a visitor device's threads for the new organization (inside the claim's transaction). */
+export async function claimDeviceThreads(deviceId: string, organizationId: string, tx: DbOrTx): Promise<void> {
+  await tx
+    .update(threads)
+    .set({ organizationId })
+    .where(and(eq(threads.deviceId, deviceId), isNull(threads.organizationId)));
+}
+
+/** A visitor contact merged into the organization's contact: its threads follow. */
+export async function moveContactThreads(fromContactId: string, toContactId: string, tx: DbOrTx): Promise<void> {
+  await tx.update(threads).set({ contactId: toContactId }).where(eq(threads.contactId, fromContactId));
+}

@@ -1,12 +1,14 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { db } from "@/db/client";
-import { conversations, instances, threads, triggers } from "@/db/schema";
+import { instances, triggers } from "@/db/schema";
+import { releaseConversationsFromWorkflow } from "@/features/conversations/conversation.service";
 import { getInstance } from "@/features/instances/instance.service";
 import { createTrigger, deleteTrigger } from "@/features/triggers/trigger.service";
 import { triggerSchema } from "@/features/triggers/trigger.schema";
 import { AppError } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { auditChange, bySystem, type AuditBy } from "@/features/audit/audit.service";
+import { archiveWorkflowThreads } from "./thread.service";
 import { getWorkflow } from "./workflow.service";
 
 /** Below every ordinary trigger: keywords and flows still win, the workflow answers the rest. */
@@ -66,17 +68,7 @@ export async function unbindWorkflow(organizationId: string, workflowId: string,
       everyInstance: binding.everyInstance,
       triggerId,
     });
-    const scope = and(
-      eq(conversations.organizationId, organizationId),
-      eq(conversations.workflowId, workflowId),
-      binding.everyInstance ? undefined : inArray(conversations.instanceId, binding.instances.map((i) => i.id)),
-    );
-    const released = await tx.update(conversations).set({ workflowId: null }).where(scope).returning({ id: conversations.id });
-    if (released.length) {
-      await tx
-        .update(threads)
-        .set({ status: "archived", replyDueAt: null, nextFollowUpAt: null })
-        .where(and(eq(threads.workflowId, workflowId), inArray(threads.conversationId, released.map((c) => c.id))));
-    }
+    const released = await releaseConversationsFromWorkflow(organizationId, workflowId, binding.everyInstance ? null : binding.instances.map((i) => i.id), tx);
+    await archiveWorkflowThreads(workflowId, released, tx);
   });
 }
