@@ -1,4 +1,5 @@
 import { validationFailed } from "@/lib/errors";
+import { isUuid } from "@/lib/ids";
 
 /**
  * Opaque keyset cursors `(sort key, id)` shared by every list. The sort key is Postgres' own text
@@ -10,7 +11,6 @@ export function encodeCursor(sortKey: string, id: string): string {
 
 /** Postgres' ISO output for timestamptz, e.g. `2026-01-02 03:04:05.123456+00`. */
 const TIMESTAMPTZ_TEXT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Decodes a cursor from `encodeCursor`; anything else is a 422 on `cursor`, never a SQL error. */
 export function decodeCursor(cursor: string): { sortKey: string; id: string } {
@@ -22,15 +22,10 @@ export function decodeCursor(cursor: string): { sortKey: string; id: string } {
       typeof parsed[0] === "string" &&
       TIMESTAMPTZ_TEXT.test(parsed[0]) &&
       typeof parsed[1] === "string" &&
-      UUID.test(parsed[1])
+      isUuid(parsed[1])
     ) {
       return { sortKey: parsed[0], id: parsed[1] };
     }
   } catch {}
   throw validationFailed([{ path: "cursor", message: "Invalid cursor" }]);
-}
-
-/** True for a syntactically valid uuid; services answer 404 for anything else instead of a cast error. */
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
 }

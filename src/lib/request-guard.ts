@@ -1,10 +1,10 @@
 import { AppError, notFound, validationFailed, type FieldError } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
+import { isUuid } from "@/lib/ids";
 
 /** Deeper JSON than any LivChat body needs; Elysia's validation error stringifies the body, which takes seconds (then overflows) at 50k levels. */
 export const MAX_BODY_DEPTH = 32;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Every `:id` / `:…Id` route param in LivChat is a uuid; anything else names nothing. */
 const isIdParam = (name: string) => name === "id" || name.endsWith("Id");
@@ -45,7 +45,7 @@ export function guardRequest(c: GuardContext): void {
   if (path.startsWith("/hooks/")) return;
   for (const [name, value] of Object.entries((c.params ?? {}) as Record<string, string | undefined>)) {
     if (value === undefined) continue;
-    if (isIdParam(name) ? !UUID.test(value) : value.includes("\u0000")) throw notFound();
+    if (isIdParam(name) ? !isUuid(value) : value.includes("\u0000")) throw notFound();
   }
   const badQuery: FieldError[] = [];
   for (const [name, value] of Object.entries((c.query ?? {}) as Record<string, unknown>)) {

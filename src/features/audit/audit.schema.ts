@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { tText } from "@/lib/i18n";
+import { isUuid } from "@/lib/ids";
 
 export const AUDIT_PAGE_SIZE = 50;
 
@@ -27,7 +28,7 @@ export const auditFilterSchema = z
         .string()
         .trim()
         .toLowerCase()
-        .regex(new RegExp(`^(type:(${ACTOR_TYPES.join("|")})|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`), { error: () => tText("audit:errors.actor") })
+        .refine((v) => ACTOR_TYPES.some((type) => v === `type:${type}`) || isUuid(v), { error: () => tText("audit:errors.actor") })
         .optional(),
     ),
     from: z.preprocess(blank, z.iso.date({ error: () => tText("audit:errors.date") }).optional()),

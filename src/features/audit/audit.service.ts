@@ -4,8 +4,8 @@ import { auditLogs, users } from "@/db/schema";
 import { clientIp } from "@/lib/client-ip";
 import { zonedWallTimeToDate } from "@/lib/i18n";
 import { AUDIT_PAGE_SIZE, type AuditFilter } from "./audit.schema";
+import { isUuid } from "@/lib/ids";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type AuditActor = { type: "user" | "api_key" | "device" | "system"; id?: string | null };
 export type AuditInput = {
@@ -102,7 +102,7 @@ export async function listAuditLogs(
     .orderBy(desc(auditLogs.at), desc(auditLogs.id))
     .limit(limit + 1);
   const page = rows.slice(0, limit);
-  const userIds = [...new Set(page.filter((r) => r.actorType === "user" && r.actorId && UUID.test(r.actorId)).map((r) => r.actorId!))];
+  const userIds = [...new Set(page.filter((r) => r.actorType === "user" && r.actorId && isUuid(r.actorId)).map((r) => r.actorId!))];
   const labels = new Map<string, string>();
   if (userIds.length) {
     for (const u of await db.select({ id: users.id, email: users.email, name: users.name }).from(users).where(inArray(users.id, userIds))) {

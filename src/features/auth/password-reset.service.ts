@@ -7,7 +7,7 @@ import { notFound } from "@/lib/errors";
 import { log } from "@/lib/logger";
 import { mailTemplates } from "@/lib/mail-templates";
 import { mailEnabled, sendMailInBackground } from "@/lib/mailer";
-import { isUuid } from "@/features/members/member.service";
+import { isUuid } from "@/lib/ids";
 import { assertPlatformAdmin } from "@/features/registrations/registration.service";
 import { findUserByEmail, defaultOrganizationId, normalizeEmail, type User } from "./auth.service";
 import { consumeUserToken, issuedRecently, issueUserToken, peekUserToken } from "./user-tokens";

@@ -10,7 +10,8 @@ import { AppError, conflict } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { toE164 } from "@/lib/phone";
 import { tenantFilter, type Tenant } from "@/lib/tenant";
-import { decodeCursor, encodeCursor, isUuid } from "@/lib/cursor";
+import { decodeCursor, encodeCursor } from "@/lib/cursor";
+import { isUuid } from "@/lib/ids";
 import { parseTagFilter, type ContactCreateInput, type ContactListQuery, type ContactUpdateInput } from "./contact.schema";
 
 export type Contact = typeof contacts.$inferSelect;

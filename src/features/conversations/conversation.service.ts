@@ -9,7 +9,8 @@ import { tText } from "@/lib/i18n";
 import { publishLive } from "@/lib/live";
 import type { Tenant } from "@/lib/tenant";
 import type { Instance } from "@/providers/provider";
-import { decodeCursor, encodeCursor, isUuid } from "@/lib/cursor";
+import { decodeCursor, encodeCursor } from "@/lib/cursor";
+import { isUuid } from "@/lib/ids";
 import type { AssignInput, ConversationListQuery, MessageListQuery } from "./conversation.schema";
 
 export type Contact = typeof contacts.$inferSelect;

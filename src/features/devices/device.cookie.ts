@@ -2,11 +2,11 @@ import type { Cookie } from "elysia";
 import { config } from "@/config";
 import { signValue, unsignValue } from "@/lib/crypto";
 import { createVisitorDevice, findVisitorDevice, touchDevice, type Device } from "./device.service";
+import { isUuid } from "@/lib/ids";
 
 /** The visitor's device cookie (try before sign-up); value = signValue(deviceId). */
 export const DEVICE_COOKIE = "lc_device";
 const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type Jar = Record<string, Cookie<unknown>>;
 
@@ -15,7 +15,7 @@ export function readDeviceId(cookie: Jar): string | null {
   const raw = cookie[DEVICE_COOKIE]?.value;
   if (typeof raw !== "string" || raw.length > 200) return null;
   const id = unsignValue(raw);
-  return id && UUID.test(id) ? id : null;
+  return id && isUuid(id) ? id : null;
 }
 
 export function setDeviceCookie(cookie: Jar, deviceId: string): void {

@@ -13,13 +13,13 @@ import type { DeviceFormValues } from "@views/devices/_form";
 import { DeviceRow } from "@views/devices/_row";
 import { createDeviceSchema } from "./device.schema";
 import { createDevice, listDevicesWithKeyCounts, revokeDevice } from "./device.service";
+import { isUuid } from "@/lib/ids";
 
 function requireDeviceManager(admin: AdminContext) {
   if (!can.manageDevices(admin.role)) throw new AppError("forbidden", tText("devices:errors.manageForbidden"));
 }
 
 const idParams = z.object({ id: z.string() });
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Admin pages for devices: list, register (with an optional bound key, shown once), revoke. */
 export const devicePages = new Elysia({ name: "device-pages" })
@@ -65,7 +65,7 @@ export const devicePages = new Elysia({ name: "device-pages" })
     "/devices/:id/revoke",
     async ({ admin, params, request, cookie }) => {
       requireDeviceManager(admin);
-      if (!UUID.test(params.id)) throw new AppError("not_found", tText("devices:errors.notFound"));
+      if (!isUuid(params.id)) throw new AppError("not_found", tText("devices:errors.notFound"));
       const { device, revokedKeys } = await revokeDevice({ organizationId: admin.organization.id }, params.id, { type: "user", id: admin.user.id }, request);
       if (!isHtmx(request)) {
         setFlash(cookie, "success", tText("devices:flash.revoked", { name: device.name, count: revokedKeys }));

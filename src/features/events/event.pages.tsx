@@ -11,8 +11,8 @@ import { EventRow } from "@views/events/_row";
 import { EventShowPage } from "@views/events/show";
 import { EVENT_LIMITS, eventPageQuerySchema, type EventPageQuery } from "./event.schema";
 import { eventInstanceOptions, eventMatches, getEvent, listEventDeliveries, listEvents, type EventFilter } from "./event.service";
+import { isUuid } from "@/lib/ids";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const looseQuery = z.record(z.string(), z.unknown());
 
 /** The page's inclusive days, on the reader's calendar (their time zone) → [from, until) on `at`. */
@@ -87,7 +87,7 @@ export const eventPages = new Elysia({ name: "event-pages" })
   .get(
     "/events/:id",
     async ({ admin, csrfToken, params }) => {
-      if (!UUID.test(params.id)) throw new AppError("not_found", tText("events:errors.notFound"));
+      if (!isUuid(params.id)) throw new AppError("not_found", tText("events:errors.notFound"));
       const organizationId = admin.organization.id;
       const event = await getEvent({ organizationId }, params.id);
       const instances = await eventInstanceOptions(organizationId);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { tText } from "@/lib/i18n";
+import { isUuid } from "@/lib/ids";
 
 /** Every event type of SPEC §5 (dotted). */
 export const EVENT_TYPES = [
@@ -30,7 +31,6 @@ export const EVENT_LIMITS = {
 } as const;
 
 const emptyToUndefined = (v: unknown) => (v === "" ? undefined : v);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `type=message.sent` or `type=message.sent,message.read`; each must be a known event type. */
 export const eventTypesSchema = z
@@ -46,7 +46,7 @@ export const eventAfterSchema = z
   .string()
   .trim()
   .max(64)
-  .refine((v) => UUID.test(v) || (/^\d{4}-\d{2}-\d{2}T.+(Z|[+-]\d{2}:?\d{2})$/.test(v) && !Number.isNaN(Date.parse(v))), {
+  .refine((v) => isUuid(v) || (/^\d{4}-\d{2}-\d{2}T.+(Z|[+-]\d{2}:?\d{2})$/.test(v) && !Number.isNaN(Date.parse(v))), {
     error: () => tText("events:validation.after"),
   });
 

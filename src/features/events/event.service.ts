@@ -5,6 +5,7 @@ import { rowReader } from "@/db/rows";
 import { events, instances, webhookDeliveries, webhooks } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
+import { isUuid } from "@/lib/ids";
 import { liveNotification } from "@/lib/live";
 import type { Tenant } from "@/lib/tenant";
 import { eventsRecorded } from "@/features/metrics/metrics";
@@ -236,7 +237,7 @@ export type EventPoll = { data: Event[]; nextCursor: string; hasMore: boolean };
 export async function pollEvents(tenant: Tenant, opts: { filter?: EventFilter; after: string; limit: number }): Promise<EventPoll> {
   const filter = opts.filter ?? {};
   if (filter.instanceId) await assertInstanceVisible(tenant, filter.instanceId);
-  const isId = /^[0-9a-f]{8}-/i.test(opts.after);
+  const isId = isUuid(opts.after);
   let position: SQL;
   if (isId) {
     const [cursor] = await db

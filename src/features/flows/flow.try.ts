@@ -2,7 +2,7 @@ import { and, asc, eq, isNull, or } from "drizzle-orm";
 import { db } from "@/db/client";
 import { threadMessages, threads, workflows } from "@/db/schema";
 import { appendThreadLines, getThread, openAutomationThread, withThreadLock, type Thread } from "@/features/workflows/thread.service";
-import { isUuid } from "@/lib/cursor";
+import { isUuid } from "@/lib/ids";
 import { AppError } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { initialFlowState, runFlowTurn, type FlowContact, type FlowEffects, type FlowState } from "./flow.engine";

@@ -6,8 +6,8 @@ import { instances } from "@/db/schema";
 import { log } from "@/lib/logger";
 import type { InboundEvent, Instance } from "@/providers/provider";
 import { ingestInbound } from "./inbound.service";
+import { isUuid } from "@/lib/ids";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Timing-safe comparison of a presented hex HMAC-SHA256 with the one computed over `raw`. */
 function hmacMatches(raw: string, key: string, presentedHex: string): boolean {
@@ -52,7 +52,7 @@ export async function findWuzapiInstance(userID: string): Promise<Instance | und
 }
 
 export async function findCloudInstance(instanceId: string): Promise<Instance | undefined> {
-  if (!UUID.test(instanceId)) return undefined;
+  if (!isUuid(instanceId)) return undefined;
   const [row] = await cloudInstanceById.execute({ instanceId });
   return row;
 }

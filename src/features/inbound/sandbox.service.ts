@@ -7,15 +7,15 @@ import { tenantFilter, type Tenant } from "@/lib/tenant";
 import type { Instance } from "@/providers/provider";
 import { findInstanceByPairToken, sandboxInbound, sandboxPair } from "@/providers/sandbox";
 import type { SandboxInboundBody } from "./sandbox.schema";
+import { isUuid } from "@/lib/ids";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * An instance of the tenant (404 for anyone else's, and for keys bound to another instance). Sandbox
  * actions on a non-sandbox instance are refused later with a 409 that says so.
  */
 export async function findTenantInstance(tenant: Tenant, id: string, boundInstanceId?: string | null): Promise<Instance> {
-  if (!UUID.test(id) || (boundInstanceId && boundInstanceId !== id)) throw new AppError("not_found", tText("instances:errors.notFound"));
+  if (!isUuid(id) || (boundInstanceId && boundInstanceId !== id)) throw new AppError("not_found", tText("instances:errors.notFound"));
   const [row] = await db
     .select()
     .from(instances)

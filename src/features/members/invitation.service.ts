@@ -11,7 +11,7 @@ import { log } from "@/lib/logger";
 import { mailTemplates } from "@/lib/mail-templates";
 import { mailEnabled, mailError, sendMail } from "@/lib/mailer";
 import { INVITATION_TTL_MS, type CreateInvitationInput } from "./member.schema";
-import { isUuid } from "./member.service";
+import { isUuid } from "@/lib/ids";
 
 export type Invitation = typeof invitations.$inferSelect;
 export type InvitationState = "pending" | "expired" | "accepted" | "revoked";

@@ -6,6 +6,7 @@ import { recordAudit } from "@/features/audit/audit.service";
 import type { MemberActor } from "@/features/organizations/organization.service";
 import { forbidden, notFound, validationFailed } from "@/lib/errors";
 
+import { isUuid } from "@/lib/ids";
 export type MemberRow = {
   id: string;
   userId: string;
@@ -44,10 +45,6 @@ async function lockOrganization(tx: Tx, organizationId: string) {
   if (!org) throw notFound("Organization");
   return org;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Malformed ids are "not found" too, rather than a database format error. */
-export const isUuid = (value: string) => UUID.test(value);
 
 async function loadTarget(tx: Tx, organizationId: string, membershipId: string) {
   if (!isUuid(membershipId)) throw notFound("Member");

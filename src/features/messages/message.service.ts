@@ -3,7 +3,7 @@ import { db, notify, type DbOrTx } from "@/db/client";
 import { withDeadlockRetry } from "@/db/lock-order";
 import { contacts, conversations, instances, messages, templates } from "@/db/schema";
 import { ensureContactAndConversation } from "@/features/conversations/conversation.service";
-import { isUuid } from "@/lib/cursor";
+import { isUuid } from "@/lib/ids";
 import { inboxTopic, messagePreview } from "@/features/inbound/message-store";
 import { checkDailyMessageQuota } from "@/features/limits/limits.service";
 import { callProvider, type InstanceScope } from "@/features/instances/instance.service";

@@ -5,7 +5,7 @@ import { registrationRequests, type RegistrationStatus } from "@/db/schema";
 import { recordAudit } from "@/features/audit/audit.service";
 import { createUser, findUserByEmail, normalizeEmail, type User } from "@/features/auth/auth.service";
 import { issueVerificationLink, verificationRequired } from "@/features/auth/email-verification.service";
-import { isUuid } from "@/features/members/member.service";
+import { isUuid } from "@/lib/ids";
 import { createOrganization } from "@/features/organizations/organization.service";
 import { forbidden, notFound } from "@/lib/errors";
 import { mailTemplates } from "@/lib/mail-templates";

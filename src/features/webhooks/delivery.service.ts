@@ -10,6 +10,7 @@ import { decryptSecret } from "@/lib/crypto";
 import { AppError } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { groupCommit } from "@/lib/group-commit";
+import { isUuid } from "@/lib/ids";
 import { log } from "@/lib/logger";
 import { signatureHeaders, signingSecrets } from "./signing";
 import { DELIVERY_ERROR, DISABLED_REASON, MASKED_HEADER_VALUE } from "./webhook.schema";
@@ -595,8 +596,6 @@ export async function drainDueDeliveries(maxRounds = 100): Promise<AttemptOutcom
 export type Delivery = typeof webhookDeliveries.$inferSelect;
 export type Attempt = typeof webhookAttempts.$inferSelect;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (value: string) => UUID.test(value);
 
 export function publicDelivery(d: Delivery) {
   return {

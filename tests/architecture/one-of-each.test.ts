@@ -1,0 +1,38 @@
+import { describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { isUuid } from "@/lib/ids";
+
+/** Issue 15 "one of each": each rule below lives in exactly one module; these guards keep it so. */
+const ROOT = resolve(import.meta.dir, "../..");
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return /\.tsx?$/.test(entry.name) ? [path] : [];
+  });
+}
+
+/** Files under src/ whose text matches, as paths relative to the repository. */
+function filesMatching(pattern: RegExp): string[] {
+  return sourceFiles(join(ROOT, "src"))
+    .filter((file) => pattern.test(readFileSync(file, "utf8")))
+    .map((file) => relative(ROOT, file))
+    .sort();
+}
+
+describe("one id check", () => {
+  test("isUuid accepts any uuid shape, in either case, and nothing else", () => {
+    expect(isUuid("0190a8f2-1c3d-7e4f-8a9b-0c1d2e3f4a5b")).toBe(true);
+    expect(isUuid("0190A8F2-1C3D-7E4F-8A9B-0C1D2E3F4A5B")).toBe(true);
+    expect(isUuid("00000000-0000-0000-0000-000000000000")).toBe(true);
+    for (const bad of ["", "not-a-uuid", "0190a8f2-1c3d-7e4f-8a9b-0c1d2e3f4a5", "0190a8f2-1c3d-7e4f-8a9b-0c1d2e3f4a5b ", "'; drop table x; --"]) {
+      expect(isUuid(bad)).toBe(false);
+    }
+  });
+
+  test("the uuid pattern is written once, in src/lib/ids.ts", () => {
+    expect(filesMatching(/\[0-9a-f\]\{8\}/i)).toEqual(["src/lib/ids.ts"]);
+  });
+});
