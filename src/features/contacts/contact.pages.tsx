@@ -5,6 +5,7 @@ import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { roleAtLeast } from "@/auth/roles";
 import { listContactMessages, listConversations } from "@/features/conversations/conversation.service";
 import { AppError, forbidden, zodDetails, type FieldError } from "@/lib/errors";
+import { attemptForm, formFields, parseForm } from "@/lib/forms";
 import { setFlash, takeFlash } from "@/lib/flash";
 import { tText } from "@/lib/i18n";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
@@ -18,7 +19,6 @@ import { createContact, getContact, listContacts, listTags, updateContact, delet
 const tenantOfAdmin = (admin: AdminContext): Tenant => ({ organizationId: admin.organization.id });
 const actorOf = (admin: AdminContext, request: Request): Actor => ({ type: "user", id: admin.user.id, request });
 const idParams = z.object({ id: z.string().max(64) });
-const formBody = (body: unknown) => (body && typeof body === "object" ? (body as Record<string, unknown>) : {});
 const text = (v: unknown) => (typeof v === "string" ? v : "");
 
 /** How many of the latest messages the contact page shows (older ones are in the conversations). */
@@ -79,19 +79,17 @@ export const contactPages = new Elysia({ name: "contact-pages" })
   .post(
     "/contacts",
     async ({ admin, csrfToken, body, request, set, cookie }) => {
-      const values = formBody(body);
+      const values = formFields(body);
       const raw = { phone: text(values.phone), name: text(values.name), tags: text(values.tags) };
-      const parsed = contactCreateSchema.safeParse(raw);
+      const parsed = parseForm(contactCreateSchema, raw);
       let errors: FieldError[] | undefined;
       let created: Contact | undefined;
-      if (!parsed.success) errors = zodDetails(parsed.error.issues);
+      if (!parsed.ok) errors = parsed.errors;
       else {
-        try {
-          created = await createContact(tenantOfAdmin(admin), parsed.data, actorOf(admin, request));
-        } catch (err) {
-          if (!(err instanceof AppError) || err.code !== "conflict") throw err;
-          errors = [{ path: "phone", message: err.message }];
-        }
+        // A phone already saved (the service's 409) is said on the phone field.
+        const result = await attemptForm(() => createContact(tenantOfAdmin(admin), parsed.value, actorOf(admin, request)), { codes: ["conflict"], path: "phone" });
+        if (result.ok) created = result.value;
+        else errors = result.errors;
       }
       if (errors || !created) {
         set.status = 422;
@@ -117,7 +115,7 @@ export const contactPages = new Elysia({ name: "contact-pages" })
     async ({ admin, csrfToken, params, body, request, set, cookie }) => {
       const tenant = tenantOfAdmin(admin);
       const contact = await getContact(tenant, params.id);
-      const values = editValues(formBody(body));
+      const values = editValues(formFields(body));
       const parsed = contactUpdateSchema.safeParse(values);
       if (!parsed.success) {
         set.status = 422;

@@ -4,6 +4,7 @@ import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { queueOutboundMessage } from "@/features/messages/message.service";
 import { AppError, zodDetails, type FieldError } from "@/lib/errors";
+import { formErrors, formFields } from "@/lib/forms";
 import { takeFlash } from "@/lib/flash";
 import { currentLocale, currentTimeZone, tText, withLocale, type RequestLocale } from "@/lib/i18n";
 import { hxRedirect, hxTrigger, isHtmx } from "@/lib/htmx";
@@ -50,7 +51,6 @@ function filtersOf(query: Record<string, unknown>): InboxFilters & { cursor?: st
 const tenantOfAdmin = (admin: AdminContext): Tenant => ({ organizationId: admin.organization.id });
 const actorOf = (admin: AdminContext, request: Request): ConversationActor => ({ type: "user", id: admin.user.id, request });
 const idParams = z.object({ id: z.string().max(64) });
-const formBody = (body: unknown) => (body && typeof body === "object" ? (body as Record<string, unknown>) : {});
 
 async function listFor(admin: AdminContext, filters: InboxFilters, cursor?: string) {
   return listConversations(tenantOfAdmin(admin), {
@@ -91,12 +91,10 @@ async function headerResponse(request: Request, admin: AdminContext, row: Conver
   return <ConversationHeader row={row} members={members} meId={admin.user.id} filters={filtersOf(query)} />;
 }
 
+/** Expected refusals of the send path become a message under the reply box, not an error page. */
 function actionError(err: unknown): FieldError[] | null {
-  if (!(err instanceof AppError)) return null;
-  // Expected refusals of the send path become a message under the reply box, not an error page.
-  if (err.code === "validation_failed") return err.details?.length ? err.details.map((d) => ({ path: "body", message: d.message })) : [{ path: "body", message: err.message }];
-  if (err.code === "conflict" || err.code === "quota_exceeded" || err.code === "rate_limited" || err.code === "provider_error") return [{ path: "body", message: err.message }];
-  return null;
+  const errors = formErrors(err, { codes: ["conflict", "quota_exceeded", "rate_limited", "provider_error"] });
+  return errors ? errors.map((e) => ({ path: "body", message: e.message })) : null;
 }
 
 /** Admin inbox: conversation list, conversation view, reply/notes, assignment, resolution, live updates. */
@@ -203,7 +201,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
     async ({ admin, csrfToken, params, body, request, set }) => {
       const tenant = tenantOfAdmin(admin);
       const row = await getConversation(tenant, params.id);
-      const values = formBody(body);
+      const values = formFields(body);
       const parsed = replyFormSchema.safeParse(values);
       let errors: FieldError[] | undefined;
       if (!parsed.success) {
@@ -252,7 +250,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
   .post(
     "/inbox/:id/assign",
     async ({ admin, params, body, request, query }) => {
-      const parsed = assignFormSchema.safeParse(formBody(body));
+      const parsed = assignFormSchema.safeParse(formFields(body));
       if (!parsed.success) throw new AppError("validation_failed", tText("inbox:errors.chooseMember"), zodDetails(parsed.error.issues));
       const row = await assignConversation(tenantOfAdmin(admin), params.id, { userId: parsed.data.userId, department: parsed.data.department }, actorOf(admin, request));
       return headerResponse(request, admin, row, query);
@@ -270,7 +268,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
   .post(
     "/inbox/:id/handoff",
     async ({ admin, params, body, request, query }) => {
-      const parsed = handoffSchema.safeParse(formBody(body));
+      const parsed = handoffSchema.safeParse(formFields(body));
       if (!parsed.success) throw new AppError("validation_failed", tText("inbox:errors.invalidHandoff"), zodDetails(parsed.error.issues));
       const row = await handoffConversation(tenantOfAdmin(admin), params.id, parsed.data.to, actorOf(admin, request));
       return headerResponse(request, admin, row, query);
@@ -280,7 +278,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
   .post(
     "/inbox/:id/status",
     async ({ admin, params, body, request, query }) => {
-      const parsed = statusFormSchema.safeParse(formBody(body));
+      const parsed = statusFormSchema.safeParse(formFields(body));
       if (!parsed.success) throw new AppError("validation_failed", tText("inbox:errors.invalidStatus"), zodDetails(parsed.error.issues));
       const row = await setConversationStatus(tenantOfAdmin(admin), params.id, parsed.data.status, actorOf(admin, request));
       return headerResponse(request, admin, row, query);

@@ -5,7 +5,8 @@ import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { can } from "@/auth/roles";
 import { queueOutboundMessage } from "@/features/messages/message.service";
 import { testMessageSchema } from "@/features/messages/message.schema";
-import { AppError, zodDetails, type FieldError } from "@/lib/errors";
+import { AppError } from "@/lib/errors";
+import { formValues, parseForm, type FormResult } from "@/lib/forms";
 import { setFlash, takeFlash } from "@/lib/flash";
 import { tText } from "@/lib/i18n";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
@@ -32,8 +33,12 @@ import { isPairing } from "@views/instances/_status";
 /** Expected failures a form shows inline (422) instead of an error page. */
 const INLINE_CODES = new Set(["validation_failed", "conflict", "provider_error", "quota_exceeded", "rate_limited"]);
 
-/** Runs a form action; expected failures come back as field errors, everything else propagates. */
-export async function attempt<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; errors: FieldError[] }> {
+/**
+ * Runs a form action; expected failures come back as field errors, everything else propagates. Like
+ * lib/forms' attemptForm, but provider and quota refusals are inline too, and a refusal whose details
+ * name no field (an instance limit) shows its summary.
+ */
+export async function attempt<T>(fn: () => Promise<T>): Promise<FormResult<T>> {
   try {
     return { ok: true, value: await fn() };
   } catch (err) {
@@ -47,14 +52,6 @@ export async function attempt<T>(fn: () => Promise<T>): Promise<{ ok: true; valu
   }
 }
 
-/** Form posts are urlencoded objects of strings. */
-function formValues(body: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (body && typeof body === "object") {
-    for (const [k, v] of Object.entries(body as Record<string, unknown>)) if (typeof v === "string" && k !== "_csrf") out[k] = v;
-  }
-  return out;
-}
 
 function adminScope(admin: AdminContext, request: Request): InstanceScope {
   return { tenant: { organizationId: admin.organization.id }, actor: { type: "user", id: admin.user.id }, request };
@@ -132,10 +129,8 @@ export const instancePages = new Elysia({ name: "instance-pages" })
     async ({ admin, csrfToken, body, request, set, cookie }) => {
       requireManager(admin);
       const values = formValues(body);
-      const parsed = createInstanceSchema.safeParse(createInputFromForm(values));
-      const result = parsed.success
-        ? await attempt(() => createInstance(adminScope(admin, request), parsed.data))
-        : ({ ok: false, errors: zodDetails(parsed.error.issues) } as const);
+      const parsed = parseForm(createInstanceSchema, createInputFromForm(values));
+      const result = parsed.ok ? await attempt(() => createInstance(adminScope(admin, request), parsed.value)) : parsed;
       if (result.ok) {
         setFlash(cookie, "success", tText("instances:flash.created", { name: result.value.name }));
         return hxRedirect(request, `/instances/${result.value.id}`);
@@ -191,8 +186,8 @@ export const instancePages = new Elysia({ name: "instance-pages" })
       const scope = adminScope(admin, request);
       const instance = await getInstance(scope, params.id);
       const values = formValues(body);
-      const parsed = pairingCodeSchema.safeParse(values);
-      const result = parsed.success ? await attempt(() => requestPairingCode(scope, instance.id, parsed.data.phone)) : ({ ok: false, errors: zodDetails(parsed.error.issues) } as const);
+      const parsed = parseForm(pairingCodeSchema, values);
+      const result = parsed.ok ? await attempt(() => requestPairingCode(scope, instance.id, parsed.value.phone)) : parsed;
       const state: FormState & { code?: string } = result.ok ? { values, code: result.value.code } : { values, errors: result.errors };
       if (!result.ok) set.status = 422;
       if (isHtmx(request)) return <PairingForm base={`/instances/${instance.id}`} csrfToken={csrfToken} state={state} code={state.code} />;
@@ -206,8 +201,8 @@ export const instancePages = new Elysia({ name: "instance-pages" })
       requireManager(admin);
       const scope = adminScope(admin, request);
       const values = formValues(body);
-      const parsed = z.object({ name: createInstanceSchema.shape.name }).safeParse(values);
-      const result = parsed.success ? await attempt(() => updateInstance(scope, params.id, { name: parsed.data.name })) : ({ ok: false, errors: zodDetails(parsed.error.issues) } as const);
+      const parsed = parseForm(z.object({ name: createInstanceSchema.shape.name }), values);
+      const result = parsed.ok ? await attempt(() => updateInstance(scope, params.id, { name: parsed.value.name })) : parsed;
       if (result.ok && !isHtmx(request)) {
         setFlash(cookie, "success", tText("instances:rename.saved"));
         return hxRedirect(request, `/instances/${result.value.id}`);
@@ -227,13 +222,13 @@ export const instancePages = new Elysia({ name: "instance-pages" })
       const scope = adminScope(admin, request);
       const instance = await getInstance(scope, params.id);
       const values = formValues(body);
-      const parsed = testMessageSchema.safeParse(values);
-      const result = parsed.success
+      const parsed = parseForm(testMessageSchema, values);
+      const result = parsed.ok
         ? await attempt(() =>
-            queueOutboundMessage({ ...scope, sentBy: "user", userId: admin.user.id }, { type: "text", instanceId: instance.id, to: parsed.data.to, text: parsed.data.text }),
+            queueOutboundMessage({ ...scope, sentBy: "user", userId: admin.user.id }, { type: "text", instanceId: instance.id, to: parsed.value.to, text: parsed.value.text }),
           )
-        : ({ ok: false, errors: zodDetails(parsed.error.issues) } as const);
-      const notice = parsed.success ? tText("instances:test.queued", { to: parsed.data.to }) : undefined;
+        : parsed;
+      const notice = parsed.ok ? tText("instances:test.queued", { to: parsed.value.to }) : undefined;
       if (result.ok && !isHtmx(request)) {
         setFlash(cookie, "success", notice!);
         return hxRedirect(request, `/instances/${instance.id}`);
@@ -252,9 +247,9 @@ export const instancePages = new Elysia({ name: "instance-pages" })
       const scope = adminScope(admin, request);
       const instance = await getInstance(scope, params.id);
       const values = formValues(body);
-      const parsed = simulateInboundSchema.safeParse(values);
-      const result = parsed.success ? await attempt(() => sandboxInbound(instance, parsed.data)) : ({ ok: false, errors: zodDetails(parsed.error.issues) } as const);
-      const notice = parsed.success ? tText("instances:simulate.received", { text: parsed.data.text.slice(0, 60), from: parsed.data.from }) : undefined;
+      const parsed = parseForm(simulateInboundSchema, values);
+      const result = parsed.ok ? await attempt(() => sandboxInbound(instance, parsed.value)) : parsed;
+      const notice = parsed.ok ? tText("instances:simulate.received", { text: parsed.value.text.slice(0, 60), from: parsed.value.from }) : undefined;
       if (result.ok && !isHtmx(request)) {
         setFlash(cookie, "success", notice!);
         return hxRedirect(request, `/instances/${instance.id}`);
