@@ -21,6 +21,7 @@ describe("usage in Portuguese", () => {
     expect(html).toContain("Mensagens enviadas");
     expect(html).toContain("Entregas de webhooks");
     expect(html).toContain(">1.234<");
+    expect(html).toMatch(/<div class="stat" title="1\.234">1,2\smil<\/div>/);
     expect(html).toContain("Chamadas de API: 1.234 no total em 30 dias");
     expect(html).toContain("Os dias são em UTC");
     expect(html).toContain(">7 dias<");

@@ -1,6 +1,6 @@
 import type { UsageDay } from "@/features/usage/usage.service";
 import type { UsageMetric } from "@/features/usage/usage.service";
-import { formatNumber, tText } from "@/lib/i18n";
+import { currentLocale, formatNumber, tText } from "@/lib/i18n";
 
 export type ChartSeries = { metric: UsageMetric; label: string; color: string };
 
@@ -16,11 +16,9 @@ export function niceMax(n: number): number {
   return 10 * exp;
 }
 
+/** Short counts for tiles and axes in the reader's language: "1.2K" / "1,2 mil". */
 export function compact(n: number): string {
-  if (n >= 1_000_000) return `${+(n / 1_000_000).toFixed(1)}M`;
-  if (n >= 10_000) return `${Math.round(n / 1000)}k`;
-  if (n >= 1_000) return `${+(n / 1000).toFixed(1)}k`;
-  return String(n);
+  return new Intl.NumberFormat(currentLocale(), { notation: "compact", maximumFractionDigits: 1 }).format(n);
 }
 
 /**
