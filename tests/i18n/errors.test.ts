@@ -46,3 +46,17 @@ describe("generic errors in Portuguese", () => {
     expect(html).toContain('data-request-failed="A requisição falhou ({status})"');
   });
 });
+
+test("every label keyed by a stored value exists in both languages (error codes, roles, languages, usage metrics)", async () => {
+  const { ERROR_STATUS } = await import("@/lib/errors");
+  const { LANGUAGES, ROLES, USAGE_METRICS } = await import("@/db/schema");
+  const { hasKey, LOCALES } = await import("@/lib/i18n");
+  const keys = [
+    ...Object.keys(ERROR_STATUS).map((code) => `shell:errorPage.codes.${code}`),
+    ...ROLES.map((role) => `common:roles.${role}`),
+    ...LANGUAGES.map((language) => `organizations:languages.${language}`),
+    ...USAGE_METRICS.map((metric) => `usage:metrics.${metric}`),
+  ];
+  const missing = keys.flatMap((key) => LOCALES.filter((locale) => !hasKey(key, locale)).map((locale) => `${key} (${locale})`));
+  expect(missing).toEqual([]);
+});
