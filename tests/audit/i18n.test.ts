@@ -25,6 +25,7 @@ describe("audit log in Portuguese", () => {
       { organizationId: organization.id, actorType: "user", actorId: user.id, action: "member.role_changed", targetType: "membership", targetId: user.id, at: new Date("2026-12-03T15:04:00Z") },
       { organizationId: organization.id, actorType: "api_key", actorId: null, action: "webhook.secret_rotated", targetType: "webhook", at: new Date("2026-12-02T10:00:00Z") },
       { organizationId: organization.id, actorType: "system", action: "custom.unlabelled", at: new Date("2026-12-01T10:00:00Z") },
+      { organizationId: organization.id, actorType: "system", action: "member", at: new Date("2026-11-30T10:00:00Z") },
     ]);
     const html = await (await client.get("/audit")).text();
     expect(html).toContain("<h1>Registro de auditoria</h1>");
@@ -36,6 +37,7 @@ describe("audit log in Portuguese", () => {
     expect(html).toContain(">sistema<");
     // No label: the code alone.
     expect(html).toContain('<code class="audit-action">custom.unlabelled</code>');
+    expect(html).toContain('<code class="audit-action">member</code>');
     expect(html).toMatch(/03\/12\/2026,? 12:04 (BRT|GMT-3)/);
     expect(html).toContain("De (America/Sao_Paulo)");
     expect(html).toContain('label="Papel de membro alterado"');

@@ -30,12 +30,15 @@ function pageHref(values: AuditFilterValues, cursor?: string): string {
 
 /** A stored code's label when the catalog has one (`audit:actorTypes.api_key`), else the code as stored. */
 function labelOr(prefix: string, code: string, fallback = code): string {
+  if (!/^[a-z_]+$/.test(code)) return fallback;
   const key = `${prefix}.${code}`;
   return hasKey(key, currentLocale()) ? tText(key) : fallback;
 }
 
 /** The action's label in the reader's language; the stored code stays next to it (and in filters). */
 export function actionLabel(action: string): string | undefined {
+  // Labels are leaves `group.verb`; anything else (a bare group would name a subtree) keeps its code.
+  if (!/^[a-z_]+\.[a-z_]+$/.test(action)) return undefined;
   const key = `audit:actions.${action}`;
   return hasKey(key, currentLocale()) ? tText(key) : undefined;
 }
