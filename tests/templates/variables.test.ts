@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { createApp } from "@/app";
 import { db } from "@/db/client";
 import { instances } from "@/db/schema";
-import { fillTemplate } from "@/features/messages/message.service";
+import { fillTemplate } from "@/features/templates/template.render";
 import { templateContext } from "@/features/templates/template.service";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";

@@ -5,7 +5,8 @@ import { bindConversationToWorkflow, handoffConversation, type Contact, type Con
 import { initialFlowState, runFlowTurn, type FlowEffects, type FlowState } from "@/features/flows/flow.engine";
 import { getSteps, publishedVersion } from "@/features/flows/flow.service";
 import { onInboundMessage, type InboundMessageContext } from "@/features/inbound/inbound.service";
-import { queueOutboundMessage, renderTemplate } from "@/features/messages/message.service";
+import { queueOutboundMessage } from "@/features/messages/message.service";
+import { renderTemplate } from "@/features/templates/template.render";
 import { templateContext } from "@/features/templates/template.service";
 import { fireTrigger, organizationAutomates } from "@/features/triggers/trigger.service";
 import { EngineError, type ChatTurn } from "@/features/workflows/engines/engine";

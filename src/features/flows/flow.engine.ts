@@ -1,4 +1,4 @@
-import { renderTemplate, fillTemplate } from "@/features/messages/message.service";
+import { fillTemplate, renderTemplate } from "@/features/templates/template.render";
 import { templateContext } from "@/features/templates/template.service";
 import { saveThreadState, type Thread } from "@/features/workflows/thread.service";
 import { defaultNext, getSteps, type FlowStep } from "./flow.service";

@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import { db, notify, type DbOrTx } from "@/db/client";
 import { withDeadlockRetry } from "@/db/lock-order";
-import { contacts, conversations, instances, messages, templates } from "@/db/schema";
+import { contacts, conversations, instances, messages } from "@/db/schema";
 import { ensureContactAndConversation } from "@/features/conversations/conversation.service";
 import { isUuid } from "@/lib/ids";
 import { inboxTopic, messagePreview } from "@/features/inbound/message-store";
@@ -15,10 +15,10 @@ import { tenantFilter } from "@/lib/tenant";
 import { providerFor } from "@/providers";
 import type { Instance, OutboundMessage } from "@/providers/provider";
 import { holdIdempotencyKey, idempotencyClaim, previousSendFor } from "./message.idempotency";
+import { renderTemplate } from "@/features/templates/template.render";
 import type { MessageJson, SendMessageInput } from "./message.schema";
 
 export type Message = typeof messages.$inferSelect;
-type Template = typeof templates.$inferSelect;
 
 /** Channel the outbound workers LISTEN on, so a queued message is sent at once instead of on the next poll. */
 export const OUTBOUND_QUEUED_CHANNEL = "livchat_outbound_queued";
@@ -63,59 +63,6 @@ export function messageJson(message: Message, contactPhone: string | null): Mess
     readAt: message.readAt?.toISOString() ?? null,
     failedAt: message.failedAt?.toISOString() ?? null,
   };
-}
-
-// ——— Templates ———
-
-const PLACEHOLDER = /\{\{\s*([\w.-]+)\s*\}\}/g;
-
-/** The `{{names}}` a template text uses, in order of first appearance. */
-export function templatePlaceholders(text: string): string[] {
-  return [...new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1]!))];
-}
-
-/**
- * A variable's value, read from the object's own properties only: `{{constructor}}` or
- * `{{__proto__}}` must be missing variables, not Object's function source or "[object Object]".
- */
-function variableValue(variables: Record<string, string>, name: string): string | undefined {
-  return Object.hasOwn(variables, name) ? variables[name] : undefined;
-}
-
-/** Replaces `{{name}}` with its value; the caller made sure every name has one. */
-export function fillTemplate(text: string, variables: Record<string, string>): string {
-  return text.replace(PLACEHOLDER, (_, name: string) => variableValue(variables, name) ?? "");
-}
-
-/**
- * Renders an organization's template: checks every variable any variant needs is present (a missing
- * one is a 422 naming it), then fills one variant chosen at random among body + variants.
- */
-export async function renderTemplate(
-  organizationId: string | null,
-  ref: { key: string; variables: Record<string, string> },
-  tx: DbOrTx = db,
-): Promise<{ template: Template; body: string }> {
-  const [template] = organizationId
-    ? await tx
-        .select()
-        .from(templates)
-        .where(and(eq(templates.organizationId, organizationId), eq(templates.key, ref.key)))
-        .limit(1)
-    : [];
-  if (!template) throw validationFailed([{ path: "template.key", message: tText("messages:errors.templateMissing", { key: ref.key }) }]);
-  if (!template.active) throw validationFailed([{ path: "template.key", message: tText("messages:errors.templateInactive", { key: ref.key }) }]);
-  const texts = [template.body, ...template.variants.filter((v) => v.trim())];
-  const needed = new Set([...template.variables, ...texts.flatMap(templatePlaceholders)]);
-  const missing = [...needed].filter((name) => variableValue(ref.variables, name) === undefined);
-  if (missing.length > 0) {
-    throw validationFailed(
-      missing.map((name) => ({ path: `template.variables.${name}`, message: tText("messages:errors.missingVariable", { name }) })),
-      tText("messages:errors.templateNeeds", { key: ref.key, names: missing.map((n) => `"${n}"`).join(", ") }),
-    );
-  }
-  const chosen = texts[Math.floor(Math.random() * texts.length)]!;
-  return { template, body: fillTemplate(chosen, ref.variables) };
 }
 
 // ——— Choosing the instance ———

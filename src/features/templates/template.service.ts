@@ -4,7 +4,7 @@ import { templates } from "@/db/schema";
 import { AppError, conflict, pgCode } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { auditChange, bySystem, inTransaction, type AuditBy } from "@/features/audit/audit.service";
-import { renderTemplate, templatePlaceholders } from "@/features/messages/message.service";
+import { renderTemplate, templatePlaceholders } from "./template.render";
 import type { CreateTemplateInput, UpdateTemplateInput } from "./template.schema";
 
 export type Template = typeof templates.$inferSelect;
