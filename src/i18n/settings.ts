@@ -36,6 +36,9 @@ export default {
       created: "Criada em",
       yourRole: "Seu papel",
       note: "Os limites vêm do plano; chaves de API e instâncias podem reduzi-los individualmente.",
+      names: {
+        free: "Gratuito",
+      },
     },
     flash: {
       renamed: "Organização renomeada para {{name}}",
@@ -78,6 +81,9 @@ export default {
       created: "Created",
       yourRole: "Your role",
       note: "Limits come from the plan; API keys and instances can lower them individually.",
+      names: {
+        free: "free",
+      },
     },
     flash: {
       renamed: "Organization renamed to {{name}}",

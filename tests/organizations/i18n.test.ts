@@ -27,6 +27,7 @@ describe("settings in Portuguese", () => {
     expect(html).toContain("Idioma e fuso horário");
     expect(html).toContain("Plano e limites");
     expect(html).toContain("Proprietário");
+    expect(html).toContain("<span>Gratuito</span>");
     expect(html).toContain(">Caixa de entrada<");
     expect(html).toContain(">Registro de auditoria<");
     expect(html).toContain(">Sair<");

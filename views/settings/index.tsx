@@ -2,7 +2,7 @@ import Html from "@kitajs/html";
 import type { AdminContext } from "@/auth/plugin";
 import type { FieldError } from "@/lib/errors";
 import type { Flash } from "@/lib/flash";
-import { formatNumber, t, tText } from "@/lib/i18n";
+import { currentLocale, formatNumber, hasKey, t, tText } from "@/lib/i18n";
 import { ORGANIZATION_NAME_MAX, TIME_ZONES } from "@/features/organizations/organization.schema";
 import { AdminLayout } from "../layouts/admin";
 import { languageOptions } from "../organizations/new";
@@ -13,6 +13,9 @@ import { Badge, CsrfField, Field, SelectField, Time } from "../components/ui";
  * and round-trips values such as `&lt;` exactly.
  */
 const attr = (value: string) => Html.escapeHtml(value);
+
+/** Known plans have a name in each language; any other plan shows as stored. */
+const planName = (plan: string) => (/^[a-z_]+$/.test(plan) && hasKey(`settings:plan.names.${plan}`, currentLocale()) ? tText(`settings:plan.names.${plan}`) : plan);
 
 type Props = {
   admin: AdminContext;
@@ -62,7 +65,7 @@ export function SettingsPage({ admin, csrfToken, flash, canEdit, values, errors,
           <dt>{t("settings:plan.plan")}</dt>
           <dd>
             <Badge tone="ok">
-              <span safe>{org.plan}</span>
+              <span safe>{planName(org.plan)}</span>
             </Badge>
           </dd>
           <dt>{t("settings:plan.maxInstances")}</dt>
