@@ -1,10 +1,11 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { sql } from "drizzle-orm";
 import { drizzle as drizzlePostgres, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import { PostgresJsSession } from "drizzle-orm/postgres-js/session";
 import postgres from "postgres";
 import { config } from "@/config";
+import { log } from "@/lib/logger";
 import * as schema from "./schema";
 
 export type Db = PostgresJsDatabase<typeof schema>;
@@ -15,7 +16,7 @@ export type DbOrTx = Db | Tx;
 
 type Driver =
   | { kind: "postgres"; client: postgres.Sql }
-  | { kind: "pglite"; client: import("@electric-sql/pglite").PGlite };
+  | { kind: "pglite"; client: import("@electric-sql/pglite").PGlite; dir: string; fresh: boolean };
 
 /** Statements with more parameters than this stay unnamed: their text varies with the row count. */
 const PREPARE_MAX_PARAMS = 64;
@@ -51,11 +52,13 @@ function openDriver(): { db: Db; driver: Driver } {
   const { PGlite } = require("@electric-sql/pglite") as typeof import("@electric-sql/pglite");
   const { drizzle } = require("drizzle-orm/pglite") as typeof import("drizzle-orm/pglite");
   const dir = join(config.dataDir, "pglite");
+  // An initialised data dir has PG_VERSION; without it PGlite creates a cluster, which takes seconds.
+  const fresh = !existsSync(join(dir, "PG_VERSION"));
   mkdirSync(dir, { recursive: true });
   const client = new PGlite(dir);
   // Same query-builder API at runtime; the type differs only in the result HKT.
   const db = drizzle(client, { schema, casing: "snake_case" }) as unknown as Db;
-  return { db, driver: { kind: "pglite", client } };
+  return { db, driver: { kind: "pglite", client, dir, fresh } };
 }
 
 const opened = openDriver();
@@ -68,23 +71,46 @@ export function rowsOf<T>(result: unknown): T[] {
   return ((result as { rows?: T[] }).rows ?? []) as T[];
 }
 
-/** Applies drizzle/ migrations once, under an advisory lock so concurrent boots do not race. */
+/** How many migrations the database has recorded (0 before the first). */
+async function appliedMigrationCount(): Promise<number> {
+  const [table] = rowsOf<{ name: string | null }>(await db.execute(sql`select to_regclass('drizzle.__drizzle_migrations')::text as name`));
+  if (!table?.name) return 0;
+  const [row] = rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`));
+  return Number(row?.n ?? 0);
+}
+
+const elapsedMs = (since: number) => Math.round(performance.now() - since);
+
+/**
+ * Applies drizzle/ migrations once, under an advisory lock so concurrent boots do not race. Says what
+ * it does and how long each step took: a first start on embedded PGlite spends many seconds here, and
+ * silence looked like a hang.
+ */
 export async function migrateDatabase(): Promise<void> {
   if (driver.kind === "pglite") {
+    const opening = performance.now();
+    log.info(driver.fresh ? "creating the embedded database (PGlite, first start only; takes a while)" : "opening the embedded database (PGlite)", { dir: driver.dir });
     await driver.client.waitReady;
+    log.info("embedded database ready", { ms: elapsedMs(opening) });
+  }
+  const migrating = performance.now();
+  const before = await appliedMigrationCount();
+  if (driver.kind === "pglite") {
     const { migrate } = await import("drizzle-orm/pglite/migrator");
     await migrate(db as never, { migrationsFolder: MIGRATIONS_FOLDER });
-    return;
+  } else {
+    const { migrate } = await import("drizzle-orm/postgres-js/migrator");
+    const reserved = await driver.client.reserve();
+    try {
+      await reserved`select pg_advisory_lock(727274)`;
+      await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+    } finally {
+      await reserved`select pg_advisory_unlock(727274)`.catch(() => {});
+      reserved.release();
+    }
   }
-  const { migrate } = await import("drizzle-orm/postgres-js/migrator");
-  const reserved = await driver.client.reserve();
-  try {
-    await reserved`select pg_advisory_lock(727274)`;
-    await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
-  } finally {
-    await reserved`select pg_advisory_unlock(727274)`.catch(() => {});
-    reserved.release();
-  }
+  const after = await appliedMigrationCount();
+  log.info(after > before ? "migrations applied" : "database schema up to date", { applied: after - before, total: after, ms: elapsedMs(migrating) });
 }
 
 /** Subscribes to a Postgres NOTIFY channel; returns the unsubscribe function. */

@@ -50,7 +50,17 @@ export function mailError(err: unknown): Record<string, unknown> {
  * never with the address.
  */
 export function sendMailInBackground(to: string, content: MailContent, kind: string): void {
-  sendMail(to, content).catch((err) => {
-    log.warn("email not sent", { kind, ...mailError(err) });
-  });
+  const sending = sendMail(to, content)
+    .catch((err) => {
+      log.warn("email not sent", { kind, ...mailError(err) });
+    })
+    .finally(() => inFlight.delete(sending));
+  inFlight.add(sending);
+}
+
+const inFlight = new Set<Promise<unknown>>();
+
+/** Resolves once every background send started so far has been accepted or has failed (shutdown, tests). */
+export async function backgroundMailSettled(): Promise<void> {
+  while (inFlight.size > 0) await Promise.all([...inFlight]);
 }

@@ -1,19 +1,9 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import * as OTPAuth from "otpauth";
-import type { Browser } from "playwright-core";
-import { launchBrowser, startServer } from "../helpers/browser";
+import { useBrowser } from "../helpers/browser";
 import { createOwner } from "../helpers/factories";
 
-const server = startServer();
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  server.stop();
-});
+const { server, browser } = await useBrowser();
 
 const codeFor = (secret: string, at: number) =>
   new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30 }).generate({ timestamp: at });

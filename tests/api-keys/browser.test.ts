@@ -1,22 +1,15 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { Browser } from "playwright-core";
+import { beforeAll, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { db } from "@/db/client";
 import { users } from "@/db/schema";
-import { launchBrowser, startServer } from "../helpers/browser";
+import { useBrowser } from "../helpers/browser";
 import { createOwner, uniqueEmail } from "../helpers/factories";
 
-const server = startServer();
-let browser: Browser;
+const { server, browser } = await useBrowser();
 
 beforeAll(async () => {
   // Someone already runs this install: the sign-ups below are ordinary ones, not the platform admin's.
   await createOwner({ orgName: "Operator" });
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  server.stop();
 });
 
 const devicesWith = (secret: string) => fetch(`${server.url}/v1/devices`, { headers: { authorization: `Bearer ${secret}` } });

@@ -4,6 +4,7 @@ import { createApiKey, revokeApiKey } from "@/features/api-keys/api-key.service"
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
 import { startAppProcess } from "../helpers/processes";
+import { waitFor } from "../helpers/wait";
 
 // Revocation must reach every process within 1 s (SPEC §3). The other process here is a real
 // `bun` running the app against the same database, with its own warm cache.
@@ -29,13 +30,8 @@ test("a key revoked in this process is refused by the other process within 1 s",
   const revokedAt = performance.now();
   await revokeApiKey(organization.id, apiKey.id);
   let status = 200;
-  let elapsed = 0;
-  while (elapsed < 3000) {
-    status = (await call(key)).status;
-    elapsed = performance.now() - revokedAt;
-    if (status === 401) break;
-    await Bun.sleep(10);
-  }
+  await waitFor(async () => (status = (await call(key)).status) === 401, { timeoutMs: 3000 }).catch(() => {});
+  const elapsed = performance.now() - revokedAt;
   expect(status).toBe(401);
   expect(elapsed).toBeLessThan(1000);
   const body = (await (await call(key)).json()) as { error: { code: string } };
@@ -54,11 +50,7 @@ test("revoking a parent key in this process makes the other process refuse the k
   const revokedAt = performance.now();
   await revokeApiKey(organization.id, parent.id);
   let status = 200;
-  while (performance.now() - revokedAt < 3000) {
-    status = (await call(child)).status;
-    if (status === 401) break;
-    await Bun.sleep(10);
-  }
+  await waitFor(async () => (status = (await call(child)).status) === 401, { timeoutMs: 3000 }).catch(() => {});
   expect(status).toBe(401);
   expect(performance.now() - revokedAt).toBeLessThan(1000);
 }, 30_000);

@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { Browser } from "playwright-core";
-import { launchBrowser, startServer } from "../helpers/browser";
+import { beforeAll, expect, test } from "bun:test";
+import { useBrowser } from "../helpers/browser";
 import { createOwner, uniqueEmail } from "../helpers/factories";
 
-const server = startServer();
-let browser: Browser;
+const { server, browser } = await useBrowser();
 
 beforeAll(async () => {
   // Someone already runs this install: the sign-ups below are ordinary ones, not the platform admin's.
   await createOwner({ orgName: "Operator" });
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  server.stop();
 });
 
 test("a real browser signs up, signs out, fails and then succeeds to sign in, at phone and desktop widths", async () => {

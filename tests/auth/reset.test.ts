@@ -6,9 +6,11 @@ import { config } from "@/config";
 import { db } from "@/db/client";
 import { auditLogs, sessions, users, userTokens } from "@/db/schema";
 import { sha256Hex } from "@/lib/crypto";
+import { backgroundMailSettled } from "@/lib/mailer";
 import { TestClient } from "../helpers/client";
 import { createOwner, signIn, uniqueEmail } from "../helpers/factories";
 import { linkIn, startSmtpServer, type SmtpServer } from "../helpers/smtp";
+import { waitFor } from "../helpers/wait";
 
 const app = createApp();
 const OLD = "correct horse battery";
@@ -51,7 +53,7 @@ describe("password reset by email (SMTP)", () => {
 
     const mail = await smtp.waitFor(user.email, "Reset your LivChat password");
     expect(mail.text).toContain("expires in 60 minutes");
-    await Bun.sleep(200);
+    await backgroundMailSettled();
     expect(smtp.to(nobody)).toHaveLength(0);
     // Only the hash of the link's token is stored, valid for one hour.
     const token = linkIn(mail, "/password/reset/").split("/").pop()!;
@@ -103,8 +105,7 @@ describe("password reset by email (SMTP)", () => {
     const first = await resetLinkByEmail(user.email);
     await db.update(userTokens).set({ createdAt: new Date(Date.now() - 120_000) }).where(eq(userTokens.userId, user.id));
     await new TestClient(app).postForm("/password/forgot", { email: user.email });
-    const deadline = Date.now() + 5000;
-    while (smtp.to(user.email).length < 2 && Date.now() < deadline) await Bun.sleep(20);
+    await waitFor(() => smtp.to(user.email).length >= 2, { what: "the second reset email" });
     const second = pathOf(linkIn(smtp.to(user.email)[1]!, "/password/reset/"));
     expect(second).not.toBe(first);
     const client = new TestClient(app);
@@ -121,7 +122,7 @@ describe("password reset by email (SMTP)", () => {
     const { user } = await createOwner();
     await resetLinkByEmail(user.email);
     await new TestClient(app).postForm("/password/forgot", { email: user.email });
-    await Bun.sleep(300);
+    await backgroundMailSettled();
     expect(smtp.to(user.email)).toHaveLength(1);
   });
 

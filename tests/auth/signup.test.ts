@@ -8,10 +8,12 @@ import { config } from "@/config";
 import { db } from "@/db/client";
 import { apiKeys, auditLogs, devices, instances, invitations, memberships, organizations, users, userTokens } from "@/db/schema";
 import { randomToken, sha256Hex, signValue } from "@/lib/crypto";
+import { backgroundMailSettled } from "@/lib/mailer";
 import { signInWithOAuth } from "@/features/auth/auth.service";
 import { TestClient } from "../helpers/client";
 import { createOwner, signIn, uniqueEmail } from "../helpers/factories";
 import { linkIn, startSmtpServer, type SmtpServer } from "../helpers/smtp";
+import { waitFor } from "../helpers/wait";
 
 // A route that needs a signed-in member, to prove the sign-up cookie opens the admin whatever the
 // dashboard looks like.
@@ -412,7 +414,7 @@ describe("sign-up with SMTP: the address is confirmed by email before the first 
     expect(smtp.to(user.email).some((m) => m.subject.includes("Confirm"))).toBe(false);
     // Repeated attempts do not turn the server into a mail cannon against the owner.
     await taken.postForm("/signup", form({ email: user.email }));
-    await Bun.sleep(200);
+    await backgroundMailSettled();
     expect(smtp.to(user.email).filter((m) => m.subject.includes("Someone tried"))).toHaveLength(1);
   });
 
@@ -430,9 +432,7 @@ describe("sign-up with SMTP: the address is confirmed by email before the first 
     const unknown = await client.postForm("/verify-email/resend", { email: uniqueEmail("nobody") });
     expect([known.status, known.headers.get("location")]).toEqual([303, "/signup/confirm-email"]);
     expect([unknown.status, unknown.headers.get("location")]).toEqual([known.status, known.headers.get("location")]);
-    const deadline = Date.now() + 5000;
-    while (smtp.to(data.email).length < 2 && Date.now() < deadline) await Bun.sleep(20);
-    const mails = smtp.to(data.email);
+    const mails = await waitFor(() => smtp.to(data.email).length >= 2 && smtp.to(data.email), { what: "the second confirmation email" });
     expect(mails).toHaveLength(2);
     const second = linkIn(mails[1]!, "/verify-email/");
     expect(second).not.toBe(first);

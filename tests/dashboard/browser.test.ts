@@ -1,31 +1,17 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { Browser, BrowserContext } from "playwright-core";
+import { describe, expect, test } from "bun:test";
+import type { BrowserContext } from "playwright-core";
 import { and, eq } from "drizzle-orm";
-import { createSession } from "@/auth/session";
 import { db } from "@/db/client";
 import { auditLogs, memberships } from "@/db/schema";
 import { createInvitation } from "@/features/members/invitation.service";
 import { createOrganization } from "@/features/organizations/organization.service";
-import { launchBrowser, startServer } from "../helpers/browser";
+import { useBrowser } from "../helpers/browser";
 import { createMember, createOwner } from "../helpers/factories";
 
-const server = startServer();
-let browser: Browser;
+const { server, newContext } = await useBrowser();
 
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  server.stop();
-});
-
-async function contextFor(userId: string, organizationId: string | null, width: number): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: { width, height: 900 } });
-  const { token } = await createSession(userId, { activeOrganizationId: organizationId });
-  await context.addCookies([{ name: "lc_session", value: token, url: server.url, httpOnly: true, sameSite: "Lax" }]);
-  return context;
-}
+const contextFor = (userId: string, organizationId: string | null, width: number): Promise<BrowserContext> =>
+  newContext({ width, as: { userId, organizationId } });
 
 describe("organization pages in a real browser", () => {
   test("every page fits 375 px and 1440 px without sideways scrolling", async () => {

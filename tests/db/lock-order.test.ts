@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { db, type Tx } from "@/db/client";
 import { withDeadlockRetry } from "@/db/lock-order";
 import { AppError, fromDatabaseError, pgCode } from "@/lib/errors";
+import { barrier } from "../helpers/wait";
 
 // Real deadlocks between two transactions that lock two rows in opposite orders; the detector runs
 // after 50 ms instead of 1 s (SET LOCAL, allowed to the test superuser) to keep the test short.
@@ -13,21 +14,20 @@ beforeAll(async () => {
 });
 
 /** Locks `first`, waits until the other transaction holds its first row too, then locks `second`. */
-async function crossing(tx: Tx, first: number, second: number, barrier: { arrived: number }) {
+async function crossing(tx: Tx, first: number, second: number, meeting: { arrive(): Promise<void> }) {
   await tx.execute(sql`set local deadlock_timeout = '50ms'`);
   await tx.execute(sql`update lock_pair set hits = hits + 1 where id = ${first}`);
-  barrier.arrived++;
-  while (barrier.arrived < 2) await Bun.sleep(5);
+  await meeting.arrive();
   await tx.execute(sql`update lock_pair set hits = hits + 1 where id = ${second}`);
 }
 
 const hits = async () => (await db.execute(sql`select coalesce(sum(hits), 0)::int as n from lock_pair`)) as unknown as [{ n: number }];
 
 test("without the retry one side of a crossing pair is killed as a deadlock (503 if it escaped)", async () => {
-  const barrier = { arrived: 0 };
+  const meeting = barrier(2);
   const outcomes = await Promise.allSettled([
-    db.transaction((tx) => crossing(tx, 1, 2, barrier)),
-    db.transaction((tx) => crossing(tx, 2, 1, barrier)),
+    db.transaction((tx) => crossing(tx, 1, 2, meeting)),
+    db.transaction((tx) => crossing(tx, 2, 1, meeting)),
   ]);
   const failed = outcomes.filter((o) => o.status === "rejected");
   expect(failed.length).toBe(1);
@@ -39,12 +39,12 @@ test("without the retry one side of a crossing pair is killed as a deadlock (503
 
 test("withDeadlockRetry runs the victim again, so both transactions commit", async () => {
   const [before] = await hits();
-  const barrier = { arrived: 0 };
+  const meeting = barrier(2);
   let attempts = 0;
   const run = (first: number, second: number) =>
     withDeadlockRetry("test pair", () => {
       attempts++;
-      return db.transaction((tx) => crossing(tx, first, second, barrier));
+      return db.transaction((tx) => crossing(tx, first, second, meeting));
     });
   await Promise.all([run(1, 2), run(2, 1)]);
   expect(attempts).toBe(3);
@@ -65,15 +65,14 @@ test("other errors are not retried; a collision that never clears ends as 503 un
   let tries = 0;
   const err = await withDeadlockRetry("test forever", async () => {
     tries++;
-    const barrier = { arrived: 0 };
-    const partner = db.transaction((tx) => crossing(tx, 2, 1, barrier)).catch(() => {});
+    const meeting = barrier(2);
+    const partner = db.transaction((tx) => crossing(tx, 2, 1, meeting)).catch(() => {});
     try {
       await db.transaction(async (tx) => {
         // Let the partner win each time: this side is the one holding out longer before the detector fires.
         await tx.execute(sql`set local deadlock_timeout = '10ms'`);
         await tx.execute(sql`update lock_pair set hits = hits + 1 where id = 1`);
-        barrier.arrived++;
-        while (barrier.arrived < 2) await Bun.sleep(5);
+        await meeting.arrive();
         await tx.execute(sql`update lock_pair set hits = hits + 1 where id = 2`);
       });
     } finally {

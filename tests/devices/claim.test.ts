@@ -10,6 +10,7 @@ import { DEVICE_COOKIE } from "@/features/devices/device.cookie";
 import { signValue } from "@/lib/crypto";
 import { api, TestClient } from "../helpers/client";
 import { createOwner, uniqueEmail } from "../helpers/factories";
+import { waitFor } from "../helpers/wait";
 
 beforeAll(() => startApiKeyCacheSync());
 afterAll(() => stopApiKeyCacheSync());
@@ -148,13 +149,7 @@ describe("claimDevice", () => {
     expect((await verifyApiKey(secret))!.organizationId).toBeNull();
     const { organization } = await createOwner();
     await db.transaction((tx) => claimDevice(tx, world.device.id, organization.id));
-    const start = performance.now();
-    let organizationId: string | null | undefined = null;
-    while (performance.now() - start < 1000) {
-      organizationId = (await verifyApiKey(secret))?.organizationId;
-      if (organizationId) break;
-      await Bun.sleep(20);
-    }
+    const organizationId = await waitFor(async () => (await verifyApiKey(secret))?.organizationId, { timeoutMs: 1000, what: "the claimed organization in the key cache" });
     expect(organizationId).toBe(organization.id);
   });
 });

@@ -6,6 +6,7 @@ import { createApiKey } from "@/features/api-keys/api-key.service";
 import { recordEvent, type EventType } from "@/features/events/event.service";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
+import { waitFor } from "../helpers/wait";
 
 const app = createApp();
 
@@ -21,10 +22,10 @@ async function record(organizationId: string, type: EventType, data: Record<stri
 /** Polls until the snapshot horizon has passed our commits (another database's open transaction may hold it back briefly). */
 async function pollUntil(path: string, key: string, count: number) {
   let res = await api(app, "GET", path, key);
-  for (let i = 0; i < 100 && res.status === 200 && res.body.data.length < count; i++) {
-    await Bun.sleep(50);
+  await waitFor(async () => {
     res = await api(app, "GET", path, key);
-  }
+    return res.status !== 200 || res.body.data.length >= count;
+  }).catch(() => {}); // the caller's expectations say what is missing
   return res;
 }
 

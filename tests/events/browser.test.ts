@@ -1,29 +1,17 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { Browser, Page } from "playwright-core";
-import { SESSION_COOKIE, createSession } from "@/auth/session";
+import { expect, test } from "bun:test";
+import type { Page } from "playwright-core";
 import { db } from "@/db/client";
 import { instances } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
 import { incrementUsage } from "@/features/usage/usage.service";
-import { launchBrowser, startServer } from "../helpers/browser";
+import { useBrowser } from "../helpers/browser";
 import { createOwner } from "../helpers/factories";
 
-const server = startServer();
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  server.stop();
-});
+const { server, newContext } = await useBrowser();
 
 async function signedInPage(width: number): Promise<{ page: Page; organizationId: string; close: () => Promise<void> }> {
   const { user, organization } = await createOwner();
-  const { token } = await createSession(user.id, { activeOrganizationId: organization.id });
-  const context = await browser.newContext({ viewport: { width, height: 900 } });
-  await context.addCookies([{ name: SESSION_COOKIE, value: token, url: server.url }]);
+  const context = await newContext({ width, as: { userId: user.id, organizationId: organization.id } });
   return { page: await context.newPage(), organizationId: organization.id, close: () => context.close() };
 }
 

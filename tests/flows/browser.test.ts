@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { Browser, Page } from "playwright-core";
-import { SESSION_COOKIE, createSession } from "@/auth/session";
+import { expect, test } from "bun:test";
+import type { Page } from "playwright-core";
+import { createSession } from "@/auth/session";
 import { db } from "@/db/client";
 import { instances } from "@/db/schema";
 import { flowStepSchema } from "@/features/flows/flow.schema";
@@ -8,19 +8,10 @@ import { createFlow, saveStep } from "@/features/flows/flow.service";
 import { createTemplate } from "@/features/templates/template.service";
 import { createTrigger } from "@/features/triggers/trigger.service";
 import { triggerSchema } from "@/features/triggers/trigger.schema";
-import { launchBrowser, startServer } from "../helpers/browser";
+import { useBrowser } from "../helpers/browser";
 import { createOwner } from "../helpers/factories";
 
-const server = startServer();
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  server.stop();
-});
+const { server, newContext } = await useBrowser();
 
 async function seed() {
   const { user, organization } = await createOwner();
@@ -48,8 +39,7 @@ async function noHorizontalScroll(page: Page) {
 for (const width of [375, 1440]) {
   test(`flow editor at ${width}px: problems, refused publish, try it`, async () => {
     const { flow, token } = await seed();
-    const context = await browser.newContext({ viewport: { width, height: 900 } });
-    await context.addCookies([{ name: SESSION_COOKIE, value: token, url: server.url }]);
+    const context = await newContext({ width, token });
     const page = await context.newPage();
     await page.goto(`${server.url}/flows/${flow.id}`);
     await noHorizontalScroll(page);
@@ -75,8 +65,7 @@ for (const width of [375, 1440]) {
 
   test(`triggers at ${width}px: list and the test box`, async () => {
     const { token } = await seed();
-    const context = await browser.newContext({ viewport: { width, height: 900 } });
-    await context.addCookies([{ name: SESSION_COOKIE, value: token, url: server.url }]);
+    const context = await newContext({ width, token });
     const page = await context.newPage();
     await page.goto(`${server.url}/triggers`);
     await noHorizontalScroll(page);

@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
+import { waitFor } from "./wait";
 
 export type ReceivedMail = { from: string; to: string[]; subject: string; text: string; html: string; raw: string };
 
@@ -48,14 +49,12 @@ export async function startSmtpServer(opts: { auth?: { user: string; pass: strin
     /** The messages sent to `to` so far. */
     to: (to: string) => mails.filter((m) => m.to.includes(to.toLowerCase())),
     /** Waits for a message to `to` matching `subject` (mail often leaves after the HTTP answer). */
-    async waitFor(to: string, subject: RegExp | string = "", timeoutMs = 5000): Promise<ReceivedMail> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = mails.find((m) => m.to.includes(to.toLowerCase()) && (typeof subject === "string" ? m.subject.includes(subject) : subject.test(m.subject)));
-        if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no email to ${to} matching ${subject} within ${timeoutMs} ms (got: ${mails.map((m) => `${m.to.join(",")}: ${m.subject}`).join("; ") || "none"})`);
-        await Bun.sleep(20);
-      }
+    waitFor(to: string, subject: RegExp | string = "", timeoutMs = 5000): Promise<ReceivedMail> {
+      const matches = (m: ReceivedMail) => m.to.includes(to.toLowerCase()) && (typeof subject === "string" ? m.subject.includes(subject) : subject.test(m.subject));
+      return waitFor(() => mails.find(matches), {
+        timeoutMs,
+        what: () => `an email to ${to} matching ${subject} (got: ${mails.map((m) => `${m.to.join(",")}: ${m.subject}`).join("; ") || "none"})`,
+      });
     },
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -1,22 +1,12 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
-import type { Browser } from "playwright-core";
 import { db } from "@/db/client";
 import { instances } from "@/db/schema";
 import { sandboxProvider } from "@/providers/sandbox";
-import { launchBrowser, startServer } from "../helpers/browser";
+import { useBrowser } from "../helpers/browser";
 import { createOwner } from "../helpers/factories";
 
-const server = startServer();
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  server.stop();
-});
+const { server, browser } = await useBrowser();
 
 test("a phone opening the sandbox QR link pairs the instance with one tap, at phone and desktop widths", async () => {
   const { organization } = await createOwner();

@@ -1,13 +1,12 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { Browser, Page } from "playwright-core";
-import { createSession, SESSION_COOKIE } from "@/auth/session";
+import { afterAll, expect, test } from "bun:test";
+import type { Page } from "playwright-core";
+import { createSession } from "@/auth/session";
 import { createApiKey } from "@/features/api-keys/api-key.service";
 import { runOutboundOnce } from "@/workers/outbound.worker";
-import { launchBrowser, startServer } from "../helpers/browser";
+import { useBrowser } from "../helpers/browser";
 import { createOwner } from "../helpers/factories";
 
-const server = startServer();
-let browser: Browser;
+const { server, newContext } = await useBrowser();
 
 // The outbound worker, as a running process would have it (tests start with WORKERS=false).
 let working = true;
@@ -18,14 +17,9 @@ const worker = (async () => {
   }
 })();
 
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
 afterAll(async () => {
   working = false;
   await worker;
-  await browser?.close();
-  server.stop();
 });
 
 async function v1(key: string, method: string, path: string, body?: unknown) {
@@ -46,8 +40,7 @@ test("sandbox instance → QR → scan → connected live → inbound appears li
   const { token } = await createSession(user.id, { activeOrganizationId: organization.id });
   const { secret: key } = await createApiKey({ organizationId: organization.id, name: "browser test", scopes: ["*"] });
 
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  await context.addCookies([{ name: SESSION_COOKIE, value: token, url: server.url, httpOnly: true, sameSite: "Lax" }]);
+  const context = await newContext({ width: 1440, token });
   const page = await context.newPage();
 
   // 1. Create a sandbox instance from the admin and connect it: the QR code shows.

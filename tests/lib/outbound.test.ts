@@ -22,7 +22,8 @@ const target = Bun.serve({
     if (path === "/redirect") return Response.redirect(`http://127.0.0.1:${elsewhere.port}/`, 302);
     if (path === "/error") return new Response(SECRET_BODY, { status: 503 });
     if (path === "/unauthorized") return Response.json({ error: { message: SECRET_BODY } }, { status: 401 });
-    if (path === "/slow") await Bun.sleep(2_000);
+    // Answers only once the client has given up.
+    if (path === "/slow") await new Promise((resolve) => req.signal.addEventListener("abort", resolve, { once: true }));
     return Response.json({ ok: true, auth: req.headers.get("authorization") });
   },
 });

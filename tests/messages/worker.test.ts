@@ -12,6 +12,7 @@ import { startWorkers, stopWorkers } from "@/workers/registry";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
 import { connectedSandbox } from "./helpers";
+import { waitFor } from "../helpers/wait";
 
 const app = createApp();
 const TO = "+5511999990001";
@@ -294,11 +295,10 @@ describe("outbound worker", () => {
     await startWorkers();
     try {
       const id = await send({ type: "text", text: "live" });
-      let row = await messageRow(id);
-      for (let i = 0; i < 100 && row.status === "queued"; i++) {
-        await Bun.sleep(50);
-        row = await messageRow(id);
-      }
+      const row = await waitFor(async () => {
+        const current = await messageRow(id);
+        return current.status !== "queued" && current;
+      }, { what: "the worker to pick the message up" });
       expect(row.status).toBe("sent");
     } finally {
       await stopWorkers();

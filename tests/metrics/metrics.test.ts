@@ -8,6 +8,7 @@ import { encryptSecret } from "@/lib/crypto";
 import { api } from "../helpers/client";
 import { startServer } from "../helpers/browser";
 import { setupOrg } from "../helpers/factories";
+import { waitFor } from "../helpers/wait";
 
 const app = createApp();
 const server = startServer();
@@ -43,13 +44,16 @@ describe("GET /metrics", () => {
     const page = await app.handle(new Request("http://localhost/login"));
     expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
 
-    // Timings are observed in onAfterResponse, which Elysia runs after the response has been handed over.
-    await Bun.sleep(100);
-    const res = await scrape();
+    // Timings are observed in onAfterResponse, which Elysia runs after the response has been handed over:
+    // scrape until the last request above (the /login page) is counted.
+    const { res, text } = await waitFor(async () => {
+      const res = await scrape();
+      const text = await res.text();
+      return sample(text, "livchat_http_request_duration_seconds_count", { method: "GET", route: "/login", status: "200" }) === 1 && { res, text };
+    }, { what: "the /login request in the metrics" });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/plain");
     expect(res.headers.get("content-type")).toContain("version=0.0.4");
-    const text = await res.text();
     expect(text).toContain("# TYPE livchat_http_request_duration_seconds histogram");
     expect(sample(text, "livchat_http_request_duration_seconds_count", { method: "GET", route: "/v1/events/", status: "200" })).toBe(1);
     // Ids never become label values: the route label is the pattern.

@@ -10,6 +10,7 @@ import { triggerMatches } from "@/features/triggers/trigger.service";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
 import { startAppProcess } from "../helpers/processes";
+import { waitFor } from "../helpers/wait";
 
 const app = createApp();
 
@@ -127,7 +128,7 @@ describe("a pathological pattern on a real inbound message", () => {
       ).length;
     // Warm-up: the same path with a harmless text, so what is measured next is the pattern, not first-call compilation.
     expect((await inbound("hello")).status).toBe(201);
-    while ((await replies()) < 1) await Bun.sleep(10);
+    await waitFor(async () => (await replies()) >= 1, { what: "the warm-up reply" });
     for (let i = 0; i < 5; i++) await fetch(`${server.url}/health`);
 
     // 26 characters: V8's backtracking engine spent ~1.7 s on this with the event loop blocked.

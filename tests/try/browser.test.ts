@@ -1,19 +1,9 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { Browser } from "playwright-core";
-import { launchBrowser, startServer } from "../helpers/browser";
+import { expect, test } from "bun:test";
+import { useBrowser } from "../helpers/browser";
 import { setupOrg, signIn } from "../helpers/factories";
 import { SESSION_COOKIE } from "@/auth/session";
 
-const server = startServer();
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-  server.stop();
-});
+const { server, browser, newContext } = await useBrowser();
 
 test("phone-sized visitor: /try → sandbox number with QR → simulate scan → connected live; key and curl shown", async () => {
   const context = await browser.newContext({ viewport: { width: 375, height: 812 } });
@@ -48,8 +38,7 @@ test("admin at 1440 px: the QR panel flips to Connected by itself when the phone
   const { user, organization, key } = await setupOrg(app);
   const client = await signIn(app, user.id, organization.id);
   const token = client.cookies.get(SESSION_COOKIE)!;
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  await context.addCookies([{ name: SESSION_COOKIE, value: token, url: server.url }]);
+  const context = await newContext({ width: 1440, token });
   const page = await context.newPage();
 
   const created = await fetch(`${server.url}/v1/instances`, {

@@ -1,16 +1,7 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { Browser } from "playwright-core";
-import { launchBrowser, startServer } from "../helpers/browser";
+import { expect, test } from "bun:test";
+import { useBrowser } from "../helpers/browser";
 
-const server = startServer();
-let browser: Browser;
-beforeAll(async () => {
-  browser = await launchBrowser();
-}, 30_000);
-afterAll(async () => {
-  await browser?.close();
-  server.stop();
-});
+const { server, browser } = await useBrowser();
 
 test("/docs renders the API reference offline, under its CSP, from our own origin only", async () => {
   const context = await browser.newContext();

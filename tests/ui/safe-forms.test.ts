@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { and, eq } from "drizzle-orm";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { config } from "@/config";
 import { db } from "@/db/client";
 import { apiKeys, auditLogs, webhooks } from "@/db/schema";
-import { launchBrowser, startServer } from "../helpers/browser";
+import { useBrowser } from "../helpers/browser";
 import { createApiKey } from "@/features/api-keys/api-key.service";
 import { createOwner } from "../helpers/factories";
 
@@ -13,8 +13,7 @@ import { createOwner } from "../helpers/factories";
  * these behaviours are about, so nothing short of a browser shows them.
  */
 
-const server = startServer();
-let browser: Browser;
+const { server, browser } = await useBrowser();
 let subscriber: ReturnType<typeof Bun.serve>;
 let slow: ReturnType<typeof startSlowLink>;
 const PASSWORD = "correct horse battery";
@@ -23,7 +22,6 @@ const ORG_NAME = "Acme Confidential Holdings";
 beforeAll(async () => {
   config.allowPrivateWebhookTargets = true;
   subscriber = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("ok") });
-  browser = await launchBrowser();
   slow = startSlowLink(server.url, 700);
 }, 30_000);
 afterAll(async () => {

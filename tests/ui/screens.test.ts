@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { SESSION_COOKIE, createSession } from "@/auth/session";
+import type { BrowserContext, Page } from "playwright-core";
 import { config } from "@/config";
 import { recordAudit } from "@/features/audit/audit.service";
 import { createUser } from "@/features/auth/auth.service";
@@ -14,7 +13,7 @@ import { createTrigger } from "@/features/triggers/trigger.service";
 import { triggerSchema } from "@/features/triggers/trigger.schema";
 import { incrementUsage } from "@/features/usage/usage.service";
 import { drainDueDeliveries } from "@/features/webhooks/delivery.service";
-import { launchBrowser, startServer } from "../helpers/browser";
+import { useBrowser } from "../helpers/browser";
 import { api } from "../helpers/client";
 import { createMember, createOwner, setupOrg } from "../helpers/factories";
 
@@ -32,9 +31,8 @@ const WIDTHS = [
 ] as const;
 const SHOTS = `${process.cwd()}/data/screens`;
 
-const server = startServer();
+const { server, browser, newContext } = await useBrowser();
 const { app } = server;
-let browser: Browser;
 let subscriber: ReturnType<typeof Bun.serve>;
 let pages: { name: string; path: string }[] = [];
 let publicPages: { name: string; path: string }[] = [];
@@ -187,7 +185,6 @@ async function seed() {
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  browser = await launchBrowser();
   await seed();
 }, 60_000);
 afterAll(async () => {
@@ -197,12 +194,7 @@ afterAll(async () => {
 });
 
 async function contextAt(size: { width: number; height: number }, signedIn: boolean): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: size });
-  if (signedIn) {
-    const { token } = await createSession(ownerId, { activeOrganizationId: orgId });
-    await context.addCookies([{ name: SESSION_COOKIE, value: token, url: server.url, httpOnly: true, sameSite: "Lax" }]);
-  }
-  return context;
+  return newContext({ ...size, as: signedIn ? { userId: ownerId, organizationId: orgId } : undefined });
 }
 
 /** Elements whose box runs past the viewport and is not clipped by a scrolling/hidden ancestor. */
@@ -311,9 +303,7 @@ describe("every page at 375 px and 1440 px", () => {
 
   test("a new, empty organization: every list explains itself instead of showing a bare table", async () => {
     const { user, organization } = await createOwner({ orgName: "Fresh start" });
-    const context = await browser.newContext({ viewport: WIDTHS[0] });
-    const { token } = await createSession(user.id, { activeOrganizationId: organization.id });
-    await context.addCookies([{ name: SESSION_COOKIE, value: token, url: server.url, httpOnly: true, sameSite: "Lax" }]);
+    const context = await newContext({ ...WIDTHS[0], as: { userId: user.id, organizationId: organization.id } });
     const problems: string[] = [];
     // /usage is visited for its layout only: an empty range still draws zero charts and a table of zeros.
     const lists = ["/", "/inbox", "/instances", "/contacts", "/templates", "/triggers", "/flows", "/workflows", "/webhooks", "/events", "/api-keys", "/devices"];

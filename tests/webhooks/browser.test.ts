@@ -1,33 +1,26 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { Browser, Page } from "playwright-core";
-import { SESSION_COOKIE, createSession } from "@/auth/session";
+import type { Page } from "playwright-core";
 import { config } from "@/config";
 import { recordEvent } from "@/features/events/event.service";
 import { drainDueDeliveries } from "@/features/webhooks/delivery.service";
-import { launchBrowser, startServer } from "../helpers/browser";
+import { useBrowser } from "../helpers/browser";
 import { createOwner } from "../helpers/factories";
 import { startSubscriber } from "./subscriber";
 
-const server = startServer();
-let browser: Browser;
+const { server, newContext } = await useBrowser();
 let fail = true;
 const sub = startSubscriber(() => (fail ? new Response("maintenance", { status: 503 }) : new Response("ok")));
 
 beforeAll(async () => {
   config.allowPrivateWebhookTargets = true;
-  browser = await launchBrowser();
 });
 afterAll(async () => {
-  await browser?.close();
-  server.stop();
   sub.stop();
 });
 
 async function signedInPage(width: number): Promise<{ page: Page; organizationId: string }> {
   const { user, organization } = await createOwner({ orgName: `Browser ${width}` });
-  const { token } = await createSession(user.id, { activeOrganizationId: organization.id });
-  const context = await browser.newContext({ viewport: { width, height: 900 } });
-  await context.addCookies([{ name: SESSION_COOKIE, value: token, url: server.url }]);
+  const context = await newContext({ width, as: { userId: user.id, organizationId: organization.id } });
   return { page: await context.newPage(), organizationId: organization.id };
 }
 

@@ -1,9 +1,28 @@
+import { gate } from "../helpers/wait";
+
 /**
  * Real local HTTP servers speaking the documented protocols of an OpenAI-compatible endpoint
  * (`POST /chat/completions`, optional `stream: true` SSE) and the AST agent service
  * (`GET /workflows`, `POST /workflows/{wf}/invoke`, `POST /workflows/{wf}/stream`).
  */
 type Mode = "ok" | "error" | "hang";
+
+/** A hanging upstream: answers nothing until the client gives up (aborts) or the server stops. */
+function hangUntilAbandoned(req: Request, stopped: Promise<void>): Promise<void> {
+  return Promise.race([new Promise<void>((resolve) => req.signal.addEventListener("abort", () => resolve(), { once: true })), stopped]);
+}
+
+/** An SSE body that hands out one frame per read, so tokens arrive separately without a timer. */
+function sseFrames(frames: string[]): ReadableStream<Uint8Array> {
+  const enc = new TextEncoder();
+  let next = 0;
+  return new ReadableStream({
+    pull(c) {
+      if (next >= frames.length) return c.close();
+      c.enqueue(enc.encode(`data: ${frames[next++]}\n\n`));
+    },
+  });
+}
 
 export function startOpenAiServer(opts: { apiKey?: string } = {}) {
   const state = {
@@ -13,6 +32,7 @@ export function startOpenAiServer(opts: { apiKey?: string } = {}) {
     authorizations: [] as (string | null)[],
     reply: (messages: any[]) => `echo: ${messages.at(-1)?.content}`,
   };
+  const stopped = gate();
   const server = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
@@ -26,9 +46,7 @@ export function startOpenAiServer(opts: { apiKey?: string } = {}) {
       const body = await req.json();
       state.requests.push(body);
       if (state.mode === "error") return Response.json({ error: { message: "overloaded", type: "server_error" } }, { status: 500 });
-      if (state.mode === "hang") {
-        await Bun.sleep(5_000);
-      }
+      if (state.mode === "hang") await hangUntilAbandoned(req, stopped.wait);
       const content = state.reply(body.messages);
       if (!body.stream) {
         return Response.json({
@@ -40,24 +58,21 @@ export function startOpenAiServer(opts: { apiKey?: string } = {}) {
           usage: { prompt_tokens: 5, completion_tokens: 7, total_tokens: 12 },
         });
       }
-      const words = content.split(/(?<= )/);
-      const stream = new ReadableStream({
-        async start(c) {
-          const enc = new TextEncoder();
-          c.enqueue(enc.encode(`data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", choices: [{ index: 0, delta: { role: "assistant" } }] })}\n\n`));
-          for (const w of words) {
-            c.enqueue(enc.encode(`data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", choices: [{ index: 0, delta: { content: w } }] })}\n\n`));
-            await Bun.sleep(5);
-          }
-          c.enqueue(enc.encode(`data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", choices: [{ index: 0, delta: {}, finish_reason: "stop" }] })}\n\n`));
-          c.enqueue(enc.encode("data: [DONE]\n\n"));
-          c.close();
-        },
-      });
-      return new Response(stream, { headers: { "content-type": "text/event-stream" } });
+      const chunk = (delta: object, finish_reason: string | null = null) =>
+        JSON.stringify({ id: "c1", object: "chat.completion.chunk", choices: [{ index: 0, delta, finish_reason }] });
+      const frames = [chunk({ role: "assistant" }), ...content.split(/(?<= )/).map((w) => chunk({ content: w })), chunk({}, "stop"), "[DONE]"];
+      return new Response(sseFrames(frames), { headers: { "content-type": "text/event-stream" } });
     },
   });
-  return { state, server, baseUrl: `http://127.0.0.1:${server.port}/v1`, stop: () => server.stop(true) };
+  return {
+    state,
+    server,
+    baseUrl: `http://127.0.0.1:${server.port}/v1`,
+    stop: () => {
+      stopped.open();
+      return server.stop(true);
+    },
+  };
 }
 
 export function startAstServer(opts: { secret: string }) {
@@ -69,6 +84,7 @@ export function startAstServer(opts: { secret: string }) {
       { id: "wf_sales", name: "Sales agent", description: null },
     ],
   };
+  const stopped = gate();
   const server = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
@@ -81,25 +97,22 @@ export function startAstServer(opts: { secret: string }) {
       const body = (await req.json()) as { message: string; threadId: string };
       state.invocations.push({ workflow: m[1]!, message: body.message, threadId: body.threadId });
       if (state.mode === "error") return Response.json({ error: "agent crashed" }, { status: 500 });
-      if (state.mode === "hang") await Bun.sleep(5_000);
+      if (state.mode === "hang") await hangUntilAbandoned(req, stopped.wait);
       const content = `[${m[1]}] ${body.message}`;
       if (m[2] === "invoke") return Response.json({ message: { content }, threadId: body.threadId });
-      const stream = new ReadableStream({
-        async start(c) {
-          const enc = new TextEncoder();
-          for (const piece of content.split(/(?<= )/)) {
-            c.enqueue(enc.encode(`data: ${JSON.stringify({ type: "token", content: piece })}\n\n`));
-            await Bun.sleep(5);
-          }
-          c.enqueue(enc.encode(`data: ${JSON.stringify({ type: "complete", content })}\n\n`));
-          c.enqueue(enc.encode("data: [DONE]\n\n"));
-          c.close();
-        },
-      });
-      return new Response(stream, { headers: { "content-type": "text/event-stream" } });
+      const frames = [...content.split(/(?<= )/).map((piece) => JSON.stringify({ type: "token", content: piece })), JSON.stringify({ type: "complete", content }), "[DONE]"];
+      return new Response(sseFrames(frames), { headers: { "content-type": "text/event-stream" } });
     },
   });
-  return { state, server, url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) };
+  return {
+    state,
+    server,
+    url: `http://127.0.0.1:${server.port}`,
+    stop: () => {
+      stopped.open();
+      return server.stop(true);
+    },
+  };
 }
 
 /** Parses an SSE response body into [{event, data}] frames. */

@@ -1,32 +1,22 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import type { Browser } from "playwright-core";
-import { SESSION_COOKIE, createSession } from "@/auth/session";
+import { afterAll, expect, test } from "bun:test";
 import { config } from "@/config";
-import { launchBrowser, startServer } from "../helpers/browser";
+import { useBrowser } from "../helpers/browser";
 import { createOwner } from "../helpers/factories";
 import { startOpenAiServer } from "./ai-servers";
 
 const openai = startOpenAiServer();
 // The test model server plays the operator's OPENAI_BASE_URL (the only endpoint a workflow may use without its own key).
 config.openai.baseUrl = openai.baseUrl;
-const server = startServer();
-let browser: Browser;
+const { server, newContext } = await useBrowser();
 
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
 afterAll(async () => {
-  await browser?.close();
-  server.stop();
   openai.stop();
 });
 
 test("create an openai workflow → chat in the test panel → streamed reply appears", async () => {
   openai.state.reply = () => "Hello from the streaming model, word by word.";
   const { user, organization } = await createOwner();
-  const { token } = await createSession(user.id, { activeOrganizationId: organization.id });
-  const context = await browser.newContext();
-  await context.addCookies([{ name: SESSION_COOKIE, value: token, url: server.url }]);
+  const context = await newContext({ height: 720, as: { userId: user.id, organizationId: organization.id } });
   const page = await context.newPage();
 
   await page.goto(`${server.url}/workflows`);

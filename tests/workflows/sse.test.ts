@@ -27,14 +27,13 @@ const server = Bun.serve({
       `data: ${chunk(" never read")}${eol}${eol}`,
     ].join("");
     const bytes = new TextEncoder().encode(text);
+    let offset = 0;
     const stream = new ReadableStream<Uint8Array>({
-      async start(c) {
-        // Small chunks put boundaries inside "\r\n" pairs and inside multi-byte characters.
-        for (let i = 0; i < bytes.length; i += 7) {
-          c.enqueue(bytes.slice(i, i + 7));
-          await Bun.sleep(1);
-        }
-        c.close();
+      // Small chunks, one per read, put boundaries inside "\r\n" pairs and inside multi-byte characters.
+      pull(c) {
+        if (offset >= bytes.length) return c.close();
+        c.enqueue(bytes.slice(offset, offset + 7));
+        offset += 7;
       },
     });
     return new Response(stream, { headers: { "content-type": "text/event-stream" } });
