@@ -4,7 +4,7 @@ import { withDeadlockRetry } from "@/db/lock-order";
 import { contacts, instances, messages, organizations } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
 import { touchInstanceActivity } from "@/features/instances/instance-activity";
-import { inboxTopic } from "@/features/inbound/message-store";
+import { inboxTopic } from "@/lib/live-topics";
 import { OUTBOUND_QUEUED_CHANNEL, outboundMessageOf, type Message } from "@/features/messages/message.service";
 import { incrementUsage } from "@/features/usage/usage.service";
 import { tText, withLocale, type Locale } from "@/lib/i18n";

@@ -7,6 +7,7 @@ import { recordEvent, recordEvents, type NewEvent } from "@/features/events/even
 import { AppError, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { publishLive } from "@/lib/live";
+import { liveTopics } from "@/lib/live-topics";
 import type { Tenant } from "@/lib/tenant";
 import type { Instance } from "@/providers/provider";
 import { decodeCursor, encodeCursor } from "@/lib/cursor";
@@ -506,11 +507,8 @@ export async function addPrivateNote(tenant: Tenant, conversationId: string, use
 /** Tells open inbox pages (every process) that a conversation changed. */
 export async function publishInbox(tenant: Tenant, conversationId: string, tx?: DbOrTx, messageId?: string): Promise<void> {
   if (!tenant.organizationId) return;
-  await publishLive(orgInboxTopic(tenant.organizationId), messageId ? { conversationId, messageId } : { conversationId }, tx);
+  await publishLive(liveTopics.orgInbox(tenant.organizationId), messageId ? { conversationId, messageId } : { conversationId }, tx);
 }
-
-/** The live topic of an organization's inbox (the inbound feature publishes on it too): `{conversationId, messageId?}`. */
-export const orgInboxTopic = (organizationId: string) => `org:${organizationId}:inbox`;
 
 async function auditConversation(tenant: Tenant, actor: ConversationActor, action: string, conversationId: string, details: Record<string, unknown>, tx: DbOrTx) {
   if (!tenant.organizationId) return;

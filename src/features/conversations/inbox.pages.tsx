@@ -9,6 +9,7 @@ import { takeFlash } from "@/lib/flash";
 import { currentLocale, currentTimeZone, tText, withLocale, type RequestLocale } from "@/lib/i18n";
 import { hxRedirect, hxTrigger, isHtmx } from "@/lib/htmx";
 import { sseResponse } from "@/lib/live";
+import { liveTopics } from "@/lib/live-topics";
 import type { Tenant } from "@/lib/tenant";
 import { ConversationHeader, MessageList, OlderMessages, ReplyForm } from "@views/inbox/_conversation";
 import { ConversationList, type InboxFilters } from "@views/inbox/_list";
@@ -25,7 +26,6 @@ import {
   listConversationMessages,
   listConversations,
   markConversationRead,
-  orgInboxTopic,
   resolveConversation,
   setConversationStatus,
   type ConversationActor,
@@ -126,7 +126,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
     ({ admin, request }) => {
       const tenant = tenantOfAdmin(admin);
       const reader: RequestLocale = { locale: currentLocale(), timeZone: currentTimeZone() };
-      return sseResponse(request, orgInboxTopic(admin.organization.id), async (data) => {
+      return sseResponse(request, liveTopics.orgInbox(admin.organization.id), async (data) => {
         const conversationId = typeof data.conversationId === "string" ? data.conversationId : null;
         if (!conversationId) return null;
         if (typeof data.messageId === "string") {

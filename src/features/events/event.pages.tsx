@@ -6,6 +6,7 @@ import { can } from "@/auth/roles";
 import { AppError, zodDetails, type FieldError } from "@/lib/errors";
 import { currentLocale, currentTimeZone, tText, withLocale, zonedWallTimeToDate, type RequestLocale } from "@/lib/i18n";
 import { sseResponse } from "@/lib/live";
+import { liveTopics } from "@/lib/live-topics";
 import { EventsPage, type EventFilterValues } from "@views/events/index";
 import { EventRow } from "@views/events/_row";
 import { EventShowPage } from "@views/events/show";
@@ -70,7 +71,7 @@ export const eventPages = new Elysia({ name: "event-pages" })
       // Rows are rendered when a notification arrives, outside this request: in the reader's language and zone.
       const reader: RequestLocale = { locale: currentLocale(), timeZone: currentTimeZone() };
       // recordEvent publishes {id, type} on this topic at commit; load the row here, org-checked.
-      return sseResponse(request, `org:${organizationId}:events`, async (data) => {
+      return sseResponse(request, liveTopics.orgEvents(organizationId), async (data) => {
         if (typeof data.id !== "string") return null;
         const event = await getEvent({ organizationId }, data.id).catch(() => null);
         if (!event || !eventMatches(event, filter)) return null;

@@ -7,6 +7,7 @@ import { AppError } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { isUuid } from "@/lib/ids";
 import { liveNotification } from "@/lib/live";
+import { liveTopics } from "@/lib/live-topics";
 import type { Tenant } from "@/lib/tenant";
 import { eventsRecorded } from "@/features/metrics/metrics";
 import type { ApiKeyScope } from "@/features/api-keys/api-key.schema";
@@ -90,7 +91,7 @@ export async function recordEvents(inputs: NewEvent[], tx: DbOrTx = db): Promise
   const notifications: Notification[] = [];
   if ((inserted[0]?.queued ?? 0) > 0) notifications.push({ channel: DELIVERIES_QUEUED_CHANNEL, payload: "" });
   for (const e of ordered) {
-    if (e.organizationId !== null) notifications.push(liveNotification({ topic: `org:${e.organizationId}:events`, data: { id: e.id, type: e.type } }));
+    if (e.organizationId !== null) notifications.push(liveNotification({ topic: liveTopics.orgEvents(e.organizationId), data: { id: e.id, type: e.type } }));
   }
   await notifyMany(notifications, tx);
   for (const e of ordered) eventsRecorded.inc({ type: e.type });

@@ -8,7 +8,8 @@ import { touchInstanceActivity } from "@/features/instances/instance-activity";
 import { meterUsage } from "@/features/usage/usage.service";
 import { publishLive } from "@/lib/live";
 import { log } from "@/lib/logger";
-import { inboxTopic, storeInboundMessage, type Message } from "./message-store";
+import { inboxTopic } from "@/lib/live-topics";
+import { storeInboundMessage, type Message } from "./message-store";
 import { toE164 } from "@/lib/phone";
 import type { InboundEvent, Instance, InstanceStatus } from "@/providers/provider";
 

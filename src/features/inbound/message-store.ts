@@ -8,6 +8,7 @@ import { DELIVERIES_QUEUED_CHANNEL, queueDeliveries } from "@/features/events/ev
 import { eventsRecorded } from "@/features/metrics/metrics";
 import { groupCommit } from "@/lib/group-commit";
 import { LIVE_CHANNEL } from "@/lib/live";
+import { inboxTopic, orgEventsTopicSql } from "@/lib/live-topics";
 import type { InboundEvent, Instance } from "@/providers/provider";
 
 export type Message = typeof messages.$inferSelect;
@@ -22,13 +23,6 @@ export function messagePreview(type: Message["type"], body: string | null | unde
   if (type === "text" || type === "template") return text.slice(0, PREVIEW_MAX);
   const label = `[${type}]`;
   return (text ? `${label} ${text}` : label).slice(0, PREVIEW_MAX);
-}
-
-/** The live topic of an instance's inbox: the organization's, or the visitor device's while unclaimed. */
-export function inboxTopic(instance: Pick<Instance, "organizationId" | "createdByDeviceId">): string | null {
-  if (instance.organizationId) return `org:${instance.organizationId}:inbox`;
-  if (instance.createdByDeviceId) return `device:${instance.createdByDeviceId}:inbox`;
-  return null;
 }
 
 /**
@@ -255,7 +249,7 @@ export function inboundBatchSql(input: SQL): SQL {
       from (
         select 1 as k, ${sql.raw(`'${DELIVERIES_QUEUED_CHANNEL}'`)} as channel, '' as payload where exists (select 1 from queued)
         union all
-        select 2, ${sql.raw(`'${LIVE_CHANNEL}'`)}, json_build_object('topic', concat_ws(':', 'org', e.organization_id, 'events'), 'data', json_build_object('id', e.id, 'type', e.type))::text
+        select 2, ${sql.raw(`'${LIVE_CHANNEL}'`)}, json_build_object('topic', ${orgEventsTopicSql(sql`e.organization_id`)}, 'data', json_build_object('id', e.id, 'type', e.type))::text
         from recorded e where e.organization_id is not null
         union all
         select 3, ${sql.raw(`'${LIVE_CHANNEL}'`)}, json_build_object('topic', r.live_topic, 'data', json_build_object('conversationId', r.conversation_id, 'messageId', r.message_id))::text

@@ -8,6 +8,7 @@ import { ingestInbound } from "@/features/inbound/inbound.service";
 import { AppError, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { publishLive } from "@/lib/live";
+import { liveTopics } from "@/lib/live-topics";
 import { log } from "@/lib/logger";
 import { toE164 } from "@/lib/phone";
 import { tenantFilter, type Tenant } from "@/lib/tenant";
@@ -31,7 +32,6 @@ export type InstanceScope = { tenant: Tenant; instanceId?: string | null; actor?
 export type ConnectResult = { status: InstanceStatus; qr?: { code: string; image: string } };
 
 /** Live topic of one instance: status changes and fresh QR codes, for the admin and /try pages. */
-export const instanceTopic = (instanceId: string) => `instance:${instanceId}`;
 
 function scopeFilter(scope: InstanceScope) {
   const filters = [tenantFilter(scope.tenant, instances.organizationId, instances.createdByDeviceId)];
@@ -248,7 +248,7 @@ export async function deleteInstance(scope: InstanceScope, id: string, opts: { f
       },
       tx,
     );
-    await publishLive(instanceTopic(instance.id), { status: "deleted" }, tx);
+    await publishLive(liveTopics.instance(instance.id), { status: "deleted" }, tx);
   });
   return instance;
 }

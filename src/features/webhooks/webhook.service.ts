@@ -8,6 +8,7 @@ import { encryptSecret } from "@/lib/crypto";
 import { AppError, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { publishLive } from "@/lib/live";
+import { liveTopics } from "@/lib/live-topics";
 import { isUuid } from "@/lib/ids";
 import { clockSql, deliveryClock } from "./delivery.service";
 import { generateWebhookSecret, SECRET_GRACE_MS } from "./signing";
@@ -290,7 +291,7 @@ export async function sendTestEvent(organizationId: string, webhookId: string, w
       .values({ organizationId, webhookId: hook.id, eventId: event!.id, eventType: "webhook.test", nextAttemptAt: sql`${clockSql()}` })
       .returning({ id: webhookDeliveries.id });
     await notify(DELIVERIES_QUEUED_CHANNEL, "", tx);
-    await publishLive(`org:${organizationId}:events`, { id: event!.id, type: "webhook.test" }, tx);
+    await publishLive(liveTopics.orgEvents(organizationId), { id: event!.id, type: "webhook.test" }, tx);
     return { eventId: event!.id, deliveryId: delivery!.id };
   });
 }
