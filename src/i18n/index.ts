@@ -1,16 +1,20 @@
 import account from "./account";
 import apiKeys from "./api-keys";
 import audit from "./audit";
+import auth from "./auth";
 import common from "./common";
 import flows from "./flows";
 import devices from "./devices";
 import events from "./events";
 import contacts from "./contacts";
 import dashboard from "./dashboard";
+import emails from "./emails";
 import inbox from "./inbox";
 import instances from "./instances";
+import members from "./members";
 import messages from "./messages";
 import organizations from "./organizations";
+import registrations from "./registrations";
 import settings from "./settings";
 import shell from "./shell";
 import templates from "./templates";
@@ -30,16 +34,20 @@ export const catalogs = {
   account,
   "api-keys": apiKeys,
   audit,
+  auth,
   common,
   flows,
   devices,
   events,
   contacts,
   dashboard,
+  emails,
   inbox,
   instances,
+  members,
   messages,
   organizations,
+  registrations,
   settings,
   shell,
   templates,

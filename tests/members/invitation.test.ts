@@ -3,7 +3,7 @@ import { and, eq } from "drizzle-orm";
 import { createApp } from "@/app";
 import { config } from "@/config";
 import { db } from "@/db/client";
-import { auditLogs, invitations, memberships, sessions } from "@/db/schema";
+import { auditLogs, invitations, memberships, organizations, sessions } from "@/db/schema";
 import { createUser } from "@/features/auth/auth.service";
 import { createInvitation } from "@/features/members/invitation.service";
 import { sha256Hex } from "@/lib/crypto";
@@ -168,6 +168,8 @@ describe("invitations by email (SMTP)", () => {
     config.smtpUrl = smtp.url;
     try {
       const { organization } = await createOwner({ orgName: "Acme <b>Support</b>" });
+      // Invitations are written in the organization's language (the invitee has no account yet).
+      await db.update(organizations).set({ language: "en" }).where(eq(organizations.id, organization.id));
       const admin = await createMember(organization.id, "admin");
       const adminClient = await signIn(app, admin.id, organization.id);
       const email = uniqueEmail("mailed");

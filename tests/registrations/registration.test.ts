@@ -205,13 +205,13 @@ describe("SIGNUP=approval", () => {
   });
 
   test("a provider sign-in cannot skip the queue: SIGNUP=approval asks for the password form", async () => {
-    const { SIGNUP_APPROVAL_NEEDS_PASSWORD, signInWithOAuth } = await import("@/features/auth/auth.service");
+    const { approvalNeedsPassword, signInWithOAuth } = await import("@/features/auth/auth.service");
     config.signup = "approval";
     const result = await signInWithOAuth(
       { provider: "oidc", providerUserId: randomToken(8), email: uniqueEmail("oauth"), emailVerified: true, name: "OAuth Person", avatarUrl: null },
       {},
     );
-    expect(result).toEqual({ ok: false, message: SIGNUP_APPROVAL_NEEDS_PASSWORD });
+    expect(result).toEqual({ ok: false, message: approvalNeedsPassword() });
   });
 
   test("members of other roles in the operator's organization are not platform admins", async () => {

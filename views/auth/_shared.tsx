@@ -1,4 +1,5 @@
 import type { OAuthProviderId } from "@/features/auth/oauth";
+import { t } from "@/lib/i18n";
 
 /** "Continue with …" links for the configured OAuth/OIDC providers; nothing when none is set up. */
 export function ProviderButtons({ providers, query }: { providers: { id: OAuthProviderId; label: string }[]; query: string }) {
@@ -6,11 +7,11 @@ export function ProviderButtons({ providers, query }: { providers: { id: OAuthPr
   return (
     <div class="oauth-providers" style="display:flex;flex-direction:column;gap:.5rem;margin:1rem 0">
       <p class="muted small" style="margin:0;text-align:center">
-        or
+        {t("auth:signIn.or")}
       </p>
       {providers.map((p) => (
-        <a class="button secondary" style="text-align:center" href={`/login/${p.id}${query}`} data-provider={p.id} safe>
-          {`Continue with ${p.label}`}
+        <a class="button secondary" style="text-align:center" href={`/login/${p.id}${query}`} data-provider={p.id}>
+          {t("auth:signIn.continueWith", { provider: p.label })}
         </a>
       ))}
     </div>
@@ -31,12 +32,12 @@ export function ResendConfirmationForm({ csrfToken, email }: { csrfToken: string
     <form method="post" action="/verify-email/resend" class="resend-confirmation" style="margin-top:1rem">
       <input type="hidden" name="_csrf" value={csrfToken} />
       <label for="resend-email" class="small">
-        Did not get the confirmation email?
+        {t("auth:resend.label")}
       </label>
       <div style="display:flex;gap:.5rem">
         <input id="resend-email" name="email" type="email" required maxlength={254} autocomplete="email" value={email ?? ""} style="flex:1" />
         <button type="submit" class="secondary">
-          Send the link again
+          {t("auth:resend.submit")}
         </button>
       </div>
     </form>

@@ -1,6 +1,7 @@
 import { AUTH_LIMITS } from "@/features/auth/auth.schema";
 import type { FieldError } from "@/lib/errors";
 import type { Flash } from "@/lib/flash";
+import { t, tText } from "@/lib/i18n";
 import { CsrfField, Field } from "../components/ui";
 import { PublicLayout } from "../layouts/public";
 import { ResendConfirmationForm } from "./_shared";
@@ -16,14 +17,14 @@ export function NoticePage(p: { csrfToken: string; title: string; message: strin
         {p.resendConfirmation ? <ResendConfirmationForm csrfToken={p.csrfToken} /> : ""}
         {p.resetAgain ? (
           <p>
-            <a href="/password/forgot">Ask for a new reset link</a>
+            <a href="/password/forgot">{t("auth:steps.newResetLink")}</a>
           </p>
         ) : (
           ""
         )}
       </div>
       <p class="muted small">
-        <a href="/login">Sign in</a>
+        <a href="/login">{t("auth:steps.signIn")}</a>
       </p>
     </PublicLayout>
   );
@@ -32,16 +33,16 @@ export function NoticePage(p: { csrfToken: string; title: string; message: strin
 /** "Forgot your password?": an address to send the link to, or, without SMTP, who to ask. */
 export function ForgotPasswordPage(p: { csrfToken: string; canEmail: boolean; message: string; email?: string; errors?: FieldError[]; flash?: Flash }) {
   return (
-    <PublicLayout title="Reset your password" csrfToken={p.csrfToken} flash={p.flash}>
+    <PublicLayout title={tText("auth:steps.forgotTitle")} csrfToken={p.csrfToken} flash={p.flash}>
       <div class="card">
-        <h1>Reset your password</h1>
+        <h1>{t("auth:steps.forgotTitle")}</h1>
         {p.canEmail ? (
           <form method="post" action="/password/forgot" novalidate>
             <CsrfField token={p.csrfToken} />
-            <p class="muted small">Enter the email address of your account and we will send you a link to choose a new password.</p>
-            <Field label="Email" name="email" type="email" value={p.email} errors={p.errors} required maxlength={AUTH_LIMITS.email} autocomplete="email" />
+            <p class="muted small">{t("auth:steps.forgotIntro")}</p>
+            <Field label={tText("auth:email")} name="email" type="email" value={p.email} errors={p.errors} required maxlength={AUTH_LIMITS.email} autocomplete="email" />
             <button type="submit" style="width:100%">
-              Send the reset link
+              {t("auth:steps.forgotSubmit")}
             </button>
           </form>
         ) : (
@@ -51,7 +52,7 @@ export function ForgotPasswordPage(p: { csrfToken: string; canEmail: boolean; me
         )}
       </div>
       <p class="muted small">
-        Remembered it? <a href="/login">Sign in</a>
+        {t("auth:steps.remembered")} <a href="/login">{t("auth:steps.signIn")}</a>
       </p>
     </PublicLayout>
   );
@@ -60,27 +61,25 @@ export function ForgotPasswordPage(p: { csrfToken: string; canEmail: boolean; me
 /** Choosing a new password from a reset link. */
 export function ResetPasswordPage(p: { csrfToken: string; token: string; email: string; errors?: FieldError[] }) {
   return (
-    <PublicLayout title="Choose a new password" csrfToken={p.csrfToken}>
+    <PublicLayout title={tText("auth:steps.resetTitle")} csrfToken={p.csrfToken}>
       <div class="card">
-        <h1>Choose a new password</h1>
-        <p class="muted small">
-          For <strong safe>{p.email}</strong>. Saving it signs this account out everywhere.
-        </p>
+        <h1>{t("auth:steps.resetTitle")}</h1>
+        <p class="muted small">{t("auth:steps.resetFor", { email: p.email })}</p>
         <form method="post" action={`/password/reset/${p.token}`} novalidate>
           <CsrfField token={p.csrfToken} />
           <Field
-            label="New password"
+            label={tText("auth:steps.newPassword")}
             name="password"
             type="password"
             errors={p.errors}
             required
             maxlength={AUTH_LIMITS.passwordMax}
             autocomplete="new-password"
-            hint={`At least ${AUTH_LIMITS.passwordMin} characters.`}
+            hint={tText("auth:passwordHint", { count: AUTH_LIMITS.passwordMin })}
           />
-          <Field label="Type it again" name="confirm" type="password" errors={p.errors} required maxlength={AUTH_LIMITS.passwordMax} autocomplete="new-password" />
+          <Field label={tText("auth:steps.typeAgain")} name="confirm" type="password" errors={p.errors} required maxlength={AUTH_LIMITS.passwordMax} autocomplete="new-password" />
           <button type="submit" style="width:100%">
-            Save the new password
+            {t("auth:steps.resetSubmit")}
           </button>
         </form>
       </div>

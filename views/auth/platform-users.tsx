@@ -1,6 +1,7 @@
 import type { AdminContext } from "@/auth/plugin";
 import type { PlatformUser } from "@/features/auth/platform-users.service";
 import type { Flash } from "@/lib/flash";
+import { t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
 import { Badge, CsrfField, EmptyState, Time } from "../components/ui";
 import { PlatformTabs } from "../registrations/_tabs";
@@ -20,50 +21,46 @@ export type PlatformUsersProps = {
 /** Every account of the install, with a password reset link for installs that cannot send email. */
 export function PlatformUsersPage(p: PlatformUsersProps) {
   return (
-    <AdminLayout title="Users" admin={p.admin} csrfToken={p.csrfToken} active="platform" flash={p.flash}>
-      <h1>Users</h1>
+    <AdminLayout title={tText("auth:platformUsers.title")} admin={p.admin} csrfToken={p.csrfToken} active="platform" flash={p.flash}>
+      <h1>{t("auth:platformUsers.title")}</h1>
       <PlatformTabs active="users" />
       {p.resetLink ? (
         <div class="card" role="status" data-reset-link>
-          <p>
-            Password reset link for <strong safe>{p.resetLink.email}</strong> (works once, expires in 1 hour, shown only now):
-          </p>
+          <p>{t("auth:platformUsers.resetLinkFor", { email: p.resetLink.email })}</p>
           <div class="secret" id="reset-link" safe>
             {p.resetLink.url}
           </div>
           <button type="button" class="secondary" data-copy="#reset-link">
-            Copy
+            {t("auth:platformUsers.copy")}
           </button>
         </div>
       ) : (
         ""
       )}
       <p class="muted small">
-        {p.canEmail
-          ? "People reset their own password by email (“Forgot your password?” on the sign-in page)."
-          : "This server cannot send email: create a reset link here and give it to the person yourself."}
+        {p.canEmail ? t("auth:platformUsers.canEmail") : t("auth:platformUsers.cannotEmail")}
       </p>
       <form method="get" action="/platform/users" style="display:flex;gap:.5rem;margin-bottom:1rem">
         <label class="sr-only" for="user-q">
-          Email
+          {t("auth:platformUsers.searchLabel")}
         </label>
-        <input id="user-q" name="q" type="search" value={p.q} maxlength={254} placeholder="Search by email" />
+        <input id="user-q" name="q" type="search" value={p.q} maxlength={254} placeholder={tText("auth:platformUsers.searchPlaceholder")} />
         <button type="submit" class="secondary">
-          Search
+          {t("auth:platformUsers.search")}
         </button>
       </form>
       {p.users.length === 0 ? (
-        <EmptyState>No account matches.</EmptyState>
+        <EmptyState>{t("auth:platformUsers.empty")}</EmptyState>
       ) : (
         <div class="table-wrap">
           <table class="stack-table">
             <thead>
               <tr>
-                <th>Email</th>
-                <th>Name</th>
-                <th>Last sign-in</th>
+                <th>{t("auth:platformUsers.columns.email")}</th>
+                <th>{t("auth:platformUsers.columns.name")}</th>
+                <th>{t("auth:platformUsers.columns.lastSignIn")}</th>
                 <th>
-                  <span class="sr-only">Actions</span>
+                  <span class="sr-only">{t("auth:platformUsers.columns.actions")}</span>
                 </th>
               </tr>
             </thead>
@@ -71,20 +68,20 @@ export function PlatformUsersPage(p: PlatformUsersProps) {
               {p.users.map((u) => (
                 <tr id={`user-${u.id}`}>
                   <td data-label="">
-                    <span safe>{u.email}</span> {u.isPlatformAdmin ? <Badge tone="warn">platform admin</Badge> : ""}
-                    {u.emailVerifiedAt ? "" : <Badge tone="muted">unconfirmed</Badge>}
+                    <span safe>{u.email}</span> {u.isPlatformAdmin ? <Badge tone="warn">{t("auth:platformUsers.platformAdmin")}</Badge> : ""}
+                    {u.emailVerifiedAt ? "" : <Badge tone="muted">{t("auth:platformUsers.unconfirmed")}</Badge>}
                   </td>
-                  <td data-label="Name" safe>
+                  <td data-label={tText("auth:platformUsers.columns.name")} safe>
                     {u.name}
                   </td>
-                  <td data-label="Last sign-in">
+                  <td data-label={tText("auth:platformUsers.columns.lastSignIn")}>
                     <Time at={u.lastLoginAt} />
                   </td>
                   <td class="actions">
                     <form method="post" action={`/platform/users/${u.id}/reset-link`}>
                       <CsrfField token={p.csrfToken} />
                       <button type="submit" class="secondary">
-                        Create reset link
+                        {t("auth:platformUsers.createResetLink")}
                       </button>
                     </form>
                   </td>

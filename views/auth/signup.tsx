@@ -2,6 +2,7 @@ import type { OAuthProviderId } from "@/features/auth/oauth";
 import { AUTH_LIMITS } from "@/features/auth/auth.schema";
 import type { FieldError } from "@/lib/errors";
 import type { Flash } from "@/lib/flash";
+import { t, tText } from "@/lib/i18n";
 import { CsrfField, Field } from "../components/ui";
 import { PublicLayout } from "../layouts/public";
 import { carryQuery, ProviderButtons } from "./_shared";
@@ -26,9 +27,9 @@ export type SignUpPageProps = {
 export function SignUpPage(p: SignUpPageProps) {
   const next = p.next && p.next !== "/" ? p.next : undefined;
   return (
-    <PublicLayout title="Create your account" csrfToken={p.csrfToken} flash={p.flash}>
+    <PublicLayout title={tText("auth:signUp.title")} csrfToken={p.csrfToken} flash={p.flash}>
       <div class="card">
-        <h1>Create your account</h1>
+        <h1>{t("auth:signUp.title")}</h1>
         {p.refused ? (
           <p class="flash flash-info" role="status" data-signup="refused" safe>
             {p.refused}
@@ -36,21 +37,19 @@ export function SignUpPage(p: SignUpPageProps) {
         ) : (
           <>
             {p.firstAccount ? (
-              <p class="muted small">This is the first account on this server: it becomes the platform administrator.</p>
+              <p class="muted small">{t("auth:signUp.firstAccount")}</p>
             ) : (
               ""
             )}
             {p.approval ? (
               <p class="muted small" data-signup="approval">
-                New accounts on this server are reviewed by an administrator: you can sign in once yours is approved.
+                {t("auth:signUp.approval")}
               </p>
             ) : (
               ""
             )}
             {p.invitation ? (
-              <p class="flash flash-info" safe>
-                {`You were invited to join ${p.invitation.organizationName} as ${p.invitation.role}.`}
-              </p>
+              <p class="flash flash-info">{t("auth:signUp.invited", { organization: p.invitation.organizationName, role: tText(`members:roles.${p.invitation.role}`) })}</p>
             ) : (
               ""
             )}
@@ -64,9 +63,9 @@ export function SignUpPage(p: SignUpPageProps) {
             <form method="post" action={`/signup${carryQuery({ next })}`} novalidate>
               <CsrfField token={p.csrfToken} />
               {p.invitation ? <input type="hidden" name="invite" value={p.invitation.token} /> : ""}
-              <Field label="Your name" name="name" value={p.values?.name} errors={p.errors} required maxlength={AUTH_LIMITS.name} autocomplete="name" />
+              <Field label={tText("auth:signUp.name")} name="name" value={p.values?.name} errors={p.errors} required maxlength={AUTH_LIMITS.name} autocomplete="name" />
               <Field
-                label="Email"
+                label={tText("auth:email")}
                 name="email"
                 type="email"
                 value={p.values?.email ?? p.invitation?.email}
@@ -76,31 +75,31 @@ export function SignUpPage(p: SignUpPageProps) {
                 autocomplete="email"
               />
               <Field
-                label="Password"
+                label={tText("auth:password")}
                 name="password"
                 type="password"
                 errors={p.errors}
                 required
                 maxlength={AUTH_LIMITS.passwordMax}
                 autocomplete="new-password"
-                hint={`At least ${AUTH_LIMITS.passwordMin} characters.`}
+                hint={tText("auth:passwordHint", { count: AUTH_LIMITS.passwordMin })}
               />
               {p.invitation ? (
                 ""
               ) : (
                 <Field
-                  label="Organization name"
+                  label={tText("auth:signUp.organizationName")}
                   name="organizationName"
                   value={p.values?.organizationName}
                   errors={p.errors}
                   required
                   maxlength={AUTH_LIMITS.organizationName}
                   autocomplete="organization"
-                  hint="Your company or project; you can rename it later."
+                  hint={tText("auth:signUp.organizationHint")}
                 />
               )}
               <button type="submit" style="width:100%">
-                Create account
+                {t("auth:signUp.submit")}
               </button>
             </form>
             <ProviderButtons providers={p.providers} query={carryQuery({ next, invite: p.invitation?.token })} />
@@ -108,7 +107,7 @@ export function SignUpPage(p: SignUpPageProps) {
         )}
       </div>
       <p class="muted small">
-        Already have an account? <a href={`/login${carryQuery({ next })}`}>Sign in</a>
+        {t("auth:signUp.haveAccount")} <a href={`/login${carryQuery({ next })}`}>{t("auth:signUp.signIn")}</a>
       </p>
     </PublicLayout>
   );

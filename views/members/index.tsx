@@ -4,7 +4,8 @@ import { can } from "@/auth/roles";
 import { ROLES, type Role } from "@/db/schema";
 import type { FieldError } from "@/lib/errors";
 import type { Flash } from "@/lib/flash";
-import { EMAIL_MAX, ROLE_HELP } from "@/features/members/member.schema";
+import { t, tText } from "@/lib/i18n";
+import { EMAIL_MAX } from "@/features/members/member.schema";
 import type { MemberRow } from "@/features/members/member.service";
 import type { InvitationDelivery, PendingInvitation } from "@/features/members/invitation.service";
 import { AdminLayout } from "../layouts/admin";
@@ -28,11 +29,14 @@ export type MembersProps = {
 
 const HX = { target: "#members-page", swap: "outerHTML" };
 
+/** Catalog keys (text is read per request, in the reader's language). */
 const INVITE_DELIVERY_TEXT: Record<InvitationDelivery, string> = {
-  emailed: "We emailed them the link; you can also pass it on yourself (valid for 7 days, shown only now):",
-  email_failed: "The email could not be sent, so send them this link yourself (valid for 7 days, shown only now):",
-  link_only: "Send them this link (valid for 7 days, shown only now):",
+  emailed: "members:invitations.emailed",
+  email_failed: "members:invitations.emailFailed",
+  link_only: "members:invitations.linkOnly",
 };
+
+const roleLabel = (role: Role) => tText(`members:roles.${role}`);
 
 function roleTone(role: Role) {
   return role === "owner" ? "ok" : role === "admin" ? "warn" : "muted";
@@ -52,33 +56,33 @@ function MemberRowView({ m, props }: { m: MemberRow; props: MembersProps }) {
     <tr id={`member-${m.id}`}>
       <td data-label="">
         <strong safe>{m.name || m.email}</strong>
-        {isMe ? <span class="muted small"> (you)</span> : ""}
+        {isMe ? <span class="muted small"> {t("members:you")}</span> : ""}
         <br />
         <span class="muted small" safe>
           {m.email}
         </span>
       </td>
-      <td data-label="Role">
+      <td data-label={tText("members:columns.role")}>
         {canManage ? (
           <form method="post" action={`/members/${m.id}/role`} hx-post={`/members/${m.id}/role`} hx-target={HX.target} hx-swap={HX.swap} class="row">
             <CsrfField token={csrfToken} />
             <label for={`role-${m.id}`} class="sr-only">
-              Role
+              {t("members:columns.role")}
             </label>
             <select id={`role-${m.id}`} name="role" aria-invalid={error ? "true" : undefined}>
               {assignableRoles(admin.role).map((r) => (
                 <option value={r} selected={r === m.role}>
-                  {r}
+                  {t(`members:roles.${r}`)}
                 </option>
               ))}
             </select>
             <button type="submit" class="secondary">
-              Save
+              {t("members:save")}
             </button>
           </form>
         ) : (
           <Badge tone={roleTone(m.role)}>
-            <span>{m.role}</span>
+            <span>{t(`members:roles.${m.role}`)}</span>
           </Badge>
         )}
         {error ? (
@@ -100,11 +104,11 @@ function MemberRowView({ m, props }: { m: MemberRow; props: MembersProps }) {
             hx-post={`/members/${m.id}/remove`}
             hx-target={HX.target}
             hx-swap={HX.swap}
-            hx-confirm={isMe ? "Leave this organization?" : `Remove ${m.email} from the organization?`}
+            hx-confirm={isMe ? tText("members:leaveConfirm") : tText("members:removeConfirm", { email: m.email })}
           >
             <CsrfField token={csrfToken} />
             <button type="submit" class="danger">
-              {isMe ? "Leave" : "Remove"}
+              {isMe ? t("members:leave") : t("members:remove")}
             </button>
           </form>
         ) : (
@@ -117,22 +121,22 @@ function MemberRowView({ m, props }: { m: MemberRow; props: MembersProps }) {
 
 function InvitationsSection(props: MembersProps) {
   const { admin, csrfToken, invitations, created } = props;
-  const roles = assignableRoles(admin.role).map((r) => ({ value: r, label: `${r} — ${ROLE_HELP[r]}` }));
+  const roles = assignableRoles(admin.role).map((r) => ({ value: r, label: tText("members:roleOption", { role: roleLabel(r), help: tText(`members:roleHelp.${r}`) }) }));
   return (
     <section id="invitations">
-      <h2>Invitations</h2>
+      <h2>{t("members:invitations.title")}</h2>
       {created ? (
         <div class="card invite-created" role="status">
           <p>
-            Invitation for <strong safe>{created.email}</strong> as <strong>{created.role}</strong> created.{" "}
-            <span safe>{INVITE_DELIVERY_TEXT[created.delivery ?? "link_only"]}</span>
+            {t("members:invitations.created", { email: created.email, role: roleLabel(created.role) })}{" "}
+            <span>{t(INVITE_DELIVERY_TEXT[created.delivery ?? "link_only"])}</span>
           </p>
           <div class="secret" id="invite-link" safe>
             {created.url}
           </div>
           <p>
             <button type="button" class="secondary" data-copy="#invite-link">
-              Copy link
+              {t("members:invitations.copy")}
             </button>
           </p>
         </div>
@@ -141,23 +145,23 @@ function InvitationsSection(props: MembersProps) {
       )}
       <form method="post" action="/members/invitations" hx-post="/members/invitations" hx-target={HX.target} hx-swap={HX.swap} class="card invite-form">
         <CsrfField token={csrfToken} />
-        <Field label="Email" name="email" type="email" value={props.inviteValues?.email === undefined ? undefined : Html.escapeHtml(props.inviteValues.email)} errors={props.inviteErrors} required maxlength={EMAIL_MAX} autocomplete="off" placeholder="teammate@example.com" />
-        <SelectField label="Role" name="role" options={roles} value={props.inviteValues?.role ?? "agent"} errors={props.inviteErrors} />
-        <button type="submit">Create invitation link</button>
+        <Field label={tText("members:invitations.email")} name="email" type="email" value={props.inviteValues?.email === undefined ? undefined : Html.escapeHtml(props.inviteValues.email)} errors={props.inviteErrors} required maxlength={EMAIL_MAX} autocomplete="off" placeholder={tText("members:invitations.emailPlaceholder")} />
+        <SelectField label={tText("members:invitations.role")} name="role" options={roles} value={props.inviteValues?.role ?? "agent"} errors={props.inviteErrors} />
+        <button type="submit">{t("members:invitations.create")}</button>
       </form>
       {invitations.length === 0 ? (
-        <EmptyState>No pending invitations.</EmptyState>
+        <EmptyState>{t("members:invitations.empty")}</EmptyState>
       ) : (
         <div class="table-wrap">
           <table class="stack-table">
             <thead>
               <tr>
-                <th>Email</th>
-                <th>Role</th>
-                <th class="hide-narrow">Invited by</th>
-                <th>Expires</th>
+                <th>{t("members:columns.email")}</th>
+                <th>{t("members:columns.role")}</th>
+                <th class="hide-narrow">{t("members:columns.invitedBy")}</th>
+                <th>{t("members:columns.expires")}</th>
                 <th>
-                  <span class="sr-only">Actions</span>
+                  <span class="sr-only">{t("members:columns.actions")}</span>
                 </th>
               </tr>
             </thead>
@@ -167,15 +171,15 @@ function InvitationsSection(props: MembersProps) {
                   <td data-label="" safe>
                     {inv.email}
                   </td>
-                  <td data-label="Role">
+                  <td data-label={tText("members:columns.role")}>
                     <Badge tone={roleTone(inv.role)}>
-                      <span>{inv.role}</span>
+                      <span>{t(`members:roles.${inv.role}`)}</span>
                     </Badge>
                   </td>
                   <td class="hide-narrow muted small" safe>
                     {inv.invitedByEmail ?? "—"}
                   </td>
-                  <td data-label="Expires">
+                  <td data-label={tText("members:columns.expires")}>
                     <Time at={inv.expiresAt} />
                   </td>
                   <td class="actions">
@@ -186,11 +190,11 @@ function InvitationsSection(props: MembersProps) {
                         hx-post={`/members/invitations/${inv.id}/revoke`}
                         hx-target={HX.target}
                         hx-swap={HX.swap}
-                        hx-confirm={`Revoke the invitation for ${inv.email}?`}
+                        hx-confirm={tText("members:invitations.revokeConfirm", { email: inv.email })}
                       >
                         <CsrfField token={csrfToken} />
                         <button type="submit" class="secondary">
-                          Revoke
+                          {t("members:invitations.revoke")}
                         </button>
                       </form>
                     ) : (
@@ -219,17 +223,17 @@ export function MembersContent(props: MembersProps) {
       ) : (
         ""
       )}
-      <h1>Members</h1>
-      {manage ? "" : <p class="muted small">Only admins and owners can change roles, remove members or invite people.</p>}
+      <h1>{t("members:title")}</h1>
+      {manage ? "" : <p class="muted small">{t("members:readOnly")}</p>}
       <div class="table-wrap">
         <table class="stack-table">
           <thead>
             <tr>
-              <th>Member</th>
-              <th>Role</th>
-              <th class="hide-narrow">Joined</th>
+              <th>{t("members:columns.member")}</th>
+              <th>{t("members:columns.role")}</th>
+              <th class="hide-narrow">{t("members:columns.joined")}</th>
               <th>
-                <span class="sr-only">Actions</span>
+                <span class="sr-only">{t("members:columns.actions")}</span>
               </th>
             </tr>
           </thead>
@@ -247,7 +251,7 @@ export function MembersContent(props: MembersProps) {
 
 export function MembersPage(props: MembersProps) {
   return (
-    <AdminLayout title="Members" admin={props.admin} csrfToken={props.csrfToken} active="members" flash={props.flash}>
+    <AdminLayout title={tText("members:title")} admin={props.admin} csrfToken={props.csrfToken} active="members" flash={props.flash}>
       <MembersContent {...props} />
     </AdminLayout>
   );

@@ -1,4 +1,5 @@
 import type { Flash } from "@/lib/flash";
+import { t, tText } from "@/lib/i18n";
 import type { InvitationLookup, InvitationState } from "@/features/members/invitation.service";
 import { PublicLayout } from "../layouts/public";
 import { CsrfField, Time } from "../components/ui";
@@ -12,39 +13,29 @@ type Props = {
   flash?: Flash;
 };
 
-const UNUSABLE: Record<Exclude<InvitationState, "pending"> | "unknown", { title: string; text: string }> = {
-  unknown: { title: "Invitation not found", text: "This invitation link is not valid. Check that you copied the whole link, or ask for a new invitation." },
-  expired: { title: "Invitation expired", text: "This invitation has expired. Ask an admin of the organization to send you a new one." },
-  accepted: { title: "Invitation already used", text: "This invitation has already been accepted. If that was you, sign in to open the organization." },
-  revoked: { title: "Invitation revoked", text: "This invitation was revoked by an admin of the organization. Ask them for a new one if you still need access." },
-};
+/** Why a link cannot be used: catalog keys `members:invitation.<state>Title` / `<state>Text`. */
+type Unusable = Exclude<InvitationState, "pending"> | "unknown";
 
 /** The public page behind an invitation link. */
 export function InvitationPage({ csrfToken, token, lookup, signedInAs, flash }: Props) {
   const state = lookup?.state ?? "unknown";
   if (!lookup || state !== "pending") {
-    const copy = UNUSABLE[state as keyof typeof UNUSABLE];
+    const unusable = state as Unusable;
     return (
-      <PublicLayout title={copy.title} csrfToken={csrfToken} flash={flash}>
+      <PublicLayout title={tText(`members:invitation.${unusable}Title`)} csrfToken={csrfToken} flash={flash}>
         <div class="card">
-          <h1 safe>{copy.title}</h1>
-          {lookup ? (
-            <p>
-              Organization: <strong safe>{lookup.organization.name}</strong>
-            </p>
-          ) : (
-            ""
-          )}
-          <p safe>{copy.text}</p>
+          <h1>{t(`members:invitation.${unusable}Title`)}</h1>
+          {lookup ? <p>{t("members:invitation.organization", { organization: lookup.organization.name })}</p> : ""}
+          <p>{t(`members:invitation.${unusable}Text`)}</p>
           {state === "expired" && lookup ? (
             <p class="muted small">
-              Expired <Time at={lookup.invitation.expiresAt} />
+              {t("members:invitation.expiredAt")} <Time at={lookup.invitation.expiresAt} />
             </p>
           ) : (
             ""
           )}
           <p>
-            <a href={signedInAs ? "/" : "/login"}>{signedInAs ? "Go to the dashboard" : "Sign in"}</a>
+            <a href={signedInAs ? "/" : "/login"}>{signedInAs ? t("members:invitation.toDashboard") : t("members:invitation.signIn")}</a>
           </p>
         </div>
       </PublicLayout>
@@ -53,38 +44,32 @@ export function InvitationPage({ csrfToken, token, lookup, signedInAs, flash }: 
   const path = `/invitations/${token}`;
   const next = encodeURIComponent(path);
   return (
-    <PublicLayout title="Invitation" csrfToken={csrfToken} flash={flash}>
+    <PublicLayout title={tText("members:invitation.title")} csrfToken={csrfToken} flash={flash}>
       <div class="card">
-        <h1>You are invited</h1>
-        <p>
-          Join <strong safe>{lookup.organization.name}</strong> on LivChat as <strong>{lookup.invitation.role}</strong>.
-        </p>
+        <h1>{t("members:invitation.heading")}</h1>
+        <p>{t("members:invitation.join", { organization: lookup.organization.name, role: tText(`members:roles.${lookup.invitation.role}`) })}</p>
         <p class="muted small">
-          Sent to <span safe>{lookup.invitation.email}</span> · expires <Time at={lookup.invitation.expiresAt} />
+          {t("members:invitation.sentTo", { email: lookup.invitation.email })} <Time at={lookup.invitation.expiresAt} />
         </p>
         {signedInAs ? (
           <form method="post" action={`${path}/accept`}>
             <CsrfField token={csrfToken} />
-            <p class="small">
-              Signed in as <strong safe>{signedInAs}</strong>.
-            </p>
+            <p class="small">{t("members:invitation.signedInAs", { email: signedInAs })}</p>
             {signedInAs.toLowerCase() !== lookup.invitation.email.toLowerCase() ? (
-              <p class="flash flash-info small">
-                This invitation was sent to <span safe>{lookup.invitation.email}</span>. Accepting adds the account you are signed in with.
-              </p>
+              <p class="flash flash-info small">{t("members:invitation.otherAddress", { email: lookup.invitation.email })}</p>
             ) : (
               ""
             )}
-            <button type="submit">Accept invitation</button>
+            <button type="submit">{t("members:invitation.accept")}</button>
           </form>
         ) : (
           <div class="row">
             <a class="button" href={`/login?next=${next}`}>
-              Sign in to accept
+              {t("members:invitation.signInToAccept")}
             </a>
             {/* Sign-up with the invite token joins this organization directly (auth.service signUp). */}
             <a class="button secondary" href={`/signup?invite=${encodeURIComponent(token)}`}>
-              Create an account
+              {t("members:invitation.createAccount")}
             </a>
           </div>
         )}

@@ -3,6 +3,7 @@ import type { RegistrationStatus } from "@/db/schema";
 import type { RegistrationRequest } from "@/features/registrations/registration.service";
 import { REGISTRATION_LIMITS } from "@/features/registrations/registration.schema";
 import type { Flash } from "@/lib/flash";
+import { t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
 import { CsrfField, EmptyState, Time } from "../components/ui";
 import { PlatformTabs } from "./_tabs";
@@ -19,8 +20,6 @@ export type RegistrationsProps = {
   rowError?: { id: string; message: string };
 };
 
-const STATUS_LABEL: Record<RegistrationStatus, string> = { pending: "Waiting", approved: "Approved", rejected: "Declined" };
-
 function RequestRow({ r, props }: { r: RegistrationRequest; props: RegistrationsProps }) {
   const error = props.rowError?.id === r.id ? props.rowError.message : undefined;
   return (
@@ -28,17 +27,17 @@ function RequestRow({ r, props }: { r: RegistrationRequest; props: Registrations
       <td data-label="" safe>
         {r.email}
       </td>
-      <td data-label="Name" safe>
+      <td data-label={tText("registrations:columns.name")} safe>
         {r.name}
       </td>
-      <td data-label="Organization" safe>
+      <td data-label={tText("registrations:columns.organization")} safe>
         {r.organizationName}
       </td>
-      <td data-label={r.status === "pending" ? "Requested" : "Reviewed"}>
+      <td data-label={tText(r.status === "pending" ? "registrations:columns.requested" : "registrations:columns.reviewedAt")}>
         <Time at={r.status === "pending" ? r.createdAt : r.reviewedAt} />
       </td>
       {r.status === "rejected" ? (
-        <td data-label="Reason" class="small" safe>
+        <td data-label={tText("registrations:columns.reason")} class="small" safe>
           {r.rejectionReason ?? ""}
         </td>
       ) : (
@@ -48,16 +47,16 @@ function RequestRow({ r, props }: { r: RegistrationRequest; props: Registrations
         <td class="actions">
           <form method="post" action={`/platform/registrations/${r.id}/approve`} style="display:inline">
             <CsrfField token={props.csrfToken} />
-            <button type="submit">Approve</button>
+            <button type="submit">{t("registrations:approve")}</button>
           </form>
           <form method="post" action={`/platform/registrations/${r.id}/reject`} style="display:inline-flex;gap:.25rem">
             <CsrfField token={props.csrfToken} />
             <label class="sr-only" for={`reason-${r.id}`}>
-              Reason
+              {t("registrations:reason")}
             </label>
-            <input id={`reason-${r.id}`} name="reason" required maxlength={REGISTRATION_LIMITS.rejectionReason} placeholder="Reason (sent to the applicant)" aria-invalid={error ? "true" : undefined} />
+            <input id={`reason-${r.id}`} name="reason" required maxlength={REGISTRATION_LIMITS.rejectionReason} placeholder={tText("registrations:reasonPlaceholder")} aria-invalid={error ? "true" : undefined} />
             <button type="submit" class="secondary">
-              Reject
+              {t("registrations:reject")}
             </button>
           </form>
           {error ? (
@@ -79,37 +78,35 @@ function RequestRow({ r, props }: { r: RegistrationRequest; props: Registrations
 export function RegistrationsPage(props: RegistrationsProps) {
   const statuses: RegistrationStatus[] = ["pending", "approved", "rejected"];
   return (
-    <AdminLayout title="Sign-up requests" admin={props.admin} csrfToken={props.csrfToken} active="platform" flash={props.flash}>
+    <AdminLayout title={tText("registrations:title")} admin={props.admin} csrfToken={props.csrfToken} active="platform" flash={props.flash}>
       <div id="registrations-page">
-        <h1>Sign-up requests</h1>
+        <h1>{t("registrations:title")}</h1>
         <PlatformTabs active="registrations" />
         <p class="muted small">
-          {props.signupMode === "approval"
-            ? "New sign-ups wait here until a platform administrator approves or rejects them; the applicant cannot sign in before."
-            : "Sign-ups are not reviewed on this server right now (set SIGNUP=approval to review them)."}
+          {props.signupMode === "approval" ? t("registrations:reviewed") : t("registrations:notReviewed")}
         </p>
         <p>
           {statuses.map((s) => (
-            <a href={`/platform/registrations?status=${s}`} class={s === props.status ? "button" : "button secondary"} style="margin-right:.5rem" safe>
-              {STATUS_LABEL[s]}
+            <a href={`/platform/registrations?status=${s}`} class={s === props.status ? "button" : "button secondary"} style="margin-right:.5rem">
+              {t(`registrations:status.${s}`)}
             </a>
           ))}
         </p>
         {props.requests.length === 0 ? (
-          <EmptyState>{props.status === "pending" ? "No sign-up is waiting." : "Nothing here yet."}</EmptyState>
+          <EmptyState>{props.status === "pending" ? t("registrations:emptyPending") : t("registrations:empty")}</EmptyState>
         ) : (
           <div class="table-wrap">
             <table class="stack-table">
               <thead>
                 <tr>
-                  <th>Email</th>
-                  <th>Name</th>
-                  <th>Organization</th>
-                  <th>{props.status === "pending" ? "Requested" : "Reviewed"}</th>
-                  {props.status === "rejected" ? <th>Reason</th> : ""}
+                  <th>{t("registrations:columns.email")}</th>
+                  <th>{t("registrations:columns.name")}</th>
+                  <th>{t("registrations:columns.organization")}</th>
+                  <th>{props.status === "pending" ? t("registrations:columns.requested") : t("registrations:columns.reviewedAt")}</th>
+                  {props.status === "rejected" ? <th>{t("registrations:columns.reason")}</th> : ""}
                   {props.status === "pending" ? (
                     <th>
-                      <span class="sr-only">Actions</span>
+                      <span class="sr-only">{t("registrations:columns.actions")}</span>
                     </th>
                   ) : (
                     ""

@@ -3,9 +3,9 @@ import { csrfPlugin } from "@/auth/csrf";
 import { zodDetails } from "@/lib/errors";
 import { setFlash, takeFlash } from "@/lib/flash";
 import { hxRedirect } from "@/lib/htmx";
+import { tText } from "@/lib/i18n";
 import { mailEnabled } from "@/lib/mailer";
 import { ForgotPasswordPage, NoticePage, ResetPasswordPage } from "@views/auth/email-steps";
-import { ACCOUNT_EMAIL_TEXT as TEXT } from "./account-email.text";
 import { emailOnlySchema, resetPasswordSchema } from "./auth.schema";
 import { resendVerification, verifyEmail } from "./email-verification.service";
 import { findResetLink, requestPasswordReset, resetPassword } from "./password-reset.service";
@@ -24,19 +24,19 @@ function tokenPageHeaders(set: { headers: Record<string, string | number> }) {
 export const accountEmailPages = new Elysia({ name: "account-email-pages" })
   .use(csrfPlugin)
   .get("/signup/confirm-email", ({ csrfToken, cookie }) => (
-    <NoticePage csrfToken={csrfToken} title={TEXT.checkInboxTitle} message={TEXT.checkInbox} resendConfirmation flash={takeFlash(cookie)} />
+    <NoticePage csrfToken={csrfToken} title={tText("auth:steps.checkInboxTitle")} message={tText("auth:steps.checkInbox")} resendConfirmation flash={takeFlash(cookie)} />
   ))
   .get("/signup/requested", ({ csrfToken }) => (
-    <NoticePage csrfToken={csrfToken} title={TEXT.requestedTitle} message={TEXT.requested} extra={mailEnabled() ? TEXT.requestedByEmail : undefined} />
+    <NoticePage csrfToken={csrfToken} title={tText("auth:steps.requestedTitle")} message={tText("auth:steps.requested")} extra={mailEnabled() ? tText("auth:steps.requestedByEmail") : undefined} />
   ))
   .post("/verify-email/resend", ({ body, cookie, csrfToken, request, set }) => {
     const parsed = emailOnlySchema.safeParse(body);
     if (!parsed.success) {
       set.status = 422;
-      return <NoticePage csrfToken={csrfToken} title={TEXT.checkInboxTitle} message={zodDetails(parsed.error.issues)[0]!.message} resendConfirmation />;
+      return <NoticePage csrfToken={csrfToken} title={tText("auth:steps.checkInboxTitle")} message={zodDetails(parsed.error.issues)[0]!.message} resendConfirmation />;
     }
     resendVerification(parsed.data.email);
-    setFlash(cookie, "info", TEXT.resendSent);
+    setFlash(cookie, "info", tText("auth:steps.resendSent"));
     return hxRedirect(request, "/signup/confirm-email");
   })
   .get("/verify-email/:token", async ({ params, cookie, csrfToken, request, set }) => {
@@ -44,27 +44,27 @@ export const accountEmailPages = new Elysia({ name: "account-email-pages" })
     const user = await verifyEmail(params.token, request);
     if (!user) {
       set.status = 410;
-      return <NoticePage csrfToken={csrfToken} title="Link not valid" message={TEXT.verifyLinkDead} resendConfirmation />;
+      return <NoticePage csrfToken={csrfToken} title={tText("auth:steps.linkInvalid")} message={tText("auth:steps.verifyLinkDead")} resendConfirmation />;
     }
-    setFlash(cookie, "success", TEXT.verified);
+    setFlash(cookie, "success", tText("auth:steps.verified"));
     return hxRedirect(request, "/login");
   })
   .get("/password/forgot", ({ csrfToken, cookie }) => (
-    <ForgotPasswordPage csrfToken={csrfToken} canEmail={mailEnabled()} message={TEXT.forgotNoEmail} flash={takeFlash(cookie)} />
+    <ForgotPasswordPage csrfToken={csrfToken} canEmail={mailEnabled()} message={tText("auth:steps.forgotNoEmail")} flash={takeFlash(cookie)} />
   ))
   .post("/password/forgot", ({ body, cookie, csrfToken, request, set }) => {
     const parsed = emailOnlySchema.safeParse(body);
     if (!parsed.success) {
       set.status = 422;
       const email = typeof (body as Record<string, unknown> | null)?.email === "string" ? String((body as Record<string, unknown>).email).slice(0, 300) : undefined;
-      return <ForgotPasswordPage csrfToken={csrfToken} canEmail={mailEnabled()} message={TEXT.forgotNoEmail} email={email} errors={zodDetails(parsed.error.issues)} />;
+      return <ForgotPasswordPage csrfToken={csrfToken} canEmail={mailEnabled()} message={tText("auth:steps.forgotNoEmail")} email={email} errors={zodDetails(parsed.error.issues)} />;
     }
     if (!mailEnabled()) {
       set.status = 409;
-      return <ForgotPasswordPage csrfToken={csrfToken} canEmail={false} message={TEXT.forgotNoEmail} />;
+      return <ForgotPasswordPage csrfToken={csrfToken} canEmail={false} message={tText("auth:steps.forgotNoEmail")} />;
     }
     requestPasswordReset(parsed.data.email, request);
-    setFlash(cookie, "info", TEXT.forgotSent);
+    setFlash(cookie, "info", tText("auth:steps.forgotSent"));
     return hxRedirect(request, "/login");
   })
   .get("/password/reset/:token", async ({ params, csrfToken, set }) => {
@@ -72,7 +72,7 @@ export const accountEmailPages = new Elysia({ name: "account-email-pages" })
     const link = await findResetLink(params.token);
     if (!link) {
       set.status = 410;
-      return <NoticePage csrfToken={csrfToken} title="Link not valid" message={TEXT.resetLinkDead} resetAgain />;
+      return <NoticePage csrfToken={csrfToken} title={tText("auth:steps.linkInvalid")} message={tText("auth:steps.resetLinkDead")} resetAgain />;
     }
     return <ResetPasswordPage csrfToken={csrfToken} token={params.token} email={link.email} />;
   })
@@ -89,8 +89,8 @@ export const accountEmailPages = new Elysia({ name: "account-email-pages" })
     const result = parsed.success ? await resetPassword({ token: params.token, password: parsed.data.password, request }) : { ok: false as const };
     if (!result.ok) {
       set.status = 410;
-      return <NoticePage csrfToken={csrfToken} title="Link not valid" message={TEXT.resetLinkDead} resetAgain />;
+      return <NoticePage csrfToken={csrfToken} title={tText("auth:steps.linkInvalid")} message={tText("auth:steps.resetLinkDead")} resetAgain />;
     }
-    setFlash(cookie, "success", TEXT.resetDone);
+    setFlash(cookie, "success", tText("auth:steps.resetDone"));
     return hxRedirect(request, "/login");
   });

@@ -7,22 +7,22 @@ import { config } from "@/config";
 import { readDeviceId } from "@/features/devices/device.cookie";
 import { SECOND_FACTOR_PATH, setChallengeCookie } from "@/features/account/challenge.cookie";
 import { safeEqual } from "@/lib/crypto";
-import { notFound, zodDetails } from "@/lib/errors";
+import { AppError, zodDetails } from "@/lib/errors";
 import { setFlash, takeFlash } from "@/lib/flash";
 import { hxRedirect } from "@/lib/htmx";
+import { tText } from "@/lib/i18n";
 import { LoginPage } from "@views/auth/login";
 import { SignUpPage } from "@views/auth/signup";
 import { registrationStateForSignIn } from "@/features/registrations/registration.service";
-import { ACCOUNT_EMAIL_TEXT } from "./account-email.text";
 import { keptValues, loginSchema, safeNextPath, signUpSchema } from "./auth.schema";
 import {
   openSession,
-  SIGNUP_REFUSED,
   signInWithOAuth,
   signInWithPassword,
   signOut,
   signUp,
   signUpPolicy,
+  signUpRefusal,
   type Claimed,
 } from "./auth.service";
 import { configuredProviders, createAuthorization, fetchProfile, isConfigured, OAuthError } from "./oauth";
@@ -46,6 +46,7 @@ function setOAuthCookie(cookie: Jar, name: string, value: string | null | undefi
 }
 
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+const providerNotFound = () => new AppError("not_found", tText("auth:errors.providerNotFound"));
 
 /** Sign-up is offered (link on the login page) unless it is closed for good. */
 async function signUpLinkShown(): Promise<boolean> {
@@ -55,10 +56,12 @@ async function signUpLinkShown(): Promise<boolean> {
 
 function welcome(cookie: Jar, organizationName: string | null, claimed: Claimed) {
   const parts: string[] = [];
-  if (claimed.instances) parts.push(`${claimed.instances} instance${claimed.instances === 1 ? "" : "s"}`);
-  if (claimed.apiKeys) parts.push(`${claimed.apiKeys} API key${claimed.apiKeys === 1 ? "" : "s"}`);
-  const moved = parts.length ? ` ${parts.join(" and ")} you created before signing up ${claimed.instances + claimed.apiKeys === 1 ? "was" : "were"} moved into it.` : "";
-  setFlash(cookie, "success", `Welcome to LivChat${organizationName ? `, ${organizationName} is ready` : ""}.${moved}`);
+  if (claimed.instances) parts.push(tText("auth:signUp.claimedInstances", { count: claimed.instances }));
+  if (claimed.apiKeys) parts.push(tText("auth:signUp.claimedApiKeys", { count: claimed.apiKeys }));
+  const items = parts.length === 2 ? tText("auth:signUp.claimedAnd", { first: parts[0], second: parts[1] }) : parts[0];
+  const moved = items ? ` ${tText("auth:signUp.claimed", { items, count: claimed.instances + claimed.apiKeys })}` : "";
+  const greeting = organizationName ? tText("auth:signUp.welcomeOrganization", { organization: organizationName }) : tText("auth:signUp.welcome");
+  setFlash(cookie, "success", `${greeting}${moved}`);
 }
 
 /** /login, /signup, /logout and the OAuth/OIDC round trip (`/login/:provider` → provider → `/callback`). */
@@ -89,17 +92,16 @@ export const authPages = new Elysia({ name: "auth-pages" })
     const result = await signInWithPassword(parsed.data, { ip, request, next });
     if (!result.ok && result.reason === "throttled") {
       set.headers["retry-after"] = String(result.retryAfter);
-      const minutes = Math.ceil(result.retryAfter / 60);
-      return page(429, { message: `Too many failed sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.` });
+      return page(429, { message: tText("auth:signIn.throttled", { count: Math.ceil(result.retryAfter / 60) }) });
     }
     if (!result.ok && result.reason === "unverified") {
-      return page(403, { message: ACCOUNT_EMAIL_TEXT.unverifiedSignIn, resendConfirmation: true });
+      return page(403, { message: tText("auth:steps.unverifiedSignIn"), resendConfirmation: true });
     }
     if (!result.ok) {
       // Only someone who knows the password chosen at sign-up learns that a request waits or was declined.
       const registration = await registrationStateForSignIn(parsed.data.email, parsed.data.password);
-      if (registration) return page(403, { message: registration === "pending" ? ACCOUNT_EMAIL_TEXT.pendingSignIn : ACCOUNT_EMAIL_TEXT.rejectedSignIn });
-      return page(422, { message: "Incorrect email or password." });
+      if (registration) return page(403, { message: tText(registration === "pending" ? "auth:steps.pendingSignIn" : "auth:steps.rejectedSignIn") });
+      return page(422, { message: tText("auth:signIn.incorrect") });
     }
     if ("challenge" in result) {
       setChallengeCookie(cookie, result.challenge.token);
@@ -119,7 +121,7 @@ export const authPages = new Elysia({ name: "auth-pages" })
       <SignUpPage
         csrfToken={csrfToken}
         next={safeNextPath(query.next)}
-        refused={policy.allowed ? undefined : SIGNUP_REFUSED[policy.reason]}
+        refused={policy.allowed ? undefined : signUpRefusal(policy.reason)}
         firstAccount={policy.allowed && policy.firstAccount}
         approval={policy.allowed && !!policy.approval && !policy.invitation}
         invitation={policy.allowed && policy.invitation && invite ? { token: invite, organizationName: policy.invitation.organizationName, email: policy.invitation.email, role: policy.invitation.role } : undefined}
@@ -140,7 +142,7 @@ export const authPages = new Elysia({ name: "auth-pages" })
       set.status = status;
       return <SignUpPage csrfToken={csrfToken} values={values} next={next} invitation={invitation} firstAccount={policy.allowed && policy.firstAccount} approval={policy.allowed && !!policy.approval && !policy.invitation} providers={configuredProviders()} {...extra} />;
     };
-    if (!policy.allowed) return page(403, { refused: SIGNUP_REFUSED[policy.reason] });
+    if (!policy.allowed) return page(403, { refused: signUpRefusal(policy.reason) });
     const parsed = signUpSchema.safeParse(body);
     // Field errors never include "this email is taken": that would tell anyone which addresses have accounts.
     if (!parsed.success) return page(422, { errors: zodDetails(parsed.error.issues) });
@@ -152,7 +154,7 @@ export const authPages = new Elysia({ name: "auth-pages" })
     if (result.next !== "signed_in") {
       if (result.next === "confirm_email") return hxRedirect(request, "/signup/confirm-email");
       if (result.next === "awaiting_approval") return hxRedirect(request, "/signup/requested");
-      setFlash(cookie, "success", ACCOUNT_EMAIL_TEXT.signUpReadyFlash);
+      setFlash(cookie, "success", tText("auth:steps.signUpReadyFlash"));
       return hxRedirect(request, `/login${next === "/" ? "" : `?next=${encodeURIComponent(next)}`}`);
     }
     const { token, session } = await openSession(result.user, result.organization.id, request);
@@ -163,11 +165,11 @@ export const authPages = new Elysia({ name: "auth-pages" })
   .post("/logout", async ({ cookie, request }) => {
     await signOut(str(cookie[SESSION_COOKIE]?.value), request);
     cookie[SESSION_COOKIE]!.set(blankSessionCookie());
-    setFlash(cookie, "info", "You are signed out.");
+    setFlash(cookie, "info", tText("auth:signIn.signedOut"));
     return hxRedirect(request, "/login");
   })
   .get("/login/:provider", async ({ params, query, cookie, request }) => {
-    if (!isConfigured(params.provider)) throw notFound("Sign-in provider");
+    if (!isConfigured(params.provider)) throw providerNotFound();
     if (await loadSignedInUser(str(cookie[SESSION_COOKIE]?.value))) return hxRedirect(request, "/");
     const { url, state, codeVerifier } = createAuthorization(params.provider);
     setOAuthCookie(cookie, OAUTH_COOKIES.state, state);
@@ -180,7 +182,7 @@ export const authPages = new Elysia({ name: "auth-pages" })
   })
   .get("/login/:provider/callback", async ({ params, query, cookie, request, set, csrfToken }) => {
     const provider = params.provider;
-    if (!isConfigured(provider)) throw notFound("Sign-in provider");
+    if (!isConfigured(provider)) throw providerNotFound();
     const expectedState = str(cookie[OAUTH_COOKIES.state]?.value);
     const codeVerifier = str(cookie[OAUTH_COOKIES.verifier]?.value) || null;
     const next = safeNextPath(cookie[OAUTH_COOKIES.next]?.value);
@@ -192,19 +194,19 @@ export const authPages = new Elysia({ name: "auth-pages" })
       set.status = status;
       return <LoginPage csrfToken={csrfToken} next={next} message={message} providers={configuredProviders()} signUpLink={await signUpLinkShown()} />;
     };
-    if (str(query.error)) return fail(400, `Sign-in with ${label} was cancelled or refused.`);
+    if (str(query.error)) return fail(400, tText("auth:signIn.providerCancelled", { provider: label }));
     const code = str(query.code);
     const state = str(query.state);
     // Every provider but GitHub uses PKCE, so its verifier must have survived the round trip too.
     const verifierMissing = provider !== "github" && !codeVerifier;
     if (!code || !state || !expectedState || !safeEqual(state, expectedState) || verifierMissing) {
-      return fail(400, `Sign-in with ${label} expired or did not come from this browser. Start again.`);
+      return fail(400, tText("auth:signIn.providerExpired", { provider: label }));
     }
     let profile;
     try {
       profile = await fetchProfile(provider, code, codeVerifier);
     } catch (err) {
-      if (err instanceof OAuthError) return fail(err.status, `Sign-in with ${label} failed: ${err.message}`);
+      if (err instanceof OAuthError) return fail(err.status, tText("auth:signIn.providerFailed", { provider: label, reason: err.message }));
       throw err;
     }
     const result = await signInWithOAuth(profile, { request, deviceId: readDeviceId(cookie), inviteToken, next });

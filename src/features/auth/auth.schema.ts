@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { tText } from "@/lib/i18n";
 
 /** Limits shared by the forms (maxlength) and the validation below. */
 export const AUTH_LIMITS = {
@@ -11,30 +12,29 @@ export const AUTH_LIMITS = {
   inviteToken: 200,
 } as const;
 
-const email = z
-  .string({ error: "Enter your email address" })
-  .trim()
-  .min(1, "Enter your email address")
-  .max(AUTH_LIMITS.email, `At most ${AUTH_LIMITS.email} characters`)
-  .pipe(z.email("Enter a valid email address"));
+// Messages are functions: zod reads them at parse time, inside the request's language.
+const enterEmail = { error: () => tText("auth:errors.enterEmail") };
+const email = z.string(enterEmail).trim().min(1, enterEmail).max(AUTH_LIMITS.email).pipe(z.email());
+
+const newPassword = z
+  .string({ error: () => tText("auth:errors.choosePassword") })
+  .min(AUTH_LIMITS.passwordMin, { error: () => tText("auth:errors.passwordTooShort", { count: AUTH_LIMITS.passwordMin }) })
+  .max(AUTH_LIMITS.passwordMax);
 
 /** Sign-up form. `organizationName` is required unless the sign-up accepts an invitation. */
 export const signUpSchema = z
   .object({
     name: z
-      .string({ error: "Enter your name" })
+      .string({ error: () => tText("auth:errors.enterName") })
       .trim()
-      .min(1, "Enter your name")
-      .max(AUTH_LIMITS.name, `At most ${AUTH_LIMITS.name} characters`),
+      .min(1, { error: () => tText("auth:errors.enterName") })
+      .max(AUTH_LIMITS.name),
     email,
-    password: z
-      .string({ error: "Choose a password" })
-      .min(AUTH_LIMITS.passwordMin, `Too short: use at least ${AUTH_LIMITS.passwordMin} characters`)
-      .max(AUTH_LIMITS.passwordMax, `At most ${AUTH_LIMITS.passwordMax} characters`),
+    password: newPassword,
     organizationName: z
       .string()
       .trim()
-      .max(AUTH_LIMITS.organizationName, `At most ${AUTH_LIMITS.organizationName} characters`)
+      .max(AUTH_LIMITS.organizationName)
       .optional()
       .transform((v) => v || undefined),
     invite: z
@@ -45,7 +45,7 @@ export const signUpSchema = z
       .transform((v) => v || undefined),
   })
   .superRefine((v, ctx) => {
-    if (!v.invite && !v.organizationName) ctx.addIssue({ code: "custom", path: ["organizationName"], message: "Name your organization" });
+    if (!v.invite && !v.organizationName) ctx.addIssue({ code: "custom", path: ["organizationName"], message: tText("auth:errors.nameOrganization") });
   });
 export type SignUpInput = z.infer<typeof signUpSchema>;
 
@@ -53,9 +53,9 @@ export type SignUpInput = z.infer<typeof signUpSchema>;
 export const loginSchema = z.object({
   email,
   password: z
-    .string({ error: "Enter your password" })
-    .min(1, "Enter your password")
-    .max(AUTH_LIMITS.passwordMax, "Incorrect email or password"),
+    .string({ error: () => tText("auth:errors.enterPassword") })
+    .min(1, { error: () => tText("auth:errors.enterPassword") })
+    .max(AUTH_LIMITS.passwordMax, { error: () => tText("auth:signIn.incorrect") }),
 });
 export type LoginInput = z.infer<typeof loginSchema>;
 
@@ -96,12 +96,9 @@ export const emailOnlySchema = z.object({ email });
 /** Choosing a new password from a reset link; typed twice because nobody can see it. */
 export const resetPasswordSchema = z
   .object({
-    password: z
-      .string({ error: "Choose a password" })
-      .min(AUTH_LIMITS.passwordMin, `Too short: use at least ${AUTH_LIMITS.passwordMin} characters`)
-      .max(AUTH_LIMITS.passwordMax, `At most ${AUTH_LIMITS.passwordMax} characters`),
-    confirm: z.string({ error: "Type the password again" }).max(AUTH_LIMITS.passwordMax),
+    password: newPassword,
+    confirm: z.string({ error: () => tText("auth:errors.typeAgain") }).max(AUTH_LIMITS.passwordMax),
   })
   .superRefine((v, ctx) => {
-    if (v.password !== v.confirm) ctx.addIssue({ code: "custom", path: ["confirm"], message: "The two passwords differ" });
+    if (v.password !== v.confirm) ctx.addIssue({ code: "custom", path: ["confirm"], message: tText("auth:errors.passwordsDiffer") });
   });

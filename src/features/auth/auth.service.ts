@@ -11,6 +11,7 @@ import { addMember, createOrganization, getOrganization, type Organization } fro
 import { randomToken, sha256Hex } from "@/lib/crypto";
 import { AppError, conflict, type FieldError } from "@/lib/errors";
 import { requestRegistration } from "@/features/registrations/registration.service";
+import { currentLocale, tText, withLocale, type Locale } from "@/lib/i18n";
 import { mailTemplates } from "@/lib/mail-templates";
 import { mailEnabled, sendMailInBackground } from "@/lib/mailer";
 import type { LoginInput, SignUpInput } from "./auth.schema";
@@ -46,6 +47,8 @@ export async function createUser(
     avatarUrl?: string | null;
     /** false: the address awaits its confirmation link (the first account is always confirmed). */
     emailVerified?: boolean;
+    /** Interface and email language; sign-ups pass the visitor's negotiated one. */
+    language?: Locale;
   },
   tx?: DbOrTx,
 ): Promise<User> {
@@ -60,12 +63,13 @@ export async function createUser(
         passwordHash,
         name: input.name?.trim() ?? "",
         avatarUrl: input.avatarUrl ?? null,
+        ...(input.language ? { language: input.language } : {}),
         isPlatformAdmin: existing === 0,
         emailVerifiedAt: input.emailVerified === false && existing !== 0 ? null : new Date(),
       })
       .onConflictDoNothing()
       .returning();
-    if (!user) throw conflict("An account with this email already exists");
+    if (!user) throw conflict(tText("auth:errors.accountExists"));
     return user;
   };
   return tx ? run(tx) : db.transaction(run);
@@ -82,14 +86,17 @@ export type SignUpPolicy =
   | { allowed: true; firstAccount: boolean; invitation?: Invitation; /** SIGNUP=approval: the sign-up waits for a platform admin. */ approval?: boolean }
   | { allowed: false; reason: "closed" | "invite_required" | "invite_invalid" };
 
-export const SIGNUP_REFUSED: Record<"closed" | "invite_required" | "invite_invalid", string> = {
-  closed: "Sign-up is closed on this server. Ask an administrator for an account.",
-  invite_required: "Sign-up on this server is by invitation only. Open the link from your invitation email.",
-  invite_invalid: "This invitation link is invalid, expired, revoked or already used.",
+const SIGNUP_REFUSED_KEYS: Record<"closed" | "invite_required" | "invite_invalid", string> = {
+  closed: "auth:signUp.refused.closed",
+  invite_required: "auth:signUp.refused.inviteRequired",
+  invite_invalid: "auth:signUp.refused.inviteInvalid",
 };
 
+/** Why sign-up is refused, in the request's language. */
+export const signUpRefusal = (reason: keyof typeof SIGNUP_REFUSED_KEYS) => tText(SIGNUP_REFUSED_KEYS[reason]);
+
 /** SIGNUP=approval reviews a sign-up's details and password; a provider sign-in has neither to review. */
-export const SIGNUP_APPROVAL_NEEDS_PASSWORD = "New accounts on this server are approved by an administrator: sign up with your email and a password.";
+export const approvalNeedsPassword = () => tText("auth:signUp.approvalNeedsPassword");
 
 /** True before the very first account exists (the first sign-up is always allowed and becomes platform admin). */
 export async function isInstallEmpty(tx: DbOrTx = db): Promise<boolean> {
@@ -176,22 +183,22 @@ export async function signUp(input: SignUpInput, ctx: { request?: Request; devic
     const result = await db.transaction(async (tx): Promise<Created> => {
       await tx.execute(sql`select pg_advisory_xact_lock(727275)`);
       const policy = await signUpPolicy(input.invite, tx, true);
-      if (!policy.allowed) return { ok: false, status: 403, message: SIGNUP_REFUSED[policy.reason], errors: [] };
+      if (!policy.allowed) return { ok: false, status: 403, message: signUpRefusal(policy.reason), errors: [] };
       const invitation = policy.invitation;
       if (invitation && normalizeEmail(invitation.email) !== normalizeEmail(input.email)) {
         // The link proves access to the invited mailbox only; another address must not ride on it.
         return {
           ok: false,
           status: 422,
-          message: "Some fields are invalid",
-          errors: [{ path: "email", message: `This invitation is for ${invitation.email}; sign up with that address` }],
+          message: tText("common:errors.invalidFields"),
+          errors: [{ path: "email", message: tText("auth:errors.invitationFor", { email: invitation.email }) }],
         };
       }
       if (!invitation && !input.organizationName) return missingOrganizationName();
       // An invitation reached this mailbox and the first account is the operator's own install: both
       // are confirmed. Anyone else confirms the address by email when the server can send one.
       const confirmByEmail = !invitation && !policy.firstAccount && verificationRequired();
-      const user = await createUser({ email: input.email, password: input.password, name: input.name, emailVerified: !confirmByEmail }, tx);
+      const user = await createUser({ email: input.email, password: input.password, name: input.name, emailVerified: !confirmByEmail, language: currentLocale() }, tx);
       let organization: Organization;
       let claimed: Claimed = { instances: 0, apiKeys: 0 };
       if (invitation) {
@@ -245,19 +252,21 @@ async function alreadyRegistered(user: User, password: string): Promise<void> {
   if (last !== undefined && Date.now() - last < ATTEMPT_MAIL_EVERY_MS) return;
   attemptMailedAt.set(user.id, Date.now());
   if (attemptMailedAt.size > 10_000) attemptMailedAt.delete(attemptMailedAt.keys().next().value!);
-  sendMailInBackground(user.email, mailTemplates.signUpAttempt({ loginUrl: `${config.appUrl}/login`, resetUrl: `${config.appUrl}/password/forgot` }), "sign_up_attempt");
+  // In the account owner's language, not the language of whoever typed their address.
+  const content = withLocale({ locale: user.language }, () => mailTemplates.signUpAttempt({ loginUrl: `${config.appUrl}/login`, resetUrl: `${config.appUrl}/password/forgot` }));
+  sendMailInBackground(user.email, content, "sign_up_attempt");
 }
 
 function missingOrganizationName(): SignUpResult & { ok: false } {
-  return { ok: false, status: 422, message: "Some fields are invalid", errors: [{ path: "organizationName", message: "Name your organization" }] };
+  return { ok: false, status: 422, message: tText("common:errors.invalidFields"), errors: [{ path: "organizationName", message: tText("auth:errors.nameOrganization") }] };
 }
 
 function duplicateEmail(): SignUpResult {
   return {
     ok: false,
     status: 409,
-    message: "An account with this email already exists",
-    errors: [{ path: "email", message: "An account with this email already exists. Sign in instead." }],
+    message: tText("auth:errors.accountExists"),
+    errors: [{ path: "email", message: tText("auth:errors.accountExistsSignIn") }],
   };
 }
 
@@ -444,15 +453,12 @@ export async function signInWithOAuth(
       .limit(1);
     if (linked) return { ok: true, user: linked.user, created: false, claimed: { instances: 0, apiKeys: 0 } } as const;
     if (!profile.email) {
-      return { ok: false, message: "Your account at the provider has no email address we can use." } as const;
+      return { ok: false, message: tText("auth:errors.oauthNoEmail") } as const;
     }
     const existing = await findUserByEmail(profile.email, tx);
     if (existing) {
       if (profile.emailVerified !== true) {
-        return {
-          ok: false,
-          message: "An account with this email already exists. Sign in with your password; the provider did not verify this email, so it cannot be linked.",
-        } as const;
+        return { ok: false, message: tText("auth:errors.oauthNotLinkable") } as const;
       }
       await tx.insert(oauthAccounts).values({ provider: profile.provider, providerUserId: profile.providerUserId, userId: existing.id });
       let user = existing;
@@ -476,17 +482,17 @@ export async function signInWithOAuth(
     }
     if (profile.emailVerified === false) {
       // Creating an account for an unverified address would let anyone squat someone else's email.
-      return { ok: false, message: "Your provider has not verified your email address; verify it there and try again." } as const;
+      return { ok: false, message: tText("auth:errors.oauthUnverified") } as const;
     }
     const policy = await signUpPolicy(ctx.inviteToken ?? undefined, tx, true);
-    if (!policy.allowed) return { ok: false, message: SIGNUP_REFUSED[policy.reason] } as const;
-    if (policy.approval && !policy.invitation) return { ok: false, message: SIGNUP_APPROVAL_NEEDS_PASSWORD } as const;
+    if (!policy.allowed) return { ok: false, message: signUpRefusal(policy.reason) } as const;
+    if (policy.approval && !policy.invitation) return { ok: false, message: approvalNeedsPassword() } as const;
     const invitation = policy.invitation;
     if (invitation && normalizeEmail(invitation.email) !== normalizeEmail(profile.email)) {
-      return { ok: false, message: `This invitation is for ${invitation.email}, not ${profile.email}.` } as const;
+      return { ok: false, message: tText("auth:errors.oauthInvitationFor", { email: invitation.email, other: profile.email }) } as const;
     }
     const name = profile.name.trim().slice(0, 100) || profile.email.split("@")[0]!;
-    const user = await createUser({ email: profile.email, password: null, name, avatarUrl: profile.avatarUrl }, tx);
+    const user = await createUser({ email: profile.email, password: null, name, avatarUrl: profile.avatarUrl, language: currentLocale() }, tx);
     await tx.insert(oauthAccounts).values({ provider: profile.provider, providerUserId: profile.providerUserId, userId: user.id });
     let organizationId: string;
     let claimed: Claimed = { instances: 0, apiKeys: 0 };
@@ -494,7 +500,7 @@ export async function signInWithOAuth(
       await acceptInvitation(invitation, user.id, tx);
       organizationId = invitation.organizationId;
     } else {
-      const organization = await createOrganization(user.id, `${name}'s organization`.slice(0, 100), tx);
+      const organization = await createOrganization(user.id, tText("auth:signUp.organizationOf", { name }).slice(0, 100), tx);
       organizationId = organization.id;
       if (ctx.deviceId) claimed = await claimDevice(tx, ctx.deviceId, organizationId);
     }

@@ -3,6 +3,7 @@ import { config } from "@/config";
 import { db, type DbOrTx } from "@/db/client";
 import { users } from "@/db/schema";
 import { recordAudit } from "@/features/audit/audit.service";
+import { withLocale } from "@/lib/i18n";
 import { log } from "@/lib/logger";
 import { mailTemplates } from "@/lib/mail-templates";
 import { mailEnabled, sendMailInBackground } from "@/lib/mailer";
@@ -35,9 +36,10 @@ export async function issueVerificationLink(userId: string, tx: DbOrTx = db): Pr
   return verifyUrl(await issueUserToken(userId, "email_verification", VERIFY_TTL_MS, tx));
 }
 
-/** Emails the confirmation link; call after the account's transaction committed. */
-export function sendVerificationEmail(user: Pick<User, "email" | "name">, url: string): void {
-  sendMailInBackground(user.email, mailTemplates.emailVerification({ name: user.name || user.email, url, expiresInHours: VERIFY_TTL_MS / 3_600_000 }), "email_verification");
+/** Emails the confirmation link, in the account's language; call after the account's transaction committed. */
+export function sendVerificationEmail(user: Pick<User, "email" | "name" | "language">, url: string): void {
+  const content = withLocale({ locale: user.language }, () => mailTemplates.emailVerification({ name: user.name || user.email, url, expiresInHours: VERIFY_TTL_MS / 3_600_000 }));
+  sendMailInBackground(user.email, content, "email_verification");
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   type OAuth2Tokens,
 } from "arctic";
 import { config } from "@/config";
+import { tText } from "@/lib/i18n";
 import { log } from "@/lib/logger";
 import type { OAuthProfile } from "./auth.service";
 
@@ -92,16 +93,16 @@ export async function fetchProfile(provider: OAuthProviderId, code: string, code
     }
   } catch (err) {
     if (err instanceof OAuthError) throw err;
-    if (err instanceof OAuth2RequestError) throw new OAuthError(`The provider refused the sign-in (${err.code}).`);
+    if (err instanceof OAuth2RequestError) throw new OAuthError(tText("auth:errors.provider.refused", { code: err.code }));
     if (err instanceof ArcticFetchError || err instanceof UnexpectedResponseError || err instanceof UnexpectedErrorResponseBodyError) {
       log.warn("oauth token exchange failed", { provider, err: err.message });
-      throw new OAuthError("Could not reach the sign-in provider. Try again in a moment.", 502);
+      throw new OAuthError(tText("auth:errors.provider.unreachable"), 502);
     }
     log.warn("oauth profile fetch failed", { provider, err: err instanceof Error ? err.message : String(err) });
     const unreachable = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError" || err instanceof TypeError);
     throw unreachable
-      ? new OAuthError("Could not reach the sign-in provider. Try again in a moment.", 502)
-      : new OAuthError("The sign-in provider answered with something we could not use.");
+      ? new OAuthError(tText("auth:errors.provider.unreachable"), 502)
+      : new OAuthError(tText("auth:errors.provider.unusable"));
   }
 }
 
@@ -110,13 +111,12 @@ async function getJson(url: string, accessToken: string, extraHeaders: Record<st
     headers: { authorization: `Bearer ${accessToken}`, accept: "application/json", "user-agent": "LivChat", ...extraHeaders },
     signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
   });
-  if (!res.ok) throw new OAuthError(`The sign-in provider answered ${res.status} when asked who you are.`, res.status >= 500 ? 502 : 400);
+  if (!res.ok) throw new OAuthError(tText("auth:errors.provider.status", { status: res.status }), res.status >= 500 ? 502 : 400);
   return res.json();
 }
 
 const str = (v: unknown): string | null => (typeof v === "string" && v.trim() ? v.trim() : typeof v === "number" ? String(v) : null);
-export const UNVERIFIED_EMAIL_MESSAGE =
-  "Your account at the provider has no verified email address. Verify your email there, then sign in again.";
+const unverifiedEmailMessage = () => tText("auth:errors.provider.noVerifiedEmail");
 
 async function githubProfile(code: string): Promise<OAuthProfile> {
   const c = config.oauth.github!;
@@ -128,7 +128,7 @@ async function githubProfile(code: string): Promise<OAuthProfile> {
   const list = Array.isArray(emails) ? emails : [];
   const chosen = list.find((e) => e.primary && e.verified) ?? list.find((e) => e.verified) ?? null;
   const id = str(user.id);
-  if (!id) throw new OAuthError("GitHub did not return a user id.");
+  if (!id) throw new OAuthError(tText("auth:errors.provider.noUserId"));
   return {
     provider: "github",
     providerUserId: id,
@@ -141,7 +141,7 @@ async function githubProfile(code: string): Promise<OAuthProfile> {
 
 async function googleProfile(code: string, codeVerifier: string | null): Promise<OAuthProfile> {
   const c = config.oauth.google!;
-  if (!codeVerifier) throw new OAuthError("The sign-in expired; start again.");
+  if (!codeVerifier) throw new OAuthError(tText("auth:errors.provider.expired"));
   const tokens = await new Google(c.clientId, c.clientSecret, callbackUrl("google")).validateAuthorizationCode(code, codeVerifier);
   // The ID token came straight from Google's token endpoint over TLS, which OIDC Core §3.1.3.7 accepts
   // in place of checking its signature.
@@ -150,7 +150,7 @@ async function googleProfile(code: string, codeVerifier: string | null): Promise
 
 async function oidcProfile(code: string, codeVerifier: string | null): Promise<OAuthProfile> {
   const c = config.oauth.oidc!;
-  if (!codeVerifier) throw new OAuthError("The sign-in expired; start again.");
+  if (!codeVerifier) throw new OAuthError(tText("auth:errors.provider.expired"));
   const client = new OAuth2Client(c.clientId, c.clientSecret, callbackUrl("oidc"));
   const tokens = await client.validateAuthorizationCode(c.tokenUrl, code, codeVerifier);
   const claims = (await getJson(c.userinfoUrl, tokens.accessToken())) as Record<string, unknown>;
@@ -161,7 +161,7 @@ function idTokenClaims(tokens: OAuth2Tokens): Record<string, unknown> {
   try {
     return decodeIdToken(tokens.idToken()) as Record<string, unknown>;
   } catch {
-    throw new OAuthError("The provider did not return a usable ID token.");
+    throw new OAuthError(tText("auth:errors.provider.noIdToken"));
   }
 }
 
@@ -172,8 +172,8 @@ function idTokenClaims(tokens: OAuth2Tokens): Record<string, unknown> {
  */
 function claimsProfile(provider: OAuthProviderId, claims: Record<string, unknown>): OAuthProfile {
   const sub = str(claims.sub);
-  if (!sub) throw new OAuthError("The provider did not say who you are (no subject).");
-  if (claims.email_verified !== true) throw new OAuthError(UNVERIFIED_EMAIL_MESSAGE, 403);
+  if (!sub) throw new OAuthError(tText("auth:errors.provider.noSubject"));
+  if (claims.email_verified !== true) throw new OAuthError(unverifiedEmailMessage(), 403);
   const email = str(claims.email);
   const name = str(claims.name) ?? ([str(claims.given_name), str(claims.family_name)].filter(Boolean).join(" ") || str(claims.preferred_username) || "");
   return {

@@ -3,7 +3,8 @@ import { config } from "@/config";
 import { db } from "@/db/client";
 import { sessions, users } from "@/db/schema";
 import { recordAudit } from "@/features/audit/audit.service";
-import { notFound } from "@/lib/errors";
+import { AppError } from "@/lib/errors";
+import { tText, withLocale } from "@/lib/i18n";
 import { log } from "@/lib/logger";
 import { mailTemplates } from "@/lib/mail-templates";
 import { mailEnabled, sendMailInBackground } from "@/lib/mailer";
@@ -34,7 +35,8 @@ async function sendResetEmail(email: string, request?: Request): Promise<void> {
   const user = await findUserByEmail(email);
   if (!user || (await issuedRecently(user.id, "password_reset", RESEND_AFTER_MS))) return;
   const token = await issueUserToken(user.id, "password_reset", RESET_TTL_MS);
-  sendMailInBackground(user.email, mailTemplates.passwordReset({ url: resetUrl(token), expiresInMinutes: RESET_TTL_MS / 60_000 }), "password_reset");
+  const content = withLocale({ locale: user.language }, () => mailTemplates.passwordReset({ url: resetUrl(token), expiresInMinutes: RESET_TTL_MS / 60_000 }));
+  sendMailInBackground(user.email, content, "password_reset");
   await recordAudit({
     organizationId: await defaultOrganizationId(user.id),
     actor: { type: "system" },
@@ -48,9 +50,9 @@ async function sendResetEmail(email: string, request?: Request): Promise<void> {
 /** A platform admin's reset link for a user (installs without email hand it over themselves). */
 export async function createResetLinkForUser(input: { actor: User; userId: string; request?: Request }): Promise<{ user: User; url: string }> {
   assertPlatformAdmin(input.actor);
-  if (!isUuid(input.userId)) throw notFound("User");
+  if (!isUuid(input.userId)) throw new AppError("not_found", tText("auth:errors.userNotFound"));
   const [user] = await db.select().from(users).where(eq(users.id, input.userId)).limit(1);
-  if (!user) throw notFound("User");
+  if (!user) throw new AppError("not_found", tText("auth:errors.userNotFound"));
   const token = await issueUserToken(user.id, "password_reset", RESET_TTL_MS);
   await recordAudit({
     organizationId: await defaultOrganizationId(user.id),

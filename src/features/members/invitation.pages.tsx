@@ -4,6 +4,7 @@ import { loadSignedInUser } from "@/auth/plugin";
 import { SESSION_COOKIE } from "@/auth/session";
 import { setFlash, takeFlash } from "@/lib/flash";
 import { hxRedirect } from "@/lib/htmx";
+import { tText } from "@/lib/i18n";
 import { InvitationPage } from "@views/members/invitation";
 import { acceptInvitation, findInvitationByToken, type InvitationLookup } from "./invitation.service";
 
@@ -35,6 +36,6 @@ export const invitationPages = new Elysia({ name: "invitation-pages" })
       set.headers["referrer-policy"] = "same-origin";
       return InvitationPage({ csrfToken, token: params.token, lookup, signedInAs: signedIn.user.email });
     }
-    setFlash(cookie, "success", `You joined ${result.organization.name} as ${result.role}`);
+    setFlash(cookie, "success", tText("members:flash.joined", { organization: result.organization.name, role: tText(`members:roles.${result.role}`) }));
     return hxRedirect(request, "/");
   });

@@ -6,7 +6,8 @@ import { can, roleAtLeast } from "@/auth/roles";
 import { recordAudit } from "@/features/audit/audit.service";
 import type { MemberActor, Organization } from "@/features/organizations/organization.service";
 import { randomToken, sha256Hex } from "@/lib/crypto";
-import { forbidden, notFound, validationFailed } from "@/lib/errors";
+import { AppError, forbidden, validationFailed } from "@/lib/errors";
+import { tText, withLocale } from "@/lib/i18n";
 import { log } from "@/lib/logger";
 import { mailTemplates } from "@/lib/mail-templates";
 import { mailEnabled, mailError, sendMail } from "@/lib/mailer";
@@ -46,7 +47,7 @@ export async function createInvitation(input: {
   const { organizationId, actor, data } = input;
   if (!can.manageMembers(actor.role)) throw forbidden();
   if (data.role === "owner" && !can.manageOwners(actor.role)) {
-    throw validationFailed([{ path: "role", message: "Only owners can invite owners" }]);
+    throw validationFailed([{ path: "role", message: tText("members:errors.inviteOwnersOnly") }]);
   }
   const token = randomToken(32);
   const invitation = await db.transaction(async (tx) => {
@@ -56,7 +57,7 @@ export async function createInvitation(input: {
       .innerJoin(users, eq(users.id, memberships.userId))
       .where(and(eq(memberships.organizationId, organizationId), eq(sql`lower(${users.email})`, data.email)))
       .limit(1);
-    if (existing) throw validationFailed([{ path: "email", message: "This person is already a member" }]);
+    if (existing) throw validationFailed([{ path: "email", message: tText("members:errors.alreadyMember") }]);
     const replaced = await tx
       .update(invitations)
       .set({ revokedAt: new Date() })
@@ -106,18 +107,33 @@ export type InvitationDelivery = "emailed" | "email_failed" | "link_only";
 async function emailInvitation(invitation: Invitation, url: string, inviterId: string): Promise<InvitationDelivery> {
   if (!mailEnabled()) return "link_only";
   const [row] = await db
-    .select({ organizationName: organizations.name, inviterName: users.name, inviterEmail: users.email })
+    .select({
+      organizationName: organizations.name,
+      language: organizations.language,
+      timeZone: organizations.timeZone,
+      inviterName: users.name,
+      inviterEmail: users.email,
+    })
     .from(organizations)
     .leftJoin(users, eq(users.id, inviterId))
     .where(eq(organizations.id, invitation.organizationId))
     .limit(1);
-  const content = mailTemplates.invitation({
-    organizationName: row?.organizationName ?? "",
-    inviterName: row?.inviterName || row?.inviterEmail || "Someone",
-    role: invitation.role,
-    url,
-    expiresAt: invitation.expiresAt,
-  });
+  // The invitee's own language when the address already has an account, else the organization's;
+  // the expiry is told in the organization's zone.
+  const [invitee] = await db
+    .select({ language: users.language })
+    .from(users)
+    .where(eq(sql`lower(${users.email})`, invitation.email.toLowerCase()))
+    .limit(1);
+  const content = withLocale({ locale: invitee?.language ?? row?.language, timeZone: row?.timeZone }, () =>
+    mailTemplates.invitation({
+      organizationName: row?.organizationName ?? "",
+      inviterName: row?.inviterName || row?.inviterEmail || null,
+      role: invitation.role,
+      url,
+      expiresAt: invitation.expiresAt,
+    }),
+  );
   try {
     await sendMail(invitation.email, content);
     return "emailed";
@@ -150,7 +166,7 @@ export async function listPendingInvitations(organizationId: string): Promise<Pe
 /** Revokes a pending invitation of this organization; another organization's id (or a used one) → 404. */
 export async function revokeInvitation(input: { organizationId: string; actor: MemberActor; invitationId: string; request?: Request }): Promise<Invitation> {
   if (!can.manageMembers(input.actor.role)) throw forbidden();
-  if (!isUuid(input.invitationId)) throw notFound("Invitation");
+  if (!isUuid(input.invitationId)) throw new AppError("not_found", tText("members:errors.invitationNotFound"));
   return db.transaction(async (tx) => {
     const [revoked] = await tx
       .update(invitations)
@@ -164,8 +180,8 @@ export async function revokeInvitation(input: { organizationId: string; actor: M
         ),
       )
       .returning();
-    if (!revoked) throw notFound("Invitation");
-    if (revoked.role === "owner" && !can.manageOwners(input.actor.role)) throw forbidden("Only owners can revoke an owner invitation");
+    if (!revoked) throw new AppError("not_found", tText("members:errors.invitationNotFound"));
+    if (revoked.role === "owner" && !can.manageOwners(input.actor.role)) throw forbidden(tText("members:errors.revokeOwnersOnly"));
     await recordAudit(
       {
         organizationId: input.organizationId,

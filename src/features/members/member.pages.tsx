@@ -2,10 +2,11 @@ import { Elysia } from "elysia";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { can } from "@/auth/roles";
-import { AppError, forbidden, zodDetails } from "@/lib/errors";
+import { forbidden, zodDetails } from "@/lib/errors";
 import { setFlash, setReveal, takeFlash, takeReveal } from "@/lib/flash";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
-import { formFields } from "@/features/organizations/organization.pages";
+import { tText } from "@/lib/i18n";
+import { attemptForm, formErrors, formFields, parseForm, unprocessable } from "@/lib/forms";
 import { MembersContent, MembersPage, type MembersProps } from "@views/members/index";
 import { changeRoleSchema, createInvitationSchema } from "./member.schema";
 import { changeMemberRole, listMembers, removeMember } from "./member.service";
@@ -27,8 +28,7 @@ const actorOf = (admin: AdminContext) => ({ userId: admin.user.id, role: admin.r
 
 /** A rule violation the user can act on (last owner): shown on the member's row with 422. */
 function ruleError(err: unknown): string | undefined {
-  if (err instanceof AppError && err.code === "validation_failed") return err.details?.[0]?.message ?? err.message;
-  return undefined;
+  return formErrors(err)?.[0]?.message;
 }
 
 /**
@@ -59,7 +59,7 @@ export const memberPages = new Elysia({ name: "member-pages" })
       }
       try {
         const member = await changeMemberRole({ organizationId: admin.organization.id, actor: actorOf(admin), membershipId: params.id, role: parsed.data.role, request });
-        setFlash(cookie, "success", `${member.email} is now ${member.role}`);
+        setFlash(cookie, "success", tText("members:flash.roleChanged", { email: member.email, role: tText(`members:roles.${member.role}`) }));
         return hxRedirect(request, "/members");
       } catch (err) {
         const message = ruleError(err);
@@ -82,7 +82,7 @@ export const memberPages = new Elysia({ name: "member-pages" })
         set.status = 422;
         return render(request, admin, csrfToken, { rowError: { membershipId: params.id, message } });
       }
-      setFlash(cookie, "success", "Member removed");
+      setFlash(cookie, "success", tText("members:flash.removed"));
       return hxRedirect(request, "/members");
     },
     { member: "agent" },
@@ -93,21 +93,13 @@ export const memberPages = new Elysia({ name: "member-pages" })
       if (!can.manageMembers(admin.role)) throw forbidden();
       const fields = formFields(body);
       const values = { email: String(fields.email ?? ""), role: String(fields.role ?? "") };
-      const parsed = createInvitationSchema.safeParse(fields);
-      if (!parsed.success) {
-        set.status = 422;
-        return render(request, admin, csrfToken, { inviteValues: values, inviteErrors: zodDetails(parsed.error.issues) });
-      }
-      try {
-        const { invitation, url, delivery } = await createInvitation({ organizationId: admin.organization.id, actor: actorOf(admin), data: parsed.data, request });
-        // Post → redirect → get: a refresh cannot invite twice; the link holds the token and rides along once.
-        setReveal(cookie, `invitation:${admin.organization.id}`, { url, email: invitation.email, role: invitation.role, delivery });
-        return hxRedirect(request, "/members");
-      } catch (err) {
-        if (!(err instanceof AppError && err.code === "validation_failed" && err.details)) throw err;
-        set.status = 422;
-        return render(request, admin, csrfToken, { inviteValues: values, inviteErrors: err.details });
-      }
+      const parsed = parseForm(createInvitationSchema, fields);
+      const result = parsed.ok ? await attemptForm(() => createInvitation({ organizationId: admin.organization.id, actor: actorOf(admin), data: parsed.value, request })) : parsed;
+      if (!result.ok) return unprocessable(set, () => render(request, admin, csrfToken, { inviteValues: values, inviteErrors: result.errors }));
+      const { invitation, url, delivery } = result.value;
+      // Post → redirect → get: a refresh cannot invite twice; the link holds the token and rides along once.
+      setReveal(cookie, `invitation:${admin.organization.id}`, { url, email: invitation.email, role: invitation.role, delivery });
+      return hxRedirect(request, "/members");
     },
     { member: "agent" },
   )
@@ -116,7 +108,7 @@ export const memberPages = new Elysia({ name: "member-pages" })
     async ({ admin, params, request, cookie }) => {
       if (!can.manageMembers(admin.role)) throw forbidden();
       const invitation = await revokeInvitation({ organizationId: admin.organization.id, actor: actorOf(admin), invitationId: params.id, request });
-      setFlash(cookie, "success", `Invitation for ${invitation.email} revoked`);
+      setFlash(cookie, "success", tText("members:flash.revoked", { email: invitation.email }));
       return hxRedirect(request, "/members");
     },
     { member: "agent" },

@@ -4,9 +4,10 @@ import { memberships, organizations, users, type Role } from "@/db/schema";
 import { can } from "@/auth/roles";
 import { recordAudit } from "@/features/audit/audit.service";
 import type { MemberActor } from "@/features/organizations/organization.service";
-import { forbidden, notFound, validationFailed } from "@/lib/errors";
-
+import { AppError, forbidden, validationFailed } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import { isUuid } from "@/lib/ids";
+
 export type MemberRow = {
   id: string;
   userId: string;
@@ -42,19 +43,21 @@ export async function listMembers(organizationId: string): Promise<MemberRow[]> 
  */
 async function lockOrganization(tx: Tx, organizationId: string) {
   const [org] = await tx.select({ id: organizations.id, ownerId: organizations.ownerId }).from(organizations).where(eq(organizations.id, organizationId)).for("update");
-  if (!org) throw notFound("Organization");
+  if (!org) throw new AppError("not_found", tText("members:errors.organizationNotFound"));
   return org;
 }
 
+const memberNotFound = () => new AppError("not_found", tText("members:errors.memberNotFound"));
+
 async function loadTarget(tx: Tx, organizationId: string, membershipId: string) {
-  if (!isUuid(membershipId)) throw notFound("Member");
+  if (!isUuid(membershipId)) throw memberNotFound();
   const [target] = await tx
     .select({ id: memberships.id, userId: memberships.userId, role: memberships.role, email: users.email })
     .from(memberships)
     .innerJoin(users, eq(users.id, memberships.userId))
     .where(and(eq(memberships.id, membershipId), eq(memberships.organizationId, organizationId)))
     .limit(1);
-  if (!target) throw notFound("Member");
+  if (!target) throw memberNotFound();
   return target;
 }
 
@@ -81,7 +84,7 @@ async function reassignOwnerIfNeeded(tx: Tx, org: { id: string; ownerId: string 
 function assertMayTouch(actor: MemberActor, targetRole: Role, newRole?: Role) {
   if (!can.manageMembers(actor.role)) throw forbidden();
   if ((targetRole === "owner" || newRole === "owner") && !can.manageOwners(actor.role)) {
-    throw forbidden("Only owners can grant the owner role or change an owner");
+    throw forbidden(tText("members:errors.ownersOnly"));
   }
 }
 
@@ -102,7 +105,7 @@ export async function changeMemberRole(input: {
     const target = await loadTarget(tx, input.organizationId, input.membershipId);
     assertMayTouch(input.actor, target.role, input.role);
     if (target.role === "owner" && input.role !== "owner" && (await ownerCount(tx, input.organizationId)) <= 1) {
-      throw validationFailed([{ path: "role", message: "This is the last owner; make someone else owner first" }], "An organization needs at least one owner");
+      throw validationFailed([{ path: "role", message: tText("members:errors.lastOwner") }], tText("members:errors.needsOwner"));
     }
     const [updated] = await tx
       .update(memberships)
@@ -143,7 +146,7 @@ export async function removeMember(input: { organizationId: string; actor: Membe
     const target = await loadTarget(tx, input.organizationId, input.membershipId);
     assertMayTouch(input.actor, target.role);
     if (target.role === "owner" && (await ownerCount(tx, input.organizationId)) <= 1) {
-      throw validationFailed([{ path: "member", message: "The last owner cannot be removed" }], "An organization needs at least one owner");
+      throw validationFailed([{ path: "member", message: tText("members:errors.lastOwnerRemove") }], tText("members:errors.needsOwner"));
     }
     await tx.delete(memberships).where(and(eq(memberships.id, target.id), eq(memberships.organizationId, input.organizationId)));
     if (target.role === "owner") await reassignOwnerIfNeeded(tx, org, target.userId);

@@ -7,6 +7,7 @@ import { formFields } from "@/features/organizations/organization.pages";
 import type { Flash } from "@/lib/flash";
 import { setFlash, takeFlash } from "@/lib/flash";
 import { hxRedirect } from "@/lib/htmx";
+import { tText } from "@/lib/i18n";
 import { RegistrationsPage } from "@views/registrations/index";
 import { registrationListSchema, rejectRegistrationSchema } from "./registration.schema";
 import { approveRegistration, assertPlatformAdmin, listRegistrations, rejectRegistration } from "./registration.service";
@@ -36,7 +37,7 @@ export const registrationPages = new Elysia({ name: "registration-pages" })
         set.status = 409;
         return render(admin, csrfToken, "pending", { flash: { type: "error", message: result.message } });
       }
-      setFlash(cookie, "success", `${result.request.email} approved: the account and ${result.request.organizationName} were created.`);
+      setFlash(cookie, "success", tText("registrations:flash.approved", { email: result.request.email, organization: result.request.organizationName }));
       return hxRedirect(request, "/platform/registrations");
     },
     { member: "agent" },
@@ -55,7 +56,7 @@ export const registrationPages = new Elysia({ name: "registration-pages" })
         set.status = 409;
         return render(admin, csrfToken, "pending", { flash: { type: "error", message: result.message } });
       }
-      setFlash(cookie, "success", `${result.request.email} was declined.`);
+      setFlash(cookie, "success", tText("registrations:flash.rejected", { email: result.request.email }));
       return hxRedirect(request, "/platform/registrations");
     },
     { member: "agent" },

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { REGISTRATION_STATUSES } from "@/db/schema";
+import { tText } from "@/lib/i18n";
 
 export const REGISTRATION_LIMITS = { rejectionReason: 500 } as const;
 export const REGISTRATIONS_PAGE_SIZE = 50;
@@ -7,10 +8,10 @@ export const REGISTRATIONS_PAGE_SIZE = 50;
 /** Rejecting needs a reason: the applicant is told it. */
 export const rejectRegistrationSchema = z.object({
   reason: z
-    .string({ error: "Say why the request is declined" })
+    .string({ error: () => tText("registrations:errors.reasonRequired") })
     .trim()
-    .min(1, "Say why the request is declined")
-    .max(REGISTRATION_LIMITS.rejectionReason, `At most ${REGISTRATION_LIMITS.rejectionReason} characters`),
+    .min(1, { error: () => tText("registrations:errors.reasonRequired") })
+    .max(REGISTRATION_LIMITS.rejectionReason),
 });
 
 export const registrationListSchema = z.object({

@@ -7,7 +7,8 @@ import { createUser, findUserByEmail, normalizeEmail, type User } from "@/featur
 import { issueVerificationLink, verificationRequired } from "@/features/auth/email-verification.service";
 import { isUuid } from "@/lib/ids";
 import { createOrganization } from "@/features/organizations/organization.service";
-import { forbidden, notFound } from "@/lib/errors";
+import { AppError, forbidden } from "@/lib/errors";
+import { currentLocale, tText, withLocale } from "@/lib/i18n";
 import { mailTemplates } from "@/lib/mail-templates";
 import { sendMailInBackground } from "@/lib/mailer";
 import { REGISTRATIONS_PAGE_SIZE } from "./registration.schema";
@@ -16,7 +17,7 @@ export type RegistrationRequest = typeof registrationRequests.$inferSelect;
 
 /** Platform pages are for platform admins only (the install's first account). */
 export function assertPlatformAdmin(user: Pick<User, "isPlatformAdmin">): void {
-  if (!user.isPlatformAdmin) throw forbidden("Only platform administrators can do this");
+  if (!user.isPlatformAdmin) throw forbidden(tText("registrations:errors.platformAdminsOnly"));
 }
 
 /**
@@ -30,7 +31,7 @@ export async function requestRegistration(input: { name: string; email: string; 
   await db.transaction(async (tx) => {
     const [created] = await tx
       .insert(registrationRequests)
-      .values({ email, name: input.name.trim(), passwordHash, organizationName: input.organizationName.trim() })
+      .values({ email, name: input.name.trim(), passwordHash, organizationName: input.organizationName.trim(), language: currentLocale() })
       .onConflictDoNothing()
       .returning({ id: registrationRequests.id });
     if (!created) return;
@@ -50,6 +51,10 @@ export async function listRegistrations(status: RegistrationStatus): Promise<Reg
     .limit(REGISTRATIONS_PAGE_SIZE);
 }
 
+const requestNotFound = () => new AppError("not_found", tText("registrations:errors.notFound"));
+const alreadyReviewed = (status: RegistrationStatus) =>
+  tText(status === "approved" ? "registrations:errors.alreadyApproved" : "registrations:errors.alreadyRejected");
+
 export type ReviewResult = { ok: true; request: RegistrationRequest } | { ok: false; message: string };
 
 /**
@@ -59,7 +64,7 @@ export type ReviewResult = { ok: true; request: RegistrationRequest } | { ok: fa
  */
 export async function approveRegistration(input: { actor: User; requestId: string; request?: Request }): Promise<ReviewResult> {
   assertPlatformAdmin(input.actor);
-  if (!isUuid(input.requestId)) throw notFound("Registration request");
+  if (!isUuid(input.requestId)) throw requestNotFound();
   const confirm = verificationRequired();
   const outcome = await db.transaction(async (tx) => {
     const [pending] = await tx
@@ -68,10 +73,10 @@ export async function approveRegistration(input: { actor: User; requestId: strin
       .where(eq(registrationRequests.id, input.requestId))
       .for("update")
       .limit(1);
-    if (!pending) throw notFound("Registration request");
-    if (pending.status !== "pending") return { ok: false, message: `This request was already ${pending.status}.` } as const;
-    if (await findUserByEmail(pending.email, tx)) return { ok: false, message: `An account with ${pending.email} exists now (invited or created meanwhile); reject this request.` } as const;
-    const user = await createUser({ email: pending.email, passwordHash: pending.passwordHash, name: pending.name, emailVerified: !confirm }, tx);
+    if (!pending) throw requestNotFound();
+    if (pending.status !== "pending") return { ok: false, message: alreadyReviewed(pending.status) } as const;
+    if (await findUserByEmail(pending.email, tx)) return { ok: false, message: tText("registrations:errors.accountExists", { email: pending.email }) } as const;
+    const user = await createUser({ email: pending.email, passwordHash: pending.passwordHash, name: pending.name, emailVerified: !confirm, language: pending.language }, tx);
     const organization = await createOrganization(user.id, pending.organizationName, tx);
     const [reviewed] = await tx
       .update(registrationRequests)
@@ -94,18 +99,19 @@ export async function approveRegistration(input: { actor: User; requestId: strin
   });
   if (!outcome.ok) return outcome;
   const { request: reviewed, link, organizationName } = outcome;
-  sendMailInBackground(reviewed.email, mailTemplates.registrationApproved({ name: reviewed.name, organizationName, url: link, confirm }), "registration_approved");
+  const content = withLocale({ locale: reviewed.language }, () => mailTemplates.registrationApproved({ name: reviewed.name, organizationName, url: link, confirm }));
+  sendMailInBackground(reviewed.email, content, "registration_approved");
   return { ok: true, request: reviewed };
 }
 
 /** Declines a waiting request with a reason the applicant receives by email. */
 export async function rejectRegistration(input: { actor: User; requestId: string; reason: string; request?: Request }): Promise<ReviewResult> {
   assertPlatformAdmin(input.actor);
-  if (!isUuid(input.requestId)) throw notFound("Registration request");
+  if (!isUuid(input.requestId)) throw requestNotFound();
   const outcome = await db.transaction(async (tx) => {
     const [current] = await tx.select().from(registrationRequests).where(eq(registrationRequests.id, input.requestId)).for("update").limit(1);
-    if (!current) throw notFound("Registration request");
-    if (current.status !== "pending") return { ok: false, message: `This request was already ${current.status}.` } as const;
+    if (!current) throw requestNotFound();
+    if (current.status !== "pending") return { ok: false, message: alreadyReviewed(current.status) } as const;
     const [reviewed] = await tx
       .update(registrationRequests)
       .set({ status: "rejected", reviewedBy: input.actor.id, reviewedAt: new Date(), rejectionReason: input.reason })
@@ -125,7 +131,9 @@ export async function rejectRegistration(input: { actor: User; requestId: string
     return { ok: true, request: reviewed! } as const;
   });
   if (outcome.ok) {
-    sendMailInBackground(outcome.request.email, mailTemplates.registrationRejected({ name: outcome.request.name, reason: input.reason }), "registration_rejected");
+    const { request: rejected } = outcome;
+    const content = withLocale({ locale: rejected.language }, () => mailTemplates.registrationRejected({ name: rejected.name, reason: input.reason }));
+    sendMailInBackground(rejected.email, content, "registration_rejected");
   }
   return outcome;
 }
