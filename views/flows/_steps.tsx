@@ -168,9 +168,10 @@ export function StepForm(props: { flowId: string; values: StepFormValues; errors
   const v = props.values;
   const action = props.editingKey ? `/flows/${props.flowId}/steps/${encodeURIComponent(props.editingKey)}` : `/flows/${props.flowId}/steps`;
   // A transition's own error (`transitions.<answer>`) names its line.
-  const transitionErrors = fieldErrors(props.errors, "transitions").map((e) =>
-    e.path === "transitions" ? e.message : tText("flows:errors.transitionError", { answer: e.path.slice("transitions.".length), message: e.message }),
-  );
+  const transitionErrors = fieldErrors(props.errors, "transitions").map((e) => ({
+    path: e.path,
+    message: e.path === "transitions" ? e.message : tText("flows:errors.transitionError", { answer: e.path.slice("transitions.".length), message: e.message }),
+  }));
   const textError = fieldError(props.errors, "text");
   return (
     <form id="step-form" class="card" method="post" action={action} hx-post={action} hx-target="#step-form" hx-swap="outerHTML">
@@ -205,10 +206,16 @@ export function StepForm(props: { flowId: string; values: StepFormValues; errors
       />
       <div class={textError ? "field has-error" : "field"}>
         <label for="step-text">{t("flows:stepForm.text", { example: "{{variables}}" })}</label>
-        <textarea id="step-text" name="text" rows="3" maxlength={FLOW_LIMITS.text} safe>
+        <textarea id="step-text" name="text" rows="3" maxlength={FLOW_LIMITS.text} aria-invalid={textError ? "true" : undefined} aria-describedby={textError ? "f-text-error" : undefined} safe>
           {v.text ?? ""}
         </textarea>
-        {textError ? <small class="error" safe>{textError}</small> : ""}
+        {textError ? (
+          <small class="error" id="f-text-error" safe>
+            {textError}
+          </small>
+        ) : (
+          ""
+        )}
       </div>
       <div class="form-grid">
         <Field
@@ -233,9 +240,9 @@ export function StepForm(props: { flowId: string; values: StepFormValues; errors
           {v.transitions ?? ""}
         </textarea>
         <small class="hint">{t("flows:stepForm.transitionsHint")}</small>
-        {transitionErrors.map((message) => (
-          <small class="error" safe>
-            {message}
+        {transitionErrors.map((e) => (
+          <small class="error" data-error-for={e.path} safe>
+            {e.message}
           </small>
         ))}
       </div>

@@ -45,6 +45,12 @@ const stepFields = {
 /** Types without settings of their own keep an empty config (and drop anything sent in it). */
 const noConfig = z.object({}).default({});
 
+/** The config of a type that needs settings; a missing one reads as `{}`, so the error names the setting itself. */
+function settingsOf<S extends z.ZodRawShape>(shape: S, message: () => string) {
+  const schema = z.object(shape, { error: message });
+  return schema.prefault({} as z.input<typeof schema>);
+}
+
 const hasText = (s: { text?: string | null }) => !!s.text?.trim();
 
 /** What a step says is either a template or a text: both is a mistake, caught on the text. */
@@ -66,7 +72,7 @@ export const flowStepSchema = z
         if (!hasText(step)) ctx.addIssue({ code: "custom", path: ["text"], message: tText("flows:errors.writeText") });
         else templateOrText(step, ctx);
       }),
-      z.object({ ...stepFields, type: z.literal("collect_input"), config: z.object({ variable: variableNameSchema }, { error: () => tText("flows:errors.variableName") }) }).superRefine(templateOrText),
+      z.object({ ...stepFields, type: z.literal("collect_input"), config: settingsOf({ variable: variableNameSchema }, () => tText("flows:errors.variableName")) }).superRefine(templateOrText),
       z.object({ ...stepFields, type: z.literal("choice"), config: noConfig }).superRefine((step, ctx) => {
         if (Object.keys(step.transitions).length === 0) ctx.addIssue({ code: "custom", path: ["transitions"], message: tText("flows:errors.choiceNeedsOption") });
         templateOrText(step, ctx);
@@ -75,7 +81,7 @@ export const flowStepSchema = z
       z.object({
         ...stepFields,
         type: z.literal("call_workflow"),
-        config: z.object({ workflowId: z.string({ error: () => tText("flows:errors.chooseWorkflow") }).uuid({ error: () => tText("flows:errors.chooseWorkflow") }) }, { error: () => tText("flows:errors.chooseWorkflow") }),
+        config: settingsOf({ workflowId: z.string({ error: () => tText("flows:errors.chooseWorkflow") }).uuid({ error: () => tText("flows:errors.chooseWorkflow") }) }, () => tText("flows:errors.chooseWorkflow")),
       }),
       z.object({ ...stepFields, type: z.literal("end"), config: noConfig }),
     ],
