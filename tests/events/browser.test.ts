@@ -9,10 +9,10 @@ import { createOwner } from "../helpers/factories";
 
 const { server, newContext } = await useBrowser();
 
-async function signedInPage(width: number): Promise<{ page: Page; organizationId: string; close: () => Promise<void> }> {
+async function signedInPage(width: number): Promise<{ page: Page; userId: string; organizationId: string; close: () => Promise<void> }> {
   const { user, organization } = await createOwner();
   const context = await newContext({ width, as: { userId: user.id, organizationId: organization.id } });
-  return { page: await context.newPage(), organizationId: organization.id, close: () => context.close() };
+  return { page: await context.newPage(), userId: user.id, organizationId: organization.id, close: () => context.close() };
 }
 
 /** No horizontal scrolling of the page itself (wide tables scroll inside their .table-wrap). */
@@ -22,7 +22,7 @@ async function expectNoPageOverflow(page: Page) {
 }
 
 test("live tail: an event recorded on the server appears at the top of the open log", async () => {
-  const { page, organizationId, close } = await signedInPage(1440);
+  const { page, userId, organizationId, close } = await signedInPage(1440);
   const [inst] = await db.insert(instances).values({ organizationId, name: "Front desk" }).returning();
   await recordEvent({ organizationId, instanceId: inst!.id, type: "message.received", data: { text: "older" } });
   await page.goto(`${server.url}/events`);
@@ -37,11 +37,17 @@ test("live tail: an event recorded on the server appears at the top of the open 
   expect(await row.textContent()).toContain("Front desk");
   await expectNoPageOverflow(page);
 
-  // Pausing stops new rows.
+  // Pausing stops new rows: a second page of the same organization, still live, shows the next event
+  // (so it was sent to live pages); the paused one does not.
   await page.uncheck("#live-tail");
-  await recordEvent({ organizationId, type: "contact.created", data: {} });
-  await page.waitForTimeout(500);
+  const witnessContext = await newContext({ width: 1440, as: { userId, organizationId } });
+  const witness = await witnessContext.newPage();
+  await witness.goto(`${server.url}/events`);
+  await witness.locator("#live-status", { hasText: "live" }).waitFor({ timeout: 10_000 });
+  const whilePaused = await recordEvent({ organizationId, type: "contact.created", data: {} });
+  await witness.locator(`#event-${whilePaused.id}`).waitFor({ timeout: 10_000 });
   expect(await page.locator("#event-rows tr").count()).toBe(2);
+  await witnessContext.close();
   await close();
 }, 30_000);
 

@@ -8,6 +8,7 @@ import { events, users } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
+import { gate } from "../helpers/wait";
 
 const app = createApp();
 const PT = { "accept-language": "pt-BR" };
@@ -26,26 +27,32 @@ async function eventAt(organizationId: string, at: string) {
   return event;
 }
 
-/** Reads the stream until its first `event` frame, calling `produce` every 100 ms once it is subscribed. */
+/** Reads the stream until its first `event` frame, calling `produce` from the moment it is subscribed until then. */
 async function nextEventFrame(res: Response, produce: () => Promise<unknown>): Promise<string> {
   const reader = (res.body as ReadableStream<Uint8Array | string>).getReader();
   const decoder = new TextDecoder();
   let buffer = "";
-  let ready = false;
-  const deadline = Date.now() + 8_000;
+  let found = false;
+  const subscribed = gate();
+  // The subscription settles right after the `ready` frame: keep producing until a frame arrives (bounded).
+  const producing = (async () => {
+    await subscribed.wait;
+    for (let i = 0; i < 80 && !found; i++) await produce();
+  })();
   try {
-    while (Date.now() < deadline) {
-      if (ready) await produce();
-      const chunk = await Promise.race([reader.read(), Bun.sleep(100).then(() => null)]);
-      if (chunk?.done) break;
-      if (chunk) buffer += typeof chunk.value === "string" ? chunk.value : decoder.decode(chunk.value);
-      if (buffer.includes("event: ready")) ready = true;
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done) throw new Error("no event frame");
+      buffer += typeof chunk.value === "string" ? chunk.value : decoder.decode(chunk.value);
+      if (buffer.includes("event: ready")) subscribed.open();
       const match = /event: event\n((?:data: .*\n?)+)/.exec(buffer);
       if (match) return match[1]!;
     }
-    throw new Error("no event frame");
   } finally {
+    found = true;
+    subscribed.open();
     await reader.cancel().catch(() => {});
+    await producing;
   }
 }
 

@@ -7,6 +7,7 @@ import { encryptSecret } from "@/lib/crypto";
 import { isoDateInZone } from "@/lib/i18n";
 import { TestClient } from "../helpers/client";
 import { createMember, setupOrg, signIn } from "../helpers/factories";
+import { gate } from "../helpers/wait";
 
 const app = createApp();
 
@@ -15,18 +16,17 @@ async function instanceOf(organizationId: string, name: string) {
   return row!;
 }
 
-/** Reads SSE frames from a streaming response until `until` matches one, or the deadline passes. */
-async function readFrames(res: Response, until: (frame: { event: string; data: string }) => boolean, timeoutMs = 8_000) {
+/** Reads SSE frames from a streaming response until `until` matches one or the stream ends (the test's timeout bounds it). */
+async function readFrames(res: Response, until: (frame: { event: string; data: string }) => boolean) {
   // The body may yield strings (Bun's ReadableStream<string> behind sseResponse) or bytes.
   const reader = (res.body as ReadableStream<Uint8Array | string>).getReader();
   const decoder = new TextDecoder();
   const frames: { event: string; data: string }[] = [];
   let buffer = "";
-  const deadline = Date.now() + timeoutMs;
   try {
-    while (Date.now() < deadline) {
-      const chunk = await Promise.race([reader.read(), Bun.sleep(deadline - Date.now()).then(() => null)]);
-      if (!chunk || chunk.done) break;
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
       buffer += typeof chunk.value === "string" ? chunk.value : decoder.decode(chunk.value);
       let end: number;
       while ((end = buffer.indexOf("\n\n")) >= 0) {
@@ -137,20 +137,25 @@ describe("/events admin page", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/event-stream");
 
-    // The subscription becomes active right after the `ready` frame; keep recording until a row arrives.
+    // The subscription becomes active right after the `ready` frame: from then on, keep recording until a row arrives.
     let stop = false;
+    const ready = gate();
     const recorded: string[] = [];
     const producer = (async () => {
+      await ready.wait;
       for (let i = 0; i < 80 && !stop; i++) {
         await recordEvent({ organizationId: other.organization.id, type: "message.sent", data: { text: "other org" } });
         await recordEvent({ organizationId: organization.id, type: "message.received", data: { text: "filtered out" } });
         const e = await recordEvent({ organizationId: organization.id, type: "message.sent", data: { text: "hello <b>live</b>" } });
         recorded.push(e.id);
-        await Bun.sleep(100);
       }
     })();
-    const frames = await readFrames(res, (f) => f.event === "event");
+    const frames = await readFrames(res, (f) => {
+      if (f.event === "ready") ready.open();
+      return f.event === "event";
+    });
     stop = true;
+    ready.open();
     await producer;
     expect(frames[0]!.event).toBe("ready");
     const row = frames.find((f) => f.event === "event");

@@ -2,25 +2,16 @@ import { afterAll, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { createSession } from "@/auth/session";
 import { createApiKey } from "@/features/api-keys/api-key.service";
-import { runOutboundOnce } from "@/workers/outbound.worker";
+import "@/workers/outbound.worker";
+import { startWorkers, stopWorkers } from "@/workers/registry";
 import { useBrowser } from "../helpers/browser";
 import { createOwner } from "../helpers/factories";
 
 const { server, newContext } = await useBrowser();
 
-// The outbound worker, as a running process would have it (tests start with WORKERS=false).
-let working = true;
-const worker = (async () => {
-  while (working) {
-    const sent = await runOutboundOnce().catch(() => 0);
-    if (sent === 0) await Bun.sleep(50);
-  }
-})();
-
-afterAll(async () => {
-  working = false;
-  await worker;
-});
+// The workers, as a running process has them (tests start with WORKERS=false): sends wake on NOTIFY.
+await startWorkers();
+afterAll(stopWorkers);
 
 async function v1(key: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${server.url}${path}`, {

@@ -7,6 +7,7 @@ import { apiKeys, auditLogs, webhooks } from "@/db/schema";
 import { useBrowser } from "../helpers/browser";
 import { createApiKey } from "@/features/api-keys/api-key.service";
 import { createOwner } from "../helpers/factories";
+import { gate, waitFor } from "../helpers/wait";
 
 /**
  * Real Chromium against the real app: the browser's cache, history and form submission are what
@@ -22,20 +23,20 @@ const ORG_NAME = "Acme Confidential Holdings";
 beforeAll(async () => {
   config.allowPrivateWebhookTargets = true;
   subscriber = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("ok") });
-  slow = startSlowLink(server.url, 700);
+  slow = startSlowLink(server.url);
 }, 30_000);
 afterAll(async () => {
-  await browser?.close();
   subscriber?.stop(true);
   slow?.stop();
-  server.stop();
 });
 
 /**
- * The app behind a slow link: a real HTTP hop that hands each POST to the app at once but answers the
- * browser only after `delayMs`, the window in which a person's second click lands.
+ * The app behind a slow link: a real HTTP hop that hands each POST to the app at once but, after
+ * `hold()`, answers the browser only on `release()`: the window in which a person's second click lands.
  */
-function startSlowLink(target: string, delayMs: number) {
+function startSlowLink(target: string) {
+  let holding: ReturnType<typeof gate> | undefined;
+  let held = 0;
   const proxy = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
@@ -47,12 +48,43 @@ function startSlowLink(target: string, delayMs: number) {
       const body = req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer();
       const res = await fetch(target + url.pathname + url.search, { method: req.method, headers, body, redirect: "manual" });
       const payload = await res.arrayBuffer();
-      if (req.method === "POST") await Bun.sleep(delayMs);
+      if (req.method === "POST" && holding) {
+        held++;
+        await holding.wait;
+      }
       return new Response(payload, { status: res.status, headers: res.headers });
     },
   });
-  return { url: `http://127.0.0.1:${proxy.port}`, stop: () => proxy.stop(true) };
+  return {
+    url: `http://127.0.0.1:${proxy.port}`,
+    hold() {
+      holding = gate();
+      held = 0;
+    },
+    /** POST answers being held back since hold(). */
+    held: () => held,
+    release() {
+      holding?.open();
+      holding = undefined;
+    },
+    stop: () => {
+      holding?.open();
+      return proxy.stop(true);
+    },
+  };
 }
+
+/** Every request other than a GET the page sends from now on. */
+function requestsSent(page: Page): string[] {
+  const sent: string[] = [];
+  page.on("request", (r) => {
+    if (r.method() !== "GET") sent.push(`${r.method()} ${r.url()}`);
+  });
+  return sent;
+}
+
+/** One rendered frame after the click's handlers ran: whatever they would send has been sent by now. */
+const settled = (page: Page) => page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => resolve(null))));
 
 /** Signs in through the login form, as a person would. */
 async function signInThroughForm(page: Page, email: string, base = server.url) {
@@ -106,9 +138,11 @@ describe("in a browser", () => {
     const submit = page.locator("#webhook-form button[type=submit]");
     await submit.scrollIntoViewIfNeeded();
     const box = (await submit.boundingBox())!;
+    slow.hold();
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
-    await page.waitForTimeout(150);
+    await waitFor(() => slow.held() > 0, { what: "the first submit to reach the app" });
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    slow.release();
     await page.waitForURL(/\/webhooks\/[0-9a-f-]{36}$/);
     await page.waitForLoadState("load");
     const firstView = await page.content();
@@ -145,9 +179,11 @@ describe("in a browser", () => {
     await submit.scrollIntoViewIfNeeded();
     const box = (await submit.boundingBox())!;
     const shown = page.waitForEvent("load");
+    slow.hold();
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
-    await page.waitForTimeout(150);
+    await waitFor(() => slow.held() > 0, { what: "the first submit to reach the app" });
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    slow.release();
     await shown;
     expect(await page.content()).toMatch(/lc_live_[A-Za-z0-9]{20,}/);
     await page.reload();
@@ -167,9 +203,11 @@ describe("in a browser", () => {
     await signInThroughForm(page, user.email);
     await page.goto(`${server.url}/api-keys`);
     const revoke = page.locator(`#api-key-${key.id} button[type=submit]`);
+    const sent = requestsSent(page);
     page.once("dialog", (d) => d.dismiss());
     await revoke.click();
-    await page.waitForTimeout(300);
+    await settled(page);
+    expect(sent).toEqual([]);
     expect(await revoke.isEnabled()).toBe(true);
     expect((await db.select().from(apiKeys).where(eq(apiKeys.id, key.id)))[0]!.revokedAt).toBeNull();
     page.once("dialog", (d) => d.accept());
@@ -192,9 +230,11 @@ describe("in a browser", () => {
     const [hook] = await db.select().from(webhooks).where(eq(webhooks.organizationId, organization.id));
     await page.goto(`${server.url}/webhooks/${hook!.id}`);
 
+    const sent = requestsSent(page);
     page.once("dialog", (d) => d.dismiss());
     await page.click(`form[action$='/rotate'] button`);
-    await page.waitForTimeout(300);
+    await settled(page);
+    expect(sent).toEqual([]);
     expect(new URL(page.url()).pathname).toBe(`/webhooks/${hook!.id}`);
     const [unchanged] = await db.select().from(webhooks).where(eq(webhooks.id, hook!.id));
     expect(unchanged!.secretEnc).toBe(hook!.secretEnc);

@@ -249,8 +249,8 @@ async function visit(context: BrowserContext, name: string, path: string, width:
   const res = await page.goto(`${server.url}${path}`, { waitUntil: "load" });
   const problems: string[] = [];
   if (res?.status() !== 200) problems.push(`status ${res?.status()}`);
-  // Let htmx settle (lazy fragments, live status) before measuring.
-  await page.waitForTimeout(150);
+  // Let htmx settle (lazy fragments, live status) before measuring: no request of its own still in flight.
+  await page.waitForFunction(() => document.querySelectorAll(".htmx-request").length === 0);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   if (overflow > 1) {
     const widest = await page.evaluate(() => {

@@ -8,6 +8,7 @@ import { webhookDeliveries, webhooks } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
+import { gate } from "../helpers/wait";
 import { sleep, startSubscriber, waitFor } from "./subscriber";
 
 const ROOT = resolve(import.meta.dir, "../..");
@@ -64,6 +65,7 @@ afterAll(async () => {
 describe("deliveries across processes", () => {
   test("two processes sharing one database deliver N events exactly once between them", async () => {
     const sub = startSubscriber(async () => {
+      // Simulated network latency (not a wait for a state): answers interleave between the two processes.
       await sleep(5 + Math.random() * 15);
       return new Response("ok");
     });
@@ -81,16 +83,16 @@ describe("deliveries across processes", () => {
       const rows = await db.select({ status: webhookDeliveries.status }).from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, hook.id));
       return rows.length === N && rows.every((r) => r.status === "succeeded");
     }, 30_000, "all deliveries succeeded");
-    await sleep(500); // a duplicate would show up now
+    // Once both processes have drained and exited, no late duplicate can still arrive.
+    a.child.kill("SIGTERM");
+    b.child.kill("SIGTERM");
+    expect(await a.child.exited).toBe(0);
+    expect(await b.child.exited).toBe(0);
     const counts = new Map<string, number>();
     for (const r of sub.received) counts.set(r.id, (counts.get(r.id) ?? 0) + 1);
     expect([...counts.keys()].sort()).toEqual([...ids].sort());
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
     expect(sub.verified().length).toBe(N);
-    a.child.kill("SIGTERM");
-    b.child.kill("SIGTERM");
-    expect(await a.child.exited).toBe(0);
-    expect(await b.child.exited).toBe(0);
     await db.update(webhooks).set({ active: false }).where(eq(webhooks.id, hook.id));
   }, 60_000);
 
@@ -128,8 +130,9 @@ describe("deliveries across processes", () => {
   }, 60_000);
 
   test("SIGTERM drains: the in-flight delivery completes and is recorded before the process exits", async () => {
+    const answer = gate();
     const sub = startSubscriber(async () => {
-      await sleep(1500);
+      await answer.wait;
       return new Response("took a while");
     });
     subscribers.push(sub);
@@ -138,6 +141,9 @@ describe("deliveries across processes", () => {
     await recordEvent({ organizationId: org.organization.id, type: "contact.created", data: {} });
     await waitFor(() => sub.received.length === 1, 10_000, "request in flight");
     worker.child.kill("SIGTERM");
+    // The subscriber answers only after the process has begun shutting down.
+    await waitFor(() => worker.lines.includes("stopping"), 10_000, "the process to begin draining");
+    answer.open();
     expect(await worker.child.exited).toBe(0);
     await worker.pump;
     expect(worker.lines).toContain("drained");

@@ -1,4 +1,5 @@
 import { Webhook } from "standardwebhooks";
+import { waitFor as waitForCondition } from "../helpers/wait";
 
 export type Received = {
   id: string;
@@ -58,13 +59,7 @@ export function startSubscriber(handler?: Handler) {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `check` until it is truthy (or throws after `timeoutMs`); for cross-process outcomes. */
-export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 15_000, label = "condition"): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${label}`);
-    await sleep(25);
-  }
+/** helpers/wait's waitFor with the longer default cross-process outcomes need. */
+export function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 15_000, label = "condition") {
+  return waitForCondition(check, { timeoutMs, what: label });
 }
