@@ -292,3 +292,18 @@ export async function revokeOrganizationApiKey(
   evictRevokedApiKey(key);
   return key;
 }
+
+/**
+ * Sign-up claims a visitor device's keys for the new organization (inside the claim's transaction).
+ * Every process may hold them cached as org-less: they are evicted once the claim commits (a NOTIFY
+ * inside a transaction is delivered only on commit).
+ */
+export async function claimDeviceApiKeys(deviceId: string, organizationId: string, tx: DbOrTx): Promise<number> {
+  const keys = await tx
+    .update(apiKeys)
+    .set({ organizationId })
+    .where(and(eq(apiKeys.deviceId, deviceId), isNull(apiKeys.organizationId)))
+    .returning({ keyHash: apiKeys.keyHash });
+  if (keys.length) await notifyMany(keys.map((k) => ({ channel: API_KEY_REVOKED_CHANNEL, payload: k.keyHash })), tx);
+  return keys.length;
+}

@@ -1,7 +1,8 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
-import { notify, type DbOrTx } from "@/db/client";
-import { API_KEY_REVOKED_CHANNEL } from "@/features/api-keys/api-key.verify";
-import { apiKeys, contacts, conversations, devices, events, instances, messages, triggerFirings } from "@/db/schema";
+import type { DbOrTx } from "@/db/client";
+import { contacts, conversations, devices, events, instances, messages } from "@/db/schema";
+import { claimDeviceApiKeys } from "@/features/api-keys/api-key.service";
+import { moveContactFirings } from "@/features/triggers/trigger.service";
 import { claimDeviceThreads, moveContactThreads } from "@/features/workflows/thread.service";
 
 /**
@@ -22,14 +23,7 @@ export async function claimDevice(tx: DbOrTx, deviceId: string, organizationId: 
     .set({ organizationId, claimedAt: now })
     .where(and(eq(instances.createdByDeviceId, deviceId), isNull(instances.organizationId)))
     .returning({ id: instances.id });
-  const keys = await tx
-    .update(apiKeys)
-    .set({ organizationId })
-    .where(and(eq(apiKeys.deviceId, deviceId), isNull(apiKeys.organizationId)))
-    .returning({ id: apiKeys.id, keyHash: apiKeys.keyHash });
-  // Every process may hold these keys cached as org-less: have them re-read once the claim commits
-  // (NOTIFY inside the transaction is delivered only on commit).
-  for (const key of keys) await notify(API_KEY_REVOKED_CHANNEL, key.keyHash, tx);
+  const apiKeyCount = await claimDeviceApiKeys(deviceId, organizationId, tx);
   await mergeDuplicateContacts(tx, deviceId, organizationId);
   await tx
     .update(contacts)
@@ -51,7 +45,7 @@ export async function claimDevice(tx: DbOrTx, deviceId: string, organizationId: 
       .set({ organizationId })
       .where(and(inArray(events.instanceId, instanceIds), isNull(events.organizationId)));
   }
-  return { instances: claimed.length, apiKeys: keys.length };
+  return { instances: claimed.length, apiKeys: apiKeyCount };
 }
 
 /**
@@ -78,7 +72,7 @@ async function mergeDuplicateContacts(tx: DbOrTx, deviceId: string, organization
     await tx.update(conversations).set({ contactId: target }).where(eq(conversations.contactId, visitor.id));
     await tx.update(messages).set({ contactId: target }).where(eq(messages.contactId, visitor.id));
     await moveContactThreads(visitor.id, target, tx);
-    await tx.update(triggerFirings).set({ contactId: target }).where(eq(triggerFirings.contactId, visitor.id));
+    await moveContactFirings(visitor.id, target, tx);
     await tx.delete(contacts).where(eq(contacts.id, visitor.id));
   }
 }

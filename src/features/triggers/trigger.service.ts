@@ -232,3 +232,8 @@ export async function fireTrigger(
   }
   return undefined;
 }
+
+/** A visitor contact merged into the organization's contact: its firings (cooldowns) follow. */
+export async function moveContactFirings(fromContactId: string, toContactId: string, tx: DbOrTx): Promise<void> {
+  await tx.update(triggerFirings).set({ contactId: toContactId }).where(eq(triggerFirings.contactId, fromContactId));
+}
