@@ -7,11 +7,9 @@ import { hxRedirect, isHtmx } from "@/lib/htmx";
 import { tText } from "@/lib/i18n";
 import { NewOrganizationPage } from "@views/organizations/new";
 import { createOrganizationSchema, switchOrganizationSchema } from "./organization.schema";
-import { safeNextPath as safeNext } from "@/features/auth/auth.schema";
+import { safeNextPath as safeNext } from "@/lib/next-path";
+import { formFields } from "@/lib/forms";
 import { createOrganizationForUser, sectionPath, switchActiveOrganization } from "./organization.service";
-
-/** Form posts arrive parsed; anything else (JSON, empty) reads as no fields. */
-export const formFields = (body: unknown): Record<string, unknown> => (body && typeof body === "object" ? (body as Record<string, unknown>) : {});
 
 export type Me = Omit<AdminContext, "organization" | "role"> & { organization?: AdminContext["organization"]; role?: AdminContext["role"] };
 

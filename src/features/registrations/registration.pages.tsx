@@ -3,7 +3,7 @@ import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { config } from "@/config";
 import type { RegistrationStatus } from "@/db/schema";
-import { formFields } from "@/features/organizations/organization.pages";
+import { formFields } from "@/lib/forms";
 import type { Flash } from "@/lib/flash";
 import { setFlash, takeFlash } from "@/lib/flash";
 import { hxRedirect } from "@/lib/htmx";

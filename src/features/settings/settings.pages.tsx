@@ -6,7 +6,7 @@ import { zodDetails } from "@/lib/errors";
 import { setFlash, takeFlash } from "@/lib/flash";
 import { hxRedirect } from "@/lib/htmx";
 import { tText } from "@/lib/i18n";
-import { formFields } from "@/features/organizations/organization.pages";
+import { formFields } from "@/lib/forms";
 import { organizationLocaleSchema, renameOrganizationSchema } from "@/features/organizations/organization.schema";
 import { renameOrganization, setOrganizationLocale } from "@/features/organizations/organization.service";
 import { twoFactorRequirementSchema } from "@/features/account/account.schema";
