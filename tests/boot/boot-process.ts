@@ -2,7 +2,7 @@ import { join } from "node:path";
 
 const ROOT = join(import.meta.dir, "../..");
 
-export type Booted = { port: number; stop: () => Promise<number> };
+export type Booted = { port: number; stop: () => Promise<number>; /** What it printed up to the listening line. */ output: string };
 export type Refused = { code: number; stderr: string };
 
 /**
@@ -30,6 +30,7 @@ export async function boot(env: Record<string, string>): Promise<Booted | Refuse
       reader.releaseLock();
       return {
         port: JSON.parse(line).port as number,
+        output: out,
         stop: async () => {
           child.kill("SIGTERM");
           return child.exited;
