@@ -43,7 +43,7 @@ export default {
       unknownBrowser: "Navegador desconhecido",
       thisBrowser: "Este navegador",
       signOut: "Encerrar",
-      signOutOthers: "Sair de todos os outros",
+      signOutOthers: "Encerrar todas as outras sessões",
       onlySession: "Esta é sua única sessão.",
     },
     twoFactor: {

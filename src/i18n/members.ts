@@ -4,7 +4,7 @@ import type { Catalog } from "./index";
 export default {
   "pt-BR": {
     title: "Membros",
-    readOnly: "Só administradores e proprietários podem mudar papéis, remover membros ou convidar pessoas.",
+    readOnly: "Só administradores e proprietários podem mudar funções, remover membros ou convidar pessoas.",
     roles: {
       owner: "proprietário",
       admin: "administrador",
@@ -12,7 +12,7 @@ export default {
       agent: "atendente",
     },
     roleHelp: {
-      owner: "Tudo, inclusive conceder o papel de proprietário",
+      owner: "Tudo, inclusive tornar alguém proprietário",
       admin: "Membros, chaves de API, webhooks, dispositivos e configurações",
       supervisor: "Instâncias e automação",
       agent: "Caixa de entrada e contatos",
@@ -20,7 +20,7 @@ export default {
     roleOption: "{{role}} — {{help}}",
     columns: {
       member: "Membro",
-      role: "Papel",
+      role: "Função",
       joined: "Entrou em",
       actions: "Ações",
       email: "E-mail",
@@ -42,7 +42,7 @@ export default {
       copy: "Copiar link",
       email: "E-mail",
       emailPlaceholder: "colega@exemplo.com.br",
-      role: "Papel",
+      role: "Função",
       create: "Criar link de convite",
       empty: "Nenhum convite pendente.",
       revoke: "Revogar",
@@ -81,14 +81,14 @@ export default {
       memberNotFound: "Membro não encontrado",
       invitationNotFound: "Convite não encontrado",
       organizationNotFound: "Organização não encontrada",
-      ownersOnly: "Só proprietários podem conceder o papel de proprietário ou alterar um proprietário",
+      ownersOnly: "Só proprietários podem tornar alguém proprietário ou alterar um proprietário",
       lastOwner: "Este é o último proprietário; torne outra pessoa proprietária primeiro",
       lastOwnerRemove: "O último proprietário não pode ser removido",
       needsOwner: "Uma organização precisa de pelo menos um proprietário",
       inviteOwnersOnly: "Só proprietários podem convidar proprietários",
       revokeOwnersOnly: "Só proprietários podem revogar um convite de proprietário",
       alreadyMember: "Esta pessoa já é membro",
-      chooseRole: "Escolha um papel",
+      chooseRole: "Escolha uma função",
       enterEmail: "Informe um endereço de e-mail",
     },
   },

@@ -56,7 +56,7 @@ describe("members in Portuguese", () => {
     expect(bad.status).toBe(422);
     const html = await bad.text();
     expect(html).toContain("Informe um e-mail válido");
-    expect(html).toContain("Escolha um papel");
+    expect(html).toContain("Escolha uma função");
 
     const [own] = await db.select().from(memberships).where(eq(memberships.userId, user.id));
     const last = await client.postForm(`/members/${own!.id}/role`, { role: "agent" }, { htmx: true });
