@@ -36,3 +36,10 @@ describe("one id check", () => {
     expect(filesMatching(/\[0-9a-f\]\{8\}/i)).toEqual(["src/lib/ids.ts"]);
   });
 });
+
+describe("one keyset pager", () => {
+  test("lists page through src/lib/pager.ts; only the events feed keeps its own id cursor (shared with `after` polling)", () => {
+    expect(filesMatching(/\.limit\([^)]*\+ 1\)/)).toEqual(["src/features/events/event.service.ts"]);
+    expect(filesMatching(/base64url/).filter((f) => /cursor/i.test(readFileSync(join(ROOT, f), "utf8")))).toEqual(["src/lib/pager.ts"]);
+  });
+});

@@ -168,8 +168,8 @@ describe("GET /v1/devices", () => {
     expect(organization.id).toBeString();
   });
 
-  test("bad paging input → 400/422, not 500", async () => {
-    expect((await api(app, "GET", "/v1/devices?cursor=garbage", org.key)).status).toBe(400);
+  test("bad paging input → 422, not 500", async () => {
+    expect((await api(app, "GET", "/v1/devices?cursor=garbage", org.key)).status).toBe(422);
     expect((await api(app, "GET", "/v1/devices?limit=0", org.key)).status).toBe(422);
     expect((await api(app, "GET", "/v1/devices?limit=abc", org.key)).status).toBe(422);
   });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { tText } from "@/lib/i18n";
 import { isUuid } from "@/lib/ids";
+import { isCursor } from "@/lib/pager";
 
 export const AUDIT_PAGE_SIZE = 50;
 
@@ -33,8 +34,8 @@ export const auditFilterSchema = z
     ),
     from: z.preprocess(blank, z.iso.date({ error: () => tText("audit:errors.date") }).optional()),
     to: z.preprocess(blank, z.iso.date({ error: () => tText("audit:errors.date") }).optional()),
-    /** Id of the last row of the previous page. */
-    cursor: z.preprocess(blank, z.uuid({ error: () => tText("audit:errors.cursor") }).optional()),
+    /** The previous page's `nextCursor`. */
+    cursor: z.preprocess(blank, z.string().refine(isCursor, { error: () => tText("audit:errors.cursor") }).optional()),
   })
   .refine((f) => !f.from || !f.to || f.from <= f.to, { path: ["to"], error: () => tText("audit:errors.range") });
 

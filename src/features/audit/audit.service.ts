@@ -1,10 +1,11 @@
-import { and, asc, desc, eq, gte, inArray, like, lt, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, like, lt, type SQL } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { auditLogs, users } from "@/db/schema";
 import { clientIp } from "@/lib/client-ip";
 import { zonedWallTimeToDate } from "@/lib/i18n";
 import { AUDIT_PAGE_SIZE, type AuditFilter } from "./audit.schema";
 import { isUuid } from "@/lib/ids";
+import { keysetPage } from "@/lib/pager";
 
 
 export type AuditActor = { type: "user" | "api_key" | "device" | "system"; id?: string | null };
@@ -63,8 +64,7 @@ export function inTransaction<T>(tx: DbOrTx | undefined, change: (tx: DbOrTx) =>
 export type AuditEntry = typeof auditLogs.$inferSelect & { actorLabel: string | null };
 
 /**
- * One page of the organization's audit log, newest first, filtered. Keyset pagination on (at, id):
- * the cursor is the last row's id, resolved inside the query so timestamps keep full precision.
+ * One page of the organization's audit log, newest first, filtered, keyset-paged on (at, id).
  */
 export async function listAuditLogs(
   organizationId: string,
@@ -90,18 +90,13 @@ export async function listAuditLogs(
   // Dates are whole days on the reader's clock (their or their organization's zone); `to` is inclusive.
   if (filter.from) conditions.push(gte(auditLogs.at, zonedWallTimeToDate(`${filter.from}T00:00`)));
   if (filter.to) conditions.push(lt(auditLogs.at, zonedWallTimeToDate(`${nextDay(filter.to)}T00:00`)));
-  if (filter.cursor) {
-    conditions.push(
-      sql`(${auditLogs.at}, ${auditLogs.id}) < (select c.at, c.id from ${auditLogs} c where c.id = ${filter.cursor} and c.organization_id = ${organizationId})`,
-    );
-  }
-  const rows = await db
-    .select()
-    .from(auditLogs)
-    .where(and(...conditions))
-    .orderBy(desc(auditLogs.at), desc(auditLogs.id))
-    .limit(limit + 1);
-  const page = rows.slice(0, limit);
+  const { data: page, nextCursor } = await keysetPage(
+    { sortBy: auditLogs.at, id: auditLogs.id },
+    { limit, cursor: filter.cursor },
+    (q) => db.select({ entry: auditLogs, sortKey: q.sortKey }).from(auditLogs).where(and(...conditions, q.after)).orderBy(...q.orderBy).limit(q.limit),
+    (r) => r.entry,
+    (r) => r.entry.id,
+  );
   const userIds = [...new Set(page.filter((r) => r.actorType === "user" && r.actorId && isUuid(r.actorId)).map((r) => r.actorId!))];
   const labels = new Map<string, string>();
   if (userIds.length) {
@@ -111,7 +106,7 @@ export async function listAuditLogs(
   }
   return {
     entries: page.map((r) => ({ ...r, actorLabel: r.actorId ? (labels.get(r.actorId) ?? null) : null })),
-    nextCursor: rows.length > limit ? page[page.length - 1]!.id : null,
+    nextCursor,
   };
 }
 

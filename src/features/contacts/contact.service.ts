@@ -1,4 +1,4 @@
-import { and, desc, eq, exists, inArray, sql, type SQL } from "drizzle-orm";
+import { and, eq, exists, inArray, sql, type SQL } from "drizzle-orm";
 import { db, rowsOf, type DbOrTx } from "@/db/client";
 import { contacts, conversations, instances } from "@/db/schema";
 import { callProvider } from "@/features/instances/instance.service";
@@ -10,7 +10,7 @@ import { AppError, conflict } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { toE164 } from "@/lib/phone";
 import { tenantFilter, type Tenant } from "@/lib/tenant";
-import { decodeCursor, encodeCursor } from "@/lib/cursor";
+import { keysetPage } from "@/lib/pager";
 import { isUuid } from "@/lib/ids";
 import { parseTagFilter, type ContactCreateInput, type ContactListQuery, type ContactUpdateInput } from "./contact.schema";
 
@@ -69,22 +69,13 @@ export async function listContacts(tenant: Tenant, query: ContactListQuery, tx: 
   const tags = parseTagFilter(query.tag);
   if (tags.length) where.push(sql`${contacts.tags} @> ${sql`array[${sql.join(tags.map((t) => sql`${t}`), sql`, `)}]::text[]`}`);
   if (query.blocked) where.push(eq(contacts.blocked, query.blocked === "true"));
-  if (query.cursor) {
-    const c = decodeCursor(query.cursor);
-    where.push(sql`(${contacts.createdAt}, ${contacts.id}) < (${c.sortKey}::timestamptz, ${c.id}::uuid)`);
-  }
-  const rows = await tx
-    .select({ contact: contacts, sortKey: sql<string>`${contacts.createdAt}::text` })
-    .from(contacts)
-    .where(and(...where))
-    .orderBy(desc(contacts.createdAt), desc(contacts.id))
-    .limit(query.limit + 1);
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    data: page.map((r) => r.contact),
-    nextCursor: rows.length > query.limit && last ? encodeCursor(last.sortKey, last.contact.id) : null,
-  };
+  return keysetPage(
+    { sortBy: contacts.createdAt, id: contacts.id },
+    query,
+    (q) => tx.select({ contact: contacts, sortKey: q.sortKey }).from(contacts).where(and(...where, q.after)).orderBy(...q.orderBy).limit(q.limit),
+    (r) => r.contact,
+    (r) => r.contact.id,
+  );
 }
 
 /** The tenant's contact, or 404 (also for another tenant's id or a malformed id). */

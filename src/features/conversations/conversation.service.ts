@@ -10,7 +10,7 @@ import { publishLive } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
 import type { Tenant } from "@/lib/tenant";
 import type { Instance } from "@/providers/provider";
-import { decodeCursor, encodeCursor } from "@/lib/cursor";
+import { keysetPage, type Page } from "@/lib/pager";
 import { isUuid } from "@/lib/ids";
 import type { AssignInput, ConversationListQuery, MessageListQuery } from "./conversation.schema";
 
@@ -179,7 +179,7 @@ export async function listConversations(
   query: ConversationListQuery,
   access: ConversationAccess = {},
   tx: DbOrTx = db,
-): Promise<{ data: ConversationRow[]; nextCursor: string | null }> {
+): Promise<Page<ConversationRow>> {
   const where: SQL[] = [conversationScope(tenant, access)];
   if (query.status && query.status !== "all") where.push(eq(conversations.status, query.status));
   if (query.instanceId) where.push(eq(conversations.instanceId, query.instanceId));
@@ -188,25 +188,22 @@ export async function listConversations(
   if (query.blocked !== "any") where.push(eq(contacts.blocked, query.blocked === "true"));
   if (query.assigned === "none") where.push(isNull(conversations.assignedUserId));
   else if (query.assigned && query.assigned !== "any") where.push(eq(conversations.assignedUserId, query.assigned));
-  if (query.cursor) {
-    const c = decodeCursor(query.cursor);
-    where.push(sql`(${conversations.lastMessageAt}, ${conversations.id}) < (${c.sortKey}::timestamptz, ${c.id}::uuid)`);
-  }
-  const rows = await tx
-    .select(listColumns)
-    .from(conversations)
-    .innerJoin(contacts, eq(contacts.id, conversations.contactId))
-    .innerJoin(instances, eq(instances.id, conversations.instanceId))
-    .leftJoin(users, eq(users.id, conversations.assignedUserId))
-    .where(and(...where))
-    .orderBy(desc(conversations.lastMessageAt), desc(conversations.id))
-    .limit(query.limit + 1);
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    data: page.map(({ sortKey: _, ...r }) => r as ConversationRow),
-    nextCursor: rows.length > query.limit && last?.sortKey ? encodeCursor(last.sortKey, last.conversation.id) : null,
-  };
+  return keysetPage(
+    { sortBy: conversations.lastMessageAt, id: conversations.id },
+    query,
+    (q) =>
+      tx
+        .select(listColumns)
+        .from(conversations)
+        .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+        .innerJoin(instances, eq(instances.id, conversations.instanceId))
+        .leftJoin(users, eq(users.id, conversations.assignedUserId))
+        .where(and(...where, q.after))
+        .orderBy(...q.orderBy)
+        .limit(q.limit),
+    ({ sortKey: _, ...r }) => r as ConversationRow,
+    (r) => r.conversation.id,
+  );
 }
 
 /** The 404 for a conversation that is not this tenant's, in the reader's language. */
@@ -235,30 +232,15 @@ export async function listConversationMessages(
   query: MessageListQuery,
   access: ConversationAccess = {},
   tx: DbOrTx = db,
-): Promise<{ data: Message[]; nextCursor: string | null }> {
+): Promise<Page<Message>> {
   const { conversation } = await getConversation(tenant, conversationId, access, tx);
-  const asc = query.order === "asc";
-  const where: SQL[] = [eq(messages.conversationId, conversation.id)];
-  if (query.cursor) {
-    const c = decodeCursor(query.cursor);
-    where.push(
-      asc
-        ? sql`(${messages.createdAt}, ${messages.id}) > (${c.sortKey}::timestamptz, ${c.id}::uuid)`
-        : sql`(${messages.createdAt}, ${messages.id}) < (${c.sortKey}::timestamptz, ${c.id}::uuid)`,
-    );
-  }
-  const rows = await tx
-    .select({ message: messages, sortKey: sql<string>`${messages.createdAt}::text` })
-    .from(messages)
-    .where(and(...where))
-    .orderBy(...(asc ? [asc_(messages.createdAt), asc_(messages.id)] : [desc(messages.createdAt), desc(messages.id)]))
-    .limit(query.limit + 1);
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    data: page.map((r) => r.message),
-    nextCursor: rows.length > query.limit && last ? encodeCursor(last.sortKey, last.message.id) : null,
-  };
+  return keysetPage(
+    { sortBy: messages.createdAt, id: messages.id, order: query.order === "asc" ? "asc" : "desc" },
+    query,
+    (q) => tx.select({ message: messages, sortKey: q.sortKey }).from(messages).where(and(eq(messages.conversationId, conversation.id), q.after)).orderBy(...q.orderBy).limit(q.limit),
+    (r) => r.message,
+    (r) => r.message.id,
+  );
 }
 
 /**

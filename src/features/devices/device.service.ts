@@ -1,8 +1,9 @@
-import { and, desc, eq, isNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, isNull, sql, type SQL } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { apiKeys, devices } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
+import { keysetPage, type Page } from "@/lib/pager";
 import { recordAudit } from "@/features/audit/audit.service";
 import { clientIp } from "@/lib/client-ip";
 import { VISITOR_KEY_SCOPES } from "@/features/api-keys/api-key.schema";
@@ -39,37 +40,18 @@ export function deviceStatus(device: Pick<Device, "revokedAt">): DeviceStatus {
   return device.revokedAt ? "revoked" : "active";
 }
 
-/** Cursor = base64url("<createdAt ISO>|<id>") of the last row; stable under inserts. */
-function encodeCursor(device: Device): string {
-  return Buffer.from(`${device.createdAt.toISOString()}|${device.id}`).toString("base64url");
-}
-
-function decodeCursor(cursor: string): { at: Date; id: string } {
-  const [iso, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
-  const at = new Date(iso ?? "");
-  if (!id || !/^[0-9a-f-]{36}$/i.test(id) || Number.isNaN(at.getTime())) throw new AppError("bad_request", tText("devices:errors.invalidCursor"));
-  return { at, id };
-}
-
 export async function listDevices(
   viewer: DeviceViewer,
   page: { limit?: number; cursor?: string } = {},
   tx: DbOrTx = db,
-): Promise<{ data: Device[]; nextCursor: string | null }> {
-  const limit = page.limit ?? 50;
-  const conditions: SQL[] = [viewerFilter(viewer)];
-  if (page.cursor) {
-    const { at, id } = decodeCursor(page.cursor);
-    conditions.push(or(lt(devices.createdAt, at), and(eq(devices.createdAt, at), lt(devices.id, id)))!);
-  }
-  const rows = await tx
-    .select()
-    .from(devices)
-    .where(and(...conditions))
-    .orderBy(desc(devices.createdAt), desc(devices.id))
-    .limit(limit + 1);
-  const data = rows.slice(0, limit);
-  return { data, nextCursor: rows.length > limit ? encodeCursor(data[data.length - 1]!) : null };
+): Promise<Page<Device>> {
+  return keysetPage(
+    { sortBy: devices.createdAt, id: devices.id },
+    { limit: page.limit ?? 50, cursor: page.cursor },
+    (q) => tx.select({ device: devices, sortKey: q.sortKey }).from(devices).where(and(viewerFilter(viewer), q.after)).orderBy(...q.orderBy).limit(q.limit),
+    (r) => r.device,
+    (r) => r.device.id,
+  );
 }
 
 export type DeviceListItem = Device & { activeKeys: number };

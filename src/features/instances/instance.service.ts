@@ -2,7 +2,7 @@ import { and, count, desc, eq, isNull, sql } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { instances, organizations } from "@/db/schema";
 import { recordAudit, type AuditActor } from "@/features/audit/audit.service";
-import { decodeCursor, encodeCursor } from "@/lib/cursor";
+import { keysetPage, type Page } from "@/lib/pager";
 import { isUuid } from "@/lib/ids";
 import { ingestInbound } from "@/features/inbound/inbound.service";
 import { AppError, validationFailed } from "@/lib/errors";
@@ -57,22 +57,14 @@ export async function listInstances(
   scope: InstanceScope,
   page: { limit: number; cursor?: string },
   tx: DbOrTx = db,
-): Promise<{ data: Instance[]; nextCursor: string | null }> {
-  const filters = [scopeFilter(scope)];
-  if (page.cursor) {
-    const c = decodeCursor(page.cursor);
-    filters.push(sql`(${instances.createdAt}, ${instances.id}) < (${c.sortKey}::timestamptz, ${c.id}::uuid)`);
-  }
-  const rows = await tx
-    .select({ instance: instances, sortKey: sql<string>`${instances.createdAt}::text` })
-    .from(instances)
-    .where(and(...filters))
-    .orderBy(desc(instances.createdAt), desc(instances.id))
-    .limit(page.limit + 1);
-  const more = rows.length > page.limit;
-  const data = rows.slice(0, page.limit);
-  const last = data.at(-1);
-  return { data: data.map((r) => r.instance), nextCursor: more && last ? encodeCursor(last.sortKey, last.instance.id) : null };
+): Promise<Page<Instance>> {
+  return keysetPage(
+    { sortBy: instances.createdAt, id: instances.id },
+    page,
+    (q) => tx.select({ instance: instances, sortKey: q.sortKey }).from(instances).where(and(scopeFilter(scope), q.after)).orderBy(...q.orderBy).limit(q.limit),
+    (r) => r.instance,
+    (r) => r.instance.id,
+  );
 }
 
 /** Every instance of the scope (admin list, pickers), newest first. */

@@ -11,6 +11,7 @@ import { AppError } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { groupCommit } from "@/lib/group-commit";
 import { isUuid } from "@/lib/ids";
+import { keysetPage, type Page } from "@/lib/pager";
 import { log } from "@/lib/logger";
 import { signatureHeaders, signingSecrets } from "./signing";
 import { DELIVERY_ERROR, DISABLED_REASON, MASKED_HEADER_VALUE } from "./webhook.schema";
@@ -630,30 +631,23 @@ export function publicAttempt(a: Attempt) {
   };
 }
 
-/** Newest first, keyset-paginated on (created_at, id); the cursor is the last row's id. */
+/** Newest first, keyset-paged on (created_at, id). */
 export async function listDeliveriesForWebhook(
   organizationId: string,
   webhookId: string,
   query: { status?: Delivery["status"]; eventType?: string; limit: number; cursor?: string },
   tx: DbOrTx = db,
-): Promise<{ data: Delivery[]; nextCursor: string | null }> {
+): Promise<Page<Delivery>> {
   const conditions: SQL[] = [eq(webhookDeliveries.organizationId, organizationId), eq(webhookDeliveries.webhookId, webhookId)];
   if (query.status) conditions.push(eq(webhookDeliveries.status, query.status));
   if (query.eventType) conditions.push(eq(webhookDeliveries.eventType, query.eventType));
-  if (query.cursor) {
-    if (!isUuid(query.cursor)) return { data: [], nextCursor: null };
-    conditions.push(
-      sql`(${webhookDeliveries.createdAt}, ${webhookDeliveries.id}) < (select c.created_at, c.id from webhook_deliveries c where c.id = ${query.cursor} and c.organization_id = ${organizationId})`,
-    );
-  }
-  const rows = await tx
-    .select()
-    .from(webhookDeliveries)
-    .where(and(...conditions))
-    .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
-    .limit(query.limit + 1);
-  const data = rows.slice(0, query.limit);
-  return { data, nextCursor: rows.length > query.limit ? data[data.length - 1]!.id : null };
+  return keysetPage(
+    { sortBy: webhookDeliveries.createdAt, id: webhookDeliveries.id },
+    query,
+    (q) => tx.select({ delivery: webhookDeliveries, sortKey: q.sortKey }).from(webhookDeliveries).where(and(...conditions, q.after)).orderBy(...q.orderBy).limit(q.limit),
+    (r) => r.delivery,
+    (r) => r.delivery.id,
+  );
 }
 
 /** A delivery of the organization with its attempts (newest first), or 404. */

@@ -113,13 +113,13 @@ export const listDeliveriesQuery = z.object({
   status: z.enum(DELIVERY_STATUSES).optional(),
   eventType: z.enum(EVENT_TYPES).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(100).optional(),
+  cursor: z.string().max(200).optional(),
 });
 export type ListDeliveriesQuery = z.infer<typeof listDeliveriesQuery>;
 
 export const listWebhooksQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(100).optional(),
+  cursor: z.string().max(200).optional(),
 });
 
 export const recoverSchema = z.object({

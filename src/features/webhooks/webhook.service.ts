@@ -10,6 +10,7 @@ import { tText } from "@/lib/i18n";
 import { publishLive } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
 import { isUuid } from "@/lib/ids";
+import { keysetPage, type Page } from "@/lib/pager";
 import { clockSql, deliveryClock } from "./delivery.service";
 import { generateWebhookSecret, SECRET_GRACE_MS } from "./signing";
 import { resolveTarget, TargetRefused } from "@/lib/outbound";
@@ -131,23 +132,16 @@ export async function listWebhooks(
   organizationId: string,
   query: { limit: number; cursor?: string; boundInstanceId?: string | null } = { limit: 100 },
   tx: DbOrTx = db,
-): Promise<{ data: Webhook[]; nextCursor: string | null }> {
+): Promise<Page<Webhook>> {
   const conditions: SQL[] = [eq(webhooks.organizationId, organizationId)];
   if (query.boundInstanceId) conditions.push(sql`${webhooks.instanceIds} = array[${query.boundInstanceId}]::uuid[]`);
-  if (query.cursor) {
-    if (!isUuid(query.cursor)) return { data: [], nextCursor: null };
-    conditions.push(
-      sql`(${webhooks.createdAt}, ${webhooks.id}) > (select c.created_at, c.id from webhooks c where c.id = ${query.cursor} and c.organization_id = ${organizationId})`,
-    );
-  }
-  const rows = await tx
-    .select()
-    .from(webhooks)
-    .where(and(...conditions))
-    .orderBy(asc(webhooks.createdAt), asc(webhooks.id))
-    .limit(query.limit + 1);
-  const data = rows.slice(0, query.limit);
-  return { data, nextCursor: rows.length > query.limit ? data[data.length - 1]!.id : null };
+  return keysetPage(
+    { sortBy: webhooks.createdAt, id: webhooks.id, order: "asc" },
+    query,
+    (q) => tx.select({ webhook: webhooks, sortKey: q.sortKey }).from(webhooks).where(and(...conditions, q.after)).orderBy(...q.orderBy).limit(q.limit),
+    (r) => r.webhook,
+    (r) => r.webhook.id,
+  );
 }
 
 /**

@@ -3,7 +3,7 @@ import { db, type DbOrTx } from "@/db/client";
 import { contacts, threadMessages, threads, type FollowUpStage } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
 import { AppError, conflict, validationFailed } from "@/lib/errors";
-import { decodeCursor, encodeCursor } from "@/lib/cursor";
+import { keysetPage } from "@/lib/pager";
 import { tText } from "@/lib/i18n";
 import { EngineError, type ChatTurn, type EngineReply } from "./engines/engine";
 import { engineFor, getWorkflow, type Workflow } from "./workflow.service";
@@ -83,23 +83,19 @@ export async function listThreads(
   workflowId: string,
   opts: { status?: "active" | "archived"; limit: number; cursor?: string },
 ) {
-  const cursor = opts.cursor ? decodeCursor(opts.cursor) : undefined;
-  const rows = await db
-    .select({ thread: threads, sortKey: sql<string>`${threads.createdAt}::text` })
-    .from(threads)
-    .where(
-      and(
-        eq(threads.organizationId, organizationId),
-        eq(threads.workflowId, workflowId),
-        opts.status ? eq(threads.status, opts.status) : undefined,
-        cursor ? sql`(${threads.createdAt}, ${threads.id}) < (${cursor.sortKey}::timestamptz, ${cursor.id}::uuid)` : undefined,
-      ),
-    )
-    .orderBy(desc(threads.createdAt), desc(threads.id))
-    .limit(opts.limit + 1);
-  const data = rows.slice(0, opts.limit);
-  const last = data.at(-1);
-  return { data: data.map((r) => r.thread), nextCursor: rows.length > opts.limit && last ? encodeCursor(last.sortKey, last.thread.id) : null };
+  return keysetPage(
+    { sortBy: threads.createdAt, id: threads.id },
+    opts,
+    (q) =>
+      db
+        .select({ thread: threads, sortKey: q.sortKey })
+        .from(threads)
+        .where(and(eq(threads.organizationId, organizationId), eq(threads.workflowId, workflowId), opts.status ? eq(threads.status, opts.status) : undefined, q.after))
+        .orderBy(...q.orderBy)
+        .limit(q.limit),
+    (r) => r.thread,
+    (r) => r.thread.id,
+  );
 }
 
 export async function listThreadMessages(organizationId: string, threadId: string, limit = 200): Promise<ThreadMessage[]> {
