@@ -95,9 +95,10 @@ describe("request bodies without Content-Length are capped while they stream", (
       let sent = 0;
       // Keep sending until the server answers; it must not wait for 8× the limit.
       while (!response && sent < config.maxBodyBytes * 8 && !socket.destroyed) {
-        // Each chunk is handed to the kernel before the next, so the server reads as it goes.
-        await new Promise<void>((resolve) => socket.write(`${CHUNK.toString(16)}\r\n${chunk}\r\n`, () => resolve()));
+        socket.write(`${CHUNK.toString(16)}\r\n${chunk}\r\n`);
         sent += CHUNK;
+        // Yield to I/O (not a timed wait) so the server's answer can arrive between chunks.
+        await new Promise((resolve) => setImmediate(resolve));
       }
       const head = await answered;
       socket.destroy();
