@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { eq } from "drizzle-orm";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { eq, sql } from "drizzle-orm";
 import { createApp } from "@/app";
 import { db } from "@/db/client";
 import { sessions, users } from "@/db/schema";
@@ -63,5 +65,17 @@ describe("account in Portuguese", () => {
     const passwordHtml = await password.text();
     expect(passwordHtml).toContain("Curta demais: use pelo menos 8 caracteres");
     expect(passwordHtml).toContain("As duas novas senhas são diferentes");
+  });
+
+  test("the migration moves accounts left on the old UTC default to their organization's zone, and keeps chosen zones", async () => {
+    const { user } = await createOwner();
+    const { user: other } = await createOwner();
+    await db.update(users).set({ timeZone: "UTC" }).where(eq(users.id, user.id));
+    await db.update(users).set({ timeZone: "America/Manaus" }).where(eq(users.id, other.id));
+    const migration = readFileSync(join(import.meta.dir, "../../drizzle/0014_users_default_zone_follows_org.sql"), "utf8");
+    await db.execute(sql.raw(migration));
+    const zoneOf = async (id: string) => (await db.select({ timeZone: users.timeZone }).from(users).where(eq(users.id, id)))[0]!.timeZone;
+    expect(await zoneOf(user.id)).toBeNull();
+    expect(await zoneOf(other.id)).toBe("America/Manaus");
   });
 });
