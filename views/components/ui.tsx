@@ -1,6 +1,7 @@
 import type { PropsWithChildren } from "@kitajs/html";
 import type { Flash } from "@/lib/flash";
 import type { FieldError } from "@/lib/errors";
+import { fieldError } from "@/lib/forms";
 import { formatDateTime } from "@/lib/i18n";
 
 /** Hidden CSRF field for plain (non-htmx) forms; htmx requests send the header from <body hx-headers>. */
@@ -17,9 +18,8 @@ export function FlashMessage({ flash }: { flash?: Flash }) {
   );
 }
 
-export function fieldError(errors: FieldError[] | undefined, path: string): string | undefined {
-  return errors?.find((e) => e.path === path)?.message;
-}
+/** Views find a field's message with the form helpers' lookup (one definition, in lib/forms). */
+export { fieldError };
 
 type FieldProps = {
   label: string;
