@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
+import { parseEnv } from "@/config";
 import { isUuid } from "@/lib/ids";
 
 /** Issue 15 "one of each": each rule below lives in exactly one module; these guards keep it so. */
@@ -34,6 +35,26 @@ describe("one id check", () => {
 
   test("the uuid pattern is written once, in src/lib/ids.ts", () => {
     expect(filesMatching(/\[0-9a-f\]\{8\}/i)).toEqual(["src/lib/ids.ts"]);
+  });
+});
+
+describe("one configuration", () => {
+  test("only src/config.ts reads the environment", () => {
+    expect(filesMatching(/process\.env|Bun\.env/)).toEqual(["src/config.ts"]);
+  });
+
+  test("WEBHOOK_* settings are parsed and checked there, with their defaults", () => {
+    expect(parseEnv({}).webhookDelivery).toEqual({ leaseSeconds: 60, drainTimeoutMs: 10_000, maxInFlight: 128, maxInFlightPerEndpoint: 32, pollMs: 1000 });
+    expect(parseEnv({ WEBHOOK_LEASE_SECONDS: "90", WEBHOOK_POLL_MS: "250" }).webhookDelivery).toMatchObject({ leaseSeconds: 90, pollMs: 250 });
+    expect(() => parseEnv({ WEBHOOK_MAX_IN_FLIGHT: "0" })).toThrow(/WEBHOOK_MAX_IN_FLIGHT/);
+    expect(() => parseEnv({ WEBHOOK_POLL_MS: "soon" })).toThrow(/WEBHOOK_POLL_MS/);
+  });
+
+  test("every setting config.ts parses is in the README's table", () => {
+    const settings = [...readFileSync(join(ROOT, "src/config.ts"), "utf8").matchAll(/^  ([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]!);
+    expect(settings).toContain("WEBHOOK_POLL_MS");
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    expect(settings.filter((name) => !readme.includes(`| \`${name}\``) && !readme.includes(`/ \`${name}\``))).toEqual([]);
   });
 });
 

@@ -1,5 +1,4 @@
 import { and, desc, eq, inArray, lt, or, sql, type SQL } from "drizzle-orm";
-import { z } from "zod";
 import { config } from "@/config";
 import { db, rowsOf, notify, type DbOrTx } from "@/db/client";
 import { events, webhookAttempts, webhookDeliveries, webhooks } from "@/db/schema";
@@ -21,38 +20,9 @@ import { pinnedRequest, resolveTarget, TargetRefused } from "@/lib/outbound";
 // Settings, schedule and clock
 // ---------------------------------------------------------------------------------------------
 
-/**
- * Worker tuning from the environment (parsed once, malformed values stop the boot like config.ts).
- * Kept here rather than in config.ts because only the delivery worker reads them. Tests mutate the
- * exported object.
- */
-const deliveryEnv = z
-  .object({
-    /** How long a claimed delivery belongs to one worker; must exceed the 15 s request timeout. */
-    WEBHOOK_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(60),
-    /** How long a stopping worker waits for in-flight requests before releasing their leases. */
-    WEBHOOK_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
-    /**
-     * Requests in flight per process, and per endpoint below. A slot is held from the claim until the
-     * attempt is recorded (the lease is what the cross-process count sees), about 30 ms under load:
-     * at 16 per endpoint and 64 per process, 500 events/s to 3 endpoints queued for longer and longer
-     * (bench: e2e p50 0.3 → 0.8 s over a 2 s run); 32 and 128 held it flat at 35 ms.
-     */
-    WEBHOOK_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(1000).default(128),
-    /** Requests in flight per endpoint across all processes, so one slow subscriber cannot starve the rest. */
-    WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: z.coerce.number().int().min(1).max(100).default(32),
-    WEBHOOK_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
-  })
-  .safeParse(process.env);
-if (!deliveryEnv.success) {
-  throw new Error(`Invalid configuration:\n${deliveryEnv.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`);
-}
+/** Worker tuning (the WEBHOOK_* settings of config.ts) and the request timeout. Tests mutate this object. */
 export const deliverySettings = {
-  leaseSeconds: deliveryEnv.data.WEBHOOK_LEASE_SECONDS,
-  drainTimeoutMs: deliveryEnv.data.WEBHOOK_DRAIN_TIMEOUT_MS,
-  maxInFlight: deliveryEnv.data.WEBHOOK_MAX_IN_FLIGHT,
-  maxInFlightPerEndpoint: deliveryEnv.data.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT,
-  pollMs: deliveryEnv.data.WEBHOOK_POLL_MS,
+  ...config.webhookDelivery,
   /** A 2xx answer within this time is a success (SPEC §5). */
   timeoutMs: 15_000,
 };
