@@ -20,10 +20,13 @@ import { flowApi } from "@/features/flows/flow.api";
 import { listFlows, listFlowVersions } from "@/features/flows/flow.service";
 import { flowPages } from "@/features/flows/flow.pages";
 import { inboundHooks } from "@/features/inbound/inbound.hooks";
+import { inboundSink } from "@/features/inbound/inbound.service";
+import { sandboxInbound, sandboxPair, sandboxPairing } from "@/features/inbound/sandbox.service";
 import { sandboxApi } from "@/features/inbound/sandbox.api";
 import { sandboxPages } from "@/features/inbound/sandbox.pages";
 import { instanceApi } from "@/features/instances/instance.api";
 import { instancePages } from "@/features/instances/instance.pages";
+import { provideSandboxActions } from "@/features/instances/instance.sandbox";
 import { invitationPages } from "@/features/members/invitation.pages";
 import { memberPages } from "@/features/members/member.pages";
 import { messageApi } from "@/features/messages/message.api";
@@ -44,6 +47,7 @@ import { webhookPages } from "@/features/webhooks/webhook.pages";
 import { workflowsApi } from "@/features/workflows/workflow.api";
 import { workflowsPages } from "@/features/workflows/workflow.pages";
 import { listWorkflows } from "@/features/workflows/workflow.service";
+import { configureProviders } from "@/providers";
 
 /**
  * The composition root: every feature's routes, and the wiring between features that must not import
@@ -109,4 +113,7 @@ export function wireFeatures(): void {
   wireAutomation();
   // Triggers sit below flows and workflows; their pages name the targets through these.
   provideTriggerTargets({ flowLineages: listFlows, flowVersions: listFlowVersions, workflows: listWorkflows });
+  // Provider adapters report unasked events to the inbound service and keep the sandbox's pairing in its service.
+  configureProviders({ sink: inboundSink, sandboxPairing });
+  provideSandboxActions({ pair: (instance) => sandboxPair(instance), inbound: sandboxInbound });
 }

@@ -1,11 +1,10 @@
 import { config } from "@/config";
-import { ingestInbound } from "@/features/inbound/inbound.service";
 import { decryptSecret, encryptSecret } from "@/lib/crypto";
 import { AppError } from "@/lib/errors";
 import { log } from "@/lib/logger";
 import { toDigits, toE164 } from "@/lib/phone";
 import { arr, num, obj, providerFetch, str } from "./http";
-import { ProviderError, type InboundEvent, type Instance, type OutboundMessage, type WhatsAppProvider } from "./provider";
+import { ProviderError, type InboundEvent, type OutboundMessage, type ProviderInstance, type WhatsAppProvider } from "./provider";
 
 /**
  * Meta WhatsApp Cloud API adapter. Numbers are connected by configuration (phone number id + a system
@@ -26,7 +25,7 @@ export function encryptCloudConfig(input: Partial<CloudConfig>, previous: Record
 }
 
 /** The decrypted credentials of a cloud instance; a missing field is a 422 naming it. */
-export function readCloudConfig(instance: Pick<Instance, "providerConfig">): CloudConfig {
+export function readCloudConfig(instance: Pick<ProviderInstance, "providerConfig">): CloudConfig {
   const c = instance.providerConfig ?? {};
   const phoneNumberId = typeof c.phoneNumberId === "string" ? c.phoneNumberId : "";
   const secrets = Object.fromEntries(
@@ -58,7 +57,7 @@ function describe(body: unknown): string | undefined {
 /** Graph throttling codes that succeed later even though they come back as 400. */
 const RETRYABLE_GRAPH_CODES = new Set([4, 80007, 130429, 131016, 131048, 131056, 133004]);
 
-async function graph<T = Record<string, unknown>>(instance: Instance, path: string, body?: unknown): Promise<T> {
+async function graph<T = Record<string, unknown>>(instance: ProviderInstance, path: string, body?: unknown): Promise<T> {
   const { accessToken } = readCloudConfig(instance);
   const url = `${config.cloudApiBase}/${path}`;
   try {
@@ -155,13 +154,7 @@ export const cloudProvider: WhatsAppProvider = {
     const { phoneNumberId } = readCloudConfig(instance);
     const phone = await graph(instance, `${encodeURIComponent(phoneNumberId)}?fields=display_phone_number,verified_name`);
     const display = toE164(str(phone.display_phone_number) ?? "");
-    await ingestInbound(instance, {
-      kind: "connection",
-      status: "connected",
-      jid: display ? `${toDigits(display)}@s.whatsapp.net` : undefined,
-      name: str(phone.verified_name),
-    });
-    return { status: "connected" };
+    return { status: "connected", jid: display ? `${toDigits(display)}@s.whatsapp.net` : undefined, name: str(phone.verified_name) };
   },
 
   async getQr() {
@@ -184,9 +177,9 @@ export const cloudProvider: WhatsAppProvider = {
     }
   },
 
-  async logout(instance) {
+  async logout() {
     // Nothing to unlink at Meta: the number simply stops being used by this instance.
-    await ingestInbound(instance, { kind: "connection", status: "logged_out" });
+    return { status: "logged_out" };
   },
 
   async send(instance, message) {

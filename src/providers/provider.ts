@@ -1,13 +1,59 @@
-import type { INSTANCE_STATUSES, MESSAGE_TYPES, instances } from "@/db/schema";
+/**
+ * Adding a provider
+ * -----------------
+ * An adapter translates between LivChat and one WhatsApp API, and nothing more: it imports no feature,
+ * no database module and no worker (tests/architecture/providers.test.ts enforces it), so it can be read
+ * and tested against the provider's documented HTTP protocol alone.
+ *
+ * 1. Copy `cloud.ts` (the smallest stateless adapter) to `<name>.ts`; add the name to PROVIDERS in
+ *    src/db/schema/tenancy.ts and to `ProviderName` below, and register the adapter in `index.ts`.
+ * 2. Calls answer values: `connect`, `getQr`, `pairingCode` and `logout` return the new
+ *    `ConnectionState`; the instance service stores it (status, QR, number) in one write with its events.
+ * 3. Webhooks: export pure `parse…`/`map…` functions from payload to `InboundEvent[]`; the route in
+ *    src/features/inbound verifies the signature, calls them and hands the events to the inbound service.
+ * 4. Events nobody asked for that do not arrive as webhooks (timers, a socket) go to the `ProviderSink`
+ *    the composition root passes to the adapter's factory — never to a feature directly.
+ * 5. Failures are `ProviderError`s (`retryable` drives the outbound worker's backoff); bad input the user
+ *    can fix is an `AppError("validation_failed")`.
+ */
 
-export type Instance = typeof instances.$inferSelect;
-export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
-export type MessageType = (typeof MESSAGE_TYPES)[number];
+export type ProviderName = "sandbox" | "wuzapi" | "cloud";
+export type InstanceStatus = "disconnected" | "connecting" | "qr" | "connected" | "logged_out";
+export type MessageType = "text" | "image" | "audio" | "video" | "document" | "sticker" | "location" | "contact" | "reaction" | "template";
+
+/** What an adapter sees of an instance (the stored row satisfies it). */
+export type ProviderInstance = {
+  id: string;
+  provider: ProviderName;
+  status: InstanceStatus;
+  /** The provider's own id of this number (e.g. the WuzAPI user id). */
+  providerInstanceId: string | null;
+  /** Encrypted provider token (lib/crypto). */
+  providerTokenEnc: string | null;
+  providerConfig: Record<string, unknown>;
+  waJid: string | null;
+  waName: string | null;
+};
+
+/** The connection state a provider reports; the instance service applies it (status, QR, number, name). */
+export type ConnectionState = { status: InstanceStatus; qrCode?: string; jid?: string; name?: string };
+
+/**
+ * Where an adapter reports what happens without being asked (the sandbox's simulated phone; a future
+ * socket-based provider). Built by the composition root from the inbound service.
+ */
+export interface ProviderSink {
+  /** Messages and receipts, in order; resolves once they are applied (pending receipts included). */
+  inbound(instance: ProviderInstance, events: InboundEvent[]): Promise<void>;
+  /** A change of connection state. */
+  status(instance: ProviderInstance, state: ConnectionState): Promise<void>;
+}
 
 export type MediaPayload = { url: string; caption?: string; mimeType?: string; fileName?: string };
 export type LocationPayload = { latitude: number; longitude: number; name?: string; address?: string };
 export type ContactCardPayload = { name: string; phone: string };
-export type ReactionPayload = { messageId: string; emoji: string };
+/** `fromMe`: the message reacted to is one we sent (WuzAPI addresses those differently). */
+export type ReactionPayload = { messageId: string; emoji: string; fromMe?: boolean };
 export type TemplatePayload = { name: string; language?: string; variables?: Record<string, string>; body?: string };
 
 /** One outbound message, already validated; `to` is E.164 (+5511999990001). */
@@ -59,17 +105,18 @@ export class ProviderError extends Error {
 
 /** The one interface every WhatsApp provider adapter implements (SPEC §4). */
 export interface WhatsAppProvider {
-  readonly name: Instance["provider"];
+  readonly name: ProviderName;
   /** Prepares the provider side for a new instance (e.g. a WuzAPI user); returns fields to store. */
-  provision?(instance: Instance): Promise<Partial<Pick<Instance, "providerInstanceId" | "providerTokenEnc" | "providerConfig">>>;
+  provision?(instance: ProviderInstance): Promise<{ providerInstanceId?: string | null; providerTokenEnc?: string | null; providerConfig?: Record<string, unknown> }>;
   /** Removes the provider side of a deleted instance. */
-  deprovision?(instance: Instance): Promise<void>;
-  connect(instance: Instance): Promise<{ status: InstanceStatus; qrCode?: string }>;
-  getQr(instance: Instance): Promise<{ status: InstanceStatus; qrCode?: string }>;
-  pairingCode(instance: Instance, phone: string): Promise<{ code: string }>;
-  status(instance: Instance): Promise<{ status: InstanceStatus; jid?: string; name?: string }>;
-  logout(instance: Instance): Promise<void>;
-  send(instance: Instance, message: OutboundMessage): Promise<{ providerMessageId: string }>;
-  markRead(instance: Instance, chatPhone: string, providerMessageIds: string[]): Promise<void>;
-  checkNumbers(instance: Instance, phones: string[]): Promise<{ phone: string; exists: boolean; jid?: string }[]>;
+  deprovision?(instance: ProviderInstance): Promise<void>;
+  connect(instance: ProviderInstance): Promise<ConnectionState>;
+  getQr(instance: ProviderInstance): Promise<ConnectionState>;
+  /** The code to type on the phone, and the state the instance moves to meanwhile. */
+  pairingCode(instance: ProviderInstance, phone: string): Promise<ConnectionState & { code: string }>;
+  status(instance: ProviderInstance): Promise<ConnectionState>;
+  logout(instance: ProviderInstance): Promise<ConnectionState>;
+  send(instance: ProviderInstance, message: OutboundMessage): Promise<{ providerMessageId: string }>;
+  markRead(instance: ProviderInstance, chatPhone: string, providerMessageIds: string[]): Promise<void>;
+  checkNumbers(instance: ProviderInstance, phones: string[]): Promise<{ phone: string; exists: boolean; jid?: string }[]>;
 }

@@ -1,14 +1,10 @@
-import { and, eq } from "drizzle-orm";
 import { config } from "@/config";
-import { db } from "@/db/client";
-import { messages } from "@/db/schema";
-import { ingestInbound } from "@/features/inbound/inbound.service";
 import { decryptSecret, encryptSecret, randomToken } from "@/lib/crypto";
 import { AppError, validationFailed } from "@/lib/errors";
 import { log } from "@/lib/logger";
 import { toDigits, toE164 } from "@/lib/phone";
 import { arr, num, obj, providerFetch, str, type ProviderRequest } from "./http";
-import { ProviderError, type InboundEvent, type Instance, type InstanceStatus, type MessageType, type OutboundMessage, type WhatsAppProvider } from "./provider";
+import { ProviderError, type ConnectionState, type InboundEvent, type MessageType, type OutboundMessage, type ProviderInstance, type WhatsAppProvider } from "./provider";
 
 /**
  * WuzAPI adapter (github.com/asternic/wuzapi, API.md): one WuzAPI user per instance, created with the
@@ -28,7 +24,7 @@ function adminToken(): string {
   return config.wuzapi.adminToken;
 }
 
-function userToken(instance: Instance): string {
+function userToken(instance: ProviderInstance): string {
   if (!instance.providerTokenEnc) throw new ProviderError("wuzapi: this instance has no WuzAPI user; delete and recreate it", false);
   return decryptSecret(instance.providerTokenEnc);
 }
@@ -46,7 +42,7 @@ async function call(path: string, headers: Record<string, string>, init: Provide
   return obj(b.data) ?? b;
 }
 
-const asUser = (instance: Instance, path: string, init: ProviderRequest = {}) => call(path, { Token: userToken(instance) }, init);
+const asUser = (instance: ProviderInstance, path: string, init: ProviderRequest = {}) => call(path, { Token: userToken(instance) }, init);
 const asAdmin = (path: string, init: ProviderRequest = {}) => call(path, { Authorization: adminToken() }, init);
 
 /** The phone part of a JID: "5491155554444.0:52@s.whatsapp.net" → "5491155554444". */
@@ -61,7 +57,7 @@ export function normalizeJid(jid: string | undefined): string | undefined {
   return /^\d{6,15}$/.test(user) ? `${user}@s.whatsapp.net` : undefined;
 }
 
-function sessionStatus(data: Record<string, unknown>): { status: InstanceStatus; jid?: string; name?: string } {
+function sessionStatus(data: Record<string, unknown>): ConnectionState {
   const connected = data.Connected ?? data.connected;
   const loggedIn = data.LoggedIn ?? data.loggedIn;
   const jid = normalizeJid(str(data.jid) ?? str(data.Jid) ?? str(data.JID));
@@ -71,7 +67,7 @@ function sessionStatus(data: Record<string, unknown>): { status: InstanceStatus;
   return { status: "disconnected", jid, name };
 }
 
-async function fetchQr(instance: Instance): Promise<string | undefined> {
+async function fetchQr(instance: ProviderInstance): Promise<string | undefined> {
   try {
     const data = await asUser(instance, "/session/qr");
     return str(data.QRCode) ?? str(data.qrcode) ?? str(data.QrCode);
@@ -95,22 +91,13 @@ export function renderTemplateText(template: NonNullable<OutboundMessage["templa
   return values.length ? `${template.name}: ${values.join(", ")}` : template.name;
 }
 
-async function isOwnMessage(instanceId: string, providerMessageId: string): Promise<boolean> {
-  const [row] = await db
-    .select({ id: messages.id })
-    .from(messages)
-    .where(and(eq(messages.instanceId, instanceId), eq(messages.providerMessageId, providerMessageId), eq(messages.direction, "outbound")))
-    .limit(1);
-  return !!row;
-}
-
 function requireField<T>(value: T | undefined, path: string): T {
   if (value === undefined || value === null) throw new ProviderError(`wuzapi: missing ${path} for this message type`, false, 400);
   return value;
 }
 
 /** Body and endpoint of one `/chat/send/*` call (API.md "Chat"). */
-async function sendRequest(instance: Instance, message: OutboundMessage): Promise<{ path: string; body: Record<string, unknown> }> {
+function sendRequest(message: OutboundMessage): { path: string; body: Record<string, unknown> } {
   const Phone = toDigits(message.to);
   switch (message.type) {
     case "text":
@@ -148,8 +135,7 @@ async function sendRequest(instance: Instance, message: OutboundMessage): Promis
     case "reaction": {
       const reaction = requireField(message.reaction, "reaction");
       // WuzAPI wants "me:" in front of the id when reacting to one of our own messages.
-      const own = await isOwnMessage(instance.id, reaction.messageId);
-      return { path: "/chat/react", body: { Phone, Body: reaction.emoji, Id: own ? `me:${reaction.messageId}` : reaction.messageId } };
+      return { path: "/chat/react", body: { Phone, Body: reaction.emoji, Id: reaction.fromMe ? `me:${reaction.messageId}` : reaction.messageId } };
     }
   }
 }
@@ -189,19 +175,12 @@ export const wuzapiProvider: WhatsAppProvider = {
       if (!(err instanceof ProviderError && /already connected/i.test(err.message))) throw err;
     }
     const state = sessionStatus(await asUser(instance, "/session/status"));
-    if (state.status === "connected") {
-      await ingestInbound(instance, { kind: "connection", status: "connected", jid: state.jid, name: state.name });
-      return { status: "connected" };
-    }
+    if (state.status === "connected") return state;
     for (let attempt = 0; attempt < wuzapiTiming.qrPollAttempts; attempt++) {
       const qrCode = await fetchQr(instance);
-      if (qrCode) {
-        await ingestInbound(instance, { kind: "connection", status: "qr", qrCode });
-        return { status: "qr", qrCode };
-      }
+      if (qrCode) return { status: "qr", qrCode };
       await Bun.sleep(wuzapiTiming.qrPollMs);
     }
-    await ingestInbound(instance, { kind: "connection", status: "connecting" });
     return { status: "connecting" };
   },
 
@@ -219,7 +198,7 @@ export const wuzapiProvider: WhatsAppProvider = {
     const data = await asUser(instance, "/session/pairphone", { body: { Phone: toDigits(e164) } });
     const code = str(data.LinkingCode) ?? str(data.linkingCode) ?? str(data.linking_code);
     if (!code) throw new ProviderError("wuzapi: no pairing code was returned; connect the instance first", true);
-    return { code };
+    return { code, status: instance.status };
   },
 
   async status(instance) {
@@ -228,11 +207,11 @@ export const wuzapiProvider: WhatsAppProvider = {
 
   async logout(instance) {
     await asUser(instance, "/session/logout", { method: "POST" });
-    await ingestInbound(instance, { kind: "connection", status: "logged_out" });
+    return { status: "logged_out" };
   },
 
   async send(instance, message) {
-    const { path, body } = await sendRequest(instance, message);
+    const { path, body } = sendRequest(message);
     const data = await asUser(instance, path, { body });
     const id = str(data.Id) ?? str(data.id) ?? str(data.ID);
     if (!id) throw new ProviderError("wuzapi: the send was answered without a message id", false);

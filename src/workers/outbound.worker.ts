@@ -12,7 +12,8 @@ import { publishLive } from "@/lib/live";
 import { errorText, log, stackOf } from "@/lib/logger";
 import { mediaUrlRefusal } from "@/lib/outbound";
 import { providerFor } from "@/providers";
-import { ProviderError, type Instance } from "@/providers/provider";
+import type { Instance } from "@/db/schema";
+import { ProviderError } from "@/providers/provider";
 import { registerWorker } from "./registry";
 
 /** Wait before attempt n+1 after n failed attempts: 2 s, 10 s, 1 min, 5 min; the 5th failure is final. */

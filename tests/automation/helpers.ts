@@ -3,7 +3,7 @@ import { db } from "@/db/client";
 import { instances, messages } from "@/db/schema";
 import { ingestInbound } from "@/features/inbound/inbound.service";
 import { wireFeatures } from "@/routes";
-import type { Instance } from "@/providers/provider";
+import type { Instance } from "@/db/schema";
 
 let seq = 0;
 

@@ -11,7 +11,7 @@ import { createTemplate } from "@/features/templates/template.service";
 import { createTrigger } from "@/features/triggers/trigger.service";
 import { triggerSchema } from "@/features/triggers/trigger.schema";
 import { createWorkflow } from "@/features/workflows/workflow.service";
-import type { Instance } from "@/providers/provider";
+import type { Instance } from "@/db/schema";
 import { botTexts, connectedInstance, contactWrites } from "../automation/helpers";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";

@@ -2,11 +2,13 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { and, eq } from "drizzle-orm";
 import { db } from "@/db/client";
 import { conversations, events, instances, messages } from "@/db/schema";
-import { ingestInbound } from "@/features/inbound/inbound.service";
+import { ingestEvents, ingestInbound, pendingReceipts, pendingReceiptsSettled } from "@/features/inbound/inbound.service";
 import { messagePreview } from "@/features/inbound/message-store";
 import { subscribeLive } from "@/lib/live";
-import type { InboundEvent, Instance } from "@/providers/provider";
+import type { Instance } from "@/db/schema";
+import type { InboundEvent } from "@/providers/provider";
 import { createOwner } from "../helpers/factories";
+import { waitFor } from "../helpers/wait";
 
 let organizationId: string;
 let instance: Instance;
@@ -109,9 +111,50 @@ describe("ingestInbound: receipts", () => {
     expect(row!.failedAt).toBeInstanceOf(Date);
     const [event] = await db.select().from(events).where(and(eq(events.instanceId, instance.id), eq(events.type, "message.failed")));
     expect(event!.data).toMatchObject({ message: { id: message.id, status: "failed", error: "Message undeliverable — code 131026" } });
-    expect(await ingestInbound(instance, { kind: "receipt", providerMessageId: "NOPE", status: "read", timestamp: new Date() })).toEqual({ kind: "receipt", updated: false, found: false });
+    const unknown = await ingestInbound(instance, { kind: "receipt", providerMessageId: "NOPE", status: "read", timestamp: new Date() });
+    expect(unknown).toMatchObject({ kind: "receipt", updated: false, found: false });
+    expect(unknown.kind === "receipt" && unknown.pending).toBeInstanceOf(Promise);
     // Receipts never touch inbound messages.
     expect(await ingestInbound(instance, { kind: "receipt", providerMessageId: "DUP-1", status: "read", timestamp: new Date() })).toMatchObject({ updated: false, found: true });
+  });
+});
+
+describe("receipts before their message: one policy", () => {
+  test("a receipt for a provider id not stored yet is kept and applied when it appears; later receipts of that message wait behind it", async () => {
+    const saved = pendingReceipts.retryDelaysMs;
+    pendingReceipts.retryDelaysMs = [50, 50, 50, 50, 50, 50, 50, 50];
+    try {
+      const message = await outbound("LATE-SEED");
+      const sent = await ingestEvents(instance, [{ kind: "receipt", providerMessageId: "LATE-1", status: "sent", timestamp: new Date("2026-01-02T03:04:01Z") }]);
+      expect(sent.counts).toMatchObject({ events: 1, receipts: 0 });
+      // The outbound worker commits the provider id it was handed after the provider already answered.
+      await db.update(messages).set({ providerMessageId: "LATE-1" }).where(eq(messages.id, message.id));
+      // "delivered" finds the message at once, but must not overtake the pending "sent".
+      await ingestEvents(instance, [{ kind: "receipt", providerMessageId: "LATE-1", status: "delivered", timestamp: new Date("2026-01-02T03:04:02Z") }]);
+      await pendingReceiptsSettled();
+      const [row] = await db.select().from(messages).where(eq(messages.id, message.id));
+      expect(row!.status).toBe("delivered");
+      expect(row!.sentAt!.toISOString()).toBe("2026-01-02T03:04:01.000Z");
+      const types = (await db.select().from(events).where(eq(events.instanceId, instance.id)).orderBy(events.at))
+        .map((e) => [e.type, (e.data as { message?: { providerMessageId?: string } }).message?.providerMessageId])
+        .filter(([, id]) => id === "LATE-1")
+        .map(([type]) => type);
+      expect(types).toEqual(["message.sent", "message.delivered"]);
+    } finally {
+      pendingReceipts.retryDelaysMs = saved;
+    }
+  });
+
+  test("a receipt whose message never appears is dropped after the bounded retries", async () => {
+    const saved = pendingReceipts.retryDelaysMs;
+    pendingReceipts.retryDelaysMs = [10, 10];
+    try {
+      const { pending } = await ingestEvents(instance, [{ kind: "receipt", providerMessageId: "NEVER-1", status: "read", timestamp: new Date() }]);
+      await pending;
+      await pendingReceiptsSettled();
+    } finally {
+      pendingReceipts.retryDelaysMs = saved;
+    }
   });
 });
 
@@ -131,7 +174,7 @@ describe("ingestInbound: connection", () => {
     const [row] = await db.select().from(instances).where(eq(instances.id, fresh!.id));
     expect(row).toMatchObject({ status: "logged_out", waJid: "5511912345678@s.whatsapp.net", waName: "Loja" });
     expect(row!.lastConnectedAt).toBeInstanceOf(Date);
-    for (let i = 0; i < 50 && live.length < 5; i++) await Bun.sleep(20);
+    await waitFor(() => live.length >= 5, { what: "five live status notifications" });
     unsubscribe();
     expect(live.map((l) => l.status)).toEqual(["qr", "qr", "connected", "disconnected", "logged_out"]);
     const [qrEvent] = await db.select().from(events).where(and(eq(events.instanceId, fresh!.id), eq(events.type, "instance.qr")));

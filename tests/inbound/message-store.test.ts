@@ -5,7 +5,7 @@ import { contacts, conversations, events, instances, messages, webhookDeliveries
 import { storeInboundMessages, type InboundMessage } from "@/features/inbound/message-store";
 import { ingestInbound } from "@/features/inbound/inbound.service";
 import { encryptSecret } from "@/lib/crypto";
-import type { Instance } from "@/providers/provider";
+import type { Instance } from "@/db/schema";
 import { createOwner } from "../helpers/factories";
 
 let organizationId: string;

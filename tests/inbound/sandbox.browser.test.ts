@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { db } from "@/db/client";
 import { instances } from "@/db/schema";
-import { sandboxProvider } from "@/providers/sandbox";
+import { connectInstance } from "@/features/instances/instance.service";
 import { useBrowser } from "../helpers/browser";
 import { createOwner } from "../helpers/factories";
 
@@ -15,7 +15,7 @@ test("a phone opening the sandbox QR link pairs the instance with one tap, at ph
     { width: 1440, height: 900 },
   ]) {
     const [instance] = await db.insert(instances).values({ organizationId: organization.id, name: `Loja <b>${viewport.width}</b>`, provider: "sandbox" }).returning();
-    const { qrCode } = await sandboxProvider.connect(instance!);
+    const qrCode = (await connectInstance({ tenant: { organizationId: organization.id } }, instance!.id)).qr?.code;
     const context = await browser.newContext({ viewport });
     const page = await context.newPage();
     await page.goto(`${server.url}${new URL(qrCode!).pathname}`);

@@ -10,10 +10,13 @@ import { onInboundMessage, type InboundMessageContext } from "@/features/inbound
 import { subscribeLive } from "@/lib/live";
 import { qrDataUrl } from "@/providers/qr";
 import { providerFor } from "@/providers";
-import { sandboxIdle, sandboxProvider, sandboxTiming } from "@/providers/sandbox";
-import type { Instance } from "@/providers/provider";
+import { sandboxIdle, sandboxTiming } from "@/providers/sandbox";
+import { sandboxPair } from "@/features/inbound/sandbox.service";
+import { applyInstanceStatus, connectInstance, logoutInstance, requestPairingCode } from "@/features/instances/instance.service";
+import type { Instance } from "@/db/schema";
 import { TestClient, api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
+import { waitFor } from "../helpers/wait";
 
 const app = createApp();
 let org: Awaited<ReturnType<typeof setupOrg>>;
@@ -34,24 +37,31 @@ async function eventTypes(instanceId: string): Promise<string[]> {
   return rows.map((r) => r.type);
 }
 
+/** The wired sandbox adapter (createApp hands it the inbound sink and the pairing memory). */
+const sandbox = () => providerFor({ provider: "sandbox" });
+const orgScope = () => ({ tenant: { organizationId: org.organization.id } });
+
 async function connected(organizationId: string | null, extra: Partial<typeof instances.$inferInsert> = {}) {
   const instance = await newInstance(organizationId, extra);
-  await sandboxProvider.connect(instance);
-  const { sandboxPair } = await import("@/providers/sandbox");
+  await applyInstanceStatus(instance, await sandbox().connect(instance));
   return sandboxPair(await reload(instance.id));
 }
 
 beforeAll(async () => {
   org = await setupOrg(app);
   other = await setupOrg(app);
-  Object.assign(sandboxTiming, { sentMs: 5, deliveredMs: 10, readMs: 15, retryMs: 10, retries: 50 });
+  Object.assign(sandboxTiming, { sentMs: 5, deliveredMs: 10, readMs: 15 });
 });
 
 describe("sandbox connect and pairing", () => {
   test("connect shows a QR linking to the pairing page; opening it and pressing Pair connects", async () => {
     const instance = await newInstance(org.organization.id);
-    expect(providerFor(instance)).toBe(sandboxProvider);
-    const result = await sandboxProvider.connect(instance);
+    // The adapter answers a QR link and writes no instance state; the instance service stores it once.
+    expect((await sandbox().connect(instance)).status).toBe("qr");
+    expect((await reload(instance.id)).status).toBe("disconnected");
+    expect(await eventTypes(instance.id)).toEqual([]);
+    const connectedResult = await connectInstance(orgScope(), instance.id);
+    const result = { status: connectedResult.status, qrCode: connectedResult.qr?.code };
     expect(result.status).toBe("qr");
     expect(result.qrCode!.startsWith(`${config.appUrl}/sandbox/pair/${instance.id}.`)).toBe(true);
     const image = await qrDataUrl(result.qrCode!);
@@ -59,7 +69,7 @@ describe("sandbox connect and pairing", () => {
     expect(Buffer.from(image.split(",")[1]!, "base64").subarray(1, 4).toString()).toBe("PNG");
     expect((await reload(instance.id)).status).toBe("qr");
     expect(await eventTypes(instance.id)).toEqual(["instance.qr"]);
-    expect((await sandboxProvider.getQr(await reload(instance.id))).qrCode).toBe(result.qrCode!);
+    expect((await sandbox().getQr(await reload(instance.id))).qrCode).toBe(result.qrCode!);
 
     const path = new URL(result.qrCode!).pathname;
     const browser = new TestClient(app);
@@ -93,7 +103,7 @@ describe("sandbox connect and pairing", () => {
     expect(early.status).toBe(409);
     expect(early.body.error.message).toContain("Connect the instance first");
 
-    await sandboxProvider.connect(instance);
+    await connectInstance(orgScope(), instance.id);
     expect((await api(app, "POST", `/v1/sandbox/instances/${instance.id}/scan`, undefined, {})).status).toBe(401);
     const otherOrg = await api(app, "POST", `/v1/sandbox/instances/${instance.id}/scan`, other.key, {});
     expect(otherOrg.status).toBe(404);
@@ -116,7 +126,8 @@ describe("sandbox connect and pairing", () => {
 
   test("pairing code: an 8-character code pairs through scan {code} with the phone it was issued for", async () => {
     const instance = await newInstance(org.organization.id);
-    const { code } = await sandboxProvider.pairingCode(instance, "+55 11 99999-0001");
+    const { code } = await requestPairingCode(orgScope(), instance.id, "+55 11 99999-0001");
+    expect((await reload(instance.id)).status).toBe("connecting");
     expect(code).toMatch(/^[A-Z0-9]{8}$/);
     const wrong = await api(app, "POST", `/v1/sandbox/instances/${instance.id}/scan`, org.key, { code: "ZZZZZZZZ" === code ? "YYYYYYYY" : "ZZZZZZZZ" });
     expect(wrong.status).toBe(422);
@@ -128,15 +139,17 @@ describe("sandbox connect and pairing", () => {
 
   test("logout moves to logged_out; status and checkNumbers answer like a provider", async () => {
     const instance = await connected(org.organization.id);
-    expect(await sandboxProvider.status(instance)).toMatchObject({ status: "connected" });
-    expect(await sandboxProvider.checkNumbers(instance, ["+5511999990001", "12"])).toEqual([
+    expect(await sandbox().status(instance)).toMatchObject({ status: "connected" });
+    expect(await sandbox().checkNumbers(instance, ["+5511999990001", "12"])).toEqual([
       { phone: "+5511999990001", exists: true, jid: "5511999990001@s.whatsapp.net" },
       { phone: "12", exists: false },
     ]);
-    await sandboxProvider.logout(instance);
+    expect(await sandbox().logout(instance)).toEqual({ status: "logged_out" });
+    expect((await reload(instance.id)).status).toBe("connected");
+    await logoutInstance(orgScope(), instance.id);
     expect((await reload(instance.id)).status).toBe("logged_out");
     expect(await eventTypes(instance.id)).toContain("instance.logged_out");
-    await expect(sandboxProvider.send(await reload(instance.id), { to: "+5511999990001", type: "text", text: "x" })).rejects.toMatchObject({ retryable: false });
+    await expect(sandbox().send(await reload(instance.id), { to: "+5511999990001", type: "text", text: "x" })).rejects.toMatchObject({ retryable: false });
   });
 });
 
@@ -183,7 +196,7 @@ describe("sandbox inbound simulator", () => {
     expect(reopened).toMatchObject({ status: "open", handledBy: "bot", resolvedAt: null, unreadCount: 3, lastMessagePreview: "voltei" });
     expect((await db.select().from(contacts).where(eq(contacts.phone, "+5511988887777"))).length).toBe(1);
 
-    for (let i = 0; i < 50 && (seen.length < 3 || live.length < 3); i++) await Bun.sleep(20);
+    await waitFor(() => seen.length >= 3 && live.length >= 3, { what: "three inbound hooks and live notifications" });
     onInboundMessage.splice(onInboundMessage.indexOf(hook), 1);
     unsubscribe();
     // Hooks of different messages run concurrently: compare the set, not the order.
@@ -221,7 +234,7 @@ describe("sandbox inbound simulator", () => {
     const [contact] = await db.select().from(contacts).where(eq(contacts.id, res.body.contactId));
     expect(contact).toMatchObject({ organizationId: null, deviceId: device!.id });
     expect((await api(app, "POST", `/v1/sandbox/instances/${instance.id}/inbound`, org.key, { from: "+5511977776666", text: "oi" })).status).toBe(404);
-    for (let i = 0; i < 50 && live.length === 0; i++) await Bun.sleep(20);
+    await waitFor(() => live.length > 0, { what: "a live notification" });
     unsubscribe();
     expect(live[0]).toMatchObject({ conversationId: res.body.conversationId });
   });

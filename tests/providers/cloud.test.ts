@@ -5,11 +5,13 @@ import { createApp } from "@/app";
 import { config } from "@/config";
 import { db } from "@/db/client";
 import { contacts, events, instances, messages } from "@/db/schema";
-import { receiptRetryDelays } from "@/features/inbound/inbound.webhooks";
+import { pendingReceipts } from "@/features/inbound/inbound.service";
+import { connectInstance } from "@/features/instances/instance.service";
 import { AppError } from "@/lib/errors";
 import { encryptCloudConfig, providerFor, readCloudConfig } from "@/providers";
 import { cloudMessageBody, cloudProvider } from "@/providers/cloud";
-import { ProviderError, type Instance } from "@/providers/provider";
+import type { Instance } from "@/db/schema";
+import { ProviderError } from "@/providers/provider";
 import { createOwner } from "../helpers/factories";
 
 const PHONE_NUMBER_ID = "106540352242922";
@@ -55,7 +57,7 @@ let otherInstance: Instance;
 
 beforeAll(async () => {
   config.cloudApiBase = `http://127.0.0.1:${graph.port}/v21.0`;
-  receiptRetryDelays.length = 0;
+  pendingReceipts.retryDelaysMs = [];
   organizationId = (await createOwner()).organization.id;
   const providerConfig = encryptCloudConfig({ phoneNumberId: PHONE_NUMBER_ID, accessToken: ACCESS_TOKEN, appSecret: APP_SECRET, verifyToken: VERIFY_TOKEN });
   [instance] = (await db.insert(instances).values({ organizationId, name: "Cloud", provider: "cloud", providerConfig }).returning()) as [Instance];
@@ -88,9 +90,12 @@ describe("Cloud API adapter", () => {
 
   test("connect verifies the token with GET /{phone-number-id}; QR and pairing code are a clear 422", async () => {
     expect(providerFor(instance)).toBe(cloudProvider);
-    expect(await cloudProvider.connect(instance)).toEqual({ status: "connected" });
+    expect(await cloudProvider.connect(instance)).toEqual({ status: "connected", jid: "15550100000@s.whatsapp.net", name: "Loja Teste" });
     expect(recorded.at(-1)).toMatchObject({ method: "GET", auth: `Bearer ${ACCESS_TOKEN}` });
     expect(recorded.at(-1)!.path).toStartWith(`/v21.0/${PHONE_NUMBER_ID}?fields=`);
+    // The adapter only answers; the instance service stores the state (once, with its event).
+    expect((await db.select().from(instances).where(eq(instances.id, instance.id)))[0]!.status).toBe("disconnected");
+    expect(await connectInstance({ tenant: { organizationId } }, instance.id)).toEqual({ status: "connected" });
     const [row] = await db.select().from(instances).where(eq(instances.id, instance.id));
     expect(row).toMatchObject({ status: "connected", waJid: "15550100000@s.whatsapp.net", waName: "Loja Teste" });
     const types = (await db.select().from(events).where(eq(events.instanceId, instance.id))).map((e) => e.type);

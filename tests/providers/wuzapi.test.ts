@@ -5,11 +5,14 @@ import { createApp } from "@/app";
 import { config } from "@/config";
 import { db } from "@/db/client";
 import { contacts, events, instances, messages } from "@/db/schema";
-import { receiptRetryDelays } from "@/features/inbound/inbound.webhooks";
+import { pendingReceipts } from "@/features/inbound/inbound.service";
+import { connectInstance, logoutInstance } from "@/features/instances/instance.service";
+import { outboundMessageOf } from "@/features/messages/message.service";
 import { decryptSecret } from "@/lib/crypto";
 import { providerFor } from "@/providers";
 import { providerHttp } from "@/providers/http";
-import { ProviderError, type Instance } from "@/providers/provider";
+import type { Instance } from "@/db/schema";
+import { ProviderError } from "@/providers/provider";
 import { wuzapiProvider, wuzapiTiming } from "@/providers/wuzapi";
 import { createOwner } from "../helpers/factories";
 
@@ -78,7 +81,8 @@ const server = Bun.serve({
         if (body?.Phone === "5511999990500") return fail("failed to send message: server error", 500);
         if (body?.Phone === "5511999990400") return fail("missing Phone in Payload", 400);
         if (body?.Phone === "5511999990408") {
-          await Bun.sleep(1000);
+          // Answers only after the client has given up.
+          await new Promise((resolve) => req.signal.addEventListener("abort", resolve, { once: true }));
           return ok({ Details: "Sent", Id: "late" });
         }
         return ok({ Details: "Sent", Id: "90B2F8B13FAC8A9CF6B06E99C7834DC5", Timestamp: "2022-04-20T12:49:08-03:00" });
@@ -107,7 +111,7 @@ let instance: Instance;
 beforeAll(async () => {
   config.wuzapi = { url: `http://127.0.0.1:${server.port}`, adminToken: ADMIN, hmacKey: HMAC_KEY };
   Object.assign(wuzapiTiming, { qrPollMs: 20, qrPollAttempts: 3 });
-  receiptRetryDelays.length = 0;
+  pendingReceipts.retryDelaysMs = [];
   organizationId = (await createOwner()).organization.id;
   const [row] = await db.insert(instances).values({ organizationId, name: "WuzAPI", provider: "wuzapi" }).returning();
   instance = row!;
@@ -145,12 +149,17 @@ describe("WuzAPI adapter", () => {
     const connect = recorded.find((r) => r.path === "/session/connect")!;
     expect(connect.body).toEqual({ Subscribe: ["All"], Immediate: true });
     expect(connect.headers.get("token")).toBe(decryptSecret(instance.providerTokenEnc!));
+    // The adapter only answers; the instance service stores the state (once, with its event).
+    const [untouched] = await db.select().from(instances).where(eq(instances.id, instance.id));
+    expect(untouched!.status).toBe("disconnected");
+    expect((await connectInstance({ tenant: { organizationId } }, instance.id)).status).toBe("qr");
     const [row] = await db.select().from(instances).where(eq(instances.id, instance.id));
     expect(row!.status).toBe("qr");
+    expect((await db.select().from(events).where(eq(events.instanceId, instance.id))).map((e) => e.type)).toEqual(["instance.qr"]);
     // Connecting again ("already connected") is fine.
     expect((await wuzapiProvider.connect(instance)).status).toBe("qr");
     expect(await wuzapiProvider.getQr(instance)).toMatchObject({ status: "qr" });
-    expect(await wuzapiProvider.pairingCode(instance, "+55 11 99999-0001")).toEqual({ code: "9H3J-H3J8" });
+    expect(await wuzapiProvider.pairingCode(instance, "+55 11 99999-0001")).toEqual({ code: "9H3J-H3J8", status: "disconnected" });
     expect(recorded.findLast((r) => r.path === "/session/pairphone")!.body).toEqual({ Phone: "5511999990001" });
     users.get(decryptSecret(instance.providerTokenEnc!))!.loggedIn = true;
     expect(await wuzapiProvider.status(instance)).toEqual({ status: "connected", jid: "5491155554444@s.whatsapp.net", name: undefined });
@@ -170,6 +179,13 @@ describe("WuzAPI adapter", () => {
     expect(contact.Name).toBe("John Doe");
     expect(contact.Vcard).toContain("BEGIN:VCARD");
     expect(contact.Vcard).toContain("waid=16175551212:+16175551212");
+    // The caller says whether the reacted-to message is ours (the adapter has no database to ask).
+    await wuzapiProvider.send(instance, { to: "+5511999990001", type: "reaction", reaction: { messageId: "3EB0OURS", emoji: "👍", fromMe: true } });
+    expect(recorded.findLast((r) => r.path === "/chat/react")!.body).toEqual({ Phone: "5511999990001", Body: "👍", Id: "me:3EB0OURS" });
+    await wuzapiProvider.send(instance, { to: "+5511999990001", type: "reaction", reaction: { messageId: "3EB0THEIRS", emoji: "❤️" } });
+    expect(recorded.findLast((r) => r.path === "/chat/react")!.body).toEqual({ Phone: "5511999990001", Body: "❤️", Id: "3EB0THEIRS" });
+    // The stored reaction remembers it, so the outbound worker can pass it on.
+    expect(outboundMessageOf({ type: "reaction", body: "👍", media: { providerMessageId: "3EB0OURS", emoji: "👍", fromMe: true } }, "+5511999990001").reaction).toEqual({ messageId: "3EB0OURS", emoji: "👍", fromMe: true });
     await wuzapiProvider.send(instance, { to: "+5511999990001", type: "reaction", reaction: { messageId: "AABB", emoji: "❤️" } });
     expect(recorded.findLast((r) => r.path === "/chat/react")!.body).toEqual({ Phone: "5511999990001", Body: "❤️", Id: "AABB" });
     await wuzapiProvider.send(instance, { to: "+5511999990001", type: "template", template: { name: "welcome", body: "Bem-vindo, Ana!" } });
@@ -337,7 +353,10 @@ describe("POST /hooks/wuzapi", () => {
   });
 
   test("logout and deprovision call WuzAPI", async () => {
-    await wuzapiProvider.logout(instance);
+    const before = (await db.select().from(instances).where(eq(instances.id, instance.id)))[0]!.status;
+    expect(await wuzapiProvider.logout(instance)).toEqual({ status: "logged_out" });
+    expect((await db.select().from(instances).where(eq(instances.id, instance.id)))[0]!.status).toBe(before);
+    expect((await logoutInstance({ tenant: { organizationId } }, instance.id)).status).toBe("logged_out");
     expect(recorded.findLast((r) => r.path === "/session/logout")!.method).toBe("POST");
     expect((await db.select().from(instances).where(eq(instances.id, instance.id)))[0]!.status).toBe("logged_out");
     await wuzapiProvider.deprovision!(instance);

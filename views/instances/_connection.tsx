@@ -1,4 +1,4 @@
-import type { Instance } from "@/providers/provider";
+import type { Instance } from "@/db/schema";
 import type { PropsWithChildren } from "@kitajs/html";
 import { t, tText } from "@/lib/i18n";
 import { CsrfField, Time } from "../components/ui";

@@ -3,7 +3,7 @@ import { INSTANCE_LIMITS } from "@/features/instances/instance.schema";
 import { MESSAGE_LIMITS } from "@/features/messages/message.schema";
 import type { FieldError } from "@/lib/errors";
 import { t, tText } from "@/lib/i18n";
-import type { Instance } from "@/providers/provider";
+import type { Instance } from "@/db/schema";
 import { CsrfField, Field, SelectField, fieldError } from "../components/ui";
 
 export type FormState = { values?: Record<string, string>; errors?: FieldError[]; notice?: string };

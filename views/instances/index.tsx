@@ -1,7 +1,7 @@
 import type { AdminContext } from "@/auth/plugin";
 import type { Flash } from "@/lib/flash";
 import { formatNumber, t, tText } from "@/lib/i18n";
-import type { Instance } from "@/providers/provider";
+import type { Instance } from "@/db/schema";
 import { AdminLayout } from "../layouts/admin";
 import { EmptyState, Time } from "../components/ui";
 import { CreateInstanceForm, type FormState } from "./_forms";

@@ -1,7 +1,7 @@
 import type { AdminContext } from "@/auth/plugin";
 import type { Flash } from "@/lib/flash";
 import { t, tText } from "@/lib/i18n";
-import type { Instance } from "@/providers/provider";
+import type { Instance } from "@/db/schema";
 import { AdminLayout } from "../layouts/admin";
 import { CsrfField, Time } from "../components/ui";
 import { ConnectionPanel, type QrView } from "./_connection";

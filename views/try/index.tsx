@@ -1,6 +1,6 @@
 import type { Flash } from "@/lib/flash";
 import { t, tText } from "@/lib/i18n";
-import type { Instance } from "@/providers/provider";
+import type { Instance } from "@/db/schema";
 import { PublicLayout } from "../layouts/public";
 import { CsrfField } from "../components/ui";
 import { ConnectionPanel, type QrView } from "../instances/_connection";

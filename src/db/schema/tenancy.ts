@@ -295,6 +295,9 @@ export const instances = pgTable(
   ],
 );
 
+/** One stored instance row (what features pass around; adapters see its ProviderInstance subset). */
+export type Instance = typeof instances.$inferSelect;
+
 export const apiKeys = pgTable(
   "api_keys",
   {

@@ -3,7 +3,7 @@ import { db, rowsOf, type DbOrTx } from "@/db/client";
 import { contacts, conversations, instances } from "@/db/schema";
 import { callProvider } from "@/features/instances/instance.service";
 import { providerFor } from "@/providers";
-import type { Instance } from "@/providers/provider";
+import type { Instance } from "@/db/schema";
 import { recordAudit, type AuditActor } from "@/features/audit/audit.service";
 import { recordEvent } from "@/features/events/event.service";
 import { AppError, conflict } from "@/lib/errors";

@@ -9,7 +9,7 @@ import { tText } from "@/lib/i18n";
 import { publishLive } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
 import type { Tenant } from "@/lib/tenant";
-import type { Instance } from "@/providers/provider";
+import type { Instance } from "@/db/schema";
 import { keysetPage, type Page } from "@/lib/pager";
 import { isUuid } from "@/lib/ids";
 import type { AssignInput, ConversationListQuery, MessageListQuery } from "./conversation.schema";

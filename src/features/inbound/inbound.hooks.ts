@@ -2,7 +2,8 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { log } from "@/lib/logger";
-import { ingestWebhookEvents, verifyCloudSignature, verifyWuzapiSignature, findWuzapiInstance, findCloudInstance } from "./inbound.webhooks";
+import { ingestEvents } from "./inbound.service";
+import { verifyCloudSignature, verifyWuzapiSignature, findWuzapiInstance, findCloudInstance } from "./inbound.webhooks";
 import { mapWuzapiPayload, parseWuzapiBody } from "@/providers/wuzapi";
 import { mapCloudPayload, readCloudConfig } from "@/providers/cloud";
 import { safeEqual } from "@/lib/crypto";
@@ -32,8 +33,9 @@ export const inboundHooks = new Elysia({ name: "inbound-hooks", prefix: "/hooks"
         return { ok: true, ignored: true };
       }
       const events = mapWuzapiPayload(parsed.payload);
-      const processed = await ingestWebhookEvents(instance, events);
-      return { ok: true, ...processed };
+      // Receipts kept pending for a late message settle after the answer: providers want a fast 200.
+      const { counts } = await ingestEvents(instance, events);
+      return { ok: true, ...counts };
     },
     { parse: "none", detail: { hide: true } },
   )
@@ -80,8 +82,8 @@ export const inboundHooks = new Elysia({ name: "inbound-hooks", prefix: "/hooks"
       } catch {
         throw new AppError("bad_request", "Malformed JSON");
       }
-      const processed = await ingestWebhookEvents(instance, mapCloudPayload(payload, cloud.phoneNumberId));
-      return { ok: true, ...processed };
+      const { counts } = await ingestEvents(instance, mapCloudPayload(payload, cloud.phoneNumberId));
+      return { ok: true, ...counts };
     },
     { parse: "none", detail: { hide: true } },
   );

@@ -1,17 +1,18 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { withDeadlockRetry } from "@/db/lock-order";
-import { instances, messages } from "@/db/schema";
+import { instances, messages, type Instance } from "@/db/schema";
 import type { Contact, Conversation } from "@/features/conversations/conversation.service";
 import { recordEvent, type EventType } from "@/features/events/event.service";
 import { touchInstanceActivity } from "@/features/instances/instance-activity";
+import { applyConnectionState } from "@/features/instances/instance-state";
 import { meterUsage } from "@/features/usage/usage.service";
 import { publishLive } from "@/lib/live";
 import { log } from "@/lib/logger";
 import { inboxTopic } from "@/lib/live-topics";
 import { storeInboundMessage, type Message } from "./message-store";
 import { toE164 } from "@/lib/phone";
-import type { InboundEvent, Instance, InstanceStatus } from "@/providers/provider";
+import type { ConnectionState, InboundEvent, ProviderInstance, ProviderSink } from "@/providers/provider";
 
 /** What the automation feature receives for every newly stored inbound message (after commit). */
 export type InboundMessageContext = { instance: Instance; contact: Contact; conversation: Conversation; message: Message };
@@ -26,7 +27,8 @@ export const onInboundMessage: InboundMessageHook[] = [];
 
 export type IngestResult =
   | { kind: "message"; stored: boolean; duplicate: boolean; message?: Message; conversation?: Conversation; contact?: Contact; hooks: Promise<void> }
-  | { kind: "receipt"; updated: boolean; found: boolean; message?: Message }
+  /** `pending`: the receipt's message is not stored yet; settles once it was applied late or dropped. */
+  | { kind: "receipt"; updated: boolean; found: boolean; message?: Message; pending?: Promise<void> }
   | { kind: "connection"; changed: boolean; instance?: Instance };
 
 /**
@@ -39,9 +41,11 @@ export async function ingestInbound(instance: Instance, event: InboundEvent): Pr
     case "message":
       return ingestMessage(instance, event);
     case "receipt":
-      return ingestReceipt(instance, event);
-    case "connection":
-      return ingestConnection(instance, event);
+      return ingestReceiptOrKeepPending(instance, event);
+    case "connection": {
+      const { kind: _, ...state } = event;
+      return { kind: "connection", ...(await applyConnectionState(instance, state)) };
+    }
   }
 }
 
@@ -148,46 +152,104 @@ async function ingestReceipt(instance: Instance, event: Extract<InboundEvent, { 
   }));
 }
 
-const CONNECTION_EVENTS: Partial<Record<InstanceStatus, EventType>> = {
-  qr: "instance.qr",
-  connected: "instance.connected",
-  disconnected: "instance.disconnected",
-  logged_out: "instance.logged_out",
-};
+type Receipt = Extract<InboundEvent, { kind: "receipt" }>;
 
-async function ingestConnection(instance: Instance, event: Extract<InboundEvent, { kind: "connection" }>): Promise<IngestResult> {
-  return withDeadlockRetry("inbound connection", () => db.transaction(async (tx) => {
-    // NO KEY UPDATE, not UPDATE: inbound messages of this instance pass their foreign-key checks meanwhile.
-    const [current] = await tx.select().from(instances).where(eq(instances.id, instance.id)).for("no key update");
-    if (!current) return { kind: "connection", changed: false } as const;
-    const now = new Date();
-    const patch: Partial<typeof instances.$inferInsert> = { status: event.status, updatedAt: now };
-    if (event.jid) patch.waJid = event.jid;
-    if (event.name) patch.waName = event.name;
-    if (event.status === "connected" && current.status !== "connected") patch.lastConnectedAt = now;
-    const [updated] = await tx.update(instances).set(patch).where(eq(instances.id, instance.id)).returning();
-    // Providers repeat state (WuzAPI sends Connected on every push-name change); only transitions are
-    // events — except QR codes, which rotate and are worth re-sending while the status stays "qr".
-    const changed = current.status !== event.status || (event.status === "qr" && !!event.qrCode);
-    const type = CONNECTION_EVENTS[event.status];
-    if (changed && type && updated) {
-      await recordEvent(
-        {
-          organizationId: updated.organizationId,
-          instanceId: updated.id,
-          deviceId: updated.organizationId ? null : updated.createdByDeviceId,
-          type,
-          data: {
-            instance: { id: updated.id, name: updated.name, provider: updated.provider, status: updated.status, waJid: updated.waJid, waName: updated.waName },
-            ...(event.status === "qr" && event.qrCode ? { qrCode: event.qrCode } : {}),
-          },
-        },
-        tx,
-      );
-    }
-    if (current.status !== event.status) await publishLive(`instance:${instance.id}`, { status: event.status }, tx);
-    else if (event.status === "qr" && event.qrCode) await publishLive(`instance:${instance.id}`, { status: event.status, qr: true }, tx);
-    return { kind: "connection", changed, instance: updated } as const;
-  }));
+/**
+ * The one policy for a receipt that arrives before its message: a provider may report "sent" before the
+ * outbound worker has committed the provider message id it was handed (the sandbox always races it,
+ * WuzAPI and Meta sometimes). Such a receipt is kept pending and tried again on this schedule (ms
+ * between tries, about 4 s in all), then dropped. Receipts of one message stay in arrival order: a
+ * later one waits behind the pending one instead of overtaking it.
+ */
+export const pendingReceipts = { retryDelaysMs: [100, 250, 500, 1000, 2000] };
+
+const waitingByMessage = new Map<string, Promise<void>>();
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    (timer as { unref?: () => void }).unref?.();
+  });
 }
 
+async function ingestReceiptOrKeepPending(instance: Instance, event: Receipt): Promise<IngestResult> {
+  const key = `${instance.id}:${event.providerMessageId}`;
+  if (!waitingByMessage.has(key)) {
+    const result = await ingestReceipt(instance, event);
+    if (result.kind !== "receipt" || result.found) return result;
+  }
+  const previous = waitingByMessage.get(key) ?? Promise.resolve();
+  const pending = previous.then(() => retryPendingReceipt(instance, event));
+  waitingByMessage.set(key, pending);
+  void pending.finally(() => {
+    if (waitingByMessage.get(key) === pending) waitingByMessage.delete(key);
+  });
+  return { kind: "receipt", updated: false, found: false, pending };
+}
+
+async function retryPendingReceipt(instance: Instance, event: Receipt): Promise<void> {
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const result = await ingestReceipt(instance, event);
+      if (result.kind !== "receipt" || result.found) return;
+      const delay = pendingReceipts.retryDelaysMs[attempt];
+      if (delay === undefined) break;
+      await sleep(delay);
+    }
+    log.debug("receipt for an unknown message dropped", { instanceId: instance.id, providerMessageId: event.providerMessageId });
+  } catch (err) {
+    log.warn("pending receipt failed", { instanceId: instance.id, providerMessageId: event.providerMessageId, err });
+  }
+}
+
+/** Resolves when no receipt is pending any more (tests, shutdown). */
+export async function pendingReceiptsSettled(): Promise<void> {
+  while (waitingByMessage.size > 0) await Promise.allSettled([...waitingByMessage.values()]);
+}
+
+/**
+ * Applies one delivery's events in order (a webhook body, a batch from the sandbox) and counts them.
+ * `pending` settles when receipts kept for late messages are done; webhooks answer without waiting.
+ */
+export async function ingestEvents(instance: Instance, events: InboundEvent[]) {
+  let stored = 0;
+  let duplicates = 0;
+  let receipts = 0;
+  const pending: Promise<void>[] = [];
+  let current = instance;
+  for (const event of events) {
+    const result = await ingestInbound(current, event);
+    if (result.kind === "message") {
+      if (result.stored) stored++;
+      else if (result.duplicate) duplicates++;
+    } else if (result.kind === "receipt") {
+      if (result.updated) receipts++;
+      if (result.pending) pending.push(result.pending);
+    } else if (result.instance) {
+      current = result.instance;
+    }
+  }
+  return { counts: { events: events.length, stored, duplicates, receipts }, pending: Promise.all(pending).then(() => undefined) };
+}
+
+const instanceById = db.select().from(instances).where(eq(instances.id, sql.placeholder("id"))).limit(1).prepare("inbound_instance_by_id");
+
+/** Adapters are handed stored rows; a bare ProviderInstance (a test calling an adapter) is looked up. */
+async function storedInstance(instance: ProviderInstance): Promise<Instance | undefined> {
+  if ("organizationId" in instance) return instance as Instance;
+  const [row] = await instanceById.execute({ id: instance.id });
+  return row;
+}
+
+/** What the composition root hands to provider adapters for events they report unasked (the sandbox's phone). */
+export const inboundSink: ProviderSink = {
+  async inbound(instance: ProviderInstance, events: InboundEvent[]) {
+    const stored = await storedInstance(instance);
+    if (!stored) return;
+    const { pending } = await ingestEvents(stored, events);
+    await pending;
+  },
+  async status(instance: ProviderInstance, state: ConnectionState) {
+    await applyConnectionState(instance, state);
+  },
+};

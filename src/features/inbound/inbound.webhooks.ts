@@ -2,10 +2,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import { config } from "@/config";
 import { db } from "@/db/client";
-import { instances } from "@/db/schema";
-import { log } from "@/lib/logger";
-import type { InboundEvent, Instance } from "@/providers/provider";
-import { ingestInbound } from "./inbound.service";
+import { instances, type Instance } from "@/db/schema";
 import { isUuid } from "@/lib/ids";
 
 
@@ -55,37 +52,4 @@ export async function findCloudInstance(instanceId: string): Promise<Instance | 
   if (!isUuid(instanceId)) return undefined;
   const [row] = await cloudInstanceById.execute({ instanceId });
   return row;
-}
-
-/** Retries for receipts that beat the outbound worker's commit of the provider id (ms between tries). */
-export const receiptRetryDelays = [250, 500, 1000, 2000];
-
-async function retryReceipt(instance: Instance, event: Extract<InboundEvent, { kind: "receipt" }>) {
-  for (const delay of receiptRetryDelays) {
-    await Bun.sleep(delay);
-    const result = await ingestInbound(instance, event);
-    if (result.kind === "receipt" && result.found) return;
-  }
-  log.debug("receipt for an unknown message dropped", { instanceId: instance.id, providerMessageId: event.providerMessageId });
-}
-
-/** Runs a webhook's events in order; returns counts for the response body. */
-export async function ingestWebhookEvents(instance: Instance, events: InboundEvent[]) {
-  let stored = 0;
-  let duplicates = 0;
-  let receipts = 0;
-  let current = instance;
-  for (const event of events) {
-    const result = await ingestInbound(current, event);
-    if (result.kind === "message") {
-      if (result.stored) stored++;
-      else if (result.duplicate) duplicates++;
-    } else if (result.kind === "receipt") {
-      if (result.updated) receipts++;
-      else if (!result.found) void retryReceipt(current, event as Extract<InboundEvent, { kind: "receipt" }>).catch(() => {});
-    } else if (result.instance) {
-      current = result.instance;
-    }
-  }
-  return { events: events.length, stored, duplicates, receipts };
 }

@@ -9,7 +9,8 @@ import { eventsRecorded } from "@/features/metrics/metrics";
 import { groupCommit } from "@/lib/group-commit";
 import { LIVE_CHANNEL } from "@/lib/live";
 import { inboxTopic, orgEventsTopicSql } from "@/lib/live-topics";
-import type { InboundEvent, Instance } from "@/providers/provider";
+import type { Instance } from "@/db/schema";
+import type { InboundEvent } from "@/providers/provider";
 
 export type Message = typeof messages.$inferSelect;
 export type InboundMessage = { instance: Instance; phone: string; event: Extract<InboundEvent, { kind: "message" }> };

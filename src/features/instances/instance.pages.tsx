@@ -10,12 +10,12 @@ import { formValues, parseForm, type FormResult } from "@/lib/forms";
 import { setFlash, takeFlash } from "@/lib/flash";
 import { tText } from "@/lib/i18n";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
-import { sandboxInbound, sandboxPair } from "@/providers/sandbox";
 import { ConnectionPanel } from "@views/instances/_connection";
 import { CreateInstanceForm, PairingForm, RenameForm, SimulatorForm, TestMessageForm, type FormState } from "@views/instances/_forms";
 import { InstancesPage } from "@views/instances/index";
 import { InstancePage } from "@views/instances/show";
 import { createInputFromForm, createInstanceSchema, pairingCodeSchema, simulateInboundSchema } from "./instance.schema";
+import { sandboxActions } from "./instance.sandbox";
 import {
   connectInstance,
   createInstance,
@@ -173,7 +173,7 @@ export const instancePages = new Elysia({ name: "instance-pages" })
     { member: "agent", params: idParams, detail: hide },
   )
   .post("/instances/:id/connect", (ctx) => panelAction(ctx, (scope, id) => connectInstance(scope, id)), { member: "supervisor", params: idParams, detail: hide })
-  .post("/instances/:id/scan", (ctx) => panelAction(ctx, async (scope, id) => sandboxPair(await getInstance(scope, id))), {
+  .post("/instances/:id/scan", (ctx) => panelAction(ctx, async (scope, id) => sandboxActions().pair(await getInstance(scope, id))), {
     member: "supervisor",
     params: idParams,
     detail: hide,
@@ -248,7 +248,7 @@ export const instancePages = new Elysia({ name: "instance-pages" })
       const instance = await getInstance(scope, params.id);
       const values = formValues(body);
       const parsed = parseForm(simulateInboundSchema, values);
-      const result = parsed.ok ? await attempt(() => sandboxInbound(instance, parsed.value)) : parsed;
+      const result = parsed.ok ? await attempt(() => sandboxActions().inbound(instance, parsed.value)) : parsed;
       const notice = parsed.ok ? tText("instances:simulate.received", { text: parsed.value.text.slice(0, 60), from: parsed.value.from }) : undefined;
       if (result.ok && !isHtmx(request)) {
         setFlash(cookie, "success", notice!);

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { INSTANCE_STATUSES, PROVIDERS } from "@/db/schema";
 import { UNCLAIMED_LIMITS } from "@/features/limits/limits.service";
 import { tText } from "@/lib/i18n";
-import type { Instance } from "@/providers/provider";
+import type { Instance } from "@/db/schema";
 
 export const INSTANCE_LIMITS = {
   nameMax: 80,

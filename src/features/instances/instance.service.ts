@@ -4,7 +4,6 @@ import { instances, organizations } from "@/db/schema";
 import { recordAudit, type AuditActor } from "@/features/audit/audit.service";
 import { keysetPage, type Page } from "@/lib/pager";
 import { isUuid } from "@/lib/ids";
-import { ingestInbound } from "@/features/inbound/inbound.service";
 import { AppError, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { publishLive } from "@/lib/live";
@@ -13,7 +12,9 @@ import { log } from "@/lib/logger";
 import { toE164 } from "@/lib/phone";
 import { tenantFilter, type Tenant } from "@/lib/tenant";
 import { encryptCloudConfig, providerFor } from "@/providers";
-import { ProviderError, type Instance, type InstanceStatus } from "@/providers/provider";
+import type { Instance } from "@/db/schema";
+import { ProviderError, type ConnectionState, type InstanceStatus } from "@/providers/provider";
+import { applyConnectionState } from "./instance-state";
 import { qrDataUrl } from "@/providers/qr";
 import {
   VISITOR_MAX_INSTANCES,
@@ -246,27 +247,14 @@ export async function deleteInstance(scope: InstanceScope, id: string, opts: { f
 }
 
 /**
- * Stores a status the provider reported, through the same path as provider webhooks (ingestInbound):
- * transitions emit `instance.*` events and reach live pages, in one transaction.
+ * Stores the state a provider answered with (adapters write nothing themselves), through the same
+ * path as provider webhooks: transitions emit `instance.*` events and reach live pages, in one
+ * transaction. Nothing new (same status, no QR code, no number) writes nothing.
  */
-export async function applyInstanceStatus(
-  instance: Instance,
-  next: { status: InstanceStatus; qrCode?: string; jid?: string; name?: string },
-): Promise<Instance> {
-  if (next.status === instance.status && !next.qrCode && !next.jid && !next.name) return instance;
-  const result = await ingestInbound(instance, { kind: "connection", ...next });
-  return (result.kind === "connection" && result.instance) || instance;
-}
-
-/**
- * Makes the stored state match what the provider answered. Adapters that report through ingestInbound
- * themselves (the sandbox) already did; re-reading first keeps their events from being doubled.
- */
-async function settle(instance: Instance, result: { status: InstanceStatus; qrCode?: string; jid?: string; name?: string }): Promise<Instance> {
-  const [current] = await db.select().from(instances).where(eq(instances.id, instance.id)).limit(1);
-  if (!current) throw instanceNotFound();
-  const differs = current.status !== result.status || (!!result.jid && current.waJid !== result.jid);
-  return differs ? applyInstanceStatus(current, result) : current;
+export async function applyInstanceStatus(instance: Instance, next: ConnectionState): Promise<Instance> {
+  const unchanged = next.status === instance.status && !next.qrCode && (!next.jid || next.jid === instance.waJid) && (!next.name || next.name === instance.waName);
+  if (unchanged) return instance;
+  return (await applyConnectionState(instance, next)).instance ?? instance;
 }
 
 async function withQrImage(status: InstanceStatus, qrCode?: string): Promise<ConnectResult> {
@@ -278,7 +266,7 @@ async function withQrImage(status: InstanceStatus, qrCode?: string): Promise<Con
 export async function connectInstance(scope: InstanceScope, id: string): Promise<ConnectResult> {
   const instance = await getInstance(scope, id);
   const result = await callProvider(tText("instances:provider.connecting"), () => providerFor(instance).connect(instance));
-  const updated = await settle(instance, result);
+  const updated = await applyInstanceStatus(instance, result);
   return withQrImage(updated.status, result.qrCode);
 }
 
@@ -286,7 +274,8 @@ export async function connectInstance(scope: InstanceScope, id: string): Promise
 export async function getInstanceQr(scope: InstanceScope, id: string): Promise<ConnectResult> {
   const instance = await getInstance(scope, id);
   const result = await callProvider(tText("instances:provider.readingQr"), () => providerFor(instance).getQr(instance));
-  const updated = await settle(instance, { status: result.status });
+  // Polling reads the rotating QR without re-sending it as an event each time.
+  const updated = await applyInstanceStatus(instance, { status: result.status });
   return withQrImage(updated.status, result.qrCode);
 }
 
@@ -296,13 +285,15 @@ export async function requestPairingCode(scope: InstanceScope, id: string, phone
   if (!e164) throw validationFailed([{ path: "phone", message: tText("instances:errors.pairingPhone") }]);
   const instance = await getInstance(scope, id);
   if (instance.status === "connected") throw new AppError("conflict", tText("instances:errors.alreadyConnected"));
-  return callProvider(tText("instances:provider.requestingCode"), () => providerFor(instance).pairingCode(instance, e164));
+  const { code, ...state } = await callProvider(tText("instances:provider.requestingCode"), () => providerFor(instance).pairingCode(instance, e164));
+  await applyInstanceStatus(instance, state);
+  return { code };
 }
 
 export async function logoutInstance(scope: InstanceScope, id: string): Promise<Instance> {
   const instance = await getInstance(scope, id);
-  await callProvider(tText("instances:provider.loggingOut"), () => providerFor(instance).logout(instance));
-  const updated = await settle(instance, { status: "logged_out" });
+  const state = await callProvider(tText("instances:provider.loggingOut"), () => providerFor(instance).logout(instance));
+  const updated = await applyInstanceStatus(instance, state);
   await recordAudit({
     organizationId: instance.organizationId,
     actor: scope.actor ?? { type: "system" },

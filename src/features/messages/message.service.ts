@@ -14,7 +14,8 @@ import { publishLive } from "@/lib/live";
 import { mediaUrlRefusal } from "@/lib/outbound";
 import { tenantFilter } from "@/lib/tenant";
 import { providerFor } from "@/providers";
-import type { Instance, OutboundMessage } from "@/providers/provider";
+import type { Instance } from "@/db/schema";
+import type { OutboundMessage } from "@/providers/provider";
 import { holdIdempotencyKey, idempotencyClaim, previousSendFor } from "./message.idempotency";
 import { renderTemplate } from "@/features/templates/template.render";
 import type { MessageJson, SendMessageInput } from "./message.schema";
@@ -124,7 +125,7 @@ type StoredContent = { type: Message["type"]; body: string | null; media: Record
 async function resolveReactionTarget(tx: DbOrTx, instance: Instance, messageId: string) {
   if (isUuid(messageId)) {
     const [target] = await tx
-      .select({ id: messages.id, providerMessageId: messages.providerMessageId })
+      .select({ id: messages.id, providerMessageId: messages.providerMessageId, direction: messages.direction })
       .from(messages)
       .where(and(eq(messages.id, messageId), eq(messages.instanceId, instance.id)))
       .limit(1);
@@ -132,15 +133,15 @@ async function resolveReactionTarget(tx: DbOrTx, instance: Instance, messageId: 
     if (!target.providerMessageId) {
       throw validationFailed([{ path: "reaction.messageId", message: tText("messages:errors.reactionNotSent") }]);
     }
-    return { messageId: target.id, providerMessageId: target.providerMessageId };
+    return { messageId: target.id, providerMessageId: target.providerMessageId, fromMe: target.direction === "outbound" };
   }
   // A provider message id (e.g. from a webhook payload): ours when we know it, passed through otherwise.
   const [known] = await tx
-    .select({ id: messages.id })
+    .select({ id: messages.id, direction: messages.direction })
     .from(messages)
     .where(and(eq(messages.instanceId, instance.id), eq(messages.providerMessageId, messageId)))
     .limit(1);
-  return { messageId: known?.id ?? null, providerMessageId: messageId };
+  return { messageId: known?.id ?? null, providerMessageId: messageId, fromMe: known?.direction === "outbound" };
 }
 
 async function storedContent(tx: DbOrTx, instance: Instance, input: SendMessageInput): Promise<StoredContent> {
@@ -195,7 +196,7 @@ export function outboundMessageOf(message: Pick<Message, "type" | "body" | "medi
     case "contact":
       return { to, type: "contact", contact: { name: m.name, phone: m.phone } };
     case "reaction":
-      return { to, type: "reaction", reaction: { messageId: m.providerMessageId, emoji: m.emoji ?? "" } };
+      return { to, type: "reaction", reaction: { messageId: m.providerMessageId, emoji: m.emoji ?? "", fromMe: m.fromMe === true } };
     case "template": {
       const t = (m.template ?? {}) as { key?: string; language?: string | null; variables?: Record<string, string> };
       return {

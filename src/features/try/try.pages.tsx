@@ -10,7 +10,7 @@ import { AppError, zodDetails } from "@/lib/errors";
 import { setFlash, takeFlash } from "@/lib/flash";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
 import { tText } from "@/lib/i18n";
-import { sandboxInbound, sandboxPair } from "@/providers/sandbox";
+import { sandboxInbound, sandboxPair } from "@/features/inbound/sandbox.service";
 import { ConnectionPanel } from "@views/instances/_connection";
 import { SimulatorForm, type FormState } from "@views/instances/_forms";
 import { TryKey, TryPage } from "@views/try/index";
