@@ -1,10 +1,10 @@
 import { and, asc, desc, eq, inArray } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { flowSteps, flows, templates, workflows, type FollowUpStage } from "@/db/schema";
-import { AppError, conflict, validationFailed, type FieldError } from "@/lib/errors";
+import { AppError, conflict, validationFailed, zodDetails, type FieldError } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { auditChange, bySystem, inTransaction, type AuditBy } from "@/features/audit/audit.service";
-import { FLOW_LIMITS, type FlowStepInput } from "./flow.schema";
+import { FLOW_LIMITS, flowStepSchema, type FlowStepInput } from "./flow.schema";
 
 export type Flow = typeof flows.$inferSelect;
 export type FlowStep = typeof flowSteps.$inferSelect;
@@ -38,11 +38,12 @@ export async function validateFlow(organizationId: string, steps: FlowStep[], tx
     for (const [answer, target] of Object.entries(step.transitions)) {
       if (!keys.has(target)) errors.push({ path: `steps.${step.key}.transitions.${answer}`, message: tText("flows:problems.missingTarget", { step: step.key, target }) });
     }
-    if (step.type === "send_template" && !step.templateKey) errors.push({ path: `steps.${step.key}.templateKey`, message: tText("flows:problems.needsTemplate", { step: step.key }) });
-    if (step.type === "send_text" && !step.text) errors.push({ path: `steps.${step.key}.text`, message: tText("flows:problems.needsText", { step: step.key }) });
-    if (step.type === "collect_input" && typeof step.config.variable !== "string") errors.push({ path: `steps.${step.key}.config.variable`, message: tText("flows:problems.needsVariable", { step: step.key }) });
-    if (step.type === "choice" && Object.keys(step.transitions).length === 0) errors.push({ path: `steps.${step.key}.transitions`, message: tText("flows:problems.needsOption", { step: step.key }) });
-    if (step.type === "call_workflow" && typeof step.config.workflowId !== "string") errors.push({ path: `steps.${step.key}.config.workflowId`, message: tText("flows:problems.needsWorkflow", { step: step.key }) });
+    // What the step's type needs: the same schema that checked it when saved (a row saved before a rule existed is caught here).
+    const { id: _id, flowId: _flowId, ...input } = step;
+    const parsed = flowStepSchema.safeParse(input);
+    if (!parsed.success) {
+      for (const e of zodDetails(parsed.error.issues)) errors.push({ path: `steps.${step.key}.${e.path}`, message: tText("flows:problems.stepRule", { step: step.key, message: e.message }) });
+    }
   }
   const templateKeys = [...new Set(steps.map((s) => s.templateKey).filter((k): k is string => !!k))];
   if (templateKeys.length) {
