@@ -3,6 +3,7 @@ import { wireAutomation } from "@/features/automation/automation.service";
 import { accountPages } from "@/features/account/account.pages";
 import { apiKeyApi } from "@/features/api-keys/api-key.api";
 import { apiKeyPages } from "@/features/api-keys/api-key.pages";
+import { organizationMembers } from "@/features/audit/audit.actors";
 import { auditPages } from "@/features/audit/audit.pages";
 import { accountEmailPages } from "@/features/auth/account-email.pages";
 import { authPages } from "@/features/auth/auth.pages";
@@ -29,10 +30,13 @@ import { instancePages } from "@/features/instances/instance.pages";
 import { provideSandboxActions } from "@/features/instances/instance.sandbox";
 import { invitationPages } from "@/features/members/invitation.pages";
 import { memberPages } from "@/features/members/member.pages";
+import { listMembers } from "@/features/members/member.service";
 import { messageApi } from "@/features/messages/message.api";
 import { organizationPages } from "@/features/organizations/organization.pages";
 import { platformRoutes } from "@/features/platform/platform.routes";
+import { registrationGate } from "@/features/auth/registration-gate";
 import { registrationPages } from "@/features/registrations/registration.pages";
+import { registrationStateForSignIn, requestRegistration } from "@/features/registrations/registration.service";
 import { settingsPages } from "@/features/settings/settings.pages";
 import { templatesApi } from "@/features/templates/template.api";
 import { templatesPages } from "@/features/templates/template.pages";
@@ -113,6 +117,11 @@ export function wireFeatures(): void {
   wireAutomation();
   // Triggers sit below flows and workflows; their pages name the targets through these.
   provideTriggerTargets({ flowLineages: listFlows, flowVersions: listFlowVersions, workflows: listWorkflows });
+  // Audit sits below every feature that records it; its pages name members through this.
+  organizationMembers.plug(listMembers);
+  // Registrations create users through auth; auth's sign-up and sign-in reach them through these.
+  registrationGate.request.plug(requestRegistration);
+  registrationGate.stateForSignIn.plug(registrationStateForSignIn);
   // Provider adapters report unasked events to the inbound service and keep the sandbox's pairing in its service.
   configureProviders({ sink: inboundSink, sandboxPairing });
   provideSandboxActions({ pair: (instance) => sandboxPair(instance), inbound: sandboxInbound });

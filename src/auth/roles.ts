@@ -1,4 +1,6 @@
 import type { Role } from "@/db/schema";
+import { forbidden } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 
 const RANK: Record<Role, number> = { agent: 1, supervisor: 2, admin: 3, owner: 4 };
 
@@ -20,3 +22,8 @@ export const can = {
   manageAutomation: (role: Role) => roleAtLeast(role, "supervisor"),
   viewAudit: (role: Role) => roleAtLeast(role, "admin"),
 };
+
+/** Platform pages (users, sign-up requests) are for platform admins only (the install's first account). */
+export function assertPlatformAdmin(user: { isPlatformAdmin: boolean }): void {
+  if (!user.isPlatformAdmin) throw forbidden(tText("registrations:errors.platformAdminsOnly"));
+}

@@ -7,7 +7,7 @@ import { validateSessionToken } from "@/auth/session";
 import { db } from "@/db/client";
 import { config } from "@/config";
 import { auditLogs, loginAttempts, sessions, users } from "@/db/schema";
-import { safeNextPath } from "@/features/auth/auth.schema";
+import { safeNextPath } from "@/lib/next-path";
 import { LOGIN_THROTTLE, pairBucket } from "@/features/auth/login-throttle";
 import { TestClient } from "../helpers/client";
 import { createOwner, uniqueEmail } from "../helpers/factories";

@@ -4,8 +4,8 @@ import { authPlugin } from "@/auth/plugin";
 import { can } from "@/auth/roles";
 import { forbidden, zodDetails } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
-import { listMembers } from "@/features/members/member.service";
 import { AuditPage, type AuditFilterValues } from "@views/audit/index";
+import { organizationMembers } from "./audit.actors";
 import { auditFilterSchema } from "./audit.schema";
 import { listAuditActions, listAuditLogs } from "./audit.service";
 
@@ -20,7 +20,7 @@ export const auditPages = new Elysia({ name: "audit-pages" })
     async ({ admin, csrfToken, query, set }) => {
       if (!can.viewAudit(admin.role)) throw forbidden();
       const values: AuditFilterValues = { action: str(query.action), actor: str(query.actor), from: str(query.from), to: str(query.to), cursor: str(query.cursor) };
-      const [actions, members] = await Promise.all([listAuditActions(admin.organization.id), listMembers(admin.organization.id)]);
+      const [actions, members] = await Promise.all([listAuditActions(admin.organization.id), organizationMembers(admin.organization.id)]);
       const actors = [
         ...members.map((m) => ({ value: m.userId, label: m.name ? `${m.name} <${m.email}>` : m.email })),
         { value: "type:api_key", label: tText("audit:filters.anyApiKey") },

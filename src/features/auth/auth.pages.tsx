@@ -13,8 +13,9 @@ import { hxRedirect } from "@/lib/htmx";
 import { tText } from "@/lib/i18n";
 import { LoginPage } from "@views/auth/login";
 import { SignUpPage } from "@views/auth/signup";
-import { registrationStateForSignIn } from "@/features/registrations/registration.service";
-import { keptValues, loginSchema, safeNextPath, signUpSchema } from "./auth.schema";
+import { registrationGate } from "./registration-gate";
+import { safeNextPath } from "@/lib/next-path";
+import { keptValues, loginSchema, signUpSchema } from "./auth.schema";
 import {
   openSession,
   signInWithOAuth,
@@ -99,7 +100,7 @@ export const authPages = new Elysia({ name: "auth-pages" })
     }
     if (!result.ok) {
       // Only someone who knows the password chosen at sign-up learns that a request waits or was declined.
-      const registration = await registrationStateForSignIn(parsed.data.email, parsed.data.password);
+      const registration = await registrationGate.stateForSignIn(parsed.data.email, parsed.data.password);
       if (registration) return page(403, { message: tText(registration === "pending" ? "auth:steps.pendingSignIn" : "auth:steps.rejectedSignIn") });
       return page(422, { message: tText("auth:signIn.incorrect") });
     }

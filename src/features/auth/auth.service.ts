@@ -10,7 +10,7 @@ import { claimDevice } from "@/features/devices/device.claim";
 import { addMember, createOrganization, getOrganization, type Organization } from "@/features/organizations/organization.service";
 import { randomToken, sha256Hex } from "@/lib/crypto";
 import { AppError, conflict, type FieldError } from "@/lib/errors";
-import { requestRegistration } from "@/features/registrations/registration.service";
+import { registrationGate } from "./registration-gate";
 import { currentLocale, tText, withLocale, type Locale } from "@/lib/i18n";
 import { mailTemplates } from "@/lib/mail-templates";
 import { mailEnabled, sendMailInBackground } from "@/lib/mailer";
@@ -174,7 +174,7 @@ export async function signUp(input: SignUpInput, ctx: { request?: Request; devic
   }
   if (policy.allowed && policy.approval && !policy.invitation && !policy.firstAccount) {
     if (!input.organizationName) return missingOrganizationName();
-    await requestRegistration({ name: input.name, email: input.email, password: input.password, organizationName: input.organizationName }, ctx.request);
+    await registrationGate.request({ name: input.name, email: input.email, password: input.password, organizationName: input.organizationName }, ctx.request);
     return { ok: true, next: "awaiting_approval" };
   }
   let verificationLink: string | undefined;

@@ -9,7 +9,7 @@ import { log } from "@/lib/logger";
 import { mailTemplates } from "@/lib/mail-templates";
 import { mailEnabled, sendMailInBackground } from "@/lib/mailer";
 import { isUuid } from "@/lib/ids";
-import { assertPlatformAdmin } from "@/features/registrations/registration.service";
+import { assertPlatformAdmin } from "@/auth/roles";
 import { findUserByEmail, defaultOrganizationId, normalizeEmail, type User } from "./auth.service";
 import { consumeUserToken, issuedRecently, issueUserToken, peekUserToken } from "./user-tokens";
 

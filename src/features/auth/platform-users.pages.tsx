@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin } from "@/auth/plugin";
-import { assertPlatformAdmin } from "@/features/registrations/registration.service";
+import { assertPlatformAdmin } from "@/auth/roles";
 import { setReveal, takeFlash, takeReveal } from "@/lib/flash";
 import { hxRedirect } from "@/lib/htmx";
 import { mailEnabled } from "@/lib/mailer";

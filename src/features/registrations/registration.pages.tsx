@@ -1,6 +1,7 @@
 import { Elysia } from "elysia";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
+import { assertPlatformAdmin } from "@/auth/roles";
 import { config } from "@/config";
 import type { RegistrationStatus } from "@/db/schema";
 import { formFields } from "@/lib/forms";
@@ -10,7 +11,7 @@ import { hxRedirect } from "@/lib/htmx";
 import { tText } from "@/lib/i18n";
 import { RegistrationsPage } from "@views/registrations/index";
 import { registrationListSchema, rejectRegistrationSchema } from "./registration.schema";
-import { approveRegistration, assertPlatformAdmin, listRegistrations, rejectRegistration } from "./registration.service";
+import { approveRegistration, listRegistrations, rejectRegistration } from "./registration.service";
 
 async function render(admin: AdminContext, csrfToken: string, status: RegistrationStatus, extra: { flash?: Flash; rowError?: { id: string; message: string } } = {}) {
   return RegistrationsPage({ admin, csrfToken, status, requests: await listRegistrations(status), signupMode: config.signup, ...extra });

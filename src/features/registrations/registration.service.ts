@@ -1,4 +1,5 @@
 import { and, desc, eq, sql } from "drizzle-orm";
+import { assertPlatformAdmin } from "@/auth/roles";
 import { config } from "@/config";
 import { db } from "@/db/client";
 import { registrationRequests, type RegistrationStatus } from "@/db/schema";
@@ -7,7 +8,7 @@ import { createUser, findUserByEmail, normalizeEmail, type User } from "@/featur
 import { issueVerificationLink, verificationRequired } from "@/features/auth/email-verification.service";
 import { isUuid } from "@/lib/ids";
 import { createOrganization } from "@/features/organizations/organization.service";
-import { AppError, forbidden } from "@/lib/errors";
+import { AppError } from "@/lib/errors";
 import { currentLocale, tText, withLocale } from "@/lib/i18n";
 import { mailTemplates } from "@/lib/mail-templates";
 import { sendMailInBackground } from "@/lib/mailer";
@@ -15,10 +16,6 @@ import { REGISTRATIONS_PAGE_SIZE } from "./registration.schema";
 
 export type RegistrationRequest = typeof registrationRequests.$inferSelect;
 
-/** Platform pages are for platform admins only (the install's first account). */
-export function assertPlatformAdmin(user: Pick<User, "isPlatformAdmin">): void {
-  if (!user.isPlatformAdmin) throw forbidden(tText("registrations:errors.platformAdminsOnly"));
-}
 
 /**
  * Stores a sign-up for review under `SIGNUP=approval`. While an address already waits, another
