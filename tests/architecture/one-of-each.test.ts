@@ -58,6 +58,12 @@ describe("one configuration", () => {
   });
 });
 
+describe("dead code", () => {
+  test("names the issue lists as dead stay gone", () => {
+    expect(filesMatching(/\b(rateLimitedRequests|noteSchema|KNOWN_AUDIT_ACTIONS|VISITOR_MAX_MESSAGES_PER_DAY)\b|csrf_token/)).toEqual([]);
+  });
+});
+
 describe("one keyset pager", () => {
   test("lists page through src/lib/pager.ts; only the events feed keeps its own id cursor (shared with `after` polling)", () => {
     expect(filesMatching(/\.limit\([^)]*\+ 1\)/)).toEqual(["src/features/events/event.service.ts"]);

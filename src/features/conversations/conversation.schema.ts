@@ -8,7 +8,6 @@ export const CONVERSATION_LIMITS = {
   messagesDefault: 50,
   messagesMax: 200,
   departmentMax: 60,
-  noteMax: 4096,
   replyMax: 4096,
 } as const;
 
@@ -62,13 +61,6 @@ export const handoffSchema = z.object({
 
 export const statusFormSchema = z.object({ status: z.enum(CONVERSATION_STATUSES) });
 
-export const noteSchema = z.object({
-  body: z
-    .string()
-    .trim()
-    .min(1, { error: () => tText("inbox:errors.writeSomething") })
-    .max(CONVERSATION_LIMITS.noteMax, { error: () => tText("inbox:errors.atMost", { count: CONVERSATION_LIMITS.noteMax }) }),
-});
 
 /** The inbox reply box: `kind=note` stores a private note, anything else sends to WhatsApp. */
 export const replyFormSchema = z.object({

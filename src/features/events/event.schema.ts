@@ -61,7 +61,6 @@ export const eventListQuerySchema = z
     limit: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(EVENT_LIMITS.apiMax).default(EVENT_LIMITS.apiDefault)),
   })
   .refine((q) => !(q.after && (q.before || q.cursor)), { path: ["after"], error: () => tText("events:validation.afterWithBefore") });
-export type EventListQuery = z.infer<typeof eventListQuerySchema>;
 
 const day = z
   .string()

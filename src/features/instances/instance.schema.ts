@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { INSTANCE_STATUSES, PROVIDERS } from "@/db/schema";
-import { UNCLAIMED_LIMITS } from "@/features/limits/limits.service";
 import { tText } from "@/lib/i18n";
 import type { Instance } from "@/db/schema";
 
@@ -14,8 +13,6 @@ export const INSTANCE_LIMITS = {
 
 /** Instances an unclaimed visitor device may create (try before sign-up): one sandbox number. */
 export const VISITOR_MAX_INSTANCES = 1;
-/** Daily message limit of an unclaimed visitor's sandbox instance (no plan yet): the platform's unclaimed default. */
-export const VISITOR_MAX_MESSAGES_PER_DAY = UNCLAIMED_LIMITS.maxMessagesPerDay;
 
 const blankToUndefined = (v: unknown) => (v === "" ? undefined : v);
 
@@ -43,7 +40,6 @@ export const cloudConfigSchema = z.object({
   appSecret: cloudField("appSecret"),
   verifyToken: cloudField("verifyToken"),
 });
-export type CloudConfigInput = z.infer<typeof cloudConfigSchema>;
 
 const dailyLimit = z.preprocess(
   (v) => (v === "" ? null : v),

@@ -72,13 +72,6 @@ export const eventsRecorded = new Counter({
   registers: [registry],
 });
 
-export const rateLimitedRequests = new Counter({
-  name: "livchat_rate_limited_total",
-  help: "API requests refused with 429 rate_limited",
-  labelNames: ["backend"] as const,
-  registers: [registry],
-});
-
 /** Gauges read from Postgres at scrape time; a failed query keeps the previous value rather than failing the scrape. */
 async function scrapeCount<T extends Record<string, unknown>>(what: string, query: ReturnType<typeof sql>): Promise<T[] | undefined> {
   try {

@@ -115,7 +115,6 @@ export const listDeliveriesQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z.string().max(200).optional(),
 });
-export type ListDeliveriesQuery = z.infer<typeof listDeliveriesQuery>;
 
 export const listWebhooksQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
