@@ -1,5 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { eq } from "drizzle-orm";
 import { createApp } from "@/app";
+import { db } from "@/db/client";
+import { users } from "@/db/schema";
 import { createTemplate } from "@/features/templates/template.service";
 import type { FieldError } from "@/lib/errors";
 import { api } from "../helpers/client";
@@ -24,8 +27,8 @@ function formFieldErrors(html: string): FieldError[] {
 
 const sorted = (errors: FieldError[]) => [...errors].sort((a, b) => a.path.localeCompare(b.path) || a.message.localeCompare(b.message));
 
-async function apiErrors(method: string, path: string, key: string, body: unknown): Promise<FieldError[]> {
-  const res = await api(app, method, path, key, body);
+async function apiErrors(method: string, path: string, key: string, body: unknown, language = "en"): Promise<FieldError[]> {
+  const res = await api(app, method, path, key, body, { "accept-language": language });
   expect(res.status).toBe(422);
   return res.body.error.details;
 }
@@ -36,8 +39,10 @@ async function formErrors(res: Response): Promise<FieldError[]> {
 }
 
 describe("the same invalid input gets the same field errors from /v1 and from the form", () => {
-  test("flow steps: what each step type needs, variable names, template or text", async () => {
-    const { client, key, organization } = await setupOrg(app, { scopes: ["workflows:read", "workflows:write"] });
+  test.each(["en", "pt-BR"])("flow steps (%s): what each step type needs, variable names, template or text", async (language) => {
+    const { client, key, organization, user } = await setupOrg(app, { scopes: ["workflows:read", "workflows:write"] });
+    // The admin reads in the member's language; the API in Accept-Language.
+    await db.update(users).set({ language }).where(eq(users.id, user.id));
     await createTemplate(organization.id, { key: "menu", body: "1 or 2?", variants: [], variables: [], active: true });
     const created = await api(app, "POST", "/v1/flows", key, { name: "Intake" });
     expect(created.status).toBe(201);
@@ -62,16 +67,16 @@ describe("the same invalid input gets the same field errors from /v1 and from th
       { api: { key: "Not ok", type: "end", order: -1 }, form: { key: "Not ok", type: "end", order: "-1" }, paths: ["key", "order"] },
     ];
     for (const c of cases) {
-      const fromApi = await apiErrors("POST", `/v1/flows/${flowId}/steps`, key, c.api);
+      const fromApi = await apiErrors("POST", `/v1/flows/${flowId}/steps`, key, c.api, language);
       expect(fromApi.map((e) => e.path).sort()).toEqual(c.paths);
       expect(sorted(await formErrors(await form(c.form)))).toEqual(sorted(fromApi));
     }
 
     // The service's rule (one key per step) reads the same from both too.
     expect((await api(app, "POST", `/v1/flows/${flowId}/steps`, key, { key: "bye", type: "end" })).status).toBe(201);
-    const clash = await apiErrors("POST", `/v1/flows/${flowId}/steps`, key, { key: "bye", type: "end" });
+    const clash = await apiErrors("POST", `/v1/flows/${flowId}/steps`, key, { key: "bye", type: "end" }, language);
     expect(sorted(await formErrors(await form({ key: "bye", type: "end" })))).toEqual(sorted(clash));
-    expect(clash[0]!.message).toBe('A step "bye" already exists');
+    expect(clash[0]!.message).toBe(language === "en" ? 'A step "bye" already exists' : "Já existe uma etapa “bye”");
   });
 
   test("workflows: provider settings checked by the same schema", async () => {
