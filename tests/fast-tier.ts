@@ -1,0 +1,40 @@
+// `bun run test`: the fast tier, for the edit-test loop (under 3 minutes on a 2-core machine).
+// `bun run test:all` runs every file, as CI does (.ci/run). Extra arguments pass through to `bun test`.
+//
+// Left out, by kind: files that drive Chromium, start other processes (a second app, a worker, the
+// real boot) or run the benchmark; and, by measurement, every other file that took over 20 s on its own
+// (`bun test --isolate <file>`, one at a time, on the shared 2-core machine on 2026-12-03; seconds in
+// brackets). A new slow file belongs here, with its time.
+const SLOW = [
+  // Chromium (tests/helpers/browser.ts)
+  "**/*browser*",
+  "tests/ui/**",
+  // other processes
+  "tests/bench/**",
+  "tests/boot/**",
+  "tests/api-keys/cross-process.test.ts",
+  "tests/webhooks/processes.test.ts",
+  "tests/robustness/inbound-vs-send.test.ts",
+  "tests/limits/limits.test.ts", // a second app sharing Redis
+  "tests/triggers/regex.test.ts", // a second app whose event loop is watched
+  // measured over 20 s
+  "tests/messages/api.test.ts", // [110]
+  "tests/registrations/registration.test.ts", // [82]
+  "tests/robustness/hostile.test.ts", // [81] every route × hostile inputs
+  "tests/account/account.test.ts", // [71]
+  "tests/auth/login.test.ts", // [65]
+  "tests/automation/bound-workflow.test.ts", // [48]
+  "tests/auth/signup.test.ts", // [45]
+  "tests/auth/csrf-session.test.ts", // [31]
+  "tests/members/member.service.test.ts", // [31]
+  "tests/account/two-factor.test.ts", // [30]
+  "tests/members/member.pages.test.ts", // [22]
+  "tests/flows/try.test.ts", // [22]
+  "tests/organizations/i18n.test.ts", // [20]
+];
+
+const run = Bun.spawn(
+  ["bun", "test", "--isolate", "--parallel=2", "--timeout=30000", ...SLOW.map((pattern) => `--path-ignore-patterns=${pattern}`), ...process.argv.slice(2)],
+  { stdio: ["inherit", "inherit", "inherit"] },
+);
+process.exit(await run.exited);
