@@ -7,6 +7,7 @@ import { ingestInbound } from "@/features/inbound/inbound.service";
 import { encryptSecret } from "@/lib/crypto";
 import type { Instance } from "@/db/schema";
 import { createOwner } from "../helpers/factories";
+import { waitFor } from "../helpers/wait";
 
 let organizationId: string;
 let instance: Instance;
@@ -83,13 +84,10 @@ describe("storeInboundMessages: one statement for many messages", () => {
       await writer`insert into messages (organization_id, instance_id, conversation_id, contact_id, direction, provider_message_id, type, status)
         values (${organizationId}, ${instance.id}, ${conversationId}, ${first!.contact.id}, 'inbound', 'Q-1', 'text', 'delivered')`;
       const racing = storeInboundMessages([item("Q-1", "+5511911110004"), item("Q-2", "+5511911110004")]);
-      let waiting = false;
-      for (let i = 0; i < 100 && !waiting; i++) {
+      await waitFor(async () => {
         const [{ n }] = (await db.execute(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)) as unknown as [{ n: number }];
-        waiting = n > 0;
-        if (!waiting) await Bun.sleep(20);
-      }
-      expect(waiting).toBe(true);
+        return n > 0;
+      }, { what: "the batch to wait on the open transaction's row lock" });
       await writer`commit`;
       const results = await racing;
       expect(results[0]).toBeNull();
