@@ -11,6 +11,7 @@ import { platformUserPages } from "@/features/auth/platform-users.pages";
 import { contactApi } from "@/features/contacts/contact.api";
 import { contactPages } from "@/features/contacts/contact.pages";
 import { conversationApi } from "@/features/conversations/conversation.api";
+import { sendInboxReply } from "@/features/conversations/inbox.outbound";
 import { inboxPages } from "@/features/conversations/inbox.pages";
 import { dashboardPages } from "@/features/dashboard/dashboard.pages";
 import { deviceApi } from "@/features/devices/device.api";
@@ -26,12 +27,14 @@ import { sandboxInbound, sandboxPair, sandboxPairing } from "@/features/inbound/
 import { sandboxApi } from "@/features/inbound/sandbox.api";
 import { sandboxPages } from "@/features/inbound/sandbox.pages";
 import { instanceApi } from "@/features/instances/instance.api";
+import { sendTestMessage } from "@/features/instances/instance.outbound";
 import { instancePages } from "@/features/instances/instance.pages";
 import { provideSandboxActions } from "@/features/instances/instance.sandbox";
 import { invitationPages } from "@/features/members/invitation.pages";
 import { memberPages } from "@/features/members/member.pages";
 import { listMembers } from "@/features/members/member.service";
 import { messageApi } from "@/features/messages/message.api";
+import { queueOutboundMessage, queueTestMessage } from "@/features/messages/message.service";
 import { organizationPages } from "@/features/organizations/organization.pages";
 import { platformRoutes } from "@/features/platform/platform.routes";
 import { registrationGate } from "@/features/auth/registration-gate";
@@ -122,6 +125,11 @@ export function wireFeatures(): void {
   // Registrations create users through auth; auth's sign-up and sign-in reach them through these.
   registrationGate.request.plug(requestRegistration);
   registrationGate.stateForSignIn.plug(registrationStateForSignIn);
+  // Messages send through instances and file into conversations; those features' pages send through these.
+  sendTestMessage.plug(queueTestMessage);
+  sendInboxReply.plug((sender, reply) =>
+    queueOutboundMessage({ tenant: sender.tenant, sentBy: "user", userId: sender.userId, actor: { type: "user", id: sender.userId }, request: sender.request }, { ...reply, type: "text" }),
+  );
   // Provider adapters report unasked events to the inbound service and keep the sandbox's pairing in its service.
   configureProviders({ sink: inboundSink, sandboxPairing });
   provideSandboxActions({ pair: (instance) => sandboxPair(instance), inbound: sandboxInbound });

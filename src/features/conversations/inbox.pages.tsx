@@ -2,7 +2,6 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
-import { queueOutboundMessage } from "@/features/messages/message.service";
 import { AppError, zodDetails, type FieldError } from "@/lib/errors";
 import { formErrors, formFields } from "@/lib/forms";
 import { takeFlash } from "@/lib/flash";
@@ -10,6 +9,7 @@ import { currentLocale, currentTimeZone, tText, withLocale, type RequestLocale }
 import { hxRedirect, hxTrigger, isHtmx } from "@/lib/htmx";
 import { sseResponse } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
+import { sendInboxReply } from "./inbox.outbound";
 import type { Tenant } from "@/lib/tenant";
 import { ConversationHeader, MessageList, OlderMessages, ReplyForm } from "@views/inbox/_conversation";
 import { ConversationList, type InboxFilters } from "@views/inbox/_list";
@@ -210,11 +210,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
         await addPrivateNote(tenant, row.conversation.id, admin.user.id, parsed.data.body);
       } else {
         try {
-          // A reply is an outbound message sent by a user through the conversation's instance.
-          await queueOutboundMessage(
-            { tenant, sentBy: "user", userId: admin.user.id, actor: { type: "user", id: admin.user.id }, request },
-            { instanceId: row.conversation.instanceId, to: row.contact.phone, type: "text", text: parsed.data.body },
-          );
+          await sendInboxReply({ tenant, userId: admin.user.id, request }, { instanceId: row.conversation.instanceId, to: row.contact.phone, text: parsed.data.body });
         } catch (err) {
           errors = actionError(err) ?? undefined;
           if (!errors) throw err;

@@ -3,8 +3,6 @@ import { z } from "zod";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { can } from "@/auth/roles";
-import { queueOutboundMessage } from "@/features/messages/message.service";
-import { testMessageSchema } from "@/features/messages/message.schema";
 import { AppError } from "@/lib/errors";
 import { formValues, parseForm, type FormResult } from "@/lib/forms";
 import { setFlash, takeFlash } from "@/lib/flash";
@@ -15,6 +13,7 @@ import { CreateInstanceForm, PairingForm, RenameForm, SimulatorForm, TestMessage
 import { InstancesPage } from "@views/instances/index";
 import { InstancePage } from "@views/instances/show";
 import { createInputFromForm, createInstanceSchema, pairingCodeSchema, simulateInboundSchema } from "./instance.schema";
+import { sendTestMessage } from "./instance.outbound";
 import { sandboxActions } from "./instance.sandbox";
 import {
   connectInstance,
@@ -222,13 +221,8 @@ export const instancePages = new Elysia({ name: "instance-pages" })
       const scope = adminScope(admin, request);
       const instance = await getInstance(scope, params.id);
       const values = formValues(body);
-      const parsed = parseForm(testMessageSchema, values);
-      const result = parsed.ok
-        ? await attempt(() =>
-            queueOutboundMessage({ ...scope, sentBy: "user", userId: admin.user.id }, { type: "text", instanceId: instance.id, to: parsed.value.to, text: parsed.value.text }),
-          )
-        : parsed;
-      const notice = parsed.ok ? tText("instances:test.queued", { to: parsed.value.to }) : undefined;
+      const result = await attempt(() => sendTestMessage({ ...scope, userId: admin.user.id }, instance.id, values));
+      const notice = result.ok ? tText("instances:test.queued", { to: result.value.to }) : undefined;
       if (result.ok && !isHtmx(request)) {
         setFlash(cookie, "success", notice!);
         return hxRedirect(request, `/instances/${instance.id}`);

@@ -8,7 +8,7 @@ import { messagePreview } from "@/features/inbound/message-store";
 import { inboxTopic } from "@/lib/live-topics";
 import { checkDailyMessageQuota } from "@/features/limits/limits.service";
 import { callProvider, type InstanceScope } from "@/features/instances/instance.service";
-import { AppError, pgCode, validationFailed } from "@/lib/errors";
+import { AppError, pgCode, validationFailed, zodDetails } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { publishLive } from "@/lib/live";
 import { mediaUrlRefusal } from "@/lib/outbound";
@@ -18,7 +18,7 @@ import type { Instance } from "@/db/schema";
 import type { OutboundMessage } from "@/providers/provider";
 import { holdIdempotencyKey, idempotencyClaim, previousSendFor } from "./message.idempotency";
 import { renderTemplate } from "@/features/templates/template.render";
-import type { MessageJson, SendMessageInput } from "./message.schema";
+import { testMessageSchema, type MessageJson, type SendMessageInput } from "./message.schema";
 
 export type Message = typeof messages.$inferSelect;
 
@@ -211,6 +211,14 @@ export function outboundMessageOf(message: Pick<Message, "type" | "body" | "medi
 }
 
 // ——— Sending ———
+
+/** The admin's "send a test message" (instance page): a text to one number, sent as the user. */
+export async function queueTestMessage(scope: InstanceScope & { userId: string }, instanceId: string, values: Record<string, unknown>): Promise<{ to: string }> {
+  const parsed = testMessageSchema.safeParse(values);
+  if (!parsed.success) throw validationFailed(zodDetails(parsed.error.issues));
+  await queueOutboundMessage({ ...scope, sentBy: "user" }, { type: "text", instanceId, to: parsed.data.to, text: parsed.data.text });
+  return { to: parsed.data.to };
+}
 
 /**
  * Queues an outbound message: resolves the instance, checks it is connected, the contact is neither

@@ -1,0 +1,11 @@
+import type { Tenant } from "@/lib/tenant";
+import { port } from "@/lib/port";
+
+/**
+ * An inbox reply is an outbound message sent by a user through the conversation's instance. Sending
+ * belongs to the messages feature, which files messages into conversations (so it sits above them):
+ * src/routes.ts plugs messages' queueing in here.
+ */
+export const sendInboxReply = port<
+  (sender: { tenant: Tenant; userId: string; request?: Request }, reply: { instanceId: string; to: string; text: string }) => Promise<unknown>
+>("conversations: send an inbox reply");
