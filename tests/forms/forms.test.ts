@@ -9,7 +9,7 @@ import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
 
 const app = createApp();
-const en = <T,>(fn: () => T) => withLocale({ locale: "en", timeZone: "UTC" }, fn);
+const en = <T>(fn: () => T) => withLocale({ locale: "en", timeZone: "UTC" }, fn);
 
 describe("lib/forms", () => {
   test("reads urlencoded bodies: fields, lines, checkboxes, lists, values to show back", () => {
@@ -22,7 +22,16 @@ describe("lib/forms", () => {
     expect(formList(["x", "", 3, "y"])).toEqual(["x", "y"]);
     expect(formList(undefined)).toEqual([]);
     expect(formValues({ _csrf: "t", name: "n", list: ["a"] })).toEqual({ name: "n" });
-    expect(fieldErrors([{ path: "transitions", message: "a" }, { path: "transitions.yes", message: "b" }, { path: "transitionsX", message: "c" }], "transitions").map((e) => e.message)).toEqual(["a", "b"]);
+    expect(
+      fieldErrors(
+        [
+          { path: "transitions", message: "a" },
+          { path: "transitions.yes", message: "b" },
+          { path: "transitionsX", message: "c" },
+        ],
+        "transitions",
+      ).map((e) => e.message),
+    ).toEqual(["a", "b"]);
   });
 
   test("validation failures become field errors; anything else is rethrown", async () => {
@@ -36,8 +45,16 @@ describe("lib/forms", () => {
     expect(formErrors(new Error("boom"))).toBeUndefined();
 
     expect(await attemptForm(async () => 1)).toEqual({ ok: true, value: 1 });
-    expect(await attemptForm(async () => { throw validationFailed([{ path: "a", message: "b" }]); })).toEqual({ ok: false, errors: [{ path: "a", message: "b" }] });
-    await expect(attemptForm(async () => { throw new AppError("not_found", "Gone"); })).rejects.toThrow("Gone");
+    expect(
+      await attemptForm(async () => {
+        throw validationFailed([{ path: "a", message: "b" }]);
+      }),
+    ).toEqual({ ok: false, errors: [{ path: "a", message: "b" }] });
+    await expect(
+      attemptForm(async () => {
+        throw new AppError("not_found", "Gone");
+      }),
+    ).rejects.toThrow("Gone");
 
     const schema = z.object({ n: z.number() });
     expect(parseForm(schema, { n: 1 })).toEqual({ ok: true, value: { n: 1 } });
@@ -68,7 +85,11 @@ describe("lib/forms", () => {
     const flowPath = flow.headers.get("hx-redirect")!;
     const flowRes = await client.postForm(`${flowPath}/settings`, { name: "Nudges", followUps: "60 a; soon b" }, { htmx: true });
     expect(flowRes.status).toBe(422);
-    const workflowRes = await client.postForm("/workflows", { name: "Bot", provider: "openai", "config.model": "m", followUps: "60 a; soon b" }, { htmx: true });
+    const workflowRes = await client.postForm(
+      "/workflows",
+      { name: "Bot", provider: "openai", "config.model": "m", followUps: "60 a; soon b" },
+      { htmx: true },
+    );
     expect(workflowRes.status).toBe(422);
     const message = "&quot;soon b&quot; must be";
     for (const html of [await flowRes.text(), await workflowRes.text()]) expect(html.replaceAll('"', "&quot;")).toContain(message);

@@ -15,13 +15,14 @@ import { setupOrg } from "../helpers/factories";
  */
 const app = createApp();
 
-const unescape = (s: string) => s.replaceAll("&quot;", '"').replaceAll("&#39;", "'").replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&amp;", "&");
+const unescapeHtml = (s: string) =>
+  s.replaceAll("&quot;", '"').replaceAll("&#39;", "'").replaceAll("&lt;", "<").replaceAll("&gt;", ">").replaceAll("&amp;", "&");
 
 /** The field errors a re-rendered form shows, as `{path, message}` (a list of errors under one field names each one's path). */
 function formFieldErrors(html: string): FieldError[] {
   return [...html.matchAll(/<small class="error" (?:id="f-([^"]+)-error"|data-error-for="([^"]+)")[^>]*>([^<]*)<\/small>/g)].map((m) => ({
     path: (m[1] ?? m[2])!,
-    message: unescape(m[3]!.trim()),
+    message: unescapeHtml(m[3]!.trim()),
   }));
 }
 
@@ -48,16 +49,36 @@ describe("the same invalid input gets the same field errors from /v1 and from th
     expect(created.status).toBe(201);
     const flowId = created.body.id as string;
     const form = (fields: Record<string, string>) =>
-      client.postForm(`/flows/${flowId}/steps`, { key: "", type: "send_text", templateKey: "", text: "", "config.variable": "", "config.workflowId": "", transitions: "", order: "", ...fields }, { htmx: true });
+      client.postForm(
+        `/flows/${flowId}/steps`,
+        { key: "", type: "send_text", templateKey: "", text: "", "config.variable": "", "config.workflowId": "", transitions: "", order: "", ...fields },
+        { htmx: true },
+      );
 
     const cases: { api: Record<string, unknown>; form: Record<string, string>; paths: string[] }[] = [
       // A variable name that `{{…}}` could not read.
-      { api: { key: "ask", type: "collect_input", text: "Your name?", config: { variable: "1st name" } }, form: { key: "ask", type: "collect_input", text: "Your name?", "config.variable": "1st name" }, paths: ["config.variable"] },
+      {
+        api: { key: "ask", type: "collect_input", text: "Your name?", config: { variable: "1st name" } },
+        form: { key: "ask", type: "collect_input", text: "Your name?", "config.variable": "1st name" },
+        paths: ["config.variable"],
+      },
       // No variable at all.
-      { api: { key: "ask", type: "collect_input", text: "Your name?" }, form: { key: "ask", type: "collect_input", text: "Your name?" }, paths: ["config.variable"] },
+      {
+        api: { key: "ask", type: "collect_input", text: "Your name?" },
+        form: { key: "ask", type: "collect_input", text: "Your name?" },
+        paths: ["config.variable"],
+      },
       // A template and a text: one or the other.
-      { api: { key: "hello", type: "send_text", templateKey: "menu", text: "Hi" }, form: { key: "hello", type: "send_text", templateKey: "menu", text: "Hi" }, paths: ["text"] },
-      { api: { key: "ask", type: "collect_input", templateKey: "menu", text: "Your name?", config: { variable: "name" } }, form: { key: "ask", type: "collect_input", templateKey: "menu", text: "Your name?", "config.variable": "name" }, paths: ["text"] },
+      {
+        api: { key: "hello", type: "send_text", templateKey: "menu", text: "Hi" },
+        form: { key: "hello", type: "send_text", templateKey: "menu", text: "Hi" },
+        paths: ["text"],
+      },
+      {
+        api: { key: "ask", type: "collect_input", templateKey: "menu", text: "Your name?", config: { variable: "name" } },
+        form: { key: "ask", type: "collect_input", templateKey: "menu", text: "Your name?", "config.variable": "name" },
+        paths: ["text"],
+      },
       // What the type needs: a text to send, a template to send, a workflow to hand over to, an option.
       { api: { key: "hello", type: "send_text" }, form: { key: "hello", type: "send_text" }, paths: ["text"] },
       { api: { key: "menu", type: "send_template" }, form: { key: "menu", type: "send_template" }, paths: ["templateKey"] },
@@ -81,9 +102,19 @@ describe("the same invalid input gets the same field errors from /v1 and from th
 
   test("workflows: provider settings checked by the same schema", async () => {
     const { client, key } = await setupOrg(app, { scopes: ["workflows:read", "workflows:write"] });
-    const fromApi = await apiErrors("POST", "/v1/workflows", key, { name: "Sales", provider: "openai", config: { model: "gpt-4o-mini", temperature: 5, maxTokens: 0 } });
+    const fromApi = await apiErrors("POST", "/v1/workflows", key, {
+      name: "Sales",
+      provider: "openai",
+      config: { model: "gpt-4o-mini", temperature: 5, maxTokens: 0 },
+    });
     expect(fromApi.map((e) => e.path).sort()).toEqual(["config.maxTokens", "config.temperature"]);
-    const fromForm = await formErrors(await client.postForm("/workflows", { name: "Sales", provider: "openai", "config.model": "gpt-4o-mini", "config.temperature": "5", "config.maxTokens": "0" }, { htmx: true }));
+    const fromForm = await formErrors(
+      await client.postForm(
+        "/workflows",
+        { name: "Sales", provider: "openai", "config.model": "gpt-4o-mini", "config.temperature": "5", "config.maxTokens": "0" },
+        { htmx: true },
+      ),
+    );
     expect(sorted(fromForm)).toEqual(sorted(fromApi));
 
     const astApi = await apiErrors("POST", "/v1/workflows", key, { name: "Agent", provider: "ast", config: { providerId: "not-an-id" } });

@@ -31,7 +31,8 @@ const transitionsSchema = z
       if (seen.has(folded)) ctx.addIssue({ code: "custom", path: [], message: tText("flows:errors.transitionTwice", { answer }) });
       seen.add(folded);
     }
-    if (seen.size > FLOW_LIMITS.transitions) ctx.addIssue({ code: "custom", path: [], message: tText("validation:listMax", { count: FLOW_LIMITS.transitions }) });
+    if (seen.size > FLOW_LIMITS.transitions)
+      ctx.addIssue({ code: "custom", path: [], message: tText("validation:listMax", { count: FLOW_LIMITS.transitions }) });
   });
 
 const stepFields = {
@@ -40,7 +41,12 @@ const stepFields = {
   text: z.string().max(FLOW_LIMITS.text).nullish(),
   waitForInput: z.boolean().default(false),
   transitions: transitionsSchema,
-  order: z.number({ error: () => tText("flows:errors.orderNumber") }).int({ error: () => tText("flows:errors.orderNumber") }).min(0).max(10_000).default(0),
+  order: z
+    .number({ error: () => tText("flows:errors.orderNumber") })
+    .int({ error: () => tText("flows:errors.orderNumber") })
+    .min(0)
+    .max(10_000)
+    .default(0),
 };
 /** Types without settings of their own keep an empty config (and drop anything sent in it). */
 const noConfig = z.object({}).default({});
@@ -63,30 +69,47 @@ function templateOrText(step: { templateKey?: string | null; text?: string | nul
  * Graph problems (a transition to a step not written yet, an unreachable step) are allowed in a
  * draft and listed by validateFlow before publishing.
  */
-export const flowStepSchema = z
-  .discriminatedUnion(
-    "type",
-    [
-      z.object({ ...stepFields, type: z.literal("send_template"), config: noConfig, templateKey: z.string({ error: () => tText("flows:errors.chooseTemplate") }).trim().min(1, { error: () => tText("flows:errors.chooseTemplate") }).max(100) }),
-      z.object({ ...stepFields, type: z.literal("send_text"), config: noConfig }).superRefine((step, ctx) => {
-        if (!hasText(step)) ctx.addIssue({ code: "custom", path: ["text"], message: tText("flows:errors.writeText") });
-        else templateOrText(step, ctx);
-      }),
-      z.object({ ...stepFields, type: z.literal("collect_input"), config: settingsOf({ variable: variableNameSchema }, () => tText("flows:errors.variableName")) }).superRefine(templateOrText),
-      z.object({ ...stepFields, type: z.literal("choice"), config: noConfig }).superRefine((step, ctx) => {
-        if (Object.keys(step.transitions).length === 0) ctx.addIssue({ code: "custom", path: ["transitions"], message: tText("flows:errors.choiceNeedsOption") });
-        templateOrText(step, ctx);
-      }),
-      z.object({ ...stepFields, type: z.literal("handoff"), config: noConfig }),
-      z.object({
+export const flowStepSchema = z.discriminatedUnion(
+  "type",
+  [
+    z.object({
+      ...stepFields,
+      type: z.literal("send_template"),
+      config: noConfig,
+      templateKey: z
+        .string({ error: () => tText("flows:errors.chooseTemplate") })
+        .trim()
+        .min(1, { error: () => tText("flows:errors.chooseTemplate") })
+        .max(100),
+    }),
+    z.object({ ...stepFields, type: z.literal("send_text"), config: noConfig }).superRefine((step, ctx) => {
+      if (!hasText(step)) ctx.addIssue({ code: "custom", path: ["text"], message: tText("flows:errors.writeText") });
+      else templateOrText(step, ctx);
+    }),
+    z
+      .object({
         ...stepFields,
-        type: z.literal("call_workflow"),
-        config: settingsOf({ workflowId: z.string({ error: () => tText("flows:errors.chooseWorkflow") }).uuid({ error: () => tText("flows:errors.chooseWorkflow") }) }, () => tText("flows:errors.chooseWorkflow")),
-      }),
-      z.object({ ...stepFields, type: z.literal("end"), config: noConfig }),
-    ],
-    { error: () => tText("flows:errors.chooseStepType") },
-  );
+        type: z.literal("collect_input"),
+        config: settingsOf({ variable: variableNameSchema }, () => tText("flows:errors.variableName")),
+      })
+      .superRefine(templateOrText),
+    z.object({ ...stepFields, type: z.literal("choice"), config: noConfig }).superRefine((step, ctx) => {
+      if (Object.keys(step.transitions).length === 0) ctx.addIssue({ code: "custom", path: ["transitions"], message: tText("flows:errors.choiceNeedsOption") });
+      templateOrText(step, ctx);
+    }),
+    z.object({ ...stepFields, type: z.literal("handoff"), config: noConfig }),
+    z.object({
+      ...stepFields,
+      type: z.literal("call_workflow"),
+      config: settingsOf(
+        { workflowId: z.string({ error: () => tText("flows:errors.chooseWorkflow") }).uuid({ error: () => tText("flows:errors.chooseWorkflow") }) },
+        () => tText("flows:errors.chooseWorkflow"),
+      ),
+    }),
+    z.object({ ...stepFields, type: z.literal("end"), config: noConfig }),
+  ],
+  { error: () => tText("flows:errors.chooseStepType") },
+);
 export type FlowStepInput = z.infer<typeof flowStepSchema>;
 
 /**
