@@ -6,7 +6,7 @@ import { config } from "@/config";
 import { db } from "@/db/client";
 import { contacts, conversations, devices, events, instances, messages, usageDaily } from "@/db/schema";
 import { createApiKey } from "@/features/api-keys/api-key.service";
-import { onInboundMessage, type InboundMessageContext } from "@/features/inbound/inbound.service";
+import { onInboundMessage, pendingReceiptCount, type InboundMessageContext } from "@/features/inbound/inbound.service";
 import { subscribeLive } from "@/lib/live";
 import { qrDataUrl } from "@/providers/qr";
 import { providerFor } from "@/providers";
@@ -261,7 +261,7 @@ describe("sandbox sends", () => {
     const { providerMessageId } = await providerFor(instance).send(instance, { to: "+5511966665555", type: "text", text: "Olá!" });
     expect(providerMessageId).toMatch(/^SB[0-9A-F]{20}$/);
     // The outbound worker stores the id after the send returns; receipts that arrive first wait for it.
-    await Bun.sleep(30);
+    await waitFor(() => pendingReceiptCount() > 0, { what: "a receipt waiting for its message" });
     await db.update(messages).set({ providerMessageId }).where(eq(messages.id, queued!.id));
     await sandboxIdle();
     const [done] = await db.select().from(messages).where(eq(messages.id, queued!.id));

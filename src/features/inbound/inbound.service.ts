@@ -207,6 +207,11 @@ export async function pendingReceiptsSettled(): Promise<void> {
   while (waitingByMessage.size > 0) await Promise.allSettled([...waitingByMessage.values()]);
 }
 
+/** How many messages have receipts waiting for them (tests wait on it rather than on the clock). */
+export function pendingReceiptCount(): number {
+  return waitingByMessage.size;
+}
+
 /**
  * Applies one delivery's events in order (a webhook body, a batch from the sandbox) and counts them.
  * `pending` settles when receipts kept for late messages are done; webhooks answer without waiting.
