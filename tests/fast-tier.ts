@@ -37,4 +37,4 @@ const run = Bun.spawn(
   ["bun", "test", "--isolate", "--parallel=2", "--timeout=30000", ...SLOW.map((pattern) => `--path-ignore-patterns=${pattern}`), ...process.argv.slice(2)],
   { stdio: ["inherit", "inherit", "inherit"] },
 );
-process.exit(await run.exited);
+void run.exited.then((code) => process.exit(code));
