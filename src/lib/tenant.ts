@@ -1,5 +1,9 @@
 import { and, eq, isNull, type SQL } from "drizzle-orm";
+import { db, type DbOrTx } from "@/db/client";
+import { instances, type Instance } from "@/db/schema";
 import { AppError } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
+import { isUuid } from "@/lib/ids";
 import type { PgColumn } from "drizzle-orm/pg-core";
 
 /**
@@ -30,4 +34,25 @@ export function tenantFilter(tenant: Tenant, organizationColumn: PgColumn, devic
 export function organizationOf(key: { organizationId: string | null }, feature: string): string {
   if (!key.organizationId) throw new AppError("forbidden", `${feature} need an organization: sign up to claim this visitor key`);
   return key.organizationId;
+}
+
+/** Which instances a caller reaches: the tenant's, and only the bound one for a key bound to an instance. */
+export type InstanceAccess = { tenant: Tenant; instanceId?: string | null };
+
+/**
+ * The one "instance of this tenant or 404": every instance id a caller sends is resolved here. Another
+ * tenant's id, a malformed id and, for a bound key, any other instance are all the same 404, so ids of
+ * other organizations cannot be probed. `lock` takes the row lock the caller's lock order asks for.
+ */
+export async function instanceOfTenant(access: InstanceAccess, id: string, opts: { tx?: DbOrTx; lock?: "key share" } = {}): Promise<Instance> {
+  const notFound = () => new AppError("not_found", tText("instances:errors.notFound"));
+  if (!isUuid(id) || (access.instanceId && access.instanceId !== id)) throw notFound();
+  const query = (opts.tx ?? db)
+    .select()
+    .from(instances)
+    .where(and(eq(instances.id, id), tenantFilter(access.tenant, instances.organizationId, instances.createdByDeviceId)))
+    .limit(1);
+  const [row] = opts.lock ? await query.for(opts.lock) : await query;
+  if (!row) throw notFound();
+  return row;
 }

@@ -58,6 +58,12 @@ describe("one configuration", () => {
   });
 });
 
+describe("one instance lookup", () => {
+  test("only src/lib/tenant.ts answers 404 for an instance id a caller sent", () => {
+    expect(filesMatching(/tText\("instances:errors\.notFound"\)/)).toEqual(["src/lib/tenant.ts"]);
+  });
+});
+
 describe("dead code", () => {
   test("names the issue lists as dead stay gone", () => {
     expect(filesMatching(/\b(rateLimitedRequests|noteSchema|KNOWN_AUDIT_ACTIONS|VISITOR_MAX_MESSAGES_PER_DAY)\b|csrf_token/)).toEqual([]);

@@ -9,7 +9,7 @@ import { recordEvent } from "@/features/events/event.service";
 import { AppError, conflict } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { toE164 } from "@/lib/phone";
-import { tenantFilter, type Tenant } from "@/lib/tenant";
+import { instanceOfTenant, tenantFilter, type Tenant } from "@/lib/tenant";
 import { keysetPage } from "@/lib/pager";
 import { isUuid } from "@/lib/ids";
 import { parseTagFilter, type ContactCreateInput, type ContactListQuery, type ContactUpdateInput } from "./contact.schema";
@@ -236,9 +236,7 @@ async function pickCheckInstance(tenant: Tenant, opts: { instanceId?: string; bo
   const wanted = opts.instanceId ?? opts.boundInstanceId ?? null;
   if (wanted) {
     // A key bound to one instance may not ask through another.
-    if (opts.boundInstanceId && opts.instanceId && opts.instanceId !== opts.boundInstanceId) throw new AppError("not_found", tText("instances:errors.notFound"));
-    const [row] = await db.select().from(instances).where(and(owned, eq(instances.id, wanted))).limit(1);
-    if (!row) throw new AppError("not_found", tText("instances:errors.notFound"));
+    const row = await instanceOfTenant({ tenant, instanceId: opts.boundInstanceId }, wanted);
     // Asked for explicitly: say it cannot answer rather than silently answering something else.
     if (opts.instanceId && row.status !== "connected") throw conflict(tText("contacts:errors.instanceNotConnected"));
     return row.status === "connected" ? row : null;

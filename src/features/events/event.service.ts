@@ -8,7 +8,7 @@ import { tText } from "@/lib/i18n";
 import { isUuid } from "@/lib/ids";
 import { liveNotification } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
-import type { Tenant } from "@/lib/tenant";
+import { instanceOfTenant, type Tenant } from "@/lib/tenant";
 import { eventsRecorded } from "@/features/metrics/metrics";
 import type { ApiKeyScope } from "@/features/api-keys/api-key.schema";
 import { hasScope, type VerifiedApiKey } from "@/features/api-keys/api-key.verify";
@@ -163,18 +163,7 @@ export function eventMatches(event: Pick<Event, "type" | "instanceId" | "at">, f
 
 /** 404 unless the instance belongs to the tenant (filters never probe other organizations' ids). */
 async function assertInstanceVisible(tenant: Tenant, instanceId: string): Promise<void> {
-  const [row] = await db
-    .select({ id: instances.id })
-    .from(instances)
-    .where(
-      and(
-        eq(instances.id, instanceId),
-        tenant.organizationId !== null
-          ? eq(instances.organizationId, tenant.organizationId)
-          : and(isNull(instances.organizationId), eq(instances.createdByDeviceId, tenant.deviceId)),
-      ),
-    );
-  if (!row) throw new AppError("not_found", tText("events:errors.instanceNotFound"));
+  await instanceOfTenant({ tenant }, instanceId);
 }
 
 /** One event of the tenant, or 404. */

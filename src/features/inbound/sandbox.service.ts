@@ -8,7 +8,7 @@ import { AppError, conflict, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { isUuid } from "@/lib/ids";
 import { toDigits, toE164 } from "@/lib/phone";
-import { tenantFilter, type Tenant } from "@/lib/tenant";
+import { instanceOfTenant, type Tenant } from "@/lib/tenant";
 import type { ProviderInstance } from "@/providers/provider";
 import { sandboxJid, sandboxMessageId, type SandboxPairing } from "@/providers/sandbox";
 import { ingestInbound } from "./inbound.service";
@@ -139,29 +139,17 @@ export async function sandboxInbound(instance: Instance, input: SandboxInboundIn
 // ——— Tenant-facing actions ———
 
 /**
- * An instance of the tenant (404 for anyone else's, and for keys bound to another instance). Sandbox
- * actions on a non-sandbox instance are refused later with a 409 that says so.
+ * Simulates the phone scanning the QR (or entering the pairing code) of a tenant's sandbox instance.
+ * Sandbox actions on a non-sandbox instance are refused later with a 409 that says so.
  */
-export async function findTenantInstance(tenant: Tenant, id: string, boundInstanceId?: string | null): Promise<Instance> {
-  if (!isUuid(id) || (boundInstanceId && boundInstanceId !== id)) throw new AppError("not_found", tText("instances:errors.notFound"));
-  const [row] = await db
-    .select()
-    .from(instances)
-    .where(and(eq(instances.id, id), tenantFilter(tenant, instances.organizationId, instances.createdByDeviceId)))
-    .limit(1);
-  if (!row) throw new AppError("not_found", tText("instances:errors.notFound"));
-  return row;
-}
-
-/** Simulates the phone scanning the QR (or entering the pairing code) of a tenant's sandbox instance. */
 export async function scanSandboxInstance(tenant: Tenant, id: string, input: { code?: string } | undefined, boundInstanceId?: string | null) {
-  const instance = await findTenantInstance(tenant, id, boundInstanceId);
+  const instance = await instanceOfTenant({ tenant, instanceId: boundInstanceId }, id);
   return sandboxPair(instance, { code: input?.code });
 }
 
 /** Simulates a contact writing to a tenant's sandbox instance. */
 export async function simulateSandboxInbound(tenant: Tenant, id: string, input: SandboxInboundBody, boundInstanceId?: string | null) {
-  const instance = await findTenantInstance(tenant, id, boundInstanceId);
+  const instance = await instanceOfTenant({ tenant, instanceId: boundInstanceId }, id);
   const text = input.text?.trim() ? input.text : undefined;
   return sandboxInbound(instance, { from: input.from, name: input.name || undefined, text, media: input.media });
 }

@@ -3,14 +3,13 @@ import { db, type DbOrTx } from "@/db/client";
 import { instances, organizations } from "@/db/schema";
 import { recordAudit, type AuditActor } from "@/features/audit/audit.service";
 import { keysetPage, type Page } from "@/lib/pager";
-import { isUuid } from "@/lib/ids";
 import { AppError, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { publishLive } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
 import { log } from "@/lib/logger";
 import { toE164 } from "@/lib/phone";
-import { tenantFilter, type Tenant } from "@/lib/tenant";
+import { instanceOfTenant, tenantFilter, type Tenant } from "@/lib/tenant";
 import { encryptCloudConfig, providerFor } from "@/providers";
 import type { Instance } from "@/db/schema";
 import { ProviderError, type ConnectionState, type InstanceStatus } from "@/providers/provider";
@@ -73,18 +72,9 @@ export async function listAllInstances(scope: InstanceScope, tx: DbOrTx = db): P
   return tx.select().from(instances).where(scopeFilter(scope)).orderBy(desc(instances.createdAt), desc(instances.id));
 }
 
-const instanceNotFound = () => new AppError("not_found", tText("instances:errors.notFound"));
-
 /** One instance the scope may see, or 404 (also for another tenant's id and malformed ids). */
 export async function getInstance(scope: InstanceScope, id: string, tx: DbOrTx = db): Promise<Instance> {
-  if (!isUuid(id)) throw instanceNotFound();
-  const [row] = await tx
-    .select()
-    .from(instances)
-    .where(and(eq(instances.id, id), scopeFilter(scope)))
-    .limit(1);
-  if (!row) throw instanceNotFound();
-  return row;
+  return instanceOfTenant(scope, id, { tx });
 }
 
 // ——— Writes ———

@@ -12,7 +12,7 @@ import { AppError, pgCode, validationFailed, zodDetails } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { publishLive } from "@/lib/live";
 import { mediaUrlRefusal } from "@/lib/outbound";
-import { tenantFilter } from "@/lib/tenant";
+import { instanceOfTenant, tenantFilter } from "@/lib/tenant";
 import { providerFor } from "@/providers";
 import type { Instance } from "@/db/schema";
 import type { OutboundMessage } from "@/providers/provider";
@@ -77,18 +77,10 @@ export function messageJson(message: Message, contactPhone: string | null): Mess
  * inbound messages while they held the contact: a deadlock.)
  */
 async function sendingInstance(tx: DbOrTx, scope: InstanceScope, instanceId: string | undefined): Promise<Instance> {
+  const id = instanceId ?? scope.instanceId ?? undefined;
+  if (id) return instanceOfTenant(scope, id, { tx, lock: "key share" });
   const filters = [tenantFilter(scope.tenant, instances.organizationId, instances.createdByDeviceId)];
   if (scope.instanceId) filters.push(eq(instances.id, scope.instanceId));
-  const id = instanceId ?? scope.instanceId ?? undefined;
-  if (id) {
-    const [row] = await tx
-      .select()
-      .from(instances)
-      .where(and(eq(instances.id, id), ...filters))
-      .for("key share");
-    if (!row) throw new AppError("not_found", tText("instances:errors.notFound"));
-    return row;
-  }
   const connected = await tx
     .select({ id: instances.id })
     .from(instances)

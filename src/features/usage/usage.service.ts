@@ -1,8 +1,9 @@
 import { and, asc, eq, gte, lte, sql } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { instances, usageDaily, USAGE_METRICS } from "@/db/schema";
-import { AppError, pgCode, validationFailed } from "@/lib/errors";
+import { pgCode, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
+import { instanceOfTenant } from "@/lib/tenant";
 import { log } from "@/lib/logger";
 import { USAGE_LIMITS, type UsageQuery } from "./usage.schema";
 
@@ -223,13 +224,7 @@ export function resolveUsageRange(query: UsageQuery, now = new Date()): { from: 
 export async function usageReport(organizationId: string, query: UsageQuery, now = new Date()): Promise<UsageReport> {
   const { from, to } = resolveUsageRange(query, now);
   const instanceId = query.instanceId ?? null;
-  if (instanceId) {
-    const [owned] = await db
-      .select({ id: instances.id })
-      .from(instances)
-      .where(and(eq(instances.id, instanceId), eq(instances.organizationId, organizationId)));
-    if (!owned) throw new AppError("not_found", tText("usage:errors.instanceNotFound"));
-  }
+  if (instanceId) await instanceOfTenant({ tenant: { organizationId } }, instanceId);
   const rows = await db
     .select({ day: usageDaily.day, metric: usageDaily.metric, count: sql<string>`sum(${usageDaily.count})` })
     .from(usageDaily)
