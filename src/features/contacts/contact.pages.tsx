@@ -4,7 +4,7 @@ import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { roleAtLeast } from "@/auth/roles";
 import { listContactMessages, listConversations } from "@/features/conversations/conversation.service";
-import { AppError, forbidden, zodDetails, type FieldError } from "@/lib/errors";
+import { AppError, forbidden, type FieldError } from "@/lib/errors";
 import { attemptForm, formFields, parseForm } from "@/lib/forms";
 import { setFlash, takeFlash } from "@/lib/flash";
 import { tText } from "@/lib/i18n";
@@ -116,14 +116,14 @@ export const contactPages = new Elysia({ name: "contact-pages" })
       const tenant = tenantOfAdmin(admin);
       const contact = await getContact(tenant, params.id);
       const values = editValues(formFields(body));
-      const parsed = contactUpdateSchema.safeParse(values);
-      if (!parsed.success) {
+      const parsed = parseForm(contactUpdateSchema, values);
+      if (!parsed.ok) {
         set.status = 422;
-        const form = { values, errors: zodDetails(parsed.error.issues) };
+        const form = { values, errors: parsed.errors };
         if (isHtmx(request)) return <ContactEditForm contact={contact} csrfToken={csrfToken} form={form} />;
         return renderContactPage(admin, csrfToken, contact, form);
       }
-      const updated = await updateContact(tenant, contact.id, parsed.data, actorOf(admin, request));
+      const updated = await updateContact(tenant, contact.id, parsed.value, actorOf(admin, request));
       setFlash(cookie, "success", tText("contacts:flash.saved"));
       return hxRedirect(request, `/contacts/${updated.id}`);
     },

@@ -3,7 +3,8 @@ import { z } from "zod";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { can } from "@/auth/roles";
-import { AppError, zodDetails, type FieldError } from "@/lib/errors";
+import { AppError, type FieldError } from "@/lib/errors";
+import { formFields, parseForm } from "@/lib/forms";
 import { setFlash, setReveal, takeFlash, takeReveal } from "@/lib/flash";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
 import { tText } from "@/lib/i18n";
@@ -42,17 +43,17 @@ export const devicePages = new Elysia({ name: "device-pages" })
     async ({ admin, csrfToken, body, request, set, cookie }) => {
       requireDeviceManager(admin);
       const organizationId = admin.organization.id;
-      const values = (body && typeof body === "object" ? body : {}) as DeviceFormValues;
+      const values = formFields(body) as DeviceFormValues;
       // An unchecked box is simply absent from the post: createKey is then undefined, i.e. false.
-      const parsed = createDeviceSchema.safeParse(values);
-      if (parsed.success) {
-        const result = await createDevice(organizationId, parsed.data, { type: "user", id: admin.user.id }, { request });
+      const parsed = parseForm(createDeviceSchema, values);
+      if (parsed.ok) {
+        const result = await createDevice(organizationId, parsed.value, { type: "user", id: admin.user.id }, { request });
         // Post → redirect → get: a refresh or a second click cannot register another device; its key rides along once.
         if (result.apiKey) setReveal(cookie, `device-key:${organizationId}`, { name: result.apiKey.key.name, secret: result.apiKey.secret });
         else setFlash(cookie, "success", tText("devices:flash.registered"));
         return hxRedirect(request, "/devices");
       }
-      const errors: FieldError[] = zodDetails(parsed.error.issues);
+      const errors: FieldError[] = parsed.errors;
       set.status = 422;
       const devices = await listDevicesWithKeyCounts(organizationId);
       const props = { csrfToken, devices, errors, values };

@@ -1,14 +1,13 @@
 import { Elysia } from "elysia";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
-import { zodDetails } from "@/lib/errors";
 import { setFlash } from "@/lib/flash";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
 import { tText } from "@/lib/i18n";
 import { NewOrganizationPage } from "@views/organizations/new";
 import { createOrganizationSchema, switchOrganizationSchema } from "./organization.schema";
 import { safeNextPath as safeNext } from "@/lib/next-path";
-import { formFields } from "@/lib/forms";
+import { formFields, parseForm, unprocessable } from "@/lib/forms";
 import { createOrganizationForUser, sectionPath, switchActiveOrganization } from "./organization.service";
 
 export type Me = Omit<AdminContext, "organization" | "role"> & { organization?: AdminContext["organization"]; role?: AdminContext["role"] };
@@ -30,14 +29,13 @@ export const organizationPages = new Elysia({ name: "organization-pages" })
       const me = signedInUser as Me;
       const fields = formFields(body);
       const next = safeNext(fields.next);
-      const parsed = createOrganizationSchema.safeParse(fields);
-      if (!parsed.success) {
-        set.status = 422;
+      const parsed = parseForm(createOrganizationSchema, fields);
+      if (!parsed.ok) {
         const values = { name: String(fields.name ?? ""), language: typeof fields.language === "string" ? fields.language : me.user.language };
-        return NewOrganizationPage({ csrfToken, admin: adminOf(me), next, values, errors: zodDetails(parsed.error.issues) });
+        return unprocessable(set, () => NewOrganizationPage({ csrfToken, admin: adminOf(me), next, values, errors: parsed.errors }));
       }
       // The creator's own language is the organization's default unless the form chose another.
-      const org = await createOrganizationForUser(me.user.id, parsed.data.name, request, { language: parsed.data.language ?? me.user.language });
+      const org = await createOrganizationForUser(me.user.id, parsed.value.name, request, { language: parsed.value.language ?? me.user.language });
       await switchActiveOrganization(me.session.id, me.user.id, org.id);
       setFlash(cookie, "success", tText("organizations:flash.created", { name: org.name }));
       return hxRedirect(request, next);

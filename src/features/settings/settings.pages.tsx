@@ -2,11 +2,10 @@ import { Elysia } from "elysia";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin } from "@/auth/plugin";
 import { can } from "@/auth/roles";
-import { zodDetails } from "@/lib/errors";
 import { setFlash, takeFlash } from "@/lib/flash";
 import { hxRedirect } from "@/lib/htmx";
 import { tText } from "@/lib/i18n";
-import { formFields } from "@/lib/forms";
+import { formFields, parseForm, unprocessable } from "@/lib/forms";
 import { organizationLocaleSchema, renameOrganizationSchema } from "@/features/organizations/organization.schema";
 import { renameOrganization, setOrganizationLocale } from "@/features/organizations/organization.service";
 import { twoFactorRequirementSchema } from "@/features/account/account.schema";
@@ -27,12 +26,9 @@ export const settingsPages = new Elysia({ name: "settings-pages" })
     "/settings",
     async ({ admin, csrfToken, body, request, set, cookie }) => {
       const fields = formFields(body);
-      const parsed = renameOrganizationSchema.safeParse(fields);
-      if (!parsed.success) {
-        set.status = 422;
-        return SettingsPage({ admin, csrfToken, canEdit: true, values: { name: String(fields.name ?? "") }, errors: zodDetails(parsed.error.issues) });
-      }
-      const org = await renameOrganization(admin.organization.id, { userId: admin.user.id, role: admin.role }, parsed.data.name, request);
+      const parsed = parseForm(renameOrganizationSchema, fields);
+      if (!parsed.ok) return unprocessable(set, () => SettingsPage({ admin, csrfToken, canEdit: true, values: { name: String(fields.name ?? "") }, errors: parsed.errors }));
+      const org = await renameOrganization(admin.organization.id, { userId: admin.user.id, role: admin.role }, parsed.value.name, request);
       setFlash(cookie, "success", tText("settings:flash.renamed", { name: org.name }));
       return hxRedirect(request, "/settings");
     },
@@ -42,13 +38,12 @@ export const settingsPages = new Elysia({ name: "settings-pages" })
     "/settings/locale",
     async ({ admin, csrfToken, body, request, set, cookie }) => {
       const fields = formFields(body);
-      const parsed = organizationLocaleSchema.safeParse(fields);
-      if (!parsed.success) {
-        set.status = 422;
+      const parsed = parseForm(organizationLocaleSchema, fields);
+      if (!parsed.ok) {
         const locale = { language: String(fields.language ?? ""), timeZone: String(fields.timeZone ?? "") };
-        return SettingsPage({ admin, csrfToken, canEdit: true, locale, localeErrors: zodDetails(parsed.error.issues) });
+        return unprocessable(set, () => SettingsPage({ admin, csrfToken, canEdit: true, locale, localeErrors: parsed.errors }));
       }
-      await setOrganizationLocale(admin.organization.id, { userId: admin.user.id, role: admin.role }, parsed.data, request);
+      await setOrganizationLocale(admin.organization.id, { userId: admin.user.id, role: admin.role }, parsed.value, request);
       setFlash(cookie, "success", tText("settings:flash.regionalSaved"));
       return hxRedirect(request, "/settings");
     },
