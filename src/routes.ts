@@ -8,6 +8,7 @@ import { auditPages } from "@/features/audit/audit.pages";
 import { accountEmailPages } from "@/features/auth/account-email.pages";
 import { authPages } from "@/features/auth/auth.pages";
 import { platformUserPages } from "@/features/auth/platform-users.pages";
+import { secondFactorPages } from "@/features/auth/second-factor.pages";
 import { contactApi } from "@/features/contacts/contact.api";
 import { contactPages } from "@/features/contacts/contact.pages";
 import { conversationApi } from "@/features/conversations/conversation.api";
@@ -71,6 +72,7 @@ const features: AnyElysia[] = [
   templatesApi,
   templatesPages,
   authPages,
+  secondFactorPages,
   accountEmailPages,
   platformUserPages,
   registrationPages,

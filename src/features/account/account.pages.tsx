@@ -1,8 +1,6 @@
-import { Elysia, type Cookie } from "elysia";
+import { Elysia } from "elysia";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
-import { SESSION_COOKIE, sessionCookie } from "@/auth/session";
-import { completeSecondFactor } from "@/features/auth/auth.service";
 import type { Me } from "@/features/organizations/organization.pages";
 import { formFields } from "@/lib/forms";
 import { AppError, zodDetails, type FieldError } from "@/lib/errors";
@@ -12,15 +10,12 @@ import { tText } from "@/lib/i18n";
 import { AccountPage, type ProfileValues } from "@views/account/index";
 import { SessionsPage } from "@views/account/sessions";
 import { TwoFactorPage } from "@views/account/two-factor";
-import { SecondFactorPage } from "@views/auth/two-factor";
 import { changePasswordSchema, codeSchema, disableTwoFactorSchema, profileSchema } from "./account.schema";
 import { changePassword, listSessionsFor, signOutOtherSessions, signOutSession, updateProfile, type AccountActor } from "./account.service";
-import { readChallengeCookie, setChallengeCookie } from "./challenge.cookie";
 import {
   cancelTotpEnrolment,
   confirmTotpEnrolment,
   disableTwoFactor,
-  findSignInChallenge,
   mustEnrolTwoFactor,
   pendingEnrolment,
   regenerateRecoveryCodes,
@@ -34,7 +29,6 @@ const MESSAGES = {
   passwordChanged: (ended: number) => (ended ? tText("account:flash.passwordChangedEnded", { count: ended }) : tText("account:flash.passwordChanged")),
   otherSessionsEnded: (ended: number) => (ended ? tText("account:flash.otherSessionsEnded", { count: ended }) : tText("account:flash.noOtherSessions")),
   throttled: (seconds: number) => tText("account:errors.throttled", { count: Math.ceil(seconds / 60) }),
-  wrongCode: (left: number) => (left > 0 ? tText("account:errors.wrongCodeLeft", { count: left }) : tText("account:errors.wrongCode")),
 };
 
 /** The admin shell needs an active organization; without one the account pages use the public shell. */
@@ -210,41 +204,4 @@ export const accountPages = new Elysia({ name: "account-pages" })
       return hxRedirect(request, "/account/two-factor");
     },
     { signedIn: true },
-  )
-  // The sign-in's second step. Reachable only with the challenge cookie the first step set.
-  .get("/two-factor", async ({ cookie, csrfToken, request }) => {
-    if (!(await findSignInChallenge(readChallengeCookie(cookie)))) return backToSignIn(cookie, request);
-    return SecondFactorPage({ csrfToken });
-  })
-  .post("/two-factor", async ({ cookie, csrfToken, body, request, set }) => {
-    if (!readChallengeCookie(cookie)) return backToSignIn(cookie, request);
-    const parsed = codeSchema.safeParse(formFields(body));
-    if (!parsed.success) {
-      set.status = 422;
-      return SecondFactorPage({ csrfToken, errors: zodDetails(parsed.error.issues) });
-    }
-    const result = await completeSecondFactor(readChallengeCookie(cookie), parsed.data.code, request);
-    if (result.ok) {
-      setChallengeCookie(cookie, null);
-      cookie[SESSION_COOKIE]!.set(sessionCookie(result.token, result.session.expiresAt));
-      return hxRedirect(request, result.next);
-    }
-    if (result.reason === "throttled") {
-      set.status = 429;
-      set.headers["retry-after"] = String(result.retryAfter);
-      return SecondFactorPage({ csrfToken, message: MESSAGES.throttled(result.retryAfter) });
-    }
-    if (result.reason === "invalid" && result.attemptsLeft > 0) {
-      set.status = 422;
-      return SecondFactorPage({ csrfToken, errors: [{ path: "code", message: MESSAGES.wrongCode(result.attemptsLeft) }] });
-    }
-    // Expired, raced or out of tries: the password step starts over.
-    return backToSignIn(cookie, request);
-  });
-
-/** No live challenge behind the cookie: the sign-in starts over at the password step. */
-function backToSignIn(cookie: Record<string, Cookie<unknown>>, request: Request): Response {
-  setChallengeCookie(cookie, null);
-  setFlash(cookie, "error", tText("account:flash.challengeExpired"));
-  return hxRedirect(request, "/login");
-}
+  );

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { LANGUAGES } from "@/db/schema";
-import { AUTH_LIMITS } from "@/features/auth/auth.schema";
+import { AUTH_LIMITS } from "@/auth/limits";
 import { tText } from "@/lib/i18n";
 
 /** Limits shared by the account forms (maxlength) and the validation below. */

@@ -1,16 +1,9 @@
 import { z } from "zod";
+import { AUTH_LIMITS } from "@/auth/limits";
 import { tText } from "@/lib/i18n";
 
-/** Limits shared by the forms (maxlength) and the validation below. */
-export const AUTH_LIMITS = {
-  name: 100,
-  email: 254,
-  passwordMin: 8,
-  // argon2 hashes any length, but an unbounded password is a cheap CPU-burning request.
-  passwordMax: 256,
-  organizationName: 100,
-  inviteToken: 200,
-} as const;
+/** Limits shared by the forms (maxlength) and the validation below; defined in src/auth/limits.ts, which account reads too. */
+export { AUTH_LIMITS };
 
 // Messages are functions: zod reads them at parse time, inside the request's language.
 const enterEmail = { error: () => tText("auth:errors.enterEmail") };
