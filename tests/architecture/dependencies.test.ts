@@ -125,6 +125,15 @@ describe("feature dependencies", () => {
     expect(offences).toEqual([]);
   });
 
+  test("live topic names are built only in src/lib/live-topics.ts", () => {
+    const SRC = resolve(FEATURES, "..");
+    const literal = /[`'"](org|device|instance):\$\{|'org', [\w.]+, '(inbox|events)'/;
+    const offences = sourceFiles(SRC)
+      .filter((file) => !file.endsWith("lib/live-topics.ts") && literal.test(readFileSync(file, "utf8")))
+      .map((file) => relative(SRC, file));
+    expect(offences).toEqual([]);
+  });
+
   test("no feature mounts another feature's routes (src/routes.ts mounts them all)", () => {
     const offences: string[] = [];
     for (const file of files) {
