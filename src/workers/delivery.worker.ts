@@ -1,16 +1,12 @@
 import { listen } from "@/db/client";
 import { DELIVERIES_QUEUED_CHANNEL } from "@/features/events/event.service";
-import {
-  claimDueDeliveries,
-  deliverySettings,
-  processClaim,
-  releaseLease,
-  type ClaimedDelivery,
-} from "@/features/webhooks/delivery.service";
+import { claimDueDeliveries, deliverySettings, releaseLease, type ClaimedDelivery } from "@/features/webhooks/delivery.queue";
+import { processClaim } from "@/features/webhooks/delivery.send";
 import { log } from "@/lib/logger";
 import { registerWorker } from "./registry";
 
-export { runDeliveriesOnce, drainDueDeliveries, deliveryClock } from "@/features/webhooks/delivery.service";
+export { runDeliveriesOnce, drainDueDeliveries } from "@/features/webhooks/delivery.send";
+export { deliveryClock } from "@/features/webhooks/delivery.queue";
 
 type Job = { claim: ClaimedDelivery; controller: AbortController; done: Promise<void> };
 

@@ -12,7 +12,7 @@ import { addMember } from "@/features/organizations/organization.service";
 import { createTrigger } from "@/features/triggers/trigger.service";
 import { triggerSchema } from "@/features/triggers/trigger.schema";
 import { incrementUsage } from "@/features/usage/usage.service";
-import { drainDueDeliveries } from "@/features/webhooks/delivery.service";
+import { drainDueDeliveries } from "@/features/webhooks/delivery.send";
 import { useBrowser } from "../helpers/browser";
 import { api } from "../helpers/client";
 import { createMember, createOwner, setupOrg } from "../helpers/factories";

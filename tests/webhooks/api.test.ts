@@ -6,7 +6,7 @@ import { db } from "@/db/client";
 import { devices, instances, webhookDeliveries, webhooks } from "@/db/schema";
 import { createApiKey } from "@/features/api-keys/api-key.service";
 import { recordEvent } from "@/features/events/event.service";
-import { drainDueDeliveries, runDeliveriesOnce } from "@/features/webhooks/delivery.service";
+import { drainDueDeliveries, runDeliveriesOnce } from "@/features/webhooks/delivery.send";
 import { decryptSecret } from "@/lib/crypto";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { config } from "@/config";
 import { recordEvent } from "@/features/events/event.service";
-import { drainDueDeliveries } from "@/features/webhooks/delivery.service";
+import { drainDueDeliveries } from "@/features/webhooks/delivery.send";
 import { useBrowser } from "../helpers/browser";
 import { createOwner } from "../helpers/factories";
 import { startSubscriber } from "./subscriber";

@@ -7,16 +7,8 @@ import { db } from "@/db/client";
 import { events, usageDaily, webhookAttempts, webhookDeliveries, webhooks } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
 import { flushUsage } from "@/features/usage/usage.service";
-import {
-  AUTO_DISABLE_AFTER_MS,
-  deliveryClock,
-  deliverySettings,
-  drainDueDeliveries,
-  MAX_ATTEMPTS,
-  parseRetryAfter,
-  RETRY_SCHEDULE_MS,
-  runDeliveriesOnce,
-} from "@/features/webhooks/delivery.service";
+import { AUTO_DISABLE_AFTER_MS, deliveryClock, deliverySettings, MAX_ATTEMPTS, RETRY_SCHEDULE_MS } from "@/features/webhooks/delivery.queue";
+import { drainDueDeliveries, parseRetryAfter, runDeliveriesOnce } from "@/features/webhooks/delivery.send";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
 import { startSubscriber, waitFor } from "./subscriber";

@@ -8,7 +8,7 @@ import { config } from "@/config";
 import { db } from "@/db/client";
 import { users, webhookDeliveries, webhooks } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
-import { drainDueDeliveries } from "@/features/webhooks/delivery.service";
+import { drainDueDeliveries } from "@/features/webhooks/delivery.send";
 import { localDateTimeInZone } from "@/lib/i18n";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";

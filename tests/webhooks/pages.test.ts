@@ -5,7 +5,7 @@ import { config } from "@/config";
 import { db } from "@/db/client";
 import { webhookDeliveries, webhooks } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
-import { drainDueDeliveries } from "@/features/webhooks/delivery.service";
+import { drainDueDeliveries } from "@/features/webhooks/delivery.send";
 import { decryptSecret } from "@/lib/crypto";
 import { localDateTimeInZone } from "@/lib/i18n";
 import { TestClient } from "../helpers/client";

@@ -5,7 +5,7 @@ import { config } from "@/config";
 import { db } from "@/db/client";
 import { webhookAttempts, webhookDeliveries } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
-import { runDeliveriesOnce } from "@/features/webhooks/delivery.service";
+import { runDeliveriesOnce } from "@/features/webhooks/delivery.send";
 import { nonPublicReason, pinnedRequest, resolveTarget, TargetRefused } from "@/lib/outbound";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";

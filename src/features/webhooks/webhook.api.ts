@@ -5,7 +5,7 @@ import { tText } from "@/lib/i18n";
 import { organizationOf } from "@/lib/tenant";
 import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
-import { getDelivery, listDeliveriesForWebhook, publicAttempt, publicDelivery, recoverDeliveries, retryDelivery } from "./delivery.service";
+import { getDelivery, listDeliveriesForWebhook, publicAttempt, publicDelivery, recoverDeliveries, retryDelivery } from "./delivery.log";
 import { createWebhookSchema, listDeliveriesQuery, listWebhooksQuery, MASKED_HEADER_VALUE, recoverSchema, updateWebhookSchema } from "./webhook.schema";
 import {
   boundInstanceIds,

@@ -11,7 +11,7 @@ import { DeliveryPage } from "@views/webhooks/delivery";
 import { WebhookFormPage, type WebhookFormValues } from "@views/webhooks/_form";
 import { SecretPage, WebhooksPage } from "@views/webhooks/index";
 import { DeliveryRows, WebhookShowPage, type DeliveryFilters } from "@views/webhooks/show";
-import { getDelivery, listDeliveriesForWebhook, recoverDeliveries, retryDelivery } from "./delivery.service";
+import { getDelivery, listDeliveriesForWebhook, recoverDeliveries, retryDelivery } from "./delivery.log";
 import { createWebhookSchema, headerLines, listDeliveriesQuery, parseHeaderLines, recoverSchema, updateWebhookSchema } from "./webhook.schema";
 import {
   createWebhook,

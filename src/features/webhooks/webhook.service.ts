@@ -11,7 +11,7 @@ import { publishLive } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
 import { isUuid } from "@/lib/ids";
 import { keysetPage, type Page } from "@/lib/pager";
-import { clockSql, deliveryClock } from "./delivery.service";
+import { clockSql, deliveryClock } from "./delivery.queue";
 import { generateWebhookSecret, SECRET_GRACE_MS } from "./signing";
 import { resolveTarget, TargetRefused } from "@/lib/outbound";
 import { DISABLED_REASON, MASKED_HEADER_VALUE, type CreateWebhookInput, type UpdateWebhookInput } from "./webhook.schema";

@@ -1,0 +1,141 @@
+/** Webhook delivery, the organization's log: list, read, retry and recover deliveries. */
+import { and, desc, eq, inArray, lt, or, sql, type SQL } from "drizzle-orm";
+import { db, notify, type DbOrTx } from "@/db/client";
+import { webhookAttempts, webhookDeliveries, webhooks } from "@/db/schema";
+import { DELIVERIES_QUEUED_CHANNEL } from "@/features/events/event.service";
+import { AppError } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
+import { isUuid } from "@/lib/ids";
+import { keysetPage, type Page } from "@/lib/pager";
+import { clockSql } from "./delivery.queue";
+import type { WebhookRow } from "./delivery.send";
+
+// ---------------------------------------------------------------------------------------------
+// Delivery log, retry, recover (organization-scoped)
+// ---------------------------------------------------------------------------------------------
+
+export type Delivery = typeof webhookDeliveries.$inferSelect;
+export type Attempt = typeof webhookAttempts.$inferSelect;
+
+
+export function publicDelivery(d: Delivery) {
+  return {
+    id: d.id,
+    webhookId: d.webhookId,
+    eventId: d.eventId,
+    eventType: d.eventType,
+    status: d.status,
+    attempts: d.attempts,
+    nextAttemptAt: d.status === "pending" || d.status === "failed" ? d.nextAttemptAt : null,
+    lastStatusCode: d.lastStatusCode,
+    lastError: d.lastError,
+    lastDurationMs: d.lastDurationMs,
+    lastResponseExcerpt: d.lastResponseExcerpt,
+    deliveredAt: d.deliveredAt,
+    createdAt: d.createdAt,
+    updatedAt: d.updatedAt,
+  };
+}
+
+export function publicAttempt(a: Attempt) {
+  return {
+    id: a.id,
+    attempt: a.attempt,
+    at: a.at,
+    statusCode: a.statusCode,
+    error: a.error,
+    durationMs: a.durationMs,
+    requestHeaders: a.requestHeaders,
+    requestBody: a.requestBody,
+    responseExcerpt: a.responseExcerpt,
+  };
+}
+
+/** Newest first, keyset-paged on (created_at, id). */
+export async function listDeliveriesForWebhook(
+  organizationId: string,
+  webhookId: string,
+  query: { status?: Delivery["status"]; eventType?: string; limit: number; cursor?: string },
+  tx: DbOrTx = db,
+): Promise<Page<Delivery>> {
+  const conditions: SQL[] = [eq(webhookDeliveries.organizationId, organizationId), eq(webhookDeliveries.webhookId, webhookId)];
+  if (query.status) conditions.push(eq(webhookDeliveries.status, query.status));
+  if (query.eventType) conditions.push(eq(webhookDeliveries.eventType, query.eventType));
+  return keysetPage(
+    { sortBy: webhookDeliveries.createdAt, id: webhookDeliveries.id },
+    query,
+    (q) => tx.select({ delivery: webhookDeliveries, sortKey: q.sortKey }).from(webhookDeliveries).where(and(...conditions, q.after)).orderBy(...q.orderBy).limit(q.limit),
+    (r) => r.delivery,
+    (r) => r.delivery.id,
+  );
+}
+
+/** A delivery of the organization with its attempts (newest first), or 404. */
+export async function getDelivery(organizationId: string, deliveryId: string, tx: DbOrTx = db): Promise<{ delivery: Delivery; attempts: Attempt[] }> {
+  if (!isUuid(deliveryId)) throw new AppError("not_found", tText("webhooks:errors.deliveryNotFound"));
+  const [delivery] = await tx
+    .select()
+    .from(webhookDeliveries)
+    .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.organizationId, organizationId)));
+  if (!delivery) throw new AppError("not_found", tText("webhooks:errors.deliveryNotFound"));
+  const attempts = await tx.select().from(webhookAttempts).where(eq(webhookAttempts.deliveryId, deliveryId)).orderBy(desc(webhookAttempts.attempt), desc(webhookAttempts.at));
+  return { delivery, attempts };
+}
+
+async function activeWebhookOf(tx: DbOrTx, organizationId: string, webhookId: string): Promise<WebhookRow> {
+  const [hook] = await tx.select().from(webhooks).where(and(eq(webhooks.id, webhookId), eq(webhooks.organizationId, organizationId)));
+  if (!hook) throw new AppError("not_found", tText("webhooks:errors.notFound"));
+  if (!hook.active) throw new AppError("conflict", tText("webhooks:errors.disabledRetry"));
+  return hook;
+}
+
+/**
+ * Manual retry: one more attempt right away, whatever the delivery's state (a redelivery of a
+ * succeeded one keeps the same webhook-id, so idempotent subscribers ignore it). If it fails, the
+ * delivery continues on the schedule where it was, or ends exhausted.
+ */
+export async function retryDelivery(organizationId: string, deliveryId: string): Promise<Delivery> {
+  const updated = await db.transaction(async (tx) => {
+    const { delivery } = await getDelivery(organizationId, deliveryId, tx);
+    await activeWebhookOf(tx, organizationId, delivery.webhookId);
+    const [row] = await tx
+      .update(webhookDeliveries)
+      .set({ status: "pending", nextAttemptAt: sql`${clockSql()}`, leaseUntil: null })
+      .where(
+        and(
+          eq(webhookDeliveries.id, deliveryId),
+          or(sql`${webhookDeliveries.leaseUntil} is null`, lt(webhookDeliveries.leaseUntil, sql`${clockSql()}`)),
+        ),
+      )
+      .returning();
+    if (!row) throw new AppError("conflict", tText("webhooks:errors.attemptInProgress"));
+    await notify(DELIVERIES_QUEUED_CHANNEL, "", tx);
+    return row;
+  });
+  return updated;
+}
+
+/**
+ * "Recover everything failed since T": every failed, exhausted or cancelled delivery of the endpoint
+ * created at or after `since` is due again now (one more attempt each, as for a manual retry).
+ */
+export async function recoverDeliveries(organizationId: string, webhookId: string, since: Date): Promise<number> {
+  return db.transaction(async (tx) => {
+    await activeWebhookOf(tx, organizationId, webhookId);
+    const rows = await tx
+      .update(webhookDeliveries)
+      .set({ status: "pending", nextAttemptAt: sql`${clockSql()}`, leaseUntil: null })
+      .where(
+        and(
+          eq(webhookDeliveries.organizationId, organizationId),
+          eq(webhookDeliveries.webhookId, webhookId),
+          inArray(webhookDeliveries.status, ["failed", "exhausted", "cancelled"]),
+          sql`${webhookDeliveries.createdAt} >= ${since.toISOString()}`,
+          or(sql`${webhookDeliveries.leaseUntil} is null`, lt(webhookDeliveries.leaseUntil, sql`${clockSql()}`)),
+        ),
+      )
+      .returning({ id: webhookDeliveries.id });
+    if (rows.length > 0) await notify(DELIVERIES_QUEUED_CHANNEL, "", tx);
+    return rows.length;
+  });
+}
