@@ -1,5 +1,5 @@
 import type { AdminContext } from "@/auth/plugin";
-import type { Attempt, Delivery } from "@/features/webhooks/delivery.service";
+import type { Attempt, Delivery } from "@/features/webhooks/delivery.log";
 import { deliveryErrorText } from "@/features/webhooks/webhook.schema";
 import type { Webhook } from "@/features/webhooks/webhook.service";
 import type { Flash } from "@/lib/flash";
