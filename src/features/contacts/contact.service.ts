@@ -1,4 +1,4 @@
-import { and, eq, exists, inArray, sql, type SQL } from "drizzle-orm";
+import { and, eq, exists, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import { db, rowsOf, type DbOrTx } from "@/db/client";
 import { contacts, conversations, instances } from "@/db/schema";
 import { callProvider } from "@/features/instances/instance.service";
@@ -243,4 +243,32 @@ async function pickCheckInstance(tenant: Tenant, opts: { instanceId?: string; bo
   }
   const connected = await db.select().from(instances).where(and(owned, eq(instances.status, "connected"))).limit(2);
   return connected.length === 1 ? connected[0]! : null;
+}
+
+/** Sign-up claims a visitor device's contacts for the new organization (inside the claim's transaction). */
+export async function claimDeviceContacts(deviceId: string, organizationId: string, tx: DbOrTx): Promise<void> {
+  await tx
+    .update(contacts)
+    .set({ organizationId, deviceId: null })
+    .where(and(eq(contacts.deviceId, deviceId), isNull(contacts.organizationId)));
+}
+
+/** A visitor device's contacts whose phone the organization already has, with the organization's contact id. */
+export async function deviceContactDuplicates(deviceId: string, organizationId: string, tx: DbOrTx): Promise<{ visitorId: string; targetId: string }[]> {
+  const visitorContacts = await tx
+    .select({ id: contacts.id, phone: contacts.phone })
+    .from(contacts)
+    .where(and(eq(contacts.deviceId, deviceId), isNull(contacts.organizationId)));
+  if (visitorContacts.length === 0) return [];
+  const existing = await tx
+    .select({ id: contacts.id, phone: contacts.phone })
+    .from(contacts)
+    .where(and(eq(contacts.organizationId, organizationId), inArray(contacts.phone, visitorContacts.map((c) => c.phone))));
+  const byPhone = new Map(existing.map((c) => [c.phone, c.id]));
+  return visitorContacts.flatMap((v) => (byPhone.has(v.phone) ? [{ visitorId: v.id, targetId: byPhone.get(v.phone)! }] : []));
+}
+
+/** Drops a visitor contact once everything it had points at the organization's contact. */
+export async function deleteMergedContact(contactId: string, tx: DbOrTx): Promise<void> {
+  await tx.delete(contacts).where(eq(contacts.id, contactId));
 }

@@ -499,3 +499,17 @@ async function auditConversation(tenant: Tenant, actor: ConversationActor, actio
     tx,
   );
 }
+
+/** Sign-up claims the conversations of a visitor's (just claimed) instances for the new organization. */
+export async function claimInstanceConversations(instanceIds: string[], organizationId: string, tx: DbOrTx): Promise<void> {
+  if (instanceIds.length === 0) return;
+  await tx
+    .update(conversations)
+    .set({ organizationId })
+    .where(and(inArray(conversations.instanceId, instanceIds), isNull(conversations.organizationId)));
+}
+
+/** A visitor contact merged into the organization's contact: its conversations follow. */
+export async function moveContactConversations(fromContactId: string, toContactId: string, tx: DbOrTx): Promise<void> {
+  await tx.update(conversations).set({ contactId: toContactId }).where(eq(conversations.contactId, fromContactId));
+}

@@ -1,7 +1,12 @@
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
-import { contacts, conversations, devices, events, instances, messages } from "@/db/schema";
+import { devices } from "@/db/schema";
 import { claimDeviceApiKeys } from "@/features/api-keys/api-key.service";
+import { claimDeviceContacts, deleteMergedContact, deviceContactDuplicates } from "@/features/contacts/contact.service";
+import { claimInstanceConversations, moveContactConversations } from "@/features/conversations/conversation.service";
+import { claimInstanceEvents } from "@/features/events/event.service";
+import { claimDeviceInstances } from "@/features/instances/instance.service";
+import { claimInstanceMessages, moveContactMessages } from "@/features/messages/message.service";
 import { moveContactFirings } from "@/features/triggers/trigger.service";
 import { claimDeviceThreads, moveContactThreads } from "@/features/workflows/thread.service";
 
@@ -18,34 +23,15 @@ export async function claimDevice(tx: DbOrTx, deviceId: string, organizationId: 
     .where(and(eq(devices.id, deviceId), isNull(devices.organizationId), isNull(devices.revokedAt)))
     .returning({ id: devices.id });
   if (!device) return { instances: 0, apiKeys: 0 };
-  const claimed = await tx
-    .update(instances)
-    .set({ organizationId, claimedAt: now })
-    .where(and(eq(instances.createdByDeviceId, deviceId), isNull(instances.organizationId)))
-    .returning({ id: instances.id });
+  const instanceIds = await claimDeviceInstances(deviceId, organizationId, now, tx);
   const apiKeyCount = await claimDeviceApiKeys(deviceId, organizationId, tx);
   await mergeDuplicateContacts(tx, deviceId, organizationId);
-  await tx
-    .update(contacts)
-    .set({ organizationId, deviceId: null })
-    .where(and(eq(contacts.deviceId, deviceId), isNull(contacts.organizationId)));
+  await claimDeviceContacts(deviceId, organizationId, tx);
   await claimDeviceThreads(deviceId, organizationId, tx);
-  const instanceIds = claimed.map((i) => i.id);
-  if (instanceIds.length > 0) {
-    await tx
-      .update(conversations)
-      .set({ organizationId })
-      .where(and(inArray(conversations.instanceId, instanceIds), isNull(conversations.organizationId)));
-    await tx
-      .update(messages)
-      .set({ organizationId })
-      .where(and(inArray(messages.instanceId, instanceIds), isNull(messages.organizationId)));
-    await tx
-      .update(events)
-      .set({ organizationId })
-      .where(and(inArray(events.instanceId, instanceIds), isNull(events.organizationId)));
-  }
-  return { instances: claimed.length, apiKeys: apiKeyCount };
+  await claimInstanceConversations(instanceIds, organizationId, tx);
+  await claimInstanceMessages(instanceIds, organizationId, tx);
+  await claimInstanceEvents(instanceIds, organizationId, tx);
+  return { instances: instanceIds.length, apiKeys: apiKeyCount };
 }
 
 /**
@@ -55,24 +41,12 @@ export async function claimDevice(tx: DbOrTx, deviceId: string, organizationId: 
  * instead of the unique index failing the whole sign-in.
  */
 async function mergeDuplicateContacts(tx: DbOrTx, deviceId: string, organizationId: string) {
-  const visitorContacts = await tx
-    .select({ id: contacts.id, phone: contacts.phone })
-    .from(contacts)
-    .where(and(eq(contacts.deviceId, deviceId), isNull(contacts.organizationId)));
-  if (visitorContacts.length === 0) return;
-  const existing = await tx
-    .select({ id: contacts.id, phone: contacts.phone })
-    .from(contacts)
-    .where(and(eq(contacts.organizationId, organizationId), inArray(contacts.phone, visitorContacts.map((c) => c.phone))));
-  const byPhone = new Map(existing.map((c) => [c.phone, c.id]));
-  for (const visitor of visitorContacts) {
-    const target = byPhone.get(visitor.phone);
-    if (!target) continue;
+  for (const { visitorId, targetId } of await deviceContactDuplicates(deviceId, organizationId, tx)) {
     // The visitor's conversations are on its own (just claimed) instances, so (instance, contact) stays unique.
-    await tx.update(conversations).set({ contactId: target }).where(eq(conversations.contactId, visitor.id));
-    await tx.update(messages).set({ contactId: target }).where(eq(messages.contactId, visitor.id));
-    await moveContactThreads(visitor.id, target, tx);
-    await moveContactFirings(visitor.id, target, tx);
-    await tx.delete(contacts).where(eq(contacts.id, visitor.id));
+    await moveContactConversations(visitorId, targetId, tx);
+    await moveContactMessages(visitorId, targetId, tx);
+    await moveContactThreads(visitorId, targetId, tx);
+    await moveContactFirings(visitorId, targetId, tx);
+    await deleteMergedContact(visitorId, tx);
   }
 }

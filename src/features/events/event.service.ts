@@ -326,3 +326,12 @@ export async function listEventDeliveries(organizationId: string, eventId: strin
     .where(and(eq(webhookDeliveries.eventId, eventId), eq(webhookDeliveries.organizationId, organizationId)))
     .orderBy(asc(webhooks.name));
 }
+
+/** Sign-up claims the events of a visitor's (just claimed) instances for the new organization. */
+export async function claimInstanceEvents(instanceIds: string[], organizationId: string, tx: DbOrTx): Promise<void> {
+  if (instanceIds.length === 0) return;
+  await tx
+    .update(events)
+    .set({ organizationId })
+    .where(and(inArray(events.instanceId, instanceIds), isNull(events.organizationId)));
+}

@@ -294,3 +294,13 @@ export async function logoutInstance(scope: InstanceScope, id: string): Promise<
   return updated;
 }
 
+
+/** Sign-up claims a visitor device's instances for the new organization (inside the claim's transaction). */
+export async function claimDeviceInstances(deviceId: string, organizationId: string, now: Date, tx: DbOrTx): Promise<string[]> {
+  const claimed = await tx
+    .update(instances)
+    .set({ organizationId, claimedAt: now })
+    .where(and(eq(instances.createdByDeviceId, deviceId), isNull(instances.organizationId)))
+    .returning({ id: instances.id });
+  return claimed.map((i) => i.id);
+}

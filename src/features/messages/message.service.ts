@@ -349,3 +349,17 @@ export async function markMessageRead(scope: InstanceScope, id: string): Promise
     return updated!;
   }));
 }
+
+/** Sign-up claims the messages of a visitor's (just claimed) instances for the new organization. */
+export async function claimInstanceMessages(instanceIds: string[], organizationId: string, tx: DbOrTx): Promise<void> {
+  if (instanceIds.length === 0) return;
+  await tx
+    .update(messages)
+    .set({ organizationId })
+    .where(and(inArray(messages.instanceId, instanceIds), isNull(messages.organizationId)));
+}
+
+/** A visitor contact merged into the organization's contact: its messages follow. */
+export async function moveContactMessages(fromContactId: string, toContactId: string, tx: DbOrTx): Promise<void> {
+  await tx.update(messages).set({ contactId: toContactId }).where(eq(messages.contactId, fromContactId));
+}
