@@ -64,6 +64,12 @@ describe("one instance lookup", () => {
   });
 });
 
+describe("one caller shape", () => {
+  test("actor types are derived from src/lib/caller.ts, not written out again", () => {
+    expect(filesMatching(/type: "user" \| "api_key"/)).toEqual([]);
+  });
+});
+
 describe("dead code", () => {
   test("names the issue lists as dead stay gone", () => {
     expect(filesMatching(/\b(rateLimitedRequests|noteSchema|KNOWN_AUDIT_ACTIONS|VISITOR_MAX_MESSAGES_PER_DAY)\b|csrf_token/)).toEqual([]);

@@ -7,6 +7,7 @@ import { tText } from "@/lib/i18n";
 import { recordAudit } from "@/features/audit/audit.service";
 import type { CreateApiKeyInput } from "./api-key.schema";
 import { API_KEY_PREFIX, API_KEY_REVOKED_CHANNEL, evictApiKey } from "./api-key.verify";
+import type { Actor } from "@/lib/caller";
 
 export type ApiKey = typeof apiKeys.$inferSelect;
 
@@ -187,7 +188,7 @@ export async function listKeyBindingOptions(organizationId: string, tx: DbOrTx =
   return { instances: instanceRows, devices: deviceRows };
 }
 
-export type KeyActor = { type: "user" | "api_key"; id: string };
+export type KeyActor = Omit<Actor<"user" | "api_key">, "request">;
 
 /**
  * Creates a key for the organization after checking that the instance/device it is bound to belong to

@@ -8,7 +8,8 @@ import { isUuid } from "@/lib/ids";
 import { keysetPage } from "@/lib/pager";
 
 
-export type AuditActor = { type: "user" | "api_key" | "device" | "system"; id?: string | null };
+export type { AuditActor } from "@/lib/caller";
+import type { AuditActor } from "@/lib/caller";
 export type AuditInput = {
   organizationId: string | null;
   actor: AuditActor;

@@ -11,13 +11,14 @@ import { tText } from "@/lib/i18n";
 import { toE164 } from "@/lib/phone";
 import { instanceOfTenant, tenantFilter, type Tenant } from "@/lib/tenant";
 import { keysetPage } from "@/lib/pager";
+import type { Actor as CallerActor } from "@/lib/caller";
 import { isUuid } from "@/lib/ids";
 import { parseTagFilter, type ContactCreateInput, type ContactListQuery, type ContactUpdateInput } from "./contact.schema";
 
 export type Contact = typeof contacts.$inferSelect;
 
 /** Who acts: an admin user or an API key; `request` feeds the audit row's ip and user agent. */
-export type Actor = { type: "user" | "api_key"; id: string; request?: Request };
+export type Actor = CallerActor<"user" | "api_key">;
 
 /** The public JSON shape of a contact (no internal device ownership column). */
 export function contactJson(c: Contact) {

@@ -11,6 +11,7 @@ import { liveTopics } from "@/lib/live-topics";
 import type { Tenant } from "@/lib/tenant";
 import type { Instance } from "@/db/schema";
 import { keysetPage, type Page } from "@/lib/pager";
+import type { Actor } from "@/lib/caller";
 import { isUuid } from "@/lib/ids";
 import type { AssignInput, ConversationListQuery, MessageListQuery } from "./conversation.schema";
 
@@ -85,7 +86,7 @@ export const knownContactUpdate = sql`
 export type Message = typeof messages.$inferSelect;
 /** Who acts on a conversation; `request` feeds the audit row. */
 /** Who acts: an admin, an API key, or automation itself (`system`, e.g. a flow's hand-off step). */
-export type ConversationActor = { type: "user" | "api_key" | "system"; id: string; request?: Request };
+export type ConversationActor = Actor<"user" | "api_key" | "system">;
 
 /** Read options: a key bound to one instance only sees that instance's conversations. */
 export type ConversationAccess = { boundInstanceId?: string | null };
