@@ -335,3 +335,16 @@ export async function claimInstanceEvents(instanceIds: string[], organizationId:
     .set({ organizationId })
     .where(and(inArray(events.instanceId, instanceIds), isNull(events.organizationId)));
 }
+
+/**
+ * Logs an event for one endpoint's eyes (a webhook's `webhook.test`): stored and shown in the live
+ * tail like any other, but not fanned out to subscribed endpoints — the caller queues its one delivery.
+ */
+export async function recordUnroutedEvent(input: NewEvent & { organizationId: string }, tx: DbOrTx): Promise<Event> {
+  const [event] = await tx
+    .insert(events)
+    .values({ organizationId: input.organizationId, instanceId: input.instanceId ?? null, apiKeyId: input.apiKeyId ?? null, deviceId: input.deviceId ?? null, type: input.type, data: input.data })
+    .returning();
+  await notifyMany([liveNotification({ topic: liveTopics.orgEvents(input.organizationId), data: { id: event!.id, type: event!.type } })], tx);
+  return event!;
+}

@@ -1,14 +1,12 @@
 import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { config } from "@/config";
 import { db, notify, rowsOf, type DbOrTx } from "@/db/client";
-import { events, instances, webhookDeliveries, webhooks } from "@/db/schema";
+import { instances, webhookDeliveries, webhooks } from "@/db/schema";
 import { recordAudit, type AuditActor } from "@/features/audit/audit.service";
-import { DELIVERIES_QUEUED_CHANNEL } from "@/features/events/event.service";
+import { DELIVERIES_QUEUED_CHANNEL, recordUnroutedEvent } from "@/features/events/event.service";
 import { encryptSecret } from "@/lib/crypto";
 import { AppError, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
-import { publishLive } from "@/lib/live";
-import { liveTopics } from "@/lib/live-topics";
 import { isUuid } from "@/lib/ids";
 import { keysetPage, type Page } from "@/lib/pager";
 import { clockSql, deliveryClock } from "./delivery.queue";
@@ -271,22 +269,21 @@ export async function sendTestEvent(organizationId: string, webhookId: string, w
   return db.transaction(async (tx) => {
     const hook = await getWebhook(organizationId, webhookId, tx);
     if (!hook.active) throw new AppError("conflict", tText("webhooks:errors.disabledTest"));
-    const [event] = await tx
-      .insert(events)
-      .values({
+    const event = await recordUnroutedEvent(
+      {
         organizationId,
         apiKeyId: who.actor.type === "api_key" ? (who.actor.id ?? null) : null,
         type: "webhook.test",
         data: { webhookId: hook.id, message: "Test event from LivChat: your endpoint is reachable." },
-      })
-      .returning();
+      },
+      tx,
+    );
     const [delivery] = await tx
       .insert(webhookDeliveries)
-      .values({ organizationId, webhookId: hook.id, eventId: event!.id, eventType: "webhook.test", nextAttemptAt: sql`${clockSql()}` })
+      .values({ organizationId, webhookId: hook.id, eventId: event.id, eventType: "webhook.test", nextAttemptAt: sql`${clockSql()}` })
       .returning({ id: webhookDeliveries.id });
     await notify(DELIVERIES_QUEUED_CHANNEL, "", tx);
-    await publishLive(liveTopics.orgEvents(organizationId), { id: event!.id, type: "webhook.test" }, tx);
-    return { eventId: event!.id, deliveryId: delivery!.id };
+    return { eventId: event.id, deliveryId: delivery!.id };
   });
 }
 
