@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { db } from "@/db/client";
 import { instances, type Instance } from "@/db/schema";
 import { applyConnectionState } from "@/features/instances/instance-state";
+import { patchProviderConfig } from "@/features/instances/instance.service";
 import { randomToken, safeEqual } from "@/lib/crypto";
 import { AppError, conflict, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
@@ -33,12 +34,7 @@ function stateOf(instance: Pick<ProviderInstance, "providerConfig">): PairingSta
 
 /** Replaces the pairing state in providerConfig, leaving any other keys alone. */
 async function saveState(instanceId: string, state: PairingState): Promise<void> {
-  const cleared = STATE_KEYS.reduce((acc, key) => sql`${acc} - ${key}::text`, sql`${instances.providerConfig}`);
-  const patch = Object.fromEntries(Object.entries(state).filter(([, v]) => v !== undefined));
-  await db
-    .update(instances)
-    .set({ providerConfig: sql`(${cleared}) || ${JSON.stringify(patch)}::jsonb`, updatedAt: new Date() })
-    .where(eq(instances.id, instanceId));
+  await patchProviderConfig(instanceId, STATE_KEYS, Object.fromEntries(Object.entries(state).filter(([, v]) => v !== undefined)));
 }
 
 function newPairCode(): string {

@@ -304,3 +304,12 @@ export async function claimDeviceInstances(deviceId: string, organizationId: str
     .returning({ id: instances.id });
   return claimed.map((i) => i.id);
 }
+
+/** Rewrites part of a provider's own state in providerConfig: `remove` keys are dropped, `patch` merged in; other keys stay. */
+export async function patchProviderConfig(instanceId: string, remove: readonly string[], patch: Record<string, unknown>): Promise<void> {
+  const cleared = remove.reduce((acc, key) => sql`${acc} - ${key}::text`, sql`${instances.providerConfig}`);
+  await db
+    .update(instances)
+    .set({ providerConfig: sql`(${cleared}) || ${JSON.stringify(patch)}::jsonb`, updatedAt: new Date() })
+    .where(eq(instances.id, instanceId));
+}
