@@ -39,13 +39,13 @@ export const eventApi = new Elysia({ name: "event-api", prefix: "/v1/events" })
     async ({ apiKey, query }) => {
       const tenant = tenantOf(apiKey);
       // A key bound to one instance reads that instance's events only; other instances do not exist for it.
-      if (apiKey.instanceId && query.instanceId && query.instanceId !== apiKey.instanceId) throw new AppError("not_found", tText("events:errors.instanceNotFound"));
-      const filter = { types: typesFor(apiKey, query.type), instanceId: apiKey.instanceId ?? query.instanceId };
+      const filter = { types: typesFor(apiKey, query.type), instanceId: query.instanceId ?? apiKey.instanceId ?? undefined };
+      const boundInstanceId = apiKey.instanceId;
       if (query.after) {
-        const page = await pollEvents(tenant, { filter, after: query.after, limit: query.limit });
+        const page = await pollEvents(tenant, { filter, after: query.after, limit: query.limit, boundInstanceId });
         return { data: page.data.map(eventPayload), nextCursor: page.nextCursor, hasMore: page.hasMore };
       }
-      const page = await listEvents(tenant, { filter, before: query.before ?? query.cursor, limit: query.limit });
+      const page = await listEvents(tenant, { filter, before: query.before ?? query.cursor, limit: query.limit, boundInstanceId });
       return { data: page.data.map(eventPayload), nextCursor: page.nextCursor };
     },
     {

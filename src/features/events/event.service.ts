@@ -162,8 +162,8 @@ export function eventMatches(event: Pick<Event, "type" | "instanceId" | "at">, f
 }
 
 /** 404 unless the instance belongs to the tenant (filters never probe other organizations' ids). */
-async function assertInstanceVisible(tenant: Tenant, instanceId: string): Promise<void> {
-  await instanceOfTenant({ tenant }, instanceId);
+async function assertInstanceVisible(tenant: Tenant, instanceId: string, boundInstanceId?: string | null): Promise<void> {
+  await instanceOfTenant({ tenant, instanceId: boundInstanceId }, instanceId);
 }
 
 /** One event of the tenant, or 404. */
@@ -182,9 +182,9 @@ export type EventPage = { data: Event[]; nextCursor: string | null };
  * Newest first, for browsing. `before` is the id of the last event of the previous page; the
  * comparison runs in SQL on (at, id) so microsecond timestamps never get rounded through JS Dates.
  */
-export async function listEvents(tenant: Tenant, opts: { filter?: EventFilter; before?: string; limit: number }): Promise<EventPage> {
+export async function listEvents(tenant: Tenant, opts: { filter?: EventFilter; before?: string; limit: number; boundInstanceId?: string | null }): Promise<EventPage> {
   const filter = opts.filter ?? {};
-  if (filter.instanceId) await assertInstanceVisible(tenant, filter.instanceId);
+  if (filter.instanceId) await assertInstanceVisible(tenant, filter.instanceId, opts.boundInstanceId);
   if (opts.before) await getEvent(tenant, opts.before);
   const rows = await db
     .select()
@@ -224,9 +224,9 @@ export type EventPoll = { data: Event[]; nextCursor: string; hasMore: boolean };
  * visible, and once visible it still sorts after the cursor. `nextCursor` is the last event's id, or
  * `after` itself when nothing new arrived, so a client just keeps polling with `after=nextCursor`.
  */
-export async function pollEvents(tenant: Tenant, opts: { filter?: EventFilter; after: string; limit: number }): Promise<EventPoll> {
+export async function pollEvents(tenant: Tenant, opts: { filter?: EventFilter; after: string; limit: number; boundInstanceId?: string | null }): Promise<EventPoll> {
   const filter = opts.filter ?? {};
-  if (filter.instanceId) await assertInstanceVisible(tenant, filter.instanceId);
+  if (filter.instanceId) await assertInstanceVisible(tenant, filter.instanceId, opts.boundInstanceId);
   const isId = isUuid(opts.after);
   let position: SQL;
   if (isId) {
