@@ -67,6 +67,7 @@ describe("one instance lookup", () => {
 describe("one caller shape", () => {
   test("actor types are derived from src/lib/caller.ts, not written out again", () => {
     expect(filesMatching(/type: "user" \| "api_key"/)).toEqual([]);
+    expect(filesMatching(/\{ actor: AuditActor; request\?: Request \}/)).toEqual(["src/lib/caller.ts"]);
   });
 });
 

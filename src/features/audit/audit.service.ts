@@ -8,8 +8,8 @@ import { isUuid } from "@/lib/ids";
 import { keysetPage } from "@/lib/pager";
 
 
-export type { AuditActor } from "@/lib/caller";
-import type { AuditActor } from "@/lib/caller";
+export type { AuditActor, AuditBy } from "@/lib/caller";
+import type { AuditActor, AuditBy } from "@/lib/caller";
 export type AuditInput = {
   organizationId: string | null;
   actor: AuditActor;
@@ -35,8 +35,6 @@ export async function recordAudit(input: AuditInput, tx: DbOrTx = db): Promise<v
   });
 }
 
-/** Who made a change, and the request it came with (the audit row's ip and user agent). */
-export type AuditBy = { actor: AuditActor; request?: Request };
 /** Changes the platform makes itself: imports, seeds, maintenance. */
 export const bySystem: AuditBy = { actor: { type: "system" } };
 export const byUser = (userId: string, request?: Request): AuditBy => ({ actor: { type: "user", id: userId }, request });

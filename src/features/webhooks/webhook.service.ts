@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { config } from "@/config";
 import { db, notify, rowsOf, type DbOrTx } from "@/db/client";
 import { instances, webhookDeliveries, webhooks } from "@/db/schema";
-import { recordAudit, type AuditActor } from "@/features/audit/audit.service";
+import { recordAudit, type AuditBy } from "@/features/audit/audit.service";
 import { DELIVERIES_QUEUED_CHANNEL, recordUnroutedEvent } from "@/features/events/event.service";
 import { encryptSecret } from "@/lib/crypto";
 import { AppError, validationFailed } from "@/lib/errors";
@@ -20,7 +20,7 @@ export type Webhook = typeof webhooks.$inferSelect;
 export const webhookNotFound = () => new AppError("not_found", tText("webhooks:errors.notFound"));
 
 /** Who is acting, for the audit log. */
-export type WebhookActor = { actor: AuditActor; request?: Request };
+export type WebhookActor = AuditBy;
 
 /** Custom header names with their values masked, for responses and pages (values can be credentials). */
 export function maskedHeaders(headersEnc: Record<string, string>): Record<string, string> {
