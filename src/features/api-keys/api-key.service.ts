@@ -308,3 +308,17 @@ export async function claimDeviceApiKeys(deviceId: string, organizationId: strin
   if (keys.length) await notifyMany(keys.map((k) => ({ channel: API_KEY_REVOKED_CHANNEL, payload: k.keyHash })), tx);
   return keys.length;
 }
+
+/**
+ * Revokes a visitor's live keys for one instance (the try page's "new key"), inside the caller's
+ * transaction; other processes evict them on commit. Returns their hashes so this process can evict too.
+ */
+export async function revokeVisitorKeys(deviceId: string, instanceId: string, tx: DbOrTx): Promise<string[]> {
+  const revoked = await tx
+    .update(apiKeys)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiKeys.deviceId, deviceId), eq(apiKeys.instanceId, instanceId), isNull(apiKeys.organizationId), isNull(apiKeys.revokedAt)))
+    .returning({ keyHash: apiKeys.keyHash });
+  if (revoked.length) await notifyMany(revoked.map((k) => ({ channel: API_KEY_REVOKED_CHANNEL, payload: k.keyHash })), tx);
+  return revoked.map((k) => k.keyHash);
+}

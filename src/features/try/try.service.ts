@@ -1,7 +1,8 @@
 import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
-import { db, notify } from "@/db/client";
-import { apiKeys, devices, instances } from "@/db/schema";
-import { API_KEY_REVOKED_CHANNEL, evictApiKey } from "@/features/api-keys/api-key.verify";
+import { db } from "@/db/client";
+import { devices, instances } from "@/db/schema";
+import { revokeVisitorKeys } from "@/features/api-keys/api-key.service";
+import { evictApiKey } from "@/features/api-keys/api-key.verify";
 import { clientIp } from "@/lib/client-ip";
 import { createVisitorKey, type Device } from "@/features/devices/device.service";
 import { connectInstance, createInstance, type Instance, type InstanceScope } from "@/features/instances/instance.service";
@@ -73,15 +74,10 @@ export async function startTry(device: Device, request: Request): Promise<TrySta
 /** Replaces the visitor's key (the old one is revoked everywhere within a second) and returns the new one once. */
 export async function rotateTryKey(deviceId: string, instanceId: string): Promise<string> {
   const { revoked, secret } = await db.transaction(async (tx) => {
-    const revoked = await tx
-      .update(apiKeys)
-      .set({ revokedAt: new Date() })
-      .where(and(eq(apiKeys.deviceId, deviceId), eq(apiKeys.instanceId, instanceId), isNull(apiKeys.organizationId), isNull(apiKeys.revokedAt)))
-      .returning({ keyHash: apiKeys.keyHash });
-    for (const key of revoked) await notify(API_KEY_REVOKED_CHANNEL, key.keyHash, tx);
+    const revoked = await revokeVisitorKeys(deviceId, instanceId, tx);
     const { secret } = await createVisitorKey(deviceId, instanceId, tx);
     return { revoked, secret };
   });
-  for (const key of revoked) evictApiKey(key.keyHash);
+  for (const keyHash of revoked) evictApiKey(keyHash);
   return secret;
 }
