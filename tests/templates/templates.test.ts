@@ -29,6 +29,10 @@ describe("templates API", () => {
 
     const patched = await api(app, "PATCH", `/v1/templates/${created.body.id}`, key, { body: "Hello {{first_name}}", variants: [] });
     expect(patched.body.variables).toEqual(["first_name"]);
+    // An empty PATCH changes nothing and answers the template (it was a 500: an UPDATE with no columns).
+    const unchanged = await api(app, "PATCH", `/v1/templates/${created.body.id}`, key, {});
+    expect(unchanged.status).toBe(200);
+    expect(unchanged.body.body).toBe("Hello {{first_name}}");
     expect((await api(app, "DELETE", `/v1/templates/${created.body.id}`, key)).status).toBe(204);
     expect((await api(app, "GET", `/v1/templates/${created.body.id}`, key)).status).toBe(404);
   });

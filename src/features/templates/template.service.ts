@@ -69,7 +69,9 @@ export async function createTemplate(organizationId: string, input: CreateTempla
 
 export async function updateTemplate(organizationId: string, id: string, patch: UpdateTemplateInput, who: AuditBy = bySystem, tx?: DbOrTx): Promise<Template> {
   return inTransaction(tx, async (tx) => {
-    await getTemplate(organizationId, id, tx);
+    const current = await getTemplate(organizationId, id, tx);
+    // An empty PATCH changes nothing (and an UPDATE with no columns is not valid SQL).
+    if (Object.keys(patch).length === 0) return current;
     const [t] = await uniqueKey(
       tx
         .update(templates)
