@@ -34,6 +34,8 @@ export default {
     },
     errors: {
       notFound: "Não encontrado",
+      needsOrganization: "Este recurso precisa de uma organização: crie sua conta para assumir esta chave de visitante",
+      invalidCursor: "Cursor de paginação inválido",
       forbidden: "Você não tem permissão para isso",
       unauthorized: "Entre para continuar",
       internal: "Algo deu errado; o erro foi registrado",
@@ -91,6 +93,8 @@ export default {
     },
     errors: {
       notFound: "Not found",
+      needsOrganization: "This feature needs an organization: sign up to claim this visitor key",
+      invalidCursor: "Invalid cursor",
       forbidden: "You are not allowed to do that",
       unauthorized: "Sign in to continue",
       internal: "Something went wrong; the error was logged",

@@ -1,5 +1,6 @@
 import { asc, desc, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import { validationFailed } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import { isUuid } from "@/lib/ids";
 
 /** One page of any list, API or admin page alike. */
@@ -74,6 +75,6 @@ export function isCursor(value: string): boolean {
 /** Anything but a cursor from `keysetPage` is a 422 on `cursor`, never a SQL error. */
 function decodeCursor(cursor: string): { sortKey: string; id: string } {
   const position = readCursor(cursor);
-  if (!position) throw validationFailed([{ path: "cursor", message: "Invalid cursor" }]);
+  if (!position) throw validationFailed([{ path: "cursor", message: tText("common:errors.invalidCursor") }]);
   return position;
 }

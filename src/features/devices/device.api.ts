@@ -16,7 +16,7 @@ import { createDevice, getDevice, listDevices, revokeDevice, serializeDevice, ty
 
 /** Devices belong to organizations; a visitor (org-less) key must sign up before managing any. */
 function viewerOf(key: VerifiedApiKey): DeviceViewer {
-  return { organizationId: organizationOf(key, "Devices"), deviceId: key.deviceId };
+  return { organizationId: organizationOf(key), deviceId: key.deviceId };
 }
 
 const actorOf = (key: VerifiedApiKey) => ({ type: "api_key" as const, id: key.id });

@@ -25,7 +25,7 @@ import {
 const idParams = z.object({ id: z.string().uuid() });
 const stepParams = z.object({ id: z.string().uuid(), key: z.string().min(1).max(200) });
 
-const orgOf = (key: VerifiedApiKey) => organizationOf(key, "Flows");
+const orgOf = (key: VerifiedApiKey) => organizationOf(key);
 
 export function toPublicFlow(f: Flow) {
   return { id: f.id, lineageId: f.lineageId, name: f.name, status: f.status, version: f.version, followUps: f.followUps, createdAt: f.createdAt, updatedAt: f.updatedAt };

@@ -9,7 +9,7 @@ import { createTemplate, deleteTemplate, getTemplate, listTemplates, renderTempl
 
 const idParams = z.object({ id: z.string().uuid() });
 
-const orgOf = (key: VerifiedApiKey) => organizationOf(key, "Templates");
+const orgOf = (key: VerifiedApiKey) => organizationOf(key);
 
 /** `/v1/templates`: message templates with {{variables}} and random variants (scopes workflows:*). */
 export const templatesApi = new Elysia({ name: "templates-api" })

@@ -9,7 +9,7 @@ import { createTrigger, deleteTrigger, getTrigger, listTriggers, previewTriggers
 
 const idParams = z.object({ id: z.string().uuid() });
 
-const orgOf = (key: VerifiedApiKey) => organizationOf(key, "Triggers");
+const orgOf = (key: VerifiedApiKey) => organizationOf(key);
 
 export function toPublicTrigger(t: Trigger) {
   return {

@@ -22,7 +22,7 @@ import {
   type WebhookActor,
 } from "./webhook.service";
 
-const orgOf = (key: VerifiedApiKey) => organizationOf(key, "Webhooks");
+const orgOf = (key: VerifiedApiKey) => organizationOf(key);
 const actorOf = (key: VerifiedApiKey, request: Request): WebhookActor => ({ actor: { type: "api_key", id: key.id }, request });
 const idParams = z.object({ id: z.string().max(64) });
 

@@ -34,7 +34,7 @@ import {
 
 const idParams = z.object({ id: z.string().uuid() });
 
-const orgOf = (key: VerifiedApiKey) => organizationOf(key, "Workflows");
+const orgOf = (key: VerifiedApiKey) => organizationOf(key);
 
 /** SSE frames for a streamed thread reply: `token` deltas, then `done` (or `error`). */
 function streamReply(request: Request, organizationId: string, threadId: string, text: string, requestId: string): Response {
