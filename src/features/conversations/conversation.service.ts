@@ -514,3 +514,17 @@ export async function claimInstanceConversations(instanceIds: string[], organiza
 export async function moveContactConversations(fromContactId: string, toContactId: string, tx: DbOrTx): Promise<void> {
   await tx.update(conversations).set({ contactId: toContactId }).where(eq(conversations.contactId, fromContactId));
 }
+
+/**
+ * An outbound message was queued: the conversation's last message (preview) and the contact's last
+ * interaction move, inside the send's transaction — conversation first, the lock order of src/db/lock-order.ts.
+ */
+export async function noteOutboundMessage(conversationId: string, contactId: string, preview: string, now: Date, tx: DbOrTx): Promise<void> {
+  await tx.update(conversations).set({ lastMessageAt: now, lastMessagePreview: preview, updatedAt: now }).where(eq(conversations.id, conversationId));
+  await tx.update(contacts).set({ lastInteractionAt: now, updatedAt: now }).where(eq(contacts.id, contactId));
+}
+
+/** Inbound messages were marked read (receipt sent): nothing of the conversation is unread any more. */
+export async function clearUnread(conversationId: string, now: Date, tx: DbOrTx): Promise<void> {
+  await tx.update(conversations).set({ unreadCount: 0, updatedAt: now }).where(eq(conversations.id, conversationId));
+}

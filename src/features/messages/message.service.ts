@@ -1,8 +1,8 @@
 import { and, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import { db, notify, type DbOrTx } from "@/db/client";
 import { withDeadlockRetry } from "@/db/lock-order";
-import { contacts, conversations, instances, messages } from "@/db/schema";
-import { ensureContactAndConversation } from "@/features/conversations/conversation.service";
+import { contacts, instances, messages } from "@/db/schema";
+import { clearUnread, ensureContactAndConversation, noteOutboundMessage } from "@/features/conversations/conversation.service";
 import { isUuid } from "@/lib/ids";
 import { messagePreview } from "@/features/inbound/message-store";
 import { inboxTopic } from "@/lib/live-topics";
@@ -268,11 +268,7 @@ export async function queueOutboundMessage(ctx: SendContext, input: SendMessageI
           idempotencyFingerprint: idempotent ? idempotent.fingerprint : null,
         })
         .returning();
-      await tx
-        .update(conversations)
-        .set({ lastMessageAt: now, lastMessagePreview: messagePreview(content.type, content.body), updatedAt: now })
-        .where(eq(conversations.id, conversation.id));
-      await tx.update(contacts).set({ lastInteractionAt: now, updatedAt: now }).where(eq(contacts.id, contact.id));
+      await noteOutboundMessage(conversation.id, contact.id, messagePreview(content.type, content.body), now, tx);
       await notify(OUTBOUND_QUEUED_CHANNEL, "", tx);
       const topic = inboxTopic(instance);
       if (topic) await publishLive(topic, { conversationId: conversation.id, messageId: row!.id, status: "queued" }, tx);
@@ -338,7 +334,7 @@ export async function markMessageRead(scope: InstanceScope, id: string): Promise
   return withDeadlockRetry("mark message read", () => db.transaction(async (tx) => {
     const ids = [...new Set([message.id, ...unread.map((u) => u.id)])];
     // The conversation before its messages: the lock order of src/db/lock-order.ts.
-    await tx.update(conversations).set({ unreadCount: 0, updatedAt: now }).where(eq(conversations.id, message.conversationId));
+    await clearUnread(message.conversationId, now, tx);
     await tx
       .update(messages)
       .set({ status: "read", readAt: sql`coalesce(${messages.readAt}, ${now.toISOString()}::timestamptz)`, updatedAt: now })
