@@ -1,6 +1,6 @@
 import type { AdminContext } from "@/auth/plugin";
 import type { Event, EventDelivery } from "@/features/events/event.service";
-import { eventPayload } from "@/features/events/event.service";
+import { eventPayload } from "@/features/events/event.schema";
 import { deliveryErrorText } from "@/features/webhooks/webhook.schema";
 import { Badge, EmptyState, Time } from "../components/ui";
 import { formatNumber, t, tText } from "@/lib/i18n";

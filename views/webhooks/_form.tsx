@@ -1,5 +1,5 @@
 import type { AdminContext } from "@/auth/plugin";
-import { EVENT_TYPES } from "@/features/events/event.service";
+import { EVENT_TYPES } from "@/features/events/event.schema";
 import { MASKED_HEADER_VALUE, WEBHOOK_LIMITS } from "@/features/webhooks/webhook.schema";
 import type { FieldError } from "@/lib/errors";
 import { t, tText } from "@/lib/i18n";

@@ -1,6 +1,6 @@
 import type { AdminContext } from "@/auth/plugin";
 import { DELIVERY_STATUSES } from "@/db/schema";
-import { EVENT_TYPES } from "@/features/events/event.service";
+import { EVENT_TYPES } from "@/features/events/event.schema";
 import type { Delivery } from "@/features/webhooks/delivery.log";
 import { deliveryErrorText, DISABLED_REASON } from "@/features/webhooks/webhook.schema";
 import type { Webhook, WebhookStats } from "@/features/webhooks/webhook.service";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { events } from "@/db/schema";
 import { tText } from "@/lib/i18n";
 import { isUuid } from "@/lib/ids";
 
@@ -78,3 +79,15 @@ export const eventPageQuerySchema = z.object({
 export type EventPageQuery = z.infer<typeof eventPageQuerySchema>;
 
 export const eventIdParams = z.object({ id: z.uuid({ error: () => tText("events:validation.eventId") }) });
+
+/** The payload sent to subscribers: `{id, type, timestamp, organizationId, instanceId, data}`. */
+export function eventPayload(event: typeof events.$inferSelect) {
+  return {
+    id: event.id,
+    type: event.type,
+    timestamp: event.at.toISOString(),
+    organizationId: event.organizationId,
+    instanceId: event.instanceId,
+    data: event.data,
+  };
+}

@@ -12,9 +12,9 @@ import { instanceOfTenant, type Tenant } from "@/lib/tenant";
 import { eventsRecorded } from "@/features/metrics/metrics";
 import type { ApiKeyScope } from "@/features/api-keys/api-key.schema";
 import { hasScope, type VerifiedApiKey } from "@/features/api-keys/api-key.verify";
-import { EVENT_TYPES, type EventType } from "./event.schema";
+import { EVENT_TYPES, eventPayload, type EventType } from "./event.schema";
 
-export { EVENT_TYPES, type EventType };
+export { EVENT_TYPES, eventPayload, type EventType };
 export type Event = typeof events.$inferSelect;
 const readEvent = rowReader(events);
 
@@ -96,18 +96,6 @@ export async function recordEvents(inputs: NewEvent[], tx: DbOrTx = db): Promise
   await notifyMany(notifications, tx);
   for (const e of ordered) eventsRecorded.inc({ type: e.type });
   return ordered;
-}
-
-/** The payload sent to subscribers: `{id, type, timestamp, organizationId, instanceId, data}`. */
-export function eventPayload(event: Event) {
-  return {
-    id: event.id,
-    type: event.type,
-    timestamp: event.at.toISOString(),
-    organizationId: event.organizationId,
-    instanceId: event.instanceId,
-    data: event.data,
-  };
 }
 
 // ——— Reading the log: the polling API, the admin page, live tail ———
