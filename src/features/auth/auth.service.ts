@@ -320,8 +320,8 @@ export type SignInResult =
   | { ok: false; reason: "throttled"; retryAfter: number };
 
 /**
- * Email + password sign-in with throttling per email and per IP. Failures never say whether the
- * email exists; a success forgives the email's earlier failures.
+ * Email + password sign-in, throttled per email+IP pair and per IP (login-throttle). Failures never
+ * say whether the email exists; a success forgives that pair's earlier failures.
  */
 export async function signInWithPassword(input: LoginInput, ctx: { ip: string; request?: Request; next?: string }): Promise<SignInResult> {
   // Counted before the password is checked, atomically, so parallel guesses cannot all slip under the limit.
