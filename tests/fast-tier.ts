@@ -1,4 +1,5 @@
-// `bun run test`: the fast tier, for the edit-test loop (under 3 minutes on a 2-core machine).
+// `bun run test`: the fast tier, for the edit-test loop (under 3 minutes on a 2-core machine: 98 files
+// in 161 s on 2026-12-03, with other work running).
 // `bun run test:all` runs every file, as CI does (.ci/run). Extra arguments pass through to `bun test`.
 //
 // Left out, by kind: files that drive Chromium, start other processes (a second app, a worker, the
