@@ -204,7 +204,7 @@ export function inboundBatchSql(input: SQL): SQL {
         last_message_at = excluded.last_message_at,
         last_message_preview = excluded.last_message_preview,
         unread_count = conversations.unread_count + excluded.unread_count,
-        -- excluded.unread_count > 0: the contact is not blocked (its messages are the ones counted).
+        /* excluded.unread_count > 0: the contact is not blocked (its messages are the ones counted). */
         status = case when conversations.status = 'resolved' and excluded.unread_count > 0 then 'open' else conversations.status end,
         handled_by = case when conversations.status = 'resolved' and excluded.unread_count > 0 then 'bot' else conversations.handled_by end,
         resolved_at = case when conversations.status = 'resolved' and excluded.unread_count > 0 then null else conversations.resolved_at end,
