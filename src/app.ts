@@ -23,11 +23,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
 /** Machine-facing paths answer with the JSON envelope; everything else is an admin page. */
 function wantsJson(path: string, request: Request): boolean {
-  return (
-    path.startsWith("/v1") ||
-    path.startsWith("/hooks/") ||
-    (request.headers.get("accept")?.includes("application/json") === true && !isHtmx(request))
-  );
+  return path.startsWith("/v1") || path.startsWith("/hooks/") || (request.headers.get("accept")?.includes("application/json") === true && !isHtmx(request));
 }
 
 /** Turns anything thrown into an AppError; unknown errors become a logged, opaque 500. */
@@ -37,11 +33,7 @@ function normalizeError(code: string | number, error: unknown, requestId: string
     const issues = (error as { all?: unknown }).all;
     const details = Array.isArray(issues)
       ? issues.map((i: { path?: unknown; message?: string; summary?: string }) => ({
-          path: Array.isArray(i.path)
-            ? i.path.map(String).join(".")
-            : typeof i.path === "string"
-              ? i.path.replace(/^\//, "").replaceAll("/", ".")
-              : "(body)",
+          path: Array.isArray(i.path) ? i.path.map(String).join(".") : typeof i.path === "string" ? i.path.replace(/^\//, "").replaceAll("/", ".") : "(body)",
           message: i.message ?? i.summary ?? tText("common:errors.invalidValue"),
         }))
       : [{ path: "(body)", message: tText("common:errors.invalidValue") }];

@@ -22,7 +22,10 @@ function parseTrustedProxies(value: string): TrustedProxies | null {
   const text = value.trim();
   if (text === "") return [];
   if (/^\d+$/.test(text)) return Number(text);
-  const entries = text.split(",").map((entry) => entry.trim()).filter(Boolean);
+  const entries = text
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   try {
     proxyaddr.compile(entries);
     return entries;
@@ -78,7 +81,10 @@ const envSchema = z.object({
   TRUSTED_PROXIES: z
     .string()
     .optional()
-    .refine((v) => v === undefined || parseTrustedProxies(v) !== null, "comma-separated CIDRs or addresses (e.g. 10.0.0.0/8,127.0.0.1), or a hop count (e.g. 1)")
+    .refine(
+      (v) => v === undefined || parseTrustedProxies(v) !== null,
+      "comma-separated CIDRs or addresses (e.g. 10.0.0.0/8,127.0.0.1), or a hop count (e.g. 1)",
+    )
     .transform((v): TrustedProxies => (v === undefined ? [] : parseTrustedProxies(v)!)),
   /** smtp:// or smtps:// URL (credentials inside); unset = no email, the admin shows links instead. */
   SMTP_URL: z

@@ -130,7 +130,10 @@ export function wireFeatures(): void {
   // Messages send through instances and file into conversations; those features' pages send through these.
   sendTestMessage.plug(queueTestMessage);
   sendInboxReply.plug((sender, reply) =>
-    queueOutboundMessage({ tenant: sender.tenant, sentBy: "user", userId: sender.userId, actor: { type: "user", id: sender.userId }, request: sender.request }, { ...reply, type: "text" }),
+    queueOutboundMessage(
+      { tenant: sender.tenant, sentBy: "user", userId: sender.userId, actor: { type: "user", id: sender.userId }, request: sender.request },
+      { ...reply, type: "text" },
+    ),
   );
   // Provider adapters report unasked events to the inbound service and keep the sandbox's pairing in its service.
   configureProviders({ sink: inboundSink, sandboxPairing });

@@ -1,5 +1,5 @@
 // Workflow test chat: POSTs the message and renders the SSE reply stream token by token.
-(function () {
+(() => {
   var form = document.getElementById("chat-form");
   if (!form) return;
   var log = document.getElementById("chat-log");
@@ -8,14 +8,14 @@
 
   function bubble(role, text) {
     var div = document.createElement("div");
-    div.className = "bubble bubble-" + role;
+    div.className = `bubble bubble-${role}`;
     div.textContent = text;
     log.appendChild(div);
     log.scrollTop = log.scrollHeight;
     return div;
   }
 
-  form.addEventListener("submit", async function (e) {
+  form.addEventListener("submit", async (e) => {
     e.preventDefault();
     var input = form.querySelector("input[name=text]");
     var text = input.value.trim();
@@ -43,7 +43,7 @@
         buffer += decoder.decode(chunk.value, { stream: true });
         var frames = buffer.split("\n\n");
         buffer = frames.pop();
-        frames.forEach(function (frame) {
+        frames.forEach((frame) => {
           var event = (frame.match(/^event: (.*)$/m) || [])[1];
           var dataLine = (frame.match(/^data: (.*)$/m) || [])[1];
           if (!event || !dataLine) return;

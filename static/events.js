@@ -1,6 +1,6 @@
 // Live tail of the event log: an EventSource on /events/stream prepends server-rendered rows.
 // The stream already applies the page's filters and escapes every value, so rows are inserted as-is.
-(function () {
+(() => {
   var MAX_ROWS = 500;
   var source = null;
 
@@ -8,18 +8,18 @@
   function status(state, tone) {
     var el = document.getElementById("live-status");
     if (!el) return;
-    el.textContent = el.getAttribute("data-" + state) || state;
-    el.className = "badge badge-" + tone;
+    el.textContent = el.getAttribute(`data-${state}`) || state;
+    el.className = `badge badge-${tone}`;
   }
 
   function start(url) {
     stop();
     source = new EventSource(url);
     status("connecting", "muted");
-    source.addEventListener("ready", function () {
+    source.addEventListener("ready", () => {
       status("live", "ok");
     });
-    source.addEventListener("event", function (e) {
+    source.addEventListener("event", (e) => {
       var rows = document.getElementById("event-rows");
       if (!rows) return;
       var holder = document.createElement("tbody");
@@ -29,10 +29,10 @@
       row.classList.add("event-new");
       rows.insertBefore(row, rows.firstChild);
       var empty = document.getElementById("events-empty");
-      if (empty && empty.parentElement) empty.parentElement.remove();
+      if (empty?.parentElement) empty.parentElement.remove();
       while (rows.children.length > MAX_ROWS) rows.removeChild(rows.lastElementChild);
     });
-    source.onerror = function () {
+    source.onerror = () => {
       // EventSource reconnects by itself; say so instead of failing silently.
       status("reconnecting", "warn");
     };
@@ -43,12 +43,12 @@
     source = null;
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
+  document.addEventListener("DOMContentLoaded", () => {
     var toggle = document.getElementById("live-tail");
     if (!toggle || toggle.disabled) return;
     var url = toggle.getAttribute("data-stream");
     if (toggle.checked) start(url);
-    toggle.addEventListener("change", function () {
+    toggle.addEventListener("change", () => {
       if (toggle.checked) start(url);
       else {
         stop();

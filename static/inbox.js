@@ -1,7 +1,7 @@
 // Live inbox: one EventSource on /inbox/stream (Server-Sent Events). The server pushes rendered
 // message bubbles ("msg", upserted by id so receipts move the ticks in place) and bare conversation
 // changes ("conversation"); the conversation list and header are re-fetched through htmx.
-(function () {
+(() => {
   var root = document.getElementById("inbox");
   if (!root || !window.EventSource) return;
   var source = new EventSource(root.getAttribute("data-stream"));
@@ -14,14 +14,16 @@
   // Bursts (a message and its receipts) collapse into one list refresh.
   function refreshListSoon() {
     clearTimeout(listTimer);
-    listTimer = setTimeout(function () { refresh("conversation-list"); }, 250);
+    listTimer = setTimeout(() => {
+      refresh("conversation-list");
+    }, 250);
   }
   function openConversationId() {
     var list = document.getElementById("messages");
     return list ? list.getAttribute("data-conversation-id") : null;
   }
 
-  source.addEventListener("msg", function (e) {
+  source.addEventListener("msg", (e) => {
     var tpl = document.createElement("template");
     tpl.innerHTML = e.data.trim();
     var bubble = tpl.content.firstElementChild;
@@ -42,7 +44,7 @@
     refreshListSoon();
   });
 
-  source.addEventListener("conversation", function (e) {
+  source.addEventListener("conversation", (e) => {
     try {
       var data = JSON.parse(e.data);
       if (data.conversationId === openConversationId()) refresh("conv-header");
@@ -51,7 +53,7 @@
   });
 
   // After a reconnect the stream has no backlog: catch up once.
-  source.addEventListener("ready", function () {
+  source.addEventListener("ready", () => {
     if (root.getAttribute("data-connected") === "1") {
       refreshListSoon();
       refresh("messages");
@@ -65,9 +67,11 @@
     if (list) list.scrollTop = list.scrollHeight;
   }
   scrollDown();
-  document.body.addEventListener("htmx:afterSwap", function (e) {
-    var el = (e.detail && e.detail.elt) || e.target;
+  document.body.addEventListener("htmx:afterSwap", (e) => {
+    var el = e.detail?.elt || e.target;
     if (el && el.id === "messages") scrollDown();
   });
-  window.addEventListener("pagehide", function () { source.close(); });
+  window.addEventListener("pagehide", () => {
+    source.close();
+  });
 })();

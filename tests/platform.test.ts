@@ -46,7 +46,11 @@ describe("body size limits", () => {
     const api = await req("/v1/messages", { method: "POST", body: big, headers: { "content-type": "application/json", "content-length": String(big.length) } });
     expect(api.status).toBe(413);
     expect((await api.json()).error.code).toBe("payload_too_large");
-    const hook = await req("/hooks/wuzapi", { method: "POST", body: big, headers: { "content-type": "application/json", "content-length": String(big.length) } });
+    const hook = await req("/hooks/wuzapi", {
+      method: "POST",
+      body: big,
+      headers: { "content-type": "application/json", "content-length": String(big.length) },
+    });
     expect(hook.status).not.toBe(413); // refused for its missing signature instead, like any unsigned payload
     expect(hook.status).toBe(401);
   });

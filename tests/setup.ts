@@ -22,7 +22,13 @@ const databaseUrl = (database: string) => Object.assign(new URL(ADMIN_URL), { pa
 async function migratedTemplate(): Promise<string> {
   const folder = resolve(import.meta.dir, "../drizzle");
   const hash = createHash("sha256");
-  for (const file of [...readdirSync(folder).filter((f) => f.endsWith(".sql")).sort(), "meta/_journal.json"]) hash.update(file).update(readFileSync(join(folder, file)));
+  for (const file of [
+    ...readdirSync(folder)
+      .filter((f) => f.endsWith(".sql"))
+      .sort(),
+    "meta/_journal.json",
+  ])
+    hash.update(file).update(readFileSync(join(folder, file)));
   const template = `lc_template_${hash.digest("hex").slice(0, 16)}`;
   await admin`select pg_advisory_lock(727275)`;
   try {

@@ -71,9 +71,7 @@ export const csrfPlugin = new Elysia({ name: "livchat-csrf" })
     if (method === "GET" || method === "HEAD" || method === "OPTIONS" || isExempt(path)) return;
     const origin = request.headers.get("origin");
     if (origin && !sameOrigin(origin, request)) throw new AppError("forbidden", "Cross-origin request refused");
-    const sent =
-      request.headers.get(CSRF_HEADER) ??
-      (body && typeof body === "object" ? String((body as Record<string, unknown>)[CSRF_FIELD] ?? "") : "");
+    const sent = request.headers.get(CSRF_HEADER) ?? (body && typeof body === "object" ? String((body as Record<string, unknown>)[CSRF_FIELD] ?? "") : "");
     if (!sent || !csrfToken || !safeEqual(sent, csrfToken)) {
       throw new AppError("forbidden", "Missing or invalid CSRF token; reload the page and try again");
     }

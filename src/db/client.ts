@@ -14,9 +14,7 @@ export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 /** Either the database or an open transaction. */
 export type DbOrTx = Db | Tx;
 
-type Driver =
-  | { kind: "postgres"; client: postgres.Sql }
-  | { kind: "pglite"; client: import("@electric-sql/pglite").PGlite; dir: string; fresh: boolean };
+type Driver = { kind: "postgres"; client: postgres.Sql } | { kind: "pglite"; client: import("@electric-sql/pglite").PGlite; dir: string; fresh: boolean };
 
 /** Statements with more parameters than this stay unnamed: their text varies with the row count. */
 const PREPARE_MAX_PARAMS = 64;
@@ -89,7 +87,9 @@ const elapsedMs = (since: number) => Math.round(performance.now() - since);
 export async function migrateDatabase(): Promise<void> {
   if (driver.kind === "pglite") {
     const opening = performance.now();
-    log.info(driver.fresh ? "creating the embedded database (PGlite, first start only; takes a while)" : "opening the embedded database (PGlite)", { dir: driver.dir });
+    log.info(driver.fresh ? "creating the embedded database (PGlite, first start only; takes a while)" : "opening the embedded database (PGlite)", {
+      dir: driver.dir,
+    });
     await driver.client.waitReady;
     log.info("embedded database ready", { ms: elapsedMs(opening) });
   }

@@ -72,7 +72,8 @@ export default {
       turnOff: "Desativar",
       code: "Código",
       recoveryTitle: "Seus códigos de recuperação",
-      recoveryExplain: "Cada código permite entrar uma vez se você perder seu autenticador. Guarde-os em um lugar seguro agora: eles <strong>não serão mostrados de novo</strong>.",
+      recoveryExplain:
+        "Cada código permite entrar uma vez se você perder seu autenticador. Guarde-os em um lugar seguro agora: eles <strong>não serão mostrados de novo</strong>.",
       copy: "Copiar",
     },
     flash: {
@@ -186,7 +187,8 @@ export default {
       turnOff: "Turn off",
       code: "Code",
       recoveryTitle: "Your recovery codes",
-      recoveryExplain: "Each code signs you in once if you lose your authenticator. Store them somewhere safe now: they <strong>will not be shown again</strong>.",
+      recoveryExplain:
+        "Each code signs you in once if you lose your authenticator. Store them somewhere safe now: they <strong>will not be shown again</strong>.",
       copy: "Copy",
     },
     flash: {

@@ -69,7 +69,8 @@ export default {
       resetSubmit: "Salvar a nova senha",
       signUpReadyFlash: "Obrigado por se cadastrar. Entre com seu e-mail e a senha que você escolheu.",
       checkInboxTitle: "Confira sua caixa de entrada",
-      checkInbox: "Se este endereço puder ser usado em uma conta nova, enviamos um link para ele. Siga o link para confirmar seu endereço e depois entre. Ele expira em 24 horas.",
+      checkInbox:
+        "Se este endereço puder ser usado em uma conta nova, enviamos um link para ele. Siga o link para confirmar seu endereço e depois entre. Ele expira em 24 horas.",
       resendSent: "Se esse endereço tiver uma conta aguardando confirmação, enviamos um novo link. Confira sua caixa de entrada (e a pasta de spam).",
       requestedTitle: "Pedido recebido",
       requested: "Obrigado! Um administrador revisa as novas contas neste servidor. Você poderá entrar assim que seu pedido for aprovado.",
@@ -210,7 +211,8 @@ export default {
       resetSubmit: "Save the new password",
       signUpReadyFlash: "Thanks for signing up. Sign in with your email and the password you chose.",
       checkInboxTitle: "Check your inbox",
-      checkInbox: "If this address can be used for a new account, we sent a link to it. Follow the link to confirm your address, then sign in. It expires in 24 hours.",
+      checkInbox:
+        "If this address can be used for a new account, we sent a link to it. Follow the link to confirm your address, then sign in. It expires in 24 hours.",
       resendSent: "If that address has an account waiting for confirmation, we sent a new link. Check your inbox (and spam folder).",
       requestedTitle: "Request received",
       requested: "Thanks! An administrator reviews new accounts on this server. You can sign in once your request is approved.",
@@ -267,7 +269,8 @@ export default {
       invitationFor: "This invitation is for {{email}}; sign up with that address",
       oauthInvitationFor: "This invitation is for {{email}}, not {{other}}.",
       oauthNoEmail: "Your account at the provider has no email address we can use.",
-      oauthNotLinkable: "An account with this email already exists. Sign in with your password; the provider did not verify this email, so it cannot be linked.",
+      oauthNotLinkable:
+        "An account with this email already exists. Sign in with your password; the provider did not verify this email, so it cannot be linked.",
       oauthUnverified: "Your provider has not verified your email address; verify it there and try again.",
       providerNotFound: "Sign-in provider not found",
       userNotFound: "User not found",

@@ -51,7 +51,8 @@ export default {
       conversations: "Conversas",
       noConversations: "Nenhuma conversa com este contato ainda.",
       recentMessages: "Mensagens recentes",
-      blockedMessages: "Mensagens de um contato bloqueado ficam guardadas aqui; elas ficam fora da caixa de entrada, das contagens de não lidas e da automação.",
+      blockedMessages:
+        "Mensagens de um contato bloqueado ficam guardadas aqui; elas ficam fora da caixa de entrada, das contagens de não lidas e da automação.",
       noMessages: "Nenhuma mensagem com este contato ainda.",
       deleteWarning: "Excluir um contato também exclui as conversas e mensagens dele.",
       deleteConfirm: "Excluir este contato e as conversas dele?",

@@ -18,8 +18,10 @@ export default {
     passwordReset: {
       subject: "Redefina sua senha do {{product}}",
       intro: "Alguém pediu para redefinir a senha da sua conta no {{product}}. Se foi você, escolha uma nova senha:",
-      expiry_one: "O link funciona uma vez e expira em {{count}} minuto. Usá-lo encerra todas as suas sessões. Se você não pediu, ignore este e-mail: sua senha continua a mesma.",
-      expiry_other: "O link funciona uma vez e expira em {{count}} minutos. Usá-lo encerra todas as suas sessões. Se você não pediu, ignore este e-mail: sua senha continua a mesma.",
+      expiry_one:
+        "O link funciona uma vez e expira em {{count}} minuto. Usá-lo encerra todas as suas sessões. Se você não pediu, ignore este e-mail: sua senha continua a mesma.",
+      expiry_other:
+        "O link funciona uma vez e expira em {{count}} minutos. Usá-lo encerra todas as suas sessões. Se você não pediu, ignore este e-mail: sua senha continua a mesma.",
       button: "Escolher uma nova senha",
     },
     emailVerification: {
@@ -65,8 +67,10 @@ export default {
     passwordReset: {
       subject: "Reset your {{product}} password",
       intro: "Someone asked to reset the password of your {{product}} account. If it was you, choose a new password:",
-      expiry_one: "The link works once and expires in {{count}} minute. Using it signs you out everywhere. If you did not ask, ignore this email: your password stays as it is.",
-      expiry_other: "The link works once and expires in {{count}} minutes. Using it signs you out everywhere. If you did not ask, ignore this email: your password stays as it is.",
+      expiry_one:
+        "The link works once and expires in {{count}} minute. Using it signs you out everywhere. If you did not ask, ignore this email: your password stays as it is.",
+      expiry_other:
+        "The link works once and expires in {{count}} minutes. Using it signs you out everywhere. If you did not ask, ignore this email: your password stays as it is.",
       button: "Choose a new password",
     },
     emailVerification: {

@@ -216,7 +216,7 @@ export default {
       fires: "<strong>{{name}}</strong> would fire and {{action}}:",
       noneFires: "No trigger would fire for this message: a conversation bound to a workflow would still get its answer.",
       checkLine: "{{name}} · priority {{priority}}",
-      checkLineWithPattern: "{{name}} \"{{pattern}}\" · priority {{priority}}",
+      checkLineWithPattern: '{{name}} "{{pattern}}" · priority {{priority}}',
       outcome: {
         fires: "fires",
         shadowed: "matches, but a higher one fires",
@@ -249,7 +249,7 @@ export default {
       testTextMax: "At most {{count}} characters",
       instancesOfOrganization: "Choose instances of this organization",
       instanceOfOrganization: "Choose an instance of this organization",
-      noTemplate: "No template with key \"{{key}}\"",
+      noTemplate: 'No template with key "{{key}}"',
       flowNotFound: "Flow not found",
       workflowNotFound: "Workflow not found",
       regex: {

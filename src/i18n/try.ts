@@ -9,7 +9,8 @@ export default {
       "Ganhe um número de WhatsApp simulado, pareie-o como um celular faria e envie mensagens pela mesma API que você usaria em produção. Ao se cadastrar, o número, a chave dele e as mensagens vão para a sua nova organização.",
     create: {
       title: "1 · Crie seu número sandbox",
-      explain: "Ele se comporta como um número de WhatsApp real: pareamento por QR code, confirmações enviada → entregue → lida e mensagens recebidas que você simula.",
+      explain:
+        "Ele se comporta como um número de WhatsApp real: pareamento por QR code, confirmações enviada → entregue → lida e mensagens recebidas que você simula.",
       submit: "Criar meu número sandbox",
     },
     key: {

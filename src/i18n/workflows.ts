@@ -90,7 +90,7 @@ export default {
     },
     errors: {
       manageOnly: "Apenas supervisores e acima podem alterar workflows",
-      followUpLine: "\"{{line}}\" deve estar no formato \"<segundos> <chave_do_modelo>\"",
+      followUpLine: '"{{line}}" deve estar no formato "<segundos> <chave_do_modelo>"',
       httpUrl: "Informe uma URL http(s)",
       astWorkflowId: "Deve ser um ID de workflow do AST (wf_…)",
       workflowNotFound: "Workflow não encontrado",
@@ -224,7 +224,7 @@ export default {
     },
     errors: {
       manageOnly: "Only supervisors and above can change workflows",
-      followUpLine: "\"{{line}}\" must be \"<seconds> <template_key>\"",
+      followUpLine: '"{{line}}" must be "<seconds> <template_key>"',
       httpUrl: "Enter an http(s) URL",
       astWorkflowId: "must be an AST workflow id (wf_…)",
       workflowNotFound: "Workflow not found",

@@ -11,7 +11,8 @@ export function listenExclusively<T>(listen: (options: { hostname: string; port:
     return listen({ hostname, port, reusePort: false });
   } catch (err) {
     const code = (err as { code?: string } | null)?.code;
-    if (code === "EADDRINUSE") throw new BootFailure(`${hostname}:${port} is already in use (another LivChat or another server); stop it or set PORT (and HOST) to a free address.`);
+    if (code === "EADDRINUSE")
+      throw new BootFailure(`${hostname}:${port} is already in use (another LivChat or another server); stop it or set PORT (and HOST) to a free address.`);
     if (code === "EADDRNOTAVAIL") throw new BootFailure(`HOST=${hostname} is not an address of this machine.`);
     if (code === "EACCES") throw new BootFailure(`Not allowed to listen on ${hostname}:${port}; ports below 1024 need privileges.`);
     throw err;

@@ -44,8 +44,7 @@ export const notFound = (what?: string) => new AppError("not_found", what ? `${w
 export const forbidden = (message = tText("common:errors.permission")) => new AppError("forbidden", message);
 export const unauthorized = (message = tText("common:errors.authenticationRequired")) => new AppError("unauthorized", message);
 export const conflict = (message: string) => new AppError("conflict", message);
-export const validationFailed = (details: FieldError[], message = tText("common:errors.invalidFields")) =>
-  new AppError("validation_failed", message, details);
+export const validationFailed = (details: FieldError[], message = tText("common:errors.invalidFields")) => new AppError("validation_failed", message, details);
 
 /** The Postgres SQLSTATE of a driver or Drizzle error (Drizzle wraps it in `cause`). */
 export function pgCode(err: unknown): string | undefined {

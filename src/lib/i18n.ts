@@ -91,9 +91,7 @@ export function currentTimeZone(): string {
 
 const i18n = i18next.createInstance();
 void i18n.init({
-  resources: Object.fromEntries(
-    LOCALES.map((locale) => [locale, Object.fromEntries(Object.entries(catalogs).map(([ns, catalog]) => [ns, catalog[locale]]))]),
-  ),
+  resources: Object.fromEntries(LOCALES.map((locale) => [locale, Object.fromEntries(Object.entries(catalogs).map(([ns, catalog]) => [ns, catalog[locale]]))])),
   lng: DEFAULT_LOCALE,
   fallbackLng: false,
   ns: Object.keys(catalogs),
@@ -140,7 +138,19 @@ function cached<T extends Intl.DateTimeFormat | Intl.NumberFormat>(key: string, 
 export function formatDateTime(at: Date): string {
   const locale = currentLocale();
   const timeZone = currentTimeZone();
-  return cached(`dt|${locale}|${timeZone}`, () => new Intl.DateTimeFormat(locale, { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", timeZone, timeZoneName: "short" })).format(at);
+  return cached(
+    `dt|${locale}|${timeZone}`,
+    () =>
+      new Intl.DateTimeFormat(locale, {
+        year: "numeric",
+        month: "2-digit",
+        day: "2-digit",
+        hour: "2-digit",
+        minute: "2-digit",
+        timeZone,
+        timeZoneName: "short",
+      }),
+  ).format(at);
 }
 
 /** The calendar date in the request's zone. */
@@ -157,7 +167,20 @@ export function isoDateInZone(at: Date, timeZone = currentTimeZone()): string {
 
 /** How far `timeZone`'s wall clock is ahead of UTC at `at`, in ms. */
 function zoneOffsetMs(at: Date, timeZone: string): number {
-  const parts = cached(`off|${timeZone}`, () => new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" })).formatToParts(at);
+  const parts = cached(
+    `off|${timeZone}`,
+    () =>
+      new Intl.DateTimeFormat("en-US", {
+        timeZone,
+        hourCycle: "h23",
+        year: "numeric",
+        month: "2-digit",
+        day: "2-digit",
+        hour: "2-digit",
+        minute: "2-digit",
+        second: "2-digit",
+      }),
+  ).formatToParts(at);
   const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   const wall = Date.UTC(part("year"), part("month") - 1, part("day"), part("hour"), part("minute"), part("second"));
   return wall - (at.getTime() - at.getMilliseconds());

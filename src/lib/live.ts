@@ -61,7 +61,10 @@ export function sseResponse(
   const stream = new ReadableStream<string>({
     async start(controller) {
       const send = (event: string, data: string) => {
-        const lines = data.split("\n").map((l) => `data: ${l}`).join("\n");
+        const lines = data
+          .split("\n")
+          .map((l) => `data: ${l}`)
+          .join("\n");
         controller.enqueue(`event: ${event}\n${lines}\n\n`);
       };
       unsubscribe = await subscribeLive(topic, async (data) => {

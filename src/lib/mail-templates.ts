@@ -45,7 +45,13 @@ function html(key: string, vars: Record<string, string | number> = {}): string {
 export const mailTemplates = {
   invitation(p: { organizationName: string; inviterName: string | null; role: Role; url: string; expiresAt: Date }): MailContent {
     const until = formatDateTime(p.expiresAt);
-    const vars = { organization: p.organizationName, inviter: p.inviterName || tText("emails:invitation.someone"), role: tText(`members:roles.${p.role}`), product: PRODUCT, until };
+    const vars = {
+      organization: p.organizationName,
+      inviter: p.inviterName || tText("emails:invitation.someone"),
+      role: tText(`members:roles.${p.role}`),
+      product: PRODUCT,
+      until,
+    };
     return {
       subject: tText("emails:invitation.subject", { organization: oneLine(p.organizationName), product: PRODUCT }),
       text: text([tText("emails:invitation.intro", vars), tText("emails:invitation.accept", { url: p.url }), tText("emails:invitation.expiry", vars)]),
@@ -58,7 +64,10 @@ export const mailTemplates = {
     return {
       subject: tText("emails:passwordReset.subject", vars),
       text: text([tText("emails:passwordReset.intro", vars), p.url, tText("emails:passwordReset.expiry", vars)]),
-      html: layout([html("emails:passwordReset.intro", vars), html("emails:passwordReset.expiry", vars)], { label: tText("emails:passwordReset.button"), url: p.url }),
+      html: layout([html("emails:passwordReset.intro", vars), html("emails:passwordReset.expiry", vars)], {
+        label: tText("emails:passwordReset.button"),
+        url: p.url,
+      }),
     };
   },
 
@@ -67,7 +76,10 @@ export const mailTemplates = {
     return {
       subject: tText("emails:emailVerification.subject", vars),
       text: text([tText("emails:emailVerification.intro", vars), p.url, tText("emails:emailVerification.expiry", vars)]),
-      html: layout([html("emails:emailVerification.intro", vars), html("emails:emailVerification.expiry", vars)], { label: tText("emails:emailVerification.button"), url: p.url }),
+      html: layout([html("emails:emailVerification.intro", vars), html("emails:emailVerification.expiry", vars)], {
+        label: tText("emails:emailVerification.button"),
+        url: p.url,
+      }),
     };
   },
 
@@ -82,7 +94,11 @@ export const mailTemplates = {
         tText("emails:signUpAttempt.ignore"),
       ]),
       html: layout(
-        [html("emails:signUpAttempt.intro", { product: PRODUCT }), html("emails:signUpAttempt.forgotHtml", { url: p.resetUrl }), html("emails:signUpAttempt.ignore")],
+        [
+          html("emails:signUpAttempt.intro", { product: PRODUCT }),
+          html("emails:signUpAttempt.forgotHtml", { url: p.resetUrl }),
+          html("emails:signUpAttempt.ignore"),
+        ],
         { label: tText("emails:signUpAttempt.button"), url: p.loginUrl },
       ),
     };

@@ -5,7 +5,6 @@ import { isUuid } from "@/lib/ids";
 /** Deeper JSON than any LivChat body needs; Elysia's validation error stringifies the body, which takes seconds (then overflows) at 50k levels. */
 export const MAX_BODY_DEPTH = 32;
 
-
 /** Every `:id` / `:…Id` route param in LivChat is a uuid; anything else names nothing. */
 const isIdParam = (name: string) => name === "id" || name.endsWith("Id");
 

@@ -72,7 +72,10 @@ async function graph<T = Record<string, unknown>>(instance: ProviderInstance, pa
 }
 
 const noQr = () =>
-  new AppError("validation_failed", "Cloud API numbers are connected by their configuration (phone number id and access token); they have no QR code or pairing code");
+  new AppError(
+    "validation_failed",
+    "Cloud API numbers are connected by their configuration (phone number id and access token); they have no QR code or pairing code",
+  );
 
 /** Template components from our variables: numbered keys ("1", "2") in order become body parameters. */
 function templateComponents(variables: Record<string, string> | undefined) {
@@ -112,7 +115,16 @@ export function cloudMessageBody(message: OutboundMessage): Record<string, unkno
     }
     case "location": {
       const loc = need(message.location, "location");
-      return { ...base, type: "location", location: { latitude: loc.latitude, longitude: loc.longitude, ...(loc.name ? { name: loc.name } : {}), ...(loc.address ? { address: loc.address } : {}) } };
+      return {
+        ...base,
+        type: "location",
+        location: {
+          latitude: loc.latitude,
+          longitude: loc.longitude,
+          ...(loc.name ? { name: loc.name } : {}),
+          ...(loc.address ? { address: loc.address } : {}),
+        },
+      };
     }
     case "contact": {
       const card = need(message.contact, "contact");
@@ -248,15 +260,34 @@ function mapCloudMessage(m: Record<string, unknown>, names: Map<string, string>)
       ...base,
       type: "location",
       body: str(loc.name) ?? str(loc.address),
-      media: { latitude: num(loc.latitude), longitude: num(loc.longitude), ...(str(loc.name) ? { name: str(loc.name) } : {}), ...(str(loc.address) ? { address: str(loc.address) } : {}) },
+      media: {
+        latitude: num(loc.latitude),
+        longitude: num(loc.longitude),
+        ...(str(loc.name) ? { name: str(loc.name) } : {}),
+        ...(str(loc.address) ? { address: str(loc.address) } : {}),
+      },
     };
   }
   if (type === "contacts") {
     const cards = arr(m.contacts).map((c) => {
       const card = obj(c) ?? {};
-      return { name: str(obj(card.name)?.formatted_name), phones: arr(card.phones).map((p) => str(obj(p)?.phone) ?? str(obj(p)?.wa_id)).filter(Boolean) };
+      return {
+        name: str(obj(card.name)?.formatted_name),
+        phones: arr(card.phones)
+          .map((p) => str(obj(p)?.phone) ?? str(obj(p)?.wa_id))
+          .filter(Boolean),
+      };
     });
-    return { ...base, type: "contact", body: cards.map((c) => c.name).filter(Boolean).join(", ") || undefined, media: { contacts: cards } };
+    return {
+      ...base,
+      type: "contact",
+      body:
+        cards
+          .map((c) => c.name)
+          .filter(Boolean)
+          .join(", ") || undefined,
+      media: { contacts: cards },
+    };
   }
   if (type === "reaction") {
     const reaction = obj(m.reaction) ?? {};
@@ -281,7 +312,13 @@ function mapCloudStatus(s: Record<string, unknown>): InboundEvent | null {
   if (!id || (status !== "sent" && status !== "delivered" && status !== "read" && status !== "failed")) return null;
   const firstError = obj(arr(s.errors)[0]);
   const error = firstError
-    ? [str(firstError.title) ?? str(firstError.message), str(obj(firstError.error_data)?.details), num(firstError.code) ? `code ${num(firstError.code)}` : undefined].filter(Boolean).join(" — ")
+    ? [
+        str(firstError.title) ?? str(firstError.message),
+        str(obj(firstError.error_data)?.details),
+        num(firstError.code) ? `code ${num(firstError.code)}` : undefined,
+      ]
+        .filter(Boolean)
+        .join(" — ")
     : undefined;
   return { kind: "receipt", providerMessageId: id, status, timestamp: unixTime(s.timestamp), ...(error ? { error } : {}) };
 }

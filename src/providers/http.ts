@@ -37,7 +37,7 @@ export async function providerFetch<T = unknown>(
     throw new ProviderError(`${provider}: ${timedOut ? "request timed out" : "could not reach the server"}`, true);
   }
   const text = await res.text().catch(() => "");
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   if (text) {
     try {
       parsed = JSON.parse(text);

@@ -107,7 +107,9 @@ export class ProviderError extends Error {
 export interface WhatsAppProvider {
   readonly name: ProviderName;
   /** Prepares the provider side for a new instance (e.g. a WuzAPI user); returns fields to store. */
-  provision?(instance: ProviderInstance): Promise<{ providerInstanceId?: string | null; providerTokenEnc?: string | null; providerConfig?: Record<string, unknown> }>;
+  provision?(
+    instance: ProviderInstance,
+  ): Promise<{ providerInstanceId?: string | null; providerTokenEnc?: string | null; providerConfig?: Record<string, unknown> }>;
   /** Removes the provider side of a deleted instance. */
   deprovision?(instance: ProviderInstance): Promise<void>;
   connect(instance: ProviderInstance): Promise<ConnectionState>;

@@ -29,7 +29,10 @@ export function sandboxPairUrl(token: string): string {
 
 /** A stable fake number per instance, e.g. `5500012345678@s.whatsapp.net`. */
 export function sandboxJid(instanceId: string): string {
-  const digits = BigInt(`0x${createHash("sha256").update(instanceId).digest("hex").slice(0, 15)}`).toString().padStart(8, "0").slice(-8);
+  const digits = BigInt(`0x${createHash("sha256").update(instanceId).digest("hex").slice(0, 15)}`)
+    .toString()
+    .padStart(8, "0")
+    .slice(-8);
   return `55000${digits}@s.whatsapp.net`;
 }
 
@@ -62,7 +65,11 @@ export function createSandboxProvider(deps: { sink: ProviderSink; pairing: Sandb
   function scheduleReceipts(instance: ProviderInstance, providerMessageId: string) {
     const started = Date.now();
     const chain = (async () => {
-      for (const [status, at] of [["sent", sandboxTiming.sentMs], ["delivered", sandboxTiming.deliveredMs], ["read", sandboxTiming.readMs]] as const) {
+      for (const [status, at] of [
+        ["sent", sandboxTiming.sentMs],
+        ["delivered", sandboxTiming.deliveredMs],
+        ["read", sandboxTiming.readMs],
+      ] as const) {
         await sleep(Math.max(0, at - (Date.now() - started)));
         await deps.sink.inbound(instance, [{ kind: "receipt", providerMessageId, status, timestamp: new Date() }]);
       }
@@ -104,7 +111,8 @@ export function createSandboxProvider(deps: { sink: ProviderSink; pairing: Sandb
     async send(instance, message: OutboundMessage) {
       if (instance.status !== "connected") throw new ProviderError("The sandbox instance is not connected; scan its QR code first", false, 409);
       if (!toE164(message.to)) throw new ProviderError(`Invalid recipient ${message.to}`, false, 400);
-      if (message.type === "reaction" && !message.reaction?.messageId) throw new ProviderError("A reaction needs the id of the message it reacts to", false, 400);
+      if (message.type === "reaction" && !message.reaction?.messageId)
+        throw new ProviderError("A reaction needs the id of the message it reacts to", false, 400);
       const providerMessageId = sandboxMessageId("SB");
       scheduleReceipts(instance, providerMessageId);
       return { providerMessageId };

@@ -4,7 +4,15 @@ import { AppError, validationFailed } from "@/lib/errors";
 import { log } from "@/lib/logger";
 import { toDigits, toE164 } from "@/lib/phone";
 import { arr, num, obj, providerFetch, str, type ProviderRequest } from "./http";
-import { ProviderError, type ConnectionState, type InboundEvent, type MessageType, type OutboundMessage, type ProviderInstance, type WhatsAppProvider } from "./provider";
+import {
+  ProviderError,
+  type ConnectionState,
+  type InboundEvent,
+  type MessageType,
+  type OutboundMessage,
+  type ProviderInstance,
+  type WhatsAppProvider,
+} from "./provider";
 
 /**
  * WuzAPI adapter (github.com/asternic/wuzapi, API.md): one WuzAPI user per instance, created with the
@@ -121,7 +129,13 @@ function sendRequest(message: OutboundMessage): { path: string; body: Record<str
       const fileName = media.fileName ?? (decodeURIComponent(new URL(media.url, "http://x").pathname.split("/").pop() || "") || "document");
       return {
         path: "/chat/send/document",
-        body: { Phone, Document: media.url, FileName: fileName, ...(media.mimeType ? { MimeType: media.mimeType } : {}), ...(media.caption ? { Caption: media.caption } : {}) },
+        body: {
+          Phone,
+          Document: media.url,
+          FileName: fileName,
+          ...(media.mimeType ? { MimeType: media.mimeType } : {}),
+          ...(media.caption ? { Caption: media.caption } : {}),
+        },
       };
     }
     case "location": {
@@ -281,7 +295,8 @@ function rootMedia(payload: Record<string, unknown>, mimeType?: string): Record<
   const mime = str(payload.mimeType) ?? mimeType;
   const fileName = str(payload.fileName);
   let url = s3Url;
-  if (!url && base64 && base64.length <= (INLINE_MEDIA_MAX * 4) / 3) url = base64.startsWith("data:") ? base64 : `data:${mime ?? "application/octet-stream"};base64,${base64}`;
+  if (!url && base64 && base64.length <= (INLINE_MEDIA_MAX * 4) / 3)
+    url = base64.startsWith("data:") ? base64 : `data:${mime ?? "application/octet-stream"};base64,${base64}`;
   return { ...(url ? { url } : {}), ...(mime ? { mimeType: mime } : {}), ...(fileName ? { fileName } : {}) };
 }
 
@@ -309,7 +324,12 @@ function mapMessage(payload: Record<string, unknown>, event: Record<string, unkn
       ...base,
       type,
       body: caption,
-      media: { ...rootMedia(payload, mimeType), ...(caption ? { caption } : {}), ...(fileName ? { fileName } : {}), ...(num(media.seconds) ? { seconds: num(media.seconds) } : {}) },
+      media: {
+        ...rootMedia(payload, mimeType),
+        ...(caption ? { caption } : {}),
+        ...(fileName ? { fileName } : {}),
+        ...(num(media.seconds) ? { seconds: num(media.seconds) } : {}),
+      },
     };
   }
   const location = obj(m.locationMessage) ?? obj(m.liveLocationMessage);

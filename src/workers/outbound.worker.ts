@@ -71,7 +71,12 @@ async function claimDue(limit: number): Promise<Claimed[]> {
     .innerJoin(instances, eq(instances.id, messages.instanceId))
     .innerJoin(contacts, eq(contacts.id, messages.contactId))
     .leftJoin(organizations, eq(organizations.id, instances.organizationId))
-    .where(inArray(messages.id, leased.map((l) => l.id)));
+    .where(
+      inArray(
+        messages.id,
+        leased.map((l) => l.id),
+      ),
+    );
   // Oldest first, so one conversation's messages go out in the order they were queued.
   return rows.sort((a, b) => a.message.createdAt.getTime() - b.message.createdAt.getTime());
 }
@@ -91,38 +96,40 @@ function summary(message: Message, phone: string) {
 
 async function markSent(c: Claimed, providerMessageId: string): Promise<void> {
   const now = new Date();
-  const marked = await withDeadlockRetry("outbound sent", () => db.transaction(async (tx) => {
-    const [sent] = await tx
-      .update(messages)
-      .set({
-        status: "sent",
-        providerMessageId,
-        sentAt: now,
-        attempts: sql`${messages.attempts} + 1`,
-        error: null,
-        leaseUntil: null,
-        nextAttemptAt: null,
-        updatedAt: now,
-      })
-      .where(and(eq(messages.id, c.message.id), eq(messages.status, "queued")))
-      .returning();
-    if (!sent) return false;
-    await recordEvent(
-      {
-        organizationId: sent.organizationId,
-        instanceId: sent.instanceId,
-        apiKeyId: sent.apiKeyId,
-        deviceId: sent.organizationId ? null : c.instance.createdByDeviceId,
-        type: "message.sent",
-        data: { message: { ...summary(sent, c.phone), timestamp: now.toISOString() } },
-      },
-      tx,
-    );
-    await incrementUsage({ organizationId: sent.organizationId, instanceId: sent.instanceId, apiKeyId: sent.apiKeyId, metric: "messages_sent", at: now }, tx);
-    const topic = inboxTopic(c.instance);
-    if (topic) await publishLive(topic, { conversationId: sent.conversationId, messageId: sent.id, status: "sent" }, tx);
-    return true;
-  }));
+  const marked = await withDeadlockRetry("outbound sent", () =>
+    db.transaction(async (tx) => {
+      const [sent] = await tx
+        .update(messages)
+        .set({
+          status: "sent",
+          providerMessageId,
+          sentAt: now,
+          attempts: sql`${messages.attempts} + 1`,
+          error: null,
+          leaseUntil: null,
+          nextAttemptAt: null,
+          updatedAt: now,
+        })
+        .where(and(eq(messages.id, c.message.id), eq(messages.status, "queued")))
+        .returning();
+      if (!sent) return false;
+      await recordEvent(
+        {
+          organizationId: sent.organizationId,
+          instanceId: sent.instanceId,
+          apiKeyId: sent.apiKeyId,
+          deviceId: sent.organizationId ? null : c.instance.createdByDeviceId,
+          type: "message.sent",
+          data: { message: { ...summary(sent, c.phone), timestamp: now.toISOString() } },
+        },
+        tx,
+      );
+      await incrementUsage({ organizationId: sent.organizationId, instanceId: sent.instanceId, apiKeyId: sent.apiKeyId, metric: "messages_sent", at: now }, tx);
+      const topic = inboxTopic(c.instance);
+      if (topic) await publishLive(topic, { conversationId: sent.conversationId, messageId: sent.id, status: "sent" }, tx);
+      return true;
+    }),
+  );
   if (marked) await touchInstanceActivity(c.instance.id);
 }
 
@@ -141,27 +148,29 @@ async function markAttemptFailed(c: Claimed, reason: string, retryable: boolean)
     return;
   }
   const finalError = retryable ? tText("workflows:outbound.gaveUp", { error, count: attempts }) : error;
-  await withDeadlockRetry("outbound failed", () => db.transaction(async (tx) => {
-    const [failed] = await tx
-      .update(messages)
-      .set({ status: "failed", attempts, error: finalError, failedAt: now, leaseUntil: null, nextAttemptAt: null, updatedAt: now })
-      .where(and(eq(messages.id, c.message.id), eq(messages.status, "queued")))
-      .returning();
-    if (!failed) return;
-    await recordEvent(
-      {
-        organizationId: failed.organizationId,
-        instanceId: failed.instanceId,
-        apiKeyId: failed.apiKeyId,
-        deviceId: failed.organizationId ? null : c.instance.createdByDeviceId,
-        type: "message.failed",
-        data: { message: { ...summary(failed, c.phone), error: finalError, timestamp: now.toISOString() } },
-      },
-      tx,
-    );
-    const topic = inboxTopic(c.instance);
-    if (topic) await publishLive(topic, { conversationId: failed.conversationId, messageId: failed.id, status: "failed" }, tx);
-  }));
+  await withDeadlockRetry("outbound failed", () =>
+    db.transaction(async (tx) => {
+      const [failed] = await tx
+        .update(messages)
+        .set({ status: "failed", attempts, error: finalError, failedAt: now, leaseUntil: null, nextAttemptAt: null, updatedAt: now })
+        .where(and(eq(messages.id, c.message.id), eq(messages.status, "queued")))
+        .returning();
+      if (!failed) return;
+      await recordEvent(
+        {
+          organizationId: failed.organizationId,
+          instanceId: failed.instanceId,
+          apiKeyId: failed.apiKeyId,
+          deviceId: failed.organizationId ? null : c.instance.createdByDeviceId,
+          type: "message.failed",
+          data: { message: { ...summary(failed, c.phone), error: finalError, timestamp: now.toISOString() } },
+        },
+        tx,
+      );
+      const topic = inboxTopic(c.instance);
+      if (topic) await publishLive(topic, { conversationId: failed.conversationId, messageId: failed.id, status: "failed" }, tx);
+    }),
+  );
   log.warn("outbound message failed", { messageId: c.message.id, attempts, error: finalError });
 }
 

@@ -47,7 +47,12 @@ describe("profile", () => {
     expect(html).toContain('<option value="America/Sao_Paulo"');
     expect(html).toContain('href="/account"'); // the header links here
 
-    const res = await client.postForm("/account/profile", { name: "  Ana Souza ", avatarUrl: "https://cdn.example.test/ana.png", language: "pt-BR", timeZone: "america/sao_paulo" });
+    const res = await client.postForm("/account/profile", {
+      name: "  Ana Souza ",
+      avatarUrl: "https://cdn.example.test/ana.png",
+      language: "pt-BR",
+      timeZone: "america/sao_paulo",
+    });
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe("/account");
     const [row] = await db.select().from(users).where(eq(users.id, user.id));
@@ -59,7 +64,10 @@ describe("profile", () => {
     const after = await (await client.get("/account")).text();
     expect(after).toContain("Profile saved.");
     expect(after).toContain('src="https://cdn.example.test/ana.png"');
-    const [audit] = await db.select().from(auditLogs).where(and(eq(auditLogs.action, "account.profile_updated"), eq(auditLogs.actorId, user.id)));
+    const [audit] = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.action, "account.profile_updated"), eq(auditLogs.actorId, user.id)));
     expect(audit!.organizationId).toBe(organization.id);
     expect((audit!.details as { fields: string[] }).fields.sort()).toEqual(["avatarUrl", "language", "name", "timeZone"]);
   });
@@ -113,16 +121,28 @@ describe("change password", () => {
     const { client, session: current } = await browserSession(user.id, organization.id, { ip: "198.51.100.1", userAgent: "Firefox" });
     const other = await browserSession(user.id, organization.id, { ip: "198.51.100.2", userAgent: "Chrome" });
 
-    const wrong = await client.postForm("/account/password", { currentPassword: "not it", newPassword: "a brand new secret", confirmPassword: "a brand new secret" });
+    const wrong = await client.postForm("/account/password", {
+      currentPassword: "not it",
+      newPassword: "a brand new secret",
+      confirmPassword: "a brand new secret",
+    });
     expect(wrong.status).toBe(422);
     expect(await wrong.text()).toContain("Incorrect password.");
-    const mismatch = await client.postForm("/account/password", { currentPassword: PASSWORD, newPassword: "a brand new secret", confirmPassword: "another one" });
+    const mismatch = await client.postForm("/account/password", {
+      currentPassword: PASSWORD,
+      newPassword: "a brand new secret",
+      confirmPassword: "another one",
+    });
     expect(mismatch.status).toBe(422);
     const short = await client.postForm("/account/password", { currentPassword: PASSWORD, newPassword: "short", confirmPassword: "short" });
     expect(short.status).toBe(422);
-    expect((await validateSessionToken(other.client.cookies.get(SESSION_COOKIE)!))).not.toBeNull();
+    expect(await validateSessionToken(other.client.cookies.get(SESSION_COOKIE)!)).not.toBeNull();
 
-    const ok = await client.postForm("/account/password", { currentPassword: PASSWORD, newPassword: "a brand new secret", confirmPassword: "a brand new secret" });
+    const ok = await client.postForm("/account/password", {
+      currentPassword: PASSWORD,
+      newPassword: "a brand new secret",
+      confirmPassword: "a brand new secret",
+    });
     expect(ok.status).toBe(303);
     expect(ok.headers.get("location")).toBe("/account");
     expect(await (await client.get("/account")).text()).toContain("1 other session was signed out.");
@@ -130,11 +150,22 @@ describe("change password", () => {
     expect((await other.client.get("/account")).status).toBe(303);
     expect((await validateSessionToken(client.cookies.get(SESSION_COOKIE)!))!.session.id).toBe(current.id);
 
-    const oldLogin = await new TestClient(app).postForm("/login", { email: user.email, password: PASSWORD }, { headers: { "x-forwarded-for": "198.51.100.9" } });
+    const oldLogin = await new TestClient(app).postForm(
+      "/login",
+      { email: user.email, password: PASSWORD },
+      { headers: { "x-forwarded-for": "198.51.100.9" } },
+    );
     expect(oldLogin.status).toBe(422);
-    const newLogin = await new TestClient(app).postForm("/login", { email: user.email, password: "a brand new secret" }, { headers: { "x-forwarded-for": "198.51.100.9" } });
+    const newLogin = await new TestClient(app).postForm(
+      "/login",
+      { email: user.email, password: "a brand new secret" },
+      { headers: { "x-forwarded-for": "198.51.100.9" } },
+    );
     expect(newLogin.status).toBe(303);
-    const [audit] = await db.select().from(auditLogs).where(and(eq(auditLogs.action, "account.password_changed"), eq(auditLogs.actorId, user.id)));
+    const [audit] = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.action, "account.password_changed"), eq(auditLogs.actorId, user.id)));
     expect(audit!.details).toEqual({ endedSessions: 1 });
   });
 
@@ -142,7 +173,9 @@ describe("change password", () => {
     const { user, organization } = await createOwner();
     const client = await signIn(app, user.id, organization.id);
     const guesses = await Promise.all(
-      Array.from({ length: 25 }, (_, i) => client.postForm("/account/password", { currentPassword: `guess ${i}`, newPassword: "a brand new secret", confirmPassword: "a brand new secret" })),
+      Array.from({ length: 25 }, (_, i) =>
+        client.postForm("/account/password", { currentPassword: `guess ${i}`, newPassword: "a brand new secret", confirmPassword: "a brand new secret" }),
+      ),
     );
     const statuses = guesses.map((r) => r.status);
     expect(statuses.filter((s) => s === 422).length).toBe(STEP_UP_LIMIT.maxAttempts);
@@ -150,7 +183,11 @@ describe("change password", () => {
     const limited = guesses.find((r) => r.status === 429)!;
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
     // Even the right password waits for the window now.
-    const right = await client.postForm("/account/password", { currentPassword: PASSWORD, newPassword: "a brand new secret", confirmPassword: "a brand new secret" });
+    const right = await client.postForm("/account/password", {
+      currentPassword: PASSWORD,
+      newPassword: "a brand new secret",
+      confirmPassword: "a brand new secret",
+    });
     expect(right.status).toBe(429);
     const [row] = await db.select().from(users).where(eq(users.id, user.id));
     expect(await Bun.password.verify(PASSWORD, row!.passwordHash!)).toBe(true);

@@ -32,7 +32,10 @@ describe("account in Portuguese", () => {
     expect(html).toMatch(/<select id="f-timeZone" name="timeZone"[^>]*><option value="" selected[^>]*>Fuso horário da organização<\/option>/);
     expect(html).not.toContain("Save profile");
 
-    await db.update(sessions).set({ createdAt: new Date("2026-12-03T15:04:00Z"), lastSeenAt: new Date("2026-12-03T15:04:00Z") }).where(eq(sessions.userId, user.id));
+    await db
+      .update(sessions)
+      .set({ createdAt: new Date("2026-12-03T15:04:00Z"), lastSeenAt: new Date("2026-12-03T15:04:00Z") })
+      .where(eq(sessions.userId, user.id));
     const list = await (await client.get("/account/sessions")).text();
     expect(list).toContain("Sessões ativas");
     expect(list).toContain("Este navegador");

@@ -25,7 +25,10 @@ function codeFor(secret: string, at = Date.now()): string {
 /** Two-factor on for the user without the pages (the enrolment test covers those). */
 async function enableTotp(userId: string): Promise<string> {
   const secret = new OTPAuth.Secret({ size: 20 }).base32;
-  await db.update(users).set({ totpSecretEnc: encryptSecret(secret), totpEnabledAt: new Date() }).where(eq(users.id, userId));
+  await db
+    .update(users)
+    .set({ totpSecretEnc: encryptSecret(secret), totpEnabledAt: new Date() })
+    .where(eq(users.id, userId));
   return secret;
 }
 
@@ -83,7 +86,10 @@ describe("enrolment", () => {
       expect(storedText).not.toContain(code);
       expect(storedText).not.toContain(code.replace("-", ""));
     }
-    const [audit] = await db.select().from(auditLogs).where(and(eq(auditLogs.action, "account.two_factor_enabled"), eq(auditLogs.actorId, user.id)));
+    const [audit] = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.action, "account.two_factor_enabled"), eq(auditLogs.actorId, user.id)));
     expect(audit!.organizationId).toBe(organization.id);
     expect((await client.postForm("/account/two-factor/setup", {})).status).toBe(409);
   });
@@ -137,9 +143,15 @@ describe("sign-in with two-factor on", () => {
     expect(session!.session.activeOrganizationId).toBe(organization.id);
     expect((await client.get("/instances")).status).toBe(200);
     expect(await db.select().from(signInChallenges).where(eq(signInChallenges.userId, user.id))).toEqual([]);
-    const signIns = await db.select().from(auditLogs).where(and(eq(auditLogs.action, "auth.sign_in"), eq(auditLogs.actorId, user.id)));
+    const signIns = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.action, "auth.sign_in"), eq(auditLogs.actorId, user.id)));
     expect(signIns.map((a) => a.details)).toEqual([{ method: "password", secondFactor: "totp" }]);
-    const failed = await db.select().from(auditLogs).where(and(eq(auditLogs.action, "auth.second_factor_failed"), eq(auditLogs.actorId, user.id)));
+    const failed = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.action, "auth.second_factor_failed"), eq(auditLogs.actorId, user.id)));
     expect(failed.length).toBe(1);
 
     // The same code cannot be replayed within its window.
@@ -154,14 +166,20 @@ describe("sign-in with two-factor on", () => {
     await first.postForm("/account/two-factor/setup", {});
     const secret = /<code id="totp-secret">([A-Z2-7]+)<\/code>/.exec(await (await first.get("/account/two-factor")).text())![1]!;
     await first.postForm("/account/two-factor/confirm", { code: codeFor(secret) });
-    const codes = /<pre id="recovery-code-list"[^>]*>([\s\S]*?)<\/pre>/.exec(await (await first.get("/account/two-factor")).text())![1]!.trim().split("\n");
+    const codes = /<pre id="recovery-code-list"[^>]*>([\s\S]*?)<\/pre>/
+      .exec(await (await first.get("/account/two-factor")).text())![1]!
+      .trim()
+      .split("\n");
 
     const client = new TestClient(app);
     await passwordStep(client, user.email);
     const ok = await client.postForm("/two-factor", { code: codes[3]!.toLowerCase() });
     expect(ok.status).toBe(303);
     expect(client.cookies.has(SESSION_COOKIE)).toBe(true);
-    const [audit] = await db.select().from(auditLogs).where(and(eq(auditLogs.action, "auth.sign_in"), eq(auditLogs.actorId, user.id)));
+    const [audit] = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.action, "auth.sign_in"), eq(auditLogs.actorId, user.id)));
     expect(audit!.details).toEqual({ method: "password", secondFactor: "recovery_code" });
 
     const again = new TestClient(app);
@@ -216,7 +234,10 @@ describe("sign-in with two-factor on", () => {
     expect((await new TestClient(app).postForm("/two-factor", { code: "123456" })).headers.get("location")).toBe("/login");
     const client = new TestClient(app);
     await passwordStep(client, user.email);
-    await db.update(signInChallenges).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(signInChallenges.userId, user.id));
+    await db
+      .update(signInChallenges)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(signInChallenges.userId, user.id));
     const page = await client.get("/two-factor");
     expect(page.status).toBe(303);
     expect(page.headers.get("location")).toBe("/login");
@@ -251,11 +272,17 @@ describe("sign-in with two-factor on", () => {
     await client.postForm("/account/two-factor/setup", {});
     const secret = /<code id="totp-secret">([A-Z2-7]+)<\/code>/.exec(await (await client.get("/account/two-factor")).text())![1]!;
     await client.postForm("/account/two-factor/confirm", { code: codeFor(secret) });
-    const old = /<pre id="recovery-code-list"[^>]*>([\s\S]*?)<\/pre>/.exec(await (await client.get("/account/two-factor")).text())![1]!.trim().split("\n");
+    const old = /<pre id="recovery-code-list"[^>]*>([\s\S]*?)<\/pre>/
+      .exec(await (await client.get("/account/two-factor")).text())![1]!
+      .trim()
+      .split("\n");
     expect((await client.postForm("/account/two-factor/recovery-codes", { code: "000000" })).status).toBe(422);
     const res = await client.postForm("/account/two-factor/recovery-codes", { code: old[0]! });
     expect(res.status).toBe(303);
-    const fresh = /<pre id="recovery-code-list"[^>]*>([\s\S]*?)<\/pre>/.exec(await (await client.get("/account/two-factor")).text())![1]!.trim().split("\n");
+    const fresh = /<pre id="recovery-code-list"[^>]*>([\s\S]*?)<\/pre>/
+      .exec(await (await client.get("/account/two-factor")).text())![1]!
+      .trim()
+      .split("\n");
     expect(fresh.length).toBe(10);
     const signInWith = async (code: string) => {
       const c = new TestClient(app);
@@ -290,7 +317,8 @@ describe("OpenID Connect sign-in goes through the second factor too", () => {
         const form = new URLSearchParams(await req.text());
         const grant = grants.get(form.get("code") ?? "");
         const verifier = form.get("code_verifier") ?? "";
-        if (!grant || createHash("sha256").update(verifier).digest("base64url") !== grant.challenge) return Response.json({ error: "invalid_grant" }, { status: 400 });
+        if (!grant || createHash("sha256").update(verifier).digest("base64url") !== grant.challenge)
+          return Response.json({ error: "invalid_grant" }, { status: 400 });
         const accessToken = randomBytes(16).toString("base64url");
         tokens.set(accessToken, grant);
         return Response.json({ access_token: accessToken, token_type: "Bearer", expires_in: 3600 });
@@ -305,7 +333,14 @@ describe("OpenID Connect sign-in goes through the second factor too", () => {
   });
   const base = `http://127.0.0.1:${idp.port}`;
   beforeAll(() => {
-    config.oauth.oidc = { name: "Test IdP", clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, authorizationUrl: `${base}/authorize`, tokenUrl: `${base}/token`, userinfoUrl: `${base}/userinfo` };
+    config.oauth.oidc = {
+      name: "Test IdP",
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      authorizationUrl: `${base}/authorize`,
+      tokenUrl: `${base}/token`,
+      userinfoUrl: `${base}/userinfo`,
+    };
   });
   afterAll(() => {
     config.oauth.oidc = undefined;
@@ -329,7 +364,10 @@ describe("OpenID Connect sign-in goes through the second factor too", () => {
     expect(ok.status).toBe(303);
     expect(ok.headers.get("location")).toBe("/contacts");
     expect((await validateSessionToken(client.cookies.get(SESSION_COOKIE)!))!.user.id).toBe(user.id);
-    const [audit] = await db.select().from(auditLogs).where(and(eq(auditLogs.action, "auth.sign_in"), eq(auditLogs.actorId, user.id)));
+    const [audit] = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.action, "auth.sign_in"), eq(auditLogs.actorId, user.id)));
     expect(audit!.details).toEqual({ method: "oidc", secondFactor: "totp" });
   });
 });

@@ -21,7 +21,10 @@ async function portugueseOrg() {
 describe("API keys in Portuguese", () => {
   test("the page, a new key and the list read in Portuguese; last use is São Paulo time, zone shown", async () => {
     const { client, apiKey } = await portugueseOrg();
-    await db.update(apiKeys).set({ lastUsedAt: new Date("2026-12-03T15:04:00Z"), requestsPerMinute: 1200 }).where(eq(apiKeys.id, apiKey.id));
+    await db
+      .update(apiKeys)
+      .set({ lastUsedAt: new Date("2026-12-03T15:04:00Z"), requestsPerMinute: 1200 })
+      .where(eq(apiKeys.id, apiKey.id));
     const page = await (await client.get("/api-keys")).text();
     expect(page).toContain("<h1>Chaves de API</h1>");
     expect(page).toContain("Criar uma chave de API");
@@ -47,7 +50,11 @@ describe("API keys in Portuguese", () => {
 
   test("form errors come back in Portuguese (422)", async () => {
     const { client } = await portugueseOrg();
-    const bad = await client.postForm("/api-keys", { name: "", scopes: ["nope:read"], expiresAt: "2001-01-01", requestsPerMinute: "-3", maxMessagesPerDay: "abc" }, { htmx: true });
+    const bad = await client.postForm(
+      "/api-keys",
+      { name: "", scopes: ["nope:read"], expiresAt: "2001-01-01", requestsPerMinute: "-3", maxMessagesPerDay: "abc" },
+      { htmx: true },
+    );
     expect(bad.status).toBe(422);
     const html = await bad.text();
     expect(html).toContain("Dê um nome à chave");

@@ -15,5 +15,5 @@ test("GET /v1/me describes the presented key, with rate-limit headers; no key â†
   expect(JSON.stringify(res.body)).not.toContain(secret);
   expect(res.headers.get("x-ratelimit-limit")).toBe("30");
   expect((await api(app, "GET", "/v1/me")).status).toBe(401);
-  expect((await api(app, "GET", "/v1/me", "lc_live_" + "x".repeat(32))).status).toBe(401);
+  expect((await api(app, "GET", "/v1/me", `lc_live_${"x".repeat(32)}`)).status).toBe(401);
 });

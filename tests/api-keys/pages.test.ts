@@ -55,7 +55,7 @@ describe("GET /api-keys", () => {
     expect(html).toContain("Instance: Support line");
     expect(html).toContain(`${org.apiKey.displayPrefix}…`);
     expect(html).toContain("messages:write");
-    expect(html).toContain('<option value="' + instance!.id + '"');
+    expect(html).toContain(`<option value="${instance!.id}"`);
     expect(html).not.toContain("Foreign key");
     expect(secretsIn(html)).toEqual([]);
   });
@@ -90,7 +90,10 @@ describe("POST /api-keys", () => {
     expect(secret).toBeDefined();
     expect(html).toContain('data-copy="#new-key-secret"');
 
-    const [row] = await db.select().from(apiKeys).where(and(eq(apiKeys.organizationId, org.organization.id), eq(apiKeys.name, "Zapier <script>")));
+    const [row] = await db
+      .select()
+      .from(apiKeys)
+      .where(and(eq(apiKeys.organizationId, org.organization.id), eq(apiKeys.name, "Zapier <script>")));
     expect(row).toMatchObject({
       scopes: ["messages:write", "devices:read"],
       instanceId: instance!.id,
@@ -113,7 +116,10 @@ describe("POST /api-keys", () => {
     expect(secretsIn(reload)).toEqual([]);
     expect(reload).toContain(row!.displayPrefix);
 
-    const [audit] = await db.select().from(auditLogs).where(and(eq(auditLogs.action, "api_key.created"), eq(auditLogs.targetId, row!.id)));
+    const [audit] = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.action, "api_key.created"), eq(auditLogs.targetId, row!.id)));
     expect(audit).toMatchObject({ organizationId: org.organization.id, actorType: "user", actorId: org.user.id });
     expect(JSON.stringify(audit!.details)).not.toContain(secret!);
   });

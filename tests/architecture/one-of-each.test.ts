@@ -51,7 +51,7 @@ describe("one configuration", () => {
   });
 
   test("every setting config.ts parses is in the README's table", () => {
-    const settings = [...readFileSync(join(ROOT, "src/config.ts"), "utf8").matchAll(/^  ([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]!);
+    const settings = [...readFileSync(join(ROOT, "src/config.ts"), "utf8").matchAll(/^ {2}([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]!);
     expect(settings).toContain("WEBHOOK_POLL_MS");
     const readme = readFileSync(join(ROOT, "README.md"), "utf8");
     expect(settings.filter((name) => !readme.includes(`| \`${name}\``) && !readme.includes(`/ \`${name}\``))).toEqual([]);

@@ -8,10 +8,15 @@ import { createMember, createOwner, signIn } from "../helpers/factories";
 
 const app = createApp();
 
-async function seed(organizationId: string, rows: { action: string; actorId?: string; actorType?: "user" | "api_key" | "system"; at: Date; details?: Record<string, unknown> }[]) {
-  await db.insert(auditLogs).values(
-    rows.map((r) => ({ organizationId, actorType: r.actorType ?? "user", actorId: r.actorId ?? null, action: r.action, at: r.at, details: r.details ?? {} })),
-  );
+async function seed(
+  organizationId: string,
+  rows: { action: string; actorId?: string; actorType?: "user" | "api_key" | "system"; at: Date; details?: Record<string, unknown> }[],
+) {
+  await db
+    .insert(auditLogs)
+    .values(
+      rows.map((r) => ({ organizationId, actorType: r.actorType ?? "user", actorId: r.actorId ?? null, action: r.action, at: r.at, details: r.details ?? {} })),
+    );
 }
 
 const day = (iso: string) => new Date(`${iso}T12:00:00.000Z`);
@@ -91,7 +96,11 @@ describe("audit log page", () => {
     // 120 rows, some sharing a timestamp so ties are broken by id.
     await seed(
       organization.id,
-      Array.from({ length: 120 }, (_, i) => ({ action: i % 2 ? "member.removed" : "invitation.created", actorId: user.id, at: new Date(base + Math.floor(i / 3) * 1000) })),
+      Array.from({ length: 120 }, (_, i) => ({
+        action: i % 2 ? "member.removed" : "invitation.created",
+        actorId: user.id,
+        at: new Date(base + Math.floor(i / 3) * 1000),
+      })),
     );
     const client = await signIn(app, user.id, organization.id);
     const seen: string[] = [];
@@ -122,7 +131,10 @@ describe("audit log page", () => {
 
     // A cursor is a position, not a row: one taken from another organization still pages only this one.
     const other = await createOwner();
-    await seed(other.organization.id, [{ action: "x.y", at: new Date(base + 86_400_000) }, { action: "x.y", at: new Date(base + 86_400_000) }]);
+    await seed(other.organization.id, [
+      { action: "x.y", at: new Date(base + 86_400_000) },
+      { action: "x.y", at: new Date(base + 86_400_000) },
+    ]);
     const foreign = (await listAuditLogs(other.organization.id, { action: "x.y" }, 1)).nextCursor!;
     const throughForeign = await listAuditLogs(organization.id, { cursor: foreign });
     expect(throughForeign.entries.length).toBe(50);

@@ -21,7 +21,8 @@ async function auditRows(organizationId: string) {
     .where(eq(auditLogs.organizationId, organizationId))
     .orderBy(asc(auditLogs.at), asc(auditLogs.id));
 }
-const actionsOf = async (organizationId: string, prefix: string) => (await auditRows(organizationId)).filter((r) => r.action.startsWith(prefix)).map((r) => r.action);
+const actionsOf = async (organizationId: string, prefix: string) =>
+  (await auditRows(organizationId)).filter((r) => r.action.startsWith(prefix)).map((r) => r.action);
 
 describe("audited changes", () => {
   test("templates: create, update, delete by an API key; a duplicate key leaves no second 'created'", async () => {
@@ -54,7 +55,16 @@ describe("audited changes", () => {
   test("templates and triggers through the admin pages are attributed to the signed-in user", async () => {
     const { organization, client, user } = await setupOrg(app);
     expect((await client.postForm("/templates", { key: "promo", body: "Sale!", active: "true" })).status).toBe(303);
-    const trigger = await client.postForm("/triggers", { name: "Promo", match: "contains", pattern: "sale", action: "reply_template", templateKey: "promo", priority: "0", cooldownSeconds: "0", active: "true" });
+    const trigger = await client.postForm("/triggers", {
+      name: "Promo",
+      match: "contains",
+      pattern: "sale",
+      action: "reply_template",
+      templateKey: "promo",
+      priority: "0",
+      cooldownSeconds: "0",
+      active: "true",
+    });
     expect(trigger.status).toBe(303);
     const rows = await auditRows(organization.id);
     expect(rows.filter((r) => r.action === "template.created" || r.action === "trigger.created")).toEqual([
@@ -65,7 +75,13 @@ describe("audited changes", () => {
 
   test("triggers: create, replace, delete; a refused creation (unknown template) leaves no row", async () => {
     const { organization, key } = await setupOrg(app);
-    const refused = await api(app, "POST", "/v1/triggers", key, { name: "Bad", match: "contains", pattern: "hi", action: "reply_template", templateKey: "missing" });
+    const refused = await api(app, "POST", "/v1/triggers", key, {
+      name: "Bad",
+      match: "contains",
+      pattern: "hi",
+      action: "reply_template",
+      templateKey: "missing",
+    });
     expect(refused.status).toBe(422);
     expect(await actionsOf(organization.id, "trigger.")).toEqual([]);
 
@@ -116,7 +132,11 @@ describe("audited changes", () => {
     expect(refused.status).toBe(422);
     expect(await actionsOf(organization.id, "workflow.")).toEqual([]);
 
-    const created = await api(app, "POST", "/v1/workflows", key, { name: "Bot", provider: "openai", config: { model: "gpt-4o-mini", systemPrompt: "Be brief" } });
+    const created = await api(app, "POST", "/v1/workflows", key, {
+      name: "Bot",
+      provider: "openai",
+      config: { model: "gpt-4o-mini", systemPrompt: "Be brief" },
+    });
     expect(created.status).toBe(201);
     const secretKey = "sk-audit-must-never-hold-this";
     const updated = await api(app, "PATCH", `/v1/workflows/${created.body.id}`, key, { name: "Bot 2", config: { apiKey: secretKey } });
@@ -141,9 +161,23 @@ describe("audited changes", () => {
     expect((await client.postForm(`/workflows/${workflow.body.id}/bindings/${triggerId}/delete`, {})).status).toBe(303);
     const rows = (await auditRows(organization.id)).filter((r) => r.action.startsWith("workflow.instance_") || r.action.startsWith("trigger."));
     // Rows of one transaction share its timestamp: compare each change's pair as a set.
-    expect(rows.slice(0, 2).map((r) => r.action).sort()).toEqual(["trigger.created", "workflow.instance_bound"]);
-    expect(rows.slice(2).map((r) => r.action).sort()).toEqual(["trigger.deleted", "workflow.instance_unbound"]);
-    expect(rows.find((r) => r.action === "workflow.instance_unbound")).toMatchObject({ actorType: "user", actorId: user.id, details: { instanceIds: [instance.body.id], triggerId } });
+    expect(
+      rows
+        .slice(0, 2)
+        .map((r) => r.action)
+        .sort(),
+    ).toEqual(["trigger.created", "workflow.instance_bound"]);
+    expect(
+      rows
+        .slice(2)
+        .map((r) => r.action)
+        .sort(),
+    ).toEqual(["trigger.deleted", "workflow.instance_unbound"]);
+    expect(rows.find((r) => r.action === "workflow.instance_unbound")).toMatchObject({
+      actorType: "user",
+      actorId: user.id,
+      details: { instanceIds: [instance.body.id], triggerId },
+    });
   });
 
   test("members and settings: role change, removal, rename", async () => {
@@ -176,7 +210,10 @@ describe("a failed creation is not logged as created", () => {
         if (failing) return Response.json({ code: 500, error: "database is locked", success: false }, { status: 500 });
         if (req.method === "POST" && url.pathname === "/admin/users") {
           const body = (await req.json()) as { name: string; token: string };
-          return Response.json({ code: 201, data: { id: crypto.randomUUID().replaceAll("-", ""), name: body.name, token: body.token }, success: true }, { status: 201 });
+          return Response.json(
+            { code: 201, data: { id: crypto.randomUUID().replaceAll("-", ""), name: body.name, token: body.token }, success: true },
+            { status: 201 },
+          );
         }
         return Response.json({ code: 404, error: "not found", success: false }, { status: 404 });
       },

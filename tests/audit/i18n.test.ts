@@ -22,8 +22,23 @@ describe("audit log in Portuguese", () => {
   test("labels, actor and target words and São Paulo time (zone shown); the stored code stays visible", async () => {
     const { client, organization, user } = await portugueseOwner();
     await db.insert(auditLogs).values([
-      { organizationId: organization.id, actorType: "user", actorId: user.id, action: "member.role_changed", targetType: "membership", targetId: user.id, at: new Date("2026-12-03T15:04:00Z") },
-      { organizationId: organization.id, actorType: "api_key", actorId: null, action: "webhook.secret_rotated", targetType: "webhook", at: new Date("2026-12-02T10:00:00Z") },
+      {
+        organizationId: organization.id,
+        actorType: "user",
+        actorId: user.id,
+        action: "member.role_changed",
+        targetType: "membership",
+        targetId: user.id,
+        at: new Date("2026-12-03T15:04:00Z"),
+      },
+      {
+        organizationId: organization.id,
+        actorType: "api_key",
+        actorId: null,
+        action: "webhook.secret_rotated",
+        targetType: "webhook",
+        at: new Date("2026-12-02T10:00:00Z"),
+      },
       { organizationId: organization.id, actorType: "system", action: "custom.unlabelled", at: new Date("2026-12-01T10:00:00Z") },
       { organizationId: organization.id, actorType: "system", action: "member", at: new Date("2026-11-30T10:00:00Z") },
     ]);
@@ -47,7 +62,9 @@ describe("audit log in Portuguese", () => {
   test("date filters are whole days on the reader's clock, not UTC", async () => {
     const { client, organization, user } = await portugueseOwner();
     // 02:00 UTC on the 2nd is 23:00 on the 1st in São Paulo.
-    await db.insert(auditLogs).values({ organizationId: organization.id, actorType: "user", actorId: user.id, action: "member.removed", at: new Date("2026-02-02T02:00:00Z") });
+    await db
+      .insert(auditLogs)
+      .values({ organizationId: organization.id, actorType: "user", actorId: user.id, action: "member.removed", at: new Date("2026-02-02T02:00:00Z") });
     const first = await (await client.get("/audit?from=2026-02-01&to=2026-02-01")).text();
     expect(first).toContain(">member.removed</code>");
     const second = await (await client.get("/audit?from=2026-02-02&to=2026-02-02")).text();
@@ -84,7 +101,10 @@ test("every audit action the code records has a label in both languages", () => 
   for (const file of sources(root)) {
     const text = readFileSync(file, "utf8");
     if (!/recordAudit|auditChange|audit\(/.test(text)) continue;
-    for (const m of text.matchAll(/"((?:account|api_key|auth|contact|conversation|device|flow|instance|invitation|member|organization|registration|template|trigger|webhook|workflow)\.[a-z_]+)"/g)) actions.add(m[1]!);
+    for (const m of text.matchAll(
+      /"((?:account|api_key|auth|contact|conversation|device|flow|instance|invitation|member|organization|registration|template|trigger|webhook|workflow)\.[a-z_]+)"/g,
+    ))
+      actions.add(m[1]!);
   }
   expect(actions.size).toBeGreaterThan(50);
   const missing = [...actions].flatMap((a) => LOCALES.filter((l) => !hasKey(`audit:actions.${a}`, l)).map((l) => `${a} (${l})`));

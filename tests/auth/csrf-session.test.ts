@@ -13,8 +13,7 @@ async function pageToken(client: TestClient, path = "/"): Promise<string> {
   return /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
 }
 
-const logout = (client: TestClient, token: string) =>
-  client.request("/logout", { method: "POST", headers: { "x-csrf-token": token }, csrf: false });
+const logout = (client: TestClient, token: string) => client.request("/logout", { method: "POST", headers: { "x-csrf-token": token }, csrf: false });
 
 describe("CSRF token bound to the session", () => {
   test("signed-in pages carry the HMAC of the session id, not the lc_csrf cookie", async () => {

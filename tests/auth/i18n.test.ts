@@ -66,7 +66,11 @@ describe("signing in and up in Portuguese", () => {
     await createOwner();
     config.smtpUrl = smtp.url;
     const portuguese = uniqueEmail("pt");
-    const res = await new TestClient(app).postForm("/signup", { name: "Ana", email: portuguese, password: PASSWORD, organizationName: "Padaria" }, { headers: PT });
+    const res = await new TestClient(app).postForm(
+      "/signup",
+      { name: "Ana", email: portuguese, password: PASSWORD, organizationName: "Padaria" },
+      { headers: PT },
+    );
     expect(res.status).toBe(303);
     expect(await languageOf(portuguese)).toBe("pt-BR");
     const mail = await smtp.waitFor(portuguese, "Confirme seu e-mail no LivChat");
@@ -83,7 +87,11 @@ describe("signing in and up in Portuguese", () => {
   test("emails to an existing account follow the account's language, not the visitor's", async () => {
     config.smtpUrl = smtp.url;
     const { user } = await createOwner(); // language "en"
-    const res = await new TestClient(app).postForm("/signup", { name: "Someone", email: user.email, password: PASSWORD, organizationName: "Outra" }, { headers: PT });
+    const res = await new TestClient(app).postForm(
+      "/signup",
+      { name: "Someone", email: user.email, password: PASSWORD, organizationName: "Outra" },
+      { headers: PT },
+    );
     expect(res.status).toBe(303);
     await smtp.waitFor(user.email, "Someone tried to sign up to LivChat with your email");
 

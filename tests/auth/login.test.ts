@@ -51,7 +51,10 @@ describe("password sign-in", () => {
     expect(row!.lastLoginAt).toBeInstanceOf(Date);
     expect((await client.get("/__whoami")).status).toBe(200);
 
-    const [audit] = await db.select().from(auditLogs).where(and(eq(auditLogs.action, "auth.sign_in"), eq(auditLogs.actorId, user.id)));
+    const [audit] = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.action, "auth.sign_in"), eq(auditLogs.actorId, user.id)));
     expect(audit!.organizationId).toBe(organization.id);
     expect(audit!.ip).toBe(ip);
     expect(session!.session.ip).toBe(ip);
@@ -133,7 +136,10 @@ describe("throttling", () => {
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 422)).toHaveLength(LOGIN_THROTTLE.maxPerPair);
     expect(statuses.filter((s) => s === 429)).toHaveLength(40 - LOGIN_THROTTLE.maxPerPair);
-    const checked = await db.select().from(auditLogs).where(and(eq(auditLogs.action, "auth.sign_in_failed"), eq(auditLogs.actorId, user.id)));
+    const checked = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.action, "auth.sign_in_failed"), eq(auditLogs.actorId, user.id)));
     expect(checked).toHaveLength(LOGIN_THROTTLE.maxPerPair);
     expect((await login(new TestClient(app), user.email, PASSWORD, freshIp())).status).toBe(303);
   }, 60_000);
@@ -159,7 +165,12 @@ describe("throttling", () => {
     expect((await login(new TestClient(app), user.email, PASSWORD, ip)).status).toBe(303);
     expect(await db.select().from(loginAttempts).where(eq(loginAttempts.bucket, bucket))).toHaveLength(0);
     // The IP bucket keeps the 3 failures (it covers other accounts too), not the success.
-    expect(await db.select().from(loginAttempts).where(eq(loginAttempts.bucket, `ip:${ip}`))).toHaveLength(3);
+    expect(
+      await db
+        .select()
+        .from(loginAttempts)
+        .where(eq(loginAttempts.bucket, `ip:${ip}`)),
+    ).toHaveLength(3);
   });
 
   test("without trusted proxies X-Forwarded-For is ignored: a forged header cannot buy fresh attempts", async () => {
@@ -169,7 +180,12 @@ describe("throttling", () => {
       for (let i = 0; i < LOGIN_THROTTLE.maxPerPair; i++) await login(new TestClient(app), user.email, "wrong", freshIp());
       const blocked = await login(new TestClient(app), user.email, PASSWORD, freshIp());
       expect(blocked.status).toBe(429);
-      expect(await db.select().from(loginAttempts).where(eq(loginAttempts.bucket, pairBucket(user.email, "127.0.0.1")))).toHaveLength(LOGIN_THROTTLE.maxPerPair);
+      expect(
+        await db
+          .select()
+          .from(loginAttempts)
+          .where(eq(loginAttempts.bucket, pairBucket(user.email, "127.0.0.1"))),
+      ).toHaveLength(LOGIN_THROTTLE.maxPerPair);
     } finally {
       config.trustedProxies = ["loopback"];
       await db.delete(loginAttempts).where(like(loginAttempts.bucket, "%127.0.0.1%"));
@@ -191,7 +207,10 @@ describe("sign-out", () => {
     expect(res.headers.get("location")).toBe("/login");
     expect(client.cookies.has("lc_session")).toBe(false);
     expect(await db.select().from(sessions).where(eq(sessions.id, before!.session.id))).toHaveLength(0);
-    const [audit] = await db.select().from(auditLogs).where(and(eq(auditLogs.action, "auth.sign_out"), eq(auditLogs.actorId, user.id)));
+    const [audit] = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.action, "auth.sign_out"), eq(auditLogs.actorId, user.id)));
     expect(audit!.organizationId).toBe(organization.id);
 
     // Replaying the stolen cookie gets the login redirect.
@@ -231,7 +250,11 @@ describe("CSRF", () => {
     const client = new TestClient(app);
     const html = await (await client.get("/login")).text();
     const token = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
-    const res = await client.postForm("/login", { email: user.email, password: PASSWORD, _csrf: token }, { csrf: false, headers: { "x-forwarded-for": freshIp() } });
+    const res = await client.postForm(
+      "/login",
+      { email: user.email, password: PASSWORD, _csrf: token },
+      { csrf: false, headers: { "x-forwarded-for": freshIp() } },
+    );
     expect(res.status).toBe(303);
   });
 

@@ -46,9 +46,14 @@ const idp = Bun.serve({
     }
     if (url.pathname === "/token" && req.method === "POST") {
       const auth = req.headers.get("authorization") ?? "";
-      const [id, secret] = Buffer.from(auth.replace(/^Basic /, ""), "base64").toString().split(":").map(decodeURIComponent);
+      const [id, secret] = Buffer.from(auth.replace(/^Basic /, ""), "base64")
+        .toString()
+        .split(":")
+        .map(decodeURIComponent);
       const form = new URLSearchParams(await req.text());
-      const fail = (status: number, reason: string) => (tokenRequests.push({ ok: false, reason }), oauthError(status, reason === "client" ? "invalid_client" : "invalid_grant"));
+      const fail = (status: number, reason: string) => (
+        tokenRequests.push({ ok: false, reason }), oauthError(status, reason === "client" ? "invalid_client" : "invalid_grant")
+      );
       if (id !== CLIENT_ID || secret !== CLIENT_SECRET) return fail(401, "client");
       if (form.get("grant_type") !== "authorization_code") return fail(400, "grant_type");
       const grant = codes.get(form.get("code") ?? "");
@@ -137,7 +142,10 @@ describe("generic OpenID Connect provider", () => {
     const [org] = await db.select().from(organizations).where(eq(organizations.ownerId, session!.user.id));
     expect(org!.name).toBe("Grace Hopper's organization");
     expect(session!.session.activeOrganizationId).toBe(org!.id);
-    const [signUp] = await db.select().from(auditLogs).where(and(eq(auditLogs.action, "auth.sign_up"), eq(auditLogs.actorId, session!.user.id)));
+    const [signUp] = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.action, "auth.sign_up"), eq(auditLogs.actorId, session!.user.id)));
     expect(signUp!.details).toMatchObject({ method: "oidc" });
 
     // Second visit (even with a changed email at the IdP) finds the same account through the link.
@@ -147,7 +155,10 @@ describe("generic OpenID Connect provider", () => {
     const s2 = await validateSessionToken(again.cookies.get("lc_session")!);
     expect(s2!.user.id).toBe(session!.user.id);
     expect(await db.select().from(users).where(eq(users.email, person.email))).toHaveLength(1);
-    const signIns = await db.select().from(auditLogs).where(and(eq(auditLogs.action, "auth.sign_in"), eq(auditLogs.actorId, session!.user.id)));
+    const signIns = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.action, "auth.sign_in"), eq(auditLogs.actorId, session!.user.id)));
     expect(signIns).toHaveLength(1);
     expect(signIns[0]!.details).toMatchObject({ method: "oidc" });
   });
@@ -176,7 +187,7 @@ describe("generic OpenID Connect provider", () => {
     expect(await db.select().from(oauthAccounts).where(eq(oauthAccounts.userId, user.id))).toHaveLength(0);
   });
 
-  test("email_verified must be exactly true: absent, false or the string \"true\" create no account", async () => {
+  test('email_verified must be exactly true: absent, false or the string "true" create no account', async () => {
     for (const [i, claim] of [undefined, false, "true", 1].entries()) {
       const email = uniqueEmail(`unverified-${i}`);
       const person: Person = { sub: `idp-unverified-${i}`, email, name: "Nobody Verified" };
@@ -309,7 +320,10 @@ describe("generic OpenID Connect provider", () => {
     const rows = await db.select().from(memberships).where(eq(memberships.userId, session!.user.id));
     expect(rows.map((r) => [r.organizationId, r.role])).toEqual([[organization.id, "admin"]]);
     expect(session!.session.activeOrganizationId).toBe(organization.id);
-    const [inv] = await db.select().from(invitations).where(eq(invitations.tokenHash, sha256Hex(token)));
+    const [inv] = await db
+      .select()
+      .from(invitations)
+      .where(eq(invitations.tokenHash, sha256Hex(token)));
     expect(inv!.acceptedBy).toBe(session!.user.id);
   });
 

@@ -57,7 +57,10 @@ describe("password reset by email (SMTP)", () => {
     expect(smtp.to(nobody)).toHaveLength(0);
     // Only the hash of the link's token is stored, valid for one hour.
     const token = linkIn(mail, "/password/reset/").split("/").pop()!;
-    const [row] = await db.select().from(userTokens).where(eq(userTokens.tokenHash, sha256Hex(token)));
+    const [row] = await db
+      .select()
+      .from(userTokens)
+      .where(eq(userTokens.tokenHash, sha256Hex(token)));
     expect(row!.purpose).toBe("password_reset");
     const ttl = row!.expiresAt.getTime() - row!.createdAt.getTime();
     expect(ttl).toBeGreaterThan(59 * 60_000);
@@ -95,7 +98,10 @@ describe("password reset by email (SMTP)", () => {
     // Single use.
     expect((await client.get(path)).status).toBe(410);
     expect((await client.postForm(path, { password: "yet another one!", confirm: "yet another one!" })).status).toBe(410);
-    const [audit] = await db.select().from(auditLogs).where(and(eq(auditLogs.action, "auth.password_reset"), eq(auditLogs.targetId, user.id)));
+    const [audit] = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.action, "auth.password_reset"), eq(auditLogs.targetId, user.id)));
     expect(audit!.details).toMatchObject({ sessionsEnded: 2 });
   });
 
@@ -103,14 +109,20 @@ describe("password reset by email (SMTP)", () => {
     config.smtpUrl = smtp.url;
     const { user } = await createOwner();
     const first = await resetLinkByEmail(user.email);
-    await db.update(userTokens).set({ createdAt: new Date(Date.now() - 120_000) }).where(eq(userTokens.userId, user.id));
+    await db
+      .update(userTokens)
+      .set({ createdAt: new Date(Date.now() - 120_000) })
+      .where(eq(userTokens.userId, user.id));
     await new TestClient(app).postForm("/password/forgot", { email: user.email });
     await waitFor(() => smtp.to(user.email).length >= 2, { what: "the second reset email" });
     const second = pathOf(linkIn(smtp.to(user.email)[1]!, "/password/reset/"));
     expect(second).not.toBe(first);
     const client = new TestClient(app);
     expect((await client.get(first)).status).toBe(410);
-    await db.update(userTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(userTokens.userId, user.id));
+    await db
+      .update(userTokens)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(userTokens.userId, user.id));
     expect((await client.get(second)).status).toBe(410);
     expect((await client.postForm(second, { password: NEW, confirm: NEW })).status).toBe(410);
     expect((await client.get("/password/reset/made-up-token-that-is-long-enough")).status).toBe(410);
@@ -175,7 +187,10 @@ describe("password reset without SMTP: a platform admin hands out the link", () 
     expect(await (await admin.get(created.headers.get("location")!)).text()).not.toContain("/password/reset/");
     const match = shownHtml.match(/http:\/\/localhost:3000(\/password\/reset\/[A-Za-z0-9_-]{43})/);
     expect(match).not.toBeNull();
-    const [audit] = await db.select().from(auditLogs).where(and(eq(auditLogs.action, "auth.password_reset_link_created"), eq(auditLogs.targetId, user.id)));
+    const [audit] = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.action, "auth.password_reset_link_created"), eq(auditLogs.targetId, user.id)));
     expect(audit!.actorId).toBe(platformAdmin.user.id);
 
     const client = new TestClient(app);

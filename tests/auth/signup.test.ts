@@ -18,7 +18,9 @@ import { waitFor } from "../helpers/wait";
 // A route that needs a signed-in member, to prove the sign-up cookie opens the admin whatever the
 // dashboard looks like.
 const app = createApp().use(
-  new Elysia().use(authPlugin).get("/__whoami", ({ admin }) => ({ user: admin.user.email, org: admin.organization.name, role: admin.role }), { member: "agent" }),
+  new Elysia()
+    .use(authPlugin)
+    .get("/__whoami", ({ admin }) => ({ user: admin.user.email, org: admin.organization.name, role: admin.role }), { member: "agent" }),
 ) as unknown as App;
 
 const PASSWORD = "correct horse battery";
@@ -85,7 +87,10 @@ describe("sign-up (first account on an empty install)", () => {
     expect(dash.headers.get("location") ?? "").not.toContain("/login");
     expect(dash.status).toBeLessThan(500);
 
-    const audit = await db.select().from(auditLogs).where(and(eq(auditLogs.action, "auth.sign_up"), eq(auditLogs.actorId, first!.id)));
+    const audit = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.action, "auth.sign_up"), eq(auditLogs.actorId, first!.id)));
     expect(audit).toHaveLength(1);
     expect(audit[0]!.organizationId).toBe(org!.id);
   });
@@ -345,7 +350,10 @@ describe("try before sign-up", () => {
 
     // The account, the claim and the audit row committed together. (The answer does not mention the
     // claim: it must read the same for a registered address, where nothing is claimed.)
-    const [audit] = await db.select().from(auditLogs).where(and(eq(auditLogs.action, "auth.sign_up"), eq(auditLogs.organizationId, org!.id)));
+    const [audit] = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.action, "auth.sign_up"), eq(auditLogs.organizationId, org!.id)));
     expect(audit!.details).toMatchObject({ claimed: { instances: 2, apiKeys: 1 } });
   });
 
@@ -425,7 +433,10 @@ describe("sign-up with SMTP: the address is confirmed by email before the first 
     const first = linkIn(await smtp.waitFor(data.email, "Confirm"), "/verify-email/");
     const user = await userByEmail(data.email);
     // Past the once-a-minute limit.
-    await db.update(userTokens).set({ createdAt: new Date(Date.now() - 120_000) }).where(eq(userTokens.userId, user!.id));
+    await db
+      .update(userTokens)
+      .set({ createdAt: new Date(Date.now() - 120_000) })
+      .where(eq(userTokens.userId, user!.id));
 
     const client = new TestClient(app);
     const known = await client.postForm("/verify-email/resend", { email: data.email });
@@ -449,7 +460,10 @@ describe("sign-up with SMTP: the address is confirmed by email before the first 
     await new TestClient(app).postForm("/signup", data);
     const link = linkIn(await smtp.waitFor(data.email, "Confirm"), "/verify-email/");
     const user = await userByEmail(data.email);
-    await db.update(userTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(userTokens.userId, user!.id));
+    await db
+      .update(userTokens)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(userTokens.userId, user!.id));
     const res = await new TestClient(app).get(new URL(link).pathname);
     expect(res.status).toBe(410);
     expect(await res.text()).toContain("Send the link again");
@@ -461,7 +475,10 @@ describe("sign-up with SMTP: the address is confirmed by email before the first 
     const victim = uniqueEmail("victim");
     await new TestClient(app).postForm("/signup", form({ email: victim, password: "squatter password" }));
     expect((await userByEmail(victim))!.emailVerifiedAt).toBeNull();
-    const result = await signInWithOAuth({ provider: "google", providerUserId: randomToken(8), email: victim, emailVerified: true, name: "Victim", avatarUrl: null }, {});
+    const result = await signInWithOAuth(
+      { provider: "google", providerUserId: randomToken(8), email: victim, emailVerified: true, name: "Victim", avatarUrl: null },
+      {},
+    );
     expect(result.ok).toBe(true);
     const after = await userByEmail(victim);
     expect(after!.emailVerifiedAt).toBeInstanceOf(Date);
@@ -474,7 +491,14 @@ describe("sign-up with SMTP: the address is confirmed by email before the first 
     const { organization, user: owner } = await createOwner({ orgName: "Mailbox Proof" });
     const token = randomToken(24);
     const email = uniqueEmail("invited");
-    await db.insert(invitations).values({ organizationId: organization.id, email, role: "agent", tokenHash: sha256Hex(token), invitedBy: owner.id, expiresAt: new Date(Date.now() + 86_400_000) });
+    await db.insert(invitations).values({
+      organizationId: organization.id,
+      email,
+      role: "agent",
+      tokenHash: sha256Hex(token),
+      invitedBy: owner.id,
+      expiresAt: new Date(Date.now() + 86_400_000),
+    });
     const client = new TestClient(app);
     const res = await client.postForm("/signup", { name: "Invitee", email, password: PASSWORD, invite: token });
     expect([res.status, res.headers.get("location")]).toEqual([303, "/"]);

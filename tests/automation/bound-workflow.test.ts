@@ -45,7 +45,10 @@ describe("conversations bound to a workflow", () => {
     expect(await botTexts(instance.id)).toEqual(["You said: hello\nare you there?"]);
     const [thread] = await db.select().from(threads).where(eq(threads.workflowId, workflow.id));
     expect(thread!.messageCount).toBe(2);
-    const replies = await db.select().from(events).where(and(eq(events.organizationId, org), eq(events.type, "thread.reply")));
+    const replies = await db
+      .select()
+      .from(events)
+      .where(and(eq(events.organizationId, org), eq(events.type, "thread.reply")));
     expect(replies).toHaveLength(1);
     expect(replies[0]!.data.text).toBe("You said: hello\nare you there?");
     // Nothing left to answer: the same messages are never answered twice.
@@ -69,7 +72,10 @@ describe("conversations bound to a workflow", () => {
     await processDueReplies(at(5_000));
     const [conv] = await db.select().from(conversations).where(eq(conversations.instanceId, noFallback.instance.id));
     expect(conv!.handledBy).toBe("human");
-    const [audit] = await db.select().from(auditLogs).where(and(eq(auditLogs.action, "conversation.handed_off"), eq(auditLogs.targetId, conv!.id)));
+    const [audit] = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.action, "conversation.handed_off"), eq(auditLogs.targetId, conv!.id)));
     expect(audit!.actorType).toBe("system");
     openai.state.mode = "ok";
     // Human hand-off stops automation: new messages are not answered.

@@ -16,7 +16,11 @@ const step = (s: Record<string, unknown>) => flowStepSchema.parse(s);
 async function menuFlow(org: string) {
   await createTemplate(org, { key: "menu", body: "Hi! 1) sales 2) support", variants: [], variables: [], active: true });
   const flow = await createFlow(org, { name: "Menu" });
-  await saveStep(org, flow.id, step({ key: "menu", type: "send_template", templateKey: "menu", waitForInput: true, transitions: { "1": "sales", "2": "ask_name" }, order: 0 }));
+  await saveStep(
+    org,
+    flow.id,
+    step({ key: "menu", type: "send_template", templateKey: "menu", waitForInput: true, transitions: { "1": "sales", "2": "ask_name" }, order: 0 }),
+  );
   await saveStep(org, flow.id, step({ key: "sales", type: "send_text", text: "Sales will call you.", order: 1, transitions: { "*": "bye" } }));
   await saveStep(org, flow.id, step({ key: "ask_name", type: "collect_input", text: "Your name?", config: { variable: "customer" }, order: 2 }));
   await saveStep(org, flow.id, step({ key: "thanks", type: "send_text", text: "Thanks {{customer}}!", order: 3 }));
@@ -109,7 +113,10 @@ describe("flows", () => {
     await contactWrites(instance, "+5511999990050", "human");
     await contactWrites(instance, "+5511999990050", "hello?");
     expect(await botTexts(instance.id)).toEqual(["A person will answer."]);
-    const [conv] = await db.select().from(conversations).where(and(eq(conversations.instanceId, instance.id)));
+    const [conv] = await db
+      .select()
+      .from(conversations)
+      .where(and(eq(conversations.instanceId, instance.id)));
     expect(conv!.handledBy).toBe("human");
     // Resolving hands the conversation back; the next message is automated again.
     await db.update(conversations).set({ status: "resolved", resolvedAt: new Date() }).where(eq(conversations.id, conv!.id));

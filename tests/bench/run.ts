@@ -22,20 +22,75 @@ import { PgDialect } from "drizzle-orm/pg-core";
 import postgres from "postgres";
 import type { Subprocess } from "bun";
 import { BENCH_ROWS, type BenchReport, type BenchRow, type BenchRowId } from "./rows";
-import { closedLoop, cpuByProcess, cpuUsage, formatCpuUsage, type CpuUsage, firstJsonLine, freePort, openLoop, percentile, round, rssMb, wallMs, waitForHttp, withTimeout } from "./lib";
+import {
+  closedLoop,
+  cpuByProcess,
+  cpuUsage,
+  formatCpuUsage,
+  type CpuUsage,
+  firstJsonLine,
+  freePort,
+  openLoop,
+  percentile,
+  round,
+  rssMb,
+  wallMs,
+  waitForHttp,
+  withTimeout,
+} from "./lib";
 import { ensureWrk, measureThroughput } from "./wrk";
 
 const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
 const strict = argv.includes("--strict");
 const ROOT = resolve(import.meta.dir, "../..");
-const only = argv.find((a) => a.startsWith("--only="))?.slice(7).split(",").filter(Boolean);
+const only = argv
+  .find((a) => a.startsWith("--only="))
+  ?.slice(7)
+  .split(",")
+  .filter(Boolean);
 const profile = argv.includes("--profile");
 const OUT = resolve(ROOT, argv.find((a) => a.startsWith("--out="))?.slice(6) ?? "data/bench/latest.json");
 
 const S = quick
-  ? { wrkSeconds: 1, wrkRounds: 2, wrkConnections: 50, verifyWarm: 20_000, verifyCold: 100, revocations: 3, pgbenchSeconds: 3, ingestSeconds: 3, ingestConcurrency: 16, drainMs: 20_000, e2eSeconds: 2, e2eWaitMs: 10_000, echoSeconds: 1, seedMessages: 20_000, seedDeliveries: 20_000, pageRequests: 30, deadlineMs: 55_000 }
-  : { wrkSeconds: 5, wrkRounds: 3, wrkConnections: 50, verifyWarm: 200_000, verifyCold: 500, revocations: 10, pgbenchSeconds: 10, ingestSeconds: 15, ingestConcurrency: 16, drainMs: 180_000, e2eSeconds: 10, e2eWaitMs: 120_000, echoSeconds: 3, seedMessages: 1_000_000, seedDeliveries: 1_000_000, pageRequests: 200, deadlineMs: 40 * 60_000 };
+  ? {
+      wrkSeconds: 1,
+      wrkRounds: 2,
+      wrkConnections: 50,
+      verifyWarm: 20_000,
+      verifyCold: 100,
+      revocations: 3,
+      pgbenchSeconds: 3,
+      ingestSeconds: 3,
+      ingestConcurrency: 16,
+      drainMs: 20_000,
+      e2eSeconds: 2,
+      e2eWaitMs: 10_000,
+      echoSeconds: 1,
+      seedMessages: 20_000,
+      seedDeliveries: 20_000,
+      pageRequests: 30,
+      deadlineMs: 55_000,
+    }
+  : {
+      wrkSeconds: 5,
+      wrkRounds: 3,
+      wrkConnections: 50,
+      verifyWarm: 200_000,
+      verifyCold: 500,
+      revocations: 10,
+      pgbenchSeconds: 10,
+      ingestSeconds: 15,
+      ingestConcurrency: 16,
+      drainMs: 180_000,
+      e2eSeconds: 10,
+      e2eWaitMs: 120_000,
+      echoSeconds: 3,
+      seedMessages: 1_000_000,
+      seedDeliveries: 1_000_000,
+      pageRequests: 200,
+      deadlineMs: 40 * 60_000,
+    };
 const concurrencyArg = Number(argv.find((a) => a.startsWith("--ingest-concurrency="))?.slice(21));
 if (concurrencyArg > 0) S.ingestConcurrency = concurrencyArg;
 const E2E_RATE = 500;
@@ -75,13 +130,29 @@ function put(row: Omit<BenchRow, "ratio" | "pass"> & { ratio?: number | null; pa
   if (pass === undefined && limit !== undefined && row.figure !== null && Number.isFinite(row.figure)) {
     pass = lowerIsBetter ? row.figure < limit : row.figure >= limit;
   }
-  rows.set(row.scenario, { ...rest, figure: row.figure === null ? null : round(row.figure, 3), baseline: row.baseline === null ? null : round(row.baseline, 3), ratio: ratio === null ? null : round(ratio, 3), pass: pass ?? false });
+  rows.set(row.scenario, {
+    ...rest,
+    figure: row.figure === null ? null : round(row.figure, 3),
+    baseline: row.baseline === null ? null : round(row.baseline, 3),
+    ratio: ratio === null ? null : round(ratio, 3),
+    pass: pass ?? false,
+  });
 }
 function failRows(ids: BenchRowId[], err: unknown) {
   const message = err instanceof Error ? err.message : String(err);
   for (const id of ids) {
     if (rows.has(id)) continue;
-    rows.set(id, { scenario: id, figure: null, baseline: null, ratio: null, target: "", pass: false, unit: "", baselineLabel: "", error: message.slice(0, 300) });
+    rows.set(id, {
+      scenario: id,
+      figure: null,
+      baseline: null,
+      ratio: null,
+      target: "",
+      pass: false,
+      unit: "",
+      baselineLabel: "",
+      error: message.slice(0, 300),
+    });
   }
 }
 let waitSampler: ((label: string) => () => Promise<string>) | undefined;
@@ -131,7 +202,12 @@ function makeWaitSampler(sqlc: postgres.Sql) {
     return async () => {
       running = false;
       await loop;
-      const top = (m: Map<string, number>, n: number) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `    ${(v / samples).toFixed(2)}  ${k}`).join("\n");
+      const top = (m: Map<string, number>, n: number) =>
+        [...m.entries()]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, n)
+          .map(([k, v]) => `    ${(v / samples).toFixed(2)}  ${k}`)
+          .join("\n");
       return `  profile of ${label} (${samples} samples; average active sessions):\n  waits:\n${top(waits, 8)}\n  statements:\n${top(queries, 10)}`;
     };
   };
@@ -149,9 +225,11 @@ async function statementTimes(sqlc: postgres.Sql): Promise<() => Promise<string>
     return async () => "  statements: add pg_stat_statements to shared_preload_libraries to see them";
   }
   return async () => {
-    const top = await sqlc`select calls, round(total_exec_time + total_plan_time)::int as ms, round(total_plan_time)::int as plan_ms, round(((total_exec_time + total_plan_time) / greatest(calls, 1))::numeric, 3) as per_call, left(regexp_replace(query, '\\s+', ' ', 'g'), 100) as q
+    const top =
+      await sqlc`select calls, round(total_exec_time + total_plan_time)::int as ms, round(total_plan_time)::int as plan_ms, round(((total_exec_time + total_plan_time) / greatest(calls, 1))::numeric, 3) as per_call, left(regexp_replace(query, '\\s+', ' ', 'g'), 100) as q
       from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database()) order by total_exec_time + total_plan_time desc limit 15`;
-    const [sum] = await sqlc`select sum(calls)::int as calls, round(sum(total_exec_time))::int as exec_ms, round(sum(total_plan_time))::int as plan_ms from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())`;
+    const [sum] =
+      await sqlc`select sum(calls)::int as calls, round(sum(total_exec_time))::int as exec_ms, round(sum(total_plan_time))::int as plan_ms from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())`;
     return `  statements: ${sum!.calls} calls, ${sum!.exec_ms} ms executing, ${sum!.plan_ms} ms planning (planning counted with pg_stat_statements.track_planning)\n  top by total time (calls, ms, of which planning, ms per call):\n${top.map((r) => `    ${String(r.calls).padStart(7)} ${String(r.ms).padStart(6)} ${String(r.plan_ms).padStart(5)} ${String(r.per_call).padStart(8)}  ${r.q}`).join("\n")}`;
   };
 }
@@ -255,7 +333,16 @@ function wuzapiRequest(base: string, id: string, contact: number, text: string) 
     userID: WUZAPI_USER,
     instanceName: "bench",
     event: {
-      Info: { ID: id, Chat: `${phone}@s.whatsapp.net`, Sender: `${phone}@s.whatsapp.net`, IsFromMe: false, IsGroup: false, PushName: `Contact ${contact % CONTACT_POOL}`, Timestamp: new Date().toISOString(), Type: "text" },
+      Info: {
+        ID: id,
+        Chat: `${phone}@s.whatsapp.net`,
+        Sender: `${phone}@s.whatsapp.net`,
+        IsFromMe: false,
+        IsGroup: false,
+        PushName: `Contact ${contact % CONTACT_POOL}`,
+        Timestamp: new Date().toISOString(),
+        Type: "text",
+      },
       Message: { conversation: text },
     },
   });
@@ -322,7 +409,11 @@ try {
   const hooks: Awaited<ReturnType<typeof createWebhook>>[] = [];
   for (const [i, port] of subscribers.info.hooks.entries()) {
     hooks.push(
-      await createWebhook(org.id, { url: `http://127.0.0.1:${port}/hook`, name: `bench-${i + 1}`, eventTypes: ["message.received"] }, { actor: { type: "user", id: user.id } }),
+      await createWebhook(
+        org.id,
+        { url: `http://127.0.0.1:${port}/hook`, name: `bench-${i + 1}`, eventTypes: ["message.received"] },
+        { actor: { type: "user", id: user.id } },
+      ),
     );
   }
   await fetch(`${control}/secrets`, { method: "POST", body: JSON.stringify(hooks.map((h) => h.secret)) });
@@ -362,7 +453,12 @@ try {
     // contract (same body and headers, no work) and the app's unauthenticated /health split the gap
     // into framework cost, contract cost, app-wide plugin cost and the auth path's own cost.
     const targets = {
-      bare: { url: `http://127.0.0.1:${hello.info.port}/`, headers: undefined as Record<string, string> | undefined, body: undefined as string | undefined, method: undefined as string | undefined },
+      bare: {
+        url: `http://127.0.0.1:${hello.info.port}/`,
+        headers: undefined as Record<string, string> | undefined,
+        body: undefined as string | undefined,
+        method: undefined as string | undefined,
+      },
       elysia: { url: `http://127.0.0.1:${elysiaHello.info.port}/`, headers: undefined, body: undefined, method: undefined },
       contract: { url: `http://127.0.0.1:${elysiaHello.info.port}/contract`, headers: undefined, body: undefined, method: undefined },
       health: { url: `${appA.base}/health`, headers: undefined, body: undefined, method: undefined },
@@ -372,7 +468,13 @@ try {
     let tool = "";
     for (let round = 0; round < S.wrkRounds; round++) {
       for (const [name, t] of Object.entries(targets) as [keyof typeof targets, (typeof targets)["bare"]][]) {
-        const r = await measureThroughput(wrk, t.url, { seconds: S.wrkSeconds, connections: S.wrkConnections, headers: t.headers, body: t.body, method: t.method });
+        const r = await measureThroughput(wrk, t.url, {
+          seconds: S.wrkSeconds,
+          connections: S.wrkConnections,
+          headers: t.headers,
+          body: t.body,
+          method: t.method,
+        });
         best[name] = Math.max(best[name], r.rps);
         tool = r.tool;
       }
@@ -483,7 +585,13 @@ try {
   await scenario(pageRows, "seed + page latency", quick ? 60_000 : 1_800_000, async () => {
     phase = "seeding";
     const seedStart = performance.now();
-    const busy = await seedVolume(bench, { organizationId: org.id, instanceId: instance!.id, webhookIds: hooks.map((h) => h.webhook.id), messages: S.seedMessages, deliveries: S.seedDeliveries });
+    const busy = await seedVolume(bench, {
+      organizationId: org.id,
+      instanceId: instance!.id,
+      webhookIds: hooks.map((h) => h.webhook.id),
+      messages: S.seedMessages,
+      deliveries: S.seedDeliveries,
+    });
     const seedSeconds = (performance.now() - seedStart) / 1000;
     phase = "pages";
     const cookie = `${SESSION_COOKIE}=${sessionToken}`;
@@ -508,7 +616,17 @@ try {
     ];
     for (const [id, path] of pages) {
       const samples = await timed(path);
-      put({ scenario: id, figure: percentile(samples, 0.95), baseline: readyP95, unit: "ms", baselineLabel: "GET /ready (database ping) p95 ms", target: "< 50 ms", limit: 50, lowerIsBetter: true, detail: `GET ${path.replace(/[0-9a-f-]{36}/, ":id")} p50 ${round(percentile(samples, 0.5), 1)} ms; ${note}` });
+      put({
+        scenario: id,
+        figure: percentile(samples, 0.95),
+        baseline: readyP95,
+        unit: "ms",
+        baselineLabel: "GET /ready (database ping) p95 ms",
+        target: "< 50 ms",
+        limit: 50,
+        lowerIsBetter: true,
+        detail: `GET ${path.replace(/[0-9a-f-]{36}/, ":id")} p50 ${round(percentile(samples, 0.5), 1)} ms; ${note}`,
+      });
     }
   });
 
@@ -553,7 +671,8 @@ try {
       from conversations v join contacts c on c.id = v.contact_id where v.instance_id = ${instance!.id}`;
     const [{ convs }] = (await bench`select count(*)::int as convs from bench_convs`) as unknown as [{ convs: number }];
     await bench.unsafe("alter table bench_convs add primary key (n)");
-    const replayTps = convs > REPLAY_BATCH ? await runPgbench(inboundReplay(inboundBatchSql), { org: org.id, inst: instance!.id, convs: String(convs) }) : Number.NaN;
+    const replayTps =
+      convs > REPLAY_BATCH ? await runPgbench(inboundReplay(inboundBatchSql), { org: org.id, inst: instance!.id, convs: String(convs) }) : Number.NaN;
     // The replay's unfinished deliveries (due an hour ahead) would otherwise read as a backlog and hold up the next scenario.
     await bench`delete from webhook_deliveries where status = 'pending' and next_attempt_at > now() + interval '30 minutes'`;
     put({
@@ -580,7 +699,11 @@ try {
     }
     const backlogNote = left > 0 ? `; started with ${left} deliveries of the ingestion run still due` : "";
     // Baseline: the same open loop straight to a subscriber (HTTP on this machine, no LivChat).
-    const echo = await openLoop({ rate: E2E_RATE, count: E2E_RATE * S.echoSeconds, request: () => ({ url: `${control}/echo`, init: { method: "POST", body: "{}" } }) });
+    const echo = await openLoop({
+      rate: E2E_RATE,
+      count: E2E_RATE * S.echoSeconds,
+      request: () => ({ url: `${control}/echo`, init: { method: "POST", body: "{}" } }),
+    });
     await fetch(`${control}/reset`, { method: "POST" });
     const count = E2E_RATE * S.e2eSeconds;
     const sentAt = new Float64Array(count);
@@ -627,11 +750,48 @@ try {
     for (const s of stats) for (const [seq, at] of s.e2e ?? []) if (seq < count) quarters[Math.floor((seq * 4) / count)]!.push(at - sentAt[seq]!);
     const trend = `p50 by quarter of the run ${quarters.map((l) => round(percentile(l, 0.5), 1)).join(" / ")} ms`;
     const common = `${count} events at ${E2E_RATE}/s × 3 endpoints; inbound HTTP ${load.ok}/${load.sent} accepted (p50 ${round(percentile(load.latencies, 0.5), 1)} ms, p99 ${round(percentile(load.latencies, 0.99), 1)} ms, ${load.sent - load.ok} failed or timed out after 10 s)${invalid ? `; ${invalid} bad signatures` : ""}${backlogNote}`;
-    put({ scenario: "inbound.e2e_p50", figure: percentile(latencies, 0.5), baseline: percentile(echo.latencies, 0.5), unit: "ms", baselineLabel: "direct HTTP to a subscriber p50 ms", target: "< 20 ms", limit: 20, lowerIsBetter: true, detail: `${common}; ${trend}` });
-    put({ scenario: "inbound.e2e_p99", figure: percentile(latencies, 0.99), baseline: percentile(echo.latencies, 0.99), unit: "ms", baselineLabel: "direct HTTP to a subscriber p99 ms", target: "< 100 ms", limit: 100, lowerIsBetter: true, detail: `max ${round(Math.max(...latencies), 1)} ms` });
+    put({
+      scenario: "inbound.e2e_p50",
+      figure: percentile(latencies, 0.5),
+      baseline: percentile(echo.latencies, 0.5),
+      unit: "ms",
+      baselineLabel: "direct HTTP to a subscriber p50 ms",
+      target: "< 20 ms",
+      limit: 20,
+      lowerIsBetter: true,
+      detail: `${common}; ${trend}`,
+    });
+    put({
+      scenario: "inbound.e2e_p99",
+      figure: percentile(latencies, 0.99),
+      baseline: percentile(echo.latencies, 0.99),
+      unit: "ms",
+      baselineLabel: "direct HTTP to a subscriber p99 ms",
+      target: "< 100 ms",
+      limit: 100,
+      lowerIsBetter: true,
+      detail: `max ${round(Math.max(...latencies), 1)} ms`,
+    });
     const waited = `waited ${((performance.now() - waitStart) / 1000).toFixed(1)} s after the last send`;
-    put({ scenario: "inbound.e2e_lost", figure: lost, baseline: expected, unit: "deliveries", baselineLabel: "deliveries expected (accepted events × 3)", target: "0", pass: lost === 0 && acceptedN > 0, detail: `${acceptedN} of ${count} events accepted; ${waited}` });
-    put({ scenario: "inbound.e2e_duplicated", figure: duplicated, baseline: expected, unit: "deliveries", baselineLabel: "deliveries expected (accepted events × 3)", target: "0", pass: duplicated === 0 && acceptedN > 0 });
+    put({
+      scenario: "inbound.e2e_lost",
+      figure: lost,
+      baseline: expected,
+      unit: "deliveries",
+      baselineLabel: "deliveries expected (accepted events × 3)",
+      target: "0",
+      pass: lost === 0 && acceptedN > 0,
+      detail: `${acceptedN} of ${count} events accepted; ${waited}`,
+    });
+    put({
+      scenario: "inbound.e2e_duplicated",
+      figure: duplicated,
+      baseline: expected,
+      unit: "deliveries",
+      baselineLabel: "deliveries expected (accepted events × 3)",
+      target: "0",
+      pass: duplicated === 0 && acceptedN > 0,
+    });
   });
 
   clearInterval(rssTimer);
@@ -677,11 +837,20 @@ process.exit(exitCode);
 
 function printTable(r: BenchReport) {
   const fmt = (n: number | null) => (n === null ? "—" : Math.abs(n) >= 100 ? Math.round(n).toLocaleString("en") : String(round(n, Math.abs(n) < 1 ? 4 : 2)));
-  const lines = r.rows.map((row) => [row.scenario, `${fmt(row.figure)} ${row.unit}`, fmt(row.baseline), row.ratio === null ? "—" : String(row.ratio), row.target, row.pass ? "PASS" : "FAIL"]);
+  const lines = r.rows.map((row) => [
+    row.scenario,
+    `${fmt(row.figure)} ${row.unit}`,
+    fmt(row.baseline),
+    row.ratio === null ? "—" : String(row.ratio),
+    row.target,
+    row.pass ? "PASS" : "FAIL",
+  ]);
   const header = ["scenario", "figure", "baseline", "ratio", "target", "pass"];
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ");
-  console.log(`\nLivChat bench (${r.mode}) — ${r.machine.cpus} cores, load ${r.machine.loadAverage.join(" ")}, Postgres ${r.machine.postgres ?? "?"}, Bun ${r.machine.bun}, ${r.machine.loadTool}, ${r.durationSeconds} s`);
+  console.log(
+    `\nLivChat bench (${r.mode}) — ${r.machine.cpus} cores, load ${r.machine.loadAverage.join(" ")}, Postgres ${r.machine.postgres ?? "?"}, Bun ${r.machine.bun}, ${r.machine.loadTool}, ${r.durationSeconds} s`,
+  );
   console.log(line(header));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
   for (const l of lines) console.log(line(l));
@@ -724,7 +893,9 @@ async function runPgbench(script: string, defines: Record<string, string>): Prom
   const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   await proc.exited;
   clearTimeout(timer);
-  await Bun.file(file).delete().catch(() => {});
+  await Bun.file(file)
+    .delete()
+    .catch(() => {});
   const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1]);
   if (!Number.isFinite(tps)) throw new Error(`pgbench failed: ${(err || out).slice(0, 400)}`);
   return tps;
@@ -751,7 +922,8 @@ function inboundReplay(inboundBatchSql: (input: SQL) => SQL): string {
   const dueNow = "'pending', 0, now()";
   const product = new PgDialect().sqlToQuery(inboundBatchSql(input)).sql;
   // Collapsed to one line for pgbench's script format: a line comment would swallow the rest.
-  if (!product.includes(dueNow) || product.includes("--")) throw new Error("inbound replay: the batch statement no longer queues deliveries as expected; update the replay");
+  if (!product.includes(dueNow) || product.includes("--"))
+    throw new Error("inbound replay: the batch statement no longer queues deliveries as expected; update the replay");
   const batch = product.replace(dueNow, "'pending', 0, now() + interval '1 hour'").replace(/\s+/g, " ").trim();
   return `\\set k random(1, :convs - ${last})
 \\set n random(1, 2000000000)

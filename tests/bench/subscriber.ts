@@ -78,7 +78,13 @@ const control = Bun.serve({
     }
     if (url.pathname === "/stats") {
       return Response.json(
-        endpoints.map((ep) => ({ received: ep.received, invalid: ep.invalid, duplicates: ep.duplicates, unique: ep.ids.size, e2e: url.searchParams.has("e2e") ? ep.e2e : undefined })),
+        endpoints.map((ep) => ({
+          received: ep.received,
+          invalid: ep.invalid,
+          duplicates: ep.duplicates,
+          unique: ep.ids.size,
+          e2e: url.searchParams.has("e2e") ? ep.e2e : undefined,
+        })),
       );
     }
     if (url.pathname === "/echo") return new Response(null, { status: 204 });

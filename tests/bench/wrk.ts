@@ -14,7 +14,11 @@ export async function ensureWrk(): Promise<string | null> {
   if (found) return found;
   if (process.getuid?.() !== 0 || !Bun.which("apt-get")) return null;
   const install = async () => {
-    const proc = Bun.spawn(["apt-get", "install", "-y", "-q", "wrk"], { stdout: "ignore", stderr: "ignore", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+    const proc = Bun.spawn(["apt-get", "install", "-y", "-q", "wrk"], {
+      stdout: "ignore",
+      stderr: "ignore",
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
     const timer = setTimeout(() => proc.kill(), 120_000);
     await proc.exited;
     clearTimeout(timer);

@@ -2,7 +2,7 @@ import { join } from "node:path";
 
 const ROOT = join(import.meta.dir, "../..");
 
-export type Booted = { port: number; stop: () => Promise<number>; /** What it printed up to the listening line. */ output: string };
+export type Booted = { port: number; stop: () => Promise<number> /** What it printed up to the listening line. */; output: string };
 export type Refused = { code: number; stderr: string };
 
 /**

@@ -10,7 +10,11 @@ describe("parseEnv", () => {
     expect(() => parseEnv({ WUZAPI_URL: "http://wuzapi:8080" })).toThrow(/WUZAPI_HMAC_KEY: required when WUZAPI_URL is set/);
     expect(() => parseEnv({ WUZAPI_URL: "http://wuzapi:8080", WUZAPI_HMAC_KEY: "" })).toThrow(/WUZAPI_HMAC_KEY: required/);
     expect(() => parseEnv({ WUZAPI_URL: "http://wuzapi:8080", WUZAPI_HMAC_KEY: "k".repeat(31) })).toThrow(/WUZAPI_HMAC_KEY: must be at least 32 characters/);
-    expect(parseEnv({ WUZAPI_URL: "http://wuzapi:8080", WUZAPI_HMAC_KEY: KEY_32 }).wuzapi).toEqual({ url: "http://wuzapi:8080", adminToken: undefined, hmacKey: KEY_32 });
+    expect(parseEnv({ WUZAPI_URL: "http://wuzapi:8080", WUZAPI_HMAC_KEY: KEY_32 }).wuzapi).toEqual({
+      url: "http://wuzapi:8080",
+      adminToken: undefined,
+      hmacKey: KEY_32,
+    });
     // Without WuzAPI the key is optional.
     expect(parseEnv({}).wuzapi.hmacKey).toBeUndefined();
   });

@@ -28,7 +28,10 @@ describe("POST /v1/contacts", () => {
     expect(c.phone).toBe("+5511999990001");
     expect(c.tags).toEqual(["vip", "lead"]);
     expect(c.blocked).toBe(false);
-    const [event] = await db.select().from(events).where(and(eq(events.organizationId, org.organization.id), eq(events.type, "contact.created")));
+    const [event] = await db
+      .select()
+      .from(events)
+      .where(and(eq(events.organizationId, org.organization.id), eq(events.type, "contact.created")));
     expect((event!.data as any).contact.id).toBe(c.id);
   });
 
@@ -108,12 +111,21 @@ describe("GET /v1/contacts", () => {
 describe("GET/PATCH/DELETE /v1/contacts/:id", () => {
   test("updates name, tags, block list, opt-out and metadata; the block is audited", async () => {
     const c = await newContact(org.key, { phone: "+5531977770001", name: "Dora" });
-    const res = await api(app, "PATCH", `/v1/contacts/${c.id}`, org.key, { name: "Dora Lima", tags: "a, b", blocked: true, optedOut: true, metadata: { crmId: 7 } });
+    const res = await api(app, "PATCH", `/v1/contacts/${c.id}`, org.key, {
+      name: "Dora Lima",
+      tags: "a, b",
+      blocked: true,
+      optedOut: true,
+      metadata: { crmId: 7 },
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ name: "Dora Lima", tags: ["a", "b"], blocked: true, optedOut: true, metadata: { crmId: 7 } });
     const got = await api(app, "GET", `/v1/contacts/${c.id}`, org.key);
     expect(got.body.blocked).toBe(true);
-    const audit = await db.select().from(auditLogs).where(and(eq(auditLogs.targetId, c.id), eq(auditLogs.action, "contact.blocked")));
+    const audit = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.targetId, c.id), eq(auditLogs.action, "contact.blocked")));
     expect(audit.length).toBe(1);
     const blocked = await api(app, "GET", "/v1/contacts?blocked=true", org.key);
     expect(blocked.body.data.map((x: any) => x.id)).toEqual([c.id]);

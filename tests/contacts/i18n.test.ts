@@ -25,13 +25,31 @@ beforeAll(async () => {
 describe("contacts in Brazilian Portuguese", () => {
   test("the list and the contact page read in Portuguese, with times in São Paulo's zone", async () => {
     const list = await (await org.client.get("/contacts")).text();
-    for (const text of ["Contatos", "Cadastrar contato", "Telefone", "Etiquetas", "Última interação", "Buscar por nome ou telefone", "Todas as etiquetas", "Bloquear", "ativo"]) {
+    for (const text of [
+      "Contatos",
+      "Cadastrar contato",
+      "Telefone",
+      "Etiquetas",
+      "Última interação",
+      "Buscar por nome ou telefone",
+      "Todas as etiquetas",
+      "Bloquear",
+      "ativo",
+    ]) {
       expect(list).toContain(text);
     }
     const res = await org.client.get(`/contacts/${contactId}`);
     expect(res.status).toBe(200);
     const page = await res.text();
-    for (const text of ["← Contatos", "Cadastrado em", "Mensagens recentes", "Nenhuma conversa com este contato ainda.", "Salvar", "Excluir contato", 'data-confirm="Excluir este contato e as conversas dele?"']) {
+    for (const text of [
+      "← Contatos",
+      "Cadastrado em",
+      "Mensagens recentes",
+      "Nenhuma conversa com este contato ainda.",
+      "Salvar",
+      "Excluir contato",
+      'data-confirm="Excluir este contato e as conversas dele?"',
+    ]) {
       expect(page).toContain(text);
     }
     const [row] = await db.select().from(contacts).where(eq(contacts.id, contactId));

@@ -128,7 +128,11 @@ describe("isolation and auth", () => {
 
   test("logged out redirects to the login", async () => {
     const anon = new TestClient(app);
-    for (const [method, path, form] of [...routes(xss.id), ["GET", "/contacts"], ["POST", "/contacts", { phone: "+5511955550000" }]] as [string, string, Record<string, string>?][]) {
+    for (const [method, path, form] of [...routes(xss.id), ["GET", "/contacts"], ["POST", "/contacts", { phone: "+5511955550000" }]] as [
+      string,
+      string,
+      Record<string, string>?,
+    ][]) {
       const res = method === "GET" ? await anon.get(path) : await anon.postForm(path, form ?? {});
       expect(`${method} ${path} ${res.status}`).toBe(`${method} ${path} 303`);
       expect(res.headers.get("location")).toStartWith("/login");

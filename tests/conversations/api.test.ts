@@ -16,7 +16,10 @@ let instanceId: string;
 let conv: { messageId: string; conversationId: string; contactId: string };
 
 async function eventsOf(type: string, conversationId: string) {
-  const rows = await db.select().from(events).where(and(eq(events.organizationId, org.organization.id), eq(events.type, type)));
+  const rows = await db
+    .select()
+    .from(events)
+    .where(and(eq(events.organizationId, org.organization.id), eq(events.type, type)));
   return rows.filter((e) => (e.data as any).conversation?.id === conversationId);
 }
 
@@ -36,11 +39,17 @@ describe("GET /v1/conversations", () => {
     expect(res.status).toBe(200);
     expect(res.body.data.map((c: any) => c.id)).toEqual([later.conversationId, conv.conversationId]);
     const edu = res.body.data[1];
-    expect(edu).toMatchObject({ status: "open", handledBy: "bot", unreadCount: 3, lastMessagePreview: "third", contact: { phone: "+5511988887777", name: "Edu" } });
+    expect(edu).toMatchObject({
+      status: "open",
+      handledBy: "bot",
+      unreadCount: 3,
+      lastMessagePreview: "third",
+      contact: { phone: "+5511988887777", name: "Edu" },
+    });
   });
 
   test("filters by status, instance, assignment and paginates with a cursor", async () => {
-    const open = await api(app, "GET", "/v1/conversations?status=open&instanceId=" + instanceId, org.key);
+    const open = await api(app, "GET", `/v1/conversations?status=open&instanceId=${instanceId}`, org.key);
     expect(open.body.data.length).toBe(2);
     const resolved = await api(app, "GET", "/v1/conversations?status=resolved", org.key);
     expect(resolved.body.data).toEqual([]);
@@ -115,7 +124,10 @@ describe("hand-off and resolve", () => {
     expect(handed.body.handledBy).toBe("human");
     const human = await api(app, "GET", "/v1/conversations?handledBy=human", org.key);
     expect(human.body.data.map((c: any) => c.id)).toEqual([conv.conversationId]);
-    const audits = await db.select().from(auditLogs).where(and(eq(auditLogs.targetId, conv.conversationId), eq(auditLogs.action, "conversation.handed_off")));
+    const audits = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.targetId, conv.conversationId), eq(auditLogs.action, "conversation.handed_off")));
     expect(audits.length).toBe(1);
 
     const resolved = await api(app, "POST", `/v1/conversations/${conv.conversationId}/resolve`, org.key);

@@ -14,7 +14,12 @@ export async function connectedSandbox(app: App, key: string, name = "Sandbox"):
 }
 
 /** A simulated contact writes to the sandbox instance; returns the stored ids. */
-export async function inbound(app: App, key: string, instanceId: string, body: { from: string; text?: string; name?: string; media?: Record<string, unknown> }) {
+export async function inbound(
+  app: App,
+  key: string,
+  instanceId: string,
+  body: { from: string; text?: string; name?: string; media?: Record<string, unknown> },
+) {
   const res = await api(app, "POST", `/v1/sandbox/instances/${instanceId}/inbound`, key, body);
   expect(res.status).toBe(201);
   return res.body as { messageId: string; conversationId: string; contactId: string };

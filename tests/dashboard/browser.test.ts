@@ -28,7 +28,11 @@ describe("organization pages in a real browser", () => {
         details: { email: `someone-with-a-long-address-${i}@example.test`, from: "agent", to: "supervisor", note: "x".repeat(120) },
       })),
     );
-    const { token } = await createInvitation({ organizationId: organization.id, actor: { userId: user.id, role: "owner" }, data: { email: "pending-person@example.test", role: "agent" } });
+    const { token } = await createInvitation({
+      organizationId: organization.id,
+      actor: { userId: user.id, role: "owner" },
+      data: { email: "pending-person@example.test", role: "agent" },
+    });
     for (const width of [375, 1440]) {
       const context = await contextFor(user.id, organization.id, width);
       const page = await context.newPage();
@@ -73,7 +77,10 @@ describe("organization pages in a real browser", () => {
     expect(await inviteePage.locator("h1").textContent()).toBe("You are invited");
     await Promise.all([inviteePage.waitForURL(`${server.url}/`), inviteePage.click("text=Accept invitation")]);
     expect(await inviteePage.locator("main h1").textContent()).toBe("Beta");
-    const [m] = await db.select().from(memberships).where(and(eq(memberships.organizationId, beta.id), eq(memberships.userId, invitee.user.id)));
+    const [m] = await db
+      .select()
+      .from(memberships)
+      .where(and(eq(memberships.organizationId, beta.id), eq(memberships.userId, invitee.user.id)));
     expect(m!.role).toBe("admin");
 
     // Back in the owner's page: demote the new admin to agent through the row's form.

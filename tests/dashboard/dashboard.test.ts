@@ -28,10 +28,20 @@ async function seedOrganization(organizationId: string, scale = 1) {
   // Yesterday does not count as today.
   await incrementUsage({ organizationId, metric: "messages_sent", by: 1000, at: new Date(Date.now() - 24 * HOUR) });
 
-  const [hook] = await db.insert(webhooks).values({ organizationId, url: "https://example.test/hook", secretEnc: encryptSecret("whsec_x") }).returning();
+  const [hook] = await db
+    .insert(webhooks)
+    .values({ organizationId, url: "https://example.test/hook", secretEnc: encryptSecret("whsec_x") })
+    .returning();
   const evs = await db
     .insert(events)
-    .values(Array.from({ length: 12 }, (_, i) => ({ organizationId, instanceId: i === 11 ? inst[0]!.id : null, type: `test.event_${i}`, at: new Date(Date.now() - (12 - i) * 60_000) })))
+    .values(
+      Array.from({ length: 12 }, (_, i) => ({
+        organizationId,
+        instanceId: i === 11 ? inst[0]!.id : null,
+        type: `test.event_${i}`,
+        at: new Date(Date.now() - (12 - i) * 60_000),
+      })),
+    )
     .returning();
   const statuses = ["succeeded", "succeeded", "succeeded", "failed", "exhausted", "pending", "cancelled"] as const;
   await db.insert(webhookDeliveries).values([

@@ -25,10 +25,7 @@ const hits = async () => (await db.execute(sql`select coalesce(sum(hits), 0)::in
 
 test("without the retry one side of a crossing pair is killed as a deadlock (503 if it escaped)", async () => {
   const meeting = barrier(2);
-  const outcomes = await Promise.allSettled([
-    db.transaction((tx) => crossing(tx, 1, 2, meeting)),
-    db.transaction((tx) => crossing(tx, 2, 1, meeting)),
-  ]);
+  const outcomes = await Promise.allSettled([db.transaction((tx) => crossing(tx, 1, 2, meeting)), db.transaction((tx) => crossing(tx, 2, 1, meeting))]);
   const failed = outcomes.filter((o) => o.status === "rejected");
   expect(failed.length).toBe(1);
   const reason = (failed[0] as PromiseRejectedResult).reason;

@@ -16,8 +16,7 @@ const client = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} 
 const db = drizzle(client, { schema, casing: "snake_case" });
 afterAll(() => client.end({ timeout: 2 }));
 
-const preparedTexts = async () =>
-  (await client<{ statement: string }[]>`select statement from pg_prepared_statements`).map((r) => r.statement);
+const preparedTexts = async () => (await client<{ statement: string }[]>`select statement from pg_prepared_statements`).map((r) => r.statement);
 
 test("query builder calls are sent as named prepared statements", async () => {
   const email = `prepared-${crypto.randomUUID()}@example.com`;

@@ -27,9 +27,7 @@ describe("rowReader", () => {
   });
 
   test("nulls stay null and custom columns (xid8) keep their driver value", async () => {
-    const raw = rowsOf<Record<string, unknown>>(
-      await db.execute(sql`insert into events (type, data) values ('instance.qr', '{}'::jsonb) returning *`),
-    );
+    const raw = rowsOf<Record<string, unknown>>(await db.execute(sql`insert into events (type, data) values ('instance.qr', '{}'::jsonb) returning *`));
     const read = rowReader(events)(raw[0]!);
     const [built] = await db.select().from(events).where(eq(events.id, read.id));
     expect(read).toEqual(built!);

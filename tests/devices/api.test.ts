@@ -32,7 +32,12 @@ describe("POST /v1/devices", () => {
   });
 
   test("with createKey returns a key bound to the device, once, that works", async () => {
-    const res = await api(app, "POST", "/v1/devices", org.key, { name: "Kiosk", kind: "browser", createKey: true, keyScopes: ["devices:read", "messages:write"] });
+    const res = await api(app, "POST", "/v1/devices", org.key, {
+      name: "Kiosk",
+      kind: "browser",
+      createKey: true,
+      keyScopes: ["devices:read", "messages:write"],
+    });
     expect(res.status).toBe(201);
     const { apiKey } = res.body;
     expect(apiKey.secret).toMatch(/^lc_live_[0-9A-Za-z]{32}$/);
@@ -49,7 +54,12 @@ describe("POST /v1/devices", () => {
 
   test("a created key never exceeds the caller's scopes and inherits its instance binding", async () => {
     const [instance] = await db.insert(instances).values({ organizationId: org.organization.id, name: "Only this" }).returning();
-    const { secret } = await createApiKey({ organizationId: org.organization.id, name: "narrow", scopes: ["devices:write", "devices:read", "messages:read"], instanceId: instance!.id });
+    const { secret } = await createApiKey({
+      organizationId: org.organization.id,
+      name: "narrow",
+      scopes: ["devices:write", "devices:read", "messages:read"],
+      instanceId: instance!.id,
+    });
     const escalate = await api(app, "POST", "/v1/devices", secret, { name: "x", createKey: true, keyScopes: ["*"] });
     expect(escalate.status).toBe(403);
     expect(escalate.body.error.message).toContain("*");
@@ -99,7 +109,12 @@ describe("POST /v1/devices", () => {
 
     // A parent on the organization's plan (no override) caps a requested rate at that plan.
     const { secret: planKey } = await createApiKey({ organizationId: org.organization.id, name: "plan parent", scopes: ["devices:write", "messages:read"] });
-    const planned = await api(app, "POST", "/v1/devices", planKey, { name: "minted", createKey: true, keyScopes: ["messages:read"], keyRequestsPerMinute: 100_000 });
+    const planned = await api(app, "POST", "/v1/devices", planKey, {
+      name: "minted",
+      createKey: true,
+      keyScopes: ["messages:read"],
+      keyRequestsPerMinute: 100_000,
+    });
     expect(planned.body.apiKey).toMatchObject({ requestsPerMinute: 600, expiresAt: null, maxMessagesPerDay: null });
     const unasked = await api(app, "POST", "/v1/devices", planKey, { name: "minted", createKey: true, keyScopes: ["messages:read"] });
     expect(unasked.body.apiKey).toMatchObject({ requestsPerMinute: null, expiresAt: null });
@@ -121,24 +136,43 @@ describe("POST /v1/devices", () => {
     expect((await api(app, "GET", "/v1/devices", unrelated)).status).toBe(200);
     const minted = await db.select().from(apiKeys).where(eq(apiKeys.parentKeyId, parent.id));
     expect(minted.every((k) => k.revokedAt !== null)).toBe(true);
-    const [audit] = await db.select().from(auditLogs).where(and(eq(auditLogs.action, "api_key.revoked"), eq(auditLogs.targetId, parent.id)));
+    const [audit] = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.action, "api_key.revoked"), eq(auditLogs.targetId, parent.id)));
     expect((audit!.details as { revokedMintedKeys: string[] }).revokedMintedKeys.sort()).toEqual(minted.map((k) => k.id).sort());
   });
 
   test("keys minted while their parent is being revoked are never left alive", async () => {
-    const { key: parent, secret } = await createApiKey({ organizationId: org.organization.id, name: "racing parent", scopes: ["devices:write", "devices:read"] });
+    const { key: parent, secret } = await createApiKey({
+      organizationId: org.organization.id,
+      name: "racing parent",
+      scopes: ["devices:write", "devices:read"],
+    });
     expect((await api(app, "GET", "/v1/devices", secret)).status).toBe(200); // cached: the mints below skip the key lookup
-    const mints = Array.from({ length: 10 }, (_, i) => api(app, "POST", "/v1/devices", secret, { name: `race ${i}`, createKey: true, keyScopes: ["devices:read"] }));
+    const mints = Array.from({ length: 10 }, (_, i) =>
+      api(app, "POST", "/v1/devices", secret, { name: `race ${i}`, createKey: true, keyScopes: ["devices:read"] }),
+    );
     const revocation = revokeOrganizationApiKey(org.organization.id, parent.id, { type: "user", id: org.user.id });
     const results = await Promise.all(mints);
     await revocation;
     for (const res of results) expect([201, 401]).toContain(res.status);
-    const alive = await db.select().from(apiKeys).where(and(eq(apiKeys.parentKeyId, parent.id), isNull(apiKeys.revokedAt)));
+    const alive = await db
+      .select()
+      .from(apiKeys)
+      .where(and(eq(apiKeys.parentKeyId, parent.id), isNull(apiKeys.revokedAt)));
     expect(alive).toHaveLength(0);
   });
 
   test("invalid bodies → 422 with details, never 500", async () => {
-    for (const body of [{}, { name: "" }, { name: "a".repeat(101) }, { name: "x", kind: "toaster" }, { name: "x", createKey: "maybe" }, { name: "x", keyScopes: ["root"] }]) {
+    for (const body of [
+      {},
+      { name: "" },
+      { name: "a".repeat(101) },
+      { name: "x", kind: "toaster" },
+      { name: "x", createKey: "maybe" },
+      { name: "x", keyScopes: ["root"] },
+    ]) {
       const res = await api(app, "POST", "/v1/devices", org.key, body);
       expect(res.status).toBe(422);
       expect(res.body.error.code).toBe("validation_failed");
@@ -199,7 +233,10 @@ describe("GET/DELETE /v1/devices/:id", () => {
     const keys = await db.select().from(apiKeys).where(eq(apiKeys.deviceId, id));
     expect(keys.every((k) => k.revokedAt !== null)).toBe(true);
 
-    const audits = await db.select().from(auditLogs).where(and(eq(auditLogs.action, "device.revoked"), eq(auditLogs.targetId, id)));
+    const audits = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.action, "device.revoked"), eq(auditLogs.targetId, id)));
     expect(audits).toHaveLength(1);
     expect(audits[0]).toMatchObject({ actorType: "api_key", actorId: org.apiKey.id });
     expect(await db.$count(auditLogs, and(eq(auditLogs.action, "api_key.revoked"), eq(auditLogs.targetId, second.key.id)))).toBe(1);

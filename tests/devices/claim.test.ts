@@ -18,26 +18,56 @@ afterAll(() => stopApiKeyCacheSync());
 /** A visitor's world before sign-up: a device, two instances with keys, and one conversation. */
 async function visitorWorld() {
   const device = await createVisitorDevice();
-  const made = await db.insert(instances).values([
-    { organizationId: null, name: "Sandbox A", createdByDeviceId: device.id },
-    { organizationId: null, name: "Sandbox B", createdByDeviceId: device.id },
-  ]).returning();
+  const made = await db
+    .insert(instances)
+    .values([
+      { organizationId: null, name: "Sandbox A", createdByDeviceId: device.id },
+      { organizationId: null, name: "Sandbox B", createdByDeviceId: device.id },
+    ])
+    .returning();
   const keyA = await createVisitorKey(device.id, made[0]!.id);
   const keyB = await createVisitorKey(device.id, made[1]!.id);
   const [contact] = await db.insert(contacts).values({ organizationId: null, deviceId: device.id, phone: "+5511999990001", name: "Ana" }).returning();
   const [conversation] = await db.insert(conversations).values({ organizationId: null, instanceId: made[0]!.id, contactId: contact!.id }).returning();
   const [message] = await db
     .insert(messages)
-    .values({ organizationId: null, instanceId: made[0]!.id, conversationId: conversation!.id, contactId: contact!.id, direction: "inbound", type: "text", body: "Oi" })
+    .values({
+      organizationId: null,
+      instanceId: made[0]!.id,
+      conversationId: conversation!.id,
+      contactId: contact!.id,
+      direction: "inbound",
+      type: "text",
+      body: "Oi",
+    })
     .returning();
-  const [event] = await db.insert(events).values({ organizationId: null, instanceId: made[0]!.id, deviceId: device.id, type: "message.received", data: {} }).returning();
+  const [event] = await db
+    .insert(events)
+    .values({ organizationId: null, instanceId: made[0]!.id, deviceId: device.id, type: "message.received", data: {} })
+    .returning();
   return { device, instances: made, keys: [keyA, keyB], contact: contact!, conversation: conversation!, message: message!, event: event! };
 }
 
 async function ownerOf(world: Awaited<ReturnType<typeof visitorWorld>>) {
   const [d] = await db.select().from(devices).where(eq(devices.id, world.device.id));
-  const inst = await db.select().from(instances).where(inArray(instances.id, world.instances.map((i) => i.id)));
-  const keys = await db.select().from(apiKeys).where(inArray(apiKeys.id, world.keys.map((k) => k.key.id)));
+  const inst = await db
+    .select()
+    .from(instances)
+    .where(
+      inArray(
+        instances.id,
+        world.instances.map((i) => i.id),
+      ),
+    );
+  const keys = await db
+    .select()
+    .from(apiKeys)
+    .where(
+      inArray(
+        apiKeys.id,
+        world.keys.map((k) => k.key.id),
+      ),
+    );
   const [c] = await db.select().from(contacts).where(eq(contacts.id, world.contact.id));
   const [conv] = await db.select().from(conversations).where(eq(conversations.id, world.conversation.id));
   const [m] = await db.select().from(messages).where(eq(messages.id, world.message.id));
@@ -149,7 +179,10 @@ describe("claimDevice", () => {
     expect((await verifyApiKey(secret))!.organizationId).toBeNull();
     const { organization } = await createOwner();
     await db.transaction((tx) => claimDevice(tx, world.device.id, organization.id));
-    const organizationId = await waitFor(async () => (await verifyApiKey(secret))?.organizationId, { timeoutMs: 1000, what: "the claimed organization in the key cache" });
+    const organizationId = await waitFor(async () => (await verifyApiKey(secret))?.organizationId, {
+      timeoutMs: 1000,
+      what: "the claimed organization in the key cache",
+    });
     expect(organizationId).toBe(organization.id);
   });
 });

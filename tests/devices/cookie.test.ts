@@ -24,7 +24,9 @@ rememberServer(app.server);
 config.trustedProxies = ["loopback", "10.0.0.0/8"];
 
 async function visit(cookie?: string, headers: Record<string, string> = {}) {
-  const res = await fetch(`http://127.0.0.1:${app.server!.port}/visit`, { headers: { ...(cookie ? { cookie: `${DEVICE_COOKIE}=${cookie}` } : {}), ...headers } });
+  const res = await fetch(`http://127.0.0.1:${app.server!.port}/visit`, {
+    headers: { ...(cookie ? { cookie: `${DEVICE_COOKIE}=${cookie}` } : {}), ...headers },
+  });
   const setCookie = res.headers.getSetCookie().find((c) => c.startsWith(`${DEVICE_COOKIE}=`));
   return { body: (await res.json()) as { id: string; ip: string | null; userAgent: string | null; kind: string; organizationId: string | null }, setCookie };
 }
@@ -110,8 +112,11 @@ describe("readDeviceId", () => {
   test("returns the id only for a validly signed cookie", async () => {
     const id = crypto.randomUUID();
     const read = async (value?: string) =>
-      ((await (await app.handle(new Request("http://localhost/whoami", { headers: value ? { cookie: `${DEVICE_COOKIE}=${encodeURIComponent(value)}` } : {} }))).json()) as { deviceId: string | null })
-        .deviceId;
+      (
+        (await (
+          await app.handle(new Request("http://localhost/whoami", { headers: value ? { cookie: `${DEVICE_COOKIE}=${encodeURIComponent(value)}` } : {} }))
+        ).json()) as { deviceId: string | null }
+      ).deviceId;
     expect(await read(signValue(id))).toBe(id);
     expect(await read()).toBeNull();
     expect(await read(id)).toBeNull();

@@ -34,7 +34,10 @@ describe("devices in Portuguese", () => {
     expect(await (await client.get("/devices")).text()).toContain("Dispositivo cadastrado");
 
     const [device] = await db.select().from(devices).where(eq(devices.organizationId, organization.id));
-    await db.update(devices).set({ lastSeenAt: new Date("2026-12-03T15:04:00Z") }).where(eq(devices.id, device!.id));
+    await db
+      .update(devices)
+      .set({ lastSeenAt: new Date("2026-12-03T15:04:00Z") })
+      .where(eq(devices.id, device!.id));
     const page = await (await client.get("/devices")).text();
     // 15:04 UTC is 12:04 in São Paulo.
     expect(page).toMatch(/03\/12\/2026,? 12:04 (BRT|GMT-3)/);

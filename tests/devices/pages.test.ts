@@ -35,7 +35,11 @@ describe("/devices", () => {
   });
 
   test("registers a device with a bound key shown once; the list shows last seen, ip, user agent, status", async () => {
-    const res = await org.client.postForm("/devices", { name: "Front <desk>", kind: "pos", createKey: "on", keyScopes: ["devices:read", "messages:write"] }, { htmx: true });
+    const res = await org.client.postForm(
+      "/devices",
+      { name: "Front <desk>", kind: "pos", createKey: "on", keyScopes: ["devices:read", "messages:write"] },
+      { htmx: true },
+    );
     // Post → redirect → get: the page the redirect leads to shows the key this once.
     expect(res.status).toBe(204);
     expect(res.headers.get("hx-redirect")).toBe("/devices");
@@ -51,7 +55,10 @@ describe("/devices", () => {
     expect(key).toMatchObject({ organizationId: org.organization.id, scopes: ["devices:read", "messages:write"], createdByUserId: org.user.id });
     expect((await api(app, "GET", "/v1/devices", secret)).status).toBe(200);
 
-    await db.update(devices).set({ ip: "203.0.113.9", userAgent: "PosOS/1.0 <b>", lastSeenAt: new Date("2030-01-02T03:04:00Z") }).where(eq(devices.id, device!.id));
+    await db
+      .update(devices)
+      .set({ ip: "203.0.113.9", userAgent: "PosOS/1.0 <b>", lastSeenAt: new Date("2030-01-02T03:04:00Z") })
+      .where(eq(devices.id, device!.id));
     const page = await (await org.client.get("/devices")).text();
     expect(secretsIn(page)).toEqual([]);
     expect(page).toContain("203.0.113.9");
@@ -98,7 +105,10 @@ describe("/devices", () => {
     expect(row).toContain("revoked");
     for (const k of [a, b]) expect((await api(app, "GET", "/v1/devices", k.secret)).status).toBe(401);
     expect((await api(app, "GET", "/v1/devices", unrelated.secret)).status).toBe(200);
-    const [audit] = await db.select().from(auditLogs).where(and(eq(auditLogs.action, "device.revoked"), eq(auditLogs.targetId, device!.id)));
+    const [audit] = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.action, "device.revoked"), eq(auditLogs.targetId, device!.id)));
     expect(audit).toMatchObject({ organizationId: org.organization.id, actorType: "user", actorId: org.user.id });
     expect((audit!.details as { revokedKeys: string[] }).revokedKeys.sort()).toEqual([a.key.id, b.key.id].sort());
   });

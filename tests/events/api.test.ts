@@ -193,7 +193,14 @@ describe("GET /v1/events", () => {
     const anonymous = await api(app, "GET", "/v1/events");
     expect(anonymous.status).toBe(401);
     expect(anonymous.body.error.code).toBe("unauthorized");
-    for (const q of ["type=message.exploded", "limit=0", "limit=501", "after=yesterday", "instanceId=nope", `after=${crypto.randomUUID()}&before=${crypto.randomUUID()}`]) {
+    for (const q of [
+      "type=message.exploded",
+      "limit=0",
+      "limit=501",
+      "after=yesterday",
+      "instanceId=nope",
+      `after=${crypto.randomUUID()}&before=${crypto.randomUUID()}`,
+    ]) {
       const res = await api(app, "GET", `/v1/events?${q}`, key);
       expect(res.status).toBe(422);
       expect(res.body.error.code).toBe("validation_failed");

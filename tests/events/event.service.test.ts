@@ -11,8 +11,14 @@ describe("recordEvent", () => {
     const { organization } = await createOwner();
     const other = await createOwner();
     const base = { organizationId: organization.id, url: "https://example.test/hook", secretEnc: encryptSecret("whsec_x") };
-    const [all] = await db.insert(webhooks).values({ ...base, name: "all" }).returning();
-    const [onlyReceived] = await db.insert(webhooks).values({ ...base, name: "received", eventTypes: ["message.received"] }).returning();
+    const [all] = await db
+      .insert(webhooks)
+      .values({ ...base, name: "all" })
+      .returning();
+    const [onlyReceived] = await db
+      .insert(webhooks)
+      .values({ ...base, name: "received", eventTypes: ["message.received"] })
+      .returning();
     await db.insert(webhooks).values({ ...base, name: "inactive", active: false });
     await db.insert(webhooks).values({ ...base, organizationId: other.organization.id, name: "other org" });
 

@@ -23,7 +23,10 @@ async function portugueseOrg() {
 
 async function eventAt(organizationId: string, at: string) {
   const event = await recordEvent({ organizationId, type: "contact.created", data: { name: "Maria" } });
-  await db.update(events).set({ at: new Date(at) }).where(eq(events.id, event.id));
+  await db
+    .update(events)
+    .set({ at: new Date(at) })
+    .where(eq(events.id, event.id));
   return event;
 }
 

@@ -64,7 +64,12 @@ describe("/events admin page", () => {
     const { organization } = await setupOrg(app);
     const agent = await signIn(app, (await createMember(organization.id, "agent")).id, organization.id);
     const inst = await instanceOf(organization.id, "Loja <Centro>");
-    const evil = await recordEvent({ organizationId: organization.id, instanceId: inst.id, type: "message.received", data: { text: "<script>alert(1)</script>" } });
+    const evil = await recordEvent({
+      organizationId: organization.id,
+      instanceId: inst.id,
+      type: "message.received",
+      data: { text: "<script>alert(1)</script>" },
+    });
     for (let i = 0; i < 55; i++) await recordEvent({ organizationId: organization.id, type: "contact.created", data: { i } });
 
     const page = await agent.get("/events");
@@ -122,7 +127,9 @@ describe("/events admin page", () => {
 
   test("the owner sees where an event was delivered", async () => {
     const { organization, client } = await setupOrg(app);
-    await db.insert(webhooks).values({ organizationId: organization.id, name: "CRM <sync>", url: "https://example.test/hook", secretEnc: encryptSecret("whsec_x") });
+    await db
+      .insert(webhooks)
+      .values({ organizationId: organization.id, name: "CRM <sync>", url: "https://example.test/hook", secretEnc: encryptSecret("whsec_x") });
     const event = await recordEvent({ organizationId: organization.id, type: "message.sent", data: {} });
     const html = await (await client.get(`/events/${event.id}`)).text();
     expect(html).toContain("Webhook deliveries");

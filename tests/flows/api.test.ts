@@ -26,7 +26,9 @@ describe("/v1/flows", () => {
     const bad = await api(app, "POST", `/v1/flows/${id}/steps`, key, { key: "Not ok", type: "send_text" });
     expect(bad.status).toBe(422);
     expect(bad.body.error.details[0].path).toBe("key");
-    expect((await api(app, "POST", `/v1/flows/${id}/steps`, key, { key: "ask", type: "choice", text: "1 or 2?", transitions: { "1": "one", "2": "ghost" } })).status).toBe(201);
+    expect(
+      (await api(app, "POST", `/v1/flows/${id}/steps`, key, { key: "ask", type: "choice", text: "1 or 2?", transitions: { "1": "one", "2": "ghost" } })).status,
+    ).toBe(201);
     expect((await api(app, "POST", `/v1/flows/${id}/steps`, key, { key: "one", type: "end", text: "Bye", order: 1 })).status).toBe(201);
     const clash = await api(app, "POST", `/v1/flows/${id}/steps`, key, { key: "one", type: "end" });
     expect(clash.status).toBe(422);
@@ -83,19 +85,34 @@ describe("/v1/flows", () => {
   test("step rules: /v1 refuses what a step's type needs at once; a row saved before a rule is a publish problem from the same schema", async () => {
     const { key } = await setupOrg(app);
     const id = (await api(app, "POST", "/v1/flows", key, { name: "Intake" })).body.id as string;
-    const bad = await api(app, "POST", `/v1/flows/${id}/steps`, key, { key: "ask", type: "collect_input", templateKey: "menu", text: "Name?", config: { variable: "first name" } });
+    const bad = await api(app, "POST", `/v1/flows/${id}/steps`, key, {
+      key: "ask",
+      type: "collect_input",
+      templateKey: "menu",
+      text: "Name?",
+      config: { variable: "first name" },
+    });
     expect(bad.status).toBe(422);
     expect(bad.body.error.details).toEqual([
       { path: "config.variable", message: "Name the variable that stores the answer (letters, digits and _)" },
       { path: "text", message: "Send either a template or a text, not both" },
     ]);
-    const both = await api(app, "POST", `/v1/flows/${id}/steps`, key, { key: "ask", type: "collect_input", templateKey: "menu", text: "Name?", config: { variable: "name" } });
+    const both = await api(app, "POST", `/v1/flows/${id}/steps`, key, {
+      key: "ask",
+      type: "collect_input",
+      templateKey: "menu",
+      text: "Name?",
+      config: { variable: "name" },
+    });
     expect(both.body.error.details).toEqual([{ path: "text", message: "Send either a template or a text, not both" }]);
 
     // Written around the API (an older version's row): publishing lists it, worded by the same schema.
     await db.insert(flowSteps).values({ flowId: id, key: "ask", type: "collect_input", text: "Name?", config: {}, transitions: {}, order: 0 });
     const refused = await api(app, "POST", `/v1/flows/${id}/publish`, key);
     expect(refused.status).toBe(422);
-    expect(refused.body.error.details).toContainEqual({ path: "steps.ask.config.variable", message: 'Step "ask": Name the variable that stores the answer (letters, digits and _)' });
+    expect(refused.body.error.details).toContainEqual({
+      path: "steps.ask.config.variable",
+      message: 'Step "ask": Name the variable that stores the answer (letters, digits and _)',
+    });
   });
 });

@@ -25,7 +25,18 @@ async function seed() {
   await step({ key: "thanks", type: "send_text", text: "Thanks {{customer}}!", order: 3 });
   await step({ key: "bye", type: "end", text: "Bye.", order: 4, transitions: { "*": "ghost" } });
   const [instance] = await db.insert(instances).values({ organizationId: org, name: "Main number", provider: "sandbox", status: "connected" }).returning();
-  await createTrigger(org, triggerSchema.parse({ name: "Welcome", match: "contains", pattern: "hello", priority: 5, action: "reply_template", templateKey: "menu", instanceIds: [instance!.id] }));
+  await createTrigger(
+    org,
+    triggerSchema.parse({
+      name: "Welcome",
+      match: "contains",
+      pattern: "hello",
+      priority: 5,
+      action: "reply_template",
+      templateKey: "menu",
+      instanceIds: [instance!.id],
+    }),
+  );
   await createTrigger(org, triggerSchema.parse({ name: "Fallback", match: "any", action: "reply_template", templateKey: "menu" }));
   const { token } = await createSession(user.id, { activeOrganizationId: org });
   return { flow, token };

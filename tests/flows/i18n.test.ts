@@ -16,7 +16,17 @@ async function portugueseOrg() {
   return org;
 }
 
-const step = (extra: Record<string, string>) => ({ key: "", type: "send_text", templateKey: "", text: "", "config.variable": "", "config.workflowId": "", transitions: "", order: "", ...extra });
+const step = (extra: Record<string, string>) => ({
+  key: "",
+  type: "send_text",
+  templateKey: "",
+  text: "",
+  "config.variable": "",
+  "config.workflowId": "",
+  transitions: "",
+  order: "",
+  ...extra,
+});
 
 async function newFlow(client: TestClient, name: string) {
   const res = await client.postForm("/flows", { name }, { htmx: true });
@@ -28,7 +38,9 @@ describe("flows in Portuguese", () => {
   test("list, editor, problems and try-it read in pt-BR, with times in São Paulo's zone", async () => {
     const { client } = await portugueseOrg();
     const path = await newFlow(client, "Menu principal");
-    expect((await client.postForm(`${path}/steps`, step({ key: "menu", type: "choice", text: "1) vendas", transitions: "1=vendas" }), { htmx: true })).status).toBe(204);
+    expect(
+      (await client.postForm(`${path}/steps`, step({ key: "menu", type: "choice", text: "1) vendas", transitions: "1=vendas" }), { htmx: true })).status,
+    ).toBe(204);
 
     const editor = await (await client.get(path)).text();
     expect(editor).toContain("Etapa adicionada");
@@ -84,7 +96,10 @@ describe("flows in Portuguese", () => {
   });
 
   test("every label built from a stored value has its text in both languages", () => {
-    const keys = [...FLOW_STEP_TYPES.map((type) => `flows:stepTypes.${type}`), ...["draft", "published", "archived"].map((status) => `flows:version.${status}`)];
+    const keys = [
+      ...FLOW_STEP_TYPES.map((type) => `flows:stepTypes.${type}`),
+      ...["draft", "published", "archived"].map((status) => `flows:version.${status}`),
+    ];
     expect(keys.flatMap((key) => LOCALES.filter((locale) => !hasKey(key, locale)).map((locale) => `${key} (${locale})`))).toEqual([]);
   });
 });

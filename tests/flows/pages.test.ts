@@ -11,7 +11,17 @@ import { createMember, setupOrg, signIn } from "../helpers/factories";
 
 const app = createApp();
 
-const step = (extra: Record<string, string>) => ({ key: "", type: "send_text", templateKey: "", text: "", "config.variable": "", "config.workflowId": "", transitions: "", order: "", ...extra });
+const step = (extra: Record<string, string>) => ({
+  key: "",
+  type: "send_text",
+  templateKey: "",
+  text: "",
+  "config.variable": "",
+  "config.workflowId": "",
+  transitions: "",
+  order: "",
+  ...extra,
+});
 
 /** Creates a flow through the page and returns its editor path. */
 async function newFlow(client: TestClient, name = "Support menu") {
@@ -52,7 +62,16 @@ describe("flow pages", () => {
       expect(res.status).toBe(303);
       expect(res.headers.get("location")).toContain("/login");
     }
-    for (const path of ["/flows", `/flows/${flow.id}/settings`, `/flows/${flow.id}/steps`, `/flows/${flow.id}/steps/a`, `/flows/${flow.id}/steps/a/delete`, `/flows/${flow.id}/publish`, `/flows/${flow.id}/draft`, `/flows/${flow.id}/try`]) {
+    for (const path of [
+      "/flows",
+      `/flows/${flow.id}/settings`,
+      `/flows/${flow.id}/steps`,
+      `/flows/${flow.id}/steps/a`,
+      `/flows/${flow.id}/steps/a/delete`,
+      `/flows/${flow.id}/publish`,
+      `/flows/${flow.id}/draft`,
+      `/flows/${flow.id}/try`,
+    ]) {
       const res = await anon.postForm(path, { name: "x" });
       expect(res.status).toBe(303);
       expect(res.headers.get("location")).toBe("/login");
@@ -75,7 +94,9 @@ describe("flow pages", () => {
     expect(empty).toContain("v1 draft");
 
     // Field errors re-render the step form with what was typed.
-    const bad = await client.postForm(`${path}/steps`, step({ key: "Bad Key!", type: "collect_input", text: "Your name?", transitions: "oops" }), { htmx: true });
+    const bad = await client.postForm(`${path}/steps`, step({ key: "Bad Key!", type: "collect_input", text: "Your name?", transitions: "oops" }), {
+      htmx: true,
+    });
     expect(bad.status).toBe(422);
     const badHtml = await text(bad);
     expect(badHtml).toContain("lowercase letters, digits, _ and - only");
@@ -88,7 +109,13 @@ describe("flow pages", () => {
     expect(await text(badTarget)).toContain('Line "1=…": lowercase letters');
 
     // A transition to a step not written yet is allowed in a draft; the panel lists it.
-    expect((await client.postForm(`${path}/steps`, step({ key: "start", text: "Hello! 1 or 2?", type: "choice", transitions: "1=one\n2=ghost", order: "0" }), { htmx: true })).status).toBe(204);
+    expect(
+      (
+        await client.postForm(`${path}/steps`, step({ key: "start", text: "Hello! 1 or 2?", type: "choice", transitions: "1=one\n2=ghost", order: "0" }), {
+          htmx: true,
+        })
+      ).status,
+    ).toBe(204);
     expect((await client.postForm(`${path}/steps`, step({ key: "one", type: "end", text: "You chose one.", order: "1" }), { htmx: true })).status).toBe(204);
     expect((await client.postForm(`${path}/steps`, step({ key: "orphan", type: "end", text: "Never reached", order: "2" }), { htmx: true })).status).toBe(204);
     const dup = await client.postForm(`${path}/steps`, step({ key: "one", text: "again" }), { htmx: true });
@@ -107,7 +134,14 @@ describe("flow pages", () => {
     const refusedHtml = await text(refused);
     expect(refusedHtml).toContain("Not published: fix these problems first");
     expect(refusedHtml).toContain('missing step "ghost"');
-    expect((await db.select().from(flows).where(eq(flows.id, idOf(path))))[0]!.status).toBe("draft");
+    expect(
+      (
+        await db
+          .select()
+          .from(flows)
+          .where(eq(flows.id, idOf(path)))
+      )[0]!.status,
+    ).toBe("draft");
     // Without htmx the whole editor comes back with the problems.
     const refusedPage = await client.postForm(`${path}/publish`, {});
     expect(refusedPage.status).toBe(422);
@@ -117,14 +151,22 @@ describe("flow pages", () => {
     const editForm = await text(client.get(`${path}?step=start`));
     expect(editForm).toContain('Edit step "start"');
     expect(editForm).toContain("2=ghost");
-    expect((await client.postForm(`${path}/steps/start`, step({ key: "start", type: "choice", text: "Hello! 1 or 2?", transitions: "1=one\n2=one", order: "0" }), { htmx: true })).status).toBe(204);
+    expect(
+      (
+        await client.postForm(`${path}/steps/start`, step({ key: "start", type: "choice", text: "Hello! 1 or 2?", transitions: "1=one\n2=one", order: "0" }), {
+          htmx: true,
+        })
+      ).status,
+    ).toBe(204);
     expect((await client.postForm(`${path}/steps/orphan/delete`, {}, { htmx: true })).status).toBe(204);
     expect((await client.postForm(`${path}/steps/orphan/delete`, {}, { htmx: true })).status).toBe(404);
     const settingsBad = await client.postForm(`${path}/settings`, { name: "Support menu", followUps: "soon reminder\n60 nope" }, { htmx: true });
     expect(settingsBad.status).toBe(422);
     const settingsHtml = await text(settingsBad);
-    expect(settingsHtml).toContain("soon reminder\" must be \"&lt;seconds&gt; &lt;template_key&gt;\"");
-    expect(await text(client.postForm(`${path}/settings`, { name: "Support menu", followUps: "60 nope" }, { htmx: true }))).toContain('No template with key "nope"');
+    expect(settingsHtml).toContain('soon reminder" must be "&lt;seconds&gt; &lt;template_key&gt;"');
+    expect(await text(client.postForm(`${path}/settings`, { name: "Support menu", followUps: "60 nope" }, { htmx: true }))).toContain(
+      'No template with key "nope"',
+    );
     expect((await client.postForm(`${path}/settings`, { name: "Support menu", followUps: "3600 reminder" }, { htmx: true })).status).toBe(204);
     const fixed = await text(client.get(path));
     expect(fixed).toContain("No problems: this version can be published.");
@@ -153,7 +195,9 @@ describe("flow pages", () => {
     expect(list).toContain("v1 live");
     expect(list).toContain("v2 draft");
 
-    expect((await client.postForm(`${draftPath}/steps/one`, step({ key: "one", type: "end", text: "One, version two.", order: "1" }), { htmx: true })).status).toBe(204);
+    expect(
+      (await client.postForm(`${draftPath}/steps/one`, step({ key: "one", type: "end", text: "One, version two.", order: "1" }), { htmx: true })).status,
+    ).toBe(204);
     expect((await client.postForm(`${draftPath}/publish`, {}, { htmx: true })).status).toBe(204);
     const history = await text(client.get(draftPath));
     expect(history).toContain("v2 live");
@@ -199,7 +243,11 @@ describe("flow pages", () => {
     expect(thread!.contactId).toBeNull();
     expect(await db.select().from(messages).where(eq(messages.organizationId, organization.id))).toHaveLength(0);
 
-    const empty = await client.postForm(`${path}/try`, { threadId: (await (await client.postForm(`${path}/try`, {}, { htmx: true })).text()).match(/name="threadId" value="([0-9a-f-]{36})"/)![1]!, text: " " }, { htmx: true });
+    const empty = await client.postForm(
+      `${path}/try`,
+      { threadId: (await (await client.postForm(`${path}/try`, {}, { htmx: true })).text()).match(/name="threadId" value="([0-9a-f-]{36})"/)![1]!, text: " " },
+      { htmx: true },
+    );
     expect(empty.status).toBe(422);
     expect(await empty.text()).toContain("Type an answer");
 
@@ -219,7 +267,11 @@ describe("flow pages", () => {
   test("try it: hand-off and workflow steps are shown as notes; a run of another version is refused", async () => {
     const { client, organization } = await setupOrg(app);
     const path = await newFlow(client, "Handoff");
-    await client.postForm(`${path}/steps`, step({ key: "a", type: "collect_input", text: "Human or bot?", "config.variable": "pick", transitions: "human=h", order: "0" }), { htmx: true });
+    await client.postForm(
+      `${path}/steps`,
+      step({ key: "a", type: "collect_input", text: "Human or bot?", "config.variable": "pick", transitions: "human=h", order: "0" }),
+      { htmx: true },
+    );
     await client.postForm(`${path}/steps`, step({ key: "h", type: "handoff", text: "A person will answer.", order: "1" }), { htmx: true });
     const run = await (await client.postForm(`${path}/try`, {}, { htmx: true })).text();
     const threadId = /name="threadId" value="([0-9a-f-]{36})"/.exec(run)![1]!;
@@ -277,7 +329,10 @@ describe("flow pages", () => {
       expect((await client.postForm(p, data, { htmx: true })).status).toBe(404);
     }
     expect(await (await client.get("/flows")).text()).not.toContain(idOf(path));
-    const [flow] = await db.select().from(flows).where(and(eq(flows.id, idOf(path))));
+    const [flow] = await db
+      .select()
+      .from(flows)
+      .where(and(eq(flows.id, idOf(path))));
     expect(flow!.name).toBe("Menu");
     expect(flow!.status).toBe("draft");
   });

@@ -67,7 +67,11 @@ export async function api(
   if (key) h.set("authorization", `Bearer ${key}`);
   if (body !== undefined) h.set("content-type", "application/json");
   const res = await app.handle(
-    new Request(`http://localhost${path}`, { method, headers: h, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) }),
+    new Request(`http://localhost${path}`, {
+      method,
+      headers: h,
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    }),
   );
   const text = await res.text();
   let parsed: unknown = text;

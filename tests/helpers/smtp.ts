@@ -50,7 +50,8 @@ export async function startSmtpServer(opts: { auth?: { user: string; pass: strin
     to: (to: string) => mails.filter((m) => m.to.includes(to.toLowerCase())),
     /** Waits for a message to `to` matching `subject` (mail often leaves after the HTTP answer). */
     waitFor(to: string, subject: RegExp | string = "", timeoutMs = 5000): Promise<ReceivedMail> {
-      const matches = (m: ReceivedMail) => m.to.includes(to.toLowerCase()) && (typeof subject === "string" ? m.subject.includes(subject) : subject.test(m.subject));
+      const matches = (m: ReceivedMail) =>
+        m.to.includes(to.toLowerCase()) && (typeof subject === "string" ? m.subject.includes(subject) : subject.test(m.subject));
       return waitFor(() => mails.find(matches), {
         timeoutMs,
         what: () => `an email to ${to} matching ${subject} (got: ${mails.map((m) => `${m.to.join(",")}: ${m.subject}`).join("; ") || "none"})`,

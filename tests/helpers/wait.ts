@@ -11,7 +11,8 @@ export async function waitFor<T>(condition: () => T | Promise<T>, opts: { timeou
   for (;;) {
     const value = await condition();
     if (value) return value as Truthy<T>;
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${typeof opts.what === "function" ? opts.what() : (opts.what ?? condition.toString())}`);
+    if (Date.now() > deadline)
+      throw new Error(`waited ${timeoutMs} ms for ${typeof opts.what === "function" ? opts.what() : (opts.what ?? condition.toString())}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

@@ -58,8 +58,7 @@ describe("catalogs", () => {
  * Views whose text is not yet in the catalogs. The list only shrinks: a converted view is removed,
  * and a new view must be written with t() from the start.
  */
-const PENDING = new Set<string>([
-]);
+const PENDING = new Set<string>([]);
 
 /** Attributes a person reads (or a screen reader speaks). */
 const READ_ATTRIBUTES = new Set(["title", "placeholder", "aria-label", "alt", "label", "hint", "data-confirm", "confirm", "emptyText", "summary"]);

@@ -57,18 +57,27 @@ describe("a blocked contact's messages", () => {
     await contactWrites(instance, BLOCKED, "before the block");
     expect((await conversationOf(BLOCKED)).unreadCount).toBe(1);
     await block(BLOCKED);
-    await db.update(conversations).set({ status: "resolved", unreadCount: 0, resolvedAt: new Date() }).where(eq(conversations.id, (await conversationOf(BLOCKED)).id));
+    await db
+      .update(conversations)
+      .set({ status: "resolved", unreadCount: 0, resolvedAt: new Date() })
+      .where(eq(conversations.id, (await conversationOf(BLOCKED)).id));
 
     const result = await contactWrites(instance, BLOCKED, "spam one");
     await contactWrites(instance, BLOCKED, "spam two");
     expect(result).toMatchObject({ kind: "message", stored: true });
-    const stored = await db.select({ body: messages.body }).from(messages).where(eq(messages.contactId, (await conversationOf(BLOCKED)).contactId));
+    const stored = await db
+      .select({ body: messages.body })
+      .from(messages)
+      .where(eq(messages.contactId, (await conversationOf(BLOCKED)).contactId));
     expect(stored.map((m) => m.body).sort()).toEqual(["before the block", "spam one", "spam two"]);
     const conversation = await conversationOf(BLOCKED);
     expect(conversation.unreadCount).toBe(0);
     expect(conversation.status).toBe("resolved");
     expect(conversation.lastMessagePreview).toBe("spam two");
-    const received = await db.select().from(events).where(and(eq(events.organizationId, org.organization.id), eq(events.type, "message.received")));
+    const received = await db
+      .select()
+      .from(events)
+      .where(and(eq(events.organizationId, org.organization.id), eq(events.type, "message.received")));
     expect(received.filter((e) => (e.data as { message: { body: string } }).message.body.startsWith("spam")).length).toBe(2);
 
     // A contact that is not blocked still counts up, in the same batch statement.
@@ -79,7 +88,8 @@ describe("a blocked contact's messages", () => {
   test("stay out of the default conversation list (API and inbox page) and are listed on request", async () => {
     const blocked = await conversationOf(BLOCKED);
     const friend = await conversationOf(FRIEND);
-    const ids = async (query: string) => ((await api(app, "GET", `/v1/conversations?status=all${query}`, org.key)).body.data as { id: string }[]).map((c) => c.id);
+    const ids = async (query: string) =>
+      ((await api(app, "GET", `/v1/conversations?status=all${query}`, org.key)).body.data as { id: string }[]).map((c) => c.id);
     expect(await ids("")).toEqual([friend.id]);
     expect(await ids("&blocked=true")).toEqual([blocked.id]);
     expect((await ids("&blocked=any")).sort()).toEqual([blocked.id, friend.id].sort());
@@ -111,7 +121,10 @@ describe("automation never hears a blocked contact", () => {
     const orgId = org.organization.id;
     const own = await connectedInstance(orgId);
     await createTemplate(orgId, { key: "hello-back", body: "hello back", variants: [], variables: [], active: true });
-    const trigger = await createTrigger(orgId, triggerSchema.parse({ match: "any", action: "reply_template", templateKey: "hello-back", instanceIds: [own.id] }));
+    const trigger = await createTrigger(
+      orgId,
+      triggerSchema.parse({ match: "any", action: "reply_template", templateKey: "hello-back", instanceIds: [own.id] }),
+    );
     await contactWrites(own, FRIEND, "hi");
     expect(await botTexts(own.id)).toEqual(["hello back"]);
     await contactWrites(own, BLOCKED, "hi");
@@ -147,7 +160,11 @@ describe("automation never hears a blocked contact", () => {
   test("workflows: no turn is scheduled for a blocked contact, and one scheduled before the block is not answered", async () => {
     const orgId = org.organization.id;
     const own = await connectedInstance(orgId);
-    const workflow = await createWorkflow(orgId, { name: "Assistant", provider: "openai", config: { baseUrl: openai.baseUrl, model: "gpt-test", debounceSeconds: 1 } as never });
+    const workflow = await createWorkflow(orgId, {
+      name: "Assistant",
+      provider: "openai",
+      config: { baseUrl: openai.baseUrl, model: "gpt-test", debounceSeconds: 1 } as never,
+    });
     await createTrigger(orgId, triggerSchema.parse({ match: "any", action: "hand_to_workflow", workflowId: workflow.id, instanceIds: [own.id] }));
     const later = (ms: number) => new Date(Date.now() + ms);
 

@@ -19,7 +19,12 @@ beforeAll(async () => {
 });
 
 const countEvents = async (type: string) =>
-  (await db.select({ id: events.id }).from(events).where(and(eq(events.instanceId, instance.id), eq(events.type, type)))).length;
+  (
+    await db
+      .select({ id: events.id })
+      .from(events)
+      .where(and(eq(events.instanceId, instance.id), eq(events.type, type)))
+  ).length;
 
 const inbound = (id: string, extra: Partial<Extract<InboundEvent, { kind: "message" }>> = {}): InboundEvent => ({
   kind: "message",
@@ -58,10 +63,16 @@ describe("ingestInbound: messages", () => {
     const second = await ingestInbound(instance, inbound("DUP-1"));
     expect(first).toMatchObject({ kind: "message", stored: true, duplicate: false });
     expect(second).toMatchObject({ kind: "message", stored: false, duplicate: true });
-    const rows = await db.select().from(messages).where(and(eq(messages.instanceId, instance.id), eq(messages.providerMessageId, "DUP-1")));
+    const rows = await db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.instanceId, instance.id), eq(messages.providerMessageId, "DUP-1")));
     expect(rows.length).toBe(1);
     expect(rows[0]!.sentAt!.toISOString()).toBe("2026-01-02T03:04:05.000Z");
-    const received = await db.select().from(events).where(and(eq(events.instanceId, instance.id), eq(events.type, "message.received")));
+    const received = await db
+      .select()
+      .from(events)
+      .where(and(eq(events.instanceId, instance.id), eq(events.type, "message.received")));
     expect(received.filter((e) => (e.data as { message: { providerMessageId: string } }).message.providerMessageId === "DUP-1").length).toBe(1);
   });
 
@@ -86,9 +97,16 @@ describe("ingestInbound: receipts", () => {
     expect(await ingestInbound(instance, { kind: "receipt", providerMessageId: "OUT-1", status: "sent", timestamp: at("1") })).toMatchObject({ updated: true });
     expect(await ingestInbound(instance, { kind: "receipt", providerMessageId: "OUT-1", status: "read", timestamp: at("3") })).toMatchObject({ updated: true });
     // A late "delivered" after "read" and a repeated "read" change nothing.
-    expect(await ingestInbound(instance, { kind: "receipt", providerMessageId: "OUT-1", status: "delivered", timestamp: at("2") })).toMatchObject({ updated: false, found: true });
-    expect(await ingestInbound(instance, { kind: "receipt", providerMessageId: "OUT-1", status: "read", timestamp: at("4") })).toMatchObject({ updated: false });
-    expect(await ingestInbound(instance, { kind: "receipt", providerMessageId: "OUT-1", status: "failed", timestamp: at("5") })).toMatchObject({ updated: false });
+    expect(await ingestInbound(instance, { kind: "receipt", providerMessageId: "OUT-1", status: "delivered", timestamp: at("2") })).toMatchObject({
+      updated: false,
+      found: true,
+    });
+    expect(await ingestInbound(instance, { kind: "receipt", providerMessageId: "OUT-1", status: "read", timestamp: at("4") })).toMatchObject({
+      updated: false,
+    });
+    expect(await ingestInbound(instance, { kind: "receipt", providerMessageId: "OUT-1", status: "failed", timestamp: at("5") })).toMatchObject({
+      updated: false,
+    });
     const [row] = await db.select().from(messages).where(eq(messages.id, message.id));
     expect(row!.status).toBe("read");
     expect(row!.sentAt!.toISOString()).toBe(at("1").toISOString());
@@ -103,19 +121,33 @@ describe("ingestInbound: receipts", () => {
   test("failed is terminal and carries the error; unknown ids are reported as not found", async () => {
     const message = await outbound("OUT-2");
     await ingestInbound(instance, { kind: "receipt", providerMessageId: "OUT-2", status: "sent", timestamp: new Date() });
-    const failed = await ingestInbound(instance, { kind: "receipt", providerMessageId: "OUT-2", status: "failed", error: "Message undeliverable — code 131026", timestamp: new Date() });
+    const failed = await ingestInbound(instance, {
+      kind: "receipt",
+      providerMessageId: "OUT-2",
+      status: "failed",
+      error: "Message undeliverable — code 131026",
+      timestamp: new Date(),
+    });
     expect(failed).toMatchObject({ updated: true });
-    expect(await ingestInbound(instance, { kind: "receipt", providerMessageId: "OUT-2", status: "delivered", timestamp: new Date() })).toMatchObject({ updated: false });
+    expect(await ingestInbound(instance, { kind: "receipt", providerMessageId: "OUT-2", status: "delivered", timestamp: new Date() })).toMatchObject({
+      updated: false,
+    });
     const [row] = await db.select().from(messages).where(eq(messages.id, message.id));
     expect(row).toMatchObject({ status: "failed", error: "Message undeliverable — code 131026" });
     expect(row!.failedAt).toBeInstanceOf(Date);
-    const [event] = await db.select().from(events).where(and(eq(events.instanceId, instance.id), eq(events.type, "message.failed")));
+    const [event] = await db
+      .select()
+      .from(events)
+      .where(and(eq(events.instanceId, instance.id), eq(events.type, "message.failed")));
     expect(event!.data).toMatchObject({ message: { id: message.id, status: "failed", error: "Message undeliverable — code 131026" } });
     const unknown = await ingestInbound(instance, { kind: "receipt", providerMessageId: "NOPE", status: "read", timestamp: new Date() });
     expect(unknown).toMatchObject({ kind: "receipt", updated: false, found: false });
     expect(unknown.kind === "receipt" && unknown.pending).toBeInstanceOf(Promise);
     // Receipts never touch inbound messages.
-    expect(await ingestInbound(instance, { kind: "receipt", providerMessageId: "DUP-1", status: "read", timestamp: new Date() })).toMatchObject({ updated: false, found: true });
+    expect(await ingestInbound(instance, { kind: "receipt", providerMessageId: "DUP-1", status: "read", timestamp: new Date() })).toMatchObject({
+      updated: false,
+      found: true,
+    });
   });
 });
 
@@ -125,7 +157,9 @@ describe("receipts before their message: one policy", () => {
     pendingReceipts.retryDelaysMs = [50, 50, 50, 50, 50, 50, 50, 50];
     try {
       const message = await outbound("LATE-SEED");
-      const sent = await ingestEvents(instance, [{ kind: "receipt", providerMessageId: "LATE-1", status: "sent", timestamp: new Date("2026-01-02T03:04:01Z") }]);
+      const sent = await ingestEvents(instance, [
+        { kind: "receipt", providerMessageId: "LATE-1", status: "sent", timestamp: new Date("2026-01-02T03:04:01Z") },
+      ]);
       expect(sent.counts).toMatchObject({ events: 1, receipts: 0 });
       // The outbound worker commits the provider id it was handed after the provider already answered.
       await db.update(messages).set({ providerMessageId: "LATE-1" }).where(eq(messages.id, message.id));
@@ -177,14 +211,20 @@ describe("ingestInbound: connection", () => {
     await waitFor(() => live.length >= 5, { what: "five live status notifications" });
     unsubscribe();
     expect(live.map((l) => l.status)).toEqual(["qr", "qr", "connected", "disconnected", "logged_out"]);
-    const [qrEvent] = await db.select().from(events).where(and(eq(events.instanceId, fresh!.id), eq(events.type, "instance.qr")));
+    const [qrEvent] = await db
+      .select()
+      .from(events)
+      .where(and(eq(events.instanceId, fresh!.id), eq(events.type, "instance.qr")));
     expect(qrEvent!.data).toMatchObject({ qrCode: "data:image/png;base64,AAA", instance: { id: fresh!.id, status: "qr" } });
   });
 
   test("the conversation keeps its unread count per message", async () => {
     const r = await ingestInbound(instance, inbound("UNREAD-1", { from: "+5511900000099" }));
     await ingestInbound(instance, inbound("UNREAD-2", { from: "+5511900000099", type: "image", body: undefined, media: { mediaId: "1" } }));
-    const [conversation] = await db.select().from(conversations).where(eq(conversations.id, (r as { conversation: { id: string } }).conversation.id));
+    const [conversation] = await db
+      .select()
+      .from(conversations)
+      .where(eq(conversations.id, (r as { conversation: { id: string } }).conversation.id));
     expect(conversation).toMatchObject({ unreadCount: 2, lastMessagePreview: "[image]" });
   });
 });

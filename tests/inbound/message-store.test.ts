@@ -48,21 +48,36 @@ describe("storeInboundMessages: one statement for many messages", () => {
     expect(results[1]!.contact).toMatchObject({ phone: "+5511911110002", name: "Bia" });
     expect(results[1]!.contact.lastInteractionAt).toBeInstanceOf(Date);
 
-    const stored = await db.select().from(messages).where(and(eq(messages.instanceId, instance.id), inArray(messages.providerMessageId, ["B-0", "B-1", "B-2", "B-3"])));
+    const stored = await db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.instanceId, instance.id), inArray(messages.providerMessageId, ["B-0", "B-1", "B-2", "B-3"])));
     expect(stored.length).toBe(4);
-    const created = await db.select().from(contacts).where(and(eq(contacts.organizationId, organizationId), eq(contacts.phone, "+5511911110002")));
+    const created = await db
+      .select()
+      .from(contacts)
+      .where(and(eq(contacts.organizationId, organizationId), eq(contacts.phone, "+5511911110002")));
     expect(created.length).toBe(1);
 
     // One message.received per stored message, each with its webhook delivery; creation events once.
-    const received = await db.select().from(events).where(and(eq(events.instanceId, instance.id), eq(events.type, "message.received")));
+    const received = await db
+      .select()
+      .from(events)
+      .where(and(eq(events.instanceId, instance.id), eq(events.type, "message.received")));
     const ids = received.map((e) => (e.data as { message: { providerMessageId: string } }).message.providerMessageId).sort();
     expect(ids).toEqual(["B-0", "B-1", "B-2", "B-3"]);
     const deliveries = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, hookId));
     expect(deliveries.length).toBe(4);
     expect(new Set(deliveries.map((d) => d.eventId))).toEqual(new Set(received.map((e) => e.id)));
-    const contactCreated = await db.select().from(events).where(and(eq(events.instanceId, instance.id), eq(events.type, "contact.created")));
+    const contactCreated = await db
+      .select()
+      .from(events)
+      .where(and(eq(events.instanceId, instance.id), eq(events.type, "contact.created")));
     expect(contactCreated.length).toBe(2);
-    const conversationCreated = await db.select().from(events).where(and(eq(events.instanceId, instance.id), eq(events.type, "conversation.created")));
+    const conversationCreated = await db
+      .select()
+      .from(events)
+      .where(and(eq(events.instanceId, instance.id), eq(events.type, "conversation.created")));
     expect(conversationCreated.length).toBe(2);
   });
 
@@ -84,10 +99,15 @@ describe("storeInboundMessages: one statement for many messages", () => {
       await writer`insert into messages (organization_id, instance_id, conversation_id, contact_id, direction, provider_message_id, type, status)
         values (${organizationId}, ${instance.id}, ${conversationId}, ${first!.contact.id}, 'inbound', 'Q-1', 'text', 'delivered')`;
       const racing = storeInboundMessages([item("Q-1", "+5511911110004"), item("Q-2", "+5511911110004")]);
-      await waitFor(async () => {
-        const [{ n }] = (await db.execute(sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)) as unknown as [{ n: number }];
-        return n > 0;
-      }, { what: "the batch to wait on the open transaction's row lock" });
+      await waitFor(
+        async () => {
+          const [{ n }] = (await db.execute(
+            sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+          )) as unknown as [{ n: number }];
+          return n > 0;
+        },
+        { what: "the batch to wait on the open transaction's row lock" },
+      );
       await writer`commit`;
       const results = await racing;
       expect(results[0]).toBeNull();
@@ -96,7 +116,10 @@ describe("storeInboundMessages: one statement for many messages", () => {
       expect(results[1]!.conversation.unreadCount).toBe(2);
       const [conversation] = await db.select().from(conversations).where(eq(conversations.id, conversationId));
       expect(conversation!.unreadCount).toBe(2);
-      const q1 = await db.select().from(messages).where(and(eq(messages.instanceId, instance.id), eq(messages.providerMessageId, "Q-1")));
+      const q1 = await db
+        .select()
+        .from(messages)
+        .where(and(eq(messages.instanceId, instance.id), eq(messages.providerMessageId, "Q-1")));
       expect(q1.length).toBe(1);
     } finally {
       await writer`rollback`.catch(() => {});
@@ -106,7 +129,11 @@ describe("storeInboundMessages: one statement for many messages", () => {
 
   test("concurrent webhooks share transactions and each gets its own result", async () => {
     const phones = Array.from({ length: 40 }, (_, i) => `+55119222${String(i % 10).padStart(5, "0")}`);
-    const results = await Promise.all(phones.map((from, i) => ingestInbound(instance, { kind: "message", providerMessageId: `C-${i}`, from, type: "text", body: `hi ${i}`, timestamp: new Date() })));
+    const results = await Promise.all(
+      phones.map((from, i) =>
+        ingestInbound(instance, { kind: "message", providerMessageId: `C-${i}`, from, type: "text", body: `hi ${i}`, timestamp: new Date() }),
+      ),
+    );
     results.forEach((r, i) => {
       expect(r).toMatchObject({ kind: "message", stored: true });
       if (r.kind === "message") expect(r.message!.providerMessageId).toBe(`C-${i}`);

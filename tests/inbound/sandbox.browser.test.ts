@@ -14,7 +14,10 @@ test("a phone opening the sandbox QR link pairs the instance with one tap, at ph
     { width: 375, height: 740 },
     { width: 1440, height: 900 },
   ]) {
-    const [instance] = await db.insert(instances).values({ organizationId: organization.id, name: `Loja <b>${viewport.width}</b>`, provider: "sandbox" }).returning();
+    const [instance] = await db
+      .insert(instances)
+      .values({ organizationId: organization.id, name: `Loja <b>${viewport.width}</b>`, provider: "sandbox" })
+      .returning();
     const qrCode = (await connectInstance({ tenant: { organizationId: organization.id } }, instance!.id)).qr?.code;
     const context = await browser.newContext({ viewport });
     const page = await context.newPage();

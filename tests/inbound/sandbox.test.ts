@@ -23,7 +23,10 @@ let org: Awaited<ReturnType<typeof setupOrg>>;
 let other: Awaited<ReturnType<typeof setupOrg>>;
 
 async function newInstance(organizationId: string | null, extra: Partial<typeof instances.$inferInsert> = {}): Promise<Instance> {
-  const [row] = await db.insert(instances).values({ organizationId, name: "Sandbox test", provider: "sandbox", ...extra }).returning();
+  const [row] = await db
+    .insert(instances)
+    .values({ organizationId, name: "Sandbox test", provider: "sandbox", ...extra })
+    .returning();
   return row!;
 }
 
@@ -111,7 +114,12 @@ describe("sandbox connect and pairing", () => {
     expect((await api(app, "POST", `/v1/sandbox/instances/not-a-uuid/scan`, org.key, {})).status).toBe(404);
     const readOnly = await createApiKey({ organizationId: org.organization.id, name: "ro", scopes: ["instances:read"] });
     expect((await api(app, "POST", `/v1/sandbox/instances/${instance.id}/scan`, readOnly.secret, {})).status).toBe(403);
-    const boundElsewhere = await createApiKey({ organizationId: org.organization.id, name: "bound", scopes: ["*"], instanceId: (await newInstance(org.organization.id)).id });
+    const boundElsewhere = await createApiKey({
+      organizationId: org.organization.id,
+      name: "bound",
+      scopes: ["*"],
+      instanceId: (await newInstance(org.organization.id)).id,
+    });
     expect((await api(app, "POST", `/v1/sandbox/instances/${instance.id}/scan`, boundElsewhere.secret, {})).status).toBe(404);
     expect((await reload(instance.id)).status).toBe("qr");
 
@@ -164,11 +172,22 @@ describe("sandbox inbound simulator", () => {
     const live: Record<string, unknown>[] = [];
     const unsubscribe = await subscribeLive(`org:${org.organization.id}:inbox`, (data) => live.push(data));
 
-    const res = await api(app, "POST", `/v1/sandbox/instances/${instance.id}/inbound`, org.key, { from: "+5511988887777", text: "Olá, tudo bem?", name: "Maria" });
+    const res = await api(app, "POST", `/v1/sandbox/instances/${instance.id}/inbound`, org.key, {
+      from: "+5511988887777",
+      text: "Olá, tudo bem?",
+      name: "Maria",
+    });
     expect(res.status).toBe(201);
     const { messageId, conversationId, contactId } = res.body;
     const [message] = await db.select().from(messages).where(eq(messages.id, messageId));
-    expect(message).toMatchObject({ direction: "inbound", type: "text", body: "Olá, tudo bem?", organizationId: org.organization.id, conversationId, contactId });
+    expect(message).toMatchObject({
+      direction: "inbound",
+      type: "text",
+      body: "Olá, tudo bem?",
+      organizationId: org.organization.id,
+      conversationId,
+      contactId,
+    });
     expect(message!.providerMessageId).toMatch(/^SBIN/);
     const [contact] = await db.select().from(contacts).where(eq(contacts.id, contactId));
     expect(contact).toMatchObject({ phone: "+5511988887777", name: "Maria", organizationId: org.organization.id });
@@ -177,16 +196,25 @@ describe("sandbox inbound simulator", () => {
     expect(conversation).toMatchObject({ status: "open", unreadCount: 1, lastMessagePreview: "Olá, tudo bem?", instanceId: instance.id });
     expect((await reload(instance.id)).lastActivityAt).toBeInstanceOf(Date);
 
-    const received = await db.select().from(events).where(and(eq(events.instanceId, instance.id), eq(events.type, "message.received")));
+    const received = await db
+      .select()
+      .from(events)
+      .where(and(eq(events.instanceId, instance.id), eq(events.type, "message.received")));
     expect(received.length).toBe(1);
     expect(received[0]!.data).toMatchObject({ message: { id: messageId, from: "+5511988887777", fromName: "Maria", body: "Olá, tudo bem?", type: "text" } });
     expect(await eventTypes(instance.id)).toEqual(["instance.qr", "instance.connected", "contact.created", "conversation.created", "message.received"]);
     await flushUsage(); // received messages are metered in batches
-    const [usage] = await db.select().from(usageDaily).where(and(eq(usageDaily.organizationId, org.organization.id), eq(usageDaily.metric, "messages_received"), eq(usageDaily.instanceId, instance.id)));
+    const [usage] = await db
+      .select()
+      .from(usageDaily)
+      .where(and(eq(usageDaily.organizationId, org.organization.id), eq(usageDaily.metric, "messages_received"), eq(usageDaily.instanceId, instance.id)));
     expect(usage!.count).toBe(1);
 
     // Media, then resolution, then a new message reopens it (and hands it back to the bot).
-    const media = await api(app, "POST", `/v1/sandbox/instances/${instance.id}/inbound`, org.key, { from: "+5511988887777", media: { url: "https://example.test/cat.jpg", caption: "gato" } });
+    const media = await api(app, "POST", `/v1/sandbox/instances/${instance.id}/inbound`, org.key, {
+      from: "+5511988887777",
+      media: { url: "https://example.test/cat.jpg", caption: "gato" },
+    });
     expect(media.status).toBe(201);
     const [mediaMessage] = await db.select().from(messages).where(eq(messages.id, media.body.messageId));
     expect(mediaMessage).toMatchObject({ type: "image", body: "gato", media: { url: "https://example.test/cat.jpg", caption: "gato" } });

@@ -29,7 +29,19 @@ describe("the inbox in Brazilian Portuguese", () => {
     const res = await org.client.get(`/inbox/${conv.conversationId}`);
     expect(res.status).toBe(200);
     const html = await res.text();
-    for (const text of ["Caixa de entrada", "Abertas", "Minhas", "aberta", "atendida pelo bot", "Sem atendente", "Atribuir a mim", "Transferir para humano", "Resolver", "Adicionar nota privada", "Digite uma resposta…"]) {
+    for (const text of [
+      "Caixa de entrada",
+      "Abertas",
+      "Minhas",
+      "aberta",
+      "atendida pelo bot",
+      "Sem atendente",
+      "Atribuir a mim",
+      "Transferir para humano",
+      "Resolver",
+      "Adicionar nota privada",
+      "Digite uma resposta…",
+    ]) {
       expect(html).toContain(text);
     }
     expect(html).not.toContain("Hand off to human");
@@ -92,7 +104,14 @@ describe("the inbox in Brazilian Portuguese", () => {
   });
 
   test("/v1 answers in the Accept-Language: assigning a non-member is refused in Portuguese", async () => {
-    const res = await api(app, "POST", `/v1/conversations/${conv.conversationId}/assign`, org.key, { userId: crypto.randomUUID() }, { "accept-language": "pt-BR" });
+    const res = await api(
+      app,
+      "POST",
+      `/v1/conversations/${conv.conversationId}/assign`,
+      org.key,
+      { userId: crypto.randomUUID() },
+      { "accept-language": "pt-BR" },
+    );
     expect(res.status).toBe(422);
     expect(res.body.error.details).toContainEqual({ path: "userId", message: "Não é membro desta organização" });
     const missing = await api(app, "GET", `/v1/conversations/${crypto.randomUUID()}`, org.key, undefined, { "accept-language": "pt-BR" });

@@ -63,7 +63,10 @@ describe("inbox pages", () => {
   });
 
   test("media as thumbnails/links, locations as map links, unsafe URLs never linked", async () => {
-    const img = await inbound(app, org.key, instanceId, { from: "+5511966665555", media: { url: "https://cdn.example.test/p.jpg", caption: "a photo", type: "image" } });
+    const img = await inbound(app, org.key, instanceId, {
+      from: "+5511966665555",
+      media: { url: "https://cdn.example.test/p.jpg", caption: "a photo", type: "image" },
+    });
     await db.insert(messages).values([
       {
         organizationId: org.organization.id,
@@ -101,7 +104,10 @@ describe("reply box, notes and actions", () => {
     const res = await org.client.postForm(`/inbox/${conv.conversationId}/reply`, { body: "Olá! <b>bold</b>", kind: "reply" }, { htmx: true });
     expect(res.status).toBe(200);
     expect(res.headers.get("hx-trigger")).toContain("inbox:sent");
-    const sent = await db.select().from(messages).where(and(eq(messages.conversationId, conv.conversationId), eq(messages.direction, "outbound")));
+    const sent = await db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.conversationId, conv.conversationId), eq(messages.direction, "outbound")));
     const reply = sent.find((m) => m.body === "Olá! <b>bold</b>")!;
     expect(reply).toMatchObject({ sentBy: "user", userId: org.user.id, status: "queued", isPrivateNote: false, instanceId });
     const page = await html(await org.client.get(`/inbox/${conv.conversationId}/messages`, { htmx: true }));
@@ -120,7 +126,10 @@ describe("reply box, notes and actions", () => {
   test("a private note is stored but never queued for WhatsApp", async () => {
     const res = await org.client.postForm(`/inbox/${conv.conversationId}/reply`, { body: "internal: VIP <customer>", kind: "note" }, { htmx: true });
     expect(res.status).toBe(200);
-    const [note] = await db.select().from(messages).where(and(eq(messages.conversationId, conv.conversationId), eq(messages.isPrivateNote, true)));
+    const [note] = await db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.conversationId, conv.conversationId), eq(messages.isPrivateNote, true)));
     expect(note).toMatchObject({ body: "internal: VIP <customer>", userId: org.user.id, isPrivateNote: true });
     expect(note!.status).not.toBe("queued");
     expect(note!.nextAttemptAt).toBeNull();
@@ -170,7 +179,10 @@ describe("reply box, notes and actions", () => {
     const text = await res.text();
     expect(text).toContain("not connected");
     expect(text).toContain("are you there?");
-    const outbound = await db.select().from(messages).where(and(eq(messages.conversationId, written.conversationId), eq(messages.direction, "outbound")));
+    const outbound = await db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.conversationId, written.conversationId), eq(messages.direction, "outbound")));
     expect(outbound).toEqual([]);
   });
 
@@ -207,7 +219,11 @@ describe("isolation and auth", () => {
 
   test("logged out: pages redirect to the login, the stream too", async () => {
     const anon = new TestClient(app);
-    for (const [method, path, form] of [...routes(conv.conversationId), ["GET", "/inbox"], ["GET", "/inbox/list"], ["GET", "/inbox/stream"]] as [string, string, Record<string, string>?][]) {
+    for (const [method, path, form] of [...routes(conv.conversationId), ["GET", "/inbox"], ["GET", "/inbox/list"], ["GET", "/inbox/stream"]] as [
+      string,
+      string,
+      Record<string, string>?,
+    ][]) {
       const res = method === "GET" ? await anon.get(path) : await anon.postForm(path, form ?? {});
       expect(`${method} ${path} ${res.status}`).toBe(`${method} ${path} 303`);
       expect(res.headers.get("location")).toStartWith("/login");
@@ -227,14 +243,17 @@ describe("live stream", () => {
     const chunk = (v: unknown) => (typeof v === "string" ? v : decoder.decode(v as Uint8Array));
     const streamOf = (body: ReadableStream) => {
       const reader = body.getReader();
-      const s = { text: "", async until(needle: string) {
-        while (!s.text.includes(needle)) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          s.text += chunk(value);
-        }
-        return s.text;
-      } };
+      const s = {
+        text: "",
+        async until(needle: string) {
+          while (!s.text.includes(needle)) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            s.text += chunk(value);
+          }
+          return s.text;
+        },
+      };
       return s;
     };
     const mine = streamOf(res.body!);

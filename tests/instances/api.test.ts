@@ -67,7 +67,10 @@ describe("instances API", () => {
     const deleted = await api(app, "DELETE", `/v1/instances/${a.id}`, key);
     expect(deleted.status).toBe(200);
     expect((await api(app, "GET", `/v1/instances/${a.id}`, key)).status).toBe(404);
-    const audit = await db.select().from(auditLogs).where(and(eq(auditLogs.organizationId, organization.id), eq(auditLogs.targetId, a.id)));
+    const audit = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.organizationId, organization.id), eq(auditLogs.targetId, a.id)));
     expect(audit.map((r) => r.action).sort()).toEqual(["instance.created", "instance.deleted", "instance.updated"]);
   });
 
@@ -143,7 +146,12 @@ describe("instances API", () => {
     expect(logout.status).toBe(200);
     expect(logout.body.status).toBe("logged_out");
 
-    const types = (await db.select().from(events).where(and(eq(events.organizationId, organization.id), eq(events.instanceId, inst.id)))).map((e) => e.type);
+    const types = (
+      await db
+        .select()
+        .from(events)
+        .where(and(eq(events.organizationId, organization.id), eq(events.instanceId, inst.id)))
+    ).map((e) => e.type);
     expect(types).toContain("instance.qr");
     expect(types.filter((t) => t === "instance.connected")).toHaveLength(1);
     expect(types).toContain("instance.logged_out");

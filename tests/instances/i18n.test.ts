@@ -30,7 +30,18 @@ describe("instances in Brazilian Portuguese", () => {
     const res = await org.client.get(`/instances/${instanceId}`);
     expect(res.status).toBe(200);
     const page = await res.text();
-    for (const text of ["← Instâncias", "criada em", "Conexão", "Pareada com", "Conectada desde", "Enviar mensagem de teste", "Olá do LivChat 👋", "Simular uma mensagem recebida", "Zona de perigo", "Excluir “Vendas” com todas as conversas e mensagens?"]) {
+    for (const text of [
+      "← Instâncias",
+      "criada em",
+      "Conexão",
+      "Pareada com",
+      "Conectada desde",
+      "Enviar mensagem de teste",
+      "Olá do LivChat 👋",
+      "Simular uma mensagem recebida",
+      "Zona de perigo",
+      "Excluir “Vendas” com todas as conversas e mensagens?",
+    ]) {
       expect(page).toContain(text);
     }
     const [row] = await db.select().from(instances).where(eq(instances.id, instanceId));

@@ -43,7 +43,11 @@ describe("instance admin pages", () => {
     const invalid = await client.postForm("/instances", { name: "", provider: "sandbox" });
     expect(invalid.status).toBe(422);
     expect(await invalid.text()).toContain("Enter a name");
-    const cloudMissing = await client.postForm("/instances", { name: "Meta", provider: "cloud", phoneNumberId: "123", accessToken: "tok-secret" }, { htmx: true });
+    const cloudMissing = await client.postForm(
+      "/instances",
+      { name: "Meta", provider: "cloud", phoneNumberId: "123", accessToken: "tok-secret" },
+      { htmx: true },
+    );
     expect(cloudMissing.status).toBe(422);
     const fragment = await cloudMissing.text();
     expect(fragment).toContain('id="create-instance"');
@@ -55,7 +59,7 @@ describe("instance admin pages", () => {
     expect(page.status).toBe(200);
     const body = await page.text();
     // Escaped as text, and quotes escaped inside attributes (no breaking out of value="…").
-    expect(body).toContain("<h1 style=\"margin:0\">Sales &lt;b&gt;team&lt;/b&gt; &quot;x&quot;&gt;&lt;script&gt;</h1>");
+    expect(body).toContain('<h1 style="margin:0">Sales &lt;b&gt;team&lt;/b&gt; &quot;x&quot;&gt;&lt;script&gt;</h1>');
     expect(body).toContain('value="Sales <b>team</b> &#34;x&#34;><script>"');
     expect(body).not.toContain('"x">');
     expect(body).toContain("Disconnected");
@@ -126,14 +130,20 @@ describe("instance admin pages", () => {
     expect(await test.text()).toContain("Queued for +5511999990001");
     const badTo = await client.postForm(`/instances/${id}/test-message`, { to: "nope", text: "hello" }, { htmx: true });
     expect(badTo.status).toBe(422);
-    const queued = await db.select().from(messages).where(and(eq(messages.instanceId, id), eq(messages.direction, "outbound")));
+    const queued = await db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.instanceId, id), eq(messages.direction, "outbound")));
     expect(queued).toHaveLength(1);
     expect(queued[0]).toMatchObject({ sentBy: "user", status: "queued", body: "hello" });
 
     const inbound = await client.postForm(`/instances/${id}/simulate-inbound`, { from: "+5511988887777", name: "Maria", text: "Oi!" }, { htmx: true });
     expect(inbound.status).toBe(200);
     expect(await inbound.text()).toContain("Received");
-    const received = await db.select().from(messages).where(and(eq(messages.instanceId, id), eq(messages.direction, "inbound")));
+    const received = await db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.instanceId, id), eq(messages.direction, "inbound")));
     expect(received.map((m) => m.body)).toEqual(["Oi!"]);
     const emptyText = await client.postForm(`/instances/${id}/simulate-inbound`, { from: "+5511988887777", text: "" }, { htmx: true });
     expect(emptyText.status).toBe(422);
@@ -172,7 +182,11 @@ describe("instance admin pages", () => {
       expect((await client.get(path)).status, path).toBe(404);
     }
     for (const action of ["connect", "scan", "logout", "pairing-code", "rename", "test-message", "simulate-inbound", "delete"]) {
-      const res = await client.postForm(`/instances/${id}/${action}`, { name: "x", phone: "+5511999990001", to: "+5511999990001", text: "x", from: "+5511999990001" }, { htmx: true });
+      const res = await client.postForm(
+        `/instances/${id}/${action}`,
+        { name: "x", phone: "+5511999990001", to: "+5511999990001", text: "x", from: "+5511999990001" },
+        { htmx: true },
+      );
       expect(res.status, action).toBe(404);
     }
     const [row] = await db.select().from(instances).where(eq(instances.id, id));

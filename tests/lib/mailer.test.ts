@@ -35,7 +35,10 @@ describe("mailer", () => {
     config.mailFrom = "LivChat Test <robot@livchat.test>";
     try {
       expect(mailEnabled()).toBe(true);
-      const sent = await sendMail("Someone@Example.test", mailTemplates.passwordReset({ url: "http://localhost:3000/password/reset/abc", expiresInMinutes: 60 }));
+      const sent = await sendMail(
+        "Someone@Example.test",
+        mailTemplates.passwordReset({ url: "http://localhost:3000/password/reset/abc", expiresInMinutes: 60 }),
+      );
       expect(sent).toBe(true);
     } finally {
       config.mailFrom = previousFrom;
@@ -60,8 +63,8 @@ describe("mailer", () => {
 describe("mail templates", () => {
   test("user-supplied values are escaped in HTML and flattened in subjects", () => {
     const mail = mailTemplates.invitation({
-      organizationName: 'Evil <script>alert(1)</script>\r\nBcc: victim@example.test',
-      inviterName: '<img src=x onerror=alert(1)>',
+      organizationName: "Evil <script>alert(1)</script>\r\nBcc: victim@example.test",
+      inviterName: "<img src=x onerror=alert(1)>",
       role: "agent",
       url: 'http://localhost:3000/invitations/tok"><b>',
       expiresAt: new Date("2026-12-10T00:00:00Z"),

@@ -65,7 +65,10 @@ describe("guardedFetch", () => {
   });
 
   test("an upstream error body is never echoed: status and our own short reason only", async () => {
-    for (const [path, status, reason] of [["/error", 503, "server error"], ["/unauthorized", 401, "the credentials were refused"]] as const) {
+    for (const [path, status, reason] of [
+      ["/error", 503, "server error"],
+      ["/unauthorized", 401, "the credentials were refused"],
+    ] as const) {
       const err = await failure(guardedFetch(url(path), {}, { timeoutMs: 5_000 }));
       expect(err).toBeInstanceOf(OutboundError);
       expect((err as OutboundError).status).toBe(status);
@@ -82,7 +85,12 @@ describe("guardedFetch", () => {
 
   test("private targets are refused when the allow flag is off, before any connection; the operator's own URLs are not", async () => {
     config.allowPrivateWebhookTargets = false;
-    for (const u of [url("/ok"), `http://localhost:${target.port}/ok`, `http://[::ffff:127.0.0.1]:${target.port}/ok`, "http://169.254.169.254/latest/meta-data/"]) {
+    for (const u of [
+      url("/ok"),
+      `http://localhost:${target.port}/ok`,
+      `http://[::ffff:127.0.0.1]:${target.port}/ok`,
+      "http://169.254.169.254/latest/meta-data/",
+    ]) {
       const err = await failure(guardedFetch(u, {}, { timeoutMs: 2_000 }));
       expect([u, err instanceof TargetRefused]).toEqual([u, true]);
     }

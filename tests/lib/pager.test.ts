@@ -14,7 +14,15 @@ const probes = pgTable("pager_probes", {
 
 await db.execute(sql`create table pager_probes (id uuid primary key, created_at timestamptz not null, label text not null)`);
 // Seven rows inside one millisecond: microseconds apart, and two pairs tied on the timestamp (id breaks the tie).
-const at = ["2026-01-01 00:00:00.000100+00", "2026-01-01 00:00:00.000200+00", "2026-01-01 00:00:00.000200+00", "2026-01-01 00:00:00.000300+00", "2026-01-01 00:00:00.000400+00", "2026-01-01 00:00:00.000400+00", "2026-01-01 00:00:00.000500+00"];
+const at = [
+  "2026-01-01 00:00:00.000100+00",
+  "2026-01-01 00:00:00.000200+00",
+  "2026-01-01 00:00:00.000200+00",
+  "2026-01-01 00:00:00.000300+00",
+  "2026-01-01 00:00:00.000400+00",
+  "2026-01-01 00:00:00.000400+00",
+  "2026-01-01 00:00:00.000500+00",
+];
 for (const [i, createdAt] of at.entries()) {
   await db.execute(sql`insert into pager_probes values (gen_random_uuid(), ${createdAt}::timestamptz, ${`row${i}`})`);
 }
@@ -27,7 +35,13 @@ async function walk(order: "asc" | "desc", limit: number) {
     const page: Page<{ label: string }> = await keysetPage(
       { sortBy: probes.createdAt, id: probes.id, order },
       { limit, cursor },
-      (q) => db.select({ probe: probes, sortKey: q.sortKey }).from(probes).where(q.after).orderBy(...q.orderBy).limit(q.limit),
+      (q) =>
+        db
+          .select({ probe: probes, sortKey: q.sortKey })
+          .from(probes)
+          .where(q.after)
+          .orderBy(...q.orderBy)
+          .limit(q.limit),
       (r) => r.probe,
       (r) => r.probe.id,
     );
@@ -54,7 +68,13 @@ describe("keysetPage", () => {
     const first = await keysetPage(
       { sortBy: probes.createdAt, id: probes.id },
       { limit: 1 },
-      (q) => db.select({ probe: probes, sortKey: q.sortKey }).from(probes).where(q.after).orderBy(...q.orderBy).limit(q.limit),
+      (q) =>
+        db
+          .select({ probe: probes, sortKey: q.sortKey })
+          .from(probes)
+          .where(q.after)
+          .orderBy(...q.orderBy)
+          .limit(q.limit),
       (r) => r.probe,
       (r) => r.probe.id,
     );
@@ -63,7 +83,13 @@ describe("keysetPage", () => {
     const garbage = ["x", first.data[0]!.id, Buffer.from(JSON.stringify(["2024-99-99", "not-a-uuid"])).toString("base64url")];
     for (const cursor of garbage) {
       expect(isCursor(cursor)).toBe(false);
-      const refused = await keysetPage({ sortBy: probes.createdAt, id: probes.id }, { limit: 1, cursor }, () => Promise.resolve([]), (r) => r, () => "").catch((e: unknown) => e);
+      const refused = await keysetPage(
+        { sortBy: probes.createdAt, id: probes.id },
+        { limit: 1, cursor },
+        () => Promise.resolve([]),
+        (r) => r,
+        () => "",
+      ).catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(AppError);
       expect((refused as AppError).code).toBe("validation_failed");
     }

@@ -14,7 +14,10 @@ const [foreign] = await db.insert(instances).values({ organizationId: theirs.org
 const tenant = { organizationId: ours.organization.id };
 
 async function refusal(run: () => Promise<unknown>) {
-  const err = await run().then(() => undefined, (e: unknown) => e);
+  const err = await run().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(AppError);
   return (err as AppError).code;
 }

@@ -75,7 +75,7 @@ describe("per-key request rate on /v1", () => {
   });
 
   test("a missing or invalid key is 401 and spends nobody's budget", async () => {
-    const res = await api(app, "GET", "/v1/events", "lc_live_" + "x".repeat(32));
+    const res = await api(app, "GET", "/v1/events", `lc_live_${"x".repeat(32)}`);
     expect(res.status).toBe(401);
   });
 });
@@ -88,7 +88,11 @@ describe("effective limits: key → instance → organization", () => {
     expect(resolveLimit(null, null, null, 1)).toBe(1);
     expect(resolveLimit(0, 10, 20, 1)).toBe(0); // an explicit 0 is a limit, not "unset"
     expect(
-      effectiveLimits({ key: { requestsPerMinute: null, maxMessagesPerDay: null }, instance: { maxMessagesPerDay: 50 }, organization: { apiRequestsPerMinute: 600, maxMessagesPerDay: 1000 } }),
+      effectiveLimits({
+        key: { requestsPerMinute: null, maxMessagesPerDay: null },
+        instance: { maxMessagesPerDay: 50 },
+        organization: { apiRequestsPerMinute: 600, maxMessagesPerDay: 1000 },
+      }),
     ).toEqual({ requestsPerMinute: 600, maxMessagesPerDay: 50 });
     expect(effectiveLimits({})).toEqual({ requestsPerMinute: UNCLAIMED_LIMITS.requestsPerMinute, maxMessagesPerDay: UNCLAIMED_LIMITS.maxMessagesPerDay });
   });
@@ -114,7 +118,10 @@ describe("effective limits: key → instance → organization", () => {
     // The instance override (10) wins over the plan.
     expect(await checkDailyMessageQuota({ organizationId: organization.id, instanceId: generous.id })).toMatchObject({ limit: 10, used: 3, remaining: 7 });
     // The key override wins over both, in either direction.
-    expect(await checkDailyMessageQuota({ organizationId: organization.id, instanceId: plain.id, apiKey: { maxMessagesPerDay: 5 } })).toMatchObject({ limit: 5, used: 3 });
+    expect(await checkDailyMessageQuota({ organizationId: organization.id, instanceId: plain.id, apiKey: { maxMessagesPerDay: 5 } })).toMatchObject({
+      limit: 5,
+      used: 3,
+    });
     const keyErr = await checkDailyMessageQuota({ organizationId: organization.id, instanceId: generous.id, apiKey: { maxMessagesPerDay: 2 } }).catch((e) => e);
     expect(keyErr.code).toBe("quota_exceeded");
     // `count` checks a batch: 7 more fit on the generous instance, 8 do not.

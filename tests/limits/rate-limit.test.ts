@@ -6,7 +6,7 @@ const unique = () => `test:${crypto.randomUUID()}`;
 
 describe("MemoryRateLimiter (two-bucket sliding window)", () => {
   test("allows `limit` requests per window, then refuses with Retry-After", async () => {
-    let now = 1_000_000 * 60_000 + 10_000; // 10 s into a window
+    const now = 1_000_000 * 60_000 + 10_000; // 10 s into a window
     const limiter = new MemoryRateLimiter(() => now);
     const results = [];
     for (let i = 0; i < 5; i++) results.push(await limiter.hit("k", 3));

@@ -74,18 +74,27 @@ describe("invitation flow", () => {
     expect(accepted.status).toBe(303);
     expect(accepted.headers.get("location")).toBe("/");
 
-    const [m] = await db.select().from(memberships).where(and(eq(memberships.organizationId, organization.id), eq(memberships.userId, second.user.id)));
+    const [m] = await db
+      .select()
+      .from(memberships)
+      .where(and(eq(memberships.organizationId, organization.id), eq(memberships.userId, second.user.id)));
     expect(m!.role).toBe("supervisor");
     const [inv] = await db.select().from(invitations).where(eq(invitations.id, stored!.id));
     expect(inv!.acceptedAt).not.toBeNull();
     expect(inv!.acceptedBy).toBe(second.user.id);
-    const [session] = await db.select().from(sessions).where(eq(sessions.id, sha256Hex(client.cookies.get("lc_session")!)));
+    const [session] = await db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.id, sha256Hex(client.cookies.get("lc_session")!)));
     expect(session!.activeOrganizationId).toBe(organization.id);
     const dash = await (await client.get("/")).text();
     expect(dash).toContain("<h1>Acme &lt;Support&gt;</h1>");
     expect(dash).toContain("You joined Acme &lt;Support&gt; as supervisor");
 
-    const [entry] = await db.select().from(auditLogs).where(and(eq(auditLogs.organizationId, organization.id), eq(auditLogs.action, "invitation.accepted")));
+    const [entry] = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.organizationId, organization.id), eq(auditLogs.action, "invitation.accepted")));
     expect(entry!.actorId).toBe(second.user.id);
     expect(entry!.details).toMatchObject({ role: "supervisor", emailMatched: true, previousRole: null });
 
@@ -104,7 +113,11 @@ describe("invitation flow", () => {
 
   test("a user without any organization can accept; a different address is allowed but flagged", async () => {
     const { user: owner, organization } = await createOwner();
-    const { token } = await createInvitation({ organizationId: organization.id, actor: { userId: owner.id, role: "owner" }, data: { email: "someone@example.test", role: "agent" } });
+    const { token } = await createInvitation({
+      organizationId: organization.id,
+      actor: { userId: owner.id, role: "owner" },
+      data: { email: "someone@example.test", role: "agent" },
+    });
     const user = await createUser({ email: uniqueEmail(), password: "correct horse battery" });
     const client = await signIn(app, user.id);
     const page = await (await client.get(`/invitations/${token}`)).text();
@@ -112,20 +125,33 @@ describe("invitation flow", () => {
     const res = await client.postForm(`/invitations/${token}/accept`, {}, { htmx: true });
     expect(res.status).toBe(204);
     expect(res.headers.get("hx-redirect")).toBe("/");
-    const [m] = await db.select().from(memberships).where(and(eq(memberships.organizationId, organization.id), eq(memberships.userId, user.id)));
+    const [m] = await db
+      .select()
+      .from(memberships)
+      .where(and(eq(memberships.organizationId, organization.id), eq(memberships.userId, user.id)));
     expect(m!.role).toBe("agent");
     expect((await client.get("/")).status).toBe(200);
-    const [entry] = await db.select().from(auditLogs).where(and(eq(auditLogs.organizationId, organization.id), eq(auditLogs.action, "invitation.accepted")));
+    const [entry] = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.organizationId, organization.id), eq(auditLogs.action, "invitation.accepted")));
     expect(entry!.details).toMatchObject({ emailMatched: false });
   });
 
   test("accepting never lowers an existing role", async () => {
     const { user: owner, organization } = await createOwner();
     const admin = await createMember(organization.id, "admin");
-    const { token } = await createInvitation({ organizationId: organization.id, actor: { userId: owner.id, role: "owner" }, data: { email: "other@example.test", role: "agent" } });
+    const { token } = await createInvitation({
+      organizationId: organization.id,
+      actor: { userId: owner.id, role: "owner" },
+      data: { email: "other@example.test", role: "agent" },
+    });
     const client = await signIn(app, admin.id, organization.id);
     expect((await client.postForm(`/invitations/${token}/accept`, {})).status).toBe(303);
-    const [m] = await db.select().from(memberships).where(and(eq(memberships.organizationId, organization.id), eq(memberships.userId, admin.id)));
+    const [m] = await db
+      .select()
+      .from(memberships)
+      .where(and(eq(memberships.organizationId, organization.id), eq(memberships.userId, admin.id)));
     expect(m!.role).toBe("admin");
   });
 
@@ -133,7 +159,10 @@ describe("invitation flow", () => {
     const { user: owner, organization } = await createOwner();
     const actor = { userId: owner.id, role: "owner" as const };
     const expired = await createInvitation({ organizationId: organization.id, actor, data: { email: "late@example.test", role: "agent" } });
-    await db.update(invitations).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(invitations.id, expired.invitation.id));
+    await db
+      .update(invitations)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(invitations.id, expired.invitation.id));
     const revoked = await createInvitation({ organizationId: organization.id, actor, data: { email: "gone@example.test", role: "agent" } });
     // A new invitation to the same address replaces (revokes) the previous one.
     const replacement = await createInvitation({ organizationId: organization.id, actor, data: { email: "gone@example.test", role: "admin" } });
@@ -186,13 +215,19 @@ describe("invitations by email (SMTP)", () => {
       const link = linkIn(mail, "/invitations/");
       expect(page).toContain(link);
       const token = link.split("/").pop()!;
-      const [stored] = await db.select().from(invitations).where(eq(invitations.tokenHash, sha256Hex(token)));
+      const [stored] = await db
+        .select()
+        .from(invitations)
+        .where(eq(invitations.tokenHash, sha256Hex(token)));
       expect(stored!.email).toBe(email);
 
       const user = await createUser({ email, password: "correct horse battery" });
       const client = await signIn(app, user.id);
-      expect((await client.postForm(new URL(link).pathname + "/accept", {})).status).toBe(303);
-      const [m] = await db.select().from(memberships).where(and(eq(memberships.organizationId, organization.id), eq(memberships.userId, user.id)));
+      expect((await client.postForm(`${new URL(link).pathname}/accept`, {})).status).toBe(303);
+      const [m] = await db
+        .select()
+        .from(memberships)
+        .where(and(eq(memberships.organizationId, organization.id), eq(memberships.userId, user.id)));
       expect(m!.role).toBe("agent");
     } finally {
       config.smtpUrl = undefined;

@@ -10,7 +10,10 @@ import { createMember, createOwner, signIn } from "../helpers/factories";
 const app = createApp();
 
 async function membershipOf(organizationId: string, userId: string) {
-  const [m] = await db.select().from(memberships).where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, userId)));
+  const [m] = await db
+    .select()
+    .from(memberships)
+    .where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, userId)));
   return m;
 }
 
@@ -29,7 +32,11 @@ describe("members page", () => {
   test("agents and supervisors read the list; every manage action is 403", async () => {
     const { organization, user: owner } = await createOwner();
     const ownerM = await membershipOf(organization.id, owner.id);
-    const { invitation } = await createInvitation({ organizationId: organization.id, actor: { userId: owner.id, role: "owner" }, data: { email: "pending@example.test", role: "agent" } });
+    const { invitation } = await createInvitation({
+      organizationId: organization.id,
+      actor: { userId: owner.id, role: "owner" },
+      data: { email: "pending@example.test", role: "agent" },
+    });
     for (const role of ["agent", "supervisor"] as const) {
       const user = await createMember(organization.id, role);
       const client = await signIn(app, user.id, organization.id);
@@ -37,7 +44,7 @@ describe("members page", () => {
       expect(page.status).toBe(200);
       const html = await page.text();
       expect(html).toContain(owner.email);
-      expect(html).not.toContain("/role\"");
+      expect(html).not.toContain('/role"');
       expect(html).not.toContain("/members/invitations");
       expect(html).not.toContain("pending@example.test");
       expect((await client.postForm(`/members/${ownerM!.id}/role`, { role: "agent" })).status).toBe(403);
@@ -106,7 +113,11 @@ describe("members page", () => {
     const { organization, user: owner } = await createOwner();
     const other = await createOwner();
     const otherM = await membershipOf(other.organization.id, other.user.id);
-    const { invitation } = await createInvitation({ organizationId: other.organization.id, actor: { userId: other.user.id, role: "owner" }, data: { email: "victim@example.test", role: "admin" } });
+    const { invitation } = await createInvitation({
+      organizationId: other.organization.id,
+      actor: { userId: other.user.id, role: "owner" },
+      data: { email: "victim@example.test", role: "admin" },
+    });
     const client = await signIn(app, owner.id, organization.id);
     expect((await client.postForm(`/members/${otherM!.id}/role`, { role: "agent" })).status).toBe(404);
     expect((await client.postForm(`/members/${otherM!.id}/remove`, {})).status).toBe(404);
@@ -152,10 +163,10 @@ describe("members page", () => {
     // Pending list shows it with a revoke button; revoking removes it.
     const list = await (await client.get("/members")).text();
     expect(list).toContain(`/members/invitations/${inv!.id}/revoke`);
-    expect(list).not.toContain("/invitations/" + html.match(/invitations\/([A-Za-z0-9_-]{43})/)![1]);
+    expect(list).not.toContain(`/invitations/${html.match(/invitations\/([A-Za-z0-9_-]{43})/)![1]}`);
     const revoke = await client.postForm(`/members/invitations/${inv!.id}/revoke`, {}, { htmx: true });
     expect(revoke.status).toBe(204);
-    expect((await (await client.get("/members")).text())).not.toContain(`/members/invitations/${inv!.id}/revoke`);
+    expect(await (await client.get("/members")).text()).not.toContain(`/members/invitations/${inv!.id}/revoke`);
     expect((await client.postForm(`/members/invitations/${inv!.id}/revoke`, {})).status).toBe(404);
 
     const actions = (await db.select().from(auditLogs).where(eq(auditLogs.organizationId, organization.id))).map((a) => a.action).sort();

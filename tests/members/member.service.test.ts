@@ -7,7 +7,10 @@ import { AppError } from "@/lib/errors";
 import { createMember, createOwner } from "../helpers/factories";
 
 async function membershipOf(organizationId: string, userId: string) {
-  const [m] = await db.select().from(memberships).where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, userId)));
+  const [m] = await db
+    .select()
+    .from(memberships)
+    .where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, userId)));
   return m;
 }
 
@@ -39,7 +42,9 @@ describe("member rules", () => {
     expect(org!.ownerId).toBe(second.id);
     // Now `second` is the last owner.
     const secondM = await membershipOf(organization.id, second.id);
-    expect(await codeOf(removeMember({ organizationId: organization.id, actor: { userId: second.id, role: "owner" }, membershipId: secondM!.id }))).toBe("validation_failed");
+    expect(await codeOf(removeMember({ organizationId: organization.id, actor: { userId: second.id, role: "owner" }, membershipId: secondM!.id }))).toBe(
+      "validation_failed",
+    );
 
     const entries = await db.select().from(auditLogs).where(eq(auditLogs.organizationId, organization.id));
     expect(entries.map((e) => e.action)).toEqual(["member.role_changed"]);
@@ -79,11 +84,16 @@ describe("member rules", () => {
       expect(await codeOf(changeMemberRole({ organizationId: org, actor, membershipId: agentM!.id, role: "agent" }))).toBe("forbidden");
       expect(await codeOf(removeMember({ organizationId: org, actor, membershipId: agentM!.id }))).toBe("forbidden");
     }
-    expect(await codeOf(changeMemberRole({ organizationId: org, actor: { userId: owner.id, role: "owner" }, membershipId: agentM!.id, role: "owner" }))).toBe("ok");
+    expect(await codeOf(changeMemberRole({ organizationId: org, actor: { userId: owner.id, role: "owner" }, membershipId: agentM!.id, role: "owner" }))).toBe(
+      "ok",
+    );
     expect((await membershipOf(org, agent.id))!.role).toBe("owner");
     expect(await codeOf(removeMember({ organizationId: org, actor: asAdmin, membershipId: (await membershipOf(org, supervisor.id))!.id }))).toBe("ok");
     expect(await membershipOf(org, supervisor.id)).toBeUndefined();
-    const [removed] = await db.select().from(auditLogs).where(and(eq(auditLogs.organizationId, org), eq(auditLogs.action, "member.removed")));
+    const [removed] = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.organizationId, org), eq(auditLogs.action, "member.removed")));
     expect(removed!.details).toMatchObject({ userId: supervisor.id, role: "supervisor" });
     expect(removed!.actorId).toBe(admin.id);
   });

@@ -145,7 +145,12 @@ describe("POST /v1/messages", () => {
     expect(named.status).toBe(202);
 
     // A key bound to an instance sends through it without naming it, and cannot use another.
-    const { secret: bound } = await createApiKey({ organizationId: organization.id, name: "bound", scopes: ["messages:write", "messages:read"], instanceId: second });
+    const { secret: bound } = await createApiKey({
+      organizationId: organization.id,
+      name: "bound",
+      scopes: ["messages:write", "messages:read"],
+      instanceId: second,
+    });
     const viaBound = await api(app, "POST", "/v1/messages", bound, { to: TO, type: "text", text: "hi" });
     expect(viaBound.status).toBe(202);
     const [boundRow] = await db.select().from(messages).where(eq(messages.id, viaBound.body.id));
@@ -174,7 +179,9 @@ describe("POST /v1/messages", () => {
     expect(again.body).toEqual(first.body);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     // Concurrent retries with one key store one message; those racing the first are told it is in flight (409).
-    const racing = await Promise.all([1, 2, 3, 4].map(() => api(app, "POST", "/v1/messages", key, { to: TO, type: "text", text: "Race" }, { "Idempotency-Key": "race-1" })));
+    const racing = await Promise.all(
+      [1, 2, 3, 4].map(() => api(app, "POST", "/v1/messages", key, { to: TO, type: "text", text: "Race" }, { "Idempotency-Key": "race-1" })),
+    );
     expect(racing.every((r) => r.status === 202 || r.status === 409)).toBe(true);
     expect(new Set(racing.filter((r) => r.status === 202).map((r) => r.body.id)).size).toBe(1);
     // The same idempotency key under another API key is a different request.
@@ -268,7 +275,10 @@ describe("POST /v1/messages", () => {
     expect(read.body).toEqual({ id: b.body.messageId, status: "read" });
     const [after] = await db.select().from(conversations).where(eq(conversations.id, b.body.conversationId));
     expect(after!.unreadCount).toBe(0);
-    const rows = await db.select().from(messages).where(and(eq(messages.conversationId, b.body.conversationId), eq(messages.direction, "inbound")));
+    const rows = await db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.conversationId, b.body.conversationId), eq(messages.direction, "inbound")));
     expect(rows.map((r) => r.status)).toEqual(["read", "read"]);
     expect(rows.every((r) => r.readAt)).toBe(true);
     const got = await api(app, "GET", `/v1/messages/${a.body.messageId}`, key);

@@ -26,7 +26,10 @@ describe("sending messages in Brazilian Portuguese", () => {
     expect(invalid.body.error.details).toContainEqual({ path: "text", message: "Informe o texto" });
     const noInstance = await api(app, "POST", "/v1/messages", org.key, { type: "text", to: "+5511922221111", text: "oi" }, pt);
     expect(noInstance.status).toBe(422);
-    expect(noInstance.body.error.details).toContainEqual({ path: "instanceId", message: "Nenhuma instância conectada para enviar: conecte uma ou informe qual com instanceId" });
+    expect(noInstance.body.error.details).toContainEqual({
+      path: "instanceId",
+      message: "Nenhuma instância conectada para enviar: conecte uma ou informe qual com instanceId",
+    });
     const missing = await api(app, "GET", `/v1/messages/${crypto.randomUUID()}`, org.key, undefined, pt);
     expect(missing.status).toBe(404);
     expect(missing.body.error).toMatchObject({ code: "not_found", message: "Mensagem não encontrada" });

@@ -27,7 +27,14 @@ describe("Idempotency-Key on POST /v1/messages (Stripe's rules)", () => {
     expect(other.status).toBe(422);
     expect(other.body.error.code).toBe("idempotency_mismatch");
     expect(other.body.error.details).toEqual([{ path: "Idempotency-Key", message: expect.stringContaining("different request body") }]);
-    const otherRecipient = await api(app, "POST", "/v1/messages", key, { to: "+5511999990002", type: "text", text: "Your order shipped" }, { "Idempotency-Key": "order-7" });
+    const otherRecipient = await api(
+      app,
+      "POST",
+      "/v1/messages",
+      key,
+      { to: "+5511999990002", type: "text", text: "Your order shipped" },
+      { "Idempotency-Key": "order-7" },
+    );
     expect(otherRecipient.status).toBe(422);
 
     // The same request again (keys in another order, same values) still replays.

@@ -29,7 +29,14 @@ describe("outbound worker: an unexpected database error", () => {
     const { key, organization } = await setupOrg(app);
     const [instance] = await db
       .insert(instances)
-      .values({ organizationId: organization.id, name: "Real", provider: "wuzapi", providerInstanceId: "u-1", providerTokenEnc: encryptSecret("t"), status: "connected" })
+      .values({
+        organizationId: organization.id,
+        name: "Real",
+        provider: "wuzapi",
+        providerInstanceId: "u-1",
+        providerTokenEnc: encryptSecret("t"),
+        status: "connected",
+      })
       .returning();
     const send = (text: string) => api(app, "POST", "/v1/messages", key, { to: "+5511999990001", instanceId: instance!.id, type: "text", text });
     const first = await send("first");
@@ -41,7 +48,7 @@ describe("outbound worker: an unexpected database error", () => {
     const [row] = await db.select().from(messages).where(eq(messages.id, second.body.id));
     expect(row!.status).toBe("queued");
     expect(row!.error).toContain("23505");
-    for (const leak of ["Failed query", "update \"messages\"", "params", second.body.id, "WA-SAME-ID"]) expect(row!.error).not.toContain(leak);
+    for (const leak of ["Failed query", 'update "messages"', "params", second.body.id, "WA-SAME-ID"]) expect(row!.error).not.toContain(leak);
     const shown = await api(app, "GET", `/v1/messages/${second.body.id}`, key);
     expect(shown.body.error).toBe(row!.error);
     expect(first.status).toBe(202);

@@ -158,7 +158,10 @@ describe("outbound worker", () => {
     expect(row.error).toContain("invalid phone number");
     expect(row.failedAt).toBeInstanceOf(Date);
     expect(await eventTypes(id)).toEqual(["message.failed"]);
-    const [event] = await db.select().from(events).where(and(eq(events.type, "message.failed"), sql`${events.data}->'message'->>'id' = ${id}`));
+    const [event] = await db
+      .select()
+      .from(events)
+      .where(and(eq(events.type, "message.failed"), sql`${events.data}->'message'->>'id' = ${id}`));
     expect((event!.data.message as { error: string }).error).toContain("invalid phone number");
   });
 
@@ -216,11 +219,17 @@ describe("outbound worker", () => {
   test("failure reasons are written in the organization's language, whoever reads them later", async () => {
     const { send, instance } = await wuzapiSetup("pt-BR");
     const blocked = await send();
-    await db.update(contacts).set({ blocked: true }).where(eq(contacts.id, (await messageRow(blocked)).contactId));
+    await db
+      .update(contacts)
+      .set({ blocked: true })
+      .where(eq(contacts.id, (await messageRow(blocked)).contactId));
     await runOutboundOnce();
     expect((await messageRow(blocked)).error).toBe("O contato foi bloqueado antes de a mensagem ser enviada");
 
-    await db.update(contacts).set({ blocked: false }).where(eq(contacts.id, (await messageRow(blocked)).contactId));
+    await db
+      .update(contacts)
+      .set({ blocked: false })
+      .where(eq(contacts.id, (await messageRow(blocked)).contactId));
     const retried = await send();
     await db.update(instances).set({ status: "disconnected" }).where(eq(instances.id, instance.id));
     for (let attempt = 1; attempt <= OUTBOUND_MAX_ATTEMPTS; attempt++) {
@@ -230,7 +239,10 @@ describe("outbound worker", () => {
     const row = await messageRow(retried);
     expect(row.status).toBe("failed");
     expect(row.error).toBe("A instância não está conectada (status: disconnected) (desistimos após 5 tentativas)");
-    const [event] = await db.select().from(events).where(and(eq(events.type, "message.failed"), sql`${events.data}->'message'->>'id' = ${retried}`));
+    const [event] = await db
+      .select()
+      .from(events)
+      .where(and(eq(events.type, "message.failed"), sql`${events.data}->'message'->>'id' = ${retried}`));
     expect((event!.data.message as { error: string }).error).toContain("desistimos após 5 tentativas");
   });
 
@@ -255,7 +267,11 @@ describe("outbound worker", () => {
       hostname: "127.0.0.1",
       async fetch(req) {
         received.push({ path: new URL(req.url).pathname, auth: req.headers.get("authorization"), body: await req.json() });
-        return Response.json({ messaging_product: "whatsapp", contacts: [{ input: "5511999990001", wa_id: "5511999990001" }], messages: [{ id: "wamid.TEMPLATE1" }] });
+        return Response.json({
+          messaging_product: "whatsapp",
+          contacts: [{ input: "5511999990001", wa_id: "5511999990001" }],
+          messages: [{ id: "wamid.TEMPLATE1" }],
+        });
       },
     });
     const savedBase = config.cloudApiBase;
@@ -283,7 +299,11 @@ describe("outbound worker", () => {
       await runOutboundOnce();
       expect((await messageRow(res.body.id)).providerMessageId).toBe("wamid.TEMPLATE1");
       expect(received).toHaveLength(1);
-      expect(received[0]).toMatchObject({ path: "/777/messages", auth: "Bearer EAAG", body: { type: "template", template: { name: "order_ready", language: { code: "pt_BR" } } } });
+      expect(received[0]).toMatchObject({
+        path: "/777/messages",
+        auth: "Bearer EAAG",
+        body: { type: "template", template: { name: "order_ready", language: { code: "pt_BR" } } },
+      });
     } finally {
       config.cloudApiBase = savedBase;
       meta.stop(true);
@@ -295,10 +315,13 @@ describe("outbound worker", () => {
     await startWorkers();
     try {
       const id = await send({ type: "text", text: "live" });
-      const row = await waitFor(async () => {
-        const current = await messageRow(id);
-        return current.status !== "queued" && current;
-      }, { what: "the worker to pick the message up" });
+      const row = await waitFor(
+        async () => {
+          const current = await messageRow(id);
+          return current.status !== "queued" && current;
+        },
+        { what: "the worker to pick the message up" },
+      );
       expect(row.status).toBe("sent");
     } finally {
       await stopWorkers();

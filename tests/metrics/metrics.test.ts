@@ -46,11 +46,14 @@ describe("GET /metrics", () => {
 
     // Timings are observed in onAfterResponse, which Elysia runs after the response has been handed over:
     // scrape until the last request above (the /login page) is counted.
-    const { res, text } = await waitFor(async () => {
-      const res = await scrape();
-      const text = await res.text();
-      return sample(text, "livchat_http_request_duration_seconds_count", { method: "GET", route: "/login", status: "200" }) === 1 && { res, text };
-    }, { what: "the /login request in the metrics" });
+    const { res, text } = await waitFor(
+      async () => {
+        const res = await scrape();
+        const text = await res.text();
+        return sample(text, "livchat_http_request_duration_seconds_count", { method: "GET", route: "/login", status: "200" }) === 1 && { res, text };
+      },
+      { what: "the /login request in the metrics" },
+    );
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/plain");
     expect(res.headers.get("content-type")).toContain("version=0.0.4");

@@ -14,7 +14,10 @@ const PT = { "accept-language": "pt-BR" };
 async function portugueseOwner() {
   const owner = await createOwner();
   await db.update(users).set({ language: "pt-BR", timeZone: null }).where(eq(users.id, owner.user.id));
-  await db.update(organizations).set({ createdAt: new Date("2026-12-03T15:04:00Z") }).where(eq(organizations.id, owner.organization.id));
+  await db
+    .update(organizations)
+    .set({ createdAt: new Date("2026-12-03T15:04:00Z") })
+    .where(eq(organizations.id, owner.organization.id));
   return { ...owner, client: await signIn(app, owner.user.id, owner.organization.id) };
 }
 
@@ -43,9 +46,16 @@ describe("settings in Portuguese", () => {
     expect(res.status).toBe(303);
     const [org] = await db.select().from(organizations).where(eq(organizations.id, organization.id));
     expect(org).toMatchObject({ language: "en", timeZone: "Asia/Tokyo" });
-    const rows = await db.select().from(auditLogs).where(and(eq(auditLogs.organizationId, organization.id), eq(auditLogs.action, "organization.locale_changed")));
+    const rows = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.organizationId, organization.id), eq(auditLogs.action, "organization.locale_changed")));
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ actorId: user.id, targetId: organization.id, details: { language: { from: "pt-BR", to: "en" }, timeZone: { from: "America/Sao_Paulo", to: "Asia/Tokyo" } } });
+    expect(rows[0]).toMatchObject({
+      actorId: user.id,
+      targetId: organization.id,
+      details: { language: { from: "pt-BR", to: "en" }, timeZone: { from: "America/Sao_Paulo", to: "Asia/Tokyo" } },
+    });
 
     const page = await (await client.get("/settings")).text();
     expect(page).toContain("Idioma e fuso horário salvos");
@@ -54,7 +64,12 @@ describe("settings in Portuguese", () => {
 
     // Saving the same values again records nothing.
     expect((await client.postForm("/settings/locale", { language: "en", timeZone: "Asia/Tokyo" })).status).toBe(303);
-    expect(await db.select().from(auditLogs).where(and(eq(auditLogs.organizationId, organization.id), eq(auditLogs.action, "organization.locale_changed")))).toHaveLength(1);
+    expect(
+      await db
+        .select()
+        .from(auditLogs)
+        .where(and(eq(auditLogs.organizationId, organization.id), eq(auditLogs.action, "organization.locale_changed"))),
+    ).toHaveLength(1);
   });
 
   test("an unknown zone or language is a 422 on the field, in Portuguese, and nothing changes", async () => {
@@ -94,16 +109,25 @@ describe("creating an organization", () => {
     expect(form).toContain('<option value="pt-BR" selected>');
 
     expect((await client.postForm("/organizations/new", { name: "Filial Recife" })).status).toBe(303);
-    const [created] = await db.select().from(organizations).where(and(eq(organizations.ownerId, user.id), eq(organizations.name, "Filial Recife")));
+    const [created] = await db
+      .select()
+      .from(organizations)
+      .where(and(eq(organizations.ownerId, user.id), eq(organizations.name, "Filial Recife")));
     expect(created!.language).toBe("pt-BR");
 
     const english = await createOwner();
     const enClient = await signIn(app, english.user.id, english.organization.id);
     expect((await enClient.postForm("/organizations/new", { name: "Branch Two" })).status).toBe(303);
-    const [branch] = await db.select().from(organizations).where(and(eq(organizations.ownerId, english.user.id), eq(organizations.name, "Branch Two")));
+    const [branch] = await db
+      .select()
+      .from(organizations)
+      .where(and(eq(organizations.ownerId, english.user.id), eq(organizations.name, "Branch Two")));
     expect(branch!.language).toBe("en");
     expect((await enClient.postForm("/organizations/new", { name: "Filial Três", language: "pt-BR" })).status).toBe(303);
-    const [chosen] = await db.select().from(organizations).where(and(eq(organizations.ownerId, english.user.id), eq(organizations.name, "Filial Três")));
+    const [chosen] = await db
+      .select()
+      .from(organizations)
+      .where(and(eq(organizations.ownerId, english.user.id), eq(organizations.name, "Filial Três")));
     expect(chosen!.language).toBe("pt-BR");
   });
 

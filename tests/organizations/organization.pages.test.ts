@@ -13,7 +13,10 @@ const XSS = "<img src=x onerror=alert(1)>";
 
 async function activeOrgOf(client: TestClient) {
   const { sha256Hex } = await import("@/lib/crypto");
-  const [s] = await db.select().from(sessions).where(eq(sessions.id, sha256Hex(client.cookies.get("lc_session")!)));
+  const [s] = await db
+    .select()
+    .from(sessions)
+    .where(eq(sessions.id, sha256Hex(client.cookies.get("lc_session")!)));
   return s!.activeOrganizationId;
 }
 
@@ -60,7 +63,10 @@ describe("creating an organization", () => {
     const [org] = await db.select().from(organizations).where(eq(organizations.ownerId, user.id));
     expect(org!.name).toBe("Acme Support");
     expect(org!.slug).toBe("acme-support");
-    const [m] = await db.select().from(memberships).where(and(eq(memberships.organizationId, org!.id), eq(memberships.userId, user.id)));
+    const [m] = await db
+      .select()
+      .from(memberships)
+      .where(and(eq(memberships.organizationId, org!.id), eq(memberships.userId, user.id)));
     expect(m!.role).toBe("owner");
     expect(await activeOrgOf(client)).toBe(org!.id);
     const audit = await db.select().from(auditLogs).where(eq(auditLogs.organizationId, org!.id));
@@ -95,7 +101,11 @@ describe("switching organizations", () => {
     const stranger = await createOwner({ orgName: "Stranger" });
     const client = await signIn(app, user.id, organization.id);
 
-    const hx = await client.postForm("/organizations/switch", { organizationId: second.id }, { htmx: true, headers: { "hx-current-url": "http://localhost/instances/0b7e1e0e-1111-4111-8111-111111111111" } });
+    const hx = await client.postForm(
+      "/organizations/switch",
+      { organizationId: second.id },
+      { htmx: true, headers: { "hx-current-url": "http://localhost/instances/0b7e1e0e-1111-4111-8111-111111111111" } },
+    );
     expect(hx.status).toBe(204);
     expect(hx.headers.get("hx-redirect")).toBe("/instances");
     expect(await activeOrgOf(client)).toBe(second.id);
@@ -145,7 +155,10 @@ describe("settings", () => {
     const [org] = await db.select().from(organizations).where(eq(organizations.id, organization.id));
     expect(org!.name).toBe("After");
     expect(org!.slug).toBe(organization.slug);
-    const [entry] = await db.select().from(auditLogs).where(and(eq(auditLogs.organizationId, organization.id), eq(auditLogs.action, "organization.renamed")));
+    const [entry] = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.organizationId, organization.id), eq(auditLogs.action, "organization.renamed")));
     expect(entry!.details).toEqual({ from: "Before", to: "After" });
     expect(entry!.actorId).toBe(admin.id);
     expect(await (await adminClient.get("/settings")).text()).toContain("Organization renamed to After");

@@ -44,7 +44,11 @@ const graph = Bun.serve({
       if (body.to === "5511999990500") return graphError(500, "An unknown error has occurred.", 1, "OAuthException");
       if (body.to === "5511999990429") return graphError(400, "(#130429) Rate limit hit", 130429);
       if (body.to === "5511999990400") return graphError(400, "(#131009) Parameter value is not valid", 131009);
-      return Response.json({ messaging_product: "whatsapp", contacts: [{ input: body.to, wa_id: body.to }], messages: [{ id: `wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBI${++wamid}` }] });
+      return Response.json({
+        messaging_product: "whatsapp",
+        contacts: [{ input: body.to, wa_id: body.to }],
+        messages: [{ id: `wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBI${++wamid}` }],
+      });
     }
     return graphError(404, "Unknown path components", 2500);
   },
@@ -63,7 +67,12 @@ beforeAll(async () => {
   [instance] = (await db.insert(instances).values({ organizationId, name: "Cloud", provider: "cloud", providerConfig }).returning()) as [Instance];
   [otherInstance] = (await db
     .insert(instances)
-    .values({ organizationId, name: "Cloud 2", provider: "cloud", providerConfig: encryptCloudConfig({ phoneNumberId: "999", accessToken: "x", appSecret: "other-secret", verifyToken: "other" }) })
+    .values({
+      organizationId,
+      name: "Cloud 2",
+      provider: "cloud",
+      providerConfig: encryptCloudConfig({ phoneNumberId: "999", accessToken: "x", appSecret: "other-secret", verifyToken: "other" }),
+    })
     .returning()) as [Instance];
 });
 
@@ -119,22 +128,69 @@ describe("Cloud API adapter", () => {
     const sent = await cloudProvider.send(instance, { to, type: "text", text: "Olá https://livchat.test" });
     expect(sent.providerMessageId).toStartWith("wamid.");
     expect(recorded.at(-1)).toMatchObject({ method: "POST", path: `/v21.0/${PHONE_NUMBER_ID}/messages`, auth: `Bearer ${ACCESS_TOKEN}` });
-    expect(recorded.at(-1)!.body).toEqual({ messaging_product: "whatsapp", recipient_type: "individual", to: "5511999990001", type: "text", text: { body: "Olá https://livchat.test", preview_url: true } });
+    expect(recorded.at(-1)!.body).toEqual({
+      messaging_product: "whatsapp",
+      recipient_type: "individual",
+      to: "5511999990001",
+      type: "text",
+      text: { body: "Olá https://livchat.test", preview_url: true },
+    });
 
     const cases: [Parameters<typeof cloudProvider.send>[1], Record<string, unknown>][] = [
-      [{ to, type: "image", media: { url: "https://example.test/a.jpg", caption: "foto" } }, { type: "image", image: { link: "https://example.test/a.jpg", caption: "foto" } }],
-      [{ to, type: "audio", media: { url: "https://example.test/a.ogg", caption: "ignored" } }, { type: "audio", audio: { link: "https://example.test/a.ogg" } }],
-      [{ to, type: "video", media: { url: "https://example.test/a.mp4" } }, { type: "video", video: { link: "https://example.test/a.mp4" } }],
-      [{ to, type: "document", media: { url: "https://example.test/r.pdf", fileName: "r.pdf", caption: "relatório" } }, { type: "document", document: { link: "https://example.test/r.pdf", caption: "relatório", filename: "r.pdf" } }],
-      [{ to, type: "location", location: { latitude: -23.55, longitude: -46.63, name: "Sé", address: "Praça da Sé" } }, { type: "location", location: { latitude: -23.55, longitude: -46.63, name: "Sé", address: "Praça da Sé" } }],
-      [{ to, type: "reaction", reaction: { messageId: "wamid.XYZ", emoji: "👍" } }, { type: "reaction", reaction: { message_id: "wamid.XYZ", emoji: "👍" } }],
+      [
+        { to, type: "image", media: { url: "https://example.test/a.jpg", caption: "foto" } },
+        { type: "image", image: { link: "https://example.test/a.jpg", caption: "foto" } },
+      ],
+      [
+        { to, type: "audio", media: { url: "https://example.test/a.ogg", caption: "ignored" } },
+        { type: "audio", audio: { link: "https://example.test/a.ogg" } },
+      ],
+      [
+        { to, type: "video", media: { url: "https://example.test/a.mp4" } },
+        { type: "video", video: { link: "https://example.test/a.mp4" } },
+      ],
+      [
+        { to, type: "document", media: { url: "https://example.test/r.pdf", fileName: "r.pdf", caption: "relatório" } },
+        { type: "document", document: { link: "https://example.test/r.pdf", caption: "relatório", filename: "r.pdf" } },
+      ],
+      [
+        { to, type: "location", location: { latitude: -23.55, longitude: -46.63, name: "Sé", address: "Praça da Sé" } },
+        { type: "location", location: { latitude: -23.55, longitude: -46.63, name: "Sé", address: "Praça da Sé" } },
+      ],
+      [
+        { to, type: "reaction", reaction: { messageId: "wamid.XYZ", emoji: "👍" } },
+        { type: "reaction", reaction: { message_id: "wamid.XYZ", emoji: "👍" } },
+      ],
       [
         { to, type: "contact", contact: { name: "John Doe", phone: "+1 617 555 1212" } },
-        { type: "contacts", contacts: [{ name: { formatted_name: "John Doe", first_name: "John", last_name: "Doe" }, phones: [{ phone: "+16175551212", type: "CELL", wa_id: "16175551212" }] }] },
+        {
+          type: "contacts",
+          contacts: [
+            {
+              name: { formatted_name: "John Doe", first_name: "John", last_name: "Doe" },
+              phones: [{ phone: "+16175551212", type: "CELL", wa_id: "16175551212" }],
+            },
+          ],
+        },
       ],
       [
         { to, type: "template", template: { name: "order_update", language: "pt_BR", variables: { "2": "amanhã", "1": "Ana" } } },
-        { type: "template", template: { name: "order_update", language: { code: "pt_BR" }, components: [{ type: "body", parameters: [{ type: "text", text: "Ana" }, { type: "text", text: "amanhã" }] }] } },
+        {
+          type: "template",
+          template: {
+            name: "order_update",
+            language: { code: "pt_BR" },
+            components: [
+              {
+                type: "body",
+                parameters: [
+                  { type: "text", text: "Ana" },
+                  { type: "text", text: "amanhã" },
+                ],
+              },
+            ],
+          },
+        },
       ],
     ];
     for (const [message, expected] of cases) {
@@ -148,7 +204,13 @@ describe("Cloud API adapter", () => {
   });
 
   test("5xx and throttling are retryable; other 4xx are not, with Graph's message", async () => {
-    const fail = (to: string) => cloudProvider.send(instance, { to, type: "text", text: "x" }).then(() => { throw new Error("expected a failure"); }, (e) => e as ProviderError);
+    const fail = (to: string) =>
+      cloudProvider.send(instance, { to, type: "text", text: "x" }).then(
+        () => {
+          throw new Error("expected a failure");
+        },
+        (e) => e as ProviderError,
+      );
     expect(await fail("+5511999990500")).toMatchObject({ retryable: true, httpStatus: 500 });
     expect(await fail("+5511999990429")).toMatchObject({ retryable: true, httpStatus: 400 });
     const invalid = await fail("+5511999990400");
@@ -187,7 +249,9 @@ describe("/hooks/cloud/:instanceId", () => {
     expect(await ok.text()).toBe("1158201444");
     expect((await verify(`hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1`)).status).toBe(403);
     expect((await verify(`hub.mode=unsubscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1`)).status).toBe(403);
-    expect((await app.handle(new Request(`http://localhost/hooks/cloud/not-a-uuid?hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1`))).status).toBe(403);
+    expect(
+      (await app.handle(new Request(`http://localhost/hooks/cloud/not-a-uuid?hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1`))).status,
+    ).toBe(403);
   });
 
   test("a signed text message is stored with the profile name, once", async () => {
@@ -202,7 +266,14 @@ describe("/hooks/cloud/:instanceId", () => {
     expect(rows[0]!.sentAt!.toISOString()).toBe(new Date(1749416383 * 1000).toISOString());
     const [contact] = await db.select().from(contacts).where(eq(contacts.id, rows[0]!.contactId));
     expect(contact).toMatchObject({ phone: "+16505551234", name: "Sheena Nelson" });
-    expect((await db.select().from(events).where(and(eq(events.instanceId, instance.id), eq(events.type, "message.received")))).length).toBe(1);
+    expect(
+      (
+        await db
+          .select()
+          .from(events)
+          .where(and(eq(events.instanceId, instance.id), eq(events.type, "message.received")))
+      ).length,
+    ).toBe(1);
   });
 
   test("bad or missing signatures are 401 and store nothing; another instance's secret does not work", async () => {
@@ -220,23 +291,61 @@ describe("/hooks/cloud/:instanceId", () => {
     const payload = notification({
       contacts: [{ profile: { name: "Kerry Fisher" }, wa_id: "16315551181" }],
       messages: [
-        { from: "16315551181", id: "wamid.IMG", timestamp: "1749416400", type: "image", image: { caption: "This is a caption", mime_type: "image/jpeg", sha256: "81d3bd8a8db4868c9520ed47186e8b7c5789e61ff79f7f834be6950b808a90d3", id: "2754859441498128" } },
-        { from: "16315551181", id: "wamid.LOC", timestamp: "1749416401", type: "location", location: { address: "1071 5th Ave, New York, NY 10128", latitude: 40.782910059774, longitude: -73.959147034132, name: "Solomon R. Guggenheim Museum" } },
+        {
+          from: "16315551181",
+          id: "wamid.IMG",
+          timestamp: "1749416400",
+          type: "image",
+          image: {
+            caption: "This is a caption",
+            mime_type: "image/jpeg",
+            sha256: "81d3bd8a8db4868c9520ed47186e8b7c5789e61ff79f7f834be6950b808a90d3",
+            id: "2754859441498128",
+          },
+        },
+        {
+          from: "16315551181",
+          id: "wamid.LOC",
+          timestamp: "1749416401",
+          type: "location",
+          location: {
+            address: "1071 5th Ave, New York, NY 10128",
+            latitude: 40.782910059774,
+            longitude: -73.959147034132,
+            name: "Solomon R. Guggenheim Museum",
+          },
+        },
         { from: "16315551181", id: "wamid.REACT", timestamp: "1749416402", type: "reaction", reaction: { message_id: "wamid.IMG", emoji: "😀" } },
-        { from: "16315551181", id: "wamid.BTN", timestamp: "1749416403", type: "interactive", interactive: { type: "button_reply", button_reply: { id: "yes", title: "Yes, please" } } },
+        {
+          from: "16315551181",
+          id: "wamid.BTN",
+          timestamp: "1749416403",
+          type: "interactive",
+          interactive: { type: "button_reply", button_reply: { id: "yes", title: "Yes, please" } },
+        },
         { from: "16315551181", id: "wamid.SYS", timestamp: "1749416404", type: "unsupported", errors: [{ code: 131051, title: "Message type unknown" }] },
       ],
     });
     const raw = JSON.stringify(payload);
     expect((await hook(instance.id, raw, sign(raw))).body).toMatchObject({ stored: 4 });
     const byId = async (id: string) => (await db.select().from(messages).where(eq(messages.providerMessageId, id)))[0];
-    expect(await byId("wamid.IMG")).toMatchObject({ type: "image", body: "This is a caption", media: { mediaId: "2754859441498128", mimeType: "image/jpeg", caption: "This is a caption" } });
-    expect(await byId("wamid.LOC")).toMatchObject({ type: "location", body: "Solomon R. Guggenheim Museum", media: { latitude: 40.782910059774, longitude: -73.959147034132 } });
+    expect(await byId("wamid.IMG")).toMatchObject({
+      type: "image",
+      body: "This is a caption",
+      media: { mediaId: "2754859441498128", mimeType: "image/jpeg", caption: "This is a caption" },
+    });
+    expect(await byId("wamid.LOC")).toMatchObject({
+      type: "location",
+      body: "Solomon R. Guggenheim Museum",
+      media: { latitude: 40.782910059774, longitude: -73.959147034132 },
+    });
     expect(await byId("wamid.REACT")).toMatchObject({ type: "reaction", body: "😀", media: { messageId: "wamid.IMG", emoji: "😀" } });
     expect(await byId("wamid.BTN")).toMatchObject({ type: "text", body: "Yes, please" });
     expect(await byId("wamid.SYS")).toBeUndefined();
 
-    const elsewhere = JSON.stringify(notification({ messages: [{ from: "16315551181", id: "wamid.ELSEWHERE", timestamp: "1749416405", type: "text", text: { body: "x" } }] }, "123"));
+    const elsewhere = JSON.stringify(
+      notification({ messages: [{ from: "16315551181", id: "wamid.ELSEWHERE", timestamp: "1749416405", type: "text", text: { body: "x" } }] }, "123"),
+    );
     expect((await hook(instance.id, elsewhere, sign(elsewhere))).body).toMatchObject({ stored: 0 });
   });
 
@@ -246,7 +355,17 @@ describe("/hooks/cloud/:instanceId", () => {
       (
         await db
           .insert(messages)
-          .values({ organizationId, instanceId: instance.id, conversationId: seed!.conversationId, contactId: seed!.contactId, direction: "outbound", providerMessageId, type: "text", body: "hi", status: "queued" })
+          .values({
+            organizationId,
+            instanceId: instance.id,
+            conversationId: seed!.conversationId,
+            contactId: seed!.contactId,
+            direction: "outbound",
+            providerMessageId,
+            type: "text",
+            body: "hi",
+            status: "queued",
+          })
           .returning()
       )[0]!;
     const ok = await outbound("wamid.OUT1");
@@ -260,11 +379,21 @@ describe("/hooks/cloud/:instanceId", () => {
     });
     const payload = notification({
       statuses: [
-        status("wamid.OUT1", "sent", { conversation: { id: "6ceb9d929c1d1ee6bd4a5b9c1a4b2c2e", origin: { type: "service" } }, pricing: { billable: false, pricing_model: "PMP", category: "service" } }),
+        status("wamid.OUT1", "sent", {
+          conversation: { id: "6ceb9d929c1d1ee6bd4a5b9c1a4b2c2e", origin: { type: "service" } },
+          pricing: { billable: false, pricing_model: "PMP", category: "service" },
+        }),
         status("wamid.OUT1", "delivered"),
         status("wamid.OUT1", "read"),
         status("wamid.OUT2", "failed", {
-          errors: [{ code: 131049, title: "This message was not delivered to maintain healthy ecosystem engagement.", message: "This message was not delivered to maintain healthy ecosystem engagement.", error_data: { details: "In order to maintain a healthy ecosystem engagement, the message failed to be delivered." } }],
+          errors: [
+            {
+              code: 131049,
+              title: "This message was not delivered to maintain healthy ecosystem engagement.",
+              message: "This message was not delivered to maintain healthy ecosystem engagement.",
+              error_data: { details: "In order to maintain a healthy ecosystem engagement, the message failed to be delivered." },
+            },
+          ],
         }),
       ],
     });

@@ -166,14 +166,29 @@ describe("WuzAPI adapter", () => {
   });
 
   test("send maps every message type to its /chat endpoint and returns WuzAPI's id", async () => {
-    expect(await wuzapiProvider.send(instance, { to: "+5511999990001", type: "text", text: "Olá" })).toEqual({ providerMessageId: "90B2F8B13FAC8A9CF6B06E99C7834DC5" });
+    expect(await wuzapiProvider.send(instance, { to: "+5511999990001", type: "text", text: "Olá" })).toEqual({
+      providerMessageId: "90B2F8B13FAC8A9CF6B06E99C7834DC5",
+    });
     expect(recorded.findLast((r) => r.path === "/chat/send/text")!.body).toEqual({ Phone: "5511999990001", Body: "Olá" });
     await wuzapiProvider.send(instance, { to: "+5511999990001", type: "image", media: { url: "https://example.test/a.jpg", caption: "Look" } });
-    expect(recorded.findLast((r) => r.path === "/chat/send/image")!.body).toEqual({ Phone: "5511999990001", Image: "https://example.test/a.jpg", Caption: "Look" });
+    expect(recorded.findLast((r) => r.path === "/chat/send/image")!.body).toEqual({
+      Phone: "5511999990001",
+      Image: "https://example.test/a.jpg",
+      Caption: "Look",
+    });
     await wuzapiProvider.send(instance, { to: "+5511999990001", type: "document", media: { url: "https://example.test/files/report.pdf" } });
-    expect(recorded.findLast((r) => r.path === "/chat/send/document")!.body).toEqual({ Phone: "5511999990001", Document: "https://example.test/files/report.pdf", FileName: "report.pdf" });
+    expect(recorded.findLast((r) => r.path === "/chat/send/document")!.body).toEqual({
+      Phone: "5511999990001",
+      Document: "https://example.test/files/report.pdf",
+      FileName: "report.pdf",
+    });
     await wuzapiProvider.send(instance, { to: "+5511999990001", type: "location", location: { latitude: 48.85837, longitude: 2.294481, name: "Paris" } });
-    expect(recorded.findLast((r) => r.path === "/chat/send/location")!.body).toEqual({ Phone: "5511999990001", Latitude: 48.85837, Longitude: 2.294481, Name: "Paris" });
+    expect(recorded.findLast((r) => r.path === "/chat/send/location")!.body).toEqual({
+      Phone: "5511999990001",
+      Latitude: 48.85837,
+      Longitude: 2.294481,
+      Name: "Paris",
+    });
     await wuzapiProvider.send(instance, { to: "+5511999990001", type: "contact", contact: { name: "John Doe", phone: "+1 617 555 1212" } });
     const contact = recorded.findLast((r) => r.path === "/chat/send/contact")!.body;
     expect(contact.Name).toBe("John Doe");
@@ -185,7 +200,9 @@ describe("WuzAPI adapter", () => {
     await wuzapiProvider.send(instance, { to: "+5511999990001", type: "reaction", reaction: { messageId: "3EB0THEIRS", emoji: "❤️" } });
     expect(recorded.findLast((r) => r.path === "/chat/react")!.body).toEqual({ Phone: "5511999990001", Body: "❤️", Id: "3EB0THEIRS" });
     // The stored reaction remembers it, so the outbound worker can pass it on.
-    expect(outboundMessageOf({ type: "reaction", body: "👍", media: { providerMessageId: "3EB0OURS", emoji: "👍", fromMe: true } }, "+5511999990001").reaction).toEqual({ messageId: "3EB0OURS", emoji: "👍", fromMe: true });
+    expect(
+      outboundMessageOf({ type: "reaction", body: "👍", media: { providerMessageId: "3EB0OURS", emoji: "👍", fromMe: true } }, "+5511999990001").reaction,
+    ).toEqual({ messageId: "3EB0OURS", emoji: "👍", fromMe: true });
     await wuzapiProvider.send(instance, { to: "+5511999990001", type: "reaction", reaction: { messageId: "AABB", emoji: "❤️" } });
     expect(recorded.findLast((r) => r.path === "/chat/react")!.body).toEqual({ Phone: "5511999990001", Body: "❤️", Id: "AABB" });
     await wuzapiProvider.send(instance, { to: "+5511999990001", type: "template", template: { name: "welcome", body: "Bem-vindo, Ana!" } });
@@ -260,18 +277,28 @@ describe("POST /hooks/wuzapi", () => {
     expect(first.body).toMatchObject({ ok: true, stored: 1 });
     const again = await hook(raw, { "content-type": "application/json", "x-hmac-signature": sign(raw) });
     expect(again.body).toMatchObject({ stored: 0, duplicates: 1 });
-    const rows = await db.select().from(messages).where(and(eq(messages.instanceId, instance.id), eq(messages.providerMessageId, "3EB06F9067F80BAB89FF")));
+    const rows = await db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.instanceId, instance.id), eq(messages.providerMessageId, "3EB06F9067F80BAB89FF")));
     expect(rows.length).toBe(1);
     expect(rows[0]).toMatchObject({ direction: "inbound", type: "text", body: "Hello from the phone" });
     expect(rows[0]!.sentAt!.toISOString()).toBe("2024-05-01T15:00:00.000Z");
     const [contact] = await db.select().from(contacts).where(eq(contacts.id, rows[0]!.contactId));
     expect(contact).toMatchObject({ phone: "+5491155553934", name: "Carlos" });
-    const received = await db.select().from(events).where(and(eq(events.instanceId, instance.id), eq(events.type, "message.received")));
+    const received = await db
+      .select()
+      .from(events)
+      .where(and(eq(events.instanceId, instance.id), eq(events.type, "message.received")));
     expect(received.length).toBe(1);
   });
 
   test("the default form format (jsonData + userID) with its signature over the encoded form", async () => {
-    const form = new URLSearchParams({ instanceName: "livchat", jsonData: JSON.stringify(messagePayload("FORM-1", "via form")), userID: instance.providerInstanceId! });
+    const form = new URLSearchParams({
+      instanceName: "livchat",
+      jsonData: JSON.stringify(messagePayload("FORM-1", "via form")),
+      userID: instance.providerInstanceId!,
+    });
     const raw = form.toString();
     const res = await hook(raw, { "content-type": "application/x-www-form-urlencoded", "x-hmac-signature": sign(raw) });
     expect(res.status).toBe(200);
@@ -308,7 +335,11 @@ describe("POST /hooks/wuzapi", () => {
       expect((await hook(raw, { "content-type": "application/json", "x-hmac-signature": sign(raw) })).status).toBe(200);
     }
     const [img] = await db.select().from(messages).where(eq(messages.providerMessageId, "IMG-1"));
-    expect(img).toMatchObject({ type: "image", body: "a photo", media: { url: "data:image/png;base64,iVBORw0KGgo=", mimeType: "image/png", caption: "a photo" } });
+    expect(img).toMatchObject({
+      type: "image",
+      body: "a photo",
+      media: { url: "data:image/png;base64,iVBORw0KGgo=", mimeType: "image/png", caption: "a photo" },
+    });
     expect(await db.select().from(messages).where(eq(messages.providerMessageId, "GRP-1"))).toEqual([]);
     expect(await db.select().from(messages).where(eq(messages.providerMessageId, "MINE-1"))).toEqual([]);
     const raw = JSON.stringify({ ...messagePayload("GHOST-1"), userID: "no-such-user" });
@@ -320,12 +351,30 @@ describe("POST /hooks/wuzapi", () => {
     const [seed] = await db.select().from(messages).where(eq(messages.providerMessageId, "3EB06F9067F80BAB89FF"));
     const [out] = await db
       .insert(messages)
-      .values({ organizationId, instanceId: instance.id, conversationId: seed!.conversationId, contactId: seed!.contactId, direction: "outbound", providerMessageId: "OUT-W1", type: "text", body: "hi", status: "sent" })
+      .values({
+        organizationId,
+        instanceId: instance.id,
+        conversationId: seed!.conversationId,
+        contactId: seed!.contactId,
+        direction: "outbound",
+        providerMessageId: "OUT-W1",
+        type: "text",
+        body: "hi",
+        status: "sent",
+      })
       .returning();
     const receipt = (state: string) => ({
       type: "ReadReceipt",
       state,
-      event: { Chat: "5491155553934@s.whatsapp.net", Sender: "5491155553934@s.whatsapp.net", IsFromMe: false, IsGroup: false, MessageIDs: ["OUT-W1"], Timestamp: "2024-05-01T12:01:00-03:00", Type: state === "Read" ? "read" : "" },
+      event: {
+        Chat: "5491155553934@s.whatsapp.net",
+        Sender: "5491155553934@s.whatsapp.net",
+        IsFromMe: false,
+        IsGroup: false,
+        MessageIDs: ["OUT-W1"],
+        Timestamp: "2024-05-01T12:01:00-03:00",
+        Type: state === "Read" ? "read" : "",
+      },
       userID: instance.providerInstanceId,
     });
     for (const state of ["Delivered", "Read", "ReadSelf"]) {
@@ -348,7 +397,15 @@ describe("POST /hooks/wuzapi", () => {
     expect(paired).toMatchObject({ status: "connected", waJid: "5491155554444@s.whatsapp.net", waName: "Loja" });
     expect((await send({ type: "Connected", event: {} })).status).toBe("connected");
     expect((await send({ type: "Disconnected", event: {} })).status).toBe("disconnected");
-    const types = (await db.select().from(events).where(and(eq(events.instanceId, instance.id))).orderBy(events.at)).map((e) => e.type).filter((t) => t.startsWith("instance."));
+    const types = (
+      await db
+        .select()
+        .from(events)
+        .where(and(eq(events.instanceId, instance.id)))
+        .orderBy(events.at)
+    )
+      .map((e) => e.type)
+      .filter((t) => t.startsWith("instance."));
     expect(types.slice(-4)).toEqual(["instance.logged_out", "instance.qr", "instance.connected", "instance.disconnected"]);
   });
 

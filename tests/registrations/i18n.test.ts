@@ -33,7 +33,10 @@ afterEach(() => {
 });
 
 async function requestFor(email: string) {
-  const [row] = await db.select().from(registrationRequests).where(eq(sql`lower(${registrationRequests.email})`, email));
+  const [row] = await db
+    .select()
+    .from(registrationRequests)
+    .where(eq(sql`lower(${registrationRequests.email})`, email));
   return row!;
 }
 
@@ -47,7 +50,10 @@ describe("platform pages in Portuguese", () => {
     expect(await (await new TestClient(app).get("/signup/requested", { headers: PT })).text()).toContain("Pedido recebido");
     const request = await requestFor(email);
     expect(request.language).toBe("pt-BR");
-    await db.update(registrationRequests).set({ createdAt: new Date("2026-12-03T15:04:00Z") }).where(eq(registrationRequests.id, request.id));
+    await db
+      .update(registrationRequests)
+      .set({ createdAt: new Date("2026-12-03T15:04:00Z") })
+      .where(eq(registrationRequests.id, request.id));
 
     const list = await (await platformAdmin.get("/platform/registrations")).text();
     expect(list).toContain("<h1>Pedidos de cadastro</h1>");
@@ -86,7 +92,10 @@ describe("platform pages in Portuguese", () => {
   });
 
   test("the users page reads in pt-BR with last sign-ins in São Paulo time", async () => {
-    await db.update(users).set({ lastLoginAt: new Date("2026-12-03T15:04:00Z") }).where(eq(users.id, adminId));
+    await db
+      .update(users)
+      .set({ lastLoginAt: new Date("2026-12-03T15:04:00Z") })
+      .where(eq(users.id, adminId));
     const html = await (await platformAdmin.get("/platform/users")).text();
     expect(html).toContain("<h1>Usuários</h1>");
     expect(html).toContain("administrador da plataforma");

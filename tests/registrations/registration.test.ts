@@ -40,7 +40,10 @@ const form = (over: Record<string, string> = {}) => ({
 });
 
 async function requestFor(email: string) {
-  const rows = await db.select().from(registrationRequests).where(eq(sql`lower(${registrationRequests.email})`, email.toLowerCase()));
+  const rows = await db
+    .select()
+    .from(registrationRequests)
+    .where(eq(sql`lower(${registrationRequests.email})`, email.toLowerCase()));
   return rows;
 }
 
@@ -91,7 +94,14 @@ describe("SIGNUP=approval", () => {
     const { organization, user } = await createOwner({ orgName: "Inviting" });
     const token = randomToken(24);
     const email = uniqueEmail("invitee");
-    await db.insert(invitations).values({ organizationId: organization.id, email, role: "agent", tokenHash: sha256Hex(token), invitedBy: user.id, expiresAt: new Date(Date.now() + 86_400_000) });
+    await db.insert(invitations).values({
+      organizationId: organization.id,
+      email,
+      role: "agent",
+      tokenHash: sha256Hex(token),
+      invitedBy: user.id,
+      expiresAt: new Date(Date.now() + 86_400_000),
+    });
     const client = new TestClient(app);
     const res = await client.postForm("/signup", { name: "Invitee", email, password: PASSWORD, invite: token });
     expect([res.status, res.headers.get("location")]).toEqual([303, "/"]);
@@ -138,7 +148,10 @@ describe("SIGNUP=approval", () => {
     expect(after!.status).toBe("approved");
     expect(after!.userId).toBe(user!.id);
     expect(after!.reviewedAt).toBeInstanceOf(Date);
-    const [audit] = await db.select().from(auditLogs).where(and(eq(auditLogs.action, "registration.approved"), eq(auditLogs.targetId, request!.id)));
+    const [audit] = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.action, "registration.approved"), eq(auditLogs.targetId, request!.id)));
     expect(audit!.organizationId).toBe(org!.id);
 
     const client = new TestClient(app);

@@ -90,7 +90,9 @@ describe("request bodies without Content-Length are capped while they stream", (
         socket.on("close", () => resolve(response));
         socket.on("error", () => resolve(response));
       });
-      socket.write("POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nAuthorization: Bearer lc_live_nope\r\n\r\n");
+      socket.write(
+        "POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nAuthorization: Bearer lc_live_nope\r\n\r\n",
+      );
       const chunk = "x".repeat(CHUNK);
       let sent = 0;
       // Keep sending until the server answers; it must not wait for 8× the limit.

@@ -118,18 +118,27 @@ describe("organization A with organization B's ids: always 404", () => {
 });
 
 describe("organization A's lists and filters never show organization B's rows", () => {
-  const lists = () => routes.filter((r) => r.method === "GET" && paramNames(r.path).length === 0 && !SKIP(r) && !/^\/(static|docs|openapi|metrics|health|ready|login|signup|try)/.test(r.path));
+  const lists = () =>
+    routes.filter(
+      (r) =>
+        r.method === "GET" && paramNames(r.path).length === 0 && !SKIP(r) && !/^\/(static|docs|openapi|metrics|health|ready|login|signup|try)/.test(r.path),
+    );
   test("every list page and /v1 list, plain and filtered by B's ids", async () => {
     const found: string[] = [];
     for (const route of lists()) {
-      for (const q of ["", `?instanceId=${B.ids.instance}&contactId=${B.ids.contact}&webhookId=${B.ids.webhook}&workflowId=${B.ids.workflow}`, `?conversation=${B.ids.conversation}&event=${B.ids.event}`]) {
+      for (const q of [
+        "",
+        `?instanceId=${B.ids.instance}&contactId=${B.ids.contact}&webhookId=${B.ids.webhook}&workflowId=${B.ids.workflow}`,
+        `?conversation=${B.ids.conversation}&event=${B.ids.event}`,
+      ]) {
         const url = route.path + q;
         const res = await send(app, "GET", url, who(route));
         for (const p of problems(route.path, url, res)) found.push(`${url} → ${p}`);
         // Filter values may be echoed back into the filter form; any other B id is a leak.
         const echoed = new Set([...q.matchAll(/=([0-9a-f-]{36})/g)].map((m) => m[1]!));
         for (const id of idsOfB()) if (!echoed.has(id) && res.text.includes(id)) found.push(`${url} shows B's id ${id}`);
-        for (const name of ["Beta contact", "Beta hook", "Beta bot", "Beta flow", "Beta device", "Beta phone"]) if (res.text.includes(name)) found.push(`${url} shows "${name}"`);
+        for (const name of ["Beta contact", "Beta hook", "Beta bot", "Beta flow", "Beta device", "Beta phone"])
+          if (res.text.includes(name)) found.push(`${url} shows "${name}"`);
       }
     }
     expect(found).toEqual([]);
@@ -154,7 +163,12 @@ describe("B's ids inside A's request bodies are refused", () => {
       if (![404, 422].includes(res.status)) found.push(`${method} ${path} with B's ids → expected 404/422, got ${res.status} ${res.text.slice(0, 160)}`);
     }
     for (const q of [`instanceId=${B.ids.instance}`, `type=message.received&instanceId=${B.ids.instance}`]) {
-      for (const path of [`/v1/events?${q}`, `/v1/usage?${q}`, `/v1/conversations?instanceId=${B.ids.instance}`, `/v1/conversations?contactId=${B.ids.contact}`]) {
+      for (const path of [
+        `/v1/events?${q}`,
+        `/v1/usage?${q}`,
+        `/v1/conversations?instanceId=${B.ids.instance}`,
+        `/v1/conversations?contactId=${B.ids.contact}`,
+      ]) {
         const res = await send(app, "GET", path, { kind: "key", key: A.key });
         for (const id of idsOfB()) if (id !== B.ids.instance && id !== B.ids.contact && res.text.includes(id)) found.push(`${path} shows B's id ${id}`);
         if (res.status >= 500) found.push(`${path} → ${res.status}`);

@@ -39,12 +39,74 @@ const PARAM_VARIANTS: { label: string; value: string; raw?: boolean; impossible:
 
 /** Field names forms and bodies across the app use; sent to every route so hand-parsed bodies get hostile values too. */
 const COMMON_FIELDS = [
-  "name", "url", "phone", "phones", "text", "to", "type", "email", "role", "key", "body", "pattern", "match", "action", "templateKey",
-  "flowId", "workflowId", "instanceId", "instanceIds", "provider", "config", "scopes", "expiresAt", "tags", "metadata", "userId",
-  "status", "since", "code", "organizationId", "eventTypes", "headers", "password", "next", "from", "media", "title", "description",
-  "kind", "priority", "cooldownSeconds", "threadId", "variables", "variants", "locale", "category", "followUps", "order",
-  "transitions", "waitForInput", "createKey", "keyScopes", "requestsPerMinute", "maxMessagesPerDay", "invite", "active", "blocked",
-  "optedOut", "note", "department", "template", "location", "contact", "reaction", "isActive", "providerId", "step", "jsonData",
+  "name",
+  "url",
+  "phone",
+  "phones",
+  "text",
+  "to",
+  "type",
+  "email",
+  "role",
+  "key",
+  "body",
+  "pattern",
+  "match",
+  "action",
+  "templateKey",
+  "flowId",
+  "workflowId",
+  "instanceId",
+  "instanceIds",
+  "provider",
+  "config",
+  "scopes",
+  "expiresAt",
+  "tags",
+  "metadata",
+  "userId",
+  "status",
+  "since",
+  "code",
+  "organizationId",
+  "eventTypes",
+  "headers",
+  "password",
+  "next",
+  "from",
+  "media",
+  "title",
+  "description",
+  "kind",
+  "priority",
+  "cooldownSeconds",
+  "threadId",
+  "variables",
+  "variants",
+  "locale",
+  "category",
+  "followUps",
+  "order",
+  "transitions",
+  "waitForInput",
+  "createKey",
+  "keyScopes",
+  "requestsPerMinute",
+  "maxMessagesPerDay",
+  "invite",
+  "active",
+  "blocked",
+  "optedOut",
+  "note",
+  "department",
+  "template",
+  "location",
+  "contact",
+  "reaction",
+  "isActive",
+  "providerId",
+  "step",
+  "jsonData",
 ];
 
 /** Top-level field names of a zod body schema, looking through optional/pipe/union wrappers. */
@@ -94,7 +156,10 @@ function jsonBodies(route: Route): { label: string; body: Body }[] {
     raw("deep document", "[".repeat(50_000) + "]".repeat(50_000)),
     { label: "empty json", body: { type: "raw", contentType: "application/json", raw: "" } },
     { label: "text/plain", body: { type: "raw", contentType: "text/plain", raw: "hello" } },
-    { label: "broken multipart", body: { type: "raw", contentType: "multipart/form-data; boundary=zzz", raw: "--zzz\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nb" } },
+    {
+      label: "broken multipart",
+      body: { type: "raw", contentType: "multipart/form-data; boundary=zzz", raw: '--zzz\r\nContent-Disposition: form-data; name="a"\r\n\r\nb' },
+    },
     { label: "form on json", body: { type: "raw", contentType: "application/x-www-form-urlencoded", raw: "name=%00&url=%ZZ&a[b][c]=1" } },
     { label: "odd content-type", body: { type: "raw", contentType: "application/json; charset=utf-16", raw: "{}" } },
     raw("proto pollution", '{"__proto__":{"isAdmin":true},"constructor":{"prototype":{"x":1}}}'),
@@ -127,7 +192,7 @@ function queries(route: Route): string[] {
     "?cursor=garbage&limit=-1",
     "?cursor=%00&limit=99999999999999999999999",
     "?limit=abc&cursor=eyJ0IjoiYm9ndXMiLCJpZCI6MX0",
-    "?limit=0&cursor=" + encodeURIComponent(Buffer.from(JSON.stringify(["2024-99-99", "not-a-uuid"])).toString("base64url")),
+    `?limit=0&cursor=${encodeURIComponent(Buffer.from(JSON.stringify(["2024-99-99", "not-a-uuid"])).toString("base64url"))}`,
     "?from=not-a-date&to=2024-13-45&after=yesterday&before=%00&since=x",
     "?from=99999-01-01&to=0000-00-00&after=2024-02-30T25:61:00Z&before=-1",
     `?instanceId=${encodeURIComponent(SQLI)}&contactId=1&type=%3Cscript%3E&status=zzz&q=%00&tag=${encodeURIComponent(UNICODE.replace("\ud800", ""))}&page=-5&step=..%2F..%2Fetc&assigned=x&order=sideways&handledBy=x`,
@@ -137,10 +202,16 @@ function queries(route: Route): string[] {
 }
 
 /** Changes that would take the sweep's own session, key or org away: sent with a random id instead. */
-const destructive = (r: Route) =>
-  r.method === "DELETE" || /\/(delete|revoke|remove|logout|rotate|rotate-secret|disable|role)$/.test(r.path);
+const destructive = (r: Route) => r.method === "DELETE" || /\/(delete|revoke|remove|logout|rotate|rotate-secret|disable|role)$/.test(r.path);
 /** Routes that end or switch the session they are called with: each call gets a session of its own. */
-const SESSION_CHANGING = new Set(["POST /logout", "POST /organizations/new", "POST /organizations/switch", "POST /invitations/:token/accept", "POST /signup", "POST /login"]);
+const SESSION_CHANGING = new Set([
+  "POST /logout",
+  "POST /organizations/new",
+  "POST /organizations/switch",
+  "POST /invitations/:token/accept",
+  "POST /signup",
+  "POST /login",
+]);
 
 async function whoFor(route: Route): Promise<Who> {
   if (isApi(route.path)) return { kind: "key", key: A.key };
@@ -174,7 +245,7 @@ describe("logged out: every protected route answers 401 or sends to /login; none
         if (isApi(route.path) && res.json?.error?.code !== "unauthorized") found.push(`expected unauthorized, got ${res.text.slice(0, 120)}`);
         if (isApi(route.path)) {
           // Keys that are not keys: wrong secret, injection, over-long, revoked-looking — all plain 401s.
-          for (const bogus of ["lc_live_" + "A".repeat(32), SQLI, "lc_live_" + LONG, "Bearer Bearer"]) {
+          for (const bogus of [`lc_live_${"A".repeat(32)}`, SQLI, `lc_live_${LONG}`, "Bearer Bearer"]) {
             const r = await send(app, route.method, url, { kind: "key", key: bogus }, body);
             for (const p of problems(route.path, url, r)) found.push(`bogus key → ${p}`);
             if (r.status !== 401) found.push(`bogus key ${bogus.slice(0, 20)} → expected 401, got ${r.status}`);
@@ -207,7 +278,8 @@ describe("hostile input: never a 5xx, a stack or SQL; /v1 errors in the envelope
         const k = kindOf(route.path, n);
         return k !== null && !["stepKey", "invitationToken", "pairToken", "provider", "action", "toggle", "static"].includes(k);
       });
-      const plainBody: Body = route.method === "GET" ? { type: "none" } : isApi(route.path) || isHook(route.path) ? { type: "json", raw: "{}" } : { type: "form", data: {} };
+      const plainBody: Body =
+        route.method === "GET" ? { type: "none" } : isApi(route.path) || isHook(route.path) ? { type: "json", raw: "{}" } : { type: "form", data: {} };
 
       // 1. Path params: every param replaced by each hostile value.
       for (const v of names.length ? PARAM_VARIANTS : []) {
@@ -216,7 +288,13 @@ describe("hostile input: never a 5xx, a stack or SQL; /v1 errors in the envelope
         const res = await send(app, route.method, url, await whoFor(route), plainBody);
         check(`param ${v.label}`, url, res);
         // An id that cannot exist (or exists nowhere) names nothing: 404, or 422 when the body was refused first.
-        if (idParams.length && res.status < 500 && ![404, 422].includes(res.status) && !(res.status === 401 && isHook(route.path)) && !(res.status === 403 && isHook(route.path))) {
+        if (
+          idParams.length &&
+          res.status < 500 &&
+          ![404, 422].includes(res.status) &&
+          !(res.status === 401 && isHook(route.path)) &&
+          !(res.status === 403 && isHook(route.path))
+        ) {
           found.push(`param ${v.label} ${url.slice(0, 100)} → expected 404 for an id that does not exist, got ${res.status} ${res.text.slice(0, 120)}`);
         }
         if (idParams.length && route.method === "GET" && res.status === 422) {
@@ -247,7 +325,7 @@ describe("hostile input: never a 5xx, a stack or SQL; /v1 errors in the envelope
           check("query", url, await send(app, "GET", url, await whoFor(route)));
         }
         if (!isApi(route.path)) {
-          const url = fill(route.path, real) + "?cursor=garbage&limit=-1";
+          const url = `${fill(route.path, real)}?cursor=garbage&limit=-1`;
           check("htmx query", url, await send(app, "GET", url, await whoFor(route), { type: "none" }, { "hx-request": "true" }));
         }
       }
@@ -256,7 +334,13 @@ describe("hostile input: never a 5xx, a stack or SQL; /v1 errors in the envelope
   }
 
   test("static files: traversal and odd names are 404, never a file outside static/", async () => {
-    for (const p of ["/static/..%2f..%2fsrc%2fconfig.ts", "/static/%2e%2e/%2e%2e/package.json", "/static/....//....//etc/passwd", "/static/%00", "/static/" + LONG]) {
+    for (const p of [
+      "/static/..%2f..%2fsrc%2fconfig.ts",
+      "/static/%2e%2e/%2e%2e/package.json",
+      "/static/....//....//etc/passwd",
+      "/static/%00",
+      `/static/${LONG}`,
+    ]) {
       const res = await send(app, "GET", p, { kind: "nobody" });
       expect(res.status, p.slice(0, 80)).toBe(404);
       expect(res.text).not.toContain("APP_SECRET");

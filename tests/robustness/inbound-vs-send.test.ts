@@ -49,7 +49,16 @@ function inbound(base: string, i: number) {
     userID: "wuz-busy",
     instanceName: "livchat",
     event: {
-      Info: { Chat: `${PHONE.slice(1)}@s.whatsapp.net`, Sender: `${PHONE.slice(1)}@s.whatsapp.net`, IsFromMe: false, IsGroup: false, ID: `IN-${i}`, Type: "text", PushName: "Ana", Timestamp: new Date().toISOString() },
+      Info: {
+        Chat: `${PHONE.slice(1)}@s.whatsapp.net`,
+        Sender: `${PHONE.slice(1)}@s.whatsapp.net`,
+        IsFromMe: false,
+        IsGroup: false,
+        ID: `IN-${i}`,
+        Type: "text",
+        PushName: "Ana",
+        Timestamp: new Date().toISOString(),
+      },
       Message: { conversation: `inbound ${i}` },
     },
   });
@@ -86,7 +95,10 @@ test("200 inbound webhooks interleaved with 200 sends to the same contact across
   expect(results.filter((r) => r.status >= 500).length).toBe(0);
 
   const [contact] = await db.select().from(contacts).where(eq(contacts.phone, PHONE));
-  const stored = await db.select({ direction: messages.direction }).from(messages).where(and(eq(messages.instanceId, instanceId), eq(messages.contactId, contact!.id)));
+  const stored = await db
+    .select({ direction: messages.direction })
+    .from(messages)
+    .where(and(eq(messages.instanceId, instanceId), eq(messages.contactId, contact!.id)));
   expect(stored.filter((m) => m.direction === "inbound").length).toBe(ROUNDS);
   expect(stored.filter((m) => m.direction === "outbound").length).toBe(ROUNDS);
 
@@ -100,10 +112,15 @@ test("200 inbound webhooks interleaved with 200 sends to the same contact across
   await closeDatabase();
   const observer = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
   try {
-    await waitFor(async () => {
-      const [row] = await observer<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`;
-      return row!.n === 0;
-    }, { timeoutMs: 10_000, what: "the test's other connections to exit" });
+    await waitFor(
+      async () => {
+        const [row] = await observer<
+          { n: number }[]
+        >`select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`;
+        return row!.n === 0;
+      },
+      { timeoutMs: 10_000, what: "the test's other connections to exit" },
+    );
     const [stats] = await observer<{ deadlocks: number }[]>`select deadlocks::int from pg_stat_database where datname = current_database()`;
     expect(stats!.deadlocks).toBe(0);
   } finally {

@@ -64,7 +64,10 @@ export const paramNames = (path: string) => [...path.matchAll(/:(\w+)|\*/g)].map
 export type IdKind = keyof Seeded["ids"];
 
 /** Which seeded resource a route's `:param` names, from the route's first segment (the same on /v1 and pages). */
-export function kindOf(path: string, param: string): IdKind | "stepKey" | "invitationToken" | "pairToken" | "provider" | "action" | "toggle" | "static" | "platformId" | null {
+export function kindOf(
+  path: string,
+  param: string,
+): IdKind | "stepKey" | "invitationToken" | "pairToken" | "provider" | "action" | "toggle" | "static" | "platformId" | null {
   if (param === "deliveryId") return "delivery";
   if (param === "instanceId") return "instance";
   if (param === "triggerId") return "trigger";

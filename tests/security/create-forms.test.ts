@@ -24,7 +24,13 @@ describe("create forms are post → redirect → get", () => {
     const { client, organization, user } = await setupOrg(app);
     await client.postForm("/templates", { key: "hello", body: "Hello", active: "true" });
     const forms: Form[] = [
-      { name: "webhook", path: "/webhooks", data: { url: `http://127.0.0.1:${subscriber.port}/hook` }, table: webhooks, location: /^\/webhooks\/[0-9a-f-]{36}$/ },
+      {
+        name: "webhook",
+        path: "/webhooks",
+        data: { url: `http://127.0.0.1:${subscriber.port}/hook` },
+        table: webhooks,
+        location: /^\/webhooks\/[0-9a-f-]{36}$/,
+      },
       { name: "api key", path: "/api-keys", data: { name: "CI", scopes: "*" }, table: apiKeys, location: /^\/api-keys$/ },
       { name: "device", path: "/devices", data: { name: "Till", kind: "pos", createKey: "on" }, table: devices, location: /^\/devices$/ },
       { name: "instance", path: "/instances", data: { name: "Support", provider: "sandbox" }, table: instances, location: /^\/instances\/[0-9a-f-]{36}$/ },
@@ -32,12 +38,27 @@ describe("create forms are post → redirect → get", () => {
       {
         name: "trigger",
         path: "/triggers",
-        data: { name: "Hi", match: "contains", pattern: "hi", action: "reply_template", templateKey: "hello", priority: "0", cooldownSeconds: "0", active: "true" },
+        data: {
+          name: "Hi",
+          match: "contains",
+          pattern: "hi",
+          action: "reply_template",
+          templateKey: "hello",
+          priority: "0",
+          cooldownSeconds: "0",
+          active: "true",
+        },
         table: triggers,
         location: /^\/triggers$/,
       },
       { name: "flow", path: "/flows", data: { name: "Onboarding" }, table: flows, location: /^\/flows\/[0-9a-f-]{36}$/ },
-      { name: "workflow", path: "/workflows", data: { name: "Bot", provider: "openai", "config.model": "gpt-test" }, table: workflows, location: /^\/workflows\/[0-9a-f-]{36}$/ },
+      {
+        name: "workflow",
+        path: "/workflows",
+        data: { name: "Bot", provider: "openai", "config.model": "gpt-test" },
+        table: workflows,
+        location: /^\/workflows\/[0-9a-f-]{36}$/,
+      },
       { name: "invitation", path: "/members/invitations", data: { email: "new@example.test", role: "agent" }, table: invitations, location: /^\/members$/ },
       { name: "contact", path: "/contacts", data: { phone: "+5511955550000", name: "Gil" }, table: contacts, location: /^\/contacts\/[0-9a-f-]{36}$/ },
     ];

@@ -11,7 +11,13 @@ afterAll(() => subscriber.stop(true));
 
 /** The directives of a Content-Security-Policy header by name. */
 function directives(csp: string | null): Map<string, string> {
-  return new Map((csp ?? "").split(";").map((d) => d.trim().split(/\s+/)).filter((d) => d[0]).map(([name, ...values]) => [name!, values.join(" ")]));
+  return new Map(
+    (csp ?? "")
+      .split(";")
+      .map((d) => d.trim().split(/\s+/))
+      .filter((d) => d[0])
+      .map(([name, ...values]) => [name!, values.join(" ")]),
+  );
 }
 
 function expectSecurityHeaders(res: Response, what: string) {
@@ -43,7 +49,16 @@ describe("security headers", () => {
       ["health", await anon.get("/health")],
       ["json api", await app.handle(new Request("http://localhost/v1/me", { headers: { authorization: `Bearer ${key}` } }))],
       ["json 401", await app.handle(new Request("http://localhost/v1/me"))],
-      ["json 422", await app.handle(new Request("http://localhost/v1/contacts", { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: "{}" }))],
+      [
+        "json 422",
+        await app.handle(
+          new Request("http://localhost/v1/contacts", {
+            method: "POST",
+            headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+            body: "{}",
+          }),
+        ),
+      ],
       ["openapi", await anon.get("/openapi.json")],
       ["docs", await anon.get("/docs")],
     ];
@@ -92,7 +107,10 @@ describe("security headers", () => {
 
   test("htmx runs without eval or injected styles; the indicator styles come from app.css", async () => {
     const html = await (await new TestClient(app).get("/login")).text();
-    const meta = html.match(/<meta name="htmx-config" content="([^"]+)"/)?.[1]?.replaceAll("&quot;", '"').replaceAll("&#34;", '"');
+    const meta = html
+      .match(/<meta name="htmx-config" content="([^"]+)"/)?.[1]
+      ?.replaceAll("&quot;", '"')
+      .replaceAll("&#34;", '"');
     expect(JSON.parse(meta!)).toMatchObject({ allowEval: false, includeIndicatorStyles: false });
     const css = await (await new TestClient(app).get("/static/app.css")).text();
     expect(css).toContain(".htmx-indicator");
@@ -134,7 +152,13 @@ describe("/docs works offline", () => {
     for (const ref of references) expect([ref, ref.startsWith("/") && !ref.startsWith("//")]).toEqual([ref, true]);
     expect(html).not.toMatch(/cdn\.jsdelivr|unpkg\.com|fonts\.scalar\.com/);
     const configuration = JSON.parse(html.match(/data-configuration='([^']+)'/)![1]!);
-    expect(configuration).toMatchObject({ cdn: "/docs/assets/scalar.js", withDefaultFonts: false, telemetry: false, agent: { disabled: true }, showDeveloperTools: "never" });
+    expect(configuration).toMatchObject({
+      cdn: "/docs/assets/scalar.js",
+      withDefaultFonts: false,
+      telemetry: false,
+      agent: { disabled: true },
+      showDeveloperTools: "never",
+    });
     // Script-wise the page is only the external bundle; the configuration <script> holds whitespace, allowed by its hash.
     const csp = directives(res.headers.get("content-security-policy"));
     const body = html.match(/<script\s+id="api-reference"[^>]*>([^<]*)<\/script>/)![1]!;

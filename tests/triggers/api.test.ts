@@ -29,7 +29,14 @@ describe("/v1/triggers", () => {
     expect(unknown.body.error.details[0].path).toBe("templateKey");
 
     const [inst] = await db.insert(instances).values({ organizationId: organization.id, name: "Main", provider: "sandbox", status: "connected" }).returning();
-    const created = await api(app, "POST", "/v1/triggers", key, { match: "contains", pattern: "menu", priority: 10, action: "reply_template", templateKey: "welcome", instanceIds: [inst!.id] });
+    const created = await api(app, "POST", "/v1/triggers", key, {
+      match: "contains",
+      pattern: "menu",
+      priority: 10,
+      action: "reply_template",
+      templateKey: "welcome",
+      instanceIds: [inst!.id],
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ match: "contains", pattern: "menu", priority: 10, instanceIds: [inst!.id], active: true });
     const any = await api(app, "POST", "/v1/triggers", key, { match: "any", action: "reply_template", templateKey: "welcome" });
@@ -48,7 +55,13 @@ describe("/v1/triggers", () => {
     expect((await api(app, "POST", "/v1/triggers/test", key, { text: " " })).status).toBe(422);
     expect(await db.select().from(triggerFirings)).toHaveLength(0);
 
-    const replaced = await api(app, "PUT", `/v1/triggers/${created.body.id}`, key, { match: "equals", pattern: "menu", action: "reply_template", templateKey: "welcome", active: false });
+    const replaced = await api(app, "PUT", `/v1/triggers/${created.body.id}`, key, {
+      match: "equals",
+      pattern: "menu",
+      action: "reply_template",
+      templateKey: "welcome",
+      active: false,
+    });
     expect(replaced.status).toBe(200);
     expect(replaced.body).toMatchObject({ match: "equals", active: false, instanceIds: null, priority: 0 });
     expect((await api(app, "GET", `/v1/triggers/${created.body.id}`, key)).body.active).toBe(false);

@@ -66,10 +66,24 @@ describe("triggers in Portuguese", () => {
     expect(empty.status).toBe(422);
     expect(await empty.text()).toContain("Digite a mensagem que um contato enviaria");
 
-    const res = await api(app, "POST", "/v1/triggers", key, { match: "contains", pattern: "", action: "reply_template", templateKey: "nao_existe" }, { "accept-language": "pt-BR" });
+    const res = await api(
+      app,
+      "POST",
+      "/v1/triggers",
+      key,
+      { match: "contains", pattern: "", action: "reply_template", templateKey: "nao_existe" },
+      { "accept-language": "pt-BR" },
+    );
     expect(res.status).toBe(422);
     expect(res.body.error.details).toContainEqual({ path: "pattern", message: "Um gatilho “contém” precisa de um padrão" });
-    const unknown = await api(app, "POST", "/v1/triggers", key, { match: "any", action: "reply_template", templateKey: "nao_existe" }, { "accept-language": "pt-BR" });
+    const unknown = await api(
+      app,
+      "POST",
+      "/v1/triggers",
+      key,
+      { match: "any", action: "reply_template", templateKey: "nao_existe" },
+      { "accept-language": "pt-BR" },
+    );
     expect(unknown.status).toBe(422);
     expect(unknown.body.error.details).toContainEqual({ path: "templateKey", message: "Não há modelo com a chave “nao_existe”" });
     const missing = await api(app, "GET", `/v1/triggers/${crypto.randomUUID()}`, key, undefined, { "accept-language": "pt-BR" });

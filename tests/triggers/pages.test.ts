@@ -81,7 +81,16 @@ describe("trigger pages", () => {
     expect(low.headers.get("hx-redirect")).toBe("/triggers");
     const high = await client.postForm(
       "/triggers",
-      form({ name: "Menu flow", pattern: "menu", priority: "50", cooldownSeconds: "600", action: "start_flow", templateKey: "", flowId: flow.id, instanceIds: [main.id] }),
+      form({
+        name: "Menu flow",
+        pattern: "menu",
+        priority: "50",
+        cooldownSeconds: "600",
+        action: "start_flow",
+        templateKey: "",
+        flowId: flow.id,
+        instanceIds: [main.id],
+      }),
       { htmx: true },
     );
     expect(high.status).toBe(204);
@@ -103,7 +112,11 @@ describe("trigger pages", () => {
     const badEdit = await client.postForm(`/triggers/${menu!.id}`, form({ match: "number", pattern: "abc" }), { htmx: true });
     expect(badEdit.status).toBe(422);
     expect(await badEdit.text()).toContain("pattern is a number");
-    const saved = await client.postForm(`/triggers/${menu!.id}`, form({ name: "Menu flow", pattern: "MENU", priority: "60", action: "start_flow", templateKey: "", flowId: flow.id }), { htmx: true });
+    const saved = await client.postForm(
+      `/triggers/${menu!.id}`,
+      form({ name: "Menu flow", pattern: "MENU", priority: "60", action: "start_flow", templateKey: "", flowId: flow.id }),
+      { htmx: true },
+    );
     expect(saved.status).toBe(204);
     const [after] = await db.select().from(triggers).where(eq(triggers.id, menu!.id));
     expect(after!.priority).toBe(60);
@@ -133,9 +146,22 @@ describe("trigger pages", () => {
   test("the test box shows which trigger would fire, by priority and instance, without recording a firing", async () => {
     const { client, flow, main, other } = await orgWithTargets();
     await client.postForm("/triggers", form({ name: "Anything", match: "any", pattern: "", priority: "0" }), { htmx: true });
-    await client.postForm("/triggers", form({ name: "Menu on main", match: "contains", pattern: "menu", priority: "10", action: "start_flow", templateKey: "", flowId: flow.id, instanceIds: [main.id] }), {
-      htmx: true,
-    });
+    await client.postForm(
+      "/triggers",
+      form({
+        name: "Menu on main",
+        match: "contains",
+        pattern: "menu",
+        priority: "10",
+        action: "start_flow",
+        templateKey: "",
+        flowId: flow.id,
+        instanceIds: [main.id],
+      }),
+      {
+        htmx: true,
+      },
+    );
     await client.postForm("/triggers", form({ name: "Greeting", match: "first_message", pattern: "", priority: "20" }), { htmx: true });
 
     const onMain = await (await client.postForm("/triggers/test", { text: "show me the MENU please", instanceId: main.id }, { htmx: true })).text();

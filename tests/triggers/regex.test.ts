@@ -75,17 +75,21 @@ describe("regex triggers match in linear time (RE2)", () => {
     expect(put.status).toBe(422);
     expect(put.body.error.details[0]).toMatchObject({ path: "pattern", message: REGEX_MESSAGES.lookaround });
 
-    const form = await client.postForm("/triggers", {
-      name: "",
-      match: "regex",
-      pattern: "(\\w)\\1",
-      priority: "0",
-      cooldownSeconds: "0",
-      action: "reply_template",
-      templateKey: "welcome",
-      flowId: "",
-      workflowId: "",
-    }, { htmx: true });
+    const form = await client.postForm(
+      "/triggers",
+      {
+        name: "",
+        match: "regex",
+        pattern: "(\\w)\\1",
+        priority: "0",
+        cooldownSeconds: "0",
+        action: "reply_template",
+        templateKey: "welcome",
+        flowId: "",
+        workflowId: "",
+      },
+      { htmx: true },
+    );
     expect(form.status).toBe(422);
     // The form re-renders with the reason next to the pattern (HTML-escaped).
     expect(await form.text()).toContain("Backreferences (\\1, \\k&lt;name&gt;) are not supported");

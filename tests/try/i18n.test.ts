@@ -17,7 +17,8 @@ const PT = { "accept-language": "pt-BR,pt;q=0.9,en;q=0.5" };
 
 function visitor(ip = `10.1.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`) {
   const client = new TestClient(app);
-  const post = (path: string, data: Record<string, string> = {}, htmx = false) => client.postForm(path, data, { htmx, headers: { "x-forwarded-for": ip, ...PT } });
+  const post = (path: string, data: Record<string, string> = {}, htmx = false) =>
+    client.postForm(path, data, { htmx, headers: { "x-forwarded-for": ip, ...PT } });
   return { client, post };
 }
 

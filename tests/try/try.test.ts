@@ -56,7 +56,10 @@ describe("/try (try before sign-up)", () => {
     expect(text).toContain(`-d '{"to":"+5511999990001","type":"text","text":"Olá"}'`);
 
     const [device] = await db.select().from(devices).where(isNull(devices.organizationId)).orderBy(devices.createdAt);
-    const owned = await db.select().from(instances).where(and(isNull(instances.organizationId), eq(instances.createdByDeviceId, device!.id)));
+    const owned = await db
+      .select()
+      .from(instances)
+      .where(and(isNull(instances.organizationId), eq(instances.createdByDeviceId, device!.id)));
     expect(owned).toHaveLength(1);
     expect(owned[0]).toMatchObject({ provider: "sandbox", status: "qr" });
 

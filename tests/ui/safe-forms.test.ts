@@ -188,7 +188,10 @@ describe("in a browser", () => {
     expect(await page.content()).toMatch(/lc_live_[A-Za-z0-9]{20,}/);
     await page.reload();
     expect(await page.content()).not.toMatch(/lc_live_[A-Za-z0-9]{20,}/);
-    const keys = await db.select().from(apiKeys).where(and(eq(apiKeys.organizationId, organization.id), eq(apiKeys.name, "Double key")));
+    const keys = await db
+      .select()
+      .from(apiKeys)
+      .where(and(eq(apiKeys.organizationId, organization.id), eq(apiKeys.name, "Double key")));
     expect(keys).toHaveLength(1);
     expect(errors).toEqual([]);
     await context.close();

@@ -47,7 +47,8 @@ async function seed() {
   subscriber = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
-    fetch: (req) => (new URL(req.url).pathname.includes("fail") ? new Response("<h1>Internal error: upstream database unavailable</h1>", { status: 500 }) : new Response("ok")),
+    fetch: (req) =>
+      new URL(req.url).pathname.includes("fail") ? new Response("<h1>Internal error: upstream database unavailable</h1>", { status: 500 }) : new Response("ok"),
   });
   const { user, organization, key, apiKey } = await setupOrg(app, { orgName: `${LONG} ${XSS}` });
   ownerId = user.id;
@@ -70,7 +71,11 @@ async function seed() {
   // Contacts writing in: long names, a hostile name, long unbroken text.
   const people = [
     { from: "+5511999990001", name: XSS, text: `Olá! ${XSS} quero saber do pedido` },
-    { from: "+5511999990002", name: "Maria Aparecida dos Santos Oliveira Figueiredo de Albuquerque", text: "Bom dia, o boleto venceu e preciso de uma segunda via com a data atualizada, por favor." },
+    {
+      from: "+5511999990002",
+      name: "Maria Aparecida dos Santos Oliveira Figueiredo de Albuquerque",
+      text: "Bom dia, o boleto venceu e preciso de uma segunda via com a data atualizada, por favor.",
+    },
     { from: "+5511999990003", name: "João", text: `https://example.com/${"a".repeat(180)}?utm_source=whatsapp&utm_campaign=${"b".repeat(60)}` },
     { from: "+5511999990004", name: "Ana", text: "oi" },
   ];
@@ -82,18 +87,65 @@ async function seed() {
     contactId ||= r.contactId;
   }
   for (let i = 0; i < 6; i++) {
-    ok(await api(app, "POST", `/v1/sandbox/instances/${main}/inbound`, key, { from: people[0]!.from, text: `Mensagem ${i}: ${"texto longo ".repeat(i * 4)}` }), "inbound");
+    ok(
+      await api(app, "POST", `/v1/sandbox/instances/${main}/inbound`, key, { from: people[0]!.from, text: `Mensagem ${i}: ${"texto longo ".repeat(i * 4)}` }),
+      "inbound",
+    );
   }
-  ok(await api(app, "POST", "/v1/messages", key, { to: people[0]!.from, type: "text", text: `Resposta com link https://livchat.example/pedidos/${"9".repeat(40)}` }), "send");
-  ok(await api(app, "POST", "/v1/contacts", key, { phone: "+5521988887777", name: `${LONG} ${XSS}`, tags: ["vip", "cliente-recorrente-desde-2019", "região: grande são paulo"] }), "contact");
+  ok(
+    await api(app, "POST", "/v1/messages", key, {
+      to: people[0]!.from,
+      type: "text",
+      text: `Resposta com link https://livchat.example/pedidos/${"9".repeat(40)}`,
+    }),
+    "send",
+  );
+  ok(
+    await api(app, "POST", "/v1/contacts", key, {
+      phone: "+5521988887777",
+      name: `${LONG} ${XSS}`,
+      tags: ["vip", "cliente-recorrente-desde-2019", "região: grande são paulo"],
+    }),
+    "contact",
+  );
 
   // Templates, a flow, a workflow, triggers.
-  ok(await api(app, "POST", "/v1/templates", key, { key: "boas-vindas", body: `Olá {{name}}, bem-vindo à ${LONG}! ${XSS}`, variants: ["Oi {{name}}!"], category: "onboarding", locale: "pt_BR" }), "template");
-  const tpl = ok(await api(app, "POST", "/v1/templates", key, { key: "menu.principal.com.uma.chave.bem.comprida.para.testar", body: "1) Vendas\n2) Suporte\n3) Financeiro" }), "template");
+  ok(
+    await api(app, "POST", "/v1/templates", key, {
+      key: "boas-vindas",
+      body: `Olá {{name}}, bem-vindo à ${LONG}! ${XSS}`,
+      variants: ["Oi {{name}}!"],
+      category: "onboarding",
+      locale: "pt_BR",
+    }),
+    "template",
+  );
+  const tpl = ok(
+    await api(app, "POST", "/v1/templates", key, {
+      key: "menu.principal.com.uma.chave.bem.comprida.para.testar",
+      body: "1) Vendas\n2) Suporte\n3) Financeiro",
+    }),
+    "template",
+  );
   const templateId = tpl.id;
   const flow = await createFlow(orgId, { name: `Menu principal ${XSS}` });
-  await saveStep(orgId, flow.id, step({ key: "menu", type: "send_template", templateKey: "menu.principal.com.uma.chave.bem.comprida.para.testar", waitForInput: true, transitions: { "1": "vendas", "2": "nome", "uma resposta bem comprida com muitas palavras": "fim" }, order: 0 }));
-  await saveStep(orgId, flow.id, step({ key: "vendas", type: "send_text", text: `Vendas: ${"https://example.com/catalogo/".padEnd(120, "x")}`, order: 1, transitions: { "*": "fim" } }));
+  await saveStep(
+    orgId,
+    flow.id,
+    step({
+      key: "menu",
+      type: "send_template",
+      templateKey: "menu.principal.com.uma.chave.bem.comprida.para.testar",
+      waitForInput: true,
+      transitions: { "1": "vendas", "2": "nome", "uma resposta bem comprida com muitas palavras": "fim" },
+      order: 0,
+    }),
+  );
+  await saveStep(
+    orgId,
+    flow.id,
+    step({ key: "vendas", type: "send_text", text: `Vendas: ${"https://example.com/catalogo/".padEnd(120, "x")}`, order: 1, transitions: { "*": "fim" } }),
+  );
   await saveStep(orgId, flow.id, step({ key: "nome", type: "collect_input", text: "Qual é o seu nome?", config: { variable: "customer" }, order: 2 }));
   await saveStep(orgId, flow.id, step({ key: "fim", type: "end", text: "Até logo.", order: 3 }));
   await saveStep(orgId, flow.id, step({ key: "orfao", type: "send_text", text: "Nunca chega aqui", order: 4 }));
@@ -102,14 +154,34 @@ async function seed() {
       name: `Assistente de vendas ${XSS}`,
       description: LONG,
       provider: "openai",
-      config: { baseUrl: `http://127.0.0.1:9/v1/${"deep/".repeat(20)}`, apiKey: "sk-screens", model: "gpt-4o-mini-2024-07-18-with-a-long-suffix", systemPrompt: "Você é um atendente.".repeat(20) },
+      config: {
+        baseUrl: `http://127.0.0.1:9/v1/${"deep/".repeat(20)}`,
+        apiKey: "sk-screens",
+        model: "gpt-4o-mini-2024-07-18-with-a-long-suffix",
+        systemPrompt: "Você é um atendente.".repeat(20),
+      },
     }),
     "workflow",
   );
   const workflowId = wf.id;
   ok(await api(app, "POST", `/v1/workflows/${workflowId}/threads`, key, { title: `Conversa de teste ${XSS}` }), "thread");
-  await createTrigger(orgId, triggerSchema.parse({ name: `Palavra-chave ${XSS}`, match: "contains", pattern: "pedido", action: "reply_template", templateKey: "boas-vindas", priority: 10, cooldownSeconds: 3600, instanceIds: [main] }));
-  await createTrigger(orgId, triggerSchema.parse({ name: "", match: "regex", pattern: "^(menu|inicio|começar|voltar ao menu principal)$", action: "start_flow", flowId: flow.id }));
+  await createTrigger(
+    orgId,
+    triggerSchema.parse({
+      name: `Palavra-chave ${XSS}`,
+      match: "contains",
+      pattern: "pedido",
+      action: "reply_template",
+      templateKey: "boas-vindas",
+      priority: 10,
+      cooldownSeconds: 3600,
+      instanceIds: [main],
+    }),
+  );
+  await createTrigger(
+    orgId,
+    triggerSchema.parse({ name: "", match: "regex", pattern: "^(menu|inicio|começar|voltar ao menu principal)$", action: "start_flow", flowId: flow.id }),
+  );
   const t3 = await createTrigger(orgId, triggerSchema.parse({ name: LONG, match: "first_message", action: "hand_to_workflow", workflowId, active: false }));
 
   // A webhook to a long URL with deliveries (one failing endpoint too), then an event of each kind.
@@ -124,7 +196,13 @@ async function seed() {
   webhookId = hook.id;
   ok(await api(app, "POST", "/v1/webhooks", key, { url: `http://127.0.0.1:${subscriber.port}/fail`, name: LONG.slice(0, 90) }), "webhook");
   await recordEvent({ organizationId: orgId, instanceId: main, type: "message.received", data: { from: people[0]!.from, text: `${XSS} ${"x".repeat(300)}` } });
-  await recordEvent({ organizationId: orgId, instanceId: main, apiKeyId: apiKey.id, type: "message.sent", data: { to: people[1]!.from, url: `https://example.com/${"y".repeat(200)}` } });
+  await recordEvent({
+    organizationId: orgId,
+    instanceId: main,
+    apiKeyId: apiKey.id,
+    type: "message.sent",
+    data: { to: people[1]!.from, url: `https://example.com/${"y".repeat(200)}` },
+  });
   await drainDueDeliveries(5);
 
   // Usage over the last days, per instance.
@@ -136,15 +214,33 @@ async function seed() {
   }
 
   // Members, API keys, devices, invitations, audit rows.
-  const hostile = await createUser({ email: `very.long.email.address.for.testing.layouts-${Date.now()}@subdomain.example-company.test`, password: "correct horse battery", name: XSS });
+  const hostile = await createUser({
+    email: `very.long.email.address.for.testing.layouts-${Date.now()}@subdomain.example-company.test`,
+    password: "correct horse battery",
+    name: XSS,
+  });
   await addMember(orgId, hostile.id, "supervisor");
   await createMember(orgId, "agent");
-  await createInvitation({ organizationId: orgId, actor: { userId: ownerId, role: "owner" }, data: { email: "pending-person-with-a-long-address@example-company.test", role: "agent" } });
-  const { token: inviteToken } = await createInvitation({ organizationId: orgId, actor: { userId: ownerId, role: "owner" }, data: { email: "invitee@example.test", role: "admin" } });
+  await createInvitation({
+    organizationId: orgId,
+    actor: { userId: ownerId, role: "owner" },
+    data: { email: "pending-person-with-a-long-address@example-company.test", role: "agent" },
+  });
+  const { token: inviteToken } = await createInvitation({
+    organizationId: orgId,
+    actor: { userId: ownerId, role: "owner" },
+    data: { email: "invitee@example.test", role: "admin" },
+  });
   ok(await api(app, "POST", "/v1/devices", key, { name: `Caixa da loja ${XSS}`, kind: "server", createKey: true }), "device");
   ok(await api(app, "POST", "/v1/devices", key, { name: LONG.slice(0, 80) }), "device");
   for (let i = 0; i < 5; i++) {
-    await recordAudit({ organizationId: orgId, actor: { type: "user", id: ownerId }, action: "webhook.updated", target: { type: "webhook", id: webhookId }, details: { name: XSS, url: `https://example.com/${"z".repeat(150)}`, note: "x ".repeat(80) } });
+    await recordAudit({
+      organizationId: orgId,
+      actor: { type: "user", id: ownerId },
+      action: "webhook.updated",
+      target: { type: "webhook", id: webhookId },
+      details: { name: XSS, url: `https://example.com/${"z".repeat(150)}`, note: "x ".repeat(80) },
+    });
   }
 
   pages = [
@@ -220,7 +316,8 @@ function offenders(page: Page) {
       if (el.scrollWidth > el.clientWidth + 1 && style.overflowX === "visible" && el.clientWidth > 0 && r.right <= vw + 1) {
         // Content spilling out of a box that does not clip it (e.g. a wide table in a plain div).
         const child = Array.from(el.children).find((c) => c.getBoundingClientRect().right > vw + 1);
-        if (child) out.push(`${el.tagName.toLowerCase()}.${String(el.className)} spills: ${child.tagName.toLowerCase()}.${String((child as HTMLElement).className)}`);
+        if (child)
+          out.push(`${el.tagName.toLowerCase()}.${String(el.className)} spills: ${child.tagName.toLowerCase()}.${String((child as HTMLElement).className)}`);
       }
       if ((r.right > vw + 1 || r.left < -1) && !clipped(el)) {
         const id = el.id ? `#${el.id}` : "";
@@ -306,7 +403,20 @@ describe("every page at 375 px and 1440 px", () => {
     const context = await newContext({ ...WIDTHS[0], as: { userId: user.id, organizationId: organization.id } });
     const problems: string[] = [];
     // /usage is visited for its layout only: an empty range still draws zero charts and a table of zeros.
-    const lists = ["/", "/inbox", "/instances", "/contacts", "/templates", "/triggers", "/flows", "/workflows", "/webhooks", "/events", "/api-keys", "/devices"];
+    const lists = [
+      "/",
+      "/inbox",
+      "/instances",
+      "/contacts",
+      "/templates",
+      "/triggers",
+      "/flows",
+      "/workflows",
+      "/webhooks",
+      "/events",
+      "/api-keys",
+      "/devices",
+    ];
     problems.push(...(await visit(context, "empty-usage", "/usage", WIDTHS[0].width)));
     for (const path of lists) {
       const name = `empty-${path === "/" ? "dashboard" : path.slice(1)}`;

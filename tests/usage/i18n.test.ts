@@ -37,7 +37,11 @@ describe("usage in Portuguese", () => {
     const { key } = await setupOrg(app);
     const reversed = await api(app, "GET", "/v1/usage?from=2025-03-01&to=2025-02-01", key, undefined, PT);
     expect(reversed.status).toBe(422);
-    expect(reversed.body.error).toMatchObject({ code: "validation_failed", message: "Período inválido", details: [{ path: "to", message: "Deve ser igual ou posterior à data inicial" }] });
+    expect(reversed.body.error).toMatchObject({
+      code: "validation_failed",
+      message: "Período inválido",
+      details: [{ path: "to", message: "Deve ser igual ou posterior à data inicial" }],
+    });
     const tooLong = await api(app, "GET", "/v1/usage?from=2020-01-01&to=2025-01-01", key, undefined, PT);
     expect(tooLong.body.error.details[0].message).toBe("O período pode cobrir no máximo 366 dias");
     const badDay = await api(app, "GET", "/v1/usage?from=2025-02-30", key, undefined, PT);

@@ -28,9 +28,7 @@ describe("usage counters", () => {
   test("50 parallel increments of one counter end at exactly 50 (atomic upsert)", async () => {
     const { organization } = await createOwner();
     const inst = await instanceOf(organization.id);
-    await Promise.all(
-      Array.from({ length: 50 }, () => incrementUsage({ organizationId: organization.id, instanceId: inst.id, metric: "messages_sent" })),
-    );
+    await Promise.all(Array.from({ length: 50 }, () => incrementUsage({ organizationId: organization.id, instanceId: inst.id, metric: "messages_sent" })));
     const rows = await counts(organization.id, "messages_sent");
     expect(rows.length).toBe(1);
     expect(rows[0]!.count).toBe(50);

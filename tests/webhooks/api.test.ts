@@ -33,10 +33,21 @@ async function create(key: string, body: Record<string, unknown> = {}) {
 
 describe("/v1/webhooks CRUD", () => {
   test("create returns the secret once; it is stored encrypted and never returned again", async () => {
-    const created = await create(a.key, { name: "CRM", eventTypes: ["message.received", "message.received", "message.sent"], headers: { "X-Api-Token": "t0k" } });
+    const created = await create(a.key, {
+      name: "CRM",
+      eventTypes: ["message.received", "message.received", "message.sent"],
+      headers: { "X-Api-Token": "t0k" },
+    });
     expect(created.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(Buffer.from(created.secret.slice(6), "base64").length).toBeGreaterThanOrEqual(24);
-    expect(created).toMatchObject({ name: "CRM", url: sub.url, eventTypes: ["message.received", "message.sent"], instanceIds: null, active: true, headers: { "X-Api-Token": "••••" } });
+    expect(created).toMatchObject({
+      name: "CRM",
+      url: sub.url,
+      eventTypes: ["message.received", "message.sent"],
+      instanceIds: null,
+      active: true,
+      headers: { "X-Api-Token": "••••" },
+    });
 
     const [row] = await db.select().from(webhooks).where(eq(webhooks.id, created.id));
     expect(row!.secretEnc).not.toContain(created.secret.slice(6));

@@ -71,7 +71,7 @@ describe("webhook delivery", () => {
     expect(got.verifiedWith).toEqual([hook.secret]);
     expect(got.id).toBe(event.id);
     expect(got.headers["content-type"]).toBe("application/json");
-    expect(got.headers["authorization"]).toBe("Bearer subscriber-token");
+    expect(got.headers.authorization).toBe("Bearer subscriber-token");
     expect(got.headers["x-tenant"]).toBe("acme");
     expect(got.payload).toEqual({
       id: event.id,
@@ -374,7 +374,9 @@ describe("attempts finishing together", () => {
     const goodRows = await deliveriesOf(good.id);
     const badRows = await deliveriesOf(bad.id);
     expect(goodRows.every((d) => d.status === "succeeded" && d.attempts === 1 && d.deliveredAt !== null && d.leaseUntil === null)).toBe(true);
-    expect(badRows.every((d) => d.status === "failed" && d.attempts === 1 && d.lastStatusCode === 503 && d.lastError === "HTTP 503" && d.nextAttemptAt !== null)).toBe(true);
+    expect(
+      badRows.every((d) => d.status === "failed" && d.attempts === 1 && d.lastStatusCode === 503 && d.lastError === "HTTP 503" && d.nextAttemptAt !== null),
+    ).toBe(true);
     const attempts = await db
       .select({ deliveryId: webhookAttempts.deliveryId })
       .from(webhookAttempts)

@@ -52,7 +52,10 @@ describe("webhooks in Portuguese", () => {
     expect(secretPage).toContain("não será mostrado de novo");
 
     const id = location.split("/").at(-1)!;
-    await db.update(webhooks).set({ active: false, disabledAt: new Date("2026-12-03T15:04:00Z") }).where(eq(webhooks.id, id));
+    await db
+      .update(webhooks)
+      .set({ active: false, disabledAt: new Date("2026-12-03T15:04:00Z") })
+      .where(eq(webhooks.id, id));
     const list = await (await client.get("/webhooks")).text();
     expect(list).toContain("desativado");
     expect(list).toContain("nenhuma entrega");
@@ -130,7 +133,10 @@ describe("webhooks in Portuguese", () => {
     expect(invalid.status).toBe(422);
     expect(invalid.body.error.code).toBe("validation_failed");
     expect(invalid.body.error.details).toContainEqual({ path: "url", message: "Credenciais na URL não são permitidas; use um cabeçalho personalizado" });
-    expect(invalid.body.error.details).toContainEqual({ path: "eventTypes", message: "Escolha pelo menos um tipo de evento, ou envie null para todos os tipos" });
+    expect(invalid.body.error.details).toContainEqual({
+      path: "eventTypes",
+      message: "Escolha pelo menos um tipo de evento, ou envie null para todos os tipos",
+    });
 
     const missing = await api(app, "GET", `/v1/webhooks/${crypto.randomUUID()}`, key, undefined, PT);
     expect(missing.status).toBe(404);

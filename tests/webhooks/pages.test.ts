@@ -53,7 +53,17 @@ describe("webhook admin pages", () => {
       expect([path, res.status]).toEqual([path, 303]);
       expect(res.headers.get("location")).toStartWith("/login");
     }
-    const posts = ["/webhooks", `/webhooks/${id}`, `/webhooks/${id}/test`, `/webhooks/${id}/rotate`, `/webhooks/${id}/disable`, `/webhooks/${id}/enable`, `/webhooks/${id}/recover`, `/webhooks/${id}/deliveries/${delivery!.id}/retry`, `/webhooks/${id}/delete`];
+    const posts = [
+      "/webhooks",
+      `/webhooks/${id}`,
+      `/webhooks/${id}/test`,
+      `/webhooks/${id}/rotate`,
+      `/webhooks/${id}/disable`,
+      `/webhooks/${id}/enable`,
+      `/webhooks/${id}/recover`,
+      `/webhooks/${id}/deliveries/${delivery!.id}/retry`,
+      `/webhooks/${id}/delete`,
+    ];
     for (const path of posts) {
       const res = await anon.postForm(path, { url: sub.url, since: "2020-01-01T00:00" });
       expect([path, res.status]).toEqual([path, 303]);
@@ -77,7 +87,12 @@ describe("webhook admin pages", () => {
     const formHtml = await form.text();
     expect(formHtml).toContain('name="eventTypes" value="message.received"');
 
-    const bad = await a.client.postForm("/webhooks", { url: "ftp://nope", name: "x", headers: "Connection: close\nno colon here", eventTypes: ["message.sent"] });
+    const bad = await a.client.postForm("/webhooks", {
+      url: "ftp://nope",
+      name: "x",
+      headers: "Connection: close\nno colon here",
+      eventTypes: ["message.sent"],
+    });
     expect(bad.status).toBe(422);
     const badHtml = await bad.text();
     expect(badHtml).toContain("Only http and https URLs are allowed");

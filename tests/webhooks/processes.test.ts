@@ -79,10 +79,14 @@ describe("deliveries across processes", () => {
       const e = await recordEvent({ organizationId: org.organization.id, type: "message.received", data: { i } });
       ids.push(e.id);
     }
-    await waitFor(async () => {
-      const rows = await db.select({ status: webhookDeliveries.status }).from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, hook.id));
-      return rows.length === N && rows.every((r) => r.status === "succeeded");
-    }, 30_000, "all deliveries succeeded");
+    await waitFor(
+      async () => {
+        const rows = await db.select({ status: webhookDeliveries.status }).from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, hook.id));
+        return rows.length === N && rows.every((r) => r.status === "succeeded");
+      },
+      30_000,
+      "all deliveries succeeded",
+    );
     // Once both processes have drained and exited, no late duplicate can still arrive.
     a.child.kill("SIGTERM");
     b.child.kill("SIGTERM");
@@ -117,10 +121,14 @@ describe("deliveries across processes", () => {
     expect(leased!.leaseUntil).not.toBeNull();
 
     const survivor = await spawnWorker({ WEBHOOK_LEASE_SECONDS: "2" });
-    await waitFor(async () => {
-      const [row] = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, hook.id));
-      return row!.status === "succeeded";
-    }, 15_000, "delivery completed after restart");
+    await waitFor(
+      async () => {
+        const [row] = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, hook.id));
+        return row!.status === "succeeded";
+      },
+      15_000,
+      "delivery completed after restart",
+    );
     // At-least-once: the subscriber saw the same webhook-id twice and can deduplicate on it.
     expect(sub.received.map((r) => r.id)).toEqual([event.id, event.id]);
     expect(sub.verified().length).toBe(2);
@@ -175,10 +183,17 @@ describe("deliveries across processes", () => {
     expect(released!.attempts).toBe(0);
     // Default 60 s lease: only the release makes this quick.
     const next = await spawnWorker();
-    await waitFor(async () => {
-      const [row] = await db.select().from(webhookDeliveries).where(inArray(webhookDeliveries.webhookId, [hook.id]));
-      return row!.status === "succeeded";
-    }, 10_000, "delivered by the next process");
+    await waitFor(
+      async () => {
+        const [row] = await db
+          .select()
+          .from(webhookDeliveries)
+          .where(inArray(webhookDeliveries.webhookId, [hook.id]));
+        return row!.status === "succeeded";
+      },
+      10_000,
+      "delivered by the next process",
+    );
     next.child.kill("SIGTERM");
     expect(await next.child.exited).toBe(0);
   }, 30_000);

@@ -99,7 +99,10 @@ describe("custom header values", () => {
   test("a masked value sent back keeps the stored value (API and edit form); a new value replaces it; a masked value with nothing stored is 422", async () => {
     const hook = await endpoint({ headers: { Authorization: TOKEN } });
 
-    const kept = await api(app, "PATCH", `/v1/webhooks/${hook.id}`, org.key, { name: "Renamed", headers: { authorization: MASKED_HEADER_VALUE, "X-New": "fresh" } });
+    const kept = await api(app, "PATCH", `/v1/webhooks/${hook.id}`, org.key, {
+      name: "Renamed",
+      headers: { authorization: MASKED_HEADER_VALUE, "X-New": "fresh" },
+    });
     expect(kept.status).toBe(200);
     expect(kept.body.headers).toEqual({ authorization: MASKED_HEADER_VALUE, "X-New": MASKED_HEADER_VALUE });
     let row = await rowOf(hook.id);
@@ -113,7 +116,11 @@ describe("custom header values", () => {
     expect(created.status).toBe(422);
 
     // The edit form shows the masked lines; saving them unchanged keeps the values.
-    const form = await org.client.postForm(`/webhooks/${hook.id}`, { url: sub.url, name: "Form", headers: `authorization: ${MASKED_HEADER_VALUE}\nX-New: replaced` });
+    const form = await org.client.postForm(`/webhooks/${hook.id}`, {
+      url: sub.url,
+      name: "Form",
+      headers: `authorization: ${MASKED_HEADER_VALUE}\nX-New: replaced`,
+    });
     expect(form.status).toBeLessThan(400);
     row = await rowOf(hook.id);
     expect(row.name).toBe("Form");
@@ -123,7 +130,10 @@ describe("custom header values", () => {
 
   test("plaintext values stored before encryption are sealed at boot, and the attempt log already recorded is masked", async () => {
     const hook = await endpoint({ eventTypes: ["contact.created"] });
-    await db.update(webhooks).set({ headers: { Authorization: TOKEN } }).where(eq(webhooks.id, hook.id));
+    await db
+      .update(webhooks)
+      .set({ headers: { Authorization: TOKEN } })
+      .where(eq(webhooks.id, hook.id));
     await recordEvent({ organizationId: org.organization.id, type: "contact.created", data: {} });
     const [delivery] = await deliveriesOf(hook.id);
     await db.insert(webhookAttempts).values({

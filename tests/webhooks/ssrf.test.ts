@@ -56,7 +56,16 @@ describe("address classification", () => {
   });
 
   test("accepts public unicast addresses", () => {
-    for (const address of ["93.184.216.34", "8.8.8.8", "1.1.1.1", "172.32.0.1", "100.128.0.1", "2606:4700:4700::1111", "2001:4860:4860::8888", "::ffff:8.8.8.8"]) {
+    for (const address of [
+      "93.184.216.34",
+      "8.8.8.8",
+      "1.1.1.1",
+      "172.32.0.1",
+      "100.128.0.1",
+      "2606:4700:4700::1111",
+      "2001:4860:4860::8888",
+      "::ffff:8.8.8.8",
+    ]) {
       expect([address, nonPublicReason(address)]).toEqual([address, null]);
     }
   });
@@ -70,12 +79,20 @@ describe("address classification", () => {
   });
 
   test("pinning: a resolved name connects to the checked address with the original Host and TLS name", () => {
-    const target = { url: new URL("https://hooks.example.com:8443/in?x=1"), hostname: "hooks.example.com", addresses: [{ address: "93.184.216.34", family: 4 as const }] };
+    const target = {
+      url: new URL("https://hooks.example.com:8443/in?x=1"),
+      hostname: "hooks.example.com",
+      addresses: [{ address: "93.184.216.34", family: 4 as const }],
+    };
     const pinned = pinnedRequest(target);
     expect(pinned.url).toBe("https://93.184.216.34:8443/in?x=1");
     expect(pinned.host).toBe("hooks.example.com:8443");
     expect(pinned.tls?.serverName).toBe("hooks.example.com");
-    const v6 = pinnedRequest({ url: new URL("http://hooks.example.com/in"), hostname: "hooks.example.com", addresses: [{ address: "2606:4700::1", family: 6 }] });
+    const v6 = pinnedRequest({
+      url: new URL("http://hooks.example.com/in"),
+      hostname: "hooks.example.com",
+      addresses: [{ address: "2606:4700::1", family: 6 }],
+    });
     expect(v6.url).toBe("http://[2606:4700::1]/in");
     expect(v6.host).toBe("hooks.example.com");
   });
@@ -83,7 +100,16 @@ describe("address classification", () => {
 
 describe("SSRF guard on the API and at delivery", () => {
   test("creating or updating an endpoint aimed at a private target is a 422 naming url", async () => {
-    for (const url of [sub.url, `http://localhost:${sub.port}/x`, "http://[::1]/x", "http://[::ffff:127.0.0.1]/x", "http://169.254.169.254/latest/meta-data", "http://10.0.0.1/", "http://100.64.1.1/", "http://[fd00::1]/"]) {
+    for (const url of [
+      sub.url,
+      `http://localhost:${sub.port}/x`,
+      "http://[::1]/x",
+      "http://[::ffff:127.0.0.1]/x",
+      "http://169.254.169.254/latest/meta-data",
+      "http://10.0.0.1/",
+      "http://100.64.1.1/",
+      "http://[fd00::1]/",
+    ]) {
       const res = await api(app, "POST", "/v1/webhooks", org.key, { url });
       expect([url, res.status]).toEqual([url, 422]);
       expect(res.body.error.details[0].path).toBe("url");

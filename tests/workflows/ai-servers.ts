@@ -100,7 +100,11 @@ export function startAstServer(opts: { secret: string }) {
       if (state.mode === "hang") await hangUntilAbandoned(req, stopped.wait);
       const content = `[${m[1]}] ${body.message}`;
       if (m[2] === "invoke") return Response.json({ message: { content }, threadId: body.threadId });
-      const frames = [...content.split(/(?<= )/).map((piece) => JSON.stringify({ type: "token", content: piece })), JSON.stringify({ type: "complete", content }), "[DONE]"];
+      const frames = [
+        ...content.split(/(?<= )/).map((piece) => JSON.stringify({ type: "token", content: piece })),
+        JSON.stringify({ type: "complete", content }),
+        "[DONE]",
+      ];
       return new Response(sseFrames(frames), { headers: { "content-type": "text/event-stream" } });
     },
   });

@@ -161,7 +161,12 @@ describe("threads", () => {
       }),
     );
     const frames = await readSse(res);
-    expect(frames.filter((f) => f.event === "token").map((f) => f.data.content).join("")).toBe("[wf_support] again");
+    expect(
+      frames
+        .filter((f) => f.event === "token")
+        .map((f) => f.data.content)
+        .join(""),
+    ).toBe("[wf_support] again");
     expect(frames.at(-1)?.event).toBe("done");
   });
 
@@ -210,9 +215,7 @@ describe("threads", () => {
   test("concurrent sends to one thread are serialized and counted exactly", async () => {
     const wf = await createOpenAiWorkflow();
     const thread = (await api(app, "POST", `/v1/workflows/${wf.id}/threads`, key, {})).body;
-    const results = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => api(app, "POST", `/v1/threads/${thread.id}/messages`, key, { text: `m${i}` })),
-    );
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => api(app, "POST", `/v1/threads/${thread.id}/messages`, key, { text: `m${i}` })));
     expect(results.every((r) => r.status === 200)).toBe(true);
     const got = await api(app, "GET", `/v1/threads/${thread.id}`, key);
     expect(got.body.messageCount).toBe(12);

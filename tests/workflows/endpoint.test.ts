@@ -67,7 +67,11 @@ describe("the platform's OPENAI_API_KEY goes only to OPENAI_BASE_URL", () => {
   test("the operator endpoint, however spelled, gets the operator key without one of its own", async () => {
     const { key } = await setupOrg(app);
     for (const baseUrl of [undefined, operator.baseUrl, `${operator.baseUrl}/`]) {
-      const created = await api(app, "POST", "/v1/workflows", key, { name: "Default", provider: "openai", config: { model: "m", ...(baseUrl ? { baseUrl } : {}) } });
+      const created = await api(app, "POST", "/v1/workflows", key, {
+        name: "Default",
+        provider: "openai",
+        config: { model: "m", ...(baseUrl ? { baseUrl } : {}) },
+      });
       expect(created.status).toBe(201);
       expect((await ask(key, created.body.id)).status).toBe(200);
       expect(operator.state.authorizations.at(-1)).toBe(`Bearer ${OPERATOR_KEY}`);
@@ -114,7 +118,11 @@ describe("a stored key stays with the endpoint it was given for", () => {
 
   test("other edits keep the key; apiKey: null removes it", async () => {
     const { key } = await setupOrg(app);
-    const created = await api(app, "POST", "/v1/workflows", key, { name: "Own", provider: "openai", config: { baseUrl: customer.baseUrl, apiKey: CUSTOMER_KEY, model: "m" } });
+    const created = await api(app, "POST", "/v1/workflows", key, {
+      name: "Own",
+      provider: "openai",
+      config: { baseUrl: customer.baseUrl, apiKey: CUSTOMER_KEY, model: "m" },
+    });
     const id = created.body.id;
     const renamed = await api(app, "PATCH", `/v1/workflows/${id}`, key, { name: "Renamed", config: { temperature: 0.5, baseUrl: `${customer.baseUrl}/` } });
     expect(renamed.status).toBe(200);
@@ -127,7 +135,11 @@ describe("a stored key stays with the endpoint it was given for", () => {
 
   test("the admin form: a new base URL without a new key is a 422 on the key field; with one it saves", async () => {
     const { key, client } = await setupOrg(app);
-    const created = await api(app, "POST", "/v1/workflows", key, { name: "Form bot", provider: "openai", config: { baseUrl: customer.baseUrl, apiKey: CUSTOMER_KEY, model: "m" } });
+    const created = await api(app, "POST", "/v1/workflows", key, {
+      name: "Form bot",
+      provider: "openai",
+      config: { baseUrl: customer.baseUrl, apiKey: CUSTOMER_KEY, model: "m" },
+    });
     const location = `/workflows/${created.body.id}`;
     const fields = { name: "Form bot", "config.model": "m" };
     const moved = await client.postForm(location, { ...fields, "config.baseUrl": attacker.baseUrl }, { htmx: true });
@@ -159,7 +171,10 @@ describe("tenant endpoints go through the outbound guard", () => {
       .insert(workflows)
       .values({ organizationId: organization.id, provider: "openai", name: "Inside", config: { baseUrl: attacker.baseUrl, model: "m" } })
       .returning();
-    await db.update(workflows).set({ config: { ...(row!.config as object), apiKeyEnc: (await import("@/lib/crypto")).encryptSecret("sk-x") } }).where(eq(workflows.id, row!.id));
+    await db
+      .update(workflows)
+      .set({ config: { ...(row!.config as object), apiKeyEnc: (await import("@/lib/crypto")).encryptSecret("sk-x") } })
+      .where(eq(workflows.id, row!.id));
     const answer = await ask(key, row!.id);
     expect(answer.status).toBe(502);
     expect(answer.body.error.message).toMatch(/refused.*loopback/i);
@@ -174,13 +189,18 @@ describe("tenant endpoints go through the outbound guard", () => {
       hostname: "127.0.0.1",
       fetch() {
         if (mode === "redirect") return new Response(null, { status: 307, headers: { location: `${attacker.baseUrl}/chat/completions` } });
-        if (mode === "error") return new Response(JSON.stringify({ error: { message: SECRET_DETAIL } }), { status: 500, headers: { "content-type": "application/json" } });
+        if (mode === "error")
+          return new Response(JSON.stringify({ error: { message: SECRET_DETAIL } }), { status: 500, headers: { "content-type": "application/json" } });
         return new Response(`data: ${JSON.stringify({ error: { message: SECRET_DETAIL } })}\n\n`, { headers: { "content-type": "text/event-stream" } });
       },
     });
     try {
       const { key } = await setupOrg(app);
-      const created = await api(app, "POST", "/v1/workflows", key, { name: "Up", provider: "openai", config: { baseUrl: `http://127.0.0.1:${upstream.port}/v1`, apiKey: "sk-up", model: "m" } });
+      const created = await api(app, "POST", "/v1/workflows", key, {
+        name: "Up",
+        provider: "openai",
+        config: { baseUrl: `http://127.0.0.1:${upstream.port}/v1`, apiKey: "sk-up", model: "m" },
+      });
       expect(created.status).toBe(201);
       const before = attacker.state.requests.length;
       const redirected = await ask(key, created.body.id);

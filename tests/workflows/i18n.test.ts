@@ -36,7 +36,10 @@ describe("workflows in Portuguese", () => {
     const location = created.headers.get("hx-redirect")!;
     const [workflowId] = location.split("/").slice(-1);
     const thread = await createThread(organization.id, workflowId!, { title: "Maria" });
-    await db.update(threads).set({ lastMessageAt: new Date("2026-12-03T15:04:00Z"), messageCount: 1234 }).where(eq(threads.id, thread.id));
+    await db
+      .update(threads)
+      .set({ lastMessageAt: new Date("2026-12-03T15:04:00Z"), messageCount: 1234 })
+      .where(eq(threads.id, thread.id));
 
     const page = await (await client.get(location)).text();
     expect(page).toContain("Workflow criado");
@@ -69,7 +72,14 @@ describe("workflows in Portuguese", () => {
     expect(invalid.body.error.code).toBe("validation_failed");
     expect(invalid.body.error.details).toContainEqual({ path: "config.providerId", message: "Deve ser um ID de workflow do AST (wf_…)" });
 
-    const ownEndpoint = await api(app, "POST", "/v1/workflows", key, { name: "Própria", provider: "openai", config: { model: "m", baseUrl: "https://llm.example.com/v1" } }, PT);
+    const ownEndpoint = await api(
+      app,
+      "POST",
+      "/v1/workflows",
+      key,
+      { name: "Própria", provider: "openai", config: { model: "m", baseUrl: "https://llm.example.com/v1" } },
+      PT,
+    );
     expect(ownEndpoint.status).toBe(422);
     expect(ownEndpoint.body.error.details[0].message).toContain("precisa de sua própria chave de API");
 

@@ -53,7 +53,12 @@ describe("workflow pages", () => {
     });
     const frames = await readSse(chat);
     expect(frames[0]!.event).toBe("thread");
-    expect(frames.filter((f) => f.event === "token").map((f) => f.data.content).join("")).toBe("echo: hello there");
+    expect(
+      frames
+        .filter((f) => f.event === "token")
+        .map((f) => f.data.content)
+        .join(""),
+    ).toBe("echo: hello there");
     const again = await readSse(
       await client.request(`${location}/chat`, {
         method: "POST",

@@ -43,7 +43,15 @@ export function AccountPage({ user, admin, csrfToken, flash, profile, password }
         </div>
         <form method="post" action="/account/profile" id="profile-form">
           <CsrfField token={csrfToken} />
-          <Field label={tText("account:profile.name")} name="name" value={attr(values.name)} errors={profile?.errors} required maxlength={ACCOUNT_LIMITS.name} autocomplete="name" />
+          <Field
+            label={tText("account:profile.name")}
+            name="name"
+            value={attr(values.name)}
+            errors={profile?.errors}
+            required
+            maxlength={ACCOUNT_LIMITS.name}
+            autocomplete="name"
+          />
           <Field
             label={tText("account:profile.avatarUrl")}
             name="avatarUrl"
@@ -54,7 +62,13 @@ export function AccountPage({ user, admin, csrfToken, flash, profile, password }
             placeholder={tText("account:profile.avatarPlaceholder")}
             hint={tText("account:profile.avatarHint")}
           />
-          <SelectField label={tText("account:profile.language")} name="language" options={LANGUAGES.map((l) => ({ value: l, label: LANGUAGE_LABELS[l] }))} value={values.language} errors={profile?.errors} />
+          <SelectField
+            label={tText("account:profile.language")}
+            name="language"
+            options={LANGUAGES.map((l) => ({ value: l, label: LANGUAGE_LABELS[l] }))}
+            value={values.language}
+            errors={profile?.errors}
+          />
           <SelectField
             label={tText("account:profile.timeZone")}
             name="timeZone"
@@ -78,7 +92,15 @@ export function AccountPage({ user, admin, csrfToken, flash, profile, password }
         <form method="post" action="/account/password" id="password-form">
           <CsrfField token={csrfToken} />
           {user.passwordHash ? (
-            <Field label={tText("account:password.current")} name="currentPassword" type="password" errors={password?.errors} required maxlength={ACCOUNT_LIMITS.passwordMax} autocomplete="current-password" />
+            <Field
+              label={tText("account:password.current")}
+              name="currentPassword"
+              type="password"
+              errors={password?.errors}
+              required
+              maxlength={ACCOUNT_LIMITS.passwordMax}
+              autocomplete="current-password"
+            />
           ) : (
             <p class="muted small">{t("account:password.providerOnly")}</p>
           )}
@@ -92,7 +114,15 @@ export function AccountPage({ user, admin, csrfToken, flash, profile, password }
             autocomplete="new-password"
             hint={tText("account:password.hint", { count: ACCOUNT_LIMITS.passwordMin })}
           />
-          <Field label={tText("account:password.repeat")} name="confirmPassword" type="password" errors={password?.errors} required maxlength={ACCOUNT_LIMITS.passwordMax} autocomplete="new-password" />
+          <Field
+            label={tText("account:password.repeat")}
+            name="confirmPassword"
+            type="password"
+            errors={password?.errors}
+            required
+            maxlength={ACCOUNT_LIMITS.passwordMax}
+            autocomplete="new-password"
+          />
           <button type="submit">{user.passwordHash ? t("account:password.change") : t("account:password.setButton")}</button>
         </form>
       </section>

@@ -24,7 +24,15 @@ type Props = {
 };
 
 const codeField = (errors: FieldError[] | undefined, hint: string) => (
-  <Field label={tText("account:twoFactor.code")} name="code" errors={errors} required maxlength={ACCOUNT_LIMITS.code} autocomplete="one-time-code" hint={hint} />
+  <Field
+    label={tText("account:twoFactor.code")}
+    name="code"
+    errors={errors}
+    required
+    maxlength={ACCOUNT_LIMITS.code}
+    autocomplete="one-time-code"
+    hint={hint}
+  />
 );
 
 function FormMessage({ message }: { message?: string }) {
@@ -67,7 +75,8 @@ export function TwoFactorPage(p: Props) {
       {p.recoveryCodes ? <RecoveryCodes codes={p.recoveryCodes} /> : ""}
       <section class="card">
         <h2>
-          {t("account:twoFactor.title")} {enabled ? <Badge tone="ok">{t("account:twoFactor.on")}</Badge> : <Badge tone="muted">{t("account:twoFactor.off")}</Badge>}
+          {t("account:twoFactor.title")}{" "}
+          {enabled ? <Badge tone="ok">{t("account:twoFactor.on")}</Badge> : <Badge tone="muted">{t("account:twoFactor.off")}</Badge>}
         </h2>
         {enabled ? (
           <p>
@@ -79,7 +88,10 @@ export function TwoFactorPage(p: Props) {
             <p>{t("account:twoFactor.scan")}</p>
             <img src={p.pending.qr} alt={tText("account:twoFactor.qrAlt")} width="220" height="220" id="totp-qr" />
             <p class="small">
-              {t("account:twoFactor.cannotScan")} <code id="totp-secret" safe>{p.pending.secret}</code>
+              {t("account:twoFactor.cannotScan")}{" "}
+              <code id="totp-secret" safe>
+                {p.pending.secret}
+              </code>
             </p>
             <FormMessage message={messageFor("confirm")} />
             <form method="post" action="/account/two-factor/confirm" id="totp-confirm-form">
@@ -124,7 +136,15 @@ export function TwoFactorPage(p: Props) {
             <form method="post" action="/account/two-factor/disable" id="totp-disable-form">
               <CsrfField token={p.csrfToken} />
               {p.user.passwordHash ? (
-                <Field label={tText("account:twoFactor.password")} name="password" type="password" errors={errorsFor("disable")} required maxlength={ACCOUNT_LIMITS.passwordMax} autocomplete="current-password" />
+                <Field
+                  label={tText("account:twoFactor.password")}
+                  name="password"
+                  type="password"
+                  errors={errorsFor("disable")}
+                  required
+                  maxlength={ACCOUNT_LIMITS.passwordMax}
+                  autocomplete="current-password"
+                />
               ) : (
                 ""
               )}

@@ -52,7 +52,13 @@ export function ApiKeyForm({
             </label>
           ))}
         </div>
-        {scopeError ? <small class="error" safe>{scopeError}</small> : ""}
+        {scopeError ? (
+          <small class="error" safe>
+            {scopeError}
+          </small>
+        ) : (
+          ""
+        )}
       </fieldset>
       <div class="grid">
         <SelectField

@@ -33,8 +33,7 @@ export function ApiKeyRow({ apiKey: k }: { apiKey: ApiKeyListItem }) {
       </td>
       <td class="small" data-label={tText("api-keys:table.activity")}>
         <div>
-          <span class="muted">{t("api-keys:row.lastUsed")}</span>{" "}
-          <Time at={k.lastUsedAt} />
+          <span class="muted">{t("api-keys:row.lastUsed")}</span> <Time at={k.lastUsedAt} />
         </div>
         <div>
           <span class="muted">{t("api-keys:row.expires")}</span>{" "}

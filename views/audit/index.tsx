@@ -54,22 +54,54 @@ function targetText(e: AuditEntry): string {
   return e.targetType ? `${labelOr("audit:targetTypes", e.targetType)} ${e.targetId ?? ""}`.trim() : "—";
 }
 
-function FilterField({ label, name, type, value, errors, list }: { label: string; name: string; type: string; value?: string; errors?: FieldError[]; list?: string }) {
+function FilterField({
+  label,
+  name,
+  type,
+  value,
+  errors,
+  list,
+}: {
+  label: string;
+  name: string;
+  type: string;
+  value?: string;
+  errors?: FieldError[];
+  list?: string;
+}) {
   const error = fieldError(errors, name);
   return (
     <div class={error ? "field has-error" : "field"}>
       <label for={`f-${name}`} safe>
         {label}
       </label>
-      <input id={`f-${name}`} name={name} type={type} value={value === undefined ? undefined : Html.escapeHtml(value)} list={list} aria-invalid={error ? "true" : undefined} />
-      {error ? <small class="error" safe>{error}</small> : ""}
+      <input
+        id={`f-${name}`}
+        name={name}
+        type={type}
+        value={value === undefined ? undefined : Html.escapeHtml(value)}
+        list={list}
+        aria-invalid={error ? "true" : undefined}
+      />
+      {error ? (
+        <small class="error" safe>
+          {error}
+        </small>
+      ) : (
+        ""
+      )}
     </div>
   );
 }
 
 function ActionCell({ action }: { action: string }) {
   const label = actionLabel(action);
-  if (!label) return <code class="audit-action" safe>{action}</code>;
+  if (!label)
+    return (
+      <code class="audit-action" safe>
+        {action}
+      </code>
+    );
   return (
     <>
       <span safe>{label}</span>
@@ -106,7 +138,13 @@ export function AuditPage({ admin, csrfToken, entries, nextCursor, values, error
               </option>
             ))}
           </select>
-          {actorError ? <small class="error" safe>{actorError}</small> : ""}
+          {actorError ? (
+            <small class="error" safe>
+              {actorError}
+            </small>
+          ) : (
+            ""
+          )}
         </div>
         <FilterField label={tText("audit:filters.from", { zone })} name="from" type="date" value={values.from} errors={errors} />
         <FilterField label={tText("audit:filters.to", { zone })} name="to" type="date" value={values.to} errors={errors} />
@@ -114,7 +152,13 @@ export function AuditPage({ admin, csrfToken, entries, nextCursor, values, error
           <button type="submit">{t("audit:filters.filter")}</button>
           <a href="/audit">{t("audit:filters.clear")}</a>
         </div>
-        {cursorError ? <small class="error" safe>{cursorError}</small> : ""}
+        {cursorError ? (
+          <small class="error" safe>
+            {cursorError}
+          </small>
+        ) : (
+          ""
+        )}
       </form>
       {errors?.length ? (
         <EmptyState>{t("audit:empty.fixFilters")}</EmptyState>

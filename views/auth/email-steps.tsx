@@ -7,13 +7,27 @@ import { PublicLayout } from "../layouts/public";
 import { ResendConfirmationForm } from "./_shared";
 
 /** A signed-out step with one message: "check your inbox", "request received", a dead link. */
-export function NoticePage(p: { csrfToken: string; title: string; message: string; extra?: string; resendConfirmation?: boolean; resetAgain?: boolean; flash?: Flash }) {
+export function NoticePage(p: {
+  csrfToken: string;
+  title: string;
+  message: string;
+  extra?: string;
+  resendConfirmation?: boolean;
+  resetAgain?: boolean;
+  flash?: Flash;
+}) {
   return (
     <PublicLayout title={p.title} csrfToken={p.csrfToken} flash={p.flash}>
       <div class="card" data-step={p.title}>
         <h1 safe>{p.title}</h1>
         <p safe>{p.message}</p>
-        {p.extra ? <p class="muted small" safe>{p.extra}</p> : ""}
+        {p.extra ? (
+          <p class="muted small" safe>
+            {p.extra}
+          </p>
+        ) : (
+          ""
+        )}
         {p.resendConfirmation ? <ResendConfirmationForm csrfToken={p.csrfToken} /> : ""}
         {p.resetAgain ? (
           <p>
@@ -40,7 +54,16 @@ export function ForgotPasswordPage(p: { csrfToken: string; canEmail: boolean; me
           <form method="post" action="/password/forgot" novalidate>
             <CsrfField token={p.csrfToken} />
             <p class="muted small">{t("auth:steps.forgotIntro")}</p>
-            <Field label={tText("auth:email")} name="email" type="email" value={p.email} errors={p.errors} required maxlength={AUTH_LIMITS.email} autocomplete="email" />
+            <Field
+              label={tText("auth:email")}
+              name="email"
+              type="email"
+              value={p.email}
+              errors={p.errors}
+              required
+              maxlength={AUTH_LIMITS.email}
+              autocomplete="email"
+            />
             <button type="submit" style="width:100%">
               {t("auth:steps.forgotSubmit")}
             </button>
@@ -77,7 +100,15 @@ export function ResetPasswordPage(p: { csrfToken: string; token: string; email: 
             autocomplete="new-password"
             hint={tText("auth:passwordHint", { count: AUTH_LIMITS.passwordMin })}
           />
-          <Field label={tText("auth:steps.typeAgain")} name="confirm" type="password" errors={p.errors} required maxlength={AUTH_LIMITS.passwordMax} autocomplete="new-password" />
+          <Field
+            label={tText("auth:steps.typeAgain")}
+            name="confirm"
+            type="password"
+            errors={p.errors}
+            required
+            maxlength={AUTH_LIMITS.passwordMax}
+            autocomplete="new-password"
+          />
           <button type="submit" style="width:100%">
             {t("auth:steps.resetSubmit")}
           </button>

@@ -38,8 +38,25 @@ export function LoginPage(p: LoginPageProps) {
         <form method="post" action="/login" novalidate>
           <CsrfField token={p.csrfToken} />
           {next ? <input type="hidden" name="next" value={next} /> : ""}
-          <Field label={tText("auth:email")} name="email" type="email" value={p.values?.email} errors={p.errors} required maxlength={AUTH_LIMITS.email} autocomplete="email" />
-          <Field label={tText("auth:password")} name="password" type="password" errors={p.errors} required maxlength={AUTH_LIMITS.passwordMax} autocomplete="current-password" />
+          <Field
+            label={tText("auth:email")}
+            name="email"
+            type="email"
+            value={p.values?.email}
+            errors={p.errors}
+            required
+            maxlength={AUTH_LIMITS.email}
+            autocomplete="email"
+          />
+          <Field
+            label={tText("auth:password")}
+            name="password"
+            type="password"
+            errors={p.errors}
+            required
+            maxlength={AUTH_LIMITS.passwordMax}
+            autocomplete="current-password"
+          />
           <button type="submit" style="width:100%">
             {t("auth:signIn.submit")}
           </button>

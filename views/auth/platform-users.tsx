@@ -37,9 +37,7 @@ export function PlatformUsersPage(p: PlatformUsersProps) {
       ) : (
         ""
       )}
-      <p class="muted small">
-        {p.canEmail ? t("auth:platformUsers.canEmail") : t("auth:platformUsers.cannotEmail")}
-      </p>
+      <p class="muted small">{p.canEmail ? t("auth:platformUsers.canEmail") : t("auth:platformUsers.cannotEmail")}</p>
       <form method="get" action="/platform/users" style="display:flex;gap:.5rem;margin-bottom:1rem">
         <label class="sr-only" for="user-q">
           {t("auth:platformUsers.searchLabel")}

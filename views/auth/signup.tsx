@@ -36,11 +36,7 @@ export function SignUpPage(p: SignUpPageProps) {
           </p>
         ) : (
           <>
-            {p.firstAccount ? (
-              <p class="muted small">{t("auth:signUp.firstAccount")}</p>
-            ) : (
-              ""
-            )}
+            {p.firstAccount ? <p class="muted small">{t("auth:signUp.firstAccount")}</p> : ""}
             {p.approval ? (
               <p class="muted small" data-signup="approval">
                 {t("auth:signUp.approval")}
@@ -49,7 +45,9 @@ export function SignUpPage(p: SignUpPageProps) {
               ""
             )}
             {p.invitation ? (
-              <p class="flash flash-info">{t("auth:signUp.invited", { organization: p.invitation.organizationName, role: tText(`members:roles.${p.invitation.role}`) })}</p>
+              <p class="flash flash-info">
+                {t("auth:signUp.invited", { organization: p.invitation.organizationName, role: tText(`members:roles.${p.invitation.role}`) })}
+              </p>
             ) : (
               ""
             )}
@@ -63,7 +61,15 @@ export function SignUpPage(p: SignUpPageProps) {
             <form method="post" action={`/signup${carryQuery({ next })}`} novalidate>
               <CsrfField token={p.csrfToken} />
               {p.invitation ? <input type="hidden" name="invite" value={p.invitation.token} /> : ""}
-              <Field label={tText("auth:signUp.name")} name="name" value={p.values?.name} errors={p.errors} required maxlength={AUTH_LIMITS.name} autocomplete="name" />
+              <Field
+                label={tText("auth:signUp.name")}
+                name="name"
+                value={p.values?.name}
+                errors={p.errors}
+                required
+                maxlength={AUTH_LIMITS.name}
+                autocomplete="name"
+              />
               <Field
                 label={tText("auth:email")}
                 name="email"

@@ -49,7 +49,13 @@ export function ContactRow({ contact }: { contact: Contact }) {
         <Time at={contact.lastInteractionAt} />
       </td>
       <td data-label={tText("contacts:fields.actions")} class="actions">
-        <form method="post" action={`/contacts/${contact.id}/${contact.blocked ? "unblock" : "block"}`} hx-post={`/contacts/${contact.id}/${contact.blocked ? "unblock" : "block"}`} hx-target={`#${id}`} hx-swap="outerHTML">
+        <form
+          method="post"
+          action={`/contacts/${contact.id}/${contact.blocked ? "unblock" : "block"}`}
+          hx-post={`/contacts/${contact.id}/${contact.blocked ? "unblock" : "block"}`}
+          hx-target={`#${id}`}
+          hx-swap="outerHTML"
+        >
           <button type="submit" class={contact.blocked ? "secondary small-button" : "danger small-button"}>
             {t(contact.blocked ? "contacts:row.unblock" : "contacts:row.block")}
           </button>

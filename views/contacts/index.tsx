@@ -72,9 +72,25 @@ export function NewContactFormView({ csrfToken, form }: { csrfToken: string; for
       <summary>{t("contacts:add.summary")}</summary>
       <form method="post" action="/contacts" hx-post="/contacts" hx-target="#new-contact" hx-swap="outerHTML" class="form-grid">
         <CsrfField token={csrfToken} />
-        <Field label={tText("contacts:fields.phone")} name="phone" value={v.phone} errors={form?.errors} required maxlength={40} placeholder="+5511999990001" autocomplete="off" />
+        <Field
+          label={tText("contacts:fields.phone")}
+          name="phone"
+          value={v.phone}
+          errors={form?.errors}
+          required
+          maxlength={40}
+          placeholder="+5511999990001"
+          autocomplete="off"
+        />
         <Field label={tText("contacts:fields.name")} name="name" value={v.name} errors={form?.errors} maxlength={CONTACT_LIMITS.nameMax} />
-        <Field label={tText("contacts:fields.tags")} name="tags" value={v.tags} errors={form?.errors} hint={tText("contacts:fields.tagsHint")} maxlength={CONTACT_LIMITS.tagMax * CONTACT_LIMITS.tagsMax} />
+        <Field
+          label={tText("contacts:fields.tags")}
+          name="tags"
+          value={v.tags}
+          errors={form?.errors}
+          hint={tText("contacts:fields.tagsHint")}
+          maxlength={CONTACT_LIMITS.tagMax * CONTACT_LIMITS.tagsMax}
+        />
         <div class="row">
           <button type="submit">{t("contacts:add.submit")}</button>
         </div>
@@ -115,7 +131,14 @@ export function ContactsPage(props: Props) {
         <label for="contact-q" class="sr-only">
           {t("contacts:filters.search")}
         </label>
-        <input id="contact-q" type="search" name="q" value={filters.q ?? ""} placeholder={tText("contacts:filters.searchPlaceholder")} maxlength={CONTACT_LIMITS.searchMax} />
+        <input
+          id="contact-q"
+          type="search"
+          name="q"
+          value={filters.q ?? ""}
+          placeholder={tText("contacts:filters.searchPlaceholder")}
+          maxlength={CONTACT_LIMITS.searchMax}
+        />
         <label for="contact-tag" class="sr-only">
           {t("contacts:filters.tag")}
         </label>

@@ -21,10 +21,25 @@ export function ContactEditForm({ contact, csrfToken, form }: { contact: Contact
   const v = form.values;
   const flagError = fieldError(form.errors, "blocked") ?? fieldError(form.errors, "optedOut");
   return (
-    <form id="contact-form" method="post" action={`/contacts/${contact.id}`} hx-post={`/contacts/${contact.id}`} hx-target="#contact-form" hx-swap="outerHTML" class="card">
+    <form
+      id="contact-form"
+      method="post"
+      action={`/contacts/${contact.id}`}
+      hx-post={`/contacts/${contact.id}`}
+      hx-target="#contact-form"
+      hx-swap="outerHTML"
+      class="card"
+    >
       <CsrfField token={csrfToken} />
       <Field label={tText("contacts:fields.name")} name="name" value={v.name} errors={form.errors} maxlength={CONTACT_LIMITS.nameMax} />
-      <Field label={tText("contacts:fields.tags")} name="tags" value={v.tags} errors={form.errors} hint={tText("contacts:fields.tagsHint")} maxlength={CONTACT_LIMITS.tagMax * CONTACT_LIMITS.tagsMax} />
+      <Field
+        label={tText("contacts:fields.tags")}
+        name="tags"
+        value={v.tags}
+        errors={form.errors}
+        hint={tText("contacts:fields.tagsHint")}
+        maxlength={CONTACT_LIMITS.tagMax * CONTACT_LIMITS.tagsMax}
+      />
       <div class="field">
         <label class="check">
           <input type="checkbox" name="blocked" value="on" checked={v.blocked} /> {t("contacts:show.blockedLabel")}
@@ -32,7 +47,13 @@ export function ContactEditForm({ contact, csrfToken, form }: { contact: Contact
         <label class="check">
           <input type="checkbox" name="optedOut" value="on" checked={v.optedOut} /> {t("contacts:show.optedOutLabel")}
         </label>
-        {flagError ? <small class="error" safe>{flagError}</small> : ""}
+        {flagError ? (
+          <small class="error" safe>
+            {flagError}
+          </small>
+        ) : (
+          ""
+        )}
       </div>
       <div class="row">
         <button type="submit">{t("common:actions.save")}</button>

@@ -43,7 +43,11 @@ function GettingStarted({ admin, stats }: { admin: AdminContext; stats: Dashboar
   if (stats.instances.total === 0) {
     steps.push(
       <li>
-        {can.manageInstances(admin.role) ? <a href="/instances">{t("dashboard:gettingStarted.createInstance")}</a> : <span>{t("dashboard:gettingStarted.askInstance")}</span>}
+        {can.manageInstances(admin.role) ? (
+          <a href="/instances">{t("dashboard:gettingStarted.createInstance")}</a>
+        ) : (
+          <span>{t("dashboard:gettingStarted.askInstance")}</span>
+        )}
         {t("dashboard:gettingStarted.instanceWhy")}
       </li>,
     );
@@ -66,7 +70,11 @@ function GettingStarted({ admin, stats }: { admin: AdminContext; stats: Dashboar
   if (stats.activeWebhooks === 0) {
     steps.push(
       <li>
-        {can.manageWebhooks(admin.role) ? <a href="/webhooks">{t("dashboard:gettingStarted.addWebhook")}</a> : <span>{t("dashboard:gettingStarted.askWebhook")}</span>}
+        {can.manageWebhooks(admin.role) ? (
+          <a href="/webhooks">{t("dashboard:gettingStarted.addWebhook")}</a>
+        ) : (
+          <span>{t("dashboard:gettingStarted.askWebhook")}</span>
+        )}
         {t("dashboard:gettingStarted.webhookWhy")}
       </li>,
     );
@@ -100,14 +108,24 @@ export function DashboardPage({ admin, csrfToken, flash, stats }: Props) {
       <h1 safe>{admin.organization.name}</h1>
       <GettingStarted admin={admin} stats={stats} />
       <div class="grid dash-stats">
-        <Stat label={tText("dashboard:stats.instances")} value={`${fmt(stats.instances.connected)} / ${fmt(stats.instances.total)}`} sub={tText("dashboard:stats.instancesSub")} href="/instances" />
+        <Stat
+          label={tText("dashboard:stats.instances")}
+          value={`${fmt(stats.instances.connected)} / ${fmt(stats.instances.total)}`}
+          sub={tText("dashboard:stats.instancesSub")}
+          href="/instances"
+        />
         <Stat
           label={tText("dashboard:stats.messages")}
           value={fmt(stats.today.messagesSent + stats.today.messagesReceived)}
           sub={tText("dashboard:stats.messagesSub", { sent: fmt(stats.today.messagesSent), received: fmt(stats.today.messagesReceived) })}
           href="/usage"
         />
-        <Stat label={tText("dashboard:stats.apiCalls")} value={fmt(stats.today.apiCalls)} sub={tText("dashboard:stats.apiCallsSub", { day: stats.today.day })} href="/usage" />
+        <Stat
+          label={tText("dashboard:stats.apiCalls")}
+          value={fmt(stats.today.apiCalls)}
+          sub={tText("dashboard:stats.apiCallsSub", { day: stats.today.day })}
+          href="/usage"
+        />
         <Stat label={tText("dashboard:stats.webhooks")} value={rate} sub={rateSub} href={can.manageWebhooks(admin.role) ? "/webhooks" : undefined} />
         <Stat label={tText("dashboard:stats.members")} value={fmt(stats.members)} href="/members" />
       </div>

@@ -61,7 +61,13 @@ export function DeviceForm({ csrfToken, values, errors }: { csrfToken: string; v
             </label>
           ))}
         </div>
-        {scopeError ? <small class="error" safe>{scopeError}</small> : ""}
+        {scopeError ? (
+          <small class="error" safe>
+            {scopeError}
+          </small>
+        ) : (
+          ""
+        )}
       </details>
       <button type="submit">{t("devices:form.submit")}</button>
     </form>

@@ -26,7 +26,21 @@ function query(values: EventFilterValues, extra: Record<string, string> = {}): s
   return q.toString();
 }
 
-function Select({ label, name, value, options, errors, any }: { label: string; name: string; value?: string; options: { value: string; label: string }[]; errors?: FieldError[]; any: string }) {
+function Select({
+  label,
+  name,
+  value,
+  options,
+  errors,
+  any,
+}: {
+  label: string;
+  name: string;
+  value?: string;
+  options: { value: string; label: string }[];
+  errors?: FieldError[];
+  any: string;
+}) {
   const error = fieldError(errors, name);
   return (
     <div class={error ? "field has-error" : "field"}>
@@ -43,7 +57,13 @@ function Select({ label, name, value, options, errors, any }: { label: string; n
           </option>
         ))}
       </select>
-      {error ? <small class="error" safe>{error}</small> : ""}
+      {error ? (
+        <small class="error" safe>
+          {error}
+        </small>
+      ) : (
+        ""
+      )}
     </div>
   );
 }
@@ -56,7 +76,13 @@ function DateField({ label, name, value, errors }: { label: string; name: string
         {label}
       </label>
       <input id={`f-${name}`} name={name} type="date" value={value} aria-invalid={error ? "true" : undefined} />
-      {error ? <small class="error" safe>{error}</small> : ""}
+      {error ? (
+        <small class="error" safe>
+          {error}
+        </small>
+      ) : (
+        ""
+      )}
     </div>
   );
 }

@@ -102,11 +102,7 @@ export function StepsTable(props: {
                   {stepTypeLabel(s.type)}
                 </td>
                 <td data-label={tText("flows:steps.sends")}>
-                  {s.templateKey ? (
-                    <div>{t("flows:steps.template", { key: s.templateKey })}</div>
-                  ) : (
-                    ""
-                  )}
+                  {s.templateKey ? <div>{t("flows:steps.template", { key: s.templateKey })}</div> : ""}
                   {s.text ? (
                     <div class="step-text" safe>
                       {s.text}
@@ -119,14 +115,12 @@ export function StepsTable(props: {
                   ) : (
                     ""
                   )}
-                  {workflowId ? (
-                    <div class="muted small">{t("flows:steps.workflow", { name: props.workflowNames.get(workflowId) ?? workflowId })}</div>
-                  ) : (
-                    ""
-                  )}
+                  {workflowId ? <div class="muted small">{t("flows:steps.workflow", { name: props.workflowNames.get(workflowId) ?? workflowId })}</div> : ""}
                   {!s.templateKey && !s.text && s.type !== "collect_input" && !workflowId ? <span class="muted">—</span> : ""}
                 </td>
-                <td data-label={tText("flows:steps.waitsForInput")}>{waitsForInput(s) ? <Badge>{t("flows:steps.waitsBadge")}</Badge> : <span class="muted">—</span>}</td>
+                <td data-label={tText("flows:steps.waitsForInput")}>
+                  {waitsForInput(s) ? <Badge>{t("flows:steps.waitsBadge")}</Badge> : <span class="muted">—</span>}
+                </td>
                 <td data-label={tText("flows:steps.transitions")}>
                   <Transitions step={s} />
                 </td>
@@ -164,7 +158,14 @@ export function StepsTable(props: {
 }
 
 /** Add/edit form for a step; `editingKey` set = replaces that step (its key may change). */
-export function StepForm(props: { flowId: string; values: StepFormValues; errors?: FieldError[]; choices: StepChoices; editingKey?: string; csrfToken: string }) {
+export function StepForm(props: {
+  flowId: string;
+  values: StepFormValues;
+  errors?: FieldError[];
+  choices: StepChoices;
+  editingKey?: string;
+  csrfToken: string;
+}) {
   const v = props.values;
   const action = props.editingKey ? `/flows/${props.flowId}/steps/${encodeURIComponent(props.editingKey)}` : `/flows/${props.flowId}/steps`;
   // A transition's own error (`transitions.<answer>`) names its line.
@@ -206,7 +207,15 @@ export function StepForm(props: { flowId: string; values: StepFormValues; errors
       />
       <div class={textError ? "field has-error" : "field"}>
         <label for="step-text">{t("flows:stepForm.text", { example: "{{variables}}" })}</label>
-        <textarea id="step-text" name="text" rows="3" maxlength={FLOW_LIMITS.text} aria-invalid={textError ? "true" : undefined} aria-describedby={textError ? "f-text-error" : undefined} safe>
+        <textarea
+          id="step-text"
+          name="text"
+          rows="3"
+          maxlength={FLOW_LIMITS.text}
+          aria-invalid={textError ? "true" : undefined}
+          aria-describedby={textError ? "f-text-error" : undefined}
+          safe
+        >
           {v.text ?? ""}
         </textarea>
         {textError ? (
@@ -249,7 +258,13 @@ export function StepForm(props: { flowId: string; values: StepFormValues; errors
       <label class="row">
         <input type="checkbox" name="waitForInput" value="true" checked={v.waitForInput === "true"} /> {t("flows:stepForm.waitForInput")}
       </label>
-      {fieldError(props.errors, "(body)") ? <p class="error" safe>{fieldError(props.errors, "(body)")}</p> : ""}
+      {fieldError(props.errors, "(body)") ? (
+        <p class="error" safe>
+          {fieldError(props.errors, "(body)")}
+        </p>
+      ) : (
+        ""
+      )}
       <div class="row form-actions">
         <button type="submit">{props.editingKey ? t("flows:stepForm.save") : t("flows:stepForm.submitAdd")}</button>
         {props.editingKey ? (

@@ -67,7 +67,13 @@ export function TryPanel(props: { flowId: string; version: number; run?: TryRun;
               <button type="submit">{t("flows:try.send")}</button>
             </form>
           )}
-          {props.error ? <p class="error" safe>{props.error}</p> : ""}
+          {props.error ? (
+            <p class="error" safe>
+              {props.error}
+            </p>
+          ) : (
+            ""
+          )}
           <form method="post" action={action} hx-post={action} hx-target="#try-panel" hx-swap="outerHTML">
             <CsrfField token={props.csrfToken} />
             <input type="hidden" name="reset" value="true" />
@@ -78,7 +84,13 @@ export function TryPanel(props: { flowId: string; version: number; run?: TryRun;
         </>
       ) : (
         <>
-          {props.error ? <p class="error" safe>{props.error}</p> : ""}
+          {props.error ? (
+            <p class="error" safe>
+              {props.error}
+            </p>
+          ) : (
+            ""
+          )}
           <form method="post" action={action} hx-post={action} hx-target="#try-panel" hx-swap="outerHTML">
             <CsrfField token={props.csrfToken} />
             <button type="submit">{t("flows:try.start")}</button>

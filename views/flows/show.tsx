@@ -39,7 +39,13 @@ export function SettingsForm(props: { flowId: string; values: SettingsValues; er
           </small>
         ))}
       </div>
-      {fieldError(props.errors, "(body)") ? <p class="error" safe>{fieldError(props.errors, "(body)")}</p> : ""}
+      {fieldError(props.errors, "(body)") ? (
+        <p class="error" safe>
+          {fieldError(props.errors, "(body)")}
+        </p>
+      ) : (
+        ""
+      )}
       <div class="row">
         <button type="submit">{t("flows:settings.submit")}</button>
       </div>
@@ -95,7 +101,13 @@ export function FlowEditor(props: {
   const editable = isDraft && props.canManage;
   const draft = props.versions.find((v) => v.status === "draft");
   return (
-    <AdminLayout title={tText("flows:editor.title", { name: f.name, version: f.version })} admin={props.admin} csrfToken={props.csrfToken} active="flows" flash={props.flash}>
+    <AdminLayout
+      title={tText("flows:editor.title", { name: f.name, version: f.version })}
+      admin={props.admin}
+      csrfToken={props.csrfToken}
+      active="flows"
+      flash={props.flash}
+    >
       <link rel="stylesheet" href="/static/flows.css" />
       <p>
         <a href="/flows">{t("flows:back")}</a>
@@ -148,7 +160,14 @@ export function FlowEditor(props: {
           {props.steps.length === 0 ? (
             <EmptyState>{t("flows:editor.noSteps")}</EmptyState>
           ) : (
-            <StepsTable flowId={f.id} steps={props.steps} problems={props.problems} editable={editable} workflowNames={props.workflowNames} csrfToken={props.csrfToken} />
+            <StepsTable
+              flowId={f.id}
+              steps={props.steps}
+              problems={props.problems}
+              editable={editable}
+              workflowNames={props.workflowNames}
+              csrfToken={props.csrfToken}
+            />
           )}
           {editable ? (
             <StepForm

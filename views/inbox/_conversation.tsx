@@ -15,9 +15,22 @@ export type Member = { id: string; name: string | null; email: string };
 export function ConversationHeader({ row, members, meId, filters }: { row: ConversationRow; members: Member[]; meId: string; filters: InboxFilters }) {
   const c = row.conversation;
   const base = `/inbox/${c.id}`;
-  const post = (path: string) => ({ method: "post", action: `${base}/${path}`, "hx-post": `${base}/${path}`, "hx-target": "#conv-header", "hx-swap": "outerHTML" });
+  const post = (path: string) => ({
+    method: "post",
+    action: `${base}/${path}`,
+    "hx-post": `${base}/${path}`,
+    "hx-target": "#conv-header",
+    "hx-swap": "outerHTML",
+  });
   return (
-    <header id="conv-header" class="conv-header" data-conversation-id={c.id} hx-get={`${base}/header${inboxQuery(filters)}`} hx-trigger="inbox:refresh" hx-swap="outerHTML">
+    <header
+      id="conv-header"
+      class="conv-header"
+      data-conversation-id={c.id}
+      hx-get={`${base}/header${inboxQuery(filters)}`}
+      hx-trigger="inbox:refresh"
+      hx-swap="outerHTML"
+    >
       <div class="conv-title">
         <a href={`/inbox${inboxQuery(filters)}`} class="back-link" aria-label={tText("inbox:conversation.back")}>
           ←
@@ -37,8 +50,14 @@ export function ConversationHeader({ row, members, meId, filters }: { row: Conve
       </div>
       <div class="conv-state row small">
         <Badge tone={c.status === "open" ? "ok" : c.status === "pending" ? "warn" : "muted"}>{t(`inbox:status.${c.status}`)}</Badge>
-        <Badge tone={c.handledBy === "human" ? "warn" : "muted"}>{t(c.handledBy === "human" ? "inbox:conversation.handledByHuman" : "inbox:conversation.handledByBot")}</Badge>
-        {row.assignee ? <span>{t("inbox:conversation.assignedTo", { name: row.assignee.name || row.assignee.email })}</span> : <span class="muted">{t("inbox:conversation.unassigned")}</span>}
+        <Badge tone={c.handledBy === "human" ? "warn" : "muted"}>
+          {t(c.handledBy === "human" ? "inbox:conversation.handledByHuman" : "inbox:conversation.handledByBot")}
+        </Badge>
+        {row.assignee ? (
+          <span>{t("inbox:conversation.assignedTo", { name: row.assignee.name || row.assignee.email })}</span>
+        ) : (
+          <span class="muted">{t("inbox:conversation.unassigned")}</span>
+        )}
         {c.department ? <span class="muted" safe>{`· ${c.department}`}</span> : ""}
       </div>
       <div class="conv-actions row">
@@ -154,14 +173,37 @@ export function ReplyForm({ row, values, errors }: { row: ConversationRow; value
   const error = fieldError(errors, "body");
   const cannotSend = row.contact.blocked ? "inbox:reply.blocked" : row.contact.optedOut ? "inbox:reply.optedOut" : null;
   return (
-    <form id="reply-form" class="reply-form" method="post" action={`/inbox/${c.id}/reply`} hx-post={`/inbox/${c.id}/reply`} hx-target="#reply-form" hx-swap="outerHTML">
+    <form
+      id="reply-form"
+      class="reply-form"
+      method="post"
+      action={`/inbox/${c.id}/reply`}
+      hx-post={`/inbox/${c.id}/reply`}
+      hx-target="#reply-form"
+      hx-swap="outerHTML"
+    >
       <label for="reply-body" class="sr-only">
         {t("inbox:reply.label")}
       </label>
-      <textarea id="reply-body" name="body" rows="3" maxlength={CONVERSATION_LIMITS.replyMax} placeholder={tText("inbox:reply.placeholder")} required aria-invalid={error ? "true" : undefined} safe>
+      <textarea
+        id="reply-body"
+        name="body"
+        rows="3"
+        maxlength={CONVERSATION_LIMITS.replyMax}
+        placeholder={tText("inbox:reply.placeholder")}
+        required
+        aria-invalid={error ? "true" : undefined}
+        safe
+      >
         {values?.body ?? ""}
       </textarea>
-      {error ? <small class="error" safe>{error}</small> : ""}
+      {error ? (
+        <small class="error" safe>
+          {error}
+        </small>
+      ) : (
+        ""
+      )}
       {cannotSend ? <small class="hint">{t(cannotSend)}</small> : ""}
       <div class="row reply-actions">
         <button type="submit" name="kind" value="reply" disabled={!!cannotSend}>

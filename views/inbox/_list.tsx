@@ -20,11 +20,19 @@ export function InboxFilterBar({ filters }: { filters: InboxFilters }) {
   return (
     <nav class="inbox-filters" aria-label={tText("inbox:list.filters")}>
       {STATUS_TABS.map((status) => (
-        <a href={`/inbox${inboxQuery({ ...filters, status })}`} class={filters.status === status ? "tab active" : "tab"} aria-current={filters.status === status ? "true" : undefined}>
+        <a
+          href={`/inbox${inboxQuery({ ...filters, status })}`}
+          class={filters.status === status ? "tab active" : "tab"}
+          aria-current={filters.status === status ? "true" : undefined}
+        >
           <span>{t(`inbox:list.tabs.${status}`)}</span>
         </a>
       ))}
-      <a href={`/inbox${inboxQuery({ ...filters, mine: !filters.mine })}`} class={filters.mine ? "tab active" : "tab"} aria-pressed={filters.mine ? "true" : "false"}>
+      <a
+        href={`/inbox${inboxQuery({ ...filters, mine: !filters.mine })}`}
+        class={filters.mine ? "tab active" : "tab"}
+        aria-pressed={filters.mine ? "true" : "false"}
+      >
         {t("inbox:list.mine")}
       </a>
     </nav>
@@ -62,7 +70,9 @@ function ConversationItem({ row, filters, active }: { row: ConversationRow; filt
           {c.handledBy === "human" ? <Badge tone="warn">{t("inbox:list.human")}</Badge> : ""}
           {row.contact.blocked ? <Badge tone="bad">{t("inbox:list.blocked")}</Badge> : ""}
           {row.assignee ? <span class="muted" safe>{`→ ${row.assignee.name || row.assignee.email}`}</span> : ""}
-          <span class="muted" safe>{row.instance.name}</span>
+          <span class="muted" safe>
+            {row.instance.name}
+          </span>
         </span>
       </a>
     </li>

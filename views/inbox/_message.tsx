@@ -54,7 +54,9 @@ const KIND_KEYS = {
 /** The stored preview of a non-text message starts with its type (`[image] caption`, see messagePreview); name it in the reader's language. */
 export function previewText(preview: string | null): string {
   if (!preview) return "";
-  return preview.replace(/^\[([a-z]+)\]/, (label, type: string) => (Object.hasOwn(KIND_KEYS, type) ? `[${tText(`inbox:message.previewKinds.${type}`)}]` : label));
+  return preview.replace(/^\[([a-z]+)\]/, (label, type: string) =>
+    Object.hasOwn(KIND_KEYS, type) ? `[${tText(`inbox:message.previewKinds.${type}`)}]` : label,
+  );
 }
 
 /** Media, location, contact cards and reactions rendered as links/thumbnails; text as text. */
@@ -76,7 +78,13 @@ function MessageContent({ message }: { message: Message }) {
           ) : (
             <span class="muted">{t("inbox:message.noPreview", { kind: kind(message.type) })}</span>
           )}
-          {caption || body ? <p class="body" safe>{caption || body}</p> : ""}
+          {caption || body ? (
+            <p class="body" safe>
+              {caption || body}
+            </p>
+          ) : (
+            ""
+          )}
         </>
       );
     }
@@ -92,9 +100,17 @@ function MessageContent({ message }: { message: Message }) {
               {`${message.type === "document" ? "📄" : message.type === "audio" ? "🎤" : "🎬"} ${label}`}
             </a>
           ) : (
-            <span class="muted" safe>{label}</span>
+            <span class="muted" safe>
+              {label}
+            </span>
           )}
-          {caption || body ? <p class="body" safe>{caption || body}</p> : ""}
+          {caption || body ? (
+            <p class="body" safe>
+              {caption || body}
+            </p>
+          ) : (
+            ""
+          )}
         </>
       );
     }
@@ -102,7 +118,12 @@ function MessageContent({ message }: { message: Message }) {
       const lat = num(media.latitude);
       const lon = num(media.longitude);
       const name = str(media.name) || str(media.address) || kind("location");
-      if (lat === null || lon === null) return <p class="body" safe>{body || name}</p>;
+      if (lat === null || lon === null)
+        return (
+          <p class="body" safe>
+            {body || name}
+          </p>
+        );
       const href = `https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=16/${lat}/${lon}`;
       return (
         <p class="body">
@@ -114,11 +135,23 @@ function MessageContent({ message }: { message: Message }) {
       );
     }
     case "contact":
-      return <p class="body" safe>{`👤 ${str(media.name) || body} ${str(media.phone)}`.trim()}</p>;
+      return (
+        <p class="body" safe>
+          {`👤 ${str(media.name) || body} ${str(media.phone)}`.trim()}
+        </p>
+      );
     case "reaction":
-      return <p class="body reaction" safe>{body || str(media.emoji) || kind("reaction")}</p>;
+      return (
+        <p class="body reaction" safe>
+          {body || str(media.emoji) || kind("reaction")}
+        </p>
+      );
     default:
-      return <p class="body" safe>{body}</p>;
+      return (
+        <p class="body" safe>
+          {body}
+        </p>
+      );
   }
 }
 
@@ -134,7 +167,11 @@ export function MessageBubble({ message }: { message: Message }) {
       <MessageContent message={message} />
       <span class="meta">
         <Time at={message.createdAt} />
-        {message.sentBy && message.direction === "outbound" && !message.isPrivateNote ? <span class="muted" safe>{` · ${tText(`inbox:message.sentBy.${message.sentBy}`)}`}</span> : ""}
+        {message.sentBy && message.direction === "outbound" && !message.isPrivateNote ? (
+          <span class="muted" safe>{` · ${tText(`inbox:message.sentBy.${message.sentBy}`)}`}</span>
+        ) : (
+          ""
+        )}
         {message.direction === "outbound" && !message.isPrivateNote ? <StatusTicks message={message} /> : ""}
       </span>
     </div>

@@ -15,7 +15,13 @@ type Props = {
   rows: ConversationRow[];
   nextCursor: string | null;
   cursor?: string;
-  open?: { row: ConversationRow; messages: Message[]; olderCursor: string | null; members: Member[]; reply?: { values?: { body?: string }; errors?: FieldError[] } };
+  open?: {
+    row: ConversationRow;
+    messages: Message[];
+    olderCursor: string | null;
+    members: Member[];
+    reply?: { values?: { body?: string }; errors?: FieldError[] };
+  };
 };
 
 /**
@@ -36,7 +42,15 @@ export function InboxPage(props: Props) {
         </section>
         <div class="inbox-pane">
           {open ? (
-            <ConversationPane row={open.row} messages={open.messages} olderCursor={open.olderCursor} members={open.members} reply={open.reply} meId={props.admin.user.id} filters={props.filters} />
+            <ConversationPane
+              row={open.row}
+              messages={open.messages}
+              olderCursor={open.olderCursor}
+              members={open.members}
+              reply={open.reply}
+              meId={props.admin.user.id}
+              filters={props.filters}
+            />
           ) : (
             <p class="empty inbox-placeholder">{t("inbox:placeholder")}</p>
           )}

@@ -75,7 +75,13 @@ export function ConnectionPanel({ instance, csrfToken, qr, base, canManage, erro
             {t("instances:connection.scan")}
             {instance.provider === "sandbox" ? t("instances:connection.scanSandbox") : ""}.
           </p>
-          <img src={qr.image} alt={tText("instances:connection.qrAlt")} width="264" height="264" style="image-rendering:pixelated;max-width:100%;height:auto;background:#fff" />
+          <img
+            src={qr.image}
+            alt={tText("instances:connection.qrAlt")}
+            width="264"
+            height="264"
+            style="image-rendering:pixelated;max-width:100%;height:auto;background:#fff"
+          />
           {instance.provider === "sandbox" ? (
             <p class="small">
               <a href={qr.code} target="_blank" rel="noopener">
@@ -91,11 +97,7 @@ export function ConnectionPanel({ instance, csrfToken, qr, base, canManage, erro
         ""
       )}
       {pairing && !qr && !error ? <p class="muted">{t("instances:connection.waitingProvider")}</p> : ""}
-      {instance.status === "disconnected" || instance.status === "logged_out" ? (
-        <p class="muted">{t("instances:connection.notPaired")}</p>
-      ) : (
-        ""
-      )}
+      {instance.status === "disconnected" || instance.status === "logged_out" ? <p class="muted">{t("instances:connection.notPaired")}</p> : ""}
       {canManage ? (
         <div class="row">
           {instance.status !== "connected" ? (

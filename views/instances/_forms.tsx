@@ -50,11 +50,24 @@ export function CreateInstanceForm({ csrfToken, state }: { csrfToken: string; st
   return (
     <FormCard id="create-instance" title={tText("instances:create.title")} action="/instances" csrfToken={csrfToken}>
       <FormError errors={e} fields={fields} />
-      <Field label={tText("instances:create.name")} name="name" value={v.name} errors={e} required maxlength={INSTANCE_LIMITS.nameMax} placeholder={tText("instances:create.namePlaceholder")} />
+      <Field
+        label={tText("instances:create.name")}
+        name="name"
+        value={v.name}
+        errors={e}
+        required
+        maxlength={INSTANCE_LIMITS.nameMax}
+        placeholder={tText("instances:create.namePlaceholder")}
+      />
       <SelectField label={tText("instances:create.provider")} name="provider" options={providerOptions()} value={v.provider ?? "sandbox"} errors={e} />
       <fieldset>
         <legend>{t("instances:create.cloudLegend")}</legend>
-        <CloudField label={tText("instances:create.phoneNumberId")} name="phoneNumberId" value={v.phoneNumberId} error={fieldError(e, "config.phoneNumberId")} />
+        <CloudField
+          label={tText("instances:create.phoneNumberId")}
+          name="phoneNumberId"
+          value={v.phoneNumberId}
+          error={fieldError(e, "config.phoneNumberId")}
+        />
         <CloudField label={tText("instances:create.accessToken")} name="accessToken" type="password" error={fieldError(e, "config.accessToken")} />
         <CloudField label={tText("instances:create.appSecret")} name="appSecret" type="password" error={fieldError(e, "config.appSecret")} />
         <CloudField label={tText("instances:create.verifyToken")} name="verifyToken" type="password" error={fieldError(e, "config.verifyToken")} />
@@ -73,7 +86,13 @@ function CloudField({ label, name, value, type, error }: { label: string; name: 
         {label}
       </label>
       <input id={id} name={name} type={type ?? "text"} value={value} maxlength={INSTANCE_LIMITS.cloudFieldMax} autocomplete="off" />
-      {error ? <small class="error" safe>{error}</small> : ""}
+      {error ? (
+        <small class="error" safe>
+          {error}
+        </small>
+      ) : (
+        ""
+      )}
     </div>
   );
 }
@@ -83,7 +102,14 @@ export function RenameForm({ instance, csrfToken, state }: { instance: Instance;
     <FormCard id="rename-instance" title={tText("instances:rename.title")} action={`/instances/${instance.id}/rename`} csrfToken={csrfToken}>
       <Notice text={state?.notice} />
       <FormError errors={state?.errors} fields={["name"]} />
-      <Field label={tText("instances:rename.name")} name="name" value={state?.values?.name ?? instance.name} errors={state?.errors} required maxlength={INSTANCE_LIMITS.nameMax} />
+      <Field
+        label={tText("instances:rename.name")}
+        name="name"
+        value={state?.values?.name ?? instance.name}
+        errors={state?.errors}
+        required
+        maxlength={INSTANCE_LIMITS.nameMax}
+      />
       <button type="submit">{t("instances:rename.submit")}</button>
     </FormCard>
   );
@@ -96,12 +122,23 @@ export function PairingForm({ base, csrfToken, state, code }: { base: string; cs
       <FormError errors={state?.errors} fields={["phone"]} />
       {code ? (
         <p>
-          {t("instances:pairing.enterCode")} <code class="secret" data-pairing-code safe>{code}</code>
+          {t("instances:pairing.enterCode")}{" "}
+          <code class="secret" data-pairing-code safe>
+            {code}
+          </code>
         </p>
       ) : (
         ""
       )}
-      <Field label={tText("instances:pairing.phone")} name="phone" type="tel" value={state?.values?.phone} errors={state?.errors} required placeholder="+5511999990001" />
+      <Field
+        label={tText("instances:pairing.phone")}
+        name="phone"
+        type="tel"
+        value={state?.values?.phone}
+        errors={state?.errors}
+        required
+        placeholder="+5511999990001"
+      />
       <button type="submit">{t("instances:pairing.submit")}</button>
     </FormCard>
   );
@@ -113,7 +150,12 @@ export function TestMessageForm({ base, csrfToken, state }: { base: string; csrf
       <Notice text={state?.notice} />
       <FormError errors={state?.errors} fields={["to", "text"]} />
       <Field label={tText("instances:test.to")} name="to" type="tel" value={state?.values?.to} errors={state?.errors} required placeholder="+5511999990001" />
-      <TextArea name="text" label={tText("instances:test.text")} value={state?.values?.text ?? tText("instances:test.defaultText")} error={fieldError(state?.errors, "text")} />
+      <TextArea
+        name="text"
+        label={tText("instances:test.text")}
+        value={state?.values?.text ?? tText("instances:test.defaultText")}
+        error={fieldError(state?.errors, "text")}
+      />
       <button type="submit">{t("instances:test.submit")}</button>
     </FormCard>
   );
@@ -125,9 +167,23 @@ export function SimulatorForm({ base, csrfToken, state }: { base: string; csrfTo
       <p class="small muted">{t("instances:simulate.intro")}</p>
       <Notice text={state?.notice} />
       <FormError errors={state?.errors} fields={["from", "name", "text"]} />
-      <Field label={tText("instances:simulate.from")} name="from" type="tel" value={state?.values?.from} errors={state?.errors} required placeholder="+5511999990001" />
+      <Field
+        label={tText("instances:simulate.from")}
+        name="from"
+        type="tel"
+        value={state?.values?.from}
+        errors={state?.errors}
+        required
+        placeholder="+5511999990001"
+      />
       <Field label={tText("instances:simulate.name")} name="name" value={state?.values?.name} errors={state?.errors} maxlength={100} />
-      <TextArea name="text" label={tText("instances:simulate.text")} idPrefix="sim" value={state?.values?.text ?? ""} error={fieldError(state?.errors, "text")} />
+      <TextArea
+        name="text"
+        label={tText("instances:simulate.text")}
+        idPrefix="sim"
+        value={state?.values?.text ?? ""}
+        error={fieldError(state?.errors, "text")}
+      />
       <button type="submit">{t("instances:simulate.submit")}</button>
     </FormCard>
   );
@@ -143,7 +199,13 @@ function TextArea({ name, label, value, error, idPrefix = "f" }: { name: string;
       <textarea id={id} name={name} rows="3" maxlength={MESSAGE_LIMITS.textMax} required aria-invalid={error ? "true" : undefined} safe>
         {value}
       </textarea>
-      {error ? <small class="error" safe>{error}</small> : ""}
+      {error ? (
+        <small class="error" safe>
+          {error}
+        </small>
+      ) : (
+        ""
+      )}
     </div>
   );
 }

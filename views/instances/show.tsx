@@ -33,7 +33,8 @@ export function InstancePage({ admin, csrfToken, flash, instance, canManage, sta
         <StatusBadge status={instance.status} />
       </div>
       <p class="muted small">
-        {t("instances:show.provider", { provider: instance.provider })} <code safe>{instance.id}</code> · {t("instances:show.created")} <Time at={instance.createdAt} />
+        {t("instances:show.provider", { provider: instance.provider })} <code safe>{instance.id}</code> · {t("instances:show.created")}{" "}
+        <Time at={instance.createdAt} />
       </p>
       <ConnectionPanel instance={instance} csrfToken={csrfToken} qr={state.qr} base={base} canManage={canManage} error={state.connectionError} />
       {canManage ? (

@@ -45,7 +45,15 @@ export function AdminLayout({ title, admin, csrfToken, active, flash, children }
         <a href="/" class="brand">
           LivChat
         </a>
-        <form method="post" action="/organizations/switch" class="org-switcher" hx-post="/organizations/switch" hx-trigger="change" hx-target="body" hx-swap="none">
+        <form
+          method="post"
+          action="/organizations/switch"
+          class="org-switcher"
+          hx-post="/organizations/switch"
+          hx-trigger="change"
+          hx-target="body"
+          hx-swap="none"
+        >
           <input type="hidden" name="_csrf" value={csrfToken} />
           <label for="org-switch" class="sr-only">
             {t("shell:topbar.organization")}
@@ -68,7 +76,13 @@ export function AdminLayout({ title, admin, csrfToken, active, flash, children }
           {t("shell:topbar.newOrganization")}
         </a>
         <span class="spacer" />
-        <a href="/account" class="user small" title={tText("shell:topbar.yourAccount", { email: admin.user.email })} aria-current={active === "account" ? "page" : undefined} safe>
+        <a
+          href="/account"
+          class="user small"
+          title={tText("shell:topbar.yourAccount", { email: admin.user.email })}
+          aria-current={active === "account" ? "page" : undefined}
+          safe
+        >
           {admin.user.name || admin.user.email}
         </a>
         <form method="post" action="/logout">

@@ -4,7 +4,13 @@ import { FlashMessage } from "../components/ui";
 import { Document } from "./document";
 
 /** Shell for signed-out pages: sign in, sign up, invitations, the try-it landing. */
-export function PublicLayout({ title, csrfToken, flash, children, wide }: PropsWithChildren<{ title: string; csrfToken: string; flash?: Flash; wide?: boolean }>) {
+export function PublicLayout({
+  title,
+  csrfToken,
+  flash,
+  children,
+  wide,
+}: PropsWithChildren<{ title: string; csrfToken: string; flash?: Flash; wide?: boolean }>) {
   return (
     <Document title={title} csrfToken={csrfToken}>
       <main class={wide ? "public public-wide" : "public"}>

@@ -121,7 +121,10 @@ function MemberRowView({ m, props }: { m: MemberRow; props: MembersProps }) {
 
 function InvitationsSection(props: MembersProps) {
   const { admin, csrfToken, invitations, created } = props;
-  const roles = assignableRoles(admin.role).map((r) => ({ value: r, label: tText("members:roleOption", { role: roleLabel(r), help: tText(`members:roleHelp.${r}`) }) }));
+  const roles = assignableRoles(admin.role).map((r) => ({
+    value: r,
+    label: tText("members:roleOption", { role: roleLabel(r), help: tText(`members:roleHelp.${r}`) }),
+  }));
   return (
     <section id="invitations">
       <h2>{t("members:invitations.title")}</h2>
@@ -145,8 +148,24 @@ function InvitationsSection(props: MembersProps) {
       )}
       <form method="post" action="/members/invitations" hx-post="/members/invitations" hx-target={HX.target} hx-swap={HX.swap} class="card invite-form">
         <CsrfField token={csrfToken} />
-        <Field label={tText("members:invitations.email")} name="email" type="email" value={props.inviteValues?.email === undefined ? undefined : Html.escapeHtml(props.inviteValues.email)} errors={props.inviteErrors} required maxlength={EMAIL_MAX} autocomplete="off" placeholder={tText("members:invitations.emailPlaceholder")} />
-        <SelectField label={tText("members:invitations.role")} name="role" options={roles} value={props.inviteValues?.role ?? "agent"} errors={props.inviteErrors} />
+        <Field
+          label={tText("members:invitations.email")}
+          name="email"
+          type="email"
+          value={props.inviteValues?.email === undefined ? undefined : Html.escapeHtml(props.inviteValues.email)}
+          errors={props.inviteErrors}
+          required
+          maxlength={EMAIL_MAX}
+          autocomplete="off"
+          placeholder={tText("members:invitations.emailPlaceholder")}
+        />
+        <SelectField
+          label={tText("members:invitations.role")}
+          name="role"
+          options={roles}
+          value={props.inviteValues?.role ?? "agent"}
+          errors={props.inviteErrors}
+        />
         <button type="submit">{t("members:invitations.create")}</button>
       </form>
       {invitations.length === 0 ? (

@@ -54,7 +54,14 @@ function RequestRow({ r, props }: { r: RegistrationRequest; props: Registrations
             <label class="sr-only" for={`reason-${r.id}`}>
               {t("registrations:reason")}
             </label>
-            <input id={`reason-${r.id}`} name="reason" required maxlength={REGISTRATION_LIMITS.rejectionReason} placeholder={tText("registrations:reasonPlaceholder")} aria-invalid={error ? "true" : undefined} />
+            <input
+              id={`reason-${r.id}`}
+              name="reason"
+              required
+              maxlength={REGISTRATION_LIMITS.rejectionReason}
+              placeholder={tText("registrations:reasonPlaceholder")}
+              aria-invalid={error ? "true" : undefined}
+            />
             <button type="submit" class="secondary">
               {t("registrations:reject")}
             </button>
@@ -82,9 +89,7 @@ export function RegistrationsPage(props: RegistrationsProps) {
       <div id="registrations-page">
         <h1>{t("registrations:title")}</h1>
         <PlatformTabs active="registrations" />
-        <p class="muted small">
-          {props.signupMode === "approval" ? t("registrations:reviewed") : t("registrations:notReviewed")}
-        </p>
+        <p class="muted small">{props.signupMode === "approval" ? t("registrations:reviewed") : t("registrations:notReviewed")}</p>
         <p>
           {statuses.map((s) => (
             <a href={`/platform/registrations?status=${s}`} class={s === props.status ? "button" : "button secondary"} style="margin-right:.5rem">

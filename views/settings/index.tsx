@@ -15,7 +15,8 @@ import { Badge, CsrfField, Field, SelectField, Time } from "../components/ui";
 const attr = (value: string) => Html.escapeHtml(value);
 
 /** Known plans have a name in each language; any other plan shows as stored. */
-const planName = (plan: string) => (/^[a-z_]+$/.test(plan) && hasKey(`settings:plan.names.${plan}`, currentLocale()) ? tText(`settings:plan.names.${plan}`) : plan);
+const planName = (plan: string) =>
+  /^[a-z_]+$/.test(plan) && hasKey(`settings:plan.names.${plan}`, currentLocale()) ? tText(`settings:plan.names.${plan}`) : plan;
 
 type Props = {
   admin: AdminContext;
@@ -41,7 +42,15 @@ export function SettingsPage({ admin, csrfToken, flash, canEdit, values, errors,
         {canEdit ? (
           <form method="post" action="/settings" id="settings-form">
             <CsrfField token={csrfToken} />
-            <Field label={tText("settings:organization.name")} name="name" value={attr(values?.name ?? org.name)} errors={errors} required maxlength={ORGANIZATION_NAME_MAX} autocomplete="organization" />
+            <Field
+              label={tText("settings:organization.name")}
+              name="name"
+              value={attr(values?.name ?? org.name)}
+              errors={errors}
+              required
+              maxlength={ORGANIZATION_NAME_MAX}
+              autocomplete="organization"
+            />
             <button type="submit">{t("common:actions.save")}</button>
           </form>
         ) : (
@@ -88,7 +97,19 @@ export function SettingsPage({ admin, csrfToken, flash, canEdit, values, errors,
 }
 
 /** The organization's default language and time zone (members without their own follow them). */
-function LocaleSettings({ admin, csrfToken, canEdit, values, errors }: { admin: AdminContext; csrfToken: string; canEdit: boolean; values?: { language?: string; timeZone?: string }; errors?: FieldError[] }) {
+function LocaleSettings({
+  admin,
+  csrfToken,
+  canEdit,
+  values,
+  errors,
+}: {
+  admin: AdminContext;
+  csrfToken: string;
+  canEdit: boolean;
+  values?: { language?: string; timeZone?: string };
+  errors?: FieldError[];
+}) {
   const org = admin.organization;
   return (
     <section class="card settings-card" id="locale">
@@ -96,8 +117,20 @@ function LocaleSettings({ admin, csrfToken, canEdit, values, errors }: { admin: 
       {canEdit ? (
         <form method="post" action="/settings/locale" id="locale-form">
           <CsrfField token={csrfToken} />
-          <SelectField label={tText("settings:regional.language")} name="language" options={languageOptions()} value={values?.language ?? org.language} errors={errors} />
-          <SelectField label={tText("settings:regional.timeZone")} name="timeZone" options={TIME_ZONES} value={values?.timeZone ?? org.timeZone} errors={errors} />
+          <SelectField
+            label={tText("settings:regional.language")}
+            name="language"
+            options={languageOptions()}
+            value={values?.language ?? org.language}
+            errors={errors}
+          />
+          <SelectField
+            label={tText("settings:regional.timeZone")}
+            name="timeZone"
+            options={TIME_ZONES}
+            value={values?.timeZone ?? org.timeZone}
+            errors={errors}
+          />
           <p class="muted small">{t("settings:regional.hint")}</p>
           <button type="submit">{t("common:actions.save")}</button>
         </form>

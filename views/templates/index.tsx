@@ -21,24 +21,51 @@ export function TemplateForm(props: { action: string; values: TemplateFormValues
   const formId = props.id ?? "template-form";
   return (
     <form id={formId} class="card" method="post" action={props.action} hx-post={props.action} hx-target={`#${formId}`} hx-swap="outerHTML">
-      <Field label={tText("templates:form.key")} name="key" value={v.key} errors={props.errors} required maxlength={TEMPLATE_LIMITS.key} placeholder={tText("templates:form.keyPlaceholder")} />
+      <Field
+        label={tText("templates:form.key")}
+        name="key"
+        value={v.key}
+        errors={props.errors}
+        required
+        maxlength={TEMPLATE_LIMITS.key}
+        placeholder={tText("templates:form.keyPlaceholder")}
+      />
       <div class={fieldError(props.errors, "body") ? "field has-error" : "field"}>
         <label for={`${formId}-body`}>{t("templates:form.body", { example: "{{name}}" })}</label>
         <textarea id={`${formId}-body`} name="body" rows="3" maxlength={TEMPLATE_LIMITS.body} required safe>
           {v.body ?? ""}
         </textarea>
-        {fieldError(props.errors, "body") ? <small class="error" safe>{fieldError(props.errors, "body")}</small> : ""}
+        {fieldError(props.errors, "body") ? (
+          <small class="error" safe>
+            {fieldError(props.errors, "body")}
+          </small>
+        ) : (
+          ""
+        )}
       </div>
       <div class={props.errors?.some((e) => e.path.startsWith("variants")) ? "field has-error" : "field"}>
         <label for={`${formId}-variants`}>{t("templates:form.variants")}</label>
         <textarea id={`${formId}-variants`} name="variants" rows="3" safe>
           {v.variants ?? ""}
         </textarea>
-        {props.errors?.filter((e) => e.path.startsWith("variants")).map((e) => <small class="error" safe>{variantError(e)}</small>)}
+        {props.errors
+          ?.filter((e) => e.path.startsWith("variants"))
+          .map((e) => (
+            <small class="error" safe>
+              {variantError(e)}
+            </small>
+          ))}
       </div>
       <Field label={tText("templates:form.variables")} name="variables" value={v.variables} errors={props.errors} />
       <div class="row">
-        <Field label={tText("templates:form.locale")} name="locale" value={v.locale} errors={props.errors} maxlength={TEMPLATE_LIMITS.locale} placeholder={tText("templates:form.localePlaceholder")} />
+        <Field
+          label={tText("templates:form.locale")}
+          name="locale"
+          value={v.locale}
+          errors={props.errors}
+          maxlength={TEMPLATE_LIMITS.locale}
+          placeholder={tText("templates:form.localePlaceholder")}
+        />
         <Field label={tText("templates:form.category")} name="category" value={v.category} errors={props.errors} maxlength={TEMPLATE_LIMITS.category} />
       </div>
       <label class="row">
@@ -53,7 +80,15 @@ export function TemplateForm(props: { action: string; values: TemplateFormValues
   );
 }
 
-export function TemplatesIndex(props: { admin: AdminContext; csrfToken: string; flash?: Flash; templates: PublicTemplate[]; canManage: boolean; values?: TemplateFormValues; errors?: FieldError[] }) {
+export function TemplatesIndex(props: {
+  admin: AdminContext;
+  csrfToken: string;
+  flash?: Flash;
+  templates: PublicTemplate[];
+  canManage: boolean;
+  values?: TemplateFormValues;
+  errors?: FieldError[];
+}) {
   return (
     <AdminLayout title={tText("templates:title")} admin={props.admin} csrfToken={props.csrfToken} active="templates" flash={props.flash}>
       <h1>{t("templates:title")}</h1>
@@ -89,7 +124,9 @@ export function TemplatesIndex(props: { admin: AdminContext; csrfToken: string; 
                   <td data-label={tText("templates:columns.variants")} safe>
                     {String(tpl.variants.length)}
                   </td>
-                  <td data-label={tText("templates:columns.status")}>{tpl.active ? <Badge tone="ok">{t("templates:status.active")}</Badge> : <Badge>{t("templates:status.inactive")}</Badge>}</td>
+                  <td data-label={tText("templates:columns.status")}>
+                    {tpl.active ? <Badge tone="ok">{t("templates:status.active")}</Badge> : <Badge>{t("templates:status.inactive")}</Badge>}
+                  </td>
                   <td data-label={tText("templates:columns.updated")}>
                     <Time at={tpl.updatedAt} />
                   </td>
@@ -114,13 +151,31 @@ export function TemplatesIndex(props: { admin: AdminContext; csrfToken: string; 
 export function TemplatePreview({ text, errors }: { text?: string; errors?: FieldError[] }) {
   return (
     <div id="template-preview" class="card">
-      {text !== undefined ? <p class="bubble bubble-assistant" safe>{text}</p> : ""}
-      {errors?.map((e) => <p class="error" safe>{e.message}</p>)}
+      {text !== undefined ? (
+        <p class="bubble bubble-assistant" safe>
+          {text}
+        </p>
+      ) : (
+        ""
+      )}
+      {errors?.map((e) => (
+        <p class="error" safe>
+          {e.message}
+        </p>
+      ))}
     </div>
   );
 }
 
-export function TemplateShow(props: { admin: AdminContext; csrfToken: string; flash?: Flash; template: PublicTemplate; canManage: boolean; values: TemplateFormValues; errors?: FieldError[] }) {
+export function TemplateShow(props: {
+  admin: AdminContext;
+  csrfToken: string;
+  flash?: Flash;
+  template: PublicTemplate;
+  canManage: boolean;
+  values: TemplateFormValues;
+  errors?: FieldError[];
+}) {
   const tpl = props.template;
   return (
     <AdminLayout title={tpl.key} admin={props.admin} csrfToken={props.csrfToken} active="templates" flash={props.flash}>

@@ -38,7 +38,14 @@ export const matchLabel = (match: (typeof TRIGGER_MATCHES)[number]) => tText(`tr
 export const actionLabel = (action: (typeof TRIGGER_ACTIONS)[number]) => tText(`triggers:action.${action}`);
 
 /** Create/edit form for a trigger; every action's target picker is present, labelled by action. */
-export function TriggerForm(props: { action: string; values: TriggerFormValues; errors?: FieldError[]; choices: TriggerChoices; csrfToken: string; submitLabel: string }) {
+export function TriggerForm(props: {
+  action: string;
+  values: TriggerFormValues;
+  errors?: FieldError[];
+  choices: TriggerChoices;
+  csrfToken: string;
+  submitLabel: string;
+}) {
   const v = props.values;
   const c = props.choices;
   const chosen = new Set(v.instanceIds ?? []);
@@ -46,7 +53,14 @@ export function TriggerForm(props: { action: string; values: TriggerFormValues; 
   return (
     <form id="trigger-form" class="card" method="post" action={props.action} hx-post={props.action} hx-target="#trigger-form" hx-swap="outerHTML">
       <CsrfField token={props.csrfToken} />
-      <Field label={tText("triggers:form.name")} name="name" value={attr(v.name)} errors={props.errors} maxlength={120} placeholder={tText("triggers:form.namePlaceholder")} />
+      <Field
+        label={tText("triggers:form.name")}
+        name="name"
+        value={attr(v.name)}
+        errors={props.errors}
+        maxlength={120}
+        placeholder={tText("triggers:form.namePlaceholder")}
+      />
       <div class="form-grid">
         <SelectField
           label={tText("triggers:form.match")}
@@ -77,7 +91,13 @@ export function TriggerForm(props: { action: string; values: TriggerFormValues; 
             </label>
           ))}
         </div>
-        {instancesError ? <small class="error" safe>{instancesError}</small> : ""}
+        {instancesError ? (
+          <small class="error" safe>
+            {instancesError}
+          </small>
+        ) : (
+          ""
+        )}
       </fieldset>
       <SelectField
         label={tText("triggers:form.action")}
@@ -99,14 +119,20 @@ export function TriggerForm(props: { action: string; values: TriggerFormValues; 
           name="flowId"
           value={v.flowId}
           errors={props.errors}
-          options={[{ value: "", label: "—" }, ...c.flows.map((f) => ({ value: f.id, label: tText("triggers:form.flowOption", { name: f.name, version: f.version }) }))]}
+          options={[
+            { value: "", label: "—" },
+            ...c.flows.map((f) => ({ value: f.id, label: tText("triggers:form.flowOption", { name: f.name, version: f.version }) })),
+          ]}
         />
         <SelectField
           label={tText("triggers:form.workflow")}
           name="workflowId"
           value={v.workflowId}
           errors={props.errors}
-          options={[{ value: "", label: "—" }, ...c.workflows.map((w) => ({ value: w.id, label: w.system ? tText("triggers:form.systemWorkflow", { name: w.name }) : w.name }))]}
+          options={[
+            { value: "", label: "—" },
+            ...c.workflows.map((w) => ({ value: w.id, label: w.system ? tText("triggers:form.systemWorkflow", { name: w.name }) : w.name })),
+          ]}
         />
       </div>
       <label class="row">

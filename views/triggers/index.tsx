@@ -76,19 +76,9 @@ function TriggerRow({ item, canManage, csrfToken }: { item: TriggerListItem; can
           ""
         )}
       </td>
-      <td data-label={tText("triggers:columns.pattern")}>
-        {trigger.pattern ? (
-          <code safe>{trigger.pattern}</code>
-        ) : (
-          <span class="muted">—</span>
-        )}
-      </td>
-      <td data-label={tText("triggers:columns.priority")}>
-        {trigger.priority}
-      </td>
-      <td data-label={tText("triggers:columns.cooldown")}>
-        {trigger.cooldownSeconds ? seconds(trigger.cooldownSeconds) : "—"}
-      </td>
+      <td data-label={tText("triggers:columns.pattern")}>{trigger.pattern ? <code safe>{trigger.pattern}</code> : <span class="muted">—</span>}</td>
+      <td data-label={tText("triggers:columns.priority")}>{trigger.priority}</td>
+      <td data-label={tText("triggers:columns.cooldown")}>{trigger.cooldownSeconds ? seconds(trigger.cooldownSeconds) : "—"}</td>
       <td data-label={tText("triggers:columns.instances")}>
         <InstanceNames names={item.instanceNames} />
       </td>
@@ -148,7 +138,12 @@ function checkLine(trigger: Trigger): string {
 }
 
 /** Result of the "test a message" box: which trigger fires, and why the others do not. */
-export function TriggerTestResult(props: { text: string; fired?: TriggerListItem; checks: (TriggerCheck & { item: TriggerListItem })[]; errors?: FieldError[] }) {
+export function TriggerTestResult(props: {
+  text: string;
+  fired?: TriggerListItem;
+  checks: (TriggerCheck & { item: TriggerListItem })[];
+  errors?: FieldError[];
+}) {
   if (props.errors?.length) {
     return (
       <div id="trigger-test-result" role="status">
@@ -164,7 +159,8 @@ export function TriggerTestResult(props: { text: string; fired?: TriggerListItem
     <div id="trigger-test-result" role="status">
       {props.fired ? (
         <p class="test-verdict ok">
-          {t("triggers:test.fires", { name: titleOf(props.fired.trigger), action: actionLabel(props.fired.trigger.action) })} <Target target={props.fired.target} />
+          {t("triggers:test.fires", { name: titleOf(props.fired.trigger), action: actionLabel(props.fired.trigger.action) })}{" "}
+          <Target target={props.fired.target} />
         </p>
       ) : (
         <p class="test-verdict">{t("triggers:test.noneFires")}</p>
@@ -267,7 +263,14 @@ export function TriggersIndex(props: {
       {props.canManage ? (
         <>
           <h2>{t("triggers:newTrigger")}</h2>
-          <TriggerForm action="/triggers" values={props.values ?? {}} errors={props.errors} choices={props.choices} csrfToken={props.csrfToken} submitLabel={tText("triggers:form.create")} />
+          <TriggerForm
+            action="/triggers"
+            values={props.values ?? {}}
+            errors={props.errors}
+            choices={props.choices}
+            csrfToken={props.csrfToken}
+            submitLabel={tText("triggers:form.create")}
+          />
         </>
       ) : (
         ""
@@ -306,7 +309,13 @@ export function TriggerEdit(props: {
       </p>
       {props.canManage ? (
         <>
-          <TriggerForm action={`/triggers/${trigger.id}`} values={props.values} choices={props.choices} csrfToken={props.csrfToken} submitLabel={tText("common:actions.save")} />
+          <TriggerForm
+            action={`/triggers/${trigger.id}`}
+            values={props.values}
+            choices={props.choices}
+            csrfToken={props.csrfToken}
+            submitLabel={tText("common:actions.save")}
+          />
           <form
             method="post"
             action={`/triggers/${trigger.id}/delete`}

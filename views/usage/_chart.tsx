@@ -48,7 +48,12 @@ export function UsageChart({ title, days, series }: { title: string; days: Usage
           ))}
         </span>
       </figcaption>
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={tText("usage:charts.summary", { title, total: formatNumber(grand), days: days.length })} preserveAspectRatio="none">
+      <svg
+        viewBox={`0 0 ${W} ${H}`}
+        role="img"
+        aria-label={tText("usage:charts.summary", { title, total: formatNumber(grand), days: days.length })}
+        preserveAspectRatio="none"
+      >
         {[0, 0.25, 0.5, 0.75, 1].map((f) => (
           <g>
             <line x1={PAD.left} x2={W - PAD.right} y1={y(max * f)} y2={y(max * f)} class="grid" />

@@ -37,7 +37,13 @@ function DateField({ label, name, value, errors }: { label: string; name: string
         {label}
       </label>
       <input id={`f-${name}`} name={name} type="date" value={value} aria-invalid={error ? "true" : undefined} />
-      {error ? <small class="error" safe>{error}</small> : ""}
+      {error ? (
+        <small class="error" safe>
+          {error}
+        </small>
+      ) : (
+        ""
+      )}
     </div>
   );
 }
@@ -64,7 +70,13 @@ export function UsagePage({ admin, csrfToken, report, values, errors, instances,
               </option>
             ))}
           </select>
-          {instanceError ? <small class="error" safe>{instanceError}</small> : ""}
+          {instanceError ? (
+            <small class="error" safe>
+              {instanceError}
+            </small>
+          ) : (
+            ""
+          )}
         </div>
         <div class="row filter-actions">
           <button type="submit">{t("usage:filters.show")}</button>
@@ -79,9 +91,7 @@ export function UsagePage({ admin, csrfToken, report, values, errors, instances,
         </div>
       </form>
       {!report ? (
-        <EmptyState>
-          {t("usage:fixRange", { count: USAGE_LIMITS.maxRangeDays })}
-        </EmptyState>
+        <EmptyState>{t("usage:fixRange", { count: USAGE_LIMITS.maxRangeDays })}</EmptyState>
       ) : (
         <>
           <div class="grid usage-totals">
@@ -96,13 +106,13 @@ export function UsagePage({ admin, csrfToken, report, values, errors, instances,
               </div>
             ))}
           </div>
-          {USAGE_METRICS.every((m) => !report.totals[m]) ? (
-            <EmptyState>{t("usage:nothingYet")}</EmptyState>
-          ) : (
-            ""
-          )}
+          {USAGE_METRICS.every((m) => !report.totals[m]) ? <EmptyState>{t("usage:nothingYet")}</EmptyState> : ""}
           <div class="usage-charts">
-            <UsageChart title={tText("usage:charts.apiCalls")} days={report.days} series={[{ metric: "api_calls", label: tText("usage:charts.apiCalls"), color: "#128c7e" }]} />
+            <UsageChart
+              title={tText("usage:charts.apiCalls")}
+              days={report.days}
+              series={[{ metric: "api_calls", label: tText("usage:charts.apiCalls"), color: "#128c7e" }]}
+            />
             <UsageChart
               title={tText("usage:charts.messages")}
               days={report.days}

@@ -85,7 +85,13 @@ export function WebhookForm({
             </label>
           ))}
         </div>
-        {typesError ? <small class="error" safe>{typesError}</small> : ""}
+        {typesError ? (
+          <small class="error" safe>
+            {typesError}
+          </small>
+        ) : (
+          ""
+        )}
       </fieldset>
       <fieldset class={instancesError ? "field has-error" : "field"}>
         <legend>{t("webhooks:form.instances")}</legend>
@@ -102,15 +108,34 @@ export function WebhookForm({
             ))}
           </div>
         )}
-        {instancesError ? <small class="error" safe>{instancesError}</small> : ""}
+        {instancesError ? (
+          <small class="error" safe>
+            {instancesError}
+          </small>
+        ) : (
+          ""
+        )}
       </fieldset>
       <div class={headersError ? "field has-error" : "field"}>
         <label for="f-headers">{t("webhooks:form.headers")}</label>
-        <textarea id="f-headers" name="headers" rows="3" placeholder={tText("webhooks:form.headersPlaceholder")} aria-invalid={headersError ? "true" : undefined} safe>
+        <textarea
+          id="f-headers"
+          name="headers"
+          rows="3"
+          placeholder={tText("webhooks:form.headersPlaceholder")}
+          aria-invalid={headersError ? "true" : undefined}
+          safe
+        >
           {values.headers ?? ""}
         </textarea>
         <small class="hint">{t("webhooks:form.headersHint", { max: WEBHOOK_LIMITS.headersMax, mask: MASKED_HEADER_VALUE })}</small>
-        {headersError ? <small class="error" safe>{headersError}</small> : ""}
+        {headersError ? (
+          <small class="error" safe>
+            {headersError}
+          </small>
+        ) : (
+          ""
+        )}
       </div>
       <button type="submit" safe>
         {submitLabel}

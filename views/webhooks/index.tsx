@@ -34,7 +34,13 @@ export function SecretCard({ secret, title, note }: { secret: string; title: str
     <div class="card created-secret" role="status">
       <h2 safe>{title}</h2>
       <p>{t("webhooks:secret.copyNow")}</p>
-      {note ? <p class="small muted" safe>{note}</p> : ""}
+      {note ? (
+        <p class="small muted" safe>
+          {note}
+        </p>
+      ) : (
+        ""
+      )}
       <div class="row">
         <code id="webhook-secret" class="secret" safe>
           {secret}

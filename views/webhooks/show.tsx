@@ -31,7 +31,9 @@ function disabledReasonText(reason: string | null): string {
   if (reason === DISABLED_REASON.gone) return tText("webhooks:disabledReason.gone");
   if (reason.startsWith(DISABLED_REASON.failingSince)) {
     const since = new Date(reason.slice(DISABLED_REASON.failingSince.length));
-    return Number.isNaN(since.getTime()) ? tText("webhooks:disabledReason.failingForDays") : tText("webhooks:disabledReason.failingSince", { since: formatDateTime(since) });
+    return Number.isNaN(since.getTime())
+      ? tText("webhooks:disabledReason.failingForDays")
+      : tText("webhooks:disabledReason.failingSince", { since: formatDateTime(since) });
   }
   return reason;
 }
@@ -64,7 +66,9 @@ export function DeliveryRows({
   filters: DeliveryFilters;
   cursor?: string;
 }) {
-  const poll = cursor ? {} : { "hx-get": `/webhooks/${webhook.id}/log${filterQuery(filters)}`, "hx-trigger": "every 5s", "hx-swap": "outerHTML", "hx-target": "this" };
+  const poll = cursor
+    ? {}
+    : { "hx-get": `/webhooks/${webhook.id}/log${filterQuery(filters)}`, "hx-trigger": "every 5s", "hx-swap": "outerHTML", "hx-target": "this" };
   return (
     <div id="delivery-rows" {...poll}>
       {deliveries.length === 0 ? (
@@ -293,8 +297,21 @@ export function WebhookShowPage({
         <CsrfField token={csrfToken} />
         <div class={recoverError ? "field has-error" : "field"}>
           <label for="f-since">{t("webhooks:show.recoverSince", { zone: currentTimeZone() })}</label>
-          <input id="f-since" name="since" type="datetime-local" value={recoverSince ?? defaultSince} required aria-invalid={recoverError ? "true" : undefined} />
-          {recoverError ? <small class="error" safe>{recoverError}</small> : ""}
+          <input
+            id="f-since"
+            name="since"
+            type="datetime-local"
+            value={recoverSince ?? defaultSince}
+            required
+            aria-invalid={recoverError ? "true" : undefined}
+          />
+          {recoverError ? (
+            <small class="error" safe>
+              {recoverError}
+            </small>
+          ) : (
+            ""
+          )}
         </div>
         <button type="submit" class="secondary" disabled={!webhook.active}>
           {t("webhooks:show.recover")}

@@ -22,7 +22,13 @@ export function WorkflowForm(props: {
   return (
     <form id="workflow-form" class="card" method="post" action={props.action} hx-post={props.action} hx-target="#workflow-form" hx-swap="outerHTML">
       <Field label={tText("workflows:form.name")} name="name" value={v.name} errors={props.errors} required maxlength={WORKFLOW_LIMITS.name} />
-      <Field label={tText("workflows:form.description")} name="description" value={v.description} errors={props.errors} maxlength={WORKFLOW_LIMITS.description} />
+      <Field
+        label={tText("workflows:form.description")}
+        name="description"
+        value={v.description}
+        errors={props.errors}
+        maxlength={WORKFLOW_LIMITS.description}
+      />
       {props.editing ? (
         <input type="hidden" name="provider" value={provider} />
       ) : (
@@ -40,9 +46,22 @@ export function WorkflowForm(props: {
       )}
       <fieldset class="provider-fields">
         <legend>{t("workflows:form.openaiLegend")}</legend>
-        <Field label={tText("workflows:form.model")} name="config.model" value={v["config.model"]} errors={props.errors} maxlength={WORKFLOW_LIMITS.model} placeholder={EXAMPLES.model} />
+        <Field
+          label={tText("workflows:form.model")}
+          name="config.model"
+          value={v["config.model"]}
+          errors={props.errors}
+          maxlength={WORKFLOW_LIMITS.model}
+          placeholder={EXAMPLES.model}
+        />
         <Field label={tText("workflows:form.baseUrl")} name="config.baseUrl" value={v["config.baseUrl"]} errors={props.errors} placeholder={EXAMPLES.baseUrl} />
-        <Field label={tText(props.editing ? "workflows:form.apiKeyEditing" : "workflows:form.apiKeyNew")} name="config.apiKey" type="password" errors={props.errors} autocomplete="off" />
+        <Field
+          label={tText(props.editing ? "workflows:form.apiKeyEditing" : "workflows:form.apiKeyNew")}
+          name="config.apiKey"
+          type="password"
+          errors={props.errors}
+          autocomplete="off"
+        />
         <Field label={tText("workflows:form.temperature")} name="config.temperature" value={v["config.temperature"]} errors={props.errors} />
         <Field label={tText("workflows:form.maxTokens")} name="config.maxTokens" value={v["config.maxTokens"]} errors={props.errors} />
         <div class={fieldError(props.errors, "config.systemPrompt") ? "field has-error" : "field"}>
@@ -54,7 +73,13 @@ export function WorkflowForm(props: {
       </fieldset>
       <fieldset class="provider-fields">
         <legend>{t("workflows:form.astLegend")}</legend>
-        <Field label={tText("workflows:form.astWorkflowId")} name="config.providerId" value={v["config.providerId"]} errors={props.errors} placeholder={EXAMPLES.astWorkflowId} />
+        <Field
+          label={tText("workflows:form.astWorkflowId")}
+          name="config.providerId"
+          value={v["config.providerId"]}
+          errors={props.errors}
+          placeholder={EXAMPLES.astWorkflowId}
+        />
       </fieldset>
       <fieldset class="provider-fields">
         <legend>{t("workflows:form.flowLegend")}</legend>
@@ -63,12 +88,20 @@ export function WorkflowForm(props: {
           name="config.flowId"
           value={v["config.flowId"]}
           errors={props.errors}
-          options={[{ value: "", label: "—" }, ...props.flows.map((f) => ({ value: f.id, label: tText("workflows:form.flowOption", { name: f.name, version: f.version }) }))]}
+          options={[
+            { value: "", label: "—" },
+            ...props.flows.map((f) => ({ value: f.id, label: tText("workflows:form.flowOption", { name: f.name, version: f.version }) })),
+          ]}
         />
       </fieldset>
       <fieldset>
         <legend>{t("workflows:form.conversationsLegend")}</legend>
-        <Field label={tText("workflows:form.fallbackTemplateKey")} name="config.fallbackTemplateKey" value={v["config.fallbackTemplateKey"]} errors={props.errors} />
+        <Field
+          label={tText("workflows:form.fallbackTemplateKey")}
+          name="config.fallbackTemplateKey"
+          value={v["config.fallbackTemplateKey"]}
+          errors={props.errors}
+        />
         <Field label={tText("workflows:form.debounceSeconds")} name="config.debounceSeconds" value={v["config.debounceSeconds"]} errors={props.errors} />
         <Field
           label={tText("workflows:form.followUps")}

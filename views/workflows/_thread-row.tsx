@@ -21,13 +21,7 @@ export function ThreadRow({ thread, canManage }: { thread: ReturnType<typeof toP
       </td>
       <td class="actions">
         {canManage ? (
-          <button
-            type="button"
-            class="secondary"
-            hx-post={`/threads/${thread.id}/${next}`}
-            hx-target={`#thread-${thread.id}`}
-            hx-swap="outerHTML"
-          >
+          <button type="button" class="secondary" hx-post={`/threads/${thread.id}/${next}`} hx-target={`#thread-${thread.id}`} hx-swap="outerHTML">
             {t(next === "archive" ? "workflows:thread.archive" : "workflows:thread.reopen")}
           </button>
         ) : (

@@ -76,7 +76,13 @@ export function WorkflowsIndex(props: {
       {props.canManage ? (
         <>
           <h2>{t("workflows:newTitle")}</h2>
-          <WorkflowForm action="/workflows" values={props.values ?? { provider: "openai" }} errors={props.errors} flows={props.flows} submitLabel={tText("workflows:createButton")} />
+          <WorkflowForm
+            action="/workflows"
+            values={props.values ?? { provider: "openai" }}
+            errors={props.errors}
+            flows={props.flows}
+            submitLabel={tText("workflows:createButton")}
+          />
         </>
       ) : (
         ""

@@ -35,7 +35,13 @@ export function WorkflowShow(props: {
         {w.system ? <Badge>{t("workflows:badges.systemReadOnly")}</Badge> : ""}
         {w.isActive ? <Badge tone="ok">{t("workflows:badges.active")}</Badge> : <Badge>{t("workflows:badges.inactive")}</Badge>}
       </p>
-      {w.description ? <p class="muted" safe>{w.description}</p> : ""}
+      {w.description ? (
+        <p class="muted" safe>
+          {w.description}
+        </p>
+      ) : (
+        ""
+      )}
 
       {w.provider === "flow" ? (
         <p class="card">{t("workflows:show.flowNote")}</p>
@@ -43,11 +49,24 @@ export function WorkflowShow(props: {
         <section class="card" id="chat-panel">
           <h2>{t("workflows:show.testChat")}</h2>
           <div id="chat-log" class="chat-log" aria-live="polite"></div>
-          <form id="chat-form" data-chat-url={`/workflows/${w.id}/chat`} data-error-text={tText("workflows:show.chatRequestFailed", { status: "{status}" })} class="row">
+          <form
+            id="chat-form"
+            data-chat-url={`/workflows/${w.id}/chat`}
+            data-error-text={tText("workflows:show.chatRequestFailed", { status: "{status}" })}
+            class="row"
+          >
             <label for="chat-text" class="sr-only">
               {t("workflows:show.messageLabel")}
             </label>
-            <input id="chat-text" name="text" maxlength={10000} required placeholder={tText("workflows:show.messagePlaceholder")} autocomplete="off" style="flex:1" />
+            <input
+              id="chat-text"
+              name="text"
+              maxlength={10000}
+              required
+              placeholder={tText("workflows:show.messagePlaceholder")}
+              autocomplete="off"
+              style="flex:1"
+            />
             <button type="submit">{t("workflows:show.send")}</button>
           </form>
           <p class="muted small">{t("workflows:show.chatHint")}</p>
@@ -132,7 +151,14 @@ export function WorkflowShow(props: {
       {editable ? (
         <>
           <h2>{t("workflows:show.settings")}</h2>
-          <WorkflowForm action={`/workflows/${w.id}`} values={props.values} errors={props.errors} flows={props.flows} editing submitLabel={tText("common:actions.save")} />
+          <WorkflowForm
+            action={`/workflows/${w.id}`}
+            values={props.values}
+            errors={props.errors}
+            flows={props.flows}
+            editing
+            submitLabel={tText("common:actions.save")}
+          />
           <form method="post" action={`/workflows/${w.id}/delete`} data-confirm={tText("workflows:show.deleteConfirm")}>
             <input type="hidden" name="_csrf" value={props.csrfToken} />
             <button type="submit" class="danger">

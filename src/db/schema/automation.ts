@@ -1,15 +1,5 @@
 import { sql } from "drizzle-orm";
-import {
-  boolean,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  text,
-  uniqueIndex,
-  uuid,
-  type AnyPgColumn,
-} from "drizzle-orm/pg-core";
+import { boolean, index, integer, jsonb, pgTable, text, uniqueIndex, uuid, type AnyPgColumn } from "drizzle-orm/pg-core";
 import { createdAt, id, tstz, updatedAt } from "./columns";
 import { devices, organizations, users } from "./tenancy";
 import { contacts, conversations } from "./messaging";
@@ -56,7 +46,9 @@ export const threads = pgTable(
     providerThreadId: text().notNull(),
     title: text(),
     messageCount: integer().notNull().default(0),
-    status: text({ enum: ["active", "archived"] }).notNull().default("active"),
+    status: text({ enum: ["active", "archived"] })
+      .notNull()
+      .default("active"),
     lastMessageAt: tstz(),
     /** Flow runs: {flowId, flowVersion, stepKey, variables}; bot conversations: last role, etc. */
     state: jsonb().$type<Record<string, unknown>>().notNull().default({}),
@@ -129,27 +121,18 @@ export const flows = pgTable(
     /** Every version of one flow shares a lineage id; publishing a draft creates a new version row. */
     lineageId: uuid().notNull(),
     name: text().notNull(),
-    status: text({ enum: ["draft", "published", "archived"] }).notNull().default("draft"),
+    status: text({ enum: ["draft", "published", "archived"] })
+      .notNull()
+      .default("draft"),
     version: integer().notNull().default(1),
     followUps: jsonb().$type<FollowUpStage[]>().notNull().default([]),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [
-    index("flows_org_idx").on(t.organizationId),
-    uniqueIndex("flows_lineage_version_unique").on(t.lineageId, t.version),
-  ],
+  (t) => [index("flows_org_idx").on(t.organizationId), uniqueIndex("flows_lineage_version_unique").on(t.lineageId, t.version)],
 );
 
-export const FLOW_STEP_TYPES = [
-  "send_template",
-  "send_text",
-  "collect_input",
-  "choice",
-  "handoff",
-  "call_workflow",
-  "end",
-] as const;
+export const FLOW_STEP_TYPES = ["send_template", "send_text", "collect_input", "choice", "handoff", "call_workflow", "end"] as const;
 
 export const flowSteps = pgTable(
   "flow_steps",
@@ -169,10 +152,7 @@ export const flowSteps = pgTable(
     transitions: jsonb().$type<Record<string, string>>().notNull().default({}),
     order: integer().notNull().default(0),
   },
-  (t) => [
-    uniqueIndex("flow_steps_flow_key_unique").on(t.flowId, t.key),
-    index("flow_steps_flow_order_idx").on(t.flowId, t.order, t.key),
-  ],
+  (t) => [uniqueIndex("flow_steps_flow_key_unique").on(t.flowId, t.key), index("flow_steps_flow_order_idx").on(t.flowId, t.order, t.key)],
 );
 
 export const TRIGGER_MATCHES = ["equals", "contains", "regex", "number", "any", "first_message"] as const;

@@ -1,30 +1,10 @@
 import { sql } from "drizzle-orm";
-import {
-  boolean,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  text,
-  uniqueIndex,
-  uuid,
-} from "drizzle-orm/pg-core";
+import { boolean, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, tstz, updatedAt } from "./columns";
 import { apiKeys, devices, instances, organizations, users } from "./tenancy";
 import { workflows } from "./automation";
 
-export const MESSAGE_TYPES = [
-  "text",
-  "image",
-  "audio",
-  "video",
-  "document",
-  "sticker",
-  "location",
-  "contact",
-  "reaction",
-  "template",
-] as const;
+export const MESSAGE_TYPES = ["text", "image", "audio", "video", "document", "sticker", "location", "contact", "reaction", "template"] as const;
 export const MESSAGE_STATUSES = ["queued", "sent", "delivered", "read", "failed"] as const;
 export const CONVERSATION_STATUSES = ["open", "pending", "resolved"] as const;
 export const SENT_BY = ["api", "user", "bot", "workflow", "campaign"] as const;
@@ -50,9 +30,7 @@ export const contacts = pgTable(
   },
   (t) => [
     uniqueIndex("contacts_org_phone_unique").on(t.organizationId, t.phone),
-    uniqueIndex("contacts_unclaimed_device_phone_unique")
-      .on(t.deviceId, t.phone)
-      .where(sql`organization_id is null`),
+    uniqueIndex("contacts_unclaimed_device_phone_unique").on(t.deviceId, t.phone).where(sql`organization_id is null`),
     index("contacts_org_last_idx").on(t.organizationId, t.lastInteractionAt.desc()),
   ],
 );
@@ -71,7 +49,9 @@ export const conversations = pgTable(
       .references(() => contacts.id, { onDelete: "cascade" }),
     status: text({ enum: CONVERSATION_STATUSES }).notNull().default("open"),
     /** "human" stops every automation until the conversation is resolved. */
-    handledBy: text({ enum: ["bot", "human"] }).notNull().default("bot"),
+    handledBy: text({ enum: ["bot", "human"] })
+      .notNull()
+      .default("bot"),
     assignedUserId: uuid().references(() => users.id, { onDelete: "set null" }),
     department: text(),
     workflowId: uuid().references(() => workflows.id, { onDelete: "set null" }),
@@ -139,8 +119,6 @@ export const messages = pgTable(
      * Postgres sorted the whole conversation (bench: 233 ms p95 with 100k messages in it).
      */
     index("messages_conversation_created_idx").on(t.conversationId, t.createdAt, t.id),
-    index("messages_outbox_due_idx")
-      .on(t.nextAttemptAt)
-      .where(sql`status = 'queued' and direction = 'outbound'`),
+    index("messages_outbox_due_idx").on(t.nextAttemptAt).where(sql`status = 'queued' and direction = 'outbound'`),
   ],
 );

@@ -1,15 +1,5 @@
 import { sql } from "drizzle-orm";
-import {
-  type AnyPgColumn,
-  boolean,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  text,
-  uniqueIndex,
-  uuid,
-} from "drizzle-orm/pg-core";
+import { type AnyPgColumn, boolean, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, tstz, updatedAt } from "./columns";
 
 export const ROLES = ["owner", "admin", "supervisor", "agent"] as const;
@@ -67,10 +57,7 @@ export const oauthAccounts = pgTable(
       .references(() => users.id, { onDelete: "cascade" }),
     createdAt: createdAt(),
   },
-  (t) => [
-    uniqueIndex("oauth_accounts_provider_user_unique").on(t.provider, t.providerUserId),
-    index("oauth_accounts_user_idx").on(t.userId),
-  ],
+  (t) => [uniqueIndex("oauth_accounts_provider_user_unique").on(t.provider, t.providerUserId), index("oauth_accounts_user_idx").on(t.userId)],
 );
 
 export const organizations = pgTable("organizations", {
@@ -161,10 +148,7 @@ export const memberships = pgTable(
     departments: text().array().notNull().default(sql`'{}'::text[]`),
     createdAt: createdAt(),
   },
-  (t) => [
-    uniqueIndex("memberships_org_user_unique").on(t.organizationId, t.userId),
-    index("memberships_user_idx").on(t.userId),
-  ],
+  (t) => [uniqueIndex("memberships_org_user_unique").on(t.organizationId, t.userId), index("memberships_user_idx").on(t.userId)],
 );
 
 export const invitations = pgTable(
@@ -322,11 +306,7 @@ export const apiKeys = pgTable(
     parentKeyId: uuid().references((): AnyPgColumn => apiKeys.id, { onDelete: "cascade" }),
     createdAt: createdAt(),
   },
-  (t) => [
-    index("api_keys_org_idx").on(t.organizationId),
-    index("api_keys_device_idx").on(t.deviceId),
-    index("api_keys_parent_idx").on(t.parentKeyId),
-  ],
+  (t) => [index("api_keys_org_idx").on(t.organizationId), index("api_keys_device_idx").on(t.deviceId), index("api_keys_parent_idx").on(t.parentKeyId)],
 );
 
 export const auditLogs = pgTable(

@@ -97,13 +97,9 @@ export const webhookDeliveries = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    index("webhook_deliveries_due_idx")
-      .on(t.nextAttemptAt)
-      .where(sql`status in ('pending', 'failed')`),
+    index("webhook_deliveries_due_idx").on(t.nextAttemptAt).where(sql`status in ('pending', 'failed')`),
     /** Per-endpoint due lookups: the fair claim takes the oldest due rows of each endpoint in turn. */
-    index("webhook_deliveries_webhook_due_idx")
-      .on(t.webhookId, t.nextAttemptAt)
-      .where(sql`status in ('pending', 'failed')`),
+    index("webhook_deliveries_webhook_due_idx").on(t.webhookId, t.nextAttemptAt).where(sql`status in ('pending', 'failed')`),
     /**
      * The delivery log orders by (created_at desc, id desc): ascending so a backward scan serves it
      * (drizzle's `.desc()` is DESC NULLS LAST, which that ORDER BY cannot use: every delivery got sorted).
@@ -132,13 +128,7 @@ export const webhookAttempts = pgTable(
   (t) => [index("webhook_attempts_delivery_idx").on(t.deliveryId, t.at.desc())],
 );
 
-export const USAGE_METRICS = [
-  "api_calls",
-  "messages_sent",
-  "messages_received",
-  "deliveries_succeeded",
-  "deliveries_failed",
-] as const;
+export const USAGE_METRICS = ["api_calls", "messages_sent", "messages_received", "deliveries_succeeded", "deliveries_failed"] as const;
 
 /** One counter row per (org, instance, key, day, metric); incremented with an atomic upsert. */
 export const usageDaily = pgTable(

@@ -59,7 +59,9 @@ function refusal(set: SetStatus, outcome: Exclude<TwoFactorOutcome<unknown>, { o
 export const accountPages = new Elysia({ name: "account-pages" })
   .use(csrfPlugin)
   .use(authPlugin)
-  .get("/account", ({ me, csrfToken, cookie }) => AccountPage({ user: me.user, admin: adminOf(me as Me), csrfToken, flash: takeFlash(cookie) }), { signedIn: true })
+  .get("/account", ({ me, csrfToken, cookie }) => AccountPage({ user: me.user, admin: adminOf(me as Me), csrfToken, flash: takeFlash(cookie) }), {
+    signedIn: true,
+  })
   .post(
     "/account/profile",
     async ({ me, csrfToken, body, request, set, cookie }) => {
@@ -68,7 +70,8 @@ export const accountPages = new Elysia({ name: "account-pages" })
       if (!parsed.success) {
         set.status = 422;
         const values: ProfileValues = {};
-        for (const key of ["name", "avatarUrl", "language", "timeZone"] as const) if (typeof fields[key] === "string") values[key] = (fields[key] as string).slice(0, 600);
+        for (const key of ["name", "avatarUrl", "language", "timeZone"] as const)
+          if (typeof fields[key] === "string") values[key] = (fields[key] as string).slice(0, 600);
         return AccountPage({ user: me.user, admin: adminOf(me as Me), csrfToken, profile: { values, errors: zodDetails(parsed.error.issues) } });
       }
       await updateProfile(actorOf(me as Me, request), parsed.data);
@@ -80,7 +83,8 @@ export const accountPages = new Elysia({ name: "account-pages" })
   .post(
     "/account/password",
     async ({ me, csrfToken, body, request, set, cookie }) => {
-      const page = (errors: FieldError[], message?: string) => AccountPage({ user: me.user, admin: adminOf(me as Me), csrfToken, password: { errors, message } });
+      const page = (errors: FieldError[], message?: string) =>
+        AccountPage({ user: me.user, admin: adminOf(me as Me), csrfToken, password: { errors, message } });
       const parsed = changePasswordSchema.safeParse(formFields(body));
       if (!parsed.success) {
         set.status = 422;
@@ -132,7 +136,10 @@ export const accountPages = new Elysia({ name: "account-pages" })
         admin,
         csrfToken,
         flash: takeFlash(cookie),
-        required: admin && mustEnrolTwoFactor(admin.organization, admin.role, me.user) ? tText("account:flash.required", { organization: admin.organization.name }) : undefined,
+        required:
+          admin && mustEnrolTwoFactor(admin.organization, admin.role, me.user)
+            ? tText("account:flash.required", { organization: admin.organization.name })
+            : undefined,
         pending: await pendingEnrolment(me.user),
         unusedRecoveryCodes: await unusedRecoveryCodeCount(me.user.id),
         recoveryCodes: codes ? codes.split(" ") : undefined,
@@ -182,7 +189,13 @@ export const accountPages = new Elysia({ name: "account-pages" })
       const result = parsed.success ? await regenerateRecoveryCodes(twoFactorActor(me, request), parsed.data.code) : null;
       if (!result?.ok) {
         const refused = result ? refusal(set, result) : ((set.status = 422), { errors: zodDetails(parsed.error!.issues) });
-        return TwoFactorPage({ user: me.user, admin: adminOf(me), csrfToken, unusedRecoveryCodes: await unusedRecoveryCodeCount(me.user.id), refused: { form: "regenerate", ...refused } });
+        return TwoFactorPage({
+          user: me.user,
+          admin: adminOf(me),
+          csrfToken,
+          unusedRecoveryCodes: await unusedRecoveryCodeCount(me.user.id),
+          refused: { form: "regenerate", ...refused },
+        });
       }
       setReveal(cookie, revealPurpose(me.user.id), { codes: result.value.join(" ") });
       setFlash(cookie, "success", tText("account:flash.codesRegenerated"));
@@ -198,7 +211,13 @@ export const accountPages = new Elysia({ name: "account-pages" })
       const result = parsed.success ? await disableTwoFactor(twoFactorActor(me, request), parsed.data) : null;
       if (!result?.ok) {
         const refused = result ? refusal(set, result) : ((set.status = 422), { errors: zodDetails(parsed.error!.issues) });
-        return TwoFactorPage({ user: me.user, admin: adminOf(me), csrfToken, unusedRecoveryCodes: await unusedRecoveryCodeCount(me.user.id), refused: { form: "disable", ...refused } });
+        return TwoFactorPage({
+          user: me.user,
+          admin: adminOf(me),
+          csrfToken,
+          unusedRecoveryCodes: await unusedRecoveryCodeCount(me.user.id),
+          refused: { form: "disable", ...refused },
+        });
       }
       setFlash(cookie, "success", tText("account:flash.twoFactorOff"));
       return hxRedirect(request, "/account/two-factor");

@@ -28,7 +28,7 @@ export const TIME_ZONES: readonly string[] = (() => {
  * only region names are stored, spelled as Intl spells them.
  */
 export function canonicalTimeZone(input: string): string | null {
-  if (!/^[A-Za-z][A-Za-z0-9_+\-]*(\/[A-Za-z0-9_+\-]+)*$/.test(input)) return null;
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(input)) return null;
   try {
     return new Intl.DateTimeFormat("en-US", { timeZone: input }).resolvedOptions().timeZone;
   } catch {

@@ -62,7 +62,11 @@ export function hasTwoFactor(user: Pick<User, "totpEnabledAt">): boolean {
 }
 
 /** An admin or owner of an organization that requires two-factor, without it: sent to enrol first. */
-export function mustEnrolTwoFactor(organization: Pick<typeof organizations.$inferSelect, "requireTwoFactor">, role: Role, user: Pick<User, "totpEnabledAt">): boolean {
+export function mustEnrolTwoFactor(
+  organization: Pick<typeof organizations.$inferSelect, "requireTwoFactor">,
+  role: Role,
+  user: Pick<User, "totpEnabledAt">,
+): boolean {
   return organization.requireTwoFactor && roleAtLeast(role, "admin") && !hasTwoFactor(user);
 }
 
@@ -123,7 +127,10 @@ async function replaceRecoveryCodes(userId: string, tx: DbOrTx): Promise<string[
 /** Starts (or restarts) enrolment with a fresh seed, stored encrypted until a code confirms it. */
 export async function startTotpEnrolment(user: User): Promise<void> {
   if (hasTwoFactor(user)) throw conflict(tText("account:errors.alreadyOn"));
-  await db.update(users).set({ totpPendingSecretEnc: encryptSecret(generateTotpSecret()) }).where(eq(users.id, user.id));
+  await db
+    .update(users)
+    .set({ totpPendingSecretEnc: encryptSecret(generateTotpSecret()) })
+    .where(eq(users.id, user.id));
 }
 
 /** What the enrolment page shows while a seed waits for its first code, or null when none does. */
@@ -135,10 +142,16 @@ export async function pendingEnrolment(user: User): Promise<{ secret: string; ur
 }
 
 export async function cancelTotpEnrolment(user: User): Promise<void> {
-  await db.update(users).set({ totpPendingSecretEnc: null }).where(and(eq(users.id, user.id), isNull(users.totpEnabledAt)));
+  await db
+    .update(users)
+    .set({ totpPendingSecretEnc: null })
+    .where(and(eq(users.id, user.id), isNull(users.totpEnabledAt)));
 }
 
-export type TwoFactorOutcome<T> = { ok: true; value: T } | { ok: false; reason: "invalid"; message: string; field: string } | { ok: false; reason: "throttled"; retryAfter: number };
+export type TwoFactorOutcome<T> =
+  | { ok: true; value: T }
+  | { ok: false; reason: "invalid"; message: string; field: string }
+  | { ok: false; reason: "throttled"; retryAfter: number };
 
 // Read when refused, inside the request: the message speaks its language.
 const invalidCode = () => tText("account:errors.invalidCode");
@@ -179,7 +192,8 @@ export async function disableTwoFactor(actor: Actor, input: { password: string; 
   if (!hasTwoFactor(user)) return { ok: true, value: null };
   const reserved = await reserveStepUpAttempt(user.id);
   if (!reserved.ok) return { ok: false, reason: "throttled", retryAfter: reserved.retryAfter };
-  if (!(await passwordMatches(user, input.password))) return { ok: false, reason: "invalid", field: "password", message: tText("account:errors.incorrectPassword") };
+  if (!(await passwordMatches(user, input.password)))
+    return { ok: false, reason: "invalid", field: "password", message: tText("account:errors.incorrectPassword") };
   return db.transaction(async (tx) => {
     const kind = await consumeSecondFactor(user, input.code, tx);
     if (!kind) return { ok: false, reason: "invalid", field: "code", message: invalidCode() } as const;
@@ -211,7 +225,14 @@ export async function regenerateRecoveryCodes(actor: Actor, input: string): Prom
 
 function audit(actor: Actor, action: string, details: Record<string, unknown>, tx: DbOrTx) {
   return recordAudit(
-    { organizationId: actor.organizationId, actor: { type: "user", id: actor.user.id }, action, target: { type: "user", id: actor.user.id }, request: actor.request, details },
+    {
+      organizationId: actor.organizationId,
+      actor: { type: "user", id: actor.user.id },
+      action,
+      target: { type: "user", id: actor.user.id },
+      request: actor.request,
+      details,
+    },
     tx,
   );
 }
@@ -239,7 +260,9 @@ export async function findSignInChallenge(token: string | undefined): Promise<Si
   const [row] = await db
     .select()
     .from(signInChallenges)
-    .where(and(eq(signInChallenges.id, sha256Hex(token)), gt(signInChallenges.expiresAt, sql`now()`), lt(signInChallenges.attempts, CHALLENGE_LIMIT.maxAttempts)));
+    .where(
+      and(eq(signInChallenges.id, sha256Hex(token)), gt(signInChallenges.expiresAt, sql`now()`), lt(signInChallenges.attempts, CHALLENGE_LIMIT.maxAttempts)),
+    );
   return row ?? null;
 }
 

@@ -11,13 +11,7 @@ import { tText, zonedWallTimeToDate } from "@/lib/i18n";
 import { ApiKeysContent, ApiKeysPage, type CreatedSecret } from "@views/api-keys/index";
 import { ApiKeyRow } from "@views/api-keys/_row";
 import { createApiKeySchema, type ApiKeyFormValues } from "./api-key.schema";
-import {
-  apiKeyStatus,
-  createOrganizationApiKey,
-  listApiKeysWithBindings,
-  listKeyBindingOptions,
-  revokeOrganizationApiKey,
-} from "./api-key.service";
+import { apiKeyStatus, createOrganizationApiKey, listApiKeysWithBindings, listKeyBindingOptions, revokeOrganizationApiKey } from "./api-key.service";
 import { isUuid } from "@/lib/ids";
 
 function requireKeyManager(admin: AdminContext) {

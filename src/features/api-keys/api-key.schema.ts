@@ -37,15 +37,17 @@ const blankToNull = (v: unknown) => (v === "" || v === undefined ? null : v);
 const optionalUuid = (messageKey: string) => z.preprocess(blankToNull, z.uuid({ error: () => tText(messageKey) }).nullable()).optional();
 
 export const optionalPositiveInt = (max: number) =>
-  z.preprocess(
-    blankToNull,
-    z.coerce
-      .number({ error: () => tText("api-keys:validation.wholeNumber") })
-      .int({ error: () => tText("api-keys:validation.wholeNumber") })
-      .min(1, { error: () => tText("api-keys:validation.atLeastOne") })
-      .max(max, { error: () => tText("api-keys:validation.atMost", { max }) })
-      .nullable(),
-  ).optional();
+  z
+    .preprocess(
+      blankToNull,
+      z.coerce
+        .number({ error: () => tText("api-keys:validation.wholeNumber") })
+        .int({ error: () => tText("api-keys:validation.wholeNumber") })
+        .min(1, { error: () => tText("api-keys:validation.atLeastOne") })
+        .max(max, { error: () => tText("api-keys:validation.atMost", { max }) })
+        .nullable(),
+    )
+    .optional();
 
 /**
  * Expiry: a full ISO timestamp, or a date ("2030-01-31": the key expires at the end of that UTC day;
@@ -56,10 +58,9 @@ export const keyExpiresAtSchema = z
   .preprocess(
     blankToNull,
     z
-      .union([
-        z.iso.date().transform((d) => new Date(`${d}T23:59:59.999Z`)),
-        z.iso.datetime({ offset: true }).transform((d) => new Date(d)),
-      ], { error: () => tText("api-keys:validation.dateFormat") })
+      .union([z.iso.date().transform((d) => new Date(`${d}T23:59:59.999Z`)), z.iso.datetime({ offset: true }).transform((d) => new Date(d))], {
+        error: () => tText("api-keys:validation.dateFormat"),
+      })
       .nullable(),
   )
   .optional()

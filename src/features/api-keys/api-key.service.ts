@@ -48,7 +48,6 @@ export async function createApiKey(input: NewApiKey, tx: DbOrTx = db): Promise<{
   return { key: key!, secret };
 }
 
-
 export type MintLimits = { expiresAt?: Date | null; requestsPerMinute?: number | null; maxMessagesPerDay?: number | null };
 
 /** The stricter of two optional bounds (null/undefined = unbounded). */
@@ -121,7 +120,10 @@ export async function revokeApiKey(organizationId: string, keyId: string, tx?: D
         where id in (select id from minted) and revoked_at is null
         returning id, key_hash as "keyHash"`),
     );
-    await notifyMany([key, ...revokedDescendants].map((k) => ({ channel: API_KEY_REVOKED_CHANNEL, payload: k.keyHash })), t);
+    await notifyMany(
+      [key, ...revokedDescendants].map((k) => ({ channel: API_KEY_REVOKED_CHANNEL, payload: k.keyHash })),
+      t,
+    );
     return { ...key, revokedDescendants };
   };
   const key = await (tx ? run(tx) : db.transaction(run));
@@ -174,11 +176,7 @@ export async function getApiKey(organizationId: string, keyId: string, tx: DbOrT
 /** What can be bound to a key in the create form: the organization's instances and live devices. */
 export async function listKeyBindingOptions(organizationId: string, tx: DbOrTx = db) {
   const [instanceRows, deviceRows] = await Promise.all([
-    tx
-      .select({ id: instances.id, name: instances.name })
-      .from(instances)
-      .where(eq(instances.organizationId, organizationId))
-      .orderBy(asc(instances.name)),
+    tx.select({ id: instances.id, name: instances.name }).from(instances).where(eq(instances.organizationId, organizationId)).orderBy(asc(instances.name)),
     tx
       .select({ id: devices.id, name: devices.name })
       .from(devices)
@@ -305,7 +303,11 @@ export async function claimDeviceApiKeys(deviceId: string, organizationId: strin
     .set({ organizationId })
     .where(and(eq(apiKeys.deviceId, deviceId), isNull(apiKeys.organizationId)))
     .returning({ keyHash: apiKeys.keyHash });
-  if (keys.length) await notifyMany(keys.map((k) => ({ channel: API_KEY_REVOKED_CHANNEL, payload: k.keyHash })), tx);
+  if (keys.length)
+    await notifyMany(
+      keys.map((k) => ({ channel: API_KEY_REVOKED_CHANNEL, payload: k.keyHash })),
+      tx,
+    );
   return keys.length;
 }
 
@@ -319,6 +321,10 @@ export async function revokeVisitorKeys(deviceId: string, instanceId: string, tx
     .set({ revokedAt: new Date() })
     .where(and(eq(apiKeys.deviceId, deviceId), eq(apiKeys.instanceId, instanceId), isNull(apiKeys.organizationId), isNull(apiKeys.revokedAt)))
     .returning({ keyHash: apiKeys.keyHash });
-  if (revoked.length) await notifyMany(revoked.map((k) => ({ channel: API_KEY_REVOKED_CHANNEL, payload: k.keyHash })), tx);
+  if (revoked.length)
+    await notifyMany(
+      revoked.map((k) => ({ channel: API_KEY_REVOKED_CHANNEL, payload: k.keyHash })),
+      tx,
+    );
   return revoked.map((k) => k.keyHash);
 }

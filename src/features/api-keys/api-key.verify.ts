@@ -138,7 +138,12 @@ export async function flushApiKeyLastUsed(): Promise<void> {
   const touched = await db
     .update(apiKeys)
     .set({ lastUsedAt: at })
-    .where(inArray(apiKeys.id, batch.map(([id]) => id)))
+    .where(
+      inArray(
+        apiKeys.id,
+        batch.map(([id]) => id),
+      ),
+    )
     .returning({ deviceId: apiKeys.deviceId });
   // A device is "seen" whenever one of its keys is used; same batch, one more statement at most.
   const deviceIds = [...new Set(touched.map((k) => k.deviceId).filter((d): d is string => d !== null))];
@@ -167,4 +172,3 @@ export async function stopApiKeyCacheSync(): Promise<void> {
   unlisten = undefined;
   await flushApiKeyLastUsed().catch(() => {});
 }
-

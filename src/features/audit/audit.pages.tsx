@@ -19,7 +19,13 @@ export const auditPages = new Elysia({ name: "audit-pages" })
     "/audit",
     async ({ admin, csrfToken, query, set }) => {
       if (!can.viewAudit(admin.role)) throw forbidden();
-      const values: AuditFilterValues = { action: str(query.action), actor: str(query.actor), from: str(query.from), to: str(query.to), cursor: str(query.cursor) };
+      const values: AuditFilterValues = {
+        action: str(query.action),
+        actor: str(query.actor),
+        from: str(query.from),
+        to: str(query.to),
+        cursor: str(query.cursor),
+      };
       const [actions, members] = await Promise.all([listAuditActions(admin.organization.id), organizationMembers(admin.organization.id)]);
       const actors = [
         ...members.map((m) => ({ value: m.userId, label: m.name ? `${m.name} <${m.email}>` : m.email })),

@@ -35,7 +35,13 @@ export const auditFilterSchema = z
     from: z.preprocess(blank, z.iso.date({ error: () => tText("audit:errors.date") }).optional()),
     to: z.preprocess(blank, z.iso.date({ error: () => tText("audit:errors.date") }).optional()),
     /** The previous page's `nextCursor`. */
-    cursor: z.preprocess(blank, z.string().refine(isCursor, { error: () => tText("audit:errors.cursor") }).optional()),
+    cursor: z.preprocess(
+      blank,
+      z
+        .string()
+        .refine(isCursor, { error: () => tText("audit:errors.cursor") })
+        .optional(),
+    ),
   })
   .refine((f) => !f.from || !f.to || f.from <= f.to, { path: ["to"], error: () => tText("audit:errors.range") });
 

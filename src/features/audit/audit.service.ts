@@ -7,7 +7,6 @@ import { AUDIT_PAGE_SIZE, type AuditFilter } from "./audit.schema";
 import { isUuid } from "@/lib/ids";
 import { keysetPage } from "@/lib/pager";
 
-
 export type { AuditActor, AuditBy } from "@/lib/caller";
 import type { AuditActor, AuditBy } from "@/lib/caller";
 export type AuditInput = {
@@ -92,7 +91,13 @@ export async function listAuditLogs(
   const { data: page, nextCursor } = await keysetPage(
     { sortBy: auditLogs.at, id: auditLogs.id },
     { limit, cursor: filter.cursor },
-    (q) => db.select({ entry: auditLogs, sortKey: q.sortKey }).from(auditLogs).where(and(...conditions, q.after)).orderBy(...q.orderBy).limit(q.limit),
+    (q) =>
+      db
+        .select({ entry: auditLogs, sortKey: q.sortKey })
+        .from(auditLogs)
+        .where(and(...conditions, q.after))
+        .orderBy(...q.orderBy)
+        .limit(q.limit),
     (r) => r.entry,
     (r) => r.entry.id,
   );

@@ -24,16 +24,34 @@ function tokenPageHeaders(set: { headers: Record<string, string | number> }) {
 export const accountEmailPages = new Elysia({ name: "account-email-pages" })
   .use(csrfPlugin)
   .get("/signup/confirm-email", ({ csrfToken, cookie }) => (
-    <NoticePage csrfToken={csrfToken} title={tText("auth:steps.checkInboxTitle")} message={tText("auth:steps.checkInbox")} resendConfirmation flash={takeFlash(cookie)} />
+    <NoticePage
+      csrfToken={csrfToken}
+      title={tText("auth:steps.checkInboxTitle")}
+      message={tText("auth:steps.checkInbox")}
+      resendConfirmation
+      flash={takeFlash(cookie)}
+    />
   ))
   .get("/signup/requested", ({ csrfToken }) => (
-    <NoticePage csrfToken={csrfToken} title={tText("auth:steps.requestedTitle")} message={tText("auth:steps.requested")} extra={mailEnabled() ? tText("auth:steps.requestedByEmail") : undefined} />
+    <NoticePage
+      csrfToken={csrfToken}
+      title={tText("auth:steps.requestedTitle")}
+      message={tText("auth:steps.requested")}
+      extra={mailEnabled() ? tText("auth:steps.requestedByEmail") : undefined}
+    />
   ))
   .post("/verify-email/resend", ({ body, cookie, csrfToken, request, set }) => {
     const parsed = emailOnlySchema.safeParse(body);
     if (!parsed.success) {
       set.status = 422;
-      return <NoticePage csrfToken={csrfToken} title={tText("auth:steps.checkInboxTitle")} message={zodDetails(parsed.error.issues)[0]!.message} resendConfirmation />;
+      return (
+        <NoticePage
+          csrfToken={csrfToken}
+          title={tText("auth:steps.checkInboxTitle")}
+          message={zodDetails(parsed.error.issues)[0]!.message}
+          resendConfirmation
+        />
+      );
     }
     resendVerification(parsed.data.email);
     setFlash(cookie, "info", tText("auth:steps.resendSent"));
@@ -56,8 +74,17 @@ export const accountEmailPages = new Elysia({ name: "account-email-pages" })
     const parsed = emailOnlySchema.safeParse(body);
     if (!parsed.success) {
       set.status = 422;
-      const email = typeof (body as Record<string, unknown> | null)?.email === "string" ? String((body as Record<string, unknown>).email).slice(0, 300) : undefined;
-      return <ForgotPasswordPage csrfToken={csrfToken} canEmail={mailEnabled()} message={tText("auth:steps.forgotNoEmail")} email={email} errors={zodDetails(parsed.error.issues)} />;
+      const email =
+        typeof (body as Record<string, unknown> | null)?.email === "string" ? String((body as Record<string, unknown>).email).slice(0, 300) : undefined;
+      return (
+        <ForgotPasswordPage
+          csrfToken={csrfToken}
+          canEmail={mailEnabled()}
+          message={tText("auth:steps.forgotNoEmail")}
+          email={email}
+          errors={zodDetails(parsed.error.issues)}
+        />
+      );
     }
     if (!mailEnabled()) {
       set.status = 409;

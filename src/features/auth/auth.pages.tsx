@@ -16,16 +16,7 @@ import { SignUpPage } from "@views/auth/signup";
 import { registrationGate } from "./registration-gate";
 import { safeNextPath } from "@/lib/next-path";
 import { keptValues, loginSchema, signUpSchema } from "./auth.schema";
-import {
-  openSession,
-  signInWithOAuth,
-  signInWithPassword,
-  signOut,
-  signUp,
-  signUpPolicy,
-  signUpRefusal,
-  type Claimed,
-} from "./auth.service";
+import { openSession, signInWithOAuth, signInWithPassword, signOut, signUp, signUpPolicy, signUpRefusal, type Claimed } from "./auth.service";
 import { configuredProviders, createAuthorization, fetchProfile, isConfigured, OAuthError } from "./oauth";
 
 type Jar = Record<string, Cookie<unknown>>;
@@ -125,7 +116,11 @@ export const authPages = new Elysia({ name: "auth-pages" })
         refused={policy.allowed ? undefined : signUpRefusal(policy.reason)}
         firstAccount={policy.allowed && policy.firstAccount}
         approval={policy.allowed && !!policy.approval && !policy.invitation}
-        invitation={policy.allowed && policy.invitation && invite ? { token: invite, organizationName: policy.invitation.organizationName, email: policy.invitation.email, role: policy.invitation.role } : undefined}
+        invitation={
+          policy.allowed && policy.invitation && invite
+            ? { token: invite, organizationName: policy.invitation.organizationName, email: policy.invitation.email, role: policy.invitation.role }
+            : undefined
+        }
         providers={configuredProviders()}
         flash={takeFlash(cookie)}
       />
@@ -141,7 +136,18 @@ export const authPages = new Elysia({ name: "auth-pages" })
         : undefined;
     const page = (status: number, extra: { message?: string; errors?: ReturnType<typeof zodDetails>; refused?: string }) => {
       set.status = status;
-      return <SignUpPage csrfToken={csrfToken} values={values} next={next} invitation={invitation} firstAccount={policy.allowed && policy.firstAccount} approval={policy.allowed && !!policy.approval && !policy.invitation} providers={configuredProviders()} {...extra} />;
+      return (
+        <SignUpPage
+          csrfToken={csrfToken}
+          values={values}
+          next={next}
+          invitation={invitation}
+          firstAccount={policy.allowed && policy.firstAccount}
+          approval={policy.allowed && !!policy.approval && !policy.invitation}
+          providers={configuredProviders()}
+          {...extra}
+        />
+      );
     };
     if (!policy.allowed) return page(403, { refused: signUpRefusal(policy.reason) });
     const parsed = signUpSchema.safeParse(body);

@@ -75,7 +75,6 @@ export async function createUser(
   return tx ? run(tx) : db.transaction(run);
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Sign-up, sign-in and OAuth: the rules behind /signup, /login and /login/:provider.
 // ---------------------------------------------------------------------------------------------
@@ -83,7 +82,7 @@ export async function createUser(
 export type FieldErrors = FieldError[];
 export type Invitation = typeof invitations.$inferSelect & { organizationName: string };
 export type SignUpPolicy =
-  | { allowed: true; firstAccount: boolean; invitation?: Invitation; /** SIGNUP=approval: the sign-up waits for a platform admin. */ approval?: boolean }
+  | { allowed: true; firstAccount: boolean; invitation?: Invitation /** SIGNUP=approval: the sign-up waits for a platform admin. */; approval?: boolean }
   | { allowed: false; reason: "closed" | "invite_required" | "invite_invalid" };
 
 const SIGNUP_REFUSED_KEYS: Record<"closed" | "invite_required" | "invite_invalid", string> = {
@@ -112,12 +111,7 @@ export async function findValidInvitation(token: string, tx: DbOrTx = db, lock =
     .from(invitations)
     .innerJoin(organizations, eq(organizations.id, invitations.organizationId))
     .where(
-      and(
-        eq(invitations.tokenHash, sha256Hex(token)),
-        isNull(invitations.acceptedAt),
-        isNull(invitations.revokedAt),
-        gt(invitations.expiresAt, sql`now()`),
-      ),
+      and(eq(invitations.tokenHash, sha256Hex(token)), isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, sql`now()`)),
     )
     .limit(1);
   const [row] = await (lock ? query.for("update", { of: invitations }) : query);
@@ -164,7 +158,8 @@ export type SignUpResult =
  */
 export async function signUp(input: SignUpInput, ctx: { request?: Request; deviceId?: string | null }): Promise<SignUpResult> {
   const policy = await signUpPolicy(input.invite);
-  const anonymousStep: SignUpNextStep = policy.allowed && policy.approval && !policy.invitation ? "awaiting_approval" : verificationRequired() ? "confirm_email" : "sign_in";
+  const anonymousStep: SignUpNextStep =
+    policy.allowed && policy.approval && !policy.invitation ? "awaiting_approval" : verificationRequired() ? "confirm_email" : "sign_in";
   const existing = await findUserByEmail(input.email);
   if (existing) {
     // The invitation link's holder already knows the invited address: telling them to sign in leaks nothing.
@@ -198,7 +193,10 @@ export async function signUp(input: SignUpInput, ctx: { request?: Request; devic
       // An invitation reached this mailbox and the first account is the operator's own install: both
       // are confirmed. Anyone else confirms the address by email when the server can send one.
       const confirmByEmail = !invitation && !policy.firstAccount && verificationRequired();
-      const user = await createUser({ email: input.email, password: input.password, name: input.name, emailVerified: !confirmByEmail, language: currentLocale() }, tx);
+      const user = await createUser(
+        { email: input.email, password: input.password, name: input.name, emailVerified: !confirmByEmail, language: currentLocale() },
+        tx,
+      );
       let organization: Organization;
       let claimed: Claimed = { instances: 0, apiKeys: 0 };
       if (invitation) {
@@ -253,12 +251,19 @@ async function alreadyRegistered(user: User, password: string): Promise<void> {
   attemptMailedAt.set(user.id, Date.now());
   if (attemptMailedAt.size > 10_000) attemptMailedAt.delete(attemptMailedAt.keys().next().value!);
   // In the account owner's language, not the language of whoever typed their address.
-  const content = withLocale({ locale: user.language }, () => mailTemplates.signUpAttempt({ loginUrl: `${config.appUrl}/login`, resetUrl: `${config.appUrl}/password/forgot` }));
+  const content = withLocale({ locale: user.language }, () =>
+    mailTemplates.signUpAttempt({ loginUrl: `${config.appUrl}/login`, resetUrl: `${config.appUrl}/password/forgot` }),
+  );
   sendMailInBackground(user.email, content, "sign_up_attempt");
 }
 
 function missingOrganizationName(): SignUpResult & { ok: false } {
-  return { ok: false, status: 422, message: tText("common:errors.invalidFields"), errors: [{ path: "organizationName", message: tText("auth:errors.nameOrganization") }] };
+  return {
+    ok: false,
+    status: 422,
+    message: tText("common:errors.invalidFields"),
+    errors: [{ path: "organizationName", message: tText("auth:errors.nameOrganization") }],
+  };
 }
 
 function duplicateEmail(): SignUpResult {
@@ -373,14 +378,19 @@ async function startSignedInSession(user: User, details: Record<string, unknown>
   const organizationId = await defaultOrganizationId(user.id);
   const { token, session } = await openSession(user, organizationId, request);
   if (auditSignIn) {
-    await recordAudit({ organizationId, actor: { type: "user", id: user.id }, action: "auth.sign_in", target: { type: "user", id: user.id }, request, details });
+    await recordAudit({
+      organizationId,
+      actor: { type: "user", id: user.id },
+      action: "auth.sign_in",
+      target: { type: "user", id: user.id },
+      request,
+      details,
+    });
   }
   return { token, session };
 }
 
-export type SecondFactorResult =
-  | { ok: true; user: User; token: string; session: Session; next: string }
-  | Exclude<ChallengeAnswer, { ok: true }>;
+export type SecondFactorResult = { ok: true; user: User; token: string; session: Session; next: string } | Exclude<ChallengeAnswer, { ok: true }>;
 
 /** The /two-factor step: a right code opens the session the first factor was waiting for. */
 export async function completeSecondFactor(challengeToken: string | undefined, code: string, request?: Request): Promise<SecondFactorResult> {

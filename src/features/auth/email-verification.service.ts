@@ -38,7 +38,9 @@ export async function issueVerificationLink(userId: string, tx: DbOrTx = db): Pr
 
 /** Emails the confirmation link, in the account's language; call after the account's transaction committed. */
 export function sendVerificationEmail(user: Pick<User, "email" | "name" | "language">, url: string): void {
-  const content = withLocale({ locale: user.language }, () => mailTemplates.emailVerification({ name: user.name || user.email, url, expiresInHours: VERIFY_TTL_MS / 3_600_000 }));
+  const content = withLocale({ locale: user.language }, () =>
+    mailTemplates.emailVerification({ name: user.name || user.email, url, expiresInHours: VERIFY_TTL_MS / 3_600_000 }),
+  );
   sendMailInBackground(user.email, content, "email_verification");
 }
 
@@ -78,4 +80,3 @@ export async function verifyEmail(token: string, request?: Request): Promise<Use
     return user!;
   });
 }
-

@@ -86,7 +86,5 @@ export async function loginAttemptFailed(tx: DbOrTx = db): Promise<void> {
  * IP bucket keeps the failures of other accounts from that address.
  */
 export async function loginAttemptSucceeded(attempt: Extract<LoginAttempt, { ok: true }>, tx: DbOrTx = db): Promise<void> {
-  await tx
-    .delete(loginAttempts)
-    .where(or(inArray(loginAttempts.id, attempt.rowIds), eq(loginAttempts.bucket, pairBucket(attempt.email, attempt.ip))));
+  await tx.delete(loginAttempts).where(or(inArray(loginAttempts.id, attempt.rowIds), eq(loginAttempts.bucket, pairBucket(attempt.email, attempt.ip))));
 }

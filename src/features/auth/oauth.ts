@@ -100,9 +100,7 @@ export async function fetchProfile(provider: OAuthProviderId, code: string, code
     }
     log.warn("oauth profile fetch failed", { provider, err: err instanceof Error ? err.message : String(err) });
     const unreachable = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError" || err instanceof TypeError);
-    throw unreachable
-      ? new OAuthError(tText("auth:errors.provider.unreachable"), 502)
-      : new OAuthError(tText("auth:errors.provider.unusable"));
+    throw unreachable ? new OAuthError(tText("auth:errors.provider.unreachable"), 502) : new OAuthError(tText("auth:errors.provider.unusable"));
   }
 }
 
@@ -123,7 +121,11 @@ async function githubProfile(code: string): Promise<OAuthProfile> {
   const tokens = await new GitHub(c.clientId, c.clientSecret, callbackUrl("github")).validateAuthorizationCode(code);
   const headers = { "x-github-api-version": "2022-11-28" };
   const user = (await getJson("https://api.github.com/user", tokens.accessToken(), headers)) as Record<string, unknown>;
-  const emails = (await getJson("https://api.github.com/user/emails", tokens.accessToken(), headers)) as { email?: string; primary?: boolean; verified?: boolean }[];
+  const emails = (await getJson("https://api.github.com/user/emails", tokens.accessToken(), headers)) as {
+    email?: string;
+    primary?: boolean;
+    verified?: boolean;
+  }[];
   // Prefer the primary verified address; GitHub's /user email may be a hidden or unverified one.
   const list = Array.isArray(emails) ? emails : [];
   const chosen = list.find((e) => e.primary && e.verified) ?? list.find((e) => e.verified) ?? null;

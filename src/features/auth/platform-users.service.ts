@@ -8,7 +8,11 @@ export type PlatformUser = Pick<typeof users.$inferSelect, "id" | "email" | "nam
 
 /** Accounts of the whole install whose email contains `q` (every account when empty), for platform admins. */
 export async function searchUsers(q: string): Promise<PlatformUser[]> {
-  const needle = q.trim().toLowerCase().slice(0, 254).replace(/[\\%_]/g, (c) => `\\${c}`);
+  const needle = q
+    .trim()
+    .toLowerCase()
+    .slice(0, 254)
+    .replace(/[\\%_]/g, (c) => `\\${c}`);
   return db
     .select({
       id: users.id,

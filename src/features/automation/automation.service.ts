@@ -83,7 +83,11 @@ async function activeThreadOf(conversationId: string): Promise<(Thread & { provi
  * other active thread of the conversation is archived: one automation speaks at a time.
  */
 export async function startFlow(ctx: Ctx, flowId: string, now = new Date()): Promise<Thread | undefined> {
-  const [chosen] = await db.select().from(flows).where(and(eq(flows.id, flowId), eq(flows.organizationId, ctx.organizationId))).limit(1);
+  const [chosen] = await db
+    .select()
+    .from(flows)
+    .where(and(eq(flows.id, flowId), eq(flows.organizationId, ctx.organizationId)))
+    .limit(1);
   if (!chosen) return undefined;
   const live = chosen.status === "published" ? chosen : await publishedVersion(ctx.organizationId, chosen.lineageId);
   if (!live) {
@@ -107,12 +111,15 @@ export async function startFlow(ctx: Ctx, flowId: string, now = new Date()): Pro
 async function runFlowThread(ctx: Ctx, thread: Thread, input: string | null, now: Date) {
   await withThreadLock(thread.id, async () => {
     const [fresh] = await db.select().from(threads).where(eq(threads.id, thread.id));
-    if (!fresh || fresh.status !== "active") return;
+    if (fresh?.status !== "active") return;
     const effects = flowEffects(ctx);
     try {
       const state = await runFlowTurn(ctx.organizationId, fresh, input, effects, ctx.contact);
       if (effects.spoke && !state.ended) {
-        const [flow] = await db.select({ followUps: flows.followUps }).from(flows).where(eq(flows.id, (state as FlowState).flowId));
+        const [flow] = await db
+          .select({ followUps: flows.followUps })
+          .from(flows)
+          .where(eq(flows.id, (state as FlowState).flowId));
         await armFollowUps(thread.id, flow?.followUps ?? [], now);
       }
     } catch (err) {
@@ -172,7 +179,9 @@ export async function handleInboundMessage({ instance, contact, conversation, me
   const ctx: Ctx = { organizationId: instance.organizationId, conversation: current, contact };
   const active = row.thread && row.provider ? { ...row.thread, provider: row.provider } : undefined;
   // What automation writes to the contact follows the organization's language, not the provider webhook's request.
-  await withLocale({ locale: row.locale ?? undefined, timeZone: row.timeZone ?? undefined }, () => automateInbound(ctx, active, instance.id, message.body ?? "", now));
+  await withLocale({ locale: row.locale ?? undefined, timeZone: row.timeZone ?? undefined }, () =>
+    automateInbound(ctx, active, instance.id, message.body ?? "", now),
+  );
 }
 
 /** The running flow consumes the message, or a trigger fires, or the bound workflow is scheduled to answer. */
@@ -213,7 +222,7 @@ async function automateInbound(ctx: Ctx, active: (Thread & { provider: Workflow[
   }
   if (!workflowId) return;
   const [workflow] = await db.select().from(workflows).where(eq(workflows.id, workflowId));
-  if (!workflow || !workflow.isActive) return;
+  if (!workflow?.isActive) return;
   await scheduleWorkflowTurn(ctx, workflow, now);
 }
 
@@ -221,7 +230,12 @@ async function automateInbound(ctx: Ctx, active: (Thread & { provider: Workflow[
 async function loadCtx(thread: Thread): Promise<(Ctx & { workflow: Workflow; locale: RequestLocale }) | undefined> {
   if (!thread.conversationId || !thread.organizationId) return undefined;
   const [row] = await db
-    .select({ conversation: conversations, contact: contacts, workflow: workflows, locale: { locale: organizations.language, timeZone: organizations.timeZone } })
+    .select({
+      conversation: conversations,
+      contact: contacts,
+      workflow: workflows,
+      locale: { locale: organizations.language, timeZone: organizations.timeZone },
+    })
     .from(conversations)
     .innerJoin(contacts, eq(contacts.id, conversations.contactId))
     .innerJoin(workflows, eq(workflows.id, thread.workflowId))
@@ -259,7 +273,10 @@ async function answerLoadedTurn(thread: Thread, ctx: Ctx & { workflow: Workflow 
       ),
     )
     .orderBy(asc(messages.createdAt));
-  const text = pending.map((m) => m.body ?? "").filter(Boolean).join("\n");
+  const text = pending
+    .map((m) => m.body ?? "")
+    .filter(Boolean)
+    .join("\n");
   if (!text) return;
   const answeredUntil = pending.at(-1)!.createdAt;
   const config = ctx.workflow.config as { fallbackTemplateKey?: string; followUps?: FollowUpStage[] };
@@ -330,7 +347,10 @@ export async function processDueFollowUps(now = new Date(), limit = 20): Promise
       }
       let stages: FollowUpStage[] = (ctx.workflow.config as { followUps?: FollowUpStage[] }).followUps ?? [];
       if (ctx.workflow.provider === "flow") {
-        const [flow] = await db.select({ followUps: flows.followUps }).from(flows).where(eq(flows.id, (thread.state as FlowState).flowId));
+        const [flow] = await db
+          .select({ followUps: flows.followUps })
+          .from(flows)
+          .where(eq(flows.id, (thread.state as FlowState).flowId));
         stages = flow?.followUps ?? [];
       }
       const stage = stages[thread.followUpStage];
@@ -338,7 +358,10 @@ export async function processDueFollowUps(now = new Date(), limit = 20): Promise
         try {
           // A follow-up is written to the contact: rendered in the organization's language and zone.
           const { body } = await withLocale(ctx.locale, () =>
-            renderTemplate(ctx.organizationId, { key: stage.templateKey, variables: templateContext(ctx.contact, (thread.state as FlowState).variables ?? {}) }),
+            renderTemplate(ctx.organizationId, {
+              key: stage.templateKey,
+              variables: templateContext(ctx.contact, (thread.state as FlowState).variables ?? {}),
+            }),
           );
           await sendToContact(ctx, body, "bot");
         } catch (err) {

@@ -1,13 +1,7 @@
 import { Elysia } from "elysia";
 import { authPlugin } from "@/auth/plugin";
 import { tenantOf } from "@/lib/tenant";
-import {
-  contactCheckSchema,
-  contactCreateSchema,
-  contactIdParams,
-  contactListQuerySchema,
-  contactUpdateSchema,
-} from "./contact.schema";
+import { contactCheckSchema, contactCreateSchema, contactIdParams, contactListQuerySchema, contactUpdateSchema } from "./contact.schema";
 import { checkPhonesForKey, contactJson, createContact, deleteContact, getContact, listContacts, updateContact, type Actor } from "./contact.service";
 
 const actorOf = (apiKey: { id: string }, request: Request): Actor => ({ type: "api_key", id: apiKey.id, request });
@@ -58,7 +52,7 @@ export const contactApi = new Elysia({ name: "contact-api", prefix: "/v1/contact
         tags: ["contacts"],
         summary: "Check phone numbers",
         description:
-          "Per phone `{phone, input, valid, exists, contactId}`. When a connected instance is available (the body's `instanceId`, the key's instance, or the organization's only connected instance) `exists` means the number has WhatsApp (`source: \"whatsapp\"`); otherwise it means the number is already a contact (`source: \"contacts\"`).",
+          'Per phone `{phone, input, valid, exists, contactId}`. When a connected instance is available (the body\'s `instanceId`, the key\'s instance, or the organization\'s only connected instance) `exists` means the number has WhatsApp (`source: "whatsapp"`); otherwise it means the number is already a contact (`source: "contacts"`).',
       },
     },
   )

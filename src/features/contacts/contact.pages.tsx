@@ -29,7 +29,12 @@ const canDeleteContacts = (admin: AdminContext) => roleAtLeast(admin.role, "supe
 
 /** Filters from the query string; an invalid value is dropped rather than failing the page. */
 function filtersOf(query: Record<string, unknown>): ContactFilters & { cursor?: string } {
-  const parsed = contactListQuerySchema.safeParse({ q: query.q || undefined, tag: query.tag || undefined, blocked: query.blocked || undefined, cursor: query.cursor || undefined });
+  const parsed = contactListQuerySchema.safeParse({
+    q: query.q || undefined,
+    tag: query.tag || undefined,
+    blocked: query.blocked || undefined,
+    cursor: query.cursor || undefined,
+  });
   if (!parsed.success) return {};
   return { q: parsed.data.q || undefined, tag: parsed.data.tag || undefined, blocked: parsed.data.blocked, cursor: parsed.data.cursor };
 }
@@ -40,12 +45,29 @@ function editValues(body: Record<string, unknown>): ContactForm["values"] {
   return { name: text(body.name), tags: text(body.tags), blocked: on(body.blocked), optedOut: on(body.optedOut) };
 }
 
-async function renderList(admin: AdminContext, csrfToken: string, request: Request, query: Record<string, unknown>, extra: { flash?: ReturnType<typeof takeFlash>; form?: { values: Record<string, string>; errors: FieldError[] } } = {}) {
+async function renderList(
+  admin: AdminContext,
+  csrfToken: string,
+  request: Request,
+  query: Record<string, unknown>,
+  extra: { flash?: ReturnType<typeof takeFlash>; form?: { values: Record<string, string>; errors: FieldError[] } } = {},
+) {
   const tenant = tenantOfAdmin(admin);
   const filters = filtersOf(query);
   const [page, tags] = await Promise.all([listContacts(tenant, { ...filters, limit: CONTACT_LIMITS.pageDefault }), listTags(tenant)]);
   if (isHtmx(request) && !extra.form) return <ContactResults contacts={page.data} nextCursor={page.nextCursor} filters={filters} />;
-  return <ContactsPage admin={admin} csrfToken={csrfToken} flash={extra.flash} contacts={page.data} nextCursor={page.nextCursor} filters={filters} tags={tags} form={extra.form} />;
+  return (
+    <ContactsPage
+      admin={admin}
+      csrfToken={csrfToken}
+      flash={extra.flash}
+      contacts={page.data}
+      nextCursor={page.nextCursor}
+      filters={filters}
+      tags={tags}
+      form={extra.form}
+    />
+  );
 }
 
 async function renderContactPage(admin: AdminContext, csrfToken: string, contact: Contact, form: ContactForm, flash?: ReturnType<typeof takeFlash>) {
@@ -56,7 +78,16 @@ async function renderContactPage(admin: AdminContext, csrfToken: string, contact
     listContactMessages(tenant, contact.id, RECENT_MESSAGES),
   ]);
   return (
-    <ContactPage admin={admin} csrfToken={csrfToken} flash={flash} contact={contact} form={form} conversations={rows.data} messages={recent.reverse()} canDelete={canDeleteContacts(admin)} />
+    <ContactPage
+      admin={admin}
+      csrfToken={csrfToken}
+      flash={flash}
+      contact={contact}
+      form={form}
+      conversations={rows.data}
+      messages={recent.reverse()}
+      canDelete={canDeleteContacts(admin)}
+    />
   );
 }
 
@@ -87,7 +118,10 @@ export const contactPages = new Elysia({ name: "contact-pages" })
       if (!parsed.ok) errors = parsed.errors;
       else {
         // A phone already saved (the service's 409) is said on the phone field.
-        const result = await attemptForm(() => createContact(tenantOfAdmin(admin), parsed.value, actorOf(admin, request)), { codes: ["conflict"], path: "phone" });
+        const result = await attemptForm(() => createContact(tenantOfAdmin(admin), parsed.value, actorOf(admin, request)), {
+          codes: ["conflict"],
+          path: "phone",
+        });
         if (result.ok) created = result.value;
         else errors = result.errors;
       }

@@ -57,12 +57,14 @@ const nameSchema = z
   .transform((v) => (v === "" ? null : v))
   .nullable();
 
-const metadataSchema = z
-  .record(z.string(), z.unknown())
-  .refine((m) => JSON.stringify(m).length <= CONTACT_LIMITS.metadataBytesMax, { error: () => tText("contacts:schema.metadataMax", { count: CONTACT_LIMITS.metadataBytesMax }) });
+const metadataSchema = z.record(z.string(), z.unknown()).refine((m) => JSON.stringify(m).length <= CONTACT_LIMITS.metadataBytesMax, {
+  error: () => tText("contacts:schema.metadataMax", { count: CONTACT_LIMITS.metadataBytesMax }),
+});
 
 /** Form checkboxes arrive as "on"/"true"/absent; the API sends booleans. */
-export const checkboxSchema = z.union([z.boolean(), z.enum(["on", "true", "false", "1", "0", ""])]).transform((v) => v === true || v === "on" || v === "true" || v === "1");
+export const checkboxSchema = z
+  .union([z.boolean(), z.enum(["on", "true", "false", "1", "0", ""])])
+  .transform((v) => v === true || v === "on" || v === "true" || v === "1");
 
 export const contactCreateSchema = z.object({
   phone: phoneSchema,

@@ -68,12 +68,24 @@ export async function listContacts(tenant: Tenant, query: ContactListQuery, tx: 
     where.push(digits.length >= 3 ? sql`(${byName} or ${contacts.phone} like ${`%${digits}%`})` : byName);
   }
   const tags = parseTagFilter(query.tag);
-  if (tags.length) where.push(sql`${contacts.tags} @> ${sql`array[${sql.join(tags.map((t) => sql`${t}`), sql`, `)}]::text[]`}`);
+  if (tags.length)
+    where.push(
+      sql`${contacts.tags} @> ${sql`array[${sql.join(
+        tags.map((t) => sql`${t}`),
+        sql`, `,
+      )}]::text[]`}`,
+    );
   if (query.blocked) where.push(eq(contacts.blocked, query.blocked === "true"));
   return keysetPage(
     { sortBy: contacts.createdAt, id: contacts.id },
     query,
-    (q) => tx.select({ contact: contacts, sortKey: q.sortKey }).from(contacts).where(and(...where, q.after)).orderBy(...q.orderBy).limit(q.limit),
+    (q) =>
+      tx
+        .select({ contact: contacts, sortKey: q.sortKey })
+        .from(contacts)
+        .where(and(...where, q.after))
+        .orderBy(...q.orderBy)
+        .limit(q.limit),
     (r) => r.contact,
     (r) => r.contact.id,
   );
@@ -82,7 +94,11 @@ export async function listContacts(tenant: Tenant, query: ContactListQuery, tx: 
 /** The tenant's contact, or 404 (also for another tenant's id or a malformed id). */
 export async function getContact(tenant: Tenant, id: string, tx: DbOrTx = db, boundInstanceId?: string | null): Promise<Contact> {
   if (!isUuid(id)) throw new AppError("not_found", tText("contacts:errors.notFound"));
-  const [row] = await tx.select().from(contacts).where(and(scope(tenant, boundInstanceId), eq(contacts.id, id))).limit(1);
+  const [row] = await tx
+    .select()
+    .from(contacts)
+    .where(and(scope(tenant, boundInstanceId), eq(contacts.id, id)))
+    .limit(1);
   if (!row) throw new AppError("not_found", tText("contacts:errors.notFound"));
   return row;
 }
@@ -121,13 +137,7 @@ export async function createContact(tenant: Tenant, input: ContactCreateInput, a
 }
 
 /** Changes name, tags, block list and opt-out flags or metadata; the phone is immutable. */
-export async function updateContact(
-  tenant: Tenant,
-  id: string,
-  input: ContactUpdateInput,
-  actor: Actor,
-  boundInstanceId?: string | null,
-): Promise<Contact> {
+export async function updateContact(tenant: Tenant, id: string, input: ContactUpdateInput, actor: Actor, boundInstanceId?: string | null): Promise<Contact> {
   return db.transaction(async (tx) => {
     const before = await getContact(tenant, id, tx, boundInstanceId);
     const patch: Partial<typeof contacts.$inferInsert> = {};
@@ -137,7 +147,11 @@ export async function updateContact(
     if (input.optedOut !== undefined) patch.optedOut = input.optedOut;
     if (input.metadata !== undefined) patch.metadata = input.metadata;
     if (Object.keys(patch).length === 0) return before;
-    const [row] = await tx.update(contacts).set(patch).where(and(scope(tenant), eq(contacts.id, before.id))).returning();
+    const [row] = await tx
+      .update(contacts)
+      .set(patch)
+      .where(and(scope(tenant), eq(contacts.id, before.id)))
+      .returning();
     // Blocking is worth its own audit verb: it changes whether the contact reaches anyone.
     const action =
       input.blocked !== undefined && input.blocked !== before.blocked ? (input.blocked ? "contact.blocked" : "contact.unblocked") : "contact.updated";
@@ -164,14 +178,12 @@ export async function listTags(tenant: Tenant, limit = 50, tx: DbOrTx = db): Pro
 }
 
 /** Contacts of the tenant with these E.164 phones, keyed by phone. */
-export async function findContactsByPhone(
-  tenant: Tenant,
-  phones: string[],
-  tx: DbOrTx = db,
-  boundInstanceId?: string | null,
-): Promise<Map<string, Contact>> {
+export async function findContactsByPhone(tenant: Tenant, phones: string[], tx: DbOrTx = db, boundInstanceId?: string | null): Promise<Map<string, Contact>> {
   if (phones.length === 0) return new Map();
-  const rows = await tx.select().from(contacts).where(and(scope(tenant, boundInstanceId), inArray(contacts.phone, phones)));
+  const rows = await tx
+    .select()
+    .from(contacts)
+    .where(and(scope(tenant, boundInstanceId), inArray(contacts.phone, phones)));
   return new Map(rows.map((c) => [c.phone, c]));
 }
 
@@ -204,7 +216,10 @@ async function audit(tenant: Tenant, actor: Actor, action: string, contactId: st
   // Unclaimed (try-before-sign-up) tenants have no organization to hold an audit trail.
   if (!tenant.organizationId) return;
   const auditActor: AuditActor = { type: actor.type, id: actor.id };
-  await recordAudit({ organizationId: tenant.organizationId, actor: auditActor, action, target: { type: "contact", id: contactId }, request: actor.request, details }, tx);
+  await recordAudit(
+    { organizationId: tenant.organizationId, actor: auditActor, action, target: { type: "contact", id: contactId }, request: actor.request, details },
+    tx,
+  );
 }
 
 /**
@@ -222,13 +237,20 @@ export async function checkPhonesForKey(
   const bound = opts.boundInstanceId;
   if (!instance) return { data: await checkPhones(tenant, phones, undefined, bound), source: "contacts", instanceId: null };
   const provider = providerFor(instance);
-  const data = await checkPhones(tenant, phones, async (valid) => {
-    const answers = await callProvider(tText("contacts:errors.checkingNumbers"), () => provider.checkNumbers(instance, valid));
-    return new Map(answers.flatMap((a) => {
-      const phone = toE164(a.phone);
-      return phone ? [[phone, a.exists] as const] : [];
-    }));
-  }, bound);
+  const data = await checkPhones(
+    tenant,
+    phones,
+    async (valid) => {
+      const answers = await callProvider(tText("contacts:errors.checkingNumbers"), () => provider.checkNumbers(instance, valid));
+      return new Map(
+        answers.flatMap((a) => {
+          const phone = toE164(a.phone);
+          return phone ? [[phone, a.exists] as const] : [];
+        }),
+      );
+    },
+    bound,
+  );
   return { data, source: "whatsapp", instanceId: instance.id };
 }
 
@@ -242,7 +264,11 @@ async function pickCheckInstance(tenant: Tenant, opts: { instanceId?: string; bo
     if (opts.instanceId && row.status !== "connected") throw conflict(tText("contacts:errors.instanceNotConnected"));
     return row.status === "connected" ? row : null;
   }
-  const connected = await db.select().from(instances).where(and(owned, eq(instances.status, "connected"))).limit(2);
+  const connected = await db
+    .select()
+    .from(instances)
+    .where(and(owned, eq(instances.status, "connected")))
+    .limit(2);
   return connected.length === 1 ? connected[0]! : null;
 }
 
@@ -264,7 +290,15 @@ export async function deviceContactDuplicates(deviceId: string, organizationId: 
   const existing = await tx
     .select({ id: contacts.id, phone: contacts.phone })
     .from(contacts)
-    .where(and(eq(contacts.organizationId, organizationId), inArray(contacts.phone, visitorContacts.map((c) => c.phone))));
+    .where(
+      and(
+        eq(contacts.organizationId, organizationId),
+        inArray(
+          contacts.phone,
+          visitorContacts.map((c) => c.phone),
+        ),
+      ),
+    );
   const byPhone = new Map(existing.map((c) => [c.phone, c.id]));
   return visitorContacts.flatMap((v) => (byPhone.has(v.phone) ? [{ visitorId: v.id, targetId: byPhone.get(v.phone)! }] : []));
 }

@@ -34,7 +34,8 @@ export const conversationApi = new Elysia({ name: "conversation-api", prefix: "/
       detail: {
         tags: ["conversations"],
         summary: "List conversations",
-        description: "Newest activity first. Filters: `status` (open|pending|resolved|all), `instanceId`, `contactId`, `assigned` (user id|none|any), `handledBy` (bot|human), `blocked` (false|true|any; blocked contacts are left out by default).",
+        description:
+          "Newest activity first. Filters: `status` (open|pending|resolved|all), `instanceId`, `contactId`, `assigned` (user id|none|any), `handledBy` (bot|human), `blocked` (false|true|any; blocked contacts are left out by default).",
       },
     },
   )
@@ -53,7 +54,11 @@ export const conversationApi = new Elysia({ name: "conversation-api", prefix: "/
       apiKey: "messages:read",
       params: conversationIdParams,
       query: messageListQuerySchema,
-      detail: { tags: ["conversations"], summary: "List a conversation's messages", description: "Newest first; `order=asc` for oldest first. Private notes carry `isPrivateNote: true`." },
+      detail: {
+        tags: ["conversations"],
+        summary: "List a conversation's messages",
+        description: "Newest first; `order=asc` for oldest first. Private notes carry `isPrivateNote: true`.",
+      },
     },
   )
   .post(
@@ -77,7 +82,11 @@ export const conversationApi = new Elysia({ name: "conversation-api", prefix: "/
     {
       apiKey: "messages:write",
       params: conversationIdParams,
-      detail: { tags: ["conversations"], summary: "Resolve a conversation", description: "Sets `resolved`, `resolvedAt`, hands the conversation back to the bot, emits `conversation.resolved`." },
+      detail: {
+        tags: ["conversations"],
+        summary: "Resolve a conversation",
+        description: "Sets `resolved`, `resolvedAt`, hands the conversation back to the bot, emits `conversation.resolved`.",
+      },
     },
   )
   .post(
@@ -92,7 +101,7 @@ export const conversationApi = new Elysia({ name: "conversation-api", prefix: "/
         tags: ["conversations"],
         summary: "Hand off to a human (or back to the bot)",
         description:
-          "`{to: \"human\"}` (the default, body optional) sets `handledBy: human`: every automation (triggers, flows, workflows, follow-ups) stops on this conversation until it is resolved or handed back with `{to: \"bot\"}`.",
+          '`{to: "human"}` (the default, body optional) sets `handledBy: human`: every automation (triggers, flows, workflows, follow-ups) stops on this conversation until it is resolved or handed back with `{to: "bot"}`.',
       },
     },
   );

@@ -61,7 +61,6 @@ export const handoffSchema = z.object({
 
 export const statusFormSchema = z.object({ status: z.enum(CONVERSATION_STATUSES) });
 
-
 /** The inbox reply box: `kind=note` stores a private note, anything else sends to WhatsApp. */
 export const replyFormSchema = z.object({
   body: z

@@ -102,7 +102,10 @@ export function conversationScope(tenant: Tenant, access: ConversationAccess = {
         isNull(conversations.organizationId),
         inArray(
           conversations.instanceId,
-          db.select({ id: instances.id }).from(instances).where(and(isNull(instances.organizationId), eq(instances.createdByDeviceId, tenant.deviceId!))),
+          db
+            .select({ id: instances.id })
+            .from(instances)
+            .where(and(isNull(instances.organizationId), eq(instances.createdByDeviceId, tenant.deviceId!))),
         ),
       )!;
   return access.boundInstanceId ? and(owned, eq(conversations.instanceId, access.boundInstanceId))! : owned;
@@ -238,7 +241,13 @@ export async function listConversationMessages(
   return keysetPage(
     { sortBy: messages.createdAt, id: messages.id, order: query.order === "asc" ? "asc" : "desc" },
     query,
-    (q) => tx.select({ message: messages, sortKey: q.sortKey }).from(messages).where(and(eq(messages.conversationId, conversation.id), q.after)).orderBy(...q.orderBy).limit(q.limit),
+    (q) =>
+      tx
+        .select({ message: messages, sortKey: q.sortKey })
+        .from(messages)
+        .where(and(eq(messages.conversationId, conversation.id), q.after))
+        .orderBy(...q.orderBy)
+        .limit(q.limit),
     (r) => r.message,
     (r) => r.message.id,
   );
@@ -342,7 +351,14 @@ export async function assignConversation(
       },
       tx,
     );
-    await auditConversation(tenant, actor, "conversation.assigned", conversation.id, { assignedUserId: updated.conversation.assignedUserId, department: updated.conversation.department }, tx);
+    await auditConversation(
+      tenant,
+      actor,
+      "conversation.assigned",
+      conversation.id,
+      { assignedUserId: updated.conversation.assignedUserId, department: updated.conversation.department },
+      tx,
+    );
     await publishInbox(tenant, conversation.id, tx);
     return updated;
   });
@@ -399,7 +415,14 @@ export async function handoffConversation(
     const patch: Partial<typeof conversations.$inferInsert> = { handledBy: to };
     if (to === "human" && conversation.status === "resolved") Object.assign(patch, { status: "open", resolvedAt: null });
     await tx.update(conversations).set(patch).where(eq(conversations.id, conversation.id));
-    await auditConversation(tenant, actor, to === "human" ? "conversation.handed_off" : "conversation.returned_to_bot", conversation.id, { from: conversation.handledBy, to }, tx);
+    await auditConversation(
+      tenant,
+      actor,
+      to === "human" ? "conversation.handed_off" : "conversation.returned_to_bot",
+      conversation.id,
+      { from: conversation.handledBy, to },
+      tx,
+    );
     await publishInbox(tenant, conversation.id, tx);
     return getConversation(tenant, id, access, tx);
   });
@@ -417,7 +440,12 @@ export async function bindConversationToWorkflow(organizationId: string, convers
  * A workflow stops answering the organization's conversations it holds — on the given instances, or
  * on all of them (null). Returns the conversations released.
  */
-export async function releaseConversationsFromWorkflow(organizationId: string, workflowId: string, instanceIds: string[] | null, tx: DbOrTx = db): Promise<string[]> {
+export async function releaseConversationsFromWorkflow(
+  organizationId: string,
+  workflowId: string,
+  instanceIds: string[] | null,
+  tx: DbOrTx = db,
+): Promise<string[]> {
   const released = await tx
     .update(conversations)
     .set({ workflowId: null })
@@ -433,12 +461,7 @@ export async function releaseConversationsFromWorkflow(organizationId: string, w
 }
 
 /** Admin status switch (open / pending / resolved); resolving goes through `resolveConversation`. */
-export async function setConversationStatus(
-  tenant: Tenant,
-  id: string,
-  status: Conversation["status"],
-  actor: ConversationActor,
-): Promise<ConversationRow> {
+export async function setConversationStatus(tenant: Tenant, id: string, status: Conversation["status"], actor: ConversationActor): Promise<ConversationRow> {
   if (status === "resolved") return resolveConversation(tenant, id, actor);
   return db.transaction(async (tx) => {
     const { conversation } = await getConversation(tenant, id, {}, tx);
@@ -493,10 +516,24 @@ export async function publishInbox(tenant: Tenant, conversationId: string, tx?: 
   await publishLive(liveTopics.orgInbox(tenant.organizationId), messageId ? { conversationId, messageId } : { conversationId }, tx);
 }
 
-async function auditConversation(tenant: Tenant, actor: ConversationActor, action: string, conversationId: string, details: Record<string, unknown>, tx: DbOrTx) {
+async function auditConversation(
+  tenant: Tenant,
+  actor: ConversationActor,
+  action: string,
+  conversationId: string,
+  details: Record<string, unknown>,
+  tx: DbOrTx,
+) {
   if (!tenant.organizationId) return;
   await recordAudit(
-    { organizationId: tenant.organizationId, actor: { type: actor.type, id: actor.id }, action, target: { type: "conversation", id: conversationId }, request: actor.request, details },
+    {
+      organizationId: tenant.organizationId,
+      actor: { type: actor.type, id: actor.id },
+      action,
+      target: { type: "conversation", id: conversationId },
+      request: actor.request,
+      details,
+    },
     tx,
   );
 }

@@ -6,6 +6,7 @@ import { port } from "@/lib/port";
  * belongs to the messages feature, which files messages into conversations (so it sits above them):
  * src/routes.ts plugs messages' queueing in here.
  */
-export const sendInboxReply = port<
-  (sender: { tenant: Tenant; userId: string; request?: Request }, reply: { instanceId: string; to: string; text: string }) => Promise<unknown>
->("conversations: send an inbox reply");
+export const sendInboxReply =
+  port<(sender: { tenant: Tenant; userId: string; request?: Request }, reply: { instanceId: string; to: string; text: string }) => Promise<unknown>>(
+    "conversations: send an inbox reply",
+  );

@@ -106,7 +106,17 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
     async ({ admin, csrfToken, cookie, query }) => {
       const filters = filtersOf(query);
       const page = await listFor(admin, filters, filters.cursor);
-      return <InboxPage admin={admin} csrfToken={csrfToken} flash={takeFlash(cookie)} filters={filters} rows={page.data} nextCursor={page.nextCursor} cursor={filters.cursor} />;
+      return (
+        <InboxPage
+          admin={admin}
+          csrfToken={csrfToken}
+          flash={takeFlash(cookie)}
+          filters={filters}
+          rows={page.data}
+          nextCursor={page.nextCursor}
+          cursor={filters.cursor}
+        />
+      );
     },
     { member: "agent", detail: { hide: true } },
   )
@@ -147,7 +157,11 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
       // Opening a conversation reads it.
       await markConversationRead(tenant, row.conversation.id);
       row.conversation.unreadCount = 0;
-      const [page, recent, members] = await Promise.all([listFor(admin, filters), recentMessages(admin, row.conversation.id), listAssignableMembers(admin.organization.id)]);
+      const [page, recent, members] = await Promise.all([
+        listFor(admin, filters),
+        recentMessages(admin, row.conversation.id),
+        listAssignableMembers(admin.organization.id),
+      ]);
       return (
         <InboxPage
           admin={admin}
@@ -210,7 +224,10 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
         await addPrivateNote(tenant, row.conversation.id, admin.user.id, parsed.data.body);
       } else {
         try {
-          await sendInboxReply({ tenant, userId: admin.user.id, request }, { instanceId: row.conversation.instanceId, to: row.contact.phone, text: parsed.data.body });
+          await sendInboxReply(
+            { tenant, userId: admin.user.id, request },
+            { instanceId: row.conversation.instanceId, to: row.contact.phone, text: parsed.data.body },
+          );
         } catch (err) {
           errors = actionError(err) ?? undefined;
           if (!errors) throw err;
@@ -220,7 +237,11 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
         if (!errors) return hxRedirect(request, `/inbox/${row.conversation.id}`);
         // A plain form post gets the whole page back, the reply box keeping the text and the error.
         set.status = 422;
-        const [page, recent, members] = await Promise.all([listFor(admin, { status: "open", mine: false }), recentMessages(admin, row.conversation.id), listAssignableMembers(admin.organization.id)]);
+        const [page, recent, members] = await Promise.all([
+          listFor(admin, { status: "open", mine: false }),
+          recentMessages(admin, row.conversation.id),
+          listAssignableMembers(admin.organization.id),
+        ]);
         const reply = { values: { body: String(values.body ?? "") }, errors };
         return (
           <InboxPage
@@ -248,7 +269,12 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
     async ({ admin, params, body, request, query }) => {
       const parsed = assignFormSchema.safeParse(formFields(body));
       if (!parsed.success) throw new AppError("validation_failed", tText("inbox:errors.chooseMember"), zodDetails(parsed.error.issues));
-      const row = await assignConversation(tenantOfAdmin(admin), params.id, { userId: parsed.data.userId, department: parsed.data.department }, actorOf(admin, request));
+      const row = await assignConversation(
+        tenantOfAdmin(admin),
+        params.id,
+        { userId: parsed.data.userId, department: parsed.data.department },
+        actorOf(admin, request),
+      );
       return headerResponse(request, admin, row, query);
     },
     { member: "agent", params: idParams, detail: { hide: true } },

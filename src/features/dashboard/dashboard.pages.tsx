@@ -11,6 +11,7 @@ export const dashboardPages = new Elysia({ name: "dashboard-pages" })
   .use(authPlugin)
   .get(
     "/",
-    async ({ admin, csrfToken, cookie }) => DashboardPage({ admin, csrfToken, flash: takeFlash(cookie), stats: await getDashboardStats(admin.organization.id) }),
+    async ({ admin, csrfToken, cookie }) =>
+      DashboardPage({ admin, csrfToken, flash: takeFlash(cookie), stats: await getDashboardStats(admin.organization.id) }),
     { member: "agent" },
   );

@@ -4,14 +4,7 @@ import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
 import { AppError } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
-import {
-  createDeviceSchema,
-  deviceCreatedResponse,
-  deviceIdParams,
-  deviceListQuery,
-  deviceListResponse,
-  deviceResponse,
-} from "./device.schema";
+import { createDeviceSchema, deviceCreatedResponse, deviceIdParams, deviceListQuery, deviceListResponse, deviceResponse } from "./device.schema";
 import { createDevice, getDevice, listDevices, revokeDevice, serializeDevice, type DeviceViewer } from "./device.service";
 
 /** Devices belong to organizations; a visitor (org-less) key must sign up before managing any. */

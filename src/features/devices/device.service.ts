@@ -40,15 +40,17 @@ export function deviceStatus(device: Pick<Device, "revokedAt">): DeviceStatus {
   return device.revokedAt ? "revoked" : "active";
 }
 
-export async function listDevices(
-  viewer: DeviceViewer,
-  page: { limit?: number; cursor?: string } = {},
-  tx: DbOrTx = db,
-): Promise<Page<Device>> {
+export async function listDevices(viewer: DeviceViewer, page: { limit?: number; cursor?: string } = {}, tx: DbOrTx = db): Promise<Page<Device>> {
   return keysetPage(
     { sortBy: devices.createdAt, id: devices.id },
     { limit: page.limit ?? 50, cursor: page.cursor },
-    (q) => tx.select({ device: devices, sortKey: q.sortKey }).from(devices).where(and(viewerFilter(viewer), q.after)).orderBy(...q.orderBy).limit(q.limit),
+    (q) =>
+      tx
+        .select({ device: devices, sortKey: q.sortKey })
+        .from(devices)
+        .where(and(viewerFilter(viewer), q.after))
+        .orderBy(...q.orderBy)
+        .limit(q.limit),
     (r) => r.device,
     (r) => r.device.id,
   );
@@ -118,7 +120,14 @@ export async function createDevice(
       .values({ organizationId, name: input.name, kind: input.kind ?? "server" })
       .returning();
     await recordAudit(
-      { organizationId, actor, action: "device.created", target: { type: "device", id: device!.id }, request: opts.request, details: { name: device!.name, kind: device!.kind } },
+      {
+        organizationId,
+        actor,
+        action: "device.created",
+        target: { type: "device", id: device!.id },
+        request: opts.request,
+        details: { name: device!.name, kind: device!.kind },
+      },
       tx,
     );
     if (!input.createKey) return { device: device! };

@@ -37,7 +37,14 @@ const emptyToUndefined = (v: unknown) => (v === "" ? undefined : v);
 export const eventTypesSchema = z
   // `type=a,b` or `type=a&type=b` (Elysia may already have split either into an array).
   .union([z.string().max(1000), z.array(z.string().max(100)).max(EVENT_TYPES.length)])
-  .transform((v) => [...new Set((Array.isArray(v) ? v : [v]).flatMap((s) => s.split(",")).map((t) => t.trim()).filter(Boolean))])
+  .transform((v) => [
+    ...new Set(
+      (Array.isArray(v) ? v : [v])
+        .flatMap((s) => s.split(","))
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+  ])
   .refine((types) => types.every((t) => (EVENT_TYPES as readonly string[]).includes(t)), {
     error: () => tText("events:validation.unknownTypes", { types: EVENT_TYPES.join(", ") }),
   });

@@ -170,7 +170,10 @@ export type EventPage = { data: Event[]; nextCursor: string | null };
  * Newest first, for browsing. `before` is the id of the last event of the previous page; the
  * comparison runs in SQL on (at, id) so microsecond timestamps never get rounded through JS Dates.
  */
-export async function listEvents(tenant: Tenant, opts: { filter?: EventFilter; before?: string; limit: number; boundInstanceId?: string | null }): Promise<EventPage> {
+export async function listEvents(
+  tenant: Tenant,
+  opts: { filter?: EventFilter; before?: string; limit: number; boundInstanceId?: string | null },
+): Promise<EventPage> {
   const filter = opts.filter ?? {};
   if (filter.instanceId) await assertInstanceVisible(tenant, filter.instanceId, opts.boundInstanceId);
   if (opts.before) await getEvent(tenant, opts.before);
@@ -212,7 +215,10 @@ export type EventPoll = { data: Event[]; nextCursor: string; hasMore: boolean };
  * visible, and once visible it still sorts after the cursor. `nextCursor` is the last event's id, or
  * `after` itself when nothing new arrived, so a client just keeps polling with `after=nextCursor`.
  */
-export async function pollEvents(tenant: Tenant, opts: { filter?: EventFilter; after: string; limit: number; boundInstanceId?: string | null }): Promise<EventPoll> {
+export async function pollEvents(
+  tenant: Tenant,
+  opts: { filter?: EventFilter; after: string; limit: number; boundInstanceId?: string | null },
+): Promise<EventPoll> {
   const filter = opts.filter ?? {};
   if (filter.instanceId) await assertInstanceVisible(tenant, filter.instanceId, opts.boundInstanceId);
   const isId = isUuid(opts.after);
@@ -230,14 +236,7 @@ export async function pollEvents(tenant: Tenant, opts: { filter?: EventFilter; a
   const rows = await db
     .select()
     .from(events)
-    .where(
-      and(
-        eventTenantFilter(tenant),
-        ...filterClauses(filter),
-        position,
-        sql`${events.txId} < ${VISIBLE_HORIZON}`,
-      ),
-    )
+    .where(and(eventTenantFilter(tenant), ...filterClauses(filter), position, sql`${events.txId} < ${VISIBLE_HORIZON}`))
     .orderBy(asc(events.txId), asc(events.id))
     .limit(opts.limit + 1);
   const data = rows.slice(0, opts.limit);
@@ -278,11 +277,7 @@ export function readableEventTypes(key: Pick<VerifiedApiKey, "scopes">): EventTy
 
 /** Instances of the tenant, for filters and to show names next to events. */
 export async function eventInstanceOptions(organizationId: string): Promise<{ id: string; name: string }[]> {
-  return db
-    .select({ id: instances.id, name: instances.name })
-    .from(instances)
-    .where(eq(instances.organizationId, organizationId))
-    .orderBy(asc(instances.name));
+  return db.select({ id: instances.id, name: instances.name }).from(instances).where(eq(instances.organizationId, organizationId)).orderBy(asc(instances.name));
 }
 
 export type EventDelivery = {
@@ -331,7 +326,14 @@ export async function claimInstanceEvents(instanceIds: string[], organizationId:
 export async function recordUnroutedEvent(input: NewEvent & { organizationId: string }, tx: DbOrTx): Promise<Event> {
   const [event] = await tx
     .insert(events)
-    .values({ organizationId: input.organizationId, instanceId: input.instanceId ?? null, apiKeyId: input.apiKeyId ?? null, deviceId: input.deviceId ?? null, type: input.type, data: input.data })
+    .values({
+      organizationId: input.organizationId,
+      instanceId: input.instanceId ?? null,
+      apiKeyId: input.apiKeyId ?? null,
+      deviceId: input.deviceId ?? null,
+      type: input.type,
+      data: input.data,
+    })
     .returning();
   await notifyMany([liveNotification({ topic: liveTopics.orgEvents(input.organizationId), data: { id: event!.id, type: event!.type } })], tx);
   return event!;

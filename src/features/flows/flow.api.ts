@@ -28,11 +28,29 @@ const stepParams = z.object({ id: z.string().uuid(), key: z.string().min(1).max(
 const orgOf = (key: VerifiedApiKey) => organizationOf(key);
 
 export function toPublicFlow(f: Flow) {
-  return { id: f.id, lineageId: f.lineageId, name: f.name, status: f.status, version: f.version, followUps: f.followUps, createdAt: f.createdAt, updatedAt: f.updatedAt };
+  return {
+    id: f.id,
+    lineageId: f.lineageId,
+    name: f.name,
+    status: f.status,
+    version: f.version,
+    followUps: f.followUps,
+    createdAt: f.createdAt,
+    updatedAt: f.updatedAt,
+  };
 }
 
 export function toPublicStep(s: FlowStep) {
-  return { key: s.key, type: s.type, templateKey: s.templateKey, text: s.text, config: s.config, waitForInput: s.waitForInput, transitions: s.transitions, order: s.order };
+  return {
+    key: s.key,
+    type: s.type,
+    templateKey: s.templateKey,
+    text: s.text,
+    config: s.config,
+    waitForInput: s.waitForInput,
+    transitions: s.transitions,
+    order: s.order,
+  };
 }
 
 /** A version with its steps, validation problems and sibling versions. */
@@ -107,7 +125,12 @@ export const flowApi = new Elysia({ name: "flows-api" })
       if (!(await getSteps(flow.id)).some((s) => s.key === params.key)) throw stepNotFound();
       return toPublicStep(await saveStep(organizationId, flow.id, body, params.key, byApiKey(apiKey.id, request)));
     },
-    { apiKey: "workflows:write", params: stepParams, body: flowStepSchema, detail: { tags: ["flows"], summary: "Replace a step of a draft (its key may change)" } },
+    {
+      apiKey: "workflows:write",
+      params: stepParams,
+      body: flowStepSchema,
+      detail: { tags: ["flows"], summary: "Replace a step of a draft (its key may change)" },
+    },
   )
   .delete(
     "/v1/flows/:id/steps/:key",
@@ -123,7 +146,11 @@ export const flowApi = new Elysia({ name: "flows-api" })
       const organizationId = orgOf(apiKey);
       return flowDetail(organizationId, await publishFlow(organizationId, params.id, byApiKey(apiKey.id, request)));
     },
-    { apiKey: "workflows:write", params: idParams, detail: { tags: ["flows"], summary: "Publish a draft (422 with the problems when invalid); the previous live version is archived" } },
+    {
+      apiKey: "workflows:write",
+      params: idParams,
+      detail: { tags: ["flows"], summary: "Publish a draft (422 with the problems when invalid); the previous live version is archived" },
+    },
   )
   .post(
     "/v1/flows/:id/draft",
@@ -131,5 +158,9 @@ export const flowApi = new Elysia({ name: "flows-api" })
       const organizationId = orgOf(apiKey);
       return flowDetail(organizationId, await draftFor(organizationId, params.id, byApiKey(apiKey.id, request)));
     },
-    { apiKey: "workflows:write", params: idParams, detail: { tags: ["flows"], summary: "The draft of this flow: existing, or a new version copying this one's steps" } },
+    {
+      apiKey: "workflows:write",
+      params: idParams,
+      detail: { tags: ["flows"], summary: "The draft of this flow: existing, or a new version copying this one's steps" },
+    },
   );

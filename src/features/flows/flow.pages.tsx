@@ -97,7 +97,10 @@ function stepValuesOf(s: FlowStep): StepFormValues {
   };
 }
 
-const newStepValues = (steps: FlowStep[]): StepFormValues => ({ type: "send_text", order: String(steps.length ? Math.max(...steps.map((s) => s.order)) + 1 : 0) });
+const newStepValues = (steps: FlowStep[]): StepFormValues => ({
+  type: "send_text",
+  order: String(steps.length ? Math.max(...steps.map((s) => s.order)) + 1 : 0),
+});
 
 // ——— Settings form ———
 
@@ -133,7 +136,11 @@ type EditorState = {
 
 async function renderEditor(admin: AdminContext, csrfToken: string, flow: Flow, state: EditorState = {}) {
   const organizationId = admin.organization.id;
-  const [steps, versions, { choices, workflowNames }] = await Promise.all([getSteps(flow.id), versionsOf(organizationId, flow.lineageId), loadChoices(organizationId)]);
+  const [steps, versions, { choices, workflowNames }] = await Promise.all([
+    getSteps(flow.id),
+    versionsOf(organizationId, flow.lineageId),
+    loadChoices(organizationId),
+  ]);
   const problems = await validateFlow(organizationId, steps);
   const editing = state.editStep ? steps.find((s) => s.key === state.editStep) : undefined;
   return FlowEditor({

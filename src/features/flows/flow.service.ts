@@ -36,13 +36,15 @@ export async function validateFlow(organizationId: string, steps: FlowStep[], tx
   const keys = new Set(steps.map((s) => s.key));
   for (const step of steps) {
     for (const [answer, target] of Object.entries(step.transitions)) {
-      if (!keys.has(target)) errors.push({ path: `steps.${step.key}.transitions.${answer}`, message: tText("flows:problems.missingTarget", { step: step.key, target }) });
+      if (!keys.has(target))
+        errors.push({ path: `steps.${step.key}.transitions.${answer}`, message: tText("flows:problems.missingTarget", { step: step.key, target }) });
     }
     // What the step's type needs: the same schema that checked it when saved (a row saved before a rule existed is caught here).
     const { id: _id, flowId: _flowId, ...input } = step;
     const parsed = flowStepSchema.safeParse(input);
     if (!parsed.success) {
-      for (const e of zodDetails(parsed.error.issues)) errors.push({ path: `steps.${step.key}.${e.path}`, message: tText("flows:problems.stepRule", { step: step.key, message: e.message }) });
+      for (const e of zodDetails(parsed.error.issues))
+        errors.push({ path: `steps.${step.key}.${e.path}`, message: tText("flows:problems.stepRule", { step: step.key, message: e.message }) });
     }
   }
   const templateKeys = [...new Set(steps.map((s) => s.templateKey).filter((k): k is string => !!k))];
@@ -52,16 +54,24 @@ export async function validateFlow(organizationId: string, steps: FlowStep[], tx
       .from(templates)
       .where(and(eq(templates.organizationId, organizationId), inArray(templates.key, templateKeys)));
     const have = new Set(found.map((f) => f.key));
-    for (const step of steps) if (step.templateKey && !have.has(step.templateKey)) errors.push({ path: `steps.${step.key}.templateKey`, message: tText("flows:problems.missingTemplate", { key: step.templateKey }) });
+    for (const step of steps)
+      if (step.templateKey && !have.has(step.templateKey))
+        errors.push({ path: `steps.${step.key}.templateKey`, message: tText("flows:problems.missingTemplate", { key: step.templateKey }) });
   }
   const workflowIds = steps.map((s) => s.config.workflowId).filter((w): w is string => typeof w === "string");
   if (workflowIds.length) {
     const valid = workflowIds.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
-    const found = valid.length ? await tx.select({ id: workflows.id }).from(workflows).where(and(inArray(workflows.id, valid), eq(workflows.organizationId, organizationId))) : [];
+    const found = valid.length
+      ? await tx
+          .select({ id: workflows.id })
+          .from(workflows)
+          .where(and(inArray(workflows.id, valid), eq(workflows.organizationId, organizationId)))
+      : [];
     const have = new Set(found.map((f) => f.id));
     for (const step of steps) {
       const id = step.config.workflowId;
-      if (typeof id === "string" && !have.has(id)) errors.push({ path: `steps.${step.key}.config.workflowId`, message: tText("flows:problems.missingWorkflow", { step: step.key }) });
+      if (typeof id === "string" && !have.has(id))
+        errors.push({ path: `steps.${step.key}.config.workflowId`, message: tText("flows:problems.missingWorkflow", { step: step.key }) });
     }
   }
   // Reachability from the first step through transitions and fall-through.
@@ -80,7 +90,8 @@ export async function validateFlow(organizationId: string, steps: FlowStep[], tx
       if (next) queue.push(next);
     }
   }
-  for (const step of steps) if (!seen.has(step.key)) errors.push({ path: `steps.${step.key}`, message: tText("flows:problems.unreachable", { step: step.key }) });
+  for (const step of steps)
+    if (!seen.has(step.key)) errors.push({ path: `steps.${step.key}`, message: tText("flows:problems.unreachable", { step: step.key }) });
   return errors;
 }
 
@@ -139,7 +150,10 @@ export async function publishedVersion(organizationId: string, lineageId: string
 async function assertFollowUpTemplates(organizationId: string, followUps: FollowUpStage[], tx: DbOrTx): Promise<void> {
   const keys = [...new Set(followUps.map((s) => s.templateKey))];
   if (keys.length === 0) return;
-  const found = await tx.select({ key: templates.key }).from(templates).where(and(eq(templates.organizationId, organizationId), inArray(templates.key, keys)));
+  const found = await tx
+    .select({ key: templates.key })
+    .from(templates)
+    .where(and(eq(templates.organizationId, organizationId), inArray(templates.key, keys)));
   const have = new Set(found.map((f) => f.key));
   const missing = keys.filter((k) => !have.has(k));
   if (missing.length) throw validationFailed(missing.map((k) => ({ path: "followUps", message: tText("flows:errors.noTemplate", { key: k }) })));
@@ -196,7 +210,12 @@ async function editableDraft(organizationId: string, flowId: string, tx: DbOrTx)
   return flow;
 }
 
-export async function updateFlowSettings(organizationId: string, flowId: string, input: { name: string; followUps: FollowUpStage[] }, who: AuditBy = bySystem): Promise<Flow> {
+export async function updateFlowSettings(
+  organizationId: string,
+  flowId: string,
+  input: { name: string; followUps: FollowUpStage[] },
+  who: AuditBy = bySystem,
+): Promise<Flow> {
   return db.transaction(async (tx) => {
     const flow = await editableDraft(organizationId, flowId, tx);
     await assertFollowUpTemplates(organizationId, input.followUps, tx);
@@ -211,7 +230,8 @@ export async function saveStep(organizationId: string, flowId: string, step: Flo
   return db.transaction(async (tx) => {
     const flow = await editableDraft(organizationId, flowId, tx);
     const steps = await getSteps(flow.id, tx);
-    if (steps.length >= FLOW_LIMITS.steps && !replacingKey) throw validationFailed([{ path: "key", message: tText("flows:errors.tooManySteps", { count: FLOW_LIMITS.steps }) }]);
+    if (steps.length >= FLOW_LIMITS.steps && !replacingKey)
+      throw validationFailed([{ path: "key", message: tText("flows:errors.tooManySteps", { count: FLOW_LIMITS.steps }) }]);
     const clash = steps.find((s) => s.key === step.key && s.key !== replacingKey);
     if (clash) throw validationFailed([{ path: "key", message: tText("flows:errors.stepExists", { key: step.key }) }]);
     if (replacingKey) await tx.delete(flowSteps).where(and(eq(flowSteps.flowId, flow.id), eq(flowSteps.key, replacingKey)));
@@ -219,7 +239,14 @@ export async function saveStep(organizationId: string, flowId: string, step: Flo
       .insert(flowSteps)
       .values({ flowId: flow.id, ...step, templateKey: step.templateKey ?? null, text: step.text ?? null })
       .returning();
-    await auditChange(tx, organizationId, who, "flow.step_saved", flowTarget(flow), flowDetails(flow, { step: step.key, ...(replacingKey ? { replacing: replacingKey } : {}) }));
+    await auditChange(
+      tx,
+      organizationId,
+      who,
+      "flow.step_saved",
+      flowTarget(flow),
+      flowDetails(flow, { step: step.key, ...(replacingKey ? { replacing: replacingKey } : {}) }),
+    );
     return saved!;
   });
 }
@@ -227,7 +254,10 @@ export async function saveStep(organizationId: string, flowId: string, step: Flo
 export async function deleteStep(organizationId: string, flowId: string, key: string, who: AuditBy = bySystem): Promise<void> {
   await db.transaction(async (tx) => {
     const flow = await editableDraft(organizationId, flowId, tx);
-    const deleted = await tx.delete(flowSteps).where(and(eq(flowSteps.flowId, flow.id), eq(flowSteps.key, key))).returning({ id: flowSteps.id });
+    const deleted = await tx
+      .delete(flowSteps)
+      .where(and(eq(flowSteps.flowId, flow.id), eq(flowSteps.key, key)))
+      .returning({ id: flowSteps.id });
     if (deleted.length === 0) throw stepNotFound();
     await auditChange(tx, organizationId, who, "flow.step_deleted", flowTarget(flow), flowDetails(flow, { step: key }));
   });
@@ -251,4 +281,3 @@ export async function publishFlow(organizationId: string, flowId: string, who: A
     return published!;
   });
 }
-

@@ -65,13 +65,20 @@ async function tryTurn(organizationId: string, threadId: string, input: string |
         // Another organization's id answers 404 as everywhere else, never a note about it.
         if (!(err instanceof AppError) || err.code === "not_found") throw err;
         const details = err.details?.map((d) => d.message).join("; ");
-        lines.push({ role: "note", text: details ? tText("flows:try.errorWithDetails", { message: err.message, details }) : tText("flows:try.error", { message: err.message }) });
+        lines.push({
+          role: "note",
+          text: details ? tText("flows:try.errorWithDetails", { message: err.message, details }) : tText("flows:try.error", { message: err.message }),
+        });
       }
     }
     if (lines.length === 0) return;
     // Strictly after the previous turn's lines, so the transcript order never depends on clock ties.
     const base = Math.max(Date.now(), (thread.lastMessageAt?.getTime() ?? 0) + 1);
-    await appendThreadLines(threadId, lines.map((l) => ({ role: ROLE_OF[l.role], content: l.text })), base);
+    await appendThreadLines(
+      threadId,
+      lines.map((l) => ({ role: ROLE_OF[l.role], content: l.text })),
+      base,
+    );
   });
 }
 

@@ -99,57 +99,59 @@ async function ingestReceipt(instance: Instance, event: Extract<InboundEvent, { 
     set.nextAttemptAt = null;
   }
 
-  return withDeadlockRetry("inbound receipt", () => db.transaction(async (tx) => {
-    const advance = () =>
-      tx
-        .update(messages)
-        .set(set as Partial<typeof messages.$inferInsert>)
-        .where(
-          and(
-            eq(messages.instanceId, instance.id),
-            eq(messages.providerMessageId, event.providerMessageId),
-            eq(messages.direction, "outbound"),
-            inArray(messages.status, RECEIPT_FROM[event.status]),
-          ),
-        )
-        .returning();
-    let [message] = await advance();
-    if (!message) {
-      const [known] = await tx
-        .select({ status: messages.status })
-        .from(messages)
-        .where(and(eq(messages.instanceId, instance.id), eq(messages.providerMessageId, event.providerMessageId)))
-        .limit(1);
-      // Each statement sees its own snapshot: the outbound worker may have committed the provider id
-      // between the two. A message that can still take this receipt gets it now, not never.
-      if (known && RECEIPT_FROM[event.status].includes(known.status)) [message] = await advance();
-      if (!message) return { kind: "receipt", updated: false, found: !!known } as const;
-    }
-    await recordEvent(
-      {
-        organizationId: message.organizationId,
-        instanceId: instance.id,
-        apiKeyId: message.apiKeyId,
-        deviceId: message.organizationId ? null : instance.createdByDeviceId,
-        type: `message.${event.status}` as EventType,
-        data: {
-          message: {
-            id: message.id,
-            providerMessageId: message.providerMessageId,
-            conversationId: message.conversationId,
-            contactId: message.contactId,
-            status: message.status,
-            ...(event.status === "failed" ? { error: message.error } : {}),
-            timestamp: at.toISOString(),
+  return withDeadlockRetry("inbound receipt", () =>
+    db.transaction(async (tx) => {
+      const advance = () =>
+        tx
+          .update(messages)
+          .set(set as Partial<typeof messages.$inferInsert>)
+          .where(
+            and(
+              eq(messages.instanceId, instance.id),
+              eq(messages.providerMessageId, event.providerMessageId),
+              eq(messages.direction, "outbound"),
+              inArray(messages.status, RECEIPT_FROM[event.status]),
+            ),
+          )
+          .returning();
+      let [message] = await advance();
+      if (!message) {
+        const [known] = await tx
+          .select({ status: messages.status })
+          .from(messages)
+          .where(and(eq(messages.instanceId, instance.id), eq(messages.providerMessageId, event.providerMessageId)))
+          .limit(1);
+        // Each statement sees its own snapshot: the outbound worker may have committed the provider id
+        // between the two. A message that can still take this receipt gets it now, not never.
+        if (known && RECEIPT_FROM[event.status].includes(known.status)) [message] = await advance();
+        if (!message) return { kind: "receipt", updated: false, found: !!known } as const;
+      }
+      await recordEvent(
+        {
+          organizationId: message.organizationId,
+          instanceId: instance.id,
+          apiKeyId: message.apiKeyId,
+          deviceId: message.organizationId ? null : instance.createdByDeviceId,
+          type: `message.${event.status}` as EventType,
+          data: {
+            message: {
+              id: message.id,
+              providerMessageId: message.providerMessageId,
+              conversationId: message.conversationId,
+              contactId: message.contactId,
+              status: message.status,
+              ...(event.status === "failed" ? { error: message.error } : {}),
+              timestamp: at.toISOString(),
+            },
           },
         },
-      },
-      tx,
-    );
-    const topic = inboxTopic(instance);
-    if (topic) await publishLive(topic, { conversationId: message.conversationId, messageId: message.id, status: message.status }, tx);
-    return { kind: "receipt", updated: true, found: true, message } as const;
-  }));
+        tx,
+      );
+      const topic = inboxTopic(instance);
+      if (topic) await publishLive(topic, { conversationId: message.conversationId, messageId: message.id, status: message.status }, tx);
+      return { kind: "receipt", updated: true, found: true, message } as const;
+    }),
+  );
 }
 
 type Receipt = Extract<InboundEvent, { kind: "receipt" }>;
@@ -237,7 +239,12 @@ export async function ingestEvents(instance: Instance, events: InboundEvent[]) {
   return { counts: { events: events.length, stored, duplicates, receipts }, pending: Promise.all(pending).then(() => undefined) };
 }
 
-const instanceById = db.select().from(instances).where(eq(instances.id, sql.placeholder("id"))).limit(1).prepare("inbound_instance_by_id");
+const instanceById = db
+  .select()
+  .from(instances)
+  .where(eq(instances.id, sql.placeholder("id")))
+  .limit(1)
+  .prepare("inbound_instance_by_id");
 
 /** Adapters are handed stored rows; a bare ProviderInstance (a test calling an adapter) is looked up. */
 async function storedInstance(instance: ProviderInstance): Promise<Instance | undefined> {

@@ -5,7 +5,6 @@ import { db } from "@/db/client";
 import { instances, type Instance } from "@/db/schema";
 import { isUuid } from "@/lib/ids";
 
-
 /** Timing-safe comparison of a presented hex HMAC-SHA256 with the one computed over `raw`. */
 function hmacMatches(raw: string, key: string, presentedHex: string): boolean {
   if (!/^[0-9a-f]{64}$/i.test(presentedHex)) return false;

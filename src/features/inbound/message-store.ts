@@ -56,7 +56,13 @@ type BatchRow = {
 };
 
 /** A placed message: stored, or (null) beaten by a concurrent copy of itself; jsonb rows as Postgres built them. */
-type BatchResult = { ord: number | null; conversation_id: string; message: Record<string, unknown> | null; conversation: Record<string, unknown>; contact: Record<string, unknown> };
+type BatchResult = {
+  ord: number | null;
+  conversation_id: string;
+  message: Record<string, unknown> | null;
+  conversation: Record<string, unknown>;
+  contact: Record<string, unknown>;
+};
 
 /**
  * Stores a batch in ONE statement, whatever its size, so a batch costs one round trip and no

@@ -20,7 +20,8 @@ export const sandboxApi = new Elysia({ name: "sandbox-api", prefix: "/v1/sandbox
       detail: {
         tags: ["sandbox"],
         summary: "Simulate scanning the QR code",
-        description: "Pairs a sandbox instance whose QR is showing (after `POST /v1/instances/:id/connect`), or one that handed out a pairing code when `{code}` is sent. Emits `instance.connected`.",
+        description:
+          "Pairs a sandbox instance whose QR is showing (after `POST /v1/instances/:id/connect`), or one that handed out a pairing code when `{code}` is sent. Emits `instance.connected`.",
       },
     },
   )
@@ -43,7 +44,8 @@ export const sandboxApi = new Elysia({ name: "sandbox-api", prefix: "/v1/sandbox
       detail: {
         tags: ["sandbox"],
         summary: "Simulate a contact writing",
-        description: "`{from, text}` or `{from, media: {url, caption?, type?}}`, optional `name`. Stored and emitted as `message.received` exactly like a real provider's inbound message.",
+        description:
+          "`{from, text}` or `{from, media: {url, caption?, type?}}`, optional `name`. Stored and emitted as `message.received` exactly like a real provider's inbound message.",
       },
     },
   );

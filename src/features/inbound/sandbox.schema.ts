@@ -31,7 +31,10 @@ export const sandboxInboundSchema = z
     text: z.string().max(SANDBOX_LIMITS.textMax, atMost(SANDBOX_LIMITS.textMax)).optional(),
     media: z
       .object({
-        url: z.string().url({ error: () => tText("instances:sandbox.validUrl") }).max(SANDBOX_LIMITS.urlMax),
+        url: z
+          .string()
+          .url({ error: () => tText("instances:sandbox.validUrl") })
+          .max(SANDBOX_LIMITS.urlMax),
         caption: z.string().max(SANDBOX_LIMITS.captionMax).optional(),
         mimeType: z.string().max(100).optional(),
         fileName: z.string().max(255).optional(),
@@ -39,5 +42,8 @@ export const sandboxInboundSchema = z
       })
       .optional(),
   })
-  .refine((v) => (v.text !== undefined && v.text.trim() !== "") || v.media !== undefined, { error: () => tText("instances:sandbox.textOrMedia"), path: ["text"] });
+  .refine((v) => (v.text !== undefined && v.text.trim() !== "") || v.media !== undefined, {
+    error: () => tText("instances:sandbox.textOrMedia"),
+    path: ["text"],
+  });
 export type SandboxInboundBody = z.infer<typeof sandboxInboundSchema>;

@@ -116,7 +116,12 @@ export async function sandboxInbound(instance: Instance, input: SandboxInboundIn
   if (!from) throw validationFailed([{ path: "from", message: tText("instances:sandbox.senderPhoneFormat") }]);
   if (!input.text && !input.media) throw validationFailed([{ path: "text", message: tText("instances:sandbox.textOrMedia") }]);
   const media = input.media
-    ? { url: input.media.url, ...(input.media.caption ? { caption: input.media.caption } : {}), ...(input.media.mimeType ? { mimeType: input.media.mimeType } : {}), ...(input.media.fileName ? { fileName: input.media.fileName } : {}) }
+    ? {
+        url: input.media.url,
+        ...(input.media.caption ? { caption: input.media.caption } : {}),
+        ...(input.media.mimeType ? { mimeType: input.media.mimeType } : {}),
+        ...(input.media.fileName ? { fileName: input.media.fileName } : {}),
+      }
     : undefined;
   const result = await ingestInbound(instance, {
     kind: "message",

@@ -67,7 +67,12 @@ export const instanceApi = new Elysia({ name: "instance-api", prefix: "/v1/insta
     {
       apiKey: "instances:write",
       body: createInstanceSchema,
-      detail: { tags, summary: "Create an instance", description: "`provider`: sandbox (default), wuzapi or cloud (needs `config`: phoneNumberId, accessToken, appSecret, verifyToken — stored encrypted, never returned)." },
+      detail: {
+        tags,
+        summary: "Create an instance",
+        description:
+          "`provider`: sandbox (default), wuzapi or cloud (needs `config`: phoneNumberId, accessToken, appSecret, verifyToken — stored encrypted, never returned).",
+      },
     },
   )
   .get("/:id", async ({ apiKey, params }) => instanceJson(await getInstance(keyScope(apiKey), params.id)), {
@@ -76,17 +81,13 @@ export const instanceApi = new Elysia({ name: "instance-api", prefix: "/v1/insta
     response: { 200: one },
     detail: { tags, summary: "Get an instance" },
   })
-  .patch(
-    "/:id",
-    async ({ apiKey, params, body, request }) => instanceJson(await updateInstance(keyScope(apiKey, request), params.id, body)),
-    {
-      apiKey: "instances:write",
-      params: instanceIdParams,
-      body: updateInstanceSchema,
-      response: { 200: one },
-      detail: { tags, summary: "Rename, change the daily limit or rotate cloud credentials" },
-    },
-  )
+  .patch("/:id", async ({ apiKey, params, body, request }) => instanceJson(await updateInstance(keyScope(apiKey, request), params.id, body)), {
+    apiKey: "instances:write",
+    params: instanceIdParams,
+    body: updateInstanceSchema,
+    response: { 200: one },
+    detail: { tags, summary: "Rename, change the daily limit or rotate cloud credentials" },
+  })
   .delete(
     "/:id",
     async ({ apiKey, params, query, request }) => {
@@ -119,13 +120,9 @@ export const instanceApi = new Elysia({ name: "instance-api", prefix: "/v1/insta
     response: { 200: z.object({ code: z.string() }) },
     detail: { tags, summary: "Pair by phone number: returns the code to type on the phone" },
   })
-  .post(
-    "/:id/logout",
-    async ({ apiKey, params, request }) => instanceJson(await logoutInstance(keyScope(apiKey, request), params.id)),
-    {
-      apiKey: "instances:write",
-      params: instanceIdParams,
-      response: { 200: one },
-      detail: { tags, summary: "Log the WhatsApp session out" },
-    },
-  );
+  .post("/:id/logout", async ({ apiKey, params, request }) => instanceJson(await logoutInstance(keyScope(apiKey, request), params.id)), {
+    apiKey: "instances:write",
+    params: instanceIdParams,
+    response: { 200: one },
+    detail: { tags, summary: "Log the WhatsApp session out" },
+  });

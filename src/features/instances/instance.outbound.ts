@@ -6,6 +6,7 @@ import type { InstanceScope } from "./instance.service";
  * sends through instances (so it sits above them). src/routes.ts plugs it in. Refusals are thrown as
  * AppErrors (validation_failed with field details, quota, provider) for the form to show inline.
  */
-export const sendTestMessage = port<
-  (scope: InstanceScope & { userId: string }, instanceId: string, values: Record<string, unknown>) => Promise<{ to: string }>
->("instances: send a test message");
+export const sendTestMessage =
+  port<(scope: InstanceScope & { userId: string }, instanceId: string, values: Record<string, unknown>) => Promise<{ to: string }>>(
+    "instances: send a test message",
+  );

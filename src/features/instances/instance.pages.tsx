@@ -51,7 +51,6 @@ export async function attempt<T>(fn: () => Promise<T>): Promise<FormResult<T>> {
   }
 }
 
-
 function adminScope(admin: AdminContext, request: Request): InstanceScope {
   return { tenant: { organizationId: admin.organization.id }, actor: { type: "user", id: admin.user.id }, request };
 }
@@ -136,7 +135,10 @@ export const instancePages = new Elysia({ name: "instance-pages" })
       }
       set.status = 422;
       // Secrets typed into the form are never echoed back.
-      const form: FormState = { values: { name: values.name ?? "", provider: values.provider ?? "sandbox", phoneNumberId: values.phoneNumberId ?? "" }, errors: result.errors };
+      const form: FormState = {
+        values: { name: values.name ?? "", provider: values.provider ?? "sandbox", phoneNumberId: values.phoneNumberId ?? "" },
+        errors: result.errors,
+      };
       if (isHtmx(request)) return <CreateInstanceForm csrfToken={csrfToken} state={form} />;
       const instances = await listAllInstances({ tenant: { organizationId: admin.organization.id } });
       return <InstancesPage admin={admin} csrfToken={csrfToken} instances={instances} canManage form={form} maxInstances={admin.organization.maxInstances} />;
@@ -166,12 +168,23 @@ export const instancePages = new Elysia({ name: "instance-pages" })
     async ({ admin, csrfToken, params, request }) => {
       const { instance, qr, error } = await connectionState(adminScope(admin, request), params.id);
       return (
-        <ConnectionPanel instance={instance} csrfToken={csrfToken} qr={qr} error={error} base={`/instances/${instance.id}`} canManage={can.manageInstances(admin.role)} />
+        <ConnectionPanel
+          instance={instance}
+          csrfToken={csrfToken}
+          qr={qr}
+          error={error}
+          base={`/instances/${instance.id}`}
+          canManage={can.manageInstances(admin.role)}
+        />
       );
     },
     { member: "agent", params: idParams, detail: hide },
   )
-  .post("/instances/:id/connect", (ctx) => panelAction(ctx, (scope, id) => connectInstance(scope, id)), { member: "supervisor", params: idParams, detail: hide })
+  .post("/instances/:id/connect", (ctx) => panelAction(ctx, (scope, id) => connectInstance(scope, id)), {
+    member: "supervisor",
+    params: idParams,
+    detail: hide,
+  })
   .post("/instances/:id/scan", (ctx) => panelAction(ctx, async (scope, id) => sandboxActions().pair(await getInstance(scope, id))), {
     member: "supervisor",
     params: idParams,

@@ -157,7 +157,14 @@ export const simulateInboundSchema = z.object({
     .trim()
     .min(1, { error: () => tText("instances:schema.senderPhone") })
     .max(40),
-  name: z.preprocess(blankToUndefined, z.string().trim().max(100, { error: () => tText("instances:schema.atMost", { count: 100 }) }).optional()),
+  name: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .max(100, { error: () => tText("instances:schema.atMost", { count: 100 }) })
+      .optional(),
+  ),
   text: z
     .string({ error: () => tText("instances:schema.text") })
     .trim()

@@ -15,11 +15,7 @@ import type { Instance } from "@/db/schema";
 import { ProviderError, type ConnectionState, type InstanceStatus } from "@/providers/provider";
 import { applyConnectionState } from "./instance-state";
 import { qrDataUrl } from "@/providers/qr";
-import {
-  VISITOR_MAX_INSTANCES,
-  type CreateInstanceInput,
-  type UpdateInstanceInput,
-} from "./instance.schema";
+import { VISITOR_MAX_INSTANCES, type CreateInstanceInput, type UpdateInstanceInput } from "./instance.schema";
 
 export type { Instance };
 
@@ -53,15 +49,17 @@ export async function callProvider<T>(what: string, fn: () => Promise<T>): Promi
 
 // ——— Reads ———
 
-export async function listInstances(
-  scope: InstanceScope,
-  page: { limit: number; cursor?: string },
-  tx: DbOrTx = db,
-): Promise<Page<Instance>> {
+export async function listInstances(scope: InstanceScope, page: { limit: number; cursor?: string }, tx: DbOrTx = db): Promise<Page<Instance>> {
   return keysetPage(
     { sortBy: instances.createdAt, id: instances.id },
     page,
-    (q) => tx.select({ instance: instances, sortKey: q.sortKey }).from(instances).where(and(scopeFilter(scope), q.after)).orderBy(...q.orderBy).limit(q.limit),
+    (q) =>
+      tx
+        .select({ instance: instances, sortKey: q.sortKey })
+        .from(instances)
+        .where(and(scopeFilter(scope), q.after))
+        .orderBy(...q.orderBy)
+        .limit(q.limit),
     (r) => r.instance,
     (r) => r.instance.id,
   );
@@ -109,10 +107,7 @@ async function assertInstanceQuota(tx: DbOrTx, tenant: Tenant, provider: string)
     .from(instances)
     .where(and(isNull(instances.organizationId), eq(instances.createdByDeviceId, tenant.deviceId)));
   if ((used?.n ?? 0) >= VISITOR_MAX_INSTANCES) {
-    throw validationFailed(
-      [{ path: "(body)", message: tText("instances:errors.visitorLimit") }],
-      tText("instances:errors.visitorLimit"),
-    );
+    throw validationFailed([{ path: "(body)", message: tText("instances:errors.visitorLimit") }], tText("instances:errors.visitorLimit"));
   }
 }
 
@@ -242,7 +237,8 @@ export async function deleteInstance(scope: InstanceScope, id: string, opts: { f
  * transaction. Nothing new (same status, no QR code, no number) writes nothing.
  */
 export async function applyInstanceStatus(instance: Instance, next: ConnectionState): Promise<Instance> {
-  const unchanged = next.status === instance.status && !next.qrCode && (!next.jid || next.jid === instance.waJid) && (!next.name || next.name === instance.waName);
+  const unchanged =
+    next.status === instance.status && !next.qrCode && (!next.jid || next.jid === instance.waJid) && (!next.name || next.name === instance.waName);
   if (unchanged) return instance;
   return (await applyConnectionState(instance, next)).instance ?? instance;
 }
@@ -293,7 +289,6 @@ export async function logoutInstance(scope: InstanceScope, id: string): Promise<
   });
   return updated;
 }
-
 
 /** Sign-up claims a visitor device's instances for the new organization (inside the claim's transaction). */
 export async function claimDeviceInstances(deviceId: string, organizationId: string, now: Date, tx: DbOrTx): Promise<string[]> {

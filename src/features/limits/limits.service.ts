@@ -185,12 +185,9 @@ export async function checkDailyMessageQuota(
   const retryAfter = secondsUntilUtcMidnight(now);
   const quota = { limit, used, remaining: Math.max(0, limit - used), resetAt: Math.ceil(now.getTime() / 1000) + retryAfter };
   if (used + count > limit) {
-    throw new AppError(
-      "quota_exceeded",
-      `Daily message limit of ${limit} reached for instance "${instance.name}"; it resets at 00:00 UTC`,
-      undefined,
-      { "retry-after": String(retryAfter) },
-    );
+    throw new AppError("quota_exceeded", `Daily message limit of ${limit} reached for instance "${instance.name}"; it resets at 00:00 UTC`, undefined, {
+      "retry-after": String(retryAfter),
+    });
   }
   return quota;
 }

@@ -62,12 +62,7 @@ export async function createInvitation(input: {
       .update(invitations)
       .set({ revokedAt: new Date() })
       .where(
-        and(
-          eq(invitations.organizationId, organizationId),
-          eq(invitations.email, data.email),
-          isNull(invitations.acceptedAt),
-          isNull(invitations.revokedAt),
-        ),
+        and(eq(invitations.organizationId, organizationId), eq(invitations.email, data.email), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)),
       )
       .returning({ id: invitations.id });
     const [created] = await tx
@@ -97,7 +92,8 @@ export async function createInvitation(input: {
   const url = invitationUrl(token);
   const delivery = await emailInvitation(invitation, url, actor.userId);
   // Without email the link is also logged, so an operator can forward it.
-  if (delivery !== "emailed") log.info("invitation created", { organizationId, invitationId: invitation.id, email: invitation.email, role: invitation.role, url });
+  if (delivery !== "emailed")
+    log.info("invitation created", { organizationId, invitationId: invitation.id, email: invitation.email, role: invitation.role, url });
   return { invitation, token, url, delivery };
 }
 
@@ -152,12 +148,7 @@ export async function listPendingInvitations(organizationId: string): Promise<Pe
     .from(invitations)
     .leftJoin(users, eq(users.id, invitations.invitedBy))
     .where(
-      and(
-        eq(invitations.organizationId, organizationId),
-        isNull(invitations.acceptedAt),
-        isNull(invitations.revokedAt),
-        gt(invitations.expiresAt, sql`now()`),
-      ),
+      and(eq(invitations.organizationId, organizationId), isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, sql`now()`)),
     )
     .orderBy(desc(invitations.createdAt));
   return rows.map((r) => ({ ...r.invitation, invitedByEmail: r.invitedByEmail }));
@@ -251,7 +242,10 @@ export async function acceptInvitation(input: { token: string; userId: string; s
       await tx.update(memberships).set({ role }).where(eq(memberships.id, current.id));
     }
     await tx.update(invitations).set({ acceptedAt: new Date(), acceptedBy: input.userId }).where(eq(invitations.id, invitation.id));
-    await tx.update(sessions).set({ activeOrganizationId: organization.id }).where(and(eq(sessions.id, input.sessionId), eq(sessions.userId, input.userId)));
+    await tx
+      .update(sessions)
+      .set({ activeOrganizationId: organization.id })
+      .where(and(eq(sessions.id, input.sessionId), eq(sessions.userId, input.userId)));
     await recordAudit(
       {
         organizationId: organization.id,

@@ -43,7 +43,9 @@ export const memberPages = new Elysia({ name: "member-pages" })
     async ({ admin, csrfToken, cookie, request }) => {
       // The invitation link created by the post that redirected here, shown this once (pages are no-store).
       const reveal = takeReveal(cookie, `invitation:${admin.organization.id}`);
-      const created = reveal?.url ? ({ url: reveal.url, email: reveal.email ?? "", role: reveal.role, delivery: reveal.delivery } as MembersProps["created"]) : undefined;
+      const created = reveal?.url
+        ? ({ url: reveal.url, email: reveal.email ?? "", role: reveal.role, delivery: reveal.delivery } as MembersProps["created"])
+        : undefined;
       return render(request, admin, csrfToken, { flash: takeFlash(cookie), created });
     },
     { member: "agent" },
@@ -58,7 +60,13 @@ export const memberPages = new Elysia({ name: "member-pages" })
         return render(request, admin, csrfToken, { rowError: { membershipId: params.id, message: zodDetails(parsed.error.issues)[0]!.message } });
       }
       try {
-        const member = await changeMemberRole({ organizationId: admin.organization.id, actor: actorOf(admin), membershipId: params.id, role: parsed.data.role, request });
+        const member = await changeMemberRole({
+          organizationId: admin.organization.id,
+          actor: actorOf(admin),
+          membershipId: params.id,
+          role: parsed.data.role,
+          request,
+        });
         setFlash(cookie, "success", tText("members:flash.roleChanged", { email: member.email, role: tText(`members:roles.${member.role}`) }));
         return hxRedirect(request, "/members");
       } catch (err) {
@@ -94,7 +102,9 @@ export const memberPages = new Elysia({ name: "member-pages" })
       const fields = formFields(body);
       const values = { email: String(fields.email ?? ""), role: String(fields.role ?? "") };
       const parsed = parseForm(createInvitationSchema, fields);
-      const result = parsed.ok ? await attemptForm(() => createInvitation({ organizationId: admin.organization.id, actor: actorOf(admin), data: parsed.value, request })) : parsed;
+      const result = parsed.ok
+        ? await attemptForm(() => createInvitation({ organizationId: admin.organization.id, actor: actorOf(admin), data: parsed.value, request }))
+        : parsed;
       if (!result.ok) return unprocessable(set, () => render(request, admin, csrfToken, { inviteValues: values, inviteErrors: result.errors }));
       const { invitation, url, delivery } = result.value;
       // Post → redirect → get: a refresh cannot invite twice; the link holds the token and rides along once.

@@ -36,13 +36,16 @@ export async function listMembers(organizationId: string): Promise<MemberRow[]> 
     .orderBy(ROLE_ORDER, asc(sql`lower(coalesce(nullif(${users.name}, ''), ${users.email}))`), asc(memberships.id));
 }
 
-
 /**
  * Locks the organization row so concurrent role changes and removals in one organization run one at
  * a time: two admins demoting the last two owners at once cannot both pass the last-owner check.
  */
 async function lockOrganization(tx: Tx, organizationId: string) {
-  const [org] = await tx.select({ id: organizations.id, ownerId: organizations.ownerId }).from(organizations).where(eq(organizations.id, organizationId)).for("update");
+  const [org] = await tx
+    .select({ id: organizations.id, ownerId: organizations.ownerId })
+    .from(organizations)
+    .where(eq(organizations.id, organizationId))
+    .for("update");
   if (!org) throw new AppError("not_found", tText("members:errors.organizationNotFound"));
   return org;
 }
@@ -78,7 +81,10 @@ async function reassignOwnerIfNeeded(tx: Tx, org: { id: string; ownerId: string 
     .where(and(eq(memberships.organizationId, org.id), eq(memberships.role, "owner")))
     .orderBy(asc(memberships.createdAt))
     .limit(1);
-  await tx.update(organizations).set({ ownerId: next?.userId ?? null }).where(eq(organizations.id, org.id));
+  await tx
+    .update(organizations)
+    .set({ ownerId: next?.userId ?? null })
+    .where(eq(organizations.id, org.id));
 }
 
 function assertMayTouch(actor: MemberActor, targetRole: Role, newRole?: Role) {
@@ -127,7 +133,14 @@ export async function changeMemberRole(input: {
       );
     }
     const [row] = await tx
-      .select({ id: memberships.id, userId: memberships.userId, email: users.email, name: users.name, role: memberships.role, createdAt: memberships.createdAt })
+      .select({
+        id: memberships.id,
+        userId: memberships.userId,
+        email: users.email,
+        name: users.name,
+        role: memberships.role,
+        createdAt: memberships.createdAt,
+      })
       .from(memberships)
       .innerJoin(users, eq(users.id, memberships.userId))
       .where(eq(memberships.id, updated!.id));

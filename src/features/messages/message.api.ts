@@ -22,7 +22,8 @@ export const messageApi = new Elysia({ name: "message-api", prefix: "/v1/message
       let idempotencyKey: string | null = null;
       if (header !== null) {
         const parsed = idempotencyKeySchema.safeParse(header);
-        if (!parsed.success) throw validationFailed([{ path: "Idempotency-Key", message: parsed.error.issues[0]?.message ?? tText("messages:schema.idempotencyKeyInvalid") }]);
+        if (!parsed.success)
+          throw validationFailed([{ path: "Idempotency-Key", message: parsed.error.issues[0]?.message ?? tText("messages:schema.idempotencyKeyInvalid") }]);
         idempotencyKey = parsed.data;
       }
       const { message, replayed } = await queueOutboundMessage(
@@ -47,7 +48,7 @@ export const messageApi = new Elysia({ name: "message-api", prefix: "/v1/message
         tags,
         summary: "Send a message (queued)",
         description:
-          'One of `text`, `media` (image/audio/video/document/sticker by URL), `location`, `contact`, `reaction`, `template` ({key, variables}). `instanceId` may be omitted when the key is bound to one instance or exactly one is connected. Send `Idempotency-Key` to make retries safe (Stripe\'s rules): the same key with the same body replays the first response (`Idempotent-Replayed: true`); with a different body it is refused with 422 `idempotency_mismatch`; while the first request with the key is still in flight, others get 409 `idempotency_key_in_use` with `Retry-After`. A request that failed stored nothing and may be retried with its key.',
+          "One of `text`, `media` (image/audio/video/document/sticker by URL), `location`, `contact`, `reaction`, `template` ({key, variables}). `instanceId` may be omitted when the key is bound to one instance or exactly one is connected. Send `Idempotency-Key` to make retries safe (Stripe's rules): the same key with the same body replays the first response (`Idempotent-Replayed: true`); with a different body it is refused with 422 `idempotency_mismatch`; while the first request with the key is still in flight, others get 409 `idempotency_key_in_use` with `Retry-After`. A request that failed stored nothing and may be retried with its key.",
       },
     },
   )

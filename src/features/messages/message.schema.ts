@@ -43,15 +43,30 @@ const httpUrl = z
 export const mediaSchema = z.object({
   url: httpUrl,
   caption: z.string().max(MESSAGE_LIMITS.captionMax, atMost(MESSAGE_LIMITS.captionMax)).optional(),
-  mimeType: z.string().trim().max(100).regex(/^[\w.+-]+\/[\w.+-]+$/, { error: () => tText("messages:schema.mimeType") }).optional(),
+  mimeType: z
+    .string()
+    .trim()
+    .max(100)
+    .regex(/^[\w.+-]+\/[\w.+-]+$/, { error: () => tText("messages:schema.mimeType") })
+    .optional(),
   fileName: z.string().trim().max(MESSAGE_LIMITS.nameMax).optional(),
 });
 
 export const locationSchema = z.object({
-  latitude: z.number({ error: () => tText("messages:schema.latitude") }).min(-90).max(90),
-  longitude: z.number({ error: () => tText("messages:schema.longitude") }).min(-180).max(180),
+  latitude: z
+    .number({ error: () => tText("messages:schema.latitude") })
+    .min(-90)
+    .max(90),
+  longitude: z
+    .number({ error: () => tText("messages:schema.longitude") })
+    .min(-180)
+    .max(180),
   name: z.string().trim().max(MESSAGE_LIMITS.nameMax).optional(),
-  address: z.string().trim().max(MESSAGE_LIMITS.nameMax * 2).optional(),
+  address: z
+    .string()
+    .trim()
+    .max(MESSAGE_LIMITS.nameMax * 2)
+    .optional(),
 });
 
 export const contactCardSchema = z.object({
@@ -82,7 +97,9 @@ export const templateRefSchema = z.object({
     .max(MESSAGE_LIMITS.templateKeyMax),
   variables: z
     .record(z.string().max(100), z.union([z.string(), z.number(), z.boolean()]).transform(String).pipe(z.string().max(MESSAGE_LIMITS.variableValueMax)))
-    .refine((v) => Object.keys(v).length <= MESSAGE_LIMITS.templateVariables, { error: () => tText("messages:schema.variablesMax", { count: MESSAGE_LIMITS.templateVariables }) })
+    .refine((v) => Object.keys(v).length <= MESSAGE_LIMITS.templateVariables, {
+      error: () => tText("messages:schema.variablesMax", { count: MESSAGE_LIMITS.templateVariables }),
+    })
     .default({}),
   language: z.string().trim().max(20).optional(),
 });

@@ -90,10 +90,7 @@ async function sendingInstance(tx: DbOrTx, scope: InstanceScope, instanceId: str
     throw validationFailed([
       {
         path: "instanceId",
-        message:
-          connected.length === 0
-            ? tText("messages:errors.noConnectedInstance")
-            : tText("messages:errors.severalConnected"),
+        message: connected.length === 0 ? tText("messages:errors.noConnectedInstance") : tText("messages:errors.severalConnected"),
       },
     ]);
   }
@@ -205,7 +202,11 @@ export function outboundMessageOf(message: Pick<Message, "type" | "body" | "medi
 // ——— Sending ———
 
 /** The admin's "send a test message" (instance page): a text to one number, sent as the user. */
-export async function queueTestMessage(scope: InstanceScope & { userId: string }, instanceId: string, values: Record<string, unknown>): Promise<{ to: string }> {
+export async function queueTestMessage(
+  scope: InstanceScope & { userId: string },
+  instanceId: string,
+  values: Record<string, unknown>,
+): Promise<{ to: string }> {
   const parsed = testMessageSchema.safeParse(values);
   if (!parsed.success) throw validationFailed(zodDetails(parsed.error.issues));
   await queueOutboundMessage({ ...scope, sentBy: "user" }, { type: "text", instanceId, to: parsed.data.to, text: parsed.data.text });
@@ -231,49 +232,51 @@ export async function queueOutboundMessage(ctx: SendContext, input: SendMessageI
   if (mediaRefused) throw validationFailed([{ path: "media.url", message: mediaRefused }]);
   const now = new Date();
   try {
-    return await withDeadlockRetry("queue outbound message", () => db.transaction(async (tx): Promise<SendResult> => {
-      if (idempotent) {
-        // First, before any row lock: 409 while another request holds the key, else replay what it stored.
-        await holdIdempotencyKey(tx, idempotent);
-        const previous = await previousSendFor(idempotent, tx);
-        if (previous) return { message: previous, replayed: true };
-      }
-      const instance = await sendingInstance(tx, ctx, input.instanceId);
-      if (instance.status !== "connected") {
-        throw new AppError("conflict", tText("messages:errors.instanceNotConnected", { name: instance.name, status: instance.status }));
-      }
-      await assertDailyQuota(tx, instance, ctx.keyMaxMessagesPerDay, now);
-      const content = await storedContent(tx, instance, input);
-      const { contact, conversation } = await ensureContactAndConversation(tx, instance, input.to);
-      if (contact.blocked) throw validationFailed([{ path: "to", message: tText("messages:errors.blocked") }]);
-      if (contact.optedOut) throw validationFailed([{ path: "to", message: tText("messages:errors.optedOut") }]);
-      const [row] = await tx
-        .insert(messages)
-        .values({
-          organizationId: instance.organizationId,
-          instanceId: instance.id,
-          conversationId: conversation.id,
-          contactId: contact.id,
-          direction: "outbound",
-          type: content.type,
-          body: content.body,
-          media: content.media,
-          status: "queued",
-          attempts: 0,
-          nextAttemptAt: now,
-          sentBy: ctx.sentBy,
-          apiKeyId: ctx.apiKeyId ?? null,
-          userId: ctx.userId ?? null,
-          idempotencyKey: idempotent ? idempotent.key : null,
-          idempotencyFingerprint: idempotent ? idempotent.fingerprint : null,
-        })
-        .returning();
-      await noteOutboundMessage(conversation.id, contact.id, messagePreview(content.type, content.body), now, tx);
-      await notify(OUTBOUND_QUEUED_CHANNEL, "", tx);
-      const topic = inboxTopic(instance);
-      if (topic) await publishLive(topic, { conversationId: conversation.id, messageId: row!.id, status: "queued" }, tx);
-      return { message: row!, replayed: false };
-    }));
+    return await withDeadlockRetry("queue outbound message", () =>
+      db.transaction(async (tx): Promise<SendResult> => {
+        if (idempotent) {
+          // First, before any row lock: 409 while another request holds the key, else replay what it stored.
+          await holdIdempotencyKey(tx, idempotent);
+          const previous = await previousSendFor(idempotent, tx);
+          if (previous) return { message: previous, replayed: true };
+        }
+        const instance = await sendingInstance(tx, ctx, input.instanceId);
+        if (instance.status !== "connected") {
+          throw new AppError("conflict", tText("messages:errors.instanceNotConnected", { name: instance.name, status: instance.status }));
+        }
+        await assertDailyQuota(tx, instance, ctx.keyMaxMessagesPerDay, now);
+        const content = await storedContent(tx, instance, input);
+        const { contact, conversation } = await ensureContactAndConversation(tx, instance, input.to);
+        if (contact.blocked) throw validationFailed([{ path: "to", message: tText("messages:errors.blocked") }]);
+        if (contact.optedOut) throw validationFailed([{ path: "to", message: tText("messages:errors.optedOut") }]);
+        const [row] = await tx
+          .insert(messages)
+          .values({
+            organizationId: instance.organizationId,
+            instanceId: instance.id,
+            conversationId: conversation.id,
+            contactId: contact.id,
+            direction: "outbound",
+            type: content.type,
+            body: content.body,
+            media: content.media,
+            status: "queued",
+            attempts: 0,
+            nextAttemptAt: now,
+            sentBy: ctx.sentBy,
+            apiKeyId: ctx.apiKeyId ?? null,
+            userId: ctx.userId ?? null,
+            idempotencyKey: idempotent ? idempotent.key : null,
+            idempotencyFingerprint: idempotent ? idempotent.fingerprint : null,
+          })
+          .returning();
+        await noteOutboundMessage(conversation.id, contact.id, messagePreview(content.type, content.body), now, tx);
+        await notify(OUTBOUND_QUEUED_CHANNEL, "", tx);
+        const topic = inboxTopic(instance);
+        if (topic) await publishLive(topic, { conversationId: conversation.id, messageId: row!.id, status: "queued" }, tx);
+        return { message: row!, replayed: false };
+      }),
+    );
   } catch (err) {
     // The key's unique index is the last line of defence should two requests ever pass the lock.
     if (idempotent && pgCode(err) === "23505") {
@@ -331,19 +334,21 @@ export async function markMessageRead(scope: InstanceScope, id: string): Promise
     await callProvider(tText("messages:errors.markingRead"), () => providerFor(instance).markRead(instance, phone, providerIds));
   }
   const now = new Date();
-  return withDeadlockRetry("mark message read", () => db.transaction(async (tx) => {
-    const ids = [...new Set([message.id, ...unread.map((u) => u.id)])];
-    // The conversation before its messages: the lock order of src/db/lock-order.ts.
-    await clearUnread(message.conversationId, now, tx);
-    await tx
-      .update(messages)
-      .set({ status: "read", readAt: sql`coalesce(${messages.readAt}, ${now.toISOString()}::timestamptz)`, updatedAt: now })
-      .where(and(inArray(messages.id, ids), eq(messages.direction, "inbound")));
-    const topic = inboxTopic(instance);
-    if (topic) await publishLive(topic, { conversationId: message.conversationId, messageId: message.id, status: "read" }, tx);
-    const [updated] = await tx.select().from(messages).where(eq(messages.id, message.id));
-    return updated!;
-  }));
+  return withDeadlockRetry("mark message read", () =>
+    db.transaction(async (tx) => {
+      const ids = [...new Set([message.id, ...unread.map((u) => u.id)])];
+      // The conversation before its messages: the lock order of src/db/lock-order.ts.
+      await clearUnread(message.conversationId, now, tx);
+      await tx
+        .update(messages)
+        .set({ status: "read", readAt: sql`coalesce(${messages.readAt}, ${now.toISOString()}::timestamptz)`, updatedAt: now })
+        .where(and(inArray(messages.id, ids), eq(messages.direction, "inbound")));
+      const topic = inboxTopic(instance);
+      if (topic) await publishLive(topic, { conversationId: message.conversationId, messageId: message.id, status: "read" }, tx);
+      const [updated] = await tx.select().from(messages).where(eq(messages.id, message.id));
+      return updated!;
+    }),
+  );
 }
 
 /** Sign-up claims the messages of a visitor's (just claimed) instances for the new organization. */

@@ -21,11 +21,17 @@ function adminOf(me: Me): AdminContext | undefined {
 export const organizationPages = new Elysia({ name: "organization-pages" })
   .use(csrfPlugin)
   .use(authPlugin)
-  .get("/organizations/new", async ({ me: signedInUser, csrfToken, query }) => {
-    const me = signedInUser as Me;
-    return NewOrganizationPage({ csrfToken, admin: adminOf(me), next: safeNext(query.next), values: { language: me.user.language } });
-  }, { signedIn: true })
-  .post("/organizations/new", async ({ me: signedInUser, cookie, csrfToken, body, request, set }) => {
+  .get(
+    "/organizations/new",
+    async ({ me: signedInUser, csrfToken, query }) => {
+      const me = signedInUser as Me;
+      return NewOrganizationPage({ csrfToken, admin: adminOf(me), next: safeNext(query.next), values: { language: me.user.language } });
+    },
+    { signedIn: true },
+  )
+  .post(
+    "/organizations/new",
+    async ({ me: signedInUser, cookie, csrfToken, body, request, set }) => {
       const me = signedInUser as Me;
       const fields = formFields(body);
       const next = safeNext(fields.next);
@@ -39,14 +45,24 @@ export const organizationPages = new Elysia({ name: "organization-pages" })
       await switchActiveOrganization(me.session.id, me.user.id, org.id);
       setFlash(cookie, "success", tText("organizations:flash.created", { name: org.name }));
       return hxRedirect(request, next);
-  }, { signedIn: true })
-  .post("/organizations/switch", async ({ me: signedInUser, cookie, body, request }) => {
+    },
+    { signedIn: true },
+  )
+  .post(
+    "/organizations/switch",
+    async ({ me: signedInUser, cookie, body, request }) => {
       const me = signedInUser as Me;
       const parsed = switchOrganizationSchema.safeParse(formFields(body));
       // A malformed id cannot be one of the user's organizations: same answer as someone else's.
-      const org = await switchActiveOrganization(me.session.id, me.user.id, parsed.success ? parsed.data.organizationId : "00000000-0000-0000-0000-000000000000");
+      const org = await switchActiveOrganization(
+        me.session.id,
+        me.user.id,
+        parsed.success ? parsed.data.organizationId : "00000000-0000-0000-0000-000000000000",
+      );
       setFlash(cookie, "info", tText("organizations:flash.switched", { name: org.name }));
       // Stay in the same section of the admin, without reopening an id of the previous organization.
       const from = isHtmx(request) ? request.headers.get("hx-current-url") : request.headers.get("referer");
       return hxRedirect(request, sectionPath(from));
-  }, { signedIn: true });
+    },
+    { signedIn: true },
+  );

@@ -47,7 +47,6 @@ export async function getOrganization(organizationId: string, tx: DbOrTx = db): 
   return org;
 }
 
-
 export async function addMember(organizationId: string, userId: string, role: Role, tx: DbOrTx = db) {
   const [m] = await tx
     .insert(memberships)
@@ -64,11 +63,23 @@ export type MemberActor = { userId: string; role: Role };
  * Creates an organization for a signed-in user (who becomes its owner) and records it in the audit log.
  * The session switch is the caller's business (see switchActiveOrganization).
  */
-export async function createOrganizationForUser(userId: string, name: string, request?: Request, settings: { language?: Language } = {}): Promise<Organization> {
+export async function createOrganizationForUser(
+  userId: string,
+  name: string,
+  request?: Request,
+  settings: { language?: Language } = {},
+): Promise<Organization> {
   return db.transaction(async (tx) => {
     const org = await createOrganization(userId, name, tx, settings);
     await recordAudit(
-      { organizationId: org.id, actor: { type: "user", id: userId }, action: "organization.created", target: { type: "organization", id: org.id }, request, details: { name: org.name, slug: org.slug, language: org.language } },
+      {
+        organizationId: org.id,
+        actor: { type: "user", id: userId },
+        action: "organization.created",
+        target: { type: "organization", id: org.id },
+        request,
+        details: { name: org.name, slug: org.slug, language: org.language },
+      },
       tx,
     );
     return org;
@@ -84,7 +95,14 @@ export async function renameOrganization(organizationId: string, actor: MemberAc
     if (before.name === name) return before;
     const [after] = await tx.update(organizations).set({ name }).where(eq(organizations.id, organizationId)).returning();
     await recordAudit(
-      { organizationId, actor: { type: "user", id: actor.userId }, action: "organization.renamed", target: { type: "organization", id: organizationId }, request, details: { from: before.name, to: name } },
+      {
+        organizationId,
+        actor: { type: "user", id: actor.userId },
+        action: "organization.renamed",
+        target: { type: "organization", id: organizationId },
+        request,
+        details: { from: before.name, to: name },
+      },
       tx,
     );
     return after!;
@@ -95,7 +113,12 @@ export async function renameOrganization(organizationId: string, actor: MemberAc
  * Sets the organization's default language and time zone (admin+): members who have not chosen their
  * own read pages in them, and automation writes to contacts in the language. Audited with what changed.
  */
-export async function setOrganizationLocale(organizationId: string, actor: MemberActor, input: OrganizationLocaleInput, request?: Request): Promise<Organization> {
+export async function setOrganizationLocale(
+  organizationId: string,
+  actor: MemberActor,
+  input: OrganizationLocaleInput,
+  request?: Request,
+): Promise<Organization> {
   if (!can.manageOrganization(actor.role)) throw forbidden();
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(organizations).where(eq(organizations.id, organizationId)).for("update").limit(1);
@@ -104,9 +127,20 @@ export async function setOrganizationLocale(organizationId: string, actor: Membe
     if (before.language !== input.language) changes.language = { from: before.language, to: input.language };
     if (before.timeZone !== input.timeZone) changes.timeZone = { from: before.timeZone, to: input.timeZone };
     if (Object.keys(changes).length === 0) return before;
-    const [after] = await tx.update(organizations).set({ language: input.language, timeZone: input.timeZone }).where(eq(organizations.id, organizationId)).returning();
+    const [after] = await tx
+      .update(organizations)
+      .set({ language: input.language, timeZone: input.timeZone })
+      .where(eq(organizations.id, organizationId))
+      .returning();
     await recordAudit(
-      { organizationId, actor: { type: "user", id: actor.userId }, action: "organization.locale_changed", target: { type: "organization", id: organizationId }, request, details: changes },
+      {
+        organizationId,
+        actor: { type: "user", id: actor.userId },
+        action: "organization.locale_changed",
+        target: { type: "organization", id: organizationId },
+        request,
+        details: changes,
+      },
       tx,
     );
     return after!;
@@ -125,7 +159,10 @@ export async function switchActiveOrganization(sessionId: string, userId: string
     .where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, userId)))
     .limit(1);
   if (!row) throw organizationNotFound();
-  await db.update(sessions).set({ activeOrganizationId: organizationId }).where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)));
+  await db
+    .update(sessions)
+    .set({ activeOrganizationId: organizationId })
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)));
   return row.organization;
 }
 

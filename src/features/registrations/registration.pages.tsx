@@ -13,7 +13,12 @@ import { RegistrationsPage } from "@views/registrations/index";
 import { registrationListSchema, rejectRegistrationSchema } from "./registration.schema";
 import { approveRegistration, listRegistrations, rejectRegistration } from "./registration.service";
 
-async function render(admin: AdminContext, csrfToken: string, status: RegistrationStatus, extra: { flash?: Flash; rowError?: { id: string; message: string } } = {}) {
+async function render(
+  admin: AdminContext,
+  csrfToken: string,
+  status: RegistrationStatus,
+  extra: { flash?: Flash; rowError?: { id: string; message: string } } = {},
+) {
   return RegistrationsPage({ admin, csrfToken, status, requests: await listRegistrations(status), signupMode: config.signup, ...extra });
 }
 

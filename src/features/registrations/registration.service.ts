@@ -16,13 +16,15 @@ import { REGISTRATIONS_PAGE_SIZE } from "./registration.schema";
 
 export type RegistrationRequest = typeof registrationRequests.$inferSelect;
 
-
 /**
  * Stores a sign-up for review under `SIGNUP=approval`. While an address already waits, another
  * sign-up with it changes nothing (the answer is the same): otherwise anyone who knows an applicant's
  * address could swap in their own password before the approval.
  */
-export async function requestRegistration(input: { name: string; email: string; password: string; organizationName: string }, request?: Request): Promise<void> {
+export async function requestRegistration(
+  input: { name: string; email: string; password: string; organizationName: string },
+  request?: Request,
+): Promise<void> {
   const passwordHash = await Bun.password.hash(input.password, { algorithm: "argon2id" });
   const email = normalizeEmail(input.email);
   await db.transaction(async (tx) => {
@@ -33,7 +35,14 @@ export async function requestRegistration(input: { name: string; email: string; 
       .returning({ id: registrationRequests.id });
     if (!created) return;
     await recordAudit(
-      { organizationId: null, actor: { type: "system" }, action: "registration.requested", target: { type: "registration_request", id: created.id }, request, details: { email } },
+      {
+        organizationId: null,
+        actor: { type: "system" },
+        action: "registration.requested",
+        target: { type: "registration_request", id: created.id },
+        request,
+        details: { email },
+      },
       tx,
     );
   });
@@ -64,16 +73,14 @@ export async function approveRegistration(input: { actor: User; requestId: strin
   if (!isUuid(input.requestId)) throw requestNotFound();
   const confirm = verificationRequired();
   const outcome = await db.transaction(async (tx) => {
-    const [pending] = await tx
-      .select()
-      .from(registrationRequests)
-      .where(eq(registrationRequests.id, input.requestId))
-      .for("update")
-      .limit(1);
+    const [pending] = await tx.select().from(registrationRequests).where(eq(registrationRequests.id, input.requestId)).for("update").limit(1);
     if (!pending) throw requestNotFound();
     if (pending.status !== "pending") return { ok: false, message: alreadyReviewed(pending.status) } as const;
     if (await findUserByEmail(pending.email, tx)) return { ok: false, message: tText("registrations:errors.accountExists", { email: pending.email }) } as const;
-    const user = await createUser({ email: pending.email, passwordHash: pending.passwordHash, name: pending.name, emailVerified: !confirm, language: pending.language }, tx);
+    const user = await createUser(
+      { email: pending.email, passwordHash: pending.passwordHash, name: pending.name, emailVerified: !confirm, language: pending.language },
+      tx,
+    );
     const organization = await createOrganization(user.id, pending.organizationName, tx);
     const [reviewed] = await tx
       .update(registrationRequests)
@@ -96,7 +103,9 @@ export async function approveRegistration(input: { actor: User; requestId: strin
   });
   if (!outcome.ok) return outcome;
   const { request: reviewed, link, organizationName } = outcome;
-  const content = withLocale({ locale: reviewed.language }, () => mailTemplates.registrationApproved({ name: reviewed.name, organizationName, url: link, confirm }));
+  const content = withLocale({ locale: reviewed.language }, () =>
+    mailTemplates.registrationApproved({ name: reviewed.name, organizationName, url: link, confirm }),
+  );
   sendMailInBackground(reviewed.email, content, "registration_approved");
   return { ok: true, request: reviewed };
 }
@@ -149,4 +158,3 @@ export async function registrationStateForSignIn(email: string, password: string
   if (!latest || !(await Bun.password.verify(password, latest.passwordHash))) return null;
   return latest.status === "approved" ? null : latest.status;
 }
-

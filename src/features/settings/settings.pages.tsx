@@ -19,15 +19,20 @@ import { SettingsPage } from "@views/settings/index";
 export const settingsPages = new Elysia({ name: "settings-pages" })
   .use(csrfPlugin)
   .use(authPlugin)
-  .get("/settings", ({ admin, csrfToken, cookie }) => SettingsPage({ admin, csrfToken, flash: takeFlash(cookie), canEdit: can.manageOrganization(admin.role) }), {
-    member: "agent",
-  })
+  .get(
+    "/settings",
+    ({ admin, csrfToken, cookie }) => SettingsPage({ admin, csrfToken, flash: takeFlash(cookie), canEdit: can.manageOrganization(admin.role) }),
+    {
+      member: "agent",
+    },
+  )
   .post(
     "/settings",
     async ({ admin, csrfToken, body, request, set, cookie }) => {
       const fields = formFields(body);
       const parsed = parseForm(renameOrganizationSchema, fields);
-      if (!parsed.ok) return unprocessable(set, () => SettingsPage({ admin, csrfToken, canEdit: true, values: { name: String(fields.name ?? "") }, errors: parsed.errors }));
+      if (!parsed.ok)
+        return unprocessable(set, () => SettingsPage({ admin, csrfToken, canEdit: true, values: { name: String(fields.name ?? "") }, errors: parsed.errors }));
       const org = await renameOrganization(admin.organization.id, { userId: admin.user.id, role: admin.role }, parsed.value.name, request);
       setFlash(cookie, "success", tText("settings:flash.renamed", { name: org.name }));
       return hxRedirect(request, "/settings");

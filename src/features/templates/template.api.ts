@@ -52,5 +52,10 @@ export const templatesApi = new Elysia({ name: "templates-api" })
       const { body: text } = await renderTemplateByKey(organizationId, template.key, body.variables);
       return { text };
     },
-    { apiKey: "workflows:read", params: idParams, body: previewTemplateSchema, detail: { tags: ["templates"], summary: "Render one random variant with the given variables" } },
+    {
+      apiKey: "workflows:read",
+      params: idParams,
+      body: previewTemplateSchema,
+      detail: { tags: ["templates"], summary: "Render one random variant with the given variables" },
+    },
   );

@@ -11,7 +11,16 @@ import { hxRedirect } from "@/lib/htmx";
 import { tText } from "@/lib/i18n";
 import { TemplateForm, TemplatePreview, TemplateShow, TemplatesIndex, type TemplateFormValues } from "@views/templates/index";
 import { createTemplateSchema } from "./template.schema";
-import { createTemplate, deleteTemplate, getTemplate, listTemplates, renderTemplateByKey, toPublicTemplate, updateTemplate, type Template } from "./template.service";
+import {
+  createTemplate,
+  deleteTemplate,
+  getTemplate,
+  listTemplates,
+  renderTemplateByKey,
+  toPublicTemplate,
+  updateTemplate,
+  type Template,
+} from "./template.service";
 
 const idParams = z.object({ id: z.string().uuid() });
 const str = formText;
@@ -22,7 +31,10 @@ function formToInput(body: FormBody) {
     key: str(body.key).trim(),
     body: str(body.body),
     variants: formLines(body.variants),
-    variables: str(body.variables).split(",").map((v) => v.trim()).filter(Boolean),
+    variables: str(body.variables)
+      .split(",")
+      .map((v) => v.trim())
+      .filter(Boolean),
     locale: str(body.locale).trim() || null,
     category: str(body.category).trim() || null,
     active: checkbox(body.active),
@@ -30,11 +42,27 @@ function formToInput(body: FormBody) {
 }
 
 function formValues(body: FormBody): TemplateFormValues {
-  return { key: str(body.key), body: str(body.body), variants: str(body.variants), variables: str(body.variables), locale: str(body.locale), category: str(body.category), active: checkbox(body.active) ? "true" : "false" };
+  return {
+    key: str(body.key),
+    body: str(body.body),
+    variants: str(body.variants),
+    variables: str(body.variables),
+    locale: str(body.locale),
+    category: str(body.category),
+    active: checkbox(body.active) ? "true" : "false",
+  };
 }
 
 function valuesOf(t: Template): TemplateFormValues {
-  return { key: t.key, body: t.body, variants: t.variants.join("\n"), variables: t.variables.join(", "), locale: t.locale ?? "", category: t.category ?? "", active: String(t.active) };
+  return {
+    key: t.key,
+    body: t.body,
+    variants: t.variants.join("\n"),
+    variables: t.variables.join(", "),
+    locale: t.locale ?? "",
+    category: t.category ?? "",
+    active: String(t.active),
+  };
 }
 
 function requireManage(admin: AdminContext) {
@@ -50,7 +78,13 @@ export const templatesPages = new Elysia({ name: "templates-pages" })
   .get(
     "/templates",
     async ({ admin, csrfToken, cookie }) =>
-      TemplatesIndex({ admin, csrfToken, flash: takeFlash(cookie), templates: (await listTemplates(admin.organization.id)).map(toPublicTemplate), canManage: can.manageAutomation(admin.role) }),
+      TemplatesIndex({
+        admin,
+        csrfToken,
+        flash: takeFlash(cookie),
+        templates: (await listTemplates(admin.organization.id)).map(toPublicTemplate),
+        canManage: can.manageAutomation(admin.role),
+      }),
     { member: "agent" },
   )
   .post(
@@ -58,7 +92,8 @@ export const templatesPages = new Elysia({ name: "templates-pages" })
     async ({ admin, body, request, set, cookie }) => {
       requireManage(admin);
       const b = formFields(body);
-      const rerender = (errors: FieldError[]) => unprocessable(set, () => TemplateForm({ action: "/templates", values: formValues(b), errors, submitLabel: tText("templates:form.create") }));
+      const rerender = (errors: FieldError[]) =>
+        unprocessable(set, () => TemplateForm({ action: "/templates", values: formValues(b), errors, submitLabel: tText("templates:form.create") }));
       const parsed = parseForm(createTemplateSchema, formToInput(b));
       if (!parsed.ok) return rerender(parsed.errors);
       const created = await attemptForm(() => createTemplate(admin.organization.id, parsed.value, byUser(admin.user.id, request)), KEY_CONFLICT);
@@ -72,7 +107,14 @@ export const templatesPages = new Elysia({ name: "templates-pages" })
     "/templates/:id",
     async ({ admin, csrfToken, params, cookie }) => {
       const t = await getTemplate(admin.organization.id, params.id);
-      return TemplateShow({ admin, csrfToken, flash: takeFlash(cookie), template: toPublicTemplate(t), canManage: can.manageAutomation(admin.role), values: valuesOf(t) });
+      return TemplateShow({
+        admin,
+        csrfToken,
+        flash: takeFlash(cookie),
+        template: toPublicTemplate(t),
+        canManage: can.manageAutomation(admin.role),
+        values: valuesOf(t),
+      });
     },
     { member: "agent", params: idParams },
   )
@@ -82,7 +124,8 @@ export const templatesPages = new Elysia({ name: "templates-pages" })
       requireManage(admin);
       await getTemplate(admin.organization.id, params.id);
       const b = formFields(body);
-      const rerender = (errors: FieldError[]) => unprocessable(set, () => TemplateForm({ action: `/templates/${params.id}`, values: formValues(b), errors, submitLabel: tText("common:actions.save") }));
+      const rerender = (errors: FieldError[]) =>
+        unprocessable(set, () => TemplateForm({ action: `/templates/${params.id}`, values: formValues(b), errors, submitLabel: tText("common:actions.save") }));
       const parsed = parseForm(createTemplateSchema, formToInput(b));
       if (!parsed.ok) return rerender(parsed.errors);
       const saved = await attemptForm(() => updateTemplate(admin.organization.id, params.id, parsed.value, byUser(admin.user.id, request)), KEY_CONFLICT);

@@ -16,7 +16,10 @@ export const createTemplateSchema = z.object({
   /** Extra variants; one of body + variants is chosen at random each send. */
   variants: z.array(body).max(TEMPLATE_LIMITS.variants).default([]),
   /** Declared variables (the placeholders found in the texts are always required too). */
-  variables: z.array(z.string().regex(/^[\w.-]+$/, { error: () => tText("templates:errors.variableFormat") })).max(50).default([]),
+  variables: z
+    .array(z.string().regex(/^[\w.-]+$/, { error: () => tText("templates:errors.variableFormat") }))
+    .max(50)
+    .default([]),
   locale: z.string().trim().max(TEMPLATE_LIMITS.locale).nullish(),
   category: z.string().trim().max(TEMPLATE_LIMITS.category).nullish(),
   active: z.boolean().default(true),

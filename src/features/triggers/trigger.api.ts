@@ -62,12 +62,16 @@ export const triggerApi = new Elysia({ name: "triggers-api" })
     params: idParams,
     detail: { tags: ["triggers"] },
   })
-  .put("/v1/triggers/:id", async ({ apiKey, params, body, request }) => toPublicTrigger(await updateTrigger(orgOf(apiKey), params.id, body, byApiKey(apiKey.id, request))), {
-    apiKey: "workflows:write",
-    params: idParams,
-    body: triggerSchema,
-    detail: { tags: ["triggers"], summary: "Replace a trigger" },
-  })
+  .put(
+    "/v1/triggers/:id",
+    async ({ apiKey, params, body, request }) => toPublicTrigger(await updateTrigger(orgOf(apiKey), params.id, body, byApiKey(apiKey.id, request))),
+    {
+      apiKey: "workflows:write",
+      params: idParams,
+      body: triggerSchema,
+      detail: { tags: ["triggers"], summary: "Replace a trigger" },
+    },
+  )
   .delete(
     "/v1/triggers/:id",
     async ({ apiKey, params, request, set }) => {

@@ -116,7 +116,11 @@ async function loadContext(organizationId: string) {
       : { text: "—", warning: tText("triggers:target.workflowDeleted") };
   };
 
-  const item = (t: Trigger): TriggerListItem => ({ trigger: t, target: target(t), instanceNames: (t.instanceIds ?? []).map((id) => instanceName.get(id) ?? tText("triggers:deletedInstance")) });
+  const item = (t: Trigger): TriggerListItem => ({
+    trigger: t,
+    target: target(t),
+    instanceNames: (t.instanceIds ?? []).map((id) => instanceName.get(id) ?? tText("triggers:deletedInstance")),
+  });
 
   const valuesOf = (t: Trigger): TriggerFormValues => ({
     name: t.name,
@@ -183,7 +187,14 @@ export const triggerPages = new Elysia({ name: "triggers-pages" })
       if (errors) {
         set.status = 422;
         const ctx = await loadContext(admin.organization.id);
-        return TriggerForm({ action: "/triggers", values: formValues(formFields(body)), errors, choices: ctx.choices, csrfToken, submitLabel: tText("triggers:form.create") });
+        return TriggerForm({
+          action: "/triggers",
+          values: formValues(formFields(body)),
+          errors,
+          choices: ctx.choices,
+          csrfToken,
+          submitLabel: tText("triggers:form.create"),
+        });
       }
       setFlash(cookie, "success", tText("triggers:flash.created"));
       return hxRedirect(request, "/triggers");
@@ -198,8 +209,9 @@ export const triggerPages = new Elysia({ name: "triggers-pages" })
       const parsed = parseForm(triggerTestSchema, { text, instanceId: str(b.instanceId) || null, firstMessage: checkbox(b.firstMessage) });
       const ctx = await loadContext(admin.organization.id);
       const errors = parsed.ok ? [] : [...parsed.errors];
-      const instanceId = parsed.ok ? parsed.value.instanceId ?? null : null;
-      if (instanceId && !ctx.choices.instances.some((i) => i.id === instanceId)) errors.push({ path: "instanceId", message: tText("triggers:errors.instanceOfOrganization") });
+      const instanceId = parsed.ok ? (parsed.value.instanceId ?? null) : null;
+      if (instanceId && !ctx.choices.instances.some((i) => i.id === instanceId))
+        errors.push({ path: "instanceId", message: tText("triggers:errors.instanceOfOrganization") });
       let result: TriggerTestResultProps;
       if (!parsed.ok || errors.length) {
         set.status = 422;
@@ -240,7 +252,14 @@ export const triggerPages = new Elysia({ name: "triggers-pages" })
       if (errors) {
         set.status = 422;
         const ctx = await loadContext(admin.organization.id);
-        return TriggerForm({ action: `/triggers/${params.id}`, values: formValues(formFields(body)), errors, choices: ctx.choices, csrfToken, submitLabel: tText("common:actions.save") });
+        return TriggerForm({
+          action: `/triggers/${params.id}`,
+          values: formValues(formFields(body)),
+          errors,
+          choices: ctx.choices,
+          csrfToken,
+          submitLabel: tText("common:actions.save"),
+        });
       }
       setFlash(cookie, "success", tText("triggers:flash.saved"));
       return hxRedirect(request, "/triggers");

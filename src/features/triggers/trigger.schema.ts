@@ -11,7 +11,12 @@ export const triggerSchema = z
     match: z.enum(TRIGGER_MATCHES),
     pattern: z.string().trim().max(200).default(""),
     priority: z.number().int().min(-1000).max(1000).default(0),
-    cooldownSeconds: z.number().int().min(0).max(30 * 24 * 3600).default(0),
+    cooldownSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 24 * 3600)
+      .default(0),
     /** Empty/null = every instance of the organization. */
     instanceIds: z.array(z.string().uuid()).max(100).nullish(),
     active: z.boolean().default(true),
@@ -31,9 +36,11 @@ export const triggerSchema = z
     if (t.match === "number" && t.pattern && !/^\d+$/.test(t.pattern)) {
       ctx.addIssue({ code: "custom", path: ["pattern"], message: tText("triggers:errors.numberPattern") });
     }
-    if (t.action === "reply_template" && !t.templateKey) ctx.addIssue({ code: "custom", path: ["templateKey"], message: tText("triggers:errors.chooseTemplate") });
+    if (t.action === "reply_template" && !t.templateKey)
+      ctx.addIssue({ code: "custom", path: ["templateKey"], message: tText("triggers:errors.chooseTemplate") });
     if (t.action === "start_flow" && !t.flowId) ctx.addIssue({ code: "custom", path: ["flowId"], message: tText("triggers:errors.chooseFlow") });
-    if (t.action === "hand_to_workflow" && !t.workflowId) ctx.addIssue({ code: "custom", path: ["workflowId"], message: tText("triggers:errors.chooseWorkflow") });
+    if (t.action === "hand_to_workflow" && !t.workflowId)
+      ctx.addIssue({ code: "custom", path: ["workflowId"], message: tText("triggers:errors.chooseWorkflow") });
   });
 export type TriggerInput = z.infer<typeof triggerSchema>;
 

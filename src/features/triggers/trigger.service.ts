@@ -22,11 +22,19 @@ async function checkReferences(organizationId: string, input: TriggerInput, tx: 
     if (own.length !== new Set(input.instanceIds).size) errors.push({ path: "instanceIds", message: tText("triggers:errors.instancesOfOrganization") });
   }
   if (input.action === "reply_template" && input.templateKey) {
-    const [t] = await tx.select({ id: templates.id }).from(templates).where(and(eq(templates.organizationId, organizationId), eq(templates.key, input.templateKey))).limit(1);
+    const [t] = await tx
+      .select({ id: templates.id })
+      .from(templates)
+      .where(and(eq(templates.organizationId, organizationId), eq(templates.key, input.templateKey)))
+      .limit(1);
     if (!t) errors.push({ path: "templateKey", message: tText("triggers:errors.noTemplate", { key: input.templateKey }) });
   }
   if (input.action === "start_flow" && input.flowId) {
-    const [f] = await tx.select({ id: flows.id }).from(flows).where(and(eq(flows.organizationId, organizationId), eq(flows.id, input.flowId))).limit(1);
+    const [f] = await tx
+      .select({ id: flows.id })
+      .from(flows)
+      .where(and(eq(flows.organizationId, organizationId), eq(flows.id, input.flowId)))
+      .limit(1);
     if (!f) errors.push({ path: "flowId", message: tText("triggers:errors.flowNotFound") });
   }
   if (input.action === "hand_to_workflow" && input.workflowId) {
@@ -44,9 +52,9 @@ function values(input: TriggerInput) {
   return {
     ...input,
     instanceIds: input.instanceIds?.length ? input.instanceIds : null,
-    templateKey: input.action === "reply_template" ? input.templateKey ?? null : null,
-    flowId: input.action === "start_flow" ? input.flowId ?? null : null,
-    workflowId: input.action === "hand_to_workflow" ? input.workflowId ?? null : null,
+    templateKey: input.action === "reply_template" ? (input.templateKey ?? null) : null,
+    flowId: input.action === "start_flow" ? (input.flowId ?? null) : null,
+    workflowId: input.action === "hand_to_workflow" ? (input.workflowId ?? null) : null,
   };
 }
 
@@ -55,7 +63,11 @@ export async function listTriggers(organizationId: string, tx: DbOrTx = db): Pro
 }
 
 export async function getTrigger(organizationId: string, id: string, tx: DbOrTx = db): Promise<Trigger> {
-  const [t] = await tx.select().from(triggers).where(and(eq(triggers.id, id), eq(triggers.organizationId, organizationId))).limit(1);
+  const [t] = await tx
+    .select()
+    .from(triggers)
+    .where(and(eq(triggers.id, id), eq(triggers.organizationId, organizationId)))
+    .limit(1);
   if (!t) throw triggerNotFound();
   return t;
 }
@@ -112,7 +124,10 @@ const auditDetails = (t: Trigger) => ({ name: t.name, match: t.match, action: t.
 export async function createTrigger(organizationId: string, input: TriggerInput, who: AuditBy = bySystem, tx?: DbOrTx): Promise<Trigger> {
   const t = await inTransaction(tx, async (tx) => {
     await checkReferences(organizationId, input, tx);
-    const [t] = await tx.insert(triggers).values({ organizationId, ...values(input) }).returning();
+    const [t] = await tx
+      .insert(triggers)
+      .values({ organizationId, ...values(input) })
+      .returning();
     await auditChange(tx, organizationId, who, "trigger.created", { type: "trigger", id: t!.id }, auditDetails(t!));
     return t!;
   });
@@ -124,7 +139,11 @@ export async function updateTrigger(organizationId: string, id: string, input: T
   const t = await inTransaction(tx, async (tx) => {
     await getTrigger(organizationId, id, tx);
     await checkReferences(organizationId, input, tx);
-    const [t] = await tx.update(triggers).set(values(input)).where(and(eq(triggers.id, id), eq(triggers.organizationId, organizationId))).returning();
+    const [t] = await tx
+      .update(triggers)
+      .set(values(input))
+      .where(and(eq(triggers.id, id), eq(triggers.organizationId, organizationId)))
+      .returning();
     await auditChange(tx, organizationId, who, "trigger.updated", { type: "trigger", id }, auditDetails(t!));
     return t!;
   });
@@ -144,7 +163,11 @@ export async function deleteTrigger(organizationId: string, id: string, who: Aud
 /** Enables or disables a trigger without touching the rest of it (the list's toggle). */
 export async function setTriggerActive(organizationId: string, id: string, active: boolean, who: AuditBy = bySystem, tx?: DbOrTx): Promise<Trigger> {
   const t = await inTransaction(tx, async (tx) => {
-    const [t] = await tx.update(triggers).set({ active }).where(and(eq(triggers.id, id), eq(triggers.organizationId, organizationId))).returning();
+    const [t] = await tx
+      .update(triggers)
+      .set({ active })
+      .where(and(eq(triggers.id, id), eq(triggers.organizationId, organizationId)))
+      .returning();
     if (!t) throw triggerNotFound();
     await auditChange(tx, organizationId, who, active ? "trigger.enabled" : "trigger.disabled", { type: "trigger", id }, auditDetails(t));
     return t;

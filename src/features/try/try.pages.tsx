@@ -66,7 +66,14 @@ export const tryPages = new Elysia({ name: "try-pages" })
       set.headers["cache-control"] = "no-store";
       const state = await connectionState(visitorScope(device.id), result.value.instance.id);
       return (
-        <TryPage csrfToken={csrfToken} appUrl={config.appUrl} instance={state.instance} qr={state.qr} connectionError={state.error} secret={result.value.secret} />
+        <TryPage
+          csrfToken={csrfToken}
+          appUrl={config.appUrl}
+          instance={state.instance}
+          qr={state.qr}
+          connectionError={state.error}
+          secret={result.value.secret}
+        />
       );
     },
     { detail: hide },
@@ -99,7 +106,9 @@ export const tryPages = new Elysia({ name: "try-pages" })
       const values: Record<string, string> = {};
       for (const [k, v] of Object.entries((body ?? {}) as Record<string, unknown>)) if (typeof v === "string" && k !== "_csrf") values[k] = v;
       const parsed = simulateInboundSchema.safeParse(values);
-      const result = parsed.success ? await attempt(() => sandboxInbound(instance, parsed.data)) : ({ ok: false, errors: zodDetails(parsed.error.issues) } as const);
+      const result = parsed.success
+        ? await attempt(() => sandboxInbound(instance, parsed.data))
+        : ({ ok: false, errors: zodDetails(parsed.error.issues) } as const);
       const notice = tText("try:received");
       const state: FormState = result.ok ? { values: { from: values.from ?? "" }, notice } : { values, errors: result.errors };
       if (result.ok && !isHtmx(request)) {
@@ -112,10 +121,16 @@ export const tryPages = new Elysia({ name: "try-pages" })
     },
     { detail: hide },
   )
-  .post("/try/connect", ({ cookie, csrfToken, request }) => panelAction(cookie, csrfToken, request, (scope, id) => connectInstance(scope, id)), { detail: hide })
-  .post("/try/scan", ({ cookie, csrfToken, request }) => panelAction(cookie, csrfToken, request, async (scope, id) => sandboxPair(await getInstance(scope, id))), {
+  .post("/try/connect", ({ cookie, csrfToken, request }) => panelAction(cookie, csrfToken, request, (scope, id) => connectInstance(scope, id)), {
     detail: hide,
-  });
+  })
+  .post(
+    "/try/scan",
+    ({ cookie, csrfToken, request }) => panelAction(cookie, csrfToken, request, async (scope, id) => sandboxPair(await getInstance(scope, id))),
+    {
+      detail: hide,
+    },
+  );
 
 /** Connect / simulate scan for the visitor's number: answers with the refreshed connection panel. */
 async function panelAction(cookie: Jar, csrfToken: string, request: Request, run: (scope: InstanceScope, id: string) => Promise<unknown>) {

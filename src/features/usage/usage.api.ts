@@ -11,7 +11,8 @@ export const usageApi = new Elysia({ name: "usage-api", prefix: "/v1/usage" }).u
   "/",
   async ({ apiKey, query }) => {
     // A key bound to one instance sees that instance's usage only.
-    if (apiKey.instanceId && query.instanceId && query.instanceId !== apiKey.instanceId) throw new AppError("not_found", tText("usage:errors.instanceNotFound"));
+    if (apiKey.instanceId && query.instanceId && query.instanceId !== apiKey.instanceId)
+      throw new AppError("not_found", tText("usage:errors.instanceNotFound"));
     const instanceId = apiKey.instanceId ?? query.instanceId;
     if (!apiKey.organizationId) {
       // Unclaimed (try-before-sign-up) keys are not metered: an all-zero report of the valid range.

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { USAGE_METRICS } from "@/db/schema";
+import type { USAGE_METRICS } from "@/db/schema";
 import { tText } from "@/lib/i18n";
 
 /** Limits shared by the API, the usage page and the service. */
@@ -17,10 +17,13 @@ export const isoDay = z
   .string()
   .trim()
   .regex(/^\d{4}-\d{2}-\d{2}$/, { error: () => tText("usage:errors.date") })
-  .refine((v) => {
-    const d = new Date(`${v}T00:00:00Z`);
-    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
-  }, { error: () => tText("usage:errors.calendarDate") });
+  .refine(
+    (v) => {
+      const d = new Date(`${v}T00:00:00Z`);
+      return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
+    },
+    { error: () => tText("usage:errors.calendarDate") },
+  );
 
 const emptyToUndefined = (v: unknown) => (v === "" ? undefined : v);
 

@@ -207,7 +207,11 @@ const zeroMetrics = () => Object.fromEntries(USAGE_METRICS.map((m) => [m, 0])) a
  * over-long ranges with field errors.
  */
 export function resolveUsageRange(query: UsageQuery, now = new Date()): { from: string; to: string } {
-  const to = query.to ?? (query.from ? dayString(new Date(Math.min(now.getTime(), Date.parse(`${query.from}T00:00:00Z`) + (USAGE_LIMITS.defaultRangeDays - 1) * DAY_MS))) : dayString(now));
+  const to =
+    query.to ??
+    (query.from
+      ? dayString(new Date(Math.min(now.getTime(), Date.parse(`${query.from}T00:00:00Z`) + (USAGE_LIMITS.defaultRangeDays - 1) * DAY_MS)))
+      : dayString(now));
   const from = query.from ?? dayString(new Date(Date.parse(`${to}T00:00:00Z`) - (USAGE_LIMITS.defaultRangeDays - 1) * DAY_MS));
   const span = (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS + 1;
   if (span < 1) throw validationFailed([{ path: "to", message: tText("usage:errors.toBeforeFrom") }], tText("usage:errors.range"));
@@ -256,9 +260,5 @@ export async function usageReport(organizationId: string, query: UsageQuery, now
 
 /** Instances of the organization for the page's filter. */
 export async function usageInstanceOptions(organizationId: string) {
-  return db
-    .select({ id: instances.id, name: instances.name })
-    .from(instances)
-    .where(eq(instances.organizationId, organizationId))
-    .orderBy(asc(instances.name));
+  return db.select({ id: instances.id, name: instances.name }).from(instances).where(eq(instances.organizationId, organizationId)).orderBy(asc(instances.name));
 }

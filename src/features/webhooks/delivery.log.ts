@@ -17,7 +17,6 @@ import type { WebhookRow } from "./delivery.send";
 export type Delivery = typeof webhookDeliveries.$inferSelect;
 export type Attempt = typeof webhookAttempts.$inferSelect;
 
-
 export function publicDelivery(d: Delivery) {
   return {
     id: d.id,
@@ -64,7 +63,13 @@ export async function listDeliveriesForWebhook(
   return keysetPage(
     { sortBy: webhookDeliveries.createdAt, id: webhookDeliveries.id },
     query,
-    (q) => tx.select({ delivery: webhookDeliveries, sortKey: q.sortKey }).from(webhookDeliveries).where(and(...conditions, q.after)).orderBy(...q.orderBy).limit(q.limit),
+    (q) =>
+      tx
+        .select({ delivery: webhookDeliveries, sortKey: q.sortKey })
+        .from(webhookDeliveries)
+        .where(and(...conditions, q.after))
+        .orderBy(...q.orderBy)
+        .limit(q.limit),
     (r) => r.delivery,
     (r) => r.delivery.id,
   );
@@ -78,12 +83,19 @@ export async function getDelivery(organizationId: string, deliveryId: string, tx
     .from(webhookDeliveries)
     .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.organizationId, organizationId)));
   if (!delivery) throw new AppError("not_found", tText("webhooks:errors.deliveryNotFound"));
-  const attempts = await tx.select().from(webhookAttempts).where(eq(webhookAttempts.deliveryId, deliveryId)).orderBy(desc(webhookAttempts.attempt), desc(webhookAttempts.at));
+  const attempts = await tx
+    .select()
+    .from(webhookAttempts)
+    .where(eq(webhookAttempts.deliveryId, deliveryId))
+    .orderBy(desc(webhookAttempts.attempt), desc(webhookAttempts.at));
   return { delivery, attempts };
 }
 
 async function activeWebhookOf(tx: DbOrTx, organizationId: string, webhookId: string): Promise<WebhookRow> {
-  const [hook] = await tx.select().from(webhooks).where(and(eq(webhooks.id, webhookId), eq(webhooks.organizationId, organizationId)));
+  const [hook] = await tx
+    .select()
+    .from(webhooks)
+    .where(and(eq(webhooks.id, webhookId), eq(webhooks.organizationId, organizationId)));
   if (!hook) throw new AppError("not_found", tText("webhooks:errors.notFound"));
   if (!hook.active) throw new AppError("conflict", tText("webhooks:errors.disabledRetry"));
   return hook;
@@ -101,12 +113,7 @@ export async function retryDelivery(organizationId: string, deliveryId: string):
     const [row] = await tx
       .update(webhookDeliveries)
       .set({ status: "pending", nextAttemptAt: sql`${clockSql()}`, leaseUntil: null })
-      .where(
-        and(
-          eq(webhookDeliveries.id, deliveryId),
-          or(sql`${webhookDeliveries.leaseUntil} is null`, lt(webhookDeliveries.leaseUntil, sql`${clockSql()}`)),
-        ),
-      )
+      .where(and(eq(webhookDeliveries.id, deliveryId), or(sql`${webhookDeliveries.leaseUntil} is null`, lt(webhookDeliveries.leaseUntil, sql`${clockSql()}`))))
       .returning();
     if (!row) throw new AppError("conflict", tText("webhooks:errors.attemptInProgress"));
     await notify(DELIVERIES_QUEUED_CHANNEL, "", tx);

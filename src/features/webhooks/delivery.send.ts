@@ -5,7 +5,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { config } from "@/config";
 import { db, rowsOf, type DbOrTx } from "@/db/client";
-import { events, webhookDeliveries, webhooks } from "@/db/schema";
+import { type events, webhookDeliveries, webhooks } from "@/db/schema";
 import { recordAudit } from "@/features/audit/audit.service";
 import { meterUsage } from "@/features/usage/usage.service";
 import { eventPayload, recordEvent } from "@/features/events/event.service";
@@ -15,7 +15,20 @@ import { log } from "@/lib/logger";
 import { signatureHeaders, signingSecrets } from "./signing";
 import { DELIVERY_ERROR, DISABLED_REASON, MASKED_HEADER_VALUE } from "./webhook.schema";
 import { pinnedRequest, resolveTarget, TargetRefused } from "@/lib/outbound";
-import { AUTO_DISABLE_AFTER_MS, type ClaimedDelivery, MAX_ATTEMPTS, RESPONSE_EXCERPT_BYTES, RETRY_AFTER_CAP_MS, RETRY_SCHEDULE_MS, asDate, claimDueDeliveries, clockSql, deliveryClock, deliverySettings, msInterval } from "./delivery.queue";
+import {
+  AUTO_DISABLE_AFTER_MS,
+  type ClaimedDelivery,
+  MAX_ATTEMPTS,
+  RESPONSE_EXCERPT_BYTES,
+  RETRY_AFTER_CAP_MS,
+  RETRY_SCHEDULE_MS,
+  asDate,
+  claimDueDeliveries,
+  clockSql,
+  deliveryClock,
+  deliverySettings,
+  msInterval,
+} from "./delivery.queue";
 
 // ---------------------------------------------------------------------------------------------
 // One attempt
@@ -262,7 +275,11 @@ async function recordAttempts(batch: { claim: ClaimedDelivery; result: AttemptRe
       w.stale, w.failing_since
     from v left join w on w.id = v.webhook_id
   `);
-  const byId = new Map(rowsOf<{ id: string; updated: number; recorded: number; stale: boolean | null; failing_since: Date | string | null }>(result).map((r) => [r.id, r] as const));
+  const byId = new Map(
+    rowsOf<{ id: string; updated: number; recorded: number; stale: boolean | null; failing_since: Date | string | null }>(result).map(
+      (r) => [r.id, r] as const,
+    ),
+  );
   const outcomes: AttemptOutcome[] = [];
   const disabled = new Set<string>();
   for (const [i, { claim, result: r }] of batch.entries()) {
@@ -274,7 +291,10 @@ async function recordAttempts(batch: { claim: ClaimedDelivery; result: AttemptRe
     }
     // Counted in the batched meter: every finished attempt of an organization would otherwise queue on
     // one usage_daily row lock until its commit, which serialised deliveries in the bench.
-    meterUsage({ organizationId: claim.organizationId, instanceId: claim.event.instanceId, metric: ok ? "deliveries_succeeded" : "deliveries_failed" }, deliveryClock.now());
+    meterUsage(
+      { organizationId: claim.organizationId, instanceId: claim.event.instanceId, metric: ok ? "deliveries_succeeded" : "deliveries_failed" },
+      deliveryClock.now(),
+    );
     if (r.statusCode === 410) {
       if (!disabled.has(claim.webhookId)) await db.transaction((tx) => disableWebhook(tx, claim.webhookId, DISABLED_REASON.gone));
       disabled.add(claim.webhookId);
@@ -304,7 +324,12 @@ export async function disableWebhook(tx: DbOrTx, webhookId: string, reason: stri
   if (!hook) return false;
   await tx
     .update(webhookDeliveries)
-    .set({ status: "cancelled", leaseUntil: null, nextAttemptAt: null, lastError: sql`coalesce(${webhookDeliveries.lastError}, ${DELIVERY_ERROR.endpointDisabled})` })
+    .set({
+      status: "cancelled",
+      leaseUntil: null,
+      nextAttemptAt: null,
+      lastError: sql`coalesce(${webhookDeliveries.lastError}, ${DELIVERY_ERROR.endpointDisabled})`,
+    })
     .where(and(eq(webhookDeliveries.webhookId, webhookId), inArray(webhookDeliveries.status, ["pending", "failed"])));
   await recordEvent(
     {
@@ -315,7 +340,13 @@ export async function disableWebhook(tx: DbOrTx, webhookId: string, reason: stri
     tx,
   );
   await recordAudit(
-    { organizationId: hook.organizationId, actor: { type: "system" }, action: "webhook.disabled", target: { type: "webhook", id: hook.id }, details: { reason } },
+    {
+      organizationId: hook.organizationId,
+      actor: { type: "system" },
+      action: "webhook.disabled",
+      target: { type: "webhook", id: hook.id },
+      details: { reason },
+    },
     tx,
   );
   log.warn("webhook disabled", { webhookId: hook.id, reason });

@@ -11,10 +11,7 @@ export function generateWebhookSecret(): string {
 }
 
 /** The secrets that sign a request at `now`: the current one, plus the previous one during its grace window. */
-export function signingSecrets(
-  webhook: { secretEnc: string; previousSecretEnc: string | null; previousSecretExpiresAt: Date | null },
-  now: Date,
-): string[] {
+export function signingSecrets(webhook: { secretEnc: string; previousSecretEnc: string | null; previousSecretExpiresAt: Date | null }, now: Date): string[] {
   const secrets = [decryptSecret(webhook.secretEnc)];
   if (webhook.previousSecretEnc && webhook.previousSecretExpiresAt && webhook.previousSecretExpiresAt.getTime() > now.getTime()) {
     secrets.push(decryptSecret(webhook.previousSecretEnc));

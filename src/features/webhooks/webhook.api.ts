@@ -78,8 +78,7 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
           detail: {
             tags,
             summary: "Create a webhook endpoint",
-            description:
-              `Returns the signing \`secret\` (whsec_…) once. Deliveries follow Standard Webhooks: verify \`webhook-signature\` with any official library. ${MASKED} ${BOUND_KEYS}`,
+            description: `Returns the signing \`secret\` (whsec_…) once. Deliveries follow Standard Webhooks: verify \`webhook-signature\` with any official library. ${MASKED} ${BOUND_KEYS}`,
           },
         },
       )
@@ -99,7 +98,11 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
           apiKey: "webhooks:write",
           params: idParams,
           body: updateWebhookSchema,
-          detail: { tags, summary: "Update a webhook endpoint", description: `\`active: true\` re-enables a disabled endpoint; \`false\` pauses it. ${MASKED}` },
+          detail: {
+            tags,
+            summary: "Update a webhook endpoint",
+            description: `\`active: true\` re-enables a disabled endpoint; \`false\` pauses it. ${MASKED}`,
+          },
         },
       )
       .delete(

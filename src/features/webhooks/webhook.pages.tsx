@@ -53,7 +53,11 @@ function parseWebhookForm<T extends typeof createWebhookSchema | typeof updateWe
     instanceIds: values.instanceIds?.length ? values.instanceIds : null,
     headers: headers.headers,
   };
-  return parseForm(schema, input, headers.errors.map((message) => ({ path: "headers", message }))) as FormResult<z.infer<T>>;
+  return parseForm(
+    schema,
+    input,
+    headers.errors.map((message) => ({ path: "headers", message })),
+  ) as FormResult<z.infer<T>>;
 }
 
 function toFormValues(w: Webhook): WebhookFormValues {
@@ -145,7 +149,17 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
       const webhook = await getWebhook(admin.organization.id, params.id);
       // Right after create or rotate, the new secret is shown this once (the response is no-store like every page).
       const reveal = takeReveal(cookie, `webhook:${webhook.id}`);
-      if (reveal?.secret) return <SecretPage admin={admin} csrfToken={csrfToken} webhook={webhook} secret={reveal.secret} title={reveal.title ?? tText("webhooks:secret.title")} note={reveal.note} />;
+      if (reveal?.secret)
+        return (
+          <SecretPage
+            admin={admin}
+            csrfToken={csrfToken}
+            webhook={webhook}
+            secret={reveal.secret}
+            title={reveal.title ?? tText("webhooks:secret.title")}
+            note={reveal.note}
+          />
+        );
       const data = await showPage(admin, webhook, query as Record<string, unknown>);
       return <WebhookShowPage admin={admin} csrfToken={csrfToken} flash={takeFlash(cookie)} webhook={webhook} {...data} />;
     },
@@ -267,9 +281,7 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
       if (!parsed.ok) {
         set.status = 422;
         const data = await showPage(admin, webhook, {});
-        return (
-          <WebhookShowPage admin={admin} csrfToken={csrfToken} webhook={webhook} {...data} recoverErrors={parsed.errors} recoverSince={str(raw.since)} />
-        );
+        return <WebhookShowPage admin={admin} csrfToken={csrfToken} webhook={webhook} {...data} recoverErrors={parsed.errors} recoverSince={str(raw.since)} />;
       }
       const count = await recoverDeliveries(admin.organization.id, webhook.id, parsed.value.since);
       setFlash(cookie, "success", tText("webhooks:flash.recovered", { count }));

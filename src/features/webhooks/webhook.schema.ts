@@ -62,10 +62,14 @@ export const webhookUrlSchema = z
   });
 
 export const webhookHeadersSchema = z
-  .record(z.string(), z.string().max(WEBHOOK_LIMITS.headerValueMax, { error: () => tText("webhooks:validation.headerValueMax", { count: WEBHOOK_LIMITS.headerValueMax }) }))
+  .record(
+    z.string(),
+    z.string().max(WEBHOOK_LIMITS.headerValueMax, { error: () => tText("webhooks:validation.headerValueMax", { count: WEBHOOK_LIMITS.headerValueMax }) }),
+  )
   .superRefine((headers, ctx) => {
     const names = Object.keys(headers);
-    if (names.length > WEBHOOK_LIMITS.headersMax) ctx.addIssue({ code: "custom", message: tText("webhooks:validation.headersMax", { count: WEBHOOK_LIMITS.headersMax }) });
+    if (names.length > WEBHOOK_LIMITS.headersMax)
+      ctx.addIssue({ code: "custom", message: tText("webhooks:validation.headersMax", { count: WEBHOOK_LIMITS.headersMax }) });
     const seen = new Set<string>();
     for (const name of names) {
       const value = headers[name]!;
@@ -96,7 +100,11 @@ const instanceIdsSchema = z
 /** Body of `POST /v1/webhooks` and the create form (after `formToWebhookInput`). */
 export const createWebhookSchema = z.object({
   url: webhookUrlSchema,
-  name: z.string().trim().max(WEBHOOK_LIMITS.nameMax, { error: () => tText("webhooks:validation.nameMax", { count: WEBHOOK_LIMITS.nameMax }) }).optional(),
+  name: z
+    .string()
+    .trim()
+    .max(WEBHOOK_LIMITS.nameMax, { error: () => tText("webhooks:validation.nameMax", { count: WEBHOOK_LIMITS.nameMax }) })
+    .optional(),
   /** Omitted or null = every event type. */
   eventTypes: eventTypesSchema.nullable().optional(),
   /** Omitted or null = every instance of the organization. */
@@ -160,7 +168,8 @@ export function deliveryErrorText(stored: string): string {
   const timedOut = /^Timed out after (\d+(?:\.\d+)?) s$/.exec(stored);
   if (timedOut) return tText("webhooks:deliveryError.timedOut", { seconds: timedOut[1] });
   if (stored.startsWith(DELIVERY_ERROR.refused)) return tText("webhooks:deliveryError.refused", { reason: stored.slice(DELIVERY_ERROR.refused.length) });
-  if (stored.startsWith(DELIVERY_ERROR.requestFailed)) return tText("webhooks:deliveryError.requestFailed", { reason: stored.slice(DELIVERY_ERROR.requestFailed.length) });
+  if (stored.startsWith(DELIVERY_ERROR.requestFailed))
+    return tText("webhooks:deliveryError.requestFailed", { reason: stored.slice(DELIVERY_ERROR.requestFailed.length) });
   return stored;
 }
 

@@ -101,7 +101,10 @@ export function publicWebhook(w: Webhook) {
 /** The endpoint of the organization, or 404 (also for another organization's id). */
 export async function getWebhook(organizationId: string, webhookId: string, tx: DbOrTx = db): Promise<Webhook> {
   if (!isUuid(webhookId)) throw webhookNotFound();
-  const [hook] = await tx.select().from(webhooks).where(and(eq(webhooks.id, webhookId), eq(webhooks.organizationId, organizationId)));
+  const [hook] = await tx
+    .select()
+    .from(webhooks)
+    .where(and(eq(webhooks.id, webhookId), eq(webhooks.organizationId, organizationId)));
   if (!hook) throw webhookNotFound();
   return hook;
 }
@@ -136,7 +139,13 @@ export async function listWebhooks(
   return keysetPage(
     { sortBy: webhooks.createdAt, id: webhooks.id, order: "asc" },
     query,
-    (q) => tx.select({ webhook: webhooks, sortKey: q.sortKey }).from(webhooks).where(and(...conditions, q.after)).orderBy(...q.orderBy).limit(q.limit),
+    (q) =>
+      tx
+        .select({ webhook: webhooks, sortKey: q.sortKey })
+        .from(webhooks)
+        .where(and(...conditions, q.after))
+        .orderBy(...q.orderBy)
+        .limit(q.limit),
     (r) => r.webhook,
     (r) => r.webhook.id,
   );
@@ -188,10 +197,7 @@ export async function createWebhook(organizationId: string, input: CreateWebhook
         instanceIds: input.instanceIds ?? null,
       })
       .returning();
-    await recordAudit(
-      { organizationId, ...who, action: "webhook.created", target: { type: "webhook", id: hook!.id }, details: { url: input.url } },
-      tx,
-    );
+    await recordAudit({ organizationId, ...who, action: "webhook.created", target: { type: "webhook", id: hook!.id }, details: { url: input.url } }, tx);
     return hook!;
   });
   return { webhook, secret };
@@ -218,8 +224,18 @@ export async function updateWebhook(organizationId: string, webhookId: string, i
       .where(and(eq(webhooks.id, webhookId), eq(webhooks.organizationId, organizationId)))
       .returning();
     if (!hook) throw webhookNotFound();
-    const action = input.active === true && !current.active ? "webhook.enabled" : input.active === false && current.active ? "webhook.disabled" : "webhook.updated";
-    await recordAudit({ organizationId, ...who, action, target: { type: "webhook", id: hook.id }, details: { fields: Object.keys(set).map((field) => (field === "headersEnc" ? "headers" : field)) } }, tx);
+    const action =
+      input.active === true && !current.active ? "webhook.enabled" : input.active === false && current.active ? "webhook.disabled" : "webhook.updated";
+    await recordAudit(
+      {
+        organizationId,
+        ...who,
+        action,
+        target: { type: "webhook", id: hook.id },
+        details: { fields: Object.keys(set).map((field) => (field === "headersEnc" ? "headers" : field)) },
+      },
+      tx,
+    );
     // Re-enabled endpoints may have deliveries that waited while paused.
     if (set.active === true) await notify(DELIVERIES_QUEUED_CHANNEL, "", tx);
     return hook;
@@ -306,7 +322,10 @@ export async function webhookStats(organizationId: string, webhookIds: string[],
       count(*) filter (where d.status = 'succeeded')::int as succeeded,
       count(*) filter (where d.status in ('failed', 'exhausted'))::int as failing,
       count(*) filter (where d.status = 'pending')::int as pending
-    from unnest(array[${sql.join(webhookIds.map((id) => sql`${id}::uuid`), sql`, `)}]) as h(id)
+    from unnest(array[${sql.join(
+      webhookIds.map((id) => sql`${id}::uuid`),
+      sql`, `,
+    )}]) as h(id)
     cross join lateral (
       select x.status from webhook_deliveries x
       where x.webhook_id = h.id and x.organization_id = ${organizationId}

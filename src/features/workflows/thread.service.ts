@@ -78,11 +78,7 @@ export async function getThread(organizationId: string, id: string, tx: DbOrTx =
   return t;
 }
 
-export async function listThreads(
-  organizationId: string,
-  workflowId: string,
-  opts: { status?: "active" | "archived"; limit: number; cursor?: string },
-) {
+export async function listThreads(organizationId: string, workflowId: string, opts: { status?: "active" | "archived"; limit: number; cursor?: string }) {
   return keysetPage(
     { sortBy: threads.createdAt, id: threads.id },
     opts,
@@ -90,7 +86,14 @@ export async function listThreads(
       db
         .select({ thread: threads, sortKey: q.sortKey })
         .from(threads)
-        .where(and(eq(threads.organizationId, organizationId), eq(threads.workflowId, workflowId), opts.status ? eq(threads.status, opts.status) : undefined, q.after))
+        .where(
+          and(
+            eq(threads.organizationId, organizationId),
+            eq(threads.workflowId, workflowId),
+            opts.status ? eq(threads.status, opts.status) : undefined,
+            q.after,
+          ),
+        )
         .orderBy(...q.orderBy)
         .limit(q.limit),
     (r) => r.thread,
@@ -127,26 +130,28 @@ const localTails = new Map<string, Promise<unknown>>();
  */
 export async function withThreadLock<T>(threadId: string, fn: () => Promise<T>, waitMs = LOCK_MS): Promise<T> {
   const previous = localTails.get(threadId) ?? Promise.resolve();
-  const run = previous.catch(() => {}).then(async () => {
-    const deadline = Date.now() + waitMs;
-    let delay = 25;
-    while (true) {
-      const [claimed] = await db
-        .update(threads)
-        .set({ lockedUntil: sql`now() + ${`${LOCK_MS} milliseconds`}::interval` })
-        .where(and(eq(threads.id, threadId), sql`(${threads.lockedUntil} is null or ${threads.lockedUntil} < now())`))
-        .returning({ id: threads.id });
-      if (claimed) break;
-      if (Date.now() > deadline) throw new AppError("conflict", tText("workflows:errors.threadBusy"));
-      await Bun.sleep(delay);
-      delay = Math.min(delay * 2, 500);
-    }
-    try {
-      return await fn();
-    } finally {
-      await db.update(threads).set({ lockedUntil: null }).where(eq(threads.id, threadId));
-    }
-  });
+  const run = previous
+    .catch(() => {})
+    .then(async () => {
+      const deadline = Date.now() + waitMs;
+      let delay = 25;
+      while (true) {
+        const [claimed] = await db
+          .update(threads)
+          .set({ lockedUntil: sql`now() + ${`${LOCK_MS} milliseconds`}::interval` })
+          .where(and(eq(threads.id, threadId), sql`(${threads.lockedUntil} is null or ${threads.lockedUntil} < now())`))
+          .returning({ id: threads.id });
+        if (claimed) break;
+        if (Date.now() > deadline) throw new AppError("conflict", tText("workflows:errors.threadBusy"));
+        await Bun.sleep(delay);
+        delay = Math.min(delay * 2, 500);
+      }
+      try {
+        return await fn();
+      } finally {
+        await db.update(threads).set({ lockedUntil: null }).where(eq(threads.id, threadId));
+      }
+    });
   localTails.set(threadId, run);
   try {
     return await run;
@@ -226,9 +231,7 @@ export async function sendThreadMessage(
   const workflow = await getWorkflow(organizationId, thread.workflowId);
   if (!workflow.isActive) throw conflict(tText("workflows:errors.inactive"));
   if (workflow.provider === "flow") {
-    throw new AppError("validation_failed", tText("workflows:errors.flowNoChat"), [
-      { path: "workflowId", message: tText("workflows:errors.flowNoChatField") },
-    ]);
+    throw new AppError("validation_failed", tText("workflows:errors.flowNoChat"), [{ path: "workflowId", message: tText("workflows:errors.flowNoChatField") }]);
   }
   return withThreadLock(threadId, async () => {
     let reply: EngineReply;
@@ -259,7 +262,6 @@ export async function sendThreadMessage(
     return { ...stored, workflow };
   });
 }
-
 
 /*
  * Threads that automation runs (flows, bound workflows, try-it runs): every write of those threads'
@@ -344,7 +346,12 @@ export async function advanceFollowUp(threadId: string, stage: number, dueAt: Da
 }
 
 /** Stores the thread's automation state; an ended flow run archives its thread. */
-export async function saveThreadState(threadId: string, state: Record<string, unknown>, opts: { ended?: boolean; touch?: boolean } = {}, tx: DbOrTx = db): Promise<void> {
+export async function saveThreadState(
+  threadId: string,
+  state: Record<string, unknown>,
+  opts: { ended?: boolean; touch?: boolean } = {},
+  tx: DbOrTx = db,
+): Promise<void> {
   await tx
     .update(threads)
     .set({ state, ...(opts.ended ? { status: "archived" as const } : {}), ...(opts.touch ? { lastMessageAt: new Date() } : {}) })

@@ -22,7 +22,9 @@ export async function listWorkflowBindings(organizationId: string, workflowId: s
   const rows = await db
     .select({ trigger: triggers })
     .from(triggers)
-    .where(and(eq(triggers.organizationId, organizationId), eq(triggers.action, "hand_to_workflow"), eq(triggers.workflowId, workflowId), eq(triggers.match, "any")))
+    .where(
+      and(eq(triggers.organizationId, organizationId), eq(triggers.action, "hand_to_workflow"), eq(triggers.workflowId, workflowId), eq(triggers.match, "any")),
+    )
     .orderBy(triggers.createdAt);
   const all = await db.select({ id: instances.id, name: instances.name }).from(instances).where(eq(instances.organizationId, organizationId));
   const names = new Map(all.map((i) => [i.id, i.name]));
@@ -52,7 +54,14 @@ export async function bindInstanceToWorkflow(organizationId: string, workflowId:
       who,
       tx,
     );
-    await auditChange(tx, organizationId, who, "workflow.instance_bound", { type: "workflow", id: workflow.id }, { instanceId: instance.id, instanceName: instance.name, triggerId: trigger.id });
+    await auditChange(
+      tx,
+      organizationId,
+      who,
+      "workflow.instance_bound",
+      { type: "workflow", id: workflow.id },
+      { instanceId: instance.id, instanceName: instance.name, triggerId: trigger.id },
+    );
     return trigger;
   });
 }
@@ -63,11 +72,18 @@ export async function unbindWorkflow(organizationId: string, workflowId: string,
   if (!binding) throw new AppError("not_found", tText("workflows:errors.bindingNotFound"));
   await db.transaction(async (tx) => {
     await deleteTrigger(organizationId, triggerId, who, tx);
-    await auditChange(tx, organizationId, who, "workflow.instance_unbound", { type: "workflow", id: workflowId }, {
-      instanceIds: binding.instances.map((i) => i.id),
-      everyInstance: binding.everyInstance,
-      triggerId,
-    });
+    await auditChange(
+      tx,
+      organizationId,
+      who,
+      "workflow.instance_unbound",
+      { type: "workflow", id: workflowId },
+      {
+        instanceIds: binding.instances.map((i) => i.id),
+        everyInstance: binding.everyInstance,
+        triggerId,
+      },
+    );
     const released = await releaseConversationsFromWorkflow(organizationId, workflowId, binding.everyInstance ? null : binding.instances.map((i) => i.id), tx);
     await archiveWorkflowThreads(workflowId, released, tx);
   });

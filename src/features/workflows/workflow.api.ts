@@ -6,31 +6,9 @@ import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
 import { byApiKey } from "@/features/audit/audit.service";
 import { AppError, errorBody } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
-import {
-  createThreadSchema,
-  createWorkflowSchema,
-  listQuerySchema,
-  threadMessageSchema,
-  updateWorkflowSchema,
-} from "./workflow.schema";
-import {
-  createThread,
-  getThread,
-  listThreadMessages,
-  listThreads,
-  sendThreadMessage,
-  toPublicThread,
-  toPublicThreadMessage,
-} from "./thread.service";
-import {
-  createWorkflow,
-  deleteWorkflow,
-  getWorkflow,
-  importAstWorkflows,
-  listWorkflows,
-  toPublicWorkflow,
-  updateWorkflow,
-} from "./workflow.service";
+import { createThreadSchema, createWorkflowSchema, listQuerySchema, threadMessageSchema, updateWorkflowSchema } from "./workflow.schema";
+import { createThread, getThread, listThreadMessages, listThreads, sendThreadMessage, toPublicThread, toPublicThreadMessage } from "./thread.service";
+import { createWorkflow, deleteWorkflow, getWorkflow, importAstWorkflows, listWorkflows, toPublicWorkflow, updateWorkflow } from "./workflow.service";
 
 const idParams = z.object({ id: z.string().uuid() });
 
@@ -104,7 +82,12 @@ export const workflowsApi = new Elysia({ name: "workflows-api" })
       const result = await listThreads(organizationId, params.id, query);
       return { data: result.data.map(toPublicThread), nextCursor: result.nextCursor };
     },
-    { apiKey: "workflows:read", params: idParams, query: listQuerySchema.extend({ status: z.enum(["active", "archived"]).optional() }), detail: { tags: ["threads"] } },
+    {
+      apiKey: "workflows:read",
+      params: idParams,
+      query: listQuerySchema.extend({ status: z.enum(["active", "archived"]).optional() }),
+      detail: { tags: ["threads"] },
+    },
   )
   .post(
     "/v1/workflows/:id/threads",

@@ -99,7 +99,11 @@ function formValuesOf(body: FormBody): WorkflowFormValues {
   return values;
 }
 
-async function renderIndex(admin: AdminContext, csrfToken: string, extra: { values?: WorkflowFormValues; errors?: FieldError[]; flash?: ReturnType<typeof takeFlash> } = {}) {
+async function renderIndex(
+  admin: AdminContext,
+  csrfToken: string,
+  extra: { values?: WorkflowFormValues; errors?: FieldError[]; flash?: ReturnType<typeof takeFlash> } = {},
+) {
   return WorkflowsIndex({
     admin,
     csrfToken,
@@ -126,7 +130,10 @@ function chatStream(request: Request, admin: AdminContext, workflow: Workflow, t
       try {
         const thread = threadId
           ? await getThread(admin.organization.id, threadId)
-          : await createThread(admin.organization.id, workflow.id, { title: tText("workflows:thread.testChatTitle", { email: admin.user.email }), userId: admin.user.id });
+          : await createThread(admin.organization.id, workflow.id, {
+              title: tText("workflows:thread.testChatTitle", { email: admin.user.email }),
+              userId: admin.user.id,
+            });
         if (thread.workflowId !== workflow.id) throw new AppError("not_found", tText("workflows:errors.threadNotFound"));
         send("thread", { id: thread.id });
         const { reply } = await sendThreadMessage(admin.organization.id, thread.id, text, {
@@ -156,7 +163,13 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
       const b = formFields(body);
       const rerender = async (errors: FieldError[]) =>
         unprocessable(set, async () =>
-          WorkflowForm({ action: "/workflows", values: formValuesOf(b), errors, flows: await publishedFlowOptions(admin.organization.id), submitLabel: tText("workflows:createButton") }),
+          WorkflowForm({
+            action: "/workflows",
+            values: formValuesOf(b),
+            errors,
+            flows: await publishedFlowOptions(admin.organization.id),
+            submitLabel: tText("workflows:createButton"),
+          }),
         );
       const { input, errors } = formToInput(b, false);
       const parsed = parseForm(createWorkflowSchema, input, errors);
@@ -207,15 +220,27 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
       const { input, errors } = formToInput({ ...b, provider: current.provider }, true);
       const rerender = async (errs: FieldError[]) =>
         unprocessable(set, async () =>
-          WorkflowForm({ action: `/workflows/${params.id}`, values: formValuesOf(b), errors: errs, flows: await publishedFlowOptions(admin.organization.id), editing: true, submitLabel: tText("common:actions.save") }),
+          WorkflowForm({
+            action: `/workflows/${params.id}`,
+            values: formValuesOf(b),
+            errors: errs,
+            flows: await publishedFlowOptions(admin.organization.id),
+            editing: true,
+            submitLabel: tText("common:actions.save"),
+          }),
         );
       if (errors.length) return rerender(errors);
       const saved = await attemptForm(() =>
-        updateWorkflow(admin.organization.id, params.id, {
-          name: input.name as string,
-          description: (input.description as string | null) ?? null,
-          config: input.config as Record<string, unknown>,
-        }, byUser(admin.user.id, request)),
+        updateWorkflow(
+          admin.organization.id,
+          params.id,
+          {
+            name: input.name as string,
+            description: (input.description as string | null) ?? null,
+            config: input.config as Record<string, unknown>,
+          },
+          byUser(admin.user.id, request),
+        ),
       );
       if (!saved.ok) return rerender(saved.errors);
       setFlash(cookie, "success", tText("workflows:flash.saved"));
@@ -239,7 +264,11 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
       const workflow = await getWorkflow(admin.organization.id, params.id);
       return chatStream(request, admin, workflow, body.text, body.threadId ?? undefined);
     },
-    { member: "agent", params: idParams, body: z.object({ text: z.string().trim().min(1).max(10_000), threadId: z.string().uuid().nullish(), _csrf: z.string().optional() }) },
+    {
+      member: "agent",
+      params: idParams,
+      body: z.object({ text: z.string().trim().min(1).max(10_000), threadId: z.string().uuid().nullish(), _csrf: z.string().optional() }),
+    },
   )
   .post(
     "/workflows/:id/bindings",

@@ -4,7 +4,11 @@ import { tText } from "@/lib/i18n";
 export const WORKFLOW_LIMITS = { name: 120, description: 2000, systemPrompt: 20_000, model: 200, apiKey: 500, text: 10_000 } as const;
 
 export const followUpStageSchema = z.object({
-  delaySeconds: z.number().int().min(1).max(30 * 24 * 3600),
+  delaySeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 24 * 3600),
   templateKey: z.string().min(1).max(100),
 });
 export type FollowUpStageInput = z.infer<typeof followUpStageSchema>;
@@ -17,7 +21,10 @@ export type FollowUpStageInput = z.infer<typeof followUpStageSchema>;
 export function parseFollowUpLines(text: string, path: string): { stages: FollowUpStageInput[]; errors: { path: string; message: string }[] } {
   const errors: { path: string; message: string }[] = [];
   const stages: FollowUpStageInput[] = [];
-  for (const line of text.split(/[\r\n;]+/).map((l) => l.trim()).filter(Boolean)) {
+  for (const line of text
+    .split(/[\r\n;]+/)
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     const [seconds, templateKey, ...rest] = line.split(/\s+/);
     if (!seconds || !templateKey || rest.length > 0 || !/^\d+$/.test(seconds)) errors.push({ path, message: tText("workflows:errors.followUpLine", { line }) });
     else stages.push({ delaySeconds: Number(seconds), templateKey });
@@ -26,7 +33,8 @@ export function parseFollowUpLines(text: string, path: string): { stages: Follow
 }
 
 /** Stages back into the lines parseFollowUpLines reads (`separator` "; " for a one-line input). */
-export const followUpLines = (stages: readonly FollowUpStageInput[], separator = "\n") => stages.map((s) => `${s.delaySeconds} ${s.templateKey}`).join(separator);
+export const followUpLines = (stages: readonly FollowUpStageInput[], separator = "\n") =>
+  stages.map((s) => `${s.delaySeconds} ${s.templateKey}`).join(separator);
 
 /** Automation settings every provider shares (conversations bound to the workflow). */
 const automationFields = {
@@ -75,12 +83,14 @@ export const createWorkflowSchema = z.discriminatedUnion("provider", [
 export type CreateWorkflowInput = z.infer<typeof createWorkflowSchema>;
 
 /** PATCH: any subset; `config` is merged into the stored one and re-validated for the provider. */
-export const updateWorkflowSchema = z.object({
-  name: base.name.optional(),
-  description: base.description.nullable(),
-  isActive: z.boolean().optional(),
-  config: z.record(z.string(), z.unknown()).optional(),
-}).partial();
+export const updateWorkflowSchema = z
+  .object({
+    name: base.name.optional(),
+    description: base.description.nullable(),
+    isActive: z.boolean().optional(),
+    config: z.record(z.string(), z.unknown()).optional(),
+  })
+  .partial();
 export type UpdateWorkflowInput = z.infer<typeof updateWorkflowSchema>;
 
 export const createThreadSchema = z.object({

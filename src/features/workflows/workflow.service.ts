@@ -10,13 +10,7 @@ import { auditChange, bySystem, inTransaction, type AuditBy } from "@/features/a
 import { astEngine, listAstWorkflows } from "./engines/ast";
 import { ENGINE_TIMEOUT_MS, EngineError, type AiEngine } from "./engines/engine";
 import { openAiEngine } from "./engines/openai";
-import {
-  astConfigSchema,
-  flowConfigSchema,
-  openAiConfigSchema,
-  type CreateWorkflowInput,
-  type UpdateWorkflowInput,
-} from "./workflow.schema";
+import { astConfigSchema, flowConfigSchema, openAiConfigSchema, type CreateWorkflowInput, type UpdateWorkflowInput } from "./workflow.schema";
 
 export type Workflow = typeof workflows.$inferSelect;
 
@@ -124,7 +118,13 @@ export async function workflowForFlow(organizationId: string, flow: { id: string
   if (existing) return existing;
   const [created] = await tx
     .insert(workflows)
-    .values({ organizationId, provider: "flow", providerId: flow.lineageId, name: tText("flows:workflowName", { name: flow.name }), config: { flowId: flow.id } })
+    .values({
+      organizationId,
+      provider: "flow",
+      providerId: flow.lineageId,
+      name: tText("flows:workflowName", { name: flow.name }),
+      config: { flowId: flow.id },
+    })
     .returning();
   return created!;
 }
@@ -215,7 +215,14 @@ export async function updateWorkflow(organizationId: string, id: string, patch: 
       .returning();
     // Names of what changed, never values: a config may carry an API key.
     const fields = Object.keys(patch).filter((k) => k !== "config");
-    await auditChange(tx, organizationId, who, "workflow.updated", { type: "workflow", id }, { name: w!.name, fields, config: patch.config ? Object.keys(patch.config) : [] });
+    await auditChange(
+      tx,
+      organizationId,
+      who,
+      "workflow.updated",
+      { type: "workflow", id },
+      { name: w!.name, fields, config: patch.config ? Object.keys(patch.config) : [] },
+    );
     return w!;
   });
 }
@@ -233,7 +240,10 @@ export async function deleteWorkflow(organizationId: string, id: string, who: Au
  * (same `wf_…` id) get their cached name and description refreshed.
  */
 export async function importAstWorkflows(organizationId: string, who: AuditBy = bySystem): Promise<{ created: number; updated: number }> {
-  if (!config.ast.url) throw new AppError("validation_failed", tText("workflows:errors.astNotConfigured"), [{ path: "AST_URL", message: tText("workflows:errors.notConfigured") }]);
+  if (!config.ast.url)
+    throw new AppError("validation_failed", tText("workflows:errors.astNotConfigured"), [
+      { path: "AST_URL", message: tText("workflows:errors.notConfigured") },
+    ]);
   let listed;
   try {
     listed = await listAstWorkflows(config.ast.url, config.ast.secret);
@@ -250,7 +260,10 @@ export async function importAstWorkflows(organizationId: string, who: AuditBy = 
         .where(and(eq(workflows.organizationId, organizationId), eq(workflows.provider, "ast"), eq(workflows.providerId, item.id)))
         .limit(1);
       if (existing) {
-        await tx.update(workflows).set({ name: item.name, description: item.description ?? null }).where(eq(workflows.id, existing.id));
+        await tx
+          .update(workflows)
+          .set({ name: item.name, description: item.description ?? null })
+          .where(eq(workflows.id, existing.id));
         updated++;
       } else {
         await tx.insert(workflows).values({
@@ -264,7 +277,14 @@ export async function importAstWorkflows(organizationId: string, who: AuditBy = 
         created++;
       }
     }
-    await auditChange(tx, organizationId, who, "workflow.imported", { type: "organization", id: organizationId }, { source: "ast", created, updated, providerIds: listed.map((i) => i.id) });
+    await auditChange(
+      tx,
+      organizationId,
+      who,
+      "workflow.imported",
+      { type: "organization", id: organizationId },
+      { source: "ast", created, updated, providerIds: listed.map((i) => i.id) },
+    );
     return { created, updated };
   });
 }

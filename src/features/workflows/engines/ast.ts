@@ -42,7 +42,11 @@ export function astEngine(settings: AstSettings): AiEngine {
       return { content, providerThreadId: json?.threadId };
     },
     async *stream(request): AsyncGenerator<string, EngineReply> {
-      const res = await engineFetch(`${base}/stream`, { method: "POST", headers: headers(settings.secret, true), body: payload(request) }, fetchOptions(request));
+      const res = await engineFetch(
+        `${base}/stream`,
+        { method: "POST", headers: headers(settings.secret, true), body: payload(request) },
+        fetchOptions(request),
+      );
       if (!res.body) throw new EngineError(tText("workflows:engine.astEmptyStream"));
       let content = "";
       let completed: string | undefined;

@@ -24,7 +24,10 @@ export interface AiEngine {
 
 /** The upstream failed, timed out or answered nonsense; callers fall back (template or hand-off). */
 export class EngineError extends Error {
-  constructor(message: string, readonly timedOut = false) {
+  constructor(
+    message: string,
+    readonly timedOut = false,
+  ) {
     super(message);
     this.name = "EngineError";
   }
