@@ -61,7 +61,8 @@ export const csrfPlugin = new Elysia({ name: "livchat-csrf" })
     let token = readCsrfCookie(cookies);
     if (!token) {
       token = randomToken(24);
-      (set.cookie ??= {})[CSRF_COOKIE] = { value: token, httpOnly: true, sameSite: "lax", secure: config.secureCookies, path: "/" };
+      set.cookie ??= {};
+      set.cookie[CSRF_COOKIE] = { value: token, httpOnly: true, sameSite: "lax", secure: config.secureCookies, path: "/" };
     }
     return { csrfToken: token };
   })

@@ -21,7 +21,9 @@ export function groupCommit<I, O>(
     try {
       const results = await write(batch.map((w) => w.item));
       if (results.length !== batch.length) throw new Error(`group commit: ${results.length} results for ${batch.length} items`);
-      batch.forEach((w, i) => w.resolve(results[i]!));
+      batch.forEach((w, i) => {
+        w.resolve(results[i]!);
+      });
     } catch (err) {
       if (batch.length === 1) batch[0]!.reject(err);
       else for (const w of batch) await write([w.item]).then(([o]) => w.resolve(o!), w.reject);

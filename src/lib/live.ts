@@ -39,7 +39,10 @@ export async function publishLive(topic: string, data: Record<string, unknown>, 
 export async function subscribeLive(topic: string, handler: Handler): Promise<() => void> {
   await ensureListening();
   let set = subscribers.get(topic);
-  if (!set) subscribers.set(topic, (set = new Set()));
+  if (!set) {
+    set = new Set();
+    subscribers.set(topic, set);
+  }
   set.add(handler);
   return () => {
     set!.delete(handler);

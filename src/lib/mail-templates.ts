@@ -13,6 +13,7 @@ const PRODUCT = "LivChat";
 
 /** One line, no control characters, bounded: safe inside a subject header. */
 function oneLine(value: string, max = 80): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point (header injection).
   const flat = value.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

@@ -31,7 +31,7 @@ export function InboxFilterBar({ filters }: { filters: InboxFilters }) {
       <a
         href={`/inbox${inboxQuery({ ...filters, mine: !filters.mine })}`}
         class={filters.mine ? "tab active" : "tab"}
-        aria-pressed={filters.mine ? "true" : "false"}
+        aria-current={filters.mine ? "true" : undefined}
       >
         {t("inbox:list.mine")}
       </a>

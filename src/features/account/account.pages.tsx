@@ -171,7 +171,7 @@ export const accountPages = new Elysia({ name: "account-pages" })
       const parsed = codeSchema.safeParse(formFields(body));
       const result = parsed.success ? await confirmTotpEnrolment(twoFactorActor(me, request), parsed.data.code) : null;
       if (!result?.ok) {
-        const refused = result ? refusal(set, result) : ((set.status = 422), { errors: zodDetails(parsed.error!.issues) });
+        const refused = result ? refusal(set, result) : unprocessableRefusal(set, parsed.error!.issues);
         const admin = adminOf(me);
         return TwoFactorPage({ user: me.user, admin, csrfToken, pending: await pendingEnrolment(me.user), refused: { form: "confirm", ...refused } });
       }
@@ -188,7 +188,7 @@ export const accountPages = new Elysia({ name: "account-pages" })
       const parsed = codeSchema.safeParse(formFields(body));
       const result = parsed.success ? await regenerateRecoveryCodes(twoFactorActor(me, request), parsed.data.code) : null;
       if (!result?.ok) {
-        const refused = result ? refusal(set, result) : ((set.status = 422), { errors: zodDetails(parsed.error!.issues) });
+        const refused = result ? refusal(set, result) : unprocessableRefusal(set, parsed.error!.issues);
         return TwoFactorPage({
           user: me.user,
           admin: adminOf(me),
@@ -210,7 +210,7 @@ export const accountPages = new Elysia({ name: "account-pages" })
       const parsed = disableTwoFactorSchema.safeParse(formFields(body));
       const result = parsed.success ? await disableTwoFactor(twoFactorActor(me, request), parsed.data) : null;
       if (!result?.ok) {
-        const refused = result ? refusal(set, result) : ((set.status = 422), { errors: zodDetails(parsed.error!.issues) });
+        const refused = result ? refusal(set, result) : unprocessableRefusal(set, parsed.error!.issues);
         return TwoFactorPage({
           user: me.user,
           admin: adminOf(me),
@@ -224,3 +224,9 @@ export const accountPages = new Elysia({ name: "account-pages" })
     },
     { signedIn: true },
   );
+
+/** A code that did not parse: 422 with the field errors. */
+function unprocessableRefusal(set: { status?: number | string }, issues: Parameters<typeof zodDetails>[0]) {
+  set.status = 422;
+  return { errors: zodDetails(issues) };
+}

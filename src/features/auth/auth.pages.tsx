@@ -209,7 +209,7 @@ export const authPages = new Elysia({ name: "auth-pages" })
     if (!code || !state || !expectedState || !safeEqual(state, expectedState) || verifierMissing) {
       return fail(400, tText("auth:signIn.providerExpired", { provider: label }));
     }
-    let profile;
+    let profile: Awaited<ReturnType<typeof fetchProfile>>;
     try {
       profile = await fetchProfile(provider, code, codeVerifier);
     } catch (err) {

@@ -333,9 +333,10 @@ export async function signInWithPassword(input: LoginInput, ctx: { ip: string; r
   const attempt = await beginLoginAttempt(ctx.ip, input.email);
   if (!attempt.ok) return { ok: false, reason: "throttled", retryAfter: attempt.retryAfter };
   const user = await findUserByEmail(input.email);
-  const valid = user?.passwordHash
-    ? await Bun.password.verify(input.password, user.passwordHash)
-    : (await Bun.password.verify(input.password, await dummyPasswordHash()), false);
+  let valid = false;
+  if (user?.passwordHash) valid = await Bun.password.verify(input.password, user.passwordHash);
+  // No account (or no password): verify against a dummy hash anyway so the answer takes as long.
+  else await Bun.password.verify(input.password, await dummyPasswordHash());
   if (!user || !valid) {
     const organizationId = user ? await defaultOrganizationId(user.id) : null;
     await db.transaction(async (tx) => {

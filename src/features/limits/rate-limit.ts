@@ -86,7 +86,10 @@ export class MemoryRateLimiter implements RateLimiter {
     this.sweep(now, windowMs);
     const mapKey = `${windowMs}:${key}`;
     let b = this.buckets.get(mapKey);
-    if (!b) this.buckets.set(mapKey, (b = { window: index, current: 0, previous: 0 }));
+    if (!b) {
+      b = { window: index, current: 0, previous: 0 };
+      this.buckets.set(mapKey, b);
+    }
     if (b.window !== index) {
       b.previous = b.window === index - 1 ? b.current : 0;
       b.current = 0;

@@ -170,6 +170,8 @@ async function storedContent(tx: DbOrTx, instance: Instance, input: SendMessageI
 
 /** The provider-facing form of a stored outbound message (the worker sends this). */
 export function outboundMessageOf(message: Pick<Message, "type" | "body" | "media">, to: string): OutboundMessage {
+  // The stored media column of each type holds what its request schema accepted (message.schema).
+  // biome-ignore lint/suspicious/noExplicitAny: one untyped read of a jsonb column shaped per message type.
   const m = (message.media ?? {}) as Record<string, any>;
   switch (message.type) {
     case "text":

@@ -35,7 +35,10 @@ class RequestDurationHistogram {
   observe(method: string, route: string, status: string, seconds: number): void {
     const key = `${method} ${status} ${route}`;
     let s = this.series.get(key);
-    if (!s) this.series.set(key, (s = { labels: { method, route, status }, buckets: REQUEST_BUCKETS.map(() => 0), sum: 0, count: 0 }));
+    if (!s) {
+      s = { labels: { method, route, status }, buckets: REQUEST_BUCKETS.map(() => 0), sum: 0, count: 0 };
+      this.series.set(key, s);
+    }
     const i = REQUEST_BUCKETS.findIndex((bound) => seconds <= bound);
     if (i >= 0) s.buckets[i]! += 1;
     s.sum += seconds;

@@ -244,7 +244,7 @@ export async function importAstWorkflows(organizationId: string, who: AuditBy = 
     throw new AppError("validation_failed", tText("workflows:errors.astNotConfigured"), [
       { path: "AST_URL", message: tText("workflows:errors.notConfigured") },
     ]);
-  let listed;
+  let listed: Awaited<ReturnType<typeof listAstWorkflows>>;
   try {
     listed = await listAstWorkflows(config.ast.url, config.ast.secret);
   } catch (err) {
