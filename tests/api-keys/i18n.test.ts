@@ -5,22 +5,14 @@ import { describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { createApp } from "@/app";
 import { db } from "@/db/client";
-import { apiKeys, users } from "@/db/schema";
-import { setupOrg } from "../helpers/factories";
+import { apiKeys } from "@/db/schema";
+import { portugueseOrg } from "../helpers/factories";
 
 const app = createApp();
 
-/** An organization whose owner reads Portuguese in the organization's zone (America/Sao_Paulo). */
-async function portugueseOrg() {
-  const org = await setupOrg(app);
-  expect(org.organization.timeZone).toBe("America/Sao_Paulo");
-  await db.update(users).set({ language: "pt-BR", timeZone: org.organization.timeZone }).where(eq(users.id, org.user.id));
-  return org;
-}
-
 describe("API keys in Portuguese", () => {
   test("the page, a new key and the list read in Portuguese; last use is São Paulo time, zone shown", async () => {
-    const { client, apiKey } = await portugueseOrg();
+    const { client, apiKey } = await portugueseOrg(app);
     await db
       .update(apiKeys)
       .set({ lastUsedAt: new Date("2026-12-03T15:04:00Z"), requestsPerMinute: 1200 })
@@ -49,7 +41,7 @@ describe("API keys in Portuguese", () => {
   });
 
   test("form errors come back in Portuguese (422)", async () => {
-    const { client } = await portugueseOrg();
+    const { client } = await portugueseOrg(app);
     const bad = await client.postForm(
       "/api-keys",
       { name: "", scopes: ["nope:read"], expiresAt: "2001-01-01", requestsPerMinute: "-3", maxMessagesPerDay: "abc" },

@@ -5,24 +5,16 @@ import { describe, expect, test } from "bun:test";
 import { desc, eq, isNull } from "drizzle-orm";
 import { createApp } from "@/app";
 import { db } from "@/db/client";
-import { apiKeys, devices, users } from "@/db/schema";
+import { apiKeys, devices } from "@/db/schema";
 import { api, TestClient } from "../helpers/client";
-import { setupOrg } from "../helpers/factories";
+import { portugueseOrg, setupOrg } from "../helpers/factories";
 
 const app = createApp();
 const PT = { "accept-language": "pt-BR" };
 
-/** An organization whose owner reads Portuguese in the organization's zone (America/Sao_Paulo). */
-async function portugueseOrg() {
-  const org = await setupOrg(app);
-  expect(org.organization.timeZone).toBe("America/Sao_Paulo");
-  await db.update(users).set({ language: "pt-BR", timeZone: org.organization.timeZone }).where(eq(users.id, org.user.id));
-  return org;
-}
-
 describe("devices in Portuguese", () => {
   test("the page, a registered device and a revocation read in Portuguese; last seen is São Paulo time, zone shown", async () => {
-    const { client, organization } = await portugueseOrg();
+    const { client, organization } = await portugueseOrg(app);
     const empty = await (await client.get("/devices")).text();
     expect(empty).toContain("<h1>Dispositivos</h1>");
     expect(empty).toContain("Cadastrar um dispositivo");
@@ -64,7 +56,7 @@ describe("devices in Portuguese", () => {
   });
 
   test("form errors come back in Portuguese (422)", async () => {
-    const { client } = await portugueseOrg();
+    const { client } = await portugueseOrg(app);
     const bad = await client.postForm("/devices", { name: " ", kind: "fax", createKey: "on", keyScopes: "nope:read" }, { htmx: true });
     expect(bad.status).toBe(422);
     const html = await bad.text();

@@ -7,19 +7,11 @@ import { db } from "@/db/client";
 import { events, users } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
 import { api } from "../helpers/client";
-import { setupOrg } from "../helpers/factories";
+import { portugueseOrg, setupOrg } from "../helpers/factories";
 import { gate } from "../helpers/wait";
 
 const app = createApp();
 const PT = { "accept-language": "pt-BR" };
-
-/** An organization whose owner reads Portuguese in the organization's zone (America/Sao_Paulo). */
-async function portugueseOrg() {
-  const org = await setupOrg(app);
-  expect(org.organization.timeZone).toBe("America/Sao_Paulo");
-  await db.update(users).set({ language: "pt-BR", timeZone: org.organization.timeZone }).where(eq(users.id, org.user.id));
-  return org;
-}
 
 async function eventAt(organizationId: string, at: string) {
   const event = await recordEvent({ organizationId, type: "contact.created", data: { name: "Maria" } });
@@ -61,7 +53,7 @@ async function nextEventFrame(res: Response, produce: () => Promise<unknown>): P
 
 describe("events in Portuguese", () => {
   test("the log and an event's page read in Portuguese, times in São Paulo time with the zone shown", async () => {
-    const { client, organization } = await portugueseOrg();
+    const { client, organization } = await portugueseOrg(app);
     const event = await eventAt(organization.id, "2026-12-03T15:04:00Z");
     const list = await (await client.get("/events")).text();
     expect(list).toContain("<h1>Eventos</h1>");
@@ -84,7 +76,7 @@ describe("events in Portuguese", () => {
   });
 
   test("live rows are rendered in each reader's language and zone, whoever subscribed or notified first", async () => {
-    const portuguese = await portugueseOrg();
+    const portuguese = await portugueseOrg(app);
     const english = await setupOrg(app);
     await db.update(users).set({ language: "en", timeZone: "UTC" }).where(eq(users.id, english.user.id));
     const ptStream = await portuguese.client.get("/events/stream");
@@ -100,7 +92,7 @@ describe("events in Portuguese", () => {
   });
 
   test("filter days are the reader's calendar days: 22:30 in São Paulo on Dec 2 is Dec 3 in UTC", async () => {
-    const { client, organization } = await portugueseOrg();
+    const { client, organization } = await portugueseOrg(app);
     const lateEvening = await eventAt(organization.id, "2026-12-03T01:30:00Z");
     const nextMorning = await eventAt(organization.id, "2026-12-03T12:00:00Z");
     const dec2 = await (await client.get("/events?from=2026-12-02&to=2026-12-02")).text();
@@ -112,7 +104,7 @@ describe("events in Portuguese", () => {
   });
 
   test("filter errors come back in Portuguese (422)", async () => {
-    const { client } = await portugueseOrg();
+    const { client } = await portugueseOrg(app);
     const bad = await client.get("/events?from=ontem&type=nada");
     expect(bad.status).toBe(422);
     const html = await bad.text();

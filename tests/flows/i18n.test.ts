@@ -1,20 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { eq } from "drizzle-orm";
 import { createApp } from "@/app";
-import { db } from "@/db/client";
-import { FLOW_STEP_TYPES, users } from "@/db/schema";
+import { FLOW_STEP_TYPES } from "@/db/schema";
 import { hasKey, LOCALES } from "@/lib/i18n";
 import { api, type TestClient } from "../helpers/client";
-import { setupOrg } from "../helpers/factories";
+import { portugueseOrg } from "../helpers/factories";
 
 const app = createApp();
-
-/** An owner who reads the admin in Brazilian Portuguese, in their organization's zone. */
-async function portugueseOrg() {
-  const org = await setupOrg(app);
-  await db.update(users).set({ language: "pt-BR", timeZone: "America/Sao_Paulo" }).where(eq(users.id, org.user.id));
-  return org;
-}
 
 const step = (extra: Record<string, string>) => ({
   key: "",
@@ -36,7 +27,7 @@ async function newFlow(client: TestClient, name: string) {
 
 describe("flows in Portuguese", () => {
   test("list, editor, problems and try-it read in pt-BR, with times in São Paulo's zone", async () => {
-    const { client } = await portugueseOrg();
+    const { client } = await portugueseOrg(app);
     const path = await newFlow(client, "Menu principal");
     expect(
       (await client.postForm(`${path}/steps`, step({ key: "menu", type: "choice", text: "1) vendas", transitions: "1=vendas" }), { htmx: true })).status,
@@ -70,7 +61,7 @@ describe("flows in Portuguese", () => {
   });
 
   test("step form, settings and API validation errors come back in Portuguese", async () => {
-    const { client, key } = await portugueseOrg();
+    const { client, key } = await portugueseOrg(app);
     const path = await newFlow(client, "Cadastro");
     const bad = await client.postForm(`${path}/steps`, step({ key: "Chave Ruim", type: "collect_input", transitions: "sem igual" }), { htmx: true });
     expect(bad.status).toBe(422);

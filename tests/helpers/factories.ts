@@ -1,5 +1,8 @@
+import { expect } from "bun:test";
+import { eq } from "drizzle-orm";
 import { createSession, SESSION_COOKIE } from "@/auth/session";
-import type { Role } from "@/db/schema";
+import { db } from "@/db/client";
+import { type Role, users } from "@/db/schema";
 import { createApiKey } from "@/features/api-keys/api-key.service";
 import { createUser } from "@/features/auth/auth.service";
 import { addMember, createOrganization } from "@/features/organizations/organization.service";
@@ -37,4 +40,12 @@ export async function setupOrg(app: App, opts: { scopes?: string[]; orgName?: st
   const client = await signIn(app, user.id, organization.id);
   const { key, secret } = await createApiKey({ organizationId: organization.id, name: "test", scopes: opts.scopes ?? ["*"] });
   return { user, organization, client, apiKey: key, key: secret };
+}
+
+/** setupOrg whose owner reads Brazilian Portuguese in the organization's zone (America/Sao_Paulo). */
+export async function portugueseOrg(app: App) {
+  const org = await setupOrg(app);
+  expect(org.organization.timeZone).toBe("America/Sao_Paulo");
+  await db.update(users).set({ language: "pt-BR", timeZone: org.organization.timeZone }).where(eq(users.id, org.user.id));
+  return org;
 }

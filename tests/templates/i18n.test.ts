@@ -1,23 +1,13 @@
 import { describe, expect, test } from "bun:test";
-import { eq } from "drizzle-orm";
 import { createApp } from "@/app";
-import { db } from "@/db/client";
-import { users } from "@/db/schema";
 import { api } from "../helpers/client";
-import { setupOrg } from "../helpers/factories";
+import { portugueseOrg } from "../helpers/factories";
 
 const app = createApp();
 
-/** An owner who reads the admin in Brazilian Portuguese, in their organization's zone. */
-async function portugueseOrg() {
-  const org = await setupOrg(app);
-  await db.update(users).set({ language: "pt-BR", timeZone: "America/Sao_Paulo" }).where(eq(users.id, org.user.id));
-  return org;
-}
-
 describe("templates in Portuguese", () => {
   test("the list, the form and the flash read in pt-BR, with times in São Paulo's zone", async () => {
-    const { client } = await portugueseOrg();
+    const { client } = await portugueseOrg(app);
     const created = await client.postForm("/templates", { key: "boas_vindas", body: "Oi {{name}}", active: "true" }, { htmx: true });
     expect(created.status).toBe(204);
     const html = await (await client.get("/templates")).text();
@@ -31,7 +21,7 @@ describe("templates in Portuguese", () => {
   });
 
   test("form and API validation errors come back in Portuguese", async () => {
-    const { client, key } = await portugueseOrg();
+    const { client, key } = await portugueseOrg(app);
     const bad = await client.postForm("/templates", { key: "Chave Ruim", body: "", variants: "ok\n" }, { htmx: true });
     expect(bad.status).toBe(422);
     const html = await bad.text();

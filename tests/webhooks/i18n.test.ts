@@ -6,12 +6,12 @@ import { eq } from "drizzle-orm";
 import { createApp } from "@/app";
 import { config } from "@/config";
 import { db } from "@/db/client";
-import { users, webhookDeliveries, webhooks } from "@/db/schema";
+import { webhookDeliveries, webhooks } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
 import { drainDueDeliveries } from "@/features/webhooks/delivery.send";
 import { localDateTimeInZone } from "@/lib/i18n";
 import { api } from "../helpers/client";
-import { setupOrg } from "../helpers/factories";
+import { portugueseOrg, setupOrg } from "../helpers/factories";
 import { startSubscriber } from "./subscriber";
 
 const app = createApp();
@@ -23,17 +23,9 @@ beforeAll(() => {
 });
 afterAll(() => sub.stop());
 
-/** An organization whose owner reads Portuguese in the organization's zone (America/Sao_Paulo). */
-async function portugueseOrg() {
-  const org = await setupOrg(app);
-  expect(org.organization.timeZone).toBe("America/Sao_Paulo");
-  await db.update(users).set({ language: "pt-BR", timeZone: org.organization.timeZone }).where(eq(users.id, org.user.id));
-  return org;
-}
-
 describe("webhooks in Portuguese", () => {
   test("list, new form, endpoint page and flash read in Portuguese; a disabled endpoint's time is São Paulo time, zone shown", async () => {
-    const { client } = await portugueseOrg();
+    const { client } = await portugueseOrg(app);
     const empty = await (await client.get("/webhooks")).text();
     expect(empty).toContain("Nenhum endpoint ainda");
     expect(empty).toContain("Novo endpoint");
@@ -81,7 +73,7 @@ describe("webhooks in Portuguese", () => {
   });
 
   test("the recover form's time is read on the reader's clock (São Paulo), not as UTC", async () => {
-    const { client } = await portugueseOrg();
+    const { client } = await portugueseOrg(app);
     const created = await client.postForm("/webhooks", { url: sub.url });
     const id = created.headers.get("location")!.split("/").at(-1)!;
     await client.get(`/webhooks/${id}`); // the secret, shown once
@@ -93,7 +85,7 @@ describe("webhooks in Portuguese", () => {
   });
 
   test("a failed attempt's stored reason (stable English) is worded in Portuguese in the log and on the attempt", async () => {
-    const { client, organization } = await portugueseOrg();
+    const { client, organization } = await portugueseOrg(app);
     const created = await client.postForm("/webhooks", { url: sub.url, eventTypes: "contact.created" });
     const id = created.headers.get("location")!.split("/").at(-1)!;
     // Saved while private targets were allowed, delivered with the guard on: the attempt is refused.
@@ -118,7 +110,7 @@ describe("webhooks in Portuguese", () => {
   });
 
   test("form errors come back in Portuguese (422)", async () => {
-    const { client } = await portugueseOrg();
+    const { client } = await portugueseOrg(app);
     const bad = await client.postForm("/webhooks", { url: "ftp://example.com/hook", headers: "sem dois pontos\nwebhook-id: 1" });
     expect(bad.status).toBe(422);
     const html = await bad.text();

@@ -4,27 +4,19 @@ import { describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { createApp } from "@/app";
 import { db } from "@/db/client";
-import { threads, users } from "@/db/schema";
+import { threads } from "@/db/schema";
 import { createThread } from "@/features/workflows/thread.service";
 import { api } from "../helpers/client";
-import { setupOrg } from "../helpers/factories";
+import { portugueseOrg, setupOrg } from "../helpers/factories";
 
 const app = createApp();
 const PT = { "accept-language": "pt-BR" };
-
-/** An organization whose owner reads Portuguese in the organization's zone (America/Sao_Paulo). */
-async function portugueseOrg() {
-  const org = await setupOrg(app);
-  expect(org.organization.timeZone).toBe("America/Sao_Paulo");
-  await db.update(users).set({ language: "pt-BR", timeZone: org.organization.timeZone }).where(eq(users.id, org.user.id));
-  return org;
-}
 
 const form = (extra: Record<string, string> = {}) => ({ name: "Atendimento", provider: "openai", "config.model": "gpt-test", ...extra });
 
 describe("workflows in Portuguese", () => {
   test("the list, the workflow page and its flash read in Portuguese; a thread's time is in São Paulo time, zone shown", async () => {
-    const { client, organization } = await portugueseOrg();
+    const { client, organization } = await portugueseOrg(app);
     const list = await (await client.get("/workflows")).text();
     expect(list).toContain("Nenhum workflow ainda");
     expect(list).toContain("Novo workflow");
@@ -56,7 +48,7 @@ describe("workflows in Portuguese", () => {
   });
 
   test("form errors come back in Portuguese (422)", async () => {
-    const { client } = await portugueseOrg();
+    const { client } = await portugueseOrg(app);
     const bad = await client.postForm("/workflows", form({ name: "", "config.temperature": "quente", followUps: "amanhã" }), { htmx: true });
     expect(bad.status).toBe(422);
     const html = await bad.text();
