@@ -49,15 +49,20 @@ export function negotiateLocale(acceptLanguage: string | null | undefined): Loca
   return DEFAULT_LOCALE;
 }
 
+/** Zones already proved valid: every signed-in request checks its user's zone (only known zones are kept, so the set stays bounded). */
+const knownZones = new Set<string>();
+
 /** True when `zone` is an IANA time zone this runtime knows. */
 export function isTimeZone(zone: unknown): zone is string {
   if (typeof zone !== "string" || !zone) return false;
+  if (knownZones.has(zone)) return true;
   try {
     new Intl.DateTimeFormat("en", { timeZone: zone });
-    return true;
   } catch {
     return false;
   }
+  knownZones.add(zone);
+  return true;
 }
 
 /** Starts a request's locale from its Accept-Language; the auth plugin refines it for signed-in users. */
@@ -151,13 +156,6 @@ export function formatDateTime(at: Date): string {
         timeZoneName: "short",
       }),
   ).format(at);
-}
-
-/** The calendar date in the request's zone. */
-export function formatDate(at: Date): string {
-  const locale = currentLocale();
-  const timeZone = currentTimeZone();
-  return cached(`d|${locale}|${timeZone}`, () => new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone })).format(at);
 }
 
 /** `YYYY-MM-DD` of `at` in the request's zone (date inputs, per-day grouping shown to people). */
