@@ -104,11 +104,13 @@ async function activeWebhookOf(tx: DbOrTx, organizationId: string, webhookId: st
 /**
  * Manual retry: one more attempt right away, whatever the delivery's state (a redelivery of a
  * succeeded one keeps the same webhook-id, so idempotent subscribers ignore it). If it fails, the
- * delivery continues on the schedule where it was, or ends exhausted.
+ * delivery continues on the schedule where it was, or ends exhausted. With `webhookId` (the page's
+ * URL), a delivery of another endpoint is not found.
  */
-export async function retryDelivery(organizationId: string, deliveryId: string): Promise<Delivery> {
+export async function retryDelivery(organizationId: string, deliveryId: string, webhookId?: string): Promise<Delivery> {
   const updated = await db.transaction(async (tx) => {
     const { delivery } = await getDelivery(organizationId, deliveryId, tx);
+    if (webhookId !== undefined && delivery.webhookId !== webhookId) throw new AppError("not_found", tText("webhooks:errors.deliveryNotFound"));
     await activeWebhookOf(tx, organizationId, delivery.webhookId);
     const [row] = await tx
       .update(webhookDeliveries)

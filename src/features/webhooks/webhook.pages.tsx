@@ -302,12 +302,9 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
   .post(
     "/webhooks/:id/deliveries/:deliveryId/retry",
     async ({ admin, params, request, cookie }) => {
-      const webhook = await getWebhook(admin.organization.id, params.id);
-      const { delivery } = await getDelivery(admin.organization.id, params.deliveryId);
-      if (delivery.webhookId !== webhook.id) throw deliveryNotFound();
-      await retryDelivery(admin.organization.id, delivery.id);
+      const delivery = await retryDelivery(admin.organization.id, params.deliveryId, params.id);
       setFlash(cookie, "success", tText("webhooks:flash.retryQueued"));
-      return hxRedirect(request, `/webhooks/${webhook.id}/deliveries/${delivery.id}`);
+      return hxRedirect(request, `/webhooks/${delivery.webhookId}/deliveries/${delivery.id}`);
     },
     { member: "admin", params: deliveryParams, detail: { hide: true } },
   );
