@@ -65,6 +65,25 @@ export function isTimeZone(zone: unknown): zone is string {
   return true;
 }
 
+/** Every IANA zone this runtime knows (the zone pickers' list); UTC is listed by name too. */
+export const TIME_ZONES: readonly string[] = (() => {
+  const zones = Intl.supportedValuesOf("timeZone");
+  return zones.includes("UTC") ? zones : ["UTC", ...zones];
+})();
+
+/**
+ * The canonical IANA name of a zone a person typed or picked, or null. Intl accepts any case and
+ * offsets such as "+03:00"; only region names are stored, spelled as Intl spells them.
+ */
+export function canonicalTimeZone(input: string): string | null {
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(input)) return null;
+  try {
+    return new Intl.DateTimeFormat("en-US", { timeZone: input }).resolvedOptions().timeZone;
+  } catch {
+    return null;
+  }
+}
+
 /** Starts a request's locale from its Accept-Language; the auth plugin refines it for signed-in users. */
 export function enterRequestLocale(acceptLanguage: string | null): void {
   store.enterWith({ locale: negotiateLocale(acceptLanguage), timeZone: DEFAULT_TIME_ZONE });

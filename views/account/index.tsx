@@ -2,10 +2,10 @@ import Html from "@kitajs/html";
 import type { AdminContext } from "@/auth/plugin";
 import type { SessionUser } from "@/auth/session";
 import { LANGUAGES } from "@/db/schema";
-import { ACCOUNT_LIMITS, LANGUAGE_LABELS, TIME_ZONES } from "@/features/account/account.schema";
+import { ACCOUNT_LIMITS, LANGUAGE_LABELS } from "@/features/account/account.schema";
 import type { FieldError } from "@/lib/errors";
 import type { Flash } from "@/lib/flash";
-import { t, tText } from "@/lib/i18n";
+import { TIME_ZONES, t, tText } from "@/lib/i18n";
 import { CsrfField, Field, SelectField } from "../components/ui";
 import { AccountShell, Avatar } from "./_shell";
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { LANGUAGES } from "@/db/schema";
 import { AUTH_LIMITS } from "@/auth/limits";
-import { tText } from "@/lib/i18n";
+import { canonicalTimeZone, tText } from "@/lib/i18n";
 
 /** Limits shared by the account forms (maxlength) and the validation below. */
 export const ACCOUNT_LIMITS = {
@@ -16,25 +16,6 @@ export const ACCOUNT_LIMITS = {
 
 /** Each language named in itself, as language pickers do: a reader finds their own whatever the page's language. */
 export const LANGUAGE_LABELS: Record<(typeof LANGUAGES)[number], string> = { en: "English", "pt-BR": "Português (Brasil)" };
-
-/** Every IANA zone this runtime knows (the profile form's list); UTC is listed by name too. */
-export const TIME_ZONES: readonly string[] = (() => {
-  const zones = Intl.supportedValuesOf("timeZone");
-  return zones.includes("UTC") ? zones : ["UTC", ...zones];
-})();
-
-/**
- * The canonical IANA name of a zone, or null. Intl accepts any case and offsets such as "+03:00";
- * only region names are stored, spelled as Intl spells them.
- */
-export function canonicalTimeZone(input: string): string | null {
-  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(input)) return null;
-  try {
-    return new Intl.DateTimeFormat("en-US", { timeZone: input }).resolvedOptions().timeZone;
-  } catch {
-    return null;
-  }
-}
 
 export const profileSchema = z.object({
   name: z

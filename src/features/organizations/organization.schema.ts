@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { LANGUAGES } from "@/db/schema";
-import { tText } from "@/lib/i18n";
+import { canonicalTimeZone, tText } from "@/lib/i18n";
 
 export const ORGANIZATION_NAME_MAX = 80;
 const ORGANIZATION_NAME_MIN = 2;
@@ -18,33 +18,19 @@ export const ORGANIZATION_LANGUAGES = LANGUAGES;
 /** The organization's default language: its members' screens (unless they chose one) and text sent to its contacts. */
 export const organizationLanguage = z.enum(LANGUAGES, { error: () => tText("organizations:errors.language") });
 
-/** Every IANA zone this runtime knows (the settings list), UTC included by name. */
-export const TIME_ZONES: readonly string[] = (() => {
-  const zones = Intl.supportedValuesOf("timeZone");
-  return zones.includes("UTC") ? zones : ["UTC", ...zones];
-})();
-
 /** An IANA region name as Intl spells it ("america/sao_paulo" → "America/Sao_Paulo"); offsets such as "+03:00" are refused. */
 export const organizationTimeZone = z
   .string({ error: () => tText("organizations:errors.timeZone") })
   .trim()
   .max(TIME_ZONE_MAX, { error: () => tText("organizations:errors.timeZone") })
   .transform((value, ctx) => {
-    const zone = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(value) ? canonicalZone(value) : null;
+    const zone = canonicalTimeZone(value);
     if (!zone) {
       ctx.addIssue({ code: "custom", message: tText("organizations:errors.timeZone") });
       return z.NEVER;
     }
     return zone;
   });
-
-function canonicalZone(value: string): string | null {
-  try {
-    return new Intl.DateTimeFormat("en-US", { timeZone: value }).resolvedOptions().timeZone;
-  } catch {
-    return null;
-  }
-}
 
 /** The language is optional in the form: without it the creator's own language is the default. */
 export const createOrganizationSchema = z.object({ name: organizationName, language: organizationLanguage.optional() });
