@@ -282,29 +282,9 @@ function statusReason(status: number): string {
 export async function guardedFetch(rawUrl: string, init: RequestInit, opts: GuardedFetchOptions): Promise<Response> {
   const timeout = AbortSignal.timeout(opts.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
-  const send = (target: { url: string; host?: string; tls?: Record<string, unknown> }) => {
-    const headers = new Headers(init.headers);
-    if (target.host) headers.set("host", target.host);
-    // A followed redirect would reach an address nobody checked.
-    return fetch(target.url, { ...init, headers, redirect: "manual", signal, ...(target.tls ? { tls: target.tls } : {}) } as RequestInit);
-  };
-  let res: Response | undefined;
+  let res: Response;
   try {
-    if (opts.operatorConfigured || config.allowPrivateWebhookTargets) {
-      res = await send({ url: rawUrl });
-    } else {
-      const resolved = await resolveTarget(rawUrl);
-      let lastError: unknown;
-      for (let i = 0; i < Math.min(resolved.addresses.length, 3) && !res; i++) {
-        try {
-          res = await send(pinnedRequest(resolved, i));
-        } catch (err) {
-          if (signal.aborted) throw err;
-          lastError = err;
-        }
-      }
-      if (!res) throw lastError;
-    }
+    res = await fetchCheckedTarget(rawUrl, { ...init, signal }, { operatorConfigured: opts.operatorConfigured });
   } catch (err) {
     if (err instanceof TargetRefused) throw err;
     if (timeout.aborted) throw new OutboundError(`timed out after ${opts.timeoutMs / 1000} s`, null, true);
@@ -315,4 +295,31 @@ export async function guardedFetch(rawUrl: string, init: RequestInit, opts: Guar
   await res.body?.cancel().catch(() => {});
   if (res.status >= 300 && res.status < 400) throw new OutboundError(`answered ${res.status} with a redirect, which is not followed`, res.status);
   throw new OutboundError(`answered HTTP ${res.status} (${statusReason(res.status)})`, res.status);
+}
+
+/**
+ * The connection part of the guard, shared by `guardedFetch` and webhook deliveries (which read any
+ * status and describe failures their own way): resolve and check every address, then connect to a
+ * checked one (no DNS rebinding) — the next of up to three, IPv4 first, when one cannot be reached
+ * (say IPv6 without a route) — and never follow a redirect (it would reach an address nobody
+ * checked). Resolves with whatever the target answered; throws `TargetRefused` or the network error.
+ */
+export async function fetchCheckedTarget(rawUrl: string, init: RequestInit, opts: { operatorConfigured?: boolean } = {}): Promise<Response> {
+  const send = (target: { url: string; host?: string; tls?: Record<string, unknown> }) => {
+    const headers = new Headers(init.headers);
+    if (target.host) headers.set("host", target.host);
+    return fetch(target.url, { ...init, headers, redirect: "manual", ...(target.tls ? { tls: target.tls } : {}) } as RequestInit);
+  };
+  if (opts.operatorConfigured || config.allowPrivateWebhookTargets) return send({ url: rawUrl });
+  const resolved = await resolveTarget(rawUrl);
+  let lastError: unknown;
+  for (let i = 0; i < Math.min(resolved.addresses.length, 3); i++) {
+    try {
+      return await send(pinnedRequest(resolved, i));
+    } catch (err) {
+      if (init.signal?.aborted) throw err;
+      lastError = err;
+    }
+  }
+  throw lastError;
 }

@@ -3,7 +3,6 @@
  * groupCommit), schedule the retry or give up, and disable endpoints that keep failing.
  */
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { config } from "@/config";
 import { db, rowsOf, type DbOrTx } from "@/db/client";
 import { type events, webhookDeliveries, webhooks } from "@/db/schema";
 import { recordAudit } from "@/features/audit/audit.service";
@@ -14,7 +13,7 @@ import { groupCommit } from "@/lib/group-commit";
 import { log } from "@/lib/logger";
 import { signatureHeaders, signingSecrets } from "./signing";
 import { DELIVERY_ERROR, DISABLED_REASON, MASKED_HEADER_VALUE } from "./webhook.schema";
-import { pinnedRequest, resolveTarget, TargetRefused } from "@/lib/outbound";
+import { fetchCheckedTarget, TargetRefused } from "@/lib/outbound";
 import {
   AUTO_DISABLE_AFTER_MS,
   type ClaimedDelivery,
@@ -144,34 +143,8 @@ export async function processClaim(claim: ClaimedDelivery, stop?: AbortSignal): 
       log.warn("webhook request not prepared", { webhookId: webhook.id, deliveryId: claim.id, err });
       throw new RequestNotPrepared(err);
     }
-    const send = (target: { url: string; host?: string; tls?: Record<string, unknown> }) =>
-      fetch(target.url, {
-        method: "POST",
-        headers: target.host ? { ...requestHeaders, host: target.host } : requestHeaders,
-        body,
-        // Redirects are not followed: the new location would bypass the SSRF check, and Standard Webhooks treats 3xx as failure.
-        redirect: "manual",
-        signal,
-        ...(target.tls ? { tls: target.tls } : {}),
-      } as RequestInit);
-    let res: Response | undefined;
-    if (config.allowPrivateWebhookTargets) {
-      res = await send({ url: webhook.url });
-    } else {
-      // Resolve and check every address now, then connect to a checked one (no DNS rebinding); when an
-      // address cannot be reached (say IPv6 without a route), try the next, IPv4 first.
-      const resolved = await resolveTarget(webhook.url);
-      let lastError: unknown;
-      for (let i = 0; i < Math.min(resolved.addresses.length, 3) && !res; i++) {
-        try {
-          res = await send(pinnedRequest(resolved, i));
-        } catch (err) {
-          if (signal.aborted) throw err;
-          lastError = err;
-        }
-      }
-      if (!res) throw lastError;
-    }
+    // Standard Webhooks treats a 3xx as a failure; the guard never follows it.
+    const res = await fetchCheckedTarget(webhook.url, { method: "POST", headers: requestHeaders, body, signal });
     result.statusCode = res.status;
     result.retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
     try {
