@@ -266,10 +266,6 @@ export async function findSignInChallenge(token: string | undefined): Promise<Si
   return row ?? null;
 }
 
-export async function discardSignInChallenge(token: string | undefined): Promise<void> {
-  if (token && token.length <= 100) await db.delete(signInChallenges).where(eq(signInChallenges.id, sha256Hex(token)));
-}
-
 export type ChallengeAnswer =
   | { ok: true; user: User; method: string; next: string; via: SecondFactorKind }
   | { ok: false; reason: "expired" }
