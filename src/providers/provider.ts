@@ -69,17 +69,89 @@ export type OutboundMessage = {
   template?: TemplatePayload;
 };
 
+/**
+ * Who a message is from (or, for `fromMe` echoes, who it was sent to), as every identity the payload
+ * reveals. The inbound service resolves these to one contact and merges contacts when a payload shows
+ * two identities belong to one person (a LID with its phone, a Cloud `wa_id` with its `user_id`).
+ */
+export type InboundSender = {
+  /** E.164 (+5511999990001), when the payload carries a phone number. */
+  phone?: string;
+  /** WhatsApp LID user part without the server ("123456789012345" of "123456789012345@lid"). */
+  lid?: string;
+  /** Cloud API business-scoped user id (`user_id` / `from_user_id`). */
+  bsuid?: string;
+  /** WhatsApp username (Cloud `username`), without a leading @. */
+  username?: string;
+  /** The profile (push) name. */
+  name?: string;
+};
+
+/**
+ * Where inbound media bytes are; the media worker fetches them after the webhook was answered.
+ * `base64` is WuzAPI's inline default, `url` WuzAPI's S3 link or a Cloud webhook `url`, `cloud_media`
+ * a Cloud media id fetched from the Graph media endpoint with the instance's token.
+ */
+export type InboundMediaSource = { kind: "base64"; data: string } | { kind: "url"; url: string } | { kind: "cloud_media"; id: string };
+
+export type InboundMedia = {
+  source?: InboundMediaSource;
+  /** WhatsApp's own declared type first (the sniffed type is compared with it when stored). */
+  mimeType?: string;
+  fileName?: string;
+  caption?: string;
+  /** Hex or base64 sha256 as the provider declares it, when it does. */
+  sha256?: string;
+  size?: number;
+  seconds?: number;
+  width?: number;
+  height?: number;
+  /** A push-to-talk voice note (WuzAPI `audioMessage.PTT`, Cloud `audio.voice`). */
+  voice?: boolean;
+  /** A round video note (WuzAPI `ptvMessage`). */
+  videoNote?: boolean;
+  /** Sticker animated flag. */
+  animated?: boolean;
+};
+
+/** Click-to-WhatsApp ad / post referral (Cloud `referral`, WuzAPI `contextInfo.externalAdReply`). */
+export type InboundReferral = {
+  sourceUrl?: string;
+  sourceId?: string;
+  sourceType?: string;
+  headline?: string;
+  body?: string;
+  mediaType?: string;
+  mediaUrl?: string;
+  ctwaClid?: string;
+};
+
 /** Every provider's inbound traffic, normalized. */
 export type InboundEvent =
   | {
       kind: "message";
       providerMessageId: string;
-      /** E.164 of the contact who wrote. */
+      /** E.164 of the contact who wrote (kept while callers move to `sender`). */
       from: string;
       fromName?: string;
+      /** Every identity of the person (see InboundSender); the source of truth once set. */
+      sender?: InboundSender;
+      /** Set when the message was written in a group: the group's id (WuzAPI `…@g.us` user part, Cloud `group_id`). */
+      group?: { id: string; subject?: string };
+      /** The business's own message echoed by the provider (sent from the phone app): stored as outbound. */
+      fromMe?: boolean;
       type: MessageType;
       body?: string;
       media?: Record<string, unknown>;
+      /** For media types: where the bytes are and what WhatsApp says of them. */
+      attachment?: InboundMedia;
+      /** The provider id of the message this one quotes/replies to. */
+      quotedProviderMessageId?: string;
+      /** A button, list row or template quick-reply chosen: its payload / row id and visible title. */
+      interactive?: { kind: "button" | "list" | "template_button"; id?: string; title?: string };
+      referral?: InboundReferral;
+      /** Provider's raw type name for `unsupported` (and kept for diagnosis on any type). */
+      rawType?: string;
       timestamp: Date;
     }
   | {
