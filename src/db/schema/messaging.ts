@@ -4,10 +4,48 @@ import { createdAt, id, tstz, updatedAt } from "./columns";
 import { apiKeys, devices, instances, organizations, users } from "./tenancy";
 import { workflows } from "./automation";
 
-export const MESSAGE_TYPES = ["text", "image", "audio", "video", "document", "sticker", "location", "contact", "reaction", "template"] as const;
+/**
+ * `interactive`: a button, list row or template quick reply chosen (its id in `context.interactive`);
+ * a round video note is a `video` whose media says `videoNote: true` (it plays like any video);
+ * `unsupported`: a type LivChat does not understand yet, kept with `context.rawType`.
+ */
+export const MESSAGE_TYPES = [
+  "text",
+  "image",
+  "audio",
+  "video",
+  "document",
+  "sticker",
+  "location",
+  "contact",
+  "reaction",
+  "template",
+  "interactive",
+  "poll",
+  "order",
+  "system",
+  "unsupported",
+] as const;
 export const MESSAGE_STATUSES = ["queued", "sent", "delivered", "read", "failed"] as const;
 export const CONVERSATION_STATUSES = ["open", "pending", "resolved"] as const;
-export const SENT_BY = ["api", "user", "bot", "workflow", "campaign"] as const;
+/** `phone`: the business wrote from the WhatsApp app itself and the provider echoed it (stored as outbound). */
+export const SENT_BY = ["api", "user", "bot", "workflow", "campaign", "phone"] as const;
+
+/** What an inbound message says beyond its body (interactive choice, referral, poll, order, forwarding, raw type). */
+export type MessageContext = {
+  interactive?: { kind: "button" | "list" | "template_button"; id?: string; title?: string };
+  referral?: Record<string, unknown>;
+  poll?: { name?: string; options: string[]; selectableCount?: number; votes?: { option: string; voters?: string[] }[]; pollId?: string };
+  order?: Record<string, unknown>;
+  system?: Record<string, unknown>;
+  contacts?: { name?: string; phones: string[]; vcard?: string }[];
+  mentions?: string[];
+  forwarded?: boolean;
+  live?: boolean;
+  rawType?: string;
+};
+/** One reaction shown on its target: the latest emoji per reacting party (`by`: contact id, or "business"). */
+export type MessageReaction = { emoji: string; by: string; at: string; providerMessageId?: string };
 
 export const contacts = pgTable(
   "contacts",
@@ -57,6 +95,8 @@ export const conversations = pgTable(
     workflowId: uuid().references(() => workflows.id, { onDelete: "set null" }),
     lastMessageAt: tstz(),
     lastMessagePreview: text(),
+    /** The click-to-WhatsApp ad or post that brought the contact here (first touch: never overwritten). */
+    referral: jsonb().$type<Record<string, unknown>>(),
     unreadCount: integer().notNull().default(0),
     resolvedAt: tstz(),
     createdAt: createdAt(),
@@ -91,6 +131,18 @@ export const messages = pgTable(
     body: text(),
     /** {url, caption, mimeType, fileName} for media; {latitude, longitude, name} for location, etc. */
     media: jsonb().$type<Record<string, unknown>>(),
+    /** The provider id of the message this one quotes (kept even when we never stored that message). */
+    quotedProviderMessageId: text(),
+    /** Our id of the quoted message, when it was stored before this one arrived. */
+    replyToMessageId: uuid(),
+    context: jsonb().$type<MessageContext>(),
+    /** Reactions to this message, one per reacting party; a removal takes the party's entry out. */
+    reactions: jsonb().$type<MessageReaction[]>(),
+    editedAt: tstz(),
+    /** Bodies before each edit, oldest first: `{body, at}` (at = when that version was replaced). */
+    previousVersions: jsonb().$type<{ body: string | null; at: string }[]>(),
+    /** Deleted for everyone by its author; the body is kept or cleared per organizations.keep_deleted_messages. */
+    deletedAt: tstz(),
     status: text({ enum: MESSAGE_STATUSES }).notNull().default("queued"),
     error: text(),
     attempts: integer().notNull().default(0),

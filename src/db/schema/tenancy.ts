@@ -75,6 +75,8 @@ export const organizations = pgTable("organizations", {
   language: text({ enum: LANGUAGES }).notNull().default("pt-BR"),
   /** IANA zone every time is shown in (members may choose their own). */
   timeZone: text().notNull().default("America/Sao_Paulo"),
+  /** A message its author deleted for everyone keeps its text for the audit trail (shown as deleted) unless this is off. */
+  keepDeletedMessages: boolean().notNull().default(true),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
