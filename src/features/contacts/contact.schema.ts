@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { tText } from "@/lib/i18n";
-import { toE164 } from "@/lib/phone";
+import { parsePhone } from "@/lib/phone";
 
 /** Limits shared by the API, the admin forms (maxlength) and the service. */
 export const CONTACT_LIMITS = {
@@ -35,14 +35,14 @@ export const tagsSchema = z
       .max(CONTACT_LIMITS.tagsMax, { error: () => tText("contacts:schema.tagsMax", { count: CONTACT_LIMITS.tagsMax }) }),
   );
 
-/** A phone in any common notation (or a WhatsApp JID) normalized to E.164. */
+/** A phone in any common notation (national numbers read as Brazilian, or a WhatsApp JID) normalized to canonical E.164 (lib/phone). */
 export const phoneSchema = z
   .string()
   .trim()
   .min(1, { error: () => tText("contacts:schema.phoneRequired") })
   .max(40)
   .transform((value, ctx) => {
-    const e164 = toE164(value);
+    const e164 = parsePhone(value);
     if (!e164) {
       ctx.addIssue({ code: "custom", message: tText("contacts:schema.phoneInvalid") });
       return z.NEVER;

@@ -8,7 +8,7 @@ import { recordAudit, type AuditActor } from "@/features/audit/audit.service";
 import { recordEvent } from "@/features/events/event.service";
 import { AppError, conflict } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
-import { toE164 } from "@/lib/phone";
+import { parsePhone, toE164 } from "@/lib/phone";
 import { instanceOfTenant, tenantFilter, type Tenant } from "@/lib/tenant";
 import { keysetPage } from "@/lib/pager";
 import type { Actor as CallerActor } from "@/lib/caller";
@@ -199,7 +199,7 @@ export async function checkPhones(
   askWhatsApp?: (phones: string[]) => Promise<Map<string, boolean>>,
   boundInstanceId?: string | null,
 ): Promise<CheckedPhone[]> {
-  const normalized = inputs.map((input) => ({ input, phone: toE164(input) }));
+  const normalized = inputs.map((input) => ({ input, phone: parsePhone(input) }));
   const valid = [...new Set(normalized.flatMap((n) => (n.phone ? [n.phone] : [])))];
   const known = await findContactsByPhone(tenant, valid, db, boundInstanceId);
   const onWhatsApp = askWhatsApp && valid.length ? await askWhatsApp(valid) : null;

@@ -8,7 +8,7 @@ import { randomToken, safeEqual } from "@/lib/crypto";
 import { AppError, conflict, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { isUuid } from "@/lib/ids";
-import { toDigits, toE164 } from "@/lib/phone";
+import { parsePhone, toDigits } from "@/lib/phone";
 import { instanceOfTenant, type Tenant } from "@/lib/tenant";
 import type { ProviderInstance } from "@/providers/provider";
 import { sandboxJid, sandboxMessageId, type SandboxPairing } from "@/providers/sandbox";
@@ -112,7 +112,7 @@ export type SandboxInboundInput = {
 export async function sandboxInbound(instance: Instance, input: SandboxInboundInput) {
   if (instance.provider !== "sandbox") throw conflict(tText("instances:sandbox.onlySandboxInbound"));
   if (instance.status !== "connected") throw conflict(tText("instances:sandbox.notConnected"));
-  const from = toE164(input.from);
+  const from = parsePhone(input.from);
   if (!from) throw validationFailed([{ path: "from", message: tText("instances:sandbox.senderPhoneFormat") }]);
   if (!input.text && !input.media) throw validationFailed([{ path: "text", message: tText("instances:sandbox.textOrMedia") }]);
   const media = input.media

@@ -8,7 +8,7 @@ import { tText } from "@/lib/i18n";
 import { publishLive } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
 import { log } from "@/lib/logger";
-import { toE164 } from "@/lib/phone";
+import { parsePhone } from "@/lib/phone";
 import { instanceOfTenant, tenantFilter, type Tenant } from "@/lib/tenant";
 import { encryptCloudConfig, providerFor } from "@/providers";
 import type { Instance } from "@/db/schema";
@@ -267,7 +267,7 @@ export async function getInstanceQr(scope: InstanceScope, id: string): Promise<C
 
 /** Pairing by phone number instead of QR: the provider answers an 8-character code typed on the phone. */
 export async function requestPairingCode(scope: InstanceScope, id: string, phone: string): Promise<{ code: string }> {
-  const e164 = toE164(phone);
+  const e164 = parsePhone(phone);
   if (!e164) throw validationFailed([{ path: "phone", message: tText("instances:errors.pairingPhone") }]);
   const instance = await getInstance(scope, id);
   if (instance.status === "connected") throw new AppError("conflict", tText("instances:errors.alreadyConnected"));

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { MESSAGE_STATUSES, MESSAGE_TYPES } from "@/db/schema";
 import { tText } from "@/lib/i18n";
-import { toE164 } from "@/lib/phone";
+import { parsePhone } from "@/lib/phone";
 
 export const MESSAGE_LIMITS = {
   /** WhatsApp's own limit for a text body. */
@@ -25,7 +25,7 @@ const phone = (key: "messages:schema.recipient" | "messages:schema.contactPhone"
     .trim()
     .max(40, atMost(40))
     .transform((value, ctx) => {
-      const e164 = toE164(value);
+      const e164 = parsePhone(value);
       if (!e164) {
         ctx.addIssue({ code: "custom", message: tText(key) });
         return z.NEVER;
