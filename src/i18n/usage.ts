@@ -10,6 +10,7 @@ export default {
       messages_received: "Mensagens recebidas",
       deliveries_succeeded: "Entregas ok",
       deliveries_failed: "Entregas com falha",
+      ai_tokens: "Tokens de IA",
     },
     filters: {
       from: "De",
@@ -54,6 +55,7 @@ export default {
       messages_received: "Messages received",
       deliveries_succeeded: "Deliveries ok",
       deliveries_failed: "Deliveries failed",
+      ai_tokens: "AI tokens",
     },
     filters: {
       from: "From",

@@ -3,3 +3,5 @@ export * from "./messaging";
 export * from "./webhooks";
 export * from "./automation";
 export * from "./system";
+export * from "./ai";
+export * from "./media";

@@ -128,7 +128,7 @@ export const webhookAttempts = pgTable(
   (t) => [index("webhook_attempts_delivery_idx").on(t.deliveryId, t.at.desc())],
 );
 
-export const USAGE_METRICS = ["api_calls", "messages_sent", "messages_received", "deliveries_succeeded", "deliveries_failed"] as const;
+export const USAGE_METRICS = ["api_calls", "messages_sent", "messages_received", "deliveries_succeeded", "deliveries_failed", "ai_tokens"] as const;
 
 /** One counter row per (org, instance, key, day, metric); incremented with an atomic upsert. */
 export const usageDaily = pgTable(

@@ -1,0 +1,118 @@
+import { bigint, boolean, date, index, integer, jsonb, numeric, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { createdAt, id, tstz, updatedAt } from "./columns";
+import { organizations } from "./tenancy";
+import { contacts, conversations } from "./messaging";
+import { threads } from "./automation";
+
+export const HTTP_TOOL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
+
+/** A header a custom HTTP tool sends; a secret one keeps only `valueEnc` (AES-GCM), never shown again. */
+export type HttpToolHeader = { name: string; value?: string; valueEnc?: string; secret: boolean };
+
+/** A custom HTTP tool an organization defines; a workflow lists the ones its model may call. */
+export const aiTools = pgTable(
+  "ai_tools",
+  {
+    id: id(),
+    organizationId: uuid()
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    /** The function name the model sees (letters, digits, `_`, `-`), unique in the organization. */
+    name: text().notNull(),
+    description: text().notNull(),
+    /** JSON Schema (an `object`) of the arguments; the model's arguments are validated against it. */
+    parameters: jsonb().$type<Record<string, unknown>>().notNull(),
+    method: text({ enum: HTTP_TOOL_METHODS }).notNull().default("POST"),
+    /** Tenant-chosen: checked by the outbound guard when saved and on every call. */
+    url: text().notNull(),
+    headers: jsonb().$type<HttpToolHeader[]>().notNull().default([]),
+    timeoutMs: integer().notNull().default(10_000),
+    active: boolean().notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("ai_tools_org_name_unique").on(t.organizationId, t.name)],
+);
+
+/** Columns every record an AI tool creates for a contact carries. */
+const recordColumns = () => ({
+  id: id(),
+  organizationId: uuid()
+    .notNull()
+    .references(() => organizations.id, { onDelete: "cascade" }),
+  contactId: uuid()
+    .notNull()
+    .references(() => contacts.id, { onDelete: "cascade" }),
+  conversationId: uuid().references(() => conversations.id, { onDelete: "set null" }),
+  /** The AI thread whose tool call created it (null when created by a person or the API). */
+  threadId: uuid().references(() => threads.id, { onDelete: "set null" }),
+  createdAt: createdAt(),
+});
+
+export const salesLeads = pgTable(
+  "sales_leads",
+  {
+    ...recordColumns(),
+    title: text().notNull(),
+    notes: text(),
+    /** Estimated value in the organization's currency, if the contact said one. */
+    value: numeric({ precision: 14, scale: 2 }),
+    status: text({ enum: ["open", "won", "lost"] })
+      .notNull()
+      .default("open"),
+  },
+  (t) => [index("sales_leads_org_contact_idx").on(t.organizationId, t.contactId, t.createdAt.desc())],
+);
+
+export const complaints = pgTable(
+  "complaints",
+  {
+    ...recordColumns(),
+    subject: text().notNull(),
+    description: text().notNull(),
+    severity: text({ enum: ["low", "medium", "high"] })
+      .notNull()
+      .default("medium"),
+    status: text({ enum: ["open", "resolved"] })
+      .notNull()
+      .default("open"),
+  },
+  (t) => [index("complaints_org_contact_idx").on(t.organizationId, t.contactId, t.createdAt.desc())],
+);
+
+export const paymentPromises = pgTable(
+  "payment_promises",
+  {
+    ...recordColumns(),
+    amount: numeric({ precision: 14, scale: 2 }).notNull(),
+    /** The day the contact promised to pay (calendar day, the organization's zone). */
+    dueDate: date().notNull(),
+    notes: text(),
+    status: text({ enum: ["pending", "kept", "broken"] })
+      .notNull()
+      .default("pending"),
+  },
+  (t) => [index("payment_promises_org_contact_idx").on(t.organizationId, t.contactId, t.createdAt.desc())],
+);
+
+/** A reminder for the team to get back to a contact at a time the AI agreed with them. */
+export const followUpTasks = pgTable(
+  "follow_up_tasks",
+  {
+    ...recordColumns(),
+    dueAt: tstz().notNull(),
+    note: text().notNull(),
+    done: boolean().notNull().default(false),
+  },
+  (t) => [index("follow_up_tasks_org_due_idx").on(t.organizationId, t.done, t.dueAt)],
+);
+
+/** Per-organization usage limits that are not plan columns. */
+export const usageLimits = pgTable("usage_limits", {
+  organizationId: uuid()
+    .primaryKey()
+    .references(() => organizations.id, { onDelete: "cascade" }),
+  /** Model tokens per calendar month (UTC); null = no limit. A turn past it takes the fallback path. */
+  aiTokensPerMonth: bigint({ mode: "number" }),
+  updatedAt: updatedAt(),
+});
