@@ -5,3 +5,4 @@ export * from "./automation";
 export * from "./system";
 export * from "./ai";
 export * from "./media";
+export * from "./transcription";

@@ -131,6 +131,8 @@ export const messages = pgTable(
     body: text(),
     /** {url, caption, mimeType, fileName} for media; {latitude, longitude, name} for location, etc. */
     media: jsonb().$type<Record<string, unknown>>(),
+    /** What a voice note or audio says, from the organization's transcription endpoint (automation reads it as the text). */
+    transcript: text(),
     /** The provider id of the message this one quotes (kept even when we never stored that message). */
     quotedProviderMessageId: text(),
     /** Our id of the quoted message, when it was stored before this one arrived. */
