@@ -62,6 +62,10 @@ const envSchema = z.object({
   AST_SECRET: optionalText,
   OPENAI_BASE_URL: z.string().url().default("https://api.openai.com/v1"),
   OPENAI_API_KEY: optionalText,
+  /** Voice transcription (organizations turn it on in Settings): any OpenAI-compatible `POST {base}/audio/transcriptions`. */
+  TRANSCRIBE_BASE_URL: z.string().url().default("https://api.openai.com/v1"),
+  TRANSCRIBE_API_KEY: optionalText,
+  TRANSCRIBE_MODEL: z.string().trim().min(1).max(200).default("whisper-1"),
   GITHUB_CLIENT_ID: optionalText,
   GITHUB_CLIENT_SECRET: optionalText,
   GOOGLE_CLIENT_ID: optionalText,
@@ -161,6 +165,7 @@ function parseEnv(env: Record<string, string | undefined>) {
     cloudApiBase: e.CLOUD_API_BASE.replace(/\/$/, ""),
     ast: { url: e.AST_URL?.replace(/\/$/, ""), secret: e.AST_SECRET },
     openai: { baseUrl: e.OPENAI_BASE_URL.replace(/\/$/, ""), apiKey: e.OPENAI_API_KEY },
+    transcribe: { baseUrl: e.TRANSCRIBE_BASE_URL.replace(/\/$/, ""), apiKey: e.TRANSCRIBE_API_KEY, model: e.TRANSCRIBE_MODEL },
     oauth: {
       github: e.GITHUB_CLIENT_ID && e.GITHUB_CLIENT_SECRET ? { clientId: e.GITHUB_CLIENT_ID, clientSecret: e.GITHUB_CLIENT_SECRET } : undefined,
       google: e.GOOGLE_CLIENT_ID && e.GOOGLE_CLIENT_SECRET ? { clientId: e.GOOGLE_CLIENT_ID, clientSecret: e.GOOGLE_CLIENT_SECRET } : undefined,
