@@ -10,6 +10,7 @@ export const EVENT_TYPES = [
   "message.delivered",
   "message.read",
   "message.failed",
+  "message.transcribed",
   "instance.qr",
   "instance.connected",
   "instance.disconnected",

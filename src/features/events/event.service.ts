@@ -256,6 +256,7 @@ export const EVENT_READ_SCOPE: Record<EventType, ApiKeyScope> = {
   "message.delivered": "messages:read",
   "message.read": "messages:read",
   "message.failed": "messages:read",
+  "message.transcribed": "messages:read",
   "instance.qr": "instances:read",
   "instance.connected": "instances:read",
   "instance.disconnected": "instances:read",
