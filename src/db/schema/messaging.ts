@@ -47,6 +47,8 @@ export type MessageContext = {
 /** One reaction shown on its target: the latest emoji per reacting party (`by`: contact id, or "business"). */
 export type MessageReaction = { emoji: string; by: string; at: string; providerMessageId?: string };
 
+export const CONTACT_KINDS = ["person", "group"] as const;
+
 export const contacts = pgTable(
   "contacts",
   {
@@ -55,9 +57,22 @@ export const contacts = pgTable(
     organizationId: uuid().references(() => organizations.id, { onDelete: "cascade" }),
     /** Set only for unclaimed contacts: the visitor's device that owns them until sign-up claims them. */
     deviceId: uuid().references(() => devices.id, { onDelete: "cascade" }),
-    /** E.164, unique per organization. */
-    phone: text().notNull(),
+    /**
+     * `person`, or `group`: a WhatsApp group is a party of its own (its id in contact_identities, its
+     * subject as the name), so a group conversation is one conversation and replies go to the group.
+     */
+    kind: text({ enum: CONTACT_KINDS }).notNull().default("person"),
+    /**
+     * Canonical E.164 (lib/phone: one form per Brazilian mobile with or without the ninth digit), unique
+     * per organization; null for a person known only by another identity (LID, business-scoped user id,
+     * username) and for groups.
+     */
+    phone: text(),
     name: text(),
+    /** The group's picture (or the person's profile picture) as the provider last reported it. */
+    pictureUrl: text(),
+    /** When the provider's group info (subject, picture) was last fetched; refreshed when older than a day. */
+    profileFetchedAt: tstz(),
     tags: text().array().notNull().default(sql`'{}'::text[]`),
     blocked: boolean().notNull().default(false),
     optedOut: boolean().notNull().default(false),
@@ -70,6 +85,35 @@ export const contacts = pgTable(
     uniqueIndex("contacts_org_phone_unique").on(t.organizationId, t.phone),
     uniqueIndex("contacts_unclaimed_device_phone_unique").on(t.deviceId, t.phone).where(sql`organization_id is null`),
     index("contacts_org_last_idx").on(t.organizationId, t.lastInteractionAt.desc()),
+  ],
+);
+
+export const IDENTITY_KINDS = ["lid", "bsuid", "username", "group"] as const;
+
+/**
+ * The WhatsApp identities of a contact besides its phone (contacts.phone): a LID (`…@lid` user part), a
+ * Cloud business-scoped user id, a username, or a group id. Each identity belongs to one contact of its
+ * owner; inbound traffic showing two identities of one person merges their contacts (identity.service).
+ */
+export const contactIdentities = pgTable(
+  "contact_identities",
+  {
+    id: id(),
+    organizationId: uuid().references(() => organizations.id, { onDelete: "cascade" }),
+    /** Set only while the contact is unclaimed (try before sign-up), as on contacts. */
+    deviceId: uuid().references(() => devices.id, { onDelete: "cascade" }),
+    contactId: uuid()
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    kind: text({ enum: IDENTITY_KINDS }).notNull(),
+    /** LID and group ids without their server part; usernames lower-cased without "@". */
+    value: text().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("contact_identities_org_unique").on(t.organizationId, t.kind, t.value),
+    uniqueIndex("contact_identities_device_unique").on(t.deviceId, t.kind, t.value).where(sql`organization_id is null`),
+    index("contact_identities_contact_idx").on(t.contactId),
   ],
 );
 
@@ -124,6 +168,8 @@ export const messages = pgTable(
     contactId: uuid()
       .notNull()
       .references(() => contacts.id, { onDelete: "cascade" }),
+    /** In a group conversation (contactId is the group): the participant who wrote this inbound message. */
+    senderContactId: uuid().references(() => contacts.id, { onDelete: "set null" }),
     direction: text({ enum: ["inbound", "outbound"] }).notNull(),
     /** Unique per instance: the same inbound payload delivered twice stores one message. */
     providerMessageId: text(),

@@ -77,6 +77,8 @@ export const organizations = pgTable("organizations", {
   timeZone: text().notNull().default("America/Sao_Paulo"),
   /** A message its author deleted for everyone keeps its text for the audit trail (shown as deleted) unless this is off. */
   keepDeletedMessages: boolean().notNull().default(true),
+  /** Triggers, flows and workflows answer in group conversations too (off: groups are left to people). */
+  automationInGroups: boolean().notNull().default(false),
   /** Media older than this many days is deleted by the retention sweeper (null: kept). */
   mediaRetentionDays: integer(),
   createdAt: createdAt(),
