@@ -2,10 +2,22 @@ import { Elysia } from "elysia";
 import { join } from "node:path";
 import { openapi } from "@elysiajs/openapi";
 import { z } from "zod";
+import { config } from "@/config";
+import { completeDocument } from "@/lib/openapi";
 
 /** Scalar's self-contained browser bundle, served from the installed package: /docs needs no CDN and works offline. */
 const SCALAR_BUNDLE = join(import.meta.dir, "../../node_modules/@scalar/api-reference/dist/browser/standalone.js");
 export const SCALAR_SCRIPT_PATH = "/docs/assets/scalar.js";
+
+const completed = new WeakMap<object, ReturnType<typeof completeDocument>>();
+function completedDocument(generated: Parameters<typeof completeDocument>[0]) {
+  let doc = completed.get(generated);
+  if (!doc) {
+    doc = completeDocument(generated, config.appUrl);
+    completed.set(generated, doc);
+  }
+  return doc;
+}
 
 // The plugin types Scalar's configuration as its parsed form, every option required; Scalar fills the rest in.
 type ScalarOptions = NonNullable<NonNullable<Parameters<typeof openapi>[0]>["scalar"]>;
@@ -16,6 +28,12 @@ type ScalarOptions = NonNullable<NonNullable<Parameters<typeof openapi>[0]>["sca
  * telemetry, no AI agent, no developer-tools bar (each would call Scalar's servers).
  */
 export const apiReference = new Elysia({ name: "livchat-api-reference" })
+  // The plugin's document, completed (servers, shared errors and headers, one path per route): the
+  // plugin caches its document object until routes change, so the completed one is cached beside it.
+  .onAfterHandle(({ path, response }) => {
+    if (path !== "/openapi.json" || !response || typeof response !== "object" || response instanceof Response) return;
+    return completedDocument(response as Parameters<typeof completeDocument>[0]);
+  })
   .use(
     openapi({
       path: "/docs",
@@ -31,7 +49,13 @@ export const apiReference = new Elysia({ name: "livchat-api-reference" })
         showDeveloperTools: "never",
       } as unknown as ScalarOptions,
       documentation: {
-        info: { title: "LivChat API", version: "1.0.0", description: "WhatsApp automation: instances, messages, contacts, webhooks, workflows." },
+        info: {
+          title: "LivChat API",
+          version: "1.0.0",
+          description:
+            "WhatsApp automation: instances, messages, contacts, webhooks, workflows. Every error answers the `Error` envelope; every call carries `X-RateLimit-*` headers.",
+          license: { name: "Proprietary", identifier: "LicenseRef-LivChat" },
+        },
         components: {
           securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "lc_live_… API key" } },
         },
