@@ -49,7 +49,15 @@ export interface ProviderSink {
   status(instance: ProviderInstance, state: ConnectionState): Promise<void>;
 }
 
-export type MediaPayload = { url: string; caption?: string; mimeType?: string; fileName?: string };
+/**
+ * Media to send: a public `url` the provider fetches, or the bytes of an upload (`POST /v1/media`) in
+ * `file`, which adapters send inline (WuzAPI data URI) or upload first (Cloud `/{phone-number-id}/media`).
+ */
+export type MediaPayload = { url: string; caption?: string; mimeType?: string; fileName?: string; file?: MediaFile };
+export type MediaFile = { bytes: Uint8Array; mimeType: string; fileName?: string };
+
+/** Inbound media bytes as a provider hands them over; the media service caps, hashes and sniffs the body. */
+export type DownloadedMedia = { body: Response; mimeType?: string; sha256?: string; size?: number };
 export type LocationPayload = { latitude: number; longitude: number; name?: string; address?: string };
 export type ContactCardPayload = { name: string; phone: string };
 /** `fromMe`: the message reacted to is one we sent (WuzAPI addresses those differently). */
@@ -193,4 +201,9 @@ export interface WhatsAppProvider {
   send(instance: ProviderInstance, message: OutboundMessage): Promise<{ providerMessageId: string }>;
   markRead(instance: ProviderInstance, chatPhone: string, providerMessageIds: string[]): Promise<void>;
   checkNumbers(instance: ProviderInstance, phones: string[]): Promise<{ phone: string; exists: boolean; jid?: string }[]>;
+  /**
+   * Fetches inbound media the provider holds (a Cloud media id, a link that needs the instance's
+   * token). Without it, `url` sources are fetched through the outbound guard and `cloud_media` cannot be.
+   */
+  downloadMedia?(instance: ProviderInstance, source: Exclude<InboundMediaSource, { kind: "base64" }>): Promise<DownloadedMedia>;
 }
