@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
-import { boolean, index, integer, pgTable, text, uuid } from "drizzle-orm/pg-core";
-import { createdAt, tstz, updatedAt } from "./columns";
+import { boolean, index, integer, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { createdAt, id, tstz, updatedAt } from "./columns";
 import { messages } from "./messaging";
 import { organizations } from "./tenancy";
 
@@ -34,8 +34,10 @@ export const transcriptionSettings = pgTable("transcription_settings", {
 export const transcriptions = pgTable(
   "transcriptions",
   {
+    /** Its own id: the job mechanism (src/workers/jobs.ts) claims rows by `id`. */
+    id: id(),
     messageId: uuid()
-      .primaryKey()
+      .notNull()
       .references(() => messages.id, { onDelete: "cascade" }),
     organizationId: uuid()
       .notNull()
@@ -55,6 +57,8 @@ export const transcriptions = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
+    /** One transcription per message, whoever asks first (the inbound hook or the stored media). */
+    uniqueIndex("transcriptions_message_unique").on(t.messageId),
     index("transcriptions_due_idx").on(t.nextAttemptAt).where(sql`status = 'pending'`),
     index("transcriptions_waiting_idx").on(t.createdAt).where(sql`status = 'waiting'`),
   ],
