@@ -15,7 +15,9 @@ import { conversationApi } from "@/features/conversations/conversation.api";
 import { sendInboxReply } from "@/features/conversations/inbox.outbound";
 import { inboxPages } from "@/features/conversations/inbox.pages";
 import { dashboardPages } from "@/features/dashboard/dashboard.pages";
+import { noteDevicesSeen } from "@/features/api-keys/api-key.verify";
 import { deviceApi } from "@/features/devices/device.api";
+import { markDevicesSeen } from "@/features/devices/device.service";
 import { devicePages } from "@/features/devices/device.pages";
 import { eventApi } from "@/features/events/event.api";
 import { eventPages } from "@/features/events/event.pages";
@@ -122,6 +124,8 @@ export function wireFeatures(): void {
   wireAutomation();
   // Triggers sit below flows and workflows; their pages name the targets through these.
   provideTriggerTargets({ flowLineages: listFlows, flowVersions: listFlowVersions, workflows: listWorkflows });
+  // Keys are verified below devices; a used device key marks its device seen through this.
+  noteDevicesSeen.plug(markDevicesSeen);
   // Audit sits below every feature that records it; its pages name members through this.
   organizationMembers.plug(listMembers);
   // Registrations create users through auth; auth's sign-up and sign-in reach them through these.

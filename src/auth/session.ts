@@ -92,6 +92,20 @@ export async function revokeOtherSessions(userId: string, keepSessionId: string,
   return gone.length;
 }
 
+/** Ends every session of the user (a password reset: whoever else was signed in is out); returns how many. */
+export async function revokeAllUserSessions(userId: string, tx: DbOrTx = db): Promise<number> {
+  const gone = await tx.delete(sessions).where(eq(sessions.userId, userId)).returning({ id: sessions.id });
+  return gone.length;
+}
+
+/** Makes `organizationId` the session's active organization; the caller has checked the membership. */
+export async function setActiveOrganization(sessionId: string, userId: string, organizationId: string, tx: DbOrTx = db): Promise<void> {
+  await tx
+    .update(sessions)
+    .set({ activeOrganizationId: organizationId })
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)));
+}
+
 export async function invalidateSession(sessionId: string): Promise<void> {
   await db.delete(sessions).where(eq(sessions.id, sessionId));
 }

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { count, eq, sql } from "drizzle-orm";
 import { listUserSessions, revokeOtherSessions, revokeUserSession, type Session, type SessionUser } from "@/auth/session";
 import { db, type DbOrTx } from "@/db/client";
 import { users } from "@/db/schema";
@@ -85,4 +85,76 @@ export async function signOutOtherSessions(actor: AccountActor): Promise<number>
   const ended = await revokeOtherSessions(actor.user.id, actor.session.id);
   if (ended > 0) await audit(actor, "account.other_sessions_revoked", { endedSessions: ended });
   return ended;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The users table: sign-up, sign-in, confirmation links and password resets (src/features/auth)
+// change a user's row through these, so every write of it lives in this feature.
+// ---------------------------------------------------------------------------------------------
+
+export type NewUser = {
+  email: string;
+  passwordHash: string | null;
+  name: string;
+  avatarUrl: string | null;
+  language?: SessionUser["language"];
+  /** false: the address awaits its confirmation link (the first account is always confirmed). */
+  emailVerified?: boolean;
+};
+
+/**
+ * Inserts a user; null when the address is taken. The first account of an install becomes platform
+ * admin: the advisory lock makes "first" hold when two sign-ups race on an empty install.
+ */
+export async function insertUser(input: NewUser, tx: DbOrTx): Promise<SessionUser | null> {
+  await tx.execute(sql`select pg_advisory_xact_lock(727275)`);
+  const [{ value: existing }] = (await tx.select({ value: count() }).from(users)) as [{ value: number }];
+  const [user] = await tx
+    .insert(users)
+    .values({
+      email: input.email,
+      passwordHash: input.passwordHash,
+      name: input.name,
+      avatarUrl: input.avatarUrl,
+      ...(input.language ? { language: input.language } : {}),
+      isPlatformAdmin: existing === 0,
+      emailVerifiedAt: input.emailVerified === false && existing !== 0 ? null : new Date(),
+    })
+    .onConflictDoNothing()
+    .returning();
+  return user ?? null;
+}
+
+/** Stamps the user's last sign-in. */
+export async function noteSignIn(userId: string): Promise<void> {
+  await db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, userId));
+}
+
+/** A confirmation link was followed: the address is confirmed (the first confirmation time stays). */
+export async function confirmEmail(userId: string, tx: DbOrTx): Promise<SessionUser> {
+  const [user] = await tx
+    .update(users)
+    .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())` })
+    .where(eq(users.id, userId))
+    .returning();
+  return user!;
+}
+
+/**
+ * A sign-in provider vouches for the address of an unconfirmed account: it is confirmed, and the
+ * password chosen at its sign-up was never proven (it may be a squatter's), so it goes.
+ */
+export async function confirmEmailByProvider(userId: string, tx: DbOrTx): Promise<SessionUser> {
+  const [user] = await tx.update(users).set({ emailVerifiedAt: new Date(), passwordHash: null }).where(eq(users.id, userId)).returning();
+  return user!;
+}
+
+/** A reset link sets a new password; following it proves the mailbox, so the address is confirmed too. */
+export async function resetPasswordHash(userId: string, passwordHash: string, tx: DbOrTx): Promise<SessionUser> {
+  const [user] = await tx
+    .update(users)
+    .set({ passwordHash, emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())` })
+    .where(eq(users.id, userId))
+    .returning();
+  return user!;
 }

@@ -1,8 +1,9 @@
 import { and, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import { roleAtLeast } from "@/auth/roles";
 import { db, type DbOrTx } from "@/db/client";
-import { organizations, recoveryCodes, signInChallenges, users, type Role } from "@/db/schema";
+import { type organizations, recoveryCodes, signInChallenges, users, type Role } from "@/db/schema";
 import { recordAudit } from "@/features/audit/audit.service";
+import { setTwoFactorRequired } from "@/features/organizations/organization.service";
 import { decryptSecret, encryptSecret, randomToken, sha256Hex } from "@/lib/crypto";
 import { conflict } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
@@ -325,12 +326,7 @@ export async function setTwoFactorRequirement(actor: Actor & { organizationId: s
     return { ok: false, message: tText("account:errors.enableOwnFirst") };
   }
   return db.transaction(async (tx) => {
-    const [changed] = await tx
-      .update(organizations)
-      .set({ requireTwoFactor: required })
-      .where(and(eq(organizations.id, actor.organizationId), eq(organizations.requireTwoFactor, !required)))
-      .returning({ id: organizations.id });
-    if (!changed) return { ok: true, changed: false } as const;
+    if (!(await setTwoFactorRequired(actor.organizationId, required, tx))) return { ok: true, changed: false } as const;
     await recordAudit(
       {
         organizationId: actor.organizationId,

@@ -1,6 +1,7 @@
 import { eq, inArray, sql } from "drizzle-orm";
 import { db, listen } from "@/db/client";
 import { apiKeys, devices, organizations } from "@/db/schema";
+import { port } from "@/lib/port";
 import { sha256Hex } from "@/lib/crypto";
 import { log } from "@/lib/logger";
 
@@ -147,10 +148,14 @@ export async function flushApiKeyLastUsed(): Promise<void> {
     .returning({ deviceId: apiKeys.deviceId });
   // A device is "seen" whenever one of its keys is used; same batch, one more statement at most.
   const deviceIds = [...new Set(touched.map((k) => k.deviceId).filter((d): d is string => d !== null))];
-  if (deviceIds.length > 0) {
-    await db.update(devices).set({ lastSeenAt: at }).where(inArray(devices.id, deviceIds));
-  }
+  if (deviceIds.length > 0) await noteDevicesSeen(deviceIds, at);
 }
+
+/**
+ * Devices are "seen" when one of their keys is used. The devices feature owns that row and sits
+ * above this one (it issues device keys): src/routes.ts plugs in its service.
+ */
+export const noteDevicesSeen = port<(deviceIds: string[], at: Date) => Promise<void>>("api-keys: devices seen through their keys");
 
 let unlisten: (() => Promise<void>) | undefined;
 let flushTimer: ReturnType<typeof setInterval> | undefined;

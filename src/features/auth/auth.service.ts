@@ -1,5 +1,6 @@
-import { and, asc, count, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
 import { createSession, invalidateSession, validateSessionToken, type Session } from "@/auth/session";
+import { confirmEmailByProvider, insertUser, noteSignIn } from "@/features/account/account.service";
 import { config } from "@/config";
 import { db, type DbOrTx } from "@/db/client";
 import { invitations, memberships, oauthAccounts, organizations, users } from "@/db/schema";
@@ -7,6 +8,7 @@ import { recordAudit } from "@/features/audit/audit.service";
 import { clientIp } from "@/lib/client-ip";
 import { answerSignInChallenge, createSignInChallenge, hasTwoFactor, type ChallengeAnswer } from "@/features/account/two-factor.service";
 import { claimDevice } from "@/features/devices/device.claim";
+import { markInvitationAccepted } from "@/features/members/invitation.service";
 import { addMember, createOrganization, getOrganization, type Organization } from "@/features/organizations/organization.service";
 import { randomToken, sha256Hex } from "@/lib/crypto";
 import { AppError, conflict, type FieldError } from "@/lib/errors";
@@ -53,22 +55,18 @@ export async function createUser(
   tx?: DbOrTx,
 ): Promise<User> {
   const run = async (t: DbOrTx) => {
-    await t.execute(sql`select pg_advisory_xact_lock(727275)`);
-    const [{ value: existing }] = (await t.select({ value: count() }).from(users)) as [{ value: number }];
     const passwordHash = input.password ? await Bun.password.hash(input.password, { algorithm: "argon2id" }) : (input.passwordHash ?? null);
-    const [user] = await t
-      .insert(users)
-      .values({
+    const user = await insertUser(
+      {
         email: normalizeEmail(input.email),
         passwordHash,
         name: input.name?.trim() ?? "",
         avatarUrl: input.avatarUrl ?? null,
-        ...(input.language ? { language: input.language } : {}),
-        isPlatformAdmin: existing === 0,
-        emailVerifiedAt: input.emailVerified === false && existing !== 0 ? null : new Date(),
-      })
-      .onConflictDoNothing()
-      .returning();
+        language: input.language,
+        emailVerified: input.emailVerified,
+      },
+      t,
+    );
     if (!user) throw conflict(tText("auth:errors.accountExists"));
     return user;
   };
@@ -278,10 +276,7 @@ function duplicateEmail(): SignUpResult {
 /** Adds the invited membership and marks the invitation used; the row was locked by signUpPolicy. */
 async function acceptInvitation(invitation: Invitation, userId: string, tx: DbOrTx): Promise<void> {
   await addMember(invitation.organizationId, userId, invitation.role, tx);
-  await tx
-    .update(invitations)
-    .set({ acceptedAt: new Date(), acceptedBy: userId })
-    .where(and(eq(invitations.id, invitation.id), isNull(invitations.acceptedAt)));
+  await markInvitationAccepted(invitation.id, userId, tx);
 }
 
 /** The organization a fresh session starts in: the user's earliest membership. */
@@ -302,7 +297,7 @@ export async function openSession(user: User, organizationId: string | null, req
     ip: clientIp(request),
     userAgent: request?.headers.get("user-agent"),
   });
-  await db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, user.id));
+  await noteSignIn(user.id);
   return { token, session };
 }
 
@@ -476,7 +471,7 @@ export async function signInWithOAuth(
       if (!isEmailVerified(existing)) {
         // The provider proves the mailbox; the password of an unconfirmed sign-up was never proven and may
         // be a squatter's, so it goes (the owner can choose one through "Forgot your password?").
-        [user] = (await tx.update(users).set({ emailVerifiedAt: new Date(), passwordHash: null }).where(eq(users.id, existing.id)).returning()) as [User];
+        user = await confirmEmailByProvider(existing.id, tx);
       }
       await recordAudit(
         {

@@ -1,7 +1,6 @@
-import { eq, sql } from "drizzle-orm";
 import { config } from "@/config";
 import { db, type DbOrTx } from "@/db/client";
-import { users } from "@/db/schema";
+import { confirmEmail } from "@/features/account/account.service";
 import { recordAudit } from "@/features/audit/audit.service";
 import { withLocale } from "@/lib/i18n";
 import { log } from "@/lib/logger";
@@ -62,11 +61,7 @@ export async function verifyEmail(token: string, request?: Request): Promise<Use
   return db.transaction(async (tx) => {
     const userId = await consumeUserToken(token, "email_verification", tx);
     if (!userId) return null;
-    const [user] = await tx
-      .update(users)
-      .set({ emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())` })
-      .where(eq(users.id, userId))
-      .returning();
+    const user = await confirmEmail(userId, tx);
     await recordAudit(
       {
         organizationId: await defaultOrganizationId(userId, tx),
@@ -77,6 +72,6 @@ export async function verifyEmail(token: string, request?: Request): Promise<Use
       },
       tx,
     );
-    return user!;
+    return user;
   });
 }

@@ -1,7 +1,7 @@
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { config } from "@/config";
 import { db } from "@/db/client";
-import { sessions, users } from "@/db/schema";
+import { users } from "@/db/schema";
 import { recordAudit } from "@/features/audit/audit.service";
 import { AppError } from "@/lib/errors";
 import { tText, withLocale } from "@/lib/i18n";
@@ -10,6 +10,8 @@ import { mailTemplates } from "@/lib/mail-templates";
 import { mailEnabled, sendMailInBackground } from "@/lib/mailer";
 import { isUuid } from "@/lib/ids";
 import { assertPlatformAdmin } from "@/auth/roles";
+import { revokeAllUserSessions } from "@/auth/session";
+import { resetPasswordHash } from "@/features/account/account.service";
 import { findUserByEmail, defaultOrganizationId, normalizeEmail, type User } from "./auth.service";
 import { consumeUserToken, issuedRecently, issueUserToken, peekUserToken } from "./user-tokens";
 
@@ -79,12 +81,8 @@ export async function resetPassword(input: { token: string; password: string; re
   return db.transaction(async (tx) => {
     const userId = await consumeUserToken(input.token, "password_reset", tx);
     if (!userId) return { ok: false } as const;
-    const [user] = await tx
-      .update(users)
-      .set({ passwordHash, emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, now())` })
-      .where(eq(users.id, userId))
-      .returning();
-    const ended = await tx.delete(sessions).where(eq(sessions.userId, userId)).returning({ id: sessions.id });
+    const user = await resetPasswordHash(userId, passwordHash, tx);
+    const ended = await revokeAllUserSessions(userId, tx);
     await recordAudit(
       {
         organizationId: await defaultOrganizationId(userId, tx),
@@ -92,10 +90,10 @@ export async function resetPassword(input: { token: string; password: string; re
         action: "auth.password_reset",
         target: { type: "user", id: userId },
         request: input.request,
-        details: { sessionsEnded: ended.length },
+        details: { sessionsEnded: ended },
       },
       tx,
     );
-    return { ok: true, user: user! } as const;
+    return { ok: true, user } as const;
   });
 }

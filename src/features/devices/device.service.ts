@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { apiKeys, devices } from "@/db/schema";
 import { AppError } from "@/lib/errors";
@@ -237,6 +237,12 @@ export async function findVisitorDevice(deviceId: string, tx: DbOrTx = db): Prom
     .where(and(eq(devices.id, deviceId), isNull(devices.organizationId), isNull(devices.revokedAt)))
     .limit(1);
   return device ?? null;
+}
+
+/** Devices whose keys were used (a batch of api-key.verify's lastUsedAt flush) were seen at `at`. */
+export async function markDevicesSeen(deviceIds: string[], at: Date): Promise<void> {
+  if (deviceIds.length === 0) return;
+  await db.update(devices).set({ lastSeenAt: at }).where(inArray(devices.id, deviceIds));
 }
 
 const TOUCH_INTERVAL_MS = 5 * 60_000;

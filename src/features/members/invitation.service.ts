@@ -1,10 +1,11 @@
 import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
 import { config } from "@/config";
-import { db } from "@/db/client";
-import { invitations, memberships, organizations, sessions, users, type Role } from "@/db/schema";
-import { can, roleAtLeast } from "@/auth/roles";
+import { db, type DbOrTx } from "@/db/client";
+import { invitations, memberships, organizations, users, type Role } from "@/db/schema";
+import { can } from "@/auth/roles";
 import { recordAudit } from "@/features/audit/audit.service";
-import type { MemberActor, Organization } from "@/features/organizations/organization.service";
+import { grantMembership, type MemberActor, type Organization } from "@/features/organizations/organization.service";
+import { setActiveOrganization } from "@/auth/session";
 import { randomToken, sha256Hex } from "@/lib/crypto";
 import { AppError, forbidden, validationFailed } from "@/lib/errors";
 import { tText, withLocale } from "@/lib/i18n";
@@ -203,6 +204,14 @@ export async function findInvitationByToken(token: string): Promise<InvitationLo
   return { ...row, state: invitationState(row.invitation) };
 }
 
+/** Marks an invitation used by `userId` (a sign-up through its link); a used one stays as it was. */
+export async function markInvitationAccepted(invitationId: string, userId: string, tx: DbOrTx): Promise<void> {
+  await tx
+    .update(invitations)
+    .set({ acceptedAt: new Date(), acceptedBy: userId })
+    .where(and(eq(invitations.id, invitationId), isNull(invitations.acceptedAt)));
+}
+
 export type AcceptResult =
   | { ok: true; organization: Organization; role: Role }
   | { ok: false; state: Exclude<InvitationState, "pending"> | "unknown"; organization?: Organization };
@@ -228,24 +237,9 @@ export async function acceptInvitation(input: { token: string; userId: string; s
     const { invitation, organization } = row;
 
     const [user] = await tx.select({ email: users.email }).from(users).where(eq(users.id, input.userId));
-    const [current] = await tx
-      .select({ id: memberships.id, role: memberships.role })
-      .from(memberships)
-      .where(and(eq(memberships.organizationId, organization.id), eq(memberships.userId, input.userId)))
-      .for("update");
-    let role: Role = invitation.role;
-    if (!current) {
-      await tx.insert(memberships).values({ organizationId: organization.id, userId: input.userId, role });
-    } else if (roleAtLeast(current.role, invitation.role)) {
-      role = current.role;
-    } else {
-      await tx.update(memberships).set({ role }).where(eq(memberships.id, current.id));
-    }
-    await tx.update(invitations).set({ acceptedAt: new Date(), acceptedBy: input.userId }).where(eq(invitations.id, invitation.id));
-    await tx
-      .update(sessions)
-      .set({ activeOrganizationId: organization.id })
-      .where(and(eq(sessions.id, input.sessionId), eq(sessions.userId, input.userId)));
+    const { role, previousRole } = await grantMembership(organization.id, input.userId, invitation.role, tx);
+    await markInvitationAccepted(invitation.id, input.userId, tx);
+    await setActiveOrganization(input.sessionId, input.userId, organization.id, tx);
     await recordAudit(
       {
         organizationId: organization.id,
@@ -259,7 +253,7 @@ export async function acceptInvitation(input: { token: string; userId: string; s
           // Links are bearer credentials; a different address is allowed but worth seeing in the log.
           emailMatched: user?.email?.toLowerCase() === invitation.email.toLowerCase(),
           role,
-          previousRole: current?.role ?? null,
+          previousRole,
         },
       },
       tx,

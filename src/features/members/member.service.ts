@@ -3,7 +3,7 @@ import { db, type Tx } from "@/db/client";
 import { memberships, organizations, users, type Role } from "@/db/schema";
 import { can } from "@/auth/roles";
 import { recordAudit } from "@/features/audit/audit.service";
-import type { MemberActor } from "@/features/organizations/organization.service";
+import { deleteMembership, reassignOwnerIfLeaving, setMembershipRole, type MemberActor } from "@/features/organizations/organization.service";
 import { AppError, forbidden, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { isUuid } from "@/lib/ids";
@@ -72,21 +72,6 @@ async function ownerCount(tx: Tx, organizationId: string): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
-/** organizations.owner_id names "the" owner; keep it pointing at a current owner when that user steps down. */
-async function reassignOwnerIfNeeded(tx: Tx, org: { id: string; ownerId: string | null }, leavingUserId: string) {
-  if (org.ownerId !== leavingUserId) return;
-  const [next] = await tx
-    .select({ userId: memberships.userId })
-    .from(memberships)
-    .where(and(eq(memberships.organizationId, org.id), eq(memberships.role, "owner")))
-    .orderBy(asc(memberships.createdAt))
-    .limit(1);
-  await tx
-    .update(organizations)
-    .set({ ownerId: next?.userId ?? null })
-    .where(eq(organizations.id, org.id));
-}
-
 function assertMayTouch(actor: MemberActor, targetRole: Role, newRole?: Role) {
   if (!can.manageMembers(actor.role)) throw forbidden();
   if ((targetRole === "owner" || newRole === "owner") && !can.manageOwners(actor.role)) {
@@ -113,13 +98,9 @@ export async function changeMemberRole(input: {
     if (target.role === "owner" && input.role !== "owner" && (await ownerCount(tx, input.organizationId)) <= 1) {
       throw validationFailed([{ path: "role", message: tText("members:errors.lastOwner") }], tText("members:errors.needsOwner"));
     }
-    const [updated] = await tx
-      .update(memberships)
-      .set({ role: input.role })
-      .where(and(eq(memberships.id, target.id), eq(memberships.organizationId, input.organizationId)))
-      .returning();
+    await setMembershipRole(input.organizationId, target.id, input.role, tx);
     if (target.role !== input.role) {
-      if (target.role === "owner") await reassignOwnerIfNeeded(tx, org, target.userId);
+      if (target.role === "owner") await reassignOwnerIfLeaving(org, target.userId, tx);
       await recordAudit(
         {
           organizationId: input.organizationId,
@@ -143,7 +124,7 @@ export async function changeMemberRole(input: {
       })
       .from(memberships)
       .innerJoin(users, eq(users.id, memberships.userId))
-      .where(eq(memberships.id, updated!.id));
+      .where(eq(memberships.id, target.id));
     return row!;
   });
 }
@@ -161,8 +142,8 @@ export async function removeMember(input: { organizationId: string; actor: Membe
     if (target.role === "owner" && (await ownerCount(tx, input.organizationId)) <= 1) {
       throw validationFailed([{ path: "member", message: tText("members:errors.lastOwnerRemove") }], tText("members:errors.needsOwner"));
     }
-    await tx.delete(memberships).where(and(eq(memberships.id, target.id), eq(memberships.organizationId, input.organizationId)));
-    if (target.role === "owner") await reassignOwnerIfNeeded(tx, org, target.userId);
+    await deleteMembership(input.organizationId, target.id, tx);
+    if (target.role === "owner") await reassignOwnerIfLeaving(org, target.userId, tx);
     await recordAudit(
       {
         organizationId: input.organizationId,

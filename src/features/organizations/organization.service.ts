@@ -1,7 +1,8 @@
-import { and, eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
-import { memberships, organizations, sessions, type Role } from "@/db/schema";
-import { can } from "@/auth/roles";
+import { memberships, organizations, type Role } from "@/db/schema";
+import { can, roleAtLeast } from "@/auth/roles";
+import { setActiveOrganization } from "@/auth/session";
 import { recordAudit } from "@/features/audit/audit.service";
 import { randomBase62 } from "@/lib/crypto";
 import { AppError, forbidden } from "@/lib/errors";
@@ -54,6 +55,69 @@ export async function addMember(organizationId: string, userId: string, role: Ro
     .onConflictDoUpdate({ target: [memberships.organizationId, memberships.userId], set: { role } })
     .returning();
   return m!;
+}
+
+// Memberships are this feature's table: the members feature (role changes, removals, invitations)
+// and sign-up change them through these functions.
+
+/**
+ * Gives the user at least `role` in the organization: a new membership, or a raised role, never a
+ * lowered one. Returns the role they end with and the one they had (null when they were no member).
+ */
+export async function grantMembership(organizationId: string, userId: string, role: Role, tx: DbOrTx): Promise<{ role: Role; previousRole: Role | null }> {
+  const [current] = await tx
+    .select({ id: memberships.id, role: memberships.role })
+    .from(memberships)
+    .where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, userId)))
+    .for("update");
+  if (!current) {
+    await tx.insert(memberships).values({ organizationId, userId, role });
+    return { role, previousRole: null };
+  }
+  if (roleAtLeast(current.role, role)) return { role: current.role, previousRole: current.role };
+  await tx.update(memberships).set({ role }).where(eq(memberships.id, current.id));
+  return { role, previousRole: current.role };
+}
+
+/** Sets the role of one membership of the organization; the members feature checked the rules. */
+export async function setMembershipRole(organizationId: string, membershipId: string, role: Role, tx: DbOrTx): Promise<void> {
+  await tx
+    .update(memberships)
+    .set({ role })
+    .where(and(eq(memberships.id, membershipId), eq(memberships.organizationId, organizationId)));
+}
+
+/** Deletes one membership of the organization (the account stays). */
+export async function deleteMembership(organizationId: string, membershipId: string, tx: DbOrTx): Promise<void> {
+  await tx.delete(memberships).where(and(eq(memberships.id, membershipId), eq(memberships.organizationId, organizationId)));
+}
+
+/**
+ * organizations.owner_id names "the" owner; when that user stops being an owner it moves to the
+ * earliest remaining owner (null when none is left).
+ */
+export async function reassignOwnerIfLeaving(org: { id: string; ownerId: string | null }, leavingUserId: string, tx: DbOrTx): Promise<void> {
+  if (org.ownerId !== leavingUserId) return;
+  const [next] = await tx
+    .select({ userId: memberships.userId })
+    .from(memberships)
+    .where(and(eq(memberships.organizationId, org.id), eq(memberships.role, "owner")))
+    .orderBy(asc(memberships.createdAt))
+    .limit(1);
+  await tx
+    .update(organizations)
+    .set({ ownerId: next?.userId ?? null })
+    .where(eq(organizations.id, org.id));
+}
+
+/** Turns the organization's two-factor requirement for admins on or off; false when it already was so. */
+export async function setTwoFactorRequired(organizationId: string, required: boolean, tx: DbOrTx): Promise<boolean> {
+  const [changed] = await tx
+    .update(organizations)
+    .set({ requireTwoFactor: required })
+    .where(and(eq(organizations.id, organizationId), eq(organizations.requireTwoFactor, !required)))
+    .returning({ id: organizations.id });
+  return Boolean(changed);
 }
 
 /** The signed-in user acting on an organization, with their role in it. */
@@ -159,10 +223,7 @@ export async function switchActiveOrganization(sessionId: string, userId: string
     .where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, userId)))
     .limit(1);
   if (!row) throw organizationNotFound();
-  await db
-    .update(sessions)
-    .set({ activeOrganizationId: organizationId })
-    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)));
+  await setActiveOrganization(sessionId, userId, organizationId);
   return row.organization;
 }
 
