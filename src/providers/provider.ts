@@ -19,7 +19,27 @@
 
 export type ProviderName = "sandbox" | "wuzapi" | "cloud";
 export type InstanceStatus = "disconnected" | "connecting" | "qr" | "connected" | "logged_out";
-export type MessageType = "text" | "image" | "audio" | "video" | "document" | "sticker" | "location" | "contact" | "reaction" | "template";
+/**
+ * Inbound-only types: `interactive` (a button, list row or template quick reply chosen; see the event's
+ * `interactive`), `poll`, `order`, `system` and `unsupported` (kept with `rawType`). A round video note is a
+ * `video` with `attachment.videoNote` (it plays like any video; the flag keeps the difference).
+ */
+export type MessageType =
+  | "text"
+  | "image"
+  | "audio"
+  | "video"
+  | "document"
+  | "sticker"
+  | "location"
+  | "contact"
+  | "reaction"
+  | "template"
+  | "interactive"
+  | "poll"
+  | "order"
+  | "system"
+  | "unsupported";
 
 /** What an adapter sees of an instance (the stored row satisfies it). */
 export type ProviderInstance = {
@@ -64,10 +84,13 @@ export type ContactCardPayload = { name: string; phone: string };
 export type ReactionPayload = { messageId: string; emoji: string; fromMe?: boolean };
 export type TemplatePayload = { name: string; language?: string; variables?: Record<string, string>; body?: string };
 
+/** The types LivChat sends (the rest of MessageType only arrives). */
+export type OutboundMessageType = Exclude<MessageType, "interactive" | "poll" | "order" | "system" | "unsupported">;
+
 /** One outbound message, already validated; `to` is E.164 (+5511999990001). */
 export type OutboundMessage = {
   to: string;
-  type: MessageType;
+  type: OutboundMessageType;
   text?: string;
   media?: MediaPayload;
   location?: LocationPayload;
@@ -134,6 +157,22 @@ export type InboundReferral = {
   ctwaClid?: string;
 };
 
+/** A poll as created, or (WuzAPI `pollUpdateMessage`) a vote on one: `pollId` is the poll's provider id. */
+export type InboundPoll = {
+  name?: string;
+  options: string[];
+  selectableCount?: number;
+  /** Set on a vote: the provider id of the poll voted on. */
+  pollId?: string;
+  /** Chosen options, when the provider decoded the vote. */
+  selected?: string[];
+  /** The vote arrived encrypted and the provider did not decode it. */
+  encrypted?: boolean;
+};
+
+/** One shared contact card (a contact message may carry several). */
+export type InboundContactCard = { name?: string; phones: string[]; vcard?: string };
+
 /** Every provider's inbound traffic, normalized. */
 export type InboundEvent =
   | {
@@ -160,8 +199,40 @@ export type InboundEvent =
       referral?: InboundReferral;
       /** Provider's raw type name for `unsupported` (and kept for diagnosis on any type). */
       rawType?: string;
+      /** For `reaction`: the message reacted to; an empty emoji removes the sender's reaction. */
+      reaction?: { targetProviderMessageId: string; emoji: string };
+      poll?: InboundPoll;
+      contacts?: InboundContactCard[];
+      /** For `order`: the provider's order object as sent (catalog, items, prices). */
+      order?: Record<string, unknown>;
+      /** For `system`: what happened (`kind` as the provider names it) and its human text. */
+      system?: { kind?: string; body?: string };
+      /** A live location share (the message is a `location`). */
+      live?: boolean;
+      forwarded?: boolean;
+      /** Identities mentioned in the text (JID users / wa ids). */
+      mentions?: string[];
       timestamp: Date;
     }
+  /** The author changed the text of an earlier message (`targetProviderMessageId`). */
+  | {
+      kind: "edit";
+      /** The provider id of the edit itself, when it has one. */
+      providerMessageId?: string;
+      targetProviderMessageId: string;
+      body?: string;
+      fromMe?: boolean;
+      timestamp: Date;
+    }
+  /** The author deleted an earlier message for everyone. */
+  | { kind: "delete"; providerMessageId?: string; targetProviderMessageId: string; fromMe?: boolean; timestamp: Date }
+  /** The provider says one person now has another identity (Cloud `system` number change): contacts follow. */
+  | { kind: "identity_change"; from: InboundSender; to: InboundSender; timestamp: Date }
+  /**
+   * A correctly signed payload (or part of one) the adapter could not understand: acknowledged, never
+   * dropped — the inbound service records it with `reason` and a size-capped excerpt in the event log.
+   */
+  | { kind: "unparsed"; reason: string; rawType?: string; excerpt: string }
   | {
       kind: "receipt";
       providerMessageId: string;
@@ -206,4 +277,18 @@ export interface WhatsAppProvider {
    * token). Without it, `url` sources are fetched through the outbound guard and `cloud_media` cannot be.
    */
   downloadMedia?(instance: ProviderInstance, source: Exclude<InboundMediaSource, { kind: "base64" }>): Promise<DownloadedMedia>;
+}
+
+/** How much of a payload an `unparsed` event keeps (the event log is not a blob store). */
+export const UNPARSED_EXCERPT_MAX = 4000;
+
+/** A payload as JSON text cut to UNPARSED_EXCERPT_MAX characters, inline base64 blobs elided. */
+export function payloadExcerpt(value: unknown): string {
+  let text: string;
+  try {
+    text = typeof value === "string" ? value : JSON.stringify(value, (_key, v) => (typeof v === "string" && v.length > 512 ? `${v.slice(0, 64)}…(${v.length} chars)` : v));
+  } catch {
+    text = String(value);
+  }
+  return text.length > UNPARSED_EXCERPT_MAX ? `${text.slice(0, UNPARSED_EXCERPT_MAX)}…` : text;
 }

@@ -10,9 +10,10 @@ import { meterUsage } from "@/features/usage/usage.service";
 import { publishLive } from "@/lib/live";
 import { log } from "@/lib/logger";
 import { inboxTopic } from "@/lib/live-topics";
-import { storeInboundMessage, type Message } from "./message-store";
+import { storeInboundMessage, type Message, type StoredMessage } from "./message-store";
 import { toE164 } from "@/lib/phone";
-import type { ConnectionState, InboundEvent, ProviderInstance, ProviderSink } from "@/providers/provider";
+import { payloadExcerpt, UNPARSED_EXCERPT_MAX, type ConnectionState, type InboundEvent, type ProviderInstance, type ProviderSink } from "@/providers/provider";
+import type { MessageReaction } from "@/db/schema/messaging";
 
 /** What the automation feature receives for every newly stored inbound message (after commit). */
 export type InboundMessageContext = { instance: Instance; contact: Contact; conversation: Conversation; message: Message };
@@ -27,6 +28,10 @@ export const onInboundMessage: InboundMessageHook[] = [];
 
 export type IngestResult =
   | { kind: "message"; stored: boolean; duplicate: boolean; message?: Message; conversation?: Conversation; contact?: Contact; hooks: Promise<void> }
+  /** An edit or a delete-for-everyone: `applied` when the target message was found (and not deleted already). */
+  | { kind: "edit" | "delete"; applied: boolean; duplicate?: boolean; message?: Message }
+  /** Recorded in the event log only (an unparsed payload, an identity change nobody applied). */
+  | { kind: "recorded"; reason: string }
   /** `pending`: the receipt's message is not stored yet; settles once it was applied late or dropped. */
   | { kind: "receipt"; updated: boolean; found: boolean; message?: Message; pending?: Promise<void> }
   | { kind: "connection"; changed: boolean; instance?: Instance };
@@ -46,19 +51,75 @@ export async function ingestInbound(instance: Instance, event: InboundEvent): Pr
       const { kind: _, ...state } = event;
       return { kind: "connection", ...(await applyConnectionState(instance, state)) };
     }
+    case "edit":
+      return ingestEdit(instance, event);
+    case "delete":
+      return ingestDelete(instance, event);
+    case "identity_change": {
+      for (const handler of onIdentityChange) await handler(instance, event);
+      if (onIdentityChange.length > 0) return { kind: "recorded", reason: "identity_change" };
+      return recordUnparsed(instance, { kind: "unparsed", reason: "identity change with no identity service to apply it", excerpt: payloadExcerpt(event) });
+    }
+    case "unparsed":
+      return recordUnparsed(instance, event);
   }
+}
+
+type IdentityChange = Extract<InboundEvent, { kind: "identity_change" }>;
+/**
+ * Who applies a provider's "this person now has another identity" (the contacts feature registers its
+ * merge here, so inbound does not import it). With no handler the change is recorded as unparsed.
+ */
+export const onIdentityChange: ((instance: Instance, event: IdentityChange) => Promise<void>)[] = [];
+
+/**
+ * A correctly signed payload (or a part of one) nobody could understand: acknowledged — providers retry
+ * non-2xx for days — and kept in the event log with the reason and a size-capped excerpt, never dropped.
+ */
+export async function recordUnparsed(
+  instance: Pick<Instance, "id" | "organizationId" | "createdByDeviceId" | "provider">,
+  event: Extract<InboundEvent, { kind: "unparsed" }>,
+): Promise<IngestResult> {
+  log.warn("inbound payload not understood", { instanceId: instance.id, reason: event.reason, rawType: event.rawType });
+  await recordEvent({
+    organizationId: instance.organizationId,
+    instanceId: instance.id,
+    deviceId: instance.organizationId ? null : instance.createdByDeviceId,
+    type: "inbound.unparsed",
+    data: {
+      provider: instance.provider,
+      reason: event.reason.slice(0, 500),
+      ...(event.rawType ? { rawType: event.rawType.slice(0, 200) } : {}),
+      excerpt: event.excerpt.slice(0, UNPARSED_EXCERPT_MAX + 1),
+    },
+  });
+  return { kind: "recorded", reason: event.reason };
 }
 
 async function ingestMessage(instance: Instance, event: Extract<InboundEvent, { kind: "message" }>): Promise<IngestResult> {
   const skipped: IngestResult = { kind: "message", stored: false, duplicate: false, hooks: Promise.resolve() };
-  const phone = toE164(event.from);
-  if (!phone) {
-    log.warn("inbound message with an unusable sender ignored", { instanceId: instance.id, from: event.from });
+  if (!event.providerMessageId) {
+    await recordUnparsed(instance, { kind: "unparsed", reason: "message without a provider id", rawType: event.rawType, excerpt: payloadExcerpt(event) });
     return skipped;
   }
-  if (!event.providerMessageId) return skipped;
-  const stored = await storeInboundMessage({ instance, phone, event });
+  const phone = toE164(event.sender?.phone ?? event.from) ?? null;
+  // Identity resolution (LID, business-scoped id, username, groups) hands a contact id here; meanwhile a
+  // sender without a phone cannot be filed under a contact, so it is recorded, never silently dropped.
+  const contactId: string | undefined = undefined;
+  if (!phone && !contactId) {
+    await recordUnparsed(instance, {
+      kind: "unparsed",
+      reason: "sender without a usable phone number or resolved identity",
+      rawType: event.rawType ?? event.type,
+      excerpt: payloadExcerpt(event),
+    });
+    return skipped;
+  }
+  const stored = await storeInboundMessage({ instance, phone, ...(contactId ? { contactId } : {}), event });
   if (!stored) return { ...skipped, duplicate: true };
+  if (event.type === "reaction" && event.reaction) await applyReaction(instance, stored, event.reaction);
+  // The business's own message echoed from its phone: stored as sent; automation never answers it.
+  if (stored.message.direction === "outbound") return { kind: "message", stored: true, duplicate: false, ...stored, hooks: Promise.resolve() };
   await touchInstanceActivity(instance.id);
   // Counted in the batched meter, not in the inbound write: every inbound message of an instance would
   // otherwise lock the same counter row until commit and serialize ingestion (the bench showed it).
@@ -66,6 +127,179 @@ async function ingestMessage(instance: Instance, event: Extract<InboundEvent, { 
   meterUsage({ organizationId: instance.organizationId, instanceId: instance.id, metric: "messages_received" });
   const hooks = runInboundHooks({ instance, ...stored });
   return { kind: "message", stored: true, duplicate: false, ...stored, hooks };
+}
+
+/**
+ * A reaction is stored as its own message (the record) and shown on its target: the target's `reactions`
+ * keep one entry per reacting party (the contact, or "business" for our own from the phone), an empty
+ * emoji removes that party's entry. A second, small statement only when a batch carries reactions.
+ */
+async function applyReaction(instance: Instance, stored: StoredMessage, reaction: { targetProviderMessageId: string; emoji: string }): Promise<void> {
+  const by = stored.message.direction === "outbound" ? "business" : stored.contact.id;
+  const at = (stored.message.sentAt ?? stored.message.createdAt).toISOString();
+  const entry: MessageReaction = { emoji: reaction.emoji, by, at, ...(stored.message.providerMessageId ? { providerMessageId: stored.message.providerMessageId } : {}) };
+  const kept = sql`coalesce((select jsonb_agg(r) from jsonb_array_elements(coalesce(${messages.reactions}, '[]'::jsonb)) r where r->>'by' <> ${by}), '[]'::jsonb)`;
+  await withDeadlockRetry("inbound reaction", () =>
+    db.transaction(async (tx) => {
+      const [target] = await tx
+        .update(messages)
+        .set({
+          reactions: reaction.emoji ? sql`${kept} || ${JSON.stringify([entry])}::jsonb` : kept,
+          updatedAt: new Date(),
+        })
+        .where(and(eq(messages.instanceId, instance.id), eq(messages.providerMessageId, reaction.targetProviderMessageId)))
+        .returning({ id: messages.id, conversationId: messages.conversationId, reactions: messages.reactions });
+      await recordEvent(
+        {
+          organizationId: instance.organizationId,
+          instanceId: instance.id,
+          deviceId: instance.organizationId ? null : instance.createdByDeviceId,
+          type: "message.reaction",
+          data: {
+            reaction: {
+              messageId: stored.message.id,
+              providerMessageId: stored.message.providerMessageId,
+              conversationId: stored.message.conversationId,
+              contactId: stored.contact.id,
+              direction: stored.message.direction,
+              emoji: reaction.emoji,
+              removed: reaction.emoji === "",
+              targetProviderMessageId: reaction.targetProviderMessageId,
+              targetMessageId: target?.id ?? null,
+              reactions: target?.reactions ?? null,
+              timestamp: at,
+            },
+          },
+        },
+        tx,
+      );
+      const topic = inboxTopic(instance);
+      if (topic && target) await publishLive(topic, { conversationId: target.conversationId, messageId: target.id }, tx);
+    }),
+  );
+}
+
+type EditEvent = Extract<InboundEvent, { kind: "edit" }>;
+type DeleteEvent = Extract<InboundEvent, { kind: "delete" }>;
+
+/** Summary of a changed message in `message.edited` / `message.deleted`. */
+function changedMessageJson(message: Message) {
+  return {
+    id: message.id,
+    providerMessageId: message.providerMessageId,
+    conversationId: message.conversationId,
+    contactId: message.contactId,
+    direction: message.direction,
+    type: message.type,
+    body: message.body,
+  };
+}
+
+/**
+ * The author changed an earlier message: its body becomes the new text, the replaced one is appended to
+ * `previous_versions` (oldest first). An edit of a message LivChat never stored is recorded as unparsed.
+ */
+async function ingestEdit(instance: Instance, event: EditEvent): Promise<IngestResult> {
+  const at = event.timestamp;
+  const message = await withDeadlockRetry("inbound edit", () =>
+    db.transaction(async (tx) => {
+      const [edited] = await tx
+        .update(messages)
+        .set({
+          previousVersions: sql`coalesce(${messages.previousVersions}, '[]'::jsonb) || jsonb_build_array(jsonb_build_object('body', ${messages.body}, 'at', ${at.toISOString()}::text))`,
+          body: event.body ?? null,
+          editedAt: at,
+          updatedAt: new Date(),
+        })
+        .where(
+          and(
+            eq(messages.instanceId, instance.id),
+            eq(messages.providerMessageId, event.targetProviderMessageId),
+            sql`${messages.deletedAt} is null`,
+            // The same edit delivered again changes nothing (and adds no version).
+            sql`not (${messages.editedAt} is not distinct from ${at.toISOString()}::timestamptz and ${messages.body} is not distinct from ${event.body ?? null})`,
+          ),
+        )
+        .returning();
+      if (!edited) return undefined;
+      const previous = edited.previousVersions?.at(-1)?.body ?? null;
+      await recordEvent(
+        {
+          organizationId: edited.organizationId,
+          instanceId: instance.id,
+          deviceId: edited.organizationId ? null : instance.createdByDeviceId,
+          type: "message.edited",
+          data: { message: { ...changedMessageJson(edited), previousBody: previous, editedAt: at.toISOString() } },
+        },
+        tx,
+      );
+      const topic = inboxTopic(instance);
+      if (topic) await publishLive(topic, { conversationId: edited.conversationId, messageId: edited.id }, tx);
+      return edited;
+    }),
+  );
+  if (!message) {
+    if (await isStored(instance, event.targetProviderMessageId)) return { kind: "edit", applied: false, duplicate: true };
+    await recordUnparsed(instance, { kind: "unparsed", reason: "edit of a message this instance never stored", rawType: "edit", excerpt: payloadExcerpt(event) });
+    return { kind: "edit", applied: false };
+  }
+  return { kind: "edit", applied: true, message };
+}
+
+/**
+ * Deleted for everyone: the message is marked deleted; its text and media stay for the audit trail unless
+ * the organization turned `keep_deleted_messages` off, in which case they are cleared with its edit history.
+ */
+async function ingestDelete(instance: Instance, event: DeleteEvent): Promise<IngestResult> {
+  const at = event.timestamp;
+  const keep = sql`coalesce((select o.keep_deleted_messages from organizations o where o.id = ${messages.organizationId}), true)`;
+  const message = await withDeadlockRetry("inbound delete", () =>
+    db.transaction(async (tx) => {
+      const [deleted] = await tx
+        .update(messages)
+        .set({
+          deletedAt: at,
+          body: sql`case when ${keep} then ${messages.body} end`,
+          media: sql`case when ${keep} then ${messages.media} end`,
+          previousVersions: sql`case when ${keep} then ${messages.previousVersions} end`,
+          updatedAt: new Date(),
+        })
+        .where(
+          and(eq(messages.instanceId, instance.id), eq(messages.providerMessageId, event.targetProviderMessageId), sql`${messages.deletedAt} is null`),
+        )
+        .returning();
+      if (!deleted) return undefined;
+      await recordEvent(
+        {
+          organizationId: deleted.organizationId,
+          instanceId: instance.id,
+          deviceId: deleted.organizationId ? null : instance.createdByDeviceId,
+          type: "message.deleted",
+          data: { message: { ...changedMessageJson(deleted), contentKept: deleted.body !== null || deleted.media !== null, deletedAt: at.toISOString() } },
+        },
+        tx,
+      );
+      const topic = inboxTopic(instance);
+      if (topic) await publishLive(topic, { conversationId: deleted.conversationId, messageId: deleted.id }, tx);
+      return deleted;
+    }),
+  );
+  if (!message) {
+    if (await isStored(instance, event.targetProviderMessageId)) return { kind: "delete", applied: false, duplicate: true };
+    await recordUnparsed(instance, { kind: "unparsed", reason: "deletion of a message this instance never stored", rawType: "delete", excerpt: payloadExcerpt(event) });
+    return { kind: "delete", applied: false };
+  }
+  return { kind: "delete", applied: true, message };
+}
+
+/** Whether the instance has this provider message (an edit or delete that changed nothing was a redelivery, or came after a delete). */
+async function isStored(instance: Instance, providerMessageId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(and(eq(messages.instanceId, instance.id), eq(messages.providerMessageId, providerMessageId)))
+    .limit(1);
+  return !!row;
 }
 
 async function runInboundHooks(ctx: InboundMessageContext): Promise<void> {
@@ -232,8 +466,10 @@ export async function ingestEvents(instance: Instance, events: InboundEvent[]) {
     } else if (result.kind === "receipt") {
       if (result.updated) receipts++;
       if (result.pending) pending.push(result.pending);
-    } else if (result.instance) {
-      current = result.instance;
+    } else if (result.kind === "connection") {
+      if (result.instance) current = result.instance;
+    } else if (result.kind === "edit" || result.kind === "delete") {
+      if (result.duplicate) duplicates++;
     }
   }
   return { counts: { events: events.length, stored, duplicates, receipts }, pending: Promise.all(pending).then(() => undefined) };

@@ -10,10 +10,18 @@ import { groupCommit } from "@/lib/group-commit";
 import { LIVE_CHANNEL } from "@/lib/live";
 import { inboxTopic, orgEventsTopicSql } from "@/lib/live-topics";
 import type { Instance } from "@/db/schema";
+import type { MessageContext } from "@/db/schema/messaging";
 import type { InboundEvent } from "@/providers/provider";
 
 export type Message = typeof messages.$inferSelect;
-export type InboundMessage = { instance: Instance; phone: string; event: Extract<InboundEvent, { kind: "message" }> };
+/**
+ * One inbound message to store. `contactId`, when set, is the contact already resolved by the caller
+ * (identities other than a phone, several identities, groups: the identity service resolves those in its
+ * own small transaction first): the statement then skips its phone upsert for that row and files the
+ * message under that contact, which must belong to the instance's owner. Without it, `phone` (E.164)
+ * finds or creates the contact inside the one statement — the common, measured path.
+ */
+export type InboundMessage = { instance: Instance; phone: string | null; contactId?: string; event: Extract<InboundEvent, { kind: "message" }> };
 export type StoredMessage = { message: Message; conversation: Conversation; contact: Contact };
 
 const PREVIEW_MAX = 140;
@@ -35,6 +43,38 @@ export const storeInboundMessage = groupCommit<InboundMessage, StoredMessage | n
 
 const readMessage = rowReader(messages);
 
+type MessageEvent = Extract<InboundEvent, { kind: "message" }>;
+
+/** What the message says beyond body and media, as stored in `messages.context` (null when nothing). */
+export function messageContext(event: MessageEvent): MessageContext | null {
+  const context: MessageContext = {
+    ...(event.interactive ? { interactive: event.interactive } : {}),
+    ...(event.referral && Object.keys(event.referral).length ? { referral: { ...event.referral } } : {}),
+    ...(event.poll ? { poll: event.poll } : {}),
+    ...(event.order ? { order: event.order } : {}),
+    ...(event.system ? { system: event.system } : {}),
+    ...(event.contacts?.length ? { contacts: event.contacts } : {}),
+    ...(event.mentions?.length ? { mentions: event.mentions } : {}),
+    ...(event.forwarded ? { forwarded: true } : {}),
+    ...(event.live ? { live: true } : {}),
+    ...(event.rawType ? { rawType: event.rawType } : {}),
+  };
+  return Object.keys(context).length ? context : null;
+}
+
+/**
+ * `messages.media`: the adapter's media fields plus what WhatsApp declared of an attachment (mime type,
+ * size, voice note, video note…) and where its bytes are — never inline base64 itself (the media
+ * pipeline spools those bytes; only the source kind is kept here).
+ */
+export function storedMedia(event: MessageEvent): Record<string, unknown> | null {
+  const a = event.attachment;
+  if (!a) return event.media ?? null;
+  const { source, ...declared } = a;
+  const kept = source ? (source.kind === "base64" ? { kind: "base64" } : source) : undefined;
+  return { ...(event.media ?? {}), ...declared, ...(kept ? { source: kept } : {}) };
+}
+
 /** One input row of the batch statement; `ord` is the item's index, to match rows back to callers. */
 type BatchRow = {
   ord: number;
@@ -42,8 +82,17 @@ type BatchRow = {
   /** The owning visitor device while the instance is unclaimed (contacts and events), else null. */
   device_id: string | null;
   instance_id: string;
-  phone: string;
+  phone: string | null;
+  /** Pre-resolved contact (see InboundMessage.contactId); null → upsert by phone. */
+  resolved_contact_id: string | null;
   name: string | null;
+  /** `outbound` for the business's own messages echoed by the provider (fromMe): sent, not unread. */
+  direction: "inbound" | "outbound";
+  sent_by: Message["sentBy"];
+  quoted_provider_message_id: string | null;
+  context: MessageContext | null;
+  /** The click-to-WhatsApp referral, kept first-touch on the conversation too. */
+  referral: Record<string, unknown> | null;
   provider_message_id: string;
   type: Message["type"];
   body: string | null;
@@ -75,17 +124,25 @@ export async function storeInboundMessages(items: InboundMessage[]): Promise<(St
   const at = new Date().toISOString();
   const input: BatchRow[] = items.map((it, ord) => {
     const body = it.event.body?.trim() ? it.event.body : null;
+    const context = messageContext(it.event);
     return {
       ord,
       organization_id: it.instance.organizationId,
       device_id: it.instance.organizationId ? null : it.instance.createdByDeviceId,
       instance_id: it.instance.id,
       phone: it.phone,
-      name: it.event.fromName?.trim() || null,
+      resolved_contact_id: it.contactId ?? null,
+      // An echo's push name is the business's own, not the contact's.
+      name: it.event.fromMe ? null : it.event.fromName?.trim() || it.event.sender?.name?.trim() || null,
+      direction: it.event.fromMe ? "outbound" : "inbound",
+      sent_by: it.event.fromMe ? "phone" : null,
+      quoted_provider_message_id: it.event.quotedProviderMessageId ?? null,
+      context,
+      referral: context?.referral ?? null,
       provider_message_id: it.event.providerMessageId,
       type: it.event.type,
       body,
-      media: it.event.media ?? null,
+      media: storedMedia(it.event),
       sent_at: it.event.timestamp.toISOString(),
       at,
       preview: messagePreview(it.event.type, body),
@@ -110,8 +167,10 @@ export async function storeInboundMessages(items: InboundMessage[]): Promise<(St
     }
     results[row.ord] = { message: readMessage(row.message), conversation: readConversation(row.conversation), contact: readContact(row.contact) };
   }
-  const stored = results.filter((r) => r !== null).length;
-  if (stored > 0) eventsRecorded.inc({ type: "message.received" }, stored);
+  const stored = results.filter((r) => r !== null);
+  const echoes = stored.filter((r) => r.message.direction === "outbound").length;
+  if (stored.length > echoes) eventsRecorded.inc({ type: "message.received" }, stored.length - echoes);
+  if (echoes > 0) eventsRecorded.inc({ type: "message.sent" }, echoes);
   if (created.contacts.size > 0) eventsRecorded.inc({ type: "contact.created" }, created.contacts.size);
   if (created.conversations.size > 0) eventsRecorded.inc({ type: "conversation.created" }, created.conversations.size);
   if (beaten.size > 0) {
@@ -161,7 +220,8 @@ export function inboundBatchSql(input: SQL): SQL {
   return sql`
     with input as (
       select * from jsonb_to_recordset(${input}) as v(ord int, organization_id uuid, device_id uuid, instance_id uuid, phone text,
-        name text, provider_message_id text, type text, body text, media jsonb, sent_at text, at timestamptz, preview text, live_topic text)
+        resolved_contact_id uuid, name text, direction text, sent_by text, quoted_provider_message_id text, context jsonb, referral jsonb,
+        provider_message_id text, type text, body text, media jsonb, sent_at text, at timestamptz, preview text, live_topic text)
     ),
     locked_instances as materialized (
       select id from instances where id in (select distinct instance_id from input) order by id for key share
@@ -179,7 +239,7 @@ export function inboundBatchSql(input: SQL): SQL {
     org_contacts as (
       insert into contacts (organization_id, phone, name, last_interaction_at)
       select distinct on (f.organization_id, f.phone) f.organization_id, f.phone, f.name, f.at
-      from fresh f where f.organization_id is not null
+      from fresh f where f.organization_id is not null and f.resolved_contact_id is null
       order by f.organization_id, f.phone, f.name is null, f.ord
       on conflict (organization_id, phone) do update set ${knownContactUpdate}
       returning *, (xmax = 0) as created
@@ -187,22 +247,34 @@ export function inboundBatchSql(input: SQL): SQL {
     device_contacts as (
       insert into contacts (device_id, phone, name, last_interaction_at)
       select distinct on (f.device_id, f.phone) f.device_id, f.phone, f.name, f.at
-      from fresh f where f.organization_id is null
+      from fresh f where f.organization_id is null and f.resolved_contact_id is null
       order by f.device_id, f.phone, f.name is null, f.ord
       on conflict (device_id, phone) where organization_id is null do update set ${knownContactUpdate}
       returning *, (xmax = 0) as created
     ),
+    resolved_contacts as (
+      update contacts c set last_interaction_at = greatest(c.last_interaction_at, r.at), updated_at = now()
+      from (select f.resolved_contact_id as id, max(f.at) as at from fresh f where f.resolved_contact_id is not null group by 1) r
+      where c.id = r.id
+      returning c.*, false as created
+    ),
     senders as (
       select f.*, c.id as contact_id, to_jsonb(c) as contact
       from fresh f
-      join (select * from org_contacts union all select * from device_contacts) c on c.phone = f.phone
+      join (select * from org_contacts union all select * from device_contacts) c on f.resolved_contact_id is null and c.phone = f.phone
         and c.organization_id is not distinct from f.organization_id
+        and (f.organization_id is not null or c.device_id is not distinct from f.device_id)
+      union all
+      select f.*, c.id, to_jsonb(c)
+      from fresh f
+      join resolved_contacts c on c.id = f.resolved_contact_id and c.organization_id is not distinct from f.organization_id
         and (f.organization_id is not null or c.device_id is not distinct from f.device_id)
     ),
     conversation_rows as (
-      insert into conversations (organization_id, instance_id, contact_id, last_message_at, last_message_preview, unread_count, updated_at)
+      insert into conversations (organization_id, instance_id, contact_id, last_message_at, last_message_preview, unread_count, updated_at, referral)
       select s.organization_id, s.instance_id, s.contact_id, max(s.at), (array_agg(s.preview order by s.ord desc))[1],
-        count(*) filter (where not (s.contact->>'blocked')::boolean), max(s.at)
+        count(*) filter (where not (s.contact->>'blocked')::boolean and s.direction = 'inbound'), max(s.at),
+        (array_agg(s.referral order by s.ord) filter (where s.referral is not null))[1]
       from senders s
       group by s.organization_id, s.instance_id, s.contact_id
       order by s.instance_id, s.contact_id
@@ -214,6 +286,8 @@ export function inboundBatchSql(input: SQL): SQL {
         status = case when conversations.status = 'resolved' and excluded.unread_count > 0 then 'open' else conversations.status end,
         handled_by = case when conversations.status = 'resolved' and excluded.unread_count > 0 then 'bot' else conversations.handled_by end,
         resolved_at = case when conversations.status = 'resolved' and excluded.unread_count > 0 then null else conversations.resolved_at end,
+        /* First touch: the ad that brought the contact in stays, later referrals are on their messages. */
+        referral = coalesce(conversations.referral, excluded.referral),
         updated_at = excluded.updated_at
       returning *, (xmax = 0) as created
     ),
@@ -222,9 +296,18 @@ export function inboundBatchSql(input: SQL): SQL {
       from senders s join conversation_rows v on v.instance_id = s.instance_id and v.contact_id = s.contact_id
     ),
     stored as (
-      insert into messages (organization_id, instance_id, conversation_id, contact_id, direction, provider_message_id, type, body, media, status, sent_at, delivered_at)
-      select p.organization_id, p.instance_id, p.conversation_id, p.contact_id, 'inbound', p.provider_message_id, p.type, p.body, p.media, 'delivered', p.sent_at::timestamptz, p.at
+      insert into messages (organization_id, instance_id, conversation_id, contact_id, direction, provider_message_id, type, body, media, status,
+        sent_at, delivered_at, sent_by, quoted_provider_message_id, reply_to_message_id, context)
+      select p.organization_id, p.instance_id, p.conversation_id, p.contact_id, p.direction, p.provider_message_id, p.type, p.body, p.media,
+        case when p.direction = 'outbound' then 'sent' else 'delivered' end, p.sent_at::timestamptz,
+        case when p.direction = 'inbound' then p.at end, p.sent_by, p.quoted_provider_message_id, q.id, p.context
       from placed p
+      /* Only rows that quote something look the quoted message up (one index probe each). */
+      left join lateral (
+        select m.id from messages m
+        where p.quoted_provider_message_id is not null and m.instance_id = p.instance_id and m.provider_message_id = p.quoted_provider_message_id
+        limit 1
+      ) q on true
       order by p.instance_id, p.provider_message_id
       on conflict (instance_id, provider_message_id) do nothing
       returning *
@@ -244,9 +327,15 @@ export function inboundBatchSql(input: SQL): SQL {
         jsonb_build_object('conversation', jsonb_build_object('id', v.id, 'contactId', v.contact_id, 'instanceId', v.instance_id))
       from conversation_rows v where v.created
       union all
-      select r.organization_id, r.instance_id, r.device_id, 'message.received', jsonb_build_object('message', jsonb_build_object(
+      select r.organization_id, r.instance_id, r.device_id,
+        /* An echo of what the business wrote from the phone is a sent message, not a received one. */
+        case when r.direction = 'outbound' then 'message.sent' else 'message.received' end,
+        jsonb_build_object('message', jsonb_build_object(
         'id', r.message_id, 'providerMessageId', r.provider_message_id, 'conversationId', r.conversation_id, 'contactId', r.contact_id,
-        'from', r.phone, 'fromName', r.contact->'name', 'type', r.type, 'body', r.body, 'media', r.media, 'timestamp', r.sent_at))
+        'from', case when r.direction = 'inbound' then r.phone end, 'to', case when r.direction = 'outbound' then r.phone end,
+        'fromName', case when r.direction = 'inbound' then r.contact->'name' end, 'direction', r.direction, 'sentBy', r.sent_by,
+        'type', r.type, 'body', r.body, 'media', r.media, 'quotedProviderMessageId', r.quoted_provider_message_id,
+        'replyToMessageId', r.message->'reply_to_message_id', 'context', r.context, 'referral', r.referral, 'timestamp', r.sent_at))
       from received r
       returning id, organization_id, instance_id, type
     ),

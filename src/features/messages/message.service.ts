@@ -15,7 +15,7 @@ import { mediaUrlRefusal } from "@/lib/outbound";
 import { instanceOfTenant, tenantFilter } from "@/lib/tenant";
 import { providerFor } from "@/providers";
 import type { Instance } from "@/db/schema";
-import type { OutboundMessage } from "@/providers/provider";
+import { ProviderError, type OutboundMessage } from "@/providers/provider";
 import { holdIdempotencyKey, idempotencyClaim, previousSendFor } from "./message.idempotency";
 import { renderTemplate } from "@/features/templates/template.render";
 import { testMessageSchema, type MessageJson, type SendMessageInput } from "./message.schema";
@@ -198,6 +198,13 @@ export function outboundMessageOf(message: Pick<Message, "type" | "body" | "medi
         template: { name: t.key ?? "", language: t.language ?? undefined, variables: t.variables ?? {}, body: message.body ?? "" },
       };
     }
+    // Inbound-only types (stored from providers, echoes included); nothing queues them for sending.
+    case "interactive":
+    case "poll":
+    case "order":
+    case "system":
+    case "unsupported":
+      throw new ProviderError(`A ${message.type} message cannot be sent`, false, 400);
   }
 }
 
