@@ -1,5 +1,5 @@
-import { and, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
-import { db, listen } from "@/db/client";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { db } from "@/db/client";
 import { withDeadlockRetry } from "@/db/lock-order";
 import { contacts, instances, messages, organizations } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
@@ -14,49 +14,62 @@ import { mediaUrlRefusal } from "@/lib/outbound";
 import { providerFor } from "@/providers";
 import type { Instance } from "@/db/schema";
 import { ProviderError } from "@/providers/provider";
+import {
+  type Backoff,
+  backoffDelayMs,
+  claimDue as claimDueRows,
+  type JobKind,
+  type JobQueue,
+  jobLoop,
+  type LoopSettings,
+  releaseLeases,
+  runJobsOnce,
+} from "./jobs";
 import { registerWorker } from "./registry";
 
-/** Wait before attempt n+1 after n failed attempts: 2 s, 10 s, 1 min, 5 min; the 5th failure is final. */
-export const OUTBOUND_BACKOFF_SECONDS = [2, 10, 60, 300] as const;
-export const OUTBOUND_MAX_ATTEMPTS = OUTBOUND_BACKOFF_SECONDS.length + 1;
+/**
+ * Wait before attempt n+1 after n attempts: at once, then 2 s, 10 s, 1 min, 5 min; the 5th failure is
+ * final. No jitter: the API documents these waits exactly, and a burst of retries falling due together
+ * (an instance dropping with a backlog) is already spread by the loop's budget of sends in flight.
+ */
+export const OUTBOUND_BACKOFF: Backoff = { scheduleMs: [0, 2_000, 10_000, 60_000, 300_000] };
+export const OUTBOUND_MAX_ATTEMPTS = OUTBOUND_BACKOFF.scheduleMs.length;
 /** A claimed message is ours this long; a crashed process's messages are picked up again after it. */
-const LEASE_SECONDS = 60;
+const LEASE_MS = 60_000;
 const BATCH = 20;
-const POLL_MS = 1000;
-const STOP_GRACE_MS = 10_000;
+const loopSettings: LoopSettings = { pollMs: 1000, maxInFlight: BATCH, drainTimeoutMs: 10_000, channel: OUTBOUND_QUEUED_CHANNEL };
 
-/** Ids this process holds a lease on, released on stop() so another process can send them at once. */
-const inFlight = new Set<string>();
+/** Queued outbound messages whose time has come (first attempt, or a retry after its backoff). */
+const outbox: JobQueue = {
+  table: "messages",
+  lease: "lease_until",
+  due: (m, now) => sql`${m}.status = 'queued' and ${m}.direction = 'outbound' and (${m}.next_attempt_at is null or ${m}.next_attempt_at <= ${now})`,
+  order: (m) => [sql`${m}.next_attempt_at`, sql`${m}.created_at`],
+  returning: sql`u.id, u.lease_until`,
+};
 
 /** `locale`/`timeZone`: the organization's, in which a failure reason is stored and shown (null: no organization). */
-type Claimed = { message: Message; instance: Instance; phone: string; blocked: boolean; optedOut: boolean; locale: Locale | null; timeZone: string | null };
+type Claimed = {
+  message: Message;
+  /** Our lease, the fence of a release. */
+  leaseUntil: Date;
+  instance: Instance;
+  phone: string;
+  blocked: boolean;
+  optedOut: boolean;
+  locale: Locale | null;
+  timeZone: string | null;
+};
 
 /**
- * Leases up to `limit` due queued outbound messages. `FOR UPDATE SKIP LOCKED` lets every process claim
- * concurrently without taking the same rows; the lease makes a crash re-send instead of losing.
+ * Leases up to `limit` due queued outbound messages (src/workers/jobs.ts: SKIP LOCKED, so every process
+ * claims concurrently without taking the same rows; the lease makes a crash re-send instead of lose),
+ * then loads what the sends need.
  */
 async function claimDue(limit: number): Promise<Claimed[]> {
-  const due = db
-    .select({ id: messages.id })
-    .from(messages)
-    .where(
-      and(
-        eq(messages.status, "queued"),
-        eq(messages.direction, "outbound"),
-        or(isNull(messages.nextAttemptAt), lte(messages.nextAttemptAt, sql`now()`)),
-        or(isNull(messages.leaseUntil), lte(messages.leaseUntil, sql`now()`)),
-      ),
-    )
-    .orderBy(messages.nextAttemptAt, messages.createdAt)
-    .limit(limit)
-    .for("no key update", { skipLocked: true });
-  const leased = await db
-    .update(messages)
-    .set({ leaseUntil: sql`now() + make_interval(secs => ${LEASE_SECONDS})` })
-    .where(inArray(messages.id, due))
-    .returning({ id: messages.id });
+  const leased = await claimDueRows<{ id: string; lease_until: Date | string }>(outbox, { limit, leaseMs: LEASE_MS });
   if (leased.length === 0) return [];
-  for (const { id } of leased) inFlight.add(id);
+  const leases = new Map(leased.map((l) => [l.id, new Date(l.lease_until)] as const));
   const rows = await db
     .select({
       message: messages,
@@ -71,14 +84,9 @@ async function claimDue(limit: number): Promise<Claimed[]> {
     .innerJoin(instances, eq(instances.id, messages.instanceId))
     .innerJoin(contacts, eq(contacts.id, messages.contactId))
     .leftJoin(organizations, eq(organizations.id, instances.organizationId))
-    .where(
-      inArray(
-        messages.id,
-        leased.map((l) => l.id),
-      ),
-    );
+    .where(inArray(messages.id, [...leases.keys()]));
   // Oldest first, so one conversation's messages go out in the order they were queued.
-  return rows.sort((a, b) => a.message.createdAt.getTime() - b.message.createdAt.getTime());
+  return rows.map((r) => ({ ...r, leaseUntil: leases.get(r.message.id)! })).sort((a, b) => a.message.createdAt.getTime() - b.message.createdAt.getTime());
 }
 
 function summary(message: Message, phone: string) {
@@ -138,13 +146,13 @@ async function markAttemptFailed(c: Claimed, reason: string, retryable: boolean)
   const attempts = c.message.attempts + 1;
   const now = new Date();
   const error = reason.slice(0, 1000);
-  if (retryable && attempts < OUTBOUND_MAX_ATTEMPTS) {
-    const delay = OUTBOUND_BACKOFF_SECONDS[attempts - 1]!;
+  const delayMs = retryable ? backoffDelayMs(OUTBOUND_BACKOFF, attempts) : null;
+  if (delayMs !== null) {
     await db
       .update(messages)
-      .set({ attempts, error, leaseUntil: null, nextAttemptAt: new Date(now.getTime() + delay * 1000), updatedAt: now })
+      .set({ attempts, error, leaseUntil: null, nextAttemptAt: new Date(now.getTime() + delayMs), updatedAt: now })
       .where(and(eq(messages.id, c.message.id), eq(messages.status, "queued")));
-    log.info("outbound send will be retried", { messageId: c.message.id, attempts, inSeconds: delay, error });
+    log.info("outbound send will be retried", { messageId: c.message.id, attempts, inSeconds: delayMs / 1000, error });
     return;
   }
   const finalError = retryable ? tText("workflows:outbound.gaveUp", { error, count: attempts }) : error;
@@ -200,85 +208,33 @@ async function sendOne(c: Claimed): Promise<void> {
         log.error("could not record the failed attempt", { messageId: c.message.id, err: e }),
       );
     }
-  } finally {
-    inFlight.delete(c.message.id);
   }
 }
 
 /**
- * One pass: claims due messages and sends them — conversations in parallel, each conversation's
- * messages in order. Returns how many were claimed. Tests call it directly instead of the loop.
+ * Outbound sends as jobs: a conversation's messages one after another in the order they were queued,
+ * conversations in parallel. The failure reason is stored and shown to the organization: written in
+ * its language.
  */
-export async function runOutboundOnce(opts: { limit?: number } = {}): Promise<number> {
-  const claimed = await claimDue(opts.limit ?? BATCH);
-  const byConversation = new Map<string, Claimed[]>();
-  for (const c of claimed) {
-    const list = byConversation.get(c.message.conversationId) ?? [];
-    list.push(c);
-    byConversation.set(c.message.conversationId, list);
-  }
-  await Promise.all(
-    [...byConversation.values()].map(async (list) => {
-      // The failure reason is stored and shown to the organization: written in its language.
-      for (const c of list) await withLocale({ locale: c.locale ?? undefined, timeZone: c.timeZone ?? undefined }, () => sendOne(c));
-    }),
-  );
-  return claimed.length;
-}
-
-/** Gives claimed-but-unsent messages back (lease cleared) so another process sends them now. */
-async function releaseLeases(): Promise<void> {
-  if (inFlight.size === 0) return;
-  const ids = [...inFlight];
-  inFlight.clear();
-  await db
-    .update(messages)
-    .set({ leaseUntil: null })
-    .where(and(inArray(messages.id, ids), eq(messages.status, "queued")));
-}
-
-let timer: ReturnType<typeof setInterval> | undefined;
-let unlisten: (() => Promise<void>) | undefined;
-let running: Promise<void> | null = null;
-let again = false;
-let stopping = false;
-
-/** Runs passes until the queue has nothing due; a wake-up during a pass schedules one more. */
-function wake(): void {
-  if (stopping) return;
-  if (running) {
-    again = true;
-    return;
-  }
-  running = (async () => {
-    do {
-      again = false;
-      try {
-        while (!stopping && (await runOutboundOnce()) === BATCH) {}
-      } catch (err) {
-        log.error("outbound pass failed", { err });
-      }
-    } while (again && !stopping);
-  })().finally(() => {
-    running = null;
-  });
-}
-
-registerWorker({
+const outboundJobs: JobKind<Claimed> = {
   name: "outbound",
-  async start() {
-    stopping = false;
-    unlisten = await listen(OUTBOUND_QUEUED_CHANNEL, wake);
-    timer = setInterval(wake, POLL_MS);
-    wake();
+  claim: claimDue,
+  run: (c) => withLocale({ locale: c.locale ?? undefined, timeZone: c.timeZone ?? undefined }, () => sendOne(c)),
+  // Claimed but not sent (stopping): given back, lease cleared, so another process sends them now.
+  release: async (claimed) => {
+    await releaseLeases(
+      outbox,
+      claimed.map((c) => ({ id: c.message.id, leaseUntil: c.leaseUntil })),
+      { where: sql`u.status = 'queued'` },
+    );
   },
-  async stop() {
-    stopping = true;
-    clearInterval(timer);
-    timer = undefined;
-    await unlisten?.().catch(() => {});
-    unlisten = undefined;
-    if (running) await Promise.race([running, Bun.sleep(STOP_GRACE_MS)]);
-    await releaseLeases().catch((err) => log.error("releasing outbound leases failed", { err }));
-  },
-});
+  idOf: (c) => c.message.id,
+  keyOf: (c) => c.message.conversationId,
+};
+
+/** One pass: claims due messages and sends them, returning how many were claimed. Tests call it directly instead of the loop. */
+export async function runOutboundOnce(opts: { limit?: number } = {}): Promise<number> {
+  return (await runJobsOnce(outboundJobs, opts.limit ?? BATCH)).jobs.length;
+}
+
+registerWorker(jobLoop(outboundJobs, () => loopSettings));
