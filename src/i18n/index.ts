@@ -18,6 +18,7 @@ import registrations from "./registrations";
 import settings from "./settings";
 import shell from "./shell";
 import templates from "./templates";
+import transcription from "./transcription";
 import tryIt from "./try";
 import triggers from "./triggers";
 import usage from "./usage";
@@ -51,6 +52,7 @@ export const catalogs = {
   settings,
   shell,
   templates,
+  transcription,
   try: tryIt,
   triggers,
   usage,

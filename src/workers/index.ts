@@ -3,3 +3,4 @@ import "./outbound.worker";
 import "./delivery.worker";
 import "./automation.worker";
 import "@/features/usage/usage.worker";
+import "@/features/transcription/transcription.worker";

@@ -8,6 +8,7 @@ import { onInboundMessage, type InboundMessageContext } from "@/features/inbound
 import { queueOutboundMessage } from "@/features/messages/message.service";
 import { renderTemplate } from "@/features/templates/template.render";
 import { templateContext } from "@/features/templates/template.service";
+import { awaitingTranscription, holdForTranscription, onTranscriptionSettled, type TranscriptionSettled } from "@/features/transcription/transcription.service";
 import { fireTrigger, organizationAutomates } from "@/features/triggers/trigger.service";
 import { EngineError, type ChatTurn } from "@/features/workflows/engines/engine";
 import {
@@ -33,6 +34,8 @@ export const DEFAULT_DEBOUNCE_SECONDS = 3;
 /** How long a worker holds a thread it claimed (a crashed worker's claim expires by itself). */
 const CLAIM_MS = 120_000;
 const AI_TIMEOUT_MS = 30_000;
+/** How often a due turn looks again while one of its messages is a voice note still being transcribed. */
+const TRANSCRIPT_RECHECK_MS = 2_000;
 
 type Ctx = { organizationId: string; conversation: Conversation; contact: Contact };
 
@@ -262,7 +265,12 @@ async function answerLoadedTurn(thread: Thread, ctx: Ctx & { workflow: Workflow 
   const state = thread.state as { answeredUntil?: string | null };
   const pending = await db
     // created_at as text keeps its microseconds (a JS Date would round them and re-answer a message).
-    .select({ body: messages.body, createdAt: sql<string>`${messages.createdAt}::text` })
+    // A voice note's words are its transcript.
+    .select({
+      id: messages.id,
+      body: sql<string | null>`coalesce(nullif(${messages.transcript}, ''), ${messages.body})`,
+      createdAt: sql<string>`${messages.createdAt}::text`,
+    })
     .from(messages)
     .where(
       and(
@@ -273,6 +281,12 @@ async function answerLoadedTurn(thread: Thread, ctx: Ctx & { workflow: Workflow 
       ),
     )
     .orderBy(asc(messages.createdAt));
+  // A voice note still being transcribed: the turn waits for its words instead of answering without them
+  // (its transcription always settles: transcribed, failed, or its audio given up on).
+  if (await awaitingTranscription(pending.map((m) => m.id))) {
+    await scheduleReply(thread.id, new Date(now.getTime() + TRANSCRIPT_RECHECK_MS));
+    return;
+  }
   const text = pending
     .map((m) => m.body ?? "")
     .filter(Boolean)
@@ -380,7 +394,14 @@ export async function processDueFollowUps(now = new Date(), limit = 20): Promise
   return claimed.length;
 }
 
-const automationHook = (ctx: InboundMessageContext) => handleInboundMessage(ctx);
+/** A voice note that transcription handles is heard once its transcription settles (transcribedHook), not now. */
+const automationHook = async (ctx: InboundMessageContext) => {
+  if (await holdForTranscription(ctx.message)) return;
+  await handleInboundMessage(ctx);
+};
+/** The held voice note, with its transcript as the text (or as it was, when transcription failed). */
+const transcribedHook = ({ transcript, ...ctx }: TranscriptionSettled) =>
+  handleInboundMessage({ ...ctx, message: { ...ctx.message, body: transcript?.trim() ? transcript : ctx.message.body } });
 
 /**
  * Subscribes automation to every stored inbound message (after its transaction committed). Called by
@@ -388,4 +409,5 @@ const automationHook = (ctx: InboundMessageContext) => handleInboundMessage(ctx)
  */
 export function wireAutomation(): void {
   if (!onInboundMessage.includes(automationHook)) onInboundMessage.push(automationHook);
+  if (!onTranscriptionSettled.includes(transcribedHook)) onTranscriptionSettled.push(transcribedHook);
 }

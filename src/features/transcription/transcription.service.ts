@@ -1,0 +1,302 @@
+import { and, eq, inArray, lt, sql } from "drizzle-orm";
+import { db, notify, rowsOf } from "@/db/client";
+import { contacts, conversations, instances, messages, organizations, transcriptions, type TranscriptionStatus } from "@/db/schema";
+import { recordEvent } from "@/features/events/event.service";
+import type { InboundMessageContext } from "@/features/inbound/inbound.service";
+import { setMessageTranscript } from "@/features/messages/message.transcript";
+import { tText, withLocale } from "@/lib/i18n";
+import { publishLive } from "@/lib/live";
+import { inboxTopic } from "@/lib/live-topics";
+import { log } from "@/lib/logger";
+import { backoffDelayMs, claimDue, releaseLeases, runJobsOnce, type Backoff, type JobKind, type JobQueue } from "@/workers/jobs";
+import { requestTranscription, TranscriptionFailure } from "./transcription.client";
+import { readStoredAudio } from "./transcription.media";
+import { transcriptionEndpointOf } from "./transcription.settings";
+
+/**
+ * Voice transcription: an inbound voice note or audio message of an organization that turned it on
+ * is sent to its OpenAI-compatible endpoint once the media worker has stored the audio; the transcript
+ * is stored on the message, evented as `message.transcribed`, published to the inbox, and handed to
+ * the subscribers (automation) as the message's text.
+ *
+ * Every such message settles exactly once — transcribed, or failed (endpoint refusing or down after
+ * the retries, audio never stored, transcription turned off meanwhile) — and the subscribers hear it
+ * then, with the transcript or without one, so a contact is never left unanswered.
+ */
+
+/** How long a voice note waits for its audio to be stored before it settles without a transcript. */
+export const MEDIA_WAIT_MS = 5 * 60_000;
+const REQUEST_TIMEOUT_MS = 120_000;
+const LEASE_MS = REQUEST_TIMEOUT_MS + 30_000;
+/** Three tries: at once, after 10 s, after a minute (only for failures that may pass: timeouts, 429, 5xx). */
+const RETRY: Backoff = { scheduleMs: [0, 10_000, 60_000], jitter: 0.2, maxJitterMs: 10_000 };
+/** NOTIFY channel that wakes the transcription workers when a voice note becomes due. */
+export const TRANSCRIPTION_DUE_CHANNEL = "livchat_transcription_due";
+
+export type TranscriptionSettled = InboundMessageContext & { transcript: string | null };
+export type TranscriptionHook = (settled: TranscriptionSettled) => Promise<void> | void;
+
+/**
+ * Subscribers to settled transcriptions (automation: the held message is handled now, with its
+ * transcript as the text). They run after the outcome committed; a failing hook is logged.
+ */
+export const onTranscriptionSettled: TranscriptionHook[] = [];
+
+type AudioMessage = Pick<typeof messages.$inferSelect, "id" | "type" | "direction" | "organizationId">;
+
+const isTranscribable = (m: AudioMessage) => m.type === "audio" && m.direction === "inbound" && !!m.organizationId;
+
+/**
+ * Called by automation for every new inbound message before it acts on it: true when the message is
+ * a voice note or audio that transcription handles (the organization has it on, or it is already
+ * queued), in which case automation must wait for `onTranscriptionSettled` instead of acting on an
+ * empty body. The message is queued here (waiting for its audio) if the stored media did not queue it first.
+ */
+export async function holdForTranscription(message: AudioMessage): Promise<boolean> {
+  if (!isTranscribable(message)) return false;
+  // One statement: queue it when the organization has transcription on, and say whether it is queued
+  // at all (the second test does not see this statement's own insert, hence both).
+  const [row] = rowsOf<{ held: boolean }>(
+    await db.execute(sql`
+      with queued as (
+        insert into transcriptions (message_id, organization_id, status)
+        select ${message.id}::uuid, s.organization_id, 'waiting' from transcription_settings s
+        where s.organization_id = ${message.organizationId}::uuid and s.enabled
+        on conflict (message_id) do nothing
+        returning id
+      )
+      select exists (select 1 from queued) or exists (select 1 from transcriptions t where t.message_id = ${message.id}::uuid) as held`),
+  );
+  return row?.held === true;
+}
+
+/**
+ * The media worker stored (or gave up on) a message's file: a voice note of an organization with
+ * transcription on becomes due now; one waiting for audio that will never come settles without words.
+ */
+export async function mediaSettled(messageId: string, outcome: "stored" | "failed"): Promise<void> {
+  const [message] = await db
+    .select({ id: messages.id, type: messages.type, direction: messages.direction, organizationId: messages.organizationId })
+    .from(messages)
+    .where(eq(messages.id, messageId))
+    .limit(1);
+  if (!message || !isTranscribable(message)) return;
+  if (outcome === "stored") {
+    await db.execute(sql`
+      insert into transcriptions (message_id, organization_id, status, next_attempt_at)
+      select ${message.id}::uuid, s.organization_id, 'pending', now() from transcription_settings s
+      where s.organization_id = ${message.organizationId}::uuid and s.enabled
+      on conflict (message_id) do update set status = 'pending', next_attempt_at = now(), updated_at = now()
+      where transcriptions.status = 'waiting'`);
+    await notify(TRANSCRIPTION_DUE_CHANNEL, "");
+    return;
+  }
+  const failed = await db
+    .update(transcriptions)
+    .set({ status: "failed", error: await orgText(message.organizationId!, "transcription:failures.noAudio"), updatedAt: new Date() })
+    .where(and(eq(transcriptions.messageId, messageId), eq(transcriptions.status, "waiting")))
+    .returning({ messageId: transcriptions.messageId });
+  if (failed.length > 0) await settle(messageId, null);
+}
+
+/** A text of the transcription catalog in the organization's language (workers have no request). */
+async function orgText(organizationId: string, key: string, values?: Parameters<typeof tText>[1]): Promise<string> {
+  const [org] = await db
+    .select({ language: organizations.language, timeZone: organizations.timeZone })
+    .from(organizations)
+    .where(eq(organizations.id, organizationId));
+  return withLocale({ locale: org?.language, timeZone: org?.timeZone }, () => tText(key, values));
+}
+
+// ——— The worker ———
+
+type Job = { id: string; message_id: string; organization_id: string; attempts: number; lease_until: string };
+
+export const transcriptionQueue: JobQueue = {
+  table: "transcriptions",
+  lease: "lease_until",
+  due: (row, now) => sql`${row}.status = 'pending' and ${row}.next_attempt_at <= ${now}`,
+  order: (row) => [sql`${row}.next_attempt_at`],
+  set: (now) => sql`attempts = u.attempts + 1, updated_at = ${now}`,
+  returning: sql`u.id, u.message_id, u.organization_id, u.attempts, u.lease_until::text as lease_until`,
+};
+
+/** The claimed row is still ours: its lease is the one the claim wrote (a fencing token). */
+const stillLeased = (job: Job) => and(eq(transcriptions.id, job.id), eq(transcriptions.leaseUntil, new Date(job.lease_until)));
+
+/** The transcription job kind at clock `now` (tests move it; the loop passes the real time). */
+export function transcriptionJobs(now?: () => Date): JobKind<Job> {
+  return {
+    name: "transcription",
+    async claim(limit) {
+      const at = now?.() ?? new Date();
+      await expireWaiting(at);
+      return claimDue<Job>(transcriptionQueue, { limit, leaseMs: LEASE_MS, now: at });
+    },
+    run: (job) => transcribe(job, now?.() ?? new Date()),
+    async release(jobs) {
+      await releaseLeases(
+        transcriptionQueue,
+        jobs.map((j) => ({ id: j.id, leaseUntil: new Date(j.lease_until) })),
+      );
+    },
+    idOf: (job) => job.id,
+  };
+}
+
+/** One pass of the worker (tests): expires stale waits, transcribes what is due. Returns how many ran. */
+export async function processDueTranscriptions(now = new Date(), limit = 10): Promise<number> {
+  const { jobs } = await runJobsOnce(
+    transcriptionJobs(() => now),
+    limit,
+  );
+  return jobs.length;
+}
+
+/** Voice notes whose audio never arrived within MEDIA_WAIT_MS settle without a transcript. */
+async function expireWaiting(now: Date): Promise<void> {
+  const cutoff = new Date(now.getTime() - MEDIA_WAIT_MS);
+  const expired = await db
+    .update(transcriptions)
+    .set({ status: "failed", updatedAt: now })
+    .where(and(eq(transcriptions.status, "waiting"), lt(transcriptions.createdAt, cutoff)))
+    .returning({ id: transcriptions.id, messageId: transcriptions.messageId, organizationId: transcriptions.organizationId });
+  for (const row of expired) {
+    const error = await orgText(row.organizationId, "transcription:failures.mediaTimeout");
+    await db.update(transcriptions).set({ error }).where(eq(transcriptions.id, row.id));
+    log.warn("voice note settled without transcript: its audio never arrived", { messageId: row.messageId });
+    await settle(row.messageId, null);
+  }
+}
+
+async function transcribe(job: Job, now: Date): Promise<void> {
+  const [row] = await db
+    .select({ message: messages, language: organizations.language, timeZone: organizations.timeZone })
+    .from(messages)
+    .innerJoin(organizations, eq(organizations.id, messages.organizationId))
+    .where(eq(messages.id, job.message_id))
+    .limit(1);
+  if (!row) {
+    // The message (or its organization) is gone; the cascade takes this row with it.
+    await db.delete(transcriptions).where(stillLeased(job));
+    return;
+  }
+  const locale = { locale: row.language, timeZone: row.timeZone };
+  // Failure reasons are recorded in the organization's language: people read them there.
+  await withLocale(locale, async () => {
+    const language = row.language === "pt-BR" ? "pt" : undefined;
+    let endpoint: Awaited<ReturnType<typeof transcriptionEndpointOf>>;
+    try {
+      endpoint = await transcriptionEndpointOf(job.organization_id);
+    } catch (err) {
+      return fail(job, (err as Error).message);
+    }
+    if (!endpoint) return fail(job, tText("transcription:failures.disabled"));
+    const audio = await readStoredAudio(row.message);
+    if (!audio) return fail(job, tText("transcription:failures.noAudio"));
+    try {
+      const text = await requestTranscription(endpoint, audio, { language, timeoutMs: REQUEST_TIMEOUT_MS });
+      await complete(job, row.message, text, { model: endpoint.model, language: language ?? null });
+    } catch (err) {
+      if (!(err instanceof TranscriptionFailure)) throw err;
+      const delay = err.retryable ? backoffDelayMs(RETRY, job.attempts) : null;
+      if (delay === null) return fail(job, err.message);
+      log.info("transcription will be retried", { messageId: job.message_id, attempt: job.attempts, reason: err.message });
+      await db
+        .update(transcriptions)
+        .set({ nextAttemptAt: new Date(now.getTime() + delay), leaseUntil: null, error: err.message, updatedAt: new Date() })
+        .where(stillLeased(job));
+    }
+  });
+}
+
+async function complete(job: Job, message: typeof messages.$inferSelect, transcript: string, used: { model: string; language: string | null }) {
+  const stored = await db.transaction(async (tx) => {
+    const [mine] = await tx
+      .update(transcriptions)
+      .set({ status: "completed", completedAt: new Date(), leaseUntil: null, nextAttemptAt: null, error: null, ...used, updatedAt: new Date() })
+      .where(stillLeased(job))
+      .returning({ id: transcriptions.id });
+    // Our lease ran out and another worker took the row over: its outcome counts, not ours.
+    if (!mine) return false;
+    if (!(await setMessageTranscript(message.id, transcript, tx))) return false;
+    await recordEvent(
+      {
+        organizationId: message.organizationId,
+        instanceId: message.instanceId,
+        type: "message.transcribed",
+        data: {
+          message: {
+            id: message.id,
+            providerMessageId: message.providerMessageId,
+            conversationId: message.conversationId,
+            contactId: message.contactId,
+            type: message.type,
+            transcript,
+            language: used.language,
+            model: used.model,
+          },
+        },
+      },
+      tx,
+    );
+    const [instance] = await tx
+      .select({ organizationId: instances.organizationId, createdByDeviceId: instances.createdByDeviceId })
+      .from(instances)
+      .where(eq(instances.id, message.instanceId));
+    const topic = instance ? inboxTopic(instance) : null;
+    // "transcribed" makes the inbox render the bubble again rather than reuse the one it drew on arrival.
+    if (topic) await publishLive(topic, { conversationId: message.conversationId, messageId: message.id, status: "transcribed" }, tx);
+    return true;
+  });
+  if (stored) await settle(message.id, transcript);
+}
+
+async function fail(job: Job, error: string): Promise<void> {
+  const [mine] = await db
+    .update(transcriptions)
+    .set({ status: "failed", error: error.slice(0, 1000), leaseUntil: null, nextAttemptAt: null, updatedAt: new Date() })
+    .where(stillLeased(job))
+    .returning({ id: transcriptions.id });
+  if (!mine) return;
+  log.warn("transcription failed", { messageId: job.message_id, error });
+  await settle(job.message_id, null);
+}
+
+/** Hands the settled message, as automation knows it, to every subscriber (after the outcome committed). */
+async function settle(messageId: string, transcript: string | null): Promise<void> {
+  const [row] = await db
+    .select({ message: messages, instance: instances, contact: contacts, conversation: conversations })
+    .from(messages)
+    .innerJoin(instances, eq(instances.id, messages.instanceId))
+    .innerJoin(contacts, eq(contacts.id, messages.contactId))
+    .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+    .where(eq(messages.id, messageId))
+    .limit(1);
+  if (!row) return;
+  for (const hook of [...onTranscriptionSettled]) {
+    try {
+      await hook({ ...row, transcript });
+    } catch (err) {
+      log.error("transcription hook failed", { messageId, err });
+    }
+  }
+}
+
+/** Which of these messages are voice notes still being transcribed (a workflow's turn waits for them). */
+export async function awaitingTranscription(messageIds: string[]): Promise<boolean> {
+  if (messageIds.length === 0) return false;
+  const open: TranscriptionStatus[] = ["waiting", "pending"];
+  const [row] = await db
+    .select({ id: transcriptions.id })
+    .from(transcriptions)
+    .where(and(inArray(transcriptions.messageId, messageIds), inArray(transcriptions.status, open)))
+    .limit(1);
+  return !!row;
+}
+
+/** The outcome of a message's transcription, if it has one (tests, the API). */
+export async function transcriptionOf(messageId: string) {
+  const [row] = await db.select().from(transcriptions).where(eq(transcriptions.messageId, messageId)).limit(1);
+  return row;
+}

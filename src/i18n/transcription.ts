@@ -1,0 +1,93 @@
+import type { Catalog } from "./index";
+
+/** Voice transcription: its settings card, the transcript under an audio message, and its refusals. */
+export default {
+  "pt-BR": {
+    settings: {
+      title: "Transcrição de áudio",
+      explain:
+        "Mensagens de voz e áudios recebidos são transcritos por um endpoint compatível com a OpenAI (POST /audio/transcriptions). A transcrição aparece abaixo do áudio e gatilhos, fluxos e workflows a leem como o texto da mensagem.",
+      enabled: "Transcrever mensagens de voz e áudios",
+      baseUrl: "URL base",
+      baseUrlHint: "Vazio = o endpoint da plataforma ({{url}}). Outro endpoint precisa de uma chave própria.",
+      apiKey: "Chave de API",
+      apiKeyHint: "Guardada criptografada e enviada somente para a URL base acima. Deixe vazio para manter a chave atual.",
+      apiKeySaved: "Uma chave está salva (não é exibida).",
+      apiKeyNone: "Nenhuma chave salva.",
+      operatorKey: "O endpoint da plataforma tem uma chave configurada pelo operador.",
+      removeApiKey: "Remover a chave salva",
+      model: "Modelo",
+      modelHint: "Vazio = {{model}}.",
+      on: "A transcrição está ativada.",
+      off: "A transcrição está desativada.",
+      readOnly: "Só administradores e proprietários podem mudar a transcrição.",
+      saved: "Configurações de transcrição salvas",
+    },
+    errors: {
+      baseUrl: "Informe uma URL http ou https válida",
+      baseUrlMax: "A URL pode ter no máximo {{count}} caracteres",
+      apiKeyMax: "A chave pode ter no máximo {{count}} caracteres",
+      modelMax: "O modelo pode ter no máximo {{count}} caracteres",
+      keyRequired: "Um endpoint próprio precisa de uma chave de API própria",
+      keyDroppedWithBaseUrl: "A chave salva era da URL anterior e foi descartada: informe a chave deste endpoint",
+      urlRefused: "Esta URL não é permitida: {{reason}}",
+    },
+    failures: {
+      disabled: "A transcrição foi desativada antes de o áudio ser transcrito",
+      needsOwnKey: "O endpoint de transcrição da organização não tem uma chave própria",
+      noAudio: "O áudio não está disponível para transcrição",
+      mediaTimeout: "O áudio não chegou a tempo para ser transcrito",
+      tooLarge: "O áudio passa do limite de {{size}} MB do endpoint de transcrição",
+      request: "O endpoint de transcrição falhou: {{reason}}",
+      refused: "O endpoint de transcrição não é permitido: {{reason}}",
+      noText: "O endpoint de transcrição respondeu sem texto",
+    },
+    inbox: {
+      label: "Transcrição",
+    },
+  },
+  en: {
+    settings: {
+      title: "Voice transcription",
+      explain:
+        "Incoming voice notes and audio are transcribed by an OpenAI-compatible endpoint (POST /audio/transcriptions). The transcript shows under the audio, and triggers, flows and workflows read it as the message's text.",
+      enabled: "Transcribe voice notes and audio",
+      baseUrl: "Base URL",
+      baseUrlHint: "Empty = the platform's endpoint ({{url}}). Any other endpoint needs its own key.",
+      apiKey: "API key",
+      apiKeyHint: "Stored encrypted and sent only to the base URL above. Leave empty to keep the current key.",
+      apiKeySaved: "A key is saved (not shown).",
+      apiKeyNone: "No key saved.",
+      operatorKey: "The platform's endpoint has a key set by the operator.",
+      removeApiKey: "Remove the saved key",
+      model: "Model",
+      modelHint: "Empty = {{model}}.",
+      on: "Transcription is on.",
+      off: "Transcription is off.",
+      readOnly: "Only admins and owners can change transcription.",
+      saved: "Transcription settings saved",
+    },
+    errors: {
+      baseUrl: "Enter a valid http or https URL",
+      baseUrlMax: "The URL can have at most {{count}} characters",
+      apiKeyMax: "The key can have at most {{count}} characters",
+      modelMax: "The model can have at most {{count}} characters",
+      keyRequired: "An endpoint of your own needs its own API key",
+      keyDroppedWithBaseUrl: "The saved key belonged to the previous URL and was dropped: enter this endpoint's key",
+      urlRefused: "This URL is not allowed: {{reason}}",
+    },
+    failures: {
+      disabled: "Transcription was turned off before the audio was transcribed",
+      needsOwnKey: "The organization's transcription endpoint has no key of its own",
+      noAudio: "The audio is not available for transcription",
+      mediaTimeout: "The audio did not arrive in time to be transcribed",
+      tooLarge: "The audio is over the transcription endpoint's {{size}} MB limit",
+      request: "The transcription endpoint failed: {{reason}}",
+      refused: "The transcription endpoint is not allowed: {{reason}}",
+      noText: "The transcription endpoint answered without text",
+    },
+    inbox: {
+      label: "Transcript",
+    },
+  },
+} satisfies Catalog;
