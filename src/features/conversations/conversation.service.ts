@@ -547,6 +547,41 @@ export async function claimInstanceConversations(instanceIds: string[], organiza
     .where(and(inArray(conversations.instanceId, instanceIds), isNull(conversations.organizationId)));
 }
 
+/**
+ * Two contacts found to be one person (identity.service): the conversations of `fromContactId` on
+ * instances where `toContactId` already has one, as (from, to) pairs to fold. Locks both contacts'
+ * conversations in (instance, contact) order first, as src/db/lock-order.ts wants.
+ */
+export async function conversationsToFold(fromContactId: string, toContactId: string, tx: DbOrTx): Promise<{ from: string; to: string }[]> {
+  const rows = await tx
+    .select({ id: conversations.id, instanceId: conversations.instanceId, contactId: conversations.contactId })
+    .from(conversations)
+    .where(inArray(conversations.contactId, [fromContactId, toContactId]))
+    .orderBy(conversations.instanceId, conversations.contactId)
+    .for("no key update");
+  const kept = new Map(rows.filter((r) => r.contactId === toContactId).map((r) => [r.instanceId, r.id]));
+  return rows.flatMap((r) => (r.contactId === fromContactId && kept.has(r.instanceId) ? [{ from: r.id, to: kept.get(r.instanceId)! }] : []));
+}
+
+/**
+ * Folds a conversation whose messages already moved into `toId` (same instance, same person): unread
+ * counts add up, the later last message wins, an open conversation stays open; then `fromId` goes.
+ */
+export async function foldConversation(fromId: string, toId: string, tx: DbOrTx): Promise<void> {
+  await tx.execute(sql`
+    update conversations t set
+      unread_count = t.unread_count + f.unread_count,
+      last_message_preview = case when f.last_message_at > t.last_message_at then f.last_message_preview else t.last_message_preview end,
+      last_message_at = greatest(t.last_message_at, f.last_message_at),
+      status = case when t.status = 'resolved' and f.status <> 'resolved' then f.status else t.status end,
+      resolved_at = case when t.status = 'resolved' and f.status <> 'resolved' then null else t.resolved_at end,
+      referral = coalesce(t.referral, f.referral),
+      updated_at = now()
+    from conversations f
+    where t.id = ${toId}::uuid and f.id = ${fromId}::uuid`);
+  await tx.delete(conversations).where(eq(conversations.id, fromId));
+}
+
 /** A visitor contact merged into the organization's contact: its conversations follow. */
 export async function moveContactConversations(fromContactId: string, toContactId: string, tx: DbOrTx): Promise<void> {
   await tx.update(conversations).set({ contactId: toContactId }).where(eq(conversations.contactId, fromContactId));

@@ -3,6 +3,7 @@ import type { DbOrTx } from "@/db/client";
 import { devices } from "@/db/schema";
 import { claimDeviceApiKeys } from "@/features/api-keys/api-key.service";
 import { claimDeviceContacts, deleteMergedContact, deviceContactDuplicates } from "@/features/contacts/contact.service";
+import { claimDeviceIdentities } from "@/features/contacts/identity.service";
 import { claimInstanceConversations, moveContactConversations } from "@/features/conversations/conversation.service";
 import { claimInstanceEvents } from "@/features/events/event.service";
 import { claimDeviceInstances } from "@/features/instances/instance.service";
@@ -27,6 +28,7 @@ export async function claimDevice(tx: DbOrTx, deviceId: string, organizationId: 
   const apiKeyCount = await claimDeviceApiKeys(deviceId, organizationId, tx);
   await mergeDuplicateContacts(tx, deviceId, organizationId);
   await claimDeviceContacts(deviceId, organizationId, tx);
+  await claimDeviceIdentities(deviceId, organizationId, tx);
   await claimDeviceThreads(deviceId, organizationId, tx);
   await claimInstanceConversations(instanceIds, organizationId, tx);
   await claimInstanceMessages(instanceIds, organizationId, tx);

@@ -369,7 +369,13 @@ export async function claimInstanceMessages(instanceIds: string[], organizationI
     .where(and(inArray(messages.instanceId, instanceIds), isNull(messages.organizationId)));
 }
 
-/** A visitor contact merged into the organization's contact: its messages follow. */
+/** A visitor contact merged into the organization's contact (or two contacts found to be one person): its messages follow. */
 export async function moveContactMessages(fromContactId: string, toContactId: string, tx: DbOrTx): Promise<void> {
   await tx.update(messages).set({ contactId: toContactId }).where(eq(messages.contactId, fromContactId));
+  await tx.update(messages).set({ senderContactId: toContactId }).where(eq(messages.senderContactId, fromContactId));
+}
+
+/** A conversation folded into another of the same instance (contacts merged): its messages move there. */
+export async function moveConversationMessages(fromConversationId: string, toConversationId: string, toContactId: string, tx: DbOrTx): Promise<void> {
+  await tx.update(messages).set({ conversationId: toConversationId, contactId: toContactId }).where(eq(messages.conversationId, fromConversationId));
 }

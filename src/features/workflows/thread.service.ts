@@ -404,6 +404,11 @@ export async function claimDeviceThreads(deviceId: string, organizationId: strin
     .where(and(eq(threads.deviceId, deviceId), isNull(threads.organizationId)));
 }
 
+/** A conversation folded into another (contacts merged): its threads follow. */
+export async function moveConversationThreads(fromConversationId: string, toConversationId: string, tx: DbOrTx): Promise<void> {
+  await tx.update(threads).set({ conversationId: toConversationId }).where(eq(threads.conversationId, fromConversationId));
+}
+
 /** A visitor contact merged into the organization's contact: its threads follow. */
 export async function moveContactThreads(fromContactId: string, toContactId: string, tx: DbOrTx): Promise<void> {
   await tx.update(threads).set({ contactId: toContactId }).where(eq(threads.contactId, fromContactId));

@@ -1,0 +1,249 @@
+import { beforeAll, describe, expect, test } from "bun:test";
+import { and, eq, inArray } from "drizzle-orm";
+import { db } from "@/db/client";
+import { auditLogs, contactIdentities, contacts, conversations, events, instances, messages } from "@/db/schema";
+import { applyIdentityChange, identitiesOf, needsResolution, normalizeIdentity, resolveInboundParties } from "@/features/contacts/identity.service";
+import type { Instance } from "@/db/schema";
+import type { InboundEvent } from "@/providers/provider";
+import { createOwner } from "../helpers/factories";
+
+type MessageEvent = Extract<InboundEvent, { kind: "message" }>;
+
+let organizationId: string;
+let instance: Instance;
+let other: Instance;
+let seq = 0;
+
+beforeAll(async () => {
+  organizationId = (await createOwner()).organization.id;
+  [instance] = (await db.insert(instances).values({ organizationId, name: "ids", provider: "wuzapi", status: "connected" }).returning()) as [Instance];
+  const otherOrg = (await createOwner()).organization.id;
+  [other] = (await db.insert(instances).values({ organizationId: otherOrg, name: "other", provider: "wuzapi", status: "connected" }).returning()) as [Instance];
+});
+
+const message = (extra: Partial<MessageEvent>): MessageEvent => ({
+  kind: "message",
+  providerMessageId: `ID-${++seq}`,
+  from: "",
+  type: "text",
+  body: "oi",
+  timestamp: new Date(),
+  ...extra,
+});
+
+/** A conversation on `instance` with `n` inbound messages, as the inbox would hold it. */
+async function history(contactId: string, n: number, unread = n) {
+  const [conv] = await db
+    .insert(conversations)
+    .values({
+      organizationId,
+      instanceId: instance.id,
+      contactId,
+      unreadCount: unread,
+      lastMessageAt: new Date(Date.now() - 1000 * (10 - n)),
+      lastMessagePreview: `last of ${n}`,
+    })
+    .returning();
+  for (let i = 0; i < n; i++) {
+    await db.insert(messages).values({
+      organizationId,
+      instanceId: instance.id,
+      conversationId: conv!.id,
+      contactId,
+      direction: "inbound",
+      providerMessageId: `H-${++seq}`,
+      type: "text",
+      body: `m${i}`,
+      status: "delivered",
+    });
+  }
+  return conv!;
+}
+
+const contactRow = async (id: string) => (await db.select().from(contacts).where(eq(contacts.id, id)))[0];
+
+describe("identity keys", () => {
+  test("normalized: LID and group ids without server/device, usernames lower-case without @", () => {
+    expect(normalizeIdentity("lid", "123456789012345@lid")).toBe("123456789012345");
+    expect(normalizeIdentity("lid", "123456789012345:7@lid")).toBe("123456789012345");
+    expect(normalizeIdentity("group", "120363025246125888@g.us")).toBe("120363025246125888");
+    expect(normalizeIdentity("username", "@Maria.Silva")).toBe("maria.silva");
+    expect(normalizeIdentity("lid", "not a lid")).toBeNull();
+    expect(normalizeIdentity("bsuid", "  ")).toBeNull();
+  });
+
+  test("a private message from a phone alone needs no resolution (the one-statement path)", async () => {
+    const plain = message({ from: "5511970000001@s.whatsapp.net", sender: { phone: "+5511970000001" } });
+    expect(needsResolution(plain)).toBe(false);
+    expect(await resolveInboundParties(instance, plain)).toEqual({ phone: "+5511970000001" });
+    expect(await db.select().from(contacts).where(eq(contacts.phone, "+5511970000001"))).toHaveLength(0);
+    expect(needsResolution(message({ from: "5511970000001", group: { id: "1203" } }))).toBe(true);
+    expect(needsResolution(message({ from: "", sender: { lid: "1" } }))).toBe(true);
+  });
+});
+
+describe("one person, one contact", () => {
+  test("a LID alone creates a phoneless contact; the same LID finds it again", async () => {
+    const first = await resolveInboundParties(instance, message({ sender: { lid: "555000111@lid", name: "Lia" } }));
+    expect(first?.contactId).toBeDefined();
+    expect(first?.phone).toBeNull();
+    const again = await resolveInboundParties(instance, message({ sender: { lid: "555000111" } }));
+    expect(again?.contactId).toBe(first!.contactId!);
+    const row = await contactRow(first!.contactId!);
+    expect(row).toMatchObject({ phone: null, name: "Lia", kind: "person" });
+    expect(await identitiesOf(row!.id)).toEqual([{ kind: "lid", value: "555000111" }]);
+    const created = await db
+      .select()
+      .from(events)
+      .where(and(eq(events.organizationId, organizationId), eq(events.type, "contact.created")));
+    expect(created.filter((e) => (e.data as { contact: { id: string } }).contact.id === row!.id)).toHaveLength(1);
+  });
+
+  test("LID, username/BSUID and a phone with and without the ninth digit end as ONE contact with ONE history", async () => {
+    // Three contacts, each with its own conversation on the same instance.
+    const byPhone = await resolveInboundParties(instance, message({ sender: { phone: "+5511988776655", lid: "900100200" } }));
+    const byLid = await resolveInboundParties(instance, message({ sender: { lid: "900100201" } }));
+    const byUser = await resolveInboundParties(instance, message({ sender: { bsuid: "BR.1234567890", username: "@Joana" } }));
+    const ids = [byPhone!.contactId!, byLid!.contactId!, byUser!.contactId!];
+    expect(new Set(ids).size).toBe(3);
+    await history(ids[0]!, 2, 1);
+    await history(ids[1]!, 1);
+    await history(ids[2]!, 3);
+    await db
+      .update(contacts)
+      .set({ tags: ["vip"] })
+      .where(eq(contacts.id, ids[1]!));
+
+    // WuzAPI reveals the second LID belongs to the phone (sent without the ninth digit).
+    const revealed = await resolveInboundParties(
+      instance,
+      message({ from: "551188776655@s.whatsapp.net", sender: { phone: "551188776655", lid: "900100201@lid" } }),
+    );
+    expect(revealed?.contactId).toBe(ids[0]!);
+    // Cloud shows wa_id with its user_id: the username contact is the same person too.
+    const cloud = await resolveInboundParties(instance, message({ sender: { phone: "5511988776655", bsuid: "BR.1234567890" } }));
+    expect(cloud?.contactId).toBe(ids[0]!);
+
+    expect(await db.select().from(contacts).where(inArray(contacts.id, ids))).toHaveLength(1);
+    const kept = (await contactRow(ids[0]!))!;
+    expect(kept.phone).toBe("+5511988776655");
+    expect(kept.tags).toEqual(["vip"]);
+    expect(await identitiesOf(kept.id)).toEqual([
+      { kind: "bsuid", value: "BR.1234567890" },
+      { kind: "lid", value: "900100200" },
+      { kind: "lid", value: "900100201" },
+      { kind: "username", value: "joana" },
+    ]);
+    const convs = await db.select().from(conversations).where(eq(conversations.instanceId, instance.id));
+    const mine = convs.filter((c) => ids.includes(c.contactId));
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.unreadCount).toBe(1 + 1 + 3);
+    const msgs = await db.select().from(messages).where(eq(messages.conversationId, mine[0]!.id));
+    expect(msgs).toHaveLength(6);
+    expect(msgs.every((m) => m.contactId === kept.id)).toBe(true);
+
+    // Later traffic from any identity lands there.
+    for (const sender of [{ lid: "900100201" }, { username: "joana" }, { phone: "+5511988776655", lid: "900100200" }]) {
+      expect((await resolveInboundParties(instance, message({ sender })))?.contactId).toBe(kept.id);
+    }
+
+    const merged = await db
+      .select()
+      .from(events)
+      .where(and(eq(events.organizationId, organizationId), eq(events.type, "contact.merged")));
+    expect(merged.map((e) => (e.data as { mergedContactId: string }).mergedContactId).sort()).toEqual([ids[1]!, ids[2]!].sort());
+    expect(merged.every((e) => (e.data as { contact: { id: string } }).contact.id === kept.id)).toBe(true);
+    const audits = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.organizationId, organizationId), eq(auditLogs.action, "contact.merged")));
+    expect(audits.map((a) => (a.details as { mergedContactId: string }).mergedContactId).sort()).toEqual([ids[1]!, ids[2]!].sort());
+    expect(audits.every((a) => a.targetId === kept.id && a.actorType === "system")).toBe(true);
+  });
+
+  test("a username taken by someone with another business-scoped id moves to them, nobody is merged", async () => {
+    const first = await resolveInboundParties(instance, message({ sender: { bsuid: "BR.1", username: "loja" } }));
+    const second = await resolveInboundParties(instance, message({ sender: { bsuid: "BR.2", username: "loja" } }));
+    expect(second!.contactId).not.toBe(first!.contactId!);
+    expect(await contactRow(first!.contactId!)).toBeDefined();
+    expect(await identitiesOf(first!.contactId!)).toEqual([{ kind: "bsuid", value: "BR.1" }]);
+    expect(await identitiesOf(second!.contactId!)).toEqual([
+      { kind: "bsuid", value: "BR.2" },
+      { kind: "username", value: "loja" },
+    ]);
+  });
+
+  test("identities are per organization: another one's LID is another contact", async () => {
+    const mine = await resolveInboundParties(instance, message({ sender: { lid: "777000777" } }));
+    const theirs = await resolveInboundParties(other, message({ sender: { lid: "777000777" } }));
+    expect(theirs!.contactId).not.toBe(mine!.contactId!);
+    expect((await contactRow(theirs!.contactId!))!.organizationId).toBe(other.organizationId!);
+  });
+
+  test("concurrent first messages of one new LID create one contact", async () => {
+    const results = await Promise.all(Array.from({ length: 6 }, () => resolveInboundParties(instance, message({ sender: { lid: "31415926535" } }))));
+    expect(new Set(results.map((r) => r!.contactId)).size).toBe(1);
+    const held = await db
+      .select()
+      .from(contactIdentities)
+      .where(and(eq(contactIdentities.kind, "lid"), eq(contactIdentities.value, "31415926535")));
+    expect(held).toHaveLength(1);
+  });
+});
+
+describe("groups", () => {
+  test("a group message files under the group's contact, naming the participant; the subject follows renames", async () => {
+    const parties = await resolveInboundParties(
+      instance,
+      message({
+        from: "5511955550000@s.whatsapp.net",
+        sender: { phone: "5511955550000", lid: "42420000", name: "Rui" },
+        group: { id: "120363000000000001@g.us", subject: "Equipe" },
+      }),
+    );
+    expect(parties?.phone).toBeNull();
+    const group = (await contactRow(parties!.contactId!))!;
+    expect(group).toMatchObject({ kind: "group", name: "Equipe", phone: null });
+    const person = (await contactRow(parties!.senderContactId!))!;
+    expect(person).toMatchObject({ kind: "person", phone: "+5511955550000", name: "Rui" });
+
+    const renamed = await resolveInboundParties(instance, message({ sender: { lid: "42420000" }, group: { id: "120363000000000001", subject: "Equipe 2" } }));
+    expect(renamed).toEqual({ phone: null, contactId: group.id, senderContactId: person.id });
+    expect((await contactRow(group.id))!.name).toBe("Equipe 2");
+
+    // The business's own message echoed in the group has no participant.
+    const echo = await resolveInboundParties(instance, message({ fromMe: true, sender: { phone: "5511900000001" }, group: { id: "120363000000000001" } }));
+    expect(echo).toEqual({ phone: null, contactId: group.id });
+  });
+});
+
+describe("number change", () => {
+  test("the old number's contact keeps its history and takes the new number; a contact of the new number merges in", async () => {
+    const old = await resolveInboundParties(instance, message({ sender: { phone: "+5511966660001", bsuid: "BR.OLD" } }));
+    const fresh = await resolveInboundParties(instance, message({ sender: { lid: "66660002" } }));
+    await history(old!.contactId!, 2);
+    await history(fresh!.contactId!, 1);
+    await db.update(contacts).set({ phone: "+5511966660002" }).where(eq(contacts.id, fresh!.contactId!));
+
+    const moved = await applyIdentityChange(instance, { phone: "5511966660001" }, { phone: "5511966660002", bsuid: "BR.NEW" });
+    expect(moved!.id).toBe(old!.contactId!);
+    expect(moved!.phone).toBe("+5511966660002");
+    expect(await contactRow(fresh!.contactId!)).toBeUndefined();
+    const conv = await db.select().from(conversations).where(eq(conversations.contactId, moved!.id));
+    expect(conv).toHaveLength(1);
+    expect(await db.select().from(messages).where(eq(messages.conversationId, conv[0]!.id))).toHaveLength(3);
+    expect((await identitiesOf(moved!.id)).map((i) => i.value)).toEqual(["BR.NEW", "BR.OLD", "66660002"]);
+    const audit = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.targetId, moved!.id), eq(auditLogs.action, "contact.identity_changed")));
+    expect(audit).toHaveLength(1);
+    // The new number now finds the same person.
+    expect((await resolveInboundParties(instance, message({ sender: { phone: "5511966660002", lid: "66660002" } })))?.contactId).toBe(moved!.id);
+  });
+
+  test("a number change for someone unknown creates the new identity's contact", async () => {
+    const made = await applyIdentityChange(instance, { phone: "5511966660101" }, { phone: "5511966660102" });
+    expect(made?.phone).toBe("+5511966660102");
+  });
+});
