@@ -1,3 +1,6 @@
+import type { Table } from "drizzle-orm";
+import { createSelectSchema } from "drizzle-zod";
+import type { DocumentDecoration } from "elysia";
 import { z } from "zod";
 
 /**
@@ -12,6 +15,9 @@ import { z } from "zod";
  */
 
 type JsonSchema = Record<string, unknown>;
+/** A route's `detail.responses`, as Elysia's openapi types it. */
+export type Responses = NonNullable<DocumentDecoration["responses"]>;
+type MediaSchema = NonNullable<NonNullable<Exclude<Responses[string], { $ref: string }>["content"]>[string]["schema"]>;
 type ResponseObject = { description: string; headers?: Record<string, unknown>; content?: Record<string, { schema: JsonSchema }> };
 type Operation = {
   tags?: string[];
@@ -44,13 +50,44 @@ export function responseJsonSchema(schema: z.ZodType): JsonSchema {
  * `detail.responses` for a route answering `status` with a JSON body shaped by `schema`
  * (`{ tags, summary, responses: ok(contactJsonSchema, 201) }`).
  */
-export function ok(schema: z.ZodType, status: 200 | 201 | 202 = 200, description = STATUS_DESCRIPTION[status]) {
-  return { [status]: { description, content: { "application/json": { schema: responseJsonSchema(schema) } } } } as Record<string, ResponseObject>;
+export function ok(schema: z.ZodType, status: 200 | 201 | 202 = 200, options: { description?: string; eventStream?: string } = {}): Responses {
+  const content: Record<string, { schema: MediaSchema }> = { "application/json": { schema: responseJsonSchema(schema) as MediaSchema } };
+  // The same answer streamed as Server-Sent Events when the client sends Accept: text/event-stream.
+  if (options.eventStream) content["text/event-stream"] = { schema: { type: "string", description: options.eventStream } };
+  return { [status]: { description: options.description ?? STATUS_DESCRIPTION[status] ?? "OK", content } };
 }
 
 /** `detail.responses` for a route that answers 204 without a body. */
-export function noContent(description = "Done; no body") {
-  return { 204: { description } } as Record<string, ResponseObject>;
+export function noContent(description = "Done; no body"): Responses {
+  return { 204: { description } };
+}
+
+/** A timestamp as JSON carries it (a Date serialized by JSON.stringify): an ISO 8601 string. */
+export const timestamp = () => z.string().meta({ format: "date-time" });
+
+/**
+ * The JSON of some columns of a table row, typed from the Drizzle table itself (drizzle-zod), with
+ * timestamp columns as the ISO strings JSON turns Dates into. Features `.extend()` it with the fields
+ * they compute or reshape.
+ */
+export function rowJson<T extends Table, K extends keyof T["$inferSelect"] & string>(table: T, keys: readonly K[]) {
+  const shape = (createSelectSchema(table) as unknown as z.ZodObject).shape as Record<string, z.ZodType>;
+  const picked: Record<string, z.ZodType> = {};
+  for (const key of keys) {
+    const column = shape[key];
+    if (!column) throw new Error(`rowJson: no column ${key}`);
+    picked[key] = asJson(column);
+  }
+  return z.object(picked as Record<K, z.ZodType>);
+}
+
+/** Dates as ISO strings; uuids as `format: uuid` (zod's own pattern would fill the document with one regex per id). */
+function asJson(column: z.ZodType): z.ZodType {
+  const def = column.def as { type: string; innerType?: z.ZodType; format?: string };
+  if (def.type === "nullable" && def.innerType) return asJson(def.innerType).nullable();
+  if (def.type === "date") return timestamp();
+  if (def.type === "string" && def.format === "uuid") return z.string().meta({ format: "uuid" });
+  return column;
 }
 
 /** The JSON list page every cursor-paged `/v1` collection answers. */
@@ -131,7 +168,7 @@ export const sharedComponents = {
   },
 };
 
-function ref(name: keyof typeof sharedComponents.headers | string) {
+function ref(name: string) {
   return { $ref: `#/components/headers/${name}` };
 }
 

@@ -1,5 +1,7 @@
 import { Elysia } from "elysia";
 import { authPlugin } from "@/auth/plugin";
+import { ok } from "@/lib/openapi";
+import { meSchema } from "./api-key.openapi";
 
 /**
  * `GET /v1/me`: what the presented key is (organization, bindings, scopes, expiry, rate limit).
@@ -19,5 +21,5 @@ export const apiKeyApi = new Elysia({ name: "api-key-api" }).use(authPlugin).get
       maxMessagesPerDay: apiKey.maxMessagesPerDay,
     },
   }),
-  { apiKey: "", detail: { tags: ["api keys"], summary: "Describe the presented API key" } },
+  { apiKey: "", detail: { tags: ["API keys"], summary: "Describe the presented API key", responses: ok(meSchema) } },
 );

@@ -1,6 +1,8 @@
 import { Elysia } from "elysia";
 import { authPlugin } from "@/auth/plugin";
+import { noContent, ok } from "@/lib/openapi";
 import { tenantOf } from "@/lib/tenant";
+import { contactCheckResultSchema, contactJsonSchema, contactPageSchema } from "./contact.openapi";
 import { contactCheckSchema, contactCreateSchema, contactIdParams, contactListQuerySchema, contactUpdateSchema } from "./contact.schema";
 import { checkPhonesForKey, contactJson, createContact, deleteContact, getContact, listContacts, updateContact, type Actor } from "./contact.service";
 
@@ -19,10 +21,11 @@ export const contactApi = new Elysia({ name: "contact-api", prefix: "/v1/contact
       apiKey: "contacts:read",
       query: contactListQuerySchema,
       detail: {
-        tags: ["contacts"],
+        tags: ["Contacts"],
         summary: "List contacts",
         description:
           "`q` searches name and phone; `tag=a,b` keeps contacts with all tags; cursor pagination. A key bound to one instance sees only contacts with a conversation on that instance.",
+        responses: ok(contactPageSchema),
       },
     },
   )
@@ -36,7 +39,12 @@ export const contactApi = new Elysia({ name: "contact-api", prefix: "/v1/contact
     {
       apiKey: "contacts:write",
       body: contactCreateSchema,
-      detail: { tags: ["contacts"], summary: "Create a contact", description: "The phone is normalized to E.164; 422 if invalid, 409 if the contact exists." },
+      detail: {
+        tags: ["Contacts"],
+        summary: "Create a contact",
+        description: "The phone is normalized to E.164; 422 if invalid, 409 if the contact exists.",
+        responses: ok(contactJsonSchema, 201),
+      },
     },
   )
   .post(
@@ -49,17 +57,18 @@ export const contactApi = new Elysia({ name: "contact-api", prefix: "/v1/contact
       apiKey: "contacts:read",
       body: contactCheckSchema,
       detail: {
-        tags: ["contacts"],
+        tags: ["Contacts"],
         summary: "Check phone numbers",
         description:
           'Per phone `{phone, input, valid, exists, contactId}`. When a connected instance is available (the body\'s `instanceId`, the key\'s instance, or the organization\'s only connected instance) `exists` means the number has WhatsApp (`source: "whatsapp"`); otherwise it means the number is already a contact (`source: "contacts"`).',
+        responses: ok(contactCheckResultSchema),
       },
     },
   )
   .get("/:id", async ({ apiKey, params }) => contactJson(await getContact(tenantOf(apiKey), params.id, undefined, apiKey.instanceId)), {
     apiKey: "contacts:read",
     params: contactIdParams,
-    detail: { tags: ["contacts"], summary: "Get a contact" },
+    detail: { tags: ["Contacts"], summary: "Get a contact", responses: ok(contactJsonSchema) },
   })
   .patch(
     "/:id",
@@ -69,7 +78,12 @@ export const contactApi = new Elysia({ name: "contact-api", prefix: "/v1/contact
       apiKey: "contacts:write",
       params: contactIdParams,
       body: contactUpdateSchema,
-      detail: { tags: ["contacts"], summary: "Update a contact", description: "name, tags, blocked, optedOut, metadata; the phone cannot change." },
+      detail: {
+        tags: ["Contacts"],
+        summary: "Update a contact",
+        description: "name, tags, blocked, optedOut, metadata; the phone cannot change.",
+        responses: ok(contactJsonSchema),
+      },
     },
   )
   .delete(
@@ -81,6 +95,6 @@ export const contactApi = new Elysia({ name: "contact-api", prefix: "/v1/contact
     {
       apiKey: "contacts:write",
       params: contactIdParams,
-      detail: { tags: ["contacts"], summary: "Delete a contact", description: "Also deletes its conversations and messages." },
+      detail: { tags: ["Contacts"], summary: "Delete a contact", description: "Also deletes its conversations and messages.", responses: noContent() },
     },
   );

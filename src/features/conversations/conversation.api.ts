@@ -1,7 +1,9 @@
 import { Elysia } from "elysia";
 import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
+import { ok } from "@/lib/openapi";
 import { tenantOf } from "@/lib/tenant";
+import { conversationJsonSchema, conversationMessagePageSchema, conversationPageSchema } from "./conversation.openapi";
 import { assignSchema, conversationIdParams, conversationListQuerySchema, handoffSchema, messageListQuerySchema } from "./conversation.schema";
 import {
   assignConversation,
@@ -32,17 +34,18 @@ export const conversationApi = new Elysia({ name: "conversation-api", prefix: "/
       apiKey: "messages:read",
       query: conversationListQuerySchema,
       detail: {
-        tags: ["conversations"],
+        tags: ["Conversations"],
         summary: "List conversations",
         description:
           "Newest activity first. Filters: `status` (open|pending|resolved|all), `instanceId`, `contactId`, `assigned` (user id|none|any), `handledBy` (bot|human), `blocked` (false|true|any; blocked contacts are left out by default).",
+        responses: ok(conversationPageSchema),
       },
     },
   )
   .get("/:id", async ({ apiKey, params }) => conversationJson(await getConversation(tenantOf(apiKey), params.id, accessOf(apiKey))), {
     apiKey: "messages:read",
     params: conversationIdParams,
-    detail: { tags: ["conversations"], summary: "Get a conversation" },
+    detail: { tags: ["Conversations"], summary: "Get a conversation", responses: ok(conversationJsonSchema) },
   })
   .get(
     "/:id/messages",
@@ -55,9 +58,10 @@ export const conversationApi = new Elysia({ name: "conversation-api", prefix: "/
       params: conversationIdParams,
       query: messageListQuerySchema,
       detail: {
-        tags: ["conversations"],
+        tags: ["Conversations"],
         summary: "List a conversation's messages",
         description: "Newest first; `order=asc` for oldest first. Private notes carry `isPrivateNote: true`.",
+        responses: ok(conversationMessagePageSchema),
       },
     },
   )
@@ -70,9 +74,10 @@ export const conversationApi = new Elysia({ name: "conversation-api", prefix: "/
       params: conversationIdParams,
       body: assignSchema,
       detail: {
-        tags: ["conversations"],
+        tags: ["Conversations"],
         summary: "Assign a conversation",
         description: "`{userId|null, department?}`; the user must be a member of the organization (422 otherwise). Emits `conversation.assigned`.",
+        responses: ok(conversationJsonSchema),
       },
     },
   )
@@ -83,9 +88,10 @@ export const conversationApi = new Elysia({ name: "conversation-api", prefix: "/
       apiKey: "messages:write",
       params: conversationIdParams,
       detail: {
-        tags: ["conversations"],
+        tags: ["Conversations"],
         summary: "Resolve a conversation",
         description: "Sets `resolved`, `resolvedAt`, hands the conversation back to the bot, emits `conversation.resolved`.",
+        responses: ok(conversationJsonSchema),
       },
     },
   )
@@ -98,10 +104,11 @@ export const conversationApi = new Elysia({ name: "conversation-api", prefix: "/
       params: conversationIdParams,
       body: handoffSchema.optional(),
       detail: {
-        tags: ["conversations"],
+        tags: ["Conversations"],
         summary: "Hand off to a human (or back to the bot)",
         description:
           '`{to: "human"}` (the default, body optional) sets `handledBy: human`: every automation (triggers, flows, workflows, follow-ups) stops on this conversation until it is resolved or handed back with `{to: "bot"}`.',
+        responses: ok(conversationJsonSchema),
       },
     },
   );

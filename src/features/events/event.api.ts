@@ -3,7 +3,9 @@ import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
 import { AppError } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
+import { ok } from "@/lib/openapi";
 import { tenantOf } from "@/lib/tenant";
+import { eventJsonSchema, eventPageSchema } from "./event.openapi";
 import { EVENT_TYPES, eventIdParams, eventListQuerySchema, type EventType } from "./event.schema";
 import { EVENT_READ_SCOPE, eventPayload, getEvent, listEvents, pollEvents, readableEventTypes } from "./event.service";
 
@@ -52,7 +54,7 @@ export const eventApi = new Elysia({ name: "event-api", prefix: "/v1/events" })
       apiKey: "",
       query: eventListQuerySchema,
       detail: {
-        tags: ["events"],
+        tags: ["Events"],
         summary: "List or poll events",
         description:
           "Without `after`: newest first; pass `nextCursor` back as `cursor` (or `before`) for older pages. " +
@@ -63,6 +65,7 @@ export const eventApi = new Elysia({ name: "event-api", prefix: "/v1/events" })
           "conversation.*, `instances:read`: instance.*, `contacts:read`: contact.*, `workflows:read`: thread.*, " +
           "`webhooks:read`: webhook.*). Payload: " +
           "`{id, type, timestamp, organizationId, instanceId, data}`, the same as webhook bodies.",
+        responses: ok(eventPageSchema),
       },
     },
   )
@@ -76,5 +79,5 @@ export const eventApi = new Elysia({ name: "event-api", prefix: "/v1/events" })
       if (!readable.includes(event.type)) throw new AppError("not_found", tText("events:errors.notFound"));
       return eventPayload(event);
     },
-    { apiKey: "", params: eventIdParams, detail: { tags: ["events"], summary: "Get an event" } },
+    { apiKey: "", params: eventIdParams, detail: { tags: ["Events"], summary: "Get an event", responses: ok(eventJsonSchema) } },
   );

@@ -1,6 +1,8 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
+import { noContent, ok } from "@/lib/openapi";
 import { organizationOf } from "@/lib/tenant";
+import { flowDetailSchema, flowListSchema, flowStepJsonSchema } from "./flow.openapi";
 import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
 import { byApiKey } from "@/features/audit/audit.service";
@@ -82,7 +84,10 @@ export const flowApi = new Elysia({ name: "flows-api" })
       })),
       nextCursor: null,
     }),
-    { apiKey: "workflows:read", detail: { tags: ["flows"], summary: "List flows: one entry per flow with its live and draft versions" } },
+    {
+      apiKey: "workflows:read",
+      detail: { tags: ["Flows"], summary: "List flows: one entry per flow with its live and draft versions", responses: ok(flowListSchema) },
+    },
   )
   .post(
     "/v1/flows",
@@ -91,7 +96,11 @@ export const flowApi = new Elysia({ name: "flows-api" })
       const organizationId = orgOf(apiKey);
       return flowDetail(organizationId, await createFlow(organizationId, body, byApiKey(apiKey.id, request)));
     },
-    { apiKey: "workflows:write", body: createFlowSchema, detail: { tags: ["flows"], summary: "Create a flow (draft version 1)" } },
+    {
+      apiKey: "workflows:write",
+      body: createFlowSchema,
+      detail: { tags: ["Flows"], summary: "Create a flow (draft version 1)", responses: ok(flowDetailSchema, 201) },
+    },
   )
   .get(
     "/v1/flows/:id",
@@ -99,7 +108,11 @@ export const flowApi = new Elysia({ name: "flows-api" })
       const organizationId = orgOf(apiKey);
       return flowDetail(organizationId, await getFlow(organizationId, params.id));
     },
-    { apiKey: "workflows:read", params: idParams, detail: { tags: ["flows"], summary: "A version with its steps, validation problems and versions" } },
+    {
+      apiKey: "workflows:read",
+      params: idParams,
+      detail: { tags: ["Flows"], summary: "A version with its steps, validation problems and versions", responses: ok(flowDetailSchema) },
+    },
   )
   .put(
     "/v1/flows/:id",
@@ -107,7 +120,12 @@ export const flowApi = new Elysia({ name: "flows-api" })
       const organizationId = orgOf(apiKey);
       return flowDetail(organizationId, await updateFlowSettings(organizationId, params.id, body, byApiKey(apiKey.id, request)));
     },
-    { apiKey: "workflows:write", params: idParams, body: createFlowSchema, detail: { tags: ["flows"], summary: "Set a draft's name and follow-up stages" } },
+    {
+      apiKey: "workflows:write",
+      params: idParams,
+      body: createFlowSchema,
+      detail: { tags: ["Flows"], summary: "Set a draft's name and follow-up stages", responses: ok(flowDetailSchema) },
+    },
   )
   .post(
     "/v1/flows/:id/steps",
@@ -115,7 +133,12 @@ export const flowApi = new Elysia({ name: "flows-api" })
       set.status = 201;
       return toPublicStep(await saveStep(orgOf(apiKey), params.id, body, undefined, byApiKey(apiKey.id, request)));
     },
-    { apiKey: "workflows:write", params: idParams, body: flowStepSchema, detail: { tags: ["flows"], summary: "Add a step to a draft" } },
+    {
+      apiKey: "workflows:write",
+      params: idParams,
+      body: flowStepSchema,
+      detail: { tags: ["Flows"], summary: "Add a step to a draft", responses: ok(flowStepJsonSchema, 201) },
+    },
   )
   .put(
     "/v1/flows/:id/steps/:key",
@@ -129,7 +152,7 @@ export const flowApi = new Elysia({ name: "flows-api" })
       apiKey: "workflows:write",
       params: stepParams,
       body: flowStepSchema,
-      detail: { tags: ["flows"], summary: "Replace a step of a draft (its key may change)" },
+      detail: { tags: ["Flows"], summary: "Replace a step of a draft (its key may change)", responses: ok(flowStepJsonSchema) },
     },
   )
   .delete(
@@ -138,7 +161,7 @@ export const flowApi = new Elysia({ name: "flows-api" })
       await deleteStep(orgOf(apiKey), params.id, params.key, byApiKey(apiKey.id, request));
       set.status = 204;
     },
-    { apiKey: "workflows:write", params: stepParams, detail: { tags: ["flows"] } },
+    { apiKey: "workflows:write", params: stepParams, detail: { tags: ["Flows"], summary: "Delete a step of a draft", responses: noContent() } },
   )
   .post(
     "/v1/flows/:id/publish",
@@ -149,7 +172,11 @@ export const flowApi = new Elysia({ name: "flows-api" })
     {
       apiKey: "workflows:write",
       params: idParams,
-      detail: { tags: ["flows"], summary: "Publish a draft (422 with the problems when invalid); the previous live version is archived" },
+      detail: {
+        tags: ["Flows"],
+        summary: "Publish a draft (422 with the problems when invalid); the previous live version is archived",
+        responses: ok(flowDetailSchema),
+      },
     },
   )
   .post(
@@ -161,6 +188,6 @@ export const flowApi = new Elysia({ name: "flows-api" })
     {
       apiKey: "workflows:write",
       params: idParams,
-      detail: { tags: ["flows"], summary: "The draft of this flow: existing, or a new version copying this one's steps" },
+      detail: { tags: ["Flows"], summary: "The draft of this flow: existing, or a new version copying this one's steps", responses: ok(flowDetailSchema) },
     },
   );

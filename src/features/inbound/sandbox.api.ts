@@ -1,6 +1,8 @@
 import { Elysia } from "elysia";
 import { authPlugin } from "@/auth/plugin";
+import { ok } from "@/lib/openapi";
 import { tenantOf } from "@/lib/tenant";
+import { sandboxInboundResultSchema, sandboxScanResultSchema } from "./sandbox.openapi";
 import { sandboxIdParams, sandboxInboundSchema, sandboxScanSchema } from "./sandbox.schema";
 import { scanSandboxInstance, simulateSandboxInbound } from "./sandbox.service";
 
@@ -18,10 +20,11 @@ export const sandboxApi = new Elysia({ name: "sandbox-api", prefix: "/v1/sandbox
       params: sandboxIdParams,
       body: sandboxScanSchema,
       detail: {
-        tags: ["sandbox"],
+        tags: ["Sandbox"],
         summary: "Simulate scanning the QR code",
         description:
           "Pairs a sandbox instance whose QR is showing (after `POST /v1/instances/:id/connect`), or one that handed out a pairing code when `{code}` is sent. Emits `instance.connected`.",
+        responses: ok(sandboxScanResultSchema),
       },
     },
   )
@@ -42,10 +45,11 @@ export const sandboxApi = new Elysia({ name: "sandbox-api", prefix: "/v1/sandbox
       params: sandboxIdParams,
       body: sandboxInboundSchema,
       detail: {
-        tags: ["sandbox"],
+        tags: ["Sandbox"],
         summary: "Simulate a contact writing",
         description:
           "`{from, text}` or `{from, media: {url, caption?, type?}}`, optional `name`. Stored and emitted as `message.received` exactly like a real provider's inbound message.",
+        responses: ok(sandboxInboundResultSchema, 201),
       },
     },
   );

@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import { authPlugin, resolveApiKey } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
+import { ok } from "@/lib/openapi";
 import { tenantOf } from "@/lib/tenant";
 import {
   connectResultSchema,
@@ -72,6 +73,7 @@ export const instanceApi = new Elysia({ name: "instance-api", prefix: "/v1/insta
         summary: "Create an instance",
         description:
           "`provider`: sandbox (default), wuzapi or cloud (needs `config`: phoneNumberId, accessToken, appSecret, verifyToken — stored encrypted, never returned).",
+        responses: ok(instanceJsonSchema, 201),
       },
     },
   )
@@ -98,7 +100,12 @@ export const instanceApi = new Elysia({ name: "instance-api", prefix: "/v1/insta
       apiKey: "instances:write",
       params: instanceIdParams,
       query: z.object({ force: z.enum(["true", "false"]).optional() }),
-      detail: { tags, summary: "Delete an instance", description: "`?force=true` deletes even when the provider cannot be reached." },
+      detail: {
+        tags,
+        summary: "Delete an instance",
+        description: "`?force=true` deletes even when the provider cannot be reached.",
+        responses: ok(z.object({ id: z.string(), deleted: z.literal(true) })),
+      },
     },
   )
   .post("/:id/connect", async ({ apiKey, params }) => connectInstance(keyScope(apiKey), params.id), {

@@ -4,6 +4,7 @@ import { authPlugin } from "@/auth/plugin";
 import { keyScope, requireAnyApiKey } from "@/features/instances/instance.api";
 import { validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
+import { ok } from "@/lib/openapi";
 import { idempotencyKeySchema, messageJsonSchema, sendMessageSchema } from "./message.schema";
 import { getMessage, markMessageRead, messageJson, queueOutboundMessage } from "./message.service";
 
@@ -49,6 +50,8 @@ export const messageApi = new Elysia({ name: "message-api", prefix: "/v1/message
         summary: "Send a message (queued)",
         description:
           "One of `text`, `media` (image/audio/video/document/sticker by URL), `location`, `contact`, `reaction`, `template` ({key, variables}). `instanceId` may be omitted when the key is bound to one instance or exactly one is connected. Send `Idempotency-Key` to make retries safe (Stripe's rules): the same key with the same body replays the first response (`Idempotent-Replayed: true`); with a different body it is refused with 422 `idempotency_mismatch`; while the first request with the key is still in flight, others get 409 `idempotency_key_in_use` with `Retry-After`. A request that failed stored nothing and may be retried with its key.",
+        "x-idempotent": true,
+        responses: ok(z.object({ id: z.string(), status: z.literal("queued") }), 202),
       },
     },
   )
@@ -66,5 +69,13 @@ export const messageApi = new Elysia({ name: "message-api", prefix: "/v1/message
       const message = await markMessageRead(keyScope(apiKey), params.id);
       return { id: message.id, status: message.status };
     },
-    { apiKey: "messages:write", params: idParams, detail: { tags, summary: "Mark a received message (and earlier ones) read" } },
+    {
+      apiKey: "messages:write",
+      params: idParams,
+      detail: {
+        tags,
+        summary: "Mark a received message (and earlier ones) read",
+        responses: ok(messageJsonSchema.pick({ id: true, status: true })),
+      },
+    },
   );

@@ -1,6 +1,8 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
+import { noContent, ok } from "@/lib/openapi";
 import { organizationOf } from "@/lib/tenant";
+import { templateJsonSchema, templateListSchema, templatePreviewSchema } from "./template.openapi";
 import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
 import { byApiKey } from "@/features/audit/audit.service";
@@ -16,7 +18,7 @@ export const templatesApi = new Elysia({ name: "templates-api" })
   .use(authPlugin)
   .get("/v1/templates", async ({ apiKey }) => ({ data: (await listTemplates(orgOf(apiKey))).map(toPublicTemplate), nextCursor: null }), {
     apiKey: "workflows:read",
-    detail: { tags: ["templates"] },
+    detail: { tags: ["Templates"], summary: "List templates", responses: ok(templateListSchema) },
   })
   .post(
     "/v1/templates",
@@ -24,17 +26,26 @@ export const templatesApi = new Elysia({ name: "templates-api" })
       set.status = 201;
       return toPublicTemplate(await createTemplate(orgOf(apiKey), body, byApiKey(apiKey.id, request)));
     },
-    { apiKey: "workflows:write", body: createTemplateSchema, detail: { tags: ["templates"] } },
+    {
+      apiKey: "workflows:write",
+      body: createTemplateSchema,
+      detail: { tags: ["Templates"], summary: "Create a template", responses: ok(templateJsonSchema, 201) },
+    },
   )
   .get("/v1/templates/:id", async ({ apiKey, params }) => toPublicTemplate(await getTemplate(orgOf(apiKey), params.id)), {
     apiKey: "workflows:read",
     params: idParams,
-    detail: { tags: ["templates"] },
+    detail: { tags: ["Templates"], summary: "Get a template", responses: ok(templateJsonSchema) },
   })
   .patch(
     "/v1/templates/:id",
     async ({ apiKey, params, body, request }) => toPublicTemplate(await updateTemplate(orgOf(apiKey), params.id, body, byApiKey(apiKey.id, request))),
-    { apiKey: "workflows:write", params: idParams, body: updateTemplateSchema, detail: { tags: ["templates"] } },
+    {
+      apiKey: "workflows:write",
+      params: idParams,
+      body: updateTemplateSchema,
+      detail: { tags: ["Templates"], summary: "Update a template", responses: ok(templateJsonSchema) },
+    },
   )
   .delete(
     "/v1/templates/:id",
@@ -42,7 +53,7 @@ export const templatesApi = new Elysia({ name: "templates-api" })
       await deleteTemplate(orgOf(apiKey), params.id, byApiKey(apiKey.id, request));
       set.status = 204;
     },
-    { apiKey: "workflows:write", params: idParams, detail: { tags: ["templates"] } },
+    { apiKey: "workflows:write", params: idParams, detail: { tags: ["Templates"], summary: "Delete a template", responses: noContent() } },
   )
   .post(
     "/v1/templates/:id/preview",
@@ -56,6 +67,6 @@ export const templatesApi = new Elysia({ name: "templates-api" })
       apiKey: "workflows:read",
       params: idParams,
       body: previewTemplateSchema,
-      detail: { tags: ["templates"], summary: "Render one random variant with the given variables" },
+      detail: { tags: ["Templates"], summary: "Render one random variant with the given variables", responses: ok(templatePreviewSchema) },
     },
   );

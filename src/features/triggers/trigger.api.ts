@@ -1,6 +1,8 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
+import { noContent, ok } from "@/lib/openapi";
 import { organizationOf } from "@/lib/tenant";
+import { triggerJsonSchema, triggerListSchema, triggerTestResultSchema } from "./trigger.openapi";
 import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
 import { byApiKey } from "@/features/audit/audit.service";
@@ -35,7 +37,11 @@ export const triggerApi = new Elysia({ name: "triggers-api" })
   .use(authPlugin)
   .get("/v1/triggers", async ({ apiKey }) => ({ data: (await listTriggers(orgOf(apiKey))).map(toPublicTrigger), nextCursor: null }), {
     apiKey: "workflows:read",
-    detail: { tags: ["triggers"], summary: "List triggers in the order they are evaluated (priority, then most recently updated)" },
+    detail: {
+      tags: ["Triggers"],
+      summary: "List triggers in the order they are evaluated (priority, then most recently updated)",
+      responses: ok(triggerListSchema),
+    },
   })
   .post(
     "/v1/triggers",
@@ -43,7 +49,7 @@ export const triggerApi = new Elysia({ name: "triggers-api" })
       set.status = 201;
       return toPublicTrigger(await createTrigger(orgOf(apiKey), body, byApiKey(apiKey.id, request)));
     },
-    { apiKey: "workflows:write", body: triggerSchema, detail: { tags: ["triggers"], summary: "Create a trigger" } },
+    { apiKey: "workflows:write", body: triggerSchema, detail: { tags: ["Triggers"], summary: "Create a trigger", responses: ok(triggerJsonSchema, 201) } },
   )
   .post(
     "/v1/triggers/test",
@@ -54,13 +60,17 @@ export const triggerApi = new Elysia({ name: "triggers-api" })
     {
       apiKey: "workflows:read",
       body: triggerTestSchema,
-      detail: { tags: ["triggers"], summary: "Which trigger would fire for a text (nothing is sent or recorded; cooldowns are not considered)" },
+      detail: {
+        tags: ["Triggers"],
+        summary: "Which trigger would fire for a text (nothing is sent or recorded; cooldowns are not considered)",
+        responses: ok(triggerTestResultSchema),
+      },
     },
   )
   .get("/v1/triggers/:id", async ({ apiKey, params }) => toPublicTrigger(await getTrigger(orgOf(apiKey), params.id)), {
     apiKey: "workflows:read",
     params: idParams,
-    detail: { tags: ["triggers"] },
+    detail: { tags: ["Triggers"], summary: "Get a trigger", responses: ok(triggerJsonSchema) },
   })
   .put(
     "/v1/triggers/:id",
@@ -69,7 +79,7 @@ export const triggerApi = new Elysia({ name: "triggers-api" })
       apiKey: "workflows:write",
       params: idParams,
       body: triggerSchema,
-      detail: { tags: ["triggers"], summary: "Replace a trigger" },
+      detail: { tags: ["Triggers"], summary: "Replace a trigger", responses: ok(triggerJsonSchema) },
     },
   )
   .delete(
@@ -78,5 +88,5 @@ export const triggerApi = new Elysia({ name: "triggers-api" })
       await deleteTrigger(orgOf(apiKey), params.id, byApiKey(apiKey.id, request));
       set.status = 204;
     },
-    { apiKey: "workflows:write", params: idParams, detail: { tags: ["triggers"] } },
+    { apiKey: "workflows:write", params: idParams, detail: { tags: ["Triggers"], summary: "Delete a trigger", responses: noContent() } },
   );

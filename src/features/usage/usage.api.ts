@@ -3,6 +3,8 @@ import { authPlugin } from "@/auth/plugin";
 import { USAGE_METRICS } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
+import { ok } from "@/lib/openapi";
+import { usageReportSchema } from "./usage.openapi";
 import { usageQuerySchema } from "./usage.schema";
 import { resolveUsageRange, usageReport } from "./usage.service";
 
@@ -26,12 +28,13 @@ export const usageApi = new Elysia({ name: "usage-api", prefix: "/v1/usage" }).u
     apiKey: "usage:read",
     query: usageQuerySchema,
     detail: {
-      tags: ["usage"],
+      tags: ["Usage"],
       summary: "Usage per day",
       description:
         "Counts per UTC day of `api_calls`, `messages_sent`, `messages_received`, `deliveries_succeeded`, `deliveries_failed`. " +
         "`from`/`to` are inclusive `YYYY-MM-DD` days (default: the last 30 days; at most 366 days); `instanceId` narrows to one instance. " +
         "API calls are written in batches every few seconds, so the current minute may not show yet. Needs the `usage:read` scope.",
+      responses: ok(usageReportSchema),
     },
   },
 );

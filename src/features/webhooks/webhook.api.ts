@@ -2,10 +2,22 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
+import { noContent, ok } from "@/lib/openapi";
 import { organizationOf } from "@/lib/tenant";
 import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
 import { getDelivery, listDeliveriesForWebhook, publicAttempt, publicDelivery, recoverDeliveries, retryDelivery } from "./delivery.log";
+import {
+  deliveryJsonSchema,
+  deliveryPageSchema,
+  deliveryWithAttemptsSchema,
+  recoveredSchema,
+  rotatedWebhookSchema,
+  webhookJsonSchema,
+  webhookPageSchema,
+  webhookTestSchema,
+  webhookWithSecretSchema,
+} from "./webhook.openapi";
 import { createWebhookSchema, listDeliveriesQuery, listWebhooksQuery, MASKED_HEADER_VALUE, recoverSchema, updateWebhookSchema } from "./webhook.schema";
 import {
   boundInstanceIds,
@@ -63,7 +75,11 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
           const page = await listWebhooks(orgOf(apiKey), { ...query, boundInstanceId: apiKey.instanceId });
           return { data: page.data.map(publicWebhook), nextCursor: page.nextCursor };
         },
-        { apiKey: "webhooks:read", query: listWebhooksQuery, detail: { tags, summary: "List webhook endpoints", description: BOUND_KEYS } },
+        {
+          apiKey: "webhooks:read",
+          query: listWebhooksQuery,
+          detail: { tags, summary: "List webhook endpoints", description: BOUND_KEYS, responses: ok(webhookPageSchema) },
+        },
       )
       .post(
         "/",
@@ -79,13 +95,14 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
             tags,
             summary: "Create a webhook endpoint",
             description: `Returns the signing \`secret\` (whsec_…) once. Deliveries follow Standard Webhooks: verify \`webhook-signature\` with any official library. ${MASKED} ${BOUND_KEYS}`,
+            responses: ok(webhookWithSecretSchema, 201),
           },
         },
       )
       .get("/:id", async ({ apiKey, params }) => publicWebhook(await managedWebhook(apiKey, params.id)), {
         apiKey: "webhooks:read",
         params: idParams,
-        detail: { tags, summary: "Show a webhook endpoint" },
+        detail: { tags, summary: "Show a webhook endpoint", responses: ok(webhookJsonSchema) },
       })
       .patch(
         "/:id",
@@ -102,6 +119,7 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
             tags,
             summary: "Update a webhook endpoint",
             description: `\`active: true\` re-enables a disabled endpoint; \`false\` pauses it. ${MASKED}`,
+            responses: ok(webhookJsonSchema),
           },
         },
       )
@@ -113,7 +131,7 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
           set.status = 204;
           return null;
         },
-        { apiKey: "webhooks:write", params: idParams, detail: { tags, summary: "Delete a webhook endpoint and its delivery log" } },
+        { apiKey: "webhooks:write", params: idParams, detail: { tags, summary: "Delete a webhook endpoint and its delivery log", responses: noContent() } },
       )
       .post(
         "/:id/test",
@@ -123,7 +141,11 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
           set.status = 202;
           return sent;
         },
-        { apiKey: "webhooks:write", params: idParams, detail: { tags, summary: "Send a webhook.test event to this endpoint only" } },
+        {
+          apiKey: "webhooks:write",
+          params: idParams,
+          detail: { tags, summary: "Send a webhook.test event to this endpoint only", responses: ok(webhookTestSchema, 202) },
+        },
       )
       .post(
         "/:id/rotate-secret",
@@ -135,7 +157,12 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
         {
           apiKey: "webhooks:write",
           params: idParams,
-          detail: { tags, summary: "Rotate the signing secret", description: "The previous secret keeps signing (a second `v1,` signature) for 24 hours." },
+          detail: {
+            tags,
+            summary: "Rotate the signing secret",
+            description: "The previous secret keeps signing (a second `v1,` signature) for 24 hours.",
+            responses: ok(rotatedWebhookSchema),
+          },
         },
       )
       .get(
@@ -145,7 +172,12 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
           const page = await listDeliveriesForWebhook(orgOf(apiKey), params.id, query);
           return { data: page.data.map(publicDelivery), nextCursor: page.nextCursor };
         },
-        { apiKey: "webhooks:read", params: idParams, query: listDeliveriesQuery, detail: { tags, summary: "Delivery log of an endpoint, newest first" } },
+        {
+          apiKey: "webhooks:read",
+          params: idParams,
+          query: listDeliveriesQuery,
+          detail: { tags, summary: "Delivery log of an endpoint, newest first", responses: ok(deliveryPageSchema) },
+        },
       )
       .post(
         "/:id/recover",
@@ -159,7 +191,7 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
           apiKey: "webhooks:write",
           params: idParams,
           body: recoverSchema,
-          detail: { tags, summary: "Re-queue every failed, exhausted or cancelled delivery created since `since`" },
+          detail: { tags, summary: "Re-queue every failed, exhausted or cancelled delivery created since `since`", responses: ok(recoveredSchema, 202) },
         },
       ),
   )
@@ -172,7 +204,15 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
           await assertManages(apiKey, delivery.webhookId, "Delivery");
           return { ...publicDelivery(delivery), attempts: attempts.map(publicAttempt) };
         },
-        { apiKey: "webhooks:read", params: idParams, detail: { tags, summary: "A delivery with every attempt (request headers and body, response excerpt)" } },
+        {
+          apiKey: "webhooks:read",
+          params: idParams,
+          detail: {
+            tags,
+            summary: "A delivery with every attempt (request headers and body, response excerpt)",
+            responses: ok(deliveryWithAttemptsSchema),
+          },
+        },
       )
       .post(
         "/:id/retry",
@@ -182,6 +222,6 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
           set.status = 202;
           return publicDelivery(delivery);
         },
-        { apiKey: "webhooks:write", params: idParams, detail: { tags, summary: "Attempt a delivery again now" } },
+        { apiKey: "webhooks:write", params: idParams, detail: { tags, summary: "Attempt a delivery again now", responses: ok(deliveryJsonSchema, 202) } },
       ),
   );

@@ -6,6 +6,17 @@ import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
 import { byApiKey } from "@/features/audit/audit.service";
 import { AppError, errorBody } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
+import { noContent, ok } from "@/lib/openapi";
+import {
+  threadJsonSchema,
+  threadPageSchema,
+  threadReplySchema,
+  THREAD_REPLY_STREAM,
+  threadWithMessagesSchema,
+  workflowImportSchema,
+  workflowJsonSchema,
+  workflowListSchema,
+} from "./workflow.openapi";
 import { createThreadSchema, createWorkflowSchema, listQuerySchema, threadMessageSchema, updateWorkflowSchema } from "./workflow.schema";
 import { createThread, getThread, listThreadMessages, listThreads, sendThreadMessage, toPublicThread, toPublicThreadMessage } from "./thread.service";
 import { createWorkflow, deleteWorkflow, getWorkflow, importAstWorkflows, listWorkflows, toPublicWorkflow, updateWorkflow } from "./workflow.service";
@@ -42,7 +53,7 @@ export const workflowsApi = new Elysia({ name: "workflows-api" })
   .use(authPlugin)
   .get("/v1/workflows", async ({ apiKey }) => ({ data: (await listWorkflows(orgOf(apiKey))).map(toPublicWorkflow), nextCursor: null }), {
     apiKey: "workflows:read",
-    detail: { tags: ["workflows"], summary: "List the organization's and the system workflows" },
+    detail: { tags: ["Workflows"], summary: "List the organization's and the system workflows", responses: ok(workflowListSchema) },
   })
   .post(
     "/v1/workflows",
@@ -50,21 +61,30 @@ export const workflowsApi = new Elysia({ name: "workflows-api" })
       set.status = 201;
       return toPublicWorkflow(await createWorkflow(orgOf(apiKey), body, byApiKey(apiKey.id, request)));
     },
-    { apiKey: "workflows:write", body: createWorkflowSchema, detail: { tags: ["workflows"], summary: "Create a workflow" } },
+    {
+      apiKey: "workflows:write",
+      body: createWorkflowSchema,
+      detail: { tags: ["Workflows"], summary: "Create a workflow", responses: ok(workflowJsonSchema, 201) },
+    },
   )
   .post("/v1/workflows/import", async ({ apiKey, request }) => importAstWorkflows(orgOf(apiKey), byApiKey(apiKey.id, request)), {
     apiKey: "workflows:write",
-    detail: { tags: ["workflows"], summary: "Import the AST service's workflows (GET {AST_URL}/workflows)" },
+    detail: { tags: ["Workflows"], summary: "Import the AST service's workflows (GET {AST_URL}/workflows)", responses: ok(workflowImportSchema) },
   })
   .get("/v1/workflows/:id", async ({ apiKey, params }) => toPublicWorkflow(await getWorkflow(orgOf(apiKey), params.id)), {
     apiKey: "workflows:read",
     params: idParams,
-    detail: { tags: ["workflows"] },
+    detail: { tags: ["Workflows"], summary: "Get a workflow", responses: ok(workflowJsonSchema) },
   })
   .patch(
     "/v1/workflows/:id",
     async ({ apiKey, params, body, request }) => toPublicWorkflow(await updateWorkflow(orgOf(apiKey), params.id, body, byApiKey(apiKey.id, request))),
-    { apiKey: "workflows:write", params: idParams, body: updateWorkflowSchema, detail: { tags: ["workflows"] } },
+    {
+      apiKey: "workflows:write",
+      params: idParams,
+      body: updateWorkflowSchema,
+      detail: { tags: ["Workflows"], summary: "Update a workflow", responses: ok(workflowJsonSchema) },
+    },
   )
   .delete(
     "/v1/workflows/:id",
@@ -72,7 +92,7 @@ export const workflowsApi = new Elysia({ name: "workflows-api" })
       await deleteWorkflow(orgOf(apiKey), params.id, byApiKey(apiKey.id, request));
       set.status = 204;
     },
-    { apiKey: "workflows:write", params: idParams, detail: { tags: ["workflows"] } },
+    { apiKey: "workflows:write", params: idParams, detail: { tags: ["Workflows"], summary: "Delete a workflow", responses: noContent() } },
   )
   .get(
     "/v1/workflows/:id/threads",
@@ -86,7 +106,7 @@ export const workflowsApi = new Elysia({ name: "workflows-api" })
       apiKey: "workflows:read",
       params: idParams,
       query: listQuerySchema.extend({ status: z.enum(["active", "archived"]).optional() }),
-      detail: { tags: ["threads"] },
+      detail: { tags: ["Threads"], summary: "List a workflow's threads", responses: ok(threadPageSchema) },
     },
   )
   .post(
@@ -96,7 +116,12 @@ export const workflowsApi = new Elysia({ name: "workflows-api" })
       const thread = await createThread(orgOf(apiKey), params.id, { ...(body ?? {}), deviceId: apiKey.deviceId });
       return toPublicThread(thread);
     },
-    { apiKey: "workflows:write", params: idParams, body: createThreadSchema.optional(), detail: { tags: ["threads"], summary: "Start a thread" } },
+    {
+      apiKey: "workflows:write",
+      params: idParams,
+      body: createThreadSchema.optional(),
+      detail: { tags: ["Threads"], summary: "Start a thread", responses: ok(threadJsonSchema, 201) },
+    },
   )
   .get(
     "/v1/threads/:id",
@@ -106,7 +131,11 @@ export const workflowsApi = new Elysia({ name: "workflows-api" })
       const messages = await listThreadMessages(organizationId, params.id);
       return { ...toPublicThread(thread), messages: messages.map(toPublicThreadMessage) };
     },
-    { apiKey: "workflows:read", params: idParams, detail: { tags: ["threads"] } },
+    {
+      apiKey: "workflows:read",
+      params: idParams,
+      detail: { tags: ["Threads"], summary: "Get a thread with its messages", responses: ok(threadWithMessagesSchema) },
+    },
   )
   .post(
     "/v1/threads/:id/messages",
@@ -123,6 +152,10 @@ export const workflowsApi = new Elysia({ name: "workflows-api" })
       apiKey: "workflows:write",
       params: idParams,
       body: threadMessageSchema,
-      detail: { tags: ["threads"], summary: "Send a message; the reply is returned, or streamed as SSE with Accept: text/event-stream" },
+      detail: {
+        tags: ["Threads"],
+        summary: "Send a message; the reply is returned, or streamed as SSE with Accept: text/event-stream",
+        responses: ok(threadReplySchema, 200, { eventStream: THREAD_REPLY_STREAM }),
+      },
     },
   );
