@@ -18,6 +18,7 @@ import registrations from "./registrations";
 import settings from "./settings";
 import shell from "./shell";
 import templates from "./templates";
+import tools from "./tools";
 import transcription from "./transcription";
 import tryIt from "./try";
 import triggers from "./triggers";
@@ -52,6 +53,7 @@ export const catalogs = {
   settings,
   shell,
   templates,
+  tools,
   transcription,
   try: tryIt,
   triggers,

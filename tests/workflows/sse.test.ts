@@ -2,7 +2,7 @@
 // split into the same events, whatever the chunk boundaries.
 import { afterAll, describe, expect, test } from "bun:test";
 import { readSseData } from "@/features/workflows/engines/sse";
-import { openAiEngine } from "@/features/workflows/engines/openai";
+import { aiSdkEngine } from "@/features/workflows/engines/ai-sdk";
 
 const ENDINGS = { LF: "\n", CRLF: "\r\n", CR: "\r" } as const;
 type Ending = keyof typeof ENDINGS;
@@ -23,8 +23,11 @@ const server = Bun.serve({
       `event: message${eol}data: ${chunk("Olá, ")}${eol}${eol}`,
       `data: ${chunk("tudo ")}${eol}${eol}`,
       `id: 3${eol}data: ${chunk("bem?")}${eol}${eol}`,
+      // The last chunk carries the finish reason, as OpenAI's streams do (the AI SDK requires it).
+      `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", choices: [{ index: 0, delta: {}, finish_reason: "stop" }] })}${eol}${eol}`,
       `data: [DONE]${eol}${eol}`,
-      `data: ${chunk(" never read")}${eol}${eol}`,
+      // Past [DONE]: our AST reader stops before it; a model stream (/model/…) ends at [DONE] like OpenAI's.
+      ...(new URL(req.url).pathname.includes("/model/") ? [] : [`data: ${chunk(" never read")}${eol}${eol}`]),
     ].join("");
     const bytes = new TextEncoder().encode(text);
     let offset = 0;
@@ -46,13 +49,21 @@ describe("SSE line endings", () => {
   for (const ending of Object.keys(ENDINGS) as Ending[]) {
     test(`${ending}: the same three events, stopping at [DONE]`, async () => {
       const res = await fetch(`${base(ending)}/chat/completions`, { method: "POST" });
-      const events: string[] = [];
+      const events: (string | undefined)[] = [];
       for await (const data of readSseData(res.body!)) events.push(JSON.parse(data).choices[0].delta.content);
-      expect(events).toEqual(["Olá, ", "tudo ", "bem?"]);
+      expect(events).toEqual(["Olá, ", "tudo ", "bem?", undefined]);
     });
 
     test(`${ending}: a streamed workflow reply is whole`, async () => {
-      const engine = openAiEngine({ baseUrl: base(ending), operatorConfigured: true, apiKey: "sk", model: "m", timeoutMs: 5_000 });
+      const engine = aiSdkEngine({
+        vendor: "openai",
+        baseUrl: base(ending).replace(/\/v1$/, "/model/v1"),
+        operatorConfigured: true,
+        apiKey: "sk",
+        model: "m",
+        timeoutMs: 5_000,
+        maxSteps: 1,
+      });
       const stream = engine.stream({ text: "oi", history: [], providerThreadId: "t" });
       const deltas: string[] = [];
       let step = await stream.next();

@@ -17,8 +17,8 @@ import { parseTagFilter, type ContactCreateInput, type ContactListQuery, type Co
 
 export type Contact = typeof contacts.$inferSelect;
 
-/** Who acts: an admin user or an API key; `request` feeds the audit row's ip and user agent. */
-export type Actor = CallerActor<"user" | "api_key">;
+/** Who acts: an admin user, an API key, or LivChat itself (an AI workflow's tool); `request` feeds the audit row's ip and user agent. */
+export type Actor = CallerActor<"user" | "api_key" | "system">;
 
 /** The public JSON shape of a contact (no internal device ownership column). */
 export function contactJson(c: Contact) {

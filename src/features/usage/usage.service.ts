@@ -1,6 +1,7 @@
 import { and, asc, eq, gte, lte, sql } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
-import { instances, usageDaily, USAGE_METRICS } from "@/db/schema";
+import { instances, usageDaily, usageLimits, USAGE_METRICS } from "@/db/schema";
+import { auditChange, bySystem, inTransaction, type AuditBy } from "@/features/audit/audit.service";
 import { pgCode, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { instanceOfTenant } from "@/lib/tenant";
@@ -184,6 +185,47 @@ export async function stopUsageFlusher(): Promise<void> {
   clearInterval(flushTimer);
   flushTimer = undefined;
   await flushUsage().catch((err) => log.warn("final usage flush failed", { err }));
+}
+
+// ——— AI tokens: metered per turn, limited per calendar month ———
+
+/** Tokens a model turn used, counted at once (not batched): the monthly limit reads them before the next turn. */
+export async function recordAiTokens(input: { organizationId: string | null; instanceId?: string | null; tokens: number }, tx: DbOrTx = db): Promise<void> {
+  if (!input.organizationId || !(input.tokens > 0)) return;
+  await incrementUsage({ organizationId: input.organizationId, instanceId: input.instanceId, metric: "ai_tokens", by: Math.round(input.tokens) }, tx);
+}
+
+/** The first day (UTC) of `now`'s month. */
+const monthStart = (now: Date) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString().slice(0, 10);
+
+export type AiTokenBudget = { used: number; limit: number | null; month: string };
+
+/** Tokens used this calendar month (UTC) and the organization's monthly limit (null: none). */
+export async function aiTokenBudget(organizationId: string, now = new Date(), tx: DbOrTx = db): Promise<AiTokenBudget> {
+  const month = monthStart(now);
+  const [used] = await tx
+    .select({ n: sql<string>`coalesce(sum(${usageDaily.count}), 0)` })
+    .from(usageDaily)
+    .where(and(eq(usageDaily.organizationId, organizationId), eq(usageDaily.metric, "ai_tokens"), gte(usageDaily.day, month)));
+  const [row] = await tx.select({ limit: usageLimits.aiTokensPerMonth }).from(usageLimits).where(eq(usageLimits.organizationId, organizationId)).limit(1);
+  return { used: Number(used?.n ?? 0), limit: row?.limit ?? null, month: month.slice(0, 7) };
+}
+
+/** Whether another model turn may start: false once this month's tokens reached the limit. */
+export async function aiTokensAvailable(organizationId: string, now = new Date()): Promise<boolean> {
+  const budget = await aiTokenBudget(organizationId, now);
+  return budget.limit === null || budget.used < budget.limit;
+}
+
+/** Sets (or with null removes) the organization's monthly AI token limit. */
+export async function setAiTokenLimit(organizationId: string, limit: number | null, who: AuditBy = bySystem): Promise<void> {
+  await inTransaction(undefined, async (tx) => {
+    await tx
+      .insert(usageLimits)
+      .values({ organizationId, aiTokensPerMonth: limit })
+      .onConflictDoUpdate({ target: usageLimits.organizationId, set: { aiTokensPerMonth: limit } });
+    await auditChange(tx, organizationId, who, "usage.ai_token_limit_set", { type: "organization", id: organizationId }, { aiTokensPerMonth: limit });
+  });
 }
 
 // ——— Reports ———

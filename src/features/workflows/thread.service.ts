@@ -184,13 +184,21 @@ export async function recordTurn(
   const run = async (t: DbOrTx) => {
     const now = Date.now();
     await t.insert(threadMessages).values({ threadId: thread.id, role: "user", content: userText, at: new Date(now) });
+    // The turn's tool calls, between the question and the answer: `{tool, input, output|error}` as JSON.
+    const tools = reply.tools ?? [];
+    if (tools.length > 0) {
+      await t
+        .insert(threadMessages)
+        .values(tools.map((call, i) => ({ threadId: thread.id, role: "tool" as const, content: JSON.stringify(call), at: new Date(now + 1 + i) })));
+    }
+    const answeredAt = new Date(now + 1 + tools.length);
     const [assistant] = await t
       .insert(threadMessages)
-      .values({ threadId: thread.id, role: "assistant", content: reply.content, tokens: reply.tokens ?? null, at: new Date(now + 1) })
+      .values({ threadId: thread.id, role: "assistant", content: reply.content, tokens: reply.tokens ?? null, at: answeredAt })
       .returning();
     const [updated] = await t
       .update(threads)
-      .set({ messageCount: sql`${threads.messageCount} + 2`, lastMessageAt: new Date(now + 1) })
+      .set({ messageCount: sql`${threads.messageCount} + ${2 + tools.length}`, lastMessageAt: answeredAt })
       .where(eq(threads.id, thread.id))
       .returning();
     await recordEvent(

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { tText } from "@/lib/i18n";
+import { toolsConfigSchema } from "@/features/tools/tool.schema";
+import { LLM_VENDORS } from "./engines/ai-sdk";
 
 export const WORKFLOW_LIMITS = { name: 120, description: 2000, systemPrompt: 20_000, model: 200, apiKey: 500, text: 10_000 } as const;
 
@@ -45,8 +47,11 @@ const automationFields = {
   followUps: z.array(followUpStageSchema).max(10).optional(),
 };
 
+/** An AI workflow: its model API (`vendor`), model, prompt and tools. */
 export const openAiConfigSchema = z.object({
-  /** Empty = OPENAI_BASE_URL. Any other endpoint needs its own `apiKey` and passes the outbound guard. */
+  /** `openai` = any OpenAI-compatible chat completions API, `anthropic` = Messages API, `google` = Gemini. */
+  vendor: z.enum(LLM_VENDORS).optional(),
+  /** Empty = the vendor's operator endpoint (OPENAI_BASE_URL, ANTHROPIC_BASE_URL, GOOGLE_AI_BASE_URL). Any other needs its own `apiKey` and passes the outbound guard. */
   baseUrl: z
     .string()
     .url()
@@ -58,7 +63,7 @@ export const openAiConfigSchema = z.object({
   temperature: z.number().min(0).max(2).optional(),
   maxTokens: z.number().int().min(1).max(200_000).optional(),
   systemPrompt: z.string().max(WORKFLOW_LIMITS.systemPrompt).optional(),
-  tools: z.array(z.record(z.string(), z.unknown())).max(50).optional(),
+  tools: toolsConfigSchema.optional(),
   ...automationFields,
 });
 

@@ -1,15 +1,19 @@
 import { and, asc, desc, eq, isNull, or, sql } from "drizzle-orm";
 import { config } from "@/config";
 import { db, type DbOrTx } from "@/db/client";
-import { flows, workflows } from "@/db/schema";
+import { flows, threads, conversations, workflows } from "@/db/schema";
 import { decryptSecret, encryptSecret } from "@/lib/crypto";
 import { AppError, forbidden, validationFailed, zodDetails } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { assertPublicTarget, TargetRefused } from "@/lib/outbound";
 import { auditChange, bySystem, inTransaction, type AuditBy } from "@/features/audit/audit.service";
+import { toolsConfigSchema, type ToolsConfig } from "@/features/tools/tool.schema";
+import { unknownToolIds } from "@/features/tools/tool.service";
+import { toolsForTurn, type TurnContext } from "@/features/tools/tool.runtime";
+import { aiTokensAvailable, recordAiTokens } from "@/features/usage/usage.service";
+import { aiSdkEngine, type LlmSettings, type LlmVendor } from "./engines/ai-sdk";
 import { astEngine, listAstWorkflows } from "./engines/ast";
-import { ENGINE_TIMEOUT_MS, EngineError, type AiEngine } from "./engines/engine";
-import { openAiEngine } from "./engines/openai";
+import { ENGINE_TIMEOUT_MS, EngineError, type AiEngine, type EngineReply, type EngineRequest } from "./engines/engine";
 import { astConfigSchema, flowConfigSchema, openAiConfigSchema, type CreateWorkflowInput, type UpdateWorkflowInput } from "./workflow.schema";
 
 export type Workflow = typeof workflows.$inferSelect;
@@ -46,9 +50,28 @@ function normalizedEndpoint(url: string): string {
   }
 }
 
-/** No base URL, or OPENAI_BASE_URL itself: the operator's endpoint, the only one the platform key goes to. */
-function usesOperatorEndpoint(baseUrl: unknown): boolean {
+/** The public endpoints of the vendors whose keys the operator does not hold: a workflow brings its own. */
+const VENDOR_ENDPOINTS: Record<Exclude<LlmVendor, "openai">, string> = {
+  anthropic: "https://api.anthropic.com/v1",
+  google: "https://generativelanguage.googleapis.com/v1beta",
+};
+
+const vendorOf = (c: Record<string, unknown>): LlmVendor => (c.vendor === "anthropic" || c.vendor === "google" ? c.vendor : "openai");
+
+/**
+ * No base URL, or OPENAI_BASE_URL itself, on an OpenAI-compatible workflow: the operator's endpoint,
+ * the only one the platform key goes to. Anthropic and Google workflows always carry their own key.
+ */
+function usesOperatorEndpoint(baseUrl: unknown, vendor: LlmVendor = "openai"): boolean {
+  if (vendor !== "openai") return false;
   return typeof baseUrl !== "string" || normalizedEndpoint(baseUrl) === normalizedEndpoint(config.openai.baseUrl);
+}
+
+/** Where a workflow's requests go: its own base URL, else its vendor's default. */
+function endpointOf(c: Record<string, unknown>): string {
+  const vendor = vendorOf(c);
+  if (typeof c.baseUrl === "string") return c.baseUrl;
+  return vendor === "openai" ? config.openai.baseUrl : VENDOR_ENDPOINTS[vendor];
 }
 
 /**
@@ -69,13 +92,17 @@ async function storeConfig(
   const stored: StoredConfig = { ...rest };
   if (typeof apiKey === "string") stored.apiKeyEnc = encryptSecret(apiKey);
   else if (previous.keptKeyEnc) stored.apiKeyEnc = previous.keptKeyEnc;
-  if (provider === "openai" && !usesOperatorEndpoint(stored.baseUrl)) {
+  if (provider === "openai" && !usesOperatorEndpoint(stored.baseUrl, vendorOf(stored))) {
     if (!stored.apiKeyEnc) {
-      const message = tText(previous.keyDroppedByMove ? "workflows:errors.keyDroppedWithBaseUrl" : "workflows:errors.keyRequired");
-      throw validationFailed([{ path: "config.apiKey", message }]);
+      const key = previous.keyDroppedByMove
+        ? "workflows:errors.keyDroppedWithBaseUrl"
+        : vendorOf(stored) === "openai"
+          ? "workflows:errors.keyRequired"
+          : "workflows:errors.keyRequiredVendor";
+      throw validationFailed([{ path: "config.apiKey", message: tText(key) }]);
     }
     // Checked when chosen; every request checks again (guardedFetch), since DNS can change later.
-    if (!previous.endpointUnchanged) {
+    if (!previous.endpointUnchanged && typeof stored.baseUrl === "string") {
       try {
         await assertPublicTarget(String(stored.baseUrl));
       } catch (err) {
@@ -85,6 +112,18 @@ async function storeConfig(
     }
   }
   return stored;
+}
+
+/** A workflow's custom tools are the organization's own (another organization's id reads as unknown). */
+async function assertOwnTools(organizationId: string, stored: StoredConfig, tx: DbOrTx) {
+  const tools = stored.tools as ToolsConfig | undefined;
+  if (!tools?.custom?.length) return;
+  const unknown = await unknownToolIds(organizationId, tools.custom, tx);
+  if (unknown.length > 0) {
+    throw validationFailed(
+      tools.custom.flatMap((id, i) => (unknown.includes(id) ? [{ path: `config.tools.custom.${i}`, message: tText("workflows:errors.toolNotFound") }] : [])),
+    );
+  }
 }
 
 async function assertFlowInOrganization(organizationId: string, flowId: unknown, tx: DbOrTx) {
@@ -160,6 +199,7 @@ export async function createWorkflow(organizationId: string, input: CreateWorkfl
   if (input.provider === "flow") await assertFlowInOrganization(organizationId, input.config.flowId, tx ?? db);
   // Checked (and the endpoint resolved) before the transaction opens: no connection waits on DNS.
   const stored = await storeConfig(input.provider, input.config as Record<string, unknown>);
+  await assertOwnTools(organizationId, stored, tx ?? db);
   return inTransaction(tx, async (tx) => {
     const [w] = await tx
       .insert(workflows)
@@ -191,15 +231,19 @@ export async function updateWorkflow(organizationId: string, id: string, patch: 
     if (current.provider === "flow" && patch.config.flowId !== undefined) await assertFlowInOrganization(organizationId, patch.config.flowId, tx ?? db);
     // A stored key belongs to the endpoint it was given for: moving the endpoint drops it, or
     // whoever can edit the workflow could send it to a server of their own.
-    const sameEndpoint = usesOperatorEndpoint(merged.baseUrl)
-      ? usesOperatorEndpoint(previous.baseUrl)
-      : typeof previous.baseUrl === "string" && normalizedEndpoint(previous.baseUrl) === normalizedEndpoint(String(merged.baseUrl));
+    // The vendor counts as part of the endpoint: switching it drops the key as moving the URL does.
+    const sameEndpoint =
+      vendorOf(merged) === vendorOf(previous) &&
+      (usesOperatorEndpoint(merged.baseUrl, vendorOf(merged))
+        ? usesOperatorEndpoint(previous.baseUrl, vendorOf(previous))
+        : normalizedEndpoint(endpointOf(previous)) === normalizedEndpoint(endpointOf(merged)));
     const cleared = patch.config.apiKey === null;
     config = await storeConfig(current.provider, merged, {
       keptKeyEnc: sameEndpoint && !cleared ? previous.apiKeyEnc : undefined,
       keyDroppedByMove: !sameEndpoint && !cleared && !!previous.apiKeyEnc,
       endpointUnchanged: sameEndpoint,
     });
+    await assertOwnTools(organizationId, config, tx ?? db);
   }
   return inTransaction(tx, async (tx) => {
     const [w] = await tx
@@ -289,25 +333,88 @@ export async function importAstWorkflows(organizationId: string, who: AuditBy = 
   });
 }
 
+/** The model settings of an AI workflow; the platform key only ever goes to the platform endpoint. */
+function llmSettingsOf(w: Workflow, timeoutMs: number): LlmSettings {
+  const c = w.config as StoredConfig;
+  const vendor = vendorOf(c);
+  // Whatever was stored before these rules: the operator key is lent only to the operator endpoint.
+  const operatorEndpoint = usesOperatorEndpoint(c.baseUrl, vendor);
+  const apiKey = c.apiKeyEnc ? decryptSecret(c.apiKeyEnc) : operatorEndpoint ? config.openai.apiKey : undefined;
+  if (!apiKey && !operatorEndpoint) throw new EngineError(tText("workflows:engine.needsOwnKey"));
+  const tools = toolsConfigSchema.safeParse(c.tools ?? {});
+  return {
+    vendor,
+    baseUrl: operatorEndpoint ? config.openai.baseUrl : endpointOf(c),
+    operatorConfigured: operatorEndpoint,
+    apiKey,
+    model: String(c.model ?? ""),
+    temperature: typeof c.temperature === "number" ? c.temperature : undefined,
+    maxTokens: typeof c.maxTokens === "number" ? c.maxTokens : undefined,
+    systemPrompt: typeof c.systemPrompt === "string" ? c.systemPrompt : undefined,
+    timeoutMs,
+    maxSteps: tools.success ? tools.data.maxSteps : 1,
+  };
+}
+
+/**
+ * Where a turn happens, from the thread the engine was handed (by its provider thread id, which
+ * every caller passes): the organization, contact and conversation its tools act on.
+ */
+async function turnContextOf(w: Workflow, providerThreadId: string): Promise<(Omit<TurnContext, "organizationId"> & { organizationId: string | null }) | null> {
+  const [row] = await db
+    .select({
+      id: threads.id,
+      organizationId: threads.organizationId,
+      contactId: threads.contactId,
+      conversationId: threads.conversationId,
+      instanceId: conversations.instanceId,
+    })
+    .from(threads)
+    .leftJoin(conversations, eq(conversations.id, threads.conversationId))
+    .where(and(eq(threads.providerThreadId, providerThreadId), eq(threads.workflowId, w.id)))
+    .limit(1);
+  if (!row) return null;
+  return { ...row, threadId: row.id, workflowId: w.id };
+}
+
+/**
+ * An AI workflow's engine for one turn: the organization's monthly token limit is checked before the
+ * model is called (past it, the turn fails like a provider error and takes the fallback path), the
+ * workflow's tools are bound to the thread, and the tokens the turn used are metered.
+ */
+function aiWorkflowEngine(w: Workflow, settings: LlmSettings): AiEngine {
+  const toolsConfig = toolsConfigSchema.safeParse((w.config as StoredConfig).tools ?? {});
+  const prepare = async (request: EngineRequest) => {
+    const ctx = await turnContextOf(w, request.providerThreadId);
+    const organizationId = ctx?.organizationId ?? null;
+    if (organizationId && !(await aiTokensAvailable(organizationId))) throw new EngineError(tText("workflows:engine.tokenLimit"));
+    const tools =
+      ctx && organizationId && toolsConfig.success && (toolsConfig.data.builtin.length > 0 || toolsConfig.data.custom.length > 0)
+        ? await toolsForTurn(toolsConfig.data, { ...ctx, organizationId })
+        : undefined;
+    return { engine: aiSdkEngine(settings, tools), organizationId, instanceId: ctx?.instanceId ?? null };
+  };
+  const meter = (turn: { organizationId: string | null; instanceId: string | null }, reply: EngineReply) =>
+    recordAiTokens({ organizationId: turn.organizationId, instanceId: turn.instanceId, tokens: reply.tokens ?? 0 });
+  return {
+    async complete(request) {
+      const turn = await prepare(request);
+      const reply = await turn.engine.complete(request);
+      await meter(turn, reply);
+      return reply;
+    },
+    async *stream(request): AsyncGenerator<string, EngineReply> {
+      const turn = await prepare(request);
+      const reply = yield* turn.engine.stream(request);
+      await meter(turn, reply);
+      return reply;
+    },
+  };
+}
+
 /** The AI engine that answers for an `openai` or `ast` workflow. */
 export function engineFor(w: Workflow, timeoutMs = ENGINE_TIMEOUT_MS): AiEngine {
-  const c = w.config as StoredConfig;
-  if (w.provider === "openai") {
-    // The platform key only ever goes to the platform endpoint, whatever was stored before these rules.
-    const operatorEndpoint = usesOperatorEndpoint(c.baseUrl);
-    const apiKey = c.apiKeyEnc ? decryptSecret(c.apiKeyEnc) : operatorEndpoint ? config.openai.apiKey : undefined;
-    if (!apiKey && !operatorEndpoint) throw new EngineError(tText("workflows:engine.needsOwnKey"));
-    return openAiEngine({
-      baseUrl: operatorEndpoint ? config.openai.baseUrl : String(c.baseUrl),
-      operatorConfigured: operatorEndpoint,
-      apiKey,
-      model: String(c.model ?? ""),
-      temperature: typeof c.temperature === "number" ? c.temperature : undefined,
-      maxTokens: typeof c.maxTokens === "number" ? c.maxTokens : undefined,
-      systemPrompt: typeof c.systemPrompt === "string" ? c.systemPrompt : undefined,
-      timeoutMs,
-    });
-  }
+  if (w.provider === "openai") return aiWorkflowEngine(w, llmSettingsOf(w, timeoutMs));
   if (w.provider === "ast") {
     if (!config.ast.url) throw new EngineError(tText("workflows:errors.astNotConfigured"));
     return astEngine({ url: config.ast.url, secret: config.ast.secret, workflowId: w.providerId, timeoutMs });

@@ -14,7 +14,17 @@ export type EngineRequest = {
   signal?: AbortSignal;
 };
 
-export type EngineReply = { content: string; tokens?: number; providerThreadId?: string };
+/** One tool call of a turn: what the model asked for and what the tool answered (or why it failed). */
+export type ToolTrace = { tool: string; input: unknown; output?: unknown; error?: string };
+
+export type EngineReply = {
+  content: string;
+  /** Tokens the model used for the whole turn (every step), when the provider reports them. */
+  tokens?: number;
+  providerThreadId?: string;
+  /** Tool calls made during the turn, kept in the thread as `tool` messages. */
+  tools?: ToolTrace[];
+};
 
 /** An AI backend for a workflow. `stream` yields text deltas and returns the full reply. */
 export interface AiEngine {

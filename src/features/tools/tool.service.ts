@@ -1,0 +1,192 @@
+import { and, asc, desc, eq, inArray } from "drizzle-orm";
+import { db, type DbOrTx } from "@/db/client";
+import { aiTools, complaints, followUpTasks, paymentPromises, salesLeads, type HttpToolHeader } from "@/db/schema";
+import { auditChange, bySystem, inTransaction, type AuditBy } from "@/features/audit/audit.service";
+import { decryptSecret, encryptSecret } from "@/lib/crypto";
+import { AppError, pgCode, validationFailed } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
+import { assertPublicTarget, TargetRefused } from "@/lib/outbound";
+import type { CreateToolInput, RecordKind, UpdateToolInput } from "./tool.schema";
+
+export type AiTool = typeof aiTools.$inferSelect;
+
+/** What the API and pages show: a secret header's value never leaves, `hasValue` says one is stored. */
+export function toPublicTool(t: AiTool) {
+  return {
+    id: t.id,
+    name: t.name,
+    description: t.description,
+    parameters: t.parameters,
+    method: t.method,
+    url: t.url,
+    headers: t.headers.map((h) => ({ name: h.name, secret: h.secret, value: h.secret ? null : (h.value ?? ""), hasValue: h.secret ? !!h.valueEnc : true })),
+    timeoutMs: t.timeoutMs,
+    active: t.active,
+    createdAt: t.createdAt,
+    updatedAt: t.updatedAt,
+  };
+}
+
+/** The header values to send, secrets decrypted (only for the request itself). */
+export function headerValues(t: Pick<AiTool, "headers">): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const h of t.headers) {
+    const value = h.secret ? (h.valueEnc ? decryptSecret(h.valueEnc) : undefined) : h.value;
+    if (value !== undefined) out[h.name] = value;
+  }
+  return out;
+}
+
+async function assertToolUrl(url: string) {
+  // Checked when chosen; every call checks again (guardedFetch), since DNS can change later.
+  try {
+    await assertPublicTarget(url);
+  } catch (err) {
+    if (err instanceof TargetRefused) throw validationFailed([{ path: "url", message: err.message }]);
+    throw err;
+  }
+}
+
+/** Secret values are encrypted; a secret sent without a value keeps the stored one of the same name. */
+function storeHeaders(input: CreateToolInput["headers"], previous: HttpToolHeader[] = []): HttpToolHeader[] {
+  return input.map((h, i) => {
+    if (!h.secret) return { name: h.name, value: h.value ?? "", secret: false };
+    if (h.value !== undefined && h.value !== "") return { name: h.name, valueEnc: encryptSecret(h.value), secret: true };
+    const kept = previous.find((p) => p.secret && p.name.toLowerCase() === h.name.toLowerCase())?.valueEnc;
+    if (!kept) throw validationFailed([{ path: `headers.${i}.value`, message: tText("tools:errors.secretValue") }]);
+    return { name: h.name, valueEnc: kept, secret: true };
+  });
+}
+
+function nameTaken(err: unknown): never {
+  if (pgCode(err) === "23505") throw validationFailed([{ path: "name", message: tText("tools:errors.nameTaken") }]);
+  throw err;
+}
+
+export async function listTools(organizationId: string, tx: DbOrTx = db): Promise<AiTool[]> {
+  return tx.select().from(aiTools).where(eq(aiTools.organizationId, organizationId)).orderBy(asc(aiTools.name));
+}
+
+export async function getTool(organizationId: string, id: string, tx: DbOrTx = db): Promise<AiTool> {
+  const [t] = await tx
+    .select()
+    .from(aiTools)
+    .where(and(eq(aiTools.id, id), eq(aiTools.organizationId, organizationId)))
+    .limit(1);
+  if (!t) throw new AppError("not_found", tText("tools:errors.notFound"));
+  return t;
+}
+
+/** The organization's active tools among `ids` (a workflow's list; others' ids are simply not found). */
+export async function activeToolsByIds(organizationId: string, ids: string[], tx: DbOrTx = db): Promise<AiTool[]> {
+  if (ids.length === 0) return [];
+  return tx
+    .select()
+    .from(aiTools)
+    .where(and(eq(aiTools.organizationId, organizationId), inArray(aiTools.id, ids), eq(aiTools.active, true)));
+}
+
+/** Ids in `ids` that are not tools of the organization (a workflow's config names only its own). */
+export async function unknownToolIds(organizationId: string, ids: string[], tx: DbOrTx = db): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const found = await tx
+    .select({ id: aiTools.id })
+    .from(aiTools)
+    .where(and(eq(aiTools.organizationId, organizationId), inArray(aiTools.id, ids)));
+  const known = new Set(found.map((f) => f.id));
+  return ids.filter((id) => !known.has(id));
+}
+
+export async function createTool(organizationId: string, input: CreateToolInput, who: AuditBy = bySystem, tx?: DbOrTx): Promise<AiTool> {
+  await assertToolUrl(input.url);
+  const headers = storeHeaders(input.headers);
+  return inTransaction(tx, async (tx) => {
+    const [t] = await tx
+      .insert(aiTools)
+      .values({ organizationId, ...input, headers })
+      .returning()
+      .catch(nameTaken);
+    await auditChange(tx, organizationId, who, "tool.created", { type: "tool", id: t!.id }, { name: t!.name, url: t!.url });
+    return t!;
+  });
+}
+
+export async function updateTool(organizationId: string, id: string, patch: UpdateToolInput, who: AuditBy = bySystem, tx?: DbOrTx): Promise<AiTool> {
+  const current = await getTool(organizationId, id, tx ?? db);
+  if (patch.url !== undefined && patch.url !== current.url) await assertToolUrl(patch.url);
+  // A stored secret belongs to the URL it was given for: moving the URL needs the secrets again.
+  const moved = patch.url !== undefined && patch.url !== current.url;
+  const headers = patch.headers
+    ? storeHeaders(patch.headers, moved ? [] : current.headers)
+    : moved
+      ? storeHeaders(toPublicTool(current).headers.map((h) => ({ name: h.name, secret: h.secret, value: h.value ?? undefined })))
+      : undefined;
+  const { headers: _, ...rest } = patch;
+  return inTransaction(tx, async (tx) => {
+    const [t] = await tx
+      .update(aiTools)
+      .set({ ...rest, ...(headers ? { headers } : {}) })
+      .where(and(eq(aiTools.id, id), eq(aiTools.organizationId, organizationId)))
+      .returning()
+      .catch(nameTaken);
+    await auditChange(tx, organizationId, who, "tool.updated", { type: "tool", id }, { name: t!.name, fields: Object.keys(patch) });
+    return t!;
+  });
+}
+
+export async function deleteTool(organizationId: string, id: string, who: AuditBy = bySystem, tx?: DbOrTx): Promise<void> {
+  await inTransaction(tx, async (tx) => {
+    const t = await getTool(organizationId, id, tx);
+    await tx.delete(aiTools).where(and(eq(aiTools.id, id), eq(aiTools.organizationId, organizationId)));
+    await auditChange(tx, organizationId, who, "tool.deleted", { type: "tool", id }, { name: t.name });
+  });
+}
+
+// ——— Records the AI tools create ———
+
+type RecordRef = { organizationId: string; contactId: string; conversationId: string | null; threadId: string | null };
+
+export async function createLead(ref: RecordRef, input: { title: string; notes?: string; value?: number }) {
+  const [row] = await db
+    .insert(salesLeads)
+    .values({ ...ref, title: input.title, notes: input.notes ?? null, value: input.value !== undefined ? input.value.toFixed(2) : null })
+    .returning();
+  return row!;
+}
+
+export async function openComplaint(ref: RecordRef, input: { subject: string; description: string; severity: "low" | "medium" | "high" }) {
+  const [row] = await db
+    .insert(complaints)
+    .values({ ...ref, ...input })
+    .returning();
+  return row!;
+}
+
+export async function registerPaymentPromise(ref: RecordRef, input: { amount: number; dueDate: string; notes?: string }) {
+  const [row] = await db
+    .insert(paymentPromises)
+    .values({ ...ref, amount: input.amount.toFixed(2), dueDate: input.dueDate, notes: input.notes ?? null })
+    .returning();
+  return row!;
+}
+
+export async function scheduleFollowUpTask(ref: RecordRef, input: { dueAt: Date; note: string }) {
+  const [row] = await db
+    .insert(followUpTasks)
+    .values({ ...ref, ...input })
+    .returning();
+  return row!;
+}
+
+const recordTables = { leads: salesLeads, complaints, "payment-promises": paymentPromises, "follow-ups": followUpTasks } as const;
+
+/** The organization's records of one kind, newest first, optionally of one contact. */
+export async function listRecords(organizationId: string, kind: RecordKind, query: { contactId?: string; limit: number }) {
+  const table = recordTables[kind];
+  return db
+    .select()
+    .from(table)
+    .where(and(eq(table.organizationId, organizationId), query.contactId ? eq(table.contactId, query.contactId) : undefined))
+    .orderBy(desc(table.createdAt), desc(table.id))
+    .limit(query.limit);
+}

@@ -1,0 +1,178 @@
+import { createAnthropic } from "@ai-sdk/anthropic";
+import { createGoogleGenerativeAI } from "@ai-sdk/google";
+import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
+import { generateText, stepCountIs, streamText, type LanguageModel, type ModelMessage, type StepResult, type ToolSet } from "ai";
+import { tText } from "@/lib/i18n";
+import { log } from "@/lib/logger";
+import { EngineError, engineFetch, type AiEngine, type EngineReply, type EngineRequest, type ToolTrace } from "./engine";
+
+/**
+ * The model APIs a workflow can speak, each through its maintained AI SDK provider:
+ * `openai` = any OpenAI-compatible `POST {baseUrl}/chat/completions`, `anthropic` = the Messages API,
+ * `google` = Gemini's `generateContent` / `streamGenerateContent`.
+ */
+export const LLM_VENDORS = ["openai", "anthropic", "google"] as const;
+export type LlmVendor = (typeof LLM_VENDORS)[number];
+
+export type LlmSettings = {
+  vendor: LlmVendor;
+  baseUrl: string;
+  /** The base URL is the operator's (OPENAI_BASE_URL and friends, may be private), not one a tenant chose. */
+  operatorConfigured: boolean;
+  apiKey?: string;
+  model: string;
+  temperature?: number;
+  maxTokens?: number;
+  systemPrompt?: string;
+  timeoutMs: number;
+  /** Model calls per turn at most (each tool round is one): `stopWhen: stepCountIs(maxSteps)`. */
+  maxSteps: number;
+};
+
+/** Tools of one turn: what the model may call, built per turn by the caller (they act on its thread). */
+export type TurnTools = { tools: ToolSet /** Set by a tool that failed: the turn ends and falls back. */; failure: () => string | undefined };
+
+/**
+ * Every request the SDK makes goes through the outbound guard (engineFetch): a tenant's endpoint is
+ * checked and pinned, redirects are refused, upstream error bodies never reach users.
+ */
+function guardedFetchFor(settings: LlmSettings): typeof fetch {
+  const guarded = (input: string | URL | Request, init?: RequestInit) => {
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    return engineFetch(url, init ?? {}, {
+      timeoutMs: settings.timeoutMs,
+      signal: init?.signal ?? undefined,
+      operatorConfigured: settings.operatorConfigured,
+    });
+  };
+  return guarded as typeof fetch;
+}
+
+function modelFor(settings: LlmSettings): LanguageModel {
+  const fetch = guardedFetchFor(settings);
+  const baseURL = settings.baseUrl.replace(/\/+$/, "");
+  // The key is always passed (empty when none), so no provider falls back to reading the environment.
+  const apiKey = settings.apiKey ?? "";
+  if (settings.vendor === "anthropic") return createAnthropic({ baseURL, apiKey, fetch })(settings.model);
+  if (settings.vendor === "google") return createGoogleGenerativeAI({ baseURL, apiKey, fetch })(settings.model);
+  return createOpenAICompatible({ name: "openai-compatible", baseURL, apiKey: settings.apiKey, fetch, includeUsage: true })(settings.model);
+}
+
+/** Thread history as model messages: tool rows are kept for people (the model saw them in their turn). */
+function messagesOf(request: EngineRequest): ModelMessage[] {
+  const messages: ModelMessage[] = [];
+  for (const turn of request.history) {
+    if (turn.role === "user") messages.push({ role: "user", content: turn.content });
+    else if (turn.role === "assistant") messages.push({ role: "assistant", content: turn.content });
+  }
+  messages.push({ role: "user", content: request.text });
+  return messages;
+}
+
+/** Tool calls of every step, with what each returned (or why it failed), for the thread. */
+function tracesOf(steps: readonly StepResult<ToolSet>[]): ToolTrace[] {
+  const traces: ToolTrace[] = [];
+  for (const step of steps) {
+    for (const part of step.content) {
+      if (part.type === "tool-result") traces.push({ tool: part.toolName, input: part.input, output: part.output });
+      else if (part.type === "tool-error") traces.push({ tool: part.toolName, input: part.input, error: String((part.error as Error)?.message ?? part.error) });
+    }
+  }
+  return traces;
+}
+
+const tokensOf = (usage: { totalTokens?: number; inputTokens?: number; outputTokens?: number }) =>
+  usage.totalTokens ?? ((usage.inputTokens ?? 0) + (usage.outputTokens ?? 0) || undefined);
+
+/** Our own EngineError somewhere in what the SDK threw (it may wrap what our fetch threw). */
+function findEngineError(err: unknown, depth = 0): EngineError | undefined {
+  if (err instanceof EngineError) return err;
+  if (!err || typeof err !== "object" || depth > 4) return undefined;
+  const e = err as { cause?: unknown; lastError?: unknown; errors?: unknown[] };
+  return findEngineError(e.cause, depth + 1) ?? findEngineError(e.lastError, depth + 1) ?? e.errors?.map((x) => findEngineError(x, depth + 1)).find(Boolean);
+}
+
+/**
+ * What reaches users and threads when a turn fails: our own short reason. The upstream's words stay
+ * in our logs (they may carry anything).
+ */
+function engineErrorOf(err: unknown, ctx: { timeout: AbortSignal; tools?: TurnTools }): EngineError {
+  const toolFailure = ctx.tools?.failure();
+  if (toolFailure) return new EngineError(tText("workflows:engine.toolFailed", { reason: toolFailure }));
+  const own = findEngineError(err);
+  if (own) return own;
+  if (ctx.timeout.aborted) return new EngineError(tText("workflows:engine.timedOut"), true);
+  log.warn("AI provider failed", { error: String((err as Error)?.message ?? err).slice(0, 300) });
+  return new EngineError(tText("workflows:engine.upstreamError"));
+}
+
+/**
+ * A workflow's model through the Vercel AI SDK: history + the new message, the workflow's tools with
+ * at most `maxSteps` model calls per turn, tokens counted over every step.
+ */
+export function aiSdkEngine(settings: LlmSettings, tools?: TurnTools): AiEngine {
+  const model = modelFor(settings);
+  const call = (request: EngineRequest) => {
+    // One budget for the whole turn (every step and tool call), besides each request's own timeout.
+    const timeout = AbortSignal.timeout(settings.timeoutMs);
+    const toolAbort = new AbortController();
+    const signals = [timeout, toolAbort.signal, ...(request.signal ? [request.signal] : [])];
+    const options = {
+      model,
+      system: settings.systemPrompt || undefined,
+      messages: messagesOf(request),
+      ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
+      ...(settings.maxTokens !== undefined ? { maxOutputTokens: settings.maxTokens } : {}),
+      ...(tools && Object.keys(tools.tools).length > 0 ? { tools: tools.tools, stopWhen: stepCountIs(settings.maxSteps) } : {}),
+      // Failures fall back (template or a person) at once rather than after retries.
+      maxRetries: 0,
+      abortSignal: AbortSignal.any(signals),
+      // A failed tool ends the turn: the customer gets the fallback, not a model improvising around it.
+      onStepFinish: (step: StepResult<ToolSet>) => {
+        if (step.content.some((p) => p.type === "tool-error") && tools?.failure()) toolAbort.abort();
+      },
+    };
+    return { options, timeout };
+  };
+  const finish = (text: string, steps: readonly StepResult<ToolSet>[], usage: Parameters<typeof tokensOf>[0], empty: string): EngineReply => {
+    if (!text.trim()) throw new EngineError(tText(empty));
+    return { content: text, tokens: tokensOf(usage), tools: tracesOf(steps) };
+  };
+  return {
+    async complete(request) {
+      const { options, timeout } = call(request);
+      let result: Awaited<ReturnType<typeof generateText>>;
+      try {
+        result = await generateText(options);
+      } catch (err) {
+        throw engineErrorOf(err, { timeout, tools });
+      }
+      const failure = tools?.failure();
+      if (failure) throw new EngineError(tText("workflows:engine.toolFailed", { reason: failure }));
+      return finish(result.text, result.steps, result.totalUsage, "workflows:engine.noContent");
+    },
+    async *stream(request): AsyncGenerator<string, EngineReply> {
+      const { options, timeout } = call(request);
+      let content = "";
+      try {
+        const result = streamText(options);
+        for await (const part of result.fullStream) {
+          if (part.type === "text-delta" && part.text) {
+            content += part.text;
+            yield part.text;
+          } else if (part.type === "error") {
+            throw part.error instanceof EngineError ? part.error : engineErrorOf(part.error, { timeout, tools });
+          } else if (part.type === "abort") {
+            throw engineErrorOf(new Error("aborted"), { timeout, tools });
+          }
+        }
+        const failure = tools?.failure();
+        if (failure) throw new EngineError(tText("workflows:engine.toolFailed", { reason: failure }));
+        return finish(content, await result.steps, await result.totalUsage, "workflows:engine.streamedNothing");
+      } catch (err) {
+        if (err instanceof EngineError) throw err;
+        throw engineErrorOf(err, { timeout, tools });
+      }
+    },
+  };
+}
