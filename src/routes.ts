@@ -11,6 +11,7 @@ import { platformUserPages } from "@/features/auth/platform-users.pages";
 import { secondFactorPages } from "@/features/auth/second-factor.pages";
 import { contactApi } from "@/features/contacts/contact.api";
 import { contactPages } from "@/features/contacts/contact.pages";
+import { applyIdentityChange } from "@/features/contacts/identity.service";
 import { conversationApi } from "@/features/conversations/conversation.api";
 import { sendInboxReply } from "@/features/conversations/inbox.outbound";
 import { inboxPages } from "@/features/conversations/inbox.pages";
@@ -25,7 +26,7 @@ import { flowApi } from "@/features/flows/flow.api";
 import { listFlows, listFlowVersions } from "@/features/flows/flow.service";
 import { flowPages } from "@/features/flows/flow.pages";
 import { inboundHooks } from "@/features/inbound/inbound.hooks";
-import { inboundSink } from "@/features/inbound/inbound.service";
+import { inboundSink, onIdentityChange } from "@/features/inbound/inbound.service";
 import { sandboxInbound, sandboxPair, sandboxPairing } from "@/features/inbound/sandbox.service";
 import { sandboxApi } from "@/features/inbound/sandbox.api";
 import { sandboxPages } from "@/features/inbound/sandbox.pages";
@@ -119,6 +120,10 @@ export function mountFeatures<App extends AnyElysia>(app: App): App {
   return app;
 }
 
+const moveContactOnIdentityChange: (typeof onIdentityChange)[number] = async (instance, change) => {
+  await applyIdentityChange(instance, change.from, change.to);
+};
+
 /** Cross-feature subscriptions, made explicitly here instead of by importing a module for its side effects. */
 export function wireFeatures(): void {
   wireAutomation();
@@ -139,6 +144,8 @@ export function wireFeatures(): void {
       { ...reply, type: "text" },
     ),
   );
+  // A provider's number change moves the person's contact (contacts sit above inbound's hook list).
+  if (!onIdentityChange.includes(moveContactOnIdentityChange)) onIdentityChange.push(moveContactOnIdentityChange);
   // Provider adapters report unasked events to the inbound service and keep the sandbox's pairing in its service.
   configureProviders({ sink: inboundSink, sandboxPairing });
   provideSandboxActions({ pair: (instance) => sandboxPair(instance), inbound: sandboxInbound });

@@ -247,3 +247,62 @@ describe("number change", () => {
     expect(made?.phone).toBe("+5511966660102");
   });
 });
+
+describe("through the inbound service", () => {
+  test("a LID-only message is stored under its contact; a group message under the group with its participant", async () => {
+    const { ingestInbound } = await import("@/features/inbound/inbound.service");
+    const lidOnly = await ingestInbound(instance, message({ sender: { lid: "88112233@lid", name: "Nina" }, body: "oi pelo lid" }));
+    expect(lidOnly).toMatchObject({ kind: "message", stored: true });
+    if (lidOnly.kind !== "message") throw new Error("unexpected");
+    expect(lidOnly.contact).toMatchObject({ phone: null, name: "Nina" });
+    expect(await identitiesOf(lidOnly.contact!.id)).toEqual([{ kind: "lid", value: "88112233" }]);
+
+    // The phone behind the LID shows up later (without the ninth digit): the same contact, one conversation.
+    const revealed = await ingestInbound(instance, message({ from: "551177665544", sender: { phone: "551177665544", lid: "88112233" } }));
+    if (revealed.kind !== "message") throw new Error("unexpected");
+    expect(revealed.contact!.id).toBe(lidOnly.contact!.id);
+    expect(revealed.conversation!.id).toBe(lidOnly.conversation!.id);
+    const plain = await ingestInbound(instance, message({ from: "5511977665544@s.whatsapp.net" }));
+    if (plain.kind !== "message") throw new Error("unexpected");
+    expect(plain.contact!.id).toBe(lidOnly.contact!.id);
+    expect(plain.conversation!.unreadCount).toBe(3);
+
+    const inGroup = await ingestInbound(
+      instance,
+      message({
+        from: "5511977665544",
+        sender: { phone: "5511977665544", name: "Nina" },
+        group: { id: "120363999@g.us", subject: "Clientes" },
+        body: "no grupo",
+      }),
+    );
+    if (inGroup.kind !== "message") throw new Error("unexpected");
+    expect(inGroup.contact).toMatchObject({ kind: "group", name: "Clientes" });
+    expect(inGroup.message).toMatchObject({ senderContactId: lidOnly.contact!.id, contactId: inGroup.contact!.id, direction: "inbound" });
+    expect(inGroup.conversation!.contactId).toBe(inGroup.contact!.id);
+    const [received] = await db
+      .select()
+      .from(events)
+      .where(and(eq(events.type, "message.received"), eq(events.instanceId, instance.id)))
+      .then((rows) => rows.filter((e) => (e.data as { message: { id: string } }).message.id === inGroup.message!.id));
+    expect((received!.data as { message: { senderContactId: string } }).message.senderContactId).toBe(lidOnly.contact!.id);
+  });
+
+  test("a Cloud number change moves the contact", async () => {
+    const { ingestInbound } = await import("@/features/inbound/inbound.service");
+    const { wireFeatures } = await import("@/routes");
+    wireFeatures();
+    const first = await ingestInbound(instance, message({ from: "5511933330001" }));
+    if (first.kind !== "message") throw new Error("unexpected");
+    await ingestInbound(instance, {
+      kind: "identity_change",
+      from: { phone: "5511933330001" },
+      to: { phone: "5511933330002", bsuid: "BR.NC" },
+      timestamp: new Date(),
+    });
+    expect((await contactRow(first.contact!.id))!.phone).toBe("+5511933330002");
+    const next = await ingestInbound(instance, message({ from: "5511933330002" }));
+    if (next.kind !== "message") throw new Error("unexpected");
+    expect(next.conversation!.id).toBe(first.conversation!.id);
+  });
+});

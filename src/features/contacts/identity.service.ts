@@ -71,7 +71,7 @@ function ownerFilter(table: typeof contacts | typeof contactIdentities, owner: O
  * src/db/lock-order.ts), and only on the paths that are not a plain phone sender.
  */
 async function lockOwner(tx: Tx, owner: Owner): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`livchat:identities:${owner.organizationId ?? `device:${owner.deviceId}`}`}, 0))`);
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`livchat:identities:${owner.organizationId ?? `visitor-${owner.deviceId}`}`}, 0))`);
 }
 
 /** Contacts holding the phone or any of the identities, locked in (owner, phone) order; with their identity keys. */

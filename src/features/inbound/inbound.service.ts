@@ -11,7 +11,7 @@ import { publishLive } from "@/lib/live";
 import { log } from "@/lib/logger";
 import { inboxTopic } from "@/lib/live-topics";
 import { storeInboundMessage, type Message, type StoredMessage } from "./message-store";
-import { toE164 } from "@/lib/phone";
+import { resolveInboundParties } from "@/features/contacts/identity.service";
 import { payloadExcerpt, UNPARSED_EXCERPT_MAX, type ConnectionState, type InboundEvent, type ProviderInstance, type ProviderSink } from "@/providers/provider";
 import type { MessageReaction } from "@/db/schema/messaging";
 
@@ -102,10 +102,11 @@ async function ingestMessage(instance: Instance, event: Extract<InboundEvent, { 
     await recordUnparsed(instance, { kind: "unparsed", reason: "message without a provider id", rawType: event.rawType, excerpt: payloadExcerpt(event) });
     return skipped;
   }
-  const phone = toE164(event.sender?.phone ?? event.from) ?? null;
-  // Identity resolution (LID, business-scoped id, username, groups) hands a contact id here; meanwhile a
-  // sender without a phone cannot be filed under a contact, so it is recorded, never silently dropped.
-  const contactId: string | undefined = undefined;
+  // A lone phone in a private chat stays on the one-statement path; LIDs, business-scoped ids, usernames
+  // and groups are resolved (and merged) by the identity service first. No usable sender: recorded.
+  const parties = await resolveInboundParties(instance, event);
+  const phone = parties?.phone ?? null;
+  const contactId = parties?.contactId;
   if (!phone && !contactId) {
     await recordUnparsed(instance, {
       kind: "unparsed",
@@ -115,7 +116,13 @@ async function ingestMessage(instance: Instance, event: Extract<InboundEvent, { 
     });
     return skipped;
   }
-  const stored = await storeInboundMessage({ instance, phone, ...(contactId ? { contactId } : {}), event });
+  const stored = await storeInboundMessage({
+    instance,
+    phone,
+    ...(contactId ? { contactId } : {}),
+    ...(parties?.senderContactId ? { senderContactId: parties.senderContactId } : {}),
+    event,
+  });
   if (!stored) return { ...skipped, duplicate: true };
   if (event.type === "reaction" && event.reaction) await applyReaction(instance, stored, event.reaction);
   // The business's own message echoed from its phone: stored as sent; automation never answers it.
@@ -137,7 +144,12 @@ async function ingestMessage(instance: Instance, event: Extract<InboundEvent, { 
 async function applyReaction(instance: Instance, stored: StoredMessage, reaction: { targetProviderMessageId: string; emoji: string }): Promise<void> {
   const by = stored.message.direction === "outbound" ? "business" : stored.contact.id;
   const at = (stored.message.sentAt ?? stored.message.createdAt).toISOString();
-  const entry: MessageReaction = { emoji: reaction.emoji, by, at, ...(stored.message.providerMessageId ? { providerMessageId: stored.message.providerMessageId } : {}) };
+  const entry: MessageReaction = {
+    emoji: reaction.emoji,
+    by,
+    at,
+    ...(stored.message.providerMessageId ? { providerMessageId: stored.message.providerMessageId } : {}),
+  };
   const kept = sql`coalesce((select jsonb_agg(r) from jsonb_array_elements(coalesce(${messages.reactions}, '[]'::jsonb)) r where r->>'by' <> ${by}), '[]'::jsonb)`;
   await withDeadlockRetry("inbound reaction", () =>
     db.transaction(async (tx) => {
@@ -240,7 +252,12 @@ async function ingestEdit(instance: Instance, event: EditEvent): Promise<IngestR
   );
   if (!message) {
     if (await isStored(instance, event.targetProviderMessageId)) return { kind: "edit", applied: false, duplicate: true };
-    await recordUnparsed(instance, { kind: "unparsed", reason: "edit of a message this instance never stored", rawType: "edit", excerpt: payloadExcerpt(event) });
+    await recordUnparsed(instance, {
+      kind: "unparsed",
+      reason: "edit of a message this instance never stored",
+      rawType: "edit",
+      excerpt: payloadExcerpt(event),
+    });
     return { kind: "edit", applied: false };
   }
   return { kind: "edit", applied: true, message };
@@ -264,9 +281,7 @@ async function ingestDelete(instance: Instance, event: DeleteEvent): Promise<Ing
           previousVersions: sql`case when ${keep} then ${messages.previousVersions} end`,
           updatedAt: new Date(),
         })
-        .where(
-          and(eq(messages.instanceId, instance.id), eq(messages.providerMessageId, event.targetProviderMessageId), sql`${messages.deletedAt} is null`),
-        )
+        .where(and(eq(messages.instanceId, instance.id), eq(messages.providerMessageId, event.targetProviderMessageId), sql`${messages.deletedAt} is null`))
         .returning();
       if (!deleted) return undefined;
       await recordEvent(
@@ -286,7 +301,12 @@ async function ingestDelete(instance: Instance, event: DeleteEvent): Promise<Ing
   );
   if (!message) {
     if (await isStored(instance, event.targetProviderMessageId)) return { kind: "delete", applied: false, duplicate: true };
-    await recordUnparsed(instance, { kind: "unparsed", reason: "deletion of a message this instance never stored", rawType: "delete", excerpt: payloadExcerpt(event) });
+    await recordUnparsed(instance, {
+      kind: "unparsed",
+      reason: "deletion of a message this instance never stored",
+      rawType: "delete",
+      excerpt: payloadExcerpt(event),
+    });
     return { kind: "delete", applied: false };
   }
   return { kind: "delete", applied: true, message };

@@ -21,7 +21,14 @@ export type Message = typeof messages.$inferSelect;
  * message under that contact, which must belong to the instance's owner. Without it, `phone` (E.164)
  * finds or creates the contact inside the one statement — the common, measured path.
  */
-export type InboundMessage = { instance: Instance; phone: string | null; contactId?: string; event: Extract<InboundEvent, { kind: "message" }> };
+export type InboundMessage = {
+  instance: Instance;
+  phone: string | null;
+  contactId?: string;
+  /** In a group (`contactId` is the group's contact): the participant who wrote, resolved by the identity service. */
+  senderContactId?: string;
+  event: Extract<InboundEvent, { kind: "message" }>;
+};
 export type StoredMessage = { message: Message; conversation: Conversation; contact: Contact };
 
 const PREVIEW_MAX = 140;
@@ -85,6 +92,7 @@ type BatchRow = {
   phone: string | null;
   /** Pre-resolved contact (see InboundMessage.contactId); null → upsert by phone. */
   resolved_contact_id: string | null;
+  sender_contact_id: string | null;
   name: string | null;
   /** `outbound` for the business's own messages echoed by the provider (fromMe): sent, not unread. */
   direction: "inbound" | "outbound";
@@ -132,6 +140,7 @@ export async function storeInboundMessages(items: InboundMessage[]): Promise<(St
       instance_id: it.instance.id,
       phone: it.phone,
       resolved_contact_id: it.contactId ?? null,
+      sender_contact_id: it.senderContactId ?? null,
       // An echo's push name is the business's own, not the contact's.
       name: it.event.fromMe ? null : it.event.fromName?.trim() || it.event.sender?.name?.trim() || null,
       direction: it.event.fromMe ? "outbound" : "inbound",
@@ -220,7 +229,7 @@ export function inboundBatchSql(input: SQL): SQL {
   return sql`
     with input as (
       select * from jsonb_to_recordset(${input}) as v(ord int, organization_id uuid, device_id uuid, instance_id uuid, phone text,
-        resolved_contact_id uuid, name text, direction text, sent_by text, quoted_provider_message_id text, context jsonb, referral jsonb,
+        resolved_contact_id uuid, sender_contact_id uuid, name text, direction text, sent_by text, quoted_provider_message_id text, context jsonb, referral jsonb,
         provider_message_id text, type text, body text, media jsonb, sent_at text, at timestamptz, preview text, live_topic text)
     ),
     locked_instances as materialized (
@@ -297,10 +306,10 @@ export function inboundBatchSql(input: SQL): SQL {
     ),
     stored as (
       insert into messages (organization_id, instance_id, conversation_id, contact_id, direction, provider_message_id, type, body, media, status,
-        sent_at, delivered_at, sent_by, quoted_provider_message_id, reply_to_message_id, context)
+        sent_at, delivered_at, sent_by, quoted_provider_message_id, reply_to_message_id, context, sender_contact_id)
       select p.organization_id, p.instance_id, p.conversation_id, p.contact_id, p.direction, p.provider_message_id, p.type, p.body, p.media,
         case when p.direction = 'outbound' then 'sent' else 'delivered' end, p.sent_at::timestamptz,
-        case when p.direction = 'inbound' then p.at end, p.sent_by, p.quoted_provider_message_id, q.id, p.context
+        case when p.direction = 'inbound' then p.at end, p.sent_by, p.quoted_provider_message_id, q.id, p.context, p.sender_contact_id
       from placed p
       /* Only rows that quote something look the quoted message up (one index probe each). */
       left join lateral (
@@ -333,7 +342,7 @@ export function inboundBatchSql(input: SQL): SQL {
         jsonb_build_object('message', jsonb_build_object(
         'id', r.message_id, 'providerMessageId', r.provider_message_id, 'conversationId', r.conversation_id, 'contactId', r.contact_id,
         'from', case when r.direction = 'inbound' then r.phone end, 'to', case when r.direction = 'outbound' then r.phone end,
-        'fromName', case when r.direction = 'inbound' then r.contact->'name' end, 'direction', r.direction, 'sentBy', r.sent_by,
+        'fromName', case when r.direction = 'inbound' then r.contact->'name' end, 'direction', r.direction, 'sentBy', r.sent_by, 'senderContactId', r.sender_contact_id,
         'type', r.type, 'body', r.body, 'media', r.media, 'quotedProviderMessageId', r.quoted_provider_message_id,
         'replyToMessageId', r.message->'reply_to_message_id', 'context', r.context, 'referral', r.referral, 'timestamp', r.sent_at))
       from received r
