@@ -1,4 +1,4 @@
-import { Elysia } from "elysia";
+import { type AnyElysia, Elysia } from "elysia";
 import { z } from "zod";
 import { csrfPlugin } from "@/auth/csrf";
 import { RedirectError } from "@/auth/plugin";
@@ -14,6 +14,7 @@ import { rememberServer } from "@/lib/client-ip";
 import { capStreamingBody, guardRequest, payloadTooLarge } from "@/lib/request-guard";
 import { securityHeaders } from "@/lib/security-headers";
 import { apiReference } from "@/lib/api-reference";
+import { acceptsBody, allowedMethods } from "@/lib/http-semantics";
 import { ErrorPage } from "@views/errors";
 import { metricsPlugin } from "@/features/metrics/metrics.plugin";
 import { ProviderError } from "@/providers/provider";
@@ -56,8 +57,15 @@ function normalizeError(code: string | number, error: unknown, requestId: string
   return new AppError("internal", tText("common:errors.internal"));
 }
 
+/** RFC 6750: a `/v1` 401 names the scheme; `invalid_token` when a credential was presented and refused. */
+function bearerChallenge(request: Request): string {
+  return request.headers.has("authorization") ? 'Bearer realm="LivChat", error="invalid_token"' : 'Bearer realm="LivChat"';
+}
+
 /** The whole HTTP application; tests call `createApp().handle(request)`. */
 export function createApp() {
+  // The hooks below read the app's own router (405, OPTIONS, 415); it exists once the chain is built.
+  const self: { app?: AnyElysia } = {};
   const app = new Elysia({ name: "livchat" })
     // clientIp() reads socket addresses through the server this process listens with.
     .onStart((app) => rememberServer(app.server))
@@ -77,11 +85,27 @@ export function createApp() {
         capStreamingBody(request, limit);
       }
     })
+    // `/v1` reads JSON: another body type is refused with 415 before it is parsed (a route may declare others with `parse`).
+    .onParse({ as: "global" }, ({ request, path }, contentType) => {
+      if (!contentType || !path.startsWith("/v1/") || !self.app || acceptsBody(self.app, request.method, path, contentType)) return;
+      throw new AppError("unsupported_media_type", tText("common:errors.unsupportedMediaType", { type: contentType.split(";")[0]!.trim() }));
+    })
     .onError({ as: "global" }, ({ code, error, request, path, set }) => {
       const requestId = String(set.headers["x-request-id"] ?? crypto.randomUUID());
       if (error instanceof RedirectError) return hxRedirect(request, error.location);
-      const appError = normalizeError(code, error, requestId);
+      // A path the router knows under other methods: OPTIONS lists them, any other method is a 405.
+      const allowed = code === "NOT_FOUND" && self.app ? allowedMethods(self.app, path) : [];
+      if (allowed.length > 0 && request.method === "OPTIONS") {
+        return new Response(null, { status: 204, headers: { allow: allowed.join(", "), "x-request-id": requestId, "cache-control": "no-store" } });
+      }
+      const appError =
+        allowed.length > 0
+          ? new AppError("method_not_allowed", tText("common:errors.methodNotAllowed", { method: request.method, allowed: allowed.join(", ") }), undefined, {
+              allow: allowed.join(", "),
+            })
+          : normalizeError(code, error, requestId);
       const headers: Record<string, string> = { "x-request-id": requestId, ...(appError.headers ?? {}) };
+      if (appError.code === "unauthorized" && path.startsWith("/v1")) headers["www-authenticate"] = bearerChallenge(request);
       for (const [name, value] of Object.entries(set.headers)) {
         if (name.toLowerCase().startsWith("x-ratelimit") || name.toLowerCase() === "retry-after") headers[name] = String(value);
       }
@@ -107,6 +131,7 @@ export function createApp() {
     // /docs and /openapi.json (the /v1 reference), served offline.
     .use(apiReference)
     .use(csrfPlugin);
+  self.app = app;
   return mountFeatures(app);
 }
 

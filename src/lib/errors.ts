@@ -5,10 +5,14 @@ export const ERROR_STATUS = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  /** The path exists under other methods (the `Allow` header lists them). */
+  method_not_allowed: 405,
   conflict: 409,
   /** Another request with this Idempotency-Key is still being processed (Stripe's idempotency_key_in_use). */
   idempotency_key_in_use: 409,
   payload_too_large: 413,
+  /** A `/v1` body that is not JSON (nor a type the route declares). */
+  unsupported_media_type: 415,
   validation_failed: 422,
   /** An Idempotency-Key reused with a different request body. */
   idempotency_mismatch: 422,

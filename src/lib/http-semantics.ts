@@ -1,0 +1,78 @@
+import type { AnyElysia } from "elysia";
+
+/**
+ * What HTTP says about a path the router knows under other methods (405 with `Allow`, OPTIONS) and
+ * about request bodies `/v1` cannot read (415). Read from the app's own router and routes, so a
+ * route a feature adds is covered without being listed here.
+ */
+
+const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"] as const;
+
+type RouterView = {
+  http: { find(method: string, path: string): unknown };
+  static: Record<string, Record<string, number> | undefined>;
+};
+
+/** Elysia matches `/x` and `/x/` alike; its router stores the spelling a route was registered with. */
+function spellings(path: string): string[] {
+  if (path === "/") return [path];
+  return path.endsWith("/") ? [path, path.replace(/\/+$/, "")] : [path, `${path}/`];
+}
+
+/** The methods some route answers on `path` (OPTIONS included when any does); empty for an unknown path. */
+export function allowedMethods(app: AnyElysia, path: string): string[] {
+  const router = app.router as unknown as RouterView;
+  const paths = spellings(path);
+  const allowed = METHODS.filter((method) => paths.some((p) => router.static[p]?.[method] !== undefined || router.http.find(method, p) != null));
+  return allowed.length > 0 ? [...allowed, "OPTIONS"] : [];
+}
+
+/** `application/json` or any `…+json`: what every `/v1` body is. */
+export function isJsonMediaType(contentType: string): boolean {
+  const media = contentType.split(";")[0]!.trim().toLowerCase();
+  return media === "application/json" || media.endsWith("+json");
+}
+
+// Elysia's names for its built-in parsers, as routes declare them with `parse`.
+const PARSER_MEDIA_TYPES: Record<string, string> = {
+  json: "application/json",
+  text: "text/plain",
+  urlencoded: "application/x-www-form-urlencoded",
+  formdata: "multipart/form-data",
+  arrayBuffer: "application/octet-stream",
+};
+
+type DeclaredBodies = { pattern: RegExp; method: string; types: string[] }[];
+const declaredByApp = new WeakMap<AnyElysia, { routes: number; declared: DeclaredBodies }>();
+
+/**
+ * The `/v1` routes that declare a body other than JSON (`parse: "formdata"`, an upload), read once
+ * per set of routes: only those may receive one.
+ */
+function declaredBodies(app: AnyElysia): DeclaredBodies {
+  const routes = app.routes;
+  const cached = declaredByApp.get(app);
+  if (cached && cached.routes === routes.length) return cached.declared;
+  const declared: DeclaredBodies = [];
+  for (const route of routes) {
+    if (!route.path.startsWith("/v1/")) continue;
+    const parsers = (route.hooks as { parse?: { fn: unknown }[] } | undefined)?.parse ?? [];
+    const types = parsers.flatMap((p) => (typeof p.fn === "string" ? [PARSER_MEDIA_TYPES[p.fn] ?? p.fn.toLowerCase()] : []));
+    if (types.length === 0) continue;
+    const source = route.path
+      .replace(/\/+$/, "")
+      .split("/")
+      .map((part) => (part.startsWith(":") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+      .join("/");
+    declared.push({ pattern: new RegExp(`^${source}/?$`), method: route.method.toUpperCase(), types });
+  }
+  declaredByApp.set(app, { routes: routes.length, declared });
+  return declared;
+}
+
+/** Whether a `/v1` request with this content type may be parsed: JSON always, others only where the route declares them. */
+export function acceptsBody(app: AnyElysia, method: string, path: string, contentType: string): boolean {
+  if (isJsonMediaType(contentType)) return true;
+  const media = contentType.split(";")[0]!.trim().toLowerCase();
+  return declaredBodies(app).some((d) => d.method === method && d.pattern.test(path) && d.types.includes(media));
+}
