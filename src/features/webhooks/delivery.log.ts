@@ -1,5 +1,5 @@
 /** Webhook delivery, the organization's log: list, read, retry and recover deliveries. */
-import { and, desc, eq, inArray, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { db, notify, type DbOrTx } from "@/db/client";
 import { webhookAttempts, webhookDeliveries, webhooks } from "@/db/schema";
 import { DELIVERIES_QUEUED_CHANNEL } from "@/features/events/event.service";
@@ -7,7 +7,8 @@ import { AppError } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { isUuid } from "@/lib/ids";
 import { keysetPage, type Page } from "@/lib/pager";
-import { clockSql } from "./delivery.queue";
+import { leaseFree } from "@/workers/jobs";
+import { clockSql, deliveryQueue } from "./delivery.queue";
 import type { WebhookRow } from "./delivery.send";
 
 // ---------------------------------------------------------------------------------------------
@@ -15,6 +16,8 @@ import type { WebhookRow } from "./delivery.send";
 // ---------------------------------------------------------------------------------------------
 
 export type Delivery = typeof webhookDeliveries.$inferSelect;
+/** The table as a row reference for jobs.leaseFree (a retry never takes a delivery a worker holds). */
+const DELIVERIES = sql`${sql.identifier("webhook_deliveries")}`;
 export type Attempt = typeof webhookAttempts.$inferSelect;
 
 export function publicDelivery(d: Delivery) {
@@ -115,7 +118,7 @@ export async function retryDelivery(organizationId: string, deliveryId: string, 
     const [row] = await tx
       .update(webhookDeliveries)
       .set({ status: "pending", nextAttemptAt: sql`${clockSql()}`, leaseUntil: null })
-      .where(and(eq(webhookDeliveries.id, deliveryId), or(sql`${webhookDeliveries.leaseUntil} is null`, lt(webhookDeliveries.leaseUntil, sql`${clockSql()}`))))
+      .where(and(eq(webhookDeliveries.id, deliveryId), leaseFree(deliveryQueue, DELIVERIES, clockSql())))
       .returning();
     if (!row) throw new AppError("conflict", tText("webhooks:errors.attemptInProgress"));
     await notify(DELIVERIES_QUEUED_CHANNEL, "", tx);
@@ -140,7 +143,7 @@ export async function recoverDeliveries(organizationId: string, webhookId: strin
           eq(webhookDeliveries.webhookId, webhookId),
           inArray(webhookDeliveries.status, ["failed", "exhausted", "cancelled"]),
           sql`${webhookDeliveries.createdAt} >= ${since.toISOString()}`,
-          or(sql`${webhookDeliveries.leaseUntil} is null`, lt(webhookDeliveries.leaseUntil, sql`${clockSql()}`)),
+          leaseFree(deliveryQueue, DELIVERIES, clockSql()),
         ),
       )
       .returning({ id: webhookDeliveries.id });

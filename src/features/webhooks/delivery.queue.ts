@@ -2,11 +2,10 @@
  * Webhook delivery, the queue: settings, the retry schedule and clock, and claiming due deliveries
  * under a lease (released on shutdown). Sending is delivery.send.ts, the organization's log delivery.log.ts.
  */
-import { and, eq, sql, type SQL } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { config } from "@/config";
-import { db, rowsOf } from "@/db/client";
-import { webhookDeliveries } from "@/db/schema";
 import { log } from "@/lib/logger";
+import { type Backoff, claimDue, type JobQueue, releaseLeases } from "@/workers/jobs";
 import type { EventRow, WebhookRow } from "./delivery.send";
 
 // ---------------------------------------------------------------------------------------------
@@ -35,6 +34,11 @@ export const MAX_ATTEMPTS = RETRY_SCHEDULE_MS.length;
 export const AUTO_DISABLE_AFTER_MS = 5 * 24 * H;
 /** A subscriber's Retry-After is honoured up to the longest gap of the schedule. */
 export const RETRY_AFTER_CAP_MS = 10 * H;
+/**
+ * The retry policy (jobs.backoffDelayMs): the schedule, plus up to 10 % (at most 1 s) so the retries of
+ * deliveries that failed together (a subscriber's outage) do not all fall due in the same instant.
+ */
+export const DELIVERY_BACKOFF: Backoff = { scheduleMs: RETRY_SCHEDULE_MS, jitter: 0.1, maxJitterMs: S, retryAfterCapMs: RETRY_AFTER_CAP_MS };
 export const RESPONSE_EXCERPT_BYTES = 1024;
 
 /**
@@ -81,80 +85,45 @@ export type ClaimedDelivery = {
 };
 
 /**
- * Claims up to `budget` due deliveries for this process, fairly across endpoints: endpoints are
- * served oldest-waiting first, each gets at most `maxInFlightPerEndpoint` leased rows cluster-wide,
- * and the first delivery of every endpoint ranks before the second of any. Rows are locked with
- * FOR UPDATE SKIP LOCKED and leased in the same UPDATE … RETURNING. `next_attempt_at` moves to the
- * lease end, so a crashed worker's rows fall due again exactly when the lease runs out.
- *
- * One statement, one round trip: claims run after every finished request, so they are the hot path.
- * The per-endpoint cap is counted in the statement's snapshot; two processes claiming at the same
- * instant can briefly exceed it (bounded by processes × cap), which keeps fairness and avoids
- * serialising every claim in the cluster behind a lock.
+ * Webhook deliveries as a job queue (src/workers/jobs.ts): due when pending or failed and their next
+ * attempt time has come; served fairly across endpoints — oldest-waiting endpoint first, at most
+ * `maxInFlightPerEndpoint` leased rows each cluster-wide, every endpoint's first delivery before any
+ * endpoint's second. A claim moves `next_attempt_at` to the lease end, so a crashed worker's rows fall
+ * due again exactly when its lease runs out (and the (webhook_id, next_attempt_at) index finds them),
+ * and returns what the request needs (no second query per delivery). One statement, one round trip:
+ * claims run after every finished request, so they are the hot path.
  */
+export const deliveryQueue: JobQueue = {
+  table: "webhook_deliveries",
+  lease: "lease_until",
+  due: (d, now) => sql`${d}.status in ('pending', 'failed') and ${d}.next_attempt_at <= ${now}`,
+  order: (d) => [sql`${d}.next_attempt_at`],
+  set: (_now, leaseEnd) => sql`next_attempt_at = ${leaseEnd}, updated_at = now()`,
+  from: sql`webhooks w, events e`,
+  join: sql`w.id = u.webhook_id and e.id = u.event_id`,
+  returning: sql`u.id, u.webhook_id, u.event_id, u.organization_id, u.attempts, u.lease_until,
+    w.url, w.headers_enc, w.secret_enc, w.previous_secret_enc, w.previous_secret_expires_at,
+    e.type as event_type, e.data as event_data, e.at as event_at, e.organization_id as event_organization_id,
+    e.instance_id as event_instance_id, e.api_key_id as event_api_key_id, e.device_id as event_device_id,
+    e.tx_id::text as event_tx_id`,
+  perKey: {
+    column: "webhook_id",
+    keys: () => sql`
+      select w.id as key,
+        (select min(d.next_attempt_at) from webhook_deliveries d where d.webhook_id = w.id and d.status in ('pending', 'failed')) as oldest
+      from webhooks w
+      where w.active`,
+    // A leased row's next attempt is its lease end (set by the claim): counted through the same index.
+    holding: (x, now, leaseEnd) =>
+      sql`${x}.status in ('pending', 'failed') and ${x}.next_attempt_at > ${now} and ${x}.next_attempt_at <= ${leaseEnd} and ${x}.lease_until > ${now}`,
+    cap: () => deliverySettings.maxInFlightPerEndpoint,
+  },
+};
+
+/** Claims up to `budget` due deliveries for this process (see deliveryQueue), on the delivery clock. */
 export async function claimDueDeliveries(budget = deliverySettings.maxInFlight): Promise<ClaimedDelivery[]> {
-  if (budget <= 0) return [];
-  const now = clockSql();
-  const perEndpoint = deliverySettings.maxInFlightPerEndpoint;
-  const lease = msInterval(deliverySettings.leaseSeconds * 1000);
-  const due = (alias: string) => {
-    const d = sql.raw(alias);
-    return sql`${d}.status in ('pending', 'failed') and ${d}.next_attempt_at <= ${now} and (${d}.lease_until is null or ${d}.lease_until < ${now})`;
-  };
-  const result = await db.execute(sql`
-      with hooks as (
-        select w.id,
-          (select min(d.next_attempt_at) from webhook_deliveries d
-            where d.webhook_id = w.id and d.status in ('pending', 'failed')) as oldest
-        from webhooks w
-        where w.active
-      ),
-      due_hooks as (
-        select h.id, h.oldest,
-          ${perEndpoint}::int - (select count(*) from webhook_deliveries x
-            where x.webhook_id = h.id and x.status in ('pending', 'failed')
-              and x.next_attempt_at > ${now} and x.next_attempt_at <= ${now} + ${lease}
-              and x.lease_until > ${now})::int as free
-        from hooks h
-        where h.oldest <= ${now}
-        order by h.oldest
-        limit 200
-      ),
-      -- Lock each endpoint's oldest due rows through its (webhook_id, next_attempt_at) index...
-      locked as (
-        select c.id, c.webhook_id, c.next_attempt_at, h.oldest from due_hooks h
-        cross join lateral (
-          select d.id, d.webhook_id, d.next_attempt_at
-          from webhook_deliveries d
-          where d.webhook_id = h.id and ${due("d")}
-          order by d.next_attempt_at
-          limit greatest(h.free, 0)
-          for update skip locked
-        ) c
-      ),
-      -- ...then take them round-robin (every endpoint's first before anyone's second) up to the budget.
-      -- Rows locked beyond the budget are simply not updated; their locks end with the statement.
-      picked as (
-        select id from (
-          select l.id, l.oldest, row_number() over (partition by l.webhook_id order by l.next_attempt_at) as rn
-          from locked l
-        ) ranked
-        order by rn, oldest
-        limit ${budget}
-      )
-      update webhook_deliveries u
-      set lease_until = date_trunc('milliseconds', ${now} + ${lease}),
-          next_attempt_at = date_trunc('milliseconds', ${now} + ${lease}),
-          updated_at = now()
-      from picked, webhooks w, events e
-      where u.id = picked.id and w.id = u.webhook_id and e.id = u.event_id
-      returning u.id, u.webhook_id, u.event_id, u.organization_id, u.attempts, u.lease_until,
-        w.url, w.headers_enc, w.secret_enc, w.previous_secret_enc, w.previous_secret_expires_at,
-        e.type as event_type, e.data as event_data, e.at as event_at, e.organization_id as event_organization_id,
-        e.instance_id as event_instance_id, e.api_key_id as event_api_key_id, e.device_id as event_device_id,
-        e.tx_id::text as event_tx_id
-    `);
-  return rowsOf<ClaimRow>(result).map(toClaim);
+  const rows = await claimDue<ClaimRow>(deliveryQueue, { limit: budget, leaseMs: deliverySettings.leaseSeconds * 1000, now: clockSql() });
+  return rows.map(toClaim);
 }
 
 type ClaimRow = {
@@ -212,10 +181,11 @@ function toClaim(r: ClaimRow): ClaimedDelivery {
   };
 }
 
-/** Gives a claimed row back (shutdown, endpoint paused): due again now, lease cleared, no attempt counted. */
-export async function releaseLease(claim: ClaimedDelivery): Promise<void> {
-  await db
-    .update(webhookDeliveries)
-    .set({ leaseUntil: null, nextAttemptAt: sql`${clockSql()}` })
-    .where(and(eq(webhookDeliveries.id, claim.id), eq(webhookDeliveries.leaseUntil, claim.leaseUntil)));
+/** Gives claimed rows back (shutdown, endpoint paused): due again now, lease cleared, no attempt counted; fenced by our lease. */
+export async function releaseDeliveries(claims: ClaimedDelivery[]): Promise<void> {
+  await releaseLeases(
+    deliveryQueue,
+    claims.map((c) => ({ id: c.id, leaseUntil: c.leaseUntil })),
+    { set: sql`next_attempt_at = ${clockSql()}` },
+  );
 }

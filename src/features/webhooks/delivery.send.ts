@@ -14,19 +14,21 @@ import { log } from "@/lib/logger";
 import { signatureHeaders, signingSecrets } from "./signing";
 import { DELIVERY_ERROR, DISABLED_REASON, MASKED_HEADER_VALUE } from "./webhook.schema";
 import { fetchCheckedTarget, TargetRefused } from "@/lib/outbound";
+import { backoffDelayMs, type JobKind, runJobsOnce } from "@/workers/jobs";
 import {
   AUTO_DISABLE_AFTER_MS,
   type ClaimedDelivery,
+  DELIVERY_BACKOFF,
   MAX_ATTEMPTS,
   RESPONSE_EXCERPT_BYTES,
   RETRY_AFTER_CAP_MS,
-  RETRY_SCHEDULE_MS,
   asDate,
   claimDueDeliveries,
   clockSql,
   deliveryClock,
   deliverySettings,
   msInterval,
+  releaseDeliveries,
 } from "./delivery.queue";
 
 // ---------------------------------------------------------------------------------------------
@@ -196,7 +198,7 @@ async function recordAttempts(batch: { claim: ClaimedDelivery; result: AttemptRe
       webhook_id: claim.webhookId,
       status: outcome,
       attempt,
-      retry_in_ms: outcome === "failed" ? Math.max(RETRY_SCHEDULE_MS[attempt]!, r.retryAfterMs ?? 0) : null,
+      retry_in_ms: outcome === "failed" ? backoffDelayMs(DELIVERY_BACKOFF, attempt, { retryAfterMs: r.retryAfterMs }) : null,
       ok,
       status_code: r.statusCode,
       error: r.error,
@@ -327,20 +329,26 @@ export async function disableWebhook(tx: DbOrTx, webhookId: string, reason: stri
 }
 
 /**
+ * Webhook deliveries as jobs (src/workers/jobs.ts): the delivery worker's loop and the passes below
+ * claim, send and release through it. A delivery aborted by a stopping worker is not recorded; the
+ * loop releases it.
+ */
+export const deliveryJobs: JobKind<ClaimedDelivery, AttemptOutcome> = {
+  name: "webhook-deliveries",
+  claim: claimDueDeliveries,
+  run: processClaim,
+  release: releaseDeliveries,
+  idOf: (claim) => claim.id,
+};
+
+/**
  * Claims one batch of due deliveries, sends them all and waits for the results. The worker loop
  * does the same continuously; tests call this to drive deliveries deterministically.
  */
 export async function runDeliveriesOnce(budget = deliverySettings.maxInFlight): Promise<{ claimed: number; outcomes: AttemptOutcome[] }> {
-  const claims = await claimDueDeliveries(budget);
-  const outcomes = await Promise.all(
-    claims.map((c) =>
-      processClaim(c).catch((err) => {
-        log.error("delivery failed unexpectedly", { deliveryId: c.id, err });
-        return "released" as const;
-      }),
-    ),
-  );
-  return { claimed: claims.length, outcomes };
+  const { jobs, results } = await runJobsOnce(deliveryJobs, budget);
+  // An unexpected error was logged by the pass; the lease runs out and the delivery is tried again.
+  return { claimed: jobs.length, outcomes: results.map((outcome) => outcome ?? "released") };
 }
 
 /** Runs batches until nothing is due (retries scheduled later are left for later). */
