@@ -82,12 +82,18 @@ export async function mediaSettled(messageId: string, outcome: "stored" | "faile
     .limit(1);
   if (!message || !isTranscribable(message)) return;
   if (outcome === "stored") {
+    // One already waiting becomes due whatever the switch says now (the worker settles it either way);
+    // otherwise it is queued only while the organization has transcription on.
     await db.execute(sql`
+      with woken as (
+        update transcriptions set status = 'pending', next_attempt_at = now(), updated_at = now()
+        where message_id = ${message.id}::uuid and status = 'waiting'
+        returning id
+      )
       insert into transcriptions (message_id, organization_id, status, next_attempt_at)
       select ${message.id}::uuid, s.organization_id, 'pending', now() from transcription_settings s
-      where s.organization_id = ${message.organizationId}::uuid and s.enabled
-      on conflict (message_id) do update set status = 'pending', next_attempt_at = now(), updated_at = now()
-      where transcriptions.status = 'waiting'`);
+      where s.organization_id = ${message.organizationId}::uuid and s.enabled and not exists (select 1 from woken)
+      on conflict (message_id) do nothing`);
     await notify(TRANSCRIPTION_DUE_CHANNEL, "");
     return;
   }

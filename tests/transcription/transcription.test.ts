@@ -1,0 +1,248 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { and, eq } from "drizzle-orm";
+import { config } from "@/config";
+import { db } from "@/db/client";
+import { events, messages, organizations, transcriptions } from "@/db/schema";
+import { processDueReplies } from "@/features/automation/automation.service";
+import { createTemplate } from "@/features/templates/template.service";
+import { MEDIA_WAIT_MS, mediaSettled, processDueTranscriptions } from "@/features/transcription/transcription.service";
+import { createTrigger } from "@/features/triggers/trigger.service";
+import { triggerSchema } from "@/features/triggers/trigger.schema";
+import { createWorkflow } from "@/features/workflows/workflow.service";
+import { liveTopics } from "@/lib/live-topics";
+import { subscribeLive } from "@/lib/live";
+import { botTexts, connectedInstance, contactWrites } from "../automation/helpers";
+import { createOwner } from "../helpers/factories";
+import { waitFor } from "../helpers/wait";
+import { startOpenAiServer } from "../workflows/ai-servers";
+import { audioStored, contactSendsVoiceNote, enableTranscription, voiceBytes } from "./helpers";
+import { startTranscriptionServer } from "./transcribe-server";
+
+const whisper = startTranscriptionServer();
+const chat = startOpenAiServer();
+const dataDir = mkdtempSync(join(tmpdir(), "livchat-transcription-"));
+const saved = { transcribe: { ...config.transcribe }, openai: { ...config.openai }, dataDir: config.dataDir };
+
+beforeAll(() => {
+  // The test servers play the operator's endpoints; the media store writes under a throwaway directory.
+  config.transcribe = { baseUrl: whisper.baseUrl, apiKey: "sk-operator-transcribe", model: "whisper-1" };
+  config.openai.baseUrl = chat.baseUrl;
+  config.dataDir = dataDir;
+});
+afterAll(() => {
+  config.transcribe = saved.transcribe;
+  config.openai = saved.openai;
+  config.dataDir = saved.dataDir;
+  whisper.stop();
+  chat.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const at = (ms: number) => new Date(Date.now() + ms);
+const t = (input: Record<string, unknown>) => triggerSchema.parse(input);
+
+async function orgWithTranscription(language: "pt-BR" | "en" = "pt-BR") {
+  const { user, organization } = await createOwner();
+  await db.update(organizations).set({ language }).where(eq(organizations.id, organization.id));
+  await enableTranscription(organization.id, user.id);
+  const instance = await connectedInstance(organization.id);
+  return { user, org: organization.id, instance };
+}
+
+describe("voice transcription", () => {
+  test("a stored voice note is sent to the endpoint as multipart and its transcript stored, evented and published", async () => {
+    whisper.state.mode = "ok";
+    whisper.state.reply = () => "Olá, quero a segunda via do boleto";
+    const { org, instance } = await orgWithTranscription("pt-BR");
+    const live: Record<string, unknown>[] = [];
+    const unsubscribe = await subscribeLive(liveTopics.orgInbox(org), (data) => void live.push(data));
+
+    const note = await contactSendsVoiceNote(instance, "+5511988880001");
+    // Held until its audio is stored: nothing is sent before the media worker has the bytes.
+    expect((await db.select().from(transcriptions).where(eq(transcriptions.messageId, note.id)))[0]!.status).toBe("waiting");
+    expect(await processDueTranscriptions()).toBe(0);
+
+    const bytes = voiceBytes();
+    await audioStored(instance, note.id, bytes);
+    const before = whisper.state.requests.length;
+    expect(await processDueTranscriptions()).toBe(1);
+
+    const request = whisper.state.requests[before]!;
+    expect(request.authorization).toBe("Bearer sk-operator-transcribe");
+    expect(request.model).toBe("whisper-1");
+    expect(request.language).toBe("pt");
+    expect(request.responseFormat).toBe("json");
+    expect(request.fileName).toBe("audio.ogg");
+    expect(request.fileType).toBe("audio/ogg");
+    expect([...request.bytes]).toEqual([...bytes]);
+
+    const [stored] = await db.select().from(messages).where(eq(messages.id, note.id));
+    expect(stored!.transcript).toBe("Olá, quero a segunda via do boleto");
+    const [row] = await db.select().from(transcriptions).where(eq(transcriptions.messageId, note.id));
+    expect(row).toMatchObject({ status: "completed", model: "whisper-1", language: "pt", error: null, attempts: 1 });
+
+    const [event] = await db
+      .select()
+      .from(events)
+      .where(and(eq(events.organizationId, org), eq(events.type, "message.transcribed")));
+    expect(event!.instanceId).toBe(instance.id);
+    expect(event!.data).toMatchObject({
+      message: {
+        id: note.id,
+        conversationId: note.conversationId,
+        contactId: note.contactId,
+        type: "audio",
+        transcript: "Olá, quero a segunda via do boleto",
+        language: "pt",
+        model: "whisper-1",
+      },
+    });
+    await waitFor(() => live.some((d) => d.messageId === note.id && d.status === "transcribed"), { what: "the inbox's live update" });
+    unsubscribe();
+    // Done once: nothing is due any more.
+    expect(await processDueTranscriptions()).toBe(0);
+  });
+
+  test("an English organization sends no language hint; an organization without transcription sends nothing", async () => {
+    whisper.state.mode = "ok";
+    const en = await orgWithTranscription("en");
+    const note = await contactSendsVoiceNote(en.instance, "+5511988880002");
+    await audioStored(en.instance, note.id, voiceBytes());
+    const before = whisper.state.requests.length;
+    expect(await processDueTranscriptions()).toBe(1);
+    expect(whisper.state.requests[before]!.language).toBeNull();
+
+    const { organization } = await createOwner();
+    const off = await connectedInstance(organization.id);
+    const other = await contactSendsVoiceNote(off, "+5511988880003");
+    await audioStored(off, other.id, voiceBytes());
+    expect(await db.select().from(transcriptions).where(eq(transcriptions.messageId, other.id))).toEqual([]);
+    expect(await processDueTranscriptions()).toBe(0);
+    expect(whisper.state.requests.length).toBe(before + 1);
+  });
+
+  test("triggers match the transcript: the voice note is heard as its words", async () => {
+    whisper.state.mode = "ok";
+    whisper.state.reply = () => "Preciso do BOLETO deste mês";
+    const { org, instance } = await orgWithTranscription();
+    await createTemplate(org, { key: "boleto", body: "Segue a segunda via do boleto.", variants: [], variables: [], active: true });
+    await createTrigger(org, t({ match: "contains", pattern: "boleto", action: "reply_template", templateKey: "boleto" }));
+
+    const note = await contactSendsVoiceNote(instance, "+5511988880010");
+    // Held: the empty audio message fires nothing on arrival.
+    expect(await botTexts(instance.id)).toEqual([]);
+    await audioStored(instance, note.id, voiceBytes());
+    await processDueTranscriptions();
+    expect(await botTexts(instance.id)).toEqual(["Segue a segunda via do boleto."]);
+  });
+
+  test("a bound workflow answers the transcript, and its due turn waits for a voice note being transcribed", async () => {
+    whisper.state.mode = "ok";
+    whisper.state.reply = () => "qual o horário de vocês?";
+    chat.state.mode = "ok";
+    chat.state.reply = (msgs) => `Resposta para: ${msgs.at(-1)?.content}`;
+    const { org, instance } = await orgWithTranscription();
+    const workflow = await createWorkflow(org, { name: "Atendente", provider: "openai", config: { model: "gpt-test", debounceSeconds: 3 } as never });
+    await createTrigger(org, t({ match: "any", action: "hand_to_workflow", workflowId: workflow.id, instanceIds: [instance.id] }));
+
+    await contactWrites(instance, "+5511988880020", "oi");
+    const note = await contactSendsVoiceNote(instance, "+5511988880020");
+    // The turn for "oi" is due, but the voice note after it has no words yet: nothing is answered.
+    expect(await processDueReplies(at(4_000))).toBe(1);
+    expect(await botTexts(instance.id)).toEqual([]);
+
+    await audioStored(instance, note.id, voiceBytes());
+    await processDueTranscriptions();
+    expect(await processDueReplies(at(8_000))).toBe(1);
+    expect(await botTexts(instance.id)).toEqual(["Resposta para: oi\nqual o horário de vocês?"]);
+    expect(chat.state.requests.at(-1).messages.at(-1)).toEqual({ role: "user", content: "oi\nqual o horário de vocês?" });
+  });
+
+  test("an endpoint that keeps failing is retried, then the failure is recorded and automation answers anyway", async () => {
+    whisper.state.mode = "error";
+    const { org, instance } = await orgWithTranscription();
+    await createTemplate(org, { key: "any", body: "Recebemos sua mensagem.", variants: [], variables: [], active: true });
+    await createTrigger(org, t({ match: "any", action: "reply_template", templateKey: "any" }));
+
+    const note = await contactSendsVoiceNote(instance, "+5511988880030");
+    await audioStored(instance, note.id, voiceBytes());
+    const before = whisper.state.requests.length;
+    expect(await processDueTranscriptions()).toBe(1);
+    let [row] = await db.select().from(transcriptions).where(eq(transcriptions.messageId, note.id));
+    expect(row!.status).toBe("pending");
+    expect(row!.error).toContain("HTTP 500");
+    expect(await botTexts(instance.id)).toEqual([]);
+    // Not due again before its backoff; then twice more.
+    expect(await processDueTranscriptions(at(1_000))).toBe(0);
+    expect(await processDueTranscriptions(at(15_000))).toBe(1);
+    expect(await processDueTranscriptions(at(120_000))).toBe(1);
+    expect(whisper.state.requests.length).toBe(before + 3);
+
+    [row] = await db.select().from(transcriptions).where(eq(transcriptions.messageId, note.id));
+    expect(row).toMatchObject({ status: "failed", attempts: 3 });
+    // Recorded in the organization's language (pt-BR), in our own words.
+    expect(row!.error).toContain("O endpoint de transcrição falhou");
+    expect(row!.error).not.toContain("overloaded");
+    const [stored] = await db.select().from(messages).where(eq(messages.id, note.id));
+    expect(stored!.transcript).toBeNull();
+    expect(stored!.type).toBe("audio");
+    expect(
+      await db
+        .select()
+        .from(events)
+        .where(and(eq(events.organizationId, org), eq(events.type, "message.transcribed"))),
+    ).toEqual([]);
+    // The customer is not left unanswered: automation ran on the empty body, as for any audio.
+    expect(await botTexts(instance.id)).toEqual(["Recebemos sua mensagem."]);
+    whisper.state.mode = "ok";
+  });
+
+  test("a refused key fails at once without retries", async () => {
+    whisper.state.mode = "unauthorized";
+    const { instance } = await orgWithTranscription("en");
+    const note = await contactSendsVoiceNote(instance, "+5511988880040");
+    await audioStored(instance, note.id, voiceBytes());
+    expect(await processDueTranscriptions()).toBe(1);
+    const [row] = await db.select().from(transcriptions).where(eq(transcriptions.messageId, note.id));
+    expect(row).toMatchObject({ status: "failed", attempts: 1 });
+    expect(row!.error).toBe("The transcription endpoint failed: answered HTTP 401 (the credentials were refused)");
+    whisper.state.mode = "ok";
+  });
+
+  test("audio that never arrives, or whose download failed, settles the voice note without words", async () => {
+    whisper.state.mode = "ok";
+    const { org, instance } = await orgWithTranscription("en");
+    await createTemplate(org, { key: "ack", body: "Got it.", variants: [], variables: [], active: true });
+    await createTrigger(org, t({ match: "any", action: "reply_template", templateKey: "ack", cooldownSeconds: 0 }));
+
+    const lost = await contactSendsVoiceNote(instance, "+5511988880050");
+    expect(await processDueTranscriptions(at(MEDIA_WAIT_MS - 10_000))).toBe(0);
+    expect((await db.select().from(transcriptions).where(eq(transcriptions.messageId, lost.id)))[0]!.status).toBe("waiting");
+    await processDueTranscriptions(at(MEDIA_WAIT_MS + 10_000));
+    const [expired] = await db.select().from(transcriptions).where(eq(transcriptions.messageId, lost.id));
+    expect(expired).toMatchObject({ status: "failed", error: "The audio did not arrive in time to be transcribed" });
+    expect(await botTexts(instance.id)).toEqual(["Got it."]);
+
+    const broken = await contactSendsVoiceNote(instance, "+5511988880051");
+    await mediaSettled(broken.id, "failed");
+    const [failed] = await db.select().from(transcriptions).where(eq(transcriptions.messageId, broken.id));
+    expect(failed).toMatchObject({ status: "failed", error: "The audio is not available for transcription" });
+    expect((await botTexts(instance.id)).length).toBe(2);
+  });
+
+  test("turning transcription off before the audio is transcribed settles it as failed", async () => {
+    const { user, org, instance } = await orgWithTranscription("en");
+    const note = await contactSendsVoiceNote(instance, "+5511988880060");
+    await enableTranscription(org, user.id, { enabled: "" });
+    await audioStored(instance, note.id, voiceBytes());
+    // Queued while it was on: it still settles, without a request to the endpoint.
+    const before = whisper.state.requests.length;
+    expect(await processDueTranscriptions()).toBe(1);
+    const [row] = await db.select().from(transcriptions).where(eq(transcriptions.messageId, note.id));
+    expect(row).toMatchObject({ status: "failed", error: "Transcription was turned off before the audio was transcribed" });
+    expect(whisper.state.requests.length).toBe(before);
+  });
+});
