@@ -50,6 +50,7 @@ import { templatesPages } from "@/features/templates/template.pages";
 import { triggerApi } from "@/features/triggers/trigger.api";
 import { triggerPages } from "@/features/triggers/trigger.pages";
 import { provideTriggerTargets } from "@/features/triggers/trigger.targets";
+import { toolsApi } from "@/features/tools/tool.api";
 import { tryPages } from "@/features/try/try.pages";
 import { usageApi } from "@/features/usage/usage.api";
 import { usagePages } from "@/features/usage/usage.pages";
@@ -72,6 +73,7 @@ const features: AnyElysia[] = [
   platformRoutes,
   workflowsApi,
   workflowsPages,
+  toolsApi,
   templatesApi,
   templatesPages,
   authPages,
