@@ -140,6 +140,7 @@ export default {
         created: "Organização criada",
         renamed: "Organização renomeada",
         locale_changed: "Idioma ou fuso horário alterado",
+        transcription_changed: "Transcrição de áudio alterada",
         two_factor_requirement_changed: "Exigência de dois fatores alterada",
       },
       registration: {
@@ -313,6 +314,7 @@ export default {
         created: "Organization created",
         renamed: "Organization renamed",
         locale_changed: "Language or time zone changed",
+        transcription_changed: "Voice transcription changed",
         two_factor_requirement_changed: "Two-factor requirement changed",
       },
       registration: {

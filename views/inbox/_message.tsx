@@ -1,6 +1,7 @@
 import type { Message } from "@/features/conversations/conversation.service";
 import { t, tText } from "@/lib/i18n";
 import { Time } from "../components/ui";
+import { Transcript } from "./_transcript";
 
 /** Only http(s) URLs become links or images: a `javascript:` URL from a payload must never be clickable. */
 export function safeUrl(value: unknown): string | null {
@@ -165,6 +166,7 @@ export function MessageBubble({ message }: { message: Message }) {
     <div id={`msg-${message.id}`} class={`bubble bubble-${kind}`} data-conversation-id={message.conversationId} data-status={message.status}>
       {message.isPrivateNote ? <span class="note-label">{t("inbox:message.privateNote")}</span> : ""}
       <MessageContent message={message} />
+      <Transcript message={message} />
       <span class="meta">
         <Time at={message.createdAt} />
         {message.sentBy && message.direction === "outbound" && !message.isPrivateNote ? (

@@ -7,6 +7,8 @@ import { ORGANIZATION_NAME_MAX } from "@/features/organizations/organization.sch
 import { AdminLayout } from "../layouts/admin";
 import { languageOptions } from "../organizations/new";
 import { Badge, CsrfField, Field, SelectField, Time } from "../components/ui";
+import { TranscriptionSettings, type TranscriptionFormValues } from "./_transcription";
+import type { TranscriptionSettingsView } from "@/features/transcription/transcription.settings";
 
 /**
  * @kitajs/html only escapes `"` in attribute values; escaping fully keeps raw markup out of the page
@@ -30,9 +32,26 @@ type Props = {
   localeErrors?: FieldError[];
   /** Why the two-factor requirement could not be changed (422 re-render). */
   securityError?: string;
+  /** The organization's voice transcription, and the form's values and errors (422 re-render). */
+  transcription: TranscriptionSettingsView;
+  transcriptionValues?: TranscriptionFormValues;
+  transcriptionErrors?: FieldError[];
 };
 
-export function SettingsPage({ admin, csrfToken, flash, canEdit, values, errors, locale, localeErrors, securityError }: Props) {
+export function SettingsPage({
+  admin,
+  csrfToken,
+  flash,
+  canEdit,
+  values,
+  errors,
+  locale,
+  localeErrors,
+  securityError,
+  transcription,
+  transcriptionValues,
+  transcriptionErrors,
+}: Props) {
   const org = admin.organization;
   return (
     <AdminLayout title={tText("settings:title")} admin={admin} csrfToken={csrfToken} active="settings" flash={flash}>
@@ -64,6 +83,7 @@ export function SettingsPage({ admin, csrfToken, flash, canEdit, values, errors,
       </section>
       <LocaleSettings admin={admin} csrfToken={csrfToken} canEdit={canEdit} values={locale} errors={localeErrors} />
       <SecuritySettings admin={admin} csrfToken={csrfToken} canEdit={canEdit} error={securityError} />
+      <TranscriptionSettings settings={transcription} csrfToken={csrfToken} canEdit={canEdit} values={transcriptionValues} errors={transcriptionErrors} />
       <section class="card settings-card">
         <h2>{t("settings:plan.title")}</h2>
         <dl class="kv">

@@ -10,7 +10,17 @@ import { organizationLocaleSchema, renameOrganizationSchema } from "@/features/o
 import { renameOrganization, setOrganizationLocale } from "@/features/organizations/organization.service";
 import { twoFactorRequirementSchema } from "@/features/account/account.schema";
 import { setTwoFactorRequirement } from "@/features/account/two-factor.service";
-import { SettingsPage } from "@views/settings/index";
+import { transcriptionSettingsSchema } from "@/features/transcription/transcription.schema";
+import { getTranscriptionSettings, saveTranscriptionSettings } from "@/features/transcription/transcription.settings";
+import { attemptForm } from "@/lib/forms";
+import { SettingsPage as SettingsView } from "@views/settings/index";
+
+type ViewProps = Parameters<typeof SettingsView>[0];
+
+/** The settings page with the organization's transcription settings loaded (every render shows them). */
+async function SettingsPage(props: Omit<ViewProps, "transcription"> & { transcription?: ViewProps["transcription"] }) {
+  return SettingsView({ ...props, transcription: props.transcription ?? (await getTranscriptionSettings(props.admin.organization.id)) });
+}
 
 /**
  * Organization settings. Everyone in the organization can read them (the nav links here for all
@@ -65,6 +75,23 @@ export const settingsPages = new Elysia({ name: "settings-pages" })
         return SettingsPage({ admin, csrfToken, canEdit: true, securityError: result.message });
       }
       setFlash(cookie, "success", tText(required ? "settings:flash.twoFactorRequired" : "settings:flash.twoFactorOptional"));
+      return hxRedirect(request, "/settings");
+    },
+    { member: "admin" },
+  )
+  .post(
+    "/settings/transcription",
+    async ({ admin, csrfToken, body, request, set, cookie }) => {
+      const fields = formFields(body);
+      const typed = { enabled: fields.enabled === "on", baseUrl: String(fields.baseUrl ?? ""), model: String(fields.model ?? "") };
+      const parsed = parseForm(transcriptionSettingsSchema, fields);
+      const saved = parsed.ok
+        ? await attemptForm(() => saveTranscriptionSettings(admin.organization.id, { userId: admin.user.id, role: admin.role }, parsed.value, request))
+        : parsed;
+      if (!saved.ok) {
+        return unprocessable(set, () => SettingsPage({ admin, csrfToken, canEdit: true, transcriptionValues: typed, transcriptionErrors: saved.errors }));
+      }
+      setFlash(cookie, "success", tText("transcription:settings.saved"));
       return hxRedirect(request, "/settings");
     },
     { member: "admin" },
