@@ -114,9 +114,20 @@ async function storeConfig(
   return stored;
 }
 
-/** A workflow's custom tools are the organization's own (another organization's id reads as unknown). */
+/**
+ * A workflow's custom tools are the organization's own (another organization's id reads as unknown),
+ * and its CEP lookup URL, a tenant-chosen target, passes the outbound guard (checked again per call).
+ */
 async function assertOwnTools(organizationId: string, stored: StoredConfig, tx: DbOrTx) {
   const tools = stored.tools as ToolsConfig | undefined;
+  if (tools?.cepUrl) {
+    try {
+      await assertPublicTarget(tools.cepUrl);
+    } catch (err) {
+      if (err instanceof TargetRefused) throw validationFailed([{ path: "config.tools.cepUrl", message: err.message }]);
+      throw err;
+    }
+  }
   if (!tools?.custom?.length) return;
   const unknown = await unknownToolIds(organizationId, tools.custom, tx);
   if (unknown.length > 0) {
