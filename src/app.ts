@@ -3,6 +3,7 @@ import { z } from "zod";
 import { csrfPlugin } from "@/auth/csrf";
 import { RedirectError } from "@/auth/plugin";
 import { config } from "@/config";
+import { isUploadUrl, uploadBodyLimit } from "@/lib/media-url";
 import { AppError, errorBody, fromDatabaseError, zodDetails } from "@/lib/errors";
 import { htmlResponses } from "@/lib/html-responses";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
@@ -77,7 +78,7 @@ export function createApp() {
       const incoming = request.headers.get("x-request-id");
       set.headers["x-request-id"] = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
       const declared = request.headers.get("content-length");
-      const limit = request.url.includes("/hooks/") ? config.hooksMaxBodyBytes : config.maxBodyBytes;
+      const limit = request.url.includes("/hooks/") ? config.hooksMaxBodyBytes : isUploadUrl(request.url) ? uploadBodyLimit() : config.maxBodyBytes;
       if (declared !== null) {
         if (Number(declared) > limit) throw payloadTooLarge(limit);
       } else if (request.method !== "GET" && request.method !== "HEAD") {

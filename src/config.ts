@@ -111,6 +111,16 @@ const envSchema = z.object({
   /** Webhook requests in flight per endpoint across all processes, so one slow subscriber cannot starve the rest. */
   WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: z.coerce.number().int().min(1).max(100).default(32),
   WEBHOOK_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  /** Largest media file fetched or uploaded; unset = HOOKS_MAX_BODY_BYTES (the largest inline media a webhook can carry). */
+  MEDIA_MAX_BYTES: z.coerce.number().int().min(1024).optional(),
+  /** How long a signed media URL (in API answers, events and the inbox) stays valid. */
+  MEDIA_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(7 * 86_400).default(3600),
+  /** S3-compatible media store (Bun's S3Client); unset = files under DATA_DIR/media. */
+  S3_BUCKET: optionalText,
+  S3_ENDPOINT: optionalUrl,
+  S3_REGION: optionalText,
+  S3_ACCESS_KEY_ID: optionalText,
+  S3_SECRET_ACCESS_KEY: optionalText,
 });
 
 /** WuzAPI refuses HMAC keys shorter than this (its own minimum), so a shorter one fails only at pairing time. */
@@ -163,6 +173,13 @@ function parseEnv(env: Record<string, string | undefined>) {
     mailFrom: e.MAIL_FROM ?? `LivChat <no-reply@${new URL(appUrl).hostname}>`,
     wuzapi: { url: e.WUZAPI_URL, adminToken: e.WUZAPI_ADMIN_TOKEN, hmacKey: e.WUZAPI_HMAC_KEY },
     cloudApiBase: e.CLOUD_API_BASE.replace(/\/$/, ""),
+    media: {
+      maxBytes: e.MEDIA_MAX_BYTES ?? e.HOOKS_MAX_BODY_BYTES,
+      urlTtlSeconds: e.MEDIA_URL_TTL_SECONDS,
+      s3: e.S3_BUCKET
+        ? { bucket: e.S3_BUCKET, endpoint: e.S3_ENDPOINT, region: e.S3_REGION, accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }
+        : undefined,
+    },
     ast: { url: e.AST_URL?.replace(/\/$/, ""), secret: e.AST_SECRET },
     openai: { baseUrl: e.OPENAI_BASE_URL.replace(/\/$/, ""), apiKey: e.OPENAI_API_KEY },
     transcribe: { baseUrl: e.TRANSCRIBE_BASE_URL.replace(/\/$/, ""), apiKey: e.TRANSCRIBE_API_KEY, model: e.TRANSCRIBE_MODEL },

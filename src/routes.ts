@@ -38,7 +38,9 @@ import { invitationPages } from "@/features/members/invitation.pages";
 import { memberPages } from "@/features/members/member.pages";
 import { listMembers } from "@/features/members/member.service";
 import { messageApi } from "@/features/messages/message.api";
-import { queueOutboundMessage, queueTestMessage } from "@/features/messages/message.service";
+import { noteMessageMedia, queueOutboundMessage, queueTestMessage } from "@/features/messages/message.service";
+import { mediaApi, mediaFiles } from "@/features/media/media.api";
+import { messageMediaNote } from "@/features/media/media.service";
 import { organizationPages } from "@/features/organizations/organization.pages";
 import { platformRoutes } from "@/features/platform/platform.routes";
 import { registrationGate } from "@/features/auth/registration-gate";
@@ -113,6 +115,8 @@ const features: AnyElysia[] = [
   flowPages,
   triggerApi,
   flowApi,
+  mediaApi,
+  mediaFiles,
 ];
 
 /** Mounts every feature on `app` (in place: Elysia's `use` registers on the same instance). */
@@ -140,6 +144,8 @@ export function wireFeatures(): void {
   registrationGate.stateForSignIn.plug(registrationStateForSignIn);
   // Messages send through instances and file into conversations; those features' pages send through these.
   sendTestMessage.plug(queueTestMessage);
+  // Media sits below messages (which send uploads); the media worker writes a message's media state through this.
+  messageMediaNote.plug(noteMessageMedia);
   sendInboxReply.plug((sender, reply) =>
     queueOutboundMessage(
       { tenant: sender.tenant, sentBy: "user", userId: sender.userId, actor: { type: "user", id: sender.userId }, request: sender.request },

@@ -11,6 +11,7 @@ import dashboard from "./dashboard";
 import emails from "./emails";
 import inbox from "./inbox";
 import instances from "./instances";
+import media from "./media";
 import members from "./members";
 import messages from "./messages";
 import organizations from "./organizations";
@@ -46,6 +47,7 @@ export const catalogs = {
   emails,
   inbox,
   instances,
+  media,
   members,
   messages,
   organizations,

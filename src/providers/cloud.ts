@@ -2,9 +2,10 @@ import { config } from "@/config";
 import { decryptSecret, encryptSecret } from "@/lib/crypto";
 import { AppError } from "@/lib/errors";
 import { log } from "@/lib/logger";
+import { guardedFetch, OutboundError, TargetRefused } from "@/lib/outbound";
 import { toDigits, toE164 } from "@/lib/phone";
 import { arr, num, obj, providerFetch, str } from "./http";
-import { ProviderError, type InboundEvent, type OutboundMessage, type ProviderInstance, type WhatsAppProvider } from "./provider";
+import { ProviderError, type InboundEvent, type MediaFile, type OutboundMessage, type ProviderInstance, type WhatsAppProvider } from "./provider";
 
 /**
  * Meta WhatsApp Cloud API adapter. Numbers are connected by configuration (phone number id + a system
@@ -159,7 +160,62 @@ export function cloudMessageBody(message: OutboundMessage): Record<string, unkno
   }
 }
 
+/** `POST /{phone-number-id}/media` (multipart: messaging_product, type, file) → the media id to send by. */
+async function uploadCloudMedia(instance: ProviderInstance, file: MediaFile): Promise<string> {
+  const { phoneNumberId, accessToken } = readCloudConfig(instance);
+  const form = new FormData();
+  form.set("messaging_product", "whatsapp");
+  form.set("type", file.mimeType);
+  form.set("file", new Blob([file.bytes as Uint8Array<ArrayBuffer>], { type: file.mimeType }), file.fileName ?? "file");
+  let res: Response;
+  try {
+    res = await fetch(`${config.cloudApiBase}/${encodeURIComponent(phoneNumberId)}/media`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${accessToken}` },
+      body: form,
+      signal: AbortSignal.timeout(MEDIA_TIMEOUT_MS),
+      redirect: "error",
+    });
+  } catch {
+    throw new ProviderError("cloud: the media upload could not reach the server", true);
+  }
+  const parsed = (await res.json().catch(() => undefined)) as unknown;
+  if (!res.ok) {
+    throw new ProviderError(`cloud: ${describe(parsed) ?? "the media upload failed"} (HTTP ${res.status})`, res.status >= 500 || res.status === 429, res.status);
+  }
+  const id = str(obj(parsed)?.id);
+  if (!id) throw new ProviderError("cloud: the media upload was answered without an id", false);
+  return id;
+}
+
+const MEDIA_TIMEOUT_MS = 60_000;
+
+/** Media bytes from a URL with the instance's token; `operatorConfigured`: the URL came from the Graph API itself. */
+async function fetchCloudMedia(url: string, accessToken: string, operatorConfigured: boolean): Promise<Response> {
+  try {
+    return await guardedFetch(url, { headers: { Authorization: `Bearer ${accessToken}` } }, { timeoutMs: MEDIA_TIMEOUT_MS, operatorConfigured });
+  } catch (err) {
+    if (err instanceof TargetRefused) throw new ProviderError(`cloud: media URL refused: ${err.message}`, false);
+    const status = err instanceof OutboundError ? err.status : null;
+    const retryable = !(err instanceof OutboundError) || err.timedOut || status === null || status >= 500 || status === 429;
+    throw new ProviderError(`cloud: media download ${err instanceof Error ? err.message : "failed"}`, retryable, status ?? undefined);
+  }
+}
+
 export const cloudProvider: WhatsAppProvider = {
+  /**
+   * A media id: `GET /{media-id}` answers `{url, mime_type, sha256, file_size}`, and the url is fetched
+   * with the same token (Cloud API "Media" reference). A webhook `url` is fetched with the token too.
+   */
+  async downloadMedia(instance, source) {
+    const { accessToken } = readCloudConfig(instance);
+    if (source.kind === "url") return { body: await fetchCloudMedia(source.url, accessToken, false) };
+    const info = await graph(instance, encodeURIComponent(source.id));
+    const url = str(info.url);
+    if (!url) throw new ProviderError("cloud: the media endpoint answered without a url", true);
+    return { body: await fetchCloudMedia(url, accessToken, true), mimeType: str(info.mime_type), sha256: str(info.sha256), size: num(info.file_size) };
+  },
+
   name: "cloud",
 
   async connect(instance) {
@@ -196,7 +252,10 @@ export const cloudProvider: WhatsAppProvider = {
 
   async send(instance, message) {
     const { phoneNumberId } = readCloudConfig(instance);
-    const res = await graph(instance, `${encodeURIComponent(phoneNumberId)}/messages`, cloudMessageBody(message));
+    const body = cloudMessageBody(message);
+    // An upload (POST /v1/media) goes to Meta first and is sent by its media id: no public URL of ours needed.
+    if (message.media?.file) body[message.type] = { ...(body[message.type] as Record<string, unknown>), link: undefined, id: await uploadCloudMedia(instance, message.media.file) };
+    const res = await graph(instance, `${encodeURIComponent(phoneNumberId)}/messages`, body);
     const id = str(obj(arr(res.messages)[0])?.id);
     if (!id) throw new ProviderError("cloud: the send was answered without a message id", false);
     return { providerMessageId: id };

@@ -2,8 +2,9 @@ import { config } from "@/config";
 import { decryptSecret, encryptSecret, randomToken } from "@/lib/crypto";
 import { AppError, validationFailed } from "@/lib/errors";
 import { log } from "@/lib/logger";
+import { guardedFetch, OutboundError } from "@/lib/outbound";
 import { toDigits, toE164 } from "@/lib/phone";
-import { arr, num, obj, providerFetch, str, type ProviderRequest } from "./http";
+import { arr, num, obj, providerFetch, providerHttp, str, type ProviderRequest } from "./http";
 import {
   ProviderError,
   type ConnectionState,
@@ -102,6 +103,34 @@ export function renderTemplateText(template: NonNullable<OutboundMessage["templa
 function requireField<T>(value: T | undefined, path: string): T {
   if (value === undefined || value === null) throw new ProviderError(`wuzapi: missing ${path} for this message type`, false, 400);
   return value;
+}
+
+/**
+ * WuzAPI takes uploaded bytes as data URIs, and a sticker only as one (its `/chat/send/sticker` refuses
+ * a URL), so an upload is inlined and a sticker URL fetched here, through the outbound guard (a
+ * tenant's URL), capped at MEDIA_MAX_BYTES.
+ */
+async function withInlineMedia(message: OutboundMessage): Promise<OutboundMessage> {
+  const media = message.media;
+  if (!media) return message;
+  if (media.file) {
+    const { bytes, mimeType, fileName } = media.file;
+    const url = `data:${mimeType};base64,${Buffer.from(bytes).toString("base64")}`;
+    return { ...message, media: { ...media, url, mimeType: media.mimeType ?? mimeType, fileName: media.fileName ?? fileName, file: undefined } };
+  }
+  if (message.type !== "sticker" || media.url.startsWith("data:")) return message;
+  let res: Response;
+  try {
+    res = await guardedFetch(media.url, {}, { timeoutMs: providerHttp.timeoutMs });
+  } catch (err) {
+    const status = err instanceof OutboundError ? err.status : null;
+    const retryable = err instanceof OutboundError && (err.timedOut || status === null || status >= 500 || status === 429);
+    throw new ProviderError(`wuzapi: the sticker URL ${err instanceof Error ? err.message : "could not be fetched"}`, retryable);
+  }
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  if (bytes.byteLength > config.media.maxBytes) throw new ProviderError("wuzapi: the sticker is larger than MEDIA_MAX_BYTES", false);
+  const mimeType = res.headers.get("content-type")?.split(";")[0]?.trim() || "image/webp";
+  return { ...message, media: { ...media, url: `data:${mimeType};base64,${Buffer.from(bytes).toString("base64")}` } };
 }
 
 /** Body and endpoint of one `/chat/send/*` call (API.md "Chat"). */
@@ -225,7 +254,7 @@ export const wuzapiProvider: WhatsAppProvider = {
   },
 
   async send(instance, message) {
-    const { path, body } = sendRequest(message);
+    const { path, body } = sendRequest(await withInlineMedia(message));
     const data = await asUser(instance, path, { body });
     const id = str(data.Id) ?? str(data.id) ?? str(data.ID);
     if (!id) throw new ProviderError("wuzapi: the send was answered without a message id", false);

@@ -2,5 +2,6 @@
 import "./outbound.worker";
 import "./delivery.worker";
 import "./automation.worker";
+import "./media.worker";
 import "@/features/usage/usage.worker";
 import "@/features/transcription/transcription.worker";

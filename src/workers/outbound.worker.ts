@@ -7,6 +7,7 @@ import { touchInstanceActivity } from "@/features/instances/instance-activity";
 import { inboxTopic } from "@/lib/live-topics";
 import { OUTBOUND_QUEUED_CHANNEL, outboundMessageOf, type Message } from "@/features/messages/message.service";
 import { incrementUsage } from "@/features/usage/usage.service";
+import { readMedia } from "@/features/media/media.service";
 import { tText, withLocale, type Locale } from "@/lib/i18n";
 import { publishLive } from "@/lib/live";
 import { errorText, log, stackOf } from "@/lib/logger";
@@ -195,7 +196,15 @@ async function sendOne(c: Claimed): Promise<void> {
     const mediaUrl = (c.message.media as { url?: unknown } | null)?.url;
     const mediaRefused = typeof mediaUrl === "string" ? await mediaUrlRefusal(mediaUrl) : null;
     if (mediaRefused) return await markAttemptFailed(c, tText("workflows:outbound.mediaRefused", { reason: mediaRefused }), false);
-    const { providerMessageId } = await providerFor(c.instance).send(c.instance, outboundMessageOf(c.message, c.phone));
+    const outbound = outboundMessageOf(c.message, c.phone);
+    // An upload (POST /v1/media) goes out as its bytes: WuzAPI inlines them, Cloud uploads them to Meta first.
+    const mediaId = (c.message.media as { mediaId?: unknown } | null)?.mediaId;
+    if (outbound.media && typeof mediaId === "string") {
+      const file = await readMedia(mediaId);
+      if (!file) return await markAttemptFailed(c, tText("media:errors.uploadGone"), false);
+      outbound.media.file = { bytes: file.bytes, mimeType: file.mimeType, ...(file.fileName ? { fileName: file.fileName } : {}) };
+    }
+    const { providerMessageId } = await providerFor(c.instance).send(c.instance, outbound);
     await markSent(c, providerMessageId);
   } catch (err) {
     if (err instanceof ProviderError) {

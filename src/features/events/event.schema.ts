@@ -27,6 +27,7 @@ export const EVENT_TYPES = [
   "thread.reply",
   "webhook.test",
   "webhook.disabled",
+  "media.status",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -274,6 +274,7 @@ export const EVENT_READ_SCOPE: Record<EventType, ApiKeyScope> = {
   "thread.reply": "workflows:read",
   "webhook.test": "webhooks:read",
   "webhook.disabled": "webhooks:read",
+  "media.status": "messages:read",
 };
 
 /** The event types a key may read: every type with `events:read` (or `*`), else those its read scopes cover. */

@@ -7,6 +7,7 @@ import { recordEvent, type EventType } from "@/features/events/event.service";
 import { touchInstanceActivity } from "@/features/instances/instance-activity";
 import { applyConnectionState } from "@/features/instances/instance-state";
 import { meterUsage } from "@/features/usage/usage.service";
+import { acceptInboundMedia } from "@/features/media/media.service";
 import { publishLive } from "@/lib/live";
 import { log } from "@/lib/logger";
 import { inboxTopic } from "@/lib/live-topics";
@@ -121,7 +122,8 @@ async function ingestMessage(instance: Instance, event: Extract<InboundEvent, { 
     phone,
     ...(contactId ? { contactId } : {}),
     ...(parties?.senderContactId ? { senderContactId: parties.senderContactId } : {}),
-    event,
+    // An attachment gets its pending media row here (inline bytes spooled, never in the jsonb); the media worker fetches the rest.
+    event: await acceptInboundMedia(instance, event),
   });
   if (!stored) return { ...skipped, duplicate: true };
   if (event.type === "reaction" && event.reaction) await applyReaction(instance, stored, event.reaction);

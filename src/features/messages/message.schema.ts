@@ -40,8 +40,10 @@ const httpUrl = z
   .url({ error: () => tText("messages:schema.httpUrl") })
   .refine((u) => /^https?:\/\//i.test(u), { error: () => tText("messages:schema.httpUrl") });
 
+/** A public `url` the provider fetches, or the `id` of an upload (`POST /v1/media`): one of the two. */
 export const mediaSchema = z.object({
-  url: httpUrl,
+  url: httpUrl.optional(),
+  id: z.uuid({ error: () => tText("media:errors.unknownForSend") }).optional(),
   caption: z.string().max(MESSAGE_LIMITS.captionMax, atMost(MESSAGE_LIMITS.captionMax)).optional(),
   mimeType: z
     .string()

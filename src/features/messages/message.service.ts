@@ -12,6 +12,8 @@ import { AppError, pgCode, validationFailed, zodDetails } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { publishLive } from "@/lib/live";
 import { mediaUrlRefusal } from "@/lib/outbound";
+import { signedMediaUrl } from "@/lib/media-url";
+import { mediaForSend, type Media } from "@/features/media/media.service";
 import { instanceOfTenant, tenantFilter } from "@/lib/tenant";
 import { providerFor } from "@/providers";
 import type { Instance } from "@/db/schema";
@@ -133,7 +135,7 @@ async function resolveReactionTarget(tx: DbOrTx, instance: Instance, messageId: 
   return { messageId: known?.id ?? null, providerMessageId: messageId, fromMe: known?.direction === "outbound" };
 }
 
-async function storedContent(tx: DbOrTx, instance: Instance, input: SendMessageInput): Promise<StoredContent> {
+async function storedContent(tx: DbOrTx, instance: Instance, input: SendMessageInput, upload: Media | null = null): Promise<StoredContent> {
   switch (input.type) {
     case "text":
       return { type: "text", body: input.text, media: null };
@@ -142,7 +144,11 @@ async function storedContent(tx: DbOrTx, instance: Instance, input: SendMessageI
     case "audio":
     case "document":
     case "sticker": {
-      const media = { ...input.media };
+      const { id: _id, ...given } = input.media;
+      // An upload (POST /v1/media) is referenced by its id; the worker sends its bytes (media.service readMedia).
+      const media = upload
+        ? { ...given, mediaId: upload.id, status: upload.status, mimeType: given.mimeType ?? upload.mimeType, fileName: given.fileName ?? upload.fileName ?? undefined }
+        : given;
       return { type: input.type, body: "caption" in media && media.caption ? media.caption : null, media };
     }
     case "location": {
@@ -181,7 +187,12 @@ export function outboundMessageOf(message: Pick<Message, "type" | "body" | "medi
     case "audio":
     case "document":
     case "sticker":
-      return { to, type: message.type, media: { url: m.url, caption: m.caption, mimeType: m.mimeType, fileName: m.fileName } };
+      // An upload has no URL of its own: a signed link to it, for providers that fetch links (the worker adds the bytes).
+      return {
+        to,
+        type: message.type,
+        media: { url: m.url ?? (typeof m.mediaId === "string" ? signedMediaUrl(m.mediaId).url : ""), caption: m.caption, mimeType: m.mimeType, fileName: m.fileName },
+      };
     case "location":
       return { to, type: "location", location: { latitude: m.latitude, longitude: m.longitude, name: m.name, address: m.address } };
     case "contact":
@@ -237,8 +248,10 @@ export async function queueOutboundMessage(ctx: SendContext, input: SendMessageI
     if (previous) return { message: previous, replayed: true };
   }
   // The provider fetches media URLs from its own network: private targets are refused (outbound guard).
-  const mediaRefused = "media" in input ? await mediaUrlRefusal(input.media.url) : null;
+  if ("media" in input && !input.media.url === !input.media.id) throw validationFailed([{ path: "media.url", message: tText("media:errors.urlOrId") }]);
+  const mediaRefused = "media" in input && input.media.url ? await mediaUrlRefusal(input.media.url) : null;
   if (mediaRefused) throw validationFailed([{ path: "media.url", message: mediaRefused }]);
+  const upload = "media" in input && input.media.id ? await mediaForSend(ctx.tenant, input.media.id) : null;
   const now = new Date();
   try {
     return await withDeadlockRetry("queue outbound message", () =>
@@ -254,7 +267,7 @@ export async function queueOutboundMessage(ctx: SendContext, input: SendMessageI
           throw new AppError("conflict", tText("messages:errors.instanceNotConnected", { name: instance.name, status: instance.status }));
         }
         await assertDailyQuota(tx, instance, ctx.keyMaxMessagesPerDay, now);
-        const content = await storedContent(tx, instance, input);
+        const content = await storedContent(tx, instance, input, upload);
         const { contact, conversation } = await ensureContactAndConversation(tx, instance, input.to);
         if (contact.blocked) throw validationFailed([{ path: "to", message: tText("messages:errors.blocked") }]);
         if (contact.optedOut) throw validationFailed([{ path: "to", message: tText("messages:errors.optedOut") }]);
@@ -358,6 +371,32 @@ export async function markMessageRead(scope: InstanceScope, id: string): Promise
       return updated!;
     }),
   );
+}
+
+/**
+ * The media worker's outcome on an inbound message's media jsonb (`status`: stored/failed/expired, the
+ * stored type and size), matched by provider id and media id; the inbox is told. Null when no message
+ * carries that media (its batch failed).
+ */
+export async function noteMessageMedia(
+  instance: Instance,
+  note: { providerMessageId: string; mediaId: string; patch: Record<string, unknown> },
+): Promise<{ messageId: string } | null> {
+  const [row] = await db
+    .update(messages)
+    .set({ media: sql`coalesce(${messages.media}, '{}'::jsonb) || ${JSON.stringify(note.patch)}::jsonb` })
+    .where(
+      and(
+        eq(messages.instanceId, instance.id),
+        eq(messages.providerMessageId, note.providerMessageId),
+        sql`${messages.media}->>'mediaId' = ${note.mediaId}`,
+      ),
+    )
+    .returning({ id: messages.id, conversationId: messages.conversationId });
+  if (!row) return null;
+  const topic = inboxTopic(instance);
+  if (topic) await publishLive(topic, { conversationId: row.conversationId, messageId: row.id });
+  return { messageId: row.id };
 }
 
 /** Sign-up claims the messages of a visitor's (just claimed) instances for the new organization. */
