@@ -1,5 +1,6 @@
 import type { AnyElysia } from "elysia";
 import { wireAutomation } from "@/features/automation/automation.service";
+import { wireTranscription } from "@/features/transcription/transcription.service";
 import { accountPages } from "@/features/account/account.pages";
 import { apiKeyApi } from "@/features/api-keys/api-key.api";
 import { apiKeyPages } from "@/features/api-keys/api-key.pages";
@@ -133,6 +134,8 @@ const moveContactOnIdentityChange: (typeof onIdentityChange)[number] = async (in
 /** Cross-feature subscriptions, made explicitly here instead of by importing a module for its side effects. */
 export function wireFeatures(): void {
   wireAutomation();
+  // Voice notes are transcribed once the media feature has stored their audio.
+  wireTranscription();
   // Triggers sit below flows and workflows; their pages name the targets through these.
   provideTriggerTargets({ flowLineages: listFlows, flowVersions: listFlowVersions, workflows: listWorkflows });
   // Keys are verified below devices; a used device key marks its device seen through this.

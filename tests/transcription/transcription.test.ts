@@ -12,7 +12,10 @@ import { MEDIA_WAIT_MS, mediaSettled, processDueTranscriptions } from "@/feature
 import { createTrigger } from "@/features/triggers/trigger.service";
 import { triggerSchema } from "@/features/triggers/trigger.schema";
 import { createWorkflow } from "@/features/workflows/workflow.service";
+import { ingestInbound } from "@/features/inbound/inbound.service";
 import { liveTopics } from "@/lib/live-topics";
+import { wireFeatures } from "@/routes";
+import { runMediaOnce } from "@/workers/media.worker";
 import { subscribeLive } from "@/lib/live";
 import { botTexts, connectedInstance, contactWrites } from "../automation/helpers";
 import { createOwner } from "../helpers/factories";
@@ -104,6 +107,41 @@ describe("voice transcription", () => {
     unsubscribe();
     // Done once: nothing is due any more.
     expect(await processDueTranscriptions()).toBe(0);
+  });
+
+  test("end to end: an inline (base64) voice note is stored by the media worker, which hands it to transcription", async () => {
+    whisper.state.mode = "ok";
+    whisper.state.reply = () => "pode me ligar amanhã";
+    const { org, instance } = await orgWithTranscription("pt-BR");
+    wireFeatures();
+    const bytes = voiceBytes("inline");
+    const result = await ingestInbound(instance, {
+      kind: "message",
+      providerMessageId: `inline-voice-${Date.now()}`,
+      from: "+5511988880099",
+      type: "audio",
+      attachment: { source: { kind: "base64", data: Buffer.from(bytes).toString("base64") }, mimeType: "audio/ogg; codecs=opus", voice: true },
+      timestamp: new Date(),
+    });
+    if (result.kind !== "message" || !result.message) throw new Error("not stored");
+    await result.hooks;
+    const note = result.message;
+    expect((await db.select().from(transcriptions).where(eq(transcriptions.messageId, note.id)))[0]!.status).toBe("waiting");
+
+    await runMediaOnce();
+    expect((await db.select().from(transcriptions).where(eq(transcriptions.messageId, note.id)))[0]!.status).toBe("pending");
+    const before = whisper.state.requests.length;
+    expect(await processDueTranscriptions()).toBe(1);
+    expect([...whisper.state.requests[before]!.bytes]).toEqual([...bytes]);
+    const [stored] = await db.select().from(messages).where(eq(messages.id, note.id));
+    expect(stored!.transcript).toBe("pode me ligar amanhã");
+    expect((stored!.media as { voice?: boolean }).voice).toBe(true);
+    expect(
+      await db
+        .select()
+        .from(events)
+        .where(and(eq(events.organizationId, org), eq(events.type, "message.transcribed"))),
+    ).toHaveLength(1);
   });
 
   test("an English organization sends no language hint; an organization without transcription sends nothing", async () => {

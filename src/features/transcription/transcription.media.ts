@@ -1,19 +1,20 @@
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { db } from "@/db/client";
 import { media, type messages } from "@/db/schema";
-import { mediaStore } from "@/features/media/media.store";
+import { readMedia } from "@/features/media/media.service";
 
 /**
- * The stored audio of a message, read from the media feature's store (its `media` row for the message,
- * once the media worker stored it), or null when there is none (not stored, failed, expired).
+ * The stored audio of a message, through the media feature: the media row its jsonb names (`mediaId`),
+ * or else the row that names it. Null when there is none stored (pending, failed, expired).
  */
-export async function readStoredAudio(message: Pick<typeof messages.$inferSelect, "id">): Promise<{ bytes: Uint8Array; mimeType: string | null } | null> {
-  const [row] = await db
-    .select({ storageKey: media.storageKey, mimeType: media.mimeType, declared: media.declaredMimeType })
-    .from(media)
-    .where(and(eq(media.messageId, message.id), eq(media.status, "stored")))
-    .limit(1);
-  if (!row?.storageKey) return null;
-  const bytes = await mediaStore().read(row.storageKey);
-  return { bytes, mimeType: row.mimeType ?? row.declared };
+export async function readStoredAudio(
+  message: Pick<typeof messages.$inferSelect, "id" | "media">,
+): Promise<{ bytes: Uint8Array; mimeType: string | null } | null> {
+  let mediaId = typeof message.media?.mediaId === "string" ? message.media.mediaId : null;
+  if (!mediaId) {
+    const [row] = await db.select({ id: media.id }).from(media).where(eq(media.messageId, message.id)).limit(1);
+    mediaId = row?.id ?? null;
+  }
+  const content = mediaId ? await readMedia(mediaId) : null;
+  return content ? { bytes: content.bytes, mimeType: content.mimeType } : null;
 }

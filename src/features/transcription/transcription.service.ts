@@ -3,6 +3,7 @@ import { db, notify, rowsOf } from "@/db/client";
 import { contacts, conversations, instances, messages, organizations, transcriptions, type TranscriptionStatus } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
 import type { InboundMessageContext } from "@/features/inbound/inbound.service";
+import { onMediaSettled } from "@/features/media/media.service";
 import { setMessageTranscript } from "@/features/messages/message.transcript";
 import { tText, withLocale } from "@/lib/i18n";
 import { publishLive } from "@/lib/live";
@@ -94,6 +95,12 @@ export async function mediaSettled(messageId: string, outcome: "stored" | "faile
       select ${message.id}::uuid, s.organization_id, 'pending', now() from transcription_settings s
       where s.organization_id = ${message.organizationId}::uuid and s.enabled and not exists (select 1 from woken)
       on conflict (message_id) do nothing`);
+    // A voice note held by a concurrent inbound hook (its insert committed while ours waited on the
+    // unique index, after our snapshot was taken) is woken by this second look.
+    await db
+      .update(transcriptions)
+      .set({ status: "pending", nextAttemptAt: sql`now()`, updatedAt: new Date() })
+      .where(and(eq(transcriptions.messageId, message.id), eq(transcriptions.status, "waiting")));
     await notify(TRANSCRIPTION_DUE_CHANNEL, "");
     return;
   }
@@ -104,6 +111,18 @@ export async function mediaSettled(messageId: string, outcome: "stored" | "faile
     .returning({ messageId: transcriptions.messageId });
   if (failed.length > 0) await settle(messageId, null);
 }
+
+/**
+ * Subscribes transcription to the media feature's settled files (stored or failed). Called by the
+ * composition root (src/routes.ts); idempotent, since tests build many apps in one process.
+ */
+export function wireTranscription(): void {
+  if (!onMediaSettled.includes(mediaHook)) onMediaSettled.push(mediaHook);
+}
+
+const mediaHook = async (row: { messageId: string | null; status: string }) => {
+  if (row.messageId && (row.status === "stored" || row.status === "failed")) await mediaSettled(row.messageId, row.status);
+};
 
 /** A text of the transcription catalog in the organization's language (workers have no request). */
 async function orgText(organizationId: string, key: string, values?: Parameters<typeof tText>[1]): Promise<string> {
