@@ -10,7 +10,8 @@ import { auditLogs, transcriptionSettings, users } from "@/db/schema";
 import { processDueTranscriptions } from "@/features/transcription/transcription.service";
 import { decryptSecret } from "@/lib/crypto";
 import { connectedInstance } from "../automation/helpers";
-import { TestClient } from "../helpers/client";
+import { api, TestClient } from "../helpers/client";
+import { createApiKey } from "@/features/api-keys/api-key.service";
 import { createMember, createOwner, signIn } from "../helpers/factories";
 import { audioStored, contactSendsVoiceNote, enableTranscription, voiceBytes } from "./helpers";
 import { startTranscriptionServer } from "./transcribe-server";
@@ -173,6 +174,12 @@ describe("the transcript in the inbox", () => {
     expect(html).toContain("Transcrição");
     expect(html).toContain("&lt;img src=x onerror=alert(1)&gt; quero falar com um atendente");
     expect(html).not.toContain("<img src=x");
+
+    // The API shows it on the message too.
+    const { secret } = await createApiKey({ organizationId: organization.id, name: "t", scopes: ["messages:read"] });
+    const viaApi = await api(app, "GET", `/v1/messages/${note.id}`, secret);
+    expect(viaApi.status).toBe(200);
+    expect(viaApi.body.transcript).toBe("<img src=x onerror=alert(1)> quero falar com um atendente");
 
     const agent = await createMember(organization.id, "agent");
     await db.update(users).set({ language: "en" }).where(eq(users.id, agent.id));

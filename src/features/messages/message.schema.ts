@@ -159,6 +159,8 @@ export const messageJsonSchema = z.object({
   from: z.string().nullable(),
   body: z.string().nullable(),
   media: z.record(z.string(), z.unknown()).nullable(),
+  /** What a voice note or audio says, once the organization's transcription produced it. */
+  transcript: z.string().nullable(),
   status: z.enum(MESSAGE_STATUSES),
   error: z.string().nullable(),
   attempts: z.number(),

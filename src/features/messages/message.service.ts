@@ -55,6 +55,7 @@ export function messageJson(message: Message, contactPhone: string | null): Mess
     from: outbound ? null : contactPhone,
     body: message.body,
     media: message.media,
+    transcript: message.transcript,
     status: message.status,
     error: message.error,
     attempts: message.attempts,
