@@ -1,41 +1,14 @@
-import { processDueFollowUps, processDueReplies } from "@/features/automation/automation.service";
-import { log } from "@/lib/logger";
+import { followUpJobs, replyTurnJobs } from "@/features/automation/automation.service";
+import { jobLoop, type LoopSettings } from "./jobs";
 import { registerWorker } from "./registry";
 
-const POLL_MS = 500;
-let timer: ReturnType<typeof setTimeout> | undefined;
-let running: Promise<void> | undefined;
-let stopped = true;
+/**
+ * Debounced workflow answers and follow-ups (jobs.jobLoop): every process polls, SKIP LOCKED splits the
+ * work, each thread's lease keeps its turns from overlapping. Turns wait on AI models for seconds, so
+ * several run at once (one conversation's one after another). No NOTIFY: a turn falls due seconds after
+ * the message that scheduled it (the debounce), so the 0.5 s poll is what wakes it.
+ */
+const settings: LoopSettings = { pollMs: 500, maxInFlight: 8, drainTimeoutMs: 10_000 };
 
-async function tick() {
-  try {
-    await processDueReplies();
-    await processDueFollowUps();
-  } catch (err) {
-    log.error("automation worker tick failed", { err });
-  }
-}
-
-function schedule() {
-  if (stopped) return;
-  timer = setTimeout(() => {
-    running = tick().finally(() => {
-      running = undefined;
-      schedule();
-    });
-  }, POLL_MS);
-}
-
-/** Debounced workflow replies and follow-ups: every process polls, SKIP LOCKED splits the work. */
-registerWorker({
-  name: "automation",
-  start() {
-    stopped = false;
-    schedule();
-  },
-  async stop() {
-    stopped = true;
-    clearTimeout(timer);
-    await running;
-  },
-});
+registerWorker(jobLoop(replyTurnJobs(), () => settings));
+registerWorker(jobLoop(followUpJobs(), () => settings));

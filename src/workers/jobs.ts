@@ -187,19 +187,19 @@ export async function claimDue<R = { id: string }>(queue: JobQueue, opts: ClaimO
 
 /**
  * Leases one row on demand if nobody holds it (no SKIP LOCKED: the caller wants this row, not any).
- * Returns whether the lease is now ours.
+ * Returns the lease (the fence for releasing it), or null while someone else holds the row.
  */
-export async function tryLease(queue: Pick<JobQueue, "table" | "lease">, id: string, opts: Omit<ClaimOptions, "limit">): Promise<boolean> {
+export async function tryLease(queue: Pick<JobQueue, "table" | "lease">, id: string, opts: Omit<ClaimOptions, "limit">): Promise<Date | null> {
   const now = clockOf(opts.now);
   const table = sql.identifier(queue.table);
   const lease = sql.identifier(queue.lease);
-  const rows = rowsOf<{ id: string }>(
+  const [row] = rowsOf<{ lease: Date | string }>(
     await db.execute(sql`
       update ${table} u set ${lease} = ${leaseEndSql(now, opts.leaseMs)}
       where u.id = ${id}::uuid and ${leaseFree(queue, U, now)}
-      returning u.id`),
+      returning u.${lease} as lease`),
   );
-  return rows.length > 0;
+  return row ? new Date(row.lease) : null;
 }
 
 /** A lease to give back: the row's id and, as a fence, the lease value the claim returned (if known). */

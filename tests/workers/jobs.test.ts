@@ -141,12 +141,15 @@ describe("claims", () => {
 
   test("tryLease takes one named row only while nobody holds it", async () => {
     const [id] = await insert(1);
-    expect(await tryLease(queue, id!, { leaseMs: 60_000 })).toBe(true);
-    expect(await tryLease(queue, id!, { leaseMs: 60_000 })).toBe(false);
+    const lease = await tryLease(queue, id!, { leaseMs: 60_000 });
+    expect(lease).toBeInstanceOf(Date);
+    expect(await tryLease(queue, id!, { leaseMs: 60_000 })).toBeNull();
     // Nor can a claim take it meanwhile.
     expect(await claimDue(queue, { limit: 1, leaseMs: 60_000 })).toEqual([]);
-    await releaseLeases(queue, [{ id: id! }]);
-    expect(await tryLease(queue, id!, { leaseMs: 60_000 })).toBe(true);
+    // The lease it returned is the fence of its release.
+    expect(await releaseLeases(queue, [{ id: id!, leaseUntil: new Date(lease!.getTime() - 1) }])).toBe(0);
+    expect(await releaseLeases(queue, [{ id: id!, leaseUntil: lease }])).toBe(1);
+    expect(await tryLease(queue, id!, { leaseMs: 60_000 })).toBeInstanceOf(Date);
   });
 
   test("per-key concurrency: at most `cap` leased rows per key, keys served round-robin", async () => {

@@ -15,9 +15,10 @@ import {
   advanceFollowUp,
   armFollowUps,
   claimDueThreads,
+  finishReplyTurn,
   openAutomationThread,
   recordTurn,
-  releaseThread,
+  releaseThreads,
   resetFollowUps,
   saveThreadState,
   scheduleReply,
@@ -28,6 +29,7 @@ import {
 import { engineFor, workflowForFlow, type Workflow } from "@/features/workflows/workflow.service";
 import { withLocale, type RequestLocale } from "@/lib/i18n";
 import { log } from "@/lib/logger";
+import { type JobKind, runJobsOnce } from "@/workers/jobs";
 
 /** Default wait for more inbound messages before a bound workflow answers them as one turn. */
 export const DEFAULT_DEBOUNCE_SECONDS = 3;
@@ -331,67 +333,106 @@ async function answerLoadedTurn(thread: Thread, ctx: Ctx & { workflow: Workflow 
   }
 }
 
-/** Worker step: answers every debounced turn that is due. Returns how many were processed. */
-export async function processDueReplies(now = new Date(), limit = 20): Promise<number> {
-  const claimed = await claimDueThreads("reply_due_at", now, limit, CLAIM_MS);
-  for (const thread of claimed) {
+/** A thread claimed by the automation worker, with the time it was claimed at (the turn's `now`). */
+type DueThread = { thread: Thread; now: Date };
+
+/**
+ * Automation turns as jobs (src/workers/jobs.ts) on the clock `clock`: the threads whose `column` is
+ * due are claimed under the thread's lease; one conversation's threads run one after another.
+ */
+function threadJobs(name: string, column: "reply_due_at" | "next_follow_up_at", clock: () => Date, run: (job: DueThread) => Promise<void>): JobKind<DueThread> {
+  return {
+    name,
+    async claim(limit) {
+      const now = clock();
+      return (await claimDueThreads(column, now, limit, CLAIM_MS)).map((thread) => ({ thread, now }));
+    },
+    run,
+    // Given back with the due time kept: another process takes the turn at once.
+    release: (jobs) => releaseThreads(jobs.map((j) => j.thread)),
+    idOf: (job) => job.thread.id,
+    keyOf: (job) => job.thread.conversationId ?? job.thread.id,
+  };
+}
+
+/** Debounced workflow answers that are due (the automation worker's loop; processDueReplies for one pass). */
+export function replyTurnJobs(clock: () => Date = () => new Date()): JobKind<DueThread> {
+  return threadJobs("automation-replies", "reply_due_at", clock, async ({ thread, now }) => {
     try {
       await answerTurn(thread, now);
-    } catch (err) {
-      log.error("answering a turn failed", { threadId: thread.id, err });
     } finally {
-      await releaseThread(thread.id);
+      await finishReplyTurn(thread, now);
     }
-  }
-  return claimed.length;
+  });
+}
+
+/** Follow-ups that are due (the automation worker's loop; processDueFollowUps for one pass). */
+export function followUpJobs(clock: () => Date = () => new Date()): JobKind<DueThread> {
+  return threadJobs("automation-follow-ups", "next_follow_up_at", clock, async ({ thread, now }) => {
+    try {
+      await sendDueFollowUp(thread, now);
+    } finally {
+      await releaseThreads([thread]);
+    }
+  });
+}
+
+/** One pass: answers every debounced turn due at `now`. Returns how many were claimed. */
+export async function processDueReplies(now = new Date(), limit = 20): Promise<number> {
+  return (
+    await runJobsOnce(
+      replyTurnJobs(() => now),
+      limit,
+    )
+  ).jobs.length;
+}
+
+/** One pass: sends every follow-up due at `now`. Returns how many were claimed. */
+export async function processDueFollowUps(now = new Date(), limit = 20): Promise<number> {
+  return (
+    await runJobsOnce(
+      followUpJobs(() => now),
+      limit,
+    )
+  ).jobs.length;
 }
 
 /**
- * Worker step: sends the next follow-up stage of threads whose contact stayed silent after the bot
- * spoke (an inbound message disarms them), up to the last stage.
+ * Sends the next follow-up stage of a thread whose contact stayed silent after the bot spoke (an
+ * inbound message disarms them), up to the last stage.
  */
-export async function processDueFollowUps(now = new Date(), limit = 20): Promise<number> {
-  const claimed = await claimDueThreads("next_follow_up_at", now, limit, CLAIM_MS);
-  for (const thread of claimed) {
+async function sendDueFollowUp(thread: Thread, now: Date): Promise<void> {
+  const ctx = await loadCtx(thread);
+  if (!ctx || ctx.conversation.handledBy === "human" || ctx.conversation.status === "resolved") {
+    await advanceFollowUp(thread.id, thread.followUpStage, null);
+    return;
+  }
+  let stages: FollowUpStage[] = (ctx.workflow.config as { followUps?: FollowUpStage[] }).followUps ?? [];
+  if (ctx.workflow.provider === "flow") {
+    const [flow] = await db
+      .select({ followUps: flows.followUps })
+      .from(flows)
+      .where(eq(flows.id, (thread.state as FlowState).flowId));
+    stages = flow?.followUps ?? [];
+  }
+  const stage = stages[thread.followUpStage];
+  if (stage) {
     try {
-      const ctx = await loadCtx(thread);
-      if (!ctx || ctx.conversation.handledBy === "human" || ctx.conversation.status === "resolved") {
-        await advanceFollowUp(thread.id, thread.followUpStage, null);
-        continue;
-      }
-      let stages: FollowUpStage[] = (ctx.workflow.config as { followUps?: FollowUpStage[] }).followUps ?? [];
-      if (ctx.workflow.provider === "flow") {
-        const [flow] = await db
-          .select({ followUps: flows.followUps })
-          .from(flows)
-          .where(eq(flows.id, (thread.state as FlowState).flowId));
-        stages = flow?.followUps ?? [];
-      }
-      const stage = stages[thread.followUpStage];
-      if (stage) {
-        try {
-          // A follow-up is written to the contact: rendered in the organization's language and zone.
-          const { body } = await withLocale(ctx.locale, () =>
-            renderTemplate(ctx.organizationId, {
-              key: stage.templateKey,
-              variables: templateContext(ctx.contact, (thread.state as FlowState).variables ?? {}),
-            }),
-          );
-          await sendToContact(ctx, body, "bot");
-        } catch (err) {
-          log.warn("follow-up not sent", { threadId: thread.id, stage: thread.followUpStage, err });
-        }
-      }
-      const nextStage = thread.followUpStage + 1;
-      const next = stages[nextStage];
-      await advanceFollowUp(thread.id, nextStage, next ? new Date(now.getTime() + next.delaySeconds * 1000) : null);
+      // A follow-up is written to the contact: rendered in the organization's language and zone.
+      const { body } = await withLocale(ctx.locale, () =>
+        renderTemplate(ctx.organizationId, {
+          key: stage.templateKey,
+          variables: templateContext(ctx.contact, (thread.state as FlowState).variables ?? {}),
+        }),
+      );
+      await sendToContact(ctx, body, "bot");
     } catch (err) {
-      log.error("follow-up failed", { threadId: thread.id, err });
-    } finally {
-      await releaseThread(thread.id);
+      log.warn("follow-up not sent", { threadId: thread.id, stage: thread.followUpStage, err });
     }
   }
-  return claimed.length;
+  const nextStage = thread.followUpStage + 1;
+  const next = stages[nextStage];
+  await advanceFollowUp(thread.id, nextStage, next ? new Date(now.getTime() + next.delaySeconds * 1000) : null);
 }
 
 /** A voice note that transcription handles is heard once its transcription settles (transcribedHook), not now. */

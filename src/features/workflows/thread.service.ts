@@ -4,6 +4,7 @@ import { contacts, threadMessages, threads, type FollowUpStage } from "@/db/sche
 import { recordEvent } from "@/features/events/event.service";
 import { AppError, conflict, validationFailed } from "@/lib/errors";
 import { keysetPage } from "@/lib/pager";
+import { claimDue, type JobQueue, releaseLeases, tryLease } from "@/workers/jobs";
 import { tText } from "@/lib/i18n";
 import { EngineError, type ChatTurn, type EngineReply } from "./engines/engine";
 import { engineFor, getWorkflow, type Workflow } from "./workflow.service";
@@ -126,7 +127,8 @@ const localTails = new Map<string, Promise<unknown>>();
 
 /**
  * Runs `fn` while holding the thread: turns of one thread never overlap, in this process (a promise
- * chain) or across processes (a `locked_until` lease claimed with a conditional UPDATE).
+ * chain) or across processes (the thread's `locked_until` lease, the same one the automation worker
+ * claims due turns with: src/workers/jobs.ts).
  */
 export async function withThreadLock<T>(threadId: string, fn: () => Promise<T>, waitMs = LOCK_MS): Promise<T> {
   const previous = localTails.get(threadId) ?? Promise.resolve();
@@ -135,21 +137,17 @@ export async function withThreadLock<T>(threadId: string, fn: () => Promise<T>, 
     .then(async () => {
       const deadline = Date.now() + waitMs;
       let delay = 25;
-      while (true) {
-        const [claimed] = await db
-          .update(threads)
-          .set({ lockedUntil: sql`now() + ${`${LOCK_MS} milliseconds`}::interval` })
-          .where(and(eq(threads.id, threadId), sql`(${threads.lockedUntil} is null or ${threads.lockedUntil} < now())`))
-          .returning({ id: threads.id });
-        if (claimed) break;
+      let lease = await tryLease(threadLease, threadId, { leaseMs: LOCK_MS });
+      while (!lease) {
         if (Date.now() > deadline) throw new AppError("conflict", tText("workflows:errors.threadBusy"));
         await Bun.sleep(delay);
         delay = Math.min(delay * 2, 500);
+        lease = await tryLease(threadLease, threadId, { leaseMs: LOCK_MS });
       }
       try {
         return await fn();
       } finally {
-        await db.update(threads).set({ lockedUntil: null }).where(eq(threads.id, threadId));
+        await releaseLeases(threadLease, [{ id: threadId, leaseUntil: lease }]);
       }
     });
   localTails.set(threadId, run);
@@ -376,32 +374,65 @@ export async function appendThreadLines(threadId: string, lines: { role: ThreadM
     .where(eq(threads.id, threadId));
 }
 
-/** Claims threads whose `column` is due, holding them for `holdMs` (SKIP LOCKED: each goes to one worker). */
+/**
+ * A thread's lease (`locked_until`): one turn at a time, whoever runs it — the worker's due answer or
+ * follow-up, a chat request, a flow step. A crashed process's lease runs out by itself.
+ */
+const threadLease = { table: "threads", lease: "locked_until" } as const;
+
+/**
+ * The automation worker's two queues on threads (src/workers/jobs.ts): debounced answers due at
+ * `reply_due_at`, follow-ups due at `next_follow_up_at`; only active, unpaused threads.
+ */
+const threadQueues: Record<"reply_due_at" | "next_follow_up_at", JobQueue> = {
+  reply_due_at: {
+    ...threadLease,
+    due: (t, now) => sql`${t}.reply_due_at <= ${now} and ${t}.status = 'active' and ${t}.paused = false`,
+    order: (t) => [sql`${t}.reply_due_at`],
+  },
+  next_follow_up_at: {
+    ...threadLease,
+    due: (t, now) => sql`${t}.next_follow_up_at <= ${now} and ${t}.status = 'active' and ${t}.paused = false`,
+    order: (t) => [sql`${t}.next_follow_up_at`],
+  },
+};
+
+/**
+ * Claims threads whose `column` is due at `now`, holding them for `holdMs` (SKIP LOCKED: each goes to
+ * one worker). The due time stays set until the turn is done (finishReplyTurn, advanceFollowUp), so a
+ * turn whose process died is claimed again once its lease runs out.
+ */
 export async function claimDueThreads(column: "reply_due_at" | "next_follow_up_at", now: Date, limit: number, holdMs: number): Promise<Thread[]> {
-  const due = sql.raw(column);
-  // Raw SQL parameters go to the driver as-is: pass timestamps as ISO text.
-  const at = now.toISOString();
-  const held = new Date(now.getTime() + holdMs).toISOString();
-  const clear = column === "reply_due_at" ? sql`reply_due_at = null,` : sql``;
-  const result = await db.execute(sql`
-    update threads set ${clear} locked_until = ${held}::timestamptz
-    where id in (
-      select id from threads
-      where ${due} <= ${at}::timestamptz and status = 'active' and paused = false
-        and (locked_until is null or locked_until < ${at}::timestamptz)
-      order by ${due}
-      limit ${limit}
-      for update skip locked
-    )
-    returning id`);
-  const ids = (Array.isArray(result) ? result : (result as { rows: { id: string }[] }).rows).map((r) => (r as { id: string }).id);
-  if (ids.length === 0) return [];
-  return db.select().from(threads).where(inArray(threads.id, ids));
+  const claimed = await claimDue(threadQueues[column], { limit, leaseMs: holdMs, now });
+  if (claimed.length === 0) return [];
+  return db
+    .select()
+    .from(threads)
+    .where(
+      inArray(
+        threads.id,
+        claimed.map((c) => c.id),
+      ),
+    );
 }
 
-/** Lets go of a thread claimed by claimDueThreads. */
-export async function releaseThread(threadId: string): Promise<void> {
-  await db.update(threads).set({ lockedUntil: null }).where(eq(threads.id, threadId));
+/** Lets go of threads claimed by claimDueThreads (fenced: a lease that ran out and was taken again is left alone). */
+export async function releaseThreads(claimed: Pick<Thread, "id" | "lockedUntil">[]): Promise<void> {
+  await releaseLeases(
+    threadLease,
+    claimed.map((t) => ({ id: t.id, leaseUntil: t.lockedUntil })),
+  );
+}
+
+/**
+ * A debounced answer claimed at `claimedAt` is done (answered, or nothing to answer): the thread is let
+ * go and its due time cleared — unless a newer message pushed it past `claimedAt` meanwhile, which the
+ * next turn answers.
+ */
+export async function finishReplyTurn(thread: Pick<Thread, "id" | "lockedUntil">, claimedAt: Date): Promise<void> {
+  await releaseLeases(threadLease, [{ id: thread.id, leaseUntil: thread.lockedUntil }], {
+    set: sql`reply_due_at = case when u.reply_due_at <= ${claimedAt.toISOString()}::timestamptz then null else u.reply_due_at end`,
+  });
 }
 
 /** Sign-up claims a visitor device's threads for the new organization (inside the claim's transaction). */
