@@ -83,3 +83,23 @@ describe("one keyset pager", () => {
     expect(filesMatching(/base64url/).filter((f) => /cursor/i.test(readFileSync(join(ROOT, f), "utf8")))).toEqual(["src/lib/pager.ts"]);
   });
 });
+
+describe("one job mechanism", () => {
+  test("only src/workers/jobs.ts builds a SKIP LOCKED claim (SQL or Drizzle's skipLocked)", () => {
+    expect(filesMatching(/for\s+(no\s+key\s+)?update\s+skip\s+locked|skipLocked/i)).toEqual(["src/workers/jobs.ts"]);
+  });
+
+  test("only src/workers/jobs.ts runs a polling loop over LISTEN; every job worker is a jobLoop", () => {
+    const workers = sourceFiles(join(ROOT, "src"))
+      .filter((file) => /registerWorker\(/.test(readFileSync(file, "utf8")))
+      .map((file) => relative(ROOT, file))
+      .filter((file) => file !== "src/workers/registry.ts" && file !== "src/workers/jobs.ts");
+    const listeners = filesMatching(/\blisten\(\w+_CHANNEL|\blisten\(channel/).filter((f) => workers.includes(f) || f.startsWith("src/workers/"));
+    expect(listeners).toEqual(["src/workers/jobs.ts"]);
+    expect(workers).toContain("src/workers/outbound.worker.ts");
+    // A worker file that claims rows does so through a jobLoop, never a hand-written timer loop.
+    for (const file of workers.filter((f) => /claimDue|lease/i.test(readFileSync(join(ROOT, f), "utf8")))) {
+      expect({ file, jobLoop: /jobLoop\(/.test(readFileSync(join(ROOT, file), "utf8")) }).toEqual({ file, jobLoop: true });
+    }
+  });
+});
