@@ -23,10 +23,11 @@ const files = new Map<string, { bytes: Uint8Array; type: string }>();
 const graphRequests: { path: string; auth: string | null }[] = [];
 let flakyFailures = 0;
 
+let port = 0;
 const server = Bun.serve({
   hostname: "127.0.0.1",
   port: 0,
-  fetch(req) {
+  fetch(req): Response {
     const url = new URL(req.url);
     graphRequests.push({ path: url.pathname, auth: req.headers.get("authorization") });
     const graphMedia = /^\/v21\.0\/(media-\w+)$/.exec(url.pathname);
@@ -37,7 +38,7 @@ const server = Bun.serve({
       if (!file) return Response.json({ error: { message: "Unsupported get request", code: 100 } }, { status: 400 });
       return Response.json({
         messaging_product: "whatsapp",
-        url: `http://127.0.0.1:${server.port}/lookaside/${graphMedia[1]}`,
+        url: `http://127.0.0.1:${port}/lookaside/${graphMedia[1]}`,
         mime_type: file.type,
         sha256: sha256(file.bytes),
         file_size: file.bytes.byteLength,
@@ -48,7 +49,7 @@ const server = Bun.serve({
     if (lookaside) {
       if (req.headers.get("authorization") !== `Bearer ${CLOUD.accessToken}`) return new Response("unauthorized", { status: 401 });
       const file = files.get(lookaside[1]!);
-      return file ? new Response(file.bytes, { headers: { "content-type": file.type } }) : new Response("gone", { status: 404 });
+      return file ? new Response(file.bytes as Uint8Array<ArrayBuffer>, { headers: { "content-type": file.type } }) : new Response("gone", { status: 404 });
     }
     const s3 = /^\/bucket\/(.+)$/.exec(url.pathname);
     if (s3) {
@@ -58,12 +59,15 @@ const server = Bun.serve({
       }
       if (s3[1] === "down.png") return new Response("down", { status: 502 });
       const file = files.get(s3[1]!);
-      return file ? new Response(file.bytes, { headers: { "content-type": file.type } }) : new Response("no such key", { status: 404 });
+      return file
+        ? new Response(file.bytes as Uint8Array<ArrayBuffer>, { headers: { "content-type": file.type } })
+        : new Response("no such key", { status: 404 });
     }
     return new Response("not found", { status: 404 });
   },
 });
-const base = `http://127.0.0.1:${server.port}`;
+port = server.port!;
+const base = `http://127.0.0.1:${port}`;
 
 const app = createApp();
 let organizationId: string;

@@ -342,6 +342,12 @@ async function messageNotStoredYet(row: Media): Promise<boolean> {
   return !found;
 }
 
+/**
+ * Subscribers told when an inbound file was stored (voice transcription starts here). They run after the
+ * row was written; a failing one is logged without affecting the others.
+ */
+export const onMediaStored: ((row: Media) => Promise<void> | void)[] = [];
+
 /** One claimed download to its end: stored, retried later, or failed (visible on the message and as `media.status`). */
 export async function processMedia(c: ClaimedMedia): Promise<void> {
   const { row, instance } = c;
@@ -381,7 +387,14 @@ export async function processMedia(c: ClaimedMedia): Promise<void> {
     if (spool) await mediaStore().delete(spool);
     if (stored) {
       if (sniffed.mismatch) log.warn("media type differs from the declared type", { mediaId: row.id, declared, sniffed: sniffed.sniffed });
-      await announce(stored, instance, { mimeType: stored.mimeType, size: stored.size, mimeMismatch: stored.mimeMismatch || undefined });
+      const messageId = await announce(stored, instance, { mimeType: stored.mimeType, size: stored.size, mimeMismatch: stored.mimeMismatch || undefined });
+      for (const hook of [...onMediaStored]) {
+        try {
+          await hook({ ...stored, messageId });
+        } catch (err) {
+          log.error("media stored hook failed", { mediaId: stored.id, err });
+        }
+      }
     }
   } catch (err) {
     const failure = downloadFailure(err);
@@ -427,7 +440,7 @@ export const onMediaSettled: ((row: Media) => Promise<void> | void)[] = [];
  * the media. The event carries a signed URL valid MEDIA_URL_TTL_SECONDS; `GET /v1/media/:id` signs a
  * fresh one at any time.
  */
-async function announce(row: Media, instance: Instance | null, patch: Record<string, unknown>): Promise<void> {
+async function announce(row: Media, instance: Instance | null, patch: Record<string, unknown>): Promise<string | null> {
   let messageId = row.messageId;
   if (instance && row.providerMessageId) {
     const noted = await messageMediaNote(instance, { providerMessageId: row.providerMessageId, mediaId: row.id, patch: { status: row.status, ...patch } });
@@ -443,7 +456,7 @@ async function announce(row: Media, instance: Instance | null, patch: Record<str
       log.error("media settled hook failed", { mediaId: row.id, err });
     }
   }
-  if (!row.organizationId && !row.deviceId) return;
+  if (!row.organizationId && !row.deviceId) return messageId;
   await recordEvent({
     organizationId: row.organizationId,
     instanceId: row.instanceId,
@@ -451,6 +464,7 @@ async function announce(row: Media, instance: Instance | null, patch: Record<str
     type: "media.status",
     data: { media: { ...mediaJson({ ...row, messageId }), providerMessageId: row.providerMessageId } },
   });
+  return messageId;
 }
 
 // ——— Reading ———
