@@ -41,6 +41,7 @@ export default {
       request: "O endpoint de transcrição falhou: {{reason}}",
       refused: "O endpoint de transcrição não é permitido: {{reason}}",
       noText: "O endpoint de transcrição respondeu sem texto",
+      unexpected: "Erro inesperado ao transcrever o áudio",
     },
     inbox: {
       label: "Transcrição",
@@ -85,6 +86,7 @@ export default {
       request: "The transcription endpoint failed: {{reason}}",
       refused: "The transcription endpoint is not allowed: {{reason}}",
       noText: "The transcription endpoint answered without text",
+      unexpected: "Unexpected error while transcribing the audio",
     },
     inbox: {
       label: "Transcript",

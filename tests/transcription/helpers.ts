@@ -69,4 +69,5 @@ export async function audioStored(instance: Instance, messageId: string, bytes: 
       ...values,
     });
   await mediaSettled(messageId, "stored");
+  return key;
 }

@@ -13,6 +13,7 @@ import { createTrigger } from "@/features/triggers/trigger.service";
 import { triggerSchema } from "@/features/triggers/trigger.schema";
 import { createWorkflow } from "@/features/workflows/workflow.service";
 import { ingestInbound } from "@/features/inbound/inbound.service";
+import { mediaStore } from "@/features/media/media.store";
 import { liveTopics } from "@/lib/live-topics";
 import { wireFeatures } from "@/routes";
 import { runMediaOnce } from "@/workers/media.worker";
@@ -248,6 +249,21 @@ describe("voice transcription", () => {
     expect(row).toMatchObject({ status: "failed", attempts: 1 });
     expect(row!.error).toBe("The transcription endpoint failed: answered HTTP 401 (the credentials were refused)");
     whisper.state.mode = "ok";
+  });
+
+  test("audio that cannot be read is retried like a passing failure, then settles", async () => {
+    const { instance } = await orgWithTranscription("en");
+    const note = await contactSendsVoiceNote(instance, "+5511988880045");
+    const key = await audioStored(instance, note.id, voiceBytes("gone"));
+    await mediaStore().delete(key);
+    const before = whisper.state.requests.length;
+    expect(await processDueTranscriptions()).toBe(1);
+    expect((await db.select().from(transcriptions).where(eq(transcriptions.messageId, note.id)))[0]).toMatchObject({ status: "pending" });
+    await processDueTranscriptions(at(15_000));
+    await processDueTranscriptions(at(120_000));
+    const [row] = await db.select().from(transcriptions).where(eq(transcriptions.messageId, note.id));
+    expect(row).toMatchObject({ status: "failed", attempts: 3, error: "Unexpected error while transcribing the audio" });
+    expect(whisper.state.requests.length).toBe(before);
   });
 
   test("audio that never arrives, or whose download failed, settles the voice note without words", async () => {

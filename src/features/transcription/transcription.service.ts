@@ -217,13 +217,16 @@ async function transcribe(job: Job, now: Date): Promise<void> {
       return fail(job, (err as Error).message);
     }
     if (!endpoint) return fail(job, tText("transcription:failures.disabled"));
-    const audio = await readStoredAudio(row.message);
-    if (!audio) return fail(job, tText("transcription:failures.noAudio"));
     try {
+      const audio = await readStoredAudio(row.message);
+      if (!audio) return fail(job, tText("transcription:failures.noAudio"));
       const text = await requestTranscription(endpoint, audio, { language, timeoutMs: REQUEST_TIMEOUT_MS });
       await complete(job, row.message, text, { model: endpoint.model, language: language ?? null });
-    } catch (err) {
-      if (!(err instanceof TranscriptionFailure)) throw err;
+    } catch (caught) {
+      // Anything unexpected (the media store unreadable, the database) is retried like a passing failure:
+      // the voice note must still settle once the tries are spent.
+      if (!(caught instanceof TranscriptionFailure)) log.error("transcription failed unexpectedly", { messageId: job.message_id, err: caught });
+      const err = caught instanceof TranscriptionFailure ? caught : new TranscriptionFailure(tText("transcription:failures.unexpected"), true);
       const delay = err.retryable ? backoffDelayMs(RETRY, job.attempts) : null;
       if (delay === null) return fail(job, err.message);
       log.info("transcription will be retried", { messageId: job.message_id, attempt: job.attempts, reason: err.message });
