@@ -1,11 +1,10 @@
 import { config } from "@/config";
 import { decryptSecret, encryptSecret } from "@/lib/crypto";
 import { AppError } from "@/lib/errors";
-import { log } from "@/lib/logger";
 import { guardedFetch, OutboundError, TargetRefused } from "@/lib/outbound";
 import { toDigits, toE164 } from "@/lib/phone";
 import { arr, num, obj, providerFetch, str } from "./http";
-import { ProviderError, type InboundEvent, type MediaFile, type OutboundMessage, type ProviderInstance, type WhatsAppProvider } from "./provider";
+import { ProviderError, type MediaFile, type OutboundMessage, type ProviderInstance, type WhatsAppProvider } from "./provider";
 
 /**
  * Meta WhatsApp Cloud API adapter. Numbers are connected by configuration (phone number id + a system
@@ -278,141 +277,5 @@ export const cloudProvider: WhatsAppProvider = {
   },
 };
 
-// ---------------------------------------------------------------------------------------------
-// Inbound: Cloud API webhook notifications → normalized events
-// ---------------------------------------------------------------------------------------------
-
-function unixTime(value: unknown): Date {
-  const n = num(value);
-  return n ? new Date(n * 1000) : new Date();
-}
-
-const MEDIA_TYPES = new Set(["image", "video", "audio", "document", "sticker"]);
-
-function mapCloudMessage(m: Record<string, unknown>, names: Map<string, string>): InboundEvent | null {
-  const id = str(m.id);
-  const from = toE164(str(m.from) ?? "");
-  const type = str(m.type);
-  if (!id || !from || !type) return null;
-  const base = { kind: "message" as const, providerMessageId: id, from, fromName: names.get(toDigits(from)), timestamp: unixTime(m.timestamp) };
-  if (type === "text") return { ...base, type: "text", body: str(obj(m.text)?.body) };
-  if (MEDIA_TYPES.has(type)) {
-    const media = obj(m[type]) ?? {};
-    const caption = str(media.caption);
-    return {
-      ...base,
-      type: type as "image",
-      body: caption,
-      // Cloud media is referenced by id; fetching it needs GET /{media-id} with the access token.
-      media: {
-        mediaId: str(media.id),
-        ...(str(media.mime_type) ? { mimeType: str(media.mime_type) } : {}),
-        ...(str(media.sha256) ? { sha256: str(media.sha256) } : {}),
-        ...(caption ? { caption } : {}),
-        ...(str(media.filename) ? { fileName: str(media.filename) } : {}),
-      },
-    };
-  }
-  if (type === "location") {
-    const loc = obj(m.location) ?? {};
-    return {
-      ...base,
-      type: "location",
-      body: str(loc.name) ?? str(loc.address),
-      media: {
-        latitude: num(loc.latitude),
-        longitude: num(loc.longitude),
-        ...(str(loc.name) ? { name: str(loc.name) } : {}),
-        ...(str(loc.address) ? { address: str(loc.address) } : {}),
-      },
-    };
-  }
-  if (type === "contacts") {
-    const cards = arr(m.contacts).map((c) => {
-      const card = obj(c) ?? {};
-      return {
-        name: str(obj(card.name)?.formatted_name),
-        phones: arr(card.phones)
-          .map((p) => str(obj(p)?.phone) ?? str(obj(p)?.wa_id))
-          .filter(Boolean),
-      };
-    });
-    return {
-      ...base,
-      type: "contact",
-      body:
-        cards
-          .map((c) => c.name)
-          .filter(Boolean)
-          .join(", ") || undefined,
-      media: { contacts: cards },
-    };
-  }
-  if (type === "reaction") {
-    const reaction = obj(m.reaction) ?? {};
-    const emoji = str(reaction.emoji);
-    const target = str(reaction.message_id);
-    if (!emoji || !target) return null; // reaction removed
-    return { ...base, type: "reaction", body: emoji, media: { messageId: target, emoji } };
-  }
-  if (type === "button") return { ...base, type: "text", body: str(obj(m.button)?.text) ?? str(obj(m.button)?.payload) };
-  if (type === "interactive") {
-    const interactive = obj(m.interactive) ?? {};
-    const reply = obj(interactive.button_reply) ?? obj(interactive.list_reply);
-    return { ...base, type: "text", body: str(reply?.title), media: { reply: { id: str(reply?.id), title: str(reply?.title) } } };
-  }
-  log.debug("cloud message type ignored", { type });
-  return null;
-}
-
-function mapCloudStatus(s: Record<string, unknown>): InboundEvent | null {
-  const id = str(s.id);
-  const status = str(s.status);
-  if (!id || (status !== "sent" && status !== "delivered" && status !== "read" && status !== "failed")) return null;
-  const firstError = obj(arr(s.errors)[0]);
-  const error = firstError
-    ? [
-        str(firstError.title) ?? str(firstError.message),
-        str(obj(firstError.error_data)?.details),
-        num(firstError.code) ? `code ${num(firstError.code)}` : undefined,
-      ]
-        .filter(Boolean)
-        .join(" — ")
-    : undefined;
-  return { kind: "receipt", providerMessageId: id, status, timestamp: unixTime(s.timestamp), ...(error ? { error } : {}) };
-}
-
-/**
- * Maps a Cloud API webhook notification (`{object, entry[].changes[].value}`) to normalized events.
- * Changes for another phone number id than `phoneNumberId` are skipped: one Meta app may serve several.
- */
-export function mapCloudPayload(payload: unknown, phoneNumberId: string): InboundEvent[] {
-  const out: InboundEvent[] = [];
-  for (const entry of arr(obj(payload)?.entry)) {
-    for (const change of arr(obj(entry)?.changes)) {
-      const c = obj(change);
-      if (str(c?.field) !== "messages") continue;
-      const value = obj(c?.value) ?? {};
-      const target = str(obj(value.metadata)?.phone_number_id);
-      if (target && target !== phoneNumberId) {
-        log.warn("cloud webhook for another phone number id skipped", { expected: phoneNumberId, got: target });
-        continue;
-      }
-      const names = new Map<string, string>();
-      for (const contact of arr(value.contacts)) {
-        const waId = str(obj(contact)?.wa_id);
-        const name = str(obj(obj(contact)?.profile)?.name);
-        if (waId && name) names.set(waId, name);
-      }
-      for (const m of arr(value.messages)) {
-        const mapped = obj(m) && mapCloudMessage(obj(m)!, names);
-        if (mapped) out.push(mapped);
-      }
-      for (const s of arr(value.statuses)) {
-        const mapped = obj(s) && mapCloudStatus(obj(s)!);
-        if (mapped) out.push(mapped);
-      }
-    }
-  }
-  return out;
-}
+// Inbound: Cloud API webhook notifications → normalized events live in cloud.inbound.ts (pure parsing).
+export { mapCloudPayload } from "./cloud.inbound";

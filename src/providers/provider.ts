@@ -227,7 +227,14 @@ export type InboundEvent =
   /** The author deleted an earlier message for everyone. */
   | { kind: "delete"; providerMessageId?: string; targetProviderMessageId: string; fromMe?: boolean; timestamp: Date }
   /** The provider says one person now has another identity (Cloud `system` number change): contacts follow. */
-  | { kind: "identity_change"; from: InboundSender; to: InboundSender; timestamp: Date }
+  | {
+      kind: "identity_change";
+      from: InboundSender;
+      to: InboundSender;
+      /** The provider message that announced it (a redelivery of that message applies nothing again). */
+      providerMessageId?: string;
+      timestamp: Date;
+    }
   /**
    * A correctly signed payload (or part of one) the adapter could not understand: acknowledged, never
    * dropped — the inbound service records it with `reason` and a size-capped excerpt in the event log.
@@ -286,7 +293,10 @@ export const UNPARSED_EXCERPT_MAX = 4000;
 export function payloadExcerpt(value: unknown): string {
   let text: string;
   try {
-    text = typeof value === "string" ? value : JSON.stringify(value, (_key, v) => (typeof v === "string" && v.length > 512 ? `${v.slice(0, 64)}…(${v.length} chars)` : v));
+    text =
+      typeof value === "string"
+        ? value
+        : JSON.stringify(value, (_key, v) => (typeof v === "string" && v.length > 512 ? `${v.slice(0, 64)}…(${v.length} chars)` : v));
   } catch {
     text = String(value);
   }

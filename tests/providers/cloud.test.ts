@@ -98,7 +98,7 @@ describe("Cloud API adapter", () => {
   });
 
   test("connect verifies the token with GET /{phone-number-id}; QR and pairing code are a clear 422", async () => {
-    expect(providerFor(instance)).toBe(cloudProvider);
+    expect(providerFor(instance).name).toBe(cloudProvider.name);
     expect(await cloudProvider.connect(instance)).toEqual({ status: "connected", jid: "15550100000@s.whatsapp.net", name: "Loja Teste" });
     expect(recorded.at(-1)).toMatchObject({ method: "GET", auth: `Bearer ${ACCESS_TOKEN}` });
     expect(recorded.at(-1)!.path).toStartWith(`/v21.0/${PHONE_NUMBER_ID}?fields=`);
@@ -327,12 +327,13 @@ describe("/hooks/cloud/:instanceId", () => {
       ],
     });
     const raw = JSON.stringify(payload);
-    expect((await hook(instance.id, raw, sign(raw))).body).toMatchObject({ stored: 4 });
+    // Every message is kept, the one Meta could not render included.
+    expect((await hook(instance.id, raw, sign(raw))).body).toMatchObject({ stored: 5 });
     const byId = async (id: string) => (await db.select().from(messages).where(eq(messages.providerMessageId, id)))[0];
     expect(await byId("wamid.IMG")).toMatchObject({
       type: "image",
       body: "This is a caption",
-      media: { mediaId: "2754859441498128", mimeType: "image/jpeg", caption: "This is a caption" },
+      media: { mimeType: "image/jpeg", caption: "This is a caption", source: { kind: "cloud_media", id: "2754859441498128" } },
     });
     expect(await byId("wamid.LOC")).toMatchObject({
       type: "location",
@@ -340,8 +341,12 @@ describe("/hooks/cloud/:instanceId", () => {
       media: { latitude: 40.782910059774, longitude: -73.959147034132 },
     });
     expect(await byId("wamid.REACT")).toMatchObject({ type: "reaction", body: "😀", media: { messageId: "wamid.IMG", emoji: "😀" } });
-    expect(await byId("wamid.BTN")).toMatchObject({ type: "text", body: "Yes, please" });
-    expect(await byId("wamid.SYS")).toBeUndefined();
+    expect(await byId("wamid.BTN")).toMatchObject({
+      type: "interactive",
+      body: "Yes, please",
+      context: { interactive: { kind: "button", id: "yes", title: "Yes, please" } },
+    });
+    expect(await byId("wamid.SYS")).toMatchObject({ type: "unsupported", context: { rawType: "unsupported" } });
 
     const elsewhere = JSON.stringify(
       notification({ messages: [{ from: "16315551181", id: "wamid.ELSEWHERE", timestamp: "1749416405", type: "text", text: { body: "x" } }] }, "123"),

@@ -317,7 +317,7 @@ describe("POST /hooks/wuzapi", () => {
     expect(await db.select().from(messages).where(eq(messages.providerMessageId, "UNSIGNED-1"))).toEqual([]);
   });
 
-  test("media, group and own messages; unknown users are acknowledged and ignored", async () => {
+  test("media, group and own messages are kept (inline bytes never in the row); unknown users are acknowledged and ignored", async () => {
     const image = {
       ...messagePayload("IMG-1"),
       userID: instance.providerInstanceId,
@@ -335,13 +335,12 @@ describe("POST /hooks/wuzapi", () => {
       expect((await hook(raw, { "content-type": "application/json", "x-hmac-signature": sign(raw) })).status).toBe(200);
     }
     const [img] = await db.select().from(messages).where(eq(messages.providerMessageId, "IMG-1"));
-    expect(img).toMatchObject({
-      type: "image",
-      body: "a photo",
-      media: { url: "data:image/png;base64,iVBORw0KGgo=", mimeType: "image/png", caption: "a photo" },
-    });
-    expect(await db.select().from(messages).where(eq(messages.providerMessageId, "GRP-1"))).toEqual([]);
-    expect(await db.select().from(messages).where(eq(messages.providerMessageId, "MINE-1"))).toEqual([]);
+    expect(img).toMatchObject({ type: "image", body: "a photo", media: { mimeType: "image/png", caption: "a photo" } });
+    expect(JSON.stringify(img!.media)).not.toContain("iVBORw0KGgo=");
+    expect((await db.select().from(messages).where(eq(messages.providerMessageId, "GRP-1"))).length).toBe(1);
+    // Written from the business's phone: an outbound message already sent, not an unread inbound one.
+    const [own] = await db.select().from(messages).where(eq(messages.providerMessageId, "MINE-1"));
+    expect(own).toMatchObject({ direction: "outbound", status: "sent", sentBy: "phone" });
     const raw = JSON.stringify({ ...messagePayload("GHOST-1"), userID: "no-such-user" });
     const ghost = await hook(raw, { "content-type": "application/json", "x-hmac-signature": sign(raw) });
     expect(ghost).toEqual({ status: 200, body: { ok: true, ignored: true } });

@@ -2,13 +2,18 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { log } from "@/lib/logger";
-import { ingestEvents } from "./inbound.service";
+import { ingestEvents, recordUnparsed } from "./inbound.service";
 import { verifyCloudSignature, verifyWuzapiSignature, findWuzapiInstance, findCloudInstance } from "./inbound.webhooks";
-import { mapWuzapiPayload, parseWuzapiBody } from "@/providers/wuzapi";
-import { mapCloudPayload, readCloudConfig } from "@/providers/cloud";
+import { mapWuzapiPayload, parseWuzapiBody, wuzapiUserIdOf } from "@/providers/wuzapi.inbound";
+import { readCloudConfig } from "@/providers/cloud";
+import { mapCloudPayload } from "@/providers/cloud.inbound";
+import { payloadExcerpt } from "@/providers/provider";
 import { safeEqual } from "@/lib/crypto";
 
 const unauthorized = () => new AppError("unauthorized", "Invalid or missing webhook signature");
+
+/** Where an unreadable WuzAPI body naming no known instance is recorded: the platform's event log, no organization. */
+const NO_INSTANCE = { id: null, organizationId: null, createdByDeviceId: null, provider: "wuzapi" } as const;
 
 /**
  * Provider webhooks (`/hooks/*`): authenticated by the provider's signature over the RAW body (hence
@@ -23,9 +28,19 @@ export const inboundHooks = new Elysia({ name: "inbound-hooks", prefix: "/hooks"
         log.warn("wuzapi webhook refused: bad signature", { ip: request.headers.get("x-forwarded-for") ?? undefined });
         throw unauthorized();
       }
-      const parsed = parseWuzapiBody(raw, request.headers.get("content-type"));
-      if (!parsed) throw new AppError("bad_request", "Unreadable WuzAPI payload");
-      if (!parsed.userID) throw new AppError("bad_request", "The WuzAPI payload has no userID");
+      const contentType = request.headers.get("content-type");
+      const parsed = parseWuzapiBody(raw, contentType);
+      if (!parsed?.userID) {
+        // Signed, so it is WuzAPI's: acknowledged (a non-2xx is retried) and recorded, on its instance when the body names one.
+        const userID = parsed ? undefined : wuzapiUserIdOf(raw, contentType);
+        const owner = userID ? await findWuzapiInstance(userID) : undefined;
+        await recordUnparsed(owner ?? NO_INSTANCE, {
+          kind: "unparsed",
+          reason: parsed ? "WuzAPI payload without userID" : "WuzAPI body is not JSON or form data with jsonData",
+          excerpt: payloadExcerpt(raw),
+        });
+        return { ok: true, ignored: true, unparsed: true };
+      }
       const instance = await findWuzapiInstance(parsed.userID);
       if (!instance) {
         // A deleted instance: acknowledge so WuzAPI does not retry forever.
@@ -80,7 +95,9 @@ export const inboundHooks = new Elysia({ name: "inbound-hooks", prefix: "/hooks"
       try {
         payload = JSON.parse(raw);
       } catch {
-        throw new AppError("bad_request", "Malformed JSON");
+        // Correctly signed but unreadable: Meta retries non-2xx for days, so acknowledge and record it.
+        await recordUnparsed(instance, { kind: "unparsed", reason: "Cloud webhook body is not JSON", excerpt: payloadExcerpt(raw) });
+        return { ok: true, unparsed: true };
       }
       const { counts } = await ingestEvents(instance, mapCloudPayload(payload, cloud.phoneNumberId));
       return { ok: true, ...counts };

@@ -78,7 +78,7 @@ export const onIdentityChange: ((instance: Instance, event: IdentityChange) => P
  * non-2xx for days — and kept in the event log with the reason and a size-capped excerpt, never dropped.
  */
 export async function recordUnparsed(
-  instance: Pick<Instance, "id" | "organizationId" | "createdByDeviceId" | "provider">,
+  instance: { id: string | null; organizationId: string | null; createdByDeviceId: string | null; provider: string },
   event: Extract<InboundEvent, { kind: "unparsed" }>,
 ): Promise<IngestResult> {
   log.warn("inbound payload not understood", { instanceId: instance.id, reason: event.reason, rawType: event.rawType });
@@ -479,12 +479,21 @@ export async function ingestEvents(instance: Instance, events: InboundEvent[]) {
   let duplicates = 0;
   let receipts = 0;
   const pending: Promise<void>[] = [];
+  /** Provider ids of messages this delivery repeats: what they announced was applied the first time. */
+  const repeated = new Set<string>();
   let current = instance;
   for (const event of events) {
+    if (event.kind === "identity_change" && event.providerMessageId && repeated.has(event.providerMessageId)) {
+      duplicates++;
+      continue;
+    }
     const result = await ingestInbound(current, event);
     if (result.kind === "message") {
       if (result.stored) stored++;
-      else if (result.duplicate) duplicates++;
+      else if (result.duplicate) {
+        duplicates++;
+        if (event.kind === "message") repeated.add(event.providerMessageId);
+      }
     } else if (result.kind === "receipt") {
       if (result.updated) receipts++;
       if (result.pending) pending.push(result.pending);
