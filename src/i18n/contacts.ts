@@ -88,6 +88,18 @@ export default {
       checkMin: "Envie pelo menos um telefone",
       checkMax: "No máximo {{count}} telefones por chamada",
     },
+    identity: {
+      phone: "telefone",
+      lid: "LID do WhatsApp",
+      bsuid: "ID de usuário do negócio (Cloud)",
+      username: "nome de usuário",
+      group: "grupo",
+    },
+    kinds: {
+      person: "Pessoa",
+      group: "Grupo",
+    },
+    identities: "Identidades no WhatsApp",
   },
   en: {
     title: "Contacts",
@@ -174,5 +186,17 @@ export default {
       checkMin: "Send at least one phone",
       checkMax: "At most {{count}} phones per call",
     },
+    identity: {
+      phone: "phone",
+      lid: "WhatsApp LID",
+      bsuid: "business-scoped user id (Cloud)",
+      username: "username",
+      group: "group",
+    },
+    kinds: {
+      person: "Person",
+      group: "Group",
+    },
+    identities: "WhatsApp identities",
   },
 } satisfies Catalog;

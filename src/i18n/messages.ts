@@ -3,8 +3,16 @@ import type { Catalog } from "./index";
 /** Sending messages (/v1/messages and the test form): validation, sending rules, idempotency. */
 export default {
   "pt-BR": {
+    recipient: {
+      groupUnsupported: "O provedor {{provider}} desta instância não envia mensagens a grupos",
+      noAddress: "Este contato é conhecido só por {{known}}, e o provedor {{provider}} desta instância não envia para isso",
+      nothing: "Este contato não tem telefone nem outra identidade do WhatsApp para receber mensagens",
+      identity: { lid: "LID do WhatsApp", bsuid: "ID de usuário do negócio (Cloud)", username: "nome de usuário", group: "grupo" },
+    },
     schema: {
       recipient: "Informe o destinatário no formato internacional, por exemplo +5511999990001",
+      contactId: "contactId deve ser o id de um contato",
+      toOrContact: "Envie o telefone (to) ou o contato (contactId), não os dois",
       contactPhone: "Informe o telefone do contato no formato internacional, por exemplo +5511999990001",
       atMost: "No máximo {{count}} caracteres",
       mediaUrl: "Informe a URL da mídia",
@@ -44,8 +52,16 @@ export default {
     },
   },
   en: {
+    recipient: {
+      groupUnsupported: "This instance's provider {{provider}} does not send messages to groups",
+      noAddress: "This contact is known only by {{known}}, and this instance's provider {{provider}} cannot send to it",
+      nothing: "This contact has no phone nor any other WhatsApp identity to receive messages",
+      identity: { lid: "WhatsApp LID", bsuid: "business-scoped user id (Cloud)", username: "username", group: "group" },
+    },
     schema: {
       recipient: "Enter the recipient in international format, e.g. +5511999990001",
+      contactId: "contactId must be a contact's id",
+      toOrContact: "Send either the phone (to) or the contact (contactId), not both",
       contactPhone: "Enter the contact's phone in international format, e.g. +5511999990001",
       atMost: "At most {{count}} characters",
       mediaUrl: "Enter the media URL",

@@ -96,9 +96,21 @@ function need<T>(value: T | undefined, what: string): T {
   return value;
 }
 
+/**
+ * Who a message goes to: a phone in `to`; a group by `recipient_type: "group"` with its id in `to`
+ * (Groups API); a person known only by a business-scoped user id in `recipient` (usernames rollout).
+ */
+function cloudRecipient(message: OutboundMessage): Record<string, string> {
+  const address = message.address;
+  if (address?.kind === "group") return { recipient_type: "group", to: address.id };
+  if (address?.kind === "bsuid") return { recipient_type: "individual", recipient: address.id };
+  if (address) throw new ProviderError(`cloud: cannot send to a ${address.kind}`, false, 400);
+  return { recipient_type: "individual", to: toDigits(message.to) };
+}
+
 /** The `/messages` body for one outbound message (Cloud API "Send messages" reference). */
 export function cloudMessageBody(message: OutboundMessage): Record<string, unknown> {
-  const base = { messaging_product: "whatsapp", recipient_type: "individual", to: toDigits(message.to) };
+  const base = { messaging_product: "whatsapp", ...cloudRecipient(message) };
   switch (message.type) {
     case "text":
       return { ...base, type: "text", text: { body: need(message.text, "text"), preview_url: /https?:\/\//.test(message.text ?? "") } };
@@ -216,6 +228,13 @@ export const cloudProvider: WhatsAppProvider = {
   },
 
   name: "cloud",
+  addresses: ["group", "bsuid"],
+
+  /** Groups API: `GET /{group-id}?fields=subject,description,total_participant_count` (no picture there). */
+  async groupInfo(instance, groupId) {
+    const info = await graph(instance, `${encodeURIComponent(groupId)}?fields=subject,description,total_participant_count`);
+    return { id: groupId, subject: str(info.subject), description: str(info.description), participants: num(info.total_participant_count) };
+  },
 
   async connect(instance) {
     const { phoneNumberId } = readCloudConfig(instance);

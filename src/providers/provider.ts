@@ -87,9 +87,20 @@ export type TemplatePayload = { name: string; language?: string; variables?: Rec
 /** The types LivChat sends (the rest of MessageType only arrives). */
 export type OutboundMessageType = Exclude<MessageType, "interactive" | "poll" | "order" | "system" | "unsupported">;
 
-/** One outbound message, already validated; `to` is E.164 (+5511999990001). */
+/**
+ * Where a message goes when not to a phone: a group (WuzAPI `…@g.us` user part, Cloud group id), or a
+ * person known only by a WhatsApp LID or a Cloud business-scoped user id. Each adapter lists the kinds
+ * it can address in `WhatsAppProvider.addresses`; the send path refuses the others up front (422).
+ */
+export type OutboundAddress = { kind: "group" | "lid" | "bsuid"; id: string };
+
+/**
+ * One outbound message, already validated; `to` is E.164 (+5511999990001), or empty when `address` is
+ * set and the contact has no phone. `address`, when set, is where the message goes (a group, a LID…).
+ */
 export type OutboundMessage = {
   to: string;
+  address?: OutboundAddress;
   type: OutboundMessageType;
   text?: string;
   media?: MediaPayload;
@@ -262,8 +273,15 @@ export class ProviderError extends Error {
 }
 
 /** The one interface every WhatsApp provider adapter implements (SPEC §4). */
+/** A group as the provider describes it (subject, picture), kept current on the group's contact. */
+export type GroupInfo = { id: string; subject?: string; description?: string; pictureUrl?: string; participants?: number };
+
 export interface WhatsAppProvider {
   readonly name: ProviderName;
+  /** The kinds of OutboundAddress this adapter can send to besides a phone (none when absent). */
+  readonly addresses?: readonly OutboundAddress["kind"][];
+  /** A group's subject and picture; absent when the provider offers no such call. */
+  groupInfo?(instance: ProviderInstance, groupId: string): Promise<GroupInfo>;
   /** Prepares the provider side for a new instance (e.g. a WuzAPI user); returns fields to store. */
   provision?(
     instance: ProviderInstance,

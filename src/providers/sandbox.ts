@@ -80,6 +80,8 @@ export function createSandboxProvider(deps: { sink: ProviderSink; pairing: Sandb
 
   return {
     name: "sandbox",
+    // The simulated WhatsApp reaches every kind of address a real one can.
+    addresses: ["group", "lid", "bsuid"],
 
     async connect(instance) {
       if (instance.status === "connected") return { status: "connected" };
@@ -110,7 +112,7 @@ export function createSandboxProvider(deps: { sink: ProviderSink; pairing: Sandb
 
     async send(instance, message: OutboundMessage) {
       if (instance.status !== "connected") throw new ProviderError("The sandbox instance is not connected; scan its QR code first", false, 409);
-      if (!toE164(message.to)) throw new ProviderError(`Invalid recipient ${message.to}`, false, 400);
+      if (!message.address && !toE164(message.to)) throw new ProviderError(`Invalid recipient ${message.to}`, false, 400);
       if (message.type === "reaction" && !message.reaction?.messageId)
         throw new ProviderError("A reaction needs the id of the message it reacts to", false, 400);
       const providerMessageId = sandboxMessageId("SB");

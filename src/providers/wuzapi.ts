@@ -130,9 +130,18 @@ async function withInlineMedia(message: OutboundMessage): Promise<OutboundMessag
   return { ...message, media: { ...media, url: `data:${mimeType};base64,${Buffer.from(bytes).toString("base64")}` } };
 }
 
+/** WuzAPI's `Phone` takes digits or a whole JID (its parseJID): a group is `<id>@g.us`, a LID `<id>@lid`. */
+function wuzapiRecipient(message: OutboundMessage): string {
+  const address = message.address;
+  if (address?.kind === "group") return `${address.id}@g.us`;
+  if (address?.kind === "lid") return `${address.id}@lid`;
+  if (address) throw new ProviderError(`wuzapi: cannot send to a ${address.kind}`, false, 400);
+  return toDigits(message.to);
+}
+
 /** Body and endpoint of one `/chat/send/*` call (API.md "Chat"). */
 function sendRequest(message: OutboundMessage): { path: string; body: Record<string, unknown> } {
-  const Phone = toDigits(message.to);
+  const Phone = wuzapiRecipient(message);
   switch (message.type) {
     case "text":
       return { path: "/chat/send/text", body: { Phone, Body: requireField(message.text, "text") } };
@@ -182,6 +191,23 @@ function sendRequest(message: OutboundMessage): { path: string; body: Record<str
 
 export const wuzapiProvider: WhatsAppProvider = {
   name: "wuzapi",
+  addresses: ["group", "lid"],
+
+  /**
+   * `GET /group/info?groupJID=` answers whatsmeow's GroupInfo (`Name`, `Topic`, `Participants`); the
+   * picture comes from `POST /user/avatar` with the group JID (no picture set: answered as an error).
+   */
+  async groupInfo(instance, groupId) {
+    const jid = `${groupId}@g.us`;
+    const info = await asUser(instance, `/group/info?groupJID=${encodeURIComponent(jid)}`, { method: "GET" });
+    let pictureUrl: string | undefined;
+    try {
+      pictureUrl = str((await asUser(instance, "/user/avatar", { body: { Phone: jid, Preview: true } })).URL);
+    } catch (err) {
+      if (!(err instanceof ProviderError) || err.retryable) throw err;
+    }
+    return { id: groupId, subject: str(info.Name), description: str(info.Topic) || undefined, pictureUrl, participants: arr(info.Participants).length };
+  },
 
   async provision(instance) {
     const token = randomToken(24);

@@ -6,6 +6,7 @@ import { recordEvent } from "@/features/events/event.service";
 import { touchInstanceActivity } from "@/features/instances/instance-activity";
 import { inboxTopic } from "@/lib/live-topics";
 import { OUTBOUND_QUEUED_CHANNEL, outboundMessageOf, type Message } from "@/features/messages/message.service";
+import { addressablesOf, recipientFor } from "@/features/messages/message.recipient";
 import { incrementUsage } from "@/features/usage/usage.service";
 import { readMedia } from "@/features/media/media.service";
 import { tText, withLocale, type Locale } from "@/lib/i18n";
@@ -55,7 +56,9 @@ type Claimed = {
   /** Our lease, the fence of a release. */
   leaseUntil: Date;
   instance: Instance;
-  phone: string;
+  /** Null for a group or a person known only by a LID or business-scoped id (addressed by `kind` and identities). */
+  phone: string | null;
+  kind: "person" | "group";
   blocked: boolean;
   optedOut: boolean;
   locale: Locale | null;
@@ -76,6 +79,7 @@ async function claimDue(limit: number): Promise<Claimed[]> {
       message: messages,
       instance: instances,
       phone: contacts.phone,
+      kind: contacts.kind,
       blocked: contacts.blocked,
       optedOut: contacts.optedOut,
       locale: organizations.language,
@@ -90,7 +94,7 @@ async function claimDue(limit: number): Promise<Claimed[]> {
   return rows.map((r) => ({ ...r, leaseUntil: leases.get(r.message.id)! })).sort((a, b) => a.message.createdAt.getTime() - b.message.createdAt.getTime());
 }
 
-function summary(message: Message, phone: string) {
+function summary(message: Message, phone: string | null) {
   return {
     id: message.id,
     providerMessageId: message.providerMessageId,
@@ -196,7 +200,14 @@ async function sendOne(c: Claimed): Promise<void> {
     const mediaUrl = (c.message.media as { url?: unknown } | null)?.url;
     const mediaRefused = typeof mediaUrl === "string" ? await mediaUrlRefusal(mediaUrl) : null;
     if (mediaRefused) return await markAttemptFailed(c, tText("workflows:outbound.mediaRefused", { reason: mediaRefused }), false);
-    const outbound = outboundMessageOf(c.message, c.phone);
+    const outbound = outboundMessageOf(c.message, c.phone ?? "");
+    // A group, or a person without a phone: addressed as the provider can (its identity may have changed since queueing).
+    if (c.kind === "group" || !c.phone) {
+      const recipient = recipientFor((await addressablesOf([c.message.contactId])).get(c.message.contactId)!, providerFor(c.instance));
+      if (!recipient.ok) return await markAttemptFailed(c, recipient.reason, false);
+      outbound.to = recipient.to;
+      if (recipient.address) outbound.address = recipient.address;
+    }
     // An upload (POST /v1/media) goes out as its bytes: WuzAPI inlines them, Cloud uploads them to Meta first.
     const mediaId = (c.message.media as { mediaId?: unknown } | null)?.mediaId;
     if (outbound.media && typeof mediaId === "string") {

@@ -76,12 +76,12 @@ type Props = {
 
 export function ContactPage({ admin, csrfToken, flash, contact, form, conversations, messages, canDelete }: Props) {
   return (
-    <AdminLayout title={contact.name || contact.phone} admin={admin} csrfToken={csrfToken} active="contacts" flash={flash}>
+    <AdminLayout title={contact.name || contact.phone || tText("contacts:noName")} admin={admin} csrfToken={csrfToken} active="contacts" flash={flash}>
       <link rel="stylesheet" href="/static/inbox.css" />
       <p>
         <a href="/contacts">{t("contacts:show.back")}</a>
       </p>
-      <h1 safe>{contact.name || contact.phone}</h1>
+      <h1 safe>{contact.name || contact.phone || tText("contacts:noName")}</h1>
       <p class="row">
         <span class="nowrap" safe>
           {contact.phone}

@@ -45,7 +45,8 @@ type Ctx = { organizationId: string; conversation: Conversation; contact: Contac
 async function sendToContact(ctx: Ctx, text: string, sentBy: "bot" | "workflow") {
   const { message } = await queueOutboundMessage(
     { tenant: { organizationId: ctx.organizationId }, sentBy },
-    { instanceId: ctx.conversation.instanceId, to: ctx.contact.phone, type: "text", text },
+    // By contact: a group or a person known only by a LID is reached as the provider allows.
+    { instanceId: ctx.conversation.instanceId, contactId: ctx.contact.id, type: "text", text },
   );
   return message;
 }

@@ -184,7 +184,7 @@ export async function findContactsByPhone(tenant: Tenant, phones: string[], tx: 
     .select()
     .from(contacts)
     .where(and(scope(tenant, boundInstanceId), inArray(contacts.phone, phones)));
-  return new Map(rows.map((c) => [c.phone, c]));
+  return new Map(rows.flatMap((c) => (c.phone ? [[c.phone, c] as const] : [])));
 }
 
 export type CheckedPhone = { phone: string; input: string; valid: boolean; exists: boolean; contactId: string | null };
@@ -295,7 +295,7 @@ export async function deviceContactDuplicates(deviceId: string, organizationId: 
         eq(contacts.organizationId, organizationId),
         inArray(
           contacts.phone,
-          visitorContacts.map((c) => c.phone),
+          visitorContacts.flatMap((c) => (c.phone ? [c.phone] : [])),
         ),
       ),
     );

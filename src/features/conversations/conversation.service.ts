@@ -72,6 +72,48 @@ export async function ensureContactAndConversation(
 }
 
 /**
+ * The conversation on this instance with a contact the instance's owner already has (a group, a person
+ * known only by a LID or business-scoped id: sends by `contactId`), created if needed with its
+ * `conversation.created` event. Another owner's contact, or an unknown id, reads as 404.
+ */
+export async function ensureConversationWith(tx: Tx, instance: Instance, contactId: string): Promise<{ contact: Contact; conversation: Conversation }> {
+  const owner = ownerOf(instance);
+  const [contact] = await tx
+    .select()
+    .from(contacts)
+    .where(
+      and(
+        eq(contacts.id, contactId),
+        owner.organizationId ? eq(contacts.organizationId, owner.organizationId) : and(isNull(contacts.organizationId), eq(contacts.deviceId, owner.deviceId!)),
+      ),
+    )
+    .limit(1);
+  if (!contact) throw new AppError("not_found", tText("contacts:errors.notFound"));
+  const [conversationRow] = rowsOf<Record<string, unknown> & Created>(
+    await tx.execute(sql`
+      insert into conversations (organization_id, instance_id, contact_id, last_message_at)
+      values (${instance.organizationId}::uuid, ${instance.id}::uuid, ${contact.id}::uuid, now())
+      on conflict (instance_id, contact_id) do update set updated_at = conversations.updated_at
+      returning *, (xmax = 0) as created`),
+  );
+  const conversation = readConversation(conversationRow!);
+  if (conversationRow!.created) {
+    await recordEvents(
+      [
+        {
+          organizationId: instance.organizationId,
+          instanceId: instance.id,
+          type: "conversation.created",
+          data: { conversation: { id: conversation.id, contactId: contact.id, instanceId: instance.id } },
+        },
+      ],
+      tx,
+    );
+  }
+  return { contact, conversation };
+}
+
+/**
  * What an upsert does to a contact it already knows: backfills a missing name and moves its last
  * interaction when the new row brings one. Shared with the inbound batch statement (message-store).
  */

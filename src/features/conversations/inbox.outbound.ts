@@ -7,6 +7,6 @@ import { port } from "@/lib/port";
  * src/routes.ts plugs messages' queueing in here.
  */
 export const sendInboxReply =
-  port<(sender: { tenant: Tenant; userId: string; request?: Request }, reply: { instanceId: string; to: string; text: string }) => Promise<unknown>>(
+  port<(sender: { tenant: Tenant; userId: string; request?: Request }, reply: { instanceId: string; contactId: string; text: string }) => Promise<unknown>>(
     "conversations: send an inbox reply",
   );

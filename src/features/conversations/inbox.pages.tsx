@@ -226,7 +226,8 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
         try {
           await sendInboxReply(
             { tenant, userId: admin.user.id, request },
-            { instanceId: row.conversation.instanceId, to: row.contact.phone, text: parsed.data.body },
+            // By contact, so a reply in a group goes to the group (and a LID-only contact is reached as the provider allows).
+            { instanceId: row.conversation.instanceId, contactId: row.contact.id, text: parsed.data.body },
           );
         } catch (err) {
           errors = actionError(err) ?? undefined;

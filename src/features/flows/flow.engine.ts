@@ -19,7 +19,7 @@ export type FlowEffects = {
   callWorkflow(workflowId: string): Promise<void>;
 };
 
-export type FlowContact = { name: string | null; phone: string; metadata?: Record<string, unknown> | null } | null;
+export type FlowContact = { name: string | null; phone: string | null; metadata?: Record<string, unknown> | null } | null;
 
 const MAX_STEPS_PER_TURN = 50;
 

@@ -106,9 +106,14 @@ export const templateRefSchema = z.object({
   language: z.string().trim().max(20).optional(),
 });
 
+/**
+ * The recipient: `to`, a phone, or `contactId`, a contact of the organization — the way to reach a
+ * group or a person known only by a LID or business-scoped user id (one of the two is required).
+ */
 const base = {
   instanceId: z.uuid({ error: () => tText("messages:schema.instanceId") }).optional(),
-  to: phone("messages:schema.recipient"),
+  to: phone("messages:schema.recipient").optional(),
+  contactId: z.uuid({ error: () => tText("messages:schema.contactId") }).optional(),
 };
 const text = z
   .string({ error: () => tText("messages:schema.text") })
@@ -117,22 +122,27 @@ const text = z
   .refine((t) => t.trim().length > 0, { error: () => tText("messages:schema.text") });
 
 /** `POST /v1/messages`: one variant per message type, each requiring its own payload. */
-export const sendMessageSchema = z.discriminatedUnion(
-  "type",
-  [
-    z.object({ ...base, type: z.literal("text"), text }),
-    z.object({ ...base, type: z.literal("image"), media: mediaSchema }),
-    z.object({ ...base, type: z.literal("video"), media: mediaSchema }),
-    z.object({ ...base, type: z.literal("audio"), media: mediaSchema.omit({ caption: true }) }),
-    z.object({ ...base, type: z.literal("document"), media: mediaSchema }),
-    z.object({ ...base, type: z.literal("sticker"), media: mediaSchema.omit({ caption: true }) }),
-    z.object({ ...base, type: z.literal("location"), location: locationSchema }),
-    z.object({ ...base, type: z.literal("contact"), contact: contactCardSchema }),
-    z.object({ ...base, type: z.literal("reaction"), reaction: reactionSchema }),
-    z.object({ ...base, type: z.literal("template"), template: templateRefSchema }),
-  ],
-  { error: () => tText("messages:schema.type", { types: MESSAGE_TYPES.join(", ") }) },
-);
+export const sendMessageSchema = z
+  .discriminatedUnion(
+    "type",
+    [
+      z.object({ ...base, type: z.literal("text"), text }),
+      z.object({ ...base, type: z.literal("image"), media: mediaSchema }),
+      z.object({ ...base, type: z.literal("video"), media: mediaSchema }),
+      z.object({ ...base, type: z.literal("audio"), media: mediaSchema.omit({ caption: true }) }),
+      z.object({ ...base, type: z.literal("document"), media: mediaSchema }),
+      z.object({ ...base, type: z.literal("sticker"), media: mediaSchema.omit({ caption: true }) }),
+      z.object({ ...base, type: z.literal("location"), location: locationSchema }),
+      z.object({ ...base, type: z.literal("contact"), contact: contactCardSchema }),
+      z.object({ ...base, type: z.literal("reaction"), reaction: reactionSchema }),
+      z.object({ ...base, type: z.literal("template"), template: templateRefSchema }),
+    ],
+    { error: () => tText("messages:schema.type", { types: MESSAGE_TYPES.join(", ") }) },
+  )
+  .superRefine((value, ctx) => {
+    if (!value.to && !value.contactId) ctx.addIssue({ code: "custom", path: ["to"], message: tText("messages:schema.recipient") });
+    if (value.to && value.contactId) ctx.addIssue({ code: "custom", path: ["contactId"], message: tText("messages:schema.toOrContact") });
+  });
 export type SendMessageInput = z.infer<typeof sendMessageSchema>;
 
 /** The admin's "send test message" form: a text to one number. */

@@ -2,7 +2,7 @@ import { and, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import { db, notify, type DbOrTx } from "@/db/client";
 import { withDeadlockRetry } from "@/db/lock-order";
 import { contacts, instances, messages } from "@/db/schema";
-import { clearUnread, ensureContactAndConversation, noteOutboundMessage } from "@/features/conversations/conversation.service";
+import { clearUnread, ensureContactAndConversation, ensureConversationWith, noteOutboundMessage } from "@/features/conversations/conversation.service";
 import { isUuid } from "@/lib/ids";
 import { messagePreview } from "@/features/inbound/message-store";
 import { inboxTopic } from "@/lib/live-topics";
@@ -18,6 +18,7 @@ import { instanceOfTenant, tenantFilter } from "@/lib/tenant";
 import { providerFor } from "@/providers";
 import type { Instance } from "@/db/schema";
 import { ProviderError, type OutboundMessage } from "@/providers/provider";
+import { addressablesOf, recipientFor } from "./message.recipient";
 import { holdIdempotencyKey, idempotencyClaim, previousSendFor } from "./message.idempotency";
 import { renderTemplate } from "@/features/templates/template.render";
 import { testMessageSchema, type MessageJson, type SendMessageInput } from "./message.schema";
@@ -269,9 +270,17 @@ export async function queueOutboundMessage(ctx: SendContext, input: SendMessageI
         }
         await assertDailyQuota(tx, instance, ctx.keyMaxMessagesPerDay, now);
         const content = await storedContent(tx, instance, input, upload);
-        const { contact, conversation } = await ensureContactAndConversation(tx, instance, input.to);
-        if (contact.blocked) throw validationFailed([{ path: "to", message: tText("messages:errors.blocked") }]);
-        if (contact.optedOut) throw validationFailed([{ path: "to", message: tText("messages:errors.optedOut") }]);
+        const { contact, conversation } = input.contactId
+          ? await ensureConversationWith(tx, instance, input.contactId)
+          : await ensureContactAndConversation(tx, instance, input.to!);
+        const path = input.contactId ? "contactId" : "to";
+        if (contact.blocked) throw validationFailed([{ path, message: tText("messages:errors.blocked") }]);
+        if (contact.optedOut) throw validationFailed([{ path, message: tText("messages:errors.optedOut") }]);
+        // A group, or a person without a phone: refused now (422, naming why) when this provider cannot reach it.
+        if (contact.kind === "group" || !contact.phone) {
+          const recipient = recipientFor((await addressablesOf([contact.id], tx)).get(contact.id)!, providerFor(instance));
+          if (!recipient.ok) throw validationFailed([{ path, message: recipient.reason }], recipient.reason);
+        }
         const [row] = await tx
           .insert(messages)
           .values({
@@ -319,7 +328,7 @@ function messageScopeFilter(scope: InstanceScope) {
 }
 
 /** A message the scope may see (through its instance's tenant), with the contact's phone; 404 otherwise. */
-export async function getMessage(scope: InstanceScope, id: string, tx: DbOrTx = db): Promise<{ message: Message; phone: string; instance: Instance }> {
+export async function getMessage(scope: InstanceScope, id: string, tx: DbOrTx = db): Promise<{ message: Message; phone: string | null; instance: Instance }> {
   if (!isUuid(id)) throw new AppError("not_found", tText("messages:errors.notFound"));
   const [row] = await tx
     .select({ message: messages, phone: contacts.phone, instance: instances })
@@ -353,7 +362,8 @@ export async function markMessageRead(scope: InstanceScope, id: string): Promise
       ),
     );
   const providerIds = [...new Set([message.providerMessageId, ...unread.map((u) => u.providerMessageId)])].filter((p): p is string => !!p);
-  if (providerIds.length > 0) {
+  // Read receipts go to a private chat's phone; a group or a phoneless contact is marked read here only.
+  if (providerIds.length > 0 && phone) {
     await callProvider(tText("messages:errors.markingRead"), () => providerFor(instance).markRead(instance, phone, providerIds));
   }
   const now = new Date();

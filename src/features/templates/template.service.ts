@@ -97,7 +97,7 @@ export async function deleteTemplate(organizationId: string, id: string, who: Au
  * every string in its metadata) overlaid with the thread's collected state.
  */
 export function templateContext(
-  contact: { name: string | null; phone: string; metadata?: Record<string, unknown> | null } | null,
+  contact: { name: string | null; phone: string | null; metadata?: Record<string, unknown> | null } | null,
   state: Record<string, unknown> = {},
 ): Record<string, string> {
   const vars: Record<string, string> = {};
@@ -107,7 +107,8 @@ export function templateContext(
       vars.name = contact.name;
       vars.first_name = contact.name.split(/\s+/)[0]!;
     }
-    vars.phone = contact.phone;
+    // A group or a person known only by a LID has no phone to offer.
+    if (contact.phone) vars.phone = contact.phone;
   }
   for (const [k, v] of Object.entries(state)) if (typeof v === "string" || typeof v === "number") vars[k] = String(v);
   return vars;
