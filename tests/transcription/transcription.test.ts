@@ -7,6 +7,8 @@ import { config } from "@/config";
 import { db } from "@/db/client";
 import { events, messages, organizations, transcriptions } from "@/db/schema";
 import { processDueReplies } from "@/features/automation/automation.service";
+import { flowStepSchema } from "@/features/flows/flow.schema";
+import { createFlow, publishFlow, saveStep } from "@/features/flows/flow.service";
 import { createTemplate } from "@/features/templates/template.service";
 import { MEDIA_WAIT_MS, mediaSettled, processDueTranscriptions } from "@/features/transcription/transcription.service";
 import { createTrigger } from "@/features/triggers/trigger.service";
@@ -176,6 +178,25 @@ describe("voice transcription", () => {
     await audioStored(instance, note.id, voiceBytes());
     await processDueTranscriptions();
     expect(await botTexts(instance.id)).toEqual(["Segue a segunda via do boleto."]);
+  });
+
+  test("a running flow takes the transcript as the contact's answer", async () => {
+    whisper.state.mode = "ok";
+    whisper.state.reply = () => "Ana Souza";
+    const { org, instance } = await orgWithTranscription();
+    const flow = await createFlow(org, { name: "Cadastro" });
+    const step = (s: Record<string, unknown>) => flowStepSchema.parse(s);
+    await saveStep(org, flow.id, step({ key: "ask", type: "collect_input", text: "Qual é o seu nome?", config: { variable: "nome" }, order: 0 }));
+    await saveStep(org, flow.id, step({ key: "thanks", type: "send_text", text: "Obrigado, {{nome}}!", order: 1 }));
+    await publishFlow(org, flow.id);
+    await createTrigger(org, t({ match: "equals", pattern: "cadastro", action: "start_flow", flowId: flow.id }));
+
+    await contactWrites(instance, "+5511988880015", "cadastro");
+    expect(await botTexts(instance.id)).toEqual(["Qual é o seu nome?"]);
+    const note = await contactSendsVoiceNote(instance, "+5511988880015");
+    await audioStored(instance, note.id, voiceBytes());
+    await processDueTranscriptions();
+    expect(await botTexts(instance.id)).toEqual(["Qual é o seu nome?", "Obrigado, Ana Souza!"]);
   });
 
   test("a bound workflow answers the transcript, and its due turn waits for a voice note being transcribed", async () => {
