@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { and, eq } from "drizzle-orm";
 import { config } from "@/config";
 import { db } from "@/db/client";
-import { events, messages, organizations, transcriptions } from "@/db/schema";
+import { events, messages, organizations, transcriptionSettings, transcriptions } from "@/db/schema";
 import { processDueReplies } from "@/features/automation/automation.service";
 import { flowStepSchema } from "@/features/flows/flow.schema";
 import { createFlow, publishFlow, saveStep } from "@/features/flows/flow.service";
@@ -306,6 +306,19 @@ describe("voice transcription", () => {
     const [failed] = await db.select().from(transcriptions).where(eq(transcriptions.messageId, broken.id));
     expect(failed).toMatchObject({ status: "failed", error: "The audio is not available for transcription" });
     expect((await botTexts(instance.id)).length).toBe(2);
+  });
+
+  test("the platform key never goes to an organization's own endpoint, even one saved without a key", async () => {
+    const { org, instance } = await orgWithTranscription("en");
+    // A row as an older version could have stored it: another base URL and no key of its own.
+    await db.update(transcriptionSettings).set({ baseUrl: "http://127.0.0.1:9/v1", apiKeyEnc: null }).where(eq(transcriptionSettings.organizationId, org));
+    const note = await contactSendsVoiceNote(instance, "+5511988880070");
+    await audioStored(instance, note.id, voiceBytes());
+    const before = whisper.state.requests.length;
+    expect(await processDueTranscriptions()).toBe(1);
+    const [row] = await db.select().from(transcriptions).where(eq(transcriptions.messageId, note.id));
+    expect(row).toMatchObject({ status: "failed", error: "The organization's transcription endpoint has no key of its own" });
+    expect(whisper.state.requests.length).toBe(before);
   });
 
   test("turning transcription off before the audio is transcribed settles it as failed", async () => {
