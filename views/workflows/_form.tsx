@@ -1,6 +1,7 @@
 import type { FieldError } from "@/lib/errors";
 import { Field, SelectField, fieldError } from "../components/ui";
-import { WORKFLOW_LIMITS } from "@/features/workflows/workflow.schema";
+import { LLM_VENDORS, WORKFLOW_LIMITS } from "@/features/workflows/workflow.schema";
+import { BUILTIN_TOOLS, DEFAULT_CEP_URL, TOOL_LIMITS } from "@/features/tools/tool.schema";
 import { t, tText } from "@/lib/i18n";
 
 /** Example values shown as placeholders: the same in every language. */
@@ -14,11 +15,16 @@ export function WorkflowForm(props: {
   values: WorkflowFormValues;
   errors?: FieldError[];
   flows: { id: string; name: string; version: number }[];
+  /** The organization's custom HTTP tools, to switch on per workflow. */
+  tools: { id: string; name: string; description: string }[];
   editing?: boolean;
   submitLabel: string;
 }) {
   const v = props.values;
   const provider = v.provider ?? "openai";
+  const builtin = new Set((v["config.tools.builtin"] ?? "").split(",").filter(Boolean));
+  const custom = new Set((v["config.tools.custom"] ?? "").split(",").filter(Boolean));
+  const toolsError = props.errors?.find((e) => /^config\.tools\.(builtin|custom)/.test(e.path))?.message;
   return (
     <form id="workflow-form" class="card" method="post" action={props.action} hx-post={props.action} hx-target="#workflow-form" hx-swap="outerHTML">
       <Field label={tText("workflows:form.name")} name="name" value={v.name} errors={props.errors} required maxlength={WORKFLOW_LIMITS.name} />
@@ -46,6 +52,13 @@ export function WorkflowForm(props: {
       )}
       <fieldset class="provider-fields">
         <legend>{t("workflows:form.openaiLegend")}</legend>
+        <SelectField
+          label={tText("workflows:form.vendor")}
+          name="config.vendor"
+          value={v["config.vendor"] ?? "openai"}
+          errors={props.errors}
+          options={LLM_VENDORS.map((vendor) => ({ value: vendor, label: tText(`workflows:vendors.${vendor}`) }))}
+        />
         <Field
           label={tText("workflows:form.model")}
           name="config.model"
@@ -70,6 +83,47 @@ export function WorkflowForm(props: {
             {v["config.systemPrompt"] ?? ""}
           </textarea>
         </div>
+      </fieldset>
+      <fieldset class="provider-fields" id="tools-fields">
+        <legend>{t("workflows:form.toolsLegend")}</legend>
+        <div class={toolsError ? "field has-error" : "field"}>
+          {BUILTIN_TOOLS.map((name) => (
+            <label class="checkbox">
+              <input type="checkbox" name="config.tools.builtin" value={name} checked={builtin.has(name)} /> {t(`tools:builtin.labels.${name}`)}
+            </label>
+          ))}
+          {props.tools.map((tool) => (
+            <label class="checkbox">
+              <input type="checkbox" name="config.tools.custom" value={tool.id} checked={custom.has(tool.id)} /> <code safe>{tool.name}</code>{" "}
+              <span class="muted" safe>
+                {tool.description}
+              </span>
+            </label>
+          ))}
+          {toolsError ? (
+            <p class="error" safe>
+              {toolsError}
+            </p>
+          ) : (
+            ""
+          )}
+          <p class="muted small">{t("workflows:form.customToolsHint")}</p>
+        </div>
+        <Field
+          label={tText("workflows:form.maxSteps")}
+          name="config.tools.maxSteps"
+          value={v["config.tools.maxSteps"]}
+          errors={props.errors}
+          placeholder={String(TOOL_LIMITS.maxStepsDefault)}
+        />
+        <Field label={tText("workflows:form.departments")} name="config.tools.departments" value={v["config.tools.departments"]} errors={props.errors} />
+        <Field
+          label={tText("workflows:form.cepUrl")}
+          name="config.tools.cepUrl"
+          value={v["config.tools.cepUrl"]}
+          errors={props.errors}
+          placeholder={DEFAULT_CEP_URL}
+        />
       </fieldset>
       <fieldset class="provider-fields">
         <legend>{t("workflows:form.astLegend")}</legend>

@@ -7,8 +7,10 @@ export function ThreadRow({ thread, canManage }: { thread: ReturnType<typeof toP
   const next = thread.status === "active" ? "archive" : "reopen";
   return (
     <tr id={`thread-${thread.id}`}>
-      <td data-label="" safe>
-        {thread.title ?? thread.id.slice(0, 8)}
+      <td data-label="">
+        <a href={`/threads/${thread.id}`} safe>
+          {thread.title ?? thread.id.slice(0, 8)}
+        </a>
       </td>
       <td data-label={tText("workflows:columns.messages")} safe>
         {formatNumber(thread.messageCount)}

@@ -17,6 +17,7 @@ export function WorkflowsIndex(props: {
   canManage: boolean;
   astConfigured: boolean;
   flows: { id: string; name: string; version: number }[];
+  tools: { id: string; name: string; description: string }[];
   values?: WorkflowFormValues;
   errors?: FieldError[];
 }) {
@@ -81,6 +82,7 @@ export function WorkflowsIndex(props: {
             values={props.values ?? { provider: "openai" }}
             errors={props.errors}
             flows={props.flows}
+            tools={props.tools}
             submitLabel={tText("workflows:createButton")}
           />
         </>

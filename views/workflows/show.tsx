@@ -17,6 +17,7 @@ export function WorkflowShow(props: {
   threads: ReturnType<typeof toPublicThread>[];
   canManage: boolean;
   flows: { id: string; name: string; version: number }[];
+  tools: { id: string; name: string; description: string }[];
   values: WorkflowFormValues;
   errors?: FieldError[];
   bindings: { triggerId: string; instances: { id: string; name: string }[]; everyInstance: boolean; active: boolean }[];
@@ -156,6 +157,7 @@ export function WorkflowShow(props: {
             values={props.values}
             errors={props.errors}
             flows={props.flows}
+            tools={props.tools}
             editing
             submitLabel={tText("common:actions.save")}
           />

@@ -6,7 +6,7 @@ import { byUser } from "@/features/audit/audit.service";
 import { can } from "@/auth/roles";
 import { config } from "@/config";
 import { AppError, type FieldError } from "@/lib/errors";
-import { attemptForm, formFields, formText, formValues, parseForm, unprocessable, type FormBody } from "@/lib/forms";
+import { attemptForm, formFields, formList, formText, formValues, parseForm, unprocessable, type FormBody } from "@/lib/forms";
 import { setFlash, takeFlash } from "@/lib/flash";
 import { hxRedirect } from "@/lib/htmx";
 import { tText } from "@/lib/i18n";
@@ -14,10 +14,22 @@ import { WorkflowsIndex } from "@views/workflows/index";
 import { WorkflowShow } from "@views/workflows/show";
 import { WorkflowForm, type WorkflowFormValues } from "@views/workflows/_form";
 import { ThreadRow } from "@views/workflows/_thread-row";
+import { ThreadView } from "@views/workflows/thread";
 import { createWorkflowSchema, followUpLines, parseFollowUpLines, type FollowUpStageInput } from "./workflow.schema";
 import { bindInstanceToWorkflow, listWorkflowBindings, unbindWorkflow } from "./workflow-binding.service";
 import { listAllInstances } from "@/features/instances/instance.service";
-import { createThread, listThreads, sendThreadMessage, setThreadStatus, toPublicThread, toPublicThreadMessage, getThread } from "./thread.service";
+import { listTools } from "@/features/tools/tool.service";
+import type { ToolsConfig } from "@/features/tools/tool.schema";
+import {
+  createThread,
+  getThread,
+  listThreadMessages,
+  listThreads,
+  sendThreadMessage,
+  setThreadStatus,
+  toPublicThread,
+  toPublicThreadMessage,
+} from "./thread.service";
 import {
   createWorkflow,
   deleteWorkflow,
@@ -63,7 +75,20 @@ function formToInput(body: FormBody, editing: boolean): { input: Record<string, 
       temperature: num("config.temperature"),
       maxTokens: num("config.maxTokens"),
       systemPrompt: text("config.systemPrompt"),
+      vendor: text("config.vendor"),
     });
+    const tools: Record<string, unknown> = {
+      builtin: formList(body["config.tools.builtin"]),
+      custom: formList(body["config.tools.custom"]),
+      maxSteps: num("config.tools.maxSteps"),
+      cepUrl: text("config.tools.cepUrl"),
+      departments: (text("config.tools.departments") ?? "")
+        .split(",")
+        .map((d) => d.trim())
+        .filter(Boolean),
+    };
+    for (const k of Object.keys(tools)) if (tools[k] === undefined) delete tools[k];
+    cfg.tools = tools;
   } else if (provider === "ast") cfg.providerId = text("config.providerId");
   else if (provider === "flow") cfg.flowId = text("config.flowId");
   for (const k of Object.keys(cfg)) if (cfg[k] === undefined) delete cfg[k];
@@ -85,6 +110,8 @@ function valuesOf(w: ReturnType<typeof toPublicWorkflow>): WorkflowFormValues {
     "config.temperature": str(c.temperature),
     "config.maxTokens": str(c.maxTokens),
     "config.systemPrompt": str(c.systemPrompt),
+    "config.vendor": str(c.vendor),
+    ...toolValues(c.tools as ToolsConfig | undefined),
     "config.providerId": str(c.providerId),
     "config.flowId": str(c.flowId),
     "config.fallbackTemplateKey": str(c.fallbackTemplateKey),
@@ -93,11 +120,29 @@ function valuesOf(w: ReturnType<typeof toPublicWorkflow>): WorkflowFormValues {
   };
 }
 
+/** A workflow's tools as the form's fields (checkbox groups as comma-joined lists). */
+function toolValues(tools: ToolsConfig | undefined): WorkflowFormValues {
+  return {
+    "config.tools.builtin": tools?.builtin?.join(","),
+    "config.tools.custom": tools?.custom?.join(","),
+    "config.tools.maxSteps": tools?.maxSteps === undefined ? undefined : String(tools.maxSteps),
+    "config.tools.cepUrl": tools?.cepUrl,
+    "config.tools.departments": tools?.departments?.join(", "),
+  };
+}
+
 /** What was typed, shown back on a 422, except the API key. */
 function formValuesOf(body: FormBody): WorkflowFormValues {
   const { "config.apiKey": _apiKey, ...values } = formValues(body);
-  return values;
+  return {
+    ...values,
+    "config.tools.builtin": formList(body["config.tools.builtin"]).join(","),
+    "config.tools.custom": formList(body["config.tools.custom"]).join(","),
+  };
 }
+
+/** The organization's custom tools, for the workflow form's tool switches. */
+const toolOptions = async (organizationId: string) => (await listTools(organizationId)).map((t) => ({ id: t.id, name: t.name, description: t.description }));
 
 async function renderIndex(
   admin: AdminContext,
@@ -112,6 +157,7 @@ async function renderIndex(
     canManage: can.manageAutomation(admin.role),
     astConfigured: !!config.ast.url,
     flows: await publishedFlowOptions(admin.organization.id),
+    tools: await toolOptions(admin.organization.id),
     values: extra.values,
     errors: extra.errors,
   });
@@ -168,6 +214,7 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
             values: formValuesOf(b),
             errors,
             flows: await publishedFlowOptions(admin.organization.id),
+            tools: await toolOptions(admin.organization.id),
             submitLabel: tText("workflows:createButton"),
           }),
         );
@@ -204,6 +251,7 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
         threads: threads.data.map(toPublicThread),
         canManage: can.manageAutomation(admin.role),
         flows: await publishedFlowOptions(admin.organization.id),
+        tools: await toolOptions(admin.organization.id),
         values: valuesOf(w),
         bindings: w.system ? [] : await listWorkflowBindings(admin.organization.id, w.id),
         instances: (await listAllInstances({ tenant: { organizationId: admin.organization.id } })).map((i) => ({ id: i.id, name: i.name })),
@@ -225,6 +273,7 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
             values: formValuesOf(b),
             errors: errs,
             flows: await publishedFlowOptions(admin.organization.id),
+            tools: await toolOptions(admin.organization.id),
             editing: true,
             submitLabel: tText("common:actions.save"),
           }),
@@ -255,6 +304,22 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
       await deleteWorkflow(admin.organization.id, params.id, byUser(admin.user.id, request));
       setFlash(cookie, "success", tText("workflows:flash.deleted"));
       return hxRedirect(request, "/workflows");
+    },
+    { member: "agent", params: idParams },
+  )
+  .get(
+    "/threads/:id",
+    async ({ admin, csrfToken, params }) => {
+      const thread = await getThread(admin.organization.id, params.id);
+      const workflow = await getWorkflow(admin.organization.id, thread.workflowId);
+      const messages = await listThreadMessages(admin.organization.id, thread.id);
+      return ThreadView({
+        admin,
+        csrfToken,
+        thread: toPublicThread(thread),
+        workflow: { id: workflow.id, name: workflow.name },
+        messages: messages.map(toPublicThreadMessage),
+      });
     },
     { member: "agent", params: idParams },
   )

@@ -1,7 +1,14 @@
 import { z } from "zod";
 import { tText } from "@/lib/i18n";
 import { toolsConfigSchema } from "@/features/tools/tool.schema";
-import { LLM_VENDORS } from "./engines/ai-sdk";
+
+/**
+ * The model APIs an AI workflow can speak, each through its maintained AI SDK provider:
+ * `openai` = any OpenAI-compatible `POST {baseUrl}/chat/completions`, `anthropic` = the Messages API,
+ * `google` = Gemini's `generateContent` / `streamGenerateContent`.
+ */
+export const LLM_VENDORS = ["openai", "anthropic", "google"] as const;
+export type LlmVendor = (typeof LLM_VENDORS)[number];
 
 export const WORKFLOW_LIMITS = { name: 120, description: 2000, systemPrompt: 20_000, model: 200, apiKey: 500, text: 10_000 } as const;
 

@@ -71,7 +71,9 @@ async function orgWithOrderTool() {
   return { key, organization, toolId: tool.body.id as string };
 }
 
-async function ask(key: string, workflowId: string, text: string, stream: boolean) {
+type Answer = { threadId: string; status?: number; body?: any; frames?: { event: string; data: any }[] };
+
+async function ask(key: string, workflowId: string, text: string, stream: boolean): Promise<Answer> {
   const thread = await api(app, "POST", `/v1/workflows/${workflowId}/threads`, key, {});
   expect(thread.status).toBe(201);
   if (!stream) return { threadId: thread.body.id as string, ...(await api(app, "POST", `/v1/threads/${thread.body.id}/messages`, key, { text })) };

@@ -4,15 +4,10 @@ import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { generateText, stepCountIs, streamText, type LanguageModel, type ModelMessage, type StepResult, type ToolSet } from "ai";
 import { tText } from "@/lib/i18n";
 import { log } from "@/lib/logger";
+import type { LlmVendor } from "../workflow.schema";
 import { EngineError, engineFetch, type AiEngine, type EngineReply, type EngineRequest, type ToolTrace } from "./engine";
 
-/**
- * The model APIs a workflow can speak, each through its maintained AI SDK provider:
- * `openai` = any OpenAI-compatible `POST {baseUrl}/chat/completions`, `anthropic` = the Messages API,
- * `google` = Gemini's `generateContent` / `streamGenerateContent`.
- */
-export const LLM_VENDORS = ["openai", "anthropic", "google"] as const;
-export type LlmVendor = (typeof LLM_VENDORS)[number];
+export type { LlmVendor };
 
 export type LlmSettings = {
   vendor: LlmVendor;
@@ -96,12 +91,13 @@ function findEngineError(err: unknown, depth = 0): EngineError | undefined {
  * What reaches users and threads when a turn fails: our own short reason. The upstream's words stay
  * in our logs (they may carry anything).
  */
-function engineErrorOf(err: unknown, ctx: { timeout: AbortSignal; tools?: TurnTools }): EngineError {
+function engineErrorOf(err: unknown, ctx: { timeout: AbortSignal; timeoutMs: number; tools?: TurnTools }): EngineError {
   const toolFailure = ctx.tools?.failure();
   if (toolFailure) return new EngineError(tText("workflows:engine.toolFailed", { reason: toolFailure }));
+  // The turn's own budget ran out: whatever the request in flight then threw, the turn timed out.
+  if (ctx.timeout.aborted) return new EngineError(tText("workflows:engine.failed", { reason: `timed out after ${ctx.timeoutMs / 1000} s` }), true);
   const own = findEngineError(err);
   if (own) return own;
-  if (ctx.timeout.aborted) return new EngineError(tText("workflows:engine.timedOut"), true);
   log.warn("AI provider failed", { error: String((err as Error)?.message ?? err).slice(0, 300) });
   return new EngineError(tText("workflows:engine.upstreamError"));
 }
@@ -145,7 +141,7 @@ export function aiSdkEngine(settings: LlmSettings, tools?: TurnTools): AiEngine 
       try {
         result = await generateText(options);
       } catch (err) {
-        throw engineErrorOf(err, { timeout, tools });
+        throw engineErrorOf(err, { timeout, timeoutMs: settings.timeoutMs, tools });
       }
       const failure = tools?.failure();
       if (failure) throw new EngineError(tText("workflows:engine.toolFailed", { reason: failure }));
@@ -161,9 +157,9 @@ export function aiSdkEngine(settings: LlmSettings, tools?: TurnTools): AiEngine 
             content += part.text;
             yield part.text;
           } else if (part.type === "error") {
-            throw part.error instanceof EngineError ? part.error : engineErrorOf(part.error, { timeout, tools });
+            throw part.error instanceof EngineError ? part.error : engineErrorOf(part.error, { timeout, timeoutMs: settings.timeoutMs, tools });
           } else if (part.type === "abort") {
-            throw engineErrorOf(new Error("aborted"), { timeout, tools });
+            throw engineErrorOf(new Error("aborted"), { timeout, timeoutMs: settings.timeoutMs, tools });
           }
         }
         const failure = tools?.failure();
@@ -171,7 +167,7 @@ export function aiSdkEngine(settings: LlmSettings, tools?: TurnTools): AiEngine 
         return finish(content, await result.steps, await result.totalUsage, "workflows:engine.streamedNothing");
       } catch (err) {
         if (err instanceof EngineError) throw err;
-        throw engineErrorOf(err, { timeout, tools });
+        throw engineErrorOf(err, { timeout, timeoutMs: settings.timeoutMs, tools });
       }
     },
   };
