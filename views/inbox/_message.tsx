@@ -2,6 +2,7 @@ import type { Message } from "@/features/conversations/conversation.service";
 import { t, tText } from "@/lib/i18n";
 import { Time } from "../components/ui";
 import { Transcript } from "./_transcript";
+import { hasStoredMediaRef, MediaAttachment } from "./_media";
 
 /** Only http(s) URLs become links or images: a `javascript:` URL from a payload must never be clickable. */
 export function safeUrl(value: unknown): string | null {
@@ -66,6 +67,7 @@ function MessageContent({ message }: { message: Message }) {
   const body = message.body ?? "";
   const caption = str(media.caption);
   const kind = (type: keyof typeof KIND_KEYS) => tText(KIND_KEYS[type]);
+  if (hasStoredMediaRef(message.type, message.media)) return <MediaAttachment type={message.type} media={message.media} text={caption || body} />;
   switch (message.type) {
     case "image":
     case "sticker": {

@@ -387,7 +387,11 @@ export async function processMedia(c: ClaimedMedia): Promise<void> {
     if (spool) await mediaStore().delete(spool);
     if (stored) {
       if (sniffed.mismatch) log.warn("media type differs from the declared type", { mediaId: row.id, declared, sniffed: sniffed.sniffed });
-      const messageId = await announce(stored, instance, { mimeType: stored.mimeType, size: stored.size, mimeMismatch: stored.mimeMismatch || undefined });
+      const messageId = await announce(stored, instance, {
+        mimeType: stored.mimeType,
+        size: stored.size,
+        ...(stored.mimeMismatch ? { mimeMismatch: true, declaredMimeType: declared } : {}),
+      });
       for (const hook of [...onMediaStored]) {
         try {
           await hook({ ...stored, messageId });
