@@ -114,13 +114,13 @@ export async function startFlow(ctx: Ctx, flowId: string, now = new Date()): Pro
   return thread;
 }
 
-async function runFlowThread(ctx: Ctx, thread: Thread, input: string | null, now: Date) {
+async function runFlowThread(ctx: Ctx, thread: Thread, input: string | null, now: Date, inputIds: string[] = []) {
   await withThreadLock(thread.id, async () => {
     const [fresh] = await db.select().from(threads).where(eq(threads.id, thread.id));
     if (fresh?.status !== "active") return;
     const effects = flowEffects(ctx);
     try {
-      const state = await runFlowTurn(ctx.organizationId, fresh, input, effects, ctx.contact);
+      const state = await runFlowTurn(ctx.organizationId, fresh, input, effects, ctx.contact, inputIds);
       if (effects.spoke && !state.ended) {
         const [flow] = await db
           .select({ followUps: flows.followUps })
@@ -186,17 +186,30 @@ export async function handleInboundMessage({ instance, contact, conversation, me
   const active = row.thread && row.provider ? { ...row.thread, provider: row.provider } : undefined;
   // What automation writes to the contact follows the organization's language, not the provider webhook's request.
   await withLocale({ locale: row.locale ?? undefined, timeZone: row.timeZone ?? undefined }, () =>
-    automateInbound(ctx, active, instance.id, message.body ?? "", now),
+    automateInbound(ctx, active, instance.id, message.body ?? "", now, choiceIds(message)),
   );
 }
 
+/** A chosen button, list row or template quick reply: its payload id, which triggers and flow choices match besides the text. */
+function choiceIds(message: InboundMessageContext["message"]): string[] {
+  const id = message.context?.interactive?.id;
+  return id ? [id] : [];
+}
+
 /** The running flow consumes the message, or a trigger fires, or the bound workflow is scheduled to answer. */
-async function automateInbound(ctx: Ctx, active: (Thread & { provider: Workflow["provider"] }) | undefined, instanceId: string, text: string, now: Date) {
+async function automateInbound(
+  ctx: Ctx,
+  active: (Thread & { provider: Workflow["provider"] }) | undefined,
+  instanceId: string,
+  text: string,
+  now: Date,
+  ids: string[] = [],
+) {
   if (active && (active.nextFollowUpAt || active.followUpStage > 0)) {
     await resetFollowUps(active.id);
   }
   if (active?.provider === "flow") {
-    await runFlowThread(ctx, active, text, now);
+    await runFlowThread(ctx, active, text, now, ids);
     return;
   }
 
@@ -207,7 +220,7 @@ async function automateInbound(ctx: Ctx, active: (Thread & { provider: Workflow[
       .where(and(eq(messages.conversationId, ctx.conversation.id), eq(messages.direction, "inbound")))) as [{ inbound: number }];
     return inbound <= 1;
   };
-  const trigger = await fireTrigger(ctx.organizationId, instanceId, ctx.contact.id, text, isFirstMessage, now);
+  const trigger = await fireTrigger(ctx.organizationId, instanceId, ctx.contact.id, [text, ...ids], isFirstMessage, now);
   if (trigger?.action === "reply_template" && trigger.templateKey) {
     try {
       const { body } = await renderTemplate(ctx.organizationId, { key: trigger.templateKey, variables: templateContext(ctx.contact) });

@@ -31,11 +31,11 @@ function normalize(answer: string): string {
   return answer.trim().toLowerCase();
 }
 
-/** The transition an answer takes: exact (case-insensitive) option, else "*". */
-function matchTransition(step: FlowStep, input: string): string | undefined {
-  const answer = normalize(input);
+/** The transition an answer takes: exact (case-insensitive) option — the text, or a chosen button/row id — else "*". */
+function matchTransition(step: FlowStep, input: string, ids: string[] = []): string | undefined {
+  const answers = [input, ...ids].map(normalize);
   for (const [option, target] of Object.entries(step.transitions)) {
-    if (option !== "*" && normalize(option) === answer) return target;
+    if (option !== "*" && answers.includes(normalize(option))) return target;
   }
   return step.transitions["*"];
 }
@@ -55,6 +55,8 @@ export async function runFlowTurn(
   input: string | null,
   effects: FlowEffects,
   contact: FlowContact,
+  /** Ids of a chosen button or list row (interactive replies): a choice's option may name one. */
+  inputIds: string[] = [],
 ): Promise<FlowState> {
   const state = { ...(thread.state as FlowState), variables: { ...((thread.state as FlowState).variables ?? {}) } };
   if (state.ended) return state;
@@ -83,9 +85,9 @@ export async function runFlowTurn(
       let next: string | undefined;
       if (step.type === "collect_input") {
         state.variables[String(step.config.variable)] = input.trim();
-        next = matchTransition(step, input) ?? defaultNext(steps, step);
+        next = matchTransition(step, input, inputIds) ?? defaultNext(steps, step);
       } else {
-        next = matchTransition(step, input);
+        next = matchTransition(step, input, inputIds);
         if (!next && step.type !== "choice") next = defaultNext(steps, step);
       }
       if (!next && step.type === "choice") {

@@ -231,7 +231,8 @@ export async function fireTrigger(
   organizationId: string,
   instanceId: string,
   contactId: string,
-  text: string,
+  /** The message text, or several candidates (the text and a chosen button/list row id): any may match. */
+  text: string | string[],
   /** Asked only when a first_message trigger is a candidate (it costs a count query). */
   isFirstMessage: () => Promise<boolean>,
   now = new Date(),
@@ -240,7 +241,7 @@ export async function fireTrigger(
   let first: boolean | undefined;
   for (const trigger of candidates) {
     if (trigger.match === "first_message") first ??= await isFirstMessage();
-    if (!triggerMatches(trigger, text, first ?? false)) continue;
+    if (!(Array.isArray(text) ? text : [text]).some((t) => triggerMatches(trigger, t, first ?? false))) continue;
     if (trigger.cooldownSeconds > 0) {
       const since = new Date(now.getTime() - trigger.cooldownSeconds * 1000);
       const [recent] = await db
