@@ -71,7 +71,7 @@ export function MediaAttachment({ type, media, text }: { type: string; media: Re
       );
       break;
     case "video":
-      body = <video controls="" preload="metadata" src={src} class={media.videoNote ? "video-note" : "video"} />;
+      body = <video controls preload="metadata" src={src} class={media.videoNote ? "video-note" : "video"} />;
       break;
     default:
       body = (
