@@ -66,12 +66,14 @@ export function MediaAttachment({ type, media, text }: { type: string; media: Re
           <figcaption class="muted small" safe>
             {`${media.voice ? "🎤" : "🎵"} ${label}`}
           </figcaption>
+          {/* biome-ignore lint/a11y/useMediaCaption: a contact's recording has no caption track; a voice note's transcript is shown under it */}
           <audio controls="" preload="metadata" src={src} />
         </figure>
       );
       break;
     case "video":
-      body = <video controls preload="metadata" src={src} class={media.videoNote ? "video-note" : "video"} />;
+      // biome-ignore lint/a11y/useMediaCaption: a contact's video has no caption track to offer
+      body = <video controls src={src} class={media.videoNote ? "video-note" : "video"} />;
       break;
     default:
       body = (
