@@ -1,13 +1,12 @@
-import { and, eq } from "drizzle-orm";
-import { createHash } from "node:crypto";
+import { eq } from "drizzle-orm";
 import { db } from "@/db/client";
-import { media, messages, type Instance } from "@/db/schema";
+import { media, type Instance } from "@/db/schema";
 import { ingestInbound } from "@/features/inbound/inbound.service";
-import { contentKey, mediaStore } from "@/features/media/media.store";
-import { mediaSettled } from "@/features/transcription/transcription.service";
+import type { InboundMediaSource } from "@/providers/provider";
 import { saveTranscriptionSettings } from "@/features/transcription/transcription.settings";
 import { transcriptionSettingsSchema } from "@/features/transcription/transcription.schema";
 import { wireFeatures } from "@/routes";
+import { runMediaOnce } from "@/workers/media.worker";
 
 let seq = 0;
 
@@ -16,58 +15,48 @@ export async function enableTranscription(organizationId: string, userId: string
   return saveTranscriptionSettings(organizationId, { userId, role: "owner" }, transcriptionSettingsSchema.parse({ enabled: "on", ...extra }));
 }
 
-/** Bytes that stand for an Opus voice note (the endpoint under test reads them as opaque audio). */
+/** Bytes that stand for a voice note (no container magic, so the stored type is the declared one). */
 export function voiceBytes(label = "voice"): Uint8Array {
-  const header = new TextEncoder().encode("OggS");
-  const body = new TextEncoder().encode(`${label}-${++seq}-${"x".repeat(64)}`);
-  const bytes = new Uint8Array(header.length + body.length);
-  bytes.set(header);
-  bytes.set(body, header.length);
-  return bytes;
-}
-
-/** A contact sends a voice note through the real inbound pipeline; waits for the inbound hooks. */
-export async function contactSendsVoiceNote(instance: Instance, from: string) {
-  wireFeatures();
-  const providerMessageId = `voice-${Date.now()}-${++seq}`;
-  const result = await ingestInbound(instance, { kind: "message", providerMessageId, from, type: "audio", timestamp: new Date() });
-  if (result.kind !== "message" || !result.message) throw new Error("the voice note was not stored");
-  await result.hooks;
-  return result.message;
+  return new TextEncoder().encode(`${label}-${++seq}-${"x".repeat(64)}`);
 }
 
 /**
- * The media feature stored the voice note's audio: its row and bytes in the media store, then the
- * hook the media worker calls when a file is stored.
+ * A contact sends a voice note through the real inbound pipeline, its audio inline (base64, WuzAPI's
+ * default) unless `source` says where else it is; waits for the inbound hooks. The media worker has
+ * not run yet: the audio is pending until `mediaWorkerRuns()`.
  */
-export async function audioStored(instance: Instance, messageId: string, bytes: Uint8Array, mimeType = "audio/ogg; codecs=opus") {
-  const [message] = await db.select().from(messages).where(eq(messages.id, messageId));
-  const sha256 = createHash("sha256").update(bytes).digest("hex");
-  const key = contentKey(sha256);
-  await mediaStore().put(key, bytes, mimeType);
-  const existing = await db
-    .select({ id: media.id })
-    .from(media)
-    .where(and(eq(media.instanceId, instance.id), eq(media.providerMessageId, message!.providerMessageId!)));
-  const values = {
-    status: "stored" as const,
-    mimeType: mimeType.split(";")[0]!,
-    declaredMimeType: mimeType,
-    sha256,
-    storageKey: key,
-    size: bytes.byteLength,
-    storedAt: new Date(),
-  };
-  if (existing[0]) await db.update(media).set(values).where(eq(media.id, existing[0].id));
-  else
-    await db.insert(media).values({
-      organizationId: instance.organizationId,
-      instanceId: instance.id,
-      direction: "inbound",
-      providerMessageId: message!.providerMessageId,
-      messageId,
-      ...values,
-    });
-  await mediaSettled(messageId, "stored");
-  return key;
+export async function contactSendsVoiceNote(
+  instance: Instance,
+  from: string,
+  opts: { bytes?: Uint8Array; mimeType?: string; source?: InboundMediaSource } = {},
+) {
+  wireFeatures();
+  const bytes = opts.bytes ?? voiceBytes();
+  const result = await ingestInbound(instance, {
+    kind: "message",
+    providerMessageId: `voice-${Date.now()}-${++seq}`,
+    from,
+    type: "audio",
+    attachment: {
+      source: opts.source ?? { kind: "base64", data: Buffer.from(bytes).toString("base64") },
+      mimeType: opts.mimeType ?? "audio/ogg; codecs=opus",
+      voice: true,
+    },
+    timestamp: new Date(),
+  });
+  if (result.kind !== "message" || !result.message) throw new Error("the voice note was not stored");
+  await result.hooks;
+  return Object.assign(result.message, { bytes });
+}
+
+/** One pass of the media worker: pending files are fetched and stored, and transcription is told. */
+export async function mediaWorkerRuns() {
+  await runMediaOnce();
+}
+
+/** Where the media store keeps a message's audio. */
+export async function storageKeyOf(messageId: string): Promise<string> {
+  const [row] = await db.select({ key: media.storageKey }).from(media).where(eq(media.messageId, messageId));
+  if (!row?.key) throw new Error("the audio is not stored");
+  return row.key;
 }

@@ -13,7 +13,7 @@ import { connectedInstance } from "../automation/helpers";
 import { api, TestClient } from "../helpers/client";
 import { createApiKey } from "@/features/api-keys/api-key.service";
 import { createMember, createOwner, signIn } from "../helpers/factories";
-import { audioStored, contactSendsVoiceNote, enableTranscription, voiceBytes } from "./helpers";
+import { contactSendsVoiceNote, enableTranscription, mediaWorkerRuns } from "./helpers";
 import { startTranscriptionServer } from "./transcribe-server";
 
 const app = createApp();
@@ -115,8 +115,8 @@ describe("transcription settings page", () => {
 
     // A voice note goes to the organization's endpoint with its key and model, never the operator's key.
     const instance = await connectedInstance(organization.id);
-    const note = await contactSendsVoiceNote(instance, "+5511977770001");
-    await audioStored(instance, note.id, voiceBytes(), "audio/mpeg");
+    await contactSendsVoiceNote(instance, "+5511977770001", { mimeType: "audio/mpeg" });
+    await mediaWorkerRuns();
     const before = orgServer.state.requests.length;
     const operatorBefore = operatorServer.state.requests.length;
     expect(await processDueTranscriptions()).toBe(1);
@@ -167,7 +167,7 @@ describe("the transcript in the inbox", () => {
     expect(waiting).toContain(`id="msg-${note.id}"`);
     expect(waiting).not.toContain(`id="transcript-${note.id}"`);
 
-    await audioStored(instance, note.id, voiceBytes());
+    await mediaWorkerRuns();
     expect(await processDueTranscriptions()).toBe(1);
     const html = await (await client.get(`/inbox/${note.conversationId}`)).text();
     expect(html).toContain(`id="transcript-${note.id}"`);

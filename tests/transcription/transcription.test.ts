@@ -10,21 +10,18 @@ import { processDueReplies } from "@/features/automation/automation.service";
 import { flowStepSchema } from "@/features/flows/flow.schema";
 import { createFlow, publishFlow, saveStep } from "@/features/flows/flow.service";
 import { createTemplate } from "@/features/templates/template.service";
-import { MEDIA_WAIT_MS, mediaSettled, processDueTranscriptions } from "@/features/transcription/transcription.service";
+import { MEDIA_WAIT_MS, processDueTranscriptions } from "@/features/transcription/transcription.service";
 import { createTrigger } from "@/features/triggers/trigger.service";
 import { triggerSchema } from "@/features/triggers/trigger.schema";
 import { createWorkflow } from "@/features/workflows/workflow.service";
-import { ingestInbound } from "@/features/inbound/inbound.service";
 import { mediaStore } from "@/features/media/media.store";
 import { liveTopics } from "@/lib/live-topics";
-import { wireFeatures } from "@/routes";
-import { runMediaOnce } from "@/workers/media.worker";
 import { subscribeLive } from "@/lib/live";
 import { botTexts, connectedInstance, contactWrites } from "../automation/helpers";
 import { createOwner } from "../helpers/factories";
 import { waitFor } from "../helpers/wait";
 import { startOpenAiServer } from "../workflows/ai-servers";
-import { audioStored, contactSendsVoiceNote, enableTranscription, voiceBytes } from "./helpers";
+import { contactSendsVoiceNote, enableTranscription, mediaWorkerRuns, storageKeyOf } from "./helpers";
 import { startTranscriptionServer } from "./transcribe-server";
 
 const whisper = startTranscriptionServer();
@@ -71,8 +68,8 @@ describe("voice transcription", () => {
     expect((await db.select().from(transcriptions).where(eq(transcriptions.messageId, note.id)))[0]!.status).toBe("waiting");
     expect(await processDueTranscriptions()).toBe(0);
 
-    const bytes = voiceBytes();
-    await audioStored(instance, note.id, bytes);
+    const bytes = note.bytes;
+    await mediaWorkerRuns();
     const before = whisper.state.requests.length;
     expect(await processDueTranscriptions()).toBe(1);
 
@@ -116,29 +113,17 @@ describe("voice transcription", () => {
     whisper.state.mode = "ok";
     whisper.state.reply = () => "pode me ligar amanhã";
     const { org, instance } = await orgWithTranscription("pt-BR");
-    wireFeatures();
-    const bytes = voiceBytes("inline");
-    const result = await ingestInbound(instance, {
-      kind: "message",
-      providerMessageId: `inline-voice-${Date.now()}`,
-      from: "+5511988880099",
-      type: "audio",
-      attachment: { source: { kind: "base64", data: Buffer.from(bytes).toString("base64") }, mimeType: "audio/ogg; codecs=opus", voice: true },
-      timestamp: new Date(),
-    });
-    if (result.kind !== "message" || !result.message) throw new Error("not stored");
-    await result.hooks;
-    const note = result.message;
+    const note = await contactSendsVoiceNote(instance, "+5511988880099");
     expect((await db.select().from(transcriptions).where(eq(transcriptions.messageId, note.id)))[0]!.status).toBe("waiting");
 
-    await runMediaOnce();
+    await mediaWorkerRuns();
     expect((await db.select().from(transcriptions).where(eq(transcriptions.messageId, note.id)))[0]!.status).toBe("pending");
     const before = whisper.state.requests.length;
     expect(await processDueTranscriptions()).toBe(1);
-    expect([...whisper.state.requests[before]!.bytes]).toEqual([...bytes]);
+    expect([...whisper.state.requests[before]!.bytes]).toEqual([...note.bytes]);
     const [stored] = await db.select().from(messages).where(eq(messages.id, note.id));
     expect(stored!.transcript).toBe("pode me ligar amanhã");
-    expect((stored!.media as { voice?: boolean }).voice).toBe(true);
+    expect(stored!.media).toMatchObject({ voice: true, status: "stored" });
     expect(
       await db
         .select()
@@ -150,8 +135,8 @@ describe("voice transcription", () => {
   test("an English organization sends no language hint; an organization without transcription sends nothing", async () => {
     whisper.state.mode = "ok";
     const en = await orgWithTranscription("en");
-    const note = await contactSendsVoiceNote(en.instance, "+5511988880002");
-    await audioStored(en.instance, note.id, voiceBytes());
+    await contactSendsVoiceNote(en.instance, "+5511988880002");
+    await mediaWorkerRuns();
     const before = whisper.state.requests.length;
     expect(await processDueTranscriptions()).toBe(1);
     expect(whisper.state.requests[before]!.language).toBeNull();
@@ -159,7 +144,7 @@ describe("voice transcription", () => {
     const { organization } = await createOwner();
     const off = await connectedInstance(organization.id);
     const other = await contactSendsVoiceNote(off, "+5511988880003");
-    await audioStored(off, other.id, voiceBytes());
+    await mediaWorkerRuns();
     expect(await db.select().from(transcriptions).where(eq(transcriptions.messageId, other.id))).toEqual([]);
     expect(await processDueTranscriptions()).toBe(0);
     expect(whisper.state.requests.length).toBe(before + 1);
@@ -172,10 +157,10 @@ describe("voice transcription", () => {
     await createTemplate(org, { key: "boleto", body: "Segue a segunda via do boleto.", variants: [], variables: [], active: true });
     await createTrigger(org, t({ match: "contains", pattern: "boleto", action: "reply_template", templateKey: "boleto" }));
 
-    const note = await contactSendsVoiceNote(instance, "+5511988880010");
+    await contactSendsVoiceNote(instance, "+5511988880010");
     // Held: the empty audio message fires nothing on arrival.
     expect(await botTexts(instance.id)).toEqual([]);
-    await audioStored(instance, note.id, voiceBytes());
+    await mediaWorkerRuns();
     await processDueTranscriptions();
     expect(await botTexts(instance.id)).toEqual(["Segue a segunda via do boleto."]);
   });
@@ -193,8 +178,8 @@ describe("voice transcription", () => {
 
     await contactWrites(instance, "+5511988880015", "cadastro");
     expect(await botTexts(instance.id)).toEqual(["Qual é o seu nome?"]);
-    const note = await contactSendsVoiceNote(instance, "+5511988880015");
-    await audioStored(instance, note.id, voiceBytes());
+    await contactSendsVoiceNote(instance, "+5511988880015");
+    await mediaWorkerRuns();
     await processDueTranscriptions();
     expect(await botTexts(instance.id)).toEqual(["Qual é o seu nome?", "Obrigado, Ana Souza!"]);
   });
@@ -209,12 +194,12 @@ describe("voice transcription", () => {
     await createTrigger(org, t({ match: "any", action: "hand_to_workflow", workflowId: workflow.id, instanceIds: [instance.id] }));
 
     await contactWrites(instance, "+5511988880020", "oi");
-    const note = await contactSendsVoiceNote(instance, "+5511988880020");
+    await contactSendsVoiceNote(instance, "+5511988880020");
     // The turn for "oi" is due, but the voice note after it has no words yet: nothing is answered.
     expect(await processDueReplies(at(4_000))).toBe(1);
     expect(await botTexts(instance.id)).toEqual([]);
 
-    await audioStored(instance, note.id, voiceBytes());
+    await mediaWorkerRuns();
     await processDueTranscriptions();
     expect(await processDueReplies(at(8_000))).toBe(1);
     expect(await botTexts(instance.id)).toEqual(["Resposta para: oi\nqual o horário de vocês?"]);
@@ -228,7 +213,7 @@ describe("voice transcription", () => {
     await createTrigger(org, t({ match: "any", action: "reply_template", templateKey: "any" }));
 
     const note = await contactSendsVoiceNote(instance, "+5511988880030");
-    await audioStored(instance, note.id, voiceBytes());
+    await mediaWorkerRuns();
     const before = whisper.state.requests.length;
     expect(await processDueTranscriptions()).toBe(1);
     let [row] = await db.select().from(transcriptions).where(eq(transcriptions.messageId, note.id));
@@ -264,7 +249,7 @@ describe("voice transcription", () => {
     whisper.state.mode = "unauthorized";
     const { instance } = await orgWithTranscription("en");
     const note = await contactSendsVoiceNote(instance, "+5511988880040");
-    await audioStored(instance, note.id, voiceBytes());
+    await mediaWorkerRuns();
     expect(await processDueTranscriptions()).toBe(1);
     const [row] = await db.select().from(transcriptions).where(eq(transcriptions.messageId, note.id));
     expect(row).toMatchObject({ status: "failed", attempts: 1 });
@@ -275,8 +260,8 @@ describe("voice transcription", () => {
   test("audio that cannot be read is retried like a passing failure, then settles", async () => {
     const { instance } = await orgWithTranscription("en");
     const note = await contactSendsVoiceNote(instance, "+5511988880045");
-    const key = await audioStored(instance, note.id, voiceBytes("gone"));
-    await mediaStore().delete(key);
+    await mediaWorkerRuns();
+    await mediaStore().delete(await storageKeyOf(note.id));
     const before = whisper.state.requests.length;
     expect(await processDueTranscriptions()).toBe(1);
     expect((await db.select().from(transcriptions).where(eq(transcriptions.messageId, note.id)))[0]).toMatchObject({ status: "pending" });
@@ -293,7 +278,8 @@ describe("voice transcription", () => {
     await createTemplate(org, { key: "ack", body: "Got it.", variants: [], variables: [], active: true });
     await createTrigger(org, t({ match: "any", action: "reply_template", templateKey: "ack", cooldownSeconds: 0 }));
 
-    const lost = await contactSendsVoiceNote(instance, "+5511988880050");
+    // Its audio is behind a link the media worker has not fetched (it is not run here).
+    const lost = await contactSendsVoiceNote(instance, "+5511988880050", { source: { kind: "url", url: "http://127.0.0.1:9/lost.ogg" } });
     expect(await processDueTranscriptions(at(MEDIA_WAIT_MS - 10_000))).toBe(0);
     expect((await db.select().from(transcriptions).where(eq(transcriptions.messageId, lost.id)))[0]!.status).toBe("waiting");
     await processDueTranscriptions(at(MEDIA_WAIT_MS + 10_000));
@@ -301,8 +287,9 @@ describe("voice transcription", () => {
     expect(expired).toMatchObject({ status: "failed", error: "The audio did not arrive in time to be transcribed" });
     expect(await botTexts(instance.id)).toEqual(["Got it."]);
 
-    const broken = await contactSendsVoiceNote(instance, "+5511988880051");
-    await mediaSettled(broken.id, "failed");
+    // Its link answers 404: the media worker gives up and tells transcription.
+    const broken = await contactSendsVoiceNote(instance, "+5511988880051", { source: { kind: "url", url: `${whisper.baseUrl}/missing.ogg` } });
+    await mediaWorkerRuns();
     const [failed] = await db.select().from(transcriptions).where(eq(transcriptions.messageId, broken.id));
     expect(failed).toMatchObject({ status: "failed", error: "The audio is not available for transcription" });
     expect((await botTexts(instance.id)).length).toBe(2);
@@ -313,7 +300,7 @@ describe("voice transcription", () => {
     // A row as an older version could have stored it: another base URL and no key of its own.
     await db.update(transcriptionSettings).set({ baseUrl: "http://127.0.0.1:9/v1", apiKeyEnc: null }).where(eq(transcriptionSettings.organizationId, org));
     const note = await contactSendsVoiceNote(instance, "+5511988880070");
-    await audioStored(instance, note.id, voiceBytes());
+    await mediaWorkerRuns();
     const before = whisper.state.requests.length;
     expect(await processDueTranscriptions()).toBe(1);
     const [row] = await db.select().from(transcriptions).where(eq(transcriptions.messageId, note.id));
@@ -325,7 +312,7 @@ describe("voice transcription", () => {
     const { user, org, instance } = await orgWithTranscription("en");
     const note = await contactSendsVoiceNote(instance, "+5511988880060");
     await enableTranscription(org, user.id, { enabled: "" });
-    await audioStored(instance, note.id, voiceBytes());
+    await mediaWorkerRuns();
     // Queued while it was on: it still settles, without a request to the endpoint.
     const before = whisper.state.requests.length;
     expect(await processDueTranscriptions()).toBe(1);

@@ -47,14 +47,18 @@ type AudioMessage = Pick<typeof messages.$inferSelect, "id" | "type" | "directio
 
 const isTranscribable = (m: AudioMessage) => m.type === "audio" && m.direction === "inbound" && !!m.organizationId;
 
+/** The message has audio on its way (the media feature named its row) that did not already fail to arrive. */
+const hasAudioComing = (m: Pick<typeof messages.$inferSelect, "media">) => typeof m.media?.mediaId === "string" && m.media.status !== "failed";
+
 /**
  * Called by automation for every new inbound message before it acts on it: true when the message is
  * a voice note or audio that transcription handles (the organization has it on, or it is already
- * queued), in which case automation must wait for `onTranscriptionSettled` instead of acting on an
- * empty body. The message is queued here (waiting for its audio) if the stored media did not queue it first.
+ * queued) and whose audio is on its way, in which case automation must wait for
+ * `onTranscriptionSettled` instead of acting on an empty body. The message is queued here (waiting for its audio) if the stored media did not queue it first.
  */
-export async function holdForTranscription(message: AudioMessage): Promise<boolean> {
-  if (!isTranscribable(message)) return false;
+export async function holdForTranscription(message: AudioMessage & Pick<typeof messages.$inferSelect, "media">): Promise<boolean> {
+  // An audio message without a file to fetch has nothing to transcribe: automation hears it as it is.
+  if (!isTranscribable(message) || !hasAudioComing(message)) return false;
   // One statement: queue it when the organization has transcription on, and say whether it is queued
   // at all (the second test does not see this statement's own insert, hence both).
   const [row] = rowsOf<{ held: boolean }>(
