@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import { asc, eq, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { memberships, organizations, type Role } from "@/db/schema";
+import { keyCaller, type Caller } from "@/lib/caller";
 import { AppError, forbidden, unauthorized } from "@/lib/errors";
 import { setRequestLocale } from "@/lib/i18n";
 import { roleAtLeast } from "./roles";
@@ -19,15 +20,24 @@ export class RedirectError extends Error {
 }
 
 export type OrganizationSummary = { id: string; name: string; slug: string; role: Role };
+type Organization = typeof organizations.$inferSelect;
 
-/** Everything an admin page knows about who is asking. */
-export type AdminContext = {
+/**
+ * A signed-in user as the caller of a page (`{ signedIn: true }` routes): the Caller services take,
+ * plus what the page shows — the user and session rows, the active organization (if they have one)
+ * and every organization they belong to, for the switcher.
+ */
+export type Me = Caller<"user"> & {
+  sessionId: string;
   user: SessionUser;
   session: Session;
-  organization: typeof organizations.$inferSelect;
-  role: Role;
+  organization?: Organization;
+  role?: Role;
   organizations: OrganizationSummary[];
 };
+
+/** A member with an active organization and a role in it (`{ member: … }` routes): everything an admin page knows about who is asking. */
+export type AdminContext = Me & { organizationId: string; organization: Organization; role: Role };
 
 const listMemberships = db
   .select({ organization: organizations, role: memberships.role })
@@ -42,27 +52,42 @@ export async function loadSignedInUser(cookieValue: string | undefined) {
   return validateSessionToken(cookieValue);
 }
 
-/** Resolves the session, the active organization and the member's role, or throws. */
-export async function resolveAdmin(cookieValue: string | undefined, minimum: Role | "user", path: string) {
+/** Resolves the session, the active organization (if any) and the user's role in it, or throws 401. */
+export async function resolveSignedIn(cookieValue: string | undefined, request?: Request): Promise<Me> {
   const signedIn = await loadSignedInUser(cookieValue);
   if (!signedIn) throw unauthorized();
   const rows = await listMemberships.execute({ userId: signedIn.user.id });
   const active = rows.find((r) => r.organization.id === signedIn.session.activeOrganizationId) ?? rows[0];
   // Pages speak the member's language and show times in their zone, else their organization's.
   setRequestLocale({ locale: signedIn.user.language ?? active?.organization.language, timeZone: signedIn.user.timeZone ?? active?.organization.timeZone });
-  if (minimum === "user") {
-    return { ...signedIn, organization: active?.organization, role: active?.role, organizations: summaries(rows) };
-  }
-  if (!active) throw new RedirectError(`/organizations/new?next=${encodeURIComponent(path)}`);
-  if (!roleAtLeast(active.role, minimum)) throw forbidden();
-  // The organization requires two-factor of its admins: enrol before any admin page (account pages ask only "user").
-  if (mustEnrolTwoFactor(active.organization, active.role, signedIn.user)) throw new RedirectError("/account/two-factor");
   return {
-    ...signedIn,
-    organization: active.organization,
-    role: active.role,
+    type: "user",
+    id: signedIn.user.id,
+    organizationId: active?.organization.id ?? null,
+    role: active?.role,
+    sessionId: signedIn.session.id,
+    request,
+    user: signedIn.user,
+    session: signedIn.session,
+    organization: active?.organization,
     organizations: summaries(rows),
-  } satisfies AdminContext;
+  };
+}
+
+/** The admin shell needs an active organization; a signed-in user without one gets the public shell (undefined). */
+export function adminOf(me: Me): AdminContext | undefined {
+  const { organization, role } = me;
+  return organization && role ? { ...me, organizationId: organization.id, organization, role } : undefined;
+}
+
+/** As resolveSignedIn, for a member of an active organization with at least `minimum`, or throws. */
+export async function resolveAdmin(cookieValue: string | undefined, minimum: Role, path: string, request?: Request): Promise<AdminContext> {
+  const admin = adminOf(await resolveSignedIn(cookieValue, request));
+  if (!admin) throw new RedirectError(`/organizations/new?next=${encodeURIComponent(path)}`);
+  if (!roleAtLeast(admin.role, minimum)) throw forbidden();
+  // The organization requires two-factor of its admins: enrol before any admin page (account pages ask only "user").
+  if (mustEnrolTwoFactor(admin.organization, admin.role, admin.user)) throw new RedirectError("/account/two-factor");
+  return admin;
 }
 
 function summaries(rows: { organization: typeof organizations.$inferSelect; role: Role }[]): OrganizationSummary[] {
@@ -107,29 +132,30 @@ function admitApiCall(apiKey: VerifiedApiKey, request: Request, set: { headers: 
 /**
  * Route guards as macros:
  *  - `{ member: "agent" | "supervisor" | "admin" | "owner" }` — signed-in admin with at least that role
- *    in the active organization → `admin`.
- *  - `{ signedIn: true }` — any signed-in user, organization optional → `me`.
- *  - `{ apiKey: "messages:write" }` — `/v1` key with that scope ("" = any valid key) → `apiKey`.
+ *    in the active organization → `admin` (an AdminContext, which is a Caller).
+ *  - `{ signedIn: true }` — any signed-in user, organization optional → `me` (a Me, which is a Caller).
+ *  - `{ apiKey: "messages:write" }` — `/v1` key with that scope ("" = any valid key) → `apiKey`, and
+ *    `caller`, the key as a Caller.
  */
 // Who is asking is settled in `transform`, before params/query/body validation: a caller without a
 // session or key gets 401/redirect (not the schema's 422), and refused bodies still count against the
 // key's rate limit. `resolve` then hands the result to the handler.
 const admins = new WeakMap<Request, AdminContext>();
-const signedInUsers = new WeakMap<Request, Awaited<ReturnType<typeof resolveAdmin>>>();
+const signedInUsers = new WeakMap<Request, Me>();
 const apiKeys = new WeakMap<Request, VerifiedApiKey>();
 
 export const authPlugin = new Elysia({ name: "livchat-auth" }).macro({
   member: (minimum: Role) => ({
     async transform({ cookie, path, request }) {
-      admins.set(request, (await resolveAdmin(cookie[SESSION_COOKIE]?.value as string | undefined, minimum, path)) as AdminContext);
+      admins.set(request, await resolveAdmin(cookie[SESSION_COOKIE]?.value as string | undefined, minimum, path, request));
     },
     resolve({ request }) {
       return { admin: admins.get(request)! };
     },
   }),
   signedIn: {
-    async transform({ cookie, path, request }) {
-      signedInUsers.set(request, await resolveAdmin(cookie[SESSION_COOKIE]?.value as string | undefined, "user", path));
+    async transform({ cookie, request }) {
+      signedInUsers.set(request, await resolveSignedIn(cookie[SESSION_COOKIE]?.value as string | undefined, request));
     },
     resolve({ request }) {
       return { me: signedInUsers.get(request)! };
@@ -148,7 +174,8 @@ export const authPlugin = new Elysia({ name: "livchat-auth" }).macro({
       return cached !== undefined ? admit(cached) : verifyApiKey(presented).then(admit);
     },
     resolve({ request }) {
-      return { apiKey: apiKeys.get(request)! };
+      const apiKey = apiKeys.get(request)!;
+      return { apiKey, caller: keyCaller(apiKey, request) };
     },
   }),
 });

@@ -74,11 +74,14 @@ export async function listUserSessions(userId: string): Promise<Session[]> {
     .orderBy(desc(sql`coalesce(${sessions.lastSeenAt}, ${sessions.createdAt})`));
 }
 
-/** Ends one of the user's sessions by its public id; false when it is not theirs (or already gone). */
-export async function revokeUserSession(userId: string, publicId: string): Promise<boolean> {
+/**
+ * Ends one of the user's sessions by its public id, never `keepSessionId` (the one asking: that is
+ * "Sign out"); false when it is not theirs, is the kept one, or is already gone.
+ */
+export async function revokeUserSession(userId: string, publicId: string, keepSessionId: string): Promise<boolean> {
   const gone = await db
     .delete(sessions)
-    .where(and(eq(sessions.userId, userId), eq(sessions.publicId, publicId)))
+    .where(and(eq(sessions.userId, userId), eq(sessions.publicId, publicId), ne(sessions.id, keepSessionId)))
     .returning({ id: sessions.id });
   return gone.length > 0;
 }

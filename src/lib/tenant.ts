@@ -31,7 +31,7 @@ export function tenantFilter(tenant: Tenant, organizationColumn: PgColumn, devic
  * The organization a `/v1` key acts for. Keys of an unclaimed visitor device (try before sign-up)
  * have none and are refused from organization-only features with a 403 that says how to get one.
  */
-export function organizationOf(key: { organizationId: string | null }): string {
+export function organizationOf(key: { organizationId?: string | null }): string {
   if (!key.organizationId) throw new AppError("forbidden", tText("common:errors.needsOrganization"));
   return key.organizationId;
 }

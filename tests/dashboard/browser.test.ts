@@ -6,7 +6,7 @@ import { auditLogs, memberships } from "@/db/schema";
 import { createInvitation } from "@/features/members/invitation.service";
 import { createOrganization } from "@/features/organizations/organization.service";
 import { useBrowser } from "../helpers/browser";
-import { createMember, createOwner } from "../helpers/factories";
+import { createMember, createOwner, memberCaller } from "../helpers/factories";
 
 const { server, newContext } = await useBrowser();
 
@@ -28,11 +28,7 @@ describe("organization pages in a real browser", () => {
         details: { email: `someone-with-a-long-address-${i}@example.test`, from: "agent", to: "supervisor", note: "x".repeat(120) },
       })),
     );
-    const { token } = await createInvitation({
-      organizationId: organization.id,
-      actor: { userId: user.id, role: "owner" },
-      data: { email: "pending-person@example.test", role: "agent" },
-    });
+    const { token } = await createInvitation(memberCaller(user.id, organization.id, "owner"), { email: "pending-person@example.test", role: "agent" });
     for (const width of [375, 1440]) {
       const context = await contextFor(user.id, organization.id, width);
       const page = await context.newPage();

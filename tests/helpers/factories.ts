@@ -6,6 +6,7 @@ import { type Role, users } from "@/db/schema";
 import { createApiKey } from "@/features/api-keys/api-key.service";
 import { createUser } from "@/features/auth/auth.service";
 import { addMember, createOrganization } from "@/features/organizations/organization.service";
+import type { Caller } from "@/lib/caller";
 import { TestClient } from "./client";
 import type { App } from "@/app";
 
@@ -27,6 +28,11 @@ export async function createMember(organizationId: string, role: Role) {
 }
 
 /** A TestClient signed in as `userId` with `organizationId` active. */
+/** A member of `organizationId` with `role`, as the Caller services take (what an admin page passes them). */
+export function memberCaller(userId: string, organizationId: string, role: Role): Caller<"user"> {
+  return { type: "user", id: userId, organizationId, role };
+}
+
 export async function signIn(app: App, userId: string, organizationId?: string) {
   const client = new TestClient(app);
   const { token } = await createSession(userId, { activeOrganizationId: organizationId ?? null });

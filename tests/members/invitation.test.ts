@@ -8,7 +8,7 @@ import { createUser } from "@/features/auth/auth.service";
 import { createInvitation } from "@/features/members/invitation.service";
 import { sha256Hex } from "@/lib/crypto";
 import { TestClient } from "../helpers/client";
-import { createMember, createOwner, signIn, uniqueEmail } from "../helpers/factories";
+import { createMember, createOwner, memberCaller, signIn, uniqueEmail } from "../helpers/factories";
 import { linkIn, startSmtpServer } from "../helpers/smtp";
 
 const app = createApp();
@@ -113,11 +113,7 @@ describe("invitation flow", () => {
 
   test("a user without any organization can accept; a different address is allowed but flagged", async () => {
     const { user: owner, organization } = await createOwner();
-    const { token } = await createInvitation({
-      organizationId: organization.id,
-      actor: { userId: owner.id, role: "owner" },
-      data: { email: "someone@example.test", role: "agent" },
-    });
+    const { token } = await createInvitation(memberCaller(owner.id, organization.id, "owner"), { email: "someone@example.test", role: "agent" });
     const user = await createUser({ email: uniqueEmail(), password: "correct horse battery" });
     const client = await signIn(app, user.id);
     const page = await (await client.get(`/invitations/${token}`)).text();
@@ -141,11 +137,7 @@ describe("invitation flow", () => {
   test("accepting never lowers an existing role", async () => {
     const { user: owner, organization } = await createOwner();
     const admin = await createMember(organization.id, "admin");
-    const { token } = await createInvitation({
-      organizationId: organization.id,
-      actor: { userId: owner.id, role: "owner" },
-      data: { email: "other@example.test", role: "agent" },
-    });
+    const { token } = await createInvitation(memberCaller(owner.id, organization.id, "owner"), { email: "other@example.test", role: "agent" });
     const client = await signIn(app, admin.id, organization.id);
     expect((await client.postForm(`/invitations/${token}/accept`, {})).status).toBe(303);
     const [m] = await db
@@ -157,15 +149,15 @@ describe("invitation flow", () => {
 
   test("expired, revoked and unknown links give a clear message and change nothing", async () => {
     const { user: owner, organization } = await createOwner();
-    const actor = { userId: owner.id, role: "owner" as const };
-    const expired = await createInvitation({ organizationId: organization.id, actor, data: { email: "late@example.test", role: "agent" } });
+    const caller = memberCaller(owner.id, organization.id, "owner");
+    const expired = await createInvitation(caller, { email: "late@example.test", role: "agent" });
     await db
       .update(invitations)
       .set({ expiresAt: new Date(Date.now() - 1000) })
       .where(eq(invitations.id, expired.invitation.id));
-    const revoked = await createInvitation({ organizationId: organization.id, actor, data: { email: "gone@example.test", role: "agent" } });
+    const revoked = await createInvitation(caller, { email: "gone@example.test", role: "agent" });
     // A new invitation to the same address replaces (revokes) the previous one.
-    const replacement = await createInvitation({ organizationId: organization.id, actor, data: { email: "gone@example.test", role: "admin" } });
+    const replacement = await createInvitation(caller, { email: "gone@example.test", role: "admin" });
     const [old] = await db.select().from(invitations).where(eq(invitations.id, revoked.invitation.id));
     expect(old!.revokedAt).not.toBeNull();
 

@@ -5,7 +5,7 @@ import { db } from "@/db/client";
 import { auditLogs, invitations, memberships } from "@/db/schema";
 import { createInvitation } from "@/features/members/invitation.service";
 import { TestClient } from "../helpers/client";
-import { createMember, createOwner, signIn } from "../helpers/factories";
+import { createMember, createOwner, memberCaller, signIn } from "../helpers/factories";
 
 const app = createApp();
 
@@ -32,11 +32,7 @@ describe("members page", () => {
   test("agents and supervisors read the list; every manage action is 403", async () => {
     const { organization, user: owner } = await createOwner();
     const ownerM = await membershipOf(organization.id, owner.id);
-    const { invitation } = await createInvitation({
-      organizationId: organization.id,
-      actor: { userId: owner.id, role: "owner" },
-      data: { email: "pending@example.test", role: "agent" },
-    });
+    const { invitation } = await createInvitation(memberCaller(owner.id, organization.id, "owner"), { email: "pending@example.test", role: "agent" });
     for (const role of ["agent", "supervisor"] as const) {
       const user = await createMember(organization.id, role);
       const client = await signIn(app, user.id, organization.id);
@@ -113,11 +109,7 @@ describe("members page", () => {
     const { organization, user: owner } = await createOwner();
     const other = await createOwner();
     const otherM = await membershipOf(other.organization.id, other.user.id);
-    const { invitation } = await createInvitation({
-      organizationId: other.organization.id,
-      actor: { userId: other.user.id, role: "owner" },
-      data: { email: "victim@example.test", role: "admin" },
-    });
+    const { invitation } = await createInvitation(memberCaller(other.user.id, other.organization.id, "owner"), { email: "victim@example.test", role: "admin" });
     const client = await signIn(app, owner.id, organization.id);
     expect((await client.postForm(`/members/${otherM!.id}/role`, { role: "agent" })).status).toBe(404);
     expect((await client.postForm(`/members/${otherM!.id}/remove`, {})).status).toBe(404);

@@ -4,7 +4,7 @@ import { db } from "@/db/client";
 import { auditLogs, memberships, organizations, type Role } from "@/db/schema";
 import { changeMemberRole, listMembers, removeMember } from "@/features/members/member.service";
 import { AppError } from "@/lib/errors";
-import { createMember, createOwner } from "../helpers/factories";
+import { createMember, createOwner, memberCaller } from "../helpers/factories";
 
 async function membershipOf(organizationId: string, userId: string) {
   const [m] = await db
@@ -28,23 +28,21 @@ describe("member rules", () => {
   test("the last owner can neither be demoted nor removed; with two owners one may step down", async () => {
     const { user: owner, organization } = await createOwner();
     const own = await membershipOf(organization.id, owner.id);
-    const actor = { userId: owner.id, role: "owner" as Role };
-    const demote = changeMemberRole({ organizationId: organization.id, actor, membershipId: own!.id, role: "admin" });
+    const actor = memberCaller(owner.id, organization.id, "owner");
+    const demote = changeMemberRole(actor, { membershipId: own!.id, role: "admin" });
     await expect(demote).rejects.toMatchObject({ code: "validation_failed", details: [{ path: "role" }] });
-    await expect(removeMember({ organizationId: organization.id, actor, membershipId: own!.id })).rejects.toMatchObject({ code: "validation_failed" });
+    await expect(removeMember(actor, own!.id)).rejects.toMatchObject({ code: "validation_failed" });
     expect((await membershipOf(organization.id, owner.id))!.role).toBe("owner");
 
     const second = await createMember(organization.id, "owner");
-    const updated = await changeMemberRole({ organizationId: organization.id, actor, membershipId: own!.id, role: "admin" });
+    const updated = await changeMemberRole(actor, { membershipId: own!.id, role: "admin" });
     expect(updated.role).toBe("admin");
     // organizations.owner_id follows the remaining owner.
     const [org] = await db.select().from(organizations).where(eq(organizations.id, organization.id));
     expect(org!.ownerId).toBe(second.id);
     // Now `second` is the last owner.
     const secondM = await membershipOf(organization.id, second.id);
-    expect(await codeOf(removeMember({ organizationId: organization.id, actor: { userId: second.id, role: "owner" }, membershipId: secondM!.id }))).toBe(
-      "validation_failed",
-    );
+    expect(await codeOf(removeMember(memberCaller(second.id, organization.id, "owner"), secondM!.id))).toBe("validation_failed");
 
     const entries = await db.select().from(auditLogs).where(eq(auditLogs.organizationId, organization.id));
     expect(entries.map((e) => e.action)).toEqual(["member.role_changed"]);
@@ -57,8 +55,8 @@ describe("member rules", () => {
     const ma = await membershipOf(organization.id, a.id);
     const mb = await membershipOf(organization.id, b.id);
     const results = await Promise.all([
-      codeOf(changeMemberRole({ organizationId: organization.id, actor: { userId: a.id, role: "owner" }, membershipId: mb!.id, role: "agent" })),
-      codeOf(changeMemberRole({ organizationId: organization.id, actor: { userId: b.id, role: "owner" }, membershipId: ma!.id, role: "agent" })),
+      codeOf(changeMemberRole(memberCaller(a.id, organization.id, "owner"), { membershipId: mb!.id, role: "agent" })),
+      codeOf(changeMemberRole(memberCaller(b.id, organization.id, "owner"), { membershipId: ma!.id, role: "agent" })),
     ]);
     expect(results.sort()).toEqual(["ok", "validation_failed"]);
     const owners = (await listMembers(organization.id)).filter((m) => m.role === "owner");
@@ -72,23 +70,21 @@ describe("member rules", () => {
     const supervisor = await createMember(organization.id, "supervisor");
     const ownerM = await membershipOf(organization.id, owner.id);
     const agentM = await membershipOf(organization.id, agent.id);
-    const asAdmin = { userId: admin.id, role: "admin" as Role };
+    const asAdmin = memberCaller(admin.id, organization.id, "admin");
     const org = organization.id;
 
-    expect(await codeOf(changeMemberRole({ organizationId: org, actor: asAdmin, membershipId: agentM!.id, role: "owner" }))).toBe("forbidden");
-    expect(await codeOf(changeMemberRole({ organizationId: org, actor: asAdmin, membershipId: ownerM!.id, role: "agent" }))).toBe("forbidden");
-    expect(await codeOf(removeMember({ organizationId: org, actor: asAdmin, membershipId: ownerM!.id }))).toBe("forbidden");
-    expect(await codeOf(changeMemberRole({ organizationId: org, actor: asAdmin, membershipId: agentM!.id, role: "supervisor" }))).toBe("ok");
+    expect(await codeOf(changeMemberRole(asAdmin, { membershipId: agentM!.id, role: "owner" }))).toBe("forbidden");
+    expect(await codeOf(changeMemberRole(asAdmin, { membershipId: ownerM!.id, role: "agent" }))).toBe("forbidden");
+    expect(await codeOf(removeMember(asAdmin, ownerM!.id))).toBe("forbidden");
+    expect(await codeOf(changeMemberRole(asAdmin, { membershipId: agentM!.id, role: "supervisor" }))).toBe("ok");
     for (const role of ["agent", "supervisor"] as Role[]) {
-      const actor = { userId: role === "agent" ? agent.id : supervisor.id, role };
-      expect(await codeOf(changeMemberRole({ organizationId: org, actor, membershipId: agentM!.id, role: "agent" }))).toBe("forbidden");
-      expect(await codeOf(removeMember({ organizationId: org, actor, membershipId: agentM!.id }))).toBe("forbidden");
+      const actor = memberCaller(role === "agent" ? agent.id : supervisor.id, org, role);
+      expect(await codeOf(changeMemberRole(actor, { membershipId: agentM!.id, role: "agent" }))).toBe("forbidden");
+      expect(await codeOf(removeMember(actor, agentM!.id))).toBe("forbidden");
     }
-    expect(await codeOf(changeMemberRole({ organizationId: org, actor: { userId: owner.id, role: "owner" }, membershipId: agentM!.id, role: "owner" }))).toBe(
-      "ok",
-    );
+    expect(await codeOf(changeMemberRole(memberCaller(owner.id, org, "owner"), { membershipId: agentM!.id, role: "owner" }))).toBe("ok");
     expect((await membershipOf(org, agent.id))!.role).toBe("owner");
-    expect(await codeOf(removeMember({ organizationId: org, actor: asAdmin, membershipId: (await membershipOf(org, supervisor.id))!.id }))).toBe("ok");
+    expect(await codeOf(removeMember(asAdmin, (await membershipOf(org, supervisor.id))!.id))).toBe("ok");
     expect(await membershipOf(org, supervisor.id)).toBeUndefined();
     const [removed] = await db
       .select()
@@ -102,10 +98,10 @@ describe("member rules", () => {
     const { user: owner, organization } = await createOwner();
     const other = await createOwner();
     const otherM = await membershipOf(other.organization.id, other.user.id);
-    const actor = { userId: owner.id, role: "owner" as Role };
-    expect(await codeOf(changeMemberRole({ organizationId: organization.id, actor, membershipId: otherM!.id, role: "agent" }))).toBe("not_found");
-    expect(await codeOf(removeMember({ organizationId: organization.id, actor, membershipId: otherM!.id }))).toBe("not_found");
-    expect(await codeOf(removeMember({ organizationId: organization.id, actor, membershipId: "nope" }))).toBe("not_found");
+    const actor = memberCaller(owner.id, organization.id, "owner");
+    expect(await codeOf(changeMemberRole(actor, { membershipId: otherM!.id, role: "agent" }))).toBe("not_found");
+    expect(await codeOf(removeMember(actor, otherM!.id))).toBe("not_found");
+    expect(await codeOf(removeMember(actor, "nope"))).toBe("not_found");
     expect((await membershipOf(other.organization.id, other.user.id))!.role).toBe("owner");
   });
 

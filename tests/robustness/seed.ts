@@ -11,7 +11,7 @@ import { createFlow, saveStep } from "@/features/flows/flow.service";
 import { createInvitation } from "@/features/members/invitation.service";
 import { createTrigger } from "@/features/triggers/trigger.service";
 import { api } from "../helpers/client";
-import { createMember, setupOrg, uniqueEmail } from "../helpers/factories";
+import { createMember, setupOrg, uniqueEmail, memberCaller } from "../helpers/factories";
 
 /** Where webhooks point: a closed loopback port, so nothing in a sweep can reach the outside. */
 export const DEAD_TARGET = "http://127.0.0.1:9/hook";
@@ -63,10 +63,9 @@ export async function seedOrganization(app: App, orgName: string) {
   const [delivery] = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, webhook.id)).limit(1);
   const agent = await createMember(orgId, "agent");
   const [membership] = await db.select().from(memberships).where(eq(memberships.userId, agent.id));
-  const { invitation, token: invitationToken } = await createInvitation({
-    organizationId: orgId,
-    actor: { userId: org.user.id, role: "owner" },
-    data: { email: uniqueEmail("invitee"), role: "agent" },
+  const { invitation, token: invitationToken } = await createInvitation(memberCaller(org.user.id, orgId, "owner"), {
+    email: uniqueEmail("invitee"),
+    role: "agent",
   });
   const [step] = await db.select().from(flowSteps).where(eq(flowSteps.flowId, flow.id));
   // The owner signed in on a second browser: the account page can sign that session out.

@@ -15,7 +15,7 @@ import { incrementUsage } from "@/features/usage/usage.service";
 import { drainDueDeliveries } from "@/features/webhooks/delivery.send";
 import { useBrowser } from "../helpers/browser";
 import { api } from "../helpers/client";
-import { createMember, createOwner, setupOrg } from "../helpers/factories";
+import { createMember, createOwner, setupOrg, memberCaller } from "../helpers/factories";
 
 /**
  * Every admin and public page, seeded with realistic (long, hostile) data, at a phone width and a
@@ -221,16 +221,8 @@ async function seed() {
   });
   await addMember(orgId, hostile.id, "supervisor");
   await createMember(orgId, "agent");
-  await createInvitation({
-    organizationId: orgId,
-    actor: { userId: ownerId, role: "owner" },
-    data: { email: "pending-person-with-a-long-address@example-company.test", role: "agent" },
-  });
-  const { token: inviteToken } = await createInvitation({
-    organizationId: orgId,
-    actor: { userId: ownerId, role: "owner" },
-    data: { email: "invitee@example.test", role: "admin" },
-  });
+  await createInvitation(memberCaller(ownerId, orgId, "owner"), { email: "pending-person-with-a-long-address@example-company.test", role: "agent" });
+  const { token: inviteToken } = await createInvitation(memberCaller(ownerId, orgId, "owner"), { email: "invitee@example.test", role: "admin" });
   ok(await api(app, "POST", "/v1/devices", key, { name: `Caixa da loja ${XSS}`, kind: "server", createKey: true }), "device");
   ok(await api(app, "POST", "/v1/devices", key, { name: LONG.slice(0, 80) }), "device");
   for (let i = 0; i < 5; i++) {

@@ -1,9 +1,8 @@
 import { Elysia } from "elysia";
 import { csrfPlugin } from "@/auth/csrf";
-import { authPlugin, type AdminContext } from "@/auth/plugin";
-import type { Me } from "@/features/organizations/organization.pages";
-import { formFields } from "@/lib/forms";
-import { AppError, zodDetails, type FieldError } from "@/lib/errors";
+import { adminOf, authPlugin } from "@/auth/plugin";
+import { formFields, parseForm, unprocessable } from "@/lib/forms";
+import { AppError, type FieldError } from "@/lib/errors";
 import { setFlash, setReveal, takeFlash, takeReveal } from "@/lib/flash";
 import { hxRedirect } from "@/lib/htmx";
 import { tText } from "@/lib/i18n";
@@ -11,7 +10,7 @@ import { AccountPage, type ProfileValues } from "@views/account/index";
 import { SessionsPage } from "@views/account/sessions";
 import { TwoFactorPage } from "@views/account/two-factor";
 import { changePasswordSchema, codeSchema, disableTwoFactorSchema, profileSchema } from "./account.schema";
-import { changePassword, listSessionsFor, signOutOtherSessions, signOutSession, updateProfile, type AccountActor } from "./account.service";
+import { changePassword, listSessionsFor, signOutOtherSessions, signOutSession, updateProfile } from "./account.service";
 import {
   cancelTotpEnrolment,
   confirmTotpEnrolment,
@@ -31,21 +30,20 @@ const MESSAGES = {
   throttled: (seconds: number) => tText("account:errors.throttled", { count: Math.ceil(seconds / 60) }),
 };
 
-/** The admin shell needs an active organization; without one the account pages use the public shell. */
-function adminOf(me: Me): AdminContext | undefined {
-  return me.organization && me.role ? (me as AdminContext) : undefined;
-}
-
-const actorOf = (me: Me, request: Request): AccountActor => ({ user: me.user, session: me.session, request });
-const twoFactorActor = (me: Me, request: Request) => ({ user: me.user, organizationId: me.session.activeOrganizationId, request });
-
 /** Recovery codes cross the redirect after they are minted, encrypted, for this user's page only. */
 const revealPurpose = (userId: string) => `recovery-codes:${userId}`;
 
 type SetStatus = { status?: number | string; headers: Record<string, string | number> };
 
-/** 422 for a wrong code or password, 429 + Retry-After when the user's attempts are spent. */
-function refusal(set: SetStatus, outcome: Exclude<TwoFactorOutcome<unknown>, { ok: true }>): { errors: FieldError[]; message?: string } {
+/**
+ * 422 for input that did not parse (field errors, as parseForm gives them) or a wrong code or password,
+ * 429 + Retry-After when the user's attempts are spent.
+ */
+function refusal(
+  set: SetStatus,
+  outcome: Exclude<TwoFactorOutcome<unknown>, { ok: true }> | { ok: false; errors: FieldError[] },
+): { errors: FieldError[]; message?: string } {
+  if ("errors" in outcome) return unprocessable(set, () => ({ errors: outcome.errors }));
   if (outcome.reason === "throttled") {
     set.status = 429;
     set.headers["retry-after"] = String(outcome.retryAfter);
@@ -59,22 +57,21 @@ function refusal(set: SetStatus, outcome: Exclude<TwoFactorOutcome<unknown>, { o
 export const accountPages = new Elysia({ name: "account-pages" })
   .use(csrfPlugin)
   .use(authPlugin)
-  .get("/account", ({ me, csrfToken, cookie }) => AccountPage({ user: me.user, admin: adminOf(me as Me), csrfToken, flash: takeFlash(cookie) }), {
+  .get("/account", ({ me, csrfToken, cookie }) => AccountPage({ user: me.user, admin: adminOf(me), csrfToken, flash: takeFlash(cookie) }), {
     signedIn: true,
   })
   .post(
     "/account/profile",
     async ({ me, csrfToken, body, request, set, cookie }) => {
       const fields = formFields(body);
-      const parsed = profileSchema.safeParse(fields);
-      if (!parsed.success) {
-        set.status = 422;
+      const parsed = parseForm(profileSchema, fields);
+      if (!parsed.ok) {
         const values: ProfileValues = {};
         for (const key of ["name", "avatarUrl", "language", "timeZone"] as const)
           if (typeof fields[key] === "string") values[key] = (fields[key] as string).slice(0, 600);
-        return AccountPage({ user: me.user, admin: adminOf(me as Me), csrfToken, profile: { values, errors: zodDetails(parsed.error.issues) } });
+        return unprocessable(set, () => AccountPage({ user: me.user, admin: adminOf(me), csrfToken, profile: { values, errors: parsed.errors } }));
       }
-      await updateProfile(actorOf(me as Me, request), parsed.data);
+      await updateProfile(me, parsed.value);
       setFlash(cookie, "success", tText("account:flash.profileSaved"));
       return hxRedirect(request, "/account");
     },
@@ -83,14 +80,10 @@ export const accountPages = new Elysia({ name: "account-pages" })
   .post(
     "/account/password",
     async ({ me, csrfToken, body, request, set, cookie }) => {
-      const page = (errors: FieldError[], message?: string) =>
-        AccountPage({ user: me.user, admin: adminOf(me as Me), csrfToken, password: { errors, message } });
-      const parsed = changePasswordSchema.safeParse(formFields(body));
-      if (!parsed.success) {
-        set.status = 422;
-        return page(zodDetails(parsed.error.issues));
-      }
-      const result = await changePassword(actorOf(me as Me, request), parsed.data);
+      const page = (errors: FieldError[], message?: string) => AccountPage({ user: me.user, admin: adminOf(me), csrfToken, password: { errors, message } });
+      const parsed = parseForm(changePasswordSchema, formFields(body));
+      if (!parsed.ok) return unprocessable(set, () => page(parsed.errors));
+      const result = await changePassword(me, parsed.value);
       if (!result.ok) {
         const refused = refusal(set, result);
         return page(refused.errors, refused.message);
@@ -102,14 +95,13 @@ export const accountPages = new Elysia({ name: "account-pages" })
   )
   .get(
     "/account/sessions",
-    async ({ me, csrfToken, cookie, request }) =>
-      SessionsPage({ admin: adminOf(me as Me), csrfToken, flash: takeFlash(cookie), sessions: await listSessionsFor(actorOf(me as Me, request)) }),
+    async ({ me, csrfToken, cookie }) => SessionsPage({ admin: adminOf(me), csrfToken, flash: takeFlash(cookie), sessions: await listSessionsFor(me) }),
     { signedIn: true },
   )
   .post(
     "/account/sessions/revoke-others",
     async ({ me, request, cookie }) => {
-      const ended = await signOutOtherSessions(actorOf(me as Me, request));
+      const ended = await signOutOtherSessions(me);
       setFlash(cookie, "success", MESSAGES.otherSessionsEnded(ended));
       return hxRedirect(request, "/account/sessions");
     },
@@ -119,7 +111,7 @@ export const accountPages = new Elysia({ name: "account-pages" })
     "/account/sessions/:sessionId/revoke",
     async ({ me, params, request, cookie }) => {
       // Someone else's session, or this one, is not a session this page can end: 404 either way.
-      if (!(await signOutSession(actorOf(me as Me, request), params.sessionId))) throw new AppError("not_found", tText("account:errors.sessionNotFound"));
+      if (!(await signOutSession(me, params.sessionId))) throw new AppError("not_found", tText("account:errors.sessionNotFound"));
       setFlash(cookie, "success", tText("account:flash.sessionEnded"));
       return hxRedirect(request, "/account/sessions");
     },
@@ -127,8 +119,7 @@ export const accountPages = new Elysia({ name: "account-pages" })
   )
   .get(
     "/account/two-factor",
-    async ({ me: signedIn, csrfToken, cookie }) => {
-      const me = signedIn as Me;
+    async ({ me, csrfToken, cookie }) => {
       const admin = adminOf(me);
       const codes = takeReveal(cookie, revealPurpose(me.user.id))?.codes;
       return TwoFactorPage({
@@ -150,7 +141,7 @@ export const accountPages = new Elysia({ name: "account-pages" })
   .post(
     "/account/two-factor/setup",
     async ({ me, request }) => {
-      await startTotpEnrolment(me.user);
+      await startTotpEnrolment(me);
       return hxRedirect(request, "/account/two-factor");
     },
     { signedIn: true },
@@ -158,7 +149,7 @@ export const accountPages = new Elysia({ name: "account-pages" })
   .post(
     "/account/two-factor/cancel",
     async ({ me, request, cookie }) => {
-      await cancelTotpEnrolment(me.user);
+      await cancelTotpEnrolment(me);
       setFlash(cookie, "info", tText("account:flash.setupCancelled"));
       return hxRedirect(request, "/account/two-factor");
     },
@@ -166,12 +157,11 @@ export const accountPages = new Elysia({ name: "account-pages" })
   )
   .post(
     "/account/two-factor/confirm",
-    async ({ me: signedIn, csrfToken, body, request, set, cookie }) => {
-      const me = signedIn as Me;
-      const parsed = codeSchema.safeParse(formFields(body));
-      const result = parsed.success ? await confirmTotpEnrolment(twoFactorActor(me, request), parsed.data.code) : null;
-      if (!result?.ok) {
-        const refused = result ? refusal(set, result) : unprocessableRefusal(set, parsed.error!.issues);
+    async ({ me, csrfToken, body, request, set, cookie }) => {
+      const parsed = parseForm(codeSchema, formFields(body));
+      const result = parsed.ok ? await confirmTotpEnrolment(me, parsed.value.code) : parsed;
+      if (!result.ok) {
+        const refused = refusal(set, result);
         const admin = adminOf(me);
         return TwoFactorPage({ user: me.user, admin, csrfToken, pending: await pendingEnrolment(me.user), refused: { form: "confirm", ...refused } });
       }
@@ -183,12 +173,11 @@ export const accountPages = new Elysia({ name: "account-pages" })
   )
   .post(
     "/account/two-factor/recovery-codes",
-    async ({ me: signedIn, csrfToken, body, request, set, cookie }) => {
-      const me = signedIn as Me;
-      const parsed = codeSchema.safeParse(formFields(body));
-      const result = parsed.success ? await regenerateRecoveryCodes(twoFactorActor(me, request), parsed.data.code) : null;
-      if (!result?.ok) {
-        const refused = result ? refusal(set, result) : unprocessableRefusal(set, parsed.error!.issues);
+    async ({ me, csrfToken, body, request, set, cookie }) => {
+      const parsed = parseForm(codeSchema, formFields(body));
+      const result = parsed.ok ? await regenerateRecoveryCodes(me, parsed.value.code) : parsed;
+      if (!result.ok) {
+        const refused = refusal(set, result);
         return TwoFactorPage({
           user: me.user,
           admin: adminOf(me),
@@ -205,12 +194,11 @@ export const accountPages = new Elysia({ name: "account-pages" })
   )
   .post(
     "/account/two-factor/disable",
-    async ({ me: signedIn, csrfToken, body, request, set, cookie }) => {
-      const me = signedIn as Me;
-      const parsed = disableTwoFactorSchema.safeParse(formFields(body));
-      const result = parsed.success ? await disableTwoFactor(twoFactorActor(me, request), parsed.data) : null;
-      if (!result?.ok) {
-        const refused = result ? refusal(set, result) : unprocessableRefusal(set, parsed.error!.issues);
+    async ({ me, csrfToken, body, request, set, cookie }) => {
+      const parsed = parseForm(disableTwoFactorSchema, formFields(body));
+      const result = parsed.ok ? await disableTwoFactor(me, parsed.value) : parsed;
+      if (!result.ok) {
+        const refused = refusal(set, result);
         return TwoFactorPage({
           user: me.user,
           admin: adminOf(me),
@@ -224,9 +212,3 @@ export const accountPages = new Elysia({ name: "account-pages" })
     },
     { signedIn: true },
   );
-
-/** A code that did not parse: 422 with the field errors. */
-function unprocessableRefusal(set: { status?: number | string }, issues: Parameters<typeof zodDetails>[0]) {
-  set.status = 422;
-  return { errors: zodDetails(issues) };
-}

@@ -3,21 +3,25 @@ import { listUserSessions, revokeOtherSessions, revokeUserSession, type Session,
 import { db, type DbOrTx } from "@/db/client";
 import { users } from "@/db/schema";
 import { recordAudit } from "@/features/audit/audit.service";
+import { auditActor, type Caller } from "@/lib/caller";
 import { tText } from "@/lib/i18n";
 import type { ChangePasswordInput, ProfileInput } from "./account.schema";
-import { discardUserChallenges, forgiveStepUpAttempts, reserveStepUpAttempt } from "./two-factor.service";
+import { discardUserChallenges, forgiveStepUpAttempts, reserveStepUpAttempt, userOf } from "./two-factor.service";
 
-/** Who is acting on their own account: the signed-in user, their current session and request. */
-export type AccountActor = { user: SessionUser; session: Session; request?: Request };
+/**
+ * The account pages act on the caller's own user: `caller.id` is the user, `caller.sessionId` the
+ * session they call through (kept when the others end).
+ */
+type AccountCaller = Caller<"user"> & { sessionId: string };
 
-function audit(actor: AccountActor, action: string, details: Record<string, unknown> = {}, tx: DbOrTx = db) {
+function audit(caller: Caller<"user">, action: string, details: Record<string, unknown> = {}, tx: DbOrTx = db) {
   return recordAudit(
     {
-      organizationId: actor.session.activeOrganizationId,
-      actor: { type: "user", id: actor.user.id },
+      organizationId: caller.organizationId ?? null,
+      actor: auditActor(caller),
       action,
-      target: { type: "user", id: actor.user.id },
-      request: actor.request,
+      target: { type: "user", id: caller.id },
+      request: caller.request,
       details,
     },
     tx,
@@ -25,12 +29,13 @@ function audit(actor: AccountActor, action: string, details: Record<string, unkn
 }
 
 /** Name, avatar, language and time zone; the audit names the fields that changed. */
-export async function updateProfile(actor: AccountActor, input: ProfileInput): Promise<SessionUser> {
-  const changed = (Object.keys(input) as (keyof ProfileInput)[]).filter((k) => actor.user[k] !== input[k]);
-  if (changed.length === 0) return actor.user;
+export async function updateProfile(caller: Caller<"user">, input: ProfileInput): Promise<SessionUser> {
   return db.transaction(async (tx) => {
-    const [user] = await tx.update(users).set(input).where(eq(users.id, actor.user.id)).returning();
-    await audit(actor, "account.profile_updated", { fields: changed }, tx);
+    const current = await userOf(caller, tx);
+    const changed = (Object.keys(input) as (keyof ProfileInput)[]).filter((k) => current[k] !== input[k]);
+    if (changed.length === 0) return current;
+    const [user] = await tx.update(users).set(input).where(eq(users.id, caller.id)).returning();
+    await audit(caller, "account.profile_updated", { fields: changed }, tx);
     return user!;
   });
 }
@@ -45,8 +50,8 @@ export type PasswordChange =
  * none and set their first). Every other session and pending sign-in of the user ends: whoever
  * knew the old password or held a stolen cookie is out.
  */
-export async function changePassword(actor: AccountActor, input: ChangePasswordInput): Promise<PasswordChange> {
-  const { user } = actor;
+export async function changePassword(caller: AccountCaller, input: ChangePasswordInput): Promise<PasswordChange> {
+  const user = await userOf(caller);
   if (user.passwordHash) {
     const reserved = await reserveStepUpAttempt(user.id);
     if (!reserved.ok) return { ok: false, reason: "throttled", retryAfter: reserved.retryAfter };
@@ -58,8 +63,8 @@ export async function changePassword(actor: AccountActor, input: ChangePasswordI
     await tx.update(users).set({ passwordHash }).where(eq(users.id, user.id));
     await forgiveStepUpAttempts(user.id, tx);
     await discardUserChallenges(user.id, tx);
-    const endedSessions = await revokeOtherSessions(user.id, actor.session.id, tx);
-    await audit(actor, user.passwordHash ? "account.password_changed" : "account.password_set", { endedSessions }, tx);
+    const endedSessions = await revokeOtherSessions(user.id, caller.sessionId, tx);
+    await audit(caller, user.passwordHash ? "account.password_changed" : "account.password_set", { endedSessions }, tx);
     return { ok: true, endedSessions } as const;
   });
 }
@@ -67,23 +72,22 @@ export async function changePassword(actor: AccountActor, input: ChangePasswordI
 export type SessionRow = Session & { current: boolean };
 
 /** The user's active sessions for the account page, the current one marked. */
-export async function listSessionsFor(actor: AccountActor): Promise<SessionRow[]> {
-  const rows = await listUserSessions(actor.user.id);
-  return rows.map((s) => ({ ...s, current: s.id === actor.session.id }));
+export async function listSessionsFor(caller: AccountCaller): Promise<SessionRow[]> {
+  const rows = await listUserSessions(caller.id);
+  return rows.map((s) => ({ ...s, current: s.id === caller.sessionId }));
 }
 
 /** Signs out one session of the user's (not the current one: that is "Sign out"); false = not theirs. */
-export async function signOutSession(actor: AccountActor, publicId: string): Promise<boolean> {
-  if (publicId === actor.session.publicId) return false;
-  const ended = await revokeUserSession(actor.user.id, publicId);
-  if (ended) await audit(actor, "account.session_revoked", { sessionPublicId: publicId });
+export async function signOutSession(caller: AccountCaller, publicId: string): Promise<boolean> {
+  const ended = await revokeUserSession(caller.id, publicId, caller.sessionId);
+  if (ended) await audit(caller, "account.session_revoked", { sessionPublicId: publicId });
   return ended;
 }
 
 /** "Sign out everywhere else". */
-export async function signOutOtherSessions(actor: AccountActor): Promise<number> {
-  const ended = await revokeOtherSessions(actor.user.id, actor.session.id);
-  if (ended > 0) await audit(actor, "account.other_sessions_revoked", { endedSessions: ended });
+export async function signOutOtherSessions(caller: AccountCaller): Promise<number> {
+  const ended = await revokeOtherSessions(caller.id, caller.sessionId);
+  if (ended > 0) await audit(caller, "account.other_sessions_revoked", { endedSessions: ended });
   return ended;
 }
 

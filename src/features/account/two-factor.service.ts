@@ -1,12 +1,14 @@
 import { and, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
-import { roleAtLeast } from "@/auth/roles";
+import { can, roleAtLeast } from "@/auth/roles";
 import { db, type DbOrTx } from "@/db/client";
 import { type organizations, recoveryCodes, signInChallenges, users, type Role } from "@/db/schema";
 import { recordAudit } from "@/features/audit/audit.service";
 import { setTwoFactorRequired } from "@/features/organizations/organization.service";
 import { decryptSecret, encryptSecret, randomToken, sha256Hex } from "@/lib/crypto";
-import { conflict } from "@/lib/errors";
+import { auditActor, roleOf, type Caller } from "@/lib/caller";
+import { conflict, forbidden, unauthorized } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
+import { organizationOf } from "@/lib/tenant";
 import {
   generateRecoveryCodes,
   generateTotpSecret,
@@ -19,7 +21,16 @@ import {
 } from "./totp";
 
 type User = typeof users.$inferSelect;
-type Actor = { user: User; organizationId: string | null; request?: Request };
+
+/**
+ * The calling user's row, read fresh: what a page loaded at the start of the request may predate a
+ * change made meanwhile in another tab (a confirmed enrolment, a new password).
+ */
+export async function userOf(caller: Caller<"user">, tx: DbOrTx = db): Promise<User> {
+  const [user] = await tx.select().from(users).where(eq(users.id, caller.id)).limit(1);
+  if (!user) throw unauthorized();
+  return user;
+}
 
 /**
  * Step-up checks (second-factor codes at sign-in and on the account page, the current password
@@ -126,7 +137,8 @@ async function replaceRecoveryCodes(userId: string, tx: DbOrTx): Promise<string[
 // ---------------------------------------------------------------------------------------------
 
 /** Starts (or restarts) enrolment with a fresh seed, stored encrypted until a code confirms it. */
-export async function startTotpEnrolment(user: User): Promise<void> {
+export async function startTotpEnrolment(caller: Caller<"user">): Promise<void> {
+  const user = await userOf(caller);
   if (hasTwoFactor(user)) throw conflict(tText("account:errors.alreadyOn"));
   await db
     .update(users)
@@ -142,11 +154,11 @@ export async function pendingEnrolment(user: User): Promise<{ secret: string; ur
   return { secret, uri, qr: await totpQrDataUrl(uri) };
 }
 
-export async function cancelTotpEnrolment(user: User): Promise<void> {
+export async function cancelTotpEnrolment(caller: Caller<"user">): Promise<void> {
   await db
     .update(users)
     .set({ totpPendingSecretEnc: null })
-    .where(and(eq(users.id, user.id), isNull(users.totpEnabledAt)));
+    .where(and(eq(users.id, caller.id), isNull(users.totpEnabledAt)));
 }
 
 export type TwoFactorOutcome<T> =
@@ -158,8 +170,8 @@ export type TwoFactorOutcome<T> =
 const invalidCode = () => tText("account:errors.invalidCode");
 
 /** Confirms enrolment with a code from the app: two-factor is on and ten recovery codes are returned once. */
-export async function confirmTotpEnrolment(actor: Actor, input: string): Promise<TwoFactorOutcome<string[]>> {
-  const { user } = actor;
+export async function confirmTotpEnrolment(caller: Caller<"user">, input: string): Promise<TwoFactorOutcome<string[]>> {
+  const user = await userOf(caller);
   if (hasTwoFactor(user)) throw conflict(tText("account:errors.alreadyOn"));
   if (!user.totpPendingSecretEnc) return { ok: false, reason: "invalid", field: "code", message: tText("account:errors.noPendingSetup") };
   const reserved = await reserveStepUpAttempt(user.id);
@@ -176,7 +188,7 @@ export async function confirmTotpEnrolment(actor: Actor, input: string): Promise
       .returning({ id: users.id });
     if (!enabled) throw conflict(tText("account:errors.setupChanged"));
     const codes = await replaceRecoveryCodes(user.id, tx);
-    await audit(actor, "account.two_factor_enabled", {}, tx);
+    await audit(caller, "account.two_factor_enabled", {}, tx);
     return { ok: true, value: codes } as const;
   });
 }
@@ -188,8 +200,8 @@ async function passwordMatches(user: User, password: string): Promise<boolean> {
 }
 
 /** Turns two-factor off: needs the password and a code (authenticator or recovery). */
-export async function disableTwoFactor(actor: Actor, input: { password: string; code: string }): Promise<TwoFactorOutcome<null>> {
-  const { user } = actor;
+export async function disableTwoFactor(caller: Caller<"user">, input: { password: string; code: string }): Promise<TwoFactorOutcome<null>> {
+  const user = await userOf(caller);
   if (!hasTwoFactor(user)) return { ok: true, value: null };
   const reserved = await reserveStepUpAttempt(user.id);
   if (!reserved.ok) return { ok: false, reason: "throttled", retryAfter: reserved.retryAfter };
@@ -203,14 +215,14 @@ export async function disableTwoFactor(actor: Actor, input: { password: string; 
       .set({ totpSecretEnc: null, totpPendingSecretEnc: null, totpEnabledAt: null, totpLastStep: null, verifyAttempts: 0 })
       .where(eq(users.id, user.id));
     await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, user.id));
-    await audit(actor, "account.two_factor_disabled", { with: kind }, tx);
+    await audit(caller, "account.two_factor_disabled", { with: kind }, tx);
     return { ok: true, value: null } as const;
   });
 }
 
 /** Ten new recovery codes (the old ones stop working), behind a current code. */
-export async function regenerateRecoveryCodes(actor: Actor, input: string): Promise<TwoFactorOutcome<string[]>> {
-  const { user } = actor;
+export async function regenerateRecoveryCodes(caller: Caller<"user">, input: string): Promise<TwoFactorOutcome<string[]>> {
+  const user = await userOf(caller);
   if (!hasTwoFactor(user)) throw conflict(tText("account:errors.alreadyOff"));
   const reserved = await reserveStepUpAttempt(user.id);
   if (!reserved.ok) return { ok: false, reason: "throttled", retryAfter: reserved.retryAfter };
@@ -219,19 +231,19 @@ export async function regenerateRecoveryCodes(actor: Actor, input: string): Prom
     if (!kind) return { ok: false, reason: "invalid", field: "code", message: invalidCode() } as const;
     await forgiveStepUpAttempts(user.id, tx);
     const codes = await replaceRecoveryCodes(user.id, tx);
-    await audit(actor, "account.recovery_codes_regenerated", { with: kind }, tx);
+    await audit(caller, "account.recovery_codes_regenerated", { with: kind }, tx);
     return { ok: true, value: codes } as const;
   });
 }
 
-function audit(actor: Actor, action: string, details: Record<string, unknown>, tx: DbOrTx) {
+function audit(caller: Caller<"user">, action: string, details: Record<string, unknown>, tx: DbOrTx) {
   return recordAudit(
     {
-      organizationId: actor.organizationId,
-      actor: { type: "user", id: actor.user.id },
+      organizationId: caller.organizationId ?? null,
+      actor: auditActor(caller),
       action,
-      target: { type: "user", id: actor.user.id },
-      request: actor.request,
+      target: { type: "user", id: caller.id },
+      request: caller.request,
       details,
     },
     tx,
@@ -321,19 +333,21 @@ export type RequirementOutcome = { ok: true; changed: boolean } | { ok: false; m
  * as GitHub does, so nobody requires what they have not tried. Sessions of admins without it stay,
  * but every admin page sends them to enrol first.
  */
-export async function setTwoFactorRequirement(actor: Actor & { organizationId: string }, required: boolean): Promise<RequirementOutcome> {
-  if (required && !hasTwoFactor(actor.user)) {
+export async function setTwoFactorRequirement(caller: Caller<"user">, required: boolean): Promise<RequirementOutcome> {
+  if (!can.manageOrganization(roleOf(caller))) throw forbidden();
+  const organizationId = organizationOf(caller);
+  if (required && !hasTwoFactor(await userOf(caller))) {
     return { ok: false, message: tText("account:errors.enableOwnFirst") };
   }
   return db.transaction(async (tx) => {
-    if (!(await setTwoFactorRequired(actor.organizationId, required, tx))) return { ok: true, changed: false } as const;
+    if (!(await setTwoFactorRequired(organizationId, required, tx))) return { ok: true, changed: false } as const;
     await recordAudit(
       {
-        organizationId: actor.organizationId,
-        actor: { type: "user", id: actor.user.id },
+        organizationId: organizationId,
+        actor: auditActor(caller),
         action: "organization.two_factor_requirement_changed",
-        target: { type: "organization", id: actor.organizationId },
-        request: actor.request,
+        target: { type: "organization", id: organizationId },
+        request: caller.request,
         details: { required },
       },
       tx,

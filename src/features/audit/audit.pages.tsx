@@ -2,7 +2,8 @@ import { Elysia } from "elysia";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin } from "@/auth/plugin";
 import { can } from "@/auth/roles";
-import { forbidden, zodDetails } from "@/lib/errors";
+import { forbidden } from "@/lib/errors";
+import { parseForm, unprocessable } from "@/lib/forms";
 import { tText } from "@/lib/i18n";
 import { AuditPage, type AuditFilterValues } from "@views/audit/index";
 import { organizationMembers } from "./audit.actors";
@@ -33,12 +34,10 @@ export const auditPages = new Elysia({ name: "audit-pages" })
         { value: "type:device", label: tText("audit:filters.anyDevice") },
         { value: "type:system", label: tText("audit:filters.system") },
       ];
-      const parsed = auditFilterSchema.safeParse(values);
-      if (!parsed.success) {
-        set.status = 422;
-        return AuditPage({ admin, csrfToken, entries: [], nextCursor: null, values, errors: zodDetails(parsed.error.issues), actions, actors });
-      }
-      const { entries, nextCursor } = await listAuditLogs(admin.organization.id, parsed.data);
+      const parsed = parseForm(auditFilterSchema, values);
+      if (!parsed.ok)
+        return unprocessable(set, () => AuditPage({ admin, csrfToken, entries: [], nextCursor: null, values, errors: parsed.errors, actions, actors }));
+      const { entries, nextCursor } = await listAuditLogs(admin.organization.id, parsed.value);
       return AuditPage({ admin, csrfToken, entries, nextCursor, values, actions, actors });
     },
     { member: "agent" },

@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import { csrfPlugin } from "@/auth/csrf";
-import { zodDetails } from "@/lib/errors";
 import { setFlash, takeFlash } from "@/lib/flash";
+import { formFields, formText, parseForm, unprocessable } from "@/lib/forms";
 import { hxRedirect } from "@/lib/htmx";
 import { tText } from "@/lib/i18n";
 import { mailEnabled } from "@/lib/mailer";
@@ -41,19 +41,13 @@ export const accountEmailPages = new Elysia({ name: "account-email-pages" })
     />
   ))
   .post("/verify-email/resend", ({ body, cookie, csrfToken, request, set }) => {
-    const parsed = emailOnlySchema.safeParse(body);
-    if (!parsed.success) {
-      set.status = 422;
-      return (
-        <NoticePage
-          csrfToken={csrfToken}
-          title={tText("auth:steps.checkInboxTitle")}
-          message={zodDetails(parsed.error.issues)[0]!.message}
-          resendConfirmation
-        />
-      );
+    const parsed = parseForm(emailOnlySchema, body);
+    if (!parsed.ok) {
+      return unprocessable(set, () => (
+        <NoticePage csrfToken={csrfToken} title={tText("auth:steps.checkInboxTitle")} message={parsed.errors[0]!.message} resendConfirmation />
+      ));
     }
-    resendVerification(parsed.data.email);
+    resendVerification(parsed.value.email);
     setFlash(cookie, "info", tText("auth:steps.resendSent"));
     return hxRedirect(request, "/signup/confirm-email");
   })
@@ -71,26 +65,18 @@ export const accountEmailPages = new Elysia({ name: "account-email-pages" })
     <ForgotPasswordPage csrfToken={csrfToken} canEmail={mailEnabled()} message={tText("auth:steps.forgotNoEmail")} flash={takeFlash(cookie)} />
   ))
   .post("/password/forgot", ({ body, cookie, csrfToken, request, set }) => {
-    const parsed = emailOnlySchema.safeParse(body);
-    if (!parsed.success) {
-      set.status = 422;
-      const email =
-        typeof (body as Record<string, unknown> | null)?.email === "string" ? String((body as Record<string, unknown>).email).slice(0, 300) : undefined;
-      return (
-        <ForgotPasswordPage
-          csrfToken={csrfToken}
-          canEmail={mailEnabled()}
-          message={tText("auth:steps.forgotNoEmail")}
-          email={email}
-          errors={zodDetails(parsed.error.issues)}
-        />
-      );
+    const parsed = parseForm(emailOnlySchema, body);
+    if (!parsed.ok) {
+      const email = formText(formFields(body).email).slice(0, 300) || undefined;
+      return unprocessable(set, () => (
+        <ForgotPasswordPage csrfToken={csrfToken} canEmail={mailEnabled()} message={tText("auth:steps.forgotNoEmail")} email={email} errors={parsed.errors} />
+      ));
     }
     if (!mailEnabled()) {
       set.status = 409;
       return <ForgotPasswordPage csrfToken={csrfToken} canEmail={false} message={tText("auth:steps.forgotNoEmail")} />;
     }
-    requestPasswordReset(parsed.data.email, request);
+    requestPasswordReset(parsed.value.email, request);
     setFlash(cookie, "info", tText("auth:steps.forgotSent"));
     return hxRedirect(request, "/login");
   })
@@ -105,15 +91,12 @@ export const accountEmailPages = new Elysia({ name: "account-email-pages" })
   })
   .post("/password/reset/:token", async ({ params, body, cookie, csrfToken, request, set }) => {
     tokenPageHeaders(set);
-    const parsed = resetPasswordSchema.safeParse(body);
-    if (!parsed.success) {
+    const parsed = parseForm(resetPasswordSchema, body);
+    if (!parsed.ok) {
       const link = await findResetLink(params.token);
-      if (link) {
-        set.status = 422;
-        return <ResetPasswordPage csrfToken={csrfToken} token={params.token} email={link.email} errors={zodDetails(parsed.error.issues)} />;
-      }
+      if (link) return unprocessable(set, () => <ResetPasswordPage csrfToken={csrfToken} token={params.token} email={link.email} errors={parsed.errors} />);
     }
-    const result = parsed.success ? await resetPassword({ token: params.token, password: parsed.data.password, request }) : { ok: false as const };
+    const result = parsed.ok ? await resetPassword({ token: params.token, password: parsed.value.password, request }) : { ok: false as const };
     if (!result.ok) {
       set.status = 410;
       return <NoticePage csrfToken={csrfToken} title={tText("auth:steps.linkInvalid")} message={tText("auth:steps.resetLinkDead")} resetAgain />;

@@ -7,7 +7,8 @@ import { config } from "@/config";
 import { readDeviceId } from "@/features/devices/device.cookie";
 import { SECOND_FACTOR_PATH, setChallengeCookie } from "@/features/account/challenge.cookie";
 import { safeEqual } from "@/lib/crypto";
-import { AppError, zodDetails } from "@/lib/errors";
+import { AppError, type FieldError } from "@/lib/errors";
+import { parseForm } from "@/lib/forms";
 import { setFlash, takeFlash } from "@/lib/flash";
 import { hxRedirect } from "@/lib/htmx";
 import { tText } from "@/lib/i18n";
@@ -74,14 +75,14 @@ export const authPages = new Elysia({ name: "auth-pages" })
   .post("/login", async ({ body, cookie, request, server, set, csrfToken }) => {
     const values = keptValues(body);
     const next = safeNextPath(values.next);
-    const page = async (status: number, extra: { message?: string; errors?: ReturnType<typeof zodDetails>; resendConfirmation?: boolean }) => {
+    const page = async (status: number, extra: { message?: string; errors?: FieldError[]; resendConfirmation?: boolean }) => {
       set.status = status;
       return <LoginPage csrfToken={csrfToken} values={values} next={next} providers={configuredProviders()} signUpLink={await signUpLinkShown()} {...extra} />;
     };
-    const parsed = loginSchema.safeParse(body);
-    if (!parsed.success) return page(422, { errors: zodDetails(parsed.error.issues) });
+    const parsed = parseForm(loginSchema, body);
+    if (!parsed.ok) return page(422, { errors: parsed.errors });
     const ip = clientIp(request, server) ?? "unknown";
-    const result = await signInWithPassword(parsed.data, { ip, request, next });
+    const result = await signInWithPassword(parsed.value, { ip, request, next });
     if (!result.ok && result.reason === "throttled") {
       set.headers["retry-after"] = String(result.retryAfter);
       return page(429, { message: tText("auth:signIn.throttled", { count: Math.ceil(result.retryAfter / 60) }) });
@@ -91,7 +92,7 @@ export const authPages = new Elysia({ name: "auth-pages" })
     }
     if (!result.ok) {
       // Only someone who knows the password chosen at sign-up learns that a request waits or was declined.
-      const registration = await registrationGate.stateForSignIn(parsed.data.email, parsed.data.password);
+      const registration = await registrationGate.stateForSignIn(parsed.value.email, parsed.value.password);
       if (registration) return page(403, { message: tText(registration === "pending" ? "auth:steps.pendingSignIn" : "auth:steps.rejectedSignIn") });
       return page(422, { message: tText("auth:signIn.incorrect") });
     }
@@ -134,7 +135,7 @@ export const authPages = new Elysia({ name: "auth-pages" })
       policy.allowed && policy.invitation && values.invite
         ? { token: values.invite, organizationName: policy.invitation.organizationName, email: policy.invitation.email, role: policy.invitation.role }
         : undefined;
-    const page = (status: number, extra: { message?: string; errors?: ReturnType<typeof zodDetails>; refused?: string }) => {
+    const page = (status: number, extra: { message?: string; errors?: FieldError[]; refused?: string }) => {
       set.status = status;
       return (
         <SignUpPage
@@ -150,10 +151,10 @@ export const authPages = new Elysia({ name: "auth-pages" })
       );
     };
     if (!policy.allowed) return page(403, { refused: signUpRefusal(policy.reason) });
-    const parsed = signUpSchema.safeParse(body);
+    const parsed = parseForm(signUpSchema, body);
     // Field errors never include "this email is taken": that would tell anyone which addresses have accounts.
-    if (!parsed.success) return page(422, { errors: zodDetails(parsed.error.issues) });
-    const result = await signUp(parsed.data, { request, deviceId: readDeviceId(cookie) });
+    if (!parsed.ok) return page(422, { errors: parsed.errors });
+    const result = await signUp(parsed.value, { request, deviceId: readDeviceId(cookie) });
     if (!result.ok) {
       if (result.status === 403) return page(403, { refused: result.message });
       return page(result.status, { errors: result.errors, message: result.status === 409 ? result.message : undefined });

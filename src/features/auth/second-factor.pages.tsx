@@ -4,9 +4,8 @@ import { SESSION_COOKIE, sessionCookie } from "@/auth/session";
 import { codeSchema } from "@/features/account/account.schema";
 import { readChallengeCookie, setChallengeCookie } from "@/features/account/challenge.cookie";
 import { findSignInChallenge } from "@/features/account/two-factor.service";
-import { zodDetails } from "@/lib/errors";
 import { setFlash } from "@/lib/flash";
-import { formFields } from "@/lib/forms";
+import { formFields, parseForm, unprocessable } from "@/lib/forms";
 import { hxRedirect } from "@/lib/htmx";
 import { tText } from "@/lib/i18n";
 import { SecondFactorPage } from "@views/auth/two-factor";
@@ -28,12 +27,9 @@ export const secondFactorPages = new Elysia({ name: "second-factor-pages" })
   })
   .post("/two-factor", async ({ cookie, csrfToken, body, request, set }) => {
     if (!readChallengeCookie(cookie)) return backToSignIn(cookie, request);
-    const parsed = codeSchema.safeParse(formFields(body));
-    if (!parsed.success) {
-      set.status = 422;
-      return SecondFactorPage({ csrfToken, errors: zodDetails(parsed.error.issues) });
-    }
-    const result = await completeSecondFactor(readChallengeCookie(cookie), parsed.data.code, request);
+    const parsed = parseForm(codeSchema, formFields(body));
+    if (!parsed.ok) return unprocessable(set, () => SecondFactorPage({ csrfToken, errors: parsed.errors }));
+    const result = await completeSecondFactor(readChallengeCookie(cookie), parsed.value.code, request);
     if (result.ok) {
       setChallengeCookie(cookie, null);
       cookie[SESSION_COOKIE]!.set(sessionCookie(result.token, result.session.expiresAt));

@@ -3,7 +3,8 @@ import { z } from "zod";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin } from "@/auth/plugin";
 import { can } from "@/auth/roles";
-import { AppError, zodDetails, type FieldError } from "@/lib/errors";
+import { AppError, type FieldError } from "@/lib/errors";
+import { parseForm, unprocessable } from "@/lib/forms";
 import { currentLocale, currentTimeZone, tText, withLocale, zonedWallTimeToDate, type RequestLocale } from "@/lib/i18n";
 import { sseResponse } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
@@ -46,17 +47,18 @@ export const eventPages = new Elysia({ name: "event-pages" })
       const organizationId = admin.organization.id;
       const instances = await eventInstanceOptions(organizationId);
       const values = valuesOf(query);
-      const parsed = eventPageQuerySchema.safeParse(query);
-      let errors: FieldError[] | undefined;
-      if (parsed.success && parsed.data.from && parsed.data.to && parsed.data.from > parsed.data.to) {
-        errors = [{ path: "to", message: tText("events:validation.toBeforeFrom") }];
+      const parsed = parseForm(eventPageQuerySchema, query);
+      const ordered: FieldError[] =
+        parsed.ok && parsed.value.from && parsed.value.to && parsed.value.from > parsed.value.to
+          ? [{ path: "to", message: tText("events:validation.toBeforeFrom") }]
+          : [];
+      if (!parsed.ok || ordered.length > 0) {
+        const errors = parsed.ok ? ordered : parsed.errors;
+        return unprocessable(set, () => (
+          <EventsPage admin={admin} csrfToken={csrfToken} events={[]} nextCursor={null} values={values} errors={errors} instances={instances} />
+        ));
       }
-      if (!parsed.success) errors = zodDetails(parsed.error.issues);
-      if (errors || !parsed.success) {
-        set.status = 422;
-        return <EventsPage admin={admin} csrfToken={csrfToken} events={[]} nextCursor={null} values={values} errors={errors} instances={instances} />;
-      }
-      const page = await listEvents({ organizationId }, { filter: filterOf(parsed.data), before: parsed.data.before, limit: EVENT_LIMITS.pageSize });
+      const page = await listEvents({ organizationId }, { filter: filterOf(parsed.value), before: parsed.value.before, limit: EVENT_LIMITS.pageSize });
       return <EventsPage admin={admin} csrfToken={csrfToken} events={page.data} nextCursor={page.nextCursor} values={values} instances={instances} />;
     },
     { member: "agent", query: looseQuery, detail: { hide: true } },

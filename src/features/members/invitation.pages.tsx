@@ -29,7 +29,7 @@ export const invitationPages = new Elysia({ name: "invitation-pages" })
   .post("/invitations/:token/accept", async ({ params, cookie, csrfToken, request, set }) => {
     const signedIn = await loadSignedInUser(cookie[SESSION_COOKIE]?.value as string | undefined);
     if (!signedIn) return hxRedirect(request, `/login?next=${encodeURIComponent(`/invitations/${params.token}`)}`);
-    const result = await acceptInvitation({ token: params.token, userId: signedIn.user.id, sessionId: signedIn.session.id, request });
+    const result = await acceptInvitation({ type: "user", id: signedIn.user.id, sessionId: signedIn.session.id, request }, params.token);
     if (!result.ok) {
       const lookup = await findInvitationByToken(params.token);
       set.status = statusOf(lookup) === 200 ? 410 : statusOf(lookup);

@@ -4,7 +4,9 @@ import { db, type DbOrTx } from "@/db/client";
 import { invitations, memberships, organizations, users, type Role } from "@/db/schema";
 import { can } from "@/auth/roles";
 import { recordAudit } from "@/features/audit/audit.service";
-import { grantMembership, type MemberActor, type Organization } from "@/features/organizations/organization.service";
+import { grantMembership, type Organization } from "@/features/organizations/organization.service";
+import { auditActor, roleOf, type Caller } from "@/lib/caller";
+import { organizationOf } from "@/lib/tenant";
 import { setActiveOrganization } from "@/auth/session";
 import { randomToken, sha256Hex } from "@/lib/crypto";
 import { AppError, forbidden, validationFailed } from "@/lib/errors";
@@ -39,15 +41,14 @@ const TOKEN = /^[A-Za-z0-9_-]{20,100}$/;
  * `delivery` says whether that worked, so the inviter knows to pass the link on otherwise. Returns
  * the token, which is not stored.
  */
-export async function createInvitation(input: {
-  organizationId: string;
-  actor: MemberActor;
-  data: CreateInvitationInput;
-  request?: Request;
-}): Promise<{ invitation: Invitation; token: string; url: string; delivery: InvitationDelivery }> {
-  const { organizationId, actor, data } = input;
-  if (!can.manageMembers(actor.role)) throw forbidden();
-  if (data.role === "owner" && !can.manageOwners(actor.role)) {
+export async function createInvitation(
+  caller: Caller<"user">,
+  data: CreateInvitationInput,
+): Promise<{ invitation: Invitation; token: string; url: string; delivery: InvitationDelivery }> {
+  const role = roleOf(caller);
+  if (!can.manageMembers(role)) throw forbidden();
+  const organizationId = organizationOf(caller);
+  if (data.role === "owner" && !can.manageOwners(role)) {
     throw validationFailed([{ path: "role", message: tText("members:errors.inviteOwnersOnly") }]);
   }
   const token = randomToken(32);
@@ -73,17 +74,17 @@ export async function createInvitation(input: {
         email: data.email,
         role: data.role,
         tokenHash: sha256Hex(token),
-        invitedBy: actor.userId,
+        invitedBy: caller.id,
         expiresAt: new Date(Date.now() + INVITATION_TTL_MS),
       })
       .returning();
     await recordAudit(
       {
         organizationId,
-        actor: { type: "user", id: actor.userId },
+        actor: auditActor(caller),
         action: "invitation.created",
         target: { type: "invitation", id: created!.id },
-        request: input.request,
+        request: caller.request,
         details: { email: data.email, role: data.role, replaced: replaced.map((r) => r.id) },
       },
       tx,
@@ -91,7 +92,7 @@ export async function createInvitation(input: {
     return created!;
   });
   const url = invitationUrl(token);
-  const delivery = await emailInvitation(invitation, url, actor.userId);
+  const delivery = await emailInvitation(invitation, url, caller.id);
   // Without email the link is also logged, so an operator can forward it.
   if (delivery !== "emailed")
     log.info("invitation created", { organizationId, invitationId: invitation.id, email: invitation.email, role: invitation.role, url });
@@ -156,31 +157,28 @@ export async function listPendingInvitations(organizationId: string): Promise<Pe
 }
 
 /** Revokes a pending invitation of this organization; another organization's id (or a used one) → 404. */
-export async function revokeInvitation(input: { organizationId: string; actor: MemberActor; invitationId: string; request?: Request }): Promise<Invitation> {
-  if (!can.manageMembers(input.actor.role)) throw forbidden();
-  if (!isUuid(input.invitationId)) throw new AppError("not_found", tText("members:errors.invitationNotFound"));
+export async function revokeInvitation(caller: Caller<"user">, invitationId: string): Promise<Invitation> {
+  const role = roleOf(caller);
+  if (!can.manageMembers(role)) throw forbidden();
+  const organizationId = organizationOf(caller);
+  if (!isUuid(invitationId)) throw new AppError("not_found", tText("members:errors.invitationNotFound"));
   return db.transaction(async (tx) => {
     const [revoked] = await tx
       .update(invitations)
       .set({ revokedAt: new Date() })
       .where(
-        and(
-          eq(invitations.id, input.invitationId),
-          eq(invitations.organizationId, input.organizationId),
-          isNull(invitations.acceptedAt),
-          isNull(invitations.revokedAt),
-        ),
+        and(eq(invitations.id, invitationId), eq(invitations.organizationId, organizationId), isNull(invitations.acceptedAt), isNull(invitations.revokedAt)),
       )
       .returning();
     if (!revoked) throw new AppError("not_found", tText("members:errors.invitationNotFound"));
-    if (revoked.role === "owner" && !can.manageOwners(input.actor.role)) throw forbidden(tText("members:errors.revokeOwnersOnly"));
+    if (revoked.role === "owner" && !can.manageOwners(role)) throw forbidden(tText("members:errors.revokeOwnersOnly"));
     await recordAudit(
       {
-        organizationId: input.organizationId,
-        actor: { type: "user", id: input.actor.userId },
+        organizationId,
+        actor: auditActor(caller),
         action: "invitation.revoked",
         target: { type: "invitation", id: revoked.id },
-        request: input.request,
+        request: caller.request,
         details: { email: revoked.email, role: revoked.role },
       },
       tx,
@@ -218,17 +216,18 @@ export type AcceptResult =
 
 /**
  * Accepts an invitation for a signed-in user: adds the membership (never lowering a role the user
- * already has), marks the invitation used and makes the organization active in `sessionId`.
+ * already has), marks the invitation used and makes the organization active in the caller's session.
  * The row is locked so a link accepted twice at once yields one membership change.
  */
-export async function acceptInvitation(input: { token: string; userId: string; sessionId: string; request?: Request }): Promise<AcceptResult> {
-  if (!TOKEN.test(input.token)) return { ok: false, state: "unknown" };
+export async function acceptInvitation(caller: Caller<"user"> & { sessionId: string }, token: string): Promise<AcceptResult> {
+  if (!TOKEN.test(token)) return { ok: false, state: "unknown" };
+  const userId = caller.id;
   return db.transaction(async (tx) => {
     const [row] = await tx
       .select({ invitation: invitations, organization: organizations })
       .from(invitations)
       .innerJoin(organizations, eq(organizations.id, invitations.organizationId))
-      .where(eq(invitations.tokenHash, sha256Hex(input.token)))
+      .where(eq(invitations.tokenHash, sha256Hex(token)))
       .for("update", { of: invitations })
       .limit(1);
     if (!row) return { ok: false, state: "unknown" } as const;
@@ -236,17 +235,17 @@ export async function acceptInvitation(input: { token: string; userId: string; s
     if (state !== "pending") return { ok: false, state, organization: row.organization } as const;
     const { invitation, organization } = row;
 
-    const [user] = await tx.select({ email: users.email }).from(users).where(eq(users.id, input.userId));
-    const { role, previousRole } = await grantMembership(organization.id, input.userId, invitation.role, tx);
-    await markInvitationAccepted(invitation.id, input.userId, tx);
-    await setActiveOrganization(input.sessionId, input.userId, organization.id, tx);
+    const [user] = await tx.select({ email: users.email }).from(users).where(eq(users.id, userId));
+    const { role, previousRole } = await grantMembership(organization.id, userId, invitation.role, tx);
+    await markInvitationAccepted(invitation.id, userId, tx);
+    await setActiveOrganization(caller.sessionId, userId, organization.id, tx);
     await recordAudit(
       {
         organizationId: organization.id,
-        actor: { type: "user", id: input.userId },
+        actor: auditActor(caller),
         action: "invitation.accepted",
         target: { type: "invitation", id: invitation.id },
-        request: input.request,
+        request: caller.request,
         details: {
           invitedEmail: invitation.email,
           acceptedByEmail: user?.email ?? null,

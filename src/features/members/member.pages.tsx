@@ -2,11 +2,11 @@ import { Elysia } from "elysia";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { can } from "@/auth/roles";
-import { forbidden, zodDetails } from "@/lib/errors";
+import { forbidden } from "@/lib/errors";
 import { setFlash, setReveal, takeFlash, takeReveal } from "@/lib/flash";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
 import { tText } from "@/lib/i18n";
-import { attemptForm, formErrors, formFields, parseForm, unprocessable } from "@/lib/forms";
+import { attemptForm, formFields, parseForm, unprocessable } from "@/lib/forms";
 import { MembersContent, MembersPage, type MembersProps } from "@views/members/index";
 import { changeRoleSchema, createInvitationSchema } from "./member.schema";
 import { changeMemberRole, listMembers, removeMember } from "./member.service";
@@ -22,13 +22,6 @@ async function render(request: Request, admin: AdminContext, csrfToken: string, 
   ]);
   const props: MembersProps = { admin, csrfToken, members, invitations, ...extra };
   return isHtmx(request) ? MembersContent({ ...props, notice: props.notice ?? props.flash }) : MembersPage(props);
-}
-
-const actorOf = (admin: AdminContext) => ({ userId: admin.user.id, role: admin.role });
-
-/** A rule violation the user can act on (last owner): shown on the member's row with 422. */
-function ruleError(err: unknown): string | undefined {
-  return formErrors(err)?.[0]?.message;
 }
 
 /**
@@ -54,27 +47,14 @@ export const memberPages = new Elysia({ name: "member-pages" })
     "/members/:id/role",
     async ({ admin, csrfToken, params, body, request, set, cookie }) => {
       if (!can.manageMembers(admin.role)) throw forbidden();
-      const parsed = changeRoleSchema.safeParse(formFields(body));
-      if (!parsed.success) {
-        set.status = 422;
-        return render(request, admin, csrfToken, { rowError: { membershipId: params.id, message: zodDetails(parsed.error.issues)[0]!.message } });
-      }
-      try {
-        const member = await changeMemberRole({
-          organizationId: admin.organization.id,
-          actor: actorOf(admin),
-          membershipId: params.id,
-          role: parsed.data.role,
-          request,
-        });
-        setFlash(cookie, "success", tText("members:flash.roleChanged", { email: member.email, role: tText(`members:roles.${member.role}`) }));
-        return hxRedirect(request, "/members");
-      } catch (err) {
-        const message = ruleError(err);
-        if (!message) throw err;
-        set.status = 422;
-        return render(request, admin, csrfToken, { rowError: { membershipId: params.id, message } });
-      }
+      const parsed = parseForm(changeRoleSchema, formFields(body));
+      const result = parsed.ok ? await attemptForm(() => changeMemberRole(admin, { membershipId: params.id, role: parsed.value.role })) : parsed;
+      // A rule the user can act on (the last owner) or a bad role: shown on the member's row.
+      if (!result.ok)
+        return unprocessable(set, () => render(request, admin, csrfToken, { rowError: { membershipId: params.id, message: result.errors[0]!.message } }));
+      const member = result.value;
+      setFlash(cookie, "success", tText("members:flash.roleChanged", { email: member.email, role: tText(`members:roles.${member.role}`) }));
+      return hxRedirect(request, "/members");
     },
     { member: "agent" },
   )
@@ -82,14 +62,9 @@ export const memberPages = new Elysia({ name: "member-pages" })
     "/members/:id/remove",
     async ({ admin, csrfToken, params, request, set, cookie }) => {
       if (!can.manageMembers(admin.role)) throw forbidden();
-      try {
-        await removeMember({ organizationId: admin.organization.id, actor: actorOf(admin), membershipId: params.id, request });
-      } catch (err) {
-        const message = ruleError(err);
-        if (!message) throw err;
-        set.status = 422;
-        return render(request, admin, csrfToken, { rowError: { membershipId: params.id, message } });
-      }
+      const result = await attemptForm(() => removeMember(admin, params.id));
+      if (!result.ok)
+        return unprocessable(set, () => render(request, admin, csrfToken, { rowError: { membershipId: params.id, message: result.errors[0]!.message } }));
       setFlash(cookie, "success", tText("members:flash.removed"));
       return hxRedirect(request, "/members");
     },
@@ -102,9 +77,7 @@ export const memberPages = new Elysia({ name: "member-pages" })
       const fields = formFields(body);
       const values = { email: String(fields.email ?? ""), role: String(fields.role ?? "") };
       const parsed = parseForm(createInvitationSchema, fields);
-      const result = parsed.ok
-        ? await attemptForm(() => createInvitation({ organizationId: admin.organization.id, actor: actorOf(admin), data: parsed.value, request }))
-        : parsed;
+      const result = parsed.ok ? await attemptForm(() => createInvitation(admin, parsed.value)) : parsed;
       if (!result.ok) return unprocessable(set, () => render(request, admin, csrfToken, { inviteValues: values, inviteErrors: result.errors }));
       const { invitation, url, delivery } = result.value;
       // Post → redirect → get: a refresh cannot invite twice; the link holds the token and rides along once.
@@ -117,7 +90,7 @@ export const memberPages = new Elysia({ name: "member-pages" })
     "/members/invitations/:id/revoke",
     async ({ admin, params, request, cookie }) => {
       if (!can.manageMembers(admin.role)) throw forbidden();
-      const invitation = await revokeInvitation({ organizationId: admin.organization.id, actor: actorOf(admin), invitationId: params.id, request });
+      const invitation = await revokeInvitation(admin, params.id);
       setFlash(cookie, "success", tText("members:flash.revoked", { email: invitation.email }));
       return hxRedirect(request, "/members");
     },

@@ -3,10 +3,12 @@ import { db, type Tx } from "@/db/client";
 import { memberships, organizations, users, type Role } from "@/db/schema";
 import { can } from "@/auth/roles";
 import { recordAudit } from "@/features/audit/audit.service";
-import { deleteMembership, reassignOwnerIfLeaving, setMembershipRole, type MemberActor } from "@/features/organizations/organization.service";
+import { deleteMembership, reassignOwnerIfLeaving, setMembershipRole } from "@/features/organizations/organization.service";
+import { auditActor, roleOf, type Caller } from "@/lib/caller";
 import { AppError, forbidden, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { isUuid } from "@/lib/ids";
+import { organizationOf } from "@/lib/tenant";
 
 export type MemberRow = {
   id: string;
@@ -72,9 +74,9 @@ async function ownerCount(tx: Tx, organizationId: string): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
-function assertMayTouch(actor: MemberActor, targetRole: Role, newRole?: Role) {
-  if (!can.manageMembers(actor.role)) throw forbidden();
-  if ((targetRole === "owner" || newRole === "owner") && !can.manageOwners(actor.role)) {
+function assertMayTouch(role: Role, targetRole: Role, newRole?: Role) {
+  if (!can.manageMembers(role)) throw forbidden();
+  if ((targetRole === "owner" || newRole === "owner") && !can.manageOwners(role)) {
     throw forbidden(tText("members:errors.ownersOnly"));
   }
 }
@@ -83,31 +85,27 @@ function assertMayTouch(actor: MemberActor, targetRole: Role, newRole?: Role) {
  * Changes a member's role. Rules: admin+ only; only owners grant owner or change an owner; the
  * last owner cannot be demoted (422 on `role`). Another organization's membership id → 404.
  */
-export async function changeMemberRole(input: {
-  organizationId: string;
-  actor: MemberActor;
-  membershipId: string;
-  role: Role;
-  request?: Request;
-}): Promise<MemberRow> {
-  if (!can.manageMembers(input.actor.role)) throw forbidden();
+export async function changeMemberRole(caller: Caller<"user">, input: { membershipId: string; role: Role }): Promise<MemberRow> {
+  const callerRole = roleOf(caller);
+  if (!can.manageMembers(callerRole)) throw forbidden();
+  const organizationId = organizationOf(caller);
   return db.transaction(async (tx) => {
-    const org = await lockOrganization(tx, input.organizationId);
-    const target = await loadTarget(tx, input.organizationId, input.membershipId);
-    assertMayTouch(input.actor, target.role, input.role);
-    if (target.role === "owner" && input.role !== "owner" && (await ownerCount(tx, input.organizationId)) <= 1) {
+    const org = await lockOrganization(tx, organizationId);
+    const target = await loadTarget(tx, organizationId, input.membershipId);
+    assertMayTouch(callerRole, target.role, input.role);
+    if (target.role === "owner" && input.role !== "owner" && (await ownerCount(tx, organizationId)) <= 1) {
       throw validationFailed([{ path: "role", message: tText("members:errors.lastOwner") }], tText("members:errors.needsOwner"));
     }
-    await setMembershipRole(input.organizationId, target.id, input.role, tx);
+    await setMembershipRole(organizationId, target.id, input.role, tx);
     if (target.role !== input.role) {
       if (target.role === "owner") await reassignOwnerIfLeaving(org, target.userId, tx);
       await recordAudit(
         {
-          organizationId: input.organizationId,
-          actor: { type: "user", id: input.actor.userId },
+          organizationId,
+          actor: auditActor(caller),
           action: "member.role_changed",
           target: { type: "membership", id: target.id },
-          request: input.request,
+          request: caller.request,
           details: { userId: target.userId, email: target.email, from: target.role, to: input.role },
         },
         tx,
@@ -133,24 +131,26 @@ export async function changeMemberRole(input: {
  * Removes a member from the organization (their account stays). Same rules as role changes: admin+,
  * owners only by owners, never the last owner.
  */
-export async function removeMember(input: { organizationId: string; actor: MemberActor; membershipId: string; request?: Request }): Promise<void> {
-  if (!can.manageMembers(input.actor.role)) throw forbidden();
+export async function removeMember(caller: Caller<"user">, membershipId: string): Promise<void> {
+  const callerRole = roleOf(caller);
+  if (!can.manageMembers(callerRole)) throw forbidden();
+  const organizationId = organizationOf(caller);
   await db.transaction(async (tx) => {
-    const org = await lockOrganization(tx, input.organizationId);
-    const target = await loadTarget(tx, input.organizationId, input.membershipId);
-    assertMayTouch(input.actor, target.role);
-    if (target.role === "owner" && (await ownerCount(tx, input.organizationId)) <= 1) {
+    const org = await lockOrganization(tx, organizationId);
+    const target = await loadTarget(tx, organizationId, membershipId);
+    assertMayTouch(callerRole, target.role);
+    if (target.role === "owner" && (await ownerCount(tx, organizationId)) <= 1) {
       throw validationFailed([{ path: "member", message: tText("members:errors.lastOwnerRemove") }], tText("members:errors.needsOwner"));
     }
-    await deleteMembership(input.organizationId, target.id, tx);
+    await deleteMembership(organizationId, target.id, tx);
     if (target.role === "owner") await reassignOwnerIfLeaving(org, target.userId, tx);
     await recordAudit(
       {
-        organizationId: input.organizationId,
-        actor: { type: "user", id: input.actor.userId },
+        organizationId,
+        actor: auditActor(caller),
         action: "member.removed",
         target: { type: "membership", id: target.id },
-        request: input.request,
+        request: caller.request,
         details: { userId: target.userId, email: target.email, role: target.role },
       },
       tx,

@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import { csrfPlugin } from "@/auth/csrf";
-import { authPlugin, type AdminContext } from "@/auth/plugin";
+import { adminOf, authPlugin } from "@/auth/plugin";
 import { setFlash } from "@/lib/flash";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
 import { tText } from "@/lib/i18n";
@@ -10,29 +10,20 @@ import { safeNextPath as safeNext } from "@/lib/next-path";
 import { formFields, parseForm, unprocessable } from "@/lib/forms";
 import { createOrganizationForUser, sectionPath, switchActiveOrganization } from "./organization.service";
 
-export type Me = Omit<AdminContext, "organization" | "role"> & { organization?: AdminContext["organization"]; role?: AdminContext["role"] };
-
-/** The admin shell needs an active organization; a user without one gets the public shell. */
-function adminOf(me: Me): AdminContext | undefined {
-  return me.organization && me.role ? (me as AdminContext) : undefined;
-}
-
 /** Creating an organization and switching the active one; both only need a signed-in user. */
 export const organizationPages = new Elysia({ name: "organization-pages" })
   .use(csrfPlugin)
   .use(authPlugin)
   .get(
     "/organizations/new",
-    async ({ me: signedInUser, csrfToken, query }) => {
-      const me = signedInUser as Me;
+    async ({ me, csrfToken, query }) => {
       return NewOrganizationPage({ csrfToken, admin: adminOf(me), next: safeNext(query.next), values: { language: me.user.language } });
     },
     { signedIn: true },
   )
   .post(
     "/organizations/new",
-    async ({ me: signedInUser, cookie, csrfToken, body, request, set }) => {
-      const me = signedInUser as Me;
+    async ({ me, cookie, csrfToken, body, set, request }) => {
       const fields = formFields(body);
       const next = safeNext(fields.next);
       const parsed = parseForm(createOrganizationSchema, fields);
@@ -41,8 +32,8 @@ export const organizationPages = new Elysia({ name: "organization-pages" })
         return unprocessable(set, () => NewOrganizationPage({ csrfToken, admin: adminOf(me), next, values, errors: parsed.errors }));
       }
       // The creator's own language is the organization's default unless the form chose another.
-      const org = await createOrganizationForUser(me.user.id, parsed.value.name, request, { language: parsed.value.language ?? me.user.language });
-      await switchActiveOrganization(me.session.id, me.user.id, org.id);
+      const org = await createOrganizationForUser(me, parsed.value.name, { language: parsed.value.language ?? me.user.language });
+      await switchActiveOrganization(me, org.id);
       setFlash(cookie, "success", tText("organizations:flash.created", { name: org.name }));
       return hxRedirect(request, next);
     },
@@ -50,15 +41,10 @@ export const organizationPages = new Elysia({ name: "organization-pages" })
   )
   .post(
     "/organizations/switch",
-    async ({ me: signedInUser, cookie, body, request }) => {
-      const me = signedInUser as Me;
+    async ({ me, cookie, body, request }) => {
       const parsed = switchOrganizationSchema.safeParse(formFields(body));
       // A malformed id cannot be one of the user's organizations: same answer as someone else's.
-      const org = await switchActiveOrganization(
-        me.session.id,
-        me.user.id,
-        parsed.success ? parsed.data.organizationId : "00000000-0000-0000-0000-000000000000",
-      );
+      const org = await switchActiveOrganization(me, parsed.success ? parsed.data.organizationId : "00000000-0000-0000-0000-000000000000");
       setFlash(cookie, "info", tText("organizations:flash.switched", { name: org.name }));
       // Stay in the same section of the admin, without reopening an id of the previous organization.
       const from = isHtmx(request) ? request.headers.get("hx-current-url") : request.headers.get("referer");

@@ -5,8 +5,10 @@ import { can, roleAtLeast } from "@/auth/roles";
 import { setActiveOrganization } from "@/auth/session";
 import { recordAudit } from "@/features/audit/audit.service";
 import { randomBase62 } from "@/lib/crypto";
+import { auditActor, roleOf, type Caller } from "@/lib/caller";
 import { AppError, forbidden } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
+import { organizationOf } from "@/lib/tenant";
 import type { OrganizationLocaleInput } from "./organization.schema";
 
 export type Organization = typeof organizations.$inferSelect;
@@ -120,28 +122,20 @@ export async function setTwoFactorRequired(organizationId: string, required: boo
   return Boolean(changed);
 }
 
-/** The signed-in user acting on an organization, with their role in it. */
-export type MemberActor = { userId: string; role: Role };
-
 /**
  * Creates an organization for a signed-in user (who becomes its owner) and records it in the audit log.
  * The session switch is the caller's business (see switchActiveOrganization).
  */
-export async function createOrganizationForUser(
-  userId: string,
-  name: string,
-  request?: Request,
-  settings: { language?: Language } = {},
-): Promise<Organization> {
+export async function createOrganizationForUser(caller: Caller<"user">, name: string, settings: { language?: Language } = {}): Promise<Organization> {
   return db.transaction(async (tx) => {
-    const org = await createOrganization(userId, name, tx, settings);
+    const org = await createOrganization(caller.id, name, tx, settings);
     await recordAudit(
       {
         organizationId: org.id,
-        actor: { type: "user", id: userId },
+        actor: auditActor(caller),
         action: "organization.created",
         target: { type: "organization", id: org.id },
-        request,
+        request: caller.request,
         details: { name: org.name, slug: org.slug, language: org.language },
       },
       tx,
@@ -151,8 +145,9 @@ export async function createOrganizationForUser(
 }
 
 /** Renames the organization (admin+). The slug stays: it may already be used in integrations. */
-export async function renameOrganization(organizationId: string, actor: MemberActor, name: string, request?: Request): Promise<Organization> {
-  if (!can.manageOrganization(actor.role)) throw forbidden();
+export async function renameOrganization(caller: Caller<"user">, name: string): Promise<Organization> {
+  if (!can.manageOrganization(roleOf(caller))) throw forbidden();
+  const organizationId = organizationOf(caller);
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(organizations).where(eq(organizations.id, organizationId)).for("update").limit(1);
     if (!before) throw organizationNotFound();
@@ -161,10 +156,10 @@ export async function renameOrganization(organizationId: string, actor: MemberAc
     await recordAudit(
       {
         organizationId,
-        actor: { type: "user", id: actor.userId },
+        actor: auditActor(caller),
         action: "organization.renamed",
         target: { type: "organization", id: organizationId },
-        request,
+        request: caller.request,
         details: { from: before.name, to: name },
       },
       tx,
@@ -177,13 +172,33 @@ export async function renameOrganization(organizationId: string, actor: MemberAc
  * Sets the organization's default language and time zone (admin+): members who have not chosen their
  * own read pages in them, and automation writes to contacts in the language. Audited with what changed.
  */
-export async function setOrganizationLocale(
-  organizationId: string,
-  actor: MemberActor,
-  input: OrganizationLocaleInput,
-  request?: Request,
-): Promise<Organization> {
-  if (!can.manageOrganization(actor.role)) throw forbidden();
+/** Turns automation (triggers, flows, workflows) in group conversations on or off; audited when it changes. */
+export async function setGroupAutomation(caller: Caller<"user">, enabled: boolean): Promise<Organization> {
+  if (!can.manageOrganization(roleOf(caller))) throw forbidden();
+  const organizationId = organizationOf(caller);
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select().from(organizations).where(eq(organizations.id, organizationId)).for("no key update").limit(1);
+    if (!before) throw organizationNotFound();
+    if (before.automationInGroups === enabled) return before;
+    const [after] = await tx.update(organizations).set({ automationInGroups: enabled }).where(eq(organizations.id, organizationId)).returning();
+    await recordAudit(
+      {
+        organizationId,
+        actor: auditActor(caller),
+        action: "organization.group_automation_changed",
+        target: { type: "organization", id: organizationId },
+        request: caller.request,
+        details: { automationInGroups: { from: before.automationInGroups, to: enabled } },
+      },
+      tx,
+    );
+    return after!;
+  });
+}
+
+export async function setOrganizationLocale(caller: Caller<"user">, input: OrganizationLocaleInput): Promise<Organization> {
+  if (!can.manageOrganization(roleOf(caller))) throw forbidden();
+  const organizationId = organizationOf(caller);
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(organizations).where(eq(organizations.id, organizationId)).for("update").limit(1);
     if (!before) throw organizationNotFound();
@@ -199,10 +214,10 @@ export async function setOrganizationLocale(
     await recordAudit(
       {
         organizationId,
-        actor: { type: "user", id: actor.userId },
+        actor: auditActor(caller),
         action: "organization.locale_changed",
         target: { type: "organization", id: organizationId },
-        request,
+        request: caller.request,
         details: changes,
       },
       tx,
@@ -212,10 +227,11 @@ export async function setOrganizationLocale(
 }
 
 /**
- * Makes `organizationId` the session's active organization. Only organizations the user belongs to;
- * anything else is a 404 so ids of other tenants are not confirmed to exist.
+ * Makes `organizationId` the active organization of the caller's session. Only organizations the user
+ * belongs to; anything else is a 404 so ids of other tenants are not confirmed to exist.
  */
-export async function switchActiveOrganization(sessionId: string, userId: string, organizationId: string): Promise<Organization> {
+export async function switchActiveOrganization(caller: Caller<"user"> & { sessionId: string }, organizationId: string): Promise<Organization> {
+  const userId = caller.id;
   const [row] = await db
     .select({ organization: organizations })
     .from(memberships)
@@ -223,7 +239,7 @@ export async function switchActiveOrganization(sessionId: string, userId: string
     .where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, userId)))
     .limit(1);
   if (!row) throw organizationNotFound();
-  await setActiveOrganization(sessionId, userId, organizationId);
+  await setActiveOrganization(caller.sessionId, userId, organizationId);
   return row.organization;
 }
 

@@ -4,7 +4,7 @@ import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { assertPlatformAdmin } from "@/auth/roles";
 import { config } from "@/config";
 import type { RegistrationStatus } from "@/db/schema";
-import { formFields } from "@/lib/forms";
+import { formFields, parseForm, unprocessable } from "@/lib/forms";
 import type { Flash } from "@/lib/flash";
 import { setFlash, takeFlash } from "@/lib/flash";
 import { hxRedirect } from "@/lib/htmx";
@@ -52,12 +52,9 @@ export const registrationPages = new Elysia({ name: "registration-pages" })
     "/platform/registrations/:id/reject",
     async ({ admin, csrfToken, params, body, request, cookie, set }) => {
       assertPlatformAdmin(admin.user);
-      const parsed = rejectRegistrationSchema.safeParse(formFields(body));
-      if (!parsed.success) {
-        set.status = 422;
-        return render(admin, csrfToken, "pending", { rowError: { id: params.id, message: parsed.error.issues[0]!.message } });
-      }
-      const result = await rejectRegistration({ actor: admin.user, requestId: params.id, reason: parsed.data.reason, request });
+      const parsed = parseForm(rejectRegistrationSchema, formFields(body));
+      if (!parsed.ok) return unprocessable(set, () => render(admin, csrfToken, "pending", { rowError: { id: params.id, message: parsed.errors[0]!.message } }));
+      const result = await rejectRegistration({ actor: admin.user, requestId: params.id, reason: parsed.value.reason, request });
       if (!result.ok) {
         set.status = 409;
         return render(admin, csrfToken, "pending", { flash: { type: "error", message: result.message } });

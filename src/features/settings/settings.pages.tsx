@@ -43,7 +43,7 @@ export const settingsPages = new Elysia({ name: "settings-pages" })
       const parsed = parseForm(renameOrganizationSchema, fields);
       if (!parsed.ok)
         return unprocessable(set, () => SettingsPage({ admin, csrfToken, canEdit: true, values: { name: String(fields.name ?? "") }, errors: parsed.errors }));
-      const org = await renameOrganization(admin.organization.id, { userId: admin.user.id, role: admin.role }, parsed.value.name, request);
+      const org = await renameOrganization(admin, parsed.value.name);
       setFlash(cookie, "success", tText("settings:flash.renamed", { name: org.name }));
       return hxRedirect(request, "/settings");
     },
@@ -58,7 +58,7 @@ export const settingsPages = new Elysia({ name: "settings-pages" })
         const locale = { language: String(fields.language ?? ""), timeZone: String(fields.timeZone ?? "") };
         return unprocessable(set, () => SettingsPage({ admin, csrfToken, canEdit: true, locale, localeErrors: parsed.errors }));
       }
-      await setOrganizationLocale(admin.organization.id, { userId: admin.user.id, role: admin.role }, parsed.value, request);
+      await setOrganizationLocale(admin, parsed.value);
       setFlash(cookie, "success", tText("settings:flash.regionalSaved"));
       return hxRedirect(request, "/settings");
     },
@@ -69,7 +69,7 @@ export const settingsPages = new Elysia({ name: "settings-pages" })
     async ({ admin, csrfToken, body, request, set, cookie }) => {
       const parsed = twoFactorRequirementSchema.safeParse(formFields(body));
       const required = parsed.success && parsed.data.requireTwoFactor;
-      const result = await setTwoFactorRequirement({ user: admin.user, organizationId: admin.organization.id, request }, required);
+      const result = await setTwoFactorRequirement(admin, required);
       if (!result.ok) {
         set.status = 422;
         return SettingsPage({ admin, csrfToken, canEdit: true, securityError: result.message });

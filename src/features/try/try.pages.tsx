@@ -6,7 +6,8 @@ import { findVisitorDevice } from "@/features/devices/device.service";
 import { simulateInboundSchema } from "@/features/instances/instance.schema";
 import { attempt, connectionAction, connectionState } from "@/features/instances/instance.pages";
 import { connectInstance, getInstance, type InstanceScope } from "@/features/instances/instance.service";
-import { AppError, zodDetails } from "@/lib/errors";
+import { AppError } from "@/lib/errors";
+import { formValues, parseForm } from "@/lib/forms";
 import { setFlash, takeFlash } from "@/lib/flash";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
 import { tText } from "@/lib/i18n";
@@ -103,12 +104,9 @@ export const tryPages = new Elysia({ name: "try-pages" })
     "/try/simulate-inbound",
     async ({ cookie, csrfToken, request, set, body }) => {
       const { instance } = await requireTry(cookie);
-      const values: Record<string, string> = {};
-      for (const [k, v] of Object.entries((body ?? {}) as Record<string, unknown>)) if (typeof v === "string" && k !== "_csrf") values[k] = v;
-      const parsed = simulateInboundSchema.safeParse(values);
-      const result = parsed.success
-        ? await attempt(() => sandboxInbound(instance, parsed.data))
-        : ({ ok: false, errors: zodDetails(parsed.error.issues) } as const);
+      const values = formValues(body);
+      const parsed = parseForm(simulateInboundSchema, values);
+      const result = parsed.ok ? await attempt(() => sandboxInbound(instance, parsed.value)) : parsed;
       const notice = tText("try:received");
       const state: FormState = result.ok ? { values: { from: values.from ?? "" }, notice } : { values, errors: result.errors };
       if (result.ok && !isHtmx(request)) {
