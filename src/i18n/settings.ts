@@ -18,6 +18,13 @@ export default {
       current: "{{language}} · {{timeZone}}",
       readOnly: "Só administradores e proprietários podem mudar o idioma e o fuso horário.",
     },
+    groups: {
+      title: "Grupos do WhatsApp",
+      automation: "Deixar gatilhos, fluxos e workflows responderem em grupos",
+      explain: "Desligado, mensagens de grupos chegam à caixa de entrada e só pessoas respondem.",
+      on: "Gatilhos, fluxos e workflows respondem também em grupos.",
+      off: "Em grupos, só pessoas respondem; a automação fica desligada.",
+    },
     security: {
       title: "Segurança",
       require: "Exigir autenticação em dois fatores de administradores e proprietários",
@@ -45,6 +52,8 @@ export default {
       regionalSaved: "Idioma e fuso horário salvos",
       twoFactorRequired: "A autenticação em dois fatores agora é obrigatória para administradores e proprietários.",
       twoFactorOptional: "A autenticação em dois fatores deixou de ser obrigatória.",
+      groupAutomationOn: "A automação agora responde em grupos",
+      groupAutomationOff: "A automação não responde mais em grupos",
     },
   },
   en: {
@@ -62,6 +71,13 @@ export default {
       hint: "Messages to contacts and automation use this language; members who have not chosen a zone of their own see times in this zone. Each member picks the language of the screens on their account page.",
       current: "{{language}} · {{timeZone}}",
       readOnly: "Only admins and owners can change the language and time zone.",
+    },
+    groups: {
+      title: "WhatsApp groups",
+      automation: "Let triggers, flows and workflows answer in groups",
+      explain: "When off, group messages reach the inbox and only people answer.",
+      on: "Triggers, flows and workflows answer in groups too.",
+      off: "In groups only people answer; automation is off.",
     },
     security: {
       title: "Security",
@@ -90,6 +106,8 @@ export default {
       regionalSaved: "Language and time zone saved",
       twoFactorRequired: "Two-factor authentication is now required for admins and owners.",
       twoFactorOptional: "Two-factor authentication is no longer required.",
+      groupAutomationOn: "Automation now answers in groups",
+      groupAutomationOff: "Automation no longer answers in groups",
     },
   },
 } satisfies Catalog;

@@ -1,8 +1,15 @@
-import { beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { and, eq, inArray } from "drizzle-orm";
 import { db } from "@/db/client";
 import { auditLogs, contactIdentities, contacts, conversations, events, instances, messages } from "@/db/schema";
-import { applyIdentityChange, identitiesOf, needsResolution, normalizeIdentity, resolveInboundParties } from "@/features/contacts/identity.service";
+import {
+  applyIdentityChange,
+  groupRefreshesSettled,
+  identitiesOf,
+  needsResolution,
+  normalizeIdentity,
+  resolveInboundParties,
+} from "@/features/contacts/identity.service";
 import type { Instance } from "@/db/schema";
 import type { InboundEvent } from "@/providers/provider";
 import { createOwner } from "../helpers/factories";
@@ -20,6 +27,9 @@ beforeAll(async () => {
   const otherOrg = (await createOwner()).organization.id;
   [other] = (await db.insert(instances).values({ organizationId: otherOrg, name: "other", provider: "wuzapi", status: "connected" }).returning()) as [Instance];
 });
+
+// Group messages fetch the group's info in the background: let it finish before the database goes.
+afterAll(() => groupRefreshesSettled());
 
 const message = (extra: Partial<MessageEvent>): MessageEvent => ({
   kind: "message",

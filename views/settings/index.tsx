@@ -83,6 +83,7 @@ export function SettingsPage({
       </section>
       <LocaleSettings admin={admin} csrfToken={csrfToken} canEdit={canEdit} values={locale} errors={localeErrors} />
       <SecuritySettings admin={admin} csrfToken={csrfToken} canEdit={canEdit} error={securityError} />
+      <GroupSettings admin={admin} csrfToken={csrfToken} canEdit={canEdit} />
       <TranscriptionSettings settings={transcription} csrfToken={csrfToken} canEdit={canEdit} values={transcriptionValues} errors={transcriptionErrors} />
       <section class="card settings-card">
         <h2>{t("settings:plan.title")}</h2>
@@ -160,6 +161,29 @@ function LocaleSettings({
           <br />
           <span class="muted small">{t("settings:regional.readOnly")}</span>
         </p>
+      )}
+    </section>
+  );
+}
+
+/** Whether triggers, flows and workflows answer in WhatsApp groups (off: groups are left to people). */
+function GroupSettings({ admin, csrfToken, canEdit }: { admin: AdminContext; csrfToken: string; canEdit: boolean }) {
+  const enabled = admin.organization.automationInGroups;
+  return (
+    <section class="card settings-card" id="groups">
+      <h2>{t("settings:groups.title")}</h2>
+      {canEdit ? (
+        <form method="post" action="/settings/groups" id="groups-form">
+          <CsrfField token={csrfToken} />
+          <label class="check">
+            <input type="checkbox" name="automationInGroups" value="on" checked={enabled} />
+            <span>{t("settings:groups.automation")}</span>
+          </label>
+          <p class="muted small">{t("settings:groups.explain")}</p>
+          <button type="submit">{t("common:actions.save")}</button>
+        </form>
+      ) : (
+        <p>{t(enabled ? "settings:groups.on" : "settings:groups.off")}</p>
       )}
     </section>
   );

@@ -172,7 +172,14 @@ export async function handleInboundMessage({ instance, contact, conversation, me
   if (!conversation.workflowId && !(await organizationAutomates(instance.organizationId))) return;
   // One round trip for the conversation's current state, its running thread, if any, and its organization's locale.
   const [row] = await db
-    .select({ conversation: conversations, thread: threads, provider: workflows.provider, locale: organizations.language, timeZone: organizations.timeZone })
+    .select({
+      conversation: conversations,
+      thread: threads,
+      provider: workflows.provider,
+      locale: organizations.language,
+      timeZone: organizations.timeZone,
+      automationInGroups: organizations.automationInGroups,
+    })
     .from(conversations)
     .leftJoin(threads, and(eq(threads.conversationId, conversations.id), eq(threads.status, "active")))
     .leftJoin(workflows, eq(workflows.id, threads.workflowId))
@@ -182,6 +189,8 @@ export async function handleInboundMessage({ instance, contact, conversation, me
     .limit(1);
   const current = row?.conversation;
   if (!current || current.handledBy === "human") return;
+  // Groups are left to people unless the organization turned automation on for them (settings).
+  if (contact.kind === "group" && !row.automationInGroups) return;
   const ctx: Ctx = { organizationId: instance.organizationId, conversation: current, contact };
   const active = row.thread && row.provider ? { ...row.thread, provider: row.provider } : undefined;
   // What automation writes to the contact follows the organization's language, not the provider webhook's request.

@@ -9,7 +9,9 @@ import { moveContactMessages, moveConversationMessages } from "@/features/messag
 import { moveContactFirings } from "@/features/triggers/trigger.service";
 import { moveContactThreads, moveConversationThreads } from "@/features/workflows/thread.service";
 import type { AuditActor } from "@/lib/caller";
+import { log } from "@/lib/logger";
 import { toE164 } from "@/lib/phone";
+import { providerFor } from "@/providers";
 import type { InboundEvent, InboundSender } from "@/providers/provider";
 
 /*
@@ -314,6 +316,63 @@ export async function resolveGroup(
   return contact;
 }
 
+/** How long a group's subject and picture are trusted before the provider is asked again. */
+export const GROUP_INFO_TTL_MS = 24 * 60 * 60 * 1000;
+/** After a failed fetch, the next message of the group tries again this much later. */
+const GROUP_INFO_RETRY_MS = 60 * 60 * 1000;
+const refreshing = new Set<Promise<void>>();
+
+/**
+ * Keeps a group's subject and picture current: when the provider offers `groupInfo` and the contact's
+ * copy is older than a day (or was never fetched), one caller claims the refresh (the claim is the
+ * profile_fetched_at update itself, so a burst of group messages asks the provider once) and stores
+ * what the provider says. Runs after the webhook was answered; a failure is logged and retried an
+ * hour later.
+ */
+export function refreshGroupInfo(instance: Instance, contactId: string, groupId: string): Promise<void> {
+  const run = (async () => {
+    const provider = providerFor(instance);
+    if (!provider.groupInfo) return;
+    const now = Date.now();
+    const [claimed] = await db
+      .update(contacts)
+      .set({ profileFetchedAt: new Date(now) })
+      .where(
+        and(
+          eq(contacts.id, contactId),
+          or(isNull(contacts.profileFetchedAt), sql`${contacts.profileFetchedAt} < ${new Date(now - GROUP_INFO_TTL_MS).toISOString()}::timestamptz`),
+        ),
+      )
+      .returning({ id: contacts.id });
+    if (!claimed) return;
+    try {
+      const info = await provider.groupInfo(instance, groupId);
+      const patch: Partial<Contact> = {};
+      if (info.subject?.trim()) patch.name = info.subject.trim();
+      if (info.pictureUrl !== undefined) patch.pictureUrl = info.pictureUrl;
+      if (Object.keys(patch).length)
+        await db
+          .update(contacts)
+          .set({ ...patch, updatedAt: new Date() })
+          .where(eq(contacts.id, contactId));
+    } catch (err) {
+      log.warn("group info not fetched", { instanceId: instance.id, groupId, err });
+      await db
+        .update(contacts)
+        .set({ profileFetchedAt: new Date(now - GROUP_INFO_TTL_MS + GROUP_INFO_RETRY_MS) })
+        .where(eq(contacts.id, contactId));
+    }
+  })().catch((err) => log.warn("group info refresh failed", { instanceId: instance.id, groupId, err }));
+  refreshing.add(run);
+  void run.finally(() => refreshing.delete(run));
+  return run;
+}
+
+/** Resolves when no group info refresh is running (tests, shutdown). */
+export async function groupRefreshesSettled(): Promise<void> {
+  while (refreshing.size > 0) await Promise.allSettled([...refreshing]);
+}
+
 type MessageEvent = Extract<InboundEvent, { kind: "message" }>;
 
 /** Where an inbound message is filed: `phone` alone for the one-statement path, else the contact(s) resolved here. */
@@ -338,7 +397,7 @@ export async function resolveInboundParties(instance: Instance, event: MessageEv
   if (!needsResolution(event)) return phone ? { phone } : null;
   const owner = ownerOfInstance(instance);
   const sender: InboundSender = { ...event.sender, phone: phone ?? undefined, name: event.sender?.name ?? event.fromName };
-  return withDeadlockRetry("identity resolution", () =>
+  const parties = await withDeadlockRetry("identity resolution", () =>
     db.transaction(async (tx) => {
       await lockOwner(tx, owner);
       const events: NewEvent[] = [];
@@ -357,6 +416,9 @@ export async function resolveInboundParties(instance: Instance, event: MessageEv
       return result;
     }),
   );
+  // Not awaited: the provider is asked after the webhook was answered.
+  if (event.group && parties?.contactId) void refreshGroupInfo(instance, parties.contactId, normalizeIdentity("group", event.group.id)!);
+  return parties;
 }
 
 /**

@@ -7,7 +7,7 @@ import { hxRedirect } from "@/lib/htmx";
 import { tText } from "@/lib/i18n";
 import { formFields, parseForm, unprocessable } from "@/lib/forms";
 import { organizationLocaleSchema, renameOrganizationSchema } from "@/features/organizations/organization.schema";
-import { renameOrganization, setOrganizationLocale } from "@/features/organizations/organization.service";
+import { renameOrganization, setGroupAutomation, setOrganizationLocale } from "@/features/organizations/organization.service";
 import { twoFactorRequirementSchema } from "@/features/account/account.schema";
 import { setTwoFactorRequirement } from "@/features/account/two-factor.service";
 import { transcriptionSettingsSchema } from "@/features/transcription/transcription.schema";
@@ -60,6 +60,17 @@ export const settingsPages = new Elysia({ name: "settings-pages" })
       }
       await setOrganizationLocale(admin, parsed.value);
       setFlash(cookie, "success", tText("settings:flash.regionalSaved"));
+      return hxRedirect(request, "/settings");
+    },
+    { member: "admin" },
+  )
+  .post(
+    "/settings/groups",
+    async ({ admin, body, request, cookie }) => {
+      // A checkbox: present ("on") when ticked, absent otherwise.
+      const enabled = formFields(body).automationInGroups === "on";
+      await setGroupAutomation(admin, enabled);
+      setFlash(cookie, "success", tText(enabled ? "settings:flash.groupAutomationOn" : "settings:flash.groupAutomationOff"));
       return hxRedirect(request, "/settings");
     },
     { member: "admin" },
