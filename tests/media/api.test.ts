@@ -186,6 +186,10 @@ describe("sending an upload with POST /v1/messages", () => {
     expect(res.status).toBe(202);
     const [row] = await db.select().from(messages).where(eq(messages.id, res.body.id));
     expect(row!.media).toMatchObject({ mediaId: up.body.id, caption: "olha", mimeType: "image/png" });
+    // Message answers carry a fresh signed link to the file.
+    const shown = await api(app, "GET", `/v1/messages/${res.body.id}`, a.key);
+    expect(shown.body.media.url).toContain(`/media/${up.body.id}?exp=`);
+    expect(Date.parse(shown.body.media.urlExpiresAt)).toBeGreaterThan(Date.now());
     sent.length = 0;
     await runOutboundOnce();
     expect(sent).toHaveLength(1);

@@ -42,6 +42,13 @@ export type SendResult = { message: Message; replayed: boolean };
 
 // ——— Message JSON ———
 
+/** A stored file of the media store gets a fresh signed link (`url`, valid MEDIA_URL_TTL_SECONDS) in every answer. */
+function withSignedMediaUrl(media: Message["media"]): Message["media"] {
+  if (typeof media?.mediaId !== "string" || media.status !== "stored") return media;
+  const { url, expiresAt } = signedMediaUrl(media.mediaId);
+  return { ...media, url, urlExpiresAt: expiresAt.toISOString() };
+}
+
 export function messageJson(message: Message, contactPhone: string | null): MessageJson {
   const outbound = message.direction === "outbound";
   return {
@@ -55,7 +62,7 @@ export function messageJson(message: Message, contactPhone: string | null): Mess
     to: outbound ? contactPhone : null,
     from: outbound ? null : contactPhone,
     body: message.body,
-    media: message.media,
+    media: withSignedMediaUrl(message.media),
     transcript: message.transcript,
     status: message.status,
     error: message.error,
