@@ -54,6 +54,7 @@ import { triggerApi } from "@/features/triggers/trigger.api";
 import { triggerPages } from "@/features/triggers/trigger.pages";
 import { provideTriggerTargets } from "@/features/triggers/trigger.targets";
 import { toolsApi } from "@/features/tools/tool.api";
+import { toolsPages } from "@/features/tools/tool.pages";
 import { tryPages } from "@/features/try/try.pages";
 import { usageApi } from "@/features/usage/usage.api";
 import { usagePages } from "@/features/usage/usage.pages";
@@ -77,6 +78,7 @@ const features: AnyElysia[] = [
   workflowsApi,
   workflowsPages,
   toolsApi,
+  toolsPages,
   templatesApi,
   templatesPages,
   authPages,

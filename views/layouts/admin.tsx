@@ -18,6 +18,7 @@ const NAV: NavItem[] = [
   { href: "/triggers", label: "shell:nav.triggers", key: "triggers" },
   { href: "/flows", label: "shell:nav.flows", key: "flows" },
   { href: "/workflows", label: "shell:nav.workflows", key: "workflows" },
+  { href: "/tools", label: "shell:nav.tools", key: "tools" },
   { href: "/webhooks", label: "shell:nav.webhooks", key: "webhooks", visible: (a) => can.manageWebhooks(a.role) },
   { href: "/events", label: "shell:nav.events", key: "events" },
   { href: "/usage", label: "shell:nav.usage", key: "usage" },

@@ -62,7 +62,7 @@ export function ThreadView(props: {
               <p class="row small">
                 <Badge tone={m.role === "tool" ? "warn" : m.role === "assistant" ? "ok" : "muted"}>{t(`workflows:threadView.roles.${m.role}`)}</Badge>
                 <Time at={m.at} />
-                {m.tokens ? <span class="muted">{tText("workflows:threadView.tokens", { count: formatNumber(m.tokens) })}</span> : ""}
+                {m.tokens ? <span class="muted">{t("workflows:threadView.tokens", { count: formatNumber(m.tokens) })}</span> : ""}
               </p>
               {m.role === "tool" ? <ToolCall content={m.content} /> : <p safe>{m.content}</p>}
             </li>

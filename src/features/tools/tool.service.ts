@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
-import { aiTools, complaints, followUpTasks, paymentPromises, salesLeads, type HttpToolHeader } from "@/db/schema";
+import { aiTools, complaints, contacts, followUpTasks, paymentPromises, salesLeads, type HttpToolHeader } from "@/db/schema";
 import { auditChange, bySystem, inTransaction, type AuditBy } from "@/features/audit/audit.service";
 import { decryptSecret, encryptSecret } from "@/lib/crypto";
 import { AppError, pgCode, validationFailed } from "@/lib/errors";
@@ -189,4 +189,35 @@ export async function listRecords(organizationId: string, kind: RecordKind, quer
     .where(and(eq(table.organizationId, organizationId), query.contactId ? eq(table.contactId, query.contactId) : undefined))
     .orderBy(desc(table.createdAt), desc(table.id))
     .limit(query.limit);
+}
+
+/** What a record says in one line, per kind (the page's summary column). */
+function summaryOf(kind: RecordKind, r: Record<string, unknown>): { summary: string; status: string } {
+  if (kind === "leads") return { summary: [r.title, r.value ? `(${r.value})` : ""].filter(Boolean).join(" "), status: String(r.status) };
+  if (kind === "complaints") return { summary: `${r.subject} — ${r.description}`, status: `${r.status} · ${r.severity}` };
+  if (kind === "payment-promises") return { summary: `${r.amount} · ${r.dueDate}`, status: String(r.status) };
+  return { summary: String(r.note), status: r.done ? "done" : `${(r.dueAt as Date).toISOString()}` };
+}
+
+/** The latest records of every kind with their contact's name, for the tools page. */
+export async function recentRecords(organizationId: string, limit = 20) {
+  const out = {} as Record<RecordKind, { id: string; contactId: string; contactName: string | null; summary: string; status: string; createdAt: Date }[]>;
+  for (const kind of Object.keys(recordTables) as RecordKind[]) {
+    const table = recordTables[kind];
+    const rows = await db
+      .select({ record: table, contactName: contacts.name })
+      .from(table)
+      .leftJoin(contacts, eq(contacts.id, table.contactId))
+      .where(eq(table.organizationId, organizationId))
+      .orderBy(desc(table.createdAt), desc(table.id))
+      .limit(limit);
+    out[kind] = rows.map(({ record, contactName }) => ({
+      id: record.id,
+      contactId: record.contactId,
+      contactName,
+      createdAt: record.createdAt,
+      ...summaryOf(kind, record as Record<string, unknown>),
+    }));
+  }
+  return out;
 }
