@@ -1,6 +1,9 @@
 import { log } from "@/lib/logger";
 
-/** A background loop (outbound sends, webhook deliveries, follow-ups) that every process runs. */
+/**
+ * A background loop that every process runs. Workers that claim rows (outbound sends, webhook
+ * deliveries, automation turns and follow-ups, media, transcriptions) are `jobLoop`s of src/workers/jobs.ts.
+ */
 export type Worker = {
   name: string;
   start(): void | Promise<void>;
