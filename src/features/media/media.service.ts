@@ -342,12 +342,6 @@ async function messageNotStoredYet(row: Media): Promise<boolean> {
   return !found;
 }
 
-/**
- * Subscribers told when an inbound file was stored (voice transcription starts here). They run after the
- * row was written; a failing one is logged without affecting the others.
- */
-export const onMediaStored: ((row: Media) => Promise<void> | void)[] = [];
-
 /** One claimed download to its end: stored, retried later, or failed (visible on the message and as `media.status`). */
 export async function processMedia(c: ClaimedMedia): Promise<void> {
   const { row, instance } = c;
@@ -387,18 +381,11 @@ export async function processMedia(c: ClaimedMedia): Promise<void> {
     if (spool) await mediaStore().delete(spool);
     if (stored) {
       if (sniffed.mismatch) log.warn("media type differs from the declared type", { mediaId: row.id, declared, sniffed: sniffed.sniffed });
-      const messageId = await announce(stored, instance, {
+      await announce(stored, instance, {
         mimeType: stored.mimeType,
         size: stored.size,
         ...(stored.mimeMismatch ? { mimeMismatch: true, declaredMimeType: declared } : {}),
       });
-      for (const hook of [...onMediaStored]) {
-        try {
-          await hook({ ...stored, messageId });
-        } catch (err) {
-          log.error("media stored hook failed", { mediaId: stored.id, err });
-        }
-      }
     }
   } catch (err) {
     const failure = downloadFailure(err);
@@ -433,9 +420,9 @@ async function recordFailure(c: ClaimedMedia, failure: MediaFailure): Promise<vo
 }
 
 /**
- * Told when a media row settles (stored or failed), after the outcome is recorded; a failing hook is
- * logged. Voice transcription subscribes here (wired in src/routes.ts). Added by helper T (issue 16
- * item 6): M, keep it (or an equivalent you prefer) when you reshape `announce`.
+ * Subscribers told when an inbound file settles — stored, or failed for good — after the outcome was
+ * recorded (voice transcription starts from a stored file, and settles its message when the file will
+ * never come); a failing one is logged without affecting the others. Wired in src/routes.ts.
  */
 export const onMediaSettled: ((row: Media) => Promise<void> | void)[] = [];
 
