@@ -1,12 +1,12 @@
 /**
- * The one job mechanism: outbound sends, webhook deliveries, automation turns and follow-ups all claim,
- * lease, retry and poll through this module, and nothing else in src builds a `SKIP LOCKED` claim
- * (tests/architecture/one-of-each.test.ts).
+ * The one job mechanism: outbound sends, webhook deliveries, automation turns and follow-ups, media
+ * downloads and transcriptions all claim, lease, retry and poll through this module, and nothing else
+ * in src builds a `SKIP LOCKED` claim (tests/architecture/one-of-each.test.ts).
  *
  * Why in-house rather than pg-boss or graphile-worker: every job's state already lives in its domain
  * row — a message's status and attempts, a delivery's attempt schedule, a thread's turn and follow-up
- * timers. A claim is one `UPDATE … WHERE id IN (SELECT … FOR NO KEY UPDATE SKIP LOCKED) RETURNING` on
- * that row: there is no second job table to keep consistent with it (a job row saying "sent" while the
+ * timers. A claim is one `UPDATE … FROM (SELECT … FOR NO KEY UPDATE SKIP LOCKED) … RETURNING` on that
+ * row: there is no second job table to keep consistent with it (a job row saying "sent" while the
  * message says "queued"), and no extra tuples or WAL per event (issue 21 counts Postgres writes per
  * event; a job library adds a job row insert, update and delete per message and per delivery). What a
  * library would add beyond that — cron, a dashboard — nothing here needs.
