@@ -36,6 +36,16 @@ export default {
       attach: "Anexo",
       attachHint: "Imagem, áudio, vídeo ou documento (até {{max}})",
     },
+    settings: {
+      title: "Mídia",
+      days: "Apagar mídias com mais de (dias)",
+      explain:
+        "Fotos, áudios, vídeos e documentos mais antigos que isso são apagados; a mensagem continua, marcada como mídia expirada. Vazio: mantidas para sempre.",
+      current: "Mídias são apagadas após {{count}} dias",
+      keep: "Mídias são mantidas para sempre",
+      daysRange: "Informe um número inteiro de dias entre {{minDays}} e {{maxDays}}, ou deixe vazio",
+      saved: "Retenção de mídia salva",
+    },
   },
   en: {
     errors: {
@@ -70,6 +80,15 @@ export default {
       document: "Document",
       attach: "Attachment",
       attachHint: "Image, audio, video or document (up to {{max}})",
+    },
+    settings: {
+      title: "Media",
+      days: "Delete media older than (days)",
+      explain: "Photos, voice notes, videos and documents older than this are deleted; their messages stay, marked as expired media. Empty: kept forever.",
+      current: "Media is deleted after {{count}} days",
+      keep: "Media is kept forever",
+      daysRange: "Enter a whole number of days between {{minDays}} and {{maxDays}}, or leave it empty",
+      saved: "Media retention saved",
     },
   },
 } satisfies Catalog;

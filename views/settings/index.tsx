@@ -8,6 +8,7 @@ import { AdminLayout } from "../layouts/admin";
 import { languageOptions } from "../organizations/new";
 import { Badge, CsrfField, Field, SelectField, Time } from "../components/ui";
 import { TranscriptionSettings, type TranscriptionFormValues } from "./_transcription";
+import { MediaSettings, type MediaRetentionForm } from "./_media";
 import type { TranscriptionSettingsView } from "@/features/transcription/transcription.settings";
 
 /**
@@ -36,6 +37,8 @@ type Props = {
   transcription: TranscriptionSettingsView;
   transcriptionValues?: TranscriptionFormValues;
   transcriptionErrors?: FieldError[];
+  /** The media retention form's values and errors (422 re-render). */
+  media?: MediaRetentionForm;
 };
 
 export function SettingsPage({
@@ -51,6 +54,7 @@ export function SettingsPage({
   transcription,
   transcriptionValues,
   transcriptionErrors,
+  media,
 }: Props) {
   const org = admin.organization;
   return (
@@ -84,6 +88,7 @@ export function SettingsPage({
       <LocaleSettings admin={admin} csrfToken={csrfToken} canEdit={canEdit} values={locale} errors={localeErrors} />
       <SecuritySettings admin={admin} csrfToken={csrfToken} canEdit={canEdit} error={securityError} />
       <GroupSettings admin={admin} csrfToken={csrfToken} canEdit={canEdit} />
+      <MediaSettings admin={admin} csrfToken={csrfToken} canEdit={canEdit} form={media} />
       <TranscriptionSettings settings={transcription} csrfToken={csrfToken} canEdit={canEdit} values={transcriptionValues} errors={transcriptionErrors} />
       <section class="card settings-card">
         <h2>{t("settings:plan.title")}</h2>

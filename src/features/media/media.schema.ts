@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MEDIA_STATUSES } from "@/db/schema";
+import { tText } from "@/lib/i18n";
 
 /** The media answer of `/v1/media` and of `media.status` events. */
 export const mediaJsonSchema = z.object({
@@ -18,4 +19,24 @@ export const mediaJsonSchema = z.object({
   urlExpiresAt: z.string().nullable(),
   createdAt: z.string(),
   storedAt: z.string().nullable(),
+});
+
+/** The retention sweeper's bounds: at least a day, at most ten years. */
+export const MEDIA_RETENTION_LIMITS = { minDays: 1, maxDays: 3650 } as const;
+
+/** Settings → Media: delete media older than `days` (empty: keep it). */
+export const mediaRetentionSchema = z.object({
+  days: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v) return null;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < MEDIA_RETENTION_LIMITS.minDays || n > MEDIA_RETENTION_LIMITS.maxDays) {
+        ctx.addIssue({ code: "custom", message: tText("media:settings.daysRange", MEDIA_RETENTION_LIMITS) });
+        return z.NEVER;
+      }
+      return n;
+    }),
 });

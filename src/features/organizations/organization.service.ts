@@ -196,6 +196,30 @@ export async function setGroupAutomation(caller: Caller<"user">, enabled: boolea
   });
 }
 
+/** Settings → Media: how many days media is kept (null: forever); the retention sweeper deletes older files. */
+export async function setMediaRetention(caller: Caller<"user">, days: number | null): Promise<Organization> {
+  if (!can.manageOrganization(roleOf(caller))) throw forbidden();
+  const organizationId = organizationOf(caller);
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select().from(organizations).where(eq(organizations.id, organizationId)).for("no key update").limit(1);
+    if (!before) throw organizationNotFound();
+    if (before.mediaRetentionDays === days) return before;
+    const [after] = await tx.update(organizations).set({ mediaRetentionDays: days }).where(eq(organizations.id, organizationId)).returning();
+    await recordAudit(
+      {
+        organizationId,
+        actor: auditActor(caller),
+        action: "organization.media_retention_changed",
+        target: { type: "organization", id: organizationId },
+        request: caller.request,
+        details: { mediaRetentionDays: { from: before.mediaRetentionDays, to: days } },
+      },
+      tx,
+    );
+    return after!;
+  });
+}
+
 export async function setOrganizationLocale(caller: Caller<"user">, input: OrganizationLocaleInput): Promise<Organization> {
   if (!can.manageOrganization(roleOf(caller))) throw forbidden();
   const organizationId = organizationOf(caller);

@@ -7,7 +7,8 @@ import { hxRedirect } from "@/lib/htmx";
 import { tText } from "@/lib/i18n";
 import { formFields, parseForm, unprocessable } from "@/lib/forms";
 import { organizationLocaleSchema, renameOrganizationSchema } from "@/features/organizations/organization.schema";
-import { renameOrganization, setGroupAutomation, setOrganizationLocale } from "@/features/organizations/organization.service";
+import { renameOrganization, setGroupAutomation, setMediaRetention, setOrganizationLocale } from "@/features/organizations/organization.service";
+import { mediaRetentionSchema } from "@/features/media/media.schema";
 import { twoFactorRequirementSchema } from "@/features/account/account.schema";
 import { setTwoFactorRequirement } from "@/features/account/two-factor.service";
 import { transcriptionSettingsSchema } from "@/features/transcription/transcription.schema";
@@ -60,6 +61,21 @@ export const settingsPages = new Elysia({ name: "settings-pages" })
       }
       await setOrganizationLocale(admin, parsed.value);
       setFlash(cookie, "success", tText("settings:flash.regionalSaved"));
+      return hxRedirect(request, "/settings");
+    },
+    { member: "admin" },
+  )
+  .post(
+    "/settings/media",
+    async ({ admin, csrfToken, body, request, set, cookie }) => {
+      const fields = formFields(body);
+      const parsed = parseForm(mediaRetentionSchema, fields);
+      if (!parsed.ok) {
+        const media = { values: { days: String(fields.days ?? "") }, errors: parsed.errors };
+        return unprocessable(set, () => SettingsPage({ admin, csrfToken, canEdit: true, media }));
+      }
+      await setMediaRetention(admin, parsed.value.days);
+      setFlash(cookie, "success", tText("media:settings.saved"));
       return hxRedirect(request, "/settings");
     },
     { member: "admin" },
