@@ -88,7 +88,15 @@ describe("GET /v1/usage", () => {
     expect(res.body.from).toBe(day(-3));
     expect(res.body.to).toBe(day(0));
     expect(res.body.data.map((d: { day: string }) => d.day)).toEqual([day(-3), day(-2), day(-1), day(0)]);
-    expect(res.body.data[0]).toEqual({ day: day(-3), api_calls: 0, messages_sent: 0, messages_received: 0, deliveries_succeeded: 0, deliveries_failed: 0, ai_tokens: 0 });
+    expect(res.body.data[0]).toEqual({
+      day: day(-3),
+      api_calls: 0,
+      messages_sent: 0,
+      messages_received: 0,
+      deliveries_succeeded: 0,
+      deliveries_failed: 0,
+      ai_tokens: 0,
+    });
     expect(res.body.data[1].messages_sent).toBe(7);
     expect(res.body.totals).toMatchObject({ messages_sent: 7, messages_received: 7, deliveries_succeeded: 9, deliveries_failed: 1 });
 
@@ -142,7 +150,7 @@ describe("/usage page", () => {
     const res = await agent.get("/usage");
     expect(res.status).toBe(200);
     const html = await res.text();
-    expect((html.match(/<svg /g) ?? []).length).toBe(3);
+    expect((html.match(/<svg /g) ?? []).length).toBe(4); // API calls, messages, deliveries, AI tokens
     expect(html).toContain("API calls");
     // Counts are formatted for the reader (en here).
     expect(html).toContain(">1,234<");

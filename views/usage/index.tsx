@@ -1,10 +1,11 @@
 import type { AdminContext } from "@/auth/plugin";
 import type { FieldError } from "@/lib/errors";
-import type { UsageReport } from "@/features/usage/usage.service";
+import type { Flash } from "@/lib/flash";
+import type { AiTokenBudget, UsageReport } from "@/features/usage/usage.service";
 import { USAGE_LIMITS, usageMetricLabel } from "@/features/usage/usage.schema";
 import { formatNumber, t, tText } from "@/lib/i18n";
 import { USAGE_METRICS } from "@/db/schema";
-import { EmptyState, fieldError } from "../components/ui";
+import { EmptyState, Field, fieldError } from "../components/ui";
 import { AdminLayout } from "../layouts/admin";
 import { UsageChart, compact } from "./_chart";
 
@@ -18,7 +19,40 @@ type Props = {
   errors?: FieldError[];
   instances: { id: string; name: string }[];
   today: string;
+  budget: AiTokenBudget;
+  canSetLimit: boolean;
+  flash?: Flash;
 };
+
+/** This month's AI tokens against the organization's monthly limit; admins set the limit here. */
+export function AiTokenLimitForm(props: { budget: AiTokenBudget; value?: string; errors?: FieldError[]; canSetLimit: boolean }) {
+  const { used, limit, month } = props.budget;
+  return (
+    <section id="ai-token-limit" class="card">
+      <h2>{t("usage:aiTokens.title")}</h2>
+      <p safe>
+        {limit === null
+          ? tText("usage:aiTokens.usedNoLimit", { used: formatNumber(used), month })
+          : tText("usage:aiTokens.used", { used: formatNumber(used), limit: formatNumber(limit), month })}
+      </p>
+      {limit !== null && used >= limit ? <p class="error">{t("usage:aiTokens.reached")}</p> : ""}
+      {props.canSetLimit ? (
+        <form method="post" action="/usage/ai-token-limit" hx-post="/usage/ai-token-limit" hx-target="#ai-token-limit" hx-swap="outerHTML" class="row">
+          <Field
+            label={tText("usage:aiTokens.limitLabel")}
+            name="aiTokensPerMonth"
+            value={props.value ?? (limit === null ? "" : String(limit))}
+            errors={props.errors}
+            hint={tText("usage:aiTokens.limitHint")}
+          />
+          <button type="submit">{t("usage:aiTokens.save")}</button>
+        </form>
+      ) : (
+        ""
+      )}
+    </section>
+  );
+}
 
 const PRESETS = [7, 30, 90, 365] as const;
 
@@ -49,14 +83,15 @@ function DateField({ label, name, value, errors }: { label: string; name: string
 }
 
 /** Usage: range selector, one chart per metric group, and the per-day table. */
-export function UsagePage({ admin, csrfToken, report, values, errors, instances, today }: Props) {
+export function UsagePage({ admin, csrfToken, report, values, errors, instances, today, budget, canSetLimit, flash }: Props) {
   const instanceError = fieldError(errors, "instanceId");
   const from = report?.from ?? values.from;
   const to = report?.to ?? values.to;
   return (
-    <AdminLayout title={tText("usage:title")} admin={admin} csrfToken={csrfToken} active="usage">
+    <AdminLayout title={tText("usage:title")} admin={admin} csrfToken={csrfToken} active="usage" flash={flash}>
       <link rel="stylesheet" href="/static/usage.css" />
       <h1>{t("usage:title")}</h1>
+      <AiTokenLimitForm budget={budget} canSetLimit={canSetLimit} />
       <form method="get" action="/usage" class="card usage-filters">
         <DateField label={tText("usage:filters.from")} name="from" value={from} errors={errors} />
         <DateField label={tText("usage:filters.to")} name="to" value={to} errors={errors} />
@@ -128,6 +163,11 @@ export function UsagePage({ admin, csrfToken, report, values, errors, instances,
                 { metric: "deliveries_succeeded", label: tText("usage:charts.ok"), color: "#1a7f37" },
                 { metric: "deliveries_failed", label: tText("usage:charts.failed"), color: "#cf222e" },
               ]}
+            />
+            <UsageChart
+              title={tText("usage:charts.aiTokens")}
+              days={report.days}
+              series={[{ metric: "ai_tokens", label: tText("usage:charts.aiTokens"), color: "#8250df" }]}
             />
           </div>
           <p class="muted small">{t("usage:note")}</p>

@@ -34,3 +34,16 @@ export const usageQuerySchema = z.object({
   instanceId: z.preprocess(emptyToUndefined, z.uuid({ error: () => tText("usage:errors.instanceId") }).optional()),
 });
 export type UsageQuery = z.infer<typeof usageQuerySchema>;
+
+/** The usage page's monthly AI token limit form: empty = no limit. */
+export const aiTokenLimitSchema = z.object({
+  aiTokensPerMonth: z.preprocess(
+    (v) => (v === "" || v === undefined || v === null ? null : typeof v === "string" ? Number(v.replace(/[\s.,_]/g, "")) : v),
+    z
+      .number({ error: () => tText("usage:errors.tokenLimit") })
+      .int({ error: () => tText("usage:errors.tokenLimit") })
+      .min(1, { error: () => tText("usage:errors.tokenLimit") })
+      .max(1e15, { error: () => tText("usage:errors.tokenLimit") })
+      .nullable(),
+  ),
+});
