@@ -315,7 +315,7 @@ async function settle(messageId: string, transcript: string | null): Promise<voi
   }
 }
 
-/** Which of these messages are voice notes still being transcribed (a workflow's turn waits for them). */
+/** Whether any of these messages is a voice note still being transcribed (a workflow's turn waits for it). */
 export async function awaitingTranscription(messageIds: string[]): Promise<boolean> {
   if (messageIds.length === 0) return false;
   const open: TranscriptionStatus[] = ["waiting", "pending"];
@@ -325,10 +325,4 @@ export async function awaitingTranscription(messageIds: string[]): Promise<boole
     .where(and(inArray(transcriptions.messageId, messageIds), inArray(transcriptions.status, open)))
     .limit(1);
   return !!row;
-}
-
-/** The outcome of a message's transcription, if it has one (tests, the API). */
-export async function transcriptionOf(messageId: string) {
-  const [row] = await db.select().from(transcriptions).where(eq(transcriptions.messageId, messageId)).limit(1);
-  return row;
 }
