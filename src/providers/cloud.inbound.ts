@@ -110,9 +110,8 @@ function contentOf(m: Json, type: string): Partial<MessageEvent> & Pick<MessageE
       type: type as "image",
       body: attachment.caption,
       attachment,
-      // Cloud media is referenced by id; fetching it needs GET /{media-id} with the access token.
+      // The bytes are fetched by the media pipeline from `attachment.source` (a media id or url).
       media: {
-        mediaId: str(media.id),
         ...(attachment.mimeType ? { mimeType: attachment.mimeType } : {}),
         ...(attachment.sha256 ? { sha256: attachment.sha256 } : {}),
         ...(attachment.caption ? { caption: attachment.caption } : {}),

@@ -41,7 +41,7 @@ export function ConversationHeader({ row, members, meId, filters }: { row: Conve
           </h1>
           <p class="small muted">
             <a href={`/contacts/${row.contact.id}`} safe>
-              {row.contact.phone}
+              {row.contact.phone ?? tText(row.contact.kind === "group" ? "inbox:list.group" : "contacts:noName")}
             </a>
             <span safe>{` · ${row.instance.name}`}</span>
             {row.instance.status !== "connected" ? <Badge tone="bad">{t(`inbox:conversation.instanceState.${row.instance.status}`)}</Badge> : ""}
@@ -148,11 +148,20 @@ export function MessageList({ conversationId, messages, olderCursor }: { convers
     >
       <OlderMessages conversationId={conversationId} cursor={olderCursor} />
       {messages.length === 0 ? <p class="empty">{t("inbox:messages.empty")}</p> : ""}
-      {messages.map((m) => (
-        <MessageBubble message={m} />
-      ))}
+      {messages.map((m) => (m.type === "reaction" && shownOnTarget(m, messages) ? "" : <MessageBubble message={m} quoted={quotedIn(m, messages)} />))}
     </div>
   );
+}
+
+/** The quoted message when it is on this page (its bubble shows a preview of it). */
+function quotedIn(message: Message, messages: Message[]): Message | undefined {
+  return message.replyToMessageId ? messages.find((m) => m.id === message.replyToMessageId) : undefined;
+}
+
+/** A reaction whose target is on this page is shown on the target's bubble instead of as a bubble of its own. */
+function shownOnTarget(reaction: Message, messages: Message[]): boolean {
+  const target = (reaction.media as { messageId?: unknown } | null)?.messageId;
+  return typeof target === "string" && messages.some((m) => m.providerMessageId === target);
 }
 
 export function OlderMessages({ conversationId, cursor }: { conversationId: string; cursor: string | null }) {

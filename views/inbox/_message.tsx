@@ -1,5 +1,5 @@
 import type { Message } from "@/features/conversations/conversation.service";
-import { t, tText } from "@/lib/i18n";
+import { formatDateTime, t, tText } from "@/lib/i18n";
 import { Time } from "../components/ui";
 import { Transcript } from "./_transcript";
 import { hasStoredMediaRef, MediaAttachment } from "./_media";
@@ -51,6 +51,11 @@ const KIND_KEYS = {
   location: "inbox:message.kinds.location",
   reaction: "inbox:message.kinds.reaction",
   contact: "inbox:message.kinds.contact",
+  interactive: "inbox:message.kinds.interactive",
+  poll: "inbox:message.kinds.poll",
+  order: "inbox:message.kinds.order",
+  system: "inbox:message.kinds.system",
+  unsupported: "inbox:message.kinds.unsupported",
 } as const;
 
 /** The stored preview of a non-text message starts with its type (`[image] caption`, see messagePreview); name it in the reader's language. */
@@ -120,7 +125,7 @@ function MessageContent({ message }: { message: Message }) {
     case "location": {
       const lat = num(media.latitude);
       const lon = num(media.longitude);
-      const name = str(media.name) || str(media.address) || kind("location");
+      const name = str(media.name) || str(media.address) || body || (message.context?.live ? tText("inbox:message.live") : kind("location"));
       if (lat === null || lon === null)
         return (
           <p class="body" safe>
@@ -137,16 +142,80 @@ function MessageContent({ message }: { message: Message }) {
         </p>
       );
     }
-    case "contact":
+    case "contact": {
+      const cards = message.context?.contacts ?? [{ name: str(media.name) || body, phones: str(media.phone) ? [str(media.phone)] : [] }];
       return (
-        <p class="body" safe>
-          {`👤 ${str(media.name) || body} ${str(media.phone)}`.trim()}
-        </p>
+        <ul class="contact-cards">
+          {cards.map((card) => (
+            <li class="contact-card">
+              <span safe>{`👤 ${card.name ?? ""}`}</span>{" "}
+              <span class="muted small" safe>
+                {card.phones.join(", ")}
+              </span>
+            </li>
+          ))}
+        </ul>
       );
+    }
     case "reaction":
       return (
         <p class="body reaction" safe>
-          {body || str(media.emoji) || kind("reaction")}
+          {body || str(media.emoji) || tText("inbox:message.reactionRemoved")}
+        </p>
+      );
+    case "poll": {
+      const poll = message.context?.poll;
+      if (poll?.pollId) {
+        return (
+          <p class="body poll-vote muted" safe>
+            {poll.selected?.length ? tText("inbox:message.poll.vote", { options: poll.selected.join(", ") }) : tText("inbox:message.poll.encryptedVote")}
+          </p>
+        );
+      }
+      return (
+        <div class="poll">
+          <p class="body" safe>{`📊 ${poll?.name ?? body}`}</p>
+          <ul class="poll-options">
+            {(poll?.options ?? []).map((option) => (
+              <li safe>{option}</li>
+            ))}
+          </ul>
+          {poll?.selectableCount && poll.selectableCount > 1 ? (
+            <span class="muted small" safe>
+              {tText("inbox:message.poll.choose", { count: poll.selectableCount })}
+            </span>
+          ) : (
+            ""
+          )}
+        </div>
+      );
+    }
+    case "order": {
+      const order = (message.context?.order ?? {}) as Record<string, unknown>;
+      const items = Array.isArray(order.product_items) ? order.product_items.length : (num(order.itemCount) ?? 0);
+      return (
+        <>
+          <p class="body" safe>{`🛒 ${tText("inbox:message.order", { count: items })}`}</p>
+          {body ? (
+            <p class="body" safe>
+              {body}
+            </p>
+          ) : (
+            ""
+          )}
+        </>
+      );
+    }
+    case "system":
+      return (
+        <p class="body system muted" safe>
+          {`ℹ️ ${body || message.context?.system?.body || kind("system")}`}
+        </p>
+      );
+    case "unsupported":
+      return (
+        <p class="body unsupported muted" safe>
+          {tText("inbox:message.unsupported", { rawType: message.context?.rawType ?? "?" })}
         </p>
       );
     default:
@@ -162,13 +231,33 @@ function MessageContent({ message }: { message: Message }) {
  * One message bubble. Its id is stable (`msg-<id>`) so a live update (new message or a receipt moving
  * the ticks) replaces it in place; `data-conversation-id` lets the page ignore other conversations.
  */
-export function MessageBubble({ message }: { message: Message }) {
+/** `senderName`: in a group conversation, the participant who wrote an inbound message. */
+export function MessageBubble({ message, quoted }: { message: Message & { senderName?: string | null }; quoted?: Pick<Message, "id" | "type" | "body"> }) {
   const kind = message.isPrivateNote ? "note" : message.direction;
+  const deleted = message.deletedAt !== null && message.deletedAt !== undefined;
   return (
-    <div id={`msg-${message.id}`} class={`bubble bubble-${kind}`} data-conversation-id={message.conversationId} data-status={message.status}>
+    <div
+      id={`msg-${message.id}`}
+      class={`bubble bubble-${kind}${deleted ? " bubble-deleted" : ""}`}
+      data-conversation-id={message.conversationId}
+      data-status={message.status}
+    >
       {message.isPrivateNote ? <span class="note-label">{t("inbox:message.privateNote")}</span> : ""}
-      <MessageContent message={message} />
+      {message.senderName && message.direction === "inbound" ? (
+        <span class="sender small" safe>
+          {message.senderName}
+        </span>
+      ) : (
+        ""
+      )}
+      {message.context?.forwarded ? <span class="muted small forwarded">{t("inbox:message.forwarded")}</span> : ""}
+      <QuoteBlock message={message} quoted={quoted} />
+      <ReferralCard message={message} />
+      {deleted ? <DeletedContent message={message} /> : <MessageContent message={message} />}
+      <InteractiveChoice message={message} />
       <Transcript message={message} />
+      <Reactions message={message} />
+      <EditHistory message={message} />
       <span class="meta">
         <Time at={message.createdAt} />
         {message.sentBy && message.direction === "outbound" && !message.isPrivateNote ? (
@@ -179,5 +268,133 @@ export function MessageBubble({ message }: { message: Message }) {
         {message.direction === "outbound" && !message.isPrivateNote ? <StatusTicks message={message} /> : ""}
       </span>
     </div>
+  );
+}
+
+/** The message this one replies to: a link to its bubble with a preview when it is on the page. */
+function QuoteBlock({ message, quoted }: { message: Message; quoted?: Pick<Message, "id" | "type" | "body"> }) {
+  if (!message.quotedProviderMessageId) return "";
+  const targetId = quoted?.id ?? message.replyToMessageId;
+  const kindOf = (type: string) => (Object.hasOwn(KIND_KEYS, type) ? tText(KIND_KEYS[type as keyof typeof KIND_KEYS]) : "");
+  const preview = quoted ? (quoted.body ?? "").replace(/\s+/g, " ").slice(0, 120) || kindOf(quoted.type) : "";
+  const label = preview || tText(targetId ? "inbox:message.quote" : "inbox:message.quoteUnknown");
+  return targetId ? (
+    <a class="quote" href={`#msg-${targetId}`} data-quoted-id={targetId}>
+      <span safe>{label}</span>
+    </a>
+  ) : (
+    <span class="quote quote-unknown muted" safe>
+      {label}
+    </span>
+  );
+}
+
+/** Click-to-WhatsApp ad (or post) that brought the contact: headline, text and a link to it. */
+function ReferralCard({ message }: { message: Message }) {
+  const referral = message.context?.referral;
+  if (!referral) return "";
+  const href = safeUrl(referral.sourceUrl);
+  return (
+    <div class="referral-card">
+      <strong>{t("inbox:message.referral.title")}</strong>
+      {str(referral.headline) ? (
+        <span class="referral-headline" safe>
+          {str(referral.headline)}
+        </span>
+      ) : (
+        ""
+      )}
+      {str(referral.body) ? (
+        <span class="muted small" safe>
+          {str(referral.body)}
+        </span>
+      ) : (
+        ""
+      )}
+      {href ? (
+        <a href={href} target="_blank" rel="noopener noreferrer nofollow" class="small">
+          {t("inbox:message.referral.open")}
+        </a>
+      ) : (
+        ""
+      )}
+      {str(referral.ctwaClid) ? (
+        <span class="muted small" safe>
+          {tText("inbox:message.referral.clid", { id: str(referral.ctwaClid).slice(0, 24) })}
+        </span>
+      ) : (
+        ""
+      )}
+    </div>
+  );
+}
+
+/** A deleted message: marked so; the content kept for the audit trail (per the organization) stays readable behind a fold. */
+function DeletedContent({ message }: { message: Message }) {
+  const kept = message.body !== null || message.media !== null;
+  return (
+    <>
+      <p class="body deleted-mark muted" safe>
+        {`🚫 ${tText("inbox:message.deleted")}`}
+      </p>
+      {kept ? (
+        <details class="deleted-content">
+          <summary class="small muted">{t("inbox:message.deletedKept")}</summary>
+          <MessageContent message={message} />
+        </details>
+      ) : (
+        ""
+      )}
+    </>
+  );
+}
+
+/** The payload id of a chosen button or list row, shown subtly (automation matches it). */
+function InteractiveChoice({ message }: { message: Message }) {
+  const choice = message.context?.interactive;
+  if (!choice?.id) return "";
+  return (
+    <span class="muted small interactive-id" safe>
+      {tText(`inbox:message.interactive.${choice.kind}`, { id: choice.id })}
+    </span>
+  );
+}
+
+/** Reactions shown on the message they react to (one per party). */
+function Reactions({ message }: { message: Message }) {
+  const reactions = message.reactions ?? [];
+  if (reactions.length === 0) return "";
+  return (
+    <span class="reactions" title={tText("inbox:message.reactions")}>
+      {reactions.map((r) => (
+        <span class="reaction-chip" safe>
+          {r.emoji}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+/** The "edited" mark; the earlier versions open in place, each with when it was replaced. */
+function EditHistory({ message }: { message: Message }) {
+  if (!message.editedAt) return "";
+  const versions = message.previousVersions ?? [];
+  return (
+    <details class="edit-history">
+      <summary class="small muted" safe>
+        {`${tText("inbox:message.edited")} · ${formatDateTime(message.editedAt)}`}
+      </summary>
+      <p class="small muted">{t("inbox:message.previousVersions")}</p>
+      <ol class="previous-versions">
+        {versions.map((v) => (
+          <li>
+            <span safe>{v.body ?? ""}</span>{" "}
+            <span class="muted small" safe>
+              {tText("inbox:message.replacedAt", { at: formatDateTime(new Date(v.at)) })}
+            </span>
+          </li>
+        ))}
+      </ol>
+    </details>
   );
 }

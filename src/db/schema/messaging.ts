@@ -35,7 +35,8 @@ export const SENT_BY = ["api", "user", "bot", "workflow", "campaign", "phone"] a
 export type MessageContext = {
   interactive?: { kind: "button" | "list" | "template_button"; id?: string; title?: string };
   referral?: Record<string, unknown>;
-  poll?: { name?: string; options: string[]; selectableCount?: number; votes?: { option: string; voters?: string[] }[]; pollId?: string };
+  /** A poll as created, or a vote on one (`pollId`: the poll's provider id; `selected` when decoded, else `encrypted`). */
+  poll?: { name?: string; options: string[]; selectableCount?: number; pollId?: string; selected?: string[]; encrypted?: boolean };
   order?: Record<string, unknown>;
   system?: Record<string, unknown>;
   contacts?: { name?: string; phones: string[]; vcard?: string }[];
