@@ -14,6 +14,7 @@ import { guardedFetch, OutboundError, TargetRefused } from "@/lib/outbound";
 import { port } from "@/lib/port";
 import { tenantFilter, type Tenant } from "@/lib/tenant";
 import { providerFor } from "@/providers";
+import { type Backoff, backoffDelayMs } from "@/workers/jobs";
 import { ProviderError, type InboundEvent, type InboundMedia } from "@/providers/provider";
 import { contentKey, mediaStore } from "./media.store";
 
@@ -22,9 +23,12 @@ type InboundMessageEvent = Extract<InboundEvent, { kind: "message" }>;
 
 /** Channel the media workers LISTEN on, so accepted media is fetched at once instead of on the next poll. */
 export const MEDIA_QUEUED_CHANNEL = "livchat_media_queued";
-/** Wait before attempt n+1 after n failed downloads: 5 s, 30 s, 2 min, 10 min, 1 h; the 6th failure is final. */
-export const MEDIA_BACKOFF_SECONDS = [5, 30, 120, 600, 3600] as const;
-export const MEDIA_MAX_ATTEMPTS = MEDIA_BACKOFF_SECONDS.length + 1;
+/**
+ * Wait before attempt n+1 after n downloads (jobs.backoffDelayMs): at once, then 5 s, 30 s, 2 min, 10 min,
+ * 1 h; the 6th failure is final.
+ */
+export const MEDIA_BACKOFF: Backoff = { scheduleMs: [0, 5_000, 30_000, 120_000, 600_000, 3_600_000] };
+export const MEDIA_MAX_ATTEMPTS = MEDIA_BACKOFF.scheduleMs.length;
 /** One download's limit (the Graph lookup and the bytes each get it). */
 export const mediaHttp = { timeoutMs: 60_000 };
 
@@ -215,7 +219,7 @@ export async function acceptInboundMedia(instance: Instance, event: InboundMessa
 
 // ——— The worker: fetch, cap, hash, sniff, store ———
 
-/** A download that did not work: `retryable` ones are tried again on MEDIA_BACKOFF_SECONDS. */
+/** A download that did not work: `retryable` ones are tried again on MEDIA_BACKOFF. */
 class MediaFailure extends Error {
   constructor(
     message: string,
@@ -396,13 +400,13 @@ export async function processMedia(c: ClaimedMedia): Promise<void> {
 async function recordFailure(c: ClaimedMedia, failure: MediaFailure): Promise<void> {
   const attempts = c.row.attempts + 1;
   const error = failure.message.slice(0, 1000);
-  if (failure.retryable && attempts < MEDIA_MAX_ATTEMPTS) {
-    const delay = MEDIA_BACKOFF_SECONDS[attempts - 1]!;
+  const delayMs = failure.retryable ? backoffDelayMs(MEDIA_BACKOFF, attempts) : null;
+  if (delayMs !== null) {
     await db
       .update(media)
-      .set({ attempts, error, leaseUntil: null, nextAttemptAt: new Date(Date.now() + delay * 1000) })
+      .set({ attempts, error, leaseUntil: null, nextAttemptAt: new Date(Date.now() + delayMs) })
       .where(and(eq(media.id, c.row.id), eq(media.status, "pending")));
-    log.info("media download will be retried", { mediaId: c.row.id, attempts, inSeconds: delay, error });
+    log.info("media download will be retried", { mediaId: c.row.id, attempts, inSeconds: delayMs / 1000, error });
     return;
   }
   const finalError = failure.retryable ? tText("media:errors.gaveUp", { error, count: attempts }) : error;
