@@ -134,6 +134,16 @@ describe("a WuzAPI group", () => {
     expect(recorded.filter((r) => r.path === "/group/info")).toHaveLength(1);
   });
 
+  test("the inbox lists the group by its subject and names each participant in the thread", async () => {
+    const res = await org.client.get(`/inbox/${conversationId}`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain("Equipe Vendas");
+    expect(html).toMatch(/class="badge badge-muted">group</);
+    expect(html).toMatch(/class="sender small">Ana<\/span>/);
+    expect(html).toMatch(/class="sender small">Bruno<\/span>/);
+  });
+
   test("an inbox reply goes to the group JID, not to a participant", async () => {
     const res = await org.client.postForm(`/inbox/${conversationId}/reply`, { body: "Olá, equipe", kind: "reply" }, { htmx: true });
     expect(res.status).toBeLessThan(400);

@@ -41,7 +41,8 @@ export function InboxFilterBar({ filters }: { filters: InboxFilters }) {
 
 function ConversationItem({ row, filters, active }: { row: ConversationRow; filters: InboxFilters; active: boolean }) {
   const c = row.conversation;
-  const name = row.contact.name || row.contact.phone;
+  const group = row.contact.kind === "group";
+  const name = row.contact.name || row.contact.phone || tText(group ? "inbox:list.unnamedGroup" : "contacts:noName");
   return (
     <li class={active ? "conv-item active" : "conv-item"} id={`conv-${c.id}`}>
       <a href={`/inbox/${c.id}${inboxQuery(filters)}`} aria-current={active ? "page" : undefined}>
@@ -68,6 +69,7 @@ function ConversationItem({ row, filters, active }: { row: ConversationRow; filt
         <span class="conv-tags small">
           {c.status !== "open" ? <Badge tone={c.status === "resolved" ? "muted" : "warn"}>{t(`inbox:status.${c.status}`)}</Badge> : ""}
           {c.handledBy === "human" ? <Badge tone="warn">{t("inbox:list.human")}</Badge> : ""}
+          {group ? <Badge tone="muted">{t("inbox:list.group")}</Badge> : ""}
           {row.contact.blocked ? <Badge tone="bad">{t("inbox:list.blocked")}</Badge> : ""}
           {row.assignee ? <span class="muted" safe>{`→ ${row.assignee.name || row.assignee.email}`}</span> : ""}
           <span class="muted" safe>

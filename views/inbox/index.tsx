@@ -30,7 +30,7 @@ type Props = {
  */
 export function InboxPage(props: Props) {
   const open = props.open;
-  const title = open ? open.row.contact.name || open.row.contact.phone : tText("inbox:title");
+  const title = open ? open.row.contact.name || open.row.contact.phone || tText("inbox:title") : tText("inbox:title");
   return (
     <AdminLayout title={title} admin={props.admin} csrfToken={props.csrfToken} active="inbox" flash={props.flash}>
       <link rel="stylesheet" href="/static/inbox.css" />

@@ -1,4 +1,5 @@
 import { and, asc as asc_, desc, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import { db, rowsOf, type DbOrTx, type Tx } from "@/db/client";
 import { rowReader } from "@/db/rows";
 import { contacts, conversations, instances, memberships, messages, users } from "@/db/schema";
@@ -155,7 +156,15 @@ export function conversationScope(tenant: Tenant, access: ConversationAccess = {
 
 const listColumns = {
   conversation: conversations,
-  contact: { id: contacts.id, phone: contacts.phone, name: contacts.name, blocked: contacts.blocked, optedOut: contacts.optedOut, tags: contacts.tags },
+  contact: {
+    id: contacts.id,
+    kind: contacts.kind,
+    phone: contacts.phone,
+    name: contacts.name,
+    blocked: contacts.blocked,
+    optedOut: contacts.optedOut,
+    tags: contacts.tags,
+  },
   instance: { id: instances.id, name: instances.name, status: instances.status, provider: instances.provider },
   assignee: { id: users.id, name: users.name, email: users.email },
   sortKey: sql<string>`${conversations.lastMessageAt}::text`,
@@ -163,7 +172,8 @@ const listColumns = {
 
 export type ConversationRow = {
   conversation: Conversation;
-  contact: { id: string; phone: string; name: string | null; blocked: boolean; optedOut: boolean; tags: string[] };
+  /** `phone` is null for a group (kind `group`) and for a person known only by a LID or business-scoped id. */
+  contact: { id: string; kind: Contact["kind"]; phone: string | null; name: string | null; blocked: boolean; optedOut: boolean; tags: string[] };
   instance: { id: string; name: string; status: Instance["status"]; provider: Instance["provider"] };
   assignee: { id: string; name: string | null; email: string } | null;
 };
@@ -278,22 +288,28 @@ export async function listConversationMessages(
   query: MessageListQuery,
   access: ConversationAccess = {},
   tx: DbOrTx = db,
-): Promise<Page<Message>> {
+): Promise<Page<ThreadMessage>> {
   const { conversation } = await getConversation(tenant, conversationId, access, tx);
   return keysetPage(
     { sortBy: messages.createdAt, id: messages.id, order: query.order === "asc" ? "asc" : "desc" },
     query,
     (q) =>
       tx
-        .select({ message: messages, sortKey: q.sortKey })
+        .select({ message: messages, senderName, sortKey: q.sortKey })
         .from(messages)
+        .leftJoin(sender, eq(sender.id, messages.senderContactId))
         .where(and(eq(messages.conversationId, conversation.id), q.after))
         .orderBy(...q.orderBy)
         .limit(q.limit),
-    (r) => r.message,
+    (r) => ({ ...r.message, senderName: r.senderName }),
     (r) => r.message.id,
   );
 }
+
+/** A message with, in a group conversation, the name (or phone) of the participant who wrote it. */
+export type ThreadMessage = Message & { senderName: string | null };
+const sender = alias(contacts, "sender");
+const senderName = sql<string | null>`coalesce(${sender.name}, ${sender.phone})`;
 
 /**
  * The latest messages exchanged with a contact over every instance, newest first: the contact page
@@ -321,15 +337,16 @@ export async function listContactMessages(tenant: Tenant, contactId: string, lim
 }
 
 /** One message of the tenant (for live fragments), or null. */
-export async function findConversationMessage(tenant: Tenant, messageId: string, tx: DbOrTx = db): Promise<Message | null> {
+export async function findConversationMessage(tenant: Tenant, messageId: string, tx: DbOrTx = db): Promise<ThreadMessage | null> {
   if (!isUuid(messageId)) return null;
   const [row] = await tx
-    .select({ message: messages })
+    .select({ message: messages, senderName })
     .from(messages)
     .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+    .leftJoin(sender, eq(sender.id, messages.senderContactId))
     .where(and(conversationScope(tenant), eq(messages.id, messageId)))
     .limit(1);
-  return row?.message ?? null;
+  return row ? { ...row.message, senderName: row.senderName } : null;
 }
 
 /** Members of the organization who can be assigned conversations. */
