@@ -4,11 +4,11 @@ import { and, eq } from "drizzle-orm";
 import { createApp } from "@/app";
 import { config } from "@/config";
 import { db } from "@/db/client";
-import { conversations, events, instances, messages, organizations, triggerFirings, triggers, type Instance } from "@/db/schema";
+import { auditLogs, conversations, events, instances, messages, organizations, triggerFirings, triggers, type Instance } from "@/db/schema";
 import { ingestEvents, pendingReceipts } from "@/features/inbound/inbound.service";
 import { encryptCloudConfig } from "@/providers/cloud";
 import type { InboundEvent } from "@/providers/provider";
-import { createOwner } from "../helpers/factories";
+import { createMember, createOwner, setupOrg, signIn } from "../helpers/factories";
 
 /**
  * What the inbound service does with the types beyond a plain message: edits keep their history,
@@ -108,6 +108,28 @@ describe("edits and deletions", () => {
     const deleted = await eventsOf("message.deleted");
     expect(deleted.map((e) => (e.data as any).message.contentKept)).toEqual([true, false]);
     await db.update(organizations).set({ keepDeletedMessages: true }).where(eq(organizations.id, organizationId));
+  });
+});
+
+describe("the organization's setting for deleted messages", () => {
+  test("an admin turns keeping deleted content off and on in Settings; audited; a member cannot", async () => {
+    const owner = await setupOrg(app);
+    const page = await (await owner.client.get("/settings")).text();
+    expect(page).toContain('name="keepDeletedMessages" value="on" checked');
+    const off = await owner.client.postForm("/settings/deleted-messages", {}, { htmx: true });
+    expect(off.status).toBeLessThan(400);
+    const read = async () => (await db.select().from(organizations).where(eq(organizations.id, owner.organization.id)))[0]!.keepDeletedMessages;
+    expect(await read()).toBe(false);
+    const [audit] = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.organizationId, owner.organization.id), eq(auditLogs.action, "organization.deleted_messages_changed")));
+    expect(audit!.details).toMatchObject({ keepDeletedMessages: { from: true, to: false } });
+    await owner.client.postForm("/settings/deleted-messages", { keepDeletedMessages: "on" }, { htmx: true });
+    expect(await read()).toBe(true);
+    const agent = await signIn(app, (await createMember(owner.organization.id, "agent")).id, owner.organization.id);
+    expect((await agent.postForm("/settings/deleted-messages", {}, { htmx: true })).status).toBe(403);
+    expect(await read()).toBe(true);
   });
 });
 

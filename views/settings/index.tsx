@@ -88,6 +88,7 @@ export function SettingsPage({
       <LocaleSettings admin={admin} csrfToken={csrfToken} canEdit={canEdit} values={locale} errors={localeErrors} />
       <SecuritySettings admin={admin} csrfToken={csrfToken} canEdit={canEdit} error={securityError} />
       <GroupSettings admin={admin} csrfToken={csrfToken} canEdit={canEdit} />
+      <DeletedMessageSettings admin={admin} csrfToken={csrfToken} canEdit={canEdit} />
       <MediaSettings admin={admin} csrfToken={csrfToken} canEdit={canEdit} form={media} />
       <TranscriptionSettings settings={transcription} csrfToken={csrfToken} canEdit={canEdit} values={transcriptionValues} errors={transcriptionErrors} />
       <section class="card settings-card">
@@ -189,6 +190,29 @@ function GroupSettings({ admin, csrfToken, canEdit }: { admin: AdminContext; csr
         </form>
       ) : (
         <p>{t(enabled ? "settings:groups.on" : "settings:groups.off")}</p>
+      )}
+    </section>
+  );
+}
+
+/** Whether messages deleted for everyone keep their content for the audit trail. */
+function DeletedMessageSettings({ admin, csrfToken, canEdit }: { admin: AdminContext; csrfToken: string; canEdit: boolean }) {
+  const keep = admin.organization.keepDeletedMessages;
+  return (
+    <section class="card settings-card" id="deleted-messages">
+      <h2>{t("settings:deletedMessages.title")}</h2>
+      {canEdit ? (
+        <form method="post" action="/settings/deleted-messages" id="deleted-messages-form">
+          <CsrfField token={csrfToken} />
+          <label class="check">
+            <input type="checkbox" name="keepDeletedMessages" value="on" checked={keep} />
+            <span>{t("settings:deletedMessages.keep")}</span>
+          </label>
+          <p class="muted small">{t("settings:deletedMessages.explain")}</p>
+          <button type="submit">{t("common:actions.save")}</button>
+        </form>
+      ) : (
+        <p>{t(keep ? "settings:deletedMessages.on" : "settings:deletedMessages.off")}</p>
       )}
     </section>
   );

@@ -196,6 +196,33 @@ export async function setGroupAutomation(caller: Caller<"user">, enabled: boolea
   });
 }
 
+/**
+ * Whether a message its author deletes for everyone keeps its text and media for the audit trail (shown
+ * folded as deleted) or has them cleared; audited when it changes.
+ */
+export async function setKeepDeletedMessages(caller: Caller<"user">, keep: boolean): Promise<Organization> {
+  if (!can.manageOrganization(roleOf(caller))) throw forbidden();
+  const organizationId = organizationOf(caller);
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select().from(organizations).where(eq(organizations.id, organizationId)).for("no key update").limit(1);
+    if (!before) throw organizationNotFound();
+    if (before.keepDeletedMessages === keep) return before;
+    const [after] = await tx.update(organizations).set({ keepDeletedMessages: keep }).where(eq(organizations.id, organizationId)).returning();
+    await recordAudit(
+      {
+        organizationId,
+        actor: auditActor(caller),
+        action: "organization.deleted_messages_changed",
+        target: { type: "organization", id: organizationId },
+        request: caller.request,
+        details: { keepDeletedMessages: { from: before.keepDeletedMessages, to: keep } },
+      },
+      tx,
+    );
+    return after!;
+  });
+}
+
 /** Settings → Media: how many days media is kept (null: forever); the retention sweeper deletes older files. */
 export async function setMediaRetention(caller: Caller<"user">, days: number | null): Promise<Organization> {
   if (!can.manageOrganization(roleOf(caller))) throw forbidden();

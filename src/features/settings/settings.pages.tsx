@@ -7,7 +7,13 @@ import { hxRedirect } from "@/lib/htmx";
 import { tText } from "@/lib/i18n";
 import { formFields, parseForm, unprocessable } from "@/lib/forms";
 import { organizationLocaleSchema, renameOrganizationSchema } from "@/features/organizations/organization.schema";
-import { renameOrganization, setGroupAutomation, setMediaRetention, setOrganizationLocale } from "@/features/organizations/organization.service";
+import {
+  renameOrganization,
+  setGroupAutomation,
+  setKeepDeletedMessages,
+  setMediaRetention,
+  setOrganizationLocale,
+} from "@/features/organizations/organization.service";
 import { mediaRetentionSchema } from "@/features/media/media.schema";
 import { twoFactorRequirementSchema } from "@/features/account/account.schema";
 import { setTwoFactorRequirement } from "@/features/account/two-factor.service";
@@ -87,6 +93,17 @@ export const settingsPages = new Elysia({ name: "settings-pages" })
       const enabled = formFields(body).automationInGroups === "on";
       await setGroupAutomation(admin, enabled);
       setFlash(cookie, "success", tText(enabled ? "settings:flash.groupAutomationOn" : "settings:flash.groupAutomationOff"));
+      return hxRedirect(request, "/settings");
+    },
+    { member: "admin" },
+  )
+  .post(
+    "/settings/deleted-messages",
+    async ({ admin, body, request, cookie }) => {
+      // A checkbox: present ("on") when ticked, absent otherwise.
+      const keep = formFields(body).keepDeletedMessages === "on";
+      await setKeepDeletedMessages(admin, keep);
+      setFlash(cookie, "success", tText(keep ? "settings:flash.deletedKept" : "settings:flash.deletedCleared"));
       return hxRedirect(request, "/settings");
     },
     { member: "admin" },
