@@ -14,6 +14,7 @@ import { contactApi } from "@/features/contacts/contact.api";
 import { contactPages } from "@/features/contacts/contact.pages";
 import { applyIdentityChange } from "@/features/contacts/identity.service";
 import { conversationApi } from "@/features/conversations/conversation.api";
+import { aiToolCallsOf } from "@/features/conversations/inbox.ai";
 import { sendInboxReply } from "@/features/conversations/inbox.outbound";
 import { inboxPages } from "@/features/conversations/inbox.pages";
 import { dashboardPages } from "@/features/dashboard/dashboard.pages";
@@ -62,6 +63,7 @@ import { webhookApi } from "@/features/webhooks/webhook.api";
 import { webhookPages } from "@/features/webhooks/webhook.pages";
 import { workflowsApi } from "@/features/workflows/workflow.api";
 import { workflowsPages } from "@/features/workflows/workflow.pages";
+import { conversationToolCalls } from "@/features/workflows/thread.service";
 import { listWorkflows } from "@/features/workflows/workflow.service";
 import { configureProviders } from "@/providers";
 
@@ -159,6 +161,8 @@ export function wireFeatures(): void {
   );
   // A provider's number change moves the person's contact (contacts sit above inbound's hook list).
   if (!onIdentityChange.includes(moveContactOnIdentityChange)) onIdentityChange.push(moveContactOnIdentityChange);
+  // The inbox shows what the AI did in a conversation (threads belong to workflows, above conversations).
+  aiToolCallsOf.plug(conversationToolCalls);
   // Provider adapters report unasked events to the inbound service and keep the sandbox's pairing in its service.
   configureProviders({ sink: inboundSink, sandboxPairing });
   provideSandboxActions({ pair: (instance) => sandboxPair(instance), inbound: sandboxInbound });

@@ -15,7 +15,7 @@ import { aiTokenBudget, recordAiTokens, setAiTokenLimit } from "@/features/usage
 import { createWorkflow } from "@/features/workflows/workflow.service";
 import { botTexts, connectedInstance, contactWrites } from "../automation/helpers";
 import { api } from "../helpers/client";
-import { createOwner, setupOrg } from "../helpers/factories";
+import { createOwner, setupOrg, signIn } from "../helpers/factories";
 import { startOpenAiCompatible } from "../workflows/engines/llm-servers";
 
 const app = createApp();
@@ -47,7 +47,7 @@ const at = (ms: number) => new Date(Date.now() + ms);
 let phoneSeq = 100;
 
 async function bound(tools: Record<string, unknown>, extra: Record<string, unknown> = {}) {
-  const { organization } = await createOwner();
+  const { organization, user } = await createOwner();
   const org = organization.id;
   const instance = await connectedInstance(org);
   const workflow = await createWorkflow(org, {
@@ -57,7 +57,7 @@ async function bound(tools: Record<string, unknown>, extra: Record<string, unkno
   });
   await createTrigger(org, triggerSchema.parse({ match: "any", action: "hand_to_workflow", workflowId: workflow.id, instanceIds: [instance.id] }));
   const phone = `+55119999${String(++phoneSeq).padStart(5, "0")}`;
-  return { org, instance, workflow, phone };
+  return { org, instance, workflow, phone, user };
 }
 
 /** The contact writes; the due turn is answered (the model calls what the text says). */
@@ -89,6 +89,12 @@ describe("built-in tools on a WhatsApp conversation", () => {
     // A department the workflow does not list is refused by the tool's schema; the model is told.
     const t = model.state.requests.at(-2).tools.find((x: { function: { name: string } }) => x.function.name === "handoff");
     expect(t.function.parameters.properties.department.enum).toEqual(["Financeiro", "Vendas"]);
+
+    // The agent who picks the conversation up sees what the AI did and why, in the inbox.
+    const agent = await signIn(app, s.user.id, s.org);
+    const inbox = await (await agent.get(`/inbox/${r.conversation.id}`)).text();
+    expect(inbox).toContain("What the AI did in this conversation (1)");
+    expect(inbox).toContain("cliente pediu segunda via do boleto");
   });
 
   test("read and update contact fields, add a tag", async () => {

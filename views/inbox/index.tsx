@@ -4,6 +4,9 @@ import type { FieldError } from "@/lib/errors";
 import type { Flash } from "@/lib/flash";
 import { t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
+import type { AiToolCall } from "@/features/conversations/inbox.ai";
+import { Time } from "../components/ui";
+import { ToolCall } from "../workflows/thread";
 import { ConversationPane, type Member } from "./_conversation";
 import { ConversationList, InboxFilterBar, type InboxFilters } from "./_list";
 
@@ -21,8 +24,27 @@ type Props = {
     olderCursor: string | null;
     members: Member[];
     reply?: { values?: { body?: string }; errors?: FieldError[] };
+    /** The AI's latest tool calls in this conversation (hand-off reasons, leads…), newest first. */
+    aiTools?: AiToolCall[];
   };
 };
+
+/** What the AI did in the conversation, collapsed above it: each tool call with its arguments and result. */
+function AiActions({ calls }: { calls: AiToolCall[] }) {
+  if (calls.length === 0) return "";
+  return (
+    <details class="card ai-actions">
+      <summary>{t("inbox:aiActions.title", { count: calls.length })}</summary>
+      <ul>
+        {calls.map((c) => (
+          <li>
+            <Time at={c.at} /> <ToolCall content={c.content} />
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}
 
 /**
  * Two panes on wide screens (list | conversation); on narrow screens one at a time — the list at
@@ -41,6 +63,7 @@ export function InboxPage(props: Props) {
           <ConversationList rows={props.rows} filters={props.filters} nextCursor={props.nextCursor} openId={open?.row.conversation.id} cursor={props.cursor} />
         </section>
         <div class="inbox-pane">
+          {open ? <AiActions calls={open.aiTools ?? []} /> : ""}
           {open ? (
             <ConversationPane
               row={open.row}

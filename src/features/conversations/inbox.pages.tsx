@@ -15,6 +15,7 @@ import { ConversationHeader, MessageList, OlderMessages, ReplyForm } from "@view
 import { ConversationList, type InboxFilters } from "@views/inbox/_list";
 import { MessageBubble } from "@views/inbox/_message";
 import { InboxPage } from "@views/inbox/index";
+import { aiToolCallsOf } from "./inbox.ai";
 import { CONVERSATION_LIMITS, assignFormSchema, handoffSchema, replyFormSchema, statusFormSchema } from "./conversation.schema";
 import {
   addPrivateNote,
@@ -157,10 +158,11 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
       // Opening a conversation reads it.
       await markConversationRead(tenant, row.conversation.id);
       row.conversation.unreadCount = 0;
-      const [page, recent, members] = await Promise.all([
+      const [page, recent, members, aiTools] = await Promise.all([
         listFor(admin, filters),
         recentMessages(admin, row.conversation.id),
         listAssignableMembers(admin.organization.id),
+        aiToolCallsOf(admin.organization.id, row.conversation.id),
       ]);
       return (
         <InboxPage
@@ -170,7 +172,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
           filters={filters}
           rows={page.data}
           nextCursor={page.nextCursor}
-          open={{ row, messages: recent.messages, olderCursor: recent.olderCursor, members }}
+          open={{ row, messages: recent.messages, olderCursor: recent.olderCursor, members, aiTools }}
         />
       );
     },

@@ -452,3 +452,14 @@ export async function moveConversationThreads(fromConversationId: string, toConv
 export async function moveContactThreads(fromContactId: string, toContactId: string, tx: DbOrTx): Promise<void> {
   await tx.update(threads).set({ contactId: toContactId }).where(eq(threads.contactId, fromContactId));
 }
+
+/** The latest tool calls of the conversation's threads, newest first (the inbox shows them to agents). */
+export async function conversationToolCalls(organizationId: string, conversationId: string, limit = 10): Promise<{ content: string; at: Date }[]> {
+  return db
+    .select({ content: threadMessages.content, at: threadMessages.at })
+    .from(threadMessages)
+    .innerJoin(threads, eq(threads.id, threadMessages.threadId))
+    .where(and(eq(threads.organizationId, organizationId), eq(threads.conversationId, conversationId), eq(threadMessages.role, "tool")))
+    .orderBy(desc(threadMessages.at))
+    .limit(limit);
+}
