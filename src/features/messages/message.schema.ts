@@ -171,6 +171,18 @@ export const messageJsonSchema = z.object({
   media: z.record(z.string(), z.unknown()).nullable(),
   /** What a voice note or audio says, once the organization's transcription produced it. */
   transcript: z.string().nullable(),
+  /** Provider id of the message this one quotes, and our id of it when it is stored. */
+  quotedProviderMessageId: z.string().nullable(),
+  replyToMessageId: z.string().nullable(),
+  /** Inbound details: chosen button/row (`interactive`), ad `referral`, `poll`, `order`, shared `contacts`, `rawType`… */
+  context: z.record(z.string(), z.unknown()).nullable(),
+  /** Reactions shown on this message, one per party (`by`: contact id or "business"). */
+  reactions: z.array(z.object({ emoji: z.string(), by: z.string(), at: z.string(), providerMessageId: z.string().optional() })),
+  editedAt: z.string().nullable(),
+  /** Earlier bodies, oldest first, each with when it was replaced. */
+  previousVersions: z.array(z.object({ body: z.string().nullable(), at: z.string() })),
+  /** Deleted for everyone by its author (the content stays only if the organization keeps it). */
+  deletedAt: z.string().nullable(),
   status: z.enum(MESSAGE_STATUSES),
   error: z.string().nullable(),
   attempts: z.number(),
