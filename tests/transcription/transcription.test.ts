@@ -10,7 +10,7 @@ import { processDueReplies } from "@/features/automation/automation.service";
 import { flowStepSchema } from "@/features/flows/flow.schema";
 import { createFlow, publishFlow, saveStep } from "@/features/flows/flow.service";
 import { createTemplate } from "@/features/templates/template.service";
-import { MEDIA_WAIT_MS, processDueTranscriptions } from "@/features/transcription/transcription.service";
+import { MEDIA_WAIT_MS, processDueTranscriptions, transcriptionHttp } from "@/features/transcription/transcription.service";
 import { createTrigger } from "@/features/triggers/trigger.service";
 import { triggerSchema } from "@/features/triggers/trigger.schema";
 import { createWorkflow } from "@/features/workflows/workflow.service";
@@ -243,6 +243,21 @@ describe("voice transcription", () => {
     // The customer is not left unanswered: automation ran on the empty body, as for any audio.
     expect(await botTexts(instance.id)).toEqual(["Recebemos sua mensagem."]);
     whisper.state.mode = "ok";
+  });
+
+  test("an endpoint that does not answer in time is retried", async () => {
+    whisper.state.mode = "hang";
+    transcriptionHttp.timeoutMs = 300;
+    const { instance } = await orgWithTranscription("en");
+    const note = await contactSendsVoiceNote(instance, "+5511988880035");
+    await mediaWorkerRuns();
+    expect(await processDueTranscriptions()).toBe(1);
+    const [row] = await db.select().from(transcriptions).where(eq(transcriptions.messageId, note.id));
+    expect(row).toMatchObject({ status: "pending", attempts: 1, error: "The transcription endpoint failed: timed out after 0.3 s" });
+    whisper.state.mode = "ok";
+    transcriptionHttp.timeoutMs = 120_000;
+    expect(await processDueTranscriptions(at(15_000))).toBe(1);
+    expect((await db.select().from(transcriptions).where(eq(transcriptions.messageId, note.id)))[0]).toMatchObject({ status: "completed", attempts: 2 });
   });
 
   test("a refused key fails at once without retries", async () => {

@@ -60,7 +60,7 @@ const PERMANENT = new Set([400, 401, 403, 404, 413, 415, 422]);
 export async function requestTranscription(
   endpoint: TranscriptionEndpoint,
   audio: { bytes: Uint8Array; mimeType: string | null },
-  opts: { language?: string; timeoutMs: number },
+  opts: { language?: string; timeoutMs: number; signal?: AbortSignal },
 ): Promise<string> {
   if (audio.bytes.byteLength > MAX_AUDIO_BYTES) {
     throw new TranscriptionFailure(tText("transcription:failures.tooLarge", { size: MAX_AUDIO_BYTES / 1024 / 1024 }), false);
@@ -76,7 +76,7 @@ export async function requestTranscription(
     res = await guardedFetch(
       `${endpoint.baseUrl.replace(/\/$/, "")}/audio/transcriptions`,
       { method: "POST", headers: endpoint.apiKey ? { authorization: `Bearer ${endpoint.apiKey}` } : {}, body: form },
-      { timeoutMs: opts.timeoutMs, operatorConfigured: endpoint.operatorConfigured },
+      { timeoutMs: opts.timeoutMs, signal: opts.signal, operatorConfigured: endpoint.operatorConfigured },
     );
   } catch (err) {
     if (err instanceof TargetRefused) throw new TranscriptionFailure(tText("transcription:failures.refused", { reason: err.message }), false);

@@ -27,8 +27,8 @@ import { transcriptionEndpointOf } from "./transcription.settings";
 
 /** How long a voice note waits for its audio to be stored before it settles without a transcript. */
 export const MEDIA_WAIT_MS = 5 * 60_000;
-const REQUEST_TIMEOUT_MS = 120_000;
-const LEASE_MS = REQUEST_TIMEOUT_MS + 30_000;
+/** How long one upload may take (a minute of audio takes seconds; tests shorten it). */
+export const transcriptionHttp = { timeoutMs: 120_000 };
 /** Three tries: at once, after 10 s, after a minute (only for failures that may pass: timeouts, 429, 5xx). */
 const RETRY: Backoff = { scheduleMs: [0, 10_000, 60_000], jitter: 0.2, maxJitterMs: 10_000 };
 /** NOTIFY channel that wakes the transcription workers when a voice note becomes due. */
@@ -160,9 +160,10 @@ export function transcriptionJobs(now?: () => Date): JobKind<Job> {
     async claim(limit) {
       const at = now?.() ?? new Date();
       await expireWaiting(at);
-      return claimDue<Job>(transcriptionQueue, { limit, leaseMs: LEASE_MS, now: at });
+      // The lease outlives the request, so a slow upload is never claimed twice.
+      return claimDue<Job>(transcriptionQueue, { limit, leaseMs: transcriptionHttp.timeoutMs + 30_000, now: at });
     },
-    run: (job) => transcribe(job, now?.() ?? new Date()),
+    run: (job, signal) => transcribe(job, now?.() ?? new Date(), signal),
     async release(jobs) {
       await releaseLeases(
         transcriptionQueue,
@@ -198,7 +199,8 @@ async function expireWaiting(now: Date): Promise<void> {
   }
 }
 
-async function transcribe(job: Job, now: Date): Promise<void> {
+/** One claimed voice note to its outcome; `signal` aborts the upload when a stopping worker runs out of drain time. */
+async function transcribe(job: Job, now: Date, signal?: AbortSignal): Promise<void> {
   const [row] = await db
     .select({ message: messages, language: organizations.language, timeZone: organizations.timeZone })
     .from(messages)
@@ -224,7 +226,7 @@ async function transcribe(job: Job, now: Date): Promise<void> {
     try {
       const audio = await readStoredAudio(row.message);
       if (!audio) return fail(job, tText("transcription:failures.noAudio"));
-      const text = await requestTranscription(endpoint, audio, { language, timeoutMs: REQUEST_TIMEOUT_MS });
+      const text = await requestTranscription(endpoint, audio, { language, timeoutMs: transcriptionHttp.timeoutMs, signal });
       await complete(job, row.message, text, { model: endpoint.model, language: language ?? null });
     } catch (caught) {
       // Anything unexpected (the media store unreadable, the database) is retried like a passing failure:
