@@ -207,6 +207,16 @@ describe("contacts known only by a LID or a business-scoped id", () => {
     expect(res.status).toBe(202);
     expect(await runOutboundOnce()).toBe(1);
     expect(sentTexts().at(-1)!.body).toEqual({ Phone: "98765000111@lid", Body: "resposta" });
+
+    // The API and the contact page show who the contact is on WhatsApp; another organization reads 404.
+    const read = await api(app, "GET", `/v1/contacts/${lid.contact!.id}`, org.key);
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ id: lid.contact!.id, kind: "person", phone: null, identities: [{ kind: "lid", value: "98765000111" }] });
+    const page = await (await org.client.get(`/contacts/${lid.contact!.id}`)).text();
+    expect(page).toContain("WhatsApp LID");
+    expect(page).toContain("<code>98765000111</code>");
+    const stranger = await setupOrg(app);
+    expect((await api(app, "GET", `/v1/contacts/${lid.contact!.id}`, stranger.key)).status).toBe(404);
   });
 
   test("a provider that cannot reach the identity answers 422 naming why, in the caller's language", async () => {

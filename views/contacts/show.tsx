@@ -67,6 +67,8 @@ type Props = {
   csrfToken: string;
   flash?: Flash;
   contact: Contact;
+  /** Its WhatsApp identities besides the phone (LID, business-scoped user id, username, group id). */
+  identities?: { kind: "lid" | "bsuid" | "username" | "group"; value: string }[];
   form: ContactForm;
   conversations: ConversationRow[];
   /** The latest messages, oldest first. */
@@ -74,7 +76,7 @@ type Props = {
   canDelete: boolean;
 };
 
-export function ContactPage({ admin, csrfToken, flash, contact, form, conversations, messages, canDelete }: Props) {
+export function ContactPage({ admin, csrfToken, flash, contact, identities = [], form, conversations, messages, canDelete }: Props) {
   return (
     <AdminLayout title={contact.name || contact.phone || tText("contacts:noName")} admin={admin} csrfToken={csrfToken} active="contacts" flash={flash}>
       <link rel="stylesheet" href="/static/inbox.css" />
@@ -86,11 +88,24 @@ export function ContactPage({ admin, csrfToken, flash, contact, form, conversati
         <span class="nowrap" safe>
           {contact.phone}
         </span>
+        {contact.kind === "group" ? <Badge tone="muted">{t("contacts:kinds.group")}</Badge> : ""}
         <ContactFlags contact={contact} />
         <span class="muted small">
           {t("contacts:show.added")} <Time at={contact.createdAt} />
         </span>
       </p>
+      {identities.length ? (
+        <dl class="identities small">
+          <dt>{t("contacts:identities")}</dt>
+          {identities.map((i) => (
+            <dd>
+              <span class="muted">{t(`contacts:identity.${i.kind}`)}</span> <code safe>{i.value}</code>
+            </dd>
+          ))}
+        </dl>
+      ) : (
+        ""
+      )}
       <ContactEditForm contact={contact} csrfToken={csrfToken} form={form} />
       <h2>{t("contacts:show.conversations")}</h2>
       {conversations.length === 0 ? (

@@ -2,7 +2,8 @@ import { Elysia } from "elysia";
 import { authPlugin } from "@/auth/plugin";
 import { noContent, ok } from "@/lib/openapi";
 import { tenantOf } from "@/lib/tenant";
-import { contactCheckResultSchema, contactJsonSchema, contactPageSchema } from "./contact.openapi";
+import { contactCheckResultSchema, contactJsonSchema, contactPageSchema, contactWithIdentitiesSchema } from "./contact.openapi";
+import { identitiesOf } from "./identity.service";
 import { contactCheckSchema, contactCreateSchema, contactIdParams, contactListQuerySchema, contactUpdateSchema } from "./contact.schema";
 import { checkPhonesForKey, contactJson, createContact, deleteContact, getContact, listContacts, updateContact, type Actor } from "./contact.service";
 
@@ -65,11 +66,18 @@ export const contactApi = new Elysia({ name: "contact-api", prefix: "/v1/contact
       },
     },
   )
-  .get("/:id", async ({ apiKey, params }) => contactJson(await getContact(tenantOf(apiKey), params.id, undefined, apiKey.instanceId)), {
-    apiKey: "contacts:read",
-    params: contactIdParams,
-    detail: { tags: ["Contacts"], summary: "Get a contact", responses: ok(contactJsonSchema) },
-  })
+  .get(
+    "/:id",
+    async ({ apiKey, params }) => {
+      const contact = await getContact(tenantOf(apiKey), params.id, undefined, apiKey.instanceId);
+      return { ...contactJson(contact), identities: await identitiesOf(contact.id) };
+    },
+    {
+      apiKey: "contacts:read",
+      params: contactIdParams,
+      detail: { tags: ["Contacts"], summary: "Get a contact with its WhatsApp identities", responses: ok(contactWithIdentitiesSchema) },
+    },
+  )
   .patch(
     "/:id",
     async ({ apiKey, params, body, request }) =>

@@ -5,8 +5,10 @@ import { pageOf, rowJson } from "@/lib/openapi";
 /** The JSON of a contact as `/v1/contacts` answers it (contactJson), documented in /openapi.json. */
 export const contactJsonSchema = rowJson(contacts, [
   "id",
+  "kind",
   "phone",
   "name",
+  "pictureUrl",
   "tags",
   "blocked",
   "optedOut",
@@ -16,6 +18,11 @@ export const contactJsonSchema = rowJson(contacts, [
 ]).extend({ metadata: z.record(z.string(), z.unknown()) });
 
 export const contactPageSchema = pageOf(contactJsonSchema);
+
+/** One contact with its WhatsApp identities besides the phone (LID, business-scoped user id, username, group id). */
+export const contactWithIdentitiesSchema = contactJsonSchema.extend({
+  identities: z.array(z.object({ kind: z.enum(["lid", "bsuid", "username", "group"]), value: z.string() })),
+});
 
 export const contactCheckResultSchema = z.object({
   data: z.array(

@@ -15,6 +15,7 @@ import { ContactRow } from "@views/contacts/_row";
 import { ContactEditForm, ContactPage, contactFormValues, type ContactForm } from "@views/contacts/show";
 import { contactCreateSchema, contactListQuerySchema, contactUpdateSchema, CONTACT_LIMITS } from "./contact.schema";
 import { createContact, getContact, listContacts, listTags, updateContact, deleteContact, type Actor, type Contact } from "./contact.service";
+import { identitiesOf } from "./identity.service";
 
 const tenantOfAdmin = (admin: AdminContext): Tenant => ({ organizationId: admin.organization.id });
 const actorOf = (admin: AdminContext, request: Request): Actor => ({ type: "user", id: admin.user.id, request });
@@ -73,9 +74,10 @@ async function renderList(
 async function renderContactPage(admin: AdminContext, csrfToken: string, contact: Contact, form: ContactForm, flash?: ReturnType<typeof takeFlash>) {
   const tenant = tenantOfAdmin(admin);
   // Blocked or not: this page is where a blocked contact's conversations and messages stay visible.
-  const [rows, recent] = await Promise.all([
+  const [rows, recent, identities] = await Promise.all([
     listConversations(tenant, { status: "all", contactId: contact.id, blocked: "any", limit: 20 }),
     listContactMessages(tenant, contact.id, RECENT_MESSAGES),
+    identitiesOf(contact.id),
   ]);
   return (
     <ContactPage
@@ -83,6 +85,7 @@ async function renderContactPage(admin: AdminContext, csrfToken: string, contact
       csrfToken={csrfToken}
       flash={flash}
       contact={contact}
+      identities={identities}
       form={form}
       conversations={rows.data}
       messages={recent.reverse()}

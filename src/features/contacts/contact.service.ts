@@ -24,8 +24,10 @@ export type Actor = CallerActor<"user" | "api_key" | "system">;
 export function contactJson(c: Contact) {
   return {
     id: c.id,
+    kind: c.kind,
     phone: c.phone,
     name: c.name,
+    pictureUrl: c.pictureUrl,
     tags: c.tags,
     blocked: c.blocked,
     optedOut: c.optedOut,
