@@ -89,6 +89,18 @@ describe("one job mechanism", () => {
     expect(filesMatching(/for\s+(no\s+key\s+)?update\s+skip\s+locked|skipLocked/i)).toEqual(["src/workers/jobs.ts"]);
   });
 
+  test("retry waits come from jobs.backoffDelayMs, not from indexing a schedule array by hand", () => {
+    expect(filesMatching(/\b\w*(BACKOFF|SCHEDULE)\w*\[/)).toEqual([]);
+    expect(filesMatching(/backoffDelayMs\(/)).toEqual(
+      expect.arrayContaining([
+        "src/features/media/media.service.ts",
+        "src/features/webhooks/delivery.send.ts",
+        "src/workers/jobs.ts",
+        "src/workers/outbound.worker.ts",
+      ]),
+    );
+  });
+
   test("only src/workers/jobs.ts runs a polling loop over LISTEN; every job worker is a jobLoop", () => {
     const workers = sourceFiles(join(ROOT, "src"))
       .filter((file) => /registerWorker\(/.test(readFileSync(file, "utf8")))
