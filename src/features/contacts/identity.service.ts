@@ -50,7 +50,9 @@ export function normalizeIdentity(kind: IdentityKind, raw: string | undefined | 
   if (kind === "lid" || kind === "group") value = value.split("@")[0]!.split(":")[0]!;
   if (kind === "username") value = value.replace(/^@/, "").toLowerCase();
   if (!value || value.length > VALUE_MAX) return null;
-  if ((kind === "lid" || kind === "group") && !/^[\d-]+$/.test(value)) return null;
+  // A LID is digits; a group id is digits-dash on WhatsApp Web (WuzAPI) but an opaque token on the Cloud API.
+  if (kind === "lid" && !/^\d+$/.test(value)) return null;
+  if (kind === "group" && !/^[\w.=+/-]+$/.test(value)) return null;
   return value;
 }
 
