@@ -6,7 +6,7 @@ import { and, count, eq, sql } from "drizzle-orm";
 import { createApp } from "@/app";
 import { config } from "@/config";
 import { db } from "@/db/client";
-import { conversations, events, instances, messages, type Instance } from "@/db/schema";
+import { contacts, conversations, events, instances, messages, type Instance } from "@/db/schema";
 import { pendingReceipts } from "@/features/inbound/inbound.service";
 import { encryptCloudConfig } from "@/providers/cloud";
 import { mapCloudPayload } from "@/providers/cloud.inbound";
@@ -222,7 +222,13 @@ const CLOUD: Record<string, Spec> = {
     },
   },
   "19-unsupported": { effect: "message", type: "unsupported", context: { rawType: "unsupported" } },
-  "20-username-only": { effect: "message", storedOrRecorded: true, sender: { bsuid: "US.13491208655302741918", username: "jules.designs", name: "Jules" } },
+  // No phone at all: filed under the contact the identity service finds or creates for the business-scoped id.
+  "20-username-only": {
+    effect: "message",
+    type: "text",
+    body: "Hi, I only share my username",
+    sender: { bsuid: "US.13491208655302741918", username: "jules.designs", name: "Jules" },
+  },
   "21-group-text": { effect: "message", type: "text", body: "Hello group!", group: "Y2FwaV9ncm91cDoxNzA1NTU1MDEzOToxMjAzNjM0MDQ2OTQyOTM4MjAZD" },
   "22-smb-message-echo": { effect: "message", type: "text", direction: "outbound", sentBy: "phone", fromMe: true, sender: { phone: U } },
   "23-edit": { effect: "edit", target: `${W}MDIA`, body: "Yes, the green one please" },
@@ -351,6 +357,12 @@ async function check(provider: "wuzapi" | "cloud", instance: Instance, name: str
       expect((received!.data as any).message.referral).toMatchObject(spec.referral);
     }
     if (spec.context) expect(m.context).toMatchObject(spec.context);
+    if (spec.group) {
+      // Filed under the group's contact, the participant as the sender.
+      const [party] = await db.select().from(contacts).where(eq(contacts.id, m.contactId));
+      expect(party!.kind).toBe("group");
+      expect(m.senderContactId).not.toBeNull();
+    }
     if (spec.direction === "outbound") {
       const [conversation] = await db.select().from(conversations).where(eq(conversations.id, m.conversationId));
       expect(m.status).toBe("sent");
