@@ -45,6 +45,7 @@ export default {
     },
     inbox: {
       label: "Transcrição",
+      failed: "Transcrição indisponível",
     },
   },
   en: {
@@ -90,6 +91,7 @@ export default {
     },
     inbox: {
       label: "Transcript",
+      failed: "Transcript unavailable",
     },
   },
 } satisfies Catalog;

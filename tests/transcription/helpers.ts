@@ -7,12 +7,13 @@ import { saveTranscriptionSettings } from "@/features/transcription/transcriptio
 import { transcriptionSettingsSchema } from "@/features/transcription/transcription.schema";
 import { wireFeatures } from "@/routes";
 import { runMediaOnce } from "@/workers/media.worker";
+import { memberCaller } from "../helpers/factories";
 
 let seq = 0;
 
 /** Turns transcription on for an organization as its owner would (the settings form's schema and service). */
 export async function enableTranscription(organizationId: string, userId: string, extra: Record<string, string> = {}) {
-  return saveTranscriptionSettings(organizationId, { userId, role: "owner" }, transcriptionSettingsSchema.parse({ enabled: "on", ...extra }));
+  return saveTranscriptionSettings(memberCaller(userId, organizationId, "owner"), transcriptionSettingsSchema.parse({ enabled: "on", ...extra }));
 }
 
 /** Bytes that stand for a voice note (no container magic, so the stored type is the declared one). */

@@ -157,6 +157,24 @@ describe("transcription settings page", () => {
 });
 
 describe("the transcript in the inbox", () => {
+  test("a failed transcription shows as unavailable, its reason on hover", async () => {
+    const { client, organization, user } = await owner("en");
+    await enableTranscription(organization.id, user.id);
+    operatorServer.state.mode = "unauthorized";
+    const instance = await connectedInstance(organization.id);
+    const note = await contactSendsVoiceNote(instance, "+5511977770020");
+    await mediaWorkerRuns();
+    expect(await processDueTranscriptions()).toBe(1);
+    operatorServer.state.mode = "ok";
+    const html = await (await client.get(`/inbox/${note.conversationId}`)).text();
+    expect(html).toContain(`id="transcript-${note.id}"`);
+    expect(html).toContain("Transcript unavailable");
+    // The reason was recorded in the organization's language (pt-BR here), as automation and logs read it.
+    expect(html).toContain('title="O endpoint de transcrição falhou: answered HTTP 401 (the credentials were refused)"');
+    // Under the audio player.
+    expect(html.indexOf("<audio")).toBeLessThan(html.indexOf(`id="transcript-${note.id}"`));
+  });
+
   test("shown under the audio, escaped, labelled in the reader's language", async () => {
     const { client, organization, user } = await owner("pt-BR");
     await enableTranscription(organization.id, user.id);

@@ -234,6 +234,8 @@ describe("voice transcription", () => {
     const [stored] = await db.select().from(messages).where(eq(messages.id, note.id));
     expect(stored!.transcript).toBeNull();
     expect(stored!.type).toBe("audio");
+    // The message says why it has no words (the inbox and the API show it).
+    expect(stored!.media).toMatchObject({ status: "stored", transcription: { status: "failed", error: row!.error } });
     expect(
       await db
         .select()

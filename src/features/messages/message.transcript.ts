@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { messages } from "@/db/schema";
 
@@ -10,4 +10,23 @@ import { messages } from "@/db/schema";
 export async function setMessageTranscript(messageId: string, transcript: string, tx: DbOrTx = db): Promise<boolean> {
   const rows = await tx.update(messages).set({ transcript, updatedAt: new Date() }).where(eq(messages.id, messageId)).returning({ id: messages.id });
   return rows.length > 0;
+}
+
+/**
+ * A voice note whose transcription failed: its media jsonb says so (`transcription: {status: "failed",
+ * error}`), so the inbox and the API show why it has no words. Returns where the message is, for the
+ * live update, or null when it is gone.
+ */
+export async function noteTranscriptionFailure(
+  messageId: string,
+  error: string,
+  tx: DbOrTx = db,
+): Promise<{ instanceId: string; conversationId: string } | null> {
+  const note = JSON.stringify({ transcription: { status: "failed", error } });
+  const [row] = await tx
+    .update(messages)
+    .set({ media: sql`coalesce(${messages.media}, '{}'::jsonb) || ${note}::jsonb`, updatedAt: new Date() })
+    .where(eq(messages.id, messageId))
+    .returning({ instanceId: messages.instanceId, conversationId: messages.conversationId });
+  return row ?? null;
 }

@@ -4,7 +4,7 @@ import { contacts, conversations, instances, messages, organizations, transcript
 import { recordEvent } from "@/features/events/event.service";
 import type { InboundMessageContext } from "@/features/inbound/inbound.service";
 import { onMediaSettled } from "@/features/media/media.service";
-import { setMessageTranscript } from "@/features/messages/message.transcript";
+import { noteTranscriptionFailure, setMessageTranscript } from "@/features/messages/message.transcript";
 import { tText, withLocale } from "@/lib/i18n";
 import { publishLive } from "@/lib/live";
 import { inboxTopic } from "@/lib/live-topics";
@@ -108,12 +108,13 @@ export async function mediaSettled(messageId: string, outcome: "stored" | "faile
     await notify(TRANSCRIPTION_DUE_CHANNEL, "");
     return;
   }
+  const error = await orgText(message.organizationId!, "transcription:failures.noAudio");
   const failed = await db
     .update(transcriptions)
-    .set({ status: "failed", error: await orgText(message.organizationId!, "transcription:failures.noAudio"), updatedAt: new Date() })
+    .set({ status: "failed", error, updatedAt: new Date() })
     .where(and(eq(transcriptions.messageId, messageId), eq(transcriptions.status, "waiting")))
     .returning({ messageId: transcriptions.messageId });
-  if (failed.length > 0) await settle(messageId, null);
+  if (failed.length > 0) await settleFailed(messageId, error);
 }
 
 /**
@@ -195,7 +196,7 @@ async function expireWaiting(now: Date): Promise<void> {
     const error = await orgText(row.organizationId, "transcription:failures.mediaTimeout");
     await db.update(transcriptions).set({ error }).where(eq(transcriptions.id, row.id));
     log.warn("voice note settled without transcript: its audio never arrived", { messageId: row.messageId });
-    await settle(row.messageId, null);
+    await settleFailed(row.messageId, error);
   }
 }
 
@@ -294,7 +295,22 @@ async function fail(job: Job, error: string): Promise<void> {
     .returning({ id: transcriptions.id });
   if (!mine) return;
   log.warn("transcription failed", { messageId: job.message_id, error });
-  await settle(job.message_id, null);
+  await settleFailed(job.message_id, error);
+}
+
+/** A voice note that will have no words: its message says why (inbox, API), live, then automation hears it as it is. */
+async function settleFailed(messageId: string, error: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const where = await noteTranscriptionFailure(messageId, error.slice(0, 1000), tx);
+    if (!where) return;
+    const [instance] = await tx
+      .select({ organizationId: instances.organizationId, createdByDeviceId: instances.createdByDeviceId })
+      .from(instances)
+      .where(eq(instances.id, where.instanceId));
+    const topic = instance ? inboxTopic(instance) : null;
+    if (topic) await publishLive(topic, { conversationId: where.conversationId, messageId, status: "transcription_failed" }, tx);
+  });
+  await settle(messageId, null);
 }
 
 /** Hands the settled message, as automation knows it, to every subscriber (after the outcome committed). */

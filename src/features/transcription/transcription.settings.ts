@@ -2,11 +2,13 @@ import { eq } from "drizzle-orm";
 import { can } from "@/auth/roles";
 import { config } from "@/config";
 import { db, type DbOrTx } from "@/db/client";
-import { transcriptionSettings, type Role } from "@/db/schema";
+import { transcriptionSettings } from "@/db/schema";
 import { auditChange, byUser } from "@/features/audit/audit.service";
+import { roleOf, type Caller } from "@/lib/caller";
 import { decryptSecret, encryptSecret } from "@/lib/crypto";
 import { forbidden, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
+import { organizationOf } from "@/lib/tenant";
 import { assertPublicTarget, TargetRefused } from "@/lib/outbound";
 import type { TranscriptionSettingsInput } from "./transcription.schema";
 
@@ -61,13 +63,9 @@ export async function getTranscriptionSettings(organizationId: string): Promise<
  * TRANSCRIBE_BASE_URL; another endpoint must carry its own key (encrypted), which is dropped when the
  * base URL moves, and must pass the outbound guard.
  */
-export async function saveTranscriptionSettings(
-  organizationId: string,
-  actor: { userId: string; role: Role },
-  input: TranscriptionSettingsInput,
-  request?: Request,
-): Promise<TranscriptionSettingsView> {
-  if (!can.manageOrganization(actor.role)) throw forbidden();
+export async function saveTranscriptionSettings(caller: Caller<"user">, input: TranscriptionSettingsInput): Promise<TranscriptionSettingsView> {
+  if (!can.manageOrganization(roleOf(caller))) throw forbidden();
+  const organizationId = organizationOf(caller);
   const operator = usesOperatorEndpoint(input.baseUrl);
   const baseUrl = operator ? null : normalizedEndpoint(input.baseUrl!);
   await db.transaction(async (tx) => {
@@ -102,7 +100,7 @@ export async function saveTranscriptionSettings(
     await auditChange(
       tx,
       organizationId,
-      byUser(actor.userId, request),
+      byUser(caller.id, caller.request),
       "organization.transcription_changed",
       { type: "organization", id: organizationId },
       {
