@@ -129,9 +129,7 @@ export const settingsPages = new Elysia({ name: "settings-pages" })
       const fields = formFields(body);
       const typed = { enabled: fields.enabled === "on", baseUrl: String(fields.baseUrl ?? ""), model: String(fields.model ?? "") };
       const parsed = parseForm(transcriptionSettingsSchema, fields);
-      const saved = parsed.ok
-        ? await attemptForm(() => saveTranscriptionSettings(admin.organization.id, { userId: admin.user.id, role: admin.role }, parsed.value, request))
-        : parsed;
+      const saved = parsed.ok ? await attemptForm(() => saveTranscriptionSettings(admin, parsed.value)) : parsed;
       if (!saved.ok) {
         return unprocessable(set, () => SettingsPage({ admin, csrfToken, canEdit: true, transcriptionValues: typed, transcriptionErrors: saved.errors }));
       }
