@@ -153,9 +153,11 @@ describe("one person, one contact", () => {
     expect(msgs.every((m) => m.contactId === kept.id)).toBe(true);
 
     // Later traffic from any identity lands there.
-    for (const sender of [{ lid: "900100201" }, { username: "joana" }, { phone: "+5511988776655", lid: "900100200" }]) {
+    for (const sender of [{ lid: "900100201" }, { username: "joana" }, { phone: "+5511988776655", lid: "900100202" }]) {
       expect((await resolveInboundParties(instance, message({ sender })))?.contactId).toBe(kept.id);
     }
+    // A phone seen with the same LID before, found on the phone's own contact: the one-statement phone path.
+    expect(await resolveInboundParties(instance, message({ sender: { phone: "+5511988776655", lid: "900100202" } }))).toEqual({ phone: "+5511988776655" });
 
     const merged = await db
       .select()
@@ -272,10 +274,14 @@ describe("through the inbound service", () => {
     if (revealed.kind !== "message") throw new Error("unexpected");
     expect(revealed.contact!.id).toBe(lidOnly.contact!.id);
     expect(revealed.conversation!.id).toBe(lidOnly.conversation!.id);
+    // The same pair again skips resolution (cached) and still lands on that contact through its phone.
+    const again = await ingestInbound(instance, message({ from: "551177665544", sender: { phone: "551177665544", lid: "88112233" } }));
+    if (again.kind !== "message") throw new Error("unexpected");
+    expect(again.contact!.id).toBe(lidOnly.contact!.id);
     const plain = await ingestInbound(instance, message({ from: "5511977665544@s.whatsapp.net" }));
     if (plain.kind !== "message") throw new Error("unexpected");
     expect(plain.contact!.id).toBe(lidOnly.contact!.id);
-    expect(plain.conversation!.unreadCount).toBe(3);
+    expect(plain.conversation!.unreadCount).toBe(4);
 
     const inGroup = await ingestInbound(
       instance,

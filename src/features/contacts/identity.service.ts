@@ -389,6 +389,19 @@ export function needsResolution(event: MessageEvent): boolean {
 const SYSTEM: AuditActor = { type: "system" };
 
 /**
+ * Private senders whose identities were all found on the contact that holds their phone, so the next
+ * message showing the same identities can take the one-statement phone path (WuzAPI sends a LID
+ * beside the phone on nearly every message). Per process, for PAIRED_TTL_MS; a stale entry (the
+ * contact deleted meanwhile) can only split one person for a while: the first message resolved after
+ * expiry merges them again.
+ */
+const paired = new Map<string, number>();
+export const PAIRED_TTL_MS = 10 * 60 * 1000;
+const PAIRED_MAX = 10_000;
+const pairKey = (owner: Owner, phone: string, sender: InboundSender) =>
+  [owner.organizationId ?? `visitor-${owner.deviceId}`, phone, ...keysOf(sender).map((k) => `${k.kind}:${k.value}`)].join("|");
+
+/**
  * The parties of an inbound message. A private message from a phone alone (the common case) costs
  * nothing here: the batch statement finds its contact by phone. A sender with a LID, business-scoped
  * id or username, and every group message, are resolved (and merged) in one small transaction first.
@@ -399,6 +412,8 @@ export async function resolveInboundParties(instance: Instance, event: MessageEv
   if (!needsResolution(event)) return phone ? { phone } : null;
   const owner = ownerOfInstance(instance);
   const sender: InboundSender = { ...event.sender, phone: phone ?? undefined, name: event.sender?.name ?? event.fromName };
+  const pair = !event.group && phone ? pairKey(owner, phone, sender) : null;
+  if (pair && (paired.get(pair) ?? 0) > Date.now()) return { phone };
   const parties = await withDeadlockRetry("identity resolution", () =>
     db.transaction(async (tx) => {
       await lockOwner(tx, owner);
@@ -418,6 +433,10 @@ export async function resolveInboundParties(instance: Instance, event: MessageEv
       return result;
     }),
   );
+  if (pair && parties?.phone === phone) {
+    if (paired.size >= PAIRED_MAX) paired.delete(paired.keys().next().value!);
+    paired.set(pair, Date.now() + PAIRED_TTL_MS);
+  }
   // Not awaited: the provider is asked after the webhook was answered.
   if (event.group && parties?.contactId) void refreshGroupInfo(instance, parties.contactId, normalizeIdentity("group", event.group.id)!);
   return parties;
