@@ -66,6 +66,7 @@ export async function resolveSignedIn(cookieValue: string | undefined, request?:
     organizationId: active?.organization.id ?? null,
     role: active?.role,
     sessionId: signedIn.session.id,
+    platformAdmin: signedIn.user.isPlatformAdmin,
     request,
     user: signedIn.user,
     session: signedIn.session,

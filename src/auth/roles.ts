@@ -24,6 +24,6 @@ export const can = {
 };
 
 /** Platform pages (users, sign-up requests) are for platform admins only (the install's first account). */
-export function assertPlatformAdmin(user: { isPlatformAdmin: boolean }): void {
-  if (!user.isPlatformAdmin) throw forbidden(tText("registrations:errors.platformAdminsOnly"));
+export function assertPlatformAdmin(caller: { platformAdmin?: boolean }): void {
+  if (!caller.platformAdmin) throw forbidden(tText("registrations:errors.platformAdminsOnly"));
 }

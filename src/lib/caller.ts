@@ -23,6 +23,8 @@ export type Caller<T extends CallerType = CallerType> = {
   sessionId?: string;
   /** A key's visitor device (try before sign-up), whose rows it reaches while unclaimed. */
   deviceId?: string | null;
+  /** A platform admin of the install (the Platform menu: every account, sign-up requests). */
+  platformAdmin?: boolean;
   request?: Request;
 };
 

@@ -6,7 +6,7 @@ import { apiKeys, auditLogs, devices, instances } from "@/db/schema";
 import { createApiKey, revokeOrganizationApiKey } from "@/features/api-keys/api-key.service";
 import { createVisitorDevice, createVisitorKey } from "@/features/devices/device.service";
 import { api } from "../helpers/client";
-import { setupOrg } from "../helpers/factories";
+import { memberCaller, setupOrg } from "../helpers/factories";
 
 const app = createApp();
 let org: Awaited<ReturnType<typeof setupOrg>>;
@@ -130,7 +130,7 @@ describe("POST /v1/devices", () => {
     const { secret: unrelated } = await createApiKey({ organizationId: org.organization.id, name: "unrelated", scopes: ["devices:read"] });
     for (const child of [...children, unrelated]) expect((await api(app, "GET", "/v1/devices", child)).status).toBe(200);
 
-    const revoked = await revokeOrganizationApiKey(org.organization.id, parent.id, { type: "user", id: org.user.id });
+    const revoked = await revokeOrganizationApiKey(memberCaller(org.user.id, org.organization.id, "owner"), parent.id);
     expect(revoked.revokedDescendants).toHaveLength(2);
     for (const child of children) expect((await api(app, "GET", "/v1/devices", child)).status).toBe(401);
     expect((await api(app, "GET", "/v1/devices", unrelated)).status).toBe(200);
@@ -153,7 +153,7 @@ describe("POST /v1/devices", () => {
     const mints = Array.from({ length: 10 }, (_, i) =>
       api(app, "POST", "/v1/devices", secret, { name: `race ${i}`, createKey: true, keyScopes: ["devices:read"] }),
     );
-    const revocation = revokeOrganizationApiKey(org.organization.id, parent.id, { type: "user", id: org.user.id });
+    const revocation = revokeOrganizationApiKey(memberCaller(org.user.id, org.organization.id, "owner"), parent.id);
     const results = await Promise.all(mints);
     await revocation;
     for (const res of results) expect([201, 401]).toContain(res.status);

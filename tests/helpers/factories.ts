@@ -27,12 +27,12 @@ export async function createMember(organizationId: string, role: Role) {
   return user;
 }
 
-/** A TestClient signed in as `userId` with `organizationId` active. */
 /** A member of `organizationId` with `role`, as the Caller services take (what an admin page passes them). */
 export function memberCaller(userId: string, organizationId: string, role: Role): Caller<"user"> {
   return { type: "user", id: userId, organizationId, role };
 }
 
+/** A TestClient signed in as `userId` with `organizationId` active. */
 export async function signIn(app: App, userId: string, organizationId?: string) {
   const client = new TestClient(app);
   const { token } = await createSession(userId, { activeOrganizationId: organizationId ?? null });

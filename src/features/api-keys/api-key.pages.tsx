@@ -52,7 +52,7 @@ export const apiKeyPages = new Elysia({ name: "api-key-pages" })
       if (!parsed.ok) {
         errors = parsed.errors;
       } else {
-        const result = await attemptForm(() => createOrganizationApiKey(organizationId, parsed.value, { type: "user", id: admin.user.id }, request));
+        const result = await attemptForm(() => createOrganizationApiKey(admin, parsed.value));
         if (result.ok) {
           // Post → redirect → get: a refresh or a second click cannot mint another key; the secret rides along once.
           setReveal(cookie, `api-key:${organizationId}`, { name: result.value.key.name, secret: result.value.secret });
@@ -73,7 +73,7 @@ export const apiKeyPages = new Elysia({ name: "api-key-pages" })
     async ({ admin, params, request, cookie }) => {
       requireKeyManager(admin);
       if (!isUuid(params.id)) throw new AppError("not_found", tText("api-keys:errors.notFound"));
-      const key = await revokeOrganizationApiKey(admin.organization.id, params.id, { type: "user", id: admin.user.id }, request);
+      const key = await revokeOrganizationApiKey(admin, params.id);
       if (!isHtmx(request)) {
         setFlash(cookie, "success", tText("api-keys:flash.revoked", { name: key.name }));
         return hxRedirect(request, "/api-keys");

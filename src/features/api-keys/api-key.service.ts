@@ -7,7 +7,8 @@ import { tText } from "@/lib/i18n";
 import { recordAudit } from "@/features/audit/audit.service";
 import type { CreateApiKeyInput } from "./api-key.schema";
 import { API_KEY_PREFIX, API_KEY_REVOKED_CHANNEL, evictApiKey } from "./api-key.verify";
-import type { Actor } from "@/lib/caller";
+import { auditActor, type Caller } from "@/lib/caller";
+import { organizationOf } from "@/lib/tenant";
 
 export type ApiKey = typeof apiKeys.$inferSelect;
 
@@ -186,19 +187,17 @@ export async function listKeyBindingOptions(organizationId: string, tx: DbOrTx =
   return { instances: instanceRows, devices: deviceRows };
 }
 
-export type KeyActor = Omit<Actor<"user" | "api_key">, "request">;
-
 /**
- * Creates a key for the organization after checking that the instance/device it is bound to belong to
- * the same organization (a foreign id is a field error, never a cross-tenant binding), and audits it.
+ * Creates a key for the caller's organization after checking that the instance/device it is bound to
+ * belong to the same organization (a foreign id is a field error, never a cross-tenant binding), and
+ * audits it.
  */
 export async function createOrganizationApiKey(
-  organizationId: string,
+  caller: Caller<"user" | "api_key">,
   input: CreateApiKeyInput,
-  actor: KeyActor,
-  request?: Request,
   tx?: DbOrTx,
 ): Promise<{ key: ApiKey; secret: string }> {
+  const organizationId = organizationOf(caller);
   const run = async (t: DbOrTx) => {
     const errors: FieldError[] = [];
     if (input.instanceId) {
@@ -228,17 +227,17 @@ export async function createOrganizationApiKey(
         expiresAt: input.expiresAt ?? null,
         requestsPerMinute: input.requestsPerMinute ?? null,
         maxMessagesPerDay: input.maxMessagesPerDay ?? null,
-        createdByUserId: actor.type === "user" ? actor.id : null,
+        createdByUserId: caller.type === "user" ? caller.id : null,
       },
       t,
     );
     await recordAudit(
       {
         organizationId,
-        actor,
+        actor: auditActor(caller),
         action: "api_key.created",
         target: { type: "api_key", id: created.key.id },
-        request,
+        request: caller.request,
         details: {
           name: created.key.name,
           displayPrefix: created.key.displayPrefix,
@@ -256,16 +255,11 @@ export async function createOrganizationApiKey(
 }
 
 /**
- * Revokes an organization's key with an audit row (only the first revocation is audited; revoking an
- * already revoked key is a no-op that returns it). Another organization's id → 404.
+ * Revokes a key of the caller's organization with an audit row (only the first revocation is audited;
+ * revoking an already revoked key is a no-op that returns it). Another organization's id → 404.
  */
-export async function revokeOrganizationApiKey(
-  organizationId: string,
-  keyId: string,
-  actor: KeyActor | { type: "system" | "device"; id?: string | null },
-  request?: Request,
-  tx?: DbOrTx,
-): Promise<RevokedApiKey> {
+export async function revokeOrganizationApiKey(caller: Caller, keyId: string, tx?: DbOrTx): Promise<RevokedApiKey> {
+  const organizationId = organizationOf(caller);
   const run = async (t: DbOrTx): Promise<RevokedApiKey> => {
     const existing = await getApiKey(organizationId, keyId, t);
     if (existing.revokedAt) return { ...existing, revokedDescendants: [] };
@@ -274,10 +268,10 @@ export async function revokeOrganizationApiKey(
     await recordAudit(
       {
         organizationId,
-        actor,
+        actor: auditActor(caller),
         action: "api_key.revoked",
         target: { type: "api_key", id: key.id },
-        request,
+        request: caller.request,
         details: { name: key.name, displayPrefix: key.displayPrefix, ...(minted.length > 0 ? { revokedMintedKeys: minted } : {}) },
       },
       t,

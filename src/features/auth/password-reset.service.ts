@@ -8,6 +8,7 @@ import { tText, withLocale } from "@/lib/i18n";
 import { log } from "@/lib/logger";
 import { mailTemplates } from "@/lib/mail-templates";
 import { mailEnabled, sendMailInBackground } from "@/lib/mailer";
+import { auditActor, type Caller } from "@/lib/caller";
 import { isUuid } from "@/lib/ids";
 import { assertPlatformAdmin } from "@/auth/roles";
 import { revokeAllUserSessions } from "@/auth/session";
@@ -50,18 +51,18 @@ async function sendResetEmail(email: string, request?: Request): Promise<void> {
 }
 
 /** A platform admin's reset link for a user (installs without email hand it over themselves). */
-export async function createResetLinkForUser(input: { actor: User; userId: string; request?: Request }): Promise<{ user: User; url: string }> {
-  assertPlatformAdmin(input.actor);
-  if (!isUuid(input.userId)) throw new AppError("not_found", tText("auth:errors.userNotFound"));
-  const [user] = await db.select().from(users).where(eq(users.id, input.userId)).limit(1);
+export async function createResetLinkForUser(caller: Caller<"user">, userId: string): Promise<{ user: User; url: string }> {
+  assertPlatformAdmin(caller);
+  if (!isUuid(userId)) throw new AppError("not_found", tText("auth:errors.userNotFound"));
+  const [user] = await db.select().from(users).where(eq(users.id, userId)).limit(1);
   if (!user) throw new AppError("not_found", tText("auth:errors.userNotFound"));
   const token = await issueUserToken(user.id, "password_reset", RESET_TTL_MS);
   await recordAudit({
     organizationId: await defaultOrganizationId(user.id),
-    actor: { type: "user", id: input.actor.id },
+    actor: auditActor(caller),
     action: "auth.password_reset_link_created",
     target: { type: "user", id: user.id },
-    request: input.request,
+    request: caller.request,
   });
   return { user, url: resetUrl(token) };
 }

@@ -21,7 +21,7 @@ export const platformUserPages = new Elysia({ name: "platform-user-pages" })
   .get(
     "/platform/users",
     async ({ admin, csrfToken, cookie, query, set }) => {
-      assertPlatformAdmin(admin.user);
+      assertPlatformAdmin(admin);
       set.headers["cache-control"] = "no-store";
       // A reset link created by the post that redirected here, shown this once.
       const reveal = takeReveal(cookie, `reset-link:${admin.user.id}`);
@@ -34,7 +34,7 @@ export const platformUserPages = new Elysia({ name: "platform-user-pages" })
   .post(
     "/platform/users/:id/reset-link",
     async ({ admin, params, request, cookie }) => {
-      const { user, url } = await createResetLinkForUser({ actor: admin.user, userId: params.id, request });
+      const { user, url } = await createResetLinkForUser(admin, params.id);
       // Post → redirect → get: a refresh cannot mint another link; the link rides along once, encrypted.
       setReveal(cookie, `reset-link:${admin.user.id}`, { url, email: user.email });
       return hxRedirect(request, `/platform/users?q=${encodeURIComponent(user.email)}`);

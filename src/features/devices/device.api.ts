@@ -1,26 +1,15 @@
 import { Elysia } from "elysia";
-import { organizationOf } from "@/lib/tenant";
 import { authPlugin } from "@/auth/plugin";
-import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
-import { AppError } from "@/lib/errors";
-import { tText } from "@/lib/i18n";
 import { createDeviceSchema, deviceCreatedResponse, deviceIdParams, deviceListQuery, deviceListResponse, deviceResponse } from "./device.schema";
-import { createDevice, getDevice, listDevices, revokeDevice, serializeDevice, type DeviceViewer } from "./device.service";
-
-/** Devices belong to organizations; a visitor (org-less) key must sign up before managing any. */
-function viewerOf(key: VerifiedApiKey): DeviceViewer {
-  return { organizationId: organizationOf(key), deviceId: key.deviceId };
-}
-
-const actorOf = (key: VerifiedApiKey) => ({ type: "api_key" as const, id: key.id });
+import { createDevice, getDevice, listDevices, revokeDevice, serializeDevice } from "./device.service";
 
 /** `/v1/devices`: register, list, show and revoke the organization's devices. */
 export const deviceApi = new Elysia({ name: "device-api", prefix: "/v1/devices" })
   .use(authPlugin)
   .get(
     "",
-    async ({ apiKey, query }) => {
-      const page = await listDevices(viewerOf(apiKey), query);
+    async ({ caller, query }) => {
+      const page = await listDevices(caller, query);
       return { data: page.data.map(serializeDevice), nextCursor: page.nextCursor };
     },
     {
@@ -32,10 +21,8 @@ export const deviceApi = new Elysia({ name: "device-api", prefix: "/v1/devices" 
   )
   .post(
     "",
-    async ({ apiKey, body, request, set }) => {
-      const viewer = viewerOf(apiKey);
-      if (viewer.deviceId) throw new AppError("forbidden", tText("devices:errors.boundKeyCannotRegister"));
-      const { device, apiKey: created } = await createDevice(viewer.organizationId, body, actorOf(apiKey), { request, grantingKey: apiKey });
+    async ({ caller, apiKey, body, set }) => {
+      const { device, apiKey: created } = await createDevice(caller, body, { grantingKey: apiKey });
       set.status = 201;
       return {
         ...serializeDevice(device),
@@ -72,7 +59,7 @@ export const deviceApi = new Elysia({ name: "device-api", prefix: "/v1/devices" 
       },
     },
   )
-  .get("/:id", async ({ apiKey, params }) => serializeDevice(await getDevice(viewerOf(apiKey), params.id)), {
+  .get("/:id", async ({ caller, params }) => serializeDevice(await getDevice(caller, params.id)), {
     apiKey: "devices:read",
     params: deviceIdParams,
     response: { 200: deviceResponse },
@@ -80,8 +67,8 @@ export const deviceApi = new Elysia({ name: "device-api", prefix: "/v1/devices" 
   })
   .delete(
     "/:id",
-    async ({ apiKey, params, request }) => {
-      const { device } = await revokeDevice(viewerOf(apiKey), params.id, actorOf(apiKey), request);
+    async ({ caller, params }) => {
+      const { device } = await revokeDevice(caller, params.id);
       return serializeDevice(device);
     },
     {

@@ -47,7 +47,7 @@ export const devicePages = new Elysia({ name: "device-pages" })
       // An unchecked box is simply absent from the post: createKey is then undefined, i.e. false.
       const parsed = parseForm(createDeviceSchema, values);
       if (parsed.ok) {
-        const result = await createDevice(organizationId, parsed.value, { type: "user", id: admin.user.id }, { request });
+        const result = await createDevice(admin, parsed.value);
         // Post → redirect → get: a refresh or a second click cannot register another device; its key rides along once.
         if (result.apiKey) setReveal(cookie, `device-key:${organizationId}`, { name: result.apiKey.key.name, secret: result.apiKey.secret });
         else setFlash(cookie, "success", tText("devices:flash.registered"));
@@ -67,7 +67,7 @@ export const devicePages = new Elysia({ name: "device-pages" })
     async ({ admin, params, request, cookie }) => {
       requireDeviceManager(admin);
       if (!isUuid(params.id)) throw new AppError("not_found", tText("devices:errors.notFound"));
-      const { device, revokedKeys } = await revokeDevice({ organizationId: admin.organization.id }, params.id, { type: "user", id: admin.user.id }, request);
+      const { device, revokedKeys } = await revokeDevice(admin, params.id);
       if (!isHtmx(request)) {
         setFlash(cookie, "success", tText("devices:flash.revoked", { name: device.name, count: revokedKeys }));
         return hxRedirect(request, "/devices");

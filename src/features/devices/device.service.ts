@@ -1,9 +1,11 @@
 import { and, desc, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { apiKeys, devices } from "@/db/schema";
+import { auditActor, type Caller } from "@/lib/caller";
 import { AppError } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { keysetPage, type Page } from "@/lib/pager";
+import { organizationOf } from "@/lib/tenant";
 import { recordAudit } from "@/features/audit/audit.service";
 import { clientIp } from "@/lib/client-ip";
 import { VISITOR_KEY_SCOPES } from "@/features/api-keys/api-key.schema";
@@ -13,7 +15,6 @@ import {
   inheritFromParent,
   revokeOrganizationApiKey,
   type ApiKey,
-  type KeyActor,
   type MintLimits,
   type RevokedApiKey,
 } from "@/features/api-keys/api-key.service";
@@ -24,14 +25,13 @@ export type Device = typeof devices.$inferSelect;
 export type DeviceStatus = "active" | "revoked";
 
 /**
- * Who is looking at devices. An organization admin (or an org key not bound to a device) sees all of
- * the organization's devices; a key bound to a device sees only that device.
+ * The devices a caller sees. An organization admin (or an org key not bound to a device) sees all of
+ * the organization's devices; a key bound to a device sees only that device; a visitor key (no
+ * organization) is refused with the 403 that says to sign up.
  */
-export type DeviceViewer = { organizationId: string; deviceId?: string | null };
-
-function viewerFilter(viewer: DeviceViewer): SQL {
-  const org = eq(devices.organizationId, viewer.organizationId);
-  return viewer.deviceId ? and(org, eq(devices.id, viewer.deviceId))! : org;
+function viewerFilter(caller: Pick<Caller, "organizationId" | "deviceId">): SQL {
+  const org = eq(devices.organizationId, organizationOf(caller));
+  return caller.deviceId ? and(org, eq(devices.id, caller.deviceId))! : org;
 }
 
 const USER_AGENT_MAX = 500;
@@ -40,7 +40,7 @@ export function deviceStatus(device: Pick<Device, "revokedAt">): DeviceStatus {
   return device.revokedAt ? "revoked" : "active";
 }
 
-export async function listDevices(viewer: DeviceViewer, page: { limit?: number; cursor?: string } = {}, tx: DbOrTx = db): Promise<Page<Device>> {
+export async function listDevices(caller: Caller, page: { limit?: number; cursor?: string } = {}, tx: DbOrTx = db): Promise<Page<Device>> {
   return keysetPage(
     { sortBy: devices.createdAt, id: devices.id },
     { limit: page.limit ?? 50, cursor: page.cursor },
@@ -48,7 +48,7 @@ export async function listDevices(viewer: DeviceViewer, page: { limit?: number; 
       tx
         .select({ device: devices, sortKey: q.sortKey })
         .from(devices)
-        .where(and(viewerFilter(viewer), q.after))
+        .where(and(viewerFilter(caller), q.after))
         .orderBy(...q.orderBy)
         .limit(q.limit),
     (r) => r.device,
@@ -75,12 +75,12 @@ export async function listDevicesWithKeyCounts(organizationId: string, onlyDevic
   return rows.map((r) => ({ ...r.device, activeKeys: r.activeKeys }));
 }
 
-/** One device of the viewer; another organization's id (or another device, for a device key) → 404. */
-export async function getDevice(viewer: DeviceViewer, deviceId: string, tx: DbOrTx = db): Promise<Device> {
+/** One device the caller sees; another organization's id (or another device, for a device key) → 404. */
+export async function getDevice(caller: Caller, deviceId: string, tx: DbOrTx = db): Promise<Device> {
   const [device] = await tx
     .select()
     .from(devices)
-    .where(and(viewerFilter(viewer), eq(devices.id, deviceId)))
+    .where(and(viewerFilter(caller), eq(devices.id, deviceId)))
     .limit(1);
   if (!device) throw new AppError("not_found", tText("devices:errors.notFound"));
   return device;
@@ -95,11 +95,13 @@ export type CreatedDevice = { device: Device; apiKey?: { key: ApiKey; secret: st
  * no higher limits than it, and is revoked with it (`parentKeyId`).
  */
 export async function createDevice(
-  organizationId: string,
+  caller: Caller<"user" | "api_key">,
   input: CreateDeviceInput,
-  actor: KeyActor,
-  opts: { request?: Request; grantingKey?: VerifiedApiKey } = {},
+  opts: { grantingKey?: VerifiedApiKey } = {},
 ): Promise<CreatedDevice> {
+  const organizationId = organizationOf(caller);
+  if (caller.deviceId) throw new AppError("forbidden", tText("devices:errors.boundKeyCannotRegister"));
+  const actor = auditActor(caller);
   const scopes = [...(input.keyScopes ?? DEFAULT_DEVICE_KEY_SCOPES)];
   const granting = opts.grantingKey;
   if (granting && input.createKey) {
@@ -125,7 +127,7 @@ export async function createDevice(
         actor,
         action: "device.created",
         target: { type: "device", id: device!.id },
-        request: opts.request,
+        request: caller.request,
         details: { name: device!.name, kind: device!.kind },
       },
       tx,
@@ -138,7 +140,7 @@ export async function createDevice(
         scopes: scopes.includes("*") ? ["*"] : [...new Set(scopes)],
         deviceId: device!.id,
         instanceId: granting?.instanceId ?? null,
-        createdByUserId: actor.type === "user" ? actor.id : null,
+        createdByUserId: caller.type === "user" ? caller.id : null,
         ...limits,
       },
       tx,
@@ -149,7 +151,7 @@ export async function createDevice(
         actor,
         action: "api_key.created",
         target: { type: "api_key", id: created.key.id },
-        request: opts.request,
+        request: caller.request,
         details: {
           name: created.key.name,
           displayPrefix: created.key.displayPrefix,
@@ -171,31 +173,27 @@ export async function createDevice(
  * every process drops it from its cache within a second; verification also refuses keys of a revoked
  * device once the cache entry expires. Revoking an already revoked device changes nothing.
  */
-export async function revokeDevice(
-  viewer: DeviceViewer,
-  deviceId: string,
-  actor: KeyActor,
-  request?: Request,
-): Promise<{ device: Device; revokedKeys: number }> {
+export async function revokeDevice(caller: Caller<"user" | "api_key">, deviceId: string): Promise<{ device: Device; revokedKeys: number }> {
+  const organizationId = organizationOf(caller);
   const result = await db.transaction(async (tx) => {
-    const current = await getDevice(viewer, deviceId, tx);
+    const current = await getDevice(caller, deviceId, tx);
     if (current.revokedAt) return { device: current, keys: [] as RevokedApiKey[] };
     const [device] = await tx.update(devices).set({ revokedAt: new Date() }).where(eq(devices.id, current.id)).returning();
     const live = await tx
       .select({ id: apiKeys.id })
       .from(apiKeys)
-      .where(and(eq(apiKeys.deviceId, current.id), eq(apiKeys.organizationId, viewer.organizationId), isNull(apiKeys.revokedAt)));
+      .where(and(eq(apiKeys.deviceId, current.id), eq(apiKeys.organizationId, organizationId), isNull(apiKeys.revokedAt)));
     const keys: RevokedApiKey[] = [];
     for (const { id } of live) {
-      keys.push(await revokeOrganizationApiKey(viewer.organizationId, id, actor, request, tx));
+      keys.push(await revokeOrganizationApiKey(caller, id, tx));
     }
     await recordAudit(
       {
-        organizationId: viewer.organizationId,
-        actor,
+        organizationId,
+        actor: auditActor(caller),
         action: "device.revoked",
         target: { type: "device", id: current.id },
-        request,
+        request: caller.request,
         details: { name: current.name, revokedKeys: keys.map((k) => k.id) },
       },
       tx,

@@ -29,7 +29,7 @@ export const registrationPages = new Elysia({ name: "registration-pages" })
   .get(
     "/platform/registrations",
     async ({ admin, csrfToken, cookie, query, set }) => {
-      assertPlatformAdmin(admin.user);
+      assertPlatformAdmin(admin);
       set.headers["cache-control"] = "no-store";
       return render(admin, csrfToken, registrationListSchema.parse(query).status, { flash: takeFlash(cookie) });
     },
@@ -38,7 +38,7 @@ export const registrationPages = new Elysia({ name: "registration-pages" })
   .post(
     "/platform/registrations/:id/approve",
     async ({ admin, csrfToken, params, request, cookie, set }) => {
-      const result = await approveRegistration({ actor: admin.user, requestId: params.id, request });
+      const result = await approveRegistration(admin, params.id);
       if (!result.ok) {
         set.status = 409;
         return render(admin, csrfToken, "pending", { flash: { type: "error", message: result.message } });
@@ -51,10 +51,10 @@ export const registrationPages = new Elysia({ name: "registration-pages" })
   .post(
     "/platform/registrations/:id/reject",
     async ({ admin, csrfToken, params, body, request, cookie, set }) => {
-      assertPlatformAdmin(admin.user);
+      assertPlatformAdmin(admin);
       const parsed = parseForm(rejectRegistrationSchema, formFields(body));
       if (!parsed.ok) return unprocessable(set, () => render(admin, csrfToken, "pending", { rowError: { id: params.id, message: parsed.errors[0]!.message } }));
-      const result = await rejectRegistration({ actor: admin.user, requestId: params.id, reason: parsed.value.reason, request });
+      const result = await rejectRegistration(admin, params.id, parsed.value.reason);
       if (!result.ok) {
         set.status = 409;
         return render(admin, csrfToken, "pending", { flash: { type: "error", message: result.message } });

@@ -4,8 +4,9 @@ import { config } from "@/config";
 import { db } from "@/db/client";
 import { registrationRequests, type RegistrationStatus } from "@/db/schema";
 import { recordAudit } from "@/features/audit/audit.service";
-import { createUser, findUserByEmail, normalizeEmail, type User } from "@/features/auth/auth.service";
+import { createUser, findUserByEmail, normalizeEmail } from "@/features/auth/auth.service";
 import { issueVerificationLink, verificationRequired } from "@/features/auth/email-verification.service";
+import { auditActor, type Caller } from "@/lib/caller";
 import { isUuid } from "@/lib/ids";
 import { createOrganization } from "@/features/organizations/organization.service";
 import { AppError } from "@/lib/errors";
@@ -68,12 +69,12 @@ export type ReviewResult = { ok: true; request: RegistrationRequest } | { ok: fa
  * at sign-up, and the applicant is told by email. With SMTP the account still confirms its address
  * through the link in that email (an admin's approval does not prove who reads the mailbox).
  */
-export async function approveRegistration(input: { actor: User; requestId: string; request?: Request }): Promise<ReviewResult> {
-  assertPlatformAdmin(input.actor);
-  if (!isUuid(input.requestId)) throw requestNotFound();
+export async function approveRegistration(caller: Caller<"user">, requestId: string): Promise<ReviewResult> {
+  assertPlatformAdmin(caller);
+  if (!isUuid(requestId)) throw requestNotFound();
   const confirm = verificationRequired();
   const outcome = await db.transaction(async (tx) => {
-    const [pending] = await tx.select().from(registrationRequests).where(eq(registrationRequests.id, input.requestId)).for("update").limit(1);
+    const [pending] = await tx.select().from(registrationRequests).where(eq(registrationRequests.id, requestId)).for("update").limit(1);
     if (!pending) throw requestNotFound();
     if (pending.status !== "pending") return { ok: false, message: alreadyReviewed(pending.status) } as const;
     if (await findUserByEmail(pending.email, tx)) return { ok: false, message: tText("registrations:errors.accountExists", { email: pending.email }) } as const;
@@ -84,17 +85,17 @@ export async function approveRegistration(input: { actor: User; requestId: strin
     const organization = await createOrganization(user.id, pending.organizationName, tx);
     const [reviewed] = await tx
       .update(registrationRequests)
-      .set({ status: "approved", reviewedBy: input.actor.id, reviewedAt: new Date(), userId: user.id })
+      .set({ status: "approved", reviewedBy: caller.id, reviewedAt: new Date(), userId: user.id })
       .where(eq(registrationRequests.id, pending.id))
       .returning();
     const link = confirm ? await issueVerificationLink(user.id, tx) : `${config.appUrl}/login`;
     await recordAudit(
       {
         organizationId: organization.id,
-        actor: { type: "user", id: input.actor.id },
+        actor: auditActor(caller),
         action: "registration.approved",
         target: { type: "registration_request", id: pending.id },
-        request: input.request,
+        request: caller.request,
         details: { email: pending.email, userId: user.id },
       },
       tx,
@@ -111,26 +112,26 @@ export async function approveRegistration(input: { actor: User; requestId: strin
 }
 
 /** Declines a waiting request with a reason the applicant receives by email. */
-export async function rejectRegistration(input: { actor: User; requestId: string; reason: string; request?: Request }): Promise<ReviewResult> {
-  assertPlatformAdmin(input.actor);
-  if (!isUuid(input.requestId)) throw requestNotFound();
+export async function rejectRegistration(caller: Caller<"user">, requestId: string, reason: string): Promise<ReviewResult> {
+  assertPlatformAdmin(caller);
+  if (!isUuid(requestId)) throw requestNotFound();
   const outcome = await db.transaction(async (tx) => {
-    const [current] = await tx.select().from(registrationRequests).where(eq(registrationRequests.id, input.requestId)).for("update").limit(1);
+    const [current] = await tx.select().from(registrationRequests).where(eq(registrationRequests.id, requestId)).for("update").limit(1);
     if (!current) throw requestNotFound();
     if (current.status !== "pending") return { ok: false, message: alreadyReviewed(current.status) } as const;
     const [reviewed] = await tx
       .update(registrationRequests)
-      .set({ status: "rejected", reviewedBy: input.actor.id, reviewedAt: new Date(), rejectionReason: input.reason })
+      .set({ status: "rejected", reviewedBy: caller.id, reviewedAt: new Date(), rejectionReason: reason })
       .where(eq(registrationRequests.id, current.id))
       .returning();
     await recordAudit(
       {
         organizationId: null,
-        actor: { type: "user", id: input.actor.id },
+        actor: auditActor(caller),
         action: "registration.rejected",
         target: { type: "registration_request", id: current.id },
-        request: input.request,
-        details: { email: current.email, reason: input.reason },
+        request: caller.request,
+        details: { email: current.email, reason },
       },
       tx,
     );
@@ -138,7 +139,7 @@ export async function rejectRegistration(input: { actor: User; requestId: string
   });
   if (outcome.ok) {
     const { request: rejected } = outcome;
-    const content = withLocale({ locale: rejected.language }, () => mailTemplates.registrationRejected({ name: rejected.name, reason: input.reason }));
+    const content = withLocale({ locale: rejected.language }, () => mailTemplates.registrationRejected({ name: rejected.name, reason }));
     sendMailInBackground(rejected.email, content, "registration_rejected");
   }
   return outcome;

@@ -1,0 +1,86 @@
+import { describe, expect, test } from "bun:test";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { adminOf, resolveAdmin, resolveSignedIn, type AdminContext, type Me } from "@/auth/plugin";
+import { createSession } from "@/auth/session";
+import { createUser } from "@/features/auth/auth.service";
+import { keyCaller, type Caller } from "@/lib/caller";
+import { createOwner, uniqueEmail } from "../helpers/factories";
+
+/**
+ * One caller type (issue 15 item 3): whoever calls a service — an admin page's member, a signed-in
+ * user on their account pages, a `/v1` key — arrives as src/lib/caller.ts's Caller. The auth plugin
+ * builds it; services take it first.
+ */
+const SRC = resolve(import.meta.dir, "../../src");
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return /\.tsx?$/.test(entry.name) ? [path] : [];
+  });
+}
+
+function filesMatching(pattern: RegExp): string[] {
+  return sourceFiles(SRC)
+    .filter((file) => pattern.test(readFileSync(file, "utf8")))
+    .map((file) => relative(SRC, file))
+    .sort();
+}
+
+// Compile-time: the page contexts are Callers, so a route hands `admin` or `me` to a service as is.
+const asCaller = (context: AdminContext | Me): Caller<"user"> => context;
+
+describe("one caller type", () => {
+  test("the caller shapes it replaced stay gone", () => {
+    expect(filesMatching(/\btype (MemberActor|AccountActor|KeyActor|DeviceViewer)\b/)).toEqual([]);
+    // A member written out as { userId, role } instead of a Caller.
+    expect(filesMatching(/actor: \{ userId: /)).toEqual([]);
+  });
+
+  test("routes read `me` and `admin` as typed by the auth plugin, without casts", () => {
+    expect(filesMatching(/\bas (Me|AdminContext)\b/)).toEqual([]);
+  });
+
+  test("an admin page's context is the member as a Caller: user, organization, role, session and request", async () => {
+    const { user, organization } = await createOwner();
+    const { token, session } = await createSession(user.id, { activeOrganizationId: organization.id });
+    const request = new Request("http://localhost/settings");
+    const admin = await resolveAdmin(token, "admin", "/settings", request);
+    expect(asCaller(admin)).toMatchObject({
+      type: "user",
+      id: user.id,
+      organizationId: organization.id,
+      role: "owner",
+      sessionId: session.id,
+      platformAdmin: user.isPlatformAdmin,
+    });
+    expect(admin.request).toBe(request);
+    expect(admin.organization.id).toBe(organization.id);
+    await expect(resolveAdmin("not-a-session", "agent", "/settings")).rejects.toMatchObject({ code: "unauthorized" });
+  });
+
+  test("a signed-in user without an organization is a Caller with none, and gets no admin shell", async () => {
+    const user = await createUser({ email: uniqueEmail("loner"), password: "correct horse battery" });
+    const { token } = await createSession(user.id, {});
+    const me = await resolveSignedIn(token);
+    expect(asCaller(me)).toMatchObject({ type: "user", id: user.id, organizationId: null });
+    expect(me.role).toBeUndefined();
+    expect(adminOf(me)).toBeUndefined();
+  });
+
+  test("a /v1 key is a Caller with its organization (or visitor device), scopes and bound instance", () => {
+    const request = new Request("http://localhost/v1/devices");
+    const key = { id: "k1", organizationId: null, deviceId: "d1", instanceId: "i1", scopes: ["messages:write"] };
+    expect(keyCaller(key, request)).toEqual({
+      type: "api_key",
+      id: "k1",
+      organizationId: null,
+      deviceId: "d1",
+      scopes: ["messages:write"],
+      boundInstanceId: "i1",
+      request,
+    });
+  });
+});
