@@ -40,7 +40,7 @@ import { invitationPages } from "@/features/members/invitation.pages";
 import { memberPages } from "@/features/members/member.pages";
 import { listMembers } from "@/features/members/member.service";
 import { messageApi } from "@/features/messages/message.api";
-import { noteMessageMedia, queueOutboundMessage, queueTestMessage } from "@/features/messages/message.service";
+import { noteMessageMedia, queueInboxReply, queueTestMessage } from "@/features/messages/message.service";
 import { mediaApi, mediaFiles } from "@/features/media/media.api";
 import { messageMediaNote } from "@/features/media/media.service";
 import { organizationPages } from "@/features/organizations/organization.pages";
@@ -154,10 +154,7 @@ export function wireFeatures(): void {
   // Media sits below messages (which send uploads); the media worker writes a message's media state through this.
   messageMediaNote.plug(noteMessageMedia);
   sendInboxReply.plug((sender, reply) =>
-    queueOutboundMessage(
-      { tenant: sender.tenant, sentBy: "user", userId: sender.userId, actor: { type: "user", id: sender.userId }, request: sender.request },
-      { ...reply, type: "text" },
-    ),
+    queueInboxReply({ tenant: sender.tenant, sentBy: "user", userId: sender.userId, actor: { type: "user", id: sender.userId }, request: sender.request }, reply),
   );
   // A provider's number change moves the person's contact (contacts sit above inbound's hook list).
   if (!onIdentityChange.includes(moveContactOnIdentityChange)) onIdentityChange.push(moveContactOnIdentityChange);

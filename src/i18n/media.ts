@@ -20,6 +20,7 @@ export default {
       urlOrId: "Informe media.url ou media.id (um dos dois)",
       linkExpired: "Este link de mídia expirou ou é inválido",
       uploadGone: "A mídia enviada não está mais disponível (expirada ou removida)",
+      noteAttachment: "Notas internas não levam anexos; envie o arquivo como resposta",
     },
     view: {
       pending: "Baixando mídia…",
@@ -65,6 +66,7 @@ export default {
       urlOrId: "Give media.url or media.id (one of them)",
       linkExpired: "This media link has expired or is invalid",
       uploadGone: "The uploaded media is no longer available (expired or removed)",
+      noteAttachment: "Private notes take no attachments; send the file as a reply",
     },
     view: {
       pending: "Downloading media…",

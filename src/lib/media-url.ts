@@ -48,3 +48,10 @@ export function isUploadUrl(url: string): boolean {
   const path = url.slice(url.indexOf("/", url.indexOf("//") + 2)).split("?")[0]!;
   return path === "/v1/media" || path === "/v1/media/" || /^\/inbox\/[0-9a-f-]{36}\/reply$/.test(path);
 }
+
+/** A size for people: 512 B, 1.5 KB, 16.0 MB. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}

@@ -8,7 +8,7 @@ import { ingestInbound } from "@/features/inbound/inbound.service";
 import type { InboundMedia } from "@/providers/provider";
 import { runMediaOnce } from "@/workers/media.worker";
 import { setupOrg } from "../helpers/factories";
-import { PNG, TEXT, useTempDataDir, wuzapiInstance } from "./fixtures";
+import { PNG, TEXT, mediaRow, useTempDataDir, wuzapiInstance } from "./fixtures";
 
 /** The inbox renders the media store's files: thumbnails, players, downloads, and pending/failed states. */
 const app = createApp();
@@ -79,5 +79,57 @@ describe("inbox media", () => {
     } finally {
       config.media.maxBytes = max;
     }
+  });
+
+  test("the reply box sends an attachment (uploaded to the media store) with the text as its caption", async () => {
+    const conversation = (await receive("image", { source: { kind: "base64", data: b64(PNG) }, mimeType: "image/png" }, "+5511988880003")).conversationId;
+    const page = await (await org.client.get(`/inbox/${conversation}`)).text();
+    expect(page).toContain('enctype="multipart/form-data"');
+    expect(page).toContain('name="attachment"');
+
+    const form = new FormData();
+    form.set("body", "segue o comprovante");
+    form.set("kind", "reply");
+    form.set("attachment", new Blob([PNG as Uint8Array<ArrayBuffer>], { type: "image/png" }), "comprovante.png");
+    const res = await org.client.request(`/inbox/${conversation}/reply`, { method: "POST", body: form, htmx: true });
+    expect(res.status).toBe(200);
+    const [sent] = await db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.conversationId, conversation), eq(messages.direction, "outbound")));
+    expect(sent).toMatchObject({ type: "image", body: "segue o comprovante", status: "queued", sentBy: "user" });
+    expect(sent!.media).toMatchObject({ caption: "segue o comprovante", fileName: "comprovante.png", mimeType: "image/png", status: "stored" });
+    const upload = await mediaRow(sent!.media!.mediaId as string);
+    expect(upload).toMatchObject({ direction: "upload", status: "stored", organizationId: org.organization.id });
+
+    // An attachment alone is fine; a note cannot carry one; a file over the limit is refused with the reason.
+    const alone = new FormData();
+    alone.set("body", "");
+    alone.set("attachment", new Blob([TEXT as Uint8Array<ArrayBuffer>], { type: "text/plain" }), "notes.txt");
+    expect((await org.client.request(`/inbox/${conversation}/reply`, { method: "POST", body: alone, htmx: true })).status).toBe(200);
+    const note = new FormData();
+    note.set("body", "interno");
+    note.set("kind", "note");
+    note.set("attachment", new Blob([TEXT as Uint8Array<ArrayBuffer>], { type: "text/plain" }), "n.txt");
+    const refused = await org.client.request(`/inbox/${conversation}/reply`, { method: "POST", body: note, htmx: true });
+    expect(refused.status).toBe(422);
+    expect(await refused.text()).toContain("Private notes take no attachments");
+    const max = config.media.maxBytes;
+    config.media.maxBytes = 1024;
+    try {
+      const big = new FormData();
+      big.set("body", "grande");
+      big.set("attachment", new Blob([new Uint8Array(4096)]), "big.bin");
+      const tooBig = await org.client.request(`/inbox/${conversation}/reply`, { method: "POST", body: big, htmx: true });
+      expect(tooBig.status).toBe(422);
+      expect(await tooBig.text()).toContain("The file is larger than the 1.0 KB limit");
+    } finally {
+      config.media.maxBytes = max;
+    }
+    const outbound = await db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.conversationId, conversation), eq(messages.direction, "outbound")));
+    expect(outbound.map((m) => m.type).sort()).toEqual(["document", "image"]);
   });
 });

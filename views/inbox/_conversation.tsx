@@ -4,6 +4,7 @@ import type { FieldError } from "@/lib/errors";
 import { t, tText } from "@/lib/i18n";
 import { Badge, fieldError } from "../components/ui";
 import { MessageBubble } from "./_message";
+import { ReplyAttachment } from "./_media";
 import { inboxQuery, type InboxFilters } from "./_list";
 
 export type Member = { id: string; name: string | null; email: string };
@@ -190,6 +191,8 @@ export function ReplyForm({ row, values, errors }: { row: ConversationRow; value
       hx-post={`/inbox/${c.id}/reply`}
       hx-target="#reply-form"
       hx-swap="outerHTML"
+      enctype="multipart/form-data"
+      hx-encoding="multipart/form-data"
     >
       <label for="reply-body" class="sr-only">
         {t("inbox:reply.label")}
@@ -200,7 +203,6 @@ export function ReplyForm({ row, values, errors }: { row: ConversationRow; value
         rows="3"
         maxlength={CONVERSATION_LIMITS.replyMax}
         placeholder={tText("inbox:reply.placeholder")}
-        required
         aria-invalid={error ? "true" : undefined}
         safe
       >
@@ -214,6 +216,7 @@ export function ReplyForm({ row, values, errors }: { row: ConversationRow; value
         ""
       )}
       {cannotSend ? <small class="hint">{t(cannotSend)}</small> : ""}
+      <ReplyAttachment />
       <div class="row reply-actions">
         <button type="submit" name="kind" value="reply" disabled={!!cannotSend}>
           {t("inbox:reply.send")}

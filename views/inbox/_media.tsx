@@ -1,5 +1,6 @@
-import { tText } from "@/lib/i18n";
-import { signedMediaPath } from "@/lib/media-url";
+import { config } from "@/config";
+import { t, tText } from "@/lib/i18n";
+import { formatBytes, signedMediaPath } from "@/lib/media-url";
 
 type Kind = "image" | "sticker" | "audio" | "video" | "document";
 const KINDS = new Set<string>(["image", "sticker", "audio", "video", "document"]);
@@ -94,5 +95,15 @@ export function MediaAttachment({ type, media, text }: { type: string; media: Re
       )}
       {caption}
     </>
+  );
+}
+
+/** The reply box's file field: the file is sent as media, the text as its caption. */
+export function ReplyAttachment() {
+  return (
+    <label class="reply-attach" for="reply-attachment">
+      <span class="muted small">{t("media:view.attach")}</span>
+      <input id="reply-attachment" type="file" name="attachment" title={tText("media:view.attachHint", { max: formatBytes(config.media.maxBytes) })} />
+    </label>
   );
 }

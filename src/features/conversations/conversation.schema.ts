@@ -71,4 +71,13 @@ export const replyFormSchema = z.object({
   kind: z.enum(["reply", "note"]).default("reply"),
 });
 
+/** A reply with an attachment: the text is its caption, so it may be empty. */
+export const replyWithAttachmentSchema = replyFormSchema.extend({
+  body: z
+    .string()
+    .trim()
+    .max(CONVERSATION_LIMITS.replyMax, { error: () => tText("inbox:errors.atMost", { count: CONVERSATION_LIMITS.replyMax }) })
+    .default(""),
+});
+
 export const conversationIdParams = z.object({ id: z.string().max(64) });

@@ -7,6 +7,12 @@ import { port } from "@/lib/port";
  * src/routes.ts plugs messages' queueing in here.
  */
 export const sendInboxReply =
-  port<(sender: { tenant: Tenant; userId: string; request?: Request }, reply: { instanceId: string; contactId: string; text: string }) => Promise<unknown>>(
+  port<
+    (
+      sender: { tenant: Tenant; userId: string; request?: Request },
+      /** `attachment`: a file chosen in the reply box, sent as media with the text as its caption. */
+      reply: { instanceId: string; contactId: string; text: string; attachment?: Blob | null },
+    ) => Promise<unknown>
+  >(
     "conversations: send an inbox reply",
   );

@@ -16,7 +16,7 @@ import { ConversationList, type InboxFilters } from "@views/inbox/_list";
 import { MessageBubble } from "@views/inbox/_message";
 import { InboxPage } from "@views/inbox/index";
 import { aiToolCallsOf } from "./inbox.ai";
-import { CONVERSATION_LIMITS, assignFormSchema, handoffSchema, replyFormSchema, statusFormSchema } from "./conversation.schema";
+import { CONVERSATION_LIMITS, assignFormSchema, handoffSchema, replyFormSchema, replyWithAttachmentSchema, statusFormSchema } from "./conversation.schema";
 import {
   addPrivateNote,
   assignConversation,
@@ -218,10 +218,14 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
       const tenant = tenantOfAdmin(admin);
       const row = await getConversation(tenant, params.id);
       const values = formFields(body);
-      const parsed = replyFormSchema.safeParse(values);
+      // A file chosen in the reply box (multipart): the text becomes its caption and may be empty.
+      const attachment = values.attachment instanceof Blob && values.attachment.size > 0 ? values.attachment : null;
+      const parsed = (attachment ? replyWithAttachmentSchema : replyFormSchema).safeParse(values);
       let errors: FieldError[] | undefined;
       if (!parsed.success) {
         errors = zodDetails(parsed.error.issues);
+      } else if (parsed.data.kind === "note" && attachment) {
+        errors = [{ path: "body", message: tText("media:errors.noteAttachment") }];
       } else if (parsed.data.kind === "note") {
         await addPrivateNote(tenant, row.conversation.id, admin.user.id, parsed.data.body);
       } else {
@@ -229,7 +233,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
           await sendInboxReply(
             { tenant, userId: admin.user.id, request },
             // By contact, so a reply in a group goes to the group (and a LID-only contact is reached as the provider allows).
-            { instanceId: row.conversation.instanceId, contactId: row.contact.id, text: parsed.data.body },
+            { instanceId: row.conversation.instanceId, contactId: row.contact.id, text: parsed.data.body, attachment },
           );
         } catch (err) {
           errors = actionError(err) ?? undefined;

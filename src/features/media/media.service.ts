@@ -9,7 +9,7 @@ import { AppError, validationFailed } from "@/lib/errors";
 import { tText, type Locale } from "@/lib/i18n";
 import { isUuid } from "@/lib/ids";
 import { log } from "@/lib/logger";
-import { signedMediaUrl } from "@/lib/media-url";
+import { formatBytes, signedMediaUrl } from "@/lib/media-url";
 import { guardedFetch, OutboundError, TargetRefused } from "@/lib/outbound";
 import { port } from "@/lib/port";
 import { tenantFilter, type Tenant } from "@/lib/tenant";
@@ -230,12 +230,6 @@ class MediaFailure extends Error {
 }
 
 const tooLarge = () => new MediaFailure(tText("media:errors.tooLarge", { max: formatBytes(config.media.maxBytes) }), false);
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
 
 /** Reads a body up to MEDIA_MAX_BYTES; more is refused without reading the rest. */
 async function readCapped(res: Response): Promise<Uint8Array> {

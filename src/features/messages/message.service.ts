@@ -13,7 +13,7 @@ import { tText } from "@/lib/i18n";
 import { publishLive } from "@/lib/live";
 import { mediaUrlRefusal } from "@/lib/outbound";
 import { signedMediaUrl } from "@/lib/media-url";
-import { mediaForSend, type Media } from "@/features/media/media.service";
+import { createUpload, mediaForSend, type Media } from "@/features/media/media.service";
 import { instanceOfTenant, tenantFilter } from "@/lib/tenant";
 import { providerFor } from "@/providers";
 import type { Instance } from "@/db/schema";
@@ -331,6 +331,33 @@ export async function queueOutboundMessage(ctx: SendContext, input: SendMessageI
     }
     throw err;
   }
+}
+
+/**
+ * The inbox's reply: a text, or an attachment stored in the media store (an upload) and sent by its id,
+ * the text as its caption (after it, as a text, for audio, which has none). Its type follows the
+ * stored file's (sniffed) type.
+ */
+export async function queueInboxReply(
+  ctx: SendContext,
+  reply: { instanceId: string; contactId: string; text: string; attachment?: Blob | null },
+): Promise<void> {
+  const { attachment, ...rest } = reply;
+  if (!attachment) {
+    await queueOutboundMessage(ctx, { ...rest, type: "text" });
+    return;
+  }
+  const upload = await createUpload(ctx, attachment);
+  const mime = upload.mimeType ?? "";
+  const type = mime.startsWith("image/") ? "image" : mime.startsWith("video/") ? "video" : mime.startsWith("audio/") ? "audio" : "document";
+  const caption = rest.text.trim();
+  const to = { instanceId: rest.instanceId, contactId: rest.contactId };
+  if (type === "audio") {
+    await queueOutboundMessage(ctx, { ...to, type, media: { id: upload.id } });
+    if (caption) await queueOutboundMessage(ctx, { ...to, type: "text", text: caption });
+    return;
+  }
+  await queueOutboundMessage(ctx, { ...to, type, media: { id: upload.id, ...(caption ? { caption } : {}) } });
 }
 
 // ——— Reading and marking read ———
