@@ -4,4 +4,5 @@ import "./delivery.worker";
 import "./automation.worker";
 import "./media.worker";
 import "@/features/usage/usage.worker";
+import "@/features/contacts/contacts.worker";
 import "@/features/transcription/transcription.worker";

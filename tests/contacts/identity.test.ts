@@ -322,3 +322,34 @@ describe("through the inbound service", () => {
     expect(next.conversation!.id).toBe(first.conversation!.id);
   });
 });
+
+describe("contacts stored before phones were canonical", () => {
+  test("a Brazilian mobile without its ninth digit takes it, or merges with the contact that has it", async () => {
+    const [alone] = await db.insert(contacts).values({ organizationId, phone: "+552188881111", name: "Sem nono" }).returning();
+    const [legacy] = await db
+      .insert(contacts)
+      .values({ organizationId, phone: "+552188882222", name: "Antigo", tags: ["old"] })
+      .returning();
+    const [modern] = await db
+      .insert(contacts)
+      .values({ organizationId, phone: "+5521988882222", tags: ["new"] })
+      .returning();
+    const [fixed] = await db.insert(contacts).values({ organizationId, phone: "+552133334444", name: "Fixo" }).returning();
+    await history(legacy!.id, 2);
+    await history(modern!.id, 1);
+
+    const { canonicalizeStoredPhones } = await import("@/features/contacts/identity.service");
+    expect(await canonicalizeStoredPhones()).toBe(2);
+    expect((await contactRow(alone!.id))!.phone).toBe("+5521988881111");
+    const kept = (await contactRow(legacy!.id))!;
+    expect(kept).toMatchObject({ phone: "+5521988882222", name: "Antigo" });
+    expect(kept.tags.sort()).toEqual(["new", "old"]);
+    expect(await contactRow(modern!.id)).toBeUndefined();
+    const convs = await db.select().from(conversations).where(eq(conversations.contactId, kept.id));
+    expect(convs).toHaveLength(1);
+    expect(await db.select().from(messages).where(eq(messages.conversationId, convs[0]!.id))).toHaveLength(3);
+    // A fixed line never had a ninth digit; nothing is left to fix on a second pass.
+    expect((await contactRow(fixed!.id))!.phone).toBe("+552133334444");
+    expect(await canonicalizeStoredPhones()).toBe(0);
+  });
+});

@@ -490,6 +490,61 @@ export async function applyIdentityChange(instance: Instance, from: InboundSende
   );
 }
 
+/** A Brazilian mobile stored before phones were canonical: without its ninth digit. */
+const LEGACY_BR_MOBILE = "^\\+55[1-9]{2}[6-9][0-9]{7}$";
+
+/**
+ * Contacts stored before libphonenumber and the ninth-digit rule (lib/phone) may hold a Brazilian
+ * mobile without its ninth digit, and the same person may have a second contact with it: each such
+ * contact takes the canonical phone, or is merged (audited, evented) with the contact that has it.
+ * Runs in the background at start; a pass over a database with nothing left to fix is one scan.
+ * Returns how many contacts it fixed.
+ */
+export async function canonicalizeStoredPhones(batch = 100): Promise<number> {
+  let fixed = 0;
+  const seen = new Set<string>();
+  for (;;) {
+    const rows = await db
+      .select({ id: contacts.id, organizationId: contacts.organizationId, deviceId: contacts.deviceId, phone: contacts.phone })
+      .from(contacts)
+      .where(sql`${contacts.phone} ~ ${LEGACY_BR_MOBILE}`)
+      .limit(batch);
+    // Nothing left, or only rows a pass already handled (never loop on one it could not fix).
+    if (rows.every((r) => seen.has(r.id))) return fixed;
+    for (const row of rows) {
+      if (seen.has(row.id)) continue;
+      seen.add(row.id);
+      await withDeadlockRetry("canonical phone", () => db.transaction((tx) => canonicalizeOne(tx, row)));
+      fixed++;
+    }
+  }
+}
+
+async function canonicalizeOne(tx: Tx, row: { id: string; organizationId: string | null; deviceId: string | null; phone: string | null }) {
+  const owner: Owner = { organizationId: row.organizationId, deviceId: row.organizationId ? null : row.deviceId };
+  const canonical = row.phone ? toE164(row.phone) : null;
+  if (!row.phone || !canonical || canonical === row.phone) return;
+  await lockOwner(tx, owner);
+  // Both phones' contacts, locked in (owner, phone) order.
+  const both = await tx
+    .select()
+    .from(contacts)
+    .where(and(ownerFilter(contacts, owner), inArray(contacts.phone, [row.phone, canonical])))
+    .orderBy(asc(contacts.phone))
+    .for("no key update");
+  const legacy = both.find((c) => c.id === row.id);
+  if (!legacy) return;
+  const events: NewEvent[] = [];
+  let kept = legacy;
+  const other = both.find((c) => c.phone === canonical);
+  if (other) {
+    const [keep, loser] = [legacy, other].sort(oldestFirst) as [Contact, Contact];
+    kept = await mergeInto(tx, keep, loser, { owner, instanceId: null, reason: "identities", actor: SYSTEM, events });
+  }
+  await tx.update(contacts).set({ phone: canonical, updatedAt: new Date() }).where(eq(contacts.id, kept.id));
+  await recordEvents(events, tx);
+}
+
 /** Every identity of a contact besides its phone (the contact page, the API). */
 export async function identitiesOf(contactId: string, tx: DbOrTx = db): Promise<Key[]> {
   return tx
