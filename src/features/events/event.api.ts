@@ -1,13 +1,34 @@
 import { Elysia } from "elysia";
+import { z } from "zod";
 import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
-import { AppError } from "@/lib/errors";
+import { AppError, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { ok } from "@/lib/openapi";
 import { tenantOf } from "@/lib/tenant";
 import { eventJsonSchema, eventPageSchema } from "./event.openapi";
-import { EVENT_TYPES, eventIdParams, eventListQuerySchema, type EventType } from "./event.schema";
+import { EVENT_TYPES, eventAfterSchema, eventIdParams, eventListQuerySchema, eventTypesSchema, type EventType } from "./event.schema";
 import { EVENT_READ_SCOPE, eventPayload, getEvent, listEvents, pollEvents, readableEventTypes } from "./event.service";
+import { eventStream } from "./event.stream";
+
+const emptyToUndefined = (v: unknown) => (v === "" ? undefined : v);
+
+/** `GET /v1/events/stream`: the filters of GET /v1/events, and `after` for clients that cannot send `Last-Event-ID`. */
+const eventStreamQuerySchema = z.object({
+  type: z.preprocess(emptyToUndefined, eventTypesSchema.optional()),
+  instanceId: z.preprocess(emptyToUndefined, z.uuid({ error: () => tText("events:validation.instanceId") }).optional()),
+  after: z.preprocess(emptyToUndefined, eventAfterSchema.optional()),
+});
+
+/** Where a stream starts: `Last-Event-ID` (an EventSource reconnecting) wins over `?after=`; neither = from now. */
+function streamStart(lastEventId: string | null | undefined, after: string | undefined): string {
+  if (lastEventId !== null && lastEventId !== undefined && lastEventId.trim() !== "") {
+    const parsed = eventAfterSchema.safeParse(lastEventId);
+    if (!parsed.success) throw validationFailed([{ path: "Last-Event-ID", message: tText("events:validation.after") }]);
+    return parsed.data;
+  }
+  return after ?? new Date().toISOString();
+}
 
 /** The event types the key may read; a key that can read none lacks events:read (403). */
 function readableOrRefuse(apiKey: VerifiedApiKey): string[] {
@@ -66,6 +87,48 @@ export const eventApi = new Elysia({ name: "event-api", prefix: "/v1/events" })
           "`webhooks:read`: webhook.*). Payload: " +
           "`{id, type, timestamp, organizationId, instanceId, data}`, the same as webhook bodies.",
         responses: ok(eventPageSchema),
+      },
+    },
+  )
+  .get(
+    "/stream",
+    async ({ apiKey, query, request }) => {
+      const filter = { types: typesFor(apiKey, query.type), instanceId: query.instanceId ?? apiKey.instanceId ?? undefined };
+      return eventStream({
+        tenant: tenantOf(apiKey),
+        filter,
+        boundInstanceId: apiKey.instanceId,
+        after: streamStart(request.headers.get("last-event-id"), query.after),
+        signal: request.signal,
+      });
+    },
+    {
+      apiKey: "",
+      query: eventStreamQuerySchema,
+      detail: {
+        tags: ["Events"],
+        summary: "Stream events (Server-Sent Events)",
+        description:
+          "The event log as `text/event-stream`: one frame per event, `id:` = the event id, `event:` = its type, `data:` = the " +
+          "same JSON payload as webhook bodies and `GET /v1/events`. Events arrive in commit order and at least once. " +
+          "Reconnect with the `Last-Event-ID` header (EventSource sends it by itself) or `?after=<event id>` to resume with " +
+          "nothing missed; without either the stream starts now. Same filters and scope rules as `GET /v1/events`; a key " +
+          "bound to one instance streams that instance's events. A `: keep-alive` comment is sent after 15 s of silence.",
+        parameters: [
+          {
+            name: "Last-Event-ID",
+            in: "header",
+            required: false,
+            schema: { type: "string" },
+            description: "The last event id received; the stream resumes after it.",
+          },
+        ],
+        responses: {
+          200: {
+            description: "An endless Server-Sent Events stream of event frames",
+            content: { "text/event-stream": { schema: { type: "string", description: "id: <event id>\nevent: <type>\ndata: <event JSON>" } } },
+          },
+        },
       },
     },
   )
