@@ -8,6 +8,9 @@ const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 
 
 export const DELIVERY_STATUSES = ["pending", "succeeded", "failed", "exhausted", "cancelled"] as const;
 
+/** What an endpoint delivers to: an HTTP URL (Standard Webhooks), a NATS JetStream server or a RabbitMQ broker. */
+export const ENDPOINT_KINDS = ["webhook", "nats", "rabbitmq"] as const;
+
 /** Append-only log of every state change; also the source of usage metering. */
 export const events = pgTable(
   "events",
@@ -42,7 +45,12 @@ export const webhooks = pgTable(
       .notNull()
       .references(() => organizations.id, { onDelete: "cascade" }),
     name: text().notNull().default(""),
+    /** One delivery mechanism for every kind: only the send step dispatches on it (SPEC §5, issue 17). */
+    kind: text({ enum: ENDPOINT_KINDS }).notNull().default("webhook"),
+    /** The webhook URL; for a sink the broker URL with its password masked (the real one is in configEnc). */
     url: text().notNull(),
+    /** A sink's connection: JSON `{url, exchange?}` encrypted with lib/crypto (the URL can carry credentials). Null for webhooks. */
+    configEnc: text(),
     /** whsec_… encrypted with lib/crypto. */
     secretEnc: text().notNull(),
     /** The previous secret keeps signing until previousSecretExpiresAt (rotation grace of 24 h). */
