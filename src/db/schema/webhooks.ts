@@ -49,8 +49,10 @@ export const webhooks = pgTable(
     kind: text({ enum: ENDPOINT_KINDS }).notNull().default("webhook"),
     /** The webhook URL; for a sink the broker URL with its password masked (the real one is in configEnc). */
     url: text().notNull(),
-    /** A sink's connection: JSON `{url, exchange?}` encrypted with lib/crypto (the URL can carry credentials). Null for webhooks. */
+    /** A sink's connection: JSON `{url}` encrypted with lib/crypto (the URL can carry credentials). Null for webhooks. */
     configEnc: text(),
+    /** A sink's settings that are not secret: `{exchange}` (RabbitMQ) or `{stream}` (NATS JetStream). Null for webhooks. */
+    sinkOptions: jsonb().$type<{ exchange?: string; stream?: string }>(),
     /** whsec_… encrypted with lib/crypto. */
     secretEnc: text().notNull(),
     /** The previous secret keeps signing until previousSecretExpiresAt (rotation grace of 24 h). */
