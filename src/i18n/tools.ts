@@ -57,6 +57,7 @@ export default {
       secretValue: "Informe o valor deste cabeçalho secreto",
       toolId: "Id de ferramenta inválido",
       contactId: "Id de contato inválido",
+      recordKind: "kind deve ser um de: {{kinds}}",
     },
     runtime: {
       noContact: "Esta conversa não tem um contato (chat de teste)",
@@ -153,6 +154,7 @@ export default {
       secretValue: "Enter this secret header's value",
       toolId: "Invalid tool id",
       contactId: "Invalid contact id",
+      recordKind: "kind must be one of: {{kinds}}",
     },
     runtime: {
       noContact: "This conversation has no contact (test chat)",

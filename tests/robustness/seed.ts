@@ -49,6 +49,11 @@ export async function seedOrganization(app: App, orgName: string) {
   await saveStep(orgId, flow.id, { key: "start", type: "send_text", text: "hello", config: {}, waitForInput: false, transitions: {}, order: 0 });
   const workflow = await ok(api(app, "POST", "/v1/workflows", key, { name: `${orgName} bot`, provider: "flow", config: { flowId: flow.id } }), "workflow");
   const thread = await ok(api(app, "POST", `/v1/workflows/${workflow.id}/threads`, key, {}), "thread");
+  // A public IP literal: the outbound guard accepts it without DNS.
+  const tool = await ok(
+    api(app, "POST", "/v1/tools", key, { name: "stock", description: "Stock", parameters: { type: "object" }, url: "https://1.1.1.1/stock" }),
+    "tool",
+  );
   const trigger = await createTrigger(orgId, {
     name: "hello",
     match: "contains",
@@ -87,6 +92,7 @@ export async function seedOrganization(app: App, orgName: string) {
       flow: flow.id,
       workflow: workflow.id as string,
       thread: thread.id as string,
+      tool: tool.id as string,
       trigger: trigger.id,
       delivery: delivery!.id,
       apiKey: bigKey.id,

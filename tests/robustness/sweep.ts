@@ -98,6 +98,7 @@ export function kindOf(
     events: "event",
     triggers: "trigger",
     flows: "flow",
+    tools: "tool",
   };
   if (segments[0] === "members") return segments[1] === "invitations" ? "invitation" : "membership";
   return table[segments[0]!] ?? null;

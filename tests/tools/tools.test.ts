@@ -249,7 +249,7 @@ describe("custom tools API", () => {
     expect(wf.status).toBe(422);
     expect(wf.body.error.details[0].path).toBe("config.tools.custom.0");
     // B's record listing never shows A's records.
-    expect((await api(app, "GET", "/v1/tools/records/leads", b.key)).body.data).toEqual([]);
+    expect((await api(app, "GET", "/v1/tools/records?kind=leads", b.key)).body.data).toEqual([]);
   });
 
   test("bad input is a 422 with field errors: name, builtin name, schema, URL, secret without value, duplicate", async () => {
@@ -303,10 +303,10 @@ describe("custom tools API", () => {
     const r = await turn(s, 'call create_lead {"title":"Lead A"}');
     const { createApiKey } = await import("@/features/api-keys/api-key.service");
     const { secret } = await createApiKey({ organizationId: s.org, name: "k", scopes: ["*"] });
-    const list = await api(app, "GET", `/v1/tools/records/leads?contactId=${r.contact.id}`, secret);
+    const list = await api(app, "GET", `/v1/tools/records?kind=leads&contactId=${r.contact.id}`, secret);
     expect(list.status).toBe(200);
     expect(list.body.data.map((l: { title: string }) => l.title)).toEqual(["Lead A"]);
-    expect((await api(app, "GET", "/v1/tools/records/unknown", secret)).status).toBe(422);
+    expect((await api(app, "GET", "/v1/tools/records?kind=unknown", secret)).status).toBe(422);
     const outbound = await db.select().from(messages).where(eq(messages.organizationId, s.org));
     expect(outbound.length).toBeGreaterThan(0);
   });

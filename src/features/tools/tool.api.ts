@@ -5,14 +5,14 @@ import { byApiKey } from "@/features/audit/audit.service";
 import { noContent, ok } from "@/lib/openapi";
 import { organizationOf } from "@/lib/tenant";
 import { recordListSchemas, toolJsonSchema, toolListSchema } from "./tool.openapi";
-import { createToolSchema, RECORD_KINDS, recordListQuerySchema, updateToolSchema } from "./tool.schema";
+import { createToolSchema, recordListQuerySchema, updateToolSchema } from "./tool.schema";
 import { createTool, deleteTool, getTool, listRecords, listTools, toPublicTool, updateTool } from "./tool.service";
 
 const idParams = z.object({ id: z.string().uuid() });
 
 /**
  * `/v1/tools`: the organization's custom HTTP tools (workflows list the ones their model may call in
- * `config.tools.custom`), and `/v1/tools/records/{kind}` — leads, complaints, payment promises and
+ * `config.tools.custom`), and `/v1/tools/records?kind=` — leads, complaints, payment promises and
  * follow-ups the built-in tools created. Tools are part of workflow configuration: workflows scopes.
  */
 export const toolsApi = new Elysia({ name: "tools-api" })
@@ -66,13 +66,12 @@ export const toolsApi = new Elysia({ name: "tools-api" })
     },
     { apiKey: "workflows:write", params: idParams, detail: { tags: ["Workflows"], summary: "Delete a custom AI tool", responses: noContent() } },
   )
-  .get("/v1/tools/records/:kind", async ({ apiKey, params, query }) => ({ data: await listRecords(organizationOf(apiKey), params.kind, query) }), {
+  .get("/v1/tools/records", async ({ apiKey, query }) => ({ data: await listRecords(organizationOf(apiKey), query.kind, query) }), {
     apiKey: "workflows:read",
-    params: z.object({ kind: z.enum(RECORD_KINDS) }),
     query: recordListQuerySchema,
     detail: {
       tags: ["Workflows"],
-      summary: "Records the AI tools created (leads, complaints, payment-promises, follow-ups)",
+      summary: "Records the AI tools created: `kind` = leads, complaints, payment-promises or follow-ups",
       responses: ok(z.union([recordListSchemas.leads, recordListSchemas.complaints, recordListSchemas["payment-promises"], recordListSchemas["follow-ups"]])),
     },
   });

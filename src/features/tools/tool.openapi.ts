@@ -19,7 +19,7 @@ export const toolListSchema = z.object({ data: z.array(toolJsonSchema) });
 
 const recordKeys = ["id", "organizationId", "contactId", "conversationId", "threadId", "createdAt"] as const;
 
-/** `/v1/tools/records/{kind}`: what the AI tools created, per kind. */
+/** `/v1/tools/records?kind=`: what the AI tools created, per kind. */
 export const recordListSchemas = {
   leads: z.object({ data: z.array(rowJson(salesLeads, [...recordKeys, "title", "notes", "value", "status"])) }),
   complaints: z.object({ data: z.array(rowJson(complaints, [...recordKeys, "subject", "description", "severity", "status"])) }),

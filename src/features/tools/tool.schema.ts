@@ -130,6 +130,7 @@ export const RECORD_KINDS = ["leads", "complaints", "payment-promises", "follow-
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
 export const recordListQuerySchema = z.object({
+  kind: z.enum(RECORD_KINDS, { error: () => tText("tools:errors.recordKind", { kinds: RECORD_KINDS.join(", ") }) }),
   contactId: z.uuid({ error: () => tText("tools:errors.contactId") }).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });

@@ -116,12 +116,15 @@ export async function updateTool(organizationId: string, id: string, patch: Upda
   if (patch.url !== undefined && patch.url !== current.url) await assertToolUrl(patch.url);
   // A stored secret belongs to the URL it was given for: moving the URL needs the secrets again.
   const moved = patch.url !== undefined && patch.url !== current.url;
-  const headers = patch.headers
-    ? storeHeaders(patch.headers, moved ? [] : current.headers)
-    : moved
-      ? storeHeaders(toPublicTool(current).headers.map((h) => ({ name: h.name, secret: h.secret, value: h.value ?? undefined })))
-      : undefined;
+  let headers: HttpToolHeader[] | undefined;
+  if (patch.headers) headers = storeHeaders(patch.headers, moved ? [] : current.headers);
+  // Moved without new headers: plain ones stay, each secret must be given again (a 422 on its value).
+  else if (moved && current.headers.some((h) => h.secret)) {
+    headers = storeHeaders(current.headers.map((h) => ({ name: h.name, value: h.secret ? undefined : h.value, secret: h.secret })));
+  }
   const { headers: _, ...rest } = patch;
+  // An empty PATCH changes nothing (an UPDATE without columns is not SQL).
+  if (Object.keys(rest).length === 0 && !headers) return current;
   return inTransaction(tx, async (tx) => {
     const [t] = await tx
       .update(aiTools)
