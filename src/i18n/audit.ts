@@ -58,6 +58,7 @@ export default {
       trigger: "gatilho",
       flow: "fluxo",
       workflow: "workflow",
+      tool: "ferramenta de IA",
       system: "sistema",
     },
     errors: {
@@ -153,6 +154,14 @@ export default {
         deleted: "Modelo excluído",
         updated: "Modelo atualizado",
       },
+      tool: {
+        created: "Ferramenta de IA criada",
+        deleted: "Ferramenta de IA excluída",
+        updated: "Ferramenta de IA atualizada",
+      },
+      usage: {
+        ai_token_limit_set: "Limite mensal de tokens de IA alterado",
+      },
       trigger: {
         created: "Gatilho criado",
         deleted: "Gatilho excluído",
@@ -232,6 +241,7 @@ export default {
       trigger: "trigger",
       flow: "flow",
       workflow: "workflow",
+      tool: "AI tool",
       system: "system",
     },
     errors: {
@@ -326,6 +336,14 @@ export default {
         created: "Template created",
         deleted: "Template deleted",
         updated: "Template updated",
+      },
+      tool: {
+        created: "AI tool created",
+        deleted: "AI tool deleted",
+        updated: "AI tool updated",
+      },
+      usage: {
+        ai_token_limit_set: "Monthly AI token limit changed",
       },
       trigger: {
         created: "Trigger created",
