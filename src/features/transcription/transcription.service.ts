@@ -1,5 +1,6 @@
 import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import { db, notify, rowsOf } from "@/db/client";
+import { withDeadlockRetry } from "@/db/lock-order";
 import { contacts, conversations, instances, messages, organizations, transcriptions, type TranscriptionStatus } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
 import type { InboundMessageContext } from "@/features/inbound/inbound.service";
@@ -245,45 +246,56 @@ async function transcribe(job: Job, now: Date, signal?: AbortSignal): Promise<vo
   });
 }
 
+/** The claim was lost (our lease ran out and another worker took the row over): its outcome counts, not ours. */
+class LeaseLost extends Error {}
+
 async function complete(job: Job, message: typeof messages.$inferSelect, transcript: string, used: { model: string; language: string | null }) {
-  const stored = await db.transaction(async (tx) => {
-    const [mine] = await tx
-      .update(transcriptions)
-      .set({ status: "completed", completedAt: new Date(), leaseUntil: null, nextAttemptAt: null, error: null, ...used, updatedAt: new Date() })
-      .where(stillLeased(job))
-      .returning({ id: transcriptions.id });
-    // Our lease ran out and another worker took the row over: its outcome counts, not ours.
-    if (!mine) return false;
-    if (!(await setMessageTranscript(message.id, transcript, tx))) return false;
-    await recordEvent(
-      {
-        organizationId: message.organizationId,
-        instanceId: message.instanceId,
-        type: "message.transcribed",
-        data: {
-          message: {
-            id: message.id,
-            providerMessageId: message.providerMessageId,
-            conversationId: message.conversationId,
-            contactId: message.contactId,
-            type: message.type,
-            transcript,
-            language: used.language,
-            model: used.model,
+  let stored: boolean;
+  try {
+    // In the lock order (src/db/lock-order.ts): the message, then the rows nobody else waits on.
+    stored = await withDeadlockRetry("transcription outcome", () =>
+      db.transaction(async (tx) => {
+        if (!(await setMessageTranscript(message.id, transcript, tx))) return false;
+        const [mine] = await tx
+          .update(transcriptions)
+          .set({ status: "completed", completedAt: new Date(), leaseUntil: null, nextAttemptAt: null, error: null, ...used, updatedAt: new Date() })
+          .where(stillLeased(job))
+          .returning({ id: transcriptions.id });
+        if (!mine) throw new LeaseLost();
+        await recordEvent(
+          {
+            organizationId: message.organizationId,
+            instanceId: message.instanceId,
+            type: "message.transcribed",
+            data: {
+              message: {
+                id: message.id,
+                providerMessageId: message.providerMessageId,
+                conversationId: message.conversationId,
+                contactId: message.contactId,
+                type: message.type,
+                transcript,
+                language: used.language,
+                model: used.model,
+              },
+            },
           },
-        },
-      },
-      tx,
+          tx,
+        );
+        const [instance] = await tx
+          .select({ organizationId: instances.organizationId, createdByDeviceId: instances.createdByDeviceId })
+          .from(instances)
+          .where(eq(instances.id, message.instanceId));
+        const topic = instance ? inboxTopic(instance) : null;
+        // "transcribed" makes the inbox render the bubble again rather than reuse the one it drew on arrival.
+        if (topic) await publishLive(topic, { conversationId: message.conversationId, messageId: message.id, status: "transcribed" }, tx);
+        return true;
+      }),
     );
-    const [instance] = await tx
-      .select({ organizationId: instances.organizationId, createdByDeviceId: instances.createdByDeviceId })
-      .from(instances)
-      .where(eq(instances.id, message.instanceId));
-    const topic = instance ? inboxTopic(instance) : null;
-    // "transcribed" makes the inbox render the bubble again rather than reuse the one it drew on arrival.
-    if (topic) await publishLive(topic, { conversationId: message.conversationId, messageId: message.id, status: "transcribed" }, tx);
-    return true;
-  });
+  } catch (err) {
+    if (err instanceof LeaseLost) return;
+    throw err;
+  }
   if (stored) await settle(message.id, transcript);
 }
 
