@@ -18,6 +18,7 @@ import { apiReference } from "@/lib/api-reference";
 import { acceptsBody, allowedMethods } from "@/lib/http-semantics";
 import { ErrorPage } from "@views/errors";
 import { metricsPlugin } from "@/features/metrics/metrics.plugin";
+import { OVERSIZED_HOOK_FACTOR } from "@/features/inbound/oversized";
 import { ProviderError } from "@/providers/provider";
 import { mountFeatures } from "@/routes";
 
@@ -78,7 +79,14 @@ export function createApp() {
       const incoming = request.headers.get("x-request-id");
       set.headers["x-request-id"] = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
       const declared = request.headers.get("content-length");
-      const limit = request.url.includes("/hooks/") ? config.hooksMaxBodyBytes : isUploadUrl(request.url) ? uploadBodyLimit() : config.maxBodyBytes;
+      // WuzAPI bodies past HOOKS_MAX_BODY_BYTES are streamed, not held (inbound/oversized.ts): their own ceiling.
+      const limit = request.url.includes("/hooks/wuzapi")
+        ? config.hooksMaxBodyBytes * OVERSIZED_HOOK_FACTOR
+        : request.url.includes("/hooks/")
+          ? config.hooksMaxBodyBytes
+          : isUploadUrl(request.url)
+            ? uploadBodyLimit()
+            : config.maxBodyBytes;
       if (declared !== null) {
         if (Number(declared) > limit) throw payloadTooLarge(limit);
       } else if (request.method !== "GET" && request.method !== "HEAD") {

@@ -6,6 +6,7 @@ import { sealPlaintextWebhookHeaders } from "@/features/webhooks/webhook.service
 import { verifyAppSecret } from "@/lib/app-secret";
 import { BootFailure, listenExclusively } from "@/lib/boot";
 import { log } from "@/lib/logger";
+import { OVERSIZED_HOOK_FACTOR } from "@/features/inbound/oversized";
 import { uploadBodyLimit } from "@/lib/media-url";
 import { startWorkers, stopWorkers } from "@/workers/registry";
 import "@/workers";
@@ -17,7 +18,7 @@ async function boot() {
   await sealPlaintextWebhookHeaders();
   await startApiKeyCacheSync();
   // The server accepts the larger of the two limits; app.ts enforces the per-path one.
-  const maxRequestBodySize = Math.max(config.maxBodyBytes, config.hooksMaxBodyBytes, uploadBodyLimit());
+  const maxRequestBodySize = Math.max(config.maxBodyBytes, config.hooksMaxBodyBytes * OVERSIZED_HOOK_FACTOR, uploadBodyLimit());
   return listenExclusively((options) => createApp().listen({ ...options, maxRequestBodySize }), config.host, config.port);
 }
 

@@ -154,6 +154,8 @@ export type InboundMedia = {
   videoNote?: boolean;
   /** Sticker animated flag. */
   animated?: boolean;
+  /** The bytes were refused before any download (a WuzAPI body over the webhook limit): recorded on the message. */
+  refused?: { reason: "too_large"; size: number };
 };
 
 /** Click-to-WhatsApp ad / post referral (Cloud `referral`, WuzAPI `contextInfo.externalAdReply`). */

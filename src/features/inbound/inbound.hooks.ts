@@ -2,7 +2,10 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { log } from "@/lib/logger";
+import { config } from "@/config";
+import { payloadTooLarge } from "@/lib/request-guard";
 import { ingestEvents, recordUnparsed } from "./inbound.service";
+import { OVERSIZED_HOOK_FACTOR, readOversizedWuzapiBody, type OversizedBody } from "./oversized";
 import { verifyCloudSignature, verifyWuzapiSignature, findWuzapiInstance, findCloudInstance } from "./inbound.webhooks";
 import { mapWuzapiPayload, parseWuzapiBody, wuzapiUserIdOf } from "@/providers/wuzapi.inbound";
 import { readCloudConfig } from "@/providers/cloud";
@@ -11,6 +14,64 @@ import { payloadExcerpt } from "@/providers/provider";
 import { safeEqual } from "@/lib/crypto";
 
 const unauthorized = () => new AppError("unauthorized", "Invalid or missing webhook signature");
+
+type WuzapiBody = { kind: "raw"; raw: string } | ({ kind: "oversized" } & Extract<OversizedBody, { ok: true }>);
+
+/**
+ * The body of a WuzAPI webhook: read whole up to HOOKS_MAX_BODY_BYTES; past that, streamed through the
+ * signature and shrunk (see oversized.ts) so the message is kept with its media refused; past the
+ * ceiling, a 413.
+ */
+async function readWuzapiBody(request: Request): Promise<WuzapiBody> {
+  const reader = request.body?.getReader();
+  if (!reader) return { kind: "raw", raw: "" };
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+    if (size > config.hooksMaxBodyBytes) {
+      const body = await readOversizedWuzapiBody({
+        prefix: chunks,
+        reader,
+        contentType: request.headers.get("content-type"),
+        hmacKey: config.wuzapi.hmacKey ?? "",
+        signature: config.wuzapi.hmacKey ? request.headers.get("x-hmac-signature") : null,
+        ceiling: config.hooksMaxBodyBytes * OVERSIZED_HOOK_FACTOR,
+      });
+      if (!body.ok) throw payloadTooLarge(config.hooksMaxBodyBytes * OVERSIZED_HOOK_FACTOR);
+      return { kind: "oversized", ...body };
+    }
+  }
+  return { kind: "raw", raw: Buffer.concat(chunks).toString("utf8") };
+}
+
+/** A signed body over the limit: its message is stored, its inline media refused as too large (recorded on the message). */
+async function ingestOversizedWuzapi(body: Extract<WuzapiBody, { kind: "oversized" }>, contentType: string | null) {
+  const parsed = body.form
+    ? parseWuzapiBody(
+        new URLSearchParams({ jsonData: body.form.get("jsonData") ?? "", userID: body.form.get("userID") ?? "" }).toString(),
+        "application/x-www-form-urlencoded",
+      )
+    : parseWuzapiBody(body.text, contentType);
+  const instance = parsed?.userID ? await findWuzapiInstance(parsed.userID) : undefined;
+  if (!parsed || !instance) {
+    await recordUnparsed(instance ?? NO_INSTANCE, {
+      kind: "unparsed",
+      reason: `WuzAPI body over the webhook limit (${body.size} bytes) that names no known instance or does not parse`,
+      excerpt: payloadExcerpt(body.form ? Object.fromEntries(body.form) : body.text),
+    });
+    return { ok: true, ignored: true, unparsed: true };
+  }
+  const refused = { reason: "too_large" as const, size: body.size };
+  const events = mapWuzapiPayload(parsed.payload).map((event) =>
+    event.kind === "message" && event.attachment && body.cut ? { ...event, attachment: { ...event.attachment, source: undefined, refused } } : event,
+  );
+  const { counts } = await ingestEvents(instance, events);
+  return { ok: true, ...counts };
+}
 
 /** Where an unreadable WuzAPI body naming no known instance is recorded: the platform's event log, no organization. */
 const NO_INSTANCE = { id: null, organizationId: null, createdByDeviceId: null, provider: "wuzapi" } as const;
@@ -23,12 +84,20 @@ export const inboundHooks = new Elysia({ name: "inbound-hooks", prefix: "/hooks"
   .post(
     "/wuzapi",
     async ({ request }) => {
-      const raw = await request.text();
+      const contentType = request.headers.get("content-type");
+      const body = await readWuzapiBody(request);
+      if (body.kind === "oversized") {
+        if (!body.signed) {
+          log.warn("wuzapi webhook refused: bad signature", { ip: request.headers.get("x-forwarded-for") ?? undefined, size: body.size });
+          throw unauthorized();
+        }
+        return ingestOversizedWuzapi(body, contentType);
+      }
+      const raw = body.raw;
       if (!verifyWuzapiSignature(raw, request.headers.get("x-hmac-signature"))) {
         log.warn("wuzapi webhook refused: bad signature", { ip: request.headers.get("x-forwarded-for") ?? undefined });
         throw unauthorized();
       }
-      const contentType = request.headers.get("content-type");
       const parsed = parseWuzapiBody(raw, contentType);
       if (!parsed?.userID) {
         // Signed, so it is WuzAPI's: acknowledged (a non-2xx is retried) and recorded, on its instance when the body names one.

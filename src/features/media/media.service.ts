@@ -158,7 +158,10 @@ export async function acceptInboundMedia(instance: Instance, event: InboundMessa
   const source = attachment.source;
   let stored: Record<string, unknown>;
   let spoolKey: string | null = null;
-  if (!source) {
+  if (attachment.refused) {
+    // Refused on the webhook path (inline bytes past the body limit): recorded as too large, never fetched.
+    stored = { kind: "too_large", size: attachment.refused.size };
+  } else if (!source) {
     stored = { kind: "none" };
   } else if (source.kind === "base64") {
     const bytes = decodeBase64(source.data);
