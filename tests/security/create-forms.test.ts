@@ -114,9 +114,11 @@ describe("create forms are post → redirect → get", () => {
     const created = await client.postForm("/webhooks", { url: `http://127.0.0.1:${subscriber.port}/hook` });
     const id = created.headers.get("location")!.split("/").pop()!;
     const [before] = await db.select().from(webhooks).where(eq(webhooks.id, id));
+    // A GET of a POST-only route is a 405 that names POST (lib/http-semantics), never a rotation.
     for (const path of [`/webhooks/${id}/rotate`, `/v1/webhooks/${id}/rotate-secret`]) {
       const res = await client.get(path);
-      expect([path, res.status]).toEqual([path, 404]);
+      expect([path, res.status, res.headers.get("allow")]).toEqual([path, 405, expect.stringContaining("POST")]);
+      expect(res.headers.get("allow")).not.toContain("GET");
     }
     const [after] = await db.select().from(webhooks).where(eq(webhooks.id, id));
     expect(after!.secretEnc).toBe(before!.secretEnc);
