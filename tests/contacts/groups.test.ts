@@ -144,6 +144,15 @@ describe("a WuzAPI group", () => {
     expect(html).toMatch(/class="sender small">Bruno<\/span>/);
   });
 
+  test("the conversations API names the participant of each group message", async () => {
+    const res = await api(app, "GET", `/v1/conversations/${conversationId}/messages?order=asc`, org.key);
+    expect(res.status).toBe(200);
+    const senders = res.body.data.map((m: { sender: { name: string } | null }) => m.sender?.name);
+    expect(senders).toEqual(["Ana", "Bruno", "Ana"]);
+    const list = await api(app, "GET", "/v1/conversations", org.key);
+    expect(list.body.data.find((c: { id: string }) => c.id === conversationId).contact).toMatchObject({ kind: "group", name: "Equipe Vendas", phone: null });
+  });
+
   test("an inbox reply goes to the group JID, not to a participant", async () => {
     const res = await org.client.postForm(`/inbox/${conversationId}/reply`, { body: "Olá, equipe", kind: "reply" }, { htmx: true });
     expect(res.status).toBeLessThan(400);

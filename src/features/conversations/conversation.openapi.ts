@@ -17,7 +17,7 @@ export const conversationJsonSchema = rowJson(conversations, [
   "resolvedAt",
   "createdAt",
   "updatedAt",
-]).extend({ contact: rowJson(contacts, ["id", "phone", "name"]) });
+]).extend({ contact: rowJson(contacts, ["id", "kind", "phone", "name"]) });
 
 export const conversationPageSchema = pageOf(conversationJsonSchema);
 
@@ -40,6 +40,10 @@ export const conversationMessageJsonSchema = rowJson(messages, [
   "deliveredAt",
   "readAt",
   "failedAt",
-]).extend({ media: z.record(z.string(), z.unknown()).nullable() });
+]).extend({
+  media: z.record(z.string(), z.unknown()).nullable(),
+  /** In a group conversation: the participant who wrote the message (their name, or phone). */
+  sender: z.object({ contactId: z.string(), name: z.string().nullable() }).nullable(),
+});
 
 export const conversationMessagePageSchema = pageOf(conversationMessageJsonSchema);

@@ -184,7 +184,7 @@ export function conversationJson(row: ConversationRow) {
   return {
     id: c.id,
     instanceId: c.instanceId,
-    contact: { id: row.contact.id, phone: row.contact.phone, name: row.contact.name },
+    contact: { id: row.contact.id, kind: row.contact.kind, phone: row.contact.phone, name: row.contact.name },
     status: c.status,
     handledBy: c.handledBy,
     assignedUserId: c.assignedUserId,
@@ -199,13 +199,14 @@ export function conversationJson(row: ConversationRow) {
   };
 }
 
-/** The public JSON shape of a message. */
-export function messageJson(m: Message) {
+/** The public JSON shape of a message; in a group, `sender` is the participant who wrote it. */
+export function messageJson(m: Message & { senderName?: string | null }) {
   return {
     id: m.id,
     conversationId: m.conversationId,
     instanceId: m.instanceId,
     contactId: m.contactId,
+    sender: m.senderContactId ? { contactId: m.senderContactId, name: m.senderName ?? null } : null,
     direction: m.direction,
     type: m.type,
     body: m.body,
