@@ -56,6 +56,10 @@ describe("transcription settings page", () => {
     expect(page).toContain("No key saved.");
     expect(page).toContain("endpoint has a key set by the operator.");
     expect(page).not.toContain("sk-operator-secret");
+    expect(page).not.toContain("the endpoint is called without one");
+    config.transcribe.apiKey = undefined;
+    expect(await (await client.get("/settings")).text()).toContain("the endpoint is called without one");
+    config.transcribe.apiKey = "sk-operator-secret";
 
     const res = await client.postForm("/settings/transcription", { enabled: "on", baseUrl: "", apiKey: "", model: "" });
     expect(res.status).toBe(303);

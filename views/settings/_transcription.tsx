@@ -59,6 +59,7 @@ export function TranscriptionSettings({
           <p class="muted small">
             {t(settings.hasApiKey ? "transcription:settings.apiKeySaved" : "transcription:settings.apiKeyNone")}
             {settings.platform.hasKey ? <span> {t("transcription:settings.operatorKey")}</span> : ""}
+            {!settings.platform.hasKey && !settings.hasApiKey ? <span> {t("transcription:settings.noKeyAnywhere")}</span> : ""}
           </p>
           {settings.hasApiKey ? (
             <label class="check">
