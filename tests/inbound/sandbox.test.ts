@@ -233,6 +233,29 @@ describe("sandbox inbound simulator", () => {
     expect(live[0]).toEqual({ conversationId, messageId });
   });
 
+  test("a tapped button (its id kept for automation) and a reply quoting an earlier message", async () => {
+    const instance = await connected(org.organization.id);
+    const first = await api(app, "POST", `/v1/sandbox/instances/${instance.id}/inbound`, org.key, { from: "+5511988886666", text: "menu?" });
+    const [quoted] = await db.select().from(messages).where(eq(messages.id, first.body.messageId));
+    const tap = await api(app, "POST", `/v1/sandbox/instances/${instance.id}/inbound`, org.key, {
+      from: "+5511988886666",
+      button: { id: "menu_sales", title: "Vendas" },
+      replyTo: quoted!.providerMessageId,
+    });
+    expect(tap.status).toBe(201);
+    const [row] = await db.select().from(messages).where(eq(messages.id, tap.body.messageId));
+    expect(row).toMatchObject({
+      type: "interactive",
+      body: "Vendas",
+      context: { interactive: { kind: "button", id: "menu_sales", title: "Vendas" } },
+      quotedProviderMessageId: quoted!.providerMessageId,
+      replyToMessageId: quoted!.id,
+    });
+    const blank = await api(app, "POST", `/v1/sandbox/instances/${instance.id}/inbound`, org.key, { from: "+5511988886666", button: { id: " " } });
+    expect(blank.status).toBe(422);
+    expect(blank.body.error.details.map((d: { path: string }) => d.path)).toContain("button.id");
+  });
+
   test("validation, disconnected instance, other organization", async () => {
     const instance = await connected(org.organization.id);
     const empty = await api(app, "POST", `/v1/sandbox/instances/${instance.id}/inbound`, org.key, { from: "+5511988887777" });

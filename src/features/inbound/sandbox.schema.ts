@@ -41,8 +41,21 @@ export const sandboxInboundSchema = z
         type: z.enum(["image", "audio", "video", "document", "sticker"]).optional(),
       })
       .optional(),
+    /** A button (or list row) the contact taps: its payload id, and the text they saw. */
+    button: z
+      .object({
+        id: z
+          .string()
+          .trim()
+          .min(1, { error: () => tText("instances:sandbox.buttonId") })
+          .max(256, atMost(256)),
+        title: z.string().trim().max(SANDBOX_LIMITS.nameMax, atMost(SANDBOX_LIMITS.nameMax)).optional(),
+      })
+      .optional(),
+    /** The provider id of the message this one replies to (a quote). */
+    replyTo: z.string().trim().max(128, atMost(128)).optional(),
   })
-  .refine((v) => (v.text !== undefined && v.text.trim() !== "") || v.media !== undefined, {
+  .refine((v) => (v.text !== undefined && v.text.trim() !== "") || v.media !== undefined || v.button !== undefined, {
     error: () => tText("instances:sandbox.textOrMedia"),
     path: ["text"],
   });

@@ -106,6 +106,10 @@ export type SandboxInboundInput = {
   name?: string;
   text?: string;
   media?: { url: string; caption?: string; mimeType?: string; fileName?: string; type?: "image" | "audio" | "video" | "document" | "sticker" };
+  /** A tapped button: type `interactive` with its payload id, as WuzAPI and the Cloud API report one. */
+  button?: { id: string; title?: string };
+  /** Provider id of the quoted message. */
+  replyTo?: string;
 };
 
 /** A contact writing to a connected sandbox instance; goes through ingestInbound like any provider. */
@@ -114,7 +118,7 @@ export async function sandboxInbound(instance: Instance, input: SandboxInboundIn
   if (instance.status !== "connected") throw conflict(tText("instances:sandbox.notConnected"));
   const from = parsePhone(input.from);
   if (!from) throw validationFailed([{ path: "from", message: tText("instances:sandbox.senderPhoneFormat") }]);
-  if (!input.text && !input.media) throw validationFailed([{ path: "text", message: tText("instances:sandbox.textOrMedia") }]);
+  if (!input.text && !input.media && !input.button) throw validationFailed([{ path: "text", message: tText("instances:sandbox.textOrMedia") }]);
   const media = input.media
     ? {
         url: input.media.url,
@@ -128,9 +132,11 @@ export async function sandboxInbound(instance: Instance, input: SandboxInboundIn
     providerMessageId: sandboxMessageId("SBIN"),
     from,
     fromName: input.name,
-    type: input.media ? (input.media.type ?? "image") : "text",
-    body: input.media ? (input.media.caption ?? input.text) : input.text,
+    type: input.media ? (input.media.type ?? "image") : input.button ? "interactive" : "text",
+    body: input.media ? (input.media.caption ?? input.text) : input.button ? (input.button.title ?? input.button.id) : input.text,
     media,
+    ...(input.button ? { interactive: { kind: "button" as const, id: input.button.id, ...(input.button.title ? { title: input.button.title } : {}) } } : {}),
+    ...(input.replyTo ? { quotedProviderMessageId: input.replyTo } : {}),
     timestamp: new Date(),
   });
   if (result.kind !== "message" || !result.stored || !result.message) throw new AppError("internal", "The simulated message was not stored");
@@ -152,7 +158,7 @@ export async function scanSandboxInstance(tenant: Tenant, id: string, input: { c
 export async function simulateSandboxInbound(tenant: Tenant, id: string, input: SandboxInboundBody, boundInstanceId?: string | null) {
   const instance = await instanceOfTenant({ tenant, instanceId: boundInstanceId }, id);
   const text = input.text?.trim() ? input.text : undefined;
-  return sandboxInbound(instance, { from: input.from, name: input.name || undefined, text, media: input.media });
+  return sandboxInbound(instance, { from: input.from, name: input.name || undefined, text, media: input.media, button: input.button, replyTo: input.replyTo });
 }
 
 /** The pairing page's instance (the link itself is the credential, like a QR on a screen). */
