@@ -204,7 +204,8 @@ export const wuzapiProvider: WhatsAppProvider = {
     try {
       pictureUrl = str((await asUser(instance, "/user/avatar", { body: { Phone: jid, Preview: true } })).URL);
     } catch (err) {
-      if (!(err instanceof ProviderError) || err.retryable) throw err;
+      // WuzAPI answers a group without a picture with a 500 ("No avatar found"): the subject still counts.
+      if (!(err instanceof ProviderError)) throw err;
     }
     return { id: groupId, subject: str(info.Name), description: str(info.Topic) || undefined, pictureUrl, participants: arr(info.Participants).length };
   },
