@@ -916,7 +916,7 @@ function inboundReplay(inboundBatchSql: (input: SQL) => SQL): string {
   // variable even inside a string literal, so topics are joined with concat_ws here as in the product.
   const k = "(:k)::int";
   const input = sql.raw(`(select jsonb_agg(jsonb_build_object('ord', n - ${k}, 'organization_id', (:org)::text, 'device_id', null,
-    'instance_id', (:inst)::text, 'phone', phone, 'name', null, 'provider_message_id', ((:n)::int + n - ${k})::text, 'type', 'text',
+    'instance_id', (:inst)::text, 'phone', phone, 'name', null, 'direction', 'inbound', 'provider_message_id', ((:n)::int + n - ${k})::text, 'type', 'text',
     'body', 'pgbench replay', 'media', null, 'sent_at', now()::text, 'at', now(), 'preview', 'pgbench replay',
     'live_topic', concat_ws(':', 'org', (:org)::text, 'inbox'))) from bench_convs where n between ${k} and ${k} + ${last})`);
   const dueNow = "'pending', 0, now()";
