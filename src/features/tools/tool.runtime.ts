@@ -93,10 +93,14 @@ async function sendToContact(ctx: TurnContext, message: Record<string, unknown>)
 }
 
 /** `{base}/{cep}/json/` as ViaCEP answers it; `{ erro: true }` is ViaCEP's "no such CEP". */
-async function lookupCep(base: string, cep: string) {
+async function lookupCep(base: string, cep: string, signal?: AbortSignal) {
   const digits = cep.replace(/\D/g, "");
   if (digits.length !== 8) throw new Refusal(tText("tools:runtime.cepFormat"));
-  const res = await guardedFetch(`${base.replace(/\/+$/, "")}/${digits}/json/`, { headers: { accept: "application/json" } }, { timeoutMs: CEP_TIMEOUT_MS });
+  const res = await guardedFetch(
+    `${base.replace(/\/+$/, "")}/${digits}/json/`,
+    { headers: { accept: "application/json" } },
+    { timeoutMs: CEP_TIMEOUT_MS, signal },
+  );
   const body = (await res.json().catch(() => null)) as Record<string, unknown> | null;
   if (!body || typeof body !== "object") throw new OutboundError("answered something that is not JSON");
   if (body.erro === true || body.erro === "true") return { found: false, cep: digits };
@@ -233,13 +237,13 @@ function builtinTool(name: BuiltinTool, ctx: TurnContext, config: ToolsConfig, r
       return tool({
         description: tText("tools:builtin.cep_lookup.description"),
         inputSchema: z.object({ cep: z.string().min(8).max(9) }),
-        execute: ({ cep }) => run(() => lookupCep(config.cepUrl ?? DEFAULT_CEP_URL, cep)),
+        execute: ({ cep }, { abortSignal }) => run(() => lookupCep(config.cepUrl ?? DEFAULT_CEP_URL, cep, abortSignal)),
       });
   }
 }
 
 /** GET sends the arguments as the query string, other methods as a JSON body. */
-async function callHttpTool(t: AiTool, args: Record<string, unknown>) {
+async function callHttpTool(t: AiTool, args: Record<string, unknown>, signal?: AbortSignal) {
   const url = new URL(t.url);
   const headers: Record<string, string> = { accept: "application/json", ...headerValues(t) };
   let body: string | undefined;
@@ -249,7 +253,7 @@ async function callHttpTool(t: AiTool, args: Record<string, unknown>) {
     headers["content-type"] = "application/json";
     body = JSON.stringify(args);
   }
-  const res = await guardedFetch(url.href, { method: t.method, headers, body }, { timeoutMs: t.timeoutMs });
+  const res = await guardedFetch(url.href, { method: t.method, headers, body }, { timeoutMs: t.timeoutMs, signal });
   const text = (await res.text()).slice(0, TOOL_LIMITS.resultChars);
   try {
     return JSON.parse(text) as unknown;
@@ -268,7 +272,8 @@ function customTool(t: AiTool, run: ReturnType<typeof runner>) {
         return parsed.success ? { success: true, value: parsed.data as Record<string, unknown> } : { success: false, error: new Error(parsed.error.message) };
       },
     }),
-    execute: (args) => run(() => callHttpTool(t, args)),
+    // The turn's own abort (its time budget, a client gone) stops the call too.
+    execute: (args, { abortSignal }) => run(() => callHttpTool(t, args, abortSignal)),
   });
 }
 

@@ -158,6 +158,25 @@ for (const vendor of Object.keys(VENDORS) as (keyof typeof VENDORS)[]) {
   });
 }
 
+describe("keys per model API", () => {
+  test("Anthropic and Google workflows need their own key; the platform key is never lent; switching the API drops a stored key", async () => {
+    const { key } = await setupOrg(app);
+    for (const vendor of ["anthropic", "google"] as const) {
+      const res = await api(app, "POST", "/v1/workflows", key, { name: vendor, provider: "openai", config: { vendor, model: "m" } });
+      expect(res.status).toBe(422);
+      expect(res.body.error.details).toEqual([{ path: "config.apiKey", message: expect.stringContaining("own API key") }]);
+    }
+    const wf = await api(app, "POST", "/v1/workflows", key, { name: "a", provider: "openai", config: VENDORS.anthropic() });
+    expect(wf.status).toBe(201);
+    const switched = await api(app, "PATCH", `/v1/workflows/${wf.body.id}`, key, { config: { vendor: "google", baseUrl: gemini.baseUrl } });
+    expect(switched.status).toBe(422);
+    expect(switched.body.error.details[0].path).toBe("config.apiKey");
+    // Every request the Anthropic and Gemini servers saw carried the workflow's key, never the operator's.
+    const seen = [...anthropic.state.headers, ...gemini.state.headers].map((h) => `${h.get("x-api-key")}|${h.get("x-goog-api-key")}|${h.get("authorization")}`);
+    expect(seen.join(" ")).not.toContain("sk-operator");
+  });
+});
+
 describe("tool errors and step limits", () => {
   test("a failing custom tool ends the turn with a provider error; the secret never shows", async () => {
     const { key, toolId } = await orgWithOrderTool();
