@@ -194,6 +194,18 @@ describe("tool errors and step limits", () => {
     expect(rows).toEqual([]); // a failed turn stores nothing
   });
 
+  test("arguments that break the tool's JSON Schema never reach the service; the model is told and answers", async () => {
+    const { key, toolId } = await orgWithOrderTool();
+    const wf = await api(app, "POST", "/v1/workflows", key, { name: "Orders", provider: "openai", config: { model: "m", tools: { custom: [toolId] } } });
+    const before = orderCalls.length;
+    const answer = await ask(key, wf.body.id, 'call order_status {"orderId":"abc"}', false);
+    expect(answer.status).toBe(200);
+    expect(orderCalls.length).toBe(before);
+    const rows = await db.select().from(threadMessages).where(eq(threadMessages.threadId, answer.threadId)).orderBy(asc(threadMessages.at));
+    expect(rows.map((r) => r.role)).toEqual(["user", "tool", "assistant"]);
+    expect(JSON.parse(rows[1]!.content)).toMatchObject({ tool: "order_status", input: { orderId: "abc" }, error: expect.any(String) });
+  });
+
   test("the model is called at most maxSteps times per turn", async () => {
     const { key, toolId } = await orgWithOrderTool();
     // A model that asks for the tool forever.
