@@ -6,6 +6,8 @@ import { log } from "@/lib/logger";
  * this order, and never goes back up the list:
  *
  *   0. a send's Idempotency-Key advisory lock (message.idempotency.ts), a try-lock that never waits;
+ *      identity resolution's per-owner advisory lock (contacts/identity.service.ts: LIDs, business-scoped
+ *      ids, usernames, groups, merges), taken first by the only code that takes it, before any row;
  *   1. instances — FOR KEY SHARE (sends and the inbound batch, first thing) or FOR NO KEY UPDATE
  *      (status changes); activity timestamps are written after the commit of the work that caused them;
  *   2. the per-instance send-quota advisory lock (`livchat:quota:<instance id>`, senders only);
