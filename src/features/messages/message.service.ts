@@ -447,7 +447,8 @@ export async function noteMessageMedia(
     .returning({ id: messages.id, conversationId: messages.conversationId });
   if (!row) return null;
   const topic = inboxTopic(instance);
-  if (topic) await publishLive(topic, { conversationId: row.conversationId, messageId: row.id });
+  // A status of its own: the inbox caches a rendered bubble per (message, status) for a moment.
+  if (topic) await publishLive(topic, { conversationId: row.conversationId, messageId: row.id, status: `media_${String(note.patch.status ?? "")}` });
   return { messageId: row.id };
 }
 
