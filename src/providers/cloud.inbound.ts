@@ -192,9 +192,9 @@ function contentOf(m: Json, type: string): Partial<MessageEvent> & Pick<MessageE
       system: { ...(str(system.type) ? { kind: str(system.type) } : {}), ...(str(system.body) ? { body: str(system.body) } : {}) },
     };
   }
-  // `unsupported`/`unknown` (Meta could not render it: a poll, a view-once…), `request_welcome`, anything new.
-  const reason = str(obj(arr(m.errors)[0])?.title) ?? str(obj(obj(arr(m.errors)[0])?.error_data)?.details);
-  return { type: "unsupported", rawType: type, ...(reason ? { body: undefined, system: { kind: type, body: reason } } : {}) };
+  // `unsupported`/`unknown` (Meta could not render it; newer versions name what it was in `unsupported.type`:
+  // a poll, a view-once…), `request_welcome`, anything new: kept under its most precise raw name.
+  return { type: "unsupported", rawType: str(obj(m.unsupported)?.type) ?? type };
 }
 
 /** One `messages[]` entry → its events (a message; an edit; a delete; a number change and its notice). */

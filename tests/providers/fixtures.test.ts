@@ -221,7 +221,8 @@ const CLOUD: Record<string, Spec> = {
       ctwaClid: "Afe6eUk5hUvGLnnKZ6q2XG0q-Yr5Zq0TQXQ6fQ-6jQ7HDUbM5tRx0l_z2V0Mi8I7oP",
     },
   },
-  "19-unsupported": { effect: "message", type: "unsupported", context: { rawType: "unsupported" } },
+  // Meta names what it could not render (`unsupported.type`): kept as the raw type.
+  "19-unsupported": { effect: "message", type: "unsupported", context: { rawType: "poll" } },
   // No phone at all: filed under the contact the identity service finds or creates for the business-scoped id.
   "20-username-only": {
     effect: "message",
