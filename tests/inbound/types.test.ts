@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { createApp } from "@/app";
 import { config } from "@/config";
 import { db } from "@/db/client";
@@ -273,6 +273,19 @@ describe("bad input", () => {
     expect(wres.status).toBe(200);
     const wrecorded = await eventsOf("inbound.unparsed");
     expect(wrecorded.some((e) => (e.data as any).reason === "WuzAPI body is not JSON or form data with jsonData")).toBe(true);
+
+    // Signed junk naming no instance: still a 200 (WuzAPI's, since it is signed), kept in the platform's log.
+    const junkRaw = "garbage without any user";
+    const junkRes = await wuzapiHook(junkRaw, {
+      "content-type": "application/json",
+      "x-hmac-signature": createHmac("sha256", HMAC_KEY).update(junkRaw).digest("hex"),
+    });
+    expect(junkRes.status).toBe(200);
+    const [platformWide] = await db
+      .select()
+      .from(events)
+      .where(and(eq(events.type, "inbound.unparsed"), sql`${events.instanceId} is null`, sql`${events.data}->>'excerpt' = ${junkRaw}`));
+    expect(platformWide!.organizationId).toBeNull();
 
     // A message the adapter cannot read (no id) is recorded with the payload, capped in size.
     const huge = JSON.stringify({ type: "Message", userID: "types-user", event: { Info: {}, Message: { conversation: "y".repeat(20_000) } } });
