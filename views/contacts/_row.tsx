@@ -37,7 +37,7 @@ export function ContactRow({ contact }: { contact: Contact }) {
         </a>
       </td>
       <td data-label={tText("contacts:fields.phone")} class="nowrap" safe>
-        {contact.phone}
+        {contact.phone ?? (contact.kind === "group" ? tText("contacts:kinds.group") : "")}
       </td>
       <td data-label={tText("contacts:fields.tags")}>
         <TagList tags={contact.tags} />
