@@ -15,7 +15,7 @@ import { rememberServer } from "@/lib/client-ip";
 import { capStreamingBody, guardRequest, payloadTooLarge } from "@/lib/request-guard";
 import { securityHeaders } from "@/lib/security-headers";
 import { apiReference } from "@/lib/api-reference";
-import { acceptsBody, allowedMethods } from "@/lib/http-semantics";
+import { acceptsBody, allowedMethods, pathOf } from "@/lib/http-semantics";
 import { ErrorPage } from "@views/errors";
 import { metricsPlugin } from "@/features/metrics/metrics.plugin";
 import { OVERSIZED_HOOK_FACTOR } from "@/features/inbound/oversized";
@@ -94,9 +94,16 @@ export function createApp() {
         capStreamingBody(request, limit);
       }
     })
-    // `/v1` reads JSON: another body type is refused with 415 before it is parsed (a route may declare others with `parse`).
-    .onParse({ as: "global" }, ({ request, path }, contentType) => {
-      if (!contentType || !path.startsWith("/v1/") || !self.app || acceptsBody(self.app, request.method, path, contentType)) return;
+    // `/v1` reads JSON: another body type sent to a /v1 route is refused with 415 before it is read (a route
+    // may declare others with `parse`). Not an onParse hook: a global parser hides every body schema from the
+    // OpenAPI plugin, which documents only the parsers a route declares.
+    .onRequest(({ request }) => {
+      const contentType = request.headers.get("content-type");
+      if (contentType === null || request.method === "GET" || request.method === "HEAD" || !self.app) return;
+      const path = pathOf(request.url);
+      if (!path.startsWith("/v1/") || acceptsBody(self.app, request.method, path, contentType)) return;
+      // An unknown route or method keeps its 404 or 405.
+      if (!allowedMethods(self.app, path).includes(request.method)) return;
       throw new AppError("unsupported_media_type", tText("common:errors.unsupportedMediaType", { type: contentType.split(";")[0]!.trim() }));
     })
     .onError({ as: "global" }, ({ code, error, request, path, set }) => {

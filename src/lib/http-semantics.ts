@@ -27,6 +27,14 @@ export function allowedMethods(app: AnyElysia, path: string): string[] {
   return allowed.length > 0 ? [...allowed, "OPTIONS"] : [];
 }
 
+/** The path of an absolute request URL, without parsing it (this runs on requests with a body). */
+export function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return "/";
+  const end = url.search(/[?#]/);
+  return url.slice(start, end < 0 ? undefined : end);
+}
+
 /** `application/json` or any `…+json`: what every `/v1` body is. */
 export function isJsonMediaType(contentType: string): boolean {
   const media = contentType.split(";")[0]!.trim().toLowerCase();

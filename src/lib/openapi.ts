@@ -189,7 +189,6 @@ function errorResponse(description: string, headers: Record<string, unknown> = {
 }
 
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
-const BODY_TYPES_KEPT = ["application/json", "multipart/form-data", "application/octet-stream"];
 
 /** `/v1/contacts/` → `/v1/contacts`: Elysia answers both, the document names one. */
 const canonicalPath = (path: string) => (path.length > 1 ? path.replace(/\/+$/, "") : path);
@@ -248,9 +247,12 @@ export function completeDocument(generated: Document, serverUrl: string): Docume
 function completeOperation(method: string, path: string, op: Operation): Operation {
   const { "x-idempotent": idempotent, ...rest } = op;
   const out: Operation = { ...rest, operationId: operationIdOf(method, path) };
-  if (out.requestBody?.content) {
-    const kept = Object.entries(out.requestBody.content).filter(([type]) => BODY_TYPES_KEPT.includes(type));
-    out.requestBody = { ...out.requestBody, content: Object.fromEntries(kept) };
+  const content = out.requestBody?.content;
+  if (out.requestBody && content) {
+    // The plugin offers JSON, urlencoded and multipart for every body a route does not `parse` itself;
+    // /v1 reads JSON there (415 otherwise). A route that declares its parser keeps what it declared.
+    const pluginDefault = "application/json" in content && "application/x-www-form-urlencoded" in content;
+    out.requestBody = { ...out.requestBody, content: pluginDefault ? { "application/json": content["application/json"]! } : content };
     if (!out.requestBody.description) delete out.requestBody.description;
   }
   if (idempotent === true) out.parameters = [...(out.parameters ?? []), { $ref: "#/components/parameters/IdempotencyKey" }];
