@@ -39,6 +39,7 @@ import { provideSandboxActions } from "@/features/instances/instance.sandbox";
 import { invitationPages } from "@/features/members/invitation.pages";
 import { memberPages } from "@/features/members/member.pages";
 import { listMembers } from "@/features/members/member.service";
+import { countProviderCall } from "@/features/metrics/metrics";
 import { messageApi } from "@/features/messages/message.api";
 import { noteMessageMedia, queueInboxReply, queueTestMessage } from "@/features/messages/message.service";
 import { mediaApi, mediaFiles } from "@/features/media/media.api";
@@ -161,6 +162,7 @@ export function wireFeatures(): void {
   // The inbox shows what the AI did in a conversation (threads belong to workflows, above conversations).
   aiToolCallsOf.plug(conversationToolCalls);
   // Provider adapters report unasked events to the inbound service and keep the sandbox's pairing in its service.
-  configureProviders({ sink: inboundSink, sandboxPairing });
+  // Every provider call is counted by provider and operation (livchat_provider_calls_total, _errors_total).
+  configureProviders({ sink: inboundSink, sandboxPairing, observe: countProviderCall });
   provideSandboxActions({ pair: (instance) => sandboxPair(instance), inbound: sandboxInbound });
 }

@@ -6,6 +6,7 @@ import type { Contact, Conversation } from "@/features/conversations/conversatio
 import { recordEvent, type EventType } from "@/features/events/event.service";
 import { touchInstanceActivity } from "@/features/instances/instance-activity";
 import { applyConnectionState } from "@/features/instances/instance-state";
+import { countInbound } from "@/features/metrics/metrics";
 import { meterUsage } from "@/features/usage/usage.service";
 import { acceptInboundMedia } from "@/features/media/media.service";
 import { publishLive } from "@/lib/live";
@@ -43,6 +44,7 @@ export type IngestResult =
  * the instance's connection state — each with its events in the same transaction.
  */
 export async function ingestInbound(instance: Instance, event: InboundEvent): Promise<IngestResult> {
+  countInbound(instance.provider, event.kind === "message" ? event.type : event.kind);
   switch (event.kind) {
     case "message":
       return ingestMessage(instance, event);

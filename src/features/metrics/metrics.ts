@@ -11,9 +11,13 @@ import { log } from "@/lib/logger";
 export const registry = new Registry();
 
 collectDefaultMetrics({ register: registry, prefix: "livchat_" });
-// Bun's perf_hooks event-loop histogram reports NaN and sentinel values; those series would mislead.
 for (const name of registry.getMetricsAsArray().map((m) => m.name)) {
+  // Bun's perf_hooks event-loop histogram reports NaN and sentinel values; those series would mislead.
   if (name.includes("eventloop_lag")) registry.removeSingleMetric(name);
+  // prom-client's nodejs_active_{handles,requests,resources}[_total]: the _total ones are gauges named like
+  // counters, which `promtool check metrics` rejects, and under Bun (no libuv handle list) every one of
+  // them reads 0 or nothing whatever the process holds open — a series that would only mislead.
+  if (name.startsWith("livchat_nodejs_active_")) registry.removeSingleMetric(name);
 }
 
 const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -74,6 +78,64 @@ export const eventsRecorded = new Counter({
   labelNames: ["type"] as const,
   registers: [registry],
 });
+
+/** Webhook delivery attempts by how each ended (delivery.send's AttemptOutcome: succeeded, failed, exhausted, cancelled…). */
+export const webhookAttempts = new Counter({
+  name: "livchat_webhook_attempts_total",
+  help: "Webhook delivery attempts made by this process, by outcome (succeeded, failed = will retry, exhausted = gave up, cancelled, …)",
+  labelNames: ["outcome"] as const,
+  registers: [registry],
+});
+for (const outcome of ["succeeded", "failed", "exhausted", "cancelled"]) webhookAttempts.inc({ outcome }, 0);
+
+/** One webhook attempt ended with `outcome`. */
+export function countWebhookAttempt(outcome: string): void {
+  webhookAttempts.inc({ outcome });
+}
+
+export const providerCalls = new Counter({
+  name: "livchat_provider_calls_total",
+  help: "Calls to WhatsApp providers (sandbox, wuzapi, cloud) by provider and operation (send, connect, markRead, checkNumbers, downloadMedia…)",
+  labelNames: ["provider", "operation"] as const,
+  registers: [registry],
+});
+
+export const providerErrors = new Counter({
+  name: "livchat_provider_errors_total",
+  help: "Provider calls that failed (rejected, timed out, unreachable), by provider and operation; also counted in livchat_provider_calls_total",
+  labelNames: ["provider", "operation"] as const,
+  registers: [registry],
+});
+
+/** One provider call finished (the composition root hands this to the provider registry). */
+export function countProviderCall(provider: string, operation: string, failed: boolean): void {
+  providerCalls.inc({ provider, operation });
+  if (failed) providerErrors.inc({ provider, operation });
+}
+
+export const inboundEvents = new Counter({
+  name: "livchat_inbound_events_total",
+  help: "Inbound provider events ingested, by provider and type (the message type — text, image… — or the event kind: receipt, connection, edit, delete, unparsed…)",
+  labelNames: ["provider", "type"] as const,
+  registers: [registry],
+});
+
+/** One inbound event from `provider` entered the inbound pipeline. */
+export function countInbound(provider: string, type: string): void {
+  inboundEvents.inc({ provider, type });
+}
+
+export const mediaDownloads = new Counter({
+  name: "livchat_media_downloads_total",
+  help: "Media fetched from providers or URLs into the media store, by provider and outcome (ok, failed, too_large, rejected…)",
+  labelNames: ["provider", "outcome"] as const,
+  registers: [registry],
+});
+
+/** One media download ended with `outcome` — the media feature calls this where it downloads. */
+export function countMediaDownload(provider: string, outcome: string): void {
+  mediaDownloads.inc({ provider, outcome });
+}
 
 /** Gauges read from Postgres at scrape time; a failed query keeps the previous value rather than failing the scrape. */
 async function scrapeCount<T extends Record<string, unknown>>(what: string, query: ReturnType<typeof sql>): Promise<T[] | undefined> {
