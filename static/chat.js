@@ -50,7 +50,16 @@
           var data = JSON.parse(dataLine);
           if (event === "thread") threadId = data.id;
           if (event === "token") reply.textContent += data.content;
-          if (event === "done") reply.textContent = data.message.content;
+          if (event === "done") {
+            reply.textContent = data.message.content;
+            // The tools the model called this turn, above its answer (labels come localized from the server).
+            (data.tools || []).forEach((call) => {
+              var line = document.createElement("div");
+              line.className = call.failed ? "bubble bubble-tool bubble-error" : "bubble bubble-tool";
+              line.textContent = call.text;
+              log.insertBefore(line, reply);
+            });
+          }
           if (event === "error") {
             reply.textContent = data.message;
             reply.classList.add("bubble-error");

@@ -7,6 +7,7 @@ import { db } from "@/db/client";
 import { aiTools, workflows } from "@/db/schema";
 import { api, TestClient } from "../helpers/client";
 import { createMember, portugueseOrg, setupOrg, signIn } from "../helpers/factories";
+import { readSse } from "../workflows/ai-servers";
 import { startOpenAiCompatible } from "../workflows/engines/llm-servers";
 
 const app = createApp();
@@ -132,6 +133,17 @@ describe("the workflow form's tools and the thread view", () => {
     expect(view).toContain("read_contact");
     expect(view).toContain("This conversation has no contact");
     expect(view).toContain("36 tokens"); // two model calls: the tool call and the answer
+
+    // The admin test chat names the tools of the turn with its answer.
+    const chat = await readSse(
+      await client.request(`/workflows/${wf!.id}/chat`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "text/event-stream" },
+        body: JSON.stringify({ text: "call read_contact {}" }),
+      }),
+    );
+    const done = chat.find((f) => f.event === "done");
+    expect(done?.data.tools).toEqual([{ text: "Tool called: read_contact", failed: false }]);
 
     // Another organization's thread is 404.
     const other = await setupOrg(app);

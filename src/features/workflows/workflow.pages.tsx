@@ -14,7 +14,7 @@ import { WorkflowsIndex } from "@views/workflows/index";
 import { WorkflowShow } from "@views/workflows/show";
 import { WorkflowForm, type WorkflowFormValues } from "@views/workflows/_form";
 import { ThreadRow } from "@views/workflows/_thread-row";
-import { ThreadView } from "@views/workflows/thread";
+import { parseToolLine, ThreadView } from "@views/workflows/thread";
 import { createWorkflowSchema, followUpLines, parseFollowUpLines, type FollowUpStageInput } from "./workflow.schema";
 import { bindInstanceToWorkflow, listWorkflowBindings, unbindWorkflow } from "./workflow-binding.service";
 import { listAllInstances } from "@/features/instances/instance.service";
@@ -167,6 +167,16 @@ function requireManage(admin: AdminContext) {
   if (!can.manageAutomation(admin.role)) throw new AppError("forbidden", tText("workflows:errors.manageOnly"));
 }
 
+/** The tool calls of the thread's last turn, as lines the test chat shows above the answer. */
+async function turnToolLines(organizationId: string, threadId: string): Promise<{ text: string; failed: boolean }[]> {
+  const lines = await listThreadMessages(organizationId, threadId, 50);
+  const lastUser = lines.findLastIndex((m) => m.role === "user");
+  return lines.slice(lastUser + 1).flatMap((m) => {
+    const call = m.role === "tool" ? parseToolLine(m.content) : null;
+    return call ? [{ text: `${tText("workflows:threadView.toolCalled")} ${call.tool}`, failed: !!call.error }] : [];
+  });
+}
+
 /** SSE reply for the admin test panel: `thread` (id), `token`… then `done` or `error`. */
 function chatStream(request: Request, admin: AdminContext, workflow: Workflow, text: string, threadId: string | undefined): Response {
   const encoder = new TextEncoder();
@@ -186,7 +196,7 @@ function chatStream(request: Request, admin: AdminContext, workflow: Workflow, t
           signal: request.signal,
           onToken: (delta) => send("token", { content: delta }),
         });
-        send("done", { message: toPublicThreadMessage(reply) });
+        send("done", { message: toPublicThreadMessage(reply), tools: await turnToolLines(admin.organization.id, thread.id) });
       } catch (err) {
         send("error", { message: err instanceof AppError ? err.message : tText("common:errors.internal") });
       } finally {
