@@ -31,7 +31,7 @@ export const usageApi = new Elysia({ name: "usage-api", prefix: "/v1/usage" }).u
       tags: ["Usage"],
       summary: "Usage per day",
       description:
-        "Counts per UTC day of `api_calls`, `messages_sent`, `messages_received`, `deliveries_succeeded`, `deliveries_failed`. " +
+        "Counts per UTC day of `api_calls`, `messages_sent`, `messages_received`, `deliveries_succeeded`, `deliveries_failed`, `ai_tokens` (model tokens of AI workflow turns, written at once). " +
         "`from`/`to` are inclusive `YYYY-MM-DD` days (default: the last 30 days; at most 366 days); `instanceId` narrows to one instance. " +
         "API calls are written in batches every few seconds, so the current minute may not show yet. Needs the `usage:read` scope.",
       responses: ok(usageReportSchema),
