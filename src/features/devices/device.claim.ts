@@ -7,6 +7,7 @@ import { claimDeviceIdentities } from "@/features/contacts/identity.service";
 import { claimInstanceConversations, moveContactConversations } from "@/features/conversations/conversation.service";
 import { claimInstanceEvents } from "@/features/events/event.service";
 import { claimDeviceInstances } from "@/features/instances/instance.service";
+import { claimDeviceMedia } from "@/features/media/media.service";
 import { claimInstanceMessages, moveContactMessages } from "@/features/messages/message.service";
 import { moveContactFirings } from "@/features/triggers/trigger.service";
 import { claimDeviceThreads, moveContactThreads } from "@/features/workflows/thread.service";
@@ -33,6 +34,7 @@ export async function claimDevice(tx: DbOrTx, deviceId: string, organizationId: 
   await claimInstanceConversations(instanceIds, organizationId, tx);
   await claimInstanceMessages(instanceIds, organizationId, tx);
   await claimInstanceEvents(instanceIds, organizationId, tx);
+  await claimDeviceMedia(deviceId, organizationId, tx);
   return { instances: instanceIds.length, apiKeys: apiKeyCount };
 }
 

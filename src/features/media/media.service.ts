@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, inArray, isNotNull, ne, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, isNull, ne, sql } from "drizzle-orm";
 import { fileTypeFromBuffer } from "file-type";
 import { config } from "@/config";
-import { db, notify, rowsOf } from "@/db/client";
+import { db, notify, rowsOf, type DbOrTx } from "@/db/client";
 import { instances, media, messages, organizations, type Instance, type MediaStatus } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
 import { AppError, validationFailed } from "@/lib/errors";
@@ -502,6 +502,14 @@ export async function readMedia(id: string): Promise<MediaContent | null> {
 /** The bytes as a stream (the signed URL route). */
 export function streamMedia(row: Media): ReadableStream<Uint8Array> {
   return mediaStore().stream(row.storageKey!);
+}
+
+/** Sign-up claims a visitor device's media (downloads of its instances, its key's uploads) for the new organization. */
+export async function claimDeviceMedia(deviceId: string, organizationId: string, tx: DbOrTx): Promise<void> {
+  await tx
+    .update(media)
+    .set({ organizationId, deviceId: null })
+    .where(and(eq(media.deviceId, deviceId), isNull(media.organizationId)));
 }
 
 // ——— Uploads ———
