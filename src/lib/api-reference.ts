@@ -61,6 +61,7 @@ export const apiReference = new Elysia({ name: "livchat-api-reference" })
           { name: "API keys", description: "The presented key: its organization, bindings, scopes and limits." },
           { name: "Instances", description: "WhatsApp numbers: create, pair by QR code or pairing code, log out, delete." },
           { name: "Messages", description: "Send messages of every type (queued, idempotent), read their status, mark received ones read." },
+          { name: "Media", description: "Upload files to send, read any media's state and a signed link to its bytes." },
           { name: "Contacts", description: "The address book: create, tag, block, opt out, check numbers on WhatsApp." },
           { name: "Conversations", description: "Conversations and their messages; assign, resolve, hand off to a human." },
           { name: "Events", description: "The event log: list or poll, the alternative to webhooks." },

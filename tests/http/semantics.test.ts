@@ -115,6 +115,18 @@ describe("415 Unsupported Media Type", () => {
     expect(((await res.json()) as { error: { message: string } }).error.message).toBe("O corpo deve ser JSON (Content-Type: application/json), não text/xml");
   });
 
+  test("a route that declares another body type (an upload) takes it, and refuses the rest", async () => {
+    const form = new FormData();
+    form.append("file", new Blob(["hello"], { type: "text/plain" }), "hello.txt");
+    const upload = await app.handle(
+      new Request("http://localhost/v1/media", { method: "POST", headers: { authorization: `Bearer ${key}`, "accept-language": "en" }, body: form }),
+    );
+    expect(upload.status).not.toBe(415);
+    expect(upload.status).toBeLessThan(500);
+    const plain = await call("POST", "/v1/media", { headers: { authorization: `Bearer ${key}`, "content-type": "text/plain" }, body: "hello" });
+    expect(plain.status).toBe(415);
+  });
+
   test("admin forms still post urlencoded", async () => {
     const res = await client.postForm("/contacts", { phone: "+5511977776666", name: "Form" });
     expect(res.status).toBeLessThan(400);

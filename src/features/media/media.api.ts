@@ -4,6 +4,7 @@ import { authPlugin } from "@/auth/plugin";
 import { keyScope, requireAnyApiKey } from "@/features/instances/instance.api";
 import { AppError } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
+import { ok } from "@/lib/openapi";
 import { verifyMediaSignature } from "@/lib/media-url";
 import { mediaJsonSchema } from "./media.schema";
 import { createUpload, getMedia, mediaJson, storedMediaById, streamMedia, type Media } from "./media.service";
@@ -34,13 +35,14 @@ export const mediaApi = new Elysia({ name: "media-api", prefix: "/v1/media" })
         requestBody: {
           content: { "multipart/form-data": { schema: { type: "object", properties: { file: { type: "string", format: "binary" } }, required: ["file"] } } },
         },
+        responses: ok(mediaJsonSchema, 201),
       },
     },
   )
   .get(
     "/:id",
     async ({ apiKey, params }) => {
-      const row = await getMedia(keyScope(apiKey).tenant, params.id);
+      const row = await getMedia(keyScope(apiKey), params.id);
       return mediaJson(row);
     },
     {
