@@ -5,9 +5,14 @@ import { createApp } from "@/app";
 import { config } from "@/config";
 import { db } from "@/db/client";
 import { auditLogs, conversations, events, instances, messages, organizations, triggerFirings, triggers, type Instance } from "@/db/schema";
-import { ingestEvents, pendingReceipts } from "@/features/inbound/inbound.service";
+import { createFlow, publishFlow, saveStep } from "@/features/flows/flow.service";
+import { flowStepSchema } from "@/features/flows/flow.schema";
+import { ingestEvents, ingestInbound, pendingReceipts } from "@/features/inbound/inbound.service";
+import { createTrigger } from "@/features/triggers/trigger.service";
+import { triggerSchema } from "@/features/triggers/trigger.schema";
 import { encryptCloudConfig } from "@/providers/cloud";
 import type { InboundEvent } from "@/providers/provider";
+import { botTexts, connectedInstance, contactWrites } from "../automation/helpers";
 import { createMember, createOwner, setupOrg, signIn } from "../helpers/factories";
 
 /**
@@ -235,6 +240,38 @@ describe("interactive replies reach automation by their id", () => {
       what: "the trigger firing",
     });
     expect(firing.triggerId).toBe(trigger!.id);
+  });
+});
+
+describe("a flow's choice by button id", () => {
+  test("the option named by the button's payload id is taken, whatever the button's text", async () => {
+    const orgId = (await createOwner()).organization.id;
+    const bot = await connectedInstance(orgId);
+    const flow = await createFlow(orgId, { name: "Buttons" });
+    const step = (s: Record<string, unknown>) => flowStepSchema.parse(s);
+    // Without the id, the text matches no option and the flow would fall through to the next step (support).
+    await saveStep(
+      orgId,
+      flow.id,
+      step({ key: "menu", type: "send_text", text: "Pick one", waitForInput: true, transitions: { btn_support: "support", btn_sales: "sales" }, order: 0 }),
+    );
+    await saveStep(orgId, flow.id, step({ key: "support", type: "end", text: "Support here.", order: 1 }));
+    await saveStep(orgId, flow.id, step({ key: "sales", type: "end", text: "Sales will call you.", order: 2 }));
+    await publishFlow(orgId, flow.id);
+    await createTrigger(orgId, triggerSchema.parse({ match: "equals", pattern: "menu", action: "start_flow", flowId: flow.id }));
+    await contactWrites(bot, "+5511999990077", "menu");
+    expect(await botTexts(bot.id)).toEqual(["Pick one"]);
+    const tapped = await ingestInbound(bot, {
+      kind: "message",
+      providerMessageId: "FLOW-BTN-1",
+      from: "+5511999990077",
+      type: "interactive",
+      body: "Falar com vendas",
+      interactive: { kind: "button", id: "btn_sales", title: "Falar com vendas" },
+      timestamp: new Date(),
+    });
+    if (tapped.kind === "message") await tapped.hooks;
+    expect(await botTexts(bot.id)).toEqual(["Pick one", "Sales will call you."]);
   });
 });
 
