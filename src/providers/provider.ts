@@ -9,8 +9,10 @@
  *    src/db/schema/tenancy.ts and to `ProviderName` below, and register the adapter in `index.ts`.
  * 2. Calls answer values: `connect`, `getQr`, `pairingCode` and `logout` return the new
  *    `ConnectionState`; the instance service stores it (status, QR, number) in one write with its events.
- * 3. Webhooks: export pure `parse…`/`map…` functions from payload to `InboundEvent[]`; the route in
- *    src/features/inbound verifies the signature, calls them and hands the events to the inbound service.
+ * 3. Webhooks: export pure `parse…`/`map…` functions from payload to `InboundEvent[]` in `<name>.inbound.ts`;
+ *    the route in src/features/inbound verifies the signature, calls them and hands the events to the
+ *    inbound service. Every type becomes an event (unknown ones `unsupported` with `rawType`); input that
+ *    cannot be read becomes an `unparsed` event, which is recorded — nothing is dropped silently.
  * 4. Events nobody asked for that do not arrive as webhooks (timers, a socket) go to the `ProviderSink`
  *    the composition root passes to the adapter's factory — never to a feature directly.
  * 5. Failures are `ProviderError`s (`retryable` drives the outbound worker's backoff); bad input the user
