@@ -1,6 +1,7 @@
 import { DELIVERIES_QUEUED_CHANNEL } from "@/features/events/event.service";
 import { deliverySettings } from "@/features/webhooks/delivery.queue";
 import { deliveryJobs } from "@/features/webhooks/delivery.send";
+import { closeSinkConnections } from "@/features/webhooks/sink.transport";
 import { jobLoop } from "./jobs";
 import { registerWorker } from "./registry";
 
@@ -15,11 +16,21 @@ export { deliveryClock } from "@/features/webhooks/delivery.queue";
  * On stop, requests in flight get WEBHOOK_DRAIN_TIMEOUT_MS to finish and be recorded; the rest are
  * aborted and their leases released, so another process picks them up at once.
  */
-export const deliveryWorker = jobLoop(deliveryJobs, () => ({
+const loop = jobLoop(deliveryJobs, () => ({
   pollMs: deliverySettings.pollMs,
   maxInFlight: deliverySettings.maxInFlight,
   drainTimeoutMs: deliverySettings.drainTimeoutMs,
   channel: DELIVERIES_QUEUED_CHANNEL,
 }));
+
+/** The loop, and on stop the event sinks' broker connections closed once nothing is in flight. */
+export const deliveryWorker = {
+  name: loop.name,
+  start: () => loop.start(),
+  async stop() {
+    await loop.stop();
+    await closeSinkConnections();
+  },
+};
 
 registerWorker(deliveryWorker);

@@ -80,7 +80,7 @@ export type ClaimedDelivery = {
   /** Our lease, also the fencing token: every later write requires the row to still carry it. */
   leaseUntil: Date;
   /** What the request needs, fetched by the claim itself (no second query per delivery). */
-  webhook: Pick<WebhookRow, "id" | "url" | "headersEnc" | "secretEnc" | "previousSecretEnc" | "previousSecretExpiresAt">;
+  webhook: Pick<WebhookRow, "id" | "kind" | "url" | "headersEnc" | "secretEnc" | "previousSecretEnc" | "previousSecretExpiresAt" | "configEnc" | "sinkOptions">;
   event: EventRow;
 };
 
@@ -102,7 +102,7 @@ export const deliveryQueue: JobQueue = {
   from: sql`webhooks w, events e`,
   join: sql`w.id = u.webhook_id and e.id = u.event_id`,
   returning: sql`u.id, u.webhook_id, u.event_id, u.organization_id, u.attempts, u.lease_until,
-    w.url, w.headers_enc, w.secret_enc, w.previous_secret_enc, w.previous_secret_expires_at,
+    w.kind, w.url, w.headers_enc, w.secret_enc, w.previous_secret_enc, w.previous_secret_expires_at, w.config_enc, w.sink_options,
     e.type as event_type, e.data as event_data, e.at as event_at, e.organization_id as event_organization_id,
     e.instance_id as event_instance_id, e.api_key_id as event_api_key_id, e.device_id as event_device_id,
     e.tx_id::text as event_tx_id`,
@@ -133,7 +133,10 @@ type ClaimRow = {
   organization_id: string;
   attempts: number;
   lease_until: Date | string;
+  kind: WebhookRow["kind"];
   url: string;
+  config_enc: string | null;
+  sink_options: WebhookRow["sinkOptions"];
   headers_enc: Record<string, string> | null;
   secret_enc: string;
   previous_secret_enc: string | null;
@@ -161,7 +164,10 @@ function toClaim(r: ClaimRow): ClaimedDelivery {
     leaseUntil: asDate(r.lease_until),
     webhook: {
       id: r.webhook_id,
+      kind: r.kind,
       url: r.url,
+      configEnc: r.config_enc,
+      sinkOptions: r.sink_options,
       headersEnc: r.headers_enc ?? {},
       secretEnc: r.secret_enc,
       previousSecretEnc: r.previous_secret_enc,

@@ -13,7 +13,8 @@ import { decryptSecret } from "@/lib/crypto";
 import { groupCommit } from "@/lib/group-commit";
 import { log } from "@/lib/logger";
 import { signatureHeaders, signingSecrets } from "./signing";
-import { DELIVERY_ERROR, DISABLED_REASON, MASKED_HEADER_VALUE } from "./webhook.schema";
+import { DELIVERY_ERROR, DISABLED_REASON, isSinkKind, MASKED_HEADER_VALUE } from "./webhook.schema";
+import { publishToSink } from "./sink.transport";
 import { fetchCheckedTarget, TargetRefused } from "@/lib/outbound";
 import { backoffDelayMs, type JobKind, runJobsOnce } from "@/workers/jobs";
 import {
@@ -46,6 +47,8 @@ type AttemptResult = {
   retryAfterMs: number | null;
   requestHeaders: Record<string, string>;
   requestBody: string;
+  /** A sink's broker acknowledged the message (a sink answers no HTTP status). */
+  delivered?: boolean;
 };
 
 /** Reads at most `limit` bytes of a response body, then drops the rest of the stream. */
@@ -116,12 +119,12 @@ function buildRequestHeaders(claim: ClaimedDelivery, body: string, result: Attem
   return Object.assign(headers, fixed);
 }
 
-function describeError(err: unknown, timedOut: boolean): string {
+function describeError(err: unknown, timedOut: boolean, sink: boolean): string {
   if (err instanceof RequestNotPrepared) return err.message;
   if (timedOut) return `${DELIVERY_ERROR.timedOut}${deliverySettings.timeoutMs / 1000} s`;
   if (err instanceof TargetRefused) return `${DELIVERY_ERROR.refused}${err.message}`;
-  const message = err instanceof Error ? err.message : String(err);
-  return `${DELIVERY_ERROR.requestFailed}${message}`.slice(0, 500);
+  const message = err instanceof Error ? err.message || err.name : String(err);
+  return `${sink ? DELIVERY_ERROR.publishFailed : DELIVERY_ERROR.requestFailed}${message}`.slice(0, 500);
 }
 
 /**
@@ -146,19 +149,33 @@ export async function processClaim(claim: ClaimedDelivery, stop?: AbortSignal): 
       log.warn("webhook request not prepared", { webhookId: webhook.id, deliveryId: claim.id, err });
       throw new RequestNotPrepared(err);
     }
-    // Standard Webhooks treats a 3xx as a failure; the guard never follows it.
-    const res = await fetchCheckedTarget(webhook.url, { method: "POST", headers: requestHeaders, body, signal });
-    result.statusCode = res.status;
-    result.retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
-    try {
-      result.excerpt = await readExcerpt(res);
-    } catch (err) {
-      // The status arrived; a body cut short only matters when it is the 15 s deadline that cut it.
-      if (timeout.aborted || stop?.aborted) throw err;
+    if (isSinkKind(webhook.kind)) {
+      // A sink: the same body and signature headers as a message on the broker; delivered once the broker acknowledged it.
+      delete requestHeaders["user-agent"];
+      delete result.requestHeaders["user-agent"];
+      const receipt = await publishToSink(
+        { id: webhook.id, kind: webhook.kind, configEnc: webhook.configEnc, sinkOptions: webhook.sinkOptions },
+        { organizationId: claim.organizationId, eventId: event.id, eventType: event.type, body, headers: requestHeaders },
+        signal,
+      );
+      result.requestHeaders = { ...receipt.destination, ...result.requestHeaders };
+      result.excerpt = receipt.ack;
+      result.delivered = true;
+    } else {
+      // Standard Webhooks treats a 3xx as a failure; the guard never follows it.
+      const res = await fetchCheckedTarget(webhook.url, { method: "POST", headers: requestHeaders, body, signal });
+      result.statusCode = res.status;
+      result.retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
+      try {
+        result.excerpt = await readExcerpt(res);
+      } catch (err) {
+        // The status arrived; a body cut short only matters when it is the 15 s deadline that cut it.
+        if (timeout.aborted || stop?.aborted) throw err;
+      }
     }
   } catch (err) {
     if (stop?.aborted) return "aborted";
-    result.error = describeError(err, timeout.aborted);
+    result.error = describeError(err, timeout.aborted, isSinkKind(webhook.kind));
   }
   result.durationMs = Math.round(performance.now() - started);
   const outcome = await recordAttempt({ claim, result });
@@ -178,7 +195,7 @@ const recordAttempt = groupCommit<{ claim: ClaimedDelivery; result: AttemptResul
   maxConcurrent: 1,
 });
 
-const isOk = (r: AttemptResult) => r.statusCode !== null && r.statusCode >= 200 && r.statusCode < 300 && r.error === null;
+const isOk = (r: AttemptResult) => r.error === null && (r.delivered === true || (r.statusCode !== null && r.statusCode >= 200 && r.statusCode < 300));
 
 /**
  * Records finished attempts in ONE statement (no explicit transaction, so row locks are held for a

@@ -62,6 +62,14 @@ function instanceIdsFor<T extends { instanceIds?: string[] | null }>(key: Verifi
 
 const MASKED = `Custom header values are stored encrypted and returned as \`${MASKED_HEADER_VALUE}\`; sending \`${MASKED_HEADER_VALUE}\` back for a header keeps its stored value.`;
 const BOUND_KEYS = "A key bound to one instance manages only endpoints subscribed to exactly that instance; its new endpoints get that instance by default.";
+const SINKS =
+  "`kind` (default `webhook`) makes the endpoint an event sink instead: `nats` publishes each event to JetStream on subject " +
+  "`livchat.<organization id>.<event type>` with `Nats-Msg-Id` = the event id (the server's duplicate window drops resends) and waits " +
+  "for the PubAck; `url` is `nats://[user:password@|token@]host[:port]` (or `tls://`), `stream` the JetStream stream (created " +
+  "for `livchat.<organization id>.>` if missing; default `LIVCHAT-<organization id>`). `rabbitmq` publishes a persistent message to " +
+  "a durable topic exchange (`exchange`, default `livchat`) with routing key = the event type and waits for the publisher confirm; " +
+  "`url` is `amqp(s)://user:password@host[:port][/vhost]`. The body and the `webhook-*` signature headers are the webhook's; the " +
+  `delivery log, retries, replay and auto-disable are the same. Broker URLs are stored encrypted and returned with the password as \`${MASKED_HEADER_VALUE}\` (sending it back keeps the stored one).`;
 const tags = ["Webhooks"];
 
 /** `/v1/webhooks` endpoints and `/v1/deliveries` (Standard Webhooks signed, durable delivery). */
@@ -93,8 +101,8 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
           body: createWebhookSchema,
           detail: {
             tags,
-            summary: "Create a webhook endpoint",
-            description: `Returns the signing \`secret\` (whsec_…) once. Deliveries follow Standard Webhooks: verify \`webhook-signature\` with any official library. ${MASKED} ${BOUND_KEYS}`,
+            summary: "Create a webhook endpoint or an event sink (NATS JetStream, RabbitMQ)",
+            description: `Returns the signing \`secret\` (whsec_…) once. Deliveries follow Standard Webhooks: verify \`webhook-signature\` with any official library. ${SINKS} ${MASKED} ${BOUND_KEYS}`,
             responses: ok(webhookWithSecretSchema, 201),
           },
         },

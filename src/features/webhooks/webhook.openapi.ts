@@ -5,6 +5,7 @@ import { pageOf, rowJson, timestamp } from "@/lib/openapi";
 /** The JSON `/v1/webhooks` and `/v1/deliveries` answer (publicWebhook, publicDelivery, publicAttempt), documented in /openapi.json. */
 export const webhookJsonSchema = rowJson(webhooks, [
   "id",
+  "kind",
   "name",
   "url",
   "eventTypes",
@@ -16,7 +17,11 @@ export const webhookJsonSchema = rowJson(webhooks, [
   "previousSecretExpiresAt",
   "createdAt",
   "updatedAt",
-]).extend({ headers: z.record(z.string(), z.string()).describe("Custom headers; values masked") });
+]).extend({
+  headers: z.record(z.string(), z.string()).describe("Custom headers; values masked"),
+  exchange: z.string().nullable().describe("RabbitMQ sinks: the topic exchange (null = `livchat`); null for other kinds"),
+  stream: z.string().nullable().describe("NATS sinks: the JetStream stream (null = `LIVCHAT-<organization id>`); null for other kinds"),
+});
 
 export const webhookPageSchema = pageOf(webhookJsonSchema);
 

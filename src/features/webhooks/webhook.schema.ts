@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DELIVERY_STATUSES } from "@/db/schema";
+import { DELIVERY_STATUSES, ENDPOINT_KINDS } from "@/db/schema";
 import { EVENT_TYPES } from "@/features/events/event.service";
 import { tText } from "@/lib/i18n";
 
@@ -11,7 +11,18 @@ export const WEBHOOK_LIMITS = {
   headerNameMax: 100,
   headerValueMax: 2000,
   instanceIdsMax: 100,
+  /** RabbitMQ exchange and NATS stream names. */
+  sinkNameMax: 200,
 } as const;
+
+export { ENDPOINT_KINDS };
+export type EndpointKind = (typeof ENDPOINT_KINDS)[number];
+/** The kinds that publish to a message broker instead of POSTing to a URL. */
+export type SinkKind = Exclude<EndpointKind, "webhook">;
+export const isSinkKind = (kind: EndpointKind): kind is SinkKind => kind !== "webhook";
+
+/** A RabbitMQ sink publishes to this topic exchange unless it names another. */
+export const SINK_DEFAULTS = { exchange: "livchat" } as const;
 
 /**
  * Header names the subscriber must not be able to override: hop-by-hop headers (RFC 9110 §7.6.1),
@@ -61,6 +72,66 @@ export const webhookUrlSchema = z
     else if (!url.hostname) ctx.addIssue({ code: "custom", message: tText("webhooks:validation.needsHost") });
   });
 
+/** The URL schemes each sink kind accepts. */
+const SINK_PROTOCOLS: Record<SinkKind, string[]> = { nats: ["nats:", "tls:"], rabbitmq: ["amqp:", "amqps:"] };
+
+/**
+ * The field errors of an endpoint's URL for its kind: an http(s) URL without credentials for a
+ * webhook; `nats://[user:password@|token@]host[:port]` (or `tls://`) for NATS; `amqp(s)://user:password@host[:port][/vhost]`
+ * for RabbitMQ (credentials belong in a broker URL: they are stored encrypted and shown masked).
+ */
+export function endpointUrlIssues(kind: EndpointKind, value: string): string[] {
+  if (kind === "webhook") {
+    const parsed = webhookUrlSchema.safeParse(value);
+    return parsed.success ? [] : parsed.error.issues.map((i) => i.message);
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return [tText(kind === "nats" ? "webhooks:validation.natsUrl" : "webhooks:validation.amqpUrl")];
+  }
+  if (!SINK_PROTOCOLS[kind].includes(url.protocol) || !url.hostname)
+    return [tText(kind === "nats" ? "webhooks:validation.natsUrl" : "webhooks:validation.amqpUrl")];
+  if (url.search || url.hash) return [tText("webhooks:validation.sinkUrlQuery")];
+  if (kind === "nats" && url.pathname && url.pathname !== "/") return [tText("webhooks:validation.natsUrl")];
+  return [];
+}
+
+/** RabbitMQ exchange names: letters, digits, `-_.:`; `amq.` is the broker's own. */
+export const exchangeSchema = z
+  .string()
+  .trim()
+  .min(1, { error: () => tText("webhooks:validation.exchange", { count: WEBHOOK_LIMITS.sinkNameMax }) })
+  .max(WEBHOOK_LIMITS.sinkNameMax, { error: () => tText("webhooks:validation.exchange", { count: WEBHOOK_LIMITS.sinkNameMax }) })
+  .regex(/^[A-Za-z0-9_.:-]+$/, { error: () => tText("webhooks:validation.exchange", { count: WEBHOOK_LIMITS.sinkNameMax }) })
+  .refine((v) => !v.startsWith("amq."), { error: () => tText("webhooks:validation.exchangeReserved") });
+
+/** NATS stream names: no whitespace, `.`, `*`, `>`, `/` or `\`. */
+export const streamSchema = z
+  .string()
+  .trim()
+  .min(1, { error: () => tText("webhooks:validation.stream", { count: WEBHOOK_LIMITS.sinkNameMax }) })
+  .max(WEBHOOK_LIMITS.sinkNameMax, { error: () => tText("webhooks:validation.stream", { count: WEBHOOK_LIMITS.sinkNameMax }) })
+  .regex(/^[A-Za-z0-9_-]+$/, { error: () => tText("webhooks:validation.stream", { count: WEBHOOK_LIMITS.sinkNameMax }) });
+
+type EndpointShape = { kind?: EndpointKind; url?: string; headers?: Record<string, string>; exchange?: string | null; stream?: string | null };
+
+/**
+ * The rules that depend on the kind: the URL's form, `exchange` only for RabbitMQ, `stream` only for
+ * NATS, custom headers only for webhooks (a field another kind would not use is refused, not ignored).
+ * Create checks them in the schema; an update in the service, which knows the stored kind.
+ */
+export function endpointKindIssues(kind: EndpointKind, v: EndpointShape): { path: string; message: string }[] {
+  const issues: { path: string; message: string }[] = [];
+  if (v.url !== undefined) for (const message of endpointUrlIssues(kind, v.url)) issues.push({ path: "url", message });
+  if (v.exchange != null && kind !== "rabbitmq") issues.push({ path: "exchange", message: tText("webhooks:validation.exchangeOnlyRabbit") });
+  if (v.stream != null && kind !== "nats") issues.push({ path: "stream", message: tText("webhooks:validation.streamOnlyNats") });
+  if (isSinkKind(kind) && v.headers && Object.keys(v.headers).length > 0)
+    issues.push({ path: "headers", message: tText("webhooks:validation.headersOnlyWebhook") });
+  return issues;
+}
+
 export const webhookHeadersSchema = z
   .record(
     z.string(),
@@ -97,9 +168,21 @@ const instanceIdsSchema = z
   .max(WEBHOOK_LIMITS.instanceIdsMax)
   .transform((ids) => [...new Set(ids)]);
 
-/** Body of `POST /v1/webhooks` and the create form (after `formToWebhookInput`). */
-export const createWebhookSchema = z.object({
-  url: webhookUrlSchema,
+const endpointUrlSchema = z
+  .string({ error: () => tText("webhooks:validation.urlRequired") })
+  .trim()
+  .min(1, { error: () => tText("webhooks:validation.urlRequired") })
+  .max(WEBHOOK_LIMITS.urlMax, { error: () => tText("webhooks:validation.urlMax", { count: WEBHOOK_LIMITS.urlMax }) });
+
+/** The fields of an endpoint; `url` is checked for the kind by endpointKindIssues. */
+const endpointFields = z.object({
+  /** `webhook` (default): POST to `url`; `nats`: publish to JetStream; `rabbitmq`: publish to a topic exchange. */
+  kind: z.enum(ENDPOINT_KINDS, { error: () => tText("webhooks:validation.kind") }).default("webhook"),
+  url: endpointUrlSchema,
+  /** RabbitMQ: the topic exchange (declared durable if missing); default `livchat`. */
+  exchange: exchangeSchema.nullable().optional(),
+  /** NATS: the JetStream stream that captures `livchat.<organization>.>`; default `LIVCHAT-<organization id>`, created if missing. */
+  stream: streamSchema.nullable().optional(),
   name: z
     .string()
     .trim()
@@ -111,10 +194,19 @@ export const createWebhookSchema = z.object({
   instanceIds: instanceIdsSchema.nullable().optional(),
   headers: webhookHeadersSchema.optional(),
 });
-export type CreateWebhookInput = z.infer<typeof createWebhookSchema>;
 
-/** Body of `PATCH /v1/webhooks/:id` and the edit form; `active` enables or disables the endpoint. */
-export const updateWebhookSchema = createWebhookSchema.partial().extend({ active: z.boolean().optional() });
+/** Body of `POST /v1/webhooks` and the create form (after `formToWebhookInput`). */
+export const createWebhookSchema = endpointFields.superRefine((v, ctx) => {
+  for (const issue of endpointKindIssues(v.kind, v)) ctx.addIssue({ code: "custom", path: [issue.path], message: issue.message });
+});
+/** The validated create body; `kind` may be left out by callers in code (a webhook). */
+export type CreateWebhookInput = Omit<z.output<typeof createWebhookSchema>, "kind"> & { kind?: EndpointKind };
+
+/**
+ * Body of `PATCH /v1/webhooks/:id` and the edit form; `active` enables or disables the endpoint. The
+ * kind is fixed at creation (another kind is another endpoint).
+ */
+export const updateWebhookSchema = endpointFields.omit({ kind: true }).partial().extend({ active: z.boolean().optional() });
 export type UpdateWebhookInput = z.infer<typeof updateWebhookSchema>;
 
 export const listDeliveriesQuery = z.object({
@@ -154,6 +246,8 @@ export const DELIVERY_ERROR = {
   timedOut: "Timed out after ",
   refused: "Refused: ",
   requestFailed: "Request failed: ",
+  /** A sink's publish failed or was not acknowledged. */
+  publishFailed: "Publish failed: ",
   noResponse: "No response",
   gone: "The endpoint answered 410 Gone and was disabled",
   endpointDisabled: "Endpoint disabled",
@@ -168,6 +262,8 @@ export function deliveryErrorText(stored: string): string {
   const timedOut = /^Timed out after (\d+(?:\.\d+)?) s$/.exec(stored);
   if (timedOut) return tText("webhooks:deliveryError.timedOut", { seconds: timedOut[1] });
   if (stored.startsWith(DELIVERY_ERROR.refused)) return tText("webhooks:deliveryError.refused", { reason: stored.slice(DELIVERY_ERROR.refused.length) });
+  if (stored.startsWith(DELIVERY_ERROR.publishFailed))
+    return tText("webhooks:deliveryError.publishFailed", { reason: stored.slice(DELIVERY_ERROR.publishFailed.length) });
   if (stored.startsWith(DELIVERY_ERROR.requestFailed))
     return tText("webhooks:deliveryError.requestFailed", { reason: stored.slice(DELIVERY_ERROR.requestFailed.length) });
   return stored;

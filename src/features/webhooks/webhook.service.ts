@@ -4,7 +4,7 @@ import { db, notify, rowsOf, type DbOrTx } from "@/db/client";
 import { instances, webhookDeliveries, webhooks } from "@/db/schema";
 import { recordAudit, type AuditBy } from "@/features/audit/audit.service";
 import { DELIVERIES_QUEUED_CHANNEL, recordUnroutedEvent } from "@/features/events/event.service";
-import { encryptSecret } from "@/lib/crypto";
+import { decryptSecret, encryptSecret } from "@/lib/crypto";
 import { AppError, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { isUuid } from "@/lib/ids";
@@ -12,7 +12,16 @@ import { keysetPage, type Page } from "@/lib/pager";
 import { clockSql, deliveryClock } from "./delivery.queue";
 import { generateWebhookSecret, SECRET_GRACE_MS } from "./signing";
 import { resolveTarget, TargetRefused } from "@/lib/outbound";
-import { DISABLED_REASON, MASKED_HEADER_VALUE, type CreateWebhookInput, type UpdateWebhookInput } from "./webhook.schema";
+import {
+  DISABLED_REASON,
+  endpointKindIssues,
+  isSinkKind,
+  MASKED_HEADER_VALUE,
+  type CreateWebhookInput,
+  type EndpointKind,
+  type UpdateWebhookInput,
+} from "./webhook.schema";
+import { closeSinkConnection } from "./sink.transport";
 
 export type Webhook = typeof webhooks.$inferSelect;
 
@@ -79,12 +88,54 @@ export async function sealPlaintextWebhookHeaders(): Promise<number> {
   });
 }
 
+/**
+ * A broker URL as stored in `url` and shown: the password (or a NATS token, given as the user) replaced
+ * by the mask. The real URL is kept only in `configEnc`.
+ */
+export function maskSinkUrl(full: string): string {
+  const url = new URL(full);
+  if (!url.username && !url.password) return full;
+  const credentials = url.password ? `${url.username}:${MASKED_HEADER_VALUE}` : MASKED_HEADER_VALUE;
+  return `${url.protocol}//${credentials}@${url.host}${url.pathname === "/" && !full.endsWith("/") ? "" : url.pathname}`;
+}
+
+/** A broker URL sent back with the mask in it (a PATCH of what GET returned) keeps the stored secret; no stored secret → 422. */
+function unmaskSinkUrl(sent: string, storedConfigEnc: string | null): string {
+  if (!sent.includes(MASKED_HEADER_VALUE)) return sent;
+  const stored = storedConfigEnc ? new URL((JSON.parse(decryptSecret(storedConfigEnc)) as { url: string }).url) : null;
+  const secret = stored ? stored.password || stored.username : "";
+  if (!secret) throw validationFailed([{ path: "url", message: tText("webhooks:validation.maskedNeedsValue", { name: "url", mask: MASKED_HEADER_VALUE }) }]);
+  return sent.replace(MASKED_HEADER_VALUE, secret);
+}
+
+/** The kind's rules (URL form, kind-only fields) as a 422, for callers that bypass the create schema and for updates. */
+function assertKindRules(kind: EndpointKind, input: Parameters<typeof endpointKindIssues>[1]): void {
+  const issues = endpointKindIssues(kind, input);
+  if (issues.length > 0) throw validationFailed(issues);
+}
+
+/** The SSRF guard for a broker: its host and port go through the same address checks as webhook URLs. */
+async function assertAllowedSink(full: string): Promise<void> {
+  const url = new URL(full);
+  const port = url.port || (url.protocol === "amqps:" ? "5671" : url.protocol === "amqp:" ? "5672" : "4222");
+  await assertAllowedTarget(`http://${url.hostname}:${port}/`);
+}
+
+/** What a sink stores: the masked URL, the encrypted connection, its non-secret options. */
+function sinkColumns(kind: EndpointKind, full: string, options: { exchange?: string | null; stream?: string | null }) {
+  const sinkOptions = kind === "rabbitmq" ? (options.exchange ? { exchange: options.exchange } : {}) : options.stream ? { stream: options.stream } : {};
+  return { url: maskSinkUrl(full), configEnc: encryptSecret(JSON.stringify({ url: full })), sinkOptions };
+}
+
 /** The JSON shape of an endpoint: never the secret (it is returned once, on create and rotate), header values masked. */
 export function publicWebhook(w: Webhook) {
   return {
     id: w.id,
+    kind: w.kind,
     name: w.name,
     url: w.url,
+    exchange: w.kind === "rabbitmq" ? (w.sinkOptions?.exchange ?? null) : null,
+    stream: w.kind === "nats" ? (w.sinkOptions?.stream ?? null) : null,
     eventTypes: w.eventTypes,
     instanceIds: w.instanceIds,
     headers: maskedHeaders(w.headersEnc),
@@ -181,7 +232,11 @@ async function assertInstancesOf(organizationId: string, instanceIds: string[] |
 
 /** Creates an endpoint; `secret` is returned only here (and on rotation). */
 export async function createWebhook(organizationId: string, input: CreateWebhookInput, who: WebhookActor): Promise<{ webhook: Webhook; secret: string }> {
-  await assertAllowedTarget(input.url);
+  const kind = input.kind ?? "webhook";
+  assertKindRules(kind, input);
+  if (isSinkKind(kind)) await assertAllowedSink(input.url);
+  else await assertAllowedTarget(input.url);
+  // A sink signs its messages too (the same Standard Webhooks headers), so it has a secret like any endpoint.
   const secret = generateWebhookSecret();
   const webhook = await db.transaction(async (tx) => {
     await assertInstancesOf(organizationId, input.instanceIds, tx);
@@ -190,14 +245,16 @@ export async function createWebhook(organizationId: string, input: CreateWebhook
       .values({
         organizationId,
         name: input.name ?? "",
+        kind,
         url: input.url,
+        ...(isSinkKind(kind) ? sinkColumns(kind, input.url, input) : {}),
         secretEnc: encryptSecret(secret),
         headersEnc: sealHeaders(input.headers ?? {}),
         eventTypes: input.eventTypes ?? null,
         instanceIds: input.instanceIds ?? null,
       })
       .returning();
-    await recordAudit({ organizationId, ...who, action: "webhook.created", target: { type: "webhook", id: hook!.id }, details: { url: input.url } }, tx);
+    await recordAudit({ organizationId, ...who, action: "webhook.created", target: { type: "webhook", id: hook!.id }, details: { kind, url: hook!.url } }, tx);
     return hook!;
   });
   return { webhook, secret };
@@ -206,11 +263,26 @@ export async function createWebhook(organizationId: string, input: CreateWebhook
 /** Partial update; enabling clears the disabled state and the failure streak, disabling pauses deliveries. */
 export async function updateWebhook(organizationId: string, webhookId: string, input: UpdateWebhookInput, who: WebhookActor): Promise<Webhook> {
   const current = await getWebhook(organizationId, webhookId);
-  if (input.url !== undefined && input.url !== current.url) await assertAllowedTarget(input.url);
-  return db.transaction(async (tx) => {
+  const sink = isSinkKind(current.kind);
+  let sinkUrl: string | undefined;
+  if (sink && input.url !== undefined) {
+    sinkUrl = unmaskSinkUrl(input.url, current.configEnc);
+    assertKindRules(current.kind, { ...input, url: sinkUrl });
+  } else assertKindRules(current.kind, input);
+  if (sinkUrl !== undefined && input.url !== current.url) await assertAllowedSink(sinkUrl);
+  if (!sink && input.url !== undefined && input.url !== current.url) await assertAllowedTarget(input.url);
+  const updated = await db.transaction(async (tx) => {
     if (input.instanceIds !== undefined) await assertInstancesOf(organizationId, input.instanceIds, tx);
     const set: Partial<typeof webhooks.$inferInsert> = {};
-    if (input.url !== undefined) set.url = input.url;
+    if (sink) {
+      if (sinkUrl !== undefined && input.url !== current.url) Object.assign(set, sinkColumns(current.kind, sinkUrl, {}));
+      if (input.exchange !== undefined || input.stream !== undefined || set.sinkOptions !== undefined) {
+        set.sinkOptions = {
+          ...(current.kind === "rabbitmq" ? { exchange: input.exchange === undefined ? current.sinkOptions?.exchange : (input.exchange ?? undefined) } : {}),
+          ...(current.kind === "nats" ? { stream: input.stream === undefined ? current.sinkOptions?.stream : (input.stream ?? undefined) } : {}),
+        };
+      }
+    } else if (input.url !== undefined) set.url = input.url;
     if (input.name !== undefined) set.name = input.name;
     if (input.eventTypes !== undefined) set.eventTypes = input.eventTypes;
     if (input.instanceIds !== undefined) set.instanceIds = input.instanceIds;
@@ -232,7 +304,11 @@ export async function updateWebhook(organizationId: string, webhookId: string, i
         ...who,
         action,
         target: { type: "webhook", id: hook.id },
-        details: { fields: Object.keys(set).map((field) => (field === "headersEnc" ? "headers" : field)) },
+        details: {
+          fields: Object.keys(set)
+            .filter((field) => field !== "configEnc")
+            .map((field) => (field === "headersEnc" ? "headers" : field)),
+        },
       },
       tx,
     );
@@ -240,6 +316,9 @@ export async function updateWebhook(organizationId: string, webhookId: string, i
     if (set.active === true) await notify(DELIVERIES_QUEUED_CHANNEL, "", tx);
     return hook;
   });
+  // This process's broker connection follows the change at once; other processes notice the new settings on their next publish.
+  if (sink) await closeSinkConnection(webhookId);
+  return updated;
 }
 
 export async function deleteWebhook(organizationId: string, webhookId: string, who: WebhookActor): Promise<void> {
@@ -251,6 +330,7 @@ export async function deleteWebhook(organizationId: string, webhookId: string, w
     if (!hook) throw webhookNotFound();
     await recordAudit({ organizationId, ...who, action: "webhook.deleted", target: { type: "webhook", id: hook.id }, details: { url: hook.url } }, tx);
   });
+  await closeSinkConnection(webhookId);
 }
 
 /**
