@@ -4,6 +4,7 @@ import { createApp } from "@/app";
 import { config } from "@/config";
 import { db } from "@/db/client";
 import { media, messages, type Instance } from "@/db/schema";
+import { createApiKey } from "@/features/api-keys/api-key.service";
 import { signedMediaPath } from "@/lib/media-url";
 import { runOutboundOnce } from "@/workers/outbound.worker";
 import { api } from "../helpers/client";
@@ -116,6 +117,21 @@ describe("POST /v1/media and GET /v1/media/:id", () => {
     expect((await api(app, "GET", "/v1/media/not-a-uuid", a.key)).status).toBe(404);
     expect((await api(app, "GET", `/v1/media/${mine.body.id}`)).status).toBe(401);
     expect((await upload(undefined, new Blob([PNG as Uint8Array<ArrayBuffer>]))).status).toBe(401);
+  });
+
+  test("a key bound to one instance reads its own instance's media and the organization's uploads, not another instance's", async () => {
+    const { secret } = await createApiKey({ organizationId: a.organization.id, name: "bound", scopes: ["*"], instanceId: wuz.id });
+    const bound = await upload(secret, new Blob([PNG as Uint8Array<ArrayBuffer>], { type: "image/png" }));
+    expect(bound.status).toBe(201);
+    expect((await mediaRow(bound.body.id)).instanceId).toBe(wuz.id);
+    const orgWide = await upload(a.key, new Blob([PNG as Uint8Array<ArrayBuffer>], { type: "image/png" }));
+    expect((await api(app, "GET", `/v1/media/${bound.body.id}`, secret)).status).toBe(200);
+    expect((await api(app, "GET", `/v1/media/${orgWide.body.id}`, secret)).status).toBe(200);
+    await db.update(media).set({ instanceId: cloud.id }).where(eq(media.id, orgWide.body.id));
+    expect((await api(app, "GET", `/v1/media/${orgWide.body.id}`, secret)).status).toBe(404);
+    const send = await api(app, "POST", "/v1/messages", secret, { to: "+5511999990001", type: "image", media: { id: orgWide.body.id } });
+    expect(send.status).toBe(422);
+    expect(send.body.error.details[0]).toMatchObject({ path: "media.id" });
   });
 
   test("no file, an empty file and a file above MEDIA_MAX_BYTES are 422 on `file`, in the caller's language", async () => {

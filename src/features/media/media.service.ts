@@ -461,8 +461,12 @@ async function announce(row: Media, instance: Instance | null, patch: Record<str
 
 // ——— Reading ———
 
-/** A media row the tenant may see; another organization's id, or a malformed one, is 404. */
-export async function getMedia(tenant: Tenant, id: string): Promise<Media> {
+/**
+ * A media row the caller may see; another organization's id, or a malformed one, is 404 — and so is
+ * another instance's media for a key bound to one instance.
+ */
+export async function getMedia(scope: { tenant: Tenant; instanceId?: string | null }, id: string): Promise<Media> {
+  const { tenant } = scope;
   const notFound = () => new AppError("not_found", tText("media:errors.notFound"));
   if (!isUuid(id)) throw notFound();
   const [row] = await db
@@ -470,7 +474,7 @@ export async function getMedia(tenant: Tenant, id: string): Promise<Media> {
     .from(media)
     .where(and(eq(media.id, id), tenantFilter(tenant, media.organizationId, media.deviceId)))
     .limit(1);
-  if (!row) throw notFound();
+  if (!row || (scope.instanceId && row.instanceId && row.instanceId !== scope.instanceId)) throw notFound();
   return row;
 }
 
@@ -551,7 +555,8 @@ export async function createUpload(scope: { tenant: Tenant; instanceId?: string 
 }
 
 /** An upload named in `POST /v1/messages` (`media.id`): the tenant's, and stored; else 422 on `media.id`. */
-export async function mediaForSend(tenant: Tenant, id: string): Promise<Media> {
+export async function mediaForSend(scope: { tenant: Tenant; instanceId?: string | null }, id: string): Promise<Media> {
+  const { tenant } = scope;
   const row = isUuid(id)
     ? (
         await db
@@ -561,7 +566,9 @@ export async function mediaForSend(tenant: Tenant, id: string): Promise<Media> {
           .limit(1)
       )[0]
     : undefined;
-  if (!row) throw validationFailed([{ path: "media.id", message: tText("media:errors.unknownForSend") }]);
+  // A key bound to one instance sends its organization's uploads and its own instance's files only.
+  const foreign = row && scope.instanceId && row.instanceId && row.instanceId !== scope.instanceId;
+  if (!row || foreign) throw validationFailed([{ path: "media.id", message: tText("media:errors.unknownForSend") }]);
   if (row.status !== "stored") throw validationFailed([{ path: "media.id", message: tText("media:errors.notStoredForSend", { status: row.status }) }]);
   return row;
 }

@@ -267,7 +267,7 @@ export async function queueOutboundMessage(ctx: SendContext, input: SendMessageI
   if ("media" in input && !input.media.url === !input.media.id) throw validationFailed([{ path: "media.url", message: tText("media:errors.urlOrId") }]);
   const mediaRefused = "media" in input && input.media.url ? await mediaUrlRefusal(input.media.url) : null;
   if (mediaRefused) throw validationFailed([{ path: "media.url", message: mediaRefused }]);
-  const upload = "media" in input && input.media.id ? await mediaForSend(ctx.tenant, input.media.id) : null;
+  const upload = "media" in input && input.media.id ? await mediaForSend(ctx, input.media.id) : null;
   const now = new Date();
   try {
     return await withDeadlockRetry("queue outbound message", () =>
