@@ -3,6 +3,7 @@ import { z } from "zod";
 import { getContact, updateContact } from "@/features/contacts/contact.service";
 import { assignConversation, handoffConversation } from "@/features/conversations/conversation.service";
 import { queueOutboundMessage } from "@/features/messages/message.service";
+import { systemCaller } from "@/lib/caller";
 import { AppError } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { log } from "@/lib/logger";
@@ -84,13 +85,39 @@ const recordRef = (ctx: TurnContext) => ({
 async function sendToContact(ctx: TurnContext, message: Record<string, unknown>) {
   const { instanceId } = needConversation(ctx);
   const contact = await getContact({ organizationId: ctx.organizationId }, needContact(ctx));
-  const { message: sent } = await queueOutboundMessage({ tenant: { organizationId: ctx.organizationId }, sentBy: "workflow" }, {
-    instanceId,
-    to: contact.phone,
-    ...message,
-  } as Parameters<typeof queueOutboundMessage>[1]);
+  const { message: sent } = await queueOutboundMessage(
+    systemCaller(SYSTEM_ACTOR(ctx).id, ctx.organizationId),
+    { instanceId, to: contact.phone, ...message } as Parameters<typeof queueOutboundMessage>[1],
+    { sentBy: "workflow" },
+  );
   return { queued: true, messageId: sent.id };
 }
+
+/** A tool's answer, read only up to what the model may see: a huge (or endless) body is cut, not buffered. */
+async function boundedText(res: Response, maxChars = TOOL_LIMITS.resultChars): Promise<string> {
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  try {
+    while (text.length < maxChars) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      text += decoder.decode(chunk.value, { stream: true });
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return text.slice(0, maxChars);
+}
+
+const parsedOrText = (text: string): unknown => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+};
 
 /** `{base}/{cep}/json/` as ViaCEP answers it; `{ erro: true }` is ViaCEP's "no such CEP". */
 async function lookupCep(base: string, cep: string, signal?: AbortSignal) {
@@ -101,8 +128,9 @@ async function lookupCep(base: string, cep: string, signal?: AbortSignal) {
     { headers: { accept: "application/json" } },
     { timeoutMs: CEP_TIMEOUT_MS, signal },
   );
-  const body = (await res.json().catch(() => null)) as Record<string, unknown> | null;
-  if (!body || typeof body !== "object") throw new OutboundError("answered something that is not JSON");
+  const parsed = parsedOrText(await boundedText(res));
+  if (!parsed || typeof parsed !== "object") throw new OutboundError("answered something that is not JSON");
+  const body = parsed as Record<string, unknown>;
   if (body.erro === true || body.erro === "true") return { found: false, cep: digits };
   const pick = (k: string) => (typeof body[k] === "string" ? (body[k] as string) : undefined);
   return {
@@ -254,12 +282,7 @@ async function callHttpTool(t: AiTool, args: Record<string, unknown>, signal?: A
     body = JSON.stringify(args);
   }
   const res = await guardedFetch(url.href, { method: t.method, headers, body }, { timeoutMs: t.timeoutMs, signal });
-  const text = (await res.text()).slice(0, TOOL_LIMITS.resultChars);
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
+  return parsedOrText(await boundedText(res));
 }
 
 function customTool(t: AiTool, run: ReturnType<typeof runner>) {

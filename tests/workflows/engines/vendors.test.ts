@@ -26,6 +26,11 @@ const orders = Bun.serve({
   hostname: "127.0.0.1",
   async fetch(req) {
     const url = new URL(req.url);
+    // An endless answer: the tool reads what the model may see and hangs up.
+    if (url.pathname === "/orders/endless") {
+      const chunk = new TextEncoder().encode("x".repeat(65_536));
+      return new Response(new ReadableStream({ pull: (c) => c.enqueue(chunk) }), { headers: { "content-type": "text/plain" } });
+    }
     const body = req.method === "GET" ? null : await req.json();
     orderCalls.push({ method: req.method, url: url.pathname + url.search, auth: req.headers.get("authorization"), body });
     if (req.headers.get("authorization") !== "Bearer order-secret") return Response.json({ error: "unauthorized" }, { status: 401 });
@@ -204,6 +209,25 @@ describe("tool errors and step limits", () => {
     const rows = await db.select().from(threadMessages).where(eq(threadMessages.threadId, answer.threadId)).orderBy(asc(threadMessages.at));
     expect(rows.map((r) => r.role)).toEqual(["user", "tool", "assistant"]);
     expect(JSON.parse(rows[1]!.content)).toMatchObject({ tool: "order_status", input: { orderId: "abc" }, error: expect.any(String) });
+  });
+
+  test("an endless tool answer is cut to what the model may see, never buffered whole", async () => {
+    const { key } = await setupOrg(app);
+    const tool = await api(app, "POST", "/v1/tools", key, {
+      name: "dump",
+      description: "Dumps",
+      parameters: { type: "object", properties: {} },
+      method: "GET",
+      url: `http://127.0.0.1:${orders.port}/orders/endless`,
+    });
+    const wf = await api(app, "POST", "/v1/workflows", key, { name: "Dump", provider: "openai", config: { model: "m", tools: { custom: [tool.body.id] } } });
+    const answer = await ask(key, wf.body.id, "call dump {}", false);
+    expect(answer.status).toBe(200);
+    const [line] = await db
+      .select()
+      .from(threadMessages)
+      .where(and(eq(threadMessages.threadId, answer.threadId), eq(threadMessages.role, "tool")));
+    expect(JSON.parse(line!.content).output).toHaveLength(8000);
   });
 
   test("the model is called at most maxSteps times per turn", async () => {
