@@ -38,7 +38,7 @@ function samples(text: string, name: string): { labels: Record<string, string>; 
 const value = (text: string, name: string, labels: Record<string, string>) =>
   samples(text, name).find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 
-test("the counters and gauges a Prometheus user reads: provider calls, inbound, webhook attempts, media; promtool finds nothing wrong", async () => {
+test("the counters and gauges a Prometheus user reads: provider calls, inbound, delivery attempts, media; promtool finds nothing wrong", async () => {
   const { key } = await setupOrg(app);
   // Provider calls: create, connect and pair a sandbox number (provision, connect, scan…), then send through it.
   const instanceId = await connectedSandbox(app, key);
@@ -66,9 +66,9 @@ test("the counters and gauges a Prometheus user reads: provider calls, inbound, 
   expect(value(text, "livchat_provider_calls_total", { provider: "sandbox", operation: "send" })).toBe(1);
   expect(value(text, "livchat_provider_errors_total", { provider: "sandbox", operation: "send" })).toBeUndefined();
   expect(value(text, "livchat_inbound_events_total", { provider: "sandbox", type: "text" })).toBe(4);
-  expect(value(text, "livchat_webhook_attempts_total", { outcome: "succeeded" })).toBe(1);
-  expect(value(text, "livchat_webhook_attempts_total", { outcome: "failed" })).toBe(1);
-  expect(value(text, "livchat_webhook_attempts_total", { outcome: "exhausted" })).toBe(0);
+  expect(value(text, "livchat_delivery_attempts_total", { kind: "webhook", outcome: "succeeded" })).toBe(1);
+  expect(value(text, "livchat_delivery_attempts_total", { kind: "webhook", outcome: "failed" })).toBe(1);
+  expect(value(text, "livchat_delivery_attempts_total", { kind: "webhook", outcome: "exhausted" })).toBe(0);
   expect(value(text, "livchat_media_downloads_total", { provider: "wuzapi", outcome: "ok" })).toBe(1);
   // The failed delivery waits for its retry; the sent message left the outbound queue.
   expect(value(text, "livchat_webhook_deliveries_pending", { status: "failed" })).toBe(1);

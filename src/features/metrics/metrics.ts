@@ -79,18 +79,21 @@ export const eventsRecorded = new Counter({
   registers: [registry],
 });
 
-/** Webhook delivery attempts by how each ended (delivery.send's AttemptOutcome: succeeded, failed, exhausted, cancelled…). */
-export const webhookAttempts = new Counter({
-  name: "livchat_webhook_attempts_total",
-  help: "Webhook delivery attempts made by this process, by outcome (succeeded, failed = will retry, exhausted = gave up, cancelled, …)",
-  labelNames: ["outcome"] as const,
+/**
+ * Delivery attempts to organizations' endpoints — webhooks and event sinks (NATS, RabbitMQ) share one
+ * delivery mechanism — by endpoint kind and how each ended (delivery.send's AttemptOutcome).
+ */
+export const deliveryAttempts = new Counter({
+  name: "livchat_delivery_attempts_total",
+  help: "Delivery attempts made by this process to webhook endpoints and event sinks, by endpoint kind and outcome (succeeded, failed = will retry, exhausted = gave up, cancelled, …)",
+  labelNames: ["kind", "outcome"] as const,
   registers: [registry],
 });
-for (const outcome of ["succeeded", "failed", "exhausted", "cancelled"]) webhookAttempts.inc({ outcome }, 0);
+for (const outcome of ["succeeded", "failed", "exhausted", "cancelled"]) deliveryAttempts.inc({ kind: "webhook", outcome }, 0);
 
-/** One webhook attempt ended with `outcome`. */
-export function countWebhookAttempt(outcome: string): void {
-  webhookAttempts.inc({ outcome });
+/** One delivery attempt to an endpoint of `kind` (webhook, nats, rabbitmq) ended with `outcome`. */
+export function countDeliveryAttempt(kind: string, outcome: string): void {
+  deliveryAttempts.inc({ kind, outcome });
 }
 
 export const providerCalls = new Counter({

@@ -6,7 +6,7 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import { db, rowsOf, type DbOrTx } from "@/db/client";
 import { type events, webhookDeliveries, webhooks } from "@/db/schema";
 import { recordAudit } from "@/features/audit/audit.service";
-import { countWebhookAttempt } from "@/features/metrics/metrics";
+import { countDeliveryAttempt } from "@/features/metrics/metrics";
 import { meterUsage } from "@/features/usage/usage.service";
 import { eventPayload, recordEvent } from "@/features/events/event.service";
 import { decryptSecret } from "@/lib/crypto";
@@ -179,7 +179,7 @@ export async function processClaim(claim: ClaimedDelivery, stop?: AbortSignal): 
   }
   result.durationMs = Math.round(performance.now() - started);
   const outcome = await recordAttempt({ claim, result });
-  countWebhookAttempt(outcome);
+  countDeliveryAttempt(webhook.kind, outcome);
   return outcome;
 }
 
