@@ -150,6 +150,7 @@ export default {
       astError: "O AST informou um erro ao responder",
       astStreamedNothing: "O AST não enviou conteúdo no stream",
       toolFailed: "Ferramenta falhou ({{reason}})",
+      responseTooLarge: "O provedor de IA enviou uma resposta maior que 8 MB",
       tokenLimit: "O limite mensal de tokens de IA da organização foi atingido",
     },
     outbound: {
@@ -310,6 +311,7 @@ export default {
       astError: "AST reported an error while answering",
       astStreamedNothing: "AST streamed no content",
       toolFailed: "A tool failed ({{reason}})",
+      responseTooLarge: "AI provider sent an answer larger than 8 MB",
       tokenLimit: "The organization's monthly AI token limit has been reached",
     },
     outbound: {

@@ -211,6 +211,30 @@ describe("tool errors and step limits", () => {
     expect(JSON.parse(rows[1]!.content)).toMatchObject({ tool: "order_status", input: { orderId: "abc" }, error: expect.any(String) });
   });
 
+  test("an endless model answer fails the turn once past the size cap, plain or streamed", async () => {
+    const chunk = new TextEncoder().encode(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: "y".repeat(60_000) } }] })}\n\n`);
+    const endless = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: () => new Response(new ReadableStream({ pull: (c) => c.enqueue(chunk) }), { headers: { "content-type": "text/event-stream" } }),
+    });
+    try {
+      const { key } = await setupOrg(app);
+      const wf = await api(app, "POST", "/v1/workflows", key, {
+        name: "Endless",
+        provider: "openai",
+        config: { model: "m", baseUrl: `http://127.0.0.1:${endless.port}/v1`, apiKey: "sk-x" },
+      });
+      const plain = await ask(key, wf.body.id, "hi", false);
+      expect(plain.status).toBe(502);
+      expect(plain.body.error.message).toContain("8 MB");
+      const streamed = await ask(key, wf.body.id, "hi", true);
+      expect(streamed.frames!.at(-1)).toMatchObject({ event: "error", data: { message: expect.stringContaining("8 MB") } });
+    } finally {
+      endless.stop(true);
+    }
+  });
+
   test("an endless tool answer is cut to what the model may see, never buffered whole", async () => {
     const { key } = await setupOrg(app);
     const tool = await api(app, "POST", "/v1/tools", key, {

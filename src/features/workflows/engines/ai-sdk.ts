@@ -32,15 +32,35 @@ export type TurnTools = { tools: ToolSet /** Set by a tool that failed: the turn
  * checked and pinned, redirects are refused, upstream error bodies never reach users.
  */
 function guardedFetchFor(settings: LlmSettings): typeof fetch {
-  const guarded = (input: string | URL | Request, init?: RequestInit) => {
+  const guarded = async (input: string | URL | Request, init?: RequestInit) => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-    return engineFetch(url, init ?? {}, {
+    const res = await engineFetch(url, init ?? {}, {
       timeoutMs: settings.timeoutMs,
       signal: init?.signal ?? undefined,
       operatorConfigured: settings.operatorConfigured,
     });
+    return capped(res);
   };
   return guarded as typeof fetch;
+}
+
+/** No model answer is this large; a hostile or broken endpoint cannot make us buffer more. */
+export const MAX_MODEL_RESPONSE_BYTES = 8 * 1024 * 1024;
+
+/** The response with its body cut off (an error the turn fails with) past MAX_MODEL_RESPONSE_BYTES. */
+function capped(res: Response): Response {
+  if (!res.body) return res;
+  let seen = 0;
+  const body = res.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength;
+        if (seen > MAX_MODEL_RESPONSE_BYTES) controller.error(new EngineError(tText("workflows:engine.responseTooLarge")));
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
 }
 
 function modelFor(settings: LlmSettings): LanguageModel {
