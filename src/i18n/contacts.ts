@@ -72,6 +72,8 @@ export default {
     errors: {
       notFound: "Contato não encontrado",
       exists: "Já existe um contato com o telefone {{phone}}",
+      mergeSelf: "Um contato não pode ser unido a ele mesmo",
+      mergeKinds: "Um grupo só pode ser unido a outro grupo, e uma pessoa a outra pessoa",
       deleteForbidden: "Somente supervisores e acima excluem contatos",
       routeNotFound: "Página não encontrada",
       instanceNotConnected: "Essa instância não está conectada; conecte-a ou omita instanceId",
@@ -87,6 +89,7 @@ export default {
       metadataMax: "Os metadados são limitados a {{count}} bytes de JSON",
       checkMin: "Envie pelo menos um telefone",
       checkMax: "No máximo {{count}} telefones por chamada",
+      mergeContactId: "contactId deve ser o id do contato a unir",
     },
     identity: {
       phone: "telefone",
@@ -170,6 +173,8 @@ export default {
     errors: {
       notFound: "Contact not found",
       exists: "A contact with phone {{phone}} already exists",
+      mergeSelf: "A contact cannot be merged with itself",
+      mergeKinds: "A group merges only with a group, and a person with a person",
       deleteForbidden: "Only supervisors and above delete contacts",
       routeNotFound: "Route not found",
       instanceNotConnected: "That instance is not connected; connect it or omit instanceId",
@@ -185,6 +190,7 @@ export default {
       metadataMax: "Metadata is limited to {{count}} bytes of JSON",
       checkMin: "Send at least one phone",
       checkMax: "At most {{count}} phones per call",
+      mergeContactId: "contactId must be the id of the contact to merge",
     },
     identity: {
       phone: "phone",

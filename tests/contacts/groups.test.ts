@@ -3,7 +3,7 @@ import { and, eq } from "drizzle-orm";
 import { createApp } from "@/app";
 import { config } from "@/config";
 import { db } from "@/db/client";
-import { contactIdentities, contacts, conversations, instances, messages, organizations } from "@/db/schema";
+import { auditLogs, contactIdentities, contacts, conversations, instances, messages, organizations } from "@/db/schema";
 import { groupRefreshesSettled } from "@/features/contacts/identity.service";
 import { ingestInbound } from "@/features/inbound/inbound.service";
 import { createTemplate } from "@/features/templates/template.service";
@@ -301,5 +301,48 @@ describe("automation in groups", () => {
     const replies = await outbound();
     expect(replies.map((m) => m.contactId).sort()).toEqual([direct.contact!.id, again.contact!.id].sort());
     expect(replies.find((m) => m.contactId === again.contact!.id)!.body).toBe("Olá!");
+  });
+});
+
+describe("merging two contacts by hand", () => {
+  test("POST /v1/contacts/:id/merge folds the other contact in, audited as the key; 404 across organizations, 422 for itself or a group", async () => {
+    const a = await api(app, "POST", "/v1/contacts", org.key, { phone: "+5511933331111", name: "Pedro", tags: ["vip"] });
+    const b = await api(app, "POST", "/v1/contacts", org.key, { phone: "+5511933332222", tags: ["lead"] });
+    expect([a.status, b.status]).toEqual([201, 201]);
+    await ingestInbound(wuzapi, {
+      kind: "message",
+      providerMessageId: `M-${++seq}`,
+      from: "5511933332222",
+      type: "text",
+      body: "outro número",
+      timestamp: new Date(),
+    });
+
+    expect((await api(app, "POST", `/v1/contacts/${a.body.id}/merge`, org.key, { contactId: a.body.id })).status).toBe(422);
+    const badId = await api(app, "POST", `/v1/contacts/${a.body.id}/merge`, org.key, { contactId: "nope" }, { "accept-language": "pt-BR" });
+    expect(badId.status).toBe(422);
+    expect(JSON.stringify(badId.body)).toContain("contactId deve ser o id do contato a unir");
+    const [group] = await db
+      .select()
+      .from(contacts)
+      .where(and(eq(contacts.organizationId, org.organization.id), eq(contacts.kind, "group")));
+    const mixed = await api(app, "POST", `/v1/contacts/${a.body.id}/merge`, org.key, { contactId: group!.id });
+    expect(mixed.status).toBe(422);
+    expect(mixed.body.error.details[0].message).toBe("A group merges only with a group, and a person with a person");
+    const stranger = await setupOrg(app);
+    expect((await api(app, "POST", `/v1/contacts/${a.body.id}/merge`, stranger.key, { contactId: b.body.id })).status).toBe(404);
+
+    const merged = await api(app, "POST", `/v1/contacts/${a.body.id}/merge`, org.key, { contactId: b.body.id });
+    expect(merged.status).toBe(200);
+    expect(merged.body).toMatchObject({ id: a.body.id, phone: "+5511933331111", name: "Pedro" });
+    expect(merged.body.tags.sort()).toEqual(["lead", "vip"]);
+    expect((await api(app, "GET", `/v1/contacts/${b.body.id}`, org.key)).status).toBe(404);
+    const moved = await db.select().from(messages).where(eq(messages.body, "outro número"));
+    expect(moved[0]!.contactId).toBe(a.body.id);
+    const [audit] = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.organizationId, org.organization.id), eq(auditLogs.action, "contact.merged"), eq(auditLogs.targetId, a.body.id)));
+    expect(audit).toMatchObject({ actorType: "api_key", details: { mergedContactId: b.body.id, mergedPhone: "+5511933332222", reason: "manual" } });
   });
 });

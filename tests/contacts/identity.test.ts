@@ -353,3 +353,18 @@ describe("contacts stored before phones were canonical", () => {
     expect(await canonicalizeStoredPhones()).toBe(0);
   });
 });
+
+describe("a LID outlives a number change", () => {
+  test("the LID's contact shown with another phone takes that phone (audited); the new number then finds it", async () => {
+    const first = await resolveInboundParties(instance, message({ sender: { phone: "+5511955501111", lid: "5550001111" } }));
+    const moved = await resolveInboundParties(instance, message({ sender: { phone: "+5511955502222", lid: "5550001111" } }));
+    expect(moved!.contactId).toBe(first!.contactId!);
+    expect((await contactRow(first!.contactId!))!.phone).toBe("+5511955502222");
+    const audit = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.targetId, first!.contactId!), eq(auditLogs.action, "contact.identity_changed")));
+    expect(audit[0]!.details).toMatchObject({ from: { phone: "+5511955501111" }, to: { phone: "+5511955502222" } });
+    expect((await resolveInboundParties(instance, message({ sender: { phone: "+5511955502222", lid: "5550009999" } })))!.contactId).toBe(first!.contactId!);
+  });
+});

@@ -3,8 +3,8 @@ import { authPlugin } from "@/auth/plugin";
 import { noContent, ok } from "@/lib/openapi";
 import { tenantOf } from "@/lib/tenant";
 import { contactCheckResultSchema, contactJsonSchema, contactPageSchema, contactWithIdentitiesSchema } from "./contact.openapi";
-import { identitiesOf } from "./identity.service";
-import { contactCheckSchema, contactCreateSchema, contactIdParams, contactListQuerySchema, contactUpdateSchema } from "./contact.schema";
+import { identitiesOf, mergeContacts } from "./identity.service";
+import { contactCheckSchema, contactCreateSchema, contactIdParams, contactListQuerySchema, contactMergeSchema, contactUpdateSchema } from "./contact.schema";
 import { checkPhonesForKey, contactJson, createContact, deleteContact, getContact, listContacts, updateContact, type Actor } from "./contact.service";
 
 const actorOf = (apiKey: { id: string }, request: Request): Actor => ({ type: "api_key", id: apiKey.id, request });
@@ -76,6 +76,25 @@ export const contactApi = new Elysia({ name: "contact-api", prefix: "/v1/contact
       apiKey: "contacts:read",
       params: contactIdParams,
       detail: { tags: ["Contacts"], summary: "Get a contact with its WhatsApp identities", responses: ok(contactWithIdentitiesSchema) },
+    },
+  )
+  .post(
+    "/:id/merge",
+    async ({ apiKey, params, body, request }) => {
+      const kept = await mergeContacts(tenantOf(apiKey), params.id, body.contactId, { type: "api_key", id: apiKey.id }, request, apiKey.instanceId);
+      return { ...contactJson(kept), identities: await identitiesOf(kept.id) };
+    },
+    {
+      apiKey: "contacts:write",
+      params: contactIdParams,
+      body: contactMergeSchema,
+      detail: {
+        tags: ["Contacts"],
+        summary: "Merge another contact into this one",
+        description:
+          "The same person under two contacts: `contactId`'s conversations (folded with this contact's on the same instance), messages, WhatsApp identities and tags move here, and it is deleted. Audited; evented as `contact.merged`.",
+        responses: ok(contactWithIdentitiesSchema),
+      },
     },
   )
   .patch(

@@ -112,6 +112,11 @@ export const contactCheckSchema = z.object({
 
 export const contactIdParams = z.object({ id: z.string().max(64) });
 
+/** `POST /v1/contacts/:id/merge`: the contact to fold into `:id` (the same person under another contact). */
+export const contactMergeSchema = z.object({
+  contactId: z.uuid({ error: () => tText("contacts:schema.mergeContactId") }),
+});
+
 /** Parses a tag filter string (`vip, lead`) into normalized tags, dropping anything a tag can't be. */
 export function parseTagFilter(tag: string | undefined): string[] {
   if (!tag) return [];

@@ -8,7 +8,11 @@ import { recordEvents, type NewEvent } from "@/features/events/event.service";
 import { moveContactMessages, moveConversationMessages } from "@/features/messages/message.service";
 import { moveContactFirings } from "@/features/triggers/trigger.service";
 import { moveContactThreads, moveConversationThreads } from "@/features/workflows/thread.service";
-import type { AuditActor } from "@/lib/caller";
+import type { AuditActor, AuditBy } from "@/lib/caller";
+import { AppError, validationFailed } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
+import type { Tenant } from "@/lib/tenant";
+import { getContact } from "./contact.service";
 import { log } from "@/lib/logger";
 import { toE164 } from "@/lib/phone";
 import { providerFor } from "@/providers";
@@ -277,14 +281,29 @@ export async function resolvePerson(
       full,
     );
     const patch: Partial<Contact> = {};
-    if (!contact.phone && phone) patch.phone = phone;
+    // The payload ties this phone to the person's LID/BSUID now: a LID survives a number change, so a
+    // phone other than the stored one is the person's new number (any contact of it was merged above).
+    if (phone && contact.phone !== phone) patch.phone = phone;
     if (!contact.name && name) patch.name = name;
     if (Object.keys(patch).length) {
+      const before = contact.phone;
       [contact] = (await tx
         .update(contacts)
         .set({ ...patch, updatedAt: new Date() })
         .where(eq(contacts.id, contact.id))
         .returning()) as [Contact];
+      if (before && patch.phone && owner.organizationId) {
+        await recordAudit(
+          {
+            organizationId: owner.organizationId,
+            actor: ctx.actor,
+            action: "contact.identity_changed",
+            target: { type: "contact", id: contact.id },
+            details: { from: { phone: before }, to: { phone: patch.phone }, shownWith: keys },
+          },
+          tx,
+        );
+      }
     }
   }
   await addIdentities(tx, owner, contact.id, keys);
@@ -486,6 +505,46 @@ export async function applyIdentityChange(instance: Instance, from: InboundSende
       }
       await recordEvents(events, tx);
       return contact;
+    }),
+  );
+}
+
+/**
+ * Merges `otherId` into `keepId` at a person's request (both the tenant's, else 404; a contact with
+ * itself, or a group with a person, is a 422): conversations, messages, identities and tags follow, as
+ * when inbound traffic reveals two contacts to be one person. Audited as the caller, evented.
+ */
+export async function mergeContacts(
+  tenant: Tenant,
+  keepId: string,
+  otherId: string,
+  actor: AuditBy["actor"],
+  request?: Request,
+  boundInstanceId?: string | null,
+): Promise<Contact> {
+  if (keepId === otherId) throw validationFailed([{ path: "contactId", message: tText("contacts:errors.mergeSelf") }]);
+  // Both must be readable by the caller first (another tenant's id, or outside a bound key's instance: 404).
+  const keepFirst = await getContact(tenant, keepId, db, boundInstanceId);
+  const otherFirst = await getContact(tenant, otherId, db, boundInstanceId);
+  if (keepFirst.kind !== otherFirst.kind) throw validationFailed([{ path: "contactId", message: tText("contacts:errors.mergeKinds") }]);
+  const owner: Owner = { organizationId: tenant.organizationId, deviceId: tenant.organizationId ? null : (tenant.deviceId ?? null) };
+  return withDeadlockRetry("contact merge", () =>
+    db.transaction(async (tx) => {
+      await lockOwner(tx, owner);
+      const rows = await tx
+        .select()
+        .from(contacts)
+        .where(and(ownerFilter(contacts, owner), inArray(contacts.id, [keepId, otherId])))
+        .orderBy(asc(contacts.phone))
+        .for("no key update");
+      const keep = rows.find((c) => c.id === keepId);
+      const other = rows.find((c) => c.id === otherId);
+      // Merged or deleted by someone else meanwhile.
+      if (!keep || !other) throw new AppError("not_found", tText("contacts:errors.notFound"));
+      const events: NewEvent[] = [];
+      const merged = await mergeInto(tx, keep, other, { owner, instanceId: null, reason: "manual", actor, request, events });
+      await recordEvents(events, tx);
+      return merged;
     }),
   );
 }
