@@ -274,13 +274,22 @@ describe("custom tools API", () => {
     expect(dup.body.error.details[0].path).toBe("name");
   });
 
-  test("a private URL is refused at save (the outbound guard)", async () => {
+  test("a private URL is refused at save and again when the model calls the tool (the outbound guard)", async () => {
     config.allowPrivateWebhookTargets = false;
     const { key } = await setupOrg(app);
     for (const url of ["http://127.0.0.1:8080/x", "http://169.254.169.254/latest", "http://[::1]/x"]) {
       const res = await api(app, "POST", "/v1/tools", key, { ...valid(), url });
       expect([url, res.status, res.body.error.details[0].path]).toEqual([url, 422, "url"]);
     }
+    // Saved while private targets were allowed (or before a DNS change): the call is refused, the turn fails.
+    config.allowPrivateWebhookTargets = true;
+    const tool = await api(app, "POST", "/v1/tools", key, { ...valid(), url: `http://127.0.0.1:${viacep.port}/ws/01001000/json/` });
+    const wf = await api(app, "POST", "/v1/workflows", key, { name: "x", provider: "openai", config: { model: "m", tools: { custom: [tool.body.id] } } });
+    const thread = await api(app, "POST", `/v1/workflows/${wf.body.id}/threads`, key, {});
+    config.allowPrivateWebhookTargets = false;
+    const answer = await api(app, "POST", `/v1/threads/${thread.body.id}/messages`, key, { text: 'call stock {"sku":"1"}' });
+    expect(answer.status).toBe(502);
+    expect(answer.body.error.message).toMatch(/stock: .*loopback/);
   });
 
   test("moving the URL drops secret header values: they must be given again", async () => {
