@@ -127,6 +127,7 @@ export default {
         button: "Botão: {{id}}",
         list: "Item da lista: {{id}}",
         template_button: "Resposta rápida: {{id}}",
+        flow: "Formulário (Flow): {{id}}",
       },
       referral: {
         title: "Veio de um anúncio",
@@ -280,6 +281,7 @@ export default {
         button: "Button: {{id}}",
         list: "List row: {{id}}",
         template_button: "Quick reply: {{id}}",
+        flow: "Form (Flow): {{id}}",
       },
       referral: {
         title: "Came from an ad",

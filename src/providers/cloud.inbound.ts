@@ -171,11 +171,18 @@ function contentOf(m: Json, type: string): Partial<MessageEvent> & Pick<MessageE
     }
     const flow = obj(interactive.nfm_reply);
     if (flow) {
+      // A WhatsApp Flow submitted: its answers arrive as a JSON string (`response_json`), kept whole.
       const title = str(flow.body) ?? str(flow.name);
+      let data: Record<string, unknown> | undefined;
+      try {
+        data = obj(JSON.parse(str(flow.response_json) ?? "null"));
+      } catch {
+        data = { response_json: str(flow.response_json) };
+      }
       return {
         type: "interactive",
         body: title,
-        interactive: { kind: "button", ...(str(flow.name) ? { id: str(flow.name) } : {}), ...(title ? { title } : {}) },
+        interactive: { kind: "flow", ...(str(flow.name) ? { id: str(flow.name) } : {}), ...(title ? { title } : {}), ...(data ? { data } : {}) },
       };
     }
     return { type: "unsupported", rawType: `interactive.${str(interactive.type) ?? "unknown"}` };

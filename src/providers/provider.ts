@@ -209,8 +209,11 @@ export type InboundEvent =
       attachment?: InboundMedia;
       /** The provider id of the message this one quotes/replies to. */
       quotedProviderMessageId?: string;
-      /** A button, list row or template quick-reply chosen: its payload / row id and visible title. */
-      interactive?: { kind: "button" | "list" | "template_button"; id?: string; title?: string };
+      /**
+       * A button, list row or template quick-reply chosen: its payload / row id and visible title; a
+       * WhatsApp Flow submitted (`flow`): the flow's name as id and the answers it returned in `data`.
+       */
+      interactive?: { kind: "button" | "list" | "template_button" | "flow"; id?: string; title?: string; data?: Record<string, unknown> };
       referral?: InboundReferral;
       /** Provider's raw type name for `unsupported` (and kept for diagnosis on any type). */
       rawType?: string;

@@ -234,6 +234,12 @@ const CLOUD: Record<string, Spec> = {
   "22-smb-message-echo": { effect: "message", type: "text", direction: "outbound", sentBy: "phone", fromMe: true, sender: { phone: U } },
   "23-edit": { effect: "edit", target: `${W}MDIA`, body: "Yes, the green one please" },
   "24-revoke": { effect: "delete", target: `${W}MDYA` },
+  "26-interactive-flow-reply": {
+    effect: "message",
+    type: "interactive",
+    body: "Sent",
+    interactive: { kind: "flow", id: "flow", data: { flow_token: "AQAAAAACS5FpgQ_cAAAAAD0QI3s.", department: "sales" } },
+  },
   "25-username-with-phone": { effect: "message", type: "text", sender: { phone: U, bsuid: "US.1502576394655843", username: "sheena" } },
 };
 

@@ -33,7 +33,7 @@ export const SENT_BY = ["api", "user", "bot", "workflow", "campaign", "phone"] a
 
 /** What an inbound message says beyond its body (interactive choice, referral, poll, order, forwarding, raw type). */
 export type MessageContext = {
-  interactive?: { kind: "button" | "list" | "template_button"; id?: string; title?: string };
+  interactive?: { kind: "button" | "list" | "template_button" | "flow"; id?: string; title?: string; data?: Record<string, unknown> };
   referral?: Record<string, unknown>;
   /** A poll as created, or a vote on one (`pollId`: the poll's provider id; `selected` when decoded, else `encrypted`). */
   poll?: { name?: string; options: string[]; selectableCount?: number; pollId?: string; selected?: string[]; encrypted?: boolean };
