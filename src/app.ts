@@ -15,7 +15,7 @@ import { rememberServer } from "@/lib/client-ip";
 import { capStreamingBody, guardRequest, payloadTooLarge } from "@/lib/request-guard";
 import { securityHeaders } from "@/lib/security-headers";
 import { apiReference } from "@/lib/api-reference";
-import { acceptsBody, allowedMethods, pathOf } from "@/lib/http-semantics";
+import { acceptsBody, allowedMethods, headAsGet, pathOf } from "@/lib/http-semantics";
 import { ErrorPage } from "@views/errors";
 import { metricsPlugin } from "@/features/metrics/metrics.plugin";
 import { OVERSIZED_HOOK_FACTOR } from "@/features/inbound/oversized";
@@ -109,8 +109,10 @@ export function createApp() {
     .onError({ as: "global" }, ({ code, error, request, path, set }) => {
       const requestId = String(set.headers["x-request-id"] ?? crypto.randomUUID());
       if (error instanceof RedirectError) return hxRedirect(request, error.location);
-      // A path the router knows under other methods: OPTIONS lists them, any other method is a 405.
+      // A path the router knows under other methods: HEAD answers as GET without the body, OPTIONS lists
+      // them, any other method is a 405.
       const allowed = code === "NOT_FOUND" && self.app ? allowedMethods(self.app, path) : [];
+      if (request.method === "HEAD" && allowed.includes("GET")) return headAsGet(self.app!, request);
       if (allowed.length > 0 && request.method === "OPTIONS") {
         return new Response(null, { status: 204, headers: { allow: allowed.join(", "), "x-request-id": requestId, "cache-control": "no-store" } });
       }

@@ -23,8 +23,17 @@ function spellings(path: string): string[] {
 export function allowedMethods(app: AnyElysia, path: string): string[] {
   const router = app.router as unknown as RouterView;
   const paths = spellings(path);
-  const allowed = METHODS.filter((method) => paths.some((p) => router.static[p]?.[method] !== undefined || router.http.find(method, p) != null));
-  return allowed.length > 0 ? [...allowed, "OPTIONS"] : [];
+  const found = METHODS.filter((method) => paths.some((p) => router.static[p]?.[method] !== undefined || router.http.find(method, p) != null));
+  if (found.length === 0) return [];
+  // HEAD is answered wherever GET is (headAsGet).
+  return METHODS.filter((method) => found.includes(method) || (method === "HEAD" && found.includes("GET"))).concat("OPTIONS");
+}
+
+/** HEAD as HTTP defines it: the GET answer's status and headers, without its body. */
+export async function headAsGet(app: AnyElysia, request: Request): Promise<Response> {
+  const res = await app.handle(new Request(request.url, { method: "GET", headers: request.headers }));
+  await res.body?.cancel();
+  return new Response(null, { status: res.status, statusText: res.statusText, headers: res.headers });
 }
 
 /** The path of an absolute request URL, without parsing it (this runs on requests with a body). */

@@ -26,19 +26,19 @@ describe("405 Method Not Allowed", () => {
   test("paths with ids and trailing slashes: the methods every route on that path answers", async () => {
     const one = await call("POST", `/v1/contacts/${crypto.randomUUID()}`);
     expect(one.status).toBe(405);
-    expect(one.headers.get("allow")).toBe("GET, PATCH, DELETE, OPTIONS");
+    expect(one.headers.get("allow")).toBe("GET, HEAD, PATCH, DELETE, OPTIONS");
     const list = await call("DELETE", "/v1/contacts/");
     expect(list.status).toBe(405);
-    expect(list.headers.get("allow")).toBe("GET, POST, OPTIONS");
+    expect(list.headers.get("allow")).toBe("GET, HEAD, POST, OPTIONS");
   });
 
   test("in Portuguese for a Portuguese client; an admin page answers 405 too (as a page)", async () => {
     const pt = await call("PATCH", "/v1/events", { headers: { "accept-language": "pt-BR" } });
     expect(pt.status).toBe(405);
-    expect(((await pt.json()) as { error: { message: string } }).error.message).toBe("PATCH não é aceito neste endereço; use GET, OPTIONS");
+    expect(((await pt.json()) as { error: { message: string } }).error.message).toBe("PATCH não é aceito neste endereço; use GET, HEAD, OPTIONS");
     const page = await client.request("/login", { method: "DELETE" });
     expect(page.status).toBe(405);
-    expect(page.headers.get("allow")).toBe("GET, POST, OPTIONS");
+    expect(page.headers.get("allow")).toBe("GET, HEAD, POST, OPTIONS");
     expect(page.headers.get("content-type")).toContain("text/html");
   });
 
@@ -49,11 +49,25 @@ describe("405 Method Not Allowed", () => {
   });
 });
 
+describe("HEAD", () => {
+  test("answers as GET does, without the body", async () => {
+    const res = await call("HEAD", "/v1/contacts", { headers: { authorization: `Bearer ${key}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("application/json");
+    expect(res.headers.get("x-ratelimit-limit")).not.toBeNull();
+    expect(await res.text()).toBe("");
+    const refused = await call("HEAD", "/v1/contacts");
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("www-authenticate")).toBe('Bearer realm="LivChat"');
+    expect((await call("HEAD", "/login")).status).toBe(200);
+  });
+});
+
 describe("OPTIONS", () => {
   test("answers 204 with Allow for a known path, 404 for an unknown one", async () => {
     const res = await call("OPTIONS", `/v1/webhooks/${crypto.randomUUID()}`);
     expect(res.status).toBe(204);
-    expect(res.headers.get("allow")).toBe("GET, PATCH, DELETE, OPTIONS");
+    expect(res.headers.get("allow")).toBe("GET, HEAD, PATCH, DELETE, OPTIONS");
     expect(await res.text()).toBe("");
     const messages = await call("OPTIONS", "/v1/messages");
     expect(messages.headers.get("allow")).toBe("POST, OPTIONS");
