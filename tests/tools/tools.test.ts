@@ -136,14 +136,22 @@ describe("built-in tools on a WhatsApp conversation", () => {
     expect(await db.select().from(followUpTasks).where(eq(followUpTasks.organizationId, s.org))).toHaveLength(1);
   });
 
-  test("send a template through the conversation's number", async () => {
-    const s = await bound({ builtin: ["send_template"] });
+  test("send a template and media through the conversation's number", async () => {
+    const s = await bound({ builtin: ["send_template", "send_media"] });
     await createTemplate(s.org, { key: "pix", body: "Chave PIX: {{chave}}", variants: [], variables: [], active: true });
     const r = await turn(s, 'call send_template {"key":"pix","variables":{"chave":"pix@loja.com"}}');
     expect(r.sent).toContain("Chave PIX: pix@loja.com");
     // A template that does not exist is an answer to the model, not a failed turn.
     const missing = await turn(s, 'call send_template {"key":"nope"}');
     expect(missing.sent.at(-1)).toContain("error");
+
+    await turn(s, 'call send_media {"type":"image","url":"https://cdn.example.com/catalogo.jpg","caption":"Catálogo"}');
+    const [image] = await db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.organizationId, s.org), eq(messages.type, "image")));
+    expect(image).toMatchObject({ direction: "outbound", sentBy: "workflow" });
+    expect(JSON.stringify(image!.media)).toContain("https://cdn.example.com/catalogo.jpg");
   });
 
   test("CEP lookup against the configured ViaCEP-compatible URL", async () => {
