@@ -15,7 +15,7 @@ import { rememberServer } from "@/lib/client-ip";
 import { capStreamingBody, guardRequest, payloadTooLarge } from "@/lib/request-guard";
 import { securityHeaders } from "@/lib/security-headers";
 import { apiReference } from "@/lib/api-reference";
-import { acceptsBody, allowedMethods, headAsGet, pathOf } from "@/lib/http-semantics";
+import { acceptedBodyTypes, acceptsBody, allowedMethods, headAsGet, pathOf } from "@/lib/http-semantics";
 import { ErrorPage } from "@views/errors";
 import { metricsPlugin } from "@/features/metrics/metrics.plugin";
 import { OVERSIZED_HOOK_FACTOR } from "@/features/inbound/oversized";
@@ -104,7 +104,8 @@ export function createApp() {
       if (!path.startsWith("/v1/") || acceptsBody(self.app, request.method, path, contentType)) return;
       // An unknown route or method keeps its 404 or 405.
       if (!allowedMethods(self.app, path).includes(request.method)) return;
-      throw new AppError("unsupported_media_type", tText("common:errors.unsupportedMediaType", { type: contentType.split(";")[0]!.trim() }));
+      const accepted = acceptedBodyTypes(self.app, request.method, path).join(", ");
+      throw new AppError("unsupported_media_type", tText("common:errors.unsupportedMediaType", { type: contentType.split(";")[0]!.trim(), accepted }));
     })
     .onError({ as: "global" }, ({ code, error, request, path, set }) => {
       const requestId = String(set.headers["x-request-id"] ?? crypto.randomUUID());

@@ -87,9 +87,14 @@ function declaredBodies(app: AnyElysia): DeclaredBodies {
   return declared;
 }
 
-/** Whether a `/v1` request with this content type may be parsed: JSON always, others only where the route declares them. */
+/** The body types a `/v1` route reads: what it declares with `parse`, else JSON. */
+export function acceptedBodyTypes(app: AnyElysia, method: string, path: string): string[] {
+  return declaredBodies(app).find((d) => d.method === method && d.pattern.test(path))?.types ?? ["application/json"];
+}
+
+/** Whether a `/v1` request with this content type may be parsed (JSON: `application/json` or any `…+json`). */
 export function acceptsBody(app: AnyElysia, method: string, path: string, contentType: string): boolean {
-  if (isJsonMediaType(contentType)) return true;
-  const media = contentType.split(";")[0]!.trim().toLowerCase();
-  return declaredBodies(app).some((d) => d.method === method && d.pattern.test(path) && d.types.includes(media));
+  const accepted = acceptedBodyTypes(app, method, path);
+  if (accepted.includes("application/json") && isJsonMediaType(contentType)) return true;
+  return accepted.includes(contentType.split(";")[0]!.trim().toLowerCase());
 }

@@ -159,7 +159,7 @@ export const sharedComponents = {
     NotFound: errorResponse("No such resource in the key's organization (another organization's ids read as not found)"),
     Conflict: errorResponse("Conflicts with the current state (a duplicate, or an Idempotency-Key still in flight)", { "Retry-After": ref("Retry-After") }),
     PayloadTooLarge: errorResponse("The body is larger than the server accepts"),
-    UnsupportedMediaType: errorResponse("The body is not `application/json`"),
+    UnsupportedMediaType: errorResponse("The body's Content-Type is not one this operation reads (`application/json` unless it says otherwise)"),
     ValidationFailed: errorResponse("Invalid fields: `details` names each one, in the request's language"),
     RateLimited: errorResponse("Rate limit or daily quota exceeded", { "Retry-After": ref("Retry-After") }),
     ServerError: errorResponse("Internal error (500), the provider failed (502) or the server is busy (503, with Retry-After)", {

@@ -106,7 +106,7 @@ describe("415 Unsupported Media Type", () => {
       expect(res.status).toBe(415);
       const error = ((await res.json()) as { error: { code: string; message: string } }).error;
       expect(error.code).toBe("unsupported_media_type");
-      expect(error.message).toBe(`The body must be JSON (Content-Type: application/json), not ${type.split(";")[0]}`);
+      expect(error.message).toBe(`This address reads the body as application/json (Content-Type), not ${type.split(";")[0]}`);
     });
   }
 
@@ -126,7 +126,9 @@ describe("415 Unsupported Media Type", () => {
       body: "<a/>",
     });
     expect(res.status).toBe(415);
-    expect(((await res.json()) as { error: { message: string } }).error.message).toBe("O corpo deve ser JSON (Content-Type: application/json), não text/xml");
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+      "Este endereço lê o corpo como application/json (Content-Type), não text/xml",
+    );
   });
 
   test("a route that declares another body type (an upload) takes it, and refuses the rest", async () => {
@@ -139,6 +141,11 @@ describe("415 Unsupported Media Type", () => {
     expect(upload.status).toBeLessThan(500);
     const plain = await call("POST", "/v1/media", { headers: { authorization: `Bearer ${key}`, "content-type": "text/plain" }, body: "hello" });
     expect(plain.status).toBe(415);
+    const json = await call("POST", "/v1/media", { headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: "{}" });
+    expect(json.status).toBe(415);
+    expect(((await json.json()) as { error: { message: string } }).error.message).toBe(
+      "This address reads the body as multipart/form-data (Content-Type), not application/json",
+    );
   });
 
   test("admin forms still post urlencoded", async () => {
