@@ -9,7 +9,11 @@ import { db } from "@/db/client";
 import { instances, messages, type Instance } from "@/db/schema";
 import { encryptCloudConfig } from "@/providers/cloud";
 import { runMediaOnce } from "@/workers/media.worker";
+import { createApiKey } from "@/features/api-keys/api-key.service";
+import { runDeliveriesOnce } from "@/workers/delivery.worker";
+import { api } from "../helpers/client";
 import { createOwner } from "../helpers/factories";
+import { startSubscriber } from "../webhooks/subscriber";
 import { PNG, mediaRow, sha256, useTempDataDir } from "./fixtures";
 
 /**
@@ -149,4 +153,36 @@ describe("media from real provider payloads", () => {
     const message = await messageOf(cloud, payload.entry[0].changes[0].value.messages[0].id);
     expect(await mediaRow(message.media!.mediaId as string)).toMatchObject({ status: "stored", sha256: sha256(PNG) });
   });
+
+  test("webhooks: message.received names the pending media, media.status carries a signed link the subscriber can fetch", async () => {
+    const { key } = await setupOrgKey();
+    const hook = await api(app, "POST", "/v1/webhooks", key, { url: subscriber.url, eventTypes: ["message.received", "media.status"] });
+    expect(hook.status).toBe(201);
+    subscriber.secrets.push(hook.body.secret);
+    const payload = fixture("wuzapi/04-image-base64.json");
+    payload.event.Info.ID = "3EB0WEBHOOKMEDIA01";
+    expect((await postWuzapi(payload)).status).toBe(200);
+    await runMediaOnce();
+    await runDeliveriesOnce();
+    await runDeliveriesOnce();
+    const byType = new Map(subscriber.verified().map((r) => [r.payload.type as string, r.payload]));
+    const received = byType.get("message.received");
+    expect(received.data.message.media).toMatchObject({ status: "pending", mimeType: "image/jpeg" });
+    expect(JSON.stringify(received)).not.toContain((payload.base64 as string).slice(0, 40));
+    const status = byType.get("media.status");
+    expect(status.data.media).toMatchObject({ id: received.data.message.media.mediaId, status: "stored", messageId: received.data.message.id });
+    const link = new URL(status.data.media.url);
+    const file = await app.handle(new Request(`http://localhost${link.pathname}${link.search}`));
+    expect(file.status).toBe(200);
+    expect(new Uint8Array(await file.arrayBuffer())).toEqual(new Uint8Array(Buffer.from(payload.base64 as string, "base64")));
+  });
 });
+
+const subscriber = startSubscriber();
+afterAll(() => subscriber.stop());
+
+/** An API key of the organization the instances belong to. */
+async function setupOrgKey() {
+  const { secret } = await createApiKey({ organizationId: wuzapi.organizationId!, name: "hooks", scopes: ["*"] });
+  return { key: secret };
+}
