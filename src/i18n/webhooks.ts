@@ -14,6 +14,11 @@ export default {
       success: "Sucesso (24 h)",
       status: "Status",
     },
+    kind: {
+      webhook: "Webhook (HTTP)",
+      nats: "NATS JetStream",
+      rabbitmq: "RabbitMQ",
+    },
     status: {
       active: "ativo",
       failing: "falhando",
@@ -59,7 +64,15 @@ export default {
       back: "← Voltar",
       url: "URL do endpoint",
       urlPlaceholder: "https://example.com/hooks/livchat",
-      urlHint: "http ou https; deve apontar para um endereço público.",
+      urlHint:
+        "Webhook: http ou https. NATS: nats://usuario:senha@host:4222. RabbitMQ: amqp://usuario:senha@host:5672/vhost. Deve apontar para um endereço público; senhas são guardadas criptografadas e mostradas como ••••.",
+      kind: "Tipo de destino",
+      kindHint:
+        "Webhook: POST assinado para a URL. NATS JetStream: publica em livchat.<organização>.<tipo do evento>. RabbitMQ: publica num exchange topic com a routing key = tipo do evento. Registro, novas tentativas e desativação automática são os mesmos.",
+      exchange: "Exchange (RabbitMQ)",
+      exchangeHint: "Exchange topic durável; vazio = livchat.",
+      stream: "Stream (NATS)",
+      streamHint: "Stream do JetStream que captura livchat.<organização>.>; vazio = LIVCHAT-<organização>, criado se não existir.",
       name: "Nome",
       namePlaceholder: "Sincronização com o CRM",
       eventTypes: "Tipos de evento",
@@ -76,6 +89,7 @@ export default {
       fallbackTitle: "Webhook",
       back: "← Webhooks",
       url: "URL",
+      kind: "Tipo",
       events: "Eventos",
       instances: "Instâncias",
       instancesSelected_one: "{{count}} selecionada",
@@ -207,6 +221,11 @@ export default {
       success: "Success (24 h)",
       status: "Status",
     },
+    kind: {
+      webhook: "Webhook (HTTP)",
+      nats: "NATS JetStream",
+      rabbitmq: "RabbitMQ",
+    },
     status: {
       active: "active",
       failing: "failing",
@@ -252,7 +271,15 @@ export default {
       back: "← Back",
       url: "Endpoint URL",
       urlPlaceholder: "https://example.com/hooks/livchat",
-      urlHint: "http or https; must resolve to a public address.",
+      urlHint:
+        "Webhook: http or https. NATS: nats://user:password@host:4222. RabbitMQ: amqp://user:password@host:5672/vhost. Must point to a public address; passwords are stored encrypted and shown as ••••.",
+      kind: "Destination kind",
+      kindHint:
+        "Webhook: a signed POST to the URL. NATS JetStream: publishes on livchat.<organization>.<event type>. RabbitMQ: publishes to a topic exchange with routing key = the event type. The log, retries and auto-disable are the same.",
+      exchange: "Exchange (RabbitMQ)",
+      exchangeHint: "A durable topic exchange; empty = livchat.",
+      stream: "Stream (NATS)",
+      streamHint: "The JetStream stream capturing livchat.<organization>.>; empty = LIVCHAT-<organization>, created if missing.",
       name: "Name",
       namePlaceholder: "CRM sync",
       eventTypes: "Event types",
@@ -269,6 +296,7 @@ export default {
       fallbackTitle: "Webhook",
       back: "← Webhooks",
       url: "URL",
+      kind: "Kind",
       events: "Events",
       instances: "Instances",
       instancesSelected_one: "{{count}} selected",

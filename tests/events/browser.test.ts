@@ -67,7 +67,8 @@ test("events and usage pages read well at 375 px and 1440 px", async () => {
     await page.goto(`${server.url}/usage`);
     await expectNoPageOverflow(page);
     const charts = page.locator("figure.usage-chart svg");
-    expect(await charts.count()).toBe(3);
+    // API calls, messages, deliveries and AI tokens.
+    expect(await charts.count()).toBe(4);
     const box = await charts.first().boundingBox();
     expect(box!.width).toBeLessThanOrEqual(width);
     expect(box!.width).toBeGreaterThan(200);

@@ -353,6 +353,40 @@ describe("sink settings", () => {
     }
   });
 
+  test("the admin form creates and edits sinks: kind, broker URL masked, exchange; 422 in the reader's language", async () => {
+    const bad = await org.client.postForm("/webhooks", { kind: "rabbitmq", url: "https://example.com/x", exchange: "" });
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain("Enter the RabbitMQ URL");
+    const badPt = await org.client.postForm(
+      "/webhooks",
+      { kind: "nats", url: "nats://127.0.0.1:4222", exchange: "ex" },
+      { headers: { "accept-language": "pt-BR" } },
+    );
+    expect(badPt.status).toBe(422);
+
+    const created = await org.client.postForm("/webhooks", { kind: "rabbitmq", url: "amqp://guest:guest@127.0.0.1:5672/", exchange: "orders", name: "Rabbit" });
+    expect(created.status).toBe(303);
+    const id = created.headers.get("location")!.split("/").pop()!;
+    const [row] = await db.select().from(webhooks).where(eq(webhooks.id, id));
+    expect(row).toMatchObject({ kind: "rabbitmq", url: "amqp://guest:••••@127.0.0.1:5672/", sinkOptions: { exchange: "orders" } });
+    await org.client.get(`/webhooks/${id}`); // the one-time secret page
+    const show = await (await org.client.get(`/webhooks/${id}`)).text();
+    expect(show).toContain("RabbitMQ");
+    expect(show).toContain("amqp://guest:••••@127.0.0.1:5672/");
+    expect(show).toContain("orders");
+
+    // Saving the edit form as shown keeps the password; clearing the exchange goes back to the default.
+    const edit = await (await org.client.get(`/webhooks/${id}/edit`)).text();
+    expect(edit).toContain('value="amqp://guest:••••@127.0.0.1:5672/"');
+    expect(edit).not.toContain('name="stream"');
+    const saved = await org.client.postForm(`/webhooks/${id}`, { url: "amqp://guest:••••@127.0.0.1:5672/", exchange: "", name: "Rabbit 2" });
+    expect(saved.status).toBe(303);
+    const [after] = await db.select().from(webhooks).where(eq(webhooks.id, id));
+    expect(after!.name).toBe("Rabbit 2");
+    expect(after!.sinkOptions).toEqual({});
+    expect(JSON.parse(decryptSecret(after!.configEnc!)).url).toBe("amqp://guest:guest@127.0.0.1:5672/");
+  });
+
   test("another organization's sink reads as 404", async () => {
     const sink = await createSink({ kind: "nats", url: "nats://127.0.0.1:4222" });
     const other = await setupOrg(app);

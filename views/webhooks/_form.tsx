@@ -1,6 +1,6 @@
 import type { AdminContext } from "@/auth/plugin";
 import { EVENT_TYPES } from "@/features/events/event.schema";
-import { MASKED_HEADER_VALUE, WEBHOOK_LIMITS } from "@/features/webhooks/webhook.schema";
+import { ENDPOINT_KINDS, MASKED_HEADER_VALUE, SINK_DEFAULTS, WEBHOOK_LIMITS } from "@/features/webhooks/webhook.schema";
 import type { FieldError } from "@/lib/errors";
 import { t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
@@ -8,7 +8,10 @@ import { CsrfField, Field } from "../components/ui";
 
 /** What the form posts (and gets back on a 422): strings, or arrays for the checkbox groups. */
 export type WebhookFormValues = {
+  kind?: string;
   url?: string;
+  exchange?: string;
+  stream?: string;
   name?: string;
   eventTypes?: string[];
   instanceIds?: string[];
@@ -27,6 +30,7 @@ export function WebhookForm({
   errors,
   instances,
   submitLabel,
+  kindLocked,
 }: {
   csrfToken: string;
   action: string;
@@ -34,7 +38,11 @@ export function WebhookForm({
   errors?: FieldError[];
   instances: { id: string; name: string }[];
   submitLabel: string;
+  /** Editing: the kind was chosen at creation and is shown, not posted. */
+  kindLocked?: boolean;
 }) {
+  const kind = values.kind ?? "webhook";
+  const kindError = groupError(errors, "kind");
   const types = new Set(values.eventTypes ?? []);
   const chosenInstances = new Set(values.instanceIds ?? []);
   const typesError = groupError(errors, "eventTypes");
@@ -48,13 +56,32 @@ export function WebhookForm({
   return (
     <form method="post" action={action} class="card" id="webhook-form">
       <CsrfField token={csrfToken} />
-      {errors?.length && !errors.some((e) => ["url", "name"].includes(e.path) || /^(eventTypes|instanceIds|headers)/.test(e.path)) ? (
+      {errors?.length &&
+      !errors.some((e) => ["url", "name", "kind", "exchange", "stream"].includes(e.path) || /^(eventTypes|instanceIds|headers)/.test(e.path)) ? (
         <p class="error" safe>
           {errors[0]!.message}
         </p>
       ) : (
         ""
       )}
+      <div class={kindError ? "field has-error" : "field"}>
+        <label for="f-kind">{t("webhooks:form.kind")}</label>
+        <select id="f-kind" name="kind" disabled={kindLocked} aria-invalid={kindError ? "true" : undefined}>
+          {ENDPOINT_KINDS.map((k) => (
+            <option value={k} selected={k === kind}>
+              {t(`webhooks:kind.${k}`)}
+            </option>
+          ))}
+        </select>
+        <small class="hint">{t("webhooks:form.kindHint")}</small>
+        {kindError ? (
+          <small class="error" safe>
+            {kindError}
+          </small>
+        ) : (
+          ""
+        )}
+      </div>
       <Field
         label={tText("webhooks:form.url")}
         name="url"
@@ -66,6 +93,31 @@ export function WebhookForm({
         placeholder={tText("webhooks:form.urlPlaceholder")}
         hint={tText("webhooks:form.urlHint")}
       />
+      {!kindLocked || kind === "rabbitmq" ? (
+        <Field
+          label={tText("webhooks:form.exchange")}
+          name="exchange"
+          value={values.exchange}
+          errors={errors}
+          maxlength={WEBHOOK_LIMITS.sinkNameMax}
+          placeholder={SINK_DEFAULTS.exchange}
+          hint={tText("webhooks:form.exchangeHint")}
+        />
+      ) : (
+        ""
+      )}
+      {!kindLocked || kind === "nats" ? (
+        <Field
+          label={tText("webhooks:form.stream")}
+          name="stream"
+          value={values.stream}
+          errors={errors}
+          maxlength={WEBHOOK_LIMITS.sinkNameMax}
+          hint={tText("webhooks:form.streamHint")}
+        />
+      ) : (
+        ""
+      )}
       <Field
         label={tText("webhooks:form.name")}
         name="name"
@@ -154,6 +206,7 @@ export function WebhookFormPage(props: {
   instances: { id: string; name: string }[];
   submitLabel: string;
   backHref: string;
+  kindLocked?: boolean;
 }) {
   return (
     <AdminLayout title={props.title} admin={props.admin} csrfToken={props.csrfToken} active="webhooks">
@@ -168,6 +221,7 @@ export function WebhookFormPage(props: {
         errors={props.errors}
         instances={props.instances}
         submitLabel={props.submitLabel}
+        kindLocked={props.kindLocked}
       />
     </AdminLayout>
   );

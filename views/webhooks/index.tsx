@@ -103,6 +103,7 @@ export function WebhooksPage({
                     ) : (
                       ""
                     )}
+                    {w.kind !== "webhook" ? <span class="badge">{t(`webhooks:kind.${w.kind}`)}</span> : ""}
                   </td>
                   <td class="small" data-label={tText("webhooks:list.events")} safe>
                     {eventTypesLabel(w.eventTypes)}

@@ -219,10 +219,32 @@ export function WebhookShowPage({
       </div>
       <div class="card">
         <dl class="kv">
+          <dt>{t("webhooks:show.kind")}</dt>
+          <dd>{t(`webhooks:kind.${webhook.kind}`)}</dd>
           <dt>{t("webhooks:show.url")}</dt>
           <dd>
             <code safe>{webhook.url}</code>
           </dd>
+          {webhook.kind === "rabbitmq" ? (
+            <>
+              <dt>{t("webhooks:form.exchange")}</dt>
+              <dd>
+                <code safe>{webhook.sinkOptions?.exchange || "livchat"}</code>
+              </dd>
+            </>
+          ) : (
+            ""
+          )}
+          {webhook.kind === "nats" ? (
+            <>
+              <dt>{t("webhooks:form.stream")}</dt>
+              <dd>
+                <code safe>{webhook.sinkOptions?.stream || `LIVCHAT-${webhook.organizationId}`}</code>
+              </dd>
+            </>
+          ) : (
+            ""
+          )}
           <dt>{t("webhooks:show.events")}</dt>
           <dd safe>{eventTypesLabel(webhook.eventTypes)}</dd>
           <dt>{t("webhooks:show.instances")}</dt>

@@ -40,13 +40,28 @@ function str(v: unknown): string | undefined {
 /** The posted form as the view re-renders it. */
 function formValues(body: unknown): WebhookFormValues {
   const b = formFields(body);
-  return { url: str(b.url), name: str(b.name), eventTypes: formList(b.eventTypes), instanceIds: formList(b.instanceIds), headers: str(b.headers) };
+  return {
+    kind: str(b.kind),
+    url: str(b.url),
+    exchange: str(b.exchange),
+    stream: str(b.stream),
+    name: str(b.name),
+    eventTypes: formList(b.eventTypes),
+    instanceIds: formList(b.instanceIds),
+    headers: str(b.headers),
+  };
 }
+
+/** An empty sink field means the default (null); a field the form did not show is left out. */
+const optionalName = (v: string | undefined) => (v === undefined ? undefined : v.trim() || null);
 
 /** Form values → the API's input shape (unchecked groups mean "all"), validated by the same zod schema. */
 function parseWebhookForm<T extends typeof createWebhookSchema | typeof updateWebhookSchema>(schema: T, values: WebhookFormValues): FormResult<z.infer<T>> {
   const headers = parseHeaderLines(values.headers ?? "");
   const input = {
+    ...(schema === createWebhookSchema ? { kind: values.kind || undefined } : {}),
+    exchange: optionalName(values.exchange),
+    stream: optionalName(values.stream),
     url: values.url ?? "",
     name: values.name ?? "",
     eventTypes: values.eventTypes?.length ? values.eventTypes : null,
@@ -61,7 +76,16 @@ function parseWebhookForm<T extends typeof createWebhookSchema | typeof updateWe
 }
 
 function toFormValues(w: Webhook): WebhookFormValues {
-  return { url: w.url, name: w.name, eventTypes: w.eventTypes ?? [], instanceIds: w.instanceIds ?? [], headers: headerLines(maskedHeaders(w.headersEnc)) };
+  return {
+    kind: w.kind,
+    url: w.url,
+    exchange: w.sinkOptions?.exchange,
+    stream: w.sinkOptions?.stream,
+    name: w.name,
+    eventTypes: w.eventTypes ?? [],
+    instanceIds: w.instanceIds ?? [],
+    headers: headerLines(maskedHeaders(w.headersEnc)),
+  };
 }
 
 /** A `datetime-local` value has no zone; the form names the reader's, so it is read on their clock. */
@@ -190,6 +214,7 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
           instances={await listInstanceChoices(admin.organization.id)}
           submitLabel={tText("common:actions.save")}
           backHref={`/webhooks/${webhook.id}`}
+          kindLocked
         />
       );
     },
@@ -210,11 +235,12 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
             csrfToken={csrfToken}
             title={editTitle(webhook)}
             action={`/webhooks/${webhook.id}`}
-            values={values}
+            values={{ ...values, kind: webhook.kind }}
             errors={result.errors}
             instances={await listInstanceChoices(admin.organization.id)}
             submitLabel={tText("common:actions.save")}
             backHref={`/webhooks/${webhook.id}`}
+            kindLocked
           />
         );
       }
