@@ -154,9 +154,7 @@ export function wireFeatures(): void {
   sendTestMessage.plug(queueTestMessage);
   // Media sits below messages (which send uploads); the media worker writes a message's media state through this.
   messageMediaNote.plug(noteMessageMedia);
-  sendInboxReply.plug((sender, reply) =>
-    queueInboxReply({ tenant: sender.tenant, sentBy: "user", userId: sender.userId, actor: { type: "user", id: sender.userId }, request: sender.request }, reply),
-  );
+  sendInboxReply.plug(queueInboxReply);
   // A provider's number change moves the person's contact (contacts sit above inbound's hook list).
   if (!onIdentityChange.includes(moveContactOnIdentityChange)) onIdentityChange.push(moveContactOnIdentityChange);
   // The inbox shows what the AI did in a conversation (threads belong to workflows, above conversations).

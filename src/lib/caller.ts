@@ -44,6 +44,19 @@ export function keyCaller(
   };
 }
 
+/** A visitor device trying LivChat before sign-up (/try): its unclaimed rows are its tenant. */
+export function deviceCaller(deviceId: string, request?: Request): Caller<"device"> {
+  return { type: "device", id: deviceId, organizationId: null, deviceId, request };
+}
+
+/**
+ * LivChat acting for an organization by itself (automation, an AI turn, a binding check): `id` names
+ * what acts (it is the audit row's actor id).
+ */
+export function systemCaller(id: string, organizationId: string): Caller<"system"> {
+  return { type: "system", id, organizationId };
+}
+
 /**
  * The member's role in the organization they act for; a caller without one (a key) is refused. Its
  * organization is `organizationOf(caller)` (src/lib/tenant.ts).

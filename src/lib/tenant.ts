@@ -1,6 +1,7 @@
 import { and, eq, isNull, type SQL } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { instances, type Instance } from "@/db/schema";
+import type { Caller } from "@/lib/caller";
 import { AppError } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { isUuid } from "@/lib/ids";
@@ -38,6 +39,16 @@ export function organizationOf(key: { organizationId?: string | null }): string 
 
 /** Which instances a caller reaches: the tenant's, and only the bound one for a key bound to an instance. */
 export type InstanceAccess = { tenant: Tenant; instanceId?: string | null };
+
+/** The tenant a caller acts for: its organization, else its unclaimed visitor device. */
+export function callerTenant(caller: Pick<Caller, "organizationId" | "deviceId">): Tenant {
+  return tenantOf({ organizationId: caller.organizationId ?? null, deviceId: caller.deviceId ?? null });
+}
+
+/** The instances a caller reaches: its tenant's, only its own for a key bound to one. */
+export function instanceAccess(caller: Pick<Caller, "organizationId" | "deviceId" | "boundInstanceId">): InstanceAccess {
+  return { tenant: callerTenant(caller), instanceId: caller.boundInstanceId ?? null };
+}
 
 /**
  * The one "instance of this tenant or 404": every instance id a caller sends is resolved here. Another

@@ -4,7 +4,8 @@ import { join, relative, resolve } from "node:path";
 import { adminOf, resolveAdmin, resolveSignedIn, type AdminContext, type Me } from "@/auth/plugin";
 import { createSession } from "@/auth/session";
 import { createUser } from "@/features/auth/auth.service";
-import { keyCaller, type Caller } from "@/lib/caller";
+import { deviceCaller, keyCaller, systemCaller, type Caller } from "@/lib/caller";
+import { callerTenant, instanceAccess } from "@/lib/tenant";
 import { createOwner, uniqueEmail } from "../helpers/factories";
 
 /**
@@ -34,7 +35,9 @@ const asCaller = (context: AdminContext | Me): Caller<"user"> => context;
 
 describe("one caller type", () => {
   test("the caller shapes it replaced stay gone", () => {
-    expect(filesMatching(/\btype (MemberActor|AccountActor|KeyActor|DeviceViewer)\b/)).toEqual([]);
+    expect(filesMatching(/\btype (MemberActor|AccountActor|KeyActor|DeviceViewer|InstanceScope|SendContext)\b/)).toEqual([]);
+    // A caller written out as a scope object (tenant + bound instance + actor) instead of a Caller.
+    expect(filesMatching(/\b(keyScope|adminScope|visitorScope)\(/)).toEqual([]);
     // A member written out as { userId, role } instead of a Caller.
     expect(filesMatching(/actor: \{ userId: /)).toEqual([]);
   });
@@ -82,5 +85,17 @@ describe("one caller type", () => {
       boundInstanceId: "i1",
       request,
     });
+  });
+
+  test("a visitor device and LivChat itself are Callers too; the tenant and the instances reached follow from a Caller", () => {
+    const key = keyCaller({ id: "k1", organizationId: "o1", deviceId: null, instanceId: "i1", scopes: [] });
+    expect(instanceAccess(key)).toEqual({ tenant: { organizationId: "o1", deviceId: null }, instanceId: "i1" });
+    const visitor = deviceCaller("d1");
+    expect(visitor).toEqual({ type: "device", id: "d1", organizationId: null, deviceId: "d1", request: undefined });
+    expect(callerTenant(visitor)).toEqual({ organizationId: null, deviceId: "d1" });
+    expect(instanceAccess(visitor)).toEqual({ tenant: { organizationId: null, deviceId: "d1" }, instanceId: null });
+    const system = systemCaller("automation:bot", "o2");
+    expect(system).toEqual({ type: "system", id: "automation:bot", organizationId: "o2" });
+    expect(callerTenant(system)).toEqual({ organizationId: "o2", deviceId: null });
   });
 });

@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import { db } from "@/db/client";
 import { instances } from "@/db/schema";
 import { connectInstance } from "@/features/instances/instance.service";
+import { systemCaller } from "@/lib/caller";
 import { useBrowser } from "../helpers/browser";
 import { createOwner } from "../helpers/factories";
 
@@ -18,7 +19,7 @@ test("a phone opening the sandbox QR link pairs the instance with one tap, at ph
       .insert(instances)
       .values({ organizationId: organization.id, name: `Loja <b>${viewport.width}</b>`, provider: "sandbox" })
       .returning();
-    const qrCode = (await connectInstance({ tenant: { organizationId: organization.id } }, instance!.id)).qr?.code;
+    const qrCode = (await connectInstance(systemCaller("sandbox test", organization.id), instance!.id)).qr?.code;
     const context = await browser.newContext({ viewport });
     const page = await context.newPage();
     await page.goto(`${server.url}${new URL(qrCode!).pathname}`);

@@ -13,6 +13,7 @@ import { providerFor } from "@/providers";
 import { sandboxIdle, sandboxTiming } from "@/providers/sandbox";
 import { sandboxPair } from "@/features/inbound/sandbox.service";
 import { applyInstanceStatus, connectInstance, logoutInstance, requestPairingCode } from "@/features/instances/instance.service";
+import { systemCaller } from "@/lib/caller";
 import type { Instance } from "@/db/schema";
 import { TestClient, api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
@@ -42,7 +43,7 @@ async function eventTypes(instanceId: string): Promise<string[]> {
 
 /** The wired sandbox adapter (createApp hands it the inbound sink and the pairing memory). */
 const sandbox = () => providerFor({ provider: "sandbox" });
-const orgScope = () => ({ tenant: { organizationId: org.organization.id } });
+const orgScope = () => systemCaller("sandbox test", org.organization.id);
 
 async function connected(organizationId: string | null, extra: Partial<typeof instances.$inferInsert> = {}) {
   const instance = await newInstance(organizationId, extra);

@@ -7,6 +7,7 @@ import { db } from "@/db/client";
 import { contacts, events, instances, messages } from "@/db/schema";
 import { pendingReceipts } from "@/features/inbound/inbound.service";
 import { connectInstance } from "@/features/instances/instance.service";
+import { systemCaller } from "@/lib/caller";
 import { AppError } from "@/lib/errors";
 import { encryptCloudConfig, providerFor, readCloudConfig } from "@/providers";
 import { cloudMessageBody, cloudProvider } from "@/providers/cloud";
@@ -104,7 +105,7 @@ describe("Cloud API adapter", () => {
     expect(recorded.at(-1)!.path).toStartWith(`/v21.0/${PHONE_NUMBER_ID}?fields=`);
     // The adapter only answers; the instance service stores the state (once, with its event).
     expect((await db.select().from(instances).where(eq(instances.id, instance.id)))[0]!.status).toBe("disconnected");
-    expect(await connectInstance({ tenant: { organizationId } }, instance.id)).toEqual({ status: "connected" });
+    expect(await connectInstance(systemCaller("cloud test", organizationId), instance.id)).toEqual({ status: "connected" });
     const [row] = await db.select().from(instances).where(eq(instances.id, instance.id));
     expect(row).toMatchObject({ status: "connected", waJid: "15550100000@s.whatsapp.net", waName: "Loja Teste" });
     const types = (await db.select().from(events).where(eq(events.instanceId, instance.id))).map((e) => e.type);

@@ -7,6 +7,7 @@ import { db } from "@/db/client";
 import { contacts, events, instances, messages } from "@/db/schema";
 import { pendingReceipts } from "@/features/inbound/inbound.service";
 import { connectInstance, logoutInstance } from "@/features/instances/instance.service";
+import { systemCaller } from "@/lib/caller";
 import { outboundMessageOf } from "@/features/messages/message.service";
 import { decryptSecret } from "@/lib/crypto";
 import { providerFor } from "@/providers";
@@ -152,7 +153,7 @@ describe("WuzAPI adapter", () => {
     // The adapter only answers; the instance service stores the state (once, with its event).
     const [untouched] = await db.select().from(instances).where(eq(instances.id, instance.id));
     expect(untouched!.status).toBe("disconnected");
-    expect((await connectInstance({ tenant: { organizationId } }, instance.id)).status).toBe("qr");
+    expect((await connectInstance(systemCaller("wuzapi test", organizationId), instance.id)).status).toBe("qr");
     const [row] = await db.select().from(instances).where(eq(instances.id, instance.id));
     expect(row!.status).toBe("qr");
     expect((await db.select().from(events).where(eq(events.instanceId, instance.id))).map((e) => e.type)).toEqual(["instance.qr"]);
@@ -412,7 +413,7 @@ describe("POST /hooks/wuzapi", () => {
     const before = (await db.select().from(instances).where(eq(instances.id, instance.id)))[0]!.status;
     expect(await wuzapiProvider.logout(instance)).toEqual({ status: "logged_out" });
     expect((await db.select().from(instances).where(eq(instances.id, instance.id)))[0]!.status).toBe(before);
-    expect((await logoutInstance({ tenant: { organizationId } }, instance.id)).status).toBe("logged_out");
+    expect((await logoutInstance(systemCaller("wuzapi test", organizationId), instance.id)).status).toBe("logged_out");
     expect(recorded.findLast((r) => r.path === "/session/logout")!.method).toBe("POST");
     expect((await db.select().from(instances).where(eq(instances.id, instance.id)))[0]!.status).toBe("logged_out");
     await wuzapiProvider.deprovision!(instance);

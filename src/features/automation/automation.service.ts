@@ -27,6 +27,7 @@ import {
   type Thread,
 } from "@/features/workflows/thread.service";
 import { engineFor, workflowForFlow, type Workflow } from "@/features/workflows/workflow.service";
+import { systemCaller } from "@/lib/caller";
 import { withLocale, type RequestLocale } from "@/lib/i18n";
 import { log } from "@/lib/logger";
 import { type JobKind, runJobsOnce } from "@/workers/jobs";
@@ -44,9 +45,10 @@ type Ctx = { organizationId: string; conversation: Conversation; contact: Contac
 /** Sends a bot/workflow text through the conversation's instance (queued like any outbound message). */
 async function sendToContact(ctx: Ctx, text: string, sentBy: "bot" | "workflow") {
   const { message } = await queueOutboundMessage(
-    { tenant: { organizationId: ctx.organizationId }, sentBy },
+    systemCaller(`automation:${sentBy}`, ctx.organizationId),
     // By contact: a group or a person known only by a LID is reached as the provider allows.
     { instanceId: ctx.conversation.instanceId, contactId: ctx.contact.id, type: "text", text },
+    { sentBy },
   );
   return message;
 }

@@ -1,4 +1,4 @@
-import type { Tenant } from "@/lib/tenant";
+import type { Caller } from "@/lib/caller";
 import { port } from "@/lib/port";
 
 /**
@@ -9,10 +9,8 @@ import { port } from "@/lib/port";
 export const sendInboxReply =
   port<
     (
-      sender: { tenant: Tenant; userId: string; request?: Request },
+      sender: Caller<"user">,
       /** `attachment`: a file chosen in the reply box, sent as media with the text as its caption. */
       reply: { instanceId: string; contactId: string; text: string; attachment?: Blob | null },
     ) => Promise<unknown>
-  >(
-    "conversations: send an inbox reply",
-  );
+  >("conversations: send an inbox reply");

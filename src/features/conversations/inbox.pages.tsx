@@ -231,7 +231,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
       } else {
         try {
           await sendInboxReply(
-            { tenant, userId: admin.user.id, request },
+            admin,
             // By contact, so a reply in a group goes to the group (and a LID-only contact is reached as the provider allows).
             { instanceId: row.conversation.instanceId, contactId: row.contact.id, text: parsed.data.body, attachment },
           );

@@ -1,9 +1,7 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
 import { authPlugin, resolveApiKey } from "@/auth/plugin";
-import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
 import { ok } from "@/lib/openapi";
-import { tenantOf } from "@/lib/tenant";
 import {
   connectResultSchema,
   createInstanceSchema,
@@ -24,13 +22,7 @@ import {
   logoutInstance,
   requestPairingCode,
   updateInstance,
-  type InstanceScope,
 } from "./instance.service";
-
-/** What an API key may see: its tenant, and only its own instance when it is bound to one. */
-export function keyScope(apiKey: VerifiedApiKey, request?: Request): InstanceScope {
-  return { tenant: tenantOf(apiKey), instanceId: apiKey.instanceId, actor: { type: "api_key", id: apiKey.id }, request };
-}
 
 /** Rejects requests without a valid key (any scope; routes check theirs). Verification is cached. */
 export async function requireAnyApiKey(request: Request): Promise<void> {
@@ -47,8 +39,8 @@ export const instanceApi = new Elysia({ name: "instance-api", prefix: "/v1/insta
   .onTransform(({ request }) => requireAnyApiKey(request))
   .get(
     "/",
-    async ({ apiKey, query }) => {
-      const page = await listInstances(keyScope(apiKey), query);
+    async ({ caller, query }) => {
+      const page = await listInstances(caller, query);
       return { data: page.data.map(instanceJson), nextCursor: page.nextCursor };
     },
     {
@@ -60,8 +52,8 @@ export const instanceApi = new Elysia({ name: "instance-api", prefix: "/v1/insta
   )
   .post(
     "/",
-    async ({ apiKey, body, request, set }) => {
-      const instance = await createInstance(keyScope(apiKey, request), body);
+    async ({ caller, body, set }) => {
+      const instance = await createInstance(caller, body);
       set.status = 201;
       return instanceJson(instance);
     },
@@ -77,13 +69,13 @@ export const instanceApi = new Elysia({ name: "instance-api", prefix: "/v1/insta
       },
     },
   )
-  .get("/:id", async ({ apiKey, params }) => instanceJson(await getInstance(keyScope(apiKey), params.id)), {
+  .get("/:id", async ({ caller, params }) => instanceJson(await getInstance(caller, params.id)), {
     apiKey: "instances:read",
     params: instanceIdParams,
     response: { 200: one },
     detail: { tags, summary: "Get an instance" },
   })
-  .patch("/:id", async ({ apiKey, params, body, request }) => instanceJson(await updateInstance(keyScope(apiKey, request), params.id, body)), {
+  .patch("/:id", async ({ caller, params, body }) => instanceJson(await updateInstance(caller, params.id, body)), {
     apiKey: "instances:write",
     params: instanceIdParams,
     body: updateInstanceSchema,
@@ -92,8 +84,8 @@ export const instanceApi = new Elysia({ name: "instance-api", prefix: "/v1/insta
   })
   .delete(
     "/:id",
-    async ({ apiKey, params, query, request }) => {
-      const deleted = await deleteInstance(keyScope(apiKey, request), params.id, { force: query.force === "true" });
+    async ({ caller, params, query }) => {
+      const deleted = await deleteInstance(caller, params.id, { force: query.force === "true" });
       return { id: deleted.id, deleted: true };
     },
     {
@@ -108,26 +100,26 @@ export const instanceApi = new Elysia({ name: "instance-api", prefix: "/v1/insta
       },
     },
   )
-  .post("/:id/connect", async ({ apiKey, params }) => connectInstance(keyScope(apiKey), params.id), {
+  .post("/:id/connect", async ({ caller, params }) => connectInstance(caller, params.id), {
     apiKey: "instances:write",
     params: instanceIdParams,
     response: { 200: connectResultSchema },
     detail: { tags, summary: "Connect: start the session and get a QR code (`image` is a PNG data URL)" },
   })
-  .get("/:id/qr", async ({ apiKey, params }) => getInstanceQr(keyScope(apiKey), params.id), {
+  .get("/:id/qr", async ({ caller, params }) => getInstanceQr(caller, params.id), {
     apiKey: "instances:read",
     params: instanceIdParams,
     response: { 200: connectResultSchema },
     detail: { tags, summary: "Current QR code and status" },
   })
-  .post("/:id/pairing-code", async ({ apiKey, params, body }) => requestPairingCode(keyScope(apiKey), params.id, body.phone), {
+  .post("/:id/pairing-code", async ({ caller, params, body }) => requestPairingCode(caller, params.id, body.phone), {
     apiKey: "instances:write",
     params: instanceIdParams,
     body: pairingCodeSchema,
     response: { 200: z.object({ code: z.string() }) },
     detail: { tags, summary: "Pair by phone number: returns the code to type on the phone" },
   })
-  .post("/:id/logout", async ({ apiKey, params, request }) => instanceJson(await logoutInstance(keyScope(apiKey, request), params.id)), {
+  .post("/:id/logout", async ({ caller, params }) => instanceJson(await logoutInstance(caller, params.id)), {
     apiKey: "instances:write",
     params: instanceIdParams,
     response: { 200: one },

@@ -1,5 +1,5 @@
 import { port } from "@/lib/port";
-import type { InstanceScope } from "./instance.service";
+import type { Caller } from "@/lib/caller";
 
 /**
  * The instance page's "send a test message": validated and queued by the messages feature, which
@@ -7,6 +7,4 @@ import type { InstanceScope } from "./instance.service";
  * AppErrors (validation_failed with field details, quota, provider) for the form to show inline.
  */
 export const sendTestMessage =
-  port<(scope: InstanceScope & { userId: string }, instanceId: string, values: Record<string, unknown>) => Promise<{ to: string }>>(
-    "instances: send a test message",
-  );
+  port<(caller: Caller<"user">, instanceId: string, values: Record<string, unknown>) => Promise<{ to: string }>>("instances: send a test message");

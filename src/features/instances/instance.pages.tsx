@@ -3,6 +3,7 @@ import { z } from "zod";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { can } from "@/auth/roles";
+import type { Caller } from "@/lib/caller";
 import { AppError } from "@/lib/errors";
 import { formValues, parseForm, type FormResult } from "@/lib/forms";
 import { setFlash, takeFlash } from "@/lib/flash";
@@ -25,7 +26,6 @@ import {
   logoutInstance,
   requestPairingCode,
   updateInstance,
-  type InstanceScope,
 } from "./instance.service";
 import { isPairing } from "@views/instances/_status";
 
@@ -51,10 +51,6 @@ export async function attempt<T>(fn: () => Promise<T>): Promise<FormResult<T>> {
   }
 }
 
-function adminScope(admin: AdminContext, request: Request): InstanceScope {
-  return { tenant: { organizationId: admin.organization.id }, actor: { type: "user", id: admin.user.id }, request };
-}
-
 function requireManager(admin: AdminContext) {
   if (!can.manageInstances(admin.role)) throw new AppError("forbidden", tText("instances:errors.manageForbidden"));
 }
@@ -63,24 +59,24 @@ function requireManager(admin: AdminContext) {
  * The connection panel's data: the instance and, while pairing, a fresh QR code. Shared with /try.
  * A provider failure shows inside the panel rather than breaking the page.
  */
-export async function connectionState(scope: InstanceScope, id: string) {
-  let instance = await getInstance(scope, id);
+export async function connectionState(caller: Caller, id: string) {
+  let instance = await getInstance(caller, id);
   let qr: { code: string; image: string } | undefined;
   let error: string | undefined;
   if (isPairing(instance.status)) {
-    const result = await attempt(() => getInstanceQr(scope, id));
+    const result = await attempt(() => getInstanceQr(caller, id));
     if (result.ok) {
       qr = result.value.qr;
-      if (result.value.status !== instance.status) instance = await getInstance(scope, id);
+      if (result.value.status !== instance.status) instance = await getInstance(caller, id);
     } else error = result.errors.map((e) => e.message).join(" ");
   }
   return { instance, qr, error };
 }
 
 /** Runs a connection action (connect, scan, log out) and answers with the refreshed panel. */
-export async function connectionAction(scope: InstanceScope, id: string, action: () => Promise<unknown>) {
+export async function connectionAction(caller: Caller, id: string, action: () => Promise<unknown>) {
   const result = await attempt(action);
-  const state = await connectionState(scope, id);
+  const state = await connectionState(caller, id);
   return { ...state, error: result.ok ? state.error : result.errors.map((e) => e.message).join(" ") };
 }
 
@@ -89,10 +85,9 @@ const idParams = z.object({ id: z.string().max(64) });
 type PanelContext = { admin: AdminContext; csrfToken: string; params: { id: string }; request: Request; cookie: Parameters<typeof setFlash>[0] };
 
 /** Connect / simulate scan / log out from the instance page: answers with the refreshed panel. */
-async function panelAction({ admin, csrfToken, params, request, cookie }: PanelContext, run: (scope: InstanceScope, id: string) => Promise<unknown>) {
+async function panelAction({ admin, csrfToken, params, request, cookie }: PanelContext, run: (caller: Caller, id: string) => Promise<unknown>) {
   requireManager(admin);
-  const scope = adminScope(admin, request);
-  const { instance, qr, error } = await connectionAction(scope, params.id, () => run(scope, params.id));
+  const { instance, qr, error } = await connectionAction(admin, params.id, () => run(admin, params.id));
   if (!isHtmx(request)) {
     if (error) setFlash(cookie, "error", error);
     return hxRedirect(request, `/instances/${instance.id}`);
@@ -108,7 +103,7 @@ export const instancePages = new Elysia({ name: "instance-pages" })
   .get(
     "/instances",
     async ({ admin, csrfToken, cookie }) => {
-      const instances = await listAllInstances({ tenant: { organizationId: admin.organization.id } });
+      const instances = await listAllInstances(admin);
       return (
         <InstancesPage
           admin={admin}
@@ -128,7 +123,7 @@ export const instancePages = new Elysia({ name: "instance-pages" })
       requireManager(admin);
       const values = formValues(body);
       const parsed = parseForm(createInstanceSchema, createInputFromForm(values));
-      const result = parsed.ok ? await attempt(() => createInstance(adminScope(admin, request), parsed.value)) : parsed;
+      const result = parsed.ok ? await attempt(() => createInstance(admin, parsed.value)) : parsed;
       if (result.ok) {
         setFlash(cookie, "success", tText("instances:flash.created", { name: result.value.name }));
         return hxRedirect(request, `/instances/${result.value.id}`);
@@ -140,16 +135,15 @@ export const instancePages = new Elysia({ name: "instance-pages" })
         errors: result.errors,
       };
       if (isHtmx(request)) return <CreateInstanceForm csrfToken={csrfToken} state={form} />;
-      const instances = await listAllInstances({ tenant: { organizationId: admin.organization.id } });
+      const instances = await listAllInstances(admin);
       return <InstancesPage admin={admin} csrfToken={csrfToken} instances={instances} canManage form={form} maxInstances={admin.organization.maxInstances} />;
     },
     { member: "supervisor", detail: hide },
   )
   .get(
     "/instances/:id",
-    async ({ admin, csrfToken, cookie, params, request }) => {
-      const scope = adminScope(admin, request);
-      const { instance, qr, error } = await connectionState(scope, params.id);
+    async ({ admin, csrfToken, cookie, params }) => {
+      const { instance, qr, error } = await connectionState(admin, params.id);
       return (
         <InstancePage
           admin={admin}
@@ -165,8 +159,8 @@ export const instancePages = new Elysia({ name: "instance-pages" })
   )
   .get(
     "/instances/:id/connection",
-    async ({ admin, csrfToken, params, request }) => {
-      const { instance, qr, error } = await connectionState(adminScope(admin, request), params.id);
+    async ({ admin, csrfToken, params }) => {
+      const { instance, qr, error } = await connectionState(admin, params.id);
       return (
         <ConnectionPanel
           instance={instance}
@@ -180,26 +174,29 @@ export const instancePages = new Elysia({ name: "instance-pages" })
     },
     { member: "agent", params: idParams, detail: hide },
   )
-  .post("/instances/:id/connect", (ctx) => panelAction(ctx, (scope, id) => connectInstance(scope, id)), {
+  .post("/instances/:id/connect", (ctx) => panelAction(ctx, (caller, id) => connectInstance(caller, id)), {
     member: "supervisor",
     params: idParams,
     detail: hide,
   })
-  .post("/instances/:id/scan", (ctx) => panelAction(ctx, async (scope, id) => sandboxActions().pair(await getInstance(scope, id))), {
+  .post("/instances/:id/scan", (ctx) => panelAction(ctx, async (caller, id) => sandboxActions().pair(await getInstance(caller, id))), {
     member: "supervisor",
     params: idParams,
     detail: hide,
   })
-  .post("/instances/:id/logout", (ctx) => panelAction(ctx, (scope, id) => logoutInstance(scope, id)), { member: "supervisor", params: idParams, detail: hide })
+  .post("/instances/:id/logout", (ctx) => panelAction(ctx, (caller, id) => logoutInstance(caller, id)), {
+    member: "supervisor",
+    params: idParams,
+    detail: hide,
+  })
   .post(
     "/instances/:id/pairing-code",
     async ({ admin, csrfToken, params, request, body, set }) => {
       requireManager(admin);
-      const scope = adminScope(admin, request);
-      const instance = await getInstance(scope, params.id);
+      const instance = await getInstance(admin, params.id);
       const values = formValues(body);
       const parsed = parseForm(pairingCodeSchema, values);
-      const result = parsed.ok ? await attempt(() => requestPairingCode(scope, instance.id, parsed.value.phone)) : parsed;
+      const result = parsed.ok ? await attempt(() => requestPairingCode(admin, instance.id, parsed.value.phone)) : parsed;
       const state: FormState & { code?: string } = result.ok ? { values, code: result.value.code } : { values, errors: result.errors };
       if (!result.ok) set.status = 422;
       if (isHtmx(request)) return <PairingForm base={`/instances/${instance.id}`} csrfToken={csrfToken} state={state} code={state.code} />;
@@ -211,15 +208,14 @@ export const instancePages = new Elysia({ name: "instance-pages" })
     "/instances/:id/rename",
     async ({ admin, csrfToken, params, request, body, set, cookie }) => {
       requireManager(admin);
-      const scope = adminScope(admin, request);
       const values = formValues(body);
       const parsed = parseForm(z.object({ name: createInstanceSchema.shape.name }), values);
-      const result = parsed.ok ? await attempt(() => updateInstance(scope, params.id, { name: parsed.value.name })) : parsed;
+      const result = parsed.ok ? await attempt(() => updateInstance(admin, params.id, { name: parsed.value.name })) : parsed;
       if (result.ok && !isHtmx(request)) {
         setFlash(cookie, "success", tText("instances:rename.saved"));
         return hxRedirect(request, `/instances/${result.value.id}`);
       }
-      const instance = result.ok ? result.value : await getInstance(scope, params.id);
+      const instance = result.ok ? result.value : await getInstance(admin, params.id);
       const state: FormState = result.ok ? { notice: tText("instances:rename.saved") } : { values, errors: result.errors };
       if (!result.ok) set.status = 422;
       if (isHtmx(request)) return <RenameForm instance={instance} csrfToken={csrfToken} state={state} />;
@@ -231,10 +227,9 @@ export const instancePages = new Elysia({ name: "instance-pages" })
     "/instances/:id/test-message",
     async ({ admin, csrfToken, params, request, body, set, cookie }) => {
       requireManager(admin);
-      const scope = adminScope(admin, request);
-      const instance = await getInstance(scope, params.id);
+      const instance = await getInstance(admin, params.id);
       const values = formValues(body);
-      const result = await attempt(() => sendTestMessage({ ...scope, userId: admin.user.id }, instance.id, values));
+      const result = await attempt(() => sendTestMessage(admin, instance.id, values));
       const notice = result.ok ? tText("instances:test.queued", { to: result.value.to }) : undefined;
       if (result.ok && !isHtmx(request)) {
         setFlash(cookie, "success", notice!);
@@ -251,8 +246,7 @@ export const instancePages = new Elysia({ name: "instance-pages" })
     "/instances/:id/simulate-inbound",
     async ({ admin, csrfToken, params, request, body, set, cookie }) => {
       requireManager(admin);
-      const scope = adminScope(admin, request);
-      const instance = await getInstance(scope, params.id);
+      const instance = await getInstance(admin, params.id);
       const values = formValues(body);
       const parsed = parseForm(simulateInboundSchema, values);
       const result = parsed.ok ? await attempt(() => sandboxActions().inbound(instance, parsed.value)) : parsed;
@@ -273,7 +267,7 @@ export const instancePages = new Elysia({ name: "instance-pages" })
     async ({ admin, params, request, cookie }) => {
       requireManager(admin);
       // The admin confirmed; a provider that cannot be reached must not keep the instance alive.
-      const deleted = await deleteInstance(adminScope(admin, request), params.id, { force: true });
+      const deleted = await deleteInstance(admin, params.id, { force: true });
       setFlash(cookie, "success", tText("instances:flash.deleted", { name: deleted.name }));
       return hxRedirect(request, "/instances");
     },

@@ -1,7 +1,8 @@
 import { and, count, desc, eq, isNull, sql } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { instances, organizations } from "@/db/schema";
-import { recordAudit, type AuditActor } from "@/features/audit/audit.service";
+import { recordAudit } from "@/features/audit/audit.service";
+import { auditActor, type Caller } from "@/lib/caller";
 import { keysetPage, type Page } from "@/lib/pager";
 import { AppError, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
@@ -9,7 +10,7 @@ import { publishLive } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
 import { log } from "@/lib/logger";
 import { parsePhone } from "@/lib/phone";
-import { instanceOfTenant, tenantFilter, type Tenant } from "@/lib/tenant";
+import { callerTenant, instanceAccess, instanceOfTenant, tenantFilter, type Tenant } from "@/lib/tenant";
 import { encryptCloudConfig, providerFor } from "@/providers";
 import type { Instance } from "@/db/schema";
 import { ProviderError, type ConnectionState, type InstanceStatus } from "@/providers/provider";
@@ -19,19 +20,14 @@ import { VISITOR_MAX_INSTANCES, type CreateInstanceInput, type UpdateInstanceInp
 
 export type { Instance };
 
-/**
- * Who is acting on instances: the tenant (organization or unclaimed visitor device) and, for API keys
- * bound to one instance, that instance — such a key sees no other.
- */
-export type InstanceScope = { tenant: Tenant; instanceId?: string | null; actor?: AuditActor; request?: Request };
-
 export type ConnectResult = { status: InstanceStatus; qr?: { code: string; image: string } };
 
 /** Live topic of one instance: status changes and fresh QR codes, for the admin and /try pages. */
 
-function scopeFilter(scope: InstanceScope) {
-  const filters = [tenantFilter(scope.tenant, instances.organizationId, instances.createdByDeviceId)];
-  if (scope.instanceId) filters.push(eq(instances.id, scope.instanceId));
+/** The caller's instances: its tenant's (organization or unclaimed visitor device); a key bound to one instance sees no other. */
+function scopeFilter(caller: Caller) {
+  const filters = [tenantFilter(callerTenant(caller), instances.organizationId, instances.createdByDeviceId)];
+  if (caller.boundInstanceId) filters.push(eq(instances.id, caller.boundInstanceId));
   return and(...filters)!;
 }
 
@@ -49,7 +45,7 @@ export async function callProvider<T>(what: string, fn: () => Promise<T>): Promi
 
 // ——— Reads ———
 
-export async function listInstances(scope: InstanceScope, page: { limit: number; cursor?: string }, tx: DbOrTx = db): Promise<Page<Instance>> {
+export async function listInstances(caller: Caller, page: { limit: number; cursor?: string }, tx: DbOrTx = db): Promise<Page<Instance>> {
   return keysetPage(
     { sortBy: instances.createdAt, id: instances.id },
     page,
@@ -57,7 +53,7 @@ export async function listInstances(scope: InstanceScope, page: { limit: number;
       tx
         .select({ instance: instances, sortKey: q.sortKey })
         .from(instances)
-        .where(and(scopeFilter(scope), q.after))
+        .where(and(scopeFilter(caller), q.after))
         .orderBy(...q.orderBy)
         .limit(q.limit),
     (r) => r.instance,
@@ -65,14 +61,14 @@ export async function listInstances(scope: InstanceScope, page: { limit: number;
   );
 }
 
-/** Every instance of the scope (admin list, pickers), newest first. */
-export async function listAllInstances(scope: InstanceScope, tx: DbOrTx = db): Promise<Instance[]> {
-  return tx.select().from(instances).where(scopeFilter(scope)).orderBy(desc(instances.createdAt), desc(instances.id));
+/** Every instance the caller reaches (admin list, pickers), newest first. */
+export async function listAllInstances(caller: Caller, tx: DbOrTx = db): Promise<Instance[]> {
+  return tx.select().from(instances).where(scopeFilter(caller)).orderBy(desc(instances.createdAt), desc(instances.id));
 }
 
-/** One instance the scope may see, or 404 (also for another tenant's id and malformed ids). */
-export async function getInstance(scope: InstanceScope, id: string, tx: DbOrTx = db): Promise<Instance> {
-  return instanceOfTenant(scope, id, { tx });
+/** One instance the caller may see, or 404 (also for another tenant's id and malformed ids). */
+export async function getInstance(caller: Caller, id: string, tx: DbOrTx = db): Promise<Instance> {
+  return instanceOfTenant(instanceAccess(caller), id, { tx });
 }
 
 // ——— Writes ———
@@ -115,19 +111,19 @@ async function assertInstanceQuota(tx: DbOrTx, tenant: Tenant, provider: string)
  * Creates an instance after checking the plan's instance limit, then lets the provider prepare its
  * side (e.g. a WuzAPI user). A provider failure removes the half-created row and answers 502.
  */
-export async function createInstance(scope: InstanceScope, input: CreateInstanceInput): Promise<Instance> {
-  if (scope.instanceId) throw new AppError("forbidden", tText("instances:errors.keyBound"));
-  const { tenant } = scope;
+export async function createInstance(caller: Caller, input: CreateInstanceInput): Promise<Instance> {
+  if (caller.boundInstanceId) throw new AppError("forbidden", tText("instances:errors.keyBound"));
+  const tenant = callerTenant(caller);
   // "Created" is written once the instance exists for good: with the row when nothing is left to
   // prepare, else with the provider's answer, so a provider failure leaves no row claiming it.
   const audited = (row: Instance, tx: DbOrTx) =>
     recordAudit(
       {
         organizationId: tenant.organizationId,
-        actor: scope.actor ?? { type: "system" },
+        actor: auditActor(caller),
         action: "instance.created",
         target: { type: "instance", id: row.id },
-        request: scope.request,
+        request: caller.request,
         details: { name: row.name, provider: row.provider },
       },
       tx,
@@ -164,9 +160,9 @@ export async function createInstance(scope: InstanceScope, input: CreateInstance
   });
 }
 
-export async function updateInstance(scope: InstanceScope, id: string, input: UpdateInstanceInput): Promise<Instance> {
+export async function updateInstance(caller: Caller, id: string, input: UpdateInstanceInput): Promise<Instance> {
   return db.transaction(async (tx) => {
-    const instance = await getInstance(scope, id, tx);
+    const instance = await getInstance(caller, id, tx);
     const set: Partial<typeof instances.$inferInsert> = {};
     if (input.name !== undefined) set.name = input.name;
     if (input.maxMessagesPerDay !== undefined) {
@@ -185,10 +181,10 @@ export async function updateInstance(scope: InstanceScope, id: string, input: Up
     await recordAudit(
       {
         organizationId: instance.organizationId,
-        actor: scope.actor ?? { type: "system" },
+        actor: auditActor(caller),
         action: "instance.updated",
         target: { type: "instance", id: instance.id },
-        request: scope.request,
+        request: caller.request,
         details: { fields: Object.keys(set).map((k) => (k === "providerConfig" ? "config" : k)) },
       },
       tx,
@@ -202,8 +198,8 @@ export async function updateInstance(scope: InstanceScope, id: string, input: Up
  * first; when it fails the instance stays and the caller gets 502, unless `force` is set (the local
  * instance then goes anyway and the failure is logged).
  */
-export async function deleteInstance(scope: InstanceScope, id: string, opts: { force?: boolean } = {}): Promise<Instance> {
-  const instance = await getInstance(scope, id);
+export async function deleteInstance(caller: Caller, id: string, opts: { force?: boolean } = {}): Promise<Instance> {
+  const instance = await getInstance(caller, id);
   const provider = providerFor(instance);
   if (provider.deprovision) {
     try {
@@ -214,14 +210,14 @@ export async function deleteInstance(scope: InstanceScope, id: string, opts: { f
     }
   }
   await db.transaction(async (tx) => {
-    await tx.delete(instances).where(and(eq(instances.id, instance.id), scopeFilter(scope)));
+    await tx.delete(instances).where(and(eq(instances.id, instance.id), scopeFilter(caller)));
     await recordAudit(
       {
         organizationId: instance.organizationId,
-        actor: scope.actor ?? { type: "system" },
+        actor: auditActor(caller),
         action: "instance.deleted",
         target: { type: "instance", id: instance.id },
-        request: scope.request,
+        request: caller.request,
         details: { name: instance.name, provider: instance.provider },
       },
       tx,
@@ -249,16 +245,16 @@ async function withQrImage(status: InstanceStatus, qrCode?: string): Promise<Con
 }
 
 /** Starts (or resumes) the WhatsApp session; answers with a QR code to scan unless already paired. */
-export async function connectInstance(scope: InstanceScope, id: string): Promise<ConnectResult> {
-  const instance = await getInstance(scope, id);
+export async function connectInstance(caller: Caller, id: string): Promise<ConnectResult> {
+  const instance = await getInstance(caller, id);
   const result = await callProvider(tText("instances:provider.connecting"), () => providerFor(instance).connect(instance));
   const updated = await applyInstanceStatus(instance, result);
   return withQrImage(updated.status, result.qrCode);
 }
 
 /** The current QR code (they rotate every ~20 s at real providers) and status. */
-export async function getInstanceQr(scope: InstanceScope, id: string): Promise<ConnectResult> {
-  const instance = await getInstance(scope, id);
+export async function getInstanceQr(caller: Caller, id: string): Promise<ConnectResult> {
+  const instance = await getInstance(caller, id);
   const result = await callProvider(tText("instances:provider.readingQr"), () => providerFor(instance).getQr(instance));
   // Polling reads the rotating QR without re-sending it as an event each time.
   const updated = await applyInstanceStatus(instance, { status: result.status });
@@ -266,26 +262,26 @@ export async function getInstanceQr(scope: InstanceScope, id: string): Promise<C
 }
 
 /** Pairing by phone number instead of QR: the provider answers an 8-character code typed on the phone. */
-export async function requestPairingCode(scope: InstanceScope, id: string, phone: string): Promise<{ code: string }> {
+export async function requestPairingCode(caller: Caller, id: string, phone: string): Promise<{ code: string }> {
   const e164 = parsePhone(phone);
   if (!e164) throw validationFailed([{ path: "phone", message: tText("instances:errors.pairingPhone") }]);
-  const instance = await getInstance(scope, id);
+  const instance = await getInstance(caller, id);
   if (instance.status === "connected") throw new AppError("conflict", tText("instances:errors.alreadyConnected"));
   const { code, ...state } = await callProvider(tText("instances:provider.requestingCode"), () => providerFor(instance).pairingCode(instance, e164));
   await applyInstanceStatus(instance, state);
   return { code };
 }
 
-export async function logoutInstance(scope: InstanceScope, id: string): Promise<Instance> {
-  const instance = await getInstance(scope, id);
+export async function logoutInstance(caller: Caller, id: string): Promise<Instance> {
+  const instance = await getInstance(caller, id);
   const state = await callProvider(tText("instances:provider.loggingOut"), () => providerFor(instance).logout(instance));
   const updated = await applyInstanceStatus(instance, state);
   await recordAudit({
     organizationId: instance.organizationId,
-    actor: scope.actor ?? { type: "system" },
+    actor: auditActor(caller),
     action: "instance.logged_out",
     target: { type: "instance", id: instance.id },
-    request: scope.request,
+    request: caller.request,
   });
   return updated;
 }

@@ -1,8 +1,9 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
 import { authPlugin } from "@/auth/plugin";
-import { keyScope, requireAnyApiKey } from "@/features/instances/instance.api";
+import { requireAnyApiKey } from "@/features/instances/instance.api";
 import { AppError } from "@/lib/errors";
+import { instanceAccess } from "@/lib/tenant";
 import { tText } from "@/lib/i18n";
 import { ok } from "@/lib/openapi";
 import { verifyMediaSignature } from "@/lib/media-url";
@@ -18,9 +19,8 @@ export const mediaApi = new Elysia({ name: "media-api", prefix: "/v1/media" })
   .onTransform(({ request }) => requireAnyApiKey(request))
   .post(
     "/",
-    async ({ apiKey, body, request, set }) => {
-      const scope = keyScope(apiKey, request);
-      const row = await createUpload(scope, (body as Record<string, unknown> | null)?.file);
+    async ({ caller, body, set }) => {
+      const row = await createUpload(instanceAccess(caller), (body as Record<string, unknown> | null)?.file);
       set.status = 201;
       return mediaJson(row);
     },
@@ -41,8 +41,8 @@ export const mediaApi = new Elysia({ name: "media-api", prefix: "/v1/media" })
   )
   .get(
     "/:id",
-    async ({ apiKey, params }) => {
-      const row = await getMedia(keyScope(apiKey), params.id);
+    async ({ caller, params }) => {
+      const row = await getMedia(instanceAccess(caller), params.id);
       return mediaJson(row);
     },
     {

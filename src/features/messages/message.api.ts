@@ -1,7 +1,7 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
 import { authPlugin } from "@/auth/plugin";
-import { keyScope, requireAnyApiKey } from "@/features/instances/instance.api";
+import { requireAnyApiKey } from "@/features/instances/instance.api";
 import { validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { ok } from "@/lib/openapi";
@@ -18,7 +18,7 @@ export const messageApi = new Elysia({ name: "message-api", prefix: "/v1/message
   .onTransform(({ request }) => requireAnyApiKey(request))
   .post(
     "/",
-    async ({ apiKey, body, request, set }) => {
+    async ({ apiKey, caller, body, request, set }) => {
       const header = request.headers.get("idempotency-key");
       let idempotencyKey: string | null = null;
       if (header !== null) {
@@ -27,16 +27,11 @@ export const messageApi = new Elysia({ name: "message-api", prefix: "/v1/message
           throw validationFailed([{ path: "Idempotency-Key", message: parsed.error.issues[0]?.message ?? tText("messages:schema.idempotencyKeyInvalid") }]);
         idempotencyKey = parsed.data;
       }
-      const { message, replayed } = await queueOutboundMessage(
-        {
-          ...keyScope(apiKey, request),
-          sentBy: "api",
-          apiKeyId: apiKey.id,
-          keyMaxMessagesPerDay: apiKey.maxMessagesPerDay,
-          idempotencyKey,
-        },
-        body,
-      );
+      const { message, replayed } = await queueOutboundMessage(caller, body, {
+        sentBy: "api",
+        keyMaxMessagesPerDay: apiKey.maxMessagesPerDay,
+        idempotencyKey,
+      });
       set.status = 202;
       if (replayed) set.headers["idempotent-replayed"] = "true";
       // A replay answers exactly as the first request did: the message was accepted as queued.
@@ -57,16 +52,16 @@ export const messageApi = new Elysia({ name: "message-api", prefix: "/v1/message
   )
   .get(
     "/:id",
-    async ({ apiKey, params }) => {
-      const { message, phone } = await getMessage(keyScope(apiKey), params.id);
+    async ({ caller, params }) => {
+      const { message, phone } = await getMessage(caller, params.id);
       return messageJson(message, phone);
     },
     { apiKey: "messages:read", params: idParams, response: { 200: messageJsonSchema }, detail: { tags, summary: "Get a message and its status" } },
   )
   .post(
     "/:id/read",
-    async ({ apiKey, params }) => {
-      const message = await markMessageRead(keyScope(apiKey), params.id);
+    async ({ caller, params }) => {
+      const message = await markMessageRead(caller, params.id);
       return { id: message.id, status: message.status };
     },
     {

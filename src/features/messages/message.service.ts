@@ -7,14 +7,15 @@ import { isUuid } from "@/lib/ids";
 import { messagePreview } from "@/features/inbound/message-store";
 import { inboxTopic } from "@/lib/live-topics";
 import { checkDailyMessageQuota } from "@/features/limits/limits.service";
-import { callProvider, type InstanceScope } from "@/features/instances/instance.service";
+import { callProvider } from "@/features/instances/instance.service";
+import type { Caller } from "@/lib/caller";
 import { AppError, pgCode, validationFailed, zodDetails } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { publishLive } from "@/lib/live";
 import { mediaUrlRefusal } from "@/lib/outbound";
 import { signedMediaUrl } from "@/lib/media-url";
 import { createUpload, mediaForSend, type Media } from "@/features/media/media.service";
-import { instanceOfTenant, tenantFilter } from "@/lib/tenant";
+import { callerTenant, instanceAccess, instanceOfTenant, tenantFilter } from "@/lib/tenant";
 import { providerFor } from "@/providers";
 import type { Instance } from "@/db/schema";
 import { ProviderError, type OutboundMessage } from "@/providers/provider";
@@ -28,11 +29,13 @@ export type Message = typeof messages.$inferSelect;
 /** Channel the outbound workers LISTEN on, so a queued message is sent at once instead of on the next poll. */
 export const OUTBOUND_QUEUED_CHANNEL = "livchat_outbound_queued";
 
-/** Who sends: the scope (tenant + key-bound instance), the sender kind, and the limits of the key. */
-export type SendContext = InstanceScope & {
+/**
+ * How a message is sent, beside who sends it (the Caller: its tenant, bound instance, and the key or
+ * user stored on the message): the sender kind shown in the inbox, the key's own daily limit, and the
+ * request's Idempotency-Key.
+ */
+export type SendOptions = {
   sentBy: NonNullable<Message["sentBy"]>;
-  apiKeyId?: string | null;
-  userId?: string | null;
   /** The key's own daily message limit, which overrides the instance's and the plan's. */
   keyMaxMessagesPerDay?: number | null;
   idempotencyKey?: string | null;
@@ -94,11 +97,11 @@ export function messageJson(message: Message, contactPhone: string | null): Mess
  * serializes senders on its own advisory lock. (FOR UPDATE here blocked the foreign-key checks of
  * inbound messages while they held the contact: a deadlock.)
  */
-async function sendingInstance(tx: DbOrTx, scope: InstanceScope, instanceId: string | undefined): Promise<Instance> {
-  const id = instanceId ?? scope.instanceId ?? undefined;
-  if (id) return instanceOfTenant(scope, id, { tx, lock: "key share" });
-  const filters = [tenantFilter(scope.tenant, instances.organizationId, instances.createdByDeviceId)];
-  if (scope.instanceId) filters.push(eq(instances.id, scope.instanceId));
+async function sendingInstance(tx: DbOrTx, caller: Caller, instanceId: string | undefined): Promise<Instance> {
+  const id = instanceId ?? caller.boundInstanceId ?? undefined;
+  if (id) return instanceOfTenant(instanceAccess(caller), id, { tx, lock: "key share" });
+  const filters = [tenantFilter(callerTenant(caller), instances.organizationId, instances.createdByDeviceId)];
+  if (caller.boundInstanceId) filters.push(eq(instances.id, caller.boundInstanceId));
   const connected = await tx
     .select({ id: instances.id })
     .from(instances)
@@ -163,7 +166,13 @@ async function storedContent(tx: DbOrTx, instance: Instance, input: SendMessageI
       const { id: _id, ...given } = input.media;
       // An upload (POST /v1/media) is referenced by its id; the worker sends its bytes (media.service readMedia).
       const media = upload
-        ? { ...given, mediaId: upload.id, status: upload.status, mimeType: given.mimeType ?? upload.mimeType, fileName: given.fileName ?? upload.fileName ?? undefined }
+        ? {
+            ...given,
+            mediaId: upload.id,
+            status: upload.status,
+            mimeType: given.mimeType ?? upload.mimeType,
+            fileName: given.fileName ?? upload.fileName ?? undefined,
+          }
         : given;
       return { type: input.type, body: "caption" in media && media.caption ? media.caption : null, media };
     }
@@ -207,7 +216,12 @@ export function outboundMessageOf(message: Pick<Message, "type" | "body" | "medi
       return {
         to,
         type: message.type,
-        media: { url: m.url ?? (typeof m.mediaId === "string" ? signedMediaUrl(m.mediaId).url : ""), caption: m.caption, mimeType: m.mimeType, fileName: m.fileName },
+        media: {
+          url: m.url ?? (typeof m.mediaId === "string" ? signedMediaUrl(m.mediaId).url : ""),
+          caption: m.caption,
+          mimeType: m.mimeType,
+          fileName: m.fileName,
+        },
       };
     case "location":
       return { to, type: "location", location: { latitude: m.latitude, longitude: m.longitude, name: m.name, address: m.address } };
@@ -238,14 +252,10 @@ export function outboundMessageOf(message: Pick<Message, "type" | "body" | "medi
 // ——— Sending ———
 
 /** The admin's "send a test message" (instance page): a text to one number, sent as the user. */
-export async function queueTestMessage(
-  scope: InstanceScope & { userId: string },
-  instanceId: string,
-  values: Record<string, unknown>,
-): Promise<{ to: string }> {
+export async function queueTestMessage(caller: Caller<"user">, instanceId: string, values: Record<string, unknown>): Promise<{ to: string }> {
   const parsed = testMessageSchema.safeParse(values);
   if (!parsed.success) throw validationFailed(zodDetails(parsed.error.issues));
-  await queueOutboundMessage({ ...scope, sentBy: "user" }, { type: "text", instanceId, to: parsed.data.to, text: parsed.data.text });
+  await queueOutboundMessage(caller, { type: "text", instanceId, to: parsed.data.to, text: parsed.data.text }, { sentBy: "user" });
   return { to: parsed.data.to };
 }
 
@@ -257,8 +267,9 @@ export async function queueTestMessage(
  * (the rules, Stripe's, are in message.idempotency.ts).
  * Used by the API, the admin's test message, and automation.
  */
-export async function queueOutboundMessage(ctx: SendContext, input: SendMessageInput): Promise<SendResult> {
-  const idempotent = idempotencyClaim(ctx.apiKeyId, ctx.idempotencyKey, input);
+export async function queueOutboundMessage(caller: Caller, input: SendMessageInput, send: SendOptions): Promise<SendResult> {
+  const apiKeyId = caller.type === "api_key" ? caller.id : null;
+  const idempotent = idempotencyClaim(apiKeyId, send.idempotencyKey, input);
   if (idempotent) {
     const previous = await previousSendFor(idempotent);
     if (previous) return { message: previous, replayed: true };
@@ -267,7 +278,7 @@ export async function queueOutboundMessage(ctx: SendContext, input: SendMessageI
   if ("media" in input && !input.media.url === !input.media.id) throw validationFailed([{ path: "media.url", message: tText("media:errors.urlOrId") }]);
   const mediaRefused = "media" in input && input.media.url ? await mediaUrlRefusal(input.media.url) : null;
   if (mediaRefused) throw validationFailed([{ path: "media.url", message: mediaRefused }]);
-  const upload = "media" in input && input.media.id ? await mediaForSend(ctx, input.media.id) : null;
+  const upload = "media" in input && input.media.id ? await mediaForSend(instanceAccess(caller), input.media.id) : null;
   const now = new Date();
   try {
     return await withDeadlockRetry("queue outbound message", () =>
@@ -278,11 +289,11 @@ export async function queueOutboundMessage(ctx: SendContext, input: SendMessageI
           const previous = await previousSendFor(idempotent, tx);
           if (previous) return { message: previous, replayed: true };
         }
-        const instance = await sendingInstance(tx, ctx, input.instanceId);
+        const instance = await sendingInstance(tx, caller, input.instanceId);
         if (instance.status !== "connected") {
           throw new AppError("conflict", tText("messages:errors.instanceNotConnected", { name: instance.name, status: instance.status }));
         }
-        await assertDailyQuota(tx, instance, ctx.keyMaxMessagesPerDay, now);
+        await assertDailyQuota(tx, instance, send.keyMaxMessagesPerDay, now);
         const content = await storedContent(tx, instance, input, upload);
         const { contact, conversation } = input.contactId
           ? await ensureConversationWith(tx, instance, input.contactId)
@@ -309,9 +320,9 @@ export async function queueOutboundMessage(ctx: SendContext, input: SendMessageI
             status: "queued",
             attempts: 0,
             nextAttemptAt: now,
-            sentBy: ctx.sentBy,
-            apiKeyId: ctx.apiKeyId ?? null,
-            userId: ctx.userId ?? null,
+            sentBy: send.sentBy,
+            apiKeyId,
+            userId: caller.type === "user" ? caller.id : null,
             idempotencyKey: idempotent ? idempotent.key : null,
             idempotencyFingerprint: idempotent ? idempotent.fingerprint : null,
           })
@@ -339,44 +350,45 @@ export async function queueOutboundMessage(ctx: SendContext, input: SendMessageI
  * stored file's (sniffed) type.
  */
 export async function queueInboxReply(
-  ctx: SendContext,
+  caller: Caller<"user">,
   reply: { instanceId: string; contactId: string; text: string; attachment?: Blob | null },
 ): Promise<void> {
   const { attachment, ...rest } = reply;
+  const asUser = { sentBy: "user" } as const;
   if (!attachment) {
-    await queueOutboundMessage(ctx, { ...rest, type: "text" });
+    await queueOutboundMessage(caller, { ...rest, type: "text" }, asUser);
     return;
   }
-  const upload = await createUpload(ctx, attachment);
+  const upload = await createUpload(instanceAccess(caller), attachment);
   const mime = upload.mimeType ?? "";
   const type = mime.startsWith("image/") ? "image" : mime.startsWith("video/") ? "video" : mime.startsWith("audio/") ? "audio" : "document";
   const caption = rest.text.trim();
   const to = { instanceId: rest.instanceId, contactId: rest.contactId };
   if (type === "audio") {
-    await queueOutboundMessage(ctx, { ...to, type, media: { id: upload.id } });
-    if (caption) await queueOutboundMessage(ctx, { ...to, type: "text", text: caption });
+    await queueOutboundMessage(caller, { ...to, type, media: { id: upload.id } }, asUser);
+    if (caption) await queueOutboundMessage(caller, { ...to, type: "text", text: caption }, asUser);
     return;
   }
-  await queueOutboundMessage(ctx, { ...to, type, media: { id: upload.id, ...(caption ? { caption } : {}) } });
+  await queueOutboundMessage(caller, { ...to, type, media: { id: upload.id, ...(caption ? { caption } : {}) } }, asUser);
 }
 
 // ——— Reading and marking read ———
 
-function messageScopeFilter(scope: InstanceScope) {
-  const filters = [tenantFilter(scope.tenant, instances.organizationId, instances.createdByDeviceId)];
-  if (scope.instanceId) filters.push(eq(messages.instanceId, scope.instanceId));
+function messageScopeFilter(caller: Caller) {
+  const filters = [tenantFilter(callerTenant(caller), instances.organizationId, instances.createdByDeviceId)];
+  if (caller.boundInstanceId) filters.push(eq(messages.instanceId, caller.boundInstanceId));
   return and(...filters)!;
 }
 
-/** A message the scope may see (through its instance's tenant), with the contact's phone; 404 otherwise. */
-export async function getMessage(scope: InstanceScope, id: string, tx: DbOrTx = db): Promise<{ message: Message; phone: string | null; instance: Instance }> {
+/** A message the caller may see (through its instance's tenant), with the contact's phone; 404 otherwise. */
+export async function getMessage(caller: Caller, id: string, tx: DbOrTx = db): Promise<{ message: Message; phone: string | null; instance: Instance }> {
   if (!isUuid(id)) throw new AppError("not_found", tText("messages:errors.notFound"));
   const [row] = await tx
     .select({ message: messages, phone: contacts.phone, instance: instances })
     .from(messages)
     .innerJoin(instances, eq(instances.id, messages.instanceId))
     .innerJoin(contacts, eq(contacts.id, messages.contactId))
-    .where(and(eq(messages.id, id), messageScopeFilter(scope)))
+    .where(and(eq(messages.id, id), messageScopeFilter(caller)))
     .limit(1);
   if (!row) throw new AppError("not_found", tText("messages:errors.notFound"));
   return row;
@@ -386,8 +398,8 @@ export async function getMessage(scope: InstanceScope, id: string, tx: DbOrTx = 
  * Marks an inbound message — and the earlier unread ones of its conversation — read at the provider
  * (blue ticks for the contact) and locally, and resets the conversation's unread count.
  */
-export async function markMessageRead(scope: InstanceScope, id: string): Promise<Message> {
-  const { message, phone, instance } = await getMessage(scope, id);
+export async function markMessageRead(caller: Caller, id: string): Promise<Message> {
+  const { message, phone, instance } = await getMessage(caller, id);
   if (message.direction !== "inbound") {
     throw validationFailed([{ path: "id", message: tText("messages:errors.onlyInboundRead") }], tText("messages:errors.onlyInboundRead"));
   }
@@ -438,11 +450,7 @@ export async function noteMessageMedia(
     .update(messages)
     .set({ media: sql`coalesce(${messages.media}, '{}'::jsonb) || ${JSON.stringify(note.patch)}::jsonb` })
     .where(
-      and(
-        eq(messages.instanceId, instance.id),
-        eq(messages.providerMessageId, note.providerMessageId),
-        sql`${messages.media}->>'mediaId' = ${note.mediaId}`,
-      ),
+      and(eq(messages.instanceId, instance.id), eq(messages.providerMessageId, note.providerMessageId), sql`${messages.media}->>'mediaId' = ${note.mediaId}`),
     )
     .returning({ id: messages.id, conversationId: messages.conversationId });
   if (!row) return null;

@@ -67,10 +67,11 @@ function formValues(body: FormBody): TriggerFormValues {
 }
 
 /** Everything the list, the form and the test box need to name things, loaded once per request. */
-async function loadContext(organizationId: string) {
+async function loadContext(admin: AdminContext) {
+  const organizationId = admin.organization.id;
   const targets = triggerTargets();
   const [instances, templates, lineages, versions, workflows] = await Promise.all([
-    listAllInstances({ tenant: { organizationId } }),
+    listAllInstances(admin),
     listTemplates(organizationId),
     targets.flowLineages(organizationId),
     targets.flowVersions(organizationId),
@@ -148,7 +149,7 @@ async function renderIndex(
   csrfToken: string,
   extra: { flash?: Flash; values?: TriggerFormValues; errors?: FieldError[]; testResult?: TriggerTestResultProps } = {},
 ) {
-  const ctx = await loadContext(admin.organization.id);
+  const ctx = await loadContext(admin);
   return TriggersIndex({
     admin,
     csrfToken,
@@ -186,7 +187,7 @@ export const triggerPages = new Elysia({ name: "triggers-pages" })
       const errors = await saveForm(formFields(body), (input) => createTrigger(admin.organization.id, input, byUser(admin.user.id, request)));
       if (errors) {
         set.status = 422;
-        const ctx = await loadContext(admin.organization.id);
+        const ctx = await loadContext(admin);
         return TriggerForm({
           action: "/triggers",
           values: formValues(formFields(body)),
@@ -207,7 +208,7 @@ export const triggerPages = new Elysia({ name: "triggers-pages" })
       const b = formFields(body);
       const text = typeof b.text === "string" ? b.text : "";
       const parsed = parseForm(triggerTestSchema, { text, instanceId: str(b.instanceId) || null, firstMessage: checkbox(b.firstMessage) });
-      const ctx = await loadContext(admin.organization.id);
+      const ctx = await loadContext(admin);
       const errors = parsed.ok ? [] : [...parsed.errors];
       const instanceId = parsed.ok ? (parsed.value.instanceId ?? null) : null;
       if (instanceId && !ctx.choices.instances.some((i) => i.id === instanceId))
@@ -230,7 +231,7 @@ export const triggerPages = new Elysia({ name: "triggers-pages" })
     "/triggers/:id",
     async ({ admin, csrfToken, params, cookie }) => {
       const trigger = await getTrigger(admin.organization.id, params.id);
-      const ctx = await loadContext(admin.organization.id);
+      const ctx = await loadContext(admin);
       return TriggerEdit({
         admin,
         csrfToken,
@@ -251,7 +252,7 @@ export const triggerPages = new Elysia({ name: "triggers-pages" })
       const errors = await saveForm(formFields(body), (input) => updateTrigger(admin.organization.id, params.id, input, byUser(admin.user.id, request)));
       if (errors) {
         set.status = 422;
-        const ctx = await loadContext(admin.organization.id);
+        const ctx = await loadContext(admin);
         return TriggerForm({
           action: `/triggers/${params.id}`,
           values: formValues(formFields(body)),

@@ -5,7 +5,8 @@ import { ensureVisitorDevice, readDeviceId } from "@/features/devices/device.coo
 import { findVisitorDevice } from "@/features/devices/device.service";
 import { simulateInboundSchema } from "@/features/instances/instance.schema";
 import { attempt, connectionAction, connectionState } from "@/features/instances/instance.pages";
-import { connectInstance, getInstance, type InstanceScope } from "@/features/instances/instance.service";
+import { connectInstance, getInstance } from "@/features/instances/instance.service";
+import { deviceCaller, type Caller } from "@/lib/caller";
 import { AppError } from "@/lib/errors";
 import { formValues, parseForm } from "@/lib/forms";
 import { setFlash, takeFlash } from "@/lib/flash";
@@ -15,7 +16,7 @@ import { sandboxInbound, sandboxPair } from "@/features/inbound/sandbox.service"
 import { ConnectionPanel } from "@views/instances/_connection";
 import { SimulatorForm, type FormState } from "@views/instances/_forms";
 import { TryKey, TryPage } from "@views/try/index";
-import { findTryInstance, rotateTryKey, startTry, visitorScope } from "./try.service";
+import { findTryInstance, rotateTryKey, startTry } from "./try.service";
 
 type Jar = Parameters<typeof readDeviceId>[0];
 
@@ -31,7 +32,7 @@ async function currentTry(cookie: Jar) {
 async function requireTry(cookie: Jar) {
   const { device, instance } = await currentTry(cookie);
   if (!device || !instance) throw new AppError("not_found", tText("try:errors.startFirst"));
-  return { device, instance, scope: visitorScope(device.id) };
+  return { device, instance, visitor: deviceCaller(device.id) };
 }
 
 const hide = { hide: true };
@@ -45,7 +46,7 @@ export const tryPages = new Elysia({ name: "try-pages" })
       set.headers["cache-control"] = "no-store";
       const { device, instance } = await currentTry(cookie);
       if (!device || !instance) return <TryPage csrfToken={csrfToken} flash={takeFlash(cookie)} appUrl={config.appUrl} />;
-      const state = await connectionState(visitorScope(device.id), instance.id);
+      const state = await connectionState(deviceCaller(device.id), instance.id);
       return (
         <TryPage csrfToken={csrfToken} flash={takeFlash(cookie)} appUrl={config.appUrl} instance={state.instance} qr={state.qr} connectionError={state.error} />
       );
@@ -65,7 +66,7 @@ export const tryPages = new Elysia({ name: "try-pages" })
       if (!result.value.created) return hxRedirect(request, "/try");
       // The response holds the only copy of the key: no cache, no back-button copy.
       set.headers["cache-control"] = "no-store";
-      const state = await connectionState(visitorScope(device.id), result.value.instance.id);
+      const state = await connectionState(deviceCaller(device.id), result.value.instance.id);
       return (
         <TryPage
           csrfToken={csrfToken}
@@ -82,8 +83,8 @@ export const tryPages = new Elysia({ name: "try-pages" })
   .get(
     "/try/connection",
     async ({ cookie, csrfToken }) => {
-      const { instance, scope } = await requireTry(cookie);
-      const state = await connectionState(scope, instance.id);
+      const { instance, visitor } = await requireTry(cookie);
+      const state = await connectionState(visitor, instance.id);
       return <ConnectionPanel instance={state.instance} csrfToken={csrfToken} qr={state.qr} error={state.error} base="/try" canManage showLogout={false} />;
     },
     { detail: hide },
@@ -91,11 +92,11 @@ export const tryPages = new Elysia({ name: "try-pages" })
   .post(
     "/try/key",
     async ({ cookie, csrfToken, request, set }) => {
-      const { device, instance, scope } = await requireTry(cookie);
+      const { device, instance, visitor } = await requireTry(cookie);
       const secret = await rotateTryKey(device.id, instance.id);
       set.headers["cache-control"] = "no-store";
       if (isHtmx(request)) return <TryKey csrfToken={csrfToken} secret={secret} appUrl={config.appUrl} />;
-      const state = await connectionState(scope, instance.id);
+      const state = await connectionState(visitor, instance.id);
       return <TryPage csrfToken={csrfToken} appUrl={config.appUrl} instance={state.instance} qr={state.qr} secret={secret} />;
     },
     { detail: hide },
@@ -119,21 +120,21 @@ export const tryPages = new Elysia({ name: "try-pages" })
     },
     { detail: hide },
   )
-  .post("/try/connect", ({ cookie, csrfToken, request }) => panelAction(cookie, csrfToken, request, (scope, id) => connectInstance(scope, id)), {
+  .post("/try/connect", ({ cookie, csrfToken, request }) => panelAction(cookie, csrfToken, request, (visitor, id) => connectInstance(visitor, id)), {
     detail: hide,
   })
   .post(
     "/try/scan",
-    ({ cookie, csrfToken, request }) => panelAction(cookie, csrfToken, request, async (scope, id) => sandboxPair(await getInstance(scope, id))),
+    ({ cookie, csrfToken, request }) => panelAction(cookie, csrfToken, request, async (visitor, id) => sandboxPair(await getInstance(visitor, id))),
     {
       detail: hide,
     },
   );
 
 /** Connect / simulate scan for the visitor's number: answers with the refreshed connection panel. */
-async function panelAction(cookie: Jar, csrfToken: string, request: Request, run: (scope: InstanceScope, id: string) => Promise<unknown>) {
-  const { instance, scope } = await requireTry(cookie);
-  const state = await connectionAction(scope, instance.id, () => run(scope, instance.id));
+async function panelAction(cookie: Jar, csrfToken: string, request: Request, run: (visitor: Caller, id: string) => Promise<unknown>) {
+  const { instance, visitor } = await requireTry(cookie);
+  const state = await connectionAction(visitor, instance.id, () => run(visitor, instance.id));
   if (!isHtmx(request)) {
     if (state.error) setFlash(cookie, "error", state.error);
     return hxRedirect(request, "/try");

@@ -5,17 +5,14 @@ import { revokeVisitorKeys } from "@/features/api-keys/api-key.service";
 import { evictApiKey } from "@/features/api-keys/api-key.verify";
 import { clientIp } from "@/lib/client-ip";
 import { createVisitorKey, type Device } from "@/features/devices/device.service";
-import { connectInstance, createInstance, type Instance, type InstanceScope } from "@/features/instances/instance.service";
+import { connectInstance, createInstance, type Instance } from "@/features/instances/instance.service";
+import { deviceCaller } from "@/lib/caller";
 import { AppError } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { log } from "@/lib/logger";
 
 /** Sandbox numbers one IP may start per hour: enough for an office, not for a script. */
 export const TRY_INSTANCES_PER_IP_PER_HOUR = 10;
-
-export function visitorScope(deviceId: string, request?: Request): InstanceScope {
-  return { tenant: { organizationId: null, deviceId }, actor: { type: "device", id: deviceId }, request };
-}
 
 /** The visitor device's sandbox instance, while it is still unclaimed (sign-up moves it to the org). */
 export async function findTryInstance(deviceId: string): Promise<Instance | null> {
@@ -51,10 +48,10 @@ export async function startTry(device: Device, request: Request): Promise<TrySta
   const existing = await findTryInstance(device.id);
   if (existing) return { instance: existing, created: false };
   await assertIpAllowance(request);
-  const scope = visitorScope(device.id, request);
+  const visitor = deviceCaller(device.id, request);
   let instance: Instance;
   try {
-    instance = await createInstance(scope, { name: tText("try:instanceName"), provider: "sandbox" });
+    instance = await createInstance(visitor, { name: tText("try:instanceName"), provider: "sandbox" });
   } catch (err) {
     // A double submit lost the race to its twin: show what the winner created.
     const raced = await findTryInstance(device.id);
@@ -63,7 +60,7 @@ export async function startTry(device: Device, request: Request): Promise<TrySta
   }
   const { secret } = await createVisitorKey(device.id, instance.id);
   try {
-    await connectInstance(scope, instance.id);
+    await connectInstance(visitor, instance.id);
   } catch (err) {
     // The page shows the connection panel with its own retry; the instance and key are already usable.
     log.warn("try: first connect failed", { instanceId: instance.id, err });

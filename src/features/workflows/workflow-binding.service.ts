@@ -5,6 +5,7 @@ import { releaseConversationsFromWorkflow } from "@/features/conversations/conve
 import { getInstance } from "@/features/instances/instance.service";
 import { createTrigger, deleteTrigger } from "@/features/triggers/trigger.service";
 import { triggerSchema } from "@/features/triggers/trigger.schema";
+import { systemCaller } from "@/lib/caller";
 import { AppError } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { auditChange, bySystem, type AuditBy } from "@/features/audit/audit.service";
@@ -38,7 +39,7 @@ export async function listWorkflowBindings(organizationId: string, workflowId: s
 
 export async function bindInstanceToWorkflow(organizationId: string, workflowId: string, instanceId: string, who: AuditBy = bySystem) {
   const workflow = await getWorkflow(organizationId, workflowId);
-  const instance = await getInstance({ tenant: { organizationId } }, instanceId);
+  const instance = await getInstance(systemCaller("workflow binding", organizationId), instanceId);
   // The trigger's own row says a trigger was created; this one says what it means.
   return db.transaction(async (tx) => {
     const trigger = await createTrigger(

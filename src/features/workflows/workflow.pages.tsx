@@ -264,7 +264,7 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
         tools: await toolOptions(admin.organization.id),
         values: valuesOf(w),
         bindings: w.system ? [] : await listWorkflowBindings(admin.organization.id, w.id),
-        instances: (await listAllInstances({ tenant: { organizationId: admin.organization.id } })).map((i) => ({ id: i.id, name: i.name })),
+        instances: (await listAllInstances(admin)).map((i) => ({ id: i.id, name: i.name })),
       });
     },
     { member: "agent", params: idParams },
