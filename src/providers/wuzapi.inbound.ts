@@ -415,8 +415,21 @@ function mapMessage(payload: Json, event: Json): InboundEvent[] {
     } catch {
       params = undefined;
     }
-    const buttonId = str(params?.id) ?? str(response?.name);
     const title = str(obj(nativeFlow.body)?.text) ?? str(params?.title) ?? str(params?.display_text);
+    // A submitted WhatsApp Flow (`galaxy_message`, or answers with a flow_token): its answers are kept whole.
+    if (str(response?.name) === "galaxy_message" || params?.flow_token !== undefined) {
+      const name = str(response?.name);
+      return [
+        {
+          ...base,
+          type: "interactive",
+          body: title,
+          interactive: { kind: "flow", ...(name ? { id: name } : {}), ...(title ? { title } : {}), ...(params ? { data: params } : {}) },
+        },
+      ];
+    }
+    // A native-flow quick reply button: its id in the params.
+    const buttonId = str(params?.id) ?? str(response?.name);
     return [
       {
         ...base,

@@ -163,6 +163,13 @@ const WUZAPI: Record<string, Spec> = {
   },
   "28-unsupported-event": { effect: "message", type: "unsupported", context: { rawType: "eventMessage" } },
   "29-ephemeral-setting": { effect: "message", type: "system", context: { system: { kind: "ephemeral_setting" } } },
+  "31-native-flow-reply": {
+    effect: "message",
+    type: "interactive",
+    body: "Enviado",
+    quoted: "3EB0B0B0B0B0B0B0B004",
+    interactive: { kind: "flow", id: "galaxy_message", data: { flow_token: "agendamento-7731", periodo: "manha" } },
+  },
   "30-view-once-image": { effect: "message", type: "image", mime: "image/jpeg", media: { size: 30211 } },
 };
 
