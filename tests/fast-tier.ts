@@ -15,6 +15,7 @@ const SLOW = [
   "tests/boot/**",
   "tests/api-keys/cross-process.test.ts",
   "tests/webhooks/processes.test.ts",
+  "tests/sinks/processes.test.ts", // the delivery worker killed and restarted, against NATS and RabbitMQ
   "tests/robustness/inbound-vs-send.test.ts",
   "tests/limits/limits.test.ts", // a second app sharing Redis
   "tests/triggers/regex.test.ts", // a second app whose event loop is watched
