@@ -133,6 +133,28 @@ describe("GET /v1/events/stream", () => {
     both.close();
   });
 
+  test("an event whose transaction commits late is not skipped: frames follow commit order behind the visibility horizon", async () => {
+    const { organization, key } = await setupOrg(app);
+    const start = await record(organization.id, "message.received", { n: 0 });
+    const stream = await connect(`/v1/events/stream?after=${start.id}`, key);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let early: Awaited<ReturnType<typeof record>> | undefined;
+    // A transaction that records its event first but commits last.
+    const slow = db.transaction(async (tx) => {
+      early = await recordEvent({ organizationId: organization.id, type: "message.received", data: { n: 1 } }, tx);
+      await held;
+    });
+    await waitFor(() => early);
+    const late = await record(organization.id, "message.sent", { n: 2 });
+    // `late` is committed and NOTIFYed, but sending it now would let `early` slip behind the client's cursor.
+    release();
+    await slow;
+    await stream.until(2);
+    expect(stream.ids()).toEqual([early!.id, late.id]);
+    stream.close();
+  });
+
   test("a batch larger than one read arrives whole and in commit order", async () => {
     const { organization, key } = await setupOrg(app);
     streamSettings.batch = 3;

@@ -14,8 +14,15 @@ import { type EventFilter, type EventPoll, eventPayload, pollEvents } from "./ev
 export const streamSettings = {
   /** A comment frame after this much silence keeps proxies from closing the connection. */
   heartbeatMs: 15_000,
-  /** Idle re-read: an event held back by the visibility horizon is read this long after it becomes visible at most. */
+  /**
+   * After a wake-up that found nothing new (the event is still behind the visibility horizon: an older
+   * transaction is running), re-read this often, `recheckPolls` times; an event is then read at most
+   * this long after it becomes visible.
+   */
   pollMs: 1_000,
+  recheckPolls: 15,
+  /** With no wake-up at all, re-read this often anyway (a safety net: every event insert NOTIFYs). */
+  idlePollMs: 5_000,
   /** Events per read. */
   batch: 200,
   /** What EventSource waits before reconnecting (sent once as `retry:`). */
@@ -54,7 +61,9 @@ export async function eventStream(opts: StreamOptions): Promise<Response> {
   let pending: EventPoll | null = await read();
 
   let wake: (() => void) | undefined;
+  let rechecks = 0;
   const woken = () => {
+    rechecks = streamSettings.recheckPolls;
     const w = wake;
     wake = undefined;
     w?.();
@@ -95,8 +104,10 @@ export async function eventStream(opts: StreamOptions): Promise<Response> {
             lastSentAt = Date.now();
             return;
           }
+          const delay = rechecks > 0 ? streamSettings.pollMs : streamSettings.idlePollMs;
+          rechecks = Math.max(0, rechecks - 1);
           await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, Math.min(streamSettings.pollMs, streamSettings.heartbeatMs - silentFor));
+            const timer = setTimeout(resolve, Math.min(delay, streamSettings.heartbeatMs - silentFor));
             wake = () => {
               clearTimeout(timer);
               resolve();
