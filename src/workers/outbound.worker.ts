@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { withDeadlockRetry } from "@/db/lock-order";
 import { contacts, instances, messages, organizations } from "@/db/schema";
@@ -7,6 +7,7 @@ import { touchInstanceActivity } from "@/features/instances/instance-activity";
 import { inboxTopic } from "@/lib/live-topics";
 import { OUTBOUND_QUEUED_CHANNEL, outboundMessageOf, type Message } from "@/features/messages/message.service";
 import { addressablesOf, recipientFor } from "@/features/messages/message.recipient";
+import { markOutboundFailed, markOutboundSent, scheduleOutboundRetry } from "@/features/messages/message.outbox";
 import { incrementUsage } from "@/features/usage/usage.service";
 import { readMedia } from "@/features/media/media.service";
 import { tText, withLocale, type Locale } from "@/lib/i18n";
@@ -111,20 +112,7 @@ async function markSent(c: Claimed, providerMessageId: string): Promise<void> {
   const now = new Date();
   const marked = await withDeadlockRetry("outbound sent", () =>
     db.transaction(async (tx) => {
-      const [sent] = await tx
-        .update(messages)
-        .set({
-          status: "sent",
-          providerMessageId,
-          sentAt: now,
-          attempts: sql`${messages.attempts} + 1`,
-          error: null,
-          leaseUntil: null,
-          nextAttemptAt: null,
-          updatedAt: now,
-        })
-        .where(and(eq(messages.id, c.message.id), eq(messages.status, "queued")))
-        .returning();
+      const sent = await markOutboundSent(c.message.id, providerMessageId, now, tx);
       if (!sent) return false;
       await recordEvent(
         {
@@ -153,21 +141,14 @@ async function markAttemptFailed(c: Claimed, reason: string, retryable: boolean)
   const error = reason.slice(0, 1000);
   const delayMs = retryable ? backoffDelayMs(OUTBOUND_BACKOFF, attempts) : null;
   if (delayMs !== null) {
-    await db
-      .update(messages)
-      .set({ attempts, error, leaseUntil: null, nextAttemptAt: new Date(now.getTime() + delayMs), updatedAt: now })
-      .where(and(eq(messages.id, c.message.id), eq(messages.status, "queued")));
+    await scheduleOutboundRetry(c.message.id, { attempts, error, nextAttemptAt: new Date(now.getTime() + delayMs), now });
     log.info("outbound send will be retried", { messageId: c.message.id, attempts, inSeconds: delayMs / 1000, error });
     return;
   }
   const finalError = retryable ? tText("workflows:outbound.gaveUp", { error, count: attempts }) : error;
   await withDeadlockRetry("outbound failed", () =>
     db.transaction(async (tx) => {
-      const [failed] = await tx
-        .update(messages)
-        .set({ status: "failed", attempts, error: finalError, failedAt: now, leaseUntil: null, nextAttemptAt: null, updatedAt: now })
-        .where(and(eq(messages.id, c.message.id), eq(messages.status, "queued")))
-        .returning();
+      const failed = await markOutboundFailed(c.message.id, { attempts, error: finalError, now }, tx);
       if (!failed) return;
       await recordEvent(
         {
