@@ -212,7 +212,8 @@ function mapCloudMessage(m: Json, directory: Directory, fromMe: boolean): Inboun
   const timestamp = unixTime(m.timestamp);
   // Echoes go from the business (`from`) to the person (`to`, `to_user_id`).
   const phoneDigits = fromMe ? str(m.to) : str(m.from);
-  const userId = fromMe ? str(m.to_user_id) : str(m.from_user_id);
+  // A business-scoped id change names the person only by the id they had (`system.previous_user_id`).
+  const userId = fromMe ? str(m.to_user_id) : (str(m.from_user_id) ?? str(obj(m.system)?.previous_user_id));
   const sender = senderOf(phoneDigits, userId, directory);
 
   if (type === "revoke") {
@@ -256,7 +257,8 @@ function mapCloudMessage(m: Json, directory: Directory, fromMe: boolean): Inboun
   // A number change: the person behind the old number now writes from the new one (helper: identities merge).
   const system = obj(m.system);
   const kind = str(system?.type);
-  if (type === "system" && (kind === "user_changed_number" || kind === "customer_changed_number")) {
+  // The same for a new business-scoped id (`user_changed_user_id`: `previous_user_id` → `user_id`).
+  if (type === "system" && (kind === "user_changed_number" || kind === "customer_changed_number" || kind === "user_changed_user_id")) {
     const next = toE164(str(system?.new_wa_id) ?? str(system?.wa_id) ?? "");
     const newUserId = str(system?.new_user_id) ?? str(system?.user_id);
     if (next || newUserId) {

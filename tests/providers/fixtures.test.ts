@@ -247,6 +247,21 @@ const CLOUD: Record<string, Spec> = {
     body: "Sent",
     interactive: { kind: "flow", id: "flow", data: { flow_token: "AQAAAAACS5FpgQ_cAAAAAD0QI3s.", department: "sales" } },
   },
+  // pywa's fixtures (a BSUID change names the person by the id they had).
+  "27-pywa-system-user-id-change": {
+    effect: "message",
+    type: "system",
+    body: "User changed from CO.1234567890 to MX.0987654321",
+    context: { system: { kind: "user_changed_user_id" } },
+    sender: { bsuid: "CO.1234567890" },
+    alsoEmits: ["identity_change"],
+  },
+  "28-pywa-system-identity-changed": {
+    effect: "message",
+    type: "system",
+    body: "User identity changed",
+    context: { system: { kind: "customer_identity_changed" } },
+  },
   "25-username-with-phone": { effect: "message", type: "text", sender: { phone: U, bsuid: "US.1502576394655843", username: "sheena" } },
 };
 
