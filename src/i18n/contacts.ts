@@ -61,6 +61,7 @@ export default {
     flash: {
       added: "Contato {{name}} cadastrado",
       saved: "Contato salvo",
+      merged: "O contato de {{phone}} foi unido a este",
       deleted: "Contato {{name}} excluído",
       toggled: {
         block: "{{name}}: bloqueado",
@@ -74,6 +75,7 @@ export default {
       exists: "Já existe um contato com o telefone {{phone}}",
       mergeSelf: "Um contato não pode ser unido a ele mesmo",
       mergeKinds: "Um grupo só pode ser unido a outro grupo, e uma pessoa a outra pessoa",
+      mergeNotFound: "Nenhum contato com o telefone {{phone}}",
       deleteForbidden: "Somente supervisores e acima excluem contatos",
       routeNotFound: "Página não encontrada",
       instanceNotConnected: "Essa instância não está conectada; conecte-a ou omita instanceId",
@@ -103,6 +105,13 @@ export default {
       group: "Grupo",
     },
     identities: "Identidades no WhatsApp",
+    merge: {
+      title: "Unir outro contato a este",
+      hint: "A mesma pessoa em dois contatos: as conversas, mensagens, identidades e etiquetas do outro passam para este, e o outro é excluído.",
+      phone: "Telefone do outro contato",
+      submit: "Unir a este contato",
+      confirm: "Unir o outro contato a este? Isso não pode ser desfeito.",
+    },
   },
   en: {
     title: "Contacts",
@@ -162,6 +171,7 @@ export default {
     flash: {
       added: "Added {{name}}",
       saved: "Contact saved",
+      merged: "The contact of {{phone}} was merged into this one",
       deleted: "Deleted {{name}}",
       toggled: {
         block: "{{name}}: block",
@@ -175,6 +185,7 @@ export default {
       exists: "A contact with phone {{phone}} already exists",
       mergeSelf: "A contact cannot be merged with itself",
       mergeKinds: "A group merges only with a group, and a person with a person",
+      mergeNotFound: "No contact has the phone {{phone}}",
       deleteForbidden: "Only supervisors and above delete contacts",
       routeNotFound: "Route not found",
       instanceNotConnected: "That instance is not connected; connect it or omit instanceId",
@@ -204,5 +215,12 @@ export default {
       group: "Group",
     },
     identities: "WhatsApp identities",
+    merge: {
+      title: "Merge another contact into this one",
+      hint: "The same person under two contacts: the other's conversations, messages, identities and tags move here, and it is deleted.",
+      phone: "The other contact's phone",
+      submit: "Merge into this contact",
+      confirm: "Merge the other contact into this one? This cannot be undone.",
+    },
   },
 } satisfies Catalog;

@@ -346,3 +346,23 @@ describe("merging two contacts by hand", () => {
     expect(audit).toMatchObject({ actorType: "api_key", details: { mergedContactId: b.body.id, mergedPhone: "+5511933332222", reason: "manual" } });
   });
 });
+
+describe("merging from the contact page", () => {
+  test("an admin merges the contact of a typed phone into this one; an unknown phone re-renders with the error", async () => {
+    const keep = await api(app, "POST", "/v1/contacts", org.key, { phone: "+5511944445555", name: "Rita" });
+    const other = await api(app, "POST", "/v1/contacts", org.key, { phone: "+5511988886666", tags: ["b"] });
+    const page = await (await org.client.get(`/contacts/${keep.body.id}`)).text();
+    expect(page).toContain(`action="/contacts/${keep.body.id}/merge"`);
+
+    const unknown = await org.client.postForm(`/contacts/${keep.body.id}/merge`, { phone: "+5511900009999" });
+    expect(unknown.status).toBe(422);
+    expect(await unknown.text()).toContain("No contact has the phone +5511900009999");
+
+    // Typed as people type it, without the ninth digit.
+    const merged = await org.client.postForm(`/contacts/${keep.body.id}/merge`, { phone: "(11) 8888-6666" }, { htmx: true });
+    expect(merged.status).toBeLessThan(400);
+    expect((await api(app, "GET", `/v1/contacts/${other.body.id}`, org.key)).status).toBe(404);
+    const kept = await api(app, "GET", `/v1/contacts/${keep.body.id}`, org.key);
+    expect(kept.body.tags).toEqual(["b"]);
+  });
+});

@@ -69,6 +69,8 @@ type Props = {
   contact: Contact;
   /** Its WhatsApp identities besides the phone (LID, business-scoped user id, username, group id). */
   identities?: { kind: "lid" | "bsuid" | "username" | "group"; value: string }[];
+  /** The merge form as last posted, with its errors. */
+  merge?: { phone: string; errors: FieldError[] };
   form: ContactForm;
   conversations: ConversationRow[];
   /** The latest messages, oldest first. */
@@ -76,7 +78,7 @@ type Props = {
   canDelete: boolean;
 };
 
-export function ContactPage({ admin, csrfToken, flash, contact, identities = [], form, conversations, messages, canDelete }: Props) {
+export function ContactPage({ admin, csrfToken, flash, contact, identities = [], merge, form, conversations, messages, canDelete }: Props) {
   return (
     <AdminLayout title={contact.name || contact.phone || tText("contacts:noName")} admin={admin} csrfToken={csrfToken} active="contacts" flash={flash}>
       <link rel="stylesheet" href="/static/inbox.css" />
@@ -135,6 +137,19 @@ export function ContactPage({ admin, csrfToken, flash, contact, identities = [],
             <MessageBubble message={m} />
           ))}
         </div>
+      )}
+      {canDelete && contact.kind === "person" ? (
+        <form method="post" action={`/contacts/${contact.id}/merge`} class="card" id="merge-form">
+          <CsrfField token={csrfToken} />
+          <h2>{t("contacts:merge.title")}</h2>
+          <p class="small muted">{t("contacts:merge.hint")}</p>
+          <Field label={tText("contacts:merge.phone")} name="phone" type="tel" value={merge?.phone ?? ""} errors={merge?.errors} required maxlength={40} />
+          <button type="submit" data-confirm={tText("contacts:merge.confirm")}>
+            {t("contacts:merge.submit")}
+          </button>
+        </form>
+      ) : (
+        ""
       )}
       {canDelete ? (
         <form method="post" action={`/contacts/${contact.id}/delete`} class="danger-zone card">

@@ -15,7 +15,7 @@ import { ContactRow } from "@views/contacts/_row";
 import { ContactEditForm, ContactPage, contactFormValues, type ContactForm } from "@views/contacts/show";
 import { contactCreateSchema, contactListQuerySchema, contactUpdateSchema, CONTACT_LIMITS } from "./contact.schema";
 import { createContact, getContact, listContacts, listTags, updateContact, deleteContact, type Actor, type Contact } from "./contact.service";
-import { identitiesOf } from "./identity.service";
+import { identitiesOf, mergeContactByPhone } from "./identity.service";
 
 const tenantOfAdmin = (admin: AdminContext): Tenant => ({ organizationId: admin.organization.id });
 const actorOf = (admin: AdminContext, request: Request): Actor => ({ type: "user", id: admin.user.id, request });
@@ -71,7 +71,14 @@ async function renderList(
   );
 }
 
-async function renderContactPage(admin: AdminContext, csrfToken: string, contact: Contact, form: ContactForm, flash?: ReturnType<typeof takeFlash>) {
+async function renderContactPage(
+  admin: AdminContext,
+  csrfToken: string,
+  contact: Contact,
+  form: ContactForm,
+  flash?: ReturnType<typeof takeFlash>,
+  merge?: { phone: string; errors: FieldError[] },
+) {
   const tenant = tenantOfAdmin(admin);
   // Blocked or not: this page is where a blocked contact's conversations and messages stay visible.
   const [rows, recent, identities] = await Promise.all([
@@ -86,6 +93,7 @@ async function renderContactPage(admin: AdminContext, csrfToken: string, contact
       flash={flash}
       contact={contact}
       identities={identities}
+      merge={merge}
       form={form}
       conversations={rows.data}
       messages={recent.reverse()}
@@ -177,6 +185,24 @@ export const contactPages = new Elysia({ name: "contact-pages" })
       return hxRedirect(request, request.headers.get("referer")?.includes("/contacts/") ? `/contacts/${updated.id}` : "/contacts");
     },
     { member: "agent", params: z.object({ id: z.string().max(64), toggle: z.string().max(20) }), detail: { hide: true } },
+  )
+  .post(
+    "/contacts/:id/merge",
+    async ({ admin, csrfToken, params, body, request, set, cookie }) => {
+      // Merging deletes the other contact: the same role as deleting one.
+      if (!canDeleteContacts(admin)) throw forbidden(tText("contacts:errors.deleteForbidden"));
+      const tenant = tenantOfAdmin(admin);
+      const contact = await getContact(tenant, params.id);
+      const phone = String(formFields(body).phone ?? "");
+      const result = await attemptForm(() => mergeContactByPhone(tenant, contact.id, phone, { type: "user", id: admin.user.id }, request));
+      if (!result.ok) {
+        set.status = 422;
+        return renderContactPage(admin, csrfToken, contact, { values: contactFormValues(contact) }, undefined, { phone, errors: result.errors });
+      }
+      setFlash(cookie, "success", tText("contacts:flash.merged", { phone }));
+      return hxRedirect(request, `/contacts/${contact.id}`);
+    },
+    { member: "agent", params: idParams, detail: { hide: true } },
   )
   .post(
     "/contacts/:id/delete",

@@ -11,10 +11,10 @@ import { moveContactThreads, moveConversationThreads } from "@/features/workflow
 import type { AuditActor, AuditBy } from "@/lib/caller";
 import { AppError, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
-import type { Tenant } from "@/lib/tenant";
+import { tenantFilter, type Tenant } from "@/lib/tenant";
 import { getContact } from "./contact.service";
 import { log } from "@/lib/logger";
-import { toE164 } from "@/lib/phone";
+import { parsePhone, toE164 } from "@/lib/phone";
 import { providerFor } from "@/providers";
 import type { InboundEvent, InboundSender } from "@/providers/provider";
 
@@ -547,6 +547,19 @@ export async function mergeContacts(
       return merged;
     }),
   );
+}
+
+/** The admin's merge form: the other contact named by its phone (typed as people type it), merged into `keepId`. */
+export async function mergeContactByPhone(tenant: Tenant, keepId: string, typedPhone: string, actor: AuditBy["actor"], request?: Request): Promise<Contact> {
+  const phone = parsePhone(typedPhone);
+  if (!phone) throw validationFailed([{ path: "phone", message: tText("contacts:schema.phoneInvalid") }]);
+  const [other] = await db
+    .select({ id: contacts.id })
+    .from(contacts)
+    .where(and(tenantFilter(tenant, contacts.organizationId, contacts.deviceId), eq(contacts.phone, phone)))
+    .limit(1);
+  if (!other) throw validationFailed([{ path: "phone", message: tText("contacts:errors.mergeNotFound", { phone }) }]);
+  return mergeContacts(tenant, keepId, other.id, actor, request);
 }
 
 /** A Brazilian mobile stored before phones were canonical: without its ninth digit. */
