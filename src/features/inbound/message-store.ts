@@ -212,12 +212,15 @@ async function uncountBeatenMessages(beaten: Map<string, number>): Promise<void>
  * it is prepared once per connection. Exported for the bench, whose Postgres-only ceiling replays it.
  *
  * In order: drop provider ids the instance already has and repeats within the batch (redeliveries
- * must not touch contacts); upsert contacts, then conversations moved forward by their new messages
- * (unread count, the last message's preview; a new message reopens a resolved conversation, for the
- * bot: resolution ended any human hand-off — except a blocked contact's, which is stored but neither
- * counted nor reopens anything); insert the messages; record `contact.created`,
- * `conversation.created` and `message.received` with every matching webhook delivery; NOTIFY the
- * delivery workers, the live event tail and the inbox. The statement follows the lock order of
+ * must not touch contacts; an echo of a message we sent ourselves is such a repeat); upsert contacts by
+ * phone — or, for rows with a pre-resolved contact, only touch that contact's last interaction —, then
+ * conversations moved forward by their new messages (unread count of inbound ones, the last message's
+ * preview, the first ad referral; a new inbound message reopens a resolved conversation, for the bot:
+ * resolution ended any human hand-off — except a blocked contact's, which is stored but neither
+ * counted nor reopens anything); insert the messages (echoes of the business's phone as sent
+ * outbound ones; a quote linked to our id of the quoted message when stored); record
+ * `contact.created`, `conversation.created` and `message.received` (`message.sent` for echoes) with
+ * every matching webhook delivery; NOTIFY the delivery workers, the live event tail and the inbox. The statement follows the lock order of
  * src/db/lock-order.ts: the instances FOR KEY SHARE first, then contacts in (owner, phone) order,
  * conversations in (instance, contact) order, then messages (each step consumes the whole previous
  * one: aggregates and sorts), so it never waits for a row above one it holds.
