@@ -405,20 +405,34 @@ function aiWorkflowEngine(w: Workflow, settings: LlmSettings): AiEngine {
         : undefined;
     return { engine: aiSdkEngine(settings, tools), organizationId, instanceId: ctx?.instanceId ?? null };
   };
-  const meter = (turn: { organizationId: string | null; instanceId: string | null }, reply: EngineReply) =>
-    recordAiTokens({ organizationId: turn.organizationId, instanceId: turn.instanceId, tokens: reply.tokens ?? 0 });
+  const meter = (turn: { organizationId: string | null; instanceId: string | null }, tokens: number | undefined) =>
+    recordAiTokens({ organizationId: turn.organizationId, instanceId: turn.instanceId, tokens: tokens ?? 0 });
+  /** A failed turn's tokens count too (the steps before the failure were paid for). */
+  const meterFailure = async (turn: Parameters<typeof meter>[0], err: unknown) => {
+    if (err instanceof EngineError && err.tokensUsed) await meter(turn, err.tokensUsed);
+  };
   return {
     async complete(request) {
       const turn = await prepare(request);
-      const reply = await turn.engine.complete(request);
-      await meter(turn, reply);
-      return reply;
+      try {
+        const reply = await turn.engine.complete(request);
+        await meter(turn, reply.tokens);
+        return reply;
+      } catch (err) {
+        await meterFailure(turn, err);
+        throw err;
+      }
     },
     async *stream(request): AsyncGenerator<string, EngineReply> {
       const turn = await prepare(request);
-      const reply = yield* turn.engine.stream(request);
-      await meter(turn, reply);
-      return reply;
+      try {
+        const reply = yield* turn.engine.stream(request);
+        await meter(turn, reply.tokens);
+        return reply;
+      } catch (err) {
+        await meterFailure(turn, err);
+        throw err;
+      }
     },
   };
 }

@@ -184,7 +184,7 @@ describe("keys per model API", () => {
 
 describe("tool errors and step limits", () => {
   test("a failing custom tool ends the turn with a provider error; the secret never shows", async () => {
-    const { key, toolId } = await orgWithOrderTool();
+    const { key, toolId, organization } = await orgWithOrderTool();
     // A wrong secret: the order service answers 401, a tool failure.
     const patched = await api(app, "PATCH", `/v1/tools/${toolId}`, key, { headers: [{ name: "Authorization", value: "Bearer wrong", secret: true }] });
     expect(patched.status).toBe(200);
@@ -197,6 +197,8 @@ describe("tool errors and step limits", () => {
     expect(JSON.stringify(answer.body)).not.toContain("wrong");
     const rows = await db.select().from(threadMessages).where(eq(threadMessages.threadId, answer.threadId));
     expect(rows).toEqual([]); // a failed turn stores nothing
+    // …but the model call before the failure was paid for: metered.
+    expect(await monthTokens(organization.id)).toBe(TOKENS_PER_CALL.openai);
   });
 
   test("arguments that break the tool's JSON Schema never reach the service; the model is told and answers", async () => {

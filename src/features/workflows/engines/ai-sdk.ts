@@ -133,6 +133,8 @@ export function aiSdkEngine(settings: LlmSettings, tools?: TurnTools): AiEngine 
     const timeout = AbortSignal.timeout(settings.timeoutMs);
     const toolAbort = new AbortController();
     const signals = [timeout, toolAbort.signal, ...(request.signal ? [request.signal] : [])];
+    // Tokens of the steps that finished: a turn that fails later still spent them (metered all the same).
+    let spent = 0;
     const options = {
       model,
       system: settings.systemPrompt || undefined,
@@ -143,12 +145,24 @@ export function aiSdkEngine(settings: LlmSettings, tools?: TurnTools): AiEngine 
       // Failures fall back (template or a person) at once rather than after retries.
       maxRetries: 0,
       abortSignal: AbortSignal.any(signals),
-      // A failed tool ends the turn: the customer gets the fallback, not a model improvising around it.
       onStepFinish: (step: StepResult<ToolSet>) => {
+        spent += tokensOf(step.usage) ?? 0;
+        // A failed tool ends the turn: the customer gets the fallback, not a model improvising around it.
         if (step.content.some((p) => p.type === "tool-error") && tools?.failure()) toolAbort.abort();
       },
     };
-    return { options, timeout };
+    /** Whatever ended the turn, as our EngineError carrying the tokens spent until then. */
+    const fail = (err: unknown): EngineError => {
+      const error = engineErrorOf(err, { timeout, timeoutMs: settings.timeoutMs, tools });
+      error.tokensUsed = spent || undefined;
+      return error;
+    };
+    /** A tool failed although the model went on: the turn still fails. */
+    const assertNoToolFailure = () => {
+      const failure = tools?.failure();
+      if (failure) throw new EngineError(tText("workflows:engine.toolFailed", { reason: failure }));
+    };
+    return { options, fail, assertNoToolFailure };
   };
   const finish = (text: string, steps: readonly StepResult<ToolSet>[], usage: Parameters<typeof tokensOf>[0], empty: string): EngineReply => {
     if (!text.trim()) throw new EngineError(tText(empty));
@@ -156,19 +170,17 @@ export function aiSdkEngine(settings: LlmSettings, tools?: TurnTools): AiEngine 
   };
   return {
     async complete(request) {
-      const { options, timeout } = call(request);
-      let result: Awaited<ReturnType<typeof generateText>>;
+      const { options, fail, assertNoToolFailure } = call(request);
       try {
-        result = await generateText(options);
+        const result = await generateText(options);
+        assertNoToolFailure();
+        return finish(result.text, result.steps, result.totalUsage, "workflows:engine.noContent");
       } catch (err) {
-        throw engineErrorOf(err, { timeout, timeoutMs: settings.timeoutMs, tools });
+        throw fail(err);
       }
-      const failure = tools?.failure();
-      if (failure) throw new EngineError(tText("workflows:engine.toolFailed", { reason: failure }));
-      return finish(result.text, result.steps, result.totalUsage, "workflows:engine.noContent");
     },
     async *stream(request): AsyncGenerator<string, EngineReply> {
-      const { options, timeout } = call(request);
+      const { options, fail, assertNoToolFailure } = call(request);
       let content = "";
       try {
         const result = streamText(options);
@@ -177,17 +189,15 @@ export function aiSdkEngine(settings: LlmSettings, tools?: TurnTools): AiEngine 
             content += part.text;
             yield part.text;
           } else if (part.type === "error") {
-            throw part.error instanceof EngineError ? part.error : engineErrorOf(part.error, { timeout, timeoutMs: settings.timeoutMs, tools });
+            throw part.error;
           } else if (part.type === "abort") {
-            throw engineErrorOf(new Error("aborted"), { timeout, timeoutMs: settings.timeoutMs, tools });
+            throw new Error("aborted");
           }
         }
-        const failure = tools?.failure();
-        if (failure) throw new EngineError(tText("workflows:engine.toolFailed", { reason: failure }));
+        assertNoToolFailure();
         return finish(content, await result.steps, await result.totalUsage, "workflows:engine.streamedNothing");
       } catch (err) {
-        if (err instanceof EngineError) throw err;
-        throw engineErrorOf(err, { timeout, timeoutMs: settings.timeoutMs, tools });
+        throw fail(err);
       }
     },
   };

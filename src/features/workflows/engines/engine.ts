@@ -34,6 +34,9 @@ export interface AiEngine {
 
 /** The upstream failed, timed out or answered nonsense; callers fall back (template or hand-off). */
 export class EngineError extends Error {
+  /** Tokens the turn spent before it failed (steps that finished), metered like any others. */
+  tokensUsed?: number;
+
   constructor(
     message: string,
     readonly timedOut = false,
