@@ -70,6 +70,20 @@ async function history(contactId: string, n: number, unread = n) {
   return conv!;
 }
 
+/**
+ * resolveInboundParties, with the contact a phone-path answer ({phone} alone) will be filed under: the
+ * contact holding that phone (the batch statement finds it the same way).
+ */
+async function resolve(inst: Instance, event: MessageEvent) {
+  const parties = await resolveInboundParties(inst, event);
+  if (!parties || parties.contactId || !parties.phone) return parties;
+  const [holder] = await db
+    .select({ id: contacts.id })
+    .from(contacts)
+    .where(and(eq(contacts.organizationId, inst.organizationId!), eq(contacts.phone, parties.phone)));
+  return { ...parties, contactId: holder?.id };
+}
+
 const contactRow = async (id: string) => (await db.select().from(contacts).where(eq(contacts.id, id)))[0];
 
 describe("identity keys", () => {
@@ -94,10 +108,10 @@ describe("identity keys", () => {
 
 describe("one person, one contact", () => {
   test("a LID alone creates a phoneless contact; the same LID finds it again", async () => {
-    const first = await resolveInboundParties(instance, message({ sender: { lid: "555000111@lid", name: "Lia" } }));
+    const first = await resolve(instance, message({ sender: { lid: "555000111@lid", name: "Lia" } }));
     expect(first?.contactId).toBeDefined();
     expect(first?.phone).toBeNull();
-    const again = await resolveInboundParties(instance, message({ sender: { lid: "555000111" } }));
+    const again = await resolve(instance, message({ sender: { lid: "555000111" } }));
     expect(again?.contactId).toBe(first!.contactId!);
     const row = await contactRow(first!.contactId!);
     expect(row).toMatchObject({ phone: null, name: "Lia", kind: "person" });
@@ -111,9 +125,9 @@ describe("one person, one contact", () => {
 
   test("LID, username/BSUID and a phone with and without the ninth digit end as ONE contact with ONE history", async () => {
     // Three contacts, each with its own conversation on the same instance.
-    const byPhone = await resolveInboundParties(instance, message({ sender: { phone: "+5511988776655", lid: "900100200" } }));
-    const byLid = await resolveInboundParties(instance, message({ sender: { lid: "900100201" } }));
-    const byUser = await resolveInboundParties(instance, message({ sender: { bsuid: "BR.1234567890", username: "@Joana" } }));
+    const byPhone = await resolve(instance, message({ sender: { phone: "+5511988776655", lid: "900100200" } }));
+    const byLid = await resolve(instance, message({ sender: { lid: "900100201" } }));
+    const byUser = await resolve(instance, message({ sender: { bsuid: "BR.1234567890", username: "@Joana" } }));
     const ids = [byPhone!.contactId!, byLid!.contactId!, byUser!.contactId!];
     expect(new Set(ids).size).toBe(3);
     await history(ids[0]!, 2, 1);
@@ -125,13 +139,13 @@ describe("one person, one contact", () => {
       .where(eq(contacts.id, ids[1]!));
 
     // WuzAPI reveals the second LID belongs to the phone (sent without the ninth digit).
-    const revealed = await resolveInboundParties(
+    const revealed = await resolve(
       instance,
       message({ from: "551188776655@s.whatsapp.net", sender: { phone: "551188776655", lid: "900100201@lid" } }),
     );
     expect(revealed?.contactId).toBe(ids[0]!);
     // Cloud shows wa_id with its user_id: the username contact is the same person too.
-    const cloud = await resolveInboundParties(instance, message({ sender: { phone: "5511988776655", bsuid: "BR.1234567890" } }));
+    const cloud = await resolve(instance, message({ sender: { phone: "5511988776655", bsuid: "BR.1234567890" } }));
     expect(cloud?.contactId).toBe(ids[0]!);
 
     expect(await db.select().from(contacts).where(inArray(contacts.id, ids))).toHaveLength(1);
@@ -154,7 +168,7 @@ describe("one person, one contact", () => {
 
     // Later traffic from any identity lands there.
     for (const sender of [{ lid: "900100201" }, { username: "joana" }, { phone: "+5511988776655", lid: "900100202" }]) {
-      expect((await resolveInboundParties(instance, message({ sender })))?.contactId).toBe(kept.id);
+      expect((await resolve(instance, message({ sender })))?.contactId).toBe(kept.id);
     }
     // A phone seen with the same LID before, found on the phone's own contact: the one-statement phone path.
     expect(await resolveInboundParties(instance, message({ sender: { phone: "+5511988776655", lid: "900100202" } }))).toEqual({ phone: "+5511988776655" });
@@ -174,8 +188,8 @@ describe("one person, one contact", () => {
   });
 
   test("a username taken by someone with another business-scoped id moves to them, nobody is merged", async () => {
-    const first = await resolveInboundParties(instance, message({ sender: { bsuid: "BR.1", username: "loja" } }));
-    const second = await resolveInboundParties(instance, message({ sender: { bsuid: "BR.2", username: "loja" } }));
+    const first = await resolve(instance, message({ sender: { bsuid: "BR.1", username: "loja" } }));
+    const second = await resolve(instance, message({ sender: { bsuid: "BR.2", username: "loja" } }));
     expect(second!.contactId).not.toBe(first!.contactId!);
     expect(await contactRow(first!.contactId!)).toBeDefined();
     expect(await identitiesOf(first!.contactId!)).toEqual([{ kind: "bsuid", value: "BR.1" }]);
@@ -186,14 +200,14 @@ describe("one person, one contact", () => {
   });
 
   test("identities are per organization: another one's LID is another contact", async () => {
-    const mine = await resolveInboundParties(instance, message({ sender: { lid: "777000777" } }));
-    const theirs = await resolveInboundParties(other, message({ sender: { lid: "777000777" } }));
+    const mine = await resolve(instance, message({ sender: { lid: "777000777" } }));
+    const theirs = await resolve(other, message({ sender: { lid: "777000777" } }));
     expect(theirs!.contactId).not.toBe(mine!.contactId!);
     expect((await contactRow(theirs!.contactId!))!.organizationId).toBe(other.organizationId!);
   });
 
   test("concurrent first messages of one new LID create one contact", async () => {
-    const results = await Promise.all(Array.from({ length: 6 }, () => resolveInboundParties(instance, message({ sender: { lid: "31415926535" } }))));
+    const results = await Promise.all(Array.from({ length: 6 }, () => resolve(instance, message({ sender: { lid: "31415926535" } }))));
     expect(new Set(results.map((r) => r!.contactId)).size).toBe(1);
     const held = await db
       .select()
@@ -205,7 +219,7 @@ describe("one person, one contact", () => {
 
 describe("groups", () => {
   test("a group message files under the group's contact, naming the participant; the subject follows renames", async () => {
-    const parties = await resolveInboundParties(
+    const parties = await resolve(
       instance,
       message({
         from: "5511955550000@s.whatsapp.net",
@@ -219,20 +233,20 @@ describe("groups", () => {
     const person = (await contactRow(parties!.senderContactId!))!;
     expect(person).toMatchObject({ kind: "person", phone: "+5511955550000", name: "Rui" });
 
-    const renamed = await resolveInboundParties(instance, message({ sender: { lid: "42420000" }, group: { id: "120363000000000001", subject: "Equipe 2" } }));
+    const renamed = await resolve(instance, message({ sender: { lid: "42420000" }, group: { id: "120363000000000001", subject: "Equipe 2" } }));
     expect(renamed).toEqual({ phone: null, contactId: group.id, senderContactId: person.id });
     expect((await contactRow(group.id))!.name).toBe("Equipe 2");
 
     // The business's own message echoed in the group has no participant.
-    const echo = await resolveInboundParties(instance, message({ fromMe: true, sender: { phone: "5511900000001" }, group: { id: "120363000000000001" } }));
+    const echo = await resolve(instance, message({ fromMe: true, sender: { phone: "5511900000001" }, group: { id: "120363000000000001" } }));
     expect(echo).toEqual({ phone: null, contactId: group.id });
   });
 });
 
 describe("number change", () => {
   test("the old number's contact keeps its history and takes the new number; a contact of the new number merges in", async () => {
-    const old = await resolveInboundParties(instance, message({ sender: { phone: "+5511966660001", bsuid: "BR.OLD" } }));
-    const fresh = await resolveInboundParties(instance, message({ sender: { lid: "66660002" } }));
+    const old = await resolve(instance, message({ sender: { phone: "+5511966660001", bsuid: "BR.OLD" } }));
+    const fresh = await resolve(instance, message({ sender: { lid: "66660002" } }));
     await history(old!.contactId!, 2);
     await history(fresh!.contactId!, 1);
     await db.update(contacts).set({ phone: "+5511966660002" }).where(eq(contacts.id, fresh!.contactId!));
@@ -251,7 +265,7 @@ describe("number change", () => {
       .where(and(eq(auditLogs.targetId, moved!.id), eq(auditLogs.action, "contact.identity_changed")));
     expect(audit).toHaveLength(1);
     // The new number now finds the same person.
-    expect((await resolveInboundParties(instance, message({ sender: { phone: "5511966660002", lid: "66660002" } })))?.contactId).toBe(moved!.id);
+    expect((await resolve(instance, message({ sender: { phone: "5511966660002", lid: "66660002" } })))?.contactId).toBe(moved!.id);
   });
 
   test("a number change for someone unknown creates the new identity's contact", async () => {
@@ -356,8 +370,8 @@ describe("contacts stored before phones were canonical", () => {
 
 describe("a LID outlives a number change", () => {
   test("the LID's contact shown with another phone takes that phone (audited); the new number then finds it", async () => {
-    const first = await resolveInboundParties(instance, message({ sender: { phone: "+5511955501111", lid: "5550001111" } }));
-    const moved = await resolveInboundParties(instance, message({ sender: { phone: "+5511955502222", lid: "5550001111" } }));
+    const first = await resolve(instance, message({ sender: { phone: "+5511955501111", lid: "5550001111" } }));
+    const moved = await resolve(instance, message({ sender: { phone: "+5511955502222", lid: "5550001111" } }));
     expect(moved!.contactId).toBe(first!.contactId!);
     expect((await contactRow(first!.contactId!))!.phone).toBe("+5511955502222");
     const audit = await db
@@ -365,6 +379,6 @@ describe("a LID outlives a number change", () => {
       .from(auditLogs)
       .where(and(eq(auditLogs.targetId, first!.contactId!), eq(auditLogs.action, "contact.identity_changed")));
     expect(audit[0]!.details).toMatchObject({ from: { phone: "+5511955501111" }, to: { phone: "+5511955502222" } });
-    expect((await resolveInboundParties(instance, message({ sender: { phone: "+5511955502222", lid: "5550009999" } })))!.contactId).toBe(first!.contactId!);
+    expect((await resolve(instance, message({ sender: { phone: "+5511955502222", lid: "5550009999" } })))!.contactId).toBe(first!.contactId!);
   });
 });

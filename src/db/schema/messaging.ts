@@ -41,6 +41,8 @@ export type MessageContext = {
   system?: Record<string, unknown>;
   contacts?: { name?: string; phones: string[]; vcard?: string }[];
   mentions?: string[];
+  /** The catalog product the contact asks about ("Message business" on a product). */
+  product?: { catalogId?: string; productRetailerId?: string };
   forwarded?: boolean;
   live?: boolean;
   rawType?: string;
@@ -169,8 +171,13 @@ export const messages = pgTable(
     contactId: uuid()
       .notNull()
       .references(() => contacts.id, { onDelete: "cascade" }),
-    /** In a group conversation (contactId is the group): the participant who wrote this inbound message. */
-    senderContactId: uuid().references(() => contacts.id, { onDelete: "set null" }),
+    /**
+     * In a group conversation (contactId is the group): the participant who wrote this inbound message.
+     * No foreign key on purpose: a participant merged into another contact between identity resolution
+     * and the inbound batch statement would fail the whole batch; merges re-point these ids, and an id
+     * left by a deleted contact only loses the name shown.
+     */
+    senderContactId: uuid(),
     direction: text({ enum: ["inbound", "outbound"] }).notNull(),
     /** Unique per instance: the same inbound payload delivered twice stores one message. */
     providerMessageId: text(),

@@ -446,7 +446,9 @@ export async function resolveInboundParties(instance: Instance, event: MessageEv
         result = group ? { phone: null, contactId: group.id, ...(person ? { senderContactId: person.id } : {}) } : null;
       } else {
         const person = await resolvePerson(tx, owner, sender, ctx);
-        result = person ? { phone: person.phone, contactId: person.id } : null;
+        // A person holding the sender's phone is filed by that phone: the batch statement finds whichever
+        // contact holds it when it runs, even if a concurrent merge has replaced this one meanwhile.
+        result = person ? (phone && person.phone === phone ? { phone } : { phone: person.phone, contactId: person.id }) : null;
       }
       await recordEvents(events, tx);
       return result;
