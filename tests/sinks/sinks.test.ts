@@ -178,6 +178,23 @@ describe("NATS JetStream sinks", () => {
     expect(got.map((m) => natsHeaders(m)["nats-msg-id"])).toEqual([e.id]);
   });
 
+  test("changed settings replace the cached connection: after the URL moves, the old route going down does not matter", async () => {
+    org = await setupOrg(app);
+    const proxy = await brokerProxy(4222);
+    cleanups.push(async () => proxy.down());
+    const stream = `LIVCHAT-MOVE-${Date.now()}`;
+    cleanups.push(async () => (await jetstreamManager(nc)).streams.delete(stream));
+    const sink = await createSink({ kind: "nats", url: `nats://127.0.0.1:${proxy.port}`, stream });
+    await record("message.received", { n: 1 });
+    expect(await drainDueDeliveries()).toEqual(["succeeded"]);
+    const moved = await api(app, "PATCH", `/v1/webhooks/${sink.id}`, org.key, { url: "nats://127.0.0.1:4222" });
+    expect(moved.status).toBe(200);
+    proxy.down();
+    await record("message.received", { n: 2 });
+    expect(await drainDueDeliveries()).toEqual(["succeeded"]);
+    expect((await (await natsConsumer(stream, "move")).take(5)).length).toBe(2);
+  });
+
   test("a sink that keeps failing for 5 days is disabled like a webhook endpoint (webhook.disabled, pending deliveries cancelled)", async () => {
     const proxy = await brokerProxy(4222);
     proxy.down();

@@ -69,10 +69,12 @@ async function checkedAddress(url: URL): Promise<{ host: string; port: number }>
   return { host: family === 6 ? `[${address}]` : address, port };
 }
 
+class SinkTimeout extends Error {}
+
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms / 1000} s`)), ms);
+    timer = setTimeout(() => reject(new SinkTimeout(`${what} timed out after ${ms / 1000} s`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -82,11 +84,14 @@ async function openNats(endpoint: SinkEndpoint, organizationId: string): Promise
   const { host, port } = await checkedAddress(url);
   const user = decodeURIComponent(url.username);
   const pass = decodeURIComponent(url.password);
+  const tls = url.protocol === "tls:";
   const nc: NatsConnection = await natsConnect({
-    servers: `${host}:${port}`,
+    // TLS verifies the certificate against the name, so a TLS connection dials the (checked) name: an
+    // address swapped in by DNS would have to hold a valid certificate for it. Plain ones dial the checked address.
+    servers: tls ? `${url.hostname}:${port}` : `${host}:${port}`,
     // `nats://token@host` is token auth; `nats://user:pass@host` user and password.
     ...(user && pass ? { user, pass } : user ? { token: user } : {}),
-    ...(url.protocol === "tls:" ? { tls: {} } : {}),
+    ...(tls ? { tls: {} } : {}),
     timeout: sinkSettings.connectTimeoutMs,
     // No silent reconnects: a lost connection fails the attempt, the schedule retries and reconnects.
     reconnect: false,
@@ -249,7 +254,11 @@ export async function publishToSink(endpoint: SinkEndpoint, msg: SinkMessage, si
     if (connection.isClosed()) throw new Error("the connection to the broker was closed");
     return await Promise.race([withTimeout(connection.publish(msg), sinkSettings.ackTimeoutMs, "waiting for the broker's acknowledgement"), aborted]);
   } catch (err) {
-    drop(endpoint.id, cached);
+    // A connection that failed, closed or stopped answering is replaced on the next attempt; one that
+    // refused this message (no stream for the subject, a nack) stays for the deliveries sharing it.
+    const connection = await cached.connection.catch(() => null);
+    const timedOut = err instanceof SinkTimeout || (err instanceof Error && /timeout/i.test(err.name));
+    if (!connection || connection.isClosed() || timedOut) drop(endpoint.id, cached);
     throw err;
   }
 }
