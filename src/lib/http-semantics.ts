@@ -26,7 +26,7 @@ export function allowedMethods(app: AnyElysia, path: string): string[] {
   const found = METHODS.filter((method) => paths.some((p) => router.static[p]?.[method] !== undefined || router.http.find(method, p) != null));
   if (found.length === 0) return [];
   // HEAD is answered wherever GET is (headAsGet).
-  return METHODS.filter((method) => found.includes(method) || (method === "HEAD" && found.includes("GET"))).concat("OPTIONS");
+  return [...METHODS.filter((method) => found.includes(method) || (method === "HEAD" && found.includes("GET"))), "OPTIONS"];
 }
 
 /** HEAD as HTTP defines it: the GET answer's status and headers, without its body. */
