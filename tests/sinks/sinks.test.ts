@@ -133,6 +133,15 @@ describe("NATS JetStream sinks", () => {
     const [attempt] = await attemptsOf(delivery!.id);
     expect(attempt!.requestHeaders["nats-subject"]).toBe(`livchat.${org.organization.id}.message.received`);
     expect(attempt!.requestBody).toBe(JSON.stringify(eventPayload(first[0]!)));
+    // The admin's attempt page shows where it went and the acknowledgement; the API's log the same.
+    const detail = await org.client.get(`/webhooks/${sink.id}/deliveries/${delivery!.id}`);
+    expect(detail.status).toBe(200);
+    const html = await detail.text();
+    expect(html).toContain(`livchat.${org.organization.id}.message.received`);
+    expect(html).toContain("PubAck");
+    const logged = await api(app, "GET", `/v1/deliveries/${delivery!.id}`, org.key);
+    expect(logged.status).toBe(200);
+    expect(JSON.stringify(logged.body)).toContain("PubAck");
 
     // Replay (the delivery log's retry): published again, and JetStream drops the copy by its Nats-Msg-Id.
     const retried = await api(app, "POST", `/v1/deliveries/${delivery!.id}/retry`, org.key);
