@@ -102,6 +102,9 @@ describe("built-in tools on a WhatsApp conversation", () => {
     let r = await turn(s, 'call update_contact {"name":"Maria Souza","fields":{"cpf":"123"}}');
     expect(r.contact.name).toBe("Maria Souza");
     expect(r.contact.metadata).toMatchObject({ cpf: "123" });
+    r = await turn(s, 'call add_tag {"tag":" VIP "}');
+    // The contacts feature's own tag rules apply (trimmed, lower-case, once).
+    expect(r.contact.tags).toEqual(["vip"]);
     r = await turn(s, 'call add_tag {"tag":"vip"}');
     expect(r.contact.tags).toEqual(["vip"]);
     r = await turn(s, "call read_contact {}");

@@ -1,5 +1,6 @@
 import { jsonSchema, tool, type ToolSet } from "ai";
 import { z } from "zod";
+import { contactUpdateSchema } from "@/features/contacts/contact.schema";
 import { getContact, updateContact } from "@/features/contacts/contact.service";
 import { assignConversation, handoffConversation } from "@/features/conversations/conversation.service";
 import { queueOutboundMessage } from "@/features/messages/message.service";
@@ -64,6 +65,13 @@ function runner(name: string, fail: (reason: string) => void) {
 }
 
 const SYSTEM_ACTOR = (ctx: TurnContext) => ({ type: "system" as const, id: `ai:${ctx.workflowId}` });
+
+/** A contact change through the contacts feature's own rules (tag format, limits); a broken rule is told to the model. */
+function contactPatch(input: Record<string, unknown>) {
+  const parsed = contactUpdateSchema.safeParse(input);
+  if (!parsed.success) throw new Refusal(parsed.error.issues.map((i) => i.message).join("; "));
+  return parsed.data;
+}
 
 function needContact(ctx: TurnContext): string {
   if (!ctx.contactId) throw new Refusal(tText("tools:runtime.noContact"));
@@ -191,7 +199,7 @@ function builtinTool(name: BuiltinTool, ctx: TurnContext, config: ToolsConfig, r
             const id = needContact(ctx);
             const before = await getContact(tenant, id);
             const metadata = fields ? { ...(before.metadata as Record<string, unknown>), ...fields } : undefined;
-            const c = await updateContact(tenant, id, { ...(name ? { name } : {}), ...(metadata ? { metadata } : {}) }, SYSTEM_ACTOR(ctx));
+            const c = await updateContact(tenant, id, contactPatch({ ...(name ? { name } : {}), ...(metadata ? { metadata } : {}) }), SYSTEM_ACTOR(ctx));
             return { updated: true, name: c.name, fields: c.metadata };
           }),
       });
@@ -203,8 +211,7 @@ function builtinTool(name: BuiltinTool, ctx: TurnContext, config: ToolsConfig, r
           run(async () => {
             const id = needContact(ctx);
             const before = await getContact(tenant, id);
-            const tags = before.tags.includes(tag) ? before.tags : [...before.tags, tag];
-            const c = await updateContact(tenant, id, { tags }, SYSTEM_ACTOR(ctx));
+            const c = await updateContact(tenant, id, contactPatch({ tags: [...before.tags, tag] }), SYSTEM_ACTOR(ctx));
             return { tags: c.tags };
           }),
       });
