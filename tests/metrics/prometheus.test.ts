@@ -43,6 +43,9 @@ test("the counters and gauges a Prometheus user reads: provider calls, inbound, 
   // Provider calls: create, connect and pair a sandbox number (provision, connect, scan…), then send through it.
   const instanceId = await connectedSandbox(app, key);
   expect((await api(app, "POST", "/v1/messages", key, { instanceId, to: "+5511999990001", type: "text", text: "Olá" })).status).toBe(202);
+  // The queue depth gauge reads the database at scrape time: one message waits for the worker, then none.
+  const queued = await (await app.handle(new Request("http://localhost/metrics"))).text();
+  expect(value(queued, "livchat_outbound_queue_depth", {})).toBe(1);
   expect(await runOutboundOnce()).toBe(1);
   // A contact writes twice (inbound through the sandbox's provider adapter).
   for (const text of ["oi", "tudo bem?"]) {
@@ -53,6 +56,8 @@ test("the counters and gauges a Prometheus user reads: provider calls, inbound, 
   expect(hook.status).toBe(201);
   expect((await api(app, "POST", `/v1/sandbox/instances/${instanceId}/inbound`, key, { from: "+5511999990003", text: "um" })).status).toBe(201);
   expect((await api(app, "POST", `/v1/sandbox/instances/${instanceId}/inbound`, key, { from: "+5511999990003", text: "dois" })).status).toBe(201);
+  const due = await (await app.handle(new Request("http://localhost/metrics"))).text();
+  expect(value(due, "livchat_webhook_deliveries_pending", { status: "pending" })).toBe(2);
   const outcomes = [...(await runDeliveriesOnce()).outcomes].sort();
   expect(outcomes).toEqual(["failed", "succeeded"]);
   // The media feature reports each download through this helper.
