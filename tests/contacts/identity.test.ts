@@ -139,10 +139,7 @@ describe("one person, one contact", () => {
       .where(eq(contacts.id, ids[1]!));
 
     // WuzAPI reveals the second LID belongs to the phone (sent without the ninth digit).
-    const revealed = await resolve(
-      instance,
-      message({ from: "551188776655@s.whatsapp.net", sender: { phone: "551188776655", lid: "900100201@lid" } }),
-    );
+    const revealed = await resolve(instance, message({ from: "551188776655@s.whatsapp.net", sender: { phone: "551188776655", lid: "900100201@lid" } }));
     expect(revealed?.contactId).toBe(ids[0]!);
     // Cloud shows wa_id with its user_id: the username contact is the same person too.
     const cloud = await resolve(instance, message({ sender: { phone: "5511988776655", bsuid: "BR.1234567890" } }));
@@ -380,5 +377,30 @@ describe("a LID outlives a number change", () => {
       .where(and(eq(auditLogs.targetId, first!.contactId!), eq(auditLogs.action, "contact.identity_changed")));
     expect(audit[0]!.details).toMatchObject({ from: { phone: "+5511955501111" }, to: { phone: "+5511955502222" } });
     expect((await resolve(instance, message({ sender: { phone: "+5511955502222", lid: "5550009999" } })))!.contactId).toBe(first!.contactId!);
+  });
+});
+
+describe("a resolved contact merged away before its message is filed", () => {
+  test("is detected, so the message is resolved again instead of dropped", async () => {
+    const { partiesVanished } = await import("@/features/contacts/identity.service");
+    const { storeInboundMessage } = await import("@/features/inbound/message-store");
+    const lidOnly = await resolveInboundParties(instance, message({ sender: { lid: "424242000" } }));
+    expect(lidOnly?.contactId).toBeDefined();
+    expect(await partiesVanished(lidOnly!)).toBe(false);
+    // An older contact of the phone exists; the next payload shows the LID with that phone: merged into it.
+    const [older] = await db
+      .insert(contacts)
+      .values({ organizationId, phone: "+5511942424242", createdAt: new Date(Date.now() - 86_400_000) })
+      .returning();
+    await resolveInboundParties(instance, message({ sender: { phone: "+5511942424242", lid: "424242000" } }));
+    expect(await contactRow(lidOnly!.contactId!)).toBeUndefined();
+    expect(await partiesVanished(lidOnly!)).toBe(true);
+    // Filed under the vanished contact, the batch stores nothing: the inbound service resolves again.
+    const event = message({ sender: { lid: "424242000" } });
+    expect(await storeInboundMessage({ instance, phone: null, contactId: lidOnly!.contactId!, event })).toBeNull();
+    const again = await resolveInboundParties(instance, event);
+    expect(again).toEqual({ phone: "+5511942424242", contactId: older!.id });
+    const stored = await storeInboundMessage({ instance, phone: again!.phone, contactId: again!.contactId!, event });
+    expect(stored!.contact.id).toBe(older!.id);
   });
 });

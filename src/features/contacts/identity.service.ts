@@ -399,6 +399,16 @@ type MessageEvent = Extract<InboundEvent, { kind: "message" }>;
 /** Where an inbound message is filed: `phone` alone for the one-statement path, else the contact(s) resolved here. */
 export type InboundParties = { phone: string | null; contactId?: string; senderContactId?: string };
 
+/**
+ * Whether the contact a message was resolved to no longer exists (merged into another by a concurrent
+ * payload between resolution and the batch statement, which then filed nothing): the caller resolves again.
+ */
+export async function partiesVanished(parties: InboundParties): Promise<boolean> {
+  if (!parties.contactId) return false;
+  const [row] = await db.select({ id: contacts.id }).from(contacts).where(eq(contacts.id, parties.contactId)).limit(1);
+  return !row;
+}
+
 /** Whether a sender needs this module (anything but a lone phone in a private chat). */
 export function needsResolution(event: MessageEvent): boolean {
   const s = event.sender;

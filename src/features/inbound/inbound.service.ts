@@ -13,7 +13,7 @@ import { publishLive } from "@/lib/live";
 import { log } from "@/lib/logger";
 import { inboxTopic } from "@/lib/live-topics";
 import { storeInboundMessage, type Message, type StoredMessage } from "./message-store";
-import { resolveInboundParties } from "@/features/contacts/identity.service";
+import { partiesVanished, resolveInboundParties, type InboundParties } from "@/features/contacts/identity.service";
 import { payloadExcerpt, UNPARSED_EXCERPT_MAX, type ConnectionState, type InboundEvent, type ProviderInstance, type ProviderSink } from "@/providers/provider";
 import type { MessageReaction } from "@/db/schema/messaging";
 
@@ -119,14 +119,22 @@ async function ingestMessage(instance: Instance, event: Extract<InboundEvent, { 
     });
     return skipped;
   }
-  const stored = await storeInboundMessage({
-    instance,
-    phone,
-    ...(contactId ? { contactId } : {}),
-    ...(parties?.senderContactId ? { senderContactId: parties.senderContactId } : {}),
-    // An attachment gets its pending media row here (inline bytes spooled, never in the jsonb); the media worker fetches the rest.
-    event: await acceptInboundMedia(instance, event),
-  });
+  // An attachment gets its pending media row here (inline bytes spooled, never in the jsonb); the media worker fetches the rest.
+  const accepted = await acceptInboundMedia(instance, event);
+  const file = (p: InboundParties) =>
+    storeInboundMessage({
+      instance,
+      phone: p.phone,
+      ...(p.contactId ? { contactId: p.contactId } : {}),
+      ...(p.senderContactId ? { senderContactId: p.senderContactId } : {}),
+      event: accepted,
+    });
+  let stored = await file({ phone, ...(contactId ? { contactId } : {}), ...(parties?.senderContactId ? { senderContactId: parties.senderContactId } : {}) });
+  // The contact resolved above was merged into another before the batch ran: resolved and filed again, once.
+  if (!stored && parties && (await partiesVanished(parties))) {
+    const again = await resolveInboundParties(instance, event);
+    if (again) stored = await file(again);
+  }
   if (!stored) return { ...skipped, duplicate: true };
   if (event.type === "reaction" && event.reaction) await applyReaction(instance, stored, event.reaction);
   // The business's own message echoed from its phone: stored as sent; automation never answers it.
