@@ -143,6 +143,7 @@ export default {
       order: "Pedido com {{count}} itens",
       live: "Localização em tempo real",
       forwarded: "Encaminhada",
+      product: "Produto do catálogo: {{id}}",
     },
     errors: {
       notFound: "Conversa não encontrada",
@@ -297,6 +298,7 @@ export default {
       order: "Order with {{count}} items",
       live: "Live location",
       forwarded: "Forwarded",
+      product: "Catalog product: {{id}}",
     },
     errors: {
       notFound: "Conversation not found",

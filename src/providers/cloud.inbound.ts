@@ -244,6 +244,9 @@ function mapCloudMessage(m: Json, directory: Directory, fromMe: boolean): Inboun
     ...(fromMe ? { fromMe: true } : {}),
     ...(str(context?.id) ? { quotedProviderMessageId: str(context?.id) } : {}),
     ...(context?.forwarded === true || context?.frequently_forwarded === true ? { forwarded: true } : {}),
+    ...(obj(context?.referred_product)
+      ? { product: { catalogId: str(obj(context?.referred_product)?.catalog_id), productRetailerId: str(obj(context?.referred_product)?.product_retailer_id) } }
+      : {}),
     ...(referral ? { referral } : {}),
     rawType: type,
     timestamp,

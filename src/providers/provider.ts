@@ -227,6 +227,8 @@ export type InboundEvent =
       system?: { kind?: string; body?: string };
       /** A live location share (the message is a `location`). */
       live?: boolean;
+      /** The catalog product the contact asks about (Cloud `context.referred_product`). */
+      product?: { catalogId?: string; productRetailerId?: string };
       forwarded?: boolean;
       /** Identities mentioned in the text (JID users / wa ids). */
       mentions?: string[];

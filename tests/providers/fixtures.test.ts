@@ -51,7 +51,7 @@ type Spec = {
   quoted?: string;
   /** The quoted message was stored earlier, so the reply links to our id. */
   replyResolved?: boolean;
-  interactive?: { kind: string; id?: string; title?: string };
+  interactive?: { kind: string; id?: string; title?: string; data?: Record<string, unknown> };
   referral?: Record<string, unknown>;
   context?: Record<string, unknown>;
   /** Identities the adapter must read from the payload (the identity service resolves them to one contact). */
@@ -261,6 +261,12 @@ const CLOUD: Record<string, Spec> = {
     type: "system",
     body: "User identity changed",
     context: { system: { kind: "customer_identity_changed" } },
+  },
+  "29-product-inquiry": {
+    effect: "message",
+    type: "text",
+    body: "Is this available in green?",
+    context: { product: { catalogId: "194836987003835", productRetailerId: "di9ozbzfi4" } },
   },
   "25-username-with-phone": { effect: "message", type: "text", sender: { phone: U, bsuid: "US.1502576394655843", username: "sheena" } },
 };

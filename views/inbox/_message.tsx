@@ -349,8 +349,16 @@ function DeletedContent({ message }: { message: Message }) {
   );
 }
 
-/** The payload id of a chosen button or list row, shown subtly (automation matches it). */
+/** The payload id of a chosen button or list row, shown subtly (automation matches it); the catalog product asked about. */
 function InteractiveChoice({ message }: { message: Message }) {
+  const product = message.context?.product?.productRetailerId;
+  if (product) {
+    return (
+      <span class="muted small interactive-id" safe>
+        {tText("inbox:message.product", { id: product })}
+      </span>
+    );
+  }
   const choice = message.context?.interactive;
   if (!choice?.id) return "";
   return (

@@ -62,6 +62,7 @@ export function messageContext(event: MessageEvent): MessageContext | null {
     ...(event.system ? { system: event.system } : {}),
     ...(event.contacts?.length ? { contacts: event.contacts } : {}),
     ...(event.mentions?.length ? { mentions: event.mentions } : {}),
+    ...(event.product ? { product: event.product } : {}),
     ...(event.forwarded ? { forwarded: true } : {}),
     ...(event.live ? { live: true } : {}),
     ...(event.rawType ? { rawType: event.rawType } : {}),
