@@ -29,6 +29,7 @@ import { listFlows, listFlowVersions } from "@/features/flows/flow.service";
 import { flowPages } from "@/features/flows/flow.pages";
 import { inboundHooks } from "@/features/inbound/inbound.hooks";
 import { inboundSink, onIdentityChange } from "@/features/inbound/inbound.service";
+import { messageChanges } from "@/features/inbound/message-changes";
 import { sandboxInbound, sandboxPair, sandboxPairing } from "@/features/inbound/sandbox.service";
 import { sandboxApi } from "@/features/inbound/sandbox.api";
 import { sandboxPages } from "@/features/inbound/sandbox.pages";
@@ -41,6 +42,7 @@ import { memberPages } from "@/features/members/member.pages";
 import { listMembers } from "@/features/members/member.service";
 import { countProviderCall } from "@/features/metrics/metrics";
 import { messageApi } from "@/features/messages/message.api";
+import { plugMessageChanges } from "@/features/messages/message.changes";
 import { noteMessageMedia, queueInboxReply, queueTestMessage } from "@/features/messages/message.service";
 import { mediaApi, mediaFiles } from "@/features/media/media.api";
 import { messageMediaNote } from "@/features/media/media.service";
@@ -155,6 +157,8 @@ export function wireFeatures(): void {
   // Media sits below messages (which send uploads); the media worker writes a message's media state through this.
   messageMediaNote.plug(noteMessageMedia);
   sendInboxReply.plug(queueInboxReply);
+  // What providers report about stored messages (reactions, edits, deletes, receipts) is written by messages, above inbound.
+  plugMessageChanges(messageChanges);
   // A provider's number change moves the person's contact (contacts sit above inbound's hook list).
   if (!onIdentityChange.includes(moveContactOnIdentityChange)) onIdentityChange.push(moveContactOnIdentityChange);
   // The inbox shows what the AI did in a conversation (threads belong to workflows, above conversations).

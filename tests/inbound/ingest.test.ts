@@ -3,7 +3,9 @@ import { and, eq } from "drizzle-orm";
 import { db } from "@/db/client";
 import { conversations, events, instances, messages } from "@/db/schema";
 import { ingestEvents, ingestInbound, pendingReceipts, pendingReceiptsSettled } from "@/features/inbound/inbound.service";
+import { messageChanges } from "@/features/inbound/message-changes";
 import { messagePreview } from "@/features/inbound/message-store";
+import { plugMessageChanges } from "@/features/messages/message.changes";
 import { subscribeLive } from "@/lib/live";
 import type { Instance } from "@/db/schema";
 import type { InboundEvent } from "@/providers/provider";
@@ -14,6 +16,8 @@ let organizationId: string;
 let instance: Instance;
 
 beforeAll(async () => {
+  // No app here: the messages feature's writes behind receipts are plugged in as src/routes.ts does.
+  plugMessageChanges(messageChanges);
   organizationId = (await createOwner()).organization.id;
   [instance] = (await db.insert(instances).values({ organizationId, name: "ingest", provider: "wuzapi", status: "connected" }).returning()) as [Instance];
 });

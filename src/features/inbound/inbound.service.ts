@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { withDeadlockRetry } from "@/db/lock-order";
 import { instances, messages, type Instance } from "@/db/schema";
@@ -12,6 +12,7 @@ import { acceptInboundMedia } from "@/features/media/media.service";
 import { publishLive } from "@/lib/live";
 import { log } from "@/lib/logger";
 import { inboxTopic } from "@/lib/live-topics";
+import { messageChanges } from "./message-changes";
 import { storeInboundMessage, type Message, type StoredMessage } from "./message-store";
 import { partiesVanished, resolveInboundParties, type InboundParties } from "@/features/contacts/identity.service";
 import { payloadExcerpt, UNPARSED_EXCERPT_MAX, type ConnectionState, type InboundEvent, type ProviderInstance, type ProviderSink } from "@/providers/provider";
@@ -162,17 +163,12 @@ async function applyReaction(instance: Instance, stored: StoredMessage, reaction
     at,
     ...(stored.message.providerMessageId ? { providerMessageId: stored.message.providerMessageId } : {}),
   };
-  const kept = sql`coalesce((select jsonb_agg(r) from jsonb_array_elements(coalesce(${messages.reactions}, '[]'::jsonb)) r where r->>'by' <> ${by}), '[]'::jsonb)`;
   await withDeadlockRetry("inbound reaction", () =>
     db.transaction(async (tx) => {
-      const [target] = await tx
-        .update(messages)
-        .set({
-          reactions: reaction.emoji ? sql`${kept} || ${JSON.stringify([entry])}::jsonb` : kept,
-          updatedAt: new Date(),
-        })
-        .where(and(eq(messages.instanceId, instance.id), eq(messages.providerMessageId, reaction.targetProviderMessageId)))
-        .returning({ id: messages.id, conversationId: messages.conversationId, reactions: messages.reactions });
+      const target = await messageChanges.react(
+        { instanceId: instance.id, targetProviderMessageId: reaction.targetProviderMessageId, by, entry: reaction.emoji ? entry : null },
+        tx,
+      );
       await recordEvent(
         {
           organizationId: instance.organizationId,
@@ -227,24 +223,11 @@ async function ingestEdit(instance: Instance, event: EditEvent): Promise<IngestR
   const at = event.timestamp;
   const message = await withDeadlockRetry("inbound edit", () =>
     db.transaction(async (tx) => {
-      const [edited] = await tx
-        .update(messages)
-        .set({
-          previousVersions: sql`coalesce(${messages.previousVersions}, '[]'::jsonb) || jsonb_build_array(jsonb_build_object('body', ${messages.body}, 'at', ${at.toISOString()}::text))`,
-          body: event.body ?? null,
-          editedAt: at,
-          updatedAt: new Date(),
-        })
-        .where(
-          and(
-            eq(messages.instanceId, instance.id),
-            eq(messages.providerMessageId, event.targetProviderMessageId),
-            sql`${messages.deletedAt} is null`,
-            // The same edit delivered again changes nothing (and adds no version).
-            sql`not (${messages.editedAt} is not distinct from ${at.toISOString()}::timestamptz and ${messages.body} is not distinct from ${event.body ?? null})`,
-          ),
-        )
-        .returning();
+      // The same edit delivered again changes nothing (and adds no version).
+      const edited = await messageChanges.edit(
+        { instanceId: instance.id, targetProviderMessageId: event.targetProviderMessageId, body: event.body ?? null, at },
+        tx,
+      );
       if (!edited) return undefined;
       const previous = edited.previousVersions?.at(-1)?.body ?? null;
       await recordEvent(
@@ -281,20 +264,9 @@ async function ingestEdit(instance: Instance, event: EditEvent): Promise<IngestR
  */
 async function ingestDelete(instance: Instance, event: DeleteEvent): Promise<IngestResult> {
   const at = event.timestamp;
-  const keep = sql`coalesce((select o.keep_deleted_messages from organizations o where o.id = ${messages.organizationId}), true)`;
   const message = await withDeadlockRetry("inbound delete", () =>
     db.transaction(async (tx) => {
-      const [deleted] = await tx
-        .update(messages)
-        .set({
-          deletedAt: at,
-          body: sql`case when ${keep} then ${messages.body} end`,
-          media: sql`case when ${keep} then ${messages.media} end`,
-          previousVersions: sql`case when ${keep} then ${messages.previousVersions} end`,
-          updatedAt: new Date(),
-        })
-        .where(and(eq(messages.instanceId, instance.id), eq(messages.providerMessageId, event.targetProviderMessageId), sql`${messages.deletedAt} is null`))
-        .returning();
+      const deleted = await messageChanges.delete({ instanceId: instance.id, targetProviderMessageId: event.targetProviderMessageId, at }, tx);
       if (!deleted) return undefined;
       await recordEvent(
         {
@@ -354,33 +326,19 @@ const RECEIPT_FROM: Record<Extract<InboundEvent, { kind: "receipt" }>["status"],
 
 async function ingestReceipt(instance: Instance, event: Extract<InboundEvent, { kind: "receipt" }>): Promise<IngestResult> {
   const at = event.timestamp;
-  const set: Record<string, unknown> = { status: event.status, updatedAt: new Date() };
-  // Reaching a later state implies the earlier ones happened; keep their first timestamps.
-  if (event.status !== "failed") set.sentAt = sql`coalesce(${messages.sentAt}, ${at.toISOString()}::timestamptz)`;
-  if (event.status === "delivered" || event.status === "read") set.deliveredAt = sql`coalesce(${messages.deliveredAt}, ${at.toISOString()}::timestamptz)`;
-  if (event.status === "read") set.readAt = sql`coalesce(${messages.readAt}, ${at.toISOString()}::timestamptz)`;
-  if (event.status === "failed") {
-    set.failedAt = at;
-    set.error = (event.error ?? "The provider reported a failure").slice(0, 1000);
-    set.nextAttemptAt = null;
-  }
-
+  // Reaching a later state implies the earlier ones happened (their first timestamps are kept).
+  const change = {
+    instanceId: instance.id,
+    providerMessageId: event.providerMessageId,
+    status: event.status,
+    at,
+    error: event.error,
+    from: RECEIPT_FROM[event.status],
+  };
   return withDeadlockRetry("inbound receipt", () =>
     db.transaction(async (tx) => {
-      const advance = () =>
-        tx
-          .update(messages)
-          .set(set as Partial<typeof messages.$inferInsert>)
-          .where(
-            and(
-              eq(messages.instanceId, instance.id),
-              eq(messages.providerMessageId, event.providerMessageId),
-              eq(messages.direction, "outbound"),
-              inArray(messages.status, RECEIPT_FROM[event.status]),
-            ),
-          )
-          .returning();
-      let [message] = await advance();
+      const advance = () => messageChanges.receipt(change, tx);
+      let message = await advance();
       if (!message) {
         const [known] = await tx
           .select({ status: messages.status })
@@ -389,7 +347,7 @@ async function ingestReceipt(instance: Instance, event: Extract<InboundEvent, { 
           .limit(1);
         // Each statement sees its own snapshot: the outbound worker may have committed the provider id
         // between the two. A message that can still take this receipt gets it now, not never.
-        if (known && RECEIPT_FROM[event.status].includes(known.status)) [message] = await advance();
+        if (known && RECEIPT_FROM[event.status].includes(known.status)) message = await advance();
         if (!message) return { kind: "receipt", updated: false, found: !!known } as const;
       }
       await recordEvent(

@@ -1,0 +1,97 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
+import { messages } from "@/db/schema";
+import type { messageChanges } from "@/features/inbound/message-changes";
+
+/**
+ * The writes behind what a provider reports about a stored message (src/features/inbound/message-changes.ts,
+ * plugged in by src/routes.ts): the inbound service decides and records the events; the rows are
+ * changed here, by their owner.
+ */
+type Changes = typeof messageChanges;
+
+/** One entry per reacting party (the contact, or "business" for our own from the phone); no entry removes theirs. */
+export const applyMessageReaction: Parameters<Changes["react"]["plug"]>[0] = async ({ instanceId, targetProviderMessageId, by, entry }, tx) => {
+  const kept = sql`coalesce((select jsonb_agg(r) from jsonb_array_elements(coalesce(${messages.reactions}, '[]'::jsonb)) r where r->>'by' <> ${by}), '[]'::jsonb)`;
+  const [target] = await tx
+    .update(messages)
+    .set({ reactions: entry ? sql`${kept} || ${JSON.stringify([entry])}::jsonb` : kept, updatedAt: new Date() })
+    .where(and(eq(messages.instanceId, instanceId), eq(messages.providerMessageId, targetProviderMessageId)))
+    .returning({ id: messages.id, conversationId: messages.conversationId, reactions: messages.reactions });
+  return target;
+};
+
+/** The body becomes the new text; the replaced one is appended to `previous_versions` (oldest first). */
+export const applyMessageEdit: Parameters<Changes["edit"]["plug"]>[0] = async ({ instanceId, targetProviderMessageId, body, at }, tx) => {
+  const [edited] = await tx
+    .update(messages)
+    .set({
+      previousVersions: sql`coalesce(${messages.previousVersions}, '[]'::jsonb) || jsonb_build_array(jsonb_build_object('body', ${messages.body}, 'at', ${at.toISOString()}::text))`,
+      body,
+      editedAt: at,
+      updatedAt: new Date(),
+    })
+    .where(
+      and(
+        eq(messages.instanceId, instanceId),
+        eq(messages.providerMessageId, targetProviderMessageId),
+        sql`${messages.deletedAt} is null`,
+        // The same edit delivered again changes nothing (and adds no version).
+        sql`not (${messages.editedAt} is not distinct from ${at.toISOString()}::timestamptz and ${messages.body} is not distinct from ${body})`,
+      ),
+    )
+    .returning();
+  return edited;
+};
+
+/** Marked deleted; text, media and edit history stay for the audit trail unless the organization turned `keep_deleted_messages` off. */
+export const applyMessageDelete: Parameters<Changes["delete"]["plug"]>[0] = async ({ instanceId, targetProviderMessageId, at }, tx) => {
+  const keep = sql`coalesce((select o.keep_deleted_messages from organizations o where o.id = ${messages.organizationId}), true)`;
+  const [deleted] = await tx
+    .update(messages)
+    .set({
+      deletedAt: at,
+      body: sql`case when ${keep} then ${messages.body} end`,
+      media: sql`case when ${keep} then ${messages.media} end`,
+      previousVersions: sql`case when ${keep} then ${messages.previousVersions} end`,
+      updatedAt: new Date(),
+    })
+    .where(and(eq(messages.instanceId, instanceId), eq(messages.providerMessageId, targetProviderMessageId), sql`${messages.deletedAt} is null`))
+    .returning();
+  return deleted;
+};
+
+/** A receipt's status on an outbound message; reaching a later state keeps the first timestamps of the earlier ones. */
+export const applyMessageReceipt: Parameters<Changes["receipt"]["plug"]>[0] = async ({ instanceId, providerMessageId, status, at, error, from }, tx) => {
+  const set: PgUpdateSetSource<typeof messages> = { status, updatedAt: new Date() };
+  const stamp = at.toISOString();
+  if (status !== "failed") set.sentAt = sql`coalesce(${messages.sentAt}, ${stamp}::timestamptz)`;
+  if (status === "delivered" || status === "read") set.deliveredAt = sql`coalesce(${messages.deliveredAt}, ${stamp}::timestamptz)`;
+  if (status === "read") set.readAt = sql`coalesce(${messages.readAt}, ${stamp}::timestamptz)`;
+  if (status === "failed") {
+    set.failedAt = at;
+    set.error = (error ?? "The provider reported a failure").slice(0, 1000);
+    set.nextAttemptAt = null;
+  }
+  const [message] = await tx
+    .update(messages)
+    .set(set)
+    .where(
+      and(
+        eq(messages.instanceId, instanceId),
+        eq(messages.providerMessageId, providerMessageId),
+        eq(messages.direction, "outbound"),
+        inArray(messages.status, [...from]),
+      ),
+    )
+    .returning();
+  return message;
+};
+
+/** The messages feature's side of src/features/inbound/message-changes.ts, for src/routes.ts to plug in. */
+export function plugMessageChanges(changes: Changes): void {
+  changes.react.plug(applyMessageReaction);
+  changes.edit.plug(applyMessageEdit);
+  changes.delete.plug(applyMessageDelete);
+  changes.receipt.plug(applyMessageReceipt);
+}
