@@ -113,7 +113,17 @@ export async function run(createClient: typeof createClientOf, key: string, fetc
   const rotated = await client.POST("/v1/webhooks/{id}/rotate-secret", { params: { path: { id: hook.data.id } } });
   keep("post", "/v1/webhooks/{id}/rotate-secret", rotated);
   keep("get", "/v1/webhooks", await client.GET("/v1/webhooks"));
-  keep("get", "/v1/webhooks/{id}/deliveries", await client.GET("/v1/webhooks/{id}/deliveries", { params: { path: { id: hook.data.id } } }));
+  // A contact writes again: a message.received event, and a delivery to the endpoint.
+  keep("post", "/v1/sandbox/instances/{id}/inbound", await client.POST("/v1/sandbox/instances/{id}/inbound", { params: { path: { id: instanceId } }, body: { from: "+5511999990004", text: "Outra" } }));
+  const log = await client.GET("/v1/webhooks/{id}/deliveries", { params: { path: { id: hook.data.id } } });
+  keep("get", "/v1/webhooks/{id}/deliveries", log);
+  const delivery = log.data?.data[0];
+  if (delivery) {
+    const detail = await client.GET("/v1/deliveries/{id}", { params: { path: { id: delivery.id } } });
+    keep("get", "/v1/deliveries/{id}", detail);
+    const firstAttempt: number | undefined = detail.data?.attempts[0]?.attempt;
+    void firstAttempt;
+  }
 
   const events = await client.GET("/v1/events", { params: { query: { limit: 5 } } });
   keep("get", "/v1/events", events);
@@ -131,9 +141,20 @@ export async function run(createClient: typeof createClientOf, key: string, fetc
     void [variables, rendered];
   }
   keep("get", "/v1/templates", await client.GET("/v1/templates"));
+  const trigger = await client.POST("/v1/triggers", { body: { match: "contains", pattern: "preço", action: "reply_template", templateKey: "welcome" } });
+  keep("post", "/v1/triggers", trigger);
+  const tested = await client.POST("/v1/triggers/test", { body: { text: "qual o preço?" } });
+  keep("post", "/v1/triggers/test", tested);
+  const outcome: "fires" | "shadowed" | "no_match" | "inactive" | "other_instance" | undefined = tested.data?.checks[0]?.outcome;
+  keep("get", "/v1/triggers", await client.GET("/v1/triggers"));
+  const flow = await client.POST("/v1/flows", { body: { name: "Boas-vindas" } });
+  keep("post", "/v1/flows", flow);
+  if (flow.data) keep("get", "/v1/flows/{id}", await client.GET("/v1/flows/{id}", { params: { path: { id: flow.data.id } } }));
+  keep("get", "/v1/flows", await client.GET("/v1/flows"));
+  keep("get", "/v1/workflows", await client.GET("/v1/workflows"));
   keep("get", "/v1/instances", await client.GET("/v1/instances"));
 
-  void [scopes, provider, qr, queued, source, firstText, handledBy, secret];
+  void [scopes, provider, qr, queued, source, firstText, handledBy, secret, outcome];
   return calls;
 }
 `;
@@ -194,6 +215,16 @@ describe("a client generated from /openapi.json", () => {
     const calls = await run(createOpenApiClient, key, (request) => app.handle(request));
     const operations = new Set(calls.map((c) => `${c.method} ${c.path}`));
     expect(operations.size).toBeGreaterThanOrEqual(12);
+    // The calls behind an `if` ran too.
+    expect([...operations]).toEqual(
+      expect.arrayContaining([
+        "get /v1/deliveries/{id}",
+        "get /v1/events/{id}",
+        "post /v1/templates/{id}/preview",
+        "get /v1/flows/{id}",
+        "delete /v1/contacts/{id}",
+      ]),
+    );
 
     const ajv = new Ajv2020({ strict: false, allErrors: true });
     addFormats(ajv);
