@@ -54,7 +54,6 @@ export const apiReference = new Elysia({ name: "livchat-api-reference" })
           version: "1.0.0",
           description:
             "WhatsApp automation: instances, messages, contacts, webhooks, workflows. Every error answers the `Error` envelope; every call carries `X-RateLimit-*` headers.",
-          license: { name: "Proprietary", identifier: "LicenseRef-LivChat" },
         },
         // Declared in reading order; a tag a route uses that is missing here is still listed (completeDocument).
         tags: [
