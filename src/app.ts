@@ -32,6 +32,11 @@ function wantsJson(path: string, request: Request): boolean {
 /** Turns anything thrown into an AppError; unknown errors become a logged, opaque 500. */
 function normalizeError(code: string | number, error: unknown, requestId: string): AppError {
   if (error instanceof AppError) return error;
+  // An answer that fails its own `response` schema is the server's bug, not the caller's: a logged 500.
+  if (code === "VALIDATION" && (error as { type?: unknown }).type === "response") {
+    log.error("response does not match its schema", { requestId, err: error });
+    return new AppError("internal", tText("common:errors.internal"));
+  }
   if (code === "VALIDATION") {
     const issues = (error as { all?: unknown }).all;
     const details = Array.isArray(issues)

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { createApp } from "@/app";
+import { z } from "zod";
 import { config } from "@/config";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
@@ -174,5 +175,17 @@ describe("Cache-Control: no-store on answers that carry a secret", () => {
     const html = await page.text();
     expect(html).toMatch(/lc_live_[A-Za-z0-9_-]{20,}/);
     expect(page.headers.get("cache-control")).toBe("no-store");
+  });
+});
+
+describe("an answer that breaks its own response schema", () => {
+  test("is the server's 500 (logged), never a 422 blaming the caller", async () => {
+    const broken = createApp().get("/v1/zz-broken-answer", () => ({ count: "three" }) as unknown as { count: number }, {
+      response: { 200: z.object({ count: z.number() }) },
+    });
+    const res = await broken.handle(new Request("http://localhost/v1/zz-broken-answer", { headers: { "accept-language": "en" } }));
+    expect(res.status).toBe(500);
+    const error = ((await res.json()) as { error: { code: string; message: string } }).error;
+    expect(error).toMatchObject({ code: "internal", message: "Something went wrong; the error was logged" });
   });
 });
