@@ -54,6 +54,12 @@ export async function seedOrganization(app: App, orgName: string) {
     api(app, "POST", "/v1/tools", key, { name: "stock", description: "Stock", parameters: { type: "object" }, url: "https://1.1.1.1/stock" }),
     "tool",
   );
+  // An upload (multipart, so not through the JSON `api` helper): the media routes' real id.
+  const mediaForm = new FormData();
+  mediaForm.set("file", new Blob(["sweep media"], { type: "text/plain" }), "sweep.txt");
+  const upload = await app.handle(new Request("http://localhost/v1/media", { method: "POST", body: mediaForm, headers: { authorization: `Bearer ${key}` } }));
+  expect(upload.status).toBe(201);
+  const media = (await upload.json()) as { id: string };
   const trigger = await createTrigger(orgId, {
     name: "hello",
     match: "contains",
@@ -93,6 +99,7 @@ export async function seedOrganization(app: App, orgName: string) {
       workflow: workflow.id as string,
       thread: thread.id as string,
       tool: tool.id as string,
+      media: media.id,
       trigger: trigger.id,
       delivery: delivery!.id,
       apiKey: bigKey.id,

@@ -38,6 +38,7 @@ export const PUBLIC_ROUTES = new Set([
   "POST /hooks/wuzapi",
   "GET /hooks/cloud/:instanceId",
   "POST /hooks/cloud/:instanceId",
+  "GET /media/:id", // a signed media link is its own credential (an expired or wrong one is 404)
   "GET /sandbox/pair/:token",
   "POST /sandbox/pair/:token",
   "GET /try",
@@ -99,6 +100,7 @@ export function kindOf(
     triggers: "trigger",
     flows: "flow",
     tools: "tool",
+    media: "media",
   };
   if (segments[0] === "members") return segments[1] === "invitations" ? "invitation" : "membership";
   return table[segments[0]!] ?? null;

@@ -26,7 +26,16 @@ export const mediaApi = new Elysia({ name: "media-api", prefix: "/v1/media" })
     },
     {
       apiKey: "messages:write",
-      parse: "multipart/form-data",
+      // The key first, then the body: a caller without a valid key gets 401 whatever it sent (Elysia
+      // parses before transform hooks; the first parser returns nothing, so the next one runs). JSON is
+      // read too, so that a JSON body is told where the file goes (422 on `file`) instead of a bare 415.
+      parse: [
+        async ({ request }) => {
+          await requireAnyApiKey(request);
+        },
+        "multipart/form-data",
+        "application/json",
+      ],
       detail: {
         tags,
         summary: "Upload media to send",
