@@ -15,7 +15,7 @@ import { contactPages } from "@/features/contacts/contact.pages";
 import { applyIdentityChange } from "@/features/contacts/identity.service";
 import { conversationApi } from "@/features/conversations/conversation.api";
 import { aiToolCallsOf } from "@/features/conversations/inbox.ai";
-import { sendInboxReply } from "@/features/conversations/inbox.outbound";
+import { addInboxNote, sendInboxReply } from "@/features/conversations/inbox.outbound";
 import { inboxPages } from "@/features/conversations/inbox.pages";
 import { dashboardPages } from "@/features/dashboard/dashboard.pages";
 import { noteDevicesSeen } from "@/features/api-keys/api-key.verify";
@@ -43,6 +43,7 @@ import { listMembers } from "@/features/members/member.service";
 import { countProviderCall } from "@/features/metrics/metrics";
 import { messageApi } from "@/features/messages/message.api";
 import { plugMessageChanges } from "@/features/messages/message.changes";
+import { addPrivateNote } from "@/features/messages/message.notes";
 import { noteMessageMedia, queueInboxReply, queueTestMessage } from "@/features/messages/message.service";
 import { mediaApi, mediaFiles } from "@/features/media/media.api";
 import { messageMediaNote } from "@/features/media/media.service";
@@ -157,6 +158,7 @@ export function wireFeatures(): void {
   // Media sits below messages (which send uploads); the media worker writes a message's media state through this.
   messageMediaNote.plug(noteMessageMedia);
   sendInboxReply.plug(queueInboxReply);
+  addInboxNote.plug(addPrivateNote);
   // What providers report about stored messages (reactions, edits, deletes, receipts) is written by messages, above inbound.
   plugMessageChanges(messageChanges);
   // A provider's number change moves the person's contact (contacts sit above inbound's hook list).

@@ -541,35 +541,6 @@ export async function markConversationRead(tenant: Tenant, id: string, tx: DbOrT
     .where(and(conversationScope(tenant), eq(conversations.id, id), sql`${conversations.unreadCount} <> 0`));
 }
 
-/**
- * A private note: an internal message for the team, stored in the conversation but never sent to
- * WhatsApp — it is created with status `sent` and no due time so the outbound worker never claims
- * it, and it does not move the conversation's last message.
- */
-export async function addPrivateNote(tenant: Tenant, conversationId: string, userId: string, body: string): Promise<Message> {
-  return db.transaction(async (tx) => {
-    const { conversation } = await getConversation(tenant, conversationId, {}, tx);
-    const [note] = await tx
-      .insert(messages)
-      .values({
-        organizationId: conversation.organizationId,
-        instanceId: conversation.instanceId,
-        conversationId: conversation.id,
-        contactId: conversation.contactId,
-        direction: "outbound",
-        type: "text",
-        body,
-        status: "sent",
-        sentBy: "user",
-        userId,
-        isPrivateNote: true,
-      })
-      .returning();
-    await publishInbox(tenant, conversation.id, tx, note!.id);
-    return note!;
-  });
-}
-
 /** Tells open inbox pages (every process) that a conversation changed. */
 export async function publishInbox(tenant: Tenant, conversationId: string, tx?: DbOrTx, messageId?: string): Promise<void> {
   if (!tenant.organizationId) return;

@@ -14,3 +14,6 @@ export const sendInboxReply =
       reply: { instanceId: string; contactId: string; text: string; attachment?: Blob | null },
     ) => Promise<unknown>
   >("conversations: send an inbox reply");
+
+/** A private note of a member in a conversation: a message the team sees and WhatsApp never gets (the messages feature stores it). */
+export const addInboxNote = port<(author: Caller<"user">, conversationId: string, body: string) => Promise<unknown>>("conversations: add a private note");

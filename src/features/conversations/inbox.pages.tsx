@@ -9,7 +9,7 @@ import { currentLocale, currentTimeZone, tText, withLocale, type RequestLocale }
 import { hxRedirect, hxTrigger, isHtmx } from "@/lib/htmx";
 import { sseResponse } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
-import { sendInboxReply } from "./inbox.outbound";
+import { addInboxNote, sendInboxReply } from "./inbox.outbound";
 import type { Tenant } from "@/lib/tenant";
 import { ConversationHeader, MessageList, OlderMessages, ReplyForm } from "@views/inbox/_conversation";
 import { ConversationList, type InboxFilters } from "@views/inbox/_list";
@@ -18,7 +18,6 @@ import { InboxPage } from "@views/inbox/index";
 import { aiToolCallsOf } from "./inbox.ai";
 import { CONVERSATION_LIMITS, assignFormSchema, handoffSchema, replyFormSchema, replyWithAttachmentSchema, statusFormSchema } from "./conversation.schema";
 import {
-  addPrivateNote,
   assignConversation,
   findConversationMessage,
   getConversation,
@@ -227,7 +226,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
       } else if (parsed.data.kind === "note" && attachment) {
         errors = [{ path: "body", message: tText("media:errors.noteAttachment") }];
       } else if (parsed.data.kind === "note") {
-        await addPrivateNote(tenant, row.conversation.id, admin.user.id, parsed.data.body);
+        await addInboxNote(admin, row.conversation.id, parsed.data.body);
       } else {
         try {
           await sendInboxReply(
