@@ -138,6 +138,10 @@ describe("POST /v1/media and GET /v1/media/:id", () => {
     const none = await upload(a.key, null);
     expect(none.status).toBe(422);
     expect(none.body.error.details[0]).toMatchObject({ path: "file" });
+    // JSON is read too, to say where the file goes.
+    const json = await api(app, "POST", "/v1/media", a.key, { file: "aGVsbG8=" });
+    expect(json.status).toBe(422);
+    expect(json.body.error.details[0]).toMatchObject({ path: "file", message: "Send the file in the file field (multipart/form-data)" });
     const empty = await upload(a.key, new Blob([]));
     expect(empty.status).toBe(422);
     expect(empty.body.error.details[0].message).toBe("The file is empty");
