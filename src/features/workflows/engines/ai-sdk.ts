@@ -81,6 +81,8 @@ function messagesOf(request: EngineRequest): ModelMessage[] {
     else if (turn.role === "assistant") messages.push({ role: "assistant", content: turn.content });
   }
   messages.push({ role: "user", content: request.text });
+  // A history window cut mid-conversation may open with an answer; Anthropic and Gemini want a user turn first.
+  while (messages[0]?.role === "assistant") messages.shift();
   return messages;
 }
 
