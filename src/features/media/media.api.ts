@@ -27,11 +27,13 @@ export const mediaApi = new Elysia({ name: "media-api", prefix: "/v1/media" })
     {
       apiKey: "messages:write",
       // The key first, then the body: a caller without a valid key gets 401 whatever it sent (Elysia
-      // parses before transform hooks; the first parser returns nothing, so the next one runs). JSON is
-      // read too, so that a JSON body is told where the file goes (422 on `file`) instead of a bare 415.
+      // parses before transform hooks). JSON is read here too, so that a JSON body is told where the file
+      // goes (422 on `file`) instead of a bare 415; a multipart body falls through to the multipart parser
+      // (the first parser returning a value wins; "application/json" is listed so the /v1 415 rule admits it).
       parse: [
-        async ({ request }) => {
+        async ({ request, contentType }) => {
           await requireAnyApiKey(request);
+          if (contentType.startsWith("application/json")) return request.json().catch(() => ({}));
         },
         "multipart/form-data",
         "application/json",
