@@ -92,8 +92,10 @@ export const eventApi = new Elysia({ name: "event-api", prefix: "/v1/events" })
   )
   .get(
     "/stream",
-    async ({ apiKey, query, request }) => {
+    async ({ apiKey, query, request, server }) => {
       const filter = { types: typesFor(apiKey, query.type), instanceId: query.instanceId ?? apiKey.instanceId ?? undefined };
+      // No server idle timeout for the stream (Elysia's is 30 s): its own heartbeat keeps it and proxies alive.
+      server?.timeout(request, 0);
       return eventStream({
         tenant: tenantOf(apiKey),
         filter,
