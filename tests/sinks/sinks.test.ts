@@ -321,6 +321,32 @@ describe("RabbitMQ sinks", () => {
   });
 });
 
+describe("sink failures in the log", () => {
+  test("wrong broker credentials and a broker address refused at send time are failed attempts with the reason", async () => {
+    org = await setupOrg(app);
+    const wrong = await createSink({ kind: "rabbitmq", url: "amqp://guest:not-the-password@127.0.0.1:5672", exchange: `livchat-auth-${Date.now()}` });
+    await record("message.received", { n: 1 });
+    expect(await runDeliveriesOnce()).toMatchObject({ outcomes: ["failed"] });
+    const [denied] = await deliveriesOf(wrong.id);
+    expect(denied!.lastError).toStartWith("Publish failed: ");
+    expect(denied!.lastError).toMatch(/ACCESS_REFUSED|403/);
+    expect(denied!.lastError).not.toContain("not-the-password");
+    await db.update(webhooks).set({ active: false });
+
+    // Saved while private brokers were allowed; the guard checks the address again before connecting.
+    const sink = await createSink({ kind: "nats", url: "nats://127.0.0.1:4222" });
+    config.allowPrivateWebhookTargets = false;
+    try {
+      await record("message.received", { n: 2 });
+      expect(await runDeliveriesOnce()).toMatchObject({ outcomes: ["failed"] });
+    } finally {
+      config.allowPrivateWebhookTargets = true;
+    }
+    const [refused] = await deliveriesOf(sink.id);
+    expect(refused!.lastError).toStartWith("Refused: ");
+  });
+});
+
 describe("sink settings", () => {
   test("broker passwords are stored encrypted and masked in the API and pages; sending the mask back keeps them", async () => {
     const sink = await createSink({ kind: "nats", url: "nats://alice:s3cret-pw@127.0.0.1:4222", stream: "ORDERS_1" });
