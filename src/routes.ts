@@ -12,9 +12,11 @@ import { platformUserPages } from "@/features/auth/platform-users.pages";
 import { secondFactorPages } from "@/features/auth/second-factor.pages";
 import { contactApi } from "@/features/contacts/contact.api";
 import { contactPages } from "@/features/contacts/contact.pages";
+import { plugContactWrites } from "@/features/contacts/contact.sends";
 import { applyIdentityChange } from "@/features/contacts/identity.service";
 import { conversationApi } from "@/features/conversations/conversation.api";
 import { aiToolCallsOf } from "@/features/conversations/inbox.ai";
+import { contactWrites } from "@/features/conversations/contact-writes";
 import { addInboxNote, sendInboxReply } from "@/features/conversations/inbox.outbound";
 import { inboxPages } from "@/features/conversations/inbox.pages";
 import { dashboardPages } from "@/features/dashboard/dashboard.pages";
@@ -158,6 +160,8 @@ export function wireFeatures(): void {
   // Media sits below messages (which send uploads); the media worker writes a message's media state through this.
   messageMediaNote.plug(noteMessageMedia);
   sendInboxReply.plug(queueInboxReply);
+  // A send creates or touches its contact; contacts sit above conversations, which ask for it through these.
+  plugContactWrites(contactWrites);
   addInboxNote.plug(addPrivateNote);
   // What providers report about stored messages (reactions, edits, deletes, receipts) is written by messages, above inbound.
   plugMessageChanges(messageChanges);

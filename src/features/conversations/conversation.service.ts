@@ -2,6 +2,7 @@ import { and, asc as asc_, desc, eq, inArray, isNull, sql, type SQL } from "driz
 import { alias } from "drizzle-orm/pg-core";
 import { db, rowsOf, type DbOrTx, type Tx } from "@/db/client";
 import { rowReader } from "@/db/rows";
+import { contactWrites } from "./contact-writes";
 import { contacts, conversations, instances, memberships, messages, users } from "@/db/schema";
 import { recordAudit } from "@/features/audit/audit.service";
 import { recordEvent, recordEvents, type NewEvent } from "@/features/events/event.service";
@@ -40,17 +41,7 @@ export async function ensureContactAndConversation(
   phone: string,
   name?: string | null,
 ): Promise<{ contact: Contact; conversation: Conversation; contactCreated: boolean; conversationCreated: boolean }> {
-  const owner = ownerOf(instance);
-  const conflictTarget = owner.organizationId ? sql`(organization_id, phone)` : sql`(device_id, phone) where organization_id is null`;
-  const [contactRow] = rowsOf<Record<string, unknown> & Created>(
-    await tx.execute(sql`
-      insert into contacts (organization_id, device_id, phone, name)
-      values (${owner.organizationId}::uuid, ${owner.deviceId}::uuid, ${phone}, ${name?.trim() || null})
-      on conflict ${conflictTarget} do update set ${knownContactUpdate}
-      returning *, (xmax = 0) as created`),
-  );
-  if (!contactRow) throw new Error("contact upsert returned no row");
-  const contact = readContact(contactRow);
+  const { contact, created: contactCreated } = await contactWrites.byPhone(ownerOf(instance), phone, name ?? null, tx);
   // lastMessageAt starts at creation so keyset paging never meets a null.
   const [conversationRow] = rowsOf<Record<string, unknown> & Created>(
     await tx.execute(sql`
@@ -64,12 +55,12 @@ export async function ensureContactAndConversation(
 
   const events: NewEvent[] = [];
   const base = { organizationId: instance.organizationId, instanceId: instance.id };
-  if (contactRow.created) events.push({ ...base, type: "contact.created", data: { contact: { id: contact.id, phone: contact.phone, name: contact.name } } });
+  if (contactCreated) events.push({ ...base, type: "contact.created", data: { contact: { id: contact.id, phone: contact.phone, name: contact.name } } });
   if (conversationRow.created) {
     events.push({ ...base, type: "conversation.created", data: { conversation: { id: conversation.id, contactId: contact.id, instanceId: instance.id } } });
   }
   await recordEvents(events, tx);
-  return { contact, conversation, contactCreated: contactRow.created, conversationCreated: conversationRow.created };
+  return { contact, conversation, contactCreated, conversationCreated: conversationRow.created };
 }
 
 /**
@@ -624,7 +615,7 @@ export async function moveContactConversations(fromContactId: string, toContactI
  */
 export async function noteOutboundMessage(conversationId: string, contactId: string, preview: string, now: Date, tx: DbOrTx): Promise<void> {
   await tx.update(conversations).set({ lastMessageAt: now, lastMessagePreview: preview, updatedAt: now }).where(eq(conversations.id, conversationId));
-  await tx.update(contacts).set({ lastInteractionAt: now, updatedAt: now }).where(eq(contacts.id, contactId));
+  await contactWrites.interacted(contactId, now, tx);
 }
 
 /** Inbound messages were marked read (receipt sent): nothing of the conversation is unread any more. */
