@@ -404,3 +404,34 @@ describe("a resolved contact merged away before its message is filed", () => {
     expect(stored!.contact.id).toBe(older!.id);
   });
 });
+
+describe("a burst of one person's messages under every identity at once", () => {
+  test("all are stored, under one contact, in one conversation", async () => {
+    const { ingestInbound } = await import("@/features/inbound/inbound.service");
+    const senders = [
+      { lid: "777123000" },
+      { phone: "551187871234" },
+      { phone: "5511987871234", lid: "777123000" },
+      { bsuid: "BR.7771230", phone: "5511987871234" },
+      { bsuid: "BR.7771230", username: "burst" },
+      { username: "burst" },
+    ];
+    const ids = Array.from({ length: 36 }, (_, i) => `BURST-${i}`);
+    const results = await Promise.all(ids.map((id, i) => ingestInbound(instance, message({ providerMessageId: id, sender: senders[i % senders.length]! }))));
+    expect(
+      results
+        .map((r, i) =>
+          r.kind === "message" && r.stored ? "ok" : `${ids[i]}:${JSON.stringify(senders[i % senders.length])}:${r.kind === "message" ? r.duplicate : r.kind}`,
+        )
+        .filter((x) => x !== "ok"),
+    ).toEqual([]);
+    const rows = await db.select().from(messages).where(inArray(messages.providerMessageId, ids));
+    expect(rows).toHaveLength(ids.length);
+    expect(new Set(rows.map((m) => m.contactId)).size).toBe(1);
+    expect(new Set(rows.map((m) => m.conversationId)).size).toBe(1);
+    const [person] = await db.select().from(contacts).where(eq(contacts.id, rows[0]!.contactId));
+    expect(person!.phone).toBe("+5511987871234");
+    const [conv] = await db.select().from(conversations).where(eq(conversations.id, rows[0]!.conversationId));
+    expect(conv!.unreadCount).toBe(ids.length);
+  });
+});

@@ -460,6 +460,14 @@ export async function resolveInboundParties(instance: Instance, event: MessageEv
         // contact holds it when it runs, even if a concurrent merge has replaced this one meanwhile.
         result = person ? (phone && person.phone === phone ? { phone } : { phone: person.phone, contactId: person.id }) : null;
       }
+      // Their last interaction moves here: the batch statement only reads contacts it is handed.
+      const touched = [result?.contactId, result?.senderContactId].filter((id): id is string => !!id);
+      if (touched.length) {
+        await tx
+          .update(contacts)
+          .set({ lastInteractionAt: sql`greatest(${contacts.lastInteractionAt}, now())`, updatedAt: new Date() })
+          .where(inArray(contacts.id, touched));
+      }
       await recordEvents(events, tx);
       return result;
     }),

@@ -130,11 +130,13 @@ async function ingestMessage(instance: Instance, event: Extract<InboundEvent, { 
       ...(p.senderContactId ? { senderContactId: p.senderContactId } : {}),
       event: accepted,
     });
-  let stored = await file({ phone, ...(contactId ? { contactId } : {}), ...(parties?.senderContactId ? { senderContactId: parties.senderContactId } : {}) });
-  // The contact resolved above was merged into another before the batch ran: resolved and filed again, once.
-  if (!stored && parties && (await partiesVanished(parties))) {
-    const again = await resolveInboundParties(instance, event);
-    if (again) stored = await file(again);
+  let filed: InboundParties | null = { phone, ...(contactId ? { contactId } : {}), ...(parties?.senderContactId ? { senderContactId: parties.senderContactId } : {}) };
+  let stored = await file(filed);
+  // The contact resolved above was merged into another before the batch ran (a burst revealing one person
+  // under several identities): resolved and filed again, a few times at most.
+  for (let attempt = 0; !stored && filed && attempt < 5 && (await partiesVanished(filed)); attempt++) {
+    filed = await resolveInboundParties(instance, event);
+    if (filed) stored = await file(filed);
   }
   if (!stored) return { ...skipped, duplicate: true };
   if (event.type === "reaction" && event.reaction) await applyReaction(instance, stored, event.reaction);

@@ -266,10 +266,12 @@ export function inboundBatchSql(input: SQL): SQL {
       returning *, (xmax = 0) as created
     ),
     resolved_contacts as (
-      update contacts c set last_interaction_at = greatest(c.last_interaction_at, r.at), updated_at = now()
-      from (select f.resolved_contact_id as id, max(f.at) as at from fresh f where f.resolved_contact_id is not null group by 1) r
-      where c.id = r.id
-      returning c.*, false as created
+      /* A read, not an update: one contact may also be upserted by phone in this very statement (one of
+         its messages on the phone path, another resolved by the identity service), and a row updated twice
+         in one statement keeps one change and drops the other's RETURNING row, and with it the message.
+         The identity service moves last_interaction_at when it resolves. */
+      select c.*, false as created from contacts c
+      where c.id in (select f.resolved_contact_id from fresh f where f.resolved_contact_id is not null)
     ),
     senders as (
       select f.*, c.id as contact_id, to_jsonb(c) as contact
