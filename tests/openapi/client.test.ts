@@ -20,6 +20,7 @@ import { setupOrg } from "../helpers/factories";
 config.allowPrivateWebhookTargets = true;
 const app = createApp();
 const ROOT = resolve(import.meta.dir, "../..");
+// KEEP_CLIENT_DIR=/some/dir keeps the generated schema.d.ts and client.ts there to read them.
 const dir = process.env.KEEP_CLIENT_DIR ?? mkdtempSync(join(tmpdir(), "livchat-client-"));
 afterAll(() => process.env.KEEP_CLIENT_DIR || rmSync(dir, { recursive: true, force: true }));
 
