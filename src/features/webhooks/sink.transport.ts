@@ -191,7 +191,7 @@ async function openRabbit(endpoint: SinkEndpoint): Promise<SinkConnection> {
   }
 }
 
-type Cached = { fingerprint: string; lastUsed: number; connection: Promise<SinkConnection> };
+type Cached = { fingerprint: string; lastUsed: number; connection: Promise<SinkConnection>; open?: SinkConnection };
 const connections = new Map<string, Cached>();
 let sweeper: ReturnType<typeof setInterval> | undefined;
 
@@ -209,7 +209,8 @@ function drop(id: string, cached: Cached) {
 function connectionFor(endpoint: SinkEndpoint, organizationId: string): Cached {
   const fingerprint = fingerprintOf(endpoint);
   const existing = connections.get(endpoint.id);
-  if (existing && existing.fingerprint === fingerprint) {
+  // A connection the broker closed since (restart, network) is replaced now rather than failing an attempt first.
+  if (existing && existing.fingerprint === fingerprint && !existing.open?.isClosed()) {
     existing.lastUsed = Date.now();
     return existing;
   }
@@ -221,7 +222,10 @@ function connectionFor(endpoint: SinkEndpoint, organizationId: string): Cached {
     connection: withTimeout(opened, sinkSettings.connectTimeoutMs + sinkSettings.ackTimeoutMs, "connecting"),
   };
   // A failed connect is not cached: the next attempt tries again.
-  cached.connection.catch(() => drop(endpoint.id, cached));
+  cached.connection.then(
+    (open) => (cached.open = open),
+    () => drop(endpoint.id, cached),
+  );
   connections.set(endpoint.id, cached);
   sweeper ??= setInterval(sweepIdle, Math.min(sinkSettings.idleCloseMs, 30_000));
   sweeper.unref?.();
