@@ -31,6 +31,12 @@
     if (bubble && list && bubble.getAttribute("data-conversation-id") === openConversationId()) {
       var nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
       var existing = document.getElementById(bubble.id);
+      // A reaction whose target is on the page shows on the target (its own frame redraws it), not as a bubble.
+      var reactsTo = bubble.getAttribute("data-reacts-to");
+      if (!existing && reactsTo && list.querySelector(`[data-provider-id="${CSS.escape(reactsTo)}"]`)) {
+        refreshListSoon();
+        return;
+      }
       if (existing) existing.replaceWith(bubble);
       else {
         var empty = list.querySelector(".empty");

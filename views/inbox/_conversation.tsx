@@ -3,7 +3,7 @@ import type { ConversationRow, Message } from "@/features/conversations/conversa
 import type { FieldError } from "@/lib/errors";
 import { t, tText } from "@/lib/i18n";
 import { Badge, fieldError } from "../components/ui";
-import { MessageBubble } from "./_message";
+import { MessageBubble, reactionTargetOf } from "./_message";
 import { ReplyAttachment } from "./_media";
 import { inboxQuery, type InboxFilters } from "./_list";
 
@@ -161,8 +161,8 @@ function quotedIn(message: Message, messages: Message[]): Message | undefined {
 
 /** A reaction whose target is on this page is shown on the target's bubble instead of as a bubble of its own. */
 function shownOnTarget(reaction: Message, messages: Message[]): boolean {
-  const target = (reaction.media as { messageId?: unknown } | null)?.messageId;
-  return typeof target === "string" && messages.some((m) => m.providerMessageId === target);
+  const target = reactionTargetOf(reaction);
+  return target !== null && messages.some((m) => m.providerMessageId === target);
 }
 
 export function OlderMessages({ conversationId, cursor }: { conversationId: string; cursor: string | null }) {

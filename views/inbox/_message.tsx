@@ -228,8 +228,22 @@ function MessageContent({ message }: { message: Message }) {
 }
 
 /**
+ * The provider id of the message a reaction reacts to: ours carry it as `providerMessageId` (their
+ * `messageId` is our id), a contact's as `messageId`. Null for a reaction of ours that failed to send:
+ * that one stays a bubble of its own, so the failure shows.
+ */
+export function reactionTargetOf(message: Pick<Message, "type" | "media" | "direction" | "status">): string | null {
+  if (message.type !== "reaction" || (message.direction === "outbound" && message.status === "failed")) return null;
+  const media = (message.media ?? {}) as { messageId?: unknown; providerMessageId?: unknown };
+  const target = typeof media.providerMessageId === "string" ? media.providerMessageId : media.messageId;
+  return typeof target === "string" && target ? target : null;
+}
+
+/**
  * One message bubble. Its id is stable (`msg-<id>`) so a live update (new message or a receipt moving
  * the ticks) replaces it in place; `data-conversation-id` lets the page ignore other conversations.
+ * A reaction names its target (`data-reacts-to`, matched against `data-provider-id`): while the target
+ * is on the page the live script does not append it, the target's own bubble shows it.
  */
 /** `senderName`: in a group conversation, the participant who wrote an inbound message. */
 export function MessageBubble({ message, quoted }: { message: Message & { senderName?: string | null }; quoted?: Pick<Message, "id" | "type" | "body"> }) {
@@ -241,6 +255,8 @@ export function MessageBubble({ message, quoted }: { message: Message & { sender
       class={`bubble bubble-${kind}${deleted ? " bubble-deleted" : ""}`}
       data-conversation-id={message.conversationId}
       data-status={message.status}
+      data-provider-id={message.providerMessageId ?? undefined}
+      data-reacts-to={reactionTargetOf(message) ?? undefined}
     >
       {message.isPrivateNote ? <span class="note-label">{t("inbox:message.privateNote")}</span> : ""}
       {message.senderName && message.direction === "inbound" ? (

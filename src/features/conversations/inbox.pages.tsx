@@ -68,18 +68,25 @@ async function recentMessages(admin: AdminContext, conversationId: string) {
 }
 
 /**
- * Live frames share one database read and render per message across every open inbox of this process
- * that reads the same language and zone (a burst of receipts would otherwise cost one query per tab).
- * Frames are rendered in the stream owner's locale: the notification that triggers them carries none.
+ * Live frames share one database read and render per notification across every open inbox of this
+ * process that reads the same language and zone (a burst of receipts would otherwise cost one query per
+ * tab): every subscriber receives the same notification object. Keyed by the notification, not by the
+ * message, so a change that follows quickly (a reaction, an edit, a delete right after the message
+ * arrived) is rendered afresh instead of served from an earlier frame. Frames are rendered in the
+ * stream owner's locale: the notification that triggers them carries none.
  */
-const bubbleCache = new Map<string, Promise<string | null>>();
-function renderBubble(tenant: Tenant, messageId: string, status: string, reader: RequestLocale): Promise<string | null> {
-  const key = `${tenant.organizationId}:${messageId}:${status}:${reader.locale}:${reader.timeZone}`;
-  let cached = bubbleCache.get(key);
+const bubbleFrames = new WeakMap<object, Map<string, Promise<string | null>>>();
+function renderBubble(tenant: Tenant, notification: object, messageId: string, reader: RequestLocale): Promise<string | null> {
+  let byReader = bubbleFrames.get(notification);
+  if (!byReader) {
+    byReader = new Map();
+    bubbleFrames.set(notification, byReader);
+  }
+  const key = `${tenant.organizationId}:${reader.locale}:${reader.timeZone}`;
+  let cached = byReader.get(key);
   if (!cached) {
     cached = withLocale(reader, () => findConversationMessage(tenant, messageId).then(async (m) => (m ? String(await (<MessageBubble message={m} />)) : null)));
-    bubbleCache.set(key, cached);
-    setTimeout(() => bubbleCache.delete(key), 2_000).unref?.();
+    byReader.set(key, cached);
   }
   return cached;
 }
@@ -140,7 +147,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
         const conversationId = typeof data.conversationId === "string" ? data.conversationId : null;
         if (!conversationId) return null;
         if (typeof data.messageId === "string") {
-          const html = await renderBubble(tenant, data.messageId, typeof data.status === "string" ? data.status : "", reader);
+          const html = await renderBubble(tenant, data, data.messageId, reader);
           if (html) return { event: "msg", data: html };
         }
         return { event: "conversation", data: JSON.stringify({ conversationId }) };

@@ -1,7 +1,9 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import { messages } from "@/db/schema";
+import { refreshEditedPreview } from "@/features/conversations/conversation.previews";
 import type { messageChanges } from "@/features/inbound/message-changes";
+import { messagePreview } from "@/features/inbound/message-store";
 
 /**
  * The writes behind what a provider reports about a stored message (src/features/inbound/message-changes.ts,
@@ -21,8 +23,20 @@ export const applyMessageReaction: Parameters<Changes["react"]["plug"]>[0] = asy
   return target;
 };
 
-/** The body becomes the new text; the replaced one is appended to `previous_versions` (oldest first). */
+/**
+ * The body becomes the new text; the replaced one is appended to `previous_versions` (oldest first).
+ * When it was the conversation's last message, the conversation's preview shows the new text.
+ */
 export const applyMessageEdit: Parameters<Changes["edit"]["plug"]>[0] = async ({ instanceId, targetProviderMessageId, body, at }, tx) => {
+  const [current] = await tx
+    .select({ id: messages.id, conversationId: messages.conversationId, type: messages.type, body: messages.body })
+    .from(messages)
+    .where(and(eq(messages.instanceId, instanceId), eq(messages.providerMessageId, targetProviderMessageId), sql`${messages.deletedAt} is null`))
+    .limit(1);
+  if (!current) return undefined;
+  // The conversation before the message (the lock order, src/db/lock-order.ts): its list preview shows the
+  // new text when this is its last message. A redelivered edit writes the preview it already has.
+  await refreshEditedPreview(current, { before: messagePreview(current.type, current.body), after: messagePreview(current.type, body) }, tx);
   const [edited] = await tx
     .update(messages)
     .set({

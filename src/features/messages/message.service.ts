@@ -19,6 +19,7 @@ import { callerTenant, instanceAccess, instanceOfTenant, tenantFilter } from "@/
 import { providerFor } from "@/providers";
 import type { Instance } from "@/db/schema";
 import { ProviderError, type OutboundMessage } from "@/providers/provider";
+import { applyMessageReaction } from "./message.changes";
 import { addressablesOf, recipientFor } from "./message.recipient";
 import { holdIdempotencyKey, idempotencyClaim, previousSendFor } from "./message.idempotency";
 import { renderTemplate } from "@/features/templates/template.render";
@@ -152,6 +153,17 @@ async function resolveReactionTarget(tx: DbOrTx, instance: Instance, messageId: 
     .where(and(eq(messages.instanceId, instance.id), eq(messages.providerMessageId, messageId)))
     .limit(1);
   return { messageId: known?.id ?? null, providerMessageId: messageId, fromMe: known?.direction === "outbound" };
+}
+
+/**
+ * A reaction we send shows on its target like a contact's: one entry for our side ("business", as our
+ * own reactions from the phone are keyed), replaced by the next one, removed by an empty emoji.
+ */
+async function reactAsBusiness(instance: Instance, content: StoredContent, now: Date, topic: string | null, tx: DbOrTx): Promise<void> {
+  const target = content.media as { providerMessageId: string; emoji: string };
+  const entry = target.emoji ? { emoji: target.emoji, by: "business", at: now.toISOString() } : null;
+  const reacted = await applyMessageReaction({ instanceId: instance.id, targetProviderMessageId: target.providerMessageId, by: "business", entry }, tx);
+  if (reacted && topic) await publishLive(topic, { conversationId: reacted.conversationId, messageId: reacted.id }, tx);
 }
 
 async function storedContent(tx: DbOrTx, instance: Instance, input: SendMessageInput, upload: Media | null = null): Promise<StoredContent> {
@@ -331,6 +343,7 @@ export async function queueOutboundMessage(caller: Caller, input: SendMessageInp
         await notify(OUTBOUND_QUEUED_CHANNEL, "", tx);
         const topic = inboxTopic(instance);
         if (topic) await publishLive(topic, { conversationId: conversation.id, messageId: row!.id, status: "queued" }, tx);
+        if (content.type === "reaction") await reactAsBusiness(instance, content, now, topic, tx);
         return { message: row!, replayed: false };
       }),
     );
