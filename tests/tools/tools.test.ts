@@ -133,6 +133,17 @@ describe("built-in tools on a WhatsApp conversation", () => {
     const [task] = await db.select().from(followUpTasks).where(eq(followUpTasks.organizationId, s.org));
     expect(task!.note).toBe("Ligar sobre a proposta");
 
+    // The AI tools page lists them, amounts as money and times in the organization's zone.
+    const page = await (await (await signIn(app, s.user.id, s.org)).get("/tools")).text();
+    expect(page).toContain("Plano empresarial");
+    expect(page).toContain("R$");
+    expect(page).toContain("Pedido 42 não chegou");
+    expect(page).toContain("Ligar sobre a proposta");
+    expect(page).toMatch(/open<\/td>|open<span/);
+    // The follow-up's time reads in São Paulo time (the ISO form only in the <time> attribute).
+    expect(page).toContain(`<time datetime="${task!.dueAt.toISOString()}">`);
+    expect(page).not.toContain(`>${task!.dueAt.toISOString()}<`);
+
     // A follow-up in the past is refused and the model is told why (the turn still answers).
     const past = await turn(s, 'call schedule_follow_up {"at":"2001-01-01T00:00:00Z","note":"x"}');
     expect(past.sent.at(-1)).toContain("error");

@@ -1,18 +1,17 @@
 import type { AdminContext } from "@/auth/plugin";
 import type { FieldError } from "@/lib/errors";
 import type { Flash } from "@/lib/flash";
-import type { toPublicTool } from "@/features/tools/tool.service";
+import type { RecordSummary, toPublicTool } from "@/features/tools/tool.service";
 import { HTTP_TOOL_METHODS } from "@/db/schema";
 import { RECORD_KINDS, TOOL_LIMITS, type RecordKind } from "@/features/tools/tool.schema";
-import { formatNumber, t, tText } from "@/lib/i18n";
+import { formatMoney, formatNumber, t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
 import { Badge, CsrfField, EmptyState, Field, SelectField, Time, fieldError } from "../components/ui";
 
 type PublicTool = ReturnType<typeof toPublicTool>;
 export type ToolFormValues = Record<string, string | undefined>;
 
-/** One record a built-in tool created, as the page lists it. */
-export type RecordRow = { id: string; contactId: string; contactName: string | null; summary: string; status: string; createdAt: Date };
+type RecordRow = RecordSummary;
 
 const EXAMPLE_SCHEMA = '{"type":"object","properties":{"orderId":{"type":"string"}},"required":["orderId"]}';
 
@@ -109,11 +108,22 @@ function RecordsSection({ records }: { records: Record<RecordKind, RecordRow[]> 
                         {r.contactName ?? r.contactId.slice(0, 8)}
                       </a>
                     </td>
-                    <td data-label={tText("tools:records.summary")} safe>
-                      {r.summary}
+                    <td data-label={tText("tools:records.summary")}>
+                      <span safe>{r.text}</span>
+                      {r.amount !== null ? <strong safe>{` ${formatMoney(r.amount)}`}</strong> : ""}
+                      {r.dueDate ? <span class="muted" safe>{` · ${r.dueDate}`}</span> : ""}
+                      {r.dueAt ? (
+                        <span class="muted">
+                          {" · "}
+                          <Time at={r.dueAt} />
+                        </span>
+                      ) : (
+                        ""
+                      )}
                     </td>
-                    <td data-label={tText("tools:records.status")} safe>
-                      {r.status}
+                    <td data-label={tText("tools:records.status")}>
+                      {t(`tools:records.statuses.${r.status}`)}
+                      {r.severity ? <span class="muted"> · {t(`tools:records.severities.${r.severity}`)}</span> : ""}
                     </td>
                   </tr>
                 ))}

@@ -194,17 +194,35 @@ export async function listRecords(organizationId: string, kind: RecordKind, quer
     .limit(query.limit);
 }
 
-/** What a record says in one line, per kind (the page's summary column). */
-function summaryOf(kind: RecordKind, r: Record<string, unknown>): { summary: string; status: string } {
-  if (kind === "leads") return { summary: [r.title, r.value ? `(${r.value})` : ""].filter(Boolean).join(" "), status: String(r.status) };
-  if (kind === "complaints") return { summary: `${r.subject} — ${r.description}`, status: `${r.status} · ${r.severity}` };
-  if (kind === "payment-promises") return { summary: `${r.amount} · ${r.dueDate}`, status: String(r.status) };
-  return { summary: String(r.note), status: r.done ? "done" : `${(r.dueAt as Date).toISOString()}` };
+/** One record of any kind as the tools page lists it: its own text, its amount or due time, its status code. */
+export type RecordSummary = {
+  id: string;
+  contactId: string;
+  contactName: string | null;
+  createdAt: Date;
+  /** What the AI wrote: a lead's title, a complaint's subject and description, a promise's or follow-up's note. */
+  text: string;
+  amount: number | null;
+  /** A payment promise's calendar day (YYYY-MM-DD). */
+  dueDate: string | null;
+  /** A follow-up's time. */
+  dueAt: Date | null;
+  status: string;
+  severity: string | null;
+};
+
+function summaryOf(kind: RecordKind, r: Record<string, unknown>): Omit<RecordSummary, "id" | "contactId" | "contactName" | "createdAt"> {
+  const none = { amount: null, dueDate: null, dueAt: null, severity: null };
+  if (kind === "leads") return { ...none, text: String(r.title), amount: r.value ? Number(r.value) : null, status: String(r.status) };
+  if (kind === "complaints") return { ...none, text: `${r.subject} — ${r.description}`, status: String(r.status), severity: String(r.severity) };
+  if (kind === "payment-promises")
+    return { ...none, text: String(r.notes ?? ""), amount: Number(r.amount), dueDate: String(r.dueDate), status: String(r.status) };
+  return { ...none, text: String(r.note), dueAt: r.dueAt as Date, status: r.done ? "done" : "pending" };
 }
 
 /** The latest records of every kind with their contact's name, for the tools page. */
-export async function recentRecords(organizationId: string, limit = 20) {
-  const out = {} as Record<RecordKind, { id: string; contactId: string; contactName: string | null; summary: string; status: string; createdAt: Date }[]>;
+export async function recentRecords(organizationId: string, limit = 20): Promise<Record<RecordKind, RecordSummary[]>> {
+  const out = {} as Record<RecordKind, RecordSummary[]>;
   for (const kind of Object.keys(recordTables) as RecordKind[]) {
     const table = recordTables[kind];
     const rows = await db
