@@ -35,9 +35,11 @@ const asCaller = (context: AdminContext | Me): Caller<"user"> => context;
 
 describe("one caller type", () => {
   test("the caller shapes it replaced stay gone", () => {
-    expect(filesMatching(/\btype (MemberActor|AccountActor|KeyActor|DeviceViewer|InstanceScope|SendContext)\b/)).toEqual([]);
+    expect(filesMatching(/\btype (MemberActor|AccountActor|KeyActor|DeviceViewer|InstanceScope|SendContext|ConversationActor|ConversationAccess)\b/)).toEqual(
+      [],
+    );
     // A caller written out as a scope object (tenant + bound instance + actor) instead of a Caller.
-    expect(filesMatching(/\b(keyScope|adminScope|visitorScope)\(/)).toEqual([]);
+    expect(filesMatching(/\b(keyScope|adminScope|visitorScope|accessOf)\(/)).toEqual([]);
     // A member written out as { userId, role } instead of a Caller.
     expect(filesMatching(/actor: \{ userId: /)).toEqual([]);
   });

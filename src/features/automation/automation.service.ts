@@ -55,7 +55,7 @@ async function sendToContact(ctx: Ctx, text: string, sentBy: "bot" | "workflow")
 
 /** Hands a conversation to a human (audited as automation): every automation stops until it is resolved. */
 async function handToHuman(ctx: Ctx, reason: string) {
-  await handoffConversation({ organizationId: ctx.organizationId }, ctx.conversation.id, "human", { type: "system", id: `automation: ${reason}` });
+  await handoffConversation(systemCaller(`automation: ${reason}`, ctx.organizationId), ctx.conversation.id, "human");
   await stopConversationTimers(ctx.conversation.id);
   log.info("conversation handed to a human", { conversationId: ctx.conversation.id, reason });
 }

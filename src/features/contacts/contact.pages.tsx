@@ -82,7 +82,7 @@ async function renderContactPage(
   const tenant = tenantOfAdmin(admin);
   // Blocked or not: this page is where a blocked contact's conversations and messages stay visible.
   const [rows, recent, identities] = await Promise.all([
-    listConversations(tenant, { status: "all", contactId: contact.id, blocked: "any", limit: 20 }),
+    listConversations(admin, { status: "all", contactId: contact.id, blocked: "any", limit: 20 }),
     listContactMessages(tenant, contact.id, RECENT_MESSAGES),
     identitiesOf(contact.id),
   ]);

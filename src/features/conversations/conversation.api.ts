@@ -1,8 +1,6 @@
 import { Elysia } from "elysia";
 import { authPlugin } from "@/auth/plugin";
-import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
 import { ok } from "@/lib/openapi";
-import { tenantOf } from "@/lib/tenant";
 import { conversationJsonSchema, conversationMessagePageSchema, conversationPageSchema } from "./conversation.openapi";
 import { assignSchema, conversationIdParams, conversationListQuerySchema, handoffSchema, messageListQuerySchema } from "./conversation.schema";
 import {
@@ -14,20 +12,17 @@ import {
   listConversations,
   messageJson,
   resolveConversation,
-  type ConversationActor,
 } from "./conversation.service";
 
-const actorOf = (apiKey: VerifiedApiKey, request: Request): ConversationActor => ({ type: "api_key", id: apiKey.id, request });
-/** A key bound to one instance sees only that instance's conversations. */
-const accessOf = (apiKey: VerifiedApiKey) => ({ boundInstanceId: apiKey.instanceId });
+// The key is the Caller: a key bound to one instance sees only that instance's conversations.
 
 /** `/v1/conversations`: list, read messages, assign, resolve, hand off to a human. */
 export const conversationApi = new Elysia({ name: "conversation-api", prefix: "/v1/conversations" })
   .use(authPlugin)
   .get(
     "/",
-    async ({ apiKey, query }) => {
-      const page = await listConversations(tenantOf(apiKey), query, accessOf(apiKey));
+    async ({ caller, query }) => {
+      const page = await listConversations(caller, query);
       return { data: page.data.map(conversationJson), nextCursor: page.nextCursor };
     },
     {
@@ -42,15 +37,15 @@ export const conversationApi = new Elysia({ name: "conversation-api", prefix: "/
       },
     },
   )
-  .get("/:id", async ({ apiKey, params }) => conversationJson(await getConversation(tenantOf(apiKey), params.id, accessOf(apiKey))), {
+  .get("/:id", async ({ caller, params }) => conversationJson(await getConversation(caller, params.id)), {
     apiKey: "messages:read",
     params: conversationIdParams,
     detail: { tags: ["Conversations"], summary: "Get a conversation", responses: ok(conversationJsonSchema) },
   })
   .get(
     "/:id/messages",
-    async ({ apiKey, params, query }) => {
-      const page = await listConversationMessages(tenantOf(apiKey), params.id, query, accessOf(apiKey));
+    async ({ caller, params, query }) => {
+      const page = await listConversationMessages(caller, params.id, query);
       return { data: page.data.map(messageJson), nextCursor: page.nextCursor };
     },
     {
@@ -65,50 +60,36 @@ export const conversationApi = new Elysia({ name: "conversation-api", prefix: "/
       },
     },
   )
-  .post(
-    "/:id/assign",
-    async ({ apiKey, params, body, request }) =>
-      conversationJson(await assignConversation(tenantOf(apiKey), params.id, body, actorOf(apiKey, request), accessOf(apiKey))),
-    {
-      apiKey: "messages:write",
-      params: conversationIdParams,
-      body: assignSchema,
-      detail: {
-        tags: ["Conversations"],
-        summary: "Assign a conversation",
-        description: "`{userId|null, department?}`; the user must be a member of the organization (422 otherwise). Emits `conversation.assigned`.",
-        responses: ok(conversationJsonSchema),
-      },
+  .post("/:id/assign", async ({ caller, params, body }) => conversationJson(await assignConversation(caller, params.id, body)), {
+    apiKey: "messages:write",
+    params: conversationIdParams,
+    body: assignSchema,
+    detail: {
+      tags: ["Conversations"],
+      summary: "Assign a conversation",
+      description: "`{userId|null, department?}`; the user must be a member of the organization (422 otherwise). Emits `conversation.assigned`.",
+      responses: ok(conversationJsonSchema),
     },
-  )
-  .post(
-    "/:id/resolve",
-    async ({ apiKey, params, request }) => conversationJson(await resolveConversation(tenantOf(apiKey), params.id, actorOf(apiKey, request), accessOf(apiKey))),
-    {
-      apiKey: "messages:write",
-      params: conversationIdParams,
-      detail: {
-        tags: ["Conversations"],
-        summary: "Resolve a conversation",
-        description: "Sets `resolved`, `resolvedAt`, hands the conversation back to the bot, emits `conversation.resolved`.",
-        responses: ok(conversationJsonSchema),
-      },
+  })
+  .post("/:id/resolve", async ({ caller, params }) => conversationJson(await resolveConversation(caller, params.id)), {
+    apiKey: "messages:write",
+    params: conversationIdParams,
+    detail: {
+      tags: ["Conversations"],
+      summary: "Resolve a conversation",
+      description: "Sets `resolved`, `resolvedAt`, hands the conversation back to the bot, emits `conversation.resolved`.",
+      responses: ok(conversationJsonSchema),
     },
-  )
-  .post(
-    "/:id/handoff",
-    async ({ apiKey, params, body, request }) =>
-      conversationJson(await handoffConversation(tenantOf(apiKey), params.id, body?.to ?? "human", actorOf(apiKey, request), accessOf(apiKey))),
-    {
-      apiKey: "messages:write",
-      params: conversationIdParams,
-      body: handoffSchema.optional(),
-      detail: {
-        tags: ["Conversations"],
-        summary: "Hand off to a human (or back to the bot)",
-        description:
-          '`{to: "human"}` (the default, body optional) sets `handledBy: human`: every automation (triggers, flows, workflows, follow-ups) stops on this conversation until it is resolved or handed back with `{to: "bot"}`.',
-        responses: ok(conversationJsonSchema),
-      },
+  })
+  .post("/:id/handoff", async ({ caller, params, body }) => conversationJson(await handoffConversation(caller, params.id, body?.to ?? "human")), {
+    apiKey: "messages:write",
+    params: conversationIdParams,
+    body: handoffSchema.optional(),
+    detail: {
+      tags: ["Conversations"],
+      summary: "Hand off to a human (or back to the bot)",
+      description:
+        '`{to: "human"}` (the default, body optional) sets `handledBy: human`: every automation (triggers, flows, workflows, follow-ups) stops on this conversation until it is resolved or handed back with `{to: "bot"}`.',
+      responses: ok(conversationJsonSchema),
     },
-  );
+  });

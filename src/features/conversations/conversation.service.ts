@@ -10,10 +10,10 @@ import { AppError, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { publishLive } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
-import type { Tenant } from "@/lib/tenant";
+import { callerTenant, type Tenant } from "@/lib/tenant";
 import type { Instance } from "@/db/schema";
 import { keysetPage, type Page } from "@/lib/pager";
-import type { Actor } from "@/lib/caller";
+import { auditActor, type Caller } from "@/lib/caller";
 import { isUuid } from "@/lib/ids";
 import type { AssignInput, ConversationListQuery, MessageListQuery } from "./conversation.schema";
 
@@ -118,18 +118,12 @@ export const knownContactUpdate = sql`
 // ───────────────────────── Inbox and /v1/conversations ─────────────────────────
 
 export type Message = typeof messages.$inferSelect;
-/** Who acts on a conversation; `request` feeds the audit row. */
-/** Who acts: an admin, an API key, or automation itself (`system`, e.g. a flow's hand-off step). */
-export type ConversationActor = Actor<"user" | "api_key" | "system">;
-
-/** Read options: a key bound to one instance only sees that instance's conversations. */
-export type ConversationAccess = { boundInstanceId?: string | null };
-
 /**
  * Conversations have no device column: an unclaimed tenant owns the conversations of the instances
- * its device created (both still without an organization).
+ * its device created (both still without an organization). A key bound to one instance
+ * (`boundInstanceId`) sees only that instance's conversations.
  */
-export function conversationScope(tenant: Tenant, access: ConversationAccess = {}): SQL {
+function conversationScope(tenant: Tenant, boundInstanceId?: string | null): SQL {
   const owned = tenant.organizationId
     ? eq(conversations.organizationId, tenant.organizationId)
     : and(
@@ -142,7 +136,7 @@ export function conversationScope(tenant: Tenant, access: ConversationAccess = {
             .where(and(isNull(instances.organizationId), eq(instances.createdByDeviceId, tenant.deviceId!))),
         ),
       )!;
-  return access.boundInstanceId ? and(owned, eq(conversations.instanceId, access.boundInstanceId))! : owned;
+  return boundInstanceId ? and(owned, eq(conversations.instanceId, boundInstanceId))! : owned;
 }
 
 const listColumns = {
@@ -222,13 +216,8 @@ export function messageJson(m: Message & { senderName?: string | null }) {
  * Blocked contacts' conversations are left out unless asked for (`blocked`): their messages are
  * kept, but nobody should have to answer them.
  */
-export async function listConversations(
-  tenant: Tenant,
-  query: ConversationListQuery,
-  access: ConversationAccess = {},
-  tx: DbOrTx = db,
-): Promise<Page<ConversationRow>> {
-  const where: SQL[] = [conversationScope(tenant, access)];
+export async function listConversations(caller: Caller, query: ConversationListQuery, tx: DbOrTx = db): Promise<Page<ConversationRow>> {
+  const where: SQL[] = [conversationScope(callerTenant(caller), caller.boundInstanceId)];
   if (query.status && query.status !== "all") where.push(eq(conversations.status, query.status));
   if (query.instanceId) where.push(eq(conversations.instanceId, query.instanceId));
   if (query.contactId) where.push(eq(conversations.contactId, query.contactId));
@@ -258,7 +247,7 @@ export async function listConversations(
 const conversationNotFound = () => new AppError("not_found", tText("inbox:errors.notFound"));
 
 /** One conversation with contact, instance and assignee, or 404 (another tenant's id included). */
-export async function getConversation(tenant: Tenant, id: string, access: ConversationAccess = {}, tx: DbOrTx = db): Promise<ConversationRow> {
+export async function getConversation(caller: Caller, id: string, tx: DbOrTx = db): Promise<ConversationRow> {
   if (!isUuid(id)) throw conversationNotFound();
   const [row] = await tx
     .select(listColumns)
@@ -266,7 +255,7 @@ export async function getConversation(tenant: Tenant, id: string, access: Conver
     .innerJoin(contacts, eq(contacts.id, conversations.contactId))
     .innerJoin(instances, eq(instances.id, conversations.instanceId))
     .leftJoin(users, eq(users.id, conversations.assignedUserId))
-    .where(and(conversationScope(tenant, access), eq(conversations.id, id)))
+    .where(and(conversationScope(callerTenant(caller), caller.boundInstanceId), eq(conversations.id, id)))
     .limit(1);
   if (!row) throw conversationNotFound();
   const { sortKey: _, ...rest } = row;
@@ -274,14 +263,8 @@ export async function getConversation(tenant: Tenant, id: string, access: Conver
 }
 
 /** Messages of a conversation, newest first by default, keyset-paginated on `(created_at, id)`. */
-export async function listConversationMessages(
-  tenant: Tenant,
-  conversationId: string,
-  query: MessageListQuery,
-  access: ConversationAccess = {},
-  tx: DbOrTx = db,
-): Promise<Page<ThreadMessage>> {
-  const { conversation } = await getConversation(tenant, conversationId, access, tx);
+export async function listConversationMessages(caller: Caller, conversationId: string, query: MessageListQuery, tx: DbOrTx = db): Promise<Page<ThreadMessage>> {
+  const { conversation } = await getConversation(caller, conversationId, tx);
   return keysetPage(
     { sortBy: messages.createdAt, id: messages.id, order: query.order === "asc" ? "asc" : "desc" },
     query,
@@ -355,15 +338,10 @@ export async function listAssignableMembers(organizationId: string, tx: DbOrTx =
  * Assigns (or with `userId: null` unassigns) the conversation and/or sets its department; the user
  * must be a member of the organization (422 otherwise). Emits `conversation.assigned`.
  */
-export async function assignConversation(
-  tenant: Tenant,
-  id: string,
-  input: AssignInput,
-  actor: ConversationActor,
-  access: ConversationAccess = {},
-): Promise<ConversationRow> {
+export async function assignConversation(caller: Caller, id: string, input: AssignInput): Promise<ConversationRow> {
+  const tenant = callerTenant(caller);
   return db.transaction(async (tx) => {
-    const { conversation } = await getConversation(tenant, id, access, tx);
+    const { conversation } = await getConversation(caller, id, tx);
     const patch: Partial<typeof conversations.$inferInsert> = {};
     if (input.userId !== undefined) {
       if (input.userId !== null) {
@@ -385,26 +363,26 @@ export async function assignConversation(
       throw validationFailed([{ path: "userId", message: tText("inbox:errors.assignNothing") }]);
     }
     await tx.update(conversations).set(patch).where(eq(conversations.id, conversation.id));
-    const updated = await getConversation(tenant, id, access, tx);
+    const updated = await getConversation(caller, id, tx);
     await recordEvent(
       {
         organizationId: tenant.organizationId,
         instanceId: conversation.instanceId,
-        apiKeyId: actor.type === "api_key" ? actor.id : null,
+        apiKeyId: caller.type === "api_key" ? caller.id : null,
         type: "conversation.assigned",
         data: {
           conversation: { id: conversation.id, contactId: conversation.contactId, instanceId: conversation.instanceId },
           assignedUserId: updated.conversation.assignedUserId,
           previousAssignedUserId: conversation.assignedUserId,
           department: updated.conversation.department,
-          by: { type: actor.type, id: actor.id },
+          by: { type: caller.type, id: caller.id },
         },
       },
       tx,
     );
     await auditConversation(
       tenant,
-      actor,
+      caller,
       "conversation.assigned",
       conversation.id,
       { assignedUserId: updated.conversation.assignedUserId, department: updated.conversation.department },
@@ -419,31 +397,32 @@ export async function assignConversation(
  * Resolves: status `resolved`, `resolvedAt`, and the conversation goes back to the bot (a hand-off
  * lasts until resolution). Emits `conversation.resolved`. Resolving twice is a no-op.
  */
-export async function resolveConversation(tenant: Tenant, id: string, actor: ConversationActor, access: ConversationAccess = {}): Promise<ConversationRow> {
+export async function resolveConversation(caller: Caller, id: string): Promise<ConversationRow> {
+  const tenant = callerTenant(caller);
   return db.transaction(async (tx) => {
-    const { conversation } = await getConversation(tenant, id, access, tx);
-    if (conversation.status === "resolved") return getConversation(tenant, id, access, tx);
+    const { conversation } = await getConversation(caller, id, tx);
+    if (conversation.status === "resolved") return getConversation(caller, id, tx);
     await tx
       .update(conversations)
       .set({ status: "resolved", resolvedAt: sql`now()`, handledBy: "bot", unreadCount: 0 })
       .where(eq(conversations.id, conversation.id));
-    const updated = await getConversation(tenant, id, access, tx);
+    const updated = await getConversation(caller, id, tx);
     await recordEvent(
       {
         organizationId: tenant.organizationId,
         instanceId: conversation.instanceId,
-        apiKeyId: actor.type === "api_key" ? actor.id : null,
+        apiKeyId: caller.type === "api_key" ? caller.id : null,
         type: "conversation.resolved",
         data: {
           conversation: { id: conversation.id, contactId: conversation.contactId, instanceId: conversation.instanceId },
           resolvedAt: updated.conversation.resolvedAt,
           assignedUserId: conversation.assignedUserId,
-          by: { type: actor.type, id: actor.id },
+          by: { type: caller.type, id: caller.id },
         },
       },
       tx,
     );
-    await auditConversation(tenant, actor, "conversation.resolved", conversation.id, {}, tx);
+    await auditConversation(tenant, caller, "conversation.resolved", conversation.id, {}, tx);
     await publishInbox(tenant, conversation.id, tx);
     return updated;
   });
@@ -454,28 +433,23 @@ export async function resolveConversation(tenant: Tenant, id: string, actor: Con
  * conversation until it is resolved or handed back to `bot`. Handing to a human also reopens a
  * resolved conversation, since someone is now expected to answer it.
  */
-export async function handoffConversation(
-  tenant: Tenant,
-  id: string,
-  to: "human" | "bot",
-  actor: ConversationActor,
-  access: ConversationAccess = {},
-): Promise<ConversationRow> {
+export async function handoffConversation(caller: Caller, id: string, to: "human" | "bot"): Promise<ConversationRow> {
+  const tenant = callerTenant(caller);
   return db.transaction(async (tx) => {
-    const { conversation } = await getConversation(tenant, id, access, tx);
+    const { conversation } = await getConversation(caller, id, tx);
     const patch: Partial<typeof conversations.$inferInsert> = { handledBy: to };
     if (to === "human" && conversation.status === "resolved") Object.assign(patch, { status: "open", resolvedAt: null });
     await tx.update(conversations).set(patch).where(eq(conversations.id, conversation.id));
     await auditConversation(
       tenant,
-      actor,
+      caller,
       to === "human" ? "conversation.handed_off" : "conversation.returned_to_bot",
       conversation.id,
       { from: conversation.handledBy, to },
       tx,
     );
     await publishInbox(tenant, conversation.id, tx);
-    return getConversation(tenant, id, access, tx);
+    return getConversation(caller, id, tx);
   });
 }
 
@@ -512,14 +486,15 @@ export async function releaseConversationsFromWorkflow(
 }
 
 /** Admin status switch (open / pending / resolved); resolving goes through `resolveConversation`. */
-export async function setConversationStatus(tenant: Tenant, id: string, status: Conversation["status"], actor: ConversationActor): Promise<ConversationRow> {
-  if (status === "resolved") return resolveConversation(tenant, id, actor);
+export async function setConversationStatus(caller: Caller, id: string, status: Conversation["status"]): Promise<ConversationRow> {
+  if (status === "resolved") return resolveConversation(caller, id);
+  const tenant = callerTenant(caller);
   return db.transaction(async (tx) => {
-    const { conversation } = await getConversation(tenant, id, {}, tx);
+    const { conversation } = await getConversation(caller, id, tx);
     await tx.update(conversations).set({ status, resolvedAt: null }).where(eq(conversations.id, conversation.id));
-    await auditConversation(tenant, actor, `conversation.${status === "open" ? "reopened" : "pending"}`, conversation.id, { from: conversation.status }, tx);
+    await auditConversation(tenant, caller, `conversation.${status === "open" ? "reopened" : "pending"}`, conversation.id, { from: conversation.status }, tx);
     await publishInbox(tenant, conversation.id, tx);
-    return getConversation(tenant, id, {}, tx);
+    return getConversation(caller, id, tx);
   });
 }
 
@@ -538,19 +513,12 @@ export async function publishInbox(tenant: Tenant, conversationId: string, tx?: 
   await publishLive(liveTopics.orgInbox(tenant.organizationId), messageId ? { conversationId, messageId } : { conversationId }, tx);
 }
 
-async function auditConversation(
-  tenant: Tenant,
-  actor: ConversationActor,
-  action: string,
-  conversationId: string,
-  details: Record<string, unknown>,
-  tx: DbOrTx,
-) {
+async function auditConversation(tenant: Tenant, actor: Caller, action: string, conversationId: string, details: Record<string, unknown>, tx: DbOrTx) {
   if (!tenant.organizationId) return;
   await recordAudit(
     {
       organizationId: tenant.organizationId,
-      actor: { type: actor.type, id: actor.id },
+      actor: auditActor(actor),
       action,
       target: { type: "conversation", id: conversationId },
       request: actor.request,

@@ -28,7 +28,6 @@ import {
   markConversationRead,
   resolveConversation,
   setConversationStatus,
-  type ConversationActor,
   type ConversationRow,
 } from "./conversation.service";
 
@@ -49,11 +48,10 @@ function filtersOf(query: Record<string, unknown>): InboxFilters & { cursor?: st
 }
 
 const tenantOfAdmin = (admin: AdminContext): Tenant => ({ organizationId: admin.organization.id });
-const actorOf = (admin: AdminContext, request: Request): ConversationActor => ({ type: "user", id: admin.user.id, request });
 const idParams = z.object({ id: z.string().max(64) });
 
 async function listFor(admin: AdminContext, filters: InboxFilters, cursor?: string) {
-  return listConversations(tenantOfAdmin(admin), {
+  return listConversations(admin, {
     status: filters.status,
     assigned: filters.mine ? admin.user.id : undefined,
     limit: CONVERSATION_LIMITS.pageDefault,
@@ -63,7 +61,7 @@ async function listFor(admin: AdminContext, filters: InboxFilters, cursor?: stri
 
 /** The latest page of messages, oldest first for reading, with the cursor to load older ones. */
 async function recentMessages(admin: AdminContext, conversationId: string) {
-  const page = await listConversationMessages(tenantOfAdmin(admin), conversationId, { order: "desc", limit: CONVERSATION_LIMITS.messagesDefault });
+  const page = await listConversationMessages(admin, conversationId, { order: "desc", limit: CONVERSATION_LIMITS.messagesDefault });
   return { messages: page.data.reverse(), olderCursor: page.nextCursor };
 }
 
@@ -160,7 +158,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
     async ({ admin, csrfToken, cookie, params, query }) => {
       const tenant = tenantOfAdmin(admin);
       const filters = filtersOf(query);
-      const row = await getConversation(tenant, params.id);
+      const row = await getConversation(admin, params.id);
       // Opening a conversation reads it.
       await markConversationRead(tenant, row.conversation.id);
       row.conversation.unreadCount = 0;
@@ -187,7 +185,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
   .get(
     "/inbox/:id/header",
     async ({ admin, params, query }) => {
-      const row = await getConversation(tenantOfAdmin(admin), params.id);
+      const row = await getConversation(admin, params.id);
       const members = await listAssignableMembers(admin.organization.id);
       return <ConversationHeader row={row} members={members} meId={admin.user.id} filters={filtersOf(query)} />;
     },
@@ -196,7 +194,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
   .get(
     "/inbox/:id/messages",
     async ({ admin, params }) => {
-      const row = await getConversation(tenantOfAdmin(admin), params.id);
+      const row = await getConversation(admin, params.id);
       const recent = await recentMessages(admin, row.conversation.id);
       return <MessageList conversationId={row.conversation.id} messages={recent.messages} olderCursor={recent.olderCursor} />;
     },
@@ -206,7 +204,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
     "/inbox/:id/older",
     async ({ admin, params, query }) => {
       const cursor = typeof query.cursor === "string" ? query.cursor : undefined;
-      const page = await listConversationMessages(tenantOfAdmin(admin), params.id, { order: "desc", limit: CONVERSATION_LIMITS.messagesDefault, cursor });
+      const page = await listConversationMessages(admin, params.id, { order: "desc", limit: CONVERSATION_LIMITS.messagesDefault, cursor });
       return (
         <>
           <OlderMessages conversationId={params.id} cursor={page.nextCursor} />
@@ -221,8 +219,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
   .post(
     "/inbox/:id/reply",
     async ({ admin, csrfToken, params, body, request, set }) => {
-      const tenant = tenantOfAdmin(admin);
-      const row = await getConversation(tenant, params.id);
+      const row = await getConversation(admin, params.id);
       const values = formFields(body);
       // A file chosen in the reply box (multipart): the text becomes its caption and may be empty.
       const attachment = values.attachment instanceof Blob && values.attachment.size > 0 ? values.attachment : null;
@@ -282,12 +279,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
     async ({ admin, params, body, request, query }) => {
       const parsed = assignFormSchema.safeParse(formFields(body));
       if (!parsed.success) throw new AppError("validation_failed", tText("inbox:errors.chooseMember"), zodDetails(parsed.error.issues));
-      const row = await assignConversation(
-        tenantOfAdmin(admin),
-        params.id,
-        { userId: parsed.data.userId, department: parsed.data.department },
-        actorOf(admin, request),
-      );
+      const row = await assignConversation(admin, params.id, { userId: parsed.data.userId, department: parsed.data.department });
       return headerResponse(request, admin, row, query);
     },
     { member: "agent", params: idParams, detail: { hide: true } },
@@ -295,7 +287,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
   .post(
     "/inbox/:id/resolve",
     async ({ admin, params, request, query }) => {
-      const row = await resolveConversation(tenantOfAdmin(admin), params.id, actorOf(admin, request));
+      const row = await resolveConversation(admin, params.id);
       return headerResponse(request, admin, row, query);
     },
     { member: "agent", params: idParams, detail: { hide: true } },
@@ -305,7 +297,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
     async ({ admin, params, body, request, query }) => {
       const parsed = handoffSchema.safeParse(formFields(body));
       if (!parsed.success) throw new AppError("validation_failed", tText("inbox:errors.invalidHandoff"), zodDetails(parsed.error.issues));
-      const row = await handoffConversation(tenantOfAdmin(admin), params.id, parsed.data.to, actorOf(admin, request));
+      const row = await handoffConversation(admin, params.id, parsed.data.to);
       return headerResponse(request, admin, row, query);
     },
     { member: "agent", params: idParams, detail: { hide: true } },
@@ -315,7 +307,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
     async ({ admin, params, body, request, query }) => {
       const parsed = statusFormSchema.safeParse(formFields(body));
       if (!parsed.success) throw new AppError("validation_failed", tText("inbox:errors.invalidStatus"), zodDetails(parsed.error.issues));
-      const row = await setConversationStatus(tenantOfAdmin(admin), params.id, parsed.data.status, actorOf(admin, request));
+      const row = await setConversationStatus(admin, params.id, parsed.data.status);
       return headerResponse(request, admin, row, query);
     },
     { member: "agent", params: idParams, detail: { hide: true } },

@@ -14,7 +14,7 @@ import type { Message } from "./message.service";
 export async function addPrivateNote(author: Caller<"user">, conversationId: string, body: string): Promise<Message> {
   const tenant = callerTenant(author);
   return db.transaction(async (tx) => {
-    const { conversation } = await getConversation(tenant, conversationId, {}, tx);
+    const { conversation } = await getConversation(author, conversationId, tx);
     const [note] = await tx
       .insert(messages)
       .values({

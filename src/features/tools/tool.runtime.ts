@@ -170,9 +170,9 @@ function builtinTool(name: BuiltinTool, ctx: TurnContext, config: ToolsConfig, r
         execute: ({ reason, department }) =>
           run(async () => {
             const { conversationId } = needConversation(ctx);
-            const actor = { ...SYSTEM_ACTOR(ctx), id: `ai: ${reason}`.slice(0, 300) };
-            if (department) await assignConversation(tenant, conversationId, { department }, actor);
-            await handoffConversation(tenant, conversationId, "human", actor);
+            const ai = systemCaller(`ai: ${reason}`.slice(0, 300), ctx.organizationId);
+            if (department) await assignConversation(ai, conversationId, { department });
+            await handoffConversation(ai, conversationId, "human");
             return { handedOff: true, reason, department: department ?? null };
           }),
       });
