@@ -137,7 +137,8 @@ export default {
       unsupported: "Tipo de mensagem não suportado ({{rawType}})",
       poll: {
         vote: "Voto: {{options}}",
-        encryptedVote: "Voto em enquete (o provedor não o decifrou)",
+        encryptedVote: "Voto em enquete recebido, não legível: o WhatsApp cifra os votos e o provedor não os decifra",
+        notDelivered: "Enquete recebida, não legível: a API Cloud do WhatsApp não entrega o conteúdo de enquetes",
         choose: "Escolha até {{count}}",
       },
       order: "Pedido com {{count}} itens",
@@ -292,7 +293,8 @@ export default {
       unsupported: "Unsupported message type ({{rawType}})",
       poll: {
         vote: "Vote: {{options}}",
-        encryptedVote: "Poll vote (the provider did not decrypt it)",
+        encryptedVote: "Poll vote received, not readable: WhatsApp encrypts votes and the provider does not decrypt them",
+        notDelivered: "Poll received, not readable: the WhatsApp Cloud API does not deliver the content of polls",
         choose: "Choose up to {{count}}",
       },
       order: "Order with {{count}} items",

@@ -12,7 +12,11 @@ import { createTrigger } from "@/features/triggers/trigger.service";
 import { triggerSchema } from "@/features/triggers/trigger.schema";
 import { encryptCloudConfig } from "@/providers/cloud";
 import type { InboundEvent } from "@/providers/provider";
+import { createApiKey } from "@/features/api-keys/api-key.service";
+import { withLocale } from "@/lib/i18n";
+import { MessageBubble } from "@views/inbox/_message";
 import { botTexts, connectedInstance, contactWrites } from "../automation/helpers";
+import { api } from "../helpers/client";
 import { createMember, createOwner, setupOrg, signIn } from "../helpers/factories";
 
 /**
@@ -349,5 +353,56 @@ describe("bad input", () => {
     expect(row).toMatchObject({ type: "unsupported", context: { rawType: "brandNewMessage" } });
     const received = await eventsOf("message.received");
     expect(received.some((e) => (e.data as any).message.id === row.id && (e.data as any).message.type === "unsupported")).toBe(true);
+  });
+});
+
+describe("polls the provider cannot read", () => {
+  const fixture = (path: string) => Bun.file(new URL(`../fixtures/providers/${path}`, import.meta.url)).json();
+  const bubbleIn = (locale: "en" | "pt-BR", row: typeof messages.$inferSelect) =>
+    withLocale({ locale, timeZone: "America/Sao_Paulo" }, async () => String(await MessageBubble({ message: row })));
+
+  test("a WuzAPI vote (encrypted) and a Cloud poll (not delivered) are stored as such and said plainly in the inbox and the API, in pt-BR and en", async () => {
+    const { secret } = await createApiKey({ organizationId, name: "polls", scopes: ["*"] });
+    for (const name of ["20-poll-creation-v3", "21-poll-update-encrypted"]) {
+      const raw = JSON.stringify({ ...(await fixture(`wuzapi/${name}.json`)), userID: "types-user" });
+      const sig = createHmac("sha256", HMAC_KEY).update(raw).digest("hex");
+      const res = await app.handle(
+        new Request("http://localhost/hooks/wuzapi", { method: "POST", body: raw, headers: { "content-type": "application/json", "x-hmac-signature": sig } }),
+      );
+      expect(res.status).toBe(200);
+    }
+    const vote = (await byId("3EB0A1B2C3D4E5F60021"))!;
+    expect(vote).toMatchObject({ type: "poll", body: null, context: { poll: { pollId: "3EB0A1B2C3D4E5F60020", encrypted: true } } });
+    expect(await bubbleIn("en", vote)).toContain("Poll vote received, not readable: WhatsApp encrypts votes and the provider does not decrypt them");
+    expect(await bubbleIn("pt-BR", vote)).toContain("Voto em enquete recebido, não legível");
+    // Not drawn as an empty poll: no options list, no "📊" heading.
+    expect(await bubbleIn("en", vote)).not.toContain("poll-options");
+    const poll = (await byId("3EB0A1B2C3D4E5F60020"))!;
+    expect(poll.type).toBe("poll");
+    expect(await bubbleIn("en", poll)).toContain("poll-options");
+    // The API gives the same honest shape: a poll message, no body, the vote marked encrypted with the poll it answers.
+    const apiVote = await api(app, "GET", `/v1/messages/${vote.id}`, secret);
+    expect(apiVote.status).toBe(200);
+    expect(apiVote.body).toMatchObject({ type: "poll", body: null, context: { poll: { pollId: "3EB0A1B2C3D4E5F60020", encrypted: true } } });
+
+    // The Cloud API does not deliver polls: Meta sends `unsupported` naming the type.
+    const cloudPayload = await fixture("cloud/19-unsupported.json");
+    cloudPayload.entry[0].changes[0].value.metadata.phone_number_id = "555000";
+    const raw = JSON.stringify(cloudPayload);
+    const sig = createHmac("sha256", APP_SECRET).update(raw).digest("hex");
+    const res = await app.handle(
+      new Request(`http://localhost/hooks/cloud/${cloud.id}`, {
+        method: "POST",
+        body: raw,
+        headers: { "content-type": "application/json", "x-hub-signature-256": `sha256=${sig}` },
+      }),
+    );
+    expect(res.status).toBe(200);
+    const cloudPoll = (await byId("wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQUFERjg0NDEzNDdFODU3MUMxMTkA", cloud))!;
+    expect(cloudPoll).toMatchObject({ type: "unsupported", context: { rawType: "poll" } });
+    expect(await bubbleIn("en", cloudPoll)).toContain("Poll received, not readable: the WhatsApp Cloud API does not deliver the content of polls");
+    expect(await bubbleIn("pt-BR", cloudPoll)).toContain("Enquete recebida, não legível");
+    const apiPoll = await api(app, "GET", `/v1/messages/${cloudPoll.id}`, secret);
+    expect(apiPoll.body).toMatchObject({ type: "unsupported", context: { rawType: "poll" } });
   });
 });

@@ -165,10 +165,11 @@ function MessageContent({ message }: { message: Message }) {
       );
     case "poll": {
       const poll = message.context?.poll;
-      if (poll?.pollId) {
+      // A vote (on the poll `pollId`): its choices when the provider decoded them, else said plainly that it cannot be read.
+      if (poll?.pollId || poll?.encrypted || poll?.selected?.length) {
         return (
           <p class="body poll-vote muted" safe>
-            {poll.selected?.length ? tText("inbox:message.poll.vote", { options: poll.selected.join(", ") }) : tText("inbox:message.poll.encryptedVote")}
+            {`🗳️ ${poll.selected?.length ? tText("inbox:message.poll.vote", { options: poll.selected.join(", ") }) : tText("inbox:message.poll.encryptedVote")}`}
           </p>
         );
       }
@@ -213,9 +214,12 @@ function MessageContent({ message }: { message: Message }) {
         </p>
       );
     case "unsupported":
+      // The Cloud API names a poll it does not deliver (unsupported.type "poll"): say so instead of a bare type.
       return (
         <p class="body unsupported muted" safe>
-          {tText("inbox:message.unsupported", { rawType: message.context?.rawType ?? "?" })}
+          {message.context?.rawType === "poll"
+            ? `📊 ${tText("inbox:message.poll.notDelivered")}`
+            : tText("inbox:message.unsupported", { rawType: message.context?.rawType ?? "?" })}
         </p>
       );
     default:

@@ -174,7 +174,11 @@ export const messageJsonSchema = z.object({
   /** Provider id of the message this one quotes, and our id of it when it is stored. */
   quotedProviderMessageId: z.string().nullable(),
   replyToMessageId: z.string().nullable(),
-  /** Inbound details: chosen button/row (`interactive`), ad `referral`, `poll`, `order`, shared `contacts`, `rawType`… */
+  /**
+   * Inbound details: chosen button/row (`interactive`), ad `referral`, `poll`, `order`, shared `contacts`, `rawType`…
+   * A poll vote is type `poll` with `poll.pollId` (the poll voted on) and `poll.selected` when the provider decoded it,
+   * else `poll.encrypted: true` (WuzAPI posts votes encrypted); the Cloud API delivers no polls (`unsupported`, `rawType` "poll").
+   */
   context: z.record(z.string(), z.unknown()).nullable(),
   /** Reactions shown on this message, one per party (`by`: contact id or "business"). */
   reactions: z.array(z.object({ emoji: z.string(), by: z.string(), at: z.string(), providerMessageId: z.string().optional() })),
