@@ -40,6 +40,8 @@ describe("one caller type", () => {
     );
     // A caller written out as a scope object (tenant + bound instance + actor) instead of a Caller.
     expect(filesMatching(/\b(keyScope|adminScope|visitorScope|accessOf)\(/)).toEqual([]);
+    // A feature's own actor alias (contacts had one): services take the Caller itself.
+    expect(filesMatching(/export type Actor = /)).toEqual([]);
     // A member written out as { userId, role } instead of a Caller.
     expect(filesMatching(/actor: \{ userId: /)).toEqual([]);
   });

@@ -5,9 +5,7 @@ import { tenantOf } from "@/lib/tenant";
 import { contactCheckResultSchema, contactJsonSchema, contactPageSchema, contactWithIdentitiesSchema } from "./contact.openapi";
 import { identitiesOf, mergeContacts } from "./identity.service";
 import { contactCheckSchema, contactCreateSchema, contactIdParams, contactListQuerySchema, contactMergeSchema, contactUpdateSchema } from "./contact.schema";
-import { checkPhonesForKey, contactJson, createContact, deleteContact, getContact, listContacts, updateContact, type Actor } from "./contact.service";
-
-const actorOf = (apiKey: { id: string }, request: Request): Actor => ({ type: "api_key", id: apiKey.id, request });
+import { checkPhonesForKey, contactJson, createContact, deleteContact, getContact, listContacts, updateContact } from "./contact.service";
 
 /** `/v1/contacts`: the address book of the key's organization (or of its unclaimed device). */
 export const contactApi = new Elysia({ name: "contact-api", prefix: "/v1/contacts" })
@@ -32,8 +30,8 @@ export const contactApi = new Elysia({ name: "contact-api", prefix: "/v1/contact
   )
   .post(
     "/",
-    async ({ apiKey, body, request, set }) => {
-      const contact = await createContact(tenantOf(apiKey), body, actorOf(apiKey, request));
+    async ({ caller, body, set }) => {
+      const contact = await createContact(caller, body);
       set.status = 201;
       return contactJson(contact);
     },
@@ -97,26 +95,21 @@ export const contactApi = new Elysia({ name: "contact-api", prefix: "/v1/contact
       },
     },
   )
-  .patch(
-    "/:id",
-    async ({ apiKey, params, body, request }) =>
-      contactJson(await updateContact(tenantOf(apiKey), params.id, body, actorOf(apiKey, request), apiKey.instanceId)),
-    {
-      apiKey: "contacts:write",
-      params: contactIdParams,
-      body: contactUpdateSchema,
-      detail: {
-        tags: ["Contacts"],
-        summary: "Update a contact",
-        description: "name, tags, blocked, optedOut, metadata; the phone cannot change.",
-        responses: ok(contactJsonSchema),
-      },
+  .patch("/:id", async ({ caller, params, body }) => contactJson(await updateContact(caller, params.id, body)), {
+    apiKey: "contacts:write",
+    params: contactIdParams,
+    body: contactUpdateSchema,
+    detail: {
+      tags: ["Contacts"],
+      summary: "Update a contact",
+      description: "name, tags, blocked, optedOut, metadata; the phone cannot change.",
+      responses: ok(contactJsonSchema),
     },
-  )
+  })
   .delete(
     "/:id",
-    async ({ apiKey, params, request, set }) => {
-      await deleteContact(tenantOf(apiKey), params.id, actorOf(apiKey, request), apiKey.instanceId);
+    async ({ caller, params, set }) => {
+      await deleteContact(caller, params.id);
       set.status = 204;
     },
     {

@@ -14,11 +14,10 @@ import { ContactsPage, ContactResults, NewContactFormView, type ContactFilters }
 import { ContactRow } from "@views/contacts/_row";
 import { ContactEditForm, ContactPage, contactFormValues, type ContactForm } from "@views/contacts/show";
 import { contactCreateSchema, contactListQuerySchema, contactUpdateSchema, CONTACT_LIMITS } from "./contact.schema";
-import { createContact, getContact, listContacts, listTags, updateContact, deleteContact, type Actor, type Contact } from "./contact.service";
+import { createContact, getContact, listContacts, listTags, updateContact, deleteContact, type Contact } from "./contact.service";
 import { identitiesOf, mergeContactByPhone } from "./identity.service";
 
 const tenantOfAdmin = (admin: AdminContext): Tenant => ({ organizationId: admin.organization.id });
-const actorOf = (admin: AdminContext, request: Request): Actor => ({ type: "user", id: admin.user.id, request });
 const idParams = z.object({ id: z.string().max(64) });
 const text = (v: unknown) => (typeof v === "string" ? v : "");
 
@@ -129,7 +128,7 @@ export const contactPages = new Elysia({ name: "contact-pages" })
       if (!parsed.ok) errors = parsed.errors;
       else {
         // A phone already saved (the service's 409) is said on the phone field.
-        const result = await attemptForm(() => createContact(tenantOfAdmin(admin), parsed.value, actorOf(admin, request)), {
+        const result = await attemptForm(() => createContact(admin, parsed.value), {
           codes: ["conflict"],
           path: "phone",
         });
@@ -168,7 +167,7 @@ export const contactPages = new Elysia({ name: "contact-pages" })
         if (isHtmx(request)) return <ContactEditForm contact={contact} csrfToken={csrfToken} form={form} />;
         return renderContactPage(admin, csrfToken, contact, form);
       }
-      const updated = await updateContact(tenant, contact.id, parsed.value, actorOf(admin, request));
+      const updated = await updateContact(admin, contact.id, parsed.value);
       setFlash(cookie, "success", tText("contacts:flash.saved"));
       return hxRedirect(request, `/contacts/${updated.id}`);
     },
@@ -179,7 +178,7 @@ export const contactPages = new Elysia({ name: "contact-pages" })
     async ({ admin, params, request, cookie }) => {
       const toggle = TOGGLES[params.toggle as keyof typeof TOGGLES];
       if (!toggle) throw new AppError("not_found", tText("contacts:errors.routeNotFound"));
-      const updated = await updateContact(tenantOfAdmin(admin), params.id, toggle, actorOf(admin, request));
+      const updated = await updateContact(admin, params.id, toggle);
       if (isHtmx(request)) return <ContactRow contact={updated} />;
       setFlash(cookie, "success", tText(`contacts:flash.toggled.${params.toggle}`, { name: updated.name ?? updated.phone }));
       return hxRedirect(request, request.headers.get("referer")?.includes("/contacts/") ? `/contacts/${updated.id}` : "/contacts");
@@ -209,7 +208,7 @@ export const contactPages = new Elysia({ name: "contact-pages" })
     async ({ admin, params, request, cookie }) => {
       if (!canDeleteContacts(admin)) throw forbidden(tText("contacts:errors.deleteForbidden"));
       const contact = await getContact(tenantOfAdmin(admin), params.id);
-      await deleteContact(tenantOfAdmin(admin), contact.id, actorOf(admin, request));
+      await deleteContact(admin, contact.id);
       setFlash(cookie, "success", tText("contacts:flash.deleted", { name: contact.name ?? contact.phone }));
       return hxRedirect(request, "/contacts");
     },

@@ -9,16 +9,15 @@ import { recordEvent } from "@/features/events/event.service";
 import { AppError, conflict } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { parsePhone, toE164 } from "@/lib/phone";
-import { instanceOfTenant, tenantFilter, type Tenant } from "@/lib/tenant";
+import { callerTenant, instanceOfTenant, tenantFilter, type Tenant } from "@/lib/tenant";
 import { keysetPage } from "@/lib/pager";
-import type { Actor as CallerActor } from "@/lib/caller";
+import type { Caller } from "@/lib/caller";
 import { isUuid } from "@/lib/ids";
 import { parseTagFilter, type ContactCreateInput, type ContactListQuery, type ContactUpdateInput } from "./contact.schema";
 
 export type Contact = typeof contacts.$inferSelect;
 
 /** Who acts: an admin user, an API key, or LivChat itself (an AI workflow's tool); `request` feeds the audit row's ip and user agent. */
-export type Actor = CallerActor<"user" | "api_key" | "system">;
 
 /** The public JSON shape of a contact (no internal device ownership column). */
 export function contactJson(c: Contact) {
@@ -106,7 +105,8 @@ export async function getContact(tenant: Tenant, id: string, tx: DbOrTx = db, bo
 }
 
 /** Creates a contact (409 when the phone is already a contact of the tenant) and emits `contact.created`. */
-export async function createContact(tenant: Tenant, input: ContactCreateInput, actor: Actor): Promise<Contact> {
+export async function createContact(caller: Caller, input: ContactCreateInput): Promise<Contact> {
+  const tenant = callerTenant(caller);
   return db.transaction(async (tx) => {
     const [row] = await tx
       .insert(contacts)
@@ -126,22 +126,23 @@ export async function createContact(tenant: Tenant, input: ContactCreateInput, a
     await recordEvent(
       {
         organizationId: tenant.organizationId,
-        apiKeyId: actor.type === "api_key" ? actor.id : null,
+        apiKeyId: caller.type === "api_key" ? caller.id : null,
         deviceId: tenant.organizationId ? null : tenant.deviceId,
         type: "contact.created",
         data: { contact: { id: row.id, phone: row.phone, name: row.name } },
       },
       tx,
     );
-    await audit(tenant, actor, "contact.created", row.id, { phone: row.phone }, tx);
+    await audit(tenant, caller, "contact.created", row.id, { phone: row.phone }, tx);
     return row;
   });
 }
 
-/** Changes name, tags, block list and opt-out flags or metadata; the phone is immutable. */
-export async function updateContact(tenant: Tenant, id: string, input: ContactUpdateInput, actor: Actor, boundInstanceId?: string | null): Promise<Contact> {
+/** Changes name, tags, block list and opt-out flags or metadata; the phone is immutable. A key bound to one instance reaches its contacts only. */
+export async function updateContact(caller: Caller, id: string, input: ContactUpdateInput): Promise<Contact> {
+  const tenant = callerTenant(caller);
   return db.transaction(async (tx) => {
-    const before = await getContact(tenant, id, tx, boundInstanceId);
+    const before = await getContact(tenant, id, tx, caller.boundInstanceId);
     const patch: Partial<typeof contacts.$inferInsert> = {};
     if (input.name !== undefined) patch.name = input.name;
     if (input.tags !== undefined) patch.tags = input.tags;
@@ -157,17 +158,18 @@ export async function updateContact(tenant: Tenant, id: string, input: ContactUp
     // Blocking is worth its own audit verb: it changes whether the contact reaches anyone.
     const action =
       input.blocked !== undefined && input.blocked !== before.blocked ? (input.blocked ? "contact.blocked" : "contact.unblocked") : "contact.updated";
-    await audit(tenant, actor, action, before.id, { fields: Object.keys(patch) }, tx);
+    await audit(tenant, caller, action, before.id, { fields: Object.keys(patch) }, tx);
     return row!;
   });
 }
 
 /** Deletes the contact with its conversations and messages (cascade). */
-export async function deleteContact(tenant: Tenant, id: string, actor: Actor, boundInstanceId?: string | null): Promise<void> {
+export async function deleteContact(caller: Caller, id: string): Promise<void> {
+  const tenant = callerTenant(caller);
   await db.transaction(async (tx) => {
-    const contact = await getContact(tenant, id, tx, boundInstanceId);
+    const contact = await getContact(tenant, id, tx, caller.boundInstanceId);
     await tx.delete(contacts).where(and(scope(tenant), eq(contacts.id, contact.id)));
-    await audit(tenant, actor, "contact.deleted", contact.id, { phone: contact.phone }, tx);
+    await audit(tenant, caller, "contact.deleted", contact.id, { phone: contact.phone }, tx);
   });
 }
 
@@ -214,7 +216,7 @@ export async function checkPhones(
   }));
 }
 
-async function audit(tenant: Tenant, actor: Actor, action: string, contactId: string, details: Record<string, unknown>, tx: DbOrTx) {
+async function audit(tenant: Tenant, actor: Caller, action: string, contactId: string, details: Record<string, unknown>, tx: DbOrTx) {
   // Unclaimed (try-before-sign-up) tenants have no organization to hold an audit trail.
   if (!tenant.organizationId) return;
   const auditActor: AuditActor = { type: actor.type, id: actor.id };

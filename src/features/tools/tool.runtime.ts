@@ -199,7 +199,11 @@ function builtinTool(name: BuiltinTool, ctx: TurnContext, config: ToolsConfig, r
             const id = needContact(ctx);
             const before = await getContact(tenant, id);
             const metadata = fields ? { ...(before.metadata as Record<string, unknown>), ...fields } : undefined;
-            const c = await updateContact(tenant, id, contactPatch({ ...(name ? { name } : {}), ...(metadata ? { metadata } : {}) }), SYSTEM_ACTOR(ctx));
+            const c = await updateContact(
+              systemCaller(SYSTEM_ACTOR(ctx).id, ctx.organizationId),
+              id,
+              contactPatch({ ...(name ? { name } : {}), ...(metadata ? { metadata } : {}) }),
+            );
             return { updated: true, name: c.name, fields: c.metadata };
           }),
       });
@@ -211,7 +215,7 @@ function builtinTool(name: BuiltinTool, ctx: TurnContext, config: ToolsConfig, r
           run(async () => {
             const id = needContact(ctx);
             const before = await getContact(tenant, id);
-            const c = await updateContact(tenant, id, contactPatch({ tags: [...before.tags, tag] }), SYSTEM_ACTOR(ctx));
+            const c = await updateContact(systemCaller(SYSTEM_ACTOR(ctx).id, ctx.organizationId), id, contactPatch({ tags: [...before.tags, tag] }));
             return { tags: c.tags };
           }),
       });
