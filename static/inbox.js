@@ -1,5 +1,5 @@
 // Live inbox: one EventSource on /inbox/stream (Server-Sent Events). The server pushes rendered
-// message bubbles ("msg", upserted by id so receipts move the ticks in place) and bare conversation
+// message bubbles ("msg", upserted by id so receipts, reactions, edits and deletes redraw in place) and bare conversation
 // changes ("conversation"); the conversation list and header are re-fetched through htmx.
 (() => {
   var root = document.getElementById("inbox");
@@ -23,29 +23,35 @@
     return list ? list.getAttribute("data-conversation-id") : null;
   }
 
+  // One bubble into the open list: replaced in place by id, else appended when `append` (the frame's own
+  // message; further bubbles of a frame are other messages it changed, redrawn only when shown).
+  function upsert(bubble, list, append) {
+    var existing = document.getElementById(bubble.id);
+    // A reaction whose target is on the page shows on the target (its own frame redraws it), not as a bubble.
+    var reactsTo = bubble.getAttribute("data-reacts-to");
+    if (!existing && reactsTo && list.querySelector(`[data-provider-id="${CSS.escape(reactsTo)}"]`)) return;
+    if (!existing && !append) return;
+    var nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+    if (existing) existing.replaceWith(bubble);
+    else {
+      var empty = list.querySelector(".empty");
+      if (empty) empty.remove();
+      list.appendChild(bubble);
+      refresh("conv-header");
+    }
+    if (window.htmx) window.htmx.process(bubble);
+    if (nearBottom || !existing) list.scrollTop = list.scrollHeight;
+  }
+
   source.addEventListener("msg", (e) => {
     var tpl = document.createElement("template");
     tpl.innerHTML = e.data.trim();
-    var bubble = tpl.content.firstElementChild;
     var list = document.getElementById("messages");
-    if (bubble && list && bubble.getAttribute("data-conversation-id") === openConversationId()) {
-      var nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
-      var existing = document.getElementById(bubble.id);
-      // A reaction whose target is on the page shows on the target (its own frame redraws it), not as a bubble.
-      var reactsTo = bubble.getAttribute("data-reacts-to");
-      if (!existing && reactsTo && list.querySelector(`[data-provider-id="${CSS.escape(reactsTo)}"]`)) {
-        refreshListSoon();
-        return;
-      }
-      if (existing) existing.replaceWith(bubble);
-      else {
-        var empty = list.querySelector(".empty");
-        if (empty) empty.remove();
-        list.appendChild(bubble);
-        refresh("conv-header");
-      }
-      if (window.htmx) window.htmx.process(bubble);
-      if (nearBottom || !existing) list.scrollTop = list.scrollHeight;
+    var bubbles = Array.from(tpl.content.children);
+    if (list && bubbles.length && bubbles[0].getAttribute("data-conversation-id") === openConversationId()) {
+      bubbles.forEach((bubble, i) => {
+        upsert(bubble, list, i === 0);
+      });
     }
     refreshListSoon();
   });

@@ -2,9 +2,10 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { and, eq } from "drizzle-orm";
 import { createApp } from "@/app";
 import { db } from "@/db/client";
-import { conversations, instances, messages, type Instance } from "@/db/schema";
+import { contacts, conversations, instances, messages, type Instance } from "@/db/schema";
 import { ingestEvents } from "@/features/inbound/inbound.service";
 import type { InboundEvent } from "@/providers/provider";
+import { runOutboundOnce } from "@/workers/outbound.worker";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
 import { connectedSandbox, inbound } from "../conversations/helpers";
@@ -214,6 +215,34 @@ describe("reactions we send", () => {
     expect(ours.length).toBe(3);
     const html = await (await org.client.get(`/inbox/${target.conversationId}/messages`)).text();
     for (const r of ours) expect(html).not.toContain(`msg-${r.id}`);
+    stream.close();
+  });
+
+  test("a reaction of ours that fails to send comes off its target and stays a bubble of its own, showing the failure", async () => {
+    const phone = "+5511955553333";
+    const target = await inbound(app, org.key, instance.id, { from: phone, text: "will you react?" });
+    const sent = await api(app, "POST", "/v1/messages", org.key, {
+      instanceId: instance.id,
+      to: phone,
+      type: "reaction",
+      reaction: { messageId: target.messageId, emoji: "🔥" },
+    });
+    expect(sent.status).toBe(202);
+    expect((await row(target.messageId)).reactions!.map((r) => r.emoji)).toEqual(["🔥"]);
+    // Blocked before the worker sends it: the send fails for good (the worker checks the rules again).
+    await db.update(contacts).set({ blocked: true }).where(eq(contacts.id, target.contactId));
+    const stream = await openStream();
+    await runOutboundOnce();
+    expect((await row(sent.body.id)).status).toBe("failed");
+    expect((await row(target.messageId)).reactions).toEqual([]);
+    // One frame: the failed reaction (no longer hidden behind its target) and the target redrawn without it.
+    const frame = await stream.bubble(sent.body.id);
+    expect(frame).not.toContain("data-reacts-to");
+    expect(frame).toContain('data-status="failed"');
+    expect(frame).toContain(`id="msg-${target.messageId}"`);
+    expect(frame).not.toContain("reaction-chip");
+    const html = await (await org.client.get(`/inbox/${target.conversationId}/messages`)).text();
+    expect(html).toContain(`msg-${sent.body.id}`);
     stream.close();
   });
 });

@@ -83,10 +83,24 @@ function renderBubble(tenant: Tenant, notification: object, messageId: string, r
   const key = `${tenant.organizationId}:${reader.locale}:${reader.timeZone}`;
   let cached = byReader.get(key);
   if (!cached) {
-    cached = withLocale(reader, () => findConversationMessage(tenant, messageId).then(async (m) => (m ? String(await (<MessageBubble message={m} />)) : null)));
+    cached = withLocale(reader, () => bubbleFrame(tenant, messageId));
     byReader.set(key, cached);
   }
   return cached;
+}
+
+/**
+ * A message's bubble; a reaction of ours that failed to send also redraws its target, which it came off
+ * (messages' withdrawFailedReaction): the page upserts every bubble of a frame.
+ */
+async function bubbleFrame(tenant: Tenant, messageId: string): Promise<string | null> {
+  const message = await findConversationMessage(tenant, messageId);
+  if (!message) return null;
+  const html = String(await (<MessageBubble message={message} />));
+  const targetId = (message.media as { messageId?: unknown } | null)?.messageId;
+  if (message.type !== "reaction" || message.status !== "failed" || typeof targetId !== "string") return html;
+  const target = await findConversationMessage(tenant, targetId);
+  return target ? html + String(await (<MessageBubble message={target} />)) : html;
 }
 
 /** Header actions answer with the refreshed header (htmx) or go back to the conversation. */

@@ -1,9 +1,11 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
+import type { DbOrTx } from "@/db/client";
 import { messages } from "@/db/schema";
 import { refreshEditedPreview } from "@/features/conversations/conversation.previews";
 import type { messageChanges } from "@/features/inbound/message-changes";
 import { messagePreview } from "@/features/inbound/message-store";
+import type { Message } from "./message.service";
 
 /**
  * The writes behind what a provider reports about a stored message (src/features/inbound/message-changes.ts,
@@ -22,6 +24,35 @@ export const applyMessageReaction: Parameters<Changes["react"]["plug"]>[0] = asy
     .returning({ id: messages.id, conversationId: messages.conversationId, reactions: messages.reactions });
   return target;
 };
+
+/**
+ * A reaction of ours that failed to send comes off its target, unless a later one of ours replaced it
+ * (the entry is named by the reaction message's creation time, see message.service reactAsBusiness).
+ * Answers the target when it changed.
+ */
+export async function withdrawFailedReaction(
+  reaction: Pick<Message, "instanceId" | "type" | "direction" | "media" | "createdAt">,
+  tx: DbOrTx,
+): Promise<Pick<Message, "id" | "conversationId"> | undefined> {
+  const target = (reaction.media as { providerMessageId?: unknown } | null)?.providerMessageId;
+  if (reaction.type !== "reaction" || reaction.direction !== "outbound" || typeof target !== "string") return undefined;
+  const at = reaction.createdAt.toISOString();
+  const [changed] = await tx
+    .update(messages)
+    .set({
+      reactions: sql`coalesce((select jsonb_agg(r) from jsonb_array_elements(${messages.reactions}) r where not (r->>'by' = 'business' and r->>'at' = ${at})), '[]'::jsonb)`,
+      updatedAt: new Date(),
+    })
+    .where(
+      and(
+        eq(messages.instanceId, reaction.instanceId),
+        eq(messages.providerMessageId, target),
+        sql`${messages.reactions} @> ${JSON.stringify([{ by: "business", at }])}::jsonb`,
+      ),
+    )
+    .returning({ id: messages.id, conversationId: messages.conversationId });
+  return changed;
+}
 
 /**
  * The body becomes the new text; the replaced one is appended to `previous_versions` (oldest first).

@@ -1,6 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { messages } from "@/db/schema";
+import { withdrawFailedReaction } from "./message.changes";
 import type { Message } from "./message.service";
 
 /**
@@ -51,5 +52,7 @@ export async function markOutboundFailed(id: string, failure: { attempts: number
     })
     .where(and(eq(messages.id, id), eq(messages.status, "queued")))
     .returning();
+  // A reaction that never reached WhatsApp is not shown on its target any more (its own bubble shows the failure).
+  if (failed?.type === "reaction") await withdrawFailedReaction(failed, tx);
   return failed;
 }

@@ -157,11 +157,12 @@ async function resolveReactionTarget(tx: DbOrTx, instance: Instance, messageId: 
 
 /**
  * A reaction we send shows on its target like a contact's: one entry for our side ("business", as our
- * own reactions from the phone are keyed), replaced by the next one, removed by an empty emoji.
+ * own reactions from the phone are keyed), replaced by the next one, removed by an empty emoji. Its
+ * `at` is the reaction message's creation, which names the entry should that send fail (withdrawFailedReaction).
  */
-async function reactAsBusiness(instance: Instance, content: StoredContent, now: Date, topic: string | null, tx: DbOrTx): Promise<void> {
+async function reactAsBusiness(instance: Instance, content: StoredContent, queuedAt: Date, topic: string | null, tx: DbOrTx): Promise<void> {
   const target = content.media as { providerMessageId: string; emoji: string };
-  const entry = target.emoji ? { emoji: target.emoji, by: "business", at: now.toISOString() } : null;
+  const entry = target.emoji ? { emoji: target.emoji, by: "business", at: queuedAt.toISOString() } : null;
   const reacted = await applyMessageReaction({ instanceId: instance.id, targetProviderMessageId: target.providerMessageId, by: "business", entry }, tx);
   if (reacted && topic) await publishLive(topic, { conversationId: reacted.conversationId, messageId: reacted.id }, tx);
 }
@@ -343,7 +344,7 @@ export async function queueOutboundMessage(caller: Caller, input: SendMessageInp
         await notify(OUTBOUND_QUEUED_CHANNEL, "", tx);
         const topic = inboxTopic(instance);
         if (topic) await publishLive(topic, { conversationId: conversation.id, messageId: row!.id, status: "queued" }, tx);
-        if (content.type === "reaction") await reactAsBusiness(instance, content, now, topic, tx);
+        if (content.type === "reaction") await reactAsBusiness(instance, content, row!.createdAt, topic, tx);
         return { message: row!, replayed: false };
       }),
     );
