@@ -1,11 +1,17 @@
 import { afterAll, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { createSession } from "@/auth/session";
+import { eq } from "drizzle-orm";
+import { db } from "@/db/client";
+import { instances, messages, type Instance } from "@/db/schema";
 import { createApiKey } from "@/features/api-keys/api-key.service";
+import { ingestEvents } from "@/features/inbound/inbound.service";
+import type { InboundEvent } from "@/providers/provider";
 import "@/workers/outbound.worker";
 import { startWorkers, stopWorkers } from "@/workers/registry";
 import { useBrowser } from "../helpers/browser";
 import { createOwner } from "../helpers/factories";
+import { waitFor } from "../helpers/wait";
 
 const { server, newContext } = await useBrowser();
 
@@ -109,5 +115,83 @@ test("sandbox instance → QR → scan → connected live → inbound appears li
   await page.goto(`${server.url}/contacts`);
   expect(await page.locator("text=+5511944443333").first().isVisible()).toBe(true);
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+  await context.close();
+}, 120_000);
+
+test("an open conversation redraws the target bubble live: a contact's reaction (and its removal), an edit, a delete, and our own reaction", async () => {
+  const { user, organization } = await createOwner({ orgName: "Browser Reactions" });
+  const { token } = await createSession(user.id, { activeOrganizationId: organization.id });
+  const { secret: key } = await createApiKey({ organizationId: organization.id, name: "browser reactions", scopes: ["*"] });
+  const created = await v1(key, "POST", "/v1/instances", { name: "Reactions", provider: "sandbox" });
+  const instanceId: string = created.body.id;
+  expect((await v1(key, "POST", `/v1/instances/${instanceId}/connect`)).status).toBeLessThan(300);
+  expect((await v1(key, "POST", `/v1/sandbox/instances/${instanceId}/scan`, {})).status).toBe(200);
+  const [instance] = (await db.select().from(instances).where(eq(instances.id, instanceId))) as [Instance];
+  const phone = "+5511944442222";
+  const target = (await v1(key, "POST", `/v1/sandbox/instances/${instanceId}/inbound`, { from: phone, text: "Chegou meu pedido" })).body;
+  const [stored] = await db.select().from(messages).where(eq(messages.id, target.messageId));
+  const providerId = stored!.providerMessageId!;
+  let seq = 0;
+  const fromContact = (extra: Partial<Extract<InboundEvent, { kind: "message" }>>): InboundEvent => ({
+    kind: "message",
+    providerMessageId: `BR-${seq++}`,
+    from: phone,
+    type: "text",
+    timestamp: new Date(),
+    ...extra,
+  });
+  const react = (emoji: string) =>
+    ingestEvents(instance, [
+      fromContact({
+        type: "reaction",
+        body: emoji || undefined,
+        reaction: { targetProviderMessageId: providerId, emoji },
+        media: { messageId: providerId, emoji },
+      }),
+    ]);
+
+  const context = await newContext({ width: 1440, token });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/inbox/${target.conversationId}`);
+  await page.locator("#inbox[data-connected='1']").waitFor({ timeout: 10_000 });
+  await markPage(page);
+  const bubble = page.locator(`#msg-${target.messageId}`);
+  const bubbles = page.locator("#messages .bubble");
+  expect(await bubbles.count()).toBe(1);
+
+  // The contact reacts: the chip shows on the target; no bubble of its own appears.
+  await react("❤️");
+  await bubble.locator(".reaction-chip", { hasText: "❤️" }).waitFor({ timeout: 15_000 });
+  expect(await bubbles.count()).toBe(1);
+  // Removed: the chip goes.
+  await react("");
+  await page.waitForFunction((id) => !document.querySelector(`#msg-${id} .reaction-chip`), target.messageId, { timeout: 15_000 });
+  expect(await bubbles.count()).toBe(1);
+
+  // Edited: the same bubble shows the new text and the edited mark.
+  await ingestEvents(instance, [{ kind: "edit", targetProviderMessageId: providerId, body: "Chegou meu pedido, obrigado!", timestamp: new Date() }]);
+  await bubble.locator(".edit-history").waitFor({ timeout: 15_000 });
+  expect(await bubble.locator(".body").first().textContent()).toContain("Chegou meu pedido, obrigado!");
+  expect(await bubbles.count()).toBe(1);
+
+  // Our reaction from the API lands on the target too (the worker sends it), no bubble of its own.
+  const ours = await v1(key, "POST", "/v1/messages", { instanceId, to: phone, type: "reaction", reaction: { messageId: target.messageId, emoji: "👍" } });
+  expect(ours.status).toBe(202);
+  await bubble.locator(".reaction-chip", { hasText: "👍" }).waitFor({ timeout: 15_000 });
+  // Sent by the worker before the delete below: its live frames come first, so the count after the delete covers them.
+  await waitFor(async () => ["sent", "delivered", "read"].includes((await db.select().from(messages).where(eq(messages.id, ours.body.id)))[0]?.status ?? ""), {
+    timeout: 15_000,
+  });
+  expect(await bubbles.count()).toBe(1);
+
+  // Deleted for everyone: marked in place.
+  await ingestEvents(instance, [{ kind: "delete", targetProviderMessageId: providerId, timestamp: new Date() }]);
+  await page.locator(`#msg-${target.messageId}.bubble-deleted`).waitFor({ timeout: 15_000 });
+  expect(await bubbles.count()).toBe(1);
+  expect(await stillSamePage(page)).toBe(true);
+  // A reload shows the same thing.
+  await page.reload();
+  expect(await page.locator("#messages .bubble").count()).toBe(1);
+  expect(await page.locator(`#msg-${target.messageId}.bubble-deleted .reaction-chip`).textContent()).toBe("👍");
   await context.close();
 }, 120_000);
