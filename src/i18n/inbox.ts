@@ -104,6 +104,7 @@ export default {
         order: "pedido",
         system: "aviso",
         unsupported: "não suportada",
+        deleted: "apagada",
       },
       sentBy: {
         api: "API",
@@ -260,6 +261,7 @@ export default {
         order: "order",
         system: "notice",
         unsupported: "unsupported",
+        deleted: "deleted",
       },
       sentBy: {
         api: "api",

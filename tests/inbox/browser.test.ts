@@ -180,7 +180,7 @@ test("an open conversation redraws the target bubble live: a contact's reaction 
   await bubble.locator(".reaction-chip", { hasText: "👍" }).waitFor({ timeout: 15_000 });
   // Sent by the worker before the delete below: its live frames come first, so the count after the delete covers them.
   await waitFor(async () => ["sent", "delivered", "read"].includes((await db.select().from(messages).where(eq(messages.id, ours.body.id)))[0]?.status ?? ""), {
-    timeout: 15_000,
+    timeoutMs: 15_000,
   });
   expect(await bubbles.count()).toBe(1);
 

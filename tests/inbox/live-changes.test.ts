@@ -157,14 +157,20 @@ describe("live changes on a stored message", () => {
     stream.close();
   });
 
-  test("a delete for everyone redraws the bubble as deleted", async () => {
+  test("a delete for everyone redraws the bubble as deleted and, as the last message, takes its text out of the list's preview", async () => {
     const gone = await inbound(app, org.key, instance.id, { from: PHONE, text: "regret this" });
     const providerId = (await row(gone.messageId)).providerMessageId!;
+    expect(await preview(gone.conversationId)).toBe("regret this");
     const stream = await openStream();
     await ingestEvents(instance, [{ kind: "delete", targetProviderMessageId: providerId, timestamp: at() }]);
     const deleted = await stream.bubble(gone.messageId);
     expect(deleted).toContain("bubble-deleted");
     expect(deleted).toContain("Deleted for everyone");
+    expect(await preview(gone.conversationId)).toBe("[deleted]");
+    // The list names it in the reader's language, without the deleted text.
+    const list = await (await org.client.get("/inbox/list")).text();
+    expect(list).toContain("[deleted]");
+    expect(list).not.toContain("regret this");
     stream.close();
   });
 });
@@ -211,7 +217,7 @@ describe("reactions we send", () => {
     const ours = await db
       .select({ id: messages.id })
       .from(messages)
-      .where(and(eq(messages.type, "reaction"), eq(messages.direction, "outbound")));
+      .where(and(eq(messages.type, "reaction"), eq(messages.direction, "outbound"), eq(messages.conversationId, target.conversationId)));
     expect(ours.length).toBe(3);
     const html = await (await org.client.get(`/inbox/${target.conversationId}/messages`)).text();
     for (const r of ours) expect(html).not.toContain(`msg-${r.id}`);

@@ -61,8 +61,9 @@ const KIND_KEYS = {
 /** The stored preview of a non-text message starts with its type (`[image] caption`, see messagePreview); name it in the reader's language. */
 export function previewText(preview: string | null): string {
   if (!preview) return "";
+  // "[deleted]": the last message was deleted for everyone (messages' applyMessageDelete).
   return preview.replace(/^\[([a-z]+)\]/, (label, type: string) =>
-    Object.hasOwn(KIND_KEYS, type) ? `[${tText(`inbox:message.previewKinds.${type}`)}]` : label,
+    Object.hasOwn(KIND_KEYS, type) || type === "deleted" ? `[${tText(`inbox:message.previewKinds.${type}`)}]` : label,
   );
 }
 

@@ -3,12 +3,12 @@ import type { DbOrTx } from "@/db/client";
 import { conversations, messages } from "@/db/schema";
 
 /**
- * A message's text changed after it was filed (an edit): when it is still the conversation's last
- * message, the list's preview follows. "Last" is read from the conversation itself — its preview is
+ * A message's text changed after it was filed (an edit, a delete for everyone): when it is still the
+ * conversation's last message, the list's preview follows. "Last" is read from the conversation itself — its preview is
  * still the one this message wrote and no later message (private notes aside, they never move it)
  * exists — because messages stored by one inbound batch share their creation time.
  */
-export async function refreshEditedPreview(
+export async function refreshLastMessagePreview(
   message: { id: string; conversationId: string },
   previews: { before: string; after: string },
   tx: DbOrTx,

@@ -2,7 +2,7 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { DbOrTx } from "@/db/client";
 import { messages } from "@/db/schema";
-import { refreshEditedPreview } from "@/features/conversations/conversation.previews";
+import { refreshLastMessagePreview } from "@/features/conversations/conversation.previews";
 import type { messageChanges } from "@/features/inbound/message-changes";
 import { messagePreview } from "@/features/inbound/message-store";
 import type { Message } from "./message.service";
@@ -24,6 +24,19 @@ export const applyMessageReaction: Parameters<Changes["react"]["plug"]>[0] = asy
     .returning({ id: messages.id, conversationId: messages.conversationId, reactions: messages.reactions });
   return target;
 };
+
+/** The instance's message not deleted yet, as an edit or a delete finds it before changing it. */
+async function undeleted(instanceId: string, providerMessageId: string, tx: DbOrTx) {
+  const [current] = await tx
+    .select({ id: messages.id, conversationId: messages.conversationId, type: messages.type, body: messages.body })
+    .from(messages)
+    .where(and(eq(messages.instanceId, instanceId), eq(messages.providerMessageId, providerMessageId), sql`${messages.deletedAt} is null`))
+    .limit(1);
+  return current;
+}
+
+/** The list preview of a conversation whose last message was deleted for everyone (the inbox names it in the reader's language). */
+export const DELETED_PREVIEW = "[deleted]";
 
 /**
  * A reaction of ours that failed to send comes off its target, unless a later one of ours replaced it
@@ -59,15 +72,11 @@ export async function withdrawFailedReaction(
  * When it was the conversation's last message, the conversation's preview shows the new text.
  */
 export const applyMessageEdit: Parameters<Changes["edit"]["plug"]>[0] = async ({ instanceId, targetProviderMessageId, body, at }, tx) => {
-  const [current] = await tx
-    .select({ id: messages.id, conversationId: messages.conversationId, type: messages.type, body: messages.body })
-    .from(messages)
-    .where(and(eq(messages.instanceId, instanceId), eq(messages.providerMessageId, targetProviderMessageId), sql`${messages.deletedAt} is null`))
-    .limit(1);
+  const current = await undeleted(instanceId, targetProviderMessageId, tx);
   if (!current) return undefined;
   // The conversation before the message (the lock order, src/db/lock-order.ts): its list preview shows the
   // new text when this is its last message. A redelivered edit writes the preview it already has.
-  await refreshEditedPreview(current, { before: messagePreview(current.type, current.body), after: messagePreview(current.type, body) }, tx);
+  await refreshLastMessagePreview(current, { before: messagePreview(current.type, current.body), after: messagePreview(current.type, body) }, tx);
   const [edited] = await tx
     .update(messages)
     .set({
@@ -89,8 +98,15 @@ export const applyMessageEdit: Parameters<Changes["edit"]["plug"]>[0] = async ({
   return edited;
 };
 
-/** Marked deleted; text, media and edit history stay for the audit trail unless the organization turned `keep_deleted_messages` off. */
+/**
+ * Marked deleted; text, media and edit history stay for the audit trail unless the organization turned
+ * `keep_deleted_messages` off. The conversation's preview no longer shows it either way.
+ */
 export const applyMessageDelete: Parameters<Changes["delete"]["plug"]>[0] = async ({ instanceId, targetProviderMessageId, at }, tx) => {
+  const current = await undeleted(instanceId, targetProviderMessageId, tx);
+  if (!current) return undefined;
+  // The conversation first (the lock order): as the last message, its text leaves the list's preview too.
+  await refreshLastMessagePreview(current, { before: messagePreview(current.type, current.body), after: DELETED_PREVIEW }, tx);
   const keep = sql`coalesce((select o.keep_deleted_messages from organizations o where o.id = ${messages.organizationId}), true)`;
   const [deleted] = await tx
     .update(messages)
