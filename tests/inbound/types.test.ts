@@ -14,6 +14,7 @@ import { encryptCloudConfig } from "@/providers/cloud";
 import type { InboundEvent } from "@/providers/provider";
 import { createApiKey } from "@/features/api-keys/api-key.service";
 import { withLocale } from "@/lib/i18n";
+import { MessageList } from "@views/inbox/_conversation";
 import { MessageBubble } from "@views/inbox/_message";
 import { botTexts, connectedInstance, contactWrites } from "../automation/helpers";
 import { api } from "../helpers/client";
@@ -380,6 +381,13 @@ describe("polls the provider cannot read", () => {
     const poll = (await byId("3EB0A1B2C3D4E5F60020"))!;
     expect(poll.type).toBe("poll");
     expect(await bubbleIn("en", poll)).toContain("poll-options");
+    // In the thread, the vote links to the poll it answers (by the poll's provider id), its question as the preview.
+    const thread = await withLocale({ locale: "en" }, async () =>
+      String(await MessageList({ conversationId: vote.conversationId, messages: [poll, vote], olderCursor: null })),
+    );
+    const voteBubble = thread.slice(thread.indexOf(`id="msg-${vote.id}"`));
+    expect(voteBubble).toContain(`href="#msg-${poll.id}"`);
+    expect(voteBubble).toContain(poll.body!);
     // The API gives the same honest shape: a poll message, no body, the vote marked encrypted with the poll it answers.
     const apiVote = await api(app, "GET", `/v1/messages/${vote.id}`, secret);
     expect(apiVote.status).toBe(200);

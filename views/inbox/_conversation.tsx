@@ -154,9 +154,12 @@ export function MessageList({ conversationId, messages, olderCursor }: { convers
   );
 }
 
-/** The quoted message when it is on this page (its bubble shows a preview of it). */
+/** The quoted message (or the poll a vote answers) when it is on this page (its bubble shows a preview of it). */
 function quotedIn(message: Message, messages: Message[]): Message | undefined {
-  return message.replyToMessageId ? messages.find((m) => m.id === message.replyToMessageId) : undefined;
+  if (message.replyToMessageId) return messages.find((m) => m.id === message.replyToMessageId);
+  // A poll vote names its poll by provider id: shown as the message it answers when that poll is on the page.
+  const pollId = message.type === "poll" ? message.context?.poll?.pollId : undefined;
+  return pollId ? messages.find((m) => m.type === "poll" && m.providerMessageId === pollId) : undefined;
 }
 
 /** A reaction whose target is on this page is shown on the target's bubble instead of as a bubble of its own. */

@@ -294,7 +294,8 @@ export function MessageBubble({ message, quoted }: { message: Message & { sender
 
 /** The message this one replies to: a link to its bubble with a preview when it is on the page. */
 function QuoteBlock({ message, quoted }: { message: Message; quoted?: Pick<Message, "id" | "type" | "body"> }) {
-  if (!message.quotedProviderMessageId) return "";
+  // A poll vote quotes nothing, but links to the poll it answers when that is on the page.
+  if (!message.quotedProviderMessageId && !(quoted && message.type === "poll")) return "";
   const targetId = quoted?.id ?? message.replyToMessageId;
   const kindOf = (type: string) => (Object.hasOwn(KIND_KEYS, type) ? tText(KIND_KEYS[type as keyof typeof KIND_KEYS]) : "");
   const preview = quoted ? (quoted.body ?? "").replace(/\s+/g, " ").slice(0, 120) || kindOf(quoted.type) : "";
