@@ -97,7 +97,7 @@ describe("the sandbox pairing page for a Portuguese-speaking visitor", () => {
     expect(noFrom.body.error.details).toContainEqual({ path: "from", message: "Informe o telefone do remetente" });
     const nothing = await api(app, "POST", `/v1/sandbox/instances/${instanceId}/inbound`, org.key, { from: "+5511933332222" }, pt);
     expect(nothing.status).toBe(422);
-    expect(nothing.body.error.details).toContainEqual({ path: "text", message: "Envie um texto ou uma mídia" });
+    expect(nothing.body.error.details).toContainEqual({ path: "text", message: "Envie um texto, uma mídia ou um botão" });
     const idle = await api(app, "POST", "/v1/instances", org.key, { name: "Parada", provider: "sandbox" });
     const notPaired = await api(app, "POST", `/v1/sandbox/instances/${idle.body.id}/inbound`, org.key, { from: "+5511933332222", text: "oi" }, pt);
     expect(notPaired.status).toBe(409);
