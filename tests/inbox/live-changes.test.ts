@@ -3,6 +3,7 @@ import { and, eq } from "drizzle-orm";
 import { createApp } from "@/app";
 import { db } from "@/db/client";
 import { contacts, conversations, instances, messages, type Instance } from "@/db/schema";
+import { CONVERSATION_LIMITS } from "@/features/conversations/conversation.schema";
 import { ingestEvents } from "@/features/inbound/inbound.service";
 import type { InboundEvent } from "@/providers/provider";
 import { runOutboundOnce } from "@/workers/outbound.worker";
@@ -250,5 +251,31 @@ describe("reactions we send", () => {
     const html = await (await org.client.get(`/inbox/${target.conversationId}/messages`)).text();
     expect(html).toContain(`msg-${sent.body.id}`);
     stream.close();
+  });
+});
+
+describe("older pages", () => {
+  test("a page loaded above the latest shows a reaction on its target there, not as a bubble of its own", async () => {
+    const phone = "+5511955552222";
+    const target = await inbound(app, org.key, instance.id, { from: phone, text: "an old message" });
+    const providerId = (await row(target.messageId)).providerMessageId!;
+    const reaction = { ...reactionOf("OLD-R1", providerId, "🎉"), from: phone, sender: { phone, name: "Bia" } };
+    await ingestEvents(instance, [reaction]);
+    // A full latest page after them, so they are on the older one.
+    const later = Array.from({ length: CONVERSATION_LIMITS.messagesDefault }, (_, i) => ({
+      ...fromContact(`OLD-${i}`, { body: `later ${i}` }),
+      from: phone,
+      sender: { phone, name: "Bia" },
+    }));
+    await ingestEvents(instance, later);
+    const latest = await (await org.client.get(`/inbox/${target.conversationId}`)).text();
+    expect(latest).not.toContain(`msg-${target.messageId}`);
+    const olderUrl = /hx-get="(\/inbox\/[^"]+\/older\?cursor=[^"]+)"/.exec(latest)?.[1];
+    expect(olderUrl).toBeTruthy();
+    const older = await (await org.client.get(olderUrl!.replaceAll("&amp;", "&"))).text();
+    const [record] = await db.select().from(messages).where(eq(messages.providerMessageId, "OLD-R1"));
+    expect(older).toContain(`msg-${target.messageId}`);
+    expect(older).toContain("🎉");
+    expect(older).not.toContain(`msg-${record!.id}`);
   });
 });

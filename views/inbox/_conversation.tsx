@@ -149,9 +149,14 @@ export function MessageList({ conversationId, messages, olderCursor }: { convers
     >
       <OlderMessages conversationId={conversationId} cursor={olderCursor} />
       {messages.length === 0 ? <p class="empty">{t("inbox:messages.empty")}</p> : ""}
-      {messages.map((m) => (m.type === "reaction" && shownOnTarget(m, messages) ? "" : <MessageBubble message={m} quoted={quotedIn(m, messages)} />))}
+      <MessageItems messages={messages} />
     </div>
   );
+}
+
+/** One page of bubbles (the latest, or an older one loaded above): reactions on a target of the page show on it. */
+export function MessageItems({ messages }: { messages: Message[] }) {
+  return <>{messages.map((m) => (m.type === "reaction" && shownOnTarget(m, messages) ? "" : <MessageBubble message={m} quoted={quotedIn(m, messages)} />))}</>;
 }
 
 /** The quoted message (or the poll a vote answers) when it is on this page (its bubble shows a preview of it). */

@@ -11,7 +11,7 @@ import { sseResponse } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
 import { addInboxNote, sendInboxReply } from "./inbox.outbound";
 import type { Tenant } from "@/lib/tenant";
-import { ConversationHeader, MessageList, OlderMessages, ReplyForm } from "@views/inbox/_conversation";
+import { ConversationHeader, MessageItems, MessageList, OlderMessages, ReplyForm } from "@views/inbox/_conversation";
 import { ConversationList, type InboxFilters } from "@views/inbox/_list";
 import { MessageBubble } from "@views/inbox/_message";
 import { InboxPage } from "@views/inbox/index";
@@ -222,9 +222,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
       return (
         <>
           <OlderMessages conversationId={params.id} cursor={page.nextCursor} />
-          {page.data.reverse().map((m) => (
-            <MessageBubble message={m} />
-          ))}
+          <MessageItems messages={page.data.reverse()} />
         </>
       );
     },
