@@ -114,7 +114,12 @@ const envSchema = z.object({
   /** Largest media file fetched or uploaded; unset = HOOKS_MAX_BODY_BYTES (the largest inline media a webhook can carry). */
   MEDIA_MAX_BYTES: z.coerce.number().int().min(1024).optional(),
   /** How long a signed media URL (in API answers, events and the inbox) stays valid. */
-  MEDIA_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(7 * 86_400).default(3600),
+  MEDIA_URL_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(7 * 86_400)
+    .default(3600),
   /** S3-compatible media store (Bun's S3Client); unset = files under DATA_DIR/media. */
   S3_BUCKET: optionalText,
   S3_ENDPOINT: optionalUrl,

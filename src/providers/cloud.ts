@@ -192,7 +192,11 @@ async function uploadCloudMedia(instance: ProviderInstance, file: MediaFile): Pr
   }
   const parsed = (await res.json().catch(() => undefined)) as unknown;
   if (!res.ok) {
-    throw new ProviderError(`cloud: ${describe(parsed) ?? "the media upload failed"} (HTTP ${res.status})`, res.status >= 500 || res.status === 429, res.status);
+    throw new ProviderError(
+      `cloud: ${describe(parsed) ?? "the media upload failed"} (HTTP ${res.status})`,
+      res.status >= 500 || res.status === 429,
+      res.status,
+    );
   }
   const id = str(obj(parsed)?.id);
   if (!id) throw new ProviderError("cloud: the media upload was answered without an id", false);
@@ -272,7 +276,8 @@ export const cloudProvider: WhatsAppProvider = {
     const { phoneNumberId } = readCloudConfig(instance);
     const body = cloudMessageBody(message);
     // An upload (POST /v1/media) goes to Meta first and is sent by its media id: no public URL of ours needed.
-    if (message.media?.file) body[message.type] = { ...(body[message.type] as Record<string, unknown>), link: undefined, id: await uploadCloudMedia(instance, message.media.file) };
+    if (message.media?.file)
+      body[message.type] = { ...(body[message.type] as Record<string, unknown>), link: undefined, id: await uploadCloudMedia(instance, message.media.file) };
     const res = await graph(instance, `${encodeURIComponent(phoneNumberId)}/messages`, body);
     const id = str(obj(arr(res.messages)[0])?.id);
     if (!id) throw new ProviderError("cloud: the send was answered without a message id", false);

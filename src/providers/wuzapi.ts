@@ -4,13 +4,7 @@ import { AppError, validationFailed } from "@/lib/errors";
 import { guardedFetch, OutboundError } from "@/lib/outbound";
 import { toDigits, toE164 } from "@/lib/phone";
 import { arr, obj, providerFetch, providerHttp, str, type ProviderRequest } from "./http";
-import {
-  ProviderError,
-  type ConnectionState,
-  type OutboundMessage,
-  type ProviderInstance,
-  type WhatsAppProvider,
-} from "./provider";
+import { ProviderError, type ConnectionState, type OutboundMessage, type ProviderInstance, type WhatsAppProvider } from "./provider";
 
 /**
  * WuzAPI adapter (github.com/asternic/wuzapi, API.md): one WuzAPI user per instance, created with the

@@ -130,7 +130,11 @@ async function ingestMessage(instance: Instance, event: Extract<InboundEvent, { 
       ...(p.senderContactId ? { senderContactId: p.senderContactId } : {}),
       event: accepted,
     });
-  let filed: InboundParties | null = { phone, ...(contactId ? { contactId } : {}), ...(parties?.senderContactId ? { senderContactId: parties.senderContactId } : {}) };
+  let filed: InboundParties | null = {
+    phone,
+    ...(contactId ? { contactId } : {}),
+    ...(parties?.senderContactId ? { senderContactId: parties.senderContactId } : {}),
+  };
   let stored = await file(filed);
   // The contact resolved above was merged into another before the batch ran (a burst revealing one person
   // under several identities): resolved and filed again, a few times at most.
