@@ -42,6 +42,8 @@ describe("one caller type", () => {
     expect(filesMatching(/\b(keyScope|adminScope|visitorScope|accessOf)\(/)).toEqual([]);
     // A feature's own actor alias (contacts had one): services take the Caller itself.
     expect(filesMatching(/export type Actor = /)).toEqual([]);
+    // An actor and its request passed beside a tenant (and a bound instance) instead of the Caller.
+    expect(filesMatching(/AuditBy\["actor"\]/)).toEqual([]);
     // A member written out as { userId, role } instead of a Caller.
     expect(filesMatching(/actor: \{ userId: /)).toEqual([]);
   });

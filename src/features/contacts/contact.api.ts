@@ -78,8 +78,8 @@ export const contactApi = new Elysia({ name: "contact-api", prefix: "/v1/contact
   )
   .post(
     "/:id/merge",
-    async ({ apiKey, params, body, request }) => {
-      const kept = await mergeContacts(tenantOf(apiKey), params.id, body.contactId, { type: "api_key", id: apiKey.id }, request, apiKey.instanceId);
+    async ({ caller, params, body }) => {
+      const kept = await mergeContacts(caller, params.id, body.contactId);
       return { ...contactJson(kept), identities: await identitiesOf(kept.id) };
     },
     {

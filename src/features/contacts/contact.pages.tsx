@@ -193,7 +193,7 @@ export const contactPages = new Elysia({ name: "contact-pages" })
       const tenant = tenantOfAdmin(admin);
       const contact = await getContact(tenant, params.id);
       const phone = String(formFields(body).phone ?? "");
-      const result = await attemptForm(() => mergeContactByPhone(tenant, contact.id, phone, { type: "user", id: admin.user.id }, request));
+      const result = await attemptForm(() => mergeContactByPhone(admin, contact.id, phone));
       if (!result.ok) {
         set.status = 422;
         return renderContactPage(admin, csrfToken, contact, { values: contactFormValues(contact) }, undefined, { phone, errors: result.errors });

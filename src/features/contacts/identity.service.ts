@@ -8,10 +8,10 @@ import { recordEvents, type NewEvent } from "@/features/events/event.service";
 import { moveContactMessages, moveConversationMessages } from "@/features/messages/message.service";
 import { moveContactFirings } from "@/features/triggers/trigger.service";
 import { moveContactThreads, moveConversationThreads } from "@/features/workflows/thread.service";
-import type { AuditActor, AuditBy } from "@/lib/caller";
+import { auditActor, type AuditActor, type Caller } from "@/lib/caller";
 import { AppError, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
-import { tenantFilter, type Tenant } from "@/lib/tenant";
+import { callerTenant, tenantFilter } from "@/lib/tenant";
 import { getContact } from "./contact.service";
 import { log } from "@/lib/logger";
 import { parsePhone, toE164 } from "@/lib/phone";
@@ -534,18 +534,12 @@ export async function applyIdentityChange(instance: Instance, from: InboundSende
  * itself, or a group with a person, is a 422): conversations, messages, identities and tags follow, as
  * when inbound traffic reveals two contacts to be one person. Audited as the caller, evented.
  */
-export async function mergeContacts(
-  tenant: Tenant,
-  keepId: string,
-  otherId: string,
-  actor: AuditBy["actor"],
-  request?: Request,
-  boundInstanceId?: string | null,
-): Promise<Contact> {
+export async function mergeContacts(caller: Caller, keepId: string, otherId: string): Promise<Contact> {
   if (keepId === otherId) throw validationFailed([{ path: "contactId", message: tText("contacts:errors.mergeSelf") }]);
+  const tenant = callerTenant(caller);
   // Both must be readable by the caller first (another tenant's id, or outside a bound key's instance: 404).
-  const keepFirst = await getContact(tenant, keepId, db, boundInstanceId);
-  const otherFirst = await getContact(tenant, otherId, db, boundInstanceId);
+  const keepFirst = await getContact(tenant, keepId, db, caller.boundInstanceId);
+  const otherFirst = await getContact(tenant, otherId, db, caller.boundInstanceId);
   if (keepFirst.kind !== otherFirst.kind) throw validationFailed([{ path: "contactId", message: tText("contacts:errors.mergeKinds") }]);
   const owner: Owner = { organizationId: tenant.organizationId, deviceId: tenant.organizationId ? null : (tenant.deviceId ?? null) };
   return withDeadlockRetry("contact merge", () =>
@@ -562,7 +556,14 @@ export async function mergeContacts(
       // Merged or deleted by someone else meanwhile.
       if (!keep || !other) throw new AppError("not_found", tText("contacts:errors.notFound"));
       const events: NewEvent[] = [];
-      const merged = await mergeInto(tx, keep, other, { owner, instanceId: null, reason: "manual", actor, request, events });
+      const merged = await mergeInto(tx, keep, other, {
+        owner,
+        instanceId: null,
+        reason: "manual",
+        actor: auditActor(caller),
+        request: caller.request,
+        events,
+      });
       await recordEvents(events, tx);
       return merged;
     }),
@@ -570,16 +571,16 @@ export async function mergeContacts(
 }
 
 /** The admin's merge form: the other contact named by its phone (typed as people type it), merged into `keepId`. */
-export async function mergeContactByPhone(tenant: Tenant, keepId: string, typedPhone: string, actor: AuditBy["actor"], request?: Request): Promise<Contact> {
+export async function mergeContactByPhone(caller: Caller, keepId: string, typedPhone: string): Promise<Contact> {
   const phone = parsePhone(typedPhone);
   if (!phone) throw validationFailed([{ path: "phone", message: tText("contacts:schema.phoneInvalid") }]);
   const [other] = await db
     .select({ id: contacts.id })
     .from(contacts)
-    .where(and(tenantFilter(tenant, contacts.organizationId, contacts.deviceId), eq(contacts.phone, phone)))
+    .where(and(tenantFilter(callerTenant(caller), contacts.organizationId, contacts.deviceId), eq(contacts.phone, phone)))
     .limit(1);
   if (!other) throw validationFailed([{ path: "phone", message: tText("contacts:errors.mergeNotFound", { phone }) }]);
-  return mergeContacts(tenant, keepId, other.id, actor, request);
+  return mergeContacts(caller, keepId, other.id);
 }
 
 /** A Brazilian mobile stored before phones were canonical: without its ninth digit. */
