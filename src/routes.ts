@@ -13,7 +13,8 @@ import { secondFactorPages } from "@/features/auth/second-factor.pages";
 import { contactApi } from "@/features/contacts/contact.api";
 import { contactPages } from "@/features/contacts/contact.pages";
 import { plugContactWrites } from "@/features/contacts/contact.sends";
-import { applyIdentityChange } from "@/features/contacts/identity.service";
+import { applyIdentityChange, moveContactAiRecords } from "@/features/contacts/identity.service";
+import { moveContactRecords } from "@/features/tools/tool.service";
 import { conversationApi } from "@/features/conversations/conversation.api";
 import { aiToolCallsOf } from "@/features/conversations/inbox.ai";
 import { contactWrites } from "@/features/conversations/contact-writes";
@@ -167,6 +168,8 @@ export function wireFeatures(): void {
   plugMessageChanges(messageChanges);
   // A provider's number change moves the person's contact (contacts sit above inbound's hook list).
   if (!onIdentityChange.includes(moveContactOnIdentityChange)) onIdentityChange.push(moveContactOnIdentityChange);
+  // Merging two contacts moves the AI's records of the merged one (tools sit above contacts).
+  moveContactAiRecords.plug(moveContactRecords);
   // The inbox shows what the AI did in a conversation (threads belong to workflows, above conversations).
   aiToolCallsOf.plug(conversationToolCalls);
   // Provider adapters report unasked events to the inbound service and keep the sandbox's pairing in its service.

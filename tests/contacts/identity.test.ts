@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { and, eq, inArray } from "drizzle-orm";
 import { db } from "@/db/client";
-import { auditLogs, contactIdentities, contacts, conversations, events, instances, messages } from "@/db/schema";
+import { auditLogs, contactIdentities, contacts, conversations, events, instances, messages, salesLeads } from "@/db/schema";
 import {
   applyIdentityChange,
   groupRefreshesSettled,
@@ -12,6 +12,8 @@ import {
 } from "@/features/contacts/identity.service";
 import type { Instance } from "@/db/schema";
 import type { InboundEvent } from "@/providers/provider";
+import { createLead } from "@/features/tools/tool.service";
+import { wireFeatures } from "@/routes";
 import { createOwner } from "../helpers/factories";
 
 type MessageEvent = Extract<InboundEvent, { kind: "message" }>;
@@ -22,6 +24,8 @@ let other: Instance;
 let seq = 0;
 
 beforeAll(async () => {
+  // Merges reach features above contacts (the AI's records) through ports the composition root plugs.
+  wireFeatures();
   organizationId = (await createOwner()).organization.id;
   [instance] = (await db.insert(instances).values({ organizationId, name: "ids", provider: "wuzapi", status: "connected" }).returning()) as [Instance];
   const otherOrg = (await createOwner()).organization.id;
@@ -137,6 +141,8 @@ describe("one person, one contact", () => {
       .update(contacts)
       .set({ tags: ["vip"] })
       .where(eq(contacts.id, ids[1]!));
+    // What the AI recorded about the LID contact follows the person.
+    const lead = await createLead({ organizationId, contactId: ids[1]!, conversationId: null, threadId: null }, { title: "Plano anual" });
 
     // WuzAPI reveals the second LID belongs to the phone (sent without the ninth digit).
     const revealed = await resolve(instance, message({ from: "551188776655@s.whatsapp.net", sender: { phone: "551188776655", lid: "900100201@lid" } }));
@@ -162,6 +168,8 @@ describe("one person, one contact", () => {
     const msgs = await db.select().from(messages).where(eq(messages.conversationId, mine[0]!.id));
     expect(msgs).toHaveLength(6);
     expect(msgs.every((m) => m.contactId === kept.id)).toBe(true);
+    const [movedLead] = await db.select().from(salesLeads).where(eq(salesLeads.id, lead.id));
+    expect(movedLead?.contactId).toBe(kept.id);
 
     // Later traffic from any identity lands there.
     for (const sender of [{ lid: "900100201" }, { username: "joana" }, { phone: "+5511988776655", lid: "900100202" }]) {

@@ -12,6 +12,7 @@ import { auditActor, type AuditActor, type Caller } from "@/lib/caller";
 import { AppError, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { callerTenant, tenantFilter } from "@/lib/tenant";
+import { port } from "@/lib/port";
 import { getContact } from "./contact.service";
 import { log } from "@/lib/logger";
 import { parsePhone, toE164 } from "@/lib/phone";
@@ -161,9 +162,18 @@ export type MergeReason = "identities" | "number_change" | "manual";
 type MergeContext = { owner: Owner; instanceId: string | null; reason: MergeReason; actor: AuditActor; request?: Request; events: NewEvent[] };
 
 /**
+ * Moves what the AI recorded about a contact (sales leads, complaints, payment promises, follow-up
+ * tasks) to another contact inside `tx`. Those tables belong to the tools feature, which sits above
+ * contacts (its tools update contacts), so src/routes.ts plugs the implementation in.
+ */
+export const moveContactAiRecords = port<(fromContactId: string, toContactId: string, tx: DbOrTx) => Promise<void>>(
+  "contacts: move a merged contact's AI records",
+);
+
+/**
  * Merges `loser` into `keep` inside `tx` (both locked by the caller): conversations on an instance both
  * have fold into one, the rest move; messages, threads, trigger firings and identities follow; tags
- * are united, the kept contact's fields win and the other's fill its gaps (a block or opt-out on either
+ * are united (leads, complaints, payment promises and follow-ups the AI recorded move too), the kept contact's fields win and the other's fill its gaps (a block or opt-out on either
  * stays). Audited and evented (`contact.merged`); returns the kept contact as updated.
  */
 async function mergeInto(tx: Tx, keep: Contact, loser: Contact, ctx: MergeContext): Promise<Contact> {
@@ -176,6 +186,7 @@ async function mergeInto(tx: Tx, keep: Contact, loser: Contact, ctx: MergeContex
   await moveContactMessages(loser.id, keep.id, tx);
   await moveContactThreads(loser.id, keep.id, tx);
   await moveContactFirings(loser.id, keep.id, tx);
+  await moveContactAiRecords(loser.id, keep.id, tx);
   // An identity both hold (impossible by the unique index, but cheap to be sure of) stays with `keep`.
   await tx.update(contactIdentities).set({ contactId: keep.id }).where(eq(contactIdentities.contactId, loser.id));
   await tx.delete(contacts).where(eq(contacts.id, loser.id));

@@ -242,3 +242,10 @@ export async function recentRecords(organizationId: string, limit = 20): Promise
   }
   return out;
 }
+
+/** A merged contact's AI records follow it to the contact it was merged into (contacts' identity service calls this in its transaction). */
+export async function moveContactRecords(fromContactId: string, toContactId: string, tx: DbOrTx): Promise<void> {
+  for (const table of [salesLeads, complaints, paymentPromises, followUpTasks]) {
+    await tx.update(table).set({ contactId: toContactId }).where(eq(table.contactId, fromContactId));
+  }
+}
