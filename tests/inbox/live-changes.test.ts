@@ -76,7 +76,7 @@ async function openStream() {
 
 let seq = 0;
 const at = () => new Date(Date.UTC(2026, 0, 5, 9, 0, seq++));
-const fromContact = (providerMessageId: string, extra: Partial<Extract<InboundEvent, { kind: "message" }>>): InboundEvent => ({
+const fromContact = (providerMessageId: string, extra: Partial<Extract<InboundEvent, { kind: "message" }>>): Extract<InboundEvent, { kind: "message" }> => ({
   kind: "message",
   providerMessageId,
   from: PHONE,
