@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { and, eq } from "drizzle-orm";
 import { config } from "@/config";
 import { db } from "@/db/client";
-import { events, messages, organizations, transcriptionSettings, transcriptions } from "@/db/schema";
+import { conversations, events, messages, organizations, transcriptionSettings, transcriptions } from "@/db/schema";
 import { processDueReplies } from "@/features/automation/automation.service";
 import { flowStepSchema } from "@/features/flows/flow.schema";
 import { createFlow, publishFlow, saveStep } from "@/features/flows/flow.service";
@@ -84,6 +84,9 @@ describe("voice transcription", () => {
 
     const [stored] = await db.select().from(messages).where(eq(messages.id, note.id));
     expect(stored!.transcript).toBe("Olá, quero a segunda via do boleto");
+    // The voice note is the conversation's last message: the inbox list previews what was said.
+    const [conversation] = await db.select().from(conversations).where(eq(conversations.id, note.conversationId));
+    expect(conversation!.lastMessagePreview).toBe("[audio] Olá, quero a segunda via do boleto");
     const [row] = await db.select().from(transcriptions).where(eq(transcriptions.messageId, note.id));
     expect(row).toMatchObject({ status: "completed", model: "whisper-1", language: "pt", error: null, attempts: 1 });
 

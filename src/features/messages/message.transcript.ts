@@ -1,15 +1,26 @@
 import { eq, sql } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { messages } from "@/db/schema";
+import { refreshLastMessagePreview } from "@/features/conversations/conversation.previews";
+import { messagePreview } from "@/features/inbound/message-store";
 
 /**
  * Stores what a voice note or audio message says (the transcription feature calls it inside the
- * transaction that records `message.transcribed`; the messages feature owns the table). Returns
- * whether the message still exists.
+ * transaction that records `message.transcribed`; the messages feature owns the table). A voice note
+ * without a caption that is still its conversation's last message lends the transcript to the list's
+ * preview ("[audio] what was said"). Returns whether the message still exists.
  */
 export async function setMessageTranscript(messageId: string, transcript: string, tx: DbOrTx = db): Promise<boolean> {
-  const rows = await tx.update(messages).set({ transcript, updatedAt: new Date() }).where(eq(messages.id, messageId)).returning({ id: messages.id });
-  return rows.length > 0;
+  const [row] = await tx
+    .update(messages)
+    .set({ transcript, updatedAt: new Date() })
+    .where(eq(messages.id, messageId))
+    .returning({ id: messages.id, conversationId: messages.conversationId, type: messages.type, body: messages.body });
+  if (!row) return false;
+  if (!row.body?.trim() && transcript.trim()) {
+    await refreshLastMessagePreview(row, { before: messagePreview(row.type, row.body), after: messagePreview(row.type, transcript) }, tx);
+  }
+  return true;
 }
 
 /**
