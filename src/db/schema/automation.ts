@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { boolean, index, integer, jsonb, pgTable, text, uniqueIndex, uuid, type AnyPgColumn } from "drizzle-orm/pg-core";
 import { createdAt, id, tstz, updatedAt } from "./columns";
-import { devices, organizations, users } from "./tenancy";
+import { devices, instances, organizations, users } from "./tenancy";
 import { contacts, conversations } from "./messaging";
 
 export const WORKFLOW_PROVIDERS = ["ast", "openai", "flow"] as const;
@@ -109,6 +109,34 @@ export const templates = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [uniqueIndex("templates_org_key_unique").on(t.organizationId, t.key)],
+);
+
+/**
+ * Message templates of a Cloud API instance's WhatsApp Business Account, as Meta lists them
+ * (`GET /{waba-id}/message_templates`): replaced by each sync; only APPROVED ones can be sent.
+ */
+export const providerTemplates = pgTable(
+  "provider_templates",
+  {
+    id: id(),
+    organizationId: uuid()
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    instanceId: uuid()
+      .notNull()
+      .references(() => instances.id, { onDelete: "cascade" }),
+    /** Meta's template id. */
+    providerTemplateId: text(),
+    name: text().notNull(),
+    language: text().notNull(),
+    category: text(),
+    /** APPROVED, PENDING, REJECTED, PAUSED, DISABLED… as Meta says. */
+    status: text().notNull(),
+    components: jsonb().$type<Record<string, unknown>[]>().notNull().default(sql`'[]'::jsonb`),
+    syncedAt: tstz().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("provider_templates_instance_name_lang_unique").on(t.instanceId, t.name, t.language), index("provider_templates_org_idx").on(t.organizationId)],
 );
 
 export const flows = pgTable(
