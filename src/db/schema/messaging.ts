@@ -78,6 +78,8 @@ export const contacts = pgTable(
     profileFetchedAt: tstz(),
     tags: text().array().notNull().default(sql`'{}'::text[]`),
     blocked: boolean().notNull().default(false),
+    /** Blocked on WhatsApp itself through the instance (the phone's block list), distinct from LivChat's own `blocked`. */
+    whatsappBlocked: boolean().notNull().default(false),
     optedOut: boolean().notNull().default(false),
     metadata: jsonb().$type<Record<string, unknown>>().notNull().default({}),
     lastInteractionAt: tstz(),
