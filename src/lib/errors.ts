@@ -16,6 +16,8 @@ export const ERROR_STATUS = {
   validation_failed: 422,
   /** An Idempotency-Key reused with a different request body. */
   idempotency_mismatch: 422,
+  /** The instance's provider cannot do what was asked (the message names the provider and the feature). */
+  unsupported_by_provider: 422,
   rate_limited: 429,
   quota_exceeded: 429,
   internal: 500,
