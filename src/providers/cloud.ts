@@ -3,6 +3,7 @@ import { decryptSecret, encryptSecret } from "@/lib/crypto";
 import { AppError } from "@/lib/errors";
 import { guardedFetch, OutboundError, TargetRefused } from "@/lib/outbound";
 import { toDigits, toE164 } from "@/lib/phone";
+import { cloudTemplateObject, cloudWabaId, listCloudTemplates } from "./cloud.templates";
 import { arr, num, obj, providerFetch, str } from "./http";
 import { ProviderError, type MediaFile, type OutboundMessage, type ProviderInstance, type WhatsAppProvider } from "./provider";
 
@@ -12,12 +13,15 @@ import { ProviderError, type MediaFile, type OutboundMessage, type ProviderInsta
  */
 
 export type CloudConfig = { phoneNumberId: string; accessToken: string; appSecret: string; verifyToken: string };
+/** Stored in clear beside the phone number id: the WhatsApp Business Account whose templates are listed. */
+type CloudConfigInput = Partial<CloudConfig> & { wabaId?: string };
 const SECRET_FIELDS = ["accessToken", "appSecret", "verifyToken"] as const;
 
 /** `providerConfig` for a cloud instance: the phone number id in clear, each secret as `<name>Enc`. */
-export function encryptCloudConfig(input: Partial<CloudConfig>, previous: Record<string, unknown> = {}): Record<string, unknown> {
+export function encryptCloudConfig(input: CloudConfigInput, previous: Record<string, unknown> = {}): Record<string, unknown> {
   const next: Record<string, unknown> = { ...previous };
   if (input.phoneNumberId) next.phoneNumberId = input.phoneNumberId;
+  if (input.wabaId !== undefined) next.wabaId = input.wabaId || undefined;
   for (const field of SECRET_FIELDS) {
     if (input[field]) next[`${field}Enc`] = encryptSecret(input[field]!);
   }
@@ -57,7 +61,7 @@ function describe(body: unknown): string | undefined {
 /** Graph throttling codes that succeed later even though they come back as 400. */
 const RETRYABLE_GRAPH_CODES = new Set([4, 80007, 130429, 131016, 131048, 131056, 133004]);
 
-async function graph<T = Record<string, unknown>>(instance: ProviderInstance, path: string, body?: unknown): Promise<T> {
+export async function graph<T = Record<string, unknown>>(instance: ProviderInstance, path: string, body?: unknown): Promise<T> {
   const { accessToken } = readCloudConfig(instance);
   const url = `${config.cloudApiBase}/${path}`;
   try {
@@ -161,6 +165,8 @@ export function cloudMessageBody(message: OutboundMessage): Record<string, unkno
       const template = need(message.template, "template");
       // Free-form rendered text when no approved Meta template is named (inside the 24 h window).
       if (!template.name && template.body) return { ...base, type: "text", text: { body: template.body } };
+      if (template.components)
+        return { ...base, type: "template", template: cloudTemplateObject(template.name, template.language ?? "en_US", template.components) };
       const components = templateComponents(template.variables);
       return {
         ...base,
@@ -233,6 +239,16 @@ export const cloudProvider: WhatsAppProvider = {
 
   name: "cloud",
   addresses: ["group", "bsuid"],
+
+  /** `GET /{waba-id}/message_templates`, every page; a 422 naming `config.wabaId` when the instance has none. */
+  async listTemplates(instance) {
+    const wabaId = cloudWabaId(instance);
+    if (!wabaId)
+      throw new AppError("validation_failed", "This Cloud API instance has no WhatsApp Business Account id", [
+        { path: "config.wabaId", message: "Required to list templates" },
+      ]);
+    return listCloudTemplates((path) => graph(instance, path), wabaId);
+  },
 
   /** Groups API: `GET /{group-id}?fields=subject,description,total_participant_count` (no picture there). */
   async groupInfo(instance, groupId) {

@@ -84,7 +84,26 @@ export type LocationPayload = { latitude: number; longitude: number; name?: stri
 export type ContactCardPayload = { name: string; phone: string };
 /** `fromMe`: the message reacted to is one we sent (WuzAPI addresses those differently). */
 export type ReactionPayload = { messageId: string; emoji: string; fromMe?: boolean };
-export type TemplatePayload = { name: string; language?: string; variables?: Record<string, string>; body?: string };
+/**
+ * A provider-native template send (Cloud): header, body and button parameters in the provider's shape
+ * (`{type, sub_type?, index?, parameters}`). Without `components`, `variables` fill the body in order.
+ */
+export type TemplateComponent = {
+  type: "header" | "body" | "button";
+  sub_type?: string;
+  index?: number;
+  parameters: (Record<string, unknown> & { type: string })[];
+};
+export type TemplatePayload = { name: string; language?: string; variables?: Record<string, string>; body?: string; components?: TemplateComponent[] };
+/** A message template the provider holds (Cloud: the WhatsApp Business Account's), as listed. */
+export type ProviderTemplate = {
+  providerTemplateId?: string;
+  name: string;
+  language: string;
+  category?: string;
+  status: string;
+  components: Record<string, unknown>[];
+};
 
 /** The types LivChat sends (the rest of MessageType only arrives). */
 export type OutboundMessageType = Exclude<MessageType, "interactive" | "poll" | "order" | "system" | "unsupported">;
@@ -285,12 +304,23 @@ export class ProviderError extends Error {
 /** A group as the provider describes it (subject, picture), kept current on the group's contact. */
 export type GroupInfo = { id: string; subject?: string; description?: string; pictureUrl?: string; participants?: number };
 
+/** A person's profile as WhatsApp shows it: `pictureUrl` null when they have none (or hide it from us). */
+export type ContactProfile = { name?: string; about?: string; pictureUrl: string | null };
+
 export interface WhatsAppProvider {
   readonly name: ProviderName;
   /** The kinds of OutboundAddress this adapter can send to besides a phone (none when absent). */
   readonly addresses?: readonly OutboundAddress["kind"][];
   /** A group's subject and picture; absent when the provider offers no such call. */
   groupInfo?(instance: ProviderInstance, groupId: string): Promise<GroupInfo>;
+  /** The message templates the provider holds for this number (Cloud: its WABA's); absent when it has none. */
+  listTemplates?(instance: ProviderInstance): Promise<ProviderTemplate[]>;
+  /** A person's WhatsApp profile by E.164 phone (picture, name, about); absent when the provider offers no such call (Cloud: names arrive in webhooks only). */
+  contactProfile?(instance: ProviderInstance, phone: string): Promise<ContactProfile>;
+  /** Blocks or unblocks an E.164 phone on WhatsApp's side (the number's own block list); absent when unsupported. */
+  setWhatsAppBlocked?(instance: ProviderInstance, phone: string, blocked: boolean): Promise<void>;
+  /** Routes the instance's WhatsApp connection through a proxy (`null` removes it); absent when unsupported. */
+  setProxy?(instance: ProviderInstance, proxyUrl: string | null): Promise<void>;
   /** Prepares the provider side for a new instance (e.g. a WuzAPI user); returns fields to store. */
   provision?(
     instance: ProviderInstance,

@@ -39,6 +39,13 @@ export const cloudConfigSchema = z.object({
   accessToken: cloudField("accessToken"),
   appSecret: cloudField("appSecret"),
   verifyToken: cloudField("verifyToken"),
+  /** The WhatsApp Business Account id whose message templates are synced (optional; numeric). */
+  wabaId: z
+    .string()
+    .trim()
+    .max(INSTANCE_LIMITS.cloudFieldMax)
+    .regex(/^\d*$/, { error: () => tText("instances:schema.wabaIdNumeric") })
+    .optional(),
 });
 
 const dailyLimit = z.preprocess(
@@ -120,7 +127,7 @@ export const connectResultSchema = z.object({
 });
 
 /** Provider config keys that are safe to show (everything else is a secret or internal). */
-const PUBLIC_CONFIG_KEYS = ["phoneNumberId", "businessAccountId"];
+const PUBLIC_CONFIG_KEYS = ["phoneNumberId", "businessAccountId", "wabaId"];
 
 export function instanceJson(instance: Instance): InstanceJson {
   const config: Record<string, unknown> = {};
@@ -180,7 +187,15 @@ export function createInputFromForm(form: Record<string, unknown>): Record<strin
     name: str("name") ?? "",
     provider,
     ...(provider === "cloud"
-      ? { config: { phoneNumberId: str("phoneNumberId"), accessToken: str("accessToken"), appSecret: str("appSecret"), verifyToken: str("verifyToken") } }
+      ? {
+          config: {
+            phoneNumberId: str("phoneNumberId"),
+            accessToken: str("accessToken"),
+            appSecret: str("appSecret"),
+            verifyToken: str("verifyToken"),
+            wabaId: str("wabaId"),
+          },
+        }
       : {}),
   };
 }
