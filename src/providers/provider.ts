@@ -19,6 +19,8 @@
  *    can fix is an `AppError("validation_failed")`.
  */
 
+import type { ChatRef, OutboundFeature, PresenceContext, PresenceState, QuotedMessage } from "./features";
+
 export type ProviderName = "sandbox" | "wuzapi" | "cloud";
 export type InstanceStatus = "disconnected" | "connecting" | "qr" | "connected" | "logged_out";
 /**
@@ -130,6 +132,10 @@ export type OutboundMessage = {
   /** `messageId` here is the provider message id of the message reacted to. */
   reaction?: ReactionPayload;
   template?: TemplatePayload;
+  /** The message this one replies to (quotes). */
+  quoted?: QuotedMessage;
+  /** E.164 phones of the group members this message mentions. */
+  mentions?: string[];
 };
 
 /**
@@ -311,6 +317,14 @@ export interface WhatsAppProvider {
   readonly name: ProviderName;
   /** The kinds of OutboundAddress this adapter can send to besides a phone (none when absent). */
   readonly addresses?: readonly OutboundAddress["kind"][];
+  /** The outbound features this adapter maps (src/providers/features.ts); the send path refuses the rest with 422. */
+  readonly features?: readonly OutboundFeature[];
+  /** Replaces the text of a message we sent (the caller checks WhatsApp's edit window). */
+  editMessage?(instance: ProviderInstance, chat: ChatRef, providerMessageId: string, text: string): Promise<void>;
+  /** Deletes a message we sent for everyone in the chat. */
+  deleteMessage?(instance: ProviderInstance, chat: ChatRef, providerMessageId: string): Promise<void>;
+  /** Shows the chat that we are typing or recording, or stopped. */
+  presence?(instance: ProviderInstance, chat: ChatRef, state: PresenceState, context: PresenceContext): Promise<void>;
   /** A group's subject and picture; absent when the provider offers no such call. */
   groupInfo?(instance: ProviderInstance, groupId: string): Promise<GroupInfo>;
   /** The message templates the provider holds for this number (Cloud: its WABA's); absent when it has none. */

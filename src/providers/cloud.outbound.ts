@@ -1,0 +1,16 @@
+import type { OutboundMessage } from "./provider";
+
+/**
+ * Cloud API translations of the outbound features Meta offers: a reply is the message's
+ * `context: {message_id}`; the typing indicator is `{status: "read", message_id, typing_indicator:
+ * {type: "text"}}` on a received message (it marks that message read, and lasts up to 25 s or until
+ * we answer). Cloud offers no edit, no delete for everyone, no mentions and no recording indicator:
+ * the adapter does not list those features, so they are refused before any call.
+ */
+export function withCloudContext(body: Record<string, unknown>, message: OutboundMessage): Record<string, unknown> {
+  return message.quoted ? { ...body, context: { message_id: message.quoted.providerMessageId } } : body;
+}
+
+export function cloudTypingBody(inboundProviderMessageId: string): Record<string, unknown> {
+  return { messaging_product: "whatsapp", status: "read", message_id: inboundProviderMessageId, typing_indicator: { type: "text" } };
+}

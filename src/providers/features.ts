@@ -1,0 +1,24 @@
+import type { OutboundAddress } from "./provider";
+
+/**
+ * Outbound message features beyond a plain send. Each adapter lists the ones it maps in
+ * `WhatsAppProvider.features`; the send path refuses the others up front with 422
+ * `unsupported_by_provider`, naming the provider and the feature.
+ */
+export const OUTBOUND_FEATURES = ["reply", "mentions", "edit", "delete", "typing", "recording"] as const;
+export type OutboundFeature = (typeof OUTBOUND_FEATURES)[number];
+
+/** A chat as the send path addresses it: `to` E.164 (or empty), `address` for a group, LID or BSUID. */
+export type ChatRef = { to: string; address?: OutboundAddress };
+
+/** What we show the chat: `typing`, `recording` (a voice note) or `paused` (stopped either). */
+export type PresenceState = "typing" | "recording" | "paused";
+
+/**
+ * The message a send replies to: its provider id; `fromMe` when we wrote it; `author` the E.164 of who
+ * wrote it when not us (a group member; in a private chat, the contact).
+ */
+export type QuotedMessage = { providerMessageId: string; fromMe: boolean; author?: string };
+
+/** Presence needs, on Cloud, a received message to answer (Meta's typing indicator marks it read). */
+export type PresenceContext = { lastInboundProviderMessageId?: string };
