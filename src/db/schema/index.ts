@@ -6,3 +6,4 @@ export * from "./system";
 export * from "./ai";
 export * from "./media";
 export * from "./transcription";
+export * from "./team";
