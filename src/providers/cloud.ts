@@ -5,6 +5,7 @@ import { guardedFetch, OutboundError, TargetRefused } from "@/lib/outbound";
 import { toDigits, toE164 } from "@/lib/phone";
 import { cloudTemplateObject, cloudWabaId, listCloudTemplates } from "./cloud.templates";
 import { arr, num, obj, providerFetch, str } from "./http";
+import { cloudSetWhatsAppBlocked } from "./cloud.contacts";
 import { ProviderError, type MediaFile, type OutboundMessage, type ProviderInstance, type WhatsAppProvider } from "./provider";
 
 /**
@@ -238,6 +239,7 @@ export const cloudProvider: WhatsAppProvider = {
   },
 
   name: "cloud",
+  setWhatsAppBlocked: (instance, phone, blocked) => cloudSetWhatsAppBlocked(instance, phone, blocked),
   addresses: ["group", "bsuid"],
 
   /** `GET /{waba-id}/message_templates`, every page; a 422 naming `config.wabaId` when the instance has none. */

@@ -4,6 +4,7 @@ import { validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { log } from "@/lib/logger";
 import { toDigits, toE164 } from "@/lib/phone";
+import { sandboxContactOps } from "./sandbox.contacts";
 import { ProviderError, type OutboundMessage, type ProviderInstance, type ProviderSink, type WhatsAppProvider } from "./provider";
 
 /** Receipt timing of the simulated phone (ms after the send). Tests may shorten it. */
@@ -82,6 +83,7 @@ export function createSandboxProvider(deps: { sink: ProviderSink; pairing: Sandb
     name: "sandbox",
     // The simulated WhatsApp reaches every kind of address a real one can.
     addresses: ["group", "lid", "bsuid"],
+    ...sandboxContactOps(),
 
     async connect(instance) {
       if (instance.status === "connected") return { status: "connected" };

@@ -4,6 +4,8 @@ import { AppError, validationFailed } from "@/lib/errors";
 import { guardedFetch, OutboundError } from "@/lib/outbound";
 import { toDigits, toE164 } from "@/lib/phone";
 import { arr, obj, providerFetch, providerHttp, str, type ProviderRequest } from "./http";
+import { wuzapiContactProfile, wuzapiSetProxy } from "./wuzapi.contacts";
+import { wuzapiContextInfo, wuzapiDeleteRequest, wuzapiEditRequest, wuzapiPresenceRequest } from "./wuzapi.outbound";
 import { ProviderError, type ConnectionState, type OutboundMessage, type ProviderInstance, type WhatsAppProvider } from "./provider";
 
 /**
@@ -186,6 +188,24 @@ function sendRequest(message: OutboundMessage): { path: string; body: Record<str
 export const wuzapiProvider: WhatsAppProvider = {
   name: "wuzapi",
   addresses: ["group", "lid"],
+  features: ["reply", "mentions", "edit", "delete", "typing", "recording"],
+
+  async editMessage(instance, chat, providerMessageId, text) {
+    const { path, body } = wuzapiEditRequest(chat, providerMessageId, text);
+    await asUser(instance, path, { body });
+  },
+
+  async deleteMessage(instance, chat, providerMessageId) {
+    const { path, body } = wuzapiDeleteRequest(chat, providerMessageId);
+    await asUser(instance, path, { body });
+  },
+
+  async presence(instance, chat, state) {
+    const { path, body } = wuzapiPresenceRequest(chat, state);
+    await asUser(instance, path, { body });
+  },
+  contactProfile: (instance, phone) => wuzapiContactProfile((path, init) => asUser(instance, path, init), phone),
+  setProxy: (instance, proxyUrl) => wuzapiSetProxy((path, init) => asUser(instance, path, init), proxyUrl),
 
   /**
    * `GET /group/info?groupJID=` answers whatsmeow's GroupInfo (`Name`, `Topic`, `Participants`); the
@@ -273,7 +293,8 @@ export const wuzapiProvider: WhatsAppProvider = {
 
   async send(instance, message) {
     const { path, body } = sendRequest(await withInlineMedia(message));
-    const data = await asUser(instance, path, { body });
+    const context = message.type === "reaction" ? undefined : wuzapiContextInfo(message, instance.waJid);
+    const data = await asUser(instance, path, { body: context ? { ...body, ContextInfo: context } : body });
     const id = str(data.Id) ?? str(data.id) ?? str(data.ID);
     if (!id) throw new ProviderError("wuzapi: the send was answered without a message id", false);
     return { providerMessageId: id };
