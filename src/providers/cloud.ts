@@ -4,6 +4,7 @@ import { AppError } from "@/lib/errors";
 import { guardedFetch, OutboundError, TargetRefused } from "@/lib/outbound";
 import { toDigits, toE164 } from "@/lib/phone";
 import { cloudTemplateObject, cloudWabaId, listCloudTemplates } from "./cloud.templates";
+import { cloudTypingBody, withCloudContext } from "./cloud.outbound";
 import { arr, num, obj, providerFetch, str } from "./http";
 import { cloudSetWhatsAppBlocked } from "./cloud.contacts";
 import { ProviderError, type MediaFile, type OutboundMessage, type ProviderInstance, type WhatsAppProvider } from "./provider";
@@ -241,6 +242,15 @@ export const cloudProvider: WhatsAppProvider = {
   name: "cloud",
   setWhatsAppBlocked: (instance, phone, blocked) => cloudSetWhatsAppBlocked(instance, phone, blocked),
   addresses: ["group", "bsuid"],
+  features: ["reply", "typing"],
+
+  /** Meta's typing indicator answers a received message (and marks it read): none received, nothing to show it on. */
+  async presence(instance, _chat, state, context) {
+    if (state === "paused") return; // The indicator ends by itself (25 s) or with our answer: nothing to send.
+    if (!context.lastInboundProviderMessageId) throw new ProviderError("cloud: the typing indicator needs a received message to answer", false, 400);
+    const { phoneNumberId } = readCloudConfig(instance);
+    await graph(instance, `${encodeURIComponent(phoneNumberId)}/messages`, cloudTypingBody(context.lastInboundProviderMessageId));
+  },
 
   /** `GET /{waba-id}/message_templates`, every page; a 422 naming `config.wabaId` when the instance has none. */
   async listTemplates(instance) {
@@ -292,7 +302,7 @@ export const cloudProvider: WhatsAppProvider = {
 
   async send(instance, message) {
     const { phoneNumberId } = readCloudConfig(instance);
-    const body = cloudMessageBody(message);
+    const body = withCloudContext(cloudMessageBody(message), message);
     // An upload (POST /v1/media) goes to Meta first and is sent by its media id: no public URL of ours needed.
     if (message.media?.file)
       body[message.type] = { ...(body[message.type] as Record<string, unknown>), link: undefined, id: await uploadCloudMedia(instance, message.media.file) };

@@ -5,6 +5,7 @@ import { tText } from "@/lib/i18n";
 import { log } from "@/lib/logger";
 import { toDigits, toE164 } from "@/lib/phone";
 import { sandboxContactOps } from "./sandbox.contacts";
+import { OUTBOUND_FEATURES, type ChatRef } from "./features";
 import { ProviderError, type OutboundMessage, type ProviderInstance, type ProviderSink, type WhatsAppProvider } from "./provider";
 
 /** Receipt timing of the simulated phone (ms after the send). Tests may shorten it. */
@@ -57,6 +58,13 @@ function sleep(ms: number): Promise<void> {
   });
 }
 
+/** What the simulated WhatsApp refuses of an edit, delete or presence, as a real one would. */
+function assertSandboxChat(instance: ProviderInstance, chat: ChatRef, providerMessageId?: string): void {
+  if (instance.status !== "connected") throw new ProviderError("The sandbox instance is not connected; scan its QR code first", false, 409);
+  if (!chat.address && !toE164(chat.to)) throw new ProviderError(`Invalid recipient ${chat.to}`, false, 400);
+  if (providerMessageId !== undefined && !providerMessageId.startsWith("SB")) throw new ProviderError(`No sandbox message ${providerMessageId}`, false, 404);
+}
+
 /**
  * The simulated WhatsApp number: everything a real provider does, without a phone. What the phone does
  * on its own (receipts) goes to `sink`; pairing links and codes are kept by `pairing`.
@@ -83,6 +91,20 @@ export function createSandboxProvider(deps: { sink: ProviderSink; pairing: Sandb
     name: "sandbox",
     // The simulated WhatsApp reaches every kind of address a real one can.
     addresses: ["group", "lid", "bsuid"],
+    // …and every outbound feature; edits, deletes and presence are answered as WhatsApp answers them (nothing comes back).
+    features: OUTBOUND_FEATURES,
+
+    async editMessage(instance, chat, providerMessageId) {
+      assertSandboxChat(instance, chat, providerMessageId);
+    },
+
+    async deleteMessage(instance, chat, providerMessageId) {
+      assertSandboxChat(instance, chat, providerMessageId);
+    },
+
+    async presence(instance, chat) {
+      assertSandboxChat(instance, chat);
+    },
     ...sandboxContactOps(),
 
     async connect(instance) {
