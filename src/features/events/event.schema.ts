@@ -21,6 +21,8 @@ export const EVENT_TYPES = [
   "instance.logged_out",
   "contact.created",
   "contact.merged",
+  "contact.whatsapp_blocked",
+  "contact.whatsapp_unblocked",
   "conversation.created",
   "conversation.assigned",
   "conversation.resolved",

@@ -268,6 +268,8 @@ export const EVENT_READ_SCOPE: Record<EventType, ApiKeyScope> = {
   "instance.logged_out": "instances:read",
   "contact.created": "contacts:read",
   "contact.merged": "contacts:read",
+  "contact.whatsapp_blocked": "contacts:read",
+  "contact.whatsapp_unblocked": "contacts:read",
   "conversation.created": "messages:read",
   "conversation.assigned": "messages:read",
   "conversation.resolved": "messages:read",
