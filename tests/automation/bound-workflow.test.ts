@@ -11,6 +11,7 @@ import { createWorkflow } from "@/features/workflows/workflow.service";
 import { createOwner } from "../helpers/factories";
 import { startOpenAiServer } from "../workflows/ai-servers";
 import { botTexts, connectedInstance, contactWrites } from "./helpers";
+import { systemCaller } from "@/lib/caller";
 
 const openai = startOpenAiServer();
 // The test model server plays the operator's OPENAI_BASE_URL (the only endpoint a workflow may use without its own key).
@@ -29,7 +30,7 @@ async function boundSetup(configExtra: Record<string, unknown> = {}) {
     config: { baseUrl: openai.baseUrl, model: "gpt-test", ...configExtra } as never,
   });
   // Binding a number to a workflow = a catch-all trigger that hands its conversations to it.
-  await createTrigger(org, triggerSchema.parse({ match: "any", action: "hand_to_workflow", workflowId: workflow.id, instanceIds: [instance.id] }));
+  await createTrigger(systemCaller("test", org), triggerSchema.parse({ match: "any", action: "hand_to_workflow", workflowId: workflow.id, instanceIds: [instance.id] }));
   return { org, instance, workflow };
 }
 

@@ -10,6 +10,7 @@ import { triggerSchema } from "@/features/triggers/trigger.schema";
 import { withLocale } from "@/lib/i18n";
 import { createOwner } from "../helpers/factories";
 import { botTexts, connectedInstance, contactWrites } from "./helpers";
+import { systemCaller } from "@/lib/caller";
 
 const step = (s: Record<string, unknown>) => flowStepSchema.parse(s);
 
@@ -50,7 +51,7 @@ describe("flows", () => {
     const instance = await connectedInstance(org);
     const flow = await menuFlow(org);
     await publishFlow(org, flow.id);
-    await createTrigger(org, triggerSchema.parse({ match: "equals", pattern: "menu", action: "start_flow", flowId: flow.id }));
+    await createTrigger(systemCaller("test", org), triggerSchema.parse({ match: "equals", pattern: "menu", action: "start_flow", flowId: flow.id }));
 
     await contactWrites(instance, "+5511999990020", "menu");
     expect(await botTexts(instance.id)).toEqual(["Hi! 1) sales 2) support"]);
@@ -69,7 +70,7 @@ describe("flows", () => {
     const instance = await connectedInstance(org);
     const v1 = await menuFlow(org);
     await publishFlow(org, v1.id);
-    await createTrigger(org, triggerSchema.parse({ match: "equals", pattern: "menu", action: "start_flow", flowId: v1.id }));
+    await createTrigger(systemCaller("test", org), triggerSchema.parse({ match: "equals", pattern: "menu", action: "start_flow", flowId: v1.id }));
     await contactWrites(instance, "+5511999990030", "menu"); // runs v1, waiting at the menu
 
     const draft = await draftFor(org, v1.id);
@@ -92,7 +93,7 @@ describe("flows", () => {
     const instance = await connectedInstance(org);
     const flow = await menuFlow(org);
     await publishFlow(org, flow.id);
-    await createTrigger(org, triggerSchema.parse({ match: "equals", pattern: "menu", action: "start_flow", flowId: flow.id }));
+    await createTrigger(systemCaller("test", org), triggerSchema.parse({ match: "equals", pattern: "menu", action: "start_flow", flowId: flow.id }));
     await contactWrites(instance, "+5511999990040", "menu");
     await Promise.all([contactWrites(instance, "+5511999990040", "1"), contactWrites(instance, "+5511999990040", "1")]);
     const texts = await botTexts(instance.id);
@@ -108,8 +109,8 @@ describe("flows", () => {
     await saveStep(org, flow.id, step({ key: "h", type: "handoff", text: "A person will answer.", order: 0 }));
     await publishFlow(org, flow.id);
     await createTemplate(org, { key: "echo", body: "bot here", variants: [], variables: [], active: true });
-    await createTrigger(org, triggerSchema.parse({ match: "equals", pattern: "human", priority: 10, action: "start_flow", flowId: flow.id }));
-    await createTrigger(org, triggerSchema.parse({ match: "any", action: "reply_template", templateKey: "echo" }));
+    await createTrigger(systemCaller("test", org), triggerSchema.parse({ match: "equals", pattern: "human", priority: 10, action: "start_flow", flowId: flow.id }));
+    await createTrigger(systemCaller("test", org), triggerSchema.parse({ match: "any", action: "reply_template", templateKey: "echo" }));
     await contactWrites(instance, "+5511999990050", "human");
     await contactWrites(instance, "+5511999990050", "hello?");
     expect(await botTexts(instance.id)).toEqual(["A person will answer."]);

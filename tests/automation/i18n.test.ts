@@ -12,6 +12,7 @@ import { createWorkflow } from "@/features/workflows/workflow.service";
 import { createOwner } from "../helpers/factories";
 import { startOpenAiServer } from "../workflows/ai-servers";
 import { connectedInstance, contactWrites } from "./helpers";
+import { systemCaller } from "@/lib/caller";
 
 const openai = startOpenAiServer();
 config.openai.baseUrl = openai.baseUrl;
@@ -23,7 +24,7 @@ async function handOffReason(language: "en" | "pt-BR", phone: string): Promise<s
   await db.update(organizations).set({ language }).where(eq(organizations.id, organization.id));
   const instance = await connectedInstance(organization.id);
   const workflow = await createWorkflow(organization.id, { name: "Assistant", provider: "openai", config: { model: "gpt-test" } } as never);
-  await createTrigger(organization.id, triggerSchema.parse({ match: "any", action: "hand_to_workflow", workflowId: workflow.id, instanceIds: [instance.id] }));
+  await createTrigger(systemCaller("test", organization.id), triggerSchema.parse({ match: "any", action: "hand_to_workflow", workflowId: workflow.id, instanceIds: [instance.id] }));
   openai.state.mode = "error";
   await contactWrites(instance, phone, "oi");
   await processDueReplies(new Date(Date.now() + 5_000));

@@ -4,6 +4,7 @@ import { createTrigger, triggerMatches } from "@/features/triggers/trigger.servi
 import { triggerSchema } from "@/features/triggers/trigger.schema";
 import { createOwner } from "../helpers/factories";
 import { botTexts, connectedInstance, contactWrites } from "./helpers";
+import { systemCaller } from "@/lib/caller";
 
 const t = (input: Record<string, unknown>) => triggerSchema.parse(input);
 
@@ -43,9 +44,9 @@ describe("triggers on inbound messages", () => {
     await createTemplate(org, { key: "high", body: "Oi {{phone}}, high priority", variants: [], variables: [], active: true });
     await createTemplate(org, { key: "only-other", body: "other instance", variants: [], variables: [], active: true });
     await createTemplate(org, { key: "first", body: "welcome!", variants: [], variables: [], active: true });
-    await createTrigger(org, t({ match: "contains", pattern: "oi", priority: 1, action: "reply_template", templateKey: "low" }));
-    await createTrigger(org, t({ match: "equals", pattern: "oi", priority: 10, cooldownSeconds: 3600, action: "reply_template", templateKey: "high" }));
-    await createTrigger(org, t({ match: "any", priority: 100, instanceIds: [other.id], action: "reply_template", templateKey: "only-other" }));
+    await createTrigger(systemCaller("test", org), t({ match: "contains", pattern: "oi", priority: 1, action: "reply_template", templateKey: "low" }));
+    await createTrigger(systemCaller("test", org), t({ match: "equals", pattern: "oi", priority: 10, cooldownSeconds: 3600, action: "reply_template", templateKey: "high" }));
+    await createTrigger(systemCaller("test", org), t({ match: "any", priority: 100, instanceIds: [other.id], action: "reply_template", templateKey: "only-other" }));
 
     await contactWrites(instance, "+5511999990001", "oi");
     const first = await botTexts(instance.id);
@@ -68,7 +69,7 @@ describe("triggers on inbound messages", () => {
     const { organization } = await createOwner();
     const instance = await connectedInstance(organization.id);
     await createTemplate(organization.id, { key: "first", body: "welcome!", variants: [], variables: [], active: true });
-    await createTrigger(organization.id, t({ match: "first_message", action: "reply_template", templateKey: "first" }));
+    await createTrigger(systemCaller("test", organization.id), t({ match: "first_message", action: "reply_template", templateKey: "first" }));
     await contactWrites(instance, "+5511999990010", "hello");
     await contactWrites(instance, "+5511999990010", "hello again");
     expect(await botTexts(instance.id)).toEqual(["welcome!"]);

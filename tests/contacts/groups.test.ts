@@ -15,6 +15,7 @@ import type { Instance } from "@/db/schema";
 import type { InboundEvent } from "@/providers/provider";
 import { api } from "../helpers/client";
 import { portugueseOrg, setupOrg } from "../helpers/factories";
+import { systemCaller } from "@/lib/caller";
 
 /**
  * A WuzAPI server as its handlers.go answers: `{code, data, success}`; `GET /group/info?groupJID=`
@@ -266,7 +267,7 @@ describe("automation in groups", () => {
       Instance,
     ];
     await createTemplate(orgId, { key: "hi", body: "Olá!", variants: [], variables: [], active: true });
-    await createTrigger(orgId, triggerSchema.parse({ match: "any", action: "reply_template", templateKey: "hi" }));
+    await createTrigger(systemCaller("test", orgId), triggerSchema.parse({ match: "any", action: "reply_template", templateKey: "hi" }));
     const outbound = async () =>
       db
         .select()

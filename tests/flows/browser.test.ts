@@ -10,6 +10,7 @@ import { createTrigger } from "@/features/triggers/trigger.service";
 import { triggerSchema } from "@/features/triggers/trigger.schema";
 import { useBrowser } from "../helpers/browser";
 import { createOwner } from "../helpers/factories";
+import { systemCaller } from "@/lib/caller";
 
 const { server, newContext } = await useBrowser();
 
@@ -26,7 +27,7 @@ async function seed() {
   await step({ key: "bye", type: "end", text: "Bye.", order: 4, transitions: { "*": "ghost" } });
   const [instance] = await db.insert(instances).values({ organizationId: org, name: "Main number", provider: "sandbox", status: "connected" }).returning();
   await createTrigger(
-    org,
+    systemCaller("test", org),
     triggerSchema.parse({
       name: "Welcome",
       match: "contains",
@@ -37,7 +38,7 @@ async function seed() {
       instanceIds: [instance!.id],
     }),
   );
-  await createTrigger(org, triggerSchema.parse({ name: "Fallback", match: "any", action: "reply_template", templateKey: "menu" }));
+  await createTrigger(systemCaller("test", org), triggerSchema.parse({ name: "Fallback", match: "any", action: "reply_template", templateKey: "menu" }));
   const { token } = await createSession(user.id, { activeOrganizationId: org });
   return { flow, token };
 }

@@ -16,6 +16,7 @@ import { botTexts, connectedInstance, contactWrites } from "../automation/helper
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
 import { startOpenAiServer } from "../workflows/ai-servers";
+import { systemCaller } from "@/lib/caller";
 
 // Issue 14 item 7: a blocked contact's messages are stored (nothing lost) but raise no unread count,
 // stay out of the default inbox lists, reach no trigger, flow or workflow, and show on the contact page.
@@ -122,7 +123,7 @@ describe("automation never hears a blocked contact", () => {
     const own = await connectedInstance(orgId);
     await createTemplate(orgId, { key: "hello-back", body: "hello back", variants: [], variables: [], active: true });
     const trigger = await createTrigger(
-      orgId,
+      systemCaller("test", orgId),
       triggerSchema.parse({ match: "any", action: "reply_template", templateKey: "hello-back", instanceIds: [own.id] }),
     );
     await contactWrites(own, FRIEND, "hi");
@@ -143,7 +144,7 @@ describe("automation never hears a blocked contact", () => {
     await saveStep(orgId, flow.id, step({ key: "ask", type: "send_text", text: "Yes or no?", waitForInput: true, transitions: { "*": "done" }, order: 0 }));
     await saveStep(orgId, flow.id, step({ key: "done", type: "end", text: "Got it.", order: 1 }));
     await publishFlow(orgId, flow.id);
-    await createTrigger(orgId, triggerSchema.parse({ match: "equals", pattern: "start", action: "start_flow", flowId: flow.id, instanceIds: [own.id] }));
+    await createTrigger(systemCaller("test", orgId), triggerSchema.parse({ match: "equals", pattern: "start", action: "start_flow", flowId: flow.id, instanceIds: [own.id] }));
     await contactWrites(own, phone, "start");
     expect(await botTexts(own.id)).toEqual(["Yes or no?"]);
     const [before] = await db.select().from(threads).where(eq(threads.organizationId, orgId));
@@ -165,7 +166,7 @@ describe("automation never hears a blocked contact", () => {
       provider: "openai",
       config: { baseUrl: openai.baseUrl, model: "gpt-test", debounceSeconds: 1 } as never,
     });
-    await createTrigger(orgId, triggerSchema.parse({ match: "any", action: "hand_to_workflow", workflowId: workflow.id, instanceIds: [own.id] }));
+    await createTrigger(systemCaller("test", orgId), triggerSchema.parse({ match: "any", action: "hand_to_workflow", workflowId: workflow.id, instanceIds: [own.id] }));
     const later = (ms: number) => new Date(Date.now() + ms);
 
     // Control: an ordinary contact is answered.

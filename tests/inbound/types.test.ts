@@ -19,6 +19,7 @@ import { MessageBubble } from "@views/inbox/_message";
 import { botTexts, connectedInstance, contactWrites } from "../automation/helpers";
 import { api } from "../helpers/client";
 import { createMember, createOwner, setupOrg, signIn } from "../helpers/factories";
+import { systemCaller } from "@/lib/caller";
 
 /**
  * What the inbound service does with the types beyond a plain message: edits keep their history,
@@ -263,7 +264,7 @@ describe("a flow's choice by button id", () => {
     await saveStep(orgId, flow.id, step({ key: "support", type: "end", text: "Support here.", order: 1 }));
     await saveStep(orgId, flow.id, step({ key: "sales", type: "end", text: "Sales will call you.", order: 2 }));
     await publishFlow(orgId, flow.id);
-    await createTrigger(orgId, triggerSchema.parse({ match: "equals", pattern: "menu", action: "start_flow", flowId: flow.id }));
+    await createTrigger(systemCaller("test", orgId), triggerSchema.parse({ match: "equals", pattern: "menu", action: "start_flow", flowId: flow.id }));
     await contactWrites(bot, "+5511999990077", "menu");
     expect(await botTexts(bot.id)).toEqual(["Pick one"]);
     const tapped = await ingestInbound(bot, {

@@ -12,6 +12,7 @@ import { createInvitation } from "@/features/members/invitation.service";
 import { createTrigger } from "@/features/triggers/trigger.service";
 import { api } from "../helpers/client";
 import { createMember, setupOrg, uniqueEmail, memberCaller } from "../helpers/factories";
+import { systemCaller } from "@/lib/caller";
 
 /** Where webhooks point: a closed loopback port, so nothing in a sweep can reach the outside. */
 export const DEAD_TARGET = "http://127.0.0.1:9/hook";
@@ -60,7 +61,7 @@ export async function seedOrganization(app: App, orgName: string) {
   const upload = await app.handle(new Request("http://localhost/v1/media", { method: "POST", body: mediaForm, headers: { authorization: `Bearer ${key}` } }));
   expect(upload.status).toBe(201);
   const media = (await upload.json()) as { id: string };
-  const trigger = await createTrigger(orgId, {
+  const trigger = await createTrigger(systemCaller("test", orgId), {
     name: "hello",
     match: "contains",
     pattern: "zzz-never",

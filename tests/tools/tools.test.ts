@@ -17,6 +17,7 @@ import { botTexts, connectedInstance, contactWrites } from "../automation/helper
 import { api } from "../helpers/client";
 import { createOwner, setupOrg, signIn } from "../helpers/factories";
 import { startOpenAiCompatible } from "../workflows/engines/llm-servers";
+import { systemCaller } from "@/lib/caller";
 
 const app = createApp();
 const model = startOpenAiCompatible();
@@ -55,7 +56,7 @@ async function bound(tools: Record<string, unknown>, extra: Record<string, unkno
     provider: "openai",
     config: { model: "gpt-test", debounceSeconds: 0, tools, ...extra } as never,
   });
-  await createTrigger(org, triggerSchema.parse({ match: "any", action: "hand_to_workflow", workflowId: workflow.id, instanceIds: [instance.id] }));
+  await createTrigger(systemCaller("test", org), triggerSchema.parse({ match: "any", action: "hand_to_workflow", workflowId: workflow.id, instanceIds: [instance.id] }));
   const phone = `+55119999${String(++phoneSeq).padStart(5, "0")}`;
   return { org, instance, workflow, phone, user };
 }

@@ -23,6 +23,7 @@ import { waitFor } from "../helpers/wait";
 import { startOpenAiServer } from "../workflows/ai-servers";
 import { contactSendsVoiceNote, enableTranscription, mediaWorkerRuns, storageKeyOf } from "./helpers";
 import { startTranscriptionServer } from "./transcribe-server";
+import { systemCaller } from "@/lib/caller";
 
 const whisper = startTranscriptionServer();
 const chat = startOpenAiServer();
@@ -158,7 +159,7 @@ describe("voice transcription", () => {
     whisper.state.reply = () => "Preciso do BOLETO deste mês";
     const { org, instance } = await orgWithTranscription();
     await createTemplate(org, { key: "boleto", body: "Segue a segunda via do boleto.", variants: [], variables: [], active: true });
-    await createTrigger(org, t({ match: "contains", pattern: "boleto", action: "reply_template", templateKey: "boleto" }));
+    await createTrigger(systemCaller("test", org), t({ match: "contains", pattern: "boleto", action: "reply_template", templateKey: "boleto" }));
 
     await contactSendsVoiceNote(instance, "+5511988880010");
     // Held: the empty audio message fires nothing on arrival.
@@ -177,7 +178,7 @@ describe("voice transcription", () => {
     await saveStep(org, flow.id, step({ key: "ask", type: "collect_input", text: "Qual é o seu nome?", config: { variable: "nome" }, order: 0 }));
     await saveStep(org, flow.id, step({ key: "thanks", type: "send_text", text: "Obrigado, {{nome}}!", order: 1 }));
     await publishFlow(org, flow.id);
-    await createTrigger(org, t({ match: "equals", pattern: "cadastro", action: "start_flow", flowId: flow.id }));
+    await createTrigger(systemCaller("test", org), t({ match: "equals", pattern: "cadastro", action: "start_flow", flowId: flow.id }));
 
     await contactWrites(instance, "+5511988880015", "cadastro");
     expect(await botTexts(instance.id)).toEqual(["Qual é o seu nome?"]);
@@ -194,7 +195,7 @@ describe("voice transcription", () => {
     chat.state.reply = (msgs) => `Resposta para: ${msgs.at(-1)?.content}`;
     const { org, instance } = await orgWithTranscription();
     const workflow = await createWorkflow(org, { name: "Atendente", provider: "openai", config: { model: "gpt-test", debounceSeconds: 3 } as never });
-    await createTrigger(org, t({ match: "any", action: "hand_to_workflow", workflowId: workflow.id, instanceIds: [instance.id] }));
+    await createTrigger(systemCaller("test", org), t({ match: "any", action: "hand_to_workflow", workflowId: workflow.id, instanceIds: [instance.id] }));
 
     await contactWrites(instance, "+5511988880020", "oi");
     await contactSendsVoiceNote(instance, "+5511988880020");
@@ -213,7 +214,7 @@ describe("voice transcription", () => {
     whisper.state.mode = "error";
     const { org, instance } = await orgWithTranscription();
     await createTemplate(org, { key: "any", body: "Recebemos sua mensagem.", variants: [], variables: [], active: true });
-    await createTrigger(org, t({ match: "any", action: "reply_template", templateKey: "any" }));
+    await createTrigger(systemCaller("test", org), t({ match: "any", action: "reply_template", templateKey: "any" }));
 
     const note = await contactSendsVoiceNote(instance, "+5511988880030");
     await mediaWorkerRuns();
@@ -296,7 +297,7 @@ describe("voice transcription", () => {
     whisper.state.mode = "ok";
     const { org, instance } = await orgWithTranscription("en");
     await createTemplate(org, { key: "ack", body: "Got it.", variants: [], variables: [], active: true });
-    await createTrigger(org, t({ match: "any", action: "reply_template", templateKey: "ack", cooldownSeconds: 0 }));
+    await createTrigger(systemCaller("test", org), t({ match: "any", action: "reply_template", templateKey: "ack", cooldownSeconds: 0 }));
 
     // Its audio is behind a link the media worker has not fetched (it is not run here).
     const lost = await contactSendsVoiceNote(instance, "+5511988880050", { source: { kind: "url", url: "http://127.0.0.1:9/lost.ogg" } });

@@ -16,6 +16,7 @@ import { drainDueDeliveries } from "@/features/webhooks/delivery.send";
 import { useBrowser } from "../helpers/browser";
 import { api } from "../helpers/client";
 import { createMember, createOwner, setupOrg, memberCaller } from "../helpers/factories";
+import { systemCaller } from "@/lib/caller";
 
 /**
  * Every admin and public page, seeded with realistic (long, hostile) data, at a phone width and a
@@ -166,7 +167,7 @@ async function seed() {
   const workflowId = wf.id;
   ok(await api(app, "POST", `/v1/workflows/${workflowId}/threads`, key, { title: `Conversa de teste ${XSS}` }), "thread");
   await createTrigger(
-    orgId,
+    systemCaller("test", orgId),
     triggerSchema.parse({
       name: `Palavra-chave ${XSS}`,
       match: "contains",
@@ -179,10 +180,10 @@ async function seed() {
     }),
   );
   await createTrigger(
-    orgId,
+    systemCaller("test", orgId),
     triggerSchema.parse({ name: "", match: "regex", pattern: "^(menu|inicio|começar|voltar ao menu principal)$", action: "start_flow", flowId: flow.id }),
   );
-  const t3 = await createTrigger(orgId, triggerSchema.parse({ name: LONG, match: "first_message", action: "hand_to_workflow", workflowId, active: false }));
+  const t3 = await createTrigger(systemCaller("test", orgId), triggerSchema.parse({ name: LONG, match: "first_message", action: "hand_to_workflow", workflowId, active: false }));
 
   // A webhook to a long URL with deliveries (one failing endpoint too), then an event of each kind.
   const hook = ok(

@@ -13,6 +13,7 @@ import { botTexts, connectedInstance, contactWrites } from "../automation/helper
 import { createOwner } from "../helpers/factories";
 import { waitFor } from "../helpers/wait";
 import { startOpenAiServer } from "../workflows/ai-servers";
+import { systemCaller } from "@/lib/caller";
 
 /**
  * Automation turns on the job mechanism: a turn claimed by a process that dies is answered once its
@@ -37,7 +38,7 @@ async function dueTurn(phone: string) {
     provider: "openai",
     config: { baseUrl: openai.baseUrl, model: "gpt-test", debounceSeconds: 1 } as never,
   });
-  await createTrigger(organization.id, triggerSchema.parse({ match: "any", action: "hand_to_workflow", workflowId: workflow.id, instanceIds: [instance.id] }));
+  await createTrigger(systemCaller("test", organization.id), triggerSchema.parse({ match: "any", action: "hand_to_workflow", workflowId: workflow.id, instanceIds: [instance.id] }));
   await contactWrites(instance, phone, "hello");
   const [thread] = await db.select().from(threads).where(eq(threads.workflowId, workflow.id));
   expect(thread!.replyDueAt).toBeInstanceOf(Date);

@@ -8,7 +8,7 @@ import { isUuid } from "@/lib/ids";
 import { keysetPage } from "@/lib/pager";
 
 export type { AuditActor, AuditBy } from "@/lib/caller";
-import type { AuditActor, AuditBy } from "@/lib/caller";
+import { auditActor, type Actor, type AuditActor, type AuditBy } from "@/lib/caller";
 export type AuditInput = {
   organizationId: string | null;
   actor: AuditActor;
@@ -39,15 +39,19 @@ export const bySystem: AuditBy = { actor: { type: "system" } };
 export const byUser = (userId: string, request?: Request): AuditBy => ({ actor: { type: "user", id: userId }, request });
 export const byApiKey = (keyId: string, request?: Request): AuditBy => ({ actor: { type: "api_key", id: keyId }, request });
 
-/** One audit row for a change to one of the organization's objects; `tx` is the change's own transaction. */
+/**
+ * One audit row for a change to one of the organization's objects, made by `caller` (its actor, and the
+ * request the row reads its ip and user agent from); `tx` is the change's own transaction.
+ */
 export async function auditChange(
   tx: DbOrTx,
   organizationId: string,
-  who: AuditBy,
+  caller: Actor | AuditBy,
   action: string,
   target: { type: string; id: string },
   details?: Record<string, unknown>,
 ): Promise<void> {
+  const who: AuditBy = "actor" in caller ? caller : { actor: auditActor(caller), request: caller.request };
   await recordAudit({ organizationId, actor: who.actor, request: who.request, action, target, details }, tx);
 }
 

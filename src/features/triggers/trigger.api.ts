@@ -5,7 +5,6 @@ import { organizationOf } from "@/lib/tenant";
 import { triggerJsonSchema, triggerListSchema, triggerTestResultSchema } from "./trigger.openapi";
 import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
-import { byApiKey } from "@/features/audit/audit.service";
 import { triggerSchema, triggerTestSchema } from "./trigger.schema";
 import { createTrigger, deleteTrigger, getTrigger, listTriggers, previewTriggers, updateTrigger, type Trigger } from "./trigger.service";
 
@@ -45,9 +44,9 @@ export const triggerApi = new Elysia({ name: "triggers-api" })
   })
   .post(
     "/v1/triggers",
-    async ({ apiKey, body, request, set }) => {
+    async ({ caller, body, set }) => {
       set.status = 201;
-      return toPublicTrigger(await createTrigger(orgOf(apiKey), body, byApiKey(apiKey.id, request)));
+      return toPublicTrigger(await createTrigger(caller, body));
     },
     { apiKey: "workflows:write", body: triggerSchema, detail: { tags: ["Triggers"], summary: "Create a trigger", responses: ok(triggerJsonSchema, 201) } },
   )
@@ -72,20 +71,16 @@ export const triggerApi = new Elysia({ name: "triggers-api" })
     params: idParams,
     detail: { tags: ["Triggers"], summary: "Get a trigger", responses: ok(triggerJsonSchema) },
   })
-  .put(
-    "/v1/triggers/:id",
-    async ({ apiKey, params, body, request }) => toPublicTrigger(await updateTrigger(orgOf(apiKey), params.id, body, byApiKey(apiKey.id, request))),
-    {
-      apiKey: "workflows:write",
-      params: idParams,
-      body: triggerSchema,
-      detail: { tags: ["Triggers"], summary: "Replace a trigger", responses: ok(triggerJsonSchema) },
-    },
-  )
+  .put("/v1/triggers/:id", async ({ caller, params, body }) => toPublicTrigger(await updateTrigger(caller, params.id, body)), {
+    apiKey: "workflows:write",
+    params: idParams,
+    body: triggerSchema,
+    detail: { tags: ["Triggers"], summary: "Replace a trigger", responses: ok(triggerJsonSchema) },
+  })
   .delete(
     "/v1/triggers/:id",
-    async ({ apiKey, params, request, set }) => {
-      await deleteTrigger(orgOf(apiKey), params.id, byApiKey(apiKey.id, request));
+    async ({ caller, params, set }) => {
+      await deleteTrigger(caller, params.id);
       set.status = 204;
     },
     { apiKey: "workflows:write", params: idParams, detail: { tags: ["Triggers"], summary: "Delete a trigger", responses: noContent() } },

@@ -13,7 +13,6 @@ import { tText } from "@/lib/i18n";
 import { TriggerForm, type TriggerChoices, type TriggerFormValues } from "@views/triggers/_form";
 import { TriggerEdit, TriggersIndex, TriggerTestResult, type TargetLabel, type TriggerListItem, type TriggerTestResultProps } from "@views/triggers/index";
 import { triggerSchema, triggerTestSchema } from "./trigger.schema";
-import { byUser } from "@/features/audit/audit.service";
 import { triggerTargets } from "./trigger.targets";
 import { createTrigger, deleteTrigger, getTrigger, listTriggers, previewTriggers, setTriggerActive, updateTrigger, type Trigger } from "./trigger.service";
 
@@ -184,7 +183,7 @@ export const triggerPages = new Elysia({ name: "triggers-pages" })
     "/triggers",
     async ({ admin, csrfToken, body, request, set, cookie }) => {
       requireManage(admin);
-      const errors = await saveForm(formFields(body), (input) => createTrigger(admin.organization.id, input, byUser(admin.user.id, request)));
+      const errors = await saveForm(formFields(body), (input) => createTrigger(admin, input));
       if (errors) {
         set.status = 422;
         const ctx = await loadContext(admin);
@@ -249,7 +248,7 @@ export const triggerPages = new Elysia({ name: "triggers-pages" })
     async ({ admin, csrfToken, params, body, request, set, cookie }) => {
       requireManage(admin);
       await getTrigger(admin.organization.id, params.id);
-      const errors = await saveForm(formFields(body), (input) => updateTrigger(admin.organization.id, params.id, input, byUser(admin.user.id, request)));
+      const errors = await saveForm(formFields(body), (input) => updateTrigger(admin, params.id, input));
       if (errors) {
         set.status = 422;
         const ctx = await loadContext(admin);
@@ -272,7 +271,7 @@ export const triggerPages = new Elysia({ name: "triggers-pages" })
     async ({ admin, params, body, request, cookie }) => {
       requireManage(admin);
       const active = checkbox(formFields(body).active);
-      await setTriggerActive(admin.organization.id, params.id, active, byUser(admin.user.id, request));
+      await setTriggerActive(admin, params.id, active);
       setFlash(cookie, "success", tText(active ? "triggers:flash.enabled" : "triggers:flash.disabled"));
       return hxRedirect(request, "/triggers");
     },
@@ -282,7 +281,7 @@ export const triggerPages = new Elysia({ name: "triggers-pages" })
     "/triggers/:id/delete",
     async ({ admin, params, request, cookie }) => {
       requireManage(admin);
-      await deleteTrigger(admin.organization.id, params.id, byUser(admin.user.id, request));
+      await deleteTrigger(admin, params.id);
       setFlash(cookie, "success", tText("triggers:flash.deleted"));
       return hxRedirect(request, "/triggers");
     },

@@ -3,7 +3,9 @@ import { db, rowsOf, type DbOrTx } from "@/db/client";
 import { flows, instances, templates, triggerFirings, triggers, workflows } from "@/db/schema";
 import { AppError, validationFailed, type FieldError } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
-import { auditChange, bySystem, inTransaction, type AuditBy } from "@/features/audit/audit.service";
+import { auditChange, inTransaction } from "@/features/audit/audit.service";
+import type { Caller } from "@/lib/caller";
+import { organizationOf } from "@/lib/tenant";
 import { regexMatches } from "./trigger.regex";
 import type { TriggerInput } from "./trigger.schema";
 
@@ -121,21 +123,23 @@ function forgetTriggers(organizationId: string) {
 /** What the audit log keeps of a trigger: enough to tell which one it was without the full pattern list. */
 const auditDetails = (t: Trigger) => ({ name: t.name, match: t.match, action: t.action });
 
-export async function createTrigger(organizationId: string, input: TriggerInput, who: AuditBy = bySystem, tx?: DbOrTx): Promise<Trigger> {
+export async function createTrigger(caller: Caller, input: TriggerInput, tx?: DbOrTx): Promise<Trigger> {
+  const organizationId = organizationOf(caller);
   const t = await inTransaction(tx, async (tx) => {
     await checkReferences(organizationId, input, tx);
     const [t] = await tx
       .insert(triggers)
       .values({ organizationId, ...values(input) })
       .returning();
-    await auditChange(tx, organizationId, who, "trigger.created", { type: "trigger", id: t!.id }, auditDetails(t!));
+    await auditChange(tx, organizationId, caller, "trigger.created", { type: "trigger", id: t!.id }, auditDetails(t!));
     return t!;
   });
   forgetTriggers(organizationId);
   return t;
 }
 
-export async function updateTrigger(organizationId: string, id: string, input: TriggerInput, who: AuditBy = bySystem, tx?: DbOrTx): Promise<Trigger> {
+export async function updateTrigger(caller: Caller, id: string, input: TriggerInput, tx?: DbOrTx): Promise<Trigger> {
+  const organizationId = organizationOf(caller);
   const t = await inTransaction(tx, async (tx) => {
     await getTrigger(organizationId, id, tx);
     await checkReferences(organizationId, input, tx);
@@ -144,24 +148,26 @@ export async function updateTrigger(organizationId: string, id: string, input: T
       .set(values(input))
       .where(and(eq(triggers.id, id), eq(triggers.organizationId, organizationId)))
       .returning();
-    await auditChange(tx, organizationId, who, "trigger.updated", { type: "trigger", id }, auditDetails(t!));
+    await auditChange(tx, organizationId, caller, "trigger.updated", { type: "trigger", id }, auditDetails(t!));
     return t!;
   });
   forgetTriggers(organizationId);
   return t;
 }
 
-export async function deleteTrigger(organizationId: string, id: string, who: AuditBy = bySystem, tx?: DbOrTx): Promise<void> {
+export async function deleteTrigger(caller: Caller, id: string, tx?: DbOrTx): Promise<void> {
+  const organizationId = organizationOf(caller);
   await inTransaction(tx, async (tx) => {
     const t = await getTrigger(organizationId, id, tx);
     await tx.delete(triggers).where(and(eq(triggers.id, id), eq(triggers.organizationId, organizationId)));
-    await auditChange(tx, organizationId, who, "trigger.deleted", { type: "trigger", id }, auditDetails(t));
+    await auditChange(tx, organizationId, caller, "trigger.deleted", { type: "trigger", id }, auditDetails(t));
   });
   forgetTriggers(organizationId);
 }
 
 /** Enables or disables a trigger without touching the rest of it (the list's toggle). */
-export async function setTriggerActive(organizationId: string, id: string, active: boolean, who: AuditBy = bySystem, tx?: DbOrTx): Promise<Trigger> {
+export async function setTriggerActive(caller: Caller, id: string, active: boolean, tx?: DbOrTx): Promise<Trigger> {
+  const organizationId = organizationOf(caller);
   const t = await inTransaction(tx, async (tx) => {
     const [t] = await tx
       .update(triggers)
@@ -169,7 +175,7 @@ export async function setTriggerActive(organizationId: string, id: string, activ
       .where(and(eq(triggers.id, id), eq(triggers.organizationId, organizationId)))
       .returning();
     if (!t) throw triggerNotFound();
-    await auditChange(tx, organizationId, who, active ? "trigger.enabled" : "trigger.disabled", { type: "trigger", id }, auditDetails(t));
+    await auditChange(tx, organizationId, caller, active ? "trigger.enabled" : "trigger.disabled", { type: "trigger", id }, auditDetails(t));
     return t;
   });
   forgetTriggers(organizationId);

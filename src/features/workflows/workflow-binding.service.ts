@@ -5,10 +5,11 @@ import { releaseConversationsFromWorkflow } from "@/features/conversations/conve
 import { getInstance } from "@/features/instances/instance.service";
 import { createTrigger, deleteTrigger } from "@/features/triggers/trigger.service";
 import { triggerSchema } from "@/features/triggers/trigger.schema";
-import { systemCaller } from "@/lib/caller";
+import type { Caller } from "@/lib/caller";
+import { organizationOf } from "@/lib/tenant";
 import { AppError } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
-import { auditChange, bySystem, type AuditBy } from "@/features/audit/audit.service";
+import { auditChange } from "@/features/audit/audit.service";
 import { archiveWorkflowThreads } from "./thread.service";
 import { getWorkflow } from "./workflow.service";
 
@@ -37,13 +38,14 @@ export async function listWorkflowBindings(organizationId: string, workflowId: s
   }));
 }
 
-export async function bindInstanceToWorkflow(organizationId: string, workflowId: string, instanceId: string, who: AuditBy = bySystem) {
+export async function bindInstanceToWorkflow(caller: Caller, workflowId: string, instanceId: string) {
+  const organizationId = organizationOf(caller);
   const workflow = await getWorkflow(organizationId, workflowId);
-  const instance = await getInstance(systemCaller("workflow binding", organizationId), instanceId);
+  const instance = await getInstance(caller, instanceId);
   // The trigger's own row says a trigger was created; this one says what it means.
   return db.transaction(async (tx) => {
     const trigger = await createTrigger(
-      organizationId,
+      caller,
       triggerSchema.parse({
         name: `${instance.name} → ${workflow.name}`.slice(0, 120),
         match: "any",
@@ -52,13 +54,12 @@ export async function bindInstanceToWorkflow(organizationId: string, workflowId:
         action: "hand_to_workflow",
         workflowId: workflow.id,
       }),
-      who,
       tx,
     );
     await auditChange(
       tx,
       organizationId,
-      who,
+      caller,
       "workflow.instance_bound",
       { type: "workflow", id: workflow.id },
       { instanceId: instance.id, instanceName: instance.name, triggerId: trigger.id },
@@ -68,15 +69,16 @@ export async function bindInstanceToWorkflow(organizationId: string, workflowId:
 }
 
 /** Removes a binding; the number's conversations that it handed to the workflow stop being answered. */
-export async function unbindWorkflow(organizationId: string, workflowId: string, triggerId: string, who: AuditBy = bySystem) {
+export async function unbindWorkflow(caller: Caller, workflowId: string, triggerId: string) {
+  const organizationId = organizationOf(caller);
   const binding = (await listWorkflowBindings(organizationId, workflowId)).find((b) => b.triggerId === triggerId);
   if (!binding) throw new AppError("not_found", tText("workflows:errors.bindingNotFound"));
   await db.transaction(async (tx) => {
-    await deleteTrigger(organizationId, triggerId, who, tx);
+    await deleteTrigger(caller, triggerId, tx);
     await auditChange(
       tx,
       organizationId,
-      who,
+      caller,
       "workflow.instance_unbound",
       { type: "workflow", id: workflowId },
       {

@@ -349,7 +349,7 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
     "/workflows/:id/bindings",
     async ({ admin, params, body, request, cookie }) => {
       requireManage(admin);
-      await bindInstanceToWorkflow(admin.organization.id, params.id, body.instanceId, byUser(admin.user.id, request));
+      await bindInstanceToWorkflow(admin, params.id, body.instanceId);
       setFlash(cookie, "success", tText("workflows:flash.bound"));
       return hxRedirect(request, `/workflows/${params.id}`);
     },
@@ -359,7 +359,7 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
     "/workflows/:id/bindings/:triggerId/delete",
     async ({ admin, params, request, cookie }) => {
       requireManage(admin);
-      await unbindWorkflow(admin.organization.id, params.id, params.triggerId, byUser(admin.user.id, request));
+      await unbindWorkflow(admin, params.id, params.triggerId);
       setFlash(cookie, "success", tText("workflows:flash.unbound"));
       return hxRedirect(request, `/workflows/${params.id}`);
     },
