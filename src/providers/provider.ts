@@ -327,6 +327,8 @@ export interface WhatsAppProvider {
   presence?(instance: ProviderInstance, chat: ChatRef, state: PresenceState, context: PresenceContext): Promise<void>;
   /** A group's subject and picture; absent when the provider offers no such call. */
   groupInfo?(instance: ProviderInstance, groupId: string): Promise<GroupInfo>;
+  /** Group administration (list, create, subject, participants, invite link, leave); absent when the provider offers none. */
+  readonly groups?: import("./groups").GroupOperations;
   /** The message templates the provider holds for this number (Cloud: its WABA's); absent when it has none. */
   listTemplates?(instance: ProviderInstance): Promise<ProviderTemplate[]>;
   /** A person's WhatsApp profile by E.164 phone (picture, name, about); absent when the provider offers no such call (Cloud: names arrive in webhooks only). */

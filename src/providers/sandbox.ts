@@ -5,6 +5,7 @@ import { tText } from "@/lib/i18n";
 import { log } from "@/lib/logger";
 import { toDigits, toE164 } from "@/lib/phone";
 import { sandboxContactOps } from "./sandbox.contacts";
+import { sandboxGroups } from "./sandbox.groups";
 import { OUTBOUND_FEATURES, type ChatRef } from "./features";
 import { ProviderError, type OutboundMessage, type ProviderInstance, type ProviderSink, type WhatsAppProvider } from "./provider";
 
@@ -105,6 +106,7 @@ export function createSandboxProvider(deps: { sink: ProviderSink; pairing: Sandb
     async presence(instance, chat) {
       assertSandboxChat(instance, chat);
     },
+    groups: sandboxGroups((instance) => (instance.waJid ? (toE164(instance.waJid) ?? undefined) : undefined)),
     ...sandboxContactOps(),
 
     async connect(instance) {

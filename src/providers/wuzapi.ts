@@ -4,6 +4,7 @@ import { AppError, validationFailed } from "@/lib/errors";
 import { guardedFetch, OutboundError } from "@/lib/outbound";
 import { toDigits, toE164 } from "@/lib/phone";
 import { arr, obj, providerFetch, providerHttp, str, type ProviderRequest } from "./http";
+import { wuzapiGroups } from "./wuzapi.groups";
 import { wuzapiContactProfile, wuzapiSetProxy } from "./wuzapi.contacts";
 import { wuzapiContextInfo, wuzapiDeleteRequest, wuzapiEditRequest, wuzapiPresenceRequest } from "./wuzapi.outbound";
 import { ProviderError, type ConnectionState, type OutboundMessage, type ProviderInstance, type WhatsAppProvider } from "./provider";
@@ -211,6 +212,8 @@ export const wuzapiProvider: WhatsAppProvider = {
    * `GET /group/info?groupJID=` answers whatsmeow's GroupInfo (`Name`, `Topic`, `Participants`); the
    * picture comes from `POST /user/avatar` with the group JID (no picture set: answered as an error).
    */
+  groups: wuzapiGroups(asUser),
+
   async groupInfo(instance, groupId) {
     const jid = `${groupId}@g.us`;
     const info = await asUser(instance, `/group/info?groupJID=${encodeURIComponent(jid)}`, { method: "GET" });
