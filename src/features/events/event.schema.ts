@@ -30,6 +30,11 @@ export const EVENT_TYPES = [
   "webhook.test",
   "webhook.disabled",
   "media.status",
+  "group.created",
+  "group.updated",
+  "group.participants_changed",
+  "group.joined",
+  "group.left",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

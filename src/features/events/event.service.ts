@@ -277,6 +277,12 @@ export const EVENT_READ_SCOPE: Record<EventType, ApiKeyScope> = {
   "webhook.test": "webhooks:read",
   "webhook.disabled": "webhooks:read",
   "media.status": "messages:read",
+  /** Groups are contacts of kind `group`: their changes are read like contacts. */
+  "group.created": "contacts:read",
+  "group.updated": "contacts:read",
+  "group.participants_changed": "contacts:read",
+  "group.joined": "contacts:read",
+  "group.left": "contacts:read",
 };
 
 /** The event types a key may read: every type with `events:read` (or `*`), else those its read scopes cover. */
