@@ -4,6 +4,7 @@ import audit from "./audit";
 import auth from "./auth";
 import common from "./common";
 import flows from "./flows";
+import groups from "./groups";
 import devices from "./devices";
 import events from "./events";
 import contacts from "./contacts";
@@ -40,6 +41,7 @@ export const catalogs = {
   auth,
   common,
   flows,
+  groups,
   devices,
   events,
   contacts,
