@@ -16,25 +16,25 @@ const step = (s: Record<string, unknown>) => flowStepSchema.parse(s);
 
 async function menuFlow(org: string) {
   await createTemplate(org, { key: "menu", body: "Hi! 1) sales 2) support", variants: [], variables: [], active: true });
-  const flow = await createFlow(org, { name: "Menu" });
+  const flow = await createFlow(systemCaller("test", org), { name: "Menu" });
   await saveStep(
-    org,
+    systemCaller("test", org),
     flow.id,
     step({ key: "menu", type: "send_template", templateKey: "menu", waitForInput: true, transitions: { "1": "sales", "2": "ask_name" }, order: 0 }),
   );
-  await saveStep(org, flow.id, step({ key: "sales", type: "send_text", text: "Sales will call you.", order: 1, transitions: { "*": "bye" } }));
-  await saveStep(org, flow.id, step({ key: "ask_name", type: "collect_input", text: "Your name?", config: { variable: "customer" }, order: 2 }));
-  await saveStep(org, flow.id, step({ key: "thanks", type: "send_text", text: "Thanks {{customer}}!", order: 3 }));
-  await saveStep(org, flow.id, step({ key: "bye", type: "end", text: "Bye.", order: 4 }));
+  await saveStep(systemCaller("test", org), flow.id, step({ key: "sales", type: "send_text", text: "Sales will call you.", order: 1, transitions: { "*": "bye" } }));
+  await saveStep(systemCaller("test", org), flow.id, step({ key: "ask_name", type: "collect_input", text: "Your name?", config: { variable: "customer" }, order: 2 }));
+  await saveStep(systemCaller("test", org), flow.id, step({ key: "thanks", type: "send_text", text: "Thanks {{customer}}!", order: 3 }));
+  await saveStep(systemCaller("test", org), flow.id, step({ key: "bye", type: "end", text: "Bye.", order: 4 }));
   return flow;
 }
 
 describe("flows", () => {
   test("validation: missing targets, unreachable steps, missing template", async () => {
     const { organization } = await createOwner();
-    const flow = await createFlow(organization.id, { name: "Broken" });
-    await saveStep(organization.id, flow.id, step({ key: "a", type: "send_template", templateKey: "nope", transitions: { "*": "ghost" }, order: 0 }));
-    await saveStep(organization.id, flow.id, step({ key: "b", type: "end", order: 1 }));
+    const flow = await createFlow(systemCaller("test", organization.id), { name: "Broken" });
+    await saveStep(systemCaller("test", organization.id), flow.id, step({ key: "a", type: "send_template", templateKey: "nope", transitions: { "*": "ghost" }, order: 0 }));
+    await saveStep(systemCaller("test", organization.id), flow.id, step({ key: "b", type: "end", order: 1 }));
     // Called outside a request, so the language is chosen here (pt-BR by default).
     const steps = await getSteps(flow.id);
     const errors = await withLocale({ locale: "en" }, () => validateFlow(organization.id, steps));
@@ -42,7 +42,7 @@ describe("flows", () => {
     expect(messages).toContain('missing step "ghost"');
     expect(messages).toContain('"b" is unreachable');
     expect(messages).toContain('Template "nope" does not exist');
-    await expect(withLocale({ locale: "en" }, () => publishFlow(organization.id, flow.id))).rejects.toThrow("problems");
+    await expect(withLocale({ locale: "en" }, () => publishFlow(systemCaller("test", organization.id), flow.id))).rejects.toThrow("problems");
   });
 
   test("a trigger starts the published flow; input drives transitions and variables", async () => {
@@ -50,7 +50,7 @@ describe("flows", () => {
     const org = organization.id;
     const instance = await connectedInstance(org);
     const flow = await menuFlow(org);
-    await publishFlow(org, flow.id);
+    await publishFlow(systemCaller("test", org), flow.id);
     await createTrigger(systemCaller("test", org), triggerSchema.parse({ match: "equals", pattern: "menu", action: "start_flow", flowId: flow.id }));
 
     await contactWrites(instance, "+5511999990020", "menu");
@@ -69,14 +69,14 @@ describe("flows", () => {
     const org = organization.id;
     const instance = await connectedInstance(org);
     const v1 = await menuFlow(org);
-    await publishFlow(org, v1.id);
+    await publishFlow(systemCaller("test", org), v1.id);
     await createTrigger(systemCaller("test", org), triggerSchema.parse({ match: "equals", pattern: "menu", action: "start_flow", flowId: v1.id }));
     await contactWrites(instance, "+5511999990030", "menu"); // runs v1, waiting at the menu
 
-    const draft = await draftFor(org, v1.id);
+    const draft = await draftFor(systemCaller("test", org), v1.id);
     expect(draft.version).toBe(2);
-    await saveStep(org, draft.id, step({ key: "sales", type: "send_text", text: "Sales v2.", order: 1, transitions: { "*": "bye" } }), "sales");
-    const v2 = await publishFlow(org, draft.id);
+    await saveStep(systemCaller("test", org), draft.id, step({ key: "sales", type: "send_text", text: "Sales v2.", order: 1, transitions: { "*": "bye" } }), "sales");
+    const v2 = await publishFlow(systemCaller("test", org), draft.id);
     expect(v2.status).toBe("published");
 
     await contactWrites(instance, "+5511999990030", "1");
@@ -92,7 +92,7 @@ describe("flows", () => {
     const org = organization.id;
     const instance = await connectedInstance(org);
     const flow = await menuFlow(org);
-    await publishFlow(org, flow.id);
+    await publishFlow(systemCaller("test", org), flow.id);
     await createTrigger(systemCaller("test", org), triggerSchema.parse({ match: "equals", pattern: "menu", action: "start_flow", flowId: flow.id }));
     await contactWrites(instance, "+5511999990040", "menu");
     await Promise.all([contactWrites(instance, "+5511999990040", "1"), contactWrites(instance, "+5511999990040", "1")]);
@@ -105,9 +105,9 @@ describe("flows", () => {
     const { organization } = await createOwner();
     const org = organization.id;
     const instance = await connectedInstance(org);
-    const flow = await createFlow(org, { name: "Human" });
-    await saveStep(org, flow.id, step({ key: "h", type: "handoff", text: "A person will answer.", order: 0 }));
-    await publishFlow(org, flow.id);
+    const flow = await createFlow(systemCaller("test", org), { name: "Human" });
+    await saveStep(systemCaller("test", org), flow.id, step({ key: "h", type: "handoff", text: "A person will answer.", order: 0 }));
+    await publishFlow(systemCaller("test", org), flow.id);
     await createTemplate(org, { key: "echo", body: "bot here", variants: [], variables: [], active: true });
     await createTrigger(systemCaller("test", org), triggerSchema.parse({ match: "equals", pattern: "human", priority: 10, action: "start_flow", flowId: flow.id }));
     await createTrigger(systemCaller("test", org), triggerSchema.parse({ match: "any", action: "reply_template", templateKey: "echo" }));

@@ -18,8 +18,8 @@ async function seed() {
   const { user, organization } = await createOwner();
   const org = organization.id;
   await createTemplate(org, { key: "menu", body: "Hi! 1) sales 2) support", variants: [], variables: [], active: true });
-  const flow = await createFlow(org, { name: "Menu" });
-  const step = (s: Record<string, unknown>) => saveStep(org, flow.id, flowStepSchema.parse(s));
+  const flow = await createFlow(systemCaller("test", org), { name: "Menu" });
+  const step = (s: Record<string, unknown>) => saveStep(systemCaller("test", org), flow.id, flowStepSchema.parse(s));
   await step({ key: "menu", type: "choice", templateKey: "menu", transitions: { "1": "sales", "2": "ask_name" }, order: 0 });
   await step({ key: "sales", type: "send_text", text: "Sales will call you.", order: 1, transitions: { "*": "bye" } });
   await step({ key: "ask_name", type: "collect_input", text: "Your name?", config: { variable: "customer" }, order: 2 });

@@ -8,6 +8,7 @@ import { createFlow, getSteps, saveStep } from "@/features/flows/flow.service";
 import { createTemplate } from "@/features/templates/template.service";
 import { TestClient } from "../helpers/client";
 import { createMember, setupOrg, signIn } from "../helpers/factories";
+import { systemCaller } from "@/lib/caller";
 
 const app = createApp();
 
@@ -55,7 +56,7 @@ const text = async (res: Response | Promise<Response>) => (await (await res).tex
 describe("flow pages", () => {
   test("logged out: every route redirects to sign in", async () => {
     const { organization } = await setupOrg(app);
-    const flow = await createFlow(organization.id, { name: "Private" });
+    const flow = await createFlow(systemCaller("test", organization.id), { name: "Private" });
     const anon = new TestClient(app);
     for (const path of ["/flows", `/flows/${flow.id}`]) {
       const res = await anon.get(path);
@@ -341,7 +342,7 @@ describe("flow pages", () => {
     const { client, organization } = await setupOrg(app);
     const xss = "<img src=x onerror=alert(1)>";
     const path = await newFlow(client, xss);
-    await saveStep(organization.id, idOf(path), flowStepSchema.parse({ key: "a", type: "choice", text: xss, transitions: { [xss]: "b" } }));
+    await saveStep(systemCaller("test", organization.id), idOf(path), flowStepSchema.parse({ key: "a", type: "choice", text: xss, transitions: { [xss]: "b" } }));
     const html = await (await client.get(path)).text();
     expect(html).not.toContain(xss);
     expect(html).toContain("&lt;img src=x onerror=alert(1)&gt;");

@@ -139,11 +139,11 @@ describe("automation never hears a blocked contact", () => {
     const orgId = org.organization.id;
     const own = await connectedInstance(orgId);
     const phone = "+5511955550010";
-    const flow = await createFlow(orgId, { name: "Ask" });
+    const flow = await createFlow(systemCaller("test", orgId), { name: "Ask" });
     const step = (s: Record<string, unknown>) => flowStepSchema.parse(s);
-    await saveStep(orgId, flow.id, step({ key: "ask", type: "send_text", text: "Yes or no?", waitForInput: true, transitions: { "*": "done" }, order: 0 }));
-    await saveStep(orgId, flow.id, step({ key: "done", type: "end", text: "Got it.", order: 1 }));
-    await publishFlow(orgId, flow.id);
+    await saveStep(systemCaller("test", orgId), flow.id, step({ key: "ask", type: "send_text", text: "Yes or no?", waitForInput: true, transitions: { "*": "done" }, order: 0 }));
+    await saveStep(systemCaller("test", orgId), flow.id, step({ key: "done", type: "end", text: "Got it.", order: 1 }));
+    await publishFlow(systemCaller("test", orgId), flow.id);
     await createTrigger(systemCaller("test", orgId), triggerSchema.parse({ match: "equals", pattern: "start", action: "start_flow", flowId: flow.id, instanceIds: [own.id] }));
     await contactWrites(own, phone, "start");
     expect(await botTexts(own.id)).toEqual(["Yes or no?"]);

@@ -253,17 +253,17 @@ describe("a flow's choice by button id", () => {
   test("the option named by the button's payload id is taken, whatever the button's text", async () => {
     const orgId = (await createOwner()).organization.id;
     const bot = await connectedInstance(orgId);
-    const flow = await createFlow(orgId, { name: "Buttons" });
+    const flow = await createFlow(systemCaller("test", orgId), { name: "Buttons" });
     const step = (s: Record<string, unknown>) => flowStepSchema.parse(s);
     // Without the id, the text matches no option and the flow would fall through to the next step (support).
     await saveStep(
-      orgId,
+      systemCaller("test", orgId),
       flow.id,
       step({ key: "menu", type: "send_text", text: "Pick one", waitForInput: true, transitions: { btn_support: "support", btn_sales: "sales" }, order: 0 }),
     );
-    await saveStep(orgId, flow.id, step({ key: "support", type: "end", text: "Support here.", order: 1 }));
-    await saveStep(orgId, flow.id, step({ key: "sales", type: "end", text: "Sales will call you.", order: 2 }));
-    await publishFlow(orgId, flow.id);
+    await saveStep(systemCaller("test", orgId), flow.id, step({ key: "support", type: "end", text: "Support here.", order: 1 }));
+    await saveStep(systemCaller("test", orgId), flow.id, step({ key: "sales", type: "end", text: "Sales will call you.", order: 2 }));
+    await publishFlow(systemCaller("test", orgId), flow.id);
     await createTrigger(systemCaller("test", orgId), triggerSchema.parse({ match: "equals", pattern: "menu", action: "start_flow", flowId: flow.id }));
     await contactWrites(bot, "+5511999990077", "menu");
     expect(await botTexts(bot.id)).toEqual(["Pick one"]);

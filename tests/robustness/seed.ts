@@ -46,8 +46,8 @@ export async function seedOrganization(app: App, orgName: string) {
   const template = await ok(api(app, "POST", "/v1/templates", key, { key: "welcome", body: "Hi {{name}}" }), "template");
   const device = await ok(api(app, "POST", "/v1/devices", key, { name: `${orgName} device` }), "device");
 
-  const flow = await createFlow(orgId, { name: `${orgName} flow` });
-  await saveStep(orgId, flow.id, { key: "start", type: "send_text", text: "hello", config: {}, waitForInput: false, transitions: {}, order: 0 });
+  const flow = await createFlow(systemCaller("test", orgId), { name: `${orgName} flow` });
+  await saveStep(systemCaller("test", orgId), flow.id, { key: "start", type: "send_text", text: "hello", config: {}, waitForInput: false, transitions: {}, order: 0 });
   const workflow = await ok(api(app, "POST", "/v1/workflows", key, { name: `${orgName} bot`, provider: "flow", config: { flowId: flow.id } }), "workflow");
   const thread = await ok(api(app, "POST", `/v1/workflows/${workflow.id}/threads`, key, {}), "thread");
   // A public IP literal: the outbound guard accepts it without DNS.

@@ -173,11 +173,11 @@ describe("voice transcription", () => {
     whisper.state.mode = "ok";
     whisper.state.reply = () => "Ana Souza";
     const { org, instance } = await orgWithTranscription();
-    const flow = await createFlow(org, { name: "Cadastro" });
+    const flow = await createFlow(systemCaller("test", org), { name: "Cadastro" });
     const step = (s: Record<string, unknown>) => flowStepSchema.parse(s);
-    await saveStep(org, flow.id, step({ key: "ask", type: "collect_input", text: "Qual é o seu nome?", config: { variable: "nome" }, order: 0 }));
-    await saveStep(org, flow.id, step({ key: "thanks", type: "send_text", text: "Obrigado, {{nome}}!", order: 1 }));
-    await publishFlow(org, flow.id);
+    await saveStep(systemCaller("test", org), flow.id, step({ key: "ask", type: "collect_input", text: "Qual é o seu nome?", config: { variable: "nome" }, order: 0 }));
+    await saveStep(systemCaller("test", org), flow.id, step({ key: "thanks", type: "send_text", text: "Obrigado, {{nome}}!", order: 1 }));
+    await publishFlow(systemCaller("test", org), flow.id);
     await createTrigger(systemCaller("test", org), t({ match: "equals", pattern: "cadastro", action: "start_flow", flowId: flow.id }));
 
     await contactWrites(instance, "+5511988880015", "cadastro");

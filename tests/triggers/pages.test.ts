@@ -8,6 +8,7 @@ import { createFlow, publishFlow, saveStep } from "@/features/flows/flow.service
 import { createTemplate } from "@/features/templates/template.service";
 import { TestClient } from "../helpers/client";
 import { createMember, setupOrg, signIn } from "../helpers/factories";
+import { systemCaller } from "@/lib/caller";
 
 const app = createApp();
 
@@ -20,9 +21,9 @@ async function orgWithTargets() {
   const ctx = await setupOrg(app);
   const org = ctx.organization.id;
   await createTemplate(org, { key: "welcome", body: "Welcome!", variants: [], variables: [], active: true });
-  const flow = await createFlow(org, { name: "Sales menu" });
-  await saveStep(org, flow.id, flowStepSchema.parse({ key: "hi", type: "send_text", text: "Hi" }));
-  await publishFlow(org, flow.id);
+  const flow = await createFlow(systemCaller("test", org), { name: "Sales menu" });
+  await saveStep(systemCaller("test", org), flow.id, flowStepSchema.parse({ key: "hi", type: "send_text", text: "Hi" }));
+  await publishFlow(systemCaller("test", org), flow.id);
   const main = await instanceOf(org, "Main number");
   const other = await instanceOf(org, "Support number");
   return { ...ctx, org, flow, main, other };

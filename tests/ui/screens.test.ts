@@ -129,9 +129,9 @@ async function seed() {
     "template",
   );
   const templateId = tpl.id;
-  const flow = await createFlow(orgId, { name: `Menu principal ${XSS}` });
+  const flow = await createFlow(systemCaller("test", orgId), { name: `Menu principal ${XSS}` });
   await saveStep(
-    orgId,
+    systemCaller("test", orgId),
     flow.id,
     step({
       key: "menu",
@@ -143,13 +143,13 @@ async function seed() {
     }),
   );
   await saveStep(
-    orgId,
+    systemCaller("test", orgId),
     flow.id,
     step({ key: "vendas", type: "send_text", text: `Vendas: ${"https://example.com/catalogo/".padEnd(120, "x")}`, order: 1, transitions: { "*": "fim" } }),
   );
-  await saveStep(orgId, flow.id, step({ key: "nome", type: "collect_input", text: "Qual é o seu nome?", config: { variable: "customer" }, order: 2 }));
-  await saveStep(orgId, flow.id, step({ key: "fim", type: "end", text: "Até logo.", order: 3 }));
-  await saveStep(orgId, flow.id, step({ key: "orfao", type: "send_text", text: "Nunca chega aqui", order: 4 }));
+  await saveStep(systemCaller("test", orgId), flow.id, step({ key: "nome", type: "collect_input", text: "Qual é o seu nome?", config: { variable: "customer" }, order: 2 }));
+  await saveStep(systemCaller("test", orgId), flow.id, step({ key: "fim", type: "end", text: "Até logo.", order: 3 }));
+  await saveStep(systemCaller("test", orgId), flow.id, step({ key: "orfao", type: "send_text", text: "Nunca chega aqui", order: 4 }));
   const wf = ok(
     await api(app, "POST", "/v1/workflows", key, {
       name: `Assistente de vendas ${XSS}`,

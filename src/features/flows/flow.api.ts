@@ -5,7 +5,6 @@ import { organizationOf } from "@/lib/tenant";
 import { flowDetailSchema, flowListSchema, flowStepJsonSchema } from "./flow.openapi";
 import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
-import { byApiKey } from "@/features/audit/audit.service";
 import { createFlowSchema, flowStepSchema } from "./flow.schema";
 import {
   createFlow,
@@ -91,10 +90,10 @@ export const flowApi = new Elysia({ name: "flows-api" })
   )
   .post(
     "/v1/flows",
-    async ({ apiKey, body, request, set }) => {
+    async ({ caller, apiKey, body, set }) => {
       set.status = 201;
       const organizationId = orgOf(apiKey);
-      return flowDetail(organizationId, await createFlow(organizationId, body, byApiKey(apiKey.id, request)));
+      return flowDetail(organizationId, await createFlow(caller, body));
     },
     {
       apiKey: "workflows:write",
@@ -116,9 +115,9 @@ export const flowApi = new Elysia({ name: "flows-api" })
   )
   .put(
     "/v1/flows/:id",
-    async ({ apiKey, params, body, request }) => {
+    async ({ caller, apiKey, params, body }) => {
       const organizationId = orgOf(apiKey);
-      return flowDetail(organizationId, await updateFlowSettings(organizationId, params.id, body, byApiKey(apiKey.id, request)));
+      return flowDetail(organizationId, await updateFlowSettings(caller, params.id, body));
     },
     {
       apiKey: "workflows:write",
@@ -129,9 +128,9 @@ export const flowApi = new Elysia({ name: "flows-api" })
   )
   .post(
     "/v1/flows/:id/steps",
-    async ({ apiKey, params, body, request, set }) => {
+    async ({ caller, params, body, set }) => {
       set.status = 201;
-      return toPublicStep(await saveStep(orgOf(apiKey), params.id, body, undefined, byApiKey(apiKey.id, request)));
+      return toPublicStep(await saveStep(caller, params.id, body));
     },
     {
       apiKey: "workflows:write",
@@ -142,11 +141,11 @@ export const flowApi = new Elysia({ name: "flows-api" })
   )
   .put(
     "/v1/flows/:id/steps/:key",
-    async ({ apiKey, params, body, request }) => {
+    async ({ caller, apiKey, params, body }) => {
       const organizationId = orgOf(apiKey);
       const flow = await getFlow(organizationId, params.id);
       if (!(await getSteps(flow.id)).some((s) => s.key === params.key)) throw stepNotFound();
-      return toPublicStep(await saveStep(organizationId, flow.id, body, params.key, byApiKey(apiKey.id, request)));
+      return toPublicStep(await saveStep(caller, flow.id, body, params.key));
     },
     {
       apiKey: "workflows:write",
@@ -157,17 +156,17 @@ export const flowApi = new Elysia({ name: "flows-api" })
   )
   .delete(
     "/v1/flows/:id/steps/:key",
-    async ({ apiKey, params, request, set }) => {
-      await deleteStep(orgOf(apiKey), params.id, params.key, byApiKey(apiKey.id, request));
+    async ({ caller, params, set }) => {
+      await deleteStep(caller, params.id, params.key);
       set.status = 204;
     },
     { apiKey: "workflows:write", params: stepParams, detail: { tags: ["Flows"], summary: "Delete a step of a draft", responses: noContent() } },
   )
   .post(
     "/v1/flows/:id/publish",
-    async ({ apiKey, params, request }) => {
+    async ({ caller, apiKey, params }) => {
       const organizationId = orgOf(apiKey);
-      return flowDetail(organizationId, await publishFlow(organizationId, params.id, byApiKey(apiKey.id, request)));
+      return flowDetail(organizationId, await publishFlow(caller, params.id));
     },
     {
       apiKey: "workflows:write",
@@ -181,9 +180,9 @@ export const flowApi = new Elysia({ name: "flows-api" })
   )
   .post(
     "/v1/flows/:id/draft",
-    async ({ apiKey, params, request }) => {
+    async ({ caller, apiKey, params }) => {
       const organizationId = orgOf(apiKey);
-      return flowDetail(organizationId, await draftFor(organizationId, params.id, byApiKey(apiKey.id, request)));
+      return flowDetail(organizationId, await draftFor(caller, params.id));
     },
     {
       apiKey: "workflows:write",

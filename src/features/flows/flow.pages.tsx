@@ -16,7 +16,6 @@ import { FlowEditor, SettingsForm, type SettingsValues } from "@views/flows/show
 import { ProblemsPanel } from "@views/flows/_problems";
 import { StepForm, type StepChoices, type StepFormValues } from "@views/flows/_steps";
 import { TryPanel } from "@views/flows/_try";
-import { byUser, type AuditBy } from "@/features/audit/audit.service";
 import { followUpLines, parseFollowUpLines } from "@/features/workflows/workflow.schema";
 import { createFlowSchema, flowStepSchema, parseTransitionLines } from "./flow.schema";
 import {
@@ -163,11 +162,11 @@ async function renderEditor(admin: AdminContext, csrfToken: string, flow: Flow, 
 }
 
 /** Saves a step form (new, or replacing `replacingKey`): undefined when saved, else the field errors. */
-async function saveStepForm(organizationId: string, flowId: string, body: FormBody, who: AuditBy, replacingKey?: string): Promise<FieldError[] | undefined> {
+async function saveStepForm(admin: AdminContext, flowId: string, body: FormBody, replacingKey?: string): Promise<FieldError[] | undefined> {
   const { input, errors } = stepFormToInput(body);
   const parsed = parseForm(flowStepSchema, input, errors);
   if (!parsed.ok) return parsed.errors;
-  const saved = await attemptForm(() => saveStep(organizationId, flowId, parsed.value, replacingKey, who));
+  const saved = await attemptForm(() => saveStep(admin, flowId, parsed.value, replacingKey));
   return saved.ok ? undefined : saved.errors;
 }
 
@@ -188,7 +187,7 @@ export const flowPages = new Elysia({ name: "flows-pages" })
       const b = formFields(body);
       const parsed = parseForm(createFlowSchema, { name: formText(b.name).trim() });
       if (!parsed.ok) return unprocessable(set, () => FlowCreateForm({ values: { name: formText(b.name) }, errors: parsed.errors, csrfToken }));
-      const flow = await createFlow(admin.organization.id, parsed.value, byUser(admin.user.id, request));
+      const flow = await createFlow(admin, parsed.value);
       setFlash(cookie, "success", tText("flows:flash.created"));
       return hxRedirect(request, `/flows/${flow.id}`);
     },
@@ -216,7 +215,7 @@ export const flowPages = new Elysia({ name: "flows-pages" })
         });
       const parsed = parseForm(createFlowSchema, input, errors);
       if (!parsed.ok) return rerender(parsed.errors);
-      const saved = await attemptForm(() => updateFlowSettings(admin.organization.id, flow.id, parsed.value, byUser(admin.user.id, request)));
+      const saved = await attemptForm(() => updateFlowSettings(admin, flow.id, parsed.value));
       if (!saved.ok) return rerender(saved.errors);
       setFlash(cookie, "success", tText("flows:flash.settingsSaved"));
       return hxRedirect(request, `/flows/${flow.id}`);
@@ -228,7 +227,7 @@ export const flowPages = new Elysia({ name: "flows-pages" })
     async ({ admin, csrfToken, params, body, request, set, cookie }) => {
       requireManage(admin);
       const flow = await getFlow(admin.organization.id, params.id);
-      const errors = await saveStepForm(admin.organization.id, flow.id, formFields(body), byUser(admin.user.id, request));
+      const errors = await saveStepForm(admin, flow.id, formFields(body));
       if (errors) {
         set.status = 422;
         const stepForm = { values: stepFormValues(formFields(body)), errors };
@@ -246,7 +245,7 @@ export const flowPages = new Elysia({ name: "flows-pages" })
       requireManage(admin);
       const flow = await getFlow(admin.organization.id, params.id);
       if (!(await getSteps(flow.id)).some((s) => s.key === params.key)) throw stepNotFound();
-      const errors = await saveStepForm(admin.organization.id, flow.id, formFields(body), byUser(admin.user.id, request), params.key);
+      const errors = await saveStepForm(admin, flow.id, formFields(body), params.key);
       if (errors) {
         set.status = 422;
         const stepForm = { values: stepFormValues(formFields(body)), errors, editingKey: params.key };
@@ -263,7 +262,7 @@ export const flowPages = new Elysia({ name: "flows-pages" })
     async ({ admin, params, request, cookie }) => {
       requireManage(admin);
       const flow = await getFlow(admin.organization.id, params.id);
-      await deleteStep(admin.organization.id, flow.id, params.key, byUser(admin.user.id, request));
+      await deleteStep(admin, flow.id, params.key);
       setFlash(cookie, "success", tText("flows:flash.stepDeleted"));
       return hxRedirect(request, `/flows/${flow.id}#steps-table`);
     },
@@ -275,7 +274,7 @@ export const flowPages = new Elysia({ name: "flows-pages" })
       requireManage(admin);
       const flow = await getFlow(admin.organization.id, params.id);
       try {
-        const published = await publishFlow(admin.organization.id, flow.id, byUser(admin.user.id, request));
+        const published = await publishFlow(admin, flow.id);
         setFlash(cookie, "success", tText("flows:flash.published", { version: published.version }));
         return hxRedirect(request, `/flows/${published.id}`);
       } catch (err) {
@@ -291,7 +290,7 @@ export const flowPages = new Elysia({ name: "flows-pages" })
     "/flows/:id/draft",
     async ({ admin, params, request, cookie }) => {
       requireManage(admin);
-      const draft = await draftFor(admin.organization.id, params.id, byUser(admin.user.id, request));
+      const draft = await draftFor(admin, params.id);
       setFlash(cookie, "info", tText("flows:flash.editingDraft", { version: draft.version }));
       return hxRedirect(request, `/flows/${draft.id}`);
     },

@@ -3,7 +3,9 @@ import { db, type DbOrTx } from "@/db/client";
 import { flowSteps, flows, templates, workflows, type FollowUpStage } from "@/db/schema";
 import { AppError, conflict, validationFailed, zodDetails, type FieldError } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
-import { auditChange, bySystem, inTransaction, type AuditBy } from "@/features/audit/audit.service";
+import { auditChange, inTransaction } from "@/features/audit/audit.service";
+import type { Caller } from "@/lib/caller";
+import { organizationOf } from "@/lib/tenant";
 import { FLOW_LIMITS, flowStepSchema, type FlowStepInput } from "./flow.schema";
 
 export type Flow = typeof flows.$inferSelect;
@@ -163,19 +165,15 @@ async function assertFollowUpTemplates(organizationId: string, followUps: Follow
 const flowTarget = (f: Flow) => ({ type: "flow", id: f.id });
 const flowDetails = (f: Flow, extra: Record<string, unknown> = {}) => ({ name: f.name, lineageId: f.lineageId, version: f.version, ...extra });
 
-export async function createFlow(
-  organizationId: string,
-  input: { name: string; followUps?: FollowUpStage[] },
-  who: AuditBy = bySystem,
-  tx?: DbOrTx,
-): Promise<Flow> {
+export async function createFlow(caller: Caller, input: { name: string; followUps?: FollowUpStage[] }, tx?: DbOrTx): Promise<Flow> {
+  const organizationId = organizationOf(caller);
   return inTransaction(tx, async (tx) => {
     await assertFollowUpTemplates(organizationId, input.followUps ?? [], tx);
     const [f] = await tx
       .insert(flows)
       .values({ organizationId, lineageId: crypto.randomUUID(), name: input.name, status: "draft", version: 1, followUps: input.followUps ?? [] })
       .returning();
-    await auditChange(tx, organizationId, who, "flow.created", flowTarget(f!), flowDetails(f!));
+    await auditChange(tx, organizationId, caller, "flow.created", flowTarget(f!), flowDetails(f!));
     return f!;
   });
 }
@@ -184,7 +182,8 @@ export async function createFlow(
  * The editable draft of a flow's lineage. Published and archived versions are immutable: editing one
  * starts a new draft (next version) with a copy of its steps.
  */
-export async function draftFor(organizationId: string, flowId: string, who: AuditBy = bySystem): Promise<Flow> {
+export async function draftFor(caller: Caller, flowId: string): Promise<Flow> {
+  const organizationId = organizationOf(caller);
   const flow = await getFlow(organizationId, flowId);
   if (flow.status === "draft") return flow;
   return db.transaction(async (tx) => {
@@ -199,7 +198,7 @@ export async function draftFor(organizationId: string, flowId: string, who: Audi
     if (steps.length) {
       await tx.insert(flowSteps).values(steps.map(({ id: _, flowId: __, ...s }) => ({ ...s, flowId: draft!.id })));
     }
-    await auditChange(tx, organizationId, who, "flow.draft_created", flowTarget(draft!), flowDetails(draft!, { fromVersion: flow.version }));
+    await auditChange(tx, organizationId, caller, "flow.draft_created", flowTarget(draft!), flowDetails(draft!, { fromVersion: flow.version }));
     return draft!;
   });
 }
@@ -210,23 +209,20 @@ async function editableDraft(organizationId: string, flowId: string, tx: DbOrTx)
   return flow;
 }
 
-export async function updateFlowSettings(
-  organizationId: string,
-  flowId: string,
-  input: { name: string; followUps: FollowUpStage[] },
-  who: AuditBy = bySystem,
-): Promise<Flow> {
+export async function updateFlowSettings(caller: Caller, flowId: string, input: { name: string; followUps: FollowUpStage[] }): Promise<Flow> {
+  const organizationId = organizationOf(caller);
   return db.transaction(async (tx) => {
     const flow = await editableDraft(organizationId, flowId, tx);
     await assertFollowUpTemplates(organizationId, input.followUps, tx);
     const [f] = await tx.update(flows).set({ name: input.name, followUps: input.followUps }).where(eq(flows.id, flow.id)).returning();
-    await auditChange(tx, organizationId, who, "flow.updated", flowTarget(f!), flowDetails(f!, { followUps: input.followUps.length }));
+    await auditChange(tx, organizationId, caller, "flow.updated", flowTarget(f!), flowDetails(f!, { followUps: input.followUps.length }));
     return f!;
   });
 }
 
 /** Adds or replaces (same key) a step of a draft. */
-export async function saveStep(organizationId: string, flowId: string, step: FlowStepInput, replacingKey?: string, who: AuditBy = bySystem): Promise<FlowStep> {
+export async function saveStep(caller: Caller, flowId: string, step: FlowStepInput, replacingKey?: string): Promise<FlowStep> {
+  const organizationId = organizationOf(caller);
   return db.transaction(async (tx) => {
     const flow = await editableDraft(organizationId, flowId, tx);
     const steps = await getSteps(flow.id, tx);
@@ -242,7 +238,7 @@ export async function saveStep(organizationId: string, flowId: string, step: Flo
     await auditChange(
       tx,
       organizationId,
-      who,
+      caller,
       "flow.step_saved",
       flowTarget(flow),
       flowDetails(flow, { step: step.key, ...(replacingKey ? { replacing: replacingKey } : {}) }),
@@ -251,7 +247,8 @@ export async function saveStep(organizationId: string, flowId: string, step: Flo
   });
 }
 
-export async function deleteStep(organizationId: string, flowId: string, key: string, who: AuditBy = bySystem): Promise<void> {
+export async function deleteStep(caller: Caller, flowId: string, key: string): Promise<void> {
+  const organizationId = organizationOf(caller);
   await db.transaction(async (tx) => {
     const flow = await editableDraft(organizationId, flowId, tx);
     const deleted = await tx
@@ -259,7 +256,7 @@ export async function deleteStep(organizationId: string, flowId: string, key: st
       .where(and(eq(flowSteps.flowId, flow.id), eq(flowSteps.key, key)))
       .returning({ id: flowSteps.id });
     if (deleted.length === 0) throw stepNotFound();
-    await auditChange(tx, organizationId, who, "flow.step_deleted", flowTarget(flow), flowDetails(flow, { step: key }));
+    await auditChange(tx, organizationId, caller, "flow.step_deleted", flowTarget(flow), flowDetails(flow, { step: key }));
   });
 }
 
@@ -267,7 +264,8 @@ export async function deleteStep(organizationId: string, flowId: string, key: st
  * Publishes a draft after validation: it becomes the live version and the previous live version is
  * archived. Threads already running keep the version they started with.
  */
-export async function publishFlow(organizationId: string, flowId: string, who: AuditBy = bySystem): Promise<Flow> {
+export async function publishFlow(caller: Caller, flowId: string): Promise<Flow> {
+  const organizationId = organizationOf(caller);
   return db.transaction(async (tx) => {
     const flow = await editableDraft(organizationId, flowId, tx);
     const errors = await validateFlow(organizationId, await getSteps(flow.id, tx), tx);
@@ -277,7 +275,7 @@ export async function publishFlow(organizationId: string, flowId: string, who: A
       .set({ status: "archived" })
       .where(and(eq(flows.lineageId, flow.lineageId), eq(flows.organizationId, organizationId), eq(flows.status, "published")));
     const [published] = await tx.update(flows).set({ status: "published" }).where(eq(flows.id, flow.id)).returning();
-    await auditChange(tx, organizationId, who, "flow.published", flowTarget(published!), flowDetails(published!));
+    await auditChange(tx, organizationId, caller, "flow.published", flowTarget(published!), flowDetails(published!));
     return published!;
   });
 }
