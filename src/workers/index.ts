@@ -6,3 +6,4 @@ import "./media.worker";
 import "@/features/usage/usage.worker";
 import "@/features/contacts/contacts.worker";
 import "@/features/transcription/transcription.worker";
+import "@/features/templates/provider-template.worker";

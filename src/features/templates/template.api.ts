@@ -2,7 +2,8 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import { noContent, ok } from "@/lib/openapi";
 import { organizationOf } from "@/lib/tenant";
-import { templateJsonSchema, templateListSchema, templatePreviewSchema } from "./template.openapi";
+import { providerTemplateListSchema, providerTemplateSyncSchema, templateJsonSchema, templateListSchema, templatePreviewSchema } from "./template.openapi";
+import { listProviderTemplates, syncInstanceTemplates, type ProviderTemplateRow } from "./provider-template.service";
 import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
 import { byApiKey } from "@/features/audit/audit.service";
@@ -12,6 +13,18 @@ import { createTemplate, deleteTemplate, getTemplate, listTemplates, renderTempl
 const idParams = z.object({ id: z.string().uuid() });
 
 const orgOf = (key: VerifiedApiKey) => organizationOf(key);
+
+const providerTemplateJson = (t: ProviderTemplateRow) => ({
+  id: t.id,
+  instanceId: t.instanceId,
+  providerTemplateId: t.providerTemplateId,
+  name: t.name,
+  language: t.language,
+  category: t.category,
+  status: t.status,
+  components: t.components,
+  syncedAt: t.syncedAt.toISOString(),
+});
 
 /** `/v1/templates`: message templates with {{variables}} and random variants (scopes workflows:*). */
 export const templatesApi = new Elysia({ name: "templates-api" })
@@ -32,6 +45,33 @@ export const templatesApi = new Elysia({ name: "templates-api" })
       detail: { tags: ["Templates"], summary: "Create a template", responses: ok(templateJsonSchema, 201) },
     },
   )
+  .get(
+    "/v1/provider-templates",
+    async ({ caller, query }) => ({
+      data: (await listProviderTemplates(caller, { instanceId: query.instanceId })).map(providerTemplateJson),
+      nextCursor: null,
+    }),
+    {
+      apiKey: "workflows:read",
+      query: z.object({ instanceId: z.string().optional() }),
+      detail: {
+        tags: ["Templates"],
+        summary: "List provider templates (Cloud: the WhatsApp Business Account's, as last synced)",
+        description: 'Send an APPROVED one with `POST /v1/messages` `{type: "template", template: {name, language, components}}`.',
+        responses: ok(providerTemplateListSchema),
+      },
+    },
+  )
+  .post("/v1/instances/:id/templates/sync", async ({ caller, params }) => syncInstanceTemplates(caller, params.id), {
+    apiKey: "workflows:write",
+    params: z.object({ id: z.string() }),
+    detail: {
+      tags: ["Templates"],
+      summary: "Sync the instance's provider templates now (Cloud: GET /{waba-id}/message_templates)",
+      description: "422 `unsupported_by_provider` for providers without templates; 422 naming `config.wabaId` when a Cloud instance has none.",
+      responses: ok(providerTemplateSyncSchema),
+    },
+  })
   .get("/v1/templates/:id", async ({ apiKey, params }) => toPublicTemplate(await getTemplate(orgOf(apiKey), params.id)), {
     apiKey: "workflows:read",
     params: idParams,

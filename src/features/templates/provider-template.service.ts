@@ -1,0 +1,137 @@
+import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
+import { db, type DbOrTx } from "@/db/client";
+import { instances, providerTemplates } from "@/db/schema";
+import type { Instance } from "@/db/schema";
+import { callProvider } from "@/features/instances/instance.service";
+import type { Caller } from "@/lib/caller";
+import { AppError, validationFailed } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
+import { log } from "@/lib/logger";
+import { callerTenant, instanceAccess, instanceOfTenant, tenantFilter } from "@/lib/tenant";
+import { providerFor } from "@/providers";
+import { cloudWabaId } from "@/providers/cloud.templates";
+
+/*
+ * Provider templates: the message templates a provider holds for a number (Cloud: its WhatsApp
+ * Business Account's), copied here by a sync — on demand (API, the templates page's button) and on a
+ * schedule (provider-template.worker.ts). Each sync replaces the instance's list: a template deleted at
+ * Meta disappears here too.
+ */
+
+export type ProviderTemplateRow = typeof providerTemplates.$inferSelect;
+
+/** Fetches the instance's templates from its provider and replaces the stored list; answers how many. */
+export async function syncTemplatesOf(instance: Instance): Promise<number> {
+  const provider = providerFor(instance);
+  if (!provider.listTemplates) {
+    throw new AppError(
+      "unsupported_by_provider",
+      tText("templates:provider.unsupported", { provider: instance.provider, feature: tText("templates:provider.feature") }),
+    );
+  }
+  if (instance.provider === "cloud" && !cloudWabaId(instance)) {
+    throw validationFailed([{ path: "config.wabaId", message: tText("templates:provider.wabaIdMissing") }], tText("templates:provider.wabaIdMissing"));
+  }
+  const listed = await callProvider(tText("templates:provider.syncing"), () => provider.listTemplates!(instance));
+  if (!instance.organizationId) return 0;
+  const organizationId = instance.organizationId;
+  const now = new Date();
+  // One row per (name, language): Meta's own key for a template.
+  const unique = [...new Map(listed.map((t) => [`${t.name}/${t.language}`, t])).values()];
+  await db.transaction(async (tx) => {
+    if (unique.length > 0) {
+      await tx
+        .insert(providerTemplates)
+        .values(
+          unique.map((t) => ({
+            organizationId,
+            instanceId: instance.id,
+            providerTemplateId: t.providerTemplateId ?? null,
+            name: t.name,
+            language: t.language,
+            category: t.category ?? null,
+            status: t.status,
+            components: t.components,
+            syncedAt: now,
+          })),
+        )
+        .onConflictDoUpdate({
+          target: [providerTemplates.instanceId, providerTemplates.name, providerTemplates.language],
+          set: {
+            providerTemplateId: sql`excluded.provider_template_id`,
+            category: sql`excluded.category`,
+            status: sql`excluded.status`,
+            components: sql`excluded.components`,
+            syncedAt: now,
+          },
+        });
+    }
+    // Every template listed now was just written with this sync's time: older rows were deleted at Meta.
+    await tx.delete(providerTemplates).where(and(eq(providerTemplates.instanceId, instance.id), lt(providerTemplates.syncedAt, now)));
+  });
+  return unique.length;
+}
+
+/** `POST /v1/instances/:id/templates/sync` and the page's button: another tenant's instance is a 404. */
+export async function syncInstanceTemplates(caller: Caller, instanceId: string): Promise<{ synced: number }> {
+  const instance = await instanceOfTenant(instanceAccess(caller), instanceId);
+  return { synced: await syncTemplatesOf(instance) };
+}
+
+/** The caller's provider templates (of one instance when given), by instance, name and language. */
+export async function listProviderTemplates(caller: Caller, filter: { instanceId?: string } = {}, tx: DbOrTx = db): Promise<ProviderTemplateRow[]> {
+  const access = instanceAccess(caller);
+  const instanceId = filter.instanceId ?? access.instanceId ?? undefined;
+  if (instanceId) await instanceOfTenant(access, instanceId, { tx });
+  return tx
+    .select({ template: providerTemplates })
+    .from(providerTemplates)
+    .innerJoin(instances, eq(instances.id, providerTemplates.instanceId))
+    .where(
+      and(
+        tenantFilter(callerTenant(caller), instances.organizationId, instances.createdByDeviceId),
+        instanceId ? eq(providerTemplates.instanceId, instanceId) : undefined,
+      ),
+    )
+    .orderBy(asc(instances.name), asc(providerTemplates.name), asc(providerTemplates.language))
+    .then((rows) => rows.map((r) => r.template));
+}
+
+/** The approved templates of an instance (what may open a conversation outside the 24-hour window). */
+export async function approvedTemplatesOf(instanceId: string, tx: DbOrTx = db): Promise<{ name: string; language: string }[]> {
+  return tx
+    .select({ name: providerTemplates.name, language: providerTemplates.language })
+    .from(providerTemplates)
+    .where(and(eq(providerTemplates.instanceId, instanceId), eq(providerTemplates.status, "APPROVED")))
+    .orderBy(asc(providerTemplates.name), asc(providerTemplates.language));
+}
+
+/** One approved template of the instance by name and language, or null. */
+export async function approvedTemplate(instanceId: string, name: string, language: string, tx: DbOrTx = db): Promise<ProviderTemplateRow | null> {
+  const [row] = await tx
+    .select()
+    .from(providerTemplates)
+    .where(and(eq(providerTemplates.instanceId, instanceId), eq(providerTemplates.name, name), eq(providerTemplates.language, language)))
+    .limit(1);
+  return row ?? null;
+}
+
+/** The scheduled refresh: every Cloud instance with a WABA id; one failing instance does not stop the rest. */
+export async function syncAllProviderTemplates(): Promise<{ instances: number; failed: number }> {
+  const rows = await db
+    .select()
+    .from(instances)
+    .where(
+      and(inArray(instances.provider, ["cloud"]), sql`${instances.organizationId} is not null`, sql`(${instances.providerConfig}->>'wabaId') is not null`),
+    );
+  let failed = 0;
+  for (const instance of rows) {
+    try {
+      await syncTemplatesOf(instance);
+    } catch (err) {
+      failed++;
+      log.warn("provider template sync failed", { instanceId: instance.id, err: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  return { instances: rows.length, failed };
+}
