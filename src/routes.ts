@@ -10,6 +10,8 @@ import { accountEmailPages } from "@/features/auth/account-email.pages";
 import { authPages } from "@/features/auth/auth.pages";
 import { platformUserPages } from "@/features/auth/platform-users.pages";
 import { secondFactorPages } from "@/features/auth/second-factor.pages";
+import { cannedRepliesApi } from "@/features/canned-replies/canned-reply.api";
+import { cannedRepliesPages } from "@/features/canned-replies/canned-reply.pages";
 import { contactApi } from "@/features/contacts/contact.api";
 import { contactPages } from "@/features/contacts/contact.pages";
 import { plugContactWrites } from "@/features/contacts/contact.sends";
@@ -30,6 +32,7 @@ import { eventPages } from "@/features/events/event.pages";
 import { flowApi } from "@/features/flows/flow.api";
 import { listFlows, listFlowVersions } from "@/features/flows/flow.service";
 import { flowPages } from "@/features/flows/flow.pages";
+import { groupApi } from "@/features/groups/group.api";
 import { inboundHooks } from "@/features/inbound/inbound.hooks";
 import { inboundSink, onIdentityChange } from "@/features/inbound/inbound.service";
 import { messageChanges } from "@/features/inbound/message-changes";
@@ -44,7 +47,7 @@ import { invitationPages } from "@/features/members/invitation.pages";
 import { memberPages } from "@/features/members/member.pages";
 import { listMembers } from "@/features/members/member.service";
 import { countProviderCall } from "@/features/metrics/metrics";
-import { messageApi } from "@/features/messages/message.api";
+import { messageApi, presenceApi } from "@/features/messages/message.api";
 import { plugMessageChanges } from "@/features/messages/message.changes";
 import { addPrivateNote } from "@/features/messages/message.notes";
 import { noteMessageMedia, queueInboxReply, queueTestMessage } from "@/features/messages/message.service";
@@ -117,7 +120,9 @@ const features: AnyElysia[] = [
   settingsPages,
   contactApi,
   contactPages,
+  groupApi,
   conversationApi,
+  presenceApi,
   inboxPages,
   eventApi,
   eventPages,
@@ -129,6 +134,8 @@ const features: AnyElysia[] = [
   flowApi,
   mediaApi,
   mediaFiles,
+  cannedRepliesApi,
+  cannedRepliesPages,
 ];
 
 /** Mounts every feature on `app` (in place: Elysia's `use` registers on the same instance). */

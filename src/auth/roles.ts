@@ -21,6 +21,9 @@ export const can = {
   manageInstances: (role: Role) => roleAtLeast(role, "supervisor"),
   manageAutomation: (role: Role) => roleAtLeast(role, "supervisor"),
   viewAudit: (role: Role) => roleAtLeast(role, "admin"),
+  /** Agents use canned replies; supervisors and above write them. */
+  manageCannedReplies: (role: Role) => roleAtLeast(role, "supervisor"),
+  manageAnnouncements: (role: Role) => roleAtLeast(role, "admin"),
 };
 
 /** Platform pages (users, sign-up requests) are for platform admins only (the install's first account). */

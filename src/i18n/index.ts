@@ -2,6 +2,7 @@ import account from "./account";
 import apiKeys from "./api-keys";
 import audit from "./audit";
 import auth from "./auth";
+import cannedReplies from "./canned-replies";
 import common from "./common";
 import flows from "./flows";
 import groups from "./groups";
@@ -39,6 +40,7 @@ export const catalogs = {
   "api-keys": apiKeys,
   audit,
   auth,
+  "canned-replies": cannedReplies,
   common,
   flows,
   groups,

@@ -57,6 +57,9 @@ const OWNERS: Record<string, string> = {
   paymentPromises: "features/tools/",
   followUpTasks: "features/tools/",
   usageLimits: "features/usage/",
+  cannedReplies: "features/canned-replies/",
+  announcements: "features/announcements/",
+  announcementDismissals: "features/announcements/",
 };
 
 /**

@@ -15,6 +15,7 @@ const NAV: NavItem[] = [
   { href: "/instances", label: "shell:nav.instances", key: "instances" },
   { href: "/contacts", label: "shell:nav.contacts", key: "contacts" },
   { href: "/templates", label: "shell:nav.templates", key: "templates" },
+  { href: "/canned-replies", label: "shell:nav.cannedReplies", key: "canned-replies" },
   { href: "/triggers", label: "shell:nav.triggers", key: "triggers" },
   { href: "/flows", label: "shell:nav.flows", key: "flows" },
   { href: "/workflows", label: "shell:nav.workflows", key: "workflows" },

@@ -1,0 +1,93 @@
+import type { Catalog } from "./index";
+
+/** Canned replies ("respostas rápidas"): admin page, the reply box's `/shortcut` suggestions, and the service's rules. */
+export default {
+  "pt-BR": {
+    title: "Respostas rápidas",
+    back: "← Respostas rápidas",
+    intro: "Digite / e o atalho na caixa de resposta da conversa para inserir uma resposta pronta.",
+    empty: "Nenhuma resposta rápida ainda.",
+    allDepartments: "Todos os departamentos",
+    newReply: "Nova resposta rápida",
+    confirmDelete: "Excluir esta resposta rápida?",
+    columns: {
+      shortcut: "Atalho",
+      title: "Título",
+      body: "Texto",
+      department: "Departamento",
+      updated: "Atualizada em",
+    },
+    form: {
+      shortcut: "Atalho",
+      shortcutPlaceholder: "saudacao",
+      title: "Título",
+      body: "Texto",
+      bodyHint: "Variáveis: {{variables}} — qualquer campo do contato como contact.nome_do_campo.",
+      department: "Departamento (opcional)",
+      departmentHint: "Vazio: oferecida em todas as conversas.",
+      mediaId: "Mídia (id de um upload, opcional)",
+      mediaIdHint: "O id devolvido por POST /v1/media.",
+      create: "Criar resposta rápida",
+    },
+    suggest: {
+      label: "Respostas rápidas",
+      none: "Nenhuma resposta rápida encontrada.",
+    },
+    flash: {
+      created: "Resposta rápida criada.",
+      saved: "Resposta rápida salva.",
+      deleted: "Resposta rápida excluída.",
+    },
+    errors: {
+      notFound: "Resposta rápida não encontrada.",
+      forbidden: "Somente supervisores e administradores gerenciam respostas rápidas.",
+      shortcutFormat: "Use letras minúsculas, números, _ e -, começando por letra ou número.",
+      shortcutTaken: "Já existe uma resposta rápida com este atalho.",
+      mediaInvalid: "Mídia não encontrada: informe o id de um upload desta organização.",
+    },
+  },
+  en: {
+    title: "Canned replies",
+    back: "← Canned replies",
+    intro: "Type / and the shortcut in a conversation's reply box to insert a ready-made reply.",
+    empty: "No canned replies yet.",
+    allDepartments: "All departments",
+    newReply: "New canned reply",
+    confirmDelete: "Delete this canned reply?",
+    columns: {
+      shortcut: "Shortcut",
+      title: "Title",
+      body: "Text",
+      department: "Department",
+      updated: "Updated",
+    },
+    form: {
+      shortcut: "Shortcut",
+      shortcutPlaceholder: "greeting",
+      title: "Title",
+      body: "Text",
+      bodyHint: "Variables: {{variables}} — any contact field as contact.field_name.",
+      department: "Department (optional)",
+      departmentHint: "Empty: offered in every conversation.",
+      mediaId: "Media (an upload's id, optional)",
+      mediaIdHint: "The id POST /v1/media returned.",
+      create: "Create canned reply",
+    },
+    suggest: {
+      label: "Canned replies",
+      none: "No canned reply found.",
+    },
+    flash: {
+      created: "Canned reply created.",
+      saved: "Canned reply saved.",
+      deleted: "Canned reply deleted.",
+    },
+    errors: {
+      notFound: "Canned reply not found.",
+      forbidden: "Only supervisors and admins manage canned replies.",
+      shortcutFormat: "Use lowercase letters, digits, _ and -, starting with a letter or digit.",
+      shortcutTaken: "A canned reply with this shortcut already exists.",
+      mediaInvalid: "Media not found: give the id of an upload of this organization.",
+    },
+  },
+} satisfies Catalog;
