@@ -42,6 +42,7 @@ const OWNERS: Record<string, string> = {
   threads: "features/workflows/thread.service.ts",
   threadMessages: "features/workflows/thread.service.ts",
   templates: "features/templates/",
+  providerTemplates: "features/templates/",
   flows: "features/flows/",
   flowSteps: "features/flows/",
   triggers: "features/triggers/",
