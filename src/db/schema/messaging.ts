@@ -41,6 +41,8 @@ export type MessageContext = {
   system?: Record<string, unknown>;
   contacts?: { name?: string; phones: string[]; vcard?: string }[];
   mentions?: string[];
+  /** Outbound reply: who wrote the quoted message (`fromMe`, else `author`'s E.164), for providers that name them. */
+  quote?: { fromMe: boolean; author?: string };
   /** The catalog product the contact asks about ("Message business" on a product). */
   product?: { catalogId?: string; productRetailerId?: string };
   forwarded?: boolean;

@@ -4,8 +4,9 @@ import { authPlugin } from "@/auth/plugin";
 import { requireAnyApiKey } from "@/features/instances/instance.api";
 import { validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
-import { ok } from "@/lib/openapi";
-import { idempotencyKeySchema, messageJsonSchema, sendMessageSchema } from "./message.schema";
+import { noContent, ok } from "@/lib/openapi";
+import { deleteMessage, editMessage, sendPresence } from "./message.actions";
+import { editMessageSchema, idempotencyKeySchema, messageJsonSchema, presenceSchema, sendMessageSchema } from "./message.schema";
 import { getMessage, markMessageRead, messageJson, queueOutboundMessage } from "./message.service";
 
 const tags = ["Messages"];
@@ -44,7 +45,7 @@ export const messageApi = new Elysia({ name: "message-api", prefix: "/v1/message
         tags,
         summary: "Send a message (queued)",
         description:
-          "One of `text`, `media` (image/audio/video/document/sticker: `{url}` a public link, or `{id}` of a file uploaded with `POST /v1/media`), `location`, `contact`, `reaction`, `template` ({key, variables}). The recipient is `to` (a phone) or `contactId` (a contact of the organization: the way to reach a group, or a contact known only by a WhatsApp LID or business-scoped user id, where the instance's provider can — else 422 naming why). `instanceId` may be omitted when the key is bound to one instance or exactly one is connected. Send `Idempotency-Key` to make retries safe (Stripe's rules): the same key with the same body replays the first response (`Idempotent-Replayed: true`); with a different body it is refused with 422 `idempotency_mismatch`; while the first request with the key is still in flight, others get 409 `idempotency_key_in_use` with `Retry-After`. A request that failed stored nothing and may be retried with its key.",
+          "One of `text`, `media` (image/audio/video/document/sticker: `{url}` a public link, or `{id}` of a file uploaded with `POST /v1/media`), `location`, `contact`, `reaction`, `template` ({key, variables}). `replyTo` (our id of a message of the same conversation) sends it as a reply quoting that message; `mentions` (phones) mention group members. A provider that cannot do either answers 422 `unsupported_by_provider`. The recipient is `to` (a phone) or `contactId` (a contact of the organization: the way to reach a group, or a contact known only by a WhatsApp LID or business-scoped user id, where the instance's provider can — else 422 naming why). `instanceId` may be omitted when the key is bound to one instance or exactly one is connected. Send `Idempotency-Key` to make retries safe (Stripe's rules): the same key with the same body replays the first response (`Idempotent-Replayed: true`); with a different body it is refused with 422 `idempotency_mismatch`; while the first request with the key is still in flight, others get 409 `idempotency_key_in_use` with `Retry-After`. A request that failed stored nothing and may be retried with its key.",
         "x-idempotent": true,
         responses: ok(z.object({ id: z.string(), status: z.literal("queued") }), 202),
       },
@@ -71,6 +72,69 @@ export const messageApi = new Elysia({ name: "message-api", prefix: "/v1/message
         tags,
         summary: "Mark a received message (and earlier ones) read",
         responses: ok(messageJsonSchema.pick({ id: true, status: true })),
+      },
+    },
+  )
+  .patch(
+    "/:id",
+    async ({ caller, params, body }) => {
+      const message = await editMessage(caller, params.id, body.text);
+      const { phone } = await getMessage(caller, message.id);
+      return messageJson(message, phone);
+    },
+    {
+      apiKey: "messages:write",
+      params: idParams,
+      body: editMessageSchema,
+      detail: {
+        tags,
+        summary: "Edit a text message we sent",
+        description:
+          "Replaces the text of a text message this organization sent, within WhatsApp's edit window (15 minutes after it was sent; later is a 422). The earlier text stays in `previousVersions`. A provider without edits answers 422 `unsupported_by_provider`.",
+        responses: ok(messageJsonSchema),
+      },
+    },
+  )
+  .delete(
+    "/:id",
+    async ({ caller, params }) => {
+      const message = await deleteMessage(caller, params.id);
+      const { phone } = await getMessage(caller, message.id);
+      return messageJson(message, phone);
+    },
+    {
+      apiKey: "messages:write",
+      params: idParams,
+      detail: {
+        tags,
+        summary: "Delete a message we sent, for everyone",
+        description:
+          "Deletes a message this organization sent for everyone in the chat (`deletedAt` set; its content kept or cleared per the organization's setting). A provider without deletes answers 422 `unsupported_by_provider`.",
+        responses: ok(messageJsonSchema),
+      },
+    },
+  );
+
+/** `POST /v1/conversations/:id/presence`, here beside the sends it precedes (conversations import nothing of messages). */
+export const presenceApi = new Elysia({ name: "message-presence-api", prefix: "/v1/conversations" })
+  .use(authPlugin)
+  .onTransform(({ request }) => requireAnyApiKey(request))
+  .post(
+    "/:id/presence",
+    async ({ caller, params, body, set }) => {
+      await sendPresence(caller, params.id, body.state);
+      set.status = 204;
+    },
+    {
+      apiKey: "messages:write",
+      params: idParams,
+      body: presenceSchema,
+      detail: {
+        tags: ["Conversations"],
+        summary: "Show typing or recording in a conversation",
+        description:
+          "`state`: `typing`, `recording` (a voice note) or `paused`. WhatsApp shows it for a few seconds; repeat it while the reply is being written. On the Cloud API only `typing` exists, and it answers the conversation's last received message (marking it read). A provider without it answers 422 `unsupported_by_provider`.",
+        responses: noContent(),
       },
     },
   );

@@ -14,12 +14,15 @@ export const MESSAGE_LIMITS = {
   templateKeyMax: 100,
   templateVariables: 50,
   variableValueMax: 1024,
+  mentionsMax: 256,
+  /** WhatsApp lets the author edit a message for 15 minutes after sending it. */
+  editWindowMinutes: 15,
 } as const;
 
 const atMost = (count: number) => ({ error: () => tText("messages:schema.atMost", { count }) });
 
 /** A phone normalized to E.164; `key` names whose phone it is in the "enter … in international format" message. */
-const phone = (key: "messages:schema.recipient" | "messages:schema.contactPhone") =>
+const phone = (key: "messages:schema.recipient" | "messages:schema.contactPhone" | "messages:schema.mentions") =>
   z
     .string({ error: () => tText(key) })
     .trim()
@@ -114,6 +117,13 @@ const base = {
   instanceId: z.uuid({ error: () => tText("messages:schema.instanceId") }).optional(),
   to: phone("messages:schema.recipient").optional(),
   contactId: z.uuid({ error: () => tText("messages:schema.contactId") }).optional(),
+  /** Our id of a message of the same conversation this one replies to (quotes). */
+  replyTo: z.uuid({ error: () => tText("messages:schema.replyTo") }).optional(),
+  /** Group members mentioned (phones, E.164); the text names them as WhatsApp shows them (@5511…). */
+  mentions: z
+    .array(phone("messages:schema.mentions"), { error: () => tText("messages:schema.mentions") })
+    .max(MESSAGE_LIMITS.mentionsMax, { error: () => tText("messages:schema.mentions") })
+    .optional(),
 };
 const text = z
   .string({ error: () => tText("messages:schema.text") })
@@ -144,6 +154,13 @@ export const sendMessageSchema = z
     if (value.to && value.contactId) ctx.addIssue({ code: "custom", path: ["contactId"], message: tText("messages:schema.toOrContact") });
   });
 export type SendMessageInput = z.infer<typeof sendMessageSchema>;
+
+/** `PATCH /v1/messages/:id`: the new text of a text message we sent. */
+export const editMessageSchema = z.object({ text });
+
+export const PRESENCE_STATES = ["typing", "recording", "paused"] as const;
+/** `POST /v1/conversations/:id/presence`. */
+export const presenceSchema = z.object({ state: z.enum(PRESENCE_STATES, { error: () => tText("messages:schema.presenceState") }) });
 
 /** The admin's "send test message" form: a text to one number. */
 export const testMessageSchema = z.object({

@@ -21,6 +21,7 @@ import type { Instance } from "@/db/schema";
 import { ProviderError, type OutboundMessage } from "@/providers/provider";
 import { applyMessageReaction } from "./message.changes";
 import { addressablesOf, recipientFor } from "./message.recipient";
+import { replyTarget, requireFeature } from "./message.features";
 import { holdIdempotencyKey, idempotencyClaim, previousSendFor } from "./message.idempotency";
 import { renderTemplate } from "@/features/templates/template.render";
 import { testMessageSchema, type MessageJson, type SendMessageInput } from "./message.schema";
@@ -213,7 +214,20 @@ async function storedContent(tx: DbOrTx, instance: Instance, input: SendMessageI
 }
 
 /** The provider-facing form of a stored outbound message (the worker sends this). */
-export function outboundMessageOf(message: Pick<Message, "type" | "body" | "media">, to: string): OutboundMessage {
+export function outboundMessageOf(
+  message: Pick<Message, "type" | "body" | "media"> & Partial<Pick<Message, "quotedProviderMessageId" | "context">>,
+  to: string,
+): OutboundMessage {
+  const sent = contentOf(message, to);
+  // A reply names the quoted message and its author; mentions name group members (both per provider, see features.ts).
+  const quote = message.context?.quote;
+  if (message.quotedProviderMessageId)
+    sent.quoted = { providerMessageId: message.quotedProviderMessageId, fromMe: quote?.fromMe ?? false, ...(quote?.author ? { author: quote.author } : {}) };
+  if (message.context?.mentions?.length) sent.mentions = message.context.mentions;
+  return sent;
+}
+
+function contentOf(message: Pick<Message, "type" | "body" | "media">, to: string): OutboundMessage {
   // The stored media column of each type holds what its request schema accepted (message.schema).
   // biome-ignore lint/suspicious/noExplicitAny: one untyped read of a jsonb column shaped per message type.
   const m = (message.media ?? {}) as Record<string, any>;
@@ -319,6 +333,14 @@ export async function queueOutboundMessage(caller: Caller, input: SendMessageInp
           const recipient = recipientFor((await addressablesOf([contact.id], tx)).get(contact.id)!, providerFor(instance));
           if (!recipient.ok) throw validationFailed([{ path, message: recipient.reason }], recipient.reason);
         }
+        const provider = providerFor(instance);
+        if (input.mentions?.length) requireFeature(provider, "mentions", "mentions");
+        if (input.replyTo) requireFeature(provider, "reply", "replyTo");
+        const reply = input.replyTo ? await replyTarget(tx, instance, conversation.id, input.replyTo) : null;
+        const context = {
+          ...(reply ? { quote: { fromMe: reply.fromMe, ...(reply.author ? { author: reply.author } : {}) } } : {}),
+          ...(input.mentions?.length ? { mentions: input.mentions } : {}),
+        };
         const [row] = await tx
           .insert(messages)
           .values({
@@ -330,6 +352,9 @@ export async function queueOutboundMessage(caller: Caller, input: SendMessageInp
             type: content.type,
             body: content.body,
             media: content.media,
+            quotedProviderMessageId: reply?.providerMessageId ?? null,
+            replyToMessageId: reply?.id ?? null,
+            context: Object.keys(context).length ? context : null,
             status: "queued",
             attempts: 0,
             nextAttemptAt: now,

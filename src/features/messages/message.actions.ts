@@ -1,0 +1,124 @@
+import { and, desc, eq, isNotNull } from "drizzle-orm";
+import { db } from "@/db/client";
+import { conversations, instances, messages, type Instance } from "@/db/schema";
+import { callProvider } from "@/features/instances/instance.service";
+import type { Caller } from "@/lib/caller";
+import { AppError, validationFailed } from "@/lib/errors";
+import { isUuid } from "@/lib/ids";
+import { tText } from "@/lib/i18n";
+import { publishLive } from "@/lib/live";
+import { inboxTopic } from "@/lib/live-topics";
+import { callerTenant, tenantFilter } from "@/lib/tenant";
+import { providerFor } from "@/providers";
+import type { ChatRef, PresenceState } from "@/providers/features";
+import { applyMessageDelete, applyMessageEdit } from "./message.changes";
+import { requireFeature } from "./message.features";
+import { addressablesOf, recipientFor } from "./message.recipient";
+import { MESSAGE_LIMITS } from "./message.schema";
+import { getMessage, type Message } from "./message.service";
+
+/**
+ * What is done to a message already sent (edit, delete for everyone) and to a chat (presence): each
+ * checked against WhatsApp's rules and the provider's features first, then asked of the provider, then
+ * applied here as the provider's own report of it would be (message.changes), the inbox told live.
+ */
+
+function assertConnected(instance: Instance): void {
+  if (instance.status !== "connected") {
+    throw new AppError("conflict", tText("messages:errors.instanceNotConnected", { name: instance.name, status: instance.status }));
+  }
+}
+
+/** The chat of a contact as the instance's provider addresses it (a phone, a group, a LID…); 422 when it cannot. */
+async function chatOf(instance: Instance, contactId: string): Promise<ChatRef> {
+  const recipient = recipientFor((await addressablesOf([contactId])).get(contactId)!, providerFor(instance));
+  if (!recipient.ok) throw validationFailed([{ path: "id", message: recipient.reason }], recipient.reason);
+  return { to: recipient.to, ...(recipient.address ? { address: recipient.address } : {}) };
+}
+
+/** A message we sent that WhatsApp has, not deleted: what edit and delete both need. */
+function sentByUs(message: Message): string {
+  const refuse = (key: "messages:errors.onlyOwn" | "messages:errors.alreadyDeleted" | "messages:errors.notSentYet") => {
+    throw validationFailed([{ path: "id", message: tText(key) }], tText(key));
+  };
+  if (message.direction !== "outbound" || message.isPrivateNote) refuse("messages:errors.onlyOwn");
+  if (message.deletedAt) refuse("messages:errors.alreadyDeleted");
+  if (!message.providerMessageId) refuse("messages:errors.notSentYet");
+  return message.providerMessageId!;
+}
+
+async function applied(instance: Instance, change: Message | undefined, fallbackId: string): Promise<Message> {
+  if (change) {
+    const topic = inboxTopic(instance);
+    if (topic) await publishLive(topic, { conversationId: change.conversationId, messageId: change.id });
+    return change;
+  }
+  // Already applied (the provider's echo of it arrived first): answer the message as it is now.
+  const [row] = await db.select().from(messages).where(eq(messages.id, fallbackId));
+  return row!;
+}
+
+/** `PATCH /v1/messages/:id`: a text we sent gets a new text, within WhatsApp's edit window (15 minutes). */
+export async function editMessage(caller: Caller, id: string, text: string, now = new Date()): Promise<Message> {
+  const { message, instance } = await getMessage(caller, id);
+  const providerMessageId = sentByUs(message);
+  if (message.type !== "text") throw validationFailed([{ path: "id", message: tText("messages:errors.onlyTextEdit") }], tText("messages:errors.onlyTextEdit"));
+  const sentAt = message.sentAt ?? message.createdAt;
+  if (now.getTime() - sentAt.getTime() > MESSAGE_LIMITS.editWindowMinutes * 60_000) {
+    const reason = tText("messages:errors.editWindow", { minutes: MESSAGE_LIMITS.editWindowMinutes });
+    throw validationFailed([{ path: "id", message: reason }], reason);
+  }
+  const provider = providerFor(instance);
+  requireFeature(provider, "edit", "text");
+  assertConnected(instance);
+  const chat = await chatOf(instance, message.contactId);
+  await callProvider(tText("messages:errors.editing"), () => provider.editMessage!(instance, chat, providerMessageId, text));
+  const edited = await db.transaction((tx) =>
+    applyMessageEdit({ instanceId: instance.id, targetProviderMessageId: providerMessageId, body: text, at: now }, tx),
+  );
+  return applied(instance, edited, message.id);
+}
+
+/** `DELETE /v1/messages/:id`: a message we sent is deleted for everyone in the chat. */
+export async function deleteMessage(caller: Caller, id: string, now = new Date()): Promise<Message> {
+  const { message, instance } = await getMessage(caller, id);
+  const providerMessageId = sentByUs(message);
+  const provider = providerFor(instance);
+  requireFeature(provider, "delete", "id");
+  assertConnected(instance);
+  const chat = await chatOf(instance, message.contactId);
+  await callProvider(tText("messages:errors.deleting"), () => provider.deleteMessage!(instance, chat, providerMessageId));
+  const deleted = await db.transaction((tx) => applyMessageDelete({ instanceId: instance.id, targetProviderMessageId: providerMessageId, at: now }, tx));
+  return applied(instance, deleted, message.id);
+}
+
+/**
+ * `POST /v1/conversations/:id/presence`: shows the contact we are typing or recording a voice note, or
+ * that we stopped. Another tenant's conversation reads as 404.
+ */
+export async function sendPresence(caller: Caller, conversationId: string, state: PresenceState): Promise<void> {
+  const notFound = () => new AppError("not_found", tText("inbox:errors.notFound"));
+  if (!isUuid(conversationId)) throw notFound();
+  const filters = [eq(conversations.id, conversationId), tenantFilter(callerTenant(caller), instances.organizationId, instances.createdByDeviceId)];
+  if (caller.boundInstanceId) filters.push(eq(conversations.instanceId, caller.boundInstanceId));
+  const [row] = await db
+    .select({ conversation: conversations, instance: instances })
+    .from(conversations)
+    .innerJoin(instances, eq(instances.id, conversations.instanceId))
+    .where(and(...filters))
+    .limit(1);
+  if (!row) throw notFound();
+  const { conversation, instance } = row;
+  const provider = providerFor(instance);
+  requireFeature(provider, state === "recording" ? "recording" : "typing", "state");
+  assertConnected(instance);
+  const chat = await chatOf(instance, conversation.contactId);
+  const [last] = await db
+    .select({ providerMessageId: messages.providerMessageId })
+    .from(messages)
+    .where(and(eq(messages.conversationId, conversation.id), eq(messages.direction, "inbound"), isNotNull(messages.providerMessageId)))
+    .orderBy(desc(messages.createdAt))
+    .limit(1);
+  const context = last?.providerMessageId ? { lastInboundProviderMessageId: last.providerMessageId } : {};
+  await callProvider(tText("messages:errors.sendingPresence"), () => provider.presence!(instance, chat, state, context));
+}

@@ -1,0 +1,273 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { eq, sql } from "drizzle-orm";
+import { createApp } from "@/app";
+import { config } from "@/config";
+import { db } from "@/db/client";
+import { conversations, instances, messages } from "@/db/schema";
+import { encryptSecret } from "@/lib/crypto";
+import { encryptCloudConfig } from "@/providers/cloud";
+import { sandboxIdle, sandboxTiming } from "@/providers/sandbox";
+import { runOutboundOnce } from "@/workers/outbound.worker";
+import { api } from "../helpers/client";
+import { setupOrg } from "../helpers/factories";
+import { connectedSandbox } from "./helpers";
+
+const app = createApp();
+const TO = "+5511999990001";
+
+/**
+ * A WuzAPI server speaking handlers.go: `/chat/send/*` (with whatsmeow's `ContextInfo`), `/chat/send/edit
+ * {Phone, Body, Id}`, `/chat/delete {Phone, Id}`, `/chat/presence {Phone, State, Media}`, behind `Token`.
+ */
+const wuz = { server: undefined as ReturnType<typeof Bun.serve> | undefined, calls: [] as { path: string; body: any }[], nextId: 1 };
+
+beforeAll(() => {
+  wuz.server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    async fetch(req) {
+      const url = new URL(req.url);
+      if (req.headers.get("token") !== "user-token") return Response.json({ code: 401, error: "unauthorized", success: false }, { status: 401 });
+      const body = (await req.json()) as any;
+      wuz.calls.push({ path: url.pathname, body });
+      if (!body.Phone) return Response.json({ code: 400, error: "Missing Phone in Payload", success: false }, { status: 400 });
+      if (url.pathname.startsWith("/chat/send/") || url.pathname === "/chat/delete") {
+        const id = url.pathname === "/chat/send/edit" || url.pathname === "/chat/delete" ? body.Id : `WA${wuz.nextId++}`;
+        return Response.json({ code: 200, data: { Details: "Sent", Id: id, Timestamp: Date.now() }, success: true });
+      }
+      if (url.pathname === "/chat/presence") return Response.json({ code: 200, data: { Details: "Chat presence set successfuly" }, success: true });
+      return Response.json({ code: 404, error: "not found", success: false }, { status: 404 });
+    },
+  });
+  config.wuzapi.url = `http://127.0.0.1:${wuz.server.port}`;
+  config.wuzapi.adminToken = "admin";
+  sandboxTiming.sentMs = 0;
+  sandboxTiming.deliveredMs = 5;
+  sandboxTiming.readMs = 10;
+});
+afterAll(() => wuz.server?.stop(true));
+beforeEach(() => {
+  wuz.calls = [];
+});
+
+async function row(id: string) {
+  const [r] = await db.select().from(messages).where(eq(messages.id, id));
+  return r!;
+}
+
+async function sentText(key: string, instanceId: string, text = "Olá", extra: Record<string, unknown> = {}) {
+  const res = await api(app, "POST", "/v1/messages", key, { to: TO, instanceId, type: "text", text, ...extra });
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  expect(await runOutboundOnce()).toBeGreaterThanOrEqual(1);
+  const stored = await row(res.body.id);
+  expect(stored.providerMessageId).toBeTruthy();
+  return stored;
+}
+
+const code = (res: { body: any }) => res.body.error?.code;
+const paths = (res: { body: any }) => (res.body.error?.details ?? []).map((d: { path: string }) => d.path);
+
+describe("outbound features on the sandbox", () => {
+  test("reply, edit within the window, delete for everyone, presence; another org's ids are 404", async () => {
+    const { key } = await setupOrg(app);
+    const instanceId = await connectedSandbox(app, key);
+    const first = await sentText(key, instanceId, "Primeira");
+
+    // Reply: stored with the quoted message's provider id and our id of it.
+    const reply = await sentText(key, instanceId, "Resposta", { replyTo: first.id });
+    expect(reply.quotedProviderMessageId).toBe(first.providerMessageId);
+    expect(reply.replyToMessageId).toBe(first.id);
+    expect(reply.context).toEqual({ quote: { fromMe: true } });
+    const got = await api(app, "GET", `/v1/messages/${reply.id}`, key);
+    expect(got.body).toMatchObject({ quotedProviderMessageId: first.providerMessageId, replyToMessageId: first.id });
+
+    // Edit: the new text, the old one kept.
+    const edited = await api(app, "PATCH", `/v1/messages/${first.id}`, key, { text: "Primeira (editada)" });
+    expect(edited.status, JSON.stringify(edited.body)).toBe(200);
+    expect(edited.body).toMatchObject({ id: first.id, body: "Primeira (editada)", previousVersions: [{ body: "Primeira" }] });
+    expect(edited.body.editedAt).toBeString();
+
+    // Outside WhatsApp's 15 minutes: 422 saying so.
+    await db
+      .update(messages)
+      .set({ sentAt: new Date(Date.now() - 16 * 60_000) })
+      .where(eq(messages.id, reply.id));
+    const late = await api(app, "PATCH", `/v1/messages/${reply.id}`, key, { text: "tarde" });
+    expect(late.status).toBe(422);
+    expect(late.body.error.message).toContain("15 minutes");
+    expect((await row(reply.id)).body).toBe("Resposta");
+    const latePt = await api(app, "PATCH", `/v1/messages/${reply.id}`, key, { text: "tarde" }, { "accept-language": "pt-BR" });
+    expect(latePt.body.error.message).toContain("15 minutos");
+
+    // An empty text is a field error.
+    const empty = await api(app, "PATCH", `/v1/messages/${first.id}`, key, { text: "" });
+    expect(empty.status).toBe(422);
+    expect(new Set(paths(empty))).toEqual(new Set(["text"]));
+
+    // Delete for everyone.
+    const deleted = await api(app, "DELETE", `/v1/messages/${reply.id}`, key);
+    expect(deleted.status, JSON.stringify(deleted.body)).toBe(200);
+    expect(deleted.body.deletedAt).toBeString();
+    expect((await row(reply.id)).deletedAt).toBeInstanceOf(Date);
+    const again = await api(app, "DELETE", `/v1/messages/${reply.id}`, key);
+    expect(again.status).toBe(422);
+    expect(again.body.error.message).toBe("This message was deleted");
+
+    // Presence, each state; a bad one is a field error.
+    const [conv] = await db.select().from(conversations).where(eq(conversations.instanceId, instanceId));
+    for (const state of ["typing", "recording", "paused"]) {
+      const res = await api(app, "POST", `/v1/conversations/${conv!.id}/presence`, key, { state });
+      expect(res.status, JSON.stringify(res.body)).toBe(204);
+    }
+    const bad = await api(app, "POST", `/v1/conversations/${conv!.id}/presence`, key, { state: "dancing" });
+    expect(bad.status).toBe(422);
+    expect(paths(bad)).toEqual(["state"]);
+    const badPt = await api(app, "POST", `/v1/conversations/${conv!.id}/presence`, key, { state: "dancing" }, { "accept-language": "pt-BR" });
+    expect(badPt.body.error.details[0].message).toBe("state deve ser typing, recording ou paused");
+
+    // Another organization sees none of it.
+    const other = await setupOrg(app);
+    expect((await api(app, "PATCH", `/v1/messages/${first.id}`, other.key, { text: "x" })).status).toBe(404);
+    expect((await api(app, "DELETE", `/v1/messages/${first.id}`, other.key)).status).toBe(404);
+    expect((await api(app, "POST", `/v1/conversations/${conv!.id}/presence`, other.key, { state: "typing" })).status).toBe(404);
+    expect((await api(app, "POST", `/v1/conversations/${crypto.randomUUID()}/presence`, key, { state: "typing" })).status).toBe(404);
+    // A reply to another org's message is a field error on replyTo (nothing stored).
+    const otherInstance = await connectedSandbox(app, other.key);
+    const cross = await api(app, "POST", "/v1/messages", other.key, { to: TO, instanceId: otherInstance, type: "text", text: "x", replyTo: first.id });
+    expect(cross.status).toBe(422);
+    expect(paths(cross)).toEqual(["replyTo"]);
+    await sandboxIdle();
+  });
+
+  test("received messages and unsent ones cannot be edited or deleted; only text is edited", async () => {
+    const { key } = await setupOrg(app);
+    const instanceId = await connectedSandbox(app, key);
+    const queued = await api(app, "POST", "/v1/messages", key, { to: TO, instanceId, type: "text", text: "na fila" });
+    const unsent = await api(app, "PATCH", `/v1/messages/${queued.body.id}`, key, { text: "x" });
+    expect(unsent.status).toBe(422);
+    expect(unsent.body.error.message).toContain("not reached WhatsApp");
+    await runOutboundOnce();
+    const loc = await api(app, "POST", "/v1/messages", key, { to: TO, instanceId, type: "location", location: { latitude: 1, longitude: 2 } });
+    await runOutboundOnce();
+    const notText = await api(app, "PATCH", `/v1/messages/${loc.body.id}`, key, { text: "x" });
+    expect(notText.status).toBe(422);
+    expect(notText.body.error.message).toBe("Only text messages can be edited");
+    // A received message (as the inbound pipeline stores it).
+    await db.update(messages).set({ direction: "inbound" }).where(eq(messages.id, loc.body.id));
+    const inbound = await api(app, "DELETE", `/v1/messages/${loc.body.id}`, key);
+    expect(inbound.status).toBe(422);
+    expect(inbound.body.error.message).toBe("Only messages you sent can be edited or deleted for everyone");
+    await sandboxIdle();
+  });
+});
+
+async function providerInstance(provider: "wuzapi" | "cloud") {
+  const org = await setupOrg(app);
+  const [instance] = await db
+    .insert(instances)
+    .values({
+      organizationId: org.organization.id,
+      name: provider,
+      provider,
+      status: "connected",
+      waJid: "5491155554444@s.whatsapp.net",
+      ...(provider === "wuzapi"
+        ? { providerInstanceId: "u-1", providerTokenEnc: encryptSecret("user-token") }
+        : { providerConfig: encryptCloudConfig({ phoneNumberId: "1234", accessToken: "t", appSecret: "s", verifyToken: "v" }) }),
+    })
+    .returning();
+  return { ...org, instanceId: instance!.id };
+}
+
+describe("WuzAPI maps every feature to its documented calls", () => {
+  test("reply and mentions ride in ContextInfo; edit, delete and presence call their endpoints", async () => {
+    const { key, instanceId } = await providerInstance("wuzapi");
+    const first = await sentText(key, instanceId, "Primeira");
+    expect(wuz.calls[0]).toEqual({ path: "/chat/send/text", body: { Phone: "5511999990001", Body: "Primeira" } });
+
+    await sentText(key, instanceId, "Oi @5511988887777", { replyTo: first.id, mentions: ["+55 11 98888-7777"] });
+    expect(wuz.calls[1]).toEqual({
+      path: "/chat/send/text",
+      body: {
+        Phone: "5511999990001",
+        Body: "Oi @5511988887777",
+        // Our own message is quoted with our own JID as its participant.
+        ContextInfo: { StanzaID: first.providerMessageId, Participant: "5491155554444@s.whatsapp.net", MentionedJID: ["5511988887777@s.whatsapp.net"] },
+      },
+    });
+
+    // A reply to the contact's message names the contact as its author.
+    await db.insert(messages).values({
+      organizationId: (await db.select().from(instances).where(eq(instances.id, instanceId)))[0]!.organizationId,
+      instanceId,
+      conversationId: first.conversationId,
+      contactId: first.contactId,
+      direction: "inbound",
+      type: "text",
+      body: "pergunta",
+      providerMessageId: "3EB0INBOUND",
+      status: "received" as never,
+    });
+    const [inbound] = await db.select().from(messages).where(eq(messages.providerMessageId, "3EB0INBOUND"));
+    await sentText(key, instanceId, "resposta", { replyTo: inbound!.id });
+    expect(wuz.calls[2]!.body.ContextInfo).toEqual({ StanzaID: "3EB0INBOUND", Participant: "5511999990001@s.whatsapp.net" });
+
+    const edited = await api(app, "PATCH", `/v1/messages/${first.id}`, key, { text: "Editada" });
+    expect(edited.status, JSON.stringify(edited.body)).toBe(200);
+    expect(wuz.calls[3]).toEqual({ path: "/chat/send/edit", body: { Phone: "5511999990001", Body: "Editada", Id: first.providerMessageId } });
+
+    const deleted = await api(app, "DELETE", `/v1/messages/${first.id}`, key);
+    expect(deleted.status, JSON.stringify(deleted.body)).toBe(200);
+    expect(wuz.calls[4]).toEqual({ path: "/chat/delete", body: { Phone: "5511999990001", Id: first.providerMessageId } });
+
+    for (const state of ["typing", "recording", "paused"]) {
+      expect((await api(app, "POST", `/v1/conversations/${first.conversationId}/presence`, key, { state })).status).toBe(204);
+    }
+    expect(wuz.calls.slice(5)).toEqual([
+      { path: "/chat/presence", body: { Phone: "5511999990001", State: "composing" } },
+      { path: "/chat/presence", body: { Phone: "5511999990001", State: "composing", Media: "audio" } },
+      { path: "/chat/presence", body: { Phone: "5511999990001", State: "paused" } },
+    ]);
+  });
+});
+
+describe("Cloud refuses what Meta does not offer, before any call", () => {
+  test("edit, delete, mentions and recording: 422 unsupported_by_provider naming cloud and the feature", async () => {
+    const { key, instanceId } = await providerInstance("cloud");
+    const res = await api(app, "POST", "/v1/messages", key, { to: TO, instanceId, type: "text", text: "x", mentions: ["+5511988887777"] });
+    expect(res.status).toBe(422);
+    expect(code(res)).toBe("unsupported_by_provider");
+    expect(paths(res)).toEqual(["mentions"]);
+    expect(res.body.error.message).toBe("This instance's provider, cloud, does not offer mentions in groups");
+    const pt = await api(
+      app,
+      "POST",
+      "/v1/messages",
+      key,
+      { to: TO, instanceId, type: "text", text: "x", mentions: ["+5511988887777"] },
+      { "accept-language": "pt-BR" },
+    );
+    expect(pt.body.error.message).toBe("O provedor cloud desta instância não oferece menções em grupos");
+
+    // A sent message (as the worker would leave it), to edit and delete.
+    const queued = await api(app, "POST", "/v1/messages", key, { to: TO, instanceId, type: "text", text: "x" });
+    expect(queued.status).toBe(202);
+    await db
+      .update(messages)
+      .set({ status: "sent", providerMessageId: "wamid.TEST", sentAt: new Date(), nextAttemptAt: null })
+      .where(eq(messages.id, queued.body.id));
+    const edit = await api(app, "PATCH", `/v1/messages/${queued.body.id}`, key, { text: "y" });
+    expect(edit.status).toBe(422);
+    expect(code(edit)).toBe("unsupported_by_provider");
+    expect(edit.body.error.message).toBe("This instance's provider, cloud, does not offer editing messages");
+    const del = await api(app, "DELETE", `/v1/messages/${queued.body.id}`, key);
+    expect(code(del)).toBe("unsupported_by_provider");
+    const [conv] = await db.select().from(conversations).where(eq(conversations.instanceId, instanceId));
+    const recording = await api(app, "POST", `/v1/conversations/${conv!.id}/presence`, key, { state: "recording" });
+    expect(recording.status).toBe(422);
+    expect(recording.body.error.message).toBe(`This instance's provider, cloud, does not offer the "recording audio" indicator`);
+    // Nothing changed.
+    const [after] = await db.select().from(messages).where(sql`${messages.id} = ${queued.body.id}`);
+    expect(after).toMatchObject({ body: "x", deletedAt: null, editedAt: null });
+  });
+});
