@@ -24,7 +24,7 @@ async function boundSetup(configExtra: Record<string, unknown> = {}) {
   const { organization } = await createOwner();
   const org = organization.id;
   const instance = await connectedInstance(org);
-  const workflow = await createWorkflow(org, {
+  const workflow = await createWorkflow(systemCaller("test", org), {
     name: "Assistant",
     provider: "openai",
     config: { baseUrl: openai.baseUrl, model: "gpt-test", ...configExtra } as never,

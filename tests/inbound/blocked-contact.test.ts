@@ -161,7 +161,7 @@ describe("automation never hears a blocked contact", () => {
   test("workflows: no turn is scheduled for a blocked contact, and one scheduled before the block is not answered", async () => {
     const orgId = org.organization.id;
     const own = await connectedInstance(orgId);
-    const workflow = await createWorkflow(orgId, {
+    const workflow = await createWorkflow(systemCaller("test", orgId), {
       name: "Assistant",
       provider: "openai",
       config: { baseUrl: openai.baseUrl, model: "gpt-test", debounceSeconds: 1 } as never,

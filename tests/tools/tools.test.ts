@@ -51,7 +51,7 @@ async function bound(tools: Record<string, unknown>, extra: Record<string, unkno
   const { organization, user } = await createOwner();
   const org = organization.id;
   const instance = await connectedInstance(org);
-  const workflow = await createWorkflow(org, {
+  const workflow = await createWorkflow(systemCaller("test", org), {
     name: "Agent",
     provider: "openai",
     config: { model: "gpt-test", debounceSeconds: 0, tools, ...extra } as never,

@@ -194,7 +194,7 @@ describe("voice transcription", () => {
     chat.state.mode = "ok";
     chat.state.reply = (msgs) => `Resposta para: ${msgs.at(-1)?.content}`;
     const { org, instance } = await orgWithTranscription();
-    const workflow = await createWorkflow(org, { name: "Atendente", provider: "openai", config: { model: "gpt-test", debounceSeconds: 3 } as never });
+    const workflow = await createWorkflow(systemCaller("test", org), { name: "Atendente", provider: "openai", config: { model: "gpt-test", debounceSeconds: 3 } as never });
     await createTrigger(systemCaller("test", org), t({ match: "any", action: "hand_to_workflow", workflowId: workflow.id, instanceIds: [instance.id] }));
 
     await contactWrites(instance, "+5511988880020", "oi");

@@ -33,7 +33,7 @@ async function dueTurn(phone: string) {
   openai.state.reply = (messages) => `You said: ${messages.at(-1)?.content}`;
   const { organization } = await createOwner();
   const instance = await connectedInstance(organization.id);
-  const workflow = await createWorkflow(organization.id, {
+  const workflow = await createWorkflow(systemCaller("test", organization.id), {
     name: "Assistant",
     provider: "openai",
     config: { baseUrl: openai.baseUrl, model: "gpt-test", debounceSeconds: 1 } as never,

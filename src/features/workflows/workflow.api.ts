@@ -3,7 +3,6 @@ import { z } from "zod";
 import { organizationOf } from "@/lib/tenant";
 import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
-import { byApiKey } from "@/features/audit/audit.service";
 import { AppError, errorBody } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { noContent, ok } from "@/lib/openapi";
@@ -57,9 +56,9 @@ export const workflowsApi = new Elysia({ name: "workflows-api" })
   })
   .post(
     "/v1/workflows",
-    async ({ apiKey, body, request, set }) => {
+    async ({ caller, body, set }) => {
       set.status = 201;
-      return toPublicWorkflow(await createWorkflow(orgOf(apiKey), body, byApiKey(apiKey.id, request)));
+      return toPublicWorkflow(await createWorkflow(caller, body));
     },
     {
       apiKey: "workflows:write",
@@ -67,7 +66,7 @@ export const workflowsApi = new Elysia({ name: "workflows-api" })
       detail: { tags: ["Workflows"], summary: "Create a workflow", responses: ok(workflowJsonSchema, 201) },
     },
   )
-  .post("/v1/workflows/import", async ({ apiKey, request }) => importAstWorkflows(orgOf(apiKey), byApiKey(apiKey.id, request)), {
+  .post("/v1/workflows/import", async ({ caller }) => importAstWorkflows(caller), {
     apiKey: "workflows:write",
     detail: { tags: ["Workflows"], summary: "Import the AST service's workflows (GET {AST_URL}/workflows)", responses: ok(workflowImportSchema) },
   })
@@ -76,20 +75,16 @@ export const workflowsApi = new Elysia({ name: "workflows-api" })
     params: idParams,
     detail: { tags: ["Workflows"], summary: "Get a workflow", responses: ok(workflowJsonSchema) },
   })
-  .patch(
-    "/v1/workflows/:id",
-    async ({ apiKey, params, body, request }) => toPublicWorkflow(await updateWorkflow(orgOf(apiKey), params.id, body, byApiKey(apiKey.id, request))),
-    {
-      apiKey: "workflows:write",
-      params: idParams,
-      body: updateWorkflowSchema,
-      detail: { tags: ["Workflows"], summary: "Update a workflow", responses: ok(workflowJsonSchema) },
-    },
-  )
+  .patch("/v1/workflows/:id", async ({ caller, params, body }) => toPublicWorkflow(await updateWorkflow(caller, params.id, body)), {
+    apiKey: "workflows:write",
+    params: idParams,
+    body: updateWorkflowSchema,
+    detail: { tags: ["Workflows"], summary: "Update a workflow", responses: ok(workflowJsonSchema) },
+  })
   .delete(
     "/v1/workflows/:id",
-    async ({ apiKey, params, request, set }) => {
-      await deleteWorkflow(orgOf(apiKey), params.id, byApiKey(apiKey.id, request));
+    async ({ caller, params, set }) => {
+      await deleteWorkflow(caller, params.id);
       set.status = 204;
     },
     { apiKey: "workflows:write", params: idParams, detail: { tags: ["Workflows"], summary: "Delete a workflow", responses: noContent() } },

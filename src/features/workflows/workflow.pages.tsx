@@ -2,7 +2,6 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
-import { byUser } from "@/features/audit/audit.service";
 import { can } from "@/auth/roles";
 import { config } from "@/config";
 import { AppError, type FieldError } from "@/lib/errors";
@@ -231,7 +230,7 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
       const { input, errors } = formToInput(b, false);
       const parsed = parseForm(createWorkflowSchema, input, errors);
       if (!parsed.ok) return rerender(parsed.errors);
-      const created = await attemptForm(() => createWorkflow(admin.organization.id, parsed.value, byUser(admin.user.id, request)));
+      const created = await attemptForm(() => createWorkflow(admin, parsed.value));
       if (!created.ok) return rerender(created.errors);
       setFlash(cookie, "success", tText("workflows:flash.created"));
       return hxRedirect(request, `/workflows/${created.value.id}`);
@@ -242,7 +241,7 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
     "/workflows/import",
     async ({ admin, request, cookie }) => {
       requireManage(admin);
-      const { created, updated } = await importAstWorkflows(admin.organization.id, byUser(admin.user.id, request));
+      const { created, updated } = await importAstWorkflows(admin);
       setFlash(cookie, "success", tText("workflows:flash.imported", { created, updated }));
       return hxRedirect(request, "/workflows");
     },
@@ -290,16 +289,11 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
         );
       if (errors.length) return rerender(errors);
       const saved = await attemptForm(() =>
-        updateWorkflow(
-          admin.organization.id,
-          params.id,
-          {
-            name: input.name as string,
-            description: (input.description as string | null) ?? null,
-            config: input.config as Record<string, unknown>,
-          },
-          byUser(admin.user.id, request),
-        ),
+        updateWorkflow(admin, params.id, {
+          name: input.name as string,
+          description: (input.description as string | null) ?? null,
+          config: input.config as Record<string, unknown>,
+        }),
       );
       if (!saved.ok) return rerender(saved.errors);
       setFlash(cookie, "success", tText("workflows:flash.saved"));
@@ -311,7 +305,7 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
     "/workflows/:id/delete",
     async ({ admin, params, request, cookie }) => {
       requireManage(admin);
-      await deleteWorkflow(admin.organization.id, params.id, byUser(admin.user.id, request));
+      await deleteWorkflow(admin, params.id);
       setFlash(cookie, "success", tText("workflows:flash.deleted"));
       return hxRedirect(request, "/workflows");
     },

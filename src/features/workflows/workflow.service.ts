@@ -6,7 +6,9 @@ import { decryptSecret, encryptSecret } from "@/lib/crypto";
 import { AppError, forbidden, validationFailed, zodDetails } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { assertPublicTarget, TargetRefused } from "@/lib/outbound";
-import { auditChange, bySystem, inTransaction, type AuditBy } from "@/features/audit/audit.service";
+import { auditChange, inTransaction } from "@/features/audit/audit.service";
+import type { Caller } from "@/lib/caller";
+import { organizationOf } from "@/lib/tenant";
 import { toolsConfigSchema, type ToolsConfig } from "@/features/tools/tool.schema";
 import { unknownToolIds } from "@/features/tools/tool.service";
 import { toolsForTurn, type TurnContext } from "@/features/tools/tool.runtime";
@@ -206,7 +208,8 @@ async function getEditableWorkflow(organizationId: string, id: string, tx: DbOrT
   return w;
 }
 
-export async function createWorkflow(organizationId: string, input: CreateWorkflowInput, who: AuditBy = bySystem, tx?: DbOrTx): Promise<Workflow> {
+export async function createWorkflow(caller: Caller, input: CreateWorkflowInput, tx?: DbOrTx): Promise<Workflow> {
+  const organizationId = organizationOf(caller);
   if (input.provider === "flow") await assertFlowInOrganization(organizationId, input.config.flowId, tx ?? db);
   // Checked (and the endpoint resolved) before the transaction opens: no connection waits on DNS.
   const stored = await storeConfig(input.provider, input.config as Record<string, unknown>);
@@ -224,12 +227,13 @@ export async function createWorkflow(organizationId: string, input: CreateWorkfl
         isActive: input.isActive ?? true,
       })
       .returning();
-    await auditChange(tx, organizationId, who, "workflow.created", { type: "workflow", id: w!.id }, { name: w!.name, provider: w!.provider });
+    await auditChange(tx, organizationId, caller, "workflow.created", { type: "workflow", id: w!.id }, { name: w!.name, provider: w!.provider });
     return w!;
   });
 }
 
-export async function updateWorkflow(organizationId: string, id: string, patch: UpdateWorkflowInput, who: AuditBy = bySystem, tx?: DbOrTx): Promise<Workflow> {
+export async function updateWorkflow(caller: Caller, id: string, patch: UpdateWorkflowInput, tx?: DbOrTx): Promise<Workflow> {
+  const organizationId = organizationOf(caller);
   const current = await getEditableWorkflow(organizationId, id, tx ?? db);
   const previous = current.config as StoredConfig;
   let config = previous;
@@ -273,7 +277,7 @@ export async function updateWorkflow(organizationId: string, id: string, patch: 
     await auditChange(
       tx,
       organizationId,
-      who,
+      caller,
       "workflow.updated",
       { type: "workflow", id },
       { name: w!.name, fields, config: patch.config ? Object.keys(patch.config) : [] },
@@ -282,11 +286,12 @@ export async function updateWorkflow(organizationId: string, id: string, patch: 
   });
 }
 
-export async function deleteWorkflow(organizationId: string, id: string, who: AuditBy = bySystem, tx?: DbOrTx): Promise<void> {
+export async function deleteWorkflow(caller: Caller, id: string, tx?: DbOrTx): Promise<void> {
+  const organizationId = organizationOf(caller);
   await inTransaction(tx, async (tx) => {
     const w = await getEditableWorkflow(organizationId, id, tx);
     await tx.delete(workflows).where(and(eq(workflows.id, id), eq(workflows.organizationId, organizationId)));
-    await auditChange(tx, organizationId, who, "workflow.deleted", { type: "workflow", id }, { name: w.name, provider: w.provider });
+    await auditChange(tx, organizationId, caller, "workflow.deleted", { type: "workflow", id }, { name: w.name, provider: w.provider });
   });
 }
 
@@ -294,7 +299,8 @@ export async function deleteWorkflow(organizationId: string, id: string, who: Au
  * Imports the AST service's workflows into the organization: new ones are created, known ones
  * (same `wf_…` id) get their cached name and description refreshed.
  */
-export async function importAstWorkflows(organizationId: string, who: AuditBy = bySystem): Promise<{ created: number; updated: number }> {
+export async function importAstWorkflows(caller: Caller): Promise<{ created: number; updated: number }> {
+  const organizationId = organizationOf(caller);
   if (!config.ast.url)
     throw new AppError("validation_failed", tText("workflows:errors.astNotConfigured"), [
       { path: "AST_URL", message: tText("workflows:errors.notConfigured") },
@@ -335,7 +341,7 @@ export async function importAstWorkflows(organizationId: string, who: AuditBy = 
     await auditChange(
       tx,
       organizationId,
-      who,
+      caller,
       "workflow.imported",
       { type: "organization", id: organizationId },
       { source: "ast", created, updated, providerIds: listed.map((i) => i.id) },
