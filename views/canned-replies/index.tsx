@@ -167,10 +167,10 @@ export function CannedReplyShow(props: {
 export function CannedReplySuggestions(props: { conversationId: string; replies: PublicCannedReply[] }) {
   if (props.replies.length === 0) return <p class="muted small canned-empty">{t("canned-replies:suggest.none")}</p>;
   return (
-    <ul class="canned-suggestions" role="listbox" aria-label={tText("canned-replies:suggest.label")}>
+    <ul class="canned-suggestions" aria-label={tText("canned-replies:suggest.label")}>
       {props.replies.map((r, i) => (
-        <li role="option" aria-selected={i === 0 ? "true" : "false"}>
-          <button type="button" class="link" data-canned-url={`/inbox/${props.conversationId}/canned-replies/${r.id}`}>
+        <li>
+          <button type="button" class={i === 0 ? "link selected" : "link"} data-canned-url={`/inbox/${props.conversationId}/canned-replies/${r.id}`}>
             <strong safe>{`/${r.shortcut}`}</strong> <span safe>{r.title}</span>
           </button>
         </li>

@@ -212,10 +212,14 @@ export function ReplyForm({ row, values, errors }: { row: ConversationRow; value
         maxlength={CONVERSATION_LIMITS.replyMax}
         placeholder={tText("inbox:reply.placeholder")}
         aria-invalid={error ? "true" : undefined}
+        data-canned-suggest={`/inbox/${c.id}/canned-replies`}
+        aria-controls="canned-suggestions"
         safe
       >
         {values?.body ?? ""}
       </textarea>
+      {/* `/shortcut` suggestions (static/canned-replies.js fills it from the canned replies feature). */}
+      <div id="canned-suggestions" class="canned-box" hidden />
       {error ? (
         <small class="error" safe>
           {error}

@@ -80,6 +80,7 @@ export function InboxPage(props: Props) {
         </div>
       </div>
       <script src="/static/inbox.js" defer></script>
+      <script src="/static/canned-replies.js" defer></script>
     </AdminLayout>
   );
 }
