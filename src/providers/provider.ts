@@ -19,7 +19,7 @@
  *    can fix is an `AppError("validation_failed")`.
  */
 
-import type { ChatRef, OutboundFeature, PresenceContext, PresenceState, QuotedMessage } from "./features";
+import type { ChatRef, OutboundFeature, PollPayload, PresenceContext, PresenceState, QuotedMessage } from "./features";
 
 export type ProviderName = "sandbox" | "wuzapi" | "cloud";
 export type InstanceStatus = "disconnected" | "connecting" | "qr" | "connected" | "logged_out";
@@ -108,7 +108,8 @@ export type ProviderTemplate = {
 };
 
 /** The types LivChat sends (the rest of MessageType only arrives). */
-export type OutboundMessageType = Exclude<MessageType, "interactive" | "poll" | "order" | "system" | "unsupported">;
+/** The types LivChat sends (the rest of MessageType only arrives); `poll` goes where the provider lists the `poll` feature. */
+export type OutboundMessageType = Exclude<MessageType, "interactive" | "order" | "system" | "unsupported">;
 
 /**
  * Where a message goes when not to a phone: a group (WuzAPI `…@g.us` user part, Cloud group id), or a
@@ -136,6 +137,8 @@ export type OutboundMessage = {
   quoted?: QuotedMessage;
   /** E.164 phones of the group members this message mentions. */
   mentions?: string[];
+  /** For `poll`: the question and its options (one choice). */
+  poll?: PollPayload;
 };
 
 /**
@@ -310,8 +313,8 @@ export class ProviderError extends Error {
 /** A group as the provider describes it (subject, picture), kept current on the group's contact. */
 export type GroupInfo = { id: string; subject?: string; description?: string; pictureUrl?: string; participants?: number };
 
-/** A person's profile as WhatsApp shows it: `pictureUrl` null when they have none (or hide it from us). */
-export type ContactProfile = { name?: string; about?: string; pictureUrl: string | null };
+/** A person's profile as WhatsApp shows it: `pictureUrl` null when they have none (or hide it from us); `name` a verified business name. */
+export type ContactProfile = { name?: string; pictureUrl: string | null };
 
 export interface WhatsAppProvider {
   readonly name: ProviderName;
@@ -331,7 +334,7 @@ export interface WhatsAppProvider {
   readonly groups?: import("./groups").GroupOperations;
   /** The message templates the provider holds for this number (Cloud: its WABA's); absent when it has none. */
   listTemplates?(instance: ProviderInstance): Promise<ProviderTemplate[]>;
-  /** A person's WhatsApp profile by E.164 phone (picture, name, about); absent when the provider offers no such call (Cloud: names arrive in webhooks only). */
+  /** A person's WhatsApp profile by E.164 phone (picture, verified name); absent when the provider offers no such call (Cloud: names arrive in webhooks only). */
   contactProfile?(instance: ProviderInstance, phone: string): Promise<ContactProfile>;
   /** Blocks or unblocks an E.164 phone on WhatsApp's side (the number's own block list); absent when unsupported. */
   setWhatsAppBlocked?(instance: ProviderInstance, phone: string, blocked: boolean): Promise<void>;

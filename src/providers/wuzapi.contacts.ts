@@ -7,8 +7,7 @@ import { ProviderError, type ContactProfile } from "./provider";
  * per-instance request (the user's `Token` header, `{code, data, success}` unwrapped).
  *
  * - `POST /user/info {Phone: [jid]}` answers whatsmeow's `GetUserInfo`: `{Users: {<jid>: UserInfo}}`, a
- *   UserInfo carrying `Status` (the "about" text), `PictureID` and, for business accounts, `VerifiedName.
- *   Details.verifiedName`. WhatsApp does not hand out a person's push name here: it arrives with their messages.
+ *   UserInfo carrying `Status`, `PictureID` and, for business accounts, `VerifiedName.Details.verifiedName`. WhatsApp does not hand out a person's push name here: it arrives with their messages.
  * - `POST /user/avatar {Phone, Preview}` answers `ProfilePictureInfo {URL, ID, Type}`; a person without a
  *   picture, or who hides it from us, is answered as an error (500 "No avatar found" / whatsmeow's
  *   "no profile picture" / "hidden"), which means "no picture", not a failure.
@@ -27,14 +26,13 @@ export async function wuzapiContactProfile(call: WuzapiCall, phone: string): Pro
   const user = obj(users[jid]) ?? obj(Object.values(users)[0]);
   const details = obj(obj(user?.VerifiedName)?.Details);
   const name = str(details?.verifiedName) ?? str(details?.VerifiedName);
-  const about = str(user?.Status);
   let pictureUrl: string | null = null;
   try {
     pictureUrl = str((await call("/user/avatar", { body: { Phone: jid, Preview: false } })).URL) ?? null;
   } catch (err) {
     if (!(err instanceof ProviderError && NO_PICTURE.test(err.message))) throw err;
   }
-  return { ...(name ? { name } : {}), ...(about ? { about } : {}), pictureUrl };
+  return { ...(name ? { name } : {}), pictureUrl };
 }
 
 export async function wuzapiSetProxy(call: WuzapiCall, proxyUrl: string | null): Promise<void> {

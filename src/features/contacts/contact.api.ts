@@ -4,7 +4,17 @@ import { noContent, ok } from "@/lib/openapi";
 import { tenantOf } from "@/lib/tenant";
 import { contactCheckResultSchema, contactJsonSchema, contactPageSchema, contactWithIdentitiesSchema } from "./contact.openapi";
 import { identitiesOf, mergeContacts } from "./identity.service";
-import { contactCheckSchema, contactCreateSchema, contactIdParams, contactListQuerySchema, contactMergeSchema, contactUpdateSchema } from "./contact.schema";
+import {
+  contactCheckSchema,
+  contactCreateSchema,
+  contactIdParams,
+  contactListQuerySchema,
+  contactMergeSchema,
+  contactRefreshQuery,
+  contactUpdateSchema,
+  contactWhatsAppBlockSchema,
+} from "./contact.schema";
+import { refreshContactProfile, setContactWhatsAppBlocked } from "./contact.whatsapp";
 import { checkPhonesForKey, contactJson, createContact, deleteContact, getContact, listContacts, updateContact } from "./contact.service";
 
 /** `/v1/contacts`: the address book of the key's organization (or of its unclaimed device). */
@@ -95,6 +105,30 @@ export const contactApi = new Elysia({ name: "contact-api", prefix: "/v1/contact
       },
     },
   )
+  .post("/:id/refresh", async ({ caller, params, query }) => contactJson(await refreshContactProfile(caller, params.id, query)), {
+    apiKey: "contacts:write",
+    params: contactIdParams,
+    query: contactRefreshQuery,
+    detail: {
+      tags: ["Contacts"],
+      summary: "Refresh the contact's WhatsApp picture and name",
+      description:
+        "Asks WhatsApp now through `instanceId`, else the key's instance, the contact's latest conversation's instance or the only connected one (409 when none is connected). Stores `pictureUrl` (null when the person has none or hides it) and a verified business name when the contact has no name; `profileFetchedAt` says when. Pictures are also refreshed in the background once a day for active contacts. WuzAPI and the sandbox support it; the Cloud API has no such call (its profile names arrive with webhooks) and answers 422 `unsupported_by_provider`.",
+      responses: ok(contactJsonSchema),
+    },
+  })
+  .post("/:id/whatsapp-block", async ({ caller, params, body }) => contactJson(await setContactWhatsAppBlocked(caller, params.id, body)), {
+    apiKey: "contacts:write",
+    params: contactIdParams,
+    body: contactWhatsAppBlockSchema,
+    detail: {
+      tags: ["Contacts"],
+      summary: "Block or unblock the contact on WhatsApp",
+      description:
+        "`{blocked: true|false}` changes the instance's own WhatsApp block list (the person can no longer write), stored as `whatsappBlocked` and evented as `contact.whatsapp_blocked` / `contact.whatsapp_unblocked`; distinct from `blocked`, which only stops LivChat from answering. The Cloud API (Block Users API: only people who wrote in the last 24 hours) and the sandbox support it; WuzAPI has no block-list endpoint and answers 422 `unsupported_by_provider`.",
+      responses: ok(contactJsonSchema),
+    },
+  })
   .patch("/:id", async ({ caller, params, body }) => contactJson(await updateContact(caller, params.id, body)), {
     apiKey: "contacts:write",
     params: contactIdParams,

@@ -11,6 +11,8 @@ export const contactJsonSchema = rowJson(contacts, [
   "pictureUrl",
   "tags",
   "blocked",
+  "whatsappBlocked",
+  "profileFetchedAt",
   "optedOut",
   "lastInteractionAt",
   "createdAt",

@@ -117,6 +117,15 @@ export const contactMergeSchema = z.object({
   contactId: z.uuid({ error: () => tText("contacts:schema.mergeContactId") }),
 });
 
+/** `POST /v1/contacts/:id/refresh?instanceId=`: which instance asks WhatsApp (default: see contact.whatsapp.ts). */
+export const contactRefreshQuery = z.object({ instanceId: z.uuid().optional() });
+
+/** `POST /v1/contacts/:id/whatsapp-block`: block (true) or unblock (false) on WhatsApp's side. */
+export const contactWhatsAppBlockSchema = z.object({
+  blocked: z.boolean({ error: () => tText("contacts:schema.whatsappBlocked") }),
+  instanceId: z.uuid().optional(),
+});
+
 /** Parses a tag filter string (`vip, lead`) into normalized tags, dropping anything a tag can't be. */
 export function parseTagFilter(tag: string | undefined): string[] {
   if (!tag) return [];

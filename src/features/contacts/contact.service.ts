@@ -29,6 +29,8 @@ export function contactJson(c: Contact) {
     pictureUrl: c.pictureUrl,
     tags: c.tags,
     blocked: c.blocked,
+    whatsappBlocked: c.whatsappBlocked,
+    profileFetchedAt: c.profileFetchedAt,
     optedOut: c.optedOut,
     metadata: c.metadata,
     lastInteractionAt: c.lastInteractionAt,
