@@ -56,7 +56,10 @@ async function bound(tools: Record<string, unknown>, extra: Record<string, unkno
     provider: "openai",
     config: { model: "gpt-test", debounceSeconds: 0, tools, ...extra } as never,
   });
-  await createTrigger(systemCaller("test", org), triggerSchema.parse({ match: "any", action: "hand_to_workflow", workflowId: workflow.id, instanceIds: [instance.id] }));
+  await createTrigger(
+    systemCaller("test", org),
+    triggerSchema.parse({ match: "any", action: "hand_to_workflow", workflowId: workflow.id, instanceIds: [instance.id] }),
+  );
   const phone = `+55119999${String(++phoneSeq).padStart(5, "0")}`;
   return { org, instance, workflow, phone, user };
 }
@@ -211,7 +214,7 @@ describe("fallback and the monthly token limit", () => {
   test("past the monthly limit the model is not called: the fallback template answers (or a human)", async () => {
     const s = await bound({}, { fallbackTemplateKey: "sorry" });
     await createTemplate(s.org, { key: "sorry", body: "Um atendente responde em breve.", variants: [], variables: [], active: true });
-    await setAiTokenLimit(s.org, 30);
+    await setAiTokenLimit(systemCaller("test", s.org), 30);
     let r = await turn(s, "oi");
     expect(r.sent).toEqual(["echo: oi"]);
     expect(await aiTokenBudget(s.org)).toMatchObject({ used: 18, limit: 30 });
@@ -224,7 +227,7 @@ describe("fallback and the monthly token limit", () => {
     expect(r.sent.at(-1)).toBe("Um atendente responde em breve.");
     // Without a fallback template, a human.
     const s2 = await bound({});
-    await setAiTokenLimit(s2.org, 10);
+    await setAiTokenLimit(systemCaller("test", s2.org), 10);
     await recordAiTokens({ organizationId: s2.org, tokens: 10 });
     const r2 = await turn(s2, "oi");
     expect(r2.conversation.handledBy).toBe("human");
@@ -234,7 +237,7 @@ describe("fallback and the monthly token limit", () => {
   test("the test chat says the limit was reached; last month's tokens do not count", async () => {
     const { key, organization } = await setupOrg(app);
     const wf = await api(app, "POST", "/v1/workflows", key, { name: "x", provider: "openai", config: { model: "m" } });
-    await setAiTokenLimit(organization.id, 100);
+    await setAiTokenLimit(systemCaller("test", organization.id), 100);
     await recordAiTokens({ organizationId: organization.id, tokens: 100 });
     const thread = await api(app, "POST", `/v1/workflows/${wf.body.id}/threads`, key, {});
     const refused = await api(app, "POST", `/v1/threads/${thread.body.id}/messages`, key, { text: "oi" });

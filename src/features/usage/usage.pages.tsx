@@ -3,7 +3,6 @@ import { z } from "zod";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin } from "@/auth/plugin";
 import { can } from "@/auth/roles";
-import { byUser } from "@/features/audit/audit.service";
 import { AppError, type FieldError } from "@/lib/errors";
 import { setFlash, takeFlash } from "@/lib/flash";
 import { attemptForm, formFields, parseForm, unprocessable } from "@/lib/forms";
@@ -68,7 +67,7 @@ export const usagePages = new Elysia({ name: "usage-pages" })
           AiTokenLimitForm({ budget, value: typeof b.aiTokensPerMonth === "string" ? b.aiTokensPerMonth : "", errors: parsed.errors, canSetLimit: true }),
         );
       }
-      await setAiTokenLimit(admin.organization.id, parsed.value.aiTokensPerMonth, byUser(admin.user.id, request));
+      await setAiTokenLimit(admin, parsed.value.aiTokensPerMonth);
       setFlash(cookie, "success", tText("usage:limitSaved"));
       return hxRedirect(request, "/usage");
     },

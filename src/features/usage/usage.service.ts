@@ -1,10 +1,11 @@
 import { and, asc, eq, gte, lte, sql } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { instances, usageDaily, usageLimits, USAGE_METRICS } from "@/db/schema";
-import { auditChange, bySystem, inTransaction, type AuditBy } from "@/features/audit/audit.service";
+import { auditChange, inTransaction } from "@/features/audit/audit.service";
+import type { Caller } from "@/lib/caller";
 import { pgCode, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
-import { instanceOfTenant } from "@/lib/tenant";
+import { instanceOfTenant, organizationOf } from "@/lib/tenant";
 import { log } from "@/lib/logger";
 import { USAGE_LIMITS, type UsageQuery } from "./usage.schema";
 
@@ -218,13 +219,14 @@ export async function aiTokensAvailable(organizationId: string, now = new Date()
 }
 
 /** Sets (or with null removes) the organization's monthly AI token limit. */
-export async function setAiTokenLimit(organizationId: string, limit: number | null, who: AuditBy = bySystem): Promise<void> {
+export async function setAiTokenLimit(caller: Caller, limit: number | null): Promise<void> {
+  const organizationId = organizationOf(caller);
   await inTransaction(undefined, async (tx) => {
     await tx
       .insert(usageLimits)
       .values({ organizationId, aiTokensPerMonth: limit })
       .onConflictDoUpdate({ target: usageLimits.organizationId, set: { aiTokensPerMonth: limit } });
-    await auditChange(tx, organizationId, who, "usage.ai_token_limit_set", { type: "organization", id: organizationId }, { aiTokensPerMonth: limit });
+    await auditChange(tx, organizationId, caller, "usage.ai_token_limit_set", { type: "organization", id: organizationId }, { aiTokensPerMonth: limit });
   });
 }
 
