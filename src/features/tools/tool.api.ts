@@ -1,7 +1,6 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
 import { authPlugin } from "@/auth/plugin";
-import { byApiKey } from "@/features/audit/audit.service";
 import { noContent, ok } from "@/lib/openapi";
 import { organizationOf } from "@/lib/tenant";
 import { recordListSchemas, toolJsonSchema, toolListSchema } from "./tool.openapi";
@@ -23,9 +22,9 @@ export const toolsApi = new Elysia({ name: "tools-api" })
   })
   .post(
     "/v1/tools",
-    async ({ apiKey, body, request, set }) => {
+    async ({ caller, body, set }) => {
       set.status = 201;
-      return toPublicTool(await createTool(organizationOf(apiKey), body, byApiKey(apiKey.id, request)));
+      return toPublicTool(await createTool(caller, body));
     },
     {
       apiKey: "workflows:write",
@@ -43,25 +42,21 @@ export const toolsApi = new Elysia({ name: "tools-api" })
     params: idParams,
     detail: { tags: ["Workflows"], summary: "Get a custom AI tool", responses: ok(toolJsonSchema) },
   })
-  .patch(
-    "/v1/tools/:id",
-    async ({ apiKey, params, body, request }) => toPublicTool(await updateTool(organizationOf(apiKey), params.id, body, byApiKey(apiKey.id, request))),
-    {
-      apiKey: "workflows:write",
-      params: idParams,
-      body: updateToolSchema,
-      detail: {
-        tags: ["Workflows"],
-        summary: "Update a custom AI tool",
-        description: "`headers` replaces the list; a secret header sent without `value` keeps its stored value (unless the URL changes).",
-        responses: ok(toolJsonSchema),
-      },
+  .patch("/v1/tools/:id", async ({ caller, params, body }) => toPublicTool(await updateTool(caller, params.id, body)), {
+    apiKey: "workflows:write",
+    params: idParams,
+    body: updateToolSchema,
+    detail: {
+      tags: ["Workflows"],
+      summary: "Update a custom AI tool",
+      description: "`headers` replaces the list; a secret header sent without `value` keeps its stored value (unless the URL changes).",
+      responses: ok(toolJsonSchema),
     },
-  )
+  })
   .delete(
     "/v1/tools/:id",
-    async ({ apiKey, params, request, set }) => {
-      await deleteTool(organizationOf(apiKey), params.id, byApiKey(apiKey.id, request));
+    async ({ caller, params, set }) => {
+      await deleteTool(caller, params.id);
       set.status = 204;
     },
     { apiKey: "workflows:write", params: idParams, detail: { tags: ["Workflows"], summary: "Delete a custom AI tool", responses: noContent() } },

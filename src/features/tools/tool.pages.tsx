@@ -3,7 +3,6 @@ import { z } from "zod";
 import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { can } from "@/auth/roles";
-import { byUser } from "@/features/audit/audit.service";
 import { AppError, type FieldError } from "@/lib/errors";
 import { setFlash, takeFlash } from "@/lib/flash";
 import { attemptForm, checkbox, formFields, formLines, formText, formValues, parseForm, unprocessable, type FormBody } from "@/lib/forms";
@@ -111,7 +110,7 @@ export const toolsPages = new Elysia({ name: "tools-pages" })
       const { input, errors } = formToInput(b);
       const parsed = parseForm(createToolSchema, input, errors);
       if (!parsed.ok) return rerender(parsed.errors);
-      const created = await attemptForm(() => createTool(admin.organization.id, parsed.value, byUser(admin.user.id, request)));
+      const created = await attemptForm(() => createTool(admin, parsed.value));
       if (!created.ok) return rerender(created.errors);
       setFlash(cookie, "success", tText("tools:created"));
       return hxRedirect(request, `/tools/${created.value.id}`);
@@ -152,7 +151,7 @@ export const toolsPages = new Elysia({ name: "tools-pages" })
       const { input, errors } = formToInput(b, current);
       const parsed = parseForm(updateToolSchema, input, errors);
       if (!parsed.ok) return rerender(parsed.errors);
-      const saved = await attemptForm(() => updateTool(admin.organization.id, params.id, parsed.value, byUser(admin.user.id, request)));
+      const saved = await attemptForm(() => updateTool(admin, params.id, parsed.value));
       if (!saved.ok) return rerender(saved.errors);
       setFlash(cookie, "success", tText("tools:saved"));
       return hxRedirect(request, `/tools/${params.id}`);
@@ -163,7 +162,7 @@ export const toolsPages = new Elysia({ name: "tools-pages" })
     "/tools/:id/delete",
     async ({ admin, params, request, cookie }) => {
       requireManage(admin);
-      await deleteTool(admin.organization.id, params.id, byUser(admin.user.id, request));
+      await deleteTool(admin, params.id);
       setFlash(cookie, "success", tText("tools:deleted"));
       return hxRedirect(request, "/tools");
     },

@@ -1,7 +1,9 @@
 import { and, asc, desc, eq, inArray } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { aiTools, complaints, contacts, followUpTasks, paymentPromises, salesLeads, type HttpToolHeader } from "@/db/schema";
-import { auditChange, bySystem, inTransaction, type AuditBy } from "@/features/audit/audit.service";
+import { auditChange, inTransaction } from "@/features/audit/audit.service";
+import type { Caller } from "@/lib/caller";
+import { organizationOf } from "@/lib/tenant";
 import { decryptSecret, encryptSecret } from "@/lib/crypto";
 import { AppError, pgCode, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
@@ -97,7 +99,8 @@ export async function unknownToolIds(organizationId: string, ids: string[], tx: 
   return ids.filter((id) => !known.has(id));
 }
 
-export async function createTool(organizationId: string, input: CreateToolInput, who: AuditBy = bySystem, tx?: DbOrTx): Promise<AiTool> {
+export async function createTool(caller: Caller, input: CreateToolInput, tx?: DbOrTx): Promise<AiTool> {
+  const organizationId = organizationOf(caller);
   await assertToolUrl(input.url);
   const headers = storeHeaders(input.headers);
   return inTransaction(tx, async (tx) => {
@@ -106,12 +109,13 @@ export async function createTool(organizationId: string, input: CreateToolInput,
       .values({ organizationId, ...input, headers })
       .returning()
       .catch(nameTaken);
-    await auditChange(tx, organizationId, who, "tool.created", { type: "tool", id: t!.id }, { name: t!.name, url: t!.url });
+    await auditChange(tx, organizationId, caller, "tool.created", { type: "tool", id: t!.id }, { name: t!.name, url: t!.url });
     return t!;
   });
 }
 
-export async function updateTool(organizationId: string, id: string, patch: UpdateToolInput, who: AuditBy = bySystem, tx?: DbOrTx): Promise<AiTool> {
+export async function updateTool(caller: Caller, id: string, patch: UpdateToolInput, tx?: DbOrTx): Promise<AiTool> {
+  const organizationId = organizationOf(caller);
   const current = await getTool(organizationId, id, tx ?? db);
   if (patch.url !== undefined && patch.url !== current.url) await assertToolUrl(patch.url);
   // A stored secret belongs to the URL it was given for: moving the URL needs the secrets again.
@@ -132,16 +136,17 @@ export async function updateTool(organizationId: string, id: string, patch: Upda
       .where(and(eq(aiTools.id, id), eq(aiTools.organizationId, organizationId)))
       .returning()
       .catch(nameTaken);
-    await auditChange(tx, organizationId, who, "tool.updated", { type: "tool", id }, { name: t!.name, fields: Object.keys(patch) });
+    await auditChange(tx, organizationId, caller, "tool.updated", { type: "tool", id }, { name: t!.name, fields: Object.keys(patch) });
     return t!;
   });
 }
 
-export async function deleteTool(organizationId: string, id: string, who: AuditBy = bySystem, tx?: DbOrTx): Promise<void> {
+export async function deleteTool(caller: Caller, id: string, tx?: DbOrTx): Promise<void> {
+  const organizationId = organizationOf(caller);
   await inTransaction(tx, async (tx) => {
     const t = await getTool(organizationId, id, tx);
     await tx.delete(aiTools).where(and(eq(aiTools.id, id), eq(aiTools.organizationId, organizationId)));
-    await auditChange(tx, organizationId, who, "tool.deleted", { type: "tool", id }, { name: t.name });
+    await auditChange(tx, organizationId, caller, "tool.deleted", { type: "tool", id }, { name: t.name });
   });
 }
 
