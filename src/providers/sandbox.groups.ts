@@ -15,7 +15,10 @@ export function sandboxGroups(ownPhone: (instance: ProviderInstance) => string |
   const groupsOf = (instance: ProviderInstance) => {
     if (instance.status !== "connected") throw new ProviderError("The sandbox instance is not connected; scan its QR code first", false, 409);
     let groups = byInstance.get(instance.id);
-    if (!groups) byInstance.set(instance.id, (groups = new Map()));
+    if (!groups) {
+      groups = new Map();
+      byInstance.set(instance.id, groups);
+    }
     return groups;
   };
   const find = (instance: ProviderInstance, groupId: string) => {

@@ -50,7 +50,7 @@ export const groupApi = new Elysia({ name: "group-api", prefix: "/v1/instances/:
       },
     },
   )
-  .get("/:groupId", async ({ caller, params }) => getGroup(caller, params.id, params.groupId), {
+  .get("/:group", async ({ caller, params }) => getGroup(caller, params.id, params.group), {
     apiKey: "contacts:read",
     params: groupParams,
     detail: {
@@ -60,7 +60,7 @@ export const groupApi = new Elysia({ name: "group-api", prefix: "/v1/instances/:
       responses: ok(groupJsonSchema),
     },
   })
-  .patch("/:groupId", async ({ caller, params, body }) => updateGroup(caller, params.id, params.groupId, body), {
+  .patch("/:group", async ({ caller, params, body }) => updateGroup(caller, params.id, params.group, body), {
     apiKey: "contacts:write",
     params: groupParams,
     body: groupUpdateSchema,
@@ -72,9 +72,9 @@ export const groupApi = new Elysia({ name: "group-api", prefix: "/v1/instances/:
     },
   })
   .post(
-    "/:groupId/participants",
+    "/:group/participants",
     async ({ caller, params, body }) => {
-      const results = await changeParticipants(caller, params.id, params.groupId, body.action, body.participants);
+      const results = await changeParticipants(caller, params.id, params.group, body.action, body.participants);
       return { data: results.map((r) => ({ phone: r.phone, ok: r.ok, error: r.error ?? null })) };
     },
     {
@@ -89,12 +89,12 @@ export const groupApi = new Elysia({ name: "group-api", prefix: "/v1/instances/:
       },
     },
   )
-  .get("/:groupId/invite-link", async ({ caller, params }) => ({ link: await groupInviteLink(caller, params.id, params.groupId, false) }), {
+  .get("/:group/invite-link", async ({ caller, params }) => ({ link: await groupInviteLink(caller, params.id, params.group, false) }), {
     apiKey: "contacts:read",
     params: groupParams,
     detail: { tags, summary: "Get the group's invite link", description: unsupported, responses: ok(inviteLinkSchema) },
   })
-  .post("/:groupId/invite-link/revoke", async ({ caller, params }) => ({ link: await groupInviteLink(caller, params.id, params.groupId, true) }), {
+  .post("/:group/invite-link/revoke", async ({ caller, params }) => ({ link: await groupInviteLink(caller, params.id, params.group, true) }), {
     apiKey: "contacts:write",
     params: groupParams,
     detail: {
@@ -105,9 +105,9 @@ export const groupApi = new Elysia({ name: "group-api", prefix: "/v1/instances/:
     },
   })
   .post(
-    "/:groupId/leave",
+    "/:group/leave",
     async ({ caller, params, set }) => {
-      await leaveGroup(caller, params.id, params.groupId);
+      await leaveGroup(caller, params.id, params.group);
       set.status = 204;
     },
     {

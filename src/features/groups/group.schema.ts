@@ -8,7 +8,8 @@ export const GROUP_LIMITS = { subjectMax: 100, descriptionMax: 2048, participant
 
 export const PARTICIPANT_ACTIONS = ["add", "remove", "promote", "demote"] as const;
 
-export const groupParams = z.object({ id: z.string(), groupId: z.string() });
+/** `:group` is the provider's group id (not a uuid: the request guard 404s every `:…Id` param that is not one). */
+export const groupParams = z.object({ id: z.string(), group: z.string() });
 export const instanceParams = z.object({ id: z.string() });
 
 const subject = z
@@ -72,7 +73,6 @@ export const participantsChangeSchema = z.object({
   action: z.enum(PARTICIPANT_ACTIONS, { error: () => tText("groups:validation.action") }),
   participants: participants.refine((p) => p.length > 0, { error: () => tText("groups:validation.participantsRequired") }),
 });
-
 
 // ——— Response shapes (OpenAPI) ———
 

@@ -116,13 +116,17 @@ export async function getGroup(caller: Caller, instanceId: string, rawGroupId: s
 export async function createGroup(caller: Caller, instanceId: string, input: { subject: string; participants: string[] }): Promise<GroupJson> {
   const { instance, ops } = await groupsOf(caller, instanceId);
   const group = await provider("create", () => ops.create(instance, input.subject, input.participants));
-  const ids = await keepContacts(instance, [group], [
-    eventOf(instance, "group.created", {
-      groupId: group.id,
-      subject: group.subject ?? input.subject,
-      participants: group.participants.map((p) => p.phone ?? p.lid ?? null),
-    }),
-  ]);
+  const ids = await keepContacts(
+    instance,
+    [group],
+    [
+      eventOf(instance, "group.created", {
+        groupId: group.id,
+        subject: group.subject ?? input.subject,
+        participants: group.participants.map((p) => p.phone ?? p.lid ?? null),
+      }),
+    ],
+  );
   return groupJson(group, ids.get(group.id) ?? null);
 }
 
@@ -138,16 +142,24 @@ export async function updateGroup(
   if (input.description !== undefined) await provider("update", () => ops.setDescription(instance, groupId, input.description!));
   if (input.picture !== undefined) await provider("update", () => ops.setPicture(instance, groupId, input.picture!));
   const group = await provider("info", () => ops.info(instance, groupId));
-  const changed = [...(input.subject !== undefined ? ["subject"] : []), ...(input.description !== undefined ? ["description"] : []), ...(input.picture ? ["picture"] : [])];
-  const ids = await keepContacts(instance, [group], [
-    eventOf(instance, "group.updated", {
-      groupId,
-      changed,
-      subject: group.subject ?? null,
-      description: group.description ?? null,
-      pictureUrl: group.pictureUrl ?? null,
-    }),
-  ]);
+  const changed = [
+    ...(input.subject !== undefined ? ["subject"] : []),
+    ...(input.description !== undefined ? ["description"] : []),
+    ...(input.picture ? ["picture"] : []),
+  ];
+  const ids = await keepContacts(
+    instance,
+    [group],
+    [
+      eventOf(instance, "group.updated", {
+        groupId,
+        changed,
+        subject: group.subject ?? null,
+        description: group.description ?? null,
+        pictureUrl: group.pictureUrl ?? null,
+      }),
+    ],
+  );
   return groupJson(group, ids.get(group.id) ?? null);
 }
 
@@ -163,7 +175,11 @@ export async function changeParticipants(
   const results = await provider("participants", () => ops.updateParticipants(instance, groupId, action, phones));
   const changed = results.filter((r) => r.ok).map((r) => r.phone);
   if (changed.length > 0)
-    await keepContacts(instance, [{ id: groupId, participants: [] }], [eventOf(instance, "group.participants_changed", { groupId, action, participants: changed })]);
+    await keepContacts(
+      instance,
+      [{ id: groupId, participants: [] }],
+      [eventOf(instance, "group.participants_changed", { groupId, action, participants: changed })],
+    );
   return results;
 }
 
@@ -179,5 +195,9 @@ export async function leaveGroup(caller: Caller, instanceId: string, rawGroupId:
   const { instance, ops } = await groupsOf(caller, instanceId);
   const groupId = groupIdOf(rawGroupId);
   await provider("leave", () => ops.leave(instance, groupId));
-  await keepContacts(instance, [{ id: groupId, participants: [] }], [eventOf(instance, "group.left", { groupId, participants: instance.waJid ? [`+${instance.waJid.split("@")[0]}`] : [] })]);
+  await keepContacts(
+    instance,
+    [{ id: groupId, participants: [] }],
+    [eventOf(instance, "group.left", { groupId, participants: instance.waJid ? [`+${instance.waJid.split("@")[0]}`] : [] })],
+  );
 }
