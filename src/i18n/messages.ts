@@ -34,6 +34,9 @@ export default {
       replyTo: "replyTo deve ser o id de uma mensagem desta conversa",
       mentions: "Informe cada menção (mentions) como telefone no formato internacional, por exemplo +5511999990001",
       presenceState: "state deve ser typing, recording ou paused",
+      pollName: "Informe a pergunta da enquete (poll.name)",
+      pollOptions: "Informe de 2 a 12 opções para a enquete (poll.options)",
+      pollDistinct: "As opções da enquete devem ser diferentes entre si",
     },
     errors: {
       notFound: "Mensagem não encontrada",
@@ -72,6 +75,7 @@ export default {
       delete: "apagar mensagens para todos",
       typing: 'o indicador "digitando"',
       recording: 'o indicador "gravando áudio"',
+      poll: "enquetes",
     },
   },
   en: {
@@ -106,6 +110,9 @@ export default {
       replyTo: "replyTo must be the id of a message of this conversation",
       mentions: "Give each mention (mentions) as a phone in international format, for example +5511999990001",
       presenceState: "state must be typing, recording or paused",
+      pollName: "Give the poll's question (poll.name)",
+      pollOptions: "Give 2 to 12 options for the poll (poll.options)",
+      pollDistinct: "The poll's options must differ from each other",
     },
     errors: {
       notFound: "Message not found",
@@ -144,6 +151,7 @@ export default {
       delete: "deleting messages for everyone",
       typing: 'the "typing" indicator',
       recording: 'the "recording audio" indicator',
+      poll: "polls",
     },
   },
 } satisfies Catalog;

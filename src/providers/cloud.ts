@@ -163,6 +163,9 @@ export function cloudMessageBody(message: OutboundMessage): Record<string, unkno
       const reaction = need(message.reaction, "reaction");
       return { ...base, type: "reaction", reaction: { message_id: reaction.messageId, emoji: reaction.emoji } };
     }
+    case "poll":
+      // Not in the adapter's features: the send path refuses a poll before it is stored.
+      throw new ProviderError("cloud: the Cloud API sends no polls", false, 400);
     case "template": {
       const template = need(message.template, "template");
       // Free-form rendered text when no approved Meta template is named (inside the 24 h window).

@@ -5,7 +5,7 @@ import type { OutboundAddress } from "./provider";
  * `WhatsAppProvider.features`; the send path refuses the others up front with 422
  * `unsupported_by_provider`, naming the provider and the feature.
  */
-export const OUTBOUND_FEATURES = ["reply", "mentions", "edit", "delete", "typing", "recording"] as const;
+export const OUTBOUND_FEATURES = ["reply", "mentions", "edit", "delete", "typing", "recording", "poll"] as const;
 export type OutboundFeature = (typeof OUTBOUND_FEATURES)[number];
 
 /** A chat as the send path addresses it: `to` E.164 (or empty), `address` for a group, LID or BSUID. */
@@ -22,3 +22,6 @@ export type QuotedMessage = { providerMessageId: string; fromMe: boolean; author
 
 /** Presence needs, on Cloud, a received message to answer (Meta's typing indicator marks it read). */
 export type PresenceContext = { lastInboundProviderMessageId?: string };
+
+/** A poll to send: the question and 2–12 options; one choice (the only kind WuzAPI creates). */
+export type PollPayload = { name: string; options: string[] };

@@ -1,5 +1,5 @@
 import { toDigits } from "@/lib/phone";
-import type { ChatRef, PresenceState } from "./features";
+import type { ChatRef, PollPayload, PresenceState } from "./features";
 import type { OutboundMessage } from "./provider";
 
 /**
@@ -47,4 +47,9 @@ export function wuzapiPresenceRequest(chat: ChatRef, state: PresenceState) {
   const body: Record<string, unknown> = { Phone: wuzapiChat(chat), State: state === "paused" ? "paused" : "composing" };
   if (state === "recording") body.Media = "audio";
   return { path: "/chat/presence", body };
+}
+
+/** `POST /chat/send/poll {group, header, options}`: WuzAPI parses `group` as any JID (a group or a person), one choice. */
+export function wuzapiPollRequest(phone: string, poll: PollPayload) {
+  return { path: "/chat/send/poll", body: { group: phone, header: poll.name, options: poll.options } };
 }

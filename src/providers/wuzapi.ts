@@ -6,7 +6,7 @@ import { toDigits, toE164 } from "@/lib/phone";
 import { arr, obj, providerFetch, providerHttp, str, type ProviderRequest } from "./http";
 import { wuzapiGroups } from "./wuzapi.groups";
 import { wuzapiContactProfile, wuzapiSetProxy } from "./wuzapi.contacts";
-import { wuzapiContextInfo, wuzapiDeleteRequest, wuzapiEditRequest, wuzapiPresenceRequest } from "./wuzapi.outbound";
+import { wuzapiContextInfo, wuzapiDeleteRequest, wuzapiEditRequest, wuzapiPollRequest, wuzapiPresenceRequest } from "./wuzapi.outbound";
 import { ProviderError, type ConnectionState, type OutboundMessage, type ProviderInstance, type WhatsAppProvider } from "./provider";
 
 /**
@@ -178,6 +178,8 @@ function sendRequest(message: OutboundMessage): { path: string; body: Record<str
       const card = requireField(message.contact, "contact");
       return { path: "/chat/send/contact", body: { Phone, Name: card.name, Vcard: vcard(card.name, card.phone) } };
     }
+    case "poll":
+      return wuzapiPollRequest(Phone, requireField(message.poll, "poll"));
     case "reaction": {
       const reaction = requireField(message.reaction, "reaction");
       // WuzAPI wants "me:" in front of the id when reacting to one of our own messages.
@@ -189,7 +191,7 @@ function sendRequest(message: OutboundMessage): { path: string; body: Record<str
 export const wuzapiProvider: WhatsAppProvider = {
   name: "wuzapi",
   addresses: ["group", "lid"],
-  features: ["reply", "mentions", "edit", "delete", "typing", "recording"],
+  features: ["reply", "mentions", "edit", "delete", "typing", "recording", "poll"],
 
   async editMessage(instance, chat, providerMessageId, text) {
     const { path, body } = wuzapiEditRequest(chat, providerMessageId, text);

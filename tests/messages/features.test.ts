@@ -30,7 +30,9 @@ beforeAll(() => {
       if (req.headers.get("token") !== "user-token") return Response.json({ code: 401, error: "unauthorized", success: false }, { status: 401 });
       const body = (await req.json()) as any;
       wuz.calls.push({ path: url.pathname, body });
-      if (!body.Phone) return Response.json({ code: 400, error: "Missing Phone in Payload", success: false }, { status: 400 });
+      // SendPoll reads `group` (any JID); every other handler `Phone`.
+      if (url.pathname === "/chat/send/poll" ? !body.group || !body.header || body.options?.length < 2 : !body.Phone)
+        return Response.json({ code: 400, error: "Missing Phone in Payload", success: false }, { status: 400 });
       if (url.pathname.startsWith("/chat/send/") || url.pathname === "/chat/delete") {
         const id = url.pathname === "/chat/send/edit" || url.pathname === "/chat/delete" ? body.Id : `WA${wuz.nextId++}`;
         return Response.json({ code: 200, data: { Details: "Sent", Id: id, Timestamp: Date.now() }, success: true });
@@ -269,5 +271,48 @@ describe("Cloud refuses what Meta does not offer, before any call", () => {
     // Nothing changed.
     const [after] = await db.select().from(messages).where(sql`${messages.id} = ${queued.body.id}`);
     expect(after).toMatchObject({ body: "x", deletedAt: null, editedAt: null });
+  });
+});
+
+describe("polls", () => {
+  test("sandbox and WuzAPI send a poll (question and options, kept in context.poll); Cloud refuses it; bad options are field errors", async () => {
+    const poll = { name: "Qual horário?", options: ["Manhã", "Tarde", "Noite"] };
+    const { key } = await setupOrg(app);
+    const sandbox = await connectedSandbox(app, key);
+    const res = await api(app, "POST", "/v1/messages", key, { to: TO, instanceId: sandbox, type: "poll", poll });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    expect(await runOutboundOnce()).toBeGreaterThanOrEqual(1);
+    const stored = await row(res.body.id);
+    expect(stored).toMatchObject({ type: "poll", body: "Qual horário?", status: "sent", context: { poll: { ...poll, selectableCount: 1 } } });
+    await sandboxIdle();
+
+    const one = await api(app, "POST", "/v1/messages", key, { to: TO, instanceId: sandbox, type: "poll", poll: { name: "x", options: ["só uma"] } });
+    expect(one.status).toBe(422);
+    expect(paths(one)).toEqual(["poll.options"]);
+    const same = await api(
+      app,
+      "POST",
+      "/v1/messages",
+      key,
+      { to: TO, instanceId: sandbox, type: "poll", poll: { name: "x", options: ["a", "a"] } },
+      { "accept-language": "pt-BR" },
+    );
+    expect(same.body.error.details[0]).toEqual({ path: "poll.options", message: "As opções da enquete devem ser diferentes entre si" });
+
+    const wz = await providerInstance("wuzapi");
+    const sent = await api(app, "POST", "/v1/messages", wz.key, { to: TO, instanceId: wz.instanceId, type: "poll", poll });
+    expect(sent.status).toBe(202);
+    expect(await runOutboundOnce()).toBeGreaterThanOrEqual(1);
+    expect(wuz.calls.at(-1)).toEqual({
+      path: "/chat/send/poll",
+      body: { group: "5511999990001", header: "Qual horário?", options: ["Manhã", "Tarde", "Noite"] },
+    });
+    expect((await row(sent.body.id)).status).toBe("sent");
+
+    const cloud = await providerInstance("cloud");
+    const refused = await api(app, "POST", "/v1/messages", cloud.key, { to: TO, instanceId: cloud.instanceId, type: "poll", poll });
+    expect(refused.status).toBe(422);
+    expect(code(refused)).toBe("unsupported_by_provider");
+    expect(refused.body.error.message).toBe("This instance's provider, cloud, does not offer polls");
   });
 });

@@ -109,6 +109,22 @@ export const templateRefSchema = z.object({
   language: z.string().trim().max(20).optional(),
 });
 
+/** A poll: the question and 2 to 12 distinct options (one choice). */
+export const pollSchema = z.object({
+  name: z
+    .string({ error: () => tText("messages:schema.pollName") })
+    .trim()
+    .min(1, { error: () => tText("messages:schema.pollName") })
+    .max(MESSAGE_LIMITS.nameMax, atMost(MESSAGE_LIMITS.nameMax)),
+  options: z
+    .array(z.string().trim().min(1, { error: () => tText("messages:schema.pollOptions") }).max(100, atMost(100)), {
+      error: () => tText("messages:schema.pollOptions"),
+    })
+    .min(2, { error: () => tText("messages:schema.pollOptions") })
+    .max(12, { error: () => tText("messages:schema.pollOptions") })
+    .refine((o) => new Set(o).size === o.length, { error: () => tText("messages:schema.pollDistinct") }),
+});
+
 /**
  * The recipient: `to`, a phone, or `contactId`, a contact of the organization — the way to reach a
  * group or a person known only by a LID or business-scoped user id (one of the two is required).
@@ -146,6 +162,7 @@ export const sendMessageSchema = z
       z.object({ ...base, type: z.literal("contact"), contact: contactCardSchema }),
       z.object({ ...base, type: z.literal("reaction"), reaction: reactionSchema }),
       z.object({ ...base, type: z.literal("template"), template: templateRefSchema }),
+      z.object({ ...base, type: z.literal("poll"), poll: pollSchema }),
     ],
     { error: () => tText("messages:schema.type", { types: MESSAGE_TYPES.join(", ") }) },
   )

@@ -132,7 +132,7 @@ async function assertDailyQuota(tx: DbOrTx, instance: Instance, keyLimit: number
 
 // ——— Building the stored message ———
 
-type StoredContent = { type: Message["type"]; body: string | null; media: Record<string, unknown> | null };
+type StoredContent = { type: Message["type"]; body: string | null; media: Record<string, unknown> | null; poll?: { name: string; options: string[]; selectableCount: number } };
 
 async function resolveReactionTarget(tx: DbOrTx, instance: Instance, messageId: string) {
   if (isUuid(messageId)) {
@@ -196,6 +196,9 @@ async function storedContent(tx: DbOrTx, instance: Instance, input: SendMessageI
     }
     case "contact":
       return { type: "contact", body: input.contact.name, media: { ...input.contact } };
+    case "poll":
+      // Kept where an inbound poll is (context.poll), so votes coming back link to it the same way.
+      return { type: "poll", body: input.poll.name, media: null, poll: { ...input.poll, selectableCount: 1 } };
     case "reaction": {
       const target = await resolveReactionTarget(tx, instance, input.reaction.messageId);
       return { type: "reaction", body: input.reaction.emoji, media: { ...target, emoji: input.reaction.emoji } };
@@ -218,12 +221,14 @@ export function outboundMessageOf(
   message: Pick<Message, "type" | "body" | "media"> & Partial<Pick<Message, "quotedProviderMessageId" | "context">>,
   to: string,
 ): OutboundMessage {
-  const sent = contentOf(message, to);
+  const sent: OutboundMessage = message.type === "poll" ? { to, type: "poll" } : contentOf(message, to);
   // A reply names the quoted message and its author; mentions name group members (both per provider, see features.ts).
   const quote = message.context?.quote;
   if (message.quotedProviderMessageId)
     sent.quoted = { providerMessageId: message.quotedProviderMessageId, fromMe: quote?.fromMe ?? false, ...(quote?.author ? { author: quote.author } : {}) };
   if (message.context?.mentions?.length) sent.mentions = message.context.mentions;
+  const poll = message.context?.poll;
+  if (message.type === "poll" && poll?.name) return { ...sent, poll: { name: poll.name, options: poll.options } };
   return sent;
 }
 
@@ -267,8 +272,9 @@ function contentOf(message: Pick<Message, "type" | "body" | "media">, to: string
       };
     }
     // Inbound-only types (stored from providers, echoes included); nothing queues them for sending.
-    case "interactive":
     case "poll":
+      throw new ProviderError("A poll is sent from its stored question and options", false, 400);
+    case "interactive":
     case "order":
     case "system":
     case "unsupported":
@@ -337,7 +343,9 @@ export async function queueOutboundMessage(caller: Caller, input: SendMessageInp
         if (input.mentions?.length) requireFeature(provider, "mentions", "mentions");
         if (input.replyTo) requireFeature(provider, "reply", "replyTo");
         const reply = input.replyTo ? await replyTarget(tx, instance, conversation.id, input.replyTo) : null;
+        if (content.type === "poll") requireFeature(provider, "poll", "poll");
         const context = {
+          ...(content.poll ? { poll: content.poll } : {}),
           ...(reply ? { quote: { fromMe: reply.fromMe, ...(reply.author ? { author: reply.author } : {}) } } : {}),
           ...(input.mentions?.length ? { mentions: input.mentions } : {}),
         };
