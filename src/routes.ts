@@ -2,6 +2,7 @@ import type { AnyElysia } from "elysia";
 import { wireAutomation } from "@/features/automation/automation.service";
 import { wireTranscription } from "@/features/transcription/transcription.service";
 import { accountPages } from "@/features/account/account.pages";
+import { announcementsPages } from "@/features/announcements/announcement.pages";
 import { apiKeyApi } from "@/features/api-keys/api-key.api";
 import { apiKeyPages } from "@/features/api-keys/api-key.pages";
 import { organizationMembers } from "@/features/audit/audit.actors";
@@ -136,6 +137,7 @@ const features: AnyElysia[] = [
   mediaFiles,
   cannedRepliesApi,
   cannedRepliesPages,
+  announcementsPages,
 ];
 
 /** Mounts every feature on `app` (in place: Elysia's `use` registers on the same instance). */

@@ -1,4 +1,5 @@
 import account from "./account";
+import announcements from "./announcements";
 import apiKeys from "./api-keys";
 import audit from "./audit";
 import auth from "./auth";
@@ -37,6 +38,7 @@ import workflows from "./workflows";
  */
 export const catalogs = {
   account,
+  announcements,
   "api-keys": apiKeys,
   audit,
   auth,

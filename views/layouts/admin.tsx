@@ -27,6 +27,7 @@ const NAV: NavItem[] = [
   { href: "/devices", label: "shell:nav.devices", key: "devices", visible: (a) => can.manageDevices(a.role) },
   { href: "/members", label: "shell:nav.members", key: "members" },
   { href: "/audit", label: "shell:nav.audit", key: "audit", visible: (a) => can.viewAudit(a.role) },
+  { href: "/announcements", label: "shell:nav.announcements", key: "announcements", visible: (a) => can.manageAnnouncements(a.role) },
   { href: "/settings", label: "shell:nav.settings", key: "settings" },
   { href: "/platform/users", label: "shell:nav.platform", key: "platform", visible: (a) => a.user.isPlatformAdmin },
 ];
@@ -109,6 +110,8 @@ export function AdminLayout({ title, admin, csrfToken, active, flash, children }
           </ul>
         </nav>
         <main id="main">
+          {/* Team announcements for this member (the announcements feature renders them; dismissed ones stay gone). */}
+          <div id="announcements" class="announcements" hx-get="/announcements/banner" hx-trigger="load" hx-swap="innerHTML" />
           <FlashMessage flash={flash} />
           {children}
         </main>
