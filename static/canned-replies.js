@@ -25,7 +25,8 @@
   // The "/word" just before the caret, if the caret is at the end of one.
   function tokenAt(area) {
     var before = area.value.slice(0, area.selectionStart);
-    var m = /(^|\s)\/([\w-]*)$/.exec(before);
+    // Any letters, accents included: the search also matches titles ("/horário").
+    var m = /(^|\s)\/([^\s/]*)$/.exec(before);
     return m ? { start: before.length - m[2].length - 1, q: m[2] } : null;
   }
 
