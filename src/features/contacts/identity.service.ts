@@ -348,6 +348,12 @@ export async function resolveGroup(
   return contact;
 }
 
+/** Stores the picture a provider showed for a group (the Groups API reads it); unchanged pictures are not written. */
+export async function noteGroupPicture(tx: Tx, contact: Contact, pictureUrl: string | null): Promise<void> {
+  if (pictureUrl === contact.pictureUrl) return;
+  await tx.update(contacts).set({ pictureUrl, updatedAt: new Date() }).where(eq(contacts.id, contact.id));
+}
+
 /** How long a group's subject and picture are trusted before the provider is asked again. */
 export const GROUP_INFO_TTL_MS = 24 * 60 * 60 * 1000;
 /** After a failed fetch, the next message of the group tries again this much later. */

@@ -1,7 +1,6 @@
 import { db } from "@/db/client";
-import { contacts, type Instance } from "@/db/schema";
-import { eq } from "drizzle-orm";
-import { normalizeIdentity, ownerOfInstance, resolveGroup } from "@/features/contacts/identity.service";
+import type { Instance } from "@/db/schema";
+import { normalizeIdentity, noteGroupPicture, ownerOfInstance, resolveGroup } from "@/features/contacts/identity.service";
 import { recordEvents, type NewEvent } from "@/features/events/event.service";
 import { callProvider } from "@/features/instances/instance.service";
 import type { Caller } from "@/lib/caller";
@@ -90,8 +89,7 @@ async function keepContacts(instance: Instance, groups: GroupDetails[], events: 
       const contact = await resolveGroup(tx, ownerOfInstance(instance), { id: group.id, subject: group.subject }, ctx);
       if (!contact) continue;
       ids.set(group.id, contact.id);
-      if (group.pictureUrl !== undefined && group.pictureUrl !== contact.pictureUrl)
-        await tx.update(contacts).set({ pictureUrl: group.pictureUrl, updatedAt: new Date() }).where(eq(contacts.id, contact.id));
+      if (group.pictureUrl !== undefined) await noteGroupPicture(tx, contact, group.pictureUrl);
     }
     const withContacts = events.map((e) => ({ ...e, data: { ...e.data, contactId: ids.get(String(e.data.groupId)) ?? null } }));
     await recordEvents([...ctx.events, ...withContacts], tx);
