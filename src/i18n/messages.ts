@@ -67,6 +67,7 @@ export default {
       editing: "Editando a mensagem",
       deleting: "Apagando a mensagem para todos",
       sendingPresence: "Enviando o indicador de presença",
+      cannotForward: "Esta mensagem não pode ser encaminhada (só texto, mídia, localização e contato, não apagadas)",
     },
     features: {
       reply: "responder citando uma mensagem",
@@ -76,6 +77,7 @@ export default {
       typing: 'o indicador "digitando"',
       recording: 'o indicador "gravando áudio"',
       poll: "enquetes",
+      forward: "encaminhar mensagens",
     },
   },
   en: {
@@ -143,6 +145,7 @@ export default {
       editing: "Editing the message",
       deleting: "Deleting the message for everyone",
       sendingPresence: "Sending the presence indicator",
+      cannotForward: "This message cannot be forwarded (only text, media, location and contact cards not deleted)",
     },
     features: {
       reply: "replies quoting a message",
@@ -152,6 +155,7 @@ export default {
       typing: 'the "typing" indicator',
       recording: 'the "recording audio" indicator',
       poll: "polls",
+      forward: "forwarding messages",
     },
   },
 } satisfies Catalog;

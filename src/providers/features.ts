@@ -5,7 +5,7 @@ import type { OutboundAddress } from "./provider";
  * `WhatsAppProvider.features`; the send path refuses the others up front with 422
  * `unsupported_by_provider`, naming the provider and the feature.
  */
-export const OUTBOUND_FEATURES = ["reply", "mentions", "edit", "delete", "typing", "recording", "poll"] as const;
+export const OUTBOUND_FEATURES = ["reply", "mentions", "edit", "delete", "typing", "recording", "poll", "forward"] as const;
 export type OutboundFeature = (typeof OUTBOUND_FEATURES)[number];
 
 /** A chat as the send path addresses it: `to` E.164 (or empty), `address` for a group, LID or BSUID. */

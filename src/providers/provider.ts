@@ -137,6 +137,8 @@ export type OutboundMessage = {
   quoted?: QuotedMessage;
   /** E.164 phones of the group members this message mentions. */
   mentions?: string[];
+  /** A copy of another message: WhatsApp shows it labelled forwarded. */
+  forwarded?: boolean;
   /** For `poll`: the question and its options (one choice). */
   poll?: PollPayload;
 };

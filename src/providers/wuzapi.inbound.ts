@@ -1,6 +1,7 @@
 import { log } from "@/lib/logger";
 import { toE164 } from "@/lib/phone";
 import { arr, num, obj, str } from "./http";
+import { mapWuzapiGroupEvent } from "./wuzapi.group-events";
 import {
   payloadExcerpt,
   type InboundContactCard,
@@ -512,6 +513,9 @@ export function mapWuzapiPayload(payload: Json): InboundEvent[] {
       return [{ kind: "connection", status: "disconnected" }];
     case "LoggedOut":
       return [{ kind: "connection", status: "logged_out" }];
+    case "GroupInfo":
+    case "JoinedGroup":
+      return mapWuzapiGroupEvent(type, event);
     case undefined:
       return [{ kind: "unparsed", reason: "WuzAPI payload without a type", excerpt: payloadExcerpt(payload) }];
     default:

@@ -31,6 +31,7 @@ export function wuzapiContextInfo(message: OutboundMessage, ownJid: string | nul
     info.Participant = author;
   }
   if (message.mentions?.length) info.MentionedJID = message.mentions.map(userJid);
+  if (message.forwarded) info.IsForwarded = true;
   return Object.keys(info).length ? info : undefined;
 }
 

@@ -191,7 +191,7 @@ function sendRequest(message: OutboundMessage): { path: string; body: Record<str
 export const wuzapiProvider: WhatsAppProvider = {
   name: "wuzapi",
   addresses: ["group", "lid"],
-  features: ["reply", "mentions", "edit", "delete", "typing", "recording", "poll"],
+  features: ["reply", "mentions", "edit", "delete", "typing", "recording", "poll", "forward"],
 
   async editMessage(instance, chat, providerMessageId, text) {
     const { path, body } = wuzapiEditRequest(chat, providerMessageId, text);

@@ -3,7 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import { createApp } from "@/app";
 import { config } from "@/config";
 import { db } from "@/db/client";
-import { conversations, instances, messages } from "@/db/schema";
+import { contacts, conversations, instances, messages } from "@/db/schema";
 import { encryptSecret } from "@/lib/crypto";
 import { encryptCloudConfig } from "@/providers/cloud";
 import { sandboxIdle, sandboxTiming } from "@/providers/sandbox";
@@ -181,6 +181,28 @@ async function providerInstance(provider: "wuzapi" | "cloud") {
   return { ...org, instanceId: instance!.id };
 }
 
+/** A message already sent through a Cloud instance (stored directly: a free-form send needs the contact's 24 h window). */
+async function cloudSent(organizationId: string, instanceId: string) {
+  const [contact] = await db.insert(contacts).values({ organizationId, phone: TO }).returning();
+  const [conversation] = await db.insert(conversations).values({ organizationId, instanceId, contactId: contact!.id }).returning();
+  const [message] = await db
+    .insert(messages)
+    .values({
+      organizationId,
+      instanceId,
+      conversationId: conversation!.id,
+      contactId: contact!.id,
+      direction: "outbound",
+      type: "text",
+      body: "x",
+      status: "sent",
+      providerMessageId: `wamid.${crypto.randomUUID()}`,
+      sentAt: new Date(),
+    })
+    .returning();
+  return message!;
+}
+
 describe("WuzAPI maps every feature to its documented calls", () => {
   test("reply and mentions ride in ContextInfo; edit, delete and presence call their endpoints", async () => {
     const { key, instanceId } = await providerInstance("wuzapi");
@@ -235,7 +257,7 @@ describe("WuzAPI maps every feature to its documented calls", () => {
 
 describe("Cloud refuses what Meta does not offer, before any call", () => {
   test("edit, delete, mentions and recording: 422 unsupported_by_provider naming cloud and the feature", async () => {
-    const { key, instanceId } = await providerInstance("cloud");
+    const { key, instanceId, organization } = await providerInstance("cloud");
     const res = await api(app, "POST", "/v1/messages", key, { to: TO, instanceId, type: "text", text: "x", mentions: ["+5511988887777"] });
     expect(res.status).toBe(422);
     expect(code(res)).toBe("unsupported_by_provider");
@@ -251,13 +273,8 @@ describe("Cloud refuses what Meta does not offer, before any call", () => {
     );
     expect(pt.body.error.message).toBe("O provedor cloud desta instância não oferece menções em grupos");
 
-    // A sent message (as the worker would leave it), to edit and delete.
-    const queued = await api(app, "POST", "/v1/messages", key, { to: TO, instanceId, type: "text", text: "x" });
-    expect(queued.status).toBe(202);
-    await db
-      .update(messages)
-      .set({ status: "sent", providerMessageId: "wamid.TEST", sentAt: new Date(), nextAttemptAt: null })
-      .where(eq(messages.id, queued.body.id));
+    // A sent message, to edit and delete.
+    const queued = { body: await cloudSent(organization.id, instanceId) };
     const edit = await api(app, "PATCH", `/v1/messages/${queued.body.id}`, key, { text: "y" });
     expect(edit.status).toBe(422);
     expect(code(edit)).toBe("unsupported_by_provider");
@@ -314,5 +331,51 @@ describe("polls", () => {
     expect(refused.status).toBe(422);
     expect(code(refused)).toBe("unsupported_by_provider");
     expect(refused.body.error.message).toBe("This instance's provider, cloud, does not offer polls");
+  });
+});
+
+describe("forward", () => {
+  test("a copy labelled forwarded: sandbox and WuzAPI (ContextInfo.IsForwarded); Cloud refuses; reactions and other orgs' messages cannot be forwarded", async () => {
+    const { key } = await setupOrg(app);
+    const sandbox = await connectedSandbox(app, key);
+    const original = await sentText(key, sandbox, "Encaminhe isto");
+    const res = await api(app, "POST", `/v1/messages/${original.id}/forward`, key, { to: "+5511977776666" });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    expect(await runOutboundOnce()).toBeGreaterThanOrEqual(1);
+    const copy = await row(res.body.id);
+    expect(copy).toMatchObject({ type: "text", body: "Encaminhe isto", status: "sent", context: { forwarded: true }, instanceId: sandbox });
+    expect(copy.conversationId).not.toBe(original.conversationId);
+    await sandboxIdle();
+
+    const noTarget = await api(app, "POST", `/v1/messages/${original.id}/forward`, key, {});
+    expect(noTarget.status).toBe(422);
+    expect(paths(noTarget)).toEqual(["to"]);
+    const reaction = await api(app, "POST", "/v1/messages", key, {
+      to: TO,
+      instanceId: sandbox,
+      type: "reaction",
+      reaction: { messageId: original.id, emoji: "👍" },
+    });
+    const fwdReaction = await api(app, "POST", `/v1/messages/${reaction.body.id}/forward`, key, { to: TO });
+    expect(fwdReaction.status).toBe(422);
+    expect(fwdReaction.body.error.message).toContain("cannot be forwarded");
+    const other = await setupOrg(app);
+    expect((await api(app, "POST", `/v1/messages/${original.id}/forward`, other.key, { to: TO })).status).toBe(404);
+    await runOutboundOnce();
+    await sandboxIdle();
+
+    const wz = await providerInstance("wuzapi");
+    const first = await sentText(wz.key, wz.instanceId, "Olá");
+    const fwd = await api(app, "POST", `/v1/messages/${first.id}/forward`, wz.key, { to: "+5511977776666" });
+    expect(fwd.status).toBe(202);
+    expect(await runOutboundOnce()).toBeGreaterThanOrEqual(1);
+    expect(wuz.calls.at(-1)).toEqual({ path: "/chat/send/text", body: { Phone: "5511977776666", Body: "Olá", ContextInfo: { IsForwarded: true } } });
+
+    const cloud = await providerInstance("cloud");
+    const queued = { body: await cloudSent(cloud.organization.id, cloud.instanceId) };
+    const refused = await api(app, "POST", `/v1/messages/${queued.body.id}/forward`, cloud.key, { to: "+5511977776666" });
+    expect(refused.status).toBe(422);
+    expect(code(refused)).toBe("unsupported_by_provider");
+    expect(refused.body.error.message).toBe("This instance's provider, cloud, does not offer forwarding messages");
   });
 });

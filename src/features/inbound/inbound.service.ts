@@ -66,6 +66,11 @@ export async function ingestInbound(instance: Instance, event: InboundEvent): Pr
     }
     case "unparsed":
       return recordUnparsed(instance, event);
+    case "group_change": {
+      for (const handler of onGroupChange) await handler(instance, event);
+      if (onGroupChange.length > 0) return { kind: "recorded", reason: "group_change" };
+      return recordUnparsed(instance, { kind: "unparsed", reason: "group change with no groups service to apply it", excerpt: payloadExcerpt(event) });
+    }
   }
 }
 
@@ -75,6 +80,9 @@ type IdentityChange = Extract<InboundEvent, { kind: "identity_change" }>;
  * merge here, so inbound does not import it). With no handler the change is recorded as unparsed.
  */
 export const onIdentityChange: ((instance: Instance, event: IdentityChange) => Promise<void>)[] = [];
+
+/** Who records a provider's group change (the groups feature registers here, so inbound does not import it). */
+export const onGroupChange: ((instance: Instance, event: Extract<InboundEvent, { kind: "group_change" }>) => Promise<void>)[] = [];
 
 /**
  * A correctly signed payload (or a part of one) nobody could understand: acknowledged — providers retry

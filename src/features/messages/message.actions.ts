@@ -15,7 +15,8 @@ import { applyMessageDelete, applyMessageEdit } from "./message.changes";
 import { requireFeature } from "./message.features";
 import { addressablesOf, recipientFor } from "./message.recipient";
 import { MESSAGE_LIMITS } from "./message.schema";
-import { getMessage, type Message } from "./message.service";
+import type { SendMessageInput } from "./message.schema";
+import { getMessage, queueOutboundMessage, type Message, type SendOptions, type SendResult } from "./message.service";
 
 /**
  * What is done to a message already sent (edit, delete for everyone) and to a chat (presence): each
@@ -121,4 +122,60 @@ export async function sendPresence(caller: Caller, conversationId: string, state
     .limit(1);
   const context = last?.providerMessageId ? { lastInboundProviderMessageId: last.providerMessageId } : {};
   await callProvider(tText("messages:errors.sendingPresence"), () => provider.presence!(instance, chat, state, context));
+}
+
+/** The send request that copies a stored message (its text, file, place or card); null for what cannot be forwarded. */
+function copyOf(message: Message): SendMessageInput | null {
+  // biome-ignore lint/suspicious/noExplicitAny: one untyped read of a jsonb column shaped per message type.
+  const m = (message.media ?? {}) as Record<string, any>;
+  const target = { to: undefined, contactId: undefined } as const;
+  switch (message.type) {
+    case "text":
+      return message.body ? { ...target, type: "text", text: message.body } : null;
+    case "image":
+    case "video":
+    case "audio":
+    case "document":
+    case "sticker": {
+      // A file in our media store goes again by its id; a URL sent earlier, by its URL.
+      const source =
+        typeof m.mediaId === "string" && m.status === "stored"
+          ? { id: m.mediaId }
+          : typeof m.url === "string" && /^https?:/i.test(m.url)
+            ? { url: m.url }
+            : null;
+      if (!source) return null;
+      const caption = message.type !== "audio" && message.type !== "sticker" && typeof m.caption === "string" ? { caption: m.caption } : {};
+      const fileName = typeof m.fileName === "string" ? { fileName: m.fileName } : {};
+      return { ...target, type: message.type, media: { ...source, ...caption, ...fileName } } as SendMessageInput;
+    }
+    case "location":
+      return typeof m.latitude === "number"
+        ? { ...target, type: "location", location: { latitude: m.latitude, longitude: m.longitude, name: m.name, address: m.address } }
+        : null;
+    case "contact":
+      return typeof m.phone === "string" ? { ...target, type: "contact", contact: { name: m.name ?? message.body ?? m.phone, phone: m.phone } } : null;
+    default:
+      return null;
+  }
+}
+
+/**
+ * `POST /v1/messages/:id/forward`: a copy of a message (sent or received) queued to another chat,
+ * labelled forwarded where the provider can (`forward` feature; else 422 unsupported_by_provider).
+ */
+export async function forwardMessage(
+  caller: Caller,
+  id: string,
+  to: { instanceId?: string; to?: string; contactId?: string },
+  send: Omit<SendOptions, "forwarded">,
+): Promise<SendResult> {
+  const { message } = await getMessage(caller, id);
+  const copy = message.deletedAt || message.isPrivateNote ? null : copyOf(message);
+  if (!copy) throw validationFailed([{ path: "id", message: tText("messages:errors.cannotForward") }], tText("messages:errors.cannotForward"));
+  return queueOutboundMessage(
+    caller,
+    { ...copy, instanceId: to.instanceId ?? message.instanceId, to: to.to, contactId: to.contactId },
+    { ...send, forwarded: true },
+  );
 }

@@ -5,8 +5,8 @@ import { requireAnyApiKey } from "@/features/instances/instance.api";
 import { validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { noContent, ok } from "@/lib/openapi";
-import { deleteMessage, editMessage, sendPresence } from "./message.actions";
-import { editMessageSchema, idempotencyKeySchema, messageJsonSchema, presenceSchema, sendMessageSchema } from "./message.schema";
+import { deleteMessage, editMessage, forwardMessage, sendPresence } from "./message.actions";
+import { editMessageSchema, forwardMessageSchema, idempotencyKeySchema, messageJsonSchema, presenceSchema, sendMessageSchema } from "./message.schema";
 import { getMessage, markMessageRead, messageJson, queueOutboundMessage } from "./message.service";
 
 const tags = ["Messages"];
@@ -72,6 +72,26 @@ export const messageApi = new Elysia({ name: "message-api", prefix: "/v1/message
         tags,
         summary: "Mark a received message (and earlier ones) read",
         responses: ok(messageJsonSchema.pick({ id: true, status: true })),
+      },
+    },
+  )
+  .post(
+    "/:id/forward",
+    async ({ apiKey, caller, params, body, set }) => {
+      const { message } = await forwardMessage(caller, params.id, body, { sentBy: "api", keyMaxMessagesPerDay: apiKey.maxMessagesPerDay });
+      set.status = 202;
+      return { id: message.id, status: "queued" as const };
+    },
+    {
+      apiKey: "messages:write",
+      params: idParams,
+      body: forwardMessageSchema,
+      detail: {
+        tags,
+        summary: "Forward a message (queued)",
+        description:
+          "Queues a copy of a message (text, media, location or contact card; sent or received, not deleted) to `to` (a phone) or `contactId`, through `instanceId` (default: the message's instance). WhatsApp shows it labelled forwarded. A provider without forwarding answers 422 `unsupported_by_provider`.",
+        responses: ok(z.object({ id: z.string(), status: z.literal("queued") }), 202),
       },
     },
   )

@@ -172,6 +172,14 @@ export const sendMessageSchema = z
   });
 export type SendMessageInput = z.infer<typeof sendMessageSchema>;
 
+/** `POST /v1/messages/:id/forward`: where the copy goes (a phone or a contact, as for a send). */
+export const forwardMessageSchema = z
+  .object({ instanceId: base.instanceId, to: base.to, contactId: base.contactId })
+  .superRefine((value, ctx) => {
+    if (!value.to && !value.contactId) ctx.addIssue({ code: "custom", path: ["to"], message: tText("messages:schema.recipient") });
+    if (value.to && value.contactId) ctx.addIssue({ code: "custom", path: ["contactId"], message: tText("messages:schema.toOrContact") });
+  });
+
 /** `PATCH /v1/messages/:id`: the new text of a text message we sent. */
 export const editMessageSchema = z.object({ text });
 

@@ -41,6 +41,8 @@ export type SendOptions = {
   /** The key's own daily message limit, which overrides the instance's and the plan's. */
   keyMaxMessagesPerDay?: number | null;
   idempotencyKey?: string | null;
+  /** A copy of another message (POST /v1/messages/:id/forward): WhatsApp labels it forwarded. */
+  forwarded?: boolean;
 };
 
 export type SendResult = { message: Message; replayed: boolean };
@@ -227,6 +229,7 @@ export function outboundMessageOf(
   if (message.quotedProviderMessageId)
     sent.quoted = { providerMessageId: message.quotedProviderMessageId, fromMe: quote?.fromMe ?? false, ...(quote?.author ? { author: quote.author } : {}) };
   if (message.context?.mentions?.length) sent.mentions = message.context.mentions;
+  if (message.context?.forwarded) sent.forwarded = true;
   const poll = message.context?.poll;
   if (message.type === "poll" && poll?.name) return { ...sent, poll: { name: poll.name, options: poll.options } };
   return sent;
@@ -327,6 +330,12 @@ export async function queueOutboundMessage(caller: Caller, input: SendMessageInp
           throw new AppError("conflict", tText("messages:errors.instanceNotConnected", { name: instance.name, status: instance.status }));
         }
         await assertDailyQuota(tx, instance, send.keyMaxMessagesPerDay, now);
+        // What the provider cannot do is refused first, before anything else is looked up or stored.
+        const provider = providerFor(instance);
+        if (input.mentions?.length) requireFeature(provider, "mentions", "mentions");
+        if (input.replyTo) requireFeature(provider, "reply", "replyTo");
+        if (input.type === "poll") requireFeature(provider, "poll", "poll");
+        if (send.forwarded) requireFeature(provider, "forward", "id");
         const content = await storedContent(tx, instance, input, upload);
         const { contact, conversation } = input.contactId
           ? await ensureConversationWith(tx, instance, input.contactId)
@@ -339,12 +348,9 @@ export async function queueOutboundMessage(caller: Caller, input: SendMessageInp
           const recipient = recipientFor((await addressablesOf([contact.id], tx)).get(contact.id)!, providerFor(instance));
           if (!recipient.ok) throw validationFailed([{ path, message: recipient.reason }], recipient.reason);
         }
-        const provider = providerFor(instance);
-        if (input.mentions?.length) requireFeature(provider, "mentions", "mentions");
-        if (input.replyTo) requireFeature(provider, "reply", "replyTo");
         const reply = input.replyTo ? await replyTarget(tx, instance, conversation.id, input.replyTo) : null;
-        if (content.type === "poll") requireFeature(provider, "poll", "poll");
         const context = {
+          ...(send.forwarded ? { forwarded: true } : {}),
           ...(content.poll ? { poll: content.poll } : {}),
           ...(reply ? { quote: { fromMe: reply.fromMe, ...(reply.author ? { author: reply.author } : {}) } } : {}),
           ...(input.mentions?.length ? { mentions: input.mentions } : {}),
