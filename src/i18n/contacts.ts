@@ -90,7 +90,7 @@ export default {
       unblockedFlash: "Contato desbloqueado no WhatsApp",
       blockedBadge: "bloqueado no WhatsApp",
       blockHint: "Bloqueia no próprio WhatsApp da instância: a pessoa não consegue mais escrever. O bloqueio do LivChat só impede o LivChat de responder.",
-      fetchedAt: "Perfil buscado em {{at}}",
+      fetchedAt: "Perfil do WhatsApp buscado em",
     },
     errors: {
       notFound: "Contato não encontrado",
@@ -223,7 +223,7 @@ export default {
       unblockedFlash: "Contact unblocked on WhatsApp",
       blockedBadge: "blocked on WhatsApp",
       blockHint: "Blocks on the instance's own WhatsApp: the person can no longer write. LivChat's block only stops LivChat from answering.",
-      fetchedAt: "Profile fetched {{at}}",
+      fetchedAt: "WhatsApp profile fetched",
     },
     errors: {
       notFound: "Contact not found",

@@ -313,3 +313,41 @@ describe("blocking a contact on WhatsApp", () => {
     expect((await api(app, "POST", `/v1/contacts/${id}/whatsapp-block`, other.key, { blocked: true })).status).toBe(404);
   });
 });
+
+describe("the contact page", () => {
+  test("shows the WhatsApp section; refresh and block buttons act through the only instance of the contact's conversation and flash the outcome", async () => {
+    const phone = "5511966660040";
+    await ingestInbound(sandbox, { kind: "message", providerMessageId: `SBP-${Date.now()}`, from: phone, sender: { phone }, type: "text", body: "oi", timestamp: new Date() });
+    const [contact] = await db.select().from(contacts).where(and(eq(contacts.organizationId, org.organization.id), eq(contacts.phone, `+${phone}`)));
+    let html = await (await org.client.get(`/contacts/${contact!.id}`)).text();
+    expect(html).toContain('id="whatsapp-side"');
+    expect(html).toContain("Refresh WhatsApp picture and name");
+    expect(html).toContain(`action="/contacts/${contact!.id}/whatsapp/block"`);
+
+    let res = await org.client.postForm(`/contacts/${contact!.id}/whatsapp/block`, {});
+    expect(res.status).toBe(303);
+    html = await (await org.client.get(`/contacts/${contact!.id}`)).text();
+    expect(html).toContain("Contact blocked on WhatsApp");
+    expect(html).toContain("blocked on WhatsApp");
+    expect(html).toContain(`action="/contacts/${contact!.id}/whatsapp/unblock"`);
+    const [row] = await db.select().from(contacts).where(eq(contacts.id, contact!.id));
+    expect(row).toMatchObject({ whatsappBlocked: true, blocked: false });
+
+    res = await org.client.postForm(`/contacts/${contact!.id}/whatsapp/refresh`, {});
+    expect(res.status).toBe(303);
+    html = await (await org.client.get(`/contacts/${contact!.id}`)).text();
+    expect(html).toContain("WhatsApp profile refreshed");
+    expect(html).toContain("WhatsApp profile fetched");
+  });
+
+  test("a refusal is flashed in the reader's language, not a crash; another org's contact is a 404", async () => {
+    const id = await newContact("+5511966660041");
+    await api(app, "POST", "/v1/contacts", org.key, { phone: "+5511966660042" });
+    // No conversation and several connected instances: nothing to ask through.
+    const res = await org.client.postForm(`/contacts/${id}/whatsapp/refresh`, {});
+    expect(res.status).toBe(303);
+    const html = await (await org.client.get(`/contacts/${id}`)).text();
+    expect(html).toContain("No connected instance talks to this contact");
+    expect((await other.client.postForm(`/contacts/${id}/whatsapp/block`, {})).status).toBe(404);
+  });
+});

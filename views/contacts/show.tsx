@@ -78,6 +78,32 @@ type Props = {
   canDelete: boolean;
 };
 
+/** WhatsApp's side of a person: the fetched picture, a refresh, and the block on WhatsApp itself (apart from LivChat's). */
+function WhatsAppSide({ contact, csrfToken }: { contact: Contact; csrfToken: string }) {
+  return (
+    <section class="card" id="whatsapp-side">
+      {contact.pictureUrl ? <img src={contact.pictureUrl} alt="" width="96" height="96" /> : ""}
+      {contact.whatsappBlocked ? <Badge tone="bad">{t("contacts:whatsapp.blockedBadge")}</Badge> : ""}
+      {contact.profileFetchedAt ? (
+        <p class="muted small">
+          {t("contacts:whatsapp.fetchedAt")} <Time at={contact.profileFetchedAt} />
+        </p>
+      ) : (
+        ""
+      )}
+      <form method="post" action={`/contacts/${contact.id}/whatsapp/refresh`} class="inline">
+        <CsrfField token={csrfToken} />
+        <button type="submit">{t("contacts:whatsapp.refresh")}</button>
+      </form>{" "}
+      <form method="post" action={`/contacts/${contact.id}/whatsapp/${contact.whatsappBlocked ? "unblock" : "block"}`} class="inline">
+        <CsrfField token={csrfToken} />
+        <button type="submit">{t(contact.whatsappBlocked ? "contacts:whatsapp.unblock" : "contacts:whatsapp.block")}</button>
+      </form>
+      <p class="muted small">{t("contacts:whatsapp.blockHint")}</p>
+    </section>
+  );
+}
+
 export function ContactPage({ admin, csrfToken, flash, contact, identities = [], merge, form, conversations, messages, canDelete }: Props) {
   return (
     <AdminLayout title={contact.name || contact.phone || tText("contacts:noName")} admin={admin} csrfToken={csrfToken} active="contacts" flash={flash}>
@@ -109,6 +135,7 @@ export function ContactPage({ admin, csrfToken, flash, contact, identities = [],
         ""
       )}
       <ContactEditForm contact={contact} csrfToken={csrfToken} form={form} />
+      {contact.kind === "person" && contact.phone ? <WhatsAppSide contact={contact} csrfToken={csrfToken} /> : ""}
       <h2>{t("contacts:show.conversations")}</h2>
       {conversations.length === 0 ? (
         <EmptyState>{t("contacts:show.noConversations")}</EmptyState>
