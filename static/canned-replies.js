@@ -61,6 +61,22 @@
         area.focus();
         area.dispatchEvent(new Event("input", { bubbles: true }));
         hide();
+        if (reply.media) attach(reply.media);
+      });
+  }
+
+  // The reply's media goes into the reply box's file input, as if the agent had chosen the file.
+  function attach(media) {
+    var input = document.getElementById("reply-attachment");
+    if (!input || !window.DataTransfer) return;
+    fetch(media.path, { credentials: "same-origin" })
+      .then((r) => (r.ok ? r.blob() : null))
+      .then((blob) => {
+        if (!blob) return;
+        var files = new DataTransfer();
+        files.items.add(new File([blob], media.fileName, { type: media.mimeType }));
+        input.files = files.files;
+        input.dispatchEvent(new Event("change", { bubbles: true }));
       });
   }
 

@@ -3,7 +3,9 @@ import type { Page } from "playwright-core";
 import { createApiKey } from "@/features/api-keys/api-key.service";
 import { useBrowser } from "../helpers/browser";
 import { createMember, createOwner } from "../helpers/factories";
+import { PNG, useTempDataDir } from "../media/fixtures";
 
+useTempDataDir();
 const { server, newContext } = await useBrowser();
 
 async function v1(key: string, method: string, path: string, body?: unknown) {
@@ -30,6 +32,13 @@ test("an agent types /sa in the reply box, picks with the keyboard or a click, a
   await v1(key, "POST", "/v1/canned-replies", { shortcut: "saudacao", title: "Boas-vindas", body: "Olá {{contact.name}}, aqui é {{agent.name}}!" });
   await v1(key, "POST", "/v1/canned-replies", { shortcut: "sabado", title: "Horário de sábado", body: "Sábado abrimos às 9h." });
 
+  const form = new FormData();
+  form.set("file", new Blob([PNG as Uint8Array<ArrayBuffer>], { type: "image/png" }), "photo.png");
+  const uploaded = await fetch(`${server.url}/v1/media`, { method: "POST", body: form, headers: { authorization: `Bearer ${key}` } });
+  expect(uploaded.status).toBe(201);
+  const mediaId = ((await uploaded.json()) as { id: string }).id;
+  await v1(key, "POST", "/v1/canned-replies", { shortcut: "catalogo", title: "Catálogo", body: "Veja o catálogo", mediaId });
+
   const agent = await createMember(organization.id, "agent");
   for (const width of [1440, 375]) {
     const context = await newContext({ width, as: { userId: agent.id, organizationId: organization.id } });
@@ -47,6 +56,14 @@ test("an agent types /sa in the reply box, picks with the keyboard or a click, a
     expect(await box.inputValue()).toBe("Oi! Olá Bia Lima, aqui é Test agent!");
     expect(await page.locator("#canned-suggestions").isHidden()).toBe(true);
     expect(await fitsWidth(page)).toBe(true);
+
+    // A reply with media attaches its file to the reply box.
+    await box.fill("");
+    await box.pressSequentially("/catalogo");
+    await page.locator("#canned-suggestions [data-canned-url]").first().waitFor();
+    await box.press("Enter");
+    await page.waitForFunction(() => (document.getElementById("reply-attachment") as HTMLInputElement).files?.[0]?.name === "photo.png");
+    expect(await box.inputValue()).toBe("Veja o catálogo");
 
     // Search by title, then a click.
     await box.fill("");

@@ -183,6 +183,20 @@ describe("canned reply pages and the inbox reply box", () => {
     expect(inserted.status).toBe(200);
     const json = (await inserted.json()) as { text: string };
     expect(json.text).toBe("Oi Ana Souza! Sou Test agent. Cidade: Recife. Plano: <b>ouro</b>.");
+    expect((json as any).media).toBeNull();
+
+    // A reply with an upload hands the reply box a signed link to its file, which it attaches.
+    const withMedia = await api(app, "POST", "/v1/canned-replies", org.key, {
+      shortcut: "catalogo",
+      title: "Catálogo",
+      body: "Segue",
+      mediaId: await uploadPng(org.key),
+    });
+    const picked = (await (await agent.get(`/inbox/${conv.conversationId}/canned-replies/${withMedia.body.id}`)).json()) as any;
+    expect(picked.media).toMatchObject({ fileName: "photo.png", mimeType: "image/png" });
+    const file = await agent.get(picked.media.path);
+    expect(file.status).toBe(200);
+    expect(new Uint8Array(await file.arrayBuffer())).toEqual(new Uint8Array(PNG));
     expect((await agent.get(`/inbox/${conv.conversationId}/canned-replies/${sales.body.id}`)).status).toBe(200);
     await db.update(conversations).set({ department: "Suporte" }).where(eq(conversations.id, conv.conversationId));
     // Another department's reply is not offered nor inserted there.

@@ -120,8 +120,8 @@ export const cannedRepliesPages = new Elysia({ name: "canned-replies-pages" })
   .get(
     "/inbox/:id/canned-replies/:replyId",
     async ({ admin, params }) => {
-      const { reply, text } = await renderCannedReply(admin, params.id, params.replyId, admin.user);
-      return { id: reply.id, shortcut: reply.shortcut, text, mediaId: reply.mediaId };
+      const { reply, text, media } = await renderCannedReply(admin, params.id, params.replyId, admin.user);
+      return { id: reply.id, shortcut: reply.shortcut, text, media };
     },
     { member: "agent", params: insertParams, detail: { hide: true } },
   );

@@ -6,6 +6,7 @@ import type { Caller } from "@/lib/caller";
 import { AppError, forbidden, pgCode, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { isUuid } from "@/lib/ids";
+import { signedMediaPath } from "@/lib/media-url";
 import { organizationOf } from "@/lib/tenant";
 import { auditChange, inTransaction } from "@/features/audit/audit.service";
 import { getConversation } from "@/features/conversations/conversation.service";
@@ -174,13 +175,26 @@ export function cannedReplyVariables(
   return vars;
 }
 
-/** A canned reply's body filled for this conversation's contact and this agent (unknown variables become empty). */
+/** The reply's upload as the reply box attaches it (a short-lived signed path), or null when it has none or its bytes are gone. */
+async function attachmentOf(caller: Caller, mediaId: string | null): Promise<{ path: string; fileName: string; mimeType: string } | null> {
+  if (!mediaId) return null;
+  try {
+    const row = await getMedia({ tenant: { organizationId: organizationOf(caller) } }, mediaId);
+    if (row.status !== "stored") return null;
+    return { path: signedMediaPath(row.id).path, fileName: row.fileName ?? "file", mimeType: row.mimeType ?? "application/octet-stream" };
+  } catch (err) {
+    if (err instanceof AppError && err.code === "not_found") return null;
+    throw err;
+  }
+}
+
+/** A canned reply's body filled for this conversation's contact and this agent (unknown variables become empty), with its media. */
 export async function renderCannedReply(
   caller: Caller,
   conversationId: string,
   replyId: string,
   agent: { name: string | null; email?: string | null },
-): Promise<{ reply: CannedReply; text: string }> {
+): Promise<{ reply: CannedReply; text: string; media: Awaited<ReturnType<typeof attachmentOf>> }> {
   const row = await getConversation(caller, conversationId);
   const reply = await getCannedReply(caller, replyId);
   if (reply.department !== null && reply.department !== row.conversation.department) throw notFound();
@@ -190,5 +204,5 @@ export async function renderCannedReply(
     .where(eq(contacts.id, row.contact.id))
     .limit(1);
   const vars = cannedReplyVariables(contact ?? { name: row.contact.name, phone: row.contact.phone, metadata: {} }, agent);
-  return { reply, text: fillTemplate(reply.body, vars) };
+  return { reply, text: fillTemplate(reply.body, vars), media: await attachmentOf(caller, reply.mediaId) };
 }
