@@ -22,8 +22,8 @@ export const contactApi = new Elysia({ name: "contact-api", prefix: "/v1/contact
   .use(authPlugin)
   .get(
     "/",
-    async ({ apiKey, query }) => {
-      const page = await listContacts(tenantOf(apiKey), query, undefined, apiKey.instanceId);
+    async ({ caller, query }) => {
+      const page = await listContacts(caller, query);
       return { data: page.data.map(contactJson), nextCursor: page.nextCursor };
     },
     {
@@ -76,8 +76,8 @@ export const contactApi = new Elysia({ name: "contact-api", prefix: "/v1/contact
   )
   .get(
     "/:id",
-    async ({ apiKey, params }) => {
-      const contact = await getContact(tenantOf(apiKey), params.id, undefined, apiKey.instanceId);
+    async ({ caller, params }) => {
+      const contact = await getContact(caller, params.id);
       return { ...contactJson(contact), identities: await identitiesOf(contact.id) };
     },
     {

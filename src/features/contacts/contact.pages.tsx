@@ -15,7 +15,6 @@ import { ContactRow } from "@views/contacts/_row";
 import { ContactEditForm, ContactPage, contactFormValues, type ContactForm } from "@views/contacts/show";
 import { contactCreateSchema, contactListQuerySchema, contactUpdateSchema, CONTACT_LIMITS } from "./contact.schema";
 import { createContact, getContact, listContacts, listTags, updateContact, deleteContact, type Contact } from "./contact.service";
-import { refreshContactProfile, setContactWhatsAppBlocked } from "./contact.whatsapp";
 import { identitiesOf, mergeContactByPhone } from "./identity.service";
 
 const tenantOfAdmin = (admin: AdminContext): Tenant => ({ organizationId: admin.organization.id });
@@ -55,7 +54,7 @@ async function renderList(
 ) {
   const tenant = tenantOfAdmin(admin);
   const filters = filtersOf(query);
-  const [page, tags] = await Promise.all([listContacts(tenant, { ...filters, limit: CONTACT_LIMITS.pageDefault }), listTags(tenant)]);
+  const [page, tags] = await Promise.all([listContacts(admin, { ...filters, limit: CONTACT_LIMITS.pageDefault }), listTags(tenant)]);
   if (isHtmx(request) && !extra.form) return <ContactResults contacts={page.data} nextCursor={page.nextCursor} filters={filters} />;
   return (
     <ContactsPage
@@ -150,7 +149,7 @@ export const contactPages = new Elysia({ name: "contact-pages" })
   .get(
     "/contacts/:id",
     async ({ admin, csrfToken, cookie, params }) => {
-      const contact = await getContact(tenantOfAdmin(admin), params.id);
+      const contact = await getContact(admin, params.id);
       return renderContactPage(admin, csrfToken, contact, { values: contactFormValues(contact) }, takeFlash(cookie));
     },
     { member: "agent", params: idParams, detail: { hide: true } },
@@ -158,8 +157,7 @@ export const contactPages = new Elysia({ name: "contact-pages" })
   .post(
     "/contacts/:id",
     async ({ admin, csrfToken, params, body, request, set, cookie }) => {
-      const tenant = tenantOfAdmin(admin);
-      const contact = await getContact(tenant, params.id);
+      const contact = await getContact(admin, params.id);
       const values = editValues(formFields(body));
       const parsed = parseForm(contactUpdateSchema, values);
       if (!parsed.ok) {
@@ -187,33 +185,11 @@ export const contactPages = new Elysia({ name: "contact-pages" })
     { member: "agent", params: z.object({ id: z.string().max(64), toggle: z.string().max(20) }), detail: { hide: true } },
   )
   .post(
-    "/contacts/:id/whatsapp/:action",
-    async ({ admin, params, request, cookie }) => {
-      const contact = await getContact(tenantOfAdmin(admin), params.id);
-      const act = {
-        refresh: () => refreshContactProfile(admin, contact.id),
-        block: () => setContactWhatsAppBlocked(admin, contact.id, { blocked: true }),
-        unblock: () => setContactWhatsAppBlocked(admin, contact.id, { blocked: false }),
-      }[params.action];
-      try {
-        await act();
-        setFlash(cookie, "success", tText(`contacts:whatsapp.${params.action === "refresh" ? "refreshed" : `${params.action}edFlash`}`));
-      } catch (err) {
-        // What WhatsApp or the instance refused (no connected instance, unsupported, provider failure) is said on the page.
-        if (!(err instanceof AppError) || err.status < 400 || err.code === "not_found") throw err;
-        setFlash(cookie, "error", err.message);
-      }
-      return hxRedirect(request, `/contacts/${contact.id}`);
-    },
-    { member: "agent", params: z.object({ id: z.string().max(64), action: z.enum(["refresh", "block", "unblock"]) }), detail: { hide: true } },
-  )
-  .post(
     "/contacts/:id/merge",
     async ({ admin, csrfToken, params, body, request, set, cookie }) => {
       // Merging deletes the other contact: the same role as deleting one.
       if (!canDeleteContacts(admin)) throw forbidden(tText("contacts:errors.deleteForbidden"));
-      const tenant = tenantOfAdmin(admin);
-      const contact = await getContact(tenant, params.id);
+      const contact = await getContact(admin, params.id);
       const phone = String(formFields(body).phone ?? "");
       const result = await attemptForm(() => mergeContactByPhone(admin, contact.id, phone));
       if (!result.ok) {
@@ -229,7 +205,7 @@ export const contactPages = new Elysia({ name: "contact-pages" })
     "/contacts/:id/delete",
     async ({ admin, params, request, cookie }) => {
       if (!canDeleteContacts(admin)) throw forbidden(tText("contacts:errors.deleteForbidden"));
-      const contact = await getContact(tenantOfAdmin(admin), params.id);
+      const contact = await getContact(admin, params.id);
       await deleteContact(admin, contact.id);
       setFlash(cookie, "success", tText("contacts:flash.deleted", { name: contact.name ?? contact.phone }));
       return hxRedirect(request, "/contacts");

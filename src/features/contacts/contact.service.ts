@@ -62,8 +62,8 @@ function likeEscape(value: string): string {
  * Contacts of the tenant, newest first, keyset-paginated. `q` matches the name (case-insensitive) or,
  * when it contains digits, the phone; `tag` keeps contacts carrying every listed tag.
  */
-export async function listContacts(tenant: Tenant, query: ContactListQuery, tx: DbOrTx = db, boundInstanceId?: string | null) {
-  const where: SQL[] = [scope(tenant, boundInstanceId)];
+export async function listContacts(caller: Caller, query: ContactListQuery, tx: DbOrTx = db) {
+  const where: SQL[] = [scope(callerTenant(caller), caller.boundInstanceId)];
   const q = query.q?.trim();
   if (q) {
     const digits = q.replace(/\D/g, "");
@@ -94,13 +94,13 @@ export async function listContacts(tenant: Tenant, query: ContactListQuery, tx: 
   );
 }
 
-/** The tenant's contact, or 404 (also for another tenant's id or a malformed id). */
-export async function getContact(tenant: Tenant, id: string, tx: DbOrTx = db, boundInstanceId?: string | null): Promise<Contact> {
+/** The caller's contact, or 404 (also for another tenant's id, a malformed id, or one outside a bound key's instance). */
+export async function getContact(caller: Caller, id: string, tx: DbOrTx = db): Promise<Contact> {
   if (!isUuid(id)) throw new AppError("not_found", tText("contacts:errors.notFound"));
   const [row] = await tx
     .select()
     .from(contacts)
-    .where(and(scope(tenant, boundInstanceId), eq(contacts.id, id)))
+    .where(and(scope(callerTenant(caller), caller.boundInstanceId), eq(contacts.id, id)))
     .limit(1);
   if (!row) throw new AppError("not_found", tText("contacts:errors.notFound"));
   return row;
@@ -144,7 +144,7 @@ export async function createContact(caller: Caller, input: ContactCreateInput): 
 export async function updateContact(caller: Caller, id: string, input: ContactUpdateInput): Promise<Contact> {
   const tenant = callerTenant(caller);
   return db.transaction(async (tx) => {
-    const before = await getContact(tenant, id, tx, caller.boundInstanceId);
+    const before = await getContact(caller, id, tx);
     const patch: Partial<typeof contacts.$inferInsert> = {};
     if (input.name !== undefined) patch.name = input.name;
     if (input.tags !== undefined) patch.tags = input.tags;
@@ -169,7 +169,7 @@ export async function updateContact(caller: Caller, id: string, input: ContactUp
 export async function deleteContact(caller: Caller, id: string): Promise<void> {
   const tenant = callerTenant(caller);
   await db.transaction(async (tx) => {
-    const contact = await getContact(tenant, id, tx, caller.boundInstanceId);
+    const contact = await getContact(caller, id, tx);
     await tx.delete(contacts).where(and(scope(tenant), eq(contacts.id, contact.id)));
     await audit(tenant, caller, "contact.deleted", contact.id, { phone: contact.phone }, tx);
   });

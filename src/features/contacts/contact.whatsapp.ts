@@ -93,7 +93,7 @@ async function storeProfile(contactId: string, profile: { name?: string; picture
 /** `POST /v1/contacts/:id/refresh` and the contact page's button: fetches the picture and name now. */
 export async function refreshContactProfile(caller: Caller, id: string, input: { instanceId?: string } = {}): Promise<Contact> {
   const tenant = callerTenant(caller);
-  const contact = await getContact(tenant, id, db, caller.boundInstanceId);
+  const contact = await getContact(caller, id);
   const phone = phoneOf(contact);
   const instance = await instanceFor(tenant, contact, { instanceId: input.instanceId, boundInstanceId: caller.boundInstanceId });
   const provider = providerFor(instance);
@@ -110,7 +110,7 @@ export async function refreshContactProfile(caller: Caller, id: string, input: {
  */
 export async function setContactWhatsAppBlocked(caller: Caller, id: string, input: { blocked: boolean; instanceId?: string }): Promise<Contact> {
   const tenant = callerTenant(caller);
-  const contact = await getContact(tenant, id, db, caller.boundInstanceId);
+  const contact = await getContact(caller, id);
   const phone = phoneOf(contact);
   const instance = await instanceFor(tenant, contact, { instanceId: input.instanceId, boundInstanceId: caller.boundInstanceId });
   const provider = providerFor(instance);

@@ -555,8 +555,8 @@ export async function mergeContacts(caller: Caller, keepId: string, otherId: str
   if (keepId === otherId) throw validationFailed([{ path: "contactId", message: tText("contacts:errors.mergeSelf") }]);
   const tenant = callerTenant(caller);
   // Both must be readable by the caller first (another tenant's id, or outside a bound key's instance: 404).
-  const keepFirst = await getContact(tenant, keepId, db, caller.boundInstanceId);
-  const otherFirst = await getContact(tenant, otherId, db, caller.boundInstanceId);
+  const keepFirst = await getContact(caller, keepId);
+  const otherFirst = await getContact(caller, otherId);
   if (keepFirst.kind !== otherFirst.kind) throw validationFailed([{ path: "contactId", message: tText("contacts:errors.mergeKinds") }]);
   const owner: Owner = { organizationId: tenant.organizationId, deviceId: tenant.organizationId ? null : (tenant.deviceId ?? null) };
   return withDeadlockRetry("contact merge", () =>

@@ -92,7 +92,7 @@ const recordRef = (ctx: TurnContext) => ({
 
 async function sendToContact(ctx: TurnContext, message: Record<string, unknown>) {
   const { instanceId } = needConversation(ctx);
-  const contact = await getContact({ organizationId: ctx.organizationId }, needContact(ctx));
+  const contact = await getContact(systemCaller(SYSTEM_ACTOR(ctx).id, ctx.organizationId), needContact(ctx));
   const { message: sent } = await queueOutboundMessage(
     systemCaller(SYSTEM_ACTOR(ctx).id, ctx.organizationId),
     { instanceId, to: contact.phone, ...message } as Parameters<typeof queueOutboundMessage>[1],
@@ -155,7 +155,6 @@ async function lookupCep(base: string, cep: string, signal?: AbortSignal) {
 const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 
 function builtinTool(name: BuiltinTool, ctx: TurnContext, config: ToolsConfig, run: ReturnType<typeof runner>) {
-  const tenant = { organizationId: ctx.organizationId };
   switch (name) {
     case "handoff": {
       const departments = config.departments ?? [];
@@ -183,7 +182,7 @@ function builtinTool(name: BuiltinTool, ctx: TurnContext, config: ToolsConfig, r
         inputSchema: z.object({}),
         execute: () =>
           run(async () => {
-            const c = await getContact(tenant, needContact(ctx));
+            const c = await getContact(systemCaller(SYSTEM_ACTOR(ctx).id, ctx.organizationId), needContact(ctx));
             return { name: c.name, phone: c.phone, tags: c.tags, fields: c.metadata };
           }),
       });
@@ -197,7 +196,7 @@ function builtinTool(name: BuiltinTool, ctx: TurnContext, config: ToolsConfig, r
         execute: ({ name, fields }) =>
           run(async () => {
             const id = needContact(ctx);
-            const before = await getContact(tenant, id);
+            const before = await getContact(systemCaller(SYSTEM_ACTOR(ctx).id, ctx.organizationId), id);
             const metadata = fields ? { ...(before.metadata as Record<string, unknown>), ...fields } : undefined;
             const c = await updateContact(
               systemCaller(SYSTEM_ACTOR(ctx).id, ctx.organizationId),
@@ -214,7 +213,7 @@ function builtinTool(name: BuiltinTool, ctx: TurnContext, config: ToolsConfig, r
         execute: ({ tag }) =>
           run(async () => {
             const id = needContact(ctx);
-            const before = await getContact(tenant, id);
+            const before = await getContact(systemCaller(SYSTEM_ACTOR(ctx).id, ctx.organizationId), id);
             const c = await updateContact(systemCaller(SYSTEM_ACTOR(ctx).id, ctx.organizationId), id, contactPatch({ tags: [...before.tags, tag] }));
             return { tags: c.tags };
           }),
