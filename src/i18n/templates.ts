@@ -61,6 +61,25 @@ export default {
       status: "Status",
       syncedAt: "Sincronizado em",
     },
+    cloud: {
+      nameFormat: "O nome de um modelo do WhatsApp usa só letras minúsculas, números e _ (ex.: pedido_enviado)",
+      languageFormat: "Use um código de idioma do WhatsApp, como pt_BR, en_US ou es",
+      keyOrName: "Informe template.key (um modelo do LivChat) ou template.name (um modelo aprovado do WhatsApp), não os dois",
+      componentsNeedName: "Os componentes (header, body, button) só valem com template.name",
+      componentType: "O tipo de componente é header, body ou button",
+      parameterType: "Cada parâmetro precisa de um type (text, currency, date_time, image, video, document, payload, coupon_code)",
+      buttonIndex: "Um componente button precisa do index do botão (0 a 9)",
+      notSynced: "O modelo {{name}} ({{language}}) não foi encontrado nesta instância; sincronize os modelos do WhatsApp e use um aprovado",
+      notApproved: "O modelo {{name}} ({{language}}) está {{status}} no WhatsApp; só modelos aprovados podem ser enviados",
+      parameterCount: "O {{component}} do modelo {{name}} espera {{expected}} parâmetros; {{given}} foram enviados",
+      outsideWindow:
+        "Fora da janela de atendimento de 24 horas: o contato escreveu pela última vez {{since}}. Fora dela o WhatsApp só aceita modelos aprovados: {{templates}}",
+      outsideWindowNever:
+        "Fora da janela de atendimento de 24 horas: o contato nunca escreveu para este número. O WhatsApp só aceita modelos aprovados: {{templates}}",
+      noApproved: "nenhum modelo aprovado sincronizado",
+      windowOpen: "Janela de 24h: {{remaining}} restantes",
+      windowClosed: "Janela de 24h fechada: só modelos aprovados",
+    },
     errors: {
       forbidden: "Só supervisores ou acima podem alterar modelos",
       keyTaken: "Já existe um modelo com esta chave",
@@ -127,6 +146,25 @@ export default {
       category: "Category",
       status: "Status",
       syncedAt: "Synced at",
+    },
+    cloud: {
+      nameFormat: "A WhatsApp template name uses lowercase letters, digits and _ only (e.g. order_shipped)",
+      languageFormat: "Use a WhatsApp language code such as pt_BR, en_US or es",
+      keyOrName: "Give template.key (a LivChat template) or template.name (an approved WhatsApp template), not both",
+      componentsNeedName: "Components (header, body, button) apply to template.name only",
+      componentType: "The component type is header, body or button",
+      parameterType: "Each parameter needs a type (text, currency, date_time, image, video, document, payload, coupon_code)",
+      buttonIndex: "A button component needs the button's index (0 to 9)",
+      notSynced: "Template {{name}} ({{language}}) was not found on this instance; sync the WhatsApp templates and use an approved one",
+      notApproved: "Template {{name}} ({{language}}) is {{status}} at WhatsApp; only approved templates can be sent",
+      parameterCount: "The {{component}} of template {{name}} expects {{expected}} parameters; {{given}} were given",
+      outsideWindow:
+        "Outside the 24-hour customer service window: the contact last wrote {{since}}. Outside it WhatsApp only accepts approved templates: {{templates}}",
+      outsideWindowNever:
+        "Outside the 24-hour customer service window: the contact never wrote to this number. WhatsApp only accepts approved templates: {{templates}}",
+      noApproved: "no approved template synced",
+      windowOpen: "24h window: {{remaining}} left",
+      windowClosed: "24h window closed: approved templates only",
     },
     errors: {
       forbidden: "Only supervisors and above can change templates",

@@ -18,6 +18,8 @@ export const ERROR_STATUS = {
   idempotency_mismatch: 422,
   /** The instance's provider cannot do what was asked (the message names the provider and the feature). */
   unsupported_by_provider: 422,
+  /** A free-form message on a Cloud API number more than 24 hours after the contact last wrote (the message names the approved templates). */
+  outside_customer_window: 422,
   rate_limited: 429,
   quota_exceeded: 429,
   internal: 500,

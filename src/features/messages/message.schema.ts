@@ -2,6 +2,7 @@ import { z } from "zod";
 import { MESSAGE_STATUSES, MESSAGE_TYPES } from "@/db/schema";
 import { tText } from "@/lib/i18n";
 import { parsePhone } from "@/lib/phone";
+import { templateComponentSchema, templateLanguageSchema, templateNameSchema } from "@/features/templates/provider-template.schema";
 
 export const MESSAGE_LIMITS = {
   /** WhatsApp's own limit for a text body. */
@@ -94,20 +95,35 @@ export const reactionSchema = z.object({
   emoji: z.string({ error: () => tText("messages:schema.emoji") }).max(MESSAGE_LIMITS.emojiMax, { error: () => tText("messages:schema.oneEmoji") }),
 });
 
-export const templateRefSchema = z.object({
-  key: z
-    .string({ error: () => tText("messages:schema.templateKey") })
-    .trim()
-    .min(1, { error: () => tText("messages:schema.templateKey") })
-    .max(MESSAGE_LIMITS.templateKeyMax),
-  variables: z
-    .record(z.string().max(100), z.union([z.string(), z.number(), z.boolean()]).transform(String).pipe(z.string().max(MESSAGE_LIMITS.variableValueMax)))
-    .refine((v) => Object.keys(v).length <= MESSAGE_LIMITS.templateVariables, {
-      error: () => tText("messages:schema.variablesMax", { count: MESSAGE_LIMITS.templateVariables }),
-    })
-    .default({}),
-  language: z.string().trim().max(20).optional(),
-});
+/**
+ * A template send: `key`, a LivChat template rendered with `variables`; or `name` + `language`, a
+ * provider template (Cloud, approved at Meta) with its header/body/button `components` parameters.
+ */
+export const templateRefSchema = z
+  .object({
+    key: z
+      .string({ error: () => tText("messages:schema.templateKey") })
+      .trim()
+      .min(1, { error: () => tText("messages:schema.templateKey") })
+      .max(MESSAGE_LIMITS.templateKeyMax)
+      .optional(),
+    name: templateNameSchema.optional(),
+    components: z.array(templateComponentSchema).max(12).optional(),
+    variables: z
+      .record(z.string().max(100), z.union([z.string(), z.number(), z.boolean()]).transform(String).pipe(z.string().max(MESSAGE_LIMITS.variableValueMax)))
+      .refine((v) => Object.keys(v).length <= MESSAGE_LIMITS.templateVariables, {
+        error: () => tText("messages:schema.variablesMax", { count: MESSAGE_LIMITS.templateVariables }),
+      })
+      .default({}),
+    language: z.string().trim().max(20).optional(),
+  })
+  .superRefine((t, ctx) => {
+    if (!t.key === !t.name) ctx.addIssue({ code: "custom", path: [t.key ? "name" : "key"], message: tText("templates:cloud.keyOrName") });
+    if (t.components && !t.name) ctx.addIssue({ code: "custom", path: ["components"], message: tText("templates:cloud.componentsNeedName") });
+    if (t.name && !templateLanguageSchema.safeParse(t.language ?? "").success) {
+      ctx.addIssue({ code: "custom", path: ["language"], message: tText("templates:cloud.languageFormat") });
+    }
+  });
 
 /** A poll: the question and 2 to 12 distinct options (one choice). */
 export const pollSchema = z.object({
@@ -117,9 +133,16 @@ export const pollSchema = z.object({
     .min(1, { error: () => tText("messages:schema.pollName") })
     .max(MESSAGE_LIMITS.nameMax, atMost(MESSAGE_LIMITS.nameMax)),
   options: z
-    .array(z.string().trim().min(1, { error: () => tText("messages:schema.pollOptions") }).max(100, atMost(100)), {
-      error: () => tText("messages:schema.pollOptions"),
-    })
+    .array(
+      z
+        .string()
+        .trim()
+        .min(1, { error: () => tText("messages:schema.pollOptions") })
+        .max(100, atMost(100)),
+      {
+        error: () => tText("messages:schema.pollOptions"),
+      },
+    )
     .min(2, { error: () => tText("messages:schema.pollOptions") })
     .max(12, { error: () => tText("messages:schema.pollOptions") })
     .refine((o) => new Set(o).size === o.length, { error: () => tText("messages:schema.pollDistinct") }),
@@ -173,12 +196,10 @@ export const sendMessageSchema = z
 export type SendMessageInput = z.infer<typeof sendMessageSchema>;
 
 /** `POST /v1/messages/:id/forward`: where the copy goes (a phone or a contact, as for a send). */
-export const forwardMessageSchema = z
-  .object({ instanceId: base.instanceId, to: base.to, contactId: base.contactId })
-  .superRefine((value, ctx) => {
-    if (!value.to && !value.contactId) ctx.addIssue({ code: "custom", path: ["to"], message: tText("messages:schema.recipient") });
-    if (value.to && value.contactId) ctx.addIssue({ code: "custom", path: ["contactId"], message: tText("messages:schema.toOrContact") });
-  });
+export const forwardMessageSchema = z.object({ instanceId: base.instanceId, to: base.to, contactId: base.contactId }).superRefine((value, ctx) => {
+  if (!value.to && !value.contactId) ctx.addIssue({ code: "custom", path: ["to"], message: tText("messages:schema.recipient") });
+  if (value.to && value.contactId) ctx.addIssue({ code: "custom", path: ["contactId"], message: tText("messages:schema.toOrContact") });
+});
 
 /** `PATCH /v1/messages/:id`: the new text of a text message we sent. */
 export const editMessageSchema = z.object({ text });

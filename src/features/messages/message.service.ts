@@ -18,12 +18,14 @@ import { createUpload, mediaForSend, type Media } from "@/features/media/media.s
 import { callerTenant, instanceAccess, instanceOfTenant, tenantFilter } from "@/lib/tenant";
 import { providerFor } from "@/providers";
 import type { Instance } from "@/db/schema";
-import { ProviderError, type OutboundMessage } from "@/providers/provider";
+import { ProviderError, type OutboundMessage, type TemplateComponent } from "@/providers/provider";
 import { applyMessageReaction } from "./message.changes";
 import { addressablesOf, recipientFor } from "./message.recipient";
 import { replyTarget, requireFeature } from "./message.features";
 import { holdIdempotencyKey, idempotencyClaim, previousSendFor } from "./message.idempotency";
 import { renderTemplate } from "@/features/templates/template.render";
+import { checkProviderTemplateSend } from "@/features/templates/provider-template.service";
+import { assertCustomerWindow } from "./message.window";
 import { testMessageSchema, type MessageJson, type SendMessageInput } from "./message.schema";
 
 export type Message = typeof messages.$inferSelect;
@@ -134,7 +136,12 @@ async function assertDailyQuota(tx: DbOrTx, instance: Instance, keyLimit: number
 
 // ——— Building the stored message ———
 
-type StoredContent = { type: Message["type"]; body: string | null; media: Record<string, unknown> | null; poll?: { name: string; options: string[]; selectableCount: number } };
+type StoredContent = {
+  type: Message["type"];
+  body: string | null;
+  media: Record<string, unknown> | null;
+  poll?: { name: string; options: string[]; selectableCount: number };
+};
 
 async function resolveReactionTarget(tx: DbOrTx, instance: Instance, messageId: string) {
   if (isUuid(messageId)) {
@@ -206,7 +213,14 @@ async function storedContent(tx: DbOrTx, instance: Instance, input: SendMessageI
       return { type: "reaction", body: input.reaction.emoji, media: { ...target, emoji: input.reaction.emoji } };
     }
     case "template": {
-      const { template, body } = await renderTemplate(instance.organizationId, input.template, tx);
+      const ref = input.template;
+      if (ref.name) {
+        // A provider template (Cloud, approved at Meta): sent by name with its components.
+        const language = ref.language ?? "";
+        const { body } = await checkProviderTemplateSend(instance, { name: ref.name, language, components: ref.components }, tx);
+        return { type: "template", body, media: { template: { name: ref.name, language, components: ref.components ?? [] } } };
+      }
+      const { template, body } = await renderTemplate(instance.organizationId, { key: ref.key ?? "", variables: ref.variables }, tx);
       return {
         type: "template",
         body,
@@ -265,13 +279,25 @@ function contentOf(message: Pick<Message, "type" | "body" | "media">, to: string
     case "reaction":
       return { to, type: "reaction", reaction: { messageId: m.providerMessageId, emoji: m.emoji ?? "", fromMe: m.fromMe === true } };
     case "template": {
-      const t = (m.template ?? {}) as { key?: string; language?: string | null; variables?: Record<string, string> };
+      const t = (m.template ?? {}) as {
+        key?: string;
+        name?: string;
+        language?: string | null;
+        variables?: Record<string, string>;
+        components?: TemplateComponent[];
+      };
       return {
         to,
         type: "template",
         // Providers without native templates send the rendered body as text; Cloud sends the template by name.
         text: message.body ?? "",
-        template: { name: t.key ?? "", language: t.language ?? undefined, variables: t.variables ?? {}, body: message.body ?? "" },
+        template: {
+          name: t.name ?? t.key ?? "",
+          language: t.language ?? undefined,
+          variables: t.variables ?? {},
+          body: message.body ?? "",
+          ...(t.name ? { components: t.components ?? [] } : {}),
+        },
       };
     }
     // Inbound-only types (stored from providers, echoes included); nothing queues them for sending.
@@ -348,6 +374,8 @@ export async function queueOutboundMessage(caller: Caller, input: SendMessageInp
           const recipient = recipientFor((await addressablesOf([contact.id], tx)).get(contact.id)!, providerFor(instance));
           if (!recipient.ok) throw validationFailed([{ path, message: recipient.reason }], recipient.reason);
         }
+        // Cloud: free-form only within 24 h of the contact's last message (422 naming the approved templates).
+        await assertCustomerWindow(tx, instance, conversation.id, input.type, now);
         const reply = input.replyTo ? await replyTarget(tx, instance, conversation.id, input.replyTo) : null;
         const context = {
           ...(send.forwarded ? { forwarded: true } : {}),

@@ -9,7 +9,7 @@ import { tText } from "@/lib/i18n";
 import { log } from "@/lib/logger";
 import { callerTenant, instanceAccess, instanceOfTenant, tenantFilter } from "@/lib/tenant";
 import { providerFor } from "@/providers";
-import { cloudWabaId } from "@/providers/cloud.templates";
+import { cloudWabaId, placeholderCount } from "@/providers/cloud.templates";
 
 /*
  * Provider templates: the message templates a provider holds for a number (Cloud: its WhatsApp
@@ -134,4 +134,58 @@ export async function syncAllProviderTemplates(): Promise<{ instances: number; f
     }
   }
   return { instances: rows.length, failed };
+}
+
+/** Fills a component text's `{{1}}`/`{{name}}` placeholders with text parameters in order (what the contact reads). */
+function filled(text: string, parameters: Record<string, unknown>[]): string {
+  const values = parameters.map((p) => (typeof p.text === "string" ? p.text : typeof p.parameter_name === "string" ? String(p.parameter_name) : ""));
+  const names: string[] = [];
+  return text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, name: string) => {
+    if (!names.includes(name)) names.push(name);
+    return values[names.indexOf(name)] ?? "";
+  });
+}
+
+/**
+ * A provider template send checked before it is queued: the provider has templates, the template is
+ * synced and APPROVED, and the header/body get as many parameters as their texts have placeholders
+ * (each a 422 naming the field, in the caller's language). Answers the text stored as the message body.
+ */
+export async function checkProviderTemplateSend(
+  instance: Instance,
+  ref: { name: string; language: string; components?: { type: string; parameters: Record<string, unknown>[] }[] },
+  tx: DbOrTx = db,
+): Promise<{ body: string }> {
+  if (!providerFor(instance).listTemplates) {
+    throw new AppError(
+      "unsupported_by_provider",
+      tText("templates:provider.unsupported", { provider: instance.provider, feature: tText("templates:provider.feature") }),
+    );
+  }
+  const template = await approvedTemplate(instance.id, ref.name, ref.language, tx);
+  if (!template) throw validationFailed([{ path: "template.name", message: tText("templates:cloud.notSynced", { name: ref.name, language: ref.language }) }]);
+  if (template.status !== "APPROVED") {
+    throw validationFailed([
+      { path: "template.name", message: tText("templates:cloud.notApproved", { name: ref.name, language: ref.language, status: template.status }) },
+    ]);
+  }
+  const texts: string[] = [];
+  for (const kind of ["header", "body"] as const) {
+    const defined = template.components.find((c) => String(c.type).toLowerCase() === kind);
+    const expected = defined && (kind === "body" || defined.format === "TEXT" || defined.format === undefined) ? placeholderCount(defined) : 0;
+    const parameters = ref.components?.find((c) => c.type === kind)?.parameters ?? [];
+    // A media header (IMAGE/VIDEO/DOCUMENT) takes one parameter of its own type; a text header its placeholders.
+    const media = defined && typeof defined.format === "string" && ["IMAGE", "VIDEO", "DOCUMENT", "LOCATION"].includes(defined.format);
+    const wanted = media ? 1 : expected;
+    if (parameters.length !== wanted) {
+      throw validationFailed([
+        {
+          path: "template.components",
+          message: tText("templates:cloud.parameterCount", { component: kind, name: ref.name, expected: wanted, given: parameters.length }),
+        },
+      ]);
+    }
+    if (defined && typeof defined.text === "string") texts.push(filled(defined.text, parameters));
+  }
+  return { body: texts.join("\n") || ref.name };
 }
