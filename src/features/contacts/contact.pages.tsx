@@ -15,6 +15,7 @@ import { ContactRow } from "@views/contacts/_row";
 import { ContactEditForm, ContactPage, contactFormValues, type ContactForm } from "@views/contacts/show";
 import { contactCreateSchema, contactListQuerySchema, contactUpdateSchema, CONTACT_LIMITS } from "./contact.schema";
 import { createContact, getContact, listContacts, listTags, updateContact, deleteContact, type Contact } from "./contact.service";
+import { refreshContactProfile, setContactWhatsAppBlocked } from "./contact.whatsapp";
 import { identitiesOf, mergeContactByPhone } from "./identity.service";
 
 const tenantOfAdmin = (admin: AdminContext): Tenant => ({ organizationId: admin.organization.id });
@@ -183,6 +184,27 @@ export const contactPages = new Elysia({ name: "contact-pages" })
       return hxRedirect(request, request.headers.get("referer")?.includes("/contacts/") ? `/contacts/${updated.id}` : "/contacts");
     },
     { member: "agent", params: z.object({ id: z.string().max(64), toggle: z.string().max(20) }), detail: { hide: true } },
+  )
+  .post(
+    "/contacts/:id/whatsapp/:action",
+    async ({ admin, params, request, cookie }) => {
+      const contact = await getContact(admin, params.id);
+      const act = {
+        refresh: () => refreshContactProfile(admin, contact.id),
+        block: () => setContactWhatsAppBlocked(admin, contact.id, { blocked: true }),
+        unblock: () => setContactWhatsAppBlocked(admin, contact.id, { blocked: false }),
+      }[params.action];
+      try {
+        await act();
+        setFlash(cookie, "success", tText(`contacts:whatsapp.${params.action === "refresh" ? "refreshed" : `${params.action}edFlash`}`));
+      } catch (err) {
+        // What WhatsApp or the instance refused (no connected instance, unsupported, provider failure) is said on the page.
+        if (!(err instanceof AppError) || err.status < 400 || err.code === "not_found") throw err;
+        setFlash(cookie, "error", err.message);
+      }
+      return hxRedirect(request, `/contacts/${contact.id}`);
+    },
+    { member: "agent", params: z.object({ id: z.string().max(64), action: z.enum(["refresh", "block", "unblock"]) }), detail: { hide: true } },
   )
   .post(
     "/contacts/:id/merge",
