@@ -92,6 +92,10 @@ test("an agent types /sa in the reply box, picks with the keyboard or a click, a
   ]);
   await ownerPage.locator("td", { hasText: "Reunião às 14h" }).waitFor();
   expect(await fitsWidth(ownerPage)).toBe(true);
+  const narrowOwner = await (await newContext({ width: 375, as: { userId: owner.id, organizationId: organization.id } })).newPage();
+  await narrowOwner.goto(`${server.url}/announcements`);
+  await narrowOwner.locator("td", { hasText: "Reunião às 14h" }).waitFor();
+  expect(await fitsWidth(narrowOwner)).toBe(true);
 
   for (const width of [375, 1440]) {
     const context = await newContext({ width, as: { userId: agent.id, organizationId: organization.id } });

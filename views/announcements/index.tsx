@@ -121,7 +121,9 @@ export function AnnouncementsIndex(props: { admin: AdminContext; csrfToken: stri
                   <td data-label={tText("announcements:columns.type")}>
                     <Badge tone={TONE[a.type]}>{t(`announcements:types.${a.type}`)}</Badge>
                   </td>
-                  <td data-label={tText("announcements:columns.targetRoles")}>{a.targetRoles.map((r) => tText(`members:roles.${r}`)).join(", ")}</td>
+                  <td data-label={tText("announcements:columns.targetRoles")} safe>
+                    {a.targetRoles.map((r) => tText(`members:roles.${r}`)).join(", ")}
+                  </td>
                   <td data-label={tText("announcements:columns.expiresAt")}>
                     {a.expiresAt ? <Time at={a.expiresAt} /> : t("announcements:never")}
                     {a.expiresAt && a.expiresAt <= props.now ? (
