@@ -37,6 +37,7 @@ export default {
       pollName: "Informe a pergunta da enquete (poll.name)",
       pollOptions: "Informe de 2 a 12 opções para a enquete (poll.options)",
       pollDistinct: "As opções da enquete devem ser diferentes entre si",
+      voiceOgg: "Uma mensagem de voz (voice) precisa ser áudio Ogg/Opus",
     },
     errors: {
       notFound: "Mensagem não encontrada",
@@ -115,6 +116,7 @@ export default {
       pollName: "Give the poll's question (poll.name)",
       pollOptions: "Give 2 to 12 options for the poll (poll.options)",
       pollDistinct: "The poll's options must differ from each other",
+      voiceOgg: "A voice note (voice) must be Ogg/Opus audio",
     },
     errors: {
       notFound: "Message not found",

@@ -129,6 +129,8 @@ export function cloudMessageBody(message: OutboundMessage): Record<string, unkno
       const object: Record<string, unknown> = { link: media.url };
       if (media.caption && message.type !== "audio" && message.type !== "sticker") object.caption = media.caption;
       if (media.fileName && message.type === "document") object.filename = media.fileName;
+      // Meta's voice message (Ogg/Opus): played inline with the business's picture, transcribed by WhatsApp.
+      if (media.voice && message.type === "audio") object.voice = true;
       return { ...base, type: message.type, [message.type]: object };
     }
     case "location": {

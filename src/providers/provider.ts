@@ -77,7 +77,8 @@ export interface ProviderSink {
  * Media to send: a public `url` the provider fetches, or the bytes of an upload (`POST /v1/media`) in
  * `file`, which adapters send inline (WuzAPI data URI) or upload first (Cloud `/{phone-number-id}/media`).
  */
-export type MediaPayload = { url: string; caption?: string; mimeType?: string; fileName?: string; file?: MediaFile };
+/** `voice`: an audio sent as a voice note (push-to-talk; Ogg/Opus, checked when queued). */
+export type MediaPayload = { url: string; caption?: string; mimeType?: string; fileName?: string; file?: MediaFile; voice?: boolean };
 export type MediaFile = { bytes: Uint8Array; mimeType: string; fileName?: string };
 
 /** Inbound media bytes as a provider hands them over; the media service caps, hashes and sniffs the body. */

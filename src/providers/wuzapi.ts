@@ -152,8 +152,11 @@ function sendRequest(message: OutboundMessage): { path: string; body: Record<str
       const media = requireField(message.media, "media");
       return { path: "/chat/send/video", body: { Phone, Video: media.url, ...(media.caption ? { Caption: media.caption } : {}) } };
     }
-    case "audio":
-      return { path: "/chat/send/audio", body: { Phone, Audio: requireField(message.media, "media").url } };
+    case "audio": {
+      const media = requireField(message.media, "media");
+      // A voice note: SendAudio's `ptt` with the Ogg/Opus type WhatsApp plays as one.
+      return { path: "/chat/send/audio", body: { Phone, Audio: media.url, ...(media.voice ? { ptt: true, mimetype: "audio/ogg; codecs=opus" } : {}) } };
+    }
     case "sticker":
       return { path: "/chat/send/sticker", body: { Phone, Sticker: requireField(message.media, "media").url } };
     case "document": {

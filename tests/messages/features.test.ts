@@ -379,3 +379,73 @@ describe("forward", () => {
     expect(refused.body.error.message).toBe("This instance's provider, cloud, does not offer forwarding messages");
   });
 });
+
+describe("voice notes", () => {
+  test("an Ogg/Opus audio with voice: true goes as a voice note (WuzAPI ptt, Cloud audio.voice); anything else is a 422 on media.voice", async () => {
+    const { key } = await setupOrg(app);
+    const sandbox = await connectedSandbox(app, key);
+    const ok = await api(app, "POST", "/v1/messages", key, {
+      to: TO,
+      instanceId: sandbox,
+      type: "audio",
+      media: { url: "https://example.com/nota.ogg", voice: true },
+    });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(202);
+    expect((await row(ok.body.id)).media).toMatchObject({ url: "https://example.com/nota.ogg", voice: true });
+    const mp3 = await api(app, "POST", "/v1/messages", key, {
+      to: TO,
+      instanceId: sandbox,
+      type: "audio",
+      media: { url: "https://example.com/song.mp3", voice: true },
+    });
+    expect(mp3.status).toBe(422);
+    expect(paths(mp3)).toEqual(["media.voice"]);
+    const mp3Pt = await api(
+      app,
+      "POST",
+      "/v1/messages",
+      key,
+      { to: TO, instanceId: sandbox, type: "audio", media: { url: "https://example.com/song.mp3", voice: true } },
+      { "accept-language": "pt-BR" },
+    );
+    expect(mp3Pt.body.error.details[0].message).toBe("Uma mensagem de voz (voice) precisa ser áudio Ogg/Opus");
+    const declared = await api(app, "POST", "/v1/messages", key, {
+      to: TO,
+      instanceId: sandbox,
+      type: "audio",
+      media: { url: "https://example.com/a", mimeType: "audio/ogg", voice: true },
+    });
+    expect(declared.status).toBe(202);
+    await runOutboundOnce();
+    await sandboxIdle();
+
+    const wz = await providerInstance("wuzapi");
+    const sent = await api(app, "POST", "/v1/messages", wz.key, {
+      to: TO,
+      instanceId: wz.instanceId,
+      type: "audio",
+      media: { url: "https://example.com/nota.ogg", voice: true },
+    });
+    expect(sent.status).toBe(202);
+    expect(await runOutboundOnce()).toBeGreaterThanOrEqual(1);
+    expect(wuz.calls.at(-1)).toEqual({
+      path: "/chat/send/audio",
+      body: { Phone: "5511999990001", Audio: "https://example.com/nota.ogg", ptt: true, mimetype: "audio/ogg; codecs=opus" },
+    });
+
+    // Cloud's translation (Graph /messages body): audio.voice, and a reply's context.
+    const { cloudMessageBody } = await import("@/providers/cloud");
+    const { withCloudContext } = await import("@/providers/cloud.outbound");
+    const message = {
+      to: TO,
+      type: "audio" as const,
+      media: { url: "https://example.com/nota.ogg", voice: true },
+      quoted: { providerMessageId: "wamid.Q", fromMe: false },
+    };
+    expect(withCloudContext(cloudMessageBody(message), message)).toMatchObject({
+      type: "audio",
+      audio: { link: "https://example.com/nota.ogg", voice: true },
+      context: { message_id: "wamid.Q" },
+    });
+  });
+});

@@ -178,7 +178,7 @@ export const sendMessageSchema = z
       z.object({ ...base, type: z.literal("text"), text }),
       z.object({ ...base, type: z.literal("image"), media: mediaSchema }),
       z.object({ ...base, type: z.literal("video"), media: mediaSchema }),
-      z.object({ ...base, type: z.literal("audio"), media: mediaSchema.omit({ caption: true }) }),
+      z.object({ ...base, type: z.literal("audio"), media: mediaSchema.omit({ caption: true }).extend({ voice: z.boolean().optional() }) }),
       z.object({ ...base, type: z.literal("document"), media: mediaSchema }),
       z.object({ ...base, type: z.literal("sticker"), media: mediaSchema.omit({ caption: true }) }),
       z.object({ ...base, type: z.literal("location"), location: locationSchema }),

@@ -270,6 +270,7 @@ function contentOf(message: Pick<Message, "type" | "body" | "media">, to: string
           caption: m.caption,
           mimeType: m.mimeType,
           fileName: m.fileName,
+          ...(message.type === "audio" && m.voice === true ? { voice: true } : {}),
         },
       };
     case "location":
@@ -313,6 +314,13 @@ function contentOf(message: Pick<Message, "type" | "body" | "media">, to: string
 
 // ——— Sending ———
 
+/** WhatsApp plays only Ogg/Opus as a voice note: an upload's sniffed type, or the URL's declared type or extension, must say so. */
+function assertVoiceNote(media: { url?: string; mimeType?: string }, upload: Media | null): void {
+  const ogg = (type: string | null | undefined) => !!type && /^audio\/(ogg|opus)\b/i.test(type);
+  const ok = upload ? ogg(upload.mimeType) : media.mimeType ? ogg(media.mimeType) : /\.(ogg|opus|oga)(\?|#|$)/i.test(media.url ?? "");
+  if (!ok) throw validationFailed([{ path: "media.voice", message: tText("messages:schema.voiceOgg") }]);
+}
+
 /** The admin's "send a test message" (instance page): a text to one number, sent as the user. */
 export async function queueTestMessage(caller: Caller<"user">, instanceId: string, values: Record<string, unknown>): Promise<{ to: string }> {
   const parsed = testMessageSchema.safeParse(values);
@@ -341,6 +349,7 @@ export async function queueOutboundMessage(caller: Caller, input: SendMessageInp
   const mediaRefused = "media" in input && input.media.url ? await mediaUrlRefusal(input.media.url) : null;
   if (mediaRefused) throw validationFailed([{ path: "media.url", message: mediaRefused }]);
   const upload = "media" in input && input.media.id ? await mediaForSend(instanceAccess(caller), input.media.id) : null;
+  if (input.type === "audio" && input.media.voice) assertVoiceNote(input.media, upload);
   const now = new Date();
   try {
     return await withDeadlockRetry("queue outbound message", () =>
