@@ -62,7 +62,7 @@ describe("conversations bound to a workflow", () => {
 
   test("provider failure sends the fallback template; without one the conversation goes to a human", async () => {
     const withFallback = await boundSetup({ fallbackTemplateKey: "sorry" });
-    await createTemplate(withFallback.org, { key: "sorry", body: "We'll get back to you shortly.", variants: [], variables: [], active: true });
+    await createTemplate(systemCaller("test", withFallback.org), { key: "sorry", body: "We'll get back to you shortly.", variants: [], variables: [], active: true });
     openai.state.mode = "error";
     await contactWrites(withFallback.instance, "+5511999990110", "hi");
     await processDueReplies(at(5_000));
@@ -95,8 +95,8 @@ describe("conversations bound to a workflow", () => {
         { delaySeconds: 600, templateKey: "nudge2" },
       ],
     });
-    await createTemplate(org, { key: "nudge1", body: "Still there?", variants: [], variables: [], active: true });
-    await createTemplate(org, { key: "nudge2", body: "Last call!", variants: [], variables: [], active: true });
+    await createTemplate(systemCaller("test", org), { key: "nudge1", body: "Still there?", variants: [], variables: [], active: true });
+    await createTemplate(systemCaller("test", org), { key: "nudge2", body: "Last call!", variants: [], variables: [], active: true });
     await contactWrites(instance, "+5511999990120", "hi");
     await processDueReplies(at(1_000));
     expect(await botTexts(instance.id)).toEqual(["How can I help?"]);

@@ -15,7 +15,7 @@ import { systemCaller } from "@/lib/caller";
 const step = (s: Record<string, unknown>) => flowStepSchema.parse(s);
 
 async function menuFlow(org: string) {
-  await createTemplate(org, { key: "menu", body: "Hi! 1) sales 2) support", variants: [], variables: [], active: true });
+  await createTemplate(systemCaller("test", org), { key: "menu", body: "Hi! 1) sales 2) support", variants: [], variables: [], active: true });
   const flow = await createFlow(systemCaller("test", org), { name: "Menu" });
   await saveStep(
     systemCaller("test", org),
@@ -108,7 +108,7 @@ describe("flows", () => {
     const flow = await createFlow(systemCaller("test", org), { name: "Human" });
     await saveStep(systemCaller("test", org), flow.id, step({ key: "h", type: "handoff", text: "A person will answer.", order: 0 }));
     await publishFlow(systemCaller("test", org), flow.id);
-    await createTemplate(org, { key: "echo", body: "bot here", variants: [], variables: [], active: true });
+    await createTemplate(systemCaller("test", org), { key: "echo", body: "bot here", variants: [], variables: [], active: true });
     await createTrigger(systemCaller("test", org), triggerSchema.parse({ match: "equals", pattern: "human", priority: 10, action: "start_flow", flowId: flow.id }));
     await createTrigger(systemCaller("test", org), triggerSchema.parse({ match: "any", action: "reply_template", templateKey: "echo" }));
     await contactWrites(instance, "+5511999990050", "human");

@@ -40,10 +40,10 @@ describe("triggers on inbound messages", () => {
     const org = organization.id;
     const instance = await connectedInstance(org);
     const other = await connectedInstance(org);
-    await createTemplate(org, { key: "low", body: "low priority", variants: [], variables: [], active: true });
-    await createTemplate(org, { key: "high", body: "Oi {{phone}}, high priority", variants: [], variables: [], active: true });
-    await createTemplate(org, { key: "only-other", body: "other instance", variants: [], variables: [], active: true });
-    await createTemplate(org, { key: "first", body: "welcome!", variants: [], variables: [], active: true });
+    await createTemplate(systemCaller("test", org), { key: "low", body: "low priority", variants: [], variables: [], active: true });
+    await createTemplate(systemCaller("test", org), { key: "high", body: "Oi {{phone}}, high priority", variants: [], variables: [], active: true });
+    await createTemplate(systemCaller("test", org), { key: "only-other", body: "other instance", variants: [], variables: [], active: true });
+    await createTemplate(systemCaller("test", org), { key: "first", body: "welcome!", variants: [], variables: [], active: true });
     await createTrigger(systemCaller("test", org), t({ match: "contains", pattern: "oi", priority: 1, action: "reply_template", templateKey: "low" }));
     await createTrigger(systemCaller("test", org), t({ match: "equals", pattern: "oi", priority: 10, cooldownSeconds: 3600, action: "reply_template", templateKey: "high" }));
     await createTrigger(systemCaller("test", org), t({ match: "any", priority: 100, instanceIds: [other.id], action: "reply_template", templateKey: "only-other" }));
@@ -68,7 +68,7 @@ describe("triggers on inbound messages", () => {
   test("first_message fires once per conversation", async () => {
     const { organization } = await createOwner();
     const instance = await connectedInstance(organization.id);
-    await createTemplate(organization.id, { key: "first", body: "welcome!", variants: [], variables: [], active: true });
+    await createTemplate(systemCaller("test", organization.id), { key: "first", body: "welcome!", variants: [], variables: [], active: true });
     await createTrigger(systemCaller("test", organization.id), t({ match: "first_message", action: "reply_template", templateKey: "first" }));
     await contactWrites(instance, "+5511999990010", "hello");
     await contactWrites(instance, "+5511999990010", "hello again");

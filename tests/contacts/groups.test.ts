@@ -266,7 +266,7 @@ describe("automation in groups", () => {
     const [instance] = (await db.insert(instances).values({ organizationId: orgId, name: "Bot", provider: "sandbox", status: "connected" }).returning()) as [
       Instance,
     ];
-    await createTemplate(orgId, { key: "hi", body: "Olá!", variants: [], variables: [], active: true });
+    await createTemplate(systemCaller("test", orgId), { key: "hi", body: "Olá!", variants: [], variables: [], active: true });
     await createTrigger(systemCaller("test", orgId), triggerSchema.parse({ match: "any", action: "reply_template", templateKey: "hi" }));
     const outbound = async () =>
       db

@@ -6,13 +6,14 @@ import { createApiKey } from "@/features/api-keys/api-key.service";
 import { createTemplate } from "@/features/templates/template.service";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
+import { systemCaller } from "@/lib/caller";
 
 const app = createApp();
 
 describe("/v1/flows", () => {
   test("create, add steps, problems, refused publish, fix, publish, draft v2", async () => {
     const { key, organization } = await setupOrg(app);
-    await createTemplate(organization.id, { key: "nudge", body: "Still there?", variants: [], variables: [], active: true });
+    await createTemplate(systemCaller("test", organization.id), { key: "nudge", body: "Still there?", variants: [], variables: [], active: true });
     expect((await api(app, "POST", "/v1/flows", key, { name: "" })).status).toBe(422);
     const missingTemplate = await api(app, "POST", "/v1/flows", key, { name: "Menu", followUps: [{ delaySeconds: 60, templateKey: "nope" }] });
     expect(missingTemplate.status).toBe(422);

@@ -17,7 +17,7 @@ const { server, newContext } = await useBrowser();
 async function seed() {
   const { user, organization } = await createOwner();
   const org = organization.id;
-  await createTemplate(org, { key: "menu", body: "Hi! 1) sales 2) support", variants: [], variables: [], active: true });
+  await createTemplate(systemCaller("test", org), { key: "menu", body: "Hi! 1) sales 2) support", variants: [], variables: [], active: true });
   const flow = await createFlow(systemCaller("test", org), { name: "Menu" });
   const step = (s: Record<string, unknown>) => saveStep(systemCaller("test", org), flow.id, flowStepSchema.parse(s));
   await step({ key: "menu", type: "choice", templateKey: "menu", transitions: { "1": "sales", "2": "ask_name" }, order: 0 });

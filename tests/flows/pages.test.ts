@@ -35,7 +35,7 @@ async function newFlow(client: TestClient, name = "Support menu") {
 
 /** A menu flow (choice → collect_input → thanks) built through the step form. */
 async function menuFlow(client: TestClient, org: string) {
-  await createTemplate(org, { key: "menu", body: "Hi {{name}}! 1) sales 2) support", variants: [], variables: [], active: true });
+  await createTemplate(systemCaller("test", org), { key: "menu", body: "Hi {{name}}! 1) sales 2) support", variants: [], variables: [], active: true });
   const path = await newFlow(client, "Menu");
   const add = async (data: Record<string, string>) => {
     const res = await client.postForm(`${path}/steps`, step(data), { htmx: true });
@@ -82,7 +82,7 @@ describe("flow pages", () => {
   test("editor: add steps, problems shown live, fix, publish v1, edit opens draft v2, publish, history", async () => {
     const { client, organization } = await setupOrg(app);
     const org = organization.id;
-    await createTemplate(org, { key: "reminder", body: "Still there?", variants: [], variables: [], active: true });
+    await createTemplate(systemCaller("test", org), { key: "reminder", body: "Still there?", variants: [], variables: [], active: true });
 
     const badName = await client.postForm("/flows", { name: "  " }, { htmx: true });
     expect(badName.status).toBe(422);

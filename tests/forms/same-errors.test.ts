@@ -7,6 +7,7 @@ import { createTemplate } from "@/features/templates/template.service";
 import type { FieldError } from "@/lib/errors";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
+import { systemCaller } from "@/lib/caller";
 
 /**
  * One zod schema (and one service) answers both `/v1` and the admin form: the same invalid input gets
@@ -44,7 +45,7 @@ describe("the same invalid input gets the same field errors from /v1 and from th
     const { client, key, organization, user } = await setupOrg(app, { scopes: ["workflows:read", "workflows:write"] });
     // The admin reads in the member's language; the API in Accept-Language.
     await db.update(users).set({ language }).where(eq(users.id, user.id));
-    await createTemplate(organization.id, { key: "menu", body: "1 or 2?", variants: [], variables: [], active: true });
+    await createTemplate(systemCaller("test", organization.id), { key: "menu", body: "1 or 2?", variants: [], variables: [], active: true });
     const created = await api(app, "POST", "/v1/flows", key, { name: "Intake" });
     expect(created.status).toBe(201);
     const flowId = created.body.id as string;

@@ -121,7 +121,7 @@ describe("automation never hears a blocked contact", () => {
   test("triggers: a catch-all reply fires for others, not for the blocked contact (no firing recorded)", async () => {
     const orgId = org.organization.id;
     const own = await connectedInstance(orgId);
-    await createTemplate(orgId, { key: "hello-back", body: "hello back", variants: [], variables: [], active: true });
+    await createTemplate(systemCaller("test", orgId), { key: "hello-back", body: "hello back", variants: [], variables: [], active: true });
     const trigger = await createTrigger(
       systemCaller("test", orgId),
       triggerSchema.parse({ match: "any", action: "reply_template", templateKey: "hello-back", instanceIds: [own.id] }),

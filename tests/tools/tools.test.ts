@@ -156,7 +156,7 @@ describe("built-in tools on a WhatsApp conversation", () => {
 
   test("send a template and media through the conversation's number", async () => {
     const s = await bound({ builtin: ["send_template", "send_media"] });
-    await createTemplate(s.org, { key: "pix", body: "Chave PIX: {{chave}}", variants: [], variables: [], active: true });
+    await createTemplate(systemCaller("test", s.org), { key: "pix", body: "Chave PIX: {{chave}}", variants: [], variables: [], active: true });
     const r = await turn(s, 'call send_template {"key":"pix","variables":{"chave":"pix@loja.com"}}');
     expect(r.sent).toContain("Chave PIX: pix@loja.com");
     // A template that does not exist is an answer to the model, not a failed turn.
@@ -204,7 +204,7 @@ describe("built-in tools on a WhatsApp conversation", () => {
 describe("fallback and the monthly token limit", () => {
   test("a failing tool falls back to the configured template", async () => {
     const s = await bound({ builtin: ["cep_lookup"], cepUrl: "http://127.0.0.1:1/ws" }, { fallbackTemplateKey: "sorry" });
-    await createTemplate(s.org, { key: "sorry", body: "Já volto a falar com você.", variants: [], variables: [], active: true });
+    await createTemplate(systemCaller("test", s.org), { key: "sorry", body: "Já volto a falar com você.", variants: [], variables: [], active: true });
     const r = await turn(s, 'call cep_lookup {"cep":"01001000"}');
     expect(r.sent).toEqual(["Já volto a falar com você."]);
     expect(r.conversation.handledBy).toBe("bot");
@@ -213,7 +213,7 @@ describe("fallback and the monthly token limit", () => {
 
   test("past the monthly limit the model is not called: the fallback template answers (or a human)", async () => {
     const s = await bound({}, { fallbackTemplateKey: "sorry" });
-    await createTemplate(s.org, { key: "sorry", body: "Um atendente responde em breve.", variants: [], variables: [], active: true });
+    await createTemplate(systemCaller("test", s.org), { key: "sorry", body: "Um atendente responde em breve.", variants: [], variables: [], active: true });
     await setAiTokenLimit(systemCaller("test", s.org), 30);
     let r = await turn(s, "oi");
     expect(r.sent).toEqual(["echo: oi"]);

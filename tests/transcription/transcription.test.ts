@@ -158,7 +158,7 @@ describe("voice transcription", () => {
     whisper.state.mode = "ok";
     whisper.state.reply = () => "Preciso do BOLETO deste mês";
     const { org, instance } = await orgWithTranscription();
-    await createTemplate(org, { key: "boleto", body: "Segue a segunda via do boleto.", variants: [], variables: [], active: true });
+    await createTemplate(systemCaller("test", org), { key: "boleto", body: "Segue a segunda via do boleto.", variants: [], variables: [], active: true });
     await createTrigger(systemCaller("test", org), t({ match: "contains", pattern: "boleto", action: "reply_template", templateKey: "boleto" }));
 
     await contactSendsVoiceNote(instance, "+5511988880010");
@@ -213,7 +213,7 @@ describe("voice transcription", () => {
   test("an endpoint that keeps failing is retried, then the failure is recorded and automation answers anyway", async () => {
     whisper.state.mode = "error";
     const { org, instance } = await orgWithTranscription();
-    await createTemplate(org, { key: "any", body: "Recebemos sua mensagem.", variants: [], variables: [], active: true });
+    await createTemplate(systemCaller("test", org), { key: "any", body: "Recebemos sua mensagem.", variants: [], variables: [], active: true });
     await createTrigger(systemCaller("test", org), t({ match: "any", action: "reply_template", templateKey: "any" }));
 
     const note = await contactSendsVoiceNote(instance, "+5511988880030");
@@ -296,7 +296,7 @@ describe("voice transcription", () => {
   test("audio that never arrives, or whose download failed, settles the voice note without words", async () => {
     whisper.state.mode = "ok";
     const { org, instance } = await orgWithTranscription("en");
-    await createTemplate(org, { key: "ack", body: "Got it.", variants: [], variables: [], active: true });
+    await createTemplate(systemCaller("test", org), { key: "ack", body: "Got it.", variants: [], variables: [], active: true });
     await createTrigger(systemCaller("test", org), t({ match: "any", action: "reply_template", templateKey: "ack", cooldownSeconds: 0 }));
 
     // Its audio is behind a link the media worker has not fetched (it is not run here).

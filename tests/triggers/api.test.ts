@@ -6,12 +6,13 @@ import { createApiKey } from "@/features/api-keys/api-key.service";
 import { createTemplate } from "@/features/templates/template.service";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
+import { systemCaller } from "@/lib/caller";
 
 const app = createApp();
 
 async function org() {
   const ctx = await setupOrg(app);
-  await createTemplate(ctx.organization.id, { key: "welcome", body: "Welcome!", variants: [], variables: [], active: true });
+  await createTemplate(systemCaller("test", ctx.organization.id), { key: "welcome", body: "Welcome!", variants: [], variables: [], active: true });
   return ctx;
 }
 

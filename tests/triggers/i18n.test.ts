@@ -8,6 +8,7 @@ import { hasKey, LOCALES } from "@/lib/i18n";
 import { createTemplate } from "@/features/templates/template.service";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
+import { systemCaller } from "@/lib/caller";
 
 const app = createApp();
 
@@ -15,7 +16,7 @@ const app = createApp();
 async function portugueseOrg() {
   const org = await setupOrg(app);
   await db.update(users).set({ language: "pt-BR", timeZone: "America/Sao_Paulo" }).where(eq(users.id, org.user.id));
-  await createTemplate(org.organization.id, { key: "boas_vindas", body: "Bem-vindo!", variants: [], variables: [], active: true });
+  await createTemplate(systemCaller("test", org.organization.id), { key: "boas_vindas", body: "Bem-vindo!", variants: [], variables: [], active: true });
   return org;
 }
 

@@ -20,7 +20,7 @@ async function instanceOf(organizationId: string, name: string) {
 async function orgWithTargets() {
   const ctx = await setupOrg(app);
   const org = ctx.organization.id;
-  await createTemplate(org, { key: "welcome", body: "Welcome!", variants: [], variables: [], active: true });
+  await createTemplate(systemCaller("test", org), { key: "welcome", body: "Welcome!", variants: [], variables: [], active: true });
   const flow = await createFlow(systemCaller("test", org), { name: "Sales menu" });
   await saveStep(systemCaller("test", org), flow.id, flowStepSchema.parse({ key: "hi", type: "send_text", text: "Hi" }));
   await publishFlow(systemCaller("test", org), flow.id);

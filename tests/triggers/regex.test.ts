@@ -11,6 +11,7 @@ import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
 import { startAppProcess } from "../helpers/processes";
 import { waitFor } from "../helpers/wait";
+import { systemCaller } from "@/lib/caller";
 
 const app = createApp();
 
@@ -25,7 +26,7 @@ const regexTrigger = (pattern: string) => ({ match: "regex", pattern, action: "r
 
 async function org() {
   const ctx = await setupOrg(app);
-  await createTemplate(ctx.organization.id, { key: "welcome", body: "Welcome!", variants: [], variables: [], active: true });
+  await createTemplate(systemCaller("test", ctx.organization.id), { key: "welcome", body: "Welcome!", variants: [], variables: [], active: true });
   return ctx;
 }
 
@@ -117,7 +118,7 @@ describe("a pathological pattern on a real inbound message", () => {
       .insert(instances)
       .values({ organizationId: organization.id, name: "Main", provider: "sandbox", status: "connected", waJid: "5500000000001@s.whatsapp.net" })
       .returning();
-    await createTemplate(organization.id, { key: "after", body: "checked", variants: [], variables: [], active: true });
+    await createTemplate(systemCaller("test", organization.id), { key: "after", body: "checked", variants: [], variables: [], active: true });
     // The catastrophic pattern is evaluated first (priority), then a catch-all replies: its reply proves the match ran.
     expect((await call("POST", "/v1/triggers", { ...regexTrigger("(a+)+$"), priority: 10 })).status).toBe(201);
     expect((await call("POST", "/v1/triggers", { match: "any", action: "reply_template", templateKey: "after" })).status).toBe(201);

@@ -6,7 +6,6 @@ import { providerTemplateListSchema, providerTemplateSyncSchema, templateJsonSch
 import { listProviderTemplates, syncInstanceTemplates, type ProviderTemplateRow } from "./provider-template.service";
 import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
-import { byApiKey } from "@/features/audit/audit.service";
 import { createTemplateSchema, previewTemplateSchema, updateTemplateSchema } from "./template.schema";
 import { createTemplate, deleteTemplate, getTemplate, listTemplates, renderTemplateByKey, toPublicTemplate, updateTemplate } from "./template.service";
 
@@ -35,9 +34,9 @@ export const templatesApi = new Elysia({ name: "templates-api" })
   })
   .post(
     "/v1/templates",
-    async ({ apiKey, body, request, set }) => {
+    async ({ caller, body, set }) => {
       set.status = 201;
-      return toPublicTemplate(await createTemplate(orgOf(apiKey), body, byApiKey(apiKey.id, request)));
+      return toPublicTemplate(await createTemplate(caller, body));
     },
     {
       apiKey: "workflows:write",
@@ -77,20 +76,16 @@ export const templatesApi = new Elysia({ name: "templates-api" })
     params: idParams,
     detail: { tags: ["Templates"], summary: "Get a template", responses: ok(templateJsonSchema) },
   })
-  .patch(
-    "/v1/templates/:id",
-    async ({ apiKey, params, body, request }) => toPublicTemplate(await updateTemplate(orgOf(apiKey), params.id, body, byApiKey(apiKey.id, request))),
-    {
-      apiKey: "workflows:write",
-      params: idParams,
-      body: updateTemplateSchema,
-      detail: { tags: ["Templates"], summary: "Update a template", responses: ok(templateJsonSchema) },
-    },
-  )
+  .patch("/v1/templates/:id", async ({ caller, params, body }) => toPublicTemplate(await updateTemplate(caller, params.id, body)), {
+    apiKey: "workflows:write",
+    params: idParams,
+    body: updateTemplateSchema,
+    detail: { tags: ["Templates"], summary: "Update a template", responses: ok(templateJsonSchema) },
+  })
   .delete(
     "/v1/templates/:id",
-    async ({ apiKey, params, request, set }) => {
-      await deleteTemplate(orgOf(apiKey), params.id, byApiKey(apiKey.id, request));
+    async ({ caller, params, set }) => {
+      await deleteTemplate(caller, params.id);
       set.status = 204;
     },
     { apiKey: "workflows:write", params: idParams, detail: { tags: ["Templates"], summary: "Delete a template", responses: noContent() } },

@@ -6,11 +6,12 @@ import { can } from "@/auth/roles";
 import { AppError, type FieldError } from "@/lib/errors";
 import { attemptForm, checkbox, formFields, formLines, formText, parseForm, unprocessable, type FormBody, type FormErrorOptions } from "@/lib/forms";
 import { setFlash, takeFlash } from "@/lib/flash";
-import { byUser } from "@/features/audit/audit.service";
 import { hxRedirect } from "@/lib/htmx";
 import { tText } from "@/lib/i18n";
 import { TemplateForm, TemplatePreview, TemplateShow, TemplatesIndex, type TemplateFormValues } from "@views/templates/index";
 import { createTemplateSchema } from "./template.schema";
+import { listProviderTemplates, syncInstanceTemplates } from "./provider-template.service";
+import { listInstances } from "@/features/instances/instance.service";
 import {
   createTemplate,
   deleteTemplate,
@@ -23,6 +24,16 @@ import {
 } from "./template.service";
 
 const idParams = z.object({ id: z.string().uuid() });
+
+/** The provider templates (Cloud WABAs) listed beside the local ones, and the instances that can sync. */
+async function providerTemplatesView(admin: AdminContext) {
+  const [rows, instances] = await Promise.all([listProviderTemplates(admin), listInstances(admin, { limit: 100 })]);
+  const names = new Map(instances.data.map((i) => [i.id, i.name]));
+  return {
+    providerTemplates: rows.map((r) => ({ ...r, instanceName: names.get(r.instanceId) ?? "—" })),
+    syncable: instances.data.filter((i) => i.provider === "cloud").map((i) => ({ id: i.id, name: i.name })),
+  };
+}
 const str = formText;
 
 /** Form fields → API input (variants one per line, variables comma separated). */
@@ -84,7 +95,18 @@ export const templatesPages = new Elysia({ name: "templates-pages" })
         flash: takeFlash(cookie),
         templates: (await listTemplates(admin.organization.id)).map(toPublicTemplate),
         canManage: can.manageAutomation(admin.role),
+        ...(await providerTemplatesView(admin)),
       }),
+    { member: "agent" },
+  )
+  .post(
+    "/templates/provider/sync",
+    async ({ admin, body, request, cookie }) => {
+      requireManage(admin);
+      const { synced } = await syncInstanceTemplates(admin, str(formFields(body).instanceId));
+      setFlash(cookie, "success", tText("templates:provider.synced", { count: synced }));
+      return hxRedirect(request, "/templates#provider-templates");
+    },
     { member: "agent" },
   )
   .post(
@@ -96,7 +118,7 @@ export const templatesPages = new Elysia({ name: "templates-pages" })
         unprocessable(set, () => TemplateForm({ action: "/templates", values: formValues(b), errors, submitLabel: tText("templates:form.create") }));
       const parsed = parseForm(createTemplateSchema, formToInput(b));
       if (!parsed.ok) return rerender(parsed.errors);
-      const created = await attemptForm(() => createTemplate(admin.organization.id, parsed.value, byUser(admin.user.id, request)), KEY_CONFLICT);
+      const created = await attemptForm(() => createTemplate(admin, parsed.value), KEY_CONFLICT);
       if (!created.ok) return rerender(created.errors);
       setFlash(cookie, "success", tText("templates:flash.created"));
       return hxRedirect(request, `/templates/${created.value.id}`);
@@ -128,7 +150,7 @@ export const templatesPages = new Elysia({ name: "templates-pages" })
         unprocessable(set, () => TemplateForm({ action: `/templates/${params.id}`, values: formValues(b), errors, submitLabel: tText("common:actions.save") }));
       const parsed = parseForm(createTemplateSchema, formToInput(b));
       if (!parsed.ok) return rerender(parsed.errors);
-      const saved = await attemptForm(() => updateTemplate(admin.organization.id, params.id, parsed.value, byUser(admin.user.id, request)), KEY_CONFLICT);
+      const saved = await attemptForm(() => updateTemplate(admin, params.id, parsed.value), KEY_CONFLICT);
       if (!saved.ok) return rerender(saved.errors);
       setFlash(cookie, "success", tText("templates:flash.saved"));
       return hxRedirect(request, `/templates/${params.id}`);
@@ -139,7 +161,7 @@ export const templatesPages = new Elysia({ name: "templates-pages" })
     "/templates/:id/delete",
     async ({ admin, params, request, cookie }) => {
       requireManage(admin);
-      await deleteTemplate(admin.organization.id, params.id, byUser(admin.user.id, request));
+      await deleteTemplate(admin, params.id);
       setFlash(cookie, "success", tText("templates:flash.deleted"));
       return hxRedirect(request, "/templates");
     },

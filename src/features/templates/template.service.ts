@@ -3,7 +3,9 @@ import { db, type DbOrTx } from "@/db/client";
 import { templates } from "@/db/schema";
 import { AppError, conflict, pgCode } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
-import { auditChange, bySystem, inTransaction, type AuditBy } from "@/features/audit/audit.service";
+import { auditChange, inTransaction } from "@/features/audit/audit.service";
+import type { Caller } from "@/lib/caller";
+import { organizationOf } from "@/lib/tenant";
 import { renderTemplate, templatePlaceholders } from "./template.render";
 import type { CreateTemplateInput, UpdateTemplateInput } from "./template.schema";
 
@@ -54,7 +56,8 @@ async function uniqueKey<T>(write: PromiseLike<T>): Promise<T> {
 }
 
 /** Creates a template; a duplicate key is a 409. */
-export async function createTemplate(organizationId: string, input: CreateTemplateInput, who: AuditBy = bySystem, tx?: DbOrTx): Promise<Template> {
+export async function createTemplate(caller: Caller, input: CreateTemplateInput, tx?: DbOrTx): Promise<Template> {
+  const organizationId = organizationOf(caller);
   return inTransaction(tx, async (tx) => {
     const [t] = await uniqueKey(
       tx
@@ -62,12 +65,13 @@ export async function createTemplate(organizationId: string, input: CreateTempla
         .values({ organizationId, ...input, locale: input.locale ?? null, category: input.category ?? null })
         .returning(),
     );
-    await auditChange(tx, organizationId, who, "template.created", { type: "template", id: t!.id }, { key: t!.key });
+    await auditChange(tx, organizationId, caller, "template.created", { type: "template", id: t!.id }, { key: t!.key });
     return t!;
   });
 }
 
-export async function updateTemplate(organizationId: string, id: string, patch: UpdateTemplateInput, who: AuditBy = bySystem, tx?: DbOrTx): Promise<Template> {
+export async function updateTemplate(caller: Caller, id: string, patch: UpdateTemplateInput, tx?: DbOrTx): Promise<Template> {
+  const organizationId = organizationOf(caller);
   return inTransaction(tx, async (tx) => {
     const current = await getTemplate(organizationId, id, tx);
     // An empty PATCH changes nothing (and an UPDATE with no columns is not valid SQL).
@@ -79,16 +83,17 @@ export async function updateTemplate(organizationId: string, id: string, patch: 
         .where(and(eq(templates.id, id), eq(templates.organizationId, organizationId)))
         .returning(),
     );
-    await auditChange(tx, organizationId, who, "template.updated", { type: "template", id }, { key: t!.key, fields: Object.keys(patch) });
+    await auditChange(tx, organizationId, caller, "template.updated", { type: "template", id }, { key: t!.key, fields: Object.keys(patch) });
     return t!;
   });
 }
 
-export async function deleteTemplate(organizationId: string, id: string, who: AuditBy = bySystem, tx?: DbOrTx): Promise<void> {
+export async function deleteTemplate(caller: Caller, id: string, tx?: DbOrTx): Promise<void> {
+  const organizationId = organizationOf(caller);
   await inTransaction(tx, async (tx) => {
     const t = await getTemplate(organizationId, id, tx);
     await tx.delete(templates).where(and(eq(templates.id, id), eq(templates.organizationId, organizationId)));
-    await auditChange(tx, organizationId, who, "template.deleted", { type: "template", id }, { key: t.key });
+    await auditChange(tx, organizationId, caller, "template.deleted", { type: "template", id }, { key: t.key });
   });
 }
 
