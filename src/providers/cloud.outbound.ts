@@ -1,3 +1,5 @@
+import { validationFailed } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
 import type { OutboundMessage } from "./provider";
 
 /**
@@ -13,4 +15,10 @@ export function withCloudContext(body: Record<string, unknown>, message: Outboun
 
 export function cloudTypingBody(inboundProviderMessageId: string): Record<string, unknown> {
   return { messaging_product: "whatsapp", status: "read", message_id: inboundProviderMessageId, typing_indicator: { type: "text" } };
+}
+
+/** No received message to answer: the user can fix it by waiting for the contact to write (a 422, not a provider failure). */
+export function cloudTypingNeedsInbound() {
+  const message = tText("messages:errors.presenceNoInbound");
+  return validationFailed([{ path: "state", message }], message);
 }

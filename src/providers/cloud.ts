@@ -4,7 +4,7 @@ import { AppError } from "@/lib/errors";
 import { guardedFetch, OutboundError, TargetRefused } from "@/lib/outbound";
 import { toDigits, toE164 } from "@/lib/phone";
 import { cloudTemplateObject, cloudWabaId, listCloudTemplates } from "./cloud.templates";
-import { cloudTypingBody, withCloudContext } from "./cloud.outbound";
+import { cloudTypingBody, cloudTypingNeedsInbound, withCloudContext } from "./cloud.outbound";
 import { arr, num, obj, providerFetch, str } from "./http";
 import { cloudSetWhatsAppBlocked } from "./cloud.contacts";
 import { ProviderError, type MediaFile, type OutboundMessage, type ProviderInstance, type WhatsAppProvider } from "./provider";
@@ -252,7 +252,7 @@ export const cloudProvider: WhatsAppProvider = {
   /** Meta's typing indicator answers a received message (and marks it read): none received, nothing to show it on. */
   async presence(instance, _chat, state, context) {
     if (state === "paused") return; // The indicator ends by itself (25 s) or with our answer: nothing to send.
-    if (!context.lastInboundProviderMessageId) throw new ProviderError("cloud: the typing indicator needs a received message to answer", false, 400);
+    if (!context.lastInboundProviderMessageId) throw cloudTypingNeedsInbound();
     const { phoneNumberId } = readCloudConfig(instance);
     await graph(instance, `${encodeURIComponent(phoneNumberId)}/messages`, cloudTypingBody(context.lastInboundProviderMessageId));
   },

@@ -449,3 +449,46 @@ describe("voice notes", () => {
     });
   });
 });
+
+describe("Cloud typing indicator", () => {
+  test("answers the conversation's last received message through Graph; none received is a 422 saying so", async () => {
+    const graphCalls: { path: string; body: any }[] = [];
+    const graph = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      async fetch(req) {
+        graphCalls.push({ path: new URL(req.url).pathname, body: await req.json() });
+        return Response.json({ success: true });
+      },
+    });
+    const previous = config.cloudApiBase;
+    config.cloudApiBase = `http://127.0.0.1:${graph.port}/v21.0`;
+    try {
+      const { key, instanceId, organization } = await providerInstance("cloud");
+      const sent = await cloudSent(organization.id, instanceId);
+      const none = await api(app, "POST", `/v1/conversations/${sent.conversationId}/presence`, key, { state: "typing" });
+      expect(none.status).toBe(422);
+      expect(none.body.error.message).toBe("The Cloud API's typing indicator answers a received message, and this conversation has received none yet");
+      expect(graphCalls).toEqual([]);
+      await db.insert(messages).values({
+        organizationId: organization.id,
+        instanceId,
+        conversationId: sent.conversationId,
+        contactId: sent.contactId,
+        direction: "inbound",
+        type: "text",
+        body: "oi",
+        providerMessageId: "wamid.IN1",
+        status: "received" as never,
+      });
+      const typing = await api(app, "POST", `/v1/conversations/${sent.conversationId}/presence`, key, { state: "typing" });
+      expect(typing.status, JSON.stringify(typing.body)).toBe(204);
+      expect(graphCalls).toEqual([
+        { path: "/v21.0/1234/messages", body: { messaging_product: "whatsapp", status: "read", message_id: "wamid.IN1", typing_indicator: { type: "text" } } },
+      ]);
+    } finally {
+      config.cloudApiBase = previous;
+      graph.stop(true);
+    }
+  });
+});
