@@ -1,4 +1,5 @@
 import { Elysia } from "elysia";
+import { setInstanceProxy } from "./instance.proxy";
 import { z } from "zod";
 import { authPlugin, resolveApiKey } from "@/auth/plugin";
 import { ok } from "@/lib/openapi";
@@ -6,6 +7,7 @@ import {
   connectResultSchema,
   createInstanceSchema,
   instanceIdParams,
+  instanceProxySchema,
   instanceJson,
   instanceJsonSchema,
   listInstancesQuery,
@@ -118,6 +120,18 @@ export const instanceApi = new Elysia({ name: "instance-api", prefix: "/v1/insta
     body: pairingCodeSchema,
     response: { 200: z.object({ code: z.string() }) },
     detail: { tags, summary: "Pair by phone number: returns the code to type on the phone" },
+  })
+  .put("/:id/proxy", async ({ caller, params, body }) => instanceJson(await setInstanceProxy(caller, params.id, body.url)), {
+    apiKey: "instances:write",
+    params: instanceIdParams,
+    body: instanceProxySchema,
+    detail: {
+      tags,
+      summary: "Set or remove the WhatsApp connection proxy",
+      description:
+        '`{url: "socks5://user:password@host:1080"}` (http:// or socks5://) routes a WuzAPI instance\'s WhatsApp connection through a proxy; `{url: null}` removes it. Stored encrypted; `config.proxy` shows it with the password masked. Log the instance out first (409 while connected). The sandbox accepts it; the Cloud API answers 422 `unsupported_by_provider`.',
+      responses: ok(instanceJsonSchema),
+    },
   })
   .post("/:id/logout", async ({ caller, params }) => instanceJson(await logoutInstance(caller, params.id)), {
     apiKey: "instances:write",

@@ -102,6 +102,40 @@ export const listInstancesQuery = z.object({
 
 export const instanceIdParams = z.object({ id: z.string() });
 
+/**
+ * A WhatsApp connection proxy as WuzAPI takes it (`POST /session/proxy`): `http://` or `socks5://`,
+ * a host, optionally `user:password@` and a port; `null` removes it.
+ */
+export const proxyUrlSchema = z
+  .string()
+  .trim()
+  .max(500, { error: () => tText("instances:proxy.tooLong") })
+  .refine(
+    (value) => {
+      try {
+        const url = new URL(value);
+        return (
+          (url.protocol === "http:" || url.protocol === "socks5:") &&
+          !!url.hostname &&
+          (url.pathname === "" || url.pathname === "/") &&
+          !url.search &&
+          !url.hash
+        );
+      } catch {
+        return false;
+      }
+    },
+    { error: () => tText("instances:proxy.invalid") },
+  );
+export const instanceProxySchema = z.object({ url: proxyUrlSchema.nullable() });
+
+/** The proxy URL as shown back: the password replaced by ****. */
+export function maskProxyUrl(value: string): string {
+  const url = new URL(value);
+  if (url.password) url.password = "****";
+  return url.toString().replace(/\/$/, "");
+}
+
 /** The public JSON shape of an instance: never a token, secret or encrypted blob. */
 export const instanceJsonSchema = z.object({
   id: z.string(),
@@ -134,6 +168,8 @@ export function instanceJson(instance: Instance): InstanceJson {
   for (const key of PUBLIC_CONFIG_KEYS) {
     if (instance.providerConfig?.[key] !== undefined) config[key] = instance.providerConfig[key];
   }
+  // The proxy is shown masked (stored encrypted whole; the password never comes back).
+  if (typeof instance.providerConfig?.proxyMasked === "string") config.proxy = instance.providerConfig.proxyMasked;
   if (instance.provider === "cloud") {
     for (const secret of ["accessToken", "appSecret", "verifyToken"]) {
       config[`${secret}Set`] = typeof instance.providerConfig?.[`${secret}Enc`] === "string";
