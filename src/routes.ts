@@ -34,8 +34,9 @@ import { flowApi } from "@/features/flows/flow.api";
 import { listFlows, listFlowVersions } from "@/features/flows/flow.service";
 import { flowPages } from "@/features/flows/flow.pages";
 import { groupApi } from "@/features/groups/group.api";
+import { applyGroupChange } from "@/features/groups/group.service";
 import { inboundHooks } from "@/features/inbound/inbound.hooks";
-import { inboundSink, onIdentityChange } from "@/features/inbound/inbound.service";
+import { inboundSink, onGroupChange, onIdentityChange } from "@/features/inbound/inbound.service";
 import { messageChanges } from "@/features/inbound/message-changes";
 import { sandboxInbound, sandboxPair, sandboxPairing } from "@/features/inbound/sandbox.service";
 import { sandboxApi } from "@/features/inbound/sandbox.api";
@@ -177,6 +178,8 @@ export function wireFeatures(): void {
   plugMessageChanges(messageChanges);
   // A provider's number change moves the person's contact (contacts sit above inbound's hook list).
   if (!onIdentityChange.includes(moveContactOnIdentityChange)) onIdentityChange.push(moveContactOnIdentityChange);
+  // Group changes WhatsApp reports (WuzAPI GroupInfo / JoinedGroup) are recorded by groups (above inbound).
+  if (!onGroupChange.includes(applyGroupChange)) onGroupChange.push(applyGroupChange);
   // Merging two contacts moves the AI's records of the merged one (tools sit above contacts).
   moveContactAiRecords.plug(moveContactRecords);
   // The inbox shows what the AI did in a conversation (threads belong to workflows, above conversations).

@@ -144,7 +144,7 @@ beforeAll(async () => {
 afterAll(() => server.stop(true));
 
 const groupEvents = async () =>
-  (await db.select().from(events).where(eq(events.organizationId, org.organization.id))).filter((e) => e.type.startsWith("group."));
+  (await db.select().from(events).where(eq(events.organizationId, org.organization.id)).orderBy(events.at)).filter((e) => e.type.startsWith("group."));
 
 async function groupContact(groupId: string) {
   const [row] = await db

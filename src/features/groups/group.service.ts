@@ -9,6 +9,7 @@ import { tText } from "@/lib/i18n";
 import { instanceAccess, instanceOfTenant } from "@/lib/tenant";
 import { providerFor } from "@/providers";
 import type { GroupDetails, GroupOperations, ParticipantAction, ParticipantResult } from "@/providers/groups";
+import type { InboundEvent } from "@/providers/provider";
 
 /*
  * WhatsApp groups of one instance, administered through its provider (`WhatsAppProvider.groups`). A
@@ -193,9 +194,32 @@ export async function leaveGroup(caller: Caller, instanceId: string, rawGroupId:
   const { instance, ops } = await groupsOf(caller, instanceId);
   const groupId = groupIdOf(rawGroupId);
   await provider("leave", () => ops.leave(instance, groupId));
+  await keepContacts(instance, [{ id: groupId, participants: [] }], [eventOf(instance, "group.left", { groupId, self: true, source: "api" })]);
+}
+
+type GroupChange = Extract<InboundEvent, { kind: "group_change" }>;
+
+/**
+ * A change the provider reported (WuzAPI GroupInfo / JoinedGroup webhooks): the group's contact is kept
+ * (renamed to a new subject) and the change recorded as `group.updated`, `group.participants_changed`,
+ * `group.joined` or `group.left`. Registered on inbound's `onGroupChange` by the composition root.
+ */
+export async function applyGroupChange(instance: Instance, change: GroupChange): Promise<void> {
+  const type = `group.${change.change}` as const;
   await keepContacts(
     instance,
-    [{ id: groupId, participants: [] }],
-    [eventOf(instance, "group.left", { groupId, participants: instance.waJid ? [`+${instance.waJid.split("@")[0]}`] : [] })],
+    [{ id: change.groupId, subject: change.subject, participants: [] }],
+    [
+      eventOf(instance, type, {
+        groupId: change.groupId,
+        source: "provider",
+        ...(change.subject !== undefined ? { subject: change.subject } : {}),
+        ...(change.description !== undefined ? { description: change.description } : {}),
+        ...(change.action ? { action: change.action } : {}),
+        ...(change.participants ? { participants: change.participants.map((p) => p.phone ?? p.lid ?? null) } : {}),
+        ...(change.self ? { self: true } : {}),
+        at: change.timestamp.toISOString(),
+      }),
+    ],
   );
 }
