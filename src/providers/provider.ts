@@ -298,7 +298,23 @@ export type InboundEvent =
       error?: string;
       timestamp: Date;
     }
-  | { kind: "connection"; status: InstanceStatus; jid?: string; name?: string; qrCode?: string };
+  | { kind: "connection"; status: InstanceStatus; jid?: string; name?: string; qrCode?: string }
+  /**
+   * A group changed on WhatsApp (WuzAPI `GroupInfo`, `JoinedGroup`): `updated` (subject, description),
+   * `participants_changed` (`action` promote/demote), `joined` / `left` (`participants` who did; `self`
+   * when it is this number). The groups feature records it as a `group.*` event and keeps the contact.
+   */
+  | {
+      kind: "group_change";
+      groupId: string;
+      change: "updated" | "participants_changed" | "joined" | "left";
+      subject?: string;
+      description?: string;
+      action?: "promote" | "demote";
+      participants?: { phone?: string; lid?: string }[];
+      self?: boolean;
+      timestamp: Date;
+    };
 
 /** A provider failure; `retryable` tells the outbound worker whether to try again with backoff. */
 export class ProviderError extends Error {
