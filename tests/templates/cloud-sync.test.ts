@@ -109,6 +109,23 @@ describe("Cloud message templates synced from the WABA", () => {
     expect(rows.map((r) => [r.name, r.language, r.status])).toEqual([["order_update", "pt_BR", "PAUSED"]]);
   });
 
+  test("the templates page lists them beside the local ones; its button syncs (flash in the user's language)", async () => {
+    const { organization, client } = await setupOrg(app);
+    const instance = await cloudInstance(organization.id, WABA_ID);
+    listing = pages;
+    const before = await (await client.request("/templates")).text();
+    expect(before).toContain("WhatsApp templates (Cloud API)");
+    expect(before).toContain("No templates synced yet.");
+    expect(before).toContain(`name="instanceId" value="${instance.id}"`);
+    const synced = await client.postForm("/templates/provider/sync", { instanceId: instance.id });
+    expect([200, 302, 303]).toContain(synced.status);
+    const after = await (await client.request("/templates")).text();
+    expect(after).toContain("3 templates synced");
+    expect(after).toContain("order_update");
+    expect(after).toContain("spring_sale");
+    expect(after).toContain("REJECTED");
+  });
+
   test("on a schedule: the periodic pass syncs every Cloud instance that has a WABA id", async () => {
     const { organization } = await setupOrg(app);
     const instance = await cloudInstance(organization.id, WABA_ID);

@@ -88,6 +88,9 @@ export function TemplatesIndex(props: {
   canManage: boolean;
   values?: TemplateFormValues;
   errors?: FieldError[];
+  /** Templates synced from providers (Cloud WABAs) and the instances that can sync them. */
+  providerTemplates?: ProviderTemplateView[];
+  syncable?: { id: string; name: string }[];
 }) {
   return (
     <AdminLayout title={tText("templates:title")} admin={props.admin} csrfToken={props.csrfToken} active="templates" flash={props.flash}>
@@ -136,6 +139,7 @@ export function TemplatesIndex(props: {
           </table>
         </div>
       )}
+      <ProviderTemplates templates={props.providerTemplates ?? []} syncable={props.syncable ?? []} canManage={props.canManage} />
       {props.canManage ? (
         <>
           <h2>{t("templates:newTemplate")}</h2>
@@ -145,6 +149,80 @@ export function TemplatesIndex(props: {
         ""
       )}
     </AdminLayout>
+  );
+}
+
+export type ProviderTemplateView = {
+  id: string;
+  instanceName: string;
+  name: string;
+  language: string;
+  category: string | null;
+  status: string;
+  syncedAt: Date;
+};
+
+/** The Cloud instances' WABA templates beside the local ones, with a sync button per instance. */
+function ProviderTemplates(props: { templates: ProviderTemplateView[]; syncable: { id: string; name: string }[]; canManage: boolean }) {
+  if (props.syncable.length === 0 && props.templates.length === 0) return "";
+  return (
+    <section id="provider-templates">
+      <h2>{t("templates:provider.title")}</h2>
+      {props.canManage
+        ? props.syncable.map((instance) => (
+            <form method="post" action="/templates/provider/sync" class="row">
+              <input type="hidden" name="instanceId" value={instance.id} />
+              <button type="submit" class="secondary">
+                {t("templates:provider.sync")} — <span safe>{instance.name}</span>
+              </button>
+            </form>
+          ))
+        : ""}
+      {props.templates.length === 0 ? (
+        <EmptyState>{t("templates:provider.empty")}</EmptyState>
+      ) : (
+        <div class="table-wrap">
+          <table class="stack-table">
+            <thead>
+              <tr>
+                <th>{t("templates:provider.instance")}</th>
+                <th>{t("templates:provider.name")}</th>
+                <th>{t("templates:provider.language")}</th>
+                <th>{t("templates:provider.category")}</th>
+                <th>{t("templates:provider.status")}</th>
+                <th>{t("templates:provider.syncedAt")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.templates.map((pt) => (
+                <tr>
+                  <td data-label={tText("templates:provider.instance")} safe>
+                    {pt.instanceName}
+                  </td>
+                  <td data-label={tText("templates:provider.name")} safe>
+                    {pt.name}
+                  </td>
+                  <td data-label={tText("templates:provider.language")} safe>
+                    {pt.language}
+                  </td>
+                  <td data-label={tText("templates:provider.category")} safe>
+                    {pt.category ?? "—"}
+                  </td>
+                  <td data-label={tText("templates:provider.status")}>
+                    <Badge tone={pt.status === "APPROVED" ? "ok" : undefined}>
+                      <span safe>{pt.status}</span>
+                    </Badge>
+                  </td>
+                  <td data-label={tText("templates:provider.syncedAt")}>
+                    <Time at={pt.syncedAt} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
   );
 }
 

@@ -10,6 +10,8 @@ import { hxRedirect } from "@/lib/htmx";
 import { tText } from "@/lib/i18n";
 import { TemplateForm, TemplatePreview, TemplateShow, TemplatesIndex, type TemplateFormValues } from "@views/templates/index";
 import { createTemplateSchema } from "./template.schema";
+import { listProviderTemplates, syncInstanceTemplates } from "./provider-template.service";
+import { listInstances } from "@/features/instances/instance.service";
 import {
   createTemplate,
   deleteTemplate,
@@ -22,6 +24,16 @@ import {
 } from "./template.service";
 
 const idParams = z.object({ id: z.string().uuid() });
+
+/** The provider templates (Cloud WABAs) listed beside the local ones, and the instances that can sync. */
+async function providerTemplatesView(admin: AdminContext) {
+  const [rows, instances] = await Promise.all([listProviderTemplates(admin), listInstances(admin, { limit: 100 })]);
+  const names = new Map(instances.data.map((i) => [i.id, i.name]));
+  return {
+    providerTemplates: rows.map((r) => ({ ...r, instanceName: names.get(r.instanceId) ?? "—" })),
+    syncable: instances.data.filter((i) => i.provider === "cloud").map((i) => ({ id: i.id, name: i.name })),
+  };
+}
 const str = formText;
 
 /** Form fields → API input (variants one per line, variables comma separated). */
@@ -83,7 +95,18 @@ export const templatesPages = new Elysia({ name: "templates-pages" })
         flash: takeFlash(cookie),
         templates: (await listTemplates(admin.organization.id)).map(toPublicTemplate),
         canManage: can.manageAutomation(admin.role),
+        ...(await providerTemplatesView(admin)),
       }),
+    { member: "agent" },
+  )
+  .post(
+    "/templates/provider/sync",
+    async ({ admin, body, request, cookie }) => {
+      requireManage(admin);
+      const { synced } = await syncInstanceTemplates(admin, str(formFields(body).instanceId));
+      setFlash(cookie, "success", tText("templates:provider.synced", { count: synced }));
+      return hxRedirect(request, "/templates#provider-templates");
+    },
     { member: "agent" },
   )
   .post(
