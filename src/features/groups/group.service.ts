@@ -74,7 +74,7 @@ function eventOf(instance: Instance, type: NewEvent["type"], data: Record<string
     instanceId: instance.id,
     deviceId: instance.organizationId ? null : instance.createdByDeviceId,
     type,
-    data,
+    data: { source: "api", ...data },
   };
 }
 
@@ -194,7 +194,7 @@ export async function leaveGroup(caller: Caller, instanceId: string, rawGroupId:
   const { instance, ops } = await groupsOf(caller, instanceId);
   const groupId = groupIdOf(rawGroupId);
   await provider("leave", () => ops.leave(instance, groupId));
-  await keepContacts(instance, [{ id: groupId, participants: [] }], [eventOf(instance, "group.left", { groupId, self: true, source: "api" })]);
+  await keepContacts(instance, [{ id: groupId, participants: [] }], [eventOf(instance, "group.left", { groupId, self: true })]);
 }
 
 type GroupChange = Extract<InboundEvent, { kind: "group_change" }>;
