@@ -62,6 +62,7 @@ import { registrationPages } from "@/features/registrations/registration.pages";
 import { registrationStateForSignIn, requestRegistration } from "@/features/registrations/registration.service";
 import { settingsPages } from "@/features/settings/settings.pages";
 import { templatesApi } from "@/features/templates/template.api";
+import { messageWindowPages } from "@/features/messages/message.window.pages";
 import { templatesPages } from "@/features/templates/template.pages";
 import { triggerApi } from "@/features/triggers/trigger.api";
 import { triggerPages } from "@/features/triggers/trigger.pages";
@@ -95,6 +96,7 @@ const features: AnyElysia[] = [
   toolsPages,
   templatesApi,
   templatesPages,
+  messageWindowPages,
   authPages,
   secondFactorPages,
   accountEmailPages,

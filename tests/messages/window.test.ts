@@ -195,6 +195,19 @@ describe("the 24-hour customer service window on Cloud instances", () => {
     });
   });
 
+  test("the inbox header shows the window's remaining time, or that it is closed; another organization's conversation is a 404", async () => {
+    const open = await contactWhoWrote("+5511988880030", 3.5);
+    const closed = await contactWhoWrote("+5511988880031", 26);
+    const header = await (await org.client.request(`/inbox/${open.conversation.id}/header`, { htmx: true })).text();
+    expect(header).toContain(`hx-get="/inbox/${open.conversation.id}/window"`);
+    const badge = await (await org.client.request(`/inbox/${open.conversation.id}/window`, { htmx: true })).text();
+    expect(badge).toMatch(/24h window: 20 h (29|30) min left/);
+    const shut = await (await org.client.request(`/inbox/${closed.conversation.id}/window`, { htmx: true })).text();
+    expect(shut).toContain("24h window closed: approved templates only");
+    const other = await setupOrg(app);
+    expect((await other.client.request(`/inbox/${open.conversation.id}/window`, { htmx: true })).status).toBe(404);
+  });
+
   test("providers without a window are not limited; without provider templates a name send is unsupported_by_provider", async () => {
     const [sandbox] = await db
       .insert(instances)

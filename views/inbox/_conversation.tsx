@@ -46,6 +46,7 @@ export function ConversationHeader({ row, members, meId, filters }: { row: Conve
             </a>
             <span safe>{` · ${row.instance.name}`}</span>
             {row.instance.status !== "connected" ? <Badge tone="bad">{t(`inbox:conversation.instanceState.${row.instance.status}`)}</Badge> : ""}
+            {row.instance.provider === "cloud" ? <span hx-get={`${base}/window`} hx-trigger="load, every 60s" hx-swap="innerHTML" /> : ""}
           </p>
         </div>
       </div>
