@@ -410,9 +410,8 @@ try {
   for (const [i, port] of subscribers.info.hooks.entries()) {
     hooks.push(
       await createWebhook(
-        org.id,
+        { type: "user", id: user.id, organizationId: org.id, role: "owner" },
         { url: `http://127.0.0.1:${port}/hook`, name: `bench-${i + 1}`, eventTypes: ["message.received"] },
-        { actor: { type: "user", id: user.id } },
       ),
     );
   }

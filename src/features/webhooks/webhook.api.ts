@@ -31,11 +31,9 @@ import {
   sendTestEvent,
   updateWebhook,
   webhookNotFound,
-  type WebhookActor,
 } from "./webhook.service";
 
 const orgOf = (key: VerifiedApiKey) => organizationOf(key);
-const actorOf = (key: VerifiedApiKey, request: Request): WebhookActor => ({ actor: { type: "api_key", id: key.id }, request });
 const idParams = z.object({ id: z.string().max(64) });
 
 /** The endpoint, when this key manages it (see managesWebhook); else 404. */
@@ -91,8 +89,8 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
       )
       .post(
         "/",
-        async ({ apiKey, body, request, set }) => {
-          const { webhook, secret } = await createWebhook(orgOf(apiKey), instanceIdsFor(apiKey, body), actorOf(apiKey, request));
+        async ({ apiKey, caller, body, set }) => {
+          const { webhook, secret } = await createWebhook(caller, instanceIdsFor(apiKey, body));
           set.status = 201;
           return { ...publicWebhook(webhook), secret };
         },
@@ -114,10 +112,10 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
       })
       .patch(
         "/:id",
-        async ({ apiKey, params, body, request }) => {
+        async ({ apiKey, caller, params, body }) => {
           await assertManages(apiKey, params.id);
           const input = body.instanceIds === undefined ? body : instanceIdsFor(apiKey, body);
-          return publicWebhook(await updateWebhook(orgOf(apiKey), params.id, input, actorOf(apiKey, request)));
+          return publicWebhook(await updateWebhook(caller, params.id, input));
         },
         {
           apiKey: "webhooks:write",
@@ -133,9 +131,9 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
       )
       .delete(
         "/:id",
-        async ({ apiKey, params, request, set }) => {
+        async ({ apiKey, caller, params, set }) => {
           await assertManages(apiKey, params.id);
-          await deleteWebhook(orgOf(apiKey), params.id, actorOf(apiKey, request));
+          await deleteWebhook(caller, params.id);
           set.status = 204;
           return null;
         },
@@ -143,9 +141,9 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
       )
       .post(
         "/:id/test",
-        async ({ apiKey, params, request, set }) => {
+        async ({ apiKey, caller, params, set }) => {
           await assertManages(apiKey, params.id);
-          const sent = await sendTestEvent(orgOf(apiKey), params.id, actorOf(apiKey, request));
+          const sent = await sendTestEvent(caller, params.id);
           set.status = 202;
           return sent;
         },
@@ -157,9 +155,9 @@ export const webhookApi = new Elysia({ name: "webhook-api" })
       )
       .post(
         "/:id/rotate-secret",
-        async ({ apiKey, params, request }) => {
+        async ({ apiKey, caller, params }) => {
           await assertManages(apiKey, params.id);
-          const { webhook, secret, previousSecretExpiresAt } = await rotateWebhookSecret(orgOf(apiKey), params.id, actorOf(apiKey, request));
+          const { webhook, secret, previousSecretExpiresAt } = await rotateWebhookSecret(caller, params.id);
           return { ...publicWebhook(webhook), secret, previousSecretExpiresAt };
         },
         {

@@ -25,13 +25,10 @@ import {
   updateWebhook,
   webhookStats,
   type Webhook,
-  type WebhookActor,
 } from "./webhook.service";
 
 const idParams = z.object({ id: z.string().max(64) });
 const deliveryParams = z.object({ id: z.string().max(64), deliveryId: z.string().max(64) });
-
-const actorOf = (admin: AdminContext, request: Request): WebhookActor => ({ actor: { type: "user", id: admin.user.id }, request });
 
 function str(v: unknown): string | undefined {
   return typeof v === "string" ? v : undefined;
@@ -144,7 +141,7 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
     async ({ admin, csrfToken, body, request, set, cookie }) => {
       const values = formValues(body);
       const parsed = parseWebhookForm(createWebhookSchema, values);
-      const result = parsed.ok ? await attemptForm(() => createWebhook(admin.organization.id, parsed.value, actorOf(admin, request))) : parsed;
+      const result = parsed.ok ? await attemptForm(() => createWebhook(admin, parsed.value)) : parsed;
       if (!result.ok) {
         set.status = 422;
         return (
@@ -226,7 +223,7 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
       const webhook = await getWebhook(admin.organization.id, params.id);
       const values = formValues(body);
       const parsed = parseWebhookForm(updateWebhookSchema, values);
-      const result = parsed.ok ? await attemptForm(() => updateWebhook(admin.organization.id, webhook.id, parsed.value, actorOf(admin, request))) : parsed;
+      const result = parsed.ok ? await attemptForm(() => updateWebhook(admin, webhook.id, parsed.value)) : parsed;
       if (!result.ok) {
         set.status = 422;
         return (
@@ -252,7 +249,7 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
   .post(
     "/webhooks/:id/enable",
     async ({ admin, params, request, cookie }) => {
-      const webhook = await updateWebhook(admin.organization.id, params.id, { active: true }, actorOf(admin, request));
+      const webhook = await updateWebhook(admin, params.id, { active: true });
       setFlash(cookie, "success", tText("webhooks:flash.enabled"));
       return hxRedirect(request, `/webhooks/${webhook.id}`);
     },
@@ -261,7 +258,7 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
   .post(
     "/webhooks/:id/disable",
     async ({ admin, params, request, cookie }) => {
-      const webhook = await updateWebhook(admin.organization.id, params.id, { active: false }, actorOf(admin, request));
+      const webhook = await updateWebhook(admin, params.id, { active: false });
       setFlash(cookie, "info", tText("webhooks:flash.disabled"));
       return hxRedirect(request, `/webhooks/${webhook.id}`);
     },
@@ -270,7 +267,7 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
   .post(
     "/webhooks/:id/delete",
     async ({ admin, params, request, cookie }) => {
-      await deleteWebhook(admin.organization.id, params.id, actorOf(admin, request));
+      await deleteWebhook(admin, params.id);
       setFlash(cookie, "success", tText("webhooks:flash.deleted"));
       return hxRedirect(request, "/webhooks");
     },
@@ -279,7 +276,7 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
   .post(
     "/webhooks/:id/rotate",
     async ({ admin, params, request, cookie }) => {
-      const { webhook, secret, previousSecretExpiresAt } = await rotateWebhookSecret(admin.organization.id, params.id, actorOf(admin, request));
+      const { webhook, secret, previousSecretExpiresAt } = await rotateWebhookSecret(admin, params.id);
       setReveal(cookie, `webhook:${webhook.id}`, {
         secret,
         title: tText("webhooks:secret.rotated"),
@@ -292,7 +289,7 @@ export const webhookPages = new Elysia({ name: "webhook-pages" })
   .post(
     "/webhooks/:id/test",
     async ({ admin, params, request, cookie }) => {
-      await sendTestEvent(admin.organization.id, params.id, actorOf(admin, request));
+      await sendTestEvent(admin, params.id);
       setFlash(cookie, "success", tText("webhooks:flash.testQueued"));
       return hxRedirect(request, `/webhooks/${params.id}`);
     },

@@ -2,7 +2,9 @@ import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { config } from "@/config";
 import { db, notify, rowsOf, type DbOrTx } from "@/db/client";
 import { instances, webhookDeliveries, webhooks } from "@/db/schema";
-import { recordAudit, type AuditBy } from "@/features/audit/audit.service";
+import { recordAudit } from "@/features/audit/audit.service";
+import { auditActor, type Caller } from "@/lib/caller";
+import { organizationOf } from "@/lib/tenant";
 import { DELIVERIES_QUEUED_CHANNEL, recordUnroutedEvent } from "@/features/events/event.service";
 import { decryptSecret, encryptSecret } from "@/lib/crypto";
 import { AppError, validationFailed } from "@/lib/errors";
@@ -27,9 +29,6 @@ export type Webhook = typeof webhooks.$inferSelect;
 
 /** The 404 of an endpoint that is not this organization's (or does not exist). */
 export const webhookNotFound = () => new AppError("not_found", tText("webhooks:errors.notFound"));
-
-/** Who is acting, for the audit log. */
-export type WebhookActor = AuditBy;
 
 /** Custom header names with their values masked, for responses and pages (values can be credentials). */
 export function maskedHeaders(headersEnc: Record<string, string>): Record<string, string> {
@@ -231,7 +230,8 @@ async function assertInstancesOf(organizationId: string, instanceIds: string[] |
 }
 
 /** Creates an endpoint; `secret` is returned only here (and on rotation). */
-export async function createWebhook(organizationId: string, input: CreateWebhookInput, who: WebhookActor): Promise<{ webhook: Webhook; secret: string }> {
+export async function createWebhook(caller: Caller, input: CreateWebhookInput): Promise<{ webhook: Webhook; secret: string }> {
+  const organizationId = organizationOf(caller);
   const kind = input.kind ?? "webhook";
   assertKindRules(kind, input);
   if (isSinkKind(kind)) await assertAllowedSink(input.url);
@@ -254,14 +254,25 @@ export async function createWebhook(organizationId: string, input: CreateWebhook
         instanceIds: input.instanceIds ?? null,
       })
       .returning();
-    await recordAudit({ organizationId, ...who, action: "webhook.created", target: { type: "webhook", id: hook!.id }, details: { kind, url: hook!.url } }, tx);
+    await recordAudit(
+      {
+        organizationId,
+        actor: auditActor(caller),
+        request: caller.request,
+        action: "webhook.created",
+        target: { type: "webhook", id: hook!.id },
+        details: { kind, url: hook!.url },
+      },
+      tx,
+    );
     return hook!;
   });
   return { webhook, secret };
 }
 
 /** Partial update; enabling clears the disabled state and the failure streak, disabling pauses deliveries. */
-export async function updateWebhook(organizationId: string, webhookId: string, input: UpdateWebhookInput, who: WebhookActor): Promise<Webhook> {
+export async function updateWebhook(caller: Caller, webhookId: string, input: UpdateWebhookInput): Promise<Webhook> {
+  const organizationId = organizationOf(caller);
   const current = await getWebhook(organizationId, webhookId);
   const sink = isSinkKind(current.kind);
   let sinkUrl: string | undefined;
@@ -301,7 +312,8 @@ export async function updateWebhook(organizationId: string, webhookId: string, i
     await recordAudit(
       {
         organizationId,
-        ...who,
+        actor: auditActor(caller),
+        request: caller.request,
         action,
         target: { type: "webhook", id: hook.id },
         details: {
@@ -321,14 +333,25 @@ export async function updateWebhook(organizationId: string, webhookId: string, i
   return updated;
 }
 
-export async function deleteWebhook(organizationId: string, webhookId: string, who: WebhookActor): Promise<void> {
+export async function deleteWebhook(caller: Caller, webhookId: string): Promise<void> {
+  const organizationId = organizationOf(caller);
   await db.transaction(async (tx) => {
     const [hook] = await tx
       .delete(webhooks)
       .where(and(eq(webhooks.id, webhookId), eq(webhooks.organizationId, organizationId)))
       .returning({ id: webhooks.id, url: webhooks.url });
     if (!hook) throw webhookNotFound();
-    await recordAudit({ organizationId, ...who, action: "webhook.deleted", target: { type: "webhook", id: hook.id }, details: { url: hook.url } }, tx);
+    await recordAudit(
+      {
+        organizationId,
+        actor: auditActor(caller),
+        request: caller.request,
+        action: "webhook.deleted",
+        target: { type: "webhook", id: hook.id },
+        details: { url: hook.url },
+      },
+      tx,
+    );
   });
   await closeSinkConnection(webhookId);
 }
@@ -338,11 +361,8 @@ export async function deleteWebhook(organizationId: string, webhookId: string, w
  * `webhook-signature`) so subscribers can switch without dropping messages; rotating again within
  * the window drops the oldest.
  */
-export async function rotateWebhookSecret(
-  organizationId: string,
-  webhookId: string,
-  who: WebhookActor,
-): Promise<{ webhook: Webhook; secret: string; previousSecretExpiresAt: Date }> {
+export async function rotateWebhookSecret(caller: Caller, webhookId: string): Promise<{ webhook: Webhook; secret: string; previousSecretExpiresAt: Date }> {
+  const organizationId = organizationOf(caller);
   const secret = generateWebhookSecret();
   const previousSecretExpiresAt = new Date(deliveryClock.now().getTime() + SECRET_GRACE_MS);
   return db.transaction(async (tx) => {
@@ -352,7 +372,10 @@ export async function rotateWebhookSecret(
       .where(and(eq(webhooks.id, webhookId), eq(webhooks.organizationId, organizationId)))
       .returning();
     if (!hook) throw webhookNotFound();
-    await recordAudit({ organizationId, ...who, action: "webhook.secret_rotated", target: { type: "webhook", id: hook.id } }, tx);
+    await recordAudit(
+      { organizationId, actor: auditActor(caller), request: caller.request, action: "webhook.secret_rotated", target: { type: "webhook", id: hook.id } },
+      tx,
+    );
     return { webhook: hook, secret, previousSecretExpiresAt };
   });
 }
@@ -361,14 +384,15 @@ export async function rotateWebhookSecret(
  * Sends a `webhook.test` event to this endpoint only (not through recordEvent, which would fan it
  * out to every endpoint subscribed to all types). The event is logged like any other.
  */
-export async function sendTestEvent(organizationId: string, webhookId: string, who: WebhookActor): Promise<{ eventId: string; deliveryId: string }> {
+export async function sendTestEvent(caller: Caller, webhookId: string): Promise<{ eventId: string; deliveryId: string }> {
+  const organizationId = organizationOf(caller);
   return db.transaction(async (tx) => {
     const hook = await getWebhook(organizationId, webhookId, tx);
     if (!hook.active) throw new AppError("conflict", tText("webhooks:errors.disabledTest"));
     const event = await recordUnroutedEvent(
       {
         organizationId,
-        apiKeyId: who.actor.type === "api_key" ? (who.actor.id ?? null) : null,
+        apiKeyId: caller.type === "api_key" ? caller.id : null,
         type: "webhook.test",
         data: { webhookId: hook.id, message: "Test event from LivChat: your endpoint is reachable." },
       },
