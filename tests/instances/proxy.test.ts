@@ -135,3 +135,29 @@ describe("a WuzAPI instance's proxy", () => {
     expect((await api(app, "PUT", `/v1/instances/${wuzapi.id}/proxy`, other.key, { url: PROXY })).status).toBe(404);
   });
 });
+
+describe("the instance page's proxy form", () => {
+  test("saves (flash, masked current proxy), refuses a bad address inline in the reader's language without echoing a password, removes", async () => {
+    let res = await org.client.postForm(`/instances/${wuzapi.id}/proxy`, { url: PROXY, action: "save" });
+    expect(res.status).toBe(303);
+    let html = await (await org.client.get(`/instances/${wuzapi.id}`)).text();
+    expect(html).toContain("Proxy saved");
+    expect(html).toContain("socks5://proxyuser:****@10.1.2.3:1080");
+    expect(html).not.toContain("s3cr3t-pass");
+
+    res = await org.client.postForm(`/instances/${wuzapi.id}/proxy`, { url: "ftp://u:topsecret@host:21", action: "save" }, { htmx: true });
+    expect(res.status).toBe(422);
+    html = await res.text();
+    expect(html).toContain("Enter an http:// or socks5:// proxy");
+    expect(html).not.toContain("topsecret");
+
+    res = await org.client.postForm(`/instances/${wuzapi.id}/proxy`, { url: "", action: "remove" });
+    expect(res.status).toBe(303);
+    html = await (await org.client.get(`/instances/${wuzapi.id}`)).text();
+    expect(html).toContain("Proxy removed");
+    expect(html).not.toContain("10.1.2.3");
+    expect(recorded.at(-1)!.body).toEqual({ enable: false });
+    // The Cloud instance's page has no proxy form.
+    expect(await (await org.client.get(`/instances/${cloud.id}`)).text()).not.toContain('id="instance-proxy"');
+  });
+});

@@ -115,6 +115,39 @@ export function RenameForm({ instance, csrfToken, state }: { instance: Instance;
   );
 }
 
+/** The WhatsApp connection proxy (WuzAPI, sandbox): the current one masked, a new address, or removal. */
+export function ProxyForm({ instance, csrfToken, state }: { instance: Instance; csrfToken: string; state?: FormState }) {
+  const current = typeof instance.providerConfig?.proxyMasked === "string" ? instance.providerConfig.proxyMasked : null;
+  return (
+    <FormCard id="instance-proxy" title={tText("instances:proxy.title")} action={`/instances/${instance.id}/proxy`} csrfToken={csrfToken}>
+      <Notice text={state?.notice} />
+      <FormError errors={state?.errors} fields={["url"]} />
+      <p class="small muted">{t("instances:proxy.hint")}</p>
+      <p class="small">
+        {t("instances:proxy.current")}: {current ? <code safe>{current}</code> : t("instances:proxy.none")}
+      </p>
+      <Field
+        label={tText("instances:proxy.url")}
+        name="url"
+        value={state?.values?.url ?? ""}
+        errors={state?.errors}
+        placeholder={tText("instances:proxy.placeholder")}
+        maxlength={500}
+      />
+      <button type="submit" name="action" value="save">
+        {t("instances:proxy.save")}
+      </button>{" "}
+      {current ? (
+        <button type="submit" name="action" value="remove">
+          {t("instances:proxy.remove")}
+        </button>
+      ) : (
+        ""
+      )}
+    </FormCard>
+  );
+}
+
 export function PairingForm({ base, csrfToken, state, code }: { base: string; csrfToken: string; state?: FormState; code?: string }) {
   return (
     <FormCard id="pairing-code" title={tText("instances:pairing.title")} action={`${base}/pairing-code`} csrfToken={csrfToken}>

@@ -5,7 +5,7 @@ import type { Instance } from "@/db/schema";
 import { AdminLayout } from "../layouts/admin";
 import { CsrfField, Time } from "../components/ui";
 import { ConnectionPanel, type QrView } from "./_connection";
-import { PairingForm, RenameForm, SimulatorForm, TestMessageForm, type FormState } from "./_forms";
+import { PairingForm, ProxyForm, RenameForm, SimulatorForm, TestMessageForm, type FormState } from "./_forms";
 import { StatusBadge } from "./_status";
 
 export type InstancePageState = {
@@ -15,6 +15,7 @@ export type InstancePageState = {
   pairing?: FormState & { code?: string };
   test?: FormState;
   simulate?: FormState;
+  proxy?: FormState;
 };
 
 type Props = { admin: AdminContext; csrfToken: string; flash?: Flash; instance: Instance; canManage: boolean; state?: InstancePageState };
@@ -43,6 +44,7 @@ export function InstancePage({ admin, csrfToken, flash, instance, canManage, sta
           <TestMessageForm base={base} csrfToken={csrfToken} state={state.test} />
           {instance.provider === "sandbox" ? <SimulatorForm base={base} csrfToken={csrfToken} state={state.simulate} /> : ""}
           <RenameForm instance={instance} csrfToken={csrfToken} state={state.rename} />
+          {instance.provider !== "cloud" ? <ProxyForm instance={instance} csrfToken={csrfToken} state={state.proxy} /> : ""}
         </div>
       ) : (
         <p class="muted">{t("instances:show.viewOnly")}</p>

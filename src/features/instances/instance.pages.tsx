@@ -10,12 +10,13 @@ import { setFlash, takeFlash } from "@/lib/flash";
 import { tText } from "@/lib/i18n";
 import { hxRedirect, isHtmx } from "@/lib/htmx";
 import { ConnectionPanel } from "@views/instances/_connection";
-import { CreateInstanceForm, PairingForm, RenameForm, SimulatorForm, TestMessageForm, type FormState } from "@views/instances/_forms";
+import { CreateInstanceForm, PairingForm, ProxyForm, RenameForm, SimulatorForm, TestMessageForm, type FormState } from "@views/instances/_forms";
 import { InstancesPage } from "@views/instances/index";
 import { InstancePage } from "@views/instances/show";
-import { createInputFromForm, createInstanceSchema, pairingCodeSchema, simulateInboundSchema } from "./instance.schema";
+import { createInputFromForm, createInstanceSchema, maskProxyUrl, pairingCodeSchema, proxyUrlSchema, simulateInboundSchema } from "./instance.schema";
 import { sendTestMessage } from "./instance.outbound";
 import { sandboxActions } from "./instance.sandbox";
+import { setInstanceProxy } from "./instance.proxy";
 import {
   connectInstance,
   createInstance,
@@ -28,6 +29,14 @@ import {
   updateInstance,
 } from "./instance.service";
 import { isPairing } from "@views/instances/_status";
+
+function echoProxy(value: string): string {
+  try {
+    return maskProxyUrl(value);
+  } catch {
+    return value;
+  }
+}
 
 /** Expected failures a form shows inline (422) instead of an error page. */
 const INLINE_CODES = new Set(["validation_failed", "conflict", "provider_error", "quota_exceeded", "rate_limited"]);
@@ -201,6 +210,28 @@ export const instancePages = new Elysia({ name: "instance-pages" })
       if (!result.ok) set.status = 422;
       if (isHtmx(request)) return <PairingForm base={`/instances/${instance.id}`} csrfToken={csrfToken} state={state} code={state.code} />;
       return <InstancePage admin={admin} csrfToken={csrfToken} instance={instance} canManage state={{ pairing: state }} />;
+    },
+    { member: "supervisor", params: idParams, detail: hide },
+  )
+  .post(
+    "/instances/:id/proxy",
+    async ({ admin, csrfToken, params, request, body, set, cookie }) => {
+      requireManager(admin);
+      const values = formValues(body);
+      const remove = values.action === "remove";
+      const parsed = remove ? ({ ok: true, value: { url: null } } as const) : parseForm(z.object({ url: proxyUrlSchema }), values);
+      const result = parsed.ok ? await attempt(() => setInstanceProxy(admin, params.id, parsed.value.url)) : parsed;
+      const notice = tText(remove ? "instances:proxy.removed" : "instances:proxy.saved");
+      if (result.ok && !isHtmx(request)) {
+        setFlash(cookie, "success", notice);
+        return hxRedirect(request, `/instances/${result.value.id}`);
+      }
+      const instance = result.ok ? result.value : await getInstance(admin, params.id);
+      // A refused address comes back without its password.
+      const state: FormState = result.ok ? { notice } : { values: { url: echoProxy(values.url ?? "") }, errors: result.errors };
+      if (!result.ok) set.status = 422;
+      if (isHtmx(request)) return <ProxyForm instance={instance} csrfToken={csrfToken} state={state} />;
+      return <InstancePage admin={admin} csrfToken={csrfToken} instance={instance} canManage state={{ proxy: state }} />;
     },
     { member: "supervisor", params: idParams, detail: hide },
   )
