@@ -206,6 +206,13 @@ describe("the 24-hour customer service window on Cloud instances", () => {
     expect(shut).toContain("24h window closed: approved templates only");
     const other = await setupOrg(app);
     expect((await other.client.request(`/inbox/${open.conversation.id}/window`, { htmx: true })).status).toBe(404);
+
+    // A reply typed in the inbox after the window closed is refused in the reply box, naming the approved templates.
+    const reply = await org.client.postForm(`/inbox/${closed.conversation.id}/reply`, { body: "Ainda aí?", kind: "reply" }, { htmx: true });
+    expect(reply.status).toBe(422);
+    const html = await reply.text();
+    expect(html).toContain("Outside the 24-hour customer service window");
+    expect(html).toContain("order_update (pt_BR)");
   });
 
   test("providers without a window are not limited; without provider templates a name send is unsupported_by_provider", async () => {

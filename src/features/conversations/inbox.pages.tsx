@@ -112,7 +112,9 @@ async function headerResponse(request: Request, admin: AdminContext, row: Conver
 
 /** Expected refusals of the send path become a message under the reply box, not an error page. */
 function actionError(err: unknown): FieldError[] | null {
-  const errors = formErrors(err, { codes: ["conflict", "quota_exceeded", "rate_limited", "provider_error"] });
+  const errors = formErrors(err, {
+    codes: ["conflict", "quota_exceeded", "rate_limited", "provider_error", "outside_customer_window", "unsupported_by_provider"],
+  });
   return errors ? errors.map((e) => ({ path: "body", message: e.message })) : null;
 }
 
