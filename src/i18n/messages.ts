@@ -38,6 +38,11 @@ export default {
       pollOptions: "Informe de 2 a 12 opções para a enquete (poll.options)",
       pollDistinct: "As opções da enquete devem ser diferentes entre si",
       voiceOgg: "Uma mensagem de voz (voice) precisa ser áudio Ogg/Opus",
+      choiceId: "Informe o id de cada opção",
+      choiceTitle: "Informe o título de cada opção",
+      buttonsMax: "No máximo 3 botões",
+      rowsMax: "No máximo 10 opções na lista",
+      buttonsOrList: "Envie botões (buttons) ou uma lista (list), um dos dois",
     },
     errors: {
       notFound: "Mensagem não encontrada",
@@ -117,6 +122,11 @@ export default {
       pollOptions: "Give 2 to 12 options for the poll (poll.options)",
       pollDistinct: "The poll's options must differ from each other",
       voiceOgg: "A voice note (voice) must be Ogg/Opus audio",
+      choiceId: "Give each choice an id",
+      choiceTitle: "Give each choice a title",
+      buttonsMax: "At most 3 buttons",
+      rowsMax: "At most 10 rows in the list",
+      buttonsOrList: "Send buttons or a list, one of the two",
     },
     errors: {
       notFound: "Message not found",

@@ -1,5 +1,6 @@
 import { validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
+import type { InteractivePayload } from "./features";
 import type { OutboundMessage } from "./provider";
 
 /**
@@ -21,4 +22,14 @@ export function cloudTypingBody(inboundProviderMessageId: string): Record<string
 export function cloudTypingNeedsInbound() {
   const message = tText("messages:errors.presenceNoInbound");
   return validationFailed([{ path: "state", message }], message);
+}
+
+/** Graph's `interactive` object: `button` (reply buttons) or `list` (sections of rows). */
+export function cloudInteractive(interactive: InteractivePayload): Record<string, unknown> {
+  const common = { body: { text: interactive.body }, ...(interactive.footer ? { footer: { text: interactive.footer } } : {}) };
+  if (interactive.buttons) {
+    return { type: "button", ...common, action: { buttons: interactive.buttons.map((b) => ({ type: "reply", reply: { id: b.id, title: b.title } })) } };
+  }
+  const list = interactive.list!;
+  return { type: "list", ...common, action: { button: list.button, sections: list.sections } };
 }

@@ -4,7 +4,7 @@ import { AppError } from "@/lib/errors";
 import { guardedFetch, OutboundError, TargetRefused } from "@/lib/outbound";
 import { toDigits, toE164 } from "@/lib/phone";
 import { cloudTemplateObject, cloudWabaId, listCloudTemplates } from "./cloud.templates";
-import { cloudTypingBody, cloudTypingNeedsInbound, withCloudContext } from "./cloud.outbound";
+import { cloudInteractive, cloudTypingBody, cloudTypingNeedsInbound, withCloudContext } from "./cloud.outbound";
 import { arr, num, obj, providerFetch, str } from "./http";
 import { cloudSetWhatsAppBlocked } from "./cloud.contacts";
 import { ProviderError, type MediaFile, type OutboundMessage, type ProviderInstance, type WhatsAppProvider } from "./provider";
@@ -165,6 +165,8 @@ export function cloudMessageBody(message: OutboundMessage): Record<string, unkno
       const reaction = need(message.reaction, "reaction");
       return { ...base, type: "reaction", reaction: { message_id: reaction.messageId, emoji: reaction.emoji } };
     }
+    case "interactive":
+      return { ...base, type: "interactive", interactive: cloudInteractive(need(message.interactive, "interactive")) };
     case "poll":
       // Not in the adapter's features: the send path refuses a poll before it is stored.
       throw new ProviderError("cloud: the Cloud API sends no polls", false, 400);

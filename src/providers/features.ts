@@ -25,3 +25,24 @@ export type PresenceContext = { lastInboundProviderMessageId?: string };
 
 /** A poll to send: the question and 2–12 options; one choice (the only kind WuzAPI creates). */
 export type PollPayload = { name: string; options: string[] };
+
+/** Reply buttons or a list (WhatsApp's limits are checked when queued). */
+export type InteractivePayload = {
+  body: string;
+  footer?: string;
+  buttons?: { id: string; title: string }[];
+  list?: { button: string; sections: { title?: string; rows: { id: string; title: string; description?: string }[] }[] };
+};
+
+/** Buttons or a list as numbered text, for providers that cannot show them: the contact answers with the number. */
+export function numberedText(interactive: InteractivePayload): string {
+  const lines = [interactive.body, ""];
+  let n = 0;
+  for (const button of interactive.buttons ?? []) lines.push(`${++n}. ${button.title}`);
+  for (const section of interactive.list?.sections ?? []) {
+    if (section.title) lines.push(`*${section.title}*`);
+    for (const row of section.rows) lines.push(`${++n}. ${row.title}${row.description ? ` — ${row.description}` : ""}`);
+  }
+  if (interactive.footer) lines.push("", interactive.footer);
+  return lines.join("\n");
+}

@@ -19,7 +19,7 @@
  *    can fix is an `AppError("validation_failed")`.
  */
 
-import type { ChatRef, OutboundFeature, PollPayload, PresenceContext, PresenceState, QuotedMessage } from "./features";
+import type { ChatRef, InteractivePayload, OutboundFeature, PollPayload, PresenceContext, PresenceState, QuotedMessage } from "./features";
 
 export type ProviderName = "sandbox" | "wuzapi" | "cloud";
 export type InstanceStatus = "disconnected" | "connecting" | "qr" | "connected" | "logged_out";
@@ -110,7 +110,7 @@ export type ProviderTemplate = {
 
 /** The types LivChat sends (the rest of MessageType only arrives). */
 /** The types LivChat sends (the rest of MessageType only arrives); `poll` goes where the provider lists the `poll` feature. */
-export type OutboundMessageType = Exclude<MessageType, "interactive" | "order" | "system" | "unsupported">;
+export type OutboundMessageType = Exclude<MessageType, "order" | "system" | "unsupported">;
 
 /**
  * Where a message goes when not to a phone: a group (WuzAPI `…@g.us` user part, Cloud group id), or a
@@ -140,6 +140,8 @@ export type OutboundMessage = {
   mentions?: string[];
   /** A copy of another message: WhatsApp shows it labelled forwarded. */
   forwarded?: boolean;
+  /** For `interactive`: reply buttons or a list to choose from. */
+  interactive?: InteractivePayload;
   /** For `poll`: the question and its options (one choice). */
   poll?: PollPayload;
 };

@@ -492,3 +492,90 @@ describe("Cloud typing indicator", () => {
     }
   });
 });
+
+describe("interactive buttons and lists", () => {
+  test("Cloud sends them natively, WuzAPI as numbered text, the sandbox as they are; WhatsApp's limits are field errors", async () => {
+    const buttons = {
+      body: "Confirma o pedido?",
+      footer: "Loja",
+      buttons: [
+        { id: "yes", title: "Sim" },
+        { id: "no", title: "Não" },
+      ],
+    };
+    const list = {
+      body: "Escolha o horário",
+      list: {
+        button: "Horários",
+        sections: [
+          {
+            title: "Manhã",
+            rows: [
+              { id: "9", title: "9h", description: "café incluso" },
+              { id: "10", title: "10h" },
+            ],
+          },
+        ],
+      },
+    };
+    const { key } = await setupOrg(app);
+    const sandbox = await connectedSandbox(app, key);
+    const res = await api(app, "POST", "/v1/messages", key, { to: TO, instanceId: sandbox, type: "interactive", interactive: buttons });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    expect(await runOutboundOnce()).toBeGreaterThanOrEqual(1);
+    expect(await row(res.body.id)).toMatchObject({
+      type: "interactive",
+      body: "Confirma o pedido?",
+      status: "sent",
+      media: { interactive: { footer: "Loja", buttons: buttons.buttons } },
+    });
+    await sandboxIdle();
+
+    const four = await api(app, "POST", "/v1/messages", key, {
+      to: TO,
+      instanceId: sandbox,
+      type: "interactive",
+      interactive: { body: "x", buttons: [1, 2, 3, 4].map((i) => ({ id: `${i}`, title: `${i}` })) },
+    });
+    expect(four.status).toBe(422);
+    expect(paths(four)).toEqual(["interactive.buttons"]);
+    const both = await api(
+      app,
+      "POST",
+      "/v1/messages",
+      key,
+      { to: TO, instanceId: sandbox, type: "interactive", interactive: { body: "x" } },
+      { "accept-language": "pt-BR" },
+    );
+    expect(both.body.error.details[0]).toEqual({ path: "interactive.buttons", message: "Envie botões (buttons) ou uma lista (list), um dos dois" });
+
+    const wz = await providerInstance("wuzapi");
+    const sent = await api(app, "POST", "/v1/messages", wz.key, { to: TO, instanceId: wz.instanceId, type: "interactive", interactive: list });
+    expect(sent.status).toBe(202);
+    expect(await runOutboundOnce()).toBeGreaterThanOrEqual(1);
+    expect(wuz.calls.at(-1)).toEqual({
+      path: "/chat/send/text",
+      body: { Phone: "5511999990001", Body: "Escolha o horário\n\n*Manhã*\n1. 9h — café incluso\n2. 10h" },
+    });
+
+    const { cloudMessageBody } = await import("@/providers/cloud");
+    expect(cloudMessageBody({ to: TO, type: "interactive", interactive: buttons })).toMatchObject({
+      type: "interactive",
+      interactive: {
+        type: "button",
+        body: { text: "Confirma o pedido?" },
+        footer: { text: "Loja" },
+        action: {
+          buttons: [
+            { type: "reply", reply: { id: "yes", title: "Sim" } },
+            { type: "reply", reply: { id: "no", title: "Não" } },
+          ],
+        },
+      },
+    });
+    expect(cloudMessageBody({ to: TO, type: "interactive", interactive: list })).toMatchObject({
+      type: "interactive",
+      interactive: { type: "list", body: { text: "Escolha o horário" }, action: { button: "Horários", sections: list.list.sections } },
+    });
+  });
+});

@@ -125,6 +125,37 @@ export const templateRefSchema = z
     }
   });
 
+const choiceId = z.string().trim().min(1, { error: () => tText("messages:schema.choiceId") }).max(200, atMost(200));
+const title = (max: number) => z.string({ error: () => tText("messages:schema.choiceTitle") }).trim().min(1, { error: () => tText("messages:schema.choiceTitle") }).max(max, atMost(max));
+/**
+ * Reply buttons (up to 3) or a list (a button opening up to 10 rows in sections), WhatsApp's limits;
+ * a choice comes back as an inbound `interactive` message with its id.
+ */
+export const interactiveSchema = z
+  .object({
+    body: z.string({ error: () => tText("messages:schema.text") }).trim().min(1, { error: () => tText("messages:schema.text") }).max(1024, atMost(1024)),
+    footer: z.string().trim().max(60, atMost(60)).optional(),
+    buttons: z.array(z.object({ id: choiceId, title: title(20) })).min(1).max(3, { error: () => tText("messages:schema.buttonsMax") }).optional(),
+    list: z
+      .object({
+        button: title(20),
+        sections: z
+          .array(
+            z.object({
+              title: z.string().trim().max(24, atMost(24)).optional(),
+              rows: z.array(z.object({ id: choiceId, title: title(24), description: z.string().trim().max(72, atMost(72)).optional() })).min(1),
+            }),
+          )
+          .min(1)
+          .max(10),
+      })
+      .refine((l) => l.sections.reduce((n, s) => n + s.rows.length, 0) <= 10, { error: () => tText("messages:schema.rowsMax") })
+      .optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (!value.buttons === !value.list) ctx.addIssue({ code: "custom", path: ["buttons"], message: tText("messages:schema.buttonsOrList") });
+  });
+
 /** A poll: the question and 2 to 12 distinct options (one choice). */
 export const pollSchema = z.object({
   name: z
@@ -186,6 +217,7 @@ export const sendMessageSchema = z
       z.object({ ...base, type: z.literal("reaction"), reaction: reactionSchema }),
       z.object({ ...base, type: z.literal("template"), template: templateRefSchema }),
       z.object({ ...base, type: z.literal("poll"), poll: pollSchema }),
+      z.object({ ...base, type: z.literal("interactive"), interactive: interactiveSchema }),
     ],
     { error: () => tText("messages:schema.type", { types: MESSAGE_TYPES.join(", ") }) },
   )

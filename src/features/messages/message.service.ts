@@ -205,6 +205,10 @@ async function storedContent(tx: DbOrTx, instance: Instance, input: SendMessageI
     }
     case "contact":
       return { type: "contact", body: input.contact.name, media: { ...input.contact } };
+    case "interactive": {
+      const { body, ...choices } = input.interactive;
+      return { type: "interactive", body, media: { interactive: choices } };
+    }
     case "poll":
       // Kept where an inbound poll is (context.poll), so votes coming back link to it the same way.
       return { type: "poll", body: input.poll.name, media: null, poll: { ...input.poll, selectableCount: 1 } };
@@ -305,6 +309,7 @@ function contentOf(message: Pick<Message, "type" | "body" | "media">, to: string
     case "poll":
       throw new ProviderError("A poll is sent from its stored question and options", false, 400);
     case "interactive":
+      return { to, type: "interactive", interactive: { body: message.body ?? "", ...(m.interactive ?? {}) } };
     case "order":
     case "system":
     case "unsupported":
