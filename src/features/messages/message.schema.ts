@@ -125,17 +125,34 @@ export const templateRefSchema = z
     }
   });
 
-const choiceId = z.string().trim().min(1, { error: () => tText("messages:schema.choiceId") }).max(200, atMost(200));
-const title = (max: number) => z.string({ error: () => tText("messages:schema.choiceTitle") }).trim().min(1, { error: () => tText("messages:schema.choiceTitle") }).max(max, atMost(max));
+const choiceId = z
+  .string()
+  .trim()
+  .min(1, { error: () => tText("messages:schema.choiceId") })
+  .max(200, atMost(200));
+const title = (max: number) =>
+  z
+    .string({ error: () => tText("messages:schema.choiceTitle") })
+    .trim()
+    .min(1, { error: () => tText("messages:schema.choiceTitle") })
+    .max(max, atMost(max));
 /**
  * Reply buttons (up to 3) or a list (a button opening up to 10 rows in sections), WhatsApp's limits;
  * a choice comes back as an inbound `interactive` message with its id.
  */
 export const interactiveSchema = z
   .object({
-    body: z.string({ error: () => tText("messages:schema.text") }).trim().min(1, { error: () => tText("messages:schema.text") }).max(1024, atMost(1024)),
+    body: z
+      .string({ error: () => tText("messages:schema.text") })
+      .trim()
+      .min(1, { error: () => tText("messages:schema.text") })
+      .max(1024, atMost(1024)),
     footer: z.string().trim().max(60, atMost(60)).optional(),
-    buttons: z.array(z.object({ id: choiceId, title: title(20) })).min(1).max(3, { error: () => tText("messages:schema.buttonsMax") }).optional(),
+    buttons: z
+      .array(z.object({ id: choiceId, title: title(20) }))
+      .min(1)
+      .max(3, { error: () => tText("messages:schema.buttonsMax") })
+      .optional(),
     list: z
       .object({
         button: title(20),
