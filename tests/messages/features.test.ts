@@ -579,3 +579,20 @@ describe("interactive buttons and lists", () => {
     });
   });
 });
+
+describe("stickers", () => {
+  test("only WebP: a .webp URL or a declared image/webp is queued; a PNG is a 422 in the caller's language", async () => {
+    const { key } = await setupOrg(app);
+    const sandbox = await connectedSandbox(app, key);
+    const send = (media: Record<string, unknown>, lang = "en") =>
+      api(app, "POST", "/v1/messages", key, { to: TO, instanceId: sandbox, type: "sticker", media }, { "accept-language": lang });
+    expect((await send({ url: "https://example.com/s.webp" })).status).toBe(202);
+    expect((await send({ url: "https://example.com/s", mimeType: "image/webp" })).status).toBe(202);
+    const png = await send({ url: "https://example.com/s.png" });
+    expect(png.status).toBe(422);
+    expect(png.body.error.details).toEqual([{ path: "media", message: "A sticker must be a WebP image" }]);
+    expect((await send({ url: "https://example.com/s.png" }, "pt-BR")).body.error.details[0].message).toBe("Uma figurinha precisa ser uma imagem WebP");
+    await runOutboundOnce();
+    await sandboxIdle();
+  });
+});

@@ -319,6 +319,13 @@ function contentOf(message: Pick<Message, "type" | "body" | "media">, to: string
 
 // ——— Sending ———
 
+/** WhatsApp shows only WebP as a sticker: an upload's sniffed type, or the URL's declared type or extension, must say so. */
+function assertWebpSticker(media: { url?: string; mimeType?: string }, upload: Media | null): void {
+  const webp = (type: string | null | undefined) => type?.toLowerCase() === "image/webp";
+  const ok = upload ? webp(upload.mimeType) : media.mimeType ? webp(media.mimeType) : /\.webp(\?|#|$)/i.test(media.url ?? "");
+  if (!ok) throw validationFailed([{ path: "media", message: tText("messages:schema.stickerWebp") }]);
+}
+
 /** WhatsApp plays only Ogg/Opus as a voice note: an upload's sniffed type, or the URL's declared type or extension, must say so. */
 function assertVoiceNote(media: { url?: string; mimeType?: string }, upload: Media | null): void {
   const ogg = (type: string | null | undefined) => !!type && /^audio\/(ogg|opus)\b/i.test(type);
@@ -355,6 +362,7 @@ export async function queueOutboundMessage(caller: Caller, input: SendMessageInp
   if (mediaRefused) throw validationFailed([{ path: "media.url", message: mediaRefused }]);
   const upload = "media" in input && input.media.id ? await mediaForSend(instanceAccess(caller), input.media.id) : null;
   if (input.type === "audio" && input.media.voice) assertVoiceNote(input.media, upload);
+  if (input.type === "sticker") assertWebpSticker(input.media, upload);
   const now = new Date();
   try {
     return await withDeadlockRetry("queue outbound message", () =>
