@@ -126,6 +126,23 @@ describe("Cloud message templates synced from the WABA", () => {
     expect(after).toContain("REJECTED");
   });
 
+  test("the instance create form takes the WABA id beside the Cloud credentials", async () => {
+    const { organization, client } = await setupOrg(app);
+    const page = await (await client.request("/instances")).text();
+    expect(page).toContain('name="wabaId"');
+    await client.postForm("/instances", {
+      name: "Cloud form",
+      provider: "cloud",
+      phoneNumberId: "106540352242922",
+      accessToken: TOKEN,
+      appSecret: "s",
+      verifyToken: "v",
+      wabaId: WABA_ID,
+    });
+    const [row] = await db.select().from(instances).where(eq(instances.organizationId, organization.id));
+    expect(row?.providerConfig.wabaId).toBe(WABA_ID);
+  });
+
   test("on a schedule: the periodic pass syncs every Cloud instance that has a WABA id", async () => {
     const { organization } = await setupOrg(app);
     const instance = await cloudInstance(organization.id, WABA_ID);

@@ -46,7 +46,7 @@ const providerOptions = () => (["sandbox", "wuzapi", "cloud"] as const).map((val
 export function CreateInstanceForm({ csrfToken, state }: { csrfToken: string; state?: FormState }) {
   const v = state?.values ?? {};
   const e = state?.errors;
-  const fields = ["name", "provider", "config.phoneNumberId", "config.accessToken", "config.appSecret", "config.verifyToken"];
+  const fields = ["name", "provider", "config.phoneNumberId", "config.accessToken", "config.appSecret", "config.verifyToken", "config.wabaId"];
   return (
     <FormCard id="create-instance" title={tText("instances:create.title")} action="/instances" csrfToken={csrfToken}>
       <FormError errors={e} fields={fields} />
@@ -71,6 +71,7 @@ export function CreateInstanceForm({ csrfToken, state }: { csrfToken: string; st
         <CloudField label={tText("instances:create.accessToken")} name="accessToken" type="password" error={fieldError(e, "config.accessToken")} />
         <CloudField label={tText("instances:create.appSecret")} name="appSecret" type="password" error={fieldError(e, "config.appSecret")} />
         <CloudField label={tText("instances:create.verifyToken")} name="verifyToken" type="password" error={fieldError(e, "config.verifyToken")} />
+        <CloudField label={tText("instances:create.wabaId")} name="wabaId" value={v.wabaId} error={fieldError(e, "config.wabaId")} />
         <small class="hint">{t("instances:create.secretsHint")}</small>
       </fieldset>
       <button type="submit">{t("instances:create.submit")}</button>
