@@ -4,7 +4,7 @@ import { instances, type Instance } from "@/db/schema";
 import { recordAudit } from "@/features/audit/audit.service";
 import { auditActor, type Caller } from "@/lib/caller";
 import { encryptSecret } from "@/lib/crypto";
-import { AppError, conflict } from "@/lib/errors";
+import { AppError, conflict, notFound } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { providerFor } from "@/providers";
 import { maskProxyUrl } from "./instance.schema";
@@ -31,7 +31,8 @@ export async function setInstanceProxy(caller: Caller, id: string, url: string |
     : sql`${instances.providerConfig} - 'proxyUrlEnc'::text - 'proxyMasked'::text`;
   return db.transaction(async (tx) => {
     const [updated] = await tx.update(instances).set({ providerConfig: config, updatedAt: new Date() }).where(eq(instances.id, instance.id)).returning();
-    if (!updated) throw new AppError("not_found", tText("instances:errors.notFound"));
+    // Deleted meanwhile.
+    if (!updated) throw notFound();
     await recordAudit(
       {
         organizationId: instance.organizationId,
