@@ -1,0 +1,1 @@
+ALTER TABLE "organizations" ADD COLUMN "interactive_mode" text DEFAULT 'text' NOT NULL;
