@@ -66,7 +66,7 @@ export const instanceApi = new Elysia({ name: "instance-api", prefix: "/v1/insta
         tags,
         summary: "Create an instance",
         description:
-          "`provider`: sandbox (default), wuzapi or cloud (needs `config`: phoneNumberId, accessToken, appSecret, verifyToken — stored encrypted, never returned).",
+          "`provider`: sandbox (default), wuzapi or cloud (needs `config`: phoneNumberId, accessToken, appSecret, verifyToken — secrets stored encrypted, never returned; optional `wabaId`, the WhatsApp Business Account whose message templates are synced).",
         responses: ok(instanceJsonSchema, 201),
       },
     },
