@@ -76,6 +76,3 @@ export type Actor<T extends CallerType = CallerType> = Pick<Caller<T>, "type" | 
 
 /** An audit row's actor: as Actor, but `system` and removed actors may have no id. */
 export type AuditActor = { type: CallerType; id?: string | null };
-
-/** Who made a change, and the request it came with (the audit row's ip and user agent). */
-export type AuditBy = { actor: AuditActor; request?: Request };

@@ -44,6 +44,13 @@ describe("one caller type", () => {
     expect(filesMatching(/export type Actor = /)).toEqual([]);
     // An actor and its request passed beside a tenant (and a bound instance) instead of the Caller.
     expect(filesMatching(/AuditBy\["actor"\]/)).toEqual([]);
+    // The audit actor written out apart from the Caller (`organizationId, …, who: AuditBy = bySystem`):
+    // services take the Caller first and auditChange reads the actor and request from it.
+    expect(filesMatching(/\bAuditBy\b/)).toEqual([]);
+    expect(filesMatching(/\b(bySystem|byUser|byApiKey)\b/)).toEqual([]);
+    expect(filesMatching(/\bwho: [A-Za-z]/)).toEqual([]);
+    // A feature's own alias for the audit actor (webhooks had WebhookActor): only caller.ts names actors.
+    expect(filesMatching(/export type \w*Actor = /)).toEqual(["lib/caller.ts"]);
     // A member written out as { userId, role } instead of a Caller.
     expect(filesMatching(/actor: \{ userId: /)).toEqual([]);
   });

@@ -7,8 +7,8 @@ import { AUDIT_PAGE_SIZE, type AuditFilter } from "./audit.schema";
 import { isUuid } from "@/lib/ids";
 import { keysetPage } from "@/lib/pager";
 
-export type { AuditActor, AuditBy } from "@/lib/caller";
-import { auditActor, type Actor, type AuditActor, type AuditBy } from "@/lib/caller";
+export type { AuditActor } from "@/lib/caller";
+import { auditActor, type Actor, type AuditActor } from "@/lib/caller";
 export type AuditInput = {
   organizationId: string | null;
   actor: AuditActor;
@@ -34,11 +34,6 @@ export async function recordAudit(input: AuditInput, tx: DbOrTx = db): Promise<v
   });
 }
 
-/** Changes the platform makes itself: imports, seeds, maintenance. */
-export const bySystem: AuditBy = { actor: { type: "system" } };
-export const byUser = (userId: string, request?: Request): AuditBy => ({ actor: { type: "user", id: userId }, request });
-export const byApiKey = (keyId: string, request?: Request): AuditBy => ({ actor: { type: "api_key", id: keyId }, request });
-
 /**
  * One audit row for a change to one of the organization's objects, made by `caller` (its actor, and the
  * request the row reads its ip and user agent from); `tx` is the change's own transaction.
@@ -46,13 +41,12 @@ export const byApiKey = (keyId: string, request?: Request): AuditBy => ({ actor:
 export async function auditChange(
   tx: DbOrTx,
   organizationId: string,
-  caller: Actor | AuditBy,
+  caller: Actor,
   action: string,
   target: { type: string; id: string },
   details?: Record<string, unknown>,
 ): Promise<void> {
-  const who: AuditBy = "actor" in caller ? caller : { actor: auditActor(caller), request: caller.request };
-  await recordAudit({ organizationId, actor: who.actor, request: who.request, action, target, details }, tx);
+  await recordAudit({ organizationId, actor: auditActor(caller), request: caller.request, action, target, details }, tx);
 }
 
 /**

@@ -3,7 +3,7 @@ import { can } from "@/auth/roles";
 import { config } from "@/config";
 import { db, type DbOrTx } from "@/db/client";
 import { transcriptionSettings } from "@/db/schema";
-import { auditChange, byUser } from "@/features/audit/audit.service";
+import { auditChange } from "@/features/audit/audit.service";
 import { roleOf, type Caller } from "@/lib/caller";
 import { decryptSecret, encryptSecret } from "@/lib/crypto";
 import { forbidden, validationFailed } from "@/lib/errors";
@@ -100,7 +100,7 @@ export async function saveTranscriptionSettings(caller: Caller<"user">, input: T
     await auditChange(
       tx,
       organizationId,
-      byUser(caller.id, caller.request),
+      caller,
       "organization.transcription_changed",
       { type: "organization", id: organizationId },
       {
