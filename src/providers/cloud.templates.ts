@@ -68,7 +68,7 @@ export function cloudTemplateObject(name: string, language: string, components: 
   return {
     name,
     language: { code: language },
-    ...(components && components.length
+    ...(components?.length
       ? {
           components: components.map((c) => ({
             type: c.type,

@@ -182,6 +182,8 @@ describe("the 24-hour customer service window on Cloud instances", () => {
     expect(both.body.error.details[0].path).toBe("template.name");
     const noButtonIndex = await send({ name: "order_update", language: "pt_BR", components: [{ type: "button", parameters: [] }] });
     expect(noButtonIndex.body.error.details[0].path).toBe("template.components.0.index");
+    const bodyWithIndex = await send({ name: "order_update", language: "pt_BR", components: [{ type: "body", index: 1, parameters: [] }] });
+    expect(bodyWithIndex.body.error.details[0]).toEqual({ path: "template.components.0.index", message: "sub_type and index apply to button components only" });
 
     const rejected = await send({ name: "spring_sale", language: "pt_BR" });
     expect(rejected.status).toBe(422);

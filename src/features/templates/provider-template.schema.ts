@@ -24,6 +24,10 @@ export const templateComponentSchema = z
   })
   .superRefine((c, ctx) => {
     if (c.type === "button" && c.index === undefined) ctx.addIssue({ code: "custom", path: ["index"], message: tText("templates:cloud.buttonIndex") });
+    // sub_type and index belong to buttons only: on a header or body they would be dropped, so they are refused.
+    if (c.type !== "button" && (c.sub_type !== undefined || c.index !== undefined)) {
+      ctx.addIssue({ code: "custom", path: [c.sub_type !== undefined ? "sub_type" : "index"], message: tText("templates:cloud.buttonOnly") });
+    }
   });
 
 export const templateNameSchema = z
