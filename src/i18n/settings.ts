@@ -32,6 +32,13 @@ export default {
       on: "Mensagens apagadas para todos ficam guardadas para auditoria.",
       off: "O conteúdo de mensagens apagadas para todos é removido.",
     },
+    interactive: {
+      title: "Botões e listas pelo WuzAPI",
+      text: "Enviar como texto numerado (o contato responde com o número)",
+      native: "Enviar como botões do WhatsApp (muitos aplicativos não os mostram)",
+      explain:
+        "O WhatsApp só garante botões e listas pela API oficial (Cloud API, que sempre os envia como botões). Pelo WuzAPI, texto numerado chega a todos.",
+    },
     security: {
       title: "Segurança",
       require: "Exigir autenticação em dois fatores de administradores e proprietários",
@@ -62,6 +69,8 @@ export default {
       groupAutomationOn: "A automação agora responde em grupos",
       deletedKept: "Mensagens apagadas agora ficam guardadas para auditoria",
       deletedCleared: "O conteúdo de mensagens apagadas agora é removido",
+      interactiveText: "Botões e listas pelo WuzAPI agora vão como texto numerado",
+      interactiveNative: "Botões e listas pelo WuzAPI agora vão como botões do WhatsApp",
       groupAutomationOff: "A automação não responde mais em grupos",
     },
   },
@@ -95,6 +104,13 @@ export default {
       on: "Messages deleted for everyone are kept for the audit trail.",
       off: "The content of messages deleted for everyone is removed.",
     },
+    interactive: {
+      title: "Buttons and lists through WuzAPI",
+      text: "Send as numbered text (the contact answers with the number)",
+      native: "Send as WhatsApp buttons (many apps do not show them)",
+      explain:
+        "WhatsApp only guarantees buttons and lists through the official API (the Cloud API, which always sends them as buttons). Through WuzAPI, numbered text reaches everyone.",
+    },
     security: {
       title: "Security",
       require: "Require two-factor authentication for admins and owners",
@@ -125,6 +141,8 @@ export default {
       groupAutomationOn: "Automation now answers in groups",
       deletedKept: "Deleted messages are now kept for the audit trail",
       deletedCleared: "The content of deleted messages is now removed",
+      interactiveText: "Buttons and lists through WuzAPI now go as numbered text",
+      interactiveNative: "Buttons and lists through WuzAPI now go as WhatsApp buttons",
       groupAutomationOff: "Automation no longer answers in groups",
     },
   },

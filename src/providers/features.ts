@@ -28,6 +28,8 @@ export type PollPayload = { name: string; options: string[] };
 
 /** Reply buttons or a list (WhatsApp's limits are checked when queued). */
 export type InteractivePayload = {
+  /** Set by the organization's interactive_mode: providers without official interactive messages send numbered text. */
+  asText?: boolean;
   body: string;
   footer?: string;
   buttons?: { id: string; title: string }[];

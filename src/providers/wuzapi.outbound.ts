@@ -1,5 +1,5 @@
 import { toDigits } from "@/lib/phone";
-import type { ChatRef, PollPayload, PresenceState } from "./features";
+import { type ChatRef, type InteractivePayload, numberedText, type PollPayload, type PresenceState } from "./features";
 import type { OutboundMessage } from "./provider";
 
 /**
@@ -53,4 +53,35 @@ export function wuzapiPresenceRequest(chat: ChatRef, state: PresenceState) {
 /** `POST /chat/send/poll {group, header, options}`: WuzAPI parses `group` as any JID (a group or a person), one choice. */
 export function wuzapiPollRequest(phone: string, poll: PollPayload) {
   return { path: "/chat/send/poll", body: { group: phone, header: poll.name, options: poll.options } };
+}
+
+/**
+ * Buttons or a list: numbered text unless the organization chose native ones (`asText` false), then
+ * `/chat/send/buttons {Phone, Title, Buttons: [{ButtonId, ButtonText}]}` or `/chat/send/list {Phone,
+ * Title, Description, ButtonText, FooterText, Sections: [{Title, Rows: [{RowId, Title, Description}]}]}`.
+ */
+export function wuzapiInteractiveRequest(phone: string, interactive: InteractivePayload) {
+  if (interactive.asText !== false) return { path: "/chat/send/text", body: { Phone: phone, Body: numberedText(interactive) } };
+  if (interactive.buttons) {
+    const title = interactive.footer ? `${interactive.body}\n\n${interactive.footer}` : interactive.body;
+    return {
+      path: "/chat/send/buttons",
+      body: { Phone: phone, Title: title, Buttons: interactive.buttons.map((b) => ({ ButtonId: b.id, ButtonText: b.title })) },
+    };
+  }
+  const list = interactive.list!;
+  return {
+    path: "/chat/send/list",
+    body: {
+      Phone: phone,
+      Title: list.sections[0]?.title || list.button,
+      Description: interactive.body,
+      ButtonText: list.button,
+      FooterText: interactive.footer ?? "",
+      Sections: list.sections.map((s) => ({
+        Title: s.title ?? "",
+        Rows: s.rows.map((r) => ({ RowId: r.id, Title: r.title, Description: r.description ?? "" })),
+      })),
+    },
+  };
 }

@@ -6,8 +6,7 @@ import { toDigits, toE164 } from "@/lib/phone";
 import { arr, obj, providerFetch, providerHttp, str, type ProviderRequest } from "./http";
 import { wuzapiGroups } from "./wuzapi.groups";
 import { wuzapiContactProfile, wuzapiSetProxy } from "./wuzapi.contacts";
-import { numberedText } from "./features";
-import { wuzapiContextInfo, wuzapiDeleteRequest, wuzapiEditRequest, wuzapiPollRequest, wuzapiPresenceRequest } from "./wuzapi.outbound";
+import { wuzapiContextInfo, wuzapiDeleteRequest, wuzapiEditRequest, wuzapiInteractiveRequest, wuzapiPollRequest, wuzapiPresenceRequest } from "./wuzapi.outbound";
 import { ProviderError, type ConnectionState, type OutboundMessage, type ProviderInstance, type WhatsAppProvider } from "./provider";
 
 /**
@@ -185,8 +184,8 @@ function sendRequest(message: OutboundMessage): { path: string; body: Record<str
     case "poll":
       return wuzapiPollRequest(Phone, requireField(message.poll, "poll"));
     case "interactive":
-      // WhatsApp shows buttons and lists only to official business clients: WuzAPI sends them as numbered text.
-      return { path: "/chat/send/text", body: { Phone, Body: numberedText(requireField(message.interactive, "interactive")) } };
+      // WhatsApp shows buttons and lists reliably only to official clients: numbered text unless the organization chose native.
+      return wuzapiInteractiveRequest(Phone, requireField(message.interactive, "interactive"));
     case "reaction": {
       const reaction = requireField(message.reaction, "reaction");
       // WuzAPI wants "me:" in front of the id when reacting to one of our own messages.

@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { createApp } from "@/app";
 import { config } from "@/config";
 import { db } from "@/db/client";
-import { contacts, conversations, instances, messages } from "@/db/schema";
+import { auditLogs, contacts, conversations, instances, messages, organizations } from "@/db/schema";
 import { encryptSecret } from "@/lib/crypto";
 import { encryptCloudConfig } from "@/providers/cloud";
 import { sandboxIdle, sandboxTiming } from "@/providers/sandbox";
 import { runOutboundOnce } from "@/workers/outbound.worker";
 import { api } from "../helpers/client";
-import { setupOrg } from "../helpers/factories";
+import { createMember, setupOrg, signIn } from "../helpers/factories";
 import { connectedSandbox } from "./helpers";
 
 const app = createApp();
@@ -594,5 +594,47 @@ describe("stickers", () => {
     expect((await send({ url: "https://example.com/s.png" }, "pt-BR")).body.error.details[0].message).toBe("Uma figurinha precisa ser uma imagem WebP");
     await runOutboundOnce();
     await sandboxIdle();
+  });
+});
+
+describe("the organization's choice for buttons and lists through WuzAPI", () => {
+  test("numbered text by default; an admin picks native buttons in Settings (audited), then WuzAPI gets /chat/send/buttons and /chat/send/list; a member cannot", async () => {
+    const wz = await providerInstance("wuzapi");
+    const page = await (await wz.client.get("/settings")).text();
+    expect(page).toContain('name="interactiveMode" value="text" checked');
+    const res = await wz.client.postForm("/settings/interactive", { interactiveMode: "native" }, { htmx: true });
+    expect(res.status).toBeLessThan(400);
+    const [org] = await db.select().from(organizations).where(eq(organizations.id, wz.organization.id));
+    expect(org!.interactiveMode).toBe("native");
+    const [audit] = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.organizationId, wz.organization.id), eq(auditLogs.action, "organization.interactive_mode_changed")));
+    expect(audit!.details).toMatchObject({ interactiveMode: { from: "text", to: "native" } });
+    const agent = await signIn(app, (await createMember(wz.organization.id, "agent")).id, wz.organization.id);
+    expect((await agent.postForm("/settings/interactive", { interactiveMode: "text" }, { htmx: true })).status).toBe(403);
+
+    const send = async (interactive: Record<string, unknown>) => {
+      const r = await api(app, "POST", "/v1/messages", wz.key, { to: TO, instanceId: wz.instanceId, type: "interactive", interactive });
+      expect(r.status, JSON.stringify(r.body)).toBe(202);
+      expect(await runOutboundOnce()).toBeGreaterThanOrEqual(1);
+      expect((await row(r.body.id)).status).toBe("sent");
+      return wuz.calls.at(-1);
+    };
+    expect(await send({ body: "Confirma?", footer: "Loja", buttons: [{ id: "yes", title: "Sim" }] })).toEqual({
+      path: "/chat/send/buttons",
+      body: { Phone: "5511999990001", Title: "Confirma?\n\nLoja", Buttons: [{ ButtonId: "yes", ButtonText: "Sim" }] },
+    });
+    expect(await send({ body: "Escolha", list: { button: "Horários", sections: [{ title: "Manhã", rows: [{ id: "9", title: "9h" }] }] } })).toEqual({
+      path: "/chat/send/list",
+      body: {
+        Phone: "5511999990001",
+        Title: "Manhã",
+        Description: "Escolha",
+        ButtonText: "Horários",
+        FooterText: "",
+        Sections: [{ Title: "Manhã", Rows: [{ RowId: "9", Title: "9h", Description: "" }] }],
+      },
+    });
   });
 });

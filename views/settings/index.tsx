@@ -89,6 +89,7 @@ export function SettingsPage({
       <SecuritySettings admin={admin} csrfToken={csrfToken} canEdit={canEdit} error={securityError} />
       <GroupSettings admin={admin} csrfToken={csrfToken} canEdit={canEdit} />
       <DeletedMessageSettings admin={admin} csrfToken={csrfToken} canEdit={canEdit} />
+      <InteractiveSettings admin={admin} csrfToken={csrfToken} canEdit={canEdit} />
       <MediaSettings admin={admin} csrfToken={csrfToken} canEdit={canEdit} form={media} />
       <TranscriptionSettings settings={transcription} csrfToken={csrfToken} canEdit={canEdit} values={transcriptionValues} errors={transcriptionErrors} />
       <section class="card settings-card">
@@ -213,6 +214,33 @@ function DeletedMessageSettings({ admin, csrfToken, canEdit }: { admin: AdminCon
         </form>
       ) : (
         <p>{t(keep ? "settings:deletedMessages.on" : "settings:deletedMessages.off")}</p>
+      )}
+    </section>
+  );
+}
+
+/** How buttons and lists go through WuzAPI (no official interactive messages): numbered text or native buttons. */
+function InteractiveSettings({ admin, csrfToken, canEdit }: { admin: AdminContext; csrfToken: string; canEdit: boolean }) {
+  const mode = admin.organization.interactiveMode;
+  return (
+    <section class="card settings-card" id="interactive">
+      <h2>{t("settings:interactive.title")}</h2>
+      {canEdit ? (
+        <form method="post" action="/settings/interactive" id="interactive-form">
+          <CsrfField token={csrfToken} />
+          <label class="check">
+            <input type="radio" name="interactiveMode" value="text" checked={mode === "text"} />
+            <span>{t("settings:interactive.text")}</span>
+          </label>
+          <label class="check">
+            <input type="radio" name="interactiveMode" value="native" checked={mode === "native"} />
+            <span>{t("settings:interactive.native")}</span>
+          </label>
+          <p class="muted small">{t("settings:interactive.explain")}</p>
+          <button type="submit">{t("common:actions.save")}</button>
+        </form>
+      ) : (
+        <p>{t(mode === "native" ? "settings:interactive.native" : "settings:interactive.text")}</p>
       )}
     </section>
   );

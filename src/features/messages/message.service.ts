@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import { db, notify, type DbOrTx } from "@/db/client";
 import { withDeadlockRetry } from "@/db/lock-order";
-import { contacts, instances, messages } from "@/db/schema";
+import { contacts, instances, messages, organizations } from "@/db/schema";
 import { clearUnread, ensureContactAndConversation, ensureConversationWith, noteOutboundMessage } from "@/features/conversations/conversation.service";
 import { isUuid } from "@/lib/ids";
 import { messagePreview } from "@/features/inbound/message-store";
@@ -207,7 +207,11 @@ async function storedContent(tx: DbOrTx, instance: Instance, input: SendMessageI
       return { type: "contact", body: input.contact.name, media: { ...input.contact } };
     case "interactive": {
       const { body, ...choices } = input.interactive;
-      return { type: "interactive", body, media: { interactive: choices } };
+      // Decided when queued, by the organization's setting (Settings → Buttons and lists), and kept on the message.
+      const [org] = instance.organizationId
+        ? await tx.select({ mode: organizations.interactiveMode }).from(organizations).where(eq(organizations.id, instance.organizationId))
+        : [];
+      return { type: "interactive", body, media: { interactive: { ...choices, asText: org?.mode !== "native" } } };
     }
     case "poll":
       // Kept where an inbound poll is (context.poll), so votes coming back link to it the same way.

@@ -223,6 +223,33 @@ export async function setKeepDeletedMessages(caller: Caller<"user">, keep: boole
   });
 }
 
+/**
+ * How buttons and lists go through a provider without official interactive messages (WuzAPI): numbered
+ * text (`text`) or its native buttons (`native`); audited when it changes.
+ */
+export async function setInteractiveMode(caller: Caller<"user">, mode: "text" | "native"): Promise<Organization> {
+  if (!can.manageOrganization(roleOf(caller))) throw forbidden();
+  const organizationId = organizationOf(caller);
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select().from(organizations).where(eq(organizations.id, organizationId)).for("no key update").limit(1);
+    if (!before) throw organizationNotFound();
+    if (before.interactiveMode === mode) return before;
+    const [after] = await tx.update(organizations).set({ interactiveMode: mode }).where(eq(organizations.id, organizationId)).returning();
+    await recordAudit(
+      {
+        organizationId,
+        actor: auditActor(caller),
+        action: "organization.interactive_mode_changed",
+        target: { type: "organization", id: organizationId },
+        request: caller.request,
+        details: { interactiveMode: { from: before.interactiveMode, to: mode } },
+      },
+      tx,
+    );
+    return after!;
+  });
+}
+
 /** Settings → Media: how many days media is kept (null: forever); the retention sweeper deletes older files. */
 export async function setMediaRetention(caller: Caller<"user">, days: number | null): Promise<Organization> {
   if (!can.manageOrganization(roleOf(caller))) throw forbidden();

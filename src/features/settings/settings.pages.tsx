@@ -11,6 +11,7 @@ import {
   renameOrganization,
   setGroupAutomation,
   setKeepDeletedMessages,
+  setInteractiveMode,
   setMediaRetention,
   setOrganizationLocale,
 } from "@/features/organizations/organization.service";
@@ -104,6 +105,17 @@ export const settingsPages = new Elysia({ name: "settings-pages" })
       const keep = formFields(body).keepDeletedMessages === "on";
       await setKeepDeletedMessages(admin, keep);
       setFlash(cookie, "success", tText(keep ? "settings:flash.deletedKept" : "settings:flash.deletedCleared"));
+      return hxRedirect(request, "/settings");
+    },
+    { member: "admin" },
+  )
+  .post(
+    "/settings/interactive",
+    async ({ admin, body, request, cookie }) => {
+      // Two radio buttons; anything but "native" keeps the safe default, numbered text.
+      const mode = formFields(body).interactiveMode === "native" ? "native" : "text";
+      await setInteractiveMode(admin, mode);
+      setFlash(cookie, "success", tText(mode === "native" ? "settings:flash.interactiveNative" : "settings:flash.interactiveText"));
       return hxRedirect(request, "/settings");
     },
     { member: "admin" },
