@@ -190,6 +190,22 @@ describe("the 24-hour customer service window on Cloud instances", () => {
     expect(rejected.body.error.details[0].message).toBe("Template spring_sale (pt_BR) is REJECTED at WhatsApp; only approved templates can be sent");
     const unknown = await send({ name: "no_such_template", language: "pt_BR" });
     expect(unknown.body.error.details[0].path).toBe("template.name");
+    const header = { type: "header", parameters: [{ type: "text", text: "#1" }] };
+    const body = {
+      type: "body",
+      parameters: [
+        { type: "text", text: "Ana" },
+        { type: "text", text: "#1" },
+      ],
+    };
+    const noUrlSuffix = await send({ name: "order_update", language: "pt_BR", components: [header, body] });
+    expect(noUrlSuffix.body.error.details[0].message).toBe("Link button 0 of template order_update needs one parameter (the end of its link)");
+    const noSuchButton = await send({
+      name: "order_update",
+      language: "pt_BR",
+      components: [header, body, { type: "button", sub_type: "quick_reply", index: 3, parameters: [{ type: "payload", payload: "x" }] }],
+    });
+    expect(noSuchButton.body.error.details[0].message).toBe("Template order_update has no button at index 3");
     const missingParams = await send({ name: "order_update", language: "pt_BR" });
     expect(missingParams.body.error.details[0]).toEqual({
       path: "template.components",

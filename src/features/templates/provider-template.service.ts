@@ -187,5 +187,21 @@ export async function checkProviderTemplateSend(
     }
     if (defined && typeof defined.text === "string") texts.push(filled(defined.text, parameters));
   }
+  // Buttons: a URL button whose link has a placeholder needs its suffix; an index must name a button of the template.
+  const buttons = (template.components.find((c) => String(c.type).toUpperCase() === "BUTTONS")?.buttons ?? []) as Record<string, unknown>[];
+  const given = (ref.components ?? []).filter((c) => c.type === "button") as { index?: number; parameters: unknown[] }[];
+  for (const component of given) {
+    if (component.index === undefined || !buttons[component.index]) {
+      throw validationFailed([
+        { path: "template.components", message: tText("templates:cloud.buttonUnknown", { name: ref.name, index: component.index ?? 0 }) },
+      ]);
+    }
+  }
+  buttons.forEach((button, index) => {
+    const dynamic = String(button.type).toUpperCase() === "URL" && /\{\{\s*\w+\s*\}\}/.test(String(button.url ?? ""));
+    if (dynamic && !given.some((c) => c.index === index && c.parameters.length === 1)) {
+      throw validationFailed([{ path: "template.components", message: tText("templates:cloud.buttonNeedsParameter", { name: ref.name, index }) }]);
+    }
+  });
   return { body: texts.join("\n") || ref.name };
 }
