@@ -1,7 +1,6 @@
 import { Elysia } from "elysia";
 import { authPlugin } from "@/auth/plugin";
 import { noContent, ok } from "@/lib/openapi";
-import { tenantOf } from "@/lib/tenant";
 import { contactCheckResultSchema, contactJsonSchema, contactPageSchema, contactWithIdentitiesSchema } from "./contact.openapi";
 import { identitiesOf, mergeContacts } from "./identity.service";
 import {
@@ -58,8 +57,8 @@ export const contactApi = new Elysia({ name: "contact-api", prefix: "/v1/contact
   )
   .post(
     "/check",
-    async ({ apiKey, body }) => {
-      const result = await checkPhonesForKey(tenantOf(apiKey), body.phones, { instanceId: body.instanceId, boundInstanceId: apiKey.instanceId });
+    async ({ caller, body }) => {
+      const result = await checkPhonesForKey(caller, body.phones, { instanceId: body.instanceId });
       return { data: result.data, source: result.source, instanceId: result.instanceId };
     },
     {

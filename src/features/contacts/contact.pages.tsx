@@ -53,9 +53,8 @@ async function renderList(
   query: Record<string, unknown>,
   extra: { flash?: ReturnType<typeof takeFlash>; form?: { values: Record<string, string>; errors: FieldError[] } } = {},
 ) {
-  const tenant = tenantOfAdmin(admin);
   const filters = filtersOf(query);
-  const [page, tags] = await Promise.all([listContacts(admin, { ...filters, limit: CONTACT_LIMITS.pageDefault }), listTags(tenant)]);
+  const [page, tags] = await Promise.all([listContacts(admin, { ...filters, limit: CONTACT_LIMITS.pageDefault }), listTags(admin)]);
   if (isHtmx(request) && !extra.form) return <ContactResults contacts={page.data} nextCursor={page.nextCursor} filters={filters} />;
   return (
     <ContactsPage

@@ -176,20 +176,20 @@ export async function deleteContact(caller: Caller, id: string): Promise<void> {
 }
 
 /** The distinct tags in use (for the admin tag filter), most used first. */
-export async function listTags(tenant: Tenant, limit = 50, tx: DbOrTx = db): Promise<string[]> {
+export async function listTags(caller: Caller, limit = 50, tx: DbOrTx = db): Promise<string[]> {
   const result = await tx.execute(
-    sql`select tag, count(*) as n from ${contacts}, unnest(${contacts.tags}) as tag where ${scope(tenant)} group by tag order by n desc, tag limit ${limit}`,
+    sql`select tag, count(*) as n from ${contacts}, unnest(${contacts.tags}) as tag where ${scope(callerTenant(caller), caller.boundInstanceId)} group by tag order by n desc, tag limit ${limit}`,
   );
   return rowsOf<{ tag: string }>(result).map((r) => r.tag);
 }
 
-/** Contacts of the tenant with these E.164 phones, keyed by phone. */
-export async function findContactsByPhone(tenant: Tenant, phones: string[], tx: DbOrTx = db, boundInstanceId?: string | null): Promise<Map<string, Contact>> {
+/** The caller's contacts with these E.164 phones, keyed by phone (a bound key's: those it can read). */
+export async function findContactsByPhone(caller: Caller, phones: string[], tx: DbOrTx = db): Promise<Map<string, Contact>> {
   if (phones.length === 0) return new Map();
   const rows = await tx
     .select()
     .from(contacts)
-    .where(and(scope(tenant, boundInstanceId), inArray(contacts.phone, phones)));
+    .where(and(scope(callerTenant(caller), caller.boundInstanceId), inArray(contacts.phone, phones)));
   return new Map(rows.flatMap((c) => (c.phone ? [[c.phone, c] as const] : [])));
 }
 
@@ -200,14 +200,13 @@ export type CheckedPhone = { phone: string; input: string; valid: boolean; exist
  * provider lookup) `exists` means "has WhatsApp"; without one it means "is already a contact".
  */
 export async function checkPhones(
-  tenant: Tenant,
+  caller: Caller,
   inputs: string[],
   askWhatsApp?: (phones: string[]) => Promise<Map<string, boolean>>,
-  boundInstanceId?: string | null,
 ): Promise<CheckedPhone[]> {
   const normalized = inputs.map((input) => ({ input, phone: parsePhone(input) }));
   const valid = [...new Set(normalized.flatMap((n) => (n.phone ? [n.phone] : [])))];
-  const known = await findContactsByPhone(tenant, valid, db, boundInstanceId);
+  const known = await findContactsByPhone(caller, valid);
   const onWhatsApp = askWhatsApp && valid.length ? await askWhatsApp(valid) : null;
   return normalized.map(({ input, phone }) => ({
     phone: phone ?? input,
@@ -234,29 +233,23 @@ async function audit(tenant: Tenant, actor: Caller, action: string, contactId: s
  * falls back to "is a known contact" when none is connected.
  */
 export async function checkPhonesForKey(
-  tenant: Tenant,
+  caller: Caller,
   phones: string[],
-  opts: { instanceId?: string; boundInstanceId?: string | null },
+  opts: { instanceId?: string },
 ): Promise<{ data: CheckedPhone[]; source: "whatsapp" | "contacts"; instanceId: string | null }> {
-  const instance = await pickCheckInstance(tenant, opts);
-  // A bound key learns of known contacts only among those it can read.
-  const bound = opts.boundInstanceId;
-  if (!instance) return { data: await checkPhones(tenant, phones, undefined, bound), source: "contacts", instanceId: null };
+  const instance = await pickCheckInstance(callerTenant(caller), { instanceId: opts.instanceId, boundInstanceId: caller.boundInstanceId });
+  // A bound key learns of known contacts only among those it can read (checkPhones reads as the caller).
+  if (!instance) return { data: await checkPhones(caller, phones), source: "contacts", instanceId: null };
   const provider = providerFor(instance);
-  const data = await checkPhones(
-    tenant,
-    phones,
-    async (valid) => {
-      const answers = await callProvider(tText("contacts:errors.checkingNumbers"), () => provider.checkNumbers(instance, valid));
-      return new Map(
-        answers.flatMap((a) => {
-          const phone = toE164(a.phone);
-          return phone ? [[phone, a.exists] as const] : [];
-        }),
-      );
-    },
-    bound,
-  );
+  const data = await checkPhones(caller, phones, async (valid) => {
+    const answers = await callProvider(tText("contacts:errors.checkingNumbers"), () => provider.checkNumbers(instance, valid));
+    return new Map(
+      answers.flatMap((a) => {
+        const phone = toE164(a.phone);
+        return phone ? [[phone, a.exists] as const] : [];
+      }),
+    );
+  });
   return { data, source: "whatsapp", instanceId: instance.id };
 }
 
