@@ -55,6 +55,8 @@ test("/openapi.json documents every /v1 operation completely", async () => {
   for (const path of Object.keys(doc.paths)) if (path.endsWith("/")) problems.push(`trailing slash: ${path}`);
 
   const declaredTags = new Set((doc.tags ?? []).map((t) => t.name));
+  // Every tag is described (api-reference.ts declares them; Redocly's tag-description rule).
+  for (const tag of doc.tags ?? []) if (!tag.description) problems.push(`tag ${tag.name} has no description (src/lib/api-reference.ts)`);
   const operationIds = new Set<string>();
   for (const [path, operations] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(operations)) {
