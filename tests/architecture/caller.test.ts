@@ -51,6 +51,9 @@ describe("one caller type", () => {
     expect(filesMatching(/\bwho: [A-Za-z]/)).toEqual([]);
     // A feature's own alias for the audit actor (webhooks had WebhookActor): only caller.ts names actors.
     expect(filesMatching(/export type \w*Actor = /)).toEqual(["lib/caller.ts"]);
+    // A read given a tenant and a bound key's instance id beside it instead of the Caller (contacts had
+    // getContact/listContacts so). The inbound sandbox still does: convert it and empty this list.
+    expect(filesMatching(/export async function \w+\(tenant: Tenant[^{]*boundInstanceId\?: string \| null/)).toEqual(["features/inbound/sandbox.service.ts"]);
     // A member written out as { userId, role } instead of a Caller.
     expect(filesMatching(/actor: \{ userId: /)).toEqual([]);
   });
