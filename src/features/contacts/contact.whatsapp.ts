@@ -165,8 +165,14 @@ export async function refreshStaleProfiles(limit = 20): Promise<number> {
   if (supported.length === 0) return 0;
   const now = Date.now();
   const stale = or(isNull(contacts.profileFetchedAt), lt(contacts.profileFetchedAt, new Date(now - PROFILE_TTL_MS)));
-  const rows = await db
-    .selectDistinctOn([contacts.id], { contact: contacts, instance: instances })
+  // Each contact once, with its latest conversation's instance; the most recently active first.
+  const candidates = db
+    .selectDistinctOn([contacts.id], {
+      contactId: contacts.id,
+      phone: contacts.phone,
+      lastInteractionAt: contacts.lastInteractionAt,
+      instanceId: sql<string>`${instances.id}`.as("instance_id"),
+    })
     .from(contacts)
     .innerJoin(conversations, eq(conversations.contactId, contacts.id))
     .innerJoin(instances, eq(instances.id, conversations.instanceId))
@@ -181,7 +187,21 @@ export async function refreshStaleProfiles(limit = 20): Promise<number> {
       ),
     )
     .orderBy(contacts.id, desc(conversations.lastMessageAt))
-    .limit(limit);
+    .as("candidates");
+  const picked = await db.select().from(candidates).orderBy(desc(candidates.lastInteractionAt)).limit(limit);
+  if (picked.length === 0) return 0;
+  const byId = new Map(
+    (
+      await db
+        .select()
+        .from(instances)
+        .where(inArray(instances.id, [...new Set(picked.map((p) => p.instanceId))]))
+    ).map((i) => [i.id, i]),
+  );
+  const rows = picked.flatMap((p) => {
+    const instance = byId.get(p.instanceId);
+    return instance && p.phone ? [{ contact: { id: p.contactId, phone: p.phone }, instance }] : [];
+  });
   let stored = 0;
   for (const { contact, instance } of rows) {
     const [claimed] = await db
@@ -191,7 +211,7 @@ export async function refreshStaleProfiles(limit = 20): Promise<number> {
       .returning({ id: contacts.id });
     if (!claimed) continue;
     try {
-      await storeProfile(contact.id, await providerFor(instance).contactProfile!(instance, contact.phone!));
+      await storeProfile(contact.id, await providerFor(instance).contactProfile!(instance, contact.phone));
       stored++;
     } catch (err) {
       log.warn("contact profile not fetched", { instanceId: instance.id, contactId: contact.id, err });
