@@ -8,6 +8,7 @@ import { db } from "@/db/client";
 import { events, media, messages, type Instance } from "@/db/schema";
 import { ingestInbound } from "@/features/inbound/inbound.service";
 import { MEDIA_MAX_ATTEMPTS } from "@/features/media/media.service";
+import { mediaDownloads } from "@/features/metrics/metrics";
 import { contentKey } from "@/features/media/media.store";
 import type { InboundEvent, InboundMedia } from "@/providers/provider";
 import { runMediaOnce } from "@/workers/media.worker";
@@ -287,6 +288,9 @@ describe("inbound media: links and Cloud media ids", () => {
   test("a failing download is retried with backoff, its error visible meanwhile, and then stored", async () => {
     files.set("flaky.png", { bytes: PNG, type: "image/png" });
     flakyFailures = 2;
+    const downloads = async (outcome: string) =>
+      (await mediaDownloads.get()).values.find((v) => v.labels.provider === "wuzapi" && v.labels.outcome === outcome)?.value ?? 0;
+    const [retriesBefore, storedBefore] = [await downloads("retry"), await downloads("stored")];
     const message = await receive(wuz, "image", { source: { kind: "url", url: `${base}/bucket/flaky.png` } });
     const id = mediaIdOf(message);
     await runMediaOnce();
@@ -303,6 +307,9 @@ describe("inbound media: links and Cloud media ids", () => {
     await runMediaOnce();
     row = await mediaRow(id);
     expect(row).toMatchObject({ status: "stored", attempts: 3, error: null });
+    // livchat_media_downloads_total counts each attempt's outcome by provider.
+    expect(await downloads("retry")).toBe(retriesBefore + 2);
+    expect(await downloads("stored")).toBe(storedBefore + 1);
   });
 
   test("a download that keeps failing ends failed after the last attempt; a 404 fails at once", async () => {

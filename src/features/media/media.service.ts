@@ -5,6 +5,7 @@ import { config } from "@/config";
 import { db, notify, rowsOf, type DbOrTx } from "@/db/client";
 import { instances, media, messages, organizations, type Instance, type MediaStatus } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
+import { countMediaDownload } from "@/features/metrics/metrics";
 import { AppError, validationFailed } from "@/lib/errors";
 import { tText, type Locale } from "@/lib/i18n";
 import { isUuid } from "@/lib/ids";
@@ -381,6 +382,7 @@ export async function processMedia(c: ClaimedMedia): Promise<void> {
     const spool = (row.source as { kind?: string; key?: string } | null)?.kind === "spool" ? (row.source as { key: string }).key : null;
     if (spool) await mediaStore().delete(spool);
     if (stored) {
+      countMediaDownload(instance?.provider ?? "unknown", sniffed.mismatch ? "stored_type_mismatch" : "stored");
       if (sniffed.mismatch) log.warn("media type differs from the declared type", { mediaId: row.id, declared, sniffed: sniffed.sniffed });
       await announce(stored, instance, {
         mimeType: stored.mimeType,
@@ -398,6 +400,7 @@ async function recordFailure(c: ClaimedMedia, failure: MediaFailure): Promise<vo
   const attempts = c.row.attempts + 1;
   const error = failure.message.slice(0, 1000);
   const delayMs = failure.retryable ? backoffDelayMs(MEDIA_BACKOFF, attempts) : null;
+  countMediaDownload(c.instance?.provider ?? "unknown", delayMs !== null ? "retry" : "failed");
   if (delayMs !== null) {
     await db
       .update(media)
