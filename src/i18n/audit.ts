@@ -97,6 +97,8 @@ export default {
         sign_up: "Cadastro",
       },
       contact: {
+        whatsapp_blocked: "Contato bloqueado no WhatsApp",
+        whatsapp_unblocked: "Contato desbloqueado no WhatsApp",
         blocked: "Contato bloqueado",
         created: "Contato cadastrado",
         deleted: "Contato excluído",
@@ -123,6 +125,7 @@ export default {
         updated: "Fluxo atualizado",
       },
       instance: {
+        proxy_changed: "Proxy da instância alterado",
         created: "Instância criada",
         deleted: "Instância excluída",
         logged_out: "Instância desconectada",
@@ -280,6 +283,8 @@ export default {
         sign_up: "Signed up",
       },
       contact: {
+        whatsapp_blocked: "Contact blocked on WhatsApp",
+        whatsapp_unblocked: "Contact unblocked on WhatsApp",
         blocked: "Contact blocked",
         created: "Contact created",
         deleted: "Contact deleted",
@@ -306,6 +311,7 @@ export default {
         updated: "Flow updated",
       },
       instance: {
+        proxy_changed: "Instance proxy changed",
         created: "Instance created",
         deleted: "Instance deleted",
         logged_out: "Instance logged out",
