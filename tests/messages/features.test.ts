@@ -3,7 +3,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { createApp } from "@/app";
 import { config } from "@/config";
 import { db } from "@/db/client";
-import { auditLogs, contacts, conversations, instances, messages, organizations } from "@/db/schema";
+import { auditLogs, contacts, conversations, events, instances, messages, organizations } from "@/db/schema";
 import { encryptSecret } from "@/lib/crypto";
 import { encryptCloudConfig } from "@/providers/cloud";
 import { sandboxIdle, sandboxTiming } from "@/providers/sandbox";
@@ -111,6 +111,14 @@ describe("outbound features on the sandbox", () => {
     expect(deleted.status, JSON.stringify(deleted.body)).toBe(200);
     expect(deleted.body.deletedAt).toBeString();
     expect((await row(reply.id)).deletedAt).toBeInstanceOf(Date);
+    // Webhooks and streams see our own changes as they see the contact's.
+    const changes = await db.select().from(events).where(sql`${events.data}->'message'->>'id' in (${first.id}, ${reply.id})`);
+    expect(changes.filter((e) => e.type === "message.edited").map((e) => e.data)).toEqual([
+      { message: expect.objectContaining({ id: first.id, body: "Primeira (editada)", previousBody: "Primeira", direction: "outbound" }) },
+    ]);
+    expect(changes.filter((e) => e.type === "message.deleted").map((e) => e.data)).toEqual([
+      { message: expect.objectContaining({ id: reply.id, contentKept: true }) },
+    ]);
     const again = await api(app, "DELETE", `/v1/messages/${reply.id}`, key);
     expect(again.status).toBe(422);
     expect(again.body.error.message).toBe("This message was deleted");

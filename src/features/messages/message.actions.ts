@@ -1,6 +1,7 @@
 import { and, desc, eq, isNotNull } from "drizzle-orm";
 import { db } from "@/db/client";
 import { conversations, instances, messages, type Instance } from "@/db/schema";
+import { recordEvent, type NewEvent } from "@/features/events/event.service";
 import { callProvider } from "@/features/instances/instance.service";
 import type { Caller } from "@/lib/caller";
 import { AppError, validationFailed } from "@/lib/errors";
@@ -35,6 +36,18 @@ async function chatOf(instance: Instance, contactId: string): Promise<ChatRef> {
   const recipient = recipientFor((await addressablesOf([contactId])).get(contactId)!, providerFor(instance));
   if (!recipient.ok) throw validationFailed([{ path: "id", message: recipient.reason }], recipient.reason);
   return { to: recipient.to, ...(recipient.address ? { address: recipient.address } : {}) };
+}
+
+/** `message.edited` / `message.deleted` as the inbound pipeline records them for the contact's own changes. */
+function changeEvent(instance: Instance, message: Message, type: "message.edited" | "message.deleted", extra: Record<string, unknown>): NewEvent {
+  const { id, providerMessageId, conversationId, contactId, direction, type: messageType, body } = message;
+  return {
+    organizationId: message.organizationId,
+    instanceId: instance.id,
+    deviceId: message.organizationId ? null : instance.createdByDeviceId,
+    type,
+    data: { message: { id, providerMessageId, conversationId, contactId, direction, type: messageType, body, ...extra } },
+  };
 }
 
 /** A message we sent that WhatsApp has, not deleted: what edit and delete both need. */
@@ -74,9 +87,15 @@ export async function editMessage(caller: Caller, id: string, text: string, now 
   assertConnected(instance);
   const chat = await chatOf(instance, message.contactId);
   await callProvider(tText("messages:errors.editing"), () => provider.editMessage!(instance, chat, providerMessageId, text));
-  const edited = await db.transaction((tx) =>
-    applyMessageEdit({ instanceId: instance.id, targetProviderMessageId: providerMessageId, body: text, at: now }, tx),
-  );
+  const edited = await db.transaction(async (tx) => {
+    const changed = await applyMessageEdit({ instanceId: instance.id, targetProviderMessageId: providerMessageId, body: text, at: now }, tx);
+    // The same event a provider-reported edit records (src/features/inbound), so webhooks and streams see ours too.
+    if (changed) {
+      const previousBody = changed.previousVersions?.at(-1)?.body ?? null;
+      await recordEvent(changeEvent(instance, changed, "message.edited", { previousBody, editedAt: now.toISOString() }), tx);
+    }
+    return changed;
+  });
   return applied(instance, edited, message.id);
 }
 
@@ -89,7 +108,14 @@ export async function deleteMessage(caller: Caller, id: string, now = new Date()
   assertConnected(instance);
   const chat = await chatOf(instance, message.contactId);
   await callProvider(tText("messages:errors.deleting"), () => provider.deleteMessage!(instance, chat, providerMessageId));
-  const deleted = await db.transaction((tx) => applyMessageDelete({ instanceId: instance.id, targetProviderMessageId: providerMessageId, at: now }, tx));
+  const deleted = await db.transaction(async (tx) => {
+    const changed = await applyMessageDelete({ instanceId: instance.id, targetProviderMessageId: providerMessageId, at: now }, tx);
+    if (changed) {
+      const contentKept = changed.body !== null || changed.media !== null;
+      await recordEvent(changeEvent(instance, changed, "message.deleted", { contentKept, deletedAt: now.toISOString() }), tx);
+    }
+    return changed;
+  });
   return applied(instance, deleted, message.id);
 }
 
