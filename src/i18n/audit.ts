@@ -70,6 +70,15 @@ export default {
       range: "Deve ser igual ou posterior à data inicial",
     },
     actions: {
+      announcement: {
+        created: "Aviso publicado",
+        deleted: "Aviso removido",
+      },
+      canned_reply: {
+        created: "Resposta rápida criada",
+        deleted: "Resposta rápida excluída",
+        updated: "Resposta rápida alterada",
+      },
       account: {
         other_sessions_revoked: "Outras sessões encerradas",
         password_changed: "Senha alterada",
@@ -99,6 +108,8 @@ export default {
       contact: {
         whatsapp_blocked: "Contato bloqueado no WhatsApp",
         whatsapp_unblocked: "Contato desbloqueado no WhatsApp",
+        merged: "Contatos unificados",
+        identity_changed: "Número ou identificação de WhatsApp do contato alterado",
         blocked: "Contato bloqueado",
         created: "Contato cadastrado",
         deleted: "Contato excluído",
@@ -145,6 +156,10 @@ export default {
         renamed: "Organização renomeada",
         locale_changed: "Idioma ou fuso horário alterado",
         transcription_changed: "Transcrição de áudio alterada",
+        group_automation_changed: "Automação em grupos alterada",
+        deleted_messages_changed: "Configuração de mensagens apagadas alterada",
+        interactive_mode_changed: "Configuração de botões e listas alterada",
+        media_retention_changed: "Retenção de mídia alterada",
         two_factor_requirement_changed: "Exigência de dois fatores alterada",
       },
       registration: {
@@ -256,6 +271,15 @@ export default {
       range: "Must be on or after the start date",
     },
     actions: {
+      announcement: {
+        created: "Announcement published",
+        deleted: "Announcement removed",
+      },
+      canned_reply: {
+        created: "Canned reply created",
+        deleted: "Canned reply deleted",
+        updated: "Canned reply updated",
+      },
       account: {
         other_sessions_revoked: "Other sessions signed out",
         password_changed: "Password changed",
@@ -285,6 +309,8 @@ export default {
       contact: {
         whatsapp_blocked: "Contact blocked on WhatsApp",
         whatsapp_unblocked: "Contact unblocked on WhatsApp",
+        merged: "Contacts merged",
+        identity_changed: "Contact's WhatsApp number or id changed",
         blocked: "Contact blocked",
         created: "Contact created",
         deleted: "Contact deleted",
@@ -331,6 +357,10 @@ export default {
         renamed: "Organization renamed",
         locale_changed: "Language or time zone changed",
         transcription_changed: "Voice transcription changed",
+        group_automation_changed: "Automation in groups changed",
+        deleted_messages_changed: "Deleted messages setting changed",
+        interactive_mode_changed: "Buttons and lists setting changed",
+        media_retention_changed: "Media retention changed",
         two_factor_requirement_changed: "Two-factor requirement changed",
       },
       registration: {

@@ -102,7 +102,8 @@ test("every audit action the code records has a label in both languages", () => 
     const text = readFileSync(file, "utf8");
     if (!/recordAudit|auditChange|audit\(/.test(text)) continue;
     for (const m of text.matchAll(
-      /"((?:account|api_key|auth|contact|conversation|device|flow|instance|invitation|member|organization|registration|template|trigger|webhook|workflow)\.[a-z_]+)"/g,
+      // Not a quoted key of an object (canned replies' `vars["contact.name"]` are template variables).
+      /(?<!\[)"((?:account|announcement|api_key|auth|canned_reply|contact|conversation|device|flow|instance|invitation|member|organization|registration|template|tool|trigger|usage|webhook|workflow)\.[a-z_]+)"/g,
     ))
       actions.add(m[1]!);
   }
