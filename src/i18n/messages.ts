@@ -63,6 +63,7 @@ export default {
       idempotencyMismatch: "Esta Idempotency-Key já foi usada com outro corpo de requisição; use uma nova chave para uma nova mensagem",
       idempotencyInUse: "Uma requisição com esta Idempotency-Key ainda está sendo processada; tente de novo em instantes",
       unsupportedByProvider: "O provedor {{provider}} desta instância não oferece {{feature}}",
+      unsupportedInKind: "O provedor {{provider}} desta instância não oferece {{feature}} em {{kind}}",
       replyUnknown: "Nenhuma mensagem com este id nesta conversa",
       replyNotSent: "Essa mensagem ainda não chegou ao WhatsApp; responda quando ela for enviada",
       onlyOwn: "Só mensagens enviadas por você podem ser editadas ou apagadas para todos",
@@ -86,6 +87,7 @@ export default {
       poll: "enquetes",
       forward: "encaminhar mensagens",
     },
+    contextless: { poll: "enquetes", nativeInteractive: "botões e listas nativos" },
   },
   en: {
     recipient: {
@@ -148,6 +150,7 @@ export default {
       idempotencyMismatch: "This Idempotency-Key was already used with a different request body; use a new key for a new message",
       idempotencyInUse: "A request with this Idempotency-Key is still being processed; retry in a moment",
       unsupportedByProvider: "This instance's provider, {{provider}}, does not offer {{feature}}",
+      unsupportedInKind: "This instance's provider, {{provider}}, does not offer {{feature}} in {{kind}}",
       replyUnknown: "No message with this id in this conversation",
       replyNotSent: "That message has not reached WhatsApp yet; reply once it is sent",
       onlyOwn: "Only messages you sent can be edited or deleted for everyone",
@@ -171,5 +174,6 @@ export default {
       poll: "polls",
       forward: "forwarding messages",
     },
+    contextless: { poll: "polls", nativeInteractive: "native buttons and lists" },
   },
 } satisfies Catalog;

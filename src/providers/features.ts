@@ -8,6 +8,14 @@ import type { OutboundAddress } from "./provider";
 export const OUTBOUND_FEATURES = ["reply", "mentions", "edit", "delete", "typing", "recording", "poll", "forward"] as const;
 export type OutboundFeature = (typeof OUTBOUND_FEATURES)[number];
 
+/**
+ * Kinds of send whose provider call carries no reply context nor mentions even where the provider maps
+ * `reply` and `mentions` elsewhere (WuzAPI's SendPoll, SendButtons and SendList read no ContextInfo):
+ * such a send asking for either is refused with 422 `unsupported_by_provider`, never sent without them.
+ */
+export const CONTEXTLESS_SENDS = ["poll", "nativeInteractive"] as const;
+export type ContextlessSend = (typeof CONTEXTLESS_SENDS)[number];
+
 /** A chat as the send path addresses it: `to` E.164 (or empty), `address` for a group, LID or BSUID. */
 export type ChatRef = { to: string; address?: OutboundAddress };
 

@@ -19,7 +19,7 @@
  *    can fix is an `AppError("validation_failed")`.
  */
 
-import type { ChatRef, InteractivePayload, OutboundFeature, PollPayload, PresenceContext, PresenceState, QuotedMessage } from "./features";
+import type { ChatRef, ContextlessSend, InteractivePayload, OutboundFeature, PollPayload, PresenceContext, PresenceState, QuotedMessage } from "./features";
 
 export type ProviderName = "sandbox" | "wuzapi" | "cloud";
 export type InstanceStatus = "disconnected" | "connecting" | "qr" | "connected" | "logged_out";
@@ -343,6 +343,8 @@ export interface WhatsAppProvider {
   readonly addresses?: readonly OutboundAddress["kind"][];
   /** The outbound features this adapter maps (src/providers/features.ts); the send path refuses the rest with 422. */
   readonly features?: readonly OutboundFeature[];
+  /** Sends whose call cannot carry `reply` nor `mentions` (src/providers/features.ts CONTEXTLESS_SENDS); none when absent. */
+  readonly contextless?: readonly ContextlessSend[];
   /** Replaces the text of a message we sent (the caller checks WhatsApp's edit window). */
   editMessage?(instance: ProviderInstance, chat: ChatRef, providerMessageId: string, text: string): Promise<void>;
   /** Deletes a message we sent for everyone in the chat. */

@@ -6,7 +6,14 @@ import { toDigits, toE164 } from "@/lib/phone";
 import { arr, obj, providerFetch, providerHttp, str, type ProviderRequest } from "./http";
 import { wuzapiGroups } from "./wuzapi.groups";
 import { wuzapiContactProfile, wuzapiSetProxy } from "./wuzapi.contacts";
-import { wuzapiContextInfo, wuzapiDeleteRequest, wuzapiEditRequest, wuzapiInteractiveRequest, wuzapiPollRequest, wuzapiPresenceRequest } from "./wuzapi.outbound";
+import {
+  wuzapiContextInfo,
+  wuzapiDeleteRequest,
+  wuzapiEditRequest,
+  wuzapiInteractiveRequest,
+  wuzapiPollRequest,
+  wuzapiPresenceRequest,
+} from "./wuzapi.outbound";
 import { ProviderError, type ConnectionState, type OutboundMessage, type ProviderInstance, type WhatsAppProvider } from "./provider";
 
 /**
@@ -198,6 +205,8 @@ export const wuzapiProvider: WhatsAppProvider = {
   name: "wuzapi",
   addresses: ["group", "lid"],
   features: ["reply", "mentions", "edit", "delete", "typing", "recording", "poll", "forward"],
+  // handlers.go: SendPoll {group, header, options}, SendButtons and SendList take no ContextInfo.
+  contextless: ["poll", "nativeInteractive"],
 
   async editMessage(instance, chat, providerMessageId, text) {
     const { path, body } = wuzapiEditRequest(chat, providerMessageId, text);

@@ -646,3 +646,66 @@ describe("the organization's choice for buttons and lists through WuzAPI", () =>
     });
   });
 });
+
+describe("WuzAPI sends that cannot carry a reply or mentions", () => {
+  test("a poll or native buttons/list with replyTo or mentions: 422 unsupported_by_provider naming the feature, nothing stored or sent; numbered text keeps the reply", async () => {
+    const wz = await providerInstance("wuzapi");
+    const first = await sentText(wz.key, wz.instanceId, "Primeira");
+    const poll = { name: "Qual horário?", options: ["Manhã", "Tarde"] };
+    const before = wuz.calls.length;
+    const pollReply = await api(app, "POST", "/v1/messages", wz.key, { to: TO, instanceId: wz.instanceId, type: "poll", poll, replyTo: first.id });
+    expect(pollReply.status).toBe(422);
+    expect(code(pollReply)).toBe("unsupported_by_provider");
+    expect(paths(pollReply)).toEqual(["replyTo"]);
+    expect(pollReply.body.error.message).toBe("This instance's provider, wuzapi, does not offer replies quoting a message in polls");
+    const pollMentions = await api(
+      app,
+      "POST",
+      "/v1/messages",
+      wz.key,
+      { to: TO, instanceId: wz.instanceId, type: "poll", poll, mentions: ["+5511999990002"] },
+      { "accept-language": "pt-BR" },
+    );
+    expect(pollMentions.status).toBe(422);
+    expect(code(pollMentions)).toBe("unsupported_by_provider");
+    expect(pollMentions.body.error.details).toEqual([
+      { path: "mentions", message: "O provedor wuzapi desta instância não oferece menções em grupos em enquetes" },
+    ]);
+
+    // Numbered text (the default) goes through /chat/send/text, which carries the reply.
+    const buttons = { body: "Confirma?", buttons: [{ id: "yes", title: "Sim" }] };
+    const asText = await api(app, "POST", "/v1/messages", wz.key, {
+      to: TO,
+      instanceId: wz.instanceId,
+      type: "interactive",
+      interactive: buttons,
+      replyTo: first.id,
+    });
+    expect(asText.status, JSON.stringify(asText.body)).toBe(202);
+    expect(await runOutboundOnce()).toBeGreaterThanOrEqual(1);
+    expect(wuz.calls.at(-1)).toMatchObject({ path: "/chat/send/text", body: { ContextInfo: { StanzaID: first.providerMessageId } } });
+
+    await db.update(organizations).set({ interactiveMode: "native" }).where(eq(organizations.id, wz.organization.id));
+    const native = await api(app, "POST", "/v1/messages", wz.key, {
+      to: TO,
+      instanceId: wz.instanceId,
+      type: "interactive",
+      interactive: buttons,
+      replyTo: first.id,
+    });
+    expect(native.status).toBe(422);
+    expect(native.body.error.message).toBe("This instance's provider, wuzapi, does not offer replies quoting a message in native buttons and lists");
+    const nativeMentions = await api(app, "POST", "/v1/messages", wz.key, {
+      to: TO,
+      instanceId: wz.instanceId,
+      type: "interactive",
+      interactive: buttons,
+      mentions: ["+5511999990002"],
+    });
+    expect(paths(nativeMentions)).toEqual(["mentions"]);
+    // Only the allowed numbered-text send reached WuzAPI; the refused ones stored nothing.
+    expect(wuz.calls.slice(before).map((c) => c.path)).toEqual(["/chat/send/text"]);
+    const stored = await db.select({ id: messages.id }).from(messages).where(eq(messages.instanceId, wz.instanceId));
+    expect(stored).toHaveLength(2);
+  });
+});

@@ -3,7 +3,7 @@ import type { DbOrTx } from "@/db/client";
 import { contacts, messages, type Instance } from "@/db/schema";
 import { AppError, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
-import type { OutboundFeature } from "@/providers/features";
+import type { ContextlessSend, OutboundFeature } from "@/providers/features";
 import type { WhatsAppProvider } from "@/providers/provider";
 
 /**
@@ -15,6 +15,28 @@ export function requireFeature(provider: Pick<WhatsAppProvider, "name" | "featur
   if (provider.features?.includes(feature)) return;
   const message = tText("messages:errors.unsupportedByProvider", { provider: provider.name, feature: tText(`messages:features.${feature}`) });
   throw new AppError("unsupported_by_provider", message, [{ path, message }]);
+}
+
+/**
+ * A reply or mentions on a kind of send whose provider call cannot carry them (a WuzAPI poll, native
+ * buttons or list): 422 `unsupported_by_provider` naming the provider, the feature and the kind.
+ */
+export function requireContextFor(
+  provider: Pick<WhatsAppProvider, "name" | "contextless">,
+  kind: ContextlessSend | null,
+  asked: { replyTo?: boolean; mentions?: boolean },
+): void {
+  if (!kind || !provider.contextless?.includes(kind)) return;
+  const refuse = (feature: OutboundFeature, path: string) => {
+    const message = tText("messages:errors.unsupportedInKind", {
+      provider: provider.name,
+      feature: tText(`messages:features.${feature}`),
+      kind: tText(`messages:contextless.${kind}`),
+    });
+    throw new AppError("unsupported_by_provider", message, [{ path, message }]);
+  };
+  if (asked.replyTo) refuse("reply", "replyTo");
+  if (asked.mentions) refuse("mentions", "mentions");
 }
 
 /** The message a send replies to: stored in the same conversation and already sent to (or received from) WhatsApp. */

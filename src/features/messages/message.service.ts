@@ -21,7 +21,7 @@ import type { Instance } from "@/db/schema";
 import { ProviderError, type OutboundMessage, type TemplateComponent } from "@/providers/provider";
 import { applyMessageReaction } from "./message.changes";
 import { addressablesOf, recipientFor } from "./message.recipient";
-import { replyTarget, requireFeature } from "./message.features";
+import { replyTarget, requireContextFor, requireFeature } from "./message.features";
 import { holdIdempotencyKey, idempotencyClaim, previousSendFor } from "./message.idempotency";
 import { renderTemplate } from "@/features/templates/template.render";
 import { checkProviderTemplateSend } from "@/features/templates/provider-template.service";
@@ -389,6 +389,11 @@ export async function queueOutboundMessage(caller: Caller, input: SendMessageInp
         if (input.type === "poll") requireFeature(provider, "poll", "poll");
         if (send.forwarded) requireFeature(provider, "forward", "id");
         const content = await storedContent(tx, instance, input, upload);
+        const nativeInteractive = content.type === "interactive" && (content.media as { interactive?: { asText?: boolean } }).interactive?.asText === false;
+        requireContextFor(provider, content.type === "poll" ? "poll" : nativeInteractive ? "nativeInteractive" : null, {
+          replyTo: !!input.replyTo,
+          mentions: !!input.mentions?.length,
+        });
         const { contact, conversation } = input.contactId
           ? await ensureConversationWith(tx, instance, input.contactId)
           : await ensureContactAndConversation(tx, instance, input.to!);
