@@ -709,3 +709,35 @@ describe("WuzAPI sends that cannot carry a reply or mentions", () => {
     expect(stored).toHaveLength(2);
   });
 });
+
+describe("delete for everyone window", () => {
+  test("up to 60 hours after sending it is deleted; later is a 422 in the caller's language and nothing reaches WuzAPI", async () => {
+    const wz = await providerInstance("wuzapi");
+    const recent = await sentText(wz.key, wz.instanceId, "Recente");
+    const old = await sentText(wz.key, wz.instanceId, "Antiga");
+    await db
+      .update(messages)
+      .set({ sentAt: new Date(Date.now() - 59 * 3_600_000) })
+      .where(eq(messages.id, recent.id));
+    await db
+      .update(messages)
+      .set({ sentAt: new Date(Date.now() - 61 * 3_600_000) })
+      .where(eq(messages.id, old.id));
+    wuz.calls = [];
+
+    const late = await api(app, "DELETE", `/v1/messages/${old.id}`, wz.key);
+    expect(late.status).toBe(422);
+    expect(late.body.error.message).toBe("WhatsApp only allows deleting a message for everyone up to 60 hours after it was sent");
+    expect(paths(late)).toEqual(["id"]);
+    const latePt = await api(app, "DELETE", `/v1/messages/${old.id}`, wz.key, undefined, { "accept-language": "pt-BR" });
+    expect(latePt.status).toBe(422);
+    expect(latePt.body.error.message).toBe("O WhatsApp só permite apagar uma mensagem para todos até 60 horas depois do envio");
+    expect(wuz.calls).toEqual([]);
+    expect((await row(old.id)).deletedAt).toBeNull();
+
+    const inTime = await api(app, "DELETE", `/v1/messages/${recent.id}`, wz.key);
+    expect(inTime.status, JSON.stringify(inTime.body)).toBe(200);
+    expect(wuz.calls).toEqual([{ path: "/chat/delete", body: { Phone: "5511999990001", Id: recent.providerMessageId } }]);
+    expect((await row(recent.id)).deletedAt).toBeInstanceOf(Date);
+  });
+});

@@ -99,10 +99,15 @@ export async function editMessage(caller: Caller, id: string, text: string, now 
   return applied(instance, edited, message.id);
 }
 
-/** `DELETE /v1/messages/:id`: a message we sent is deleted for everyone in the chat. */
+/** `DELETE /v1/messages/:id`: a message we sent is deleted for everyone in the chat, within WhatsApp's window (60 hours). */
 export async function deleteMessage(caller: Caller, id: string, now = new Date()): Promise<Message> {
   const { message, instance } = await getMessage(caller, id);
   const providerMessageId = sentByUs(message);
+  const sentAt = message.sentAt ?? message.createdAt;
+  if (now.getTime() - sentAt.getTime() > MESSAGE_LIMITS.deleteWindowHours * 3_600_000) {
+    const reason = tText("messages:errors.deleteWindow", { hours: MESSAGE_LIMITS.deleteWindowHours });
+    throw validationFailed([{ path: "id", message: reason }], reason);
+  }
   const provider = providerFor(instance);
   requireFeature(provider, "delete", "id");
   assertConnected(instance);

@@ -18,6 +18,8 @@ export const MESSAGE_LIMITS = {
   mentionsMax: 256,
   /** WhatsApp lets the author edit a message for 15 minutes after sending it. */
   editWindowMinutes: 15,
+  /** WhatsApp deletes a message for everyone only up to about two days and 12 hours after it was sent. */
+  deleteWindowHours: 60,
 } as const;
 
 const atMost = (count: number) => ({ error: () => tText("messages:schema.atMost", { count }) });
