@@ -30,7 +30,10 @@ async function boundSetup(configExtra: Record<string, unknown> = {}) {
     config: { baseUrl: openai.baseUrl, model: "gpt-test", ...configExtra } as never,
   });
   // Binding a number to a workflow = a catch-all trigger that hands its conversations to it.
-  await createTrigger(systemCaller("test", org), triggerSchema.parse({ match: "any", action: "hand_to_workflow", workflowId: workflow.id, instanceIds: [instance.id] }));
+  await createTrigger(
+    systemCaller("test", org),
+    triggerSchema.parse({ match: "any", action: "hand_to_workflow", workflowId: workflow.id, instanceIds: [instance.id] }),
+  );
   return { org, instance, workflow };
 }
 
@@ -62,7 +65,13 @@ describe("conversations bound to a workflow", () => {
 
   test("provider failure sends the fallback template; without one the conversation goes to a human", async () => {
     const withFallback = await boundSetup({ fallbackTemplateKey: "sorry" });
-    await createTemplate(systemCaller("test", withFallback.org), { key: "sorry", body: "We'll get back to you shortly.", variants: [], variables: [], active: true });
+    await createTemplate(systemCaller("test", withFallback.org), {
+      key: "sorry",
+      body: "We'll get back to you shortly.",
+      variants: [],
+      variables: [],
+      active: true,
+    });
     openai.state.mode = "error";
     await contactWrites(withFallback.instance, "+5511999990110", "hi");
     await processDueReplies(at(5_000));

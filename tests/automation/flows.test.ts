@@ -22,8 +22,16 @@ async function menuFlow(org: string) {
     flow.id,
     step({ key: "menu", type: "send_template", templateKey: "menu", waitForInput: true, transitions: { "1": "sales", "2": "ask_name" }, order: 0 }),
   );
-  await saveStep(systemCaller("test", org), flow.id, step({ key: "sales", type: "send_text", text: "Sales will call you.", order: 1, transitions: { "*": "bye" } }));
-  await saveStep(systemCaller("test", org), flow.id, step({ key: "ask_name", type: "collect_input", text: "Your name?", config: { variable: "customer" }, order: 2 }));
+  await saveStep(
+    systemCaller("test", org),
+    flow.id,
+    step({ key: "sales", type: "send_text", text: "Sales will call you.", order: 1, transitions: { "*": "bye" } }),
+  );
+  await saveStep(
+    systemCaller("test", org),
+    flow.id,
+    step({ key: "ask_name", type: "collect_input", text: "Your name?", config: { variable: "customer" }, order: 2 }),
+  );
   await saveStep(systemCaller("test", org), flow.id, step({ key: "thanks", type: "send_text", text: "Thanks {{customer}}!", order: 3 }));
   await saveStep(systemCaller("test", org), flow.id, step({ key: "bye", type: "end", text: "Bye.", order: 4 }));
   return flow;
@@ -33,7 +41,11 @@ describe("flows", () => {
   test("validation: missing targets, unreachable steps, missing template", async () => {
     const { organization } = await createOwner();
     const flow = await createFlow(systemCaller("test", organization.id), { name: "Broken" });
-    await saveStep(systemCaller("test", organization.id), flow.id, step({ key: "a", type: "send_template", templateKey: "nope", transitions: { "*": "ghost" }, order: 0 }));
+    await saveStep(
+      systemCaller("test", organization.id),
+      flow.id,
+      step({ key: "a", type: "send_template", templateKey: "nope", transitions: { "*": "ghost" }, order: 0 }),
+    );
     await saveStep(systemCaller("test", organization.id), flow.id, step({ key: "b", type: "end", order: 1 }));
     // Called outside a request, so the language is chosen here (pt-BR by default).
     const steps = await getSteps(flow.id);
@@ -75,7 +87,12 @@ describe("flows", () => {
 
     const draft = await draftFor(systemCaller("test", org), v1.id);
     expect(draft.version).toBe(2);
-    await saveStep(systemCaller("test", org), draft.id, step({ key: "sales", type: "send_text", text: "Sales v2.", order: 1, transitions: { "*": "bye" } }), "sales");
+    await saveStep(
+      systemCaller("test", org),
+      draft.id,
+      step({ key: "sales", type: "send_text", text: "Sales v2.", order: 1, transitions: { "*": "bye" } }),
+      "sales",
+    );
     const v2 = await publishFlow(systemCaller("test", org), draft.id);
     expect(v2.status).toBe("published");
 
@@ -109,7 +126,10 @@ describe("flows", () => {
     await saveStep(systemCaller("test", org), flow.id, step({ key: "h", type: "handoff", text: "A person will answer.", order: 0 }));
     await publishFlow(systemCaller("test", org), flow.id);
     await createTemplate(systemCaller("test", org), { key: "echo", body: "bot here", variants: [], variables: [], active: true });
-    await createTrigger(systemCaller("test", org), triggerSchema.parse({ match: "equals", pattern: "human", priority: 10, action: "start_flow", flowId: flow.id }));
+    await createTrigger(
+      systemCaller("test", org),
+      triggerSchema.parse({ match: "equals", pattern: "human", priority: 10, action: "start_flow", flowId: flow.id }),
+    );
     await createTrigger(systemCaller("test", org), triggerSchema.parse({ match: "any", action: "reply_template", templateKey: "echo" }));
     await contactWrites(instance, "+5511999990050", "human");
     await contactWrites(instance, "+5511999990050", "hello?");

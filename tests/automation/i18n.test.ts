@@ -23,8 +23,15 @@ async function handOffReason(language: "en" | "pt-BR", phone: string): Promise<s
   const { organization } = await createOwner();
   await db.update(organizations).set({ language }).where(eq(organizations.id, organization.id));
   const instance = await connectedInstance(organization.id);
-  const workflow = await createWorkflow(systemCaller("test", organization.id), { name: "Assistant", provider: "openai", config: { model: "gpt-test" } } as never);
-  await createTrigger(systemCaller("test", organization.id), triggerSchema.parse({ match: "any", action: "hand_to_workflow", workflowId: workflow.id, instanceIds: [instance.id] }));
+  const workflow = await createWorkflow(systemCaller("test", organization.id), {
+    name: "Assistant",
+    provider: "openai",
+    config: { model: "gpt-test" },
+  } as never);
+  await createTrigger(
+    systemCaller("test", organization.id),
+    triggerSchema.parse({ match: "any", action: "hand_to_workflow", workflowId: workflow.id, instanceIds: [instance.id] }),
+  );
   openai.state.mode = "error";
   await contactWrites(instance, phone, "oi");
   await processDueReplies(new Date(Date.now() + 5_000));

@@ -45,8 +45,14 @@ describe("triggers on inbound messages", () => {
     await createTemplate(systemCaller("test", org), { key: "only-other", body: "other instance", variants: [], variables: [], active: true });
     await createTemplate(systemCaller("test", org), { key: "first", body: "welcome!", variants: [], variables: [], active: true });
     await createTrigger(systemCaller("test", org), t({ match: "contains", pattern: "oi", priority: 1, action: "reply_template", templateKey: "low" }));
-    await createTrigger(systemCaller("test", org), t({ match: "equals", pattern: "oi", priority: 10, cooldownSeconds: 3600, action: "reply_template", templateKey: "high" }));
-    await createTrigger(systemCaller("test", org), t({ match: "any", priority: 100, instanceIds: [other.id], action: "reply_template", templateKey: "only-other" }));
+    await createTrigger(
+      systemCaller("test", org),
+      t({ match: "equals", pattern: "oi", priority: 10, cooldownSeconds: 3600, action: "reply_template", templateKey: "high" }),
+    );
+    await createTrigger(
+      systemCaller("test", org),
+      t({ match: "any", priority: 100, instanceIds: [other.id], action: "reply_template", templateKey: "only-other" }),
+    );
 
     await contactWrites(instance, "+5511999990001", "oi");
     const first = await botTexts(instance.id);

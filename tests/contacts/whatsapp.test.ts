@@ -317,8 +317,19 @@ describe("blocking a contact on WhatsApp", () => {
 describe("the contact page", () => {
   test("shows the WhatsApp section; refresh and block buttons act through the only instance of the contact's conversation and flash the outcome", async () => {
     const phone = "5511966660040";
-    await ingestInbound(sandbox, { kind: "message", providerMessageId: `SBP-${Date.now()}`, from: phone, sender: { phone }, type: "text", body: "oi", timestamp: new Date() });
-    const [contact] = await db.select().from(contacts).where(and(eq(contacts.organizationId, org.organization.id), eq(contacts.phone, `+${phone}`)));
+    await ingestInbound(sandbox, {
+      kind: "message",
+      providerMessageId: `SBP-${Date.now()}`,
+      from: phone,
+      sender: { phone },
+      type: "text",
+      body: "oi",
+      timestamp: new Date(),
+    });
+    const [contact] = await db
+      .select()
+      .from(contacts)
+      .where(and(eq(contacts.organizationId, org.organization.id), eq(contacts.phone, `+${phone}`)));
     let html = await (await org.client.get(`/contacts/${contact!.id}`)).text();
     expect(html).toContain('id="whatsapp-side"');
     expect(html).toContain("Refresh WhatsApp picture and name");

@@ -342,7 +342,11 @@ describe("flow pages", () => {
     const { client, organization } = await setupOrg(app);
     const xss = "<img src=x onerror=alert(1)>";
     const path = await newFlow(client, xss);
-    await saveStep(systemCaller("test", organization.id), idOf(path), flowStepSchema.parse({ key: "a", type: "choice", text: xss, transitions: { [xss]: "b" } }));
+    await saveStep(
+      systemCaller("test", organization.id),
+      idOf(path),
+      flowStepSchema.parse({ key: "a", type: "choice", text: xss, transitions: { [xss]: "b" } }),
+    );
     const html = await (await client.get(path)).text();
     expect(html).not.toContain(xss);
     expect(html).toContain("&lt;img src=x onerror=alert(1)&gt;");

@@ -141,10 +141,17 @@ describe("automation never hears a blocked contact", () => {
     const phone = "+5511955550010";
     const flow = await createFlow(systemCaller("test", orgId), { name: "Ask" });
     const step = (s: Record<string, unknown>) => flowStepSchema.parse(s);
-    await saveStep(systemCaller("test", orgId), flow.id, step({ key: "ask", type: "send_text", text: "Yes or no?", waitForInput: true, transitions: { "*": "done" }, order: 0 }));
+    await saveStep(
+      systemCaller("test", orgId),
+      flow.id,
+      step({ key: "ask", type: "send_text", text: "Yes or no?", waitForInput: true, transitions: { "*": "done" }, order: 0 }),
+    );
     await saveStep(systemCaller("test", orgId), flow.id, step({ key: "done", type: "end", text: "Got it.", order: 1 }));
     await publishFlow(systemCaller("test", orgId), flow.id);
-    await createTrigger(systemCaller("test", orgId), triggerSchema.parse({ match: "equals", pattern: "start", action: "start_flow", flowId: flow.id, instanceIds: [own.id] }));
+    await createTrigger(
+      systemCaller("test", orgId),
+      triggerSchema.parse({ match: "equals", pattern: "start", action: "start_flow", flowId: flow.id, instanceIds: [own.id] }),
+    );
     await contactWrites(own, phone, "start");
     expect(await botTexts(own.id)).toEqual(["Yes or no?"]);
     const [before] = await db.select().from(threads).where(eq(threads.organizationId, orgId));
@@ -166,7 +173,10 @@ describe("automation never hears a blocked contact", () => {
       provider: "openai",
       config: { baseUrl: openai.baseUrl, model: "gpt-test", debounceSeconds: 1 } as never,
     });
-    await createTrigger(systemCaller("test", orgId), triggerSchema.parse({ match: "any", action: "hand_to_workflow", workflowId: workflow.id, instanceIds: [own.id] }));
+    await createTrigger(
+      systemCaller("test", orgId),
+      triggerSchema.parse({ match: "any", action: "hand_to_workflow", workflowId: workflow.id, instanceIds: [own.id] }),
+    );
     const later = (ms: number) => new Date(Date.now() + ms);
 
     // Control: an ordinary contact is answered.

@@ -47,7 +47,15 @@ export async function seedOrganization(app: App, orgName: string) {
   const device = await ok(api(app, "POST", "/v1/devices", key, { name: `${orgName} device` }), "device");
 
   const flow = await createFlow(systemCaller("test", orgId), { name: `${orgName} flow` });
-  await saveStep(systemCaller("test", orgId), flow.id, { key: "start", type: "send_text", text: "hello", config: {}, waitForInput: false, transitions: {}, order: 0 });
+  await saveStep(systemCaller("test", orgId), flow.id, {
+    key: "start",
+    type: "send_text",
+    text: "hello",
+    config: {},
+    waitForInput: false,
+    transitions: {},
+    order: 0,
+  });
   const workflow = await ok(api(app, "POST", "/v1/workflows", key, { name: `${orgName} bot`, provider: "flow", config: { flowId: flow.id } }), "workflow");
   const thread = await ok(api(app, "POST", `/v1/workflows/${workflow.id}/threads`, key, {}), "thread");
   // A public IP literal: the outbound guard accepts it without DNS.

@@ -175,7 +175,11 @@ describe("voice transcription", () => {
     const { org, instance } = await orgWithTranscription();
     const flow = await createFlow(systemCaller("test", org), { name: "Cadastro" });
     const step = (s: Record<string, unknown>) => flowStepSchema.parse(s);
-    await saveStep(systemCaller("test", org), flow.id, step({ key: "ask", type: "collect_input", text: "Qual é o seu nome?", config: { variable: "nome" }, order: 0 }));
+    await saveStep(
+      systemCaller("test", org),
+      flow.id,
+      step({ key: "ask", type: "collect_input", text: "Qual é o seu nome?", config: { variable: "nome" }, order: 0 }),
+    );
     await saveStep(systemCaller("test", org), flow.id, step({ key: "thanks", type: "send_text", text: "Obrigado, {{nome}}!", order: 1 }));
     await publishFlow(systemCaller("test", org), flow.id);
     await createTrigger(systemCaller("test", org), t({ match: "equals", pattern: "cadastro", action: "start_flow", flowId: flow.id }));
@@ -194,7 +198,11 @@ describe("voice transcription", () => {
     chat.state.mode = "ok";
     chat.state.reply = (msgs) => `Resposta para: ${msgs.at(-1)?.content}`;
     const { org, instance } = await orgWithTranscription();
-    const workflow = await createWorkflow(systemCaller("test", org), { name: "Atendente", provider: "openai", config: { model: "gpt-test", debounceSeconds: 3 } as never });
+    const workflow = await createWorkflow(systemCaller("test", org), {
+      name: "Atendente",
+      provider: "openai",
+      config: { model: "gpt-test", debounceSeconds: 3 } as never,
+    });
     await createTrigger(systemCaller("test", org), t({ match: "any", action: "hand_to_workflow", workflowId: workflow.id, instanceIds: [instance.id] }));
 
     await contactWrites(instance, "+5511988880020", "oi");

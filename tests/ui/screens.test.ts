@@ -147,7 +147,11 @@ async function seed() {
     flow.id,
     step({ key: "vendas", type: "send_text", text: `Vendas: ${"https://example.com/catalogo/".padEnd(120, "x")}`, order: 1, transitions: { "*": "fim" } }),
   );
-  await saveStep(systemCaller("test", orgId), flow.id, step({ key: "nome", type: "collect_input", text: "Qual é o seu nome?", config: { variable: "customer" }, order: 2 }));
+  await saveStep(
+    systemCaller("test", orgId),
+    flow.id,
+    step({ key: "nome", type: "collect_input", text: "Qual é o seu nome?", config: { variable: "customer" }, order: 2 }),
+  );
   await saveStep(systemCaller("test", orgId), flow.id, step({ key: "fim", type: "end", text: "Até logo.", order: 3 }));
   await saveStep(systemCaller("test", orgId), flow.id, step({ key: "orfao", type: "send_text", text: "Nunca chega aqui", order: 4 }));
   const wf = ok(
@@ -183,7 +187,10 @@ async function seed() {
     systemCaller("test", orgId),
     triggerSchema.parse({ name: "", match: "regex", pattern: "^(menu|inicio|começar|voltar ao menu principal)$", action: "start_flow", flowId: flow.id }),
   );
-  const t3 = await createTrigger(systemCaller("test", orgId), triggerSchema.parse({ name: LONG, match: "first_message", action: "hand_to_workflow", workflowId, active: false }));
+  const t3 = await createTrigger(
+    systemCaller("test", orgId),
+    triggerSchema.parse({ name: LONG, match: "first_message", action: "hand_to_workflow", workflowId, active: false }),
+  );
 
   // A webhook to a long URL with deliveries (one failing endpoint too), then an event of each kind.
   const hook = ok(

@@ -38,7 +38,10 @@ async function dueTurn(phone: string) {
     provider: "openai",
     config: { baseUrl: openai.baseUrl, model: "gpt-test", debounceSeconds: 1 } as never,
   });
-  await createTrigger(systemCaller("test", organization.id), triggerSchema.parse({ match: "any", action: "hand_to_workflow", workflowId: workflow.id, instanceIds: [instance.id] }));
+  await createTrigger(
+    systemCaller("test", organization.id),
+    triggerSchema.parse({ match: "any", action: "hand_to_workflow", workflowId: workflow.id, instanceIds: [instance.id] }),
+  );
   await contactWrites(instance, phone, "hello");
   const [thread] = await db.select().from(threads).where(eq(threads.workflowId, workflow.id));
   expect(thread!.replyDueAt).toBeInstanceOf(Date);

@@ -136,7 +136,10 @@ export const providerTemplates = pgTable(
     syncedAt: tstz().notNull(),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex("provider_templates_instance_name_lang_unique").on(t.instanceId, t.name, t.language), index("provider_templates_org_idx").on(t.organizationId)],
+  (t) => [
+    uniqueIndex("provider_templates_instance_name_lang_unique").on(t.instanceId, t.name, t.language),
+    index("provider_templates_org_idx").on(t.organizationId),
+  ],
 );
 
 export const flows = pgTable(

@@ -81,7 +81,9 @@ export const organizations = pgTable("organizations", {
    * Buttons and lists through a provider without official interactive messages (WuzAPI): its native
    * buttons (`native`, which many WhatsApp apps do not show) or numbered text (`text`, the default).
    */
-  interactiveMode: text({ enum: ["text", "native"] }).notNull().default("text"),
+  interactiveMode: text({ enum: ["text", "native"] })
+    .notNull()
+    .default("text"),
   /** Triggers, flows and workflows answer in group conversations too (off: groups are left to people). */
   automationInGroups: boolean().notNull().default(false),
   /** Media older than this many days is deleted by the retention sweeper (null: kept). */
