@@ -56,3 +56,21 @@ export function numberedText(interactive: InteractivePayload): string {
   if (interactive.footer) lines.push("", interactive.footer);
   return lines.join("\n");
 }
+
+/** An answer like "2", " 2 ", "2." or "2)": the number of a numbered-text option (see numberedText). */
+const NUMBER_ANSWER = /^\s*(\d{1,2})\s*[.)]?\s*$/;
+
+/**
+ * The option a contact chose by answering numbered text with its number, numbered as numberedText does
+ * (buttons, then the list's rows across sections); undefined when the text is not such a number.
+ */
+export function numberedChoice(interactive: InteractivePayload, answer: string): { kind: "button" | "list"; id: string; title: string } | undefined {
+  const match = NUMBER_ANSWER.exec(answer);
+  if (!match) return undefined;
+  const n = Number(match[1]);
+  const buttons = interactive.buttons ?? [];
+  if (n >= 1 && n <= buttons.length) return { kind: "button", id: buttons[n - 1]!.id, title: buttons[n - 1]!.title };
+  const rows = (interactive.list?.sections ?? []).flatMap((section) => section.rows);
+  const row = rows[n - 1 - buttons.length];
+  return n > buttons.length && row ? { kind: "list", id: row.id, title: row.title } : undefined;
+}

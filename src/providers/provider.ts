@@ -345,6 +345,8 @@ export interface WhatsAppProvider {
   readonly features?: readonly OutboundFeature[];
   /** Sends whose call cannot carry `reply` nor `mentions` (src/providers/features.ts CONTEXTLESS_SENDS); none when absent. */
   readonly contextless?: readonly ContextlessSend[];
+  /** Sends buttons and lists as numbered text when the message says so (`asText`): the contact answers with a number. */
+  readonly numberedInteractive?: boolean;
   /** Replaces the text of a message we sent (the caller checks WhatsApp's edit window). */
   editMessage?(instance: ProviderInstance, chat: ChatRef, providerMessageId: string, text: string): Promise<void>;
   /** Deletes a message we sent for everyone in the chat. */

@@ -207,6 +207,7 @@ export const wuzapiProvider: WhatsAppProvider = {
   features: ["reply", "mentions", "edit", "delete", "typing", "recording", "poll", "forward"],
   // handlers.go: SendPoll {group, header, options}, SendButtons and SendList take no ContextInfo.
   contextless: ["poll", "nativeInteractive"],
+  numberedInteractive: true,
 
   async editMessage(instance, chat, providerMessageId, text) {
     const { path, body } = wuzapiEditRequest(chat, providerMessageId, text);

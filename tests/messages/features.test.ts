@@ -7,6 +7,7 @@ import { auditLogs, contacts, conversations, events, instances, messages, organi
 import { encryptSecret } from "@/lib/crypto";
 import { encryptCloudConfig } from "@/providers/cloud";
 import { sandboxIdle, sandboxTiming } from "@/providers/sandbox";
+import { ingestInbound } from "@/features/inbound/inbound.service";
 import { runOutboundOnce } from "@/workers/outbound.worker";
 import { api } from "../helpers/client";
 import { createMember, setupOrg, signIn } from "../helpers/factories";
@@ -739,5 +740,77 @@ describe("delete for everyone window", () => {
     expect(inTime.status, JSON.stringify(inTime.body)).toBe(200);
     expect(wuz.calls).toEqual([{ path: "/chat/delete", body: { Phone: "5511999990001", Id: recent.providerMessageId } }]);
     expect((await row(recent.id)).deletedAt).toBeInstanceOf(Date);
+  });
+});
+
+describe("numbered-text answers to buttons and lists (WuzAPI)", () => {
+  test("the number of an option of our last interactive message becomes context.interactive {kind, id, title}; other texts, out-of-range numbers and native sends do not", async () => {
+    const wz = await providerInstance("wuzapi");
+    const [instance] = await db.select().from(instances).where(eq(instances.id, wz.instanceId));
+    let seq = 0;
+    const answer = async (text: string) => {
+      const result = await ingestInbound(instance!, {
+        kind: "message",
+        providerMessageId: `num-${Date.now()}-${++seq}`,
+        from: TO,
+        type: "text",
+        body: text,
+        timestamp: new Date(),
+      });
+      expect(result.kind).toBe("message");
+      const stored = result.kind === "message" ? result.message : undefined;
+      expect(stored).toBeDefined();
+      // What hooks (triggers, flow choices) receive equals what is stored.
+      expect((await row(stored!.id)).context).toEqual(stored!.context);
+      return stored!.context?.interactive;
+    };
+    const send = async (interactive: Record<string, unknown>) => {
+      const r = await api(app, "POST", "/v1/messages", wz.key, { to: TO, instanceId: wz.instanceId, type: "interactive", interactive });
+      expect(r.status, JSON.stringify(r.body)).toBe(202);
+      expect(await runOutboundOnce()).toBeGreaterThanOrEqual(1);
+    };
+
+    await send({
+      body: "Confirma?",
+      buttons: [
+        { id: "yes", title: "Sim" },
+        { id: "no", title: "Não" },
+      ],
+    });
+    expect(wuz.calls.at(-1)!.path).toBe("/chat/send/text");
+    expect(await answer("1")).toEqual({ kind: "button", id: "yes", title: "Sim" });
+    expect(await answer(" 2 ")).toEqual({ kind: "button", id: "no", title: "Não" });
+    expect(await answer("2.")).toEqual({ kind: "button", id: "no", title: "Não" });
+    expect(await answer("3")).toBeUndefined();
+    expect(await answer("2 pizzas")).toBeUndefined();
+
+    // A list: rows numbered across sections, as the numbered text showed them.
+    await send({
+      body: "Escolha",
+      list: {
+        button: "Horários",
+        sections: [
+          { title: "Manhã", rows: [{ id: "h9", title: "9h" }] },
+          {
+            title: "Tarde",
+            rows: [
+              { id: "h14", title: "14h" },
+              { id: "h16", title: "16h" },
+            ],
+          },
+        ],
+      },
+    });
+    expect(await answer("3")).toEqual({ kind: "list", id: "h16", title: "16h" });
+
+    // Our last message is plain text now: a number is just a number.
+    await sentText(wz.key, wz.instanceId, "Anotado");
+    expect(await answer("1")).toBeUndefined();
+
+    // Native buttons (the organization's choice): WhatsApp reports the tap itself, a typed number is text.
+    await db.update(organizations).set({ interactiveMode: "native" }).where(eq(organizations.id, wz.organization.id));
+    await send({ body: "Confirma?", buttons: [{ id: "yes", title: "Sim" }] });
+    expect(wuz.calls.at(-1)!.path).toBe("/chat/send/buttons");
+    expect(await answer("1")).toBeUndefined();
   });
 });

@@ -13,6 +13,7 @@ import { publishLive } from "@/lib/live";
 import { log } from "@/lib/logger";
 import { inboxTopic } from "@/lib/live-topics";
 import { messageChanges } from "./message-changes";
+import { withNumberedChoice } from "./numbered-choice";
 import { storeInboundMessage, type Message, type StoredMessage } from "./message-store";
 import { partiesVanished, resolveInboundParties, type InboundParties } from "@/features/contacts/identity.service";
 import { payloadExcerpt, UNPARSED_EXCERPT_MAX, type ConnectionState, type InboundEvent, type ProviderInstance, type ProviderSink } from "@/providers/provider";
@@ -159,6 +160,9 @@ async function ingestMessage(instance: Instance, event: Extract<InboundEvent, { 
   // otherwise lock the same counter row until commit and serialize ingestion (the bench showed it).
   // Nothing reads this counter for enforcement; the event log keeps the exact record.
   meterUsage({ organizationId: instance.organizationId, instanceId: instance.id, metric: "messages_received" });
+  // A number answering buttons or a list we sent as numbered text becomes that option's choice (a cheap check first).
+  const chosen = await withNumberedChoice(instance, stored.message);
+  if (chosen) stored = { ...stored, message: chosen };
   const hooks = runInboundHooks({ instance, ...stored });
   return { kind: "message", stored: true, duplicate: false, ...stored, hooks };
 }

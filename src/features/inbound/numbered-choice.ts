@@ -1,0 +1,44 @@
+import { and, desc, eq, ne, sql } from "drizzle-orm";
+import { db } from "@/db/client";
+import { messages, type Instance } from "@/db/schema";
+import { providerFor } from "@/providers";
+import { type InteractivePayload, numberedChoice } from "@/providers/features";
+import type { Message } from "./message-store";
+
+/** A short numeric text is the only kind of message worth the lookup below. */
+const SHORT_NUMBER = /^\s*\d{1,2}\s*[.)]?\s*$/;
+
+/**
+ * Buttons and lists sent as numbered text (WuzAPI with the organization's "numbered text" choice): a
+ * contact answering the number of an option of the conversation's last message of ours gets
+ * `context.interactive = {kind, id, title}` of that option, as a native reply would, so triggers and
+ * flow choices match its id. One indexed lookup, only for short numeric texts on such providers, after
+ * the batched insert; answers the message as changed, or undefined when it is not such an answer.
+ */
+export async function withNumberedChoice(instance: Instance, message: Message): Promise<Message | undefined> {
+  if (message.type !== "text" || message.context?.interactive || !SHORT_NUMBER.test(message.body ?? "")) return undefined;
+  if (!providerFor(instance).numberedInteractive) return undefined;
+  const [last] = await db
+    .select({ type: messages.type, media: messages.media })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.conversationId, message.conversationId),
+        eq(messages.direction, "outbound"),
+        eq(messages.isPrivateNote, false),
+        ne(messages.type, "reaction"),
+      ),
+    )
+    .orderBy(desc(messages.createdAt), desc(messages.id))
+    .limit(1);
+  const interactive = (last?.media as { interactive?: InteractivePayload } | null)?.interactive;
+  if (last?.type !== "interactive" || !interactive || interactive.asText === false) return undefined;
+  const choice = numberedChoice(interactive, message.body ?? "");
+  if (!choice) return undefined;
+  const [changed] = await db
+    .update(messages)
+    .set({ context: sql`coalesce(${messages.context}, '{}'::jsonb) || ${JSON.stringify({ interactive: choice })}::jsonb`, updatedAt: new Date() })
+    .where(eq(messages.id, message.id))
+    .returning();
+  return changed;
+}
