@@ -27,6 +27,11 @@ export const messageChanges = {
     port<(change: { instanceId: string; targetProviderMessageId: string; at: Date }, tx: DbOrTx) => Promise<Message | undefined>>(
       "inbound: a message's deletion",
     ),
+  /** A number answering buttons or a list we sent as numbered text: the option chosen, in the message's `context.interactive`. */
+  choice:
+    port<(change: { messageId: string; interactive: { kind: "button" | "list"; id: string; title: string } }, tx: DbOrTx) => Promise<Message | undefined>>(
+      "inbound: a numbered-text choice",
+    ),
   /** A receipt advances an outbound message whose status is one of `from` (never backwards). */
   receipt:
     port<

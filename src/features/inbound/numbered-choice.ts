@@ -1,8 +1,9 @@
-import { and, desc, eq, ne, sql } from "drizzle-orm";
+import { and, desc, eq, ne } from "drizzle-orm";
 import { db } from "@/db/client";
 import { messages, type Instance } from "@/db/schema";
 import { providerFor } from "@/providers";
 import { type InteractivePayload, numberedChoice } from "@/providers/features";
+import { messageChanges } from "./message-changes";
 import type { Message } from "./message-store";
 
 /** A short numeric text is the only kind of message worth the lookup below. */
@@ -35,10 +36,7 @@ export async function withNumberedChoice(instance: Instance, message: Message): 
   if (last?.type !== "interactive" || !interactive || interactive.asText === false) return undefined;
   const choice = numberedChoice(interactive, message.body ?? "");
   if (!choice) return undefined;
-  const [changed] = await db
-    .update(messages)
-    .set({ context: sql`coalesce(${messages.context}, '{}'::jsonb) || ${JSON.stringify({ interactive: choice })}::jsonb`, updatedAt: new Date() })
-    .where(eq(messages.id, message.id))
-    .returning();
+  // The row belongs to the messages feature, which applies the change (message-changes.ts).
+  const changed = await messageChanges.choice({ messageId: message.id, interactive: choice }, db);
   return changed;
 }

@@ -122,6 +122,16 @@ export const applyMessageDelete: Parameters<Changes["delete"]["plug"]>[0] = asyn
   return deleted;
 };
 
+/** The option a numbered-text answer chose, merged into the message's context as a native reply's would be. */
+export const applyMessageChoice: Parameters<Changes["choice"]["plug"]>[0] = async ({ messageId, interactive }, tx) => {
+  const [changed] = await tx
+    .update(messages)
+    .set({ context: sql`coalesce(${messages.context}, '{}'::jsonb) || ${JSON.stringify({ interactive })}::jsonb`, updatedAt: new Date() })
+    .where(eq(messages.id, messageId))
+    .returning();
+  return changed;
+};
+
 /** A receipt's status on an outbound message; reaching a later state keeps the first timestamps of the earlier ones. */
 export const applyMessageReceipt: Parameters<Changes["receipt"]["plug"]>[0] = async ({ instanceId, providerMessageId, status, at, error, from }, tx) => {
   const set: PgUpdateSetSource<typeof messages> = { status, updatedAt: new Date() };
@@ -155,4 +165,5 @@ export function plugMessageChanges(changes: Changes): void {
   changes.edit.plug(applyMessageEdit);
   changes.delete.plug(applyMessageDelete);
   changes.receipt.plug(applyMessageReceipt);
+  changes.choice.plug(applyMessageChoice);
 }
