@@ -9,6 +9,16 @@ export default {
       unsupported: "O provedor {{provider}} não oferece {{feature}}",
       feature: "administração de grupos",
     },
+    /** What Meta's Groups API does not offer (422 unsupported_by_provider on Cloud API instances). */
+    cloud: {
+      create:
+        "criar grupos por esta API (a Meta cria o grupo sem participantes, de forma assíncrona, e só informa o id por webhook; as pessoas entram pelo link de convite)",
+      add: "adicionar participantes diretamente (as pessoas entram pelo link de convite)",
+      promote: "promover participantes a administradores",
+      demote: "rebaixar administradores",
+      picture: "trocar a foto do grupo por esta API",
+      leave: "sair do grupo (a Meta só oferece excluir o grupo)",
+    },
     providers: { sandbox: "Sandbox", wuzapi: "WuzAPI", cloud: "WhatsApp Cloud API" },
     provider: {
       list: "listar os grupos",
@@ -38,6 +48,16 @@ export default {
       notConnected: "The instance {{name}} is not connected; connect it before managing groups",
       unsupported: "The provider {{provider}} does not offer {{feature}}",
       feature: "group administration",
+    },
+    /** What Meta's Groups API does not offer (422 unsupported_by_provider on Cloud API instances). */
+    cloud: {
+      create:
+        "creating groups through this API (Meta creates the group without participants, asynchronously, and tells its id only by webhook; people join by the invite link)",
+      add: "adding participants directly (people join by the invite link)",
+      promote: "promoting participants to admins",
+      demote: "demoting admins",
+      picture: "changing the group's picture through this API",
+      leave: "leaving a group (Meta offers only deleting the group)",
     },
     providers: { sandbox: "Sandbox", wuzapi: "WuzAPI", cloud: "WhatsApp Cloud API" },
     provider: {

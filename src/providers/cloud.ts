@@ -7,6 +7,7 @@ import { cloudTemplateObject, cloudWabaId, listCloudTemplates } from "./cloud.te
 import { cloudInteractive, cloudTypingBody, cloudTypingNeedsInbound, withCloudContext } from "./cloud.outbound";
 import { arr, num, obj, providerFetch, str } from "./http";
 import { cloudSetWhatsAppBlocked } from "./cloud.contacts";
+import { cloudGroups } from "./cloud.groups";
 import { ProviderError, type MediaFile, type OutboundMessage, type ProviderInstance, type WhatsAppProvider } from "./provider";
 
 /**
@@ -63,11 +64,13 @@ function describe(body: unknown): string | undefined {
 /** Graph throttling codes that succeed later even though they come back as 400. */
 const RETRYABLE_GRAPH_CODES = new Set([4, 80007, 130429, 131016, 131048, 131056, 133004]);
 
-export async function graph<T = Record<string, unknown>>(instance: ProviderInstance, path: string, body?: unknown): Promise<T> {
+/** One Graph call: GET without a body, POST with one; `method` "DELETE" for the deletions (Groups API). */
+export async function graph<T = Record<string, unknown>>(instance: ProviderInstance, path: string, body?: unknown, method?: "DELETE"): Promise<T> {
   const { accessToken } = readCloudConfig(instance);
   const url = `${config.cloudApiBase}/${path}`;
+  const init = { headers: { Authorization: `Bearer ${accessToken}` }, ...(body !== undefined ? { body } : {}), ...(method ? { method } : {}) };
   try {
-    return await providerFetch<T>("cloud", url, { headers: { Authorization: `Bearer ${accessToken}` }, ...(body !== undefined ? { body } : {}) }, describe);
+    return await providerFetch<T>("cloud", url, init, describe);
   } catch (err) {
     const code = err instanceof ProviderError ? Number(/code (\d+)/.exec(err.message)?.[1]) : NaN;
     if (err instanceof ProviderError && !err.retryable && RETRYABLE_GRAPH_CODES.has(code)) {
@@ -250,6 +253,8 @@ export const cloudProvider: WhatsAppProvider = {
   setWhatsAppBlocked: (instance, phone, blocked) => cloudSetWhatsAppBlocked(instance, phone, blocked),
   addresses: ["group", "bsuid"],
   features: ["reply", "typing"],
+  /** Meta's Groups API (cloud.groups.ts): what it does not offer is refused with 422 unsupported_by_provider. */
+  groups: cloudGroups(graph),
 
   /** Meta's typing indicator answers a received message (and marks it read): none received, nothing to show it on. */
   async presence(instance, _chat, state, context) {

@@ -73,20 +73,22 @@ describe("the sandbox's simulated groups", () => {
 });
 
 describe("the Cloud API", () => {
-  test("group administration is refused with 422 unsupported_by_provider naming provider and feature, in the caller's language", async () => {
-    const en = await api(app, "GET", `/v1/instances/${cloud.id}/groups`, org.key);
+  // Meta's Groups API is mapped in src/providers/cloud.groups.ts (tested in cloud-groups.test.ts); what it
+  // does not offer is refused before any Graph call, naming the provider and the feature.
+  test("operations Meta does not offer are refused with 422 unsupported_by_provider naming provider and feature, in the caller's language", async () => {
+    const en = await api(app, "POST", `/v1/instances/${cloud.id}/groups`, org.key, { subject: "x", participants: ["+5511955550001"] });
     expect(en.status).toBe(422);
     expect(en.body.error.code).toBe("unsupported_by_provider");
-    expect(en.body.error.message).toBe("The provider WhatsApp Cloud API does not offer group administration");
-    const pt = await api(
-      app,
-      "POST",
-      `/v1/instances/${cloud.id}/groups`,
-      org.key,
-      { subject: "x", participants: ["+5511955550001"] },
-      { "accept-language": "pt-BR" },
-    );
+    expect(en.body.error.message).toStartWith("The provider WhatsApp Cloud API does not offer creating groups through this API");
+    const pt = await api(app, "POST", `/v1/instances/${cloud.id}/groups/120363000000000001/leave`, org.key, undefined, { "accept-language": "pt-BR" });
     expect(pt.status).toBe(422);
-    expect(pt.body.error.message).toBe("O provedor WhatsApp Cloud API não oferece administração de grupos");
+    expect(pt.body.error.message).toBe("O provedor WhatsApp Cloud API não oferece sair do grupo (a Meta só oferece excluir o grupo)");
+  });
+
+  test("a Cloud instance without its access token answers 422 naming the missing credentials, not a 500", async () => {
+    const res = await api(app, "GET", `/v1/instances/${cloud.id}/groups`, org.key);
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe("validation_failed");
+    expect(res.body.error.details.map((d: { path: string }) => d.path)).toContain("config.accessToken");
   });
 });

@@ -16,7 +16,7 @@ import { changeParticipants, createGroup, getGroup, groupInviteLink, leaveGroup,
 
 const tags = ["Groups"];
 const unsupported =
-  "422 `unsupported_by_provider` when the instance's provider offers no group administration (the WhatsApp Cloud API here); 409 when the instance is not connected; another organization's instance is a 404.";
+  "422 `unsupported_by_provider` naming the feature when the instance's provider does not offer the operation (the WhatsApp Cloud API: creating, adding, promoting or demoting participants, the picture, leaving); 409 when the instance is not connected; another organization's instance is a 404.";
 
 /** `/v1/instances/:id/groups`: the WhatsApp groups of one instance, administered through its provider. */
 export const groupApi = new Elysia({ name: "group-api", prefix: "/v1/instances/:id/groups" })

@@ -137,9 +137,10 @@ export async function updateGroup(
 ): Promise<GroupJson> {
   const { instance, ops } = await groupsOf(caller, instanceId);
   const groupId = groupIdOf(rawGroupId);
+  // The picture first: a provider that cannot change it (Cloud API) refuses before anything else changed.
+  if (input.picture !== undefined) await provider("update", () => ops.setPicture(instance, groupId, input.picture!));
   if (input.subject !== undefined) await provider("update", () => ops.setSubject(instance, groupId, input.subject!));
   if (input.description !== undefined) await provider("update", () => ops.setDescription(instance, groupId, input.description!));
-  if (input.picture !== undefined) await provider("update", () => ops.setPicture(instance, groupId, input.picture!));
   const group = await provider("info", () => ops.info(instance, groupId));
   const changed = [
     ...(input.subject !== undefined ? ["subject"] : []),
