@@ -8,6 +8,10 @@ import { encryptSecret } from "@/lib/crypto";
 import { encryptCloudConfig } from "@/providers/cloud";
 import { sandboxIdle, sandboxTiming } from "@/providers/sandbox";
 import { ingestInbound } from "@/features/inbound/inbound.service";
+import { createTemplate } from "@/features/templates/template.service";
+import { createTrigger } from "@/features/triggers/trigger.service";
+import { triggerSchema } from "@/features/triggers/trigger.schema";
+import { systemCaller } from "@/lib/caller";
 import { runOutboundOnce } from "@/workers/outbound.worker";
 import { api } from "../helpers/client";
 import { createMember, setupOrg, signIn } from "../helpers/factories";
@@ -812,5 +816,46 @@ describe("numbered-text answers to buttons and lists (WuzAPI)", () => {
     await send({ body: "Confirma?", buttons: [{ id: "yes", title: "Sim" }] });
     expect(wuz.calls.at(-1)!.path).toBe("/chat/send/buttons");
     expect(await answer("1")).toBeUndefined();
+  });
+});
+
+describe("numbered-text answers fire triggers by the option's id", () => {
+  test("a trigger equal to a button's id answers the contact who typed its number", async () => {
+    const wz = await providerInstance("wuzapi");
+    const org = wz.organization.id;
+    await createTemplate(systemCaller("test", org), { key: "confirmed", body: "Confirmado!", variants: [], variables: [], active: true });
+    await createTrigger(
+      systemCaller("test", org),
+      triggerSchema.parse({ match: "equals", pattern: "yes", action: "reply_template", templateKey: "confirmed" }),
+    );
+    const r = await api(app, "POST", "/v1/messages", wz.key, {
+      to: TO,
+      instanceId: wz.instanceId,
+      type: "interactive",
+      interactive: {
+        body: "Confirma?",
+        buttons: [
+          { id: "no", title: "Não" },
+          { id: "yes", title: "Sim" },
+        ],
+      },
+    });
+    expect(r.status).toBe(202);
+    expect(await runOutboundOnce()).toBeGreaterThanOrEqual(1);
+    const [instance] = await db.select().from(instances).where(eq(instances.id, wz.instanceId));
+    const result = await ingestInbound(instance!, {
+      kind: "message",
+      providerMessageId: `trg-${Date.now()}`,
+      from: TO,
+      type: "text",
+      body: "2",
+      timestamp: new Date(),
+    });
+    if (result.kind === "message") await result.hooks;
+    const replies = await db
+      .select({ body: messages.body, sentBy: messages.sentBy })
+      .from(messages)
+      .where(and(eq(messages.instanceId, wz.instanceId), eq(messages.direction, "outbound"), eq(messages.type, "text")));
+    expect(replies).toEqual([{ body: "Confirmado!", sentBy: "bot" }]);
   });
 });
