@@ -859,3 +859,38 @@ describe("numbered-text answers fire triggers by the option's id", () => {
     expect(replies).toEqual([{ body: "Confirmado!", sentBy: "bot" }]);
   });
 });
+
+describe("reactions carry no quote nor mentions", () => {
+  test("a reaction with replyTo or mentions is a 422 on those fields in the caller's language, on any provider", async () => {
+    const { key } = await setupOrg(app);
+    const instanceId = await connectedSandbox(app, key);
+    const first = await sentText(key, instanceId, "Primeira");
+    const reaction = { messageId: first.id, emoji: "👍" };
+    const both = await api(app, "POST", "/v1/messages", key, {
+      to: TO,
+      instanceId,
+      type: "reaction",
+      reaction,
+      replyTo: first.id,
+      mentions: ["+5511999990002"],
+    });
+    expect(both.status).toBe(422);
+    expect(both.body.error.details).toEqual([
+      { path: "replyTo", message: "A reaction neither quotes nor mentions: it already points to the message reacted to (reaction.messageId)" },
+      { path: "mentions", message: "A reaction neither quotes nor mentions: it already points to the message reacted to (reaction.messageId)" },
+    ]);
+    const pt = await api(
+      app,
+      "POST",
+      "/v1/messages",
+      key,
+      { to: TO, instanceId, type: "reaction", reaction, replyTo: first.id },
+      { "accept-language": "pt-BR" },
+    );
+    expect(pt.body.error.details).toEqual([
+      { path: "replyTo", message: "Uma reação não cita nem menciona: ela já aponta para a mensagem reagida (reaction.messageId)" },
+    ]);
+    const plain = await api(app, "POST", "/v1/messages", key, { to: TO, instanceId, type: "reaction", reaction });
+    expect(plain.status, JSON.stringify(plain.body)).toBe(202);
+  });
+});

@@ -243,6 +243,11 @@ export const sendMessageSchema = z
   .superRefine((value, ctx) => {
     if (!value.to && !value.contactId) ctx.addIssue({ code: "custom", path: ["to"], message: tText("messages:schema.recipient") });
     if (value.to && value.contactId) ctx.addIssue({ code: "custom", path: ["contactId"], message: tText("messages:schema.toOrContact") });
+    // A reaction points at its message by itself: WhatsApp carries no quote nor mentions on it (never dropped silently).
+    if (value.type === "reaction") {
+      if (value.replyTo) ctx.addIssue({ code: "custom", path: ["replyTo"], message: tText("messages:schema.reactionContext") });
+      if (value.mentions?.length) ctx.addIssue({ code: "custom", path: ["mentions"], message: tText("messages:schema.reactionContext") });
+    }
   });
 export type SendMessageInput = z.infer<typeof sendMessageSchema>;
 
