@@ -5,6 +5,7 @@ import { config } from "@/config";
 import { db } from "@/db/client";
 import { media, messages, type Instance } from "@/db/schema";
 import { createApiKey } from "@/features/api-keys/api-key.service";
+import { ingestInbound } from "@/features/inbound/inbound.service";
 import { signedMediaPath } from "@/lib/media-url";
 import { runOutboundOnce } from "@/workers/outbound.worker";
 import { api } from "../helpers/client";
@@ -233,6 +234,16 @@ describe("sending an upload with POST /v1/messages", () => {
   });
 
   test("the Cloud API gets the upload through POST /{phone-number-id}/media and the message by media id", async () => {
+    // The contact wrote first: a free-form send through the Cloud API needs the 24-hour customer-service window open.
+    await ingestInbound(cloud, {
+      kind: "message",
+      providerMessageId: "wamid.window-open",
+      from: "+5511999990002",
+      sender: { phone: "+5511999990002" },
+      type: "text",
+      body: "oi",
+      timestamp: new Date(),
+    });
     const up = await upload(a.key, new Blob([PNG as Uint8Array<ArrayBuffer>], { type: "image/png" }), "scan.png");
     const res = await api(app, "POST", "/v1/messages", a.key, { instanceId: cloud.id, to: "+5511999990002", type: "document", media: { id: up.body.id } });
     expect(res.status).toBe(202);

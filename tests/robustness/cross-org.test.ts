@@ -53,6 +53,16 @@ function validBody(r: Route): Body {
     "PUT /v1/flows/:id": { name: "Renamed" },
     "POST /v1/flows/:id/steps": { key: "extra", type: "send_text", text: "hi" },
     "PUT /v1/flows/:id/steps/:key": { key: "start", type: "send_text", text: "changed" },
+    "PUT /v1/instances/:id/proxy": { url: "http://proxy.example.com:3128" },
+    "POST /v1/messages/:id/forward": { to: PHONE },
+    "PATCH /v1/messages/:id": { text: "changed" },
+    "POST /v1/contacts/:id/merge": { contactId: A?.ids.contact ?? "" },
+    "POST /v1/contacts/:id/whatsapp-block": { blocked: true },
+    "POST /v1/instances/:id/groups": { subject: "Equipe", participants: [PHONE] },
+    "PATCH /v1/instances/:id/groups/:group": { subject: "Equipe" },
+    "POST /v1/instances/:id/groups/:group/participants": { action: "add", participants: [PHONE] },
+    "POST /v1/conversations/:id/presence": { state: "typing" },
+    "PATCH /v1/canned-replies/:id": { title: "Changed" },
     "PUT /v1/triggers/:id": { name: "t", match: "contains", pattern: "x", action: "reply_template", templateKey: "welcome" },
   };
   const form: Record<string, Record<string, string>> = {

@@ -6,6 +6,7 @@ import type { App } from "@/app";
 import { createSession } from "@/auth/session";
 import { db } from "@/db/client";
 import { flowSteps, memberships, webhookDeliveries } from "@/db/schema";
+import { createAnnouncement } from "@/features/announcements/announcement.service";
 import { createApiKey } from "@/features/api-keys/api-key.service";
 import { createFlow, saveStep } from "@/features/flows/flow.service";
 import { createInvitation } from "@/features/members/invitation.service";
@@ -88,6 +89,12 @@ export async function seedOrganization(app: App, orgName: string) {
     role: "agent",
   });
   const [step] = await db.select().from(flowSteps).where(eq(flowSteps.flowId, flow.id));
+  const cannedReply = await ok(
+    api(app, "POST", "/v1/canned-replies", key, { shortcut: "hello", title: "Hello", body: "Olá {{contact.name}}" }),
+    "canned reply",
+  );
+  const owner = memberCaller(org.user.id, orgId, "owner");
+  const announcement = await createAnnouncement(owner, { title: "Maintenance", message: "Tonight", type: "info", targetRoles: ["agent"], expiresAt: null });
   // The owner signed in on a second browser: the account page can sign that session out.
   const { session: otherSession } = await createSession(org.user.id, { activeOrganizationId: orgId });
 
@@ -115,6 +122,8 @@ export async function seedOrganization(app: App, orgName: string) {
       membership: membership!.id,
       invitation: invitation.id,
       session: otherSession.publicId,
+      cannedReply: cannedReply.id as string,
+      announcement: announcement.id,
     },
     stepKey: step!.key,
     invitationToken,

@@ -101,6 +101,8 @@ export function kindOf(
     flows: "flow",
     tools: "tool",
     media: "media",
+    "canned-replies": "cannedReply",
+    announcements: "announcement",
   };
   if (segments[0] === "members") return segments[1] === "invitations" ? "invitation" : "membership";
   return table[segments[0]!] ?? null;

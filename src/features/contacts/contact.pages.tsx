@@ -4,7 +4,7 @@ import { csrfPlugin } from "@/auth/csrf";
 import { authPlugin, type AdminContext } from "@/auth/plugin";
 import { roleAtLeast } from "@/auth/roles";
 import { listContactMessages, listConversations } from "@/features/conversations/conversation.service";
-import { AppError, forbidden, type FieldError } from "@/lib/errors";
+import { AppError, forbidden, notFound, type FieldError } from "@/lib/errors";
 import { attemptForm, formFields, parseForm } from "@/lib/forms";
 import { setFlash, takeFlash } from "@/lib/flash";
 import { tText } from "@/lib/i18n";
@@ -188,11 +188,14 @@ export const contactPages = new Elysia({ name: "contact-pages" })
     "/contacts/:id/whatsapp/:action",
     async ({ admin, params, request, cookie }) => {
       const contact = await getContact(admin, params.id);
-      const act = {
+      const actions: Record<string, () => Promise<unknown>> = {
         refresh: () => refreshContactProfile(admin, contact.id),
         block: () => setContactWhatsAppBlocked(admin, contact.id, { blocked: true }),
         unblock: () => setContactWhatsAppBlocked(admin, contact.id, { blocked: false }),
-      }[params.action];
+      };
+      // An action this page does not offer is an address that does not exist.
+      const act = Object.hasOwn(actions, params.action) ? actions[params.action] : undefined;
+      if (!act) throw notFound();
       try {
         await act();
         setFlash(cookie, "success", tText(`contacts:whatsapp.${params.action === "refresh" ? "refreshed" : `${params.action}edFlash`}`));
@@ -203,7 +206,7 @@ export const contactPages = new Elysia({ name: "contact-pages" })
       }
       return hxRedirect(request, `/contacts/${contact.id}`);
     },
-    { member: "agent", params: z.object({ id: z.string().max(64), action: z.enum(["refresh", "block", "unblock"]) }), detail: { hide: true } },
+    { member: "agent", params: z.object({ id: z.string().max(64), action: z.string().max(32) }), detail: { hide: true } },
   )
   .post(
     "/contacts/:id/merge",
