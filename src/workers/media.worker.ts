@@ -1,9 +1,8 @@
 import { sql } from "drizzle-orm";
 import { loadClaimedMedia, MEDIA_QUEUED_CHANNEL, processMedia, sweepExpiredMedia, type ClaimedMedia } from "@/features/media/media.service";
 import { withLocale } from "@/lib/i18n";
-import { log } from "@/lib/logger";
 import { claimDue, jobLoop, releaseLeases, runJobsOnce, type JobKind, type JobQueue } from "./jobs";
-import { registerWorker } from "./registry";
+import { registerPeriodicWorker, registerWorker } from "./registry";
 
 /** Pending media whose next attempt is due (the partial index media_due_idx serves it). */
 const queue: JobQueue = {
@@ -42,23 +41,11 @@ export function runMediaOnce(limit = 20) {
 registerWorker(jobLoop(mediaJobs, () => ({ pollMs: 1000, maxInFlight: 4, drainTimeoutMs: 10_000, channel: MEDIA_QUEUED_CHANNEL })));
 
 /** The retention sweeper: every organization's media older than its `mediaRetentionDays`, hourly. */
-const SWEEP_MS = 60 * 60 * 1000;
-let sweeper: ReturnType<typeof setInterval> | undefined;
-async function sweep(): Promise<void> {
-  try {
-    while ((await sweepExpiredMedia()) === 500) {}
-  } catch (err) {
-    log.error("media retention sweep failed", { err });
-  }
-}
-registerWorker({
+registerPeriodicWorker({
   name: "media-retention",
-  start() {
-    sweeper = setInterval(() => void sweep(), SWEEP_MS);
-    void sweep();
-  },
-  async stop() {
-    clearInterval(sweeper);
-    sweeper = undefined;
+  firstRunMs: 0,
+  intervalMs: () => 60 * 60 * 1000,
+  async run() {
+    while ((await sweepExpiredMedia()) === 500) {}
   },
 });

@@ -1,5 +1,5 @@
 import { log } from "@/lib/logger";
-import { registerWorker } from "@/workers/registry";
+import { registerPeriodicWorker, registerWorker } from "@/workers/registry";
 import { refreshStaleProfiles } from "./contact.whatsapp";
 import { canonicalizeStoredPhones } from "./identity.service";
 
@@ -26,33 +26,13 @@ registerWorker({
 /** How often stale WhatsApp profiles (pictures older than a day) are looked for (mutable for tests). */
 export const profileRefresh = { intervalMs: 5 * 60 * 1000, batch: 20 };
 
-let timer: ReturnType<typeof setTimeout> | null = null;
-let running: Promise<unknown> | null = null;
-let stopped = false;
-
-function schedule(delayMs: number) {
-  if (stopped) return;
-  timer = setTimeout(() => {
-    running = refreshStaleProfiles(profileRefresh.batch)
-      .then((stored) => {
-        if (stored > 0) log.info("contact profiles refreshed", { stored });
-      })
-      .catch((err) => log.error("contact profile refresh crashed", { err }))
-      .finally(() => schedule(profileRefresh.intervalMs));
-  }, delayMs);
-  timer.unref?.();
-}
-
 /** Pictures of active contacts, kept current in small batches (WhatsApp's picture links also expire). */
-registerWorker({
+registerPeriodicWorker({
   name: "contact-profiles",
-  start() {
-    stopped = false;
-    schedule(60_000);
-  },
-  async stop() {
-    stopped = true;
-    if (timer) clearTimeout(timer);
-    await running;
+  firstRunMs: 60_000,
+  intervalMs: () => profileRefresh.intervalMs,
+  async run() {
+    const stored = await refreshStaleProfiles(profileRefresh.batch);
+    if (stored > 0) log.info("contact profiles refreshed", { stored });
   },
 });
