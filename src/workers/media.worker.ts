@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { loadClaimedMedia, MEDIA_QUEUED_CHANNEL, processMedia, sweepExpiredMedia, type ClaimedMedia } from "@/features/media/media.service";
+import { loadClaimedMedia, MEDIA_QUEUED_CHANNEL, processMedia, sweepExpiredMedia, sweepOrphanedMedia, type ClaimedMedia } from "@/features/media/media.service";
 import { withLocale } from "@/lib/i18n";
 import { claimDue, jobLoop, releaseLeases, runJobsOnce, type JobKind, type JobQueue } from "./jobs";
 import { registerPeriodicWorker, registerWorker } from "./registry";
@@ -40,12 +40,13 @@ export function runMediaOnce(limit = 20) {
 
 registerWorker(jobLoop(mediaJobs, () => ({ pollMs: 1000, maxInFlight: 4, drainTimeoutMs: 10_000, channel: MEDIA_QUEUED_CHANNEL })));
 
-/** The retention sweeper: every organization's media older than its `mediaRetentionDays`, hourly. */
+/** The retention sweeper, hourly: every organization's media older than its `mediaRetentionDays`, and files of deleted organizations. */
 registerPeriodicWorker({
   name: "media-retention",
   firstRunMs: 0,
   intervalMs: () => 60 * 60 * 1000,
   async run() {
     while ((await sweepExpiredMedia()) === 500) {}
+    while ((await sweepOrphanedMedia()) === 500) {}
   },
 });

@@ -6,7 +6,7 @@ import { createApp } from "@/app";
 import { db } from "@/db/client";
 import { auditLogs, media, messages, organizations, type Instance } from "@/db/schema";
 import { ingestInbound } from "@/features/inbound/inbound.service";
-import { sweepExpiredMedia } from "@/features/media/media.service";
+import { sweepExpiredMedia, sweepOrphanedMedia } from "@/features/media/media.service";
 import { contentKey } from "@/features/media/media.store";
 import { signedMediaPath } from "@/lib/media-url";
 import { runMediaOnce } from "@/workers/media.worker";
@@ -106,5 +106,29 @@ describe("the retention sweeper", () => {
     expect(await shown.json()).toMatchObject({ status: "expired", url: null });
     expect((await a.client.get(signedMediaPath(old.mediaId).path)).status).toBe(404);
     expect(await sweepExpiredMedia()).toBe(0);
+  });
+});
+
+describe("files of deleted organizations", () => {
+  test("deleting an organization leaves its media rows ownerless; the sweeper deletes them and each file no other organization uses", async () => {
+    const gone = await setupOrg(app);
+    const goneWuz = await wuzapiInstance(gone.organization.id);
+    const only = await storedFile(goneWuz, new TextEncoder().encode("only the deleted organization had this"));
+    const shared = await storedFile(goneWuz, PNG);
+    const keptByB = await storedFile(wuzB, PNG);
+    const onlyKey = join(dataDir, "media", contentKey(sha256(new TextEncoder().encode("only the deleted organization had this"))));
+    expect(existsSync(onlyKey)).toBe(true);
+
+    await db.delete(organizations).where(eq(organizations.id, gone.organization.id));
+    expect(await mediaRow(only.mediaId)).toMatchObject({ organizationId: null, deviceId: null, status: "stored" });
+
+    expect(await sweepOrphanedMedia()).toBe(2);
+    expect(await db.select().from(media).where(eq(media.id, only.mediaId))).toHaveLength(0);
+    expect(await db.select().from(media).where(eq(media.id, shared.mediaId))).toHaveLength(0);
+    expect(existsSync(onlyKey)).toBe(false);
+    // The same bytes another organization stored stay for it.
+    expect(existsSync(join(dataDir, "media", contentKey(sha256(PNG))))).toBe(true);
+    expect(await mediaRow(keptByB.mediaId)).toMatchObject({ status: "stored" });
+    expect(await sweepOrphanedMedia()).toBe(0);
   });
 });

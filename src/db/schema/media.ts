@@ -16,10 +16,15 @@ export const media = pgTable(
   "media",
   {
     id: id(),
-    /** Null while the instance is unclaimed (try before sign-up); `deviceId` owns it then. */
-    organizationId: uuid().references(() => organizations.id, { onDelete: "cascade" }),
-    deviceId: uuid().references(() => devices.id, { onDelete: "cascade" }),
-    instanceId: uuid().references(() => instances.id, { onDelete: "cascade" }),
+    /**
+     * Null while the instance is unclaimed (try before sign-up); `deviceId` owns it then. Deleting the
+     * organization, device or instance sets these null instead of deleting the row: a row owned by
+     * neither an organization nor a device is an orphan whose file the retention sweeper removes
+     * (a cascade would drop the row and leave its content-addressed file behind for good).
+     */
+    organizationId: uuid().references(() => organizations.id, { onDelete: "set null" }),
+    deviceId: uuid().references(() => devices.id, { onDelete: "set null" }),
+    instanceId: uuid().references(() => instances.id, { onDelete: "set null" }),
     direction: text({ enum: ["inbound", "upload"] }).notNull(),
     /** Inbound: the message it belongs to, by its provider id (unique per instance: a redelivered webhook reuses the row). */
     providerMessageId: text(),

@@ -579,6 +579,33 @@ export async function mediaForSend(scope: { tenant: Tenant; instanceId?: string 
 // ——— Retention ———
 
 /**
+ * Rows whose organization (or visitor device) was deleted keep only their file (see the media table):
+ * deletes up to `limit` of them with their spooled bytes, and each stored file no remaining row uses.
+ * Returns how many rows went.
+ */
+export async function sweepOrphanedMedia(limit = 500): Promise<number> {
+  const gone = await db.execute(sql`
+    delete from media where id in (
+      select id from media where organization_id is null and device_id is null order by created_at limit ${limit}
+    )
+    returning sha256, source`);
+  const rows = rowsOf<{ sha256: string | null; source: { kind?: string; key?: string } | null }>(gone);
+  if (rows.length === 0) return 0;
+  const store = mediaStore();
+  for (const { source } of rows) if (source?.kind === "spool" && source.key) await store.delete(source.key);
+  const hashes = [...new Set(rows.map((r) => r.sha256).filter((h): h is string => !!h))];
+  if (hashes.length > 0) {
+    const inUse = await db
+      .selectDistinct({ sha256: media.sha256 })
+      .from(media)
+      .where(and(inArray(media.sha256, hashes), ne(media.status, "expired")));
+    const kept = new Set(inUse.map((r) => r.sha256));
+    for (const hash of hashes) if (!kept.has(hash)) await store.delete(contentKey(hash));
+  }
+  return rows.length;
+}
+
+/**
  * Deletes the bytes of media older than its organization's `mediaRetentionDays` and marks the rows
  * expired (the row stays as the marker its message shows, without content, type or name of the bytes'
  * storage); an object is deleted once no unexpired row shares its sha256. Returns how many expired.
