@@ -58,7 +58,7 @@ export function numberedText(interactive: InteractivePayload): string {
 }
 
 /** An answer like "2", " 2 ", "2." or "2)": the number of a numbered-text option (see numberedText). */
-const NUMBER_ANSWER = /^\s*(\d{1,2})\s*[.)]?\s*$/;
+export const NUMBER_ANSWER = /^\s*(\d{1,2})\s*[.)]?\s*$/;
 
 /**
  * The option a contact chose by answering numbered text with its number, numbered as numberedText does

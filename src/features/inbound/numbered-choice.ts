@@ -2,22 +2,20 @@ import { and, desc, eq, ne } from "drizzle-orm";
 import { db } from "@/db/client";
 import { messages, type Instance } from "@/db/schema";
 import { providerFor } from "@/providers";
-import { type InteractivePayload, numberedChoice } from "@/providers/features";
+import { type InteractivePayload, NUMBER_ANSWER, numberedChoice } from "@/providers/features";
 import { messageChanges } from "./message-changes";
 import type { Message } from "./message-store";
-
-/** A short numeric text is the only kind of message worth the lookup below. */
-const SHORT_NUMBER = /^\s*\d{1,2}\s*[.)]?\s*$/;
 
 /**
  * Buttons and lists sent as numbered text (WuzAPI with the organization's "numbered text" choice): a
  * contact answering the number of an option of the conversation's last message of ours gets
  * `context.interactive = {kind, id, title}` of that option, as a native reply would, so triggers and
  * flow choices match its id. One indexed lookup, only for short numeric texts on such providers, after
- * the batched insert; answers the message as changed, or undefined when it is not such an answer.
+ * the batched insert (only a text matching NUMBER_ANSWER is worth the lookup); answers the message as
+ * changed, or undefined when it is not such an answer.
  */
 export async function withNumberedChoice(instance: Instance, message: Message): Promise<Message | undefined> {
-  if (message.type !== "text" || message.context?.interactive || !SHORT_NUMBER.test(message.body ?? "")) return undefined;
+  if (message.type !== "text" || message.context?.interactive || !NUMBER_ANSWER.test(message.body ?? "")) return undefined;
   if (!providerFor(instance).numberedInteractive) return undefined;
   const [last] = await db
     .select({ type: messages.type, media: messages.media })
