@@ -5,11 +5,14 @@ import { db } from "@/db/client";
 import { instances, type Instance } from "@/db/schema";
 import { isUuid } from "@/lib/ids";
 
+/** Timing-safe comparison of a presented hex HMAC-SHA256 with the computed `digest` (also for streamed bodies, oversized.ts). */
+export function digestMatches(digest: Buffer, presentedHex: string): boolean {
+  return /^[0-9a-f]{64}$/i.test(presentedHex) && timingSafeEqual(digest, Buffer.from(presentedHex, "hex"));
+}
+
 /** Timing-safe comparison of a presented hex HMAC-SHA256 with the one computed over `raw`. */
 function hmacMatches(raw: string, key: string, presentedHex: string): boolean {
-  if (!/^[0-9a-f]{64}$/i.test(presentedHex)) return false;
-  const expected = createHmac("sha256", key).update(raw, "utf8").digest();
-  return timingSafeEqual(expected, Buffer.from(presentedHex, "hex"));
+  return digestMatches(createHmac("sha256", key).update(raw, "utf8").digest(), presentedHex);
 }
 
 /** WuzAPI: `x-hmac-signature` = hex HMAC-SHA256 of the raw body with WUZAPI_HMAC_KEY. No key configured → refuse. */

@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac } from "node:crypto";
+import { digestMatches } from "./inbound.webhooks";
 
 /**
  * WuzAPI webhooks carry downloaded media inline (base64), so a big video makes a body larger than
@@ -229,8 +230,6 @@ export async function readOversizedWuzapiBody(opts: {
     form.feed(last);
     form.end();
   } else json!.feed(last);
-  const digest = hmac.digest();
-  const presented = opts.signature?.trim() ?? "";
-  const signed = /^[0-9a-f]{64}$/i.test(presented) && timingSafeEqual(digest, Buffer.from(presented, "hex"));
+  const signed = digestMatches(hmac.digest(), opts.signature?.trim() ?? "");
   return { ok: true, signed, size, cut: form ? form.cut : json!.cut, text: form ? "" : json!.text(), form: form ? form.fields : null };
 }
