@@ -45,7 +45,7 @@ export function pathOf(url: string): string {
 }
 
 /** `application/json` or any `…+json`: what every `/v1` body is. */
-export function isJsonMediaType(contentType: string): boolean {
+function isJsonMediaType(contentType: string): boolean {
   const media = contentType.split(";")[0]!.trim().toLowerCase();
   return media === "application/json" || media.endsWith("+json");
 }

@@ -41,7 +41,7 @@ type Document = {
 };
 
 /** A zod schema as the JSON Schema of what the server sends (dates already strings). */
-export function responseJsonSchema(schema: z.ZodType): JsonSchema {
+function responseJsonSchema(schema: z.ZodType): JsonSchema {
   const { $schema: _drop, ...json } = z.toJSONSchema(schema, { io: "output", unrepresentable: "any" }) as JsonSchema;
   return json;
 }
@@ -100,7 +100,7 @@ const STATUS_DESCRIPTION: Record<number, string> = { 200: "OK", 201: "Created", 
 const header = (description: string, schema: JsonSchema = { type: "integer" }) => ({ description, schema });
 
 /** Shared components: the error envelope, its responses and the headers (referenced as `#/components/...`). */
-export const sharedComponents = {
+const sharedComponents = {
   schemas: {
     FieldError: {
       type: "object",

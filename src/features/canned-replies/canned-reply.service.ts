@@ -162,7 +162,7 @@ export async function suggestCannedReplies(caller: Caller, conversationId: strin
  * The variables a canned reply can use in a conversation: `contact.name`, `contact.phone`, every string or
  * number in the contact's metadata as `contact.<field>`, and `agent.name` (the agent inserting it).
  */
-export function cannedReplyVariables(
+function cannedReplyVariables(
   contact: { name: string | null; phone: string | null; metadata: Record<string, unknown> },
   agent: { name: string | null; email?: string | null },
 ): Record<string, string> {

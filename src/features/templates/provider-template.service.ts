@@ -21,7 +21,7 @@ import { cloudWabaId, placeholderCount } from "@/providers/cloud.templates";
 export type ProviderTemplateRow = typeof providerTemplates.$inferSelect;
 
 /** Fetches the instance's templates from its provider and replaces the stored list; answers how many. */
-export async function syncTemplatesOf(instance: Instance): Promise<number> {
+async function syncTemplatesOf(instance: Instance): Promise<number> {
   const provider = providerFor(instance);
   if (!provider.listTemplates) {
     throw new AppError(
@@ -107,7 +107,7 @@ export async function approvedTemplatesOf(instanceId: string, tx: DbOrTx = db): 
 }
 
 /** One approved template of the instance by name and language, or null. */
-export async function approvedTemplate(instanceId: string, name: string, language: string, tx: DbOrTx = db): Promise<ProviderTemplateRow | null> {
+async function approvedTemplate(instanceId: string, name: string, language: string, tx: DbOrTx = db): Promise<ProviderTemplateRow | null> {
   const [row] = await tx
     .select()
     .from(providerTemplates)
