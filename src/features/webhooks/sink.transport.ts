@@ -59,12 +59,16 @@ function sinkUrl(endpoint: SinkEndpoint): URL {
   return new URL(url);
 }
 
-const defaultPort = (url: URL) => (url.protocol === "amqps:" ? 5671 : url.protocol === "amqp:" ? 5672 : 4222);
+/** The broker's port: the URL's own, or its protocol's default (AMQPS 5671, AMQP 5672, NATS 4222). */
+const sinkPort = (url: URL) => (url.port ? Number(url.port) : url.protocol === "amqps:" ? 5671 : url.protocol === "amqp:" ? 5672 : 4222);
+
+/** A broker as the address the outbound guard checks: its host and port (the guard reads them from an http URL). */
+export const sinkGuardUrl = (url: URL) => `http://${url.hostname}:${sinkPort(url)}/`;
 
 /** The broker's address after the outbound guard's checks (the first of the checked addresses). */
 async function checkedAddress(url: URL): Promise<{ host: string; port: number }> {
-  const port = url.port ? Number(url.port) : defaultPort(url);
-  const target = await resolveTarget(`http://${url.hostname}:${port}/`);
+  const port = sinkPort(url);
+  const target = await resolveTarget(sinkGuardUrl(url));
   const { address, family } = target.addresses[0]!;
   return { host: family === 6 ? `[${address}]` : address, port };
 }

@@ -23,7 +23,7 @@ import {
   type EndpointKind,
   type UpdateWebhookInput,
 } from "./webhook.schema";
-import { closeSinkConnection } from "./sink.transport";
+import { closeSinkConnection, sinkGuardUrl } from "./sink.transport";
 
 export type Webhook = typeof webhooks.$inferSelect;
 
@@ -115,9 +115,7 @@ function assertKindRules(kind: EndpointKind, input: Parameters<typeof endpointKi
 
 /** The SSRF guard for a broker: its host and port go through the same address checks as webhook URLs. */
 async function assertAllowedSink(full: string): Promise<void> {
-  const url = new URL(full);
-  const port = url.port || (url.protocol === "amqps:" ? "5671" : url.protocol === "amqp:" ? "5672" : "4222");
-  await assertAllowedTarget(`http://${url.hostname}:${port}/`);
+  await assertAllowedTarget(sinkGuardUrl(new URL(full)));
 }
 
 /** What a sink stores: the masked URL, the encrypted connection, its non-secret options. */
