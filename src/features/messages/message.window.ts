@@ -38,16 +38,10 @@ export function hasCustomerWindow(instance: Pick<Instance, "provider">): boolean
 }
 
 /** The window of a conversation as the inbox shows it; null for providers without one. */
-export async function customerWindow(
-  instance: Pick<Instance, "provider">,
-  conversationId: string,
-  now: Date = new Date(),
-  tx: DbOrTx = db,
-): Promise<{ open: boolean; remainingMs: number; closesAt: Date | null } | null> {
+export async function customerWindow(instance: Pick<Instance, "provider">, conversationId: string): Promise<{ open: boolean; remainingMs: number } | null> {
   if (!hasCustomerWindow(instance)) return null;
-  const last = await lastInboundAt(conversationId, tx);
-  const remainingMs = windowRemainingMs(last, now);
-  return { open: remainingMs > 0, remainingMs, closesAt: last ? new Date(last.getTime() + CUSTOMER_WINDOW_MS) : null };
+  const remainingMs = windowRemainingMs(await lastInboundAt(conversationId));
+  return { open: remainingMs > 0, remainingMs };
 }
 
 /** "5 h 12 min" — hours and minutes left, as the inbox header shows them. */
