@@ -73,8 +73,8 @@ async function applied(instance: Instance, change: Message | undefined, fallback
 }
 
 /** `PATCH /v1/messages/:id`: a text we sent gets a new text, within WhatsApp's edit window (15 minutes). */
-export async function editMessage(caller: Caller, id: string, text: string, now = new Date()): Promise<Message> {
-  const { message, instance } = await getMessage(caller, id);
+export async function editMessage(caller: Caller, id: string, text: string, now = new Date()): Promise<{ message: Message; phone: string | null }> {
+  const { message, phone, instance } = await getMessage(caller, id);
   const providerMessageId = sentByUs(message);
   if (message.type !== "text") throw validationFailed([{ path: "id", message: tText("messages:errors.onlyTextEdit") }], tText("messages:errors.onlyTextEdit"));
   const sentAt = message.sentAt ?? message.createdAt;
@@ -96,12 +96,12 @@ export async function editMessage(caller: Caller, id: string, text: string, now 
     }
     return changed;
   });
-  return applied(instance, edited, message.id);
+  return { message: await applied(instance, edited, message.id), phone };
 }
 
 /** `DELETE /v1/messages/:id`: a message we sent is deleted for everyone in the chat, within WhatsApp's window (60 hours). */
-export async function deleteMessage(caller: Caller, id: string, now = new Date()): Promise<Message> {
-  const { message, instance } = await getMessage(caller, id);
+export async function deleteMessage(caller: Caller, id: string, now = new Date()): Promise<{ message: Message; phone: string | null }> {
+  const { message, phone, instance } = await getMessage(caller, id);
   const providerMessageId = sentByUs(message);
   const sentAt = message.sentAt ?? message.createdAt;
   if (now.getTime() - sentAt.getTime() > MESSAGE_LIMITS.deleteWindowHours * 3_600_000) {
@@ -121,7 +121,7 @@ export async function deleteMessage(caller: Caller, id: string, now = new Date()
     }
     return changed;
   });
-  return applied(instance, deleted, message.id);
+  return { message: await applied(instance, deleted, message.id), phone };
 }
 
 /**

@@ -98,8 +98,7 @@ export const messageApi = new Elysia({ name: "message-api", prefix: "/v1/message
   .patch(
     "/:id",
     async ({ caller, params, body }) => {
-      const message = await editMessage(caller, params.id, body.text);
-      const { phone } = await getMessage(caller, message.id);
+      const { message, phone } = await editMessage(caller, params.id, body.text);
       return messageJson(message, phone);
     },
     {
@@ -118,8 +117,7 @@ export const messageApi = new Elysia({ name: "message-api", prefix: "/v1/message
   .delete(
     "/:id",
     async ({ caller, params }) => {
-      const message = await deleteMessage(caller, params.id);
-      const { phone } = await getMessage(caller, message.id);
+      const { message, phone } = await deleteMessage(caller, params.id);
       return messageJson(message, phone);
     },
     {
