@@ -2,6 +2,7 @@ import { createAnthropic } from "@ai-sdk/anthropic";
 import { createGoogleGenerativeAI } from "@ai-sdk/google";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import { generateText, stepCountIs, streamText, type LanguageModel, type ModelMessage, type StepResult, type ToolSet } from "ai";
+import type { TurnToolSet } from "@/features/tools/tool.runtime";
 import { tText } from "@/lib/i18n";
 import { log } from "@/lib/logger";
 import type { LlmVendor } from "../workflow.schema";
@@ -23,9 +24,6 @@ export type LlmSettings = {
   /** Model calls per turn at most (each tool round is one): `stopWhen: stepCountIs(maxSteps)`. */
   maxSteps: number;
 };
-
-/** Tools of one turn: what the model may call, built per turn by the caller (they act on its thread). */
-export type TurnTools = { tools: ToolSet /** Set by a tool that failed: the turn ends and falls back. */; failure: () => string | undefined };
 
 /**
  * Every request the SDK makes goes through the outbound guard (engineFetch): a tenant's endpoint is
@@ -113,7 +111,7 @@ function findEngineError(err: unknown, depth = 0): EngineError | undefined {
  * What reaches users and threads when a turn fails: our own short reason. The upstream's words stay
  * in our logs (they may carry anything).
  */
-function engineErrorOf(err: unknown, ctx: { timeout: AbortSignal; timeoutMs: number; tools?: TurnTools }): EngineError {
+function engineErrorOf(err: unknown, ctx: { timeout: AbortSignal; timeoutMs: number; tools?: TurnToolSet }): EngineError {
   const toolFailure = ctx.tools?.failure();
   if (toolFailure) return new EngineError(tText("workflows:engine.toolFailed", { reason: toolFailure }));
   // The turn's own budget ran out: whatever the request in flight then threw, the turn timed out.
@@ -128,7 +126,7 @@ function engineErrorOf(err: unknown, ctx: { timeout: AbortSignal; timeoutMs: num
  * A workflow's model through the Vercel AI SDK: history + the new message, the workflow's tools with
  * at most `maxSteps` model calls per turn, tokens counted over every step.
  */
-export function aiSdkEngine(settings: LlmSettings, tools?: TurnTools): AiEngine {
+export function aiSdkEngine(settings: LlmSettings, tools?: TurnToolSet): AiEngine {
   const model = modelFor(settings);
   const call = (request: EngineRequest) => {
     // One budget for the whole turn (every step and tool call), besides each request's own timeout.
