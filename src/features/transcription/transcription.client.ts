@@ -55,7 +55,7 @@ const PERMANENT = new Set([400, 401, 403, 404, 413, 415, 422]);
  * accepts a custom base URL and a `fetch` (our guard would fit), but it chooses `response_format`
  * itself — `verbose_json` for every model except gpt-4o(-mini)-transcribe, with no option to change
  * it — and several OpenAI-compatible servers answer only `json`/`text`. What is left is one FormData
- * and one JSON field, the same direct style as the workflows' chat engine (engines/openai.ts).
+ * and one JSON field, sent directly.
  */
 export async function requestTranscription(
   endpoint: TranscriptionEndpoint,
