@@ -14,7 +14,7 @@ import { createHash } from "node:crypto";
 import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
 import { connect as natsConnect, headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
 import amqp from "amqplib";
-import { decryptSecret } from "@/lib/crypto";
+import { decryptSecret, encryptSecret } from "@/lib/crypto";
 import { log } from "@/lib/logger";
 import { resolveTarget } from "@/lib/outbound";
 import { SINK_DEFAULTS, type SinkKind } from "./webhook.schema";
@@ -53,10 +53,14 @@ export const natsSubject = (organizationId: string, eventType: string) => `livch
 /** The JetStream stream created for an organization when its sink names none. */
 export const defaultNatsStream = (organizationId: string) => `LIVCHAT-${organizationId}`;
 
+/** A sink's full broker URL (credentials included) as stored in `configEnc`: encrypted JSON `{url}`. */
+export const sealSinkUrl = (url: string) => encryptSecret(JSON.stringify({ url }));
+/** The full broker URL sealed by sealSinkUrl. */
+export const openSinkUrl = (configEnc: string) => new URL((JSON.parse(decryptSecret(configEnc)) as { url: string }).url);
+
 function sinkUrl(endpoint: SinkEndpoint): URL {
   if (!endpoint.configEnc) throw new Error("the sink has no connection settings");
-  const { url } = JSON.parse(decryptSecret(endpoint.configEnc)) as { url: string };
-  return new URL(url);
+  return openSinkUrl(endpoint.configEnc);
 }
 
 /** The broker's port: the URL's own, or its protocol's default (AMQPS 5671, AMQP 5672, NATS 4222). */

@@ -6,7 +6,7 @@ import { recordAudit } from "@/features/audit/audit.service";
 import { auditActor, type Caller } from "@/lib/caller";
 import { organizationOf } from "@/lib/tenant";
 import { DELIVERIES_QUEUED_CHANNEL, recordUnroutedEvent } from "@/features/events/event.service";
-import { decryptSecret, encryptSecret } from "@/lib/crypto";
+import { encryptSecret } from "@/lib/crypto";
 import { AppError, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { isUuid } from "@/lib/ids";
@@ -23,7 +23,7 @@ import {
   type EndpointKind,
   type UpdateWebhookInput,
 } from "./webhook.schema";
-import { closeSinkConnection, sinkGuardUrl } from "./sink.transport";
+import { closeSinkConnection, openSinkUrl, sealSinkUrl, sinkGuardUrl } from "./sink.transport";
 
 export type Webhook = typeof webhooks.$inferSelect;
 
@@ -101,7 +101,7 @@ export function maskSinkUrl(full: string): string {
 /** A broker URL sent back with the mask in it (a PATCH of what GET returned) keeps the stored secret; no stored secret → 422. */
 function unmaskSinkUrl(sent: string, storedConfigEnc: string | null): string {
   if (!sent.includes(MASKED_HEADER_VALUE)) return sent;
-  const stored = storedConfigEnc ? new URL((JSON.parse(decryptSecret(storedConfigEnc)) as { url: string }).url) : null;
+  const stored = storedConfigEnc ? openSinkUrl(storedConfigEnc) : null;
   const secret = stored ? stored.password || stored.username : "";
   if (!secret) throw validationFailed([{ path: "url", message: tText("webhooks:validation.maskedNeedsValue", { name: "url", mask: MASKED_HEADER_VALUE }) }]);
   return sent.replace(MASKED_HEADER_VALUE, secret);
@@ -121,7 +121,7 @@ async function assertAllowedSink(full: string): Promise<void> {
 /** What a sink stores: the masked URL, the encrypted connection, its non-secret options. */
 function sinkColumns(kind: EndpointKind, full: string, options: { exchange?: string | null; stream?: string | null }) {
   const sinkOptions = kind === "rabbitmq" ? (options.exchange ? { exchange: options.exchange } : {}) : options.stream ? { stream: options.stream } : {};
-  return { url: maskSinkUrl(full), configEnc: encryptSecret(JSON.stringify({ url: full })), sinkOptions };
+  return { url: maskSinkUrl(full), configEnc: sealSinkUrl(full), sinkOptions };
 }
 
 /** The JSON shape of an endpoint: never the secret (it is returned once, on create and rotate), header values masked. */
