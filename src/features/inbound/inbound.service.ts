@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import { db } from "@/db/client";
+import { db, type DbOrTx } from "@/db/client";
 import { withDeadlockRetry } from "@/db/lock-order";
 import { instances, messages, type Instance } from "@/db/schema";
 import type { Contact, Conversation } from "@/features/conversations/conversation.service";
@@ -235,83 +235,72 @@ function changedMessageJson(message: Message) {
 
 /**
  * The author changed an earlier message: its body becomes the new text, the replaced one is appended to
- * `previous_versions` (oldest first). An edit of a message LivChat never stored is recorded as unparsed.
+ * `previous_versions` (oldest first); the same edit delivered again changes nothing (and adds no version).
  */
-async function ingestEdit(instance: Instance, event: EditEvent): Promise<IngestResult> {
+function ingestEdit(instance: Instance, event: EditEvent): Promise<IngestResult> {
   const at = event.timestamp;
-  const message = await withDeadlockRetry("inbound edit", () =>
-    db.transaction(async (tx) => {
-      // The same edit delivered again changes nothing (and adds no version).
-      const edited = await messageChanges.edit(
-        { instanceId: instance.id, targetProviderMessageId: event.targetProviderMessageId, body: event.body ?? null, at },
-        tx,
-      );
-      if (!edited) return undefined;
-      const previous = edited.previousVersions?.at(-1)?.body ?? null;
-      await recordEvent(
-        {
-          organizationId: edited.organizationId,
-          instanceId: instance.id,
-          deviceId: edited.organizationId ? null : instance.createdByDeviceId,
-          type: "message.edited",
-          data: { message: { ...changedMessageJson(edited), previousBody: previous, editedAt: at.toISOString() } },
-        },
-        tx,
-      );
-      const topic = inboxTopic(instance);
-      if (topic) await publishLive(topic, { conversationId: edited.conversationId, messageId: edited.id }, tx);
-      return edited;
-    }),
+  return applyMessageChange(
+    instance,
+    event,
+    "message.edited",
+    "edit of a message this instance never stored",
+    (tx) => messageChanges.edit({ instanceId: instance.id, targetProviderMessageId: event.targetProviderMessageId, body: event.body ?? null, at }, tx),
+    (edited) => ({ previousBody: edited.previousVersions?.at(-1)?.body ?? null, editedAt: at.toISOString() }),
   );
-  if (!message) {
-    if (await isStored(instance, event.targetProviderMessageId)) return { kind: "edit", applied: false, duplicate: true };
-    await recordUnparsed(instance, {
-      kind: "unparsed",
-      reason: "edit of a message this instance never stored",
-      rawType: "edit",
-      excerpt: payloadExcerpt(event),
-    });
-    return { kind: "edit", applied: false };
-  }
-  return { kind: "edit", applied: true, message };
 }
 
 /**
  * Deleted for everyone: the message is marked deleted; its text and media stay for the audit trail unless
  * the organization turned `keep_deleted_messages` off, in which case they are cleared with its edit history.
  */
-async function ingestDelete(instance: Instance, event: DeleteEvent): Promise<IngestResult> {
+function ingestDelete(instance: Instance, event: DeleteEvent): Promise<IngestResult> {
   const at = event.timestamp;
-  const message = await withDeadlockRetry("inbound delete", () =>
+  return applyMessageChange(
+    instance,
+    event,
+    "message.deleted",
+    "deletion of a message this instance never stored",
+    (tx) => messageChanges.delete({ instanceId: instance.id, targetProviderMessageId: event.targetProviderMessageId, at }, tx),
+    (deleted) => ({ contentKept: deleted.body !== null || deleted.media !== null, deletedAt: at.toISOString() }),
+  );
+}
+
+/**
+ * An edit or a delete: `change` applies it to the stored message in one transaction with its event
+ * (`extra` adds to the event's message summary) and a live update. Nothing matched: a redelivery when
+ * the message is stored, else recorded as unparsed (`missing` is the reason).
+ */
+async function applyMessageChange(
+  instance: Instance,
+  event: EditEvent | DeleteEvent,
+  type: "message.edited" | "message.deleted",
+  missing: string,
+  change: (tx: DbOrTx) => Promise<Message | undefined>,
+  extra: (message: Message) => Record<string, unknown>,
+): Promise<IngestResult> {
+  const message = await withDeadlockRetry(`inbound ${event.kind}`, () =>
     db.transaction(async (tx) => {
-      const deleted = await messageChanges.delete({ instanceId: instance.id, targetProviderMessageId: event.targetProviderMessageId, at }, tx);
-      if (!deleted) return undefined;
+      const changed = await change(tx);
+      if (!changed) return undefined;
       await recordEvent(
         {
-          organizationId: deleted.organizationId,
+          organizationId: changed.organizationId,
           instanceId: instance.id,
-          deviceId: deleted.organizationId ? null : instance.createdByDeviceId,
-          type: "message.deleted",
-          data: { message: { ...changedMessageJson(deleted), contentKept: deleted.body !== null || deleted.media !== null, deletedAt: at.toISOString() } },
+          deviceId: changed.organizationId ? null : instance.createdByDeviceId,
+          type,
+          data: { message: { ...changedMessageJson(changed), ...extra(changed) } },
         },
         tx,
       );
       const topic = inboxTopic(instance);
-      if (topic) await publishLive(topic, { conversationId: deleted.conversationId, messageId: deleted.id }, tx);
-      return deleted;
+      if (topic) await publishLive(topic, { conversationId: changed.conversationId, messageId: changed.id }, tx);
+      return changed;
     }),
   );
-  if (!message) {
-    if (await isStored(instance, event.targetProviderMessageId)) return { kind: "delete", applied: false, duplicate: true };
-    await recordUnparsed(instance, {
-      kind: "unparsed",
-      reason: "deletion of a message this instance never stored",
-      rawType: "delete",
-      excerpt: payloadExcerpt(event),
-    });
-    return { kind: "delete", applied: false };
-  }
-  return { kind: "delete", applied: true, message };
+  if (message) return { kind: event.kind, applied: true, message };
+  if (await isStored(instance, event.targetProviderMessageId)) return { kind: event.kind, applied: false, duplicate: true };
+  await recordUnparsed(instance, { kind: "unparsed", reason: missing, rawType: event.kind, excerpt: payloadExcerpt(event) });
+  return { kind: event.kind, applied: false };
 }
 
 /** Whether the instance has this provider message (an edit or delete that changed nothing was a redelivery, or came after a delete). */
