@@ -358,7 +358,7 @@ describe("contacts stored before phones were canonical", () => {
     await history(modern!.id, 1);
 
     const { canonicalizeStoredPhones } = await import("@/features/contacts/identity.service");
-    expect(await canonicalizeStoredPhones()).toBe(2);
+    expect(await canonicalizeStoredPhones(1)).toBe(2);
     expect((await contactRow(alone!.id))!.phone).toBe("+5521988881111");
     const kept = (await contactRow(legacy!.id))!;
     expect(kept).toMatchObject({ phone: "+5521988882222", name: "Antigo" });

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
 import { db, rowsOf, type DbOrTx, type Tx } from "@/db/client";
 import { withDeadlockRetry } from "@/db/lock-order";
 import { contactIdentities, contacts, type IDENTITY_KINDS, type Instance } from "@/db/schema";
@@ -612,28 +612,28 @@ const LEGACY_BR_MOBILE = "^\\+55[1-9]{2}[6-9][0-9]{7}$";
  */
 export async function canonicalizeStoredPhones(batch = 100): Promise<number> {
   let fixed = 0;
-  const seen = new Set<string>();
+  // Keyset by id: each row is visited once, so one it cannot fix never stalls the pass.
+  let after: string | null = null;
   for (;;) {
     const rows = await db
       .select({ id: contacts.id, organizationId: contacts.organizationId, deviceId: contacts.deviceId, phone: contacts.phone })
       .from(contacts)
-      .where(sql`${contacts.phone} ~ ${LEGACY_BR_MOBILE}`)
+      .where(and(sql`${contacts.phone} ~ ${LEGACY_BR_MOBILE}`, after ? gt(contacts.id, after) : undefined))
+      .orderBy(asc(contacts.id))
       .limit(batch);
-    // Nothing left, or only rows a pass already handled (never loop on one it could not fix).
-    if (rows.every((r) => seen.has(r.id))) return fixed;
+    if (rows.length === 0) return fixed;
     for (const row of rows) {
-      if (seen.has(row.id)) continue;
-      seen.add(row.id);
-      await withDeadlockRetry("canonical phone", () => db.transaction((tx) => canonicalizeOne(tx, row)));
-      fixed++;
+      if (await withDeadlockRetry("canonical phone", () => db.transaction((tx) => canonicalizeOne(tx, row)))) fixed++;
     }
+    after = rows.at(-1)!.id;
   }
 }
 
-async function canonicalizeOne(tx: Tx, row: { id: string; organizationId: string | null; deviceId: string | null; phone: string | null }) {
+/** Whether the contact took the canonical phone (merged or not). */
+async function canonicalizeOne(tx: Tx, row: { id: string; organizationId: string | null; deviceId: string | null; phone: string | null }): Promise<boolean> {
   const owner: Owner = { organizationId: row.organizationId, deviceId: row.organizationId ? null : row.deviceId };
   const canonical = row.phone ? toE164(row.phone) : null;
-  if (!row.phone || !canonical || canonical === row.phone) return;
+  if (!row.phone || !canonical || canonical === row.phone) return false;
   await lockOwner(tx, owner);
   // Both phones' contacts, locked in (owner, phone) order.
   const both = await tx
@@ -643,7 +643,7 @@ async function canonicalizeOne(tx: Tx, row: { id: string; organizationId: string
     .orderBy(asc(contacts.phone))
     .for("no key update");
   const legacy = both.find((c) => c.id === row.id);
-  if (!legacy) return;
+  if (!legacy) return false;
   const events: NewEvent[] = [];
   let kept = legacy;
   const other = both.find((c) => c.phone === canonical);
@@ -653,6 +653,7 @@ async function canonicalizeOne(tx: Tx, row: { id: string; organizationId: string
   }
   await tx.update(contacts).set({ phone: canonical, updatedAt: new Date() }).where(eq(contacts.id, kept.id));
   await recordEvents(events, tx);
+  return true;
 }
 
 /** Every identity of a contact besides its phone (the contact page, the API). */
