@@ -168,112 +168,72 @@ export async function renameOrganization(caller: Caller<"user">, name: string): 
   });
 }
 
-/**
- * Sets the organization's default language and time zone (admin+): members who have not chosen their
- * own read pages in them, and automation writes to contacts in the language. Audited with what changed.
- */
-/** Turns automation (triggers, flows, workflows) in group conversations on or off; audited when it changes. */
-export async function setGroupAutomation(caller: Caller<"user">, enabled: boolean): Promise<Organization> {
+/** The organization settings that are one column each, changed through setOrganizationSetting. */
+type OrganizationSetting = "automationInGroups" | "keepDeletedMessages" | "interactiveMode" | "mediaRetentionDays";
+
+/** One single-column setting (admin+): written and audited (`{ field: { from, to } }`) only when it changes. */
+async function setOrganizationSetting<K extends OrganizationSetting>(
+  caller: Caller<"user">,
+  field: K,
+  value: Organization[K],
+  action: string,
+): Promise<Organization> {
   if (!can.manageOrganization(roleOf(caller))) throw forbidden();
   const organizationId = organizationOf(caller);
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(organizations).where(eq(organizations.id, organizationId)).for("no key update").limit(1);
     if (!before) throw organizationNotFound();
-    if (before.automationInGroups === enabled) return before;
-    const [after] = await tx.update(organizations).set({ automationInGroups: enabled }).where(eq(organizations.id, organizationId)).returning();
+    if (before[field] === value) return before;
+    const [after] = await tx
+      .update(organizations)
+      .set({ [field]: value } as Partial<typeof organizations.$inferInsert>)
+      .where(eq(organizations.id, organizationId))
+      .returning();
     await recordAudit(
       {
         organizationId,
         actor: auditActor(caller),
-        action: "organization.group_automation_changed",
+        action,
         target: { type: "organization", id: organizationId },
         request: caller.request,
-        details: { automationInGroups: { from: before.automationInGroups, to: enabled } },
+        details: { [field]: { from: before[field], to: value } },
       },
       tx,
     );
     return after!;
   });
+}
+
+/** Turns automation (triggers, flows, workflows) in group conversations on or off; audited when it changes. */
+export function setGroupAutomation(caller: Caller<"user">, enabled: boolean): Promise<Organization> {
+  return setOrganizationSetting(caller, "automationInGroups", enabled, "organization.group_automation_changed");
 }
 
 /**
  * Whether a message its author deletes for everyone keeps its text and media for the audit trail (shown
  * folded as deleted) or has them cleared; audited when it changes.
  */
-export async function setKeepDeletedMessages(caller: Caller<"user">, keep: boolean): Promise<Organization> {
-  if (!can.manageOrganization(roleOf(caller))) throw forbidden();
-  const organizationId = organizationOf(caller);
-  return db.transaction(async (tx) => {
-    const [before] = await tx.select().from(organizations).where(eq(organizations.id, organizationId)).for("no key update").limit(1);
-    if (!before) throw organizationNotFound();
-    if (before.keepDeletedMessages === keep) return before;
-    const [after] = await tx.update(organizations).set({ keepDeletedMessages: keep }).where(eq(organizations.id, organizationId)).returning();
-    await recordAudit(
-      {
-        organizationId,
-        actor: auditActor(caller),
-        action: "organization.deleted_messages_changed",
-        target: { type: "organization", id: organizationId },
-        request: caller.request,
-        details: { keepDeletedMessages: { from: before.keepDeletedMessages, to: keep } },
-      },
-      tx,
-    );
-    return after!;
-  });
+export function setKeepDeletedMessages(caller: Caller<"user">, keep: boolean): Promise<Organization> {
+  return setOrganizationSetting(caller, "keepDeletedMessages", keep, "organization.deleted_messages_changed");
 }
 
 /**
  * How buttons and lists go through a provider without official interactive messages (WuzAPI): numbered
  * text (`text`) or its native buttons (`native`); audited when it changes.
  */
-export async function setInteractiveMode(caller: Caller<"user">, mode: "text" | "native"): Promise<Organization> {
-  if (!can.manageOrganization(roleOf(caller))) throw forbidden();
-  const organizationId = organizationOf(caller);
-  return db.transaction(async (tx) => {
-    const [before] = await tx.select().from(organizations).where(eq(organizations.id, organizationId)).for("no key update").limit(1);
-    if (!before) throw organizationNotFound();
-    if (before.interactiveMode === mode) return before;
-    const [after] = await tx.update(organizations).set({ interactiveMode: mode }).where(eq(organizations.id, organizationId)).returning();
-    await recordAudit(
-      {
-        organizationId,
-        actor: auditActor(caller),
-        action: "organization.interactive_mode_changed",
-        target: { type: "organization", id: organizationId },
-        request: caller.request,
-        details: { interactiveMode: { from: before.interactiveMode, to: mode } },
-      },
-      tx,
-    );
-    return after!;
-  });
+export function setInteractiveMode(caller: Caller<"user">, mode: "text" | "native"): Promise<Organization> {
+  return setOrganizationSetting(caller, "interactiveMode", mode, "organization.interactive_mode_changed");
 }
 
 /** Settings → Media: how many days media is kept (null: forever); the retention sweeper deletes older files. */
-export async function setMediaRetention(caller: Caller<"user">, days: number | null): Promise<Organization> {
-  if (!can.manageOrganization(roleOf(caller))) throw forbidden();
-  const organizationId = organizationOf(caller);
-  return db.transaction(async (tx) => {
-    const [before] = await tx.select().from(organizations).where(eq(organizations.id, organizationId)).for("no key update").limit(1);
-    if (!before) throw organizationNotFound();
-    if (before.mediaRetentionDays === days) return before;
-    const [after] = await tx.update(organizations).set({ mediaRetentionDays: days }).where(eq(organizations.id, organizationId)).returning();
-    await recordAudit(
-      {
-        organizationId,
-        actor: auditActor(caller),
-        action: "organization.media_retention_changed",
-        target: { type: "organization", id: organizationId },
-        request: caller.request,
-        details: { mediaRetentionDays: { from: before.mediaRetentionDays, to: days } },
-      },
-      tx,
-    );
-    return after!;
-  });
+export function setMediaRetention(caller: Caller<"user">, days: number | null): Promise<Organization> {
+  return setOrganizationSetting(caller, "mediaRetentionDays", days, "organization.media_retention_changed");
 }
 
+/**
+ * Sets the organization's default language and time zone (admin+): members who have not chosen their
+ * own read pages in them, and automation writes to contacts in the language. Audited with what changed.
+ */
 export async function setOrganizationLocale(caller: Caller<"user">, input: OrganizationLocaleInput): Promise<Organization> {
   if (!can.manageOrganization(roleOf(caller))) throw forbidden();
   const organizationId = organizationOf(caller);
