@@ -1,5 +1,4 @@
 import { Elysia } from "elysia";
-import { z } from "zod";
 import { authPlugin } from "@/auth/plugin";
 import type { VerifiedApiKey } from "@/features/api-keys/api-key.verify";
 import { AppError, validationFailed } from "@/lib/errors";
@@ -7,18 +6,9 @@ import { tText } from "@/lib/i18n";
 import { ok } from "@/lib/openapi";
 import { tenantOf } from "@/lib/tenant";
 import { eventJsonSchema, eventPageSchema } from "./event.openapi";
-import { EVENT_TYPES, eventAfterSchema, eventIdParams, eventListQuerySchema, eventTypesSchema, type EventType } from "./event.schema";
+import { EVENT_TYPES, eventAfterSchema, eventIdParams, eventListQuerySchema, eventStreamQuerySchema, type EventType } from "./event.schema";
 import { EVENT_READ_SCOPE, eventPayload, getEvent, listEvents, pollEvents, readableEventTypes } from "./event.service";
 import { eventStream } from "./event.stream";
-
-const emptyToUndefined = (v: unknown) => (v === "" ? undefined : v);
-
-/** `GET /v1/events/stream`: the filters of GET /v1/events, and `after` for clients that cannot send `Last-Event-ID`. */
-const eventStreamQuerySchema = z.object({
-  type: z.preprocess(emptyToUndefined, eventTypesSchema.optional()),
-  instanceId: z.preprocess(emptyToUndefined, z.uuid({ error: () => tText("events:validation.instanceId") }).optional()),
-  after: z.preprocess(emptyToUndefined, eventAfterSchema.optional()),
-});
 
 /** Where a stream starts: `Last-Event-ID` (an EventSource reconnecting) wins over `?after=`; neither = from now. */
 function streamStart(lastEventId: string | null | undefined, after: string | undefined): string {

@@ -73,11 +73,19 @@ export const eventAfterSchema = z
   });
 
 /** `GET /v1/events`. */
+/** The filters and `after` cursor shared by GET /v1/events and its stream. */
+const eventFilterQuery = {
+  type: z.preprocess(emptyToUndefined, eventTypesSchema.optional()),
+  instanceId: z.preprocess(emptyToUndefined, z.uuid({ error: () => tText("events:validation.instanceId") }).optional()),
+  after: z.preprocess(emptyToUndefined, eventAfterSchema.optional()),
+};
+
+/** `GET /v1/events/stream`: the filters of GET /v1/events, and `after` for clients that cannot send `Last-Event-ID`. */
+export const eventStreamQuerySchema = z.object(eventFilterQuery);
+
 export const eventListQuerySchema = z
   .object({
-    type: z.preprocess(emptyToUndefined, eventTypesSchema.optional()),
-    instanceId: z.preprocess(emptyToUndefined, z.uuid({ error: () => tText("events:validation.instanceId") }).optional()),
-    after: z.preprocess(emptyToUndefined, eventAfterSchema.optional()),
+    ...eventFilterQuery,
     before: z.preprocess(emptyToUndefined, z.uuid({ error: () => tText("events:validation.before") }).optional()),
     cursor: z.preprocess(emptyToUndefined, z.uuid({ error: () => tText("events:validation.cursor") }).optional()),
     limit: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(EVENT_LIMITS.apiMax).default(EVENT_LIMITS.apiDefault)),
