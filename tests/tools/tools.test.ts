@@ -152,6 +152,10 @@ describe("built-in tools on a WhatsApp conversation", () => {
     const past = await turn(s, 'call schedule_follow_up {"at":"2001-01-01T00:00:00Z","note":"x"}');
     expect(past.sent.at(-1)).toContain("error");
     expect(await db.select().from(followUpTasks).where(eq(followUpTasks.organizationId, s.org))).toHaveLength(1);
+    // So is a due day that does not exist (not rolled over, nor left for Postgres to refuse).
+    const noDay = await turn(s, 'call register_payment_promise {"amount":10,"dueDate":"2030-02-30"}');
+    expect(noDay.sent.at(-1)).toMatch(/AAAA-MM-DD|YYYY-MM-DD/);
+    expect(await db.select().from(paymentPromises).where(eq(paymentPromises.organizationId, s.org))).toHaveLength(1);
   });
 
   test("send a template and media through the conversation's number", async () => {

@@ -240,7 +240,9 @@ function builtinTool(name: BuiltinTool, ctx: TurnContext, config: ToolsConfig, r
         inputSchema: z.object({ amount: z.number().positive().max(1e11), dueDate: isoDay.describe("YYYY-MM-DD"), notes: z.string().max(2000).optional() }),
         execute: (input) =>
           run(async () => {
-            if (Number.isNaN(Date.parse(`${input.dueDate}T00:00:00Z`))) throw new Refusal(tText("tools:runtime.badDate"));
+            // A day that exists: Date.parse rolls 2025-02-30 over to March, which Postgres then refuses.
+            const day = new Date(`${input.dueDate}T00:00:00Z`);
+            if (Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== input.dueDate) throw new Refusal(tText("tools:runtime.badDate"));
             return { promiseId: (await registerPaymentPromise(recordRef(ctx), input)).id };
           }),
       });
