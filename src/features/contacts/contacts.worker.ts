@@ -23,8 +23,8 @@ registerWorker({
   },
 });
 
-/** How often stale WhatsApp profiles (pictures older than a day) are looked for (mutable for tests). */
-export const profileRefresh = { intervalMs: 5 * 60 * 1000, batch: 20 };
+/** How often stale WhatsApp profiles (pictures older than a day) are looked for, and how many per pass. */
+const profileRefresh = { intervalMs: 5 * 60 * 1000, batch: 20 };
 
 /** Pictures of active contacts, kept current in small batches (WhatsApp's picture links also expire). */
 registerPeriodicWorker({
