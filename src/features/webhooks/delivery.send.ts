@@ -108,7 +108,8 @@ class RequestNotPrepared extends Error {
 function buildRequestHeaders(claim: ClaimedDelivery, body: string, result: AttemptResult): Record<string, string> {
   const { webhook, event } = claim;
   const signed = signatureHeaders({ msgId: event.id, body, secrets: signingSecrets(webhook, deliveryClock.now()) });
-  const headers: Record<string, string> = { "user-agent": "LivChat-Webhooks/1.0" };
+  // A sink's message is no HTTP request: it carries no user-agent.
+  const headers: Record<string, string> = isSinkKind(webhook.kind) ? {} : { "user-agent": "LivChat-Webhooks/1.0" };
   const logged: Record<string, string> = { ...headers };
   for (const [name, value] of Object.entries(webhook.headersEnc)) {
     headers[name.toLowerCase()] = decryptSecret(value);
@@ -151,8 +152,6 @@ export async function processClaim(claim: ClaimedDelivery, stop?: AbortSignal): 
     }
     if (isSinkKind(webhook.kind)) {
       // A sink: the same body and signature headers as a message on the broker; delivered once the broker acknowledged it.
-      delete requestHeaders["user-agent"];
-      delete result.requestHeaders["user-agent"];
       const receipt = await publishToSink(
         { id: webhook.id, kind: webhook.kind, configEnc: webhook.configEnc, sinkOptions: webhook.sinkOptions },
         { organizationId: claim.organizationId, eventId: event.id, eventType: event.type, body, headers: requestHeaders },
