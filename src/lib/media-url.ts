@@ -1,5 +1,6 @@
 import { config } from "@/config";
 import { macOf, safeEqual } from "@/lib/crypto";
+import { pathOf } from "@/lib/http-semantics";
 
 /**
  * Short-lived signed URLs of stored media (`/media/<id>?exp=<unix s>&sig=<hmac>`): an HMAC under the
@@ -43,9 +44,9 @@ export function uploadBodyLimit(): number {
   return config.media.maxBytes + MULTIPART_OVERHEAD;
 }
 
-/** Whether a request URL is one of the upload routes (read without parsing the URL: this runs on every request). */
+/** Whether a request URL is one of the upload routes (`pathOf` does not parse the URL: this runs on every request with a body). */
 export function isUploadUrl(url: string): boolean {
-  const path = url.slice(url.indexOf("/", url.indexOf("//") + 2)).split("?")[0]!;
+  const path = pathOf(url);
   return path === "/v1/media" || path === "/v1/media/" || /^\/inbox\/[0-9a-f-]{36}\/reply$/.test(path);
 }
 
