@@ -46,7 +46,9 @@ registerPeriodicWorker({
   firstRunMs: 0,
   intervalMs: () => 60 * 60 * 1000,
   async run() {
-    while ((await sweepExpiredMedia()) === 500) {}
-    while ((await sweepOrphanedMedia()) === 500) {}
+    // A full batch means there may be more: sweep again until one comes back short.
+    const batch = 500;
+    while ((await sweepExpiredMedia(new Date(), batch)) === batch) {}
+    while ((await sweepOrphanedMedia(batch)) === batch) {}
   },
 });
