@@ -7,3 +7,7 @@ export * from "./ai";
 export * from "./media";
 export * from "./transcription";
 export * from "./team";
+export * from "./departments";
+export * from "./activity";
+export * from "./alerts";
+export * from "./labels";

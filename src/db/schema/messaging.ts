@@ -3,6 +3,7 @@ import { boolean, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from
 import { createdAt, id, tstz, updatedAt } from "./columns";
 import { apiKeys, devices, instances, organizations, users } from "./tenancy";
 import { workflows } from "./automation";
+import { departments } from "./departments";
 
 /**
  * `interactive`: a button, list row or template quick reply chosen (its id in `context.interactive`);
@@ -143,6 +144,16 @@ export const conversations = pgTable(
       .default("bot"),
     assignedUserId: uuid().references(() => users.id, { onDelete: "set null" }),
     department: text(),
+    /** The department (queue) it is routed to; null = unrouted (agents of no department see it unless assigned elsewhere). */
+    departmentId: uuid().references(() => departments.id, { onDelete: "set null" }),
+    /** Set while the greeting menu waits for the contact's choice (automation stays silent); null otherwise. */
+    menuSentAt: tstz(),
+    /** Invalid answers to the greeting menu so far (bounded by greeting_menus.max_attempts). */
+    menuAttempts: integer().notNull().default(0),
+    /** Why it was last resolved (free text, or `auto_close`); cleared when it reopens. */
+    resolutionReason: text(),
+    /** When auto-close resolved it (null when a person or the API did). */
+    autoClosedAt: tstz(),
     workflowId: uuid().references(() => workflows.id, { onDelete: "set null" }),
     lastMessageAt: tstz(),
     lastMessagePreview: text(),
@@ -150,6 +161,9 @@ export const conversations = pgTable(
     referral: jsonb().$type<Record<string, unknown>>(),
     unreadCount: integer().notNull().default(0),
     resolvedAt: tstz(),
+    /** A supervisor checked this conversation (seed 002 verifiedAt/By): set and cleared from the monitor. */
+    verifiedAt: tstz(),
+    verifiedBy: uuid().references(() => users.id, { onDelete: "set null" }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -157,6 +171,7 @@ export const conversations = pgTable(
     uniqueIndex("conversations_instance_contact_unique").on(t.instanceId, t.contactId),
     /** The inbox orders by (last_message_at desc, id desc): ascending so a backward scan serves it (see messages below). */
     index("conversations_org_last_idx").on(t.organizationId, t.lastMessageAt, t.id),
+    index("conversations_org_department_idx").on(t.organizationId, t.departmentId),
   ],
 );
 
