@@ -1,6 +1,6 @@
 import { bigint, boolean, date, index, integer, jsonb, numeric, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, tstz, updatedAt } from "./columns";
-import { organizations } from "./tenancy";
+import { organizations, users } from "./tenancy";
 import { contacts, conversations } from "./messaging";
 import { threads } from "./automation";
 
@@ -64,20 +64,34 @@ export const salesLeads = pgTable(
   (t) => [index("sales_leads_org_contact_idx").on(t.organizationId, t.contactId, t.createdAt.desc())],
 );
 
+/** Seed 002 `complaints` (ouvidoria): atendimento, produto, técnico, comercial, financeiro, outro. */
+export const COMPLAINT_TYPES = ["service", "product", "technical", "commercial", "billing", "other"] as const;
+export const COMPLAINT_SEVERITIES = ["low", "medium", "high", "critical"] as const;
+/** novo, em investigação, resolvido, fechado. */
+export const COMPLAINT_STATUSES = ["open", "in_progress", "resolved", "closed"] as const;
+
 export const complaints = pgTable(
   "complaints",
   {
     ...recordColumns(),
+    type: text({ enum: COMPLAINT_TYPES }).notNull().default("other"),
     subject: text().notNull(),
     description: text().notNull(),
-    severity: text({ enum: ["low", "medium", "high"] })
-      .notNull()
-      .default("medium"),
-    status: text({ enum: ["open", "resolved"] })
-      .notNull()
-      .default("open"),
+    severity: text({ enum: COMPLAINT_SEVERITIES }).notNull().default("medium"),
+    status: text({ enum: COMPLAINT_STATUSES }).notNull().default("open"),
+    /** The member handling it (seed `assignedTo`). */
+    assignedUserId: uuid().references(() => users.id, { onDelete: "set null" }),
+    /** The member who opened it by hand; null when the AI tool or the API opened it. */
+    createdByUserId: uuid().references(() => users.id, { onDelete: "set null" }),
+    resolution: text(),
+    /** Set when the status becomes resolved or closed, cleared when it is reopened. */
+    resolvedAt: tstz(),
+    updatedAt: updatedAt(),
   },
-  (t) => [index("complaints_org_contact_idx").on(t.organizationId, t.contactId, t.createdAt.desc())],
+  (t) => [
+    index("complaints_org_contact_idx").on(t.organizationId, t.contactId, t.createdAt.desc()),
+    index("complaints_org_status_idx").on(t.organizationId, t.status, t.createdAt),
+  ],
 );
 
 export const paymentPromises = pgTable(
