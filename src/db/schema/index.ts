@@ -11,3 +11,6 @@ export * from "./departments";
 export * from "./activity";
 export * from "./alerts";
 export * from "./labels";
+export * from "./business-hours";
+export * from "./availability";
+export * from "./knowledge";
