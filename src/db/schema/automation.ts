@@ -59,6 +59,12 @@ export const threads = pgTable(
     paused: boolean().notNull().default(false),
     /** Serializes turns: a worker holds the thread until then. */
     lockedUntil: tstz(),
+    /**
+     * Memory (seed 004 `last_context`, seed 002 thread rotation): the model's summary of the turns
+     * flagged `summarized_at`, sent in their place with the recent window.
+     */
+    lastContext: text(),
+    lastContextAt: tstz(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -85,6 +91,10 @@ export const threadMessages = pgTable(
     role: text({ enum: ["user", "assistant", "system", "tool"] }).notNull(),
     content: text().notNull(),
     tokens: integer(),
+    /** The workflow's prompt version (prompt_versions.version) that produced an assistant turn. */
+    promptVersion: integer(),
+    /** Set when the row was folded into the thread's summary: kept for people, no longer sent to the model. */
+    summarizedAt: tstz(),
     at: createdAt(),
   },
   (t) => [index("thread_messages_thread_at_idx").on(t.threadId, t.at)],

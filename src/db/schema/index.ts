@@ -14,3 +14,4 @@ export * from "./labels";
 export * from "./business-hours";
 export * from "./availability";
 export * from "./knowledge";
+export * from "./prompts";
