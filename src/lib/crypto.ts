@@ -97,6 +97,23 @@ export function decryptSecret(encrypted: string): string {
   return decryptWith(key(), encrypted);
 }
 
+/**
+ * Plaintexts by ciphertext, for values decrypted on a hot path (a webhook's signing secret and header
+ * values, once per delivery otherwise). A ciphertext never changes meaning (a new value is a new
+ * ciphertext: fresh IV), so it is a safe key; a failure is not cached. Bounded: the oldest entry goes first.
+ */
+const decrypted = new Map<string, string>();
+const DECRYPTED_MAX = 4096;
+
+export function decryptSecretCached(encrypted: string): string {
+  const hit = decrypted.get(encrypted);
+  if (hit !== undefined) return hit;
+  const plain = decryptSecret(encrypted);
+  if (decrypted.size >= DECRYPTED_MAX) decrypted.delete(decrypted.keys().next().value as string);
+  decrypted.set(encrypted, plain);
+  return plain;
+}
+
 function decryptWith(aesKey: Buffer, encrypted: string): string {
   if (!encrypted.startsWith("v1.")) throw new Error("unknown secret format");
   const raw = Buffer.from(encrypted.slice(3), "base64url");

@@ -157,14 +157,15 @@ export async function claimDue<R = { id: string }>(queue: JobQueue, opts: ClaimO
         order by keys.oldest
         limit ${k.maxKeys ?? 200}
       ),
-      -- Lock each key's first due rows (through its (key, order) index)...
+      -- Lock each key's first due rows (through its (key, order) index), no more than the key may
+      -- hold and the claim can take: a budget of 1 used to lock up to the key's cap (32) rows...
       locked as (
         select c.id, c.key, c.rank, due_keys.oldest from due_keys
         cross join lateral (
           select d.id, d.${keyColumn} as key, ${rank} as rank from ${table} d
           where d.${keyColumn} = due_keys.key and ${candidate}
           order by ${order}
-          limit greatest(due_keys.free, 0)
+          limit least(greatest(due_keys.free, 0), ${opts.limit})
           for no key update skip locked
         ) c
       ),

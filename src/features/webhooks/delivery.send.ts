@@ -9,7 +9,7 @@ import { recordAudit } from "@/features/audit/audit.service";
 import { countDeliveryAttempt } from "@/features/metrics/metrics";
 import { meterUsage } from "@/features/usage/usage.service";
 import { eventPayload, recordEvent } from "@/features/events/event.service";
-import { decryptSecret } from "@/lib/crypto";
+import { decryptSecretCached } from "@/lib/crypto";
 import { groupCommit } from "@/lib/group-commit";
 import { log } from "@/lib/logger";
 import { signatureHeaders, signingSecrets } from "./signing";
@@ -112,7 +112,7 @@ function buildRequestHeaders(claim: ClaimedDelivery, body: string, result: Attem
   const headers: Record<string, string> = isSinkKind(webhook.kind) ? {} : { "user-agent": "LivChat-Webhooks/1.0" };
   const logged: Record<string, string> = { ...headers };
   for (const [name, value] of Object.entries(webhook.headersEnc)) {
-    headers[name.toLowerCase()] = decryptSecret(value);
+    headers[name.toLowerCase()] = decryptSecretCached(value);
     logged[name.toLowerCase()] = MASKED_HEADER_VALUE;
   }
   const fixed = { "content-type": "application/json", ...signed };
@@ -231,6 +231,10 @@ async function recordAttempts(batch: { claim: ClaimedDelivery; result: AttemptRe
   // The streak follows each endpoint's latest attempt in the batch.
   const latest = new Map(rows.map((r) => [r.webhook_id, r.ok] as const));
   const endpoints = [...latest.entries()].map(([id, ok]) => ({ id, ok }));
+  // The deliveries are also matched through `id = any(ids)`: Postgres assumes jsonb_to_recordset yields
+  // 100 rows, and joining on v alone made it hash-join over a sequential scan of webhook_deliveries,
+  // twice per call; the array lets it fetch exactly these rows by primary key.
+  const ids = `{${rows.map((r) => r.id).join(",")}}`;
   const result = await db.execute(sql`
     with v as (
       select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(id uuid, lease timestamptz, webhook_id uuid, status text,
@@ -250,13 +254,13 @@ async function recordAttempts(batch: { claim: ClaimedDelivery; result: AttemptRe
         delivered_at = case when v.ok then ${now} else u.delivered_at end,
         updated_at = now()
       from v
-      where u.id = v.id and u.lease_until = v.lease
+      where u.id = any(${ids}::uuid[]) and u.id = v.id and u.lease_until = v.lease
       returning u.id, u.webhook_id
     ),
     a as (
       insert into webhook_attempts (delivery_id, attempt, request_headers, request_body, status_code, error, duration_ms, response_excerpt, at)
       select v.id, v.attempt, v.request_headers, v.request_body, v.status_code, v.error, v.duration_ms, v.excerpt, ${now}
-      from v join webhook_deliveries x on x.id = v.id
+      from v join webhook_deliveries x on x.id = v.id and x.id = any(${ids}::uuid[])
       returning delivery_id
     ),
     w as (
