@@ -61,6 +61,11 @@ const OWNERS: Record<string, string> = {
   cannedReplies: "features/canned-replies/",
   announcements: "features/announcements/",
   announcementDismissals: "features/announcements/",
+  departments: "features/departments/",
+  departmentMembers: "features/departments/",
+  greetingMenus: "features/departments/",
+  greetingMenuOptions: "features/departments/",
+  conversationActivities: "features/conversations/activity.ts",
 };
 
 /**

@@ -103,7 +103,7 @@ test("every audit action the code records has a label in both languages", () => 
     if (!/recordAudit|auditChange|audit\(/.test(text)) continue;
     for (const m of text.matchAll(
       // Not a quoted key of an object (canned replies' `vars["contact.name"]` are template variables).
-      /(?<!\[)"((?:account|announcement|api_key|auth|canned_reply|contact|conversation|device|flow|instance|invitation|member|organization|registration|template|tool|trigger|usage|webhook|workflow)\.[a-z_]+)"/g,
+      /(?<!\[)"((?:account|announcement|api_key|auth|canned_reply|contact|conversation|department|device|greeting_menu|flow|instance|invitation|member|organization|registration|template|tool|trigger|usage|webhook|workflow)\.[a-z_]+)"/g,
     ))
       actions.add(m[1]!);
   }

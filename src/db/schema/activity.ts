@@ -14,6 +14,7 @@ export const ACTIVITY_KINDS = [
   "transferred",
   "routed",
   "handed_off",
+  "returned_to_bot",
   "resolved",
   "reopened",
   "auto_closed",
