@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
-import { index, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { check, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, tstz, updatedAt } from "./columns";
+import { departments } from "./departments";
 import { conversations } from "./messaging";
 import { organizations, users } from "./tenancy";
 
@@ -76,3 +77,26 @@ export const alertSettings = pgTable("alert_settings", {
   urgencyKeywords: text().array().notNull().default(sql`'{}'::text[]`),
   updatedAt: updatedAt(),
 });
+
+/**
+ * A department's service targets (SLA): minutes from the contact's first unanswered message to the first
+ * human or bot answer, and from the conversation's opening to its resolution. Null: no target. Time
+ * outside the department's business hours does not count.
+ */
+export const departmentSlaTargets = pgTable(
+  "department_sla_targets",
+  {
+    departmentId: uuid()
+      .primaryKey()
+      .references(() => departments.id, { onDelete: "cascade" }),
+    organizationId: uuid()
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    firstResponseMinutes: integer(),
+    resolutionMinutes: integer(),
+    updatedAt: updatedAt(),
+  },
+  () => [
+    check("department_sla_targets_positive", sql`(first_response_minutes is null or first_response_minutes > 0) and (resolution_minutes is null or resolution_minutes > 0)`),
+  ],
+);

@@ -15,3 +15,5 @@ export * from "./business-hours";
 export * from "./availability";
 export * from "./knowledge";
 export * from "./prompts";
+export * from "./satisfaction";
+export * from "./suggestions";
