@@ -164,6 +164,16 @@ export const conversations = pgTable(
     /** A supervisor checked this conversation (seed 002 verifiedAt/By): set and cleared from the monitor. */
     verifiedAt: tstz(),
     verifiedBy: uuid().references(() => users.id, { onDelete: "set null" }),
+    /** Hybrid mode (HITL): `draft` = the AI drafts replies for an agent, `auto` = it sends, `inherit` = the department's / workflow's. */
+    aiReplyMode: text({ enum: ["inherit", "auto", "draft"] })
+      .notNull()
+      .default("inherit"),
+    /** The latest sentiment classification of the contact's messages (null = never classified). */
+    sentiment: text({ enum: ["positive", "neutral", "negative"] }),
+    urgency: text({ enum: ["low", "medium", "high"] }),
+    /** The classifier's short reason, shown on the badge. */
+    sentimentReason: text(),
+    sentimentAt: tstz(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
