@@ -7,6 +7,7 @@ import { verifyAppSecret } from "@/lib/app-secret";
 import { BootFailure, listenExclusively } from "@/lib/boot";
 import { log } from "@/lib/logger";
 import { OVERSIZED_HOOK_FACTOR } from "@/features/inbound/oversized";
+import { startInstanceCacheSync, stopInstanceCacheSync } from "@/features/inbound/inbound.webhooks";
 import { uploadBodyLimit } from "@/lib/media-url";
 import { startWorkers, stopWorkers } from "@/workers/registry";
 import "@/workers";
@@ -17,6 +18,7 @@ async function boot() {
   await verifyAppSecret();
   await sealPlaintextWebhookHeaders();
   await startApiKeyCacheSync();
+  await startInstanceCacheSync();
   // The server accepts the larger of the two limits; app.ts enforces the per-path one.
   const maxRequestBodySize = Math.max(config.maxBodyBytes, config.hooksMaxBodyBytes * OVERSIZED_HOOK_FACTOR, uploadBodyLimit());
   return listenExclusively((options) => createApp().listen({ ...options, maxRequestBodySize }), config.host, config.port);
@@ -32,6 +34,7 @@ async function shutdown(signal: string) {
   await app?.server?.stop(false);
   await stopWorkers();
   await stopApiKeyCacheSync();
+  await stopInstanceCacheSync();
   await closeDatabase();
   process.exit(0);
 }
