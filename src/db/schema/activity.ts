@@ -19,6 +19,8 @@ export const ACTIVITY_KINDS = [
   "reopened",
   "auto_closed",
   "bot_failed",
+  /** The out-of-hours message answered the contact (business hours). */
+  "out_of_hours",
 ] as const;
 export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
 

@@ -23,6 +23,7 @@ const AUDIT_ACTION: Record<ActivityKind, string> = {
   reopened: "conversation.reopened",
   auto_closed: "conversation.auto_closed",
   bot_failed: "conversation.bot_failed",
+  out_of_hours: "conversation.out_of_hours",
 };
 
 /**
