@@ -24,6 +24,8 @@ export const can = {
   /** Agents use canned replies; supervisors and above write them. */
   manageCannedReplies: (role: Role) => roleAtLeast(role, "supervisor"),
   manageAnnouncements: (role: Role) => roleAtLeast(role, "admin"),
+  /** The supervisor's monitor: alerts, verification, NPS dashboard and detractor tasks. */
+  superviseConversations: (role: Role) => roleAtLeast(role, "supervisor"),
 };
 
 /** Platform pages (users, sign-up requests) are for platform admins only (the install's first account). */

@@ -35,6 +35,8 @@ export const EVENT_TYPES = [
   "group.participants_changed",
   "group.joined",
   "group.left",
+  "alert.created",
+  "alert.resolved",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -283,6 +283,9 @@ export const EVENT_READ_SCOPE: Record<EventType, ApiKeyScope> = {
   "group.participants_changed": "contacts:read",
   "group.joined": "contacts:read",
   "group.left": "contacts:read",
+  /** Supervisor alerts are about conversations: read like them. */
+  "alert.created": "messages:read",
+  "alert.resolved": "messages:read",
 };
 
 /** The event types a key may read: every type with `events:read` (or `*`), else those its read scopes cover. */
