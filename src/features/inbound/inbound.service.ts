@@ -30,6 +30,13 @@ export type InboundMessageHook = (ctx: InboundMessageContext) => Promise<void> |
  */
 export const onInboundMessage: InboundMessageHook[] = [];
 
+/**
+ * Run before `onInboundMessage`: a claim that returns true took the message as the answer to something
+ * LivChat asked the contact (a satisfaction survey's score or comment), so no hook (automation, menus,
+ * out-of-hours reply) sees it. A failing claim is logged and the message goes to the hooks.
+ */
+export const inboundClaims: ((ctx: InboundMessageContext) => Promise<boolean>)[] = [];
+
 export type IngestResult =
   | { kind: "message"; stored: boolean; duplicate: boolean; message?: Message; conversation?: Conversation; contact?: Contact; hooks: Promise<void> }
   /** An edit or a delete-for-everyone: `applied` when the target message was found (and not deleted already). */
@@ -314,6 +321,13 @@ async function isStored(instance: Instance, providerMessageId: string): Promise<
 }
 
 async function runInboundHooks(ctx: InboundMessageContext): Promise<void> {
+  for (const claim of [...inboundClaims]) {
+    try {
+      if (await claim(ctx)) return;
+    } catch (err) {
+      log.error("inbound message claim failed", { messageId: ctx.message.id, err });
+    }
+  }
   for (const hook of [...onInboundMessage]) {
     try {
       await hook(ctx);
