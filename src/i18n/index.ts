@@ -15,6 +15,7 @@ import emails from "./emails";
 import inbox from "./inbox";
 import instances from "./instances";
 import media from "./media";
+import mediaContext from "./media-context";
 import members from "./members";
 import messages from "./messages";
 import organizations from "./organizations";
@@ -54,6 +55,7 @@ export const catalogs = {
   inbox,
   instances,
   media,
+  "media-context": mediaContext,
   members,
   messages,
   organizations,

@@ -3,6 +3,7 @@ import { Field, SelectField, fieldError } from "../components/ui";
 import { LLM_VENDORS, WORKFLOW_LIMITS } from "@/features/workflows/workflow.schema";
 import { BUILTIN_TOOLS, DEFAULT_CEP_URL, TOOL_LIMITS } from "@/features/tools/tool.schema";
 import { t, tText } from "@/lib/i18n";
+import { VisionField } from "./_vision";
 
 /** Example values shown as placeholders: the same in every language. */
 const EXAMPLES = { model: "gpt-4o-mini", baseUrl: "https://api.openai.com/v1", astWorkflowId: "wf_…", followUps: "3600 reminder_1" } as const;
@@ -77,6 +78,7 @@ export function WorkflowForm(props: {
         />
         <Field label={tText("workflows:form.temperature")} name="config.temperature" value={v["config.temperature"]} errors={props.errors} />
         <Field label={tText("workflows:form.maxTokens")} name="config.maxTokens" value={v["config.maxTokens"]} errors={props.errors} />
+        <VisionField checked={v["config.vision"] === "on"} />
         <div class={fieldError(props.errors, "config.systemPrompt") ? "field has-error" : "field"}>
           <label for="f-systemPrompt">{t("workflows:form.systemPrompt")}</label>
           <textarea id="f-systemPrompt" name="config.systemPrompt" rows="4" maxlength={WORKFLOW_LIMITS.systemPrompt} safe>

@@ -27,6 +27,7 @@ import {
   type Thread,
 } from "@/features/workflows/thread.service";
 import { engineFor, workflowForFlow, type Workflow } from "@/features/workflows/workflow.service";
+import { awaitingMedia, turnInput, visionOf } from "@/features/workflows/media-context";
 import { systemCaller } from "@/lib/caller";
 import { withLocale, type RequestLocale } from "@/lib/i18n";
 import { log } from "@/lib/logger";
@@ -295,7 +296,10 @@ async function answerLoadedTurn(thread: Thread, ctx: Ctx & { workflow: Workflow 
     // A voice note's words are its transcript.
     .select({
       id: messages.id,
-      body: sql<string | null>`coalesce(nullif(${messages.transcript}, ''), ${messages.body})`,
+      type: messages.type,
+      body: messages.body,
+      media: messages.media,
+      transcript: messages.transcript,
       createdAt: sql<string>`${messages.createdAt}::text`,
     })
     .from(messages)
@@ -310,14 +314,13 @@ async function answerLoadedTurn(thread: Thread, ctx: Ctx & { workflow: Workflow 
     .orderBy(asc(messages.createdAt));
   // A voice note still being transcribed: the turn waits for its words instead of answering without them
   // (its transcription always settles: transcribed, failed, or its audio given up on).
-  if (await awaitingTranscription(pending.map((m) => m.id))) {
+  // An image or document still downloading is waited for too, a bounded time (media-context.ts).
+  if ((await awaitingTranscription(pending.map((m) => m.id))) || awaitingMedia(pending, now)) {
     await scheduleReply(thread.id, new Date(now.getTime() + TRANSCRIPT_RECHECK_MS));
     return;
   }
-  const text = pending
-    .map((m) => m.body ?? "")
-    .filter(Boolean)
-    .join("\n");
+  // Images as image parts for a vision model (else "[imagem: legenda]"), voice notes as their transcript, documents as their text.
+  const { text, parts } = await turnInput(pending, { vision: visionOf(ctx.workflow.config) });
   if (!text) return;
   const answeredUntil = pending.at(-1)!.createdAt;
   const config = ctx.workflow.config as { fallbackTemplateKey?: string; followUps?: FollowUpStage[] };
@@ -333,7 +336,7 @@ async function answerLoadedTurn(thread: Thread, ctx: Ctx & { workflow: Workflow 
         .limit(40);
       history = rows.reverse();
     }
-    const reply = await engine.complete({ text, history, providerThreadId: thread.providerThreadId });
+    const reply = await engine.complete({ text, parts, history, providerThreadId: thread.providerThreadId });
     // The reply is queued first (its own transaction, with the quota and block checks); the turn,
     // the `thread.reply` event and the answered-until mark then commit together.
     const message = await sendToContact(ctx, reply.content, "workflow");

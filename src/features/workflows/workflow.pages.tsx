@@ -75,6 +75,8 @@ function formToInput(body: FormBody, editing: boolean): { input: Record<string, 
       maxTokens: num("config.maxTokens"),
       systemPrompt: text("config.systemPrompt"),
       vendor: text("config.vendor"),
+      // A checkbox: absent from the post when unchecked.
+      vision: text("config.vision") === "on",
     });
     const tools: Record<string, unknown> = {
       builtin: formList(body["config.tools.builtin"]),
@@ -110,6 +112,7 @@ function valuesOf(w: ReturnType<typeof toPublicWorkflow>): WorkflowFormValues {
     "config.maxTokens": str(c.maxTokens),
     "config.systemPrompt": str(c.systemPrompt),
     "config.vendor": str(c.vendor),
+    "config.vision": c.vision === true ? "on" : undefined,
     ...toolValues(c.tools as ToolsConfig | undefined),
     "config.providerId": str(c.providerId),
     "config.flowId": str(c.flowId),

@@ -71,6 +71,8 @@ export const openAiConfigSchema = z.object({
   maxTokens: z.number().int().min(1).max(200_000).optional(),
   systemPrompt: z.string().max(WORKFLOW_LIMITS.systemPrompt).optional(),
   tools: toolsConfigSchema.optional(),
+  /** The model takes images: a customer's pictures reach it as image parts (off: as "[imagem: legenda]"). */
+  vision: z.boolean().optional(),
   ...automationFields,
 });
 

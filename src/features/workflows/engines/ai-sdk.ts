@@ -78,7 +78,8 @@ function messagesOf(request: EngineRequest): ModelMessage[] {
     if (turn.role === "user") messages.push({ role: "user", content: turn.content });
     else if (turn.role === "assistant") messages.push({ role: "assistant", content: turn.content });
   }
-  messages.push({ role: "user", content: request.text });
+  // Images of the new message as image parts (vision workflows); earlier turns keep their placeholders.
+  messages.push({ role: "user", content: request.parts ?? request.text });
   // A history window cut mid-conversation may open with an answer; Anthropic and Gemini want a user turn first.
   while (messages[0]?.role === "assistant") messages.shift();
   return messages;

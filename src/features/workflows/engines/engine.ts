@@ -1,5 +1,6 @@
 import { tText } from "@/lib/i18n";
 import { guardedFetch, OutboundError, TargetRefused } from "@/lib/outbound";
+import type { TurnPart } from "../media-context";
 
 /** One turn of conversation history sent to a model. */
 export type ChatTurn = { role: "user" | "assistant" | "system" | "tool"; content: string };
@@ -7,6 +8,11 @@ export type ChatTurn = { role: "user" | "assistant" | "system" | "tool"; content
 export type EngineRequest = {
   /** The new user message. */
   text: string;
+  /**
+   * The same message as content parts (text and images, media-context.ts), for engines that take them
+   * (the AI SDK's); the others read `text`, where images are placeholders.
+   */
+  parts?: TurnPart[];
   /** Earlier turns, oldest first (only for engines that do not keep history themselves). */
   history: ChatTurn[];
   /** Thread id passed to engines that keep history (AST). */
