@@ -17,3 +17,4 @@ export * from "./knowledge";
 export * from "./prompts";
 export * from "./satisfaction";
 export * from "./suggestions";
+export * from "./agent-chats";
