@@ -197,6 +197,11 @@ export default {
       usage: {
         ai_token_limit_set: "Limite mensal de tokens de IA alterado",
       },
+      prompt: {
+        published: "Versão das instruções publicada",
+        rolled_back: "Instruções voltaram a uma versão anterior",
+        draft_discarded: "Rascunho das instruções descartado",
+      },
       trigger: {
         created: "Gatilho criado",
         deleted: "Gatilho excluído",
@@ -414,6 +419,11 @@ export default {
       },
       usage: {
         ai_token_limit_set: "Monthly AI token limit changed",
+      },
+      prompt: {
+        published: "Instructions version published",
+        rolled_back: "Instructions rolled back to an earlier version",
+        draft_discarded: "Instructions draft discarded",
       },
       trigger: {
         created: "Trigger created",

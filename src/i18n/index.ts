@@ -3,7 +3,10 @@ import announcements from "./announcements";
 import apiKeys from "./api-keys";
 import audit from "./audit";
 import auth from "./auth";
+import alerts from "./alerts";
 import cannedReplies from "./canned-replies";
+import monitor from "./monitor";
+import satisfaction from "./satisfaction";
 import common from "./common";
 import flows from "./flows";
 import groups from "./groups";
@@ -31,6 +34,7 @@ import usage from "./usage";
 import validation from "./validation";
 import webhooks from "./webhooks";
 import workflows from "./workflows";
+import prompts from "./prompts";
 
 /**
  * Every namespace of text, registered here explicitly. A namespace file holds one feature's strings
@@ -43,7 +47,10 @@ export const catalogs = {
   "api-keys": apiKeys,
   audit,
   auth,
+  alerts,
   "canned-replies": cannedReplies,
+  monitor,
+  satisfaction,
   common,
   flows,
   groups,
@@ -71,6 +78,7 @@ export const catalogs = {
   validation,
   webhooks,
   workflows,
+  prompts,
 } satisfies Record<string, Catalog>;
 
 export type Messages = { [key: string]: string | Messages };

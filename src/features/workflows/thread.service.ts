@@ -34,7 +34,7 @@ export function toPublicThread(t: Thread) {
 }
 
 export function toPublicThreadMessage(m: ThreadMessage) {
-  return { id: m.id, role: m.role, content: m.content, tokens: m.tokens, at: m.at };
+  return { id: m.id, role: m.role, content: m.content, tokens: m.tokens, promptVersion: m.promptVersion, summarized: m.summarizedAt !== null, at: m.at };
 }
 
 export async function createThread(
@@ -192,7 +192,14 @@ export async function recordTurn(
     const answeredAt = new Date(now + 1 + tools.length);
     const [assistant] = await t
       .insert(threadMessages)
-      .values({ threadId: thread.id, role: "assistant", content: reply.content, tokens: reply.tokens ?? null, at: answeredAt })
+      .values({
+        threadId: thread.id,
+        role: "assistant",
+        content: reply.content,
+        tokens: reply.tokens ?? null,
+        promptVersion: reply.promptVersion ?? null,
+        at: answeredAt,
+      })
       .returning();
     const [updated] = await t
       .update(threads)

@@ -18,7 +18,7 @@ import {
 } from "./workflow.openapi";
 import { createThreadSchema, createWorkflowSchema, listQuerySchema, threadMessageSchema, updateWorkflowSchema } from "./workflow.schema";
 import { createThread, getThread, listThreadMessages, listThreads, sendThreadMessage, toPublicThread, toPublicThreadMessage } from "./thread.service";
-import { createWorkflow, deleteWorkflow, getWorkflow, importAstWorkflows, listWorkflows, toPublicWorkflow, updateWorkflow } from "./workflow.service";
+import { createWorkflow, deleteWorkflow, getWorkflow, importAstWorkflows, listWorkflows, updateWorkflow, withInstructions } from "./workflow.service";
 
 const idParams = z.object({ id: z.string().uuid() });
 
@@ -50,7 +50,7 @@ function streamReply(request: Request, organizationId: string, threadId: string,
 /** `/v1/workflows` and `/v1/threads` (SPEC §3). */
 export const workflowsApi = new Elysia({ name: "workflows-api" })
   .use(authPlugin)
-  .get("/v1/workflows", async ({ apiKey }) => ({ data: (await listWorkflows(orgOf(apiKey))).map(toPublicWorkflow), nextCursor: null }), {
+  .get("/v1/workflows", async ({ apiKey }) => ({ data: await withInstructions(await listWorkflows(orgOf(apiKey))), nextCursor: null }), {
     apiKey: "workflows:read",
     detail: { tags: ["Workflows"], summary: "List the organization's and the system workflows", responses: ok(workflowListSchema) },
   })
@@ -58,7 +58,8 @@ export const workflowsApi = new Elysia({ name: "workflows-api" })
     "/v1/workflows",
     async ({ caller, body, set }) => {
       set.status = 201;
-      return toPublicWorkflow(await createWorkflow(caller, body));
+      const [created] = await withInstructions([await createWorkflow(caller, body)]);
+      return created!;
     },
     {
       apiKey: "workflows:write",
@@ -70,12 +71,12 @@ export const workflowsApi = new Elysia({ name: "workflows-api" })
     apiKey: "workflows:write",
     detail: { tags: ["Workflows"], summary: "Import the AST service's workflows (GET {AST_URL}/workflows)", responses: ok(workflowImportSchema) },
   })
-  .get("/v1/workflows/:id", async ({ apiKey, params }) => toPublicWorkflow(await getWorkflow(orgOf(apiKey), params.id)), {
+  .get("/v1/workflows/:id", async ({ apiKey, params }) => (await withInstructions([await getWorkflow(orgOf(apiKey), params.id)]))[0]!, {
     apiKey: "workflows:read",
     params: idParams,
     detail: { tags: ["Workflows"], summary: "Get a workflow", responses: ok(workflowJsonSchema) },
   })
-  .patch("/v1/workflows/:id", async ({ caller, params, body }) => toPublicWorkflow(await updateWorkflow(caller, params.id, body)), {
+  .patch("/v1/workflows/:id", async ({ caller, params, body }) => (await withInstructions([await updateWorkflow(caller, params.id, body)]))[0]!, {
     apiKey: "workflows:write",
     params: idParams,
     body: updateWorkflowSchema,

@@ -38,6 +38,7 @@ import {
   publishedFlowOptions,
   toPublicWorkflow,
   updateWorkflow,
+  withInstructions,
   type Workflow,
 } from "./workflow.service";
 
@@ -155,7 +156,7 @@ async function renderIndex(
     admin,
     csrfToken,
     flash: extra.flash,
-    workflows: (await listWorkflows(admin.organization.id)).map(toPublicWorkflow),
+    workflows: (await listWorkflows(admin.organization.id)).map((w) => toPublicWorkflow(w)),
     canManage: can.manageAutomation(admin.role),
     astConfigured: !!config.ast.url,
     flows: await publishedFlowOptions(admin.organization.id),
@@ -253,7 +254,7 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
   .get(
     "/workflows/:id",
     async ({ admin, csrfToken, params, cookie }) => {
-      const w = toPublicWorkflow(await getWorkflow(admin.organization.id, params.id));
+      const w = (await withInstructions([await getWorkflow(admin.organization.id, params.id)]))[0]!;
       const threads = await listThreads(admin.organization.id, w.id, { limit: 50 });
       return WorkflowShow({
         admin,

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { tText } from "@/lib/i18n";
 import { toolsConfigSchema } from "@/features/tools/tool.schema";
+import { personaSchema } from "@/features/prompts/prompt.schema";
 
 /**
  * The model APIs an AI workflow can speak, each through its maintained AI SDK provider:
@@ -52,7 +53,28 @@ const automationFields = {
   /** Seconds to wait for more inbound messages before answering them as one turn (default 3). */
   debounceSeconds: z.number().int().min(0).max(120).optional(),
   followUps: z.array(followUpStageSchema).max(10).optional(),
+  /** Hybrid mode for every conversation of the workflow (HITL): the AI only drafts replies, agents send them. */
+  draftOnly: z.boolean().optional(),
+  /** `false`: its conversations are left out of the organization's sentiment classification (HITL). */
+  sentimentAnalysis: z.boolean().optional(),
 };
+
+/**
+ * Memory (seed 002 thread rotation, seed 004 `last_context`): once the turns still sent to the model
+ * pass `maxMessages` rows or about `maxTokens` tokens (4 characters a token), the older ones are
+ * summarised and only the last `keepRecent` rows are sent with the summary. Defaults: MEMORY_DEFAULTS.
+ */
+export const MEMORY_DEFAULTS = { maxMessages: 40, maxTokens: 8_000, keepRecent: 10 } as const;
+export const memoryConfigSchema = z
+  .object({
+    maxMessages: z.number().int().min(4).max(500).optional(),
+    maxTokens: z.number().int().min(500).max(500_000).optional(),
+    keepRecent: z.number().int().min(2).max(100).optional(),
+  })
+  .refine((m) => (m.keepRecent ?? MEMORY_DEFAULTS.keepRecent) < (m.maxMessages ?? MEMORY_DEFAULTS.maxMessages), {
+    path: ["keepRecent"],
+    error: () => tText("prompts:errors.keepRecent"),
+  });
 
 /** An AI workflow: its model API (`vendor`), model, prompt and tools. */
 export const openAiConfigSchema = z.object({
@@ -71,6 +93,10 @@ export const openAiConfigSchema = z.object({
   maxTokens: z.number().int().min(1).max(200_000).optional(),
   systemPrompt: z.string().max(WORKFLOW_LIMITS.systemPrompt).optional(),
   tools: toolsConfigSchema.optional(),
+  /** Who the model speaks as (name, avatar, role, personality, expertise): composed before the instructions. */
+  persona: personaSchema.optional(),
+  /** When a thread's older turns are summarised (memory.ts). */
+  memory: memoryConfigSchema.optional(),
   /** The model takes images: a customer's pictures reach it as image parts (off: as "[imagem: legenda]"). */
   vision: z.boolean().optional(),
   ...automationFields,

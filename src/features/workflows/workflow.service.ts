@@ -13,7 +13,11 @@ import { toolsConfigSchema, type ToolsConfig } from "@/features/tools/tool.schem
 import { unknownToolIds } from "@/features/tools/tool.service";
 import { toolsForTurn, type TurnContext } from "@/features/tools/tool.runtime";
 import { aiTokensAvailable, recordAiTokens } from "@/features/usage/usage.service";
-import { aiSdkEngine, type LlmSettings, type LlmVendor } from "./engines/ai-sdk";
+import { currentInstructionsOf, currentPromptVersion, publishPromptVersion } from "@/features/prompts/prompt.service";
+import { composeSystemPrompt } from "@/features/prompts/prompt.compose";
+import { personaSchema } from "@/features/prompts/prompt.schema";
+import type { LanguageModel } from "ai";
+import { aiSdkEngine, modelFor, type LlmSettings, type LlmVendor } from "./engines/ai-sdk";
 import { astEngine, listAstWorkflows } from "./engines/ast";
 import { ENGINE_TIMEOUT_MS, EngineError, type AiEngine, type EngineReply, type EngineRequest } from "./engines/engine";
 import { astConfigSchema, flowConfigSchema, openAiConfigSchema, type CreateWorkflowInput, type UpdateWorkflowInput } from "./workflow.schema";
@@ -23,9 +27,14 @@ export type Workflow = typeof workflows.$inferSelect;
 /** Stored config: like the input, but the OpenAI key is kept encrypted as `apiKeyEnc`. */
 type StoredConfig = Record<string, unknown> & { apiKeyEnc?: string };
 
-/** What the API and pages show: secrets never leave, `hasApiKey` says whether one is set. */
-export function toPublicWorkflow(w: Workflow) {
-  const { apiKeyEnc, ...rest } = w.config as StoredConfig;
+/**
+ * What the API and pages show: secrets never leave, `hasApiKey` says whether one is set. The
+ * instructions are prompt versions (src/features/prompts): `prompt` is the one that answers, shown as
+ * `config.systemPrompt` and `config.promptVersion` (withInstructions reads them).
+ */
+export function toPublicWorkflow(w: Workflow, prompt?: { version: number; instructions: string }) {
+  // A `systemPrompt` still in a config of before versions is not shown: version 1 is made of it on first read.
+  const { apiKeyEnc, systemPrompt: _legacy, ...rest } = w.config as StoredConfig;
   return {
     id: w.id,
     organizationId: w.organizationId,
@@ -34,11 +43,20 @@ export function toPublicWorkflow(w: Workflow) {
     providerId: w.providerId || null,
     name: w.name,
     description: w.description,
-    config: { ...rest, ...(w.provider === "openai" ? { hasApiKey: !!apiKeyEnc } : {}) },
+    config: {
+      ...rest,
+      ...(w.provider === "openai" ? { hasApiKey: !!apiKeyEnc, systemPrompt: prompt?.instructions ?? "", promptVersion: prompt?.version ?? null } : {}),
+    },
     isActive: w.isActive,
     createdAt: w.createdAt,
     updatedAt: w.updatedAt,
   };
+}
+
+/** toPublicWorkflow of each, with the instructions of its current prompt version. */
+export async function withInstructions(list: Workflow[]) {
+  const prompts = await currentInstructionsOf(list);
+  return list.map((w) => toPublicWorkflow(w, prompts.get(w.id)));
 }
 
 const configSchemaFor = { openai: openAiConfigSchema, ast: astConfigSchema, flow: flowConfigSchema } as const;
@@ -90,7 +108,8 @@ async function storeConfig(
   if (!parsed.success) {
     throw validationFailed(zodDetails(parsed.error.issues).map((d) => ({ ...d, path: `config.${d.path}` })));
   }
-  const { apiKey, ...rest } = parsed.data as Record<string, unknown> & { apiKey?: string };
+  // The instructions are not kept in the config: they are published as a prompt version (create/update).
+  const { apiKey, systemPrompt: _instructions, ...rest } = parsed.data as Record<string, unknown> & { apiKey?: string };
   const stored: StoredConfig = { ...rest };
   if (typeof apiKey === "string") stored.apiKeyEnc = encryptSecret(apiKey);
   else if (previous.keptKeyEnc) stored.apiKeyEnc = previous.keptKeyEnc;
@@ -228,6 +247,10 @@ export async function createWorkflow(caller: Caller, input: CreateWorkflowInput,
       })
       .returning();
     await auditChange(tx, organizationId, caller, "workflow.created", { type: "workflow", id: w!.id }, { name: w!.name, provider: w!.provider });
+    const instructions = (input.config as { systemPrompt?: string }).systemPrompt;
+    if (input.provider === "openai" && instructions?.trim()) {
+      await publishPromptVersion(caller, w!.id, { instructions, changelog: tText("prompts:changelog.created"), source: "settings" }, tx);
+    }
     return w!;
   });
 }
@@ -243,6 +266,8 @@ export async function updateWorkflow(caller: Caller, id: string, patch: UpdateWo
     // `baseUrl: null` goes back to OPENAI_BASE_URL; `apiKey: null` removes the stored key.
     if (merged.baseUrl === null) delete merged.baseUrl;
     if (merged.apiKey === null) delete merged.apiKey;
+    // `systemPrompt: null` publishes empty instructions (below); the config never keeps it.
+    if (merged.systemPrompt === null) delete merged.systemPrompt;
     if (current.provider === "flow" && patch.config.flowId !== undefined) await assertFlowInOrganization(organizationId, patch.config.flowId, tx ?? db);
     // A stored key belongs to the endpoint it was given for: moving the endpoint drops it, or
     // whoever can edit the workflow could send it to a server of their own.
@@ -261,6 +286,8 @@ export async function updateWorkflow(caller: Caller, id: string, patch: UpdateWo
     await assertOwnTools(organizationId, config, tx ?? db);
   }
   return inTransaction(tx, async (tx) => {
+    // A config of before prompt versions becomes version 1 before its `systemPrompt` is dropped.
+    const previousPrompt = current.provider === "openai" ? await currentPromptVersion(current, tx) : null;
     const [w] = await tx
       .update(workflows)
       .set({
@@ -282,6 +309,14 @@ export async function updateWorkflow(caller: Caller, id: string, patch: UpdateWo
       { type: "workflow", id },
       { name: w!.name, fields, config: patch.config ? Object.keys(patch.config) : [] },
     );
+    // Instructions typed in the settings (or PATCHed) are published as the next version when they changed.
+    const instructions = patch.config?.systemPrompt;
+    if (current.provider === "openai" && (typeof instructions === "string" || instructions === null)) {
+      const text = instructions ?? "";
+      if (text !== (previousPrompt?.instructions ?? "")) {
+        await publishPromptVersion(caller, id, { instructions: text, changelog: tText("prompts:changelog.settings"), source: "settings" }, tx);
+      }
+    }
     return w!;
   });
 }
@@ -351,7 +386,7 @@ export async function importAstWorkflows(caller: Caller): Promise<{ created: num
 }
 
 /** The model settings of an AI workflow; the platform key only ever goes to the platform endpoint. */
-function llmSettingsOf(w: Workflow, timeoutMs: number): LlmSettings {
+export function llmSettingsOf(w: Workflow, timeoutMs: number): LlmSettings {
   const c = w.config as StoredConfig;
   const vendor = vendorOf(c);
   // Whatever was stored before these rules: the operator key is lent only to the operator endpoint.
@@ -367,7 +402,6 @@ function llmSettingsOf(w: Workflow, timeoutMs: number): LlmSettings {
     model: String(c.model ?? ""),
     temperature: typeof c.temperature === "number" ? c.temperature : undefined,
     maxTokens: typeof c.maxTokens === "number" ? c.maxTokens : undefined,
-    systemPrompt: typeof c.systemPrompt === "string" ? c.systemPrompt : undefined,
     timeoutMs,
     maxSteps: tools.success ? tools.data.maxSteps : 1,
   };
@@ -394,6 +428,21 @@ async function turnContextOf(w: Workflow, providerThreadId: string): Promise<(Om
   return { ...row, threadId: row.id, workflowId: w.id };
 }
 
+/** Built-in tools a member's direct chat with the agent may run: they act on no customer. */
+export const DIRECT_CHAT_TOOLS: readonly string[] = ["cep_lookup", "search_knowledge"];
+
+/**
+ * A member's direct chat (agent-chats) has no thread, contact or conversation. Its tools are only those
+ * that act on no customer (DIRECT_CHAT_TOOLS): no hand-off, contact fields, tags, leads, complaints,
+ * promises, follow-ups or sends, and no custom HTTP tools (set up for customers' turns, they may change
+ * things elsewhere). Its tokens are checked and metered for its organization like any turn.
+ */
+function directTurnContext(w: Workflow, organizationId: string): TurnContext {
+  return { organizationId, workflowId: w.id, threadId: null, contactId: null, conversationId: null, instanceId: null };
+}
+
+const directChatTools = (c: ToolsConfig): ToolsConfig => ({ ...c, builtin: c.builtin.filter((t) => DIRECT_CHAT_TOOLS.includes(t)), custom: [] });
+
 /**
  * An AI workflow's engine for one turn: the organization's monthly token limit is checked before the
  * model is called (past it, the turn fails like a provider error and takes the fallback path), the
@@ -401,15 +450,20 @@ async function turnContextOf(w: Workflow, providerThreadId: string): Promise<(Om
  */
 function aiWorkflowEngine(w: Workflow, settings: LlmSettings): AiEngine {
   const toolsConfig = toolsConfigSchema.safeParse((w.config as StoredConfig).tools ?? {});
+  const persona = personaSchema.safeParse((w.config as StoredConfig).persona ?? {});
   const prepare = async (request: EngineRequest) => {
-    const ctx = await turnContextOf(w, request.providerThreadId);
+    const ctx = request.direct ? directTurnContext(w, request.direct.organizationId) : await turnContextOf(w, request.providerThreadId);
     const organizationId = ctx?.organizationId ?? null;
     if (organizationId && !(await aiTokensAvailable(organizationId))) throw new EngineError(tText("workflows:engine.tokenLimit"));
+    // The published version answers: persona, then its instructions, then memory's summary.
+    const prompt = await currentPromptVersion(w);
+    const systemPrompt = composeSystemPrompt({ persona: persona.success ? persona.data : null, instructions: prompt?.instructions, summary: request.summary });
+    const toolConfig = toolsConfig.success ? (request.direct ? directChatTools(toolsConfig.data) : toolsConfig.data) : null;
     const tools =
-      ctx && organizationId && toolsConfig.success && (toolsConfig.data.builtin.length > 0 || toolsConfig.data.custom.length > 0)
-        ? await toolsForTurn(toolsConfig.data, { ...ctx, organizationId })
+      ctx && organizationId && toolConfig && (toolConfig.builtin.length > 0 || toolConfig.custom.length > 0)
+        ? await toolsForTurn(toolConfig, { ...ctx, organizationId })
         : undefined;
-    return { engine: aiSdkEngine(settings, tools), organizationId, instanceId: ctx?.instanceId ?? null };
+    return { engine: aiSdkEngine({ ...settings, systemPrompt }, tools), organizationId, instanceId: ctx?.instanceId ?? null, promptVersion: prompt?.version };
   };
   const meter = (turn: { organizationId: string | null; instanceId: string | null }, tokens: number | undefined) =>
     recordAiTokens({ organizationId: turn.organizationId, instanceId: turn.instanceId, tokens: tokens ?? 0 });
@@ -423,7 +477,7 @@ function aiWorkflowEngine(w: Workflow, settings: LlmSettings): AiEngine {
       try {
         const reply = await turn.engine.complete(request);
         await meter(turn, reply.tokens);
-        return reply;
+        return { ...reply, promptVersion: turn.promptVersion };
       } catch (err) {
         await meterFailure(turn, err);
         throw err;
@@ -434,13 +488,24 @@ function aiWorkflowEngine(w: Workflow, settings: LlmSettings): AiEngine {
       try {
         const reply = yield* turn.engine.stream(request);
         await meter(turn, reply.tokens);
-        return reply;
+        return { ...reply, promptVersion: turn.promptVersion };
       } catch (err) {
         await meterFailure(turn, err);
         throw err;
       }
     },
   };
+}
+
+/**
+ * An AI workflow's connection (vendor, endpoint, key — the same rules as its turns) as an AI SDK model
+ * for one-off calls outside a turn (HITL prompt suggestions, sentiment classification); `model`
+ * overrides the workflow's model name (a cheaper one).
+ */
+export function workflowLanguageModel(w: Workflow, opts: { model?: string | null; timeoutMs: number }): LanguageModel {
+  if (w.provider !== "openai") throw new EngineError(tText("workflows:engine.flowNotAi"));
+  const settings = llmSettingsOf(w, opts.timeoutMs);
+  return modelFor({ ...settings, model: opts.model || settings.model });
 }
 
 /** The AI engine that answers for an `openai` or `ast` workflow. */

@@ -15,8 +15,12 @@ export type EngineRequest = {
   parts?: TurnPart[];
   /** Earlier turns, oldest first (only for engines that do not keep history themselves). */
   history: ChatTurn[];
+  /** A member's direct chat with the agent (agent-chats): no thread; tools that act on no customer only. */
+  direct?: { organizationId: string };
   /** Thread id passed to engines that keep history (AST). */
   providerThreadId: string;
+  /** Memory's summary of the turns no longer in `history` (memory.ts), composed into the system prompt. */
+  summary?: string | null;
   signal?: AbortSignal;
 };
 
@@ -30,6 +34,8 @@ export type EngineReply = {
   providerThreadId?: string;
   /** Tool calls made during the turn, kept in the thread as `tool` messages. */
   tools?: ToolTrace[];
+  /** The workflow's prompt version whose instructions answered (recorded on the assistant row). */
+  promptVersion?: number;
 };
 
 /** An AI backend for a workflow. `stream` yields text deltas and returns the full reply. */
