@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { tText } from "@/lib/i18n";
 import { toolsConfigSchema } from "@/features/tools/tool.schema";
+import { knowledgeCollectionIdsSchema } from "@/features/knowledge/knowledge.schema";
 import { personaSchema } from "@/features/prompts/prompt.schema";
 
 /**
@@ -93,6 +94,8 @@ export const openAiConfigSchema = z.object({
   maxTokens: z.number().int().min(1).max(200_000).optional(),
   systemPrompt: z.string().max(WORKFLOW_LIMITS.systemPrompt).optional(),
   tools: toolsConfigSchema.optional(),
+  /** Knowledge collections the model answers from (retrieved per message, cited as "[n] source"). */
+  knowledgeCollectionIds: knowledgeCollectionIdsSchema.optional(),
   /** Who the model speaks as (name, avatar, role, personality, expertise): composed before the instructions. */
   persona: personaSchema.optional(),
   /** When a thread's older turns are summarised (memory.ts). */

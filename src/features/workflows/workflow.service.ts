@@ -16,6 +16,8 @@ import { aiTokensAvailable, recordAiTokens } from "@/features/usage/usage.servic
 import { currentInstructionsOf, currentPromptVersion, publishPromptVersion } from "@/features/prompts/prompt.service";
 import { composeSystemPrompt } from "@/features/prompts/prompt.compose";
 import { personaSchema } from "@/features/prompts/prompt.schema";
+import { assertOwnCollections } from "@/features/knowledge/knowledge.service";
+import { knowledgeForTurn, withKnowledgeInstructions, withKnowledgeTools } from "@/features/knowledge/knowledge.turn";
 import type { LanguageModel } from "ai";
 import { aiSdkEngine, modelFor, type LlmSettings, type LlmVendor } from "./engines/ai-sdk";
 import { astEngine, listAstWorkflows } from "./engines/ast";
@@ -233,6 +235,7 @@ export async function createWorkflow(caller: Caller, input: CreateWorkflowInput,
   // Checked (and the endpoint resolved) before the transaction opens: no connection waits on DNS.
   const stored = await storeConfig(input.provider, input.config as Record<string, unknown>);
   await assertOwnTools(organizationId, stored, tx ?? db);
+  await assertOwnCollections(organizationId, stored.knowledgeCollectionIds, tx ?? db);
   return inTransaction(tx, async (tx) => {
     const [w] = await tx
       .insert(workflows)
@@ -284,6 +287,7 @@ export async function updateWorkflow(caller: Caller, id: string, patch: UpdateWo
       endpointUnchanged: sameEndpoint,
     });
     await assertOwnTools(organizationId, config, tx ?? db);
+    await assertOwnCollections(organizationId, config.knowledgeCollectionIds, tx ?? db);
   }
   return inTransaction(tx, async (tx) => {
     // A config of before prompt versions becomes version 1 before its `systemPrompt` is dropped.
@@ -463,7 +467,14 @@ function aiWorkflowEngine(w: Workflow, settings: LlmSettings): AiEngine {
       ctx && organizationId && toolConfig && (toolConfig.builtin.length > 0 || toolConfig.custom.length > 0)
         ? await toolsForTurn(toolConfig, { ...ctx, organizationId })
         : undefined;
-    return { engine: aiSdkEngine({ ...settings, systemPrompt }, tools), organizationId, instanceId: ctx?.instanceId ?? null, promptVersion: prompt?.version };
+    // Passages of the attached knowledge collections for this message, and the search_knowledge tool.
+    const knowledge = ctx && organizationId ? await knowledgeForTurn({ ...ctx, organizationId }, w.config, request.text, request.signal) : null;
+    return {
+      engine: aiSdkEngine({ ...settings, systemPrompt: withKnowledgeInstructions(systemPrompt, knowledge) }, withKnowledgeTools(tools, knowledge)),
+      organizationId,
+      instanceId: ctx?.instanceId ?? null,
+      promptVersion: prompt?.version,
+    };
   };
   const meter = (turn: { organizationId: string | null; instanceId: string | null }, tokens: number | undefined) =>
     recordAiTokens({ organizationId: turn.organizationId, instanceId: turn.instanceId, tokens: tokens ?? 0 });
