@@ -1,12 +1,17 @@
 import account from "./account";
+import agentChats from "./agent-chats";
 import announcements from "./announcements";
 import apiKeys from "./api-keys";
 import audit from "./audit";
 import auth from "./auth";
 import alerts from "./alerts";
 import cannedReplies from "./canned-replies";
+import businessHours from "./business-hours";
+import availability from "./availability";
+import departments from "./departments";
 import monitor from "./monitor";
 import satisfaction from "./satisfaction";
+import suggestions from "./suggestions";
 import common from "./common";
 import flows from "./flows";
 import groups from "./groups";
@@ -43,14 +48,19 @@ import prompts from "./prompts";
  */
 export const catalogs = {
   account,
+  "agent-chats": agentChats,
   announcements,
   "api-keys": apiKeys,
   audit,
   auth,
   alerts,
   "canned-replies": cannedReplies,
+  "business-hours": businessHours,
+  availability,
+  departments,
   monitor,
   satisfaction,
+  suggestions,
   common,
   flows,
   groups,

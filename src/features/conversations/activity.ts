@@ -10,8 +10,11 @@ export type Activity = typeof conversationActivities.$inferSelect;
 /** An activity line as the timeline renders it: the acting member's name read at render time. */
 export type ActivityLine = Activity & { actorName: string | null };
 
-/** The audit action of each activity kind (literal codes, so tests/audit/i18n.test.ts finds their labels). */
-const AUDIT_ACTION: Record<ActivityKind, string> = {
+/**
+ * The audit action of each activity kind (literal codes, so tests/audit/i18n.test.ts finds their labels);
+ * a kind not listed is audited as `conversation.<kind>` (give it a label in src/i18n/audit.ts).
+ */
+const AUDIT_ACTION: Partial<Record<ActivityKind, string>> = {
   assigned: "conversation.assigned",
   unassigned: "conversation.unassigned",
   department_changed: "conversation.department_changed",
@@ -52,7 +55,7 @@ export async function recordActivity(
       details,
     })
     .returning();
-  await auditChange(tx, organizationId, caller, AUDIT_ACTION[kind], { type: "conversation", id: conversationId }, details);
+  await auditChange(tx, organizationId, caller, AUDIT_ACTION[kind] ?? `conversation.${kind}`, { type: "conversation", id: conversationId }, details);
   await publishLive(liveTopics.orgInbox(organizationId), { conversationId, activityId: row!.id }, tx);
   return row!;
 }

@@ -3,11 +3,14 @@ import { alias } from "drizzle-orm/pg-core";
 import { db, rowsOf, type DbOrTx, type Tx } from "@/db/client";
 import { rowReader } from "@/db/rows";
 import { contactWrites } from "./contact-writes";
-import { contacts, conversations, instances, memberships, messages, users } from "@/db/schema";
+import { runResolvedHooks } from "./resolution-hooks";
+import { recordActivity } from "./activity";
+import { visibleTo } from "./visibility";
+import { contacts, conversationLabels, conversations, departments, instances, labels, memberships, messages, users } from "@/db/schema";
 import { recordAudit } from "@/features/audit/audit.service";
 import { recordEvent, recordEvents, type NewEvent } from "@/features/events/event.service";
 import { AppError, validationFailed } from "@/lib/errors";
-import { tText } from "@/lib/i18n";
+import { tText, zonedWallTimeToDate } from "@/lib/i18n";
 import { publishLive } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
 import { callerTenant, type Tenant } from "@/lib/tenant";
@@ -123,7 +126,7 @@ export type Message = typeof messages.$inferSelect;
  * its device created (both still without an organization). A key bound to one instance
  * (`boundInstanceId`) sees only that instance's conversations.
  */
-function conversationScope(tenant: Tenant, boundInstanceId?: string | null): SQL {
+export function conversationScope(tenant: Tenant, boundInstanceId?: string | null): SQL {
   const owned = tenant.organizationId
     ? eq(conversations.organizationId, tenant.organizationId)
     : and(
@@ -152,8 +155,19 @@ const listColumns = {
   },
   instance: { id: instances.id, name: instances.name, status: instances.status, provider: instances.provider },
   assignee: { id: users.id, name: users.name, email: users.email },
+  labels: sql<ConversationLabel[]>`coalesce((
+    select json_agg(json_build_object('id', l.id, 'name', l.name, 'color', l.color) order by l.name)
+    from ${conversationLabels} cl join ${labels} l on l.id = cl.label_id
+    where cl.conversation_id = ${conversations.id}), '[]'::json)`,
+  department: sql<ConversationDepartment | null>`(select json_build_object('id', d.id, 'name', d.name, 'color', d.color)
+    from ${departments} d where d.id = ${conversations.departmentId})`,
   sortKey: sql<string>`${conversations.lastMessageAt}::text`,
 };
+
+/** A label on a conversation as lists and the API show it. */
+export type ConversationLabel = { id: string; name: string; color: string };
+/** The department (queue) a conversation is routed to, as lists and the API show it. */
+export type ConversationDepartment = { id: string; name: string; color: string };
 
 export type ConversationRow = {
   conversation: Conversation;
@@ -161,6 +175,8 @@ export type ConversationRow = {
   contact: { id: string; kind: Contact["kind"]; phone: string | null; name: string | null; blocked: boolean; optedOut: boolean; tags: string[] };
   instance: { id: string; name: string; status: Instance["status"]; provider: Instance["provider"] };
   assignee: { id: string; name: string | null; email: string } | null;
+  labels: ConversationLabel[];
+  department: ConversationDepartment | null;
 };
 
 /** The public JSON shape of a conversation with its contact summary. */
@@ -173,11 +189,15 @@ export function conversationJson(row: ConversationRow) {
     status: c.status,
     handledBy: c.handledBy,
     assignedUserId: c.assignedUserId,
-    department: c.department,
+    /** The department's name (kept for integrations that read it), and its id. */
+    department: row.department?.name ?? null,
+    departmentId: c.departmentId,
+    resolutionReason: c.resolutionReason,
     workflowId: c.workflowId,
     lastMessageAt: c.lastMessageAt,
     lastMessagePreview: c.lastMessagePreview,
     unreadCount: c.unreadCount,
+    labels: row.labels,
     resolvedAt: c.resolvedAt,
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
@@ -185,7 +205,7 @@ export function conversationJson(row: ConversationRow) {
 }
 
 /** The public JSON shape of a message; in a group, `sender` is the participant who wrote it. */
-export function messageJson(m: Message & { senderName?: string | null }) {
+export function messageJson(m: Message & { senderName?: string | null; agentName?: string | null }) {
   return {
     id: m.id,
     conversationId: m.conversationId,
@@ -200,6 +220,7 @@ export function messageJson(m: Message & { senderName?: string | null }) {
     error: m.error,
     sentBy: m.sentBy,
     userId: m.userId,
+    agent: m.userId ? { id: m.userId, name: m.agentName ?? null } : null,
     isPrivateNote: m.isPrivateNote,
     providerMessageId: m.providerMessageId,
     createdAt: m.createdAt,
@@ -218,6 +239,8 @@ export function messageJson(m: Message & { senderName?: string | null }) {
  */
 export async function listConversations(caller: Caller, query: ConversationListQuery, tx: DbOrTx = db): Promise<Page<ConversationRow>> {
   const where: SQL[] = [conversationScope(callerTenant(caller), caller.boundInstanceId)];
+  const visible = visibleTo(caller);
+  if (visible) where.push(visible);
   if (query.status && query.status !== "all") where.push(eq(conversations.status, query.status));
   if (query.instanceId) where.push(eq(conversations.instanceId, query.instanceId));
   if (query.contactId) where.push(eq(conversations.contactId, query.contactId));
@@ -225,6 +248,16 @@ export async function listConversations(caller: Caller, query: ConversationListQ
   if (query.blocked !== "any") where.push(eq(contacts.blocked, query.blocked === "true"));
   if (query.assigned === "none") where.push(isNull(conversations.assignedUserId));
   else if (query.assigned && query.assigned !== "any") where.push(eq(conversations.assignedUserId, query.assigned));
+  if (query.departmentId === "none") where.push(isNull(conversations.departmentId));
+  else if (query.departmentId) where.push(eq(conversations.departmentId, query.departmentId));
+  if (query.labelId) {
+    where.push(sql`exists (select 1 from ${conversationLabels} cl where cl.conversation_id = ${conversations.id} and cl.label_id = ${query.labelId}::uuid)`);
+  }
+  if (query.unread === "true") where.push(sql`${conversations.unreadCount} > 0`);
+  else if (query.unread === "false") where.push(eq(conversations.unreadCount, 0));
+  // Whole days on the organization's wall clock (the request's zone).
+  if (query.from) where.push(sql`${conversations.lastMessageAt} >= ${zonedWallTimeToDate(`${query.from}T00:00`).toISOString()}::timestamptz`);
+  if (query.to) where.push(sql`${conversations.lastMessageAt} < ${zonedWallTimeToDate(`${nextDay(query.to)}T00:00`).toISOString()}::timestamptz`);
   return keysetPage(
     { sortBy: conversations.lastMessageAt, id: conversations.id },
     query,
@@ -243,6 +276,13 @@ export async function listConversations(caller: Caller, query: ConversationListQ
   );
 }
 
+/** The calendar day after `YYYY-MM-DD`. */
+function nextDay(day: string): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
 /** The 404 for a conversation that is not this tenant's, in the reader's language. */
 const conversationNotFound = () => new AppError("not_found", tText("inbox:errors.notFound"));
 
@@ -255,11 +295,66 @@ export async function getConversation(caller: Caller, id: string, tx: DbOrTx = d
     .innerJoin(contacts, eq(contacts.id, conversations.contactId))
     .innerJoin(instances, eq(instances.id, conversations.instanceId))
     .leftJoin(users, eq(users.id, conversations.assignedUserId))
-    .where(and(conversationScope(callerTenant(caller), caller.boundInstanceId), eq(conversations.id, id)))
+    .where(and(conversationScope(callerTenant(caller), caller.boundInstanceId), eq(conversations.id, id), visibleTo(caller)))
     .limit(1);
   if (!row) throw conversationNotFound();
   const { sortKey: _, ...rest } = row;
   return rest as ConversationRow;
+}
+
+/** A conversation row by id, without tenant or visibility checks: for a service that already checked them in this transaction. */
+export async function conversationRowById(id: string, tx: DbOrTx = db): Promise<ConversationRow> {
+  const [row] = await tx
+    .select(listColumns)
+    .from(conversations)
+    .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+    .innerJoin(instances, eq(instances.id, conversations.instanceId))
+    .leftJoin(users, eq(users.id, conversations.assignedUserId))
+    .where(eq(conversations.id, id))
+    .limit(1);
+  if (!row) throw conversationNotFound();
+  const { sortKey: _, ...rest } = row;
+  return rest as ConversationRow;
+}
+
+/** The organization's active department with this name (any case), or 422 naming `department`. */
+async function activeDepartmentNamed(tx: DbOrTx, organizationId: string | null, name: string): Promise<{ id: string; name: string }> {
+  const [found] = organizationId
+    ? await tx
+        .select({ id: departments.id, name: departments.name })
+        .from(departments)
+        .where(and(eq(departments.organizationId, organizationId), sql`lower(${departments.name}) = lower(${name.trim()})`, eq(departments.active, true)))
+        .limit(1)
+    : [];
+  if (!found) throw validationFailed([{ path: "department", message: tText("departments:errors.unknownDepartment") }]);
+  return found;
+}
+
+/** The activity lines of an assignment: who it went to (or that nobody has it now), and a department change. */
+async function recordAssignmentActivity(tx: DbOrTx, caller: Caller, before: ConversationRow, after: ConversationRow): Promise<void> {
+  const organizationId = after.conversation.organizationId;
+  if (!organizationId) return;
+  const id = after.conversation.id;
+  if (before.conversation.assignedUserId !== after.conversation.assignedUserId) {
+    await recordActivity(
+      tx,
+      organizationId,
+      id,
+      caller,
+      after.assignee ? "assigned" : "unassigned",
+      after.assignee
+        ? { toUserId: after.assignee.id, toUserName: after.assignee.name ?? after.assignee.email, fromUserId: before.conversation.assignedUserId }
+        : { fromUserId: before.conversation.assignedUserId, fromUserName: before.assignee?.name ?? before.assignee?.email ?? null },
+    );
+  }
+  if (before.conversation.departmentId !== after.conversation.departmentId) {
+    await recordActivity(tx, organizationId, id, caller, "department_changed", {
+      fromDepartmentId: before.department?.id ?? null,
+      fromDepartmentName: before.department?.name ?? null,
+      toDepartmentId: after.department?.id ?? null,
+      toDepartmentName: after.department?.name ?? null,
+    });
+  }
 }
 
 /** Messages of a conversation, newest first by default, keyset-paginated on `(created_at, id)`. */
@@ -270,21 +365,25 @@ export async function listConversationMessages(caller: Caller, conversationId: s
     query,
     (q) =>
       tx
-        .select({ message: messages, senderName, sortKey: q.sortKey })
+        .select({ message: messages, senderName, agentName, sortKey: q.sortKey })
         .from(messages)
         .leftJoin(sender, eq(sender.id, messages.senderContactId))
+        .leftJoin(agent, eq(agent.id, messages.userId))
         .where(and(eq(messages.conversationId, conversation.id), q.after))
         .orderBy(...q.orderBy)
         .limit(q.limit),
-    (r) => ({ ...r.message, senderName: r.senderName }),
+    (r) => ({ ...r.message, senderName: r.senderName, agentName: r.agentName }),
     (r) => r.message.id,
   );
 }
 
 /** A message with, in a group conversation, the name (or phone) of the participant who wrote it. */
-export type ThreadMessage = Message & { senderName: string | null };
+export type ThreadMessage = Message & { senderName: string | null; agentName: string | null };
 const sender = alias(contacts, "sender");
 const senderName = sql<string | null>`coalesce(${sender.name}, ${sender.phone})`;
+/** The member who wrote an outbound message or note (messages.userId): their name, else their email. */
+const agent = alias(users, "agent");
+const agentName = sql<string | null>`coalesce(${agent.name}, ${agent.email})`;
 
 /**
  * The latest messages exchanged with a contact over every instance, newest first: the contact page
@@ -315,13 +414,14 @@ export async function listContactMessages(tenant: Tenant, contactId: string, lim
 export async function findConversationMessage(tenant: Tenant, messageId: string, tx: DbOrTx = db): Promise<ThreadMessage | null> {
   if (!isUuid(messageId)) return null;
   const [row] = await tx
-    .select({ message: messages, senderName })
+    .select({ message: messages, senderName, agentName })
     .from(messages)
     .innerJoin(conversations, eq(conversations.id, messages.conversationId))
     .leftJoin(sender, eq(sender.id, messages.senderContactId))
+    .leftJoin(agent, eq(agent.id, messages.userId))
     .where(and(conversationScope(tenant), eq(messages.id, messageId)))
     .limit(1);
-  return row ? { ...row.message, senderName: row.senderName } : null;
+  return row ? { ...row.message, senderName: row.senderName, agentName: row.agentName } : null;
 }
 
 /** Members of the organization who can be assigned conversations. */
@@ -341,7 +441,8 @@ export async function listAssignableMembers(organizationId: string, tx: DbOrTx =
 export async function assignConversation(caller: Caller, id: string, input: AssignInput): Promise<ConversationRow> {
   const tenant = callerTenant(caller);
   return db.transaction(async (tx) => {
-    const { conversation } = await getConversation(caller, id, tx);
+    const row = await getConversation(caller, id, tx);
+    const { conversation } = row;
     const patch: Partial<typeof conversations.$inferInsert> = {};
     if (input.userId !== undefined) {
       if (input.userId !== null) {
@@ -358,12 +459,16 @@ export async function assignConversation(caller: Caller, id: string, input: Assi
       }
       patch.assignedUserId = input.userId;
     }
-    if (input.department !== undefined) patch.department = input.department;
+    // Departments are named (the AI hand-off tool and older integrations send a name); null unroutes.
+    const toDepartment = input.department ? await activeDepartmentNamed(tx, tenant.organizationId, input.department) : null;
+    if (input.department !== undefined) patch.departmentId = toDepartment?.id ?? null;
     if (Object.keys(patch).length === 0) {
       throw validationFailed([{ path: "userId", message: tText("inbox:errors.assignNothing") }]);
     }
     await tx.update(conversations).set(patch).where(eq(conversations.id, conversation.id));
-    const updated = await getConversation(caller, id, tx);
+    // Read without the caller's visibility: an agent handing a conversation to another queue no longer sees it.
+    const updated = await conversationRowById(conversation.id, tx);
+    await recordAssignmentActivity(tx, caller, row, updated);
     await recordEvent(
       {
         organizationId: tenant.organizationId,
@@ -374,18 +479,11 @@ export async function assignConversation(caller: Caller, id: string, input: Assi
           conversation: { id: conversation.id, contactId: conversation.contactId, instanceId: conversation.instanceId },
           assignedUserId: updated.conversation.assignedUserId,
           previousAssignedUserId: conversation.assignedUserId,
-          department: updated.conversation.department,
+          department: updated.department?.name ?? null,
+          departmentId: updated.conversation.departmentId,
           by: { type: caller.type, id: caller.id },
         },
       },
-      tx,
-    );
-    await auditConversation(
-      tenant,
-      caller,
-      "conversation.assigned",
-      conversation.id,
-      { assignedUserId: updated.conversation.assignedUserId, department: updated.conversation.department },
       tx,
     );
     await publishInbox(tenant, conversation.id, tx);
@@ -395,16 +493,18 @@ export async function assignConversation(caller: Caller, id: string, input: Assi
 
 /**
  * Resolves: status `resolved`, `resolvedAt`, and the conversation goes back to the bot (a hand-off
- * lasts until resolution). Emits `conversation.resolved`. Resolving twice is a no-op.
+ * lasts until resolution); `reason`, when given, is kept and shown on the activity line. Emits
+ * `conversation.resolved`. Resolving twice is a no-op.
  */
-export async function resolveConversation(caller: Caller, id: string): Promise<ConversationRow> {
+export async function resolveConversation(caller: Caller, id: string, reason?: string | null): Promise<ConversationRow> {
   const tenant = callerTenant(caller);
-  return db.transaction(async (tx) => {
+  const resolved = await db.transaction(async (tx) => {
     const { conversation } = await getConversation(caller, id, tx);
     if (conversation.status === "resolved") return getConversation(caller, id, tx);
     await tx
       .update(conversations)
-      .set({ status: "resolved", resolvedAt: sql`now()`, handledBy: "bot", unreadCount: 0 })
+      // A greeting menu still waiting is dropped: the next conversation starts afresh.
+      .set({ status: "resolved", resolvedAt: sql`now()`, handledBy: "bot", unreadCount: 0, resolutionReason: reason ?? null, menuSentAt: null, menuAttempts: 0 })
       .where(eq(conversations.id, conversation.id));
     const updated = await getConversation(caller, id, tx);
     await recordEvent(
@@ -417,15 +517,19 @@ export async function resolveConversation(caller: Caller, id: string): Promise<C
           conversation: { id: conversation.id, contactId: conversation.contactId, instanceId: conversation.instanceId },
           resolvedAt: updated.conversation.resolvedAt,
           assignedUserId: conversation.assignedUserId,
+          departmentId: conversation.departmentId,
+          reason: reason ?? null,
           by: { type: caller.type, id: caller.id },
         },
       },
       tx,
     );
-    await auditConversation(tenant, caller, "conversation.resolved", conversation.id, {}, tx);
+    if (tenant.organizationId) await recordActivity(tx, tenant.organizationId, conversation.id, caller, "resolved", reason ? { reason } : {});
     await publishInbox(tenant, conversation.id, tx);
     return updated;
   });
+  await runResolvedHooks({ caller, row: resolved, reason: reason ?? null });
+  return resolved;
 }
 
 /**
@@ -433,21 +537,20 @@ export async function resolveConversation(caller: Caller, id: string): Promise<C
  * conversation until it is resolved or handed back to `bot`. Handing to a human also reopens a
  * resolved conversation, since someone is now expected to answer it.
  */
-export async function handoffConversation(caller: Caller, id: string, to: "human" | "bot"): Promise<ConversationRow> {
+export async function handoffConversation(caller: Caller, id: string, to: "human" | "bot", reason?: string | null): Promise<ConversationRow> {
   const tenant = callerTenant(caller);
   return db.transaction(async (tx) => {
     const { conversation } = await getConversation(caller, id, tx);
     const patch: Partial<typeof conversations.$inferInsert> = { handledBy: to };
     if (to === "human" && conversation.status === "resolved") Object.assign(patch, { status: "open", resolvedAt: null });
     await tx.update(conversations).set(patch).where(eq(conversations.id, conversation.id));
-    await auditConversation(
-      tenant,
-      caller,
-      to === "human" ? "conversation.handed_off" : "conversation.returned_to_bot",
-      conversation.id,
-      { from: conversation.handledBy, to },
-      tx,
-    );
+    if (tenant.organizationId) {
+      await recordActivity(tx, tenant.organizationId, conversation.id, caller, to === "human" ? "handed_off" : "returned_to_bot", {
+        from: conversation.handledBy,
+        to,
+        ...(reason ? { reason } : {}),
+      });
+    }
     await publishInbox(tenant, conversation.id, tx);
     return getConversation(caller, id, tx);
   });
@@ -492,7 +595,11 @@ export async function setConversationStatus(caller: Caller, id: string, status: 
   return db.transaction(async (tx) => {
     const { conversation } = await getConversation(caller, id, tx);
     await tx.update(conversations).set({ status, resolvedAt: null }).where(eq(conversations.id, conversation.id));
-    await auditConversation(tenant, caller, `conversation.${status === "open" ? "reopened" : "pending"}`, conversation.id, { from: conversation.status }, tx);
+    if (status === "open" && conversation.status === "resolved" && tenant.organizationId) {
+      await recordActivity(tx, tenant.organizationId, conversation.id, caller, "reopened", { from: conversation.status });
+    } else {
+      await auditConversation(tenant, caller, `conversation.${status === "open" ? "reopened" : "pending"}`, conversation.id, { from: conversation.status }, tx);
+    }
     await publishInbox(tenant, conversation.id, tx);
     return getConversation(caller, id, tx);
   });

@@ -26,6 +26,8 @@ export const EVENT_TYPES = [
   "conversation.created",
   "conversation.assigned",
   "conversation.resolved",
+  "conversation.transferred",
+  "conversation.routed",
   "thread.reply",
   "webhook.test",
   "webhook.disabled",

@@ -273,6 +273,8 @@ export const EVENT_READ_SCOPE: Record<EventType, ApiKeyScope> = {
   "conversation.created": "messages:read",
   "conversation.assigned": "messages:read",
   "conversation.resolved": "messages:read",
+  "conversation.transferred": "messages:read",
+  "conversation.routed": "messages:read",
   "thread.reply": "workflows:read",
   "webhook.test": "webhooks:read",
   "webhook.disabled": "webhooks:read",

@@ -16,7 +16,8 @@ import { activeToolsByIds, createLead, headerValues, openComplaint, registerPaym
 export type TurnContext = {
   organizationId: string;
   workflowId: string;
-  threadId: string;
+  /** Null in a member's direct chat with the agent (no thread: agent-chats). */
+  threadId: string | null;
   contactId: string | null;
   conversationId: string | null;
   instanceId: string | null;
@@ -170,9 +171,18 @@ function builtinTool(name: BuiltinTool, ctx: TurnContext, config: ToolsConfig, r
           run(async () => {
             const { conversationId } = needConversation(ctx);
             const ai = systemCaller(`ai: ${reason}`.slice(0, 300), ctx.organizationId);
-            if (department) await assignConversation(ai, conversationId, { department });
-            await handoffConversation(ai, conversationId, "human");
-            return { handedOff: true, reason, department: department ?? null };
+            // A department the organization does not have (or turned off) is not a reason to leave the contact with the bot.
+            const routed = department
+              ? await assignConversation(ai, conversationId, { department }).then(
+                  () => true,
+                  (err) => {
+                    if (err instanceof AppError && err.code === "validation_failed") return false;
+                    throw err;
+                  },
+                )
+              : false;
+            await handoffConversation(ai, conversationId, "human", reason);
+            return { handedOff: true, reason, department: routed ? department : null };
           }),
       });
     }
