@@ -11,6 +11,8 @@ import { accountEmailPages } from "@/features/auth/account-email.pages";
 import { authPages } from "@/features/auth/auth.pages";
 import { platformUserPages } from "@/features/auth/platform-users.pages";
 import { secondFactorPages } from "@/features/auth/second-factor.pages";
+import { agentChatsApi } from "@/features/agent-chats/agent-chat.api";
+import { agentChatsPages } from "@/features/agent-chats/agent-chat.pages";
 import { cannedRepliesApi } from "@/features/canned-replies/canned-reply.api";
 import { cannedRepliesPages } from "@/features/canned-replies/canned-reply.pages";
 import { contactApi } from "@/features/contacts/contact.api";
@@ -140,6 +142,8 @@ const features: AnyElysia[] = [
   mediaFiles,
   cannedRepliesApi,
   cannedRepliesPages,
+  agentChatsApi,
+  agentChatsPages,
   announcementsPages,
 ];
 

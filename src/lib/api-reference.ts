@@ -72,6 +72,11 @@ export const apiReference = new Elysia({ name: "livchat-api-reference" })
           { name: "Flows", description: "Versioned step-by-step conversations with follow-ups." },
           { name: "Workflows", description: "AI workflows (OpenAI-compatible or AST) and deterministic flows bound to instances." },
           { name: "Threads", description: "Conversations with a workflow outside WhatsApp, replies as JSON or Server-Sent Events." },
+          {
+            name: "Agent chats",
+            description:
+              "A member's private direct chats with the organization's AI agents, apart from customer threads. A key reaches the chats of the member who created it (403 for a key of nobody's); another member's chat is 404.",
+          },
           { name: "Devices", description: "Devices (browsers, apps) holding their own API keys." },
           { name: "Usage", description: "Metered counts per day." },
           { name: "Sandbox", description: "Drive a sandbox number as its phone and its contacts would: pair it, make contacts write." },

@@ -13,6 +13,8 @@ export const liveTopics = {
   orgEvents: (organizationId: string) => `org:${organizationId}:events`,
   /** An instance's connection: `{status, qr?}`. */
   instance: (instanceId: string) => `instance:${instanceId}`,
+  /** A member's direct chats with AI agents: `{chatId, kind: "delta" | "done", text?}` (private: the member's own id). */
+  userAgentChats: (userId: string) => `user:${userId}:agent-chats`,
 };
 
 /** orgEvents built in SQL from an organization id expression (for statements that NOTIFY themselves). */

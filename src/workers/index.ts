@@ -7,3 +7,4 @@ import "@/features/usage/usage.worker";
 import "@/features/contacts/contacts.worker";
 import "@/features/transcription/transcription.worker";
 import "@/features/templates/provider-template.worker";
+import "@/features/agent-chats/agent-chat.worker";

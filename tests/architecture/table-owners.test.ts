@@ -59,6 +59,8 @@ const OWNERS: Record<string, string> = {
   followUpTasks: "features/tools/",
   usageLimits: "features/usage/",
   cannedReplies: "features/canned-replies/",
+  dmConversations: "features/agent-chats/",
+  dmMessages: "features/agent-chats/",
   announcements: "features/announcements/",
   announcementDismissals: "features/announcements/",
   departments: "features/departments/",

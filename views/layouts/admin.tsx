@@ -7,7 +7,8 @@ import { FlashMessage } from "../components/ui";
 import { Document } from "./document";
 
 /** `label` is a shell:nav key: read per request, in the reader's language. */
-type NavItem = { href: string; label: string; key: string; visible?: (a: AdminContext) => boolean };
+/** `badge`: a fragment URL whose answer (a count) follows the label, fetched after the page loads. */
+type NavItem = { href: string; label: string; key: string; visible?: (a: AdminContext) => boolean; badge?: string };
 
 const NAV: NavItem[] = [
   { href: "/", label: "shell:nav.dashboard", key: "dashboard" },
@@ -19,6 +20,7 @@ const NAV: NavItem[] = [
   { href: "/triggers", label: "shell:nav.triggers", key: "triggers" },
   { href: "/flows", label: "shell:nav.flows", key: "flows" },
   { href: "/workflows", label: "shell:nav.workflows", key: "workflows" },
+  { href: "/agent-chats", label: "agent-chats:title", key: "agent-chats", badge: "/agent-chats/unread" },
   { href: "/tools", label: "shell:nav.tools", key: "tools" },
   { href: "/webhooks", label: "shell:nav.webhooks", key: "webhooks", visible: (a) => can.manageWebhooks(a.role) },
   { href: "/events", label: "shell:nav.events", key: "events" },
@@ -104,6 +106,7 @@ export function AdminLayout({ title, admin, csrfToken, active, flash, children }
               <li>
                 <a href={n.href} class={n.key === active ? "active" : undefined} aria-current={n.key === active ? "page" : undefined}>
                   {t(n.label)}
+                  {n.badge ? <span class="nav-badge" hx-get={n.badge} hx-trigger="load, every 60s" hx-swap="innerHTML" /> : ""}
                 </a>
               </li>
             ))}
