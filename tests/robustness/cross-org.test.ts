@@ -63,6 +63,8 @@ function validBody(r: Route): Body {
     "POST /v1/instances/:id/groups/:group/participants": { action: "add", participants: [PHONE] },
     "POST /v1/conversations/:id/presence": { state: "typing" },
     "PATCH /v1/canned-replies/:id": { title: "Changed" },
+    "PATCH /v1/agent-chats/:id": { pinned: true },
+    "POST /v1/agent-chats/:id/messages": { text: "hi" },
     "PUT /v1/triggers/:id": { name: "t", match: "contains", pattern: "x", action: "reply_template", templateKey: "welcome" },
   };
   const form: Record<string, Record<string, string>> = {
@@ -88,6 +90,8 @@ function validBody(r: Route): Body {
     "POST /flows/:id/steps": { key: "extra", type: "send_text", text: "hi" },
     "POST /flows/:id/steps/:key": { key: "start", type: "send_text", text: "changed" },
     "POST /flows/:id/try": { text: "hi" },
+    "POST /agent-chats/:id/messages": { text: "hi" },
+    "POST /agent-chats/:id/rename": { title: "Renamed" },
   };
   if (r.method === "GET") return { type: "none" };
   if (isApi(r.path)) return { type: "json", raw: JSON.stringify(json[key] ?? {}) };

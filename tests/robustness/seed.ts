@@ -6,7 +6,9 @@ import type { App } from "@/app";
 import { createSession } from "@/auth/session";
 import { db } from "@/db/client";
 import { flowSteps, memberships, webhookDeliveries } from "@/db/schema";
+import { startAgentChat } from "@/features/agent-chats/agent-chat.service";
 import { createAnnouncement } from "@/features/announcements/announcement.service";
+import { createWorkflow } from "@/features/workflows/workflow.service";
 import { createApiKey } from "@/features/api-keys/api-key.service";
 import { createFlow, saveStep } from "@/features/flows/flow.service";
 import { createInvitation } from "@/features/members/invitation.service";
@@ -30,7 +32,14 @@ export async function seedOrganization(app: App, orgName: string) {
   const org = await setupOrg(app, { orgName });
   const orgId = org.organization.id;
   // A generous budget: the sweeps make hundreds of calls a minute with one key.
-  const { key: bigKey, secret } = await createApiKey({ organizationId: orgId, name: "sweep", scopes: ["*"], requestsPerMinute: 1_000_000 });
+  // Made by the owner: routes that act for the key's member (direct chats with agents) reach the owner's rows.
+  const { key: bigKey, secret } = await createApiKey({
+    organizationId: orgId,
+    name: "sweep",
+    scopes: ["*"],
+    requestsPerMinute: 1_000_000,
+    createdByUserId: org.user.id,
+  });
   const key = secret;
 
   const instance = await ok(api(app, "POST", "/v1/instances", key, { name: `${orgName} phone`, provider: "sandbox" }), "instance");
@@ -95,6 +104,9 @@ export async function seedOrganization(app: App, orgName: string) {
   );
   const owner = memberCaller(org.user.id, orgId, "owner");
   const announcement = await createAnnouncement(owner, { title: "Maintenance", message: "Tonight", type: "info", targetRoles: ["agent"], expiresAt: null });
+  // A direct chat of the owner with an AI agent (no model is called: answers are jobs, and no worker runs here).
+  const aiAgent = await createWorkflow(owner, { name: `${orgName} agent`, provider: "openai", config: { model: "gpt-sweep" } });
+  const { chat: agentChat } = await startAgentChat(owner, { workflowId: aiAgent.id, title: `${orgName} chat` });
   // The owner signed in on a second browser: the account page can sign that session out.
   const { session: otherSession } = await createSession(org.user.id, { activeOrganizationId: orgId });
 
@@ -124,6 +136,7 @@ export async function seedOrganization(app: App, orgName: string) {
       session: otherSession.publicId,
       cannedReply: cannedReply.id as string,
       announcement: announcement.id,
+      agentChat: agentChat.id,
     },
     stepKey: step!.key,
     invitationToken,

@@ -103,6 +103,7 @@ export function kindOf(
     media: "media",
     "canned-replies": "cannedReply",
     announcements: "announcement",
+    "agent-chats": "agentChat",
   };
   if (segments[0] === "members") return segments[1] === "invitations" ? "invitation" : "membership";
   return table[segments[0]!] ?? null;
