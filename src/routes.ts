@@ -13,8 +13,22 @@ import { platformUserPages } from "@/features/auth/platform-users.pages";
 import { secondFactorPages } from "@/features/auth/second-factor.pages";
 import { agentChatsApi } from "@/features/agent-chats/agent-chat.api";
 import { agentChatsPages } from "@/features/agent-chats/agent-chat.pages";
+import { wireAlerts } from "@/features/alerts/alert.rules";
 import { cannedRepliesApi } from "@/features/canned-replies/canned-reply.api";
 import { cannedRepliesPages } from "@/features/canned-replies/canned-reply.pages";
+import { businessHoursApi } from "@/features/business-hours/business-hours.api";
+import { businessHoursPages } from "@/features/business-hours/business-hours.pages";
+import { wireBusinessHours } from "@/features/business-hours/business-hours.service";
+import { availabilityApi } from "@/features/availability/availability.api";
+import { availabilityPages } from "@/features/availability/availability.pages";
+import { markSignedOutOffline, requestAutoAssign } from "@/features/availability/availability.service";
+import { onConversationQueued } from "@/features/conversations/routing";
+import { onConversationResolved as onResolvedForAssignment } from "@/features/conversations/resolution-hooks";
+import { onSignOut } from "@/features/auth/auth.service";
+import { labelsApi } from "@/features/labels/label.api";
+import { labelsPages } from "@/features/labels/label.pages";
+import { changeConversationLabel } from "@/features/labels/label.service";
+import { changeConversationLabel as bulkLabelPort } from "@/features/conversations/inbox.service";
 import { contactApi } from "@/features/contacts/contact.api";
 import { contactPages } from "@/features/contacts/contact.pages";
 import { plugContactWrites } from "@/features/contacts/contact.sends";
@@ -39,6 +53,10 @@ import { groupApi } from "@/features/groups/group.api";
 import { applyGroupChange } from "@/features/groups/group.service";
 import { inboundHooks } from "@/features/inbound/inbound.hooks";
 import { inboundSink, onGroupChange, onIdentityChange } from "@/features/inbound/inbound.service";
+import { onInboundMessage } from "@/features/inbound/inbound.service";
+import { queueSentimentCheck } from "@/features/sentiment/sentiment.service";
+import { suggestionsApi } from "@/features/suggestions/suggestion.api";
+import { suggestionsPages } from "@/features/suggestions/suggestion.pages";
 import { messageChanges } from "@/features/inbound/message-changes";
 import { sandboxInbound, sandboxPair, sandboxPairing } from "@/features/inbound/sandbox.service";
 import { sandboxApi } from "@/features/inbound/sandbox.api";
@@ -74,6 +92,7 @@ import { toolsPages } from "@/features/tools/tool.pages";
 import { tryPages } from "@/features/try/try.pages";
 import { usageApi } from "@/features/usage/usage.api";
 import { usagePages } from "@/features/usage/usage.pages";
+import { wireSatisfaction } from "@/features/satisfaction/satisfaction.service";
 import { webhookApi } from "@/features/webhooks/webhook.api";
 import { webhookPages } from "@/features/webhooks/webhook.pages";
 import { workflowsApi } from "@/features/workflows/workflow.api";
@@ -142,8 +161,16 @@ const features: AnyElysia[] = [
   mediaFiles,
   cannedRepliesApi,
   cannedRepliesPages,
+  businessHoursApi,
+  businessHoursPages,
+  availabilityApi,
+  availabilityPages,
   agentChatsApi,
   agentChatsPages,
+  labelsApi,
+  labelsPages,
+  suggestionsApi,
+  suggestionsPages,
   announcementsPages,
 ];
 
@@ -158,11 +185,29 @@ const moveContactOnIdentityChange: (typeof onIdentityChange)[number] = async (in
   await applyIdentityChange(instance, change.from, change.to);
 };
 
+/** A conversation queued in a department (transfer, greeting menu) is offered to its online agents. */
+const assignQueued: (typeof onConversationQueued)[number] = (organizationId) => requestAutoAssign(organizationId);
+
+/** A resolution frees its agent's capacity: waiting conversations may now be assigned. */
+const freeCapacityOnResolve: (typeof onResolvedForAssignment)[number] = async ({ row }) => {
+  await requestAutoAssign(row.conversation.organizationId);
+};
+
 /** Cross-feature subscriptions, made explicitly here instead of by importing a module for its side effects. */
 export function wireFeatures(): void {
   wireAutomation();
+  // Out of business hours, an inbound message gets the out-of-hours reply once per closed period.
+  wireBusinessHours();
+  // Auto-assignment (availability, above conversations) runs when a conversation enters a department or capacity frees up.
+  if (!onConversationQueued.includes(assignQueued)) onConversationQueued.push(assignQueued);
+  if (!onResolvedForAssignment.includes(freeCapacityOnResolve)) onResolvedForAssignment.push(freeCapacityOnResolve);
+  // Signing out turns the member offline (auth sits below availability).
+  if (!onSignOut.includes(markSignedOutOffline)) onSignOut.push(markSignedOutOffline);
   // Voice notes are transcribed once the media feature has stored their audio.
   wireTranscription();
+  // Urgency words in inbound messages raise alerts; surveys go out after resolutions and take their answers before automation.
+  wireAlerts();
+  wireSatisfaction();
   // Triggers sit below flows and workflows; their pages name the targets through these.
   provideTriggerTargets({ flowLineages: listFlows, flowVersions: listFlowVersions, workflows: listWorkflows });
   // Keys are verified below devices; a used device key marks its device seen through this.
@@ -190,6 +235,10 @@ export function wireFeatures(): void {
   moveContactAiRecords.plug(moveContactRecords);
   // The inbox shows what the AI did in a conversation (threads belong to workflows, above conversations).
   aiToolCallsOf.plug(conversationToolCalls);
+  // Bulk actions in the inbox label conversations through the labels feature (above conversations).
+  bulkLabelPort.plug(changeConversationLabel);
+  // Inbound messages of organizations with sentiment on queue their conversation's classification (a job, never on the inbound path).
+  if (!onInboundMessage.includes(queueSentimentCheck)) onInboundMessage.push(queueSentimentCheck);
   // Provider adapters report unasked events to the inbound service and keep the sandbox's pairing in its service.
   // Every provider call is counted by provider and operation (livchat_provider_calls_total, _errors_total).
   configureProviders({ sink: inboundSink, sandboxPairing, observe: countProviderCall });

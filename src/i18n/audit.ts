@@ -74,6 +74,21 @@ export default {
         created: "Aviso publicado",
         deleted: "Aviso removido",
       },
+      suggestion: {
+        sent: "Rascunho da IA enviado",
+        edited_and_sent: "Rascunho da IA editado e enviado",
+        discarded: "Rascunho da IA descartado",
+        reply_mode_changed: "Modo da IA da conversa alterado",
+        department_mode_changed: "Modo híbrido do departamento alterado",
+      },
+      prompt_suggestion: {
+        generated: "Sugestão de instruções gerada",
+        applied: "Sugestão de instruções aplicada",
+        rejected: "Sugestão de instruções rejeitada",
+      },
+      sentiment: {
+        settings_changed: "Configuração de sentimento alterada",
+      },
       canned_reply: {
         created: "Resposta rápida criada",
         deleted: "Resposta rápida excluída",
@@ -130,12 +145,23 @@ export default {
         pending: "Conversa marcada como pendente",
         auto_closed: "Conversa encerrada automaticamente",
         bot_failed: "Falha do robô na conversa",
+        out_of_hours: "Mensagem fora do horário enviada",
+      },
+      business_hours: {
+        updated: "Horário de atendimento alterado",
+        deleted: "Horário de atendimento removido",
+      },
+      availability: {
+        changed: "Disponibilidade alterada",
+        capacity_changed: "Capacidade do membro alterada",
+        settings_changed: "Limite de inatividade alterado",
       },
       department: {
         created: "Departamento criado",
         updated: "Departamento alterado",
         deleted: "Departamento excluído",
         members_changed: "Membros do departamento alterados",
+        assignment_changed: "Distribuição automática do departamento alterada",
       },
       greeting_menu: {
         updated: "Menu de saudação alterado",
@@ -297,6 +323,21 @@ export default {
         created: "Announcement published",
         deleted: "Announcement removed",
       },
+      suggestion: {
+        sent: "AI draft sent",
+        edited_and_sent: "AI draft edited and sent",
+        discarded: "AI draft discarded",
+        reply_mode_changed: "Conversation AI mode changed",
+        department_mode_changed: "Department hybrid mode changed",
+      },
+      prompt_suggestion: {
+        generated: "Instruction suggestion generated",
+        applied: "Instruction suggestion applied",
+        rejected: "Instruction suggestion rejected",
+      },
+      sentiment: {
+        settings_changed: "Sentiment settings changed",
+      },
       canned_reply: {
         created: "Canned reply created",
         deleted: "Canned reply deleted",
@@ -353,12 +394,23 @@ export default {
         pending: "Conversation marked pending",
         auto_closed: "Conversation closed automatically",
         bot_failed: "Bot failed in the conversation",
+        out_of_hours: "Out-of-hours message sent",
+      },
+      business_hours: {
+        updated: "Business hours changed",
+        deleted: "Business hours removed",
+      },
+      availability: {
+        changed: "Availability changed",
+        capacity_changed: "Member capacity changed",
+        settings_changed: "Inactivity limit changed",
       },
       department: {
         created: "Department created",
         updated: "Department updated",
         deleted: "Department deleted",
         members_changed: "Department members changed",
+        assignment_changed: "Department auto-assignment changed",
       },
       greeting_menu: {
         updated: "Greeting menu updated",

@@ -11,6 +11,8 @@ export const liveTopics = {
   deviceInbox: (deviceId: string) => `device:${deviceId}:inbox`,
   /** An organization's event log: `{id, type}` per recorded event. */
   orgEvents: (organizationId: string) => `org:${organizationId}:events`,
+  /** An organization's agents' availability: `{userId, status}` when a member goes online, away or offline. */
+  orgAvailability: (organizationId: string) => `org:${organizationId}:availability`,
   /** An instance's connection: `{status, qr?}`. */
   instance: (instanceId: string) => `instance:${instanceId}`,
   /** A member's direct chats with AI agents: `{chatId, kind: "delta" | "done", text?}` (private: the member's own id). */

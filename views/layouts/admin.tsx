@@ -1,6 +1,6 @@
 import type { PropsWithChildren } from "@kitajs/html";
 import type { AdminContext } from "@/auth/plugin";
-import { can } from "@/auth/roles";
+import { can, roleAtLeast } from "@/auth/roles";
 import type { Flash } from "@/lib/flash";
 import { t, tText } from "@/lib/i18n";
 import { FlashMessage } from "../components/ui";
@@ -17,9 +17,12 @@ const NAV: NavItem[] = [
   { href: "/contacts", label: "shell:nav.contacts", key: "contacts" },
   { href: "/templates", label: "shell:nav.templates", key: "templates" },
   { href: "/canned-replies", label: "shell:nav.cannedReplies", key: "canned-replies" },
+  { href: "/business-hours", label: "shell:nav.businessHours", key: "business-hours", visible: (a) => roleAtLeast(a.role, "supervisor") },
+  { href: "/availability", label: "shell:nav.availability", key: "availability", visible: (a) => roleAtLeast(a.role, "supervisor") },
   { href: "/triggers", label: "shell:nav.triggers", key: "triggers" },
   { href: "/flows", label: "shell:nav.flows", key: "flows" },
   { href: "/workflows", label: "shell:nav.workflows", key: "workflows" },
+  { href: "/learning", label: "suggestions:nav", key: "learning", visible: (a) => can.manageAutomation(a.role) },
   { href: "/agent-chats", label: "agent-chats:title", key: "agent-chats", badge: "/agent-chats/unread" },
   { href: "/tools", label: "shell:nav.tools", key: "tools" },
   { href: "/webhooks", label: "shell:nav.webhooks", key: "webhooks", visible: (a) => can.manageWebhooks(a.role) },
@@ -81,6 +84,9 @@ export function AdminLayout({ title, admin, csrfToken, active, flash, children }
           {t("shell:topbar.newOrganization")}
         </a>
         <span class="spacer" />
+        {/* The member's availability switch (availability feature; availability.js keeps it live and sends activity heartbeats). */}
+        <span id="availability-control" hx-get="/availability/control" hx-trigger="load" hx-swap="outerHTML" />
+        <script src="/static/availability.js" defer></script>
         <a
           href="/account"
           class="user small"

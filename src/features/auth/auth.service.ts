@@ -410,6 +410,9 @@ export async function completeSecondFactor(challengeToken: string | undefined, c
 }
 
 /** Ends a session (sign out) and records it; a missing or stale cookie is simply ignored. */
+/** Subscribers to a member signing out (availability turns them offline); src/routes.ts wires them. */
+export const onSignOut: ((userId: string) => Promise<void>)[] = [];
+
 export async function signOut(cookieToken: string | undefined, request?: Request): Promise<void> {
   if (!cookieToken) return;
   const current = await validateSessionToken(cookieToken);
@@ -422,6 +425,7 @@ export async function signOut(cookieToken: string | undefined, request?: Request
     target: { type: "user", id: current.user.id },
     request,
   });
+  for (const hook of onSignOut) await hook(current.user.id);
 }
 
 /** What an OAuth/OIDC provider told us about the person signing in. */

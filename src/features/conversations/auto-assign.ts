@@ -1,0 +1,55 @@
+import { and, eq, isNull, ne } from "drizzle-orm";
+import type { DbOrTx } from "@/db/client";
+import { conversations } from "@/db/schema";
+import { recordEvent } from "@/features/events/event.service";
+import type { Actor } from "@/lib/caller";
+import { recordActivity } from "./activity";
+
+/**
+ * Auto-assignment gives one waiting conversation to an agent: only while it is still open and
+ * unassigned (a person who assigned it in the meantime wins), recorded like a manual assignment
+ * (`conversation.assigned` event, activity line with its audit row, live update). The choice of agent
+ * (round-robin, capacity, availability) belongs to the availability feature, above this one.
+ */
+export async function assignWaitingConversation(
+  tx: DbOrTx,
+  organizationId: string,
+  conversationId: string,
+  userId: string,
+  actor: Actor,
+  details: Record<string, unknown> = {},
+): Promise<boolean> {
+  const [updated] = await tx
+    .update(conversations)
+    .set({ assignedUserId: userId })
+    .where(
+      and(
+        eq(conversations.id, conversationId),
+        eq(conversations.organizationId, organizationId),
+        isNull(conversations.assignedUserId),
+        ne(conversations.status, "resolved"),
+      ),
+    )
+    .returning();
+  if (!updated) return false;
+  await recordEvent(
+    {
+      organizationId,
+      instanceId: updated.instanceId,
+      apiKeyId: null,
+      type: "conversation.assigned",
+      data: {
+        conversation: { id: updated.id, contactId: updated.contactId, instanceId: updated.instanceId },
+        assignedUserId: userId,
+        previousAssignedUserId: null,
+        departmentId: updated.departmentId,
+        automatic: true,
+        by: { type: actor.type, id: actor.id },
+      },
+    },
+    tx,
+  );
+  // recordActivity also tells open inbox pages (the assigned agent's among them) over SSE.
+  await recordActivity(tx, organizationId, conversationId, actor, "assigned", { toUserId: userId, automatic: true, ...details });
+  return true;
+}

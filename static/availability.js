@@ -1,0 +1,64 @@
+// The header's availability switch: activity heartbeats (at most one a minute, only after the member
+// did something) so inactivity turns them Away, and a live stream so a change made elsewhere (the
+// inactivity worker, another tab, the API) shows at once here and on the team page.
+(() => {
+  var HEARTBEAT_MS = 60000;
+  var lastBeat = 0;
+  var pending = false;
+
+  function csrfHeaders() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+    } catch {
+      return {};
+    }
+  }
+
+  function beat() {
+    var now = Date.now();
+    if (pending || now - lastBeat < HEARTBEAT_MS) return;
+    pending = true;
+    lastBeat = now;
+    fetch("/availability/heartbeat", { method: "POST", headers: csrfHeaders(), credentials: "same-origin" }).finally(() => {
+      pending = false;
+    });
+  }
+  ["keydown", "mousedown", "touchstart", "scroll"].forEach((type) => {
+    document.addEventListener(type, beat, { passive: true, capture: true });
+  });
+
+  function labelOf(holder, status) {
+    return holder?.getAttribute(`data-label-${status}`) || status;
+  }
+
+  function apply(update) {
+    var control = document.getElementById("availability-control");
+    if (control && control.getAttribute("data-user-id") === update.userId) {
+      var select = control.querySelector("select");
+      if (select) select.value = update.status;
+      control.className = `availability-control availability-${update.status}`;
+    }
+    var team = document.getElementById("team-availability");
+    document.querySelectorAll(`[data-availability-user="${CSS.escape(update.userId)}"]`).forEach((cell) => {
+      cell.setAttribute("data-status", update.status);
+      var badge = cell.querySelector(".badge");
+      if (badge) {
+        badge.textContent = labelOf(team, update.status);
+        badge.className = `badge badge-${update.status === "online" ? "ok" : update.status === "away" ? "warn" : "muted"}`;
+      }
+    });
+  }
+
+  var source;
+  function connect() {
+    if (source || !window.EventSource) return;
+    source = new EventSource("/availability/stream");
+    source.addEventListener("availability", (e) => {
+      try {
+        apply(JSON.parse(e.data));
+      } catch {}
+    });
+  }
+  document.addEventListener("DOMContentLoaded", connect);
+  document.addEventListener("htmx:afterSettle", connect);
+})();
