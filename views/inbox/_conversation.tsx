@@ -5,6 +5,8 @@ import { t, tText } from "@/lib/i18n";
 import { Badge, fieldError } from "../components/ui";
 import { MessageBubble, reactionTargetOf } from "./_message";
 import { ReplyAttachment } from "./_media";
+import { SentimentBadge } from "../suggestions/_sentiment";
+import { SuggestionSlot } from "../suggestions/_draft";
 import { inboxQuery, type InboxFilters } from "./_list";
 
 export type Member = { id: string; name: string | null; email: string };
@@ -55,6 +57,7 @@ export function ConversationHeader({ row, members, meId, filters }: { row: Conve
         <Badge tone={c.handledBy === "human" ? "warn" : "muted"}>
           {t(c.handledBy === "human" ? "inbox:conversation.handledByHuman" : "inbox:conversation.handledByBot")}
         </Badge>
+        <SentimentBadge conversation={c} />
         {row.assignee ? (
           <span>{t("inbox:conversation.assignedTo", { name: row.assignee.name || row.assignee.email })}</span>
         ) : (
@@ -256,6 +259,7 @@ export function ConversationPane(props: {
     <section class="conversation" aria-label={tText("inbox:conversation.label")}>
       <ConversationHeader row={props.row} members={props.members} meId={props.meId} filters={props.filters} />
       <MessageList conversationId={props.row.conversation.id} messages={props.messages} olderCursor={props.olderCursor} />
+      <SuggestionSlot conversationId={props.row.conversation.id} />
       <ReplyForm row={props.row} values={props.reply?.values} errors={props.reply?.errors} />
     </section>
   );

@@ -2,6 +2,7 @@ import type { ConversationRow } from "@/features/conversations/conversation.serv
 import { t, tText } from "@/lib/i18n";
 import { Badge, EmptyState, Time } from "../components/ui";
 import { previewText } from "./_message";
+import { SentimentBadge } from "../suggestions/_sentiment";
 
 export type InboxFilters = { status: "open" | "pending" | "resolved" | "all"; mine: boolean };
 
@@ -69,6 +70,7 @@ function ConversationItem({ row, filters, active }: { row: ConversationRow; filt
         <span class="conv-tags small">
           {c.status !== "open" ? <Badge tone={c.status === "resolved" ? "muted" : "warn"}>{t(`inbox:status.${c.status}`)}</Badge> : ""}
           {c.handledBy === "human" ? <Badge tone="warn">{t("inbox:list.human")}</Badge> : ""}
+          <SentimentBadge conversation={c} />
           {group ? <Badge tone="muted">{t("inbox:list.group")}</Badge> : ""}
           {row.contact.blocked ? <Badge tone="bad">{t("inbox:list.blocked")}</Badge> : ""}
           {row.assignee ? <span class="muted" safe>{`→ ${row.assignee.name || row.assignee.email}`}</span> : ""}

@@ -61,7 +61,8 @@ function capped(res: Response): Response {
   return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
 }
 
-function modelFor(settings: LlmSettings): LanguageModel {
+/** The AI SDK model of a connection, every request through the outbound guard (also for one-off calls: HITL suggestions, sentiment). */
+export function modelFor(settings: LlmSettings): LanguageModel {
   const fetch = guardedFetchFor(settings);
   const baseURL = settings.baseUrl.replace(/\/+$/, "");
   // The key is always passed (empty when none), so no provider falls back to reading the environment.
@@ -202,4 +203,19 @@ export function aiSdkEngine(settings: LlmSettings, tools?: TurnToolSet): AiEngin
       }
     },
   };
+}
+
+/**
+ * One plain completion with the workflow's model, through the same provider and outbound guard as its
+ * turns, without tools or history: memory's summaries (memory.ts). Tokens are returned for metering.
+ */
+export async function completeOnce(settings: LlmSettings, input: { system: string; prompt: string }): Promise<{ text: string; tokens?: number }> {
+  const timeout = AbortSignal.timeout(settings.timeoutMs);
+  try {
+    const result = await generateText({ model: modelFor(settings), system: input.system, prompt: input.prompt, maxRetries: 0, abortSignal: timeout });
+    if (!result.text.trim()) throw new EngineError(tText("workflows:engine.noContent"));
+    return { text: result.text.trim(), tokens: tokensOf(result.totalUsage) };
+  } catch (err) {
+    throw engineErrorOf(err, { timeout, timeoutMs: settings.timeoutMs });
+  }
 }
