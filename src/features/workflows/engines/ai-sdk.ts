@@ -69,7 +69,11 @@ export function modelFor(settings: LlmSettings): LanguageModel {
   const apiKey = settings.apiKey ?? "";
   if (settings.vendor === "anthropic") return createAnthropic({ baseURL, apiKey, fetch })(settings.model);
   if (settings.vendor === "google") return createGoogleGenerativeAI({ baseURL, apiKey, fetch })(settings.model);
-  return createOpenAICompatible({ name: "openai-compatible", baseURL, apiKey: settings.apiKey, fetch, includeUsage: true })(settings.model);
+  // Structured output (HITL suggestions, sentiment) asks for `response_format: json_schema` with the zod schema, which
+  // OpenAI and the common compatible servers (vLLM, Ollama, LM Studio) honour; plain turns are unaffected.
+  return createOpenAICompatible({ name: "openai-compatible", baseURL, apiKey: settings.apiKey, fetch, includeUsage: true, supportsStructuredOutputs: true })(
+    settings.model,
+  );
 }
 
 /** Thread history as model messages: tool rows are kept for people (the model saw them in their turn). */
