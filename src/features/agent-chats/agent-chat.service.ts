@@ -33,6 +33,8 @@ export type AgentChatSummary = AgentChat & { agentName: string; lastMessage: { r
 export const AGENT_CHAT_DUE_CHANNEL = "livchat_agent_chat_due";
 /** Earlier lines of the chat the model sees with each new message. */
 const HISTORY_LINES = 40;
+/** The new message and the history before it. */
+const TURN_LINES = HISTORY_LINES + 1;
 /** How long a worker holds a chat it claimed (more than an answer may take). */
 const CLAIM_MS = ENGINE_TIMEOUT_MS + 30_000;
 /** Streamed text is published at most this often (each publish is one NOTIFY). */
@@ -248,7 +250,7 @@ async function turnOf(chatId: string): Promise<{ text: string; history: ChatTurn
     .from(dmMessages)
     .where(and(eq(dmMessages.conversationId, chatId), inArray(dmMessages.role, ["user", "assistant"])))
     .orderBy(desc(dmMessages.at), desc(dmMessages.id))
-    .limit(HISTORY_LINES + 1);
+    .limit(TURN_LINES);
   const [latest, ...earlier] = rows;
   if (latest?.role !== "user") return null;
   return { text: latest.content, history: earlier.reverse().map((r) => ({ role: r.role as "user" | "assistant", content: r.content })) };
