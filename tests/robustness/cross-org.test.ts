@@ -63,6 +63,9 @@ function validBody(r: Route): Body {
     "POST /v1/instances/:id/groups/:group/participants": { action: "add", participants: [PHONE] },
     "POST /v1/conversations/:id/presence": { state: "typing" },
     "PATCH /v1/canned-replies/:id": { title: "Changed" },
+    "PUT /v1/departments/:id/business-hours": { intervals: [] },
+    "PUT /v1/departments/:id/assignment": { autoAssign: false, defaultCapacity: 5 },
+    "PUT /v1/members/:id/capacity": { capacity: 3 },
     "PATCH /v1/agent-chats/:id": { pinned: true },
     "POST /v1/agent-chats/:id/messages": { text: "hi" },
     "PUT /v1/triggers/:id": { name: "t", match: "contains", pattern: "x", action: "reply_template", templateKey: "welcome" },
@@ -91,6 +94,9 @@ function validBody(r: Route): Body {
     "POST /flows/:id/steps/:key": { key: "start", type: "send_text", text: "changed" },
     "POST /flows/:id/try": { text: "hi" },
     "POST /agent-chats/:id/messages": { text: "hi" },
+    "POST /departments/:id/business-hours": { day1: "08:00-12:00" },
+    "POST /departments/:id/assignment": { defaultCapacity: "5" },
+    "POST /members/:id/capacity": { capacity: "3" },
     "POST /agent-chats/:id/rename": { title: "Renamed" },
   };
   if (r.method === "GET") return { type: "none" };

@@ -5,7 +5,7 @@ import { expect } from "bun:test";
 import type { App } from "@/app";
 import { createSession } from "@/auth/session";
 import { db } from "@/db/client";
-import { flowSteps, memberships, webhookDeliveries } from "@/db/schema";
+import { departments, flowSteps, memberships, webhookDeliveries } from "@/db/schema";
 import { startAgentChat } from "@/features/agent-chats/agent-chat.service";
 import { createAnnouncement } from "@/features/announcements/announcement.service";
 import { createWorkflow } from "@/features/workflows/workflow.service";
@@ -103,6 +103,8 @@ export async function seedOrganization(app: App, orgName: string) {
     "canned reply",
   );
   const owner = memberCaller(org.user.id, orgId, "owner");
+  // A department (queue): business hours and auto-assignment routes hang below it.
+  const [department] = await db.insert(departments).values({ organizationId: orgId, name: "Suporte" }).returning();
   const announcement = await createAnnouncement(owner, { title: "Maintenance", message: "Tonight", type: "info", targetRoles: ["agent"], expiresAt: null });
   // A direct chat of the owner with an AI agent (no model is called: answers are jobs, and no worker runs here).
   const aiAgent = await createWorkflow(owner, { name: `${orgName} agent`, provider: "openai", config: { model: "gpt-sweep" } });
@@ -136,6 +138,7 @@ export async function seedOrganization(app: App, orgName: string) {
       session: otherSession.publicId,
       cannedReply: cannedReply.id as string,
       announcement: announcement.id,
+      department: department!.id,
       agentChat: agentChat.id,
     },
     stepKey: step!.key,

@@ -102,6 +102,7 @@ export function kindOf(
     tools: "tool",
     media: "media",
     "canned-replies": "cannedReply",
+    departments: "department",
     announcements: "announcement",
     "agent-chats": "agentChat",
   };
