@@ -35,3 +35,8 @@ export const alertSettingsSchema = z.object({
   ),
 });
 export type AlertSettingsInput = z.infer<typeof alertSettingsSchema>;
+
+/** A department's targets in minutes; null (or an empty form field) removes one. */
+const minutes = z.preprocess((v) => (v === "" || v === undefined ? null : v), z.coerce.number().int().min(1).max(525_600).nullable());
+export const departmentTargetsSchema = z.object({ firstResponseMinutes: minutes, resolutionMinutes: minutes });
+export type DepartmentTargetsInput = z.infer<typeof departmentTargetsSchema>;

@@ -1,0 +1,6 @@
+import type { Catalog } from "./index";
+
+export default {
+  "pt-BR": {},
+  en: {},
+} satisfies Catalog;
