@@ -67,11 +67,17 @@ export const apiReference = new Elysia({ name: "livchat-api-reference" })
           { name: "Events", description: "The event log: list or poll, the alternative to webhooks." },
           { name: "Webhooks", description: "Endpoints receiving every event, signed per Standard Webhooks, with a delivery log, retries and recovery." },
           { name: "Canned replies", description: "Saved answers agents insert into a conversation." },
+          { name: "Business hours", description: "Weekly schedules and holidays, per department or the organization's default: out-of-hours replies and SLA clocks follow them." },
+          { name: "Availability", description: "Agents' availability (online, away, offline), capacities and each department's round-robin auto-assignment." },
           { name: "Templates", description: "Message templates with {{variables}} and random variants." },
           { name: "Triggers", description: "Keyword and first-message rules that reply, start a flow or hand to a workflow." },
           { name: "Flows", description: "Versioned step-by-step conversations with follow-ups." },
           { name: "Workflows", description: "AI workflows (OpenAI-compatible or AST) and deterministic flows bound to instances." },
           { name: "Threads", description: "Conversations with a workflow outside WhatsApp, replies as JSON or Server-Sent Events." },
+          {
+            name: "Prompt versions",
+            description: "An AI workflow's instructions as a draft and immutable published versions: diff, rollback; the latest version answers.",
+          },
           {
             name: "Agent chats",
             description:
