@@ -59,6 +59,8 @@ export default {
       flow: "fluxo",
       workflow: "workflow",
       tool: "ferramenta de IA",
+      knowledge_collection: "coleção de conhecimento",
+      knowledge_document: "documento da base de conhecimento",
       system: "sistema",
     },
     errors: {
@@ -93,6 +95,20 @@ export default {
         created: "Resposta rápida criada",
         deleted: "Resposta rápida excluída",
         updated: "Resposta rápida alterada",
+      },
+      knowledge_collection: {
+        created: "Coleção de conhecimento criada",
+        updated: "Coleção de conhecimento alterada",
+        deleted: "Coleção de conhecimento excluída",
+      },
+      knowledge_document: {
+        added: "Documento adicionado à base de conhecimento",
+        reindexed: "Documento da base de conhecimento reindexado",
+        deleted: "Documento da base de conhecimento excluído",
+      },
+      knowledge_settings: {
+        updated: "Endpoint de embeddings alterado",
+        cleared: "Endpoint de embeddings removido",
       },
       account: {
         other_sessions_revoked: "Outras sessões encerradas",
@@ -308,6 +324,8 @@ export default {
       flow: "flow",
       workflow: "workflow",
       tool: "AI tool",
+      knowledge_collection: "knowledge collection",
+      knowledge_document: "knowledge document",
       system: "system",
     },
     errors: {
@@ -342,6 +360,20 @@ export default {
         created: "Canned reply created",
         deleted: "Canned reply deleted",
         updated: "Canned reply updated",
+      },
+      knowledge_collection: {
+        created: "Knowledge collection created",
+        updated: "Knowledge collection updated",
+        deleted: "Knowledge collection deleted",
+      },
+      knowledge_document: {
+        added: "Document added to the knowledge base",
+        reindexed: "Knowledge base document reindexed",
+        deleted: "Knowledge base document deleted",
+      },
+      knowledge_settings: {
+        updated: "Embeddings endpoint changed",
+        cleared: "Embeddings endpoint removed",
       },
       account: {
         other_sessions_revoked: "Other sessions signed out",

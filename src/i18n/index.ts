@@ -40,6 +40,7 @@ import validation from "./validation";
 import webhooks from "./webhooks";
 import workflows from "./workflows";
 import prompts from "./prompts";
+import knowledge from "./knowledge";
 
 /**
  * Every namespace of text, registered here explicitly. A namespace file holds one feature's strings
@@ -55,6 +56,7 @@ export const catalogs = {
   auth,
   alerts,
   "canned-replies": cannedReplies,
+  knowledge,
   "business-hours": businessHours,
   availability,
   departments,

@@ -47,7 +47,13 @@ export function uploadBodyLimit(): number {
 /** Whether a request URL is one of the upload routes (`pathOf` does not parse the URL: this runs on every request with a body). */
 export function isUploadUrl(url: string): boolean {
   const path = pathOf(url);
-  return path === "/v1/media" || path === "/v1/media/" || /^\/inbox\/[0-9a-f-]{36}\/reply$/.test(path);
+  return (
+    path === "/v1/media" ||
+    path === "/v1/media/" ||
+    /^\/inbox\/[0-9a-f-]{36}\/reply$/.test(path) ||
+    // Knowledge base uploads (a document up to 10 MB).
+    /^(\/v1)?\/knowledge\/collections\/[0-9a-f-]{36}\/documents$/.test(path)
+  );
 }
 
 /** A size for people: 512 B, 1.5 KB, 16.0 MB. */

@@ -29,7 +29,7 @@ export const KNOWLEDGE_LIMITS = {
  * full-text search the score is the share of the question's terms the passage contains, for
  * embeddings the cosine similarity.
  */
-export const LOW_SCORE = 0.34;
+export const LOW_SCORE = 0.5;
 
 /** Form fields arrive as "" when not set; JSON may send null. Both mean "none". */
 const blankToNull = (v: unknown) => (v === "" ? null : v);
