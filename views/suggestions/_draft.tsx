@@ -34,13 +34,6 @@ export function DraftPanel({ conversation, suggestion, errors }: { conversation:
           <p class="draft-text" safe>
             {suggestion.suggestedText}
           </p>
-          {error ? (
-            <small class="error" safe>
-              {error}
-            </small>
-          ) : (
-            ""
-          )}
           <div class="row draft-actions">
             <form
               method="post"
@@ -80,6 +73,13 @@ export function DraftPanel({ conversation, suggestion, errors }: { conversation:
             </form>
           </div>
         </section>
+      ) : (
+        ""
+      )}
+      {error ? (
+        <p class="error small" role="alert" safe>
+          {error}
+        </p>
       ) : (
         ""
       )}
