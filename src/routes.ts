@@ -16,6 +16,8 @@ import { agentChatsPages } from "@/features/agent-chats/agent-chat.pages";
 import { wireAlerts } from "@/features/alerts/alert.rules";
 import { cannedRepliesApi } from "@/features/canned-replies/canned-reply.api";
 import { cannedRepliesPages } from "@/features/canned-replies/canned-reply.pages";
+import { knowledgeApi } from "@/features/knowledge/knowledge.api";
+import { knowledgePages } from "@/features/knowledge/knowledge.pages";
 import { businessHoursApi } from "@/features/business-hours/business-hours.api";
 import { businessHoursPages } from "@/features/business-hours/business-hours.pages";
 import { wireBusinessHours } from "@/features/business-hours/business-hours.service";
@@ -159,6 +161,8 @@ const features: AnyElysia[] = [
   flowApi,
   mediaApi,
   mediaFiles,
+  knowledgeApi,
+  knowledgePages,
   cannedRepliesApi,
   cannedRepliesPages,
   businessHoursApi,

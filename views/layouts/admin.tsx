@@ -25,6 +25,7 @@ const NAV: NavItem[] = [
   { href: "/learning", label: "suggestions:nav", key: "learning", visible: (a) => can.manageAutomation(a.role) },
   { href: "/agent-chats", label: "agent-chats:title", key: "agent-chats", badge: "/agent-chats/unread" },
   { href: "/tools", label: "shell:nav.tools", key: "tools" },
+  { href: "/knowledge", label: "shell:nav.knowledge", key: "knowledge" },
   { href: "/webhooks", label: "shell:nav.webhooks", key: "webhooks", visible: (a) => can.manageWebhooks(a.role) },
   { href: "/events", label: "shell:nav.events", key: "events" },
   { href: "/usage", label: "shell:nav.usage", key: "usage" },
