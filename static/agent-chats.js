@@ -25,7 +25,8 @@
   source.addEventListener("delta", (e) => {
     var data = JSON.parse(e.data);
     var log = openLog();
-    if (!log || log.getAttribute("data-chat-id") !== data.chatId) return;
+    // Only while the shown log waits for an answer: a frame that arrives after the answer was drawn is stale.
+    if (!log || log.getAttribute("data-chat-id") !== data.chatId || log.getAttribute("data-answering") !== "true") return;
     var pending = document.getElementById("agent-chat-pending");
     if (!pending) {
       pending = document.createElement("div");
@@ -39,7 +40,10 @@
   source.addEventListener("done", (e) => {
     var data = JSON.parse(e.data);
     var log = openLog();
-    if (log && log.getAttribute("data-chat-id") === data.chatId) refreshBody(data.chatId);
+    if (log && log.getAttribute("data-chat-id") === data.chatId) {
+      log.setAttribute("data-answering", "false");
+      refreshBody(data.chatId);
+    }
     refreshList();
   });
   source.addEventListener("error", () => {
@@ -48,6 +52,9 @@
   });
   source.addEventListener("ready", () => {
     root.setAttribute("data-live", "on");
+    // An answer may have been stored before the stream (re)connected: catch up once subscribed.
+    var log = openLog();
+    if (log && log.getAttribute("data-answering") === "true") refreshBody(log.getAttribute("data-chat-id"));
   });
   // A sent message re-renders the log: keep it scrolled to the latest line.
   document.body.addEventListener("htmx:afterSwap", () => {

@@ -36,7 +36,7 @@ export function AgentChatList(props: { chats: PublicAgentChat[]; openId?: string
                 </span>
                 {c.pinned ? <Badge tone="muted">{t("agent-chats:pinned")}</Badge> : ""}
                 {c.unreadCount > 0 ? (
-                  <span class="badge badge-ok unread" title={tText("agent-chats:unread", { count: c.unreadCount })}>
+                  <span class="badge badge-ok unread" title={tText("agent-chats:unread", { count: c.unreadCount })} safe>
                     {String(c.unreadCount)}
                   </span>
                 ) : (
@@ -169,7 +169,7 @@ function ChatHeader(props: { chat: PublicAgentChat; csrfToken: string }) {
   const action = (path: string, label: string) => (
     <form method="post" action={`/agent-chats/${c.id}/${path}`}>
       <CsrfField token={props.csrfToken} />
-      <button type="submit" class="secondary">
+      <button type="submit" class="secondary" safe>
         {label}
       </button>
     </form>
@@ -248,7 +248,7 @@ export function AgentChatsPage(props: {
 /** The navigation's unread badge (fetched by the admin shell). */
 export function UnreadBadge({ count }: { count: number }) {
   return count > 0 ? (
-    <span class="badge badge-ok nav-count" title={tText("agent-chats:unread", { count })}>
+    <span class="badge badge-ok nav-count" title={tText("agent-chats:unread", { count })} safe>
       {String(count)}
     </span>
   ) : (
