@@ -45,7 +45,7 @@ export function AvailabilityControl(props: { userId: string; status: Availabilit
       <select id="availability-status" name="status">
         {STATUSES.map((s) => (
           <option value={s} selected={s === props.status}>
-            {statusLabel(s)}
+            {t(`availability:status.${s}`)}
           </option>
         ))}
       </select>
@@ -59,7 +59,7 @@ export function AvailabilityControl(props: { userId: string; status: Availabilit
 function StatusBadge(props: { userId: string; status: AvailabilityStatus }) {
   return (
     <span data-availability-user={props.userId} data-status={props.status}>
-      <Badge tone={TONE[props.status]}>{statusLabel(props.status)}</Badge>
+      <Badge tone={TONE[props.status]}>{t(`availability:status.${props.status}`)}</Badge>
     </span>
   );
 }
@@ -219,7 +219,9 @@ export function AvailabilityPage(props: {
                 <td data-label={tText("availability:columns.lastSeen")}>
                   <Time at={m.lastSeenAt} />
                 </td>
-                <td data-label={tText("availability:columns.load")}>{String(m.openConversations)}</td>
+                <td data-label={tText("availability:columns.load")} safe>
+                  {String(m.openConversations)}
+                </td>
                 <td data-label={tText("availability:columns.capacity")}>
                   <CapacityForm member={m} />
                 </td>
