@@ -67,6 +67,15 @@ export const apiReference = new Elysia({ name: "livchat-api-reference" })
           { name: "Events", description: "The event log: list or poll, the alternative to webhooks." },
           { name: "Webhooks", description: "Endpoints receiving every event, signed per Standard Webhooks, with a delivery log, retries and recovery." },
           { name: "Canned replies", description: "Saved answers agents insert into a conversation." },
+          {
+            name: "Human in the loop",
+            description: "Hybrid mode: the AI drafts replies that agents send as is, edit or discard; per conversation, department or workflow.",
+          },
+          {
+            name: "Learning",
+            description: "Corrections of AI drafts (learning events) and the prompt changes the model proposes from them, applied or rejected.",
+          },
+          { name: "Sentiment", description: "Optional sentiment and urgency classification of inbound messages, feeding supervisor alerts." },
           { name: "Business hours", description: "Weekly schedules and holidays, per department or the organization's default: out-of-hours replies and SLA clocks follow them." },
           { name: "Availability", description: "Agents' availability (online, away, offline), capacities and each department's round-robin auto-assignment." },
           { name: "Templates", description: "Message templates with {{variables}} and random variants." },
