@@ -4,6 +4,7 @@ import { LLM_VENDORS, WORKFLOW_LIMITS } from "@/features/workflows/workflow.sche
 import { BUILTIN_TOOLS, DEFAULT_CEP_URL, TOOL_LIMITS } from "@/features/tools/tool.schema";
 import { t, tText } from "@/lib/i18n";
 import { VisionField } from "./_vision";
+import { KnowledgePicker } from "../knowledge/_picker";
 
 /** Example values shown as placeholders: the same in every language. */
 const EXAMPLES = { model: "gpt-4o-mini", baseUrl: "https://api.openai.com/v1", astWorkflowId: "wf_…", followUps: "3600 reminder_1" } as const;
@@ -126,6 +127,7 @@ export function WorkflowForm(props: {
           errors={props.errors}
           placeholder={DEFAULT_CEP_URL}
         />
+      <KnowledgePicker selected={v["config.knowledgeCollectionIds"]} />
       </fieldset>
       <fieldset class="provider-fields">
         <legend>{t("workflows:form.astLegend")}</legend>

@@ -91,6 +91,8 @@ function formToInput(body: FormBody, editing: boolean): { input: Record<string, 
     };
     for (const k of Object.keys(tools)) if (tools[k] === undefined) delete tools[k];
     cfg.tools = tools;
+    // Only when the form showed the knowledge picker (it loads separately): none checked then means none attached.
+    if (body["config.knowledgeCollectionIds.shown"]) cfg.knowledgeCollectionIds = formList(body["config.knowledgeCollectionIds"]);
   } else if (provider === "ast") cfg.providerId = text("config.providerId");
   else if (provider === "flow") cfg.flowId = text("config.flowId");
   for (const k of Object.keys(cfg)) if (cfg[k] === undefined) delete cfg[k];
@@ -113,6 +115,7 @@ function valuesOf(w: ReturnType<typeof toPublicWorkflow>): WorkflowFormValues {
     "config.maxTokens": str(c.maxTokens),
     "config.systemPrompt": str(c.systemPrompt),
     "config.vendor": str(c.vendor),
+    "config.knowledgeCollectionIds": Array.isArray(c.knowledgeCollectionIds) ? c.knowledgeCollectionIds.join(",") : undefined,
     "config.vision": c.vision === true ? "on" : undefined,
     ...toolValues(c.tools as ToolsConfig | undefined),
     "config.providerId": str(c.providerId),
@@ -138,6 +141,7 @@ function toolValues(tools: ToolsConfig | undefined): WorkflowFormValues {
 function formValuesOf(body: FormBody): WorkflowFormValues {
   const { "config.apiKey": _apiKey, ...values } = formValues(body);
   return {
+    "config.knowledgeCollectionIds": formList(body["config.knowledgeCollectionIds"]).join(","),
     ...values,
     "config.tools.builtin": formList(body["config.tools.builtin"]).join(","),
     "config.tools.custom": formList(body["config.tools.custom"]).join(","),
