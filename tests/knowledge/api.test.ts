@@ -52,7 +52,7 @@ afterAll(() => {
 
 async function upload(key: string, collectionId: string, bytes: Uint8Array, name: string, type: string) {
   const form = new FormData();
-  form.append("file", new File([bytes], name, { type }));
+  form.append("file", new File([bytes as Uint8Array<ArrayBuffer>], name, { type }));
   const res = await app.handle(
     new Request(`http://localhost/v1/knowledge/collections/${collectionId}/documents`, {
       method: "POST",

@@ -18,6 +18,7 @@ import {
   UnansweredPage,
   type CollectionFormValues,
 } from "@views/knowledge/index";
+import { KnowledgePickerOptions } from "@views/knowledge/_picker";
 import { addUrlSchema, createCollectionSchema, embeddingsSettingsSchema, KNOWLEDGE_LIMITS, LOW_SCORE, unansweredQuerySchema } from "./knowledge.schema";
 import { listUnanswered, passageJson, searchKnowledge } from "./knowledge.search";
 import {
@@ -26,6 +27,7 @@ import {
   canManageKnowledge,
   clearEmbeddingsSettings,
   collectionJson,
+  collectionOptions,
   createCollection,
   deleteCollection,
   deleteDocument,
@@ -229,6 +231,15 @@ export const knowledgePages = new Elysia({ name: "knowledge-pages" })
       return hxRedirect(request, "/knowledge");
     },
     { member: "agent" },
+  )
+  .get(
+    "/knowledge/picker",
+    async ({ admin, query }) =>
+      KnowledgePickerOptions({
+        collections: await collectionOptions(admin.organization.id),
+        selected: (query.selected ?? "").split(",").filter(Boolean),
+      }),
+    { member: "agent", query: z.object({ selected: z.string().max(2000).optional() }), detail: { hide: true } },
   )
   .get(
     "/knowledge/unanswered",
