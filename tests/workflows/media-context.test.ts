@@ -20,7 +20,11 @@ import { runMediaOnce } from "@/workers/media.worker";
 import type { Instance } from "@/db/schema";
 import { botTexts, connectedInstance } from "../automation/helpers";
 import { createOwner } from "../helpers/factories";
+import { createApp } from "@/app";
+import { workflows } from "@/db/schema";
+import { signIn } from "../helpers/factories";
 import { startOpenAiServer } from "./ai-servers";
+import { startAnthropic } from "./engines/llm-servers";
 
 const openai = startOpenAiServer();
 const dataDir = mkdtempSync(join(tmpdir(), "livchat-media-context-"));
@@ -172,5 +176,42 @@ describe("media reaches the model as context", () => {
       .slice(0, 3);
     expect(words.length).toBeGreaterThan(0);
     for (const w of words) expect(second).toContain(w);
+  });
+});
+
+describe("vision on other vendors and on the workflow form", () => {
+  test("an Anthropic vision workflow gets the image as a base64 image block", async () => {
+    const allowPrivate = config.allowPrivateWebhookTargets;
+    // The test's model server is on 127.0.0.1: a tenant endpoint passes the guard only with this.
+    config.allowPrivateWebhookTargets = true;
+    const claude = startAnthropic({ apiKey: "sk-ant-vision" });
+    try {
+      const { instance } = await boundWorkflow({ vendor: "anthropic", baseUrl: claude.baseUrl, apiKey: "sk-ant-vision", model: "claude-test", vision: true });
+      await contactSends(instance, "+5511990000005", "image", PNG, { mimeType: "image/png", caption: "serve no meu carro?" });
+      await runMediaOnce();
+      expect(await processDueReplies(at(2_000))).toBe(1);
+      const blocks = claude.state.requests.at(-1).messages.at(-1).content as any[];
+      expect(blocks.find((b) => b.type === "image").source).toEqual({ type: "base64", media_type: "image/png", data: Buffer.from(PNG).toString("base64") });
+      expect(blocks.find((b) => b.type === "text").text).toContain("serve no meu carro?");
+    } finally {
+      claude.stop();
+      config.allowPrivateWebhookTargets = allowPrivate;
+    }
+  });
+
+  test("the workflow form switches vision on and off", async () => {
+    const app = createApp();
+    const { user, organization } = await createOwner();
+    const page = await signIn(app, user.id, organization.id);
+    const created = await page.postForm("/workflows", { name: "Visão", provider: "openai", "config.model": "gpt-4o", "config.vision": "on" }, { htmx: true });
+    expect(created.status).toBe(204);
+    const id = created.headers.get("hx-redirect")!.split("/").at(-1)!;
+    const read = async () => (await db.select().from(workflows).where(eq(workflows.id, id)))[0]!.config as Record<string, unknown>;
+    expect((await read()).vision).toBe(true);
+    expect(await (await page.get(`/workflows/${id}`)).text()).toMatch(/name="config.vision" value="on" checked/);
+    // Unticked: the box is absent from the post, and vision goes off.
+    const saved = await page.postForm(`/workflows/${id}`, { name: "Visão", provider: "openai", "config.model": "gpt-4o" }, { htmx: true });
+    expect(saved.status).toBeLessThan(300);
+    expect((await read()).vision).toBe(false);
   });
 });
