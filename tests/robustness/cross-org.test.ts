@@ -63,11 +63,18 @@ function validBody(r: Route): Body {
     "POST /v1/instances/:id/groups/:group/participants": { action: "add", participants: [PHONE] },
     "POST /v1/conversations/:id/presence": { state: "typing" },
     "PATCH /v1/canned-replies/:id": { title: "Changed" },
+    "PATCH /v1/knowledge/collections/:id": { name: "Renamed" },
+    "POST /v1/knowledge/collections/:id/documents": { url: "http://127.0.0.1:9/faq.html" },
     "PUT /v1/departments/:id/business-hours": { intervals: [] },
     "PUT /v1/departments/:id/assignment": { autoAssign: false, defaultCapacity: 5 },
     "PUT /v1/members/:id/capacity": { capacity: 3 },
     "PATCH /v1/agent-chats/:id": { pinned: true },
     "POST /v1/agent-chats/:id/messages": { text: "hi" },
+    "PUT /v1/conversations/:id/reply-mode": { mode: "draft" },
+    "POST /v1/suggestions/:id/send": { text: "Olá!" },
+    "POST /v1/suggestions/:id/discard": { note: "no" },
+    "POST /v1/prompt-suggestions/:id/reject": { note: "no" },
+    "PUT /v1/hybrid/departments/:id": { draftReplies: true },
     "PUT /v1/triggers/:id": { name: "t", match: "contains", pattern: "x", action: "reply_template", templateKey: "welcome" },
   };
   const form: Record<string, Record<string, string>> = {
@@ -98,6 +105,13 @@ function validBody(r: Route): Body {
     "POST /departments/:id/assignment": { defaultCapacity: "5" },
     "POST /members/:id/capacity": { capacity: "3" },
     "POST /agent-chats/:id/rename": { title: "Renamed" },
+    "POST /inbox/:id/reply-mode": { mode: "draft" },
+    "POST /inbox/:id/suggestion/:sid/send": { text: "Olá!" },
+    "POST /inbox/:id/suggestion/:sid/discard": { note: "no" },
+    "POST /learning/suggestions/:id/reject": { note: "no" },
+    "POST /learning/departments/:id": { draftReplies: "on" },
+    "POST /knowledge/collections/:id": { name: "Renamed" },
+    "POST /knowledge/collections/:id/documents": { url: "http://127.0.0.1:9/faq.html" },
   };
   if (r.method === "GET") return { type: "none" };
   if (isApi(r.path)) return { type: "json", raw: JSON.stringify(json[key] ?? {}) };

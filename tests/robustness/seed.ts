@@ -5,14 +5,16 @@ import { expect } from "bun:test";
 import type { App } from "@/app";
 import { createSession } from "@/auth/session";
 import { db } from "@/db/client";
-import { departments, flowSteps, memberships, webhookDeliveries } from "@/db/schema";
+import { departments, flowSteps, memberships, webhookDeliveries, promptSuggestions } from "@/db/schema";
 import { startAgentChat } from "@/features/agent-chats/agent-chat.service";
 import { createAnnouncement } from "@/features/announcements/announcement.service";
+import { createDraft } from "@/features/suggestions/suggestion.service";
 import { createWorkflow } from "@/features/workflows/workflow.service";
 import { createApiKey } from "@/features/api-keys/api-key.service";
 import { createFlow, saveStep } from "@/features/flows/flow.service";
 import { createInvitation } from "@/features/members/invitation.service";
 import { createTrigger } from "@/features/triggers/trigger.service";
+import { addUploadedDocument, createCollection } from "@/features/knowledge/knowledge.service";
 import { api } from "../helpers/client";
 import { createMember, setupOrg, uniqueEmail, memberCaller } from "../helpers/factories";
 import { systemCaller } from "@/lib/caller";
@@ -109,6 +111,34 @@ export async function seedOrganization(app: App, orgName: string) {
   // A direct chat of the owner with an AI agent (no model is called: answers are jobs, and no worker runs here).
   const aiAgent = await createWorkflow(owner, { name: `${orgName} agent`, provider: "openai", config: { model: "gpt-sweep" } });
   const { chat: agentChat } = await startAgentChat(owner, { workflowId: aiAgent.id, title: `${orgName} chat` });
+  // An AI draft waiting in the conversation (hybrid mode) and a prompt suggestion waiting for review.
+  const suggestion = await createDraft({
+    organizationId: orgId,
+    conversationId: conversation.id,
+    threadId: null,
+    workflowId: aiAgent.id,
+    messageContext: "oi",
+    suggestedText: "Olá! Como posso ajudar?",
+  });
+  const [promptSuggestion] = await db
+    .insert(promptSuggestions)
+    .values({
+      organizationId: orgId,
+      workflowId: aiAgent.id,
+      origin: "manual",
+      status: "pending",
+      problemIdentified: "Too long",
+      suggestedPrompt: "Be brief.",
+      changelog: "Brevity",
+    })
+    .returning();
+  // A knowledge collection with one indexed document.
+  const knowledgeCollection = await createCollection(owner, { name: `${orgName} FAQ` });
+  const { document: knowledgeDocument } = await addUploadedDocument(
+    owner,
+    knowledgeCollection.id,
+    new File([`${orgName}: atendemos de segunda a sexta.`], "faq.txt", { type: "text/plain" }),
+  );
   // The owner signed in on a second browser: the account page can sign that session out.
   const { session: otherSession } = await createSession(org.user.id, { activeOrganizationId: orgId });
 
@@ -140,6 +170,10 @@ export async function seedOrganization(app: App, orgName: string) {
       announcement: announcement.id,
       department: department!.id,
       agentChat: agentChat.id,
+      suggestion: suggestion.id,
+      promptSuggestion: promptSuggestion!.id,
+      knowledgeCollection: knowledgeCollection.id,
+      knowledgeDocument: knowledgeDocument.id,
     },
     stepKey: step!.key,
     invitationToken,

@@ -70,6 +70,7 @@ export function kindOf(
   param: string,
 ): IdKind | "stepKey" | "invitationToken" | "pairToken" | "provider" | "action" | "toggle" | "static" | "platformId" | null {
   if (param === "deliveryId") return "delivery";
+  if (param === "sid") return "suggestion";
   if (param === "instanceId") return "instance";
   if (param === "triggerId") return "trigger";
   if (param === "sessionId") return "session";
@@ -105,8 +106,13 @@ export function kindOf(
     departments: "department",
     announcements: "announcement",
     "agent-chats": "agentChat",
+    suggestions: "suggestion",
+    "prompt-suggestions": "promptSuggestion",
+    hybrid: "department",
   };
   if (segments[0] === "members") return segments[1] === "invitations" ? "invitation" : "membership";
+  if (segments[0] === "learning") return segments[1] === "departments" ? "department" : "promptSuggestion";
+  if (segments[0] === "knowledge") return segments[1] === "documents" ? "knowledgeDocument" : "knowledgeCollection";
   return table[segments[0]!] ?? null;
 }
 
