@@ -209,6 +209,53 @@ describe("direct chats with an agent over /v1", () => {
   });
 });
 
+describe("tools in a direct chat", () => {
+  test("the agent uses a look-up tool, kept as a tool line; a customer tool it asks for is not there to run", async () => {
+    /** A ViaCEP-compatible server: `GET /ws/{cep}/json/`. */
+    const viacep = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: (req) =>
+        new URL(req.url).pathname === "/ws/01001000/json/"
+          ? Response.json({ cep: "01001-000", logradouro: "Praça da Sé", bairro: "Sé", localidade: "São Paulo", uf: "SP" })
+          : Response.json({ erro: true }),
+    });
+    const allowPrivate = config.allowPrivateWebhookTargets;
+    config.allowPrivateWebhookTargets = true;
+    try {
+      const agent = await createWorkflow(memberCaller(A.user.id, A.organization.id, "owner"), {
+        name: "Logística",
+        provider: "openai",
+        config: { baseUrl: openai.baseUrl, model: "gpt-dm", tools: { builtin: ["handoff", "cep_lookup"], cepUrl: `http://127.0.0.1:${viacep.port}/ws` } },
+      } as never);
+      const started = await api(app, "POST", "/v1/agent-chats", ownerKey, { workflowId: agent.id, text: 'call cep_lookup {"cep":"01001-000"}' });
+      await processDueAgentChatAnswers(at(1_000));
+      let lines = (await api(app, "GET", `/v1/agent-chats/${started.body.chat.id}/messages`, ownerKey)).body.data;
+      expect(lines.map((l: any) => l.role)).toEqual(["user", "tool", "assistant"]);
+      expect(JSON.parse(lines[1].content)).toMatchObject({ tool: "cep_lookup", output: { found: true, street: "Praça da Sé", city: "São Paulo" } });
+      expect(lines[2].content).toContain("Praça da Sé");
+      // The page shows the tool the agent used.
+      const page = await signIn(app, A.user.id, A.organization.id);
+      expect(await (await page.get(`/agent-chats/${started.body.chat.id}/body`)).text()).toContain("cep_lookup");
+
+      await api(app, "POST", `/v1/agent-chats/${started.body.chat.id}/messages`, ownerKey, { text: 'call handoff {"reason":"quero um humano"}' });
+      await processDueAgentChatAnswers(at(2_000));
+      expect(openai.state.requests.at(-1).tools.map((t: any) => t.function.name)).toEqual(["cep_lookup"]);
+      lines = (await api(app, "GET", `/v1/agent-chats/${started.body.chat.id}/messages`, ownerKey)).body.data;
+      const handoff = lines
+        .filter((l: any) => l.role === "tool")
+        .map((l: any) => JSON.parse(l.content))
+        .find((c: any) => c.tool === "handoff");
+      // Whatever the model asked for, no hand-off ran: the call failed as a tool the agent does not have.
+      expect(handoff?.output).toBeUndefined();
+      expect(await db.select().from(conversations).where(eq(conversations.organizationId, A.organization.id))).toEqual([]);
+    } finally {
+      config.allowPrivateWebhookTargets = allowPrivate;
+      viacep.stop(true);
+    }
+  });
+});
+
 describe("the direct chats page", () => {
   test("any member starts a chat, writes, sees the answer, the unread badge, pins, renames and archives", async () => {
     openai.state.mode = "ok";
