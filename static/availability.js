@@ -53,6 +53,10 @@
   function connect() {
     if (source || !window.EventSource) return;
     source = new EventSource("/availability/stream");
+    // Marked once subscribed, so a test (or a style) knows updates will arrive from now on.
+    source.addEventListener("ready", () => {
+      document.documentElement.setAttribute("data-availability-live", "ready");
+    });
     source.addEventListener("availability", (e) => {
       try {
         apply(JSON.parse(e.data));

@@ -8,7 +8,7 @@ export default {
     status: { online: "Online", away: "Ausente", offline: "Offline" },
     control: { label: "Sua disponibilidade", set: "Definir" },
     columns: { member: "Membro", status: "Status", since: "Desde", lastSeen: "Última atividade", load: "Conversas abertas", capacity: "Capacidade" },
-    team: { departmentDefault: "padrão do departamento", saveCapacity: "Salvar" },
+    team: { departmentDefault: "padrão", saveCapacity: "Salvar" },
     settings: {
       title: "Inatividade",
       awayAfter: "Ficar Ausente após (minutos sem atividade)",
@@ -40,7 +40,7 @@ export default {
     status: { online: "Online", away: "Away", offline: "Offline" },
     control: { label: "Your availability", set: "Set" },
     columns: { member: "Member", status: "Status", since: "Since", lastSeen: "Last activity", load: "Open conversations", capacity: "Capacity" },
-    team: { departmentDefault: "department default", saveCapacity: "Save" },
+    team: { departmentDefault: "default", saveCapacity: "Save" },
     settings: {
       title: "Inactivity",
       awayAfter: "Turn Away after (minutes without activity)",
