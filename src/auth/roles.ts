@@ -24,6 +24,12 @@ export const can = {
   /** Agents use canned replies; supervisors and above write them. */
   manageCannedReplies: (role: Role) => roleAtLeast(role, "supervisor"),
   manageAnnouncements: (role: Role) => roleAtLeast(role, "admin"),
+  /** Departments (queues), their members, auto-close and the instances' greeting menus. */
+  manageDepartments: (role: Role) => roleAtLeast(role, "admin"),
+  /** Agents apply conversation labels; supervisors and above define them. */
+  manageLabels: (role: Role) => roleAtLeast(role, "supervisor"),
+  /** Complaints (ouvidoria): agents open them, add notes and work the ones assigned to them; supervisors and above assign and change any. */
+  manageComplaints: (role: Role) => roleAtLeast(role, "supervisor"),
   /** The supervisor's monitor: alerts, verification, NPS dashboard and detractor tasks. */
   superviseConversations: (role: Role) => roleAtLeast(role, "supervisor"),
 };

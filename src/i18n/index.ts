@@ -6,6 +6,8 @@ import audit from "./audit";
 import auth from "./auth";
 import alerts from "./alerts";
 import cannedReplies from "./canned-replies";
+import labels from "./labels";
+import complaints from "./complaints";
 import businessHours from "./business-hours";
 import availability from "./availability";
 import departments from "./departments";
@@ -56,6 +58,8 @@ export const catalogs = {
   auth,
   alerts,
   "canned-replies": cannedReplies,
+  labels,
+  complaints,
   knowledge,
   "business-hours": businessHours,
   availability,

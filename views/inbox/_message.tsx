@@ -3,6 +3,7 @@ import { formatDateTime, t, tText } from "@/lib/i18n";
 import { Time } from "../components/ui";
 import { Transcript } from "./_transcript";
 import { hasStoredMediaRef, MediaAttachment } from "./_media";
+import { LinkedText } from "./_links";
 
 /** Only http(s) URLs become links or images: a `javascript:` URL from a payload must never be clickable. */
 export function safeUrl(value: unknown): string | null {
@@ -88,8 +89,8 @@ function MessageContent({ message }: { message: Message }) {
             <span class="muted">{t("inbox:message.noPreview", { kind: kind(message.type) })}</span>
           )}
           {caption || body ? (
-            <p class="body" safe>
-              {caption || body}
+            <p class="body">
+              <LinkedText text={caption || body} />
             </p>
           ) : (
             ""
@@ -114,8 +115,8 @@ function MessageContent({ message }: { message: Message }) {
             </span>
           )}
           {caption || body ? (
-            <p class="body" safe>
-              {caption || body}
+            <p class="body">
+              <LinkedText text={caption || body} />
             </p>
           ) : (
             ""
@@ -225,8 +226,8 @@ function MessageContent({ message }: { message: Message }) {
       );
     default:
       return (
-        <p class="body" safe>
-          {body}
+        <p class="body">
+          <LinkedText text={body} />
         </p>
       );
   }
@@ -251,7 +252,13 @@ export function reactionTargetOf(message: Pick<Message, "type" | "media" | "dire
  * is on the page the live script does not append it, the target's own bubble shows it.
  */
 /** `senderName`: in a group conversation, the participant who wrote an inbound message. */
-export function MessageBubble({ message, quoted }: { message: Message & { senderName?: string | null }; quoted?: Pick<Message, "id" | "type" | "body"> }) {
+export function MessageBubble({
+  message,
+  quoted,
+}: {
+  message: Message & { senderName?: string | null; agentName?: string | null };
+  quoted?: Pick<Message, "id" | "type" | "body">;
+}) {
   const kind = message.isPrivateNote ? "note" : message.direction;
   const deleted = message.deletedAt !== null && message.deletedAt !== undefined;
   return (
@@ -264,6 +271,14 @@ export function MessageBubble({ message, quoted }: { message: Message & { sender
       data-reacts-to={reactionTargetOf(message) ?? undefined}
     >
       {message.isPrivateNote ? <span class="note-label">{t("inbox:message.privateNote")}</span> : ""}
+      {/* The member who wrote it (reply or note), by name: never a bare "user". */}
+      {message.agentName && message.direction === "outbound" ? (
+        <span class="sender agent-name small" safe>
+          {message.agentName}
+        </span>
+      ) : (
+        ""
+      )}
       {message.senderName && message.direction === "inbound" ? (
         <span class="sender small" safe>
           {message.senderName}
@@ -281,7 +296,7 @@ export function MessageBubble({ message, quoted }: { message: Message & { sender
       <EditHistory message={message} />
       <span class="meta">
         <Time at={message.createdAt} />
-        {message.sentBy && message.direction === "outbound" && !message.isPrivateNote ? (
+        {message.sentBy && message.direction === "outbound" && !message.isPrivateNote && !message.agentName ? (
           <span class="muted" safe>{` · ${tText(`inbox:message.sentBy.${message.sentBy}`)}`}</span>
         ) : (
           ""

@@ -1,8 +1,17 @@
 import { Elysia } from "elysia";
 import { authPlugin } from "@/auth/plugin";
 import { ok } from "@/lib/openapi";
-import { conversationJsonSchema, conversationMessagePageSchema, conversationPageSchema } from "./conversation.openapi";
-import { assignSchema, conversationIdParams, conversationListQuerySchema, handoffSchema, messageListQuerySchema } from "./conversation.schema";
+import { bulkResultSchema, conversationJsonSchema, conversationMessagePageSchema, conversationPageSchema, messageSearchResultSchema } from "./conversation.openapi";
+import {
+  assignSchema,
+  bulkActionSchema,
+  conversationIdParams,
+  conversationListQuerySchema,
+  handoffSchema,
+  messageListQuerySchema,
+  messageSearchQuerySchema,
+} from "./conversation.schema";
+import { bulkConversations, searchMessages, snippetHtml } from "./inbox.service";
 import {
   assignConversation,
   conversationJson,
@@ -32,11 +41,47 @@ export const conversationApi = new Elysia({ name: "conversation-api", prefix: "/
         tags: ["Conversations"],
         summary: "List conversations",
         description:
-          "Newest activity first. Filters: `status` (open|pending|resolved|all), `instanceId`, `contactId`, `assigned` (user id|none|any), `handledBy` (bot|human), `blocked` (false|true|any; blocked contacts are left out by default).",
+          "Newest activity first. Filters: `status` (open|pending|resolved|all), `instanceId`, `contactId`, `assigned` (user id|none|any), `handledBy` (bot|human), `blocked` (false|true|any; blocked contacts are left out by default), `departmentId` (id|none), `labelId`, `unread` (true|false), `from`/`to` (days of the last message, `YYYY-MM-DD` in the organization's time zone).",
         responses: ok(conversationPageSchema),
       },
     },
   )
+  .get(
+    "/search",
+    async ({ caller, query }) => ({
+      data: (await searchMessages(caller, query)).map((h) => ({
+        messageId: h.messageId,
+        conversationId: h.conversationId,
+        createdAt: h.createdAt,
+        direction: h.direction,
+        isPrivateNote: h.isPrivateNote,
+        snippet: snippetHtml(h.snippet),
+        contact: h.contact,
+      })),
+    }),
+    {
+      apiKey: "messages:read",
+      query: messageSearchQuerySchema,
+      detail: {
+        tags: ["Conversations"],
+        summary: "Search messages (full text, Portuguese)",
+        description:
+          "`q`: words (web-search syntax: `\"exact phrase\"`, `-word`, `or`), matched with Portuguese stemming (\"pagamentos\" finds \"pagamento\"). Newest first, at most `limit`.",
+        responses: ok(messageSearchResultSchema),
+      },
+    },
+  )
+  .post("/bulk", async ({ caller, body }) => bulkConversations(caller, body), {
+    apiKey: "messages:write",
+    body: bulkActionSchema,
+    detail: {
+      tags: ["Conversations"],
+      summary: "Assign, label or resolve several conversations",
+      description:
+        "`{action: assign, ids, userId|null}`, `{action: resolve, ids}`, `{action: add_label|remove_label, ids, labelId}`. Each conversation is checked like the single action; refused ones are listed in `failed` with the error code and do not stop the others.",
+      responses: ok(bulkResultSchema),
+    },
+  })
   .get("/:id", async ({ caller, params }) => conversationJson(await getConversation(caller, params.id)), {
     apiKey: "messages:read",
     params: conversationIdParams,

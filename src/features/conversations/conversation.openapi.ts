@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { contacts, conversations, messages } from "@/db/schema";
-import { pageOf, rowJson } from "@/lib/openapi";
+import { pageOf, rowJson, timestamp } from "@/lib/openapi";
 
 /** The JSON `/v1/conversations` answers (conversationJson, messageJson), documented in /openapi.json. */
 export const conversationJsonSchema = rowJson(conversations, [
@@ -10,6 +10,8 @@ export const conversationJsonSchema = rowJson(conversations, [
   "handledBy",
   "assignedUserId",
   "department",
+  "departmentId",
+  "resolutionReason",
   "workflowId",
   "lastMessageAt",
   "lastMessagePreview",
@@ -17,7 +19,11 @@ export const conversationJsonSchema = rowJson(conversations, [
   "resolvedAt",
   "createdAt",
   "updatedAt",
-]).extend({ contact: rowJson(contacts, ["id", "kind", "phone", "name"]) });
+]).extend({
+  contact: rowJson(contacts, ["id", "kind", "phone", "name"]),
+  /** The conversation's labels (organization-defined, separate from contact tags), by name. */
+  labels: z.array(z.object({ id: z.string(), name: z.string(), color: z.string() })),
+});
 
 export const conversationPageSchema = pageOf(conversationJsonSchema);
 
@@ -44,6 +50,30 @@ export const conversationMessageJsonSchema = rowJson(messages, [
   media: z.record(z.string(), z.unknown()).nullable(),
   /** In a group conversation: the participant who wrote the message (their name, or phone). */
   sender: z.object({ contactId: z.string(), name: z.string().nullable() }).nullable(),
+  /** The member who wrote an outbound message or private note (their name, else email); null for the API, bots and the phone. */
+  agent: z.object({ id: z.string(), name: z.string().nullable() }).nullable(),
+});
+
+/** `GET /v1/conversations/search`: messages matching the words, newest first, each with its conversation and a snippet. */
+export const messageSearchResultSchema = z.object({
+  data: z.array(
+    z.object({
+      messageId: z.string(),
+      conversationId: z.string(),
+      createdAt: timestamp(),
+      direction: z.enum(["inbound", "outbound"]),
+      isPrivateNote: z.boolean(),
+      /** Plain text around the matches; each match is wrapped in `<mark>` and `</mark>`, every other `<`, `>`, `&` is escaped. */
+      snippet: z.string(),
+      contact: z.object({ id: z.string(), name: z.string().nullable(), phone: z.string().nullable() }),
+    }),
+  ),
+});
+
+/** `POST /v1/conversations/bulk`: which conversations changed and which were refused, with why. */
+export const bulkResultSchema = z.object({
+  done: z.array(z.string()),
+  failed: z.array(z.object({ id: z.string(), code: z.string(), message: z.string() })),
 });
 
 export const conversationMessagePageSchema = pageOf(conversationMessageJsonSchema);

@@ -9,9 +9,14 @@ export const CONVERSATION_LIMITS = {
   messagesMax: 200,
   departmentMax: 60,
   replyMax: 4096,
+  searchMin: 2,
+  searchMax: 200,
+  bulkMax: 100,
 } as const;
 
 const uuidOrEmpty = z.union([z.uuid(), z.literal("")]);
+/** A calendar day as date inputs send it. */
+export const isoDay = z.iso.date();
 
 export const conversationListQuerySchema = z.object({
   status: z.enum([...CONVERSATION_STATUSES, "all"]).optional(),
@@ -22,6 +27,16 @@ export const conversationListQuerySchema = z.object({
   handledBy: z.enum(["bot", "human"]).optional(),
   /** Conversations of blocked contacts: `false` (default) leaves them out, `true` lists only them, `any` both. */
   blocked: z.enum(["true", "false", "any"]).optional(),
+  /** A department id, or `none` (not routed to any department). */
+  departmentId: z.union([z.uuid(), z.literal("none")]).optional(),
+  /** Only conversations carrying this label. */
+  labelId: z.uuid().optional(),
+  /** `true`: only conversations with unread messages. */
+  unread: z.enum(["true", "false"]).optional(),
+  /** Last message on or after this day (`YYYY-MM-DD`, the organization's time zone). */
+  from: isoDay.optional(),
+  /** Last message on or before this day (`YYYY-MM-DD`, the organization's time zone). */
+  to: isoDay.optional(),
   limit: z.coerce.number().int().min(1).max(CONVERSATION_LIMITS.pageMax).default(CONVERSATION_LIMITS.pageDefault),
   cursor: z.string().max(200).optional(),
 });
@@ -81,3 +96,22 @@ export const replyWithAttachmentSchema = replyFormSchema.extend({
 });
 
 export const conversationIdParams = z.object({ id: z.string().max(64) });
+
+/** Full-text search over the tenant's messages (Portuguese stemming: "pagamentos" finds "pagamento"). */
+export const messageSearchQuerySchema = z.object({
+  q: z.string().trim().min(CONVERSATION_LIMITS.searchMin).max(CONVERSATION_LIMITS.searchMax),
+  limit: z.coerce.number().int().min(1).max(CONVERSATION_LIMITS.pageMax).default(CONVERSATION_LIMITS.pageDefault),
+});
+export type MessageSearchQuery = z.output<typeof messageSearchQuerySchema>;
+
+/** Bulk actions on selected conversations; each one is checked like the single action. */
+export const bulkActionSchema = z.discriminatedUnion("action", [
+  z.object({ action: z.literal("assign"), ids: z.array(z.uuid()).min(1).max(CONVERSATION_LIMITS.bulkMax), userId: z.union([z.uuid(), z.null()]) }),
+  z.object({ action: z.literal("resolve"), ids: z.array(z.uuid()).min(1).max(CONVERSATION_LIMITS.bulkMax) }),
+  z.object({
+    action: z.enum(["add_label", "remove_label"]),
+    ids: z.array(z.uuid()).min(1).max(CONVERSATION_LIMITS.bulkMax),
+    labelId: z.uuid(),
+  }),
+]);
+export type BulkAction = z.output<typeof bulkActionSchema>;

@@ -5,6 +5,7 @@ import { rowReader } from "@/db/rows";
 import { contactWrites } from "./contact-writes";
 import { runResolvedHooks } from "./resolution-hooks";
 import { recordActivity } from "./activity";
+import { notifyLeftUnassigned } from "./auto-assign";
 import { visibleTo } from "./visibility";
 import { contacts, conversationLabels, conversations, departments, instances, labels, memberships, messages, users } from "@/db/schema";
 import { recordAudit } from "@/features/audit/audit.service";
@@ -440,7 +441,7 @@ export async function listAssignableMembers(organizationId: string, tx: DbOrTx =
  */
 export async function assignConversation(caller: Caller, id: string, input: AssignInput): Promise<ConversationRow> {
   const tenant = callerTenant(caller);
-  return db.transaction(async (tx) => {
+  const assigned = await db.transaction(async (tx) => {
     const row = await getConversation(caller, id, tx);
     const { conversation } = row;
     const patch: Partial<typeof conversations.$inferInsert> = {};
@@ -489,6 +490,9 @@ export async function assignConversation(caller: Caller, id: string, input: Assi
     await publishInbox(tenant, conversation.id, tx);
     return updated;
   });
+  // Unassigned in a department (an agent let it go, a hand-off to a queue): auto-assignment may take it.
+  await notifyLeftUnassigned(tenant.organizationId, assigned.conversation);
+  return assigned;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { aiTools, complaints, contacts, followUpTasks, paymentPromises, salesLeads, type HttpToolHeader } from "@/db/schema";
+import { moveContactComplaints, openAiComplaint } from "@/features/complaints/complaint.service";
 import { auditChange, inTransaction } from "@/features/audit/audit.service";
 import type { Caller } from "@/lib/caller";
 import { organizationOf } from "@/lib/tenant";
@@ -162,12 +163,9 @@ export async function createLead(ref: RecordRef, input: { title: string; notes?:
   return row!;
 }
 
+/** The complaints feature owns complaints (the ouvidoria works them); the AI opens one through it. */
 export async function openComplaint(ref: RecordRef, input: { subject: string; description: string; severity: "low" | "medium" | "high" }) {
-  const [row] = await db
-    .insert(complaints)
-    .values({ ...ref, ...input })
-    .returning();
-  return row!;
+  return openAiComplaint(ref, input);
 }
 
 export async function registerPaymentPromise(ref: RecordRef, input: { amount: number; dueDate: string; notes?: string }) {
@@ -250,7 +248,8 @@ export async function recentRecords(organizationId: string, limit = 20): Promise
 
 /** A merged contact's AI records follow it to the contact it was merged into (contacts' identity service calls this in its transaction). */
 export async function moveContactRecords(fromContactId: string, toContactId: string, tx: DbOrTx): Promise<void> {
-  for (const table of [salesLeads, complaints, paymentPromises, followUpTasks]) {
+  for (const table of [salesLeads, paymentPromises, followUpTasks]) {
     await tx.update(table).set({ contactId: toContactId }).where(eq(table.contactId, fromContactId));
   }
+  await moveContactComplaints(fromContactId, toContactId, tx);
 }
