@@ -10,7 +10,12 @@ import { fieldError } from "../components/ui";
  * the panel, which then follows the inbox's live refreshes.
  */
 export function SuggestionSlot({ conversationId }: { conversationId: string }) {
-  return <div id="suggestion-panel" hx-get={`/inbox/${conversationId}/suggestion`} hx-trigger="load" hx-swap="outerHTML" />;
+  return (
+    <>
+      <link rel="stylesheet" href="/static/suggestions.css" />
+      <div id="suggestion-panel" hx-get={`/inbox/${conversationId}/suggestion`} hx-trigger="load" hx-swap="outerHTML" />
+    </>
+  );
 }
 
 /**

@@ -70,6 +70,7 @@ export function LearningPage(props: {
   const open = props.events.filter((e) => !e.promptSuggestionId).length;
   return (
     <AdminLayout title={tText("suggestions:title")} admin={props.admin} csrfToken={props.csrfToken} active="learning" flash={props.flash}>
+      <link rel="stylesheet" href="/static/suggestions.css" />
       <h1>{t("suggestions:title")}</h1>
       <p class="muted">{t("suggestions:intro")}</p>
       <p>
@@ -184,6 +185,7 @@ export function PromptSuggestionPage(props: {
       active="learning"
       flash={props.flash}
     >
+      <link rel="stylesheet" href="/static/suggestions.css" />
       <p>
         <a href="/learning">{t("suggestions:prompt.back")}</a>
       </p>
@@ -282,6 +284,7 @@ export function HitlSettingsPage(props: {
   const s = props.sentiment;
   return (
     <AdminLayout title={tText("suggestions:settings.title")} admin={props.admin} csrfToken={props.csrfToken} active="learning" flash={props.flash}>
+      <link rel="stylesheet" href="/static/suggestions.css" />
       <p>
         <a href="/learning">{t("suggestions:prompt.back")}</a>
       </p>
