@@ -39,6 +39,7 @@ export default {
     errors: {
       notFound: "Alerta não encontrado",
       forbidden: "Somente supervisores e administradores acompanham alertas.",
+      adminsOnly: "Somente administradores mudam as configurações de alertas.",
       departmentNotFound: "Departamento não encontrado",
       targetPositive: "Informe minutos maiores que zero",
     },
@@ -80,6 +81,7 @@ export default {
     errors: {
       notFound: "Alert not found",
       forbidden: "Only supervisors and admins follow alerts.",
+      adminsOnly: "Only admins change alert settings.",
       departmentNotFound: "Department not found",
       targetPositive: "Enter minutes greater than zero",
     },

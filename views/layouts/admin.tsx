@@ -12,11 +12,16 @@ type NavItem = { href: string; label: string; key: string; visible?: (a: AdminCo
 
 const NAV: NavItem[] = [
   { href: "/", label: "shell:nav.dashboard", key: "dashboard" },
-  { href: "/inbox", label: "shell:nav.inbox", key: "inbox" },
+  { href: "/inbox", label: "shell:nav.inbox", key: "inbox", badge: "/inbox/unread" },
+  { href: "/monitor", label: "monitor:nav", key: "monitor", visible: (a) => can.superviseConversations(a.role) },
+  { href: "/satisfaction", label: "satisfaction:nav", key: "satisfaction", visible: (a) => can.superviseConversations(a.role) },
   { href: "/instances", label: "shell:nav.instances", key: "instances" },
   { href: "/contacts", label: "shell:nav.contacts", key: "contacts" },
   { href: "/templates", label: "shell:nav.templates", key: "templates" },
   { href: "/canned-replies", label: "shell:nav.cannedReplies", key: "canned-replies" },
+  { href: "/labels", label: "shell:nav.labels", key: "labels" },
+  { href: "/complaints", label: "shell:nav.complaints", key: "complaints" },
+  { href: "/departments", label: "departments:nav", key: "departments", visible: (a) => roleAtLeast(a.role, "supervisor") },
   { href: "/business-hours", label: "shell:nav.businessHours", key: "business-hours", visible: (a) => roleAtLeast(a.role, "supervisor") },
   { href: "/availability", label: "shell:nav.availability", key: "availability", visible: (a) => roleAtLeast(a.role, "supervisor") },
   { href: "/triggers", label: "shell:nav.triggers", key: "triggers" },

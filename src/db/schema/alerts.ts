@@ -40,9 +40,7 @@ export const alerts = pgTable(
   },
   (t) => [
     uniqueIndex("alerts_org_dedupe_unique").on(t.organizationId, t.dedupeKey),
-    index("alerts_org_open_idx")
-      .on(t.organizationId, t.createdAt)
-      .where(sql`resolved_at is null`),
+    index("alerts_org_open_idx").on(t.organizationId, t.createdAt).where(sql`resolved_at is null`),
     index("alerts_org_created_idx").on(t.organizationId, t.createdAt, t.id),
     index("alerts_conversation_idx").on(t.conversationId),
   ],
@@ -97,6 +95,9 @@ export const departmentSlaTargets = pgTable(
     updatedAt: updatedAt(),
   },
   () => [
-    check("department_sla_targets_positive", sql`(first_response_minutes is null or first_response_minutes > 0) and (resolution_minutes is null or resolution_minutes > 0)`),
+    check(
+      "department_sla_targets_positive",
+      sql`(first_response_minutes is null or first_response_minutes > 0) and (resolution_minutes is null or resolution_minutes > 0)`,
+    ),
   ],
 );

@@ -74,15 +74,11 @@ export const satisfactionFeedback = pgTable(
   },
   (t) => [
     /** At most one survey waiting for an answer per conversation. */
-    uniqueIndex("satisfaction_feedback_open_unique")
-      .on(t.conversationId)
-      .where(sql`state <> 'closed'`),
+    uniqueIndex("satisfaction_feedback_open_unique").on(t.conversationId).where(sql`state <> 'closed'`),
     index("satisfaction_feedback_org_answered_idx").on(t.organizationId, t.answeredAt),
     index("satisfaction_feedback_org_created_idx").on(t.organizationId, t.createdAt, t.id),
     index("satisfaction_feedback_contact_idx").on(t.contactId, t.answeredAt),
-    index("satisfaction_feedback_handling_idx")
-      .on(t.organizationId, t.handlingStatus)
-      .where(sql`handling_status is not null`),
+    index("satisfaction_feedback_handling_idx").on(t.organizationId, t.handlingStatus).where(sql`handling_status is not null`),
     check("satisfaction_feedback_score_range", sql`nps_score is null or nps_score between 0 and 10`),
     check("satisfaction_feedback_handling_score_range", sql`handling_score is null or handling_score between 1 and 5`),
   ],

@@ -3,7 +3,18 @@ import { alerts } from "@/db/schema";
 import { pageOf, rowJson } from "@/lib/openapi";
 
 /** The JSON `/v1/alerts` answers (alertJson), documented in /openapi.json. */
-export const alertJsonSchema = rowJson(alerts, ["id", "type", "severity", "conversationId", "departmentId", "agentUserId", "message", "resolvedAt", "resolvedBy", "createdAt"]).extend({
+export const alertJsonSchema = rowJson(alerts, [
+  "id",
+  "type",
+  "severity",
+  "conversationId",
+  "departmentId",
+  "agentUserId",
+  "message",
+  "resolvedAt",
+  "resolvedBy",
+  "createdAt",
+]).extend({
   details: z.record(z.string(), z.unknown()).describe("What raised it: the keyword, the target and elapsed minutes, the sentiment reason"),
   resolved: z.boolean(),
 });

@@ -44,7 +44,11 @@ async function organizationLanguage(organizationId: string, tx: DbOrTx): Promise
 // ——— Settings: urgency words and per-department targets ———
 
 export async function getAlertSettings(caller: Caller, tx: DbOrTx = db): Promise<{ urgencyKeywords: string[] }> {
-  const [row] = await tx.select().from(alertSettings).where(eq(alertSettings.organizationId, organizationOf(caller))).limit(1);
+  const [row] = await tx
+    .select()
+    .from(alertSettings)
+    .where(eq(alertSettings.organizationId, organizationOf(caller)))
+    .limit(1);
   return { urgencyKeywords: row?.urgencyKeywords ?? [] };
 }
 
@@ -215,7 +219,12 @@ export async function checkSlaBreaches(now = new Date()): Promise<number> {
               severity: "high",
               conversationId: c.conversation_id,
               message: text("alerts:messages.firstResponse", { minutes, target: c.first_response_minutes! }),
-              details: { targetMinutes: c.first_response_minutes, elapsedMinutes: minutes, since: new Date(c.waiting_since!).toISOString(), messageId: c.waiting_message_id },
+              details: {
+                targetMinutes: c.first_response_minutes,
+                elapsedMinutes: minutes,
+                since: new Date(c.waiting_since!).toISOString(),
+                messageId: c.waiting_message_id,
+              },
               dedupeKey: `first_response:${c.conversation_id}:${c.waiting_message_id}`,
             }),
           );

@@ -12,7 +12,13 @@ export const alertListQuerySchema = z.object({
   type: z.preprocess(emptyToUndefined, z.enum(ALERT_TYPES).optional()),
   conversationId: z.preprocess(emptyToUndefined, z.uuid().optional()),
   limit: z.coerce.number().int().min(1).max(ALERT_LIMITS.apiMax).optional(),
-  cursor: z.preprocess(emptyToUndefined, z.string().refine(isCursor, { error: () => tText("common:errors.invalidCursor") }).optional()),
+  cursor: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine(isCursor, { error: () => tText("common:errors.invalidCursor") })
+      .optional(),
+  ),
 });
 export type AlertListQuery = z.infer<typeof alertListQuerySchema>;
 

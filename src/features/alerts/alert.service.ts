@@ -127,7 +127,12 @@ export async function resolveAlert(caller: Caller, id: string, opts: { notes?: s
       .where(and(eq(alerts.id, id), eq(alerts.organizationId, organizationId), isNull(alerts.resolvedAt)))
       .returning();
     if (!row) return getAlert(caller, id, tx);
-    await recordSupervisorAction(tx, organizationId, caller, { action: "resolve_alert", conversationId: row.conversationId, alertId: row.id, notes: opts.notes ?? null });
+    await recordSupervisorAction(tx, organizationId, caller, {
+      action: "resolve_alert",
+      conversationId: row.conversationId,
+      alertId: row.id,
+      notes: opts.notes ?? null,
+    });
     await auditChange(tx, organizationId, caller, "alert.resolved", { type: "alert", id: row.id }, { type: row.type, conversationId: row.conversationId });
     await recordEvent({ organizationId, type: "alert.resolved", data: { alert: alertEventData(row), by: { type: caller.type, id: caller.id } } }, tx);
     return row;
@@ -139,14 +144,7 @@ export async function resolveAlertsOfConversation(tx: DbOrTx, organizationId: st
   const rows = await tx
     .update(alerts)
     .set({ resolvedAt: sql`now()` })
-    .where(
-      and(
-        eq(alerts.organizationId, organizationId),
-        eq(alerts.conversationId, conversationId),
-        isNull(alerts.resolvedAt),
-        inArray(alerts.type, types),
-      ),
-    )
+    .where(and(eq(alerts.organizationId, organizationId), eq(alerts.conversationId, conversationId), isNull(alerts.resolvedAt), inArray(alerts.type, types)))
     .returning();
   for (const row of rows) {
     await recordEvent({ organizationId, type: "alert.resolved", data: { alert: alertEventData(row), by: { type: "system", id: "livchat" } } }, tx);
@@ -197,7 +195,11 @@ export async function listAlerts(caller: Caller, query: AlertListQuery, tx: DbOr
 export type SupervisorActionRow = typeof supervisorActions.$inferSelect & { actorName: string | null };
 
 /** The latest supervisor actions of the organization (or of one conversation). */
-export async function listSupervisorActions(caller: Caller, opts: { conversationId?: string; limit?: number } = {}, tx: DbOrTx = db): Promise<SupervisorActionRow[]> {
+export async function listSupervisorActions(
+  caller: Caller,
+  opts: { conversationId?: string; limit?: number } = {},
+  tx: DbOrTx = db,
+): Promise<SupervisorActionRow[]> {
   assertSupervisor(caller);
   const where: SQL[] = [eq(supervisorActions.organizationId, organizationOf(caller))];
   if (opts.conversationId) where.push(eq(supervisorActions.conversationId, opts.conversationId));

@@ -157,7 +157,14 @@ export async function verifyConversation(caller: Caller, conversationId: string,
   await inTransaction(tx, async (tx) => {
     if (!(await setConversationVerified(organizationId, conversationId, verified ? userId : null, tx))) throw notFound();
     await recordSupervisorAction(tx, organizationId, caller, { action: verified ? "verify" : "unverify", conversationId, notes: notes ?? null });
-    await auditChange(tx, organizationId, caller, verified ? "monitor.verified" : "monitor.unverified", { type: "conversation", id: conversationId }, notes ? { notes } : {});
+    await auditChange(
+      tx,
+      organizationId,
+      caller,
+      verified ? "monitor.verified" : "monitor.unverified",
+      { type: "conversation", id: conversationId },
+      notes ? { notes } : {},
+    );
   });
 }
 

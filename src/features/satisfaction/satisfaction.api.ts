@@ -31,7 +31,11 @@ export const satisfactionApi = new Elysia({ name: "satisfaction-api" })
     {
       apiKey: "messages:read",
       query: feedbackListQuerySchema,
-      detail: { tags, summary: "List answered surveys, newest first (category, tasks=true for detractors' tasks, handlingStatus)", responses: ok(feedbackPageSchema) },
+      detail: {
+        tags,
+        summary: "List answered surveys, newest first (category, tasks=true for detractors' tasks, handlingStatus)",
+        responses: ok(feedbackPageSchema),
+      },
     },
   )
   .get("/v1/satisfaction/feedback/:id", async ({ caller, params }) => feedbackJson(await getFeedback(caller, params.id)), {

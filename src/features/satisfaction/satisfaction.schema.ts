@@ -47,7 +47,13 @@ export const feedbackListQuerySchema = z.object({
   /** Only tasks (detractors' answers). */
   tasks: z.preprocess((v) => (v === "" ? undefined : v === "true" || v === "1" || v === true), z.boolean().optional()),
   limit: z.coerce.number().int().min(1).max(SATISFACTION_LIMITS.apiMax).optional(),
-  cursor: z.preprocess(emptyToUndefined, z.string().refine(isCursor, { error: () => tText("common:errors.invalidCursor") }).optional()),
+  cursor: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine(isCursor, { error: () => tText("common:errors.invalidCursor") })
+      .optional(),
+  ),
 });
 export type FeedbackListQuery = z.infer<typeof feedbackListQuerySchema>;
 

@@ -129,7 +129,13 @@ export async function sendSurveyAfterResolution({ caller, row, reason }: Resolve
   const [survey] = await db
     .select()
     .from(departmentSurveys)
-    .where(and(eq(departmentSurveys.departmentId, conversation.departmentId), eq(departmentSurveys.organizationId, organizationId), eq(departmentSurveys.enabled, true)))
+    .where(
+      and(
+        eq(departmentSurveys.departmentId, conversation.departmentId),
+        eq(departmentSurveys.organizationId, organizationId),
+        eq(departmentSurveys.enabled, true),
+      ),
+    )
     .limit(1);
   if (!survey) return null;
   const resolvedAt = conversation.resolvedAt;
@@ -167,9 +173,18 @@ export async function sendSurveyAfterResolution({ caller, row, reason }: Resolve
   });
   if (!feedback) return null;
   const agentName = agentUserId
-    ? ((await db.select({ name: sql<string>`coalesce(${users.name}, ${users.email})` }).from(users).where(eq(users.id, agentUserId)).limit(1))[0]?.name ?? "")
+    ? ((
+        await db
+          .select({ name: sql<string>`coalesce(${users.name}, ${users.email})` })
+          .from(users)
+          .where(eq(users.id, agentUserId))
+          .limit(1)
+      )[0]?.name ?? "")
     : "";
-  const text = fillTemplate(survey.template, { "contact.name": row.contact.name ?? "", "agent.name": agentName });
+  const vars: Record<string, string> = {};
+  vars["contact.name"] = row.contact.name ?? "";
+  vars["agent.name"] = agentName;
+  const text = fillTemplate(survey.template, vars);
   try {
     await queueOutboundMessage(
       systemCaller("satisfaction", organizationId),
@@ -197,39 +212,41 @@ export async function takeSurveyAnswer(ctx: InboundMessageContext, now = new Dat
   const organizationId = ctx.conversation.organizationId;
   if (!organizationId || ctx.message.direction !== "inbound") return false;
   const text = ctx.message.body ?? ctx.message.transcript ?? "";
-  return db.transaction(async (tx) => {
-    const [survey] = await tx
-      .select()
-      .from(satisfactionFeedback)
-      .where(and(eq(satisfactionFeedback.conversationId, ctx.conversation.id), ne(satisfactionFeedback.state, "closed")))
-      .limit(1)
-      .for("update");
-    if (!survey) return false;
-    const commentDue = survey.answeredAt && now.getTime() - survey.answeredAt.getTime() <= SATISFACTION_LIMITS.commentWindowMinutes * 60_000;
-    if (survey.state === "scored" && commentDue && text.trim() !== "") {
+  return db
+    .transaction(async (tx) => {
+      const [survey] = await tx
+        .select()
+        .from(satisfactionFeedback)
+        .where(and(eq(satisfactionFeedback.conversationId, ctx.conversation.id), ne(satisfactionFeedback.state, "closed")))
+        .limit(1)
+        .for("update");
+      if (!survey) return false;
+      const commentDue = survey.answeredAt && now.getTime() - survey.answeredAt.getTime() <= SATISFACTION_LIMITS.commentWindowMinutes * 60_000;
+      if (survey.state === "scored" && commentDue && text.trim() !== "") {
+        await tx
+          .update(satisfactionFeedback)
+          .set({ comment: text.trim().slice(0, SATISFACTION_LIMITS.comment), state: "closed" })
+          .where(eq(satisfactionFeedback.id, survey.id));
+        await keepConversationResolved(organizationId, ctx.conversation.id, survey.sentAt, tx);
+        return true;
+      }
+      const score = survey.state === "sent" && now < survey.expiresAt ? parseNpsScore(text) : null;
+      if (score === null) {
+        await tx.update(satisfactionFeedback).set({ state: "closed" }).where(eq(satisfactionFeedback.id, survey.id));
+        return false;
+      }
+      const category = npsCategory(score);
       await tx
         .update(satisfactionFeedback)
-        .set({ comment: text.trim().slice(0, SATISFACTION_LIMITS.comment), state: "closed" })
+        .set({ npsScore: score, category, answeredAt: now, state: "scored", handlingStatus: category === "detractor" ? "pending" : null })
         .where(eq(satisfactionFeedback.id, survey.id));
       await keepConversationResolved(organizationId, ctx.conversation.id, survey.sentAt, tx);
       return true;
-    }
-    const score = survey.state === "sent" && now < survey.expiresAt ? parseNpsScore(text) : null;
-    if (score === null) {
-      await tx.update(satisfactionFeedback).set({ state: "closed" }).where(eq(satisfactionFeedback.id, survey.id));
-      return false;
-    }
-    const category = npsCategory(score);
-    await tx
-      .update(satisfactionFeedback)
-      .set({ npsScore: score, category, answeredAt: now, state: "scored", handlingStatus: category === "detractor" ? "pending" : null })
-      .where(eq(satisfactionFeedback.id, survey.id));
-    await keepConversationResolved(organizationId, ctx.conversation.id, survey.sentAt, tx);
-    return true;
-  }).then(async (taken) => {
-    if (taken) await inviteComment(ctx, organizationId);
-    return taken;
-  });
+    })
+    .then(async (taken) => {
+      if (taken) await inviteComment(ctx, organizationId);
+      return taken;
+    });
 }
 
 /** After a score: the department's comment prompt, when it has one and the survey now waits for the comment. */
@@ -281,7 +298,14 @@ function joinedFeedback(tx: DbOrTx, extra: Record<string, SQL>) {
     .leftJoin(workflows, eq(workflows.id, satisfactionFeedback.workflowId));
 }
 
-type JoinedRow = { feedback: Feedback; contactName: string | null; contactPhone: string | null; agentName: string | null; departmentName: string | null; workflowName: string | null };
+type JoinedRow = {
+  feedback: Feedback;
+  contactName: string | null;
+  contactPhone: string | null;
+  agentName: string | null;
+  departmentName: string | null;
+  workflowName: string | null;
+};
 const flatten = (r: JoinedRow): FeedbackRow => ({
   ...r.feedback,
   contactName: r.contactName,
@@ -440,7 +464,10 @@ export async function npsDashboard(caller: Caller, query: NpsQuery, now = new Da
   });
   const periodKey = sql<string>`to_char(date_trunc(${bucket}, ${satisfactionFeedback.answeredAt} at time zone ${timeZone}), 'YYYY-MM-DD')`;
   const [overall, byPeriod, byAgent, byDepartment, byWorkflow] = await Promise.all([
-    tx.select({ key: sql<string | null>`null`, label: sql<string | null>`null`, ...counts }).from(satisfactionFeedback).where(where),
+    tx
+      .select({ key: sql<string | null>`null`, label: sql<string | null>`null`, ...counts })
+      .from(satisfactionFeedback)
+      .where(where),
     tx
       .select({ key: periodKey, label: periodKey, ...counts })
       .from(satisfactionFeedback)
