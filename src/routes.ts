@@ -13,9 +13,15 @@ import { platformUserPages } from "@/features/auth/platform-users.pages";
 import { secondFactorPages } from "@/features/auth/second-factor.pages";
 import { agentChatsApi } from "@/features/agent-chats/agent-chat.api";
 import { agentChatsPages } from "@/features/agent-chats/agent-chat.pages";
+import { alertsApi } from "@/features/alerts/alert.api";
+import { alertPages } from "@/features/alerts/alert.pages";
+import { monitorPages } from "@/features/monitor/monitor.pages";
 import { wireAlerts } from "@/features/alerts/alert.rules";
 import { cannedRepliesApi } from "@/features/canned-replies/canned-reply.api";
 import { cannedRepliesPages } from "@/features/canned-replies/canned-reply.pages";
+import { departmentsApi } from "@/features/departments/department.api";
+import { departmentsPages } from "@/features/departments/department.pages";
+import { greetingMenuClaim } from "@/features/departments/greeting-menu";
 import { knowledgeApi } from "@/features/knowledge/knowledge.api";
 import { knowledgePages } from "@/features/knowledge/knowledge.pages";
 import { businessHoursApi } from "@/features/business-hours/business-hours.api";
@@ -25,9 +31,13 @@ import { availabilityApi } from "@/features/availability/availability.api";
 import { availabilityPages } from "@/features/availability/availability.pages";
 import { markSignedOutOffline, requestAutoAssign } from "@/features/availability/availability.service";
 import { onConversationQueued } from "@/features/conversations/routing";
+import { onLeftUnassigned } from "@/features/conversations/auto-assign";
 import { onConversationResolved as onResolvedForAssignment } from "@/features/conversations/resolution-hooks";
 import { onSignOut } from "@/features/auth/auth.service";
 import { labelsApi } from "@/features/labels/label.api";
+import { inboxTeamPages } from "@/features/conversations/inbox.team.pages";
+import { complaintsApi } from "@/features/complaints/complaint.api";
+import { complaintsPages } from "@/features/complaints/complaint.pages";
 import { labelsPages } from "@/features/labels/label.pages";
 import { changeConversationLabel } from "@/features/labels/label.service";
 import { changeConversationLabel as bulkLabelPort } from "@/features/conversations/inbox.service";
@@ -55,7 +65,7 @@ import { groupApi } from "@/features/groups/group.api";
 import { applyGroupChange } from "@/features/groups/group.service";
 import { inboundHooks } from "@/features/inbound/inbound.hooks";
 import { inboundSink, onGroupChange, onIdentityChange } from "@/features/inbound/inbound.service";
-import { onInboundMessage } from "@/features/inbound/inbound.service";
+import { inboundClaims, onInboundMessage } from "@/features/inbound/inbound.service";
 import { queueSentimentCheck } from "@/features/sentiment/sentiment.service";
 import { suggestionsApi } from "@/features/suggestions/suggestion.api";
 import { suggestionsPages } from "@/features/suggestions/suggestion.pages";
@@ -94,10 +104,15 @@ import { toolsPages } from "@/features/tools/tool.pages";
 import { tryPages } from "@/features/try/try.pages";
 import { usageApi } from "@/features/usage/usage.api";
 import { usagePages } from "@/features/usage/usage.pages";
+import { satisfactionApi } from "@/features/satisfaction/satisfaction.api";
+import { satisfactionPages } from "@/features/satisfaction/satisfaction.pages";
 import { wireSatisfaction } from "@/features/satisfaction/satisfaction.service";
 import { webhookApi } from "@/features/webhooks/webhook.api";
 import { webhookPages } from "@/features/webhooks/webhook.pages";
 import { workflowsApi } from "@/features/workflows/workflow.api";
+import { promptsApi } from "@/features/prompts/prompt.api";
+import { promptsPages } from "@/features/prompts/prompt.pages";
+import { memoryPages } from "@/features/workflows/memory.pages";
 import { workflowsPages } from "@/features/workflows/workflow.pages";
 import { conversationToolCalls } from "@/features/workflows/thread.service";
 import { listWorkflows } from "@/features/workflows/workflow.service";
@@ -115,6 +130,9 @@ const features: AnyElysia[] = [
   platformRoutes,
   workflowsApi,
   workflowsPages,
+  promptsApi,
+  promptsPages,
+  memoryPages,
   toolsApi,
   toolsPages,
   templatesApi,
@@ -161,10 +179,17 @@ const features: AnyElysia[] = [
   flowApi,
   mediaApi,
   mediaFiles,
-  knowledgeApi,
-  knowledgePages,
+  alertsApi,
+  alertPages,
+  monitorPages,
+  satisfactionApi,
+  satisfactionPages,
   cannedRepliesApi,
   cannedRepliesPages,
+  departmentsApi,
+  departmentsPages,
+  knowledgeApi,
+  knowledgePages,
   businessHoursApi,
   businessHoursPages,
   availabilityApi,
@@ -173,6 +198,9 @@ const features: AnyElysia[] = [
   agentChatsPages,
   labelsApi,
   labelsPages,
+  inboxTeamPages,
+  complaintsApi,
+  complaintsPages,
   suggestionsApi,
   suggestionsPages,
   announcementsPages,
@@ -190,7 +218,7 @@ const moveContactOnIdentityChange: (typeof onIdentityChange)[number] = async (in
 };
 
 /** A conversation queued in a department (transfer, greeting menu) is offered to its online agents. */
-const assignQueued: (typeof onConversationQueued)[number] = (organizationId) => requestAutoAssign(organizationId);
+const assignQueued = (organizationId: string) => requestAutoAssign(organizationId);
 
 /** A resolution frees its agent's capacity: waiting conversations may now be assigned. */
 const freeCapacityOnResolve: (typeof onResolvedForAssignment)[number] = async ({ row }) => {
@@ -204,6 +232,7 @@ export function wireFeatures(): void {
   wireBusinessHours();
   // Auto-assignment (availability, above conversations) runs when a conversation enters a department or capacity frees up.
   if (!onConversationQueued.includes(assignQueued)) onConversationQueued.push(assignQueued);
+  if (!onLeftUnassigned.includes(assignQueued)) onLeftUnassigned.push(assignQueued);
   if (!onResolvedForAssignment.includes(freeCapacityOnResolve)) onResolvedForAssignment.push(freeCapacityOnResolve);
   // Signing out turns the member offline (auth sits below availability).
   if (!onSignOut.includes(markSignedOutOffline)) onSignOut.push(markSignedOutOffline);
@@ -212,6 +241,8 @@ export function wireFeatures(): void {
   // Urgency words in inbound messages raise alerts; surveys go out after resolutions and take their answers before automation.
   wireAlerts();
   wireSatisfaction();
+  // A new conversation without a department gets the instance's greeting menu; its answers route it (after the survey's claim).
+  if (!inboundClaims.includes(greetingMenuClaim)) inboundClaims.push(greetingMenuClaim);
   // Triggers sit below flows and workflows; their pages name the targets through these.
   provideTriggerTargets({ flowLineages: listFlows, flowVersions: listFlowVersions, workflows: listWorkflows });
   // Keys are verified below devices; a used device key marks its device seen through this.

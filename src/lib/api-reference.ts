@@ -68,6 +68,11 @@ export const apiReference = new Elysia({ name: "livchat-api-reference" })
           { name: "Webhooks", description: "Endpoints receiving every event, signed per Standard Webhooks, with a delivery log, retries and recovery." },
           { name: "Canned replies", description: "Saved answers agents insert into a conversation." },
           {
+            name: "Knowledge base",
+            description:
+              "Collections of documents (uploaded or fetched from a URL) that AI workflows answer from and cite; search, embeddings endpoint and unanswered questions.",
+          },
+          {
             name: "Human in the loop",
             description: "Hybrid mode: the AI drafts replies that agents send as is, edit or discard; per conversation, department or workflow.",
           },

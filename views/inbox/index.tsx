@@ -8,7 +8,9 @@ import type { AiToolCall } from "@/features/conversations/inbox.ai";
 import { Time } from "../components/ui";
 import { ToolCall } from "../workflows/thread";
 import { ConversationPane, type Member } from "./_conversation";
+import type { ActivityLine } from "@/features/conversations/activity";
 import { ConversationList, InboxFilterBar, type InboxFilters } from "./_list";
+import { AiMemorySlot } from "../workflows/_prompt-memory";
 
 type Props = {
   admin: AdminContext;
@@ -22,6 +24,8 @@ type Props = {
     row: ConversationRow;
     messages: Message[];
     olderCursor: string | null;
+    /** Activity lines shown between the messages (views/inbox/_activity.tsx). */
+    activities?: ActivityLine[];
     members: Member[];
     reply?: { values?: { body?: string }; errors?: FieldError[] };
     /** The AI's latest tool calls in this conversation (hand-off reasons, leads…), newest first. */
@@ -64,10 +68,12 @@ export function InboxPage(props: Props) {
         </section>
         <div class="inbox-pane">
           {open ? <AiActions calls={open.aiTools ?? []} /> : ""}
+          {open ? <AiMemorySlot conversationId={open.row.conversation.id} /> : ""}
           {open ? (
             <ConversationPane
               row={open.row}
               messages={open.messages}
+              activities={open.activities}
               olderCursor={open.olderCursor}
               members={open.members}
               reply={open.reply}

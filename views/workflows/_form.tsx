@@ -3,7 +3,9 @@ import { Field, SelectField, fieldError } from "../components/ui";
 import { LLM_VENDORS, WORKFLOW_LIMITS } from "@/features/workflows/workflow.schema";
 import { BUILTIN_TOOLS, DEFAULT_CEP_URL, TOOL_LIMITS } from "@/features/tools/tool.schema";
 import { t, tText } from "@/lib/i18n";
+import { PersonaFields } from "./_persona";
 import { VisionField } from "./_vision";
+import { HitlWorkflowFields } from "../suggestions/_workflow-fields";
 import { KnowledgePicker } from "../knowledge/_picker";
 
 /** Example values shown as placeholders: the same in every language. */
@@ -80,13 +82,22 @@ export function WorkflowForm(props: {
         <Field label={tText("workflows:form.temperature")} name="config.temperature" value={v["config.temperature"]} errors={props.errors} />
         <Field label={tText("workflows:form.maxTokens")} name="config.maxTokens" value={v["config.maxTokens"]} errors={props.errors} />
         <VisionField checked={v["config.vision"] === "on"} />
-        <div class={fieldError(props.errors, "config.systemPrompt") ? "field has-error" : "field"}>
-          <label for="f-systemPrompt">{t("workflows:form.systemPrompt")}</label>
-          <textarea id="f-systemPrompt" name="config.systemPrompt" rows="4" maxlength={WORKFLOW_LIMITS.systemPrompt} safe>
-            {v["config.systemPrompt"] ?? ""}
-          </textarea>
-        </div>
+        <HitlWorkflowFields draftOnly={v["config.draftOnly"] === "on"} sentimentOptOut={v["config.sentimentOptOut"] === "on"} />
+        {/* Once created, instructions are edited as drafts and versions in the Instructions tab. */}
+        {props.editing ? (
+          <p class="muted small">
+            <a href="#instructions">{t("prompts:tab.editHint")}</a>
+          </p>
+        ) : (
+          <div class={fieldError(props.errors, "config.systemPrompt") ? "field has-error" : "field"}>
+            <label for="f-systemPrompt">{t("workflows:form.systemPrompt")}</label>
+            <textarea id="f-systemPrompt" name="config.systemPrompt" rows="4" maxlength={WORKFLOW_LIMITS.systemPrompt} safe>
+              {v["config.systemPrompt"] ?? ""}
+            </textarea>
+          </div>
+        )}
       </fieldset>
+      <PersonaFields values={v} errors={props.errors} />
       <fieldset class="provider-fields" id="tools-fields">
         <legend>{t("workflows:form.toolsLegend")}</legend>
         <div class={toolsError ? "field has-error" : "field"}>
@@ -127,8 +138,8 @@ export function WorkflowForm(props: {
           errors={props.errors}
           placeholder={DEFAULT_CEP_URL}
         />
-      <KnowledgePicker selected={v["config.knowledgeCollectionIds"]} />
       </fieldset>
+      <KnowledgePicker selected={v["config.knowledgeCollectionIds"]} />
       <fieldset class="provider-fields">
         <legend>{t("workflows:form.astLegend")}</legend>
         <Field

@@ -8,6 +8,8 @@ import { AdminLayout } from "../layouts/admin";
 import { Badge, EmptyState } from "../components/ui";
 import { WorkflowForm, type WorkflowFormValues } from "./_form";
 import { ThreadRow } from "./_thread-row";
+import type { InstructionsOverview } from "@/features/prompts/prompt.service";
+import { WorkflowTabs } from "./_prompt-tabs";
 
 export function WorkflowShow(props: {
   admin: AdminContext;
@@ -22,6 +24,8 @@ export function WorkflowShow(props: {
   errors?: FieldError[];
   bindings: { triggerId: string; instances: { id: string; name: string }[]; everyInstance: boolean; active: boolean }[];
   instances: { id: string; name: string }[];
+  /** The Instructions tab (prompt versions): src/features/prompts. */
+  instructions: InstructionsOverview;
 }) {
   const w = props.workflow;
   const editable = props.canManage && !w.system;
@@ -43,6 +47,8 @@ export function WorkflowShow(props: {
       ) : (
         ""
       )}
+
+      <WorkflowTabs workflow={w} instructions={props.instructions} csrfToken={props.csrfToken} />
 
       {w.provider === "flow" ? (
         <p class="card">{t("workflows:show.flowNote")}</p>

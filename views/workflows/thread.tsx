@@ -3,6 +3,7 @@ import type { toPublicThread, toPublicThreadMessage } from "@/features/workflows
 import { formatNumber, t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
 import { Badge, EmptyState, Time } from "../components/ui";
+import { ThreadSummary, TurnMemoryBadges } from "./_prompt-memory";
 
 type PublicMessage = ReturnType<typeof toPublicThreadMessage>;
 
@@ -53,6 +54,7 @@ export function ThreadView(props: {
         </a>
       </p>
       <h1 safe>{title}</h1>
+      <ThreadSummary summary={props.thread.lastContext} at={props.thread.lastContextAt} />
       {props.messages.length === 0 ? (
         <EmptyState>{t("workflows:threadView.empty")}</EmptyState>
       ) : (
@@ -63,6 +65,7 @@ export function ThreadView(props: {
                 <Badge tone={m.role === "tool" ? "warn" : m.role === "assistant" ? "ok" : "muted"}>{t(`workflows:threadView.roles.${m.role}`)}</Badge>
                 <Time at={m.at} />
                 {m.tokens ? <span class="muted">{t("workflows:threadView.tokens", { count: formatNumber(m.tokens) })}</span> : ""}
+                <TurnMemoryBadges promptVersion={m.promptVersion} summarized={m.summarized} />
               </p>
               {m.role === "tool" ? <ToolCall content={m.content} /> : <p safe>{m.content}</p>}
             </li>

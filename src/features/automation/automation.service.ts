@@ -1,16 +1,18 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import { db } from "@/db/client";
-import { contacts, conversations, flows, messages, organizations, threadMessages, threads, workflows, type FollowUpStage } from "@/db/schema";
+import { contacts, conversations, flows, messages, organizations, threads, workflows, type FollowUpStage } from "@/db/schema";
+import { recordBotFailure } from "@/features/conversations/routing";
 import { bindConversationToWorkflow, handoffConversation, type Contact, type Conversation } from "@/features/conversations/conversation.service";
 import { initialFlowState, runFlowTurn, type FlowEffects, type FlowState } from "@/features/flows/flow.engine";
 import { getSteps, publishedVersion } from "@/features/flows/flow.service";
 import { onInboundMessage, type InboundMessageContext } from "@/features/inbound/inbound.service";
 import { queueOutboundMessage } from "@/features/messages/message.service";
 import { renderTemplate } from "@/features/templates/template.render";
+import { createDraft, draftsReplies } from "@/features/suggestions/suggestion.service";
 import { templateContext } from "@/features/templates/template.service";
 import { awaitingTranscription, holdForTranscription, onTranscriptionSettled, type TranscriptionSettled } from "@/features/transcription/transcription.service";
 import { fireTrigger, organizationAutomates } from "@/features/triggers/trigger.service";
-import { EngineError, type ChatTurn } from "@/features/workflows/engines/engine";
+import { EngineError } from "@/features/workflows/engines/engine";
 import {
   advanceFollowUp,
   armFollowUps,
@@ -27,6 +29,7 @@ import {
   type Thread,
 } from "@/features/workflows/thread.service";
 import { engineFor, workflowForFlow, type Workflow } from "@/features/workflows/workflow.service";
+import { threadContext } from "@/features/workflows/memory";
 import { awaitingMedia, turnInput, visionOf } from "@/features/workflows/media-context";
 import { systemCaller } from "@/lib/caller";
 import { withLocale, type RequestLocale } from "@/lib/i18n";
@@ -133,6 +136,7 @@ async function runFlowThread(ctx: Ctx, thread: Thread, input: string | null, now
       }
     } catch (err) {
       log.error("flow turn failed", { threadId: thread.id, err });
+      await recordBotFailure(ctx.organizationId, ctx.conversation.id, err instanceof Error ? err.message : "flow failed");
       await handToHuman(ctx, "flow failed");
     }
   });
@@ -326,17 +330,24 @@ async function answerLoadedTurn(thread: Thread, ctx: Ctx & { workflow: Workflow 
   const config = ctx.workflow.config as { fallbackTemplateKey?: string; followUps?: FollowUpStage[] };
   try {
     const engine = engineFor(ctx.workflow, AI_TIMEOUT_MS);
-    let history: ChatTurn[] = [];
-    if (ctx.workflow.provider === "openai") {
-      const rows = await db
-        .select({ role: threadMessages.role, content: threadMessages.content })
-        .from(threadMessages)
-        .where(eq(threadMessages.threadId, thread.id))
-        .orderBy(sql`${threadMessages.at} desc`)
-        .limit(40);
-      history = rows.reverse();
+    // An AI model's thread goes as memory keeps it: the summary of older turns + the recent ones.
+    const memory =
+      ctx.workflow.provider === "openai" ? await threadContext(ctx.workflow, thread, { instanceId: ctx.conversation.instanceId, timeoutMs: AI_TIMEOUT_MS }) : null;
+    const reply = await engine.complete({ text, parts, history: memory?.history ?? [], summary: memory?.summary, providerThreadId: thread.providerThreadId });
+    // Hybrid mode (HITL): the reply waits in the inbox as a draft an agent sends, edits or discards.
+    if (await draftsReplies(ctx.conversation, ctx.workflow)) {
+      await createDraft({
+        organizationId: ctx.organizationId,
+        conversationId: ctx.conversation.id,
+        threadId: thread.id,
+        workflowId: ctx.workflow.id,
+        messageContext: text,
+        suggestedText: reply.content,
+        tokens: reply.tokens,
+      });
+      await saveThreadState(thread.id, { ...state, answeredUntil });
+      return;
     }
-    const reply = await engine.complete({ text, parts, history, providerThreadId: thread.providerThreadId });
     // The reply is queued first (its own transaction, with the quota and block checks); the turn,
     // the `thread.reply` event and the answered-until mark then commit together.
     const message = await sendToContact(ctx, reply.content, "workflow");
@@ -357,6 +368,7 @@ async function answerLoadedTurn(thread: Thread, ctx: Ctx & { workflow: Workflow 
         log.warn("fallback template failed", { err: fallbackErr });
       }
     }
+    await recordBotFailure(ctx.organizationId, ctx.conversation.id, err instanceof EngineError ? err.message : "workflow failed");
     await handToHuman(ctx, err instanceof EngineError ? err.message : "workflow failed");
   }
 }

@@ -134,27 +134,27 @@ export async function currentInstructionsOf(list: WorkflowRow[], tx: DbOrTx = db
 
 const authorLabel = sql<string | null>`case when ${promptVersions.authorType} = 'user' then ${users.email} else null end`;
 
-/** Every version of the workflow, newest first, each with its author's email when a member published it. */
-export async function listPromptVersions(caller: Caller, workflowId: string, tx: DbOrTx = db) {
-  const w = await readableWorkflow(organizationOf(caller), workflowId, tx);
-  await currentPromptVersion(w, tx);
-  return tx
+/** Versions of a workflow (one, or all newest first), each with its author's email when a member published it. */
+async function versionsWithAuthors(workflowId: string, version: number | undefined, tx: DbOrTx) {
+  const rows = await tx
     .select({ version: promptVersions, authorLabel })
     .from(promptVersions)
     .leftJoin(users, sql`${promptVersions.authorType} = 'user' and ${users.id}::text = ${promptVersions.authorId}`)
-    .where(eq(promptVersions.workflowId, w.id))
-    .orderBy(desc(promptVersions.version))
-    .then((rows) => rows.map((r) => ({ ...r.version, authorLabel: r.authorLabel })));
+    .where(and(eq(promptVersions.workflowId, workflowId), version === undefined ? undefined : eq(promptVersions.version, version)))
+    .orderBy(desc(promptVersions.version));
+  return rows.map((r) => ({ ...r.version, authorLabel: r.authorLabel }));
 }
 
-export async function getPromptVersion(caller: Caller, workflowId: string, version: number, tx: DbOrTx = db): Promise<PromptVersion> {
+export async function listPromptVersions(caller: Caller, workflowId: string, tx: DbOrTx = db) {
   const w = await readableWorkflow(organizationOf(caller), workflowId, tx);
   await currentPromptVersion(w, tx);
-  const [v] = await tx
-    .select()
-    .from(promptVersions)
-    .where(and(eq(promptVersions.workflowId, w.id), eq(promptVersions.version, version)))
-    .limit(1);
+  return versionsWithAuthors(w.id, undefined, tx);
+}
+
+export async function getPromptVersion(caller: Caller, workflowId: string, version: number, tx: DbOrTx = db) {
+  const w = await readableWorkflow(organizationOf(caller), workflowId, tx);
+  await currentPromptVersion(w, tx);
+  const [v] = await versionsWithAuthors(w.id, version, tx);
   if (!v) throw new AppError("not_found", tText("prompts:errors.versionNotFound", { version }));
   return v;
 }
@@ -302,10 +302,27 @@ export async function diffPromptVersions(
 
 export function diffText(before: string, after: string): DiffLine[] {
   const lines: DiffLine[] = [];
-  for (const part of diffLines(before, after)) {
+  // A last line without "\n" is the same line as with one (a text edited in a textarea often gains one).
+  for (const part of diffLines(before, after, { ignoreNewlineAtEof: true })) {
     const type = part.added ? "added" : part.removed ? "removed" : "same";
     const text = part.value.endsWith("\n") ? part.value.slice(0, -1) : part.value;
     for (const line of text.split("\n")) lines.push({ type, text: line });
   }
   return lines;
 }
+
+/**
+ * What the Instructions tab shows: the workflow (name, whether instructions apply and may be edited
+ * by this caller), its versions newest first, the draft, and the version in use.
+ */
+export async function instructionsOverview(caller: Caller, workflowId: string) {
+  const organizationId = organizationOf(caller);
+  const w = await readableWorkflow(organizationId, workflowId, db);
+  const [row] = await db.select({ name: workflows.name }).from(workflows).where(eq(workflows.id, w.id)).limit(1);
+  const ai = w.provider === "openai";
+  const versions = ai ? await listPromptVersions(caller, workflowId) : [];
+  const draft = ai ? await getPromptDraft(caller, workflowId) : null;
+  const editable = ai && w.organizationId !== null && (caller.type !== "user" || (!!caller.role && can.manageAutomation(caller.role)));
+  return { workflow: { id: w.id, name: row?.name ?? "", ai, system: w.organizationId === null }, versions, current: versions[0] ?? null, draft, editable };
+}
+export type InstructionsOverview = Awaited<ReturnType<typeof instructionsOverview>>;

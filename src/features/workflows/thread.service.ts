@@ -6,14 +6,13 @@ import { AppError, conflict, validationFailed } from "@/lib/errors";
 import { keysetPage } from "@/lib/pager";
 import { claimDue, type JobQueue, releaseLeases, tryLease } from "@/workers/jobs";
 import { tText } from "@/lib/i18n";
-import { EngineError, type ChatTurn, type EngineReply } from "./engines/engine";
+import { EngineError, type EngineReply } from "./engines/engine";
 import { engineFor, getWorkflow, type Workflow } from "./workflow.service";
+import { threadContext } from "./memory";
 
 export type Thread = typeof threads.$inferSelect;
 export type ThreadMessage = typeof threadMessages.$inferSelect;
 
-/** How many earlier turns an OpenAI-compatible model sees (the rest stays in thread_messages). */
-const HISTORY_TURNS = 40;
 /** A turn holds the thread at most this long; a crashed process's lock expires by itself. */
 const LOCK_MS = 120_000;
 
@@ -29,6 +28,9 @@ export function toPublicThread(t: Thread) {
     messageCount: t.messageCount,
     status: t.status,
     lastMessageAt: t.lastMessageAt,
+    /** Memory's summary of the turns no longer sent to the model (memory.ts). */
+    lastContext: t.lastContext,
+    lastContextAt: t.lastContextAt,
     createdAt: t.createdAt,
   };
 }
@@ -158,16 +160,6 @@ export async function withThreadLock<T>(threadId: string, fn: () => Promise<T>, 
   }
 }
 
-async function historyOf(threadId: string): Promise<ChatTurn[]> {
-  const rows = await db
-    .select({ role: threadMessages.role, content: threadMessages.content })
-    .from(threadMessages)
-    .where(eq(threadMessages.threadId, threadId))
-    .orderBy(desc(threadMessages.at), desc(threadMessages.id))
-    .limit(HISTORY_TURNS);
-  return rows.reverse();
-}
-
 /**
  * Stores a user turn and the assistant's reply together, bumps the counters atomically and, in the
  * same transaction, records the `thread.reply` event.
@@ -250,9 +242,12 @@ export async function sendThreadMessage(
     let reply: EngineReply;
     try {
       const engine = engineFor(workflow, opts.timeoutMs);
+      // An AI model's thread goes as memory keeps it: the summary of older turns + the recent ones (memory.ts).
+      const context = workflow.provider === "openai" ? await threadContext(workflow, thread, { timeoutMs: opts.timeoutMs }) : null;
       const request = {
         text,
-        history: workflow.provider === "openai" ? await historyOf(threadId) : [],
+        history: context?.history ?? [],
+        summary: context?.summary,
         providerThreadId: thread.providerThreadId,
         signal: opts.signal,
       };
@@ -469,4 +464,31 @@ export async function conversationToolCalls(organizationId: string, conversation
     .where(and(eq(threads.organizationId, organizationId), eq(threads.conversationId, conversationId), eq(threadMessages.role, "tool")))
     .orderBy(desc(threadMessages.at))
     .limit(limit);
+}
+
+/**
+ * Memory's rotation (memory.ts): the thread's summary becomes `summary` and the rows it folded are
+ * flagged `summarized_at` — kept for people and audit, no longer sent to the model. One transaction.
+ */
+export async function storeThreadSummary(threadId: string, summary: string, foldedIds: string[], at: Date): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.update(threads).set({ lastContext: summary, lastContextAt: at }).where(eq(threads.id, threadId));
+    if (foldedIds.length > 0) {
+      await tx
+        .update(threadMessages)
+        .set({ summarizedAt: at })
+        .where(and(eq(threadMessages.threadId, threadId), inArray(threadMessages.id, foldedIds)));
+    }
+  });
+}
+
+/** The memory summary of a conversation's latest thread that has one (the inbox shows it to agents). */
+export async function conversationMemory(organizationId: string, conversationId: string): Promise<{ summary: string; at: Date | null } | null> {
+  const [row] = await db
+    .select({ summary: threads.lastContext, at: threads.lastContextAt })
+    .from(threads)
+    .where(and(eq(threads.organizationId, organizationId), eq(threads.conversationId, conversationId), sql`${threads.lastContext} is not null`))
+    .orderBy(desc(threads.lastContextAt))
+    .limit(1);
+  return row?.summary ? { summary: row.summary, at: row.at } : null;
 }

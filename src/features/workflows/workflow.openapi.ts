@@ -24,12 +24,16 @@ export const threadJsonSchema = rowJson(threads, [
   "messageCount",
   "status",
   "lastMessageAt",
+  "lastContext",
+  "lastContextAt",
   "createdAt",
 ]);
 
 export const threadPageSchema = z.object({ data: z.array(threadJsonSchema), nextCursor: z.string().nullable() });
 
-export const threadMessageJsonSchema = rowJson(threadMessages, ["id", "role", "content", "tokens", "at"]);
+export const threadMessageJsonSchema = rowJson(threadMessages, ["id", "role", "content", "tokens", "promptVersion", "at"]).extend({
+  summarized: z.boolean().describe("Folded into the thread's summary (lastContext): kept, no longer sent to the model"),
+});
 
 export const threadWithMessagesSchema = threadJsonSchema.extend({ messages: z.array(threadMessageJsonSchema) });
 

@@ -13,6 +13,9 @@ import { WorkflowsIndex } from "@views/workflows/index";
 import { WorkflowShow } from "@views/workflows/show";
 import { WorkflowForm, type WorkflowFormValues } from "@views/workflows/_form";
 import { ThreadRow } from "@views/workflows/_thread-row";
+import { personaValues } from "@views/workflows/_persona";
+import { instructionsOverview } from "@/features/prompts/prompt.service";
+import { personaAndMemoryFromForm } from "@/features/prompts/prompt.forms";
 import { parseToolLine, ThreadView } from "@views/workflows/thread";
 import { createWorkflowSchema, followUpLines, parseFollowUpLines, type FollowUpStageInput } from "./workflow.schema";
 import { bindInstanceToWorkflow, listWorkflowBindings, unbindWorkflow } from "./workflow-binding.service";
@@ -78,7 +81,14 @@ function formToInput(body: FormBody, editing: boolean): { input: Record<string, 
       vendor: text("config.vendor"),
       // A checkbox: absent from the post when unchecked.
       vision: text("config.vision") === "on",
+      // HITL toggles (views/suggestions/_workflow-fields.tsx), checkboxes too.
+      draftOnly: text("config.draftOnly") === "on",
+      sentimentAnalysis: text("config.sentimentOptOut") !== "on",
     });
+    const personaMemory = personaAndMemoryFromForm(body, editing);
+    errors.push(...personaMemory.errors);
+    if (personaMemory.persona) cfg.persona = personaMemory.persona;
+    if (personaMemory.memory) cfg.memory = personaMemory.memory;
     const tools: Record<string, unknown> = {
       builtin: formList(body["config.tools.builtin"]),
       custom: formList(body["config.tools.custom"]),
@@ -115,9 +125,12 @@ function valuesOf(w: ReturnType<typeof toPublicWorkflow>): WorkflowFormValues {
     "config.maxTokens": str(c.maxTokens),
     "config.systemPrompt": str(c.systemPrompt),
     "config.vendor": str(c.vendor),
-    "config.knowledgeCollectionIds": Array.isArray(c.knowledgeCollectionIds) ? c.knowledgeCollectionIds.join(",") : undefined,
     "config.vision": c.vision === true ? "on" : undefined,
+    "config.draftOnly": c.draftOnly === true ? "on" : undefined,
+    "config.sentimentOptOut": c.sentimentAnalysis === false ? "on" : undefined,
     ...toolValues(c.tools as ToolsConfig | undefined),
+    "config.knowledgeCollectionIds": Array.isArray(c.knowledgeCollectionIds) ? c.knowledgeCollectionIds.join(",") : undefined,
+    ...personaValues(c),
     "config.providerId": str(c.providerId),
     "config.flowId": str(c.flowId),
     "config.fallbackTemplateKey": str(c.fallbackTemplateKey),
@@ -141,10 +154,10 @@ function toolValues(tools: ToolsConfig | undefined): WorkflowFormValues {
 function formValuesOf(body: FormBody): WorkflowFormValues {
   const { "config.apiKey": _apiKey, ...values } = formValues(body);
   return {
-    "config.knowledgeCollectionIds": formList(body["config.knowledgeCollectionIds"]).join(","),
     ...values,
     "config.tools.builtin": formList(body["config.tools.builtin"]).join(","),
     "config.tools.custom": formList(body["config.tools.custom"]).join(","),
+    "config.knowledgeCollectionIds": formList(body["config.knowledgeCollectionIds"]).join(","),
   };
 }
 
@@ -272,6 +285,7 @@ export const workflowsPages = new Elysia({ name: "workflows-pages" })
         values: valuesOf(w),
         bindings: w.system ? [] : await listWorkflowBindings(admin.organization.id, w.id),
         instances: (await listAllInstances(admin)).map((i) => ({ id: i.id, name: i.name })),
+        instructions: await instructionsOverview(admin, w.id),
       });
     },
     { member: "agent", params: idParams },
