@@ -14,6 +14,9 @@ type PublicDocument = ReturnType<typeof documentJson>;
 type PublicPassage = ReturnType<typeof passageJson>;
 type PublicSettings = ReturnType<typeof settingsJson>;
 
+/** Example values shown as placeholders: the same in every language. */
+const EXAMPLES = { baseUrl: "https://api.openai.com/v1", model: "text-embedding-3-small", url: "https://" } as const;
+
 export type CollectionFormValues = { name?: string; description?: string };
 export type EmbeddingsFormValues = { baseUrl?: string; model?: string };
 
@@ -80,7 +83,7 @@ export function EmbeddingsForm(props: { settings: PublicSettings; values: Embedd
           errors={props.errors}
           required
           maxlength={KNOWLEDGE_LIMITS.url}
-          placeholder="https://api.openai.com/v1"
+          placeholder={EXAMPLES.baseUrl}
         />
         <Field
           label={tText("knowledge:embeddings.model")}
@@ -89,7 +92,7 @@ export function EmbeddingsForm(props: { settings: PublicSettings; values: Embedd
           errors={props.errors}
           required
           maxlength={KNOWLEDGE_LIMITS.model}
-          placeholder="text-embedding-3-small"
+          placeholder={EXAMPLES.model}
         />
       </div>
       <Field
@@ -287,7 +290,7 @@ export function AddDocumentForms(props: { collectionId: string; csrfToken: strin
           errors={props.errors}
           required
           maxlength={KNOWLEDGE_LIMITS.url}
-          placeholder="https://"
+          placeholder={EXAMPLES.url}
         />
         <button type="submit">{t("knowledge:documents.addUrl")}</button>
       </form>
@@ -414,7 +417,7 @@ export function DocumentShow(props: {
         <dd safe>{d.mimeType}</dd>
         <dt>{t("knowledge:documents.size")}</dt>
         <dd>{formatBytes(d.byteSize)}</dd>
-        <dt>sha256</dt>
+        <dt>{t("knowledge:documents.sha256")}</dt>
         <dd>
           <code class="small" safe>
             {d.sha256}
