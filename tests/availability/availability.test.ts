@@ -221,7 +221,7 @@ describe("auto-assignment", () => {
     expect(await load(a!.id)).toBe(3);
   });
 
-  test("an agent coming online receives what waits; a transfer into the department assigns at once", async () => {
+  test("an agent coming online receives what waits; a transfer or a hand-off into the department assigns at once", async () => {
     const agent = await createMember(orgId(), "agent");
     const sales = await department("Vendas AA", [agent.id], { autoAssign: true, defaultCapacity: 5 });
     const first = await waitingConversation(sales);
@@ -233,6 +233,10 @@ describe("auto-assignment", () => {
     const second = await waitingConversation(null);
     await transferConversation(memberCaller(org.user.id, orgId(), "owner"), second, { departmentId: sales, reason: "quer comprar" });
     await waitFor(async () => (await assigneeOf(second)) === agent.id, { what: "the transferred conversation's assignment" });
+    // A hand-off to the department by name (the AI tool's way, POST /assign with a department): assigned at once too.
+    const third = await waitingConversation(null);
+    expect((await api(app, "POST", `/v1/conversations/${third}/assign`, org.key, { department: "Vendas AA" })).status).toBe(200);
+    expect(await assigneeOf(third)).toBe(agent.id);
   });
 
   test("settings: isolation (another organization's ids are 404), roles, validation", async () => {

@@ -25,8 +25,10 @@ beforeAll(async () => {
   org = await setupOrg(app, { orgName: "Hours A" });
   other = await setupOrg(app, { orgName: "Hours B" });
   instanceId = await connectedSandbox(app, org.key);
-  [{ id: salesId }] = (await db.insert(departments).values({ organizationId: org.organization.id, name: "Vendas" }).returning()) as [{ id: string }];
-  [{ id: otherDepartmentId }] = (await db.insert(departments).values({ organizationId: other.organization.id, name: "Outro" }).returning()) as [{ id: string }];
+  const [sales] = await db.insert(departments).values({ organizationId: org.organization.id, name: "Vendas" }).returning();
+  const [foreign] = await db.insert(departments).values({ organizationId: other.organization.id, name: "Outro" }).returning();
+  salesId = sales!.id;
+  otherDepartmentId = foreign!.id;
 });
 
 afterEach(() => setSystemTime());

@@ -3,6 +3,7 @@ import type { DbOrTx } from "@/db/client";
 import { conversations } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
 import type { Actor } from "@/lib/caller";
+import { log } from "@/lib/logger";
 import { recordActivity } from "./activity";
 
 /**
@@ -52,4 +53,24 @@ export async function assignWaitingConversation(
   // recordActivity also tells open inbox pages (the assigned agent's among them) over SSE.
   await recordActivity(tx, organizationId, conversationId, actor, "assigned", { toUserId: userId, automatic: true, ...details });
   return true;
+}
+
+/**
+ * Called (after commit) when a manual assignment or a hand-off leaves a conversation unassigned in a
+ * department: auto-assignment (availability, above this feature) subscribes in src/routes.ts.
+ */
+export const onLeftUnassigned: ((organizationId: string) => Promise<void>)[] = [];
+
+export async function notifyLeftUnassigned(
+  organizationId: string | null | undefined,
+  conversation: { assignedUserId: string | null; departmentId: string | null },
+) {
+  if (!organizationId || conversation.assignedUserId || !conversation.departmentId) return;
+  for (const listener of [...onLeftUnassigned]) {
+    try {
+      await listener(organizationId);
+    } catch (err) {
+      log.error("left-unassigned listener failed", { organizationId, err });
+    }
+  }
 }
