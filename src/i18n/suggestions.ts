@@ -63,6 +63,11 @@ export default {
         workflowRequired: "Escolha o workflow de IA cuja conexão classifica as mensagens.",
       },
     },
+    workflowForm: {
+      draftOnly: "Só rascunho (modo híbrido em todas as conversas)",
+      draftOnlyHint: "A IA nunca envia: cada resposta espera um atendente no inbox.",
+      sentimentOptOut: "Deixar as conversas deste workflow fora da classificação de sentimento",
+    },
     settings: {
       title: "Modo híbrido e sentimento",
       link: "Modo híbrido e sentimento",
@@ -207,6 +212,11 @@ export default {
         workflowInvalid: "Choose an AI workflow of this organization.",
         workflowRequired: "Choose the AI workflow whose connection classifies messages.",
       },
+    },
+    workflowForm: {
+      draftOnly: "Draft only (hybrid mode in every conversation)",
+      draftOnlyHint: "The AI never sends: each reply waits for an agent in the inbox.",
+      sentimentOptOut: "Leave this workflow's conversations out of sentiment classification",
     },
     settings: {
       title: "Hybrid mode and sentiment",

@@ -5,7 +5,7 @@ import { and, eq } from "drizzle-orm";
 import { createApp } from "@/app";
 import { config } from "@/config";
 import { db } from "@/db/client";
-import { conversations, departmentReplyModes, departments, learningEvents, promptVersions, suggestedResponses, users } from "@/db/schema";
+import { conversations, departmentReplyModes, departments, learningEvents, promptVersions, suggestedResponses, users, workflows } from "@/db/schema";
 import { processDueReplies } from "@/features/automation/automation.service";
 import { publishPromptVersion } from "@/features/prompts/prompt.service";
 import { createTrigger } from "@/features/triggers/trigger.service";
@@ -164,5 +164,23 @@ describe("learning pages", () => {
       .from(departmentReplyModes)
       .where(and(eq(departmentReplyModes.departmentId, dept!.id)));
     expect(still!.organizationId).toBe(s.orgId);
+  });
+});
+
+describe("workflow form", () => {
+  test("draft only and the sentiment opt-out are workflow settings of the form", async () => {
+    const s = await setupOrg(app);
+    const index = await (await s.client.get("/workflows")).text();
+    expect(index).toContain('name="config.draftOnly"');
+    expect(index).toContain('name="config.sentimentOptOut"');
+    const created = await s.client.postForm(
+      "/workflows",
+      { name: "Drafter", provider: "openai", "config.model": "gpt-test", "config.draftOnly": "on", "config.sentimentOptOut": "on" },
+      { htmx: true },
+    );
+    expect(created.status).toBe(204);
+    const id = created.headers.get("hx-redirect")!.split("/").pop()!;
+    const [row] = await db.select().from(workflows).where(eq(workflows.id, id));
+    expect(row!.config).toMatchObject({ draftOnly: true, sentimentAnalysis: false });
   });
 });

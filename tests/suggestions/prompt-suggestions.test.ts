@@ -57,7 +57,7 @@ describe("prompt suggestions", () => {
     model.state.object = () => PROPOSAL;
     const created = await api(app, "POST", "/v1/prompt-suggestions", s.key, { workflowId: s.workflow.id });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ status: "pending", origin: "manual", currentPrompt: "Be brief.", eventCount: 3, confidence: 0.8, ...PROPOSAL });
+    expect(created.body).toMatchObject({ status: "pending", origin: "manual", currentPrompt: "Be brief.", eventCount: 3, ...PROPOSAL });
     expect(created.body.tokens).toBe(42);
 
     // Structured output: the zod schema reached the model as response_format json_schema.
