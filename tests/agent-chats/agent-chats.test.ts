@@ -209,6 +209,24 @@ describe("direct chats with an agent over /v1", () => {
   });
 });
 
+describe("the agent's face", () => {
+  test("a workflow's persona names the agent (name, role, avatar); without one the workflow's name does", async () => {
+    const persona = await createWorkflow(memberCaller(A.user.id, A.organization.id, "owner"), {
+      name: "Cobrança v2",
+      provider: "openai",
+      config: { baseUrl: openai.baseUrl, model: "gpt-dm", persona: { name: "Lia", role: "Analista financeira", avatarUrl: "https://cdn.example.com/lia.png" } },
+    } as never);
+    const chat = (await api(app, "POST", "/v1/agent-chats", ownerKey, { workflowId: persona.id })).body.chat;
+    expect(chat).toMatchObject({ agentName: "Lia", agentRole: "Analista financeira", agentAvatarUrl: "https://cdn.example.com/lia.png", title: null });
+    const agents = (await api(app, "GET", "/v1/agent-chats/agents", ownerKey)).body.data;
+    expect(agents.find((a: any) => a.id === persona.id)).toMatchObject({ name: "Lia", role: "Analista financeira" });
+    const page = await signIn(app, A.user.id, A.organization.id);
+    const html = await (await page.get(`/agent-chats/${chat.id}`)).text();
+    expect(html).toContain('src="https://cdn.example.com/lia.png"');
+    expect(html).toContain("Lia · Analista financeira");
+  });
+});
+
 describe("tools in a direct chat", () => {
   test("the agent uses a look-up tool, kept as a tool line; a customer tool it asks for is not there to run", async () => {
     /** A ViaCEP-compatible server: `GET /ws/{cep}/json/`. */

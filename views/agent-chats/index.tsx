@@ -15,6 +15,22 @@ export type StartChatValues = { workflowId?: string; title?: string; text?: stri
 
 const chatName = (c: PublicAgentChat) => c.title ?? c.agentName ?? "";
 
+/** The persona's avatar (an https image the browser loads), else the initials of its name. */
+function Avatar({ name, url }: { name: string; url: string | null }) {
+  if (url) return <img class="agent-avatar" src={url} alt="" width="32" height="32" />;
+  const initials = name
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((w) => w[0]!.toUpperCase())
+    .join("");
+  return (
+    <span class="agent-avatar agent-initials" aria-hidden="true" safe>
+      {initials}
+    </span>
+  );
+}
+
 /** The member's chats, pinned first (the server ordered them); the open one is marked. */
 export function AgentChatList(props: { chats: PublicAgentChat[]; openId?: string; archived: boolean }) {
   return (
@@ -31,22 +47,27 @@ export function AgentChatList(props: { chats: PublicAgentChat[]; openId?: string
           {props.chats.map((c) => (
             <li class={c.id === props.openId ? "open" : undefined} data-chat-id={c.id}>
               <a href={`/agent-chats/${c.id}`} aria-current={c.id === props.openId ? "page" : undefined}>
-                <span class="agent-chat-name" safe>
-                  {chatName(c)}
-                </span>
-                {c.pinned ? <Badge tone="muted">{t("agent-chats:pinned")}</Badge> : ""}
-                {c.unreadCount > 0 ? (
-                  <span class="badge badge-ok unread" title={tText("agent-chats:unread", { count: c.unreadCount })} safe>
-                    {String(c.unreadCount)}
+                <Avatar name={c.agentName ?? ""} url={c.agentAvatarUrl} />
+                <span class="agent-chat-text">
+                  <span class="agent-chat-top">
+                    <span class="agent-chat-name" safe>
+                      {chatName(c)}
+                    </span>
+                    {c.pinned ? <Badge tone="muted">{t("agent-chats:pinned")}</Badge> : ""}
+                    {c.unreadCount > 0 ? (
+                      <span class="badge badge-ok unread" title={tText("agent-chats:unread", { count: c.unreadCount })} safe>
+                        {String(c.unreadCount)}
+                      </span>
+                    ) : (
+                      ""
+                    )}
                   </span>
-                ) : (
-                  ""
-                )}
-                <span class="agent-chat-preview muted small" safe>
-                  {c.lastMessage?.content ?? ""}
-                </span>
-                <span class="muted small">
-                  <Time at={c.lastMessageAt ?? c.createdAt} />
+                  <span class="agent-chat-preview muted small" safe>
+                    {c.lastMessage?.content ?? ""}
+                  </span>
+                  <span class="muted small">
+                    <Time at={c.lastMessageAt ?? c.createdAt} />
+                  </span>
                 </span>
               </a>
             </li>
@@ -176,10 +197,15 @@ function ChatHeader(props: { chat: PublicAgentChat; csrfToken: string }) {
   );
   return (
     <header class="agent-chat-header">
-      <h2 safe>{chatName(c)}</h2>
-      <p class="muted small" safe>
-        {tText("agent-chats:chatWith", { agent: c.agentName ?? "" })}
-      </p>
+      <div class="agent-chat-title">
+        <Avatar name={c.agentName ?? ""} url={c.agentAvatarUrl} />
+        <div>
+          <h2 safe>{chatName(c)}</h2>
+          <p class="muted small" safe>
+            {tText("agent-chats:chatWith", { agent: c.agentRole ? `${c.agentName} · ${c.agentRole}` : (c.agentName ?? "") })}
+          </p>
+        </div>
+      </div>
       <div class="row">
         {action("pin", tText(c.pinned ? "agent-chats:actions.unpin" : "agent-chats:actions.pin"))}
         {action("archive", tText(c.archived ? "agent-chats:actions.unarchive" : "agent-chats:actions.archive"))}

@@ -16,7 +16,9 @@ export const agentChatJsonSchema = rowJson(dmConversations, [
   "createdAt",
   "updatedAt",
 ]).extend({
-  agentName: z.string().nullable().describe("The agent's (workflow's) name; a chat without a title shows it"),
+  agentName: z.string().nullable().describe("The agent's persona name (else the workflow's name); a chat without a title shows it"),
+  agentRole: z.string().nullable().describe("The persona's role, when it has one"),
+  agentAvatarUrl: z.string().nullable().describe("The persona's https avatar, when it has one"),
   archived: z.boolean(),
   answering: z.boolean().describe("The agent's answer is on its way"),
   lastMessage: z
@@ -40,7 +42,15 @@ export const agentChatMessagesSchema = z.object({
 export const agentChatStartedSchema = z.object({ chat: agentChatJsonSchema, message: agentChatMessageJsonSchema.nullable() });
 
 export const agentsListSchema = z.object({
-  data: z.array(z.object({ id: z.string(), name: z.string(), description: z.string().nullable() })),
+  data: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string().describe("The persona's name, else the workflow's"),
+      role: z.string().nullable(),
+      avatarUrl: z.string().nullable(),
+      description: z.string().nullable(),
+    }),
+  ),
   nextCursor: z.null(),
 });
 

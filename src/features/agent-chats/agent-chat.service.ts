@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gt, inArray, isNotNull, isNull, ne, sql } from "dri
 import { db, notifyMany, rowsOf, type DbOrTx } from "@/db/client";
 import { apiKeys, dmConversations, dmMessages, memberships, organizations, users, workflows } from "@/db/schema";
 import { EngineError, ENGINE_TIMEOUT_MS, type ChatTurn, type EngineReply } from "@/features/workflows/engines/engine";
+import { personaSchema } from "@/features/prompts/prompt.schema";
 import { engineFor } from "@/features/workflows/workflow.service";
 import type { Caller } from "@/lib/caller";
 import { AppError, forbidden } from "@/lib/errors";
@@ -27,7 +28,19 @@ import { AGENT_CHAT_LIMITS, type StartAgentChatInput, type UpdateAgentChatInput 
 
 export type AgentChat = typeof dmConversations.$inferSelect;
 export type AgentChatMessage = typeof dmMessages.$inferSelect;
-export type AgentChatSummary = AgentChat & { agentName: string; lastMessage: { role: AgentChatMessage["role"]; content: string } | null; answering: boolean };
+/** Who the member talks to: the workflow's persona (prompts feature) when it has one, else the workflow's name. */
+export type AgentFace = { name: string; role: string | null; avatarUrl: string | null };
+export type AgentChatSummary = AgentChat & {
+  agent: AgentFace;
+  lastMessage: { role: AgentChatMessage["role"]; content: string } | null;
+  answering: boolean;
+};
+
+function faceOf(w: { name: string; config: Record<string, unknown> }): AgentFace {
+  const persona = personaSchema.safeParse(w.config.persona ?? {});
+  const p = persona.success ? persona.data : {};
+  return { name: p.name ?? w.name, role: p.role ?? null, avatarUrl: p.avatarUrl ?? null };
+}
 
 /** Wakes the agent-chat worker: an answer became due. */
 export const AGENT_CHAT_DUE_CHANNEL = "livchat_agent_chat_due";
@@ -69,12 +82,14 @@ async function selfOf(caller: Caller, tx: DbOrTx = db): Promise<Self> {
 const mine = (self: Self) => and(eq(dmConversations.organizationId, self.organizationId), eq(dmConversations.userId, self.userId));
 
 export function agentChatJson(c: AgentChat | AgentChatSummary) {
-  const summary = "agentName" in c ? c : null;
+  const summary = "agent" in c ? c : null;
   return {
     id: c.id,
     workflowId: c.workflowId,
     title: c.title,
-    agentName: summary?.agentName ?? null,
+    agentName: summary?.agent.name ?? null,
+    agentRole: summary?.agent.role ?? null,
+    agentAvatarUrl: summary?.agent.avatarUrl ?? null,
     pinned: c.pinned,
     archived: c.archivedAt !== null,
     archivedAt: c.archivedAt,
@@ -95,13 +110,14 @@ export function agentChatMessageJson(m: AgentChatMessage) {
 }
 
 /** The organization's agents a member may chat with: its active AI workflows (AST and flows have no chat of this kind). */
-export async function listAgents(caller: Caller): Promise<{ id: string; name: string; description: string | null }[]> {
+export async function listAgents(caller: Caller): Promise<({ id: string; description: string | null } & AgentFace)[]> {
   const { organizationId } = await selfOf(caller);
-  return db
-    .select({ id: workflows.id, name: workflows.name, description: workflows.description })
+  const rows = await db
+    .select({ id: workflows.id, name: workflows.name, description: workflows.description, config: workflows.config })
     .from(workflows)
     .where(and(eq(workflows.organizationId, organizationId), eq(workflows.provider, "openai"), eq(workflows.isActive, true)))
     .orderBy(asc(workflows.name));
+  return rows.map((w) => ({ id: w.id, description: w.description, ...faceOf(w) }));
 }
 
 async function agentOf(organizationId: string, workflowId: string, tx: DbOrTx = db) {
@@ -126,7 +142,7 @@ export async function listAgentChats(caller: Caller, opts: { archived?: boolean 
     .limit(1)
     .as("last");
   const rows = await db
-    .select({ chat: dmConversations, agentName: workflows.name, lastRole: last.role, lastContent: last.content })
+    .select({ chat: dmConversations, agentName: workflows.name, agentConfig: workflows.config, lastRole: last.role, lastContent: last.content })
     .from(dmConversations)
     .innerJoin(workflows, eq(workflows.id, dmConversations.workflowId))
     .leftJoinLateral(last, sql`true`)
@@ -135,7 +151,7 @@ export async function listAgentChats(caller: Caller, opts: { archived?: boolean 
     .limit(200);
   return rows.map((r) => ({
     ...r.chat,
-    agentName: r.agentName,
+    agent: faceOf({ name: r.agentName, config: r.agentConfig }),
     lastMessage: r.lastRole && r.lastContent !== null ? { role: r.lastRole, content: r.lastContent.slice(0, 200) } : null,
     answering: r.chat.answerDueAt !== null,
   }));
@@ -146,13 +162,13 @@ export async function getAgentChat(caller: Caller, id: string, tx: DbOrTx = db):
   const self = await selfOf(caller, tx);
   if (!isUuid(id)) throw notFound();
   const [row] = await tx
-    .select({ chat: dmConversations, agentName: workflows.name })
+    .select({ chat: dmConversations, agentName: workflows.name, agentConfig: workflows.config })
     .from(dmConversations)
     .innerJoin(workflows, eq(workflows.id, dmConversations.workflowId))
     .where(and(eq(dmConversations.id, id), mine(self)))
     .limit(1);
   if (!row) throw notFound();
-  return { ...row.chat, agentName: row.agentName, lastMessage: null, answering: row.chat.answerDueAt !== null };
+  return { ...row.chat, agent: faceOf({ name: row.agentName, config: row.agentConfig }), lastMessage: null, answering: row.chat.answerDueAt !== null };
 }
 
 /** The chat's lines, oldest first (the latest `limit`). */
