@@ -469,7 +469,7 @@ export async function npsDashboard(caller: Caller, query: NpsQuery, now = new Da
       .from(satisfactionFeedback)
       .where(where),
     tx
-      .select({ key: periodKey, label: periodKey, ...counts })
+      .select({ key: periodKey, label: sql<string | null>`null`, ...counts })
       .from(satisfactionFeedback)
       .where(where)
       .groupBy(sql`1`)
@@ -502,7 +502,7 @@ export async function npsDashboard(caller: Caller, query: NpsQuery, now = new Da
     timeZone,
     bucket,
     overall: group(overall[0] ?? { key: null, label: null, promoters: 0, neutrals: 0, detractors: 0, total: 0 }),
-    byPeriod: byPeriod.map(group),
+    byPeriod: byPeriod.map((r) => group({ ...r, label: r.key })),
     byAgent: byAgent.map(group),
     byDepartment: byDepartment.map(group),
     byWorkflow: byWorkflow.map(group),
