@@ -6,6 +6,7 @@ import type { Catalog } from "./index";
  */
 export default {
   "pt-BR": {
+    nav: "Departamentos",
     title: "Departamentos",
     back: "← Departamentos",
     intro: "Filas de atendimento: agentes veem as conversas dos seus departamentos; supervisores e administradores veem todas.",
@@ -97,6 +98,7 @@ export default {
       reopened: "Reaberta",
       auto_closed: "Encerrada automaticamente após {{duration}} sem resposta do contato",
       bot_failed: "O robô falhou",
+      out_of_hours: "Fora do horário de atendimento: mensagem de ausência enviada",
       reason: "Motivo: {{reason}}",
       nobody: "ninguém",
       noDepartment: "sem departamento",
@@ -123,6 +125,7 @@ export default {
     },
   },
   en: {
+    nav: "Departments",
     title: "Departments",
     back: "← Departments",
     intro: "Service queues: agents see the conversations of their departments; supervisors and admins see all.",
@@ -213,6 +216,7 @@ export default {
       reopened: "Reopened",
       auto_closed: "Closed automatically after {{duration}} without a contact reply",
       bot_failed: "The bot failed",
+      out_of_hours: "Outside business hours: the out-of-hours message was sent",
       reason: "Reason: {{reason}}",
       nobody: "nobody",
       noDepartment: "no department",

@@ -5,6 +5,9 @@ import { t, tText } from "@/lib/i18n";
 import { Badge, fieldError } from "../components/ui";
 import { MessageBubble, reactionTargetOf } from "./_message";
 import { ReplyAttachment } from "./_media";
+import { ActivityItem, timeline } from "./_activity";
+import { TransferSlot } from "../departments/_transfer";
+import type { ActivityLine } from "@/features/conversations/activity";
 import { SentimentBadge } from "../suggestions/_sentiment";
 import { SuggestionSlot } from "../suggestions/_draft";
 import { inboxQuery, type InboxFilters } from "./_list";
@@ -63,7 +66,7 @@ export function ConversationHeader({ row, members, meId, filters }: { row: Conve
         ) : (
           <span class="muted">{t("inbox:conversation.unassigned")}</span>
         )}
-        {c.department ? <span class="muted" safe>{`· ${c.department}`}</span> : ""}
+        {row.department ? <span class="muted truncate" safe>{`· ${row.department.name}`}</span> : ""}
       </div>
       <div class="conv-actions row">
         {row.assignee?.id !== meId ? (
@@ -92,6 +95,7 @@ export function ConversationHeader({ row, members, meId, filters }: { row: Conve
             {t("inbox:conversation.assign")}
           </button>
         </form>
+        <TransferSlot conversationId={c.id} />
         {c.handledBy === "bot" ? (
           <form {...post("handoff")}>
             <input type="hidden" name="to" value="human" />
@@ -140,7 +144,18 @@ export function ConversationHeader({ row, members, meId, filters }: { row: Conve
  * Messages oldest → newest. `olderCursor` renders a "load older" control that replaces itself with
  * the previous page. The live script appends or replaces bubbles by id.
  */
-export function MessageList({ conversationId, messages, olderCursor }: { conversationId: string; messages: Message[]; olderCursor: string | null }) {
+export function MessageList({
+  conversationId,
+  messages,
+  olderCursor,
+  activities = [],
+}: {
+  conversationId: string;
+  messages: Message[];
+  olderCursor: string | null;
+  /** Activity lines (assignments, transfers, resolutions…) shown between the messages. */
+  activities?: ActivityLine[];
+}) {
   return (
     <div
       id="messages"
@@ -153,14 +168,22 @@ export function MessageList({ conversationId, messages, olderCursor }: { convers
     >
       <OlderMessages conversationId={conversationId} cursor={olderCursor} />
       {messages.length === 0 ? <p class="empty">{t("inbox:messages.empty")}</p> : ""}
-      <MessageItems messages={messages} />
+      <MessageItems messages={messages} activities={activities} complete={olderCursor === null} />
     </div>
   );
 }
 
 /** One page of bubbles (the latest, or an older one loaded above): reactions on a target of the page show on it. */
-export function MessageItems({ messages }: { messages: Message[] }) {
-  return <>{messages.map((m) => (m.type === "reaction" && shownOnTarget(m, messages) ? "" : <MessageBubble message={m} quoted={quotedIn(m, messages)} />))}</>;
+export function MessageItems({ messages, activities = [], complete = false }: { messages: Message[]; activities?: ActivityLine[]; complete?: boolean }) {
+  return (
+    <>
+      {timeline(messages, activities, complete).map((entry) => {
+        if ("activity" in entry) return <ActivityItem activity={entry.activity} />;
+        const m = entry.message;
+        return m.type === "reaction" && shownOnTarget(m, messages) ? "" : <MessageBubble message={m} quoted={quotedIn(m, messages)} />;
+      })}
+    </>
+  );
 }
 
 /** The quoted message (or the poll a vote answers) when it is on this page (its bubble shows a preview of it). */
@@ -250,6 +273,7 @@ export function ConversationPane(props: {
   row: ConversationRow;
   messages: Message[];
   olderCursor: string | null;
+  activities?: ActivityLine[];
   members: Member[];
   meId: string;
   filters: InboxFilters;
@@ -258,7 +282,7 @@ export function ConversationPane(props: {
   return (
     <section class="conversation" aria-label={tText("inbox:conversation.label")}>
       <ConversationHeader row={props.row} members={props.members} meId={props.meId} filters={props.filters} />
-      <MessageList conversationId={props.row.conversation.id} messages={props.messages} olderCursor={props.olderCursor} />
+      <MessageList conversationId={props.row.conversation.id} messages={props.messages} olderCursor={props.olderCursor} activities={props.activities} />
       <SuggestionSlot conversationId={props.row.conversation.id} />
       <ReplyForm row={props.row} values={props.reply?.values} errors={props.reply?.errors} />
     </section>

@@ -30,7 +30,7 @@ import {
 } from "@/features/workflows/thread.service";
 import { engineFor, workflowForFlow, type Workflow } from "@/features/workflows/workflow.service";
 import { threadContext } from "@/features/workflows/memory";
-import { awaitingMedia, turnInput, visionOf } from "@/features/workflows/media-context";
+import { awaitingMedia, transcriptWaitable, turnInput, visionOf } from "@/features/workflows/media-context";
 import { systemCaller } from "@/lib/caller";
 import { withLocale, type RequestLocale } from "@/lib/i18n";
 import { log } from "@/lib/logger";
@@ -317,9 +317,9 @@ async function answerLoadedTurn(thread: Thread, ctx: Ctx & { workflow: Workflow 
     )
     .orderBy(asc(messages.createdAt));
   // A voice note still being transcribed: the turn waits for its words instead of answering without them
-  // (its transcription always settles: transcribed, failed, or its audio given up on).
+  // (its transcription always settles: transcribed, failed, or its audio given up on), up to a bound.
   // An image or document still downloading is waited for too, a bounded time (media-context.ts).
-  if ((await awaitingTranscription(pending.map((m) => m.id))) || awaitingMedia(pending, now)) {
+  if ((await awaitingTranscription(transcriptWaitable(pending, now))) || awaitingMedia(pending, now)) {
     await scheduleReply(thread.id, new Date(now.getTime() + TRANSCRIPT_RECHECK_MS));
     return;
   }

@@ -155,7 +155,7 @@ export async function deleteCannedReply(caller: Caller, id: string, tx?: DbOrTx)
 /** The replies the reply box offers for `/q` in a conversation (its department's and the organization-wide ones). */
 export async function suggestCannedReplies(caller: Caller, conversationId: string, q: string): Promise<CannedReply[]> {
   const row = await getConversation(caller, conversationId);
-  return listCannedReplies(caller, { q, department: row.conversation.department, limit: CANNED_REPLY_LIMITS.suggestions });
+  return listCannedReplies(caller, { q, department: (row.department?.name ?? null), limit: CANNED_REPLY_LIMITS.suggestions });
 }
 
 /**
@@ -197,7 +197,7 @@ export async function renderCannedReply(
 ): Promise<{ reply: CannedReply; text: string; media: Awaited<ReturnType<typeof attachmentOf>> }> {
   const row = await getConversation(caller, conversationId);
   const reply = await getCannedReply(caller, replyId);
-  if (reply.department !== null && reply.department !== row.conversation.department) throw notFound();
+  if (reply.department !== null && reply.department !== (row.department?.name ?? null)) throw notFound();
   const [contact] = await db
     .select({ name: contacts.name, phone: contacts.phone, metadata: contacts.metadata })
     .from(contacts)

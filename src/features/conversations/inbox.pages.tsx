@@ -16,6 +16,7 @@ import { ConversationList, type InboxFilters } from "@views/inbox/_list";
 import { MessageBubble } from "@views/inbox/_message";
 import { InboxPage } from "@views/inbox/index";
 import { aiToolCallsOf } from "./inbox.ai";
+import { listActivities } from "./activity";
 import { CONVERSATION_LIMITS, assignFormSchema, handoffSchema, replyFormSchema, replyWithAttachmentSchema, statusFormSchema } from "./conversation.schema";
 import {
   assignConversation,
@@ -59,10 +60,11 @@ async function listFor(admin: AdminContext, filters: InboxFilters, cursor?: stri
   });
 }
 
-/** The latest page of messages, oldest first for reading, with the cursor to load older ones. */
+/** The latest page of messages, oldest first for reading, with the cursor to load older ones, and the activity lines shown between them. */
 async function recentMessages(admin: AdminContext, conversationId: string) {
   const page = await listConversationMessages(admin, conversationId, { order: "desc", limit: CONVERSATION_LIMITS.messagesDefault });
-  return { messages: page.data.reverse(), olderCursor: page.nextCursor };
+  const activities = await listActivities(admin.organization.id, conversationId);
+  return { messages: page.data.reverse(), olderCursor: page.nextCursor, activities };
 }
 
 /**
@@ -192,7 +194,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
           filters={filters}
           rows={page.data}
           nextCursor={page.nextCursor}
-          open={{ row, messages: recent.messages, olderCursor: recent.olderCursor, members, aiTools }}
+          open={{ row, messages: recent.messages, olderCursor: recent.olderCursor, activities: recent.activities, members, aiTools }}
         />
       );
     },
@@ -212,7 +214,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
     async ({ admin, params }) => {
       const row = await getConversation(admin, params.id);
       const recent = await recentMessages(admin, row.conversation.id);
-      return <MessageList conversationId={row.conversation.id} messages={recent.messages} olderCursor={recent.olderCursor} />;
+      return <MessageList conversationId={row.conversation.id} messages={recent.messages} olderCursor={recent.olderCursor} activities={recent.activities} />;
     },
     { member: "agent", params: idParams, detail: { hide: true } },
   )
@@ -274,7 +276,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
             filters={{ status: "open", mine: false }}
             rows={page.data}
             nextCursor={page.nextCursor}
-            open={{ row, messages: recent.messages, olderCursor: recent.olderCursor, members, reply }}
+            open={{ row, messages: recent.messages, olderCursor: recent.olderCursor, activities: recent.activities, members, reply }}
           />
         );
       }
