@@ -5,7 +5,8 @@ import { expect } from "bun:test";
 import type { App } from "@/app";
 import { createSession } from "@/auth/session";
 import { db } from "@/db/client";
-import { departments, flowSteps, memberships, webhookDeliveries, promptSuggestions } from "@/db/schema";
+import { departments, flowSteps, memberships, webhookDeliveries, promptSuggestions, satisfactionFeedback } from "@/db/schema";
+import { raiseAlert } from "@/features/alerts/alert.service";
 import { startAgentChat } from "@/features/agent-chats/agent-chat.service";
 import { createAnnouncement } from "@/features/announcements/announcement.service";
 import { createDraft } from "@/features/suggestions/suggestion.service";
@@ -139,6 +140,26 @@ export async function seedOrganization(app: App, orgName: string) {
     knowledgeCollection.id,
     new File([`${orgName}: atendemos de segunda a sexta.`], "faq.txt", { type: "text/plain" }),
   );
+  // An SLA alert on the conversation and a detractor's answered survey with its handling task.
+  const alert = await db.transaction((tx) =>
+    raiseAlert(tx, orgId, { type: "keyword", conversationId: conversation.id, message: "sweep", dedupeKey: `sweep:${conversation.id}` }),
+  );
+  const [feedback] = await db
+    .insert(satisfactionFeedback)
+    .values({
+      organizationId: orgId,
+      conversationId: conversation.id,
+      contactId: conversation.contact.id,
+      instanceId: instance.id,
+      departmentId: department!.id,
+      state: "closed",
+      expiresAt: new Date(Date.now() + 86_400_000),
+      npsScore: 3,
+      category: "detractor",
+      answeredAt: new Date(),
+      handlingStatus: "pending",
+    })
+    .returning();
   // The owner signed in on a second browser: the account page can sign that session out.
   const { session: otherSession } = await createSession(org.user.id, { activeOrganizationId: orgId });
 
@@ -174,6 +195,8 @@ export async function seedOrganization(app: App, orgName: string) {
       promptSuggestion: promptSuggestion!.id,
       knowledgeCollection: knowledgeCollection.id,
       knowledgeDocument: knowledgeDocument.id,
+      alert: alert!.id,
+      feedback: feedback!.id,
     },
     stepKey: step!.key,
     invitationToken,

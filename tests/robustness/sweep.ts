@@ -113,6 +113,9 @@ export function kindOf(
   if (segments[0] === "members") return segments[1] === "invitations" ? "invitation" : "membership";
   if (segments[0] === "learning") return segments[1] === "departments" ? "department" : "promptSuggestion";
   if (segments[0] === "knowledge") return segments[1] === "documents" ? "knowledgeDocument" : "knowledgeCollection";
+  if (segments[0] === "alerts") return segments[1] === "targets" ? "department" : "alert";
+  if (segments[0] === "satisfaction") return segments[1] === "surveys" ? "department" : "feedback";
+  if (segments[0] === "monitor") return segments[1] === "alerts" ? "alert" : "conversation";
   return table[segments[0]!] ?? null;
 }
 
