@@ -18,10 +18,12 @@ import { systemCaller } from "@/lib/caller";
 import { wireFeatures } from "@/routes";
 import { runMediaOnce } from "@/workers/media.worker";
 import type { Instance } from "@/db/schema";
-import { botTexts, connectedInstance } from "../automation/helpers";
+import { botTexts, connectedInstance, contactWrites } from "../automation/helpers";
 import { createOwner } from "../helpers/factories";
 import { createApp } from "@/app";
-import { workflows } from "@/db/schema";
+import { memberships, workflows } from "@/db/schema";
+import { MEDIA_CONTEXT_LIMITS } from "@/features/workflows/media-context";
+import { enableTranscription } from "../transcription/helpers";
 import { signIn } from "../helpers/factories";
 import { startOpenAiServer } from "./ai-servers";
 import { startAnthropic } from "./engines/llm-servers";
@@ -176,6 +178,26 @@ describe("media reaches the model as context", () => {
       .slice(0, 3);
     expect(words.length).toBeGreaterThan(0);
     for (const w of words) expect(second).toContain(w);
+  });
+});
+
+describe("waiting for a transcript is bounded", () => {
+  test("a voice note still being transcribed holds the turn, up to two minutes; then it reads as without transcript", async () => {
+    const { instance, org } = await boundWorkflow();
+    const [owner] = await db.select({ userId: memberships.userId }).from(memberships).where(eq(memberships.organizationId, org));
+    await enableTranscription(org, owner!.userId);
+    const before = openai.state.requests.length;
+    await contactSends(instance, "+5511990000006", "audio", new TextEncoder().encode(`voice3-${"z".repeat(64)}`), { mimeType: "audio/ogg" });
+    await runMediaOnce();
+    // The voice note itself is held for its words (the transcription feature); a text written after it makes a turn.
+    await contactWrites(instance, "+5511990000006", "oi?");
+    // The transcription is queued (no transcription worker runs here): the turn waits for its words…
+    expect(await processDueReplies(at(30_000))).toBe(1);
+    expect(openai.state.requests.length).toBe(before);
+    // …but not for ever.
+    expect(await processDueReplies(at(MEDIA_CONTEXT_LIMITS.transcriptWaitMs + 10_000))).toBe(1);
+    expect(openai.state.requests.length).toBe(before + 1);
+    expect(lastUserContent()).toBe("[áudio sem transcrição]\noi?");
   });
 });
 

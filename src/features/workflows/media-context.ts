@@ -37,6 +37,8 @@ export const MEDIA_CONTEXT_LIMITS = {
   documentBytes: 10 * 1024 * 1024,
   /** How long a turn waits for a message's media that is still downloading before it answers without it. */
   mediaWaitMs: 60_000,
+  /** How long a turn waits for a voice note's transcript before it answers with "[áudio sem transcrição]". */
+  transcriptWaitMs: 120_000,
 } as const;
 
 /** Image types every vision API accepts. */
@@ -58,6 +60,14 @@ export function awaitingMedia(pending: TurnMessage[], now = new Date()): boolean
   return pending.some(
     (m) => (m.type === "image" || m.type === "document") && m.media?.status === "pending" && ageMs(m, now) < MEDIA_CONTEXT_LIMITS.mediaWaitMs,
   );
+}
+
+/**
+ * The messages whose transcript a turn may still wait for: those younger than `transcriptWaitMs` (an
+ * older voice note still being transcribed is answered as "[áudio sem transcrição]").
+ */
+export function transcriptWaitable(pending: TurnMessage[], now = new Date()): string[] {
+  return pending.filter((m) => ageMs(m, now) < MEDIA_CONTEXT_LIMITS.transcriptWaitMs).map((m) => m.id);
 }
 
 /** The stored bytes of a message's media: the id its jsonb names, else the media row that names the message. */
