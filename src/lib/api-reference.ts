@@ -68,6 +68,11 @@ export const apiReference = new Elysia({ name: "livchat-api-reference" })
           { name: "Webhooks", description: "Endpoints receiving every event, signed per Standard Webhooks, with a delivery log, retries and recovery." },
           { name: "Canned replies", description: "Saved answers agents insert into a conversation." },
           {
+            name: "Alerts",
+            description: "Supervisor alerts: first-response and resolution targets per department, urgency words, urgent sentiment; resolvable, emitted as alert.created / alert.resolved.",
+          },
+          { name: "Satisfaction", description: "NPS surveys sent after resolution per department, the answers, detractors' handling tasks and the NPS dashboard." },
+          {
             name: "Knowledge base",
             description:
               "Collections of documents (uploaded or fetched from a URL) that AI workflows answer from and cite; search, embeddings endpoint and unanswered questions.",
