@@ -53,7 +53,8 @@ describe("draft panel in the inbox", () => {
     expect(panel).not.toContain("<b>today</b>");
     expect(panel).toContain(`/suggestion/${s.draft.id}/send`);
     expect(panel).toContain(`/suggestion/${s.draft.id}/discard`);
-    expect(panel).toContain('hx-trigger="inbox:refresh from:body"');
+    expect(panel).toContain('hx-trigger="suggestion:refresh"');
+    expect(panel).toContain('data-live="1"');
 
     const edit = await (await s.client.get(`/inbox/${s.conversation.id}/suggestion/${s.draft.id}/edit`, { htmx: true })).text();
     expect(edit).toContain('name="text"');

@@ -13,6 +13,7 @@ export function SuggestionSlot({ conversationId }: { conversationId: string }) {
   return (
     <>
       <link rel="stylesheet" href="/static/suggestions.css" />
+      <script src="/static/suggestions.js" defer />
       <div id="suggestion-panel" hx-get={`/inbox/${conversationId}/suggestion`} hx-trigger="load" hx-swap="outerHTML" />
     </>
   );
@@ -27,7 +28,7 @@ export function DraftPanel({ conversation, suggestion, errors }: { conversation:
   const base = `/inbox/${conversation.id}/suggestion`;
   const error = fieldError(errors, "text") ?? fieldError(errors, "(body)");
   return (
-    <div id="suggestion-panel" class="suggestion-panel" hx-get={base} hx-trigger="inbox:refresh from:body" hx-swap="outerHTML">
+    <div id="suggestion-panel" class="suggestion-panel" data-live="1" hx-get={base} hx-trigger="suggestion:refresh" hx-swap="outerHTML">
       {suggestion ? (
         <section class="card draft-card" aria-label={tText("suggestions:draft.label")} data-suggestion-id={suggestion.id}>
           <p class="small muted">
@@ -45,6 +46,7 @@ export function DraftPanel({ conversation, suggestion, errors }: { conversation:
               action={`${base}/${suggestion.id}/send`}
               hx-post={`${base}/${suggestion.id}/send`}
               hx-target="#suggestion-panel"
+              hx-sync="closest .suggestion-panel:replace"
               hx-swap="outerHTML"
             >
               <button type="submit" class="small-button">
@@ -55,6 +57,7 @@ export function DraftPanel({ conversation, suggestion, errors }: { conversation:
               href={`${base}/${suggestion.id}/edit`}
               hx-get={`${base}/${suggestion.id}/edit`}
               hx-target="#suggestion-panel"
+              hx-sync="closest .suggestion-panel:replace"
               hx-swap="outerHTML"
               class="button secondary small-button"
             >
@@ -65,6 +68,7 @@ export function DraftPanel({ conversation, suggestion, errors }: { conversation:
               action={`${base}/${suggestion.id}/discard`}
               hx-post={`${base}/${suggestion.id}/discard`}
               hx-target="#suggestion-panel"
+              hx-sync="closest .suggestion-panel:replace"
               hx-swap="outerHTML"
               class="row"
             >
@@ -115,6 +119,7 @@ export function DraftEditForm({
         action={`${base}/${suggestion.id}/send`}
         hx-post={`${base}/${suggestion.id}/send`}
         hx-target="#suggestion-panel"
+        hx-sync="closest .suggestion-panel:replace"
         hx-swap="outerHTML"
         data-suggestion-id={suggestion.id}
       >
@@ -131,7 +136,14 @@ export function DraftEditForm({
         )}
         <div class="row draft-actions">
           <button type="submit">{t("suggestions:draft.sendEdited")}</button>
-          <a href={`/inbox/${conversation.id}`} hx-get={base} hx-target="#suggestion-panel" hx-swap="outerHTML" class="button secondary">
+          <a
+            href={`/inbox/${conversation.id}`}
+            hx-get={base}
+            hx-target="#suggestion-panel"
+            hx-sync="closest .suggestion-panel:replace"
+            hx-swap="outerHTML"
+            class="button secondary"
+          >
             {t("suggestions:draft.cancel")}
           </a>
         </div>
@@ -143,7 +155,15 @@ export function DraftEditForm({
 function ReplyModeForm({ conversation }: { conversation: Conversation }) {
   const action = `/inbox/${conversation.id}/reply-mode`;
   return (
-    <form method="post" action={action} hx-post={action} hx-target="#suggestion-panel" hx-swap="outerHTML" class="row small reply-mode-form">
+    <form
+      method="post"
+      action={action}
+      hx-post={action}
+      hx-target="#suggestion-panel"
+      hx-sync="closest .suggestion-panel:replace"
+      hx-swap="outerHTML"
+      class="row small reply-mode-form"
+    >
       <label for="reply-mode">{t("suggestions:draft.mode")}</label>
       <select id="reply-mode" name="mode">
         {REPLY_MODES.map((mode) => (
