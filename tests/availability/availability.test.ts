@@ -4,7 +4,13 @@ import { createApp } from "@/app";
 import { db } from "@/db/client";
 import { agentAvailability, auditLogs, conversationActivities, conversations, departmentMembers, departments, events, memberships } from "@/db/schema";
 import { createApiKey } from "@/features/api-keys/api-key.service";
-import { autoAssign, markInactiveAway, noteActivity, setOwnAvailability } from "@/features/availability/availability.service";
+import {
+  autoAssign,
+  markInactiveAway,
+  noteActivity,
+  organizationsWithWaitingConversations,
+  setOwnAvailability,
+} from "@/features/availability/availability.service";
 import { transferConversation } from "@/features/conversations/routing";
 import { subscribeLive } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
@@ -152,6 +158,9 @@ describe("auto-assignment", () => {
     await setOwnAvailability(memberCaller(away!.id, orgId(), "agent"), "away");
     const waiting: string[] = [];
     for (let i = 0; i < 6; i++) waiting.push(await waitingConversation(support));
+    // Put in the department without a trigger: the periodic worker's safety net finds the organization.
+    expect(await organizationsWithWaitingConversations()).toContain(orgId());
+    expect(await organizationsWithWaitingConversations()).not.toContain(other.organization.id);
     const assigned = await autoAssign(orgId());
     expect(assigned.map((x) => x.conversationId)).toEqual(waiting);
     const order = assigned.map((x) => x.userId);

@@ -473,7 +473,7 @@ export async function organizationsWithWaitingConversations(): Promise<string[]>
     .where(
       and(
         eq(departmentAssignment.autoAssign, true),
-        sql`exists (select 1 from ${conversations} c where c.department_id = ${departmentAssignment.departmentId}
+        sql`exists (select 1 from ${conversations} c where c.organization_id = ${departmentAssignment.organizationId} and c.department_id = ${departmentAssignment.departmentId}
           and c.status = 'open' and c.assigned_user_id is null)`,
         sql`exists (select 1 from ${departmentMembers} dm join ${agentAvailability} a
           on a.organization_id = dm.organization_id and a.user_id = dm.user_id

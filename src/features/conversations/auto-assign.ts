@@ -1,6 +1,6 @@
 import { and, eq, isNull, ne } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
-import { conversations } from "@/db/schema";
+import { conversations, departments } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
 import type { Actor } from "@/lib/caller";
 import { log } from "@/lib/logger";
@@ -33,6 +33,9 @@ export async function assignWaitingConversation(
     )
     .returning();
   if (!updated) return false;
+  const [department] = updated.departmentId
+    ? await tx.select({ name: departments.name }).from(departments).where(eq(departments.id, updated.departmentId)).limit(1)
+    : [];
   await recordEvent(
     {
       organizationId,
@@ -43,6 +46,7 @@ export async function assignWaitingConversation(
         conversation: { id: updated.id, contactId: updated.contactId, instanceId: updated.instanceId },
         assignedUserId: userId,
         previousAssignedUserId: null,
+        department: department?.name ?? null,
         departmentId: updated.departmentId,
         automatic: true,
         by: { type: actor.type, id: actor.id },
