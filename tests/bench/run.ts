@@ -578,6 +578,12 @@ try {
   });
   await stopChild(appB.child);
 
+  // Knowledge base: top-3 hit rate over the FAQ corpus, full-text and hybrid (tests/bench/knowledge.ts).
+  await scenario(["knowledge.top3_hit_rate_fts", "knowledge.top3_hit_rate_hybrid"], "knowledge retrieval", 120_000, async () => {
+    const { knowledgeRows } = await import("./knowledge");
+    for (const row of await knowledgeRows((name) => createOrganization(user.id, name))) put(row);
+  });
+
   // 4. Admin pages with many messages and deliveries (1 M each in full mode), seeded in SQL. Before the
   // inbound runs: their overload would still be draining, and ingestion then meets a full database.
   const pageRows: BenchRowId[] = ["pages.inbox_p95", "pages.inbox_conversation_p95", "pages.delivery_log_p95"];

@@ -1,5 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { config } from "@/config";
+import { createOrganization } from "@/features/organizations/organization.service";
 import { systemCaller } from "@/lib/caller";
+import { knowledgeRows } from "../bench/knowledge";
 import { createOwner } from "../helpers/factories";
 import { faqFiles, faqQuestions, hitRate, loadFaq } from "./corpus";
 
@@ -19,5 +22,23 @@ describe("retrieval over the Portuguese FAQ corpus", () => {
     console.log(`knowledge FTS top-3 hit rate: ${(result.rate * 100).toFixed(1)}% (${result.hits}/${result.total})`, result.misses);
     expect(result.mode).toBe("fts");
     expect(result.rate).toBeGreaterThanOrEqual(0.85);
+  });
+
+  test("the bench's rows (bun run bench): top-3 hit rate for full-text and hybrid retrieval, against chance", async () => {
+    // The embeddings server of the hybrid row runs on 127.0.0.1.
+    config.allowPrivateWebhookTargets = true;
+    const { user } = await createOwner();
+    try {
+      const rows = await knowledgeRows((name) => createOrganization(user.id, name));
+      console.log(rows.map((r) => `${r.scenario}: ${r.figure} (${r.detail})`).join("\n"));
+      expect(rows.map((r) => r.scenario)).toEqual(["knowledge.top3_hit_rate_fts", "knowledge.top3_hit_rate_hybrid"]);
+      for (const row of rows) {
+        expect(row.figure!).toBeGreaterThanOrEqual(row.limit);
+        expect(row.baseline!).toBeCloseTo(3 / faqFiles().length, 5);
+      }
+      expect(rows[1]!.detail).toContain("mode hybrid");
+    } finally {
+      config.allowPrivateWebhookTargets = false;
+    }
   });
 });
