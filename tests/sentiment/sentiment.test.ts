@@ -68,6 +68,14 @@ describe("sentiment and urgency", () => {
       .where(and(eq(usageDaily.organizationId, s.orgId), eq(usageDaily.metric, "ai_tokens")));
     expect(usage.reduce((sum, u) => sum + Number(u.count), 0)).toBeGreaterThanOrEqual(42);
 
+    // On the conversation's JSON too.
+    const json = await api(app, "GET", `/v1/conversations/${conversation.id}`, s.key);
+    expect(json.body).toMatchObject({
+      sentiment: "negative",
+      urgency: "high",
+      sentimentReason: "Threatens to cancel after a double charge",
+      aiReplyMode: "inherit",
+    });
     // The badge in the inbox list and in the conversation header.
     const list = await (await s.client.get("/inbox")).text();
     expect(list).toContain('data-sentiment="negative"');

@@ -195,6 +195,12 @@ export function conversationJson(row: ConversationRow) {
     departmentId: c.departmentId,
     resolutionReason: c.resolutionReason,
     workflowId: c.workflowId,
+    /** Hybrid mode (`draft`: the AI drafts for an agent) and the latest sentiment classification (HITL). */
+    aiReplyMode: c.aiReplyMode,
+    sentiment: c.sentiment,
+    urgency: c.urgency,
+    sentimentReason: c.sentimentReason,
+    sentimentAt: c.sentimentAt,
     lastMessageAt: c.lastMessageAt,
     lastMessagePreview: c.lastMessagePreview,
     unreadCount: c.unreadCount,
