@@ -6,11 +6,10 @@ import { claimMenuTurn, routeFromMenu } from "@/features/conversations/routing";
 import type { InboundMessageContext } from "@/features/inbound/inbound.service";
 import { queueOutboundMessage } from "@/features/messages/message.service";
 import { systemCaller, type Caller } from "@/lib/caller";
-import { AppError, validationFailed } from "@/lib/errors";
+import { validationFailed } from "@/lib/errors";
 import { tText, withLocale } from "@/lib/i18n";
-import { isUuid } from "@/lib/ids";
 import { log } from "@/lib/logger";
-import { organizationOf } from "@/lib/tenant";
+import { instanceOfTenant, organizationOf } from "@/lib/tenant";
 import { NUMBER_ANSWER } from "@/providers/features";
 import { assertManager } from "./department.service";
 import type { GreetingMenuInput } from "./department.schema";
@@ -41,17 +40,8 @@ export function greetingMenuJson(m: GreetingMenu) {
   };
 }
 
-const instanceNotFound = () => new AppError("not_found", tText("instances:errors.notFound"));
-
 async function organizationInstance(organizationId: string, instanceId: string, tx: DbOrTx) {
-  if (!isUuid(instanceId)) throw instanceNotFound();
-  const [row] = await tx
-    .select({ id: instances.id, name: instances.name })
-    .from(instances)
-    .where(and(eq(instances.id, instanceId), eq(instances.organizationId, organizationId)))
-    .limit(1);
-  if (!row) throw instanceNotFound();
-  return row;
+  return instanceOfTenant({ tenant: { organizationId } }, instanceId, { tx });
 }
 
 /** The menu of an instance (a default, disabled one when none was saved); options skip inactive departments. */
