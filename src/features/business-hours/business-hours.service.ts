@@ -138,26 +138,30 @@ export async function deleteBusinessHours(caller: Caller, departmentId: string |
   });
 }
 
-/**
- * The schedule that applies to a conversation of `departmentId`: the department's own, else the
- * organization's default, evaluated in the organization's zone; null when neither exists (always open).
- */
-export async function scheduleFor(organizationId: string, departmentId: string | null, tx: DbOrTx = db): Promise<Schedule | null> {
+/** The row that applies to a conversation of `departmentId`: the department's own, else the organization's default. */
+async function applicableRow(organizationId: string, departmentId: string | null, tx: DbOrTx) {
   const rows = await tx
     .select({ row: businessHours, timeZone: organizations.timeZone })
     .from(businessHours)
     .innerJoin(organizations, eq(organizations.id, businessHours.organizationId))
     .where(eq(businessHours.organizationId, organizationId));
-  const row = (departmentId ? rows.find((r) => r.row.departmentId === departmentId) : undefined) ?? rows.find((r) => r.row.departmentId === null);
-  if (!row) return null;
-  return { timeZone: row.timeZone, enabled: row.row.enabled, intervals: row.row.intervals, holidays: row.row.holidays };
+  return (departmentId ? rows.find((r) => r.row.departmentId === departmentId) : undefined) ?? rows.find((r) => r.row.departmentId === null);
 }
 
-/** The out-of-hours text of the schedule that applies (department's own row, else default). */
-async function outOfHoursMessageFor(organizationId: string, departmentId: string | null, tx: DbOrTx): Promise<string | null> {
-  const rows = await tx.select().from(businessHours).where(eq(businessHours.organizationId, organizationId));
-  const row = (departmentId ? rows.find((r) => r.departmentId === departmentId) : undefined) ?? rows.find((r) => r.departmentId === null);
-  return row?.outOfHoursMessage ?? null;
+const scheduleOf = (r: { row: BusinessHoursRow; timeZone: string }): Schedule => ({
+  timeZone: r.timeZone,
+  enabled: r.row.enabled,
+  intervals: r.row.intervals,
+  holidays: r.row.holidays,
+});
+
+/**
+ * The schedule that applies to a conversation of `departmentId` (its own, else the organization's
+ * default), in the organization's zone; null when neither exists (always open).
+ */
+export async function scheduleFor(organizationId: string, departmentId: string | null, tx: DbOrTx = db): Promise<Schedule | null> {
+  const applicable = await applicableRow(organizationId, departmentId, tx);
+  return applicable ? scheduleOf(applicable) : null;
 }
 
 /**
@@ -174,16 +178,16 @@ export async function slaElapsedMs(organizationId: string, departmentId: string 
  * closed period (the insert into out_of_hours_replies is the claim, so two messages at once send one
  * reply), through the normal outbound path, and an activity line records it. Returns whether it sent.
  */
-export async function answerOutOfHours(ctx: Pick<InboundMessageContext, "conversation" | "contact" | "message">, at = new Date()): Promise<boolean> {
+export async function answerOutOfHours(ctx: Pick<InboundMessageContext, "conversation" | "contact">, at = new Date()): Promise<boolean> {
   const { conversation } = ctx;
   const organizationId = conversation.organizationId;
   if (!organizationId || ctx.contact.kind === "group" || conversation.status === "resolved") return false;
-  const schedule = await scheduleFor(organizationId, conversation.departmentId);
-  if (!schedule) return false;
+  const applicable = await applicableRow(organizationId, conversation.departmentId, db);
+  const text = applicable?.row.outOfHoursMessage;
+  if (!applicable || !text) return false;
+  const schedule = scheduleOf(applicable);
   const since = closedSince(schedule, at);
   if (!since) return false;
-  const text = await outOfHoursMessageFor(organizationId, conversation.departmentId, db);
-  if (!text) return false;
   const caller = systemCaller("business-hours", organizationId);
   const [claim] = await db
     .insert(outOfHoursReplies)
