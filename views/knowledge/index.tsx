@@ -192,7 +192,9 @@ export function KnowledgeIndex(props: {
                   <td data-label={tText("knowledge:columns.description")} safe>
                     {c.description ?? ""}
                   </td>
-                  <td data-label={tText("knowledge:columns.documents")}>{formatNumber(c.documentCount ?? 0)}</td>
+                  <td data-label={tText("knowledge:columns.documents")} safe>
+                    {formatNumber(c.documentCount ?? 0)}
+                  </td>
                   <td data-label={tText("knowledge:columns.updated")}>
                     <Time at={c.updatedAt} />
                   </td>
@@ -325,10 +327,12 @@ export function DocumentsTable(props: { documents: PublicDocument[] }) {
                 <DocumentStatus doc={d} />
               </td>
               <td data-label={tText("knowledge:documents.passages")}>
-                {formatNumber(d.chunkCount)}
+                <span safe>{formatNumber(d.chunkCount)}</span>
                 {d.embedded ? <span class="muted small"> {t("knowledge:documents.embedded")}</span> : ""}
               </td>
-              <td data-label={tText("knowledge:documents.size")}>{formatBytes(d.byteSize)}</td>
+              <td data-label={tText("knowledge:documents.size")} safe>
+                {formatBytes(d.byteSize)}
+              </td>
               <td data-label={tText("knowledge:documents.added")}>
                 <Time at={d.createdAt} />
               </td>
@@ -416,7 +420,7 @@ export function DocumentShow(props: {
         <dt>{t("knowledge:documents.type")}</dt>
         <dd safe>{d.mimeType}</dd>
         <dt>{t("knowledge:documents.size")}</dt>
-        <dd>{formatBytes(d.byteSize)}</dd>
+        <dd safe>{formatBytes(d.byteSize)}</dd>
         <dt>{t("knowledge:documents.sha256")}</dt>
         <dd>
           <code class="small" safe>
@@ -522,9 +526,15 @@ export function UnansweredPage(props: {
                   <td data-label="" safe>
                     {q.question}
                   </td>
-                  <td data-label={tText("knowledge:unanswered.asked")}>{formatNumber(q.asked)}</td>
-                  <td data-label={tText("knowledge:unanswered.nothingFound")}>{formatNumber(q.nothingFound)}</td>
-                  <td data-label={tText("knowledge:unanswered.bestScore")}>{formatNumber(q.bestScore)}</td>
+                  <td data-label={tText("knowledge:unanswered.asked")} safe>
+                    {formatNumber(q.asked)}
+                  </td>
+                  <td data-label={tText("knowledge:unanswered.nothingFound")} safe>
+                    {formatNumber(q.nothingFound)}
+                  </td>
+                  <td data-label={tText("knowledge:unanswered.bestScore")} safe>
+                    {formatNumber(q.bestScore)}
+                  </td>
                   <td data-label={tText("knowledge:unanswered.lastAsked")}>
                     <Time at={q.lastAsked} />
                   </td>
