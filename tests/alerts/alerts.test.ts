@@ -143,13 +143,19 @@ describe("resolving alerts and supervision", () => {
     expect(again.body.resolvedAt).toBe(resolved.body.resolvedAt);
     expect((await api(app, "GET", "/v1/alerts?status=open", org.key)).body.data.map((a: any) => a.id)).not.toContain(alert!.id);
 
-    const resolvedEvents = (await db.select().from(events).where(and(eq(events.organizationId, org.organization.id), eq(events.type, "alert.resolved")))).filter(
-      (e) => (e.data as any).alert.id === alert!.id,
-    );
+    const resolvedEvents = (
+      await db
+        .select()
+        .from(events)
+        .where(and(eq(events.organizationId, org.organization.id), eq(events.type, "alert.resolved")))
+    ).filter((e) => (e.data as any).alert.id === alert!.id);
     expect(resolvedEvents).toHaveLength(1);
     const actions = await db.select().from(supervisorActions).where(eq(supervisorActions.alertId, alert!.id));
     expect(actions).toMatchObject([{ action: "resolve_alert", conversationId: conv.conversationId, notes: "ligamos para o cliente" }]);
-    const audit = await db.select().from(auditLogs).where(and(eq(auditLogs.targetId, alert!.id), eq(auditLogs.action, "alert.resolved")));
+    const audit = await db
+      .select()
+      .from(auditLogs)
+      .where(and(eq(auditLogs.targetId, alert!.id), eq(auditLogs.action, "alert.resolved")));
     expect(audit).toHaveLength(1);
     expect((await api(app, "GET", "/v1/alerts?status=bogus", org.key)).status).toBe(422);
   });
@@ -183,7 +189,12 @@ describe("resolving alerts and supervision", () => {
     expect(await db.select().from(supervisorActions).where(eq(supervisorActions.conversationId, conv.conversationId))).toMatchObject([
       { action: "verify", createdBy: supervisor.id },
     ]);
-    expect(await db.select().from(auditLogs).where(and(eq(auditLogs.targetId, conv.conversationId), eq(auditLogs.action, "monitor.verified")))).toHaveLength(1);
+    expect(
+      await db
+        .select()
+        .from(auditLogs)
+        .where(and(eq(auditLogs.targetId, conv.conversationId), eq(auditLogs.action, "monitor.verified"))),
+    ).toHaveLength(1);
     expect(await (await sup.get("/monitor")).text()).toContain("Verified");
 
     expect((await sup.postForm(`/monitor/alerts/${alert!.id}/resolve`, {}, { htmx: true })).status).toBe(204);

@@ -144,7 +144,12 @@ describe("survey flow", () => {
     });
     expect(worked.status).toBe(200);
     expect(worked.body).toMatchObject({ handlingStatus: "in_progress", handlingNotes: "Liguei para o cliente", handlingScore: 4, npsScore: 3 });
-    expect(await db.select().from(auditLogs).where(and(eq(auditLogs.targetId, scored.id), eq(auditLogs.action, "satisfaction.task_updated")))).toHaveLength(1);
+    expect(
+      await db
+        .select()
+        .from(auditLogs)
+        .where(and(eq(auditLogs.targetId, scored.id), eq(auditLogs.action, "satisfaction.task_updated"))),
+    ).toHaveLength(1);
     const bad = await api(app, "PATCH", `/v1/satisfaction/feedback/${scored.id}`, org.key, { handlingScore: 9 });
     expect(bad.status).toBe(422);
     expect(bad.body.error.details[0].path).toBe("handlingScore");
@@ -242,11 +247,27 @@ describe("NPS dashboard", () => {
     expect(await surveys.text()).toContain("Financeiro");
     expect((await sup.postForm(`/satisfaction/surveys/${departmentId}`, { enabled: "on", template: "x" }, { htmx: true })).status).toBe(403);
     const [task] = (await api(app, "GET", "/v1/satisfaction/feedback?tasks=true", org.key)).body.data;
-    const updated = await sup.postForm(`/satisfaction/tasks/${task.id}`, { handlingStatus: "resolved", handlingNotes: "Resolvido", handlingScore: "5" }, { htmx: true });
+    const updated = await sup.postForm(
+      `/satisfaction/tasks/${task.id}`,
+      { handlingStatus: "resolved", handlingNotes: "Resolvido", handlingScore: "5" },
+      { htmx: true },
+    );
     expect(updated.status).toBe(200);
-    expect((await api(app, "GET", `/v1/satisfaction/feedback/${task.id}`, org.key)).body).toMatchObject({ handlingStatus: "resolved", handlingScore: 5, handledBy: supervisor.id });
-    const saved = await org.client.postForm(`/satisfaction/surveys/${departmentId}`, { enabled: "on", template: "De 0 a 10?", commentPrompt: "" }, { htmx: true });
+    expect((await api(app, "GET", `/v1/satisfaction/feedback/${task.id}`, org.key)).body).toMatchObject({
+      handlingStatus: "resolved",
+      handlingScore: 5,
+      handledBy: supervisor.id,
+    });
+    const saved = await org.client.postForm(
+      `/satisfaction/surveys/${departmentId}`,
+      { enabled: "on", template: "De 0 a 10?", commentPrompt: "" },
+      { htmx: true },
+    );
     expect(saved.status).toBe(200);
-    expect((await api(app, "GET", `/v1/satisfaction/surveys/${departmentId}`, org.key)).body).toMatchObject({ enabled: true, template: "De 0 a 10?", commentPrompt: null });
+    expect((await api(app, "GET", `/v1/satisfaction/surveys/${departmentId}`, org.key)).body).toMatchObject({
+      enabled: true,
+      template: "De 0 a 10?",
+      commentPrompt: null,
+    });
   });
 });

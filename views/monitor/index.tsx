@@ -20,7 +20,7 @@ function Waiting(props: { since: Date | null; now: Date }) {
   const text =
     minutes >= 60 ? `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, "0")}m` : `${minutes}m ${String(seconds % 60).padStart(2, "0")}s`;
   return (
-    <span class="monitor-wait" data-since={props.since.toISOString()} title={tText("monitor:waitingTitle")}>
+    <span class="monitor-wait" data-since={props.since.toISOString()} title={tText("monitor:waitingTitle")} safe>
       {text}
     </span>
   );
@@ -95,7 +95,7 @@ export function MonitorBoard(props: { board: Board; alerts: PublicAlert[]; csrfT
     <div id="monitor-board" class="monitor-board">
       <section class="monitor-alerts card" aria-labelledby="monitor-alerts-title">
         <h2 id="monitor-alerts-title">
-          {t("monitor:alertsTitle")} <Badge tone={props.alerts.length > 0 ? "bad" : "muted"}>{String(props.alerts.length)}</Badge>
+          {t("monitor:alertsTitle")} <Badge tone={props.alerts.length > 0 ? "bad" : "muted"}>{props.alerts.length}</Badge>
         </h2>
         {props.alerts.length === 0 ? (
           <EmptyState>{t("alerts:empty")}</EmptyState>

@@ -19,7 +19,7 @@ export function ContactNpsAnswers(props: { answers: PublicFeedback[] }) {
       <ul class="plain small">
         {props.answers.map((a) => (
           <li data-feedback={a.id}>
-            <strong>{a.npsScore === null ? "—" : String(a.npsScore)}</strong> <CategoryBadge category={a.category} /> <Time at={a.answeredAt} />
+            <strong>{a.npsScore ?? "—"}</strong> <CategoryBadge category={a.category} /> <Time at={a.answeredAt} />
             {a.comment ? (
               <div class="muted" safe>
                 {a.comment}

@@ -58,7 +58,7 @@ function NpsTable(props: { title: string; groups: NpsGroup[]; emptyLabel: string
                   </td>
                   <td data-label={tText("satisfaction:columns.nps")}>
                     <div class="nps-bar">
-                      <strong class="nps-value">{g.nps === null ? "—" : String(g.nps)}</strong>
+                      <strong class="nps-value">{g.nps ?? "—"}</strong>
                       <span class="nps-bar-track" aria-hidden="true">
                         <span
                           class={g.nps !== null && g.nps < 0 ? "nps-bar-fill negative" : "nps-bar-fill"}
@@ -67,10 +67,10 @@ function NpsTable(props: { title: string; groups: NpsGroup[]; emptyLabel: string
                       </span>
                     </div>
                   </td>
-                  <td data-label={tText("satisfaction:columns.promoters")}>{String(g.promoters)}</td>
-                  <td data-label={tText("satisfaction:columns.neutrals")}>{String(g.neutrals)}</td>
-                  <td data-label={tText("satisfaction:columns.detractors")}>{String(g.detractors)}</td>
-                  <td data-label={tText("satisfaction:columns.total")}>{String(g.total)}</td>
+                  <td data-label={tText("satisfaction:columns.promoters")}>{g.promoters}</td>
+                  <td data-label={tText("satisfaction:columns.neutrals")}>{g.neutrals}</td>
+                  <td data-label={tText("satisfaction:columns.detractors")}>{g.detractors}</td>
+                  <td data-label={tText("satisfaction:columns.total")}>{g.total}</td>
                 </tr>
               ))}
             </tbody>
@@ -109,7 +109,7 @@ export function FeedbackTable(props: { rows: PublicFeedback[]; showTask?: boolea
                 </a>
               </td>
               <td data-label={tText("satisfaction:columns.score")}>
-                <strong>{f.npsScore === null ? "—" : String(f.npsScore)}</strong> <CategoryBadge category={f.category} />
+                <strong>{f.npsScore ?? "—"}</strong> <CategoryBadge category={f.category} />
               </td>
               <td data-label={tText("satisfaction:columns.comment")} safe>
                 {f.comment ?? ""}
@@ -187,7 +187,7 @@ export function SatisfactionDashboard(props: {
         <div>
           <div class="muted small">{t("satisfaction:npsLabel")}</div>
           <div class="nps-score" data-nps={d.overall.nps === null ? "" : String(d.overall.nps)}>
-            {d.overall.nps === null ? "—" : String(d.overall.nps)}
+            {d.overall.nps ?? "—"}
           </div>
         </div>
         <div>
@@ -226,7 +226,7 @@ export function TaskForm(props: { task: PublicFeedback; errors?: FieldError[] })
           </a>
         </strong>{" "}
         <span>
-          {String(f.npsScore ?? "—")} <CategoryBadge category={f.category} />
+          {f.npsScore ?? "—"} <CategoryBadge category={f.category} />
         </span>{" "}
         <Time at={f.answeredAt} />
       </div>
@@ -257,7 +257,7 @@ export function TaskForm(props: { task: PublicFeedback; errors?: FieldError[] })
             <option value="">—</option>
             {[1, 2, 3, 4, 5].map((n) => (
               <option value={String(n)} selected={f.handlingScore === n}>
-                {String(n)}
+                {n}
               </option>
             ))}
           </select>
