@@ -176,7 +176,7 @@ describe("auto-assignment", () => {
     expect(order).not.toContain(outsider!.id);
     const [activity] = await db.select().from(conversationActivities).where(eq(conversationActivities.conversationId, seventh));
     expect(activity).toMatchObject({ kind: "assigned", actorType: "system" });
-    expect(activity!.details).toMatchObject({ toUserId: order[0], automatic: true });
+    expect(activity!.details).toMatchObject({ toUserId: order[0], toUserName: "Test agent", toDepartmentName: "Suporte RR", automatic: true });
     const assignedEvents = await db
       .select({ data: events.data })
       .from(events)

@@ -1,6 +1,6 @@
 import { and, eq, isNull, ne } from "drizzle-orm";
 import type { DbOrTx } from "@/db/client";
-import { conversations, departments } from "@/db/schema";
+import { conversations, departments, users } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
 import type { Actor } from "@/lib/caller";
 import { log } from "@/lib/logger";
@@ -55,7 +55,15 @@ export async function assignWaitingConversation(
     tx,
   );
   // recordActivity also tells open inbox pages (the assigned agent's among them) over SSE.
-  await recordActivity(tx, organizationId, conversationId, actor, "assigned", { toUserId: userId, automatic: true, ...details });
+  // Names are copied at the time, as every activity line does (a later rename does not rewrite history).
+  const [assignee] = await tx.select({ name: users.name, email: users.email }).from(users).where(eq(users.id, userId)).limit(1);
+  await recordActivity(tx, organizationId, conversationId, actor, "assigned", {
+    toUserId: userId,
+    toUserName: assignee ? (assignee.name ?? assignee.email) : null,
+    toDepartmentName: department?.name ?? null,
+    automatic: true,
+    ...details,
+  });
   return true;
 }
 
