@@ -22,7 +22,7 @@ beforeAll(async () => {
   sessionA = A.client.cookies.get(SESSION_COOKIE)!;
 });
 
-const NON_ID = ["stepKey", "invitationToken", "pairToken", "provider", "action", "toggle", "static"];
+const NON_ID = ["stepKey", "versionNumber", "invitationToken", "pairToken", "provider", "action", "toggle", "static"];
 const idParamsOf = (r: Route) => paramNames(r.path).filter((n) => !NON_ID.includes(String(kindOf(r.path, n))));
 
 /**
@@ -69,6 +69,9 @@ function validBody(r: Route): Body {
     "PATCH /v1/knowledge/collections/:id": { name: "Renamed" },
     "POST /v1/knowledge/collections/:id/documents": { url: "http://127.0.0.1:9/faq.html" },
     "PUT /v1/departments/:id/business-hours": { intervals: [] },
+    "PATCH /v1/departments/:id": { name: "Renamed" },
+    "PUT /v1/instances/:id/greeting-menu": { enabled: false, options: [] },
+    "POST /v1/conversations/:id/transfer": { departmentId: null, reason: "sweep" },
     "PUT /v1/departments/:id/assignment": { autoAssign: false, defaultCapacity: 5 },
     "PUT /v1/members/:id/capacity": { capacity: 3 },
     "PATCH /v1/agent-chats/:id": { pinned: true },
@@ -79,10 +82,14 @@ function validBody(r: Route): Body {
     "POST /v1/prompt-suggestions/:id/reject": { note: "no" },
     "PUT /v1/hybrid/departments/:id": { draftReplies: true },
     "PUT /v1/triggers/:id": { name: "t", match: "contains", pattern: "x", action: "reply_template", templateKey: "welcome" },
+    "PUT /v1/workflows/:id/prompt/draft": { instructions: "Be brief." },
+    "POST /v1/workflows/:id/prompt/publish": { instructions: "Be brief.", changelog: "sweep" },
   };
   const form: Record<string, Record<string, string>> = {
     "POST /workflows/:id": { name: "Renamed", provider: "flow", flowId: A?.ids.flow ?? "" },
     "POST /workflows/:id/chat": { text: "hi" },
+    "POST /workflows/:id/instructions/draft": { instructions: "Be brief." },
+    "POST /workflows/:id/instructions/publish": { instructions: "Be brief.", changelog: "sweep" },
     "POST /workflows/:id/bindings": { instanceId: A?.ids.instance ?? "" },
     "POST /templates/:id": { key: "welcome", body: "Changed" },
     "POST /templates/:id/preview": { body: "Hi" },
@@ -109,6 +116,9 @@ function validBody(r: Route): Body {
     "POST /satisfaction/surveys/:id": { enabled: "on", template: "De 0 a 10?" },
     "POST /monitor/conversations/:id/verify": { verified: "true" },
     "POST /departments/:id/business-hours": { day1: "08:00-12:00" },
+    "POST /departments/:id": { name: "Renamed" },
+    "POST /departments/menus/:id": { greeting: "Olá" },
+    "POST /inbox/:id/transfer": { departmentId: "none", reason: "sweep" },
     "POST /departments/:id/assignment": { defaultCapacity: "5" },
     "POST /members/:id/capacity": { capacity: "3" },
     "POST /agent-chats/:id/rename": { title: "Renamed" },

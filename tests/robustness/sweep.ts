@@ -68,13 +68,15 @@ export type IdKind = keyof Seeded["ids"];
 export function kindOf(
   path: string,
   param: string,
-): IdKind | "stepKey" | "invitationToken" | "pairToken" | "provider" | "action" | "toggle" | "static" | "platformId" | null {
+): IdKind | "stepKey" | "versionNumber" | "invitationToken" | "pairToken" | "provider" | "action" | "toggle" | "static" | "platformId" | null {
   if (param === "deliveryId") return "delivery";
   if (param === "sid") return "suggestion";
   if (param === "instanceId") return "instance";
   if (param === "triggerId") return "trigger";
   if (param === "sessionId") return "session";
   if (param === "key") return "stepKey";
+  // A prompt version's number within its workflow (the workflow's :id is the id under test).
+  if (param === "version") return "versionNumber";
   if (param === "action") return "action";
   if (param === "toggle") return "toggle";
   if (param === "provider") return "provider";
@@ -116,6 +118,8 @@ export function kindOf(
   if (segments[0] === "alerts") return segments[1] === "targets" ? "department" : "alert";
   if (segments[0] === "satisfaction") return segments[1] === "surveys" ? "department" : "feedback";
   if (segments[0] === "monitor") return segments[1] === "alerts" ? "alert" : "conversation";
+  // An instance's greeting menu lives on the departments pages.
+  if (segments[0] === "departments" && segments[1] === "menus") return "instance";
   return table[segments[0]!] ?? null;
 }
 
@@ -125,6 +129,7 @@ export function realParams(route: Route, org: Seeded): Record<string, string> {
   for (const name of paramNames(route.path)) {
     const kind = kindOf(route.path, name);
     if (kind === "stepKey") out[name] = org.stepKey;
+    else if (kind === "versionNumber") out[name] = "1";
     else if (kind === "invitationToken") out[name] = org.invitationToken;
     else if (kind === "pairToken") out[name] = "not-a-real-pairing-token-000000";
     else if (kind === "provider") out[name] = "github";
