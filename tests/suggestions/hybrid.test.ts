@@ -152,13 +152,18 @@ describe("hybrid mode", () => {
     await processDueReplies(at(6_000));
     expect(await botTexts(s.instance.id)).toEqual(["Draft: third"]);
 
-    const draftOnly = await hybridSetup({ draftOnly: true });
+    const draftOnly = await hybridSetup({ draftOnly: true, followUps: [{ delaySeconds: 60, templateKey: "nudge" }] });
     await contactWrites(draftOnly.instance, "+5511999991003", "hi");
     const other = await conversationOf(draftOnly.instance.id);
     await api(app, "PUT", `/v1/conversations/${other.id}/reply-mode`, draftOnly.key, { mode: "auto" });
     await processDueReplies(at(2_000));
     expect(await botTexts(draftOnly.instance.id)).toEqual([]);
     expect(await pendingOf(other.id)).toHaveLength(1);
+    // Sent by an agent: the workflow's follow-ups start as when the bot speaks by itself.
+    const [waiting] = await pendingOf(other.id);
+    expect((await api(app, "POST", `/v1/suggestions/${waiting!.id}/send`, draftOnly.key, {})).status).toBe(200);
+    const [thread] = await db.select().from(threads).where(eq(threads.conversationId, other.id));
+    expect(thread!.nextFollowUpAt).toBeInstanceOf(Date);
   });
 
   test("hybrid per department: its conversations (mode inherit) get drafts; another organization's department and drafts are 404", async () => {

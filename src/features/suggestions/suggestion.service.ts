@@ -1,12 +1,12 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import { can } from "@/auth/roles";
 import { db, type DbOrTx } from "@/db/client";
-import { departmentReplyModes, departments, learningEvents, suggestedResponses, workflows } from "@/db/schema";
+import { departmentReplyModes, departments, learningEvents, suggestedResponses, workflows, type FollowUpStage } from "@/db/schema";
 import { auditChange, inTransaction } from "@/features/audit/audit.service";
 import { setConversationReplyMode, type ReplyMode } from "@/features/conversations/conversation.ai-state";
 import { getConversation, publishInbox, type Conversation } from "@/features/conversations/conversation.service";
 import { queueOutboundMessage } from "@/features/messages/message.service";
-import { recordTurn } from "@/features/workflows/thread.service";
+import { armFollowUps, recordTurn } from "@/features/workflows/thread.service";
 import type { Workflow } from "@/features/workflows/workflow.service";
 import type { Caller } from "@/lib/caller";
 import { AppError, conflict, forbidden } from "@/lib/errors";
@@ -196,7 +196,7 @@ export async function sendSuggestion(caller: Caller, id: string, input: SendSugg
       .where(eq(suggestedResponses.id, claimed.id));
     throw err;
   }
-  return db.transaction(async (tx) => {
+  const done = await db.transaction(async (tx) => {
     const [sent] = await tx.update(suggestedResponses).set({ messageId }).where(eq(suggestedResponses.id, claimed.id)).returning();
     if (edited) {
       await tx.insert(learningEvents).values({
@@ -237,6 +237,13 @@ export async function sendSuggestion(caller: Caller, id: string, input: SendSugg
     await publishInbox({ organizationId }, suggestion.conversationId, tx);
     return sent!;
   });
+  // As when the bot speaks by itself: the workflow's follow-ups start after the reply went out.
+  if (suggestion.threadId && suggestion.workflowId) {
+    const [w] = await db.select({ config: workflows.config }).from(workflows).where(eq(workflows.id, suggestion.workflowId)).limit(1);
+    const stages = (w?.config as { followUps?: FollowUpStage[] } | undefined)?.followUps ?? [];
+    await armFollowUps(suggestion.threadId, stages, new Date());
+  }
+  return done;
 }
 
 /** Throws a draft away; it becomes a learning event (with the agent's note, if any). */
