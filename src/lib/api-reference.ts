@@ -68,6 +68,10 @@ export const apiReference = new Elysia({ name: "livchat-api-reference" })
           { name: "Webhooks", description: "Endpoints receiving every event, signed per Standard Webhooks, with a delivery log, retries and recovery." },
           { name: "Canned replies", description: "Saved answers agents insert into a conversation." },
           {
+            name: "Departments",
+            description: "Queues: members see their departments' conversations; per-department auto-close; each instance's greeting menu routes new conversations.",
+          },
+          {
             name: "Alerts",
             description: "Supervisor alerts: first-response and resolution targets per department, urgency words, urgent sentiment; resolvable, emitted as alert.created / alert.resolved.",
           },
