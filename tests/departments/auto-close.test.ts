@@ -50,7 +50,11 @@ beforeAll(async () => {
   org = await setupOrg(app, { orgName: "Auto-close" });
   instance = await connectedInstance(org.organization.id);
   const owner = memberCaller(org.user.id, org.organization.id, "owner");
-  closing = await createDepartment(owner, { name: "Suporte", autoCloseMinutes: 30, autoCloseMessage: "Encerramos por falta de resposta. Volte quando quiser!" });
+  closing = await createDepartment(owner, {
+    name: "Suporte",
+    autoCloseMinutes: 30,
+    autoCloseMessage: "Encerramos por falta de resposta. Volte quando quiser!",
+  });
   quiet = await createDepartment(owner, { name: "Sem fechamento" });
 });
 
@@ -79,9 +83,12 @@ describe("auto-close", () => {
       .from(auditLogs)
       .where(and(eq(auditLogs.action, "conversation.auto_closed"), eq(auditLogs.targetId, conversationId)));
     expect(audit.length).toBe(1);
-    const resolvedEvents = (await db.select().from(events).where(and(eq(events.organizationId, org.organization.id), eq(events.type, "conversation.resolved")))).filter(
-      (e) => (e.data as any).conversation.id === conversationId,
-    );
+    const resolvedEvents = (
+      await db
+        .select()
+        .from(events)
+        .where(and(eq(events.organizationId, org.organization.id), eq(events.type, "conversation.resolved")))
+    ).filter((e) => (e.data as any).conversation.id === conversationId);
     expect(resolvedEvents.length).toBe(1);
     expect((resolvedEvents[0]!.data as any).reason).toBe("auto_close");
     // The API shows the reason.

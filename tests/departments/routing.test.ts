@@ -52,7 +52,11 @@ async function outbound(conversationId: string) {
 }
 
 async function activities(conversationId: string) {
-  return db.select().from(conversationActivities).where(eq(conversationActivities.conversationId, conversationId)).orderBy(asc(conversationActivities.createdAt));
+  return db
+    .select()
+    .from(conversationActivities)
+    .where(eq(conversationActivities.conversationId, conversationId))
+    .orderBy(asc(conversationActivities.createdAt));
 }
 
 beforeAll(async () => {
@@ -92,7 +96,10 @@ describe("greeting menu", () => {
     const lines = await activities(id);
     expect(lines.map((l) => l.kind)).toEqual(["routed"]);
     expect(lines[0]!.details).toMatchObject({ toDepartmentId: support.id, toDepartmentName: "Suporte Técnico", answer: " 2 " });
-    const [event] = await db.select().from(events).where(and(eq(events.organizationId, org.organization.id), eq(events.type, "conversation.routed")));
+    const [event] = await db
+      .select()
+      .from(events)
+      .where(and(eq(events.organizationId, org.organization.id), eq(events.type, "conversation.routed")));
     expect((event!.data as any).conversation.id).toBe(id);
   });
 
@@ -151,7 +158,10 @@ describe("transfer", () => {
       .from(auditLogs)
       .where(and(eq(auditLogs.organizationId, org.organization.id), eq(auditLogs.action, "conversation.transferred"), eq(auditLogs.targetId, id)));
     expect(audit.length).toBe(1);
-    const [event] = await db.select().from(events).where(and(eq(events.organizationId, org.organization.id), eq(events.type, "conversation.transferred")));
+    const [event] = await db
+      .select()
+      .from(events)
+      .where(and(eq(events.organizationId, org.organization.id), eq(events.type, "conversation.transferred")));
     expect((event!.data as any).reason).toBe("cliente pediu boleto");
     expect((await api(app, "POST", `/v1/conversations/${id}/transfer`, other.key, { departmentId: billing.id, reason: "x" })).status).toBe(404);
     // Another organization's department is not a target.

@@ -171,7 +171,13 @@ export function DepartmentsIndex(props: {
       {props.canManage ? (
         <>
           <h2>{t("departments:newDepartment")}</h2>
-          <DepartmentForm action="/departments" csrfToken={props.csrfToken} values={{}} members={props.members} submitLabel={tText("departments:form.create")} />
+          <DepartmentForm
+            action="/departments"
+            csrfToken={props.csrfToken}
+            values={{}}
+            members={props.members}
+            submitLabel={tText("departments:form.create")}
+          />
         </>
       ) : (
         ""
@@ -293,13 +299,7 @@ export function GreetingMenuForm(props: {
         <ErrorText errors={props.errors} path="options" />
       </fieldset>
       <div class="row">
-        <Field
-          label={tText("departments:menu.maxAttempts")}
-          name="maxAttempts"
-          type="number"
-          value={String(m.maxAttempts)}
-          errors={props.errors}
-        />
+        <Field label={tText("departments:menu.maxAttempts")} name="maxAttempts" type="number" value={String(m.maxAttempts)} errors={props.errors} />
         <div class={fieldError(props.errors, "fallbackDepartmentId") ? "field has-error" : "field"}>
           <label for="f-fallbackDepartmentId">{t("departments:menu.fallback")}</label>
           <select id="f-fallbackDepartmentId" name="fallbackDepartmentId">
@@ -322,7 +322,14 @@ export function GreetingMenuForm(props: {
   );
 }
 
-export function GreetingMenuPage(props: { admin: AdminContext; csrfToken: string; flash?: Flash; menu: MenuView; departments: DepartmentView[]; canManage: boolean }) {
+export function GreetingMenuPage(props: {
+  admin: AdminContext;
+  csrfToken: string;
+  flash?: Flash;
+  menu: MenuView;
+  departments: DepartmentView[];
+  canManage: boolean;
+}) {
   return (
     <AdminLayout title={tText("departments:menu.title")} admin={props.admin} csrfToken={props.csrfToken} active="departments" flash={props.flash}>
       <p>

@@ -86,4 +86,3 @@ export function timeline(messages: Message[], activities: ActivityLine[], comple
   // Stable: a line recorded in the same instant as a message stays after it.
   return entries.sort((x, y) => x.at - y.at);
 }
-

@@ -1,4 +1,4 @@
-import { and, eq, inArray, lte, ne, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, isNull, lte, ne, sql } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { conversations, departmentMembers, departments, memberships, messages } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
@@ -64,8 +64,13 @@ export async function transferConversation(caller: Caller, id: string, input: Tr
     const departmentId = input.departmentId === undefined ? before.conversation.departmentId : (target?.id ?? null);
     if (input.userId) {
       const [member] = await tx
-        .select({ role: memberships.role, inDepartment: departmentId ? sql<boolean>`exists (select 1 from ${departmentMembers} dm
-            where dm.department_id = ${departmentId}::uuid and dm.user_id = ${memberships.userId})` : sql<boolean>`true` })
+        .select({
+          role: memberships.role,
+          inDepartment: departmentId
+            ? sql<boolean>`exists (select 1 from ${departmentMembers} dm
+            where dm.department_id = ${departmentId}::uuid and dm.user_id = ${memberships.userId})`
+            : sql<boolean>`true`,
+        })
         .from(memberships)
         .where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, input.userId)))
         .limit(1);
@@ -125,12 +130,23 @@ export async function transferConversation(caller: Caller, id: string, input: Tr
 
 const menuCaller = (organizationId: string) => systemCaller("greeting-menu", organizationId);
 
-/** The greeting menu was sent (or sent again after an invalid answer): automation waits until it is answered. */
-export async function noteMenuSent(organizationId: string, conversationId: string, attempts: number, tx: DbOrTx = db): Promise<void> {
-  await tx
+/**
+ * The greeting menu is (re)sent: marks it waiting, with `attempts` invalid answers so far, only if nobody else
+ * did meanwhile — two messages arriving together send one menu. `expected`: the attempts the caller read
+ * (null: not sent yet). Automation stays silent while it waits.
+ */
+export async function claimMenuTurn(conversationId: string, expected: number | null, attempts: number): Promise<boolean> {
+  const claimed = await db
     .update(conversations)
     .set({ menuSentAt: new Date(), menuAttempts: attempts })
-    .where(and(eq(conversations.id, conversationId), eq(conversations.organizationId, organizationId)));
+    .where(
+      and(
+        eq(conversations.id, conversationId),
+        expected === null ? isNull(conversations.menuSentAt) : and(isNotNull(conversations.menuSentAt), eq(conversations.menuAttempts, expected)),
+      ),
+    )
+    .returning({ id: conversations.id });
+  return claimed.length > 0;
 }
 
 /**
@@ -175,7 +191,9 @@ export async function routeFromMenu(
  * agent who picks it up sees why the bot stopped.
  */
 export async function recordBotFailure(organizationId: string, conversationId: string, reason: string): Promise<void> {
-  await db.transaction((tx) => recordActivity(tx, organizationId, conversationId, systemCaller("automation", organizationId), "bot_failed", { reason: reason.slice(0, 500) }));
+  await db.transaction((tx) =>
+    recordActivity(tx, organizationId, conversationId, systemCaller("automation", organizationId), "bot_failed", { reason: reason.slice(0, 500) }),
+  );
 }
 
 /** An open (or pending) conversation of these departments whose last message is ours and older than its department's idle time. */
@@ -247,7 +265,12 @@ export async function autoCloseConversation(organizationId: string, conversation
         menuAttempts: 0,
       })
       .where(eq(conversations.id, conversationId));
-    const details = { reason: "auto_close", idleMinutes: department?.minutes ?? null, departmentId: locked.departmentId, departmentName: department?.name ?? null };
+    const details = {
+      reason: "auto_close",
+      idleMinutes: department?.minutes ?? null,
+      departmentId: locked.departmentId,
+      departmentName: department?.name ?? null,
+    };
     await recordActivity(tx, organizationId, conversationId, caller, "auto_closed", details);
     await recordEvent(
       {

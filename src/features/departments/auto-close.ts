@@ -51,7 +51,11 @@ async function sendClosingMessage(organizationId: string, conversationId: string
   const text = row.message;
   try {
     await withLocale({ locale: row.locale, timeZone: row.timeZone }, () =>
-      queueOutboundMessage(systemCaller("auto-close", organizationId), { instanceId: row.instanceId, contactId: row.contactId, type: "text", text }, { sentBy: "bot" }),
+      queueOutboundMessage(
+        systemCaller("auto-close", organizationId),
+        { instanceId: row.instanceId, contactId: row.contactId, type: "text", text },
+        { sentBy: "bot" },
+      ),
     );
   } catch (err) {
     // Resolved either way: a closing message the provider or the 24 h window refuses is not retried (it would be sent late).

@@ -49,7 +49,12 @@ export const departmentsApi = new Elysia({ name: "departments-api" })
     apiKey: "messages:write",
     params: idParams,
     body: departmentPatchSchema,
-    detail: { tags, summary: "Update a department", description: "Only the fields sent change; `memberIds` replaces the members.", responses: ok(departmentJsonSchema) },
+    detail: {
+      tags,
+      summary: "Update a department",
+      description: "Only the fields sent change; `memberIds` replaces the members.",
+      responses: ok(departmentJsonSchema),
+    },
   })
   .delete(
     "/v1/departments/:id",

@@ -3,7 +3,16 @@ import { departments, greetingMenus } from "@/db/schema";
 import { rowJson } from "@/lib/openapi";
 
 /** The JSON `/v1/departments` answers (departmentJson), documented in /openapi.json. */
-export const departmentJsonSchema = rowJson(departments, ["id", "name", "color", "active", "autoCloseMinutes", "autoCloseMessage", "createdAt", "updatedAt"]).extend({
+export const departmentJsonSchema = rowJson(departments, [
+  "id",
+  "name",
+  "color",
+  "active",
+  "autoCloseMinutes",
+  "autoCloseMessage",
+  "createdAt",
+  "updatedAt",
+]).extend({
   memberIds: z.array(z.string()).describe("User ids of the department's members (agents see its conversations)"),
 });
 

@@ -13,7 +13,16 @@ import { tText } from "@/lib/i18n";
 import { DepartmentForm, DepartmentShow, DepartmentsIndex, GreetingMenuForm, GreetingMenuPage, type DepartmentFormValues } from "@views/departments/index";
 import { TransferForm, type TransferFormValues } from "@views/departments/_transfer";
 import { departmentInputSchema, greetingMenuSchema, transferSchema } from "./department.schema";
-import { createDepartment, deleteDepartment, getDepartment, listDepartments, memberOptions, updateDepartment, type DepartmentWithMembers } from "./department.service";
+import {
+  assertManager,
+  createDepartment,
+  deleteDepartment,
+  getDepartment,
+  listDepartments,
+  memberOptions,
+  updateDepartment,
+  type DepartmentWithMembers,
+} from "./department.service";
 import { getGreetingMenu, listGreetingMenus, saveGreetingMenu } from "./greeting-menu";
 
 const idParams = z.object({ id: z.string().max(64) });
@@ -81,6 +90,8 @@ export const departmentsPages = new Elysia({ name: "departments-pages" })
   .post(
     "/departments",
     async ({ admin, csrfToken, body, request, set, cookie }) => {
+      // Refused before the form is read: a supervisor gets 403, not field errors.
+      assertManager(admin);
       const values = formValues(formFields(body));
       const members = await memberOptions(admin);
       const rerender = (errors: FieldError[]) =>
@@ -114,6 +125,7 @@ export const departmentsPages = new Elysia({ name: "departments-pages" })
     "/departments/:id",
     async ({ admin, csrfToken, params, body, request, set, cookie }) => {
       await getDepartment(admin, params.id);
+      assertManager(admin);
       const values = formValues(formFields(body));
       const action = `/departments/${params.id}`;
       const members = await memberOptions(admin);
@@ -159,6 +171,7 @@ export const departmentsPages = new Elysia({ name: "departments-pages" })
     "/departments/menus/:id",
     async ({ admin, csrfToken, params, body, request, set, cookie }) => {
       const current = await getGreetingMenu(admin, params.id);
+      assertManager(admin);
       const fields = formFields(body);
       const input = menuInput(fields);
       const departments = await listDepartments(admin);

@@ -46,7 +46,9 @@ export const departmentInputSchema = z.object({
         .number({ error: () => tText("departments:errors.autoCloseMinutes", { max: DEPARTMENT_LIMITS.autoCloseMinutesMax }) })
         .int({ error: () => tText("departments:errors.autoCloseMinutes", { max: DEPARTMENT_LIMITS.autoCloseMinutesMax }) })
         .min(1, { error: () => tText("departments:errors.autoCloseMinutes", { max: DEPARTMENT_LIMITS.autoCloseMinutesMax }) })
-        .max(DEPARTMENT_LIMITS.autoCloseMinutesMax, { error: () => tText("departments:errors.autoCloseMinutes", { max: DEPARTMENT_LIMITS.autoCloseMinutesMax }) })
+        .max(DEPARTMENT_LIMITS.autoCloseMinutesMax, {
+          error: () => tText("departments:errors.autoCloseMinutes", { max: DEPARTMENT_LIMITS.autoCloseMinutesMax }),
+        })
         .nullable(),
     )
     .optional(),
@@ -95,8 +97,20 @@ export type GreetingMenuInput = z.output<typeof greetingMenuSchema>;
 
 /** A transfer: to a department and/or an agent (null: none), with the reason shown on the activity line. */
 export const transferSchema = z.object({
-  departmentId: z.preprocess((v) => (v === "" ? undefined : v === "none" ? null : v), z.uuid({ error: () => tText("departments:errors.unknownDepartment") }).nullable().optional()),
-  userId: z.preprocess((v) => (v === "" ? undefined : v === "none" ? null : v), z.uuid({ error: () => tText("inbox:errors.notMember") }).nullable().optional()),
+  departmentId: z.preprocess(
+    (v) => (v === "" ? undefined : v === "none" ? null : v),
+    z
+      .uuid({ error: () => tText("departments:errors.unknownDepartment") })
+      .nullable()
+      .optional(),
+  ),
+  userId: z.preprocess(
+    (v) => (v === "" ? undefined : v === "none" ? null : v),
+    z
+      .uuid({ error: () => tText("inbox:errors.notMember") })
+      .nullable()
+      .optional(),
+  ),
   reason: z
     .string({ error: () => tText("departments:errors.reason", { max: DEPARTMENT_LIMITS.reason }) })
     .trim()

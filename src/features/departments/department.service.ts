@@ -143,7 +143,14 @@ export async function updateDepartment(caller: Caller, id: string, patch: Depart
       const after = [...new Set(memberIds)].sort();
       if (before.join() !== after.join()) {
         await setMembers(tx, organizationId, id, after);
-        await auditChange(tx, organizationId, caller, "department.members_changed", { type: "department", id }, { name: current.name, from: before, to: after });
+        await auditChange(
+          tx,
+          organizationId,
+          caller,
+          "department.members_changed",
+          { type: "department", id },
+          { name: current.name, from: before, to: after },
+        );
       }
     }
     return getDepartment(caller, id, tx);

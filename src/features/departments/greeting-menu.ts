@@ -121,16 +121,13 @@ export async function saveGreetingMenu(caller: Caller, instanceId: string, input
 }
 
 /** Lowercase without accents or extra spaces: "Finanças " matches "financas". */
-const normalize = (s: string) =>
-  s
-    .normalize("NFD")
-    .replace(/\p{M}/gu, "")
-    .trim()
-    .replace(/\s+/g, " ")
-    .toLowerCase();
+const normalize = (s: string) => s.normalize("NFD").replace(/\p{M}/gu, "").trim().replace(/\s+/g, " ").toLowerCase();
 
 /** The option a contact's answer names: a list reply's id, the option's number, or its name (any case, accents aside). */
-export function menuChoice(options: MenuOption[], message: { body: string | null; context: { interactive?: { id?: string; title?: string } } | null }): MenuOption | undefined {
+export function menuChoice(
+  options: MenuOption[],
+  message: { body: string | null; context: { interactive?: { id?: string; title?: string } } | null },
+): MenuOption | undefined {
   const id = message.context?.interactive?.id;
   if (id?.startsWith(ROW_PREFIX)) {
     const byId = options.find((o) => o.departmentId === id.slice(ROW_PREFIX.length));
