@@ -37,7 +37,8 @@ export function answerFrom(messages: { role: string; content: unknown }[]): stri
 }
 
 export function startModelServer() {
-  const state = { chats: [] as any[], embeddings: [] as any[], failEmbeddings: false };
+  /** `searchFirst`: the model first calls search_knowledge with this query (when offered), then answers from the tool's result. */
+  const state = { chats: [] as any[], embeddings: [] as any[], failEmbeddings: false, searchFirst: null as string | null };
   const server = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
@@ -58,7 +59,36 @@ export function startModelServer() {
       if (req.method === "POST" && url.pathname === "/v1/chat/completions") {
         const body = await req.json();
         state.chats.push(body);
-        const content = answerFrom(body.messages);
+        const toolResult = body.messages.find((m: any) => m.role === "tool");
+        const offered = (body.tools ?? []).some((t: any) => t.function?.name === "search_knowledge");
+        if (state.searchFirst && offered && !toolResult && !body.stream) {
+          return Response.json({
+            id: "chatcmpl-kb-tool",
+            object: "chat.completion",
+            created: Math.floor(Date.now() / 1000),
+            model: body.model,
+            choices: [
+              {
+                index: 0,
+                message: {
+                  role: "assistant",
+                  content: null,
+                  tool_calls: [
+                    { id: "call_1", type: "function", function: { name: "search_knowledge", arguments: JSON.stringify({ query: state.searchFirst }) } },
+                  ],
+                },
+                finish_reason: "tool_calls",
+              },
+            ],
+            usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+          });
+        }
+        const found = toolResult ? JSON.parse(String(toolResult.content)).results?.[0] : undefined;
+        const content = toolResult
+          ? found
+            ? `Pela busca, ${found.label}: ${String(found.content).split("\n")[0]}`
+            : "A busca não achou nada."
+          : answerFrom(body.messages);
         if (!body.stream) {
           return Response.json({
             id: "chatcmpl-kb",

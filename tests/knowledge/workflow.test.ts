@@ -104,6 +104,26 @@ describe("workflows answer from their knowledge collections", () => {
     expect(html).toContain("Vocês vendem bicicletas elétricas?");
   });
 
+  test("the model may call search_knowledge: the tool searches the workflow's collections, is recorded as a tool retrieval and kept in the thread", async () => {
+    const [wf] = await db.select().from(workflows).where(eq(workflows.name, "Vendas"));
+    const thread = (await api(app, "POST", `/v1/workflows/${wf!.id}/threads`, org.key, {})).body;
+    model.state.searchFirst = "Plano Básico por mês";
+    try {
+      const turn = await api(app, "POST", `/v1/threads/${thread.id}/messages`, org.key, { text: "E o mais barato?" });
+      expect(turn.status).toBe(200);
+      expect(turn.body.message.content).toStartWith("Pela busca, [1] precos.pdf:");
+    } finally {
+      model.state.searchFirst = null;
+    }
+    const rows = await db.select().from(ragAnalytics).where(eq(ragAnalytics.threadId, thread.id));
+    expect(rows.map((r) => r.origin).sort()).toEqual(["tool", "workflow"]);
+    expect(rows.find((r) => r.origin === "tool")).toMatchObject({ query: "Plano Básico por mês", resultsFound: true, workflowId: wf!.id });
+    const lines = await db.select().from(threadMessages).where(eq(threadMessages.threadId, thread.id));
+    const tool = lines.find((m) => m.role === "tool");
+    expect(JSON.parse(tool!.content)).toMatchObject({ tool: "search_knowledge", input: { query: "Plano Básico por mês" } });
+    expect(tool!.content).toContain("precos.pdf");
+  });
+
   test("a workflow without collections sends no knowledge and no search_knowledge tool", async () => {
     const created = await api(app, "POST", "/v1/workflows", org.key, { name: "Sem base", provider: "openai", config: workflowConfig() });
     const thread = (await api(app, "POST", `/v1/workflows/${created.body.id}/threads`, org.key, {})).body;
