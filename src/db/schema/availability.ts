@@ -66,8 +66,5 @@ export const departmentAssignment = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [
-    index("department_assignment_org_idx").on(t.organizationId),
-    check("department_assignment_capacity_positive", sql`${t.defaultCapacity} >= 0`),
-  ],
+  (t) => [index("department_assignment_org_idx").on(t.organizationId), check("department_assignment_capacity_positive", sql`${t.defaultCapacity} >= 0`)],
 );
