@@ -94,7 +94,12 @@ describe("GET /v1/conversations/:id/messages", () => {
 describe("POST /v1/conversations/:id/assign", () => {
   test("assigns a member (conversation.assigned event) and unassigns with null", async () => {
     const agent = await createMember(org.organization.id, "agent");
-    const res = await api(app, "POST", `/v1/conversations/${conv.conversationId}/assign`, org.key, { userId: agent.id, department: "sales" });
+    // A department is named by its name (any case); it must exist in the organization.
+    expect((await api(app, "POST", "/v1/departments", org.key, { name: "sales" })).status).toBe(201);
+    const unknown = await api(app, "POST", `/v1/conversations/${conv.conversationId}/assign`, org.key, { department: "nowhere" });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.error.details[0].path).toBe("department");
+    const res = await api(app, "POST", `/v1/conversations/${conv.conversationId}/assign`, org.key, { userId: agent.id, department: "Sales" });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ assignedUserId: agent.id, department: "sales" });
     const mine = await api(app, "GET", `/v1/conversations?assigned=${agent.id}`, org.key);

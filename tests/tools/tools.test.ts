@@ -1,6 +1,7 @@
 // Built-in AI tools acting on a WhatsApp conversation (a bound workflow answering through automation),
 // custom tool rules (API errors, other organizations, the outbound guard), the monthly token limit and
 // the fallback path.
+import { createDepartment } from "@/features/departments/department.service";
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { and, asc, eq } from "drizzle-orm";
 import { createApp } from "@/app";
@@ -80,9 +81,11 @@ const toolLine = (lines: { role: string; content: string }[]) => JSON.parse(line
 describe("built-in tools on a WhatsApp conversation", () => {
   test("hand off to a department: the conversation goes to a human, the reason is kept and audited", async () => {
     const s = await bound({ builtin: ["handoff"], departments: ["Financeiro", "Vendas"] });
+    // Departments are rows of the organization; the tool names them.
+    const financeiro = await createDepartment(systemCaller("test", s.org), { name: "Financeiro" });
     const r = await turn(s, 'call handoff {"reason":"cliente pediu segunda via do boleto","department":"Financeiro"}');
     expect(r.conversation.handledBy).toBe("human");
-    expect(r.conversation.department).toBe("Financeiro");
+    expect(r.conversation.departmentId).toBe(financeiro.id);
     expect(toolLine(r.lines)).toMatchObject({ tool: "handoff", output: { handedOff: true, reason: "cliente pediu segunda via do boleto" } });
     expect(r.sent.at(-1)).toContain("handedOff");
     const audit = await db
