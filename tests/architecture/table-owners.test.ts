@@ -59,6 +59,8 @@ const OWNERS: Record<string, string> = {
   followUpTasks: "features/tools/",
   usageLimits: "features/usage/",
   cannedReplies: "features/canned-replies/",
+  promptVersions: "features/prompts/",
+  promptDrafts: "features/prompts/",
   knowledgeCollections: "features/knowledge/",
   knowledgeDocuments: "features/knowledge/",
   knowledgeChunks: "features/knowledge/",

@@ -276,7 +276,7 @@ describe("hostile input: never a 5xx, a stack or SQL; /v1 errors in the envelope
       const real = realParams(route, A);
       const idParams = names.filter((n) => {
         const k = kindOf(route.path, n);
-        return k !== null && !["stepKey", "invitationToken", "pairToken", "provider", "action", "toggle", "static"].includes(k);
+        return k !== null && !["stepKey", "versionNumber", "invitationToken", "pairToken", "provider", "action", "toggle", "static"].includes(k);
       });
       const plainBody: Body =
         route.method === "GET" ? { type: "none" } : isApi(route.path) || isHook(route.path) ? { type: "json", raw: "{}" } : { type: "form", data: {} };

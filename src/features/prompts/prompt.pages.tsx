@@ -87,7 +87,7 @@ export const promptsPages = new Elysia({ name: "prompts-pages" })
     "/workflows/:id/instructions/versions/:version/rollback",
     async ({ admin, params, request, cookie }) => {
       const v = await rollbackPromptVersion(admin, params.id, params.version);
-      setFlash(cookie, "success", tText("prompts:flash.rolledBack", { from: params.version, version: v.version }));
+      setFlash(cookie, "success", tText("prompts:flash.rolledBack", { from: v.rolledBackFrom ?? params.version, version: v.version }));
       return hxRedirect(request, tab(params.id));
     },
     { member: "agent", params: versionParams },

@@ -26,11 +26,13 @@ export const publishSchema = z.object({
 });
 export type PublishInput = z.infer<typeof publishSchema>;
 
-export const versionParams = z.object({ id: z.string().uuid(), version: z.coerce.number().int().min(1).max(1_000_000) });
+/** `:version` is read by the service: anything but a version number names no version (404, like an unknown id). */
+export const versionParams = z.object({ id: z.string().uuid(), version: z.string().max(100) });
 
+/** Both optional: `to` defaults to the version in use, `from` to the one before `to`. */
 export const diffQuerySchema = z.object({
-  from: z.coerce.number().int().min(1).max(1_000_000),
-  to: z.coerce.number().int().min(1).max(1_000_000),
+  from: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  to: z.coerce.number().int().min(1).max(1_000_000).optional(),
 });
 
 /**

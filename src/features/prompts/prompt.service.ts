@@ -151,11 +151,12 @@ export async function listPromptVersions(caller: Caller, workflowId: string, tx:
   return versionsWithAuthors(w.id, undefined, tx);
 }
 
-export async function getPromptVersion(caller: Caller, workflowId: string, version: number, tx: DbOrTx = db) {
+export async function getPromptVersion(caller: Caller, workflowId: string, version: number | string, tx: DbOrTx = db) {
   const w = await readableWorkflow(organizationOf(caller), workflowId, tx);
   await currentPromptVersion(w, tx);
-  const [v] = await versionsWithAuthors(w.id, version, tx);
-  if (!v) throw new AppError("not_found", tText("prompts:errors.versionNotFound", { version }));
+  const number = Number(version);
+  const [v] = Number.isSafeInteger(number) && number >= 1 ? await versionsWithAuthors(w.id, number, tx) : [];
+  if (!v) throw new AppError("not_found", tText("prompts:errors.versionNotFound", { version: String(version).slice(0, 20) }));
   return v;
 }
 
@@ -276,14 +277,14 @@ export async function publishFromEditor(
 }
 
 /** Rollback: an old version's text published again as the next version ("rollback to vN"). */
-export async function rollbackPromptVersion(caller: Caller, workflowId: string, version: number): Promise<PromptVersion> {
+export async function rollbackPromptVersion(caller: Caller, workflowId: string, version: number | string): Promise<PromptVersion> {
   assertManager(caller);
   const old = await getPromptVersion(caller, workflowId, version);
   return publishPromptVersion(caller, workflowId, {
     instructions: old.instructions,
-    changelog: tText("prompts:changelog.rollback", { version }),
+    changelog: tText("prompts:changelog.rollback", { version: old.version }),
     source: "rollback",
-    rolledBackFrom: version,
+    rolledBackFrom: old.version,
   });
 }
 
@@ -293,11 +294,14 @@ export type DiffLine = { type: "added" | "removed" | "same"; text: string };
 export async function diffPromptVersions(
   caller: Caller,
   workflowId: string,
-  from: number,
-  to: number,
+  from?: number,
+  to?: number,
 ): Promise<{ from: number; to: number; lines: DiffLine[] }> {
-  const [a, b] = [await getPromptVersion(caller, workflowId, from), await getPromptVersion(caller, workflowId, to)];
-  return { from, to, lines: diffText(a.instructions, b.instructions) };
+  // Without `to`: the version in use; without `from`: the one before `to`.
+  const target = to ?? (await listPromptVersions(caller, workflowId))[0]?.version ?? 1;
+  const source = from ?? Math.max(1, target - 1);
+  const [a, b] = [await getPromptVersion(caller, workflowId, source), await getPromptVersion(caller, workflowId, target)];
+  return { from: source, to: target, lines: diffText(a.instructions, b.instructions) };
 }
 
 export function diffText(before: string, after: string): DiffLine[] {
