@@ -18,6 +18,8 @@ export default {
     verify: "Marcar verificada",
     unverify: "Desmarcar verificada",
     takeOver: "Assumir",
+    assignTo: "Transferir para",
+    transfer: "Transferir",
     openConversation: "Abrir conversa",
     alertsTitle: "Alertas abertos",
     agentsTitle: "Agentes",
@@ -34,6 +36,7 @@ export default {
     errors: {
       conversationNotFound: "Conversa não encontrada",
       usersOnly: "Somente um membro pode fazer isto (não uma chave de API).",
+      agentInvalid: "Escolha um agente da organização",
     },
   },
   en: {
@@ -52,6 +55,8 @@ export default {
     verify: "Mark verified",
     unverify: "Clear verified",
     takeOver: "Take over",
+    assignTo: "Transfer to",
+    transfer: "Transfer",
     openConversation: "Open conversation",
     alertsTitle: "Open alerts",
     agentsTitle: "Agents",
@@ -68,6 +73,7 @@ export default {
     errors: {
       conversationNotFound: "Conversation not found",
       usersOnly: "Only a member can do this (not an API key).",
+      agentInvalid: "Choose an agent of the organization",
     },
   },
 } satisfies Catalog;

@@ -25,6 +25,10 @@ async function routedConversation(from: string, text: string) {
   return conv;
 }
 
+async function conversation(id: string) {
+  return (await db.select().from(conversations).where(eq(conversations.id, id)))[0]!;
+}
+
 async function alertsOf(conversationId: string) {
   return db.select().from(alerts).where(eq(alerts.conversationId, conversationId)).orderBy(alerts.createdAt);
 }
@@ -220,6 +224,14 @@ describe("resolving alerts and supervision", () => {
     expect(taken.status).toBe(204);
     const [after] = await db.select().from(conversations).where(eq(conversations.id, conv.conversationId));
     expect(after).toMatchObject({ assignedUserId: supervisor.id, handledBy: "human" });
+
+    // Transfer to an agent from the board: assigned, logged as a supervisor action; a non-member is a 422.
+    expect((await sup.postForm(`/monitor/conversations/${conv.conversationId}/assign`, { userId: agent.id }, { htmx: true })).status).toBe(204);
+    expect((await conversation(conv.conversationId)).assignedUserId).toBe(agent.id);
+    const logged = await db.select().from(supervisorActions).where(eq(supervisorActions.conversationId, conv.conversationId));
+    expect(logged.map((a) => a.action).sort()).toEqual(["resolve_alert", "take_over", "transfer", "verify"]);
+    expect((await sup.postForm(`/monitor/conversations/${conv.conversationId}/assign`, { userId: "nope" }, { htmx: true })).status).toBe(422);
+    expect((await sup.postForm(`/monitor/conversations/${conv.conversationId}/assign`, { userId: other.user.id }, { htmx: true })).status).toBe(422);
 
     const otherSupervisor = await signIn(app, other.user.id, other.organization.id);
     expect((await otherSupervisor.postForm(`/monitor/conversations/${conv.conversationId}/verify`, { verified: "true" }, { htmx: true })).status).toBe(404);

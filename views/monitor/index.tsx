@@ -26,7 +26,7 @@ function Waiting(props: { since: Date | null; now: Date }) {
   );
 }
 
-function ConversationCard(props: { c: BoardConversation; now: Date; csrfToken: string }) {
+function ConversationCard(props: { c: BoardConversation; now: Date; csrfToken: string; agents: Board["agents"] }) {
   const c = props.c;
   return (
     <li class="monitor-card" data-conversation={c.id}>
@@ -56,6 +56,29 @@ function ConversationCard(props: { c: BoardConversation; now: Date; csrfToken: s
           <input type="hidden" name="_csrf" value={props.csrfToken} />
           <button type="submit" class="link small">
             {t("monitor:takeOver")}
+          </button>
+        </form>
+        <form
+          class="monitor-assign"
+          method="post"
+          action={`/monitor/conversations/${c.id}/assign`}
+          hx-post={`/monitor/conversations/${c.id}/assign`}
+          hx-swap="none"
+        >
+          <input type="hidden" name="_csrf" value={props.csrfToken} />
+          <label class="sr-only" for={`assign-${c.id}`}>
+            {t("monitor:assignTo")}
+          </label>
+          <select id={`assign-${c.id}`} name="userId">
+            <option value="">{t("monitor:unassigned")}</option>
+            {props.agents.map((a) => (
+              <option value={a.userId} selected={a.userId === c.assignedUserId} safe>
+                {a.name}
+              </option>
+            ))}
+          </select>
+          <button type="submit" class="link small">
+            {t("monitor:transfer")}
           </button>
         </form>
       </div>
@@ -171,7 +194,7 @@ export function MonitorBoard(props: { board: Board; alerts: PublicAlert[]; csrfT
                   </h4>
                   <ul class="monitor-cards">
                     {a.items.map((c) => (
-                      <ConversationCard c={c} now={board.now} csrfToken={props.csrfToken} />
+                      <ConversationCard c={c} now={board.now} csrfToken={props.csrfToken} agents={board.agents} />
                     ))}
                   </ul>
                 </div>

@@ -6,7 +6,9 @@ import { can } from "@/auth/roles";
 import { setFlash, takeFlash } from "@/lib/flash";
 import { formFields, formText } from "@/lib/forms";
 import { hxTrigger, isHtmx } from "@/lib/htmx";
+import { validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
+import { isUuid } from "@/lib/ids";
 import { sseResponse } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
 import { MonitorBoard, MonitorPage } from "@views/monitor/index";
@@ -87,6 +89,16 @@ export const monitorPages = new Elysia({ name: "monitor-pages" })
     async ({ admin, params, request, cookie }) => {
       await superviseConversation(admin, params.id, { kind: "take_over" });
       if (!isHtmx(request)) setFlash(cookie, "success", tText("monitor:flash.takenOver"));
+      return changed(request);
+    },
+    { member: "supervisor", params: idParams },
+  )
+  .post(
+    "/monitor/conversations/:id/assign",
+    async ({ admin, params, body, request }) => {
+      const userId = formText(formFields(body).userId);
+      if (userId !== "" && !isUuid(userId)) throw validationFailed([{ path: "userId", message: tText("monitor:errors.agentInvalid") }]);
+      await superviseConversation(admin, params.id, { kind: "assign", userId: userId || null });
       return changed(request);
     },
     { member: "supervisor", params: idParams },
