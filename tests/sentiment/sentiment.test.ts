@@ -123,8 +123,13 @@ describe("sentiment and urgency", () => {
     expect(await db.select().from(sentimentChecks).where(eq(sentimentChecks.organizationId, org.organization.id))).toHaveLength(0);
     const off = await api(app, "GET", "/v1/sentiment/settings", org.key);
     expect(off.body).toEqual({ enabled: false, workflowId: null, model: null, alertOnNegative: true });
+    // Turned on: the next message is queued at once (the "off" answer is not kept past a save).
+    const own = await createWorkflow(systemCaller("test", org.organization.id), { name: "Mine", provider: "openai", config: { model: "gpt-test" } as never });
+    expect((await api(app, "PUT", "/v1/sentiment/settings", org.key, { enabled: true, workflowId: own.id })).status).toBe(200);
+    await contactWrites(instance, "+5511999992003", "still there?");
+    expect(await db.select().from(sentimentChecks).where(eq(sentimentChecks.organizationId, org.organization.id))).toHaveLength(1);
 
-    const missing = await api(app, "PUT", "/v1/sentiment/settings", org.key, { enabled: true });
+    const missing = await api(app, "PUT", "/v1/sentiment/settings", org.key, { enabled: true, workflowId: null });
     expect(missing.status).toBe(422);
     expect(missing.body.error.details[0].path).toBe("workflowId");
     const other = await setup();
