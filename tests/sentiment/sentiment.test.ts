@@ -128,6 +128,7 @@ describe("sentiment and urgency", () => {
     expect((await api(app, "PUT", "/v1/sentiment/settings", org.key, { enabled: true, workflowId: own.id })).status).toBe(200);
     await contactWrites(instance, "+5511999992003", "still there?");
     expect(await db.select().from(sentimentChecks).where(eq(sentimentChecks.organizationId, org.organization.id))).toHaveLength(1);
+    expect(await processDueSentiment(at(6_000))).toBe(1);
 
     const missing = await api(app, "PUT", "/v1/sentiment/settings", org.key, { enabled: true, workflowId: null });
     expect(missing.status).toBe(422);
