@@ -158,6 +158,13 @@ describe("workflows answer from their knowledge collections", () => {
     await org.client.postForm(`/workflows/${created.body.id}`, without, { htmx: true });
     [row] = await db.select().from(workflows).where(eq(workflows.id, created.body.id));
     expect((row!.config as any).knowledgeCollectionIds).toEqual([collectionId]);
+    // Another organization's collection: the form comes back 422 with the picker's error.
+    const theirs = await createCollection(systemCaller("test", other.organization.id), { name: "Alheia" });
+    const refused = await org.client.postForm(`/workflows/${created.body.id}`, { ...form, "config.knowledgeCollectionIds": theirs.id }, { htmx: true });
+    expect(refused.status).toBe(422);
+    const refusedHtml = await refused.text();
+    expect(refusedHtml).toContain("Collection not found.");
+    expect(refusedHtml).toContain(`/knowledge/picker?selected=${theirs.id}`);
     // Shown with none checked: detached.
     await org.client.postForm(`/workflows/${created.body.id}`, { ...without, "config.knowledgeCollectionIds.shown": "1" }, { htmx: true });
     [row] = await db.select().from(workflows).where(eq(workflows.id, created.body.id));

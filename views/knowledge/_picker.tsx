@@ -1,17 +1,27 @@
+import type { FieldError } from "@/lib/errors";
 import { t } from "@/lib/i18n";
 
 /**
  * The workflow form's knowledge collections: a placeholder that loads the organization's collections
  * from /knowledge/picker (the workflows feature does not read them), with the workflow's current choice.
  */
-export function KnowledgePicker(props: { selected?: string }) {
+export function KnowledgePicker(props: { selected?: string; errors?: FieldError[] }) {
   const query = new URLSearchParams({ selected: props.selected ?? "" }).toString();
+  // An attached collection that is not the organization's (422 at config.knowledgeCollectionIds.N).
+  const error = props.errors?.find((e) => e.path.startsWith("config.knowledgeCollectionIds"))?.message;
   return (
     <fieldset class="provider-fields" id="knowledge-fields">
       <legend>{t("knowledge:picker.legend")}</legend>
       <div hx-get={`/knowledge/picker?${query}`} hx-trigger="load" hx-swap="outerHTML" hx-target="this">
         <p class="muted small">{t("knowledge:picker.loading")}</p>
       </div>
+      {error ? (
+        <p class="error" safe>
+          {error}
+        </p>
+      ) : (
+        ""
+      )}
     </fieldset>
   );
 }

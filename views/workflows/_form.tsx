@@ -139,7 +139,7 @@ export function WorkflowForm(props: {
           placeholder={DEFAULT_CEP_URL}
         />
       </fieldset>
-      <KnowledgePicker selected={v["config.knowledgeCollectionIds"]} />
+      <KnowledgePicker selected={v["config.knowledgeCollectionIds"]} errors={props.errors} />
       <fieldset class="provider-fields">
         <legend>{t("workflows:form.astLegend")}</legend>
         <Field
