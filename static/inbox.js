@@ -86,4 +86,19 @@
   window.addEventListener("pagehide", () => {
     source.close();
   });
+
+  // Reply box: Enter sends, Shift+Enter adds a line (IME composition and modifier keys type as usual).
+  // The canned replies' suggestions take Enter first while they are open (capture phase, static/canned-replies.js).
+  document.addEventListener("keydown", (e) => {
+    var area = e.target;
+    if (!(area instanceof HTMLTextAreaElement) || area.id !== "reply-body") return;
+    if (e.key !== "Enter" || e.shiftKey || e.isComposing || e.altKey || e.ctrlKey || e.metaKey) return;
+    e.preventDefault();
+    var form = area.form;
+    var send = form ? form.querySelector('button[name="kind"][value="reply"]') : null;
+    var file = form ? form.querySelector('input[type="file"]') : null;
+    if (!form || !send || send.disabled) return;
+    if (!area.value.trim() && !(file && file.files && file.files.length)) return;
+    form.requestSubmit(send);
+  });
 })();

@@ -168,6 +168,7 @@ export function ComplaintsIndex(props: {
 }) {
   return (
     <AdminLayout title={tText("complaints:title")} admin={props.admin} csrfToken={props.csrfToken} active="complaints" flash={props.flash}>
+      <link rel="stylesheet" href="/static/inbox.css" />
       <div class="row spread">
         <h1>{t("complaints:title")}</h1>
         <a href="/complaints/new" class="button">
@@ -273,6 +274,7 @@ export function ComplaintNewPage(props: {
       <p>
         <a href="/complaints">{t("complaints:back")}</a>
       </p>
+      <link rel="stylesheet" href="/static/inbox.css" />
       <h1>{t("complaints:new")}</h1>
       <ComplaintForm values={props.values} members={props.members} contactLabel={props.contactLabel} errors={props.errors} />
     </AdminLayout>
@@ -280,10 +282,16 @@ export function ComplaintNewPage(props: {
 }
 
 /** Status, type, severity, assignee and resolution of a complaint; answers with itself (errors) or redirects. */
-export function ComplaintUpdateForm(props: { complaint: ComplaintView; members: MemberOption[]; errors?: FieldError[]; values?: Partial<Record<string, string>> }) {
+export function ComplaintUpdateForm(props: {
+  complaint: ComplaintView;
+  members: MemberOption[];
+  errors?: FieldError[];
+  values?: Partial<Record<string, string>>;
+}) {
   const c = props.complaint;
   const v = props.values ?? {};
   const resolutionError = fieldError(props.errors, "resolution");
+  const otherErrors = (props.errors ?? []).filter((e) => !["status", "type", "severity", "assignedUserId", "resolution"].includes(e.path));
   const action = `/complaints/${c.id}`;
   return (
     <form id="complaint-update" class="card" method="post" action={action} hx-post={action} hx-target="#complaint-update" hx-swap="outerHTML">
@@ -331,9 +339,9 @@ export function ComplaintUpdateForm(props: { complaint: ComplaintView; members: 
           ""
         )}
       </div>
-      {props.errors && props.errors.some((e) => !["status", "type", "severity", "assignedUserId", "resolution"].includes(e.path)) ? (
+      {otherErrors.length > 0 ? (
         <p class="error" safe>
-          {props.errors.map((e) => e.message).join(" ")}
+          {otherErrors.map((e) => e.message).join(" ")}
         </p>
       ) : (
         ""
@@ -399,6 +407,7 @@ export function ComplaintShow(props: {
       <p>
         <a href="/complaints">{t("complaints:back")}</a>
       </p>
+      <link rel="stylesheet" href="/static/inbox.css" />
       <h1 class="truncate" safe>
         {c.subject}
       </h1>

@@ -9,7 +9,8 @@ import { Time } from "../components/ui";
 import { ToolCall } from "../workflows/thread";
 import { ConversationPane, type Member } from "./_conversation";
 import type { ActivityLine } from "@/features/conversations/activity";
-import { ConversationList, InboxFilterBar, type InboxFilters } from "./_list";
+import { ConversationList, InboxFilterBar, SearchResults, type InboxFilters, type InboxOptions, type SearchHitView } from "./_list";
+import { ContactPanelSlot } from "./_panel";
 import { AiMemorySlot } from "../workflows/_prompt-memory";
 
 type Props = {
@@ -20,6 +21,10 @@ type Props = {
   rows: ConversationRow[];
   nextCursor: string | null;
   cursor?: string;
+  /** Members, departments, labels and instances for the filter bar and bulk actions. */
+  options?: InboxOptions;
+  /** Full-text search results, shown instead of the list while the filters carry `q`. */
+  search?: SearchHitView[] | null;
   open?: {
     row: ConversationRow;
     messages: Message[];
@@ -63,8 +68,12 @@ export function InboxPage(props: Props) {
       <div id="inbox" class={open ? "inbox has-conversation" : "inbox"} data-stream="/inbox/stream">
         <section class="inbox-list" aria-label={tText("inbox:list.label")}>
           <h1 class="inbox-title">{t("inbox:title")}</h1>
-          <InboxFilterBar filters={props.filters} />
-          <ConversationList rows={props.rows} filters={props.filters} nextCursor={props.nextCursor} openId={open?.row.conversation.id} cursor={props.cursor} />
+          <InboxFilterBar filters={props.filters} options={props.options} />
+          {props.search ? (
+            <SearchResults hits={props.search} filters={props.filters} />
+          ) : (
+            <ConversationList rows={props.rows} filters={props.filters} nextCursor={props.nextCursor} openId={open?.row.conversation.id} cursor={props.cursor} />
+          )}
         </section>
         <div class="inbox-pane">
           {open ? <AiActions calls={open.aiTools ?? []} /> : ""}
@@ -83,6 +92,7 @@ export function InboxPage(props: Props) {
           ) : (
             <p class="empty inbox-placeholder">{t("inbox:placeholder")}</p>
           )}
+          {open ? <ContactPanelSlot conversationId={open.row.conversation.id} /> : ""}
         </div>
       </div>
       <script src="/static/inbox.js" defer></script>

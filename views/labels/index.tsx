@@ -16,14 +16,7 @@ export function LabelForm(props: { id: string; action: string; values: LabelForm
   return (
     <form id={props.id} class="card label-form" method="post" action={props.action} hx-post={props.action} hx-target={`#${props.id}`} hx-swap="outerHTML">
       <div class="row">
-        <Field
-          label={tText("labels:form.name")}
-          name="name"
-          value={props.values.name}
-          errors={props.errors}
-          required
-          maxlength={LABEL_LIMITS.name}
-        />
+        <Field label={tText("labels:form.name")} name="name" value={props.values.name} errors={props.errors} required maxlength={LABEL_LIMITS.name} />
         <div class={colorError ? "field has-error" : "field"}>
           <label for={`${props.id}-color`}>{t("labels:form.color")}</label>
           <input id={`${props.id}-color`} type="color" name="color" value={props.values.color || "#4f46e5"} required />
@@ -49,6 +42,7 @@ export function LabelForm(props: { id: string; action: string; values: LabelForm
 export function LabelsIndex(props: { admin: AdminContext; csrfToken: string; flash?: Flash; labels: LabelView[]; canManage: boolean }) {
   return (
     <AdminLayout title={tText("labels:title")} admin={props.admin} csrfToken={props.csrfToken} active="labels" flash={props.flash}>
+      <link rel="stylesheet" href="/static/inbox.css" />
       <h1>{t("labels:title")}</h1>
       <p class="muted">{t("labels:intro")}</p>
       {props.labels.length === 0 ? (

@@ -12,10 +12,11 @@ import { liveTopics } from "@/lib/live-topics";
 import { addInboxNote, sendInboxReply } from "./inbox.outbound";
 import type { Tenant } from "@/lib/tenant";
 import { ConversationHeader, MessageItems, MessageList, OlderMessages, ReplyForm } from "@views/inbox/_conversation";
-import { ConversationList, type InboxFilters } from "@views/inbox/_list";
+import { ConversationList, SearchResults } from "@views/inbox/_list";
 import { MessageBubble } from "@views/inbox/_message";
 import { InboxPage } from "@views/inbox/index";
 import { aiToolCallsOf } from "./inbox.ai";
+import { filtersOf, inboxOptions, listInbox, searchInbox } from "./inbox.filters";
 import { listActivities } from "./activity";
 import { CONVERSATION_LIMITS, assignFormSchema, handoffSchema, replyFormSchema, replyWithAttachmentSchema, statusFormSchema } from "./conversation.schema";
 import {
@@ -25,40 +26,18 @@ import {
   handoffConversation,
   listAssignableMembers,
   listConversationMessages,
-  listConversations,
   markConversationRead,
   resolveConversation,
   setConversationStatus,
   type ConversationRow,
 } from "./conversation.service";
 
-const filtersSchema = z.object({
-  status: z.enum(["open", "pending", "resolved", "all"]).catch("open").default("open"),
-  mine: z
-    .string()
-    .optional()
-    .transform((v) => v === "1" || v === "true" || v === "on"),
-  cursor: z.string().max(200).optional().catch(undefined),
-  open: z.string().max(64).optional().catch(undefined),
-});
-
-/** Filters from the query string; a bad value falls back to the default instead of failing the page. */
-function filtersOf(query: Record<string, unknown>): InboxFilters & { cursor?: string; open?: string } {
-  const parsed = filtersSchema.safeParse(query);
-  return parsed.success ? parsed.data : { status: "open", mine: false };
-}
 
 const tenantOfAdmin = (admin: AdminContext): Tenant => ({ organizationId: admin.organization.id });
 const idParams = z.object({ id: z.string().max(64) });
 
-async function listFor(admin: AdminContext, filters: InboxFilters, cursor?: string) {
-  return listConversations(admin, {
-    status: filters.status,
-    assigned: filters.mine ? admin.user.id : undefined,
-    limit: CONVERSATION_LIMITS.pageDefault,
-    cursor,
-  });
-}
+/** The list for the filters (inbox.filters.ts: status, assignee, department, label, instance, unread, dates). */
+const listFor = listInbox;
 
 /** The latest page of messages, oldest first for reading, with the cursor to load older ones, and the activity lines shown between them. */
 async function recentMessages(admin: AdminContext, conversationId: string) {
@@ -128,7 +107,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
     "/inbox",
     async ({ admin, csrfToken, cookie, query }) => {
       const filters = filtersOf(query);
-      const page = await listFor(admin, filters, filters.cursor);
+      const [page, search, options] = await Promise.all([listFor(admin, filters, filters.cursor), searchInbox(admin, filters), inboxOptions(admin)]);
       return (
         <InboxPage
           admin={admin}
@@ -138,6 +117,8 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
           rows={page.data}
           nextCursor={page.nextCursor}
           cursor={filters.cursor}
+          options={options}
+          search={search}
         />
       );
     },
@@ -149,6 +130,8 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
       const filters = filtersOf(query);
       // The open conversation is being read right now: keep its unread counter at zero.
       if (filters.open) await markConversationRead(tenantOfAdmin(admin), filters.open);
+      const search = await searchInbox(admin, filters);
+      if (search) return <SearchResults hits={search} filters={filters} />;
       const page = await listFor(admin, filters, filters.cursor);
       return <ConversationList rows={page.data} filters={filters} nextCursor={page.nextCursor} openId={filters.open} cursor={filters.cursor} />;
     },
@@ -180,11 +163,13 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
       // Opening a conversation reads it.
       await markConversationRead(tenant, row.conversation.id);
       row.conversation.unreadCount = 0;
-      const [page, recent, members, aiTools] = await Promise.all([
+      const [page, recent, members, aiTools, search, options] = await Promise.all([
         listFor(admin, filters),
         recentMessages(admin, row.conversation.id),
         listAssignableMembers(admin.organization.id),
         aiToolCallsOf(admin.organization.id, row.conversation.id),
+        searchInbox(admin, filters),
+        inboxOptions(admin),
       ]);
       return (
         <InboxPage
@@ -194,6 +179,8 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
           filters={filters}
           rows={page.data}
           nextCursor={page.nextCursor}
+          options={options}
+          search={search}
           open={{ row, messages: recent.messages, olderCursor: recent.olderCursor, activities: recent.activities, members, aiTools }}
         />
       );
