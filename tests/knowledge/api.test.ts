@@ -242,6 +242,9 @@ describe("search, embeddings and unanswered questions", () => {
     } finally {
       model.state.failEmbeddings = false;
     }
+    // The same file again once the endpoint works: the failed document is indexed again, not a duplicate.
+    const retried = await upload(key, c.id, docx(), "trocas.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document");
+    expect(retried.body).toMatchObject({ duplicate: false, document: { status: "ready", embedded: true, error: null } });
     config.allowPrivateWebhookTargets = false;
     const refused = await api(app, "PUT", "/v1/knowledge/settings", key, { baseUrl: model.baseUrl, model: "embed-test" });
     config.allowPrivateWebhookTargets = true;

@@ -232,7 +232,8 @@ const invalidFile = (path: string, key: string, vars?: Vars) => validationFailed
 
 /**
  * Stores a document once per organization (sha256 of its bytes): the same file again, in this
- * collection or another, answers the existing document with `duplicate: true`. A new one is indexed
+ * collection or another, answers the existing document with `duplicate: true` (one that failed is
+ * indexed again instead). A new one is indexed
  * at once (extracted, split, embedded when the organization has an endpoint) and answered `ready`, or
  * `failed` with the reason — never left pending unless the process died mid-way (reindex it).
  */
@@ -242,6 +243,8 @@ async function addDocument(caller: Caller, collectionId: string, incoming: Incom
   const organizationId = collection.organizationId;
   const sha256 = createHash("sha256").update(incoming.bytes).digest("hex");
   const existing = await documentByHash(organizationId, sha256);
+  // The same file again after it failed (or was left pending by a crash): indexed again, in its place.
+  if (existing && existing.status !== "ready") return { document: await indexDocument(existing, incoming.bytes), duplicate: false };
   if (existing) return { document: existing, duplicate: true };
   if (!extractableKind(incoming.mimeType, incoming.title)) throw invalidFile(path, "knowledge:errors.unsupportedType", { type: incoming.mimeType || "?" });
   let created: KnowledgeDocument;
