@@ -3,7 +3,7 @@
 // reloads too — unless the agent is editing the draft (the edit form carries no data-live).
 (() => {
   document.body.addEventListener("inbox:refresh", (e) => {
-    if (!e.target || e.target.id !== "conv-header") return;
+    if (e.target?.id !== "conv-header") return;
     var panel = document.getElementById("suggestion-panel");
     if (panel && panel.getAttribute("data-live") === "1" && window.htmx) window.htmx.trigger(panel, "suggestion:refresh");
   });

@@ -48,9 +48,7 @@ export const suggestedResponses = pgTable(
     index("suggested_responses_conversation_idx").on(t.conversationId, t.createdAt),
     index("suggested_responses_org_created_idx").on(t.organizationId, t.createdAt),
     /** At most one draft waits per conversation: a newer one supersedes it. */
-    uniqueIndex("suggested_responses_one_pending")
-      .on(t.conversationId)
-      .where(sql`status = 'pending'`),
+    uniqueIndex("suggested_responses_one_pending").on(t.conversationId).where(sql`status = 'pending'`),
   ],
 );
 
@@ -83,9 +81,7 @@ export const learningEvents = pgTable(
   },
   (t) => [
     index("learning_events_org_created_idx").on(t.organizationId, t.createdAt),
-    index("learning_events_workflow_open_idx")
-      .on(t.workflowId, t.createdAt)
-      .where(sql`prompt_suggestion_id is null`),
+    index("learning_events_workflow_open_idx").on(t.workflowId, t.createdAt).where(sql`prompt_suggestion_id is null`),
   ],
 );
 
@@ -133,9 +129,7 @@ export const promptSuggestions = pgTable(
   (t) => [
     index("prompt_suggestions_org_created_idx").on(t.organizationId, t.createdAt),
     /** One generation at a time per workflow (concurrent workers and clicks meet here). */
-    uniqueIndex("prompt_suggestions_one_generating")
-      .on(t.workflowId)
-      .where(sql`status = 'generating'`),
+    uniqueIndex("prompt_suggestions_one_generating").on(t.workflowId).where(sql`status = 'generating'`),
     check("prompt_suggestions_confidence_range", sql`${t.confidence} >= 0 and ${t.confidence} <= 1`),
   ],
 );
