@@ -18,3 +18,5 @@ export * from "./prompts";
 export * from "./satisfaction";
 export * from "./suggestions";
 export * from "./agent-chats";
+export * from "./reports";
+export * from "./gamification";
