@@ -39,7 +39,7 @@ beforeAll(async () => {
   instanceId = await connectedSandbox(app, org.key);
   const [dept] = await db.insert(departments).values({ organizationId: org.organization.id, name: "Suporte" }).returning();
   departmentId = dept!.id;
-  const targets = await api(app, "PUT", `/v1/alerts/targets/${departmentId}`, org.key, { firstResponseMinutes: 5, resolutionMinutes: 60 });
+  const targets = await api(app, "PUT", `/v1/departments/${departmentId}/sla-targets`, org.key, { firstResponseMinutes: 5, resolutionMinutes: 60 });
   expect(targets.status).toBe(200);
   expect(targets.body).toMatchObject({ departmentId, departmentName: "Suporte", firstResponseMinutes: 5, resolutionMinutes: 60 });
 });
@@ -90,7 +90,7 @@ describe("SLA alerts", () => {
 
   test("time outside the department's business hours does not count (the SLA clock pauses)", async () => {
     const [closed] = await db.insert(departments).values({ organizationId: org.organization.id, name: "Plantão" }).returning();
-    expect((await api(app, "PUT", `/v1/alerts/targets/${closed!.id}`, org.key, { firstResponseMinutes: 5, resolutionMinutes: 10 })).status).toBe(200);
+    expect((await api(app, "PUT", `/v1/departments/${closed!.id}/sla-targets`, org.key, { firstResponseMinutes: 5, resolutionMinutes: 10 })).status).toBe(200);
     // Enabled with no opening interval: closed all week, so no SLA time ever accrues.
     expect((await api(app, "PUT", `/v1/departments/${closed!.id}/business-hours`, org.key, { intervals: [] })).status).toBe(200);
     const conv = await inbound(app, org.key, instanceId, { from: "+5511900008888", text: "alguém aí?" });
@@ -100,10 +100,10 @@ describe("SLA alerts", () => {
   });
 
   test("targets: bad values are 422 naming the field; another organization's department is 404", async () => {
-    const bad = await api(app, "PUT", `/v1/alerts/targets/${departmentId}`, org.key, { firstResponseMinutes: 0, resolutionMinutes: "x" });
+    const bad = await api(app, "PUT", `/v1/departments/${departmentId}/sla-targets`, org.key, { firstResponseMinutes: 0, resolutionMinutes: "x" });
     expect(bad.status).toBe(422);
     expect(bad.body.error.details.map((d: any) => d.path).sort()).toEqual(["firstResponseMinutes", "resolutionMinutes"]);
-    expect((await api(app, "PUT", `/v1/alerts/targets/${departmentId}`, other.key, { firstResponseMinutes: 5, resolutionMinutes: null })).status).toBe(404);
+    expect((await api(app, "PUT", `/v1/departments/${departmentId}/sla-targets`, other.key, { firstResponseMinutes: 5, resolutionMinutes: null })).status).toBe(404);
     const listed = await api(app, "GET", "/v1/alerts/targets", org.key);
     expect(listed.body.data.find((r: any) => r.departmentId === departmentId)).toEqual({
       departmentId,

@@ -30,7 +30,7 @@ test("a supervisor watches the wait tick, sees a first-response breach arrive li
   await v1(key, "POST", `/v1/instances/${instanceId}/connect`);
   expect((await v1(key, "POST", `/v1/sandbox/instances/${instanceId}/scan`, {})).status).toBe(200);
   const [department] = await db.insert(departments).values({ organizationId: organization.id, name: "Suporte" }).returning();
-  expect((await v1(key, "PUT", `/v1/alerts/targets/${department!.id}`, { firstResponseMinutes: 5, resolutionMinutes: null })).status).toBe(200);
+  expect((await v1(key, "PUT", `/v1/departments/${department!.id}/sla-targets`, { firstResponseMinutes: 5, resolutionMinutes: null })).status).toBe(200);
   const inbound = await v1(key, "POST", `/v1/sandbox/instances/${instanceId}/inbound`, {
     from: "+5511944443333",
     name: "Contato Com Um Nome Bem Comprido Para Testar Reticências",

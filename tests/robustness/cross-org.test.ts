@@ -63,7 +63,7 @@ function validBody(r: Route): Body {
     "POST /v1/instances/:id/groups/:group/participants": { action: "add", participants: [PHONE] },
     "POST /v1/conversations/:id/presence": { state: "typing" },
     "PATCH /v1/canned-replies/:id": { title: "Changed" },
-    "PUT /v1/alerts/targets/:id": { firstResponseMinutes: 5, resolutionMinutes: null },
+    "PUT /v1/departments/:id/sla-targets": { firstResponseMinutes: 5, resolutionMinutes: null },
     "PATCH /v1/satisfaction/feedback/:id": { handlingStatus: "in_progress" },
     "PUT /v1/satisfaction/surveys/:id": { enabled: false, template: "De 0 a 10?" },
     "PATCH /v1/knowledge/collections/:id": { name: "Renamed" },

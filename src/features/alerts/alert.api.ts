@@ -38,7 +38,7 @@ export const alertsApi = new Elysia({ name: "alerts-api" })
     apiKey: "messages:read",
     detail: { tags, summary: "Every department's first-response and resolution targets (minutes)", responses: ok(departmentTargetsListSchema) },
   })
-  .put("/v1/alerts/targets/:id", async ({ caller, params, body }) => setDepartmentTargets(caller, params.id, body), {
+  .put("/v1/departments/:id/sla-targets", async ({ caller, params, body }) => setDepartmentTargets(caller, params.id, body), {
     apiKey: "messages:write",
     params: idParams,
     body: departmentTargetsSchema,
