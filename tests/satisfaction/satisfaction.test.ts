@@ -163,6 +163,26 @@ describe("survey flow", () => {
     await waitFor(async () => (await conversation(ignored.conversationId)).status === "open", { what: "the reopened conversation" });
   });
 
+  test("a conversation the bot resolved links its AI workflow; one a member resolved links the member", async () => {
+    const [wf] = await db.insert(workflows).values({ organizationId: org.organization.id, name: "Bot financeiro", provider: "openai" }).returning();
+    const conv = await inbound(app, org.key, instanceId, { from: "+5511911110005", text: "segunda via", name: "Davi" });
+    await db.update(conversations).set({ departmentId, workflowId: wf!.id }).where(eq(conversations.id, conv.conversationId));
+    // Resolved by an integration (no person): the workflow that held it is credited.
+    expect((await api(app, "POST", `/v1/conversations/${conv.conversationId}/resolve`, org.key)).status).toBe(200);
+    expect((await feedbackOf(conv.conversationId))[0]).toMatchObject({ workflowId: wf!.id, agentUserId: null });
+
+    const human = await inbound(app, org.key, instanceId, { from: "+5511911110006", text: "oi", name: "Eva" });
+    await db.update(conversations).set({ departmentId, workflowId: wf!.id }).where(eq(conversations.id, human.conversationId));
+    const supervisor = await createMember(org.organization.id, "supervisor");
+    const sup = await signIn(app, supervisor.id, org.organization.id);
+    expect((await sup.postForm(`/inbox/${human.conversationId}/status`, { status: "resolved" }, { htmx: true })).status).toBeLessThan(400);
+    const [feedback] = await waitFor(async () => {
+      const rows = await feedbackOf(human.conversationId);
+      return rows.length > 0 ? rows : null;
+    });
+    expect(feedback).toMatchObject({ workflowId: null, agentUserId: supervisor.id });
+  });
+
   test("no survey without an enabled one for the department, nor for another organization's department settings", async () => {
     const unrouted = await inbound(app, org.key, instanceId, { from: "+5511911110004", text: "oi" });
     expect((await api(app, "POST", `/v1/conversations/${unrouted.conversationId}/resolve`, org.key)).status).toBe(200);

@@ -125,7 +125,7 @@ export async function sendSurveyAfterResolution({ caller, row, reason }: Resolve
   const conversation = row.conversation;
   const organizationId = conversation.organizationId;
   if (!organizationId || conversation.status !== "resolved" || !conversation.resolvedAt || !conversation.departmentId) return null;
-  if (conversation.autoClosedAt || reason === "auto_close" || row.contact.kind === "group") return null;
+  if (reason === "auto_close" || row.contact.kind === "group") return null;
   const [survey] = await db
     .select()
     .from(departmentSurveys)
