@@ -20,3 +20,4 @@ export * from "./suggestions";
 export * from "./agent-chats";
 export * from "./reports";
 export * from "./gamification";
+export * from "./segments";

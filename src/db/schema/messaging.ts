@@ -85,12 +85,27 @@ export const contacts = pgTable(
     whatsappBlocked: boolean().notNull().default(false),
     optedOut: boolean().notNull().default(false),
     metadata: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    /** CPF (11) or CNPJ (14) as digits only, check digits validated (contacts feature); unique per organization. */
+    document: text(),
+    documentType: text({ enum: ["cpf", "cnpj"] }),
+    email: text(),
+    address: text(),
+    city: text(),
+    /** Brazilian UF (`SP`). */
+    state: text(),
+    /** CEP, 8 digits. */
+    zipCode: text(),
+    notes: text(),
+    /** Values of the organization's contact_field_definitions, by key, validated by type. */
+    customFields: jsonb().$type<Record<string, string | number | boolean>>().notNull().default({}),
     lastInteractionAt: tstz(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     uniqueIndex("contacts_org_phone_unique").on(t.organizationId, t.phone),
+    uniqueIndex("contacts_org_document_unique").on(t.organizationId, t.document),
+    index("contacts_org_city_idx").on(t.organizationId, t.city),
     uniqueIndex("contacts_unclaimed_device_phone_unique").on(t.deviceId, t.phone).where(sql`organization_id is null`),
     index("contacts_org_last_idx").on(t.organizationId, t.lastInteractionAt.desc()),
   ],
@@ -143,7 +158,6 @@ export const conversations = pgTable(
       .notNull()
       .default("bot"),
     assignedUserId: uuid().references(() => users.id, { onDelete: "set null" }),
-    department: text(),
     /** The department (queue) it is routed to; null = unrouted (agents of no department see it unless assigned elsewhere). */
     departmentId: uuid().references(() => departments.id, { onDelete: "set null" }),
     /** Set while the greeting menu waits for the contact's choice (automation stays silent); null otherwise. */
