@@ -3,14 +3,17 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { and, eq } from "drizzle-orm";
 import { createApp } from "@/app";
+import { config } from "@/config";
 import { db } from "@/db/client";
-import { alerts, auditLogs, conversations, departments, events, supervisorActions } from "@/db/schema";
+import { alerts, auditLogs, conversations, departments, events, supervisorActions, webhookDeliveries } from "@/db/schema";
 import { checkSlaBreaches, matchKeyword } from "@/features/alerts/alert.rules";
 import { api } from "../helpers/client";
 import { createMember, setupOrg, signIn } from "../helpers/factories";
 import { waitFor } from "../helpers/wait";
 import { connectedSandbox, inbound } from "../conversations/helpers";
 
+// The webhook below points at a closed loopback port: allowed here, never reached (no delivery worker runs).
+config.allowPrivateWebhookTargets = true;
 const app = createApp();
 let org: Awaited<ReturnType<typeof setupOrg>>;
 let other: Awaited<ReturnType<typeof setupOrg>>;
@@ -103,7 +106,9 @@ describe("SLA alerts", () => {
     const bad = await api(app, "PUT", `/v1/departments/${departmentId}/sla-targets`, org.key, { firstResponseMinutes: 0, resolutionMinutes: "x" });
     expect(bad.status).toBe(422);
     expect(bad.body.error.details.map((d: any) => d.path).sort()).toEqual(["firstResponseMinutes", "resolutionMinutes"]);
-    expect((await api(app, "PUT", `/v1/departments/${departmentId}/sla-targets`, other.key, { firstResponseMinutes: 5, resolutionMinutes: null })).status).toBe(404);
+    expect((await api(app, "PUT", `/v1/departments/${departmentId}/sla-targets`, other.key, { firstResponseMinutes: 5, resolutionMinutes: null })).status).toBe(
+      404,
+    );
     const listed = await api(app, "GET", "/v1/alerts/targets", org.key);
     expect(listed.body.data.find((r: any) => r.departmentId === departmentId)).toEqual({
       departmentId,
@@ -126,6 +131,9 @@ describe("keyword alerts", () => {
   });
 
   test("an inbound message with an urgency word raises one keyword alert; others none", async () => {
+    // A webhook subscribed to alert.created gets a delivery for it (the event catalog's fan-out).
+    const hook = await api(app, "POST", "/v1/webhooks", org.key, { url: "http://127.0.0.1:9/hook", eventTypes: ["alert.created"] });
+    expect(hook.status).toBe(201);
     const saved = await api(app, "PUT", "/v1/alerts/settings", org.key, { urgencyKeywords: ["Procon", "urgência", "procon"] });
     expect(saved.status).toBe(200);
     expect(saved.body).toEqual({ urgencyKeywords: ["Procon", "urgência"] });
@@ -136,6 +144,9 @@ describe("keyword alerts", () => {
     expect(alert.details).toMatchObject({ keyword: "Procon", messageId: angry.messageId });
     expect(alert.message).toContain("Procon");
     expect(await alertsOf(calm.conversationId)).toHaveLength(0);
+    const [createdEvent] = (await db.select().from(events).where(eq(events.type, "alert.created"))).filter((e) => (e.data as any).alert.id === alert.id);
+    const deliveries = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, hook.body.id));
+    expect(deliveries.map((d) => [d.eventId, d.eventType])).toEqual([[createdEvent!.id, "alert.created"]]);
     // Another organization's words are its own.
     expect((await api(app, "GET", "/v1/alerts/settings", other.key)).body).toEqual({ urgencyKeywords: [] });
     const tooLong = await api(app, "PUT", "/v1/alerts/settings", org.key, { urgencyKeywords: ["x".repeat(61)] });
