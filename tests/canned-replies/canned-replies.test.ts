@@ -168,7 +168,11 @@ describe("canned reply pages and the inbox reply box", () => {
     let list = await (await agent.get(`/inbox/${conv.conversationId}/canned-replies?q=sa`, { htmx: true })).text();
     expect(list).toContain("/saudacao");
     expect(list).not.toContain("/sabado");
-    await db.update(conversations).set({ department: "Vendas" }).where(eq(conversations.id, conv.conversationId));
+    // Routed to the department named like the replies' (departments are rows; replies match by name).
+    // The agent belongs to both (an agent sees only their departments' conversations).
+    const vendas = await api(app, "POST", "/v1/departments", org.key, { name: "Vendas", memberIds: [agentUser.id] });
+    const suporte = await api(app, "POST", "/v1/departments", org.key, { name: "Suporte", memberIds: [agentUser.id] });
+    await db.update(conversations).set({ departmentId: vendas.body.id }).where(eq(conversations.id, conv.conversationId));
     list = await (await agent.get(`/inbox/${conv.conversationId}/canned-replies?q=sa`, { htmx: true })).text();
     expect(list).toContain("/saudacao");
     expect(list).toContain("/sabado");
@@ -198,7 +202,7 @@ describe("canned reply pages and the inbox reply box", () => {
     expect(file.status).toBe(200);
     expect(new Uint8Array(await file.arrayBuffer())).toEqual(new Uint8Array(PNG));
     expect((await agent.get(`/inbox/${conv.conversationId}/canned-replies/${sales.body.id}`)).status).toBe(200);
-    await db.update(conversations).set({ department: "Suporte" }).where(eq(conversations.id, conv.conversationId));
+    await db.update(conversations).set({ departmentId: suporte.body.id }).where(eq(conversations.id, conv.conversationId));
     // Another department's reply is not offered nor inserted there.
     expect((await agent.get(`/inbox/${conv.conversationId}/canned-replies/${sales.body.id}`)).status).toBe(404);
 

@@ -9,7 +9,6 @@ export const conversationJsonSchema = rowJson(conversations, [
   "status",
   "handledBy",
   "assignedUserId",
-  "department",
   "departmentId",
   "resolutionReason",
   "workflowId",
@@ -26,6 +25,8 @@ export const conversationJsonSchema = rowJson(conversations, [
   "updatedAt",
 ]).extend({
   contact: rowJson(contacts, ["id", "kind", "phone", "name"]),
+  /** The department's name (`departmentId` is its id); null when the conversation is not routed. */
+  department: z.string().nullable(),
   /** The conversation's labels (organization-defined, separate from contact tags), by name. */
   labels: z.array(z.object({ id: z.string(), name: z.string(), color: z.string() })),
 });
