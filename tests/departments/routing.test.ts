@@ -9,6 +9,10 @@ import { createDepartment } from "@/features/departments/department.service";
 import { saveGreetingMenu } from "@/features/departments/greeting-menu";
 import { ingestInbound } from "@/features/inbound/inbound.service";
 import { wireFeatures } from "@/routes";
+import { createTemplate } from "@/features/templates/template.service";
+import { createTrigger } from "@/features/triggers/trigger.service";
+import { triggerSchema } from "@/features/triggers/trigger.schema";
+import { systemCaller } from "@/lib/caller";
 import { api } from "../helpers/client";
 import { createMember, memberCaller, setupOrg, signIn } from "../helpers/factories";
 import { connectedInstance } from "../automation/helpers";
@@ -137,6 +141,22 @@ describe("greeting menu", () => {
     await write("+5511970000005", "preciso de ajuda");
     expect((await outbound(id)).length).toBe(1);
     expect((await conversation(id)).departmentId).toBe(sales.id);
+  });
+});
+
+describe("automation and the menu", () => {
+  test("while the menu waits for a choice no trigger answers; once routed, automation hears the next message", async () => {
+    const caller = systemCaller("test", org.organization.id);
+    await createTemplate(caller, { key: "auto", body: "resposta automática", variants: [], variables: [], active: true });
+    await createTrigger(caller, triggerSchema.parse({ match: "contains", pattern: "ajuda", action: "reply_template", templateKey: "auto" }));
+    const id = await write("+5511970000030", "ajuda");
+    await write("+5511970000030", "ajuda por favor");
+    let texts = (await outbound(id)).map((m) => m.body);
+    expect(texts.some((t) => t === "resposta automática")).toBe(false);
+    await write("+5511970000030", "1");
+    await write("+5511970000030", "ajuda");
+    texts = (await outbound(id)).map((m) => m.body);
+    expect(texts.at(-1)).toBe("resposta automática");
   });
 });
 
