@@ -5,7 +5,7 @@ import { and, eq } from "drizzle-orm";
 import { createApp } from "@/app";
 import { config } from "@/config";
 import { db } from "@/db/client";
-import { auditLogs, conversations, departments, learningEvents, suggestedResponses, threadMessages, threads } from "@/db/schema";
+import { auditLogs, conversations, departments, events as eventsTable, learningEvents, suggestedResponses, threadMessages, threads } from "@/db/schema";
 import { processDueReplies } from "@/features/automation/automation.service";
 import { createTrigger } from "@/features/triggers/trigger.service";
 import { triggerSchema } from "@/features/triggers/trigger.schema";
@@ -129,6 +129,15 @@ describe("hybrid mode", () => {
     expect(list.body.data.map((d: { status: string }) => d.status)).toEqual(["discarded", "sent", "sent"]);
     const actions = (await db.select().from(auditLogs).where(eq(auditLogs.organizationId, s.orgId))).map((a) => a.action);
     expect(actions).toEqual(expect.arrayContaining(["suggestion.reply_mode_changed", "suggestion.sent", "suggestion.edited_and_sent", "suggestion.discarded"]));
+    // Evented for integrations (webhooks, the event log): each draft, and each decision with its flags.
+    const logged = await db.select().from(eventsTable).where(eq(eventsTable.organizationId, s.orgId));
+    expect(logged.filter((e) => e.type === "suggestion.created")).toHaveLength(3);
+    const decided = logged.filter((e) => e.type === "suggestion.decided").map((e) => e.data.suggestion as { status: string; wasEdited: boolean });
+    expect(decided.map((d) => [d.status, d.wasEdited]).sort()).toEqual([
+      ["discarded", false],
+      ["sent", false],
+      ["sent", true],
+    ]);
     const events = await api(app, "GET", `/v1/learning-events?workflowId=${s.workflow.id}`, s.key);
     expect(events.body.data.map((e: { eventType: string }) => e.eventType)).toEqual(["discarded", "explicit_correction"]);
   });

@@ -39,6 +39,8 @@ export const EVENT_TYPES = [
   "group.left",
   "alert.created",
   "alert.resolved",
+  "suggestion.created",
+  "suggestion.decided",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

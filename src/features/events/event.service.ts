@@ -288,6 +288,9 @@ export const EVENT_READ_SCOPE: Record<EventType, ApiKeyScope> = {
   /** Supervisor alerts are about conversations: read like them. */
   "alert.created": "messages:read",
   "alert.resolved": "messages:read",
+  /** Hybrid mode (HITL): the AI drafted a reply; an agent sent (as is or edited) or discarded it. */
+  "suggestion.created": "messages:read",
+  "suggestion.decided": "messages:read",
 };
 
 /** The event types a key may read: every type with `events:read` (or `*`), else those its read scopes cover. */

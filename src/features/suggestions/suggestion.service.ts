@@ -5,6 +5,7 @@ import { departmentReplyModes, departments, learningEvents, suggestedResponses, 
 import { auditChange, inTransaction } from "@/features/audit/audit.service";
 import { setConversationReplyMode, type ReplyMode } from "@/features/conversations/conversation.ai-state";
 import { getConversation, publishInbox, type Conversation } from "@/features/conversations/conversation.service";
+import { recordEvent } from "@/features/events/event.service";
 import { queueOutboundMessage } from "@/features/messages/message.service";
 import { armFollowUps, recordTurn } from "@/features/workflows/thread.service";
 import type { Workflow } from "@/features/workflows/workflow.service";
@@ -106,6 +107,7 @@ export async function createDraft(input: {
       .insert(suggestedResponses)
       .values({ ...input, tokens: input.tokens ?? null })
       .returning();
+    await recordEvent({ organizationId: input.organizationId, type: "suggestion.created", data: { suggestion: suggestionJson(row!) } }, tx);
     await publishInbox({ organizationId: input.organizationId }, input.conversationId, tx);
     return row!;
   });
@@ -198,6 +200,7 @@ export async function sendSuggestion(caller: Caller, id: string, input: SendSugg
   }
   const done = await db.transaction(async (tx) => {
     const [sent] = await tx.update(suggestedResponses).set({ messageId }).where(eq(suggestedResponses.id, claimed.id)).returning();
+    await recordEvent({ organizationId, instanceId: row.conversation.instanceId, type: "suggestion.decided", data: { suggestion: suggestionJson(sent!) } }, tx);
     if (edited) {
       await tx.insert(learningEvents).values({
         organizationId,
@@ -252,6 +255,7 @@ export async function discardSuggestion(caller: Caller, id: string, input: { not
   const suggestion = await getSuggestion(caller, id);
   return db.transaction(async (tx) => {
     const discarded = await claimPending(suggestion, { status: "discarded", decidedBy: deciderOf(caller), decidedAt: new Date() }, tx);
+    await recordEvent({ organizationId, type: "suggestion.decided", data: { suggestion: suggestionJson(discarded) } }, tx);
     await tx.insert(learningEvents).values({
       organizationId,
       workflowId: suggestion.workflowId,
