@@ -22,6 +22,7 @@ export function PromptVersionPage(props: { admin: AdminContext; csrfToken: strin
         <Time at={v.createdAt} />
       </p>
       <p safe>{v.changelog}</p>
+      <link rel="stylesheet" href="/static/prompts.css" />
       <pre class="prompt-text" safe>
         {v.instructions}
       </pre>
@@ -46,6 +47,7 @@ export function PromptDiffPage(props: {
       <p>
         <a href={`/workflows/${props.workflow.id}#instructions`}>{t("prompts:version.back")}</a>
       </p>
+      <link rel="stylesheet" href="/static/prompts.css" />
       <h1 safe>{props.workflow.name}</h1>
       <PromptDiff {...props.diff} />
     </AdminLayout>
@@ -67,6 +69,7 @@ export function InstructionsPage(props: {
           {tText("workflows:threadView.back", { name: props.overview.workflow.name })}
         </a>
       </p>
+      <link rel="stylesheet" href="/static/prompts.css" />
       <h1 safe>{props.overview.workflow.name}</h1>
       <InstructionsPanel overview={props.overview} csrfToken={props.csrfToken} errors={props.errors} />
     </AdminLayout>

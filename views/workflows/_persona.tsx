@@ -125,8 +125,8 @@ export function PersonaCard(props: { persona?: Persona; temperature?: number; ma
         ""
       )}
       <p class="muted small">
-        {t("workflows:form.temperature")}: {props.temperature === undefined ? "—" : String(props.temperature)} · {t("workflows:form.maxTokens")}:{" "}
-        {props.maxTokens === undefined ? "—" : String(props.maxTokens)}
+        {t("workflows:form.temperature")}: <span safe>{props.temperature === undefined ? "—" : String(props.temperature)}</span> ·{" "}
+        {t("workflows:form.maxTokens")}: <span safe>{props.maxTokens === undefined ? "—" : String(props.maxTokens)}</span>
       </p>
     </section>
   );

@@ -6,6 +6,7 @@ export function ThreadSummary(props: { summary: string | null | undefined; at: D
   if (!props.summary) return "";
   return (
     <section class="card thread-summary" id={props.id ?? "thread-summary"}>
+      <link rel="stylesheet" href="/static/prompts.css" />
       <h2>{t("prompts:memory.summaryTitle")}</h2>
       <p class="muted small">
         {t("prompts:memory.summaryAt")} <Time at={props.at} />

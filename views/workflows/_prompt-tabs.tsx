@@ -17,6 +17,7 @@ export function WorkflowTabs(props: {
   const c = props.workflow.config;
   return (
     <>
+      <link rel="stylesheet" href="/static/prompts.css" />
       <nav class="tabs row" aria-label={tText("prompts:tab.tabsLabel")}>
         {props.workflow.provider === "flow" ? "" : <a href="#chat-panel">{t("workflows:show.testChat")}</a>}
         {ai ? <a href="#persona">{t("prompts:persona.legend")}</a> : ""}
