@@ -8,6 +8,12 @@ import { port } from "@/lib/port";
 import { callerTenant, organizationOf } from "@/lib/tenant";
 import { CONVERSATION_LIMITS, type BulkAction, type MessageSearchQuery } from "./conversation.schema";
 import { assignConversation, conversationScope, resolveConversation, type ConversationRow } from "./conversation.service";
+import { visibleTo } from "./visibility";
+
+/** The caller's conversations: the tenant's (a bound key: its instance) that the caller may see (an agent: their departments). */
+function visibleScope(caller: Caller): SQL {
+  return and(conversationScope(callerTenant(caller), caller.boundInstanceId), visibleTo(caller))!;
+}
 
 // ───────────────────────── Full-text search ─────────────────────────
 
@@ -39,7 +45,7 @@ export type MessageSearchHit = {
  * returned rows only. Exported so a test can EXPLAIN the very statement the inbox runs.
  */
 export function messageSearchSql(caller: Caller, query: MessageSearchQuery): SQL {
-  const scope = conversationScope(callerTenant(caller), caller.boundInstanceId);
+  const scope = visibleScope(caller);
   const options = `StartSel=${SNIPPET_START}, StopSel=${SNIPPET_STOP}, MaxWords=24, MinWords=8, MaxFragments=2, FragmentDelimiter=" … "`;
   return sql`
     select m.id as message_id, m.conversation_id, m.created_at, m.direction, m.is_private_note,
@@ -81,7 +87,7 @@ export const UNREAD_COUNT_CAP = 100;
 
 /** Open or pending conversations the caller sees with unread messages, counted up to UNREAD_COUNT_CAP. */
 export async function unreadConversationCount(caller: Caller, tx: DbOrTx = db): Promise<number> {
-  const scope = conversationScope(callerTenant(caller), caller.boundInstanceId);
+  const scope = visibleScope(caller);
   const [row] = rowsOf<{ n: number }>(
     await tx.execute(sql`
       select count(*)::int as n from (
@@ -129,7 +135,14 @@ export async function inboxFilterOptions(caller: Caller, tx: DbOrTx = db): Promi
 export type ContactPanel = {
   contact: { id: string; name: string | null; phone: string | null; tags: string[]; metadata: Record<string, unknown>; createdAt: Date };
   /** The contact's other conversations the caller sees (other instances, or earlier resolutions), newest first. */
-  previous: { id: string; status: ConversationRow["conversation"]["status"]; instanceName: string; lastMessageAt: Date | null; resolvedAt: Date | null; resolutionReason: string | null }[];
+  previous: {
+    id: string;
+    status: ConversationRow["conversation"]["status"];
+    instanceName: string;
+    lastMessageAt: Date | null;
+    resolvedAt: Date | null;
+    resolutionReason: string | null;
+  }[];
   /** NPS answers of the contact (satisfaction surveys), newest first. */
   nps: { score: number; category: string | null; comment: string | null; answeredAt: Date | null; agentName: string | null }[];
 };
@@ -137,7 +150,7 @@ export type ContactPanel = {
 /** The contact of an open conversation with its fields, tags, other conversations and NPS answers. */
 export async function contactPanel(caller: Caller, row: ConversationRow, tx: DbOrTx = db): Promise<ContactPanel> {
   const organizationId = organizationOf(caller);
-  const scope = conversationScope(callerTenant(caller), caller.boundInstanceId);
+  const scope = visibleScope(caller);
   const [contactRows, previous, nps] = await Promise.all([
     tx
       .select({ id: contacts.id, name: contacts.name, phone: contacts.phone, tags: contacts.tags, metadata: contacts.metadata, createdAt: contacts.createdAt })
