@@ -7,7 +7,7 @@ import { auditLogs, promptVersions, threadMessages, workflows } from "@/db/schem
 import { publishPromptVersion } from "@/features/prompts/prompt.service";
 import { systemCaller } from "@/lib/caller";
 import { api } from "../helpers/client";
-import { createMember, setupOrg, signIn } from "../helpers/factories";
+import { createMember, portugueseOrg, setupOrg, signIn } from "../helpers/factories";
 import { startOpenAiServer } from "../workflows/ai-servers";
 import { createApiKey } from "@/features/api-keys/api-key.service";
 
@@ -316,5 +316,20 @@ describe("personas", () => {
       { htmx: true },
     );
     expect(badMemory.status).toBe(422);
+  });
+});
+
+describe("i18n", () => {
+  test("the Instructions tab, persona card and version history read in the member's language", async () => {
+    const pt = await portugueseOrg(app);
+    const wf = await aiWorkflow(pt.key, { persona: { name: "Ana", role: "consultora" } });
+    const html = await (await pt.client.get(`/workflows/${wf.id}`)).text();
+    // (A changelog is stored text, in the language of whoever published: here an API call, in English.)
+    for (const text of ["Instruções", "Versões", "Versão em uso: v1", "Publicar nova versão", "Persona", "configurações", "chave de API"]) {
+      expect(html).toContain(text);
+    }
+    const en = await (await org.client.get(`/workflows/${(await aiWorkflow(org.key)).id}`)).text();
+    expect(en).toContain("Publish new version");
+    expect(en).toContain("Instructions the workflow was created with");
   });
 });
