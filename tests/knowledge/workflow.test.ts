@@ -124,6 +124,24 @@ describe("workflows answer from their knowledge collections", () => {
     expect(tool!.content).toContain("precos.pdf");
   });
 
+  test("a deleted collection stays harmless: the workflow still changes and answers (its passages are gone)", async () => {
+    const caller = systemCaller("test", org.organization.id);
+    const temporary = await createCollection(caller, { name: "Temporária" });
+    await addUploadedDocument(caller, temporary.id, new File(["O plano Ouro custa R$ 999."], "ouro.txt", { type: "text/plain" }));
+    const created = await api(app, "POST", "/v1/workflows", org.key, {
+      name: "Temporário",
+      provider: "openai",
+      config: workflowConfig({ knowledgeCollectionIds: [temporary.id] }),
+    });
+    expect(created.status).toBe(201);
+    expect((await api(app, "DELETE", `/v1/knowledge/collections/${temporary.id}`, org.key)).status).toBe(204);
+    const patched = await api(app, "PATCH", `/v1/workflows/${created.body.id}`, org.key, { config: { temperature: 0.3 } });
+    expect(patched.status).toBe(200);
+    const thread = (await api(app, "POST", `/v1/workflows/${created.body.id}/threads`, org.key, {})).body;
+    const turn = await api(app, "POST", `/v1/threads/${thread.id}/messages`, org.key, { text: "Quanto custa o plano Ouro?" });
+    expect(turn.body.message.content).toBe("Não sei responder a isso.");
+  });
+
   test("a workflow without collections sends no knowledge and no search_knowledge tool", async () => {
     const created = await api(app, "POST", "/v1/workflows", org.key, { name: "Sem base", provider: "openai", config: workflowConfig() });
     const thread = (await api(app, "POST", `/v1/workflows/${created.body.id}/threads`, org.key, {})).body;

@@ -178,10 +178,15 @@ export async function unknownCollectionIds(organizationId: string, ids: readonly
   return ids.filter((id) => !known.has(id));
 }
 
-/** A workflow config's `knowledgeCollectionIds` must name the organization's collections: else 422 on each unknown one. */
-export async function assertOwnCollections(organizationId: string, ids: unknown, tx: DbOrTx = db): Promise<void> {
+/**
+ * A workflow config's `knowledgeCollectionIds` must name the organization's collections: else 422 on
+ * each unknown one. Ids the workflow already had (`previous`) pass: a collection deleted since is
+ * simply not searched, and must not block every later change of the workflow.
+ */
+export async function assertOwnCollections(organizationId: string, ids: unknown, tx: DbOrTx = db, previous?: unknown): Promise<void> {
   if (!Array.isArray(ids) || ids.length === 0) return;
-  const unknown = await unknownCollectionIds(organizationId, ids as string[], tx);
+  const kept = new Set(Array.isArray(previous) ? previous : []);
+  const unknown = (await unknownCollectionIds(organizationId, ids as string[], tx)).filter((id) => !kept.has(id));
   if (unknown.length === 0) return;
   throw validationFailed(
     (ids as string[]).flatMap((id, i) =>

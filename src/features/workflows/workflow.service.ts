@@ -287,7 +287,7 @@ export async function updateWorkflow(caller: Caller, id: string, patch: UpdateWo
       endpointUnchanged: sameEndpoint,
     });
     await assertOwnTools(organizationId, config, tx ?? db);
-    await assertOwnCollections(organizationId, config.knowledgeCollectionIds, tx ?? db);
+    await assertOwnCollections(organizationId, config.knowledgeCollectionIds, tx ?? db, previous.knowledgeCollectionIds);
   }
   return inTransaction(tx, async (tx) => {
     // A config of before prompt versions becomes version 1 before its `systemPrompt` is dropped.
