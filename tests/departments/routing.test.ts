@@ -13,6 +13,9 @@ import { createTemplate } from "@/features/templates/template.service";
 import { createTrigger } from "@/features/triggers/trigger.service";
 import { triggerSchema } from "@/features/triggers/trigger.schema";
 import { systemCaller } from "@/lib/caller";
+import { subscribeLive } from "@/lib/live";
+import { liveTopics } from "@/lib/live-topics";
+import { waitFor } from "../helpers/wait";
 import { api } from "../helpers/client";
 import { createMember, memberCaller, setupOrg, signIn } from "../helpers/factories";
 import { connectedInstance } from "../automation/helpers";
@@ -213,6 +216,21 @@ describe("transfer", () => {
     expect(html.indexOf("activity-routed")).toBeLessThan(html.indexOf("Transferred: Vendas"));
     expect(html.indexOf("Transferred: Vendas")).toBeLessThan(html.indexOf("Reason: voltou para vendas"));
     expect(html).toMatch(/<time datetime="[^"]+">[^<]*(BRT|GMT-3|America\/Sao_Paulo)/);
+  });
+});
+
+describe("live", () => {
+  test("a transfer's activity line reaches open inboxes over the live stream", async () => {
+    const id = await write("+5511970000040", "oi");
+    const seen: Record<string, unknown>[] = [];
+    const unsubscribe = await subscribeLive(liveTopics.orgInbox(org.organization.id), (data) => seen.push(data));
+    try {
+      await api(app, "POST", `/v1/conversations/${id}/transfer`, org.key, { departmentId: billing.id, reason: "ao vivo" });
+      const [line] = await activities(id).then((rows) => rows.filter((r) => r.kind === "transferred"));
+      await waitFor(() => seen.some((d) => d.conversationId === id && d.activityId === line!.id));
+    } finally {
+      unsubscribe();
+    }
   });
 });
 
