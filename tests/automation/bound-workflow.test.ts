@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { and, eq } from "drizzle-orm";
 import { config } from "@/config";
 import { db } from "@/db/client";
-import { auditLogs, conversations, events, threads } from "@/db/schema";
+import { auditLogs, conversationActivities, conversations, events, threads } from "@/db/schema";
 import { processDueFollowUps, processDueReplies } from "@/features/automation/automation.service";
 import { createTemplate } from "@/features/templates/template.service";
 import { createTrigger } from "@/features/triggers/trigger.service";
@@ -87,6 +87,10 @@ describe("conversations bound to a workflow", () => {
       .from(auditLogs)
       .where(and(eq(auditLogs.action, "conversation.handed_off"), eq(auditLogs.targetId, conv!.id)));
     expect(audit!.actorType).toBe("system");
+    // Both failures are activity lines of their conversations (the agent sees why the bot stopped).
+    const failures = await db.select().from(conversationActivities).where(eq(conversationActivities.kind, "bot_failed"));
+    expect(failures.map((f) => f.conversationId)).toContain(conv!.id);
+    expect(failures.length).toBe(2);
     openai.state.mode = "ok";
     // Human hand-off stops automation: new messages are not answered.
     await contactWrites(noFallback.instance, "+5511999990111", "hello?");

@@ -359,6 +359,8 @@ async function answerLoadedTurn(thread: Thread, ctx: Ctx & { workflow: Workflow 
   } catch (err) {
     log.warn("workflow turn failed", { threadId: thread.id, err });
     await saveThreadState(thread.id, { ...state, answeredUntil });
+    // The agent who looks at the conversation sees that the bot failed, even when the fallback answered.
+    await recordBotFailure(ctx.organizationId, ctx.conversation.id, err instanceof EngineError ? err.message : "workflow failed");
     if (config.fallbackTemplateKey) {
       try {
         const { body } = await renderTemplate(ctx.organizationId, { key: config.fallbackTemplateKey, variables: templateContext(ctx.contact) });
@@ -368,7 +370,6 @@ async function answerLoadedTurn(thread: Thread, ctx: Ctx & { workflow: Workflow 
         log.warn("fallback template failed", { err: fallbackErr });
       }
     }
-    await recordBotFailure(ctx.organizationId, ctx.conversation.id, err instanceof EngineError ? err.message : "workflow failed");
     await handToHuman(ctx, err instanceof EngineError ? err.message : "workflow failed");
   }
 }
