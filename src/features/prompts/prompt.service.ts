@@ -1,5 +1,5 @@
 import { diffLines } from "diff";
-import { and, desc, eq, isNull, or, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, or, sql } from "drizzle-orm";
 import { can } from "@/auth/roles";
 import { db, type DbOrTx } from "@/db/client";
 import { promptDrafts, promptVersions, users, workflows, type PromptVersionSource } from "@/db/schema";
@@ -125,8 +125,28 @@ export async function currentPromptVersion(w: WorkflowRow, tx: DbOrTx = db): Pro
 /** The instructions that answer for each workflow of the list (for the API's `config.systemPrompt`). */
 export async function currentInstructionsOf(list: WorkflowRow[], tx: DbOrTx = db): Promise<Map<string, { version: number; instructions: string }>> {
   const out = new Map<string, { version: number; instructions: string }>();
-  for (const w of list) {
-    const v = w.provider === "openai" ? await currentPromptVersion(w, tx) : null;
+  const ai = list.filter((w) => w.provider === "openai");
+  if (ai.length === 0) return out;
+  // One query for the whole list: each workflow's highest version.
+  const latest = await tx
+    .selectDistinctOn([promptVersions.workflowId], {
+      workflowId: promptVersions.workflowId,
+      version: promptVersions.version,
+      instructions: promptVersions.instructions,
+    })
+    .from(promptVersions)
+    .where(
+      inArray(
+        promptVersions.workflowId,
+        ai.map((w) => w.id),
+      ),
+    )
+    .orderBy(promptVersions.workflowId, desc(promptVersions.version));
+  for (const v of latest) out.set(v.workflowId, { version: v.version, instructions: v.instructions });
+  // Workflows of before versions: their legacy prompt is imported now (currentPromptVersion).
+  for (const w of ai) {
+    if (out.has(w.id) || !legacyPromptOf(w)) continue;
+    const v = await currentPromptVersion(w, tx);
     if (v) out.set(w.id, { version: v.version, instructions: v.instructions });
   }
   return out;
