@@ -21,3 +21,4 @@ export * from "./agent-chats";
 export * from "./reports";
 export * from "./gamification";
 export * from "./segments";
+export * from "./campaigns";
