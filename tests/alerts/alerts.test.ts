@@ -82,6 +82,19 @@ describe("SLA alerts", () => {
     expect((await alertsOf(conv.conversationId)).filter((a) => a.type === "first_response_sla")).toHaveLength(2);
   });
 
+  test("resolving the conversation resolves its SLA alerts (alert.resolved by LivChat); keyword alerts stay", async () => {
+    const conv = await routedConversation("+5511900009999", "oi");
+    await checkSlaBreaches(new Date(Date.now() + minutes(6)));
+    const [sla] = await alertsOf(conv.conversationId);
+    expect(sla!.resolvedAt).toBeNull();
+    expect((await api(app, "POST", `/v1/conversations/${conv.conversationId}/resolve`, org.key)).status).toBe(200);
+    const [after] = await alertsOf(conv.conversationId);
+    expect(after!.resolvedAt).toBeInstanceOf(Date);
+    expect(after!.resolvedBy).toBeNull();
+    const resolvedEvents = (await db.select().from(events).where(eq(events.type, "alert.resolved"))).filter((e) => (e.data as any).alert.id === sla!.id);
+    expect(resolvedEvents.map((e) => (e.data as any).by)).toEqual([{ type: "system", id: "livchat" }]);
+  });
+
   test("a conversation without a department target, or resolved, raises nothing", async () => {
     const unrouted = await inbound(app, org.key, instanceId, { from: "+5511900002222", text: "oi" });
     const resolved = await routedConversation("+5511900003333", "oi");
@@ -242,6 +255,9 @@ describe("resolving alerts and supervision", () => {
     const logged = await db.select().from(supervisorActions).where(eq(supervisorActions.conversationId, conv.conversationId));
     expect(logged.map((a) => a.action).sort()).toEqual(["resolve_alert", "take_over", "transfer", "verify"]);
     expect((await sup.postForm(`/monitor/conversations/${conv.conversationId}/assign`, { userId: "nope" }, { htmx: true })).status).toBe(422);
+    const log = await (await sup.get("/monitor")).text();
+    expect(log).toContain('data-action="transfer"');
+    expect(log).toContain("took over the conversation");
     expect((await sup.postForm(`/monitor/conversations/${conv.conversationId}/assign`, { userId: other.user.id }, { htmx: true })).status).toBe(422);
 
     const otherSupervisor = await signIn(app, other.user.id, other.organization.id);

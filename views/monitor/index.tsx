@@ -1,6 +1,6 @@
 import type { AdminContext } from "@/auth/plugin";
 import type { Flash } from "@/lib/flash";
-import type { alertJson } from "@/features/alerts/alert.service";
+import type { alertJson, SupervisorActionRow } from "@/features/alerts/alert.service";
 import type { Board, BoardConversation } from "@/features/monitor/monitor.service";
 import type { MonitorFilters } from "@/features/monitor/monitor.schema";
 import { t, tText } from "@/lib/i18n";
@@ -216,6 +216,7 @@ export function MonitorPage(props: {
   filters: MonitorFilters;
   query: string;
   canResolve: boolean;
+  actions: SupervisorActionRow[];
 }) {
   const f = props.filters;
   return (
@@ -262,6 +263,28 @@ export function MonitorPage(props: {
       <div id="monitor-live" data-stream="/monitor/stream" data-board={`/monitor/board${props.query}`}>
         <MonitorBoard board={props.board} alerts={props.alerts} csrfToken={props.csrfToken} canResolve={props.canResolve} />
       </div>
+      <section class="card monitor-log" aria-labelledby="monitor-log-title">
+        <h2 id="monitor-log-title">{t("monitor:logTitle")}</h2>
+        {props.actions.length === 0 ? (
+          <EmptyState>{t("monitor:logEmpty")}</EmptyState>
+        ) : (
+          <ul class="plain small">
+            {props.actions.map((a) => (
+              <li data-action={a.action}>
+                <Time at={a.createdAt} /> · <span safe>{a.actorName ?? tText("monitor:system")}</span> · {t(`monitor:actions.${a.action}`)}
+                {a.conversationId ? (
+                  <>
+                    {" · "}
+                    <a href={`/inbox/${a.conversationId}`}>{t("monitor:openConversation")}</a>
+                  </>
+                ) : (
+                  ""
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
       <script src="/static/monitor.js" defer />
     </AdminLayout>
   );

@@ -10,8 +10,9 @@ import { log } from "@/lib/logger";
 import { organizationOf } from "@/lib/tenant";
 import { auditChange, inTransaction } from "@/features/audit/audit.service";
 import { slaElapsedMs } from "@/features/business-hours/business-hours.service";
+import { onConversationResolved, type ResolvedConversation } from "@/features/conversations/resolution-hooks";
 import { onInboundMessage, type InboundMessageContext } from "@/features/inbound/inbound.service";
-import { raiseAlert } from "./alert.service";
+import { raiseAlert, resolveAlertsOfConversation } from "./alert.service";
 import type { AlertSettingsInput } from "./alert.schema";
 
 /** Lowercase without accents: "URGÊNCIA" and "urgencia" are the same word. */
@@ -254,7 +255,15 @@ export async function checkSlaBreaches(now = new Date()): Promise<number> {
   return raised;
 }
 
-/** Keyword alerts on new inbound messages (src/routes.ts calls this once). */
+/** A resolved conversation's SLA alerts are over: they resolve by themselves (keyword and urgency alerts stay for a supervisor). */
+async function resolveSlaAlerts({ row }: ResolvedConversation): Promise<void> {
+  const organizationId = row.conversation.organizationId;
+  if (!organizationId || row.conversation.status !== "resolved") return;
+  await db.transaction((tx) => resolveAlertsOfConversation(tx, organizationId, row.conversation.id, ["first_response_sla", "resolution_sla"]));
+}
+
+/** Keyword alerts on new inbound messages, SLA alerts closed with their conversation (src/routes.ts calls this once). */
 export function wireAlerts(): void {
   if (!onInboundMessage.includes(keywordAlertFor)) onInboundMessage.push(keywordAlertFor);
+  if (!onConversationResolved.includes(resolveSlaAlerts)) onConversationResolved.push(resolveSlaAlerts);
 }

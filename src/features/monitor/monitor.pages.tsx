@@ -12,7 +12,7 @@ import { isUuid } from "@/lib/ids";
 import { sseResponse } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
 import { MonitorBoard, MonitorPage } from "@views/monitor/index";
-import { alertJson, listAlerts, resolveAlert } from "@/features/alerts/alert.service";
+import { alertJson, listAlerts, listSupervisorActions, resolveAlert } from "@/features/alerts/alert.service";
 import { monitorFiltersSchema, type MonitorFilters } from "./monitor.schema";
 import { monitorBoard, superviseConversation, verifyConversation } from "./monitor.service";
 
@@ -44,8 +44,13 @@ export const monitorPages = new Elysia({ name: "monitor-pages" })
     "/monitor",
     async ({ admin, csrfToken, cookie, query }) => {
       const filters = monitorFiltersSchema.catch({}).parse(query);
-      const [board, alerts] = await Promise.all([monitorBoard(admin, filters), listAlerts(admin, { status: "open", limit: 50 })]);
+      const [board, alerts, actions] = await Promise.all([
+        monitorBoard(admin, filters),
+        listAlerts(admin, { status: "open", limit: 50 }),
+        listSupervisorActions(admin, { limit: 20 }),
+      ]);
       return MonitorPage({
+        actions,
         admin,
         csrfToken,
         flash: takeFlash(cookie),
