@@ -101,6 +101,7 @@ function alertEventData(a: Alert) {
 }
 
 export async function getAlert(caller: Caller, id: string, tx: DbOrTx = db): Promise<Alert> {
+  assertSupervisor(caller);
   if (!isUuid(id)) throw notFound();
   const [row] = await tx
     .select()
