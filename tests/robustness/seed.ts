@@ -105,6 +105,12 @@ export async function seedOrganization(app: App, orgName: string) {
     api(app, "POST", "/v1/canned-replies", key, { shortcut: "hello", title: "Hello", body: "Olá {{contact.name}}" }),
     "canned reply",
   );
+  // A conversation label and a complaint (ouvidoria) opened from the conversation.
+  const label = await ok(api(app, "POST", "/v1/labels", key, { name: "VIP", color: "#aa00ff" }), "label");
+  const complaint = await ok(
+    api(app, "POST", "/v1/complaints", key, { conversationId: conversation.id, subject: "Atraso", description: "Pedido atrasado" }),
+    "complaint",
+  );
   const owner = memberCaller(org.user.id, orgId, "owner");
   // A department (queue): business hours and auto-assignment routes hang below it.
   const [department] = await db.insert(departments).values({ organizationId: orgId, name: "Suporte" }).returning();
@@ -188,6 +194,8 @@ export async function seedOrganization(app: App, orgName: string) {
       invitation: invitation.id,
       session: otherSession.publicId,
       cannedReply: cannedReply.id as string,
+      label: label.id as string,
+      complaint: complaint.id as string,
       announcement: announcement.id,
       department: department!.id,
       agentChat: agentChat.id,

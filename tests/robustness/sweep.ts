@@ -71,6 +71,7 @@ export function kindOf(
 ): IdKind | "stepKey" | "versionNumber" | "invitationToken" | "pairToken" | "provider" | "action" | "toggle" | "static" | "platformId" | null {
   if (param === "deliveryId") return "delivery";
   if (param === "sid") return "suggestion";
+  if (param === "labelId") return "label";
   if (param === "instanceId") return "instance";
   if (param === "triggerId") return "trigger";
   if (param === "sessionId") return "session";
@@ -105,6 +106,8 @@ export function kindOf(
     tools: "tool",
     media: "media",
     "canned-replies": "cannedReply",
+    labels: "label",
+    complaints: "complaint",
     departments: "department",
     announcements: "announcement",
     "agent-chats": "agentChat",
