@@ -42,6 +42,7 @@ import { labelsPages } from "@/features/labels/label.pages";
 import { changeConversationLabel } from "@/features/labels/label.service";
 import { changeConversationLabel as bulkLabelPort } from "@/features/conversations/inbox.service";
 import { contactApi } from "@/features/contacts/contact.api";
+import { contactBookApi } from "@/features/contacts/contact-book.api";
 import { contactPages } from "@/features/contacts/contact.pages";
 import { plugContactWrites } from "@/features/contacts/contact.sends";
 import { applyIdentityChange, moveContactAiRecords } from "@/features/contacts/identity.service";
@@ -164,6 +165,7 @@ const features: AnyElysia[] = [
   accountPages,
   settingsPages,
   contactApi,
+  contactBookApi,
   contactPages,
   groupApi,
   conversationApi,

@@ -119,6 +119,11 @@ export default {
         transfer: "Supervisor transferiu a conversa",
         resolve_conversation: "Supervisor resolveu a conversa",
       },
+      gamification: {
+        settings_updated: "Configurações de gamificação alteradas",
+        calculated: "Pontuações de gamificação calculadas",
+        participation_changed: "Participação no ranking alterada",
+      },
       satisfaction: {
         survey_updated: "Pesquisa de satisfação alterada",
         task_updated: "Tratativa de detrator atualizada",
@@ -167,6 +172,22 @@ export default {
         sign_in_failed: "Falha ao entrar",
         sign_out: "Saída",
         sign_up: "Cadastro",
+      },
+      contact_field: {
+        created: "Campo de contato criado",
+        updated: "Campo de contato renomeado",
+        deleted: "Campo de contato excluído",
+      },
+      contact_import: {
+        started: "Importação de contatos (CSV) iniciada",
+      },
+      contact_export: {
+        downloaded: "Contatos exportados (CSV)",
+      },
+      segment: {
+        created: "Segmento criado",
+        updated: "Segmento alterado",
+        deleted: "Segmento excluído",
       },
       contact: {
         whatsapp_blocked: "Contato bloqueado no WhatsApp",
@@ -418,6 +439,11 @@ export default {
         transfer: "Supervisor transferred the conversation",
         resolve_conversation: "Supervisor resolved the conversation",
       },
+      gamification: {
+        settings_updated: "Gamification settings changed",
+        calculated: "Gamification scores calculated",
+        participation_changed: "Ranking participation changed",
+      },
       satisfaction: {
         survey_updated: "Satisfaction survey changed",
         task_updated: "Detractor follow-up updated",
@@ -466,6 +492,22 @@ export default {
         sign_in_failed: "Sign-in failed",
         sign_out: "Signed out",
         sign_up: "Signed up",
+      },
+      contact_field: {
+        created: "Contact field created",
+        updated: "Contact field renamed",
+        deleted: "Contact field deleted",
+      },
+      contact_import: {
+        started: "Contact import (CSV) started",
+      },
+      contact_export: {
+        downloaded: "Contacts exported (CSV)",
+      },
+      segment: {
+        created: "Segment created",
+        updated: "Segment changed",
+        deleted: "Segment deleted",
       },
       contact: {
         whatsapp_blocked: "Contact blocked on WhatsApp",

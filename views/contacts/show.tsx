@@ -9,15 +9,41 @@ import { AdminLayout } from "../layouts/admin";
 import { Badge, CsrfField, EmptyState, Field, Time, fieldError } from "../components/ui";
 import { MessageBubble, previewText } from "../inbox/_message";
 import { ContactFlags } from "./_row";
+import { ContactDetailFields, type ContactDetailValues } from "./_details";
+import { formatDocument, formatZipCode } from "@/features/contacts/contact-fields";
+import type { FieldDefinition } from "@/features/contacts/contact-field.service";
 
-export type ContactForm = { values: { name: string; tags: string; blocked: boolean; optedOut: boolean }; errors?: FieldError[] };
+export type ContactForm = { values: { name: string; tags: string; blocked: boolean; optedOut: boolean } & ContactDetailValues; errors?: FieldError[] };
 
 export function contactFormValues(c: Contact): ContactForm["values"] {
-  return { name: c.name ?? "", tags: c.tags.join(", "), blocked: c.blocked, optedOut: c.optedOut };
+  return {
+    name: c.name ?? "",
+    tags: c.tags.join(", "),
+    blocked: c.blocked,
+    optedOut: c.optedOut,
+    document: formatDocument(c.document),
+    email: c.email ?? "",
+    address: c.address ?? "",
+    city: c.city ?? "",
+    state: c.state ?? "",
+    zipCode: formatZipCode(c.zipCode),
+    notes: c.notes ?? "",
+    custom: Object.fromEntries(Object.entries(c.customFields).map(([k, v]) => [k, String(v)])),
+  };
 }
 
 /** The edit form; posted plainly or by htmx, re-rendered with field errors (422). */
-export function ContactEditForm({ contact, csrfToken, form }: { contact: Contact; csrfToken: string; form: ContactForm }) {
+export function ContactEditForm({
+  contact,
+  csrfToken,
+  form,
+  definitions = [],
+}: {
+  contact: Contact;
+  csrfToken: string;
+  form: ContactForm;
+  definitions?: readonly Pick<FieldDefinition, "key" | "label" | "type">[];
+}) {
   const v = form.values;
   const flagError = fieldError(form.errors, "blocked") ?? fieldError(form.errors, "optedOut");
   return (
@@ -40,6 +66,7 @@ export function ContactEditForm({ contact, csrfToken, form }: { contact: Contact
         hint={tText("contacts:fields.tagsHint")}
         maxlength={CONTACT_LIMITS.tagMax * CONTACT_LIMITS.tagsMax}
       />
+      <ContactDetailFields values={v} errors={form.errors} definitions={definitions} />
       <div class="field">
         <label class="check">
           <input type="checkbox" name="blocked" value="on" checked={v.blocked} /> {t("contacts:show.blockedLabel")}
@@ -76,6 +103,8 @@ type Props = {
   /** The latest messages, oldest first. */
   messages: Message[];
   canDelete: boolean;
+  /** The organization's custom contact fields, for the edit form. */
+  definitions?: readonly Pick<FieldDefinition, "key" | "label" | "type">[];
 };
 
 /** WhatsApp's side of a person: the fetched picture, a refresh, and the block on WhatsApp itself (apart from LivChat's). */
@@ -104,7 +133,7 @@ function WhatsAppSide({ contact, csrfToken }: { contact: Contact; csrfToken: str
   );
 }
 
-export function ContactPage({ admin, csrfToken, flash, contact, identities = [], merge, form, conversations, messages, canDelete }: Props) {
+export function ContactPage({ admin, csrfToken, flash, contact, identities = [], merge, form, conversations, messages, canDelete, definitions = [] }: Props) {
   return (
     <AdminLayout title={contact.name || contact.phone || tText("contacts:noName")} admin={admin} csrfToken={csrfToken} active="contacts" flash={flash}>
       <link rel="stylesheet" href="/static/inbox.css" />
@@ -134,7 +163,7 @@ export function ContactPage({ admin, csrfToken, flash, contact, identities = [],
       ) : (
         ""
       )}
-      <ContactEditForm contact={contact} csrfToken={csrfToken} form={form} />
+      <ContactEditForm contact={contact} csrfToken={csrfToken} form={form} definitions={definitions} />
       {contact.kind === "person" && contact.phone ? <WhatsAppSide contact={contact} csrfToken={csrfToken} /> : ""}
       <h2>{t("contacts:show.conversations")}</h2>
       {conversations.length === 0 ? (

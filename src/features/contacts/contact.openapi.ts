@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { contacts } from "@/db/schema";
+import { contactFieldDefinitions, contacts } from "@/db/schema";
 import { pageOf, rowJson } from "@/lib/openapi";
 
 /** The JSON of a contact as `/v1/contacts` answers it (contactJson), documented in /openapi.json. */
@@ -14,10 +14,25 @@ export const contactJsonSchema = rowJson(contacts, [
   "whatsappBlocked",
   "profileFetchedAt",
   "optedOut",
+  "document",
+  "documentType",
+  "email",
+  "address",
+  "city",
+  "state",
+  "zipCode",
+  "notes",
   "lastInteractionAt",
   "createdAt",
   "updatedAt",
-]).extend({ metadata: z.record(z.string(), z.unknown()) });
+]).extend({
+  metadata: z.record(z.string(), z.unknown()),
+  documentFormatted: z.string().nullable().describe("The CPF/CNPJ with its mask"),
+  customFields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).describe("Values of the organization's custom fields, by key"),
+});
+
+export const fieldDefinitionJsonSchema = rowJson(contactFieldDefinitions, ["id", "key", "label", "type", "createdAt", "updatedAt"]);
+export const fieldDefinitionListSchema = z.object({ data: z.array(fieldDefinitionJsonSchema) });
 
 export const contactPageSchema = pageOf(contactJsonSchema);
 

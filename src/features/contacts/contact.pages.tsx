@@ -17,6 +17,7 @@ import { contactCreateSchema, contactListQuerySchema, contactUpdateSchema, CONTA
 import { createContact, getContact, listContacts, listTags, updateContact, deleteContact, type Contact } from "./contact.service";
 import { refreshContactProfile, setContactWhatsAppBlocked } from "./contact.whatsapp";
 import { identitiesOf, mergeContactByPhone } from "./identity.service";
+import { listFieldDefinitions } from "./contact-field.service";
 
 const tenantOfAdmin = (admin: AdminContext): Tenant => ({ organizationId: admin.organization.id });
 const idParams = z.object({ id: z.string().max(64) });
@@ -43,7 +44,29 @@ function filtersOf(query: Record<string, unknown>): ContactFilters & { cursor?: 
 /** The edit form's values as posted; an unchecked checkbox is absent, which means false. */
 function editValues(body: Record<string, unknown>): ContactForm["values"] {
   const on = (v: unknown) => v === "on" || v === "true" || v === "1";
-  return { name: text(body.name), tags: text(body.tags), blocked: on(body.blocked), optedOut: on(body.optedOut) };
+  const custom = Object.fromEntries(
+    Object.entries(body).flatMap(([k, v]) => (k.startsWith("customFields.") ? [[k.slice("customFields.".length), text(v)]] : [])),
+  );
+  return {
+    name: text(body.name),
+    tags: text(body.tags),
+    blocked: on(body.blocked),
+    optedOut: on(body.optedOut),
+    document: text(body.document),
+    email: text(body.email),
+    address: text(body.address),
+    city: text(body.city),
+    state: text(body.state),
+    zipCode: text(body.zipCode),
+    notes: text(body.notes),
+    custom,
+  };
+}
+
+/** The edit form's values as the update schema reads them (custom fields as a record; "" clears one). */
+function updateInput(values: ContactForm["values"]) {
+  const { custom, ...rest } = values;
+  return { ...rest, customFields: custom };
 }
 
 async function renderList(
@@ -80,10 +103,11 @@ async function renderContactPage(
 ) {
   const tenant = tenantOfAdmin(admin);
   // Blocked or not: this page is where a blocked contact's conversations and messages stay visible.
-  const [rows, recent, identities] = await Promise.all([
+  const [rows, recent, identities, definitions] = await Promise.all([
     listConversations(admin, { status: "all", contactId: contact.id, blocked: "any", limit: 20 }),
     listContactMessages(tenant, contact.id, RECENT_MESSAGES),
     identitiesOf(contact.id),
+    listFieldDefinitions(admin),
   ]);
   return (
     <ContactPage
@@ -97,6 +121,7 @@ async function renderContactPage(
       conversations={rows.data}
       messages={recent.reverse()}
       canDelete={canDeleteContacts(admin)}
+      definitions={definitions}
     />
   );
 }
@@ -159,14 +184,18 @@ export const contactPages = new Elysia({ name: "contact-pages" })
     async ({ admin, csrfToken, params, body, request, set, cookie }) => {
       const contact = await getContact(admin, params.id);
       const values = editValues(formFields(body));
-      const parsed = parseForm(contactUpdateSchema, values);
-      if (!parsed.ok) {
+      const parsed = parseForm(contactUpdateSchema, updateInput(values));
+      // Custom field values and a document already taken are checked by the service: said on their fields.
+      const result = parsed.ok
+        ? await attemptForm(() => updateContact(admin, contact.id, parsed.value), { codes: ["conflict", "validation_failed"], path: "document" })
+        : parsed;
+      if (!result.ok) {
         set.status = 422;
-        const form = { values, errors: parsed.errors };
-        if (isHtmx(request)) return <ContactEditForm contact={contact} csrfToken={csrfToken} form={form} />;
+        const form = { values, errors: result.errors };
+        if (isHtmx(request)) return <ContactEditForm contact={contact} csrfToken={csrfToken} form={form} definitions={await listFieldDefinitions(admin)} />;
         return renderContactPage(admin, csrfToken, contact, form);
       }
-      const updated = await updateContact(admin, contact.id, parsed.value);
+      const updated = result.value;
       setFlash(cookie, "success", tText("contacts:flash.saved"));
       return hxRedirect(request, `/contacts/${updated.id}`);
     },

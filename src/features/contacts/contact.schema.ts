@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { tText } from "@/lib/i18n";
 import { parsePhone } from "@/lib/phone";
+import { contactDetailFields, documentSchema, stateSchema } from "./contact-fields";
 
 /** Limits shared by the API, the admin forms (maxlength) and the service. */
 export const CONTACT_LIMITS = {
@@ -73,6 +74,7 @@ export const contactCreateSchema = z.object({
   blocked: checkboxSchema.optional(),
   optedOut: checkboxSchema.optional(),
   metadata: metadataSchema.optional(),
+  ...contactDetailFields,
 });
 export type ContactCreateInput = z.output<typeof contactCreateSchema>;
 
@@ -83,6 +85,7 @@ export const contactUpdateSchema = z.object({
   blocked: checkboxSchema.optional(),
   optedOut: checkboxSchema.optional(),
   metadata: metadataSchema.optional(),
+  ...contactDetailFields,
 });
 export type ContactUpdateInput = z.output<typeof contactUpdateSchema>;
 
@@ -96,6 +99,25 @@ export const contactListQuerySchema = z.object({
     .pipe(z.string().max(CONTACT_LIMITS.tagMax * 5))
     .optional(),
   blocked: z.enum(["true", "false"]).optional(),
+  city: z.string().trim().max(120).optional(),
+  state: stateSchema.optional(),
+  /** A CPF/CNPJ in any notation: the contact with that document. */
+  document: documentSchema.optional(),
+  /** Custom field filters `key:value` (repeat the parameter for several; all must match). */
+  custom: z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (Array.isArray(v) ? v : [v]))
+    .pipe(
+      z
+        .array(
+          z
+            .string()
+            .max(200)
+            .regex(/^[a-z][a-z0-9_]*:.*$/, { error: () => tText("contacts:schema.customFilterInvalid") }),
+        )
+        .max(10),
+    )
+    .optional(),
   limit: z.coerce.number().int().min(1).max(CONTACT_LIMITS.pageMax).default(CONTACT_LIMITS.pageDefault),
   cursor: z.string().max(200).optional(),
 });

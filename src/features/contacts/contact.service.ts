@@ -6,13 +6,16 @@ import { providerFor } from "@/providers";
 import type { Instance } from "@/db/schema";
 import { recordAudit, type AuditActor } from "@/features/audit/audit.service";
 import { recordEvent } from "@/features/events/event.service";
-import { AppError, conflict } from "@/lib/errors";
+import { AppError, conflict, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { parsePhone, toE164 } from "@/lib/phone";
 import { callerTenant, instanceOfTenant, tenantFilter, type Tenant } from "@/lib/tenant";
 import { keysetPage } from "@/lib/pager";
 import type { Caller } from "@/lib/caller";
 import { isUuid } from "@/lib/ids";
+import { applyCustomFields, formatDocument, type CustomValue } from "./contact-fields";
+import { contactFilterSql } from "./contact-filter";
+import { listFieldDefinitions } from "./contact-field.service";
 import { parseTagFilter, type ContactCreateInput, type ContactListQuery, type ContactUpdateInput } from "./contact.schema";
 
 export type Contact = typeof contacts.$inferSelect;
@@ -33,6 +36,16 @@ export function contactJson(c: Contact) {
     profileFetchedAt: c.profileFetchedAt,
     optedOut: c.optedOut,
     metadata: c.metadata,
+    document: c.document,
+    documentType: c.documentType,
+    documentFormatted: c.document ? formatDocument(c.document) : null,
+    email: c.email,
+    address: c.address,
+    city: c.city,
+    state: c.state,
+    zipCode: c.zipCode,
+    notes: c.notes,
+    customFields: c.customFields,
     lastInteractionAt: c.lastInteractionAt,
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
@@ -79,6 +92,9 @@ export async function listContacts(caller: Caller, query: ContactListQuery, tx: 
       )}]::text[]`}`,
     );
   if (query.blocked) where.push(eq(contacts.blocked, query.blocked === "true"));
+  if (query.document) where.push(eq(contacts.document, query.document));
+  const custom = Object.fromEntries((query.custom ?? []).map((pair) => [pair.slice(0, pair.indexOf(":")), pair.slice(pair.indexOf(":") + 1)]));
+  where.push(...contactFilterSql({ city: query.city || undefined, state: query.state ?? undefined, custom, excludeOptedOut: false }));
   return keysetPage(
     { sortBy: contacts.createdAt, id: contacts.id },
     query,
@@ -110,6 +126,8 @@ export async function getContact(caller: Caller, id: string, tx: DbOrTx = db): P
 export async function createContact(caller: Caller, input: ContactCreateInput): Promise<Contact> {
   const tenant = callerTenant(caller);
   return db.transaction(async (tx) => {
+    const customFields = input.customFields ? await validCustomFields(caller, {}, input.customFields, tx) : {};
+    if (input.document) await assertDocumentFree(tenant, input.document, null, tx);
     const [row] = await tx
       .insert(contacts)
       .values({
@@ -121,6 +139,8 @@ export async function createContact(caller: Caller, input: ContactCreateInput): 
         blocked: input.blocked ?? false,
         optedOut: input.optedOut ?? false,
         metadata: input.metadata ?? {},
+        ...detailPatch(input),
+        customFields,
       })
       .onConflictDoNothing()
       .returning();
@@ -151,6 +171,9 @@ export async function updateContact(caller: Caller, id: string, input: ContactUp
     if (input.blocked !== undefined) patch.blocked = input.blocked;
     if (input.optedOut !== undefined) patch.optedOut = input.optedOut;
     if (input.metadata !== undefined) patch.metadata = input.metadata;
+    Object.assign(patch, detailPatch(input));
+    if (input.customFields !== undefined) patch.customFields = await validCustomFields(caller, before.customFields, input.customFields, tx);
+    if (input.document) await assertDocumentFree(tenant, input.document, before.id, tx);
     if (Object.keys(patch).length === 0) return before;
     const [row] = await tx
       .update(contacts)
@@ -163,6 +186,43 @@ export async function updateContact(caller: Caller, id: string, input: ContactUp
     await audit(tenant, caller, action, before.id, { fields: Object.keys(patch) }, tx);
     return row!;
   });
+}
+
+/** The campaign fields present in a create/update input (undefined = unchanged, null = cleared). */
+function detailPatch(input: ContactUpdateInput): Partial<typeof contacts.$inferInsert> {
+  const patch: Partial<typeof contacts.$inferInsert> = {};
+  if (input.document !== undefined) {
+    patch.document = input.document;
+    patch.documentType = input.document === null ? null : input.document.length === 11 ? "cpf" : "cnpj";
+  }
+  for (const key of ["email", "address", "city", "state", "zipCode", "notes"] as const) if (input[key] !== undefined) patch[key] = input[key];
+  return patch;
+}
+
+/** Custom field values checked against the organization's definitions (422 on `customFields.<key>`). */
+async function validCustomFields(
+  caller: Caller,
+  current: Record<string, CustomValue>,
+  input: Record<string, CustomValue | null>,
+  tx: DbOrTx,
+): Promise<Record<string, CustomValue>> {
+  const { values, errors } = applyCustomFields(await listFieldDefinitions(caller, tx), current, input);
+  if (errors.length) throw validationFailed(errors);
+  return values;
+}
+
+/** One contact per document in an organization: a second one is a 409 on `document`, said in words. */
+async function assertDocumentFree(tenant: Tenant, document: string, exceptId: string | null, tx: DbOrTx): Promise<void> {
+  if (!tenant.organizationId) return;
+  const [other] = await tx
+    .select({ id: contacts.id })
+    .from(contacts)
+    .where(and(eq(contacts.organizationId, tenant.organizationId), eq(contacts.document, document)))
+    .limit(1);
+  if (other && other.id !== exceptId)
+    throw new AppError("conflict", tText("contacts:errors.documentExists", { document: formatDocument(document) }), [
+      { path: "document", message: tText("contacts:errors.documentExists", { document: formatDocument(document) }) },
+    ]);
 }
 
 /** Deletes the contact with its conversations and messages (cascade). */
