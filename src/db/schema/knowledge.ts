@@ -67,9 +67,11 @@ export const knowledgeDocuments = pgTable(
 
 /**
  * A passage of a document. Searched by Postgres full-text search in Portuguese and English (generated
- * tsvectors, GIN indexes) and, when the organization has an embeddings endpoint, by cosine similarity of
- * `embedding` — a unit-length `real[]`, because neither this project's Postgres nor PGlite 0.5 ship
- * pgvector; where a server has the `vector` extension the query casts to it (see knowledge.search.ts).
+ * tsvectors of the accent-folded text — `livchat_unaccent`, migration 0043 — with GIN indexes) and, when
+ * the organization has an embeddings endpoint, by cosine similarity of `embedding`, a unit-length
+ * `real[]`. Where the database has pgvector (the embedded PGlite always; Postgres when installed),
+ * migration 0043 adds `embedding_vector`, a `vector` generated from it, which search ranks with `<=>`
+ * (see knowledge.search.ts); it is not declared here because it exists only there.
  */
 export const knowledgeChunks = pgTable(
   "knowledge_chunks",
@@ -89,10 +91,10 @@ export const knowledgeChunks = pgTable(
     content: text().notNull(),
     tsvPt: tsvector()
       .notNull()
-      .generatedAlwaysAs(sql`to_tsvector('portuguese'::regconfig, content)`),
+      .generatedAlwaysAs(sql`to_tsvector('portuguese'::regconfig, livchat_unaccent(content))`),
     tsvEn: tsvector()
       .notNull()
-      .generatedAlwaysAs(sql`to_tsvector('english'::regconfig, content)`),
+      .generatedAlwaysAs(sql`to_tsvector('english'::regconfig, livchat_unaccent(content))`),
     embedding: real().array(),
   },
   (t) => [
@@ -103,16 +105,18 @@ export const knowledgeChunks = pgTable(
   ],
 );
 
-/** An organization's OpenAI-compatible embeddings endpoint (`POST {baseUrl}/embeddings`); none = full-text search only. */
+/** An organization's knowledge settings: its OpenAI-compatible embeddings endpoint (`POST {baseUrl}/embeddings`; none = full-text search only) and its low-score threshold. */
 export const knowledgeSettings = pgTable("knowledge_settings", {
   organizationId: uuid()
     .primaryKey()
     .references(() => organizations.id, { onDelete: "cascade" }),
-  /** Tenant-chosen: checked by the outbound guard when saved and on every call. */
-  embeddingsBaseUrl: text().notNull(),
-  embeddingsModel: text().notNull(),
+  /** Tenant-chosen: checked by the outbound guard when saved and on every call. Null: no endpoint (full-text search only). */
+  embeddingsBaseUrl: text(),
+  embeddingsModel: text(),
   /** AES-GCM (src/lib/crypto.ts); never shown again. */
   embeddingsApiKeyEnc: text(),
+  /** A retrieval whose best score is under this counts as unanswered (the unanswered-questions page); null: the default LOW_SCORE. */
+  lowScoreThreshold: real(),
   updatedAt: updatedAt(),
 });
 
