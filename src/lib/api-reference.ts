@@ -67,6 +67,8 @@ export const apiReference = new Elysia({ name: "livchat-api-reference" })
           { name: "Events", description: "The event log: list or poll, the alternative to webhooks." },
           { name: "Webhooks", description: "Endpoints receiving every event, signed per Standard Webhooks, with a delivery log, retries and recovery." },
           { name: "Canned replies", description: "Saved answers agents insert into a conversation." },
+          { name: "Labels", description: "The organization's conversation labels (separate from contact tags), and labelling a conversation." },
+          { name: "Complaints", description: "Formal complaints (ombudsman): type, severity, status, assignee, resolution and append-only notes." },
           {
             name: "Departments",
             description: "Queues: members see their departments' conversations; per-department auto-close; each instance's greeting menu routes new conversations.",
@@ -76,6 +78,11 @@ export const apiReference = new Elysia({ name: "livchat-api-reference" })
             description: "Supervisor alerts: first-response and resolution targets per department, urgency words, urgent sentiment; resolvable, emitted as alert.created / alert.resolved.",
           },
           { name: "Satisfaction", description: "NPS surveys sent after resolution per department, the answers, detractors' handling tasks and the NPS dashboard." },
+          {
+            name: "Reports",
+            description: "Conversations, first-response and resolution times, bot- vs human-resolved and NPS per agent, department, instance and day/week/month; JSON or CSV.",
+          },
+          { name: "Gamification", description: "Agents' scores per period from configurable weights, badges, the ranking, the permanent top-5 history and opting out." },
           {
             name: "Knowledge base",
             description:
