@@ -18,7 +18,7 @@ let cloud: Instance;
 let wuzapi: Instance;
 
 beforeAll(async () => {
-  const { organizationId } = await createOwner();
+  const organizationId = (await createOwner()).organization.id;
   [cloud] = (await db.insert(instances).values({ organizationId, name: "Cloud", provider: "cloud" }).returning()) as [Instance];
   [wuzapi] = (await db
     .insert(instances)
