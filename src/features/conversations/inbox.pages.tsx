@@ -18,6 +18,7 @@ import { InboxPage } from "@views/inbox/index";
 import { aiToolCallsOf } from "./inbox.ai";
 import { filtersOf, inboxOptions, listInbox, searchInbox } from "./inbox.filters";
 import { listActivities } from "./activity";
+import { canSeeConversation } from "./visibility";
 import { CONVERSATION_LIMITS, assignFormSchema, handoffSchema, replyFormSchema, replyWithAttachmentSchema, statusFormSchema } from "./conversation.schema";
 import {
   assignConversation,
@@ -145,6 +146,8 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
       return sseResponse(request, liveTopics.orgInbox(admin.organization.id), async (data) => {
         const conversationId = typeof data.conversationId === "string" ? data.conversationId : null;
         if (!conversationId) return null;
+        // An agent's stream carries only the conversations they may see (their departments', unrouted, their own).
+        if (!(await canSeeConversation(admin, conversationId))) return null;
         if (typeof data.messageId === "string") {
           const html = await renderBubble(tenant, data, data.messageId, reader);
           if (html) return { event: "msg", data: html };

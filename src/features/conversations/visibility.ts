@@ -1,4 +1,5 @@
-import { eq, isNull, or, sql, type SQL } from "drizzle-orm";
+import { and, eq, isNull, or, sql, type SQL } from "drizzle-orm";
+import { db } from "@/db/client";
 import { conversations, departmentMembers } from "@/db/schema";
 import type { Caller } from "@/lib/caller";
 
@@ -17,4 +18,16 @@ export function visibleTo(caller: Pick<Caller, "type" | "id" | "role" | "organiz
     sql`${conversations.departmentId} in (select ${departmentMembers.departmentId} from ${departmentMembers}
       where ${departmentMembers.userId} = ${caller.id}::uuid and ${departmentMembers.organizationId} = ${caller.organizationId}::uuid)`,
   );
+}
+
+/** Whether the caller may see this conversation of their organization (no query when they see all): live streams filter with it. */
+export async function canSeeConversation(caller: Pick<Caller, "type" | "id" | "role" | "organizationId">, conversationId: string): Promise<boolean> {
+  const visible = visibleTo(caller);
+  if (!visible) return true;
+  const [row] = await db
+    .select({ id: conversations.id })
+    .from(conversations)
+    .where(and(eq(conversations.id, conversationId), eq(conversations.organizationId, caller.organizationId!), visible))
+    .limit(1);
+  return !!row;
 }
