@@ -147,6 +147,23 @@ describe("greeting menu", () => {
   });
 });
 
+describe("reopened conversations", () => {
+  test("resolved without a department, the contact's next message gets the menu again", async () => {
+    const id = await write("+5511970000050", "oi");
+    await write("+5511970000050", "1");
+    await api(app, "POST", `/v1/conversations/${id}/transfer`, org.key, { departmentId: null, reason: "sem fila" });
+    const resolved = await api(app, "POST", `/v1/conversations/${id}/resolve`, org.key);
+    expect(resolved.body.status).toBe("resolved");
+    const before = (await outbound(id)).length;
+    await write("+5511970000050", "voltei");
+    const c = await conversation(id);
+    expect(c.status).toBe("open");
+    expect(c.menuSentAt).not.toBeNull();
+    expect((await outbound(id)).length).toBe(before + 1);
+    expect((await activities(id)).map((l) => l.kind)).toEqual(["routed", "transferred", "resolved"]);
+  });
+});
+
 describe("automation and the menu", () => {
   test("while the menu waits for a choice no trigger answers; once routed, automation hears the next message", async () => {
     const caller = systemCaller("test", org.organization.id);
