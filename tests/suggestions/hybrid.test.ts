@@ -175,6 +175,24 @@ describe("hybrid mode", () => {
     expect(thread!.nextFollowUpAt).toBeInstanceOf(Date);
   });
 
+  test("a drafted turn is not offered the tools that send to the contact; an automatic one is", async () => {
+    const s = await hybridSetup({ tools: { builtin: ["send_template", "send_media", "read_contact"] } });
+    await contactWrites(s.instance, "+5511999991009", "price list?");
+    const conversation = await conversationOf(s.instance.id);
+    await api(app, "PUT", `/v1/conversations/${conversation.id}/reply-mode`, s.key, { mode: "draft" });
+    const before = model.state.requests.length;
+    await processDueReplies(at(2_000));
+    const offered = (r: any) => (r.tools ?? []).map((t: any) => t.function?.name).sort();
+    expect(offered(model.state.requests[before])).toEqual(["read_contact"]);
+    expect(await pendingOf(conversation.id)).toHaveLength(1);
+
+    await api(app, "PUT", `/v1/conversations/${conversation.id}/reply-mode`, s.key, { mode: "auto" });
+    await contactWrites(s.instance, "+5511999991009", "and the catalogue?");
+    const next = model.state.requests.length;
+    await processDueReplies(at(4_000));
+    expect(offered(model.state.requests[next])).toEqual(["read_contact", "send_media", "send_template"]);
+  });
+
   test("hybrid per department: its conversations (mode inherit) get drafts; another organization's department and drafts are 404", async () => {
     const s = await hybridSetup();
     const [dept] = await db.insert(departments).values({ organizationId: s.orgId, name: "Billing" }).returning();

@@ -332,10 +332,21 @@ async function answerLoadedTurn(thread: Thread, ctx: Ctx & { workflow: Workflow 
     const engine = engineFor(ctx.workflow, AI_TIMEOUT_MS);
     // An AI model's thread goes as memory keeps it: the summary of older turns + the recent ones.
     const memory =
-      ctx.workflow.provider === "openai" ? await threadContext(ctx.workflow, thread, { instanceId: ctx.conversation.instanceId, timeoutMs: AI_TIMEOUT_MS }) : null;
-    const reply = await engine.complete({ text, parts, history: memory?.history ?? [], summary: memory?.summary, providerThreadId: thread.providerThreadId });
-    // Hybrid mode (HITL): the reply waits in the inbox as a draft an agent sends, edits or discards.
-    if (await draftsReplies(ctx.conversation, ctx.workflow)) {
+      ctx.workflow.provider === "openai"
+        ? await threadContext(ctx.workflow, thread, { instanceId: ctx.conversation.instanceId, timeoutMs: AI_TIMEOUT_MS })
+        : null;
+    // Hybrid mode (HITL): the reply waits in the inbox as a draft an agent sends, edits or discards;
+    // decided before the turn, whose tools may then not send to the contact either.
+    const drafting = await draftsReplies(ctx.conversation, ctx.workflow);
+    const reply = await engine.complete({
+      text,
+      parts,
+      history: memory?.history ?? [],
+      summary: memory?.summary,
+      providerThreadId: thread.providerThreadId,
+      draft: drafting,
+    });
+    if (drafting) {
       await createDraft({
         organizationId: ctx.organizationId,
         conversationId: ctx.conversation.id,

@@ -447,6 +447,15 @@ function directTurnContext(w: Workflow, organizationId: string): TurnContext {
 
 const directChatTools = (c: ToolsConfig): ToolsConfig => ({ ...c, builtin: c.builtin.filter((t) => DIRECT_CHAT_TOOLS.includes(t)), custom: [] });
 
+/** Built-in tools that send to the contact: a drafted reply waits for an agent, so its turn may not send behind the agent's back. */
+export const CONTACT_SENDING_TOOLS: readonly string[] = ["send_template", "send_media"];
+const draftTools = (c: ToolsConfig): ToolsConfig => ({ ...c, builtin: c.builtin.filter((t) => !CONTACT_SENDING_TOOLS.includes(t)) });
+
+function turnTools(c: ToolsConfig, request: EngineRequest): ToolsConfig {
+  if (request.direct) return directChatTools(c);
+  return request.draft ? draftTools(c) : c;
+}
+
 /**
  * An AI workflow's engine for one turn: the organization's monthly token limit is checked before the
  * model is called (past it, the turn fails like a provider error and takes the fallback path), the
@@ -462,7 +471,7 @@ function aiWorkflowEngine(w: Workflow, settings: LlmSettings): AiEngine {
     // The published version answers: persona, then its instructions, then memory's summary.
     const prompt = await currentPromptVersion(w);
     const systemPrompt = composeSystemPrompt({ persona: persona.success ? persona.data : null, instructions: prompt?.instructions, summary: request.summary });
-    const toolConfig = toolsConfig.success ? (request.direct ? directChatTools(toolsConfig.data) : toolsConfig.data) : null;
+    const toolConfig = toolsConfig.success ? turnTools(toolsConfig.data, request) : null;
     const tools =
       ctx && organizationId && toolConfig && (toolConfig.builtin.length > 0 || toolConfig.custom.length > 0)
         ? await toolsForTurn(toolConfig, { ...ctx, organizationId })

@@ -17,6 +17,8 @@ export type EngineRequest = {
   history: ChatTurn[];
   /** A member's direct chat with the agent (agent-chats): no thread; tools that act on no customer only. */
   direct?: { organizationId: string };
+  /** A hybrid-mode turn (HITL): its reply waits for an agent, so tools that would reach the contact are left out. */
+  draft?: boolean;
   /** Thread id passed to engines that keep history (AST). */
   providerThreadId: string;
   /** Memory's summary of the turns no longer in `history` (memory.ts), composed into the system prompt. */
