@@ -15,7 +15,7 @@ export const cannedReplies = pgTable(
     organizationId: uuid()
       .notNull()
       .references(() => organizations.id, { onDelete: "cascade" }),
-    /** Null: for the whole organization; else only offered in conversations of this department (matches conversations.department). */
+    /** Null: for the whole organization; else only offered in conversations of this department (matches the name of the conversation's department). */
     department: text(),
     /** Typed after `/` in the reply box; unique per organization. */
     shortcut: text().notNull(),
