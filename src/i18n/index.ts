@@ -13,6 +13,8 @@ import availability from "./availability";
 import departments from "./departments";
 import monitor from "./monitor";
 import satisfaction from "./satisfaction";
+import reports from "./reports";
+import gamification from "./gamification";
 import suggestions from "./suggestions";
 import common from "./common";
 import flows from "./flows";
@@ -20,6 +22,7 @@ import groups from "./groups";
 import devices from "./devices";
 import events from "./events";
 import contacts from "./contacts";
+import segments from "./segments";
 import dashboard from "./dashboard";
 import emails from "./emails";
 import inbox from "./inbox";
@@ -66,6 +69,8 @@ export const catalogs = {
   departments,
   monitor,
   satisfaction,
+  reports,
+  gamification,
   suggestions,
   common,
   flows,
@@ -73,6 +78,7 @@ export const catalogs = {
   devices,
   events,
   contacts,
+  segments,
   dashboard,
   emails,
   inbox,
