@@ -3,6 +3,10 @@ import { createdAt, id, tstz, updatedAt } from "./columns";
 import { organizations, users } from "./tenancy";
 import { contacts, conversations } from "./messaging";
 import { threads } from "./automation";
+import { SALES_LEAD_STATUSES, salesPlans } from "./sales";
+
+export const PAYMENT_METHODS = ["boleto", "pix", "card", "other"] as const;
+export const PAYMENT_PROMISE_STATUSES = ["pending", "fulfilled", "broken"] as const;
 
 export const HTTP_TOOL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 
@@ -57,11 +61,20 @@ export const salesLeads = pgTable(
     notes: text(),
     /** Estimated value in the organization's currency, if the contact said one. */
     value: numeric({ precision: 14, scale: 2 }),
-    status: text({ enum: ["open", "won", "lost"] })
-      .notNull()
-      .default("open"),
+    /** The pipeline stage (novo → contatado → qualificado → convertido / perdido); 0046 moved open/won/lost to new/converted/lost. */
+    status: text({ enum: SALES_LEAD_STATUSES }).notNull().default("new"),
+    /** The catalogue plan the contact is interested in. */
+    planId: uuid().references(() => salesPlans.id, { onDelete: "set null" }),
+    /** The member working the lead. */
+    assignedUserId: uuid().references(() => users.id, { onDelete: "set null" }),
+    /** The member who created it by hand; null when the AI tool or the API did. */
+    createdByUserId: uuid().references(() => users.id, { onDelete: "set null" }),
+    updatedAt: updatedAt(),
   },
-  (t) => [index("sales_leads_org_contact_idx").on(t.organizationId, t.contactId, t.createdAt.desc())],
+  (t) => [
+    index("sales_leads_org_contact_idx").on(t.organizationId, t.contactId, t.createdAt.desc()),
+    index("sales_leads_org_status_idx").on(t.organizationId, t.status, t.createdAt),
+  ],
 );
 
 /** Seed 002 `complaints` (ouvidoria): atendimento, produto, técnico, comercial, financeiro, outro. */
@@ -102,11 +115,22 @@ export const paymentPromises = pgTable(
     /** The day the contact promised to pay (calendar day, the organization's zone). */
     dueDate: date().notNull(),
     notes: text(),
-    status: text({ enum: ["pending", "kept", "broken"] })
-      .notNull()
-      .default("pending"),
+    /** Seed 002 `voice_promises.method`: boleto, pix, cartão, outro (null when the AI did not say). */
+    method: text({ enum: PAYMENT_METHODS }),
+    /** pending until marked fulfilled; broken automatically after its day (0046 moved kept to fulfilled). */
+    status: text({ enum: PAYMENT_PROMISE_STATUSES }).notNull().default("pending"),
+    /** When the reminder before the day was queued to the contact (once). */
+    reminderSentAt: tstz(),
+    /** When it was marked fulfilled or found broken. */
+    settledAt: tstz(),
+    /** The member who captured it; null when the AI tool or the API did. */
+    createdByUserId: uuid().references(() => users.id, { onDelete: "set null" }),
+    updatedAt: updatedAt(),
   },
-  (t) => [index("payment_promises_org_contact_idx").on(t.organizationId, t.contactId, t.createdAt.desc())],
+  (t) => [
+    index("payment_promises_org_contact_idx").on(t.organizationId, t.contactId, t.createdAt.desc()),
+    index("payment_promises_status_due_idx").on(t.status, t.dueDate),
+  ],
 );
 
 /** A reminder for the team to get back to a contact at a time the AI agreed with them. */

@@ -22,3 +22,4 @@ export * from "./reports";
 export * from "./gamification";
 export * from "./segments";
 export * from "./campaigns";
+export * from "./sales";
