@@ -8,6 +8,7 @@ export function TransferSlot({ conversationId }: { conversationId: string }) {
   return (
     <details class="transfer-slot">
       <summary class="secondary small-button">{t("departments:transfer.title")}</summary>
+      <link rel="stylesheet" href="/static/departments.css" />
       <div hx-get={`/inbox/${conversationId}/transfer`} hx-trigger="toggle from:closest details once" hx-swap="innerHTML" />
     </details>
   );

@@ -71,7 +71,7 @@ export function DepartmentForm(props: {
           <ErrorText errors={props.errors} path="color" />
         </div>
       </div>
-      <label class="checkbox">
+      <label class="check">
         <input type="checkbox" name="active" checked={v.active ?? true} /> {t("departments:form.active")}
       </label>
       <fieldset class={fieldError(props.errors, "memberIds") ? "field has-error" : "field"}>
@@ -79,7 +79,7 @@ export function DepartmentForm(props: {
         <small class="hint">{t("departments:form.membersHint")}</small>
         <div class="checkbox-list">
           {props.members.map((m) => (
-            <label class="checkbox">
+            <label class="check">
               <input type="checkbox" name="memberIds" value={m.id} checked={chosen.has(m.id)} /> <span safe>{m.name ?? m.email}</span>{" "}
               <small class="muted" safe>
                 {m.role}
@@ -127,6 +127,7 @@ export function DepartmentsIndex(props: {
 }) {
   return (
     <AdminLayout title={tText("departments:title")} admin={props.admin} csrfToken={props.csrfToken} active="departments" flash={props.flash}>
+      <link rel="stylesheet" href="/static/departments.css" />
       <h1>{t("departments:title")}</h1>
       <p class="muted">{t("departments:intro")}</p>
       {props.departments.length === 0 ? (
@@ -217,6 +218,7 @@ export function DepartmentShow(props: {
   const d = props.department;
   return (
     <AdminLayout title={d.name} admin={props.admin} csrfToken={props.csrfToken} active="departments" flash={props.flash}>
+      <link rel="stylesheet" href="/static/departments.css" />
       <p>
         <a href="/departments">{t("departments:back")}</a>
       </p>
@@ -261,7 +263,7 @@ export function GreetingMenuForm(props: {
   return (
     <form id="greeting-menu-form" class="card" method="post" action={action} hx-post={action} hx-target="#greeting-menu-form" hx-swap="outerHTML">
       <CsrfField token={props.csrfToken} />
-      <label class="checkbox">
+      <label class="check">
         <input type="checkbox" name="enabled" checked={m.enabled} /> {t("departments:menu.enabled")}
       </label>
       <div class={fieldError(props.errors, "greeting") ? "field has-error" : "field"}>
@@ -286,7 +288,7 @@ export function GreetingMenuForm(props: {
           const position = props.positions?.[d.id] ?? current.get(d.id) ?? "";
           return (
             <div class="row menu-option">
-              <label class="checkbox">
+              <label class="check">
                 <input type="checkbox" name="options" value={d.id} checked={position !== ""} /> <span safe>{d.name}</span>
               </label>
               <label class="small">
@@ -332,6 +334,7 @@ export function GreetingMenuPage(props: {
 }) {
   return (
     <AdminLayout title={tText("departments:menu.title")} admin={props.admin} csrfToken={props.csrfToken} active="departments" flash={props.flash}>
+      <link rel="stylesheet" href="/static/departments.css" />
       <p>
         <a href="/departments">{t("departments:back")}</a>
       </p>
