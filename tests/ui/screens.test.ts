@@ -267,6 +267,8 @@ async function seed() {
     { name: "api-keys", path: "/api-keys" },
     { name: "devices", path: "/devices" },
     { name: "members", path: "/members" },
+    { name: "departments", path: "/departments" },
+    { name: "greeting-menu", path: `/departments/menus/${main}` },
     { name: "audit", path: "/audit" },
     { name: "settings", path: "/settings" },
     { name: "organization-new", path: "/organizations/new" },
