@@ -59,7 +59,33 @@
   source.addEventListener("conversation", (e) => {
     try {
       var data = JSON.parse(e.data);
-      if (data.conversationId === openConversationId()) refresh("conv-header");
+      if (data.conversationId === openConversationId()) {
+        refresh("conv-header");
+        // Labels and the contact's side panel change with the conversation (label added, resolved…).
+        refresh("contact-panel");
+      }
+    } catch (_) {}
+    refreshListSoon();
+  });
+
+  // A new activity line: into the open conversation's timeline (once), and the header and list follow the change.
+  source.addEventListener("activity", (e) => {
+    try {
+      var data = JSON.parse(e.data);
+      var list = document.getElementById("messages");
+      if (list && data.conversationId === openConversationId()) {
+        var tpl = document.createElement("template");
+        tpl.innerHTML = data.html.trim();
+        var line = tpl.content.firstElementChild;
+        if (line && !document.getElementById(line.id)) {
+          var empty = list.querySelector(".empty");
+          if (empty) empty.remove();
+          list.appendChild(line);
+          list.scrollTop = list.scrollHeight;
+        }
+        refresh("conv-header");
+        refresh("contact-panel");
+      }
     } catch (_) {}
     refreshListSoon();
   });
@@ -98,7 +124,7 @@
     var send = form ? form.querySelector('button[name="kind"][value="reply"]') : null;
     var file = form ? form.querySelector('input[type="file"]') : null;
     if (!form || !send || send.disabled) return;
-    if (!area.value.trim() && !(file && file.files && file.files.length)) return;
+    if (!area.value.trim() && !file?.files?.length) return;
     form.requestSubmit(send);
   });
 })();

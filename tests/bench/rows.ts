@@ -15,6 +15,7 @@ export const BENCH_ROWS = [
   "pages.inbox_p95",
   "pages.inbox_conversation_p95",
   "pages.delivery_log_p95",
+  "inbox.search_p95",
   "knowledge.top3_hit_rate_fts",
   "knowledge.top3_hit_rate_hybrid",
   "app.rss_peak",

@@ -635,6 +635,22 @@ try {
     }
   });
 
+  // Inbox full-text search over the messages just seeded (tests/bench/inbox-search.ts).
+  await scenario(["inbox.search_p95"], "inbox full-text search", quick ? 60_000 : 600_000, async () => {
+    phase = "inbox search";
+    const { inboxSearchRow } = await import("./inbox-search");
+    put(
+      await inboxSearchRow({
+        sql: bench,
+        base: appA.base,
+        cookie: `${SESSION_COOKIE}=${sessionToken}`,
+        organizationId: org.id,
+        messages: S.seedMessages,
+        requests: S.pageRequests,
+      }),
+    );
+  });
+
   // 5. Inbound ingestion rate through POST /hooks/wuzapi, 3 endpoints subscribed, workers running.
   let drainNote = "";
   await scenario(["inbound.ingest_rate"], "inbound ingestion rate", 300_000, async () => {
