@@ -78,8 +78,13 @@ async function setup() {
   }
   expect((await v1(key, "PUT", `/v1/departments/${support.body.id}/sla-targets`, { firstResponseMinutes: 5, resolutionMinutes: null })).status).toBe(200);
   expect(
-    (await v1(key, "POST", "/v1/canned-replies", { shortcut: "obrigado", title: "Agradecimento", body: "Obrigado pelo contato, {{contact.name}}! Aqui é {{agent.name}}." }))
-      .status,
+    (
+      await v1(key, "POST", "/v1/canned-replies", {
+        shortcut: "obrigado",
+        title: "Agradecimento",
+        body: "Obrigado pelo contato, {{contact.name}}! Aqui é {{agent.name}}.",
+      })
+    ).status,
   ).toBe(201);
   const survey = await v1(key, "PUT", `/v1/satisfaction/surveys/${support.body.id}`, {
     enabled: true,
@@ -107,29 +112,45 @@ test("a contact picks Suporte from the menu, the online agent gets it live, answ
 
   // 2. The contact writes, gets the menu, answers 2: routed to Suporte and auto-assigned to the online agent.
   const phone = "+5511987654321";
-  const first = await v1(s.key, "POST", `/v1/sandbox/instances/${s.instanceId}/inbound`, { from: phone, name: "Carla Mendes", text: "Oi, meu pedido não chegou" });
+  const first = await v1(s.key, "POST", `/v1/sandbox/instances/${s.instanceId}/inbound`, {
+    from: phone,
+    name: "Carla Mendes",
+    text: "Oi, meu pedido não chegou",
+  });
   expect(first.status).toBe(201);
   const conversationId = first.body.conversationId as string;
   await waitFor(async () => (await delivered(conversationId)).some((m) => m.body === "Olá! Com qual setor você quer falar?"), {
     timeoutMs: 15_000,
     what: "the greeting menu delivered to the contact",
   });
-  // Before routing, the agent's inbox does not show it (agents see their departments' conversations).
-  expect(await agentPage.locator(`#conv-${conversationId}`).count()).toBe(0);
   await v1(s.key, "POST", `/v1/sandbox/instances/${s.instanceId}/inbound`, { from: phone, name: "Carla Mendes", text: "2" });
-  await waitFor(async () => {
-    const c = await conversation(conversationId);
-    return c.departmentId === s.supportId && c.assignedUserId === s.supportAgent.id;
-  }, { what: "the conversation routed to Suporte and assigned to its online agent" });
+  await waitFor(
+    async () => {
+      const c = await conversation(conversationId);
+      return c.departmentId === s.supportId && c.assignedUserId === s.supportAgent.id;
+    },
+    { what: "the conversation routed to Suporte and assigned to its online agent" },
+  );
   const item = agentPage.locator(`#conv-${conversationId}`);
   await item.waitFor({ timeout: 15_000 });
   expect(await item.locator(".conv-name").textContent()).toContain("Carla Mendes");
   expect(await agentPage.evaluate(() => (window as any).__noReload === true)).toBe(true);
+  // Routed to Suporte, it is no longer the Vendas agent's to see (unrouted ones are everyone's).
+  const salesContext = await newContext({ width: 1440, as: { userId: s.salesAgent.id, organizationId: s.organization.id } });
+  const salesPage = await salesContext.newPage();
+  expect((await salesPage.goto(`${server.url}/inbox/${conversationId}`))!.status()).toBe(404);
+  await salesPage.goto(`${server.url}/inbox`);
+  await salesPage.locator("#inbox").waitFor();
+  expect(await salesPage.locator(`#conv-${conversationId}`).count()).toBe(0);
+  await salesContext.close();
 
   // 3. The agent opens it, types /obr, picks the canned reply (variables filled) and sends it with Enter.
   await item.locator("a").click();
   await agentPage.locator("#reply-body").waitFor();
   await agentPage.locator("#inbox[data-connected='1']").waitFor({ timeout: 10_000 });
+  // The routing and the automatic assignment are activity lines in the conversation.
+  expect(await agentPage.locator("#messages .activity-routed").textContent()).toContain("Suporte");
+  expect(await agentPage.locator("#messages .activity-assigned").textContent()).toContain("Sofia Suporte");
   const box = agentPage.locator("#reply-body");
   await box.click();
   await box.pressSequentially("/obr");
@@ -139,12 +160,16 @@ test("a contact picks Suporte from the menu, the online agent gets it live, answ
   const reply = "Obrigado pelo contato, Carla Mendes! Aqui é Sofia Suporte.";
   await agentPage.waitForFunction((text) => (document.getElementById("reply-body") as HTMLTextAreaElement).value === text, reply);
   await box.press("Enter");
-  await waitFor(async () => (await delivered(conversationId)).some((m) => m.body === reply), { timeoutMs: 15_000, what: "the canned reply delivered to the contact" });
+  await waitFor(async () => (await delivered(conversationId)).some((m) => m.body === reply), {
+    timeoutMs: 15_000,
+    what: "the canned reply delivered to the contact",
+  });
   await agentPage.locator(".bubble-outbound", { hasText: reply }).locator(".agent-name", { hasText: "Sofia Suporte" }).waitFor({ timeout: 10_000 });
 
   // The agent resolves; the contact gets the Suporte survey.
   await agentPage.locator("#conv-header button", { hasText: "Resolve" }).click();
   await waitFor(async () => (await conversation(conversationId)).status === "resolved", { what: "the conversation resolved" });
+  await agentPage.locator("#messages .activity-resolved").waitFor({ timeout: 10_000 });
   await waitFor(async () => (await delivered(conversationId)).some((m) => m.body === "De 0 a 10, quanto você recomendaria nosso atendimento, Carla Mendes?"), {
     timeoutMs: 15_000,
     what: "the survey delivered to the contact",
@@ -153,7 +178,8 @@ test("a contact picks Suporte from the menu, the online agent gets it live, answ
   // 4. The contact answers 9: a promoter for Sofia and Suporte.
   await v1(s.key, "POST", `/v1/sandbox/instances/${s.instanceId}/inbound`, { from: phone, name: "Carla Mendes", text: "9" });
   const feedback = await waitFor(
-    async () => (await db.select().from(satisfactionFeedback).where(eq(satisfactionFeedback.conversationId, conversationId)))[0]?.npsScore !== null &&
+    async () =>
+      (await db.select().from(satisfactionFeedback).where(eq(satisfactionFeedback.conversationId, conversationId)))[0]?.npsScore !== null &&
       (await db.select().from(satisfactionFeedback).where(eq(satisfactionFeedback.conversationId, conversationId)))[0],
     { what: "the survey's answer recorded" },
   );
@@ -176,7 +202,11 @@ test("a contact picks Suporte from the menu, the online agent gets it live, answ
   // 5. A second contact is routed to Suporte and waits: past the 5-minute target, the supervisor's board shows the alert live.
   await board.goto(`${server.url}/monitor`);
   await board.waitForSelector("#monitor-live[data-live='true']");
-  const second = await v1(s.key, "POST", `/v1/sandbox/instances/${s.instanceId}/inbound`, { from: "+5511912340000", name: "Diego Ramos", text: "Preciso de ajuda" });
+  const second = await v1(s.key, "POST", `/v1/sandbox/instances/${s.instanceId}/inbound`, {
+    from: "+5511912340000",
+    name: "Diego Ramos",
+    text: "Preciso de ajuda",
+  });
   const waitingId = second.body.conversationId as string;
   await waitFor(async () => (await conversation(waitingId)).menuSentAt !== null, { what: "the second contact's menu" });
   await v1(s.key, "POST", `/v1/sandbox/instances/${s.instanceId}/inbound`, { from: "+5511912340000", name: "Diego Ramos", text: "2" });

@@ -60,6 +60,17 @@ export async function recordActivity(
   return row!;
 }
 
+/** One activity line of the organization's, as the timeline renders it (the live inbox draws a new one with it). */
+export async function getActivityLine(organizationId: string, activityId: string, tx: DbOrTx = db): Promise<ActivityLine | null> {
+  const [row] = await tx
+    .select({ activity: conversationActivities, actorName: users.name, actorEmail: users.email })
+    .from(conversationActivities)
+    .leftJoin(users, eq(users.id, conversationActivities.actorUserId))
+    .where(and(eq(conversationActivities.organizationId, organizationId), eq(conversationActivities.id, activityId)))
+    .limit(1);
+  return row ? { ...row.activity, actorName: row.actorName ?? row.actorEmail } : null;
+}
+
 /** The activity lines of a conversation, oldest first (the timeline interleaves them with messages by time). */
 export async function listActivities(organizationId: string, conversationId: string, tx: DbOrTx = db): Promise<ActivityLine[]> {
   const rows = await tx

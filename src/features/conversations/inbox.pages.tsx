@@ -14,10 +14,11 @@ import type { Tenant } from "@/lib/tenant";
 import { ConversationHeader, MessageItems, MessageList, OlderMessages, ReplyForm } from "@views/inbox/_conversation";
 import { ConversationList, SearchResults } from "@views/inbox/_list";
 import { MessageBubble } from "@views/inbox/_message";
+import { ActivityItem } from "@views/inbox/_activity";
 import { InboxPage } from "@views/inbox/index";
 import { aiToolCallsOf } from "./inbox.ai";
 import { filtersOf, inboxOptions, listInbox, searchInbox } from "./inbox.filters";
-import { listActivities } from "./activity";
+import { getActivityLine, listActivities } from "./activity";
 import { canSeeConversation } from "./visibility";
 import { CONVERSATION_LIMITS, assignFormSchema, handoffSchema, replyFormSchema, replyWithAttachmentSchema, statusFormSchema } from "./conversation.schema";
 import {
@@ -32,7 +33,6 @@ import {
   setConversationStatus,
   type ConversationRow,
 } from "./conversation.service";
-
 
 const tenantOfAdmin = (admin: AdminContext): Tenant => ({ organizationId: admin.organization.id });
 const idParams = z.object({ id: z.string().max(64) });
@@ -151,6 +151,14 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
         if (typeof data.messageId === "string") {
           const html = await renderBubble(tenant, data, data.messageId, reader);
           if (html) return { event: "msg", data: html };
+        }
+        // A new activity line (assigned, resolved, transferred…) joins the open conversation's timeline.
+        if (typeof data.activityId === "string") {
+          const line = await getActivityLine(admin.organization.id, data.activityId);
+          if (line) {
+            const html = String(await withLocale(reader, () => <ActivityItem activity={line} />));
+            return { event: "activity", data: JSON.stringify({ conversationId, html }) };
+          }
         }
         return { event: "conversation", data: JSON.stringify({ conversationId }) };
       });
