@@ -81,9 +81,7 @@ export function DepartmentForm(props: {
           {props.members.map((m) => (
             <label class="check">
               <input type="checkbox" name="memberIds" value={m.id} checked={chosen.has(m.id)} /> <span safe>{m.name ?? m.email}</span>{" "}
-              <small class="muted" safe>
-                {m.role}
-              </small>
+              <small class="muted">{t(`common:roles.${m.role}`)}</small>
             </label>
           ))}
         </div>
