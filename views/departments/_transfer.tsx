@@ -7,7 +7,7 @@ import { CsrfField, fieldError } from "../components/ui";
 export function TransferSlot({ conversationId }: { conversationId: string }) {
   return (
     <details class="transfer-slot">
-      <summary class="secondary small-button">{t("departments:transfer.title")}</summary>
+      <summary class="button secondary small-button">{t("departments:transfer.title")}</summary>
       <link rel="stylesheet" href="/static/departments.css" />
       <div hx-get={`/inbox/${conversationId}/transfer`} hx-trigger="toggle from:closest details once" hx-swap="innerHTML" />
     </details>
