@@ -186,6 +186,16 @@ test("a contact picks Suporte from the menu, the online agent gets it live, answ
   expect(feedback).toMatchObject({ npsScore: 9, category: "promoter", agentUserId: s.supportAgent.id, departmentId: s.supportId });
   expect((await conversation(conversationId)).status).toBe("resolved");
 
+  // On the agent's phone (375 px), the contact's side panel shows the answer.
+  const agentPhone = await (await newContext({ width: 375, as: { userId: s.supportAgent.id, organizationId: s.organization.id } })).newPage();
+  await agentPhone.goto(`${server.url}/inbox/${conversationId}`);
+  const answer = agentPhone.locator("#contact-panel .nps-answer");
+  await answer.waitFor({ state: "attached" });
+  expect(await answer.count()).toBe(1);
+  expect(await answer.textContent()).toContain("9");
+  expect(await answer.textContent()).toContain("Sofia Suporte");
+  expect(await fitsWidth(agentPhone)).toBe(true);
+
   const supervisorContext = await newContext({ width: 1440, as: { userId: s.supervisor.id, organizationId: s.organization.id } });
   const board = await supervisorContext.newPage();
   await board.goto(`${server.url}/satisfaction`);
@@ -211,9 +221,15 @@ test("a contact picks Suporte from the menu, the online agent gets it live, answ
   await waitFor(async () => (await conversation(waitingId)).menuSentAt !== null, { what: "the second contact's menu" });
   await v1(s.key, "POST", `/v1/sandbox/instances/${s.instanceId}/inbound`, { from: "+5511912340000", name: "Diego Ramos", text: "2" });
   await waitFor(async () => (await conversation(waitingId)).departmentId === s.supportId, { what: "the second conversation routed to Suporte" });
-  const card = board.locator(`[data-conversation="${waitingId}"]`);
+  // It arrives live in Suporte's queue, under the online agent it was handed to; the agent shows Online with that load.
+  const card = board.locator(`[data-department="${s.supportId}"] [data-assignee="${s.supportAgent.id}"] [data-conversation="${waitingId}"]`);
   await card.waitFor({ timeout: 15_000 });
   expect(await card.textContent()).toContain("Diego Ramos");
+  expect(await board.locator(`[data-conversation="${conversationId}"]`).count()).toBe(0);
+  const sofia = board.locator(`.monitor-agent-list [data-agent="${s.supportAgent.id}"]`);
+  await waitFor(async () => /Sofia Suporte\s+Online\s+1 /.test((await sofia.textContent()) ?? ""), {
+    what: () => "Sofia online with one conversation on the monitor",
+  });
   expect(await board.locator("[data-alert]").count()).toBe(0);
   // The SLA worker's pass, six minutes on (the alerts tests move the clock the same way).
   expect(await checkSlaBreaches(new Date(Date.now() + 6 * 60_000))).toBe(1);
