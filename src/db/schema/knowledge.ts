@@ -67,7 +67,9 @@ export const knowledgeDocuments = pgTable(
 
 /**
  * A passage of a document. Searched by Postgres full-text search in Portuguese and English (generated
- * tsvectors of the accent-folded text — `livchat_unaccent`, migration 0043 — with GIN indexes) and, when
+ * tsvectors of the text as written AND accent-folded — `livchat_unaccent`, migration 0043: the Snowball
+ * stemmers need the accents ("instalação" → instal, "instalacao" → instalaca), so both forms are indexed
+ * and a question matches either; GIN indexes) and, when
  * the organization has an embeddings endpoint, by cosine similarity of `embedding`, a unit-length
  * `real[]`. Where the database has pgvector (the embedded PGlite always; Postgres when installed),
  * migration 0043 adds `embedding_vector`, a `vector` generated from it, which search ranks with `<=>`
@@ -89,12 +91,8 @@ export const knowledgeChunks = pgTable(
     /** 0-based order in the document. */
     position: integer().notNull(),
     content: text().notNull(),
-    tsvPt: tsvector()
-      .notNull()
-      .generatedAlwaysAs(sql`to_tsvector('portuguese'::regconfig, livchat_unaccent(content))`),
-    tsvEn: tsvector()
-      .notNull()
-      .generatedAlwaysAs(sql`to_tsvector('english'::regconfig, livchat_unaccent(content))`),
+    tsvPt: tsvector().notNull().generatedAlwaysAs(sql`to_tsvector('portuguese'::regconfig, content) || to_tsvector('portuguese'::regconfig, livchat_unaccent(content))`),
+    tsvEn: tsvector().notNull().generatedAlwaysAs(sql`to_tsvector('english'::regconfig, content) || to_tsvector('english'::regconfig, livchat_unaccent(content))`),
     embedding: real().array(),
   },
   (t) => [
