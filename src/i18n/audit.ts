@@ -53,6 +53,7 @@ export default {
       instance: "instância",
       webhook: "webhook",
       contact: "contato",
+      campaign: "campanha",
       conversation: "conversa",
       template: "modelo",
       trigger: "gatilho",
@@ -61,6 +62,9 @@ export default {
       tool: "ferramenta de IA",
       label: "etiqueta",
       complaint: "reclamação",
+      sales_lead: "lead de venda",
+      sales_plan: "plano de venda",
+      payment_promise: "promessa de pagamento",
       knowledge_collection: "coleção de conhecimento",
       knowledge_document: "documento da base de conhecimento",
       system: "sistema",
@@ -107,6 +111,16 @@ export default {
         reopened: "Reclamação reaberta",
         noted: "Nota adicionada à reclamação",
       },
+      sales_lead: {
+        created: "Lead de venda criado",
+        updated: "Lead de venda alterado",
+        moved: "Lead de venda mudou de etapa",
+        assigned: "Lead de venda atribuído",
+      },
+      sales_plan: {
+        created: "Plano de venda criado",
+        updated: "Plano de venda alterado",
+      },
       alert: {
         resolved: "Alerta resolvido",
         settings_updated: "Palavras de urgência alteradas",
@@ -127,6 +141,18 @@ export default {
       satisfaction: {
         survey_updated: "Pesquisa de satisfação alterada",
         task_updated: "Tratativa de detrator atualizada",
+      },
+      campaign: {
+        created: "Campanha criada",
+        started: "Campanha iniciada",
+        paused: "Campanha pausada",
+        resumed: "Campanha retomada",
+        cancelled: "Campanha cancelada",
+      },
+      consent: {
+        opted_out: "Contato descadastrado (opt-out)",
+        opted_in: "Contato autorizou o recebimento (opt-in)",
+        settings_updated: "Palavras de consentimento alteradas",
       },
       canned_reply: {
         created: "Resposta rápida criada",
@@ -373,6 +399,7 @@ export default {
       instance: "instance",
       webhook: "webhook",
       contact: "contact",
+      campaign: "campaign",
       conversation: "conversation",
       template: "template",
       trigger: "trigger",
@@ -381,6 +408,9 @@ export default {
       tool: "AI tool",
       label: "label",
       complaint: "complaint",
+      sales_lead: "sales lead",
+      sales_plan: "sales plan",
+      payment_promise: "payment promise",
       knowledge_collection: "knowledge collection",
       knowledge_document: "knowledge document",
       system: "system",
@@ -427,6 +457,16 @@ export default {
         reopened: "Complaint reopened",
         noted: "Note added to a complaint",
       },
+      sales_lead: {
+        created: "Sales lead created",
+        updated: "Sales lead updated",
+        moved: "Sales lead moved to another stage",
+        assigned: "Sales lead assigned",
+      },
+      sales_plan: {
+        created: "Sales plan created",
+        updated: "Sales plan updated",
+      },
       alert: {
         resolved: "Alert resolved",
         settings_updated: "Urgency words changed",
@@ -447,6 +487,18 @@ export default {
       satisfaction: {
         survey_updated: "Satisfaction survey changed",
         task_updated: "Detractor follow-up updated",
+      },
+      campaign: {
+        created: "Campaign created",
+        started: "Campaign started",
+        paused: "Campaign paused",
+        resumed: "Campaign resumed",
+        cancelled: "Campaign cancelled",
+      },
+      consent: {
+        opted_out: "Contact opted out",
+        opted_in: "Contact opted in",
+        settings_updated: "Consent keywords changed",
       },
       canned_reply: {
         created: "Canned reply created",

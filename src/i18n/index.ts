@@ -6,8 +6,10 @@ import audit from "./audit";
 import auth from "./auth";
 import alerts from "./alerts";
 import cannedReplies from "./canned-replies";
+import campaigns from "./campaigns";
 import labels from "./labels";
 import complaints from "./complaints";
+import sales from "./sales";
 import businessHours from "./business-hours";
 import availability from "./availability";
 import departments from "./departments";
@@ -61,8 +63,10 @@ export const catalogs = {
   auth,
   alerts,
   "canned-replies": cannedReplies,
+  campaigns,
   labels,
   complaints,
+  sales,
   knowledge,
   "business-hours": businessHours,
   availability,

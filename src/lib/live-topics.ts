@@ -17,6 +17,10 @@ export const liveTopics = {
   instance: (instanceId: string) => `instance:${instanceId}`,
   /** A member's direct chats with AI agents: `{chatId, kind: "delta" | "done", text?}` (private: the member's own id). */
   userAgentChats: (userId: string) => `user:${userId}:agent-chats`,
+  /** A campaign's progress: `{targetId?, state?}` whenever a target's state changes. */
+  campaign: (campaignId: string) => `campaign:${campaignId}`,
+  /** A contact CSV import's progress: `{status, rowsRead, created, updated, rejected}` after every batch. */
+  contactImport: (importId: string) => `contact-import:${importId}`,
 };
 
 /** orgEvents built in SQL from an organization id expression (for statements that NOTIFY themselves). */

@@ -45,6 +45,8 @@ export type SendOptions = {
   idempotencyKey?: string | null;
   /** A copy of another message (POST /v1/messages/:id/forward): WhatsApp labels it forwarded. */
   forwarded?: boolean;
+  /** Inside the caller's transaction (a campaign send, atomic with its idempotency row): the send is a savepoint of it. */
+  tx?: DbOrTx;
 };
 
 export type SendResult = { message: Message; replayed: boolean };
@@ -370,7 +372,7 @@ export async function queueOutboundMessage(caller: Caller, input: SendMessageInp
   const now = new Date();
   try {
     return await withDeadlockRetry("queue outbound message", () =>
-      db.transaction(async (tx): Promise<SendResult> => {
+      (send.tx ?? db).transaction(async (tx): Promise<SendResult> => {
         if (idempotent) {
           // First, before any row lock: 409 while another request holds the key, else replay what it stored.
           await holdIdempotencyKey(tx, idempotent);

@@ -1,0 +1,397 @@
+import { parse } from "csv-parse/sync";
+import { stringify } from "csv-stringify/sync";
+import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
+import { db, rowsOf, type DbOrTx } from "@/db/client";
+import { campaigns, campaignTargets, contacts, instances, segments, type Campaign, type CampaignTarget, type ContactFilter } from "@/db/schema";
+import { roleAtLeast } from "@/auth/roles";
+import type { Caller } from "@/lib/caller";
+import { AppError, conflict, forbidden, validationFailed, zodDetails } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
+import { isUuid } from "@/lib/ids";
+import { publishLive } from "@/lib/live";
+import { liveTopics } from "@/lib/live-topics";
+import { parsePhone } from "@/lib/phone";
+import { organizationOf } from "@/lib/tenant";
+import { auditChange } from "@/features/audit/audit.service";
+import { contactFilterSql, reachableSql } from "@/features/contacts/contact-filter";
+import { createContact, findContactsByPhone } from "@/features/contacts/contact.service";
+import { campaignCreateSchema, type CampaignCreateInput } from "./campaign.schema";
+import { openSlots, renderFor } from "./campaign.dispatch";
+import { ageInDays, dailyCapFor, minutesOf } from "./campaign.pacing";
+
+export type { Campaign, CampaignTarget };
+
+export function campaignJson(c: Campaign) {
+  return {
+    id: c.id,
+    name: c.name,
+    status: c.status,
+    audienceSource: c.audienceSource,
+    segmentId: c.segmentId,
+    audienceTag: c.audienceTag,
+    message: c.message,
+    instanceIds: c.instanceIds,
+    startsAt: c.startsAt,
+    endsAt: c.endsAt,
+    activeHours: c.activeHours,
+    pacing: c.pacing,
+    maxAttempts: c.maxAttempts,
+    attemptSpacingMinutes: c.attemptSpacingMinutes,
+    stopOnReply: c.stopOnReply,
+    startedAt: c.startedAt,
+    finishedAt: c.finishedAt,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+  };
+}
+
+const notFound = () => new AppError("not_found", tText("campaigns:errors.notFound"));
+
+/** Supervisors and above run campaigns (they speak for the business's numbers); a key's scope was checked by its route. */
+export function assertCampaignManager(caller: Caller): void {
+  if (caller.type === "user" && !(caller.role && roleAtLeast(caller.role, "supervisor"))) throw forbidden(tText("campaigns:errors.forbidden"));
+}
+
+export async function listCampaigns(caller: Caller, tx: DbOrTx = db): Promise<Campaign[]> {
+  return tx
+    .select()
+    .from(campaigns)
+    .where(eq(campaigns.organizationId, organizationOf(caller)))
+    .orderBy(desc(campaigns.createdAt))
+    .limit(200);
+}
+
+export async function getCampaign(caller: Caller, id: string, tx: DbOrTx = db): Promise<Campaign> {
+  if (!isUuid(id)) throw notFound();
+  const [row] = await tx
+    .select()
+    .from(campaigns)
+    .where(and(eq(campaigns.id, id), eq(campaigns.organizationId, organizationOf(caller))))
+    .limit(1);
+  if (!row) throw notFound();
+  return row;
+}
+
+type AudienceRow = { contactId: string; variables: Record<string, string> };
+
+/** A CSV of phones (header row; a `phone`/`telefone`/`celular` column, every other column a message variable). */
+async function csvAudience(caller: Caller, csv: string): Promise<AudienceRow[]> {
+  let records: Record<string, string>[];
+  try {
+    records = parse(csv, {
+      columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
+      skip_empty_lines: true,
+      trim: true,
+      bom: true,
+      relax_column_count: true,
+    });
+  } catch (err) {
+    throw validationFailed([{ path: "audience.csv", message: tText("campaigns:errors.csvInvalid", { reason: (err as Error).message }) }]);
+  }
+  const phoneColumn = ["phone", "telefone", "celular", "whatsapp"].find((c) => records[0] && c in records[0]);
+  if (!phoneColumn) throw validationFailed([{ path: "audience.csv", message: tText("campaigns:errors.csvNoPhone") }]);
+  const byPhone = new Map<string, Record<string, string>>();
+  const invalid: number[] = [];
+  records.forEach((r, i) => {
+    const phone = parsePhone(r[phoneColumn] ?? "");
+    if (!phone) invalid.push(i + 2);
+    else if (!byPhone.has(phone)) byPhone.set(phone, Object.fromEntries(Object.entries(r).filter(([k]) => k !== phoneColumn)));
+  });
+  if (invalid.length)
+    throw validationFailed([{ path: "audience.csv", message: tText("campaigns:errors.csvBadPhones", { lines: invalid.slice(0, 10).join(", ") }) }]);
+  if (byPhone.size === 0) throw validationFailed([{ path: "audience.csv", message: tText("campaigns:errors.audienceEmpty") }]);
+  const known = await findContactsByPhone(caller, [...byPhone.keys()]);
+  const rows: AudienceRow[] = [];
+  for (const [phone, variables] of byPhone) {
+    // New phones become contacts through the contacts feature (which owns them), named by a `nome`/`name` column.
+    const contact = known.get(phone) ?? (await createContact(caller, { phone, name: variables.nome || variables.name || undefined } as never));
+    rows.push({ contactId: contact.id, variables });
+  }
+  return rows;
+}
+
+async function filterAudience(organizationId: string, filter: ContactFilter): Promise<AudienceRow[]> {
+  // Opted-out and blocked contacts stay in the audience so the report shows them skipped with the reason.
+  const rows = await db
+    .select({ id: contacts.id })
+    .from(contacts)
+    .where(and(reachableSql(organizationId), ...contactFilterSql({ ...filter, excludeOptedOut: false })))
+    .orderBy(asc(contacts.createdAt))
+    .limit(100_000);
+  return rows.map((r) => ({ contactId: r.id, variables: {} }));
+}
+
+async function audienceOf(caller: Caller, input: CampaignCreateInput): Promise<AudienceRow[]> {
+  const organizationId = organizationOf(caller);
+  if (input.audience.source === "csv") return csvAudience(caller, input.audience.csv);
+  if (input.audience.source === "tag") return filterAudience(organizationId, { tags: [input.audience.tag] });
+  const [segment] = await db
+    .select()
+    .from(segments)
+    .where(and(eq(segments.id, input.audience.segmentId), eq(segments.organizationId, organizationId)))
+    .limit(1);
+  if (!segment) throw validationFailed([{ path: "audience.segmentId", message: tText("campaigns:errors.segmentNotFound") }]);
+  return filterAudience(organizationId, segment.filter as ContactFilter);
+}
+
+export function parseCampaignInput(values: unknown): CampaignCreateInput {
+  const parsed = campaignCreateSchema.safeParse(values);
+  if (!parsed.success) throw validationFailed(zodDetails(parsed.error.issues));
+  return parsed.data;
+}
+
+/** Creates a draft campaign with its audience materialised as targets (deduplicated by contact). */
+export async function createCampaign(caller: Caller, values: unknown): Promise<Campaign> {
+  assertCampaignManager(caller);
+  const input = parseCampaignInput(values);
+  const organizationId = organizationOf(caller);
+  const owned = await db
+    .select({ id: instances.id })
+    .from(instances)
+    .where(and(eq(instances.organizationId, organizationId), inArray(instances.id, input.instanceIds)));
+  if (owned.length !== new Set(input.instanceIds).size) throw validationFailed([{ path: "instanceIds", message: tText("campaigns:errors.instanceNotFound") }]);
+  const audience = await audienceOf(caller, input);
+  if (audience.length === 0) throw validationFailed([{ path: "audience", message: tText("campaigns:errors.audienceEmpty") }]);
+  return db.transaction(async (tx) => {
+    const [campaign] = await tx
+      .insert(campaigns)
+      .values({
+        organizationId,
+        name: input.name,
+        audienceSource: input.audience.source,
+        segmentId: input.audience.source === "segment" ? input.audience.segmentId : null,
+        audienceTag: input.audience.source === "tag" ? input.audience.tag : null,
+        message: {
+          body: input.message.body,
+          variants: input.message.variants.filter((v) => v),
+          mediaUrl: input.message.mediaUrl ?? null,
+          rotation: input.message.rotation,
+        },
+        instanceIds: [...new Set(input.instanceIds)],
+        startsAt: input.startsAt ?? null,
+        endsAt: input.endsAt ?? null,
+        activeHours: input.activeHours,
+        pacing: input.pacing,
+        maxAttempts: input.maxAttempts,
+        attemptSpacingMinutes: input.attemptSpacingMinutes,
+        stopOnReply: input.stopOnReply,
+        createdByUserId: caller.type === "user" ? caller.id : null,
+      })
+      .returning();
+    const seen = new Set<string>();
+    const targets = audience.filter((a) => !seen.has(a.contactId) && seen.add(a.contactId));
+    for (let i = 0; i < targets.length; i += 1000) {
+      await tx
+        .insert(campaignTargets)
+        .values(
+          targets
+            .slice(i, i + 1000)
+            .map((a, j) => ({ organizationId, campaignId: campaign!.id, contactId: a.contactId, position: i + j, variables: a.variables })),
+        );
+    }
+    await auditChange(tx, organizationId, caller, "campaign.created", { type: "campaign", id: campaign!.id }, { name: input.name, targets: targets.length });
+    return campaign!;
+  });
+}
+
+async function transition(caller: Caller, id: string, action: "start" | "pause" | "resume" | "cancel", now: Date = new Date()): Promise<Campaign> {
+  assertCampaignManager(caller);
+  return db.transaction(async (tx) => {
+    const [campaign] = await tx
+      .select()
+      .from(campaigns)
+      .where(and(eq(campaigns.id, isUuid(id) ? id : "00000000-0000-0000-0000-000000000000"), eq(campaigns.organizationId, organizationOf(caller))))
+      .for("update");
+    if (!campaign) throw notFound();
+    const allowed: Record<typeof action, Campaign["status"][]> = {
+      start: ["draft"],
+      pause: ["running"],
+      resume: ["paused"],
+      cancel: ["draft", "running", "paused"],
+    };
+    if (!allowed[action].includes(campaign.status))
+      throw conflict(tText("campaigns:errors.badTransition", { status: tText(`campaigns:status.${campaign.status}`) }));
+    const status = action === "pause" ? "paused" : action === "cancel" ? "cancelled" : "running";
+    const [updated] = await tx
+      .update(campaigns)
+      .set({ status, updatedAt: now, ...(action === "start" ? { startedAt: now } : {}), ...(action === "cancel" ? { finishedAt: now } : {}) })
+      .where(eq(campaigns.id, campaign.id))
+      .returning();
+    if (action === "start" || action === "resume") await openSlots(tx, campaign, now);
+    if (action === "cancel") {
+      await tx
+        .update(campaignTargets)
+        .set({ state: "skipped", skipReason: "cancelled", nextAttemptAt: null, updatedAt: now })
+        .where(and(eq(campaignTargets.campaignId, campaign.id), inArray(campaignTargets.state, ["pending", "scheduled"])));
+    }
+    await auditChange(
+      tx,
+      campaign.organizationId,
+      caller,
+      `campaign.${action === "start" ? "started" : action === "pause" ? "paused" : action === "resume" ? "resumed" : "cancelled"}`,
+      {
+        type: "campaign",
+        id: campaign.id,
+      },
+    );
+    await publishLive(liveTopics.campaign(campaign.id), { status }, tx);
+    return updated!;
+  });
+}
+
+export const startCampaign = (caller: Caller, id: string, now?: Date) => transition(caller, id, "start", now);
+export const pauseCampaign = (caller: Caller, id: string, now?: Date) => transition(caller, id, "pause", now);
+export const resumeCampaign = (caller: Caller, id: string, now?: Date) => transition(caller, id, "resume", now);
+export const cancelCampaign = (caller: Caller, id: string, now?: Date) => transition(caller, id, "cancel", now);
+
+/** The first targets' messages as they will be sent (variant by rotation, variables filled). */
+export async function previewCampaign(caller: Caller, id: string, limit = 5) {
+  const campaign = await getCampaign(caller, id);
+  const rows = await db
+    .select({ target: campaignTargets, contact: contacts })
+    .from(campaignTargets)
+    .innerJoin(contacts, eq(contacts.id, campaignTargets.contactId))
+    .where(eq(campaignTargets.campaignId, campaign.id))
+    .orderBy(asc(campaignTargets.position))
+    .limit(limit);
+  return rows.map(({ target, contact }) => {
+    const rendered = renderFor(campaign, contact, target, 0);
+    return { targetId: target.id, contactId: contact.id, phone: contact.phone, name: contact.name, variantIndex: rendered.variantIndex, body: rendered.body };
+  });
+}
+
+export const TARGET_STATE_ORDER = ["pending", "scheduled", "sending", "sent", "delivered", "read", "replied", "failed", "skipped"] as const;
+
+/** Targets per state (every state present, zero when none). */
+export async function campaignProgress(caller: Caller, id: string, tx: DbOrTx = db): Promise<{ total: number; states: Record<string, number> }> {
+  const campaign = await getCampaign(caller, id, tx);
+  const rows = await tx
+    .select({ state: campaignTargets.state, n: count() })
+    .from(campaignTargets)
+    .where(eq(campaignTargets.campaignId, campaign.id))
+    .groupBy(campaignTargets.state);
+  const states: Record<string, number> = Object.fromEntries(TARGET_STATE_ORDER.map((s) => [s, 0]));
+  for (const r of rows) states[r.state] = r.n;
+  return { total: rows.reduce((a, r) => a + r.n, 0), states };
+}
+
+export type RiskWarning = { code: "capacity" | "young_number" | "opt_out_rate" | "rate_high"; message: string };
+
+/**
+ * The pre-send risk check: can the numbers' caps (and active hours) reach the audience before the end,
+ * are any numbers still warming up, and did earlier campaigns of the organization see many opt-outs.
+ */
+export async function riskCheck(caller: Caller, id: string, now: Date = new Date()) {
+  const campaign = await getCampaign(caller, id);
+  const [{ n: audience } = { n: 0 }] = await db
+    .select({ n: count() })
+    .from(campaignTargets)
+    .where(and(eq(campaignTargets.campaignId, campaign.id), inArray(campaignTargets.state, ["pending", "scheduled"])));
+  const numbers = await db.select().from(instances).where(inArray(instances.id, campaign.instanceIds));
+  const windowMinutes = minutesOf(campaign.activeHours.end) - minutesOf(campaign.activeHours.start);
+  const warnings: RiskWarning[] = [];
+  let perDay = 0;
+  for (const number of numbers) {
+    const age = ageInDays(number.createdAt, now);
+    const cap = dailyCapFor(campaign.pacing, age);
+    perDay += Math.min(cap, campaign.pacing.perMinute * windowMinutes);
+    if (age < campaign.pacing.warmupDays) {
+      warnings.push({ code: "young_number", message: tText("campaigns:risk.youngNumber", { name: number.name, days: age, cap }) });
+    }
+  }
+  const activeDaysPerWeek = campaign.activeHours.weekdays.length;
+  const daysNeeded = perDay > 0 ? Math.ceil(audience / perDay) : Number.POSITIVE_INFINITY;
+  const from = campaign.startsAt && campaign.startsAt > now ? campaign.startsAt : now;
+  const calendarDays = campaign.endsAt ? Math.max(0, (campaign.endsAt.getTime() - from.getTime()) / 86_400_000) : null;
+  const daysAvailable = calendarDays === null ? null : Math.floor((calendarDays * activeDaysPerWeek) / 7);
+  if (daysAvailable !== null && daysNeeded > daysAvailable) {
+    warnings.push({ code: "capacity", message: tText("campaigns:risk.capacity", { audience, perDay, days: daysAvailable, reach: perDay * daysAvailable }) });
+  }
+  if (campaign.pacing.perMinute > 20) warnings.push({ code: "rate_high", message: tText("campaigns:risk.rateHigh", { rate: campaign.pacing.perMinute }) });
+  const [history] = rowsOf<{ sent: number; opted_out: number }>(
+    await db.execute(sql`
+      select (select count(*)::int from campaign_targets t join campaigns c on c.id = t.campaign_id
+               where c.organization_id = ${campaign.organizationId} and c.id <> ${campaign.id} and t.sent_at is not null) as sent,
+             (select count(*)::int from consent_records r
+               where r.organization_id = ${campaign.organizationId} and r.kind = 'opt_out' and r.campaign_id is not null and r.campaign_id <> ${campaign.id}) as opted_out`),
+  );
+  const optOutRate = history && history.sent > 0 ? history.opted_out / history.sent : 0;
+  if (history && history.sent >= 20 && optOutRate > 0.02) {
+    warnings.push({ code: "opt_out_rate", message: tText("campaigns:risk.optOutRate", { percent: (optOutRate * 100).toFixed(1) }) });
+  }
+  return { audience, perDay, daysNeeded: Number.isFinite(daysNeeded) ? daysNeeded : null, daysAvailable, optOutRate, warnings };
+}
+
+export type ReportRow = {
+  targetId: string;
+  phone: string | null;
+  name: string | null;
+  state: CampaignTarget["state"];
+  skipReason: CampaignTarget["skipReason"];
+  error: string | null;
+  attempts: number;
+  variantIndex: number | null;
+  sentAt: Date | null;
+  deliveredAt: Date | null;
+  readAt: Date | null;
+  repliedAt: Date | null;
+  optedOutAt: Date | null;
+};
+
+/** Who got what: every target with its state, reason, times, and when it opted out (in answer to this campaign or otherwise). */
+export async function campaignReport(caller: Caller, id: string, opts: { limit?: number; offset?: number } = {}): Promise<ReportRow[]> {
+  const campaign = await getCampaign(caller, id);
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      select t.id, c.phone, c.name, t.state, t.skip_reason, t.error, t.attempts, t.variant_index, t.sent_at, t.delivered_at, t.read_at, t.replied_at,
+             (select max(r.created_at) from consent_records r where r.contact_id = t.contact_id and r.kind = 'opt_out') as opted_out_at
+      from campaign_targets t join contacts c on c.id = t.contact_id
+      where t.campaign_id = ${campaign.id}
+      order by t.position
+      limit ${opts.limit ?? 100_000} offset ${opts.offset ?? 0}`),
+  );
+  const date = (v: unknown) => (v ? new Date(v as string) : null);
+  return rows.map((r) => ({
+    targetId: r.id as string,
+    phone: r.phone as string | null,
+    name: r.name as string | null,
+    state: r.state as CampaignTarget["state"],
+    skipReason: r.skip_reason as CampaignTarget["skipReason"],
+    error: r.error as string | null,
+    attempts: r.attempts as number,
+    variantIndex: r.variant_index as number | null,
+    sentAt: date(r.sent_at),
+    deliveredAt: date(r.delivered_at),
+    readAt: date(r.read_at),
+    repliedAt: date(r.replied_at),
+    optedOutAt: date(r.opted_out_at),
+  }));
+}
+
+/** The report as CSV (csv-stringify), headers and states in the caller's language. */
+export async function campaignReportCsv(caller: Caller, id: string): Promise<string> {
+  const rows = await campaignReport(caller, id);
+  const iso = (d: Date | null) => (d ? d.toISOString() : "");
+  return stringify(
+    rows.map((r) => [
+      r.phone ?? "",
+      r.name ?? "",
+      tText(`campaigns:state.${r.state}`),
+      r.skipReason ? tText(`campaigns:skip.${r.skipReason}`) : "",
+      r.error ?? "",
+      r.attempts,
+      r.variantIndex === null ? "" : r.variantIndex + 1,
+      iso(r.sentAt),
+      iso(r.deliveredAt),
+      iso(r.readAt),
+      iso(r.repliedAt),
+      iso(r.optedOutAt),
+    ]),
+    {
+      header: true,
+      columns: ["phone", "name", "state", "skipReason", "error", "attempts", "variant", "sentAt", "deliveredAt", "readAt", "repliedAt", "optedOutAt"].map((k) =>
+        tText(`campaigns:report.${k}`),
+      ),
+    },
+  );
+}
