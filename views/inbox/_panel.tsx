@@ -1,3 +1,4 @@
+import Html from "@kitajs/html";
 import { t, tText } from "@/lib/i18n";
 import { Badge, Time } from "../components/ui";
 
@@ -118,7 +119,7 @@ export function ContactPanel({ panel }: { panel: ContactPanelView }) {
           <ul class="panel-list">
             {panel.nps.map((n) => (
               <li class="nps-answer">
-                <Badge tone={NPS_TONE[n.category ?? ""] ?? "muted"}>{String(n.score)}</Badge>{" "}
+                <Badge tone={NPS_TONE[n.category ?? ""] ?? "muted"}>{Html.escapeHtml(String(n.score))}</Badge>{" "}
                 <span class="small muted">
                   <Time at={n.answeredAt} />
                 </span>
@@ -138,6 +139,9 @@ export function ContactPanel({ panel }: { panel: ContactPanelView }) {
       <p>
         <a href={`/complaints/new?conversationId=${panel.conversationId}`} class="button secondary small-button">
           {t("complaints:openFromConversation")}
+        </a>
+        <a href={`/sales/leads/new?conversationId=${panel.conversationId}`} class="button secondary small-button">
+          {t("sales:createFromConversation")}
         </a>
       </p>
     </aside>
@@ -161,6 +165,7 @@ export function UnreadBadge({ count, cap }: { count: number; cap: number }) {
         data-stream="/inbox/unread/stream"
         title={tText("inbox:unread.title")}
         hidden={count === 0}
+        safe
       >
         {shown}
       </span>
