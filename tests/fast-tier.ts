@@ -33,6 +33,7 @@ const SLOW = [
   "tests/members/member.pages.test.ts", // [22]
   "tests/flows/try.test.ts", // [22]
   "tests/organizations/i18n.test.ts", // [20]
+  "tests/knowledge/pglite.test.ts", // [31] every migration applied to an embedded PGlite (pgvector, unaccent)
   "tests/satisfaction/satisfaction.test.ts", // [21] surveys through the sandbox, the NPS dashboard and pages (2026-12-04)
 ];
 

@@ -47,17 +47,30 @@ function openDriver(): { db: Db; driver: Driver } {
     return { db: drizzlePostgres(client, { schema, casing: "snake_case" }), driver: { kind: "postgres", client } };
   }
   // Embedded default: PGlite persisted in the data dir, loaded lazily so Postgres deployments never pay for it.
-  const { PGlite } = require("@electric-sql/pglite") as typeof import("@electric-sql/pglite");
   const { drizzle } = require("drizzle-orm/pglite") as typeof import("drizzle-orm/pglite");
   const dir = join(config.dataDir, "pglite");
   // An initialised data dir has PG_VERSION; without it PGlite creates a cluster, which takes seconds.
   const fresh = !existsSync(join(dir, "PG_VERSION"));
   mkdirSync(dir, { recursive: true });
-  const client = new PGlite(dir);
+  const client = openPglite(dir);
   // Same query-builder API at runtime; the type differs only in the result HKT.
   const db = drizzle(client, { schema, casing: "snake_case" }) as unknown as Db;
   return { db, driver: { kind: "pglite", client, dir, fresh } };
 }
+
+/**
+ * A PGlite database (in memory without `dir`) with the extensions migrations use where available:
+ * pgvector (knowledge embeddings) and unaccent (accent-folded full-text search), see drizzle/0043.
+ */
+export function openPglite(dir?: string): import("@electric-sql/pglite").PGlite {
+  const { PGlite } = require("@electric-sql/pglite") as typeof import("@electric-sql/pglite");
+  const { vector } = require("@electric-sql/pglite-pgvector") as typeof import("@electric-sql/pglite-pgvector");
+  const { unaccent } = require("@electric-sql/pglite/contrib/unaccent") as typeof import("@electric-sql/pglite/contrib/unaccent");
+  return new PGlite({ dataDir: dir, extensions: { vector, unaccent } });
+}
+
+/** The drizzle/ folder, for code that migrates a database of its own (tests of the embedded path). */
+export const migrationsFolder = (): string => MIGRATIONS_FOLDER;
 
 const opened = openDriver();
 export const db: Db = opened.db;

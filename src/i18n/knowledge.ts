@@ -82,6 +82,10 @@ export default {
       bestScore: "Melhor pontuação",
       lastAsked: "Última vez",
     },
+    lowScore: {
+      label: "Pontuação mínima de uma boa resposta",
+      help: "De 0 a 1: a fração das palavras da pergunta encontradas no trecho (ou a similaridade por embeddings). Abaixo dela, a pergunta entra nesta lista.",
+    },
     periods: { "1d": "Últimas 24 horas", "7d": "Últimos 7 dias", "30d": "Últimos 30 dias", "90d": "Últimos 90 dias" },
     flash: {
       collectionCreated: "Coleção criada.",
@@ -94,6 +98,7 @@ export default {
       reindexed: "{{title}} reindexado.",
       settingsSaved: "Endpoint de embeddings salvo.",
       settingsCleared: "Endpoint de embeddings removido.",
+      lowScoreSaved: "Limite de pontuação salvo.",
     },
     errors: {
       collectionNotFound: "Coleção não encontrada.",
@@ -115,6 +120,7 @@ export default {
       embeddingsUpstream: "resposta inválida ou erro do servidor",
       reuploadNeeded: "Este documento não tem trechos guardados: envie o arquivo de novo.",
       duplicateOf: "A página agora tem o mesmo conteúdo de outro documento ({{title}}).",
+      lowScore: "Informe um número de 0 a 1 (vazio volta ao padrão).",
     },
   },
   en: {
@@ -196,6 +202,10 @@ export default {
       bestScore: "Best score",
       lastAsked: "Last asked",
     },
+    lowScore: {
+      label: "Lowest score of a good answer",
+      help: "From 0 to 1: the share of the question's words found in the passage (or the embeddings similarity). Under it, the question is listed here.",
+    },
     periods: { "1d": "Last 24 hours", "7d": "Last 7 days", "30d": "Last 30 days", "90d": "Last 90 days" },
     flash: {
       collectionCreated: "Collection created.",
@@ -208,6 +218,7 @@ export default {
       reindexed: "{{title}} reindexed.",
       settingsSaved: "Embeddings endpoint saved.",
       settingsCleared: "Embeddings endpoint removed.",
+      lowScoreSaved: "Score threshold saved.",
     },
     errors: {
       collectionNotFound: "Collection not found.",
@@ -229,6 +240,7 @@ export default {
       embeddingsUpstream: "invalid answer or server error",
       reuploadNeeded: "This document has no stored passages: upload the file again.",
       duplicateOf: "The page now has the same content as another document ({{title}}).",
+      lowScore: "Give a number from 0 to 1 (empty goes back to the default).",
     },
   },
 } satisfies Catalog;

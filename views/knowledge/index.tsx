@@ -477,6 +477,51 @@ export function DocumentShow(props: {
   );
 }
 
+/**
+ * The organization's low-score threshold (admins): under it a retrieval counts as unanswered. Field's
+ * markup, with a number input's bounds and a step fine enough for 0.05 (Field has no min/max/step).
+ */
+export function LowScoreForm(props: { lowScore: number; value?: string; errors?: FieldError[] }) {
+  const error = props.errors?.find((e) => e.path === "lowScore")?.message;
+  return (
+    <form
+      id="low-score-form"
+      class="row"
+      method="post"
+      action="/knowledge/settings/low-score"
+      hx-post="/knowledge/settings/low-score"
+      hx-target="this"
+      hx-swap="outerHTML"
+    >
+      <div class={error ? "field has-error" : "field"}>
+        <label for="f-lowScore">{t("knowledge:lowScore.label")}</label>
+        <input
+          id="f-lowScore"
+          name="lowScore"
+          type="number"
+          min="0"
+          max="1"
+          step="any"
+          value={props.value ?? String(props.lowScore)}
+          aria-invalid={error ? "true" : undefined}
+          aria-describedby={error ? "f-lowScore-hint f-lowScore-error" : "f-lowScore-hint"}
+        />
+        <small class="hint" id="f-lowScore-hint">
+          {t("knowledge:lowScore.help")}
+        </small>
+        {error ? (
+          <small class="error" id="f-lowScore-error" safe>
+            {error}
+          </small>
+        ) : (
+          ""
+        )}
+      </div>
+      <button type="submit">{t("common:actions.save")}</button>
+    </form>
+  );
+}
+
 export function UnansweredPage(props: {
   admin: AdminContext;
   csrfToken: string;
@@ -485,6 +530,7 @@ export function UnansweredPage(props: {
   total: number;
   unanswered: number;
   lowScore: number;
+  canManage: boolean;
   questions: { question: string; asked: number; nothingFound: number; bestScore: number; lastAsked: Date }[];
 }) {
   return (
@@ -492,6 +538,7 @@ export function UnansweredPage(props: {
       <h1>{t("knowledge:unanswered.title")}</h1>
       <p class="muted">{t("knowledge:unanswered.intro", { score: formatNumber(props.lowScore) })}</p>
       <KnowledgeTabs active="unanswered" />
+      {props.canManage ? <LowScoreForm lowScore={props.lowScore} /> : ""}
       <form class="row" method="get" action="/knowledge/unanswered">
         <div class="field">
           <label for="unanswered-period">{t("knowledge:unanswered.period")}</label>

@@ -17,7 +17,7 @@ import {
   addUrlSchema,
   createCollectionSchema,
   embeddingsSettingsSchema,
-  LOW_SCORE,
+  lowScoreSchema,
   searchSchema,
   unansweredQuerySchema,
   updateCollectionSchema,
@@ -39,6 +39,7 @@ import {
   listDocuments,
   reindexDocument,
   setEmbeddingsSettings,
+  setLowScoreThreshold,
   settingsJson,
   updateCollection,
 } from "./knowledge.service";
@@ -186,6 +187,17 @@ export const knowledgeApi = new Elysia({ name: "knowledge-api", prefix: "/v1/kno
       responses: ok(settingsJsonSchema),
     },
   })
+  .put("/settings/low-score", async ({ caller, body }) => settingsJson(await setLowScoreThreshold(caller, body)), {
+    apiKey: "workflows:write",
+    body: lowScoreSchema,
+    detail: {
+      tags,
+      summary: "Set the low-score threshold",
+      description:
+        "A retrieval whose best passage scores under `lowScore` (0..1: the share of the question's terms found, or the cosine similarity) counts as unanswered. null goes back to the default.",
+      responses: ok(settingsJsonSchema),
+    },
+  })
   .delete(
     "/settings",
     async ({ caller, set }) => {
@@ -198,7 +210,7 @@ export const knowledgeApi = new Elysia({ name: "knowledge-api", prefix: "/v1/kno
     "/unanswered",
     async ({ caller, query }) => {
       const r = await listUnanswered(caller, query.period);
-      return { since: r.since, total: r.total, unanswered: r.unanswered, lowScore: LOW_SCORE, data: r.questions };
+      return { since: r.since, total: r.total, unanswered: r.unanswered, lowScore: r.lowScore, data: r.questions };
     },
     {
       apiKey: "workflows:read",

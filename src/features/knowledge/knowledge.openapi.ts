@@ -62,6 +62,9 @@ export const settingsJsonSchema = z.object({
     .object({ baseUrl: z.string(), model: z.string(), hasApiKey: z.boolean(), updatedAt: timestamp() })
     .nullable()
     .describe("null: no embeddings endpoint, retrieval is full-text search only"),
+  lowScore: z.number().describe("The threshold in force: a retrieval whose best score is under it counts as unanswered"),
+  lowScoreThreshold: z.number().nullable().describe("The organization's own threshold; null: the default"),
+  lowScoreDefault: z.number(),
 });
 
 export const unansweredJsonSchema = z.object({

@@ -15,16 +15,18 @@ import {
   EmbeddingsForm,
   KnowledgeIndex,
   SearchResults,
+  LowScoreForm,
   UnansweredPage,
   type CollectionFormValues,
 } from "@views/knowledge/index";
 import { KnowledgePickerOptions } from "@views/knowledge/_picker";
-import { addUrlSchema, createCollectionSchema, embeddingsSettingsSchema, KNOWLEDGE_LIMITS, LOW_SCORE, unansweredQuerySchema } from "./knowledge.schema";
+import { addUrlSchema, createCollectionSchema, embeddingsSettingsSchema, KNOWLEDGE_LIMITS, lowScoreSchema, unansweredQuerySchema } from "./knowledge.schema";
 import { listUnanswered, passageJson, searchKnowledge } from "./knowledge.search";
 import {
   addUploadedDocument,
   addUrlDocument,
   canManageKnowledge,
+  lowScoreOf,
   clearEmbeddingsSettings,
   collectionJson,
   collectionOptions,
@@ -40,6 +42,7 @@ import {
   listDocuments,
   reindexDocument,
   setEmbeddingsSettings,
+  setLowScoreThreshold,
   settingsJson,
   updateCollection,
   type AddedDocument,
@@ -255,9 +258,25 @@ export const knowledgePages = new Elysia({ name: "knowledge-pages" })
         since: r.since,
         total: r.total,
         unanswered: r.unanswered,
-        lowScore: LOW_SCORE,
+        lowScore: r.lowScore,
+        canManage: canManageKnowledge(admin),
         questions: r.questions,
       });
+    },
+    { member: "agent" },
+  )
+  .post(
+    "/knowledge/settings/low-score",
+    async ({ admin, body, request, set, cookie }) => {
+      const value = formText(formFields(body).lowScore).trim();
+      const parsed = parseForm(lowScoreSchema, { lowScore: value });
+      if (!parsed.ok) {
+        const lowScore = await lowScoreOf(admin.organization.id);
+        return unprocessable(set, () => LowScoreForm({ lowScore, value, errors: parsed.errors }));
+      }
+      await setLowScoreThreshold(admin, parsed.value);
+      setFlash(cookie, "success", tText("knowledge:flash.lowScoreSaved"));
+      return hxRedirect(request, "/knowledge/unanswered");
     },
     { member: "agent" },
   );

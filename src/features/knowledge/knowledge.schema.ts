@@ -71,6 +71,22 @@ export const embeddingsSettingsSchema = z.object({
 });
 export type EmbeddingsSettingsInput = z.infer<typeof embeddingsSettingsSchema>;
 
+/**
+ * The organization's own low-score threshold (0..1); null or "" goes back to LOW_SCORE. A form sends
+ * text, JSON a number.
+ */
+export const lowScoreSchema = z.object({
+  lowScore: z.preprocess(
+    (v) => (v === "" || v === undefined ? null : typeof v === "string" ? Number(v.trim().replace(",", ".")) : v),
+    z
+      .number({ error: () => tText("knowledge:errors.lowScore") })
+      .min(0, { error: () => tText("knowledge:errors.lowScore") })
+      .max(1, { error: () => tText("knowledge:errors.lowScore") })
+      .nullable(),
+  ),
+});
+export type LowScoreInput = z.infer<typeof lowScoreSchema>;
+
 export const UNANSWERED_PERIODS = ["1d", "7d", "30d", "90d"] as const;
 export const unansweredQuerySchema = z.object({
   period: z.enum(UNANSWERED_PERIODS, { error: () => tText("knowledge:errors.period") }).default("30d"),

@@ -1,12 +1,12 @@
-import { and, count, desc, eq, gte, inArray, lt, or, sql } from "drizzle-orm";
-import { db, rowsOf } from "@/db/client";
+import { and, count, desc, eq, gte, inArray, lt, or, type SQLWrapper, sql } from "drizzle-orm";
+import { db, type DbOrTx, rowsOf } from "@/db/client";
 import { knowledgeChunks, knowledgeDocuments, ragAnalytics, type RETRIEVAL_ORIGINS } from "@/db/schema";
 import type { Caller } from "@/lib/caller";
 import { log } from "@/lib/logger";
 import { organizationOf } from "@/lib/tenant";
 import { embedQuery } from "./knowledge.embeddings";
-import { KNOWLEDGE_LIMITS, LOW_SCORE, type SearchInput, type UNANSWERED_PERIODS } from "./knowledge.schema";
-import { embeddingsEndpointOf } from "./knowledge.service";
+import { KNOWLEDGE_LIMITS, type SearchInput, type UNANSWERED_PERIODS } from "./knowledge.schema";
+import { embeddingsEndpointOf, lowScoreOf } from "./knowledge.service";
 
 /** One passage found: where it comes from, its text, and how well it matched. */
 export type Passage = {
@@ -32,14 +32,23 @@ const RRF_K = 60;
 
 type Row = { id: string; document_id: string; collection_id: string; title: string; position: number; content: string; score: number };
 
-/** Whether this database has pgvector installed (looked up once): then cosine runs as pgvector's `<=>` on a cast. */
-let pgvector: Promise<boolean> | undefined;
-function hasPgvector(): Promise<boolean> {
-  pgvector ??= db
-    .execute(sql`select exists(select 1 from pg_extension where extname = 'vector') as present`)
-    .then((r) => !!rowsOf<{ present: boolean }>(r)[0]?.present)
-    .catch(() => false);
-  return pgvector;
+/**
+ * Whether this database stores embeddings as pgvector too (migration 0043 adds the generated
+ * `embedding_vector` column where the extension is available), looked up once per database handle.
+ */
+const vectorColumns = new WeakMap<object, Promise<boolean>>();
+export function hasVectorColumn(handle: DbOrTx = db): Promise<boolean> {
+  let known = vectorColumns.get(handle);
+  if (!known) {
+    known = handle
+      .execute(
+        sql`select exists(select 1 from information_schema.columns where table_schema = current_schema() and table_name = 'knowledge_chunks' and column_name = 'embedding_vector') as present`,
+      )
+      .then((r) => !!rowsOf<{ present: boolean }>(r)[0]?.present)
+      .catch(() => false);
+    vectorColumns.set(handle, known);
+  }
+  return known;
 }
 
 const scope = (organizationId: string, collectionIds: readonly string[] | undefined) =>
@@ -52,15 +61,22 @@ const scope = (organizationId: string, collectionIds: readonly string[] | undefi
  * share of the question's terms a passage contains (the better of the two languages); ties go to
  * ts_rank_cd, and a passage matching all terms (the AND query) ranks first.
  */
-async function fullTextCandidates(organizationId: string, query: string, collectionIds?: readonly string[]): Promise<Row[]> {
-  const rows = await db.execute(sql`
+export async function fullTextCandidates(organizationId: string, query: string, collectionIds?: readonly string[], handle: DbOrTx = db): Promise<Row[]> {
+  // The question as typed and accent-folded, OR-ed: the tsvectors hold both forms of the text (see
+  // knowledge_chunks), so "preco" finds "preço" and "instalação" finds "instalacao".
+  const folded = sql`livchat_unaccent(${query})`;
+  const share = (terms: SQLWrapper, tsv: SQLWrapper) =>
+    sql`coalesce((select count(*) from unnest(${terms}) t where t = any(tsvector_to_array(${tsv})))::real / nullif(cardinality(${terms}), 0), 0)`;
+  const rows = await handle.execute(sql`
     with q as (
-      select websearch_to_tsquery('portuguese', ${query}) as pt_all,
-             websearch_to_tsquery('english', ${query}) as en_all,
+      select websearch_to_tsquery('portuguese', ${query}) || websearch_to_tsquery('portuguese', ${folded}) as pt_all,
+             websearch_to_tsquery('english', ${query}) || websearch_to_tsquery('english', ${folded}) as en_all,
              tsvector_to_array(to_tsvector('portuguese', ${query})) as pt_terms,
-             tsvector_to_array(to_tsvector('english', ${query})) as en_terms
+             tsvector_to_array(to_tsvector('portuguese', ${folded})) as pt_folded,
+             tsvector_to_array(to_tsvector('english', ${query})) as en_terms,
+             tsvector_to_array(to_tsvector('english', ${folded})) as en_folded
     ), qq as (
-      select pt_all, en_all, pt_terms, en_terms,
+      select pt_all, en_all, pt_terms, pt_folded, en_terms, en_folded,
              nullif(replace(pt_all::text, ' & ', ' | '), '')::tsquery as pt_any,
              nullif(replace(en_all::text, ' & ', ' | '), '')::tsquery as en_any
       from q
@@ -68,8 +84,8 @@ async function fullTextCandidates(organizationId: string, query: string, collect
     select ${knowledgeChunks.id} as id, ${knowledgeChunks.documentId} as document_id, ${knowledgeChunks.collectionId} as collection_id,
            ${knowledgeDocuments.title} as title, ${knowledgeChunks.position} as position, ${knowledgeChunks.content} as content,
            greatest(
-             coalesce((select count(*) from unnest(qq.pt_terms) t where t = any(tsvector_to_array(${knowledgeChunks.tsvPt})))::real / nullif(cardinality(qq.pt_terms), 0), 0),
-             coalesce((select count(*) from unnest(qq.en_terms) t where t = any(tsvector_to_array(${knowledgeChunks.tsvEn})))::real / nullif(cardinality(qq.en_terms), 0), 0)
+             ${share(sql`qq.pt_terms`, knowledgeChunks.tsvPt)}, ${share(sql`qq.pt_folded`, knowledgeChunks.tsvPt)},
+             ${share(sql`qq.en_terms`, knowledgeChunks.tsvEn)}, ${share(sql`qq.en_folded`, knowledgeChunks.tsvEn)}
            ) as score,
            (coalesce(${knowledgeChunks.tsvPt} @@ qq.pt_all, false) or coalesce(${knowledgeChunks.tsvEn} @@ qq.en_all, false)) as all_terms,
            greatest(coalesce(ts_rank_cd(${knowledgeChunks.tsvPt}, qq.pt_any), 0), coalesce(ts_rank_cd(${knowledgeChunks.tsvEn}, qq.en_any), 0)) as rank
@@ -84,22 +100,29 @@ async function fullTextCandidates(organizationId: string, query: string, collect
   return rowsOf<Row>(rows).map((r) => ({ ...r, score: Number(r.score), position: Number(r.position) }));
 }
 
-/** Passages by cosine similarity to the question's embedding (stored vectors are unit length: a dot product). */
-async function vectorCandidates(organizationId: string, vector: number[], collectionIds?: readonly string[]): Promise<Row[]> {
-  const literal = `{${vector.join(",")}}`;
-  const similarity = (await hasPgvector())
-    ? sql`1 - (${knowledgeChunks.embedding}::vector <=> ${literal}::real[]::vector)`
-    : sql`(select sum(a * b) from unnest(${knowledgeChunks.embedding}, ${literal}::real[]) as v(a, b))`;
-  const rows = await db.execute(sql`
+/**
+ * Passages by cosine similarity to the question's embedding: pgvector's `<=>` on `embedding_vector` where
+ * the database has it, else a dot product over the `real[]` (stored vectors are unit length). Only
+ * vectors of the question's dimension compare (an organization that changed model, until reindexed).
+ */
+export async function vectorCandidates(organizationId: string, vector: number[], collectionIds?: readonly string[], handle: DbOrTx = db): Promise<Row[]> {
+  const pgvector = await hasVectorColumn(handle);
+  const stored = sql`${knowledgeChunks}.embedding_vector`;
+  const query = pgvector ? sql`${JSON.stringify(vector)}::vector` : sql`${`{${vector.join(",")}}`}::real[]`;
+  const similarity = pgvector ? sql`1 - (${stored} <=> ${query})` : sql`(select sum(a * b) from unnest(${knowledgeChunks.embedding}, ${query}) as v(a, b))`;
+  const sameDimension = pgvector
+    ? sql`${stored} is not null and vector_dims(${stored}) = ${vector.length}`
+    : sql`${knowledgeChunks.embedding} is not null and cardinality(${knowledgeChunks.embedding}) = ${vector.length}`;
+  const order = pgvector ? sql`${stored} <=> ${query}` : sql`score desc`;
+  const rows = await handle.execute(sql`
     select ${knowledgeChunks.id} as id, ${knowledgeChunks.documentId} as document_id, ${knowledgeChunks.collectionId} as collection_id,
            ${knowledgeDocuments.title} as title, ${knowledgeChunks.position} as position, ${knowledgeChunks.content} as content,
            ${similarity} as score
     from ${knowledgeChunks}
     join ${knowledgeDocuments} on ${knowledgeDocuments.id} = ${knowledgeChunks.documentId}
     where ${scope(organizationId, collectionIds)}
-      and ${knowledgeChunks.embedding} is not null
-      and cardinality(${knowledgeChunks.embedding}) = ${vector.length}
-    order by score desc, ${knowledgeChunks.id}
+      and ${sameDimension}
+    order by ${order}, ${knowledgeChunks.id}
     limit ${CANDIDATES}
   `);
   return rowsOf<Row>(rows).map((r) => ({ ...r, score: Number(r.score), position: Number(r.position) }));
@@ -211,12 +234,14 @@ export function passageJson(p: Passage, index: number) {
 const PERIOD_DAYS: Record<(typeof UNANSWERED_PERIODS)[number], number> = { "1d": 1, "7d": 7, "30d": 30, "90d": 90 };
 
 /**
- * Questions the base could not answer in the period (nothing found, or a best score under LOW_SCORE),
+ * Questions the base could not answer in the period (nothing found, or a best score under the
+ * organization's low-score threshold, LOW_SCORE unless it set its own),
  * grouped by their text (case and spacing aside), most asked first.
  */
 export async function listUnanswered(caller: Caller, period: (typeof UNANSWERED_PERIODS)[number], now = new Date(), limit = 200) {
   const organizationId = organizationOf(caller);
   const since = new Date(now.getTime() - PERIOD_DAYS[period] * 86_400_000);
+  const lowScore = await lowScoreOf(organizationId);
   const normalized = sql<string>`lower(regexp_replace(trim(${ragAnalytics.query}), '\\s+', ' ', 'g'))`;
   const inPeriod = and(eq(ragAnalytics.organizationId, organizationId), gte(ragAnalytics.createdAt, since));
   const rows = await db
@@ -228,16 +253,22 @@ export async function listUnanswered(caller: Caller, period: (typeof UNANSWERED_
       lastAsked: sql<Date>`max(${ragAnalytics.createdAt})`.mapWith((v) => new Date(v)),
     })
     .from(ragAnalytics)
-    .where(and(inPeriod, or(eq(ragAnalytics.resultsFound, false), lt(ragAnalytics.topScore, LOW_SCORE))))
+    .where(and(inPeriod, or(eq(ragAnalytics.resultsFound, false), lt(ragAnalytics.topScore, lowScore))))
     .groupBy(normalized)
     .orderBy(desc(count()), desc(sql`max(${ragAnalytics.createdAt})`))
     .limit(limit);
   const [totals] = await db
     .select({
       total: count(),
-      unanswered: sql<number>`count(*) filter (where not ${ragAnalytics.resultsFound} or ${ragAnalytics.topScore} < ${LOW_SCORE})`.mapWith(Number),
+      unanswered: sql<number>`count(*) filter (where not ${ragAnalytics.resultsFound} or ${ragAnalytics.topScore} < ${lowScore})`.mapWith(Number),
     })
     .from(ragAnalytics)
     .where(inPeriod);
-  return { since, questions: rows.map((r) => ({ ...r, asked: Number(r.asked) })), total: Number(totals?.total ?? 0), unanswered: totals?.unanswered ?? 0 };
+  return {
+    since,
+    lowScore,
+    questions: rows.map((r) => ({ ...r, asked: Number(r.asked) })),
+    total: Number(totals?.total ?? 0),
+    unanswered: totals?.unanswered ?? 0,
+  };
 }

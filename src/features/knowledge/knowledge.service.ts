@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { and, asc, count, desc, eq, inArray } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, isNotNull } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { knowledgeChunks, knowledgeCollections, knowledgeDocuments, knowledgeSettings } from "@/db/schema";
 import { roleAtLeast } from "@/auth/roles";
@@ -14,7 +14,14 @@ import { organizationOf } from "@/lib/tenant";
 import { auditChange, inTransaction } from "@/features/audit/audit.service";
 import { chunkText } from "./knowledge.chunk";
 import { embedPassages, type EmbeddingsEndpoint } from "./knowledge.embeddings";
-import { KNOWLEDGE_LIMITS, type CreateCollectionInput, type EmbeddingsSettingsInput, type UpdateCollectionInput } from "./knowledge.schema";
+import {
+  KNOWLEDGE_LIMITS,
+  LOW_SCORE,
+  type CreateCollectionInput,
+  type EmbeddingsSettingsInput,
+  type LowScoreInput,
+  type UpdateCollectionInput,
+} from "./knowledge.schema";
 import { ExtractionError, extractableKind, extractText } from "./extract";
 
 export type KnowledgeCollection = typeof knowledgeCollections.$inferSelect;
@@ -523,8 +530,11 @@ export async function deleteDocument(caller: Caller, id: string, tx?: DbOrTx): P
 export type KnowledgeSettings = typeof knowledgeSettings.$inferSelect;
 
 export function settingsJson(s: KnowledgeSettings | undefined) {
-  if (!s) return { embeddings: null };
-  return { embeddings: { baseUrl: s.embeddingsBaseUrl, model: s.embeddingsModel, hasApiKey: !!s.embeddingsApiKeyEnc, updatedAt: s.updatedAt } };
+  const embeddings =
+    s?.embeddingsBaseUrl && s.embeddingsModel
+      ? { baseUrl: s.embeddingsBaseUrl, model: s.embeddingsModel, hasApiKey: !!s.embeddingsApiKeyEnc, updatedAt: s.updatedAt }
+      : null;
+  return { embeddings, lowScore: s?.lowScoreThreshold ?? LOW_SCORE, lowScoreThreshold: s?.lowScoreThreshold ?? null, lowScoreDefault: LOW_SCORE };
 }
 
 export async function getKnowledgeSettings(caller: Caller): Promise<KnowledgeSettings | undefined> {
@@ -539,7 +549,7 @@ export async function getKnowledgeSettings(caller: Caller): Promise<KnowledgeSet
 /** The organization's embeddings endpoint with its key decrypted, or null (full-text search only). */
 export async function embeddingsEndpointOf(organizationId: string): Promise<EmbeddingsEndpoint | null> {
   const [row] = await db.select().from(knowledgeSettings).where(eq(knowledgeSettings.organizationId, organizationId)).limit(1);
-  if (!row) return null;
+  if (!row?.embeddingsBaseUrl || !row.embeddingsModel) return null;
   return { baseUrl: row.embeddingsBaseUrl, model: row.embeddingsModel, apiKey: row.embeddingsApiKeyEnc ? decryptSecret(row.embeddingsApiKeyEnc) : undefined };
 }
 
@@ -560,7 +570,8 @@ export async function setEmbeddingsSettings(caller: Caller, input: EmbeddingsSet
     throw err;
   }
   const current = await getKnowledgeSettings(caller);
-  const keptKey = current && sameEndpoint(current.embeddingsBaseUrl, input.baseUrl) && input.apiKey === undefined ? current.embeddingsApiKeyEnc : null;
+  const keptKey =
+    current?.embeddingsBaseUrl && sameEndpoint(current.embeddingsBaseUrl, input.baseUrl) && input.apiKey === undefined ? current.embeddingsApiKeyEnc : null;
   const values = {
     embeddingsBaseUrl: input.baseUrl,
     embeddingsModel: input.model,
@@ -584,14 +595,48 @@ export async function setEmbeddingsSettings(caller: Caller, input: EmbeddingsSet
   });
 }
 
+/** Removes the embeddings endpoint (and its key); the organization's other knowledge settings stay. */
 export async function clearEmbeddingsSettings(caller: Caller): Promise<void> {
   assertManager(caller);
   const organizationId = organizationOf(caller);
   await db.transaction(async (tx) => {
-    const removed = await tx
-      .delete(knowledgeSettings)
-      .where(eq(knowledgeSettings.organizationId, organizationId))
+    const cleared = await tx
+      .update(knowledgeSettings)
+      .set({ embeddingsBaseUrl: null, embeddingsModel: null, embeddingsApiKeyEnc: null })
+      .where(and(eq(knowledgeSettings.organizationId, organizationId), isNotNull(knowledgeSettings.embeddingsBaseUrl)))
       .returning({ id: knowledgeSettings.organizationId });
-    if (removed.length > 0) await auditChange(tx, organizationId, caller, "knowledge_settings.cleared", { type: "organization", id: organizationId });
+    if (cleared.length > 0) await auditChange(tx, organizationId, caller, "knowledge_settings.cleared", { type: "organization", id: organizationId });
+  });
+}
+
+/** The organization's low-score threshold: under it a retrieval counts as unanswered. */
+export async function lowScoreOf(organizationId: string, tx: DbOrTx = db): Promise<number> {
+  const [row] = await tx
+    .select({ lowScore: knowledgeSettings.lowScoreThreshold })
+    .from(knowledgeSettings)
+    .where(eq(knowledgeSettings.organizationId, organizationId))
+    .limit(1);
+  return row?.lowScore ?? LOW_SCORE;
+}
+
+/** Sets (or, with null, resets to LOW_SCORE) the organization's low-score threshold. */
+export async function setLowScoreThreshold(caller: Caller, input: LowScoreInput): Promise<KnowledgeSettings> {
+  assertManager(caller);
+  const organizationId = organizationOf(caller);
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(knowledgeSettings)
+      .values({ organizationId, lowScoreThreshold: input.lowScore })
+      .onConflictDoUpdate({ target: knowledgeSettings.organizationId, set: { lowScoreThreshold: input.lowScore } })
+      .returning();
+    await auditChange(
+      tx,
+      organizationId,
+      caller,
+      "knowledge_settings.updated",
+      { type: "organization", id: organizationId },
+      { lowScore: input.lowScore ?? "default" },
+    );
+    return row!;
   });
 }
