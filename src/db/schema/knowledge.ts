@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, customType, index, integer, pgTable, real, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, customType, index, integer, pgTable, real, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, updatedAt } from "./columns";
 import { organizations } from "./tenancy";
 import { conversations } from "./messaging";
@@ -56,12 +56,22 @@ export const knowledgeDocuments = pgTable(
     charCount: integer().notNull().default(0),
     /** Whether its chunks carry embeddings (the organization had an embeddings endpoint when it was indexed). */
     embedded: boolean().notNull().default(false),
+    /**
+     * Where the document's bytes are kept (the media store's content key): the worker extracts them, and
+     * a reindex extracts them again. Null for documents indexed before files were kept.
+     */
+    storageKey: text(),
+    /** The worker processing a pending document holds it until then; a crashed worker's document is taken again after. */
+    leaseUntil: timestamp({ withTimezone: true }),
+    /** Processing attempts of the current pending state (a document that keeps crashing its worker is failed). */
+    attempts: integer().notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     uniqueIndex("knowledge_documents_org_sha256_unique").on(t.organizationId, t.sha256),
     index("knowledge_documents_collection_idx").on(t.collectionId, t.createdAt),
+    index("knowledge_documents_pending_idx").on(t.createdAt).where(sql`status = 'pending'`),
   ],
 );
 
