@@ -2,7 +2,13 @@ import { Elysia } from "elysia";
 import { z } from "zod";
 import { authPlugin } from "@/auth/plugin";
 import { noContent, ok } from "@/lib/openapi";
-import { fieldDefinitionJsonSchema, fieldDefinitionListSchema } from "./contact.openapi";
+import { stringify } from "csv-stringify/sync";
+import { AppError } from "@/lib/errors";
+import { tText } from "@/lib/i18n";
+import { contactExportQuerySchema, contactImportStartSchema, exportFilterOf } from "./contact.schema";
+import { exportContactsCsv } from "./contact-export";
+import { getImport, importJson, importRejects, listImports, startImport, uploadImport } from "./contact-import.service";
+import { csvResponse, fieldDefinitionJsonSchema, fieldDefinitionListSchema, importJsonSchema, importListSchema } from "./contact.openapi";
 import { fieldDefinitionCreateSchema, fieldDefinitionUpdateSchema } from "./contact-field.schema";
 import { createFieldDefinition, deleteFieldDefinition, fieldDefinitionJson, listFieldDefinitions, updateFieldDefinition } from "./contact-field.service";
 
@@ -55,5 +61,124 @@ export const contactBookApi = new Elysia({ name: "contact-book-api" })
       apiKey: "contacts:write",
       params: idParams,
       detail: { tags, summary: "Delete a custom contact field", description: "Also removes its values from every contact.", responses: noContent() },
+    },
+  )
+  .post(
+    "/v1/contact-imports",
+    async ({ caller, body, set }) => {
+      const file = (body as Record<string, unknown> | null)?.file;
+      if (!(file instanceof Blob))
+        throw new AppError("validation_failed", tText("contacts:errors.importNotCsv"), [{ path: "file", message: tText("contacts:errors.importNotCsv") }]);
+      const row = await uploadImport(caller, { name: (file as File).name ?? "contacts.csv", size: file.size, stream: () => file.stream() });
+      set.status = 201;
+      return importJson(row);
+    },
+    {
+      apiKey: "contacts:write",
+      // A JSON body is told where the file goes (422 on `file`) instead of a bare 415.
+      parse: [
+        async ({ request, contentType }) => {
+          if (contentType.startsWith("application/json")) return request.json().catch(() => ({}));
+        },
+        "multipart/form-data",
+        "application/json",
+      ],
+      detail: {
+        tags,
+        summary: "Upload a CSV of contacts",
+        description:
+          "multipart/form-data with the CSV in `file` (UTF-8, comma, semicolon or tab separated, header row; at most 50 MB). Answers the import with its `headers`, the first rows (`preview`) and a guessed `mapping`; nothing is written until `POST /v1/contact-imports/{id}/start`.",
+        requestBody: {
+          content: { "multipart/form-data": { schema: { type: "object", properties: { file: { type: "string", format: "binary" } }, required: ["file"] } } },
+        },
+        responses: ok(importJsonSchema, 201),
+      },
+    },
+  )
+  .get("/v1/contact-imports", async ({ caller }) => ({ data: (await listImports(caller)).map(importJson) }), {
+    apiKey: "contacts:read",
+    detail: { tags, summary: "Recent contact imports", responses: ok(importListSchema) },
+  })
+  .get("/v1/contact-imports/:id", async ({ caller, params }) => importJson(await getImport(caller, params.id)), {
+    apiKey: "contacts:read",
+    params: idParams,
+    detail: {
+      tags,
+      summary: "A contact import and its progress",
+      description: "`rowsRead`, `created`, `updated`, `rejected` grow after every batch of 1000 rows.",
+      responses: ok(importJsonSchema),
+    },
+  })
+  .post(
+    "/v1/contact-imports/:id/start",
+    async ({ caller, params, body, set }) => {
+      set.status = 202;
+      return importJson(await startImport(caller, params.id, body.mapping));
+    },
+    {
+      apiKey: "contacts:write",
+      params: idParams,
+      body: contactImportStartSchema,
+      detail: {
+        tags,
+        summary: "Start a contact import with a column mapping",
+        description:
+          "`mapping`: column index (as a string) → `phone` (required), `name`, `document`, `email`, `address`, `city`, `state`, `zipCode`, `notes`, `tags` or `custom:<key>`. Runs in the background: contacts are matched by canonical phone, then by CPF/CNPJ; empty cells leave a field as it is; tags are added. Rejected rows are listed with their line and reason at `/rejects.csv`. 409 when already started.",
+        responses: ok(importJsonSchema, 202),
+      },
+    },
+  )
+  .get(
+    "/v1/contact-imports/:id/rejects.csv",
+    async ({ caller, params }) => {
+      const pages = importRejects(caller, params.id);
+      // Reads the import (404 for another organization's) before the answer starts.
+      const first = await pages.next();
+      const header = [
+        tText("contacts:book.import.rejectHeader.line"),
+        tText("contacts:book.import.rejectHeader.reason"),
+        tText("contacts:book.import.rejectHeader.content"),
+      ];
+      const encoder = new TextEncoder();
+      let pending = first;
+      let headerSent = false;
+      return new Response(
+        new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            if (!headerSent) {
+              headerSent = true;
+              controller.enqueue(encoder.encode(`\uFEFF${stringify([header])}`));
+              return;
+            }
+            if (pending.done) return controller.close();
+            controller.enqueue(encoder.encode(stringify(pending.value.map((r) => [r.line, r.reason, r.raw]))));
+            pending = await pages.next();
+          },
+        }),
+        { headers: { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="rejects-${params.id}.csv"` } },
+      );
+    },
+    {
+      apiKey: "contacts:read",
+      params: idParams,
+      detail: { tags, summary: "The rejected rows of an import (CSV: line, reason, content)", responses: csvResponse },
+    },
+  )
+  .get(
+    "/v1/contact-export",
+    async ({ caller, query }) =>
+      new Response(await exportContactsCsv(caller, exportFilterOf(query), "contacts"), {
+        headers: { "content-type": "text/csv; charset=utf-8", "content-disposition": 'attachment; filename="contacts.csv"' },
+      }),
+    {
+      apiKey: "contacts:read",
+      query: contactExportQuerySchema,
+      detail: {
+        tags,
+        summary: "Export contacts as CSV",
+        description:
+          "Streamed, every contact (or those matching `tag`, `city`, `state`): phone, name, document, email, address, city, state, cep, notes, tags, opted_out, blocked, last_interaction_at, created_at, then one column per custom field key. The file imports back as it is. A segment exports at `/v1/segments/{id}/export`.",
+        responses: csvResponse,
+      },
     },
   );

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { contactFieldDefinitions, contacts } from "@/db/schema";
+import { contactFieldDefinitions, contactImports, contacts } from "@/db/schema";
 import { pageOf, rowJson } from "@/lib/openapi";
 
 /** The JSON of a contact as `/v1/contacts` answers it (contactJson), documented in /openapi.json. */
@@ -54,3 +54,28 @@ export const contactCheckResultSchema = z.object({
   source: z.enum(["whatsapp", "contacts"]),
   instanceId: z.string().nullable(),
 });
+
+export const importJsonSchema = rowJson(contactImports, [
+  "id",
+  "filename",
+  "sizeBytes",
+  "status",
+  "headers",
+  "rowsRead",
+  "created",
+  "updated",
+  "rejected",
+  "error",
+  "startedAt",
+  "finishedAt",
+  "createdAt",
+]).extend({
+  preview: z.array(z.array(z.string())).describe("The first rows after the header"),
+  mapping: z.record(z.string(), z.string()).describe("column index → contact field"),
+});
+export const importListSchema = z.object({ data: z.array(importJsonSchema) });
+
+/** A CSV answer (streamed). */
+export const csvResponse = {
+  200: { description: "CSV (UTF-8 with BOM, comma-separated, header row)", content: { "text/csv": { schema: { type: "string" as const } } } },
+};

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { tText } from "@/lib/i18n";
 import { parsePhone } from "@/lib/phone";
+import type { ContactFilter } from "@/db/schema";
 import { contactDetailFields, documentSchema, stateSchema } from "./contact-fields";
 
 /** Limits shared by the API, the admin forms (maxlength) and the service. */
@@ -153,4 +154,20 @@ export function parseTagFilter(tag: string | undefined): string[] {
   if (!tag) return [];
   const parsed = tagsSchema.safeParse(tag);
   return parsed.success ? parsed.data : [];
+}
+
+/** `POST /v1/contact-imports/:id/start`: column index → contact field (validated against the file's columns by the service). */
+export const contactImportStartSchema = z.object({
+  mapping: z.record(z.string().regex(/^\d{1,3}$/), z.string().max(60)),
+});
+
+/** `GET /v1/contact-export`: optional filters (all contacts, opted-out included, when none). */
+export const contactExportQuerySchema = z.object({
+  tag: contactListQuerySchema.shape.tag,
+  city: z.string().trim().max(120).optional(),
+  state: stateSchema.optional(),
+});
+
+export function exportFilterOf(query: z.output<typeof contactExportQuerySchema>): ContactFilter {
+  return { tags: parseTagFilter(query.tag), city: query.city || undefined, state: query.state ?? undefined, excludeOptedOut: false };
 }

@@ -2,6 +2,8 @@ import { log } from "@/lib/logger";
 import { registerPeriodicWorker, registerWorker } from "@/workers/registry";
 import { refreshStaleProfiles } from "./contact.whatsapp";
 import { canonicalizeStoredPhones } from "./identity.service";
+import { contactImportJobs, IMPORT_DUE_CHANNEL } from "./contact-import.service";
+import { jobLoop } from "@/workers/jobs";
 
 let pass: Promise<void> | null = null;
 
@@ -36,3 +38,6 @@ registerPeriodicWorker({
     if (stored > 0) log.info("contact profiles refreshed", { stored });
   },
 });
+
+/** CSV imports: one at a time per process (each streams its file and writes batches of 1000). */
+registerWorker(jobLoop(contactImportJobs(), () => ({ pollMs: 2000, maxInFlight: 1, drainTimeoutMs: 10_000, channel: IMPORT_DUE_CHANNEL })));
