@@ -38,6 +38,8 @@ import { labelsApi } from "@/features/labels/label.api";
 import { inboxTeamPages } from "@/features/conversations/inbox.team.pages";
 import { complaintsApi } from "@/features/complaints/complaint.api";
 import { complaintsPages } from "@/features/complaints/complaint.pages";
+import { salesApi } from "@/features/sales/sales.api";
+import { salesPages } from "@/features/sales/sales.pages";
 import { labelsPages } from "@/features/labels/label.pages";
 import { changeConversationLabel } from "@/features/labels/label.service";
 import { changeConversationLabel as bulkLabelPort } from "@/features/conversations/inbox.service";
@@ -107,6 +109,10 @@ import { usageApi } from "@/features/usage/usage.api";
 import { usagePages } from "@/features/usage/usage.pages";
 import { satisfactionApi } from "@/features/satisfaction/satisfaction.api";
 import { satisfactionPages } from "@/features/satisfaction/satisfaction.pages";
+import { reportsApi } from "@/features/reports/reports.api";
+import { reportsPages } from "@/features/reports/reports.pages";
+import { gamificationApi } from "@/features/gamification/gamification.api";
+import { gamificationPages } from "@/features/gamification/gamification.pages";
 import { wireSatisfaction } from "@/features/satisfaction/satisfaction.service";
 import { webhookApi } from "@/features/webhooks/webhook.api";
 import { webhookPages } from "@/features/webhooks/webhook.pages";
@@ -186,6 +192,10 @@ const features: AnyElysia[] = [
   monitorPages,
   satisfactionApi,
   satisfactionPages,
+  reportsApi,
+  reportsPages,
+  gamificationApi,
+  gamificationPages,
   cannedRepliesApi,
   cannedRepliesPages,
   departmentsApi,
@@ -203,6 +213,8 @@ const features: AnyElysia[] = [
   inboxTeamPages,
   complaintsApi,
   complaintsPages,
+  salesApi,
+  salesPages,
   suggestionsApi,
   suggestionsPages,
   announcementsPages,

@@ -69,6 +69,7 @@ export const apiReference = new Elysia({ name: "livchat-api-reference" })
           { name: "Canned replies", description: "Saved answers agents insert into a conversation." },
           { name: "Labels", description: "The organization's conversation labels (separate from contact tags), and labelling a conversation." },
           { name: "Complaints", description: "Formal complaints (ombudsman): type, severity, status, assignee, resolution and append-only notes." },
+          { name: "Sales", description: "The plans catalogue (price in cents) and the leads pipeline: new, contacted, qualified, converted, lost, with assignment." },
           {
             name: "Departments",
             description: "Queues: members see their departments' conversations; per-department auto-close; each instance's greeting menu routes new conversations.",

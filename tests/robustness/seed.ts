@@ -111,6 +111,9 @@ export async function seedOrganization(app: App, orgName: string) {
     api(app, "POST", "/v1/complaints", key, { conversationId: conversation.id, subject: "Atraso", description: "Pedido atrasado" }),
     "complaint",
   );
+  // A sales plan and a lead from the conversation (the pipeline).
+  const salesPlan = await ok(api(app, "POST", "/v1/sales/plans", key, { name: "Fibra", priceCents: 9990 }), "sales plan");
+  const salesLead = await ok(api(app, "POST", "/v1/sales/leads", key, { conversationId: conversation.id, title: "Fibra na loja" }), "sales lead");
   const owner = memberCaller(org.user.id, orgId, "owner");
   // A department (queue): business hours and auto-assignment routes hang below it.
   const [department] = await db.insert(departments).values({ organizationId: orgId, name: "Suporte" }).returning();
@@ -196,6 +199,8 @@ export async function seedOrganization(app: App, orgName: string) {
       cannedReply: cannedReply.id as string,
       label: label.id as string,
       complaint: complaint.id as string,
+      salesPlan: salesPlan.id as string,
+      salesLead: salesLead.id as string,
       announcement: announcement.id,
       department: department!.id,
       agentChat: agentChat.id,
@@ -205,6 +210,8 @@ export async function seedOrganization(app: App, orgName: string) {
       knowledgeDocument: knowledgeDocument.id,
       alert: alert!.id,
       feedback: feedback!.id,
+      /** A member by user id (gamification participation). */
+      member: agent.id,
     },
     stepKey: step!.key,
     invitationToken,

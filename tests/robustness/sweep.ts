@@ -120,7 +120,9 @@ export function kindOf(
   if (segments[0] === "knowledge") return segments[1] === "documents" ? "knowledgeDocument" : "knowledgeCollection";
   if (segments[0] === "alerts") return segments[1] === "targets" ? "department" : "alert";
   if (segments[0] === "satisfaction") return segments[1] === "surveys" ? "department" : "feedback";
+  if (segments[0] === "gamification") return "member";
   if (segments[0] === "monitor") return segments[1] === "alerts" ? "alert" : "conversation";
+  if (segments[0] === "sales") return segments[1] === "plans" ? "salesPlan" : "salesLead";
   // An instance's greeting menu lives on the departments pages.
   if (segments[0] === "departments" && segments[1] === "menus") return "instance";
   return table[segments[0]!] ?? null;

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, inArray } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { aiTools, complaints, contacts, followUpTasks, paymentPromises, salesLeads, type HttpToolHeader } from "@/db/schema";
 import { moveContactComplaints, openAiComplaint } from "@/features/complaints/complaint.service";
+import { createAiLead, moveContactLeads } from "@/features/sales/sales.service";
 import { auditChange, inTransaction } from "@/features/audit/audit.service";
 import type { Caller } from "@/lib/caller";
 import { organizationOf } from "@/lib/tenant";
@@ -155,12 +156,9 @@ export async function deleteTool(caller: Caller, id: string, tx?: DbOrTx): Promi
 
 type RecordRef = { organizationId: string; contactId: string; conversationId: string | null; threadId: string | null };
 
+/** The sales feature owns leads (the pipeline works them); the AI creates one through it. */
 export async function createLead(ref: RecordRef, input: { title: string; notes?: string; value?: number }) {
-  const [row] = await db
-    .insert(salesLeads)
-    .values({ ...ref, title: input.title, notes: input.notes ?? null, value: input.value !== undefined ? input.value.toFixed(2) : null })
-    .returning();
-  return row!;
+  return createAiLead(ref, input);
 }
 
 /** The complaints feature owns complaints (the ouvidoria works them); the AI opens one through it. */
@@ -248,8 +246,9 @@ export async function recentRecords(organizationId: string, limit = 20): Promise
 
 /** A merged contact's AI records follow it to the contact it was merged into (contacts' identity service calls this in its transaction). */
 export async function moveContactRecords(fromContactId: string, toContactId: string, tx: DbOrTx): Promise<void> {
-  for (const table of [salesLeads, paymentPromises, followUpTasks]) {
+  for (const table of [paymentPromises, followUpTasks]) {
     await tx.update(table).set({ contactId: toContactId }).where(eq(table.contactId, fromContactId));
   }
   await moveContactComplaints(fromContactId, toContactId, tx);
+  await moveContactLeads(fromContactId, toContactId, tx);
 }
