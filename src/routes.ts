@@ -45,6 +45,10 @@ import { changeConversationLabel } from "@/features/labels/label.service";
 import { changeConversationLabel as bulkLabelPort } from "@/features/conversations/inbox.service";
 import { contactApi } from "@/features/contacts/contact.api";
 import { contactBookApi } from "@/features/contacts/contact-book.api";
+import { contactBookPages, segmentForExport, segmentOptions } from "@/features/contacts/contact-book.pages";
+import { segmentApi } from "@/features/segments/segment.api";
+import { segmentPages } from "@/features/segments/segment.pages";
+import { getSegment, listSegments } from "@/features/segments/segment.service";
 import { contactPages } from "@/features/contacts/contact.pages";
 import { plugContactWrites } from "@/features/contacts/contact.sends";
 import { applyIdentityChange, moveContactAiRecords } from "@/features/contacts/identity.service";
@@ -114,6 +118,7 @@ import { reportsPages } from "@/features/reports/reports.pages";
 import { gamificationApi } from "@/features/gamification/gamification.api";
 import { gamificationPages } from "@/features/gamification/gamification.pages";
 import { wireSatisfaction } from "@/features/satisfaction/satisfaction.service";
+import { consentFromInbound } from "@/features/consent/consent.service";
 import { webhookApi } from "@/features/webhooks/webhook.api";
 import { webhookPages } from "@/features/webhooks/webhook.pages";
 import { workflowsApi } from "@/features/workflows/workflow.api";
@@ -172,6 +177,9 @@ const features: AnyElysia[] = [
   settingsPages,
   contactApi,
   contactBookApi,
+  contactBookPages,
+  segmentApi,
+  segmentPages,
   contactPages,
   groupApi,
   conversationApi,
@@ -241,6 +249,9 @@ const freeCapacityOnResolve: (typeof onResolvedForAssignment)[number] = async ({
 
 /** Cross-feature subscriptions, made explicitly here instead of by importing a module for its side effects. */
 export function wireFeatures(): void {
+  // The contact export of one segment (segments sit above contacts).
+  segmentForExport.plug((caller, id) => getSegment(caller, id));
+  segmentOptions.plug(async (caller) => (await listSegments(caller)).map((s) => ({ id: s.id, name: s.name })));
   wireAutomation();
   // Out of business hours, an inbound message gets the out-of-hours reply once per closed period.
   wireBusinessHours();
@@ -288,6 +299,8 @@ export function wireFeatures(): void {
   bulkLabelPort.plug(changeConversationLabel);
   // Inbound messages of organizations with sentiment on queue their conversation's classification (a job, never on the inbound path).
   if (!onInboundMessage.includes(queueSentimentCheck)) onInboundMessage.push(queueSentimentCheck);
+  // Opt-out / opt-in keywords (SAIR, PARAR, STOP and the organization's own) change the contact's consent.
+  if (!onInboundMessage.includes(consentFromInbound)) onInboundMessage.push(consentFromInbound);
   // Provider adapters report unasked events to the inbound service and keep the sandbox's pairing in its service.
   // Every provider call is counted by provider and operation (livchat_provider_calls_total, _errors_total).
   configureProviders({ sink: inboundSink, sandboxPairing, observe: countProviderCall });
