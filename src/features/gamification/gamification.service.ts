@@ -168,7 +168,7 @@ export async function calculateScores(caller: Caller, periodKey?: string, now = 
   const organizationId = organizationOf(caller);
   const period = await resolvePeriod(organizationId, periodKey, now);
   const [settings, timeZone] = await Promise.all([settingsOf(organizationId, db), organizationTimeZone(organizationId)]);
-  const sums = await rollupSums(organizationId, period, {}, sql`select r.agent_user_id::text as key, null::text as label`);
+  const sums = await rollupSums(organizationId, period, {}, sql`select report_daily.agent_user_id::text as key, null::text as label`);
   const byAgent = new Map(sums.filter((s) => s.key).map((s) => [s.key as string, s]));
   const members = await db
     .select({ userId: memberships.userId, role: memberships.role, name: sql<string>`coalesce(${users.name}, ${users.email})` })

@@ -83,10 +83,10 @@ function metricsOf(s: Sums): ReportMetrics {
   };
 }
 
-const SUMS = sql`sum(r.conversations)::int as conversations, sum(r.first_responses)::int as first_responses,
-  sum(r.first_response_seconds)::float8 as first_response_seconds, sum(r.resolved)::int as resolved, sum(r.bot_resolved)::int as bot_resolved,
-  sum(r.human_resolved)::int as human_resolved, sum(r.resolution_seconds)::float8 as resolution_seconds, sum(r.nps_answers)::int as nps_answers,
-  sum(r.nps_sum)::int as nps_sum, sum(r.promoters)::int as promoters, sum(r.detractors)::int as detractors`;
+const SUMS = sql`sum(report_daily.conversations)::int as conversations, sum(report_daily.first_responses)::int as first_responses,
+  sum(report_daily.first_response_seconds)::float8 as first_response_seconds, sum(report_daily.resolved)::int as resolved, sum(report_daily.bot_resolved)::int as bot_resolved,
+  sum(report_daily.human_resolved)::int as human_resolved, sum(report_daily.resolution_seconds)::float8 as resolution_seconds, sum(report_daily.nps_answers)::int as nps_answers,
+  sum(report_daily.nps_sum)::int as nps_sum, sum(report_daily.promoters)::int as promoters, sum(report_daily.detractors)::int as detractors`;
 
 /** The day `at` falls on in `timeZone` (`YYYY-MM-DD`). */
 export function dayInZone(at: Date, timeZone: string): string {
@@ -122,24 +122,24 @@ export async function rollupSums(
   );
   const rows = await tx.execute(
     keys
-      ? sql`select k.key, k.label, ${SUMS} from ${reportDaily} r cross join lateral (${keys}) k where ${where} group by k.key, k.label order by k.key`
-      : sql`select null as key, null as label, ${SUMS} from ${reportDaily} r where ${where}`,
+      ? sql`select k.key, k.label, ${SUMS} from ${reportDaily} cross join lateral (${keys}) k where ${where} group by k.key, k.label order by k.key`
+      : sql`select null as key, null as label, ${SUMS} from ${reportDaily} where ${where}`,
   );
   return rowsOf<Sums & { key: string | null; label: string | null }>(rows);
 }
 
 function periodKey(bucket: ReportBucket): SQL {
-  return sql`select to_char(date_trunc(${bucket}, r.day::timestamp), 'YYYY-MM-DD') as key, null::text as label`;
+  return sql`select to_char(date_trunc(${bucket}, report_daily.day::timestamp), 'YYYY-MM-DD') as key, null::text as label`;
 }
 
 function dimensionKey(dimension: Exclude<ReportDimension, "none">): SQL {
   switch (dimension) {
     case "agent":
-      return sql`select r.agent_user_id::text as key, (select coalesce(u.name, u.email) from users u where u.id = r.agent_user_id) as label`;
+      return sql`select report_daily.agent_user_id::text as key, (select coalesce(u.name, u.email) from users u where u.id = report_daily.agent_user_id) as label`;
     case "department":
-      return sql`select r.department_id::text as key, (select d.name from departments d where d.id = r.department_id) as label`;
+      return sql`select report_daily.department_id::text as key, (select d.name from departments d where d.id = report_daily.department_id) as label`;
     case "instance":
-      return sql`select r.instance_id::text as key, (select i.name from instances i where i.id = r.instance_id) as label`;
+      return sql`select report_daily.instance_id::text as key, (select i.name from instances i where i.id = report_daily.instance_id) as label`;
   }
 }
 
