@@ -98,8 +98,8 @@ describe("scores", () => {
     const kept = await db.select().from(gamificationHistory).where(eq(gamificationHistory.organizationId, org.organization.id));
     expect(kept.find((h) => h.ranking === 1)?.agentUserId).toBe(data.agentA.id);
 
-    const history = await api(app, "GET", "/v1/gamification/history", org.key);
-    expect(history.body.data.map((h: any) => [h.period, h.ranking, h.agentName])).toEqual([
+    const listed = await api(app, "GET", "/v1/gamification/history", org.key);
+    expect(listed.body.data.map((h: any) => [h.period, h.ranking, h.agentName])).toEqual([
       ["2026-03", 1, kept.find((h) => h.ranking === 1)!.agentName],
       ["2026-03", 2, kept.find((h) => h.ranking === 2)!.agentName],
     ]);
