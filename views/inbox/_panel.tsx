@@ -143,6 +143,9 @@ export function ContactPanel({ panel }: { panel: ContactPanelView }) {
         <a href={`/sales/leads/new?conversationId=${panel.conversationId}`} class="button secondary small-button">
           {t("sales:createFromConversation")}
         </a>
+        <a href={`/collections/promises?conversationId=${panel.conversationId}`} class="button secondary small-button">
+          {t("collections:fromConversation")}
+        </a>
       </p>
     </aside>
   );

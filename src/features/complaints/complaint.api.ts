@@ -4,15 +4,7 @@ import { authPlugin } from "@/auth/plugin";
 import { ok } from "@/lib/openapi";
 import { complaintDetailSchema, complaintJsonSchema, complaintNoteJsonSchema, complaintPageSchema } from "./complaint.openapi";
 import { complaintListQuerySchema, complaintNoteSchema, createComplaintSchema, updateComplaintSchema } from "./complaint.schema";
-import {
-  addComplaintNote,
-  complaintJson,
-  complaintNoteJson,
-  createComplaint,
-  getComplaintDetail,
-  listComplaints,
-  updateComplaint,
-} from "./complaint.service";
+import { addComplaintNote, complaintJson, complaintNoteJson, createComplaint, getComplaintDetail, listComplaints, updateComplaint } from "./complaint.service";
 
 const idParams = z.object({ id: z.string() });
 const tags = ["Complaints"];

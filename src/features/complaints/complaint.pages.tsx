@@ -8,7 +8,15 @@ import { attemptForm, formFields, formText, parseForm, unprocessable } from "@/l
 import { setFlash, takeFlash } from "@/lib/flash";
 import { hxRedirect } from "@/lib/htmx";
 import { tText } from "@/lib/i18n";
-import { ComplaintNewPage, ComplaintNotes, ComplaintShow, ComplaintsIndex, ComplaintForm, ComplaintUpdateForm, type ComplaintFilters } from "@views/complaints/index";
+import {
+  ComplaintNewPage,
+  ComplaintNotes,
+  ComplaintShow,
+  ComplaintsIndex,
+  ComplaintForm,
+  ComplaintUpdateForm,
+  type ComplaintFilters,
+} from "@views/complaints/index";
 import { complaintListQuerySchema, complaintNoteSchema, createComplaintSchema, updateComplaintSchema } from "./complaint.schema";
 import {
   addComplaintNote,
@@ -125,8 +133,7 @@ export const complaintsPages = new Elysia({ name: "complaints-pages" })
         resolution: formText(fields.resolution),
       };
       const members = await membersOf(admin);
-      const rerender = (errors: FieldError[]) =>
-        unprocessable(set, () => ComplaintUpdateForm({ complaint: complaintJson(current), members, errors, values }));
+      const rerender = (errors: FieldError[]) => unprocessable(set, () => ComplaintUpdateForm({ complaint: complaintJson(current), members, errors, values }));
       const parsed = parseForm(updateComplaintSchema, values);
       if (!parsed.ok) return rerender(parsed.errors);
       const saved = await attemptForm(() => updateComplaint(admin, params.id, parsed.value));

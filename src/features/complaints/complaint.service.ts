@@ -249,7 +249,14 @@ export async function updateComplaint(caller: Caller, id: string, patch: UpdateC
       .update(complaints)
       .set(changes)
       .where(and(eq(complaints.id, current.id), eq(complaints.organizationId, organizationId)));
-    await auditChange(tx, organizationId, caller, changes.status ? `complaint.${statusAction(status)}` : "complaint.updated", { type: "complaint", id }, details);
+    await auditChange(
+      tx,
+      organizationId,
+      caller,
+      changes.status ? `complaint.${statusAction(status)}` : "complaint.updated",
+      { type: "complaint", id },
+      details,
+    );
     return getComplaint(caller, id, tx);
   });
 }

@@ -58,7 +58,8 @@ export async function createLabel(caller: Caller, input: CreateLabelInput, tx?: 
   const organizationId = organizationOf(caller);
   return inTransaction(tx, async (tx) => {
     const [{ n } = { n: 0 }] = await tx.select({ n: count() }).from(labels).where(eq(labels.organizationId, organizationId));
-    if (n >= LABEL_LIMITS.perOrganization) throw validationFailed([{ path: "name", message: tText("labels:errors.tooMany", { count: LABEL_LIMITS.perOrganization }) }]);
+    if (n >= LABEL_LIMITS.perOrganization)
+      throw validationFailed([{ path: "name", message: tText("labels:errors.tooMany", { count: LABEL_LIMITS.perOrganization }) }]);
     const [row] = await uniqueName(tx.insert(labels).values({ organizationId, name: input.name, color: input.color }).returning());
     await auditChange(tx, organizationId, caller, "label.created", { type: "label", id: row!.id }, { name: row!.name, color: row!.color });
     return row!;
