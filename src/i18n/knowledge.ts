@@ -92,6 +92,7 @@ export default {
       collectionSaved: "Coleção salva.",
       collectionDeleted: "Coleção excluída.",
       documentAdded: "{{title}} indexado ({{count}} trechos).",
+      documentQueued: "{{title}} recebido: o texto está sendo extraído e indexado.",
       documentFailed: "{{title}} não pôde ser indexado: {{error}}",
       documentDeleted: "{{title}} excluído.",
       duplicate: "Este arquivo já está na base ({{title}}): nada foi adicionado.",
@@ -121,6 +122,7 @@ export default {
       reuploadNeeded: "Este documento não tem trechos guardados: envie o arquivo de novo.",
       duplicateOf: "A página agora tem o mesmo conteúdo de outro documento ({{title}}).",
       lowScore: "Informe um número de 0 a 1 (vazio volta ao padrão).",
+      processingFailed: "O processamento falhou repetidamente: reindexe ou envie o arquivo de novo.",
     },
   },
   en: {
@@ -212,6 +214,7 @@ export default {
       collectionSaved: "Collection saved.",
       collectionDeleted: "Collection deleted.",
       documentAdded: "{{title}} indexed ({{count}} passages).",
+      documentQueued: "{{title}} received: its text is being extracted and indexed.",
       documentFailed: "{{title}} could not be indexed: {{error}}",
       documentDeleted: "{{title}} deleted.",
       duplicate: "This file is already in the knowledge base ({{title}}): nothing was added.",
@@ -241,6 +244,7 @@ export default {
       reuploadNeeded: "This document has no stored passages: upload the file again.",
       duplicateOf: "The page now has the same content as another document ({{title}}).",
       lowScore: "Give a number from 0 to 1 (empty goes back to the default).",
+      processingFailed: "Processing failed repeatedly: reindex or upload the file again.",
     },
   },
 } satisfies Catalog;

@@ -8,6 +8,7 @@ import "@/features/contacts/contacts.worker";
 import "@/features/transcription/transcription.worker";
 import "@/features/templates/provider-template.worker";
 import "@/features/departments/auto-close.worker";
+import "@/features/collections/collections.worker";
 import "@/features/availability/availability.worker";
 import "@/features/sentiment/sentiment.worker";
 import "@/features/knowledge/knowledge.worker";

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Caller } from "@/lib/caller";
 import { addUploadedDocument, createCollection } from "@/features/knowledge/knowledge.service";
+import { processed } from "./process";
 import { retrieve } from "@/features/knowledge/knowledge.search";
 
 /** The Portuguese FAQ corpus (tests/fixtures/knowledge/faq, one topic per file) and its questions with the file that answers each. */
@@ -19,7 +20,7 @@ export const faqQuestions = (): { q: string; expected: string }[] => JSON.parse(
 export async function loadFaq(caller: Caller, name = "FAQ") {
   const collection = await createCollection(caller, { name });
   for (const f of faqFiles()) {
-    const added = await addUploadedDocument(caller, collection.id, new File([f.text], f.name, { type: "text/markdown" }));
+    const added = await processed(await addUploadedDocument(caller, collection.id, new File([f.text], f.name, { type: "text/markdown" })));
     if (added.document.status !== "ready") throw new Error(`${f.name}: ${added.document.status} ${added.document.error}`);
   }
   return collection;

@@ -7,6 +7,7 @@ import { config } from "@/config";
 import { db } from "@/db/client";
 import { ragAnalytics, threadMessages, workflows } from "@/db/schema";
 import { addUploadedDocument, createCollection } from "@/features/knowledge/knowledge.service";
+import { processed } from "./process";
 import { systemCaller } from "@/lib/caller";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
@@ -27,7 +28,7 @@ beforeAll(async () => {
   const caller = systemCaller("test", org.organization.id);
   const collection = await createCollection(caller, { name: "Preços" });
   collectionId = collection.id;
-  const added = await addUploadedDocument(caller, collection.id, new File([pdf], "precos.pdf", { type: "application/pdf" }));
+  const added = await processed(await addUploadedDocument(caller, collection.id, new File([pdf], "precos.pdf", { type: "application/pdf" })));
   expect(added.document.status).toBe("ready");
 });
 afterAll(() => {
@@ -127,7 +128,7 @@ describe("workflows answer from their knowledge collections", () => {
   test("a deleted collection stays harmless: the workflow still changes and answers (its passages are gone)", async () => {
     const caller = systemCaller("test", org.organization.id);
     const temporary = await createCollection(caller, { name: "Temporária" });
-    await addUploadedDocument(caller, temporary.id, new File(["O plano Ouro custa R$ 999."], "ouro.txt", { type: "text/plain" }));
+    await processed(await addUploadedDocument(caller, temporary.id, new File(["O plano Ouro custa R$ 999."], "ouro.txt", { type: "text/plain" })));
     const created = await api(app, "POST", "/v1/workflows", org.key, {
       name: "Temporário",
       provider: "openai",

@@ -300,10 +300,23 @@ export function AddDocumentForms(props: { collectionId: string; csrfToken: strin
   );
 }
 
-export function DocumentsTable(props: { documents: PublicDocument[] }) {
+/**
+ * The collection's documents. While one is pending (the worker is extracting it) the table refreshes
+ * itself every 2 s from the collection page (hx-select takes just this table), so its status turns
+ * ready or failed without a reload.
+ */
+export function DocumentsTable(props: { collectionId: string; documents: PublicDocument[] }) {
   if (props.documents.length === 0) return <EmptyState>{t("knowledge:documents.empty")}</EmptyState>;
+  const pending = props.documents.some((d) => d.status === "pending");
   return (
-    <div class="table-wrap">
+    <div
+      class="table-wrap"
+      id="documents-table"
+      hx-get={pending ? `/knowledge/collections/${props.collectionId}` : undefined}
+      hx-select={pending ? "#documents-table" : undefined}
+      hx-trigger={pending ? "every 2s" : undefined}
+      hx-swap={pending ? "outerHTML" : undefined}
+    >
       <table class="stack-table">
         <thead>
           <tr>
@@ -368,7 +381,7 @@ export function CollectionShow(props: {
         ""
       )}
       <h2>{t("knowledge:documents.heading")}</h2>
-      <DocumentsTable documents={props.documents} />
+      <DocumentsTable collectionId={c.id} documents={props.documents} />
       {props.canManage ? (
         <>
           <h2>{t("knowledge:documents.add")}</h2>

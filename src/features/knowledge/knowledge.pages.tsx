@@ -167,6 +167,8 @@ export const knowledgePages = new Elysia({ name: "knowledge-pages" })
         setFlash(cookie, "info", notice);
       } else if (doc.status === "failed") {
         setFlash(cookie, "error", tText("knowledge:flash.documentFailed", { title: doc.title, error: doc.error ?? "" }));
+      } else if (doc.status === "pending") {
+        setFlash(cookie, "success", tText("knowledge:flash.documentQueued", { title: doc.title }));
       } else {
         setFlash(cookie, "success", tText("knowledge:flash.documentAdded", { title: doc.title, count: doc.chunkCount }));
       }

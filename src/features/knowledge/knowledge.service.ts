@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { and, asc, count, desc, eq, inArray, isNotNull } from "drizzle-orm";
-import { db, type DbOrTx } from "@/db/client";
+import { db, type DbOrTx, notify } from "@/db/client";
 import { knowledgeChunks, knowledgeCollections, knowledgeDocuments, knowledgeSettings } from "@/db/schema";
 import { roleAtLeast } from "@/auth/roles";
 import type { Caller } from "@/lib/caller";
@@ -12,6 +12,7 @@ import { log } from "@/lib/logger";
 import { assertPublicTarget, guardedFetch, OutboundError, TargetRefused } from "@/lib/outbound";
 import { organizationOf } from "@/lib/tenant";
 import { auditChange, inTransaction } from "@/features/audit/audit.service";
+import { contentKey, mediaStore } from "@/features/media/media.store";
 import { chunkText } from "./knowledge.chunk";
 import { embedPassages, type EmbeddingsEndpoint } from "./knowledge.embeddings";
 import {
@@ -242,12 +243,25 @@ type Incoming = { bytes: Uint8Array; mimeType: string; title: string; source: "u
 
 const invalidFile = (path: string, key: string, vars?: Vars) => validationFailed([{ path, message: tText(key, vars) }]);
 
+/** NOTIFY channel that wakes the knowledge workers: a document is pending. */
+export const KNOWLEDGE_DUE_CHANNEL = "knowledge_documents_due";
+
+/**
+ * Keeps a document's bytes in the media store (content-addressed: the same file is stored once) so the
+ * worker, and later a reindex, can extract them.
+ */
+async function keepFile(sha256: string, incoming: Pick<Incoming, "bytes" | "mimeType">): Promise<string> {
+  const key = contentKey(sha256);
+  await mediaStore().put(key, incoming.bytes, incoming.mimeType);
+  return key;
+}
+
 /**
  * Stores a document once per organization (sha256 of its bytes): the same file again, in this
  * collection or another, answers the existing document with `duplicate: true` (one that failed is
- * indexed again instead). A new one is indexed
- * at once (extracted, split, embedded when the organization has an endpoint) and answered `ready`, or
- * `failed` with the reason — never left pending unless the process died mid-way (reindex it).
+ * queued again instead). A new one is answered at once as `pending`, its file kept; the knowledge
+ * worker (knowledge.jobs.ts) extracts, splits and embeds it, then marks it `ready` or `failed` with the
+ * reason. A worker that dies mid-way leaves it leased; it is taken again when the lease runs out.
  */
 async function addDocument(caller: Caller, collectionId: string, incoming: Incoming, path: string): Promise<AddedDocument> {
   assertManager(caller);
@@ -255,10 +269,13 @@ async function addDocument(caller: Caller, collectionId: string, incoming: Incom
   const organizationId = collection.organizationId;
   const sha256 = createHash("sha256").update(incoming.bytes).digest("hex");
   const existing = await documentByHash(organizationId, sha256);
-  // The same file again after it failed (or was left pending by a crash): indexed again, in its place.
-  if (existing && existing.status !== "ready") return { document: await indexDocument(existing, incoming.bytes), duplicate: false };
+  // The same file again after it failed: queued again, in its place (a pending one is already queued).
+  if (existing && existing.status === "failed")
+    return { document: await queueDocument(existing.id, { storageKey: await keepFile(sha256, incoming) }), duplicate: false };
+  if (existing && existing.status === "pending") return { document: existing, duplicate: false };
   if (existing) return { document: existing, duplicate: true };
   if (!extractableKind(incoming.mimeType, incoming.title)) throw invalidFile(path, "knowledge:errors.unsupportedType", { type: incoming.mimeType || "?" });
+  const storageKey = await keepFile(sha256, incoming);
   let created: KnowledgeDocument;
   try {
     created = await db.transaction(async (tx) => {
@@ -273,6 +290,7 @@ async function addDocument(caller: Caller, collectionId: string, incoming: Incom
           mimeType: incoming.mimeType,
           byteSize: incoming.bytes.byteLength,
           sha256,
+          storageKey,
         })
         .returning();
       await auditChange(
@@ -293,7 +311,19 @@ async function addDocument(caller: Caller, collectionId: string, incoming: Incom
     }
     throw err;
   }
-  return { document: await indexDocument(created, incoming.bytes), duplicate: false };
+  await notify(KNOWLEDGE_DUE_CHANNEL, "");
+  return { document: created, duplicate: false };
+}
+
+/** Puts a document back to pending (a fresh attempt count, no lease) and wakes the workers. */
+async function queueDocument(id: string, set: Partial<Pick<KnowledgeDocument, "storageKey" | "sha256" | "mimeType" | "byteSize">> = {}, tx: DbOrTx = db) {
+  const [row] = await tx
+    .update(knowledgeDocuments)
+    .set({ ...set, status: "pending", error: null, attempts: 0, leaseUntil: null })
+    .where(eq(knowledgeDocuments.id, id))
+    .returning();
+  await notify(KNOWLEDGE_DUE_CHANNEL, "", tx);
+  return row!;
 }
 
 async function documentByHash(organizationId: string, sha256: string): Promise<KnowledgeDocument | undefined> {
@@ -393,8 +423,9 @@ async function fetchDocument(url: string): Promise<{ bytes: Uint8Array; mimeType
 /**
  * Extracts, splits and (when the organization has an embeddings endpoint) embeds a document, then
  * replaces its passages in one transaction; any failure marks it failed with a reason people can read.
+ * Both outcomes clear the worker's lease in the same UPDATE. Run by the knowledge worker.
  */
-async function indexDocument(doc: KnowledgeDocument, bytes: Uint8Array): Promise<KnowledgeDocument> {
+export async function indexDocument(doc: KnowledgeDocument, bytes: Uint8Array): Promise<KnowledgeDocument> {
   let chunks: string[];
   let charCount: number;
   try {
@@ -433,7 +464,7 @@ async function indexDocument(doc: KnowledgeDocument, bytes: Uint8Array): Promise
     }
     const [row] = await tx
       .update(knowledgeDocuments)
-      .set({ status: "ready", error: null, chunkCount: chunks.length, charCount, embedded: !!embeddings })
+      .set({ status: "ready", error: null, chunkCount: chunks.length, charCount, embedded: !!embeddings, leaseUntil: null })
       .where(eq(knowledgeDocuments.id, doc.id))
       .returning();
     return row!;
@@ -448,12 +479,12 @@ function embeddingFailure(err: unknown): string {
   return tText("knowledge:errors.embeddingsUpstream");
 }
 
-async function markFailed(doc: KnowledgeDocument, error: string): Promise<KnowledgeDocument> {
+export async function markFailed(doc: Pick<KnowledgeDocument, "id">, error: string): Promise<KnowledgeDocument> {
   const [row] = await db.transaction(async (tx) => {
     await tx.delete(knowledgeChunks).where(eq(knowledgeChunks.documentId, doc.id));
     return tx
       .update(knowledgeDocuments)
-      .set({ status: "failed", error: error.slice(0, 1000), chunkCount: 0, embedded: false })
+      .set({ status: "failed", error: error.slice(0, 1000), chunkCount: 0, embedded: false, leaseUntil: null })
       .where(eq(knowledgeDocuments.id, doc.id))
       .returning();
   });
@@ -461,9 +492,10 @@ async function markFailed(doc: KnowledgeDocument, error: string): Promise<Knowle
 }
 
 /**
- * Indexes a document again: a page is fetched again (its bytes may have changed; the hash follows);
- * an upload, whose file is not kept, has its passages embedded again (after the organization set or
- * changed its embeddings endpoint) — without an endpoint, its embeddings are dropped.
+ * Indexes a document again, as a job (answered `pending`): a page is fetched again now (its bytes may
+ * have changed; the hash follows); an upload's kept file is extracted again. An upload from before
+ * files were kept has its stored passages embedded again (after the organization set or changed its
+ * embeddings endpoint) — without an endpoint, its embeddings are dropped.
  */
 export async function reindexDocument(caller: Caller, id: string): Promise<KnowledgeDocument> {
   assertManager(caller);
@@ -473,16 +505,19 @@ export async function reindexDocument(caller: Caller, id: string): Promise<Knowl
     const sha256 = createHash("sha256").update(bytes).digest("hex");
     const clash = await documentByHash(doc.organizationId, sha256);
     if (clash && clash.id !== doc.id) throw invalidFile("url", "knowledge:errors.duplicateOf", { title: clash.title });
-    const pending = await db.transaction(async (tx) => {
-      const [row] = await tx
-        .update(knowledgeDocuments)
-        .set({ sha256, mimeType, byteSize: bytes.byteLength, status: "pending", error: null })
-        .where(eq(knowledgeDocuments.id, doc.id))
-        .returning();
+    const storageKey = await keepFile(sha256, { bytes, mimeType });
+    return db.transaction(async (tx) => {
+      const row = await queueDocument(doc.id, { sha256, mimeType, byteSize: bytes.byteLength, storageKey }, tx);
       await auditChange(tx, doc.organizationId, caller, "knowledge_document.reindexed", { type: "knowledge_document", id: doc.id }, { title: doc.title });
-      return row!;
+      return row;
     });
-    return indexDocument(pending, bytes);
+  }
+  if (doc.storageKey) {
+    return db.transaction(async (tx) => {
+      const row = await queueDocument(doc.id, {}, tx);
+      await auditChange(tx, doc.organizationId, caller, "knowledge_document.reindexed", { type: "knowledge_document", id: doc.id }, { title: doc.title });
+      return row;
+    });
   }
   const passages = await db
     .select({ id: knowledgeChunks.id, content: knowledgeChunks.content })
