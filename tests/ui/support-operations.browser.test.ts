@@ -1,7 +1,7 @@
 // Issue 19's "Done when", end to end in Chromium: a contact writes on a sandbox instance → picks Suporte from
 // the greeting menu → the online Suporte agent gets it live (auto-assignment) → answers with a canned reply
 // (Enter sends) → resolves → the contact answers the survey with 9 → the NPS dashboard counts a promoter for
-// that agent and department; and a supervisor sees a first-response alert arrive live on the monitor.
+// that agent and department and the month's gamification ranks the agent first with it; and a supervisor sees a first-response alert arrive live on the monitor.
 import { afterAll, expect, test } from "bun:test";
 import { and, asc, eq } from "drizzle-orm";
 import type { Page } from "playwright-core";
@@ -94,7 +94,7 @@ async function setup() {
   return { owner, organization, key, instanceId, salesAgent, supportAgent, supervisor, salesId: sales.body.id as string, supportId: support.body.id as string };
 }
 
-test("a contact picks Suporte from the menu, the online agent gets it live, answers with /obrigado, resolves; the survey's 9 counts as a promoter; a late first response alerts the supervisor live", async () => {
+test("a contact picks Suporte from the menu, the online agent gets it live, answers with /obrigado, resolves; the survey's 9 counts as a promoter and in her monthly score; a late first response alerts the supervisor live", async () => {
   const s = await setup();
 
   // 1. The Suporte agent opens the inbox and goes online from the header.
@@ -208,6 +208,24 @@ test("a contact picks Suporte from the menu, the online agent gets it live, answ
   expect(await departmentRow.locator("td[data-label='Promoters']").textContent()).toBe("1");
   expect(await board.locator(`#nps-by-agent tr[data-key="${s.salesAgent.id}"]`).count()).toBe(0);
   expect(await fitsWidth(board)).toBe(true);
+
+  // The month's gamification: the supervisor calculates on demand (the worker is periodic); Sofia leads with her 9.
+  await board.goto(`${server.url}/gamification`);
+  await Promise.all([board.waitForURL(/\/gamification\?period=\d{4}-\d{2}$/), board.locator("button", { hasText: "Calculate now" }).click()]);
+  const month = new Intl.DateTimeFormat("en-CA", { timeZone: "America/Sao_Paulo", year: "numeric", month: "2-digit" }).format(new Date());
+  expect(board.url()).toEndWith(`period=${month}`);
+  const sofiaRank = board.locator(`#ranking tr[data-agent="${s.supportAgent.id}"]`);
+  expect(await sofiaRank.locator("td:nth-child(1)").textContent()).toBe("1");
+  expect(await sofiaRank.locator("td:nth-child(2)").textContent()).toBe("Sofia Suporte");
+  expect(await sofiaRank.locator("td:nth-child(5)").textContent()).toBe("1"); // resolved conversations
+  expect(await sofiaRank.locator("td:nth-child(6)").textContent()).toBe("9"); // average NPS
+  expect(await board.locator(`#ranking tr[data-agent="${s.salesAgent.id}"] td:nth-child(1)`).textContent()).toBe("2");
+  // The agent sees her own score and breakdown.
+  await agentPhone.goto(`${server.url}/gamification`);
+  const own = agentPhone.locator(`#ranking tr[data-agent="${s.supportAgent.id}"]`);
+  expect(await own.locator("td:nth-child(1)").textContent()).toBe("1");
+  expect(await own.locator("td:nth-child(6)").textContent()).toBe("9");
+  expect(await fitsWidth(agentPhone)).toBe(true);
 
   // 5. A second contact is routed to Suporte and waits: past the 5-minute target, the supervisor's board shows the alert live.
   await board.goto(`${server.url}/monitor`);
