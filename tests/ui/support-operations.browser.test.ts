@@ -151,6 +151,8 @@ test("a contact picks Suporte from the menu, the online agent gets it live, answ
   // The routing and the automatic assignment are activity lines in the conversation.
   expect(await agentPage.locator("#messages .activity-routed").textContent()).toContain("Suporte");
   expect(await agentPage.locator("#messages .activity-assigned").textContent()).toContain("Sofia Suporte");
+  // From here on the conversation page stays loaded: sending, resolving and the survey's answer all arrive live.
+  await agentPage.evaluate(() => ((window as any).__noReload = true));
   const box = agentPage.locator("#reply-body");
   await box.click();
   await box.pressSequentially("/obr");
@@ -185,6 +187,11 @@ test("a contact picks Suporte from the menu, the online agent gets it live, answ
   );
   expect(feedback).toMatchObject({ npsScore: 9, category: "promoter", agentUserId: s.supportAgent.id, departmentId: s.supportId });
   expect((await conversation(conversationId)).status).toBe("resolved");
+
+  // The agent's open conversation shows the answer in the contact's side panel without a reload, and stays resolved.
+  await agentPage.locator("#contact-panel .nps-answer", { hasText: "9" }).waitFor({ timeout: 10_000 });
+  expect(await agentPage.locator("#conv-header button", { hasText: "Reopen" }).count()).toBe(1);
+  expect(await agentPage.evaluate(() => (window as any).__noReload === true)).toBe(true);
 
   // On the agent's phone (375 px), the contact's side panel shows the answer.
   const agentPhone = await (await newContext({ width: 375, as: { userId: s.supportAgent.id, organizationId: s.organization.id } })).newPage();
