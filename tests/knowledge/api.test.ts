@@ -146,7 +146,8 @@ describe("documents", () => {
     const broken = await upload(org.key, c.id, new TextEncoder().encode("%PDF-1.4 not really"), "quebrado.pdf", "application/pdf");
     expect(broken.status).toBe(201);
     expect(broken.body.document.status).toBe("failed");
-    expect(broken.body.document.error).toContain("Could not read the file");
+    // Written by the worker in the organization's language (pt-BR), not the request's.
+    expect(broken.body.document.error).toContain("Não foi possível ler o arquivo");
     expect(broken.body.document.chunkCount).toBe(0);
   });
 
@@ -252,7 +253,7 @@ describe("search, embeddings and unanswered questions", () => {
     try {
       const failed = await upload(key, c.id, docx(), "trocas.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document");
       expect(failed.body.document.status).toBe("failed");
-      expect(failed.body.document.error).toContain("embeddings endpoint failed");
+      expect(failed.body.document.error).toContain("O endpoint de embeddings falhou");
       // Search degrades to full text when the endpoint is down.
       expect((await api(app, "POST", "/v1/knowledge/search", key, { q: "plano profissional" })).body.mode).toBe("fts");
     } finally {

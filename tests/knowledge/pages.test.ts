@@ -6,6 +6,7 @@ import { createApp } from "@/app";
 import { config } from "@/config";
 import { db } from "@/db/client";
 import { knowledgeDocuments, knowledgeSettings } from "@/db/schema";
+import { processPendingDocuments } from "@/features/knowledge/knowledge.jobs";
 import { addUploadedDocument, createCollection } from "@/features/knowledge/knowledge.service";
 import { systemCaller } from "@/lib/caller";
 import { createMember, portugueseOrg, setupOrg, signIn } from "../helpers/factories";
@@ -69,10 +70,17 @@ describe("knowledge pages", () => {
     expect(await none.text()).toContain("Choose a file.");
     const up = await uploadForm(client, collectionId, new File([pdf], "precos.pdf", { type: "application/pdf" }));
     expect(up.headers.get("hx-redirect")).toBe(`/knowledge/collections/${collectionId}`);
+    // Answered at once, pending: the table says so and refreshes itself until the worker is done.
+    const waiting = await (await client.get(`/knowledge/collections/${collectionId}`)).text();
+    expect(waiting).toContain("badge-warn");
+    expect(waiting).toContain('hx-trigger="every 2s"');
+    expect(waiting).toContain('hx-select="#documents-table"');
+    expect(await processPendingDocuments()).toBeGreaterThanOrEqual(1);
     const dup = await uploadForm(client, collectionId, new File([pdf], "outra.pdf", { type: "application/pdf" }));
     expect(dup.status).toBe(200);
     expect(await dup.text()).toContain("This file is already in the knowledge base (precos.pdf): nothing was added.");
     await uploadForm(client, collectionId, new File(["%PDF-1.4 nope"], "quebrado.pdf", { type: "application/pdf" }));
+    await processPendingDocuments();
     const badUrl = await client.postForm(`/knowledge/collections/${collectionId}/documents`, { url: "notaurl" }, { htmx: true });
     expect(badUrl.status).toBe(422);
     expect(await badUrl.text()).toContain("notaurl");
@@ -82,7 +90,8 @@ describe("knowledge pages", () => {
     expect(show).toContain("badge-ok");
     expect(show).toContain("quebrado.pdf");
     expect(show).toContain("badge-bad");
-    expect(show).toContain("Could not read the file");
+    expect(show).toContain("Não foi possível ler o arquivo"); // the worker writes in the organization's language
+    expect(show).not.toContain('hx-trigger="every 2s"');
     const [doc] = await db.select().from(knowledgeDocuments).where(eq(knowledgeDocuments.title, "precos.pdf"));
     const docPage = await (await client.get(`/knowledge/documents/${doc!.id}`)).text();
     expect(docPage).toContain("Plano Profissional: R$ 129,90");
@@ -104,12 +113,15 @@ describe("knowledge pages", () => {
     const [settings] = await db.select().from(knowledgeSettings).where(eq(knowledgeSettings.organizationId, organization.id));
     expect(settings!.embeddingsApiKeyEnc).toBeTruthy();
     await client.postForm(`/knowledge/documents/${doc!.id}/reindex`, {}, { htmx: true });
+    await processPendingDocuments();
     const [reindexed] = await db.select().from(knowledgeDocuments).where(eq(knowledgeDocuments.id, doc!.id));
     expect(reindexed!.embedded).toBe(true);
     const badSettings = await client.postForm("/knowledge/settings", { baseUrl: "ftp://x", model: "" }, { htmx: true });
     expect(badSettings.status).toBe(422);
     await client.postForm("/knowledge/settings/clear", {}, { htmx: true });
-    expect(await db.select().from(knowledgeSettings).where(eq(knowledgeSettings.organizationId, organization.id))).toEqual([]);
+    // The endpoint and its key are gone; the row stays for the organization's other knowledge settings.
+    const [cleared] = await db.select().from(knowledgeSettings).where(eq(knowledgeSettings.organizationId, organization.id));
+    expect(cleared).toMatchObject({ embeddingsBaseUrl: null, embeddingsModel: null, embeddingsApiKeyEnc: null });
 
     const deleted = await client.postForm(`/knowledge/documents/${doc!.id}/delete`, {}, { htmx: true });
     expect(deleted.headers.get("hx-redirect")).toBe(`/knowledge/collections/${collectionId}`);
@@ -137,6 +149,7 @@ describe("knowledge pages", () => {
     const { client, organization, key } = await portugueseOrg(app);
     const c = await createCollection(systemCaller("t", organization.id), { name: "FAQ" });
     await addUploadedDocument(systemCaller("t", organization.id), c.id, new File([pdf], "precos.pdf", { type: "application/pdf" }));
+    await processPendingDocuments();
     const { api } = await import("../helpers/client");
     for (let i = 0; i < 2; i++) await api(app, "POST", "/v1/knowledge/search", key, { q: "Vocês aceitam bitcoin?" });
     await api(app, "POST", "/v1/knowledge/search", key, { q: "Plano Profissional preço" });

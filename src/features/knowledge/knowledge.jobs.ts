@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { db } from "@/db/client";
-import { knowledgeDocuments } from "@/db/schema";
-import { tText } from "@/lib/i18n";
+import { knowledgeDocuments, organizations } from "@/db/schema";
+import { tText, withLocale } from "@/lib/i18n";
 import { log } from "@/lib/logger";
 import { contentKey, mediaStore } from "@/features/media/media.store";
 import { claimDue, type JobKind, type JobQueue, releaseLeases, runJobsOnce } from "@/workers/jobs";
@@ -27,10 +27,22 @@ const knowledgeQueue: JobQueue = {
   returning: sql`u.id, u.attempts, u.lease_until::text as lease_until`,
 };
 
-/** One pending document: its kept file extracted, split, embedded and indexed (knowledge.service's indexDocument). */
+/**
+ * One pending document: its kept file extracted, split, embedded and indexed (knowledge.service's
+ * indexDocument). A failure's reason is written in the organization's language: no request sets one here.
+ */
 async function processDocument(job: Job): Promise<void> {
-  const [doc] = await db.select().from(knowledgeDocuments).where(eq(knowledgeDocuments.id, job.id)).limit(1);
-  if (!doc || doc.status !== "pending") return;
+  const [row] = await db
+    .select({ doc: knowledgeDocuments, locale: organizations.language, timeZone: organizations.timeZone })
+    .from(knowledgeDocuments)
+    .innerJoin(organizations, eq(organizations.id, knowledgeDocuments.organizationId))
+    .where(eq(knowledgeDocuments.id, job.id))
+    .limit(1);
+  if (!row || row.doc.status !== "pending") return;
+  await withLocale({ locale: row.locale, timeZone: row.timeZone }, () => processInLocale(job, row.doc));
+}
+
+async function processInLocale(job: Job, doc: typeof knowledgeDocuments.$inferSelect): Promise<void> {
   if (job.attempts > MAX_ATTEMPTS) {
     await markFailed(doc, tText("knowledge:errors.processingFailed"));
     return;
