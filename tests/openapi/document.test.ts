@@ -69,8 +69,8 @@ test("/openapi.json documents every /v1 operation completely", async () => {
       const success = Object.entries(op.responses).filter(([status]) => status.startsWith("2"));
       if (success.length === 0) problems.push(`${where}: no 2xx response`);
       for (const [status, response] of success) {
-        // JSON, or a Server-Sent Events stream (GET /v1/events/stream, a thread's streamed reply).
-        const body = response.content?.["application/json"] ?? response.content?.["text/event-stream"];
+        // JSON, a Server-Sent Events stream (GET /v1/events/stream, a thread's streamed reply), or a CSV export.
+        const body = response.content?.["application/json"] ?? response.content?.["text/event-stream"] ?? response.content?.["text/csv"];
         if (status !== "204" && !body?.schema) problems.push(`${where}: ${status} has no body schema`);
         if (!response.headers?.["X-RateLimit-Limit"]) problems.push(`${where}: ${status} without X-RateLimit headers`);
       }

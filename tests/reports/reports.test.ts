@@ -88,7 +88,7 @@ describe("/v1/reports/conversations", () => {
 
   test("CSV: one row per bucket or group, machine column names", async () => {
     const res = await app.handle(
-      new Request(`http://localhost/v1/reports/conversations.csv?${range}&bucket=month`, { headers: { authorization: `Bearer ${org.key}` } }),
+      new Request(`http://localhost/v1/reports/conversations/csv?${range}&bucket=month`, { headers: { authorization: `Bearer ${org.key}` } }),
     );
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/csv");
@@ -123,7 +123,7 @@ describe("/v1/reports/conversations", () => {
       },
     ]);
     const grouped = await app.handle(
-      new Request(`http://localhost/v1/reports/conversations.csv?${range}&groupBy=department`, { headers: { authorization: `Bearer ${org.key}` } }),
+      new Request(`http://localhost/v1/reports/conversations/csv?${range}&groupBy=department`, { headers: { authorization: `Bearer ${org.key}` } }),
     );
     const groupRows = parse(await grouped.text());
     expect(groupRows.map((r) => [r.department, r.departmentName, r.conversations])).toEqual([

@@ -55,7 +55,7 @@ export function GamificationPage(props: {
           <input id="g-period" name="period" value={props.period.key} />
         </div>
         <div class="field">
-          <button type="submit">OK</button>
+          <button type="submit">{t("gamification:show")}</button>
         </div>
       </form>
       <p class="muted">{t("gamification:formula", { nps: s.npsWeight, volume: s.volumeWeight, resolution: s.resolutionWeight, time: s.responseTimeWeight })}</p>

@@ -26,7 +26,7 @@ export const reportsApi = new Elysia({ name: "reports-api" })
     },
   })
   .get(
-    "/v1/reports/conversations.csv",
+    "/v1/reports/conversations/csv",
     async ({ caller, query, set }) => {
       const report = await conversationReport(caller, query);
       set.headers["content-type"] = "text/csv; charset=utf-8";
