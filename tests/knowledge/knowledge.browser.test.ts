@@ -31,9 +31,9 @@ test("upload a PDF to a collection → attach it to a workflow → the test chat
   await page.locator("table a", { hasText: "precos.pdf" }).waitFor();
   // Answered at once as pending; the knowledge worker (run here once, as its loop would) indexes it and
   // the open page's table turns Ready by itself (it refreshes while a document is pending).
-  expect(await page.locator(".badge-warn").first().textContent()).toBe("Processing");
+  expect(await page.locator("#documents-table .badge-warn").first().textContent()).toBe("Processing");
   expect(await processPendingDocuments()).toBe(1);
-  await page.locator(".badge-ok", { hasText: "Ready" }).waitFor({ timeout: 10_000 });
+  await page.locator("#documents-table .badge-ok", { hasText: "Ready" }).waitFor({ timeout: 10_000 });
 
   await page.goto(`${server.url}/workflows`);
   await page.fill("#f-name", "Atendente");
