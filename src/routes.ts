@@ -40,6 +40,8 @@ import { complaintsApi } from "@/features/complaints/complaint.api";
 import { complaintsPages } from "@/features/complaints/complaint.pages";
 import { salesApi } from "@/features/sales/sales.api";
 import { salesPages } from "@/features/sales/sales.pages";
+import { collectionsApi } from "@/features/collections/collections.api";
+import { collectionsPages } from "@/features/collections/collections.pages";
 import { labelsPages } from "@/features/labels/label.pages";
 import { changeConversationLabel } from "@/features/labels/label.service";
 import { changeConversationLabel as bulkLabelPort } from "@/features/conversations/inbox.service";
@@ -119,6 +121,8 @@ import { gamificationApi } from "@/features/gamification/gamification.api";
 import { gamificationPages } from "@/features/gamification/gamification.pages";
 import { wireSatisfaction } from "@/features/satisfaction/satisfaction.service";
 import { consentFromInbound } from "@/features/consent/consent.service";
+import { consentApi } from "@/features/consent/consent.api";
+import { campaignsApi } from "@/features/campaigns/campaign.api";
 import { webhookApi } from "@/features/webhooks/webhook.api";
 import { webhookPages } from "@/features/webhooks/webhook.pages";
 import { workflowsApi } from "@/features/workflows/workflow.api";
@@ -205,6 +209,8 @@ const features: AnyElysia[] = [
   gamificationApi,
   gamificationPages,
   cannedRepliesApi,
+  campaignsApi,
+  consentApi,
   cannedRepliesPages,
   departmentsApi,
   departmentsPages,
@@ -223,6 +229,8 @@ const features: AnyElysia[] = [
   complaintsPages,
   salesApi,
   salesPages,
+  collectionsApi,
+  collectionsPages,
   suggestionsApi,
   suggestionsPages,
   announcementsPages,
