@@ -24,7 +24,6 @@ export default {
       body: "Texto",
       bodyHint: "Variáveis: {{variables}} — qualquer campo do contato como contact.nome_do_campo.",
       department: "Departamento (opcional)",
-      departmentHint: "Vazio: oferecida em todas as conversas.",
       mediaId: "Mídia (id de um upload, opcional)",
       mediaIdHint: "O id devolvido por POST /v1/media.",
       create: "Criar resposta rápida",
@@ -44,6 +43,7 @@ export default {
       shortcutFormat: "Use letras minúsculas, números, _ e -, começando por letra ou número.",
       shortcutTaken: "Já existe uma resposta rápida com este atalho.",
       mediaInvalid: "Mídia não encontrada: informe o id de um upload desta organização.",
+      departmentInvalid: "Departamento não encontrado nesta organização.",
     },
   },
   en: {
@@ -68,7 +68,6 @@ export default {
       body: "Text",
       bodyHint: "Variables: {{variables}} — any contact field as contact.field_name.",
       department: "Department (optional)",
-      departmentHint: "Empty: offered in every conversation.",
       mediaId: "Media (an upload's id, optional)",
       mediaIdHint: "The id POST /v1/media returned.",
       create: "Create canned reply",
@@ -88,6 +87,7 @@ export default {
       shortcutFormat: "Use lowercase letters, digits, _ and -, starting with a letter or digit.",
       shortcutTaken: "A canned reply with this shortcut already exists.",
       mediaInvalid: "Media not found: give the id of an upload of this organization.",
+      departmentInvalid: "Department not found in this organization.",
     },
   },
 } satisfies Catalog;

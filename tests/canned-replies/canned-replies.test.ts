@@ -41,7 +41,7 @@ describe("/v1/canned-replies", () => {
       mediaId,
     });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ shortcut: "ola", title: "Saudação", department: null, mediaId });
+    expect(created.body).toMatchObject({ shortcut: "ola", title: "Saudação", departmentId: null, mediaId });
     const second = await api(app, "POST", "/v1/canned-replies", org.key, { shortcut: "prazo", title: "Prazo de entrega", body: "Até 5 dias úteis." });
     expect(second.status).toBe(201);
 
@@ -54,10 +54,19 @@ describe("/v1/canned-replies", () => {
     // `%` is a literal character, not "anything".
     expect((await api(app, "GET", "/v1/canned-replies?q=%25", org.key)).body.data).toEqual([]);
 
-    const patched = await api(app, "PATCH", `/v1/canned-replies/${second.body.id}`, org.key, { department: "Vendas", mediaId: null });
+    const billing = await api(app, "POST", "/v1/departments", org.key, { name: "Financeiro" });
+    const patched = await api(app, "PATCH", `/v1/canned-replies/${second.body.id}`, org.key, { departmentId: billing.body.id, mediaId: null });
     expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ shortcut: "prazo", department: "Vendas", body: "Até 5 dias úteis." });
-    expect((await api(app, "GET", `/v1/canned-replies/${second.body.id}`, org.key)).body.department).toBe("Vendas");
+    expect(patched.body).toMatchObject({ shortcut: "prazo", departmentId: billing.body.id, body: "Até 5 dias úteis." });
+    // The reply follows the department row: renaming the department changes nothing for it.
+    await api(app, "PATCH", `/v1/departments/${billing.body.id}`, org.key, { name: "Cobrança" });
+    expect((await api(app, "GET", `/v1/canned-replies/${second.body.id}`, org.key)).body.departmentId).toBe(billing.body.id);
+    // Another organization's department (or none at all) is a 422 on the field.
+    const foreign = await api(app, "POST", "/v1/departments", other.key, { name: "Vendas" });
+    const refused = await api(app, "PATCH", `/v1/canned-replies/${second.body.id}`, org.key, { departmentId: foreign.body.id });
+    expect(refused.status).toBe(422);
+    expect(JSON.stringify(refused.body)).toContain("departmentId");
+    expect((await api(app, "PATCH", `/v1/canned-replies/${second.body.id}`, org.key, { departmentId: "nope" })).status).toBe(422);
     expect((await api(app, "DELETE", `/v1/canned-replies/${second.body.id}`, org.key)).status).toBe(204);
     expect((await api(app, "GET", `/v1/canned-replies/${second.body.id}`, org.key)).status).toBe(404);
 
@@ -114,7 +123,7 @@ describe("canned reply pages and the inbox reply box", () => {
     expect(await bad.text()).toContain('class="field has-error"');
     const created = await supervisor.postForm(
       "/canned-replies",
-      { shortcut: "tchau", title: "Despedida", body: "Até logo!", department: "", mediaId: "" },
+      { shortcut: "tchau", title: "Despedida", body: "Até logo!", departmentId: "", mediaId: "" },
       { htmx: true },
     );
     expect(created.status).toBe(204);
@@ -155,23 +164,23 @@ describe("canned reply pages and the inbox reply box", () => {
       title: "Boas-vindas",
       body: "Oi {{contact.name}}! Sou {{agent.name}}. Cidade: {{contact.city}}. Plano: {{contact.plan}}.{{contact.missing}}",
     });
+    const agentUser = await createMember(org.organization.id, "agent");
+    // The agent belongs to both departments (an agent sees only their departments' conversations).
+    const vendas = await api(app, "POST", "/v1/departments", org.key, { name: "Vendas", memberIds: [agentUser.id] });
+    const suporte = await api(app, "POST", "/v1/departments", org.key, { name: "Suporte", memberIds: [agentUser.id] });
     const sales = await api(app, "POST", "/v1/canned-replies", org.key, {
       shortcut: "sabado",
       title: "Sábado",
       body: "Vendas abre sábado.",
-      department: "Vendas",
+      departmentId: vendas.body.id,
     });
-    const agentUser = await createMember(org.organization.id, "agent");
     const agent = await signIn(app, agentUser.id, org.organization.id);
 
     // The conversation has no department: only organization-wide replies are offered.
     let list = await (await agent.get(`/inbox/${conv.conversationId}/canned-replies?q=sa`, { htmx: true })).text();
     expect(list).toContain("/saudacao");
     expect(list).not.toContain("/sabado");
-    // Routed to the department named like the replies' (departments are rows; replies match by name).
-    // The agent belongs to both (an agent sees only their departments' conversations).
-    const vendas = await api(app, "POST", "/v1/departments", org.key, { name: "Vendas", memberIds: [agentUser.id] });
-    const suporte = await api(app, "POST", "/v1/departments", org.key, { name: "Suporte", memberIds: [agentUser.id] });
+    // Routed to the reply's department: its replies are offered too.
     await db.update(conversations).set({ departmentId: vendas.body.id }).where(eq(conversations.id, conv.conversationId));
     list = await (await agent.get(`/inbox/${conv.conversationId}/canned-replies?q=sa`, { htmx: true })).text();
     expect(list).toContain("/saudacao");

@@ -5,12 +5,19 @@ import type { cannedReplyJson } from "@/features/canned-replies/canned-reply.ser
 import { CANNED_REPLY_LIMITS } from "@/features/canned-replies/canned-reply.schema";
 import { t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
-import { EmptyState, Field, Time, fieldError } from "../components/ui";
+import { EmptyState, Field, SelectField, Time, fieldError } from "../components/ui";
 
 type PublicCannedReply = ReturnType<typeof cannedReplyJson>;
-export type CannedReplyFormValues = { shortcut?: string; title?: string; body?: string; department?: string; mediaId?: string };
+export type CannedReplyFormValues = { shortcut?: string; title?: string; body?: string; departmentId?: string; mediaId?: string };
+type DepartmentChoice = { id: string; name: string };
 
-export function CannedReplyForm(props: { action: string; values: CannedReplyFormValues; errors?: FieldError[]; submitLabel: string }) {
+export function CannedReplyForm(props: {
+  action: string;
+  values: CannedReplyFormValues;
+  departments: DepartmentChoice[];
+  errors?: FieldError[];
+  submitLabel: string;
+}) {
   const v = props.values;
   const bodyError = fieldError(props.errors, "body");
   return (
@@ -42,13 +49,12 @@ export function CannedReplyForm(props: { action: string; values: CannedReplyForm
         )}
       </div>
       <div class="row">
-        <Field
+        <SelectField
           label={tText("canned-replies:form.department")}
-          name="department"
-          value={v.department}
+          name="departmentId"
+          value={v.departmentId ?? ""}
           errors={props.errors}
-          maxlength={CANNED_REPLY_LIMITS.department}
-          hint={tText("canned-replies:form.departmentHint")}
+          options={[{ value: "", label: tText("canned-replies:allDepartments") }, ...props.departments.map((d) => ({ value: d.id, label: d.name }))]}
         />
         <Field
           label={tText("canned-replies:form.mediaId")}
@@ -67,7 +73,14 @@ export function CannedReplyForm(props: { action: string; values: CannedReplyForm
   );
 }
 
-export function CannedRepliesIndex(props: { admin: AdminContext; csrfToken: string; flash?: Flash; replies: PublicCannedReply[]; canManage: boolean }) {
+export function CannedRepliesIndex(props: {
+  admin: AdminContext;
+  csrfToken: string;
+  flash?: Flash;
+  replies: PublicCannedReply[];
+  departments: DepartmentChoice[];
+  canManage: boolean;
+}) {
   return (
     <AdminLayout title={tText("canned-replies:title")} admin={props.admin} csrfToken={props.csrfToken} active="canned-replies" flash={props.flash}>
       <h1>{t("canned-replies:title")}</h1>
@@ -101,7 +114,7 @@ export function CannedRepliesIndex(props: { admin: AdminContext; csrfToken: stri
                     {r.body.length > 120 ? `${r.body.slice(0, 120)}…` : r.body}
                   </td>
                   <td data-label={tText("canned-replies:columns.department")} safe>
-                    {r.department ?? tText("canned-replies:allDepartments")}
+                    {props.departments.find((d) => d.id === r.departmentId)?.name ?? tText("canned-replies:allDepartments")}
                   </td>
                   <td data-label={tText("canned-replies:columns.updated")}>
                     <Time at={r.updatedAt} />
@@ -115,7 +128,7 @@ export function CannedRepliesIndex(props: { admin: AdminContext; csrfToken: stri
       {props.canManage ? (
         <>
           <h2>{t("canned-replies:newReply")}</h2>
-          <CannedReplyForm action="/canned-replies" values={{}} submitLabel={tText("canned-replies:form.create")} />
+          <CannedReplyForm action="/canned-replies" values={{}} departments={props.departments} submitLabel={tText("canned-replies:form.create")} />
         </>
       ) : (
         ""
@@ -130,6 +143,7 @@ export function CannedReplyShow(props: {
   flash?: Flash;
   reply: PublicCannedReply;
   values: CannedReplyFormValues;
+  departments: DepartmentChoice[];
   canManage: boolean;
 }) {
   const r = props.reply;
@@ -141,7 +155,12 @@ export function CannedReplyShow(props: {
       <h1 safe>{`/${r.shortcut} — ${r.title}`}</h1>
       {props.canManage ? (
         <>
-          <CannedReplyForm action={`/canned-replies/${r.id}`} values={props.values} submitLabel={tText("common:actions.save")} />
+          <CannedReplyForm
+            action={`/canned-replies/${r.id}`}
+            values={props.values}
+            departments={props.departments}
+            submitLabel={tText("common:actions.save")}
+          />
           <form
             method="post"
             action={`/canned-replies/${r.id}/delete`}

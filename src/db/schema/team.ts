@@ -1,5 +1,6 @@
 import { index, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, tstz, updatedAt } from "./columns";
+import { departments } from "./departments";
 import { media } from "./media";
 import { organizations, ROLES, users } from "./tenancy";
 
@@ -15,8 +16,8 @@ export const cannedReplies = pgTable(
     organizationId: uuid()
       .notNull()
       .references(() => organizations.id, { onDelete: "cascade" }),
-    /** Null: for the whole organization; else only offered in conversations of this department (matches the name of the conversation's department). */
-    department: text(),
+    /** Null: for the whole organization; else only offered in conversations routed to this department. */
+    departmentId: uuid().references(() => departments.id, { onDelete: "cascade" }),
     /** Typed after `/` in the reply box; unique per organization. */
     shortcut: text().notNull(),
     title: text().notNull(),

@@ -14,6 +14,7 @@ import {
   cannedReplyJson,
   createCannedReply,
   deleteCannedReply,
+  departmentChoices,
   getCannedReply,
   listCannedReplies,
   renderCannedReply,
@@ -30,13 +31,13 @@ function formValues(body: FormBody): CannedReplyFormValues {
     shortcut: formText(body.shortcut),
     title: formText(body.title),
     body: formText(body.body),
-    department: formText(body.department),
+    departmentId: formText(body.departmentId),
     mediaId: formText(body.mediaId),
   };
 }
 
 function valuesOf(r: CannedReply): CannedReplyFormValues {
-  return { shortcut: r.shortcut, title: r.title, body: r.body, department: r.department ?? "", mediaId: r.mediaId ?? "" };
+  return { shortcut: r.shortcut, title: r.title, body: r.body, departmentId: r.departmentId ?? "", mediaId: r.mediaId ?? "" };
 }
 
 /** The canned replies' admin pages (supervisors and above write, agents read) and the inbox reply box's `/shortcut` endpoints. */
@@ -51,6 +52,7 @@ export const cannedRepliesPages = new Elysia({ name: "canned-replies-pages" })
         csrfToken,
         flash: takeFlash(cookie),
         replies: (await listCannedReplies(admin)).map(cannedReplyJson),
+        departments: await departmentChoices(admin),
         canManage: can.manageCannedReplies(admin.role),
       }),
     { member: "agent" },
@@ -59,8 +61,9 @@ export const cannedRepliesPages = new Elysia({ name: "canned-replies-pages" })
     "/canned-replies",
     async ({ admin, body, request, set, cookie }) => {
       const values = formValues(formFields(body));
+      const departments = await departmentChoices(admin);
       const rerender = (errors: FieldError[]) =>
-        unprocessable(set, () => CannedReplyForm({ action: "/canned-replies", values, errors, submitLabel: tText("canned-replies:form.create") }));
+        unprocessable(set, () => CannedReplyForm({ action: "/canned-replies", values, departments, errors, submitLabel: tText("canned-replies:form.create") }));
       const parsed = parseForm(createCannedReplySchema, values);
       if (!parsed.ok) return rerender(parsed.errors);
       const created = await attemptForm(() => createCannedReply(admin, parsed.value));
@@ -80,6 +83,7 @@ export const cannedRepliesPages = new Elysia({ name: "canned-replies-pages" })
         flash: takeFlash(cookie),
         reply: cannedReplyJson(reply),
         values: valuesOf(reply),
+        departments: await departmentChoices(admin),
         canManage: can.manageCannedReplies(admin.role),
       });
     },
@@ -91,8 +95,9 @@ export const cannedRepliesPages = new Elysia({ name: "canned-replies-pages" })
       await getCannedReply(admin, params.id);
       const values = formValues(formFields(body));
       const action = `/canned-replies/${params.id}`;
+      const departments = await departmentChoices(admin);
       const rerender = (errors: FieldError[]) =>
-        unprocessable(set, () => CannedReplyForm({ action, values, errors, submitLabel: tText("common:actions.save") }));
+        unprocessable(set, () => CannedReplyForm({ action, values, departments, errors, submitLabel: tText("common:actions.save") }));
       const parsed = parseForm(createCannedReplySchema, values);
       if (!parsed.ok) return rerender(parsed.errors);
       const saved = await attemptForm(() => updateCannedReply(admin, params.id, parsed.value));

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { tText } from "@/lib/i18n";
 
-export const CANNED_REPLY_LIMITS = { shortcut: 40, title: 120, body: 4096, department: 100, search: 40, suggestions: 8 } as const;
+export const CANNED_REPLY_LIMITS = { shortcut: 40, title: 120, body: 4096, search: 40, suggestions: 8 } as const;
 
 /** Form fields arrive as "" when not set; JSON may send null. Both mean "none". */
 const blankToNull = (v: unknown) => (v === "" ? null : v);
@@ -16,8 +16,8 @@ export const createCannedReplySchema = z.object({
     .regex(/^[a-z0-9][a-z0-9_-]*$/, { error: () => tText("canned-replies:errors.shortcutFormat") }),
   title: z.string().trim().min(1).max(CANNED_REPLY_LIMITS.title),
   body: z.string().trim().min(1).max(CANNED_REPLY_LIMITS.body),
-  /** Null: offered in every conversation; else only in conversations of this department. */
-  department: z.preprocess(blankToNull, z.string().trim().min(1).max(CANNED_REPLY_LIMITS.department).nullable()).optional(),
+  /** Null: offered in every conversation; else only in conversations routed to this department (an id of the organization's). */
+  departmentId: z.preprocess(blankToNull, z.uuid({ error: () => tText("canned-replies:errors.departmentInvalid") }).nullable()).optional(),
   /** An upload's id (POST /v1/media) sent along with the text. */
   mediaId: z.preprocess(blankToNull, z.uuid({ error: () => tText("canned-replies:errors.mediaInvalid") }).nullable()).optional(),
 });

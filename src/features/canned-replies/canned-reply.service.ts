@@ -1,6 +1,6 @@
 import { and, asc, eq, ilike, isNull, or, type SQL } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
-import { cannedReplies, contacts } from "@/db/schema";
+import { cannedReplies, contacts, departments } from "@/db/schema";
 import { can } from "@/auth/roles";
 import type { Caller } from "@/lib/caller";
 import { AppError, forbidden, pgCode, validationFailed } from "@/lib/errors";
@@ -22,7 +22,7 @@ export function cannedReplyJson(r: CannedReply) {
     shortcut: r.shortcut,
     title: r.title,
     body: r.body,
-    department: r.department,
+    departmentId: r.departmentId,
     mediaId: r.mediaId,
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
@@ -41,11 +41,11 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
  * The organization's canned replies by shortcut; `q` matches the start of the shortcut or any part of
- * the title; `department` (a conversation's) keeps the organization-wide ones and that department's.
+ * the title; `departmentId` (a conversation's) keeps the organization-wide ones and that department's.
  */
 export async function listCannedReplies(
   caller: Caller,
-  opts: { q?: string; department?: string | null; limit?: number } = {},
+  opts: { q?: string; departmentId?: string | null; limit?: number } = {},
   tx: DbOrTx = db,
 ): Promise<CannedReply[]> {
   const where: SQL[] = [eq(cannedReplies.organizationId, organizationOf(caller))];
@@ -53,9 +53,11 @@ export async function listCannedReplies(
     const q = likeEscape(opts.q.toLowerCase());
     where.push(or(ilike(cannedReplies.shortcut, `${q}%`), ilike(cannedReplies.title, `%${q}%`))!);
   }
-  if (opts.department !== undefined) {
+  if (opts.departmentId !== undefined) {
     where.push(
-      opts.department === null ? isNull(cannedReplies.department) : or(isNull(cannedReplies.department), eq(cannedReplies.department, opts.department))!,
+      opts.departmentId === null
+        ? isNull(cannedReplies.departmentId)
+        : or(isNull(cannedReplies.departmentId), eq(cannedReplies.departmentId, opts.departmentId))!,
     );
   }
   const query = tx
@@ -90,6 +92,26 @@ async function checkMedia(caller: Caller, mediaId: string | null | undefined): P
   }
 }
 
+/** The organization's departments a reply can be limited to, by name (the form's choices and the list's names). */
+export async function departmentChoices(caller: Caller, tx: DbOrTx = db): Promise<{ id: string; name: string }[]> {
+  return tx
+    .select({ id: departments.id, name: departments.name })
+    .from(departments)
+    .where(eq(departments.organizationId, organizationOf(caller)))
+    .orderBy(asc(departments.name));
+}
+
+/** The department must be one of the caller's organization; anything else is a 422 on `departmentId`. */
+async function checkDepartment(caller: Caller, departmentId: string | null | undefined, tx: DbOrTx): Promise<void> {
+  if (!departmentId) return;
+  const [row] = await tx
+    .select({ id: departments.id })
+    .from(departments)
+    .where(and(eq(departments.id, departmentId), eq(departments.organizationId, organizationOf(caller))))
+    .limit(1);
+  if (!row) throw validationFailed([{ path: "departmentId", message: tText("canned-replies:errors.departmentInvalid") }]);
+}
+
 /** A taken shortcut is a 422 on the shortcut field, in the reader's language. */
 async function uniqueShortcut<T>(write: PromiseLike<T>): Promise<T> {
   try {
@@ -105,10 +127,11 @@ export async function createCannedReply(caller: Caller, input: CreateCannedReply
   await checkMedia(caller, input.mediaId);
   const organizationId = organizationOf(caller);
   return inTransaction(tx, async (tx) => {
+    await checkDepartment(caller, input.departmentId, tx);
     const [row] = await uniqueShortcut(
       tx
         .insert(cannedReplies)
-        .values({ organizationId, ...input, department: input.department ?? null, mediaId: input.mediaId ?? null })
+        .values({ organizationId, ...input, departmentId: input.departmentId ?? null, mediaId: input.mediaId ?? null })
         .returning(),
     );
     await auditChange(tx, organizationId, caller, "canned_reply.created", { type: "canned_reply", id: row!.id }, { shortcut: row!.shortcut });
@@ -123,6 +146,7 @@ export async function updateCannedReply(caller: Caller, id: string, patch: Updat
     const current = await getCannedReply(caller, id, tx);
     if (Object.keys(patch).length === 0) return current;
     await checkMedia(caller, patch.mediaId);
+    await checkDepartment(caller, patch.departmentId, tx);
     const [row] = await uniqueShortcut(
       tx
         .update(cannedReplies)
@@ -155,7 +179,7 @@ export async function deleteCannedReply(caller: Caller, id: string, tx?: DbOrTx)
 /** The replies the reply box offers for `/q` in a conversation (its department's and the organization-wide ones). */
 export async function suggestCannedReplies(caller: Caller, conversationId: string, q: string): Promise<CannedReply[]> {
   const row = await getConversation(caller, conversationId);
-  return listCannedReplies(caller, { q, department: (row.department?.name ?? null), limit: CANNED_REPLY_LIMITS.suggestions });
+  return listCannedReplies(caller, { q, departmentId: row.conversation.departmentId, limit: CANNED_REPLY_LIMITS.suggestions });
 }
 
 /**
@@ -197,7 +221,7 @@ export async function renderCannedReply(
 ): Promise<{ reply: CannedReply; text: string; media: Awaited<ReturnType<typeof attachmentOf>> }> {
   const row = await getConversation(caller, conversationId);
   const reply = await getCannedReply(caller, replyId);
-  if (reply.department !== null && reply.department !== (row.department?.name ?? null)) throw notFound();
+  if (reply.departmentId !== null && reply.departmentId !== row.conversation.departmentId) throw notFound();
   const [contact] = await db
     .select({ name: contacts.name, phone: contacts.phone, metadata: contacts.metadata })
     .from(contacts)

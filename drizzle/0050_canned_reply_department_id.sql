@@ -1,0 +1,2 @@
+ALTER TABLE "canned_replies" ADD COLUMN "department_id" uuid;--> statement-breakpoint
+ALTER TABLE "canned_replies" ADD CONSTRAINT "canned_replies_department_id_departments_id_fk" FOREIGN KEY ("department_id") REFERENCES "public"."departments"("id") ON DELETE cascade ON UPDATE no action;
