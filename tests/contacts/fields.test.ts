@@ -153,5 +153,8 @@ describe("contact page", () => {
     const agent = await createMember(org.organization.id, "agent");
     const agentClient = await signIn(app, agent.id, org.organization.id);
     expect((await agentClient.postForm("/contacts/fields", { key: "x", label: "X", type: "text" })).status).toBe(403);
+    // Agents still edit the values.
+    res = await agentClient.postForm(`/contacts/${c.body.id}`, { name: "Page", tags: "", city: "Niterói", state: "RJ" });
+    expect(res.status).toBeLessThan(400);
   });
 });

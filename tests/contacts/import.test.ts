@@ -179,7 +179,7 @@ describe("CSV import", () => {
     await api(app, "POST", `/v1/contact-imports/${up.body.id}/start`, other.key, { mapping: up.body.mapping });
     await processDueImports();
     const back = parse((await text("/v1/contact-export", other.key)).text, { bom: true, columns: true }) as Record<string, string>[];
-    const strip = (r: Record<string, string>) => ({ ...r, created_at: "", last_interaction_at: "" });
+    const strip = (r: Record<string, string>): Record<string, string> => ({ ...r, created_at: "", last_interaction_at: "" });
     expect(back.map(strip).sort((a, b) => a.phone!.localeCompare(b.phone!))).toEqual(rows.map(strip).sort((a, b) => a.phone!.localeCompare(b.phone!)));
 
     const filtered = parse((await text("/v1/contact-export?city=Campinas", org.key)).text, { bom: true, columns: true }) as unknown[];

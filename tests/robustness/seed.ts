@@ -105,6 +105,14 @@ export async function seedOrganization(app: App, orgName: string) {
     api(app, "POST", "/v1/canned-replies", key, { shortcut: "hello", title: "Hello", body: "Olá {{contact.name}}" }),
     "canned reply",
   );
+  // A custom contact field, a saved segment and an uploaded (not started) CSV import.
+  const contactField = await ok(api(app, "POST", "/v1/contact-fields", key, { key: "plano", label: "Plano", type: "text" }), "contact field");
+  const segment = await ok(api(app, "POST", "/v1/segments", key, { name: "Sweep segment", filter: { tags: ["vip"] } }), "segment");
+  const importForm = new FormData();
+  importForm.append("file", new File(["telefone,nome\n+5511999990001,Ana\n"], "contacts.csv", { type: "text/csv" }));
+  const contactImport = (await (
+    await app.handle(new Request("http://localhost/v1/contact-imports", { method: "POST", headers: { authorization: `Bearer ${key}` }, body: importForm }))
+  ).json()) as { id: string };
   // A conversation label and a complaint (ouvidoria) opened from the conversation.
   const label = await ok(api(app, "POST", "/v1/labels", key, { name: "VIP", color: "#aa00ff" }), "label");
   const complaint = await ok(
@@ -113,6 +121,10 @@ export async function seedOrganization(app: App, orgName: string) {
   );
   // A sales plan and a lead from the conversation (the pipeline).
   const salesPlan = await ok(api(app, "POST", "/v1/sales/plans", key, { name: "Fibra", priceCents: 9990 }), "sales plan");
+  const paymentPromise = await ok(
+    api(app, "POST", "/v1/collections/promises", key, { conversationId: conversation.id, amountCents: 1000, dueDate: "2031-01-10" }),
+    "payment promise",
+  );
   const salesLead = await ok(api(app, "POST", "/v1/sales/leads", key, { conversationId: conversation.id, title: "Fibra na loja" }), "sales lead");
   const owner = memberCaller(org.user.id, orgId, "owner");
   // A department (queue): business hours and auto-assignment routes hang below it.
@@ -197,10 +209,14 @@ export async function seedOrganization(app: App, orgName: string) {
       invitation: invitation.id,
       session: otherSession.publicId,
       cannedReply: cannedReply.id as string,
+      contactField: contactField.id as string,
+      segment: segment.id as string,
+      contactImport: contactImport.id,
       label: label.id as string,
       complaint: complaint.id as string,
       salesPlan: salesPlan.id as string,
       salesLead: salesLead.id as string,
+      paymentPromise: paymentPromise.id as string,
       announcement: announcement.id,
       department: department!.id,
       agentChat: agentChat.id,

@@ -106,6 +106,9 @@ export function kindOf(
     tools: "tool",
     media: "media",
     "canned-replies": "cannedReply",
+    "contact-fields": "contactField",
+    "contact-imports": "contactImport",
+    segments: "segment",
     labels: "label",
     complaints: "complaint",
     departments: "department",
@@ -121,7 +124,10 @@ export function kindOf(
   if (segments[0] === "alerts") return segments[1] === "targets" ? "department" : "alert";
   if (segments[0] === "satisfaction") return segments[1] === "surveys" ? "department" : "feedback";
   if (segments[0] === "gamification") return "member";
+  if (segments[0] === "contacts" && segments[1] === "fields") return "contactField";
+  if (segments[0] === "contacts" && segments[1] === "import") return "contactImport";
   if (segments[0] === "monitor") return segments[1] === "alerts" ? "alert" : "conversation";
+  if (segments[0] === "collections") return "paymentPromise";
   if (segments[0] === "sales") return segments[1] === "plans" ? "salesPlan" : "salesLead";
   // An instance's greeting menu lives on the departments pages.
   if (segments[0] === "departments" && segments[1] === "menus") return "instance";

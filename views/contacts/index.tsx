@@ -116,6 +116,11 @@ export function ContactsPage(props: Props) {
     <AdminLayout title={tText("contacts:title")} admin={props.admin} csrfToken={props.csrfToken} active="contacts" flash={props.flash}>
       <link rel="stylesheet" href="/static/inbox.css" />
       <h1>{t("contacts:title")}</h1>
+      <p class="row">
+        <a href="/contacts/import">{t("contacts:book.import.title")}</a>
+        <a href="/segments">{t("segments:title")}</a>
+        <a href="/contacts/fields">{t("contacts:book.customFields.title")}</a>
+      </p>
       <NewContactFormView csrfToken={props.csrfToken} form={props.form} />
       {/* biome-ignore lint/a11y/useSemanticElements: <search> is too new for the browsers our users keep; role="search" says the same. */}
       <form

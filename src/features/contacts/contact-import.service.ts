@@ -410,7 +410,7 @@ export function cleanRow(
   const reject = (reason: string) => ({ line: row.line, reason });
   const phoneText = cell("phone");
   if (!phoneText) return reject(tText("contacts:book.reasons.phoneMissing"));
-  const phone = phoneText.length <= 40 ? parsePhone(phoneText) : null;
+  const phone = phoneText.length <= 40 ? importPhone(phoneText) : null;
   if (!phone) return reject(tText("contacts:book.reasons.phoneInvalid"));
   const name = cell("name");
   if (name.length > CONTACT_LIMITS.nameMax) return reject(tText("contacts:book.reasons.nameTooLong"));
@@ -454,6 +454,17 @@ export function cleanRow(
     tags: tags?.success ? tags.data : [],
     customFields: custom.values,
   };
+}
+
+/**
+ * Spreadsheets hold Brazilian numbers in national form: `(81) 98888-1111` or 10–11 bare digits are read
+ * as Brazilian first (lib/phone alone reads `81988881111` as a valid Japanese number); anything with a
+ * `+` or a country code goes through lib/phone as it is.
+ */
+function importPhone(text: string): string | null {
+  const digits = text.replace(/\D/g, "");
+  const national = !text.trim().startsWith("+") && (text.trim().startsWith("(") || digits.length === 10 || digits.length === 11);
+  return (national ? parsePhone(`+55${digits}`) : null) ?? parsePhone(text);
 }
 
 /** A later row of the same person in one batch fills in what the earlier one left empty or overrides it. */
