@@ -121,7 +121,7 @@ describe("CSV import", () => {
     expect(byPhone.has("+5511977770007")).toBe(false);
     expect(byPhone.has("+5511977770008")).toBe(false);
 
-    const report = await text(`/v1/contact-imports/${up.body.id}/rejects.csv`, org.key);
+    const report = await text(`/v1/contact-imports/${up.body.id}/rejects`, org.key);
     expect(report.status).toBe(200);
     expect(report.type).toContain("text/csv");
     const rows = parse(report.text, { bom: true }) as string[][];
@@ -136,7 +136,7 @@ describe("CSV import", () => {
       ["12", "the CPF/CNPJ belongs to another contact"],
     ]);
     expect(rows.length - 1).toBe(done.body.rejected);
-    expect((await text(`/v1/contact-imports/${up.body.id}/rejects.csv`, other.key)).status).toBe(404);
+    expect((await text(`/v1/contact-imports/${up.body.id}/rejects`, other.key)).status).toBe(404);
   });
 
   test("a crashed import resumes from its checkpoint without writing a row twice", async () => {

@@ -123,13 +123,13 @@ export const contactBookApi = new Elysia({ name: "contact-book-api" })
         tags,
         summary: "Start a contact import with a column mapping",
         description:
-          "`mapping`: column index (as a string) → `phone` (required), `name`, `document`, `email`, `address`, `city`, `state`, `zipCode`, `notes`, `tags` or `custom:<key>`. Runs in the background: contacts are matched by canonical phone, then by CPF/CNPJ; empty cells leave a field as it is; tags are added. Rejected rows are listed with their line and reason at `/rejects.csv`. 409 when already started.",
+          "`mapping`: column index (as a string) → `phone` (required), `name`, `document`, `email`, `address`, `city`, `state`, `zipCode`, `notes`, `tags` or `custom:<key>`. Runs in the background: contacts are matched by canonical phone, then by CPF/CNPJ; empty cells leave a field as it is; tags are added. Rejected rows are listed with their line and reason at `/rejects` (CSV). 409 when already started.",
         responses: ok(importJsonSchema, 202),
       },
     },
   )
   .get(
-    "/v1/contact-imports/:id/rejects.csv",
+    "/v1/contact-imports/:id/rejects",
     async ({ caller, params }) => {
       const pages = importRejects(caller, params.id);
       // Reads the import (404 for another organization's) before the answer starts.
