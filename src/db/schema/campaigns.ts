@@ -123,7 +123,7 @@ export const campaignSends = pgTable(
 
 /**
  * The pacing slot of one sending number in one campaign, shared by every process: a send locks the
- * row (FOR UPDATE SKIP LOCKED), checks `nextAt` and the day's count, and moves them in the same
+ * row (FOR UPDATE), checks `nextAt` and the day's count, and moves them in the same
  * transaction as the message it queues.
  */
 export const campaignPacing = pgTable(

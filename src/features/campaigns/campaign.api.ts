@@ -97,7 +97,7 @@ export const campaignsApi = new Elysia({ name: "campaigns-api" })
     detail: { tags, summary: "Every target with its state, reason and times (first 10 000; the CSV has all)", responses: ok(campaignReportSchema) },
   })
   .get(
-    "/v1/campaigns/:id/report.csv",
+    "/v1/campaigns/:id/export",
     async ({ caller, params }) =>
       new Response(await campaignReportCsv(caller, params.id), {
         headers: { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="campaign-${params.id}.csv"` },

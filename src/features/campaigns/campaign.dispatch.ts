@@ -12,8 +12,8 @@ import { ageInDays, dailyCapFor, gapMs, localTime, sendingAllowed, variantIndexF
 
 /**
  * The campaign sender. Every process runs `dispatchDue` periodically; a pass walks the due pacing slots
- * (one per campaign and sending number). A slot is taken with FOR UPDATE SKIP LOCKED, so two processes
- * never use the same slot at once, and in the same transaction the slot's next time and day count move,
+ * (one per campaign and sending number). A slot is taken with a row lock (FOR UPDATE), so two processes
+ * never use the same slot at once (the second waits, then finds the slot no longer due), and in the same transaction the slot's next time and day count move,
  * the target's message is queued on the outbound queue and the (target, attempt) idempotency row is
  * written: a crash commits all of it or none of it, so nothing is sent twice or lost. The rate therefore
  * holds across processes without Redis: the slot row is the token.
@@ -66,7 +66,7 @@ async function takeSlot(tx: DbOrTx, now: Date, seen: string[]): Promise<Slot | n
       where c.status = 'running' and p.next_at <= ${now.toISOString()}::timestamptz ${seenKeys}
       order by p.next_at
       limit 1
-      for update of p skip locked`),
+      for update of p`),
   );
   if (!row) return null;
   const [campaign] = await tx.select().from(campaigns).where(eq(campaigns.id, row.campaign_id));
@@ -94,7 +94,7 @@ async function nextTarget(tx: DbOrTx, campaignId: string, now: Date): Promise<Ca
     )
     .orderBy(asc(campaignTargets.position))
     .limit(1)
-    .for("update", { skipLocked: true });
+    .for("update");
   return target;
 }
 
