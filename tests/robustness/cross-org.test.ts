@@ -66,6 +66,7 @@ function validBody(r: Route): Body {
     "PATCH /v1/contact-fields/:id": { label: "Renamed" },
     "POST /v1/contact-imports/:id/start": { mapping: { "0": "phone" } },
     "PATCH /v1/segments/:id": { name: "Renamed" },
+    "POST /v1/contacts/:id/consent": { kind: "opt_in" },
     "PATCH /v1/labels/:id": { name: "Renamed" },
     "POST /v1/conversations/:id/labels": { labelId: A?.ids.label ?? "" },
     "PATCH /v1/complaints/:id": { status: "in_progress" },

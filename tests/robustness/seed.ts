@@ -108,6 +108,17 @@ export async function seedOrganization(app: App, orgName: string) {
   // A custom contact field, a saved segment and an uploaded (not started) CSV import.
   const contactField = await ok(api(app, "POST", "/v1/contact-fields", key, { key: "plano", label: "Plano", type: "text" }), "contact field");
   const segment = await ok(api(app, "POST", "/v1/segments", key, { name: "Sweep segment", filter: { tags: ["vip"] } }), "segment");
+  const campaign = await ok(
+    api(app, "POST", "/v1/campaigns", key, {
+      name: "Sweep campaign",
+      audience: { source: "csv", csv: "telefone,nome\n+5511999990002,Bia\n" },
+      message: { body: "Oi {{nome}}" },
+      instanceIds: [instance.id],
+      activeHours: { weekdays: [1, 2, 3, 4, 5], start: "09:00", end: "18:00" },
+      pacing: { perMinute: 5, dailyCap: 100 },
+    }),
+    "campaign",
+  );
   const importForm = new FormData();
   importForm.append("file", new File(["telefone,nome\n+5511999990001,Ana\n"], "contacts.csv", { type: "text/csv" }));
   const contactImport = (await (
@@ -211,6 +222,7 @@ export async function seedOrganization(app: App, orgName: string) {
       cannedReply: cannedReply.id as string,
       contactField: contactField.id as string,
       segment: segment.id as string,
+      campaign: campaign.id as string,
       contactImport: contactImport.id,
       label: label.id as string,
       complaint: complaint.id as string,

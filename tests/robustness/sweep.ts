@@ -109,6 +109,7 @@ export function kindOf(
     "contact-fields": "contactField",
     "contact-imports": "contactImport",
     segments: "segment",
+    campaigns: "campaign",
     labels: "label",
     complaints: "complaint",
     departments: "department",
