@@ -18,6 +18,7 @@ export const BENCH_ROWS = [
   "inbox.search_p95",
   "knowledge.top3_hit_rate_fts",
   "knowledge.top3_hit_rate_hybrid",
+  "reports.conversations_p95",
   "app.rss_peak",
 ] as const;
 

@@ -584,6 +584,14 @@ try {
     for (const row of await knowledgeRows((name) => createOrganization(user.id, name))) put(row);
   });
 
+  // Reports over 1 M conversations (tests/bench/reports.ts): a year's report from the daily rollup, p95 < 500 ms.
+  await scenario(["reports.conversations_p95"], "reports", quick ? 60_000 : 900_000, async () => {
+    const { reportRows } = await import("./reports");
+    for (const row of await reportRows((name) => createOrganization(user.id, name), quick ? 20_000 : 1_000_000)) {
+      put({ ...row, ratio: null, pass: row.figure !== null && row.figure < 500 });
+    }
+  });
+
   // 4. Admin pages with many messages and deliveries (1 M each in full mode), seeded in SQL. Before the
   // inbound runs: their overload would still be draining, and ingestion then meets a full database.
   const pageRows: BenchRowId[] = ["pages.inbox_p95", "pages.inbox_conversation_p95", "pages.delivery_log_p95"];

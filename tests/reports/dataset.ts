@@ -22,7 +22,7 @@ export async function seedDataset(app: App, org: Awaited<ReturnType<typeof setup
     .insert(departments)
     .values({ organizationId, name: `Suporte ${phonePrefix}` })
     .returning();
-  const convs = [];
+  const convs: Awaited<ReturnType<typeof inbound>>[] = [];
   for (let i = 1; i <= 5; i++) convs.push(await inbound(app, org.key, instanceId, { from: `${phonePrefix}${i}`, text: "oi" }));
   await db.delete(conversationCycles).where(eq(conversationCycles.organizationId, organizationId));
   const cycle = (
