@@ -38,7 +38,9 @@ async function processDocument(job: Job): Promise<void> {
     .innerJoin(organizations, eq(organizations.id, knowledgeDocuments.organizationId))
     .where(eq(knowledgeDocuments.id, job.id))
     .limit(1);
-  if (!row || row.doc.status !== "pending") return;
+  // Gone (deleted meanwhile) or no longer pending (done by another pass): nothing to do.
+  if (!row) return;
+  if (row.doc.status !== "pending") return;
   await withLocale({ locale: row.locale, timeZone: row.timeZone }, () => processInLocale(job, row.doc));
 }
 
