@@ -121,6 +121,14 @@ export default {
         created: "Plano de venda criado",
         updated: "Plano de venda alterado",
       },
+      payment_promise: {
+        created: "Promessa de pagamento registrada",
+        updated: "Promessa de pagamento alterada",
+        fulfilled: "Promessa de pagamento paga",
+        broken: "Promessa de pagamento quebrada",
+        reopened: "Promessa de pagamento voltou a pendente",
+        reminded: "Lembrete de promessa de pagamento enviado",
+      },
       alert: {
         resolved: "Alerta resolvido",
         settings_updated: "Palavras de urgência alteradas",
@@ -466,6 +474,14 @@ export default {
       sales_plan: {
         created: "Sales plan created",
         updated: "Sales plan updated",
+      },
+      payment_promise: {
+        created: "Payment promise recorded",
+        updated: "Payment promise updated",
+        fulfilled: "Payment promise paid",
+        broken: "Payment promise broken",
+        reopened: "Payment promise back to pending",
+        reminded: "Payment promise reminder sent",
       },
       alert: {
         resolved: "Alert resolved",

@@ -10,6 +10,7 @@ import campaigns from "./campaigns";
 import labels from "./labels";
 import complaints from "./complaints";
 import sales from "./sales";
+import collections from "./collections";
 import businessHours from "./business-hours";
 import availability from "./availability";
 import departments from "./departments";
@@ -67,6 +68,7 @@ export const catalogs = {
   labels,
   complaints,
   sales,
+  collections,
   knowledge,
   "business-hours": businessHours,
   availability,

@@ -24,6 +24,7 @@ const NAV: NavItem[] = [
   { href: "/labels", label: "shell:nav.labels", key: "labels" },
   { href: "/complaints", label: "shell:nav.complaints", key: "complaints" },
   { href: "/sales", label: "sales:nav", key: "sales" },
+  { href: "/collections/promises", label: "collections:nav", key: "collections" },
   { href: "/departments", label: "departments:nav", key: "departments", visible: (a) => roleAtLeast(a.role, "supervisor") },
   { href: "/business-hours", label: "shell:nav.businessHours", key: "business-hours", visible: (a) => roleAtLeast(a.role, "supervisor") },
   { href: "/availability", label: "shell:nav.availability", key: "availability", visible: (a) => roleAtLeast(a.role, "supervisor") },

@@ -247,7 +247,12 @@ function builtinTool(name: BuiltinTool, ctx: TurnContext, config: ToolsConfig, r
     case "register_payment_promise":
       return tool({
         description: tText("tools:builtin.register_payment_promise.description"),
-        inputSchema: z.object({ amount: z.number().positive().max(1e11), dueDate: isoDay.describe("YYYY-MM-DD"), notes: z.string().max(2000).optional() }),
+        inputSchema: z.object({
+          amount: z.number().positive().max(1e11),
+          dueDate: isoDay.describe("YYYY-MM-DD"),
+          method: z.enum(["boleto", "pix", "card", "other"]).optional(),
+          notes: z.string().max(2000).optional(),
+        }),
         execute: (input) =>
           run(async () => {
             // A day that exists: Date.parse rolls 2025-02-30 over to March, which Postgres then refuses.

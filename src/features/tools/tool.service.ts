@@ -3,6 +3,7 @@ import { db, type DbOrTx } from "@/db/client";
 import { aiTools, complaints, contacts, followUpTasks, paymentPromises, salesLeads, type HttpToolHeader } from "@/db/schema";
 import { moveContactComplaints, openAiComplaint } from "@/features/complaints/complaint.service";
 import { createAiLead, moveContactLeads } from "@/features/sales/sales.service";
+import { createAiPromise, moveContactPromises } from "@/features/collections/promise.service";
 import { auditChange, inTransaction } from "@/features/audit/audit.service";
 import type { Caller } from "@/lib/caller";
 import { organizationOf } from "@/lib/tenant";
@@ -166,12 +167,9 @@ export async function openComplaint(ref: RecordRef, input: { subject: string; de
   return openAiComplaint(ref, input);
 }
 
-export async function registerPaymentPromise(ref: RecordRef, input: { amount: number; dueDate: string; notes?: string }) {
-  const [row] = await db
-    .insert(paymentPromises)
-    .values({ ...ref, amount: input.amount.toFixed(2), dueDate: input.dueDate, notes: input.notes ?? null })
-    .returning();
-  return row!;
+/** The collections feature owns promises (reminders, broken tracking); the AI captures one through it. */
+export async function registerPaymentPromise(ref: RecordRef, input: { amount: number; dueDate: string; notes?: string; method?: "boleto" | "pix" | "card" | "other" }) {
+  return createAiPromise(ref, input);
 }
 
 export async function scheduleFollowUpTask(ref: RecordRef, input: { dueAt: Date; note: string }) {
@@ -246,9 +244,8 @@ export async function recentRecords(organizationId: string, limit = 20): Promise
 
 /** A merged contact's AI records follow it to the contact it was merged into (contacts' identity service calls this in its transaction). */
 export async function moveContactRecords(fromContactId: string, toContactId: string, tx: DbOrTx): Promise<void> {
-  for (const table of [paymentPromises, followUpTasks]) {
-    await tx.update(table).set({ contactId: toContactId }).where(eq(table.contactId, fromContactId));
-  }
+  await tx.update(followUpTasks).set({ contactId: toContactId }).where(eq(followUpTasks.contactId, fromContactId));
+  await moveContactPromises(fromContactId, toContactId, tx);
   await moveContactComplaints(fromContactId, toContactId, tx);
   await moveContactLeads(fromContactId, toContactId, tx);
 }
