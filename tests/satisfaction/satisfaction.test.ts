@@ -7,10 +7,9 @@ import { createApp } from "@/app";
 import { db } from "@/db/client";
 import { auditLogs, conversations, departments, messages, satisfactionFeedback, workflows } from "@/db/schema";
 import { parseNpsScore } from "@/features/satisfaction/nps-answer";
-import { feedbackJson, listContactAnswers, npsCategory, npsOf } from "@/features/satisfaction/satisfaction.service";
-import { ContactNpsAnswers } from "@views/satisfaction/_contact-answers";
+import { npsCategory, npsOf } from "@/features/satisfaction/satisfaction.service";
 import { api } from "../helpers/client";
-import { createMember, memberCaller, setupOrg, signIn } from "../helpers/factories";
+import { createMember, setupOrg, signIn } from "../helpers/factories";
 import { waitFor } from "../helpers/wait";
 import { connectedSandbox, inbound } from "../conversations/helpers";
 
@@ -120,12 +119,13 @@ describe("survey flow", () => {
     await waitFor(async () => (await conversation(conv.conversationId)).status === "open", { what: "the reopened conversation" });
     expect((await feedbackOf(conv.conversationId))[0]!.comment).toBe("Atendimento rápido, obrigado!");
 
-    // The contact panel's partial shows the answer.
-    const answers = await listContactAnswers(memberCaller(org.user.id, org.organization.id, "owner"), conv.contactId);
-    const html = String(ContactNpsAnswers({ answers: answers.map(feedbackJson) }));
-    expect(html).toContain("<strong>9</strong>");
+    // The inbox's contact panel shows the answer and its comment; another organization reads the conversation as 404.
+    const panel = await org.client.get(`/inbox/${conv.conversationId}/panel`, { htmx: true });
+    expect(panel.status).toBe(200);
+    const html = await panel.text();
+    expect(html).toContain("9");
     expect(html).toContain("Atendimento rápido, obrigado!");
-    expect(await listContactAnswers(memberCaller(other.user.id, other.organization.id, "owner"), conv.contactId)).toEqual([]);
+    expect((await other.client.get(`/inbox/${conv.conversationId}/panel`, { htmx: true })).status).toBe(404);
   });
 
   test("a detractor opens a handling task, worked through the API with audit; a non-answer closes the survey and goes on", async () => {

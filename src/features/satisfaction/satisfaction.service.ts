@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, isNotNull, lt, ne, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gte, isNotNull, lt, ne, sql, type SQL } from "drizzle-orm";
 import { db, rowsOf, type DbOrTx } from "@/db/client";
 import {
   contacts,
@@ -398,22 +398,6 @@ export async function updateTask(caller: Caller, id: string, input: UpdateTaskIn
     );
     return getFeedback(caller, id, tx);
   });
-}
-
-/** A contact's answered surveys, newest first (the inbox's contact panel). */
-export async function listContactAnswers(caller: Caller, contactId: string, limit = 5, tx: DbOrTx = db): Promise<FeedbackRow[]> {
-  if (!isUuid(contactId)) return [];
-  const rows = (await joinedFeedback(tx, {})
-    .where(
-      and(
-        eq(satisfactionFeedback.organizationId, organizationOf(caller)),
-        eq(satisfactionFeedback.contactId, contactId),
-        isNotNull(satisfactionFeedback.answeredAt),
-      ),
-    )
-    .orderBy(desc(satisfactionFeedback.answeredAt))
-    .limit(limit)) as JoinedRow[];
-  return rows.map(flatten);
 }
 
 export type NpsGroup = { key: string | null; label: string | null; promoters: number; neutrals: number; detractors: number; total: number; nps: number | null };
