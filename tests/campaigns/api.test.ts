@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { dispatchDue } from "@/features/campaigns/campaign.dispatch";
 import { createCampaign } from "@/features/campaigns/campaign.service";
 import { changeConsent, updateConsentSettings } from "@/features/consent/consent.service";
 import { api } from "../helpers/client";
@@ -64,4 +65,29 @@ test("roles: agents neither create campaigns nor change consent settings; a memb
   await expect(updateConsentSettings(agentCaller, { optOutKeywords: ["x"] })).rejects.toMatchObject({ code: "forbidden" });
   const settings = await api(app, "PUT", "/v1/consent/settings", org.key, { optOutKeywords: ["cancelar envio"], optInKeywords: [] });
   expect(settings.body.effectiveOptOut).toEqual(["SAIR", "PARAR", "STOP", "cancelar envio"]);
+});
+
+test("live progress: the SSE stream sends a progress frame when a target is sent", async () => {
+  const org = await setupOrg(app);
+  const number = await sendingNumber(org.organization.id, 30, new Date());
+  const always = { weekdays: [0, 1, 2, 3, 4, 5, 6], start: "00:00", end: "23:59" };
+  const created = await api(app, "POST", "/v1/campaigns", org.key, { ...baseCampaign([number.id], phonesCsv(2, 80)), activeHours: always });
+  await api(app, "POST", `/v1/campaigns/${created.body.id}/start`, org.key);
+  const abort = new AbortController();
+  const res = await app.handle(
+    new Request(`http://localhost/v1/campaigns/${created.body.id}/progress/stream`, { headers: { authorization: `Bearer ${org.key}` }, signal: abort.signal }),
+  );
+  expect(res.headers.get("content-type")).toContain("text/event-stream");
+  const reader = res.body!.getReader();
+  const next = async () => {
+    const chunk: unknown = (await reader.read()).value;
+    return typeof chunk === "string" ? chunk : chunk ? new TextDecoder().decode(chunk as Uint8Array) : "";
+  };
+  let text = "";
+  while (!text.includes("event: ready")) text += await next();
+  await dispatchDue();
+  while (!/event: progress\ndata: .*"sending":1/.test(text)) text += await next();
+  const frame = text.match(/event: progress\ndata: (.*"sending":1.*)/)![1]!;
+  expect(JSON.parse(frame)).toMatchObject({ total: 2, states: { sending: 1, pending: 1 } });
+  abort.abort();
 });

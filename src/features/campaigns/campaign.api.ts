@@ -1,6 +1,8 @@
 import { Elysia } from "elysia";
 import { z } from "zod";
 import { authPlugin } from "@/auth/plugin";
+import { sseResponse } from "@/lib/live";
+import { liveTopics } from "@/lib/live-topics";
 import { ok } from "@/lib/openapi";
 import { csvResponse } from "@/features/contacts/contact.openapi";
 import {
@@ -80,6 +82,25 @@ export const campaignsApi = new Elysia({ name: "campaigns-api" })
     params: idParams,
     detail: { tags, summary: "Targets per state", responses: ok(campaignProgressSchema) },
   })
+  .get(
+    "/v1/campaigns/:id/progress/stream",
+    async ({ caller, params, request }) => {
+      const campaign = await getCampaign(caller, params.id);
+      return sseResponse(request, liveTopics.campaign(campaign.id), async () => ({
+        event: "progress",
+        data: JSON.stringify(await campaignProgress(caller, campaign.id)),
+      }));
+    },
+    {
+      apiKey: "messages:read",
+      params: idParams,
+      detail: {
+        tags,
+        summary: "Live progress (SSE): a `progress` frame with targets per state at every change",
+        responses: ok(campaignProgressSchema, 200, { eventStream: "`progress` frames, each {total, states} after a target changed" }),
+      },
+    },
+  )
   .get("/v1/campaigns/:id/preview", async ({ caller, params, query }) => ({ data: await previewCampaign(caller, params.id, query.limit) }), {
     apiKey: "messages:read",
     params: idParams,
