@@ -58,8 +58,8 @@ export function toE164(input: string): string | null {
 
 /**
  * A number as a person types it (forms, API bodies): international with or without "+", or national
- * in the default region ("(11) 99999-0001"). Without a "+", a number that is not a valid international
- * one but is a valid Brazilian one is read as Brazilian. Canonical E.164, or null.
+ * in the default region ("(11) 99999-0001"). Without a "+", a valid number of the default region is read
+ * as one, else as international. Canonical E.164, or null.
  */
 export function parsePhone(input: string, region: CountryCode = DEFAULT_REGION): string | null {
   const value = input.trim();
@@ -67,10 +67,14 @@ export function parsePhone(input: string, region: CountryCode = DEFAULT_REGION):
   const raw = jidUser(value);
   if (/^(\+|00)/.test(raw) || value.includes("@")) return toE164(raw);
   if (!/^[\d\s().-]+$/.test(raw)) return null;
-  const international = parsePhoneNumberFromString(`+${raw.replace(/\D/g, "")}`);
-  if (international?.isValid()) return canonical(international);
+  // National first: people type their own country's numbers without a country code, and a valid
+  // national number can also read as a valid foreign one ("(81) 98888-1111", a Recife mobile, is a
+  // valid Japanese +81 number). A number typed with its country code (5511…, 44…) is not a valid
+  // national one, so it still reads as international.
   const national = parsePhoneNumberFromString(raw, region);
   if (national?.isValid()) return canonical(national);
+  const international = parsePhoneNumberFromString(`+${raw.replace(/\D/g, "")}`);
+  if (international?.isValid()) return canonical(international);
   return canonical(international) ?? canonical(national);
 }
 

@@ -39,6 +39,10 @@ describe("parsePhone (numbers as people type them; default region BR)", () => {
   test("international input", () => {
     expect(parsePhone("+5511999990001")).toBe("+5511999990001");
     expect(parsePhone("5511999990001")).toBe("+5511999990001");
+    // A Brazilian number typed nationally that also reads as a valid foreign one (+81, Japan) is Brazilian.
+    expect(parsePhone("(81) 98888-1111")).toBe("+5581988881111");
+    expect(parsePhone("81988881111")).toBe("+5581988881111");
+    expect(parsePhone("447911123456")).toBe("+447911123456");
     expect(parsePhone("0055 11 99999 0001")).toBe("+5511999990001");
     expect(parsePhone("+1 650 555 1234")).toBe("+16505551234");
     expect(parsePhone("+15550100000")).toBe("+15550100000");

@@ -3,7 +3,7 @@ import { and, eq, inArray, isNotNull, isNull, ne, sql } from "drizzle-orm";
 import { fileTypeFromBuffer } from "file-type";
 import { config } from "@/config";
 import { db, notify, rowsOf, type DbOrTx } from "@/db/client";
-import { instances, media, messages, organizations, type Instance, type MediaStatus } from "@/db/schema";
+import { instances, knowledgeDocuments, media, messages, organizations, type Instance, type MediaStatus } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
 import { countMediaDownload } from "@/features/metrics/metrics";
 import { AppError, validationFailed } from "@/lib/errors";
@@ -583,6 +583,27 @@ export async function mediaForSend(scope: { tenant: Tenant; instanceId?: string 
  * deletes up to `limit` of them with their spooled bytes, and each stored file no remaining row uses.
  * Returns how many rows went.
  */
+/**
+ * Deletes the stored bytes of these hashes that nothing uses any more: no unexpired media row shares
+ * the hash, and no knowledge document keeps its file under the same content key (the knowledge base
+ * stores uploads in this store by content, so a file received as media and uploaded there is one object).
+ */
+async function deleteUnusedContent(sha256s: (string | null)[]): Promise<void> {
+  const hashes = [...new Set(sha256s.filter((h): h is string => !!h))];
+  if (hashes.length === 0) return;
+  const keys = hashes.map(contentKey);
+  const [inMedia, inKnowledge] = await Promise.all([
+    db
+      .selectDistinct({ sha256: media.sha256 })
+      .from(media)
+      .where(and(inArray(media.sha256, hashes), ne(media.status, "expired"))),
+    db.selectDistinct({ key: knowledgeDocuments.storageKey }).from(knowledgeDocuments).where(inArray(knowledgeDocuments.storageKey, keys)),
+  ]);
+  const kept = new Set([...inMedia.map((r) => r.sha256 && contentKey(r.sha256)), ...inKnowledge.map((r) => r.key)]);
+  const store = mediaStore();
+  for (const key of keys) if (!kept.has(key)) await store.delete(key);
+}
+
 export async function sweepOrphanedMedia(limit = 500): Promise<number> {
   const gone = await db.execute(sql`
     delete from media where id in (
@@ -593,15 +614,7 @@ export async function sweepOrphanedMedia(limit = 500): Promise<number> {
   if (rows.length === 0) return 0;
   const store = mediaStore();
   for (const { source } of rows) if (source?.kind === "spool" && source.key) await store.delete(source.key);
-  const hashes = [...new Set(rows.map((r) => r.sha256).filter((h): h is string => !!h))];
-  if (hashes.length > 0) {
-    const inUse = await db
-      .selectDistinct({ sha256: media.sha256 })
-      .from(media)
-      .where(and(inArray(media.sha256, hashes), ne(media.status, "expired")));
-    const kept = new Set(inUse.map((r) => r.sha256));
-    for (const hash of hashes) if (!kept.has(hash)) await store.delete(contentKey(hash));
-  }
+  await deleteUnusedContent(rows.map((r) => r.sha256));
   return rows.length;
 }
 
@@ -633,15 +646,7 @@ export async function sweepExpiredMedia(now = new Date(), limit = 500): Promise<
     )
     .returning();
   const store = mediaStore();
-  const hashes = [...new Set(expired.map((m) => m.sha256).filter((h): h is string => !!h))];
-  if (hashes.length > 0) {
-    const inUse = await db
-      .selectDistinct({ sha256: media.sha256 })
-      .from(media)
-      .where(and(inArray(media.sha256, hashes), ne(media.status, "expired")));
-    const kept = new Set(inUse.map((r) => r.sha256));
-    for (const hash of hashes) if (!kept.has(hash)) await store.delete(contentKey(hash));
-  }
+  await deleteUnusedContent(expired.map((m) => m.sha256));
   const instanceIds = [...new Set(expired.map((m) => m.instanceId).filter((i): i is string => !!i))];
   const byId = new Map(instanceIds.length ? (await db.select().from(instances).where(inArray(instances.id, instanceIds))).map((i) => [i.id, i] as const) : []);
   for (const { source } of rows) if (source?.kind === "spool" && source.key) await store.delete(source.key);
