@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { and, eq } from "drizzle-orm";
 import { createApp } from "@/app";
 import { db } from "@/db/client";
-import { auditLogs, media, messages, organizations, type Instance } from "@/db/schema";
+import { auditLogs, knowledgeCollections, knowledgeDocuments, media, messages, organizations, type Instance } from "@/db/schema";
 import { ingestInbound } from "@/features/inbound/inbound.service";
 import { sweepExpiredMedia, sweepOrphanedMedia } from "@/features/media/media.service";
 import { contentKey } from "@/features/media/media.store";
@@ -106,6 +106,33 @@ describe("the retention sweeper", () => {
     expect(await shown.json()).toMatchObject({ status: "expired", url: null });
     expect((await a.client.get(signedMediaPath(old.mediaId).path)).status).toBe(404);
     expect(await sweepExpiredMedia()).toBe(0);
+  });
+});
+
+describe("files the knowledge base keeps", () => {
+  test("an expired media file whose bytes a knowledge document also stores (same content) is not deleted", async () => {
+    await db.update(organizations).set({ mediaRetentionDays: 7 }).where(eq(organizations.id, a.organization.id));
+    const bytes = new TextEncoder().encode("tabela de preços 2026");
+    const received = await storedFile(wuzA, bytes);
+    const [collection] = await db
+      .insert(knowledgeCollections)
+      .values({ organizationId: a.organization.id, name: `FAQ ${++seq}` })
+      .returning();
+    await db.insert(knowledgeDocuments).values({
+      organizationId: a.organization.id,
+      collectionId: collection!.id,
+      title: "precos.txt",
+      source: "upload",
+      mimeType: "text/plain",
+      byteSize: bytes.byteLength,
+      sha256: sha256(bytes),
+      storageKey: contentKey(sha256(bytes)),
+      status: "ready",
+    });
+    await age(received.mediaId, 8);
+    expect(await sweepExpiredMedia()).toBe(1);
+    expect(await mediaRow(received.mediaId)).toMatchObject({ status: "expired" });
+    expect(existsSync(join(dataDir, "media", contentKey(sha256(bytes))))).toBe(true);
   });
 });
 
