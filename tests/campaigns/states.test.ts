@@ -54,7 +54,8 @@ const receipt = (instance: Parameters<typeof ingestInbound>[0], providerMessageI
   ingestInbound(instance, { kind: "receipt", providerMessageId, status, timestamp: new Date(), ...(status === "failed" ? { error: "undeliverable" } : {}) });
 
 test("targets follow their messages (sent, delivered, read, replied), opted-out and blocked contacts are skipped with the reason, SAIR opts out in answer to the campaign and the report/CSV says so", async () => {
-  const start = new Date();
+  // A minute back: the simulated send times (a second apart) stay before the contacts' real replies.
+  const start = new Date(Date.now() - 60_000);
   const { organization, owner } = await campaignOrg();
   const number = await sendingNumber(organization.id, 30, start);
   const csv = phonesCsv(5, 500);
@@ -127,7 +128,8 @@ test("a failed message is retried after the spacing, but not once the contact re
   const timing = { ...sandboxTiming };
   Object.assign(sandboxTiming, { sentMs: 3_600_000, deliveredMs: 3_600_000, readMs: 3_600_000 });
   afterThis(() => Object.assign(sandboxTiming, timing));
-  const start = new Date();
+  // A minute back: the simulated send times (a second apart) stay before the contacts' real replies.
+  const start = new Date(Date.now() - 60_000);
   const { organization, owner } = await campaignOrg();
   const number = await sendingNumber(organization.id, 30, start);
   const campaign = await runningCampaign(

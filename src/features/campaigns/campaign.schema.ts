@@ -48,8 +48,9 @@ export const campaignCreateSchema = z
       rotation: z.enum(["sequential", "random"]).default("sequential"),
     }),
     instanceIds: z.array(z.uuid()).min(1, msg("instancesRequired")).max(CAMPAIGN_LIMITS.instances),
-    startsAt: z.coerce.date().nullish(),
-    endsAt: z.coerce.date().nullish(),
+    /** ISO 8601 with offset; kept as text here (the API body and the service parse the same schema), made Dates by the service. */
+    startsAt: z.iso.datetime({ offset: true }).nullish(),
+    endsAt: z.iso.datetime({ offset: true }).nullish(),
     activeHours: activeHoursSchema,
     pacing: pacingSchema,
     maxAttempts: z.coerce.number().int().min(1).max(CAMPAIGN_LIMITS.maxAttempts).default(1),
@@ -61,7 +62,7 @@ export const campaignCreateSchema = z
       .default(60),
     stopOnReply: z.boolean().default(true),
   })
-  .refine((c) => !c.startsAt || !c.endsAt || c.startsAt < c.endsAt, { path: ["endsAt"], ...msg("endAfterStart") });
+  .refine((c) => !c.startsAt || !c.endsAt || new Date(c.startsAt) < new Date(c.endsAt), { path: ["endsAt"], ...msg("endAfterStart") });
 export type CampaignCreateInput = z.output<typeof campaignCreateSchema>;
 
 export const campaignPreviewQuery = z.object({ limit: z.coerce.number().int().min(1).max(20).default(5) });
