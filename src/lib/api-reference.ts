@@ -73,21 +73,33 @@ export const apiReference = new Elysia({ name: "livchat-api-reference" })
           { name: "Labels", description: "The organization's conversation labels (separate from contact tags), and labelling a conversation." },
           { name: "Complaints", description: "Formal complaints (ombudsman): type, severity, status, assignee, resolution and append-only notes." },
           { name: "Collections", description: "Promises of payment (amount in cents, date, method): a reminder the day before, fulfilled / broken tracking." },
-          { name: "Sales", description: "The plans catalogue (price in cents) and the leads pipeline: new, contacted, qualified, converted, lost, with assignment." },
+          {
+            name: "Sales",
+            description: "The plans catalogue (price in cents) and the leads pipeline: new, contacted, qualified, converted, lost, with assignment.",
+          },
           {
             name: "Departments",
-            description: "Queues: members see their departments' conversations; per-department auto-close; each instance's greeting menu routes new conversations.",
+            description:
+              "Queues: members see their departments' conversations; per-department auto-close; each instance's greeting menu routes new conversations.",
           },
           {
             name: "Alerts",
-            description: "Supervisor alerts: first-response and resolution targets per department, urgency words, urgent sentiment; resolvable, emitted as alert.created / alert.resolved.",
+            description:
+              "Supervisor alerts: first-response and resolution targets per department, urgency words, urgent sentiment; resolvable, emitted as alert.created / alert.resolved.",
           },
-          { name: "Satisfaction", description: "NPS surveys sent after resolution per department, the answers, detractors' handling tasks and the NPS dashboard." },
+          {
+            name: "Satisfaction",
+            description: "NPS surveys sent after resolution per department, the answers, detractors' handling tasks and the NPS dashboard.",
+          },
           {
             name: "Reports",
-            description: "Conversations, first-response and resolution times, bot- vs human-resolved and NPS per agent, department, instance and day/week/month; JSON or CSV.",
+            description:
+              "Conversations, first-response and resolution times, bot- vs human-resolved and NPS per agent, department, instance and day/week/month; JSON or CSV.",
           },
-          { name: "Gamification", description: "Agents' scores per period from configurable weights, badges, the ranking, the permanent top-5 history and opting out." },
+          {
+            name: "Gamification",
+            description: "Agents' scores per period from configurable weights, badges, the ranking, the permanent top-5 history and opting out.",
+          },
           {
             name: "Knowledge base",
             description:
@@ -102,7 +114,10 @@ export const apiReference = new Elysia({ name: "livchat-api-reference" })
             description: "Corrections of AI drafts (learning events) and the prompt changes the model proposes from them, applied or rejected.",
           },
           { name: "Sentiment", description: "Optional sentiment and urgency classification of inbound messages, feeding supervisor alerts." },
-          { name: "Business hours", description: "Weekly schedules and holidays, per department or the organization's default: out-of-hours replies and SLA clocks follow them." },
+          {
+            name: "Business hours",
+            description: "Weekly schedules and holidays, per department or the organization's default: out-of-hours replies and SLA clocks follow them.",
+          },
           { name: "Availability", description: "Agents' availability (online, away, offline), capacities and each department's round-robin auto-assignment." },
           { name: "Templates", description: "Message templates with {{variables}} and random variants." },
           { name: "Triggers", description: "Keyword and first-message rules that reply, start a flow or hand to a workflow." },

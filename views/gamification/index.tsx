@@ -76,32 +76,40 @@ export function GamificationPage(props: {
             <table class="stack-table" id="ranking">
               <thead>
                 <tr>
-                  <th>{c("ranking")}</th>
-                  <th>{c("agent")}</th>
-                  <th>{c("total")}</th>
-                  <th>{c("badges")}</th>
-                  <th>{c("conversations")}</th>
-                  <th>{c("avgNps")}</th>
-                  <th>{c("successRate")}</th>
-                  <th>{c("avgResponseTime")}</th>
-                  <th>{c("scores")}</th>
+                  <th safe>{c("ranking")}</th>
+                  <th safe>{c("agent")}</th>
+                  <th safe>{c("total")}</th>
+                  <th safe>{c("badges")}</th>
+                  <th safe>{c("conversations")}</th>
+                  <th safe>{c("avgNps")}</th>
+                  <th safe>{c("successRate")}</th>
+                  <th safe>{c("avgResponseTime")}</th>
+                  <th safe>{c("scores")}</th>
                 </tr>
               </thead>
               <tbody>
                 {props.entries.map((e) => (
                   <tr data-agent={e.agentUserId}>
-                    <td data-label={c("ranking")}>{String(e.ranking)}</td>
+                    <td data-label={c("ranking")} safe>
+                      {String(e.ranking)}
+                    </td>
                     <td data-label={c("agent")} class="truncate" safe>
                       {e.agentName}
                     </td>
-                    <td data-label={c("total")}>{String(e.totalScore)}</td>
+                    <td data-label={c("total")} safe>
+                      {String(e.totalScore)}
+                    </td>
                     <td data-label={c("badges")}>
                       <Badges badges={e.badges} />
                     </td>
                     <td data-label={c("conversations")}>{e.metrics ? String(e.metrics.totalConversations) : "—"}</td>
-                    <td data-label={c("avgNps")}>{e.metrics?.avgNps == null ? "—" : String(e.metrics.avgNps)}</td>
+                    <td data-label={c("avgNps")} safe>
+                      {e.metrics?.avgNps == null ? "—" : String(e.metrics.avgNps)}
+                    </td>
                     <td data-label={c("successRate")}>{e.metrics ? String(e.metrics.successRate) : "—"}</td>
-                    <td data-label={c("avgResponseTime")}>{e.metrics?.avgResponseTime == null ? "—" : String(e.metrics.avgResponseTime)}</td>
+                    <td data-label={c("avgResponseTime")} safe>
+                      {e.metrics?.avgResponseTime == null ? "—" : String(e.metrics.avgResponseTime)}
+                    </td>
                     <td data-label={c("scores")}>
                       {e.metrics ? `${e.metrics.npsScore} / ${e.metrics.volumeScore} / ${e.metrics.resolutionScore} / ${e.metrics.timeScore}` : "—"}
                     </td>
@@ -133,10 +141,10 @@ export function GamificationPage(props: {
               <thead>
                 <tr>
                   <th>{t("gamification:period")}</th>
-                  <th>{c("ranking")}</th>
-                  <th>{c("agent")}</th>
-                  <th>{c("total")}</th>
-                  <th>{c("badges")}</th>
+                  <th safe>{c("ranking")}</th>
+                  <th safe>{c("agent")}</th>
+                  <th safe>{c("total")}</th>
+                  <th safe>{c("badges")}</th>
                 </tr>
               </thead>
               <tbody>
@@ -145,11 +153,15 @@ export function GamificationPage(props: {
                     <td data-label={tText("gamification:period")} safe>
                       {h.period}
                     </td>
-                    <td data-label={c("ranking")}>{String(h.ranking)}</td>
+                    <td data-label={c("ranking")} safe>
+                      {String(h.ranking)}
+                    </td>
                     <td data-label={c("agent")} class="truncate" safe>
                       {h.agentName}
                     </td>
-                    <td data-label={c("total")}>{String(h.totalScore)}</td>
+                    <td data-label={c("total")} safe>
+                      {String(h.totalScore)}
+                    </td>
                     <td data-label={c("badges")}>
                       <Badges badges={h.badges} />
                     </td>

@@ -72,7 +72,13 @@ export function InboxPage(props: Props) {
           {props.search ? (
             <SearchResults hits={props.search} filters={props.filters} />
           ) : (
-            <ConversationList rows={props.rows} filters={props.filters} nextCursor={props.nextCursor} openId={open?.row.conversation.id} cursor={props.cursor} />
+            <ConversationList
+              rows={props.rows}
+              filters={props.filters}
+              nextCursor={props.nextCursor}
+              openId={open?.row.conversation.id}
+              cursor={props.cursor}
+            />
           )}
         </section>
         <div class="inbox-pane">

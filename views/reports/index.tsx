@@ -34,7 +34,7 @@ export function ConversationsChart(props: { series: ReportRow[] }) {
   return (
     <svg class="report-chart" viewBox={`0 0 ${width} ${height}`} role="img" aria-label={tText("reports:chartConversations")} width="100%">
       <line x1={String(pad)} y1={String(height - pad)} x2={String(width - pad)} y2={String(height - pad)} stroke="currentColor" stroke-opacity="0.3" />
-      <text x={String(pad)} y="14" font-size="12" fill="currentColor">
+      <text x={String(pad)} y="14" font-size="12" fill="currentColor" safe>
         {String(max)}
       </text>
       {rows.map((r, i) => {
@@ -92,14 +92,14 @@ function MetricsTable(props: { rows: ReportRow[]; firstColumn: string; id: strin
         <thead>
           <tr>
             <th safe>{props.firstColumn}</th>
-            <th>{c("conversations")}</th>
-            <th>{c("avgFirstResponse")}</th>
-            <th>{c("resolved")}</th>
-            <th>{c("botResolved")}</th>
-            <th>{c("humanResolved")}</th>
-            <th>{c("avgResolution")}</th>
-            <th>{c("npsAnswers")}</th>
-            <th>{c("nps")}</th>
+            <th safe>{c("conversations")}</th>
+            <th safe>{c("avgFirstResponse")}</th>
+            <th safe>{c("resolved")}</th>
+            <th safe>{c("botResolved")}</th>
+            <th safe>{c("humanResolved")}</th>
+            <th safe>{c("avgResolution")}</th>
+            <th safe>{c("npsAnswers")}</th>
+            <th safe>{c("nps")}</th>
           </tr>
         </thead>
         <tbody>
@@ -108,14 +108,30 @@ function MetricsTable(props: { rows: ReportRow[]; firstColumn: string; id: strin
               <td data-label="" safe>
                 {r.label ?? tText("reports:unknown")}
               </td>
-              <td data-label={c("conversations")}>{String(r.conversations)}</td>
-              <td data-label={c("avgFirstResponse")}>{duration(r.avgFirstResponseSeconds)}</td>
-              <td data-label={c("resolved")}>{String(r.resolved)}</td>
-              <td data-label={c("botResolved")}>{String(r.botResolved)}</td>
-              <td data-label={c("humanResolved")}>{String(r.humanResolved)}</td>
-              <td data-label={c("avgResolution")}>{duration(r.avgResolutionSeconds)}</td>
-              <td data-label={c("npsAnswers")}>{String(r.npsAnswers)}</td>
-              <td data-label={c("nps")}>{r.nps === null ? "—" : String(r.nps)}</td>
+              <td data-label={c("conversations")} safe>
+                {String(r.conversations)}
+              </td>
+              <td data-label={c("avgFirstResponse")} safe>
+                {duration(r.avgFirstResponseSeconds)}
+              </td>
+              <td data-label={c("resolved")} safe>
+                {String(r.resolved)}
+              </td>
+              <td data-label={c("botResolved")} safe>
+                {String(r.botResolved)}
+              </td>
+              <td data-label={c("humanResolved")} safe>
+                {String(r.humanResolved)}
+              </td>
+              <td data-label={c("avgResolution")} safe>
+                {duration(r.avgResolutionSeconds)}
+              </td>
+              <td data-label={c("npsAnswers")} safe>
+                {String(r.npsAnswers)}
+              </td>
+              <td data-label={c("nps")} safe>
+                {r.nps === null ? "—" : String(r.nps)}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -127,7 +143,9 @@ function MetricsTable(props: { rows: ReportRow[]; firstColumn: string; id: strin
 function Select(props: { name: string; label: string; options: Option[]; value: string | undefined }) {
   return (
     <div class="field">
-      <label for={`r-${props.name}`}>{props.label}</label>
+      <label for={`r-${props.name}`} safe>
+        {props.label}
+      </label>
       <select id={`r-${props.name}`} name={props.name}>
         <option value="">{t("reports:filters.all")}</option>
         {props.options.map((o) => (

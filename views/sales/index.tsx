@@ -112,7 +112,10 @@ export function LeadBoard({ leads, error }: { leads: LeadView[]; error?: string 
         return (
           <section class="lead-column" data-status={status}>
             <h2>
-              <Badge tone={STATUS_TONE[status]}>{t(`sales:statuses.${status}`)}</Badge> <span class="muted">{String(inStage.length)}</span>
+              <Badge tone={STATUS_TONE[status]}>{t(`sales:statuses.${status}`)}</Badge>{" "}
+              <span class="muted" safe>
+                {String(inStage.length)}
+              </span>
             </h2>
             {inStage.length === 0 ? (
               <EmptyState>{t("sales:empty")}</EmptyState>

@@ -169,7 +169,7 @@ export function SegmentsPage(props: {
                       {segment.name}
                     </a>
                   </td>
-                  <td>{String(count)}</td>
+                  <td safe>{String(count)}</td>
                   <td class="row">
                     <a href={`/contacts/export.csv?segmentId=${segment.id}`}>{t("segments:export")}</a>
                     {props.canManage ? (

@@ -101,8 +101,12 @@ export const knowledgeChunks = pgTable(
     /** 0-based order in the document. */
     position: integer().notNull(),
     content: text().notNull(),
-    tsvPt: tsvector().notNull().generatedAlwaysAs(sql`to_tsvector('portuguese'::regconfig, content) || to_tsvector('portuguese'::regconfig, livchat_unaccent(content))`),
-    tsvEn: tsvector().notNull().generatedAlwaysAs(sql`to_tsvector('english'::regconfig, content) || to_tsvector('english'::regconfig, livchat_unaccent(content))`),
+    tsvPt: tsvector()
+      .notNull()
+      .generatedAlwaysAs(sql`to_tsvector('portuguese'::regconfig, content) || to_tsvector('portuguese'::regconfig, livchat_unaccent(content))`),
+    tsvEn: tsvector()
+      .notNull()
+      .generatedAlwaysAs(sql`to_tsvector('english'::regconfig, content) || to_tsvector('english'::regconfig, livchat_unaccent(content))`),
     embedding: real().array(),
   },
   (t) => [

@@ -1,7 +1,13 @@
 import { Elysia } from "elysia";
 import { authPlugin } from "@/auth/plugin";
 import { ok } from "@/lib/openapi";
-import { bulkResultSchema, conversationJsonSchema, conversationMessagePageSchema, conversationPageSchema, messageSearchResultSchema } from "./conversation.openapi";
+import {
+  bulkResultSchema,
+  conversationJsonSchema,
+  conversationMessagePageSchema,
+  conversationPageSchema,
+  messageSearchResultSchema,
+} from "./conversation.openapi";
 import {
   assignSchema,
   bulkActionSchema,
@@ -66,7 +72,7 @@ export const conversationApi = new Elysia({ name: "conversation-api", prefix: "/
         tags: ["Conversations"],
         summary: "Search messages (full text, Portuguese)",
         description:
-          "`q`: words (web-search syntax: `\"exact phrase\"`, `-word`, `or`), matched with Portuguese stemming (\"pagamentos\" finds \"pagamento\"). Newest first, at most `limit`.",
+          '`q`: words (web-search syntax: `"exact phrase"`, `-word`, `or`), matched with Portuguese stemming ("pagamentos" finds "pagamento"). Newest first, at most `limit`.',
         responses: ok(messageSearchResultSchema),
       },
     },

@@ -514,7 +514,15 @@ export async function resolveConversation(caller: Caller, id: string, reason?: s
     await tx
       .update(conversations)
       // A greeting menu still waiting is dropped: the next conversation starts afresh.
-      .set({ status: "resolved", resolvedAt: sql`now()`, handledBy: "bot", unreadCount: 0, resolutionReason: reason ?? null, menuSentAt: null, menuAttempts: 0 })
+      .set({
+        status: "resolved",
+        resolvedAt: sql`now()`,
+        handledBy: "bot",
+        unreadCount: 0,
+        resolutionReason: reason ?? null,
+        menuSentAt: null,
+        menuAttempts: 0,
+      })
       .where(eq(conversations.id, conversation.id));
     const updated = await getConversation(caller, id, tx);
     await recordEvent(

@@ -168,7 +168,10 @@ export async function openComplaint(ref: RecordRef, input: { subject: string; de
 }
 
 /** The collections feature owns promises (reminders, broken tracking); the AI captures one through it. */
-export async function registerPaymentPromise(ref: RecordRef, input: { amount: number; dueDate: string; notes?: string; method?: "boleto" | "pix" | "card" | "other" }) {
+export async function registerPaymentPromise(
+  ref: RecordRef,
+  input: { amount: number; dueDate: string; notes?: string; method?: "boleto" | "pix" | "card" | "other" },
+) {
   return createAiPromise(ref, input);
 }
 
