@@ -6,7 +6,7 @@ const linkify = new LinkifyIt();
 
 /**
  * Message text with its web links clickable: every piece is escaped, a link opens in a new tab with
- * rel=noopener, and anything that is not http(s) (mailto:, javascript:, ftp:) stays plain text.
+ * rel=noopener, and anything that is not http(s) (mailto, script or ftp URLs) stays plain text.
  */
 export function LinkedText({ text }: { text: string }) {
   const matches = text ? linkify.match(text) : null;

@@ -133,10 +133,6 @@ export function LeadBoard({ leads, error }: { leads: LeadView[]; error?: string 
   );
 }
 
-const BOARD_STYLE = `.lead-board{display:grid;grid-template-columns:repeat(auto-fit,minmax(200px,1fr));gap:.75rem;align-items:start}
-.lead-column ul.plain{list-style:none;padding:0;margin:0;display:grid;gap:.5rem}.lead-card{display:grid;gap:.25rem;min-width:0}
-.lead-card select{max-width:100%}`;
-
 export function SalesIndex(props: {
   admin: AdminContext;
   csrfToken: string;
@@ -149,7 +145,7 @@ export function SalesIndex(props: {
 }) {
   return (
     <AdminLayout title={tText("sales:title")} admin={props.admin} csrfToken={props.csrfToken} active="sales" flash={props.flash}>
-      <style>{BOARD_STYLE}</style>
+      <link rel="stylesheet" href="/static/sales.css" />
       <div class="row spread">
         <h1>{t("sales:title")}</h1>
         <a href="/sales/leads/new" class="button">
