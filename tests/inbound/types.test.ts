@@ -66,11 +66,13 @@ const byId = async (id: string, on: Instance = instance) =>
       .from(messages)
       .where(and(eq(messages.instanceId, on.id), eq(messages.providerMessageId, id)))
   )[0];
+/** An instance's events of a type in the order they were recorded (each ingest is its own transaction). */
 const eventsOf = async (type: string, on: Instance = instance) =>
   db
     .select()
     .from(events)
-    .where(and(eq(events.instanceId, on.id), eq(events.type, type)));
+    .where(and(eq(events.instanceId, on.id), eq(events.type, type)))
+    .orderBy(events.txId, events.at);
 
 describe("edits and deletions", () => {
   test("each edit replaces the body and keeps the one before; a redelivered edit changes nothing", async () => {
