@@ -177,5 +177,8 @@ export const consentSettings = pgTable("consent_settings", {
     .references(() => organizations.id, { onDelete: "cascade" }),
   optOutKeywords: text().array().notNull().default(sql`'{}'::text[]`),
   optInKeywords: text().array().notNull().default(sql`'{}'::text[]`),
+  /** The confirmation sent when a keyword opts a contact out (or back in); null = the default text in the organization's language. */
+  optOutReply: text(),
+  optInReply: text(),
   updatedAt: updatedAt(),
 });
