@@ -23,3 +23,4 @@ export * from "./gamification";
 export * from "./segments";
 export * from "./campaigns";
 export * from "./sales";
+export * from "./outages";
