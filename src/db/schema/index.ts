@@ -24,3 +24,4 @@ export * from "./segments";
 export * from "./campaigns";
 export * from "./sales";
 export * from "./outages";
+export * from "./collections";
