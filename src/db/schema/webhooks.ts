@@ -79,6 +79,29 @@ export const webhooks = pgTable(
   (t) => [index("webhooks_org_idx").on(t.organizationId)],
 );
 
+/**
+ * Where each endpoint (webhook or sink) stands in the event log: the last event it has dealt with, in
+ * commit order — (tx_id, event_id) as `GET /v1/events?after=` orders and bounds it by the visibility
+ * horizon. Deliveries are read from the log after this position (delivery.cursor.ts): an event gets a
+ * `webhook_deliveries` row only once it was attempted. One row per endpoint, made by a trigger when
+ * the endpoint is inserted (at the head: events of later transactions), gone with it (cascade).
+ * A table of its own rather than columns of `webhooks`: the cursor is rewritten after every batch,
+ * and keeping that churn (and its lease) off the endpoint row keeps `webhooks` small and its row
+ * locks free for edits.
+ */
+export const webhookCursors = pgTable("webhook_cursors", {
+  webhookId: uuid()
+    .primaryKey()
+    .references(() => webhooks.id, { onDelete: "cascade" }),
+  /** Transaction id of the last event dealt with (the events' `tx_id`). */
+  txId: xid8().notNull(),
+  /** The last event dealt with, within its transaction; the nil uuid = before the transaction's first event. */
+  eventId: uuid().notNull(),
+  /** A worker owns the cursor until then (jobs.ts lease); every advance is fenced by it. */
+  leaseUntil: tstz(),
+  updatedAt: updatedAt(),
+});
+
 export const webhookDeliveries = pgTable(
   "webhook_deliveries",
   {
