@@ -25,3 +25,4 @@ export * from "./campaigns";
 export * from "./sales";
 export * from "./outages";
 export * from "./collections";
+export * from "./retention";

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, boolean, customType, date, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, customType, date, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, tstz, updatedAt } from "./columns";
 import { apiKeys, devices, instances, organizations } from "./tenancy";
 
@@ -11,11 +11,23 @@ export const DELIVERY_STATUSES = ["pending", "succeeded", "failed", "exhausted",
 /** What an endpoint delivers to: an HTTP URL (Standard Webhooks), a NATS JetStream server or a RabbitMQ broker. */
 export const ENDPOINT_KINDS = ["webhook", "nats", "rabbitmq"] as const;
 
+/**
+ * Partition key of the bounded tables (issue 21, src/features/retention): the UTC day from which the row
+ * may be dropped. Inserts set it from the organization's retention (`retentionExpiresOn`); the default is
+ * the default retention (30 days), for rows written without an organization's choice.
+ */
+const expiresOn = () =>
+  date()
+    .notNull()
+    .default(sql`((now() at time zone 'utc')::date + 30)`);
+/** Primary key column of a partitioned table: unique only together with the partition key. */
+const partitionedId = () => uuid().notNull().defaultRandom();
+
 /** Append-only log of every state change; also the source of usage metering. */
 export const events = pgTable(
   "events",
   {
-    id: id(),
+    id: partitionedId(),
     organizationId: uuid().references(() => organizations.id, { onDelete: "cascade" }),
     instanceId: uuid().references(() => instances.id, { onDelete: "set null" }),
     apiKeyId: uuid().references(() => apiKeys.id, { onDelete: "set null" }),
@@ -29,8 +41,11 @@ export const events = pgTable(
      * every running transaction, so a poller never skips an event that commits late.
      */
     txId: xid8().notNull().default(sql`pg_current_xact_id()`),
+    /** Partitioned by this (daily ranges): dropped with its partition after the organization's event retention. */
+    expiresOn: expiresOn(),
   },
   (t) => [
+    primaryKey({ columns: [t.id, t.expiresOn] }),
     index("events_org_type_at_idx").on(t.organizationId, t.type, t.at.desc()),
     index("events_org_at_idx").on(t.organizationId, t.at.desc()),
     index("events_org_tx_idx").on(t.organizationId, t.txId, t.id),
@@ -105,16 +120,15 @@ export const webhookCursors = pgTable("webhook_cursors", {
 export const webhookDeliveries = pgTable(
   "webhook_deliveries",
   {
-    id: id(),
+    id: partitionedId(),
     organizationId: uuid()
       .notNull()
       .references(() => organizations.id, { onDelete: "cascade" }),
     webhookId: uuid()
       .notNull()
       .references(() => webhooks.id, { onDelete: "cascade" }),
-    eventId: uuid()
-      .notNull()
-      .references(() => events.id, { onDelete: "cascade" }),
+    /** No foreign key: events is partitioned (its key includes expires_on); both go by retention. */
+    eventId: uuid().notNull(),
     eventType: text().notNull(),
     status: text({ enum: DELIVERY_STATUSES }).notNull().default("pending"),
     attempts: integer().notNull().default(0),
@@ -128,8 +142,11 @@ export const webhookDeliveries = pgTable(
     deliveredAt: tstz(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
+    /** Partitioned by this (daily ranges): dropped after the organization's delivery-log retention, with its attempts. */
+    expiresOn: expiresOn(),
   },
   (t) => [
+    primaryKey({ columns: [t.id, t.expiresOn] }),
     index("webhook_deliveries_due_idx").on(t.nextAttemptAt).where(sql`status in ('pending', 'failed')`),
     /** Per-endpoint due lookups: the fair claim takes the oldest due rows of each endpoint in turn. */
     index("webhook_deliveries_webhook_due_idx").on(t.webhookId, t.nextAttemptAt).where(sql`status in ('pending', 'failed')`),
@@ -138,17 +155,21 @@ export const webhookDeliveries = pgTable(
      * (drizzle's `.desc()` is DESC NULLS LAST, which that ORDER BY cannot use: every delivery got sorted).
      */
     index("webhook_deliveries_webhook_created_idx").on(t.webhookId, t.createdAt, t.id),
-    uniqueIndex("webhook_deliveries_webhook_event_unique").on(t.webhookId, t.eventId),
+    /** A unique index of a partitioned table must hold the partition key. */
+    uniqueIndex("webhook_deliveries_webhook_event_unique").on(t.webhookId, t.eventId, t.expiresOn),
   ],
 );
 
 export const webhookAttempts = pgTable(
   "webhook_attempts",
   {
-    id: id(),
-    deliveryId: uuid()
-      .notNull()
-      .references(() => webhookDeliveries.id, { onDelete: "cascade" }),
+    id: partitionedId(),
+    /**
+     * No foreign key: webhook_deliveries is partitioned. An attempt carries its delivery's expires_on, so
+     * both are dropped together; deleting an endpoint or an organization deletes its attempts explicitly
+     * (src/features/retention/retention.service.ts `deleteAttemptsOfWebhooks`).
+     */
+    deliveryId: uuid().notNull(),
     attempt: integer().notNull(),
     requestHeaders: jsonb().$type<Record<string, string>>().notNull().default({}),
     requestBody: text(),
@@ -157,17 +178,22 @@ export const webhookAttempts = pgTable(
     durationMs: integer(),
     responseExcerpt: text(),
     at: createdAt(),
+    /** Its delivery's expires_on (partition key). */
+    expiresOn: expiresOn(),
   },
-  (t) => [index("webhook_attempts_delivery_idx").on(t.deliveryId, t.at.desc())],
+  (t) => [primaryKey({ columns: [t.id, t.expiresOn] }), index("webhook_attempts_delivery_idx").on(t.deliveryId, t.at.desc())],
 );
 
 export const USAGE_METRICS = ["api_calls", "messages_sent", "messages_received", "deliveries_succeeded", "deliveries_failed", "ai_tokens"] as const;
 
-/** One counter row per (org, instance, key, day, metric); incremented with an atomic upsert. */
+/**
+ * One counter row per (org, instance, key, day, metric); incremented with an atomic upsert. Partitioned
+ * by `day` (monthly ranges), kept USAGE_RETENTION_MONTHS (src/features/retention).
+ */
 export const usageDaily = pgTable(
   "usage_daily",
   {
-    id: id(),
+    id: partitionedId(),
     organizationId: uuid()
       .notNull()
       .references(() => organizations.id, { onDelete: "cascade" }),
@@ -179,6 +205,7 @@ export const usageDaily = pgTable(
     count: bigint({ mode: "number" }).notNull().default(0),
   },
   (t) => [
+    primaryKey({ columns: [t.id, t.day] }),
     uniqueIndex("usage_daily_unique").on(t.organizationId, t.instanceId, t.apiKeyId, t.day, t.metric),
     index("usage_daily_org_day_idx").on(t.organizationId, t.day),
   ],
