@@ -120,7 +120,7 @@ import { reportsPages } from "@/features/reports/reports.pages";
 import { gamificationApi } from "@/features/gamification/gamification.api";
 import { gamificationPages } from "@/features/gamification/gamification.pages";
 import { wireSatisfaction } from "@/features/satisfaction/satisfaction.service";
-import { consentFromInbound } from "@/features/consent/consent.service";
+import { consentClaim } from "@/features/consent/consent.service";
 import { consentApi } from "@/features/consent/consent.api";
 import { campaignsApi } from "@/features/campaigns/campaign.api";
 import { webhookApi } from "@/features/webhooks/webhook.api";
@@ -307,8 +307,9 @@ export function wireFeatures(): void {
   bulkLabelPort.plug(changeConversationLabel);
   // Inbound messages of organizations with sentiment on queue their conversation's classification (a job, never on the inbound path).
   if (!onInboundMessage.includes(queueSentimentCheck)) onInboundMessage.push(queueSentimentCheck);
-  // Opt-out / opt-in keywords (SAIR, PARAR, STOP and the organization's own) change the contact's consent.
-  if (!onInboundMessage.includes(consentFromInbound)) onInboundMessage.push(consentFromInbound);
+  // Opt-out / opt-in keywords (SAIR, PARAR, STOP and the organization's own) change the contact's consent and are
+  // confirmed; claimed first, so no survey, menu, bot, flow or AI answers them.
+  if (!inboundClaims.includes(consentClaim)) inboundClaims.unshift(consentClaim);
   // Provider adapters report unasked events to the inbound service and keep the sandbox's pairing in its service.
   // Every provider call is counted by provider and operation (livchat_provider_calls_total, _errors_total).
   configureProviders({ sink: inboundSink, sandboxPairing, observe: countProviderCall });

@@ -152,6 +152,7 @@ export default {
       },
       campaign: {
         created: "Campanha criada",
+        updated: "Campanha alterada",
         started: "Campanha iniciada",
         paused: "Campanha pausada",
         resumed: "Campanha retomada",
@@ -160,7 +161,7 @@ export default {
       consent: {
         opted_out: "Contato descadastrado (opt-out)",
         opted_in: "Contato autorizou o recebimento (opt-in)",
-        settings_updated: "Palavras de consentimento alteradas",
+        settings_updated: "Palavras e confirmações de consentimento alteradas",
       },
       canned_reply: {
         created: "Resposta rápida criada",
@@ -506,6 +507,7 @@ export default {
       },
       campaign: {
         created: "Campaign created",
+        updated: "Campaign changed",
         started: "Campaign started",
         paused: "Campaign paused",
         resumed: "Campaign resumed",
@@ -514,7 +516,7 @@ export default {
       consent: {
         opted_out: "Contact opted out",
         opted_in: "Contact opted in",
-        settings_updated: "Consent keywords changed",
+        settings_updated: "Consent keywords and confirmations changed",
       },
       canned_reply: {
         created: "Canned reply created",

@@ -33,36 +33,46 @@ export const pacingSchema = z.object({
 
 const body = z.string().trim().min(1, msg("bodyRequired")).max(CAMPAIGN_LIMITS.body);
 
-export const campaignCreateSchema = z
-  .object({
-    name: z.string().trim().min(1, msg("nameRequired")).max(CAMPAIGN_LIMITS.name),
-    audience: z.discriminatedUnion("source", [
-      z.object({ source: z.literal("csv"), csv: z.string().min(1, msg("csvRequired")).max(CAMPAIGN_LIMITS.csvBytes) }),
-      z.object({ source: z.literal("tag"), tag: z.string().trim().min(1, msg("tagRequired")).max(80) }),
-      z.object({ source: z.literal("segment"), segmentId: z.uuid(msg("segmentRequired")) }),
-    ]),
-    message: z.object({
-      body,
-      variants: z.array(z.string().trim().max(CAMPAIGN_LIMITS.body)).max(CAMPAIGN_LIMITS.variants).default([]),
-      mediaUrl: z.url(msg("mediaUrl")).nullish(),
-      rotation: z.enum(["sequential", "random"]).default("sequential"),
-    }),
-    instanceIds: z.array(z.uuid()).min(1, msg("instancesRequired")).max(CAMPAIGN_LIMITS.instances),
-    /** ISO 8601 with offset; kept as text here (the API body and the service parse the same schema), made Dates by the service. */
-    startsAt: z.iso.datetime({ offset: true }).nullish(),
-    endsAt: z.iso.datetime({ offset: true }).nullish(),
-    activeHours: activeHoursSchema,
-    pacing: pacingSchema,
-    maxAttempts: z.coerce.number().int().min(1).max(CAMPAIGN_LIMITS.maxAttempts).default(1),
-    attemptSpacingMinutes: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(7 * 24 * 60)
-      .default(60),
-    stopOnReply: z.boolean().default(true),
-  })
-  .refine((c) => !c.startsAt || !c.endsAt || new Date(c.startsAt) < new Date(c.endsAt), { path: ["endsAt"], ...msg("endAfterStart") });
+const audienceSchema = z.discriminatedUnion("source", [
+  z.object({ source: z.literal("csv"), csv: z.string().min(1, msg("csvRequired")).max(CAMPAIGN_LIMITS.csvBytes) }),
+  z.object({ source: z.literal("tag"), tag: z.string().trim().min(1, msg("tagRequired")).max(80) }),
+  z.object({ source: z.literal("segment"), segmentId: z.uuid(msg("segmentRequired")) }),
+]);
+
+const campaignFields = z.object({
+  name: z.string().trim().min(1, msg("nameRequired")).max(CAMPAIGN_LIMITS.name),
+  audience: audienceSchema,
+  message: z.object({
+    body,
+    variants: z.array(z.string().trim().max(CAMPAIGN_LIMITS.body)).max(CAMPAIGN_LIMITS.variants).default([]),
+    mediaUrl: z.url(msg("mediaUrl")).nullish(),
+    rotation: z.enum(["sequential", "random"]).default("sequential"),
+  }),
+  instanceIds: z.array(z.uuid()).min(1, msg("instancesRequired")).max(CAMPAIGN_LIMITS.instances),
+  /** ISO 8601 with offset; kept as text here (the API body and the service parse the same schema), made Dates by the service. */
+  startsAt: z.iso.datetime({ offset: true }).nullish(),
+  endsAt: z.iso.datetime({ offset: true }).nullish(),
+  activeHours: activeHoursSchema,
+  pacing: pacingSchema,
+  maxAttempts: z.coerce.number().int().min(1).max(CAMPAIGN_LIMITS.maxAttempts).default(1),
+  attemptSpacingMinutes: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(60),
+  stopOnReply: z.boolean().default(true),
+});
+
+const endAfterStart = (c: { startsAt?: string | null; endsAt?: string | null }) => !c.startsAt || !c.endsAt || new Date(c.startsAt) < new Date(c.endsAt);
+
+export const campaignCreateSchema = campaignFields.refine(endAfterStart, { path: ["endsAt"], ...msg("endAfterStart") });
 export type CampaignCreateInput = z.output<typeof campaignCreateSchema>;
+
+/** A draft's edit (admin form): the same fields; without `audience` the targets already chosen are kept. */
+export const campaignUpdateSchema = campaignFields
+  .extend({ audience: audienceSchema.optional() })
+  .refine(endAfterStart, { path: ["endsAt"], ...msg("endAfterStart") });
+export type CampaignUpdateInput = z.output<typeof campaignUpdateSchema>;
 
 export const campaignPreviewQuery = z.object({ limit: z.coerce.number().int().min(1).max(20).default(5) });

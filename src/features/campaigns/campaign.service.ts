@@ -2,7 +2,18 @@ import { parse } from "csv-parse/sync";
 import { stringify } from "csv-stringify/sync";
 import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
 import { db, rowsOf, type DbOrTx } from "@/db/client";
-import { campaigns, campaignTargets, contacts, instances, segments, type Campaign, type CampaignTarget, type ContactFilter } from "@/db/schema";
+import {
+  campaigns,
+  campaignTargets,
+  contacts,
+  instances,
+  segments,
+  type Campaign,
+  type CampaignStatus,
+  type CampaignTarget,
+  type ContactFilter,
+  type TargetState,
+} from "@/db/schema";
 import { roleAtLeast } from "@/auth/roles";
 import type { Caller } from "@/lib/caller";
 import { AppError, conflict, forbidden, validationFailed, zodDetails } from "@/lib/errors";
@@ -12,10 +23,11 @@ import { publishLive } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
 import { parsePhone } from "@/lib/phone";
 import { organizationOf } from "@/lib/tenant";
+import { keysetPage, type Page } from "@/lib/pager";
 import { auditChange } from "@/features/audit/audit.service";
 import { contactFilterSql, reachableSql } from "@/features/contacts/contact-filter";
 import { createContact, findContactsByPhone } from "@/features/contacts/contact.service";
-import { campaignCreateSchema, type CampaignCreateInput } from "./campaign.schema";
+import { campaignCreateSchema, campaignUpdateSchema, type CampaignCreateInput, type CampaignUpdateInput } from "./campaign.schema";
 import { openSlots, renderFor } from "./campaign.dispatch";
 import { ageInDays, dailyCapFor, minutesOf } from "./campaign.pacing";
 
@@ -52,11 +64,11 @@ export function assertCampaignManager(caller: Caller): void {
   if (caller.type === "user" && !(caller.role && roleAtLeast(caller.role, "supervisor"))) throw forbidden(tText("campaigns:errors.forbidden"));
 }
 
-export async function listCampaigns(caller: Caller, tx: DbOrTx = db): Promise<Campaign[]> {
+export async function listCampaigns(caller: Caller, tx: DbOrTx = db, opts: { status?: CampaignStatus } = {}): Promise<Campaign[]> {
   return tx
     .select()
     .from(campaigns)
-    .where(eq(campaigns.organizationId, organizationOf(caller)))
+    .where(and(eq(campaigns.organizationId, organizationOf(caller)), opts.status ? eq(campaigns.status, opts.status) : undefined))
     .orderBy(desc(campaigns.createdAt))
     .limit(200);
 }
@@ -121,14 +133,14 @@ async function filterAudience(organizationId: string, filter: ContactFilter): Pr
   return rows.map((r) => ({ contactId: r.id, variables: {} }));
 }
 
-async function audienceOf(caller: Caller, input: CampaignCreateInput): Promise<AudienceRow[]> {
+async function audienceOf(caller: Caller, audience: CampaignCreateInput["audience"]): Promise<AudienceRow[]> {
   const organizationId = organizationOf(caller);
-  if (input.audience.source === "csv") return csvAudience(caller, input.audience.csv);
-  if (input.audience.source === "tag") return filterAudience(organizationId, { tags: [input.audience.tag] });
+  if (audience.source === "csv") return csvAudience(caller, audience.csv);
+  if (audience.source === "tag") return filterAudience(organizationId, { tags: [audience.tag] });
   const [segment] = await db
     .select()
     .from(segments)
-    .where(and(eq(segments.id, input.audience.segmentId), eq(segments.organizationId, organizationId)))
+    .where(and(eq(segments.id, audience.segmentId), eq(segments.organizationId, organizationId)))
     .limit(1);
   if (!segment) throw validationFailed([{ path: "audience.segmentId", message: tText("campaigns:errors.segmentNotFound") }]);
   return filterAudience(organizationId, segment.filter as ContactFilter);
@@ -140,57 +152,117 @@ export function parseCampaignInput(values: unknown): CampaignCreateInput {
   return parsed.data;
 }
 
+async function assertOwnInstances(organizationId: string, instanceIds: string[]): Promise<void> {
+  const owned = await db
+    .select({ id: instances.id })
+    .from(instances)
+    .where(and(eq(instances.organizationId, organizationId), inArray(instances.id, instanceIds)));
+  if (owned.length !== new Set(instanceIds).size) throw validationFailed([{ path: "instanceIds", message: tText("campaigns:errors.instanceNotFound") }]);
+}
+
+async function materialisedAudience(caller: Caller, audience: CampaignCreateInput["audience"]): Promise<AudienceRow[]> {
+  const rows = await audienceOf(caller, audience);
+  if (rows.length === 0) throw validationFailed([{ path: "audience", message: tText("campaigns:errors.audienceEmpty") }]);
+  return rows;
+}
+
+/** The columns a create or a draft's edit writes (everything but the audience's targets). */
+function campaignColumns(input: CampaignUpdateInput) {
+  return {
+    name: input.name,
+    message: {
+      body: input.message.body,
+      variants: input.message.variants.filter((v) => v),
+      mediaUrl: input.message.mediaUrl ?? null,
+      rotation: input.message.rotation,
+    },
+    instanceIds: [...new Set(input.instanceIds)],
+    startsAt: input.startsAt ? new Date(input.startsAt) : null,
+    endsAt: input.endsAt ? new Date(input.endsAt) : null,
+    activeHours: input.activeHours,
+    pacing: input.pacing,
+    maxAttempts: input.maxAttempts,
+    attemptSpacingMinutes: input.attemptSpacingMinutes,
+    stopOnReply: input.stopOnReply,
+  };
+}
+
+function audienceColumns(audience: CampaignCreateInput["audience"]) {
+  return {
+    audienceSource: audience.source,
+    segmentId: audience.source === "segment" ? audience.segmentId : null,
+    audienceTag: audience.source === "tag" ? audience.tag : null,
+  };
+}
+
+/** Inserts the targets (deduplicated by contact, in audience order); returns how many. */
+async function insertTargets(tx: DbOrTx, organizationId: string, campaignId: string, audience: AudienceRow[]): Promise<number> {
+  const seen = new Set<string>();
+  const targets = audience.filter((a) => !seen.has(a.contactId) && seen.add(a.contactId));
+  for (let i = 0; i < targets.length; i += 1000) {
+    await tx
+      .insert(campaignTargets)
+      .values(targets.slice(i, i + 1000).map((a, j) => ({ organizationId, campaignId, contactId: a.contactId, position: i + j, variables: a.variables })));
+  }
+  return targets.length;
+}
+
 /** Creates a draft campaign with its audience materialised as targets (deduplicated by contact). */
 export async function createCampaign(caller: Caller, values: unknown): Promise<Campaign> {
   assertCampaignManager(caller);
   const input = parseCampaignInput(values);
   const organizationId = organizationOf(caller);
-  const owned = await db
-    .select({ id: instances.id })
-    .from(instances)
-    .where(and(eq(instances.organizationId, organizationId), inArray(instances.id, input.instanceIds)));
-  if (owned.length !== new Set(input.instanceIds).size) throw validationFailed([{ path: "instanceIds", message: tText("campaigns:errors.instanceNotFound") }]);
-  const audience = await audienceOf(caller, input);
-  if (audience.length === 0) throw validationFailed([{ path: "audience", message: tText("campaigns:errors.audienceEmpty") }]);
+  await assertOwnInstances(organizationId, input.instanceIds);
+  const audience = await materialisedAudience(caller, input.audience);
   return db.transaction(async (tx) => {
     const [campaign] = await tx
       .insert(campaigns)
       .values({
         organizationId,
-        name: input.name,
-        audienceSource: input.audience.source,
-        segmentId: input.audience.source === "segment" ? input.audience.segmentId : null,
-        audienceTag: input.audience.source === "tag" ? input.audience.tag : null,
-        message: {
-          body: input.message.body,
-          variants: input.message.variants.filter((v) => v),
-          mediaUrl: input.message.mediaUrl ?? null,
-          rotation: input.message.rotation,
-        },
-        instanceIds: [...new Set(input.instanceIds)],
-        startsAt: input.startsAt ? new Date(input.startsAt) : null,
-        endsAt: input.endsAt ? new Date(input.endsAt) : null,
-        activeHours: input.activeHours,
-        pacing: input.pacing,
-        maxAttempts: input.maxAttempts,
-        attemptSpacingMinutes: input.attemptSpacingMinutes,
-        stopOnReply: input.stopOnReply,
+        ...campaignColumns(input),
+        ...audienceColumns(input.audience),
         createdByUserId: caller.type === "user" ? caller.id : null,
       })
       .returning();
-    const seen = new Set<string>();
-    const targets = audience.filter((a) => !seen.has(a.contactId) && seen.add(a.contactId));
-    for (let i = 0; i < targets.length; i += 1000) {
-      await tx
-        .insert(campaignTargets)
-        .values(
-          targets
-            .slice(i, i + 1000)
-            .map((a, j) => ({ organizationId, campaignId: campaign!.id, contactId: a.contactId, position: i + j, variables: a.variables })),
-        );
-    }
-    await auditChange(tx, organizationId, caller, "campaign.created", { type: "campaign", id: campaign!.id }, { name: input.name, targets: targets.length });
+    const targets = await insertTargets(tx, organizationId, campaign!.id, audience);
+    await auditChange(tx, organizationId, caller, "campaign.created", { type: "campaign", id: campaign!.id }, { name: input.name, targets });
     return campaign!;
+  });
+}
+
+/**
+ * Edits a draft (a campaign that started cannot change under its targets). A new audience replaces the
+ * targets; without one they are kept.
+ */
+export async function updateCampaign(caller: Caller, id: string, values: unknown): Promise<Campaign> {
+  assertCampaignManager(caller);
+  const parsed = campaignUpdateSchema.safeParse(values);
+  if (!parsed.success) throw validationFailed(zodDetails(parsed.error.issues));
+  const input = parsed.data;
+  const current = await getCampaign(caller, id);
+  await assertOwnInstances(current.organizationId, input.instanceIds);
+  const audience = input.audience ? await materialisedAudience(caller, input.audience) : null;
+  return db.transaction(async (tx) => {
+    const [updated] = await tx
+      .update(campaigns)
+      .set({ ...campaignColumns(input), ...(input.audience ? audienceColumns(input.audience) : {}), updatedAt: new Date() })
+      .where(and(eq(campaigns.id, current.id), eq(campaigns.status, "draft")))
+      .returning();
+    if (!updated) throw conflict(tText("campaigns:errors.badTransition", { status: tText(`campaigns:status.${current.status}`) }));
+    let targets: number | undefined;
+    if (audience) {
+      await tx.delete(campaignTargets).where(eq(campaignTargets.campaignId, current.id));
+      targets = await insertTargets(tx, current.organizationId, current.id, audience);
+    }
+    await auditChange(
+      tx,
+      current.organizationId,
+      caller,
+      "campaign.updated",
+      { type: "campaign", id: current.id },
+      { name: input.name, ...(targets === undefined ? {} : { targets }) },
+    );
+    return updated;
   });
 }
 
@@ -393,5 +465,90 @@ export async function campaignReportCsv(caller: Caller, id: string): Promise<str
         tText(`campaigns:report.${k}`),
       ),
     },
+  );
+}
+
+/** Targets per state of several campaigns of the caller's organization at once (the list page's progress column). */
+export async function campaignCounts(caller: Caller, campaignIds: string[]): Promise<Map<string, { total: number; states: Record<string, number> }>> {
+  const out = new Map<string, { total: number; states: Record<string, number> }>();
+  if (campaignIds.length === 0) return out;
+  const rows = await db
+    .select({ campaignId: campaignTargets.campaignId, state: campaignTargets.state, n: count() })
+    .from(campaignTargets)
+    .where(and(eq(campaignTargets.organizationId, organizationOf(caller)), inArray(campaignTargets.campaignId, campaignIds)))
+    .groupBy(campaignTargets.campaignId, campaignTargets.state);
+  for (const id of campaignIds) out.set(id, { total: 0, states: Object.fromEntries(TARGET_STATE_ORDER.map((s) => [s, 0])) });
+  for (const r of rows) {
+    const entry = out.get(r.campaignId)!;
+    entry.states[r.state] = r.n;
+    entry.total += r.n;
+  }
+  return out;
+}
+
+/** The report's figures beyond states: skipped targets by reason, and contacts who opted out in answer to this campaign. */
+export async function campaignSummary(caller: Caller, id: string): Promise<{ skipReasons: Record<string, number>; optedOut: number }> {
+  const campaign = await getCampaign(caller, id);
+  const reasons = await db
+    .select({ reason: campaignTargets.skipReason, n: count() })
+    .from(campaignTargets)
+    .where(and(eq(campaignTargets.campaignId, campaign.id), eq(campaignTargets.state, "skipped")))
+    .groupBy(campaignTargets.skipReason);
+  const [optOuts] = rowsOf<{ n: number }>(
+    await db.execute(sql`
+      select count(distinct r.contact_id)::int as n from consent_records r
+      where r.campaign_id = ${campaign.id} and r.kind = 'opt_out'`),
+  );
+  return { skipReasons: Object.fromEntries(reasons.map((r) => [r.reason ?? "rejected", r.n])), optedOut: optOuts?.n ?? 0 };
+}
+
+export const TARGETS_PAGE_SIZE = 50;
+
+/**
+ * One page of the report (the detail page's target table), optionally of one state, through the app's
+ * pager: targets go in audience order, so the keyset is their position read as a timestamp.
+ */
+export async function campaignTargetsPage(
+  caller: Caller,
+  id: string,
+  opts: { state?: TargetState; cursor?: string | null; limit?: number } = {},
+): Promise<Page<ReportRow>> {
+  const campaign = await getCampaign(caller, id);
+  const positionKey = sql`to_timestamp(${campaignTargets.position})` as unknown as typeof campaignTargets.updatedAt;
+  const date = (v: unknown) => (v ? new Date(v as string) : null);
+  return keysetPage(
+    { sortBy: positionKey, id: campaignTargets.id, order: "asc" },
+    { limit: opts.limit ?? TARGETS_PAGE_SIZE, cursor: opts.cursor },
+    async (q) =>
+      rowsOf<Record<string, unknown> & { sortKey: string }>(
+        await db.execute(sql`
+          select ${campaignTargets.id} as id, c.phone, c.name, ${campaignTargets.state} as state, ${campaignTargets.skipReason} as skip_reason,
+                 ${campaignTargets.error} as error, ${campaignTargets.attempts} as attempts, ${campaignTargets.variantIndex} as variant_index,
+                 ${campaignTargets.sentAt} as sent_at, ${campaignTargets.deliveredAt} as delivered_at, ${campaignTargets.readAt} as read_at,
+                 ${campaignTargets.repliedAt} as replied_at, ${q.sortKey} as "sortKey",
+                 (select max(r.created_at) from consent_records r where r.contact_id = ${campaignTargets.contactId} and r.kind = 'opt_out') as opted_out_at
+          from ${campaignTargets} join contacts c on c.id = ${campaignTargets.contactId}
+          where ${campaignTargets.campaignId} = ${campaign.id}
+            ${opts.state ? sql`and ${campaignTargets.state} = ${opts.state}` : sql``}
+            ${q.after ? sql`and ${q.after}` : sql``}
+          order by ${sql.join(q.orderBy, sql`, `)}
+          limit ${q.limit}`),
+      ),
+    (r): ReportRow => ({
+      targetId: r.id as string,
+      phone: r.phone as string | null,
+      name: r.name as string | null,
+      state: r.state as CampaignTarget["state"],
+      skipReason: r.skip_reason as CampaignTarget["skipReason"],
+      error: r.error as string | null,
+      attempts: r.attempts as number,
+      variantIndex: r.variant_index as number | null,
+      sentAt: date(r.sent_at),
+      deliveredAt: date(r.delivered_at),
+      readAt: date(r.read_at),
+      repliedAt: date(r.replied_at),
+      optedOutAt: date(r.opted_out_at),
+    }),
+    (r) => r.id as string,
   );
 }

@@ -34,11 +34,20 @@ const settingsSchema = z.object({
   optInKeywords: z.array(z.string()),
   effectiveOptOut: z.array(z.string()).describe("SAIR, PARAR, STOP plus the organization's own"),
   effectiveOptIn: z.array(z.string()),
+  optOutReply: z.string().nullable().describe("The confirmation an opt-out keyword gets; null = the default in the organization's language"),
+  optInReply: z.string().nullable().describe("The confirmation an opt-in keyword gets; null = the default"),
 });
 
 async function settingsJson(organizationId: string) {
   const k = await consentKeywords(organizationId);
-  return { optOutKeywords: k.own.optOut, optInKeywords: k.own.optIn, effectiveOptOut: k.optOut, effectiveOptIn: k.optIn };
+  return {
+    optOutKeywords: k.own.optOut,
+    optInKeywords: k.own.optIn,
+    effectiveOptOut: k.optOut,
+    effectiveOptIn: k.optIn,
+    optOutReply: k.replies.optOut,
+    optInReply: k.replies.optIn,
+  };
 }
 
 /** `/v1/consent` and `/v1/contacts/:id/consent`: opt-out/opt-in keywords and each contact's consent records (scopes contacts:*). */
@@ -54,7 +63,11 @@ export const consentApi = new Elysia({ name: "consent-api" })
       await updateConsentSettings(caller, body);
       return settingsJson(organizationOf(caller));
     },
-    { apiKey: "contacts:write", body: consentSettingsSchema, detail: { tags, summary: "Set the organization's own keywords", responses: ok(settingsSchema) } },
+    {
+      apiKey: "contacts:write",
+      body: consentSettingsSchema,
+      detail: { tags, summary: "Set the organization's own keywords and confirmation texts", responses: ok(settingsSchema) },
+    },
   )
   .get("/v1/contacts/:id/consent", async ({ caller, params }) => ({ data: (await listConsentRecords(caller, params.id)).map(consentRecordJson) }), {
     apiKey: "contacts:read",

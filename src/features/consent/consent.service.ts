@@ -1,15 +1,17 @@
 import { and, desc, eq, isNotNull } from "drizzle-orm";
 import { z } from "zod";
 import { db, type DbOrTx } from "@/db/client";
-import { campaignTargets, consentRecords, consentSettings, contacts } from "@/db/schema";
+import { campaignTargets, consentRecords, consentSettings, contacts, organizations } from "@/db/schema";
 import { roleAtLeast } from "@/auth/roles";
 import { systemCaller, type Caller } from "@/lib/caller";
 import { AppError, forbidden, validationFailed, zodDetails } from "@/lib/errors";
-import { tText } from "@/lib/i18n";
+import { tText, withLocale } from "@/lib/i18n";
+import { log } from "@/lib/logger";
 import { isUuid } from "@/lib/ids";
 import { organizationOf } from "@/lib/tenant";
 import { auditChange } from "@/features/audit/audit.service";
 import { setContactOptedOut } from "@/features/contacts/contact.consent";
+import { queueOutboundMessage } from "@/features/messages/message.service";
 import type { InboundMessageContext } from "@/features/inbound/inbound.service";
 
 /** Always recognised, whatever the organization adds (LGPD: a contact can always say stop). */
@@ -39,20 +41,44 @@ export function matchConsentKeyword(text: string, keywords: readonly string[]): 
   return keywords.find((k) => normalizeKeyword(k) === said) ?? null;
 }
 
+export const CONSENT_REPLY_MAX = 1000;
+
 export async function consentKeywords(
   organizationId: string,
   tx: DbOrTx = db,
-): Promise<{ optOut: string[]; optIn: string[]; own: { optOut: string[]; optIn: string[] } }> {
+): Promise<{
+  optOut: string[];
+  optIn: string[];
+  own: { optOut: string[]; optIn: string[] };
+  /** The organization's own confirmation texts (null = the default in its language). */
+  replies: { optOut: string | null; optIn: string | null };
+}> {
   const [row] = await tx.select().from(consentSettings).where(eq(consentSettings.organizationId, organizationId)).limit(1);
   const own = { optOut: row?.optOutKeywords ?? [], optIn: row?.optInKeywords ?? [] };
-  return { optOut: [...DEFAULT_OPT_OUT_KEYWORDS, ...own.optOut], optIn: [...DEFAULT_OPT_IN_KEYWORDS, ...own.optIn], own };
+  return {
+    optOut: [...DEFAULT_OPT_OUT_KEYWORDS, ...own.optOut],
+    optIn: [...DEFAULT_OPT_IN_KEYWORDS, ...own.optIn],
+    own,
+    replies: { optOut: row?.optOutReply ?? null, optIn: row?.optInReply ?? null },
+  };
 }
 
 const keywordList = z
   .union([z.string(), z.array(z.string())])
   .transform((v) => (Array.isArray(v) ? v : v.split(/\r?\n|,/)).map((k) => k.trim()).filter(Boolean))
   .pipe(z.array(z.string().max(60)).max(50));
-export const consentSettingsSchema = z.object({ optOutKeywords: keywordList.default([]), optInKeywords: keywordList.default([]) });
+/** A confirmation text; blank = the default one (null). */
+const replyText = z
+  .string()
+  .max(CONSENT_REPLY_MAX)
+  .nullish()
+  .transform((v) => (v?.trim() ? v.trim() : null));
+export const consentSettingsSchema = z.object({
+  optOutKeywords: keywordList.default([]),
+  optInKeywords: keywordList.default([]),
+  optOutReply: replyText,
+  optInReply: replyText,
+});
 
 function assertManager(caller: Caller): void {
   if (caller.type === "user" && !(caller.role && roleAtLeast(caller.role, "supervisor"))) throw forbidden(tText("campaigns:errors.forbidden"));
@@ -94,13 +120,36 @@ type ConsentChange = {
   messageId?: string | null;
   note?: string | null;
   caller: Caller;
+  /** The confirmation to queue to the contact on this instance (keyword changes). */
+  confirm?: { instanceId: string; text: string };
 };
+
+/**
+ * Queues the confirmation as a savepoint of the consent's transaction. An opt-out's is queued before
+ * the flag is set (sends to opted-out contacts are refused), so "SAIR" is always acknowledged; a number
+ * that cannot send now (disconnected, over its quota) loses the confirmation, never the opt-out.
+ */
+async function queueConfirmation(tx: DbOrTx, change: ConsentChange): Promise<void> {
+  if (!change.confirm) return;
+  try {
+    await queueOutboundMessage(
+      change.caller,
+      { type: "text", instanceId: change.confirm.instanceId, contactId: change.contactId, text: change.confirm.text },
+      { sentBy: "bot", tx },
+    );
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    log.warn("consent confirmation not sent", { contactId: change.contactId, kind: change.kind, error: err.message });
+  }
+}
 
 /** Records a consent change and sets the contact's flag, in one transaction (and in the audit log). */
 async function recordConsent(change: ConsentChange): Promise<ConsentRecord> {
   return db.transaction(async (tx) => {
     const answered = change.kind === "opt_out" ? await answeredTarget(change.contactId, tx) : null;
+    if (change.kind === "opt_out") await queueConfirmation(tx, change);
     await setContactOptedOut(change.organizationId, change.contactId, change.kind === "opt_out", tx);
+    if (change.kind === "opt_in") await queueConfirmation(tx, change);
     const [record] = await tx
       .insert(consentRecords)
       .values({
@@ -133,24 +182,39 @@ async function recordConsent(change: ConsentChange): Promise<ConsentRecord> {
 }
 
 /**
- * Inbound hook: a message that is an opt-out keyword (SAIR, PARAR, STOP or the organization's own)
- * opts the contact out, recording the keyword, the message and the campaign message it answered; an
- * opt-in keyword from an opted-out contact opts them back in.
+ * The consent keywords as an inbound claim (src/routes.ts puts it first): a message that is an opt-out
+ * keyword (SAIR, PARAR, STOP or the organization's own) opts the contact out, recording the keyword, the
+ * message and the campaign message it answered, and is confirmed to the contact (the organization's text
+ * or the default in its language); an opt-in keyword opts them back in, confirmed the same way. Either
+ * way the message is claimed: no bot, flow, AI workflow or menu answers "SAIR" as if it were a question.
  */
-export async function consentFromInbound(ctx: InboundMessageContext): Promise<void> {
+export async function consentClaim(ctx: InboundMessageContext): Promise<boolean> {
   const organizationId = ctx.conversation.organizationId;
   const text = ctx.message.body;
-  if (!organizationId || !text || ctx.message.direction !== "inbound" || ctx.contact.kind !== "person") return;
+  if (!organizationId || !text || ctx.message.direction !== "inbound" || ctx.message.isPrivateNote || ctx.contact.kind !== "person") return false;
   const keywords = await consentKeywords(organizationId);
-  const caller = systemCaller("consent", organizationId);
   const optOut = matchConsentKeyword(text, keywords.optOut);
-  if (optOut) {
-    await recordConsent({ organizationId, contactId: ctx.contact.id, kind: "opt_out", source: "keyword", keyword: optOut, messageId: ctx.message.id, caller });
-    return;
-  }
-  const optIn = matchConsentKeyword(text, keywords.optIn);
-  if (optIn)
-    await recordConsent({ organizationId, contactId: ctx.contact.id, kind: "opt_in", source: "keyword", keyword: optIn, messageId: ctx.message.id, caller });
+  const optIn = optOut ? null : matchConsentKeyword(text, keywords.optIn);
+  if (!optOut && !optIn) return false;
+  const kind = optOut ? "opt_out" : "opt_in";
+  const [org] = await db
+    .select({ language: organizations.language, timeZone: organizations.timeZone })
+    .from(organizations)
+    .where(eq(organizations.id, organizationId))
+    .limit(1);
+  const own = kind === "opt_out" ? keywords.replies.optOut : keywords.replies.optIn;
+  const reply = own ?? withLocale({ locale: org?.language, timeZone: org?.timeZone }, () => tText(`campaigns:consent.defaultReply.${kind}`));
+  await recordConsent({
+    organizationId,
+    contactId: ctx.contact.id,
+    kind,
+    source: "keyword",
+    keyword: optOut ?? optIn,
+    messageId: ctx.message.id,
+    caller: systemCaller("consent", organizationId),
+    confirm: { instanceId: ctx.instance.id, text: reply },
+  });
+  return true;
 }
 
 export const consentChangeSchema = z.object({ kind: z.enum(["opt_out", "opt_in"]), note: z.string().trim().max(500).nullish() });
