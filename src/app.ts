@@ -90,7 +90,7 @@ export function createApp() {
         : request.url.includes("/hooks/")
           ? config.hooksMaxBodyBytes
           : isUploadUrl(request.url)
-            ? uploadBodyLimit()
+            ? uploadBodyLimit(request.url)
             : config.maxBodyBytes;
       if (declared !== null) {
         if (Number(declared) > limit) throw payloadTooLarge(limit);

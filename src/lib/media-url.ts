@@ -39,9 +39,20 @@ export function verifyMediaSignature(id: string, exp: string | undefined, sig: s
 /** Room for a multipart body's boundaries and other fields (a caption, the reply text) beside the file. */
 const MULTIPART_OVERHEAD = 64 * 1024;
 
-/** The body limit of requests that carry a file: `POST /v1/media` and the inbox's reply with an attachment. */
-export function uploadBodyLimit(): number {
-  return config.media.maxBytes + MULTIPART_OVERHEAD;
+/** A contact CSV import's file (contacts/contact-import.service.ts): stored in chunks as it is read, so it may exceed media's limit. */
+export const CONTACT_IMPORT_MAX_BYTES = 50 * 1024 * 1024;
+
+const isContactImportPath = (path: string) => path === "/v1/contact-imports" || path === "/contacts/import";
+
+/**
+ * The body limit of requests that carry a file: `POST /v1/media`, the inbox's reply with an attachment and
+ * knowledge documents (media's limit), contact CSV imports (their own); without a URL, the largest of them.
+ */
+export function uploadBodyLimit(url?: string): number {
+  const media = config.media.maxBytes + MULTIPART_OVERHEAD;
+  const contactImport = CONTACT_IMPORT_MAX_BYTES + MULTIPART_OVERHEAD;
+  if (url === undefined) return Math.max(media, contactImport);
+  return isContactImportPath(pathOf(url)) ? contactImport : media;
 }
 
 /** Whether a request URL is one of the upload routes (`pathOf` does not parse the URL: this runs on every request with a body). */
@@ -52,7 +63,9 @@ export function isUploadUrl(url: string): boolean {
     path === "/v1/media/" ||
     /^\/inbox\/[0-9a-f-]{36}\/reply$/.test(path) ||
     // Knowledge base uploads (a document up to 10 MB).
-    /^(\/v1)?\/knowledge\/collections\/[0-9a-f-]{36}\/documents$/.test(path)
+    /^(\/v1)?\/knowledge\/collections\/[0-9a-f-]{36}\/documents$/.test(path) ||
+    // Contact CSV imports (up to 50 MB).
+    isContactImportPath(path)
   );
 }
 

@@ -19,6 +19,8 @@ export const BENCH_ROWS = [
   "knowledge.top3_hit_rate_fts",
   "knowledge.top3_hit_rate_hybrid",
   "reports.conversations_p95",
+  "contacts.import_rows_per_s",
+  "contacts.import_rss_peak",
   "app.rss_peak",
 ] as const;
 

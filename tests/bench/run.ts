@@ -838,6 +838,21 @@ try {
     detail: `peak of app A sampled every 100 ms over the whole run; peak per phase: ${[...phasePeaks.entries()].map(([p, mb]) => `${p} ${Math.round(mb)} MB`).join(", ")}; ${finalRss === null ? "process gone" : `${round(finalRss, 1)} MB at the end`}`,
   });
   if (appA.child.exitCode !== null) failRows([...BENCH_ROWS], new Error(`app exited with ${appA.child.exitCode}: ${tails.get(appA.child.pid) ?? ""}`));
+
+  // Contacts CSV import (tests/bench/contacts-import.ts): 100 000 rows (5 000 quick) uploaded to an app of its own, its
+  // worker runs the job; rows/s and that process's peak RSS. Last, with app A stopped: A's workers would race it for the job.
+  await stopChild(appA.child);
+  await scenario(["contacts.import_rows_per_s", "contacts.import_rss_peak"], "contacts-import", quick ? 90_000 : 600_000, async () => {
+    const { contactImportRows } = await import("./contacts-import");
+    const rowsOut = await contactImportRows({
+      rows: quick ? 5000 : 100_000,
+      root: ROOT,
+      createOrganization: (name) => createOrganization(user.id, name),
+      startApp: () => startApp(freePort()).then((app) => (roles.set(app.child.pid, "import app"), app)),
+      stopApp: stopChild,
+    });
+    for (const row of rowsOut) put(row);
+  });
   await bench.end({ timeout: 2 });
   await sampler.end({ timeout: 2 });
 } catch (err) {

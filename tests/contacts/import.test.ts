@@ -11,6 +11,12 @@ import { api } from "../helpers/client";
 import { createApiKey } from "@/features/api-keys/api-key.service";
 import { setupOrg } from "../helpers/factories";
 import { waitFor } from "../helpers/wait";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { rmSync } from "node:fs";
+import { contactImportChunks } from "@/db/schema";
+import { IMPORT_LIMITS } from "@/features/contacts/contact-import.service";
+import { generateContactsCsv } from "../bench/contacts-import";
 
 const app = createApp();
 let org: Awaited<ReturnType<typeof setupOrg>>;
@@ -192,4 +198,63 @@ describe("CSV import", () => {
     expect(notCsv.body.error.details[0].path).toBe("file");
     void and;
   });
+});
+
+describe("CSV import at volume", () => {
+  test("a 20 000-row file (over the 1 MB JSON body limit) is stored in 1 MiB chunks and written in batches of 1000, with exact counts", async () => {
+    const big = await setupOrg(app, { orgName: "Import volume" });
+    expect((await api(app, "POST", "/v1/contact-fields", big.key, { key: "plano", label: "Plano", type: "text" })).status).toBe(201);
+    const path = join(tmpdir(), `lc-import-${process.pid}.csv`);
+    try {
+      // Brazilian rows as the bench generates them: five phone notations, valid and invalid CPFs, repeated people.
+      const file = await generateContactsCsv(path, 20_000);
+      expect(file.bytes).toBeGreaterThan(IMPORT_LIMITS.chunkBytes);
+      const form = new FormData();
+      form.append("file", Bun.file(path, { type: "text/csv" }), "clientes.csv");
+      const res = await app.handle(
+        new Request("http://localhost/v1/contact-imports", { method: "POST", headers: { authorization: `Bearer ${big.key}` }, body: form }),
+      );
+      expect(res.status).toBe(201);
+      const up = (await res.json()) as { id: string; sizeBytes: number; mapping: Record<string, string> };
+      expect(up.sizeBytes).toBe(file.bytes);
+      expect(Object.values(up.mapping).sort()).toEqual(["address", "city", "custom:plano", "document", "email", "name", "phone", "state", "zipCode"]);
+
+      // The file sits in pieces of about 1 MiB (never one row holding it all).
+      const chunks = await db
+        .select({ seq: contactImportChunks.seq, data: contactImportChunks.data })
+        .from(contactImportChunks)
+        .where(eq(contactImportChunks.importId, up.id));
+      expect(chunks.length).toBe(Math.ceil(file.bytes / IMPORT_LIMITS.chunkBytes));
+      expect(chunks.reduce((n, c) => n + c.data.byteLength, 0)).toBe(file.bytes);
+      for (const c of chunks) expect(c.data.byteLength).toBeLessThanOrEqual(IMPORT_LIMITS.chunkBytes);
+
+      const updates: { status: string; rowsRead: number }[] = [];
+      const unsubscribe = await subscribeLive(liveTopics.contactImport(up.id), (data) => {
+        updates.push(data as { status: string; rowsRead: number });
+      });
+      expect((await api(app, "POST", `/v1/contact-imports/${up.id}/start`, big.key, { mapping: up.mapping })).status).toBe(202);
+      expect(await processDueImports()).toBe(1);
+      await waitFor(() => updates.some((u) => u.status === "done"), { timeoutMs: 10_000 });
+      unsubscribe();
+
+      // One committed checkpoint per batch of 1000 rows: the job holds a batch at a time.
+      const running = updates.filter((u) => u.status === "running");
+      expect(running.map((u) => u.rowsRead)).toEqual(Array.from({ length: 20 }, (_, i) => (i + 1) * 1000));
+      expect(updates.at(-1)).toMatchObject({ status: "done", rowsRead: 20_000 });
+      const done = await api(app, "GET", `/v1/contact-imports/${up.id}`, big.key);
+      expect(done.body).toMatchObject({ status: "done", rowsRead: 20_000, ...file.expected });
+      expect(file.expected.created + file.expected.updated + file.expected.rejected).toBe(20_000);
+      expect(file.expected.rejected).toBeGreaterThan(500);
+      expect(file.expected.updated).toBeGreaterThan(500);
+      const [{ n }] = (await db.execute(`select count(*)::int as n from contacts where organization_id = '${big.organization.id}'`)) as unknown as [
+        { n: number },
+      ];
+      expect(n).toBe(file.expected.created);
+      const report = parse((await text(`/v1/contact-imports/${up.id}/rejects`, big.key)).text, { bom: true }) as string[][];
+      expect(report.length - 1).toBe(file.expected.rejected);
+      expect(new Set(report.slice(1).map((r) => r[1]))).toEqual(new Set(["invalid phone", "no phone", "invalid CPF/CNPJ"]));
+    } finally {
+      rmSync(path, { force: true });
+    }
+  }, 180_000);
 });

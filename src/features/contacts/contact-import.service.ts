@@ -11,6 +11,7 @@ import { isUuid } from "@/lib/ids";
 import { publishLive } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
 import { log } from "@/lib/logger";
+import { CONTACT_IMPORT_MAX_BYTES } from "@/lib/media-url";
 import { parsePhone } from "@/lib/phone";
 import { organizationOf } from "@/lib/tenant";
 import type { Caller } from "@/lib/caller";
@@ -30,7 +31,7 @@ import { CONTACT_LIMITS, tagsSchema } from "./contact.schema";
 
 export type ContactImport = typeof contactImports.$inferSelect;
 
-export const IMPORT_LIMITS = { maxBytes: 50 * 1024 * 1024, chunkBytes: 1024 * 1024, previewRows: 5, batchRows: 1000, maxColumns: 100 } as const;
+export const IMPORT_LIMITS = { maxBytes: CONTACT_IMPORT_MAX_BYTES, chunkBytes: 1024 * 1024, previewRows: 5, batchRows: 1000, maxColumns: 100 } as const;
 
 export const IMPORT_FIELDS = ["phone", "name", "document", "email", "address", "city", "state", "zipCode", "notes", "tags"] as const;
 export type ImportField = (typeof IMPORT_FIELDS)[number] | `custom:${string}`;
@@ -153,12 +154,19 @@ export async function uploadImport(caller: Caller, file: { name: string; stream:
     let head = new Uint8Array(0);
     let pending: Uint8Array[] = [];
     let pendingBytes = 0;
-    const flush = async () => {
-      if (pendingBytes === 0) return;
+    // Writes the pending bytes as chunks of exactly chunkBytes (the rest waits), or all of them at the end:
+    // a stream may hand over the whole file as one piece, and no chunk row may hold more than its size.
+    const flush = async (all: boolean) => {
+      if (pendingBytes === 0 || (!all && pendingBytes < IMPORT_LIMITS.chunkBytes)) return;
       const data = Buffer.concat(pending, pendingBytes);
-      pending = [];
-      pendingBytes = 0;
-      await tx.insert(contactImportChunks).values({ importId, seq: seq++, data });
+      let offset = 0;
+      while (data.byteLength - offset >= IMPORT_LIMITS.chunkBytes || (all && offset < data.byteLength)) {
+        const piece = data.subarray(offset, offset + IMPORT_LIMITS.chunkBytes);
+        await tx.insert(contactImportChunks).values({ importId, seq: seq++, data: piece });
+        offset += piece.byteLength;
+      }
+      pending = offset < data.byteLength ? [data.subarray(offset)] : [];
+      pendingBytes = data.byteLength - offset;
     };
     for await (const piece of file.stream() as unknown as AsyncIterable<Uint8Array>) {
       size += piece.byteLength;
@@ -167,9 +175,9 @@ export async function uploadImport(caller: Caller, file: { name: string; stream:
       if (head.byteLength < 64 * 1024) head = Buffer.concat([head, piece.subarray(0, 64 * 1024 - head.byteLength)]);
       pending.push(piece);
       pendingBytes += piece.byteLength;
-      if (pendingBytes >= IMPORT_LIMITS.chunkBytes) await flush();
+      await flush(false);
     }
-    await flush();
+    await flush(true);
     const { headers, preview, delimiter } = previewOf(Buffer.from(head).toString("utf8"), size <= head.byteLength);
     if (headers.length === 0) throw validationFailed([{ path: "file", message: tText("contacts:errors.importEmpty") }]);
     const [saved] = await tx
@@ -397,15 +405,27 @@ type Clean = {
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/** field → column index, once per mapping object (cleanRow runs for every row of a file). */
+const columnIndexes = new WeakMap<Record<string, string>, Map<string, number>>();
+function columnsOf(mapping: Record<string, string>): Map<string, number> {
+  let columns = columnIndexes.get(mapping);
+  if (!columns) {
+    columns = new Map(Object.entries(mapping).map(([column, field]) => [field, Number(column)]));
+    columnIndexes.set(mapping, columns);
+  }
+  return columns;
+}
+
 /** One CSV row as contact fields, or the reason it is rejected. Empty cells mean "leave as it is". */
 export function cleanRow(
   row: Row,
   mapping: Record<string, string>,
   definitions: readonly Pick<FieldDefinition, "key" | "type" | "label">[],
 ): Clean | { line: number; reason: string } {
+  const columns = columnsOf(mapping);
   const cell = (field: string) => {
-    for (const [column, f] of Object.entries(mapping)) if (f === field) return (row.cells[Number(column)] ?? "").trim();
-    return "";
+    const column = columns.get(field);
+    return column === undefined ? "" : (row.cells[column] ?? "").trim();
   };
   const reject = (reason: string) => ({ line: row.line, reason });
   const phoneText = cell("phone");
@@ -431,7 +451,7 @@ export function cleanRow(
   const tags = tagsText ? tagsSchema.safeParse(tagsText) : null;
   if (tags && !tags.success) return reject(tText("contacts:book.reasons.tagsInvalid"));
   const customInput: Record<string, string> = {};
-  for (const f of Object.values(mapping)) if (f.startsWith("custom:")) customInput[f.slice(7)] = cell(f);
+  for (const f of columns.keys()) if (f.startsWith("custom:")) customInput[f.slice(7)] = cell(f);
   const nonEmpty = Object.fromEntries(Object.entries(customInput).filter(([, v]) => v !== ""));
   const custom = applyCustomFields(definitions, {}, nonEmpty);
   if (custom.errors.length) {
