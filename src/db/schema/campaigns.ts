@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, tstz, updatedAt } from "./columns";
 import { contacts, messages } from "./messaging";
+import { contactImports } from "./segments";
 import { instances, organizations, users } from "./tenancy";
 
 export const CAMPAIGN_STATUSES = ["draft", "running", "paused", "completed", "cancelled"] as const;
@@ -39,9 +40,11 @@ export const campaigns = pgTable(
       .references(() => organizations.id, { onDelete: "cascade" }),
     name: text().notNull(),
     status: text({ enum: CAMPAIGN_STATUSES }).notNull().default("draft"),
-    /** Where the audience came from: a saved segment or an uploaded CSV of phones (targets are materialised either way). */
-    audienceSource: text({ enum: ["segment", "csv", "tag"] }).notNull(),
+    /** Where the audience came from: a saved segment, a tag, a CSV of phones or a contact import (targets are materialised either way). */
+    audienceSource: text({ enum: ["segment", "csv", "tag", "import"] }).notNull(),
     segmentId: uuid(),
+    /** The contact import a CSV audience went through (`csv`: the inline CSV's, `import`: the one chosen); its rejects report stays there. */
+    audienceImportId: uuid().references(() => contactImports.id, { onDelete: "set null" }),
     audienceTag: text(),
     message: jsonb().$type<CampaignMessage>().notNull(),
     instanceIds: uuid().array().notNull(),

@@ -1,0 +1,2 @@
+ALTER TABLE "campaigns" ADD COLUMN "audience_import_id" uuid;--> statement-breakpoint
+ALTER TABLE "campaigns" ADD CONSTRAINT "campaigns_audience_import_id_contact_imports_id_fk" FOREIGN KEY ("audience_import_id") REFERENCES "public"."contact_imports"("id") ON DELETE set null ON UPDATE no action;
