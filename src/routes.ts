@@ -20,6 +20,7 @@ import { wireAlerts } from "@/features/alerts/alert.rules";
 import { cannedRepliesApi } from "@/features/canned-replies/canned-reply.api";
 import { cannedRepliesPages } from "@/features/canned-replies/canned-reply.pages";
 import { departmentsApi } from "@/features/departments/department.api";
+import { retentionApi } from "@/features/retention/retention.api";
 import { departmentsPages } from "@/features/departments/department.pages";
 import { greetingMenuClaim } from "@/features/departments/greeting-menu";
 import { knowledgeApi } from "@/features/knowledge/knowledge.api";
@@ -213,6 +214,7 @@ const features: AnyElysia[] = [
   consentApi,
   cannedRepliesPages,
   departmentsApi,
+  retentionApi,
   departmentsPages,
   knowledgeApi,
   knowledgePages,

@@ -309,6 +309,7 @@ export default {
         deleted_messages_changed: "Configuração de mensagens apagadas alterada",
         interactive_mode_changed: "Configuração de botões e listas alterada",
         media_retention_changed: "Retenção de mídia alterada",
+        retention_changed: "Retenção de dados alterada",
         two_factor_requirement_changed: "Exigência de dois fatores alterada",
       },
       registration: {
@@ -664,6 +665,7 @@ export default {
         deleted_messages_changed: "Deleted messages setting changed",
         interactive_mode_changed: "Buttons and lists setting changed",
         media_retention_changed: "Media retention changed",
+        retention_changed: "Data retention changed",
         two_factor_requirement_changed: "Two-factor requirement changed",
       },
       registration: {

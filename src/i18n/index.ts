@@ -49,6 +49,8 @@ import webhooks from "./webhooks";
 import workflows from "./workflows";
 import prompts from "./prompts";
 import knowledge from "./knowledge";
+import outages from "./outages";
+import retention from "./retention";
 
 /**
  * Every namespace of text, registered here explicitly. A namespace file holds one feature's strings
@@ -69,6 +71,8 @@ export const catalogs = {
   complaints,
   sales,
   collections,
+  outages,
+  retention,
   knowledge,
   "business-hours": businessHours,
   availability,

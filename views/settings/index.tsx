@@ -9,6 +9,7 @@ import { languageOptions } from "../organizations/new";
 import { Badge, CsrfField, Field, SelectField, Time } from "../components/ui";
 import { TranscriptionSettings, type TranscriptionFormValues } from "./_transcription";
 import { MediaSettings, type MediaRetentionForm } from "./_media";
+import { RetentionSettingsSection, type RetentionView } from "./_retention";
 import type { TranscriptionSettingsView } from "@/features/transcription/transcription.settings";
 
 /**
@@ -39,6 +40,8 @@ type Props = {
   transcriptionErrors?: FieldError[];
   /** The media retention form's values and errors (422 re-render). */
   media?: MediaRetentionForm;
+  /** The organization's data retention, and the form's values and errors (422 re-render). */
+  retention?: RetentionView;
 };
 
 export function SettingsPage({
@@ -55,6 +58,7 @@ export function SettingsPage({
   transcriptionValues,
   transcriptionErrors,
   media,
+  retention,
 }: Props) {
   const org = admin.organization;
   return (
@@ -91,6 +95,7 @@ export function SettingsPage({
       <DeletedMessageSettings admin={admin} csrfToken={csrfToken} canEdit={canEdit} />
       <InteractiveSettings admin={admin} csrfToken={csrfToken} canEdit={canEdit} />
       <MediaSettings admin={admin} csrfToken={csrfToken} canEdit={canEdit} form={media} />
+      {retention ? <RetentionSettingsSection view={retention} csrfToken={csrfToken} canEdit={canEdit} /> : ""}
       <TranscriptionSettings settings={transcription} csrfToken={csrfToken} canEdit={canEdit} values={transcriptionValues} errors={transcriptionErrors} />
       <section class="card settings-card">
         <h2>{t("settings:plan.title")}</h2>

@@ -16,10 +16,7 @@ export const ENDPOINT_KINDS = ["webhook", "nats", "rabbitmq"] as const;
  * may be dropped. Inserts set it from the organization's retention (`retentionExpiresOn`); the default is
  * the default retention (30 days), for rows written without an organization's choice.
  */
-const expiresOn = () =>
-  date()
-    .notNull()
-    .default(sql`((now() at time zone 'utc')::date + 30)`);
+const expiresOn = () => date().notNull().default(sql`((now() at time zone 'utc')::date + 30)`);
 /** Primary key column of a partitioned table: unique only together with the partition key. */
 const partitionedId = () => uuid().notNull().defaultRandom();
 

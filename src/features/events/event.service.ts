@@ -10,6 +10,7 @@ import { liveNotification } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
 import { instanceOfTenant, type Tenant } from "@/lib/tenant";
 import { eventsRecorded } from "@/features/metrics/metrics";
+import { retentionExpiresOn } from "@/features/retention/retention.service";
 import type { ApiKeyScope } from "@/features/api-keys/api-key.schema";
 import { hasScope, type VerifiedApiKey } from "@/features/api-keys/api-key.verify";
 import { EVENT_TYPES, eventPayload, type EventType } from "./event.schema";
@@ -77,8 +78,8 @@ export async function recordEvents(inputs: NewEvent[], tx: DbOrTx = db): Promise
   const inserted = rowsOf<Record<string, unknown> & { queued: number }>(
     await tx.execute(sql`
       with e as (
-        insert into events (id, organization_id, instance_id, api_key_id, device_id, type, data)
-        select v.id, v.organization_id, v.instance_id, v.api_key_id, v.device_id, v.type, v.data
+        insert into events (id, organization_id, instance_id, api_key_id, device_id, type, data, expires_on)
+        select v.id, v.organization_id, v.instance_id, v.api_key_id, v.device_id, v.type, v.data, ${retentionExpiresOn(sql`v.organization_id`, "events")}
         from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
           as v(id uuid, organization_id uuid, instance_id uuid, api_key_id uuid, device_id uuid, type text, data jsonb)
         returning *
@@ -357,6 +358,7 @@ export async function recordUnroutedEvent(input: NewEvent & { organizationId: st
       deviceId: input.deviceId ?? null,
       type: input.type,
       data: input.data,
+      expiresOn: retentionExpiresOn(input.organizationId, "events"),
     })
     .returning();
   await notifyMany([liveNotification({ topic: liveTopics.orgEvents(input.organizationId), data: { id: event!.id, type: event!.type } })], tx);

@@ -6,6 +6,7 @@ import { messages } from "@/db/schema";
 import { knownContactUpdate, readContact, readConversation, type Contact, type Conversation } from "@/features/conversations/conversation.service";
 import { DELIVERIES_QUEUED_CHANNEL, queueDeliveries } from "@/features/events/event.service";
 import { eventsRecorded } from "@/features/metrics/metrics";
+import { retentionExpiresOn } from "@/features/retention/retention.service";
 import { groupCommit } from "@/lib/group-commit";
 import { LIVE_CHANNEL } from "@/lib/live";
 import { inboxTopic, orgEventsTopicSql } from "@/lib/live-topics";
@@ -332,14 +333,16 @@ export function inboundBatchSql(input: SQL): SQL {
       from placed p join stored m on m.instance_id = p.instance_id and m.provider_message_id = p.provider_message_id
     ),
     recorded as (
-      insert into events (organization_id, instance_id, device_id, type, data)
+      insert into events (organization_id, instance_id, device_id, type, data, expires_on)
       (select distinct on (s.contact_id) s.organization_id, s.instance_id, null::uuid, 'contact.created',
-        jsonb_build_object('contact', jsonb_build_object('id', s.contact_id, 'phone', s.phone, 'name', s.contact->'name'))
+        jsonb_build_object('contact', jsonb_build_object('id', s.contact_id, 'phone', s.phone, 'name', s.contact->'name')),
+        ${retentionExpiresOn(sql`s.organization_id`, "events")}
       from senders s where (s.contact->>'created')::boolean
       order by s.contact_id, s.ord)
       union all
       select v.organization_id, v.instance_id, null, 'conversation.created',
-        jsonb_build_object('conversation', jsonb_build_object('id', v.id, 'contactId', v.contact_id, 'instanceId', v.instance_id))
+        jsonb_build_object('conversation', jsonb_build_object('id', v.id, 'contactId', v.contact_id, 'instanceId', v.instance_id)),
+        ${retentionExpiresOn(sql`v.organization_id`, "events")}
       from conversation_rows v where v.created
       union all
       select r.organization_id, r.instance_id, r.device_id,
@@ -350,7 +353,8 @@ export function inboundBatchSql(input: SQL): SQL {
         'from', case when r.direction = 'inbound' then r.phone end, 'to', case when r.direction = 'outbound' then r.phone end,
         'fromName', case when r.direction = 'inbound' then r.contact->'name' end, 'direction', r.direction, 'sentBy', r.sent_by, 'senderContactId', r.sender_contact_id,
         'type', r.type, 'body', r.body, 'media', r.media, 'quotedProviderMessageId', r.quoted_provider_message_id,
-        'replyToMessageId', r.message->'reply_to_message_id', 'context', r.context, 'referral', r.referral, 'timestamp', r.sent_at))
+        'replyToMessageId', r.message->'reply_to_message_id', 'context', r.context, 'referral', r.referral, 'timestamp', r.sent_at)),
+        ${retentionExpiresOn(sql`r.organization_id`, "events")}
       from received r
       returning id, organization_id, instance_id, type
     ),

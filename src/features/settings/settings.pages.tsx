@@ -21,13 +21,19 @@ import { setTwoFactorRequirement } from "@/features/account/two-factor.service";
 import { transcriptionSettingsSchema } from "@/features/transcription/transcription.schema";
 import { getTranscriptionSettings, saveTranscriptionSettings } from "@/features/transcription/transcription.settings";
 import { attemptForm } from "@/lib/forms";
+import { retentionInputSchema } from "@/features/retention/retention.schema";
+import { getRetention, setRetention } from "@/features/retention/retention.service";
 import { SettingsPage as SettingsView } from "@views/settings/index";
 
 type ViewProps = Parameters<typeof SettingsView>[0];
 
-/** The settings page with the organization's transcription settings loaded (every render shows them). */
+/** The settings page with the organization's transcription and retention settings loaded (every render shows them). */
 async function SettingsPage(props: Omit<ViewProps, "transcription"> & { transcription?: ViewProps["transcription"] }) {
-  return SettingsView({ ...props, transcription: props.transcription ?? (await getTranscriptionSettings(props.admin.organization.id)) });
+  return SettingsView({
+    ...props,
+    transcription: props.transcription ?? (await getTranscriptionSettings(props.admin.organization.id)),
+    retention: props.retention ?? { settings: await getRetention(props.admin.organization.id) },
+  });
 }
 
 /**
@@ -83,6 +89,27 @@ export const settingsPages = new Elysia({ name: "settings-pages" })
       }
       await setMediaRetention(admin, parsed.value.days);
       setFlash(cookie, "success", tText("media:settings.saved"));
+      return hxRedirect(request, "/settings");
+    },
+    { member: "admin" },
+  )
+  .post(
+    "/settings/retention",
+    async ({ admin, csrfToken, body, request, set, cookie }) => {
+      const fields = formFields(body);
+      const parsed = parseForm(retentionInputSchema, fields);
+      if (!parsed.ok) {
+        const values = {
+          eventsDays: String(fields.eventsDays ?? ""),
+          deliveriesDays: String(fields.deliveriesDays ?? ""),
+          messagesDays: String(fields.messagesDays ?? ""),
+        };
+        const retention = { settings: await getRetention(admin.organization.id), values, errors: parsed.errors };
+        return unprocessable(set, () => SettingsPage({ admin, csrfToken, canEdit: true, retention }));
+      }
+      // An empty messages field posts "" (keep messages): the form always sends all three.
+      await setRetention(admin, { ...parsed.value, messagesDays: parsed.value.messagesDays ?? null });
+      setFlash(cookie, "success", tText("retention:saved"));
       return hxRedirect(request, "/settings");
     },
     { member: "admin" },

@@ -24,6 +24,7 @@ import {
   type UpdateWebhookInput,
 } from "./webhook.schema";
 import { closeSinkConnection, openSinkUrl, sealSinkUrl, sinkGuardUrl } from "./sink.transport";
+import { deleteAttemptsOfWebhook, retentionExpiresOn } from "@/features/retention/retention.service";
 
 export type Webhook = typeof webhooks.$inferSelect;
 
@@ -334,6 +335,8 @@ export async function updateWebhook(caller: Caller, webhookId: string, input: Up
 export async function deleteWebhook(caller: Caller, webhookId: string): Promise<void> {
   const organizationId = organizationOf(caller);
   await db.transaction(async (tx) => {
+    // No foreign key cascades from deliveries to attempts since both are partitioned (drizzle/0059).
+    await deleteAttemptsOfWebhook(tx, organizationId, webhookId);
     const [hook] = await tx
       .delete(webhooks)
       .where(and(eq(webhooks.id, webhookId), eq(webhooks.organizationId, organizationId)))
@@ -398,7 +401,14 @@ export async function sendTestEvent(caller: Caller, webhookId: string): Promise<
     );
     const [delivery] = await tx
       .insert(webhookDeliveries)
-      .values({ organizationId, webhookId: hook.id, eventId: event.id, eventType: "webhook.test", nextAttemptAt: sql`${clockSql()}` })
+      .values({
+        organizationId,
+        webhookId: hook.id,
+        eventId: event.id,
+        eventType: "webhook.test",
+        nextAttemptAt: sql`${clockSql()}`,
+        expiresOn: retentionExpiresOn(organizationId, "deliveries"),
+      })
       .returning({ id: webhookDeliveries.id });
     await notify(DELIVERIES_QUEUED_CHANNEL, "", tx);
     return { eventId: event.id, deliveryId: delivery!.id };
