@@ -37,6 +37,7 @@ const SLOW = [
   "tests/organizations/i18n.test.ts", // [20]
   "tests/knowledge/pglite.test.ts", // [31] every migration applied to an embedded PGlite (pgvector, unaccent)
   "tests/satisfaction/satisfaction.test.ts", // [21] surveys through the sandbox, the NPS dashboard and pages (2026-12-04)
+  "tests/retention/migration.test.ts", // [50] the partitioning migrations over seeded rows, on Postgres and on an embedded PGlite (2026-12-04)
 ];
 
 const run = Bun.spawn(
