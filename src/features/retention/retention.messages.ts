@@ -31,7 +31,7 @@ export async function sweepExpiredMessages(now: Date = new Date()): Promise<numb
             select m.id from conversations c
             cross join lateral (
               select id from messages m
-              where m.conversation_id = c.id and m.created_at < ${cutoff}
+              where m.conversation_id = c.id and m.created_at < ${cutoff.toISOString()}::timestamptz
               order by m.created_at limit ${MESSAGE_SWEEP_BATCH}
             ) m
             where c.organization_id = ${organizationId}
