@@ -111,6 +111,7 @@ export default {
       importTooLarge: "O arquivo passa do limite de {{count}} MB",
       importNotCsv: "Envie um arquivo CSV",
       importStarted: "Esta importação já foi iniciada",
+      importNotDone: "Esta importação ainda não terminou",
     },
     schema: {
       tagMax: "Uma etiqueta tem no máximo {{count}} caracteres",
@@ -346,6 +347,7 @@ export default {
       importTooLarge: "The file is over the {{count}} MB limit",
       importNotCsv: "Upload a CSV file",
       importStarted: "This import has already started",
+      importNotDone: "This import has not finished yet",
     },
     schema: {
       tagMax: "A tag has at most {{count}} characters",

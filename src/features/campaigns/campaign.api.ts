@@ -49,7 +49,13 @@ export const campaignsApi = new Elysia({ name: "campaigns-api" })
     {
       apiKey: "messages:write",
       body: campaignCreateSchema,
-      detail: { tags, summary: "Create a draft campaign (audience: CSV of phones, tag or segment)", responses: ok(campaignJsonSchema, 201) },
+      detail: {
+        tags,
+        summary: "Create a draft campaign (audience: CSV of phones, contact import, tag or segment)",
+        description:
+          "`audience.source`: `csv` — an inline CSV (header row, a phone/telefone/celular/whatsapp column, every other column a message variable `{{column}}`), imported through the contacts import (422 naming the rejected lines); `import` — `importId` of a finished `/v1/contact-imports` upload, for files of any size (up to 50 MB): its accepted rows are the targets, each with its row's columns as variables, rejected rows stay in that import's `/rejects` report; `tag` or `segment` — the matching contacts. Targets are one per contact, in file order; `audienceImportId` names the import a CSV audience went through.",
+        responses: ok(campaignJsonSchema, 201),
+      },
     },
   )
   .get("/v1/campaigns/:id", async ({ caller, params }) => campaignJson(await getCampaign(caller, params.id)), {

@@ -10,6 +10,7 @@ export const campaignJsonSchema = rowJson(campaigns, [
   "audienceSource",
   "segmentId",
   "audienceTag",
+  "audienceImportId",
   "message",
   "instanceIds",
   "startsAt",

@@ -37,6 +37,8 @@ const audienceSchema = z.discriminatedUnion("source", [
   z.object({ source: z.literal("csv"), csv: z.string().min(1, msg("csvRequired")).max(CAMPAIGN_LIMITS.csvBytes) }),
   z.object({ source: z.literal("tag"), tag: z.string().trim().min(1, msg("tagRequired")).max(80) }),
   z.object({ source: z.literal("segment"), segmentId: z.uuid(msg("segmentRequired")) }),
+  /** A finished contact import (`/v1/contact-imports`): its accepted rows are the audience, any size. */
+  z.object({ source: z.literal("import"), importId: z.uuid(msg("importRequired")) }),
 ]);
 
 const campaignFields = z.object({

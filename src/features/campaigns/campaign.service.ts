@@ -1,4 +1,3 @@
-import { parse } from "csv-parse/sync";
 import { stringify } from "csv-stringify/sync";
 import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
 import { db, rowsOf, type DbOrTx } from "@/db/client";
@@ -21,13 +20,12 @@ import { tText } from "@/lib/i18n";
 import { isUuid } from "@/lib/ids";
 import { publishLive } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
-import { parsePhone } from "@/lib/phone";
 import { organizationOf } from "@/lib/tenant";
 import { keysetPage, type Page } from "@/lib/pager";
 import { auditChange } from "@/features/audit/audit.service";
 import { contactFilterSql, reachableSql } from "@/features/contacts/contact-filter";
-import { createContact, findContactsByPhone } from "@/features/contacts/contact.service";
 import { campaignCreateSchema, campaignUpdateSchema, type CampaignCreateInput, type CampaignUpdateInput } from "./campaign.schema";
+import { finishedImport, importAudience, importInlineCsv, type AudienceRow } from "./campaign.audience";
 import { openSlots, renderFor } from "./campaign.dispatch";
 import { ageInDays, dailyCapFor, minutesOf } from "./campaign.pacing";
 
@@ -41,6 +39,7 @@ export function campaignJson(c: Campaign) {
     audienceSource: c.audienceSource,
     segmentId: c.segmentId,
     audienceTag: c.audienceTag,
+    audienceImportId: c.audienceImportId,
     message: c.message,
     instanceIds: c.instanceIds,
     startsAt: c.startsAt,
@@ -84,44 +83,6 @@ export async function getCampaign(caller: Caller, id: string, tx: DbOrTx = db): 
   return row;
 }
 
-type AudienceRow = { contactId: string; variables: Record<string, string> };
-
-/** A CSV of phones (header row; a `phone`/`telefone`/`celular` column, every other column a message variable). */
-async function csvAudience(caller: Caller, csv: string): Promise<AudienceRow[]> {
-  let records: Record<string, string>[];
-  try {
-    records = parse(csv, {
-      columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
-      skip_empty_lines: true,
-      trim: true,
-      bom: true,
-      relax_column_count: true,
-    });
-  } catch (err) {
-    throw validationFailed([{ path: "audience.csv", message: tText("campaigns:errors.csvInvalid", { reason: (err as Error).message }) }]);
-  }
-  const phoneColumn = ["phone", "telefone", "celular", "whatsapp"].find((c) => records[0] && c in records[0]);
-  if (!phoneColumn) throw validationFailed([{ path: "audience.csv", message: tText("campaigns:errors.csvNoPhone") }]);
-  const byPhone = new Map<string, Record<string, string>>();
-  const invalid: number[] = [];
-  records.forEach((r, i) => {
-    const phone = parsePhone(r[phoneColumn] ?? "");
-    if (!phone) invalid.push(i + 2);
-    else if (!byPhone.has(phone)) byPhone.set(phone, Object.fromEntries(Object.entries(r).filter(([k]) => k !== phoneColumn)));
-  });
-  if (invalid.length)
-    throw validationFailed([{ path: "audience.csv", message: tText("campaigns:errors.csvBadPhones", { lines: invalid.slice(0, 10).join(", ") }) }]);
-  if (byPhone.size === 0) throw validationFailed([{ path: "audience.csv", message: tText("campaigns:errors.audienceEmpty") }]);
-  const known = await findContactsByPhone(caller, [...byPhone.keys()]);
-  const rows: AudienceRow[] = [];
-  for (const [phone, variables] of byPhone) {
-    // New phones become contacts through the contacts feature (which owns them), named by a `nome`/`name` column.
-    const contact = known.get(phone) ?? (await createContact(caller, { phone, name: variables.nome || variables.name || undefined } as never));
-    rows.push({ contactId: contact.id, variables });
-  }
-  return rows;
-}
-
 async function filterAudience(organizationId: string, filter: ContactFilter): Promise<AudienceRow[]> {
   // Opted-out and blocked contacts stay in the audience so the report shows them skipped with the reason.
   const rows = await db
@@ -133,17 +94,28 @@ async function filterAudience(organizationId: string, filter: ContactFilter): Pr
   return rows.map((r) => ({ contactId: r.id, variables: {} }));
 }
 
-async function audienceOf(caller: Caller, audience: CampaignCreateInput["audience"]): Promise<AudienceRow[]> {
+/** An audience a batch at a time (an import's 100 000 rows are never held whole), and the contact import it came from. */
+type Audience = { batches: AsyncIterable<AudienceRow[]>; importId: string | null };
+
+async function* once(rows: () => Promise<AudienceRow[]>): AsyncGenerator<AudienceRow[]> {
+  yield await rows();
+}
+
+async function audienceOf(caller: Caller, audience: CampaignCreateInput["audience"]): Promise<Audience> {
   const organizationId = organizationOf(caller);
-  if (audience.source === "csv") return csvAudience(caller, audience.csv);
-  if (audience.source === "tag") return filterAudience(organizationId, { tags: [audience.tag] });
+  if (audience.source === "csv" || audience.source === "import") {
+    // CSV audiences go through the contacts import (campaign.audience.ts): streamed, chunked, deduplicated, rejects reported.
+    const imp = audience.source === "csv" ? await importInlineCsv(caller, audience.csv) : await finishedImport(caller, audience.importId);
+    return { batches: importAudience(caller, imp.id), importId: imp.id };
+  }
+  if (audience.source === "tag") return { batches: once(() => filterAudience(organizationId, { tags: [audience.tag] })), importId: null };
   const [segment] = await db
     .select()
     .from(segments)
     .where(and(eq(segments.id, audience.segmentId), eq(segments.organizationId, organizationId)))
     .limit(1);
   if (!segment) throw validationFailed([{ path: "audience.segmentId", message: tText("campaigns:errors.segmentNotFound") }]);
-  return filterAudience(organizationId, segment.filter as ContactFilter);
+  return { batches: once(() => filterAudience(organizationId, segment.filter as ContactFilter)), importId: null };
 }
 
 export function parseCampaignInput(values: unknown): CampaignCreateInput {
@@ -158,12 +130,6 @@ async function assertOwnInstances(organizationId: string, instanceIds: string[])
     .from(instances)
     .where(and(eq(instances.organizationId, organizationId), inArray(instances.id, instanceIds)));
   if (owned.length !== new Set(instanceIds).size) throw validationFailed([{ path: "instanceIds", message: tText("campaigns:errors.instanceNotFound") }]);
-}
-
-async function materialisedAudience(caller: Caller, audience: CampaignCreateInput["audience"]): Promise<AudienceRow[]> {
-  const rows = await audienceOf(caller, audience);
-  if (rows.length === 0) throw validationFailed([{ path: "audience", message: tText("campaigns:errors.audienceEmpty") }]);
-  return rows;
 }
 
 /** The columns a create or a draft's edit writes (everything but the audience's targets). */
@@ -187,24 +153,39 @@ function campaignColumns(input: CampaignUpdateInput) {
   };
 }
 
-function audienceColumns(audience: CampaignCreateInput["audience"]) {
+function audienceColumns(audience: CampaignCreateInput["audience"], importId: string | null) {
   return {
     audienceSource: audience.source,
     segmentId: audience.source === "segment" ? audience.segmentId : null,
     audienceTag: audience.source === "tag" ? audience.tag : null,
+    audienceImportId: importId,
   };
 }
 
-/** Inserts the targets (deduplicated by contact, in audience order); returns how many. */
-async function insertTargets(tx: DbOrTx, organizationId: string, campaignId: string, audience: AudienceRow[]): Promise<number> {
-  const seen = new Set<string>();
-  const targets = audience.filter((a) => !seen.has(a.contactId) && seen.add(a.contactId));
-  for (let i = 0; i < targets.length; i += 1000) {
-    await tx
-      .insert(campaignTargets)
-      .values(targets.slice(i, i + 1000).map((a, j) => ({ organizationId, campaignId, contactId: a.contactId, position: i + j, variables: a.variables })));
+/**
+ * Inserts the targets in audience order, 1000 a statement, one per contact (the first row of a contact
+ * wins: the unique (campaign, contact) index drops later ones, leaving a gap in `position`, which only
+ * orders). Returns how many; none is a 422 that rolls the caller's transaction back.
+ */
+async function insertTargets(tx: DbOrTx, organizationId: string, campaignId: string, audience: Audience): Promise<number> {
+  let position = 0;
+  let inserted = 0;
+  for await (const batch of audience.batches) {
+    const seen = new Set<string>();
+    const rows = batch.filter((a) => !seen.has(a.contactId) && seen.add(a.contactId));
+    for (let i = 0; i < rows.length; i += 1000) {
+      const slice = rows.slice(i, i + 1000);
+      const written = await tx
+        .insert(campaignTargets)
+        .values(slice.map((a, j) => ({ organizationId, campaignId, contactId: a.contactId, position: position + j, variables: a.variables })))
+        .onConflictDoNothing()
+        .returning({ id: campaignTargets.id });
+      position += slice.length;
+      inserted += written.length;
+    }
   }
-  return targets.length;
+  if (inserted === 0) throw validationFailed([{ path: "audience", message: tText("campaigns:errors.audienceEmpty") }]);
+  return inserted;
 }
 
 /** Creates a draft campaign with its audience materialised as targets (deduplicated by contact). */
@@ -213,14 +194,14 @@ export async function createCampaign(caller: Caller, values: unknown): Promise<C
   const input = parseCampaignInput(values);
   const organizationId = organizationOf(caller);
   await assertOwnInstances(organizationId, input.instanceIds);
-  const audience = await materialisedAudience(caller, input.audience);
+  const audience = await audienceOf(caller, input.audience);
   return db.transaction(async (tx) => {
     const [campaign] = await tx
       .insert(campaigns)
       .values({
         organizationId,
         ...campaignColumns(input),
-        ...audienceColumns(input.audience),
+        ...audienceColumns(input.audience, audience.importId),
         createdByUserId: caller.type === "user" ? caller.id : null,
       })
       .returning();
@@ -241,11 +222,11 @@ export async function updateCampaign(caller: Caller, id: string, values: unknown
   const input = parsed.data;
   const current = await getCampaign(caller, id);
   await assertOwnInstances(current.organizationId, input.instanceIds);
-  const audience = input.audience ? await materialisedAudience(caller, input.audience) : null;
+  const audience = input.audience ? await audienceOf(caller, input.audience) : null;
   return db.transaction(async (tx) => {
     const [updated] = await tx
       .update(campaigns)
-      .set({ ...campaignColumns(input), ...(input.audience ? audienceColumns(input.audience) : {}), updatedAt: new Date() })
+      .set({ ...campaignColumns(input), ...(input.audience && audience ? audienceColumns(input.audience, audience.importId) : {}), updatedAt: new Date() })
       .where(and(eq(campaigns.id, current.id), eq(campaigns.status, "draft")))
       .returning();
     if (!updated) throw conflict(tText("campaigns:errors.badTransition", { status: tText(`campaigns:status.${current.status}`) }));

@@ -282,6 +282,31 @@ export async function startImport(caller: Caller, id: string, mapping: Record<st
   return row;
 }
 
+/**
+ * Saves the mapping and runs the import here, to its end, instead of queueing it for a worker: a
+ * campaign's inline CSV (small: a JSON body) whose targets are needed at once. The lease is taken in the
+ * same statement, so workers leave the import alone unless this process dies mid-way (then one resumes it).
+ */
+export async function runImportNow(caller: Caller, id: string, mapping: Record<string, string>): Promise<ContactImport> {
+  assertManagesContactBook(caller);
+  const orgId = organizationOf(caller);
+  const definitions = await listFieldDefinitions(caller);
+  const job = await db.transaction(async (tx) => {
+    const before = await getImport(caller, id, tx);
+    const clean = validateMapping(before.headers, mapping, definitions);
+    const [started] = await tx
+      .update(contactImports)
+      .set({ mapping: clean, status: "running", startedAt: new Date(), leaseUntil: sql`date_trunc('milliseconds', now() + interval '60 seconds')` })
+      .where(and(eq(contactImports.id, before.id), eq(contactImports.status, "uploaded")))
+      .returning();
+    if (!started?.leaseUntil) throw new AppError("conflict", tText("contacts:errors.importStarted"));
+    await auditChange(tx, orgId, caller, "contact_import.started", { type: "contact_import", id: before.id }, { filename: before.filename, mapping: clean });
+    return { id: started.id, lease_until: started.leaseUntil.toISOString() };
+  });
+  await runImport(job, new AbortController().signal);
+  return getImport(caller, id);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The job
 // ---------------------------------------------------------------------------------------------
@@ -334,6 +359,22 @@ async function* chunksOf(importId: string): AsyncGenerator<Buffer> {
   }
 }
 
+/** The file's data rows with their line numbers, streamed from the chunks (the job and importedContacts read it alike). */
+function recordsOf(imp: Pick<ContactImport, "id" | "delimiter">): AsyncIterable<{ record: string[]; info: { lines: number } }> {
+  return Readable.from(chunksOf(imp.id)).pipe(
+    parse({
+      delimiter: imp.delimiter,
+      bom: true,
+      relax_column_count: true,
+      relax_quotes: true,
+      skip_empty_lines: true,
+      info: true,
+      from_line: 2,
+      max_record_size: 64 * 1024,
+    }),
+  );
+}
+
 /** The lease was lost (another process took the import over): stop without writing. */
 class LeaseLost extends Error {}
 
@@ -349,21 +390,9 @@ async function runImport(job: ImportJob, signal: AbortSignal): Promise<void> {
   const counters: Counters = { rowsRead: imp.rowsRead, created: imp.created, updated: imp.updated, rejected: imp.rejected };
   const skip = imp.rowsRead;
   try {
-    const parser = Readable.from(chunksOf(imp.id)).pipe(
-      parse({
-        delimiter: imp.delimiter,
-        bom: true,
-        relax_column_count: true,
-        relax_quotes: true,
-        skip_empty_lines: true,
-        info: true,
-        from_line: 2,
-        max_record_size: 64 * 1024,
-      }),
-    );
     let batch: Row[] = [];
     let seen = 0;
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    for await (const { record, info } of recordsOf(imp)) {
       if (signal.aborted) return;
       seen++;
       // Records before the checkpoint were committed by an earlier run of this import.
@@ -682,4 +711,85 @@ export async function* importRejects(caller: Caller, id: string, pageSize = 1000
     yield rows;
     after = rows[rows.length - 1]!.line;
   }
+}
+
+export type ImportedContact = { line: number; contactId: string; variables: Record<string, string> };
+
+/**
+ * The contacts a finished import's accepted rows went to, in file order, a batch at a time (a campaign's
+ * audience: 100 000 rows are never held whole). The stored file is read again and each row found as the
+ * job found it: by canonical phone, then by CPF/CNPJ; rejected lines are left out. Each row carries its
+ * cells by lower-cased header, the phone's excepted, empty ones left out (the message's variables).
+ */
+export async function* importedContacts(caller: Caller, id: string, batchRows: number = IMPORT_LIMITS.batchRows): AsyncGenerator<ImportedContact[]> {
+  const imp = await getImport(caller, id);
+  if (imp.status !== "done") throw new AppError("conflict", tText("contacts:errors.importNotDone"));
+  const definitions = await listFieldDefinitions(caller);
+  const phoneColumn = columnsOf(imp.mapping).get("phone");
+  const keys = imp.headers.map((h) => h.trim().toLowerCase());
+  let batch: Row[] = [];
+  for await (const { record, info } of recordsOf(imp)) {
+    batch.push({ line: info.lines, cells: record });
+    if (batch.length >= batchRows) {
+      yield await contactsOfRows(imp, definitions, batch, phoneColumn, keys);
+      batch = [];
+    }
+  }
+  if (batch.length) yield await contactsOfRows(imp, definitions, batch, phoneColumn, keys);
+}
+
+async function contactsOfRows(
+  imp: ContactImport,
+  definitions: readonly FieldDefinition[],
+  rows: Row[],
+  phoneColumn: number | undefined,
+  keys: string[],
+): Promise<ImportedContact[]> {
+  const rejected = new Set(
+    (
+      await db
+        .select({ line: contactImportRejects.line })
+        .from(contactImportRejects)
+        .where(and(eq(contactImportRejects.importId, imp.id), sql`${contactImportRejects.line} between ${rows[0]!.line} and ${rows[rows.length - 1]!.line}`))
+    ).map((r) => r.line),
+  );
+  const accepted: { row: Row; phone: string; document: string | null }[] = [];
+  for (const row of rows) {
+    if (rejected.has(row.line)) continue;
+    const c = cleanRow(row, imp.mapping, definitions);
+    // A row the job accepted can read as rejected now only if a custom field changed since: left out.
+    if (!("reason" in c)) accepted.push({ row, phone: c.phone, document: c.document });
+  }
+  const byPhone = new Map<string, string>();
+  const byDocument = new Map<string, string>();
+  const phones = [...new Set(accepted.map((a) => a.phone))];
+  if (phones.length) {
+    const found = await db
+      .select({ id: contacts.id, phone: contacts.phone })
+      .from(contacts)
+      .where(and(eq(contacts.organizationId, imp.organizationId), inArray(contacts.phone, phones)));
+    for (const f of found) if (f.phone) byPhone.set(f.phone, f.id);
+  }
+  // The job updates the contact a document belongs to when the phone is new to the book.
+  const documents = [...new Set(accepted.flatMap((a) => (!byPhone.has(a.phone) && a.document ? [a.document] : [])))];
+  if (documents.length) {
+    const found = await db
+      .select({ id: contacts.id, document: contacts.document })
+      .from(contacts)
+      .where(and(eq(contacts.organizationId, imp.organizationId), inArray(contacts.document, documents)));
+    for (const f of found) if (f.document) byDocument.set(f.document, f.id);
+  }
+  const out: ImportedContact[] = [];
+  for (const a of accepted) {
+    const contactId = byPhone.get(a.phone) ?? (a.document ? byDocument.get(a.document) : undefined);
+    if (!contactId) continue;
+    const variables: Record<string, string> = {};
+    a.row.cells.forEach((cell, i) => {
+      const key = keys[i];
+      const value = cell.trim();
+      if (key && i !== phoneColumn && value) variables[key] = value;
+    });
+    out.push({ line: a.row.line, contactId, variables });
+  }
+  return out;
 }
