@@ -78,6 +78,24 @@ describe("GET /metrics", () => {
     }
   });
 
+  test("over a real socket (Bun's native routes) a request is counted by the time its response arrives, by pattern and real status", async () => {
+    const count = async (labels: Record<string, string>) => sample(await (await scrape()).text(), "livchat_http_request_duration_seconds_count", labels) ?? 0;
+    const health = { method: "GET", route: "/health", status: "200" };
+    const refused = { method: "GET", route: "/v1/events/", status: "401" };
+    const unmatched = { method: "GET", route: "unmatched", status: "404" };
+    const scraped = { method: "GET", route: "/metrics", status: "200" };
+    const before = { health: await count(health), refused: await count(refused), unmatched: await count(unmatched), scraped: await count(scraped) };
+    for (let i = 0; i < 3; i++) expect((await fetch(`${server.url}/health`)).status).toBe(200);
+    expect((await fetch(`${server.url}/v1/events`)).status).toBe(401);
+    expect((await fetch(`${server.url}/v1/no-such-route-${crypto.randomUUID()}`)).status).toBe(404);
+    // No waiting: the observation is made before the response is handed back, not in a deferred callback.
+    expect(await count(health)).toBe(before.health + 3);
+    expect(await count(refused)).toBe(before.refused + 1);
+    expect(await count(unmatched)).toBe(before.unmatched + 1);
+    // A route answering with a Response object of its own: the scrape, four of them since `before.scraped` was read.
+    expect(await count(scraped)).toBe(before.scraped + 4);
+  });
+
   test("without METRICS_TOKEN only direct loopback clients may scrape", async () => {
     config.metricsToken = undefined;
     const direct = await fetch(`${server.url}/metrics`);

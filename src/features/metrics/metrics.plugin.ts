@@ -3,14 +3,43 @@ import { Elysia } from "elysia";
 import { config } from "@/config";
 import { httpRequestDuration, renderMetrics } from "./metrics";
 
-/** The request context carries its own start time (cheaper than a WeakMap keyed by the request). */
-type Timed = { requestStartedAt?: number };
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 
-function statusOf(ctx: { responseValue?: unknown; code?: unknown; set: { status?: number | string } }): number {
-  if (ctx.responseValue instanceof Response) return ctx.responseValue.status;
-  if (ctx.code === "NOT_FOUND") return 404;
-  return typeof ctx.set.status === "number" ? ctx.set.status : Number(ctx.set.status) || 200;
+/** The matched route pattern, written on the request by the route's own mapResponse (see below). */
+const ROUTE = Symbol("livchat.metrics.route");
+type Stamped = Request & { [ROUTE]?: string };
+
+/** Observes one finished request; returns the response unchanged. */
+function record(request: Stamped, response: Response, started: number): Response {
+  // Anything but a Response (a handler that resolved to something else) is not a request outcome.
+  if (response instanceof Response) {
+    httpRequestDuration.observe(request.method, request[ROUTE] ?? "unmatched", response.status, (performance.now() - started) / 1000);
+  }
+  return response;
+}
+
+type Handle = (request: Request) => Response | Promise<Response>;
+const timedHandles = new WeakMap<Handle, Handle>();
+
+/**
+ * Elysia's higher-order function (`.wrap`) gets each compiled route handler, and the general handler
+ * for requests no native route matched, once per request and returns what answers it. One timed
+ * wrapper per handler, made once: a request costs a WeakMap lookup, two clock reads and, for an
+ * asynchronous handler, one `then` — no context property, no setImmediate (an onAfterResponse hook
+ * costs a deferred async callback per request, the largest part of what request metrics cost).
+ */
+function timed(handle: Handle): Handle {
+  let wrapper = timedHandles.get(handle);
+  if (!wrapper) {
+    wrapper = (request: Request) => {
+      const started = performance.now();
+      const result = handle(request);
+      if (result instanceof Promise) return result.then((response) => record(request, response, started));
+      return record(request, result, started);
+    };
+    timedHandles.set(handle, wrapper);
+  }
+  return wrapper;
 }
 
 function tokenMatches(presented: string, expected: string): boolean {
@@ -44,20 +73,19 @@ function scrapeRefusal(request: Request, ip: string | undefined): Response | nul
 }
 
 /**
- * Request timing for every route plus `GET /metrics`. It must be `.use()`d before the feature
- * plugins: Elysia applies a global onAfterResponse only to routes registered after it.
- * The route label is the matched pattern (`/v1/messages/:id`), so ids never explode cardinality;
- * requests that match no route are labelled "unmatched".
+ * Request timing for every route plus `GET /metrics`. The duration runs from the moment Elysia hands
+ * the request to the app (before every onRequest hook) until the Response exists (for a stream: until
+ * its head, not its end); the status is the Response's own. The route label is the matched pattern
+ * (`/v1/messages/:id`), so ids never explode cardinality; the route's mapResponse writes it on the
+ * request (mapResponse runs for every answer of a matched route, error answers included), and
+ * requests that reach no route's lifecycle (no route matched, or refused by an onRequest hook) are
+ * labelled "unmatched". It must be `.use()`d before the feature plugins: Elysia applies a global
+ * hook only to routes registered after it.
  */
 export const metricsPlugin = new Elysia({ name: "metrics" })
-  .onRequest((ctx) => {
-    (ctx as Timed).requestStartedAt = performance.now();
-  })
-  .onAfterResponse({ as: "global" }, (ctx) => {
-    const start = (ctx as Timed).requestStartedAt;
-    if (start === undefined) return;
-    const c = ctx as unknown as { route?: string; responseValue?: unknown; code?: unknown; set: { status?: number | string } };
-    httpRequestDuration.observe(ctx.request.method, c.route || "unmatched", String(statusOf(c)), (performance.now() - start) / 1000);
+  .wrap((handle) => timed(handle as unknown as Handle))
+  .mapResponse({ as: "global" }, ({ request, route }) => {
+    (request as Stamped)[ROUTE] = route;
   })
   .get(
     "/metrics",
