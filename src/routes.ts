@@ -124,6 +124,9 @@ import { wireSatisfaction } from "@/features/satisfaction/satisfaction.service";
 import { consentClaim } from "@/features/consent/consent.service";
 import { consentApi } from "@/features/consent/consent.api";
 import { campaignsApi } from "@/features/campaigns/campaign.api";
+import { outagesApi } from "@/features/outages/outage.api";
+import { outagesPages } from "@/features/outages/outage.pages";
+import { outageNoticeClaim } from "@/features/outages/outage.inbound";
 import { webhookApi } from "@/features/webhooks/webhook.api";
 import { webhookPages } from "@/features/webhooks/webhook.pages";
 import { workflowsApi } from "@/features/workflows/workflow.api";
@@ -211,6 +214,8 @@ const features: AnyElysia[] = [
   gamificationPages,
   cannedRepliesApi,
   campaignsApi,
+  outagesApi,
+  outagesPages,
   consentApi,
   cannedRepliesPages,
   departmentsApi,
@@ -278,6 +283,8 @@ export function wireFeatures(): void {
   wireSatisfaction();
   // A new conversation without a department gets the instance's greeting menu; its answers route it (after the survey's claim).
   if (!inboundClaims.includes(greetingMenuClaim)) inboundClaims.push(greetingMenuClaim);
+  // While an outage is active, its notice goes first to an affected contact who writes in (head of the claims; it never takes the message).
+  if (!inboundClaims.includes(outageNoticeClaim)) inboundClaims.unshift(outageNoticeClaim);
   // Triggers sit below flows and workflows; their pages name the targets through these.
   provideTriggerTargets({ flowLineages: listFlows, flowVersions: listFlowVersions, workflows: listWorkflows });
   // Keys are verified below devices; a used device key marks its device seen through this.

@@ -18,4 +18,5 @@ import "@/features/alerts/alert.worker";
 import "@/features/satisfaction/satisfaction.worker";
 import "@/features/gamification/gamification.worker";
 import "@/features/campaigns/campaign.worker";
+import "@/features/outages/outage.worker";
 import "@/features/retention/retention.worker";

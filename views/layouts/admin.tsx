@@ -25,6 +25,7 @@ const NAV: NavItem[] = [
   { href: "/complaints", label: "shell:nav.complaints", key: "complaints" },
   { href: "/sales", label: "sales:nav", key: "sales" },
   { href: "/collections/promises", label: "collections:nav", key: "collections" },
+  { href: "/outages", label: "outages:nav", key: "outages" },
   { href: "/departments", label: "departments:nav", key: "departments", visible: (a) => roleAtLeast(a.role, "supervisor") },
   { href: "/business-hours", label: "shell:nav.businessHours", key: "business-hours", visible: (a) => roleAtLeast(a.role, "supervisor") },
   { href: "/availability", label: "shell:nav.availability", key: "availability", visible: (a) => roleAtLeast(a.role, "supervisor") },
