@@ -124,6 +124,7 @@ import { wireSatisfaction } from "@/features/satisfaction/satisfaction.service";
 import { consentClaim } from "@/features/consent/consent.service";
 import { consentApi } from "@/features/consent/consent.api";
 import { campaignsApi } from "@/features/campaigns/campaign.api";
+import { campaignPages } from "@/features/campaigns/campaign.pages";
 import { outagesApi } from "@/features/outages/outage.api";
 import { outagesPages } from "@/features/outages/outage.pages";
 import { outageNoticeClaim } from "@/features/outages/outage.inbound";
@@ -214,6 +215,7 @@ const features: AnyElysia[] = [
   gamificationPages,
   cannedRepliesApi,
   campaignsApi,
+  campaignPages,
   outagesApi,
   outagesPages,
   consentApi,

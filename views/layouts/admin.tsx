@@ -19,6 +19,7 @@ const NAV: NavItem[] = [
   { href: "/gamification", label: "gamification:nav", key: "gamification" },
   { href: "/instances", label: "shell:nav.instances", key: "instances" },
   { href: "/contacts", label: "shell:nav.contacts", key: "contacts" },
+  { href: "/campaigns", label: "campaigns:nav", key: "campaigns", visible: (a) => roleAtLeast(a.role, "supervisor") },
   { href: "/templates", label: "shell:nav.templates", key: "templates" },
   { href: "/canned-replies", label: "shell:nav.cannedReplies", key: "canned-replies" },
   { href: "/labels", label: "shell:nav.labels", key: "labels" },
