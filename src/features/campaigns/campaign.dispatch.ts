@@ -7,6 +7,7 @@ import { publishLive } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
 import { log } from "@/lib/logger";
 import { queueOutboundMessage } from "@/features/messages/message.service";
+import { debtVariablesOf } from "@/features/collections/target.variables";
 import { fillTemplate } from "@/features/templates/template.render";
 import { ageInDays, dailyCapFor, gapMs, localTime, sendingAllowed, variantIndexFor } from "./campaign.pacing";
 
@@ -24,10 +25,25 @@ export type DispatchOptions = { now?: Date; random?: () => number; sync?: boolea
 
 type Slot = { campaign: Campaign; instanceId: string; instanceCreatedAt: Date; nextAt: Date; day: string; sentOnDay: number; timeZone: string };
 
-/** The variables a target's message is rendered with: the contact's name/phone, custom fields, then the target's own (CSV columns). */
-export function variablesFor(contact: { name: string | null; phone: string | null; customFields?: unknown }, target: Pick<CampaignTarget, "variables">) {
+/**
+ * The variables a target's message is rendered with: the contact's name/phone, custom fields, then the
+ * target's own (CSV columns), then a collection target's debt ({{valor}}, {{vencimento}}: debtVariables).
+ */
+export function variablesFor(
+  contact: { name: string | null; phone: string | null; customFields?: unknown },
+  target: Pick<CampaignTarget, "variables">,
+  debt: Record<string, string> = {},
+) {
   const custom = Object.fromEntries(Object.entries((contact.customFields as Record<string, unknown> | null) ?? {}).map(([k, v]) => [k, String(v ?? "")]));
-  return { ...custom, nome: contact.name ?? "", name: contact.name ?? "", phone: contact.phone ?? "", telefone: contact.phone ?? "", ...target.variables };
+  return {
+    ...custom,
+    nome: contact.name ?? "",
+    name: contact.name ?? "",
+    phone: contact.phone ?? "",
+    telefone: contact.phone ?? "",
+    ...target.variables,
+    ...debt,
+  };
 }
 
 export function renderFor(
@@ -35,10 +51,11 @@ export function renderFor(
   contact: Parameters<typeof variablesFor>[0],
   target: Pick<CampaignTarget, "variables" | "position">,
   random = Math.random(),
+  debt: Record<string, string> = {},
 ) {
   const texts = [campaign.message.body, ...campaign.message.variants.filter((v) => v.trim())];
   const variantIndex = variantIndexFor(campaign.message.rotation, texts.length, target.position, random);
-  return { variantIndex, body: fillTemplate(texts[variantIndex]!, variablesFor(contact, target)) };
+  return { variantIndex, body: fillTemplate(texts[variantIndex]!, variablesFor(contact, target, debt)) };
 }
 
 async function takeSlot(tx: DbOrTx, now: Date, seen: string[]): Promise<Slot | null> {
@@ -135,7 +152,8 @@ async function sendOnSlot(tx: DbOrTx, slot: Slot, now: Date, random: () => numbe
       continue;
     }
     const attempt = target.attempts + 1;
-    const rendered = renderFor(campaign, contact, target, random());
+    const debt = (await debtVariablesOf([target.id], tx)).get(target.id);
+    const rendered = renderFor(campaign, contact, target, random(), debt);
     const mediaUrl = campaign.message.mediaUrl;
     let messageId: string;
     try {

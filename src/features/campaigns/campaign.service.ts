@@ -24,6 +24,7 @@ import { organizationOf } from "@/lib/tenant";
 import { keysetPage, type Page } from "@/lib/pager";
 import { auditChange } from "@/features/audit/audit.service";
 import { contactFilterSql, reachableSql } from "@/features/contacts/contact-filter";
+import { debtVariablesOf } from "@/features/collections/target.variables";
 import { campaignCreateSchema, campaignUpdateSchema, type CampaignCreateInput, type CampaignUpdateInput } from "./campaign.schema";
 import { finishedImport, importAudience, importInlineCsv, type AudienceRow } from "./campaign.audience";
 import { openSlots, renderFor } from "./campaign.dispatch";
@@ -292,6 +293,49 @@ async function transition(caller: Caller, id: string, action: "start" | "pause" 
   });
 }
 
+/**
+ * Targets appended to an existing campaign (collections: debtors from a CRM sync or the API), after its
+ * last position, one per contact (a contact already targeted is left out). The campaign row is locked so
+ * concurrent appends get distinct positions. A completed campaign runs again for the new targets; a
+ * cancelled one takes none (409). Returns the new targets' ids by contact.
+ */
+export async function appendCampaignTargets(
+  tx: DbOrTx,
+  caller: Caller,
+  campaignId: string,
+  contactIds: string[],
+  now: Date = new Date(),
+): Promise<Map<string, string>> {
+  const [campaign] = await tx
+    .select()
+    .from(campaigns)
+    .where(
+      and(eq(campaigns.id, isUuid(campaignId) ? campaignId : "00000000-0000-0000-0000-000000000000"), eq(campaigns.organizationId, organizationOf(caller))),
+    )
+    .for("update");
+  if (!campaign) throw notFound();
+  if (campaign.status === "cancelled") throw conflict(tText("campaigns:errors.badTransition", { status: tText("campaigns:status.cancelled") }));
+  const unique = [...new Set(contactIds)];
+  if (unique.length === 0) return new Map();
+  const [last] = await tx
+    .select({ max: sql<number | null>`max(${campaignTargets.position})` })
+    .from(campaignTargets)
+    .where(eq(campaignTargets.campaignId, campaign.id));
+  const start = (last?.max ?? -1) + 1;
+  const inserted = await tx
+    .insert(campaignTargets)
+    .values(unique.map((contactId, i) => ({ organizationId: campaign.organizationId, campaignId: campaign.id, contactId, position: start + i })))
+    .onConflictDoNothing()
+    .returning({ id: campaignTargets.id, contactId: campaignTargets.contactId });
+  if (inserted.length > 0 && campaign.status === "completed") {
+    await tx.update(campaigns).set({ status: "running", finishedAt: null, updatedAt: now }).where(eq(campaigns.id, campaign.id));
+    await openSlots(tx, campaign, now);
+    await auditChange(tx, campaign.organizationId, caller, "campaign.reopened", { type: "campaign", id: campaign.id }, { targets: inserted.length });
+    await publishLive(liveTopics.campaign(campaign.id), { status: "running" }, tx);
+  }
+  return new Map(inserted.map((r) => [r.contactId, r.id]));
+}
+
 export const startCampaign = (caller: Caller, id: string, now?: Date) => transition(caller, id, "start", now);
 export const pauseCampaign = (caller: Caller, id: string, now?: Date) => transition(caller, id, "pause", now);
 export const resumeCampaign = (caller: Caller, id: string, now?: Date) => transition(caller, id, "resume", now);
@@ -307,8 +351,9 @@ export async function previewCampaign(caller: Caller, id: string, limit = 5) {
     .where(eq(campaignTargets.campaignId, campaign.id))
     .orderBy(asc(campaignTargets.position))
     .limit(limit);
+  const debts = await debtVariablesOf(rows.map((r) => r.target.id));
   return rows.map(({ target, contact }) => {
-    const rendered = renderFor(campaign, contact, target, 0);
+    const rendered = renderFor(campaign, contact, target, 0, debts.get(target.id));
     return { targetId: target.id, contactId: contact.id, phone: contact.phone, name: contact.name, variantIndex: rendered.variantIndex, body: rendered.body };
   });
 }

@@ -10,7 +10,7 @@ const blankToNull = (v: unknown) => (v === "" ? null : v);
 const blankToUndefined = (v: unknown) => (v === "" ? undefined : v);
 
 /** A calendar day that exists (2025-02-30 is refused, not rolled over to March). */
-const day = z.iso.date().refine(
+export const isoDay = z.iso.date().refine(
   (d) => {
     const at = new Date(`${d}T00:00:00Z`);
     return !Number.isNaN(at.getTime()) && at.toISOString().slice(0, 10) === d;
@@ -25,9 +25,11 @@ export const createPromiseSchema = z
     contactId: z.preprocess(blankToUndefined, z.uuid().optional()),
     phone: z.preprocess(blankToUndefined, z.string().trim().max(PROMISE_LIMITS.phone).optional()),
     amountCents: z.coerce.number().int().min(1).max(PROMISE_LIMITS.maxAmountCents),
-    dueDate: day,
+    dueDate: isoDay,
     method: z.preprocess(blankToNull, z.enum(PAYMENT_METHODS).nullable()).optional(),
     notes: z.preprocess(blankToNull, z.string().trim().max(PROMISE_LIMITS.notes).nullable()).optional(),
+    /** The collection target (campaign debtor) the promise answers; found from the conversation when omitted. */
+    targetId: z.preprocess(blankToUndefined, z.uuid().optional()),
   })
   .refine((v) => v.conversationId || v.contactId || v.phone, { path: ["phone"], error: () => tText("collections:errors.whoPromised") });
 export type CreatePromiseInput = z.output<typeof createPromiseSchema>;

@@ -12,10 +12,12 @@ import { log } from "@/lib/logger";
 import { keysetPage, type Page } from "@/lib/pager";
 import { parsePhone } from "@/lib/phone";
 import { organizationOf } from "@/lib/tenant";
-import { REMINDER_DAYS_BEFORE, type CreatePromiseInput, type PromiseListQuery, type UpdatePromiseInput } from "./promise.schema";
+import type { CreatePromiseInput, PromiseListQuery, UpdatePromiseInput } from "./promise.schema";
+import { settingsByOrganization, settingsOf } from "./settings.service";
+import { linkPromiseToTarget } from "./target.service";
 
 export type PaymentPromise = typeof paymentPromises.$inferSelect;
-export type PromiseRow = PaymentPromise & { contactName: string | null; contactPhone: string | null };
+export type PromiseRow = PaymentPromise & { contactName: string | null; contactPhone: string | null; targetId: string | null };
 
 const notFound = () => new AppError("not_found", tText("collections:errors.promiseNotFound"));
 
@@ -27,6 +29,8 @@ export function promiseJson(p: PromiseRow) {
   return {
     id: p.id,
     conversationId: p.conversationId,
+    /** The collection target (campaign debtor) the promise answers, if any. */
+    targetId: p.targetId,
     contact: { id: p.contactId, name: p.contactName, phone: p.contactPhone },
     amountCents: centsOf(p.amount),
     dueDate: p.dueDate,
@@ -43,12 +47,39 @@ export function promiseJson(p: PromiseRow) {
   };
 }
 
-const rowColumns = { promise: paymentPromises, contactName: contacts.name, contactPhone: contacts.phone };
-const toRow = (r: { promise: PaymentPromise; contactName: string | null; contactPhone: string | null }): PromiseRow => ({
+const rowColumns = {
+  promise: paymentPromises,
+  contactName: contacts.name,
+  contactPhone: contacts.phone,
+  targetId: sql<string | null>`(select l.target_id from collection_target_promises l where l.promise_id = ${paymentPromises.id})`,
+};
+const toRow = (r: { promise: PaymentPromise; contactName: string | null; contactPhone: string | null; targetId: string | null }): PromiseRow => ({
   ...r.promise,
   contactName: r.contactName,
   contactPhone: r.contactPhone,
+  targetId: r.targetId,
 });
+
+/**
+ * The organization's collection rules for a new promise: its method must be one the organization
+ * accepts, and its day no further ahead than the maximum (the organization's calendar). 422 otherwise.
+ */
+async function assertPromiseRules(organizationId: string, input: { dueDate: string; method?: PaymentPromise["method"] | null }, tx: DbOrTx, now = new Date()) {
+  const rules = await settingsOf(organizationId, tx);
+  if (input.method && !rules.allowedMethods.includes(input.method)) {
+    throw validationFailed([
+      {
+        path: "method",
+        message: tText("collections:errors.methodNotAllowed", { methods: rules.allowedMethods.map((m) => tText(`collections:methods.${m}`)).join(", ") }),
+      },
+    ]);
+  }
+  if (rules.promiseMaxDays !== null) {
+    const [org] = await tx.select({ timeZone: organizations.timeZone }).from(organizations).where(eq(organizations.id, organizationId));
+    const latest = addDays(isoDateInZone(now, org?.timeZone ?? "America/Sao_Paulo"), rules.promiseMaxDays);
+    if (input.dueDate > latest) throw validationFailed([{ path: "dueDate", message: tText("collections:errors.dueTooFar", { days: rules.promiseMaxDays }) }]);
+  }
+}
 
 /** The organization's promises, newest first (keyset pages), by status or contact. */
 export async function listPromises(caller: Caller, query: PromiseListQuery, tx: DbOrTx = db): Promise<Page<PromiseRow>> {
@@ -112,6 +143,7 @@ export async function createPromise(caller: Caller, input: CreatePromiseInput, t
   const organizationId = organizationOf(caller);
   return inTransaction(tx, async (tx) => {
     const who = await debtorOf(caller, input, tx);
+    await assertPromiseRules(organizationId, input, tx);
     const [row] = await tx
       .insert(paymentPromises)
       .values({
@@ -125,13 +157,14 @@ export async function createPromise(caller: Caller, input: CreatePromiseInput, t
         createdByUserId: caller.type === "user" ? caller.id : null,
       })
       .returning();
+    const targetId = await linkPromiseToTarget(tx, row!, input.targetId);
     await auditChange(
       tx,
       organizationId,
       caller,
       "payment_promise.created",
       { type: "payment_promise", id: row!.id },
-      { amountCents: input.amountCents, dueDate: input.dueDate, method: row!.method },
+      { amountCents: input.amountCents, dueDate: input.dueDate, method: row!.method, targetId },
     );
     return getPromise(caller, row!.id, tx);
   });
@@ -173,15 +206,18 @@ function addDays(isoDay: string, days: number): string {
 
 const SWEEP_BATCH = 200;
 
+/** The furthest reminder lead time the settings allow (the sweep's window must cover it). */
+const MAX_REMINDER_DAYS = 30;
+
 /**
- * The periodic pass (every process; idempotent): a pending promise whose day is exactly
- * REMINDER_DAYS_BEFORE days away (the organization's calendar) gets one reminder, queued to the contact
+ * The periodic pass (every process; idempotent): a pending promise whose day is exactly the
+ * organization's `reminderDaysBefore` days away (its calendar; collection settings, reminders on) gets one reminder, queued to the contact
  * through the outbound queue on its conversation's number; a pending promise whose day has passed is
  * broken. `now` is a parameter so tests control the clock.
  */
 export async function runPromiseSweep(now = new Date()): Promise<{ reminded: number; broken: number }> {
   // The widest window any zone can be in (UTC±14h): rows are then checked against their own zone's day.
-  const horizon = addDays(now.toISOString().slice(0, 10), REMINDER_DAYS_BEFORE + 1);
+  const horizon = addDays(now.toISOString().slice(0, 10), MAX_REMINDER_DAYS + 1);
   const rows = await db
     .select({ promise: paymentPromises, timeZone: organizations.timeZone, language: organizations.language, contactName: contacts.name })
     .from(paymentPromises)
@@ -192,12 +228,14 @@ export async function runPromiseSweep(now = new Date()): Promise<{ reminded: num
     .limit(SWEEP_BATCH);
   let reminded = 0;
   let broken = 0;
+  const rules = await settingsByOrganization([...new Set(rows.map((r) => r.promise.organizationId))]);
   for (const row of rows) {
     const p = row.promise;
     const today = isoDateInZone(now, row.timeZone);
+    const rule = rules.get(p.organizationId)!;
     if (p.dueDate < today) {
       if (await breakPromise(p, now)) broken++;
-    } else if (!p.reminderSentAt && p.dueDate === addDays(today, REMINDER_DAYS_BEFORE)) {
+    } else if (rule.remindersEnabled && !p.reminderSentAt && p.dueDate === addDays(today, rule.reminderDaysBefore)) {
       if (await remind(p, row, now)) reminded++;
     }
   }
@@ -283,11 +321,16 @@ type RecordRef = { organizationId: string; contactId: string; conversationId: st
 
 /** A promise the AI captured from the contact it talks to (amount in reais as the tool takes it). */
 export async function createAiPromise(ref: RecordRef, input: { amount: number; dueDate: string; notes?: string; method?: PaymentPromise["method"] }) {
-  const [row] = await db
-    .insert(paymentPromises)
-    .values({ ...ref, amount: input.amount.toFixed(2), dueDate: input.dueDate, notes: input.notes ?? null, method: input.method ?? null })
-    .returning();
-  return row!;
+  return db.transaction(async (tx) => {
+    // The organization's rules hold for the AI too (a refusal is told to the model, which can ask again).
+    await assertPromiseRules(ref.organizationId, input, tx);
+    const [row] = await tx
+      .insert(paymentPromises)
+      .values({ ...ref, amount: input.amount.toFixed(2), dueDate: input.dueDate, notes: input.notes ?? null, method: input.method ?? null })
+      .returning();
+    await linkPromiseToTarget(tx, row!);
+    return row!;
+  });
 }
 
 /** A merged contact's promises follow it to the contact it was merged into. */
