@@ -35,6 +35,7 @@ const OWNERS: Record<string, string> = {
   webhookDeliveries: "features/webhooks/",
   webhookAttempts: "features/webhooks/",
   usageDaily: "features/usage/",
+  organizationRetention: "features/retention/",
   contacts: "features/contacts/",
   conversations: "features/conversations/",
   messages: "features/messages/",
@@ -75,6 +76,11 @@ const OWNERS: Record<string, string> = {
   labels: "features/labels/",
   conversationLabels: "features/labels/",
   paymentPromises: "features/collections/",
+  collectionTargets: "features/collections/",
+  collectionTargetPromises: "features/collections/",
+  collectionSettings: "features/collections/",
+  crmSyncConfigs: "features/collections/",
+  crmSyncRuns: "features/collections/",
   followUpTasks: "features/tools/",
   usageLimits: "features/usage/",
   cannedReplies: "features/canned-replies/",
@@ -136,6 +142,9 @@ const EXCEPTIONS = new Set<string>([
   // An event and its webhook deliveries are queued by one statement (queueDeliveries, the fan-out
   // every event-recording statement embeds), so they commit together in one round trip.
   "features/events/event.service.ts webhookDeliveries",
+  // Retention of messages for organizations that chose one: batched deletes by age (messages are not
+  // partitioned, see retention.messages.ts); the messages feature has no age-based write of its own.
+  "features/retention/retention.messages.ts messages",
 ]);
 
 function sourceFiles(dir: string): string[] {
