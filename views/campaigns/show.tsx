@@ -323,7 +323,6 @@ export function CampaignPage(props: {
   instanceNames: ReadonlyMap<string, string>;
 }) {
   const c = props.campaign;
-  const live = c.status === "running" || c.status === "paused" || c.status === "draft";
   return (
     <AdminLayout title={c.name} admin={props.admin} csrfToken={props.csrfToken} active="campaigns" flash={props.flash}>
       <link rel="stylesheet" href="/static/campaigns.css" />
@@ -342,10 +341,10 @@ export function CampaignPage(props: {
         )}
       </div>
       {c.status === "draft" ? <p class="muted">{t("campaigns:page.startHint")}</p> : ""}
-      <div data-campaign-stream={live ? `/campaigns/${c.id}/stream` : undefined}>
+      <div data-campaign-stream={`/campaigns/${c.id}/stream`}>
         <CampaignLive campaign={c} progress={props.progress} csrfToken={props.csrfToken} />
       </div>
-      {live ? <script src="/static/campaigns.js" defer /> : ""}
+      <script src="/static/campaigns.js" defer />
       <PreviewAndRisk preview={props.preview} risk={props.risk} />
       <Settings campaign={c} instanceNames={props.instanceNames} />
       <CampaignReport campaignId={c.id} summary={props.summary} />
