@@ -178,7 +178,7 @@ async function readCapped(res: Response, limit: number): Promise<string> {
 }
 
 /** One page: its records and the next page's URL (same origin only). Failures are SyncFailure with our own words. */
-async function fetchPage(url: string, origin: string, headers: Headers): Promise<{ records: unknown[]; next: string | null }> {
+async function fetchPage(url: string, origin: string, headers: Headers): Promise<{ records: unknown[]; next: string | null; nextError?: string }> {
   let res: Response;
   try {
     res = await guardedFetch(url, { method: "GET", headers }, { timeoutMs: CRM_LIMITS.timeoutMs });
@@ -203,15 +203,17 @@ async function fetchPage(url: string, origin: string, headers: Headers): Promise
   if (body && typeof body === "object" && Array.isArray((body as { data?: unknown }).data)) {
     const rawNext = (body as { next?: unknown }).next;
     if (rawNext === undefined || rawNext === null || rawNext === "") return { records: (body as { data: unknown[] }).data, next: null };
+    const records = (body as { data: unknown[] }).data;
+    // A bad `next` stops the run after this page's records (they were fine).
     let next: URL;
     try {
       if (typeof rawNext !== "string") throw new Error("not a string");
       next = new URL(rawNext, url);
     } catch {
-      throw new SyncFailure(tText("collections:sync.errors.badNext"));
+      return { records, next: null, nextError: tText("collections:sync.errors.badNext") };
     }
-    if (next.origin !== origin) throw new SyncFailure(tText("collections:sync.errors.nextOrigin"));
-    return { records: (body as { data: unknown[] }).data, next: next.toString() };
+    if (next.origin !== origin) return { records, next: null, nextError: tText("collections:sync.errors.nextOrigin") };
+    return { records, next: next.toString() };
   }
   throw new SyncFailure(tText("collections:sync.errors.shape"));
 }
@@ -286,6 +288,7 @@ export async function runCrmSync(configId: string, lease: Date, run: CrmSyncRun,
           for (const s of outcome.skipped.sort((a, b) => a.index - b.index)) skipped(s.index, s.reason);
         }
         held = await renewLease(config.id, held);
+        if (page.nextError) throw new SyncFailure(page.nextError);
         next = page.next;
       }
     } catch (err) {

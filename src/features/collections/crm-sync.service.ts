@@ -170,6 +170,8 @@ export async function createCrmSync(caller: Caller, input: CreateCrmSyncInput): 
 export async function updateCrmSync(caller: Caller, id: string, patch: UpdateCrmSyncInput): Promise<CrmSyncConfig> {
   assertCampaignManager(caller);
   const organizationId = organizationOf(caller);
+  // Another organization's id is a 404 whatever the body says.
+  await getCrmSync(caller, id);
   if (patch.url !== undefined) await assertUrl(patch.url);
   return inTransaction(undefined, async (tx) => {
     const current = await getCrmSync(caller, id, tx);
