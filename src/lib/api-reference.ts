@@ -70,6 +70,11 @@ export const apiReference = new Elysia({ name: "livchat-api-reference" })
           { name: "Canned replies", description: "Saved answers agents insert into a conversation." },
           { name: "Campaigns", description: "Paced bulk sends: audience, message variants, active hours, pacing per number, progress and report." },
           { name: "Consent", description: "Opt-out and opt-in keywords and each contact's consent records (LGPD)." },
+          {
+            name: "Outages",
+            description:
+              "Regional outage notices: predefined regions, declare (severity, areas, estimate, messages), paced notices per number, notice first on inbound, resolve, the notification log and its counts.",
+          },
           { name: "Labels", description: "The organization's conversation labels (separate from contact tags), and labelling a conversation." },
           { name: "Complaints", description: "Formal complaints (ombudsman): type, severity, status, assignee, resolution and append-only notes." },
           { name: "Collections", description: "Promises of payment (amount in cents, date, method): a reminder the day before, fulfilled / broken tracking." },
