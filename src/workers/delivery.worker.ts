@@ -1,5 +1,6 @@
 import { DELIVERIES_QUEUED_CHANNEL } from "@/features/events/event.service";
 import { deliverySettings } from "@/features/webhooks/delivery.queue";
+import { cursorJobs } from "@/features/webhooks/delivery.cursor";
 import { deliveryJobs } from "@/features/webhooks/delivery.send";
 import { closeSinkConnections } from "@/features/webhooks/sink.transport";
 import { jobLoop } from "./jobs";
@@ -9,26 +10,35 @@ export { runDeliveriesOnce, drainDueDeliveries } from "@/features/webhooks/deliv
 export { deliveryClock } from "@/features/webhooks/delivery.queue";
 
 /**
- * The webhook delivery loop every process runs (jobs.jobLoop): it wakes on NOTIFY
+ * The webhook delivery loops every process runs (jobs.jobLoop): each wakes on NOTIFY
  * `livchat_deliveries_queued` (recordEvent sends it on commit), on the WEBHOOK_POLL_MS poll (retries
  * falling due, leases of crashed workers running out) and whenever one of its own requests finishes;
  * each wake claims up to the free part of WEBHOOK_MAX_IN_FLIGHT and sends those requests concurrently.
  * On stop, requests in flight get WEBHOOK_DRAIN_TIMEOUT_MS to finish and be recorded; the rest are
  * aborted and their leases released, so another process picks them up at once.
  */
-const loop = jobLoop(deliveryJobs, () => ({
+const settings = () => ({
   pollMs: deliverySettings.pollMs,
   maxInFlight: deliverySettings.maxInFlight,
   drainTimeoutMs: deliverySettings.drainTimeoutMs,
   channel: DELIVERIES_QUEUED_CHANNEL,
-}));
+});
+/** Retry rows: failed deliveries falling due, manual retries, recoveries, `webhook.test`. */
+const retries = jobLoop(deliveryJobs, settings);
+/**
+ * Endpoint cursors over the event log (delivery.cursor.ts): one job per endpoint with events waiting,
+ * each sending up to WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT requests at a time.
+ */
+const cursors = jobLoop(cursorJobs, settings);
 
-/** The loop, and on stop the event sinks' broker connections closed once nothing is in flight. */
+/** Both loops, and on stop the event sinks' broker connections closed once nothing is in flight. */
 export const deliveryWorker = {
-  name: loop.name,
-  start: () => loop.start(),
+  name: "webhook-deliveries",
+  async start() {
+    await Promise.all([retries.start(), cursors.start()]);
+  },
   async stop() {
-    await loop.stop();
+    await Promise.all([retries.stop(), cursors.stop()]);
     await closeSinkConnections();
   },
 };

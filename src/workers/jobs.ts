@@ -61,8 +61,10 @@ export type PerKey = {
  * table names are SQL identifiers written by us, never input.
  */
 export type JobQueue = {
-  /** The table (`messages`); its primary key is the uuid column `id`. */
+  /** The table (`messages`); its primary key is the uuid column `id` unless `idColumn` names another. */
   table: string;
+  /** The uuid primary key column when it is not `id` (`webhook_cursors.webhook_id`); per-key claims need `id`. */
+  idColumn?: string;
   /** The lease column (timestamptz): null or past means nobody holds the row. */
   lease: string;
   /** Besides a free lease, what makes a row (alias `row`) due at `now`. */
@@ -130,18 +132,19 @@ export async function claimDue<R = { id: string }>(queue: JobQueue, opts: ClaimO
   const set = queue.set ? sql`, ${queue.set(now, leaseEnd)}` : sql``;
   const from = queue.from ? sql`, ${queue.from}` : sql``;
   const join = queue.join ? sql` and ${queue.join}` : sql``;
-  const returning = queue.returning ?? sql`u.id`;
+  const idColumn = sql.identifier(queue.idColumn ?? "id");
+  const returning = queue.returning ?? sql`u.${idColumn}`;
   let statement: SQL;
   if (!queue.perKey) {
     statement = sql`
       update ${table} u set ${lease} = ${leaseEnd}${set}
       from (
-        select d.id from ${table} d where ${candidate}
+        select d.${idColumn} as id from ${table} d where ${candidate}
         order by ${order}
         limit ${opts.limit}
         for no key update skip locked
       ) picked${from}
-      where u.id = picked.id${join}
+      where u.${idColumn} = picked.id${join}
       returning ${returning}`;
   } else {
     const k = queue.perKey;
@@ -212,17 +215,22 @@ export type HeldLease = { id: string; leaseUntil?: Date | null };
  * is touched — a row whose lease ran out and was claimed by another process is left alone. `set` adds
  * assignments (alias `u`), `where` conditions (e.g. only rows still queued).
  */
-export async function releaseLeases(queue: Pick<JobQueue, "table" | "lease">, leases: HeldLease[], opts: { set?: SQL; where?: SQL } = {}): Promise<number> {
+export async function releaseLeases(
+  queue: Pick<JobQueue, "table" | "lease" | "idColumn">,
+  leases: HeldLease[],
+  opts: { set?: SQL; where?: SQL } = {},
+): Promise<number> {
   if (leases.length === 0) return 0;
   const table = sql.identifier(queue.table);
   const lease = sql.identifier(queue.lease);
+  const idColumn = sql.identifier(queue.idColumn ?? "id");
   const held = JSON.stringify(leases.map((l) => ({ id: l.id, lease: l.leaseUntil?.toISOString() ?? null })));
   const rows = rowsOf<{ id: string }>(
     await db.execute(sql`
       update ${table} u set ${lease} = null${opts.set ? sql`, ${opts.set}` : sql``}
       from jsonb_to_recordset(${held}::jsonb) as v(id uuid, lease timestamptz)
-      where u.id = v.id and (v.lease is null or u.${lease} = v.lease)${opts.where ? sql` and ${opts.where}` : sql``}
-      returning u.id`),
+      where u.${idColumn} = v.id and (v.lease is null or u.${lease} = v.lease)${opts.where ? sql` and ${opts.where}` : sql``}
+      returning u.${idColumn} as id`),
   );
   return rows.length;
 }

@@ -4,6 +4,7 @@ import { db } from "@/db/client";
 import { events, instances, usageDaily, webhookDeliveries, webhooks } from "@/db/schema";
 import { createApiKey } from "@/features/api-keys/api-key.service";
 import { getDashboardStats, utcDay } from "@/features/dashboard/dashboard.service";
+import { recordEvent } from "@/features/events/event.service";
 import { incrementUsage } from "@/features/usage/usage.service";
 import { encryptSecret } from "@/lib/crypto";
 import { TestClient } from "../helpers/client";
@@ -28,10 +29,6 @@ async function seedOrganization(organizationId: string, scale = 1) {
   // Yesterday does not count as today.
   await incrementUsage({ organizationId, metric: "messages_sent", by: 1000, at: new Date(Date.now() - 24 * HOUR) });
 
-  const [hook] = await db
-    .insert(webhooks)
-    .values({ organizationId, url: "https://example.test/hook", secretEnc: encryptSecret("whsec_x") })
-    .returning();
   const evs = await db
     .insert(events)
     .values(
@@ -42,6 +39,11 @@ async function seedOrganization(organizationId: string, scale = 1) {
         at: new Date(Date.now() - (12 - i) * 60_000),
       })),
     )
+    .returning();
+  // Created after the events, so its cursor starts past them: only the rows below are its deliveries.
+  const [hook] = await db
+    .insert(webhooks)
+    .values({ organizationId, url: "https://example.test/hook", secretEnc: encryptSecret("whsec_x") })
     .returning();
   const statuses = ["succeeded", "succeeded", "succeeded", "failed", "exhausted", "pending", "cancelled"] as const;
   await db.insert(webhookDeliveries).values([
@@ -94,6 +96,11 @@ describe("dashboard", () => {
     // Keys are still missing: the guide points to them.
     expect(html).toContain('<a href="/api-keys">Create an API key</a>');
     expect(html).not.toContain("Create your first instance");
+
+    // Events the endpoint's cursor has not reached yet are pending too (a delivery row exists once attempted).
+    await recordEvent({ organizationId: organization.id, type: "message.sent", data: {} });
+    await recordEvent({ organizationId: organization.id, type: "message.sent", data: {} });
+    expect((await getDashboardStats(organization.id)).deliveries).toEqual({ succeeded: 3, failing: 2, pending: 3, successRate: 0.6 });
   });
 
   test("an empty organization gets a guide; agents are told whom to ask", async () => {

@@ -1,13 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { db } from "@/db/client";
-import { webhookDeliveries, webhooks } from "@/db/schema";
-import { recordEvent } from "@/features/events/event.service";
+import { events, webhookDeliveries, webhooks } from "@/db/schema";
+import { listEventDeliveries, recordEvent } from "@/features/events/event.service";
 import { encryptSecret } from "@/lib/crypto";
 import { createOwner } from "../helpers/factories";
 
 describe("recordEvent", () => {
-  test("queues one delivery per matching active webhook, in the caller's transaction", async () => {
+  test("writes no delivery rows: each matching endpoint shows the event pending until its cursor reaches it; a rolled-back event never shows", async () => {
     const { organization } = await createOwner();
     const other = await createOwner();
     const base = { organizationId: organization.id, url: "https://example.test/hook", secretEnc: encryptSecret("whsec_x") };
@@ -23,21 +23,34 @@ describe("recordEvent", () => {
     await db.insert(webhooks).values({ ...base, organizationId: other.organization.id, name: "other org" });
 
     const event = await recordEvent({ organizationId: organization.id, type: "message.sent", data: { id: "m1" } });
-    const rows = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.eventId, event.id));
-    expect(rows.map((r) => r.webhookId)).toEqual([all!.id]);
-    expect(rows[0]!.status).toBe("pending");
+    expect(await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.eventId, event.id))).toEqual([]);
+    // The paused endpoint resumes from its cursor, so the event is pending for it too; other filters and organizations do not see it.
+    const pending = await listEventDeliveries(organization.id, event.id);
+    expect(pending.map((d) => [d.webhookName, d.status, d.attempts, d.id])).toEqual([
+      ["all", "pending", 0, null],
+      ["inactive", "pending", 0, null],
+    ]);
+    expect(await listEventDeliveries(other.organization.id, event.id)).toEqual([]);
 
     const received = await recordEvent({ organizationId: organization.id, type: "message.received", data: {} });
-    const rows2 = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.eventId, received.id));
-    expect(rows2.map((r) => r.webhookId).sort()).toEqual([all!.id, onlyReceived!.id].sort());
+    const pending2 = await listEventDeliveries(organization.id, received.id);
+    expect(pending2.map((d) => d.webhookId).sort()).toContain(onlyReceived!.id);
+    expect(pending2.map((d) => d.webhookId)).toContain(all!.id);
 
     await expect(
       db.transaction(async (tx) => {
-        await recordEvent({ organizationId: organization.id, type: "message.sent", data: {} }, tx);
+        await recordEvent({ organizationId: organization.id, type: "message.sent", data: { rolledBack: true } }, tx);
         throw new Error("rollback");
       }),
     ).rejects.toThrow("rollback");
-    const total = await db.select().from(webhookDeliveries);
-    expect(total.length).toBe(3);
+    expect((await db.select().from(events).where(eq(events.organizationId, organization.id))).length).toBe(2);
+    expect(await db.select().from(webhookDeliveries)).toEqual([]);
+  });
+
+  test("an endpoint created after an event does not show it pending", async () => {
+    const { organization } = await createOwner();
+    const event = await recordEvent({ organizationId: organization.id, type: "message.sent", data: {} });
+    await db.insert(webhooks).values({ organizationId: organization.id, url: "https://example.test/late", secretEnc: encryptSecret("whsec_x") });
+    expect(await listEventDeliveries(organization.id, event.id)).toEqual([]);
   });
 });

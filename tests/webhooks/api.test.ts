@@ -269,6 +269,7 @@ describe("/v1/webhooks access control", () => {
   test("another organization's ids are 404 on every route, and nothing changes", async () => {
     const hook = await create(a.key);
     const event = await recordEvent({ organizationId: a.organization.id, type: "message.received", data: {} });
+    await runDeliveriesOnce();
     const [delivery] = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, hook.id));
     expect(delivery!.eventId).toBe(event.id);
     const routes: [string, string, unknown?][] = [
@@ -315,6 +316,7 @@ describe("/v1/webhooks access control", () => {
     const orgWide = await create(a.key, { name: "org-wide" });
     const shared = await create(a.key, { name: "shared", instanceIds: [phone!.id, other!.id] });
     const event = await recordEvent({ organizationId: a.organization.id, instanceId: phone!.id, type: "message.received", data: {} });
+    await runDeliveriesOnce();
     const deliveries = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.eventId, event.id));
     const deliveryOf = (hookId: string) => deliveries.find((d) => d.webhookId === hookId)!.id;
     for (const hook of [orgWide, shared]) {

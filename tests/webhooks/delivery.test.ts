@@ -4,7 +4,7 @@ import { Webhook } from "standardwebhooks";
 import { createApp } from "@/app";
 import { config } from "@/config";
 import { db } from "@/db/client";
-import { events, usageDaily, webhookAttempts, webhookDeliveries, webhooks } from "@/db/schema";
+import { events, usageDaily, webhookAttempts, webhookCursors, webhookDeliveries, webhooks } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
 import { flushUsage } from "@/features/usage/usage.service";
 import { AUTO_DISABLE_AFTER_MS, deliveryClock, deliverySettings, MAX_ATTEMPTS, RETRY_SCHEDULE_MS } from "@/features/webhooks/delivery.queue";
@@ -191,18 +191,17 @@ describe("webhook delivery", () => {
   });
 
   test("410 Gone disables the endpoint, cancels its pending deliveries and emits webhook.disabled", async () => {
-    const gone = subscriber(() => new Response("unsubscribed", { status: 410 }));
+    let status = 500;
+    const gone = subscriber(() => new Response(status === 410 ? "unsubscribed" : "down", { status }));
     const watcher = subscriber();
     const goneHook = await endpoint(gone, { eventTypes: ["message.received"] });
     const watchHook = await endpoint(watcher, { eventTypes: ["webhook.disabled"] });
+    // The first event fails and waits for its retry, so it is still pending when the 410 arrives.
     await recordEvent({ organizationId: org.organization.id, type: "message.received", data: { n: 1 } });
-    // Hold the second delivery back so it is still pending when the 410 arrives.
+    expect((await runDeliveriesOnce()).outcomes).toEqual(["failed"]);
+    status = 410;
     await recordEvent({ organizationId: org.organization.id, type: "message.received", data: { n: 2 } });
-    await db
-      .update(webhookDeliveries)
-      .set({ nextAttemptAt: new Date(Date.now() + 3_600_000) })
-      .where(and(eq(webhookDeliveries.webhookId, goneHook.id), sql`(select data->>'n' from events where events.id = ${webhookDeliveries.eventId}) = '2'`));
-    await runDeliveriesOnce();
+    expect((await runDeliveriesOnce()).outcomes).toEqual(["cancelled"]);
 
     const [hookRow] = await db.select().from(webhooks).where(eq(webhooks.id, goneHook.id));
     expect(hookRow!.active).toBe(false);
@@ -217,10 +216,14 @@ describe("webhook delivery", () => {
     expect(notice).toBeDefined();
     expect(notice!.payload.organizationId).toBe(org.organization.id);
     expect(watchHook.id).toBeDefined();
-    // A disabled endpoint gets no new deliveries.
+    // A disabled endpoint gets no new deliveries: its cursor stays where it stopped.
+    const [cursorBefore] = await db.select().from(webhookCursors).where(eq(webhookCursors.webhookId, goneHook.id));
     await recordEvent({ organizationId: org.organization.id, type: "message.received", data: { n: 3 } });
+    await drainDueDeliveries();
     expect((await deliveriesOf(goneHook.id)).length).toBe(2);
-    expect(gone.received.length).toBe(1);
+    expect(gone.received.length).toBe(2);
+    const [cursorAfter] = await db.select().from(webhookCursors).where(eq(webhookCursors.webhookId, goneHook.id));
+    expect(cursorAfter).toEqual(cursorBefore!);
   });
 
   test("an endpoint failing continuously for 5 days is disabled with webhook.disabled; a success resets the streak", async () => {
@@ -345,11 +348,10 @@ async function slowEndpointKeepsItsShare() {
   for (let i = 0; i < 3; i++) await recordEvent({ organizationId: org.organization.id, type: "instance.connected", data: { i } });
   const second = await runDeliveriesOnce();
   expect(second.outcomes).toEqual(["succeeded", "succeeded", "succeeded"]);
-  const leased = await db
-    .select()
-    .from(webhookDeliveries)
-    .where(and(eq(webhookDeliveries.webhookId, slowHook.id), sql`${webhookDeliveries.leaseUntil} is not null`));
-  expect(leased.length).toBe(deliverySettings.maxInFlightPerEndpoint);
+  // The slow endpoint's cursor is still held by the first pass, which has no more than its cap in flight.
+  const [leased] = await db.select().from(webhookCursors).where(eq(webhookCursors.webhookId, slowHook.id));
+  expect(leased!.leaseUntil).not.toBeNull();
+  expect(slow.received.length).toBe(deliverySettings.maxInFlightPerEndpoint);
   expect((await deliveriesOf(fastHook.id)).every((r) => r.status === "succeeded")).toBe(true);
   expect(fast.received.length).toBe(3);
   release();

@@ -134,8 +134,12 @@ describe("custom header values", () => {
       .update(webhooks)
       .set({ headers: { Authorization: TOKEN } })
       .where(eq(webhooks.id, hook.id));
-    await recordEvent({ organizationId: org.organization.id, type: "contact.created", data: {} });
-    const [delivery] = await deliveriesOf(hook.id);
+    const event = await recordEvent({ organizationId: org.organization.id, type: "contact.created", data: {} });
+    // A delivery logged by that older release (inserted as it was then).
+    const [delivery] = await db
+      .insert(webhookDeliveries)
+      .values({ organizationId: org.organization.id, webhookId: hook.id, eventId: event.id, eventType: event.type, status: "succeeded", attempts: 1 })
+      .returning();
     await db.insert(webhookAttempts).values({
       deliveryId: delivery!.id,
       attempt: 1,

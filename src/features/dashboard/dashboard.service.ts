@@ -1,6 +1,7 @@
 import { and, count, desc, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { apiKeys, events, instances, memberships, usageDaily, webhookDeliveries, webhooks } from "@/db/schema";
+import { cursorBacklogSql } from "@/features/webhooks/delivery.cursor";
 
 export type DashboardStats = {
   instances: { total: number; connected: number };
@@ -19,7 +20,7 @@ export const utcDay = (at = new Date()) => at.toISOString().slice(0, 10);
 export async function getDashboardStats(organizationId: string, now = new Date()): Promise<DashboardStats> {
   const day = utcDay(now);
   const since = new Date(now.getTime() - 24 * 60 * 60 * 1000);
-  const [instanceRow, usageRows, deliveryRow, recent, memberRow, keyRow, webhookRow] = await Promise.all([
+  const [instanceRow, usageRows, deliveryRow, backlogRow, recent, memberRow, keyRow, webhookRow] = await Promise.all([
     db
       .select({ total: count(), connected: sql<number>`count(*) filter (where ${instances.status} = 'connected')`.mapWith(Number) })
       .from(instances)
@@ -44,6 +45,11 @@ export async function getDashboardStats(organizationId: string, now = new Date()
           gt(webhookDeliveries.createdAt, since),
         ),
       ),
+    // Events an endpoint's cursor has not reached are pending deliveries without a row yet (delivery.cursor.ts).
+    db
+      .select({ n: sql<number>`coalesce(sum(${cursorBacklogSql(sql`${webhooks}`, sql`${since.toISOString()}::timestamptz`)}), 0)`.mapWith(Number) })
+      .from(webhooks)
+      .where(eq(webhooks.organizationId, organizationId)),
     db
       .select({ id: events.id, type: events.type, at: events.at, instanceId: events.instanceId, instanceName: instances.name })
       .from(events)
@@ -62,7 +68,8 @@ export async function getDashboardStats(organizationId: string, now = new Date()
       .where(and(eq(webhooks.organizationId, organizationId), eq(webhooks.active, true), isNull(webhooks.disabledAt))),
   ]);
   const usage = new Map(usageRows.map((r) => [r.metric, r.total]));
-  const d = deliveryRow[0] ?? { succeeded: 0, failing: 0, pending: 0 };
+  const row = deliveryRow[0] ?? { succeeded: 0, failing: 0, pending: 0 };
+  const d = { ...row, pending: row.pending + (backlogRow[0]?.n ?? 0) };
   const finished = d.succeeded + d.failing;
   return {
     instances: { total: Number(instanceRow[0]?.total ?? 0), connected: Number(instanceRow[0]?.connected ?? 0) },

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { db, notifyMany, rowsOf, type DbOrTx, type Notification } from "@/db/client";
 import { rowReader } from "@/db/rows";
-import { events, instances, webhookDeliveries, webhooks } from "@/db/schema";
+import { events, instances } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { isUuid } from "@/lib/ids";
@@ -29,27 +29,40 @@ export type NewEvent = {
   data: Record<string, unknown>;
 };
 
-/** Channel the delivery workers LISTEN on to wake up early when deliveries were queued. */
+/** Channel the delivery workers LISTEN on to wake up early when events some endpoint delivers were recorded. */
 export const DELIVERIES_QUEUED_CHANNEL = "livchat_deliveries_queued";
 
 /**
- * The statement that queues deliveries for events just inserted (`recorded`: the CTE returning them),
- * one pending delivery per active webhook of the organization whose event-type and instance filters
- * match, due at once. Shared by every statement that records events, so fan-out has one definition.
+ * Event types logged for one endpoint's eyes and never read by endpoint cursors (`webhook.test`: the
+ * endpoint being tested gets its one direct delivery, see recordUnroutedEvent).
  */
-export const queueDeliveries = (recorded: SQL) => sql`
-  insert into webhook_deliveries (organization_id, webhook_id, event_id, event_type, status, attempts, next_attempt_at)
-  select w.organization_id, w.id, e.id, e.type, 'pending', 0, now()
-  from ${recorded} e
-  join webhooks w on w.organization_id = e.organization_id and w.active
-    and (w.event_types is null or e.type = any(w.event_types))
-    and (e.instance_id is null or w.instance_ids is null or e.instance_id = any(w.instance_ids))
-  returning 1`;
+export const UNROUTED_EVENT_TYPES = ["webhook.test"] as const;
 
 /**
- * Appends an event and, in the same transaction, one pending delivery per active webhook of the
- * organization whose event-type and instance filters match. Call it with the `tx` of the change that
- * caused the event, so the change, the event and its deliveries commit or roll back together.
+ * Whether endpoint `w` (a webhooks row) subscribes to event `e` (an events row): same organization,
+ * its event-type and instance filters. The one definition of an endpoint's filters, used by the wake-up
+ * below, the delivery cursors (delivery.cursor.ts) and the event page's pending deliveries.
+ */
+export const endpointMatches = (w: SQL, e: SQL) => sql`(${w}.organization_id = ${e}.organization_id
+    and ${e}.type <> all(${sql.raw(`array[${UNROUTED_EVENT_TYPES.map((t) => `'${t}'`).join(", ")}]::text[]`)})
+    and (${w}.event_types is null or ${e}.type = any(${w}.event_types))
+    and (${e}.instance_id is null or ${w}.instance_ids is null or ${e}.instance_id = any(${w}.instance_ids)))`;
+
+/**
+ * Fan-out is no longer a write: every endpoint reads the event log after its own cursor
+ * (delivery.cursor.ts), so recording an event inserts no delivery rows. This is the part every
+ * event-recording statement still embeds (with `recorded`, the CTE returning the new events): one row
+ * when some active endpoint subscribes to one of them, so the statement sends the delivery workers'
+ * wake-up only then.
+ */
+export const queueDeliveries = (recorded: SQL) => sql`
+  select 1 from ${recorded} e
+  where exists (select 1 from webhooks w where w.active and ${endpointMatches(sql`w`, sql`e`)})
+  limit 1`;
+
+/**
+ * Appends an event in the caller's transaction (the change that caused it, the event and the workers'
+ * wake-up commit or roll back together). Subscribed endpoints deliver it from the log once it commits.
  */
 export async function recordEvent(input: NewEvent, tx: DbOrTx = db): Promise<Event> {
   const [event] = await recordEvents([input], tx);
@@ -58,7 +71,7 @@ export async function recordEvent(input: NewEvent, tx: DbOrTx = db): Promise<Eve
 
 /**
  * `recordEvent` for several events at once (a new contact and its conversation): ONE statement
- * inserts the events and all their deliveries, and one more sends the delivery workers' wake-up and
+ * inserts the events (and finds whether an endpoint subscribes), and one more sends the delivery workers' wake-up and
  * the live-tail notifications, whatever the number of events. Fixed SQL over a jsonb parameter:
  * prepared once per connection. Returns the events in input order. (Inbound messages record theirs
  * inside message-store's batch statement, with the same `queueDeliveries`.)
@@ -201,7 +214,7 @@ export async function listEvents(
  * are ignored — a long job elsewhere on the server must not stall polling here. An xid we cannot
  * attribute (it ended meanwhile, or its session is hidden from us) counts as ours: that only delays.
  */
-const VISIBLE_HORIZON = sql`(select coalesce(
+export const VISIBLE_HORIZON = sql`(select coalesce(
   (select min(x) from pg_snapshot_xip(pg_current_snapshot()) as x
     where not exists (select 1 from pg_stat_activity a where a.backend_xid = xid(x) and a.datname is distinct from current_database())),
   pg_snapshot_xmax(pg_current_snapshot())))`;
@@ -306,7 +319,8 @@ export async function eventInstanceOptions(organizationId: string): Promise<{ id
 }
 
 export type EventDelivery = {
-  id: string;
+  /** Null while the endpoint's cursor has not reached the event (nothing attempted yet). */
+  id: string | null;
   webhookId: string;
   webhookName: string;
   webhookUrl: string;
@@ -316,23 +330,46 @@ export type EventDelivery = {
   lastError: string | null;
 };
 
-/** The webhook deliveries an event fanned out to (organization-checked). */
+/**
+ * The deliveries of an event (organization-checked): every attempted one (its `webhook_deliveries` row),
+ * and, as pending with no attempt, each subscribed endpoint whose cursor has not reached the event yet
+ * (delivery.cursor.ts reads the log after it; a paused endpoint resumes from there).
+ */
 export async function listEventDeliveries(organizationId: string, eventId: string): Promise<EventDelivery[]> {
-  return db
-    .select({
-      id: webhookDeliveries.id,
-      webhookId: webhooks.id,
-      webhookName: webhooks.name,
-      webhookUrl: webhooks.url,
-      status: webhookDeliveries.status,
-      attempts: webhookDeliveries.attempts,
-      lastStatusCode: webhookDeliveries.lastStatusCode,
-      lastError: webhookDeliveries.lastError,
-    })
-    .from(webhookDeliveries)
-    .innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
-    .where(and(eq(webhookDeliveries.eventId, eventId), eq(webhookDeliveries.organizationId, organizationId)))
-    .orderBy(asc(webhooks.name));
+  if (!isUuid(eventId)) return [];
+  const rows = rowsOf<{
+    id: string | null;
+    webhook_id: string;
+    webhook_name: string;
+    webhook_url: string;
+    status: string;
+    attempts: number;
+    last_status_code: number | null;
+    last_error: string | null;
+  }>(
+    await db.execute(sql`
+      select d.id, w.id as webhook_id, w.name as webhook_name, w.url as webhook_url, d.status, d.attempts, d.last_status_code, d.last_error
+      from webhook_deliveries d join webhooks w on w.id = d.webhook_id
+      where d.event_id = ${eventId}::uuid and d.organization_id = ${organizationId}::uuid
+      union all
+      select null, w.id, w.name, w.url, 'pending', 0, null, null
+      from events e
+      join webhooks w on ${endpointMatches(sql`w`, sql`e`)}
+      join webhook_cursors c on c.webhook_id = w.id and (c.tx_id, c.event_id) < (e.tx_id, e.id)
+      where e.id = ${eventId}::uuid and e.organization_id = ${organizationId}::uuid
+        and not exists (select 1 from webhook_deliveries x where x.webhook_id = w.id and x.event_id = e.id)
+      order by 3, 2`),
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    webhookId: r.webhook_id,
+    webhookName: r.webhook_name,
+    webhookUrl: r.webhook_url,
+    status: r.status,
+    attempts: Number(r.attempts),
+    lastStatusCode: r.last_status_code,
+    lastError: r.last_error,
+  }));
 }
 
 /** Sign-up claims the events of a visitor's (just claimed) instances for the new organization. */

@@ -105,7 +105,7 @@ export const deliveryQueue: JobQueue = {
     w.kind, w.url, w.headers_enc, w.secret_enc, w.previous_secret_enc, w.previous_secret_expires_at, w.config_enc, w.sink_options,
     e.type as event_type, e.data as event_data, e.at as event_at, e.organization_id as event_organization_id,
     e.instance_id as event_instance_id, e.api_key_id as event_api_key_id, e.device_id as event_device_id,
-    e.tx_id::text as event_tx_id`,
+    e.tx_id::text as event_tx_id, e.expires_on::text as event_expires_on`,
   perKey: {
     column: "webhook_id",
     keys: () => sql`
@@ -149,6 +149,7 @@ type ClaimRow = {
   event_api_key_id: string | null;
   event_device_id: string | null;
   event_tx_id: string;
+  event_expires_on: string;
 };
 
 /** Raw rows carry timestamps as text (postgres.js) or Date (PGlite). */
@@ -183,6 +184,7 @@ function toClaim(r: ClaimRow): ClaimedDelivery {
       apiKeyId: r.event_api_key_id,
       deviceId: r.event_device_id,
       txId: r.event_tx_id,
+      expiresOn: r.event_expires_on,
     },
   };
 }

@@ -13,6 +13,7 @@ import { decryptSecretCached } from "@/lib/crypto";
 import { groupCommit } from "@/lib/group-commit";
 import { log } from "@/lib/logger";
 import { signatureHeaders, signingSecrets } from "./signing";
+import { cursorJobs } from "./delivery.cursor";
 import { DELIVERY_ERROR, DISABLED_REASON, isSinkKind, MASKED_HEADER_VALUE } from "./webhook.schema";
 import { publishToSink } from "./sink.transport";
 import { fetchCheckedTarget, TargetRefused } from "@/lib/outbound";
@@ -39,7 +40,7 @@ import {
 
 export type AttemptOutcome = "succeeded" | "failed" | "exhausted" | "cancelled" | "released" | "aborted" | "lease_lost" | "gone";
 
-type AttemptResult = {
+export type AttemptResult = {
   statusCode: number | null;
   error: string | null;
   excerpt: string | null;
@@ -105,8 +106,8 @@ class RequestNotPrepared extends Error {
  * names are lower-cased so one replaces a default of any spelling (User-Agent) but can never replace
  * content-type or the signature headers (the schema refuses those names anyway).
  */
-function buildRequestHeaders(claim: ClaimedDelivery, body: string, result: AttemptResult): Record<string, string> {
-  const { webhook, event } = claim;
+function buildRequestHeaders(target: DeliveryTarget, body: string, result: AttemptResult): Record<string, string> {
+  const { webhook, event } = target;
   const signed = signatureHeaders({ msgId: event.id, body, secrets: signingSecrets(webhook, deliveryClock.now()) });
   // A sink's message is no HTTP request: it carries no user-agent.
   const headers: Record<string, string> = isSinkKind(webhook.kind) ? {} : { "user-agent": "LivChat-Webhooks/1.0" };
@@ -128,12 +129,28 @@ function describeError(err: unknown, timedOut: boolean, sink: boolean): string {
   return `${sink ? DELIVERY_ERROR.publishFailed : DELIVERY_ERROR.requestFailed}${message}`.slice(0, 500);
 }
 
+/** What one request needs: the endpoint, the event, and (for logs) the delivery row if there is one. */
+export type DeliveryTarget = Pick<ClaimedDelivery, "webhook" | "event" | "organizationId"> & { id?: string };
+
 /**
  * Sends one claimed delivery and records the attempt. `stop` aborts an in-flight request when the
  * worker shuts down; such an attempt is not recorded and the caller releases the lease.
  */
 export async function processClaim(claim: ClaimedDelivery, stop?: AbortSignal): Promise<AttemptOutcome> {
-  const { webhook, event } = claim;
+  const result = await sendAttempt(claim, stop);
+  if (result === null) return "aborted";
+  const outcome = await recordAttempt({ claim, result });
+  countDeliveryAttempt(claim.webhook.kind, outcome);
+  return outcome;
+}
+
+/**
+ * The send step of every delivery — a retry row's attempt or an event read from the log by a cursor
+ * (delivery.cursor.ts) — and the only place that dispatches on the endpoint's kind. Returns what the
+ * attempt log keeps, or null when `stop` aborted it (not an attempt: nothing is recorded).
+ */
+export async function sendAttempt(target: DeliveryTarget, stop?: AbortSignal): Promise<AttemptResult | null> {
+  const { webhook, event } = target;
   const body = JSON.stringify(eventPayload(event));
   const timeout = AbortSignal.timeout(deliverySettings.timeoutMs);
   const signal = stop ? AbortSignal.any([timeout, stop]) : timeout;
@@ -145,16 +162,16 @@ export async function processClaim(claim: ClaimedDelivery, stop?: AbortSignal): 
     // follows the schedule and auto-disable, not an error that leaves the lease to expire forever.
     let requestHeaders: Record<string, string>;
     try {
-      requestHeaders = buildRequestHeaders(claim, body, result);
+      requestHeaders = buildRequestHeaders(target, body, result);
     } catch (err) {
-      log.warn("webhook request not prepared", { webhookId: webhook.id, deliveryId: claim.id, err });
+      log.warn("webhook request not prepared", { webhookId: webhook.id, deliveryId: target.id, eventId: event.id, err });
       throw new RequestNotPrepared(err);
     }
     if (isSinkKind(webhook.kind)) {
       // A sink: the same body and signature headers as a message on the broker; delivered once the broker acknowledged it.
       const receipt = await publishToSink(
         { id: webhook.id, kind: webhook.kind, configEnc: webhook.configEnc, sinkOptions: webhook.sinkOptions },
-        { organizationId: claim.organizationId, eventId: event.id, eventType: event.type, body, headers: requestHeaders },
+        { organizationId: target.organizationId, eventId: event.id, eventType: event.type, body, headers: requestHeaders },
         signal,
       );
       result.requestHeaders = { ...receipt.destination, ...result.requestHeaders };
@@ -173,13 +190,11 @@ export async function processClaim(claim: ClaimedDelivery, stop?: AbortSignal): 
       }
     }
   } catch (err) {
-    if (stop?.aborted) return "aborted";
+    if (stop?.aborted) return null;
     result.error = describeError(err, timeout.aborted, isSinkKind(webhook.kind));
   }
   result.durationMs = Math.round(performance.now() - started);
-  const outcome = await recordAttempt({ claim, result });
-  countDeliveryAttempt(webhook.kind, outcome);
-  return outcome;
+  return result;
 }
 
 export type WebhookRow = typeof webhooks.$inferSelect;
@@ -197,6 +212,19 @@ const recordAttempt = groupCommit<{ claim: ClaimedDelivery; result: AttemptResul
 const isOk = (r: AttemptResult) => r.error === null && (r.delivered === true || (r.statusCode !== null && r.statusCode >= 200 && r.statusCode < 300));
 
 /**
+ * What attempt number `attempt` of a delivery comes to: its status, whether it succeeded, the error the
+ * delivery row shows, and when a failure is tried again (ms from now; the schedule plus Retry-After).
+ */
+export function attemptVerdict(r: AttemptResult, attempt: number) {
+  const ok = isOk(r);
+  const gone = r.statusCode === 410;
+  const status: "succeeded" | "cancelled" | "exhausted" | "failed" = ok ? "succeeded" : gone ? "cancelled" : attempt >= MAX_ATTEMPTS ? "exhausted" : "failed";
+  const lastError = ok ? null : gone ? DELIVERY_ERROR.gone : (r.error ?? (r.statusCode !== null ? `HTTP ${r.statusCode}` : DELIVERY_ERROR.noResponse));
+  const retryInMs = status === "failed" ? backoffDelayMs(DELIVERY_BACKOFF, attempt, { retryAfterMs: r.retryAfterMs }) : null;
+  return { ok, gone, status, lastError, retryInMs };
+}
+
+/**
  * Records finished attempts in ONE statement (no explicit transaction, so row locks are held for a
  * single round trip): summarises each on its delivery row if our lease still holds, appends every
  * attempt (even with a lost lease: the request was sent, so it belongs in the log) and moves each
@@ -207,17 +235,14 @@ async function recordAttempts(batch: { claim: ClaimedDelivery; result: AttemptRe
   const now = clockSql();
   const rows = batch.map(({ claim, result: r }) => {
     const attempt = claim.attempts + 1;
-    const ok = isOk(r);
-    const gone = r.statusCode === 410;
-    const outcome: AttemptOutcome = ok ? "succeeded" : gone ? "cancelled" : attempt >= MAX_ATTEMPTS ? "exhausted" : "failed";
-    const lastError = ok ? null : gone ? DELIVERY_ERROR.gone : (r.error ?? (r.statusCode !== null ? `HTTP ${r.statusCode}` : DELIVERY_ERROR.noResponse));
+    const { ok, status: outcome, lastError, retryInMs } = attemptVerdict(r, attempt);
     return {
       id: claim.id,
       lease: claim.leaseUntil.toISOString(),
       webhook_id: claim.webhookId,
-      status: outcome,
+      status: outcome as AttemptOutcome,
       attempt,
-      retry_in_ms: outcome === "failed" ? backoffDelayMs(DELIVERY_BACKOFF, attempt, { retryAfterMs: r.retryAfterMs }) : null,
+      retry_in_ms: retryInMs,
       ok,
       status_code: r.statusCode,
       error: r.error,
@@ -365,13 +390,17 @@ export const deliveryJobs: JobKind<ClaimedDelivery, AttemptOutcome> = {
 };
 
 /**
- * Claims one batch of due deliveries, sends them all and waits for the results. The worker loop
- * does the same continuously; tests call this to drive deliveries deterministically.
+ * One pass of both delivery paths: the retry rows due now (delivery.queue.ts) and every endpoint cursor
+ * with events waiting (delivery.cursor.ts), sent and written; waits for the results. `claimed` counts
+ * the deliveries attempted (a cursor that only moved past events its endpoint does not subscribe to
+ * counts none). The worker loops do the same continuously; tests call this to drive deliveries
+ * deterministically.
  */
 export async function runDeliveriesOnce(budget = deliverySettings.maxInFlight): Promise<{ claimed: number; outcomes: AttemptOutcome[] }> {
-  const { jobs, results } = await runJobsOnce(deliveryJobs, budget);
+  const [retries, cursors] = await Promise.all([runJobsOnce(deliveryJobs, budget), runJobsOnce(cursorJobs, budget)]);
   // An unexpected error was logged by the pass; the lease runs out and the delivery is tried again.
-  return { claimed: jobs.length, outcomes: results.map((outcome) => outcome ?? "released") };
+  const outcomes = [...retries.results.map((outcome) => outcome ?? "released"), ...cursors.results.flatMap((o) => o ?? [])];
+  return { claimed: retries.jobs.length + cursors.results.reduce((n, o) => n + (o?.length ?? 0), 0), outcomes };
 }
 
 /** Runs batches until nothing is due (retries scheduled later are left for later). */

@@ -11,6 +11,7 @@ import { AppError, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { isUuid } from "@/lib/ids";
 import { keysetPage, type Page } from "@/lib/pager";
+import { cursorBacklogSql } from "./delivery.cursor";
 import { clockSql, deliveryClock } from "./delivery.queue";
 import { generateWebhookSecret, SECRET_GRACE_MS } from "./signing";
 import { resolveTarget, TargetRefused } from "@/lib/outbound";
@@ -24,7 +25,7 @@ import {
   type UpdateWebhookInput,
 } from "./webhook.schema";
 import { closeSinkConnection, openSinkUrl, sealSinkUrl, sinkGuardUrl } from "./sink.transport";
-import { deleteAttemptsOfWebhook, retentionExpiresOn } from "@/features/retention/retention.service";
+import { retentionExpiresOn } from "@/features/retention/retention.service";
 
 export type Webhook = typeof webhooks.$inferSelect;
 
@@ -335,8 +336,11 @@ export async function updateWebhook(caller: Caller, webhookId: string, input: Up
 export async function deleteWebhook(caller: Caller, webhookId: string): Promise<void> {
   const organizationId = organizationOf(caller);
   await db.transaction(async (tx) => {
-    // No foreign key cascades from deliveries to attempts since both are partitioned (drizzle/0059).
-    await deleteAttemptsOfWebhook(tx, organizationId, webhookId);
+    // The endpoint's attempts go first: no foreign key cascades from deliveries to attempts since both
+    // tables are partitioned (drizzle/0059); the deliveries go by their cascade from webhooks.
+    await tx.execute(sql`
+      delete from webhook_attempts a using webhook_deliveries d
+      where a.delivery_id = d.id and d.webhook_id = ${webhookId} and d.organization_id = ${organizationId}`);
     const [hook] = await tx
       .delete(webhooks)
       .where(and(eq(webhooks.id, webhookId), eq(webhooks.organizationId, organizationId)))
@@ -428,32 +432,37 @@ export const STATS_SAMPLE = 1000;
 export async function webhookStats(organizationId: string, webhookIds: string[], tx: DbOrTx = db): Promise<Map<string, WebhookStats>> {
   const stats = new Map<string, WebhookStats>();
   if (webhookIds.length === 0) return stats;
+  // Events the endpoint's cursor has not reached are pending deliveries without a row yet (delivery.cursor.ts).
   const result = await tx.execute(sql`
     select h.id as webhook_id,
       count(d.status)::int as total,
       count(*) filter (where d.status = 'succeeded')::int as succeeded,
       count(*) filter (where d.status in ('failed', 'exhausted'))::int as failing,
-      count(*) filter (where d.status = 'pending')::int as pending
+      count(*) filter (where d.status = 'pending')::int as pending,
+      min(backlog.n)::int as backlog
     from unnest(array[${sql.join(
       webhookIds.map((id) => sql`${id}::uuid`),
       sql`, `,
     )}]) as h(id)
-    cross join lateral (
+    join webhooks w on w.id = h.id and w.organization_id = ${organizationId}
+    cross join lateral (select ${cursorBacklogSql(sql`w`, sql`${clockSql()} - interval '24 hours'`)} as n) backlog
+    left join lateral (
       select x.status from webhook_deliveries x
       where x.webhook_id = h.id and x.organization_id = ${organizationId}
         and x.created_at > ${clockSql()} - interval '24 hours'
       order by x.created_at desc
       limit ${STATS_SAMPLE}
-    ) d
+    ) d on true
     group by h.id
   `);
-  for (const r of rowsOf<{ webhook_id: string; total: number; succeeded: number; failing: number; pending: number }>(result)) {
+  for (const r of rowsOf<{ webhook_id: string; total: number; succeeded: number; failing: number; pending: number; backlog: number }>(result)) {
+    if (r.total === 0 && r.backlog === 0) continue;
     const attempted = r.succeeded + r.failing;
     stats.set(r.webhook_id, {
-      total: r.total,
+      total: r.total + r.backlog,
       succeeded: r.succeeded,
       failing: r.failing,
-      pending: r.pending,
+      pending: r.pending + r.backlog,
       successRate: attempted > 0 ? r.succeeded / attempted : null,
     });
   }

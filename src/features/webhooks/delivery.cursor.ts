@@ -1,0 +1,370 @@
+/**
+ * Webhook delivery from the event log (issue 21): every endpoint — webhook or sink, one mechanism —
+ * keeps a cursor (`webhook_cursors`) over the events in commit order, (tx_id, id) below the visibility
+ * horizon, exactly as `GET /v1/events?after=` reads them, so an event whose transaction commits late is
+ * never skipped. A worker claims a cursor under a lease (jobs.ts), reads the next batch of events after
+ * it, sends the ones the endpoint subscribes to (at most `maxInFlightPerEndpoint` at a time, in order),
+ * then writes the batch in ONE statement fenced by the lease: the cursor moves past the batch, every
+ * attempt is logged (a `webhook_deliveries` row with its `webhook_attempts` row, as before: succeeded,
+ * or failed with its next attempt due — the retry queue of delivery.queue.ts serves those from then on:
+ * schedule, Retry-After, manual retry, recover-since and auto-disable as ever).
+ *
+ * Guarantees: at least once. A batch sent but not written (the process died, or its lease ran out) is
+ * sent again by whoever claims the cursor next; nothing is skipped, since the cursor only moves in the
+ * fenced write, past events that were attempted. Endpoints are claimed independently, so a slow one
+ * only holds its own cursor.
+ *
+ * Paused or disabled endpoints are not claimed: the cursor stays where it stopped, and re-enabling
+ * resumes from there (the events of the pause are delivered, oldest first), as far back as the event
+ * log still reaches (events older than the organization's retention are gone with their partition).
+ */
+import { randomUUID } from "node:crypto";
+import { type SQL, sql } from "drizzle-orm";
+import { db, rowsOf } from "@/db/client";
+import { countDeliveryAttempt } from "@/features/metrics/metrics";
+import { endpointMatches, VISIBLE_HORIZON } from "@/features/events/event.service";
+import { retentionExpiresOn } from "@/features/retention/retention.service";
+import { meterUsage } from "@/features/usage/usage.service";
+import { log } from "@/lib/logger";
+import { claimDue, type JobKind, type JobQueue, leaseEndSql, releaseLeases } from "@/workers/jobs";
+import { AUTO_DISABLE_AFTER_MS, type ClaimedDelivery, asDate, clockSql, deliveryClock, deliverySettings, msInterval } from "./delivery.queue";
+import { type AttemptOutcome, type AttemptResult, attemptVerdict, disableWebhook, sendAttempt } from "./delivery.send";
+import { DISABLED_REASON } from "./webhook.schema";
+
+/** Events looked at per batch (matching the endpoint's filters or not): one index range read. */
+export const CURSOR_SCAN_LIMIT = 500;
+
+/** Events looked at when counting an endpoint's backlog for the stats (a count beyond it reads as at least this). */
+export const BACKLOG_SCAN_LIMIT = 10000;
+
+/**
+ * SQL counting the events endpoint `w` (a webhooks row) still has to deliver: subscribed events after
+ * its cursor recorded after `since` — the deliveries that have no row yet and are pending all the same.
+ * A bounded walk of events (organization_id, tx_id, id) from the cursor.
+ */
+export function cursorBacklogSql(w: SQL, since: SQL): SQL {
+  return sql`(select count(*) filter (where b.matches)::int from (
+    select ${endpointMatches(w, sql`e`)} as matches
+    from webhook_cursors c join events e on e.organization_id = ${w}.organization_id and (e.tx_id, e.id) > (c.tx_id, c.event_id)
+    where c.webhook_id = ${w}.id and e.at > ${since}
+    order by e.tx_id, e.id
+    limit ${BACKLOG_SCAN_LIMIT}) b)`;
+}
+
+/** A claimed cursor: the endpoint, what its requests need, where it stands and the lease that fences its writes. */
+export type CursorClaim = {
+  webhookId: string;
+  organizationId: string;
+  leaseUntil: Date;
+  txId: string;
+  eventId: string;
+  webhook: ClaimedDelivery["webhook"];
+};
+
+/**
+ * Cursors as a job queue: due when the endpoint is active and an event of its organization sits after
+ * the cursor below the horizon (one probe of events (organization_id, tx_id, id)); the least recently
+ * served first. The claim returns what the requests need (no second query).
+ */
+export const cursorQueue: JobQueue = {
+  table: "webhook_cursors",
+  idColumn: "webhook_id",
+  lease: "lease_until",
+  due: (c) => sql`exists (
+    select 1 from webhooks w join events e on e.organization_id = w.organization_id
+    where w.id = ${c}.webhook_id and w.active and (e.tx_id, e.id) > (${c}.tx_id, ${c}.event_id) and e.tx_id < ${VISIBLE_HORIZON})`,
+  order: (c) => [sql`${c}.updated_at`],
+  from: sql`webhooks w`,
+  join: sql`w.id = u.webhook_id and w.active`,
+  returning: sql`u.webhook_id, u.lease_until, u.tx_id::text as tx_id, u.event_id, w.organization_id,
+    w.kind, w.url, w.headers_enc, w.secret_enc, w.previous_secret_enc, w.previous_secret_expires_at, w.config_enc, w.sink_options`,
+};
+
+type CursorRow = {
+  webhook_id: string;
+  lease_until: Date | string;
+  tx_id: string;
+  event_id: string;
+  organization_id: string;
+  kind: ClaimedDelivery["webhook"]["kind"];
+  url: string;
+  headers_enc: Record<string, string> | null;
+  secret_enc: string;
+  previous_secret_enc: string | null;
+  previous_secret_expires_at: Date | string | null;
+  config_enc: string | null;
+  sink_options: ClaimedDelivery["webhook"]["sinkOptions"];
+};
+
+/** Claims up to `limit` cursors with events waiting, on the delivery clock. */
+export async function claimDueCursors(limit = deliverySettings.maxInFlight): Promise<CursorClaim[]> {
+  const rows = await claimDue<CursorRow>(cursorQueue, { limit, leaseMs: deliverySettings.leaseSeconds * 1000, now: clockSql() });
+  return rows.map((r) => ({
+    webhookId: r.webhook_id,
+    organizationId: r.organization_id,
+    leaseUntil: asDate(r.lease_until),
+    txId: r.tx_id,
+    eventId: r.event_id,
+    webhook: {
+      id: r.webhook_id,
+      kind: r.kind,
+      url: r.url,
+      configEnc: r.config_enc,
+      sinkOptions: r.sink_options,
+      headersEnc: r.headers_enc ?? {},
+      secretEnc: r.secret_enc,
+      previousSecretEnc: r.previous_secret_enc,
+      previousSecretExpiresAt: r.previous_secret_expires_at ? asDate(r.previous_secret_expires_at) : null,
+    },
+  }));
+}
+
+/** Gives cursors back (a stopping worker), fenced by our lease: a cursor someone else holds now is left alone. */
+export async function releaseCursors(claims: CursorClaim[]): Promise<void> {
+  await releaseLeases(
+    cursorQueue,
+    claims.map((c) => ({ id: c.webhookId, leaseUntil: c.leaseUntil })),
+  );
+}
+
+type ScannedRow = {
+  id: string;
+  tx_id: string;
+  type: string;
+  at: Date | string;
+  organization_id: string | null;
+  instance_id: string | null;
+  api_key_id: string | null;
+  device_id: string | null;
+  expires_on: string;
+  matches: boolean;
+  data: Record<string, unknown> | null;
+};
+
+/**
+ * The next events after the cursor below the horizon, in commit order, while the endpoint is active
+ * (paused: nothing, the cursor stays). Every scanned event comes back so the cursor can move past those
+ * the endpoint does not subscribe to; only subscribed ones carry their payload.
+ */
+async function readBatch(claim: CursorClaim, position: { txId: string; eventId: string }): Promise<ScannedRow[]> {
+  return rowsOf<ScannedRow>(
+    await db.execute(sql`
+      select e.id, e.tx_id::text as tx_id, e.type, e.at, e.organization_id, e.instance_id, e.api_key_id, e.device_id, e.expires_on::text as expires_on,
+        m.matches, case when m.matches then e.data end as data
+      from webhooks w
+      join events e on e.organization_id = w.organization_id
+      cross join lateral (select ${endpointMatches(sql`w`, sql`e`)} as matches) m
+      where w.id = ${claim.webhookId}::uuid and w.active
+        and (e.tx_id, e.id) > (${position.txId}::xid8, ${position.eventId}::uuid) and e.tx_id < ${VISIBLE_HORIZON}
+      order by e.tx_id, e.id
+      limit ${CURSOR_SCAN_LIMIT}`),
+  );
+}
+
+/**
+ * Events of one batch sent at most `maxInFlightPerEndpoint` at a time, started in log order. An event
+ * not started because `stop` fired is null, like one the stop aborted.
+ */
+async function sendInOrder(claim: CursorClaim, events: ScannedRow[], stop: AbortSignal): Promise<(AttemptResult | null)[]> {
+  const results: (AttemptResult | null)[] = new Array(events.length).fill(null);
+  let next = 0;
+  const lane = async () => {
+    while (next < events.length && !stop.aborted) {
+      const i = next++;
+      const e = events[i]!;
+      results[i] = await sendAttempt(
+        {
+          organizationId: claim.organizationId,
+          webhook: claim.webhook,
+          event: {
+            id: e.id,
+            type: e.type,
+            data: e.data ?? {},
+            at: asDate(e.at),
+            organizationId: e.organization_id,
+            instanceId: e.instance_id,
+            apiKeyId: e.api_key_id,
+            deviceId: e.device_id,
+            txId: e.tx_id,
+            expiresOn: e.expires_on,
+          },
+        },
+        stop,
+      );
+    }
+  };
+  const lanes = Math.max(1, Math.min(deliverySettings.maxInFlightPerEndpoint, events.length));
+  await Promise.all(Array.from({ length: lanes }, lane));
+  return results;
+}
+
+/**
+ * Events sent per batch at most: as many rounds of `maxInFlightPerEndpoint` requests as fit in the lease
+ * with a request timeout to spare, so a live worker writes its batch before its lease can run out.
+ */
+function sendLimit(): number {
+  const rounds = Math.floor((deliverySettings.leaseSeconds * 1000 - deliverySettings.timeoutMs) / deliverySettings.timeoutMs);
+  return deliverySettings.maxInFlightPerEndpoint * Math.max(1, rounds);
+}
+
+type BatchWrite = { advanced: number; lease: Date | string | null; inserted: number; stale: boolean | null; failing_since: Date | string | null };
+
+/**
+ * Sends what the cursor has waiting, batch after batch, while batches come back full and the lease holds;
+ * returns each attempt's outcome in log order. `stop` (a stopping worker) ends it after the events
+ * already sent are written; events not sent stay after the cursor.
+ */
+export async function runCursor(claim: CursorClaim, stop: AbortSignal = new AbortController().signal): Promise<AttemptOutcome[]> {
+  const outcomes: AttemptOutcome[] = [];
+  let lease = claim.leaseUntil;
+  let position = { txId: claim.txId, eventId: claim.eventId };
+  for (;;) {
+    let scanned = await readBatch(claim, position);
+    // At most sendLimit() subscribed events per batch: the scan is cut after the last one that fits.
+    let subscribed = 0;
+    for (let i = 0; i < scanned.length; i++) {
+      if (scanned[i]!.matches && ++subscribed > sendLimit()) {
+        scanned = scanned.slice(0, i);
+        break;
+      }
+    }
+    const full = scanned.length === CURSOR_SCAN_LIMIT || subscribed > sendLimit();
+    if (scanned.length === 0) {
+      await releaseLeases(cursorQueue, [{ id: claim.webhookId, leaseUntil: lease }]);
+      return outcomes;
+    }
+    const toSend = scanned.filter((e) => e.matches);
+    const results = await sendInOrder(claim, toSend, stop);
+    // Only a prefix that was attempted moves the cursor: it stops before the first event not sent.
+    const firstUnsent = results.indexOf(null);
+    const sentCount = firstUnsent === -1 ? toSend.length : firstUnsent;
+    const kept = firstUnsent === -1 ? scanned : scanned.slice(0, scanned.indexOf(toSend[firstUnsent]!));
+    const attempts = toSend.slice(0, sentCount).map((event, i) => ({ event, result: results[i]! }));
+    const more = full && firstUnsent === -1 && !stop.aborted;
+    const write = await writeBatch(claim, lease, kept.at(-1) ?? null, attempts, more);
+    const verdicts = attempts.map((a) => attemptVerdict(a.result, 1));
+    if (write.advanced === 0) {
+      // Our lease ran out and another worker holds the cursor: it sends these again (at least once).
+      log.warn("delivery cursor lease lost", { webhookId: claim.webhookId, events: attempts.length });
+      for (const _ of attempts) outcomes.push("lease_lost");
+      return outcomes;
+    }
+    for (const [i, a] of attempts.entries()) {
+      const v = verdicts[i]!;
+      meterUsage(
+        { organizationId: claim.organizationId, instanceId: a.event.instance_id, metric: v.ok ? "deliveries_succeeded" : "deliveries_failed" },
+        deliveryClock.now(),
+      );
+      countDeliveryAttempt(claim.webhook.kind, v.status);
+      outcomes.push(v.status);
+    }
+    for (let i = 0; i < toSend.length - sentCount; i++) outcomes.push("aborted");
+    const last = verdicts.at(-1);
+    let disabled = false;
+    if (verdicts.some((v) => v.gone)) {
+      disabled = await db.transaction((tx) => disableWebhook(tx, claim.webhookId, DISABLED_REASON.gone));
+    } else if (last && !last.ok && write.stale) {
+      const since = write.failing_since ? asDate(write.failing_since).toISOString() : "5 days ago";
+      disabled = await db.transaction((tx) => disableWebhook(tx, claim.webhookId, `${DISABLED_REASON.failingSince}${since}`));
+      // As in the retry queue: the attempt that tipped the endpoint over counts as cancelled.
+      if (disabled) outcomes[outcomes.length - 1 - (toSend.length - sentCount)] = "cancelled";
+    }
+    if (!more || write.lease === null) return outcomes;
+    lease = asDate(write.lease);
+    if (disabled) {
+      await releaseLeases(cursorQueue, [{ id: claim.webhookId, leaseUntil: lease }]);
+      return outcomes;
+    }
+    position = { txId: kept.at(-1)!.tx_id, eventId: kept.at(-1)!.id };
+  }
+}
+
+/**
+ * Writes one batch in ONE statement, all of it only while our lease holds: the cursor moves to `last`
+ * (and keeps the lease, renewed, when `keep`; else frees it), every attempt becomes a delivery row and its
+ * attempt row (two multi-row inserts; failed ones due again on the retry schedule), and the endpoint's
+ * failure streak follows its latest attempt. `last` null (nothing attempted) only frees the lease.
+ */
+async function writeBatch(
+  claim: CursorClaim,
+  lease: Date,
+  last: ScannedRow | null,
+  attempts: { event: ScannedRow; result: AttemptResult }[],
+  keep: boolean,
+): Promise<BatchWrite> {
+  const now = clockSql();
+  const rows = attempts.map(({ event, result: r }) => {
+    const v = attemptVerdict(r, 1);
+    return {
+      id: randomUUID(),
+      event_id: event.id,
+      event_type: event.type,
+      status: v.status,
+      retry_in_ms: v.retryInMs,
+      ok: v.ok,
+      status_code: r.statusCode,
+      error: r.error,
+      last_error: v.lastError,
+      duration_ms: r.durationMs,
+      excerpt: r.excerpt,
+      request_headers: r.requestHeaders,
+      request_body: r.requestBody,
+    };
+  });
+  const latestOk = rows.length > 0 ? rows.at(-1)!.ok : null;
+  const leaseEnd = keep ? leaseEndSql(now, deliverySettings.leaseSeconds * 1000) : sql`null::timestamptz`;
+  const moveTo = last ? sql`tx_id = ${last.tx_id}::xid8, event_id = ${last.id}::uuid,` : sql``;
+  const [row] = rowsOf<BatchWrite>(
+    await db.execute(sql`
+      with c as (
+        update webhook_cursors u set ${moveTo} lease_until = ${leaseEnd}, updated_at = now()
+        where u.webhook_id = ${claim.webhookId}::uuid and u.lease_until = ${lease.toISOString()}::timestamptz
+        returning u.webhook_id, u.lease_until
+      ),
+      v as (
+        select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(id uuid, event_id uuid, event_type text, status text, retry_in_ms bigint,
+          ok boolean, status_code int, error text, last_error text, duration_ms int, excerpt text, request_headers jsonb, request_body text)
+      ),
+      -- No conflict target: whichever unique index on (webhook_id, event_id[, partition key]) exists. A row
+      -- already there (an event replayed into a delivery row before the cursor reached it) keeps its own log.
+      d as (
+        insert into webhook_deliveries (id, organization_id, webhook_id, event_id, event_type, status, attempts, next_attempt_at,
+          last_status_code, last_error, last_duration_ms, last_response_excerpt, delivered_at, expires_on)
+        select v.id, ${claim.organizationId}::uuid, ${claim.webhookId}::uuid, v.event_id, v.event_type, v.status, 1,
+          case when v.status = 'failed' then ${now} + make_interval(secs => v.retry_in_ms / 1000.0) end,
+          v.status_code, v.last_error, v.duration_ms, v.excerpt, case when v.ok then ${now} end, x.expires_on
+        from v cross join (select ${retentionExpiresOn(claim.organizationId, "deliveries")} as expires_on) x
+        where exists (select 1 from c)
+        on conflict do nothing
+        returning id, expires_on
+      ),
+      a as (
+        insert into webhook_attempts (delivery_id, attempt, request_headers, request_body, status_code, error, duration_ms, response_excerpt, at, expires_on)
+        select v.id, 1, v.request_headers, v.request_body, v.status_code, v.error, v.duration_ms, v.excerpt, ${now}, d.expires_on
+        from v join d on d.id = v.id
+      ),
+      w as (
+        update webhooks set failing_since = case when ${latestOk}::boolean then null else coalesce(failing_since, ${now}) end
+        where webhooks.id = ${claim.webhookId}::uuid and ${latestOk}::boolean is not null and exists (select 1 from c)
+          and (not ${latestOk}::boolean or failing_since is not null)
+        returning failing_since, failing_since <= ${now} - ${msInterval(AUTO_DISABLE_AFTER_MS)} as stale
+      )
+      select (select count(*) from c)::int as advanced, (select lease_until from c) as lease,
+        (select count(*) from d)::int as inserted, w.stale, w.failing_since
+      from (select 1) one left join w on true`),
+  );
+  return row!;
+}
+
+/**
+ * Cursors as jobs (src/workers/jobs.ts): one job is one endpoint's waiting events, batch after batch.
+ * A job stopped midway writes what it sent and frees the cursor itself; `release` covers jobs that
+ * never started (fenced, so a cursor written since is left alone).
+ */
+export const cursorJobs: JobKind<CursorClaim, AttemptOutcome[]> = {
+  name: "webhook-cursors",
+  claim: claimDueCursors,
+  run: runCursor,
+  release: releaseCursors,
+  idOf: (claim) => claim.webhookId,
+};
