@@ -21,6 +21,8 @@ export const BENCH_ROWS = [
   "reports.conversations_p95",
   "contacts.import_rows_per_s",
   "contacts.import_rss_peak",
+  "history.ingest_rate",
+  "history.events_page_p95",
   "app.rss_peak",
 ] as const;
 

@@ -823,6 +823,38 @@ try {
     });
   });
 
+  // A month of history in the partitioned tables (tests/bench/history.ts): ingestion and the events page before and after.
+  await scenario(["history.ingest_rate", "history.events_page_p95"], "history (a month in partitions)", quick ? 90_000 : 900_000, async () => {
+    phase = "history";
+    const { historyRows } = await import("./history");
+    const ingest = async (tag: string) => {
+      let stored = 0;
+      const result = await closedLoop({
+        concurrency: S.ingestConcurrency,
+        durationMs: (quick ? 2 : 10) * 1000,
+        request: (i) => wuzapiRequest(appA.base, `BENCH-${tag}-${i}`, i, `bench history ${tag} ${i}`),
+        accept: async (res) => {
+          const body = (await res.json().catch(() => ({}))) as { stored?: number };
+          if (res.ok && body.stored === 1) stored++;
+          return res.ok && body.stored === 1;
+        },
+      });
+      return (stored * 1000) / result.elapsedMs;
+    };
+    const out = await historyRows({
+      sql: bench,
+      base: appA.base,
+      cookie: `${SESSION_COOKIE}=${sessionToken}`,
+      organizationId: org.id,
+      instanceId: instance!.id,
+      webhookId: hooks[0]!.webhook.id,
+      events: quick ? 20_000 : 1_000_000,
+      pageRequests: S.pageRequests,
+      ingest,
+    });
+    for (const row of out) put(row);
+  });
+
   clearInterval(rssTimer);
   const finalRss = rssMb(appA.child.pid);
   if (finalRss !== null && finalRss > peakRss) peakRss = finalRss;

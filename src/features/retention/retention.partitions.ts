@@ -78,34 +78,42 @@ export async function databaseToday(): Promise<Day> {
 }
 
 /**
- * Creates the partition holding `day` unless one exists. Rows already caught by the DEFAULT partition
- * for that range are moved into it first (ATTACH refuses while the default holds rows of the range);
- * the default is locked meanwhile so no insert slips in between. One process at a time (advisory lock),
- * and a short lock timeout: a busy table gets its partition on the next run, its rows meanwhile go to
- * the default partition. Returns whether it created one.
+ * Creates the partition holding `day` unless one exists. Rows the DEFAULT partition already caught for
+ * that range are moved into it first (ATTACH refuses while the default holds rows of the range); the
+ * default is locked meanwhile so no insert slips in between. One process at a time (advisory lock), and
+ * a short lock timeout: a busy table gets its partition on the next run, its rows meanwhile go to the
+ * default partition. Returns whether it created one.
  */
 export async function ensurePartition(table: PartitionedTable, day: Day): Promise<boolean> {
   const { name, from, to } = partitionFor(table, day);
-  const column = keyColumn(table);
+  const parent = sql.identifier(table);
+  const partition = sql.identifier(name);
+  const fallback = sql.identifier(`${table}_default`);
+  const key = sql.identifier(keyColumn(table));
+  // Bounds in DDL are literals (no parameters there); partitionFor only lets a plain date through.
+  const bounds = sql.raw(`from ('${from}') to ('${to}')`);
   return db.transaction(async (tx) => {
-    if (driver.kind === "postgres") await tx.execute(sql`set local lock_timeout = '5s'`);
-    await tx.execute(sql`select pg_advisory_xact_lock(727275)`);
-    const [exists] = rowsOf<{ found: boolean }>(await tx.execute(sql`select to_regclass(${name}) is not null as found`));
-    if (exists?.found) return false;
-    const parent = sql.identifier(table);
-    const partition = sql.identifier(name);
-    const fallback = sql.identifier(`${table}_default`);
-    const key = sql.identifier(column);
+    const [state] = rowsOf<{ found: boolean; stray: boolean }>(
+      await tx.execute(sql`
+        select ${driver.kind === "postgres" ? sql`set_config('lock_timeout', '5s', true) is not null and` : sql``} pg_advisory_xact_lock(727275) is not null as locked,
+          to_regclass(${name}) is not null as found,
+          exists (select 1 from ${fallback} where ${key} >= ${from}::date and ${key} < ${to}::date) as stray`),
+    );
+    if (state?.found) return false;
+    if (!state?.stray) {
+      await tx.execute(sql`create table ${partition} partition of ${parent} for values ${bounds}`);
+      return true;
+    }
     await tx.execute(sql`lock table ${fallback} in access exclusive mode`);
     await tx.execute(sql`create table ${partition} (like ${parent} including defaults)`);
-    const moved = rowsOf<{ n: number }>(
+    const [moved] = rowsOf<{ n: number }>(
       await tx.execute(sql`
         with moved as (delete from ${fallback} where ${key} >= ${from}::date and ${key} < ${to}::date returning *),
         placed as (insert into ${partition} select * from moved returning 1)
         select count(*)::int as n from placed`),
-    )[0]!.n;
-    await tx.execute(sql`alter table ${parent} attach partition ${partition} for values from (${sql.raw(`'${from}'`)}) to (${sql.raw(`'${to}'`)})`);
-    if (moved > 0) log.info("partition created, rows moved out of the default partition", { table, partition: name, moved });
+    );
+    await tx.execute(sql`alter table ${parent} attach partition ${partition} for values ${bounds}`);
+    log.info("partition created, rows moved out of the default partition", { table, partition: name, moved: moved?.n ?? 0 });
     return true;
   });
 }
@@ -168,7 +176,11 @@ export async function maintainPartitions(options: { today?: Day } = {}): Promise
     const days = new Set<Day>();
     for (const r of retentions) for (let k = 0; k <= DAYS_AHEAD; k++) days.add(addDays(today, r + k));
     for (const d of await daysInDefault(table)) days.add(d);
-    for (const d of [...days].sort()) if (await ensurePartition(table, d)) created.push(partitionFor(table, d).name);
+    const existing = new Set((await listPartitions(table)).map((p) => p.name));
+    for (const d of [...days].sort()) {
+      if (existing.has(partitionFor(table, d).name)) continue;
+      if (await ensurePartition(table, d)) created.push(partitionFor(table, d).name);
+    }
     dropped.push(...(await dropPartitionsBefore(table, today)));
   }
   const usageMonths = new Set<Day>([monthStart(today), addMonths(monthStart(today), 1), ...(await daysInDefault("usage_daily"))]);

@@ -15,8 +15,8 @@ export const DEFAULT_RETENTION: RetentionSettings = { eventsDays: DEFAULT_RETENT
 /**
  * The `expires_on` of a row written now for `organizationId` (a uuid, or a SQL column reference inside a
  * statement that inserts many rows): today (UTC) + the organization's retention of `kind`, the default
- * without a row in organization_retention or without an organization. Every insert into events and
- * webhook_deliveries sets expires_on with this; an attempt takes its delivery's expires_on, so a delivery
+ * without a row in organization_retention or without an organization. Rows written to events and
+ * webhook_deliveries get their expires_on from this; an attempt takes its delivery's expires_on, so a delivery
  * and its attempts are dropped together. One primary-key probe per row, inside the insert.
  */
 export function retentionExpiresOn(organizationId: SQL | string | null, kind: "events" | "deliveries"): SQL {
@@ -79,17 +79,4 @@ async function ensurePartitionsFor(retentions: number[]): Promise<void> {
       err,
     });
   }
-}
-
-/**
- * Deletes the attempts of an endpoint's deliveries. The foreign key webhook_attempts.delivery_id →
- * webhook_deliveries (ON DELETE CASCADE) went when both tables were partitioned (drizzle/0059), so
- * deleting an endpoint calls this in its transaction before the deliveries go by their cascade from
- * webhooks (deleteWebhook in webhook.service.ts). Attempts left by an organization's deletion go with
- * their partitions.
- */
-export async function deleteAttemptsOfWebhook(tx: DbOrTx, organizationId: string, webhookId: string): Promise<void> {
-  await tx.execute(sql`
-    delete from webhook_attempts a using webhook_deliveries d
-    where a.delivery_id = d.id and d.webhook_id = ${webhookId} and d.organization_id = ${organizationId}`);
 }
