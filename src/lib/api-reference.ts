@@ -69,6 +69,7 @@ export const apiReference = new Elysia({ name: "livchat-api-reference" })
           { name: "Webhooks", description: "Endpoints receiving every event, signed per Standard Webhooks, with a delivery log, retries and recovery." },
           { name: "Canned replies", description: "Saved answers agents insert into a conversation." },
           { name: "Campaigns", description: "Paced bulk sends: audience, message variants, active hours, pacing per number, progress and report." },
+          { name: "Retention", description: "How long the organization keeps events, the webhook delivery log and messages." },
           { name: "Consent", description: "Opt-out and opt-in keywords and each contact's consent records (LGPD)." },
           {
             name: "Outages",
