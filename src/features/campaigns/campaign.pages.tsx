@@ -186,6 +186,16 @@ async function renderDetail(
 const transitions = { start: startCampaign, pause: pauseCampaign, resume: resumeCampaign, cancel: cancelCampaign } as const;
 const flashOf = { start: "started", pause: "paused", resume: "resumed", cancel: "cancelled" } as const;
 
+/** Start, pause, resume or cancel from the detail page's buttons (409 when the campaign's status does not allow it). */
+async function transitionPage(
+  ctx: { admin: AdminContext; params: { id: string }; request: Request; cookie: Parameters<typeof setFlash>[0] },
+  action: keyof typeof transitions,
+) {
+  const campaign = await transitions[action](ctx.admin, ctx.params.id);
+  setFlash(ctx.cookie, "success", tText(`campaigns:flash.${flashOf[action]}`));
+  return hxRedirect(ctx.request, `/campaigns/${campaign.id}`);
+}
+
 function consentValues(k: Awaited<ReturnType<typeof consentKeywords>>): ConsentFormValues {
   return {
     optOutKeywords: k.own.optOut.join("\n"),
@@ -336,16 +346,10 @@ export const campaignPages = new Elysia({ name: "campaign-pages" })
     },
     { member: "supervisor", params: idParams, detail: { hide: true } },
   )
-  .post(
-    "/campaigns/:id/:action",
-    async ({ admin, params, request, cookie }) => {
-      const action = params.action as keyof typeof transitions;
-      const campaign = await transitions[action](admin, params.id);
-      setFlash(cookie, "success", tText(`campaigns:flash.${flashOf[action]}`));
-      return hxRedirect(request, `/campaigns/${campaign.id}`);
-    },
-    { member: "supervisor", params: z.object({ id: z.string().max(64), action: z.enum(["start", "pause", "resume", "cancel"]) }), detail: { hide: true } },
-  )
+  .post("/campaigns/:id/start", (ctx) => transitionPage(ctx, "start"), { member: "supervisor", params: idParams, detail: { hide: true } })
+  .post("/campaigns/:id/pause", (ctx) => transitionPage(ctx, "pause"), { member: "supervisor", params: idParams, detail: { hide: true } })
+  .post("/campaigns/:id/resume", (ctx) => transitionPage(ctx, "resume"), { member: "supervisor", params: idParams, detail: { hide: true } })
+  .post("/campaigns/:id/cancel", (ctx) => transitionPage(ctx, "cancel"), { member: "supervisor", params: idParams, detail: { hide: true } })
   .get(
     "/campaigns/:id/export.csv",
     async ({ admin, params }) => {
