@@ -73,7 +73,12 @@ describe("notice first on inbound", () => {
     const contact = await person(org.organization.id, { city: "Teresópolis", name: "Ana", phone: "+5521970000101" });
     const outsider = await person(org.organization.id, { city: "Niterói", phone: "+5521970000102" });
     // Declared with a slow pace: Ana's broadcast turn has not come when she writes.
-    const outage = await declareOutage(org.owner, declaration([menuNumber.id], { pacing: { perMinute: 1, jitterPercent: 0, dailyCap: 100 } }));
+    // Declared an hour ago (its slots' clock starts then).
+    const outage = await declareOutage(
+      org.owner,
+      declaration([menuNumber.id], { pacing: { perMinute: 1, jitterPercent: 0, dailyCap: 100 } }),
+      new Date(Date.now() - 60 * 60_000),
+    );
     outageId = outage.id;
 
     const conversationId = await write(menuNumber, "+5521970000101", "minha luz acabou");

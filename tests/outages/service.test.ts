@@ -179,6 +179,9 @@ describe("resolving and cancelling", () => {
     // Paced: 1 a minute on the one number.
     const times = resolutions.map((r) => r.sentAt!.getTime()).sort();
     expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(60_000);
+    // …and the first one never follows the last notice sooner than the pace allows (the slot keeps its next time).
+    const lastNotice = Math.max(...notices.filter((n) => n.sentAt).map((n) => n.sentAt!.getTime()));
+    expect(times[0]! - lastNotice).toBeGreaterThanOrEqual(60_000);
     expect(await outboundTo(late.id)).toEqual([]);
     for (const p of reached) expect((await outboundTo(p.id)).length).toBe(2);
 

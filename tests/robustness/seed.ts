@@ -119,6 +119,17 @@ export async function seedOrganization(app: App, orgName: string) {
     }),
     "campaign",
   );
+  // An outage region and an active outage (its notices pending) of the outages feature.
+  const outageRegion = await ok(api(app, "POST", "/v1/outage-regions", key, { name: "Serra", cities: ["Teresópolis"], cepPrefixes: ["259"] }), "outage region");
+  const outage = await ok(
+    api(app, "POST", "/v1/outages", key, {
+      title: "Sweep outage",
+      severity: "high",
+      affected: { regionIds: [outageRegion.id], custom: [{ city: "Teresópolis", neighborhoods: ["Centro"] }] },
+      instanceIds: [instance.id],
+    }),
+    "outage",
+  );
   const importForm = new FormData();
   importForm.append("file", new File(["telefone,nome\n+5511999990001,Ana\n"], "contacts.csv", { type: "text/csv" }));
   const contactImport = (await (
@@ -223,6 +234,8 @@ export async function seedOrganization(app: App, orgName: string) {
       contactField: contactField.id as string,
       segment: segment.id as string,
       campaign: campaign.id as string,
+      outage: outage.id as string,
+      outageRegion: outageRegion.id as string,
       contactImport: contactImport.id,
       label: label.id as string,
       complaint: complaint.id as string,

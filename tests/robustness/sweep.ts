@@ -110,6 +110,7 @@ export function kindOf(
     "contact-imports": "contactImport",
     segments: "segment",
     campaigns: "campaign",
+    "outage-regions": "outageRegion",
     labels: "label",
     complaints: "complaint",
     departments: "department",
@@ -129,6 +130,7 @@ export function kindOf(
   if (segments[0] === "contacts" && segments[1] === "import") return "contactImport";
   if (segments[0] === "monitor") return segments[1] === "alerts" ? "alert" : "conversation";
   if (segments[0] === "collections") return "paymentPromise";
+  if (segments[0] === "outages") return segments[1] === "regions" ? "outageRegion" : "outage";
   if (segments[0] === "sales") return segments[1] === "plans" ? "salesPlan" : "salesLead";
   // An instance's greeting menu lives on the departments pages.
   if (segments[0] === "departments" && segments[1] === "menus") return "instance";

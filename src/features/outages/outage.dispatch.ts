@@ -47,6 +47,11 @@ async function takeSlot(tx: DbOrTx, now: Date, seen: string[]): Promise<Slot | n
       join instances i on i.id = p.instance_id
       join organizations o on o.id = x.organization_id
       where x.status in ('active', 'resolved') and p.next_at <= ${now.toISOString()}::timestamptz ${seenKeys}
+        -- Only slots with something left to send: a finished outage costs no pass, and its slot keeps its time and day count.
+        and exists (
+          select 1 from outage_notifications n
+          where n.outage_id = p.outage_id and n.state = 'pending'
+            and n.kind = case when x.status = 'active' then 'notice' else 'resolution' end)
       order by p.next_at
       limit 1
       for update of p`),

@@ -429,7 +429,7 @@ export async function resolveOutage(caller: Caller, id: string, values: unknown 
         on conflict do nothing
         returning id`),
     );
-    await tx.update(outagePacing).set({ nextAt: now }).where(eq(outagePacing.outageId, current.id));
+    // A number's slot keeps its next time: the first resolution message never follows the last notice sooner than the pace allows.
     await openSlots(tx, current, now);
     await auditChange(tx, organizationId, caller, "outage.resolved", { type: "outage", id }, { title: current.title, resolutionMessages: queued.length });
     return row!;
