@@ -3,7 +3,7 @@ import { config } from "@/config";
 import { closeDatabase, migrateDatabase } from "@/db/client";
 import { startApiKeyCacheSync, stopApiKeyCacheSync } from "@/features/api-keys/api-key.verify";
 import { sealPlaintextWebhookHeaders } from "@/features/webhooks/webhook.service";
-import { maintainPartitions } from "@/features/retention/retention.partitions";
+import { maintainPartitionsAtBoot } from "@/features/retention/retention.partitions";
 import { verifyAppSecret } from "@/lib/app-secret";
 import { BootFailure, listenExclusively } from "@/lib/boot";
 import { log } from "@/lib/logger";
@@ -16,7 +16,7 @@ import "@/workers";
 async function boot() {
   await migrateDatabase();
   // The partitions today's rows go to exist before the first request (events, deliveries, usage; issue 21).
-  await maintainPartitions();
+  await maintainPartitionsAtBoot();
   // Before anything reads or writes a secret: a wrong or lost key stops here.
   await verifyAppSecret();
   await sealPlaintextWebhookHeaders();

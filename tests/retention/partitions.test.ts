@@ -57,6 +57,17 @@ describe("partition maintenance", () => {
     expect(await partitionOf("events", event.id)).toBe(partitionFor("events", addDays(today, 7)).name);
   });
 
+  test("two processes maintaining at once (two apps booting) neither deadlock nor create a partition twice", async () => {
+    const { organization } = await createOwner();
+    await db.insert(organizationRetention).values({ organizationId: organization.id, eventsDays: 11, deliveriesDays: 12 });
+    const [a, b] = await Promise.all([maintainPartitions(), maintainPartitions()]);
+    const created = [...a.created, ...b.created];
+    expect(new Set(created).size).toBe(created.length);
+    const today = await databaseToday();
+    const names = new Set((await listPartitions("events")).map((p) => p.name));
+    expect(names.has(partitionFor("events", addDays(today, 11)).name)).toBe(true);
+  });
+
   test("the DEFAULT partition catches a row no partition covers, and maintenance moves it into its own", async () => {
     const { organization } = await createOwner();
     const [far] = await db.insert(events).values({ organizationId: organization.id, type: "instance.connected", expiresOn: "2099-03-04" }).returning();

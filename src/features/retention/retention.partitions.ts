@@ -93,10 +93,17 @@ export async function ensurePartition(table: PartitionedTable, day: Day): Promis
   // Bounds in DDL are literals (no parameters there); partitionFor only lets a plain date through.
   const bounds = sql.raw(`from ('${from}') to ('${to}')`);
   return db.transaction(async (tx) => {
+    // The advisory lock in a statement of its own, before any table is touched: a statement that also read
+    // the default partition held its lock while waiting for the advisory one, and two booting processes
+    // deadlocked (one waiting for the advisory lock, the other for that partition to create its sibling).
+    await tx.execute(
+      driver.kind === "postgres"
+        ? sql`select set_config('lock_timeout', '5s', true), pg_advisory_xact_lock(727275)`
+        : sql`select pg_advisory_xact_lock(727275)`,
+    );
     const [state] = rowsOf<{ found: boolean; stray: boolean }>(
       await tx.execute(sql`
-        select ${driver.kind === "postgres" ? sql`set_config('lock_timeout', '5s', true) is not null and` : sql``} pg_advisory_xact_lock(727275) is not null as locked,
-          to_regclass(${name}) is not null as found,
+        select to_regclass(${name}) is not null as found,
           exists (select 1 from ${fallback} where ${key} >= ${from}::date and ${key} < ${to}::date) as stray`),
     );
     if (state?.found) return false;
@@ -157,6 +164,18 @@ async function retentionsInUse(): Promise<number[]> {
       union select ${DEFAULT_RETENTION_DAYS}::int`),
   );
   return [...new Set(rows.map((r) => Number(r.days)))].sort((a, b) => a - b);
+}
+
+/**
+ * The boot's pass, before the app listens. A failure (a lock timeout on a busy table) does not stop the
+ * boot: rows go to the DEFAULT partition meanwhile and the retention worker's next run moves them out.
+ */
+export async function maintainPartitionsAtBoot(): Promise<void> {
+  try {
+    await maintainPartitions();
+  } catch (err) {
+    log.warn("partitions not maintained at boot; new rows go to the default partitions until the retention worker's next run", { err });
+  }
 }
 
 export type MaintenanceReport = { created: string[]; dropped: string[] };
