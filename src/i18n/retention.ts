@@ -10,7 +10,8 @@ export default {
     deliveriesDays: "Entregas de webhooks e tentativas (dias)",
     messagesDays: "Mensagens (dias)",
     messagesHint: "Em branco: as mensagens são guardadas até serem apagadas.",
-    changeNote: "Uma mudança vale para o que for registrado a partir de agora; o que já foi registrado mantém o prazo que tinha.",
+    changeNote:
+      "Eventos e entregas: uma mudança vale para o que for registrado a partir de agora; o que já foi registrado mantém o prazo que tinha. Mensagens: o novo prazo vale para todas, em até uma hora.",
     saved: "Retenção de dados salva.",
     current: {
       events: "Eventos guardados por {{count}} dias.",
@@ -31,7 +32,8 @@ export default {
     deliveriesDays: "Webhook deliveries and attempts (days)",
     messagesDays: "Messages (days)",
     messagesHint: "Empty: messages are kept until deleted.",
-    changeNote: "A change applies to what is recorded from now on; what was already recorded keeps the expiry it had.",
+    changeNote:
+      "Events and deliveries: a change applies to what is recorded from now on; what was already recorded keeps the expiry it had. Messages: the new length applies to all of them within the hour.",
     saved: "Data retention saved.",
     current: {
       events: "Events kept for {{count}} days.",
