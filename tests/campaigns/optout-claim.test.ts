@@ -21,6 +21,7 @@ async function orgWithAutomation() {
   const trigger = await api(app, "POST", "/v1/triggers", org.key, { match: "any", action: "reply_template", templateKey: "welcome" });
   expect(trigger.status).toBe(201);
   const number = await sendingNumber(org.organization.id, 30, new Date());
+  organizationId = org.organization.id;
   return { ...org, number };
 }
 
@@ -33,8 +34,14 @@ async function outboundTo(contactId: string) {
   return rows;
 }
 
+let organizationId = "";
 async function contactByPhone(phone: string) {
-  return (await db.select().from(contacts).where(eq(contacts.phone, phone)))[0]!;
+  return (
+    await db
+      .select()
+      .from(contacts)
+      .where(and(eq(contacts.organizationId, organizationId), eq(contacts.phone, phone)))
+  )[0]!;
 }
 
 test('"SAIR" after a campaign message: opted out with the campaign recorded, confirmed in pt-BR, no bot answers it; later campaigns skip the contact', async () => {

@@ -218,3 +218,22 @@ test("the live card and the report follow the targets; consent settings page sav
   expect(bad.status).toBe(422);
   expect(await bad.text()).toContain('id="f-optOutKeywords-error"');
 });
+
+test("the per-target table pages with the app's pager (50 a page), the next page as an htmx fragment; a forged cursor is a 422", async () => {
+  const org = await setupOrg(app);
+  const number = await sendingNumber(org.organization.id, 30, new Date());
+  const created = await post(org.client, "/campaigns", campaignForm(org.client, filled(number.id), phonesCsv(60, 1000)));
+  const id = created.headers.get("location")!.split("/").pop()!;
+  const first = await (await org.client.get(`/campaigns/${id}`)).text();
+  expect(first.match(/data-target=/g)).toHaveLength(50);
+  expect(first).toContain("Pessoa 1049");
+  expect(first).not.toContain("Pessoa 1050");
+  const next = first.match(/hx-get="(\/campaigns\/[^"]+\/targets\?cursor=[^"]+)"/)![1]!.replaceAll("&amp;", "&");
+  const second = await (await org.client.get(next, { htmx: true })).text();
+  expect(second).not.toContain("<html");
+  expect(second.match(/data-target=/g)).toHaveLength(10);
+  expect(second).toContain("Pessoa 1050");
+  expect(second).toContain("Pessoa 1059");
+  expect(second).not.toContain("/targets?cursor=");
+  expect((await org.client.get(`/campaigns/${id}/targets?cursor=bm90LWEtY3Vyc29y`, { htmx: true })).status).toBe(422);
+});

@@ -42,6 +42,8 @@ export function matchConsentKeyword(text: string, keywords: readonly string[]): 
 }
 
 export const CONSENT_REPLY_MAX = 1000;
+/** The longest keyword an organization may add (the defaults are shorter). */
+export const KEYWORD_MAX = 60;
 
 export async function consentKeywords(
   organizationId: string,
@@ -66,7 +68,7 @@ export async function consentKeywords(
 const keywordList = z
   .union([z.string(), z.array(z.string())])
   .transform((v) => (Array.isArray(v) ? v : v.split(/\r?\n|,/)).map((k) => k.trim()).filter(Boolean))
-  .pipe(z.array(z.string().max(60)).max(50));
+  .pipe(z.array(z.string().max(KEYWORD_MAX)).max(50));
 /** A confirmation text; blank = the default one (null). */
 const replyText = z
   .string()
@@ -192,6 +194,8 @@ export async function consentClaim(ctx: InboundMessageContext): Promise<boolean>
   const organizationId = ctx.conversation.organizationId;
   const text = ctx.message.body;
   if (!organizationId || !text || ctx.message.direction !== "inbound" || ctx.message.isPrivateNote || ctx.contact.kind !== "person") return false;
+  // No keyword is longer than KEYWORD_MAX: an ordinary message costs no query on the inbound path.
+  if (normalizeKeyword(text).length > KEYWORD_MAX) return false;
   const keywords = await consentKeywords(organizationId);
   const optOut = matchConsentKeyword(text, keywords.optOut);
   const optIn = optOut ? null : matchConsentKeyword(text, keywords.optIn);
