@@ -1,3 +1,4 @@
+import type { DbOrTx } from "@/db/client";
 import type { Caller } from "@/lib/caller";
 import { AppError, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
@@ -61,7 +62,7 @@ export async function finishedImport(caller: Caller, importId: string): Promise<
   return imp;
 }
 
-/** The import's contacts as audience rows, a batch at a time, in file order. */
-export async function* importAudience(caller: Caller, importId: string): AsyncGenerator<AudienceRow[]> {
-  for await (const batch of importedContacts(caller, importId)) yield batch.map((c) => ({ contactId: c.contactId, variables: c.variables }));
+/** The import's contacts as audience rows, a batch at a time, in file order, read in the campaign's transaction. */
+export async function* importAudience(caller: Caller, importId: string, tx: DbOrTx): AsyncGenerator<AudienceRow[]> {
+  for await (const batch of importedContacts(caller, importId, { tx })) yield batch.map((c) => ({ contactId: c.contactId, variables: c.variables }));
 }

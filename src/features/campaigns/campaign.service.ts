@@ -84,9 +84,9 @@ export async function getCampaign(caller: Caller, id: string, tx: DbOrTx = db): 
   return row;
 }
 
-async function filterAudience(organizationId: string, filter: ContactFilter): Promise<AudienceRow[]> {
+async function filterAudience(organizationId: string, filter: ContactFilter, tx: DbOrTx): Promise<AudienceRow[]> {
   // Opted-out and blocked contacts stay in the audience so the report shows them skipped with the reason.
-  const rows = await db
+  const rows = await tx
     .select({ id: contacts.id })
     .from(contacts)
     .where(and(reachableSql(organizationId), ...contactFilterSql({ ...filter, excludeOptedOut: false })))
@@ -95,11 +95,14 @@ async function filterAudience(organizationId: string, filter: ContactFilter): Pr
   return rows.map((r) => ({ contactId: r.id, variables: {} }));
 }
 
-/** An audience a batch at a time (an import's 100 000 rows are never held whole), and the contact import it came from. */
-type Audience = { batches: AsyncIterable<AudienceRow[]>; importId: string | null };
+/**
+ * An audience a batch at a time (an import's 100 000 rows are never held whole), read in the transaction
+ * that writes the targets (PGlite has one connection), and the contact import it came from.
+ */
+type Audience = { batches: (tx: DbOrTx) => AsyncIterable<AudienceRow[]>; importId: string | null };
 
-async function* once(rows: () => Promise<AudienceRow[]>): AsyncGenerator<AudienceRow[]> {
-  yield await rows();
+async function* once(rows: Promise<AudienceRow[]>): AsyncGenerator<AudienceRow[]> {
+  yield await rows;
 }
 
 async function audienceOf(caller: Caller, audience: CampaignCreateInput["audience"]): Promise<Audience> {
@@ -107,16 +110,16 @@ async function audienceOf(caller: Caller, audience: CampaignCreateInput["audienc
   if (audience.source === "csv" || audience.source === "import") {
     // CSV audiences go through the contacts import (campaign.audience.ts): streamed, chunked, deduplicated, rejects reported.
     const imp = audience.source === "csv" ? await importInlineCsv(caller, audience.csv) : await finishedImport(caller, audience.importId);
-    return { batches: importAudience(caller, imp.id), importId: imp.id };
+    return { batches: (tx) => importAudience(caller, imp.id, tx), importId: imp.id };
   }
-  if (audience.source === "tag") return { batches: once(() => filterAudience(organizationId, { tags: [audience.tag] })), importId: null };
+  if (audience.source === "tag") return { batches: (tx) => once(filterAudience(organizationId, { tags: [audience.tag] }, tx)), importId: null };
   const [segment] = await db
     .select()
     .from(segments)
     .where(and(eq(segments.id, audience.segmentId), eq(segments.organizationId, organizationId)))
     .limit(1);
   if (!segment) throw validationFailed([{ path: "audience.segmentId", message: tText("campaigns:errors.segmentNotFound") }]);
-  return { batches: once(() => filterAudience(organizationId, segment.filter as ContactFilter)), importId: null };
+  return { batches: (tx) => once(filterAudience(organizationId, segment.filter as ContactFilter, tx)), importId: null };
 }
 
 export function parseCampaignInput(values: unknown): CampaignCreateInput {
@@ -171,7 +174,7 @@ function audienceColumns(audience: CampaignCreateInput["audience"], importId: st
 async function insertTargets(tx: DbOrTx, organizationId: string, campaignId: string, audience: Audience): Promise<number> {
   let position = 0;
   let inserted = 0;
-  for await (const batch of audience.batches) {
+  for await (const batch of audience.batches(tx)) {
     const seen = new Set<string>();
     const rows = batch.filter((a) => !seen.has(a.contactId) && seen.add(a.contactId));
     for (let i = 0; i < rows.length; i += 1000) {

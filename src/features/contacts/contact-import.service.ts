@@ -348,10 +348,10 @@ export async function processDueImports(limit = 5): Promise<number> {
 }
 
 /** The import's chunks one at a time, in order: the file as a stream without holding it. */
-async function* chunksOf(importId: string): AsyncGenerator<Buffer> {
+async function* chunksOf(importId: string, tx: DbOrTx = db): AsyncGenerator<Buffer> {
   let seq = 0;
   for (;;) {
-    const [chunk] = await db
+    const [chunk] = await tx
       .select({ data: contactImportChunks.data })
       .from(contactImportChunks)
       .where(and(eq(contactImportChunks.importId, importId), eq(contactImportChunks.seq, seq)))
@@ -363,9 +363,9 @@ async function* chunksOf(importId: string): AsyncGenerator<Buffer> {
 }
 
 /** The file's data rows with their line numbers, streamed from the chunks (the job and importedContacts read it alike). */
-function recordsOf(imp: Pick<ContactImport, "id" | "delimiter">): AsyncIterable<{ record: string[]; info: { lines: number } }> {
+function recordsOf(imp: Pick<ContactImport, "id" | "delimiter">, tx: DbOrTx = db): AsyncIterable<{ record: string[]; info: { lines: number } }> {
   // One chunk read ahead at most (Readable.from would buffer 16: a 16 MiB file held whole).
-  return Readable.from(chunksOf(imp.id), { highWaterMark: 1 }).pipe(
+  return Readable.from(chunksOf(imp.id, tx), { highWaterMark: 1 }).pipe(
     parse({
       delimiter: imp.delimiter,
       bom: true,
@@ -754,26 +754,31 @@ export type ImportedContact = { line: number; contactId: string; variables: Reco
  * job found it: by canonical phone, then by CPF/CNPJ; rejected lines are left out. Each row carries its
  * cells by lower-cased header, the phone's excepted, empty ones left out (the message's variables).
  */
-export async function* importedContacts(caller: Caller, id: string, batchRows: number = IMPORT_LIMITS.batchRows): AsyncGenerator<ImportedContact[]> {
-  const imp = await getImport(caller, id);
+export async function* importedContacts(caller: Caller, id: string, opts: { tx?: DbOrTx; batchRows?: number } = {}): AsyncGenerator<ImportedContact[]> {
+  // Every read goes through the caller's transaction when there is one (PGlite has one connection: a read
+  // outside it would wait for it to end).
+  const tx = opts.tx ?? db;
+  const batchRows = opts.batchRows ?? IMPORT_LIMITS.batchRows;
+  const imp = await getImport(caller, id, tx);
   if (imp.status !== "done") throw new AppError("conflict", tText("contacts:errors.importNotDone"));
-  const definitions = await listFieldDefinitions(caller);
+  const definitions = await listFieldDefinitions(caller, tx);
   const phoneColumn = columnsOf(imp.mapping).get("phone");
   const keys = imp.headers.map((h) => h.trim().toLowerCase());
   let batch: Row[] = [];
   const heap = heapMark();
-  for await (const { record, info } of recordsOf(imp)) {
+  for await (const { record, info } of recordsOf(imp, tx)) {
     batch.push({ line: info.lines, cells: record });
     if (batch.length >= batchRows) {
-      yield await contactsOfRows(imp, definitions, batch, phoneColumn, keys);
+      yield await contactsOfRows(tx, imp, definitions, batch, phoneColumn, keys);
       batch = [];
       collectBetweenBatches(heap);
     }
   }
-  if (batch.length) yield await contactsOfRows(imp, definitions, batch, phoneColumn, keys);
+  if (batch.length) yield await contactsOfRows(tx, imp, definitions, batch, phoneColumn, keys);
 }
 
 async function contactsOfRows(
+  tx: DbOrTx,
   imp: ContactImport,
   definitions: readonly FieldDefinition[],
   rows: Row[],
@@ -782,7 +787,7 @@ async function contactsOfRows(
 ): Promise<ImportedContact[]> {
   const rejected = new Set(
     (
-      await db
+      await tx
         .select({ line: contactImportRejects.line })
         .from(contactImportRejects)
         .where(and(eq(contactImportRejects.importId, imp.id), sql`${contactImportRejects.line} between ${rows[0]!.line} and ${rows[rows.length - 1]!.line}`))
@@ -799,7 +804,7 @@ async function contactsOfRows(
   const byDocument = new Map<string, string>();
   const phones = [...new Set(accepted.map((a) => a.phone))];
   if (phones.length) {
-    const found = await db
+    const found = await tx
       .select({ id: contacts.id, phone: contacts.phone })
       .from(contacts)
       .where(and(eq(contacts.organizationId, imp.organizationId), inJsonList(contacts.phone, phones)));
@@ -808,7 +813,7 @@ async function contactsOfRows(
   // The job updates the contact a document belongs to when the phone is new to the book.
   const documents = [...new Set(accepted.flatMap((a) => (!byPhone.has(a.phone) && a.document ? [a.document] : [])))];
   if (documents.length) {
-    const found = await db
+    const found = await tx
       .select({ id: contacts.id, document: contacts.document })
       .from(contacts)
       .where(and(eq(contacts.organizationId, imp.organizationId), inJsonList(contacts.document, documents)));
