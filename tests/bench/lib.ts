@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import type { Subprocess } from "bun";
+import type { Sql } from "postgres";
 
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across processes on one machine. */
 export const wallMs = () => performance.timeOrigin + performance.now();
@@ -230,4 +231,66 @@ export function formatCpuUsage({ seconds, groups }: CpuUsage): string {
 export function cpuByProcess(label: (pid: number, comm: string) => string): () => string {
   const stop = cpuUsage(label);
   return () => formatCpuUsage(stop());
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat; null once it is gone. */
+export function processCpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU seconds by role over a window, read from /proc: each named role sums its pids, and "postgres"
+ * is every server process working for the database `sqlc` is connected to (its backends and
+ * autovacuum workers) plus the server's shared processes (walwriter, checkpointer, background
+ * writer…, which pg_stat_activity lists without a database) — not other databases' backends on the
+ * same server. pg_stat_activity is polled every `pollMs`, so a backend opened and closed inside the
+ * window counts up to its last reading; one born inside the window counts from zero. Call the
+ * returned function to end the window.
+ */
+export async function cpuByRole(roles: Record<string, number[]>, sqlc: Sql, pollMs = 100): Promise<() => Promise<Record<string, number>>> {
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  let opening = true;
+  const poll = async () => {
+    const rows = await sqlc`select pid from pg_stat_activity where (datname = current_database() or datname is null) and pid <> pg_backend_pid()`;
+    for (const row of rows) {
+      const pid = Number(row.pid);
+      const seconds = processCpuSeconds(pid);
+      if (seconds === null) continue;
+      if (!first.has(pid)) first.set(pid, opening ? seconds : 0);
+      last.set(pid, seconds);
+    }
+    opening = false;
+  };
+  const own = Object.entries(roles).map(([role, pids]) => ({ role, pids, before: pids.map((pid) => processCpuSeconds(pid) ?? 0) }));
+  await poll();
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      await Bun.sleep(pollMs);
+      if (running) await poll().catch(() => {});
+    }
+  })();
+  return async () => {
+    running = false;
+    await loop;
+    await poll().catch(() => {});
+    const out: Record<string, number> = {};
+    for (const { role, pids, before } of own) {
+      out[role] = pids.reduce((sum, pid, i) => sum + Math.max(0, (processCpuSeconds(pid) ?? before[i]!) - before[i]!), 0);
+    }
+    out.postgres = [...last].reduce((sum, [pid, seconds]) => sum + Math.max(0, seconds - first.get(pid)!), 0);
+    return out;
+  };
+}
+
+/** The median of `values` (the lower middle for an even count); NaN when empty. */
+export function median(values: number[]): number {
+  return percentile(values, 0.5);
 }

@@ -25,11 +25,13 @@ import { BENCH_ROWS, type BenchReport, type BenchRow, type BenchRowId } from "./
 import {
   closedLoop,
   cpuByProcess,
+  cpuByRole,
   cpuUsage,
   formatCpuUsage,
   type CpuUsage,
   firstJsonLine,
   freePort,
+  median,
   openLoop,
   percentile,
   round,
@@ -659,49 +661,73 @@ try {
     );
   });
 
-  // 5. Inbound ingestion rate through POST /hooks/wuzapi, 3 endpoints subscribed, workers running.
+  // 5. Inbound ingestion rate through POST /hooks/wuzapi, 3 endpoints subscribed, workers running;
+  // and the CPU one event costs each process, over ingestion plus the delivery of its backlog.
   let drainNote = "";
-  await scenario(["inbound.ingest_rate"], "inbound ingestion rate", 300_000, async () => {
+  const cpuRows: BenchRowId[] = [
+    "inbound.cpu_postgres_ms_per_event",
+    "inbound.cpu_app_ms_per_event",
+    "inbound.cpu_subscribers_ms_per_event",
+    "inbound.cpu_load_generator_ms_per_event",
+  ];
+  await scenario(["inbound.ingest_rate", ...cpuRows], "inbound ingestion rate", quick ? 300_000 : 600_000, async () => {
     phase = "inbound ingestion";
+    const scenarioStart = performance.now();
     await bench.unsafe(`create table pgbench_single (id bigserial primary key, v integer not null, at timestamptz not null default now())`);
     const tps = await runPgbench("\\set v random(1, 1000000)\nINSERT INTO pgbench_single (v) VALUES (:v);\n", {});
 
-    let stored = 0;
-    const stopCpu = cpuUsage(processLabel);
-    const stopStatements = profile ? await statementTimes(bench) : undefined;
-    const result = await closedLoop({
-      concurrency: S.ingestConcurrency,
-      durationMs: S.ingestSeconds * 1000,
-      request: (i) => wuzapiRequest(appA.base, `BENCH-I-${i}`, i, `bench ingest ${i}`),
-      accept: async (res) => {
-        const body = (await res.json().catch(() => ({}))) as { stored?: number };
-        if (res.ok && body.stored === 1) stored++;
-        return res.ok && body.stored === 1;
-      },
-    });
-    const usage = stopCpu();
-    if (profile) process.stderr.write(`\n  ingestion load only —${formatCpuUsage(usage).slice(1)}\n`);
-    if (stopStatements) process.stderr.write(`${await stopStatements()}\n`);
+    const cpuRoles = { app: [appA.child.pid], subscribers: [subscribers.child.pid], "load generator": [process.pid] };
+    /** One closed-loop ingestion of `seconds`, then the wait until its deliveries are sent (bounded); CPU by role over both. */
+    const ingestRun = async (tag: string, seconds: number) => {
+      let stored = 0;
+      const stopRoles = await cpuByRole(cpuRoles, sampler);
+      const stopCpu = cpuUsage(processLabel);
+      const stopStatements = profile && tag === "I" ? await statementTimes(bench) : undefined;
+      const result = await closedLoop({
+        concurrency: S.ingestConcurrency,
+        durationMs: seconds * 1000,
+        request: (i) => wuzapiRequest(appA.base, `BENCH-${tag}-${i}`, i, `bench ingest ${i}`),
+        accept: async (res) => {
+          const body = (await res.json().catch(() => ({}))) as { stored?: number };
+          if (res.ok && body.stored === 1) stored++;
+          return res.ok && body.stored === 1;
+        },
+      });
+      const usage = stopCpu();
+      if (profile) process.stderr.write(`\n  ingestion load only —${formatCpuUsage(usage).slice(1)}\n`);
+      if (stopStatements) process.stderr.write(`${await stopStatements()}\n`);
+      const [row] = await bench`select count(*)::int as n from webhook_deliveries`;
+      // Let the delivery workers finish the backlog (bounded): before the next run, and inside the CPU window.
+      const drainStart = performance.now();
+      let left = await pendingDeliveries(bench);
+      const backlog = left;
+      while (left > 0 && performance.now() - drainStart < S.drainMs) {
+        await Bun.sleep(250);
+        left = await pendingDeliveries(bench);
+      }
+      const drainS = (performance.now() - drainStart) / 1000;
+      return { stored, result, usage, queued: row!.n as number, backlog, left, drainS, cpu: await stopRoles() };
+    };
+    const main = await ingestRun("I", S.ingestSeconds);
+    const { stored, result, usage, backlog, left, drainS } = main;
+    const row = { n: main.queued };
     const rate = (stored * 1000) / result.elapsedMs;
-    const [row] = await bench`select count(*)::int as n from webhook_deliveries`;
-    // Let the delivery workers finish the backlog before the latency run (bounded).
-    const drainStart = performance.now();
-    let left = await pendingDeliveries(bench);
-    const backlog = left;
-    while (left > 0 && performance.now() - drainStart < S.drainMs) {
-      await Bun.sleep(250);
-      left = await pendingDeliveries(bench);
-    }
-    const drainS = (performance.now() - drainStart) / 1000;
     drainNote = `ingestion left ${backlog} deliveries due; ${left} still due after ${drainS.toFixed(1)} s`;
+    // More (shorter) runs for the CPU rows' min and median, while the scenario has time.
+    const runs = [main];
+    for (let r = 1; r < (quick ? 1 : 3) && performance.now() - scenarioStart < 240_000; r++) {
+      runs.push(await ingestRun(`C${r}`, Math.max(3, Math.round(S.ingestSeconds / 3))));
+    }
     // The ceiling: the inbound transaction's own SQL replayed by pgbench at the same concurrency, with
     // no HTTP, no JavaScript and no delivery work at all. Ingestion cannot beat this on this machine.
     await bench`create table bench_convs as select (row_number() over ())::int as n, v.id as conv_id, v.contact_id, c.phone
       from conversations v join contacts c on c.id = v.contact_id where v.instance_id = ${instance!.id}`;
     const [{ convs }] = (await bench`select count(*)::int as convs from bench_convs`) as unknown as [{ convs: number }];
     await bench.unsafe("alter table bench_convs add primary key (n)");
+    const stopReplayCpu = await cpuByRole({}, sampler);
     const replayTps =
       convs > REPLAY_BATCH ? await runPgbench(inboundReplay(inboundBatchSql), { org: org.id, inst: instance!.id, convs: String(convs) }) : Number.NaN;
+    const replayPgMs = ((await stopReplayCpu()).postgres! * 1000) / (replayTps * S.pgbenchSeconds * REPLAY_BATCH);
     // The replay's unfinished deliveries (due an hour ahead) would otherwise read as a backlog and hold up the next scenario.
     await bench`delete from webhook_deliveries where status = 'pending' and next_attempt_at > now() + interval '30 minutes'`;
     put({
@@ -714,6 +740,35 @@ try {
       limit: 2000,
       detail: `${cpuPerEvent(usage, stored)}; ceiling: pgbench replay of the batched inbound SQL with its delivery lifecycle (no app, no HTTP) ${Math.round(replayTps * REPLAY_BATCH)} events/s (${Math.round(replayTps)} tps × ${REPLAY_BATCH}), with Postgres alone on the cores; ${stored} stored of ${result.sent} sent (${result.failed} failed, statuses ${JSON.stringify(result.statuses)}), ${S.ingestConcurrency} concurrent, p99 ${round(percentile(result.latencies, 0.99), 1)} ms; ${row!.n} deliveries queued; ${drainNote}`,
     });
+    // CPU per stored event by process: the median of the runs (each: ingestion, then its deliveries sent).
+    const runsNote = `${runs.length} run${runs.length === 1 ? "" : "s"} (${runs.map((r) => `${r.stored} events${r.left > 0 ? `, ${r.left} deliveries still due after ${r.drainS.toFixed(0)} s` : ""}`).join("; ")}), each ingestion plus the delivery of its backlog × 3 endpoints, utime+stime from /proc`;
+    const cpuRow = (id: BenchRowId, role: string, who: string, limit?: number, floor?: { ms: number; label: string }) => {
+      const values = runs.filter((r) => r.stored > 0).map((r) => ((r.cpu[role] ?? 0) * 1000) / r.stored);
+      const figure = values.length > 0 ? median(values) : null;
+      put({
+        scenario: id,
+        figure,
+        baseline: floor && Number.isFinite(floor.ms) ? floor.ms : null,
+        unit: "ms/event",
+        baselineLabel: floor?.label ?? "",
+        target: limit === undefined ? "reported" : `≤ ${limit} ms`,
+        pass: figure !== null && (limit === undefined || figure <= limit),
+        detail: `${who}; median of ${values.map((v) => round(v, 3)).join(" / ")} ms, min ${round(Math.min(...values), 3)}; ${runsNote}`,
+      });
+    };
+    cpuRow(
+      "inbound.cpu_postgres_ms_per_event",
+      "postgres",
+      "the bench database's backends and autovacuum workers plus the server's shared processes (walwriter, checkpointer, background writer)",
+      0.7,
+      {
+        ms: replayPgMs,
+        label: "the floor of today's statements: Postgres CPU ms per event replaying the inbound SQL and its delivery lifecycle alone (pgbench, no app)",
+      },
+    );
+    cpuRow("inbound.cpu_app_ms_per_event", "app", "app A (HTTP in, inbound pipeline, delivery workers, HTTP out)", 0.6);
+    cpuRow("inbound.cpu_subscribers_ms_per_event", "subscribers", "the 3 subscribers (each verifies its signature with standardwebhooks)");
+    cpuRow("inbound.cpu_load_generator_ms_per_event", "load generator", "the bench runner posting the provider webhooks (Bun fetch)");
   });
 
   // 6. Inbound → subscriber latency at a fixed 500 events/s, loss and duplicates.
