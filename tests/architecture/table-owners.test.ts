@@ -33,6 +33,7 @@ const OWNERS: Record<string, string> = {
   events: "features/events/",
   webhooks: "features/webhooks/",
   webhookDeliveries: "features/webhooks/",
+  webhookCursors: "features/webhooks/",
   webhookAttempts: "features/webhooks/",
   usageDaily: "features/usage/",
   organizationRetention: "features/retention/",
@@ -139,9 +140,6 @@ const EXCEPTIONS = new Set<string>([
   "features/inbound/message-store.ts conversations",
   "features/inbound/message-store.ts messages",
   "features/inbound/message-store.ts events",
-  // An event and its webhook deliveries are queued by one statement (queueDeliveries, the fan-out
-  // every event-recording statement embeds), so they commit together in one round trip.
-  "features/events/event.service.ts webhookDeliveries",
   // Retention of messages for organizations that chose one: batched deletes by age (messages are not
   // partitioned, see retention.messages.ts); the messages feature has no age-based write of its own.
   "features/retention/retention.messages.ts messages",

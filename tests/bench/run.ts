@@ -352,8 +352,12 @@ function wuzapiRequest(base: string, id: string, contact: number, text: string) 
   return { url: `${base}/hooks/wuzapi`, init: { method: "POST", body, headers: { "content-type": "application/json", "x-hmac-signature": signature } } };
 }
 
+/** Deliveries still to make: retry rows due, and events after an active endpoint's cursor (delivered from the log, no row yet). */
 async function pendingDeliveries(sqlc: postgres.Sql): Promise<number> {
-  const [row] = await sqlc`select count(*)::int as n from webhook_deliveries where status in ('pending', 'failed')`;
+  const [row] = await sqlc`select (select count(*) from webhook_deliveries where status in ('pending', 'failed'))::int
+    + (select count(*) from webhooks w join webhook_cursors c on c.webhook_id = w.id
+        join events e on e.organization_id = w.organization_id and (e.tx_id, e.id) > (c.tx_id, c.event_id)
+        where w.active and (w.event_types is null or e.type = any(w.event_types)))::int as n`;
   return row!.n as number;
 }
 

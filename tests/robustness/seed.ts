@@ -93,6 +93,8 @@ export async function seedOrganization(app: App, orgName: string) {
     templateKey: "welcome",
   });
 
+  // Events are delivered from the log (a row once attempted); the test ping queues one delivery row directly.
+  await ok(api(app, "POST", `/v1/webhooks/${webhook.id}/test`, key, {}), "webhook test");
   const [delivery] = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, webhook.id)).limit(1);
   const agent = await createMember(orgId, "agent");
   const [membership] = await db.select().from(memberships).where(eq(memberships.userId, agent.id));

@@ -190,15 +190,24 @@ new Gauge({
   labelNames: ["status"] as const,
   registers: [registry],
   async collect() {
+    // Pending also counts the events each endpoint's cursor has not reached yet (no delivery row until
+    // attempted: src/features/webhooks/delivery.cursor.ts, whose filters this repeats), up to 10000 each.
     const rows = await scrapeCount<{ status: string; n: string }>(
       "pending deliveries",
-      sql`select status, count(*)::bigint as n from webhook_deliveries where status in ('pending', 'failed') group by status`,
+      sql`select status, count(*)::bigint as n from webhook_deliveries where status in ('pending', 'failed') group by status
+        union all
+        select 'pending', coalesce(sum(b.n), 0)::bigint from webhooks w cross join lateral (
+          select count(*) as n from (
+            select 1 from webhook_cursors c join events e on e.organization_id = w.organization_id and (e.tx_id, e.id) > (c.tx_id, c.event_id)
+            where c.webhook_id = w.id and e.type <> 'webhook.test' and (w.event_types is null or e.type = any(w.event_types))
+              and (e.instance_id is null or w.instance_ids is null or e.instance_id = any(w.instance_ids))
+            limit 10000) x) b`,
     );
     if (!rows) return;
     this.reset();
-    this.set({ status: "pending" }, 0);
-    this.set({ status: "failed" }, 0);
-    for (const r of rows) this.set({ status: r.status }, Number(r.n));
+    const totals: Record<string, number> = { pending: 0, failed: 0 };
+    for (const r of rows) totals[r.status] = (totals[r.status] ?? 0) + Number(r.n);
+    for (const [status, n] of Object.entries(totals)) this.set({ status }, n);
   },
 });
 
