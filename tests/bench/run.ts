@@ -907,7 +907,7 @@ try {
       organizationId: org.id,
       instanceId: instance!.id,
       webhookId: hooks[0]!.webhook.id,
-      events: quick ? 20_000 : 1_000_000,
+      events: quick ? 20_000 : 300_000,
       pageRequests: S.pageRequests,
       ingest,
     });
