@@ -80,6 +80,7 @@ export default {
       confirmResolve: "Enviar a mensagem de resolução a todos que foram notificados?",
       confirmCancel: "Cancelar esta falha? Avisos pendentes não serão enviados.",
       save: "Salvar",
+      edit: "Alterar a falha",
       declare: "Declarar e notificar",
     },
     regions: {
@@ -213,6 +214,7 @@ export default {
       confirmResolve: "Send the resolution message to everyone who was notified?",
       confirmCancel: "Cancel this outage? Pending notices will not be sent.",
       save: "Save",
+      edit: "Change the outage",
       declare: "Declare and notify",
     },
     regions: {

@@ -194,11 +194,28 @@ describe("admin pages", () => {
     expect(show.status).toBe(200);
     const showHtml = await show.text();
     expect(showHtml).toContain("Manutenção &lt;b&gt;emergencial&lt;/b&gt;");
-    expect(showHtml).not.toContain("<b>emergencial");
+    expect(showHtml).not.toContain("<h1>Manutenção <b>");
     expect(showHtml).toContain('id="outage-counts"');
     expect(showHtml).toContain('id="outage-log"');
     const counts = await client.get(`/outages/${id}/counts`, { htmx: true });
     expect(await counts.text()).toContain('data-metric="notified"');
+
+    expect(showHtml).toContain('id="outage-edit"');
+    const badEdit = await client.postForm(`/outages/${id}`, { title: "", severity: "low" }, { htmx: true });
+    expect(badEdit.status).toBe(422);
+    expect(await badEdit.text()).toContain('id="outage-edit"');
+    const edited = await client.postForm(`/outages/${id}`, {
+      title: "Manutenção emergencial",
+      severity: "critical",
+      estimatedResolutionAt: "2026-12-24T20:30",
+      noticeMessage: "Falha em {{titulo}}, previsão {{previsao}}",
+      resolutionMessage: "",
+    });
+    expect(edited.status).toBe(303);
+    const after = (await api(app, "GET", `/v1/outages/${id}`, a.key)).body;
+    expect(after).toMatchObject({ title: "Manutenção emergencial", severity: "critical", noticeMessage: "Falha em {{titulo}}, previsão {{previsao}}" });
+    expect(after.estimatedResolutionAt).toBe("2026-12-24T23:30:00.000Z");
+    expect(after.resolutionMessage).toContain("{{titulo}}");
 
     const resolved = await client.postForm(`/outages/${id}/resolve`, {});
     expect(resolved.status).toBe(303);

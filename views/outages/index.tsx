@@ -3,7 +3,7 @@ import { OUTAGE_SEVERITIES, type OutageNotificationState, type OutageSeverity, t
 import { OUTAGE_LIMITS } from "@/features/outages/outage.schema";
 import type { FieldError } from "@/lib/errors";
 import type { Flash } from "@/lib/flash";
-import { currentTimeZone, formatNumber, t, tText } from "@/lib/i18n";
+import { currentTimeZone, formatNumber, localDateTimeInZone, t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
 import { Badge, EmptyState, Field, SelectField, Time, fieldError } from "../components/ui";
 
@@ -414,6 +414,66 @@ export function NotificationLog(props: { outageId: string; rows: NotificationVie
   );
 }
 
+export type EditValues = Pick<DeclareValues, "title" | "description" | "severity" | "estimatedResolutionAt" | "noticeMessage" | "resolutionMessage">;
+
+/** The fields of an active outage that may change (areas and numbers stay as declared: the audience was materialised then). */
+export function OutageEditForm(props: { outage: OutageView; values?: EditValues; errors?: FieldError[] }) {
+  const o = props.outage;
+  const v = props.values ?? {
+    title: o.title,
+    description: o.description ?? "",
+    severity: o.severity,
+    estimatedResolutionAt: o.estimatedResolutionAt ? localDateTimeInZone(o.estimatedResolutionAt) : "",
+    noticeMessage: o.noticeMessage,
+    resolutionMessage: o.resolutionMessage,
+  };
+  const action = `/outages/${o.id}`;
+  return (
+    <form id="outage-edit" class="card" method="post" action={action} hx-post={action} hx-target="#outage-edit" hx-swap="outerHTML">
+      <Field label={tText("outages:fields.title")} name="title" value={v.title} errors={props.errors} required maxlength={OUTAGE_LIMITS.title} />
+      <TextArea
+        label={tText("outages:fields.description")}
+        name="description"
+        value={v.description}
+        errors={props.errors}
+        maxlength={OUTAGE_LIMITS.description}
+      />
+      <SelectField
+        label={tText("outages:fields.severity")}
+        name="severity"
+        options={OUTAGE_SEVERITIES.map((s) => ({ value: s, label: tText(`outages:severities.${s}`) }))}
+        value={v.severity}
+        errors={props.errors}
+      />
+      <Field
+        label={tText("outages:fields.estimate", { zone: currentTimeZone() })}
+        name="estimatedResolutionAt"
+        type="datetime-local"
+        value={v.estimatedResolutionAt}
+        errors={props.errors}
+      />
+      <TextArea
+        label={tText("outages:fields.noticeMessage")}
+        name="noticeMessage"
+        value={v.noticeMessage}
+        rows={4}
+        hint={tText("outages:fields.messageHint")}
+        errors={props.errors}
+        maxlength={OUTAGE_LIMITS.message}
+      />
+      <TextArea
+        label={tText("outages:fields.resolutionMessage")}
+        name="resolutionMessage"
+        value={v.resolutionMessage}
+        rows={3}
+        errors={props.errors}
+        maxlength={OUTAGE_LIMITS.message}
+      />
+      <button type="submit">{t("outages:actions.save")}</button>
+    </form>
+  );
+}
+
 export function OutageShow(props: {
   admin: AdminContext;
   csrfToken: string;
@@ -482,6 +542,14 @@ export function OutageShow(props: {
       )}
       <OutageCounts outageId={o.id} metrics={props.metrics} live={live} />
       <NotificationLog outageId={o.id} rows={props.log.rows} nextCursor={props.log.nextCursor} />
+      {props.canManage && o.status === "active" ? (
+        <details class="card">
+          <summary>{t("outages:actions.edit")}</summary>
+          <OutageEditForm outage={o} />
+        </details>
+      ) : (
+        ""
+      )}
     </AdminLayout>
   );
 }

@@ -14,11 +14,13 @@ import {
   DeclarePage,
   NotificationLog,
   OutageCounts,
+  OutageEditForm,
   OutageShow,
   OutagesIndex,
   RegionForm,
   RegionsPage,
   type DeclareValues,
+  type EditValues,
   type RegionFormValues,
 } from "@views/outages/index";
 import { notificationListQuerySchema, outageListQuerySchema } from "./outage.schema";
@@ -37,6 +39,7 @@ import {
   outageMetrics,
   regionJson,
   resolveOutage,
+  updateOutage,
   updateRegion,
 } from "./outage.service";
 
@@ -243,6 +246,31 @@ export const outagesPages = new Elysia({ name: "outages-pages" })
       return NotificationLog({ outageId: params.id, rows: log.data.map(notificationJson), nextCursor: log.nextCursor });
     },
     { member: "agent", params: idParams },
+  )
+  .post(
+    "/outages/:id",
+    async ({ admin, params, body, request, set, cookie }) => {
+      const outage = outageJson(await getOutage(admin, params.id));
+      const fields = formFields(body);
+      const values: EditValues = {
+        title: formText(fields.title),
+        description: formText(fields.description),
+        severity: formText(fields.severity),
+        estimatedResolutionAt: formText(fields.estimatedResolutionAt),
+        noticeMessage: formText(fields.noticeMessage),
+        resolutionMessage: formText(fields.resolutionMessage),
+      };
+      const saved = await attemptForm(() =>
+        updateOutage(admin, params.id, { ...values, estimatedResolutionAt: estimateOf(values.estimatedResolutionAt ?? "") }),
+      );
+      if (!saved.ok) {
+        set.status = 422;
+        return OutageEditForm({ outage, values, errors: saved.errors });
+      }
+      setFlash(cookie, "success", tText("outages:flash.saved"));
+      return hxRedirect(request, `/outages/${params.id}`);
+    },
+    { member: "supervisor", params: idParams },
   )
   .post(
     "/outages/:id/resolve",
