@@ -283,8 +283,8 @@ async function recordAttempts(batch: { claim: ClaimedDelivery; result: AttemptRe
       returning u.id, u.webhook_id
     ),
     a as (
-      insert into webhook_attempts (delivery_id, attempt, request_headers, request_body, status_code, error, duration_ms, response_excerpt, at)
-      select v.id, v.attempt, v.request_headers, v.request_body, v.status_code, v.error, v.duration_ms, v.excerpt, ${now}
+      insert into webhook_attempts (delivery_id, attempt, request_headers, request_body, status_code, error, duration_ms, response_excerpt, at, expires_on)
+      select v.id, v.attempt, v.request_headers, v.request_body, v.status_code, v.error, v.duration_ms, v.excerpt, ${now}, x.expires_on
       from v join webhook_deliveries x on x.id = v.id and x.id = any(${ids}::uuid[])
       returning delivery_id
     ),
