@@ -13,7 +13,7 @@ import { app, sendingNumber } from "../campaigns/helpers";
  * It wants `Authorization: Bearer crm-secret-key` and records what it was sent.
  */
 type Rec = Record<string, unknown>;
-let pages: Rec[][] = [];
+let pages: (Rec | string)[][] = [];
 const seenAuth: string[] = [];
 let server: ReturnType<typeof Bun.serve>;
 let base: string;
@@ -72,7 +72,15 @@ async function campaign(key: string, organizationId: string, name: string) {
   return created.body.id as string;
 }
 
-const mapping = { phone: "telefone", name: "cliente.nome", document: "cpf", amount: "valor", amountUnit: "cents", dueDate: "vencimento", metadata: ["contrato"] };
+const mapping = {
+  phone: "telefone",
+  name: "cliente.nome",
+  document: "cpf",
+  amount: "valor",
+  amountUnit: "cents",
+  dueDate: "vencimento",
+  metadata: ["contrato"],
+};
 const valid = (over: Record<string, unknown> = {}) => ({
   name: "ERP cobrança",
   url: `${base}/debtors?page=1&token=abc`,
@@ -113,7 +121,8 @@ describe("CRM sync", () => {
   let syncId: string;
 
   test("configs: 422s name the field; the URL and key are stored encrypted and never returned", async () => {
-    const bad = async (over: Record<string, unknown>) => (await api(app, "POST", "/v1/collections/crm-syncs", org.key, valid(over))).body.error?.details?.[0]?.path;
+    const bad = async (over: Record<string, unknown>) =>
+      (await api(app, "POST", "/v1/collections/crm-syncs", org.key, valid(over))).body.error?.details?.[0]?.path;
     expect(await bad({ url: "ftp://crm.example.com/x" })).toBe("url");
     expect(await bad({ dateRangeType: "relative", dateRangeDays: null })).toBe("dateRangeDays");
     expect(await bad({ dateRangeFrom: "2031-12-31", dateRangeTo: "2031-01-01" })).toBe("dateRangeTo");
@@ -204,7 +213,7 @@ describe("CRM sync", () => {
     expect([ana.amountCents, ana.dueDate]).toEqual([150000, "2031-03-20"]);
 
     expect((await api(app, "PATCH", `/v1/collections/crm-syncs/${syncId}`, org.key, { updateExisting: false })).body.updateExisting).toBe(false);
-    pages[0]![0]!.valor = 160000;
+    (pages[0]![0] as Rec).valor = 160000;
     const kept = await run(syncId);
     expect(kept.body).toMatchObject({ status: "success", created: 0, updated: 0, skipped: 2, skipReasons: { exists: 2 } });
     await api(app, "PATCH", `/v1/collections/crm-syncs/${syncId}`, org.key, { updateExisting: true });
@@ -282,8 +291,14 @@ describe("CRM sync", () => {
   test("one run at a time per config (the lease): sync now answers 202, a second is 409 and the scheduler skips it; then the schedule runs due configs once", async () => {
     const slow = await api(app, "POST", "/v1/collections/crm-syncs", org.key, valid({ name: "slow", url: `${base}/slow` }));
     // Other configs are not due for this test.
-    await db.update(crmSyncConfigs).set({ nextRunAt: new Date(Date.now() + 3_600_000) }).where(eq(crmSyncConfigs.organizationId, org.organization.id));
-    await db.update(crmSyncConfigs).set({ nextRunAt: new Date(Date.now() - 1000) }).where(eq(crmSyncConfigs.id, slow.body.id));
+    await db
+      .update(crmSyncConfigs)
+      .set({ nextRunAt: new Date(Date.now() + 3_600_000) })
+      .where(eq(crmSyncConfigs.organizationId, org.organization.id));
+    await db
+      .update(crmSyncConfigs)
+      .set({ nextRunAt: new Date(Date.now() - 1000) })
+      .where(eq(crmSyncConfigs.id, slow.body.id));
     const started = await api(app, "POST", `/v1/collections/crm-syncs/${slow.body.id}/run`, org.key);
     expect(started.status).toBe(202);
     expect(started.body.status).toBe("running");
@@ -299,7 +314,10 @@ describe("CRM sync", () => {
 
     // The scheduler: due (enabled, next time passed) configs run once, then wait their interval.
     const now = new Date();
-    await db.update(crmSyncConfigs).set({ nextRunAt: new Date(now.getTime() - 1000) }).where(eq(crmSyncConfigs.id, slow.body.id));
+    await db
+      .update(crmSyncConfigs)
+      .set({ nextRunAt: new Date(now.getTime() - 1000) })
+      .where(eq(crmSyncConfigs.id, slow.body.id));
     const ran = await runDueCrmSyncs(3, now);
     expect(ran.map((r) => [r.configId, r.trigger, r.status])).toEqual([[slow.body.id, "schedule", "success"]]);
     expect(await runDueCrmSyncs(3, now)).toEqual([]);
@@ -308,7 +326,10 @@ describe("CRM sync", () => {
     expect(row!.leaseUntil).toBeNull();
     // Disabled configs are not scheduled.
     await api(app, "PATCH", `/v1/collections/crm-syncs/${slow.body.id}`, org.key, { enabled: false });
-    await db.update(crmSyncConfigs).set({ nextRunAt: new Date(now.getTime() - 1000) }).where(eq(crmSyncConfigs.id, slow.body.id));
+    await db
+      .update(crmSyncConfigs)
+      .set({ nextRunAt: new Date(now.getTime() - 1000) })
+      .where(eq(crmSyncConfigs.id, slow.body.id));
     expect(await runDueCrmSyncs(3, now)).toEqual([]);
     const runs = (await api(app, "GET", `/v1/collections/crm-syncs/${slow.body.id}/runs`, org.key)).body.data;
     expect(runs.map((r: { trigger: string }) => r.trigger)).toEqual(["schedule", "manual"]);

@@ -42,12 +42,25 @@ describe("collection targets", () => {
     expect(formatBrl(123456)).toBe("R$ 1.234,56");
     expect(formatBrl(5)).toBe("R$ 0,05");
     expect(
-      debtVariables({ debtorName: "Ana", document: "52998224725", amountCents: 100000000, dueDate: "2031-03-10", metadata: { contrato: "C-9", valor: "x", nested: { a: 1 } } }),
+      debtVariables({
+        debtorName: "Ana",
+        document: "52998224725",
+        amountCents: 100000000,
+        dueDate: "2031-03-10",
+        metadata: { contrato: "C-9", valor: "x", nested: { a: 1 } },
+      }),
     ).toMatchObject({ valor: "R$ 1.000.000,00", vencimento: "10/03/2031", documento: "529.982.247-25", devedor: "Ana", contrato: "C-9" });
   });
 
   test("created over the API with validated fields; 422s name the field; another organization's ids are 404", async () => {
-    const base = { campaignId, phone: "+55 11 98888-0002", debtorName: "Bruna Lima", amountCents: 123456, dueDate: "2031-03-10", metadata: { contrato: "CT-77" } };
+    const base = {
+      campaignId,
+      phone: "+55 11 98888-0002",
+      debtorName: "Bruna Lima",
+      amountCents: 123456,
+      dueDate: "2031-03-10",
+      metadata: { contrato: "CT-77" },
+    };
     const bad = async (patch: Record<string, unknown>) => (await api(app, "POST", "/v1/collections/targets", org.key, { ...base, ...patch })).body.error;
     expect((await bad({ document: "111.111.111-11" })).details[0].path).toBe("document");
     expect((await bad({ dueDate: "2031-02-30" })).details[0].path).toBe("dueDate");
@@ -119,9 +132,19 @@ describe("collection targets", () => {
     // A promise by phone names no conversation: no link unless the target is given (and it must be the contact's).
     const byPhone = await api(app, "POST", "/v1/collections/promises", org.key, { phone: "+5511988880002", amountCents: 100, dueDate: "2031-04-11" });
     expect(byPhone.body.targetId).toBeNull();
-    const named = await api(app, "POST", "/v1/collections/promises", org.key, { phone: "+5511988880002", amountCents: 100, dueDate: "2031-04-12", targetId: target.id });
+    const named = await api(app, "POST", "/v1/collections/promises", org.key, {
+      phone: "+5511988880002",
+      amountCents: 100,
+      dueDate: "2031-04-12",
+      targetId: target.id,
+    });
     expect(named.body.targetId).toBe(target.id);
-    const wrong = await api(app, "POST", "/v1/collections/promises", org.key, { phone: "+5511988880001", amountCents: 100, dueDate: "2031-04-12", targetId: target.id });
+    const wrong = await api(app, "POST", "/v1/collections/promises", org.key, {
+      phone: "+5511988880001",
+      amountCents: 100,
+      dueDate: "2031-04-12",
+      targetId: target.id,
+    });
     expect(wrong.status).toBe(422);
     expect(wrong.body.error.details[0].path).toBe("targetId");
   });
@@ -153,7 +176,9 @@ describe("collection settings drive the promise rules", () => {
     expect(card.body.error.details[0].path).toBe("method");
     const tooFar = await api(app, "POST", "/v1/collections/promises", s.key, { phone: "+5511977770001", amountCents: 100, dueDate: far, method: "pix" });
     expect(tooFar.body.error.details[0].path).toBe("dueDate");
-    expect((await api(app, "POST", "/v1/collections/promises", s.key, { phone: "+5511977770001", amountCents: 100, dueDate: soon, method: "pix" })).status).toBe(201);
+    expect(
+      (await api(app, "POST", "/v1/collections/promises", s.key, { phone: "+5511977770001", amountCents: 100, dueDate: soon, method: "pix" })).status,
+    ).toBe(201);
     const audit = await db
       .select({ action: auditLogs.action })
       .from(auditLogs)

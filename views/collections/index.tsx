@@ -6,6 +6,7 @@ import type { Flash } from "@/lib/flash";
 import { formatMoney, t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
 import { Badge, EmptyState, Field, SelectField, Time } from "../components/ui";
+import { CollectionsTabs } from "./_tabs";
 
 export type PromiseView = {
   id: string;
@@ -97,6 +98,7 @@ export function PromisesIndex(props: {
 }) {
   return (
     <AdminLayout title={tText("collections:title")} admin={props.admin} csrfToken={props.csrfToken} active="collections" flash={props.flash}>
+      <CollectionsTabs active="promises" />
       <h1>{t("collections:title")}</h1>
       <p class="muted">{t("collections:intro")}</p>
       <h2>{t("collections:newPromise")}</h2>

@@ -105,7 +105,12 @@ export const collectionsApi = new Elysia({ name: "collections-api" })
     {
       apiKey: "messages:read",
       query: targetListQuerySchema,
-      detail: { tags, summary: "List collection targets (campaign debtors)", description: "Newest first; `campaignId` filters.", responses: ok(targetPageSchema) },
+      detail: {
+        tags,
+        summary: "List collection targets (campaign debtors)",
+        description: "Newest first; `campaignId` filters.",
+        responses: ok(targetPageSchema),
+      },
     },
   )
   .post(
@@ -173,7 +178,11 @@ export const collectionsApi = new Elysia({ name: "collections-api" })
     apiKey: "contacts:write",
     params: idParams,
     body: updateCrmSyncSchema,
-    detail: { tags, summary: "Change a CRM sync (omitted fields, the key included, keep their value; `apiKey: null` removes it)", responses: ok(crmSyncJsonSchema) },
+    detail: {
+      tags,
+      summary: "Change a CRM sync (omitted fields, the key included, keep their value; `apiKey: null` removes it)",
+      responses: ok(crmSyncJsonSchema),
+    },
   })
   .delete(
     "/v1/collections/crm-syncs/:id",
@@ -197,7 +206,8 @@ export const collectionsApi = new Elysia({ name: "collections-api" })
       detail: {
         tags,
         summary: "Sync now",
-        description: "Starts a run (202, `running`; follow it in `/runs/{runId}`); `?wait=true` answers when it ends (200). 409 while a run of this config is in progress.",
+        description:
+          "Starts a run (202, `running`; follow it in `/runs/{runId}`); `?wait=true` answers when it ends (200). 409 while a run of this config is in progress.",
         responses: { ...ok(crmRunJsonSchema, 202), ...ok(crmRunJsonSchema) },
       },
     },

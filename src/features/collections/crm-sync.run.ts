@@ -63,7 +63,10 @@ export async function startRun(config: CrmSyncConfig, trigger: "schedule" | "man
 }
 
 async function languageOf(organizationId: string) {
-  const [org] = await db.select({ locale: organizations.language, timeZone: organizations.timeZone }).from(organizations).where(eq(organizations.id, organizationId));
+  const [org] = await db
+    .select({ locale: organizations.language, timeZone: organizations.timeZone })
+    .from(organizations)
+    .where(eq(organizations.id, organizationId));
   return org ?? { locale: "pt-BR" as const, timeZone: "America/Sao_Paulo" };
 }
 
@@ -186,7 +189,8 @@ async function fetchPage(url: string, origin: string, headers: Headers): Promise
     if (err instanceof TargetRefused) throw new SyncFailure(tText("collections:sync.errors.refused"));
     if (err instanceof OutboundError) {
       if (err.timedOut) throw new SyncFailure(tText("collections:sync.errors.timeout", { seconds: CRM_LIMITS.timeoutMs / 1000 }));
-      if (err.status !== null && err.status >= 300 && err.status < 400) throw new SyncFailure(tText("collections:sync.errors.redirect", { status: err.status }));
+      if (err.status !== null && err.status >= 300 && err.status < 400)
+        throw new SyncFailure(tText("collections:sync.errors.redirect", { status: err.status }));
       if (err.status !== null) throw new SyncFailure(tText("collections:sync.errors.http", { status: err.status }));
       throw new SyncFailure(tText("collections:sync.errors.unreachable"));
     }
@@ -359,9 +363,6 @@ export function crmSyncJobs(now?: () => Date): JobKind<Job, CrmSyncRun> {
 
 /** One scheduler pass (the periodic worker, tests): every due config, a few at a time. */
 export async function runDueCrmSyncs(limit = 3, now?: Date): Promise<CrmSyncRun[]> {
-  const { results } = await runJobsOnce(
-    crmSyncJobs(now ? () => now : undefined),
-    limit,
-  );
+  const { results } = await runJobsOnce(crmSyncJobs(now ? () => now : undefined), limit);
   return results.filter((r): r is CrmSyncRun => r !== undefined);
 }

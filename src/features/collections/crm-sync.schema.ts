@@ -47,7 +47,13 @@ export const mappingSchema = z.object({
   amountUnit: z.enum(["cents", "reais"]).default("cents"),
   dueDate: path,
   metadata: z.preprocess(
-    (v) => (typeof v === "string" ? v.split(",").map((s) => s.trim()).filter(Boolean) : v),
+    (v) =>
+      typeof v === "string"
+        ? v
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : v,
     z.array(path).max(CRM_LIMITS.metadataFields).default([]),
   ),
 });
@@ -111,8 +117,7 @@ export function rangeIssues(c: RangeFields): { path: string; message: string }[]
   if (c.dateRangeType === "fixed") {
     if (!c.dateRangeFrom) out.push({ path: "dateRangeFrom", message: tText("collections:errors.rangeFixed") });
     if (!c.dateRangeTo) out.push({ path: "dateRangeTo", message: tText("collections:errors.rangeFixed") });
-    if (c.dateRangeFrom && c.dateRangeTo && c.dateRangeFrom > c.dateRangeTo)
-      out.push({ path: "dateRangeTo", message: tText("collections:errors.rangeOrder") });
+    if (c.dateRangeFrom && c.dateRangeTo && c.dateRangeFrom > c.dateRangeTo) out.push({ path: "dateRangeTo", message: tText("collections:errors.rangeOrder") });
   }
   if (c.minAmountCents != null && c.maxAmountCents != null && c.minAmountCents > c.maxAmountCents)
     out.push({ path: "maxAmountCents", message: tText("collections:errors.amountOrder") });

@@ -106,7 +106,8 @@ async function assertCampaign(caller: Caller, campaignId: string, tx: DbOrTx): P
   try {
     await getCampaign(caller, campaignId, tx);
   } catch (err) {
-    if (err instanceof AppError && err.code === "not_found") throw validationFailed([{ path: "campaignId", message: tText("collections:errors.campaignNotFound") }]);
+    if (err instanceof AppError && err.code === "not_found")
+      throw validationFailed([{ path: "campaignId", message: tText("collections:errors.campaignNotFound") }]);
     throw err;
   }
 }

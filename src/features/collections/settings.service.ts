@@ -10,7 +10,12 @@ import type { SettingsInput } from "./settings.schema";
 export type EffectiveSettings = Pick<CollectionSettings, "remindersEnabled" | "reminderDaysBefore" | "promiseMaxDays" | "allowedMethods">;
 
 /** What an organization without a settings row gets (the behaviour before settings existed). */
-export const DEFAULT_SETTINGS: EffectiveSettings = { remindersEnabled: true, reminderDaysBefore: 1, promiseMaxDays: null, allowedMethods: [...PAYMENT_METHODS] };
+export const DEFAULT_SETTINGS: EffectiveSettings = {
+  remindersEnabled: true,
+  reminderDaysBefore: 1,
+  promiseMaxDays: null,
+  allowedMethods: [...PAYMENT_METHODS],
+};
 
 export function settingsJson(s: EffectiveSettings & { updatedAt?: Date | null }) {
   return {
@@ -59,7 +64,8 @@ export async function updateSettings(caller: Caller, patch: SettingsInput, tx?: 
     for (const k of Object.keys(next) as (keyof EffectiveSettings)[]) {
       if (JSON.stringify(before[k]) !== JSON.stringify(next[k])) details[k] = { from: before[k], to: next[k] };
     }
-    if (Object.keys(details).length) await auditChange(tx, organizationId, caller, "collection_settings.updated", { type: "collection_settings", id: organizationId }, details);
+    if (Object.keys(details).length)
+      await auditChange(tx, organizationId, caller, "collection_settings.updated", { type: "collection_settings", id: organizationId }, details);
     return row!;
   });
 }

@@ -39,7 +39,11 @@ export const metadataSchema = z
   .record(z.string().max(100), z.unknown())
   .refine((m) => JSON.stringify(m).length <= TARGET_LIMITS.metadataBytes, msg("metadataTooLarge", { bytes: TARGET_LIMITS.metadataBytes }));
 
-export const amountCentsSchema = z.coerce.number().int(msg("amountInvalid")).min(1, msg("amountInvalid")).max(TARGET_LIMITS.maxAmountCents, msg("amountInvalid"));
+export const amountCentsSchema = z.coerce
+  .number()
+  .int(msg("amountInvalid"))
+  .min(1, msg("amountInvalid"))
+  .max(TARGET_LIMITS.maxAmountCents, msg("amountInvalid"));
 
 /** A debtor added to a campaign by hand or over the API (a CRM sync builds the same fields from its source). */
 export const createTargetSchema = z.object({

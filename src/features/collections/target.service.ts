@@ -156,7 +156,11 @@ export async function applyDebts(
   const skip = (index: number, reason: string) => outcome.skipped.push({ index, reason });
   let candidates = debts;
   if (opts.dedupeBy === "document") {
-    candidates = debts.filter((d) => d.document || (skip(d.index, "missing_document"), false));
+    candidates = [];
+    for (const d of debts) {
+      if (d.document) candidates.push(d);
+      else skip(d.index, "missing_document");
+    }
   }
   if (candidates.length === 0) return outcome;
   const names = new Map<string, string | null>();
@@ -207,7 +211,14 @@ export async function applyDebts(
           skip(d.index, "exists");
           continue;
         }
-        const patch = { debtorName: d.debtorName, document: d.document, documentType: d.documentType, amountCents: d.amountCents, dueDate: d.dueDate, metadata: d.metadata };
+        const patch = {
+          debtorName: d.debtorName,
+          document: d.document,
+          documentType: d.documentType,
+          amountCents: d.amountCents,
+          dueDate: d.dueDate,
+          metadata: d.metadata,
+        };
         if (!Object.entries(patch).some(([k, v]) => changed(match[k as keyof CollectionTarget], v))) {
           skip(d.index, "unchanged");
           continue;
@@ -221,7 +232,7 @@ export async function applyDebts(
         continue;
       }
       // One target per contact in a campaign: taken by another debt (another document), or twice in this batch.
-      if ((byContact && byContact.debt) || claimedContacts.has(contact.id)) {
+      if (byContact?.debt || claimedContacts.has(contact.id)) {
         skip(d.index, "contact_taken");
         continue;
       }
@@ -269,7 +280,8 @@ export async function createTarget(caller: Caller, input: CreateTargetInput): Pr
   try {
     await getCampaign(caller, input.campaignId);
   } catch (err) {
-    if (err instanceof AppError && err.code === "not_found") throw validationFailed([{ path: "campaignId", message: tText("collections:errors.campaignNotFound") }]);
+    if (err instanceof AppError && err.code === "not_found")
+      throw validationFailed([{ path: "campaignId", message: tText("collections:errors.campaignNotFound") }]);
     throw err;
   }
   const phone = parsePhone(input.phone);
