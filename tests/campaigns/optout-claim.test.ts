@@ -97,7 +97,7 @@ test('"SAIR" after a campaign message: opted out with the campaign recorded, con
   expect((await outboundTo(ana.id)).filter((m) => m.sentBy === "campaign")).toHaveLength(1);
 });
 
-test("the organization's own confirmation texts; an opt-in keyword opts back in, is confirmed and no bot answers it either", async () => {
+test("the organization's own confirmation texts; an opt-in keyword opts an opted-out contact back in, confirmed and claimed; from anyone else it is recorded and left to automation", async () => {
   const org = await orgWithAutomation();
   const settings = await api(app, "PUT", "/v1/consent/settings", org.key, {
     optOutKeywords: ["cancelar"],
@@ -123,6 +123,12 @@ test("the organization's own confirmation texts; an opt-in keyword opts back in,
   expect(await db.select().from(triggerFirings).where(eq(triggerFirings.contactId, carla.id))).toEqual([]);
   const kinds = (await db.select().from(consentRecords).where(eq(consentRecords.contactId, carla.id))).map((r) => r.kind).sort();
   expect(kinds).toEqual(["opt_in", "opt_out"]);
+
+  // "START" from a contact who never opted out is recorded, but it is an ordinary message: the bot answers it.
+  await contactWrites(org.number, "+5511970002002", "Start");
+  const diego = await contactByPhone("+5511970002002");
+  expect((await db.select().from(consentRecords).where(eq(consentRecords.contactId, diego.id))).map((r) => r.kind)).toEqual(["opt_in"]);
+  expect((await db.select().from(triggerFirings).where(eq(triggerFirings.contactId, diego.id))).length).toBe(1);
 
   // A sentence that merely contains the word is an ordinary message: the bot answers it.
   await contactWrites(org.number, "+5511970002001", "não posso sair hoje");

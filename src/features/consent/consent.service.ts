@@ -187,8 +187,9 @@ async function recordConsent(change: ConsentChange): Promise<ConsentRecord> {
  * The consent keywords as an inbound claim (src/routes.ts puts it first): a message that is an opt-out
  * keyword (SAIR, PARAR, STOP or the organization's own) opts the contact out, recording the keyword, the
  * message and the campaign message it answered, and is confirmed to the contact (the organization's text
- * or the default in its language); an opt-in keyword opts them back in, confirmed the same way. Either
- * way the message is claimed: no bot, flow, AI workflow or menu answers "SAIR" as if it were a question.
+ * or the default in its language), and claimed: no bot, flow, AI workflow or menu answers "SAIR" as if it
+ * were a question. An opt-in keyword from an opted-out contact opts them back in, confirmed and claimed the
+ * same way; from anyone else it is recorded and left to automation.
  */
 export async function consentClaim(ctx: InboundMessageContext): Promise<boolean> {
   const organizationId = ctx.conversation.organizationId;
@@ -201,6 +202,13 @@ export async function consentClaim(ctx: InboundMessageContext): Promise<boolean>
   const optIn = optOut ? null : matchConsentKeyword(text, keywords.optIn);
   if (!optOut && !optIn) return false;
   const kind = optOut ? "opt_out" : "opt_in";
+  const caller = systemCaller("consent", organizationId);
+  // "START" from a contact who never opted out is recorded as an opt-in but stays an ordinary message
+  // (it may be a trigger's keyword); only a contact coming back from an opt-out is confirmed and claimed.
+  if (kind === "opt_in" && !ctx.contact.optedOut) {
+    await recordConsent({ organizationId, contactId: ctx.contact.id, kind, source: "keyword", keyword: optIn, messageId: ctx.message.id, caller });
+    return false;
+  }
   const [org] = await db
     .select({ language: organizations.language, timeZone: organizations.timeZone })
     .from(organizations)
@@ -215,7 +223,7 @@ export async function consentClaim(ctx: InboundMessageContext): Promise<boolean>
     source: "keyword",
     keyword: optOut ?? optIn,
     messageId: ctx.message.id,
-    caller: systemCaller("consent", organizationId),
+    caller,
     confirm: { instanceId: ctx.instance.id, text: reply },
   });
   return true;
