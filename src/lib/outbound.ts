@@ -1,6 +1,5 @@
 import { lookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
-import { checkServerIdentity, type PeerCertificate } from "node:tls";
 import { config } from "@/config";
 
 /**
@@ -143,21 +142,24 @@ function bareHostname(url: URL): string {
   return url.hostname.replace(/^\[(.*)\]$/, "$1");
 }
 
+/** A host's checked addresses: what it resolved to and why it is refused (null when every address is public). */
+type HostCheck = { addresses: { address: string; family: 4 | 6 }[]; refusal: string | null; expiresAt: number };
+
+/** How long a name's checked addresses are reused: delivery to one endpoint resolves it once per window, not per request. */
+const HOST_CHECK_TTL_MS = 30_000;
+const HOST_CHECK_MAX = 1000;
+const hostChecks = new Map<string, HostCheck>();
+
 /**
- * Resolves the URL's host (all addresses) and refuses it when any address is not public, unless
- * private targets are allowed. Throws `TargetRefused`.
+ * The name's addresses, IPv4 first, and the refusal they earn, from the cache while it is fresh.
+ * Safe against DNS rebinding because requests connect to these very addresses (`pinnedRequest`),
+ * not to whatever the name resolves to later. A name that does not resolve is not cached.
  */
-export async function resolveTarget(rawUrl: string): Promise<ResolvedTarget> {
-  let url: URL;
-  try {
-    url = new URL(rawUrl);
-  } catch {
-    throw new TargetRefused("The URL is not valid");
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new TargetRefused("Only http and https URLs are allowed");
-  const hostname = bareHostname(url);
+async function checkHost(hostname: string, literal: number): Promise<HostCheck> {
+  const now = Date.now();
+  const cached = hostChecks.get(hostname);
+  if (cached && cached.expiresAt > now) return cached;
   let addresses: { address: string; family: 4 | 6 }[];
-  const literal = isIP(hostname);
   if (literal) {
     addresses = [{ address: hostname, family: literal as 4 | 6 }];
   } else {
@@ -171,26 +173,49 @@ export async function resolveTarget(rawUrl: string): Promise<ResolvedTarget> {
     // IPv4 first: many servers resolve AAAA records but have no IPv6 route.
     addresses.sort((a, b) => a.family - b.family);
   }
-  if (!config.allowPrivateWebhookTargets) {
-    for (const { address } of addresses) {
-      const reason = nonPublicReason(address);
-      if (reason) {
-        throw new TargetRefused(
-          literal
-            ? `URLs may not point to ${reason} addresses (${address})`
-            : `The host ${hostname} resolves to a ${reason} address (${address}); only public addresses are allowed`,
-        );
-      }
+  let refusal: string | null = null;
+  for (const { address } of addresses) {
+    const reason = nonPublicReason(address);
+    if (reason) {
+      refusal = literal
+        ? `URLs may not point to ${reason} addresses (${address})`
+        : `The host ${hostname} resolves to a ${reason} address (${address}); only public addresses are allowed`;
+      break;
     }
   }
+  const check = { addresses, refusal, expiresAt: now + HOST_CHECK_TTL_MS };
+  hostChecks.delete(hostname);
+  if (hostChecks.size >= HOST_CHECK_MAX) hostChecks.delete(hostChecks.keys().next().value!);
+  hostChecks.set(hostname, check);
+  return check;
+}
+
+/**
+ * Resolves the URL's host (all addresses) and refuses it when any address is not public, unless
+ * private targets are allowed. Throws `TargetRefused`. A name's answer is reused for 30 s.
+ */
+export async function resolveTarget(rawUrl: string): Promise<ResolvedTarget> {
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    throw new TargetRefused("The URL is not valid");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new TargetRefused("Only http and https URLs are allowed");
+  const hostname = bareHostname(url);
+  const { addresses, refusal } = await checkHost(hostname, isIP(hostname));
+  if (refusal && !config.allowPrivateWebhookTargets) throw new TargetRefused(refusal);
   return { url, hostname, addresses };
 }
 
 /**
  * The URL and fetch options that connect to checked address `index` rather than resolving the name
  * again: the host part is replaced by the IP, `Host` carries the original name, and for https the
- * TLS server name (SNI) and certificate check use the original name. Bun opens a fresh connection
- * for requests with custom TLS options, so a pinned https connection is never shared across hosts.
+ * TLS server name (SNI) is the original name, which Bun also verifies the certificate against (chain
+ * and name; a certificate for another name fails with ERR_TLS_CERT_ALTNAME_INVALID). No
+ * `checkServerIdentity` callback: with one, Bun opens a new connection (a TLS handshake, about 1 ms
+ * of CPU) for every request; without it, connections are kept alive and pooled per address, port and
+ * TLS options, so a connection made for one name is never reused for another (tests/lib/outbound-tls).
  */
 export function pinnedRequest(target: ResolvedTarget, index = 0): { url: string; host?: string; tls?: Record<string, unknown> } {
   const { url, hostname } = target;
@@ -200,14 +225,7 @@ export function pinnedRequest(target: ResolvedTarget, index = 0): { url: string;
   pinned.hostname = first.family === 6 ? `[${first.address}]` : first.address;
   const host = url.port ? `${hostname}:${url.port}` : hostname;
   if (url.protocol === "http:") return { url: pinned.toString(), host };
-  return {
-    url: pinned.toString(),
-    host,
-    tls: {
-      serverName: hostname,
-      checkServerIdentity: (_name: string, cert: PeerCertificate) => checkServerIdentity(hostname, cert),
-    },
-  };
+  return { url: pinned.toString(), host, tls: { serverName: hostname } };
 }
 
 /** Save-time check of a URL the tenant chooses; throws `TargetRefused` (callers make it a 422 on their field). */
@@ -306,8 +324,9 @@ export async function guardedFetch(rawUrl: string, init: RequestInit, opts: Guar
  */
 export async function fetchCheckedTarget(rawUrl: string, init: RequestInit, opts: { operatorConfigured?: boolean } = {}): Promise<Response> {
   const send = (target: { url: string; host?: string; tls?: Record<string, unknown> }) => {
+    if (!target.host) return fetch(target.url, { ...init, redirect: "manual" });
     const headers = new Headers(init.headers);
-    if (target.host) headers.set("host", target.host);
+    headers.set("host", target.host);
     return fetch(target.url, { ...init, headers, redirect: "manual", ...(target.tls ? { tls: target.tls } : {}) } as RequestInit);
   };
   if (opts.operatorConfigured || config.allowPrivateWebhookTargets) return send({ url: rawUrl });
