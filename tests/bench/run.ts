@@ -728,10 +728,16 @@ try {
       from conversations v join contacts c on c.id = v.contact_id where v.instance_id = ${instance!.id}`;
     const [{ convs }] = (await bench`select count(*)::int as convs from bench_convs`) as unknown as [{ convs: number }];
     await bench.unsafe("alter table bench_convs add primary key (n)");
+    // The replay's events are not for the subscribers: the endpoints are paused while it runs (the app's
+    // workers leave them alone, as the replay measures Postgres alone) and their cursors then skip to the head.
+    await bench`update webhooks set active = false where organization_id = ${org.id}`;
     const stopReplayCpu = await cpuByRole({}, sampler);
     const replayTps =
       convs > REPLAY_BATCH ? await runPgbench(inboundReplay(inboundBatchSql), { org: org.id, inst: instance!.id, convs: String(convs) }) : Number.NaN;
     const replayPgMs = ((await stopReplayCpu()).postgres! * 1000) / (replayTps * S.pgbenchSeconds * REPLAY_BATCH);
+    await bench`update webhook_cursors set tx_id = pg_current_xact_id(), event_id = '00000000-0000-0000-0000-000000000000'
+      where webhook_id in (select id from webhooks where organization_id = ${org.id})`;
+    await bench`update webhooks set active = true where organization_id = ${org.id}`;
     // The replay's unfinished deliveries (due an hour ahead) would otherwise read as a backlog and hold up the next scenario.
     await bench`delete from webhook_deliveries where status = 'pending' and next_attempt_at > now() + interval '30 minutes'`;
     put({
@@ -1054,17 +1060,25 @@ function inboundReplay(inboundBatchSql: (input: SQL) => SQL): string {
     'instance_id', (:inst)::text, 'phone', phone, 'name', null, 'direction', 'inbound', 'provider_message_id', ((:n)::int + n - ${k})::text, 'type', 'text',
     'body', 'pgbench replay', 'media', null, 'sent_at', now()::text, 'at', now(), 'preview', 'pgbench replay',
     'live_topic', concat_ws(':', 'org', (:org)::text, 'inbox'))) from bench_convs where n between ${k} and ${k} + ${last})`);
-  const dueNow = "'pending', 0, now()";
   const product = new PgDialect().sqlToQuery(inboundBatchSql(input)).sql;
   // Collapsed to one line for pgbench's script format: a line comment would swallow the rest.
-  if (!product.includes(dueNow) || product.includes("--"))
-    throw new Error("inbound replay: the batch statement no longer queues deliveries as expected; update the replay");
-  const batch = product.replace(dueNow, "'pending', 0, now() + interval '1 hour'").replace(/\s+/g, " ").trim();
+  if (product.includes("insert into webhook_deliveries") || product.includes("--"))
+    throw new Error("inbound replay: the batch statement queues deliveries again; update the replay");
+  const batch = product.replace(/\s+/g, " ").trim();
+  // Then the deliveries as the endpoint cursors make them (src/features/webhooks/delivery.cursor.ts): per
+  // endpoint one read of the batch from the log below the horizon, and one write of the succeeded
+  // deliveries with their attempt rows (request body included). Replay clients pick overlapping events,
+  // hence the ON CONFLICT; the cursor's own one-row update per batch is left out (16 clients updating the
+  // same three cursors would serialise on them, which one worker per cursor never does).
+  const read = `SELECT e.id, e.tx_id, e.type, e.data FROM events e WHERE e.organization_id = (:org)::uuid AND e.tx_id < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY e.tx_id DESC, e.id DESC LIMIT ${REPLAY_BATCH};`;
+  const write = `WITH v AS (SELECT e.id, e.type, e.organization_id FROM events e WHERE e.organization_id = (:org)::uuid ORDER BY e.tx_id DESC, e.id DESC LIMIT ${REPLAY_BATCH}), d AS (INSERT INTO webhook_deliveries (organization_id, webhook_id, event_id, event_type, status, attempts, next_attempt_at, last_status_code, last_duration_ms, delivered_at) SELECT v.organization_id, w.id, v.id, v.type, 'succeeded', 1, null, 204, 2, now() FROM v JOIN webhooks w ON w.organization_id = v.organization_id ON CONFLICT DO NOTHING RETURNING id, expires_on) INSERT INTO webhook_attempts (delivery_id, attempt, request_headers, request_body, status_code, duration_ms, at, expires_on) SELECT id, 1, '{"content-type": "application/json", "webhook-id": "replay"}'::jsonb, repeat('x', 600), 204, 2, now(), expires_on FROM d;`;
   return `\\set k random(1, :convs - ${last})
 \\set n random(1, 2000000000)
 ${batch};
-UPDATE webhook_deliveries SET lease_until = now() + interval '2 hours', next_attempt_at = now() + interval '2 hours', updated_at = now() WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at BETWEEN now() + interval '50 minutes' AND now() + interval '70 minutes' ORDER BY next_attempt_at LIMIT ${3 * REPLAY_BATCH} FOR UPDATE SKIP LOCKED) RETURNING id;
-WITH d AS (UPDATE webhook_deliveries SET status = 'succeeded', attempts = 1, lease_until = null, next_attempt_at = null, last_status_code = 204, last_duration_ms = 2, delivered_at = now(), updated_at = now() WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at > now() + interval '100 minutes' LIMIT ${3 * REPLAY_BATCH} FOR UPDATE SKIP LOCKED) RETURNING id) INSERT INTO webhook_attempts (delivery_id, attempt, request_headers, request_body, status_code, duration_ms, at) SELECT id, 1, '{"content-type": "application/json", "webhook-id": "replay"}'::jsonb, repeat('x', 600), 204, 2, now() FROM d;
+${read}
+${read}
+${read}
+${write}
 `;
 }
 
