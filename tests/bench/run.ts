@@ -732,12 +732,15 @@ try {
     // workers leave them alone, as the replay measures Postgres alone) and their cursors then skip to the head.
     await bench`update webhooks set active = false where organization_id = ${org.id}`;
     const stopReplayCpu = await cpuByRole({}, sampler);
-    const replayTps =
-      convs > REPLAY_BATCH ? await runPgbench(inboundReplay(inboundBatchSql), { org: org.id, inst: instance!.id, convs: String(convs) }) : Number.NaN;
+    let replayTps = Number.NaN;
+    try {
+      if (convs > REPLAY_BATCH) replayTps = await runPgbench(inboundReplay(inboundBatchSql), { org: org.id, inst: instance!.id, convs: String(convs) });
+    } finally {
+      await bench`update webhook_cursors set tx_id = pg_current_xact_id(), event_id = '00000000-0000-0000-0000-000000000000'
+        where webhook_id in (select id from webhooks where organization_id = ${org.id})`;
+      await bench`update webhooks set active = true where organization_id = ${org.id}`;
+    }
     const replayPgMs = ((await stopReplayCpu()).postgres! * 1000) / (replayTps * S.pgbenchSeconds * REPLAY_BATCH);
-    await bench`update webhook_cursors set tx_id = pg_current_xact_id(), event_id = '00000000-0000-0000-0000-000000000000'
-      where webhook_id in (select id from webhooks where organization_id = ${org.id})`;
-    await bench`update webhooks set active = true where organization_id = ${org.id}`;
     // The replay's unfinished deliveries (due an hour ahead) would otherwise read as a backlog and hold up the next scenario.
     await bench`delete from webhook_deliveries where status = 'pending' and next_attempt_at > now() + interval '30 minutes'`;
     put({
