@@ -5,7 +5,7 @@ import type { FieldError } from "@/lib/errors";
 import type { Flash } from "@/lib/flash";
 import { currentTimeZone, formatNumber, localDateTimeInZone, t, tText } from "@/lib/i18n";
 import { AdminLayout } from "../layouts/admin";
-import { Badge, EmptyState, Field, SelectField, Time, fieldError } from "../components/ui";
+import { Badge, CsrfField, EmptyState, Field, SelectField, Time, fieldError } from "../components/ui";
 
 export type RegionView = { id: string; name: string; cities: string[]; states: string[]; cepPrefixes: string[] };
 export type OutageView = {
@@ -529,9 +529,11 @@ export function OutageShow(props: {
       {props.canManage && o.status === "active" ? (
         <div class="row wrap outage-actions">
           <form method="post" action={`/outages/${o.id}/resolve`} hx-confirm={tText("outages:actions.confirmResolve")}>
+            <CsrfField token={props.csrfToken} />
             <button type="submit">{t("outages:actions.resolve")}</button>
           </form>
           <form method="post" action={`/outages/${o.id}/cancel`} hx-confirm={tText("outages:actions.confirmCancel")}>
+            <CsrfField token={props.csrfToken} />
             <button type="submit" class="secondary">
               {t("outages:actions.cancel")}
             </button>
@@ -589,6 +591,7 @@ export function RegionsPage(props: { admin: AdminContext; csrfToken: string; fla
           <div class="region-item">
             <RegionForm region={r} />
             <form method="post" action={`/outages/regions/${r.id}/delete`} hx-confirm={tText("outages:regions.confirmDelete")}>
+              <CsrfField token={props.csrfToken} />
               <button type="submit" class="secondary">
                 {t("outages:regions.delete")}
               </button>
