@@ -38,6 +38,7 @@ const SLOW = [
   "tests/organizations/i18n.test.ts", // [20]
   "tests/knowledge/pglite.test.ts", // [31] every migration applied to an embedded PGlite (pgvector, unaccent)
   "tests/satisfaction/satisfaction.test.ts", // [21] surveys through the sandbox, the NPS dashboard and pages (2026-12-04)
+  "tests/campaigns/csv-audience.test.ts", // [20–31] a 12 000-row contact import and a campaign audience read back from it (2026-12-04)
   "tests/retention/migration.test.ts", // [50] the partitioning migrations over seeded rows, on Postgres and on an embedded PGlite (2026-12-04)
   "tests/retention/pglite-boot.test.ts", // [41] the real boot on a fresh PGlite (another process)
 ];
