@@ -17,7 +17,6 @@ const SLOW = [
   "tests/webhooks/processes.test.ts",
   "tests/campaigns/processes.test.ts", // [41] dispatcher processes killed with SIGKILL and sharing a campaign
   "tests/campaigns/pacing.test.ts", // [60] a controllable clock stepped through four days of active hours
-  "tests/outages/service.test.ts", // [44] a controllable clock stepped through paced notices, resolution and a crash
   "tests/sinks/processes.test.ts", // the delivery worker killed and restarted, against NATS and RabbitMQ
   "tests/robustness/inbound-vs-send.test.ts",
   "tests/limits/limits.test.ts", // a second app sharing Redis
