@@ -43,6 +43,8 @@ import { salesApi } from "@/features/sales/sales.api";
 import { salesPages } from "@/features/sales/sales.pages";
 import { collectionsApi } from "@/features/collections/collections.api";
 import { collectionsPages } from "@/features/collections/collections.pages";
+import { debtVariablesOf as collectionDebtVariables } from "@/features/collections/target.variables";
+import { debtVariablesOf } from "@/features/campaigns/campaign.dispatch";
 import { labelsPages } from "@/features/labels/label.pages";
 import { changeConversationLabel } from "@/features/labels/label.service";
 import { changeConversationLabel as bulkLabelPort } from "@/features/conversations/inbox.service";
@@ -268,6 +270,7 @@ const freeCapacityOnResolve: (typeof onResolvedForAssignment)[number] = async ({
 export function wireFeatures(): void {
   // The contact export of one segment (segments sit above contacts).
   segmentForExport.plug((caller, id) => getSegment(caller, id));
+  debtVariablesOf.plug(collectionDebtVariables);
   segmentOptions.plug(async (caller) => (await listSegments(caller)).map((s) => ({ id: s.id, name: s.name })));
   wireAutomation();
   // Out of business hours, an inbound message gets the out-of-hours reply once per closed period.

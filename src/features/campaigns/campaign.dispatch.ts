@@ -6,8 +6,8 @@ import { AppError } from "@/lib/errors";
 import { publishLive } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
 import { log } from "@/lib/logger";
+import { port } from "@/lib/port";
 import { queueOutboundMessage } from "@/features/messages/message.service";
-import { debtVariablesOf } from "@/features/collections/target.variables";
 import { fillTemplate } from "@/features/templates/template.render";
 import { ageInDays, dailyCapFor, gapMs, localTime, sendingAllowed, variantIndexFor } from "./campaign.pacing";
 
@@ -22,6 +22,12 @@ import { ageInDays, dailyCapFor, gapMs, localTime, sendingAllowed, variantIndexF
 
 /** `sync: false` leaves target states to a later `syncTargetStates` (tests stepping a clock through many passes). */
 export type DispatchOptions = { now?: Date; random?: () => number; sync?: boolean };
+
+/**
+ * The message variables of targets that carry a debt (collections sits above campaigns, so it is a
+ * port: src/routes.ts plugs collections' debtVariablesOf in). Targets without one are absent.
+ */
+export const debtVariablesOf = port<(targetIds: string[], tx?: DbOrTx) => Promise<Map<string, Record<string, string>>>>("campaigns: debt variables of targets");
 
 type Slot = { campaign: Campaign; instanceId: string; instanceCreatedAt: Date; nextAt: Date; day: string; sentOnDay: number; timeZone: string };
 

@@ -24,10 +24,9 @@ import { organizationOf } from "@/lib/tenant";
 import { keysetPage, type Page } from "@/lib/pager";
 import { auditChange } from "@/features/audit/audit.service";
 import { contactFilterSql, reachableSql } from "@/features/contacts/contact-filter";
-import { debtVariablesOf } from "@/features/collections/target.variables";
 import { campaignCreateSchema, campaignUpdateSchema, type CampaignCreateInput, type CampaignUpdateInput } from "./campaign.schema";
 import { finishedImport, importAudience, importInlineCsv, type AudienceRow } from "./campaign.audience";
-import { openSlots, renderFor } from "./campaign.dispatch";
+import { debtVariablesOf, openSlots, renderFor } from "./campaign.dispatch";
 import { ageInDays, dailyCapFor, minutesOf } from "./campaign.pacing";
 
 export type { Campaign, CampaignTarget };
