@@ -43,8 +43,13 @@ export const events = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.id, t.expiresOn] }),
-    index("events_org_type_at_idx").on(t.organizationId, t.type, t.at.desc()),
-    index("events_org_at_idx").on(t.organizationId, t.at.desc()),
+    /**
+     * Lists order by (at desc, id desc): ascending (at, id) so a backward scan of each partition gives exactly
+     * that order and a Merge Append of the partitions stops after a page. With (at desc) alone, Postgres
+     * read every partition of the organization and sorted it (72 ms for 300 000 events over 35 partitions).
+     */
+    index("events_org_type_at_id_idx").on(t.organizationId, t.type, t.at, t.id),
+    index("events_org_at_id_idx").on(t.organizationId, t.at, t.id),
     index("events_org_tx_idx").on(t.organizationId, t.txId, t.id),
   ],
 );
