@@ -1,5 +1,5 @@
 import { DELIVERIES_QUEUED_CHANNEL } from "@/features/events/event.service";
-import { deliverySettings } from "@/features/webhooks/delivery.queue";
+import { DELIVERY_RETRIES_CHANNEL, deliverySettings } from "@/features/webhooks/delivery.queue";
 import { cursorJobs } from "@/features/webhooks/delivery.cursor";
 import { deliveryJobs } from "@/features/webhooks/delivery.send";
 import { closeSinkConnections } from "@/features/webhooks/sink.transport";
@@ -10,26 +10,27 @@ export { runDeliveriesOnce, drainDueDeliveries } from "@/features/webhooks/deliv
 export { deliveryClock } from "@/features/webhooks/delivery.queue";
 
 /**
- * The webhook delivery loops every process runs (jobs.jobLoop): each wakes on NOTIFY
- * `livchat_deliveries_queued` (recordEvent sends it on commit), on the WEBHOOK_POLL_MS poll (retries
+ * The webhook delivery loops every process runs (jobs.jobLoop): each wakes on its NOTIFY channel
+ * (the cursors on `livchat_deliveries_queued`, which recordEvent sends on commit; the retries on
+ * `livchat_delivery_retries`), on the WEBHOOK_POLL_MS poll (retries
  * falling due, leases of crashed workers running out) and whenever one of its own requests finishes;
  * each wake claims up to the free part of WEBHOOK_MAX_IN_FLIGHT and sends those requests concurrently.
  * On stop, requests in flight get WEBHOOK_DRAIN_TIMEOUT_MS to finish and be recorded; the rest are
  * aborted and their leases released, so another process picks them up at once.
  */
-const settings = () => ({
+const settings = (channel: string) => () => ({
   pollMs: deliverySettings.pollMs,
   maxInFlight: deliverySettings.maxInFlight,
   drainTimeoutMs: deliverySettings.drainTimeoutMs,
-  channel: DELIVERIES_QUEUED_CHANNEL,
+  channel,
 });
 /** Retry rows: failed deliveries falling due, manual retries, recoveries, `webhook.test`. */
-const retries = jobLoop(deliveryJobs, settings);
+const retries = jobLoop(deliveryJobs, settings(DELIVERY_RETRIES_CHANNEL));
 /**
  * Endpoint cursors over the event log (delivery.cursor.ts): one job per endpoint with events waiting,
  * each sending up to WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT requests at a time.
  */
-const cursors = jobLoop(cursorJobs, settings);
+const cursors = jobLoop(cursorJobs, settings(DELIVERIES_QUEUED_CHANNEL));
 
 /** Both loops, and on stop the event sinks' broker connections closed once nothing is in flight. */
 export const deliveryWorker = {

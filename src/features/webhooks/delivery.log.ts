@@ -2,13 +2,12 @@
 import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { db, notify, type DbOrTx } from "@/db/client";
 import { webhookAttempts, webhookDeliveries, webhooks } from "@/db/schema";
-import { DELIVERIES_QUEUED_CHANNEL } from "@/features/events/event.service";
 import { AppError } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { isUuid } from "@/lib/ids";
 import { keysetPage, type Page } from "@/lib/pager";
 import { leaseFree } from "@/workers/jobs";
-import { clockSql, deliveryQueue } from "./delivery.queue";
+import { clockSql, DELIVERY_RETRIES_CHANNEL, deliveryQueue } from "./delivery.queue";
 import type { WebhookRow } from "./delivery.send";
 
 // ---------------------------------------------------------------------------------------------
@@ -121,7 +120,7 @@ export async function retryDelivery(organizationId: string, deliveryId: string, 
       .where(and(eq(webhookDeliveries.id, deliveryId), leaseFree(deliveryQueue, DELIVERIES, clockSql())))
       .returning();
     if (!row) throw new AppError("conflict", tText("webhooks:errors.attemptInProgress"));
-    await notify(DELIVERIES_QUEUED_CHANNEL, "", tx);
+    await notify(DELIVERY_RETRIES_CHANNEL, "", tx);
     return row;
   });
   return updated;
@@ -147,7 +146,7 @@ export async function recoverDeliveries(organizationId: string, webhookId: strin
         ),
       )
       .returning({ id: webhookDeliveries.id });
-    if (rows.length > 0) await notify(DELIVERIES_QUEUED_CHANNEL, "", tx);
+    if (rows.length > 0) await notify(DELIVERY_RETRIES_CHANNEL, "", tx);
     return rows.length;
   });
 }

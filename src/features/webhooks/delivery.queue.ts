@@ -12,6 +12,12 @@ import type { EventRow, WebhookRow } from "./delivery.send";
 // Settings, schedule and clock
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Channel the retry loop LISTENs on: a delivery row made due now (manual retry, recover, `webhook.test`).
+ * New events wake the cursor loop on DELIVERIES_QUEUED_CHANNEL instead, so the two claims run apart.
+ */
+export const DELIVERY_RETRIES_CHANNEL = "livchat_delivery_retries";
+
 /** Worker tuning (the WEBHOOK_* settings of config.ts) and the request timeout. Tests mutate this object. */
 export const deliverySettings = {
   ...config.webhookDelivery,

@@ -12,7 +12,7 @@ import { tText } from "@/lib/i18n";
 import { isUuid } from "@/lib/ids";
 import { keysetPage, type Page } from "@/lib/pager";
 import { cursorBacklogSql } from "./delivery.cursor";
-import { clockSql, deliveryClock } from "./delivery.queue";
+import { clockSql, DELIVERY_RETRIES_CHANNEL, deliveryClock } from "./delivery.queue";
 import { generateWebhookSecret, SECRET_GRACE_MS } from "./signing";
 import { resolveTarget, TargetRefused } from "@/lib/outbound";
 import {
@@ -414,7 +414,7 @@ export async function sendTestEvent(caller: Caller, webhookId: string): Promise<
         expiresOn: retentionExpiresOn(organizationId, "deliveries"),
       })
       .returning({ id: webhookDeliveries.id });
-    await notify(DELIVERIES_QUEUED_CHANNEL, "", tx);
+    await notify(DELIVERY_RETRIES_CHANNEL, "", tx);
     return { eventId: event.id, deliveryId: delivery!.id };
   });
 }
