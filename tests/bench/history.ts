@@ -15,8 +15,10 @@ export type HistoryContext = {
   organizationId: string;
   instanceId: string;
   webhookId: string;
-  /** Events seeded over the last 30 days (one delivery and one attempt each). */
+  /** Events seeded over the last `days` days (one delivery and one attempt each). */
   events: number;
+  /** 30 (a month) in full mode; a few in quick mode, so the smoke run stays short. */
+  days: number;
   pageRequests: number;
   /** Runs the bench's inbound load for a while; events/s stored. */
   ingest: (tag: string) => Promise<number>;
@@ -54,7 +56,7 @@ export async function historyRows(ctx: HistoryContext): Promise<BenchRow[]> {
   // delivered, its delivery rows are seeded below, and the cursors must not send it again.
   const today = await databaseToday();
   for (const table of ["events", "webhook_deliveries", "webhook_attempts"] as const) {
-    for (let d = 0; d <= 31; d++) await ensurePartition(table, addDays(today, d));
+    for (let d = 30 - ctx.days; d <= 31; d++) await ensurePartition(table, addDays(today, d));
   }
   const seedStart = performance.now();
   const n = ctx.events;
@@ -62,7 +64,7 @@ export async function historyRows(ctx: HistoryContext): Promise<BenchRow[]> {
     insert into events (organization_id, instance_id, type, data, at, expires_on)
     select ${ctx.organizationId}, ${ctx.instanceId}, (array['message.sent', 'message.status', 'conversation.updated'])[1 + g % 3],
       jsonb_build_object('history', g, 'message', jsonb_build_object('body', 'History message number ' || g)), t.at, (t.at at time zone 'utc')::date + 30
-    from generate_series(1, ${n}::int) g, lateral (select now() - (g * (interval '30 days' / ${n}::float8)) as at) t`;
+    from generate_series(1, ${n}::int) g, lateral (select now() - (g * (make_interval(days => ${ctx.days}::int) / ${n}::float8)) as at) t`;
   await sql`
     insert into webhook_deliveries (organization_id, webhook_id, event_id, event_type, status, attempts, next_attempt_at, last_status_code, last_duration_ms, delivered_at, created_at, updated_at, expires_on)
     select ${ctx.organizationId}, ${ctx.webhookId}, e.id, e.type, 'succeeded', 1, null, 204, 3, e.at, e.at, e.at, e.expires_on
@@ -88,7 +90,7 @@ export async function historyRows(ctx: HistoryContext): Promise<BenchRow[]> {
   const dropped = await maintainPartitions({ today: addDays(today, 1) });
   const dropMs = performance.now() - dropStart;
 
-  const note = `${n.toLocaleString("en")} events + ${n.toLocaleString("en")} deliveries + ${n.toLocaleString("en")} attempts over 30 days seeded in ${seedS.toFixed(0)} s into ${partitions} events partitions (${inDefault!.n} rows in the default)`;
+  const note = `${n.toLocaleString("en")} events + ${n.toLocaleString("en")} deliveries + ${n.toLocaleString("en")} attempts over ${ctx.days} days seeded in ${seedS.toFixed(0)} s into ${partitions} events partitions (${inDefault!.n} rows in the default)`;
   const dropNote = `next day's retention pass dropped ${dropped.dropped.length} partitions (${expiring!.n.toLocaleString("en")} events and their deliveries/attempts) in ${Math.round(dropMs)} ms`;
   const ingestRatio = ingestAfter / ingestBefore;
   return [

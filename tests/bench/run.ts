@@ -917,6 +917,7 @@ try {
       instanceId: instance!.id,
       webhookId: hooks[0]!.webhook.id,
       events: quick ? 20_000 : 300_000,
+      days: quick ? 3 : 30,
       pageRequests: S.pageRequests,
       ingest,
     });
