@@ -74,6 +74,8 @@ function validBody(r: Route): Body {
     "PATCH /v1/sales/plans/:id": { priceCents: 100 },
     "PATCH /v1/sales/leads/:id": { status: "contacted" },
     "PATCH /v1/collections/promises/:id": { status: "fulfilled" },
+    "PATCH /v1/collections/targets/:id": { amountCents: 500 },
+    "PATCH /v1/collections/crm-syncs/:id": { name: "Renamed" },
     "PUT /v1/departments/:id/sla-targets": { firstResponseMinutes: 5, resolutionMinutes: null },
     "PATCH /v1/satisfaction/feedback/:id": { handlingStatus: "in_progress" },
     "PUT /v1/satisfaction/surveys/:id": { enabled: false, template: "De 0 a 10?" },

@@ -5,7 +5,7 @@ import { expect } from "bun:test";
 import type { App } from "@/app";
 import { createSession } from "@/auth/session";
 import { db } from "@/db/client";
-import { departments, flowSteps, memberships, webhookDeliveries, promptSuggestions, satisfactionFeedback } from "@/db/schema";
+import { crmSyncConfigs, crmSyncRuns, departments, flowSteps, memberships, webhookDeliveries, promptSuggestions, satisfactionFeedback } from "@/db/schema";
 import { raiseAlert } from "@/features/alerts/alert.service";
 import { startAgentChat } from "@/features/agent-chats/agent-chat.service";
 import { createAnnouncement } from "@/features/announcements/announcement.service";
@@ -19,6 +19,7 @@ import { addUploadedDocument, createCollection } from "@/features/knowledge/know
 import { api } from "../helpers/client";
 import { createMember, setupOrg, uniqueEmail, memberCaller } from "../helpers/factories";
 import { systemCaller } from "@/lib/caller";
+import { encryptSecret } from "@/lib/crypto";
 
 /** Where webhooks point: a closed loopback port, so nothing in a sweep can reach the outside. */
 export const DEAD_TARGET = "http://127.0.0.1:9/hook";
@@ -149,6 +150,28 @@ export async function seedOrganization(app: App, orgName: string) {
     api(app, "POST", "/v1/collections/promises", key, { conversationId: conversation.id, amountCents: 1000, dueDate: "2031-01-10" }),
     "payment promise",
   );
+  // A debtor of the campaign, a CRM sync into it and one run.
+  const collectionTarget = await ok(
+    api(app, "POST", "/v1/collections/targets", key, { campaignId: campaign.id, phone: "+5511999990003", amountCents: 12345, dueDate: "2031-01-10" }),
+    "collection target",
+  );
+  // Stored directly (a closed local port: a run started by a sweep fails at once, refused or unreachable).
+  const [crmSync] = await db
+    .insert(crmSyncConfigs)
+    .values({
+      organizationId: orgId,
+      name: "Sweep CRM",
+      enabled: false,
+      urlEncrypted: encryptSecret("http://127.0.0.1:9/debtors"),
+      urlMasked: "http://127.0.0.1:9/debtors",
+      mapping: { phone: "phone", amount: "amount", amountUnit: "cents", dueDate: "due", metadata: [] },
+      campaignId: campaign.id,
+    })
+    .returning();
+  const [crmRun] = await db
+    .insert(crmSyncRuns)
+    .values({ organizationId: orgId, configId: crmSync!.id, trigger: "manual", status: "failed", error: "seed" })
+    .returning();
   const salesLead = await ok(api(app, "POST", "/v1/sales/leads", key, { conversationId: conversation.id, title: "Fibra na loja" }), "sales lead");
   const owner = memberCaller(org.user.id, orgId, "owner");
   // A department (queue): business hours and auto-assignment routes hang below it.
@@ -244,6 +267,9 @@ export async function seedOrganization(app: App, orgName: string) {
       salesPlan: salesPlan.id as string,
       salesLead: salesLead.id as string,
       paymentPromise: paymentPromise.id as string,
+      collectionTarget: collectionTarget.id as string,
+      crmSync: crmSync!.id,
+      crmRun: crmRun!.id,
       announcement: announcement.id,
       department: department!.id,
       agentChat: agentChat.id,

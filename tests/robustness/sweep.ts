@@ -129,7 +129,11 @@ export function kindOf(
   if (segments[0] === "contacts" && segments[1] === "fields") return "contactField";
   if (segments[0] === "contacts" && segments[1] === "import") return "contactImport";
   if (segments[0] === "monitor") return segments[1] === "alerts" ? "alert" : "conversation";
-  if (segments[0] === "collections") return "paymentPromise";
+  if (segments[0] === "collections") {
+    if (segments[1] === "targets") return "collectionTarget";
+    if (segments[1] === "crm-syncs") return param === "runId" ? "crmRun" : "crmSync";
+    return "paymentPromise";
+  }
   if (segments[0] === "outages") return segments[1] === "regions" ? "outageRegion" : "outage";
   if (segments[0] === "sales") return segments[1] === "plans" ? "salesPlan" : "salesLead";
   // An instance's greeting menu lives on the departments pages.
