@@ -433,27 +433,28 @@ export async function webhookStats(organizationId: string, webhookIds: string[],
   const stats = new Map<string, WebhookStats>();
   if (webhookIds.length === 0) return stats;
   // Events the endpoint's cursor has not reached are pending deliveries without a row yet (delivery.cursor.ts).
+  // The backlog is computed once per endpoint (offset 0 keeps the planner from inlining it into every sampled row).
   const result = await tx.execute(sql`
-    select h.id as webhook_id,
-      count(d.status)::int as total,
-      count(*) filter (where d.status = 'succeeded')::int as succeeded,
-      count(*) filter (where d.status in ('failed', 'exhausted'))::int as failing,
-      count(*) filter (where d.status = 'pending')::int as pending,
-      min(backlog.n)::int as backlog
+    select h.id as webhook_id, s.total, s.succeeded, s.failing, s.pending, backlog.n::int as backlog
     from unnest(array[${sql.join(
       webhookIds.map((id) => sql`${id}::uuid`),
       sql`, `,
     )}]) as h(id)
     join webhooks w on w.id = h.id and w.organization_id = ${organizationId}
-    cross join lateral (select ${cursorBacklogSql(sql`w`, sql`${clockSql()} - interval '24 hours'`)} as n) backlog
-    left join lateral (
-      select x.status from webhook_deliveries x
-      where x.webhook_id = h.id and x.organization_id = ${organizationId}
-        and x.created_at > ${clockSql()} - interval '24 hours'
-      order by x.created_at desc
-      limit ${STATS_SAMPLE}
-    ) d on true
-    group by h.id
+    cross join lateral (select ${cursorBacklogSql(sql`w`, sql`${clockSql()} - interval '24 hours'`)} as n offset 0) backlog
+    cross join lateral (
+      select count(d.status)::int as total,
+        count(*) filter (where d.status = 'succeeded')::int as succeeded,
+        count(*) filter (where d.status in ('failed', 'exhausted'))::int as failing,
+        count(*) filter (where d.status = 'pending')::int as pending
+      from (
+        select x.status from webhook_deliveries x
+        where x.webhook_id = h.id and x.organization_id = ${organizationId}
+          and x.created_at > ${clockSql()} - interval '24 hours'
+        order by x.created_at desc
+        limit ${STATS_SAMPLE}
+      ) d
+    ) s
   `);
   for (const r of rowsOf<{ webhook_id: string; total: number; succeeded: number; failing: number; pending: number; backlog: number }>(result)) {
     if (r.total === 0 && r.backlog === 0) continue;
