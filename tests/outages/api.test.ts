@@ -80,6 +80,19 @@ describe("/v1/outages", () => {
         .orderBy(asc(auditLogs.at), asc(auditLogs.id))
     ).map((r) => r.action);
     expect(actions).toEqual(["outage.declared", "outage.updated", "outage.resolved", "outage.deleted"]);
+
+    // Integrations hear of it: declared and resolved are events (read with contacts:read), in that order.
+    const events = await api(app, "GET", "/v1/events?type=outage.declared,outage.resolved", a.key);
+    expect(events.status).toBe(200);
+    const outageEvents = (
+      events.body.data as { type: string; data: { outage: { id: string; status: string }; contacts?: number; resolutionMessages?: number } }[]
+    ).filter((e) => e.data.outage.id === id);
+    expect(outageEvents.map((e) => [e.type, e.data.outage.status]).sort()).toEqual([
+      ["outage.declared", "active"],
+      ["outage.resolved", "resolved"],
+    ]);
+    expect(outageEvents.find((e) => e.type === "outage.declared")!.data.contacts).toBe(3);
+    expect(outageEvents.find((e) => e.type === "outage.resolved")!.data.resolutionMessages).toBe(3);
   });
 
   test("bad input is a 422 naming the field, in the reader's language", async () => {

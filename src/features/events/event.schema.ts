@@ -41,6 +41,9 @@ export const EVENT_TYPES = [
   "alert.resolved",
   "suggestion.created",
   "suggestion.decided",
+  "outage.declared",
+  "outage.resolved",
+  "outage.cancelled",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

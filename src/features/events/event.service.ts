@@ -305,6 +305,10 @@ export const EVENT_READ_SCOPE: Record<EventType, ApiKeyScope> = {
   /** Hybrid mode (HITL): the AI drafted a reply; an agent sent (as is or edited) or discarded it. */
   "suggestion.created": "messages:read",
   "suggestion.decided": "messages:read",
+  /** Regional outages are about the contacts they notify: read like contacts. */
+  "outage.declared": "contacts:read",
+  "outage.resolved": "contacts:read",
+  "outage.cancelled": "contacts:read",
 };
 
 /** The event types a key may read: every type with `events:read` (or `*`), else those its read scopes cover. */

@@ -16,6 +16,7 @@ import {
   type Pacing,
 } from "@/db/schema";
 import { auditChange } from "@/features/audit/audit.service";
+import { recordEvent } from "@/features/events/event.service";
 import { reachableSql } from "@/features/contacts/contact-filter";
 import { fillTemplate } from "@/features/templates/template.render";
 import type { Caller } from "@/lib/caller";
@@ -299,6 +300,22 @@ async function openSlots(tx: DbOrTx, outage: Pick<Outage, "id" | "instanceIds">,
  * transaction (every person with a phone in the areas; opted-out and blocked ones are skipped with the
  * reason when their turn comes, so the log says why), and the numbers' pacing slots open.
  */
+/** What an outage event carries: the outage as the API shows it, minus its messages' text. */
+function outageEventData(o: Outage) {
+  return {
+    id: o.id,
+    title: o.title,
+    severity: o.severity,
+    status: o.status,
+    affected: o.affected,
+    instanceIds: o.instanceIds,
+    estimatedResolutionAt: o.estimatedResolutionAt?.toISOString() ?? null,
+    createdAt: o.createdAt.toISOString(),
+    resolvedAt: o.resolvedAt?.toISOString() ?? null,
+    cancelledAt: o.cancelledAt?.toISOString() ?? null,
+  };
+}
+
 export async function declareOutage(caller: Caller, values: unknown, now: Date = new Date()): Promise<Outage> {
   assertOutageManager(caller);
   const input = parse(declareOutageSchema, values);
@@ -354,6 +371,7 @@ export async function declareOutage(caller: Caller, values: unknown, now: Date =
       { type: "outage", id: outage!.id },
       { title: outage!.title, severity: outage!.severity, contacts: inserted.length },
     );
+    await recordEvent({ organizationId, type: "outage.declared", data: { outage: outageEventData(outage!), contacts: inserted.length } }, tx);
     return outage!;
   });
 }
@@ -432,6 +450,7 @@ export async function resolveOutage(caller: Caller, id: string, values: unknown 
     // A number's slot keeps its next time: the first resolution message never follows the last notice sooner than the pace allows.
     await openSlots(tx, current, now);
     await auditChange(tx, organizationId, caller, "outage.resolved", { type: "outage", id }, { title: current.title, resolutionMessages: queued.length });
+    await recordEvent({ organizationId, type: "outage.resolved", data: { outage: outageEventData(row!), resolutionMessages: queued.length } }, tx);
     return row!;
   });
 }
@@ -450,6 +469,7 @@ export async function cancelOutage(caller: Caller, id: string, now: Date = new D
       .where(and(eq(outageNotifications.outageId, current.id), eq(outageNotifications.state, "pending")));
     await tx.delete(outagePacing).where(eq(outagePacing.outageId, current.id));
     await auditChange(tx, organizationId, caller, "outage.cancelled", { type: "outage", id }, { title: current.title });
+    await recordEvent({ organizationId, type: "outage.cancelled", data: { outage: outageEventData(row!) } }, tx);
     return row!;
   });
 }
