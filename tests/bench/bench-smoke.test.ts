@@ -15,7 +15,7 @@ test("bun run bench --quick writes the table with every scenario row", async () 
     // The bench makes its own database; the test file's DATABASE_URL must not leak into it.
     const { DATABASE_URL: _ignored, ...env } = process.env;
     const proc = Bun.spawn([process.execPath, "run", "bench", "--quick", `--out=${out}`], { cwd: ROOT, env, stdout: "pipe", stderr: "pipe" });
-    const timer = setTimeout(() => proc.kill(), 150_000);
+    const timer = setTimeout(() => proc.kill(), 240_000);
     const [stdout, stderr] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
     const code = await proc.exited;
     clearTimeout(timer);
@@ -35,4 +35,4 @@ test("bun run bench --quick writes the table with every scenario row", async () 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}, 180_000);
+}, 270_000);
