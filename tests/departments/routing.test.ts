@@ -1,7 +1,7 @@
 // Greeting menu routing (text number, name, interactive list reply, invalid answers, fallback), transfers with a
 // reason, activity lines (stored, audited, rendered in the inbox in the organization's zone) and visibility by role.
 import { beforeAll, describe, expect, test } from "bun:test";
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, desc, eq } from "drizzle-orm";
 import { createApp } from "@/app";
 import { db } from "@/db/client";
 import { auditLogs, conversationActivities, conversations, events, messages, type Instance } from "@/db/schema";
@@ -201,7 +201,10 @@ describe("transfer", () => {
     const [event] = await db
       .select()
       .from(events)
-      .where(and(eq(events.organizationId, org.organization.id), eq(events.type, "conversation.transferred")));
+      .where(and(eq(events.organizationId, org.organization.id), eq(events.type, "conversation.transferred")))
+      // The organization's latest transfer (earlier tests transferred too; without an order rows come in storage order).
+      .orderBy(desc(events.txId), desc(events.at))
+      .limit(1);
     expect((event!.data as any).reason).toBe("cliente pediu boleto");
     expect((await api(app, "POST", `/v1/conversations/${id}/transfer`, other.key, { departmentId: billing.id, reason: "x" })).status).toBe(404);
     // Another organization's department is not a target.

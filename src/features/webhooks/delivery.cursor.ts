@@ -29,7 +29,7 @@ import { log } from "@/lib/logger";
 import { claimDue, type JobKind, type JobQueue, leaseEndSql, releaseLeases } from "@/workers/jobs";
 import { AUTO_DISABLE_AFTER_MS, type ClaimedDelivery, asDate, clockSql, deliveryClock, deliverySettings, msInterval } from "./delivery.queue";
 import { type AttemptOutcome, type AttemptResult, attemptVerdict, disableWebhook, sendAttempt } from "./delivery.send";
-import { DISABLED_REASON } from "./webhook.schema";
+import { DELIVERY_ERROR, DISABLED_REASON } from "./webhook.schema";
 
 /** Events looked at per batch (matching the endpoint's filters or not): one index range read. */
 export const CURSOR_SCAN_LIMIT = 500;
@@ -207,7 +207,29 @@ function sendLimit(): number {
   return deliverySettings.maxInFlightPerEndpoint * Math.max(1, rounds);
 }
 
-type BatchWrite = { advanced: number; lease: Date | string | null; inserted: number; stale: boolean | null; failing_since: Date | string | null };
+type BatchWrite = {
+  advanced: number;
+  lease: Date | string | null;
+  inserted: number;
+  stale: boolean | null;
+  failing_since: Date | string | null;
+  failedIds: string[];
+};
+
+/**
+ * An endpoint disabled elsewhere while this batch was in flight (the retry queue's auto-disable) cancelled
+ * the rows it could see; the batch's failed rows, written after, are cancelled here. The shared lock waits
+ * for a disable still in progress, so one of the two always sees the other's rows.
+ */
+async function cancelIfDisabled(webhookId: string, failedIds: string[]): Promise<void> {
+  if (failedIds.length === 0) return;
+  await db.execute(sql`
+    with h as (select webhooks.id from webhooks where webhooks.id = ${webhookId}::uuid and not webhooks.active for share)
+    update webhook_deliveries set status = 'cancelled', next_attempt_at = null, lease_until = null,
+      last_error = coalesce(last_error, ${DELIVERY_ERROR.endpointDisabled})
+    where webhook_id = ${webhookId}::uuid and id = any(${`{${failedIds.join(",")}}`}::uuid[]) and status in ('pending', 'failed')
+      and exists (select 1 from h)`);
+}
 
 /**
  * Sends what the cursor has waiting, batch after batch, while batches come back full and the lease holds;
@@ -243,6 +265,7 @@ export async function runCursor(claim: CursorClaim, stop: AbortSignal = new Abor
     const more = full && firstUnsent === -1 && !stop.aborted;
     const write = await writeBatch(claim, lease, kept.at(-1) ?? null, attempts, more);
     const verdicts = attempts.map((a) => attemptVerdict(a.result, 1));
+    if (write.advanced > 0 && verdicts.some((v) => !v.ok)) await cancelIfDisabled(claim.webhookId, write.failedIds);
     if (write.advanced === 0) {
       // Our lease ran out and another worker holds the cursor: it sends these again (at least once).
       log.warn("delivery cursor lease lost", { webhookId: claim.webhookId, events: attempts.length });
@@ -350,7 +373,8 @@ async function writeBatch(
         returning failing_since, failing_since <= ${now} - ${msInterval(AUTO_DISABLE_AFTER_MS)} as stale
       )
       select (select count(*) from c)::int as advanced, (select lease_until from c) as lease,
-        (select count(*) from d)::int as inserted, w.stale, w.failing_since
+        (select count(*) from d)::int as inserted, w.stale, w.failing_since,
+        array(select d.id::text from d join v on v.id = d.id where not v.ok) as "failedIds"
       from (select 1) one left join w on true`),
   );
   return row!;
