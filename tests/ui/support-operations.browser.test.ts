@@ -190,6 +190,8 @@ test("a contact picks Suporte from the menu, the online agent gets it live, answ
 
   // The agent's open conversation shows the answer in the contact's side panel without a reload, and stays resolved.
   await agentPage.locator("#contact-panel .nps-answer", { hasText: "9" }).waitFor({ timeout: 10_000 });
+  // The header is re-rendered by its own live update: it shows Reopen once the resolution reached it.
+  await agentPage.locator("#conv-header button", { hasText: "Reopen" }).waitFor({ timeout: 10_000 });
   expect(await agentPage.locator("#conv-header button", { hasText: "Reopen" }).count()).toBe(1);
   expect(await agentPage.evaluate(() => (window as any).__noReload === true)).toBe(true);
 
