@@ -1,5 +1,5 @@
-import { and, eq, isNotNull, isNull, lt, sql } from "drizzle-orm";
-import { db, rowsOf } from "@/db/client";
+import { and, eq, sql } from "drizzle-orm";
+import { db } from "@/db/client";
 import { contacts, outageNotifications } from "@/db/schema";
 import type { InboundMessageContext } from "@/features/inbound/inbound.service";
 import { log } from "@/lib/logger";
@@ -76,23 +76,13 @@ export async function outageNoticeClaim(ctx: InboundMessageContext): Promise<fal
 /** The contact's first message after a notification it was sent is its response (text, or the message type). */
 async function recordResponse(ctx: InboundMessageContext): Promise<void> {
   const text = (ctx.message.body ?? ctx.message.context?.interactive?.title ?? `[${ctx.message.type}]`).slice(0, 1000);
-  const at = ctx.message.createdAt;
-  const [latest] = rowsOf<{ id: string }>(
-    await db.execute(sql`
+  const at = ctx.message.createdAt.toISOString();
+  // One statement on every inbound message: the latest notification sent before it, if not answered yet.
+  await db.execute(sql`
+    update outage_notifications set responded_at = ${at}::timestamptz, response_text = ${text}
+    where id = (
       select id from outage_notifications
-      where contact_id = ${ctx.contact.id} and sent_at is not null and sent_at < ${at.toISOString()}::timestamptz
-      order by sent_at desc limit 1`),
-  );
-  if (!latest) return;
-  await db
-    .update(outageNotifications)
-    .set({ respondedAt: at, responseText: text })
-    .where(
-      and(
-        eq(outageNotifications.id, latest.id),
-        isNull(outageNotifications.respondedAt),
-        isNotNull(outageNotifications.sentAt),
-        lt(outageNotifications.sentAt, at),
-      ),
-    );
+      where contact_id = ${ctx.contact.id} and sent_at is not null and sent_at < ${at}::timestamptz
+      order by sent_at desc limit 1)
+    and responded_at is null`);
 }
