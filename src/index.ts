@@ -9,6 +9,7 @@ import { BootFailure, listenExclusively } from "@/lib/boot";
 import { log } from "@/lib/logger";
 import { OVERSIZED_HOOK_FACTOR } from "@/features/inbound/oversized";
 import { startInstanceCacheSync, stopInstanceCacheSync } from "@/features/inbound/inbound.webhooks";
+import { startOrgCacheSync, stopOrgCacheSync } from "@/db/org-cache";
 import { uploadBodyLimit } from "@/lib/media-url";
 import { startWorkers, stopWorkers } from "@/workers/registry";
 import "@/workers";
@@ -22,6 +23,7 @@ async function boot() {
   await sealPlaintextWebhookHeaders();
   await startApiKeyCacheSync();
   await startInstanceCacheSync();
+  await startOrgCacheSync();
   // The server accepts the larger of the two limits; app.ts enforces the per-path one.
   const maxRequestBodySize = Math.max(config.maxBodyBytes, config.hooksMaxBodyBytes * OVERSIZED_HOOK_FACTOR, uploadBodyLimit());
   return listenExclusively((options) => createApp().listen({ ...options, maxRequestBodySize }), config.host, config.port);
@@ -38,6 +40,7 @@ async function shutdown(signal: string) {
   await stopWorkers();
   await stopApiKeyCacheSync();
   await stopInstanceCacheSync();
+  await stopOrgCacheSync();
   await closeDatabase();
   process.exit(0);
 }
