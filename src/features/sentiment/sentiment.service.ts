@@ -1,7 +1,8 @@
 import { generateText, Output } from "ai";
 import { and, desc, eq, sql } from "drizzle-orm";
 import { can } from "@/auth/roles";
-import { db, notify, rowsOf, type DbOrTx } from "@/db/client";
+import { db, notify, type DbOrTx } from "@/db/client";
+import { evictOrganization, orgCached } from "@/db/org-cache";
 import { conversations, messages, organizations, sentimentChecks, sentimentSettings, workflows } from "@/db/schema";
 import { raiseAlert } from "@/features/alerts/alert.service";
 import { auditChange } from "@/features/audit/audit.service";
@@ -82,7 +83,8 @@ export async function saveSentimentSettings(caller: Caller, input: SentimentSett
       .onConflictDoUpdate({ target: sentimentSettings.organizationId, set: { ...values, updatedAt: new Date() } });
     await auditChange(tx, organizationId, caller, "sentiment.settings_changed", { type: "organization", id: organizationId }, values);
   });
-  knownOff.delete(organizationId);
+  // Seen at once by this process's next message (the trigger's NOTIFY tells the others).
+  evictOrganization("sentiment_settings", organizationId);
   return values;
 }
 
@@ -94,23 +96,22 @@ export async function saveSentimentSettings(caller: Caller, input: SentimentSett
  */
 export async function queueSentimentCheck({ instance, contact, conversation, message }: InboundMessageContext, now = new Date()): Promise<void> {
   if (!instance.organizationId || message.isPrivateNote || contact.kind === "group") return;
-  // Most organizations leave it off: their messages cost no query (a saved change is seen here at once,
-  // in other processes within OFF_CACHE_MS).
-  const off = knownOff.get(instance.organizationId);
-  if (off !== undefined && off > Date.now()) return;
+  // Most organizations leave it off: their messages cost no query (settings cached per organization, src/db/org-cache.ts).
+  if (!(await sentimentEnabled(instance.organizationId))) return;
   const dueAt = new Date(now.getTime() + SENTIMENT_DEBOUNCE_MS).toISOString();
-  const queued = await db.execute(sql`
+  await db.execute(sql`
     insert into sentiment_checks (organization_id, conversation_id, due_at)
     select s.organization_id, ${conversation.id}::uuid, ${dueAt}::timestamptz from sentiment_settings s
     where s.organization_id = ${instance.organizationId}::uuid and s.enabled
-    on conflict (conversation_id) do update set due_at = excluded.due_at
-    returning id`);
-  if (rowsOf(queued).length === 0) knownOff.set(instance.organizationId, Date.now() + OFF_CACHE_MS);
+    on conflict (conversation_id) do update set due_at = excluded.due_at`);
 }
 
-/** Organizations found with sentiment off, until when (ms) that answer is trusted. */
-const knownOff = new Map<string, number>();
-const OFF_CACHE_MS = 10_000;
+/** Whether the organization has sentiment on, as every inbound message asks it. */
+const sentimentEnabled = orgCached({
+  name: "sentiment enabled",
+  tables: ["sentiment_settings"],
+  load: async (organizationId) => (await getSentimentSettings(organizationId)).enabled,
+});
 
 // ——— The worker ———
 
