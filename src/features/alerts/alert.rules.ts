@@ -1,5 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import { db, rowsOf, type DbOrTx } from "@/db/client";
+import { orgCached } from "@/db/org-cache";
 import { alertSettings, departments, departmentSlaTargets, organizations } from "@/db/schema";
 import { can } from "@/auth/roles";
 import type { Caller } from "@/lib/caller";
@@ -128,13 +129,27 @@ export async function setDepartmentTargets(
 
 // ——— Keyword alerts on inbound messages ———
 
+/** The urgency words every inbound message is matched against: cached per organization (src/db/org-cache.ts). */
+const cachedUrgencyKeywords = orgCached({
+  name: "alert urgency keywords",
+  tables: ["alert_settings"],
+  load: async (organizationId): Promise<readonly string[]> => {
+    const [row] = await db
+      .select({ urgencyKeywords: alertSettings.urgencyKeywords })
+      .from(alertSettings)
+      .where(eq(alertSettings.organizationId, organizationId))
+      .limit(1);
+    return row?.urgencyKeywords ?? [];
+  },
+});
+
 /** An inbound message with one of the organization's urgency words raises one keyword alert (onInboundMessage). */
 export async function keywordAlertFor(ctx: InboundMessageContext): Promise<void> {
   const organizationId = ctx.conversation.organizationId;
   const text = ctx.message.body ?? ctx.message.transcript;
   if (!organizationId || !text || ctx.message.direction !== "inbound") return;
-  const [settings] = await db.select().from(alertSettings).where(eq(alertSettings.organizationId, organizationId)).limit(1);
-  const keyword = settings ? matchKeyword(text, settings.urgencyKeywords) : null;
+  const urgencyKeywords = await cachedUrgencyKeywords(organizationId);
+  const keyword = urgencyKeywords.length > 0 ? matchKeyword(text, urgencyKeywords) : null;
   if (!keyword) return;
   const language = await organizationLanguage(organizationId, db);
   await db.transaction((tx) =>

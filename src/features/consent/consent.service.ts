@@ -1,6 +1,7 @@
 import { and, desc, eq, isNotNull } from "drizzle-orm";
 import { z } from "zod";
 import { db, type DbOrTx } from "@/db/client";
+import { orgCached } from "@/db/org-cache";
 import { campaignTargets, consentRecords, consentSettings, contacts, organizations } from "@/db/schema";
 import { roleAtLeast } from "@/auth/roles";
 import { systemCaller, type Caller } from "@/lib/caller";
@@ -64,6 +65,9 @@ export async function consentKeywords(
     replies: { optOut: row?.optOutReply ?? null, optIn: row?.optInReply ?? null },
   };
 }
+
+/** The keywords as every inbound message reads them: cached per organization (src/db/org-cache.ts). */
+const cachedConsentKeywords = orgCached({ name: "consent keywords", tables: ["consent_settings"], load: (organizationId) => consentKeywords(organizationId) });
 
 const keywordList = z
   .union([z.string(), z.array(z.string())])
@@ -197,7 +201,7 @@ export async function consentClaim(ctx: InboundMessageContext): Promise<boolean>
   if (!organizationId || !text || ctx.message.direction !== "inbound" || ctx.message.isPrivateNote || ctx.contact.kind !== "person") return false;
   // No keyword is longer than KEYWORD_MAX: an ordinary message costs no query on the inbound path.
   if (normalizeKeyword(text).length > KEYWORD_MAX) return false;
-  const keywords = await consentKeywords(organizationId);
+  const keywords = await cachedConsentKeywords(organizationId);
   const optOut = matchConsentKeyword(text, keywords.optOut);
   const optIn = optOut ? null : matchConsentKeyword(text, keywords.optIn);
   if (!optOut && !optIn) return false;
