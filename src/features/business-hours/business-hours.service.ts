@@ -1,5 +1,6 @@
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
+import { orgCached } from "@/db/org-cache";
 import { businessHours, departments, organizations, outOfHoursReplies } from "@/db/schema";
 import { roleAtLeast } from "@/auth/roles";
 import type { Caller } from "@/lib/caller";
@@ -139,14 +140,31 @@ export async function deleteBusinessHours(caller: Caller, departmentId: string |
 }
 
 /** The row that applies to a conversation of `departmentId`: the department's own, else the organization's default. */
-async function applicableRow(organizationId: string, departmentId: string | null, tx: DbOrTx) {
-  const rows = await tx
+type HoursRow = { row: BusinessHoursRow; timeZone: string };
+
+function hoursRows(organizationId: string, tx: DbOrTx): Promise<HoursRow[]> {
+  return tx
     .select({ row: businessHours, timeZone: organizations.timeZone })
     .from(businessHours)
     .innerJoin(organizations, eq(organizations.id, businessHours.organizationId))
     .where(eq(businessHours.organizationId, organizationId));
+}
+
+/** The department's own schedule, else the organization's default. */
+function pickApplicable(rows: readonly HoursRow[], departmentId: string | null): HoursRow | undefined {
   return (departmentId ? rows.find((r) => r.row.departmentId === departmentId) : undefined) ?? rows.find((r) => r.row.departmentId === null);
 }
+
+async function applicableRow(organizationId: string, departmentId: string | null, tx: DbOrTx) {
+  return pickApplicable(await hoursRows(organizationId, tx), departmentId);
+}
+
+/** The schedules as every inbound message reads them (the zone is the organization's): cached per organization. */
+const cachedHoursRows = orgCached({
+  name: "business hours",
+  tables: ["business_hours", "organizations"],
+  load: (organizationId) => hoursRows(organizationId, db),
+});
 
 const scheduleOf = (r: { row: BusinessHoursRow; timeZone: string }): Schedule => ({
   timeZone: r.timeZone,
@@ -182,7 +200,7 @@ export async function answerOutOfHours(ctx: Pick<InboundMessageContext, "convers
   const { conversation } = ctx;
   const organizationId = conversation.organizationId;
   if (!organizationId || ctx.contact.kind === "group" || conversation.status === "resolved") return false;
-  const applicable = await applicableRow(organizationId, conversation.departmentId, db);
+  const applicable = pickApplicable(await cachedHoursRows(organizationId), conversation.departmentId);
   const text = applicable?.row.outOfHoursMessage;
   if (!applicable || !text) return false;
   const schedule = scheduleOf(applicable);
