@@ -1,6 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
-import { db } from "@/db/client";
-import { contacts, outageNotifications } from "@/db/schema";
+import { db, rowsOf } from "@/db/client";
+import { orgCached } from "@/db/org-cache";
+import { contacts, outageNotifications, type Outage } from "@/db/schema";
 import type { InboundMessageContext } from "@/features/inbound/inbound.service";
 import { log } from "@/lib/logger";
 import { sendNotification } from "./outage.dispatch";
@@ -29,13 +30,14 @@ export async function outageNoticeClaim(ctx: InboundMessageContext): Promise<fal
   const organizationId = ctx.instance.organizationId;
   if (!organizationId || ctx.message.direction !== "inbound" || ctx.message.isPrivateNote) return false;
   if (ctx.contact.kind === "group" || ctx.contact.organizationId !== organizationId) return false;
-  await recordResponse(ctx);
+  // An organization with no outage and no notification waiting for an answer costs no query here.
+  const state = await outageState(organizationId);
+  if (state.answerable) await recordResponse(ctx);
   if (ctx.contact.blocked) return false;
-  const active = await activeOutages(organizationId);
-  if (active.length === 0) return false;
+  if (state.active.length === 0) return false;
   const org = await orgTextOf(organizationId, db);
-  // Oldest first: notices go out in the order the outages were declared.
-  for (const outage of active.reverse()) {
+  // Oldest first: notices go out in the order the outages were declared (a copy: the list is cached).
+  for (const outage of [...state.active].reverse()) {
     try {
       await db.transaction(async (tx) => {
         const regions = await regionsByIds(organizationId, outage.affected.regionIds, tx);
@@ -72,6 +74,28 @@ export async function outageNoticeClaim(ctx: InboundMessageContext): Promise<fal
   }
   return false;
 }
+
+/**
+ * What every inbound message of an organization asks of outages, cached per organization
+ * (src/db/org-cache.ts; the triggers of drizzle/0065 evict it when an outage changes or a notification
+ * is sent or answered): its active outages, and whether any notification sent is still unanswered.
+ */
+const outageState = orgCached({
+  name: "outages",
+  tables: ["outages", "outage_notifications"],
+  load: async (organizationId): Promise<{ active: readonly Outage[]; answerable: boolean }> => {
+    const active = await activeOutages(organizationId);
+    // Through the organization's outages (indexed), stopping at the first notification waiting for an answer.
+    const [row] = rowsOf<{ answerable: boolean }>(
+      await db.execute(sql`
+        select exists (
+          select 1 from outages o join outage_notifications n on n.outage_id = o.id
+          where o.organization_id = ${organizationId}::uuid and n.sent_at is not null and n.responded_at is null
+        ) as answerable`),
+    );
+    return { active, answerable: row?.answerable ?? true };
+  },
+});
 
 /** The contact's first message after a notification it was sent is its response (text, or the message type). */
 async function recordResponse(ctx: InboundMessageContext): Promise<void> {
