@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
+import { orgCached } from "@/db/org-cache";
 import { conversations, departments, greetingMenuOptions, greetingMenus, instances, organizations } from "@/db/schema";
 import { auditChange, inTransaction } from "@/features/audit/audit.service";
 import { claimMenuTurn, routeFromMenu } from "@/features/conversations/routing";
@@ -66,6 +67,28 @@ async function loadMenu(organizationId: string, instanceId: string, tx: DbOrTx =
     options: options.map((o, i) => ({ ...o, position: i + 1 })),
   };
 }
+
+/**
+ * The organization's menus that are on (with at least one option), by instance: what every inbound
+ * message asks first, cached per organization (src/db/org-cache.ts; evicted when a menu, its options or
+ * a department change). Most organizations have none, and their messages cost no query here.
+ */
+const enabledMenus = orgCached({
+  name: "greeting menus",
+  tables: ["greeting_menus", "greeting_menu_options", "departments"],
+  load: async (organizationId): Promise<ReadonlyMap<string, GreetingMenu>> => {
+    const rows = await db
+      .select({ instanceId: greetingMenus.instanceId })
+      .from(greetingMenus)
+      .where(and(eq(greetingMenus.organizationId, organizationId), eq(greetingMenus.enabled, true)));
+    const menus = new Map<string, GreetingMenu>();
+    for (const { instanceId } of rows) {
+      const menu = await loadMenu(organizationId, instanceId);
+      if (menu.enabled && menu.options.length > 0) menus.set(instanceId, menu);
+    }
+    return menus;
+  },
+});
 
 export async function getGreetingMenu(caller: Caller, instanceId: string, tx: DbOrTx = db): Promise<GreetingMenu> {
   const organizationId = organizationOf(caller);
@@ -175,6 +198,9 @@ export async function greetingMenuClaim(ctx: InboundMessageContext): Promise<boo
   const organizationId = ctx.instance.organizationId;
   if (!organizationId || ctx.message.direction !== "inbound" || ctx.message.isPrivateNote) return false;
   if (ctx.contact.kind === "group" || ctx.contact.blocked) return false;
+  // The cached menu first: the conversation is read only on an instance whose menu is on.
+  const menu = (await enabledMenus(organizationId)).get(ctx.instance.id);
+  if (!menu) return false;
   const [row] = await db
     .select({ conversation: conversations, locale: organizations.language, timeZone: organizations.timeZone })
     .from(conversations)
@@ -183,8 +209,6 @@ export async function greetingMenuClaim(ctx: InboundMessageContext): Promise<boo
     .limit(1);
   const current = row?.conversation;
   if (!current || current.departmentId || current.assignedUserId || current.handledBy === "human" || current.status === "resolved") return false;
-  const menu = await loadMenu(organizationId, ctx.instance.id);
-  if (!menu.enabled || menu.options.length === 0) return false;
   return withLocale({ locale: row.locale, timeZone: row.timeZone }, async () => {
     if (!current.menuSentAt) {
       if (await claimMenuTurn(current.id, null, 0)) await sendMenu(ctx, organizationId, menu);
