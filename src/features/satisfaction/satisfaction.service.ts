@@ -1,5 +1,6 @@
 import { and, asc, eq, gte, isNotNull, lt, ne, sql, type SQL } from "drizzle-orm";
 import { db, rowsOf, type DbOrTx } from "@/db/client";
+import { evictOrganization, orgCached } from "@/db/org-cache";
 import {
   contacts,
   departments,
@@ -172,6 +173,8 @@ export async function sendSurveyAfterResolution({ caller, row, reason }: Resolve
     return inserted ?? null;
   });
   if (!feedback) return null;
+  // This process takes the answer at once, without waiting for the trigger's NOTIFY.
+  evictOrganization("satisfaction_feedback", organizationId);
   const agentName = agentUserId
     ? ((
         await db
@@ -211,6 +214,8 @@ export async function sendSurveyAfterResolution({ caller, row, reason }: Resolve
 export async function takeSurveyAnswer(ctx: InboundMessageContext, now = new Date()): Promise<boolean> {
   const organizationId = ctx.conversation.organizationId;
   if (!organizationId || ctx.message.direction !== "inbound") return false;
+  // No survey of the organization waits for an answer (most never send one): no transaction, no query.
+  if (!(await surveyMayBeWaiting(organizationId))) return false;
   const text = ctx.message.body ?? ctx.message.transcript ?? "";
   return db
     .transaction(async (tx) => {
@@ -248,6 +253,23 @@ export async function takeSurveyAnswer(ctx: InboundMessageContext, now = new Dat
       return taken;
     });
 }
+
+/**
+ * Whether any survey of the organization is waiting for a score or a comment, as every inbound message
+ * asks it: cached per organization (src/db/org-cache.ts; a survey sent, closed or deleted evicts it).
+ */
+const surveyMayBeWaiting = orgCached({
+  name: "satisfaction surveys waiting",
+  tables: ["satisfaction_feedback"],
+  load: async (organizationId) => {
+    const [row] = await db
+      .select({ id: satisfactionFeedback.id })
+      .from(satisfactionFeedback)
+      .where(and(eq(satisfactionFeedback.organizationId, organizationId), ne(satisfactionFeedback.state, "closed")))
+      .limit(1);
+    return !!row;
+  },
+});
 
 /** After a score: the department's comment prompt, when it has one and the survey now waits for the comment. */
 async function inviteComment(ctx: InboundMessageContext, organizationId: string): Promise<void> {
