@@ -1,6 +1,6 @@
 import { DELIVERIES_QUEUED_CHANNEL } from "@/features/events/event.service";
 import { DELIVERY_RETRIES_CHANNEL, deliverySettings } from "@/features/webhooks/delivery.queue";
-import { cursorJobs } from "@/features/webhooks/delivery.cursor";
+import { cursorJobs, newEventSignals } from "@/features/webhooks/delivery.cursor";
 import { deliveryJobs } from "@/features/webhooks/delivery.send";
 import { closeSinkConnections } from "@/features/webhooks/sink.transport";
 import { jobLoop } from "./jobs";
@@ -18,27 +18,35 @@ export { deliveryClock } from "@/features/webhooks/delivery.queue";
  * On stop, requests in flight get WEBHOOK_DRAIN_TIMEOUT_MS to finish and be recorded; the rest are
  * aborted and their leases released, so another process picks them up at once.
  */
-const settings = (channel: string) => () => ({
+const settings = (channel: string, onNotify?: (payload: string) => void) => () => ({
   pollMs: deliverySettings.pollMs,
   maxInFlight: deliverySettings.maxInFlight,
   drainTimeoutMs: deliverySettings.drainTimeoutMs,
   channel,
+  onNotify,
 });
 /** Retry rows: failed deliveries falling due, manual retries, recoveries, `webhook.test`. */
 const retries = jobLoop(deliveryJobs, settings(DELIVERY_RETRIES_CHANNEL));
 /**
  * Endpoint cursors over the event log (delivery.cursor.ts): one job per endpoint with events waiting,
- * each sending up to WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT requests at a time.
+ * each sending up to WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT requests at a time. A cursor that caught up
+ * lingers for its organization's next events (WEBHOOK_CURSOR_LINGER_MS), woken by the same NOTIFY.
  */
-const cursors = jobLoop(cursorJobs, settings(DELIVERIES_QUEUED_CHANNEL));
+const cursors = jobLoop(
+  cursorJobs,
+  settings(DELIVERIES_QUEUED_CHANNEL, (organizationId) => newEventSignals.notify(organizationId)),
+);
 
 /** Both loops, and on stop the event sinks' broker connections closed once nothing is in flight. */
 export const deliveryWorker = {
   name: "webhook-deliveries",
   async start() {
+    newEventSignals.start();
     await Promise.all([retries.start(), cursors.start()]);
   },
   async stop() {
+    // Lingering cursors give their leases back first, so the drain waits only for requests in flight.
+    newEventSignals.stop();
     await Promise.all([retries.stop(), cursors.stop()]);
     await closeSinkConnections();
   },

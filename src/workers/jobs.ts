@@ -332,6 +332,8 @@ export type LoopSettings = {
   abortGraceMs?: number;
   /** A NOTIFY channel that means "new work": the loop claims at once instead of at the next poll. */
   channel?: string;
+  /** Also handed every notification of `channel` (its payload) before the loop wakes: jobs in flight may be waiting for it. */
+  onNotify?: (payload: string) => void;
 };
 
 /** The one polling loop, as a {@link Worker}: `registerWorker(jobLoop(kind, () => settings))`. */
@@ -365,8 +367,12 @@ export class JobLoop<J, R = unknown> implements Worker {
     this.running = true;
     this.stopping = false;
     this.controller = new AbortController();
-    const { channel, pollMs } = this.settings();
-    if (channel) this.unlisten = await listen(channel, () => this.wake());
+    const { channel, pollMs, onNotify } = this.settings();
+    if (channel)
+      this.unlisten = await listen(channel, (payload) => {
+        onNotify?.(payload);
+        this.wake();
+      });
     this.poll = setInterval(() => this.wake(), pollMs);
     this.wake();
   }

@@ -6,10 +6,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { eq } from "drizzle-orm";
 import { createApp } from "@/app";
 import { config } from "@/config";
-import { db } from "@/db/client";
+import { db, listen } from "@/db/client";
 import { webhookAttempts, webhookCursors, webhookDeliveries, webhooks } from "@/db/schema";
-import { listEventDeliveries, recordEvent } from "@/features/events/event.service";
-import { deliveryClock } from "@/features/webhooks/delivery.queue";
+import { DELIVERIES_QUEUED_CHANNEL, listEventDeliveries, recordEvent } from "@/features/events/event.service";
+import { claimDueCursors, newEventSignals, runCursor } from "@/features/webhooks/delivery.cursor";
+import { deliveryClock, deliverySettings } from "@/features/webhooks/delivery.queue";
 import { drainDueDeliveries, runDeliveriesOnce } from "@/features/webhooks/delivery.send";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
@@ -118,5 +119,72 @@ describe("delivery from the event log", () => {
     expect(sub.received.map((r) => r.id)).toEqual(expect.arrayContaining(ids));
     expect(new Set(sub.received.map((r) => r.id)).size).toBe(40);
     expect((await deliveriesOf(hook.id)).every((d) => d.status === "succeeded")).toBe(true);
+  });
+});
+
+describe("a cursor that caught up lingers in a running worker", () => {
+  const lingerMs = deliverySettings.lingerMs;
+  let unlisten: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    // As the delivery worker wires it: the NOTIFY recordEvent sends on commit names the organization.
+    unlisten = await listen(DELIVERIES_QUEUED_CHANNEL, (payload) => newEventSignals.notify(payload));
+  });
+  afterEach(() => {
+    newEventSignals.stop();
+    deliverySettings.lingerMs = lingerMs;
+  });
+  afterAll(async () => {
+    await unlisten?.();
+  });
+
+  test("it keeps its lease, delivers what its organization records next without another claim, then gives the lease back", async () => {
+    const hook = await endpoint({ eventTypes: ["conversation.assigned"] });
+    newEventSignals.start();
+    deliverySettings.lingerMs = 2_000;
+    const first = await recordEvent({ organizationId: org.organization.id, type: "conversation.assigned", data: { n: 1 } });
+    const [claim] = await claimDueCursors(10);
+    expect(claim!.webhookId).toBe(hook.id);
+    const started = performance.now();
+    const run = runCursor(claim!);
+    await waitFor(() => sub.received.length === 1, 5000, "the first event");
+    // Caught up and still holding the cursor: nobody else can claim it.
+    expect((await cursorOf(hook.id))!.leaseUntil).not.toBeNull();
+    expect(await claimDueCursors(10)).toEqual([]);
+    const second = await recordEvent({ organizationId: org.organization.id, type: "conversation.assigned", data: { n: 2 } });
+    await waitFor(() => sub.received.length === 2, 5000, "the second event, sent by the same run");
+    expect(sub.received.map((r) => r.id)).toEqual([first.id, second.id]);
+    expect(await run).toEqual(["succeeded", "succeeded"]);
+    // It gave the lease back once idle for the linger, not before.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(2_000);
+    const cursor = (await cursorOf(hook.id))!;
+    expect(cursor.leaseUntil).toBeNull();
+    expect(cursor.eventId).toBe(second.id);
+    expect((await deliveriesOf(hook.id)).map((d) => d.status)).toEqual(["succeeded", "succeeded"]);
+  });
+
+  test("another organization's events do not wake it; a stopping worker ends the linger at once and frees the cursor", async () => {
+    const hook = await endpoint({ eventTypes: ["conversation.assigned"] });
+    newEventSignals.start();
+    deliverySettings.lingerMs = 60_000;
+    await recordEvent({ organizationId: org.organization.id, type: "conversation.assigned", data: { n: 1 } });
+    const [claim] = await claimDueCursors(10);
+    const run = runCursor(claim!);
+    await waitFor(() => sub.received.length === 1, 5000, "the first event");
+    const before = newEventSignals.version(org.organization.id);
+    newEventSignals.notify("00000000-0000-4000-8000-000000000001");
+    expect(newEventSignals.version(org.organization.id)).toBe(before);
+    const stopAt = performance.now();
+    newEventSignals.stop();
+    expect(await run).toEqual(["succeeded"]);
+    expect(performance.now() - stopAt).toBeLessThan(5_000);
+    expect((await cursorOf(hook.id))!.leaseUntil).toBeNull();
+  });
+
+  test("outside a running worker (tests, a drain) a cursor that caught up gives its lease back at once", async () => {
+    const hook = await endpoint({ eventTypes: ["conversation.assigned"] });
+    deliverySettings.lingerMs = 60_000;
+    await recordEvent({ organizationId: org.organization.id, type: "conversation.assigned", data: {} });
+    expect((await runDeliveriesOnce()).outcomes).toEqual(["succeeded"]);
+    expect((await cursorOf(hook.id))!.leaseUntil).toBeNull();
   });
 });

@@ -52,13 +52,12 @@ export const endpointMatches = (w: SQL, e: SQL) => sql`(${w}.organization_id = $
  * Fan-out is no longer a write: every endpoint reads the event log after its own cursor
  * (delivery.cursor.ts), so recording an event inserts no delivery rows. This is the part every
  * event-recording statement still embeds (with `recorded`, the CTE returning the new events): one row
- * when some active endpoint subscribes to one of them, so the statement sends the delivery workers'
- * wake-up only then.
+ * per organization some active endpoint of which subscribes to one of them, so the statement sends the
+ * delivery workers' wake-up (payload: that organization) only then.
  */
 export const queueDeliveries = (recorded: SQL) => sql`
-  select 1 from ${recorded} e
-  where exists (select 1 from webhooks w where w.active and ${endpointMatches(sql`w`, sql`e`)})
-  limit 1`;
+  select distinct e.organization_id from ${recorded} e
+  where exists (select 1 from webhooks w where w.active and ${endpointMatches(sql`w`, sql`e`)})`;
 
 /**
  * Appends an event in the caller's transaction (the change that caused it, the event and the workers'
@@ -98,12 +97,14 @@ export async function recordEvents(inputs: NewEvent[], tx: DbOrTx = db): Promise
         returning *
       ),
       queued as (${queueDeliveries(sql`e`)})
-      select e.*, (select count(*) from queued)::int as queued from e`),
+      select e.*, (select count(*) from queued q where q.organization_id = e.organization_id)::int as queued from e`),
   );
   const byId = new Map(inserted.map((raw) => [raw.id as string, readEvent(raw)] as const));
   const ordered = rows.map((r) => byId.get(r.id)!);
   const notifications: Notification[] = [];
-  if ((inserted[0]?.queued ?? 0) > 0) notifications.push({ channel: DELIVERIES_QUEUED_CHANNEL, payload: "" });
+  // The payload names the organization, so only its lingering cursors read again (delivery.cursor.ts).
+  for (const organizationId of new Set(inserted.filter((e) => e.queued > 0).map((e) => e.organization_id as string)))
+    notifications.push({ channel: DELIVERIES_QUEUED_CHANNEL, payload: organizationId });
   for (const e of ordered) {
     if (e.organizationId !== null) notifications.push(liveNotification({ topic: liveTopics.orgEvents(e.organizationId), data: { id: e.id, type: e.type } }));
   }

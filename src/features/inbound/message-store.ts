@@ -362,7 +362,7 @@ export function inboundBatchSql(input: SQL): SQL {
     notified as (
       select pg_notify(n.channel, n.payload)
       from (
-        select 1 as k, ${sql.raw(`'${DELIVERIES_QUEUED_CHANNEL}'`)} as channel, '' as payload where exists (select 1 from queued)
+        select 1 as k, ${sql.raw(`'${DELIVERIES_QUEUED_CHANNEL}'`)} as channel, q.organization_id::text as payload from queued q
         union all
         select 2, ${sql.raw(`'${LIVE_CHANNEL}'`)}, json_build_object('topic', ${orgEventsTopicSql(sql`e.organization_id`)}, 'data', json_build_object('id', e.id, 'type', e.type))::text
         from recorded e where e.organization_id is not null

@@ -232,15 +232,93 @@ async function cancelIfDisabled(webhookId: string, failedIds: string[]): Promise
 }
 
 /**
+ * Wake-ups for cursors that caught up and keep their lease a moment (a running worker's linger, see
+ * runCursor): the delivery worker hands every NOTIFY of DELIVERIES_QUEUED_CHANNEL here (payload: the
+ * organization whose events were recorded; empty: any). A version per organization lets a cursor wait
+ * only if nothing arrived since it last read, so a notification landing between its read and its wait
+ * is never missed.
+ */
+export class NewEventSignals {
+  private anyVersion = 0;
+  private readonly versions = new Map<string, number>();
+  private readonly waiters = new Set<{ organizationId: string; since: number; done: () => void }>();
+  private open = false;
+
+  /** A worker started: cursors may linger. */
+  start(): void {
+    this.open = true;
+  }
+
+  /** A worker stopping: every lingering cursor stops waiting (and gives its lease back at once). */
+  stop(): void {
+    this.open = false;
+    for (const w of [...this.waiters]) w.done();
+  }
+
+  get lingering(): boolean {
+    return this.open;
+  }
+
+  version(organizationId: string): number {
+    return this.anyVersion + (this.versions.get(organizationId) ?? 0);
+  }
+
+  notify(organizationId: string): void {
+    if (organizationId) this.versions.set(organizationId, (this.versions.get(organizationId) ?? 0) + 1);
+    else this.anyVersion++;
+    for (const w of [...this.waiters]) if (this.version(w.organizationId) !== w.since) w.done();
+  }
+
+  /** Resolves when the organization's version moved past `since`, after `ms`, on stop or on `abort`. */
+  wait(organizationId: string, since: number, ms: number, abort: AbortSignal): Promise<void> {
+    if (!this.open || abort.aborted || this.version(organizationId) !== since) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiter = {
+        organizationId,
+        since,
+        done: () => {
+          clearTimeout(timer);
+          abort.removeEventListener("abort", waiter.done);
+          this.waiters.delete(waiter);
+          resolve();
+        },
+      };
+      const timer = setTimeout(waiter.done, ms);
+      abort.addEventListener("abort", waiter.done);
+      this.waiters.add(waiter);
+    });
+  }
+}
+
+/** The process's new-event wake-ups (the delivery worker feeds and opens them). */
+export const newEventSignals = new NewEventSignals();
+
+/**
+ * While a cursor that caught up lingers with no notification, it reads again after these waits (ms): an
+ * event committed just before may still sit above the visibility horizon, behind a transaction that
+ * notifies nobody when it ends.
+ */
+const LINGER_REREAD_MS = [5, 10, 20, 40, 80];
+
+/**
  * Sends what the cursor has waiting, batch after batch, while batches come back full and the lease holds;
  * returns each attempt's outcome in log order. `stop` (a stopping worker) ends it after the events
  * already sent are written; events not sent stay after the cursor.
+ *
+ * In a running worker (`newEventSignals` started, `deliverySettings.lingerMs` > 0) a cursor that caught up
+ * keeps its lease for `lingerMs` more and reads again as soon as its organization records events: under
+ * steady traffic an endpoint is claimed once, each batch costs one read and one write, and what arrived
+ * while a batch was being sent goes in the next one. Idle for `lingerMs`, it gives the lease back.
  */
 export async function runCursor(claim: CursorClaim, stop: AbortSignal = new AbortController().signal): Promise<AttemptOutcome[]> {
   const outcomes: AttemptOutcome[] = [];
+  const signals = newEventSignals;
   let lease = claim.leaseUntil;
   let position = { txId: claim.txId, eventId: claim.eventId };
+  let caughtUpAt = performance.now();
+  let rereads = 0;
   for (;;) {
+    const seen = signals.version(claim.organizationId);
     let scanned = await readBatch(claim, position);
     // At most sendLimit() subscribed events per batch: the scan is cut after the last one that fits.
     let subscribed = 0;
@@ -252,8 +330,14 @@ export async function runCursor(claim: CursorClaim, stop: AbortSignal = new Abor
     }
     const full = scanned.length === CURSOR_SCAN_LIMIT || subscribed > sendLimit();
     if (scanned.length === 0) {
-      await releaseLeases(cursorQueue, [{ id: claim.webhookId, leaseUntil: lease }]);
-      return outcomes;
+      const left = deliverySettings.lingerMs - (performance.now() - caughtUpAt);
+      if (!signals.lingering || left <= 0 || stop.aborted) {
+        await releaseLeases(cursorQueue, [{ id: claim.webhookId, leaseUntil: lease }]);
+        return outcomes;
+      }
+      await signals.wait(claim.organizationId, seen, Math.min(left, LINGER_REREAD_MS[rereads] ?? left), stop);
+      rereads = signals.version(claim.organizationId) === seen ? rereads + 1 : 0;
+      continue;
     }
     const toSend = scanned.filter((e) => e.matches);
     const results = await sendInOrder(claim, toSend, stop);
@@ -262,7 +346,7 @@ export async function runCursor(claim: CursorClaim, stop: AbortSignal = new Abor
     const sentCount = firstUnsent === -1 ? toSend.length : firstUnsent;
     const kept = firstUnsent === -1 ? scanned : scanned.slice(0, scanned.indexOf(toSend[firstUnsent]!));
     const attempts = toSend.slice(0, sentCount).map((event, i) => ({ event, result: results[i]! }));
-    const more = full && firstUnsent === -1 && !stop.aborted;
+    const more = firstUnsent === -1 && !stop.aborted && (full || (signals.lingering && deliverySettings.lingerMs > 0));
     const write = await writeBatch(claim, lease, kept.at(-1) ?? null, attempts, more);
     const verdicts = attempts.map((a) => attemptVerdict(a.result, 1));
     if (write.advanced > 0 && verdicts.some((v) => !v.ok)) await cancelIfDisabled(claim.webhookId, write.failedIds);
@@ -299,6 +383,8 @@ export async function runCursor(claim: CursorClaim, stop: AbortSignal = new Abor
       return outcomes;
     }
     position = { txId: kept.at(-1)!.tx_id, eventId: kept.at(-1)!.id };
+    caughtUpAt = performance.now();
+    rereads = 0;
   }
 }
 
