@@ -103,7 +103,10 @@ describe("org cache", () => {
     // The load has read; the write and its notification land before it returns.
     await waitFor(() => read);
     const heard = nextOrgChange("consent_settings", orgA);
-    await db.update(consentSettings).set({ optOutKeywords: ["TERCEIRO"] }).where(eq(consentSettings.organizationId, orgA));
+    await db
+      .update(consentSettings)
+      .set({ optOutKeywords: ["TERCEIRO"] })
+      .where(eq(consentSettings.organizationId, orgA));
     await heard;
     release();
     await pending;
