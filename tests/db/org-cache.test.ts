@@ -24,7 +24,8 @@ const keywords = orgCached({ name: "test keywords", tables: ["consent_settings"]
 const countLoads = (organizationId: string) => loads.filter((o) => o === organizationId).length;
 
 beforeAll(async () => {
-  [orgA, orgB, orgC] = await Promise.all([1, 2, 3].map(async () => (await createOwner()).organization.id));
+  const ids = await Promise.all([1, 2, 3].map(async () => (await createOwner()).organization.id));
+  [orgA, orgB, orgC] = ids as [string, string, string];
   await db.insert(consentSettings).values({ organizationId: orgA, optOutKeywords: ["ANTES"] });
 });
 afterAll(() => stopOrgCacheSync());
