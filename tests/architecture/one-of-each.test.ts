@@ -44,7 +44,14 @@ describe("one configuration", () => {
   });
 
   test("WEBHOOK_* settings are parsed and checked there, with their defaults", () => {
-    expect(parseEnv({}).webhookDelivery).toEqual({ leaseSeconds: 60, drainTimeoutMs: 10_000, maxInFlight: 128, maxInFlightPerEndpoint: 32, pollMs: 1000, lingerMs: 250 });
+    expect(parseEnv({}).webhookDelivery).toEqual({
+      leaseSeconds: 60,
+      drainTimeoutMs: 10_000,
+      maxInFlight: 128,
+      maxInFlightPerEndpoint: 32,
+      pollMs: 1000,
+      lingerMs: 250,
+    });
     expect(parseEnv({ WEBHOOK_LEASE_SECONDS: "90", WEBHOOK_POLL_MS: "250" }).webhookDelivery).toMatchObject({ leaseSeconds: 90, pollMs: 250 });
     expect(() => parseEnv({ WEBHOOK_MAX_IN_FLIGHT: "0" })).toThrow(/WEBHOOK_MAX_IN_FLIGHT/);
     expect(() => parseEnv({ WEBHOOK_POLL_MS: "soon" })).toThrow(/WEBHOOK_POLL_MS/);
