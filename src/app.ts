@@ -13,7 +13,7 @@ import "@/lib/validation-messages";
 import { log, stackOf } from "@/lib/logger";
 import { rememberServer } from "@/lib/client-ip";
 import { capStreamingBody, guardRequest, payloadTooLarge } from "@/lib/request-guard";
-import { securityHeaders } from "@/lib/security-headers";
+import { requestSecurityHeaders, securityHeaders } from "@/lib/security-headers";
 import { apiReference } from "@/lib/api-reference";
 import { acceptedBodyTypes, acceptsBody, allowedMethods, headAsGet, pathOf } from "@/lib/http-semantics";
 import { ErrorPage } from "@views/errors";
@@ -23,6 +23,13 @@ import { ProviderError } from "@/providers/provider";
 import { mountFeatures } from "@/routes";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+/** The largest body a request URL may carry: WuzAPI bodies past HOOKS_MAX_BODY_BYTES are streamed, not held (inbound/oversized.ts). */
+function bodyLimit(url: string): number {
+  if (url.includes("/hooks/wuzapi")) return config.hooksMaxBodyBytes * OVERSIZED_HOOK_FACTOR;
+  if (url.includes("/hooks/")) return config.hooksMaxBodyBytes;
+  return isUploadUrl(url) ? uploadBodyLimit(url) : config.maxBodyBytes;
+}
 
 /** Machine-facing paths answer with the JSON envelope; everything else is an admin page. */
 function wantsJson(path: string, request: Request): boolean {
@@ -76,40 +83,38 @@ export function createApp() {
   const app = new Elysia({ name: "livchat" })
     // clientIp() reads socket addresses through the server this process listens with.
     .onStart((app) => rememberServer(app.server))
-    // First, so that every response (errors and static files included) carries them.
+    // Default headers of every response (errors and static files included).
     .use(securityHeaders)
+    // One hook for every request (each onRequest hook is a call on every request, matched or not).
     .onRequest(({ request, set }) => {
+      const url = request.url;
+      const headers = request.headers;
+      requestSecurityHeaders(url, set.headers);
       // Visitors get their Accept-Language; the auth plugin switches to the user's language and zone.
-      enterRequestLocale(request.headers.get("accept-language"));
-      const incoming = request.headers.get("x-request-id");
+      enterRequestLocale(headers.get("accept-language"));
+      const incoming = headers.get("x-request-id");
       set.headers["x-request-id"] = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
-      const declared = request.headers.get("content-length");
-      // WuzAPI bodies past HOOKS_MAX_BODY_BYTES are streamed, not held (inbound/oversized.ts): their own ceiling.
-      const limit = request.url.includes("/hooks/wuzapi")
-        ? config.hooksMaxBodyBytes * OVERSIZED_HOOK_FACTOR
-        : request.url.includes("/hooks/")
-          ? config.hooksMaxBodyBytes
-          : isUploadUrl(request.url)
-            ? uploadBodyLimit(request.url)
-            : config.maxBodyBytes;
+      const method = request.method;
+      const declared = headers.get("content-length");
+      // A GET or HEAD without a declared body has nothing to bound or type-check (nearly every read).
+      if (declared === null && (method === "GET" || method === "HEAD")) return;
+      const limit = bodyLimit(url);
       if (declared !== null) {
         if (Number(declared) > limit) throw payloadTooLarge(limit);
-      } else if (request.method !== "GET" && request.method !== "HEAD") {
+      } else {
         // Chunked: no length to check up front, so the body is counted while it streams.
         capStreamingBody(request, limit);
       }
-    })
-    // `/v1` reads JSON: another body type sent to a /v1 route is refused with 415 before it is read (a route
-    // may declare others with `parse`). Not an onParse hook: a global parser hides every body schema from the
-    // OpenAPI plugin, which documents only the parsers a route declares.
-    .onRequest(({ request }) => {
-      const contentType = request.headers.get("content-type");
-      if (contentType === null || request.method === "GET" || request.method === "HEAD" || !self.app) return;
-      const path = pathOf(request.url);
-      if (!path.startsWith("/v1/") || acceptsBody(self.app, request.method, path, contentType)) return;
+      // `/v1` reads JSON: another body type sent to a /v1 route is refused with 415 before it is read (a
+      // route may declare others with `parse`). Not an onParse hook: a global parser hides every body
+      // schema from the OpenAPI plugin, which documents only the parsers a route declares.
+      const contentType = headers.get("content-type");
+      if (contentType === null || method === "GET" || method === "HEAD" || !self.app) return;
+      const path = pathOf(url);
+      if (!path.startsWith("/v1/") || acceptsBody(self.app, method, path, contentType)) return;
       // An unknown route or method keeps its 404 or 405.
-      if (!allowedMethods(self.app, path).includes(request.method)) return;
-      const accepted = acceptedBodyTypes(self.app, request.method, path).join(", ");
+      if (!allowedMethods(self.app, path).includes(method)) return;
+      const accepted = acceptedBodyTypes(self.app, method, path).join(", ");
       throw new AppError("unsupported_media_type", tText("common:errors.unsupportedMediaType", { type: contentType.split(";")[0]!.trim(), accepted }));
     })
     .onError({ as: "global" }, ({ code, error, request, path, set }) => {

@@ -50,18 +50,29 @@ function isDocsPath(url: string): boolean {
 }
 
 /**
- * Headers every response carries: HTML, JSON, static files and errors alike (Elysia copies
- * `set.headers` onto returned and error Responses). `Cache-Control: no-store` is the default so that
- * admin pages, and API answers that carry a secret (new keys, webhook secrets), never land in a
- * browser or proxy cache — Back after sign-out re-requests the page and meets the login redirect.
- * Responses that may be cached (static assets) set their own `cache-control`, which wins.
+ * Headers every response carries: HTML, JSON, static files and errors alike. They are Elysia's default
+ * headers (`.headers()`), which it copies into each request's `set.headers` in one `Object.assign`
+ * (and onError copies onto error Responses) instead of a hook writing them one by one on every request.
+ * `Cache-Control: no-store` is the default so that admin pages, and API answers that carry a secret
+ * (new keys, webhook secrets), never land in a browser or proxy cache — Back after sign-out
+ * re-requests the page and meets the login redirect. Responses that may be cached (static assets)
+ * set their own `cache-control`, which wins.
  */
-export const securityHeaders = new Elysia({ name: "livchat-security-headers" }).onRequest(({ request, set }) => {
-  set.headers["content-security-policy"] = isDocsPath(request.url) ? DOCS_POLICY : APP_POLICY;
-  set.headers["x-content-type-options"] = "nosniff";
-  set.headers["x-frame-options"] = "DENY";
-  set.headers["referrer-policy"] = "strict-origin-when-cross-origin";
-  set.headers["cross-origin-opener-policy"] = "same-origin";
-  set.headers["cache-control"] = "no-store";
-  if (config.secureCookies) set.headers["strict-transport-security"] = "max-age=31536000; includeSubDomains";
+export const securityHeaders = new Elysia({ name: "livchat-security-headers" }).headers({
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "strict-origin-when-cross-origin",
+  "cross-origin-opener-policy": "same-origin",
+  "cache-control": "no-store",
 });
+
+/**
+ * What depends on the request or on configuration read at request time: the policy (/docs has its
+ * own), and HSTS when the app is served over https. Called by app.ts's one onRequest hook. Not a
+ * default header: Elysia bakes default headers into a route that answers a constant Response (the
+ * /docs page), where a value set per request no longer replaces them.
+ */
+export function requestSecurityHeaders(url: string, headers: Record<string, string | number>): void {
+  headers["content-security-policy"] = isDocsPath(url) ? DOCS_POLICY : APP_POLICY;
+  if (config.secureCookies) headers["strict-transport-security"] = "max-age=31536000; includeSubDomains";
+}
