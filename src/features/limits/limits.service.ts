@@ -63,6 +63,22 @@ export function rateLimitHeaders(r: RateLimitResult): Record<string, string> {
   return headers;
 }
 
+/** The limiter key of each API key id, built once: a fresh `key:${id}` per request is a concatenation and a string to hash. */
+const limiterKeys = new Map<string, string>();
+function limiterKeyOf(id: string): string {
+  let key = limiterKeys.get(id);
+  if (key === undefined) {
+    // Ids of deleted keys would otherwise stay forever; a full map starts over (it only saves work).
+    if (limiterKeys.size >= 10_000) limiterKeys.clear();
+    key = `key:${id}`;
+    limiterKeys.set(id, key);
+  }
+  return key;
+}
+
+/** Header values that repeat from request to request (a key's limit, the window's end), stringified once. */
+const lastText = { limit: Number.NaN, limitText: "", resetAt: Number.NaN, resetText: "" };
+
 /**
  * Counts one request against the key's sliding-window budget, puts the X-RateLimit-* headers on the
  * response (`set.headers`, which onError also copies onto error responses) and throws 429
@@ -73,16 +89,29 @@ export function enforceApiRateLimit(
   key: Pick<VerifiedApiKey, "id" | "organizationId" | "requestsPerMinute">,
   set: { headers: Record<string, string | number> },
 ): RateLimitResult | Promise<RateLimitResult> {
-  const outcome = rateLimiter().hit(`key:${key.id}`, requestsPerMinuteFor(key), MINUTE_MS);
+  const outcome = rateLimiter().hit(limiterKeyOf(key.id), requestsPerMinuteFor(key), MINUTE_MS);
   return outcome instanceof Promise ? outcome.then((result) => applyRateLimit(result, set)) : applyRateLimit(outcome, set);
 }
 
 function applyRateLimit(result: RateLimitResult, set: { headers: Record<string, string | number> }): RateLimitResult {
-  const headers = rateLimitHeaders(result);
-  Object.assign(set.headers, headers);
   if (!result.allowed) {
+    const headers = rateLimitHeaders(result);
+    Object.assign(set.headers, headers);
     throw new AppError("rate_limited", `Rate limit of ${result.limit} requests per minute exceeded; retry in ${result.retryAfter} s`, undefined, headers);
   }
+  // The allowed path writes the three headers straight onto the response (what rateLimitHeaders builds).
+  if (result.limit !== lastText.limit) {
+    lastText.limit = result.limit;
+    lastText.limitText = String(result.limit);
+  }
+  if (result.resetAt !== lastText.resetAt) {
+    lastText.resetAt = result.resetAt;
+    lastText.resetText = String(result.resetAt);
+  }
+  const headers = set.headers;
+  headers["x-ratelimit-limit"] = lastText.limitText;
+  headers["x-ratelimit-remaining"] = String(result.remaining);
+  headers["x-ratelimit-reset"] = lastText.resetText;
   return result;
 }
 

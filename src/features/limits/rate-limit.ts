@@ -72,10 +72,11 @@ export function evaluateWindow(input: {
 
 type Buckets = { window: number; current: number; previous: number };
 
-/** One process's budget: a Map of bucket pairs, swept so idle keys do not accumulate. */
+/** One process's budget: bucket pairs per window length and key, swept so idle keys do not accumulate. */
 export class MemoryRateLimiter implements RateLimiter {
   readonly kind = "memory" as const;
-  private readonly buckets = new Map<string, Buckets>();
+  // One map per window length: the caller's key is looked up as it is, not concatenated per request.
+  private readonly windows = new Map<number, Map<string, Buckets>>();
   private lastSweep = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -84,11 +85,15 @@ export class MemoryRateLimiter implements RateLimiter {
     const now = this.now();
     const index = Math.floor(now / windowMs);
     this.sweep(now, windowMs);
-    const mapKey = `${windowMs}:${key}`;
-    let b = this.buckets.get(mapKey);
+    let buckets = this.windows.get(windowMs);
+    if (!buckets) {
+      buckets = new Map();
+      this.windows.set(windowMs, buckets);
+    }
+    let b = buckets.get(key);
     if (!b) {
       b = { window: index, current: 0, previous: 0 };
-      this.buckets.set(mapKey, b);
+      buckets.set(key, b);
     }
     if (b.window !== index) {
       b.previous = b.window === index - 1 ? b.current : 0;
@@ -107,16 +112,20 @@ export class MemoryRateLimiter implements RateLimiter {
   private sweep(now: number, windowMs: number) {
     if (now - this.lastSweep < windowMs) return;
     this.lastSweep = now;
-    const index = Math.floor(now / windowMs);
-    for (const [k, b] of this.buckets) if (b.window < index - 1) this.buckets.delete(k);
+    for (const [length, buckets] of this.windows) {
+      const index = Math.floor(now / length);
+      for (const [k, b] of buckets) if (b.window < index - 1) buckets.delete(k);
+    }
   }
 
   get size() {
-    return this.buckets.size;
+    let n = 0;
+    for (const buckets of this.windows.values()) n += buckets.size;
+    return n;
   }
 
   async close() {
-    this.buckets.clear();
+    this.windows.clear();
   }
 }
 
