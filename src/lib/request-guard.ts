@@ -42,12 +42,17 @@ export function guardRequest(c: GuardContext): void {
   const path = c.path;
   const request = c.request;
   if (path.startsWith("/hooks/")) return;
-  for (const [name, value] of Object.entries((c.params ?? {}) as Record<string, string | undefined>)) {
+  // for…in, not Object.entries: this runs on every request, and most have no params and no query.
+  const params = c.params as Record<string, string | undefined> | undefined;
+  for (const name in params) {
+    const value = params[name];
     if (value === undefined) continue;
     if (isIdParam(name) ? !isUuid(value) : value.includes("\u0000")) throw notFound();
   }
+  const query = c.query as Record<string, unknown> | undefined;
   const badQuery: FieldError[] = [];
-  for (const [name, value] of Object.entries((c.query ?? {}) as Record<string, unknown>)) {
+  for (const name in query) {
+    const value = query[name];
     const values = Array.isArray(value) ? value : [value];
     if (values.some((v) => typeof v === "string" && v.includes("\u0000"))) badQuery.push({ path: name, message: "Must not contain NUL characters" });
   }

@@ -77,8 +77,9 @@ export function verifyApiKeyFromCache(presented: string): VerifiedApiKey | null 
 
 function cachedVerdict(hash: string): VerifiedApiKey | null | undefined {
   const entry = cache.get(hash);
-  if (!entry || entry.until < Date.now()) return undefined;
-  return admit(entry.key);
+  if (!entry) return undefined;
+  const now = Date.now();
+  return entry.until < now ? undefined : admit(entry.key, now);
 }
 
 /**
@@ -109,9 +110,8 @@ export async function verifyApiKey(presented: string): Promise<VerifiedApiKey | 
 }
 
 /** A known key is usable until it expires; its use is noted for the batched lastUsedAt write. */
-function admit(key: VerifiedApiKey | null): VerifiedApiKey | null {
+function admit(key: VerifiedApiKey | null, now = Date.now()): VerifiedApiKey | null {
   if (!key) return null;
-  const now = Date.now();
   if (key.expiresAt && key.expiresAt.getTime() <= now) return null;
   lastUsed.set(key.id, now);
   return key;
