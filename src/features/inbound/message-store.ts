@@ -1,5 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
-import { db, rowsOf } from "@/db/client";
+import { db } from "@/db/client";
+import { compiledSql } from "@/db/compiled";
 import { withDeadlockRetry } from "@/db/lock-order";
 import { rowReader } from "@/db/rows";
 import { messages } from "@/db/schema";
@@ -160,9 +161,9 @@ export async function storeInboundMessages(items: InboundMessage[]): Promise<(St
       live_topic: inboxTopic(it.instance),
     };
   });
-  const statement = inboundBatchSql(sql`${JSON.stringify(input)}::jsonb`);
+  const values = { input: JSON.stringify(input) };
   // One statement is atomic: a deadlock victim stored nothing, so running it again is safe.
-  const rows = rowsOf<BatchResult>(await withDeadlockRetry("inbound batch", () => db.execute(statement)));
+  const rows = await withDeadlockRetry("inbound batch", () => runInboundBatch<BatchResult>(values));
 
   const results: (StoredMessage | null)[] = items.map(() => null);
   const beaten = new Map<string, number>();
@@ -193,6 +194,9 @@ export async function storeInboundMessages(items: InboundMessage[]): Promise<(St
   }
   return results;
 }
+
+/** The batch statement, built once (src/db/compiled.ts): only its jsonb input changes from call to call. */
+const runInboundBatch = compiledSql<{ input: string }>(() => inboundBatchSql(sql`${sql.placeholder("input")}::jsonb`));
 
 /**
  * A message that looked new when the statement began but whose concurrent copy committed first (the

@@ -20,13 +20,14 @@
  */
 import { randomUUID } from "node:crypto";
 import { type SQL, sql } from "drizzle-orm";
-import { db, rowsOf } from "@/db/client";
+import { db } from "@/db/client";
+import { compiledSql } from "@/db/compiled";
 import { countDeliveryAttempt } from "@/features/metrics/metrics";
 import { endpointMatches, VISIBLE_HORIZON } from "@/features/events/event.service";
 import { retentionExpiresOn } from "@/features/retention/retention.service";
 import { meterUsage } from "@/features/usage/usage.service";
 import { log } from "@/lib/logger";
-import { claimDue, type JobKind, type JobQueue, leaseEndSql, releaseLeases } from "@/workers/jobs";
+import { claimDue, type JobKind, type JobQueue, releaseLeases } from "@/workers/jobs";
 import { AUTO_DISABLE_AFTER_MS, type ClaimedDelivery, asDate, clockSql, deliveryClock, deliverySettings, msInterval } from "./delivery.queue";
 import { type AttemptOutcome, type AttemptResult, attemptVerdict, disableWebhook, sendAttempt } from "./delivery.send";
 import { DELIVERY_ERROR, DISABLED_REASON } from "./webhook.schema";
@@ -147,19 +148,21 @@ type ScannedRow = {
  * the endpoint does not subscribe to; only subscribed ones carry their payload.
  */
 async function readBatch(claim: CursorClaim, position: { txId: string; eventId: string }): Promise<ScannedRow[]> {
-  return rowsOf<ScannedRow>(
-    await db.execute(sql`
-      select e.id, e.tx_id::text as tx_id, e.type, e.at, e.organization_id, e.instance_id, e.api_key_id, e.device_id, e.expires_on::text as expires_on,
-        m.matches, case when m.matches then e.data end as data
-      from webhooks w
-      join events e on e.organization_id = w.organization_id
-      cross join lateral (select ${endpointMatches(sql`w`, sql`e`)} as matches) m
-      where w.id = ${claim.webhookId}::uuid and w.active
-        and (e.tx_id, e.id) > (${position.txId}::xid8, ${position.eventId}::uuid) and e.tx_id < ${VISIBLE_HORIZON}
-      order by e.tx_id, e.id
-      limit ${CURSOR_SCAN_LIMIT}`),
-  );
+  return runReadBatch<ScannedRow>({ webhookId: claim.webhookId, txId: position.txId, eventId: position.eventId });
 }
+
+const runReadBatch = compiledSql<{ webhookId: string; txId: string; eventId: string }>(
+  () => sql`
+    select e.id, e.tx_id::text as tx_id, e.type, e.at, e.organization_id, e.instance_id, e.api_key_id, e.device_id, e.expires_on::text as expires_on,
+      m.matches, case when m.matches then e.data end as data
+    from webhooks w
+    join events e on e.organization_id = w.organization_id
+    cross join lateral (select ${endpointMatches(sql`w`, sql`e`)} as matches) m
+    where w.id = ${sql.placeholder("webhookId")}::uuid and w.active
+      and (e.tx_id, e.id) > (${sql.placeholder("txId")}::xid8, ${sql.placeholder("eventId")}::uuid) and e.tx_id < ${VISIBLE_HORIZON}
+    order by e.tx_id, e.id
+    limit ${sql.raw(String(CURSOR_SCAN_LIMIT))}`,
+);
 
 /**
  * Events of one batch sent at most `maxInFlightPerEndpoint` at a time, started in log order. An event
@@ -401,7 +404,6 @@ async function writeBatch(
   attempts: { event: ScannedRow; result: AttemptResult }[],
   keep: boolean,
 ): Promise<BatchWrite> {
-  const now = clockSql();
   const rows = attempts.map(({ event, result: r }) => {
     const v = attemptVerdict(r, 1);
     return {
@@ -420,51 +422,84 @@ async function writeBatch(
       request_body: r.requestBody,
     };
   });
-  const latestOk = rows.length > 0 ? rows.at(-1)!.ok : null;
-  const leaseEnd = keep ? leaseEndSql(now, deliverySettings.leaseSeconds * 1000) : sql`null::timestamptz`;
-  const moveTo = last ? sql`tx_id = ${last.tx_id}::xid8, event_id = ${last.id}::uuid,` : sql``;
-  const [row] = rowsOf<BatchWrite>(
-    await db.execute(sql`
-      with c as (
-        update webhook_cursors u set ${moveTo} lease_until = ${leaseEnd}, updated_at = now()
-        where u.webhook_id = ${claim.webhookId}::uuid and u.lease_until = ${lease.toISOString()}::timestamptz
-        returning u.webhook_id, u.lease_until
-      ),
-      v as (
-        select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(id uuid, event_id uuid, event_type text, status text, retry_in_ms bigint,
-          ok boolean, status_code int, error text, last_error text, duration_ms int, excerpt text, request_headers jsonb, request_body text)
-      ),
-      -- No conflict target: whichever unique index on (webhook_id, event_id[, partition key]) exists. A row
-      -- already there (an event replayed into a delivery row before the cursor reached it) keeps its own log.
-      d as (
-        insert into webhook_deliveries (id, organization_id, webhook_id, event_id, event_type, status, attempts, next_attempt_at,
-          last_status_code, last_error, last_duration_ms, last_response_excerpt, delivered_at, expires_on)
-        select v.id, ${claim.organizationId}::uuid, ${claim.webhookId}::uuid, v.event_id, v.event_type, v.status, 1,
-          case when v.status = 'failed' then ${now} + make_interval(secs => v.retry_in_ms / 1000.0) end,
-          v.status_code, v.last_error, v.duration_ms, v.excerpt, case when v.ok then ${now} end, x.expires_on
-        from v cross join (select ${retentionExpiresOn(claim.organizationId, "deliveries")} as expires_on) x
-        where exists (select 1 from c)
-        on conflict do nothing
-        returning id, expires_on
-      ),
-      a as (
-        insert into webhook_attempts (delivery_id, attempt, request_headers, request_body, status_code, error, duration_ms, response_excerpt, at, expires_on)
-        select v.id, 1, v.request_headers, v.request_body, v.status_code, v.error, v.duration_ms, v.excerpt, ${now}, d.expires_on
-        from v join d on d.id = v.id
-      ),
-      w as (
-        update webhooks set failing_since = case when ${latestOk}::boolean then null else coalesce(failing_since, ${now}) end
-        where webhooks.id = ${claim.webhookId}::uuid and ${latestOk}::boolean is not null and exists (select 1 from c)
-          and (not ${latestOk}::boolean or failing_since is not null)
-        returning failing_since, failing_since <= ${now} - ${msInterval(AUTO_DISABLE_AFTER_MS)} as stale
-      )
-      select (select count(*) from c)::int as advanced, (select lease_until from c) as lease,
-        (select count(*) from d)::int as inserted, w.stale, w.failing_since,
-        array(select d.id::text from d join v on v.id = d.id where not v.ok) as "failedIds"
-      from (select 1) one left join w on true`),
-  );
+  const [row] = await runWriteBatch<BatchWrite>({
+    webhookId: claim.webhookId,
+    organizationId: claim.organizationId,
+    lease: lease.toISOString(),
+    txId: last?.tx_id ?? null,
+    eventId: last?.id ?? null,
+    keep,
+    leaseS: deliverySettings.leaseSeconds,
+    clockOffsetS: deliveryClock.offsetMs / 1000,
+    rows: JSON.stringify(rows),
+    latestOk: rows.length > 0 ? rows.at(-1)!.ok : null,
+  });
   return row!;
 }
+
+type WriteValues = {
+  webhookId: string;
+  organizationId: string;
+  /** Our lease, the fence: nothing is written once another worker holds the cursor. */
+  lease: string;
+  /** The last event attempted (null: nothing was, the cursor stays). */
+  txId: string | null;
+  eventId: string | null;
+  /** Keep the lease (renewed by `leaseS`) or free it. */
+  keep: boolean;
+  leaseS: number;
+  /** The delivery clock's offset (tests move it), so due times follow it. */
+  clockOffsetS: number;
+  rows: string;
+  latestOk: boolean | null;
+};
+
+/** writeBatch's statement, built once (src/db/compiled.ts). */
+const runWriteBatch = compiledSql<WriteValues>(() => {
+  const p = (name: keyof WriteValues) => sql.placeholder(name);
+  const now = sql`(now() + make_interval(secs => ${p("clockOffsetS")}::float8))`;
+  const leaseEnd = sql`case when ${p("keep")}::boolean then date_trunc('milliseconds', ${now} + make_interval(secs => ${p("leaseS")}::float8)) end`;
+  const latestOk = sql`${p("latestOk")}::boolean`;
+  return sql`
+    with c as (
+      update webhook_cursors u set tx_id = coalesce(${p("txId")}::xid8, u.tx_id), event_id = coalesce(${p("eventId")}::uuid, u.event_id),
+        lease_until = ${leaseEnd}, updated_at = now()
+      where u.webhook_id = ${p("webhookId")}::uuid and u.lease_until = ${p("lease")}::timestamptz
+      returning u.webhook_id, u.lease_until
+    ),
+    v as (
+      select * from jsonb_to_recordset(${p("rows")}::jsonb) as v(id uuid, event_id uuid, event_type text, status text, retry_in_ms bigint,
+        ok boolean, status_code int, error text, last_error text, duration_ms int, excerpt text, request_headers jsonb, request_body text)
+    ),
+    -- No conflict target: whichever unique index on (webhook_id, event_id[, partition key]) exists. A row
+    -- already there (an event replayed into a delivery row before the cursor reached it) keeps its own log.
+    d as (
+      insert into webhook_deliveries (id, organization_id, webhook_id, event_id, event_type, status, attempts, next_attempt_at,
+        last_status_code, last_error, last_duration_ms, last_response_excerpt, delivered_at, expires_on)
+      select v.id, ${p("organizationId")}::uuid, ${p("webhookId")}::uuid, v.event_id, v.event_type, v.status, 1,
+        case when v.status = 'failed' then ${now} + make_interval(secs => v.retry_in_ms / 1000.0) end,
+        v.status_code, v.last_error, v.duration_ms, v.excerpt, case when v.ok then ${now} end, x.expires_on
+      from v cross join (select ${retentionExpiresOn(sql`${p("organizationId")}::uuid`, "deliveries")} as expires_on) x
+      where exists (select 1 from c)
+      on conflict do nothing
+      returning id, expires_on
+    ),
+    a as (
+      insert into webhook_attempts (delivery_id, attempt, request_headers, request_body, status_code, error, duration_ms, response_excerpt, at, expires_on)
+      select v.id, 1, v.request_headers, v.request_body, v.status_code, v.error, v.duration_ms, v.excerpt, ${now}, d.expires_on
+      from v join d on d.id = v.id
+    ),
+    w as (
+      update webhooks set failing_since = case when ${latestOk} then null else coalesce(failing_since, ${now}) end
+      where webhooks.id = ${p("webhookId")}::uuid and ${latestOk} is not null and exists (select 1 from c)
+        and (not ${latestOk} or failing_since is not null)
+      returning failing_since, failing_since <= ${now} - ${msInterval(AUTO_DISABLE_AFTER_MS)} as stale
+    )
+    select (select count(*) from c)::int as advanced, (select lease_until from c) as lease,
+      (select count(*) from d)::int as inserted, w.stale, w.failing_since,
+      array(select d.id::text from d join v on v.id = d.id where not v.ok) as "failedIds"
+    from (select 1) one left join w on true`;
+});
 
 /**
  * Cursors as jobs (src/workers/jobs.ts): one job is one endpoint's waiting events, batch after batch.
