@@ -153,3 +153,43 @@ describe("storeInboundMessages: one statement for many messages", () => {
     expect(perPhone.length).toBe(10); // ten senders, four messages each
   });
 });
+
+describe("a contact's last interaction moves by the minute", () => {
+  test("a message within a minute of the last leaves it (the row is updated in place, not re-indexed); a later one moves it", async () => {
+    const phone = "+5511911119901";
+    await storeInboundMessages([item("LI-0", phone)]);
+    const contactRow = async () =>
+      (
+        await db
+          .select()
+          .from(contacts)
+          .where(and(eq(contacts.organizationId, organizationId), eq(contacts.phone, phone)))
+      )[0]!;
+    const recent = new Date(Date.now() - 30_000);
+    await db
+      .update(contacts)
+      .set({ lastInteractionAt: recent })
+      .where(eq(contacts.id, (await contactRow()).id));
+    const [within] = await storeInboundMessages([item("LI-1", phone)]);
+    expect(within!.contact.lastInteractionAt!.toISOString()).toBe(recent.toISOString());
+    expect((await contactRow()).lastInteractionAt!.toISOString()).toBe(recent.toISOString());
+
+    const older = new Date(Date.now() - 61_000);
+    await db
+      .update(contacts)
+      .set({ lastInteractionAt: older })
+      .where(eq(contacts.id, (await contactRow()).id));
+    const before = Date.now();
+    const [later] = await storeInboundMessages([item("LI-2", phone)]);
+    expect(later!.contact.lastInteractionAt!.getTime()).toBeGreaterThanOrEqual(before - 1000);
+    expect((await contactRow()).lastInteractionAt!.getTime()).toBeGreaterThanOrEqual(before - 1000);
+    // Never backwards: a message stamped before the recorded interaction leaves it.
+    const future = new Date(Date.now() + 3_600_000);
+    await db
+      .update(contacts)
+      .set({ lastInteractionAt: future })
+      .where(eq(contacts.id, (await contactRow()).id));
+    await storeInboundMessages([item("LI-3", phone)]);
+    expect((await contactRow()).lastInteractionAt!.toISOString()).toBe(future.toISOString());
+  });
+});
