@@ -188,3 +188,29 @@ describe("an answer that breaks its own response schema", () => {
     expect(error).toMatchObject({ code: "internal", message: "Something went wrong; the error was logged" });
   });
 });
+
+describe("the one request hook", () => {
+  test("a body refused before routing (413) still carries the security headers, a request id and the envelope", async () => {
+    const res = await call("POST", "/v1/contacts", {
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json", "content-length": String(config.maxBodyBytes + 1) },
+      body: "{}",
+    });
+    expect(res.status).toBe(413);
+    const body = (await res.json()) as { error: { code: string; requestId: string } };
+    expect(body.error.code).toBe("payload_too_large");
+    expect(body.error.requestId).toBe(res.headers.get("x-request-id")!);
+    expect(res.headers.get("content-security-policy")).toContain("default-src 'self'");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("cache-control")).toBe("no-store");
+  });
+
+  test("a GET of /v1/me: security headers, a client's valid request id kept, an invalid one replaced", async () => {
+    const kept = await call("GET", "/v1/me", { headers: { authorization: `Bearer ${key}`, "x-request-id": "client-chosen-id-42" } });
+    expect(kept.status).toBe(200);
+    expect(kept.headers.get("x-request-id")).toBe("client-chosen-id-42");
+    expect(kept.headers.get("x-frame-options")).toBe("DENY");
+    expect(kept.headers.get("x-ratelimit-limit")).not.toBeNull();
+    const replaced = await call("GET", "/v1/me", { headers: { authorization: `Bearer ${key}`, "x-request-id": "bad id!" } });
+    expect(replaced.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
