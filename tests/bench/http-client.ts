@@ -20,10 +20,14 @@ Object.assign(process.env, {
   ALLOW_PRIVATE_WEBHOOK_TARGETS: "true",
   LOG_LEVEL: "error",
   APP_SECRET: process.env.APP_SECRET ?? "bench-secret-bench-secret-bench-secret",
+  // sendAttempt's module opens the database client (no query runs): Postgres, not the embedded default.
+  DATABASE_URL: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
 });
 const { fetchCheckedTarget, pinnedRequest } = await import("../../src/lib/outbound");
 const { signatureHeaders, generateWebhookSecret } = await import("../../src/features/webhooks/signing");
 const { config } = await import("../../src/config");
+const { sendAttempt } = await import("../../src/features/webhooks/delivery.send");
+const { encryptSecret } = await import("../../src/lib/crypto");
 
 const N = Number(process.argv.find((a) => a.startsWith("--n="))?.slice(4) ?? 2000);
 const IN_FLIGHT = 8;
@@ -99,6 +103,26 @@ const bareSigned = await measure("bare fetch POST with the signed headers (signi
 const guarded = await measure("signed POST through fetchCheckedTarget (http)", (i) =>
   fetchCheckedTarget(httpUrl, { method: "POST", headers: signed(i), body }),
 );
+// The cursor's whole request per event: payload, signing (secret decrypted once), the guard, timeout and excerpt.
+const webhook = {
+  id: "00000000-0000-4000-8000-000000000001",
+  kind: "webhook" as const,
+  url: httpUrl,
+  configEnc: null,
+  sinkOptions: null,
+  headersEnc: {},
+  secretEnc: encryptSecret(secret),
+  previousSecretEnc: null,
+  previousSecretExpiresAt: null,
+};
+const eventData = JSON.parse(body).data as Record<string, unknown>;
+const attempt = async (i: number) => {
+  const event = { id: `evt_${i}`, type: "message.received", data: eventData, at: new Date(), organizationId: null, instanceId: null };
+  const r = await sendAttempt({ organizationId: "00000000-0000-4000-8000-000000000002", webhook, event } as never);
+  if (r?.statusCode !== 200) throw new Error(`sendAttempt: ${r?.error ?? r?.statusCode}`);
+  return new Response(r.excerpt ?? "");
+};
+const whole = await measure("sendAttempt: payload, signing, guard, timeout, excerpt (http)", attempt);
 // A public name's request: pinned (with private targets allowed the guard would send it as it is).
 config.allowPrivateWebhookTargets = false;
 const target = { url: new URL(`https://hooks.test:${ports.https}/hook`), hostname: "hooks.test", addresses: [{ address: "127.0.0.1", family: 4 as const }] };
@@ -117,7 +141,7 @@ const callback = await measure("signed POST, pinned https with a checkServerIden
   pinnedFetch({ checkServerIdentity: (_n: string, cert: PeerCertificate) => checkServerIdentity("hooks.test", cert) }, i),
 );
 console.log(
-  `\nsigning ${(bareSigned - bare).toFixed(1)} µs; the guard over bare fetch with the same headers ${(guarded - bareSigned).toFixed(1)} µs (http); pinned https ${pinned.toFixed(1)} µs vs ${callback.toFixed(1)} µs with a per-request handshake`,
+  `\nsigning ${(bareSigned - bare).toFixed(1)} µs; the guard over bare fetch with the same headers ${(guarded - bareSigned).toFixed(1)} µs (http); sendAttempt over the guarded POST ${(whole - guarded).toFixed(1)} µs; pinned https ${pinned.toFixed(1)} µs vs ${callback.toFixed(1)} µs with a per-request handshake`,
 );
 child.kill();
 rmSync(dir, { recursive: true, force: true });

@@ -7,7 +7,7 @@ import { config } from "@/config";
 import { db } from "@/db/client";
 import { webhookAttempts, webhookDeliveries, webhooks } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
-import { AUTO_DISABLE_AFTER_MS, deliveryClock, MAX_ATTEMPTS } from "@/features/webhooks/delivery.queue";
+import { RESPONSE_EXCERPT_BYTES, AUTO_DISABLE_AFTER_MS, deliveryClock, MAX_ATTEMPTS } from "@/features/webhooks/delivery.queue";
 import { runDeliveriesOnce } from "@/features/webhooks/delivery.send";
 import { MASKED_HEADER_VALUE } from "@/features/webhooks/webhook.schema";
 import { sealPlaintextWebhookHeaders } from "@/features/webhooks/webhook.service";
@@ -203,6 +203,39 @@ describe("deliveries are never re-leased forever", () => {
       expect(delivery).toMatchObject({ status: "failed", attempts: 1, lastStatusCode: 500, lastResponseExcerpt: "bad\uFFFDbody" });
     } finally {
       nul.stop();
+    }
+  });
+
+  test("a subscriber's answer is kept as its first 1 KiB, whether it declares its length, streams it, or compresses it", async () => {
+    const big = "x".repeat(RESPONSE_EXCERPT_BYTES * 64);
+    const answers: Record<string, () => Response> = {
+      small: () => new Response("ok, got it", { status: 200 }),
+      streamed: () =>
+        new Response(
+          new ReadableStream({
+            start(c) {
+              for (let i = 0; i < 64; i++) c.enqueue(new TextEncoder().encode(big.slice(0, RESPONSE_EXCERPT_BYTES)));
+              c.close();
+            },
+          }),
+          { status: 200 },
+        ),
+      // 1 KiB on the wire, 64 KiB inflated: the declared length must not be taken as the body's size.
+      gzipped: () => new Response(Bun.gzipSync(big), { status: 200, headers: { "content-encoding": "gzip" } }),
+    };
+    for (const [name, answer] of Object.entries(answers)) {
+      const sub = startSubscriber(answer);
+      try {
+        const res = await api(app, "POST", "/v1/webhooks", org.key, { url: sub.url, eventTypes: ["conversation.created"] });
+        expect(res.status).toBe(201);
+        await recordEvent({ organizationId: org.organization.id, type: "conversation.created", data: { name } });
+        expect((await runDeliveriesOnce()).outcomes).toEqual(["succeeded"]);
+        const [delivery] = await deliveriesOf(res.body.id);
+        expect(delivery!.lastResponseExcerpt).toBe(name === "small" ? "ok, got it" : "x".repeat(RESPONSE_EXCERPT_BYTES));
+        await api(app, "PATCH", `/v1/webhooks/${res.body.id}`, org.key, { active: false });
+      } finally {
+        sub.stop();
+      }
     }
   });
 });
