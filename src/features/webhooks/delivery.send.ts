@@ -166,8 +166,19 @@ export async function processClaim(claim: ClaimedDelivery, stop?: AbortSignal): 
 export async function sendAttempt(target: DeliveryTarget, stop?: AbortSignal): Promise<AttemptResult | null> {
   const { webhook, event } = target;
   const body = JSON.stringify(eventPayload(event));
-  const timeout = AbortSignal.timeout(deliverySettings.timeoutMs);
-  const signal = stop ? AbortSignal.any([timeout, stop]) : timeout;
+  // One controller per request, its timer cleared as soon as the attempt ends: AbortSignal.timeout (and
+  // AbortSignal.any over it) stay alive until their 15 s timer fires, ~1.3 KB each outside the JS heap —
+  // ~35,000 of them at once under the inbound bench, a quarter of the app's memory peak.
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException("The operation timed out.", "TimeoutError"));
+  }, deliverySettings.timeoutMs);
+  const onStop = () => controller.abort(stop?.reason);
+  if (stop?.aborted) onStop();
+  else stop?.addEventListener("abort", onStop, { once: true });
+  const signal = controller.signal;
   const started = performance.now();
   // The log keeps header names but never custom values (they can be credentials); filled in below.
   const result: AttemptResult = { statusCode: null, error: null, excerpt: null, durationMs: 0, retryAfterMs: null, requestHeaders: {}, requestBody: body };
@@ -200,12 +211,15 @@ export async function sendAttempt(target: DeliveryTarget, stop?: AbortSignal): P
         result.excerpt = await readExcerpt(res);
       } catch (err) {
         // The status arrived; a body cut short only matters when it is the 15 s deadline that cut it.
-        if (timeout.aborted || stop?.aborted) throw err;
+        if (timedOut || stop?.aborted) throw err;
       }
     }
   } catch (err) {
     if (stop?.aborted) return null;
-    result.error = describeError(err, timeout.aborted, isSinkKind(webhook.kind));
+    result.error = describeError(err, timedOut, isSinkKind(webhook.kind));
+  } finally {
+    clearTimeout(timer);
+    stop?.removeEventListener("abort", onStop);
   }
   result.durationMs = Math.round(performance.now() - started);
   return result;
