@@ -7,10 +7,29 @@
   var source = new EventSource(root.getAttribute("data-stream"));
   var listTimer = null;
 
+  // A refresh asked for while the element's own request is in flight would be lost (htmx drops a trigger
+  // during a request, and the outerHTML swap replaces the element anyway): it runs once that request has
+  // settled, so the latest change always shows — a resolution restored just after a message reopened the
+  // conversation, say.
+  var again = {};
   function refresh(id) {
     var el = document.getElementById(id);
-    if (el && window.htmx) window.htmx.trigger(el, "inbox:refresh");
+    if (!el || !window.htmx) return;
+    if (el.classList.contains("htmx-request")) {
+      again[id] = true;
+      return;
+    }
+    window.htmx.trigger(el, "inbox:refresh");
   }
+  function refreshDeferred() {
+    Object.keys(again).forEach((id) => {
+      delete again[id];
+      refresh(id);
+    });
+  }
+  ["htmx:afterSettle", "htmx:responseError", "htmx:sendError"].forEach((name) => {
+    document.body.addEventListener(name, refreshDeferred);
+  });
   // Bursts (a message and its receipts) collapse into one list refresh.
   function refreshListSoon() {
     clearTimeout(listTimer);
