@@ -5,7 +5,7 @@
  * both again, then times the retention drop of one day's partitions. Used by run.ts (`--only=history`).
  */
 import type postgres from "postgres";
-import { percentile, round } from "./lib";
+import { moveCursorsPastThisTransaction, percentile, round } from "./lib";
 import type { BenchRow } from "./rows";
 
 export type HistoryContext = {
@@ -60,19 +60,23 @@ export async function historyRows(ctx: HistoryContext): Promise<BenchRow[]> {
   }
   const seedStart = performance.now();
   const n = ctx.events;
-  await sql`
-    insert into events (organization_id, instance_id, type, data, at, expires_on)
-    select ${ctx.organizationId}, ${ctx.instanceId}, (array['message.sent', 'message.status', 'conversation.updated'])[1 + g % 3],
-      jsonb_build_object('history', g, 'message', jsonb_build_object('body', 'History message number ' || g)), t.at, (t.at at time zone 'utc')::date + 30
-    from generate_series(1, ${n}::int) g, lateral (select now() - (g * (make_interval(days => ${ctx.days}::int) / ${n}::float8)) as at) t`;
-  await sql`
-    insert into webhook_deliveries (organization_id, webhook_id, event_id, event_type, status, attempts, next_attempt_at, last_status_code, last_duration_ms, delivered_at, created_at, updated_at, expires_on)
-    select ${ctx.organizationId}, ${ctx.webhookId}, e.id, e.type, 'succeeded', 1, null, 204, 3, e.at, e.at, e.at, e.expires_on
-    from events e where e.organization_id = ${ctx.organizationId} and e.data ? 'history'`;
-  await sql`
-    insert into webhook_attempts (delivery_id, attempt, request_headers, request_body, status_code, duration_ms, at, expires_on)
-    select d.id, 1, '{"content-type": "application/json"}'::jsonb, repeat('x', 600), 204, 3, d.created_at, d.expires_on
-    from webhook_deliveries d where d.webhook_id = ${ctx.webhookId} and d.last_duration_ms = 3 and d.attempts = 1 and d.status = 'succeeded'`;
+  // One transaction that also moves the endpoints' cursors past it: the history was delivered, it is not a backlog.
+  await sql.begin(async (tx) => {
+    await tx`
+      insert into events (organization_id, instance_id, type, data, at, expires_on)
+      select ${ctx.organizationId}, ${ctx.instanceId}, (array['message.sent', 'message.status', 'conversation.updated'])[1 + g % 3],
+        jsonb_build_object('history', g, 'message', jsonb_build_object('body', 'History message number ' || g)), t.at, (t.at at time zone 'utc')::date + 30
+      from generate_series(1, ${n}::int) g, lateral (select now() - (g * (make_interval(days => ${ctx.days}::int) / ${n}::float8)) as at) t`;
+    await tx`
+      insert into webhook_deliveries (organization_id, webhook_id, event_id, event_type, status, attempts, next_attempt_at, last_status_code, last_duration_ms, delivered_at, created_at, updated_at, expires_on)
+      select ${ctx.organizationId}, ${ctx.webhookId}, e.id, e.type, 'succeeded', 1, null, 204, 3, e.at, e.at, e.at, e.expires_on
+      from events e where e.organization_id = ${ctx.organizationId} and e.data ? 'history'`;
+    await tx`
+      insert into webhook_attempts (delivery_id, attempt, request_headers, request_body, status_code, duration_ms, at, expires_on)
+      select d.id, 1, '{"content-type": "application/json"}'::jsonb, repeat('x', 600), 204, 3, d.created_at, d.expires_on
+      from webhook_deliveries d where d.webhook_id = ${ctx.webhookId} and d.last_duration_ms = 3 and d.attempts = 1 and d.status = 'succeeded'`;
+    await moveCursorsPastThisTransaction(tx, ctx.organizationId);
+  });
   await sql`analyze events`;
   await sql`analyze webhook_deliveries`;
   await sql`analyze webhook_attempts`;

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import type { Subprocess } from "bun";
-import type { Sql } from "postgres";
+import type { Sql, TransactionSql } from "postgres";
 
 /** Wall-clock milliseconds with sub-millisecond precision, comparable across processes on one machine. */
 export const wallMs = () => performance.timeOrigin + performance.now();
@@ -293,4 +293,14 @@ export async function cpuByRole(roles: Record<string, number[]>, sqlc: Sql, poll
 /** The median of `values` (the lower middle for an even count); NaN when empty. */
 export function median(values: number[]): number {
   return percentile(values, 0.5);
+}
+
+/**
+ * Endpoints' cursors moved past every event of the calling transaction (its own transaction id, the
+ * highest event id), with their leases freed so a worker still holding one cannot write an older position
+ * back. Seeded history (seedVolume, history.ts) is delivered history, not a backlog.
+ */
+export async function moveCursorsPastThisTransaction(tx: TransactionSql, organizationId: string): Promise<void> {
+  await tx`update webhook_cursors set tx_id = pg_current_xact_id(), event_id = 'ffffffff-ffff-ffff-ffff-ffffffffffff', lease_until = null
+    where webhook_id in (select id from webhooks where organization_id = ${organizationId})`;
 }

@@ -23,6 +23,7 @@ import postgres from "postgres";
 import type { Subprocess } from "bun";
 import { BENCH_ROWS, type BenchReport, type BenchRow, type BenchRowId } from "./rows";
 import {
+  moveCursorsPastThisTransaction,
   closedLoop,
   cpuByProcess,
   cpuByRole,
@@ -1131,18 +1132,28 @@ async function seedVolume(
       ts, ts, ts, ts
     from picked, lateral (select now() - ((${opts.messages}::int - g) * (interval '30 days' / ${opts.messages}::float8)) as ts) t`;
   const eventsN = Math.ceil(opts.deliveries / opts.webhookIds.length);
+  // The seeded events are history that was delivered (their delivery rows follow): inserted in one
+  // transaction that also moves the endpoints' cursors past them, or the delivery workers would send a
+  // month of events again and race the seeded delivery rows (the full run failed on their unique key).
+  await sqlc.begin(async (tx) => {
+    await seedDeliveredEvents(tx, org, inst, opts.webhookIds, eventsN, opts.deliveries);
+    await moveCursorsPastThisTransaction(tx, org);
+  });
+  await sqlc`analyze`;
+  return { conversationId: busy!.id as string };
+}
+
+async function seedDeliveredEvents(sqlc: postgres.TransactionSql, org: string, inst: string, webhookIds: string[], eventsN: number, deliveries: number) {
   await sqlc`
     insert into events (organization_id, instance_id, type, data, at)
     select ${org}, ${inst}, 'message.received', jsonb_build_object('seed', g, 'message', jsonb_build_object('body', 'Seed message number ' || g)),
       now() - ((${eventsN}::int - g) * (interval '30 days' / ${eventsN}::float8))
     from generate_series(1, ${eventsN}) g`;
-  const hookIds = `{${opts.webhookIds.join(",")}}`;
+  const hookIds = `{${webhookIds.join(",")}}`;
   await sqlc`
     insert into webhook_deliveries (organization_id, webhook_id, event_id, event_type, status, attempts, next_attempt_at, last_status_code, last_duration_ms, delivered_at, created_at, updated_at)
     select ${org}, w.id, e.id, e.type, 'succeeded', 1, null, 204, 3, e.at, e.at, e.at
     from (select id, type, at from events where organization_id = ${org} and data ? 'seed' order by at limit ${eventsN}) e
     cross join unnest(${hookIds}::uuid[]) as w(id)
-    limit ${opts.deliveries}`;
-  await sqlc`analyze`;
-  return { conversationId: busy!.id as string };
+    limit ${deliveries}`;
 }
