@@ -5,7 +5,13 @@
   var root = document.querySelector("[data-campaign-stream]");
   if (!root || !window.EventSource) return;
   var source = new EventSource(root.getAttribute("data-campaign-stream"));
-  source.addEventListener("ready", () => root.setAttribute("data-connected", "1"));
+  // Subscribed: catch up once, since a change made between the page's render and now sent no frame to us.
+  source.addEventListener("ready", () => {
+    root.setAttribute("data-connected", "1");
+    var current = document.getElementById("campaign-progress");
+    var url = root.getAttribute("data-campaign-stream").replace(/\/stream$/, "/progress");
+    if (current && window.htmx) window.htmx.ajax("GET", url, { target: "#campaign-progress", swap: "outerHTML" });
+  });
   source.addEventListener("progress", (e) => {
     var current = document.getElementById("campaign-progress");
     if (current) current.outerHTML = e.data;

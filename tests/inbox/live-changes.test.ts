@@ -189,7 +189,9 @@ describe("reactions we send", () => {
     expect(sent.status).toBe(202);
     const reactions = (await row(target.messageId)).reactions!;
     expect(reactions.map((r) => [r.by, r.emoji])).toEqual([["business", "❤️"]]);
-    expect(await stream.bubble(target.messageId)).toContain("❤️");
+    // The frame redrawn with the reaction (the target's own first render may still be on its way).
+    const redrawn = await stream.next((f) => f.event === "msg" && f.data.includes(`id="msg-${target.messageId}"`) && f.data.includes("❤️"));
+    expect(redrawn.data).toContain("❤️");
     // The API shows it on the target too.
     const listed = await api(app, "GET", `/v1/messages/${target.messageId}`, org.key);
     expect(listed.status).toBe(200);
