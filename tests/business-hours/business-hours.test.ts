@@ -184,6 +184,8 @@ describe("outside business hours", () => {
     // Saturday 10:00: the default is closed, Vendas (09:00–13:00 on Saturdays, set above) is open.
     setSystemTime(new Date("2026-12-05T13:00:00Z"));
     const first = await inbound(app, org.key, instanceId, { from: "+5511944440002", text: "oi" });
+    // Hooks run after the message is stored: wait for the default's reply before the department changes.
+    await waitFor(async () => (await outboundBodies(first.conversationId)).length === 1, { what: "the default's reply" });
     await db.update(conversations).set({ departmentId: salesId }).where(eq(conversations.id, first.conversationId));
     await inbound(app, org.key, instanceId, { from: "+5511944440002", text: "quero comprar" });
     // Saturday 14:00: Vendas closed, its message is sent.
