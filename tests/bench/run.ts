@@ -230,11 +230,13 @@ async function statementTimes(sqlc: postgres.Sql): Promise<() => Promise<string>
   }
   return async () => {
     const top =
-      await sqlc`select calls, round(total_exec_time + total_plan_time)::int as ms, round(total_plan_time)::int as plan_ms, round(((total_exec_time + total_plan_time) / greatest(calls, 1))::numeric, 3) as per_call, left(regexp_replace(query, '\\s+', ' ', 'g'), 100) as q
+      await sqlc`select calls, round(total_exec_time + total_plan_time)::int as ms, round(total_plan_time)::int as plan_ms, round(((total_exec_time + total_plan_time) / greatest(calls, 1))::numeric, 3) as per_call,
+        round(rows::numeric / greatest(calls, 1), 1) as rows_per_call, round(wal_bytes / greatest(rows, 1))::int as wal_per_row,
+        round(wal_fpi::numeric / greatest(calls, 1), 1) as fpi_per_call, left(regexp_replace(query, '\\s+', ' ', 'g'), 100) as q
       from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database()) order by total_exec_time + total_plan_time desc limit 15`;
     const [sum] =
       await sqlc`select sum(calls)::int as calls, round(sum(total_exec_time))::int as exec_ms, round(sum(total_plan_time))::int as plan_ms from pg_stat_statements where dbid = (select oid from pg_database where datname = current_database())`;
-    return `  statements: ${sum!.calls} calls, ${sum!.exec_ms} ms executing, ${sum!.plan_ms} ms planning (planning counted with pg_stat_statements.track_planning)\n  top by total time (calls, ms, of which planning, ms per call):\n${top.map((r) => `    ${String(r.calls).padStart(7)} ${String(r.ms).padStart(6)} ${String(r.plan_ms).padStart(5)} ${String(r.per_call).padStart(8)}  ${r.q}`).join("\n")}`;
+    return `  statements: ${sum!.calls} calls, ${sum!.exec_ms} ms executing, ${sum!.plan_ms} ms planning (planning counted with pg_stat_statements.track_planning)\n  top by total time (calls, ms, of which planning, ms per call, rows per call, WAL bytes per row, full-page images per call):\n${top.map((r) => `    ${String(r.calls).padStart(7)} ${String(r.ms).padStart(6)} ${String(r.plan_ms).padStart(5)} ${String(r.per_call).padStart(8)} ${String(r.rows_per_call).padStart(6)} ${String(r.wal_per_row).padStart(6)} ${String(r.fpi_per_call).padStart(5)}  ${r.q}`).join("\n")}`;
   };
 }
 

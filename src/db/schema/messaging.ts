@@ -263,7 +263,8 @@ export const messages = pgTable(
   },
   (t) => [
     uniqueIndex("messages_instance_provider_id_unique").on(t.instanceId, t.providerMessageId),
-    uniqueIndex("messages_api_key_idempotency_unique").on(t.apiKeyId, t.idempotencyKey),
+    /** Partial: only API sends carry a key, so received messages (most rows) add no entry to it (issue 21). */
+    uniqueIndex("messages_api_key_idempotency_unique").on(t.apiKeyId, t.idempotencyKey).where(sql`idempotency_key is not null`),
     /**
      * Pages order by (created_at desc, id desc). Ascending on purpose: a backward scan gives exactly that
      * order, while drizzle's `.desc()` means DESC NULLS LAST, which such an ORDER BY cannot use, so

@@ -183,7 +183,12 @@ export const webhookAttempts = pgTable(
     /** Its delivery's expires_on (partition key). */
     expiresOn: expiresOn(),
   },
-  (t) => [primaryKey({ columns: [t.id, t.expiresOn] }), index("webhook_attempts_delivery_idx").on(t.deliveryId, t.at.desc())],
+  /**
+   * No primary key on purpose: attempts are an append-only log only ever read by their delivery, and a
+   * (id, expires_on) index cost one more index entry per attempt on the hottest write (issue 21). The id
+   * stays unique by construction (gen_random_uuid) and names the attempt in the API.
+   */
+  (t) => [index("webhook_attempts_delivery_idx").on(t.deliveryId, t.at.desc())],
 );
 
 export const USAGE_METRICS = ["api_calls", "messages_sent", "messages_received", "deliveries_succeeded", "deliveries_failed", "ai_tokens"] as const;
