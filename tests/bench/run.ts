@@ -10,6 +10,7 @@
  *   --only=a,b  run only the scenarios whose label starts with one of these words (for profiling)
  *   --profile   print what Postgres sessions of the bench database wait on during each scenario
  *   --cpu-prof  write a CPU profile (markdown) of the main app process to data/bench/profiles/
+ *   --keep-db   leave the bench database in place at the end, to EXPLAIN its queries (the next run drops it)
  *   BENCH_APP_WORKERS=false  start app A without its workers: ingestion measured alone (deliveries stay queued)
  *   WEBHOOK_*=…  delivery settings (README) passed to the apps under test, to measure their effect
  */
@@ -53,6 +54,7 @@ const only = argv
   .split(",")
   .filter(Boolean);
 const profile = argv.includes("--profile");
+const keepDb = argv.includes("--keep-db");
 const OUT = resolve(ROOT, argv.find((a) => a.startsWith("--out="))?.slice(6) ?? "data/bench/latest.json");
 
 const S = quick
@@ -320,7 +322,8 @@ async function cleanup() {
   } catch {
     // never opened
   }
-  await admin.unsafe(`drop database if exists "${dbName}" with (force)`).catch((err) => console.error(`bench: could not drop ${dbName}: ${err}`));
+  if (keepDb) console.error(`bench: kept database ${dbName}`);
+  else await admin.unsafe(`drop database if exists "${dbName}" with (force)`).catch((err) => console.error(`bench: could not drop ${dbName}: ${err}`));
   await admin.end({ timeout: 2 }).catch(() => {});
 }
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -1053,8 +1056,8 @@ async function runPgbench(script: string, defines: Record<string, string>): Prom
 /**
  * The SQL of the batched inbound path for REPLAY_BATCH messages from known contacts, with no
  * JavaScript and no HTTP: the product's own batch statement (message-store.ts), its jsonb input built
- * in SQL from `bench_convs`, then the deliveries' lifecycle, leased and recorded as answered (attempt
- * rows with a request body) one statement each, as the workers batch them. The only edit to the
+ * in SQL from `bench_convs`, then the deliveries' lifecycle, recorded as answered (each carrying its
+ * attempt with a request body) one statement each, as the workers batch them. The only edit to the
  * product statement: its deliveries fall due an hour ahead, so the app's own workers leave them to the
  * replay. Its tps × REPLAY_BATCH is what Postgres alone can ingest on this machine: the ceiling of
  * the real path, which also runs HTTP and JavaScript.
@@ -1075,11 +1078,11 @@ function inboundReplay(inboundBatchSql: (input: SQL) => SQL): string {
   const batch = product.replace(/\s+/g, " ").trim();
   // Then the deliveries as the endpoint cursors make them (src/features/webhooks/delivery.cursor.ts): per
   // endpoint one read of the batch from the log below the horizon, and one write of the succeeded
-  // deliveries with their attempt rows (request body included). Replay clients pick overlapping events,
+  // deliveries, each carrying its attempt (request body included). Replay clients pick overlapping events,
   // hence the ON CONFLICT; the cursor's own one-row update per batch is left out (16 clients updating the
   // same three cursors would serialise on them, which one worker per cursor never does).
   const read = `SELECT e.id, e.tx_id, e.type, e.data FROM events e WHERE e.organization_id = (:org)::uuid AND e.tx_id < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY e.tx_id DESC, e.id DESC LIMIT ${REPLAY_BATCH};`;
-  const write = `WITH v AS (SELECT e.id, e.type, e.organization_id FROM events e WHERE e.organization_id = (:org)::uuid ORDER BY e.tx_id DESC, e.id DESC LIMIT ${REPLAY_BATCH}), d AS (INSERT INTO webhook_deliveries (organization_id, webhook_id, event_id, event_type, status, attempts, next_attempt_at, last_status_code, last_duration_ms, delivered_at) SELECT v.organization_id, w.id, v.id, v.type, 'succeeded', 1, null, 204, 2, now() FROM v JOIN webhooks w ON w.organization_id = v.organization_id ON CONFLICT DO NOTHING RETURNING id, expires_on) INSERT INTO webhook_attempts (delivery_id, attempt, request_headers, request_body, status_code, duration_ms, at, expires_on) SELECT id, 1, '{"content-type": "application/json", "webhook-id": "replay"}'::jsonb, repeat('x', 600), 204, 2, now(), expires_on FROM d;`;
+  const write = `WITH v AS (SELECT e.id, e.type, e.organization_id FROM events e WHERE e.organization_id = (:org)::uuid ORDER BY e.tx_id DESC, e.id DESC LIMIT ${REPLAY_BATCH}) INSERT INTO webhook_deliveries (organization_id, webhook_id, event_id, event_type, status, attempts, next_attempt_at, last_status_code, last_duration_ms, delivered_at, first_attempt) SELECT v.organization_id, w.id, v.id, v.type, 'succeeded', 1, null, 204, 2, now(), jsonb_build_object('id', gen_random_uuid(), 'at', now(), 'statusCode', 204, 'error', null, 'durationMs', 2, 'requestHeaders', '{"content-type": "application/json", "webhook-id": "replay"}'::jsonb, 'requestBody', repeat('x', 600), 'responseExcerpt', null) FROM v JOIN webhooks w ON w.organization_id = v.organization_id ON CONFLICT (webhook_id, event_id, expires_on) DO NOTHING;`;
   return `\\set k random(1, :convs - ${last})
 \\set n random(1, 2000000000)
 ${batch};
