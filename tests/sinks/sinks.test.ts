@@ -12,8 +12,9 @@ import { Webhook } from "standardwebhooks";
 import { createApp } from "@/app";
 import { config } from "@/config";
 import { db } from "@/db/client";
-import { webhookAttempts, webhookDeliveries, webhooks } from "@/db/schema";
+import { webhookDeliveries, webhooks } from "@/db/schema";
 import { eventPayload, recordEvent, type EventType } from "@/features/events/event.service";
+import { attemptsOf as loggedAttempts } from "@/features/webhooks/delivery.log";
 import { AUTO_DISABLE_AFTER_MS, deliveryClock } from "@/features/webhooks/delivery.queue";
 import { drainDueDeliveries, runDeliveriesOnce } from "@/features/webhooks/delivery.send";
 import { closeSinkConnections, defaultNatsStream, sinkSettings } from "@/features/webhooks/sink.transport";
@@ -56,8 +57,10 @@ async function createSink(body: Record<string, unknown>) {
 
 const deliveriesOf = (webhookId: string) => db.select().from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, webhookId));
 
+/** The delivery's attempts as its log shows them, oldest first. */
 async function attemptsOf(deliveryId: string) {
-  return db.select().from(webhookAttempts).where(eq(webhookAttempts.deliveryId, deliveryId)).orderBy(webhookAttempts.attempt);
+  const [delivery] = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, deliveryId));
+  return (await loggedAttempts(delivery!)).reverse();
 }
 
 /** Moves the delivery clock to the next scheduled attempt of the endpoint's failed deliveries. */

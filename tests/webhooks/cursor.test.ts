@@ -7,7 +7,7 @@ import { eq } from "drizzle-orm";
 import { createApp } from "@/app";
 import { config } from "@/config";
 import { db, listen } from "@/db/client";
-import { webhookAttempts, webhookCursors, webhookDeliveries, webhooks } from "@/db/schema";
+import { webhookCursors, webhookDeliveries, webhooks } from "@/db/schema";
 import { DELIVERIES_QUEUED_CHANNEL, listEventDeliveries, recordEvent } from "@/features/events/event.service";
 import { claimDueCursors, newEventSignals, runCursor } from "@/features/webhooks/delivery.cursor";
 import { deliveryClock, deliverySettings } from "@/features/webhooks/delivery.queue";
@@ -16,6 +16,7 @@ import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
 import { gate } from "../helpers/wait";
 import { startSubscriber, waitFor } from "./subscriber";
+import { attemptsOf } from "@/features/webhooks/delivery.log";
 
 const app = createApp();
 let org: Awaited<ReturnType<typeof setupOrg>>;
@@ -66,8 +67,8 @@ describe("delivery from the event log", () => {
     expect((await cursorOf(hook.id))!.eventId).toBe(late.id);
     const rows = await deliveriesOf(hook.id);
     expect(rows.map((r) => r.status)).toEqual(["succeeded", "succeeded"]);
-    // Every delivery has its attempt row, written with it.
-    for (const row of rows) expect((await db.select().from(webhookAttempts).where(eq(webhookAttempts.deliveryId, row.id))).length).toBe(1);
+    // Every delivery has its attempt, written with it.
+    for (const row of rows) expect((await attemptsOf(row)).length).toBe(1);
     expect((await listEventDeliveries(org.organization.id, late.id)).map((d) => [d.status, d.attempts])).toEqual([["succeeded", 1]]);
   });
 

@@ -15,6 +15,7 @@ import { decryptSecret } from "@/lib/crypto";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
 import { startSubscriber } from "./subscriber";
+import { attemptsOf } from "@/features/webhooks/delivery.log";
 
 const app = createApp();
 let org: Awaited<ReturnType<typeof setupOrg>>;
@@ -77,7 +78,7 @@ describe("custom header values", () => {
     expect(sub.received[0]!.headers["x-tenant"]).toBe(TENANT);
 
     const [delivery] = await deliveriesOf(hook.id);
-    const [attempt] = await db.select().from(webhookAttempts).where(eq(webhookAttempts.deliveryId, delivery!.id));
+    const [attempt] = await attemptsOf(delivery!);
     expect(attempt!.requestHeaders.authorization).toBe(MASKED_HEADER_VALUE);
     expect(attempt!.requestHeaders["x-tenant"]).toBe(MASKED_HEADER_VALUE);
     expect(attempt!.requestHeaders["webhook-id"]).toBeString();
@@ -178,8 +179,9 @@ describe("deliveries are never re-leased forever", () => {
     }
     [delivery] = await deliveriesOf(hook.id);
     expect(delivery).toMatchObject({ status: "exhausted", attempts: MAX_ATTEMPTS });
-    const attempts = await db.select().from(webhookAttempts).where(eq(webhookAttempts.deliveryId, delivery!.id));
+    const attempts = await attemptsOf(delivery!);
     expect(attempts.length).toBe(MAX_ATTEMPTS);
+    expect(attempts.map((a) => a.attempt)).toEqual(Array.from({ length: MAX_ATTEMPTS }, (_, i) => MAX_ATTEMPTS - i));
     expect(attempts.every((a) => a.statusCode === null && a.error?.includes("cannot be decrypted"))).toBe(true);
     expect(sub.received.length).toBe(0);
 

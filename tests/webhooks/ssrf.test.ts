@@ -3,13 +3,14 @@ import { eq } from "drizzle-orm";
 import { createApp } from "@/app";
 import { config } from "@/config";
 import { db } from "@/db/client";
-import { webhookAttempts, webhookDeliveries } from "@/db/schema";
+import { webhookDeliveries } from "@/db/schema";
 import { recordEvent } from "@/features/events/event.service";
 import { runDeliveriesOnce } from "@/features/webhooks/delivery.send";
 import { nonPublicReason, pinnedRequest, resolveTarget, TargetRefused } from "@/lib/outbound";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
 import { startSubscriber } from "./subscriber";
+import { attemptsOf } from "@/features/webhooks/delivery.log";
 
 const app = createApp();
 let org: Awaited<ReturnType<typeof setupOrg>>;
@@ -135,7 +136,7 @@ describe("SSRF guard on the API and at delivery", () => {
     const [delivery] = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, created.body.id));
     expect(delivery!.lastError).toMatch(/^Refused: .*loopback/);
     expect(delivery!.lastStatusCode).toBeNull();
-    const attempts = await db.select().from(webhookAttempts).where(eq(webhookAttempts.deliveryId, delivery!.id));
+    const attempts = await attemptsOf(delivery!);
     expect(attempts[0]!.error).toMatch(/^Refused/);
   });
 });

@@ -1,7 +1,7 @@
 import type { AdminContext } from "@/auth/plugin";
 import { DELIVERY_STATUSES } from "@/db/schema";
 import { EVENT_TYPES } from "@/features/events/event.schema";
-import type { Delivery } from "@/features/webhooks/delivery.log";
+import type { Delivery, ListedDelivery } from "@/features/webhooks/delivery.log";
 import { deliveryErrorText, DISABLED_REASON } from "@/features/webhooks/webhook.schema";
 import type { Webhook, WebhookStats } from "@/features/webhooks/webhook.service";
 import type { FieldError } from "@/lib/errors";
@@ -61,7 +61,7 @@ export function DeliveryRows({
   cursor,
 }: {
   webhook: Webhook;
-  deliveries: Delivery[];
+  deliveries: ListedDelivery[];
   nextCursor: string | null;
   filters: DeliveryFilters;
   cursor?: string;
@@ -137,7 +137,7 @@ export function DeliveryLog({
   cursor,
 }: {
   webhook: Webhook;
-  deliveries: Delivery[];
+  deliveries: ListedDelivery[];
   nextCursor: string | null;
   filters: DeliveryFilters;
   cursor?: string;
@@ -198,7 +198,7 @@ export function WebhookShowPage({
   flash?: Flash;
   webhook: Webhook;
   stats?: WebhookStats;
-  deliveries: Delivery[];
+  deliveries: ListedDelivery[];
   nextCursor: string | null;
   filters: DeliveryFilters;
   recoverErrors?: FieldError[];

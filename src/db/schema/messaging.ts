@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { boolean, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { createdAt, id, tstz, updatedAt } from "./columns";
+import { createdAt, id, timeOrderedId, tstz, updatedAt } from "./columns";
 import { apiKeys, devices, instances, organizations, users } from "./tenancy";
 import { workflows } from "./automation";
 import { departments } from "./departments";
@@ -202,7 +202,7 @@ export const conversations = pgTable(
 export const messages = pgTable(
   "messages",
   {
-    id: id(),
+    id: timeOrderedId().primaryKey(),
     /** Null while the instance is unclaimed (try before sign-up); claiming sets it. */
     organizationId: uuid().references(() => organizations.id, { onDelete: "cascade" }),
     instanceId: uuid()

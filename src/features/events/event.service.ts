@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { db, notifyMany, rowsOf, type DbOrTx, type Notification } from "@/db/client";
 import { rowReader } from "@/db/rows";
@@ -77,9 +76,10 @@ export async function recordEvent(input: NewEvent, tx: DbOrTx = db): Promise<Eve
  */
 export async function recordEvents(inputs: NewEvent[], tx: DbOrTx = db): Promise<Event[]> {
   if (inputs.length === 0) return [];
-  // Ids are chosen here so the rows can be matched back to the inputs (RETURNING promises no order).
+  // Ids are chosen here so the rows can be matched back to the inputs (RETURNING promises no order);
+  // time-ordered, as the table's default (drizzle/0068).
   const rows = inputs.map((input) => ({
-    id: randomUUID(),
+    id: Bun.randomUUIDv7(),
     organization_id: input.organizationId,
     instance_id: input.instanceId ?? null,
     api_key_id: input.apiKeyId ?? null,

@@ -5,7 +5,7 @@
  * never skipped. A worker claims a cursor under a lease (jobs.ts), reads the next batch of events after
  * it, sends the ones the endpoint subscribes to (at most `maxInFlightPerEndpoint` at a time, in order),
  * then writes the batch in ONE statement fenced by the lease: the cursor moves past the batch, every
- * attempt is logged (a `webhook_deliveries` row with its `webhook_attempts` row, as before: succeeded,
+ * attempt is logged (a `webhook_deliveries` row carrying the attempt in `first_attempt`: succeeded,
  * or failed with its next attempt due — the retry queue of delivery.queue.ts serves those from then on:
  * schedule, Retry-After, manual retry, recover-since and auto-disable as ever).
  *
@@ -18,10 +18,10 @@
  * resumes from there (the events of the pause are delivered, oldest first), as far back as the event
  * log still reaches (events older than the organization's retention are gone with their partition).
  */
-import { randomUUID } from "node:crypto";
 import { type SQL, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { compiledSql } from "@/db/compiled";
+import type { InlineAttempt } from "@/db/schema";
 import { countDeliveryAttempt } from "@/features/metrics/metrics";
 import { endpointMatches, VISIBLE_HORIZON } from "@/features/events/event.service";
 import { retentionExpiresOn } from "@/features/retention/retention.service";
@@ -393,8 +393,8 @@ export async function runCursor(claim: CursorClaim, stop: AbortSignal = new Abor
 
 /**
  * Writes one batch in ONE statement, all of it only while our lease holds: the cursor moves to `last`
- * (and keeps the lease, renewed, when `keep`; else frees it), every attempt becomes a delivery row and its
- * attempt row (two multi-row inserts; failed ones due again on the retry schedule), and the endpoint's
+ * (and keeps the lease, renewed, when `keep`; else frees it), every attempt becomes a delivery row that
+ * carries it (one multi-row insert; failed ones due again on the retry schedule), and the endpoint's
  * failure streak follows its latest attempt. `last` null (nothing attempted) only frees the lease.
  */
 async function writeBatch(
@@ -407,19 +407,27 @@ async function writeBatch(
   const rows = attempts.map(({ event, result: r }) => {
     const v = attemptVerdict(r, 1);
     return {
-      id: randomUUID(),
+      // Time-ordered, as the table's default (drizzle/0068).
+      id: Bun.randomUUIDv7(),
       event_id: event.id,
       event_type: event.type,
       status: v.status,
       retry_in_ms: v.retryInMs,
       ok: v.ok,
       status_code: r.statusCode,
-      error: r.error,
       last_error: v.lastError,
       duration_ms: r.durationMs,
       excerpt: r.excerpt,
-      request_headers: r.requestHeaders,
-      request_body: r.requestBody,
+      // Its `at` is the statement's clock (as delivered_at), added there.
+      first_attempt: {
+        id: Bun.randomUUIDv7(),
+        statusCode: r.statusCode,
+        error: r.error,
+        durationMs: r.durationMs,
+        requestHeaders: r.requestHeaders,
+        requestBody: r.requestBody,
+        responseExcerpt: r.excerpt,
+      } satisfies Omit<InlineAttempt, "at">,
     };
   });
   const [row] = await runWriteBatch<BatchWrite>({
@@ -469,25 +477,21 @@ const runWriteBatch = compiledSql<WriteValues>(() => {
     ),
     v as (
       select * from jsonb_to_recordset(${p("rows")}::jsonb) as v(id uuid, event_id uuid, event_type text, status text, retry_in_ms bigint,
-        ok boolean, status_code int, error text, last_error text, duration_ms int, excerpt text, request_headers jsonb, request_body text)
+        ok boolean, status_code int, last_error text, duration_ms int, excerpt text, first_attempt jsonb)
     ),
-    -- No conflict target: whichever unique index on (webhook_id, event_id[, partition key]) exists. A row
-    -- already there (an event replayed into a delivery row before the cursor reached it) keeps its own log.
+    -- A row already there (an event replayed into a delivery row before the cursor reached it) keeps its
+    -- own log. The attempt is kept on the row (first_attempt): no webhook_attempts row for it.
     d as (
       insert into webhook_deliveries (id, organization_id, webhook_id, event_id, event_type, status, attempts, next_attempt_at,
-        last_status_code, last_error, last_duration_ms, last_response_excerpt, delivered_at, expires_on)
+        last_status_code, last_error, last_duration_ms, last_response_excerpt, delivered_at, first_attempt, expires_on)
       select v.id, ${p("organizationId")}::uuid, ${p("webhookId")}::uuid, v.event_id, v.event_type, v.status, 1,
         case when v.status = 'failed' then ${now} + make_interval(secs => v.retry_in_ms / 1000.0) end,
-        v.status_code, v.last_error, v.duration_ms, v.excerpt, case when v.ok then ${now} end, x.expires_on
+        v.status_code, v.last_error, v.duration_ms, v.excerpt, case when v.ok then ${now} end,
+        v.first_attempt || jsonb_build_object('at', ${now}), x.expires_on
       from v cross join (select ${retentionExpiresOn(sql`${p("organizationId")}::uuid`, "deliveries")} as expires_on) x
       where exists (select 1 from c)
-      on conflict do nothing
-      returning id, expires_on
-    ),
-    a as (
-      insert into webhook_attempts (delivery_id, attempt, request_headers, request_body, status_code, error, duration_ms, response_excerpt, at, expires_on)
-      select v.id, 1, v.request_headers, v.request_body, v.status_code, v.error, v.duration_ms, v.excerpt, ${now}, d.expires_on
-      from v join d on d.id = v.id
+      on conflict (webhook_id, event_id, expires_on) do nothing
+      returning id
     ),
     w as (
       update webhooks set failing_since = case when ${latestOk} then null else coalesce(failing_since, ${now}) end

@@ -1,5 +1,5 @@
 /** Webhook delivery, the organization's log: list, read, retry and recover deliveries. */
-import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, inArray, sql, type SQL } from "drizzle-orm";
 import { db, notify, type DbOrTx } from "@/db/client";
 import { webhookAttempts, webhookDeliveries, webhooks } from "@/db/schema";
 import { AppError } from "@/lib/errors";
@@ -19,7 +19,11 @@ export type Delivery = typeof webhookDeliveries.$inferSelect;
 const DELIVERIES = sql`${sql.identifier("webhook_deliveries")}`;
 export type Attempt = typeof webhookAttempts.$inferSelect;
 
-export function publicDelivery(d: Delivery) {
+/** A delivery as the log lists it: without its first attempt (request body included), read with the delivery alone. */
+export type ListedDelivery = Omit<Delivery, "firstAttempt">;
+const { firstAttempt: _firstAttempt, ...listedColumns } = getTableColumns(webhookDeliveries);
+
+export function publicDelivery(d: ListedDelivery) {
   return {
     id: d.id,
     webhookId: d.webhookId,
@@ -58,7 +62,7 @@ export async function listDeliveriesForWebhook(
   webhookId: string,
   query: { status?: Delivery["status"]; eventType?: string; limit: number; cursor?: string },
   tx: DbOrTx = db,
-): Promise<Page<Delivery>> {
+): Promise<Page<ListedDelivery>> {
   const conditions: SQL[] = [eq(webhookDeliveries.organizationId, organizationId), eq(webhookDeliveries.webhookId, webhookId)];
   if (query.status) conditions.push(eq(webhookDeliveries.status, query.status));
   if (query.eventType) conditions.push(eq(webhookDeliveries.eventType, query.eventType));
@@ -67,7 +71,7 @@ export async function listDeliveriesForWebhook(
     query,
     (q) =>
       tx
-        .select({ delivery: webhookDeliveries, sortKey: q.sortKey })
+        .select({ delivery: listedColumns, sortKey: q.sortKey })
         .from(webhookDeliveries)
         .where(and(...conditions, q.after))
         .orderBy(...q.orderBy)
@@ -85,12 +89,32 @@ export async function getDelivery(organizationId: string, deliveryId: string, tx
     .from(webhookDeliveries)
     .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.organizationId, organizationId)));
   if (!delivery) throw new AppError("not_found", tText("webhooks:errors.deliveryNotFound"));
-  const attempts = await tx
+  return { delivery, attempts: await attemptsOf(delivery, tx) };
+}
+
+/** A delivery's attempts, newest first: its `webhook_attempts` rows and the first attempt its row carries, if any. */
+export async function attemptsOf(delivery: Delivery, tx: DbOrTx = db): Promise<Attempt[]> {
+  const rows = await tx
     .select()
     .from(webhookAttempts)
-    .where(eq(webhookAttempts.deliveryId, deliveryId))
+    .where(eq(webhookAttempts.deliveryId, delivery.id))
     .orderBy(desc(webhookAttempts.attempt), desc(webhookAttempts.at));
-  return { delivery, attempts };
+  const first = delivery.firstAttempt;
+  if (!first) return rows;
+  const inline: Attempt = {
+    id: first.id,
+    deliveryId: delivery.id,
+    attempt: 1,
+    at: new Date(first.at),
+    statusCode: first.statusCode,
+    error: first.error,
+    durationMs: first.durationMs,
+    requestHeaders: first.requestHeaders,
+    requestBody: first.requestBody,
+    responseExcerpt: first.responseExcerpt,
+    expiresOn: delivery.expiresOn,
+  };
+  return [...rows, inline];
 }
 
 async function activeWebhookOf(tx: DbOrTx, organizationId: string, webhookId: string): Promise<WebhookRow> {

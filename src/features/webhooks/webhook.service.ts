@@ -84,6 +84,15 @@ export async function sealPlaintextWebhookHeaders(): Promise<number> {
         from webhook_deliveries d
         where d.id = a.delivery_id and d.webhook_id = ${hook.id} and a.request_headers ?| ${names}
       `);
+      // First attempts kept on their delivery row (delivery.cursor.ts) likewise.
+      await tx.execute(sql`
+        update webhook_deliveries d
+        set first_attempt = jsonb_set(d.first_attempt, '{requestHeaders}', (
+          select jsonb_object_agg(h.key, case when h.key = any(${names}) then to_jsonb(${MASKED_HEADER_VALUE}::text) else h.value end)
+          from jsonb_each(d.first_attempt->'requestHeaders') h
+        ))
+        where d.webhook_id = ${hook.id} and d.first_attempt->'requestHeaders' ?| ${names}
+      `);
     }
     return legacy.length;
   });
