@@ -196,10 +196,13 @@ new Gauge({
       "pending deliveries",
       sql`select status, count(*)::bigint as n from webhook_deliveries where status in ('pending', 'failed') group by status
         union all
-        select 'pending', coalesce(sum(b.n), 0)::bigint from webhooks w cross join lateral (
+        select 'pending', coalesce(sum(b.n), 0)::bigint from webhooks w join webhook_cursors c on c.webhook_id = w.id cross join lateral (
           select count(*) as n from (
-            select 1 from webhook_cursors c join events e on e.organization_id = w.organization_id and (e.tx_id, e.id) > (c.tx_id, c.event_id)
-            where c.webhook_id = w.id and e.type <> 'webhook.test' and (w.event_types is null or e.type = any(w.event_types))
+            /* The cursor is the walk's parameter (an index range from it): joined instead, the planner
+               read all of the organization's events and filtered them by the cursor. */
+            select 1 from events e
+            where e.organization_id = w.organization_id and (e.tx_id, e.id) > (c.tx_id, c.event_id)
+              and e.type <> 'webhook.test' and (w.event_types is null or e.type = any(w.event_types))
               and (e.instance_id is null or w.instance_ids is null or e.instance_id = any(w.instance_ids))
             limit 10000) x) b`,
     );

@@ -41,15 +41,21 @@ export const BACKLOG_SCAN_LIMIT = 10000;
 /**
  * SQL counting the events endpoint `w` (a webhooks row) still has to deliver: subscribed events after
  * its cursor recorded after `since` — the deliveries that have no row yet and are pending all the same.
- * A bounded walk of events (organization_id, tx_id, id) from the cursor.
+ * A bounded walk of events (organization_id, tx_id, id) from the cursor, in commit order, the window
+ * applied to what it read: with the time filter inside the walk, the planner read the organization's
+ * day of events by `at` and sorted them instead (the delivery-log page took 250 ms at p50 with a month
+ * of history seeded; 0.3 ms this way). A cursor more than BACKLOG_SCAN_LIMIT events behind counts the
+ * window's events among the first of them: a floor, as the limit always made it.
  */
 export function cursorBacklogSql(w: SQL, since: SQL): SQL {
-  return sql`(select count(*) filter (where b.matches)::int from (
-    select ${endpointMatches(w, sql`e`)} as matches
-    from webhook_cursors c join events e on e.organization_id = ${w}.organization_id and (e.tx_id, e.id) > (c.tx_id, c.event_id)
-    where c.webhook_id = ${w}.id and e.at > ${since}
-    order by e.tx_id, e.id
-    limit ${BACKLOG_SCAN_LIMIT}) b)`;
+  return sql`(select count(*) filter (where b.matches and b.at > ${since})::int
+    from webhook_cursors c cross join lateral (
+      select ${endpointMatches(w, sql`e`)} as matches, e.at
+      from events e
+      where e.organization_id = ${w}.organization_id and (e.tx_id, e.id) > (c.tx_id, c.event_id)
+      order by e.tx_id, e.id
+      limit ${BACKLOG_SCAN_LIMIT}) b
+    where c.webhook_id = ${w}.id)`;
 }
 
 /** A claimed cursor: the endpoint, what its requests need, where it stands and the lease that fences its writes. */
