@@ -130,21 +130,24 @@ export async function claimDue<R = { id: string }>(queue: JobQueue, opts: ClaimO
   const candidate = sql`${queue.due(D, now)} and ${leaseFree(queue, D, now)}`;
   const order = sql.join(queue.order(D), sql`, `);
   const set = queue.set ? sql`, ${queue.set(now, leaseEnd)}` : sql``;
-  const from = queue.from ? sql`, ${queue.from}` : sql``;
+  const from = queue.from ? sql` from ${queue.from}` : sql``;
   const join = queue.join ? sql` and ${queue.join}` : sql``;
   const idColumn = sql.identifier(queue.idColumn ?? "id");
   const returning = queue.returning ?? sql`u.${idColumn}`;
   let statement: SQL;
   if (!queue.perKey) {
+    // The picked ids are an array (an init plan), not a joined relation: the rows to update are then
+    // found through their key's index. Joined, the planner could hash or merge them against a scan of
+    // the whole table and of every joined one (with time-ordered keys it merged the delivery claim with
+    // all events: 1.5 s a claim in the bench).
     statement = sql`
-      update ${table} u set ${lease} = ${leaseEnd}${set}
-      from (
-        select d.${idColumn} as id from ${table} d where ${candidate}
+      update ${table} u set ${lease} = ${leaseEnd}${set}${from}
+      where u.${idColumn} = any(array(
+        select d.${idColumn} from ${table} d where ${candidate}
         order by ${order}
         limit ${opts.limit}
         for no key update skip locked
-      ) picked${from}
-      where u.${idColumn} = picked.id${join}
+      ))${join}
       returning ${returning}`;
   } else {
     const k = queue.perKey;
@@ -181,9 +184,8 @@ export async function claimDue<R = { id: string }>(queue: JobQueue, opts: ClaimO
         order by rn, oldest
         limit ${opts.limit}
       )
-      update ${table} u set ${lease} = ${leaseEnd}${set}
-      from picked${from}
-      where u.id = picked.id${join}
+      update ${table} u set ${lease} = ${leaseEnd}${set}${from}
+      where u.id = any(array(select id from picked))${join}
       returning ${returning}`;
   }
   return rowsOf<R>(await db.execute(statement));
