@@ -3,21 +3,17 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { PGlite } from "@electric-sql/pglite";
 import { eq } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/pglite";
-import { migrate } from "drizzle-orm/pglite/migrator";
-import { type Db, migrationsFolder, openPglite } from "@/db/client";
+import type { Db } from "@/db/client";
 import { ORG_CHANGED_CHANNEL } from "@/db/org-cache";
-import * as schema from "@/db/schema";
 import { consentSettings, greetingMenuOptions, greetingMenus, departments, instances, organizations } from "@/db/schema";
 import { waitFor } from "../helpers/wait";
+import { migratedPglite } from "../helpers/pglite";
 
 let client: PGlite;
 let pg: Db;
 
 beforeAll(async () => {
-  client = openPglite();
-  pg = drizzle(client, { schema, casing: "snake_case" }) as unknown as Db;
-  await migrate(pg as never, { migrationsFolder: migrationsFolder() });
+  ({ client, pg } = await migratedPglite());
 }, 120_000);
 afterAll(() => client?.close());
 

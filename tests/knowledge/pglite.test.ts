@@ -4,13 +4,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/pglite";
-import { migrate } from "drizzle-orm/pglite/migrator";
-import { type Db, migrationsFolder, openPglite, rowsOf } from "@/db/client";
-import * as schema from "@/db/schema";
+import { type Db, rowsOf } from "@/db/client";
 import { knowledgeChunks, knowledgeCollections, knowledgeDocuments, organizations } from "@/db/schema";
 import { normalized } from "@/features/knowledge/knowledge.embeddings";
 import { fullTextCandidates, hasVectorColumn, vectorCandidates } from "@/features/knowledge/knowledge.search";
+import { migratedPglite } from "../helpers/pglite";
 
 let client: PGlite;
 let pg: Db;
@@ -18,9 +16,7 @@ let organizationId: string;
 let collectionId: string;
 
 beforeAll(async () => {
-  client = openPglite();
-  pg = drizzle(client, { schema, casing: "snake_case" }) as unknown as Db;
-  await migrate(pg as never, { migrationsFolder: migrationsFolder() });
+  ({ client, pg } = await migratedPglite());
   const [org] = await pg.insert(organizations).values({ name: "Embedded", slug: "embedded" }).returning();
   organizationId = org!.id;
   const [collection] = await pg.insert(knowledgeCollections).values({ organizationId, name: "FAQ" }).returning();
