@@ -204,7 +204,7 @@ export const webhookAttempts = pgTable(
   /**
    * No primary key on purpose: attempts are an append-only log only ever read by their delivery, and a
    * (id, expires_on) index cost one more index entry per attempt on the hottest write (issue 21). The id
-   * stays unique by construction (gen_random_uuid) and names the attempt in the API.
+   * stays unique by construction (a v7 uuid) and names the attempt in the API.
    */
   (t) => [index("webhook_attempts_delivery_idx").on(t.deliveryId, t.at.desc())],
 );

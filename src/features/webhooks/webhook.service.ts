@@ -55,7 +55,8 @@ function sealHeaders(headers: Record<string, string>, stored: Record<string, str
 /**
  * Boot step for databases from before headers were encrypted: moves plaintext custom headers into
  * `headersEnc` and masks their values in the attempt log already recorded. Idempotent and a no-op
- * once done (the partial scan finds nothing).
+ * once done (the partial scan finds nothing). First attempts kept on delivery rows (`first_attempt`,
+ * drizzle/0067) came later and were always written masked: nothing to mask there.
  */
 export async function sealPlaintextWebhookHeaders(): Promise<number> {
   return db.transaction(async (tx) => {
@@ -83,15 +84,6 @@ export async function sealPlaintextWebhookHeaders(): Promise<number> {
         )
         from webhook_deliveries d
         where d.id = a.delivery_id and d.webhook_id = ${hook.id} and a.request_headers ?| ${names}
-      `);
-      // First attempts kept on their delivery row (delivery.cursor.ts) likewise.
-      await tx.execute(sql`
-        update webhook_deliveries d
-        set first_attempt = jsonb_set(d.first_attempt, '{requestHeaders}', (
-          select jsonb_object_agg(h.key, case when h.key = any(${names}) then to_jsonb(${MASKED_HEADER_VALUE}::text) else h.value end)
-          from jsonb_each(d.first_attempt->'requestHeaders') h
-        ))
-        where d.webhook_id = ${hook.id} and d.first_attempt->'requestHeaders' ?| ${names}
       `);
     }
     return legacy.length;
