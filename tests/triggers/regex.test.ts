@@ -103,7 +103,7 @@ describe("a pathological pattern on a real inbound message", () => {
     await stopApp?.();
   });
 
-  test("leaves /health answering in < 50 ms while the app matches it", async () => {
+  test("is matched while /health keeps answering: the reply arrives in seconds where backtracking would take minutes", async () => {
     const { key, organization } = await org();
     const server = await startAppProcess();
     stopApp = server.stop;
@@ -136,8 +136,10 @@ describe("a pathological pattern on a real inbound message", () => {
     await waitFor(async () => (await replies()) >= 1, { what: "the warm-up reply" });
     for (let i = 0; i < 5; i++) await fetch(`${server.url}/health`);
 
-    // 26 characters: V8's backtracking engine spent ~1.7 s on this with the event loop blocked.
-    const pathological = inbound(`${"a".repeat(26)}!`);
+    // V8's backtracking engine spent ~1.7 s on 26 characters with the event loop blocked, doubling with each
+    // one more: on 34 it would block for minutes, far past this test's deadline. So the reply arriving at all
+    // proves linear-time matching, with no tight timing to assert on a shared CI machine.
+    const pathological = inbound(`${"a".repeat(34)}!`);
     const replied = async () => (await replies()) >= 2;
 
     const latencies: number[] = [];
@@ -155,6 +157,8 @@ describe("a pathological pattern on a real inbound message", () => {
     expect((await pathological).status).toBe(201);
     expect(await replied()).toBe(true);
     expect(latencies.length).toBeGreaterThan(0);
-    expect(Math.max(...latencies)).toBeLessThan(50);
+    // Loose on purpose (a GC pause or a busy CI core is not a blocked loop); a backtracking match would hold
+    // every one of these checks for minutes.
+    expect(Math.max(...latencies)).toBeLessThan(2_000);
   });
 });
