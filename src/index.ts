@@ -8,8 +8,7 @@ import { verifyAppSecret } from "@/lib/app-secret";
 import { BootFailure, listenExclusively } from "@/lib/boot";
 import { log } from "@/lib/logger";
 import { OVERSIZED_HOOK_FACTOR } from "@/features/inbound/oversized";
-import { startInstanceCacheSync, stopInstanceCacheSync } from "@/features/inbound/inbound.webhooks";
-import { startOrgCacheSync, stopOrgCacheSync } from "@/db/org-cache";
+import { startCacheSync, stopCacheSync } from "@/db/notified-cache";
 import { uploadBodyLimit } from "@/lib/media-url";
 import { startWorkers, stopWorkers } from "@/workers/registry";
 import "@/workers";
@@ -46,8 +45,8 @@ async function boot() {
   await verifyAppSecret();
   await sealPlaintextWebhookHeaders();
   await startApiKeyCacheSync();
-  await startInstanceCacheSync();
-  await startOrgCacheSync();
+  // Every cache module is imported by now (through app.ts): each of their channels is listened to.
+  await startCacheSync();
   // The server accepts the larger of the two limits; app.ts enforces the per-path one.
   const maxRequestBodySize = Math.max(config.maxBodyBytes, config.hooksMaxBodyBytes * OVERSIZED_HOOK_FACTOR, uploadBodyLimit());
   return listenExclusively((options) => createApp().listen({ ...options, maxRequestBodySize }), config.host, config.port);
@@ -63,8 +62,7 @@ async function shutdown(signal: string) {
   await app?.server?.stop(false);
   await stopWorkers();
   await stopApiKeyCacheSync();
-  await stopInstanceCacheSync();
-  await stopOrgCacheSync();
+  await stopCacheSync();
   await closeDatabase();
   process.exit(0);
 }

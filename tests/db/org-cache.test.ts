@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import postgres from "postgres";
 import { db } from "@/db/client";
-import { nextOrgChange, orgCached, startOrgCacheSync, stopOrgCacheSync } from "@/db/org-cache";
+import { startCacheSync, stopCacheSync } from "@/db/notified-cache";
+import { nextOrgChange, orgCached } from "@/db/org-cache";
 import { alertSettings, consentSettings } from "@/db/schema";
 import { createOwner } from "../helpers/factories";
 import { waitFor } from "../helpers/wait";
@@ -28,11 +29,11 @@ beforeAll(async () => {
   [orgA, orgB, orgC] = ids as [string, string, string];
   await db.insert(consentSettings).values({ organizationId: orgA, optOutKeywords: ["ANTES"] });
 });
-afterAll(() => stopOrgCacheSync());
+afterAll(() => stopCacheSync());
 
 describe("org cache", () => {
   test("a process that does not listen reads through every time (a write is seen at once)", async () => {
-    await stopOrgCacheSync();
+    await stopCacheSync();
     const before = countLoads(orgA);
     expect(await keywords(orgA)).toEqual(["ANTES"]);
     expect(await keywords(orgA)).toEqual(["ANTES"]);
@@ -40,7 +41,7 @@ describe("org cache", () => {
   });
 
   test("listening: read once, then served from memory; concurrent misses share one load", async () => {
-    await startOrgCacheSync();
+    await startCacheSync();
     const before = countLoads(orgA);
     const first = await Promise.all([keywords(orgA), keywords(orgA), keywords(orgA)]);
     expect(first).toEqual([["ANTES"], ["ANTES"], ["ANTES"]]);
@@ -49,7 +50,7 @@ describe("org cache", () => {
   });
 
   test("a write by another process (psql) evicts the entry through NOTIFY; the other organizations keep theirs", async () => {
-    await startOrgCacheSync();
+    await startCacheSync();
     await keywords(orgA);
     await keywords(orgB);
     const before = { a: countLoads(orgA), b: countLoads(orgB) };
@@ -66,7 +67,7 @@ describe("org cache", () => {
   });
 
   test("a write on another connection of this process is heard the same way (insert and delete too)", async () => {
-    await startOrgCacheSync();
+    await startCacheSync();
     const other = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
     try {
       expect(await keywords(orgB)).toEqual([]);
@@ -84,7 +85,7 @@ describe("org cache", () => {
   });
 
   test("a change heard while a load is under way is not hidden by what that load read", async () => {
-    await startOrgCacheSync();
+    await startCacheSync();
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let calls = 0;
@@ -116,7 +117,7 @@ describe("org cache", () => {
   });
 
   test("entries expire after their TTL (a missed notification heals)", async () => {
-    await startOrgCacheSync();
+    await startCacheSync();
     let n = 0;
     const short = orgCached({ name: "test ttl", tables: ["consent_settings"], ttlMs: 30, load: async () => ++n });
     expect(await short(orgC)).toBe(1);
@@ -126,7 +127,7 @@ describe("org cache", () => {
   });
 
   test("bounded: past maxEntries the oldest entry goes", async () => {
-    await startOrgCacheSync();
+    await startCacheSync();
     const seen: string[] = [];
     const small = orgCached({
       name: "test bounded",
@@ -148,7 +149,7 @@ describe("org cache", () => {
   });
 
   test("a change of a table the cache does not read leaves it alone; stopping the sync drops everything", async () => {
-    await startOrgCacheSync();
+    await startCacheSync();
     await keywords(orgC);
     const before = countLoads(orgC);
     const heard = nextOrgChange("alert_settings", orgC);
@@ -156,8 +157,8 @@ describe("org cache", () => {
     await heard;
     await keywords(orgC);
     expect(countLoads(orgC)).toBe(before);
-    await stopOrgCacheSync();
-    await startOrgCacheSync();
+    await stopCacheSync();
+    await startCacheSync();
     await keywords(orgC);
     expect(countLoads(orgC)).toBe(before + 1);
   });

@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { and, asc, eq } from "drizzle-orm";
 import { db, driver } from "@/db/client";
-import { nextOrgChange, startOrgCacheSync, stopOrgCacheSync } from "@/db/org-cache";
+import { startCacheSync, stopCacheSync } from "@/db/notified-cache";
+import { nextOrgChange } from "@/db/org-cache";
 import { alerts, contacts, messages, outageNotifications, satisfactionFeedback, sentimentChecks, sentimentSettings, type Instance } from "@/db/schema";
 import { setAlertSettings } from "@/features/alerts/alert.rules";
 import { setBusinessHours } from "@/features/business-hours/business-hours.service";
@@ -71,9 +72,9 @@ beforeAll(async () => {
   wireFeatures();
   org = await outageOrg();
   number = await sendingNumber(org.organization.id);
-  await startOrgCacheSync();
+  await startCacheSync();
 });
-afterAll(() => stopOrgCacheSync());
+afterAll(() => stopCacheSync());
 
 describe("an ordinary inbound text of an organization with default settings", () => {
   test("costs no statement in the claims and hooks (cache warm, sync running)", async () => {
@@ -92,7 +93,7 @@ describe("an ordinary inbound text of an organization with default settings", ()
     }
     expect(whole).not.toContain("begin");
     // The counter does see the hooks' reads: without the sync (no cache) they are back.
-    await stopOrgCacheSync();
+    await stopCacheSync();
     try {
       const uncached = await statementsOf(() => runClaimsAndHooks(ctx));
       for (const table of [
@@ -107,7 +108,7 @@ describe("an ordinary inbound text of an organization with default settings", ()
         expect(uncached.some((q) => q.includes(table))).toBe(true);
       }
     } finally {
-      await startOrgCacheSync();
+      await startCacheSync();
     }
   });
 });

@@ -2,13 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { db, listen } from "@/db/client";
 import { instances, type Instance } from "@/db/schema";
-import {
-  INSTANCE_CHANGED_CHANNEL,
-  findCloudInstance,
-  findWuzapiInstance,
-  startInstanceCacheSync,
-  stopInstanceCacheSync,
-} from "@/features/inbound/inbound.webhooks";
+import { startCacheSync, stopCacheSync } from "@/db/notified-cache";
+import { INSTANCE_CHANGED_CHANNEL, findCloudInstance, findWuzapiInstance } from "@/features/inbound/inbound.webhooks";
 import { createOwner } from "../helpers/factories";
 import { waitFor } from "../helpers/wait";
 
@@ -24,9 +19,9 @@ beforeAll(async () => {
     .insert(instances)
     .values({ organizationId, name: "Wuz", provider: "wuzapi", providerInstanceId: `wuz-${Date.now()}` })
     .returning()) as [Instance];
-  await startInstanceCacheSync();
+  await startCacheSync();
 });
-afterAll(() => stopInstanceCacheSync());
+afterAll(() => stopCacheSync());
 
 describe("instance lookup cache", () => {
   test("a change to the instance reaches the next lookup through NOTIFY", async () => {
@@ -51,7 +46,14 @@ describe("instance lookup cache", () => {
     }
   });
 
-  test("a deleted instance is not found after its NOTIFY; an unknown one is never cached", async () => {
+  test("an unknown instance is not cached: created next, the next webhook finds it", async () => {
+    const id = crypto.randomUUID();
+    expect(await findCloudInstance(id)).toBeUndefined();
+    await db.insert(instances).values({ id, organizationId: cloud.organizationId, name: "Later", provider: "cloud" });
+    expect((await findCloudInstance(id))?.name).toBe("Later");
+  });
+
+  test("a deleted instance is not found after its NOTIFY", async () => {
     expect(await findCloudInstance(cloud.id)).toBeDefined();
     await db.delete(instances).where(eq(instances.id, cloud.id));
     await waitFor(async () => (await findCloudInstance(cloud.id)) === undefined);

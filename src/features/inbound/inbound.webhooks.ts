@@ -1,7 +1,8 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import { config } from "@/config";
-import { db, listen } from "@/db/client";
+import { db } from "@/db/client";
+import { evictionChannel, type KeyedCache } from "@/db/notified-cache";
 import { instances, type Instance } from "@/db/schema";
 import { isUuid } from "@/lib/ids";
 
@@ -46,51 +47,21 @@ const cloudInstanceById = db
   .prepare("cloud_instance_by_id");
 
 /**
- * The instance a provider webhook names, cached per process: every inbound event starts with this
- * lookup. Entries are evicted on every process by the `instances_changed` trigger's NOTIFY (any change
- * but the 15-second activity stamp) and expire after a minute in any case, in case a notification was
- * missed while the listening connection reconnected. Only a process that listens caches (src/index.ts
- * starts it); misses are not cached, so a new instance is found at once.
+ * The instance a provider webhook names, cached per process (src/db/notified-cache.ts): every inbound
+ * event starts with this lookup. The `instances_changed` trigger's NOTIFY (drizzle/0037: any change but
+ * the 15-second activity stamp; payload the instance id) evicts every key that cached the instance.
+ * Misses are not cached, so a new instance is found at once.
  */
 export const INSTANCE_CHANGED_CHANNEL = "instance_changed";
-const INSTANCE_CACHE_TTL_MS = 60_000;
-const INSTANCE_CACHE_MAX = 10_000;
-const instanceCache = new Map<string, { row: Instance; until: number }>();
-let stopListening: (() => Promise<void>) | undefined;
-
-async function cachedInstance(key: string, load: () => Promise<Instance | undefined>): Promise<Instance | undefined> {
-  if (!stopListening) return load();
-  const hit = instanceCache.get(key);
-  if (hit && hit.until > Date.now()) return hit.row;
-  const row = await load();
-  if (row) {
-    if (instanceCache.size >= INSTANCE_CACHE_MAX) instanceCache.delete(instanceCache.keys().next().value as string);
-    instanceCache.set(key, { row, until: Date.now() + INSTANCE_CACHE_TTL_MS });
-  } else instanceCache.delete(key);
-  return row;
-}
-
-/** Drops the cached entries of an instance (NOTIFY payload: its id). */
-export function evictInstance(instanceId: string): void {
-  for (const [key, entry] of instanceCache) if (entry.row.id === instanceId) instanceCache.delete(key);
-}
-
-export async function startInstanceCacheSync(): Promise<void> {
-  stopListening ??= await listen(INSTANCE_CHANGED_CHANNEL, evictInstance);
-}
-
-export async function stopInstanceCacheSync(): Promise<void> {
-  const stop = stopListening;
-  stopListening = undefined;
-  instanceCache.clear();
-  await stop?.().catch(() => {});
-}
+const instanceCache: KeyedCache<Instance | undefined> = evictionChannel(INSTANCE_CHANGED_CHANNEL, (instanceId) =>
+  instanceCache.evictWhere((row) => row?.id === instanceId),
+).cache({ keep: (row) => row !== undefined });
 
 export async function findWuzapiInstance(userID: string): Promise<Instance | undefined> {
-  return cachedInstance(`wuzapi:${userID}`, async () => (await wuzapiInstanceByUser.execute({ userID }))[0]);
+  return instanceCache.get(`wuzapi:${userID}`, async () => (await wuzapiInstanceByUser.execute({ userID }))[0]);
 }
 
 export async function findCloudInstance(instanceId: string): Promise<Instance | undefined> {
   if (!isUuid(instanceId)) return undefined;
-  return cachedInstance(`cloud:${instanceId}`, async () => (await cloudInstanceById.execute({ instanceId }))[0]);
+  return instanceCache.get(`cloud:${instanceId}`, async () => (await cloudInstanceById.execute({ instanceId }))[0]);
 }
