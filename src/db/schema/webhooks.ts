@@ -116,6 +116,14 @@ export const webhookCursors = pgTable("webhook_cursors", {
   eventId: uuid().notNull(),
   /** A worker owns the cursor until then (jobs.ts lease); every advance is fenced by it. */
   leaseUntil: tstz(),
+  /**
+   * A lower bound of `expires_on` (the events' partition key) of every event after the cursor, so a read
+   * looks at the partitions that can hold them instead of all of a month's; null = no bound known.
+   * Rules in drizzle/0071 and delivery.cursor.ts (cursorFloorSql).
+   */
+  floorExpiresOn: date({ mode: "string" }),
+  /** When the organization's retention last changed as this cursor knows it (a change can lower new events' expiry). */
+  retentionChangedAt: tstz(),
   updatedAt: updatedAt(),
 });
 

@@ -202,6 +202,7 @@ new Gauge({
                read all of the organization's events and filtered them by the cursor. */
             select 1 from events e
             where e.organization_id = w.organization_id and (e.tx_id, e.id) > (c.tx_id, c.event_id)
+              and e.expires_on >= coalesce(c.floor_expires_on, '-infinity'::date)
               and e.type <> 'webhook.test' and (w.event_types is null or e.type = any(w.event_types))
               and (e.instance_id is null or w.instance_ids is null or e.instance_id = any(w.instance_ids))
             limit 10000) x) b`,

@@ -23,7 +23,11 @@ export const EXPIRING_TABLES = ["events", "webhook_deliveries", "webhook_attempt
 export const USAGE_RETENTION_MONTHS = 13;
 /** Days ahead of each retention in use that get their partition before rows need it. */
 export const DAYS_AHEAD = 3;
-/** The default retention of events and deliveries, also the column default of expires_on (drizzle/0059). */
+/**
+ * The default retention of events and deliveries, also the column default of expires_on (drizzle/0059).
+ * Lowering it is a retention change for every organization on the default: its migration must also
+ * clear the webhook cursors' floors (drizzle/0071), or cursors could skip the events it shortens.
+ */
 export const DEFAULT_RETENTION_DAYS = 30;
 
 /** A `YYYY-MM-DD` UTC day. */

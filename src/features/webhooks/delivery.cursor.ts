@@ -35,6 +35,35 @@ import { DELIVERY_ERROR, DISABLED_REASON } from "./webhook.schema";
 /** Events looked at per batch (matching the endpoint's filters or not): one index range read. */
 export const CURSOR_SCAN_LIMIT = 500;
 
+/**
+ * Days an event after the cursor may expire before the last one delivered: an event-writing transaction
+ * opened before that one and committed after it, across a UTC day (two days is far beyond any of ours).
+ */
+const FLOOR_SLACK_DAYS = 2;
+/** Events written this long after a retention change all got the new retention (twice the slack). */
+const SETTLED_AFTER = sql.raw(`interval '${2 * FLOOR_SLACK_DAYS} days'`);
+
+/** Event `e` is not below the floor (null: no bound), as a predicate partition pruning can use. */
+export function aboveFloor(e: SQL, floor: SQL): SQL {
+  return sql`${e}.expires_on >= coalesce(${floor}, '-infinity'::date)`;
+}
+
+/**
+ * The floor of cursor `u` once it advanced to an event recorded at `lastAt`, expiring on `lastExpires`
+ * (no event: unchanged). Events after it expire no earlier than `lastExpires` minus the slack — when
+ * the event was written with today's retention, i.e. well after the last retention change the cursor
+ * knows of; otherwise no bound. A retention change clears the floor in its own transaction (the
+ * drizzle/0071 trigger); an advance racing it sees that row version, so it never raises a cleared
+ * floor from an event of before the change.
+ */
+function cursorFloorSql(u: SQL, lastAt: SQL, lastExpires: SQL): SQL {
+  return sql`case
+    when ${lastAt} is null then ${u}.floor_expires_on
+    when ${u}.retention_changed_at is not null and ${lastAt} <= ${u}.retention_changed_at + ${SETTLED_AFTER} then null
+    else greatest(${u}.floor_expires_on, ${lastExpires} - ${sql.raw(String(FLOOR_SLACK_DAYS))})
+  end`;
+}
+
 /** Events looked at when counting an endpoint's backlog for the stats (a count beyond it reads as at least this). */
 export const BACKLOG_SCAN_LIMIT = 10000;
 
@@ -52,7 +81,7 @@ export function cursorBacklogSql(w: SQL, since: SQL): SQL {
     from webhook_cursors c cross join lateral (
       select ${endpointMatches(w, sql`e`)} as matches, e.at
       from events e
-      where e.organization_id = ${w}.organization_id and (e.tx_id, e.id) > (c.tx_id, c.event_id)
+      where e.organization_id = ${w}.organization_id and (e.tx_id, e.id) > (c.tx_id, c.event_id) and ${aboveFloor(sql`e`, sql`c.floor_expires_on`)}
       order by e.tx_id, e.id
       limit ${BACKLOG_SCAN_LIMIT}) b
     where c.webhook_id = ${w}.id)`;
@@ -65,6 +94,8 @@ export type CursorClaim = {
   leaseUntil: Date;
   txId: string;
   eventId: string;
+  /** The cursor's floor (see webhook_cursors.floor_expires_on): no event after it expires earlier; null = unknown. */
+  floor: string | null;
   webhook: ClaimedDelivery["webhook"];
 };
 
@@ -79,11 +110,12 @@ export const cursorQueue: JobQueue = {
   lease: "lease_until",
   due: (c) => sql`exists (
     select 1 from webhooks w join events e on e.organization_id = w.organization_id
-    where w.id = ${c}.webhook_id and w.active and (e.tx_id, e.id) > (${c}.tx_id, ${c}.event_id) and e.tx_id < ${VISIBLE_HORIZON})`,
+    where w.id = ${c}.webhook_id and w.active and (e.tx_id, e.id) > (${c}.tx_id, ${c}.event_id) and ${aboveFloor(sql`e`, sql`${c}.floor_expires_on`)}
+      and e.tx_id < ${VISIBLE_HORIZON})`,
   order: (c) => [sql`${c}.updated_at`],
   from: sql`webhooks w`,
   join: sql`w.id = u.webhook_id and w.active`,
-  returning: sql`u.webhook_id, u.lease_until, u.tx_id::text as tx_id, u.event_id, w.organization_id,
+  returning: sql`u.webhook_id, u.lease_until, u.tx_id::text as tx_id, u.event_id, u.floor_expires_on::text as floor_expires_on, w.organization_id,
     w.kind, w.url, w.headers_enc, w.secret_enc, w.previous_secret_enc, w.previous_secret_expires_at, w.config_enc, w.sink_options`,
 };
 
@@ -92,6 +124,7 @@ type CursorRow = {
   lease_until: Date | string;
   tx_id: string;
   event_id: string;
+  floor_expires_on: string | null;
   organization_id: string;
   kind: ClaimedDelivery["webhook"]["kind"];
   url: string;
@@ -112,6 +145,7 @@ export async function claimDueCursors(limit = deliverySettings.maxInFlight): Pro
     leaseUntil: asDate(r.lease_until),
     txId: r.tx_id,
     eventId: r.event_id,
+    floor: r.floor_expires_on,
     webhook: {
       id: r.webhook_id,
       kind: r.kind,
@@ -153,11 +187,11 @@ type ScannedRow = {
  * (paused: nothing, the cursor stays). Every scanned event comes back so the cursor can move past those
  * the endpoint does not subscribe to; only subscribed ones carry their payload.
  */
-async function readBatch(claim: CursorClaim, position: { txId: string; eventId: string }): Promise<ScannedRow[]> {
-  return runReadBatch<ScannedRow>({ webhookId: claim.webhookId, txId: position.txId, eventId: position.eventId });
+async function readBatch(claim: CursorClaim, position: { txId: string; eventId: string; floor: string | null }): Promise<ScannedRow[]> {
+  return runReadBatch<ScannedRow>({ webhookId: claim.webhookId, txId: position.txId, eventId: position.eventId, floor: position.floor });
 }
 
-const runReadBatch = compiledSql<{ webhookId: string; txId: string; eventId: string }>(
+const runReadBatch = compiledSql<{ webhookId: string; txId: string; eventId: string; floor: string | null }>(
   () => sql`
     select e.id, e.tx_id::text as tx_id, e.type, e.at, e.organization_id, e.instance_id, e.api_key_id, e.device_id, e.expires_on::text as expires_on,
       m.matches, case when m.matches then e.data end as data
@@ -165,7 +199,8 @@ const runReadBatch = compiledSql<{ webhookId: string; txId: string; eventId: str
     join events e on e.organization_id = w.organization_id
     cross join lateral (select ${endpointMatches(sql`w`, sql`e`)} as matches) m
     where w.id = ${sql.placeholder("webhookId")}::uuid and w.active
-      and (e.tx_id, e.id) > (${sql.placeholder("txId")}::xid8, ${sql.placeholder("eventId")}::uuid) and e.tx_id < ${VISIBLE_HORIZON}
+      and (e.tx_id, e.id) > (${sql.placeholder("txId")}::xid8, ${sql.placeholder("eventId")}::uuid)
+      and ${aboveFloor(sql`e`, sql`${sql.placeholder("floor")}::date`)} and e.tx_id < ${VISIBLE_HORIZON}
     order by e.tx_id, e.id
     limit ${sql.raw(String(CURSOR_SCAN_LIMIT))}`,
 );
@@ -223,6 +258,8 @@ type BatchWrite = {
   stale: boolean | null;
   failing_since: Date | string | null;
   failedIds: string[];
+  /** The cursor's floor after the write. */
+  floor: string | null;
 };
 
 /**
@@ -323,7 +360,7 @@ export async function runCursor(claim: CursorClaim, stop: AbortSignal = new Abor
   const outcomes: AttemptOutcome[] = [];
   const signals = newEventSignals;
   let lease = claim.leaseUntil;
-  let position = { txId: claim.txId, eventId: claim.eventId };
+  let position = { txId: claim.txId, eventId: claim.eventId, floor: claim.floor };
   let caughtUpAt = performance.now();
   let rereads = 0;
   for (;;) {
@@ -391,7 +428,7 @@ export async function runCursor(claim: CursorClaim, stop: AbortSignal = new Abor
       await releaseLeases(cursorQueue, [{ id: claim.webhookId, leaseUntil: lease }]);
       return outcomes;
     }
-    position = { txId: kept.at(-1)!.tx_id, eventId: kept.at(-1)!.id };
+    position = { txId: kept.at(-1)!.tx_id, eventId: kept.at(-1)!.id, floor: write.floor };
     caughtUpAt = performance.now();
     rereads = 0;
   }
@@ -442,6 +479,8 @@ async function writeBatch(
     lease: lease.toISOString(),
     txId: last?.tx_id ?? null,
     eventId: last?.id ?? null,
+    lastAt: last ? asDate(last.at).toISOString() : null,
+    lastExpiresOn: last?.expires_on ?? null,
     keep,
     leaseS: deliverySettings.leaseSeconds,
     clockOffsetS: deliveryClock.offsetMs / 1000,
@@ -459,6 +498,9 @@ type WriteValues = {
   /** The last event attempted (null: nothing was, the cursor stays). */
   txId: string | null;
   eventId: string | null;
+  /** When the last event attempted was recorded, and its expiry: they raise the cursor's floor. */
+  lastAt: string | null;
+  lastExpiresOn: string | null;
   /** Keep the lease (renewed by `leaseS`) or free it. */
   keep: boolean;
   leaseS: number;
@@ -477,9 +519,10 @@ const runWriteBatch = compiledSql<WriteValues>(() => {
   return sql`
     with c as (
       update webhook_cursors u set tx_id = coalesce(${p("txId")}::xid8, u.tx_id), event_id = coalesce(${p("eventId")}::uuid, u.event_id),
+        floor_expires_on = ${cursorFloorSql(sql`u`, sql`${p("lastAt")}::timestamptz`, sql`${p("lastExpiresOn")}::date`)},
         lease_until = ${leaseEnd}, updated_at = now()
       where u.webhook_id = ${p("webhookId")}::uuid and u.lease_until = ${p("lease")}::timestamptz
-      returning u.webhook_id, u.lease_until
+      returning u.webhook_id, u.lease_until, u.floor_expires_on
     ),
     v as (
       select * from jsonb_to_recordset(${p("rows")}::jsonb) as v(id uuid, event_id uuid, event_type text, status text, retry_in_ms bigint,
@@ -505,7 +548,7 @@ const runWriteBatch = compiledSql<WriteValues>(() => {
         and (not ${latestOk} or failing_since is not null)
       returning failing_since, failing_since <= ${now} - ${msInterval(AUTO_DISABLE_AFTER_MS)} as stale
     )
-    select (select count(*) from c)::int as advanced, (select lease_until from c) as lease,
+    select (select count(*) from c)::int as advanced, (select lease_until from c) as lease, (select floor_expires_on::text from c) as floor,
       (select count(*) from d)::int as inserted, w.stale, w.failing_since,
       array(select d.id::text from d join v on v.id = d.id where not v.ok) as "failedIds"
     from (select 1) one left join w on true`;
