@@ -112,6 +112,7 @@ const envSchema = z.object({
   WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: z.coerce.number().int().min(1).max(100).default(32),
   WEBHOOK_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   WEBHOOK_CURSOR_LINGER_MS: z.coerce.number().int().min(0).max(10_000).default(250),
+  WEBHOOK_CURSOR_GATHER_MS: z.coerce.number().int().min(0).max(1_000).default(5),
   /** Largest media file fetched or uploaded; unset = HOOKS_MAX_BODY_BYTES (the largest inline media a webhook can carry). */
   MEDIA_MAX_BYTES: z.coerce.number().int().min(1024).optional(),
   /** How long a signed media URL (in API answers, events and the inbox) stays valid. */
@@ -175,6 +176,7 @@ function parseEnv(env: Record<string, string | undefined>) {
       maxInFlightPerEndpoint: e.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT,
       pollMs: e.WEBHOOK_POLL_MS,
       lingerMs: e.WEBHOOK_CURSOR_LINGER_MS,
+      gatherMs: e.WEBHOOK_CURSOR_GATHER_MS,
     },
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM ?? `LivChat <no-reply@${new URL(appUrl).hostname}>`,

@@ -8,6 +8,7 @@ import { sandboxContactOps } from "./sandbox.contacts";
 import { sandboxGroups } from "./sandbox.groups";
 import { OUTBOUND_FEATURES, type ChatRef } from "./features";
 import { ProviderError, type OutboundMessage, type ProviderInstance, type ProviderSink, type WhatsAppProvider } from "./provider";
+import { sleep } from "@/lib/sleep";
 
 /** Receipt timing of the simulated phone (ms after the send). Tests may shorten it. */
 export const sandboxTiming = { sentMs: 50, deliveredMs: 200, readMs: 400 };
@@ -50,13 +51,6 @@ const pending = new Set<Promise<void>>();
 /** Resolves when every scheduled sandbox receipt has been delivered. */
 export async function sandboxIdle(): Promise<void> {
   while (pending.size > 0) await Promise.allSettled([...pending]);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    (timer as { unref?: () => void }).unref?.();
-  });
 }
 
 /** What the simulated WhatsApp refuses of an edit, delete or presence, as a real one would. */

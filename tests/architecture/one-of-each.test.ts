@@ -51,6 +51,7 @@ describe("one configuration", () => {
       maxInFlightPerEndpoint: 32,
       pollMs: 1000,
       lingerMs: 250,
+      gatherMs: 5,
     });
     expect(parseEnv({ WEBHOOK_LEASE_SECONDS: "90", WEBHOOK_POLL_MS: "250" }).webhookDelivery).toMatchObject({ leaseSeconds: 90, pollMs: 250 });
     expect(() => parseEnv({ WEBHOOK_MAX_IN_FLIGHT: "0" })).toThrow(/WEBHOOK_MAX_IN_FLIGHT/);

@@ -130,9 +130,11 @@ describe("a cursor that caught up lingers in a running worker", () => {
     // As the delivery worker wires it: the NOTIFY recordEvent sends on commit names the organization.
     unlisten = await listen(DELIVERIES_QUEUED_CHANNEL, (payload) => newEventSignals.notify(payload));
   });
+  const gatherMs = deliverySettings.gatherMs;
   afterEach(() => {
     newEventSignals.stop();
     deliverySettings.lingerMs = lingerMs;
+    deliverySettings.gatherMs = gatherMs;
   });
   afterAll(async () => {
     await unlisten?.();
@@ -179,6 +181,33 @@ describe("a cursor that caught up lingers in a running worker", () => {
     expect(await run).toEqual(["succeeded"]);
     expect(performance.now() - stopAt).toBeLessThan(5_000);
     expect((await cursorOf(hook.id))!.leaseUntil).toBeNull();
+  });
+
+  test("events recorded while it gathers go out in one batch: one write for all of them", async () => {
+    const hook = await endpoint({ eventTypes: ["conversation.assigned"] });
+    newEventSignals.start();
+    deliverySettings.lingerMs = 2_000;
+    deliverySettings.gatherMs = 300;
+    const first = await recordEvent({ organizationId: org.organization.id, type: "conversation.assigned", data: { n: 0 } });
+    const [claim] = await claimDueCursors(10);
+    const run = runCursor(claim!);
+    // The claim's first read goes at once; then the cursor waits, caught up.
+    await waitFor(() => sub.received.length === 1, 5000, "the first event");
+    await waitFor(async () => (await cursorOf(hook.id))!.eventId === first.id, 5000, "the first batch written");
+    await Bun.sleep(50);
+    // Three events 40 ms apart, all within the gathering that the first one's notification starts.
+    const later = [];
+    for (let n = 1; n <= 3; n++) {
+      later.push(await recordEvent({ organizationId: org.organization.id, type: "conversation.assigned", data: { n } }));
+      await Bun.sleep(40);
+    }
+    await waitFor(() => sub.received.length === 4, 5000, "the gathered events");
+    newEventSignals.stop();
+    expect(await run).toEqual(["succeeded", "succeeded", "succeeded", "succeeded"]);
+    // One statement wrote the three: their deliveries share its clock.
+    const rows = (await deliveriesOf(hook.id)).filter((d) => later.some((e) => e.id === d.eventId));
+    expect(rows.length).toBe(3);
+    expect(new Set(rows.map((d) => d.deliveredAt!.getTime())).size).toBe(1);
   });
 
   test("outside a running worker (tests, a drain) a cursor that caught up gives its lease back at once", async () => {

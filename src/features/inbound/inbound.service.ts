@@ -18,6 +18,7 @@ import { storeInboundMessage, type Message, type StoredMessage } from "./message
 import { partiesVanished, resolveInboundParties, type InboundParties } from "@/features/contacts/identity.service";
 import { payloadExcerpt, UNPARSED_EXCERPT_MAX, type ConnectionState, type InboundEvent, type ProviderInstance, type ProviderSink } from "@/providers/provider";
 import type { MessageReaction } from "@/db/schema/messaging";
+import { sleep } from "@/lib/sleep";
 
 /** What the automation feature receives for every newly stored inbound message (after commit). */
 export type InboundMessageContext = { instance: Instance; contact: Contact; conversation: Conversation; message: Message };
@@ -411,13 +412,6 @@ type Receipt = Extract<InboundEvent, { kind: "receipt" }>;
 export const pendingReceipts = { retryDelaysMs: [100, 250, 500, 1000, 2000] };
 
 const waitingByMessage = new Map<string, Promise<void>>();
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    (timer as { unref?: () => void }).unref?.();
-  });
-}
 
 async function ingestReceiptOrKeepPending(instance: Instance, event: Receipt): Promise<IngestResult> {
   const key = `${instance.id}:${event.providerMessageId}`;

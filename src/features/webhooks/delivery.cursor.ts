@@ -31,6 +31,7 @@ import { claimDue, type JobKind, type JobQueue, releaseLeases } from "@/workers/
 import { AUTO_DISABLE_AFTER_MS, type ClaimedDelivery, asDate, clockSql, deliveryClock, deliverySettings, msInterval } from "./delivery.queue";
 import { type AttemptOutcome, type AttemptResult, attemptVerdict, disableWebhook, sendAttempt } from "./delivery.send";
 import { DELIVERY_ERROR, DISABLED_REASON } from "./webhook.schema";
+import { sleep } from "@/lib/sleep";
 
 /** Events looked at per batch (matching the endpoint's filters or not): one index range read. */
 export const CURSOR_SCAN_LIMIT = 500;
@@ -363,7 +364,11 @@ export async function runCursor(claim: CursorClaim, stop: AbortSignal = new Abor
   let position = { txId: claim.txId, eventId: claim.eventId, floor: claim.floor };
   let caughtUpAt = performance.now();
   let rereads = 0;
+  // The claim's first read goes at once (an endpoint's first event after a quiet spell is not held back).
+  let gather = false;
   for (;;) {
+    // A lingering cursor reading again lets events gather first: one read and one write carry more of them.
+    if (gather && deliverySettings.gatherMs > 0) await sleep(deliverySettings.gatherMs, stop);
     const seen = signals.version(claim.organizationId);
     let scanned = await readBatch(claim, position);
     // At most sendLimit() subscribed events per batch: the scan is cut after the last one that fits.
@@ -375,6 +380,8 @@ export async function runCursor(claim: CursorClaim, stop: AbortSignal = new Abor
       }
     }
     const full = scanned.length === CURSOR_SCAN_LIMIT || subscribed > sendLimit();
+    // After a full batch more is waiting already: the next read goes at once.
+    gather = !full && signals.lingering;
     if (scanned.length === 0) {
       const left = deliverySettings.lingerMs - (performance.now() - caughtUpAt);
       if (!signals.lingering || left <= 0 || stop.aborted) {
