@@ -23,6 +23,8 @@ export type HistoryContext = {
   pageRequests: number;
   /** Runs the bench's inbound load for a while; events/s stored. */
   ingest: (tag: string) => Promise<number>;
+  /** Names the step under way, so the app's memory peak is reported per step. */
+  mark?: (step: string) => void;
 };
 
 async function pageP95(ctx: HistoryContext, path: string): Promise<{ p95: number; p50: number }> {
@@ -48,13 +50,16 @@ export async function historyRows(ctx: HistoryContext): Promise<BenchRow[]> {
   const eventsPage = "/events";
   const logPage = `/webhooks/${ctx.webhookId}`;
 
+  ctx.mark?.("history: ingestion before");
   const ingestBefore = await ctx.ingest("HB");
+  ctx.mark?.("history: pages before");
   const eventsBefore = await pageP95(ctx, eventsPage);
   const logBefore = await pageP95(ctx, logPage);
 
   // A month of history, each row in the partition of the day it expires (the product's own maintenance creates them).
   // Types the bench's endpoints do not subscribe to (they take message.received): the history is already
   // delivered, its delivery rows are seeded below, and the cursors must not send it again.
+  ctx.mark?.("history: seeding");
   const today = await databaseToday();
   for (const table of ["events", "webhook_deliveries", "webhook_attempts"] as const) {
     for (let d = 30 - ctx.days; d <= 31; d++) await ensurePartition(table, addDays(today, d));
@@ -83,11 +88,14 @@ export async function historyRows(ctx: HistoryContext): Promise<BenchRow[]> {
   const partitions = (await listPartitions("events")).length;
   const [inDefault] = await sql`select count(*)::int as n from events_default`;
 
+  ctx.mark?.("history: ingestion after");
   const ingestAfter = await ctx.ingest("HA");
+  ctx.mark?.("history: pages after");
   const eventsAfter = await pageP95(ctx, eventsPage);
   const logAfter = await pageP95(ctx, logPage);
 
   // The day after: one day of each table expires and goes by DROP, however many rows it holds.
+  ctx.mark?.("history: retention pass");
   const [expiring] = await sql`select count(*)::int as n from events where expires_on = ${today}::date`;
   const dropStart = performance.now();
   const dropped = await maintainPartitions({ today: addDays(today, 1) });

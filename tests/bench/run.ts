@@ -927,6 +927,9 @@ try {
       days: quick ? 3 : 30,
       pageRequests: S.pageRequests,
       ingest,
+      mark: (step) => {
+        phase = step;
+      },
     });
     for (const row of out) put(row);
   });
