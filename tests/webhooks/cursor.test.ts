@@ -196,7 +196,7 @@ describe("a cursor that caught up lingers in a running worker", () => {
     await waitFor(async () => (await cursorOf(hook.id))!.eventId === first.id, 5000, "the first batch written");
     await Bun.sleep(50);
     // Three events 40 ms apart, all within the gathering that the first one's notification starts.
-    const later = [];
+    const later: Awaited<ReturnType<typeof recordEvent>>[] = [];
     for (let n = 1; n <= 3; n++) {
       later.push(await recordEvent({ organizationId: org.organization.id, type: "conversation.assigned", data: { n } }));
       await Bun.sleep(40);
