@@ -12,30 +12,7 @@ import { startCacheSync, stopCacheSync } from "@/db/notified-cache";
 import { uploadBodyLimit } from "@/lib/media-url";
 import { startWorkers, stopWorkers } from "@/workers/registry";
 import "@/workers";
-
-/**
- * Under sustained load JSC promotes whatever is in flight at each young collection (requests, event rows,
- * delivery bodies) to its old generation and defers the full collection until the heap has grown several
- * times over. Inbound bench (issue 21): heap 38 → 140 MB and RSS 150 → 357 MB, nearly all garbage (the first
- * full collection once idle took the heap back to 40 MB). A full collection once the heap grew by
- * GC_HEADROOM_BYTES since the lowest point after the last one held the same run at 232–241 MB. Each pauses
- * 60–110 ms and costs ~105 ms of CPU with its helper threads (a ~40 MB live heap), about one per 4 000 events:
- * ~0.025 ms of app CPU per event. Here rather than in app.ts: it is the server process's policy, not that of
- * tests or scripts that build the app.
- */
-const GC_HEADROOM_BYTES = 24 * 1024 * 1024;
-
-function boundHeapGrowth(): void {
-  // The lowest heap since the last forced collection: one of JSC's own lowers it too.
-  let mark = process.memoryUsage().heapUsed;
-  setInterval(() => {
-    const used = process.memoryUsage().heapUsed;
-    mark = Math.min(mark, used);
-    if (used - mark < GC_HEADROOM_BYTES) return;
-    Bun.gc(true);
-    mark = process.memoryUsage().heapUsed;
-  }, 250).unref();
-}
+import { boundHeapGrowth } from "@/lib/heap";
 
 async function boot() {
   await migrateDatabase();

@@ -19,6 +19,7 @@ import { claimDue, releaseLeases, runJobsOnce, type JobKind, type JobQueue } fro
 import { applyCustomFields, parseDocument, UFS, type CustomValue } from "./contact-fields";
 import { assertManagesContactBook, listFieldDefinitions, type FieldDefinition } from "./contact-field.service";
 import { CONTACT_LIMITS, tagsSchema } from "./contact.schema";
+import { collectIfGrown, heapMark, type HeapMark } from "@/lib/heap";
 
 /**
  * CSV import of contacts, in three steps: upload (the file is stored in ~1 MiB chunks and its first
@@ -382,28 +383,9 @@ function recordsOf(imp: Pick<ContactImport, "id" | "delimiter">, tx: DbOrTx = db
   );
 }
 
-/**
- * Bun's collector lets a batch job's garbage pile up before it runs: over a 20 000-row import the heap
- * saw-toothed between 30 and 105 MB and RSS peaked at 300 MB (measured in one process), while what the
- * job keeps is one batch. Between batches, a full collection once the heap has grown by GC_HEADROOM_BYTES
- * since the last one bounds it to about a batch of garbage (same run: peak 178 MB; 32 MiB of headroom gave
- * 224 MB), at ~20 ms a collection against ~1 s a batch. The async hint (`Bun.gc(false)`) did not bound it.
- */
+/** A batch job keeps one batch: a full collection once a few batches of garbage piled up (src/lib/heap.ts). */
 const GC_HEADROOM_BYTES = 8 * 1024 * 1024;
-
-/** The collector's heap and the ArrayBuffers it frees (file chunks, driver messages). */
-const heapInUse = () => {
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-};
-
-const heapMark = () => ({ heap: heapInUse() });
-
-function collectBetweenBatches(mark: { heap: number }): void {
-  if (heapInUse() - mark.heap < GC_HEADROOM_BYTES) return;
-  Bun.gc(true);
-  mark.heap = heapInUse();
-}
+const collectBetweenBatches = (mark: HeapMark) => collectIfGrown(mark, GC_HEADROOM_BYTES);
 
 /**
  * A large import changes the organization's contacts faster than autovacuum re-reads their statistics:
