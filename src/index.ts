@@ -1,7 +1,7 @@
 import { createApp } from "@/app";
 import { config } from "@/config";
 import { closeDatabase, migrateDatabase } from "@/db/client";
-import { startApiKeyCacheSync, stopApiKeyCacheSync } from "@/features/api-keys/api-key.verify";
+import { startApiKeyLastUsedFlush, stopApiKeyLastUsedFlush } from "@/features/api-keys/api-key.verify";
 import { sealPlaintextWebhookHeaders } from "@/features/webhooks/webhook.service";
 import { maintainPartitionsAtBoot } from "@/features/retention/retention.partitions";
 import { verifyAppSecret } from "@/lib/app-secret";
@@ -21,7 +21,7 @@ async function boot() {
   // Before anything reads or writes a secret: a wrong or lost key stops here.
   await verifyAppSecret();
   await sealPlaintextWebhookHeaders();
-  await startApiKeyCacheSync();
+  startApiKeyLastUsedFlush();
   // Every cache module is imported by now (through app.ts): each of their channels is listened to.
   await startCacheSync();
   // The server accepts the larger of the two limits; app.ts enforces the per-path one.
@@ -38,7 +38,7 @@ async function shutdown(signal: string) {
   // Stop accepting first, then let workers finish or release their leases, then close the pool.
   await app?.server?.stop(false);
   await stopWorkers();
-  await stopApiKeyCacheSync();
+  await stopApiKeyLastUsedFlush();
   await stopCacheSync();
   await closeDatabase();
   process.exit(0);

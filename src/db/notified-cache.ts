@@ -2,11 +2,12 @@ import { listen } from "@/db/client";
 
 /**
  * The one per-process read-through cache of hot-path reads (issue 21): the org settings caches
- * (org-cache.ts) and the provider-webhook instance lookup (inbound.webhooks.ts) are built on it.
- * Each cache belongs to a NOTIFY channel whose payloads evict its entries on every process, and caches
- * only while this process listens to that channel (src/index.ts starts it), so a test or script that
- * writes and reads at once sees its write. Entries also expire after `ttlMs`, in case a notification was
- * missed while the listening connection reconnected; past `maxEntries` the oldest goes.
+ * (org-cache.ts), the provider-webhook instance lookup (inbound.webhooks.ts) and the API key verdicts
+ * (api-key.verify.ts) are built on it. Each cache belongs to a NOTIFY channel whose payloads evict its
+ * entries on every process, and by default caches only while this process listens to that channel
+ * (src/index.ts starts it), so a test or script that writes and reads at once sees its write. Entries
+ * also expire after `ttlMs`, in case a notification was missed while the listening connection
+ * reconnected; past `maxEntries` the oldest goes.
  */
 const DEFAULT_TTL_MS = 60_000;
 const DEFAULT_MAX = 10_000;
@@ -14,6 +15,11 @@ const DEFAULT_MAX = 10_000;
 export type KeyedCache<V> = {
   /** The cached value of `key`, or what `load` returns (always `load` while the channel is not listened to). */
   get(key: string, load: () => Promise<V>): Promise<V>;
+  /**
+   * The cached value of `key`, or undefined; never loads (a synchronous hot path checks it before `get`).
+   * `now` spares a caller that needs the time too a second clock read.
+   */
+  peek(key: string, now?: number): V | undefined;
   evict(key: string): void;
   /** Drops every entry whose value matches (e.g. every key that cached one instance's row). */
   evictWhere(matches: (value: V) => boolean): void;
@@ -21,10 +27,13 @@ export type KeyedCache<V> = {
 };
 
 export type KeyedCacheOptions<V> = {
-  ttlMs?: number;
+  /** Fixed, or chosen per loaded value (e.g. a negative verdict lives shorter). */
+  ttlMs?: number | ((value: V) => number);
   maxEntries?: number;
   /** Whether a loaded value is stored (not: a miss, so a row created next is found at once). */
   keep?: (value: V) => boolean;
+  /** Caches while the channel is not listened to as well: for a cache its writers evict directly, so a write is seen at once. */
+  evenWhenNotListening?: boolean;
 };
 
 export type EvictionChannel = {
@@ -59,7 +68,10 @@ export function evictionChannel(name: string, onPayload: (payload: string) => vo
 }
 
 function keyedCache<V>(channel: Channel, options: KeyedCacheOptions<V>): KeyedCache<V> {
-  const ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
+  const ttl = options.ttlMs ?? DEFAULT_TTL_MS;
+  const ttlOf = typeof ttl === "function" ? ttl : () => ttl;
+  const always = options.evenWhenNotListening === true;
+  const caching = () => always || channel.unlisten !== undefined;
   const max = options.maxEntries ?? DEFAULT_MAX;
   const keep = options.keep ?? (() => true);
   const entries = new Map<string, { value: V; until: number }>();
@@ -68,7 +80,7 @@ function keyedCache<V>(channel: Channel, options: KeyedCacheOptions<V>): KeyedCa
   let generation = 0;
   return {
     get(key, load) {
-      if (!channel.unlisten) return load();
+      if (!caching()) return load();
       const hit = entries.get(key);
       if (hit && hit.until > Date.now()) return Promise.resolve(hit.value);
       // A burst of reads of one key after a miss shares one load.
@@ -78,11 +90,11 @@ function keyedCache<V>(channel: Channel, options: KeyedCacheOptions<V>): KeyedCa
       const loaded = load().then(
         (value) => {
           if (loading.get(key) === loaded) loading.delete(key);
-          if (started === generation && channel.unlisten) {
+          if (started === generation && caching()) {
             entries.delete(key);
             if (keep(value)) {
               if (entries.size >= max) entries.delete(entries.keys().next().value as string);
-              entries.set(key, { value, until: Date.now() + ttlMs });
+              entries.set(key, { value, until: Date.now() + ttlOf(value) });
             }
           }
           return value;
@@ -94,6 +106,11 @@ function keyedCache<V>(channel: Channel, options: KeyedCacheOptions<V>): KeyedCa
       );
       loading.set(key, loaded);
       return loaded;
+    },
+    peek(key, now = Date.now()) {
+      // Only what `get` stored is here, so no listening check; no allocation on this path.
+      const hit = entries.get(key);
+      return hit !== undefined && hit.until > now ? hit.value : undefined;
     },
     evict(key) {
       generation++;

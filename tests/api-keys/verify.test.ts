@@ -2,16 +2,10 @@ import { afterAll, beforeAll, describe, expect, setSystemTime, test } from "bun:
 import { eq, sql } from "drizzle-orm";
 import { createApp } from "@/app";
 import { db, notify } from "@/db/client";
+import { startCacheSync, stopCacheSync } from "@/db/notified-cache";
 import { apiKeys, devices, instances } from "@/db/schema";
 import { createApiKey, revokeApiKey } from "@/features/api-keys/api-key.service";
-import {
-  API_KEY_REVOKED_CHANNEL,
-  flushApiKeyLastUsed,
-  hasScope,
-  startApiKeyCacheSync,
-  stopApiKeyCacheSync,
-  verifyApiKey,
-} from "@/features/api-keys/api-key.verify";
+import { API_KEY_REVOKED_CHANNEL, flushApiKeyLastUsed, hasScope, verifyApiKey } from "@/features/api-keys/api-key.verify";
 import { sha256Hex } from "@/lib/crypto";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
@@ -22,10 +16,10 @@ let org: Awaited<ReturnType<typeof setupOrg>>;
 
 beforeAll(async () => {
   org = await setupOrg(app);
-  await startApiKeyCacheSync();
+  await startCacheSync();
 });
 afterAll(async () => {
-  await stopApiKeyCacheSync();
+  await stopCacheSync();
 });
 
 const key = (scopes: string[], extra: Partial<Parameters<typeof createApiKey>[0]> = {}) =>

@@ -1,11 +1,12 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, setSystemTime, test } from "bun:test";
 import { notify } from "@/db/client";
 import { evictionChannel, startCacheSync, stopCacheSync } from "@/db/notified-cache";
 import { gate, waitFor } from "../helpers/wait";
 
 // The per-process read-through cache both the org settings and the instance lookup are built on
 // (src/db/notified-cache.ts), on a channel of its own: evicted by value through NOTIFY, misses left out,
-// a load racing an eviction not stored, caching only while the channel is listened to.
+// a load racing an eviction not stored, caching only while the channel is listened to. The API key
+// verdicts' shape (peeked synchronously, null kept, TTL by value, cached even unheard) has a cache below.
 type Row = { id: string; name: string };
 const CHANNEL = "test_notified_cache";
 const heard: string[] = [];
@@ -23,6 +24,18 @@ const read = (key: string, id: string) =>
     return table.get(id);
   });
 const loadsOf = (key: string) => loads.filter((k) => k === key).length;
+
+const VERDICTS = "test_notified_cache_verdicts";
+const verdicts = evictionChannel(VERDICTS, (key) => verdicts.evict(key)).cache<string | null>({
+  ttlMs: (verdict) => (verdict === null ? 5_000 : 60_000),
+  evenWhenNotListening: true,
+});
+const verdictLoads: string[] = [];
+const verdict = (key: string, value: string | null) =>
+  verdicts.get(key, async () => {
+    verdictLoads.push(key);
+    return value;
+  });
 
 /** Changes a row and waits until this process heard its NOTIFY (as the instances trigger would send it). */
 async function change(row: Row): Promise<void> {
@@ -95,5 +108,51 @@ describe("notified cache", () => {
     await notify("test_notified_cache_late", "hello");
     await waitFor(() => late.length > 0);
     expect(late).toEqual(["hello"]);
+  });
+
+  test("peek answers from memory only and never loads; nothing is peeked while a listening-only cache is not listened to", async () => {
+    await stopCacheSync();
+    await read("x:a", "a");
+    expect(cache.peek("x:a")).toBeUndefined();
+    await startCacheSync();
+    expect(cache.peek("x:a")).toBeUndefined();
+    await read("x:a", "a");
+    const before = loadsOf("x:a");
+    expect(cache.peek("x:a")?.id).toBe("a");
+    expect(loadsOf("x:a")).toBe(before);
+  });
+});
+
+describe("notified cache that caches even when not listening (API key verdicts)", () => {
+  test("a null verdict is kept; each entry lives as long as its value asks", async () => {
+    await stopCacheSync();
+    expect(verdicts.peek("good")).toBeUndefined();
+    expect(await verdict("good", "G")).toBe("G");
+    expect(await verdict("bad", null)).toBeNull();
+    expect(await verdict("bad", "changed")).toBeNull();
+    expect(verdicts.peek("good")).toBe("G");
+    expect(verdicts.peek("bad")).toBeNull();
+    expect(verdictLoads).toEqual(["good", "bad"]);
+    const now = Date.now();
+    try {
+      setSystemTime(new Date(now + 5_001));
+      expect(verdicts.peek("bad")).toBeUndefined();
+      expect(verdicts.peek("good")).toBe("G");
+      setSystemTime(new Date(now + 60_001));
+      expect(verdicts.peek("good")).toBeUndefined();
+    } finally {
+      setSystemTime();
+    }
+  });
+
+  test("listening, a notification evicts an entry; stopping drops them all", async () => {
+    await startCacheSync();
+    await verdict("k", "K");
+    await verdict("other", "O");
+    await notify(VERDICTS, "k");
+    await waitFor(() => verdicts.peek("k") === undefined);
+    expect(verdicts.peek("other")).toBe("O");
+    await stopCacheSync();
+    expect(verdicts.peek("other")).toBeUndefined();
   });
 });

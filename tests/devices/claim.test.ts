@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eq, inArray } from "drizzle-orm";
 import { db } from "@/db/client";
 import { apiKeys, contacts, conversations, devices, events, instances, messages } from "@/db/schema";
-import { startApiKeyCacheSync, stopApiKeyCacheSync, verifyApiKey } from "@/features/api-keys/api-key.verify";
+import { startCacheSync, stopCacheSync } from "@/db/notified-cache";
+import { verifyApiKey } from "@/features/api-keys/api-key.verify";
 import { claimDevice } from "@/features/devices/device.claim";
 import { createVisitorDevice, createVisitorKey } from "@/features/devices/device.service";
 import { createApp } from "@/app";
@@ -12,8 +13,8 @@ import { api, TestClient } from "../helpers/client";
 import { createOwner, uniqueEmail } from "../helpers/factories";
 import { waitFor } from "../helpers/wait";
 
-beforeAll(() => startApiKeyCacheSync());
-afterAll(() => stopApiKeyCacheSync());
+beforeAll(() => startCacheSync());
+afterAll(() => stopCacheSync());
 
 /** A visitor's world before sign-up: a device, two instances with keys, and one conversation. */
 async function visitorWorld() {

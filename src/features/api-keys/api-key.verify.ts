@@ -1,5 +1,6 @@
 import { eq, inArray, sql } from "drizzle-orm";
-import { db, listen } from "@/db/client";
+import { db } from "@/db/client";
+import { evictionChannel } from "@/db/notified-cache";
 import { apiKeys, devices, organizations } from "@/db/schema";
 import { port } from "@/lib/port";
 import { sha256Hex } from "@/lib/crypto";
@@ -34,8 +35,15 @@ const NEGATIVE_TTL_MS = 5_000;
 const MAX_ENTRIES = 50_000;
 const DEFAULT_ANONYMOUS_RPM = 60;
 
-type Entry = { key: VerifiedApiKey | null; until: number };
-const cache = new Map<string, Entry>();
+/**
+ * Key hash → verdict (null: unknown, revoked or device revoked). Cached even while not listening: this
+ * process's own revocations evict at once (revokeApiKey, rotateTryKey), other processes' by NOTIFY.
+ */
+const verdicts = evictionChannel(API_KEY_REVOKED_CHANNEL, evictApiKey).cache<VerifiedApiKey | null>({
+  ttlMs: (key) => (key ? POSITIVE_TTL_MS : NEGATIVE_TTL_MS),
+  maxEntries: MAX_ENTRIES,
+  evenWhenNotListening: true,
+});
 /** Key id → when it was last used (ms); flushed to api_keys.last_used_at every 10 s. */
 const lastUsed = new Map<string, number>();
 
@@ -60,11 +68,6 @@ const findKeyByHash = db
   .limit(1)
   .prepare("find_api_key_by_hash");
 
-function remember(hash: string, key: VerifiedApiKey | null) {
-  if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value!);
-  cache.set(hash, { key, until: Date.now() + (key ? POSITIVE_TTL_MS : NEGATIVE_TTL_MS) });
-}
-
 /**
  * The cached verdict on a presented key: the key, null when it is malformed, unknown, revoked or
  * expired, or undefined when the cache cannot tell (verifyApiKey then reads the database). Synchronous
@@ -72,14 +75,10 @@ function remember(hash: string, key: VerifiedApiKey | null) {
  */
 export function verifyApiKeyFromCache(presented: string): VerifiedApiKey | null | undefined {
   if (!API_KEY_PATTERN.test(presented)) return null;
-  return cachedVerdict(sha256Hex(presented));
-}
-
-function cachedVerdict(hash: string): VerifiedApiKey | null | undefined {
-  const entry = cache.get(hash);
-  if (!entry) return undefined;
+  // One clock read for the entry's lifetime and the key's expiry (a second one showed in the /v1 hot path).
   const now = Date.now();
-  return entry.until < now ? undefined : admit(entry.key, now);
+  const cached = verdicts.peek(sha256Hex(presented), now);
+  return cached === undefined ? undefined : admit(cached, now);
 }
 
 /**
@@ -89,11 +88,16 @@ function cachedVerdict(hash: string): VerifiedApiKey | null | undefined {
 export async function verifyApiKey(presented: string): Promise<VerifiedApiKey | null> {
   if (!API_KEY_PATTERN.test(presented)) return null;
   const hash = sha256Hex(presented);
-  const cached = cachedVerdict(hash);
-  if (cached !== undefined) return cached;
+  const now = Date.now();
+  const cached = verdicts.peek(hash, now);
+  if (cached !== undefined) return admit(cached, now);
+  return admit(await verdicts.get(hash, () => loadVerdict(hash)));
+}
+
+async function loadVerdict(hash: string): Promise<VerifiedApiKey | null> {
   const [row] = await findKeyByHash.execute({ hash });
   const valid = row && !row.revokedAt && !row.deviceRevokedAt;
-  const key: VerifiedApiKey | null = valid
+  return valid
     ? {
         id: row.id,
         organizationId: row.organizationId,
@@ -105,8 +109,6 @@ export async function verifyApiKey(presented: string): Promise<VerifiedApiKey | 
         maxMessagesPerDay: row.maxMessagesPerDay,
       }
     : null;
-  remember(hash, key);
-  return admit(key);
 }
 
 /** A known key is usable until it expires; its use is noted for the batched lastUsedAt write. */
@@ -125,8 +127,8 @@ export function hasScope(key: Pick<VerifiedApiKey, "scopes">, scope: string): bo
 
 /** Drops cached entries; called on NOTIFY from any process (payload = key hash, or "*" for all). */
 export function evictApiKey(hashOrAll: string): void {
-  if (hashOrAll === "*") cache.clear();
-  else cache.delete(hashOrAll);
+  if (hashOrAll === "*") verdicts.clear();
+  else verdicts.evict(hashOrAll);
 }
 
 /** Writes the batched lastUsedAt values in one statement instead of one write per request. */
@@ -157,23 +159,20 @@ export async function flushApiKeyLastUsed(): Promise<void> {
  */
 export const noteDevicesSeen = port<(deviceIds: string[], at: Date) => Promise<void>>("api-keys: devices seen through their keys");
 
-let unlisten: (() => Promise<void>) | undefined;
 let flushTimer: ReturnType<typeof setInterval> | undefined;
 
-/** Subscribes this process to revocations and starts the lastUsedAt flusher. */
-export async function startApiKeyCacheSync(): Promise<void> {
-  if (unlisten) return;
-  unlisten = await listen(API_KEY_REVOKED_CHANNEL, evictApiKey);
+/** Starts the lastUsedAt flusher (revocations are heard through startCacheSync). */
+export function startApiKeyLastUsedFlush(): void {
+  if (flushTimer) return;
   flushTimer = setInterval(() => {
     flushApiKeyLastUsed().catch((err) => log.warn("api key lastUsedAt flush failed", { err }));
   }, 10_000);
   flushTimer.unref?.();
 }
 
-export async function stopApiKeyCacheSync(): Promise<void> {
+/** Stops the flusher and writes what is pending (graceful shutdown). */
+export async function stopApiKeyLastUsedFlush(): Promise<void> {
   clearInterval(flushTimer);
   flushTimer = undefined;
-  await unlisten?.().catch(() => {});
-  unlisten = undefined;
   await flushApiKeyLastUsed().catch(() => {});
 }
