@@ -15,7 +15,7 @@
  *   WEBHOOK_*=…  delivery settings (README) passed to the apps under test, to measure their effect
  */
 import { createHmac, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, resolve } from "node:path";
 import { sql, type SQL } from "drizzle-orm";
@@ -263,11 +263,19 @@ function childEnv(extra: Record<string, string>): Record<string, string> {
   return { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root", ...extra };
 }
 
+/** The environment `bun start` sets before the app (package.json): the bench runs the app as it ships. */
+const START_ENV: Record<string, string> = Object.fromEntries(
+  [...(JSON.parse(readFileSync(resolve(ROOT, "package.json"), "utf8")).scripts.start as string).matchAll(/(?:^|\s)([A-Za-z_][A-Za-z0-9_]*)=(\S+)(?=\s)/g)].map(
+    (m) => [m[1]!, m[2]!],
+  ),
+);
+
 async function startApp(port: number, cpuProfile = false) {
   const flags = cpuProfile ? ["--cpu-prof-md", `--cpu-prof-dir=${resolve(ROOT, "data/bench/profiles")}`] : [];
   const child = Bun.spawn([process.execPath, ...flags, "src/index.ts"], {
     cwd: ROOT,
     env: childEnv({
+      ...START_ENV,
       PORT: String(port),
       DATABASE_URL,
       WORKERS: process.env.BENCH_APP_WORKERS ?? "true",
