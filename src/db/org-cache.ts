@@ -11,7 +11,6 @@ import { log } from "@/lib/logger";
 export const ORG_CHANGED_CHANNEL = "livchat_org_changed";
 
 type OrgCache = {
-  name: string;
   tables: ReadonlySet<string>;
   cache: KeyedCache<unknown>;
 };
@@ -21,8 +20,6 @@ const changeListeners = new Set<(table: string, organizationId: string) => void>
 const orgChanges = evictionChannel(ORG_CHANGED_CHANNEL, onNotification);
 
 export type OrgCachedOptions<T> = {
-  /** For logs and tests. */
-  name: string;
   /** Tables whose change (through the trigger) evicts the organization's entry. */
   tables: readonly string[];
   load: (organizationId: string) => Promise<T>;
@@ -33,7 +30,7 @@ export type OrgCachedOptions<T> = {
 /** A cached reader of one organization's settings; `load` runs on a miss (and always when not listening). */
 export function orgCached<T>(options: OrgCachedOptions<T>): (organizationId: string) => Promise<T> {
   const cache = orgChanges.cache<T>({ ttlMs: options.ttlMs, maxEntries: options.maxEntries });
-  caches.push({ name: options.name, tables: new Set(options.tables), cache });
+  caches.push({ tables: new Set(options.tables), cache });
   return (organizationId) => cache.get(organizationId, () => options.load(organizationId));
 }
 

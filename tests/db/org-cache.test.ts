@@ -21,7 +21,7 @@ async function ownKeywords(organizationId: string): Promise<string[]> {
   const [row] = await db.select({ k: consentSettings.optOutKeywords }).from(consentSettings).where(eq(consentSettings.organizationId, organizationId));
   return row?.k ?? [];
 }
-const keywords = orgCached({ name: "test keywords", tables: ["consent_settings"], load: ownKeywords });
+const keywords = orgCached({ tables: ["consent_settings"], load: ownKeywords });
 const countLoads = (organizationId: string) => loads.filter((o) => o === organizationId).length;
 
 beforeAll(async () => {
@@ -91,7 +91,6 @@ describe("org cache", () => {
     let calls = 0;
     let read = false;
     const slow = orgCached({
-      name: "test slow",
       tables: ["consent_settings"],
       load: async (organizationId) => {
         calls++;
@@ -119,7 +118,7 @@ describe("org cache", () => {
   test("entries expire after their TTL (a missed notification heals)", async () => {
     await startCacheSync();
     let n = 0;
-    const short = orgCached({ name: "test ttl", tables: ["consent_settings"], ttlMs: 30, load: async () => ++n });
+    const short = orgCached({ tables: ["consent_settings"], ttlMs: 30, load: async () => ++n });
     expect(await short(orgC)).toBe(1);
     expect(await short(orgC)).toBe(1);
     await Bun.sleep(40);
@@ -130,7 +129,6 @@ describe("org cache", () => {
     await startCacheSync();
     const seen: string[] = [];
     const small = orgCached({
-      name: "test bounded",
       tables: ["consent_settings"],
       maxEntries: 2,
       load: async (organizationId) => {

@@ -131,7 +131,6 @@ export async function setDepartmentTargets(
 
 /** The urgency words every inbound message is matched against: cached per organization (src/db/org-cache.ts). */
 const cachedUrgencyKeywords = orgCached({
-  name: "alert urgency keywords",
   tables: ["alert_settings"],
   load: async (organizationId): Promise<readonly string[]> => {
     const [row] = await db

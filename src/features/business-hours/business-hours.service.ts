@@ -161,7 +161,6 @@ async function applicableRow(organizationId: string, departmentId: string | null
 
 /** The schedules as every inbound message reads them (the zone is the organization's): cached per organization. */
 const cachedHoursRows = orgCached({
-  name: "business hours",
   tables: ["business_hours", "organizations"],
   load: (organizationId) => hoursRows(organizationId, db),
 });

@@ -67,7 +67,7 @@ export async function consentKeywords(
 }
 
 /** The keywords as every inbound message reads them: cached per organization (src/db/org-cache.ts). */
-const cachedConsentKeywords = orgCached({ name: "consent keywords", tables: ["consent_settings"], load: (organizationId) => consentKeywords(organizationId) });
+const cachedConsentKeywords = orgCached({ tables: ["consent_settings"], load: (organizationId) => consentKeywords(organizationId) });
 
 const keywordList = z
   .union([z.string(), z.array(z.string())])

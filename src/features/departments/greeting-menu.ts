@@ -74,7 +74,6 @@ async function loadMenu(organizationId: string, instanceId: string, tx: DbOrTx =
  * a department change). Most organizations have none, and their messages cost no query here.
  */
 const enabledMenus = orgCached({
-  name: "greeting menus",
   tables: ["greeting_menus", "greeting_menu_options", "departments"],
   load: async (organizationId): Promise<ReadonlyMap<string, GreetingMenu>> => {
     const rows = await db

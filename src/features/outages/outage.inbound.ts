@@ -81,7 +81,6 @@ export async function outageNoticeClaim(ctx: InboundMessageContext): Promise<fal
  * is sent or answered): its active outages, and whether any notification sent is still unanswered.
  */
 const outageState = orgCached({
-  name: "outages",
   tables: ["outages", "outage_notifications"],
   load: async (organizationId): Promise<{ active: readonly Outage[]; answerable: boolean }> => {
     const active = await activeOutages(organizationId);

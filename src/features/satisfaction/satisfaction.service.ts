@@ -259,7 +259,6 @@ export async function takeSurveyAnswer(ctx: InboundMessageContext, now = new Dat
  * asks it: cached per organization (src/db/org-cache.ts; a survey sent, closed or deleted evicts it).
  */
 const surveyMayBeWaiting = orgCached({
-  name: "satisfaction surveys waiting",
   tables: ["satisfaction_feedback"],
   load: async (organizationId) => {
     const [row] = await db

@@ -108,7 +108,6 @@ export async function queueSentimentCheck({ instance, contact, conversation, mes
 
 /** Whether the organization has sentiment on, as every inbound message asks it. */
 const sentimentEnabled = orgCached({
-  name: "sentiment enabled",
   tables: ["sentiment_settings"],
   load: async (organizationId) => (await getSentimentSettings(organizationId)).enabled,
 });

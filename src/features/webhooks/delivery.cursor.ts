@@ -45,7 +45,7 @@ const FLOOR_SLACK_DAYS = 2;
 const SETTLED_AFTER = sql.raw(`interval '${2 * FLOOR_SLACK_DAYS} days'`);
 
 /** Event `e` is not below the floor (null: no bound), as a predicate partition pruning can use. */
-export function aboveFloor(e: SQL, floor: SQL): SQL {
+function aboveFloor(e: SQL, floor: SQL): SQL {
   return sql`${e}.expires_on >= coalesce(${floor}, '-infinity'::date)`;
 }
 
