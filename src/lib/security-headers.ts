@@ -58,13 +58,15 @@ function isDocsPath(url: string): boolean {
  * re-requests the page and meets the login redirect. Responses that may be cached (static assets)
  * set their own `cache-control`, which wins.
  */
-export const securityHeaders = new Elysia({ name: "livchat-security-headers" }).headers({
+export const RESPONSE_HEADERS = {
   "x-content-type-options": "nosniff",
   "x-frame-options": "DENY",
   "referrer-policy": "strict-origin-when-cross-origin",
   "cross-origin-opener-policy": "same-origin",
   "cache-control": "no-store",
-});
+} as const;
+
+export const securityHeaders = new Elysia({ name: "livchat-security-headers" }).headers(RESPONSE_HEADERS);
 
 /**
  * What depends on the request or on configuration read at request time: the policy (/docs has its

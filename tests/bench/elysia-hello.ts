@@ -1,11 +1,13 @@
 /**
  * Second and third baselines for the API figure, on the framework SPEC §1 fixes (Elysia) with no
- * plugins: `GET /` answers "hello"; `GET /contract` answers what `GET /v1/me` answers — the same JSON
- * body and the response headers SPEC §3 requires of every API response (X-Request-Id, X-RateLimit-*)
- * — with none of the work behind them. Together they split the gap between bare Bun.serve and the app
- * into what Elysia costs, what the API's response contract costs, and what LivChat's request path costs.
+ * hooks: `GET /` answers "hello"; `GET /contract` answers what `GET /v1/me` answers — the same JSON
+ * body and every response header the app sends with it (the security headers of every response,
+ * X-Request-Id, X-RateLimit-*), taken from the app's own modules — with none of the work behind them.
+ * Together they split the gap between bare Bun.serve and the app into what Elysia costs, what the
+ * API's response costs to write, and what LivChat's request path costs.
  */
 import { Elysia } from "elysia";
+import { RESPONSE_HEADERS, requestSecurityHeaders } from "../../src/lib/security-headers";
 
 const me = {
   apiKey: {
@@ -22,7 +24,10 @@ const me = {
 
 const app = new Elysia()
   .get("/", () => "hello")
-  .get("/contract", ({ set }) => {
+  .get("/contract", ({ request, set }) => {
+    // What the app's default headers amount to: Elysia copies them into each request's headers.
+    Object.assign(set.headers, RESPONSE_HEADERS);
+    requestSecurityHeaders(request.url, set.headers);
     set.headers["x-request-id"] = crypto.randomUUID();
     set.headers["x-ratelimit-limit"] = "2000000000";
     set.headers["x-ratelimit-remaining"] = "1999999999";

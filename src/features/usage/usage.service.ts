@@ -51,7 +51,10 @@ let flushing: Promise<number> | undefined;
  * A crash loses at most the last few seconds of call counts — acceptable for metering, and it keeps
  * a hot key from turning every request into a contended row update.
  */
-export function meterApiCall(input: { organizationId: string | null; instanceId?: string | null; apiKeyId?: string | null }, at = new Date()): void {
+export function meterApiCall(
+  input: { organizationId: string | null; instanceId?: string | null; apiKeyId?: string | null },
+  at: Date | number = Date.now(),
+): void {
   if (!input.organizationId) return;
   // Hot path of every /v1 request: one Map lookup on the key id (a key's organization and instance
   // never change), instead of building and hashing the full five-part counter key.
@@ -98,12 +101,12 @@ export function meterUsage(
 
 let dayCache = { from: 0, until: 0, day: "" };
 
-/** "YYYY-MM-DD" (UTC) of `at`; cached for the current day because it runs on every /v1 request. */
-function utcDay(at: Date): string {
-  const t = at.getTime();
+/** "YYYY-MM-DD" (UTC) of `at`; cached for the current day because it runs on every /v1 request (which passes a clock reading, not a Date). */
+function utcDay(at: Date | number): string {
+  const t = typeof at === "number" ? at : at.getTime();
   if (t < dayCache.from || t >= dayCache.until) {
-    const from = Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate());
-    dayCache = { from, until: from + 86_400_000, day: at.toISOString().slice(0, 10) };
+    const from = t - (t % 86_400_000);
+    dayCache = { from, until: from + 86_400_000, day: new Date(from).toISOString().slice(0, 10) };
   }
   return dayCache.day;
 }
