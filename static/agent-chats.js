@@ -9,9 +9,20 @@
   function openLog() {
     return document.getElementById("agent-chat-log");
   }
+  // Its own element as the request's source: htmx.ajax otherwise queues on document.body, where a later
+  // call (the nav badge) replaces a queued refresh, and a refresh queued behind another is dropped once
+  // that one's swap has replaced its element.
   function refreshBody(chatId) {
-    if (window.htmx) window.htmx.ajax("GET", `/agent-chats/${chatId}/body`, { target: "#agent-chat-body", swap: "outerHTML" });
+    var body = document.getElementById("agent-chat-body");
+    if (body && window.htmx) window.htmx.ajax("GET", `/agent-chats/${chatId}/body`, { source: body, target: body, swap: "outerHTML" });
   }
+  // When each chat's latest answer was stored ("done"), and when each request left: a log rendered for a
+  // request sent before that is stale however late it arrives (the catch-up on "ready", a message sent
+  // while the agent answered), so it is fetched again.
+  var answeredAt = {};
+  document.body.addEventListener("htmx:beforeSend", (e) => {
+    if (e.detail.xhr) e.detail.xhr.livchatSentAt = performance.now();
+  });
   function refreshList() {
     var list = document.getElementById("agent-chat-list");
     if (list && window.htmx) window.htmx.trigger(list, "agent-chats:refresh");
@@ -39,6 +50,7 @@
   });
   source.addEventListener("done", (e) => {
     var data = JSON.parse(e.data);
+    answeredAt[data.chatId] = performance.now();
     var log = openLog();
     if (log && log.getAttribute("data-chat-id") === data.chatId) {
       log.setAttribute("data-answering", "false");
@@ -56,10 +68,17 @@
     var log = openLog();
     if (log && log.getAttribute("data-answering") === "true") refreshBody(log.getAttribute("data-chat-id"));
   });
-  // A sent message re-renders the log: keep it scrolled to the latest line.
-  document.body.addEventListener("htmx:afterSwap", () => {
+  // A sent message re-renders the log: keep it scrolled to the latest line, and fetch it again when it
+  // was rendered before the answer it waits for was stored.
+  document.body.addEventListener("htmx:afterSwap", (e) => {
     var log = openLog();
-    if (log) scrollDown(log);
+    if (!log) return;
+    scrollDown(log);
+    var chatId = log.getAttribute("data-chat-id");
+    var sentAt = e.detail.xhr ? e.detail.xhr.livchatSentAt : undefined;
+    if (log.getAttribute("data-answering") === "true" && answeredAt[chatId] !== undefined && sentAt !== undefined && sentAt <= answeredAt[chatId]) {
+      refreshBody(chatId);
+    }
   });
   var first = openLog();
   if (first) scrollDown(first);
