@@ -6,7 +6,7 @@
  * retention drop of one day's partitions. Used by run.ts (`--only=history`).
  */
 import type postgres from "postgres";
-import { moveCursorsPastThisTransaction, percentile, round } from "./lib";
+import { moveCursorsPastThisTransaction, percentile, round, settleBulkLoad } from "./lib";
 import type { BenchRow } from "./rows";
 
 export type HistoryContext = {
@@ -82,8 +82,7 @@ export async function historyRows(ctx: HistoryContext): Promise<BenchRow[]> {
       from events e where e.organization_id = ${ctx.organizationId} and e.data ? 'history'`;
     await moveCursorsPastThisTransaction(tx, ctx.organizationId);
   });
-  await sql`analyze events`;
-  await sql`analyze webhook_deliveries`;
+  await settleBulkLoad(sql, ["events", "webhook_deliveries"]);
   const seedS = (performance.now() - seedStart) / 1000;
   const partitions = (await listPartitions("events")).length;
   const [inDefault] = await sql`select count(*)::int as n from events_default`;

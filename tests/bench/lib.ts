@@ -296,6 +296,18 @@ export function median(values: number[]): number {
 }
 
 /**
+ * What Postgres's guide to populating a database asks after a bulk load: VACUUM ANALYZE (statistics,
+ * hint bits and the visibility map), then a checkpoint so the load's dirty pages are written. A month
+ * of history that grew by itself would have been vacuumed as it grew; without this the scenarios after
+ * a seed pay for the load — the first touch of every seeded page, and no autovacuum to do it where the
+ * server runs with autovacuum off (as this machine's does: `show autovacuum`).
+ */
+export async function settleBulkLoad(sqlc: Sql, tables: string[] = []): Promise<void> {
+  await sqlc.unsafe(`vacuum (analyze) ${tables.join(", ")}`);
+  await sqlc`checkpoint`;
+}
+
+/**
  * Endpoints' cursors moved past every event of the calling transaction (its own transaction id, the
  * highest event id), with their leases freed so a worker still holding one cannot write an older position
  * back. Seeded history (seedVolume, history.ts) is delivered history, not a backlog.

@@ -25,6 +25,7 @@ import type { Subprocess } from "bun";
 import { BENCH_ROWS, type BenchReport, type BenchRow, type BenchRowId } from "./rows";
 import {
   moveCursorsPastThisTransaction,
+  settleBulkLoad,
   closedLoop,
   cpuByProcess,
   cpuByRole,
@@ -1155,7 +1156,7 @@ async function seedVolume(
     await seedDeliveredEvents(tx, org, inst, opts.webhookIds, eventsN, opts.deliveries);
     await moveCursorsPastThisTransaction(tx, org);
   });
-  await sqlc`analyze`;
+  await settleBulkLoad(sqlc);
   return { conversationId: busy!.id as string };
 }
 
