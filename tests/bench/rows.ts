@@ -53,7 +53,7 @@ export type BenchRow = {
 export type BenchReport = {
   generatedAt: string;
   mode: "quick" | "full";
-  machine: { cpus: number; loadAverage: number[]; bun: string; postgres?: string; loadTool: string };
+  machine: { cpus: number; cpuModel?: string; loadAverage: number[]; bun: string; postgres?: string; postgresSettings?: string; loadTool: string };
   durationSeconds: number;
   rows: BenchRow[];
 };

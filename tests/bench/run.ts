@@ -381,6 +381,7 @@ async function pendingDeliveries(sqlc: postgres.Sql): Promise<number> {
 
 let loadTool = "bun-fetch";
 let postgresVersion: string | undefined;
+let postgresSettings: string | undefined;
 let exitCode = 0;
 
 try {
@@ -392,6 +393,10 @@ try {
   await admin.unsafe(`create database "${dbName}"`);
   const bench = postgres(DATABASE_URL, { max: 2, onnotice: () => {} });
   postgresVersion = ((await bench`show server_version`)[0] as { server_version: string }).server_version;
+  // The server settings that move the Postgres rows most, to compare runs on different machines.
+  const [settings] = await bench`select string_agg(name || ' ' || current_setting(name), ', ' order by name) as s from pg_settings
+    where name in ('autovacuum', 'shared_buffers', 'synchronous_commit', 'wal_compression')`;
+  postgresSettings = (settings as { s: string }).s;
   const sampler = postgres(DATABASE_URL, { max: 1, onnotice: () => {} });
   waitSampler = makeWaitSampler(sampler);
 
@@ -989,7 +994,15 @@ failRows([...BENCH_ROWS], new Error("not measured"));
 const report: BenchReport = {
   generatedAt: new Date().toISOString(),
   mode: quick ? "quick" : "full",
-  machine: { cpus: cpus().length, loadAverage: loadavg().map((n) => round(n, 2)), bun: Bun.version, postgres: postgresVersion, loadTool },
+  machine: {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    loadAverage: loadavg().map((n) => round(n, 2)),
+    bun: Bun.version,
+    postgres: postgresVersion,
+    postgresSettings,
+    loadTool,
+  },
   durationSeconds: round((performance.now() - started) / 1000, 1),
   rows: BENCH_ROWS.map((id) => rows.get(id)!),
 };
@@ -1013,7 +1026,7 @@ function printTable(r: BenchReport) {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ");
   console.log(
-    `\nLivChat bench (${r.mode}) — ${r.machine.cpus} cores, load ${r.machine.loadAverage.join(" ")}, Postgres ${r.machine.postgres ?? "?"}, Bun ${r.machine.bun}, ${r.machine.loadTool}, ${r.durationSeconds} s`,
+    `\nLivChat bench (${r.mode}) — ${r.machine.cpus} cores (${r.machine.cpuModel ?? "?"}), load ${r.machine.loadAverage.join(" ")}, Postgres ${r.machine.postgres ?? "?"} (${r.machine.postgresSettings ?? "?"}), Bun ${r.machine.bun}, ${r.machine.loadTool}, ${r.durationSeconds} s`,
   );
   console.log(line(header));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
