@@ -74,28 +74,11 @@ const findKeyByHash = db
  * because it runs on every /v1 request, where the verdict is nearly always cached.
  */
 export function verifyApiKeyFromCache(presented: string): VerifiedApiKey | null | undefined {
-  const hash = hashOfPresented(presented);
-  if (hash === null) return null;
+  if (!API_KEY_PATTERN.test(presented)) return null;
   // One clock read for the entry's lifetime and the key's expiry (a second one showed in the /v1 hot path).
   const now = Date.now();
-  const cached = verdicts.peek(hash, now);
+  const cached = verdicts.peek(sha256Hex(presented), now);
   return cached === undefined ? undefined : admit(cached, now);
-}
-
-/**
- * Well-formed presented key → its sha256, remembered: hashing was the largest single cost of a cached
- * /v1 call. Only what the verdict cache is keyed by is derived here; revocation evicts the verdict,
- * not this mapping, which stays true. Bounded like the verdicts (a full map starts over).
- */
-const hashes = new Map<string, string>();
-function hashOfPresented(presented: string): string | null {
-  let hash = hashes.get(presented);
-  if (hash !== undefined) return hash;
-  if (!API_KEY_PATTERN.test(presented)) return null;
-  if (hashes.size >= MAX_ENTRIES) hashes.clear();
-  hash = sha256Hex(presented);
-  hashes.set(presented, hash);
-  return hash;
 }
 
 /**
@@ -103,8 +86,8 @@ function hashOfPresented(presented: string): string | null {
  * touch the database; revocations evict entries on every process through LISTEN/NOTIFY.
  */
 export async function verifyApiKey(presented: string): Promise<VerifiedApiKey | null> {
-  const hash = hashOfPresented(presented);
-  if (hash === null) return null;
+  if (!API_KEY_PATTERN.test(presented)) return null;
+  const hash = sha256Hex(presented);
   const now = Date.now();
   const cached = verdicts.peek(hash, now);
   if (cached !== undefined) return admit(cached, now);
