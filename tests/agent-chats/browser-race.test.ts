@@ -2,32 +2,17 @@
 // stored and comes back after the answer's "done": that late, stale log must not be the last word.
 // Chromium and a real OpenAI-compatible server on 127.0.0.1; the answer job is run by the test, so the
 // order of events is fixed: catch-up read rendered → answer stored and "done" sent → catch-up answered.
-import { afterAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import type { APIResponse } from "playwright-core";
-import { config } from "@/config";
 import { processDueAgentChatAnswers } from "@/features/agent-chats/agent-chat.service";
-import { createWorkflow } from "@/features/workflows/workflow.service";
 import { useBrowser } from "../helpers/browser";
-import { createMember, createOwner, memberCaller } from "../helpers/factories";
-import { startOpenAiCompatible } from "../workflows/engines/llm-servers";
+import { useAgentModel } from "./browser-setup";
 
-const openai = startOpenAiCompatible();
-const saved = { ...config.openai };
-config.openai.baseUrl = openai.baseUrl;
+const { organizationWithAgent } = useAgentModel();
 const { server, newContext } = await useBrowser();
-afterAll(() => {
-  openai.stop();
-  config.openai = saved;
-});
 
 test("an answer stored while the page's catch-up read was on its way still appears", async () => {
-  const { user: owner, organization } = await createOwner({ orgName: "DM Race" });
-  await createWorkflow(memberCaller(owner.id, organization.id, "owner"), {
-    name: "Assistente interno",
-    provider: "openai",
-    config: { baseUrl: openai.baseUrl, model: "gpt-dm" },
-  } as never);
-  const member = await createMember(organization.id, "agent");
+  const { organization, member } = await organizationWithAgent("DM Race");
   const context = await newContext({ width: 1280, as: { userId: member.id, organizationId: organization.id } });
   const page = await context.newPage();
 

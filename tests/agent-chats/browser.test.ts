@@ -3,38 +3,25 @@
 // the page fits 375 and 1440 px. The model is a real OpenAI-compatible server on 127.0.0.1.
 import { afterAll, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
-import { config } from "@/config";
 import { AGENT_CHAT_DUE_CHANNEL, agentChatAnswerJobs } from "@/features/agent-chats/agent-chat.service";
-import { createWorkflow } from "@/features/workflows/workflow.service";
 import { jobLoop } from "@/workers/jobs";
 import { useBrowser } from "../helpers/browser";
-import { createMember, createOwner, memberCaller } from "../helpers/factories";
-import { startOpenAiCompatible } from "../workflows/engines/llm-servers";
+import { useAgentModel } from "./browser-setup";
 
-const openai = startOpenAiCompatible();
-const saved = { ...config.openai };
-config.openai.baseUrl = openai.baseUrl;
+const { organizationWithAgent } = useAgentModel();
 const { server, newContext } = await useBrowser();
 // The worker every process runs (tests start none): woken by the NOTIFY a member's message sends.
 const answers = jobLoop(agentChatAnswerJobs(), () => ({ pollMs: 500, maxInFlight: 2, drainTimeoutMs: 2_000, channel: AGENT_CHAT_DUE_CHANNEL }));
 await answers.start();
 afterAll(async () => {
   await answers.stop();
-  openai.stop();
-  config.openai = saved;
 });
 
 /** Nothing sticks out sideways: the page fits the viewport's width. */
 const fitsWidth = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
 
 test("a member starts a chat with an agent, sees the answer arrive live, writes again and pins it; 375 and 1440 px", async () => {
-  const { user: owner, organization } = await createOwner({ orgName: "DM Browser" });
-  await createWorkflow(memberCaller(owner.id, organization.id, "owner"), {
-    name: "Assistente interno",
-    provider: "openai",
-    config: { baseUrl: openai.baseUrl, model: "gpt-dm" },
-  } as never);
-  const member = await createMember(organization.id, "agent");
+  const { owner, organization, member } = await organizationWithAgent("DM Browser");
 
   for (const width of [1440, 375]) {
     const context = await newContext({ width, as: { userId: member.id, organizationId: organization.id } });
