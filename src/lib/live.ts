@@ -50,14 +50,20 @@ export async function subscribeLive(topic: string, handler: Handler): Promise<()
   };
 }
 
+type Frame = { event: string; data: string };
+
 /**
  * An SSE Response that forwards a topic's updates as `event: <name>` frames (htmx sse extension or
- * EventSource). `render` turns an update into the frame's data (HTML fragment or JSON).
+ * EventSource). `render` turns an update into the frame's data (HTML fragment or JSON). `current`, when
+ * given, is the state as read once subscribed, sent first: an update published between the page's
+ * render and the subscription sent no frame, and a page whose last update it was (an import that
+ * finished) would wait for one forever.
  */
 export function sseResponse(
   request: Request,
   topic: string,
-  render: (data: Record<string, unknown>) => { event: string; data: string } | null | Promise<{ event: string; data: string } | null>,
+  render: (data: Record<string, unknown>) => Frame | null | Promise<Frame | null>,
+  current?: () => Promise<Frame | null>,
 ): Response {
   let unsubscribe: (() => void) | undefined;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -78,6 +84,14 @@ export function sseResponse(
           log.warn("sse render failed", { err });
         }
       });
+      if (current) {
+        try {
+          const frame = await current();
+          if (frame) send(frame.event, frame.data);
+        } catch (err) {
+          log.warn("sse render failed", { err });
+        }
+      }
       // "ready" only once subscribed, so a client that acts on it cannot miss an update.
       send("ready", "{}");
       heartbeat = setInterval(() => controller.enqueue(": keep-alive\n\n"), 15_000);

@@ -38,6 +38,23 @@ describe("contact book pages", () => {
     expect(html).toContain('data-status="done"');
     expect(html).toContain("1 created");
     expect(html).toContain("1 rejected");
+    // A page that starts listening after the import finished gets its card as it is now, before "ready".
+    const stream = await org.client.get(`${importPath}/stream`);
+    expect(stream.headers.get("content-type")).toContain("text/event-stream");
+    const reader = stream.body!.getReader();
+    const decoder = new TextDecoder();
+    let frames = "";
+    while (!frames.includes("event: ready")) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      // In process (app.handle) the stream hands over the strings it was given.
+      frames += typeof value === "string" ? value : decoder.decode(value, { stream: true });
+    }
+    await reader.cancel();
+    const beforeReady = frames.slice(0, frames.indexOf("event: ready"));
+    expect(beforeReady).toContain("event: progress");
+    expect(beforeReady).toContain('data-status="done"');
+    expect(beforeReady).toContain("1 created");
     const rejects = await (await org.client.get(`${importPath}/rejects.csv`)).text();
     expect(rejects).toContain("3,invalid phone");
 

@@ -120,22 +120,26 @@ export const contactBookPages = new Elysia({ name: "contact-book-pages" })
       assertManagesContactBook(admin);
       const imp = await getImport(admin, params.id);
       const reader = { locale: currentLocale(), timeZone: currentTimeZone() };
-      return sseResponse(request, liveTopics.contactImport(imp.id), async (data) => {
-        const html = await withLocale(reader, () => (
-          <ImportProgress
-            imp={{
-              id: imp.id,
-              status: data.status as typeof imp.status,
-              rowsRead: Number(data.rowsRead ?? 0),
-              created: Number(data.created ?? 0),
-              updated: Number(data.updated ?? 0),
-              rejected: Number(data.rejected ?? 0),
-              error: null,
-            }}
-          />
-        ));
-        return { event: "progress", data: String(html) };
+      const progress = async (shown: Parameters<typeof ImportProgress>[0]["imp"]) => ({
+        event: "progress",
+        data: String(await withLocale(reader, () => <ImportProgress imp={shown} />)),
       });
+      return sseResponse(
+        request,
+        liveTopics.contactImport(imp.id),
+        (data) =>
+          progress({
+            id: imp.id,
+            status: data.status as typeof imp.status,
+            rowsRead: Number(data.rowsRead ?? 0),
+            created: Number(data.created ?? 0),
+            updated: Number(data.updated ?? 0),
+            rejected: Number(data.rejected ?? 0),
+            error: null,
+          }),
+        // An import that moved (or finished) before the page listened: its card as it is now.
+        async () => progress(await getImport(admin, imp.id)),
+      );
     },
     { member: "agent", params: idParams, detail: { hide: true } },
   )
