@@ -109,12 +109,13 @@
     refreshListSoon();
   });
 
-  // Subscribed: catch up once. The stream has no backlog, so a message that arrived between the page's
-  // render and this subscription (or while a dropped connection came back) sent no frame to us.
+  // After a reconnect the stream has no backlog: catch up once.
   source.addEventListener("ready", () => {
+    if (root.getAttribute("data-connected") === "1") {
+      refreshListSoon();
+      refresh("messages");
+    }
     root.setAttribute("data-connected", "1");
-    refreshListSoon();
-    refresh("messages");
   });
 
   // Start at the newest message; keep there after the list is reloaded (e.g. after sending).
