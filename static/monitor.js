@@ -48,11 +48,7 @@
     document.body.addEventListener("monitor-changed", () => refresh(root));
     if (!window.EventSource) return;
     var source = new EventSource(root.getAttribute("data-stream"));
-    // Subscribed: fetch the board once more, since a change between the page's render and now sent no event.
-    source.addEventListener("ready", () => {
-      root.setAttribute("data-live", "true");
-      refresh(root);
-    });
+    source.addEventListener("ready", () => root.setAttribute("data-live", "true"));
     source.addEventListener("changed", () => refresh(root));
     window.addEventListener("pagehide", () => source.close());
   });
