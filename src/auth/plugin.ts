@@ -122,7 +122,7 @@ function checkApiKey(key: VerifiedApiKey | null, scope: string): VerifiedApiKey 
 function admitApiCall(apiKey: VerifiedApiKey, request: Request, set: { headers: Record<string, string | number> }): void | Promise<void> {
   const admitted = () => {
     meterApiCall({ organizationId: apiKey.organizationId, instanceId: apiKey.instanceId, apiKeyId: apiKey.id });
-    (request as KeyedRequest)[API_KEY] = apiKey;
+    apiKeys.set(request, apiKey);
   };
   // Per-key sliding-window budget (X-RateLimit-* headers, 429 + Retry-After); refused calls are not metered.
   const limited = enforceApiRateLimit(apiKey, set);
@@ -143,9 +143,7 @@ function admitApiCall(apiKey: VerifiedApiKey, request: Request, set: { headers: 
 // key's rate limit. `resolve` then hands the result to the handler.
 const admins = new WeakMap<Request, AdminContext>();
 const signedInUsers = new WeakMap<Request, Me>();
-/** The admitted key rides on its request (as a symbol property: a WeakMap entry per /v1 call cost more). */
-const API_KEY = Symbol("livchat.apiKey");
-type KeyedRequest = Request & { [API_KEY]?: VerifiedApiKey };
+const apiKeys = new WeakMap<Request, VerifiedApiKey>();
 
 export const authPlugin = new Elysia({ name: "livchat-auth" }).macro({
   member: (minimum: Role) => ({
@@ -177,7 +175,7 @@ export const authPlugin = new Elysia({ name: "livchat-auth" }).macro({
       return cached !== undefined ? admit(cached) : verifyApiKey(presented).then(admit);
     },
     resolve({ request }) {
-      const apiKey = (request as KeyedRequest)[API_KEY]!;
+      const apiKey = apiKeys.get(request)!;
       return { apiKey, caller: keyCaller(apiKey, request) };
     },
   }),
