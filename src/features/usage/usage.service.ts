@@ -51,10 +51,7 @@ let flushing: Promise<number> | undefined;
  * A crash loses at most the last few seconds of call counts — acceptable for metering, and it keeps
  * a hot key from turning every request into a contended row update.
  */
-export function meterApiCall(
-  input: { organizationId: string | null; instanceId?: string | null; apiKeyId?: string | null },
-  at: Date | number = Date.now(),
-): void {
+export function meterApiCall(input: { organizationId: string | null; instanceId?: string | null; apiKeyId?: string | null }, at = Date.now()): void {
   if (!input.organizationId) return;
   // Hot path of every /v1 request: one Map lookup on the key id (a key's organization and instance
   // never change), instead of building and hashing the full five-part counter key.
@@ -92,7 +89,7 @@ export function meterUsage(
     organizationId: input.organizationId,
     instanceId: input.instanceId ?? NONE,
     apiKeyId: input.apiKeyId ?? NONE,
-    day: utcDay(at),
+    day: utcDay(at.getTime()),
     metric: input.metric,
     count: input.by ?? 1,
   });
@@ -101,9 +98,8 @@ export function meterUsage(
 
 let dayCache = { from: 0, until: 0, day: "" };
 
-/** "YYYY-MM-DD" (UTC) of `at`; cached for the current day because it runs on every /v1 request (which passes a clock reading, not a Date). */
-function utcDay(at: Date | number): string {
-  const t = typeof at === "number" ? at : at.getTime();
+/** "YYYY-MM-DD" (UTC) of the time `t` (ms); cached for the current day because it runs on every /v1 request. */
+function utcDay(t: number): string {
   if (t < dayCache.from || t >= dayCache.until) {
     const from = t - (t % 86_400_000);
     dayCache = { from, until: from + 86_400_000, day: new Date(from).toISOString().slice(0, 10) };
