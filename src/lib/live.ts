@@ -76,22 +76,16 @@ export function sseResponse(
           .join("\n");
         controller.enqueue(`event: ${event}\n${lines}\n\n`);
       };
-      unsubscribe = await subscribeLive(topic, async (data) => {
+      const deliver = async (frameOf: () => Frame | null | Promise<Frame | null>) => {
         try {
-          const frame = await render(data);
+          const frame = await frameOf();
           if (frame) send(frame.event, frame.data);
         } catch (err) {
           log.warn("sse render failed", { err });
         }
-      });
-      if (current) {
-        try {
-          const frame = await current();
-          if (frame) send(frame.event, frame.data);
-        } catch (err) {
-          log.warn("sse render failed", { err });
-        }
-      }
+      };
+      unsubscribe = await subscribeLive(topic, (data) => deliver(() => render(data)));
+      if (current) await deliver(current);
       // "ready" only once subscribed, so a client that acts on it cannot miss an update.
       send("ready", "{}");
       heartbeat = setInterval(() => controller.enqueue(": keep-alive\n\n"), 15_000);

@@ -313,11 +313,14 @@ export const campaignPages = new Elysia({ name: "campaign-pages" })
       inOrgZone(admin);
       const campaign = await getCampaign(admin, params.id);
       const reader = { locale: currentLocale(), timeZone: currentTimeZone() };
-      return sseResponse(request, liveTopics.campaign(campaign.id), async () => {
+      // Every frame is the card as it is now: after each change, and once on subscribing (a change between
+      // the page's render and the subscription sent no frame).
+      const card = async () => {
         const [current, progress] = await Promise.all([getCampaign(admin, campaign.id), campaignProgress(admin, campaign.id)]);
         const html = await withLocale(reader, () => <CampaignLive campaign={current} progress={progress} csrfToken={csrfToken} />);
         return { event: "progress", data: String(html) };
-      });
+      };
+      return sseResponse(request, liveTopics.campaign(campaign.id), card, card);
     },
     { member: "supervisor", params: idParams, detail: { hide: true } },
   )
