@@ -19,17 +19,20 @@
     source.addEventListener("ready", () => {
       status("live", "ok");
     });
+    // A frame holds one row, or (catching up on what was recorded since the page's render) several,
+    // oldest first: each goes on top, unless the table already shows it.
     source.addEventListener("event", (e) => {
       var rows = document.getElementById("event-rows");
       if (!rows) return;
       var holder = document.createElement("tbody");
       holder.innerHTML = e.data;
-      var row = holder.firstElementChild;
-      if (!row || (row.id && document.getElementById(row.id))) return;
-      row.classList.add("event-new");
-      rows.insertBefore(row, rows.firstChild);
-      var empty = document.getElementById("events-empty");
-      if (empty?.parentElement) empty.parentElement.remove();
+      Array.from(holder.children).forEach((row) => {
+        if (row.id && document.getElementById(row.id)) return;
+        row.classList.add("event-new");
+        rows.insertBefore(row, rows.firstChild);
+        var empty = document.getElementById("events-empty");
+        if (empty?.parentElement) empty.parentElement.remove();
+      });
       while (rows.children.length > MAX_ROWS) rows.removeChild(rows.lastElementChild);
     });
     source.onerror = () => {

@@ -109,12 +109,19 @@
     refreshListSoon();
   });
 
-  // After a reconnect the stream has no backlog: catch up once.
+  // The stream has no backlog: catch up once after a reconnect, or when the server says something
+  // changed between this page's render and the stream's subscription ("catchup", sent before "ready").
+  var behind = false;
+  source.addEventListener("catchup", () => {
+    behind = true;
+  });
   source.addEventListener("ready", () => {
-    if (root.getAttribute("data-connected") === "1") {
+    if (behind || root.getAttribute("data-connected") === "1") {
       refreshListSoon();
       refresh("messages");
+      refresh("conv-header");
     }
+    behind = false;
     root.setAttribute("data-connected", "1");
   });
 

@@ -130,11 +130,17 @@ export async function migrateDatabase(): Promise<void> {
 }
 
 /** Subscribes to a Postgres NOTIFY channel; returns the unsubscribe function. */
-export async function listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+/**
+ * LISTENs on a channel. `onListening` runs each time the LISTEN takes effect: once, and again after
+ * postgres.js reconnects a dropped connection (notifications sent while it was down never arrive).
+ */
+export async function listen(channel: string, onPayload: (payload: string) => void, onListening?: () => void): Promise<() => Promise<void>> {
   if (driver.kind === "pglite") {
-    return driver.client.listen(channel, onPayload);
+    const unlisten = await driver.client.listen(channel, onPayload);
+    onListening?.();
+    return unlisten;
   }
-  const sub = await driver.client.listen(channel, onPayload);
+  const sub = await driver.client.listen(channel, onPayload, onListening);
   return () => sub.unlisten();
 }
 

@@ -10,19 +10,66 @@ type Handler = (data: Record<string, unknown>) => void;
 const subscribers = new Map<string, Set<Handler>>();
 let listening: Promise<unknown> | undefined;
 
+/**
+ * When this process last received an update per topic, oldest first (a topic moves to the end when
+ * updated), kept for RECENT_MS: enough to tell whether a page's topic changed between the page's render
+ * and its stream's subscription (see `changedSince`).
+ */
+const lastUpdateAt = new Map<string, number>();
+const RECENT_MS = 5 * 60_000;
+/** Since when every update has reached this process: the latest (re)LISTEN. Infinity before the first. */
+let heardSince = Number.POSITIVE_INFINITY;
+/** Updates before this time may have been forgotten (dropped from `lastUpdateAt`). */
+let rememberedSince = 0;
+
+function noteUpdate(topic: string, now: number) {
+  lastUpdateAt.delete(topic);
+  lastUpdateAt.set(topic, now);
+  for (const [oldTopic, at] of lastUpdateAt) {
+    if (at >= now - RECENT_MS) break;
+    lastUpdateAt.delete(oldTopic);
+    rememberedSince = at;
+  }
+}
+
 function ensureListening() {
-  listening ??= listen(LIVE_CHANNEL, (payload) => {
-    try {
-      const { topic, data } = JSON.parse(payload) as { topic: string; data: Record<string, unknown> };
-      for (const handler of subscribers.get(topic) ?? []) handler(data);
-    } catch (err) {
-      log.warn("bad live payload", { err });
-    }
-  }).catch((err) => {
+  listening ??= listen(
+    LIVE_CHANNEL,
+    (payload) => {
+      try {
+        const { topic, data } = JSON.parse(payload) as { topic: string; data: Record<string, unknown> };
+        noteUpdate(topic, Date.now());
+        for (const handler of subscribers.get(topic) ?? []) handler(data);
+      } catch (err) {
+        log.warn("bad live payload", { err });
+      }
+    },
+    () => {
+      heardSince = Date.now();
+    },
+  ).catch((err) => {
     listening = undefined;
     log.error("live listen failed", { err });
   });
   return listening;
+}
+
+/**
+ * Whether `topic` may have changed since `since` (a page's render time, ms) as far as this process
+ * heard: an update arrived since then, or this process was not listening the whole time (then it cannot
+ * know, and says yes). Ask it once subscribed, so that nothing can arrive unseen between the answer and
+ * the subscription. A page rendered by another process compares clocks: hosts are assumed in sync to
+ * well under the render-to-subscribe time.
+ */
+export function changedSince(topic: string, since: number): boolean {
+  if (since < heardSince || since <= rememberedSince) return true;
+  return (lastUpdateAt.get(topic) ?? 0) >= since;
+}
+
+/** A page's render time as its stream URL carries it (`?since=`), or null when absent or not a time. */
+export function renderTimeOf(value: unknown): number | null {
+  const n = typeof value === "string" && /^\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
+  return Number.isFinite(n) ? n : null;
 }
 
 export type LiveUpdate = { topic: string; data: Record<string, unknown> };
@@ -51,6 +98,14 @@ export async function subscribeLive(topic: string, handler: Handler): Promise<()
 }
 
 type Frame = { event: string; data: string };
+
+/**
+ * A page stream's `current` (see `sseResponse`): `frame`, the catch-up the page needs, only when the
+ * topic changed since the page was rendered (`since`, from `renderTimeOf`); no frame without a render time.
+ */
+export function catchUpSince(topic: string, since: number | null, frame: () => Frame | null | Promise<Frame | null>): () => Promise<Frame | null> {
+  return async () => (since !== null && changedSince(topic, since) ? frame() : null);
+}
 
 /**
  * An SSE Response that forwards a topic's updates as `event: <name>` frames (htmx sse extension or

@@ -17,6 +17,8 @@ type Props = {
   values: EventFilterValues;
   errors?: FieldError[];
   instances: { id: string; name: string }[];
+  /** When the page's reads began (ms): its live tail catches up on rows recorded since. */
+  renderedAt: number;
 };
 
 function query(values: EventFilterValues, extra: Record<string, string> = {}): string {
@@ -88,9 +90,9 @@ function DateField({ label, name, value, errors }: { label: string; name: string
 }
 
 /** The event log: filters, newest-first table with cursor pages, and a live tail over SSE. */
-export function EventsPage({ admin, csrfToken, events, nextCursor, values, errors, instances }: Props) {
+export function EventsPage({ admin, csrfToken, events, nextCursor, values, errors, instances, renderedAt }: Props) {
   const names = new Map(instances.map((i) => [i.id, i.name]));
-  const streamUrl = `/events/stream?${query(values)}`;
+  const streamUrl = `/events/stream?${query(values, { since: String(renderedAt) })}`;
   const browsingOlder = Boolean(values.before);
   return (
     <AdminLayout title={tText("events:list.title")} admin={admin} csrfToken={csrfToken} active="events">

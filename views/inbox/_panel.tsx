@@ -156,8 +156,11 @@ export function ContactPanelSlot({ conversationId }: { conversationId: string })
   return <aside id="contact-panel" class="contact-panel" hx-get={`/inbox/${conversationId}/panel`} hx-trigger="load" hx-swap="outerHTML" />;
 }
 
-/** The unread count for the navigation badge; static/inbox-unread.js keeps it (and the tab title) live. */
-export function UnreadBadge({ count, cap }: { count: number; cap: number }) {
+/**
+ * The unread count for the navigation badge; static/inbox-unread.js keeps it (and the tab title) live.
+ * `renderedAt`: when the count was read (ms), for the stream to catch up on what changed since.
+ */
+export function UnreadBadge({ count, cap, renderedAt }: { count: number; cap: number; renderedAt: number }) {
   const shown = count >= cap ? `${cap - 1}+` : String(count);
   return (
     <>
@@ -165,7 +168,7 @@ export function UnreadBadge({ count, cap }: { count: number; cap: number }) {
         id="inbox-unread"
         class="badge badge-warn"
         data-count={String(count)}
-        data-stream="/inbox/unread/stream"
+        data-stream={`/inbox/unread/stream?since=${renderedAt}`}
         title={tText("inbox:unread.title")}
         hidden={count === 0}
         safe

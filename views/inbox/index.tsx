@@ -25,6 +25,8 @@ type Props = {
   options?: InboxOptions;
   /** Full-text search results, shown instead of the list while the filters carry `q`. */
   search?: SearchHitView[] | null;
+  /** When the page's reads began (ms): its live stream catches up on what changed since. */
+  renderedAt: number;
   open?: {
     row: ConversationRow;
     messages: Message[];
@@ -65,7 +67,7 @@ export function InboxPage(props: Props) {
   return (
     <AdminLayout title={title} admin={props.admin} csrfToken={props.csrfToken} active="inbox" flash={props.flash}>
       <link rel="stylesheet" href="/static/inbox.css" />
-      <div id="inbox" class={open ? "inbox has-conversation" : "inbox"} data-stream="/inbox/stream">
+      <div id="inbox" class={open ? "inbox has-conversation" : "inbox"} data-stream={`/inbox/stream?since=${props.renderedAt}`}>
         <section class="inbox-list" aria-label={tText("inbox:list.label")}>
           <h1 class="inbox-title">{t("inbox:title")}</h1>
           <InboxFilterBar filters={props.filters} options={props.options} />

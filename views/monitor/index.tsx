@@ -217,6 +217,8 @@ export function MonitorPage(props: {
   query: string;
   canResolve: boolean;
   actions: SupervisorActionRow[];
+  /** When the page's reads began (ms): its live stream catches up on what changed since. */
+  renderedAt: number;
 }) {
   const f = props.filters;
   return (
@@ -260,7 +262,7 @@ export function MonitorPage(props: {
         </label>
         <button type="submit">{t("monitor:filters.apply")}</button>
       </form>
-      <div id="monitor-live" data-stream="/monitor/stream" data-board={`/monitor/board${props.query}`}>
+      <div id="monitor-live" data-stream={`/monitor/stream?since=${props.renderedAt}`} data-board={`/monitor/board${props.query}`}>
         <MonitorBoard board={props.board} alerts={props.alerts} csrfToken={props.csrfToken} canResolve={props.canResolve} />
       </div>
       <section class="card monitor-log" aria-labelledby="monitor-log-title">

@@ -7,7 +7,7 @@ import { formErrors, formFields } from "@/lib/forms";
 import { takeFlash } from "@/lib/flash";
 import { currentLocale, currentTimeZone, tText, withLocale, type RequestLocale } from "@/lib/i18n";
 import { hxRedirect, hxTrigger, isHtmx } from "@/lib/htmx";
-import { sseResponse } from "@/lib/live";
+import { catchUpSince, renderTimeOf, sseResponse } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
 import { addInboxNote, sendInboxReply } from "./inbox.outbound";
 import type { Tenant } from "@/lib/tenant";
@@ -107,6 +107,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
   .get(
     "/inbox",
     async ({ admin, csrfToken, cookie, query }) => {
+      const renderedAt = Date.now();
       const filters = filtersOf(query);
       const [page, search, options] = await Promise.all([listFor(admin, filters, filters.cursor), searchInbox(admin, filters), inboxOptions(admin)]);
       return (
@@ -120,6 +121,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
           cursor={filters.cursor}
           options={options}
           search={search}
+          renderedAt={renderedAt}
         />
       );
     },
@@ -140,34 +142,43 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
   )
   .get(
     "/inbox/stream",
-    ({ admin, request }) => {
+    ({ admin, request, query }) => {
       const tenant = tenantOfAdmin(admin);
       const reader: RequestLocale = { locale: currentLocale(), timeZone: currentTimeZone() };
-      return sseResponse(request, liveTopics.orgInbox(admin.organization.id), async (data) => {
-        const conversationId = typeof data.conversationId === "string" ? data.conversationId : null;
-        if (!conversationId) return null;
-        // An agent's stream carries only the conversations they may see (their departments', unrouted, their own).
-        if (!(await canSeeConversation(admin, conversationId))) return null;
-        if (typeof data.messageId === "string") {
-          const html = await renderBubble(tenant, data, data.messageId, reader);
-          if (html) return { event: "msg", data: html };
-        }
-        // A new activity line (assigned, resolved, transferred…) joins the open conversation's timeline.
-        if (typeof data.activityId === "string") {
-          const line = await getActivityLine(admin.organization.id, data.activityId);
-          if (line) {
-            const html = String(await withLocale(reader, () => <ActivityItem activity={line} />));
-            return { event: "activity", data: JSON.stringify({ conversationId, html }) };
+      const topic = liveTopics.orgInbox(admin.organization.id);
+      // Something changed between the page's render and this subscription: the page fetches its list and open conversation again.
+      const catchUp = catchUpSince(topic, renderTimeOf(query.since), () => ({ event: "catchup", data: "{}" }));
+      return sseResponse(
+        request,
+        topic,
+        async (data) => {
+          const conversationId = typeof data.conversationId === "string" ? data.conversationId : null;
+          if (!conversationId) return null;
+          // An agent's stream carries only the conversations they may see (their departments', unrouted, their own).
+          if (!(await canSeeConversation(admin, conversationId))) return null;
+          if (typeof data.messageId === "string") {
+            const html = await renderBubble(tenant, data, data.messageId, reader);
+            if (html) return { event: "msg", data: html };
           }
-        }
-        return { event: "conversation", data: JSON.stringify({ conversationId }) };
-      });
+          // A new activity line (assigned, resolved, transferred…) joins the open conversation's timeline.
+          if (typeof data.activityId === "string") {
+            const line = await getActivityLine(admin.organization.id, data.activityId);
+            if (line) {
+              const html = String(await withLocale(reader, () => <ActivityItem activity={line} />));
+              return { event: "activity", data: JSON.stringify({ conversationId, html }) };
+            }
+          }
+          return { event: "conversation", data: JSON.stringify({ conversationId }) };
+        },
+        catchUp,
+      );
     },
     { member: "agent", detail: { hide: true } },
   )
   .get(
     "/inbox/:id",
     async ({ admin, csrfToken, cookie, params, query }) => {
+      const renderedAt = Date.now();
       const tenant = tenantOfAdmin(admin);
       const filters = filtersOf(query);
       const row = await getConversation(admin, params.id);
@@ -192,6 +203,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
           nextCursor={page.nextCursor}
           options={options}
           search={search}
+          renderedAt={renderedAt}
           open={{ row, messages: recent.messages, olderCursor: recent.olderCursor, activities: recent.activities, members, aiTools }}
         />
       );
@@ -261,6 +273,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
         if (!errors) return hxRedirect(request, `/inbox/${row.conversation.id}`);
         // A plain form post gets the whole page back, the reply box keeping the text and the error.
         set.status = 422;
+        const renderedAt = Date.now();
         const [page, recent, members] = await Promise.all([
           listFor(admin, { status: "open", mine: false }),
           recentMessages(admin, row.conversation.id),
@@ -274,6 +287,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
             filters={{ status: "open", mine: false }}
             rows={page.data}
             nextCursor={page.nextCursor}
+            renderedAt={renderedAt}
             open={{ row, messages: recent.messages, olderCursor: recent.olderCursor, activities: recent.activities, members, reply }}
           />
         );

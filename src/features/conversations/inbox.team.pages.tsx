@@ -5,7 +5,7 @@ import { authPlugin } from "@/auth/plugin";
 import { AppError } from "@/lib/errors";
 import { formFields, formList } from "@/lib/forms";
 import { tText } from "@/lib/i18n";
-import { sseResponse } from "@/lib/live";
+import { catchUpSince, renderTimeOf, sseResponse } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
 import { ConversationList } from "@views/inbox/_list";
 import { ContactPanel, UnreadBadge } from "@views/inbox/_panel";
@@ -40,18 +40,22 @@ function bulkActionOf(body: Record<string, unknown>): BulkAction {
 export const inboxTeamPages = new Elysia({ name: "inbox-team-pages" })
   .use(csrfPlugin)
   .use(authPlugin)
-  .get("/inbox/unread", async ({ admin }) => <UnreadBadge count={await unreadConversationCount(admin)} cap={UNREAD_COUNT_CAP} />, {
-    member: "agent",
-    detail: { hide: true },
-  })
+  .get(
+    "/inbox/unread",
+    async ({ admin }) => {
+      const renderedAt = Date.now();
+      return <UnreadBadge count={await unreadConversationCount(admin)} cap={UNREAD_COUNT_CAP} renderedAt={renderedAt} />;
+    },
+    { member: "agent", detail: { hide: true } },
+  )
   .get(
     "/inbox/unread/stream",
-    ({ admin, request }) =>
+    ({ admin, request, query }) => {
+      const topic = liveTopics.orgInbox(admin.organization.id);
       // Any change in the organization's inbox recounts this member's unread conversations (a capped count through the list index).
-      sseResponse(request, liveTopics.orgInbox(admin.organization.id), async () => ({
-        event: "unread",
-        data: String(await unreadConversationCount(admin)),
-      })),
+      const count = async () => ({ event: "unread", data: String(await unreadConversationCount(admin)) });
+      return sseResponse(request, topic, count, catchUpSince(topic, renderTimeOf(query.since), count));
+    },
     { member: "agent", detail: { hide: true } },
   )
   .post(

@@ -6,13 +6,13 @@ import { can } from "@/auth/roles";
 import { AppError, type FieldError } from "@/lib/errors";
 import { parseForm, unprocessable } from "@/lib/forms";
 import { currentLocale, currentTimeZone, tText, withLocale, zonedWallTimeToDate, type RequestLocale } from "@/lib/i18n";
-import { sseResponse } from "@/lib/live";
+import { catchUpSince, renderTimeOf, sseResponse } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
 import { EventsPage, type EventFilterValues } from "@views/events/index";
 import { EventRow } from "@views/events/_row";
 import { EventShowPage } from "@views/events/show";
 import { EVENT_LIMITS, eventPageQuerySchema, type EventPageQuery } from "./event.schema";
-import { eventInstanceOptions, eventMatches, getEvent, listEventDeliveries, listEvents, type EventFilter } from "./event.service";
+import { eventInstanceOptions, eventMatches, getEvent, listEventDeliveries, listEvents, type Event, type EventFilter } from "./event.service";
 import { isUuid } from "@/lib/ids";
 
 const looseQuery = z.record(z.string(), z.unknown());
@@ -44,6 +44,7 @@ export const eventPages = new Elysia({ name: "event-pages" })
   .get(
     "/events",
     async ({ admin, csrfToken, query, set }) => {
+      const renderedAt = Date.now();
       const organizationId = admin.organization.id;
       const instances = await eventInstanceOptions(organizationId);
       const values = valuesOf(query);
@@ -55,11 +56,30 @@ export const eventPages = new Elysia({ name: "event-pages" })
       if (!parsed.ok || ordered.length > 0) {
         const errors = parsed.ok ? ordered : parsed.errors;
         return unprocessable(set, () => (
-          <EventsPage admin={admin} csrfToken={csrfToken} events={[]} nextCursor={null} values={values} errors={errors} instances={instances} />
+          <EventsPage
+            admin={admin}
+            csrfToken={csrfToken}
+            events={[]}
+            nextCursor={null}
+            values={values}
+            errors={errors}
+            instances={instances}
+            renderedAt={renderedAt}
+          />
         ));
       }
       const page = await listEvents({ organizationId }, { filter: filterOf(parsed.value), before: parsed.value.before, limit: EVENT_LIMITS.pageSize });
-      return <EventsPage admin={admin} csrfToken={csrfToken} events={page.data} nextCursor={page.nextCursor} values={values} instances={instances} />;
+      return (
+        <EventsPage
+          admin={admin}
+          csrfToken={csrfToken}
+          events={page.data}
+          nextCursor={page.nextCursor}
+          values={values}
+          instances={instances}
+          renderedAt={renderedAt}
+        />
+      );
     },
     { member: "agent", query: looseQuery, detail: { hide: true } },
   )
@@ -72,18 +92,39 @@ export const eventPages = new Elysia({ name: "event-pages" })
       let names = new Map((await eventInstanceOptions(organizationId)).map((i) => [i.id, i.name]));
       // Rows are rendered when a notification arrives, outside this request: in the reader's language and zone.
       const reader: RequestLocale = { locale: currentLocale(), timeZone: currentTimeZone() };
-      // recordEvent publishes {id, type} on this topic at commit; load the row here, org-checked.
-      return sseResponse(request, liveTopics.orgEvents(organizationId), async (data) => {
-        if (typeof data.id !== "string") return null;
-        const event = await getEvent({ organizationId }, data.id).catch(() => null);
-        if (!event || !eventMatches(event, filter)) return null;
-        if (event.instanceId && !names.has(event.instanceId)) {
+      const rows = async (shown: Event[]) => {
+        if (shown.some((e) => e.instanceId && !names.has(e.instanceId))) {
           names = new Map((await eventInstanceOptions(organizationId)).map((i) => [i.id, i.name]));
         }
-        const instanceName = event.instanceId ? names.get(event.instanceId) : null;
-        const html = await withLocale(reader, () => <EventRow event={event} instanceName={instanceName} />);
-        return { event: "event", data: html };
+        const html = await withLocale(reader, () => (
+          <>
+            {shown.map((e) => (
+              <EventRow event={e} instanceName={e.instanceId ? names.get(e.instanceId) : null} />
+            ))}
+          </>
+        ));
+        return { event: "event", data: String(html) };
+      };
+      const topic = liveTopics.orgEvents(organizationId);
+      const since = renderTimeOf(query.since);
+      // Rows recorded between the page's render (or the tail's pause) and this subscription, oldest first
+      // (the page puts each on top); the page skips those it already shows.
+      const catchUp = catchUpSince(topic, since, async () => {
+        const from = new Date(Math.max(since! - EVENT_LIMITS.liveCatchUpMarginMs, filter.from?.getTime() ?? 0));
+        const recent = await listEvents({ organizationId }, { filter: { ...filter, from }, limit: EVENT_LIMITS.pageSize });
+        return recent.data.length > 0 ? rows(recent.data.reverse()) : null;
       });
+      // recordEvent publishes {id, type} on this topic at commit; load the row here, org-checked.
+      return sseResponse(
+        request,
+        topic,
+        async (data) => {
+          if (typeof data.id !== "string") return null;
+          const event = await getEvent({ organizationId }, data.id).catch(() => null);
+          return event && eventMatches(event, filter) ? rows([event]) : null;
+        },
+        catchUp,
+      );
     },
     { member: "agent", query: looseQuery, detail: { hide: true } },
   )

@@ -52,6 +52,11 @@ export const EVENT_LIMITS = {
   apiDefault: 100,
   apiMax: 500,
   pageSize: 50,
+  /**
+   * How far before the page's render its live tail looks for rows to catch up on: `at` is when the
+   * recording transaction began, which can be a little before it committed (the page skips rows it shows).
+   */
+  liveCatchUpMarginMs: 5_000,
 } as const;
 
 const emptyToUndefined = (v: unknown) => (v === "" ? undefined : v);

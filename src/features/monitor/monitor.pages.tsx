@@ -9,7 +9,7 @@ import { hxTrigger, isHtmx } from "@/lib/htmx";
 import { validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { isUuid } from "@/lib/ids";
-import { sseResponse } from "@/lib/live";
+import { catchUpSince, renderTimeOf, sseResponse } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
 import { MonitorBoard, MonitorPage } from "@views/monitor/index";
 import { alertJson, listAlerts, listSupervisorActions, resolveAlert } from "@/features/alerts/alert.service";
@@ -43,6 +43,7 @@ export const monitorPages = new Elysia({ name: "monitor-pages" })
   .get(
     "/monitor",
     async ({ admin, csrfToken, cookie, query }) => {
+      const renderedAt = Date.now();
       const filters = monitorFiltersSchema.catch({}).parse(query);
       const [board, alerts, actions] = await Promise.all([
         monitorBoard(admin, filters),
@@ -59,6 +60,7 @@ export const monitorPages = new Elysia({ name: "monitor-pages" })
         filters,
         query: queryOf(filters),
         canResolve: can.superviseConversations(admin.role),
+        renderedAt,
       });
     },
     { member: "supervisor" },
@@ -74,10 +76,16 @@ export const monitorPages = new Elysia({ name: "monitor-pages" })
   )
   .get(
     "/monitor/stream",
-    ({ admin, request }) =>
-      sseResponse(request, liveTopics.orgEvents(admin.organization.id), (data) =>
-        typeof data.type === "string" && BOARD_EVENTS.test(data.type) ? { event: "changed", data: JSON.stringify({ type: data.type }) } : null,
-      ),
+    ({ admin, request, query }) => {
+      const topic = liveTopics.orgEvents(admin.organization.id);
+      return sseResponse(
+        request,
+        topic,
+        (data) => (typeof data.type === "string" && BOARD_EVENTS.test(data.type) ? { event: "changed", data: JSON.stringify({ type: data.type }) } : null),
+        // Something happened between the page's render and this subscription: the board is fetched again.
+        catchUpSince(topic, renderTimeOf(query.since), () => ({ event: "changed", data: "{}" })),
+      );
+    },
     { member: "supervisor", detail: { hide: true } },
   )
   .post(

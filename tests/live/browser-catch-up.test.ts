@@ -1,0 +1,87 @@
+import { expect, test } from "bun:test";
+import type { Page, Route } from "playwright-core";
+import { createApiKey } from "@/features/api-keys/api-key.service";
+import { connectedSandbox, inbound } from "../conversations/helpers";
+import { useBrowser } from "../helpers/browser";
+import { createOwner } from "../helpers/factories";
+import { liveUpdatesArrived } from "../helpers/sse";
+
+/**
+ * The live pages in a browser, with their stream held back after the page rendered: a change made in
+ * that window reaches the page through the stream's catch-up frame, with no reload and no later change.
+ * Without the catch-up, nothing would ever show it.
+ */
+
+const { server, newContext } = await useBrowser();
+
+/** Holds the page's stream request (`pattern`) until `release()`; `requested` resolves once the page asked for it. */
+async function holdStream(page: Page, pattern: RegExp) {
+  const requested = Promise.withResolvers<void>();
+  const released = Promise.withResolvers<void>();
+  await page.route(pattern, async (route: Route) => {
+    requested.resolve();
+    await released.promise;
+    await route.continue();
+  });
+  return { requested: requested.promise, release: () => released.resolve() };
+}
+
+/** An organization with a connected sandbox instance; `write`: a contact writes, and the server (this process) has heard of it. */
+async function organizationWithSandbox(orgName: string) {
+  const { user, organization } = await createOwner({ orgName });
+  const { secret: key } = await createApiKey({ organizationId: organization.id, name: "catch-up", scopes: ["*"] });
+  const instanceId = await connectedSandbox(server.app, key);
+  const write = async (from: string, text: string) => {
+    const sent = await inbound(server.app, key, instanceId, { from, text });
+    await liveUpdatesArrived();
+    return sent;
+  };
+  return { as: { userId: user.id, organizationId: organization.id }, write };
+}
+
+test("inbox: a conversation that arrived while the page's stream connected shows, and its unread badge counts it", async () => {
+  const org = await organizationWithSandbox("Catch-up inbox");
+  const page = await (await newContext({ width: 1280, as: org.as })).newPage();
+  const stream = await holdStream(page, /\/inbox\/stream\?since=\d+$/);
+  await page.goto(`${server.url}/inbox`);
+  await stream.requested;
+
+  const sent = await org.write("+5511966665555", "Escrevi enquanto a página abria");
+  stream.release();
+
+  const item = page.locator(`#conv-${sent.conversationId}`);
+  await item.waitFor({ timeout: 15_000 });
+  expect(await item.textContent()).toContain("Escrevi enquanto a página abria");
+  await page.locator("#inbox[data-connected='1']").waitFor();
+});
+
+test("an open conversation: its new message shows in the conversation", async () => {
+  const org = await organizationWithSandbox("Catch-up conversation");
+  const first = await org.write("+5511966664444", "Primeira");
+  const page = await (await newContext({ width: 1280, as: org.as })).newPage();
+  const stream = await holdStream(page, /\/inbox\/stream\?since=\d+$/);
+  await page.goto(`${server.url}/inbox/${first.conversationId}`);
+  await stream.requested;
+
+  const second = await org.write("+5511966664444", "Segunda, no meio da conexão");
+  stream.release();
+
+  await page.locator(`#msg-${second.messageId}`).waitFor({ timeout: 15_000 });
+  expect(await page.locator("#messages").textContent()).toContain("Segunda, no meio da conexão");
+});
+
+test("events page: an event recorded while its live tail connected is on top of the table", async () => {
+  const org = await organizationWithSandbox("Catch-up events");
+  const page = await (await newContext({ width: 1280, as: org.as })).newPage();
+  const stream = await holdStream(page, /\/events\/stream\?(.*&)?since=\d+/);
+  await page.goto(`${server.url}/events?type=message.received`);
+  await stream.requested;
+
+  const sent = await org.write("+5511966663333", "Evento no meio");
+  stream.release();
+
+  const first = page.locator("#event-rows tr").first();
+  await page.locator("#event-rows tr.event-new").first().waitFor({ timeout: 15_000 });
+  expect(await first.textContent()).toContain(sent.messageId);
+  expect(await first.textContent()).toContain("message.received");
+});
