@@ -71,12 +71,17 @@ test("Enter sends, Shift+Enter adds a line; the unread count is live in the navi
   await small.goto(`${server.url}/inbox`);
   const name = small.locator(`#conv-${first.body.conversationId} .conv-name`);
   await name.waitFor();
-  const box = await name.evaluate((el) => ({
-    scroll: el.scrollWidth,
-    client: el.clientWidth,
-    overflow: getComputedStyle(el).textOverflow,
-    right: el.getBoundingClientRect().right,
-  }));
+  // The page's stream may catch up on a change made while it loaded (the first page's reply being
+  // sent) and redraw the list: a name measured as the list is swapped has no style; measure again.
+  const measure = () =>
+    name.evaluate((el) => ({
+      scroll: el.scrollWidth,
+      client: el.clientWidth,
+      overflow: el.isConnected ? getComputedStyle(el).textOverflow : "",
+      right: el.getBoundingClientRect().right,
+    }));
+  let box = await measure();
+  await waitFor(async () => (box = await measure()).overflow !== "", { timeoutMs: 5_000 });
   expect(box.overflow).toBe("ellipsis");
   expect(box.scroll).toBeGreaterThan(box.client);
   expect(box.right).toBeLessThanOrEqual(375);
