@@ -336,6 +336,12 @@ export type LoopSettings = {
   channel?: string;
   /** Also handed every notification of `channel` (its payload) before the loop wakes: jobs in flight may be waiting for it. */
   onNotify?: (payload: string) => void;
+  /**
+   * Whether a notification (its payload) calls for a claim (default: always): false when the jobs it
+   * concerns are all in flight here already, and `onNotify` told them. The poll and every finished
+   * job claim anyway, so a job that ended just as the notification arrived is claimed again.
+   */
+  claimOnNotify?: (payload: string) => boolean | Promise<boolean>;
 };
 
 /** The one polling loop, as a {@link Worker}: `registerWorker(jobLoop(kind, () => settings))`. */
@@ -364,16 +370,28 @@ export class JobLoop<J, R = unknown> implements Worker {
     return this.jobs.size;
   }
 
+  /** Whether the job `id` (as `idOf` names it) is claimed by this process and not finished yet. */
+  isRunning(id: string): boolean {
+    return this.jobs.has(id);
+  }
+
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
     this.stopping = false;
     this.controller = new AbortController();
-    const { channel, pollMs, onNotify } = this.settings();
+    const { channel, pollMs, onNotify, claimOnNotify } = this.settings();
     if (channel)
       this.unlisten = await listen(channel, (payload) => {
         onNotify?.(payload);
-        this.wake();
+        if (!claimOnNotify) return this.wake();
+        Promise.resolve(claimOnNotify(payload)).then(
+          (claim) => claim && this.wake(),
+          (err) => {
+            log.warn("job wake-up check failed", { job: this.kind.name, err });
+            this.wake();
+          },
+        );
       });
     this.poll = setInterval(() => this.wake(), pollMs);
     this.wake();

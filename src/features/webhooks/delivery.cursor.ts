@@ -18,10 +18,11 @@
  * resumes from there (the events of the pause are delivered, oldest first), as far back as the event
  * log still reaches (events older than the organization's retention are gone with their partition).
  */
-import { type SQL, sql } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { compiledSql } from "@/db/compiled";
-import type { InlineAttempt } from "@/db/schema";
+import { orgCached } from "@/db/org-cache";
+import { type InlineAttempt, webhooks } from "@/db/schema";
 import { countDeliveryAttempt } from "@/features/metrics/metrics";
 import { endpointMatches, VISIBLE_HORIZON } from "@/features/events/event.service";
 import { retentionExpiresOn } from "@/features/retention/retention.service";
@@ -136,6 +137,21 @@ type CursorRow = {
   config_enc: string | null;
   sink_options: ClaimedDelivery["webhook"]["sinkOptions"];
 };
+
+/**
+ * The organization's active endpoints (their cursors' ids), cached per process and evicted on every
+ * process when one is created, removed, paused or resumed (drizzle/0072).
+ */
+export const activeEndpointIds = orgCached<string[]>({
+  tables: ["webhooks"],
+  load: async (organizationId) =>
+    (
+      await db
+        .select({ id: webhooks.id })
+        .from(webhooks)
+        .where(and(eq(webhooks.organizationId, organizationId), eq(webhooks.active, true)))
+    ).map((r) => r.id),
+});
 
 /** Claims up to `limit` cursors with events waiting, on the delivery clock. */
 export async function claimDueCursors(limit = deliverySettings.maxInFlight): Promise<CursorClaim[]> {
