@@ -1,4 +1,4 @@
-import { and, asc, eq, lte, notInArray, or, sql } from "drizzle-orm";
+import { and, asc, eq, lte, notInArray, or, type SQL, sql } from "drizzle-orm";
 import { db, rowsOf, type DbOrTx } from "@/db/client";
 import { campaignPacing, campaigns, campaignSends, campaignTargets, contacts, type Campaign, type CampaignTarget, type SkipReason } from "@/db/schema";
 import { systemCaller } from "@/lib/caller";
@@ -153,7 +153,7 @@ async function sendOnSlot(tx: DbOrTx, slot: Slot, now: Date, random: () => numbe
       await settleTarget(tx, target, skip("blocked"), now);
       continue;
     }
-    if (campaign.stopOnReply && target.sentAt && (await repliedSince(tx, contact.id, target.sentAt))) {
+    if (campaign.stopOnReply && target.sentAt && (await repliedSince(tx, campaign.organizationId, contact.id, target.sentAt))) {
       await settleTarget(tx, target, { state: "replied", repliedAt: now, nextAttemptAt: null }, now);
       continue;
     }
@@ -208,13 +208,28 @@ async function sendOnSlot(tx: DbOrTx, slot: Slot, now: Date, random: () => numbe
   }
 }
 
-async function repliedSince(tx: DbOrTx, contactId: string, since: Date): Promise<boolean> {
-  const rows = rowsOf(
-    await tx.execute(
-      sql`select 1 from messages where contact_id = ${contactId} and direction = 'inbound' and created_at > ${since.toISOString()}::timestamptz limit 1`,
-    ),
-  );
-  return rows.length > 0;
+async function repliedSince(tx: DbOrTx, organizationId: string, contactId: string, since: Date): Promise<boolean> {
+  const reply = firstReplyAt(sql`${organizationId}::uuid`, sql`${contactId}::uuid`, sql`${since.toISOString()}::timestamptz`);
+  const [row] = rowsOf<{ at: unknown }>(await tx.execute(sql`select ${reply} as at`));
+  return row?.at != null;
+}
+
+/**
+ * When the contact first wrote after `since`, on any of the organization's numbers (null: not yet).
+ * Through indexes only, as it runs for every waiting target on every pass: the contact's conversation
+ * on each number, skipped unless it moved after `since`, then its first inbound message after it.
+ * (messages has no contact index: matching messages on contact_id read the whole table.)
+ */
+function firstReplyAt(organizationId: SQL, contactId: SQL, since: SQL): SQL {
+  return sql`(select min(reply.at) from instances i
+    join conversations v on v.instance_id = i.id and v.contact_id = ${contactId} and v.last_message_at > ${since}
+    cross join lateral (
+      select m.created_at as at from messages m
+      where m.conversation_id = v.id and m.created_at > ${since} and m.direction = 'inbound'
+      order by m.created_at
+      limit 1
+    ) reply
+    where i.organization_id = ${organizationId})`;
 }
 
 /** One pass over every due slot; returns how many messages it queued. */
@@ -273,12 +288,10 @@ export async function syncTargetStates(now: Date = new Date()): Promise<void> {
     await db.execute(sql`
       update campaign_targets t set state = 'replied', replied_at = r.at, next_attempt_at = null, updated_at = ${now.toISOString()}::timestamptz
       from (
-        select t2.id, min(m.created_at) as at from campaign_targets t2
-        join messages m on m.contact_id = t2.contact_id and m.direction = 'inbound' and m.created_at > t2.sent_at
+        select t2.id, ${firstReplyAt(sql`t2.organization_id`, sql`t2.contact_id`, sql`t2.sent_at`)} as at from campaign_targets t2
         where t2.state in ('sending', 'sent', 'delivered', 'read', 'scheduled') and t2.sent_at is not null
-        group by t2.id
       ) r
-      where r.id = t.id
+      where r.id = t.id and r.at is not null
       returning t.id, t.campaign_id, t.state`),
   );
   for (const row of [...changed, ...replied]) await publishLive(liveTopics.campaign(row.campaign_id), { targetId: row.id, state: row.state });
