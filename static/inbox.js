@@ -109,20 +109,28 @@
     refreshListSoon();
   });
 
-  // The stream has no backlog: catch up once after a reconnect, or when the server says something
-  // changed between this page's render and the stream's subscription ("catchup", sent before "ready").
+  // The stream has no backlog: the page catches up after a reconnect, and when the server says updates
+  // may have been missed ("catchup"): made between this page's render and the stream's subscription
+  // (sent before "ready"), or while the server's own database listener was reconnecting (any time).
+  var live = false; // this connection's "ready" came
   var behind = false;
+  function catchUp() {
+    refreshListSoon();
+    refresh("messages");
+    refresh("conv-header");
+  }
   source.addEventListener("catchup", () => {
-    behind = true;
+    if (live) catchUp();
+    else behind = true;
   });
   source.addEventListener("ready", () => {
-    if (behind || root.getAttribute("data-connected") === "1") {
-      refreshListSoon();
-      refresh("messages");
-      refresh("conv-header");
-    }
+    if (behind || root.getAttribute("data-connected") === "1") catchUp();
     behind = false;
+    live = true;
     root.setAttribute("data-connected", "1");
+  });
+  source.addEventListener("error", () => {
+    live = false;
   });
 
   // Start at the newest message; keep there after the list is reloaded (e.g. after sending).

@@ -21,6 +21,11 @@ const RECENT_MS = 5 * 60_000;
 let heardSince = Number.POSITIVE_INFINITY;
 /** Updates before this time may have been forgotten (dropped from `lastUpdateAt`). */
 let rememberedSince = 0;
+/**
+ * The open streams' catch-ups (`sseResponse`'s `current`), sent again when the LISTEN connection comes
+ * back after a drop: updates published while it was down never arrive.
+ */
+const resyncs = new Set<() => void>();
 
 function noteUpdate(topic: string, now: number) {
   lastUpdateAt.delete(topic);
@@ -45,7 +50,9 @@ function ensureListening() {
       }
     },
     () => {
+      const reconnected = heardSince !== Number.POSITIVE_INFINITY;
       heardSince = Date.now();
+      if (reconnected) for (const resync of resyncs) resync();
     },
   ).catch((err) => {
     listening = undefined;
@@ -112,7 +119,8 @@ export function catchUpSince(topic: string, since: number | null, frame: () => F
  * EventSource). `render` turns an update into the frame's data (HTML fragment or JSON). `current`, when
  * given, is the state as read once subscribed, sent first: an update published between the page's
  * render and the subscription sent no frame, and a page whose last update it was (an import that
- * finished) would wait for one forever.
+ * finished) would wait for one forever. It is sent again whenever this process's LISTEN connection
+ * comes back after a drop, for the updates lost meanwhile.
  */
 export function sseResponse(
   request: Request,
@@ -122,6 +130,12 @@ export function sseResponse(
 ): Response {
   let unsubscribe: (() => void) | undefined;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
+  let resync: (() => void) | undefined;
+  const end = () => {
+    clearInterval(heartbeat);
+    unsubscribe?.();
+    if (resync) resyncs.delete(resync);
+  };
   const stream = new ReadableStream<string>({
     async start(controller) {
       const send = (event: string, data: string) => {
@@ -140,22 +154,22 @@ export function sseResponse(
         }
       };
       unsubscribe = await subscribeLive(topic, (data) => deliver(() => render(data)));
-      if (current) await deliver(current);
+      if (current) {
+        await deliver(current);
+        resync = () => void deliver(current);
+        resyncs.add(resync);
+      }
       // "ready" only once subscribed, so a client that acts on it cannot miss an update.
       send("ready", "{}");
       heartbeat = setInterval(() => controller.enqueue(": keep-alive\n\n"), 15_000);
       request.signal.addEventListener("abort", () => {
-        clearInterval(heartbeat);
-        unsubscribe?.();
+        end();
         try {
           controller.close();
         } catch {}
       });
     },
-    cancel() {
-      clearInterval(heartbeat);
-      unsubscribe?.();
-    },
+    cancel: end,
   });
   return new Response(stream, {
     headers: { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" },

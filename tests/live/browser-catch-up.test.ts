@@ -1,5 +1,8 @@
 import { expect, test } from "bun:test";
+import { eq, sql } from "drizzle-orm";
 import type { Page, Route } from "playwright-core";
+import { db } from "@/db/client";
+import { conversations } from "@/db/schema";
 import { createApiKey } from "@/features/api-keys/api-key.service";
 import { connectedSandbox, inbound } from "../conversations/helpers";
 import { useBrowser } from "../helpers/browser";
@@ -84,4 +87,17 @@ test("events page: an event recorded while its live tail connected is on top of 
   await page.locator("#event-rows tr.event-new").first().waitFor({ timeout: 15_000 });
   expect(await first.textContent()).toContain(sent.messageId);
   expect(await first.textContent()).toContain("message.received");
+});
+
+test("inbox: when the server's database listener comes back after a drop, the open page catches up", async () => {
+  const org = await organizationWithSandbox("Catch-up reconnect");
+  const sent = await org.write("+5511966662222", "Antes da queda");
+  const page = await (await newContext({ width: 1280, as: org.as })).newPage();
+  await page.goto(`${server.url}/inbox`);
+  await page.locator("#inbox[data-connected='1']").waitFor({ timeout: 10_000 });
+  // A change whose live update never came (as if published while the listener was down).
+  await db.update(conversations).set({ lastMessagePreview: "Mudou sem aviso" }).where(eq(conversations.id, sent.conversationId));
+  await db.execute(sql`select pg_terminate_backend(pid) from pg_stat_activity
+    where datname = current_database() and pid <> pg_backend_pid() and query ilike 'listen %'`);
+  await page.locator(`#conv-${sent.conversationId}`, { hasText: "Mudou sem aviso" }).waitFor({ timeout: 15_000 });
 });

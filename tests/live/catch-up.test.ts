@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
+import { sql } from "drizzle-orm";
 import { createApp } from "@/app";
+import { db } from "@/db/client";
 import { changedSince } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
 import { connectedSandbox, inbound } from "../conversations/helpers";
@@ -144,5 +146,37 @@ describe("events page live tail", () => {
     await liveUpdatesArrived();
     const url = await streamUrlOf("/events");
     expect((await framesUntilReady(url)).map((f) => f.event)).toEqual(["ready"]);
+  });
+});
+
+describe("the server's database listener drops and comes back", () => {
+  test("open streams send their catch-up again (updates published while it was down never arrive), and live updates resume", async () => {
+    await liveUpdatesArrived();
+    const url = await streamUrlOf("/inbox");
+    const res = await org.client.get(url);
+    let dropped = false;
+    let dropping: Promise<unknown> | undefined;
+    const frames = await readFrames(res, (f) => {
+      if (f.event === "ready" && !dropped) {
+        dropped = true;
+        // The connection postgres.js keeps for LISTEN (it reconnects and listens again by itself).
+        // (Drizzle runs a query once it is awaited or then'd.)
+        dropping = Promise.resolve(
+          db.execute(sql`select pg_terminate_backend(pid) from pg_stat_activity
+            where datname = current_database() and pid <> pg_backend_pid() and query ilike 'listen %'`),
+        );
+      }
+      return dropped && f.event === "catchup";
+    });
+    await dropping;
+    expect(frames.map((f) => f.event)).toEqual(["ready", "catchup"]);
+    // Listening again (the catch-up was sent once it was): a new message reaches a stream as usual.
+    let sending: Promise<unknown> | undefined;
+    const after = await readFrames(await org.client.get("/inbox/stream"), (f) => {
+      if (f.event === "ready") sending = inbound(app, org.key, instanceId, { from: `+${phone++}`, text: "Depois da volta" });
+      return f.event === "msg";
+    });
+    await sending;
+    expect(after.at(-1)!.data).toContain("Depois da volta");
   });
 });
