@@ -5,9 +5,10 @@ import { listen } from "@/db/client";
  * (org-cache.ts), the provider-webhook instance lookup (inbound.webhooks.ts) and the API key verdicts
  * (api-key.verify.ts) are built on it. Each cache belongs to a NOTIFY channel whose payloads evict its
  * entries on every process, and by default caches only while this process listens to that channel
- * (src/index.ts starts it), so a test or script that writes and reads at once sees its write. Entries
- * also expire after `ttlMs`, in case a notification was missed while the listening connection
- * reconnected; past `maxEntries` the oldest goes.
+ * (src/index.ts starts it), so a test or script that writes and reads at once sees its write. A
+ * channel's caches are emptied whenever its LISTEN is re-established after a dropped connection (the
+ * evictions sent meanwhile are lost); entries also expire after `ttlMs`, a bound on what a stale entry
+ * can do before that; past `maxEntries` the oldest goes.
  */
 const DEFAULT_TTL_MS = 60_000;
 const DEFAULT_MAX = 10_000;
@@ -131,9 +132,17 @@ function keyedCache<V>(channel: Channel, options: KeyedCacheOptions<V>): KeyedCa
   };
 }
 
-/** Listens to every declared channel (those of the modules imported so far); from then on their caches cache. */
+/**
+ * Listens to every declared channel (those of the modules imported so far); from then on their caches
+ * cache. Each time a channel's LISTEN takes effect again (postgres.js reconnected a dropped connection)
+ * its caches start over: evictions sent while it was down never arrive.
+ */
 export async function startCacheSync(): Promise<void> {
-  for (const channel of channels) channel.unlisten ??= await listen(channel.name, channel.onPayload);
+  for (const channel of channels) {
+    channel.unlisten ??= await listen(channel.name, channel.onPayload, () => {
+      for (const cache of channel.caches) cache.clear();
+    });
+  }
 }
 
 /** Stops listening and drops every entry: reads go to the database again. */

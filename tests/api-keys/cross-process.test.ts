@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { eq, sql } from "drizzle-orm";
 import { createApp } from "@/app";
+import { db } from "@/db/client";
+import { apiKeys } from "@/db/schema";
 import { createApiKey, revokeApiKey } from "@/features/api-keys/api-key.service";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
@@ -53,4 +56,17 @@ test("revoking a parent key in this process makes the other process refuse the k
   await waitFor(async () => (status = (await call(child)).status) === 401, { timeoutMs: 3000 }).catch(() => {});
   expect(status).toBe(401);
   expect(performance.now() - revokedAt).toBeLessThan(1000);
+}, 30_000);
+
+test("a revocation whose notification the other process missed (its listener was reconnecting) takes effect once it listens again", async () => {
+  const { apiKey, key } = await setupOrg(createApp());
+  for (let i = 0; i < 3; i++) expect((await call(key)).status).toBe(200);
+  // Revoked with no notification at all: what the other process sees when the one sent is lost.
+  await db.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, apiKey.id));
+  expect((await call(key)).status).toBe(200);
+  // Its LISTEN connection drops (postgres.js connects and listens again by itself).
+  await db.execute(sql`select pg_terminate_backend(pid) from pg_stat_activity
+    where datname = current_database() and pid <> pg_backend_pid() and query ilike 'listen %'`);
+  // Not a minute later (the cache's time to live): once listening again, it reads the key afresh.
+  await waitFor(async () => (await call(key)).status === 401, { timeoutMs: 10_000, what: "the key refused after the reconnection" });
 }, 30_000);
