@@ -129,10 +129,10 @@ export async function migrateDatabase(): Promise<void> {
   log.info(after > before ? "migrations applied" : "database schema up to date", { applied: after - before, total: after, ms: elapsedMs(migrating) });
 }
 
-/** Subscribes to a Postgres NOTIFY channel; returns the unsubscribe function. */
 /**
- * LISTENs on a channel. `onListening` runs each time the LISTEN takes effect: once, and again after
- * postgres.js reconnects a dropped connection (notifications sent while it was down never arrive).
+ * Subscribes to a Postgres NOTIFY channel; returns the unsubscribe function. `onListening` runs each
+ * time the LISTEN takes effect: once, and again after postgres.js reconnects a dropped connection
+ * (notifications sent while it was down never arrive).
  */
 export async function listen(channel: string, onPayload: (payload: string) => void, onListening?: () => void): Promise<() => Promise<void>> {
   if (driver.kind === "pglite") {

@@ -245,7 +245,12 @@ test("a contact picks Suporte from the menu, the online agent gets it live, answ
     text: "Preciso de ajuda",
   });
   const waitingId = second.body.conversationId as string;
-  await waitFor(async () => (await conversation(waitingId)).menuSentAt !== null, { what: "the second contact's menu" });
+  // The menu itself, not only its claim (menuSentAt is set before the message is queued): answered before
+  // the menu is stored, the "2" would precede the last outbound message and not be waiting for a reply.
+  await waitFor(async () => (await delivered(waitingId)).some((m) => m.body === "Olá! Com qual setor você quer falar?"), {
+    timeoutMs: 15_000,
+    what: "the greeting menu delivered to the second contact",
+  });
   await v1(s.key, "POST", `/v1/sandbox/instances/${s.instanceId}/inbound`, { from: "+5511912340000", name: "Diego Ramos", text: "2" });
   await waitFor(async () => (await conversation(waitingId)).departmentId === s.supportId, { what: "the second conversation routed to Suporte" });
   // It arrives live in Suporte's queue, under the online agent it was handed to; the agent shows Online with that load.
