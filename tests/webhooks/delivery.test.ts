@@ -200,12 +200,16 @@ describe("webhook delivery", () => {
     const watcher = subscriber();
     const goneHook = await endpoint(gone, { eventTypes: ["message.received"] });
     const watchHook = await endpoint(watcher, { eventTypes: ["webhook.disabled"] });
+    // Paused until the 410 is handled: its cursor stays, and it delivers the notice once resumed. Active,
+    // it could deliver the notice within the same pass (its cursor reading after the notice is recorded).
+    expect((await api(app, "PATCH", `/v1/webhooks/${watchHook.id}`, org.key, { active: false })).status).toBe(200);
     // The first event fails and waits for its retry, so it is still pending when the 410 arrives.
     await recordEvent({ organizationId: org.organization.id, type: "message.received", data: { n: 1 } });
     expect((await runDeliveriesOnce()).outcomes).toEqual(["failed"]);
     status = 410;
     await recordEvent({ organizationId: org.organization.id, type: "message.received", data: { n: 2 } });
     expect((await runDeliveriesOnce()).outcomes).toEqual(["cancelled"]);
+    expect((await api(app, "PATCH", `/v1/webhooks/${watchHook.id}`, org.key, { active: true })).status).toBe(200);
 
     const [hookRow] = await db.select().from(webhooks).where(eq(webhooks.id, goneHook.id));
     expect(hookRow!.active).toBe(false);
