@@ -74,7 +74,7 @@ export function changedSince(topic: string, since: number): boolean {
 }
 
 /** A page's render time as its stream URL carries it (`?since=`), or null when absent or not a time. */
-export function renderTimeOf(value: unknown): number | null {
+function renderTimeOf(value: unknown): number | null {
   const n = typeof value === "string" && /^\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
   return Number.isFinite(n) ? n : null;
 }
@@ -108,10 +108,12 @@ type Frame = { event: string; data: string };
 
 /**
  * A page stream's `current` (see `sseResponse`): `frame`, the catch-up the page needs, only when the
- * topic changed since the page was rendered (`since`, from `renderTimeOf`); no frame without a render time.
+ * topic changed since the page was rendered. `sinceParam` is the stream URL's `?since=` as the page
+ * wrote it (its render time, ms); without one there is no catch-up. `frame` gets the render time.
  */
-export function catchUpSince(topic: string, since: number | null, frame: () => Frame | null | Promise<Frame | null>): () => Promise<Frame | null> {
-  return async () => (since !== null && changedSince(topic, since) ? frame() : null);
+export function catchUpSince(topic: string, sinceParam: unknown, frame: (since: number) => Frame | null | Promise<Frame | null>): () => Promise<Frame | null> {
+  const since = renderTimeOf(sinceParam);
+  return async () => (since !== null && changedSince(topic, since) ? frame(since) : null);
 }
 
 /**

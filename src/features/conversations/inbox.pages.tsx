@@ -7,7 +7,7 @@ import { formErrors, formFields } from "@/lib/forms";
 import { takeFlash } from "@/lib/flash";
 import { currentLocale, currentTimeZone, tText, withLocale, type RequestLocale } from "@/lib/i18n";
 import { hxRedirect, hxTrigger, isHtmx } from "@/lib/htmx";
-import { catchUpSince, renderTimeOf, sseResponse } from "@/lib/live";
+import { catchUpSince, sseResponse } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
 import { addInboxNote, sendInboxReply } from "./inbox.outbound";
 import type { Tenant } from "@/lib/tenant";
@@ -147,7 +147,7 @@ export const inboxPages = new Elysia({ name: "inbox-pages" })
       const reader: RequestLocale = { locale: currentLocale(), timeZone: currentTimeZone() };
       const topic = liveTopics.orgInbox(admin.organization.id);
       // Something changed between the page's render and this subscription: the page fetches its list and open conversation again.
-      const catchUp = catchUpSince(topic, renderTimeOf(query.since), () => ({ event: "catchup", data: "{}" }));
+      const catchUp = catchUpSince(topic, query.since, () => ({ event: "catchup", data: "{}" }));
       return sseResponse(
         request,
         topic,

@@ -5,7 +5,7 @@ import { authPlugin } from "@/auth/plugin";
 import { AppError } from "@/lib/errors";
 import { formFields, formList } from "@/lib/forms";
 import { tText } from "@/lib/i18n";
-import { catchUpSince, renderTimeOf, sseResponse } from "@/lib/live";
+import { catchUpSince, sseResponse } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
 import { ConversationList } from "@views/inbox/_list";
 import { ContactPanel, UnreadBadge } from "@views/inbox/_panel";
@@ -54,7 +54,7 @@ export const inboxTeamPages = new Elysia({ name: "inbox-team-pages" })
       const topic = liveTopics.orgInbox(admin.organization.id);
       // Any change in the organization's inbox recounts this member's unread conversations (a capped count through the list index).
       const count = async () => ({ event: "unread", data: String(await unreadConversationCount(admin)) });
-      return sseResponse(request, topic, count, catchUpSince(topic, renderTimeOf(query.since), count));
+      return sseResponse(request, topic, count, catchUpSince(topic, query.since, count));
     },
     { member: "agent", detail: { hide: true } },
   )

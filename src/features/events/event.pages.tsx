@@ -6,7 +6,7 @@ import { can } from "@/auth/roles";
 import { AppError, type FieldError } from "@/lib/errors";
 import { parseForm, unprocessable } from "@/lib/forms";
 import { currentLocale, currentTimeZone, tText, withLocale, zonedWallTimeToDate, type RequestLocale } from "@/lib/i18n";
-import { catchUpSince, renderTimeOf, sseResponse } from "@/lib/live";
+import { catchUpSince, sseResponse } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
 import { EventsPage, type EventFilterValues } from "@views/events/index";
 import { EventRow } from "@views/events/_row";
@@ -106,11 +106,10 @@ export const eventPages = new Elysia({ name: "event-pages" })
         return { event: "event", data: String(html) };
       };
       const topic = liveTopics.orgEvents(organizationId);
-      const since = renderTimeOf(query.since);
       // Rows recorded between the page's render (or the tail's pause) and this subscription, oldest first
       // (the page puts each on top); the page skips those it already shows.
-      const catchUp = catchUpSince(topic, since, async () => {
-        const from = new Date(Math.max(since! - EVENT_LIMITS.liveCatchUpMarginMs, filter.from?.getTime() ?? 0));
+      const catchUp = catchUpSince(topic, query.since, async (since) => {
+        const from = new Date(Math.max(since - EVENT_LIMITS.liveCatchUpMarginMs, filter.from?.getTime() ?? 0));
         const recent = await listEvents({ organizationId }, { filter: { ...filter, from }, limit: EVENT_LIMITS.pageSize });
         return recent.data.length > 0 ? rows(recent.data.reverse()) : null;
       });

@@ -9,7 +9,7 @@ import { hxTrigger, isHtmx } from "@/lib/htmx";
 import { validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { isUuid } from "@/lib/ids";
-import { catchUpSince, renderTimeOf, sseResponse } from "@/lib/live";
+import { catchUpSince, sseResponse } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
 import { MonitorBoard, MonitorPage } from "@views/monitor/index";
 import { alertJson, listAlerts, listSupervisorActions, resolveAlert } from "@/features/alerts/alert.service";
@@ -83,7 +83,7 @@ export const monitorPages = new Elysia({ name: "monitor-pages" })
         topic,
         (data) => (typeof data.type === "string" && BOARD_EVENTS.test(data.type) ? { event: "changed", data: JSON.stringify({ type: data.type }) } : null),
         // Something happened between the page's render and this subscription: the board is fetched again.
-        catchUpSince(topic, renderTimeOf(query.since), () => ({ event: "changed", data: "{}" })),
+        catchUpSince(topic, query.since, () => ({ event: "changed", data: "{}" })),
       );
     },
     { member: "supervisor", detail: { hide: true } },
