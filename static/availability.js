@@ -49,10 +49,26 @@
     });
   }
 
+  // The header's switch is fetched after the page loads; the stream waits for it (or its failure) so
+  // it can ask for what changed since the earlier of its render and the team table's.
+  var controlFailed = false;
+  function controlPending() {
+    var control = document.getElementById("availability-control");
+    return control && !control.hasAttribute("data-user-id") && !controlFailed;
+  }
+  function streamUrl() {
+    var times = [];
+    document.querySelectorAll("#availability-control[data-rendered-at], #team-availability[data-rendered-at]").forEach((el) => {
+      var t = Number(el.getAttribute("data-rendered-at"));
+      if (t > 0) times.push(t);
+    });
+    return times.length ? `/availability/stream?since=${Math.min.apply(null, times)}` : "/availability/stream";
+  }
+
   var source;
   function connect() {
-    if (source || !window.EventSource) return;
-    source = new EventSource("/availability/stream");
+    if (source || !window.EventSource || controlPending()) return;
+    source = new EventSource(streamUrl());
     // Marked once subscribed, so a test (or a style) knows updates will arrive from now on.
     source.addEventListener("ready", () => {
       document.documentElement.setAttribute("data-availability-live", "ready");
@@ -62,7 +78,19 @@
         apply(JSON.parse(e.data));
       } catch {}
     });
+    // Sent first when statuses changed since the render (or after the server's listener reconnected).
+    source.addEventListener("statuses", (e) => {
+      try {
+        JSON.parse(e.data).forEach(apply);
+      } catch {}
+    });
   }
   document.addEventListener("DOMContentLoaded", connect);
   document.addEventListener("htmx:afterSettle", connect);
+  document.addEventListener("htmx:afterRequest", (e) => {
+    if (e.detail.elt?.id === "availability-control" && e.detail.failed) {
+      controlFailed = true;
+      connect();
+    }
+  });
 })();

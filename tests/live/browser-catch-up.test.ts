@@ -6,7 +6,8 @@ import { conversations } from "@/db/schema";
 import { createApiKey } from "@/features/api-keys/api-key.service";
 import { connectedSandbox, inbound } from "../conversations/helpers";
 import { useBrowser } from "../helpers/browser";
-import { createOwner } from "../helpers/factories";
+import { setOwnAvailability } from "@/features/availability/availability.service";
+import { createOwner, memberCaller } from "../helpers/factories";
 import { liveUpdatesArrived } from "../helpers/sse";
 
 /**
@@ -87,6 +88,23 @@ test("events page: an event recorded while its live tail connected is on top of 
   await page.locator("#event-rows tr.event-new").first().waitFor({ timeout: 15_000 });
   expect(await first.textContent()).toContain(sent.messageId);
   expect(await first.textContent()).toContain("message.received");
+});
+
+test("availability: a status changed while the stream connected shows on the switch and the team table", async () => {
+  const { user, organization } = await createOwner({ orgName: "Catch-up availability" });
+  const page = await (await newContext({ width: 1280, as: { userId: user.id, organizationId: organization.id } })).newPage();
+  const stream = await holdStream(page, /\/availability\/stream\?since=\d+$/);
+  await page.goto(`${server.url}/availability`);
+  await stream.requested;
+  expect(await page.locator(`#team-availability [data-availability-user="${user.id}"]`).getAttribute("data-status")).toBe("offline");
+
+  // Changed elsewhere (another tab, the API) after both were read: its live update went to nobody.
+  await setOwnAvailability(memberCaller(user.id, organization.id, "owner"), "online");
+  await liveUpdatesArrived();
+  stream.release();
+
+  await page.locator(`#team-availability [data-availability-user="${user.id}"][data-status="online"]`).waitFor({ timeout: 15_000 });
+  expect(await page.locator("#availability-control select").inputValue()).toBe("online");
 });
 
 test("inbox: when the server's database listener comes back after a drop, the open page catches up", async () => {

@@ -153,6 +153,34 @@ describe("events page live tail", () => {
   });
 });
 
+describe("availability (the header's switch and the team page)", () => {
+  /** The stream URL availability.js builds: the earlier render time of the switch and the team table. */
+  async function availabilityStreamUrl(): Promise<string> {
+    const times = await Promise.all(
+      ["/availability/control", "/availability"].map(async (path) => Number(/data-rendered-at="(\d+)"/.exec(await (await org.client.get(path)).text())?.[1])),
+    );
+    expect(times.every((t) => t > 0)).toBe(true);
+    return `/availability/stream?since=${Math.min(...times)}`;
+  }
+
+  test("a status changed between the render and the subscription → every member's status before `ready`", async () => {
+    await liveUpdatesArrived();
+    const url = await availabilityStreamUrl();
+    const next = (await org.client.get("/availability/control").then((r) => r.text())).includes('value="online" selected') ? "away" : "online";
+    expect((await org.client.postForm("/availability/status", { status: next }, { htmx: true })).status).toBe(200);
+    await liveUpdatesArrived();
+    const frames = await framesUntilReady(url);
+    expect(frames.map((f) => f.event)).toEqual(["statuses", "ready"]);
+    expect(JSON.parse(frames[0]!.data)).toContainEqual({ userId: org.user.id, status: next });
+  });
+
+  test("unchanged → `ready` alone", async () => {
+    await liveUpdatesArrived();
+    const url = await availabilityStreamUrl();
+    expect((await framesUntilReady(url)).map((f) => f.event)).toEqual(["ready"]);
+  });
+});
+
 describe("the server's database listener drops and comes back", () => {
   test("open streams send their catch-up again (updates published while it was down never arrive), and live updates resume", async () => {
     await liveUpdatesArrived();

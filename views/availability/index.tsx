@@ -24,7 +24,7 @@ function labelData() {
  * The header's availability switch: posting a change sets the member's own status; availability.js
  * keeps it live (inactivity → away from another process) and sends activity heartbeats.
  */
-export function AvailabilityControl(props: { userId: string; status: AvailabilityStatus }) {
+export function AvailabilityControl(props: { userId: string; status: AvailabilityStatus; renderedAt?: number }) {
   return (
     <form
       id="availability-control"
@@ -36,6 +36,7 @@ export function AvailabilityControl(props: { userId: string; status: Availabilit
       hx-target="this"
       hx-swap="outerHTML"
       data-user-id={props.userId}
+      data-rendered-at={props.renderedAt}
       {...labelData()}
     >
       <label for="availability-status" class="sr-only">
@@ -185,6 +186,8 @@ export function AvailabilityPage(props: {
   csrfToken: string;
   flash?: Flash;
   members: TeamMemberAvailability[];
+  /** When the members were read (ms): the live stream catches up on changes since. */
+  renderedAt: number;
   awayAfterMinutes: number;
   departments: DepartmentAssignment[];
 }) {
@@ -192,7 +195,7 @@ export function AvailabilityPage(props: {
     <AdminLayout title={tText("availability:title")} admin={props.admin} csrfToken={props.csrfToken} active="availability" flash={props.flash}>
       <h1>{t("availability:title")}</h1>
       <p class="muted">{t("availability:intro")}</p>
-      <div class="table-wrap" id="team-availability" {...labelData()}>
+      <div class="table-wrap" id="team-availability" data-rendered-at={props.renderedAt} {...labelData()}>
         <table class="stack-table">
           <thead>
             <tr>

@@ -5,7 +5,7 @@ import { authPlugin } from "@/auth/plugin";
 import type { FieldError } from "@/lib/errors";
 import { attemptForm, checkbox, formFields, formText, parseForm, unprocessable } from "@/lib/forms";
 import { takeFlash } from "@/lib/flash";
-import { sseResponse } from "@/lib/live";
+import { catchUpSince, sseResponse } from "@/lib/live";
 import { liveTopics } from "@/lib/live-topics";
 import { AvailabilityControl, AvailabilityPage, AvailabilitySettingsForm, CapacityForm, DepartmentAssignmentForm } from "@views/availability/index";
 import { assignmentSettingsSchema, availabilitySettingsSchema, memberCapacitySchema, setAvailabilitySchema } from "./availability.schema";
@@ -14,6 +14,7 @@ import {
   getDepartmentAssignment,
   getOwnAvailability,
   listDepartmentAssignment,
+  listMemberStatuses,
   listTeamAvailability,
   noteActivity,
   setAvailabilitySettings,
@@ -34,9 +35,10 @@ export const availabilityPages = new Elysia({ name: "availability-pages" })
   .get(
     "/availability/control",
     async ({ admin }) => {
+      const renderedAt = Date.now();
       await noteActivity(admin.organizationId, admin.id);
       const own = await getOwnAvailability(admin);
-      return AvailabilityControl({ userId: admin.id, status: own.status });
+      return AvailabilityControl({ userId: admin.id, status: own.status, renderedAt });
     },
     { member: "agent", detail: { hide: true } },
   )
@@ -63,25 +65,36 @@ export const availabilityPages = new Elysia({ name: "availability-pages" })
   )
   .get(
     "/availability/stream",
-    ({ admin, request }) =>
-      sseResponse(request, liveTopics.orgAvailability(admin.organizationId), (data) =>
-        typeof data.userId === "string" && typeof data.status === "string"
-          ? { event: "availability", data: JSON.stringify({ userId: data.userId, status: data.status }) }
-          : null,
-      ),
+    ({ admin, request, query }) => {
+      const topic = liveTopics.orgAvailability(admin.organizationId);
+      return sseResponse(
+        request,
+        topic,
+        (data) =>
+          typeof data.userId === "string" && typeof data.status === "string"
+            ? { event: "availability", data: JSON.stringify({ userId: data.userId, status: data.status }) }
+            : null,
+        // A change between the page's render (the switch's or the team table's, the earlier) and this
+        // subscription sent no frame: every member's status then, applied like single updates.
+        catchUpSince(topic, query.since, async () => ({ event: "statuses", data: JSON.stringify(await listMemberStatuses(admin.organizationId)) })),
+      );
+    },
     { member: "agent", detail: { hide: true } },
   )
   .get(
     "/availability",
-    async ({ admin, csrfToken, cookie }) =>
-      AvailabilityPage({
+    async ({ admin, csrfToken, cookie }) => {
+      const renderedAt = Date.now();
+      return AvailabilityPage({
         admin,
         csrfToken,
         flash: takeFlash(cookie),
         members: await listTeamAvailability(admin),
+        renderedAt,
         awayAfterMinutes: (await getAvailabilitySettings(admin)).awayAfterMinutes,
         departments: await listDepartmentAssignment(admin),
-      }),
+      });
+    },
     { member: "supervisor" },
   )
   .post(

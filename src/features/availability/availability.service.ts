@@ -214,6 +214,19 @@ export async function listTeamAvailability(caller: Caller, tx: DbOrTx = db): Pro
   return rows.map((r) => ({ ...r, status: r.status ?? "offline" }));
 }
 
+/**
+ * Every member's status, for a live page that may have missed updates (its stream's catch-up): only
+ * ids and statuses, which the stream already sends every member of the organization one by one.
+ */
+export async function listMemberStatuses(organizationId: string): Promise<{ userId: string; status: AvailabilityStatus }[]> {
+  const rows = await db
+    .select({ userId: memberships.userId, status: agentAvailability.status })
+    .from(memberships)
+    .leftJoin(agentAvailability, and(eq(agentAvailability.organizationId, memberships.organizationId), eq(agentAvailability.userId, memberships.userId)))
+    .where(eq(memberships.organizationId, organizationId));
+  return rows.map((r) => ({ userId: r.userId, status: r.status ?? "offline" }));
+}
+
 export function teamMemberJson(m: TeamMemberAvailability) {
   return {
     membershipId: m.membershipId,
