@@ -65,8 +65,6 @@ export default {
       promiseNotFound: "Promessa não encontrada.",
       badDay: "Informe uma data válida (AAAA-MM-DD).",
       whoPromised: "Informe a conversa, o contato ou o telefone.",
-      contactNotFound: "Nenhum contato com este telefone.",
-      conversationNotFound: "Conversa não encontrada.",
     },
     tabs: { promises: "Promessas", targets: "Devedores", crm: "Sincronização com CRM", settings: "Regras" },
     crm: {
@@ -257,8 +255,6 @@ export default {
       promiseNotFound: "Promise not found.",
       badDay: "Give a valid date (YYYY-MM-DD).",
       whoPromised: "Give the conversation, the contact or the phone.",
-      contactNotFound: "No contact with this phone.",
-      conversationNotFound: "Conversation not found.",
     },
     tabs: { promises: "Promises", targets: "Debtors", crm: "CRM sync", settings: "Rules" },
     crm: {

@@ -94,6 +94,8 @@ export default {
     },
     errors: {
       notFound: "Contato não encontrado",
+      refContactNotFound: "Nenhum contato desta organização com este telefone ou id.",
+      refConversationNotFound: "Conversa não encontrada.",
       exists: "Já existe um contato com o telefone {{phone}}",
       mergeSelf: "Um contato não pode ser unido a ele mesmo",
       mergeKinds: "Um grupo só pode ser unido a outro grupo, e uma pessoa a outra pessoa",
@@ -330,6 +332,8 @@ export default {
     },
     errors: {
       notFound: "Contact not found",
+      refContactNotFound: "No contact of this organization has this phone or id.",
+      refConversationNotFound: "Conversation not found.",
       exists: "A contact with phone {{phone}} already exists",
       mergeSelf: "A contact cannot be merged with itself",
       mergeKinds: "A group merges only with a group, and a person with a person",

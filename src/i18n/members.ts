@@ -79,6 +79,7 @@ export default {
     },
     errors: {
       memberNotFound: "Membro não encontrado",
+      notMember: "Escolha um membro desta organização.",
       invitationNotFound: "Convite não encontrado",
       organizationNotFound: "Organização não encontrada",
       ownersOnly: "Só proprietários podem tornar alguém proprietário ou alterar um proprietário",
@@ -169,6 +170,7 @@ export default {
     },
     errors: {
       memberNotFound: "Member not found",
+      notMember: "Choose a member of this organization.",
       invitationNotFound: "Invitation not found",
       organizationNotFound: "Organization not found",
       ownersOnly: "Only owners can grant the owner role or change an owner",

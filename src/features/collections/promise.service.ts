@@ -2,7 +2,7 @@ import { and, eq, isNull, lte, sql, type SQL } from "drizzle-orm";
 import { db, type DbOrTx } from "@/db/client";
 import { contacts, conversations, organizations, paymentPromises } from "@/db/schema";
 import { auditChange, inTransaction } from "@/features/audit/audit.service";
-import { getConversation } from "@/features/conversations/conversation.service";
+import { contactOfRef } from "@/features/contacts/contact-ref";
 import { queueOutboundMessage } from "@/features/messages/message.service";
 import { systemCaller, type Caller } from "@/lib/caller";
 import { AppError, validationFailed } from "@/lib/errors";
@@ -10,7 +10,6 @@ import { formatMoney, isoDateInZone, tText, withLocale } from "@/lib/i18n";
 import { isUuid } from "@/lib/ids";
 import { log } from "@/lib/logger";
 import { keysetPage, type Page } from "@/lib/pager";
-import { parsePhone } from "@/lib/phone";
 import { organizationOf } from "@/lib/tenant";
 import type { CreatePromiseInput, PromiseListQuery, UpdatePromiseInput } from "./promise.schema";
 import { settingsByOrganization, settingsOf } from "./settings.service";
@@ -114,35 +113,11 @@ export async function getPromise(caller: Caller, id: string, tx: DbOrTx = db): P
   return toRow(row);
 }
 
-/** Who promised: the conversation's contact (one the caller sees), the contact by id, or by phone; 422 when none. */
-async function debtorOf(caller: Caller, input: CreatePromiseInput, tx: DbOrTx): Promise<{ contactId: string; conversationId: string | null }> {
-  if (input.conversationId) {
-    try {
-      const row = await getConversation(caller, input.conversationId, tx);
-      return { contactId: row.contact.id, conversationId: row.conversation.id };
-    } catch (err) {
-      if (err instanceof AppError && err.code === "not_found") {
-        throw validationFailed([{ path: "conversationId", message: tText("collections:errors.conversationNotFound") }]);
-      }
-      throw err;
-    }
-  }
-  const phone = input.phone ? parsePhone(input.phone) : null;
-  if (input.phone && !phone) throw validationFailed([{ path: "phone", message: tText("collections:errors.contactNotFound") }]);
-  const [contact] = await tx
-    .select({ id: contacts.id })
-    .from(contacts)
-    .where(and(eq(contacts.organizationId, organizationOf(caller)), input.contactId ? eq(contacts.id, input.contactId) : eq(contacts.phone, phone!)))
-    .limit(1);
-  if (!contact) throw validationFailed([{ path: input.contactId ? "contactId" : "phone", message: tText("collections:errors.contactNotFound") }]);
-  return { contactId: contact.id, conversationId: null };
-}
-
 /** A promise of payment captured by a member (any role: agents work collections) or over the API. */
 export async function createPromise(caller: Caller, input: CreatePromiseInput, tx?: DbOrTx): Promise<PromiseRow> {
   const organizationId = organizationOf(caller);
   return inTransaction(tx, async (tx) => {
-    const who = await debtorOf(caller, input, tx);
+    const who = await contactOfRef(caller, input, tx);
     await assertPromiseRules(organizationId, input, tx);
     const [row] = await tx
       .insert(paymentPromises)

@@ -2,15 +2,15 @@ import { and, asc, eq, gte, isNull, lt, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { can } from "@/auth/roles";
 import { db, type DbOrTx } from "@/db/client";
-import { complaintNotes, complaints, contacts, memberships, users } from "@/db/schema";
+import { complaintNotes, complaints, contacts, users } from "@/db/schema";
 import { auditChange, inTransaction } from "@/features/audit/audit.service";
-import { getConversation } from "@/features/conversations/conversation.service";
+import { contactOfRef } from "@/features/contacts/contact-ref";
+import { assertMember } from "@/features/members/member.service";
 import type { Caller } from "@/lib/caller";
 import { AppError, forbidden, validationFailed } from "@/lib/errors";
 import { tText, zonedWallTimeToDate } from "@/lib/i18n";
 import { isUuid } from "@/lib/ids";
 import { keysetPage, type Page } from "@/lib/pager";
-import { parsePhone } from "@/lib/phone";
 import { organizationOf } from "@/lib/tenant";
 import type { ComplaintListQuery, CreateComplaintInput, UpdateComplaintInput } from "./complaint.schema";
 
@@ -135,48 +135,12 @@ export async function getComplaintDetail(caller: Caller, id: string, tx: DbOrTx 
   return { ...complaint, notes: notes.map((n) => ({ ...n.note, authorName: n.authorName ?? n.authorEmail })) };
 }
 
-/** The assignee must be a member of the organization: 422 on `assignedUserId` otherwise. */
-async function checkAssignee(organizationId: string, userId: string | null | undefined, tx: DbOrTx): Promise<void> {
-  if (!userId) return;
-  const [member] = await tx
-    .select({ id: memberships.id })
-    .from(memberships)
-    .where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, userId)))
-    .limit(1);
-  if (!member) throw validationFailed([{ path: "assignedUserId", message: tText("complaints:errors.notMember") }]);
-}
-
-/** The complainant: the conversation's contact (a conversation the caller sees), the contact by id, or by phone; 422 when none. */
-async function complainantOf(caller: Caller, input: CreateComplaintInput, tx: DbOrTx): Promise<{ contactId: string; conversationId: string | null }> {
-  const organizationId = organizationOf(caller);
-  if (input.conversationId) {
-    try {
-      const row = await getConversation(caller, input.conversationId, tx);
-      return { contactId: row.contact.id, conversationId: row.conversation.id };
-    } catch (err) {
-      if (err instanceof AppError && err.code === "not_found") {
-        throw validationFailed([{ path: "conversationId", message: tText("complaints:errors.conversationNotFound") }]);
-      }
-      throw err;
-    }
-  }
-  const phone = input.phone ? parsePhone(input.phone) : null;
-  if (input.phone && !phone) throw validationFailed([{ path: "phone", message: tText("complaints:errors.contactNotFound") }]);
-  const [contact] = await tx
-    .select({ id: contacts.id })
-    .from(contacts)
-    .where(and(eq(contacts.organizationId, organizationId), input.contactId ? eq(contacts.id, input.contactId) : eq(contacts.phone, phone!)))
-    .limit(1);
-  if (!contact) throw validationFailed([{ path: input.contactId ? "contactId" : "phone", message: tText("complaints:errors.contactNotFound") }]);
-  return { contactId: contact.id, conversationId: null };
-}
-
 /** Opens a complaint by hand (a member, from a conversation or for a contact) or over the API. */
 export async function createComplaint(caller: Caller, input: CreateComplaintInput, tx?: DbOrTx): Promise<ComplaintRow> {
   const organizationId = organizationOf(caller);
   return inTransaction(tx, async (tx) => {
-    const who = await complainantOf(caller, input, tx);
-    await checkAssignee(organizationId, input.assignedUserId, tx);
+    const who = await contactOfRef(caller, input, tx);
+    await assertMember(organizationId, input.assignedUserId, tx);
     const [row] = await tx
       .insert(complaints)
       .values({
@@ -230,7 +194,7 @@ export async function updateComplaint(caller: Caller, id: string, patch: UpdateC
   return inTransaction(tx, async (tx) => {
     const current = await getComplaint(caller, id, tx);
     assertMayChange(caller, current, patch);
-    await checkAssignee(organizationId, patch.assignedUserId, tx);
+    await assertMember(organizationId, patch.assignedUserId, tx);
     const changes: Partial<typeof complaints.$inferInsert> = {};
     const details: Record<string, { from: unknown; to: unknown }> = {};
     for (const key of ["type", "severity", "status", "subject", "description", "assignedUserId", "resolution"] as const) {

@@ -1,5 +1,5 @@
 import { and, asc, count, eq, sql } from "drizzle-orm";
-import { db, type Tx } from "@/db/client";
+import { db, type DbOrTx, type Tx } from "@/db/client";
 import { memberships, organizations, users, type Role } from "@/db/schema";
 import { can } from "@/auth/roles";
 import { recordAudit } from "@/features/audit/audit.service";
@@ -36,6 +36,20 @@ export async function listMembers(organizationId: string): Promise<MemberRow[]> 
     .innerJoin(users, eq(users.id, memberships.userId))
     .where(eq(memberships.organizationId, organizationId))
     .orderBy(ROLE_ORDER, asc(sql`lower(coalesce(nullif(${users.name}, ''), ${users.email}))`), asc(memberships.id));
+}
+
+/**
+ * 422 on `path` unless `userId` is a member of the organization: someone a record is handed to (an
+ * assignee) must be able to see it. Nothing to check when nobody is named.
+ */
+export async function assertMember(organizationId: string, userId: string | null | undefined, tx: DbOrTx = db, path = "assignedUserId"): Promise<void> {
+  if (!userId) return;
+  const [member] = await tx
+    .select({ id: memberships.id })
+    .from(memberships)
+    .where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, userId)))
+    .limit(1);
+  if (!member) throw validationFailed([{ path, message: tText("members:errors.notMember") }]);
 }
 
 /**

@@ -2,15 +2,15 @@ import { and, asc, eq, isNull, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { roleAtLeast } from "@/auth/roles";
 import { db, type DbOrTx } from "@/db/client";
-import { contacts, memberships, salesLeads, salesPlans, users } from "@/db/schema";
+import { contacts, salesLeads, salesPlans, users } from "@/db/schema";
 import { auditChange, inTransaction } from "@/features/audit/audit.service";
-import { getConversation } from "@/features/conversations/conversation.service";
+import { contactOfRef } from "@/features/contacts/contact-ref";
+import { assertMember } from "@/features/members/member.service";
 import type { Caller } from "@/lib/caller";
 import { AppError, forbidden, pgCode, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
 import { isUuid } from "@/lib/ids";
 import { keysetPage, type Page } from "@/lib/pager";
-import { parsePhone } from "@/lib/phone";
 import { organizationOf } from "@/lib/tenant";
 import type { CreateLeadInput, CreatePlanInput, LeadListQuery, UpdateLeadInput, UpdatePlanInput } from "./sales.schema";
 
@@ -194,46 +194,11 @@ export async function getLead(caller: Caller, id: string, tx: DbOrTx = db): Prom
   return toRow(row);
 }
 
-/** The assignee must be a member of the organization: 422 on `assignedUserId` otherwise. */
-async function checkAssignee(organizationId: string, userId: string | null | undefined, tx: DbOrTx): Promise<void> {
-  if (!userId) return;
-  const [member] = await tx
-    .select({ id: memberships.id })
-    .from(memberships)
-    .where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, userId)))
-    .limit(1);
-  if (!member) throw validationFailed([{ path: "assignedUserId", message: tText("sales:errors.notMember") }]);
-}
-
 /** A plan of the organization (422 on `planId` otherwise); a new lead may only take an active one. */
 async function checkPlan(caller: Caller, planId: string | null | undefined, mustBeActive: boolean, tx: DbOrTx): Promise<void> {
   if (!planId) return;
   const plan = await getPlan(caller, planId, tx).catch(() => null);
   if (!plan || (mustBeActive && !plan.active)) throw validationFailed([{ path: "planId", message: tText("sales:errors.planInvalid") }]);
-}
-
-/** The lead's contact: the conversation's (one the caller sees), the contact by id, or by phone; 422 when none. */
-async function contactOf(caller: Caller, input: CreateLeadInput, tx: DbOrTx): Promise<{ contactId: string; conversationId: string | null }> {
-  if (input.conversationId) {
-    try {
-      const row = await getConversation(caller, input.conversationId, tx);
-      return { contactId: row.contact.id, conversationId: row.conversation.id };
-    } catch (err) {
-      if (err instanceof AppError && err.code === "not_found") {
-        throw validationFailed([{ path: "conversationId", message: tText("sales:errors.conversationNotFound") }]);
-      }
-      throw err;
-    }
-  }
-  const phone = input.phone ? parsePhone(input.phone) : null;
-  if (input.phone && !phone) throw validationFailed([{ path: "phone", message: tText("sales:errors.contactNotFound") }]);
-  const [contact] = await tx
-    .select({ id: contacts.id })
-    .from(contacts)
-    .where(and(eq(contacts.organizationId, organizationOf(caller)), input.contactId ? eq(contacts.id, input.contactId) : eq(contacts.phone, phone!)))
-    .limit(1);
-  if (!contact) throw validationFailed([{ path: input.contactId ? "contactId" : "phone", message: tText("sales:errors.contactNotFound") }]);
-  return { contactId: contact.id, conversationId: null };
 }
 
 /** Agents create leads for themselves or unassigned; handing one to someone else is for supervisors and above. */
@@ -247,8 +212,8 @@ export async function createLead(caller: Caller, input: CreateLeadInput, tx?: Db
   const organizationId = organizationOf(caller);
   assertMayAssign(caller, input.assignedUserId);
   return inTransaction(tx, async (tx) => {
-    const who = await contactOf(caller, input, tx);
-    await checkAssignee(organizationId, input.assignedUserId, tx);
+    const who = await contactOfRef(caller, input, tx);
+    await assertMember(organizationId, input.assignedUserId, tx);
     await checkPlan(caller, input.planId, true, tx);
     const [row] = await tx
       .insert(salesLeads)
@@ -291,7 +256,7 @@ export async function updateLead(caller: Caller, id: string, patch: UpdateLeadIn
       if (!mine && !taking) throw forbidden(tText("sales:errors.forbidden"));
       assertMayAssign(caller, patch.assignedUserId);
     }
-    await checkAssignee(organizationId, patch.assignedUserId, tx);
+    await assertMember(organizationId, patch.assignedUserId, tx);
     if (patch.planId !== current.planId) await checkPlan(caller, patch.planId, true, tx);
     const wanted = { ...patch, value: reaisOf(patch.valueCents) };
     const changes: Partial<typeof salesLeads.$inferInsert> = {};
