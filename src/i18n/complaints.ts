@@ -75,7 +75,6 @@ export default {
       forbidden: "Agentes só alteram reclamações atribuídas a eles (ou assumem uma sem responsável).",
       whoComplains: "Informe o telefone do contato (ou abra a partir de uma conversa).",
       resolutionRequired: "Escreva a resolução para resolver ou fechar a reclamação.",
-      meNeedsUser: "“me” vale só para um membro conectado.",
     },
   },
   en: {
@@ -151,7 +150,6 @@ export default {
       forbidden: "Agents change only complaints assigned to them (or take an unassigned one).",
       whoComplains: "Give the contact's phone (or open it from a conversation).",
       resolutionRequired: "Write the resolution to resolve or close the complaint.",
-      meNeedsUser: "“me” only works for a signed-in member.",
     },
   },
 } satisfies Catalog;

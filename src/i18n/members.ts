@@ -80,6 +80,7 @@ export default {
     errors: {
       memberNotFound: "Membro não encontrado",
       notMember: "Escolha um membro desta organização.",
+      meNeedsUser: "“eu” só vale para um membro conectado.",
       invitationNotFound: "Convite não encontrado",
       organizationNotFound: "Organização não encontrada",
       ownersOnly: "Só proprietários podem tornar alguém proprietário ou alterar um proprietário",
@@ -171,6 +172,7 @@ export default {
     errors: {
       memberNotFound: "Member not found",
       notMember: "Choose a member of this organization.",
+      meNeedsUser: "“me” only works for a signed-in member.",
       invitationNotFound: "Invitation not found",
       organizationNotFound: "Organization not found",
       ownersOnly: "Only owners can grant the owner role or change an owner",

@@ -51,7 +51,6 @@ export default {
       planInvalid: "Escolha um plano ativo desta organização.",
       forbidden: "Você não tem permissão para esta ação de vendas.",
       whoIsLead: "Informe a conversa, o contato ou o telefone.",
-      meNeedsUser: "“eu” só vale para um membro conectado.",
     },
   },
   en: {
@@ -103,7 +102,6 @@ export default {
       planInvalid: "Choose an active plan of this organization.",
       forbidden: "You may not do this sales action.",
       whoIsLead: "Give the conversation, the contact or the phone.",
-      meNeedsUser: "“me” only works for a signed-in member.",
     },
   },
 } satisfies Catalog;

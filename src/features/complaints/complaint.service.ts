@@ -1,11 +1,11 @@
-import { and, asc, eq, gte, isNull, lt, type SQL } from "drizzle-orm";
+import { and, asc, eq, gte, lt, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { can } from "@/auth/roles";
 import { db, type DbOrTx } from "@/db/client";
 import { complaintNotes, complaints, contacts, users } from "@/db/schema";
 import { auditChange, inTransaction } from "@/features/audit/audit.service";
 import { contactOfRef } from "@/features/contacts/contact-ref";
-import { assertMember } from "@/features/members/member.service";
+import { assertMember, assigneeFilter } from "@/features/members/member.service";
 import type { Caller } from "@/lib/caller";
 import { AppError, forbidden, validationFailed } from "@/lib/errors";
 import { tText, zonedWallTimeToDate } from "@/lib/i18n";
@@ -84,11 +84,8 @@ export async function listComplaints(caller: Caller, query: ComplaintListQuery, 
   if (query.status) where.push(eq(complaints.status, query.status));
   if (query.type) where.push(eq(complaints.type, query.type));
   if (query.severity) where.push(eq(complaints.severity, query.severity));
-  if (query.assignee === "none") where.push(isNull(complaints.assignedUserId));
-  else if (query.assignee === "me") {
-    if (caller.type !== "user") throw validationFailed([{ path: "assignee", message: tText("complaints:errors.meNeedsUser") }]);
-    where.push(eq(complaints.assignedUserId, caller.id));
-  } else if (query.assignee) where.push(eq(complaints.assignedUserId, query.assignee));
+  const byAssignee = assigneeFilter(complaints.assignedUserId, query.assignee, caller);
+  if (byAssignee) where.push(byAssignee);
   if (query.contactId) where.push(eq(complaints.contactId, query.contactId));
   if (query.conversationId) where.push(eq(complaints.conversationId, query.conversationId));
   if (query.from) where.push(gte(complaints.createdAt, zonedWallTimeToDate(`${query.from}T00:00`)));

@@ -1,4 +1,5 @@
-import { and, asc, count, eq, sql } from "drizzle-orm";
+import { and, asc, count, eq, isNull, type SQL, sql } from "drizzle-orm";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { db, type DbOrTx, type Tx } from "@/db/client";
 import { memberships, organizations, users, type Role } from "@/db/schema";
 import { can } from "@/auth/roles";
@@ -50,6 +51,18 @@ export async function assertMember(organizationId: string, userId: string | null
     .where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, userId)))
     .limit(1);
   if (!member) throw validationFailed([{ path, message: tText("members:errors.notMember") }]);
+}
+
+/**
+ * A list's `assignee` filter on `column`: "none" (unassigned), "me" (the signed-in member; 422 for a key,
+ * which is nobody's), or a user id. Undefined when the list is not filtered by assignee.
+ */
+export function assigneeFilter(column: AnyPgColumn, assignee: string | undefined, caller: Caller): SQL | undefined {
+  if (!assignee) return undefined;
+  if (assignee === "none") return isNull(column);
+  if (assignee !== "me") return eq(column, assignee);
+  if (caller.type !== "user") throw validationFailed([{ path: "assignee", message: tText("members:errors.meNeedsUser") }]);
+  return eq(column, caller.id);
 }
 
 /**

@@ -1,11 +1,11 @@
-import { and, asc, eq, isNull, type SQL } from "drizzle-orm";
+import { and, asc, eq, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { roleAtLeast } from "@/auth/roles";
 import { db, type DbOrTx } from "@/db/client";
 import { contacts, salesLeads, salesPlans, users } from "@/db/schema";
 import { auditChange, inTransaction } from "@/features/audit/audit.service";
 import { contactOfRef } from "@/features/contacts/contact-ref";
-import { assertMember } from "@/features/members/member.service";
+import { assertMember, assigneeFilter } from "@/features/members/member.service";
 import type { Caller } from "@/lib/caller";
 import { AppError, forbidden, pgCode, validationFailed } from "@/lib/errors";
 import { tText } from "@/lib/i18n";
@@ -155,11 +155,8 @@ const toRow = (r: RawRow): LeadRow => ({
 export async function listLeads(caller: Caller, query: LeadListQuery, tx: DbOrTx = db): Promise<Page<LeadRow>> {
   const where: SQL[] = [eq(salesLeads.organizationId, organizationOf(caller))];
   if (query.status) where.push(eq(salesLeads.status, query.status));
-  if (query.assignee === "none") where.push(isNull(salesLeads.assignedUserId));
-  else if (query.assignee === "me") {
-    if (caller.type !== "user") throw validationFailed([{ path: "assignee", message: tText("sales:errors.meNeedsUser") }]);
-    where.push(eq(salesLeads.assignedUserId, caller.id));
-  } else if (query.assignee) where.push(eq(salesLeads.assignedUserId, query.assignee));
+  const byAssignee = assigneeFilter(salesLeads.assignedUserId, query.assignee, caller);
+  if (byAssignee) where.push(byAssignee);
   if (query.planId) where.push(eq(salesLeads.planId, query.planId));
   if (query.contactId) where.push(eq(salesLeads.contactId, query.contactId));
   return keysetPage(
