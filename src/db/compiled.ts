@@ -1,5 +1,5 @@
 import type { SQL } from "drizzle-orm";
-import { db, rowsOf } from "./client";
+import { db, genericPlanDb, rowsOf } from "./client";
 
 type Runnable<V> = { execute(values: V): Promise<unknown> };
 /**
@@ -20,11 +20,14 @@ type Internals = {
  *
  * Only placeholders vary: anything else interpolated into the template is frozen at the first call, so a
  * value that can change (a setting, a clock offset) must be a placeholder too.
+ *
+ * `genericPlan`: run on the connections that always use the statement's generic plan (client.ts
+ * `genericPlanDb`), for a statement Postgres would otherwise plan on every call.
  */
-export function compiledSql<V extends Record<string, unknown>>(build: () => SQL): <R>(values: V) => Promise<R[]> {
+export function compiledSql<V extends Record<string, unknown>>(build: () => SQL, opts: { genericPlan?: boolean } = {}): <R>(values: V) => Promise<R[]> {
   let prepared: Runnable<V> | undefined;
   return async <R>(values: V): Promise<R[]> => {
-    const { dialect, session } = db as unknown as Internals;
+    const { dialect, session } = (opts.genericPlan ? genericPlanDb() : db) as unknown as Internals;
     prepared ??= session.prepareQuery(dialect.sqlToQuery(build()), undefined, undefined, false) as Runnable<V>;
     return rowsOf<R>(await prepared.execute(values));
   };

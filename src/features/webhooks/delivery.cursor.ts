@@ -216,21 +216,34 @@ type ScannedRow = {
  * the endpoint does not subscribe to; only subscribed ones carry their payload.
  */
 async function readBatch(claim: CursorClaim, position: { txId: string; eventId: string; floor: string | null }): Promise<ScannedRow[]> {
-  return runReadBatch<ScannedRow>({ webhookId: claim.webhookId, txId: position.txId, eventId: position.eventId, floor: position.floor });
+  return runReadBatch<ScannedRow>({
+    webhookId: claim.webhookId,
+    organizationId: claim.organizationId,
+    txId: position.txId,
+    eventId: position.eventId,
+    floor: position.floor,
+  });
 }
 
-const runReadBatch = compiledSql<{ webhookId: string; txId: string; eventId: string; floor: string | null }>(
+/**
+ * Run with its generic plan (planned once per connection): planned per call it took 0.8–1.3 ms for
+ * 0.1–0.4 ms of work, on every batch of every endpoint. The organization is a parameter of its own so
+ * that plan walks each partition's (organization_id, tx_id, id) index (through the endpoint, as a join,
+ * it scanned whole partitions); partitions below the floor are pruned when it runs.
+ */
+const runReadBatch = compiledSql<{ webhookId: string; organizationId: string; txId: string; eventId: string; floor: string | null }>(
   () => sql`
     select e.id, e.tx_id::text as tx_id, e.type, e.at, e.organization_id, e.instance_id, e.api_key_id, e.device_id, e.expires_on::text as expires_on,
       m.matches, case when m.matches then e.data end as data
     from webhooks w
-    join events e on e.organization_id = w.organization_id
+    join events e on e.organization_id = ${sql.placeholder("organizationId")}::uuid
     cross join lateral (select ${endpointMatches(sql`w`, sql`e`)} as matches) m
-    where w.id = ${sql.placeholder("webhookId")}::uuid and w.active
+    where w.id = ${sql.placeholder("webhookId")}::uuid and w.organization_id = ${sql.placeholder("organizationId")}::uuid and w.active
       and (e.tx_id, e.id) > (${sql.placeholder("txId")}::xid8, ${sql.placeholder("eventId")}::uuid)
       and ${aboveFloor(sql`e`, sql`${sql.placeholder("floor")}::date`)} and e.tx_id < ${VISIBLE_HORIZON}
     order by e.tx_id, e.id
     limit ${sql.raw(String(CURSOR_SCAN_LIMIT))}`,
+  { genericPlan: true },
 );
 
 /**
