@@ -22,3 +22,19 @@ test("a value left out is an error from the driver, not a silently frozen one", 
   const run = compiledSql<{ id: string }>(() => sql`select ${sql.placeholder("id")}::uuid as id`);
   await expect(run({} as { id: string })).rejects.toThrow();
 });
+
+test("{ genericPlan }: the statement runs where sessions always use its generic plan; every other statement keeps Postgres's choice", async () => {
+  const setting = (genericPlan: boolean) =>
+    compiledSql<{ n: number }>(() => sql`select current_setting('plan_cache_mode') as mode, ${sql.placeholder("n")}::int as n`, { genericPlan });
+  expect(await setting(true)<{ mode: string; n: number }>({ n: 1 })).toEqual([{ mode: "force_generic_plan", n: 1 }]);
+  expect(await setting(false)<{ mode: string; n: number }>({ n: 2 })).toEqual([{ mode: "auto", n: 2 }]);
+  // Planned once per connection: the generic plan of this session's prepared statement is reused.
+  const plans = compiledSql<{ n: number }>(
+    () => sql`select generic_plans, custom_plans from pg_prepared_statements where statement like '%livchat-generic-probe%' and ${sql.placeholder("n")}::int > 0`,
+    { genericPlan: true },
+  );
+  for (let i = 0; i < 6; i++) await plans({ n: 1 });
+  const [own] = await plans<{ generic_plans: number | string; custom_plans: number | string }>({ n: 1 });
+  expect(Number(own!.custom_plans)).toBe(0);
+  expect(Number(own!.generic_plans)).toBeGreaterThan(0);
+});
