@@ -93,8 +93,10 @@ let genericPlans: { client: postgres.Sql; db: Db } | undefined;
  * whose generic plan it estimates pessimistically: a delivery cursor's read was planned on every call
  * (0.8–1.3 ms over the events partitions, for 0.1–0.4 ms of work: a fifth of Postgres's CPU per
  * inbound event in the bench). Only statements whose generic plan was checked belong here (a partial
- * index, say, is never used with its condition's values as parameters). Opened on first use; on
- * PGlite (one connection) it is the database itself.
+ * index, say, is never used with its condition's values as parameters). A generic plan is kept until a
+ * table it reads changes shape or gets new statistics (ANALYZE, autovacuum's included): a plan made
+ * while a partition was empty lasts until the partition is analyzed. Opened on first use; on PGlite
+ * (one connection) it is the database itself.
  */
 export function genericPlanDb(): Db {
   if (driver.kind === "pglite") return db;
