@@ -29,7 +29,7 @@
  * the lease column in the same statement, so finishing costs no write of its own.
  */
 import { type SQL, sql } from "drizzle-orm";
-import { db, genericPlanDb, listen, rowsOf } from "@/db/client";
+import { db, listen, rowsOf } from "@/db/client";
 import { log } from "@/lib/logger";
 import type { Worker } from "./registry";
 
@@ -79,11 +79,6 @@ export type JobQueue = {
   /** What the claim returns (default `u.id`); the claiming UPDATE's alias is `u`. */
   returning?: SQL;
   perKey?: PerKey;
-  /**
-   * Claim on the connections that always use a statement's generic plan (db/client.ts genericPlanDb):
-   * for a claim Postgres would otherwise plan on every call, once its generic plan was checked.
-   */
-  genericPlan?: boolean;
 };
 
 export type ClaimOptions = {
@@ -193,7 +188,7 @@ export async function claimDue<R = { id: string }>(queue: JobQueue, opts: ClaimO
       where u.id = any(array(select id from picked))${join}
       returning ${returning}`;
   }
-  return rowsOf<R>(await (queue.genericPlan ? genericPlanDb() : db).execute(statement));
+  return rowsOf<R>(await db.execute(statement));
 }
 
 /**

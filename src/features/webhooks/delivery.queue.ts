@@ -124,10 +124,6 @@ export const deliveryQueue: JobQueue = {
       sql`${x}.status in ('pending', 'failed') and ${x}.next_attempt_at > ${now} and ${x}.next_attempt_at <= ${leaseEnd} and ${x}.lease_until > ${now}`,
     cap: () => deliverySettings.maxInFlightPerEndpoint,
   },
-  // Planned per call it took 20 ms with a month of partitions (35 of deliveries, 35 of events) for 2 ms
-  // of work, every second in every process; its generic plan takes the same indexes (its conditions on
-  // status are literals, so the partial indexes apply).
-  genericPlan: true,
 };
 
 /** Claims up to `budget` due deliveries for this process (see deliveryQueue), on the delivery clock. */
