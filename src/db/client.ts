@@ -92,11 +92,12 @@ let genericPlans: { client: postgres.Sql; db: Db } | undefined;
  * Postgres has no per-statement setting, and in its default mode it keeps re-planning a statement
  * whose generic plan it estimates pessimistically: a delivery cursor's read was planned on every call
  * (0.8–1.3 ms over the events partitions, for 0.1–0.4 ms of work: a fifth of Postgres's CPU per
- * inbound event in the bench). Only statements whose generic plan was checked belong here (a partial
- * index, say, is never used with its condition's values as parameters). A generic plan is kept until a
- * table it reads changes shape or gets new statistics (ANALYZE, autovacuum's included): a plan made
- * while a partition was empty lasts until the partition is analyzed. Opened on first use; on PGlite
- * (one connection) it is the database itself.
+ * inbound event in the bench). Only statements whose generic plan was checked belong here, on a freshly
+ * migrated database too: a generic plan is kept until a table it reads changes shape or gets new
+ * statistics (ANALYZE), so one made while partitions were empty must already take the indexes (the
+ * webhook retry claim's did not: it seq-scanned partitions that had grown since). A partial index is
+ * never used with its condition's values as parameters. Opened on first use; on PGlite (one
+ * connection) it is the database itself.
  */
 export function genericPlanDb(): Db {
   if (driver.kind === "pglite") return db;
