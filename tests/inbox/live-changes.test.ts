@@ -10,6 +10,7 @@ import { runOutboundOnce } from "@/workers/outbound.worker";
 import { api } from "../helpers/client";
 import { setupOrg } from "../helpers/factories";
 import { connectedSandbox, inbound } from "../conversations/helpers";
+import { liveUpdatesArrived } from "../helpers/sse";
 
 /**
  * What a change to a stored message looks like in an open inbox: the live stream redraws the TARGET
@@ -31,8 +32,13 @@ beforeAll(async () => {
 
 type Frame = { event: string; data: string };
 
-/** The organization's inbox stream, read frame by frame. */
+/**
+ * The organization's inbox stream, read frame by frame. Opened once the live updates of what the test
+ * already stored have reached this process: a message's own update arriving after the subscription
+ * would be read as the frame of the change that follows (seen in CI: the edit's bubble read old text).
+ */
 async function openStream() {
+  await liveUpdatesArrived();
   const controller = new AbortController();
   const res = await org.client.get("/inbox/stream", { signal: controller.signal });
   expect(res.status).toBe(200);
