@@ -30,7 +30,8 @@ test("{ genericPlan }: the statement runs where sessions always use its generic 
   expect(await setting(false)<{ mode: string; n: number }>({ n: 2 })).toEqual([{ mode: "auto", n: 2 }]);
   // Planned once per connection: the generic plan of this session's prepared statement is reused.
   const plans = compiledSql<{ n: number }>(
-    () => sql`select generic_plans, custom_plans from pg_prepared_statements where statement like '%livchat-generic-probe%' and ${sql.placeholder("n")}::int > 0`,
+    () =>
+      sql`select generic_plans, custom_plans from pg_prepared_statements where statement like '%livchat-generic-probe%' and ${sql.placeholder("n")}::int > 0`,
     { genericPlan: true },
   );
   for (let i = 0; i < 6; i++) await plans({ n: 1 });
