@@ -113,7 +113,7 @@ describe("the inbox in Brazilian Portuguese", () => {
       { "accept-language": "pt-BR" },
     );
     expect(res.status).toBe(422);
-    expect(res.body.error.details).toContainEqual({ path: "userId", message: "Não é membro desta organização" });
+    expect(res.body.error.details).toContainEqual({ path: "userId", message: "Escolha um membro desta organização." });
     const missing = await api(app, "GET", `/v1/conversations/${crypto.randomUUID()}`, org.key, undefined, { "accept-language": "pt-BR" });
     expect(missing.status).toBe(404);
     expect(missing.body.error.message).toBe("Conversa não encontrada");

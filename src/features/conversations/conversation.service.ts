@@ -8,6 +8,7 @@ import { recordActivity } from "./activity";
 import { notifyLeftUnassigned } from "./auto-assign";
 import { visibleTo } from "./visibility";
 import { contacts, conversationLabels, conversations, departments, instances, labels, memberships, messages, users } from "@/db/schema";
+import { assertMember } from "@/features/members/member.service";
 import { recordAudit } from "@/features/audit/audit.service";
 import { recordEvent, recordEvents, type NewEvent } from "@/features/events/event.service";
 import { AppError, validationFailed } from "@/lib/errors";
@@ -462,18 +463,7 @@ export async function assignConversation(caller: Caller, id: string, input: Assi
     const { conversation } = row;
     const patch: Partial<typeof conversations.$inferInsert> = {};
     if (input.userId !== undefined) {
-      if (input.userId !== null) {
-        const member = tenant.organizationId
-          ? (
-              await tx
-                .select({ id: memberships.id })
-                .from(memberships)
-                .where(and(eq(memberships.organizationId, tenant.organizationId), eq(memberships.userId, input.userId)))
-                .limit(1)
-            )[0]
-          : undefined;
-        if (!member) throw validationFailed([{ path: "userId", message: tText("inbox:errors.notMember") }]);
-      }
+      await assertMember(tenant.organizationId, input.userId, tx, "userId");
       patch.assignedUserId = input.userId;
     }
     // Departments are named (the AI hand-off tool and older integrations send a name); null unroutes.

@@ -41,15 +41,18 @@ export async function listMembers(organizationId: string): Promise<MemberRow[]> 
 
 /**
  * 422 on `path` unless `userId` is a member of the organization: someone a record is handed to (an
- * assignee) must be able to see it. Nothing to check when nobody is named.
+ * assignee) must be able to see it. Nothing to check when nobody is named; an unclaimed device's
+ * records (no organization) have no members to hand them to.
  */
-export async function assertMember(organizationId: string, userId: string | null | undefined, tx: DbOrTx = db, path = "assignedUserId"): Promise<void> {
+export async function assertMember(organizationId: string | null, userId: string | null | undefined, tx: DbOrTx = db, path = "assignedUserId"): Promise<void> {
   if (!userId) return;
-  const [member] = await tx
-    .select({ id: memberships.id })
-    .from(memberships)
-    .where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, userId)))
-    .limit(1);
+  const [member] = organizationId
+    ? await tx
+        .select({ id: memberships.id })
+        .from(memberships)
+        .where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, userId)))
+        .limit(1)
+    : [];
   if (!member) throw validationFailed([{ path, message: tText("members:errors.notMember") }]);
 }
 
