@@ -4,6 +4,7 @@
  */
 import { sql, type SQL } from "drizzle-orm";
 import { config } from "@/config";
+import { db, rowsOf } from "@/db/client";
 import { log } from "@/lib/logger";
 import { type Backoff, claimDue, type JobQueue, releaseLeases } from "@/workers/jobs";
 import type { EventRow, WebhookRow } from "./delivery.send";
@@ -126,8 +127,25 @@ export const deliveryQueue: JobQueue = {
   },
 };
 
+/**
+ * Whether any delivery row is due on the delivery clock, whatever its endpoint or lease: one probe of
+ * each partition's due index. The claim below is planned on every call and names `webhook_deliveries`
+ * four times and `events` once: with a month of daily partitions that took 12–18 ms of planning for
+ * 2–3 ms of work, once a second in every process, though nothing is due most of the time. This probe
+ * plans in 1–2 ms and runs in 0.1–0.2 ms (measured on the bench's history database, 35 partitions).
+ * A row that falls due just after it answers no is claimed by the next pass, as if the claim had run
+ * a moment earlier.
+ */
+async function anyDeliveryDue(): Promise<boolean> {
+  const [row] = rowsOf<{ due: boolean }>(
+    await db.execute(sql`select exists (select 1 from webhook_deliveries d where ${deliveryQueue.due(sql`d`, clockSql())}) as due`),
+  );
+  return row?.due === true;
+}
+
 /** Claims up to `budget` due deliveries for this process (see deliveryQueue), on the delivery clock. */
 export async function claimDueDeliveries(budget = deliverySettings.maxInFlight): Promise<ClaimedDelivery[]> {
+  if (!(await anyDeliveryDue())) return [];
   const rows = await claimDue<ClaimRow>(deliveryQueue, { limit: budget, leaseMs: deliverySettings.leaseSeconds * 1000, now: clockSql() });
   return rows.map(toClaim);
 }
