@@ -710,6 +710,9 @@ try {
     /** One closed-loop ingestion of `seconds`, then the wait until its deliveries are sent (bounded); CPU by role over both. */
     const ingestRun = async (tag: string, seconds: number) => {
       let stored = 0;
+      // Every run (and the replay below) starts from a checkpoint: one that the seeding's WAL or the
+      // timer started mid-run would add its writes and a wave of full-page images to that run alone.
+      await bench`checkpoint`;
       const stopRoles = await cpuByRole(cpuRoles, sampler);
       const stopCpu = cpuUsage(processLabel);
       const stopStatements = profile && tag === "I" ? await statementTimes(bench) : undefined;
@@ -757,6 +760,7 @@ try {
     // The replay's events are not for the subscribers: the endpoints are paused while it runs (the app's
     // workers leave them alone, as the replay measures Postgres alone) and their cursors then skip to the head.
     await bench`update webhooks set active = false where organization_id = ${org.id}`;
+    await bench`checkpoint`;
     const stopReplayCpu = await cpuByRole({}, sampler);
     let replayTps = Number.NaN;
     try {
