@@ -143,10 +143,14 @@ async function anyDeliveryDue(): Promise<boolean> {
   return row?.due === true;
 }
 
+/** Whether this process's last claim took rows: more are likely due (a backlog of retries), so the next one skips the probe. */
+let lastClaimTookRows = false;
+
 /** Claims up to `budget` due deliveries for this process (see deliveryQueue), on the delivery clock. */
 export async function claimDueDeliveries(budget = deliverySettings.maxInFlight): Promise<ClaimedDelivery[]> {
-  if (!(await anyDeliveryDue())) return [];
+  if (!lastClaimTookRows && !(await anyDeliveryDue())) return [];
   const rows = await claimDue<ClaimRow>(deliveryQueue, { limit: budget, leaseMs: deliverySettings.leaseSeconds * 1000, now: clockSql() });
+  lastClaimTookRows = rows.length > 0;
   return rows.map(toClaim);
 }
 
