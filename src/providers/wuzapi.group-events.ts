@@ -45,7 +45,7 @@ function timeOf(event: Json): Date {
 /** One WuzAPI `GroupInfo` or `JoinedGroup` payload's event as group changes (none when it names no group). */
 export function mapWuzapiGroupEvent(type: "GroupInfo" | "JoinedGroup", event: Json): InboundEvent[] {
   const group = splitJid(str(event.JID));
-  if (!group || group.server !== "g.us") return [];
+  if (group?.server !== "g.us") return [];
   const base = { kind: "group_change" as const, groupId: group.user, timestamp: timeOf(event) };
   if (type === "JoinedGroup") {
     return [{ ...base, change: "joined", self: true, subject: str(event.Name), description: str(event.Topic), participants: people(event.Participants) }];
