@@ -200,7 +200,6 @@ export default {
     },
     errors: {
       notFound: "Conversa não encontrada",
-      notMember: "Não é membro desta organização",
       assignNothing: "Envie userId (ou null para remover o atendente) e/ou department",
       chooseMember: "Escolha um membro",
       invalidHandoff: "Transferência inválida",
@@ -408,7 +407,6 @@ export default {
     },
     errors: {
       notFound: "Conversation not found",
-      notMember: "Not a member of this organization",
       assignNothing: "Send userId (or null to unassign) and/or department",
       chooseMember: "Choose a member",
       invalidHandoff: "Invalid hand-off",

@@ -74,7 +74,7 @@ export async function transferConversation(caller: Caller, id: string, input: Tr
         .from(memberships)
         .where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, input.userId)))
         .limit(1);
-      if (!member) throw validationFailed([{ path: "userId", message: tText("inbox:errors.notMember") }]);
+      if (!member) throw validationFailed([{ path: "userId", message: tText("members:errors.notMember") }]);
       if (member.role === "agent" && !member.inDepartment) {
         throw validationFailed([{ path: "userId", message: tText("departments:errors.notInDepartment") }]);
       }

@@ -107,7 +107,7 @@ export const transferSchema = z.object({
   userId: z.preprocess(
     (v) => (v === "" ? undefined : v === "none" ? null : v),
     z
-      .uuid({ error: () => tText("inbox:errors.notMember") })
+      .uuid({ error: () => tText("members:errors.notMember") })
       .nullable()
       .optional(),
   ),
